@@ -1,0 +1,493 @@
+//! The API server: the only way the world changes.
+//!
+//! Owns the rules the real API server enforces on writes (a live name is
+//! never reused: `AlreadyExists`; an unscheduled or terminal pod is deleted
+//! at once, others gracefully), the trace record of each change, and the
+//! watch fan-out: which controllers a change wakes, as their informers'
+//! event handlers would. Controllers read the world through `Api::world`
+//! and write through its methods; none of them touches another's state.
+//!
+//! Does not decide anything on its own: it does what it is asked, or refuses.
+
+use crate::config::{AccessMode, Resources, VolumeBindingMode};
+use crate::events::EventKey;
+use crate::objects::*;
+use crate::queue::EventQueue;
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{Actor, Event, Trace};
+use crate::world::{DnsRecord, World};
+
+/// Why the API server refused a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// An object with that name exists (possibly terminating).
+    AlreadyExists(String),
+    /// The claim exists but is being deleted.
+    ClaimBeingDeleted(String),
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::AlreadyExists(name) => write!(f, "object \"{name}\" already exists"),
+            ApiError::ClaimBeingDeleted(name) => write!(f, "pvc {name} is being deleted"),
+        }
+    }
+}
+
+/// The seeded random streams of the subsystems that draw.
+#[derive(Debug, Clone)]
+pub struct Streams {
+    pub scheduler: Stream,
+    pub provisioner: Stream,
+}
+
+impl Streams {
+    pub fn new(seed: u64) -> Streams {
+        Streams {
+            scheduler: crate::rng::stream(seed, "scheduler"),
+            provisioner: crate::rng::stream(seed, "provisioner"),
+        }
+    }
+}
+
+/// A pod to create: what the controller fills in; the API server adds the rest.
+#[derive(Debug, Clone)]
+pub struct NewPod {
+    pub name: String,
+    pub labels: crate::config::Labels,
+    pub owner: Option<StsId>,
+    pub ordinal: Option<u32>,
+    pub hostname: String,
+    pub subdomain: String,
+    pub image: String,
+    pub requests: Resources,
+    pub readiness_probe: Option<crate::config::Probe>,
+    pub termination_grace_period: SimDuration,
+    pub claims: Vec<String>,
+}
+
+/// A claim to create.
+#[derive(Debug, Clone)]
+pub struct NewPvc {
+    pub name: String,
+    pub labels: crate::config::Labels,
+    pub storage_class: Option<ClassId>,
+    pub request_bytes: u64,
+    pub access_modes: Vec<AccessMode>,
+    pub owner_refs: Vec<OwnerRef>,
+}
+
+/// A handle on the world for one unit of work, by one actor, at one instant.
+pub struct Api<'a> {
+    pub world: &'a mut World,
+    pub trace: &'a mut Trace,
+    pub queue: &'a mut EventQueue<EventKey>,
+    pub streams: &'a mut Streams,
+    pub now: SimTime,
+    pub actor: Actor,
+}
+
+impl<'a> Api<'a> {
+    pub fn world(&self) -> &World {
+        self.world
+    }
+
+    pub fn record(&mut self, event: Event) {
+        self.trace.push(self.now, self.actor, event);
+    }
+
+    /// Wakes `key` now (deduplicated, like a work queue).
+    pub fn wake(&mut self, key: EventKey) {
+        self.queue.wake(key, self.now, key.phase());
+    }
+
+    /// Wakes `key` after `delay` unless it is due earlier.
+    pub fn wake_after(&mut self, key: EventKey, delay: SimDuration) {
+        self.queue.wake(key, self.now + delay, key.phase());
+    }
+
+    /// Arms `key` at `at`, moving it if already queued (a timer).
+    pub fn arm(&mut self, key: EventKey, at: SimTime) {
+        self.queue.arm(key, at, key.phase());
+    }
+
+    pub fn cancel(&mut self, key: EventKey) {
+        self.queue.cancel(&key);
+    }
+
+    // ----- watch fan-out -------------------------------------------------
+
+    /// A pod changed: wake its StatefulSet and its DNS records.
+    fn pod_changed(&mut self, pod: PodId) {
+        if let Some(owner) = self.world.pod(pod).owner {
+            self.wake(EventKey::StatefulSetSync(owner));
+        }
+        self.wake(EventKey::DnsPod(pod));
+    }
+
+    /// Room or volumes appeared: every pod waiting for a node tries again.
+    fn retry_unschedulable(&mut self) {
+        let waiting: Vec<PodId> = self.world.unschedulable.iter().copied().collect();
+        for pod in waiting {
+            self.wake(EventKey::Schedule(pod));
+        }
+    }
+
+    // ----- pods -----------------------------------------------------------
+
+    /// Creates a pod, unless a live pod has the name.
+    pub fn create_pod(&mut self, new: NewPod) -> Result<PodId, ApiError> {
+        if self.world.pod_named(&new.name).is_some() {
+            self.record(Event::PodCreateRejected { name: new.name.clone() });
+            return Err(ApiError::AlreadyExists(new.name));
+        }
+        let uid = self.world.new_uid();
+        let id = PodId(self.world.pods.len() as u32);
+        let revision = new.labels.get(labels::REVISION).cloned().unwrap_or_default();
+        self.world.insert_pod(Pod {
+            id,
+            uid,
+            name: new.name,
+            labels: new.labels,
+            owner: new.owner,
+            ordinal: new.ordinal,
+            hostname: new.hostname,
+            subdomain: new.subdomain,
+            image: new.image,
+            requests: new.requests,
+            readiness_probe: new.readiness_probe,
+            termination_grace_period: new.termination_grace_period,
+            claims: new.claims,
+            node: None,
+            assumed_node: None,
+            status: PodStatus {
+                phase: PodPhase::Pending,
+                container: ContainerState::Unscheduled,
+                ready: false,
+                ready_since: None,
+                pod_ip: None,
+                restarts: 0,
+                unschedulable: None,
+            },
+            runtime: Runtime::default(),
+            created_at: self.now,
+            deletion_timestamp: None,
+            deletion_grace: None,
+            removed_at: None,
+        });
+        self.record(Event::PodCreated { pod: id, revision });
+        self.pod_changed(id);
+        self.wake(EventKey::Schedule(id));
+        Ok(id)
+    }
+
+    /// A delete with the pod's own grace period, or `grace` if given.
+    ///
+    /// As the API server's `CheckGracefulDelete` does, a pod that was never
+    /// scheduled or has already finished (Failed, Succeeded) goes at once:
+    /// no kubelet has anything to stop. A grace of zero removes the object
+    /// at once without asking the kubelet (a force delete). Deleting a pod
+    /// that is already terminating only shortens its grace period.
+    pub fn delete_pod(&mut self, pod: PodId, grace: Option<SimDuration>) {
+        let p = self.world.pod(pod);
+        assert!(p.exists(), "delete of a pod that is gone: {}", p.name);
+        let mut grace = grace.unwrap_or(p.termination_grace_period);
+        if p.node.is_none() || p.is_terminal() {
+            grace = SimDuration::ZERO;
+        }
+        if grace.is_zero() {
+            self.remove_pod(pod, true);
+            return;
+        }
+        if let Some(existing) = p.deletion_grace
+            && existing <= grace
+        {
+            return;
+        }
+        let p = self.world.pod_mut(pod);
+        p.deletion_timestamp.get_or_insert(self.now);
+        p.deletion_grace = Some(grace);
+        self.record(Event::PodDeleting { pod, grace });
+        self.pod_changed(pod);
+        self.wake(EventKey::Kubelet(pod));
+    }
+
+    /// The object leaves the API server. `force` when nobody on the node
+    /// confirmed the containers stopped (grace 0, or a force delete).
+    pub fn remove_pod(&mut self, pod: PodId, force: bool) {
+        let (node, requests) = {
+            let p = self.world.pod(pod);
+            (p.node.or(p.assumed_node), p.requests)
+        };
+        if let Some(node) = node {
+            let n = &mut self.world.nodes[node.index()];
+            n.pod_count -= 1;
+            n.requested.cpu_millis -= requests.cpu_millis;
+            n.requested.memory_bytes -= requests.memory_bytes;
+        }
+        self.world.remove_pod(pod, self.now);
+        self.record(Event::PodRemoved { pod, force });
+        self.cancel(EventKey::Kubelet(pod));
+        self.cancel(EventKey::Schedule(pod));
+        self.pod_changed(pod);
+        if node.is_some() {
+            self.retry_unschedulable();
+        }
+    }
+
+    /// The scheduler's verdict that no node fits, with its message.
+    pub fn mark_unschedulable(&mut self, pod: PodId, message: String) {
+        self.world.unschedulable.insert(pod);
+        let p = self.world.pod_mut(pod);
+        if p.status.unschedulable.as_deref() == Some(message.as_str()) {
+            return;
+        }
+        p.status.unschedulable = Some(message.clone());
+        self.record(Event::PodUnschedulable { pod, message });
+    }
+
+    /// The scheduler reserves a node for the pod (its cache), before binding.
+    pub fn assume_pod(&mut self, pod: PodId, node: NodeId) {
+        let p = self.world.pod_mut(pod);
+        assert!(p.node.is_none() && p.assumed_node.is_none(), "pod {} assumed twice", p.name);
+        p.assumed_node = Some(node);
+        let requests = p.requests;
+        self.world.unschedulable.remove(&pod);
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count += 1;
+        n.requested.cpu_millis += requests.cpu_millis;
+        n.requested.memory_bytes += requests.memory_bytes;
+    }
+
+    /// `spec.nodeName` is set: the pod is bound to its assumed node.
+    pub fn bind_pod(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let node = p.assumed_node.expect("a pod is assumed before it is bound");
+        assert!(p.node.is_none(), "pod {} bound twice", p.name);
+        p.node = Some(node);
+        p.status.unschedulable = None;
+        self.record(Event::PodScheduled { pod, node });
+        self.pod_changed(pod);
+        self.wake(EventKey::Kubelet(pod));
+    }
+
+    /// The kubelet reports the pod's phase and container state.
+    pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
+        let p = self.world.pod_mut(pod);
+        let before = p.display_status();
+        p.status.phase = phase;
+        p.status.container = container;
+        let after = p.display_status();
+        let ip = p.status.pod_ip;
+        if before != after {
+            self.record(Event::PodStatus { pod, status: after, ip });
+        }
+        self.pod_changed(pod);
+    }
+
+    /// The kubelet gives the pod an address from its node's pod CIDR.
+    pub fn assign_pod_ip(&mut self, pod: PodId) -> Ipv4 {
+        let node = self.world.pod(pod).node.expect("only a bound pod gets an IP");
+        let n = &mut self.world.nodes[node.index()];
+        // Walk the /24 from the last address handed out, skipping those in use.
+        let mut host = n.next_ip;
+        for _ in 0..253 {
+            if !n.ips_in_use.contains(&host) {
+                break;
+            }
+            host = if host >= 254 { 2 } else { host + 1 };
+        }
+        assert!(!n.ips_in_use.contains(&host), "node {} ran out of pod IPs", n.name);
+        n.ips_in_use.insert(host);
+        n.next_ip = if host >= 254 { 2 } else { host + 1 };
+        let ip = Ipv4(u32::from_be_bytes([10, 244, n.pod_cidr, host]));
+        self.world.pod_mut(pod).status.pod_ip = Some(ip);
+        ip
+    }
+
+    /// The Ready condition changes (kubelet probe result, or a script's override in tests).
+    pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
+        let now = self.now;
+        let p = self.world.pod_mut(pod);
+        if p.status.ready == ready {
+            return;
+        }
+        p.status.ready = ready;
+        p.status.ready_since = Some(now);
+        self.record(Event::PodReady { pod, ready });
+        self.pod_changed(pod);
+    }
+
+    // ----- claims and volumes ----------------------------------------------
+
+    pub fn create_pvc(&mut self, new: NewPvc) -> Result<PvcId, ApiError> {
+        if self.world.pvc_named(&new.name).is_some() {
+            return Err(ApiError::AlreadyExists(new.name));
+        }
+        let uid = self.world.new_uid();
+        let id = PvcId(self.world.pvcs.len() as u32);
+        let class = new.storage_class;
+        self.world.insert_pvc(Pvc {
+            id,
+            uid,
+            name: new.name,
+            labels: new.labels,
+            storage_class: new.storage_class,
+            request_bytes: new.request_bytes,
+            access_modes: new.access_modes,
+            phase: PvcPhase::Pending,
+            volume: None,
+            owner_refs: new.owner_refs,
+            selected_node: None,
+            provisioning: false,
+            created_at: self.now,
+            deletion_timestamp: None,
+            removed_at: None,
+        });
+        self.record(Event::PvcCreated { pvc: id });
+        // The external provisioner watches claims: an Immediate class
+        // provisions now, without knowing where the pod will run.
+        if let Some(class) = class
+            && self.world.class(class).binding_mode == VolumeBindingMode::Immediate
+        {
+            self.start_provisioning(id);
+        }
+        Ok(id)
+    }
+
+    /// The claim leaves the API server.
+    pub fn remove_pvc(&mut self, pvc: PvcId) {
+        self.world.remove_pvc(pvc, self.now);
+        self.record(Event::PvcRemoved { pvc });
+        self.cancel(EventKey::Provision(pvc));
+    }
+
+    pub fn set_pvc_owners(&mut self, pvc: PvcId, owners: Vec<OwnerRef>) {
+        let c = self.world.pvc_mut(pvc);
+        if c.owner_refs == owners {
+            return;
+        }
+        c.owner_refs = owners.clone();
+        self.record(Event::PvcOwnersUpdated { pvc, owners });
+    }
+
+    /// The scheduler records its node choice on a `WaitForFirstConsumer` claim.
+    pub fn select_node_for_claim(&mut self, pvc: PvcId, node: NodeId) {
+        let c = self.world.pvc_mut(pvc);
+        if c.selected_node == Some(node) {
+            return;
+        }
+        c.selected_node = Some(node);
+        self.record(Event::PvcSelectedNode { pvc, node });
+        self.start_provisioning(pvc);
+    }
+
+    fn start_provisioning(&mut self, pvc: PvcId) {
+        let c = self.world.pvc_mut(pvc);
+        if c.provisioning || c.volume.is_some() {
+            return;
+        }
+        c.provisioning = true;
+        let delay = self.world.timings.provisioning;
+        self.arm(EventKey::Provision(pvc), self.now + delay);
+    }
+
+    /// The provisioner created the volume: a new PV, bound to the claim.
+    pub fn bind_new_volume(&mut self, pvc: PvcId, zone: Option<String>) -> PvId {
+        let uid = self.world.new_uid();
+        let claim = self.world.pvc(pvc);
+        let class = claim.storage_class.expect("only claims with a class are provisioned");
+        let id = PvId(self.world.pvs.len() as u32);
+        let pv = Pv {
+            id,
+            uid,
+            // Dynamically provisioned volumes are named after the claim's uid.
+            name: format!("pvc-{:08x}", claim.uid.0),
+            capacity_bytes: claim.request_bytes,
+            storage_class: class,
+            reclaim_policy: self.world.class(class).reclaim_policy,
+            access_modes: claim.access_modes.clone(),
+            phase: PvPhase::Bound,
+            claim: Some(pvc),
+            zone,
+            created_at: self.now,
+            removed_at: None,
+        };
+        self.world.pvs.push(pv);
+        let c = self.world.pvc_mut(pvc);
+        c.phase = PvcPhase::Bound;
+        c.volume = Some(id);
+        c.provisioning = false;
+        self.record(Event::PvcBound { pvc, pv: id });
+        // Pods waiting on this claim: the scheduler (to bind) and the kubelet (to mount).
+        let name = self.world.pvc(pvc).name.clone();
+        let users: Vec<PodId> = self.world.claim_users(&name).to_vec();
+        for user in users {
+            let p = self.world.pod(user);
+            if p.node.is_some() {
+                self.wake(EventKey::Kubelet(user));
+            } else {
+                self.wake(EventKey::Schedule(user));
+            }
+        }
+        self.retry_unschedulable();
+        id
+    }
+
+    // ----- StatefulSets ------------------------------------------------------
+
+    pub fn scale_statefulset(&mut self, sts: StsId, replicas: u32) {
+        let set = self.world.sts_mut(sts);
+        let from = set.spec.replicas;
+        if from == replicas {
+            return;
+        }
+        set.spec.replicas = replicas;
+        set.generation += 1;
+        self.record(Event::StatefulSetScaled { sts, from, to: replicas });
+        self.wake(EventKey::StatefulSetSync(sts));
+    }
+
+    pub fn set_statefulset_status(&mut self, sts: StsId, status: StatefulSetStatus) {
+        let set = self.world.sts_mut(sts);
+        if set.status == status {
+            return;
+        }
+        set.status = status.clone();
+        self.record(Event::StatefulSetStatus { sts, status });
+    }
+
+    pub fn add_revision(&mut self, sts: StsId, revision: ControllerRevision) {
+        let (name, number) = (revision.name.clone(), revision.revision);
+        self.world.sts_mut(sts).revisions.push(revision);
+        self.record(Event::RevisionCreated { sts, name, revision: number });
+    }
+
+    /// Rolls an older revision forward to `number` (a template revert).
+    pub fn renumber_revision(&mut self, sts: StsId, index: usize, number: u64) {
+        let set = self.world.sts_mut(sts);
+        set.revisions[index].revision = number;
+        let name = set.revisions[index].name.clone();
+        self.record(Event::RevisionCreated { sts, name, revision: number });
+    }
+
+    pub fn delete_revisions(&mut self, sts: StsId, names: &[String]) {
+        self.world.sts_mut(sts).revisions.retain(|r| !names.contains(&r.name));
+    }
+
+    // ----- DNS -----------------------------------------------------------------
+
+    pub fn add_dns_record(&mut self, name: String, record: DnsRecord) {
+        let ip = record.ip;
+        let previous = self.world.dns.insert(name.clone(), record);
+        assert!(previous.is_none(), "DNS record {name} added twice");
+        self.record(Event::DnsAdded { name, ip });
+    }
+
+    pub fn remove_dns_record(&mut self, name: &str) {
+        let record = self.world.dns.remove(name).expect("only a present record is removed");
+        self.record(Event::DnsRemoved { name: name.to_string(), ip: record.ip });
+    }
+}

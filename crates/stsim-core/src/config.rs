@@ -1,0 +1,318 @@
+//! The validated configuration of a run: plain data, no strings to parse.
+//!
+//! Owns the contract between the scenario format and the engine. Everything
+//! here is already checked: durations are [`SimDuration`]s, quantities are
+//! integers in base units, names given in the timeline are resolved to the
+//! index of what they name, and every default is filled in. `stsim-scenario`
+//! builds a `Config` from a file; tests and benches may build one in code.
+//! The engine never sees unvalidated input.
+
+use crate::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// Labels and selectors: ordered, so iteration is deterministic.
+pub type Labels = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub name: String,
+    /// What the scenario teaches, from its file (may be empty).
+    pub description: String,
+    pub seed: u64,
+    /// The horizon: the run stops here unless a `Stop` action stops it earlier.
+    pub duration: SimDuration,
+    pub namespace: String,
+    /// The cluster DNS domain (`cluster.local` by default).
+    pub cluster_domain: String,
+    pub cluster: ClusterConfig,
+    /// How each image behaves when run; images not listed use `default_image`.
+    pub images: Vec<ImageConfig>,
+    pub default_image: ImageBehaviour,
+    pub services: Vec<ServiceConfig>,
+    pub statefulsets: Vec<StatefulSetConfig>,
+    /// Sorted by time; entries at the same time keep their file order.
+    pub timeline: Vec<TimelineEntry>,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterConfig {
+    pub zones: Vec<String>,
+    pub node_pools: Vec<NodePoolConfig>,
+    pub storage_classes: Vec<StorageClassConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodePoolConfig {
+    pub name: String,
+    /// Nodes are named `<pool>-<n>` from 1 and spread round-robin over the zones.
+    pub count: u32,
+    /// Allocatable CPU in millicores.
+    pub cpu_millis: u64,
+    /// Allocatable memory in bytes.
+    pub memory_bytes: u64,
+    /// Allocatable pod count (kubelet `maxPods`, 110 by default).
+    pub max_pods: u32,
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum VolumeBindingMode {
+    /// Provision and bind as soon as the claim exists (the API default).
+    Immediate,
+    /// Provision in the zone of the node chosen for the first pod using the claim.
+    WaitForFirstConsumer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ReclaimPolicy {
+    Delete,
+    Retain,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageClassConfig {
+    pub name: String,
+    pub provisioner: String,
+    pub binding_mode: VolumeBindingMode,
+    pub reclaim_policy: ReclaimPolicy,
+    /// Whether volumes live in one zone (block storage like EBS or PD) and pin pods to it.
+    pub zonal: bool,
+    /// List price in micro-dollars per GiB-month, so sums are exact.
+    pub micro_usd_per_gib_month: u64,
+    /// Whether the cluster's default class (used by claims that name none).
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePort {
+    pub name: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceConfig {
+    pub name: String,
+    /// `clusterIP: None`: the service publishes one DNS record per pod.
+    pub headless: bool,
+    pub selector: Labels,
+    pub publish_not_ready_addresses: bool,
+    pub ports: Vec<ServicePort>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum PodManagementPolicy {
+    OrderedReady,
+    Parallel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum UpdateStrategy {
+    /// `partition` is `updateStrategy.rollingUpdate.partition` (0 by default).
+    RollingUpdate {
+        partition: u32,
+    },
+    OnDelete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum RetentionAction {
+    Retain,
+    Delete,
+}
+
+/// `persistentVolumeClaimRetentionPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RetentionPolicy {
+    pub when_deleted: RetentionAction,
+    pub when_scaled: RetentionAction,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        RetentionPolicy { when_deleted: RetentionAction::Retain, when_scaled: RetentionAction::Retain }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Probe {
+    pub initial_delay: SimDuration,
+    pub period: SimDuration,
+    pub success_threshold: u32,
+    pub failure_threshold: u32,
+}
+
+impl Default for Probe {
+    /// Kubernetes' probe defaults: no initial delay, every 10 s, one success
+    /// to pass, three failures to fail (k/api `core/v1/types.go` `Probe`).
+    fn default() -> Self {
+        Probe {
+            initial_delay: SimDuration::ZERO,
+            period: SimDuration::from_secs(10),
+            success_threshold: 1,
+            failure_threshold: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Resources {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+}
+
+/// The pod template: everything that makes a ControllerRevision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PodTemplate {
+    pub labels: Labels,
+    pub image: String,
+    pub requests: Resources,
+    pub readiness_probe: Option<Probe>,
+    pub termination_grace_period: SimDuration,
+}
+
+impl PodTemplate {
+    /// A canonical text form: equal templates, equal text. Revision hashes
+    /// are taken over it, so its format must not change without reason.
+    pub fn canonical(&self) -> String {
+        let mut out = String::new();
+        for (key, value) in &self.labels {
+            out.push_str(&format!("label {key}={value}\n"));
+        }
+        out.push_str(&format!("image {}\n", self.image));
+        out.push_str(&format!(
+            "requests cpu={}m memory={}\n",
+            self.requests.cpu_millis, self.requests.memory_bytes
+        ));
+        if let Some(probe) = &self.readiness_probe {
+            out.push_str(&format!(
+                "readiness initialDelay={} period={} success={} failure={}\n",
+                probe.initial_delay.as_millis(),
+                probe.period.as_millis(),
+                probe.success_threshold,
+                probe.failure_threshold
+            ));
+        }
+        out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadOnlyMany,
+    ReadWriteMany,
+    ReadWriteOncePod,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeClaimTemplate {
+    pub name: String,
+    pub storage_bytes: u64,
+    /// The class by name; `None` uses the cluster's default class.
+    pub storage_class: Option<String>,
+    pub access_modes: Vec<AccessMode>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatefulSetSpec {
+    pub replicas: u32,
+    pub selector: Labels,
+    pub service_name: String,
+    pub pod_management_policy: PodManagementPolicy,
+    pub update_strategy: UpdateStrategy,
+    pub revision_history_limit: u32,
+    pub min_ready_seconds: u32,
+    /// `ordinals.start`: the first ordinal (0 by default).
+    pub ordinals_start: u32,
+    pub retention: RetentionPolicy,
+    pub template: PodTemplate,
+    pub volume_claim_templates: Vec<VolumeClaimTemplate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatefulSetConfig {
+    pub name: String,
+    pub spec: StatefulSetSpec,
+}
+
+/// What a container of an image does once started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ImageBehaviour {
+    /// Starts, answers its readiness probe after `startup`, and keeps running.
+    Healthy,
+    /// Runs but never passes its readiness probe.
+    NeverReady,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageConfig {
+    pub name: String,
+    pub behaviour: ImageBehaviour,
+    /// Time to pull the image onto a node.
+    pub pull: SimDuration,
+    /// Time from container start until the application answers its readiness probe.
+    pub startup: SimDuration,
+    /// Time the application takes to exit after SIGTERM (capped by the grace period).
+    pub shutdown: SimDuration,
+}
+
+impl ImageConfig {
+    /// The behaviour of an image the scenario does not describe: a cached pull,
+    /// a quick start and a clean exit on SIGTERM.
+    pub fn default_for(name: &str, behaviour: ImageBehaviour) -> ImageConfig {
+        ImageConfig {
+            name: name.to_string(),
+            behaviour,
+            pull: SimDuration::from_secs(2),
+            startup: SimDuration::from_secs(3),
+            shutdown: SimDuration::from_secs(1),
+        }
+    }
+}
+
+/// Timings of the machinery around the controllers, overridable per scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timings {
+    /// How long dynamic provisioning (CSI CreateVolume) takes.
+    pub provisioning: SimDuration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        // CreateVolume typically takes 5-15 s on the large clouds
+        // (shared/failure-modes.md section 4).
+        Timings { provisioning: SimDuration::from_secs(5) }
+    }
+}
+
+/// A pod named by its StatefulSet and ordinal, resolved from a name like `redis-0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PodRef {
+    /// Index into `Config::statefulsets`.
+    pub statefulset: usize,
+    pub ordinal: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `kubectl scale statefulset NAME --replicas=N`.
+    Scale { statefulset: usize, replicas: u32 },
+    /// `kubectl delete pod NAME`: graceful deletion.
+    DeletePod { pod: PodRef },
+    /// `kubectl delete pod NAME --grace-period=0 --force`.
+    ForceDeletePod { pod: PodRef },
+    /// Make the pod's readiness probe pass (`true`) or fail (`false`) from now on.
+    SetReady { pod: PodRef, ready: bool },
+    /// End the run here.
+    Stop,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub at: SimTime,
+    pub action: Action,
+    /// 1-based line of the entry in its scenario file, for reports (0 if built in code).
+    pub line: u32,
+}

@@ -1,0 +1,11 @@
+//! The control loops, one module each, as in Kubernetes.
+//!
+//! Each reads the world and writes through [`crate::api::Api`]; none reads
+//! another's state. Each is level-triggered: it is told what to look at
+//! (a set, a pod, a claim), never why.
+
+pub mod dns;
+pub mod kubelet;
+pub mod scheduler;
+pub mod statefulset;
+pub mod volumes;

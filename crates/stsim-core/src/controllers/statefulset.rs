@@ -1,0 +1,561 @@
+//! The StatefulSet controller: one sync of one set, as `updateStatefulSet`.
+//!
+//! Owns pod identity (names, hostname and subdomain, the pod-name, pod-index
+//! and revision labels), claim creation from `volumeClaimTemplates`, the
+//! OrderedReady and Parallel scaling rules, the classic rolling update and
+//! OnDelete, ControllerRevisions, claim owner references for the retention
+//! policy, and the status. It follows the Kubernetes v1.28 controller
+//! (`pkg/controller/statefulset/stateful_set_control.go`), whose decisions
+//! `shared/oracle/` recorded; the oracle test replays them against [`sync`].
+//!
+//! Does not own what happens to a pod after it is created or deleted (the
+//! scheduler, kubelet and API server do), nor garbage collection of claims.
+//! It reads the world and writes through [`Api`]; it is level-triggered and
+//! never told why it runs.
+
+use crate::api::{Api, ApiError, NewPod, NewPvc};
+use crate::config::{PodManagementPolicy, RetentionAction, UpdateStrategy};
+use crate::events::EventKey;
+use crate::hash::{fnv32, safe_encode};
+use crate::objects::*;
+use crate::time::SimDuration;
+
+/// The named steps of one sync, in order. A sync that stops early says
+/// where, so traces, tests and explanations share the names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Creating, replacing or waiting on in-range pods (`processReplica`).
+    Replicas,
+    /// Bringing condemned pods' claim owners in line with the retention policy.
+    CondemnedClaims,
+    /// Deleting out-of-range pods (`processCondemned`).
+    Condemned,
+    /// Replacing pods of an old revision (`RollingUpdate`).
+    RollingUpdate,
+    /// Nothing left to do.
+    Done,
+}
+
+/// What one sync achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncOutcome {
+    /// The step the sync stopped in.
+    pub stopped_in: Step,
+    /// A write the API server refused; the work queue retries with back-off.
+    pub error: Option<ApiError>,
+}
+
+/// A slot of the in-range sequence: an existing pod, or one to create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Pod(PodId),
+    /// Created in this pass: the controller's copy of it has no status yet.
+    Created(PodId),
+    /// Not created yet: will be made at this revision (index into the set's revisions).
+    Missing {
+        revision: usize,
+    },
+}
+
+/// The revisions a sync works with, as indexes into `StatefulSet::revisions`.
+struct Revisions {
+    current: usize,
+    update: usize,
+}
+
+/// Runs one sync of `sts`.
+pub fn sync(api: &mut Api, sts: StsId) -> SyncOutcome {
+    let set = api.world().sts(sts);
+    if set.removed_at.is_some() {
+        return SyncOutcome { stopped_in: Step::Done, error: None };
+    }
+    let revisions = resolve_revisions(api, sts);
+    let mut run = Sync { sts, revisions };
+    let outcome = run.update(api);
+    run.write_status(api);
+    // With minReadySeconds, availability arrives with time, not with an
+    // event: look again once it may have (the controller's AddAfter).
+    let set = api.world().sts(sts);
+    if set.spec.min_ready_seconds > 0 && set.status.available_replicas != set.spec.replicas {
+        let delay = SimDuration::from_secs(u64::from(set.spec.min_ready_seconds));
+        api.wake_after(EventKey::StatefulSetSync(sts), delay);
+    }
+    truncate_history(api, sts);
+    outcome
+}
+
+struct Sync {
+    sts: StsId,
+    revisions: Revisions,
+}
+
+/// Whether a step may continue to the next pod or must stop the sync.
+enum Flow {
+    Continue,
+    Block,
+}
+
+impl Sync {
+    fn set<'w>(&self, api: &'w Api) -> &'w StatefulSet {
+        api.world().sts(self.sts)
+    }
+
+    fn update(&mut self, api: &mut Api) -> SyncOutcome {
+        let set = self.set(api);
+        let monotonic = set.spec.pod_management_policy == PodManagementPolicy::OrderedReady;
+        let start = set.start_ordinal();
+
+        // Partition pods into in-range slots and condemned pods (descending ordinal).
+        let mut replicas: Vec<Slot> = (start..set.end_ordinal_exclusive())
+            .map(|ordinal| match set.pods.get(&ordinal) {
+                Some(pod) => Slot::Pod(*pod),
+                None => Slot::Missing { revision: self.revision_for_new_pod(api, ordinal) },
+            })
+            .collect();
+        let condemned: Vec<PodId> = set
+            .pods
+            .iter()
+            .rev()
+            .filter(|(ordinal, _)| !set.in_range(**ordinal))
+            .map(|(_, id)| *id)
+            .collect();
+
+        // The first unhealthy pod: in-range ascending, then condemned
+        // ascending. A pod yet to be created is unhealthy and matches no
+        // condemned pod, so it blocks every unhealthy condemned pod.
+        let healthy = |id: &PodId| api.world().pod(*id).is_healthy();
+        let first_unhealthy = match replicas.iter().find(|slot| match slot {
+            Slot::Pod(id) => !healthy(id),
+            Slot::Created(_) | Slot::Missing { .. } => true,
+        }) {
+            Some(Slot::Pod(id)) => Some(*id),
+            Some(_) => None,
+            None => condemned.iter().rev().copied().find(|id| !healthy(id)),
+        };
+
+        if set.deletion_timestamp.is_some() {
+            return SyncOutcome { stopped_in: Step::Done, error: None };
+        }
+
+        // Step 1: in-range pods, ascending.
+        match self.for_all(api, replicas.len(), monotonic, |this, api, i| {
+            this.process_replica(api, &mut replicas, i, monotonic)
+        }) {
+            Ok(Flow::Block) => return SyncOutcome { stopped_in: Step::Replicas, error: None },
+            Err(error) => return SyncOutcome { stopped_in: Step::Replicas, error: Some(error) },
+            Ok(Flow::Continue) => {}
+        }
+
+        // Step 2: claim owners of condemned pods, before they are deleted.
+        match self.for_all(api, condemned.len(), monotonic, |this, api, i| {
+            this.fix_claim_owners(api, condemned[i]);
+            Ok(Flow::Continue)
+        }) {
+            Ok(Flow::Block) => return SyncOutcome { stopped_in: Step::CondemnedClaims, error: None },
+            Err(error) => return SyncOutcome { stopped_in: Step::CondemnedClaims, error: Some(error) },
+            Ok(Flow::Continue) => {}
+        }
+
+        // Step 3: condemned pods, highest ordinal first. Scaling takes
+        // precedence over updates: in OrderedReady every in-range pod is
+        // Running and Ready by now.
+        match self.for_all(api, condemned.len(), monotonic, |this, api, i| {
+            this.process_condemned(api, condemned[i], first_unhealthy, monotonic)
+        }) {
+            Ok(Flow::Block) => return SyncOutcome { stopped_in: Step::Condemned, error: None },
+            Err(error) => return SyncOutcome { stopped_in: Step::Condemned, error: Some(error) },
+            Ok(Flow::Continue) => {}
+        }
+
+        // Step 4: the rolling update. OnDelete leaves pods alone.
+        let partition = match self.set(api).spec.update_strategy {
+            UpdateStrategy::OnDelete => return SyncOutcome { stopped_in: Step::Done, error: None },
+            UpdateStrategy::RollingUpdate { partition } => partition as usize,
+        };
+        self.rolling_update(api, &replicas, partition)
+    }
+
+    /// `runForAll`: sequential with stop-on-block when monotonic; otherwise
+    /// in slow-start batches of 1, 2, 4, ... that stop after a batch with an
+    /// error, per-pod blocks being ignored (`slowStartBatch`).
+    fn for_all(
+        &mut self,
+        api: &mut Api,
+        count: usize,
+        monotonic: bool,
+        mut each: impl FnMut(&mut Self, &mut Api, usize) -> Result<Flow, ApiError>,
+    ) -> Result<Flow, ApiError> {
+        if monotonic {
+            for i in 0..count {
+                if let Flow::Block = each(self, api, i)? {
+                    return Ok(Flow::Block);
+                }
+            }
+            return Ok(Flow::Continue);
+        }
+        const MAX_BATCH_SIZE: usize = 500;
+        let mut batch = 1usize;
+        let mut i = 0;
+        while i < count {
+            let end = (i + batch).min(count);
+            let mut first_error = None;
+            for j in i..end {
+                if let Err(error) = each(self, api, j) {
+                    first_error.get_or_insert(error);
+                }
+            }
+            if let Some(error) = first_error {
+                return Err(error);
+            }
+            i = end;
+            batch = (batch * 2).min(MAX_BATCH_SIZE);
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `processReplica`.
+    fn process_replica(
+        &mut self,
+        api: &mut Api,
+        replicas: &mut [Slot],
+        i: usize,
+        monotonic: bool,
+    ) -> Result<Flow, ApiError> {
+        let ordinal = self.set(api).start_ordinal() + i as u32;
+        // A pod that failed (or finished) is deleted, and a replacement is
+        // asked for in the same pass, as v1.28 does. The API server deletes
+        // a terminal pod at once, so the name is free by then.
+        if let Slot::Pod(id) = replicas[i]
+            && api.world().pod(id).is_terminal()
+            && !api.world().pod(id).is_terminating()
+        {
+            api.delete_pod(id, None);
+            replicas[i] = Slot::Missing { revision: self.revision_for_new_pod(api, ordinal) };
+        }
+        if let Slot::Missing { revision } = replicas[i] {
+            // A claim still owned by an earlier pod of this name will be
+            // garbage-collected: wait for it (`PodClaimIsStale`).
+            if self.claim_is_stale(api, ordinal) {
+                return Ok(Flow::Block);
+            }
+            let pod = self.create_pod(api, ordinal, revision)?;
+            replicas[i] = Slot::Created(pod);
+            if monotonic {
+                return Ok(Flow::Block);
+            }
+            // The controller's local copy of a just-created pod has no phase
+            // yet: nothing more to check this pass.
+            return Ok(Flow::Continue);
+        }
+        let Slot::Pod(id) = replicas[i] else {
+            return Ok(Flow::Continue);
+        };
+        let pod = api.world().pod(id);
+        if pod.status.phase == PodPhase::Pending {
+            // A claim deleted while its pod was pending is made again.
+            self.create_missing_claims(api, ordinal)?;
+        }
+        let pod = api.world().pod(id);
+        let min_ready = self.set(api).spec.min_ready_seconds;
+        if monotonic
+            && (pod.is_terminating() || !pod.is_running_and_ready() || !pod.is_available(min_ready, api.now))
+        {
+            return Ok(Flow::Block);
+        }
+        // Enforce the retention policy's owner references on in-range claims.
+        self.fix_claim_owners(api, id);
+        Ok(Flow::Continue)
+    }
+
+    /// `processCondemned`.
+    fn process_condemned(
+        &mut self,
+        api: &mut Api,
+        id: PodId,
+        first_unhealthy: Option<PodId>,
+        monotonic: bool,
+    ) -> Result<Flow, ApiError> {
+        let pod = api.world().pod(id);
+        if pod.is_terminating() {
+            return Ok(if monotonic { Flow::Block } else { Flow::Continue });
+        }
+        let min_ready = self.set(api).spec.min_ready_seconds;
+        // Only the first unhealthy pod may be deleted while unhealthy.
+        let healthy = pod.is_running_and_ready() && pod.is_available(min_ready, api.now);
+        if monotonic && !healthy && first_unhealthy != Some(id) {
+            return Ok(Flow::Block);
+        }
+        api.delete_pod(id, None);
+        Ok(if monotonic { Flow::Block } else { Flow::Continue })
+    }
+
+    /// The classic rolling update: from the highest slot down to the
+    /// partition, delete the first pod not at the update revision, or wait
+    /// on the first that is not healthy. One pod at a time.
+    fn rolling_update(&mut self, api: &mut Api, replicas: &[Slot], partition: usize) -> SyncOutcome {
+        let update_name = self.set(api).revisions[self.revisions.update].name.clone();
+        for target in (partition..replicas.len()).rev() {
+            let id = match replicas[target] {
+                Slot::Pod(id) => id,
+                // Just created this pass: its local copy is not healthy yet.
+                Slot::Created(_) | Slot::Missing { .. } => {
+                    return SyncOutcome { stopped_in: Step::RollingUpdate, error: None };
+                }
+            };
+            let pod = api.world().pod(id);
+            if pod.revision() != update_name && !pod.is_terminating() {
+                api.delete_pod(id, None);
+                return SyncOutcome { stopped_in: Step::RollingUpdate, error: None };
+            }
+            if !pod.is_healthy() {
+                return SyncOutcome { stopped_in: Step::RollingUpdate, error: None };
+            }
+        }
+        SyncOutcome { stopped_in: Step::Done, error: None }
+    }
+
+    /// `newVersionedStatefulSetPod`'s choice: pods below the partition are
+    /// made at the current revision, all others at the update revision.
+    fn revision_for_new_pod(&self, api: &Api, ordinal: u32) -> usize {
+        let set = self.set(api);
+        match set.spec.update_strategy {
+            UpdateStrategy::RollingUpdate { partition } if ordinal < set.start_ordinal() + partition => {
+                self.revisions.current
+            }
+            _ => self.revisions.update,
+        }
+    }
+
+    /// `CreateStatefulPod`: claims first, then the pod, then the claims'
+    /// owner references for the retention policy.
+    fn create_pod(&mut self, api: &mut Api, ordinal: u32, revision: usize) -> Result<PodId, ApiError> {
+        self.create_missing_claims(api, ordinal)?;
+        let set = self.set(api);
+        let template = &set.revisions[revision].template;
+        let name = pod_name(&set.name, ordinal);
+        let mut pod_labels = template.labels.clone();
+        pod_labels.insert(labels::POD_NAME.to_string(), name.clone());
+        pod_labels.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
+        pod_labels.insert(labels::REVISION.to_string(), set.revisions[revision].name.clone());
+        let new = NewPod {
+            hostname: name.clone(),
+            subdomain: set.spec.service_name.clone(),
+            labels: pod_labels,
+            owner: Some(self.sts),
+            ordinal: Some(ordinal),
+            image: template.image.clone(),
+            requests: template.requests,
+            readiness_probe: template.readiness_probe.clone(),
+            termination_grace_period: template.termination_grace_period,
+            claims: set
+                .spec
+                .volume_claim_templates
+                .iter()
+                .map(|t| claim_name(&t.name, &set.name, ordinal))
+                .collect(),
+            name,
+        };
+        let id = api.create_pod(new)?;
+        self.fix_claim_owners(api, id);
+        Ok(id)
+    }
+
+    /// `createPersistentVolumeClaims`: make each template's claim for the
+    /// ordinal unless it exists; an existing claim is reused as it is.
+    fn create_missing_claims(&self, api: &mut Api, ordinal: u32) -> Result<(), ApiError> {
+        let set = self.set(api);
+        let mut first_error = None;
+        let wanted: Vec<NewPvc> = set
+            .spec
+            .volume_claim_templates
+            .iter()
+            .map(|template| {
+                let mut claim_labels = set.spec.selector.clone();
+                claim_labels.extend(set.spec.template.labels.clone());
+                NewPvc {
+                    name: claim_name(&template.name, &set.name, ordinal),
+                    labels: claim_labels,
+                    storage_class: match &template.storage_class {
+                        Some(class) => api.world().class_named(class),
+                        None => api.world().default_class(),
+                    },
+                    request_bytes: template.storage_bytes,
+                    access_modes: template.access_modes.clone(),
+                    owner_refs: Vec::new(),
+                }
+            })
+            .collect();
+        for claim in wanted {
+            match api.world().pvc_named(&claim.name) {
+                None => {
+                    if let Err(error) = api.create_pvc(claim) {
+                        first_error.get_or_insert(error);
+                    }
+                }
+                Some(existing) if api.world().pvc(existing).deletion_timestamp.is_some() => {
+                    first_error.get_or_insert(ApiError::ClaimBeingDeleted(claim.name));
+                }
+                Some(_) => {}
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Whether a claim of the pod to create is still owned by an earlier
+    /// pod of the same name (different uid): only with `whenScaled: Delete`.
+    fn claim_is_stale(&self, api: &Api, ordinal: u32) -> bool {
+        let set = self.set(api);
+        if set.spec.retention.when_scaled == RetentionAction::Retain {
+            return false;
+        }
+        let name = pod_name(&set.name, ordinal);
+        set.spec.volume_claim_templates.iter().any(|template| {
+            let Some(claim) = api.world().pvc_named(&claim_name(&template.name, &set.name, ordinal)) else {
+                return false;
+            };
+            api.world().pvc(claim).owner_refs.iter().any(|r| match r.owner {
+                // The pod to create has no uid yet, so any pod reference by name is stale.
+                Owner::Pod(old) => api.world().pod(old).name == name,
+                Owner::StatefulSet(_) => false,
+            })
+        })
+    }
+
+    /// `updateClaimOwnerRefForSetAndPod`: which owners a pod's claims should
+    /// have under the retention policy, applied where they differ.
+    fn fix_claim_owners(&self, api: &mut Api, pod: PodId) {
+        let set = self.set(api);
+        let p = api.world().pod(pod);
+        let scaled_down = p.ordinal.is_none_or(|ordinal| !set.in_range(ordinal));
+        let set_ref = OwnerRef { owner: Owner::StatefulSet(self.sts), uid: set.uid };
+        let pod_ref = OwnerRef { owner: Owner::Pod(pod), uid: p.uid };
+        let policy = set.spec.retention;
+        let (want_set, want_pod) = match (policy.when_scaled, policy.when_deleted) {
+            (RetentionAction::Retain, RetentionAction::Retain) => (false, false),
+            (RetentionAction::Retain, RetentionAction::Delete) => (true, false),
+            (RetentionAction::Delete, RetentionAction::Retain) => (false, scaled_down),
+            (RetentionAction::Delete, RetentionAction::Delete) => (!scaled_down, scaled_down),
+        };
+        let claims: Vec<PvcId> = p.claims.iter().filter_map(|c| api.world().pvc_named(c)).collect();
+        for claim in claims {
+            let current = &api.world().pvc(claim).owner_refs;
+            let mut owners: Vec<OwnerRef> = current
+                .iter()
+                .filter(|r| match r.owner {
+                    Owner::StatefulSet(s) => s != self.sts || want_set,
+                    Owner::Pod(p) => p != pod || want_pod,
+                })
+                .copied()
+                .collect();
+            if want_set && !owners.contains(&set_ref) {
+                owners.push(set_ref);
+            }
+            if want_pod && !owners.contains(&pod_ref) {
+                owners.push(pod_ref);
+            }
+            api.set_pvc_owners(claim, owners);
+        }
+    }
+
+    /// Computes and writes the status, as `updateStatus` and
+    /// `completeRollingUpdate` do, from the pods as they are after the sync.
+    fn write_status(&self, api: &mut Api) {
+        let set = self.set(api);
+        let current = &set.revisions[self.revisions.current].name;
+        let update = &set.revisions[self.revisions.update].name;
+        let mut status = StatefulSetStatus {
+            observed_generation: set.generation,
+            current_revision: current.clone(),
+            update_revision: update.clone(),
+            collision_count: set.status.collision_count,
+            ..StatefulSetStatus::default()
+        };
+        for id in set.pods.values() {
+            let pod = api.world().pod(*id);
+            status.replicas += 1;
+            if pod.is_running_and_ready() {
+                status.ready_replicas += 1;
+                if pod.is_available(set.spec.min_ready_seconds, api.now) {
+                    status.available_replicas += 1;
+                }
+            }
+            if !pod.is_terminating() {
+                if pod.revision() == current {
+                    status.current_replicas += 1;
+                }
+                if pod.revision() == update {
+                    status.updated_replicas += 1;
+                }
+            }
+        }
+        // completeRollingUpdate: once every pod is updated and ready, the
+        // update revision becomes the current one.
+        if matches!(set.spec.update_strategy, UpdateStrategy::RollingUpdate { .. })
+            && status.updated_replicas == status.ready_replicas
+            && status.ready_replicas == status.replicas
+            && status.replicas == set.spec.replicas
+        {
+            status.current_revision = status.update_revision.clone();
+            status.current_replicas = status.updated_replicas;
+        }
+        api.set_statefulset_status(self.sts, status);
+    }
+}
+
+/// The revision name for a template: `<set>-<SafeEncodeString(fnv32)>`.
+pub fn revision_name(set: &str, template: &crate::config::PodTemplate, collisions: u32) -> String {
+    let mut bytes = template.canonical().into_bytes();
+    if collisions > 0 {
+        bytes.extend_from_slice(&collisions.to_le_bytes());
+    }
+    format!("{set}-{}", safe_encode(&fnv32(&bytes).to_string()))
+}
+
+/// `getStatefulSetRevisions`: finds or makes the revision of the current
+/// template (the update revision), rolling an equal older revision forward
+/// rather than making a duplicate, and finds the current revision.
+fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
+    let set = api.world().sts(sts);
+    let template = set.spec.template.clone();
+    let newest = set.revisions.iter().map(|r| r.revision).max().unwrap_or(0);
+    let latest = set.revisions.iter().enumerate().max_by_key(|(_, r)| r.revision).map(|(i, _)| i);
+    let equal = set.revisions.iter().position(|r| r.template == template);
+    let update = match (equal, latest) {
+        (Some(i), Some(latest)) if i == latest => i,
+        (Some(i), _) => {
+            api.renumber_revision(sts, i, newest + 1);
+            i
+        }
+        (None, _) => {
+            let name = revision_name(&set.name, &template, set.status.collision_count);
+            api.add_revision(sts, ControllerRevision { name, revision: newest + 1, template });
+            api.world().sts(sts).revisions.len() - 1
+        }
+    };
+    let set = api.world().sts(sts);
+    let current = set.revisions.iter().position(|r| r.name == set.status.current_revision).unwrap_or(update);
+    Revisions { current, update }
+}
+
+/// `truncateHistory`: keep the current and update revisions and any a live
+/// pod uses; delete the oldest others beyond `revisionHistoryLimit`.
+fn truncate_history(api: &mut Api, sts: StsId) {
+    let set = api.world().sts(sts);
+    let limit = set.spec.revision_history_limit as usize;
+    let live: Vec<&str> = set.pods.values().map(|id| api.world().pod(*id).revision()).collect();
+    let mut history: Vec<&ControllerRevision> = set
+        .revisions
+        .iter()
+        .filter(|r| {
+            r.name != set.status.current_revision
+                && r.name != set.status.update_revision
+                && !live.contains(&r.name.as_str())
+        })
+        .collect();
+    if history.len() <= limit {
+        return;
+    }
+    history.sort_by_key(|r| r.revision);
+    let doomed: Vec<String> = history[..history.len() - limit].iter().map(|r| r.name.clone()).collect();
+    api.delete_revisions(sts, &doomed);
+}

@@ -1,0 +1,44 @@
+//! Volumes: dynamic provisioning and binding of claims.
+//!
+//! Owns what the external provisioner and the PV controller do when a
+//! claim's volume is due: create a PersistentVolume of the claim's size and
+//! class, in the zone of the node the scheduler selected
+//! (`WaitForFirstConsumer`) or, for `Immediate` claims, in a zone the
+//! provisioner picks from the seeded `provisioner` stream without knowing
+//! where the pod will run; then bind claim and volume. The API server starts
+//! provisioning (`Api::create_pvc`, `Api::select_node_for_claim`) after
+//! `timings.provisioning`.
+//!
+//! Does not own attach and detach, or what happens to a volume whose claim
+//! is deleted.
+
+use crate::api::Api;
+use crate::config::VolumeBindingMode;
+use crate::objects::*;
+use crate::rng::RngExt;
+
+/// The provisioner finishes the volume of claim `id`.
+pub fn provision(api: &mut Api, id: PvcId) {
+    let pvc = api.world.pvc(id);
+    if !pvc.exists() || pvc.volume.is_some() {
+        return;
+    }
+    let Some(class) = pvc.storage_class else { return };
+    let class = api.world.class(class);
+    let zone = if !class.zonal {
+        None
+    } else {
+        match class.binding_mode {
+            VolumeBindingMode::WaitForFirstConsumer => {
+                let node = pvc.selected_node.expect("a delayed claim is provisioned for a selected node");
+                Some(api.world.node(node).zone.clone())
+            }
+            VolumeBindingMode::Immediate => {
+                let zones = &api.world.zones;
+                let pick = api.streams.provisioner.random_range(0..zones.len());
+                Some(zones[pick].clone())
+            }
+        }
+    };
+    api.bind_new_volume(id, zone);
+}

@@ -1,0 +1,111 @@
+//! Configs built in code, for tests and benches that need no scenario file.
+//!
+//! Owns a small, realistic default cluster and StatefulSet so that tests
+//! state only what they vary. Scenario files remain the user-facing way to
+//! describe a run.
+
+use crate::config::*;
+use crate::time::SimDuration;
+
+/// Three 4-CPU, 16 GiB workers over three zones, and the `gp3` class
+/// (WaitForFirstConsumer, zonal, $0.08 per GiB-month).
+pub fn cluster(nodes: u32) -> ClusterConfig {
+    ClusterConfig {
+        zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
+        node_pools: vec![NodePoolConfig {
+            name: "worker".into(),
+            count: nodes,
+            cpu_millis: 4_000,
+            memory_bytes: 16 << 30,
+            max_pods: 110,
+            labels: Labels::new(),
+        }],
+        storage_classes: vec![StorageClassConfig {
+            name: "gp3".into(),
+            provisioner: "ebs.csi.aws.com".into(),
+            binding_mode: VolumeBindingMode::WaitForFirstConsumer,
+            reclaim_policy: ReclaimPolicy::Delete,
+            zonal: true,
+            micro_usd_per_gib_month: 80_000,
+            is_default: true,
+        }],
+    }
+}
+
+/// A StatefulSet spec with one `data` claim of 10 GiB on the default class,
+/// labels `app: <name>`, and a readiness probe (5 s delay, 10 s period).
+pub fn statefulset_spec(
+    name: &str,
+    service: &str,
+    replicas: u32,
+    policy: PodManagementPolicy,
+) -> StatefulSetSpec {
+    let labels: Labels = [("app".to_string(), name.to_string())].into();
+    StatefulSetSpec {
+        replicas,
+        selector: labels.clone(),
+        service_name: service.into(),
+        pod_management_policy: policy,
+        update_strategy: UpdateStrategy::RollingUpdate { partition: 0 },
+        revision_history_limit: 10,
+        min_ready_seconds: 0,
+        ordinals_start: 0,
+        retention: RetentionPolicy::default(),
+        template: PodTemplate {
+            labels,
+            image: "redis:7.0".into(),
+            requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },
+            readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
+            termination_grace_period: SimDuration::from_secs(30),
+        },
+        volume_claim_templates: vec![VolumeClaimTemplate {
+            name: "data".into(),
+            storage_bytes: 10 << 30,
+            storage_class: None,
+            access_modes: vec![AccessMode::ReadWriteOnce],
+        }],
+    }
+}
+
+/// `sets` StatefulSets of `replicas` pods each, each with its headless
+/// Service, on a cluster big enough for all of them.
+pub fn scenario(
+    name: &str,
+    sets: u32,
+    replicas: u32,
+    policy: PodManagementPolicy,
+    duration: SimDuration,
+) -> Config {
+    let mut services = Vec::new();
+    let mut statefulsets = Vec::new();
+    for i in 0..sets {
+        let set = if sets == 1 { "redis".to_string() } else { format!("redis{i}") };
+        let service = format!("{set}-svc");
+        services.push(ServiceConfig {
+            name: service.clone(),
+            headless: true,
+            selector: [("app".to_string(), set.clone())].into(),
+            publish_not_ready_addresses: false,
+            ports: vec![ServicePort { name: "redis".into(), port: 6379 }],
+        });
+        statefulsets
+            .push(StatefulSetConfig { spec: statefulset_spec(&set, &service, replicas, policy), name: set });
+    }
+    // Room for every pod at 500m each on 4-CPU nodes, with a spare node per zone.
+    let nodes = (sets * replicas).div_ceil(7) + 3;
+    Config {
+        name: name.into(),
+        description: String::new(),
+        seed: 1,
+        duration,
+        namespace: "default".into(),
+        cluster_domain: "cluster.local".into(),
+        cluster: cluster(nodes),
+        images: Vec::new(),
+        default_image: ImageBehaviour::Healthy,
+        services,
+        statefulsets,
+        timeline: Vec::new(),
+        timings: Timings::default(),
+    }
+}

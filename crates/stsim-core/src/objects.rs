@@ -1,0 +1,441 @@
+//! The API objects of the modelled cluster, with Kubernetes' field names.
+//!
+//! Owns the shape of Nodes, Pods, PersistentVolumeClaims, PersistentVolumes,
+//! Services, StatefulSets (with their ControllerRevisions) and
+//! StorageClasses, and the small predicates Kubernetes defines on them
+//! (`isRunningAndReady`, `isTerminating`, ...). Objects refer to each other
+//! by dense ids. Does not own where objects are stored (`world`) nor how
+//! they change (`api`).
+
+use crate::config::{
+    AccessMode, Labels, PodTemplate, ReclaimPolicy, Resources, StatefulSetSpec, VolumeBindingMode,
+};
+use crate::time::{SimDuration, SimTime};
+use serde::Serialize;
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A node, by index into `World::nodes`.
+    NodeId
+);
+id_type!(
+    /// A pod object, by index into `World::pods`. A re-created pod is a new object with a new id.
+    PodId
+);
+id_type!(
+    /// A claim, by index into `World::pvcs`.
+    PvcId
+);
+id_type!(
+    /// A volume, by index into `World::pvs`.
+    PvId
+);
+id_type!(
+    /// A service, by index into `World::services`.
+    ServiceId
+);
+id_type!(
+    /// A StatefulSet, by index into `World::statefulsets`.
+    StsId
+);
+id_type!(
+    /// A storage class, by index into `World::storage_classes`.
+    ClassId
+);
+
+/// `metadata.uid`: unique across every object ever created in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Uid(pub u64);
+
+/// An IPv4 address, kept as a number; printed dotted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ipv4(pub u32);
+
+impl fmt::Display for Ipv4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0.to_be_bytes();
+        f.pad(&format!("{a}.{b}.{c}.{d}"))
+    }
+}
+
+impl Serialize for Ipv4 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Well-known label keys the StatefulSet controller sets on its pods.
+pub mod labels {
+    pub const POD_NAME: &str = "statefulset.kubernetes.io/pod-name";
+    pub const POD_INDEX: &str = "apps.kubernetes.io/pod-index";
+    pub const REVISION: &str = "controller-revision-hash";
+    pub const HOSTNAME: &str = "kubernetes.io/hostname";
+    pub const ZONE: &str = "topology.kubernetes.io/zone";
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: NodeId,
+    pub name: String,
+    pub zone: String,
+    pub labels: Labels,
+    pub allocatable: Resources,
+    pub max_pods: u32,
+    /// The node's Ready condition as the control plane sees it.
+    pub ready: bool,
+    /// `spec.unschedulable` (cordoned).
+    pub unschedulable: bool,
+    /// Requests of the pods assigned to the node (bound or assumed by the scheduler).
+    pub requested: Resources,
+    /// Number of pods assigned to the node (bound or assumed).
+    pub pod_count: u32,
+    /// Third octet of the node's pod CIDR, `10.244.<n>.0/24`.
+    pub pod_cidr: u8,
+    /// Host parts of pod IPs in use on this node.
+    pub ips_in_use: std::collections::BTreeSet<u8>,
+    pub next_ip: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// What the single application container is doing, as the kubelet reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ContainerState {
+    /// No node yet.
+    Unscheduled,
+    /// On a node, waiting for volumes, the sandbox or the image.
+    ContainerCreating,
+    Running,
+    /// The container exited (after SIGTERM or a failure).
+    Terminated,
+}
+
+/// Who owns an object (`metadata.ownerReferences`, controller refs only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Owner {
+    StatefulSet(StsId),
+    Pod(PodId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OwnerRef {
+    pub owner: Owner,
+    pub uid: Uid,
+}
+
+/// The real container process on a node: what the kubelet knows and the
+/// API may not yet. Kept apart from `PodStatus`, which is what was reported.
+#[derive(Debug, Clone, Default)]
+pub struct Runtime {
+    /// When the sandbox came up and the image pull began.
+    pub pull_started_at: Option<SimTime>,
+    /// When the container started running.
+    pub started_at: Option<SimTime>,
+    /// When the application starts answering its readiness probe.
+    pub app_ready_at: Option<SimTime>,
+    /// A scripted override of the probe's result (`SetReady`), if any.
+    pub probe_override: Option<bool>,
+    /// The time from which the probe has given its current result.
+    pub probe_result_since: Option<SimTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PodStatus {
+    pub phase: PodPhase,
+    pub container: ContainerState,
+    /// The Ready condition.
+    pub ready: bool,
+    /// `lastTransitionTime` of the Ready condition.
+    pub ready_since: Option<SimTime>,
+    pub pod_ip: Option<Ipv4>,
+    pub restarts: u32,
+    /// The scheduler's last `Unschedulable` message, while the pod waits for a node.
+    pub unschedulable: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pod {
+    pub id: PodId,
+    pub uid: Uid,
+    pub name: String,
+    pub labels: Labels,
+    /// The controlling StatefulSet, if any.
+    pub owner: Option<StsId>,
+    /// The ordinal parsed from the name, if the pod belongs to a StatefulSet.
+    pub ordinal: Option<u32>,
+    /// `spec.hostname`, set once at creation.
+    pub hostname: String,
+    /// `spec.subdomain`, set once at creation from the StatefulSet's `serviceName`.
+    pub subdomain: String,
+    pub image: String,
+    pub requests: Resources,
+    pub readiness_probe: Option<crate::config::Probe>,
+    pub termination_grace_period: SimDuration,
+    /// Claim names of the pod's `persistentVolumeClaim` volumes, in template order.
+    pub claims: Vec<String>,
+    /// `spec.nodeName`.
+    pub node: Option<NodeId>,
+    /// The node the scheduler assumed for the pod while its
+    /// `WaitForFirstConsumer` volumes are provisioned (the scheduler cache).
+    pub assumed_node: Option<NodeId>,
+    pub status: PodStatus,
+    pub runtime: Runtime,
+    pub created_at: SimTime,
+    /// `metadata.deletionTimestamp`: set by a graceful delete.
+    pub deletion_timestamp: Option<SimTime>,
+    /// The grace period of the pending graceful deletion.
+    pub deletion_grace: Option<SimDuration>,
+    /// When the object left the API server; `None` while it exists.
+    pub removed_at: Option<SimTime>,
+}
+
+impl Pod {
+    pub fn exists(&self) -> bool {
+        self.removed_at.is_none()
+    }
+    pub fn is_terminating(&self) -> bool {
+        self.deletion_timestamp.is_some()
+    }
+    pub fn is_running_and_ready(&self) -> bool {
+        self.status.phase == PodPhase::Running && self.status.ready
+    }
+    /// `isRunningAndAvailable`: ready for at least `min_ready_seconds`.
+    pub fn is_available(&self, min_ready_seconds: u32, now: SimTime) -> bool {
+        if !self.is_running_and_ready() {
+            return false;
+        }
+        if min_ready_seconds == 0 {
+            return true;
+        }
+        let since = self.status.ready_since.unwrap_or(now);
+        now.since(since) >= SimDuration::from_secs(u64::from(min_ready_seconds))
+    }
+    /// `isHealthy` in the StatefulSet controller: running, ready and not terminating.
+    pub fn is_healthy(&self) -> bool {
+        self.is_running_and_ready() && !self.is_terminating()
+    }
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.phase, PodPhase::Failed | PodPhase::Succeeded)
+    }
+    pub fn revision(&self) -> &str {
+        self.labels.get(labels::REVISION).map(String::as_str).unwrap_or("")
+    }
+    /// The STATUS column of `kubectl get pods`.
+    pub fn display_status(&self) -> &'static str {
+        if self.is_terminating() {
+            return "Terminating";
+        }
+        match (self.status.phase, self.status.container) {
+            (PodPhase::Failed, _) => "Error",
+            (PodPhase::Succeeded, _) => "Completed",
+            (_, ContainerState::ContainerCreating) => "ContainerCreating",
+            (_, ContainerState::Unscheduled) => "Pending",
+            (_, ContainerState::Running) => "Running",
+            (_, ContainerState::Terminated) => "Completed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PvcPhase {
+    Pending,
+    Bound,
+    Lost,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pvc {
+    pub id: PvcId,
+    pub uid: Uid,
+    pub name: String,
+    pub labels: Labels,
+    pub storage_class: Option<ClassId>,
+    pub request_bytes: u64,
+    pub access_modes: Vec<AccessMode>,
+    pub phase: PvcPhase,
+    pub volume: Option<PvId>,
+    pub owner_refs: Vec<OwnerRef>,
+    /// The `volume.kubernetes.io/selected-node` annotation the scheduler sets
+    /// for `WaitForFirstConsumer` claims.
+    pub selected_node: Option<NodeId>,
+    /// Whether a provisioning request is under way.
+    pub provisioning: bool,
+    pub created_at: SimTime,
+    pub deletion_timestamp: Option<SimTime>,
+    pub removed_at: Option<SimTime>,
+}
+
+impl Pvc {
+    pub fn exists(&self) -> bool {
+        self.removed_at.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PvPhase {
+    Available,
+    Bound,
+    Released,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pv {
+    pub id: PvId,
+    pub uid: Uid,
+    pub name: String,
+    pub capacity_bytes: u64,
+    pub storage_class: ClassId,
+    pub reclaim_policy: ReclaimPolicy,
+    pub access_modes: Vec<AccessMode>,
+    pub phase: PvPhase,
+    pub claim: Option<PvcId>,
+    /// The zone the volume lives in, for zonal classes (its node affinity).
+    pub zone: Option<String>,
+    pub created_at: SimTime,
+    pub removed_at: Option<SimTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageClass {
+    pub id: ClassId,
+    pub name: String,
+    pub provisioner: String,
+    pub binding_mode: VolumeBindingMode,
+    pub reclaim_policy: ReclaimPolicy,
+    pub zonal: bool,
+    pub micro_usd_per_gib_month: u64,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub id: ServiceId,
+    pub uid: Uid,
+    pub name: String,
+    pub headless: bool,
+    pub selector: Labels,
+    pub publish_not_ready_addresses: bool,
+    pub ports: Vec<crate::config::ServicePort>,
+    pub removed_at: Option<SimTime>,
+}
+
+impl Service {
+    pub fn exists(&self) -> bool {
+        self.removed_at.is_none()
+    }
+    pub fn selects(&self, labels: &Labels) -> bool {
+        !self.selector.is_empty() && self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    }
+}
+
+/// A ControllerRevision: a snapshot of the pod template.
+#[derive(Debug, Clone)]
+pub struct ControllerRevision {
+    /// `<set>-<hash>`.
+    pub name: String,
+    /// The `revision` number: higher is newer; a revert bumps an old revision's number.
+    pub revision: u64,
+    pub template: PodTemplate,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StatefulSetStatus {
+    pub observed_generation: u64,
+    pub replicas: u32,
+    pub ready_replicas: u32,
+    pub available_replicas: u32,
+    pub current_replicas: u32,
+    pub updated_replicas: u32,
+    pub current_revision: String,
+    pub update_revision: String,
+    pub collision_count: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatefulSet {
+    pub id: StsId,
+    pub uid: Uid,
+    pub name: String,
+    pub generation: u64,
+    pub spec: StatefulSetSpec,
+    pub status: StatefulSetStatus,
+    /// ControllerRevisions owned by the set.
+    pub revisions: Vec<ControllerRevision>,
+    /// Live pods owned by the set, by ordinal.
+    pub pods: std::collections::BTreeMap<u32, PodId>,
+    pub deletion_timestamp: Option<SimTime>,
+    pub removed_at: Option<SimTime>,
+}
+
+impl StatefulSet {
+    /// `getStartOrdinal`.
+    pub fn start_ordinal(&self) -> u32 {
+        self.spec.ordinals_start
+    }
+    /// One past `getEndOrdinal`.
+    pub fn end_ordinal_exclusive(&self) -> u32 {
+        self.spec.ordinals_start + self.spec.replicas
+    }
+    pub fn in_range(&self, ordinal: u32) -> bool {
+        ordinal >= self.start_ordinal() && ordinal < self.end_ordinal_exclusive()
+    }
+}
+
+/// `<statefulset>-<ordinal>`, as `getPodName`.
+pub fn pod_name(set: &str, ordinal: u32) -> String {
+    format!("{set}-{ordinal}")
+}
+
+/// `<template>-<statefulset>-<ordinal>`, as `getPersistentVolumeClaimName`.
+pub fn claim_name(template: &str, set: &str, ordinal: u32) -> String {
+    format!("{template}-{set}-{ordinal}")
+}
+
+/// Splits a pod name into its parent and ordinal as the controller's
+/// `(.*)-([0-9]+)$` does: the parent is everything before the last `-`.
+pub fn parse_pod_name(name: &str) -> Option<(&str, u32)> {
+    let (parent, ordinal) = name.rsplit_once('-')?;
+    if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((parent, ordinal.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_controller() {
+        assert_eq!(pod_name("web", 2), "web-2");
+        assert_eq!(claim_name("www", "web", 0), "www-web-0");
+        assert_eq!(parse_pod_name("my-db-12"), Some(("my-db", 12)));
+        assert_eq!(parse_pod_name("web-"), None);
+        assert_eq!(parse_pod_name("web-x1"), None);
+        assert_eq!(parse_pod_name("web"), None);
+    }
+
+    #[test]
+    fn ip_prints_dotted() {
+        assert_eq!(Ipv4(0x0af4_0102).to_string(), "10.244.1.2");
+    }
+}

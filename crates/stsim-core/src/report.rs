@@ -1,0 +1,318 @@
+//! The report of a run: plain, resolved data for people and machines.
+//!
+//! Owns what a finished run says: a timeline of what happened to each
+//! object (pods in the shape of `kubectl get pods -w`), the final pods,
+//! claims, volumes, DNS records and StatefulSets, and the trace digest.
+//! Everything is resolved to names, so a renderer needs nothing else.
+//!
+//! # JSON schema
+//! `stsim run --json` prints a [`Report`] as JSON. Times are integers in
+//! milliseconds since the start of the run (`*_ms` fields are named so);
+//! every other field is as documented on its struct. Fields are only ever
+//! added, never renamed, within a major version.
+//!
+//! Does not print anything: the CLI renders the report.
+
+use crate::objects::*;
+use crate::sim::Simulation;
+use crate::trace::{Event, actor_name, owner_name};
+use crate::world::World;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    /// When the run ended, in ms.
+    pub ended_at_ms: u64,
+    /// `horizon`, `stopped` or `quiescent`.
+    pub end_reason: String,
+    /// Events the engine handled.
+    pub events: u64,
+    /// Records in the trace.
+    pub trace_records: usize,
+    /// FNV-1a 64 of the trace's text form: equal digests, equal runs.
+    pub trace_digest: String,
+    pub timeline: Vec<TimelineRow>,
+    pub pods: Vec<PodRow>,
+    pub pvcs: Vec<PvcRow>,
+    pub pvs: Vec<PvRow>,
+    pub dns: Vec<DnsRow>,
+    pub statefulsets: Vec<StatefulSetRow>,
+}
+
+/// One change, as a watch would show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRow {
+    pub at_ms: u64,
+    /// `pod`, `pvc`, `dns`, `statefulset` or `script`.
+    pub kind: String,
+    pub name: String,
+    /// Who made the change (`statefulset-controller`, `kubelet/worker-1`, `user`, ...).
+    pub actor: String,
+    /// For pods, the state after the change, as `kubectl get pods -w` prints it.
+    pub pod: Option<PodState>,
+    /// What happened, in a few words.
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodState {
+    /// `READY`: ready containers over containers, `0/1` or `1/1`.
+    pub ready: String,
+    /// `STATUS`: Pending, ContainerCreating, Running, Terminating, ...
+    pub status: String,
+    pub restarts: u32,
+    pub ip: Option<String>,
+    pub node: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PodRow {
+    pub name: String,
+    pub state: PodState,
+    pub revision: String,
+    pub age_ms: u64,
+    /// The scheduler's message while the pod waits for a node.
+    pub unschedulable: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PvcRow {
+    pub name: String,
+    /// `Pending`, `Bound` or `Lost`.
+    pub status: String,
+    pub volume: Option<String>,
+    pub capacity_bytes: u64,
+    pub access_modes: Vec<String>,
+    pub storage_class: Option<String>,
+    /// `Kind/name` of each owner reference.
+    pub owners: Vec<String>,
+    pub age_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PvRow {
+    pub name: String,
+    pub capacity_bytes: u64,
+    pub reclaim_policy: String,
+    pub status: String,
+    /// `namespace/claim`.
+    pub claim: Option<String>,
+    pub storage_class: String,
+    pub zone: Option<String>,
+    pub age_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsRow {
+    pub name: String,
+    pub record_type: String,
+    pub value: String,
+    pub pod: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatefulSetRow {
+    pub name: String,
+    pub service_name: String,
+    pub pod_management_policy: String,
+    pub desired_replicas: u32,
+    pub status: StatefulSetStatus,
+}
+
+fn pod_state(world: &World, pod: &Pod) -> PodState {
+    PodState {
+        ready: format!("{}/1", u8::from(pod.status.ready)),
+        status: pod.display_status().to_string(),
+        restarts: pod.status.restarts,
+        ip: pod.status.pod_ip.map(|ip| ip.to_string()),
+        node: pod.node.map(|n| world.node(n).name.clone()),
+    }
+}
+
+/// Builds the report of a finished (or stopped) simulation.
+pub fn build(sim: &Simulation) -> Report {
+    let world = &sim.world;
+    let (ended_at, reason) = sim.ended.map(|(at, r)| (at, r.as_str())).unwrap_or((sim.now(), "running"));
+    let now = ended_at;
+    let age = |created: crate::time::SimTime| now.since(created).as_millis();
+    Report {
+        scenario: sim.config.name.clone(),
+        description: sim.config.description.clone(),
+        seed: sim.config.seed,
+        ended_at_ms: ended_at.as_millis(),
+        end_reason: reason.to_string(),
+        events: sim.events,
+        trace_records: sim.trace.records.len(),
+        trace_digest: sim.trace.digest(world),
+        timeline: timeline(sim),
+        pods: world
+            .live_pods()
+            .map(|pod| PodRow {
+                name: pod.name.clone(),
+                state: pod_state(world, pod),
+                revision: pod.revision().to_string(),
+                age_ms: age(pod.created_at),
+                unschedulable: pod.status.unschedulable.clone(),
+            })
+            .collect(),
+        pvcs: world
+            .live_pvcs()
+            .map(|pvc| PvcRow {
+                name: pvc.name.clone(),
+                status: format!("{:?}", pvc.phase),
+                volume: pvc.volume.map(|pv| world.pv(pv).name.clone()),
+                capacity_bytes: pvc.request_bytes,
+                access_modes: pvc.access_modes.iter().map(|m| format!("{m:?}")).collect(),
+                storage_class: pvc.storage_class.map(|c| world.class(c).name.clone()),
+                owners: pvc.owner_refs.iter().map(|o| owner_name(world, o)).collect(),
+                age_ms: age(pvc.created_at),
+            })
+            .collect(),
+        pvs: world
+            .pvs
+            .iter()
+            .filter(|pv| pv.removed_at.is_none())
+            .map(|pv| PvRow {
+                name: pv.name.clone(),
+                capacity_bytes: pv.capacity_bytes,
+                reclaim_policy: format!("{:?}", pv.reclaim_policy),
+                status: format!("{:?}", pv.phase),
+                claim: pv.claim.map(|c| format!("{}/{}", world.namespace, world.pvc(c).name)),
+                storage_class: world.class(pv.storage_class).name.clone(),
+                zone: pv.zone.clone(),
+                age_ms: age(pv.created_at),
+            })
+            .collect(),
+        dns: world
+            .dns
+            .iter()
+            .map(|(name, record)| DnsRow {
+                name: name.clone(),
+                record_type: "A".to_string(),
+                value: record.ip.to_string(),
+                pod: world.pod(record.pod).name.clone(),
+            })
+            .collect(),
+        statefulsets: world
+            .statefulsets
+            .iter()
+            .filter(|s| s.removed_at.is_none())
+            .map(|set| StatefulSetRow {
+                name: set.name.clone(),
+                service_name: set.spec.service_name.clone(),
+                pod_management_policy: format!("{:?}", set.spec.pod_management_policy),
+                desired_replicas: set.spec.replicas,
+                status: set.status.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Replays the trace into watch rows. Pod rows carry the pod's state as it
+/// was right after the change, which the replay keeps per pod.
+fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
+    let world = &sim.world;
+    let mut states: BTreeMap<PodId, PodState> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for record in &sim.trace.records {
+        let actor = actor_name(world, record.actor);
+        let mut pod_row = |id: PodId, what: String, change: &dyn Fn(&mut PodState)| {
+            let state = states.entry(id).or_insert_with(|| PodState {
+                ready: "0/1".into(),
+                status: "Pending".into(),
+                restarts: 0,
+                ip: None,
+                node: None,
+            });
+            change(state);
+            TimelineRow {
+                at_ms: record.at.as_millis(),
+                kind: "pod".into(),
+                name: world.pod(id).name.clone(),
+                actor: actor.clone(),
+                pod: Some(state.clone()),
+                what,
+            }
+        };
+        let other = |kind: &str, name: String, what: String| TimelineRow {
+            at_ms: record.at.as_millis(),
+            kind: kind.into(),
+            name,
+            actor: actor.clone(),
+            pod: None,
+            what,
+        };
+        let row = match &record.event {
+            Event::Script { description, line } => {
+                other("script", format!("line {line}"), description.clone())
+            }
+            Event::NotFound { name } => other("script", name.clone(), "not found".into()),
+            Event::PodCreated { pod, revision } => {
+                pod_row(*pod, format!("created at revision {revision}"), &|_| {})
+            }
+            Event::PodCreateRejected { name } => other(
+                "pod",
+                name.clone(),
+                "create refused: a pod with this name still exists (AlreadyExists)".into(),
+            ),
+            Event::PodUnschedulable { pod, message } => pod_row(*pod, message.clone(), &|_| {}),
+            Event::PodScheduled { pod, node } => {
+                let node = world.node(*node).name.clone();
+                pod_row(*pod, format!("scheduled to {node}"), &|s| s.node = Some(node.clone()))
+            }
+            Event::PodStatus { pod, status, ip } => {
+                let ip = ip.map(|ip| ip.to_string());
+                pod_row(*pod, format!("now {status}"), &|s| {
+                    s.status = status.to_string();
+                    s.ip = ip.clone();
+                })
+            }
+            Event::PodReady { pod, ready } => {
+                let what = if *ready { "became Ready" } else { "stopped being Ready" };
+                pod_row(*pod, what.into(), &|s| s.ready = format!("{}/1", u8::from(*ready)))
+            }
+            Event::PodDeleting { pod, grace } => {
+                pod_row(*pod, format!("deleted gracefully ({grace} grace period)"), &|s| {
+                    s.status = "Terminating".into()
+                })
+            }
+            Event::PodRemoved { pod, force } => {
+                let what = if *force { "removed at once (not confirmed by its node)" } else { "removed" };
+                pod_row(*pod, what.into(), &|s| s.ready = "0/1".into())
+            }
+            Event::PvcCreated { pvc } => {
+                other("pvc", world.pvc(*pvc).name.clone(), "created (Pending)".into())
+            }
+            Event::PvcOwnersUpdated { pvc, owners } => {
+                let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
+                let owners = if owners.is_empty() { "none".to_string() } else { owners.join(", ") };
+                other("pvc", world.pvc(*pvc).name.clone(), format!("owners now {owners}"))
+            }
+            Event::PvcRemoved { pvc } => other("pvc", world.pvc(*pvc).name.clone(), "removed".into()),
+            Event::PvcBound { pvc, pv } => {
+                let pv = world.pv(*pv);
+                let zone = pv.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
+                other("pvc", world.pvc(*pvc).name.clone(), format!("Bound to {}{zone}", pv.name))
+            }
+            Event::PvcSelectedNode { pvc, node } => other(
+                "pvc",
+                world.pvc(*pvc).name.clone(),
+                format!("waiting for first consumer: provisioning for {}", world.node(*node).name),
+            ),
+            Event::DnsAdded { name, ip } => other("dns", name.clone(), format!("A {ip} published")),
+            Event::DnsRemoved { name, ip } => other("dns", name.clone(), format!("A {ip} withdrawn")),
+            Event::StatefulSetScaled { sts, from, to } => {
+                other("statefulset", world.sts(*sts).name.clone(), format!("replicas {from} -> {to}"))
+            }
+            // Status and revisions are in the trace; the timeline shows their effects.
+            Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
+            Event::End { reason } => other("run", "end".into(), format!("run ended ({reason})")),
+        };
+        rows.push(row);
+    }
+    rows
+}

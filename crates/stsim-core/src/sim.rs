@@ -1,0 +1,256 @@
+//! The run loop: from a config to a finished world and its trace.
+//!
+//! Owns the simulation clock, the event queue, the dispatch of each event
+//! to the component that handles it, the scripted timeline, and the work
+//! queue's retry back-off for failed syncs. Within one instant work runs in
+//! the order of [`crate::queue::Phase`]: scripted actions, kubelets,
+//! volumes, controllers, scheduler.
+//!
+//! Does not decide anything about the cluster: the controllers do.
+
+use crate::api::{Api, Streams};
+use crate::config::{Action, Config, PodRef};
+use crate::controllers::{dns, kubelet, scheduler, statefulset, volumes};
+use crate::events::EventKey;
+use crate::objects::{PodId, StsId, pod_name};
+use crate::queue::EventQueue;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{Actor, Event, Trace};
+use crate::world::World;
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum EndReason {
+    /// The scenario's `duration` was reached.
+    Horizon,
+    /// A `Stop` action ran.
+    Stopped,
+    /// Nothing was left to happen before the horizon.
+    Quiescent,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Horizon => "horizon",
+            EndReason::Stopped => "stopped",
+            EndReason::Quiescent => "quiescent",
+        }
+    }
+}
+
+/// A simulation in progress, or finished.
+pub struct Simulation {
+    pub config: Config,
+    pub world: World,
+    pub trace: Trace,
+    queue: EventQueue<EventKey>,
+    streams: Streams,
+    /// Consecutive failed syncs per set, for the work queue's back-off.
+    sync_failures: Vec<u32>,
+    /// Events handled so far.
+    pub events: u64,
+    pub ended: Option<(SimTime, EndReason)>,
+}
+
+/// The work queue's per-item back-off: 5 ms doubling to 1000 s
+/// (client-go `DefaultTypedControllerRateLimiter`).
+fn retry_delay(failures: u32) -> SimDuration {
+    let ms = 5u64.saturating_mul(1u64 << failures.saturating_sub(1).min(30));
+    SimDuration::from_millis(ms.min(1_000_000))
+}
+
+impl Simulation {
+    pub fn new(config: Config) -> Simulation {
+        let world = World::from_config(&config);
+        let mut queue = EventQueue::new();
+        for (index, entry) in config.timeline.iter().enumerate() {
+            let key = EventKey::Script(index as u32);
+            queue.arm(key, entry.at, key.phase());
+        }
+        let horizon = SimTime::ZERO + config.duration;
+        queue.arm(EventKey::Horizon, horizon, EventKey::Horizon.phase());
+        for set in &world.statefulsets {
+            let key = EventKey::StatefulSetSync(set.id);
+            queue.wake(key, SimTime::ZERO, key.phase());
+        }
+        let streams = Streams::new(config.seed);
+        let sync_failures = vec![0; world.statefulsets.len()];
+        Simulation {
+            config,
+            world,
+            trace: Trace::default(),
+            queue,
+            streams,
+            sync_failures,
+            events: 0,
+            ended: None,
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    fn api(&mut self, actor: Actor) -> Api<'_> {
+        Api {
+            now: self.queue.now(),
+            world: &mut self.world,
+            trace: &mut self.trace,
+            queue: &mut self.queue,
+            streams: &mut self.streams,
+            actor,
+        }
+    }
+
+    /// Runs to the end.
+    pub fn run(&mut self) {
+        while self.step() {}
+    }
+
+    /// Handles the next event; false once the run has ended.
+    pub fn step(&mut self) -> bool {
+        if self.ended.is_some() {
+            return false;
+        }
+        let Some((at, key)) = self.queue.pop() else {
+            self.end(self.queue.now(), EndReason::Quiescent);
+            return false;
+        };
+        self.events += 1;
+        match key {
+            EventKey::Horizon => self.end(at, EndReason::Horizon),
+            EventKey::Script(index) => self.run_script(index as usize),
+            EventKey::Kubelet(pod) => {
+                let actor = self.kubelet_actor(pod);
+                kubelet::step(&mut self.api(actor), pod);
+            }
+            EventKey::Provision(pvc) => volumes::provision(&mut self.api(Actor::VolumeController), pvc),
+            EventKey::StatefulSetSync(sts) => self.sync_statefulset(sts),
+            EventKey::DnsPod(pod) => dns::sync_pod(&mut self.api(Actor::Dns), pod),
+            EventKey::DnsService(service) => dns::sync_service(&mut self.api(Actor::Dns), service),
+            EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
+        }
+        self.ended.is_none()
+    }
+
+    fn end(&mut self, at: SimTime, reason: EndReason) {
+        self.trace.push(at, Actor::User, Event::End { reason: reason.as_str() });
+        self.ended = Some((at, reason));
+    }
+
+    fn kubelet_actor(&self, pod: PodId) -> Actor {
+        let pod = self.world.pod(pod);
+        match pod.node {
+            Some(node) => Actor::Kubelet(node),
+            None => Actor::Scheduler,
+        }
+    }
+
+    fn sync_statefulset(&mut self, sts: StsId) {
+        let outcome = statefulset::sync(&mut self.api(Actor::StatefulSetController), sts);
+        let failures = &mut self.sync_failures[sts.index()];
+        if outcome.error.is_some() {
+            *failures += 1;
+            let delay = retry_delay(*failures);
+            let key = EventKey::StatefulSetSync(sts);
+            let at = self.queue.now() + delay;
+            self.queue.wake(key, at, key.phase());
+        } else {
+            *failures = 0;
+        }
+    }
+
+    /// The live pod a timeline entry names, if it exists now.
+    fn live_pod(&self, pod: PodRef) -> (String, Option<PodId>) {
+        let set = &self.config.statefulsets[pod.statefulset];
+        let name = pod_name(&set.name, pod.ordinal);
+        let id = self.world.pod_named(&name);
+        (name, id)
+    }
+
+    fn run_script(&mut self, index: usize) {
+        let entry = self.config.timeline[index].clone();
+        let description = describe(&self.config, &entry.action);
+        self.api(Actor::User).record(Event::Script { description, line: entry.line });
+        match entry.action {
+            Action::Scale { statefulset, replicas } => {
+                let sts = StsId(statefulset as u32);
+                self.api(Actor::User).scale_statefulset(sts, replicas);
+            }
+            Action::DeletePod { pod } | Action::ForceDeletePod { pod } => {
+                let grace = match entry.action {
+                    Action::ForceDeletePod { .. } => Some(SimDuration::ZERO),
+                    _ => None,
+                };
+                match self.live_pod(pod) {
+                    (_, Some(id)) => self.api(Actor::User).delete_pod(id, grace),
+                    (name, None) => {
+                        self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") })
+                    }
+                }
+            }
+            Action::SetReady { pod, ready } => match self.live_pod(pod) {
+                (_, Some(id)) => kubelet::override_probe(&mut self.api(Actor::User), id, ready),
+                (name, None) => self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") }),
+            },
+            Action::Stop => {
+                let now = self.queue.now();
+                self.end(now, EndReason::Stopped);
+            }
+        }
+    }
+}
+
+/// A scripted action in kubectl's words.
+pub fn describe(config: &Config, action: &Action) -> String {
+    let pod = |p: &PodRef| pod_name(&config.statefulsets[p.statefulset].name, p.ordinal);
+    match action {
+        Action::Scale { statefulset, replicas } => format!(
+            "kubectl scale statefulset {} --replicas={replicas}",
+            config.statefulsets[*statefulset].name
+        ),
+        Action::DeletePod { pod: p } => format!("kubectl delete pod {}", pod(p)),
+        Action::ForceDeletePod { pod: p } => {
+            format!("kubectl delete pod {} --grace-period=0 --force", pod(p))
+        }
+        Action::SetReady { pod: p, ready: true } => {
+            format!("readiness probe of {} passes from now on", pod(p))
+        }
+        Action::SetReady { pod: p, ready: false } => {
+            format!("readiness probe of {} fails from now on", pod(p))
+        }
+        Action::Stop => "stop the run".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_back_off_doubles_from_5ms_to_1000s() {
+        assert_eq!(retry_delay(1).as_millis(), 5);
+        assert_eq!(retry_delay(2).as_millis(), 10);
+        assert_eq!(retry_delay(3).as_millis(), 20);
+        assert_eq!(retry_delay(40).as_millis(), 1_000_000);
+    }
+}
+
+#[cfg(test)]
+mod smoke {
+    use crate::config::PodManagementPolicy;
+    use crate::fixtures;
+    use crate::time::SimDuration;
+
+    #[test]
+    fn three_ordered_pods_come_up() {
+        let config =
+            fixtures::scenario("smoke", 1, 3, PodManagementPolicy::OrderedReady, SimDuration::from_mins(5));
+        let (sim, report) = crate::run(config);
+        let text = sim.trace.render(&sim.world);
+        assert_eq!(report.pods.len(), 3, "{text}");
+        assert!(report.pods.iter().all(|p| p.state.ready == "1/1"), "{text}");
+        assert_eq!(report.dns.len(), 3, "{text}");
+    }
+}

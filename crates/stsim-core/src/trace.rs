@@ -1,0 +1,268 @@
+//! The trace: every change to the world, in order, as typed records.
+//!
+//! Owns the record types, their one-line text form (the `--trace` output and
+//! the input of the digest) and the digest itself. A record names objects
+//! by id; the text form resolves ids to names through the world, which keeps
+//! every object it ever held. Does not decide what is recorded: `api`
+//! writes a record for each change it makes.
+//!
+//! # Text format
+//! One record a line, tab-separated: `TIME  ACTOR  OBJECT  WHAT  DETAIL`.
+//! `TIME` is the simulated time since the start (`1m30s500ms`); `ACTOR` who
+//! made the change (`statefulset-controller`, `kubelet/worker-2`, `user`, ...);
+//! `OBJECT` is `kind/name`; `WHAT` one word; `DETAIL` is `key=value` pairs.
+
+use crate::hash::Fnv64;
+use crate::objects::*;
+use crate::time::{SimDuration, SimTime};
+use crate::world::World;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// Who made a change: the component of the cluster, or the scenario's script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Actor {
+    /// A scripted action from the scenario's timeline (a person with kubectl).
+    User,
+    StatefulSetController,
+    Scheduler,
+    Kubelet(NodeId),
+    /// The external provisioner and the PV controller.
+    VolumeController,
+    /// The EndpointSlice controller together with cluster DNS.
+    Dns,
+    GarbageCollector,
+}
+
+/// One change to the world.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Event {
+    /// A scripted action began; `line` is its line in the scenario file.
+    Script {
+        description: String,
+        line: u32,
+    },
+    /// A scripted action named an object that does not exist (kubectl's NotFound).
+    NotFound {
+        name: String,
+    },
+    /// A pod object was created.
+    PodCreated {
+        pod: PodId,
+        revision: String,
+    },
+    /// A create was refused because a live object has that name.
+    PodCreateRejected {
+        name: String,
+    },
+    /// The scheduler could not place the pod; `message` is kube-scheduler's.
+    PodUnschedulable {
+        pod: PodId,
+        message: String,
+    },
+    /// The pod was bound to a node.
+    PodScheduled {
+        pod: PodId,
+        node: NodeId,
+    },
+    /// The pod's phase or container state changed (see `Pod::display_status`).
+    PodStatus {
+        pod: PodId,
+        status: &'static str,
+        ip: Option<Ipv4>,
+    },
+    /// The Ready condition changed.
+    PodReady {
+        pod: PodId,
+        ready: bool,
+    },
+    /// A graceful delete set `deletionTimestamp`.
+    PodDeleting {
+        pod: PodId,
+        grace: SimDuration,
+    },
+    /// The object left the API server. `force` for a deletion with grace 0
+    /// that nobody on the node confirmed.
+    PodRemoved {
+        pod: PodId,
+        force: bool,
+    },
+    PvcCreated {
+        pvc: PvcId,
+    },
+    PvcOwnersUpdated {
+        pvc: PvcId,
+        owners: Vec<OwnerRef>,
+    },
+    PvcRemoved {
+        pvc: PvcId,
+    },
+    /// A volume was provisioned and bound to the claim.
+    PvcBound {
+        pvc: PvcId,
+        pv: PvId,
+    },
+    /// The scheduler picked a node for a `WaitForFirstConsumer` claim.
+    PvcSelectedNode {
+        pvc: PvcId,
+        node: NodeId,
+    },
+    DnsAdded {
+        name: String,
+        ip: Ipv4,
+    },
+    DnsRemoved {
+        name: String,
+        ip: Ipv4,
+    },
+    /// The StatefulSet's `spec.replicas` changed.
+    StatefulSetScaled {
+        sts: StsId,
+        from: u32,
+        to: u32,
+    },
+    /// The StatefulSet's status changed.
+    StatefulSetStatus {
+        sts: StsId,
+        status: StatefulSetStatus,
+    },
+    /// A ControllerRevision was created (or an old one rolled forward).
+    RevisionCreated {
+        sts: StsId,
+        name: String,
+        revision: u64,
+    },
+    /// The run ended (horizon reached or `Stop`).
+    End {
+        reason: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub at: SimTime,
+    pub actor: Actor,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    pub records: Vec<Record>,
+}
+
+impl Trace {
+    pub fn push(&mut self, at: SimTime, actor: Actor, event: Event) {
+        if let Some(last) = self.records.last() {
+            assert!(at >= last.at, "trace time went backwards");
+        }
+        self.records.push(Record { at, actor, event });
+    }
+
+    /// FNV-1a 64 over the text form of every record, as 16 hex digits.
+    pub fn digest(&self, world: &World) -> String {
+        let mut hasher = Fnv64::new();
+        let mut line = String::new();
+        for record in &self.records {
+            line.clear();
+            render_into(&mut line, world, record);
+            hasher.write(line.as_bytes());
+            hasher.write(b"\n");
+        }
+        format!("{:016x}", hasher.finish())
+    }
+
+    /// The whole trace in its text form.
+    pub fn render(&self, world: &World) -> String {
+        let mut out = String::new();
+        for record in &self.records {
+            render_into(&mut out, world, record);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+pub fn actor_name(world: &World, actor: Actor) -> String {
+    match actor {
+        Actor::User => "user".into(),
+        Actor::StatefulSetController => "statefulset-controller".into(),
+        Actor::Scheduler => "scheduler".into(),
+        Actor::Kubelet(node) => format!("kubelet/{}", world.node(node).name),
+        Actor::VolumeController => "volume-controller".into(),
+        Actor::Dns => "dns".into(),
+        Actor::GarbageCollector => "garbage-collector".into(),
+    }
+}
+
+pub fn owner_name(world: &World, owner: &OwnerRef) -> String {
+    match owner.owner {
+        Owner::StatefulSet(id) => format!("StatefulSet/{}", world.sts(id).name),
+        Owner::Pod(id) => format!("Pod/{}", world.pod(id).name),
+    }
+}
+
+/// Writes one record's text form (without a newline).
+pub fn render_into(out: &mut String, world: &World, record: &Record) {
+    let pod = |id: PodId| format!("pod/{}", world.pod(id).name);
+    let pvc = |id: PvcId| format!("pvc/{}", world.pvc(id).name);
+    let _ = write!(out, "{}\t{}\t", record.at, actor_name(world, record.actor));
+    let _ = match &record.event {
+        Event::Script { description, line } => write!(out, "script\tbegin\tline={line} {description}"),
+        Event::NotFound { name } => write!(out, "{name}\tnot-found\t"),
+        Event::PodCreated { pod: id, revision } => {
+            write!(out, "{}\tcreated\trevision={revision}", pod(*id))
+        }
+        Event::PodCreateRejected { name } => {
+            write!(out, "pod/{name}\tcreate-rejected\treason=AlreadyExists")
+        }
+        Event::PodUnschedulable { pod: id, message } => {
+            write!(out, "{}\tunschedulable\tmessage={message:?}", pod(*id))
+        }
+        Event::PodScheduled { pod: id, node } => {
+            write!(out, "{}\tscheduled\tnode={}", pod(*id), world.node(*node).name)
+        }
+        Event::PodStatus { pod: id, status, ip } => match ip {
+            Some(ip) => write!(out, "{}\tstatus\tstatus={status} ip={ip}", pod(*id)),
+            None => write!(out, "{}\tstatus\tstatus={status}", pod(*id)),
+        },
+        Event::PodReady { pod: id, ready } => write!(out, "{}\tready\tready={ready}", pod(*id)),
+        Event::PodDeleting { pod: id, grace } => {
+            write!(out, "{}\tdeleting\tgrace={grace}", pod(*id))
+        }
+        Event::PodRemoved { pod: id, force } => write!(out, "{}\tremoved\tforce={force}", pod(*id)),
+        Event::PvcCreated { pvc: id } => write!(out, "{}\tcreated\t", pvc(*id)),
+        Event::PvcOwnersUpdated { pvc: id, owners } => {
+            let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
+            write!(out, "{}\towners\towners={}", pvc(*id), owners.join(","))
+        }
+        Event::PvcRemoved { pvc: id } => write!(out, "{}\tremoved\t", pvc(*id)),
+        Event::PvcBound { pvc: id, pv } => {
+            let pv = world.pv(*pv);
+            write!(out, "{}\tbound\tvolume={} zone={}", pvc(*id), pv.name, pv.zone.as_deref().unwrap_or("-"))
+        }
+        Event::PvcSelectedNode { pvc: id, node } => {
+            write!(out, "{}\tselected-node\tnode={}", pvc(*id), world.node(*node).name)
+        }
+        Event::DnsAdded { name, ip } => write!(out, "dns/{name}\tadded\tA={ip}"),
+        Event::DnsRemoved { name, ip } => write!(out, "dns/{name}\tremoved\tA={ip}"),
+        Event::StatefulSetScaled { sts, from, to } => {
+            write!(out, "statefulset/{}\tscaled\treplicas={from}->{to}", world.sts(*sts).name)
+        }
+        Event::StatefulSetStatus { sts, status } => write!(
+            out,
+            "statefulset/{}\tstatus\treplicas={} ready={} available={} current={} updated={} currentRevision={} updateRevision={}",
+            world.sts(*sts).name,
+            status.replicas,
+            status.ready_replicas,
+            status.available_replicas,
+            status.current_replicas,
+            status.updated_replicas,
+            status.current_revision,
+            status.update_revision
+        ),
+        Event::RevisionCreated { sts, name, revision } => {
+            write!(out, "statefulset/{}\trevision\tname={name} revision={revision}", world.sts(*sts).name)
+        }
+        Event::End { reason } => write!(out, "run\tend\treason={reason}"),
+    };
+}

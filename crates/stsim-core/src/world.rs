@@ -1,0 +1,323 @@
+//! The object store: the simulator's API server storage.
+//!
+//! Owns every object of the run, live or gone, in dense vectors indexed by
+//! id, plus the by-name indexes of live objects that the API server needs
+//! to refuse a duplicate name. Objects that leave the API server stay in
+//! their vector with `removed_at` set, so the trace and report can still
+//! name them. Iteration is always in id or name order.
+//!
+//! Does not decide anything: `api` changes objects, controllers read them.
+
+use crate::config::Config;
+use crate::objects::*;
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// A DNS A record published for a pod through a headless Service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsRecord {
+    pub ip: Ipv4,
+    pub pod: PodId,
+    pub service: ServiceId,
+}
+
+#[derive(Debug, Clone)]
+pub struct World {
+    pub namespace: String,
+    /// The cluster's zones, in the order the scenario lists them.
+    pub zones: Vec<String>,
+    pub cluster_domain: String,
+    pub nodes: Vec<Node>,
+    pub storage_classes: Vec<StorageClass>,
+    pub services: Vec<Service>,
+    pub statefulsets: Vec<StatefulSet>,
+    pub pods: Vec<Pod>,
+    pub pvcs: Vec<Pvc>,
+    pub pvs: Vec<Pv>,
+    /// Per-pod A records of headless Services, by fully qualified name.
+    pub dns: BTreeMap<String, DnsRecord>,
+    /// How each image behaves when run (the container runtime's view).
+    pub images: BTreeMap<String, crate::config::ImageConfig>,
+    /// How an image not described by the scenario behaves.
+    pub fallback_image: crate::config::ImageConfig,
+    pub timings: crate::config::Timings,
+    /// Live pods that the scheduler could not place yet.
+    pub unschedulable: std::collections::BTreeSet<PodId>,
+    pod_names: BTreeMap<String, PodId>,
+    pvc_names: BTreeMap<String, PvcId>,
+    /// Live pods by the claim names they mount.
+    claim_users: BTreeMap<String, Vec<PodId>>,
+    next_uid: u64,
+}
+
+impl World {
+    /// An empty world: no nodes, no workloads.
+    pub fn empty(namespace: &str, cluster_domain: &str) -> World {
+        World {
+            namespace: namespace.to_string(),
+            zones: Vec::new(),
+            cluster_domain: cluster_domain.to_string(),
+            nodes: Vec::new(),
+            storage_classes: Vec::new(),
+            services: Vec::new(),
+            statefulsets: Vec::new(),
+            pods: Vec::new(),
+            pvcs: Vec::new(),
+            pvs: Vec::new(),
+            dns: BTreeMap::new(),
+            images: BTreeMap::new(),
+            fallback_image: crate::config::ImageConfig::default_for(
+                "",
+                crate::config::ImageBehaviour::Healthy,
+            ),
+            timings: crate::config::Timings::default(),
+            unschedulable: Default::default(),
+            pod_names: BTreeMap::new(),
+            pvc_names: BTreeMap::new(),
+            claim_users: BTreeMap::new(),
+            next_uid: 1,
+        }
+    }
+
+    /// The world at time zero: nodes, storage classes, services and
+    /// StatefulSets from the config. Pods and claims come from the controllers.
+    pub fn from_config(config: &Config) -> World {
+        let mut world = World::empty(&config.namespace, &config.cluster_domain);
+        world.zones = config.cluster.zones.clone();
+        world.images = config.images.iter().map(|i| (i.name.clone(), i.clone())).collect();
+        world.fallback_image = crate::config::ImageConfig::default_for("", config.default_image);
+        world.timings = config.timings.clone();
+        let zones = &config.cluster.zones;
+        let mut node_index = 0usize;
+        for pool in &config.cluster.node_pools {
+            for n in 0..pool.count {
+                let zone = zones[node_index % zones.len()].clone();
+                world.add_node(&format!("{}-{}", pool.name, n + 1), &zone, pool);
+                node_index += 1;
+            }
+        }
+        for class in &config.cluster.storage_classes {
+            let id = ClassId(world.storage_classes.len() as u32);
+            world.storage_classes.push(StorageClass {
+                id,
+                name: class.name.clone(),
+                provisioner: class.provisioner.clone(),
+                binding_mode: class.binding_mode,
+                reclaim_policy: class.reclaim_policy,
+                zonal: class.zonal,
+                micro_usd_per_gib_month: class.micro_usd_per_gib_month,
+                is_default: class.is_default,
+            });
+        }
+        for service in &config.services {
+            let uid = world.new_uid();
+            let id = ServiceId(world.services.len() as u32);
+            world.services.push(Service {
+                id,
+                uid,
+                name: service.name.clone(),
+                headless: service.headless,
+                selector: service.selector.clone(),
+                publish_not_ready_addresses: service.publish_not_ready_addresses,
+                ports: service.ports.clone(),
+                removed_at: None,
+            });
+        }
+        for set in &config.statefulsets {
+            world.add_statefulset(&set.name, set.spec.clone());
+        }
+        world
+    }
+
+    pub fn add_node(&mut self, name: &str, zone: &str, pool: &crate::config::NodePoolConfig) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        let mut labels = pool.labels.clone();
+        labels.insert(labels::HOSTNAME.to_string(), name.to_string());
+        labels.insert(labels::ZONE.to_string(), zone.to_string());
+        self.nodes.push(Node {
+            id,
+            name: name.to_string(),
+            zone: zone.to_string(),
+            labels,
+            allocatable: crate::config::Resources {
+                cpu_millis: pool.cpu_millis,
+                memory_bytes: pool.memory_bytes,
+            },
+            max_pods: pool.max_pods,
+            ready: true,
+            unschedulable: false,
+            requested: Default::default(),
+            pod_count: 0,
+            // Node n gets 10.244.n.0/24, as kubeadm with a /16 cluster CIDR does.
+            pod_cidr: (id.0 % 256) as u8,
+            ips_in_use: Default::default(),
+            next_ip: 2,
+        });
+        id
+    }
+
+    pub fn add_statefulset(&mut self, name: &str, spec: crate::config::StatefulSetSpec) -> StsId {
+        let uid = self.new_uid();
+        let id = StsId(self.statefulsets.len() as u32);
+        self.statefulsets.push(StatefulSet {
+            id,
+            uid,
+            name: name.to_string(),
+            generation: 1,
+            spec,
+            status: StatefulSetStatus::default(),
+            revisions: Vec::new(),
+            pods: BTreeMap::new(),
+            deletion_timestamp: None,
+            removed_at: None,
+        });
+        id
+    }
+
+    pub fn new_uid(&mut self) -> Uid {
+        let uid = Uid(self.next_uid);
+        self.next_uid += 1;
+        uid
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.index()]
+    }
+    pub fn pod_mut(&mut self, id: PodId) -> &mut Pod {
+        &mut self.pods[id.index()]
+    }
+    pub fn pvc(&self, id: PvcId) -> &Pvc {
+        &self.pvcs[id.index()]
+    }
+    pub fn pvc_mut(&mut self, id: PvcId) -> &mut Pvc {
+        &mut self.pvcs[id.index()]
+    }
+    pub fn pv(&self, id: PvId) -> &Pv {
+        &self.pvs[id.index()]
+    }
+    pub fn sts(&self, id: StsId) -> &StatefulSet {
+        &self.statefulsets[id.index()]
+    }
+    pub fn sts_mut(&mut self, id: StsId) -> &mut StatefulSet {
+        &mut self.statefulsets[id.index()]
+    }
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+    pub fn class(&self, id: ClassId) -> &StorageClass {
+        &self.storage_classes[id.index()]
+    }
+
+    /// The live pod with this name.
+    pub fn pod_named(&self, name: &str) -> Option<PodId> {
+        self.pod_names.get(name).copied()
+    }
+    /// The live claim with this name.
+    pub fn pvc_named(&self, name: &str) -> Option<PvcId> {
+        self.pvc_names.get(name).copied()
+    }
+    pub fn sts_named(&self, name: &str) -> Option<StsId> {
+        self.statefulsets.iter().find(|s| s.removed_at.is_none() && s.name == name).map(|s| s.id)
+    }
+    /// The live Service with this name.
+    pub fn service_named(&self, name: &str) -> Option<ServiceId> {
+        self.services.iter().find(|s| s.exists() && s.name == name).map(|s| s.id)
+    }
+    pub fn class_named(&self, name: &str) -> Option<ClassId> {
+        self.storage_classes.iter().find(|c| c.name == name).map(|c| c.id)
+    }
+    pub fn default_class(&self) -> Option<ClassId> {
+        self.storage_classes.iter().find(|c| c.is_default).map(|c| c.id)
+    }
+
+    /// Live pods, in name order.
+    pub fn live_pods(&self) -> impl Iterator<Item = &Pod> {
+        self.pod_names.values().map(|id| self.pod(*id))
+    }
+    /// Live claims, in name order.
+    pub fn live_pvcs(&self) -> impl Iterator<Item = &Pvc> {
+        self.pvc_names.values().map(|id| self.pvc(*id))
+    }
+
+    /// Stores a new pod. The caller has checked the name is free.
+    pub(crate) fn insert_pod(&mut self, pod: Pod) -> PodId {
+        let id = pod.id;
+        assert_eq!(id.index(), self.pods.len(), "pod ids are dense");
+        let previous = self.pod_names.insert(pod.name.clone(), id);
+        assert!(previous.is_none(), "two live pods named {}", pod.name);
+        if let (Some(owner), Some(ordinal)) = (pod.owner, pod.ordinal) {
+            let previous = self.statefulsets[owner.index()].pods.insert(ordinal, id);
+            assert!(previous.is_none(), "two live pods with ordinal {ordinal}");
+        }
+        for claim in &pod.claims {
+            self.claim_users.entry(claim.clone()).or_default().push(id);
+        }
+        self.pods.push(pod);
+        id
+    }
+
+    /// Takes a pod out of the live indexes; the object stays for the record.
+    pub(crate) fn remove_pod(&mut self, id: PodId, at: SimTime) {
+        let pod = &mut self.pods[id.index()];
+        assert!(pod.removed_at.is_none(), "pod {} removed twice", pod.name);
+        pod.removed_at = Some(at);
+        let name = pod.name.clone();
+        let owner = pod.owner.zip(pod.ordinal);
+        let removed = self.pod_names.remove(&name);
+        assert_eq!(removed, Some(id), "the name index pointed elsewhere");
+        if let (Some(node), Some(ip)) = (pod.node, pod.status.pod_ip) {
+            let host = ip.0.to_be_bytes()[3];
+            self.nodes[node.index()].ips_in_use.remove(&host);
+        }
+        if let Some((set, ordinal)) = owner {
+            let removed = self.statefulsets[set.index()].pods.remove(&ordinal);
+            assert_eq!(removed, Some(id), "the ordinal index pointed elsewhere");
+        }
+        for claim in self.pods[id.index()].claims.clone() {
+            if let Some(users) = self.claim_users.get_mut(&claim) {
+                users.retain(|user| *user != id);
+                if users.is_empty() {
+                    self.claim_users.remove(&claim);
+                }
+            }
+        }
+        self.unschedulable.remove(&id);
+    }
+
+    /// Live pods that mount the claim with this name, oldest first.
+    pub fn claim_users(&self, claim: &str) -> &[PodId] {
+        self.claim_users.get(claim).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// How an image behaves, from the scenario or the defaults.
+    pub fn image(&self, name: &str) -> &crate::config::ImageConfig {
+        self.images.get(name).unwrap_or(&self.fallback_image)
+    }
+
+    pub(crate) fn insert_pvc(&mut self, pvc: Pvc) -> PvcId {
+        let id = pvc.id;
+        assert_eq!(id.index(), self.pvcs.len(), "claim ids are dense");
+        let previous = self.pvc_names.insert(pvc.name.clone(), id);
+        assert!(previous.is_none(), "two live claims named {}", pvc.name);
+        self.pvcs.push(pvc);
+        id
+    }
+
+    pub(crate) fn remove_pvc(&mut self, id: PvcId, at: SimTime) {
+        let pvc = &mut self.pvcs[id.index()];
+        assert!(pvc.removed_at.is_none(), "claim {} removed twice", pvc.name);
+        pvc.removed_at = Some(at);
+        let name = pvc.name.clone();
+        let removed = self.pvc_names.remove(&name);
+        assert_eq!(removed, Some(id), "the claim index pointed elsewhere");
+    }
+
+    /// Fully qualified name of a pod's record under a service:
+    /// `<hostname>.<service>.<namespace>.svc.<domain>`.
+    pub fn pod_fqdn(&self, pod: &Pod, service: &Service) -> String {
+        format!("{}.{}.{}.svc.{}", pod.hostname, service.name, self.namespace, self.cluster_domain)
+    }
+}

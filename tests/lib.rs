@@ -1,0 +1,10 @@
+//! stsim's integration tests: the engine against the real controller's
+//! recorded decisions, every shipped scenario, determinism, and the CLI.
+//!
+//! `oracle` is the interpreter for the reference scripts; the test modules
+//! below use it and the public APIs of the three crates, never internals.
+
+pub mod oracle;
+
+#[cfg(test)]
+mod oracle_traces;
