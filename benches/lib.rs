@@ -1,1 +1,28 @@
-//! x
+//! Workloads for stsim's benches, built in code so that their size is a
+//! parameter. See `benches/engine.rs`.
+
+use stsim_core::config::{Action, Config, PodManagementPolicy, PodRef, TimelineEntry};
+use stsim_core::fixtures;
+use stsim_core::time::{SimDuration, SimTime};
+
+/// `sets` StatefulSets of `replicas` pods each, brought up under
+/// OrderedReady, then churned for an hour: a pod of every set deleted at
+/// 10m, every set scaled down by two at 20m and back up at 30m.
+pub fn churn(sets: u32, replicas: u32) -> Config {
+    let mut config = fixtures::scenario(
+        "bench-churn",
+        sets,
+        replicas,
+        PodManagementPolicy::OrderedReady,
+        SimDuration::from_mins(60),
+    );
+    let at = |minutes: u64| SimTime::ZERO + SimDuration::from_mins(minutes);
+    for set in 0..sets as usize {
+        let mut push = |minutes, action| config.timeline.push(TimelineEntry { at: at(minutes), action, line: 0 });
+        push(10, Action::DeletePod { pod: PodRef { statefulset: set, ordinal: 1 } });
+        push(20, Action::Scale { statefulset: set, replicas: replicas.saturating_sub(2) });
+        push(30, Action::Scale { statefulset: set, replicas });
+    }
+    config.timeline.sort_by_key(|entry| entry.at);
+    config
+}

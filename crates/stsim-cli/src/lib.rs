@@ -1,1 +1,207 @@
-//! placeholder
+//! stsim-cli: the `stsim` command. Reads scenario files, runs them through
+//! `stsim-core`, and renders what happened for people or machines.
+//!
+//! Owns arguments, file reading, exit codes and rendering. The engine and
+//! the scenario format live in their crates; nothing here decides anything
+//! about the simulated cluster.
+
+pub mod examples;
+pub mod render;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+
+/// How `stsim` ends: 0 ok, 1 expectations failed, 2 bad input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success = 0,
+    Failure = 1,
+    Error = 2,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stsim",
+    version,
+    about = "Deterministic simulator of Kubernetes StatefulSets",
+    long_about = "stsim replays a scenario (a cluster, its StatefulSets and a timeline of \
+actions) through models of the StatefulSet controller, scheduler, kubelet, volume \
+provisioning and DNS, and reports what happened: which pod was created when, why one \
+waited, which volume it got, which DNS names resolved.\n\n\
+The same scenario and seed give the same output, byte for byte, on every machine.",
+    after_help = "Examples:\n  stsim run                                  run the built-in Redis example\n  \
+stsim run scenarios/redis-parallel-startup.ron\n  \
+stsim run my.ron --json > report.json\n  \
+stsim check my.ron                         validate only\n  \
+stsim examples                             list built-in scenarios"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and print its report.
+    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    Run {
+        /// The scenario file (RON), or the name of a built-in example.
+        /// Without it, runs the built-in `redis-ordered-startup`.
+        file: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the report as JSON (schema: the `stsim_core::report` docs).
+        #[arg(long, conflicts_with = "trace")]
+        json: bool,
+        /// Print the raw trace, one tab-separated change a line.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Validate scenario files without running them.
+    Check {
+        /// Scenario files to check.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// List the built-in scenarios, or print one of them.
+    Examples {
+        /// Print this example's source (save it to start your own).
+        name: Option<String>,
+    },
+}
+
+/// Reads a scenario named on the command line: a file, or a built-in example.
+fn load(name: &str) -> Result<(String, String), String> {
+    match std::fs::read_to_string(name) {
+        Ok(source) => Ok((name.to_string(), source)),
+        Err(error) => match examples::find(name) {
+            Some(example) => Ok((example.path.to_string(), example.source.to_string())),
+            None => Err(format!(
+                "error: cannot read scenario `{name}`: {error}\n  = help: give a path to a .ron file, \
+or the name of a built-in scenario (see `stsim examples`)\n"
+            )),
+        },
+    }
+}
+
+fn parse(file: &str, source: &str) -> Result<stsim_core::Config, String> {
+    stsim_scenario::parse_scenario(source, file).map_err(|diagnostics| {
+        let mut text = String::new();
+        for diagnostic in &diagnostics {
+            text.push_str(&diagnostic.render(source));
+            text.push('\n');
+        }
+        let count = diagnostics.len();
+        text.push_str(&format!(
+            "error: {file} is not a valid scenario ({count} error{})\n",
+            if count == 1 { "" } else { "s" }
+        ));
+        text
+    })
+}
+
+/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`.
+pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    let cli = match Cli::try_parse_from(std::iter::once("stsim".to_string()).chain(args.iter().cloned())) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let status = if error.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
+            let text = error.render().to_string();
+            let _ = if error.use_stderr() { err.write_all(text.as_bytes()) } else { out.write_all(text.as_bytes()) };
+            return status;
+        }
+    };
+    let result = match cli.command {
+        Command::Run { file, seed, json, trace } => {
+            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
+        }
+        Command::Check { files } => check_command(&files, out),
+        Command::Examples { name } => examples_command(name.as_deref(), out),
+    };
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            let _ = err.write_all(message.as_bytes());
+            ExitStatus::Error
+        }
+    }
+}
+
+fn run_command(
+    name: &str,
+    seed: Option<u64>,
+    json: bool,
+    trace: bool,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let (file, source) = load(name)?;
+    let mut config = parse(&file, &source)?;
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    let (sim, report) = stsim_core::run(config);
+    let text = if trace {
+        sim.trace.render(&sim.world)
+    } else if json {
+        render::json::render(&report)
+    } else {
+        render::text::render(&report)
+    };
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
+}
+
+fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let mut errors = String::new();
+    for name in files {
+        match load(name).and_then(|(file, source)| parse(&file, &source).map(|config| (file, config))) {
+            Ok((file, config)) => {
+                let text = format!(
+                    "ok: {file}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
+                    config.name,
+                    config.statefulsets.len(),
+                    config.timeline.len(),
+                    config.duration
+                );
+                write_out(out, &text)?;
+            }
+            Err(message) => errors.push_str(&message),
+        }
+    }
+    if errors.is_empty() { Ok(ExitStatus::Success) } else { Err(errors) }
+}
+
+fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let text = match name {
+        Some(name) => match examples::find(name) {
+            Some(example) => example.source.to_string(),
+            None => {
+                let names: Vec<&str> = examples::EXAMPLES.iter().map(|e| e.name).collect();
+                return Err(format!(
+                    "error: no built-in scenario named `{name}`\n  = help: the built-in scenarios are: {}\n",
+                    names.join(", ")
+                ));
+            }
+        },
+        None => {
+            let width = examples::EXAMPLES.iter().map(|e| e.name.len()).max().unwrap_or(0);
+            let mut text = String::from("Built-in scenarios (run one with `stsim run NAME`, see it with `stsim examples NAME`):\n");
+            for example in examples::EXAMPLES {
+                text.push_str(&format!("  {:<width$}   {}\n", example.name, examples::summary(example)));
+            }
+            text
+        }
+    };
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Writes output; a closed pipe (`stsim run | head`) is not an error.
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(format!("error: cannot write output: {error}\n")),
+    }
+}

@@ -1,1 +1,9 @@
-fn main() {}
+//! The `stsim` binary: see `stsim --help`.
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let status = stsim_cli::run(&args, &mut stdout.lock(), &mut stderr.lock());
+    std::process::exit(status as i32);
+}

@@ -1,0 +1,40 @@
+//! The built-in scenarios: the files of `scenarios/`, compiled in, so that
+//! `stsim run` works with no file at hand and `stsim examples` can list them.
+
+/// A scenario shipped with stsim.
+pub struct Example {
+    pub name: &'static str,
+    /// Its path in the repository.
+    pub path: &'static str,
+    pub source: &'static str,
+}
+
+macro_rules! examples {
+    ($($name:literal),* $(,)?) => {
+        &[$(Example {
+            name: $name,
+            path: concat!("scenarios/", $name, ".ron"),
+            source: include_str!(concat!("../../../scenarios/", $name, ".ron")),
+        }),*]
+    };
+}
+
+/// Every built-in scenario; the first is what `stsim run` runs by default.
+pub const EXAMPLES: &[Example] = examples![
+    "redis-ordered-startup",
+    "redis-parallel-startup",
+    "ordered-ready-halts-on-unready-pod",
+    "pod-deleted-comes-back",
+];
+
+pub fn find(name: &str) -> Option<&'static Example> {
+    EXAMPLES.iter().find(|e| e.name == name)
+}
+
+/// The first sentence of the scenario's `description`, for listings.
+pub fn summary(example: &Example) -> String {
+    match stsim_scenario::parse_scenario(example.source, example.path) {
+        Ok(config) => config.description.split(". ").next().unwrap_or("").trim_end_matches('.').to_string(),
+        Err(_) => "(does not parse: run `stsim check` on it)".to_string(),
+    }
+}

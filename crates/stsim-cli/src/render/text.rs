@@ -1,0 +1,249 @@
+//! The text rendering of a report: what `stsim run` prints for people.
+//!
+//! A header, the timeline (pod rows in the shape of `kubectl get pods -w`,
+//! other changes as `*` lines, scripted actions as `>` lines), then the
+//! final state as `kubectl get` would list it, and the trace digest.
+
+use std::fmt::Write;
+use stsim_core::report::{Report, TimelineRow};
+use stsim_core::time::{SimDuration, SimTime};
+
+fn time(ms: u64) -> String {
+    SimTime::from_millis(ms).to_string()
+}
+
+/// An age as kubectl prints it: two units at most, no milliseconds.
+fn age(ms: u64) -> String {
+    let whole = SimDuration::from_millis(ms - ms % 1000).to_string();
+    // Keep the two largest units: 1d2h, 5m30s, 36s.
+    let mut units = 0;
+    let mut out = String::new();
+    for c in whole.chars() {
+        out.push(c);
+        if c.is_ascii_alphabetic() {
+            units += 1;
+            if units == 2 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Bytes as a Kubernetes quantity with a binary suffix, when exact.
+pub fn bytes(n: u64) -> String {
+    for (suffix, shift) in [("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{}{suffix}", n >> shift);
+        }
+    }
+    n.to_string()
+}
+
+/// Lays rows out in columns separated by three spaces, like kubectl.
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut String, cells: Vec<&str>| {
+        let last = cells.len() - 1;
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i == last {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, "{cell:<width$}   ", width = widths[i]);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(out, header.to_vec());
+    for row in rows {
+        line(out, row.iter().map(String::as_str).collect());
+    }
+}
+
+fn timeline_rows(rows: &[TimelineRow]) -> String {
+    let pods: Vec<&TimelineRow> = rows.iter().filter(|r| r.pod.is_some()).collect();
+    let name_width = pods.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let node_width = pods
+        .iter()
+        .filter_map(|r| r.pod.as_ref().and_then(|p| p.node.as_ref()).map(String::len))
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<9} {:<name_width$}   {:<5}   {:<17}   {:<13}   {:<node_width$}   EVENT",
+        "TIME", "POD", "READY", "STATUS", "IP", "NODE"
+    );
+    for row in rows {
+        let at = time(row.at_ms);
+        match (&row.pod, row.kind.as_str()) {
+            (Some(pod), _) => {
+                let ip = pod.ip.as_deref().unwrap_or("<none>");
+                let node = pod.node.as_deref().unwrap_or("<none>");
+                let _ = writeln!(
+                    out,
+                    "{at:<9} {:<name_width$}   {:<5}   {:<17}   {:<13}   {node:<node_width$}   {}",
+                    row.name, pod.ready, pod.status, ip, row.what
+                );
+            }
+            (None, "script") => {
+                let _ = writeln!(out, "{at:<9} > {} ({})", row.what, row.name);
+            }
+            (None, "run") => {
+                let _ = writeln!(out, "{at:<9} = {}", row.what);
+            }
+            (None, kind) => {
+                let _ = writeln!(out, "{at:<9} * {kind}/{} {}", row.name, row.what);
+            }
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scenario {} (seed {}), ended at {} ({})",
+        report.scenario,
+        report.seed,
+        time(report.ended_at_ms),
+        report.end_reason
+    );
+    for line in report.description.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
+    out.push_str("TIMELINE\n");
+    out.push_str(&timeline_rows(&report.timeline));
+
+    out.push_str("\nPODS\n");
+    let rows: Vec<Vec<String>> = report
+        .pods
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.state.ready.clone(),
+                p.state.status.clone(),
+                p.state.restarts.to_string(),
+                age(p.age_ms),
+                p.state.ip.clone().unwrap_or_else(|| "<none>".into()),
+                p.state.node.clone().unwrap_or_else(|| "<none>".into()),
+                p.revision.clone(),
+            ]
+        })
+        .collect();
+    table(&mut out, &["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "REVISION"], &rows);
+    for pod in &report.pods {
+        if let Some(message) = &pod.unschedulable {
+            let _ = writeln!(out, "  {} is Pending: {message}", pod.name);
+        }
+    }
+
+    out.push_str("\nPERSISTENTVOLUMECLAIMS\n");
+    let rows: Vec<Vec<String>> = report
+        .pvcs
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                c.status.clone(),
+                c.volume.clone().unwrap_or_default(),
+                if c.status == "Bound" { bytes(c.capacity_bytes) } else { String::new() },
+                c.access_modes.iter().map(|m| access_mode_short(m)).collect::<Vec<_>>().join(","),
+                c.storage_class.clone().unwrap_or_default(),
+                age(c.age_ms),
+            ]
+        })
+        .collect();
+    table(&mut out, &["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"], &rows);
+
+    out.push_str("\nPERSISTENTVOLUMES\n");
+    let rows: Vec<Vec<String>> = report
+        .pvs
+        .iter()
+        .map(|v| {
+            vec![
+                v.name.clone(),
+                bytes(v.capacity_bytes),
+                v.reclaim_policy.clone(),
+                v.status.clone(),
+                v.claim.clone().unwrap_or_default(),
+                v.storage_class.clone(),
+                v.zone.clone().unwrap_or_else(|| "-".into()),
+                age(v.age_ms),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        &["NAME", "CAPACITY", "RECLAIM POLICY", "STATUS", "CLAIM", "STORAGECLASS", "ZONE", "AGE"],
+        &rows,
+    );
+
+    out.push_str("\nDNS RECORDS\n");
+    let rows: Vec<Vec<String>> = report
+        .dns
+        .iter()
+        .map(|r| vec![r.name.clone(), r.record_type.clone(), r.value.clone(), r.pod.clone()])
+        .collect();
+    table(&mut out, &["NAME", "TYPE", "VALUE", "POD"], &rows);
+
+    out.push_str("\nSTATEFULSETS\n");
+    let rows: Vec<Vec<String>> = report
+        .statefulsets
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                format!("{}/{}", s.status.ready_replicas, s.desired_replicas),
+                s.service_name.clone(),
+                s.pod_management_policy.clone(),
+                s.status.current_revision.clone(),
+                s.status.update_revision.clone(),
+            ]
+        })
+        .collect();
+    table(&mut out, &["NAME", "READY", "SERVICE", "POLICY", "CURRENT REVISION", "UPDATE REVISION"], &rows);
+
+    let _ = writeln!(
+        out,
+        "\n{} events, {} trace records, trace digest {}",
+        report.events, report.trace_records, report.trace_digest
+    );
+    out
+}
+
+fn access_mode_short(mode: &str) -> &str {
+    match mode {
+        "ReadWriteOnce" => "RWO",
+        "ReadOnlyMany" => "ROX",
+        "ReadWriteMany" => "RWX",
+        "ReadWriteOncePod" => "RWOP",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_and_ages_read_like_kubectl() {
+        assert_eq!(bytes(10 << 30), "10Gi");
+        assert_eq!(bytes(1536 << 20), "1536Mi");
+        assert_eq!(bytes(1000), "1000");
+        assert_eq!(age(36_500), "36s");
+        assert_eq!(age(330_000), "5m30s");
+        assert_eq!(age(93_784_000), "1d2h");
+    }
+}
