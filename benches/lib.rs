@@ -18,7 +18,8 @@ pub fn churn(sets: u32, replicas: u32) -> Config {
     );
     let at = |minutes: u64| SimTime::ZERO + SimDuration::from_mins(minutes);
     for set in 0..sets as usize {
-        let mut push = |minutes, action| config.timeline.push(TimelineEntry { at: at(minutes), action, line: 0 });
+        let mut push =
+            |minutes, action| config.timeline.push(TimelineEntry { at: at(minutes), action, line: 0 });
         push(10, Action::DeletePod { pod: PodRef { statefulset: set, ordinal: 1 } });
         push(20, Action::Scale { statefulset: set, replicas: replicas.saturating_sub(2) });
         push(30, Action::Scale { statefulset: set, replicas });

@@ -7,4 +7,14 @@
 pub mod oracle;
 
 #[cfg(test)]
+mod behaviour;
+#[cfg(test)]
+mod cli;
+#[cfg(test)]
+mod determinism;
+#[cfg(test)]
 mod oracle_traces;
+#[cfg(test)]
+mod support;
+#[cfg(test)]
+mod tidy;

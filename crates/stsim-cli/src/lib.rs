@@ -108,7 +108,11 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Err(error) => {
             let status = if error.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
             let text = error.render().to_string();
-            let _ = if error.use_stderr() { err.write_all(text.as_bytes()) } else { out.write_all(text.as_bytes()) };
+            let _ = if error.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
             return status;
         }
     };
@@ -186,7 +190,9 @@ fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatu
         },
         None => {
             let width = examples::EXAMPLES.iter().map(|e| e.name.len()).max().unwrap_or(0);
-            let mut text = String::from("Built-in scenarios (run one with `stsim run NAME`, see it with `stsim examples NAME`):\n");
+            let mut text = String::from(
+                "Built-in scenarios (run one with `stsim run NAME`, see it with `stsim examples NAME`):\n",
+            );
             for example in examples::EXAMPLES {
                 text.push_str(&format!("  {:<width$}   {}\n", example.name, examples::summary(example)));
             }

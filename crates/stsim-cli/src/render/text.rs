@@ -33,7 +33,7 @@ fn age(ms: u64) -> String {
 /// Bytes as a Kubernetes quantity with a binary suffix, when exact.
 pub fn bytes(n: u64) -> String {
     for (suffix, shift) in [("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{}{suffix}", n >> shift);
         }
     }

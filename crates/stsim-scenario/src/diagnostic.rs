@@ -1,0 +1,233 @@
+//! A located error about a scenario file, and its plain-text rendering.
+//!
+//! Owns the `Diagnostic` type and how it looks on a terminal: a header with
+//! the stable code, the `--> file:line:column` pointer, a code frame with a
+//! line-number gutter, a caret underline, and an optional help line, in the
+//! style of rustc and ruff. No colour. Tabs are expanded, wide characters
+//! take two columns, control characters are shown as U+FFFD, and very long
+//! lines are cut to a window around the caret. Does not own how errors are
+//! found or where they are; that is `lib`, `validate` and `locate`.
+
+use std::fmt;
+
+/// One problem in a scenario file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A stable kebab-case identifier, like `unknown-field` or `invalid-value`.
+    pub code: &'static str,
+    /// What is wrong, starting with the path of the value when there is one.
+    pub message: String,
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// How many characters to underline (at least 1).
+    pub length: usize,
+    /// How to fix it, when there is something useful to say.
+    pub help: Option<String>,
+}
+
+/// The widest code line shown before it is cut to a window around the caret.
+const MAX_LINE_WIDTH: usize = 120;
+const TAB_WIDTH: usize = 4;
+
+/// How many terminal columns a character takes: a rough East Asian width
+/// (no tables), enough to keep carets under the right character.
+fn char_width(c: char) -> usize {
+    let code = c as u32;
+    let zero_width = matches!(code,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x200B..=0x200F
+        | 0x20D0..=0x20FF | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F | 0xFEFF);
+    let wide = matches!(code,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD);
+    if zero_width {
+        0
+    } else if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// A character as drawn in the frame, with its width.
+fn cell(c: char) -> (String, usize) {
+    if c == '\t' {
+        (" ".repeat(TAB_WIDTH), TAB_WIDTH)
+    } else if c.is_control() {
+        ("\u{FFFD}".to_string(), 1)
+    } else {
+        (c.to_string(), char_width(c))
+    }
+}
+
+/// The code line as drawn, and the caret's start and width in columns.
+fn frame_line(text: &str, column: usize, length: usize) -> (String, usize, usize) {
+    let cells: Vec<(String, usize)> = text.chars().map(cell).collect();
+    let first = column.saturating_sub(1);
+    let length = length.max(1);
+    // A caret past the end of the line sits just after it (or further, for a column beyond it).
+    let (mut lo, mut hi) = (0usize, cells.len());
+    let total: usize = cells.iter().map(|c| c.1).sum();
+    if total > MAX_LINE_WIDTH {
+        // Keep a window of cells around the caret.
+        let anchor = first.min(cells.len());
+        lo = anchor;
+        let mut width = 0;
+        while lo > 0 && width + cells[lo - 1].1 <= MAX_LINE_WIDTH / 3 {
+            lo -= 1;
+            width += cells[lo].1;
+        }
+        hi = anchor;
+        while hi < cells.len() && width + cells[hi].1 <= MAX_LINE_WIDTH {
+            width += cells[hi].1;
+            hi += 1;
+        }
+    }
+    let mut line = String::new();
+    let mut start = 0usize;
+    if lo > 0 {
+        line.push_str("...");
+        start += 3;
+    }
+    for (index, (drawn, width)) in cells.iter().enumerate().take(hi).skip(lo) {
+        line.push_str(drawn);
+        if index < first {
+            start += width;
+        }
+    }
+    let mut caret = 0usize;
+    if first >= cells.len() {
+        start += first - cells.len();
+        caret = 1;
+    } else {
+        for (_, width) in cells.iter().take(hi.min(first + length)).skip(first) {
+            caret += width;
+        }
+    }
+    if hi < cells.len() {
+        line.push_str("...");
+    }
+    (line, start, caret.max(1))
+}
+
+impl Diagnostic {
+    /// The diagnostic as plain text, with a frame of the line it points at
+    /// (no frame if that line is not in `source`). Ends with a newline.
+    pub fn render(&self, source: &str) -> String {
+        let line_text = self
+            .line
+            .checked_sub(1)
+            .and_then(|index| source.split('\n').nth(index))
+            .map(|text| text.strip_suffix('\r').unwrap_or(text));
+        let gutter = self.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let mut out = format!("error[{}]: {}\n", self.code, self.message);
+        out.push_str(&format!("{pad}--> {}:{}:{}\n", self.file, self.line, self.column));
+        if let Some(text) = line_text {
+            let (drawn, start, width) = frame_line(text, self.column, self.length);
+            out.push_str(&format!("{pad} |\n"));
+            let code_line = format!("{} | {drawn}", self.line);
+            out.push_str(code_line.trim_end());
+            out.push('\n');
+            out.push_str(&format!("{pad} | {}{}\n", " ".repeat(start), "^".repeat(width)));
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("{pad} = help: {help}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// One line: `file:line:column: error[code]: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: error[{}]: {}", self.file, self.line, self.column, self.code, self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn diagnostic(line: usize, column: usize, length: usize) -> Diagnostic {
+        Diagnostic {
+            code: "invalid-value",
+            message: "statefulsets[0].replicas: Invalid value: -1: must be greater than or equal to 0".into(),
+            file: "scenarios/bad.ron".into(),
+            line,
+            column,
+            length,
+            help: Some("replicas is the desired number of pods; use 0 to stop them all".into()),
+        }
+    }
+
+    #[test]
+    fn renders_a_frame_with_gutter_and_caret() {
+        let mut source = String::new();
+        for _ in 0..11 {
+            source.push_str("//\n");
+        }
+        source.push_str("        replicas: -1,\n");
+        let expected = "\
+error[invalid-value]: statefulsets[0].replicas: Invalid value: -1: must be greater than or equal to 0
+  --> scenarios/bad.ron:12:19
+   |
+12 |         replicas: -1,
+   |                   ^^
+   = help: replicas is the desired number of pods; use 0 to stop them all
+";
+        assert_eq!(diagnostic(12, 19, 2).render(&source), expected);
+    }
+
+    #[test]
+    fn renders_without_a_frame_when_the_line_is_missing() {
+        let rendered = diagnostic(40, 1, 1).render("one line");
+        assert_eq!(
+            rendered,
+            "error[invalid-value]: statefulsets[0].replicas: Invalid value: -1: must be greater than or equal to 0\n  \
+             --> scenarios/bad.ron:40:1\n   = help: replicas is the desired number of pods; use 0 to stop them all\n"
+        );
+        assert!(!diagnostic(0, 1, 1).render("x").contains(" | "));
+    }
+
+    #[test]
+    fn expands_tabs_and_measures_wide_characters() {
+        let rendered = diagnostic(1, 3, 2).render("\t\u{4e2d}-1,");
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert_eq!(lines[3], "1 |     中-1,");
+        assert_eq!(lines[4], "  |       ^^");
+    }
+
+    #[test]
+    fn clamps_carets_to_the_line_and_points_past_its_end() {
+        let rendered = diagnostic(1, 3, 50).render("abcd\r\nnext");
+        assert!(rendered.contains("1 | abcd\n  |   ^^\n"), "{rendered}");
+        let rendered = diagnostic(1, 5, 1).render("abcd");
+        assert!(rendered.contains("1 | abcd\n  |     ^\n"), "{rendered}");
+    }
+
+    #[test]
+    fn cuts_long_lines_around_the_caret() {
+        let text = format!("{}HERE{}", "a".repeat(300), "b".repeat(300));
+        let rendered = diagnostic(1, 301, 4).render(&text);
+        let lines: Vec<&str> = rendered.lines().collect();
+        let caret_at = lines[4].find('^').unwrap();
+        assert_eq!(&lines[3][caret_at..caret_at + 4], "HERE");
+        assert!(lines[3].len() < 140);
+    }
+
+    proptest! {
+        #[test]
+        fn rendering_never_panics(source in "\\PC{0,80}", line in 0usize..5, column in 0usize..100, length in 0usize..100) {
+            let rendered = diagnostic(line, column, length).render(&source);
+            prop_assert!(rendered.starts_with("error[invalid-value]"));
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The scenario file exactly as written: serde structs that mirror the RON text.
+//!
+//! Owns the shape of the file: field names (Kubernetes' camelCase), which
+//! fields are optional, and the spelling of enum variants. Rejects unknown
+//! fields. Does not own meaning: durations and quantities stay strings,
+//! integers stay wide and signed so that `validate` can report a negative or
+//! out-of-range value in its own words, and no name is resolved here.
+//! Defaults are filled in by `validate`, not here, so `None` means "not written".
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A label map as written (`{"app": "redis"}`).
+pub type RawLabels = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Scenario", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub duration: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub cluster_domain: Option<String>,
+    #[serde(default)]
+    pub cluster: Option<Cluster>,
+    #[serde(default)]
+    pub images: Option<Vec<Image>>,
+    #[serde(default)]
+    pub services: Option<Vec<Service>>,
+    #[serde(default)]
+    pub statefulsets: Option<Vec<StatefulSet>>,
+    #[serde(default)]
+    pub timeline: Option<Vec<TimelineEntry>>,
+    #[serde(default)]
+    pub timings: Option<Timings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Cluster", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cluster {
+    #[serde(default)]
+    pub zones: Option<Vec<String>>,
+    #[serde(default)]
+    pub node_pools: Option<Vec<NodePool>>,
+    #[serde(default)]
+    pub storage_classes: Option<Vec<StorageClass>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "NodePool", deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodePool {
+    pub name: String,
+    #[serde(default)]
+    pub count: Option<i64>,
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub memory: Option<String>,
+    #[serde(default)]
+    pub max_pods: Option<i64>,
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "VolumeBindingMode")]
+pub enum VolumeBindingMode {
+    Immediate,
+    WaitForFirstConsumer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "ReclaimPolicy")]
+pub enum ReclaimPolicy {
+    Delete,
+    Retain,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "StorageClass", deny_unknown_fields, rename_all = "camelCase")]
+pub struct StorageClass {
+    pub name: String,
+    #[serde(default)]
+    pub provisioner: Option<String>,
+    #[serde(default)]
+    pub volume_binding_mode: Option<VolumeBindingMode>,
+    #[serde(default)]
+    pub reclaim_policy: Option<ReclaimPolicy>,
+    #[serde(default)]
+    pub zonal: Option<bool>,
+    #[serde(default)]
+    pub usd_per_gib_month: Option<f64>,
+    #[serde(default)]
+    pub default: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "ImageBehaviour")]
+pub enum ImageBehaviour {
+    Healthy,
+    NeverReady,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Image", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    pub name: String,
+    #[serde(default)]
+    pub behaviour: Option<ImageBehaviour>,
+    #[serde(default)]
+    pub pull: Option<String>,
+    #[serde(default)]
+    pub startup: Option<String>,
+    #[serde(default)]
+    pub shutdown: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Service", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Service {
+    pub name: String,
+    #[serde(default, rename = "clusterIP")]
+    pub cluster_ip: Option<String>,
+    pub selector: RawLabels,
+    #[serde(default)]
+    pub publish_not_ready_addresses: Option<bool>,
+    #[serde(default)]
+    pub ports: Option<Vec<ServicePort>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "ServicePort", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServicePort {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub port: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "PodManagementPolicy")]
+pub enum PodManagementPolicy {
+    OrderedReady,
+    Parallel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename = "UpdateStrategy")]
+pub enum UpdateStrategy {
+    /// `RollingUpdate(partition: N)` or `RollingUpdate()`.
+    RollingUpdate {
+        #[serde(default)]
+        partition: Option<i64>,
+    },
+    OnDelete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "RetentionAction")]
+pub enum RetentionAction {
+    Retain,
+    Delete,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Ordinals", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Ordinals {
+    #[serde(default)]
+    pub start: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "RetentionPolicy", deny_unknown_fields, rename_all = "camelCase")]
+pub struct RetentionPolicy {
+    #[serde(default)]
+    pub when_deleted: Option<RetentionAction>,
+    #[serde(default)]
+    pub when_scaled: Option<RetentionAction>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "StatefulSet", deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatefulSet {
+    pub name: String,
+    pub service_name: String,
+    #[serde(default)]
+    pub replicas: Option<i64>,
+    #[serde(default)]
+    pub selector: Option<RawLabels>,
+    #[serde(default)]
+    pub pod_management_policy: Option<PodManagementPolicy>,
+    #[serde(default)]
+    pub update_strategy: Option<UpdateStrategy>,
+    #[serde(default)]
+    pub revision_history_limit: Option<i64>,
+    #[serde(default)]
+    pub min_ready_seconds: Option<i64>,
+    #[serde(default)]
+    pub ordinals: Option<Ordinals>,
+    #[serde(default)]
+    pub persistent_volume_claim_retention_policy: Option<RetentionPolicy>,
+    pub template: PodTemplate,
+    #[serde(default)]
+    pub volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "PodTemplate", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodTemplate {
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    pub image: String,
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    #[serde(default)]
+    pub readiness_probe: Option<Probe>,
+    #[serde(default)]
+    pub termination_grace_period_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Resources", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Resources {
+    #[serde(default)]
+    pub requests: Option<ResourceList>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "ResourceList", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceList {
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub memory: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Probe", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Probe {
+    #[serde(default)]
+    pub initial_delay_seconds: Option<i64>,
+    #[serde(default)]
+    pub period_seconds: Option<i64>,
+    #[serde(default)]
+    pub success_threshold: Option<i64>,
+    #[serde(default)]
+    pub failure_threshold: Option<i64>,
+}
+
+/// Kubernetes' own names, hence the common prefix.
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "AccessMode")]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadOnlyMany,
+    ReadWriteMany,
+    ReadWriteOncePod,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "VolumeClaimTemplate", deny_unknown_fields, rename_all = "camelCase")]
+pub struct VolumeClaimTemplate {
+    pub name: String,
+    pub storage: String,
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+    #[serde(default)]
+    pub access_modes: Option<Vec<AccessMode>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "TimelineEntry", deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub at: String,
+    #[serde(rename = "do")]
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename = "Action", deny_unknown_fields)]
+pub enum Action {
+    Scale { statefulset: String, replicas: i64 },
+    DeletePod { pod: String },
+    ForceDeletePod { pod: String },
+    SetReady { pod: String, ready: bool },
+    Stop,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Timings", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Timings {
+    #[serde(default)]
+    pub provisioning: Option<String>,
+}

@@ -1,0 +1,936 @@
+//! From the file as written to the validated `Config`: meaning and rules.
+//!
+//! Owns everything serde cannot check: parsing durations and quantities,
+//! integer ranges, DNS-label names and their uniqueness, references between
+//! objects (a StatefulSet's service, a claim's storage class, the timeline's
+//! StatefulSets and pods), the selector/labels rule, and every default. Each
+//! problem becomes a `Diagnostic` named by the path of the offending value
+//! and placed by `locate`; checking goes on after an error so that one run
+//! reports them all. Messages follow Kubernetes' wording where Kubernetes has
+//! the same rule (`Invalid value: -1: must be greater than or equal to 0`).
+//! Does not own the file's syntax or shape: that is `raw` and ron.
+
+use crate::diagnostic::Diagnostic;
+use crate::locate::Locator;
+use crate::quantity::{parse_cpu, parse_quantity};
+use crate::raw;
+use std::collections::BTreeMap;
+use stsim_core::config::{
+    AccessMode, Action, ClusterConfig, Config, ImageBehaviour, ImageConfig, Labels, NodePoolConfig,
+    PodManagementPolicy, PodRef, PodTemplate, Probe, ReclaimPolicy, Resources, RetentionAction,
+    RetentionPolicy, ServiceConfig, ServicePort, StatefulSetConfig, StatefulSetSpec, StorageClassConfig,
+    TimelineEntry, Timings, UpdateStrategy, VolumeBindingMode, VolumeClaimTemplate,
+};
+use stsim_core::time::{SimDuration, SimTime};
+
+/// Kubernetes' int32 fields top out here.
+const INT32_MAX: i64 = i32::MAX as i64;
+
+const DURATION_HELP: &str = "a duration is whole numbers with units d, h, m, s or ms, largest first, like \"90s\", \"1m30s\" or \"500ms\"";
+const MEMORY_HELP: &str =
+    "memory and storage are bytes with an optional suffix, like \"512Mi\", \"10Gi\" or \"1G\"";
+const CPU_HELP: &str = "CPU is in cores, like \"2\" or \"0.5\", or in millicores, like \"500m\"";
+const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', \
+     and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', \
+     regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
+     '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
+     regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/// Checks `raw` and builds the `Config`, or returns every problem found,
+/// sorted by line and column.
+pub(crate) fn validate(
+    raw: &raw::Scenario,
+    locator: &Locator<'_>,
+    file: &str,
+) -> Result<Config, Vec<Diagnostic>> {
+    let mut checker = Checker { locator, file, diagnostics: Vec::new() };
+    let config = checker.scenario(raw);
+    if checker.diagnostics.is_empty() {
+        Ok(config)
+    } else {
+        let mut diagnostics = checker.diagnostics;
+        diagnostics.sort_by_key(|d| (d.line, d.column));
+        Err(diagnostics)
+    }
+}
+
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !bytes.is_empty()
+        && bytes.iter().all(|b| alnum(b) || *b == b'-')
+        && bytes.first().is_some_and(alnum)
+        && bytes.last().is_some_and(alnum)
+}
+
+/// The closest DNS label to `name`, to suggest as a fix.
+fn as_dns_label(name: &str) -> String {
+    let mapped: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let mut out = String::new();
+    for c in mapped.chars() {
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    let trimmed: String = out.trim_end_matches('-').chars().take(63).collect();
+    trimmed.trim_end_matches('-').to_string()
+}
+
+/// Levenshtein distance, for "did you mean" suggestions (inputs are short).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// The candidate closest to `name`, if it is close enough to be a likely typo.
+pub(crate) fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+/// `a`, `b` and `c`; long lists are cut short.
+fn list_names(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let mut text = shown.join(", ");
+    if names.len() > shown.len() {
+        text.push_str(&format!(" and {} more", names.len() - shown.len()));
+    }
+    text
+}
+
+fn show_labels(labels: &Labels) -> String {
+    let entries: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+fn seconds(value: u32) -> SimDuration {
+    SimDuration::from_millis(u64::from(value) * 1_000)
+}
+
+struct Checker<'s, 'l> {
+    locator: &'l Locator<'s>,
+    file: &'l str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_, '_> {
+    fn report(&mut self, code: &'static str, path: &str, message: impl AsRef<str>, help: Option<String>) {
+        let place = self.locator.find(path);
+        self.diagnostics.push(Diagnostic {
+            code,
+            message: format!("{path}: {}", message.as_ref()),
+            file: self.file.to_string(),
+            line: place.line,
+            column: place.column,
+            length: place.length,
+            help,
+        });
+    }
+
+    /// A duration, or `None` (with a diagnostic) if it does not parse.
+    fn duration(&mut self, path: &str, text: &str) -> Option<SimDuration> {
+        match text.parse::<SimDuration>() {
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                self.report(
+                    "invalid-duration",
+                    path,
+                    format!("invalid duration {text:?}: {error}"),
+                    Some(DURATION_HELP.to_string()),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration_or(&mut self, path: &str, text: Option<&str>, default: SimDuration) -> SimDuration {
+        text.and_then(|text| self.duration(path, text)).unwrap_or(default)
+    }
+
+    fn memory(&mut self, path: &str, text: Option<&str>, default: u64) -> u64 {
+        let Some(text) = text else { return default };
+        parse_quantity(text).unwrap_or_else(|error| {
+            self.report("invalid-quantity", path, error, Some(MEMORY_HELP.to_string()));
+            default
+        })
+    }
+
+    fn cpu(&mut self, path: &str, text: Option<&str>, default: u64) -> u64 {
+        let Some(text) = text else { return default };
+        parse_cpu(text).unwrap_or_else(|error| {
+            self.report("invalid-quantity", path, error, Some(CPU_HELP.to_string()));
+            default
+        })
+    }
+
+    /// A Kubernetes int32 field that must be at least `min`.
+    fn int(&mut self, path: &str, value: Option<i64>, default: u32, min: i64, help: Option<&str>) -> u32 {
+        let Some(value) = value else { return default };
+        if value < min {
+            let message = format!("Invalid value: {value}: must be greater than or equal to {min}");
+            self.report("invalid-value", path, message, help.map(str::to_string));
+            return default;
+        }
+        if value > INT32_MAX {
+            let message = format!("Invalid value: {value}: must be less than or equal to {INT32_MAX}");
+            self.report("invalid-value", path, message, help.map(str::to_string));
+            return default;
+        }
+        u32::try_from(value).unwrap_or(default)
+    }
+
+    fn dns_label(&mut self, path: &str, name: &str) {
+        if name.is_empty() {
+            self.report("invalid-value", path, "Required value: a name is required", None);
+            return;
+        }
+        if name.chars().count() > 63 {
+            let message = format!("Invalid value: {name:?}: must be no more than 63 characters");
+            self.report("invalid-value", path, message, None);
+        }
+        if !is_dns_label(name) {
+            let fixed = as_dns_label(name);
+            let help = (!fixed.is_empty()).then(|| format!("try {fixed:?}"));
+            self.report("invalid-value", path, format!("Invalid value: {name:?}: {DNS_LABEL_MESSAGE}"), help);
+        }
+    }
+
+    fn dns_subdomain(&mut self, path: &str, name: &str) {
+        let valid = !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label);
+        if !valid {
+            self.report(
+                "invalid-value",
+                path,
+                format!("Invalid value: {name:?}: {DNS_SUBDOMAIN_MESSAGE}"),
+                None,
+            );
+        }
+    }
+
+    /// Reports every name in `items` (path of the name, name) already used by an earlier one.
+    fn unique(&mut self, what: &str, items: &[(String, &str)]) {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (path, name) in items {
+            match seen.get(name) {
+                Some(first) => {
+                    let line = self.locator.find(first).line;
+                    let help =
+                        format!("{first} (line {line}) already has this name; {what} names must be unique");
+                    self.report("duplicate-name", path, format!("Duplicate value: {name:?}"), Some(help));
+                }
+                None => {
+                    seen.insert(name, path);
+                }
+            }
+        }
+    }
+
+    fn scenario(&mut self, raw: &raw::Scenario) -> Config {
+        self.dns_label("name", &raw.name);
+        let duration = match raw.duration.as_deref() {
+            None => Some(SimDuration::from_mins(60)),
+            Some(text) => match self.duration("duration", text) {
+                Some(duration) if duration.is_zero() => {
+                    let message = format!("Invalid value: {text:?}: must be greater than 0");
+                    let help = "duration is how long the run lasts, like \"10m\" or \"1h\"".to_string();
+                    self.report("invalid-value", "duration", message, Some(help));
+                    None
+                }
+                other => other,
+            },
+        };
+        let namespace = raw.namespace.clone().unwrap_or_else(|| "default".to_string());
+        self.dns_label("namespace", &namespace);
+        let cluster_domain = raw.cluster_domain.clone().unwrap_or_else(|| "cluster.local".to_string());
+        self.dns_subdomain("clusterDomain", &cluster_domain);
+        let cluster = self.cluster(raw.cluster.as_ref());
+        let images = self.images(raw.images.as_deref().unwrap_or_default());
+        let services = self.services(raw.services.as_deref().unwrap_or_default());
+        let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
+        let statefulsets = self.statefulsets(raw_statefulsets, &services, &cluster.storage_classes);
+        let timeline = self.timeline(raw.timeline.as_deref().unwrap_or_default(), raw_statefulsets, duration);
+        let timings = Timings {
+            provisioning: self.duration_or(
+                "timings.provisioning",
+                raw.timings.as_ref().and_then(|t| t.provisioning.as_deref()),
+                Timings::default().provisioning,
+            ),
+        };
+        Config {
+            name: raw.name.clone(),
+            description: raw.description.clone().unwrap_or_default(),
+            seed: raw.seed.unwrap_or(0),
+            duration: duration.unwrap_or(SimDuration::from_mins(60)),
+            namespace,
+            cluster_domain,
+            cluster,
+            images,
+            default_image: ImageBehaviour::Healthy,
+            services,
+            statefulsets,
+            timeline,
+            timings,
+        }
+    }
+
+    fn cluster(&mut self, raw: Option<&raw::Cluster>) -> ClusterConfig {
+        let zones = match raw.and_then(|c| c.zones.as_ref()) {
+            None => ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec(),
+            Some(zones) => {
+                if zones.is_empty() {
+                    let help =
+                        "nodes are spread over the zones; list at least one, like [\"zone-a\"]".to_string();
+                    self.report(
+                        "invalid-value",
+                        "cluster.zones",
+                        "Required value: at least one zone",
+                        Some(help),
+                    );
+                }
+                let mut items = Vec::new();
+                for (i, zone) in zones.iter().enumerate() {
+                    let path = format!("cluster.zones[{i}]");
+                    if zone.is_empty() {
+                        self.report(
+                            "invalid-value",
+                            &path,
+                            "Required value: a zone name cannot be empty",
+                            None,
+                        );
+                    }
+                    items.push((path, zone.as_str()));
+                }
+                self.unique("zone", &items);
+                zones.clone()
+            }
+        };
+        let node_pools = match raw.and_then(|c| c.node_pools.as_ref()) {
+            None => vec![NodePoolConfig {
+                name: "worker".to_string(),
+                count: 3,
+                cpu_millis: 4_000,
+                memory_bytes: 16 << 30,
+                max_pods: 110,
+                labels: Labels::new(),
+            }],
+            Some(pools) => {
+                let mut items = Vec::new();
+                let mut out = Vec::new();
+                for (i, pool) in pools.iter().enumerate() {
+                    let base = format!("cluster.nodePools[{i}]");
+                    let name_path = format!("{base}.name");
+                    self.dns_label(&name_path, &pool.name);
+                    items.push((name_path, pool.name.as_str()));
+                    out.push(NodePoolConfig {
+                        name: pool.name.clone(),
+                        count: self.int(&format!("{base}.count"), pool.count, 3, 0, None),
+                        cpu_millis: self.cpu(&format!("{base}.cpu"), pool.cpu.as_deref(), 4_000),
+                        memory_bytes: self.memory(
+                            &format!("{base}.memory"),
+                            pool.memory.as_deref(),
+                            16 << 30,
+                        ),
+                        max_pods: self.int(&format!("{base}.maxPods"), pool.max_pods, 110, 0, None),
+                        labels: pool.labels.clone().unwrap_or_default(),
+                    });
+                }
+                self.unique("node pool", &items);
+                out
+            }
+        };
+        let storage_classes = match raw.and_then(|c| c.storage_classes.as_ref()) {
+            None => vec![StorageClassConfig {
+                name: "gp3".to_string(),
+                provisioner: "ebs.csi.aws.com".to_string(),
+                binding_mode: VolumeBindingMode::WaitForFirstConsumer,
+                reclaim_policy: ReclaimPolicy::Delete,
+                zonal: true,
+                micro_usd_per_gib_month: 80_000,
+                is_default: true,
+            }],
+            Some(classes) => self.storage_classes(classes),
+        };
+        ClusterConfig { zones, node_pools, storage_classes }
+    }
+
+    fn storage_classes(&mut self, classes: &[raw::StorageClass]) -> Vec<StorageClassConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        let mut default_class: Option<&str> = None;
+        for (i, class) in classes.iter().enumerate() {
+            let base = format!("cluster.storageClasses[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &class.name);
+            items.push((name_path, class.name.as_str()));
+            let price = class.usd_per_gib_month.unwrap_or(0.08);
+            let micro = price * 1e6;
+            let micro_usd = if !price.is_finite() || price < 0.0 || micro >= u64::MAX as f64 {
+                let message =
+                    format!("Invalid value: {price}: must be a finite number, 0 or more (US dollars)");
+                self.report("invalid-value", &format!("{base}.usdPerGibMonth"), message, None);
+                0
+            } else {
+                micro.round() as u64
+            };
+            let is_default = class.default.unwrap_or(false);
+            if is_default {
+                match default_class {
+                    Some(first) => {
+                        let message = format!(
+                            "Invalid value: true: only one storage class can be the default, and {first:?} already is"
+                        );
+                        let help = "claims that name no class use the default one; mark at most one class `default: true`";
+                        self.report(
+                            "invalid-value",
+                            &format!("{base}.default"),
+                            message,
+                            Some(help.to_string()),
+                        );
+                    }
+                    None => default_class = Some(class.name.as_str()),
+                }
+            }
+            out.push(StorageClassConfig {
+                name: class.name.clone(),
+                provisioner: class.provisioner.clone().unwrap_or_else(|| "ebs.csi.aws.com".to_string()),
+                binding_mode: match class.volume_binding_mode.unwrap_or(raw::VolumeBindingMode::Immediate) {
+                    raw::VolumeBindingMode::Immediate => VolumeBindingMode::Immediate,
+                    raw::VolumeBindingMode::WaitForFirstConsumer => VolumeBindingMode::WaitForFirstConsumer,
+                },
+                reclaim_policy: match class.reclaim_policy.unwrap_or(raw::ReclaimPolicy::Delete) {
+                    raw::ReclaimPolicy::Delete => ReclaimPolicy::Delete,
+                    raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
+                },
+                zonal: class.zonal.unwrap_or(true),
+                micro_usd_per_gib_month: micro_usd,
+                is_default,
+            });
+        }
+        self.unique("storage class", &items);
+        out
+    }
+
+    fn images(&mut self, images: &[raw::Image]) -> Vec<ImageConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, image) in images.iter().enumerate() {
+            let base = format!("images[{i}]");
+            let name_path = format!("{base}.name");
+            if image.name.is_empty() {
+                self.report("invalid-value", &name_path, "Required value: an image name is required", None);
+            }
+            items.push((name_path, image.name.as_str()));
+            let behaviour = match image.behaviour.unwrap_or(raw::ImageBehaviour::Healthy) {
+                raw::ImageBehaviour::Healthy => ImageBehaviour::Healthy,
+                raw::ImageBehaviour::NeverReady => ImageBehaviour::NeverReady,
+            };
+            let defaults = ImageConfig::default_for(&image.name, behaviour);
+            out.push(ImageConfig {
+                pull: self.duration_or(&format!("{base}.pull"), image.pull.as_deref(), defaults.pull),
+                startup: self.duration_or(
+                    &format!("{base}.startup"),
+                    image.startup.as_deref(),
+                    defaults.startup,
+                ),
+                shutdown: self.duration_or(
+                    &format!("{base}.shutdown"),
+                    image.shutdown.as_deref(),
+                    defaults.shutdown,
+                ),
+                ..defaults
+            });
+        }
+        self.unique("image", &items);
+        out
+    }
+
+    fn services(&mut self, services: &[raw::Service]) -> Vec<ServiceConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, service) in services.iter().enumerate() {
+            let base = format!("services[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &service.name);
+            items.push((name_path, service.name.as_str()));
+            if service.selector.is_empty() {
+                let help =
+                    "the selector picks the pods the service covers, like {\"app\": \"redis\"}".to_string();
+                self.report(
+                    "invalid-value",
+                    &format!("{base}.selector"),
+                    "Required value: a selector needs at least one label",
+                    Some(help),
+                );
+            }
+            let mut ports = Vec::new();
+            for (j, port) in service.ports.as_deref().unwrap_or_default().iter().enumerate() {
+                let number = match u16::try_from(port.port) {
+                    Ok(number) if number >= 1 => number,
+                    _ => {
+                        let message =
+                            format!("Invalid value: {}: must be between 1 and 65535, inclusive", port.port);
+                        self.report("invalid-value", &format!("{base}.ports[{j}].port"), message, None);
+                        1
+                    }
+                };
+                ports.push(ServicePort { name: port.name.clone().unwrap_or_default(), port: number });
+            }
+            out.push(ServiceConfig {
+                name: service.name.clone(),
+                headless: service.cluster_ip.as_deref().unwrap_or("None") == "None",
+                selector: service.selector.clone(),
+                publish_not_ready_addresses: service.publish_not_ready_addresses.unwrap_or(false),
+                ports,
+            });
+        }
+        self.unique("service", &items);
+        out
+    }
+
+    fn statefulsets(
+        &mut self,
+        sets: &[raw::StatefulSet],
+        services: &[ServiceConfig],
+        classes: &[StorageClassConfig],
+    ) -> Vec<StatefulSetConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, set) in sets.iter().enumerate() {
+            let base = format!("statefulsets[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &set.name);
+            items.push((name_path, set.name.as_str()));
+            self.service_reference(&format!("{base}.serviceName"), &set.service_name, services);
+            let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
+            let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
+            let template = self.template(&format!("{base}.template"), &set.name, &set.template);
+            let selector = self.selector(&base, set.selector.as_ref(), &template.labels);
+            let update_strategy = match &set.update_strategy {
+                None => UpdateStrategy::RollingUpdate { partition: 0 },
+                Some(raw::UpdateStrategy::OnDelete) => UpdateStrategy::OnDelete,
+                Some(raw::UpdateStrategy::RollingUpdate { partition }) => {
+                    let help = Some(
+                        "pods with an ordinal at or above the partition are updated; 0 updates them all",
+                    );
+                    let path = format!("{base}.updateStrategy.partition");
+                    UpdateStrategy::RollingUpdate { partition: self.int(&path, *partition, 0, 0, help) }
+                }
+            };
+            let retention = set.persistent_volume_claim_retention_policy.as_ref();
+            let action = |a: Option<raw::RetentionAction>| match a.unwrap_or(raw::RetentionAction::Retain) {
+                raw::RetentionAction::Retain => RetentionAction::Retain,
+                raw::RetentionAction::Delete => RetentionAction::Delete,
+            };
+            let spec = StatefulSetSpec {
+                replicas,
+                selector,
+                service_name: set.service_name.clone(),
+                pod_management_policy: match set
+                    .pod_management_policy
+                    .unwrap_or(raw::PodManagementPolicy::OrderedReady)
+                {
+                    raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
+                    raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
+                },
+                update_strategy,
+                revision_history_limit: self.int(
+                    &format!("{base}.revisionHistoryLimit"),
+                    set.revision_history_limit,
+                    10,
+                    0,
+                    None,
+                ),
+                min_ready_seconds: self.int(
+                    &format!("{base}.minReadySeconds"),
+                    set.min_ready_seconds,
+                    0,
+                    0,
+                    None,
+                ),
+                ordinals_start: self.int(
+                    &format!("{base}.ordinals.start"),
+                    set.ordinals.as_ref().and_then(|o| o.start),
+                    0,
+                    0,
+                    None,
+                ),
+                retention: RetentionPolicy {
+                    when_deleted: action(retention.and_then(|r| r.when_deleted)),
+                    when_scaled: action(retention.and_then(|r| r.when_scaled)),
+                },
+                template,
+                volume_claim_templates: self.claims(
+                    &format!("{base}.volumeClaimTemplates"),
+                    set.volume_claim_templates.as_deref().unwrap_or_default(),
+                    classes,
+                ),
+            };
+            out.push(StatefulSetConfig { name: set.name.clone(), spec });
+        }
+        self.unique("StatefulSet", &items);
+        out
+    }
+
+    fn service_reference(&mut self, path: &str, name: &str, services: &[ServiceConfig]) {
+        if services.iter().any(|s| s.name == name) {
+            return;
+        }
+        let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let help = match (suggest(name, &names), names.is_empty()) {
+            (_, true) => "no services are declared; add a headless service under `services` and name it here"
+                .to_string(),
+            (Some(close), _) => format!("did you mean `{close}`? declared services: {}", list_names(&names)),
+            (None, _) => format!("declared services: {}", list_names(&names)),
+        };
+        self.report(
+            "unknown-reference",
+            path,
+            format!("Not found: {name:?}: no service has this name"),
+            Some(help),
+        );
+    }
+
+    fn selector(&mut self, base: &str, selector: Option<&Labels>, labels: &Labels) -> Labels {
+        let Some(selector) = selector else {
+            return labels.clone();
+        };
+        let path = format!("{base}.selector");
+        if selector.is_empty() {
+            let help = "leave `selector` out to use the template labels".to_string();
+            self.report(
+                "invalid-value",
+                &path,
+                "Invalid value: {}: empty selector is invalid for statefulset",
+                Some(help),
+            );
+            return selector.clone();
+        }
+        for (key, value) in selector {
+            if labels.get(key) == Some(value) {
+                continue;
+            }
+            let help = match labels.get(key) {
+                Some(actual) => format!(
+                    "the selector wants {key:?}: {value:?}, but the template label {key:?} is {actual:?}"
+                ),
+                None => {
+                    format!("the selector wants {key:?}: {value:?}, but the template has no {key:?} label")
+                }
+            };
+            let message = format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                show_labels(labels)
+            );
+            self.report("invalid-value", &path, message, Some(help));
+            break;
+        }
+        selector.clone()
+    }
+
+    fn template(&mut self, base: &str, set_name: &str, template: &raw::PodTemplate) -> PodTemplate {
+        if template.image.is_empty() {
+            let help = "name the container image, like \"redis:7.0\"".to_string();
+            self.report(
+                "invalid-value",
+                &format!("{base}.image"),
+                "Required value: an image is required",
+                Some(help),
+            );
+        }
+        let requests = template.resources.as_ref().and_then(|r| r.requests.as_ref());
+        let requests = Resources {
+            cpu_millis: self.cpu(
+                &format!("{base}.resources.requests.cpu"),
+                requests.and_then(|r| r.cpu.as_deref()),
+                0,
+            ),
+            memory_bytes: self.memory(
+                &format!("{base}.resources.requests.memory"),
+                requests.and_then(|r| r.memory.as_deref()),
+                0,
+            ),
+        };
+        let readiness_probe = template.readiness_probe.as_ref().map(|probe| {
+            let path = format!("{base}.readinessProbe");
+            let defaults = Probe::default();
+            Probe {
+                initial_delay: seconds(self.int(
+                    &format!("{path}.initialDelaySeconds"),
+                    probe.initial_delay_seconds,
+                    0,
+                    0,
+                    None,
+                )),
+                period: seconds(self.int(
+                    &format!("{path}.periodSeconds"),
+                    probe.period_seconds,
+                    10,
+                    1,
+                    None,
+                )),
+                success_threshold: self.int(
+                    &format!("{path}.successThreshold"),
+                    probe.success_threshold,
+                    defaults.success_threshold,
+                    1,
+                    None,
+                ),
+                failure_threshold: self.int(
+                    &format!("{path}.failureThreshold"),
+                    probe.failure_threshold,
+                    defaults.failure_threshold,
+                    1,
+                    None,
+                ),
+            }
+        });
+        let grace = self.int(
+            &format!("{base}.terminationGracePeriodSeconds"),
+            template.termination_grace_period_seconds,
+            30,
+            0,
+            None,
+        );
+        let labels = template
+            .labels
+            .clone()
+            .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
+        PodTemplate {
+            labels,
+            image: template.image.clone(),
+            requests,
+            readiness_probe,
+            termination_grace_period: seconds(grace),
+        }
+    }
+
+    fn claims(
+        &mut self,
+        base: &str,
+        claims: &[raw::VolumeClaimTemplate],
+        classes: &[StorageClassConfig],
+    ) -> Vec<VolumeClaimTemplate> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        let class_names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+        for (i, claim) in claims.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            let name_path = format!("{path}.name");
+            self.dns_label(&name_path, &claim.name);
+            items.push((name_path, claim.name.as_str()));
+            let storage_path = format!("{path}.storage");
+            let storage_bytes = self.memory(&storage_path, Some(&claim.storage), 1);
+            if storage_bytes == 0 {
+                let message = format!("Invalid value: {:?}: must be greater than zero", claim.storage);
+                self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
+            }
+            match &claim.storage_class_name {
+                Some(class) if !class_names.contains(&class.as_str()) => {
+                    let help = match suggest(class, &class_names) {
+                        _ if class_names.is_empty() => {
+                            "no storage classes are declared under `cluster.storageClasses`".to_string()
+                        }
+                        Some(close) => format!(
+                            "did you mean `{close}`? declared storage classes: {}",
+                            list_names(&class_names)
+                        ),
+                        None => format!("declared storage classes: {}", list_names(&class_names)),
+                    };
+                    let message = format!("Not found: {class:?}: no storage class has this name");
+                    self.report(
+                        "unknown-reference",
+                        &format!("{path}.storageClassName"),
+                        message,
+                        Some(help),
+                    );
+                }
+                Some(_) => {}
+                None if !classes.iter().any(|c| c.is_default) => {
+                    let help =
+                        "name a class with `storageClassName`, or mark one class `default: true`".to_string();
+                    let message = "Required value: no storageClassName, and no storage class is the default";
+                    self.report("unknown-reference", &path, message, Some(help));
+                }
+                None => {}
+            }
+            let access_modes = match &claim.access_modes {
+                None => vec![AccessMode::ReadWriteOnce],
+                Some(modes) => {
+                    if modes.is_empty() {
+                        let message = "Required value: at least 1 access mode is required";
+                        self.report("invalid-value", &format!("{path}.accessModes"), message, None);
+                    }
+                    modes
+                        .iter()
+                        .map(|m| match m {
+                            raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
+                            raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
+                            raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
+                            raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
+                        })
+                        .collect()
+                }
+            };
+            out.push(VolumeClaimTemplate {
+                name: claim.name.clone(),
+                storage_bytes,
+                storage_class: claim.storage_class_name.clone(),
+                access_modes,
+            });
+        }
+        self.unique("volume claim template", &items);
+        out
+    }
+
+    fn statefulset_reference(
+        &mut self,
+        path: &str,
+        name: &str,
+        sets: &[raw::StatefulSet],
+        whole: &str,
+    ) -> Option<usize> {
+        if let Some(index) = sets.iter().position(|s| s.name == name) {
+            return Some(index);
+        }
+        let names: Vec<&str> = sets.iter().map(|s| s.name.as_str()).collect();
+        let help = match suggest(name, &names) {
+            _ if names.is_empty() => "no StatefulSets are declared under `statefulsets`".to_string(),
+            Some(close) => format!("did you mean `{close}`? declared StatefulSets: {}", list_names(&names)),
+            None => format!("declared StatefulSets: {}", list_names(&names)),
+        };
+        let message = format!("Not found: {whole:?}: no StatefulSet named `{name}`");
+        self.report("unknown-reference", path, message, Some(help));
+        None
+    }
+
+    /// Resolves `<statefulset>-<ordinal>`.
+    fn pod(&mut self, path: &str, pod: &str, sets: &[raw::StatefulSet]) -> Option<PodRef> {
+        let malformed = |checker: &mut Self, why: &str| {
+            let example = sets.first().map_or("redis", |s| s.name.as_str());
+            let message = format!("Invalid value: {pod:?}: {why}");
+            let help = format!("a pod is named `<statefulset>-<ordinal>`, like `{example}-0`");
+            checker.report("invalid-value", path, message, Some(help));
+            None
+        };
+        let Some((set, ordinal)) = pod.rsplit_once('-') else {
+            return malformed(self, "a pod name ends in `-<ordinal>`");
+        };
+        if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+            return malformed(self, "the ordinal after the last `-` must be a non-negative integer");
+        }
+        let Ok(ordinal) = ordinal.parse::<u32>() else {
+            return malformed(self, "the ordinal is too large");
+        };
+        let index = self.statefulset_reference(path, set, sets, pod)?;
+        Some(PodRef { statefulset: index, ordinal })
+    }
+
+    fn timeline(
+        &mut self,
+        entries: &[raw::TimelineEntry],
+        sets: &[raw::StatefulSet],
+        horizon: Option<SimDuration>,
+    ) -> Vec<TimelineEntry> {
+        let mut out = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let base = format!("timeline[{i}]");
+            let at_path = format!("{base}.at");
+            let at = self.duration(&at_path, &entry.at);
+            if let (Some(at), Some(horizon)) = (at, horizon.filter(|h| at.is_some_and(|at| at > *h))) {
+                let message = format!(
+                    "Invalid value: {:?}: this action would never run: the run ends at {horizon} (`duration`)",
+                    entry.at
+                );
+                let help = format!("raise `duration` to at least {at}, or move this action earlier");
+                self.report("invalid-value", &at_path, message, Some(help));
+            }
+            let do_path = format!("{base}.do");
+            let action = match &entry.action {
+                raw::Action::Scale { statefulset, replicas } => {
+                    let index = self.statefulset_reference(
+                        &format!("{do_path}.statefulset"),
+                        statefulset,
+                        sets,
+                        statefulset,
+                    );
+                    let help = Some("replicas is the desired number of pods; use 0 to stop them all");
+                    let replicas = self.int(&format!("{do_path}.replicas"), Some(*replicas), 0, 0, help);
+                    index.map(|statefulset| Action::Scale { statefulset, replicas })
+                }
+                raw::Action::DeletePod { pod } => {
+                    self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::DeletePod { pod })
+                }
+                raw::Action::ForceDeletePod { pod } => {
+                    self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::ForceDeletePod { pod })
+                }
+                raw::Action::SetReady { pod: name, ready } => {
+                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
+                    if let Some(pod) = pod {
+                        let set = &sets[pod.statefulset];
+                        if set.template.readiness_probe.is_none() {
+                            let message = format!(
+                                "Invalid value: {name:?}: SetReady needs a readinessProbe, and StatefulSet `{}` has none",
+                                set.name
+                            );
+                            let help = format!(
+                                "add a readinessProbe to the template of `{}`; SetReady makes the probe pass or fail",
+                                set.name
+                            );
+                            self.report("invalid-value", &do_path, message, Some(help));
+                        }
+                    }
+                    pod.map(|pod| Action::SetReady { pod, ready: *ready })
+                }
+                raw::Action::Stop => Some(Action::Stop),
+            };
+            let line = u32::try_from(self.locator.find(&base).line).unwrap_or(u32::MAX);
+            if let (Some(at), Some(action)) = (at, action) {
+                out.push(TimelineEntry { at: SimTime::from_millis(at.as_millis()), action, line });
+            }
+        }
+        out.sort_by_key(|entry| entry.at);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        for good in ["a", "redis", "redis-0", "0abc", "a-b-c"] {
+            assert!(is_dns_label(good), "{good}");
+        }
+        for bad in ["", "-a", "a-", "Redis", "a_b", "a.b", "é"] {
+            assert!(!is_dns_label(bad), "{bad}");
+        }
+        assert_eq!(as_dns_label("My_Redis!"), "my-redis");
+        assert_eq!(as_dns_label("--"), "");
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(edit_distance("replica", "replicas"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(suggest("redis-sv", &["redis-svc", "web"]), Some("redis-svc"));
+        assert_eq!(suggest("zzz", &["redis-svc", "web"]), None);
+    }
+}

@@ -1,0 +1,468 @@
+//! Scenarios that fail: each error's code, place and wording.
+
+use stsim_scenario::{Diagnostic, parse_scenario};
+
+const MINIMAL: &str = r#"Scenario(
+    name: "demo",
+    services: [(name: "web-svc", selector: {"app": "web"})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web-svc",
+        template: (image: "nginx:1.25"),
+    )],
+)
+"#;
+
+/// `MINIMAL` with `old` replaced by `new` (which must be there).
+fn edit(old: &str, new: &str) -> String {
+    assert!(MINIMAL.contains(old), "{old:?} is not in the minimal scenario");
+    MINIMAL.replacen(old, new, 1)
+}
+
+/// 1-based line and column (in characters) of the first `needle` in `source`.
+fn position(source: &str, needle: &str) -> (usize, usize) {
+    let offset = source.find(needle).unwrap_or_else(|| panic!("{needle:?} not in source"));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+fn errors(source: &str) -> Vec<Diagnostic> {
+    match parse_scenario(source, "test.ron") {
+        Ok(config) => panic!("expected errors, got {config:#?}"),
+        Err(diagnostics) => diagnostics,
+    }
+}
+
+fn only_error(source: &str) -> Diagnostic {
+    let diagnostics = errors(source);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    diagnostics.into_iter().next().unwrap()
+}
+
+/// Checks code, place (at the first `needle`), length and a phrase of the message.
+fn check(d: &Diagnostic, code: &str, source: &str, needle: &str, length: usize, phrase: &str) {
+    assert_eq!(d.code, code, "{d:#?}");
+    assert_eq!((d.line, d.column), position(source, needle), "{d:#?}");
+    assert_eq!(d.length, length, "{d:#?}");
+    assert!(d.message.contains(phrase), "{:?} does not contain {phrase:?}", d.message);
+    assert_eq!(d.file, "test.ron");
+}
+
+#[test]
+fn unknown_field() {
+    let source = edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        replica: 3,");
+    let d = only_error(&source);
+    check(&d, "unknown-field", &source, "replica:", 7, "statefulsets[0]: unknown field `replica`");
+    assert!(d.message.contains("`name`, `serviceName`, `replicas`, `selector`"), "{}", d.message);
+    assert_eq!(d.help.as_deref(), Some("did you mean `replicas`?"));
+}
+
+#[test]
+fn wrong_type() {
+    let source = edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        replicas: \"three\",");
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-type",
+        &source,
+        "\"three\"",
+        7,
+        "statefulsets[0].replicas: expected a whole number, found the string \"three\"",
+    );
+}
+
+#[test]
+fn bad_duration() {
+    let source = edit("name: \"demo\",", "name: \"demo\",\n    duration: \"5x\",");
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-duration",
+        &source,
+        "\"5x\"",
+        4,
+        "duration: invalid duration \"5x\": unknown unit `x` (expected d, h, m, s or ms)",
+    );
+    assert!(d.help.is_some());
+}
+
+#[test]
+fn zero_duration() {
+    let source = edit("name: \"demo\",", "name: \"demo\",\n    duration: \"0s\",");
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"0s\"",
+        4,
+        "duration: Invalid value: \"0s\": must be greater than 0",
+    );
+}
+
+#[test]
+fn service_name_naming_no_service() {
+    let source = edit("serviceName: \"web-svc\"", "serviceName: \"web-sv\"");
+    let d = only_error(&source);
+    check(
+        &d,
+        "unknown-reference",
+        &source,
+        "\"web-sv\"",
+        8,
+        "statefulsets[0].serviceName: Not found: \"web-sv\"",
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `web-svc`? declared services: `web-svc`"));
+}
+
+#[test]
+fn negative_replicas() {
+    let source = edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        replicas: -1,");
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "-1",
+        2,
+        "statefulsets[0].replicas: Invalid value: -1: must be greater than or equal to 0",
+    );
+    assert_eq!(d.help.as_deref(), Some("replicas is the desired number of pods; use 0 to stop them all"));
+}
+
+#[test]
+fn unknown_enum_variant() {
+    let source = edit(
+        "serviceName: \"web-svc\",",
+        "serviceName: \"web-svc\",\n        podManagementPolicy: Sequential,",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "unknown-variant",
+        &source,
+        "Sequential",
+        10,
+        "unknown variant `Sequential` of PodManagementPolicy, expected `OrderedReady` or `Parallel`",
+    );
+    assert!(d.message.starts_with("statefulsets[0].podManagementPolicy: "), "{}", d.message);
+}
+
+#[test]
+fn missing_field() {
+    let source = edit("        serviceName: \"web-svc\",\n", "");
+    let d = only_error(&source);
+    check(
+        &d,
+        "missing-field",
+        &source,
+        "(\n        name: \"web\"",
+        1,
+        "statefulsets[0]: missing field `serviceName` in StatefulSet",
+    );
+}
+
+#[test]
+fn unknown_statefulset_in_the_timeline() {
+    let source = edit(
+        "    )],\n)",
+        "    )],\n    timeline: [(at: \"1s\", do: Scale(statefulset: \"db\", replicas: 2))],\n)",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "unknown-reference",
+        &source,
+        "\"db\"",
+        4,
+        "timeline[0].do.statefulset: Not found: \"db\": no StatefulSet named `db`",
+    );
+    assert_eq!(d.help.as_deref(), Some("declared StatefulSets: `web`"));
+}
+
+#[test]
+fn malformed_pod_names() {
+    for (pod, phrase) in [
+        ("web_0", "Invalid value: \"web_0\": a pod name ends in `-<ordinal>`"),
+        ("web-x", "Invalid value: \"web-x\": the ordinal after the last `-` must be a non-negative integer"),
+        ("web-", "Invalid value: \"web-\": the ordinal after the last `-` must be a non-negative integer"),
+    ] {
+        let action = format!("    )],\n    timeline: [(at: \"1s\", do: DeletePod(pod: \"{pod}\"))],\n)");
+        let source = edit("    )],\n)", &action);
+        let d = only_error(&source);
+        let quoted = format!("\"{pod}\"");
+        check(&d, "invalid-value", &source, &quoted, quoted.chars().count(), phrase);
+        assert!(d.message.starts_with("timeline[0].do.pod: "), "{}", d.message);
+    }
+    let source =
+        edit("    )],\n)", "    )],\n    timeline: [(at: \"1s\", do: ForceDeletePod(pod: \"api-0\"))],\n)");
+    let d = only_error(&source);
+    check(
+        &d,
+        "unknown-reference",
+        &source,
+        "\"api-0\"",
+        7,
+        "Not found: \"api-0\": no StatefulSet named `api`",
+    );
+}
+
+#[test]
+fn set_ready_without_a_probe() {
+    let source = edit(
+        "    )],\n)",
+        "    )],\n    timeline: [(at: \"1s\", do: SetReady(pod: \"web-0\", ready: true))],\n)",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "SetReady(",
+        35,
+        "SetReady needs a readinessProbe, and StatefulSet `web` has none",
+    );
+    assert!(d.help.as_deref().unwrap_or("").contains("add a readinessProbe"), "{d:#?}");
+}
+
+#[test]
+fn an_action_after_the_end() {
+    let source = edit(
+        "    )],\n)",
+        "    )],\n    duration: \"1m\",\n    timeline: [(at: \"1m\", do: Stop), (at: \"90s\", do: Stop)],\n)",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"90s\"",
+        5,
+        "timeline[1].at: Invalid value: \"90s\": this action would never run",
+    );
+}
+
+#[test]
+fn duplicate_names() {
+    let source = edit(
+        "services: [(name: \"web-svc\", selector: {\"app\": \"web\"})],",
+        "services: [(name: \"web-svc\", selector: {\"app\": \"web\"}), (name: \"web-svc\", selector: {\"app\": \"x\"})],",
+    );
+    let d = only_error(&source);
+    let (line, _) = position(&source, "services");
+    assert_eq!(d.code, "duplicate-name");
+    assert_eq!((d.line, d.column), (line, 68));
+    assert_eq!(d.message, "services[1].name: Duplicate value: \"web-svc\"");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("services[0].name (line 3) already has this name; service names must be unique")
+    );
+}
+
+#[test]
+fn selector_not_matching_labels() {
+    let source =
+        edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        selector: {\"app\": \"db\"},");
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "{\"app\": \"db\"}",
+        13,
+        "statefulsets[0].selector: Invalid value: {\"app\": \"web\"}: `selector` does not match template `labels`",
+    );
+}
+
+#[test]
+fn names_must_be_dns_labels() {
+    let source = edit("name: \"web\",", "name: \"Web_1\",");
+    let diagnostics = errors(&source);
+    let d = &diagnostics[0];
+    check(
+        d,
+        "invalid-value",
+        &source,
+        "\"Web_1\"",
+        7,
+        "statefulsets[0].name: Invalid value: \"Web_1\": a lowercase RFC 1123 label must consist of",
+    );
+    assert_eq!(d.help.as_deref(), Some("try \"web-1\""));
+}
+
+#[test]
+fn bad_quantities() {
+    let source = edit(
+        "template: (image: \"nginx:1.25\")",
+        "template: (image: \"nginx:1.25\", resources: (requests: (cpu: \"half\", memory: \"1GB\")))",
+    );
+    let diagnostics = errors(&source);
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:#?}");
+    check(
+        &diagnostics[0],
+        "invalid-quantity",
+        &source,
+        "\"half\"",
+        6,
+        "statefulsets[0].template.resources.requests.cpu: invalid quantity \"half\"",
+    );
+    check(&diagnostics[1], "invalid-quantity", &source, "\"1GB\"", 5, "unknown suffix `GB`");
+}
+
+#[test]
+fn claims_need_a_class() {
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        volumeClaimTemplates: [(name: \"data\", storage: \"1Gi\")],",
+    )
+    .replacen("name: \"demo\",", "name: \"demo\",\n    cluster: (storageClasses: [(name: \"slow\")]),", 1);
+    let d = only_error(&source);
+    check(
+        &d,
+        "unknown-reference",
+        &source,
+        "(name: \"data\"",
+        30,
+        "volumeClaimTemplates[0]: Required value: no storageClassName, and no storage class is the default",
+    );
+}
+
+#[test]
+fn validation_errors_are_all_reported_in_order() {
+    let source = edit("serviceName: \"web-svc\",", "serviceName: \"nope\",\n        replicas: -3,").replacen(
+        "name: \"demo\",",
+        "name: \"Demo\",\n    duration: \"2h30\",",
+        1,
+    );
+    let diagnostics = errors(&source);
+    let summary: Vec<(&str, usize)> = diagnostics.iter().map(|d| (d.code, d.line)).collect();
+    assert_eq!(
+        summary,
+        [("invalid-value", 2), ("invalid-duration", 3), ("unknown-reference", 7), ("invalid-value", 8)]
+    );
+}
+
+#[test]
+fn syntax_error_missing_comma() {
+    let source = edit("name: \"web\",", "name: \"web\"");
+    let d = only_error(&source);
+    assert_eq!(d.code, "syntax");
+    // Just after `"web"`.
+    let (line, column) = position(&source, "\"web\"\n");
+    assert_eq!((d.line, d.column, d.length), (line, column + 5, 1));
+    assert!(d.message.contains("expected `,` or `)` after this value, found `serviceName`"), "{}", d.message);
+}
+
+#[test]
+fn syntax_error_unclosed_paren() {
+    let source = edit("template: (image: \"nginx:1.25\"),", "template: (image: \"nginx:1.25\",");
+    let d = only_error(&source);
+    assert_eq!(d.code, "syntax");
+    let (line, column) = position(&source, ")],\n)");
+    assert_eq!((d.line, d.column), (line, column + 1));
+    assert!(d.message.contains("expected `,` or `)`, found `]`"), "{}", d.message);
+    // The template's `)` is read as closing it, so the StatefulSet's `(` is the one left open.
+    let (line, column) = position(&source, "[(\n        name: \"web\"");
+    assert_eq!(d.help, Some(format!("the `(` at line {line}, column {} is not closed", column + 1)));
+}
+
+#[test]
+fn syntax_error_at_the_end_of_the_file() {
+    let source = "Scenario(\n    name: \"demo\",\n";
+    let d = only_error(source);
+    assert_eq!((d.code, d.line, d.column), ("syntax", 2, 18));
+    assert_eq!(d.message, "unexpected end of file");
+    assert_eq!(d.help.as_deref(), Some("the `(` at line 1, column 9 is not closed"));
+
+    let source = "Scenario(\n    name: \"demo\"";
+    let d = only_error(source);
+    assert_eq!((d.code, d.line, d.column), ("syntax", 2, 17));
+    assert_eq!(d.message, "expected `,` or `)`, found the end of the file");
+    assert_eq!(d.help.as_deref(), Some("the `(` at line 1, column 9 is not closed"));
+}
+
+#[test]
+fn wrong_struct_name_and_empty_file() {
+    let d = only_error("Scenery(name: \"x\")");
+    assert_eq!((d.code, d.line, d.column, d.length), ("invalid-type", 1, 1, 7));
+    assert!(d.message.contains("expected `Scenario(...)` or `(...)`, found `Scenery`"), "{}", d.message);
+    let d = only_error("");
+    assert_eq!((d.code, d.line, d.column), ("invalid-type", 1, 1));
+}
+
+#[test]
+fn rolling_update_needs_parentheses() {
+    let source = edit(
+        "serviceName: \"web-svc\",",
+        "serviceName: \"web-svc\",\n        updateStrategy: RollingUpdate,",
+    );
+    let d = only_error(&source);
+    check(&d, "invalid-type", &source, "RollingUpdate", 13, "statefulsets[0].updateStrategy: expected `(`");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("write `RollingUpdate()` or give its fields, like `RollingUpdate(...)`")
+    );
+}
+
+#[test]
+fn a_rendered_diagnostic() {
+    let source = edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        replicas: -1,");
+    let d = only_error(&source);
+    let expected = "\
+error[invalid-value]: statefulsets[0].replicas: Invalid value: -1: must be greater than or equal to 0
+ --> test.ron:7:19
+  |
+7 |         replicas: -1,
+  |                   ^^
+  = help: replicas is the desired number of pods; use 0 to stop them all
+";
+    assert_eq!(d.render(&source), expected);
+}
+
+#[test]
+fn a_rendered_syntax_error() {
+    let source = "Scenario(\n\tname: \"demo\",\n\tseed: 1.5,\n)";
+    let d = only_error(source);
+    let expected = "\
+error[invalid-type]: seed: expected a whole number, found the number `1.5`
+ --> scenario.ron:3:8
+  |
+3 |     seed: 1.5,
+  |           ^^^
+";
+    let d = Diagnostic { file: "scenario.ron".into(), ..d };
+    assert_eq!(d.render(source), expected);
+}
+
+#[test]
+fn unclosed_strings_and_comments() {
+    let d = only_error("Scenario(name: \"x\", /* unclosed\n");
+    assert_eq!((d.code, d.line, d.column, d.length), ("syntax", 1, 21, 2));
+    assert_eq!(d.message, "this block comment is not closed");
+    let d = only_error("Scenario(name: \"x\", description: \"unclosed)");
+    assert_eq!((d.code, d.line, d.column), ("syntax", 1, 34));
+    assert_eq!(d.message, "this string is not closed");
+}
+
+#[test]
+fn unit_variants_take_no_parentheses() {
+    let source = edit("    )],\n)", "    )],\n    timeline: [(at: \"1s\", do: Stop())],\n)");
+    let d = only_error(&source);
+    let (line, column) = position(&source, "Stop(");
+    assert_eq!((d.code, d.line, d.column), ("syntax", line, column + 4));
+    assert_eq!(d.help.as_deref(), Some("`Stop` takes no parentheses"));
+}
+
+#[test]
+fn crlf_line_endings_and_a_byte_order_mark() {
+    let source = format!(
+        "\u{feff}{}",
+        edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        replicas: -1,")
+            .replace('\n', "\r\n")
+    );
+    let d = only_error(&source);
+    assert_eq!((d.code, d.line, d.column, d.length), ("invalid-value", 7, 19, 2));
+    assert!(d.render(&source).contains("7 |         replicas: -1,\n  |                   ^^\n"));
+}

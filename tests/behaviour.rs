@@ -1,0 +1,185 @@
+//! StatefulSet behaviour end to end, through the scenarios users run:
+//! ordering, halting, parallelism, identity across re-creation, DNS.
+//! Each test states the Kubernetes rule it checks.
+
+use crate::support::{Log, run, run_file, t};
+use stsim_core::objects::PodPhase;
+
+fn names(list: &[(stsim_core::time::SimTime, String)]) -> Vec<&str> {
+    list.iter().map(|(_, name)| name.as_str()).collect()
+}
+
+/// OrderedReady: pods are created 0, 1, 2, each only once the one before it
+/// is Running and Ready.
+#[test]
+fn ordered_ready_creates_in_order_after_each_predecessor_is_ready() {
+    let (sim, report) = run_file("redis-ordered-startup");
+    let log = Log(&sim);
+    let created = log.creations();
+    assert_eq!(names(&created), ["redis-0", "redis-1", "redis-2"]);
+    for pair in created.windows(2) {
+        let (previous, next) = (&pair[0], &pair[1]);
+        let ready = log.ready_after(&previous.1, previous.0).expect("the predecessor became Ready");
+        assert_eq!(next.0, ready, "{} is created the instant {} is Ready", next.1, previous.1);
+    }
+    assert_eq!(log.claims_created(), ["data-redis-0", "data-redis-1", "data-redis-2"]);
+    assert!(report.pvcs.iter().all(|c| c.status == "Bound"), "{:?}", report.pvcs);
+    assert_eq!(
+        report.dns.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        [
+            "redis-0.redis-svc.default.svc.cluster.local",
+            "redis-1.redis-svc.default.svc.cluster.local",
+            "redis-2.redis-svc.default.svc.cluster.local",
+        ]
+    );
+}
+
+/// Parallel: every pod is created at once; nobody waits for Ready.
+#[test]
+fn parallel_creates_every_pod_at_once() {
+    let (sim, report) = run_file("redis-parallel-startup");
+    let created = Log(&sim).creations();
+    assert_eq!(created.len(), 3);
+    assert!(created.iter().all(|(at, _)| *at == t("0s")), "{created:?}");
+    assert!(report.pods.iter().all(|p| p.state.ready == "1/1"));
+    // Three times faster than OrderedReady with the same timings.
+    let (ordered, _) = run_file("redis-ordered-startup");
+    let last_ready = |sim| {
+        let log = Log(sim);
+        ["redis-0", "redis-1", "redis-2"].iter().filter_map(|p| log.ready_after(p, t("0s"))).max().unwrap()
+    };
+    assert!(last_ready(&sim).as_millis() * 2 < last_ready(&ordered).as_millis());
+}
+
+/// OrderedReady halts while a lower ordinal is not Ready, and resumes when
+/// it is; scale-down removes the highest ordinal first, each once the one
+/// above it is gone.
+#[test]
+fn ordered_ready_halts_while_a_pod_is_unready_and_scales_down_in_reverse() {
+    let (sim, _) = run_file("ordered-ready-halts-on-unready-pod");
+    let log = Log(&sim);
+    // The probe fails from 1m: three failures, 10 s apart, mark it not Ready.
+    let readiness = log.readiness("redis-0");
+    let unready_at = readiness.iter().find(|(_, ready)| !ready).expect("redis-0 stops being Ready").0;
+    assert!(unready_at > t("1m") && unready_at <= t("1m30s"), "not Ready at {unready_at}");
+    let ready_again = log.ready_after("redis-0", t("4m")).expect("redis-0 is Ready again");
+    assert!(ready_again <= t("4m10s"), "Ready again at {ready_again}");
+
+    let created = log.creations();
+    assert_eq!(names(&created), ["redis-0", "redis-1", "redis-2"]);
+    // Scaled to 3 at 2m, but redis-1 waits for redis-0.
+    assert_eq!(created[1].0, ready_again, "redis-1 is created when redis-0 is Ready again, not at 2m");
+
+    // Scale to 0 at 7m: 2, then 1, then 0, each after the one above is gone.
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-2", "redis-1", "redis-0"]);
+    assert!(deleted[0].0 >= t("7m"));
+    for pair in deleted.windows(2) {
+        let gone = *log.removals(&pair[0].1).last().expect("removed");
+        assert_eq!(pair[1].0, gone, "{} is deleted the instant {} is gone", pair[1].1, pair[0].1);
+    }
+    assert_eq!(sim.world.live_pvcs().count(), 3, "scale-down keeps the claims");
+}
+
+/// OrderedReady does not scale down while any pod is unhealthy (except
+/// that the first unhealthy pod itself may go).
+#[test]
+fn ordered_ready_scale_down_waits_for_an_unhealthy_pod() {
+    let source = r#"Scenario(
+        name: "scale-down-blocked",
+        duration: "10m",
+        services: [(name: "redis-svc", selector: {"app": "redis"})],
+        statefulsets: [(
+            name: "redis", serviceName: "redis-svc", replicas: 3,
+            template: (labels: {"app": "redis"}, image: "redis:7.0", readinessProbe: ()),
+            volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+        )],
+        timeline: [
+            (at: "2m", do: SetReady(pod: "redis-0", ready: false)),
+            (at: "3m", do: Scale(statefulset: "redis", replicas: 1)),
+            (at: "5m", do: SetReady(pod: "redis-0", ready: true)),
+        ],
+    )"#;
+    let (sim, _) = run(source);
+    let log = Log(&sim);
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-2", "redis-1"]);
+    let ready_again = log.ready_after("redis-0", t("5m")).expect("ready again");
+    assert_eq!(deleted[0].0, ready_again, "nothing is deleted while redis-0 is unhealthy");
+}
+
+/// A deleted pod comes back with the same name and claim but a new IP;
+/// a force-deleted one is replaced at once.
+#[test]
+fn a_deleted_pod_returns_with_its_name_and_claim_but_a_new_ip() {
+    let (sim, report) = run_file("pod-deleted-comes-back");
+    let log = Log(&sim);
+    let incarnations: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "redis-1").collect();
+    assert_eq!(incarnations.len(), 2, "redis-1 was re-created once");
+    let (old, new) = (incarnations[0], incarnations[1]);
+    assert_ne!(old.uid, new.uid);
+    assert_eq!(old.claims, new.claims);
+    assert_eq!(old.claims, ["data-redis-1"]);
+    assert_ne!(old.status.pod_ip, new.status.pod_ip, "the new pod has a new IP");
+    assert_eq!(sim.world.pvcs.iter().filter(|c| c.name == "data-redis-1").count(), 1, "one claim, reused");
+    // Graceful: the replacement waits for the old object to go (5 s shutdown).
+    let removed = log.removals("redis-1")[0];
+    assert_eq!(removed, t("2m5s"));
+    let recreated = log.creations().into_iter().filter(|(_, n)| n == "redis-1").nth(1).unwrap().0;
+    assert_eq!(recreated, removed);
+    // Forced: replaced in the same instant.
+    let recreated = log.creations().into_iter().filter(|(_, n)| n == "redis-2").nth(1).unwrap().0;
+    assert_eq!(recreated, t("3m"));
+    assert!(report.pods.iter().all(|p| p.state.ready == "1/1"));
+    assert_eq!(new.status.phase, PodPhase::Running);
+}
+
+/// A pod's DNS record exists only while it is Ready and not terminating.
+#[test]
+fn dns_records_follow_readiness() {
+    let (sim, _) = run_file("ordered-ready-halts-on-unready-pod");
+    let log = Log(&sim);
+    let fqdn = "redis-0.redis-svc.default.svc.cluster.local";
+    let dns = log.dns(fqdn);
+    let readiness = log.readiness("redis-0");
+    let changes: Vec<(stsim_core::time::SimTime, bool)> = dns.iter().map(|(at, up, _)| (*at, *up)).collect();
+    // Published when Ready, withdrawn when not, again when Ready, withdrawn on deletion.
+    assert_eq!(changes.len(), 4, "{dns:?}");
+    assert_eq!(&changes[..3], &readiness[..3], "records follow the Ready condition exactly");
+    let deleted = log.deletions().into_iter().find(|(_, n)| n == "redis-0").unwrap().0;
+    assert_eq!(changes[3], (deleted, false), "withdrawn as soon as the pod terminates");
+
+    let (sim, _) = run_file("pod-deleted-comes-back");
+    let dns = Log(&sim).dns("redis-1.redis-svc.default.svc.cluster.local");
+    let ips: Vec<&str> = dns.iter().filter(|(_, up, _)| *up).map(|(_, _, ip)| ip.as_str()).collect();
+    assert_eq!(ips.len(), 2);
+    assert_ne!(ips[0], ips[1], "the record comes back with the new IP");
+}
+
+/// Without a readiness probe a pod is Ready once its container runs;
+/// with `publishNotReadyAddresses` its record appears before it is Ready.
+#[test]
+fn publish_not_ready_addresses_publishes_before_ready() {
+    let source = |publish: bool| {
+        format!(
+            r#"Scenario(
+            name: "pnra",
+            duration: "2m",
+            services: [(name: "db", selector: {{"app": "db"}}, publishNotReadyAddresses: {publish})],
+            statefulsets: [(
+                name: "db", serviceName: "db", replicas: 1,
+                template: (labels: {{"app": "db"}}, image: "postgres:16", readinessProbe: (initialDelaySeconds: 30)),
+            )],
+        )"#
+        )
+    };
+    let fqdn = "db-0.db.default.svc.cluster.local";
+    let (sim, _) = run(&source(false));
+    let log = Log(&sim);
+    let ready = log.ready_after("db-0", t("0s")).unwrap();
+    assert_eq!(log.dns(fqdn)[0].0, ready);
+    let (sim, _) = run(&source(true));
+    let log = Log(&sim);
+    let published = log.dns(fqdn)[0].0;
+    assert!(published < log.ready_after("db-0", t("0s")).unwrap(), "published before Ready");
+}

@@ -1,0 +1,174 @@
+//! The `stsim` command as users see it: output, errors, exit codes.
+//! Snapshots are in `tests/snapshots/`; review their diffs like code.
+
+use crate::support::repo_root;
+use stsim_cli::ExitStatus;
+
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+fn stsim(args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = stsim_cli::run(&args, &mut out, &mut err);
+    Output { status, stdout: String::from_utf8(out).unwrap(), stderr: String::from_utf8(err).unwrap() }
+}
+
+fn scenario_path(name: &str) -> String {
+    repo_root().join("scenarios").join(format!("{name}.ron")).display().to_string()
+}
+
+/// Writes `source` to a temporary scenario file and returns its path.
+fn temp_scenario(name: &str, source: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("stsim-cli-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, source).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn run_without_a_file_runs_the_redis_example() {
+    let output = stsim(&["run"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    insta::assert_snapshot!("run_default", output.stdout);
+}
+
+#[test]
+fn run_json_is_the_same_report() {
+    let output = stsim(&["run", &scenario_path("redis-parallel-startup"), "--json"]);
+    assert_eq!(output.status, ExitStatus::Success);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("valid JSON");
+    assert_eq!(json["scenario"], "redis-parallel-startup");
+    assert_eq!(json["pods"].as_array().unwrap().len(), 3);
+    assert_eq!(json["dns"][0]["name"], "redis-0.redis-svc.default.svc.cluster.local");
+    assert_eq!(json["trace_digest"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn run_trace_prints_one_change_a_line() {
+    let output = stsim(&["run", "redis-ordered-startup", "--trace"]);
+    assert_eq!(output.status, ExitStatus::Success);
+    let first = output.stdout.lines().find(|l| l.contains("pod/redis-0\tcreated")).unwrap();
+    assert_eq!(first.split('\t').count(), 5, "TIME ACTOR OBJECT WHAT DETAIL: {first}");
+    assert!(output.stdout.ends_with("run\tend\treason=horizon\n"));
+}
+
+#[test]
+fn seed_flag_overrides_the_scenario_seed() {
+    let output = stsim(&["run", "redis-ordered-startup", "--seed", "99", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json["seed"], 99);
+}
+
+#[test]
+fn check_accepts_every_shipped_scenario() {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(repo_root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            paths.push(path.display().to_string());
+        }
+    }
+    paths.sort();
+    assert!(paths.len() >= 4);
+    let args: Vec<&str> = std::iter::once("check").chain(paths.iter().map(String::as_str)).collect();
+    let output = stsim(&args);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    assert_eq!(output.stdout.lines().filter(|l| l.starts_with("ok: ")).count(), paths.len());
+}
+
+#[test]
+fn every_shipped_scenario_is_built_in() {
+    for entry in std::fs::read_dir(repo_root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        assert!(stsim_cli::examples::find(&name).is_some(), "scenarios/{name}.ron is not in examples.rs");
+    }
+}
+
+fn broken(file: &str, source: &str) -> Output {
+    let path = temp_scenario(file, source);
+    let output = stsim(&["check", &path]);
+    assert_eq!(output.status, ExitStatus::Error, "bad input exits 2");
+    assert!(output.stdout.is_empty());
+    assert!(output.stderr.contains(&format!("{path}:")), "names the file: {}", output.stderr);
+    output
+}
+
+const BASE: &str = r#"Scenario(
+    name: "bad",
+    services: [(name: "svc", selector: {"app": "db"})],
+    statefulsets: [(
+        name: "db",
+        serviceName: "svc",
+        replicas: 3,
+        template: (labels: {"app": "db"}, image: "postgres:16"),
+    )],
+)
+"#;
+
+#[test]
+fn bad_input_names_file_line_and_column_and_exits_2() {
+    let cases = [
+        ("unknown-field.ron", BASE.replace("replicas: 3", "replica: 3"), ":7:9", "replica"),
+        ("wrong-type.ron", BASE.replace("replicas: 3", "replicas: \"three\""), ":7:", "replicas"),
+        ("bad-duration.ron", BASE.replace("name: \"bad\",", "name: \"bad\", duration: \"5x\","), ":2:", "5x"),
+        ("no-service.ron", BASE.replace("serviceName: \"svc\"", "serviceName: \"sv\""), ":6:", "sv"),
+        ("negative.ron", BASE.replace("replicas: 3", "replicas: -1"), ":7:19", "-1"),
+    ];
+    for (file, source, position, mention) in cases {
+        let output = broken(file, &source);
+        assert!(output.stderr.contains(position), "{file}: expected {position} in:\n{}", output.stderr);
+        assert!(output.stderr.contains(mention), "{file}: expected `{mention}` in:\n{}", output.stderr);
+        assert!(output.stderr.lines().count() < 25, "{file}: one screen:\n{}", output.stderr);
+    }
+}
+
+#[test]
+fn bad_input_errors_read_well() {
+    let output = broken("negative-replicas.ron", &BASE.replace("replicas: 3", "replicas: -1"));
+    let dir = std::path::Path::new(&temp_scenario("x", "")).parent().unwrap().display().to_string();
+    insta::assert_snapshot!("check_negative_replicas", output.stderr.replace(&dir, "<tmp>"));
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let output = stsim(&["run", "no/such/file.ron"]);
+    assert_eq!(output.status, ExitStatus::Error);
+    assert!(output.stderr.contains("cannot read scenario `no/such/file.ron`"));
+    assert!(output.stderr.contains("stsim examples"));
+}
+
+#[test]
+fn examples_lists_and_prints() {
+    let output = stsim(&["examples"]);
+    assert_eq!(output.status, ExitStatus::Success);
+    assert!(output.stdout.contains("redis-ordered-startup"));
+    assert!(!output.stdout.contains("does not parse"), "{}", output.stdout);
+    let output = stsim(&["examples", "redis-parallel-startup"]);
+    assert!(output.stdout.contains("podManagementPolicy: Parallel"));
+    let output = stsim(&["examples", "nope"]);
+    assert_eq!(output.status, ExitStatus::Error);
+    assert!(output.stderr.contains("redis-ordered-startup"), "lists the real ones");
+}
+
+#[test]
+fn help_teaches() {
+    let output = stsim(&["--help"]);
+    assert_eq!(output.status, ExitStatus::Success);
+    for word in ["run", "check", "examples", "Examples:"] {
+        assert!(output.stdout.contains(word), "--help mentions {word}");
+    }
+    let output = stsim(&["run", "--help"]);
+    assert!(output.stdout.contains("--seed") && output.stdout.contains("--json"));
+}
+
+#[test]
+fn unknown_arguments_exit_2() {
+    let output = stsim(&["run", "--frobnicate"]);
+    assert_eq!(output.status, ExitStatus::Error);
+}

@@ -1,0 +1,63 @@
+//! Checks on the shape of the repository itself, run with the tests:
+//! every module says what it owns, CI runs the README's test command, and
+//! every oracle fixture matches shared/ when it is there.
+
+use crate::support::repo_root;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target" || n == "snapshots") {
+                continue;
+            }
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_module_opens_with_a_doc_comment_saying_what_it_owns() {
+    let root = repo_root();
+    let mut files = Vec::new();
+    for dir in ["crates", "tests", "benches"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    files.sort();
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            !text.trim_start().starts_with("//!")
+        })
+        .map(|path| path.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    assert!(missing.is_empty(), "modules without a `//!` header: {missing:?}");
+}
+
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let command = "cargo test --workspace";
+    assert!(readme.contains(command), "the README gives `{command}`");
+    assert!(ci.contains(command), ".ci/run runs `{command}`");
+}
+
+#[test]
+fn oracle_fixtures_are_copies_of_shared() {
+    let shared = repo_root().parent().unwrap().join("shared/oracle");
+    let Ok(entries) = std::fs::read_dir(&shared) else { return };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        let ours = repo_root().join("tests/fixtures/oracle").join(name);
+        let theirs = std::fs::read_to_string(&path).unwrap();
+        let copy = std::fs::read_to_string(&ours).unwrap_or_default();
+        assert_eq!(copy, theirs, "tests/fixtures/oracle/{} differs from shared/", name.to_string_lossy());
+    }
+}
