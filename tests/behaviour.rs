@@ -183,3 +183,34 @@ fn publish_not_ready_addresses_publishes_before_ready() {
     let published = log.dns(fqdn)[0].0;
     assert!(published < log.ready_after("db-0", t("0s")).unwrap(), "published before Ready");
 }
+
+/// `Stop` ends the run where it stands; the report says so.
+#[test]
+fn stop_ends_the_run_early() {
+    let source = r#"Scenario(
+        name: "stop",
+        duration: "1h",
+        services: [(name: "svc", selector: {"app": "db"})],
+        statefulsets: [(name: "db", serviceName: "svc", replicas: 2, template: (labels: {"app": "db"}, image: "postgres:16"))],
+        timeline: [(at: "90s", do: Stop)],
+    )"#;
+    let (sim, report) = run(source);
+    assert_eq!(report.end_reason, "stopped");
+    assert_eq!(report.ended_at_ms, 90_000);
+    assert!(sim.trace.records.iter().all(|r| r.at <= t("90s")));
+}
+
+/// A scripted action on a pod that does not exist says so, and changes nothing.
+#[test]
+fn deleting_a_missing_pod_is_reported_not_fatal() {
+    let source = r#"Scenario(
+        name: "missing",
+        duration: "2m",
+        services: [(name: "svc", selector: {"app": "db"})],
+        statefulsets: [(name: "db", serviceName: "svc", replicas: 1, template: (labels: {"app": "db"}, image: "postgres:16"))],
+        timeline: [(at: "1m", do: DeletePod(pod: "db-5"))],
+    )"#;
+    let (_, report) = run(source);
+    assert!(report.timeline.iter().any(|row| row.name == "pod/db-5" && row.what == "not found"));
+    assert_eq!(report.pods.len(), 1);
+}

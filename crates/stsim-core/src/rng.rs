@@ -55,7 +55,8 @@ mod tests {
 
     #[test]
     fn streams_are_stable_across_releases() {
-        // A changed value here changes every seeded run: do it on purpose only.
-        assert_eq!(stream(0, "scheduler").next_u64(), stream(0, "scheduler").next_u64());
+        // Pinned: a changed value here changes every seeded run on every
+        // machine (a new rand_chacha, a new derivation). Change it on purpose only.
+        assert_eq!(stream(0, "scheduler").next_u64(), 17_747_968_664_366_392_758);
     }
 }
