@@ -63,6 +63,9 @@ struct Harness {
 impl Harness {
     fn new() -> Harness {
         let mut world = World::empty("default", "cluster.local");
+        // The reference traces were recorded from Kubernetes v1.28.7.
+        world.kubernetes = stsim_core::features::Version::new(28, 7);
+        world.features = stsim_core::features::Features::for_version(world.kubernetes);
         let cluster = fixtures::cluster(1);
         let mut pool = cluster.node_pools[0].clone();
         pool.cpu_millis = u64::MAX / 4;
@@ -324,7 +327,7 @@ impl Harness {
             "partition" => {
                 let partition = arg(1)?.parse().map_err(|e| format!("partition: {e}"))?;
                 self.world.sts_mut(self.sts()).spec.update_strategy =
-                    UpdateStrategy::RollingUpdate { partition };
+                    UpdateStrategy::RollingUpdate { partition, max_unavailable: None };
             }
             "start" => {
                 self.world.sts_mut(self.sts()).spec.ordinals_start =

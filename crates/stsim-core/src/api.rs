@@ -280,9 +280,9 @@ impl<'a> Api<'a> {
         p.status.phase = phase;
         p.status.container = container;
         let after = p.display_status();
-        let ip = p.status.pod_ip;
+        let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
         if before != after {
-            self.record(Event::PodStatus { pod, status: after, ip });
+            self.record(Event::PodStatus { pod, status: after, ip, restarts });
         }
         self.pod_changed(pod);
     }
@@ -448,6 +448,63 @@ impl<'a> Api<'a> {
         set.generation += 1;
         self.record(Event::StatefulSetScaled { sts, from, to: replicas });
         self.wake(EventKey::StatefulSetSync(sts));
+    }
+
+    /// Applies a change to a StatefulSet's spec, as an update through the API
+    /// server. Changes to immutable fields are refused, whole, with the API
+    /// server's message (`ValidateStatefulSetUpdate`); a template change bumps
+    /// the generation and wakes the controller.
+    pub fn update_statefulset(
+        &mut self,
+        sts: StsId,
+        change: String,
+        apply: impl FnOnce(&mut crate::config::StatefulSetSpec),
+    ) -> Result<(), String> {
+        let set = self.world.sts(sts);
+        let mut spec = set.spec.clone();
+        apply(&mut spec);
+        if spec == set.spec {
+            return Ok(());
+        }
+        let old = &set.spec;
+        let revision_history_mutable = self.world.kubernetes.minor >= 35;
+        let immutable_changed = spec.service_name != old.service_name
+            || spec.selector != old.selector
+            || spec.pod_management_policy != old.pod_management_policy
+            || spec.volume_claim_templates != old.volume_claim_templates
+            || (!revision_history_mutable && spec.revision_history_limit != old.revision_history_limit);
+        if immutable_changed {
+            let fields = if revision_history_mutable {
+                "'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', \
+                 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+            } else {
+                "'replicas', 'ordinals', 'template', 'updateStrategy', \
+                 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+            };
+            let message = format!(
+                "StatefulSet.apps \"{}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than {fields} are forbidden",
+                set.name
+            );
+            self.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
+            return Err(message);
+        }
+        let set = self.world.sts_mut(sts);
+        set.spec = spec;
+        set.generation += 1;
+        self.record(Event::StatefulSetUpdated { sts, change });
+        self.wake(EventKey::StatefulSetSync(sts));
+        Ok(())
+    }
+
+    /// The controller records what it waits on (not an API field; see `Waiting`).
+    pub fn set_statefulset_waiting(&mut self, sts: StsId, waiting: Option<(PodId, WaitReason)>) {
+        let now = self.now;
+        let set = self.world.sts_mut(sts);
+        set.waiting = match (set.waiting, waiting) {
+            (Some(old), Some((pod, reason))) if old.pod == pod && old.reason == reason => Some(old),
+            (_, Some((pod, reason))) => Some(Waiting { pod, reason, since: now }),
+            (_, None) => None,
+        };
     }
 
     pub fn set_statefulset_status(&mut self, sts: StsId, status: StatefulSetStatus) {

@@ -33,6 +33,10 @@ pub struct Config {
     /// Sorted by time; entries at the same time keep their file order.
     pub timeline: Vec<TimelineEntry>,
     pub timings: Timings,
+    /// The Kubernetes release whose behaviour is modelled where releases differ.
+    pub kubernetes: crate::features::Version,
+    /// Behaviours switched on or off, from the version and the scenario's feature gates.
+    pub features: crate::features::Features,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,13 +110,44 @@ pub enum PodManagementPolicy {
     Parallel,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum UpdateStrategy {
-    /// `partition` is `updateStrategy.rollingUpdate.partition` (0 by default).
+    /// `partition` is `updateStrategy.rollingUpdate.partition` (0 by default);
+    /// `max_unavailable` is `rollingUpdate.maxUnavailable`, honoured only when
+    /// the `MaxUnavailableStatefulSet` gate is on (1 if unset).
     RollingUpdate {
         partition: u32,
+        max_unavailable: Option<IntOrPercent>,
     },
     OnDelete,
+}
+
+/// A count or a percentage of `spec.replicas`, as Kubernetes' `IntOrString`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    /// `getStatefulSetMaxUnavailable`: a percentage is rounded down, and the
+    /// result is at least 1 (the API doc says "rounding up"; the code floors).
+    pub fn max_unavailable(self, replicas: u32) -> u32 {
+        let value = match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => (u64::from(p) * u64::from(replicas) / 100) as u32,
+        };
+        value.max(1)
+    }
+}
+
+impl std::fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrPercent::Int(n) => write!(f, "{n}"),
+            IntOrPercent::Percent(p) => write!(f, "{p}%"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -244,6 +279,12 @@ pub enum ImageBehaviour {
     Healthy,
     /// Runs but never passes its readiness probe.
     NeverReady,
+    /// Exits with an error `startup` after each start; the kubelet restarts it
+    /// with back-off (CrashLoopBackOff). The pod stays Running, never Ready.
+    CrashLoop,
+    /// The image cannot be pulled: ErrImagePull, then ImagePullBackOff with
+    /// back-off. The pod stays Pending.
+    PullFails,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -277,13 +318,17 @@ impl ImageConfig {
 pub struct Timings {
     /// How long dynamic provisioning (CSI CreateVolume) takes.
     pub provisioning: SimDuration,
+    /// How long a rolling update may wait on one pod before the report calls
+    /// it stuck. StatefulSets have no progress deadline; this borrows the
+    /// Deployment default `progressDeadlineSeconds: 600`.
+    pub rollout_stuck_after: SimDuration,
 }
 
 impl Default for Timings {
     fn default() -> Self {
         // CreateVolume typically takes 5-15 s on the large clouds
         // (shared/failure-modes.md section 4).
-        Timings { provisioning: SimDuration::from_secs(5) }
+        Timings { provisioning: SimDuration::from_secs(5), rollout_stuck_after: SimDuration::from_secs(600) }
     }
 }
 
@@ -305,8 +350,47 @@ pub enum Action {
     ForceDeletePod { pod: PodRef },
     /// Make the pod's readiness probe pass (`true`) or fail (`false`) from now on.
     SetReady { pod: PodRef, ready: bool },
+    /// `kubectl set image statefulset/NAME ...`: a new pod template revision.
+    SetImage { statefulset: usize, image: String },
+    /// A patch of the pod template: each field given replaces the template's.
+    PatchTemplate { statefulset: usize, patch: TemplatePatch },
+    /// `updateStrategy.rollingUpdate.partition`.
+    SetPartition { statefulset: usize, partition: u32 },
+    /// `updateStrategy.rollingUpdate.maxUnavailable`.
+    SetMaxUnavailable { statefulset: usize, max_unavailable: IntOrPercent },
+    /// `updateStrategy` as a whole.
+    SetUpdateStrategy { statefulset: usize, strategy: UpdateStrategy },
+    /// An update of other spec fields; the API server refuses changes to
+    /// immutable ones (`serviceName`, `selector`, `podManagementPolicy`,
+    /// `volumeClaimTemplates`) with its own message.
+    UpdateSpec { statefulset: usize, patch: SpecPatch },
     /// End the run here.
     Stop,
+}
+
+/// Fields of a pod template to replace; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TemplatePatch {
+    pub image: Option<String>,
+    pub labels: Option<Labels>,
+    pub requests: Option<Resources>,
+    /// `Some(None)` removes the probe.
+    pub readiness_probe: Option<Option<Probe>>,
+    pub termination_grace_period: Option<SimDuration>,
+}
+
+/// Spec fields to replace in an update; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpecPatch {
+    pub replicas: Option<u32>,
+    pub min_ready_seconds: Option<u32>,
+    pub ordinals_start: Option<u32>,
+    pub revision_history_limit: Option<u32>,
+    pub retention: Option<RetentionPolicy>,
+    pub service_name: Option<String>,
+    pub selector: Option<Labels>,
+    pub pod_management_policy: Option<PodManagementPolicy>,
+    pub volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

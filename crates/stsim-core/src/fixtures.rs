@@ -46,7 +46,7 @@ pub fn statefulset_spec(
         selector: labels.clone(),
         service_name: service.into(),
         pod_management_policy: policy,
-        update_strategy: UpdateStrategy::RollingUpdate { partition: 0 },
+        update_strategy: UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
         revision_history_limit: 10,
         min_ready_seconds: 0,
         ordinals_start: 0,
@@ -107,5 +107,7 @@ pub fn scenario(
         statefulsets,
         timeline: Vec::new(),
         timings: Timings::default(),
+        kubernetes: crate::features::Version::DEFAULT,
+        features: crate::features::Features::default(),
     }
 }

@@ -16,6 +16,8 @@ pub mod api;
 pub mod config;
 pub mod controllers;
 pub mod events;
+pub mod features;
+pub mod findings;
 pub mod fixtures;
 pub mod hash;
 pub mod objects;

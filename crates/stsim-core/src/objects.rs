@@ -124,8 +124,16 @@ pub enum ContainerState {
     Unscheduled,
     /// On a node, waiting for volumes, the sandbox or the image.
     ContainerCreating,
+    /// The last pull failed.
+    ErrImagePull,
+    /// Waiting out the back-off before the next pull.
+    ImagePullBackOff,
     Running,
-    /// The container exited (after SIGTERM or a failure).
+    /// The container exited with an error a moment ago.
+    Error,
+    /// Waiting out the back-off before the next restart.
+    CrashLoopBackOff,
+    /// The container exited (after SIGTERM).
     Terminated,
 }
 
@@ -156,6 +164,10 @@ pub struct Runtime {
     pub probe_override: Option<bool>,
     /// The time from which the probe has given its current result.
     pub probe_result_since: Option<SimTime>,
+    /// Failed pulls in a row, for the image pull back-off.
+    pub pull_failures: u32,
+    /// When the current back-off (pull or restart) ends.
+    pub backoff_until: Option<SimTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -249,7 +261,11 @@ impl Pod {
             (PodPhase::Succeeded, _) => "Completed",
             (_, ContainerState::ContainerCreating) => "ContainerCreating",
             (_, ContainerState::Unscheduled) => "Pending",
+            (_, ContainerState::ErrImagePull) => "ErrImagePull",
+            (_, ContainerState::ImagePullBackOff) => "ImagePullBackOff",
             (_, ContainerState::Running) => "Running",
+            (_, ContainerState::Error) => "Error",
+            (_, ContainerState::CrashLoopBackOff) => "CrashLoopBackOff",
             (_, ContainerState::Terminated) => "Completed",
         }
     }
@@ -382,6 +398,9 @@ pub struct StatefulSet {
     pub revisions: Vec<ControllerRevision>,
     /// Live pods owned by the set, by ordinal.
     pub pods: std::collections::BTreeMap<u32, PodId>,
+    /// What the controller's last sync waited on, and since when. Not an
+    /// API field: kept so reports can say why a rollout does not progress.
+    pub waiting: Option<Waiting>,
     pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
 }
@@ -398,6 +417,26 @@ impl StatefulSet {
     pub fn in_range(&self, ordinal: u32) -> bool {
         ordinal >= self.start_ordinal() && ordinal < self.end_ordinal_exclusive()
     }
+}
+
+/// Why a sync stopped short of finishing its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WaitReason {
+    /// OrderedReady: a pod is not Running and Ready (or not yet available).
+    PodNotReady,
+    /// OrderedReady: a pod is terminating and its name is not free yet.
+    PodTerminating,
+    /// The rolling update waits for an updated pod to become available.
+    UpdatedPodNotAvailable,
+    /// maxUnavailable: the budget of unavailable pods is used up.
+    UnavailableBudgetUsed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    pub pod: PodId,
+    pub reason: WaitReason,
+    pub since: SimTime,
 }
 
 /// `<statefulset>-<ordinal>`, as `getPodName`.

@@ -36,6 +36,8 @@ pub struct Report {
     /// FNV-1a 64 of the trace's text form: equal digests, equal runs.
     pub trace_digest: String,
     pub timeline: Vec<TimelineRow>,
+    /// Problems of the modelled cluster at the end of the run, explained.
+    pub findings: Vec<crate::findings::Finding>,
     pub pods: Vec<PodRow>,
     pub pvcs: Vec<PvcRow>,
     pub pvs: Vec<PvRow>,
@@ -149,6 +151,7 @@ pub fn build(sim: &Simulation) -> Report {
         trace_records: sim.trace.records.len(),
         trace_digest: sim.trace.digest(world),
         timeline: timeline(sim),
+        findings: crate::findings::all(world, ended_at),
         pods: world
             .live_pods()
             .map(|pod| PodRow {
@@ -264,11 +267,12 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 let node = world.node(*node).name.clone();
                 pod_row(*pod, format!("scheduled to {node}"), &|s| s.node = Some(node.clone()))
             }
-            Event::PodStatus { pod, status, ip } => {
+            Event::PodStatus { pod, status, ip, restarts } => {
                 let ip = ip.map(|ip| ip.to_string());
                 pod_row(*pod, format!("now {status}"), &|s| {
                     s.status = status.to_string();
                     s.ip = ip.clone();
+                    s.restarts = *restarts;
                 })
             }
             Event::PodReady { pod, ready } => {
@@ -305,6 +309,12 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             ),
             Event::DnsAdded { name, ip } => other("dns", name.clone(), format!("A {ip} published")),
             Event::DnsRemoved { name, ip } => other("dns", name.clone(), format!("A {ip} withdrawn")),
+            Event::StatefulSetUpdated { sts, change } => {
+                other("statefulset", world.sts(*sts).name.clone(), change.clone())
+            }
+            Event::StatefulSetUpdateRejected { sts, message } => {
+                other("statefulset", world.sts(*sts).name.clone(), format!("update refused: {message}"))
+            }
             Event::StatefulSetScaled { sts, from, to } => {
                 other("statefulset", world.sts(*sts).name.clone(), format!("replicas {from} -> {to}"))
             }

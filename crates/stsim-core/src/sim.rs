@@ -9,7 +9,7 @@
 //! Does not decide anything about the cluster: the controllers do.
 
 use crate::api::{Api, Streams};
-use crate::config::{Action, Config, PodRef};
+use crate::config::{Action, Config, PodRef, StatefulSetSpec, UpdateStrategy};
 use crate::controllers::{dns, kubelet, scheduler, statefulset, volumes};
 use crate::events::EventKey;
 use crate::objects::{PodId, StsId, pod_name};
@@ -198,6 +198,136 @@ impl Simulation {
                 let now = self.queue.now();
                 self.end(now, EndReason::Stopped);
             }
+            Action::SetImage { statefulset, ref image } => {
+                let image = image.clone();
+                self.update(statefulset, format!("template image -> {image}"), |spec| {
+                    spec.template.image = image;
+                    Ok(())
+                });
+            }
+            Action::PatchTemplate { statefulset, ref patch } => {
+                let patch = patch.clone();
+                self.update(statefulset, "template patched".into(), |spec| {
+                    let template = &mut spec.template;
+                    if let Some(image) = patch.image {
+                        template.image = image;
+                    }
+                    if let Some(labels) = patch.labels {
+                        template.labels = labels;
+                    }
+                    if let Some(requests) = patch.requests {
+                        template.requests = requests;
+                    }
+                    if let Some(probe) = patch.readiness_probe {
+                        template.readiness_probe = probe;
+                    }
+                    if let Some(grace) = patch.termination_grace_period {
+                        template.termination_grace_period = grace;
+                    }
+                    Ok(())
+                });
+            }
+            Action::SetPartition { statefulset, partition } => {
+                self.update(statefulset, format!("partition -> {partition}"), |spec| {
+                    match &mut spec.update_strategy {
+                        UpdateStrategy::RollingUpdate { partition: p, .. } => {
+                            *p = partition;
+                            Ok(())
+                        }
+                        UpdateStrategy::OnDelete => Err(ROLLING_UPDATE_ONLY),
+                    }
+                });
+            }
+            Action::SetMaxUnavailable { statefulset, max_unavailable } => {
+                let change = format!("maxUnavailable -> {max_unavailable}");
+                self.update(statefulset, change, |spec| match &mut spec.update_strategy {
+                    UpdateStrategy::RollingUpdate { max_unavailable: m, .. } => {
+                        *m = Some(max_unavailable);
+                        Ok(())
+                    }
+                    UpdateStrategy::OnDelete => Err(ROLLING_UPDATE_ONLY),
+                });
+            }
+            Action::SetUpdateStrategy { statefulset, strategy } => {
+                let change = format!("updateStrategy -> {}", strategy_name(strategy));
+                self.update(statefulset, change, |spec| {
+                    spec.update_strategy = strategy;
+                    Ok(())
+                });
+            }
+            Action::UpdateSpec { statefulset, ref patch } => {
+                let patch = patch.clone();
+                self.update(statefulset, "spec updated".into(), |spec| {
+                    let p = patch;
+                    if let Some(v) = p.replicas {
+                        spec.replicas = v;
+                    }
+                    if let Some(v) = p.min_ready_seconds {
+                        spec.min_ready_seconds = v;
+                    }
+                    if let Some(v) = p.ordinals_start {
+                        spec.ordinals_start = v;
+                    }
+                    if let Some(v) = p.revision_history_limit {
+                        spec.revision_history_limit = v;
+                    }
+                    if let Some(v) = p.retention {
+                        spec.retention = v;
+                    }
+                    if let Some(v) = p.service_name {
+                        spec.service_name = v;
+                    }
+                    if let Some(v) = p.selector {
+                        spec.selector = v;
+                    }
+                    if let Some(v) = p.pod_management_policy {
+                        spec.pod_management_policy = v;
+                    }
+                    if let Some(v) = p.volume_claim_templates {
+                        spec.volume_claim_templates = v;
+                    }
+                    Ok(())
+                });
+            }
+        }
+    }
+
+    /// A scripted update of a StatefulSet, through the API server's checks.
+    fn update(
+        &mut self,
+        statefulset: usize,
+        change: String,
+        apply: impl FnOnce(&mut StatefulSetSpec) -> Result<(), &'static str>,
+    ) {
+        let sts = StsId(statefulset as u32);
+        let mut api = self.api(Actor::User);
+        let mut invalid = None;
+        let _ = api.update_statefulset(sts, change, |spec| {
+            if let Err(message) = apply(spec) {
+                invalid = Some(message);
+            }
+        });
+        if let Some(message) = invalid {
+            // The spec was left unchanged; say why, as the API server would.
+            let name = self.world.sts(sts).name.clone();
+            let message = format!("StatefulSet.apps \"{name}\" is invalid: {message}");
+            self.api(Actor::User).record(Event::StatefulSetUpdateRejected { sts, message });
+        }
+    }
+}
+
+/// The API server's message for rolling-update fields on an OnDelete set.
+const ROLLING_UPDATE_ONLY: &str =
+    "spec.updateStrategy.rollingUpdate: Invalid value: only allowed for updateStrategy 'RollingUpdate'";
+
+fn strategy_name(strategy: UpdateStrategy) -> String {
+    match strategy {
+        UpdateStrategy::OnDelete => "OnDelete".into(),
+        UpdateStrategy::RollingUpdate { partition, max_unavailable: None } => {
+            format!("RollingUpdate(partition: {partition})")
+        }
+        UpdateStrategy::RollingUpdate { partition, max_unavailable: Some(m) } => {
+            format!("RollingUpdate(partition: {partition}, maxUnavailable: {m})")
         }
     }
 }
@@ -221,6 +351,67 @@ pub fn describe(config: &Config, action: &Action) -> String {
             format!("readiness probe of {} fails from now on", pod(p))
         }
         Action::Stop => "stop the run".to_string(),
+        Action::SetImage { statefulset, image } => {
+            format!("kubectl set image statefulset/{} *={image}", config.statefulsets[*statefulset].name)
+        }
+        Action::PatchTemplate { statefulset, patch } => {
+            let mut fields = Vec::new();
+            if let Some(image) = &patch.image {
+                fields.push(format!("image={image}"));
+            }
+            if patch.labels.is_some() {
+                fields.push("labels".into());
+            }
+            if patch.requests.is_some() {
+                fields.push("resources".into());
+            }
+            if patch.readiness_probe.is_some() {
+                fields.push("readinessProbe".into());
+            }
+            if let Some(grace) = patch.termination_grace_period {
+                fields.push(format!("terminationGracePeriodSeconds={}", grace.as_millis() / 1000));
+            }
+            format!(
+                "kubectl patch statefulset {} (template: {})",
+                config.statefulsets[*statefulset].name,
+                fields.join(", ")
+            )
+        }
+        Action::SetPartition { statefulset, partition } => format!(
+            "kubectl patch statefulset {} -p '{{\"spec\":{{\"updateStrategy\":{{\"rollingUpdate\":{{\"partition\":{partition}}}}}}}}}'",
+            config.statefulsets[*statefulset].name
+        ),
+        Action::SetMaxUnavailable { statefulset, max_unavailable } => format!(
+            "kubectl patch statefulset {} (rollingUpdate.maxUnavailable: {max_unavailable})",
+            config.statefulsets[*statefulset].name
+        ),
+        Action::SetUpdateStrategy { statefulset, strategy } => format!(
+            "kubectl patch statefulset {} (updateStrategy: {})",
+            config.statefulsets[*statefulset].name,
+            strategy_name(*strategy)
+        ),
+        Action::UpdateSpec { statefulset, patch } => {
+            let mut fields = Vec::new();
+            let mut field = |present: bool, name: &str| {
+                if present {
+                    fields.push(name.to_string());
+                }
+            };
+            field(patch.replicas.is_some(), "replicas");
+            field(patch.min_ready_seconds.is_some(), "minReadySeconds");
+            field(patch.ordinals_start.is_some(), "ordinals");
+            field(patch.revision_history_limit.is_some(), "revisionHistoryLimit");
+            field(patch.retention.is_some(), "persistentVolumeClaimRetentionPolicy");
+            field(patch.service_name.is_some(), "serviceName");
+            field(patch.selector.is_some(), "selector");
+            field(patch.pod_management_policy.is_some(), "podManagementPolicy");
+            field(patch.volume_claim_templates.is_some(), "volumeClaimTemplates");
+            format!(
+                "kubectl apply: statefulset {} changes {}",
+                config.statefulsets[*statefulset].name,
+                fields.join(", ")
+            )
+        }
     }
 }
 

@@ -70,6 +70,7 @@ pub enum Event {
         pod: PodId,
         status: &'static str,
         ip: Option<Ipv4>,
+        restarts: u32,
     },
     /// The Ready condition changed.
     PodReady {
@@ -114,6 +115,16 @@ pub enum Event {
     DnsRemoved {
         name: String,
         ip: Ipv4,
+    },
+    /// The StatefulSet's spec was updated; `change` says how, in kubectl's terms.
+    StatefulSetUpdated {
+        sts: StsId,
+        change: String,
+    },
+    /// The API server refused an update of the StatefulSet, with its message.
+    StatefulSetUpdateRejected {
+        sts: StsId,
+        message: String,
     },
     /// The StatefulSet's `spec.replicas` changed.
     StatefulSetScaled {
@@ -221,10 +232,10 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::PodScheduled { pod: id, node } => {
             write!(out, "{}\tscheduled\tnode={}", pod(*id), world.node(*node).name)
         }
-        Event::PodStatus { pod: id, status, ip } => match ip {
-            Some(ip) => write!(out, "{}\tstatus\tstatus={status} ip={ip}", pod(*id)),
-            None => write!(out, "{}\tstatus\tstatus={status}", pod(*id)),
-        },
+        Event::PodStatus { pod: id, status, ip, restarts } => {
+            let ip = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "none".into());
+            write!(out, "{}\tstatus\tstatus={status} ip={ip} restarts={restarts}", pod(*id))
+        }
         Event::PodReady { pod: id, ready } => write!(out, "{}\tready\tready={ready}", pod(*id)),
         Event::PodDeleting { pod: id, grace } => {
             write!(out, "{}\tdeleting\tgrace={grace}", pod(*id))
@@ -245,6 +256,12 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         }
         Event::DnsAdded { name, ip } => write!(out, "dns/{name}\tadded\tA={ip}"),
         Event::DnsRemoved { name, ip } => write!(out, "dns/{name}\tremoved\tA={ip}"),
+        Event::StatefulSetUpdated { sts, change } => {
+            write!(out, "statefulset/{}\tupdated\t{change}", world.sts(*sts).name)
+        }
+        Event::StatefulSetUpdateRejected { sts, message } => {
+            write!(out, "statefulset/{}\tupdate-rejected\tmessage={message:?}", world.sts(*sts).name)
+        }
         Event::StatefulSetScaled { sts, from, to } => {
             write!(out, "statefulset/{}\tscaled\treplicas={from}->{to}", world.sts(*sts).name)
         }

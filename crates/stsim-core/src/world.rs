@@ -41,6 +41,9 @@ pub struct World {
     /// How an image not described by the scenario behaves.
     pub fallback_image: crate::config::ImageConfig,
     pub timings: crate::config::Timings,
+    /// The Kubernetes release modelled, where releases differ.
+    pub kubernetes: crate::features::Version,
+    pub features: crate::features::Features,
     /// Live pods that the scheduler could not place yet.
     pub unschedulable: std::collections::BTreeSet<PodId>,
     pod_names: BTreeMap<String, PodId>,
@@ -71,6 +74,8 @@ impl World {
                 crate::config::ImageBehaviour::Healthy,
             ),
             timings: crate::config::Timings::default(),
+            kubernetes: crate::features::Version::DEFAULT,
+            features: crate::features::Features::default(),
             unschedulable: Default::default(),
             pod_names: BTreeMap::new(),
             pvc_names: BTreeMap::new(),
@@ -84,6 +89,8 @@ impl World {
     pub fn from_config(config: &Config) -> World {
         let mut world = World::empty(&config.namespace, &config.cluster_domain);
         world.zones = config.cluster.zones.clone();
+        world.kubernetes = config.kubernetes;
+        world.features = config.features;
         world.images = config.images.iter().map(|i| (i.name.clone(), i.clone())).collect();
         world.fallback_image = crate::config::ImageConfig::default_for("", config.default_image);
         world.timings = config.timings.clone();
@@ -168,6 +175,7 @@ impl World {
             status: StatefulSetStatus::default(),
             revisions: Vec::new(),
             pods: BTreeMap::new(),
+            waiting: None,
             deletion_timestamp: None,
             removed_at: None,
         });

@@ -39,6 +39,12 @@ pub struct Scenario {
     pub timeline: Option<Vec<TimelineEntry>>,
     #[serde(default)]
     pub timings: Option<Timings>,
+    /// The Kubernetes release to model, like `"1.36"` or `"1.35.2"`.
+    #[serde(default)]
+    pub kubernetes_version: Option<String>,
+    /// Feature gates to force on or off, by their Kubernetes names.
+    #[serde(default)]
+    pub feature_gates: Option<BTreeMap<String, bool>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +111,8 @@ pub struct StorageClass {
 pub enum ImageBehaviour {
     Healthy,
     NeverReady,
+    CrashLoop,
+    PullFails,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,10 +160,12 @@ pub enum PodManagementPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename = "UpdateStrategy")]
 pub enum UpdateStrategy {
-    /// `RollingUpdate(partition: N)` or `RollingUpdate()`.
+    /// `RollingUpdate(partition: N, maxUnavailable: M)` or `RollingUpdate()`.
     RollingUpdate {
         #[serde(default)]
         partition: Option<i64>,
+        #[serde(default, rename = "maxUnavailable")]
+        max_unavailable: Option<IntOrString>,
     },
     OnDelete,
 }
@@ -282,14 +292,89 @@ pub struct TimelineEntry {
     pub action: Action,
 }
 
+/// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename = "Action", deny_unknown_fields)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(i64),
+    String(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Action", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum Action {
-    Scale { statefulset: String, replicas: i64 },
-    DeletePod { pod: String },
-    ForceDeletePod { pod: String },
-    SetReady { pod: String, ready: bool },
+    Scale {
+        statefulset: String,
+        replicas: i64,
+    },
+    DeletePod {
+        pod: String,
+    },
+    ForceDeletePod {
+        pod: String,
+    },
+    SetReady {
+        pod: String,
+        ready: bool,
+    },
     Stop,
+    SetImage {
+        statefulset: String,
+        image: String,
+    },
+    PatchTemplate {
+        statefulset: String,
+        template: TemplatePatch,
+    },
+    SetPartition {
+        statefulset: String,
+        partition: i64,
+    },
+    SetMaxUnavailable {
+        statefulset: String,
+        max_unavailable: IntOrString,
+    },
+    SetUpdateStrategy {
+        statefulset: String,
+        strategy: UpdateStrategy,
+    },
+    UpdateStatefulSet {
+        statefulset: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        service_name: Option<String>,
+        #[serde(default)]
+        selector: Option<RawLabels>,
+        #[serde(default)]
+        pod_management_policy: Option<PodManagementPolicy>,
+        #[serde(default)]
+        volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
+        #[serde(default)]
+        min_ready_seconds: Option<i64>,
+        #[serde(default)]
+        ordinals: Option<Ordinals>,
+        #[serde(default)]
+        revision_history_limit: Option<i64>,
+        #[serde(default)]
+        persistent_volume_claim_retention_policy: Option<RetentionPolicy>,
+    },
+}
+
+/// The template fields a `PatchTemplate` may replace; all optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "TemplatePatch", deny_unknown_fields, rename_all = "camelCase")]
+pub struct TemplatePatch {
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    #[serde(default)]
+    pub readiness_probe: Option<Probe>,
+    #[serde(default)]
+    pub termination_grace_period_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -297,4 +382,6 @@ pub enum Action {
 pub struct Timings {
     #[serde(default)]
     pub provisioning: Option<String>,
+    #[serde(default)]
+    pub rollout_stuck_after: Option<String>,
 }

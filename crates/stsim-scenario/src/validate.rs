@@ -15,12 +15,8 @@ use crate::locate::Locator;
 use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
 use std::collections::BTreeMap;
-use stsim_core::config::{
-    AccessMode, Action, ClusterConfig, Config, ImageBehaviour, ImageConfig, Labels, NodePoolConfig,
-    PodManagementPolicy, PodRef, PodTemplate, Probe, ReclaimPolicy, Resources, RetentionAction,
-    RetentionPolicy, ServiceConfig, ServicePort, StatefulSetConfig, StatefulSetSpec, StorageClassConfig,
-    TimelineEntry, Timings, UpdateStrategy, VolumeBindingMode, VolumeClaimTemplate,
-};
+use stsim_core::config::*;
+use stsim_core::features::{Features, KNOWN_GATES, Version};
 use stsim_core::time::{SimDuration, SimTime};
 
 /// Kubernetes' int32 fields top out here.
@@ -265,14 +261,44 @@ impl Checker<'_, '_> {
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
         let statefulsets = self.statefulsets(raw_statefulsets, &services, &cluster.storage_classes);
-        let timeline = self.timeline(raw.timeline.as_deref().unwrap_or_default(), raw_statefulsets, duration);
+        let timeline = self.timeline(
+            raw.timeline.as_deref().unwrap_or_default(),
+            raw_statefulsets,
+            duration,
+            &cluster.storage_classes,
+        );
         let timings = Timings {
             provisioning: self.duration_or(
                 "timings.provisioning",
                 raw.timings.as_ref().and_then(|t| t.provisioning.as_deref()),
                 Timings::default().provisioning,
             ),
+            rollout_stuck_after: self.duration_or(
+                "timings.rolloutStuckAfter",
+                raw.timings.as_ref().and_then(|t| t.rollout_stuck_after.as_deref()),
+                Timings::default().rollout_stuck_after,
+            ),
         };
+        let kubernetes = match raw.kubernetes_version.as_deref() {
+            None => Version::DEFAULT,
+            Some(text) => Version::parse(text).unwrap_or_else(|| {
+                let message = format!(
+                    "Invalid value: {text:?}: expected a Kubernetes release like \"1.36\" or \"1.35.2\""
+                );
+                self.report("invalid-value", "kubernetesVersion", message, None);
+                Version::DEFAULT
+            }),
+        };
+        let mut features = Features::for_version(kubernetes);
+        for (gate, on) in raw.feature_gates.iter().flatten() {
+            if KNOWN_GATES.contains(&gate.as_str()) {
+                features = features.with_gate(gate, *on);
+            } else {
+                let message = format!("Invalid value: {gate:?}: unknown feature gate");
+                let help = format!("the gates stsim models are: {}", list_names(KNOWN_GATES));
+                self.report("invalid-value", &format!("featureGates.{gate}"), message, Some(help));
+            }
+        }
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),
@@ -287,6 +313,8 @@ impl Checker<'_, '_> {
             statefulsets,
             timeline,
             timings,
+            kubernetes,
+            features,
         }
     }
 
@@ -440,6 +468,8 @@ impl Checker<'_, '_> {
             let behaviour = match image.behaviour.unwrap_or(raw::ImageBehaviour::Healthy) {
                 raw::ImageBehaviour::Healthy => ImageBehaviour::Healthy,
                 raw::ImageBehaviour::NeverReady => ImageBehaviour::NeverReady,
+                raw::ImageBehaviour::CrashLoop => ImageBehaviour::CrashLoop,
+                raw::ImageBehaviour::PullFails => ImageBehaviour::PullFails,
             };
             let defaults = ImageConfig::default_for(&image.name, behaviour);
             out.push(ImageConfig {
@@ -523,15 +553,8 @@ impl Checker<'_, '_> {
             let template = self.template(&format!("{base}.template"), &set.name, &set.template);
             let selector = self.selector(&base, set.selector.as_ref(), &template.labels);
             let update_strategy = match &set.update_strategy {
-                None => UpdateStrategy::RollingUpdate { partition: 0 },
-                Some(raw::UpdateStrategy::OnDelete) => UpdateStrategy::OnDelete,
-                Some(raw::UpdateStrategy::RollingUpdate { partition }) => {
-                    let help = Some(
-                        "pods with an ordinal at or above the partition are updated; 0 updates them all",
-                    );
-                    let path = format!("{base}.updateStrategy.partition");
-                    UpdateStrategy::RollingUpdate { partition: self.int(&path, *partition, 0, 0, help) }
-                }
+                None => UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
+                Some(strategy) => self.update_strategy(&format!("{base}.updateStrategy"), strategy),
             };
             let retention = set.persistent_volume_claim_retention_policy.as_ref();
             let action = |a: Option<raw::RetentionAction>| match a.unwrap_or(raw::RetentionAction::Retain) {
@@ -644,6 +667,86 @@ impl Checker<'_, '_> {
         selector.clone()
     }
 
+    fn requests(&mut self, path: &str, resources: Option<&raw::Resources>) -> Resources {
+        let requests = resources.and_then(|r| r.requests.as_ref());
+        Resources {
+            cpu_millis: self.cpu(&format!("{path}.cpu"), requests.and_then(|r| r.cpu.as_deref()), 0),
+            memory_bytes: self.memory(
+                &format!("{path}.memory"),
+                requests.and_then(|r| r.memory.as_deref()),
+                0,
+            ),
+        }
+    }
+
+    fn probe(&mut self, path: &str, probe: &raw::Probe) -> Probe {
+        let defaults = Probe::default();
+        Probe {
+            initial_delay: seconds(self.int(
+                &format!("{path}.initialDelaySeconds"),
+                probe.initial_delay_seconds,
+                0,
+                0,
+                None,
+            )),
+            period: seconds(self.int(&format!("{path}.periodSeconds"), probe.period_seconds, 10, 1, None)),
+            success_threshold: self.int(
+                &format!("{path}.successThreshold"),
+                probe.success_threshold,
+                defaults.success_threshold,
+                1,
+                None,
+            ),
+            failure_threshold: self.int(
+                &format!("{path}.failureThreshold"),
+                probe.failure_threshold,
+                defaults.failure_threshold,
+                1,
+                None,
+            ),
+        }
+    }
+
+    fn update_strategy(&mut self, path: &str, strategy: &raw::UpdateStrategy) -> UpdateStrategy {
+        match strategy {
+            raw::UpdateStrategy::OnDelete => UpdateStrategy::OnDelete,
+            raw::UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+                let help =
+                    Some("pods with an ordinal at or above the partition are updated; 0 updates them all");
+                let partition = self.int(&format!("{path}.partition"), *partition, 0, 0, help);
+                let max_unavailable = max_unavailable
+                    .as_ref()
+                    .and_then(|m| self.int_or_percent(&format!("{path}.maxUnavailable"), m));
+                UpdateStrategy::RollingUpdate { partition, max_unavailable }
+            }
+        }
+    }
+
+    /// `maxUnavailable`: an integer of at least 1, or a percentage like "50%".
+    fn int_or_percent(&mut self, path: &str, value: &raw::IntOrString) -> Option<IntOrPercent> {
+        let help =
+            Some("maxUnavailable is a number of pods (at least 1) or a percentage of replicas, like \"50%\"");
+        match value {
+            raw::IntOrString::Int(n) => {
+                let n = self.int(path, Some(*n), 1, 1, help);
+                Some(IntOrPercent::Int(n))
+            }
+            raw::IntOrString::String(text) => {
+                let parsed = text
+                    .strip_suffix('%')
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .filter(|p| (1..=100).contains(p));
+                if parsed.is_none() {
+                    let message = format!(
+                        "Invalid value: {text:?}: must be an integer or a percentage from 1% to 100%"
+                    );
+                    self.report("invalid-value", path, message, help.map(String::from));
+                }
+                parsed.map(IntOrPercent::Percent)
+            }
+        }
+    }
+
     fn template(&mut self, base: &str, set_name: &str, template: &raw::PodTemplate) -> PodTemplate {
         if template.image.is_empty() {
             let help = "name the container image, like \"redis:7.0\"".to_string();
@@ -654,53 +757,11 @@ impl Checker<'_, '_> {
                 Some(help),
             );
         }
-        let requests = template.resources.as_ref().and_then(|r| r.requests.as_ref());
-        let requests = Resources {
-            cpu_millis: self.cpu(
-                &format!("{base}.resources.requests.cpu"),
-                requests.and_then(|r| r.cpu.as_deref()),
-                0,
-            ),
-            memory_bytes: self.memory(
-                &format!("{base}.resources.requests.memory"),
-                requests.and_then(|r| r.memory.as_deref()),
-                0,
-            ),
-        };
-        let readiness_probe = template.readiness_probe.as_ref().map(|probe| {
-            let path = format!("{base}.readinessProbe");
-            let defaults = Probe::default();
-            Probe {
-                initial_delay: seconds(self.int(
-                    &format!("{path}.initialDelaySeconds"),
-                    probe.initial_delay_seconds,
-                    0,
-                    0,
-                    None,
-                )),
-                period: seconds(self.int(
-                    &format!("{path}.periodSeconds"),
-                    probe.period_seconds,
-                    10,
-                    1,
-                    None,
-                )),
-                success_threshold: self.int(
-                    &format!("{path}.successThreshold"),
-                    probe.success_threshold,
-                    defaults.success_threshold,
-                    1,
-                    None,
-                ),
-                failure_threshold: self.int(
-                    &format!("{path}.failureThreshold"),
-                    probe.failure_threshold,
-                    defaults.failure_threshold,
-                    1,
-                    None,
-                ),
-            }
-        });
+        let requests = self.requests(&format!("{base}.resources.requests"), template.resources.as_ref());
+        let readiness_probe = template
+            .readiness_probe
+            .as_ref()
+            .map(|probe| self.probe(&format!("{base}.readinessProbe"), probe));
         let grace = self.int(
             &format!("{base}.terminationGracePeriodSeconds"),
             template.termination_grace_period_seconds,
@@ -842,11 +903,17 @@ impl Checker<'_, '_> {
         Some(PodRef { statefulset: index, ordinal })
     }
 
+    /// Resolves the `statefulset` field of an action.
+    fn set_index(&mut self, do_path: &str, name: &str, sets: &[raw::StatefulSet]) -> Option<usize> {
+        self.statefulset_reference(&format!("{do_path}.statefulset"), name, sets, name)
+    }
+
     fn timeline(
         &mut self,
         entries: &[raw::TimelineEntry],
         sets: &[raw::StatefulSet],
         horizon: Option<SimDuration>,
+        classes: &[StorageClassConfig],
     ) -> Vec<TimelineEntry> {
         let mut out = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
@@ -899,6 +966,105 @@ impl Checker<'_, '_> {
                     pod.map(|pod| Action::SetReady { pod, ready: *ready })
                 }
                 raw::Action::Stop => Some(Action::Stop),
+                raw::Action::SetImage { statefulset, image } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    if image.is_empty() {
+                        let help = "name the container image, like \"redis:7.2\"".to_string();
+                        let message = "Required value: an image is required";
+                        self.report("invalid-value", &format!("{do_path}.image"), message, Some(help));
+                    }
+                    index.map(|statefulset| Action::SetImage { statefulset, image: image.clone() })
+                }
+                raw::Action::PatchTemplate { statefulset, template } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let path = format!("{do_path}.template");
+                    let patch = TemplatePatch {
+                        image: template.image.clone(),
+                        labels: template.labels.clone(),
+                        requests: template
+                            .resources
+                            .as_ref()
+                            .map(|r| self.requests(&format!("{path}.resources.requests"), Some(r))),
+                        readiness_probe: template
+                            .readiness_probe
+                            .as_ref()
+                            .map(|p| Some(self.probe(&format!("{path}.readinessProbe"), p))),
+                        termination_grace_period: template.termination_grace_period_seconds.map(|g| {
+                            seconds(self.int(
+                                &format!("{path}.terminationGracePeriodSeconds"),
+                                Some(g),
+                                30,
+                                0,
+                                None,
+                            ))
+                        }),
+                    };
+                    index.map(|statefulset| Action::PatchTemplate { statefulset, patch })
+                }
+                raw::Action::SetPartition { statefulset, partition } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let partition = self.int(&format!("{do_path}.partition"), Some(*partition), 0, 0, None);
+                    index.map(|statefulset| Action::SetPartition { statefulset, partition })
+                }
+                raw::Action::SetMaxUnavailable { statefulset, max_unavailable } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let value = self.int_or_percent(&format!("{do_path}.maxUnavailable"), max_unavailable);
+                    index.zip(value).map(|(statefulset, max_unavailable)| Action::SetMaxUnavailable {
+                        statefulset,
+                        max_unavailable,
+                    })
+                }
+                raw::Action::SetUpdateStrategy { statefulset, strategy } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let strategy = self.update_strategy(&format!("{do_path}.strategy"), strategy);
+                    index.map(|statefulset| Action::SetUpdateStrategy { statefulset, strategy })
+                }
+                raw::Action::UpdateStatefulSet {
+                    statefulset,
+                    replicas,
+                    service_name,
+                    selector,
+                    pod_management_policy,
+                    volume_claim_templates,
+                    min_ready_seconds,
+                    ordinals,
+                    revision_history_limit,
+                    persistent_volume_claim_retention_policy,
+                } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let int = |checker: &mut Self, field: &str, value: Option<i64>| {
+                        value.map(|v| checker.int(&format!("{do_path}.{field}"), Some(v), 0, 0, None))
+                    };
+                    let retention = persistent_volume_claim_retention_policy.as_ref().map(|r| {
+                        let action = |a: Option<raw::RetentionAction>| match a
+                            .unwrap_or(raw::RetentionAction::Retain)
+                        {
+                            raw::RetentionAction::Retain => RetentionAction::Retain,
+                            raw::RetentionAction::Delete => RetentionAction::Delete,
+                        };
+                        RetentionPolicy {
+                            when_deleted: action(r.when_deleted),
+                            when_scaled: action(r.when_scaled),
+                        }
+                    });
+                    let patch = SpecPatch {
+                        replicas: int(self, "replicas", *replicas),
+                        min_ready_seconds: int(self, "minReadySeconds", *min_ready_seconds),
+                        ordinals_start: int(self, "ordinals.start", ordinals.as_ref().and_then(|o| o.start)),
+                        revision_history_limit: int(self, "revisionHistoryLimit", *revision_history_limit),
+                        retention,
+                        service_name: service_name.clone(),
+                        selector: selector.clone(),
+                        pod_management_policy: pod_management_policy.map(|p| match p {
+                            raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
+                            raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
+                        }),
+                        volume_claim_templates: volume_claim_templates.as_ref().map(|claims| {
+                            self.claims(&format!("{do_path}.volumeClaimTemplates"), claims, classes)
+                        }),
+                    };
+                    index.map(|statefulset| Action::UpdateSpec { statefulset, patch })
+                }
             };
             let line = u32::try_from(self.locator.find(&base).line).unwrap_or(u32::MAX);
             if let (Some(at), Some(action)) = (at, action) {

@@ -125,6 +125,17 @@ pub fn render(report: &Report) -> String {
     out.push_str("TIMELINE\n");
     out.push_str(&timeline_rows(&report.timeline));
 
+    out.push_str("\nFINDINGS\n");
+    if report.findings.is_empty() {
+        out.push_str("none\n");
+    }
+    for finding in &report.findings {
+        let _ = writeln!(out, "{}: {} (since {})", finding.id, finding.subject, time(finding.since_ms));
+        wrap(&mut out, "  ", &finding.summary);
+        wrap(&mut out, "  why: ", &finding.explanation);
+        wrap(&mut out, "  fix: ", &finding.fix);
+    }
+
     out.push_str("\nPODS\n");
     let rows: Vec<Vec<String>> = report
         .pods
@@ -221,6 +232,30 @@ pub fn render(report: &Report) -> String {
         report.events, report.trace_records, report.trace_digest
     );
     out
+}
+
+/// Writes `text` after `prefix`, wrapped at 100 columns, continuation lines
+/// indented under the text.
+fn wrap(out: &mut String, prefix: &str, text: &str) {
+    const WIDTH: usize = 100;
+    let indent = " ".repeat(prefix.len());
+    let mut line = prefix.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.len() + 1 + word.len() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.clone();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
 }
 
 fn access_mode_short(mode: &str) -> &str {

@@ -1,11 +1,16 @@
 //! The kubelet: one pod's life on its node.
 //!
 //! Owns what happens between binding and removal: waiting for volumes,
-//! the sandbox and its IP, the image pull, container start, the readiness
-//! probe, and graceful termination (SIGTERM, exit within
-//! `terminationGracePeriodSeconds`, then the object's removal). Each call of
-//! [`step`] looks at the pod as it is now, makes the change that is due,
-//! and arms the pod's one kubelet timer for the next.
+//! the sandbox and its IP, the image pull (and its failures, with
+//! ImagePullBackOff), container start, crashes and restarts (with
+//! CrashLoopBackOff), the readiness probe, and graceful termination
+//! (SIGTERM, exit within `terminationGracePeriodSeconds`, then the object's
+//! removal). Each call of [`step`] looks at the pod as it is now, makes the
+//! change that is due, and arms the pod's one kubelet timer for the next.
+//!
+//! Back-offs double from 10 s to at most 5 min, for restarts and pulls alike
+//! (`pkg/kubelet/kubelet.go`: `initialCrashLoopBackOff`, `MaxContainerBackOff`,
+//! `MaxImageBackOff`).
 //!
 //! Probes are not simulated tick by tick. A probe's result only changes when
 //! the application becomes ready or a script overrides it, so the kubelet
@@ -20,7 +25,13 @@ use crate::api::Api;
 use crate::config::ImageBehaviour;
 use crate::events::EventKey;
 use crate::objects::*;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
+
+/// Back-off after the `failures`-th failure in a row: 10 s, doubling, at most 5 min.
+pub fn backoff(failures: u32) -> SimDuration {
+    let seconds = 10u64 << failures.saturating_sub(1).min(5);
+    SimDuration::from_secs(seconds.min(300))
+}
 
 /// Advances pod `id` as far as the present allows.
 pub fn step(api: &mut Api, id: PodId) {
@@ -37,14 +48,19 @@ pub fn step(api: &mut Api, id: PodId) {
             api.set_pod_state(id, PodPhase::Pending, ContainerState::ContainerCreating);
             create_container(api, id);
         }
-        ContainerState::ContainerCreating => create_container(api, id),
-        ContainerState::Running => probe(api, id),
+        ContainerState::ContainerCreating
+        | ContainerState::ErrImagePull
+        | ContainerState::ImagePullBackOff => create_container(api, id),
+        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
+            run_container(api, id)
+        }
         ContainerState::Terminated => {}
     }
 }
 
 /// Volumes, then sandbox and IP, then the image pull, then the container.
 fn create_container(api: &mut Api, id: PodId) {
+    let now = api.now;
     let pod = api.world().pod(id);
     // Every claim must be bound before the volume can be mounted.
     let volumes_ready = pod.claims.iter().all(|claim| {
@@ -54,29 +70,105 @@ fn create_container(api: &mut Api, id: PodId) {
         // Woken again when a claim binds.
         return;
     }
-    let pull = api.world().image(&pod.image).pull;
-    match pod.runtime.pull_started_at {
-        None => {
+    let image = api.world().image(&pod.image);
+    let (pull, behaviour, startup) = (image.pull, image.behaviour, image.startup);
+    let runtime = &pod.runtime;
+    match (runtime.pull_started_at, runtime.backoff_until) {
+        (None, _) => {
             // The sandbox comes up with the pod's IP; the pull starts.
             api.assign_pod_ip(id);
-            api.world.pod_mut(id).runtime.pull_started_at = Some(api.now);
-            api.arm(EventKey::Kubelet(id), api.now + pull);
+            api.world.pod_mut(id).runtime.pull_started_at = Some(now);
+            api.arm(EventKey::Kubelet(id), now + pull);
         }
-        Some(since) if api.now < since + pull => {
-            api.arm(EventKey::Kubelet(id), since + pull);
-        }
-        Some(_) => {
-            let image = api.world().image(&pod.image);
-            let app_ready_at = match image.behaviour {
-                ImageBehaviour::Healthy => Some(api.now + image.startup),
-                ImageBehaviour::NeverReady => None,
-            };
+        (Some(_), Some(until)) => {
+            if pod.status.container == ContainerState::ErrImagePull {
+                api.set_pod_state(id, PodPhase::Pending, ContainerState::ImagePullBackOff);
+            }
+            if now < until {
+                api.arm(EventKey::Kubelet(id), until);
+                return;
+            }
+            // The back-off is over: pull again.
             let runtime = &mut api.world.pod_mut(id).runtime;
-            runtime.started_at = Some(api.now);
-            runtime.app_ready_at = app_ready_at;
-            runtime.probe_result_since = Some(api.now);
-            api.set_pod_state(id, PodPhase::Running, ContainerState::Running);
-            probe(api, id);
+            runtime.backoff_until = None;
+            runtime.pull_started_at = Some(now);
+            api.arm(EventKey::Kubelet(id), now + pull);
+        }
+        (Some(since), None) if now < since + pull => api.arm(EventKey::Kubelet(id), since + pull),
+        (Some(_), None) if behaviour == ImageBehaviour::PullFails => {
+            let runtime = &mut api.world.pod_mut(id).runtime;
+            runtime.pull_failures += 1;
+            runtime.backoff_until = Some(now + backoff(runtime.pull_failures));
+            api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImagePull);
+            // The kubelet's next look shows the back-off.
+            api.arm(EventKey::Kubelet(id), now);
+        }
+        (Some(_), None) => {
+            let app_ready_at = match behaviour {
+                ImageBehaviour::Healthy => Some(now + startup),
+                ImageBehaviour::NeverReady | ImageBehaviour::CrashLoop | ImageBehaviour::PullFails => None,
+            };
+            start(api, id, app_ready_at);
+        }
+    }
+}
+
+/// The container starts (or restarts).
+fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
+    let now = api.now;
+    let runtime = &mut api.world.pod_mut(id).runtime;
+    runtime.started_at = Some(now);
+    runtime.app_ready_at = app_ready_at;
+    runtime.probe_result_since = Some(now);
+    runtime.backoff_until = None;
+    api.set_pod_state(id, PodPhase::Running, ContainerState::Running);
+    run_container(api, id);
+}
+
+/// A started container: probes, and for a crashing image, crash and restart.
+fn run_container(api: &mut Api, id: PodId) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let image = api.world().image(&pod.image);
+    let crashes = image.behaviour == ImageBehaviour::CrashLoop;
+    let crash_after = image.startup;
+    match pod.status.container {
+        ContainerState::Error => {
+            api.set_pod_state(id, PodPhase::Running, ContainerState::CrashLoopBackOff);
+            let until = api.world().pod(id).runtime.backoff_until.expect("a crash sets a back-off");
+            api.arm(EventKey::Kubelet(id), until.max(now));
+        }
+        ContainerState::CrashLoopBackOff => {
+            let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
+            if now < until {
+                api.arm(EventKey::Kubelet(id), until);
+            } else {
+                start(api, id, None);
+            }
+        }
+        _ => {
+            let started = pod.runtime.started_at.expect("a running container has a start time");
+            let crash_at = crashes.then(|| started + crash_after);
+            if let Some(crash_at) = crash_at
+                && now >= crash_at
+            {
+                // The process exits with an error; the kubelet restarts it after a back-off.
+                let p = api.world.pod_mut(id);
+                p.status.restarts += 1;
+                p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+                api.set_pod_ready(id, false);
+                api.set_pod_state(id, PodPhase::Running, ContainerState::Error);
+                api.arm(EventKey::Kubelet(id), now);
+                return;
+            }
+            let next_probe = probe(api, id);
+            let next = match (next_probe, crash_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(next) = next {
+                api.arm(EventKey::Kubelet(id), next);
+            }
         }
     }
 }
@@ -86,15 +178,16 @@ fn probe_passes(runtime: &Runtime, at: SimTime) -> bool {
     runtime.probe_override.unwrap_or_else(|| runtime.app_ready_at.is_some_and(|ready| at >= ready))
 }
 
-/// The readiness probe: flip the Ready condition when its threshold is met,
-/// otherwise sleep until it will be or until the application's state changes.
-fn probe(api: &mut Api, id: PodId) {
+/// The readiness probe: flips the Ready condition when its threshold is
+/// met; otherwise returns when to look again (the flip, or the
+/// application coming up), if ever.
+fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     let now = api.now;
     let pod = api.world().pod(id);
     let Some(probe) = pod.readiness_probe.clone() else {
         // No readiness probe: Ready as soon as the container runs.
         api.set_pod_ready(id, true);
-        return;
+        return None;
     };
     let runtime = &pod.runtime;
     let started = runtime.started_at.expect("a running container has a start time");
@@ -106,27 +199,24 @@ fn probe(api: &mut Api, id: PodId) {
         _ => previous_since,
     };
     if passes == pod.status.ready {
-        // Nothing to flip. Wake when the application comes up, if it will.
-        if !passes
-            && runtime.probe_override.is_none()
-            && let Some(ready) = runtime.app_ready_at
-        {
-            api.arm(EventKey::Kubelet(id), ready.max(now));
-        }
-        return;
+        // Nothing to flip. Look again when the application comes up, if it will.
+        return match (passes, runtime.probe_override, runtime.app_ready_at) {
+            (false, None, Some(ready)) => Some(ready.max(now)),
+            _ => None,
+        };
     }
     let threshold = if passes { probe.success_threshold } else { probe.failure_threshold };
     // Probe ticks run at anchor + k * period; find the first at or after
     // `held_since`, then the threshold-th from there.
     let anchor = started + probe.initial_delay;
     let period = probe.period.as_millis().max(1);
-    let first =
-        if held_since <= anchor { 0 } else { (held_since.since(anchor).as_millis()).div_ceil(period) };
+    let first = if held_since <= anchor { 0 } else { held_since.since(anchor).as_millis().div_ceil(period) };
     let flip_at = SimTime::from_millis(anchor.as_millis() + (first + u64::from(threshold) - 1) * period);
     if flip_at <= now {
         api.set_pod_ready(id, passes);
+        None
     } else {
-        api.arm(EventKey::Kubelet(id), flip_at);
+        Some(flip_at)
     }
 }
 
@@ -161,4 +251,15 @@ fn terminate(api: &mut Api, id: PodId) {
         api.set_pod_state(id, pod.status.phase, ContainerState::Terminated);
     }
     api.remove_pod(id, false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_10s_to_5m() {
+        let seconds: Vec<u64> = (1..=7).map(|n| backoff(n).as_millis() / 1000).collect();
+        assert_eq!(seconds, [10, 20, 40, 80, 160, 300, 300]);
+    }
 }

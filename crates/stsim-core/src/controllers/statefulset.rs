@@ -43,6 +43,20 @@ pub struct SyncOutcome {
     pub stopped_in: Step,
     /// A write the API server refused; the work queue retries with back-off.
     pub error: Option<ApiError>,
+    /// The pod the sync could not get past, and why.
+    pub waiting: Option<(PodId, WaitReason)>,
+}
+
+impl SyncOutcome {
+    fn done() -> SyncOutcome {
+        SyncOutcome { stopped_in: Step::Done, error: None, waiting: None }
+    }
+    fn stopped(step: Step, waiting: Option<(PodId, WaitReason)>) -> SyncOutcome {
+        SyncOutcome { stopped_in: step, error: None, waiting }
+    }
+    fn failed(step: Step, error: ApiError) -> SyncOutcome {
+        SyncOutcome { stopped_in: step, error: Some(error), waiting: None }
+    }
 }
 
 /// A slot of the in-range sequence: an existing pod, or one to create.
@@ -67,12 +81,15 @@ struct Revisions {
 pub fn sync(api: &mut Api, sts: StsId) -> SyncOutcome {
     let set = api.world().sts(sts);
     if set.removed_at.is_some() {
-        return SyncOutcome { stopped_in: Step::Done, error: None };
+        return SyncOutcome::done();
     }
     let revisions = resolve_revisions(api, sts);
     let mut run = Sync { sts, revisions };
     let outcome = run.update(api);
     run.write_status(api);
+    if outcome.error.is_none() {
+        api.set_statefulset_waiting(sts, outcome.waiting);
+    }
     // With minReadySeconds, availability arrives with time, not with an
     // event: look again once it may have (the controller's AddAfter).
     let set = api.world().sts(sts);
@@ -89,10 +106,11 @@ struct Sync {
     revisions: Revisions,
 }
 
-/// Whether a step may continue to the next pod or must stop the sync.
+/// Whether a step may continue to the next pod or must stop the sync, and
+/// if it stops because of a pod, which and why.
 enum Flow {
     Continue,
-    Block,
+    Block(Option<(PodId, WaitReason)>),
 }
 
 impl Sync {
@@ -134,15 +152,15 @@ impl Sync {
         };
 
         if set.deletion_timestamp.is_some() {
-            return SyncOutcome { stopped_in: Step::Done, error: None };
+            return SyncOutcome::done();
         }
 
         // Step 1: in-range pods, ascending.
         match self.for_all(api, replicas.len(), monotonic, |this, api, i| {
             this.process_replica(api, &mut replicas, i, monotonic)
         }) {
-            Ok(Flow::Block) => return SyncOutcome { stopped_in: Step::Replicas, error: None },
-            Err(error) => return SyncOutcome { stopped_in: Step::Replicas, error: Some(error) },
+            Ok(Flow::Block(waiting)) => return SyncOutcome::stopped(Step::Replicas, waiting),
+            Err(error) => return SyncOutcome::failed(Step::Replicas, error),
             Ok(Flow::Continue) => {}
         }
 
@@ -151,8 +169,8 @@ impl Sync {
             this.fix_claim_owners(api, condemned[i]);
             Ok(Flow::Continue)
         }) {
-            Ok(Flow::Block) => return SyncOutcome { stopped_in: Step::CondemnedClaims, error: None },
-            Err(error) => return SyncOutcome { stopped_in: Step::CondemnedClaims, error: Some(error) },
+            Ok(Flow::Block(waiting)) => return SyncOutcome::stopped(Step::CondemnedClaims, waiting),
+            Err(error) => return SyncOutcome::failed(Step::CondemnedClaims, error),
             Ok(Flow::Continue) => {}
         }
 
@@ -162,16 +180,23 @@ impl Sync {
         match self.for_all(api, condemned.len(), monotonic, |this, api, i| {
             this.process_condemned(api, condemned[i], first_unhealthy, monotonic)
         }) {
-            Ok(Flow::Block) => return SyncOutcome { stopped_in: Step::Condemned, error: None },
-            Err(error) => return SyncOutcome { stopped_in: Step::Condemned, error: Some(error) },
+            Ok(Flow::Block(waiting)) => return SyncOutcome::stopped(Step::Condemned, waiting),
+            Err(error) => return SyncOutcome::failed(Step::Condemned, error),
             Ok(Flow::Continue) => {}
         }
 
         // Step 4: the rolling update. OnDelete leaves pods alone.
-        let partition = match self.set(api).spec.update_strategy {
-            UpdateStrategy::OnDelete => return SyncOutcome { stopped_in: Step::Done, error: None },
-            UpdateStrategy::RollingUpdate { partition } => partition as usize,
+        let (partition, max_unavailable) = match self.set(api).spec.update_strategy {
+            UpdateStrategy::OnDelete => return SyncOutcome::done(),
+            UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+                (partition as usize, max_unavailable)
+            }
         };
+        if api.world().features.max_unavailable_statefulset {
+            let replicas_wanted = self.set(api).spec.replicas;
+            let budget = max_unavailable.map_or(1, |m| m.max_unavailable(replicas_wanted)) as usize;
+            return self.rolling_update_max_unavailable(api, &replicas, partition, budget, monotonic);
+        }
         self.rolling_update(api, &replicas, partition)
     }
 
@@ -187,8 +212,8 @@ impl Sync {
     ) -> Result<Flow, ApiError> {
         if monotonic {
             for i in 0..count {
-                if let Flow::Block = each(self, api, i)? {
-                    return Ok(Flow::Block);
+                if let Flow::Block(waiting) = each(self, api, i)? {
+                    return Ok(Flow::Block(waiting));
                 }
             }
             return Ok(Flow::Continue);
@@ -236,12 +261,12 @@ impl Sync {
             // A claim still owned by an earlier pod of this name will be
             // garbage-collected: wait for it (`PodClaimIsStale`).
             if self.claim_is_stale(api, ordinal) {
-                return Ok(Flow::Block);
+                return Ok(Flow::Block(None));
             }
             let pod = self.create_pod(api, ordinal, revision)?;
             replicas[i] = Slot::Created(pod);
             if monotonic {
-                return Ok(Flow::Block);
+                return Ok(Flow::Block(None));
             }
             // The controller's local copy of a just-created pod has no phase
             // yet: nothing more to check this pass.
@@ -257,10 +282,11 @@ impl Sync {
         }
         let pod = api.world().pod(id);
         let min_ready = self.set(api).spec.min_ready_seconds;
-        if monotonic
-            && (pod.is_terminating() || !pod.is_running_and_ready() || !pod.is_available(min_ready, api.now))
-        {
-            return Ok(Flow::Block);
+        if monotonic && pod.is_terminating() {
+            return Ok(Flow::Block(Some((id, WaitReason::PodTerminating))));
+        }
+        if monotonic && (!pod.is_running_and_ready() || !pod.is_available(min_ready, api.now)) {
+            return Ok(Flow::Block(Some((id, WaitReason::PodNotReady))));
         }
         // Enforce the retention policy's owner references on in-range claims.
         self.fix_claim_owners(api, id);
@@ -277,41 +303,141 @@ impl Sync {
     ) -> Result<Flow, ApiError> {
         let pod = api.world().pod(id);
         if pod.is_terminating() {
-            return Ok(if monotonic { Flow::Block } else { Flow::Continue });
+            return Ok(if monotonic {
+                Flow::Block(Some((id, WaitReason::PodTerminating)))
+            } else {
+                Flow::Continue
+            });
         }
         let min_ready = self.set(api).spec.min_ready_seconds;
         // Only the first unhealthy pod may be deleted while unhealthy.
         let healthy = pod.is_running_and_ready() && pod.is_available(min_ready, api.now);
         if monotonic && !healthy && first_unhealthy != Some(id) {
-            return Ok(Flow::Block);
+            return Ok(Flow::Block(Some((id, WaitReason::PodNotReady))));
         }
         api.delete_pod(id, None);
-        Ok(if monotonic { Flow::Block } else { Flow::Continue })
+        Ok(if monotonic { Flow::Block(None) } else { Flow::Continue })
     }
 
-    /// The classic rolling update: from the highest slot down to the
-    /// partition, delete the first pod not at the update revision, or wait
-    /// on the first that is not healthy. One pod at a time.
+    /// The classic rolling update (`MaxUnavailableStatefulSet` off): from
+    /// the highest slot down to the partition, delete the first pod not at
+    /// the update revision, or wait on the first that is not available. One
+    /// pod at a time. Waiting uses availability (`minReadySeconds`), as since
+    /// k/k PR #130909.
     fn rolling_update(&mut self, api: &mut Api, replicas: &[Slot], partition: usize) -> SyncOutcome {
         let update_name = self.set(api).revisions[self.revisions.update].name.clone();
+        let min_ready = self.set(api).spec.min_ready_seconds;
         for target in (partition..replicas.len()).rev() {
             let id = match replicas[target] {
                 Slot::Pod(id) => id,
-                // Just created this pass: its local copy is not healthy yet.
-                Slot::Created(_) | Slot::Missing { .. } => {
-                    return SyncOutcome { stopped_in: Step::RollingUpdate, error: None };
+                // Just created this pass: its local copy is not available yet.
+                Slot::Created(id) => {
+                    return SyncOutcome::stopped(
+                        Step::RollingUpdate,
+                        Some((id, WaitReason::UpdatedPodNotAvailable)),
+                    );
                 }
+                Slot::Missing { .. } => return SyncOutcome::stopped(Step::RollingUpdate, None),
             };
             let pod = api.world().pod(id);
             if pod.revision() != update_name && !pod.is_terminating() {
                 api.delete_pod(id, None);
-                return SyncOutcome { stopped_in: Step::RollingUpdate, error: None };
+                return SyncOutcome::stopped(Step::RollingUpdate, None);
             }
-            if !pod.is_healthy() {
-                return SyncOutcome { stopped_in: Step::RollingUpdate, error: None };
+            if pod.is_terminating() || !pod.is_available(min_ready, api.now) {
+                return SyncOutcome::stopped(
+                    Step::RollingUpdate,
+                    Some((id, WaitReason::UpdatedPodNotAvailable)),
+                );
             }
         }
-        SyncOutcome { stopped_in: Step::Done, error: None }
+        SyncOutcome::done()
+    }
+
+    /// The rolling update with `maxUnavailable` (`MaxUnavailableStatefulSet`
+    /// on; `updateStatefulSetAfterInvariantEstablished`). Unavailable pods
+    /// are counted over every in-range slot, whatever the partition; if the
+    /// budget is used up nothing is deleted; otherwise up to the rest of the
+    /// budget of outdated pods are deleted at once, highest ordinal first.
+    ///
+    /// In 1.35 a Parallel set whose only unavailable pod runs an outdated,
+    /// never-Ready revision stays stuck: that pod uses the whole budget and
+    /// is never replaced (k/k #137409). The 1.37 fix (#137666) first replaces
+    /// outdated pods that are unavailable anyway, then spends what is left.
+    fn rolling_update_max_unavailable(
+        &mut self,
+        api: &mut Api,
+        replicas: &[Slot],
+        partition: usize,
+        budget: usize,
+        monotonic: bool,
+    ) -> SyncOutcome {
+        let update_name = self.set(api).revisions[self.revisions.update].name.clone();
+        let min_ready = self.set(api).spec.min_ready_seconds;
+        let now = api.now;
+        let world = api.world();
+        let unavailable = |slot: &Slot| match slot {
+            Slot::Pod(id) => {
+                let pod = world.pod(*id);
+                pod.is_terminating() || !pod.is_available(min_ready, now)
+            }
+            Slot::Created(_) | Slot::Missing { .. } => true,
+        };
+        let outdated = |slot: &Slot| match slot {
+            Slot::Pod(id) => {
+                let pod = world.pod(*id);
+                pod.revision() != update_name && !pod.is_terminating()
+            }
+            Slot::Created(_) | Slot::Missing { .. } => false,
+        };
+        let unavailable_count = replicas.iter().filter(|s| unavailable(s)).count();
+        let first_unavailable = replicas.iter().rev().find_map(|slot| match slot {
+            Slot::Pod(id) | Slot::Created(id) if unavailable(slot) => Some(*id),
+            _ => None,
+        });
+        let fix = world.features.max_unavailable_parallel_fix && !monotonic;
+        let mut doomed: Vec<PodId> = Vec::new();
+        if fix {
+            // Phase 1: outdated pods that are unavailable anyway go first.
+            for slot in replicas[partition.min(replicas.len())..].iter().rev() {
+                if let Slot::Pod(id) = slot
+                    && outdated(slot)
+                    && unavailable(slot)
+                {
+                    doomed.push(*id);
+                }
+            }
+        }
+        if unavailable_count < budget {
+            // Phase 2 (the only phase before 1.37): spend the rest of the budget.
+            let mut room = budget - unavailable_count;
+            for slot in replicas[partition.min(replicas.len())..].iter().rev() {
+                if room == 0 {
+                    break;
+                }
+                if let Slot::Pod(id) = slot
+                    && outdated(slot)
+                    && !doomed.contains(id)
+                {
+                    doomed.push(*id);
+                    room -= 1;
+                }
+            }
+        }
+        if doomed.is_empty() {
+            let waiting = (unavailable_count >= budget)
+                .then_some(first_unavailable)
+                .flatten()
+                .map(|id| (id, WaitReason::UnavailableBudgetUsed));
+            return match waiting {
+                Some(_) => SyncOutcome::stopped(Step::RollingUpdate, waiting),
+                None => SyncOutcome::done(),
+            };
+        }
+        for id in doomed {
+            api.delete_pod(id, None);
+        }
+        SyncOutcome::stopped(Step::RollingUpdate, None)
     }
 
     /// `newVersionedStatefulSetPod`'s choice: pods below the partition are
@@ -319,7 +445,7 @@ impl Sync {
     fn revision_for_new_pod(&self, api: &Api, ordinal: u32) -> usize {
         let set = self.set(api);
         match set.spec.update_strategy {
-            UpdateStrategy::RollingUpdate { partition } if ordinal < set.start_ordinal() + partition => {
+            UpdateStrategy::RollingUpdate { partition, .. } if ordinal < set.start_ordinal() + partition => {
                 self.revisions.current
             }
             _ => self.revisions.update,

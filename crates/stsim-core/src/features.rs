@@ -1,0 +1,123 @@
+//! Which Kubernetes behaviours are on: by release, then by feature gate.
+//!
+//! Owns the modelled Kubernetes version and the behaviours that changed
+//! between releases. Each behaviour states when it changed and why, so a
+//! scenario can pin a release (`kubernetesVersion: "1.35.2"`) and see that
+//! release's behaviour, or flip a gate (`featureGates: {...}`).
+//!
+//! `MaxUnavailableStatefulSet` (`rollingUpdate.maxUnavailable`): alpha and
+//! off from 1.24; beta and on in 1.35.0 (k/k PR #133153); a regression under
+//! `Parallel` (k/k issue #137409: a pod of a never-Ready revision is never
+//! replaced) turned it off again from 1.35.4 and in 1.36 (PRs #137926,
+//! #137904); fixed (PR #137666) and on again in 1.37 (PR #139466).
+
+use serde::Serialize;
+use std::fmt;
+
+/// A Kubernetes release, `1.<minor>.<patch>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Version {
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Version {
+    /// The release modelled unless a scenario says otherwise.
+    pub const DEFAULT: Version = Version { minor: 36, patch: 0 };
+
+    pub const fn new(minor: u32, patch: u32) -> Version {
+        Version { minor, patch }
+    }
+
+    /// Reads `1.36`, `1.35.2` or `v1.28.7`.
+    pub fn parse(text: &str) -> Option<Version> {
+        let text = text.strip_prefix('v').unwrap_or(text);
+        let mut parts = text.split('.');
+        if parts.next()? != "1" {
+            return None;
+        }
+        let minor = parts.next()?.parse().ok()?;
+        let patch = match parts.next() {
+            Some(patch) => patch.parse().ok()?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Version { minor, patch })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "1.{}.{}", self.minor, self.patch)
+    }
+}
+
+/// Feature gates the model knows, by their Kubernetes names.
+pub const KNOWN_GATES: &[&str] = &["MaxUnavailableStatefulSet"];
+
+/// The behaviours in force for a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Features {
+    /// `MaxUnavailableStatefulSet`: rolling updates honour `maxUnavailable`.
+    pub max_unavailable_statefulset: bool,
+    /// The 1.37 fix for `Parallel` sets under maxUnavailable: outdated pods
+    /// that are already unavailable are replaced first.
+    pub max_unavailable_parallel_fix: bool,
+}
+
+impl Features {
+    /// The defaults of a release.
+    pub fn for_version(version: Version) -> Features {
+        let gate_on = match version.minor {
+            35 => version.patch <= 3,
+            minor => minor >= 37,
+        };
+        Features { max_unavailable_statefulset: gate_on, max_unavailable_parallel_fix: version.minor >= 37 }
+    }
+
+    /// Applies `--feature-gates`-style overrides; unknown names are the caller's to reject.
+    pub fn with_gate(mut self, name: &str, on: bool) -> Features {
+        if name == "MaxUnavailableStatefulSet" {
+            self.max_unavailable_statefulset = on;
+        }
+        self
+    }
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features::for_version(Version::DEFAULT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(text: &str) -> bool {
+        Features::for_version(Version::parse(text).unwrap()).max_unavailable_statefulset
+    }
+
+    #[test]
+    fn max_unavailable_follows_its_release_history() {
+        assert!(!gate("1.34"));
+        assert!(gate("1.35.0"));
+        assert!(gate("1.35.3"));
+        assert!(!gate("1.35.4"));
+        assert!(!gate("1.36"));
+        assert!(gate("1.37.0"));
+        assert!(!Features::for_version(Version::new(35, 0)).max_unavailable_parallel_fix);
+        assert!(Features::for_version(Version::new(37, 0)).max_unavailable_parallel_fix);
+    }
+
+    #[test]
+    fn versions_read_like_kubectl_prints_them() {
+        assert_eq!(Version::parse("v1.28.7"), Some(Version::new(28, 7)));
+        assert_eq!(Version::parse("1.36"), Some(Version::new(36, 0)));
+        assert_eq!(Version::parse("2.0"), None);
+        assert_eq!(Version::parse("1.x"), None);
+        assert_eq!(Version::new(35, 2).to_string(), "1.35.2");
+    }
+}
