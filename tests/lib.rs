@@ -18,3 +18,5 @@ mod oracle_traces;
 mod support;
 #[cfg(test)]
 mod tidy;
+#[cfg(test)]
+mod updates;

@@ -25,6 +25,15 @@ pub const EXAMPLES: &[Example] = examples![
     "redis-parallel-startup",
     "ordered-ready-halts-on-unready-pod",
     "pod-deleted-comes-back",
+    "rolling-update",
+    "canary-partition",
+    "ondelete-update",
+    "stuck-rollout-revert-only",
+    "forced-rollback",
+    "stuck-rollout-parallel",
+    "parallel-rollout-1-35-regression",
+    "max-unavailable-rollout",
+    "immutable-fields",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -79,8 +79,8 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<9} {:<name_width$}   {:<5}   {:<17}   {:<13}   {:<node_width$}   EVENT",
-        "TIME", "POD", "READY", "STATUS", "IP", "NODE"
+        "{:<9} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
+        "TIME", "POD", "READY", "STATUS", "RESTARTS", "IP", "NODE"
     );
     for row in rows {
         let at = time(row.at_ms);
@@ -90,8 +90,8 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
                 let node = pod.node.as_deref().unwrap_or("<none>");
                 let _ = writeln!(
                     out,
-                    "{at:<9} {:<name_width$}   {:<5}   {:<17}   {:<13}   {node:<node_width$}   {}",
-                    row.name, pod.ready, pod.status, ip, row.what
+                    "{at:<9} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {node:<node_width$}   {}",
+                    row.name, pod.ready, pod.status, pod.restarts, ip, row.what
                 );
             }
             (None, "script") => {

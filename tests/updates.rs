@@ -1,0 +1,262 @@
+//! Updates end to end: rolling updates, partitions, OnDelete, revisions,
+//! maxUnavailable by release, the stuck rollout and its ways out, and the
+//! API server's immutable fields. Each test states the rule it checks.
+
+use crate::support::{Log, parse, run, run_file, scenario_file, t};
+use stsim_core::trace::Event;
+
+fn names(list: &[(stsim_core::time::SimTime, String)]) -> Vec<&str> {
+    list.iter().map(|(_, name)| name.as_str()).collect()
+}
+
+/// The revision label of every live pod, by name.
+fn revisions(sim: &stsim_core::Simulation) -> Vec<(String, String)> {
+    sim.world.live_pods().map(|p| (p.name.clone(), p.revision().to_string())).collect()
+}
+
+/// Highest ordinal first, one at a time, each new pod Ready before the next
+/// old one is deleted; at the end the update revision is current.
+#[test]
+fn rolling_update_goes_in_reverse_one_pod_at_a_time() {
+    let (sim, report) = run_file("rolling-update");
+    let log = Log(&sim);
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-2", "redis-1", "redis-0"]);
+    assert_eq!(deleted[0].0, t("2m"), "the update starts when the template changes");
+    for pair in deleted.windows(2) {
+        let replaced = &pair[0].1;
+        let back_ready = log.ready_after(replaced, pair[0].0).expect("the new pod became Ready");
+        assert_eq!(pair[1].0, back_ready, "{} waits for the new {replaced} to be Ready", pair[1].1);
+    }
+    let status = &report.statefulsets[0].status;
+    assert_eq!(status.current_revision, status.update_revision);
+    assert_eq!((status.updated_replicas, status.current_replicas, status.ready_replicas), (3, 3, 3));
+    assert!(revisions(&sim).iter().all(|(_, rev)| *rev == status.update_revision));
+    assert!(sim.world.live_pods().all(|p| p.image == "redis:7.2"));
+}
+
+/// Revision names depend only on the template: stable across runs and
+/// machines (pinned here), and a revert reuses the earlier revision.
+#[test]
+fn revision_names_are_stable_and_a_revert_reuses_the_old_one() {
+    let (sim, _) = run_file("forced-rollback");
+    let created: Vec<(String, u64)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::RevisionCreated { name, revision, .. } => Some((name.clone(), *revision)),
+            _ => None,
+        })
+        .collect();
+    // 1: the first template; 2: the broken image; 3: the revert rolls 1 forward.
+    assert_eq!(
+        created,
+        [
+            ("redis-5b948994d8".to_string(), 1),
+            ("redis-748b645965".to_string(), 2),
+            ("redis-5b948994d8".to_string(), 3)
+        ]
+    );
+    assert_eq!(sim.world.statefulsets[0].revisions.len(), 2, "no duplicate revision for the revert");
+}
+
+/// A partition holds pods below it back, even when they are re-created.
+#[test]
+fn partition_updates_only_pods_at_or_above_it() {
+    let (sim, _) = run_file("canary-partition");
+    let log = Log(&sim);
+    let revision_of = |name: &str, nth: usize| {
+        sim.world.pods.iter().filter(|p| p.name == name).nth(nth).map(|p| p.revision().to_string()).unwrap()
+    };
+    let (old, new) = (revision_of("redis-0", 0), revision_of("redis-2", 1));
+    assert_ne!(old, new);
+    // redis-0, deleted at 4m while the partition is 2, comes back at the old revision.
+    assert_eq!(revision_of("redis-0", 1), old);
+    // Between 2m and 8m only redis-2 was updated.
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-2", "redis-0", "redis-1", "redis-0"]);
+    assert!(deleted[2].0 >= t("8m"), "the rest waits for the partition to drop");
+    assert!(revisions(&sim).iter().all(|(_, rev)| *rev == new));
+}
+
+/// OnDelete: the controller deletes nothing; a deleted pod returns at the
+/// update revision; current and updated counts show both revisions.
+#[test]
+fn ondelete_replaces_only_deleted_pods() {
+    let (sim, report) = run_file("ondelete-update");
+    let log = Log(&sim);
+    let by_controller = sim.trace.records.iter().any(|r| {
+        matches!(r.event, Event::PodDeleting { .. })
+            && r.actor == stsim_core::trace::Actor::StatefulSetController
+    });
+    assert!(!by_controller, "OnDelete never deletes for an update");
+    assert_eq!(names(&log.deletions()), ["redis-2"]);
+    let status = &report.statefulsets[0].status;
+    assert_ne!(status.current_revision, status.update_revision);
+    assert_eq!((status.current_replicas, status.updated_replicas), (2, 1));
+    let new_pod = sim.world.live_pods().find(|p| p.name == "redis-2").unwrap();
+    assert_eq!(new_pod.revision(), status.update_revision);
+}
+
+/// OrderedReady: a broken pod blocks everything, its own replacement
+/// included; reverting alone leaves the rollout stuck, and the report says
+/// which pod, since when, and that deleting it is the way out.
+#[test]
+fn reverting_alone_does_not_unstick_an_ordered_rollout() {
+    let (sim, report) = run_file("stuck-rollout-revert-only");
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    let finding = &report.findings[0];
+    assert_eq!(finding.id, "rollout-stuck");
+    assert_eq!(finding.subject, "statefulset/redis");
+    let broken = sim.world.live_pods().find(|p| p.name == "redis-2").unwrap();
+    assert_eq!(finding.since_ms, broken.created_at.as_millis());
+    assert!(finding.summary.contains("redis-2"));
+    assert!(finding.explanation.contains("CrashLoopBackOff"), "{}", finding.explanation);
+    assert!(finding.fix.starts_with("Delete redis-2"), "{}", finding.fix);
+    assert_eq!(broken.image, "redis:7.2-rc1", "the broken pod was never replaced");
+    assert!(broken.status.restarts >= 5);
+    assert_eq!(names(&Log(&sim).deletions()), ["redis-2"], "nothing after the first deletion");
+}
+
+/// Revert and delete the broken pod: recovered, nothing stuck.
+#[test]
+fn forced_rollback_recovers() {
+    let (sim, report) = run_file("forced-rollback");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(report.pods.iter().all(|p| p.state.ready == "1/1"));
+    assert!(sim.world.live_pods().all(|p| p.image == "redis:7.0"));
+    let status = &report.statefulsets[0].status;
+    assert_eq!(status.current_revision, status.update_revision);
+}
+
+/// Under Parallel (1.36, classic update) a revert is enough.
+#[test]
+fn parallel_rollout_recovers_by_reverting() {
+    let (sim, report) = run_file("stuck-rollout-parallel");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let replaced = Log(&sim).deletions();
+    assert_eq!(names(&replaced), ["redis-2", "redis-2"]);
+    assert_eq!(replaced[1].0, t("5m"), "replaced by the controller as soon as the template is reverted");
+    assert!(sim.world.live_pods().all(|p| p.image == "redis:7.0"));
+}
+
+/// 1.35.0-1.35.3 with Parallel: the broken pod uses the maxUnavailable
+/// budget and is never replaced; 1.36 (gate off) and 1.37 (fixed) recover.
+#[test]
+fn the_1_35_parallel_regression_depends_on_the_release() {
+    let source = scenario_file("parallel-rollout-1-35-regression");
+    let (_, report) = run(&source);
+    assert_eq!(report.findings.len(), 1);
+    assert!(report.findings[0].explanation.contains("#137409"));
+    for version in ["1.35.4", "1.36", "1.37"] {
+        let patched =
+            source.replace("kubernetesVersion: \"1.35.2\"", &format!("kubernetesVersion: \"{version}\""));
+        let (sim, report) = run(&patched);
+        assert!(report.findings.is_empty(), "{version}: {:#?}", report.findings);
+        assert!(sim.world.live_pods().all(|p| p.image == "redis:7.0"), "{version}");
+    }
+    // Turning the gate on by hand in 1.36 brings the regression back: no fix there.
+    let gated = source.replace(
+        "kubernetesVersion: \"1.35.2\"",
+        "kubernetesVersion: \"1.36\", featureGates: {\"MaxUnavailableStatefulSet\": true}",
+    );
+    let (_, report) = run(&gated);
+    assert_eq!(report.findings.len(), 1);
+}
+
+/// maxUnavailable 2: outdated pods are deleted two at a time, highest first.
+#[test]
+fn max_unavailable_updates_pods_in_batches() {
+    let (sim, report) = run_file("max-unavailable-rollout");
+    let deleted = Log(&sim).deletions();
+    assert_eq!(names(&deleted), ["redis-4", "redis-3", "redis-2", "redis-1", "redis-0"]);
+    assert_eq!(deleted[0].0, deleted[1].0, "4 and 3 together");
+    assert_eq!(deleted[2].0, deleted[3].0, "2 and 1 together");
+    assert!(deleted[2].0 > deleted[1].0 && deleted[4].0 > deleted[3].0);
+    let status = &report.statefulsets[0].status;
+    assert_eq!(status.updated_replicas, 5);
+    // The same scenario on 1.36 (gate off) goes one at a time.
+    let source = scenario_file("max-unavailable-rollout").replace("\"1.37\"", "\"1.36\"");
+    let (sim, _) = run(&source);
+    let deleted = Log(&sim).deletions();
+    assert!(deleted.windows(2).all(|w| w[0].0 < w[1].0), "one at a time: {deleted:?}");
+}
+
+/// The API server refuses changes to immutable fields, whole; the set runs on.
+#[test]
+fn immutable_fields_are_refused_with_the_api_servers_message() {
+    let (sim, report) = run_file("immutable-fields");
+    let refusals: Vec<&String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::StatefulSetUpdateRejected { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len(), 2);
+    assert!(refusals[0].starts_with(
+        "StatefulSet.apps \"redis\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas'"
+    ));
+    let set = &sim.world.statefulsets[0];
+    assert_eq!(set.spec.service_name, "redis-svc");
+    assert_eq!(set.spec.volume_claim_templates[0].storage_bytes, 10 << 30);
+    assert_eq!(set.spec.replicas, 3, "the replicas-only update went through");
+    assert_eq!(report.pods.len(), 3);
+}
+
+/// Scaling takes precedence over updates: scaled down and updated at once,
+/// the condemned pod goes first and is not updated.
+#[test]
+fn scaling_takes_precedence_over_updates() {
+    let source = scenario_file("rolling-update").replace(
+        "(at: \"2m\", do: SetImage(statefulset: \"redis\", image: \"redis:7.2\")),",
+        "(at: \"2m\", do: SetImage(statefulset: \"redis\", image: \"redis:7.2\")),\n        (at: \"2m\", do: Scale(statefulset: \"redis\", replicas: 2)),",
+    );
+    let config = parse(&source);
+    assert_eq!(config.timeline.len(), 2);
+    let (sim, _) = stsim_core::run(config);
+    let log = Log(&sim);
+    assert_eq!(names(&log.deletions()), ["redis-2", "redis-1", "redis-0"]);
+    let recreated: Vec<String> =
+        log.creations().into_iter().filter(|(at, _)| *at >= t("2m")).map(|(_, n)| n).collect();
+    assert_eq!(recreated, ["redis-1", "redis-0"], "redis-2 is scaled away, not updated");
+}
+
+/// The kubelet's back-off: restarts at 10 s, 20 s, 40 s ... after each crash;
+/// a pod whose image cannot be pulled stays Pending.
+#[test]
+fn crash_loops_and_pull_failures_back_off() {
+    let source = r#"Scenario(
+        name: "backoff",
+        duration: "10m",
+        images: [(name: "bad:1", behaviour: CrashLoop, pull: "1s", startup: "5s"), (name: "gone:1", behaviour: PullFails, pull: "1s")],
+        services: [(name: "svc", selector: {"app": "a"}), (name: "svc2", selector: {"app": "b"})],
+        statefulsets: [
+            (name: "a", serviceName: "svc", replicas: 1, template: (labels: {"app": "a"}, image: "bad:1")),
+            (name: "b", serviceName: "svc2", replicas: 1, template: (labels: {"app": "b"}, image: "gone:1")),
+        ],
+    )"#;
+    let (sim, _) = run(source);
+    let starts: Vec<u64> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodStatus { pod, status: "Running", .. } if sim.world.pod(pod).name == "a-0" => {
+                Some(r.at.as_millis())
+            }
+            _ => None,
+        })
+        .collect();
+    // Started at 1s (pull), crashes 5 s later, restarts after 10, 20, 40, 80 s of back-off.
+    assert_eq!(&starts[..5], &[1_000, 16_000, 41_000, 86_000, 171_000]);
+    let a = sim.world.live_pods().find(|p| p.name == "a-0").unwrap();
+    assert_eq!(a.status.phase, stsim_core::objects::PodPhase::Running);
+    assert!(!a.status.ready);
+    let b = sim.world.live_pods().find(|p| p.name == "b-0").unwrap();
+    assert_eq!(b.status.phase, stsim_core::objects::PodPhase::Pending);
+    assert_eq!(b.display_status(), "ImagePullBackOff");
+}
