@@ -260,3 +260,62 @@ fn crash_loops_and_pull_failures_back_off() {
     assert_eq!(b.status.phase, stsim_core::objects::PodPhase::Pending);
     assert_eq!(b.display_status(), "ImagePullBackOff");
 }
+
+/// minReadySeconds: each updated pod must stay Ready that long before the
+/// next old pod is deleted (k/k PR #130909).
+#[test]
+fn min_ready_seconds_paces_the_rollout() {
+    let source =
+        scenario_file("rolling-update").replace("replicas: 3,", "replicas: 3,\n        minReadySeconds: 30,");
+    let (sim, _) = run(&source);
+    let log = Log(&sim);
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-2", "redis-1", "redis-0"]);
+    for pair in deleted.windows(2) {
+        let ready = log.ready_after(&pair[0].1, pair[0].0).unwrap();
+        assert_eq!(pair[1].0, ready + stsim_core::time::SimDuration::from_secs(30), "{pair:?}");
+    }
+}
+
+/// revisionHistoryLimit: old revisions beyond the limit are deleted, but
+/// never the current or update revision, nor one a live pod uses.
+#[test]
+fn revision_history_is_truncated_to_the_limit() {
+    let source = r#"Scenario(
+        name: "history",
+        duration: "30m",
+        services: [(name: "svc", selector: {"app": "a"})],
+        statefulsets: [(name: "a", serviceName: "svc", replicas: 2, revisionHistoryLimit: 1,
+            template: (labels: {"app": "a"}, image: "app:1"))],
+        timeline: [
+            (at: "2m", do: SetImage(statefulset: "a", image: "app:2")),
+            (at: "6m", do: SetImage(statefulset: "a", image: "app:3")),
+            (at: "10m", do: PatchTemplate(statefulset: "a", template: (image: "app:4", terminationGracePeriodSeconds: 10))),
+        ],
+    )"#;
+    let (sim, report) = run(source);
+    let set = &sim.world.statefulsets[0];
+    // Four revisions were made; current/update is the fourth, plus one of history.
+    assert_eq!(set.revisions.len(), 2, "{:?}", set.revisions.iter().map(|r| &r.name).collect::<Vec<_>>());
+    let newest = set.revisions.iter().max_by_key(|r| r.revision).unwrap();
+    assert_eq!(newest.revision, 4);
+    assert_eq!(newest.template.image, "app:4");
+    assert_eq!(newest.template.termination_grace_period.as_millis(), 10_000);
+    assert_eq!(report.statefulsets[0].status.update_revision, newest.name);
+    assert!(sim.world.live_pods().all(|p| p.image == "app:4"));
+}
+
+/// SetUpdateStrategy to OnDelete stops the controller from updating.
+#[test]
+fn switching_to_ondelete_stops_a_rollout() {
+    let source = scenario_file("rolling-update").replace(
+        "(at: \"2m\", do: SetImage(statefulset: \"redis\", image: \"redis:7.2\")),",
+        "(at: \"1m\", do: SetUpdateStrategy(statefulset: \"redis\", strategy: OnDelete)),\n        (at: \"2m\", do: SetImage(statefulset: \"redis\", image: \"redis:7.2\")),\n        (at: \"3m\", do: SetPartition(statefulset: \"redis\", partition: 1)),",
+    );
+    let (sim, _) = run(&source);
+    assert!(Log(&sim).deletions().is_empty());
+    assert!(sim.world.live_pods().all(|p| p.image == "redis:7.0"));
+    // A partition makes no sense for OnDelete: refused.
+    assert!(sim.trace.records.iter().any(|r| matches!(&r.event,
+        Event::StatefulSetUpdateRejected { message, .. } if message.contains("only allowed for updateStrategy 'RollingUpdate'"))));
+}
