@@ -15,6 +15,8 @@ mod determinism;
 #[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
+mod storage;
+#[cfg(test)]
 mod support;
 #[cfg(test)]
 mod tidy;

@@ -34,6 +34,12 @@ pub const EXAMPLES: &[Example] = examples![
     "parallel-rollout-1-35-regression",
     "max-unavailable-rollout",
     "immutable-fields",
+    "scale-down-orphans-volume",
+    "scale-down-when-scaled-delete",
+    "delete-statefulset-retention",
+    "delete-statefulset-orphan-cascade",
+    "rename-statefulset",
+    "retain-reclaim-released",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

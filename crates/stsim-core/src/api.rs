@@ -77,6 +77,8 @@ pub struct NewPvc {
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub owner_refs: Vec<OwnerRef>,
+    /// The StatefulSet whose template this claim comes from.
+    pub statefulset: Option<StsId>,
 }
 
 /// A handle on the world for one unit of work, by one actor, at one instant.
@@ -235,6 +237,24 @@ impl<'a> Api<'a> {
         if node.is_some() {
             self.retry_unschedulable();
         }
+        // The pvc-protection controller lets go of claims no pod uses now.
+        let claims = self.world.pod(pod).claims.clone();
+        for claim in claims {
+            if let Some(pvc) = self.world.pvc_named(&claim)
+                && self.world.pvc(pvc).deletion_timestamp.is_some()
+                && self.world.claim_users(&claim).is_empty()
+            {
+                self.remove_pvc(pvc);
+            }
+        }
+        self.wake(EventKey::GarbageCollect);
+        self.wake(EventKey::VolumeUsage);
+    }
+
+    /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
+    pub fn orphan_pod(&mut self, pod: PodId) {
+        self.world.disown_pod(pod);
+        self.record(Event::PodOrphaned { pod });
     }
 
     /// The scheduler's verdict that no node fits, with its message.
@@ -342,11 +362,14 @@ impl<'a> Api<'a> {
             owner_refs: new.owner_refs,
             selected_node: None,
             provisioning: false,
+            statefulset: new.statefulset,
+            orphaned: None,
             created_at: self.now,
             deletion_timestamp: None,
             removed_at: None,
         });
         self.record(Event::PvcCreated { pvc: id });
+        self.wake(EventKey::VolumeUsage);
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
         if let Some(class) = class
@@ -357,11 +380,62 @@ impl<'a> Api<'a> {
         Ok(id)
     }
 
-    /// The claim leaves the API server.
+    /// A delete of a claim. While a pod uses it, the `kubernetes.io/pvc-protection`
+    /// finalizer holds it (Terminating) until the last such pod is gone.
+    pub fn delete_pvc(&mut self, pvc: PvcId) {
+        let claim = self.world.pvc(pvc);
+        if claim.deletion_timestamp.is_some() {
+            return;
+        }
+        if self.world.claim_users(&claim.name).is_empty() {
+            self.remove_pvc(pvc);
+        } else {
+            self.world.pvc_mut(pvc).deletion_timestamp = Some(self.now);
+            self.record(Event::PvcDeleting { pvc });
+        }
+    }
+
+    /// The claim leaves the API server, and its volume is reclaimed as its
+    /// reclaim policy says: `Delete` deletes the PV and the disk; `Retain`
+    /// leaves the PV Released, still holding (and billing) the disk.
     pub fn remove_pvc(&mut self, pvc: PvcId) {
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
         self.cancel(EventKey::Provision(pvc));
+        if let Some(pv) = self.world.pvc(pvc).volume {
+            let now = self.now;
+            let volume = &mut self.world.pvs[pv.index()];
+            match volume.reclaim_policy {
+                crate::config::ReclaimPolicy::Delete => {
+                    volume.removed_at = Some(now);
+                    self.record(Event::PvDeleted { pv });
+                }
+                crate::config::ReclaimPolicy::Retain => {
+                    volume.phase = PvPhase::Released;
+                    volume.released_at = Some(now);
+                    self.record(Event::PvReleased { pv });
+                }
+            }
+        }
+        self.wake(EventKey::VolumeUsage);
+    }
+
+    /// The claim's orphan status changes: `Some(reason)` when no pod uses it
+    /// and no StatefulSet will, `None` when one does again.
+    pub fn set_claim_orphaned(&mut self, pvc: PvcId, reason: Option<String>) {
+        let now = self.now;
+        let claim = self.world.pvc_mut(pvc);
+        match (&claim.orphaned, reason) {
+            (None, Some(reason)) => {
+                claim.orphaned = Some((now, reason.clone()));
+                self.record(Event::PvcOrphaned { pvc, reason });
+            }
+            (Some(_), None) => {
+                claim.orphaned = None;
+                self.record(Event::PvcInUse { pvc });
+            }
+            _ => {}
+        }
     }
 
     pub fn set_pvc_owners(&mut self, pvc: PvcId, owners: Vec<OwnerRef>) {
@@ -400,9 +474,16 @@ impl<'a> Api<'a> {
         let claim = self.world.pvc(pvc);
         let class = claim.storage_class.expect("only claims with a class are provisioned");
         let id = PvId(self.world.pvs.len() as u32);
+        let class_object = self.world.class(class);
+        let size_gib = claim.request_bytes.div_ceil(1 << 30);
+        let iops = class_object.iops.or(class_object.iops_per_gib.map(|per| per * size_gib)).unwrap_or(0);
+        let throughput_mibps = class_object.throughput_mibps.unwrap_or(0);
         let pv = Pv {
             id,
             uid,
+            iops,
+            throughput_mibps,
+            released_at: None,
             // Dynamically provisioned volumes are named after the claim's uid.
             name: format!("pvc-{:08x}", claim.uid.0),
             capacity_bytes: claim.request_bytes,
@@ -448,6 +529,7 @@ impl<'a> Api<'a> {
         set.generation += 1;
         self.record(Event::StatefulSetScaled { sts, from, to: replicas });
         self.wake(EventKey::StatefulSetSync(sts));
+        self.wake(EventKey::VolumeUsage);
     }
 
     /// Applies a change to a StatefulSet's spec, as an update through the API
@@ -493,7 +575,53 @@ impl<'a> Api<'a> {
         set.generation += 1;
         self.record(Event::StatefulSetUpdated { sts, change });
         self.wake(EventKey::StatefulSetSync(sts));
+        self.wake(EventKey::VolumeUsage);
         Ok(())
+    }
+
+    /// Deletes a StatefulSet. With `Background` the object goes now and the
+    /// garbage collector deletes its pods and the claims it owns; with
+    /// `Orphan` its pods lose their owner and keep running, and claims lose
+    /// their reference to it.
+    pub fn delete_statefulset(&mut self, sts: StsId, cascade: Cascade) {
+        let now = self.now;
+        let set = self.world.sts_mut(sts);
+        assert!(set.removed_at.is_none(), "statefulset {} deleted twice", set.name);
+        set.removed_at = Some(now);
+        self.record(Event::StatefulSetDeleted { sts, cascade });
+        if cascade == Cascade::Orphan {
+            let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
+            for pod in pods {
+                self.orphan_pod(pod);
+            }
+            let claims: Vec<PvcId> = self
+                .world
+                .live_pvcs()
+                .filter(|c| c.owner_refs.iter().any(|r| r.owner == Owner::StatefulSet(sts)))
+                .map(|c| c.id)
+                .collect();
+            for claim in claims {
+                let owners: Vec<OwnerRef> = self
+                    .world
+                    .pvc(claim)
+                    .owner_refs
+                    .iter()
+                    .filter(|r| r.owner != Owner::StatefulSet(sts))
+                    .copied()
+                    .collect();
+                self.set_pvc_owners(claim, owners);
+            }
+        }
+        self.wake(EventKey::GarbageCollect);
+        self.wake(EventKey::VolumeUsage);
+    }
+
+    /// Creates a StatefulSet (the second half of a rename).
+    pub fn create_statefulset(&mut self, name: &str, spec: crate::config::StatefulSetSpec) -> StsId {
+        let sts = self.world.add_statefulset(name, spec);
+        self.record(Event::StatefulSetCreated { sts });
+        self.wake(EventKey::StatefulSetSync(sts));
+        sts
     }
 
     /// The controller records what it waits on (not an API field; see `Waiting`).

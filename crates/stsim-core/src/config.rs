@@ -82,8 +82,14 @@ pub struct StorageClassConfig {
     pub reclaim_policy: ReclaimPolicy,
     /// Whether volumes live in one zone (block storage like EBS or PD) and pin pods to it.
     pub zonal: bool,
-    /// List price in micro-dollars per GiB-month, so sums are exact.
-    pub micro_usd_per_gib_month: u64,
+    /// How volumes of the class are billed.
+    pub pricing: crate::pricing::Pricing,
+    /// Provisioned IOPS per volume (the `iops` parameter), if set.
+    pub iops: Option<u64>,
+    /// Provisioned IOPS per GiB (io1/io2's `iopsPerGB`), if set.
+    pub iops_per_gib: Option<u64>,
+    /// Provisioned throughput per volume in MiB/s, if set.
+    pub throughput_mibps: Option<u64>,
     /// Whether the cluster's default class (used by claims that name none).
     pub is_default: bool,
 }
@@ -364,6 +370,13 @@ pub enum Action {
     /// immutable ones (`serviceName`, `selector`, `podManagementPolicy`,
     /// `volumeClaimTemplates`) with its own message.
     UpdateSpec { statefulset: usize, patch: SpecPatch },
+    /// `kubectl delete statefulset NAME --cascade=background|orphan`.
+    DeleteStatefulSet { statefulset: usize, cascade: crate::objects::Cascade },
+    /// `kubectl delete pvc NAME`.
+    DeletePvc { claim: String },
+    /// Delete the StatefulSet (background cascade) and create it again under
+    /// a new name, as a rename has to be done: every pod and claim name changes.
+    RenameStatefulSet { statefulset: usize, to: String },
     /// End the run here.
     Stop,
 }

@@ -27,6 +27,10 @@ pub enum EventKey {
     DnsService(ServiceId),
     /// The scheduler tries to place a pod.
     Schedule(PodId),
+    /// The garbage collector deletes objects whose owners are gone.
+    GarbageCollect,
+    /// Claims are checked for being orphaned (no pod uses them, none will).
+    VolumeUsage,
 }
 
 impl EventKey {
@@ -35,7 +39,11 @@ impl EventKey {
             EventKey::Script(_) | EventKey::Horizon => Phase::Script,
             EventKey::Kubelet(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
-            EventKey::StatefulSetSync(_) | EventKey::DnsPod(_) | EventKey::DnsService(_) => Phase::Controller,
+            EventKey::StatefulSetSync(_)
+            | EventKey::DnsPod(_)
+            | EventKey::DnsService(_)
+            | EventKey::GarbageCollect
+            | EventKey::VolumeUsage => Phase::Controller,
             EventKey::Schedule(_) => Phase::Scheduler,
         }
     }

@@ -9,9 +9,12 @@
 
 use crate::config::{ImageBehaviour, PodManagementPolicy, UpdateStrategy};
 use crate::objects::*;
+use crate::pricing::Money;
 use crate::time::SimTime;
+use crate::trace::{Actor, Event, Trace};
 use crate::world::World;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One problem, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,10 +34,130 @@ pub struct Finding {
 }
 
 /// Every finding of a run that ended at `end`.
-pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
+pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     let mut findings = Vec::new();
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
+    }
+    findings.extend(orphaned_volumes(world, end));
+    findings.extend(data_deleted_then_recreated(world, trace));
+    findings
+}
+
+/// Volumes that cost money and serve nobody, grouped by the StatefulSet
+/// that made them.
+fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
+    let mut groups: BTreeMap<String, Vec<&Pvc>> = BTreeMap::new();
+    for claim in world.live_pvcs().filter(|c| c.orphaned.is_some()) {
+        let set = claim.statefulset.map(|s| world.sts(s).name.clone()).unwrap_or_default();
+        groups.entry(set).or_default().push(claim);
+    }
+    let released: Vec<&Pv> =
+        world.pvs.iter().filter(|pv| pv.removed_at.is_none() && pv.phase == PvPhase::Released).collect();
+    let monthly = |pv: &Pv| {
+        world.class(pv.storage_class).pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps)
+    };
+    let mut findings = Vec::new();
+    for (set, claims) in groups {
+        let since = claims.iter().filter_map(|c| c.orphaned.as_ref().map(|(at, _)| *at)).min().unwrap_or(end);
+        let cost: Money = claims.iter().filter_map(|c| c.volume).map(|pv| monthly(world.pv(pv))).sum();
+        let names: Vec<&str> = claims.iter().map(|c| c.name.as_str()).collect();
+        let reasons: Vec<String> = claims
+            .iter()
+            .filter_map(|c| c.orphaned.as_ref().map(|(_, why)| format!("{}: {why}", c.name)))
+            .collect();
+        let subject = if set.is_empty() { "namespace".to_string() } else { format!("statefulset/{set}") };
+        findings.push(Finding {
+            id: "orphaned-volumes",
+            subject,
+            since_ms: since.as_millis(),
+            summary: match claims.len() {
+                1 => format!("1 orphaned claim keeps costing {cost} per month: {}", names[0]),
+                n => format!("{n} orphaned claims keep costing {cost} per month: {}", names.join(", ")),
+            },
+            explanation: format!(
+                "No pod uses these claims and no StatefulSet will. Kubernetes keeps a StatefulSet's claims \
+                 on scale-down and deletion unless its persistentVolumeClaimRetentionPolicy says Delete, and \
+                 the cloud bills a disk for its provisioned size until it is deleted. {}.",
+                reasons.join("; ")
+            ),
+            fix: format!(
+                "If the data is not needed: kubectl delete pvc {}. To have Kubernetes do this on scale-down \
+                 or deletion, set persistentVolumeClaimRetentionPolicy (the data goes with the claims).",
+                names.join(" ")
+            ),
+        });
+    }
+    if !released.is_empty() {
+        let since = released.iter().filter_map(|pv| pv.released_at).min().unwrap_or(end);
+        let cost: Money = released.iter().map(|pv| monthly(pv)).sum();
+        let names: Vec<&str> = released.iter().map(|pv| pv.name.as_str()).collect();
+        findings.push(Finding {
+            id: "released-volumes",
+            subject: "persistentvolumes".to_string(),
+            since_ms: since.as_millis(),
+            summary: match released.len() {
+                1 => format!("1 Released volume keeps costing {cost} per month: {}", names[0]),
+                n => format!("{n} Released volumes keep costing {cost} per month: {}", names.join(", ")),
+            },
+            explanation: "Their claims were deleted, but their storage class has reclaimPolicy Retain, so each \
+                          PV stays Released with its disk, which the cloud keeps billing. A Released PV is not \
+                          bound again without an administrator."
+                .to_string(),
+            fix: format!(
+                "If the data is not needed: kubectl delete pv {}, then delete the disks in the cloud (deleting a \
+                 Retain PV does not delete its disk).",
+                names.join(" ")
+            ),
+        });
+    }
+    findings
+}
+
+/// A claim the garbage collector deleted (a retention policy of Delete),
+/// made again later under the same name: the pod came back to an empty volume.
+fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
+    let mut deleted: BTreeMap<&str, SimTime> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for record in &trace.records {
+        match record.event {
+            Event::PvcRemoved { pvc } if record.actor == Actor::GarbageCollector => {
+                deleted.insert(&world.pvc(pvc).name, record.at);
+            }
+            Event::PvcCreated { pvc } => {
+                let claim = world.pvc(pvc);
+                if let Some(at) = deleted.remove(claim.name.as_str()) {
+                    let set = claim.statefulset.map(|s| world.sts(s));
+                    let policy = set.map_or(String::new(), |s| {
+                        format!(
+                            " (persistentVolumeClaimRetentionPolicy whenScaled: {:?}, whenDeleted: {:?})",
+                            s.spec.retention.when_scaled, s.spec.retention.when_deleted
+                        )
+                    });
+                    let set_name = set.map_or("its StatefulSet", |s| s.name.as_str());
+                    findings.push(Finding {
+                        id: "volume-data-deleted",
+                        subject: format!("pvc/{}", claim.name),
+                        since_ms: record.at.as_millis(),
+                        summary: format!(
+                            "{} was deleted at {at} and made again, empty, at {}",
+                            claim.name, record.at
+                        ),
+                        explanation: format!(
+                            "The garbage collector deleted {} when its owner went away{policy}, and with it the \
+                             volume's data. When {set_name} needed the ordinal again, the controller created a \
+                             new, empty claim: the pod starts with none of what it stored before.",
+                            claim.name
+                        ),
+                        fix: "Keep whenScaled: Retain if members must find their data after a scale-down and up \
+                              (and pay for the volumes meanwhile), or make sure the application rebuilds a member \
+                              from its peers."
+                            .to_string(),
+                    });
+                }
+            }
+            _ => {}
+        }
     }
     findings
 }

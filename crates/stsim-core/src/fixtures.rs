@@ -26,7 +26,10 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             binding_mode: VolumeBindingMode::WaitForFirstConsumer,
             reclaim_policy: ReclaimPolicy::Delete,
             zonal: true,
-            micro_usd_per_gib_month: 80_000,
+            pricing: crate::pricing::preset("aws-gp3").expect("a built-in preset"),
+            iops: None,
+            iops_per_gib: None,
+            throughput_mibps: None,
             is_default: true,
         }],
     }

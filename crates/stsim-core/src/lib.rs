@@ -15,12 +15,14 @@
 pub mod api;
 pub mod config;
 pub mod controllers;
+pub mod cost;
 pub mod events;
 pub mod features;
 pub mod findings;
 pub mod fixtures;
 pub mod hash;
 pub mod objects;
+pub mod pricing;
 pub mod queue;
 pub mod report;
 pub mod rng;

@@ -295,9 +295,23 @@ pub struct Pvc {
     pub selected_node: Option<NodeId>,
     /// Whether a provisioning request is under way.
     pub provisioning: bool,
+    /// The StatefulSet whose template made the claim, if any.
+    pub statefulset: Option<StsId>,
+    /// Since when no pod uses the claim and no StatefulSet will, and why.
+    pub orphaned: Option<(SimTime, String)>,
     pub created_at: SimTime,
     pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
+}
+
+/// How a deleted StatefulSet's dependents are treated (`--cascade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Cascade {
+    /// The set goes at once; the garbage collector deletes its pods (and the
+    /// claims the retention policy gave it) afterwards, in no order.
+    Background,
+    /// The set goes; its pods and claims stay, no longer owned.
+    Orphan,
 }
 
 impl Pvc {
@@ -326,6 +340,11 @@ pub struct Pv {
     pub claim: Option<PvcId>,
     /// The zone the volume lives in, for zonal classes (its node affinity).
     pub zone: Option<String>,
+    /// Provisioned IOPS and throughput (MiB/s), from the class parameters.
+    pub iops: u64,
+    pub throughput_mibps: u64,
+    /// When the claim went away and the PV became Released (`Retain`).
+    pub released_at: Option<SimTime>,
     pub created_at: SimTime,
     pub removed_at: Option<SimTime>,
 }
@@ -338,7 +357,10 @@ pub struct StorageClass {
     pub binding_mode: VolumeBindingMode,
     pub reclaim_policy: ReclaimPolicy,
     pub zonal: bool,
-    pub micro_usd_per_gib_month: u64,
+    pub pricing: crate::pricing::Pricing,
+    pub iops: Option<u64>,
+    pub iops_per_gib: Option<u64>,
+    pub throughput_mibps: Option<u64>,
     pub is_default: bool,
 }
 
@@ -403,6 +425,8 @@ pub struct StatefulSet {
     pub waiting: Option<Waiting>,
     pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
+    /// The set this one was renamed to (deleted and created again under a new name).
+    pub renamed_to: Option<StsId>,
 }
 
 impl StatefulSet {

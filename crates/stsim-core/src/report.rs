@@ -38,6 +38,8 @@ pub struct Report {
     pub timeline: Vec<TimelineRow>,
     /// Problems of the modelled cluster at the end of the run, explained.
     pub findings: Vec<crate::findings::Finding>,
+    /// What storage cost, and which volumes are orphaned.
+    pub storage: crate::cost::StorageCost,
     pub pods: Vec<PodRow>,
     pub pvcs: Vec<PvcRow>,
     pub pvs: Vec<PvRow>,
@@ -151,7 +153,8 @@ pub fn build(sim: &Simulation) -> Report {
         trace_records: sim.trace.records.len(),
         trace_digest: sim.trace.digest(world),
         timeline: timeline(sim),
-        findings: crate::findings::all(world, ended_at),
+        findings: crate::findings::all(world, &sim.trace, ended_at),
+        storage: crate::cost::account(world, &sim.trace, ended_at),
         pods: world
             .live_pods()
             .map(|pod| PodRow {
@@ -166,7 +169,10 @@ pub fn build(sim: &Simulation) -> Report {
             .live_pvcs()
             .map(|pvc| PvcRow {
                 name: pvc.name.clone(),
-                status: format!("{:?}", pvc.phase),
+                status: match pvc.deletion_timestamp {
+                    Some(_) => "Terminating".to_string(),
+                    None => format!("{:?}", pvc.phase),
+                },
                 volume: pvc.volume.map(|pv| world.pv(pv).name.clone()),
                 capacity_bytes: pvc.request_bytes,
                 access_modes: pvc.access_modes.iter().map(|m| format!("{m:?}")).collect(),
@@ -320,6 +326,32 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             // Status and revisions are in the trace; the timeline shows their effects.
             Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
+            Event::PvcDeleting { pvc } => other(
+                "pvc",
+                world.pvc(*pvc).name.clone(),
+                "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
+            ),
+            Event::PvcOrphaned { pvc, reason } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("orphaned: {reason}"))
+            }
+            Event::PvcInUse { pvc } => other("pvc", world.pvc(*pvc).name.clone(), "in use again".into()),
+            Event::PvReleased { pv } => other(
+                "pv",
+                world.pv(*pv).name.clone(),
+                "Released: its claim is gone, the disk is retained (and billed)".into(),
+            ),
+            Event::PvDeleted { pv } => {
+                other("pv", world.pv(*pv).name.clone(), "deleted with its disk".into())
+            }
+            Event::StatefulSetDeleted { sts, cascade } => other(
+                "statefulset",
+                world.sts(*sts).name.clone(),
+                format!("deleted (cascade {})", format!("{cascade:?}").to_lowercase()),
+            ),
+            Event::StatefulSetCreated { sts } => {
+                other("statefulset", world.sts(*sts).name.clone(), "created".into())
+            }
+            Event::PodOrphaned { pod } => pod_row(*pod, "no longer owned by its StatefulSet".into(), &|_| {}),
             Event::End { reason } => other("run", "end".into(), format!("run ended ({reason})")),
         };
         rows.push(row);

@@ -10,7 +10,7 @@
 
 use crate::api::{Api, Streams};
 use crate::config::{Action, Config, PodRef, StatefulSetSpec, UpdateStrategy};
-use crate::controllers::{dns, kubelet, scheduler, statefulset, volumes};
+use crate::controllers::{dns, garbage_collector, kubelet, scheduler, statefulset, volumes};
 use crate::events::EventKey;
 use crate::objects::{PodId, StsId, pod_name};
 use crate::queue::EventQueue;
@@ -50,6 +50,8 @@ pub struct Simulation {
     sync_failures: Vec<u32>,
     /// Events handled so far.
     pub events: u64,
+    /// The live object of each StatefulSet of the config, following renames.
+    statefulset_ids: Vec<StsId>,
     pub ended: Option<(SimTime, EndReason)>,
 }
 
@@ -76,6 +78,7 @@ impl Simulation {
         }
         let streams = Streams::new(config.seed);
         let sync_failures = vec![0; world.statefulsets.len()];
+        let statefulset_ids = world.statefulsets.iter().map(|s| s.id).collect();
         Simulation {
             config,
             world,
@@ -84,6 +87,7 @@ impl Simulation {
             streams,
             sync_failures,
             events: 0,
+            statefulset_ids,
             ended: None,
         }
     }
@@ -130,6 +134,8 @@ impl Simulation {
             EventKey::DnsPod(pod) => dns::sync_pod(&mut self.api(Actor::Dns), pod),
             EventKey::DnsService(service) => dns::sync_service(&mut self.api(Actor::Dns), service),
             EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
+            EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
+            EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
         }
         self.ended.is_none()
     }
@@ -149,6 +155,9 @@ impl Simulation {
 
     fn sync_statefulset(&mut self, sts: StsId) {
         let outcome = statefulset::sync(&mut self.api(Actor::StatefulSetController), sts);
+        if self.sync_failures.len() <= sts.index() {
+            self.sync_failures.resize(sts.index() + 1, 0);
+        }
         let failures = &mut self.sync_failures[sts.index()];
         if outcome.error.is_some() {
             *failures += 1;
@@ -161,9 +170,15 @@ impl Simulation {
         }
     }
 
-    /// The live pod a timeline entry names, if it exists now.
+    /// The StatefulSet object a timeline entry means by its config index.
+    fn sts_id(&self, index: usize) -> StsId {
+        self.statefulset_ids[index]
+    }
+
+    /// The live pod a timeline entry names, if it exists now. After a
+    /// rename, the pod of the same ordinal under the new name.
     fn live_pod(&self, pod: PodRef) -> (String, Option<PodId>) {
-        let set = &self.config.statefulsets[pod.statefulset];
+        let set = self.world.sts(self.sts_id(pod.statefulset));
         let name = pod_name(&set.name, pod.ordinal);
         let id = self.world.pod_named(&name);
         (name, id)
@@ -175,7 +190,7 @@ impl Simulation {
         self.api(Actor::User).record(Event::Script { description, line: entry.line });
         match entry.action {
             Action::Scale { statefulset, replicas } => {
-                let sts = StsId(statefulset as u32);
+                let sts = self.sts_id(statefulset);
                 self.api(Actor::User).scale_statefulset(sts, replicas);
             }
             Action::DeletePod { pod } | Action::ForceDeletePod { pod } => {
@@ -255,6 +270,36 @@ impl Simulation {
                     Ok(())
                 });
             }
+            Action::DeleteStatefulSet { statefulset, cascade } => {
+                let sts = self.sts_id(statefulset);
+                if self.world.sts(sts).removed_at.is_none() {
+                    self.api(Actor::User).delete_statefulset(sts, cascade);
+                } else {
+                    let name = format!("statefulset/{}", self.world.sts(sts).name);
+                    self.api(Actor::User).record(Event::NotFound { name });
+                }
+            }
+            Action::DeletePvc { ref claim } => match self.world.pvc_named(claim) {
+                Some(pvc) => self.api(Actor::User).delete_pvc(pvc),
+                None => {
+                    let name = format!("pvc/{claim}");
+                    self.api(Actor::User).record(Event::NotFound { name });
+                }
+            },
+            Action::RenameStatefulSet { statefulset, ref to } => {
+                let old = self.sts_id(statefulset);
+                if self.world.sts(old).removed_at.is_some() {
+                    let name = format!("statefulset/{}", self.world.sts(old).name);
+                    self.api(Actor::User).record(Event::NotFound { name });
+                    return;
+                }
+                let spec = self.world.sts(old).spec.clone();
+                let mut api = self.api(Actor::User);
+                api.delete_statefulset(old, crate::objects::Cascade::Background);
+                let new = api.create_statefulset(to, spec);
+                self.world.sts_mut(old).renamed_to = Some(new);
+                self.statefulset_ids[statefulset] = new;
+            }
             Action::UpdateSpec { statefulset, ref patch } => {
                 let patch = patch.clone();
                 self.update(statefulset, "spec updated".into(), |spec| {
@@ -299,7 +344,7 @@ impl Simulation {
         change: String,
         apply: impl FnOnce(&mut StatefulSetSpec) -> Result<(), &'static str>,
     ) {
-        let sts = StsId(statefulset as u32);
+        let sts = self.sts_id(statefulset);
         let mut api = self.api(Actor::User);
         let mut invalid = None;
         let _ = api.update_statefulset(sts, change, |spec| {
@@ -389,6 +434,16 @@ pub fn describe(config: &Config, action: &Action) -> String {
             "kubectl patch statefulset {} (updateStrategy: {})",
             config.statefulsets[*statefulset].name,
             strategy_name(*strategy)
+        ),
+        Action::DeleteStatefulSet { statefulset, cascade } => format!(
+            "kubectl delete statefulset {} --cascade={}",
+            config.statefulsets[*statefulset].name,
+            format!("{cascade:?}").to_lowercase()
+        ),
+        Action::DeletePvc { claim } => format!("kubectl delete pvc {claim}"),
+        Action::RenameStatefulSet { statefulset, to } => format!(
+            "rename statefulset {} to {to}: kubectl delete statefulset {0}, then create {to} with the same spec",
+            config.statefulsets[*statefulset].name
         ),
         Action::UpdateSpec { statefulset, patch } => {
             let mut fields = Vec::new();

@@ -98,6 +98,41 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// A delete of a claim in use: `kubernetes.io/pvc-protection` holds it
+    /// until no pod uses it.
+    PvcDeleting {
+        pvc: PvcId,
+    },
+    /// No pod uses the claim and no StatefulSet will: it is orphaned.
+    PvcOrphaned {
+        pvc: PvcId,
+        reason: String,
+    },
+    /// An orphaned claim is in use (or wanted) again.
+    PvcInUse {
+        pvc: PvcId,
+    },
+    /// The PV's claim went away and the reclaim policy is `Retain`.
+    PvReleased {
+        pv: PvId,
+    },
+    /// The PV and its disk were deleted (reclaim policy `Delete`).
+    PvDeleted {
+        pv: PvId,
+    },
+    /// The StatefulSet object was deleted.
+    StatefulSetDeleted {
+        sts: StsId,
+        cascade: Cascade,
+    },
+    /// A StatefulSet object was created (after a rename).
+    StatefulSetCreated {
+        sts: StsId,
+    },
+    /// A pod lost its owner (`--cascade=orphan`).
+    PodOrphaned {
+        pod: PodId,
+    },
     /// A volume was provisioned and bound to the claim.
     PvcBound {
         pvc: PvcId,
@@ -247,6 +282,18 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
             write!(out, "{}\towners\towners={}", pvc(*id), owners.join(","))
         }
         Event::PvcRemoved { pvc: id } => write!(out, "{}\tremoved\t", pvc(*id)),
+        Event::PvcDeleting { pvc: id } => {
+            write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
+        }
+        Event::PvcOrphaned { pvc: id, reason } => write!(out, "{}\torphaned\treason={reason:?}", pvc(*id)),
+        Event::PvcInUse { pvc: id } => write!(out, "{}\tin-use\t", pvc(*id)),
+        Event::PvReleased { pv } => write!(out, "pv/{}\treleased\t", world.pv(*pv).name),
+        Event::PvDeleted { pv } => write!(out, "pv/{}\tdeleted\t", world.pv(*pv).name),
+        Event::StatefulSetDeleted { sts, cascade } => {
+            write!(out, "statefulset/{}\tdeleted\tcascade={cascade:?}", world.sts(*sts).name)
+        }
+        Event::StatefulSetCreated { sts } => write!(out, "statefulset/{}\tcreated\t", world.sts(*sts).name),
+        Event::PodOrphaned { pod: id } => write!(out, "{}\torphaned\t", pod(*id)),
         Event::PvcBound { pvc: id, pv } => {
             let pv = world.pv(*pv);
             write!(out, "{}\tbound\tvolume={} zone={}", pvc(*id), pv.name, pv.zone.as_deref().unwrap_or("-"))

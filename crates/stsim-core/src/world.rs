@@ -112,7 +112,10 @@ impl World {
                 binding_mode: class.binding_mode,
                 reclaim_policy: class.reclaim_policy,
                 zonal: class.zonal,
-                micro_usd_per_gib_month: class.micro_usd_per_gib_month,
+                pricing: class.pricing.clone(),
+                iops: class.iops,
+                iops_per_gib: class.iops_per_gib,
+                throughput_mibps: class.throughput_mibps,
                 is_default: class.is_default,
             });
         }
@@ -178,6 +181,7 @@ impl World {
             waiting: None,
             deletion_timestamp: None,
             removed_at: None,
+            renamed_to: None,
         });
         id
     }
@@ -293,6 +297,15 @@ impl World {
             }
         }
         self.unschedulable.remove(&id);
+    }
+
+    /// Takes a pod out of its StatefulSet's index: it has no owner now.
+    pub(crate) fn disown_pod(&mut self, id: PodId) {
+        let pod = &mut self.pods[id.index()];
+        if let (Some(set), Some(ordinal)) = (pod.owner.take(), pod.ordinal) {
+            let removed = self.statefulsets[set.index()].pods.remove(&ordinal);
+            assert_eq!(removed, Some(id), "the ordinal index pointed elsewhere");
+        }
     }
 
     /// Live pods that mount the claim with this name, oldest first.

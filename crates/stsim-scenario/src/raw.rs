@@ -102,6 +102,18 @@ pub struct StorageClass {
     pub zonal: Option<bool>,
     #[serde(default)]
     pub usd_per_gib_month: Option<f64>,
+    /// A built-in price preset, like `"aws-gp3"` or `"gcp-pd-ssd"`.
+    #[serde(default)]
+    pub pricing: Option<String>,
+    /// Provisioned IOPS per volume (the `iops` StorageClass parameter).
+    #[serde(default)]
+    pub iops: Option<i64>,
+    /// Provisioned IOPS per GiB (io1/io2's `iopsPerGB`).
+    #[serde(default, rename = "iopsPerGB")]
+    pub iops_per_gb: Option<i64>,
+    /// Provisioned throughput per volume in MiB/s.
+    #[serde(default)]
+    pub throughput: Option<i64>,
     #[serde(default)]
     pub default: Option<bool>,
 }
@@ -338,6 +350,18 @@ pub enum Action {
         statefulset: String,
         strategy: UpdateStrategy,
     },
+    DeleteStatefulSet {
+        statefulset: String,
+        #[serde(default)]
+        cascade: Option<Cascade>,
+    },
+    DeletePvc {
+        pvc: String,
+    },
+    RenameStatefulSet {
+        statefulset: String,
+        to: String,
+    },
     UpdateStatefulSet {
         statefulset: String,
         #[serde(default)]
@@ -359,6 +383,14 @@ pub enum Action {
         #[serde(default)]
         persistent_volume_claim_retention_policy: Option<RetentionPolicy>,
     },
+}
+
+/// `kubectl delete --cascade=...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "Cascade")]
+pub enum Cascade {
+    Background,
+    Orphan,
 }
 
 /// The template fields a `PatchTemplate` may replace; all optional.

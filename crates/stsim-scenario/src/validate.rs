@@ -17,6 +17,7 @@ use crate::raw;
 use std::collections::BTreeMap;
 use stsim_core::config::*;
 use stsim_core::features::{Features, KNOWN_GATES, Version};
+use stsim_core::pricing;
 use stsim_core::time::{SimDuration, SimTime};
 
 /// Kubernetes' int32 fields top out here.
@@ -390,7 +391,10 @@ impl Checker<'_, '_> {
                 binding_mode: VolumeBindingMode::WaitForFirstConsumer,
                 reclaim_policy: ReclaimPolicy::Delete,
                 zonal: true,
-                micro_usd_per_gib_month: 80_000,
+                pricing: pricing::preset("aws-gp3").expect("a built-in preset"),
+                iops: None,
+                iops_per_gib: None,
+                throughput_mibps: None,
                 is_default: true,
             }],
             Some(classes) => self.storage_classes(classes),
@@ -407,16 +411,8 @@ impl Checker<'_, '_> {
             let name_path = format!("{base}.name");
             self.dns_label(&name_path, &class.name);
             items.push((name_path, class.name.as_str()));
-            let price = class.usd_per_gib_month.unwrap_or(0.08);
-            let micro = price * 1e6;
-            let micro_usd = if !price.is_finite() || price < 0.0 || micro >= u64::MAX as f64 {
-                let message =
-                    format!("Invalid value: {price}: must be a finite number, 0 or more (US dollars)");
-                self.report("invalid-value", &format!("{base}.usdPerGibMonth"), message, None);
-                0
-            } else {
-                micro.round() as u64
-            };
+            let provisioner = class.provisioner.clone().unwrap_or_else(|| "ebs.csi.aws.com".to_string());
+            let pricing = self.pricing(&base, class, &provisioner);
             let is_default = class.default.unwrap_or(false);
             if is_default {
                 match default_class {
@@ -437,7 +433,7 @@ impl Checker<'_, '_> {
             }
             out.push(StorageClassConfig {
                 name: class.name.clone(),
-                provisioner: class.provisioner.clone().unwrap_or_else(|| "ebs.csi.aws.com".to_string()),
+                provisioner,
                 binding_mode: match class.volume_binding_mode.unwrap_or(raw::VolumeBindingMode::Immediate) {
                     raw::VolumeBindingMode::Immediate => VolumeBindingMode::Immediate,
                     raw::VolumeBindingMode::WaitForFirstConsumer => VolumeBindingMode::WaitForFirstConsumer,
@@ -447,12 +443,70 @@ impl Checker<'_, '_> {
                     raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
                 },
                 zonal: class.zonal.unwrap_or(true),
-                micro_usd_per_gib_month: micro_usd,
+                pricing,
+                iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
+                iops_per_gib: class
+                    .iops_per_gb
+                    .map(|v| u64::from(self.int(&format!("{base}.iopsPerGB"), Some(v), 0, 0, None))),
+                throughput_mibps: class
+                    .throughput
+                    .map(|v| u64::from(self.int(&format!("{base}.throughput"), Some(v), 0, 0, None))),
                 is_default,
             });
         }
         self.unique("storage class", &items);
         out
+    }
+
+    /// A class's prices: a named preset, else the preset of its provisioner's
+    /// usual default class; `usdPerGibMonth` replaces the per-GiB price.
+    fn pricing(&mut self, base: &str, class: &raw::StorageClass, provisioner: &str) -> pricing::Pricing {
+        let preset_name = match &class.pricing {
+            Some(name) => Some(name.as_str()),
+            None => match provisioner {
+                "ebs.csi.aws.com" | "kubernetes.io/aws-ebs" => Some("aws-gp3"),
+                "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => Some("gcp-pd-balanced"),
+                "disk.csi.azure.com" | "kubernetes.io/azure-disk" => Some("azure-standard-ssd"),
+                _ => None,
+            },
+        };
+        let preset = preset_name.and_then(|name| {
+            let found = pricing::preset(name);
+            if found.is_none() {
+                let message = format!("Invalid value: {name:?}: no such price preset");
+                let help = format!("the presets are: {}", list_names(pricing::PRESETS));
+                self.report("invalid-value", &format!("{base}.pricing"), message, Some(help));
+            }
+            found
+        });
+        let per_gib = class.usd_per_gib_month.and_then(|price| {
+            // f64's Display is the shortest text that reads back as the same
+            // number, so `0.08` stays exactly 0.08 here.
+            let money = pricing::Money::from_dollars(&price.to_string());
+            if money.is_none() {
+                let message = format!(
+                    "Invalid value: {price}: must be a dollar amount, 0 or more, with at most 6 decimals"
+                );
+                self.report("invalid-value", &format!("{base}.usdPerGibMonth"), message, None);
+            }
+            money
+        });
+        match (preset, per_gib) {
+            (Some(preset), Some(price)) => pricing::Pricing { per_gib_month: price, ..preset },
+            (Some(preset), None) => preset,
+            (None, Some(price)) => pricing::Pricing::per_gib(price),
+            (None, None) => {
+                if class.pricing.is_none() {
+                    let message = format!("Required value: no price for provisioner {provisioner:?}");
+                    let help = format!(
+                        "set `usdPerGibMonth`, or `pricing` to one of: {}",
+                        list_names(pricing::PRESETS)
+                    );
+                    self.report("invalid-value", base, message, Some(help));
+                }
+                pricing::Pricing::per_gib(pricing::Money::ZERO)
+            }
+        }
     }
 
     fn images(&mut self, images: &[raw::Image]) -> Vec<ImageConfig> {
@@ -1018,6 +1072,29 @@ impl Checker<'_, '_> {
                     let index = self.set_index(&do_path, statefulset, sets);
                     let strategy = self.update_strategy(&format!("{do_path}.strategy"), strategy);
                     index.map(|statefulset| Action::SetUpdateStrategy { statefulset, strategy })
+                }
+                raw::Action::DeleteStatefulSet { statefulset, cascade } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let cascade = match cascade.unwrap_or(raw::Cascade::Background) {
+                        raw::Cascade::Background => stsim_core::objects::Cascade::Background,
+                        raw::Cascade::Orphan => stsim_core::objects::Cascade::Orphan,
+                    };
+                    index.map(|statefulset| Action::DeleteStatefulSet { statefulset, cascade })
+                }
+                raw::Action::DeletePvc { pvc } => {
+                    self.dns_subdomain(&format!("{do_path}.pvc"), pvc);
+                    Some(Action::DeletePvc { claim: pvc.clone() })
+                }
+                raw::Action::RenameStatefulSet { statefulset, to } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let to_path = format!("{do_path}.to");
+                    self.dns_label(&to_path, to);
+                    if sets.iter().any(|s| &s.name == to) {
+                        let message =
+                            format!("Invalid value: {to:?}: a StatefulSet with this name already exists");
+                        self.report("duplicate-name", &to_path, message, None);
+                    }
+                    index.map(|statefulset| Action::RenameStatefulSet { statefulset, to: to.clone() })
                 }
                 raw::Action::UpdateStatefulSet {
                     statefulset,

@@ -46,7 +46,7 @@ fn the_full_example_parses() {
     assert_eq!(class.binding_mode, VolumeBindingMode::WaitForFirstConsumer);
     assert_eq!(class.reclaim_policy, ReclaimPolicy::Delete);
     assert!(class.zonal);
-    assert_eq!(class.micro_usd_per_gib_month, 80_000);
+    assert_eq!(class.pricing.per_gib_month.micro_dollars(), 80_000);
     assert!(!class.is_default);
 
     assert_eq!(config.images.len(), 1);
@@ -124,7 +124,7 @@ fn a_minimal_scenario_gets_every_default() {
     assert_eq!(class.name, "gp3");
     assert_eq!(class.binding_mode, VolumeBindingMode::WaitForFirstConsumer);
     assert!(class.zonal && class.is_default);
-    assert_eq!(class.micro_usd_per_gib_month, 80_000);
+    assert_eq!(class.pricing.per_gib_month.micro_dollars(), 80_000);
     assert!(config.images.is_empty());
     assert_eq!(config.default_image, ImageBehaviour::Healthy);
 
@@ -205,7 +205,7 @@ Scenario(
     assert_eq!((pools[1].cpu_millis, pools[1].memory_bytes), (500, 3 << 29));
     let classes = &config.cluster.storage_classes;
     assert_eq!(classes[0].binding_mode, VolumeBindingMode::Immediate);
-    assert_eq!(classes[1].micro_usd_per_gib_month, 0);
+    assert_eq!(classes[1].pricing.per_gib_month.micro_dollars(), 0);
     let a = &config.statefulsets[0].spec;
     assert_eq!(a.update_strategy, UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None });
     assert_eq!(a.template.readiness_probe.as_ref().map(|p| p.period), Some(secs(2)));

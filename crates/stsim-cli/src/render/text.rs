@@ -226,6 +226,8 @@ pub fn render(report: &Report) -> String {
         .collect();
     table(&mut out, &["NAME", "READY", "SERVICE", "POLICY", "CURRENT REVISION", "UPDATE REVISION"], &rows);
 
+    storage(&mut out, report);
+
     let _ = writeln!(
         out,
         "\n{} events, {} trace records, trace digest {}",
@@ -256,6 +258,95 @@ fn wrap(out: &mut String, prefix: &str, text: &str) {
     }
     out.push_str(&line);
     out.push('\n');
+}
+
+/// Storage cost: every volume, per StatefulSet, and the orphaned ones with
+/// why and how to clean them up.
+fn storage(out: &mut String, report: &Report) {
+    let storage = &report.storage;
+    out.push_str("\nSTORAGE COST (a month is 730 hours)\n");
+    let rows: Vec<Vec<String>> = storage
+        .volumes
+        .iter()
+        .map(|v| {
+            vec![
+                v.pv.clone(),
+                v.pvc.clone().unwrap_or_else(|| "-".into()),
+                v.statefulset.clone().unwrap_or_else(|| "-".into()),
+                bytes(v.size_bytes),
+                v.storage_class.clone(),
+                v.status.clone(),
+                v.monthly.to_string(),
+                v.accrued.to_string(),
+                v.accrued_while_orphaned.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "VOLUME",
+            "CLAIM",
+            "STATEFULSET",
+            "SIZE",
+            "CLASS",
+            "STATUS",
+            "PER MONTH",
+            "THIS RUN",
+            "WHILE ORPHANED",
+        ],
+        &rows,
+    );
+    let rows: Vec<Vec<String>> = storage
+        .per_statefulset
+        .iter()
+        .map(|s| {
+            vec![s.statefulset.clone(), s.volumes.to_string(), s.accrued.to_string(), s.monthly.to_string()]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push('\n');
+        table(out, &["STATEFULSET", "VOLUMES", "THIS RUN", "PER MONTH NOW"], &rows);
+    }
+    let _ = writeln!(
+        out,
+        "total this run {}, of which {} while orphaned",
+        storage.total_accrued, storage.orphaned_accrued
+    );
+
+    out.push_str("\nORPHANED VOLUMES\n");
+    if storage.orphaned.is_empty() {
+        out.push_str("none\n");
+        return;
+    }
+    let rows: Vec<Vec<String>> = storage
+        .orphaned
+        .iter()
+        .map(|o| {
+            vec![
+                o.kind.clone(),
+                o.pvc.clone().unwrap_or_else(|| "-".into()),
+                o.pv.clone(),
+                bytes(o.size_bytes),
+                o.storage_class.clone(),
+                time(o.orphaned_since_ms),
+                o.accrued_while_orphaned.to_string(),
+                o.monthly.to_string(),
+            ]
+        })
+        .collect();
+    table(out, &["KIND", "CLAIM", "VOLUME", "SIZE", "CLASS", "SINCE", "THIS RUN", "PER MONTH"], &rows);
+    for orphan in &storage.orphaned {
+        wrap(out, &format!("  {}: ", orphan.pvc.as_deref().unwrap_or(&orphan.pv)), &orphan.why);
+    }
+    let _ = writeln!(
+        out,
+        "orphaned volumes cost {} per month from now on; to clean up:",
+        storage.orphaned_monthly
+    );
+    for orphan in &storage.orphaned {
+        let _ = writeln!(out, "  {}", orphan.cleanup);
+    }
 }
 
 fn access_mode_short(mode: &str) -> &str {

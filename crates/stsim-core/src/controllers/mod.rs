@@ -5,6 +5,7 @@
 //! (a set, a pod, a claim), never why.
 
 pub mod dns;
+pub mod garbage_collector;
 pub mod kubelet;
 pub mod scheduler;
 pub mod statefulset;

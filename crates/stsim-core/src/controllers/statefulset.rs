@@ -508,6 +508,7 @@ impl Sync {
                     request_bytes: template.storage_bytes,
                     access_modes: template.access_modes.clone(),
                     owner_refs: Vec::new(),
+                    statefulset: Some(self.sts),
                 }
             })
             .collect();

@@ -1,0 +1,271 @@
+//! Storage cost and orphaned volumes.
+//!
+//! Owns two things. During the run, [`check_usage`] marks each claim
+//! orphaned the moment no pod uses it and no live StatefulSet would (a pod
+//! that is only being replaced does not orphan its claim), saying why: a
+//! scale-down, a deleted or renamed StatefulSet. After the run, [`account`]
+//! prices every volume from its creation to its deletion, and the time it
+//! spent orphaned (an unmounted claim, or a Released PV whose claim is
+//! gone), in exact micro-dollars, in the spirit of OpenCost's unmounted
+//! volumes and Kubecost's unclaimed volumes.
+//!
+//! Does not delete anything.
+
+use crate::api::Api;
+use crate::objects::*;
+use crate::pricing::{Money, accrued};
+use crate::time::SimTime;
+use crate::trace::{Event, Trace};
+use crate::world::World;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Why a claim nobody uses will not be used again, or `None` if it is in
+/// use or wanted by a live StatefulSet.
+fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
+    if !world.claim_users(&claim.name).is_empty() || claim.deletion_timestamp.is_some() {
+        return None;
+    }
+    let ordinal = |set: &StatefulSet| {
+        set.spec.volume_claim_templates.iter().find_map(|t| {
+            let rest = claim.name.strip_prefix(&format!("{}-{}-", t.name, set.name))?;
+            rest.parse::<u32>().ok()
+        })
+    };
+    let wanted =
+        |set: &StatefulSet| set.removed_at.is_none() && ordinal(set).is_some_and(|o| set.in_range(o));
+    let own = claim.statefulset.map(|s| world.sts(s));
+    // The claim's own StatefulSet first; another live one of the same name
+    // (a set deleted and created again) wants it too.
+    if own.is_some_and(wanted) || world.statefulsets.iter().any(wanted) {
+        return None;
+    }
+    Some(match own {
+        Some(set) if set.removed_at.is_none() => {
+            let pod = ordinal(set).map(|o| pod_name(&set.name, o)).unwrap_or_default();
+            format!(
+                "{} was scaled to {} replicas, so no pod {pod} will use it again",
+                set.name, set.spec.replicas
+            )
+        }
+        Some(set) => match set.renamed_to {
+            Some(new) => {
+                let new = &world.sts(new).name;
+                let ordinal = ordinal(set).unwrap_or(0);
+                let template =
+                    set.spec.volume_claim_templates.iter().find(|t| claim.name.starts_with(&t.name));
+                let new_claim = template.map(|t| claim_name(&t.name, new, ordinal)).unwrap_or_default();
+                format!(
+                    "StatefulSet {} was renamed to {new}, and {} uses a new claim, {new_claim}",
+                    set.name,
+                    pod_name(new, ordinal)
+                )
+            }
+            None => format!("StatefulSet {} was deleted and its claims were retained", set.name),
+        },
+        None => "no pod uses it and no StatefulSet will".to_string(),
+    })
+}
+
+/// Marks each live claim orphaned or in use, as it now is.
+pub fn check_usage(api: &mut Api) {
+    let world = api.world();
+    let changes: Vec<(PvcId, Option<String>)> = world
+        .live_pvcs()
+        .filter_map(|claim| {
+            let reason = orphan_reason(world, claim);
+            (reason.is_some() != claim.orphaned.is_some()).then_some((claim.id, reason))
+        })
+        .collect();
+    for (claim, reason) in changes {
+        api.set_claim_orphaned(claim, reason);
+    }
+}
+
+/// What one volume cost during the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct VolumeCost {
+    pub pv: String,
+    pub pvc: Option<String>,
+    pub statefulset: Option<String>,
+    pub size_bytes: u64,
+    pub storage_class: String,
+    pub zone: Option<String>,
+    /// `Bound`, `Released` or `Deleted`.
+    pub status: String,
+    pub created_ms: u64,
+    pub deleted_ms: Option<u64>,
+    /// What the volume costs per month while it exists.
+    pub monthly: Money,
+    /// What it cost from creation to deletion (or the end of the run).
+    pub accrued: Money,
+    /// The part of `accrued` while it was orphaned.
+    pub accrued_while_orphaned: Money,
+}
+
+/// A volume that costs money and serves nobody at the end of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrphanedVolume {
+    /// `UnmountedPVC` (a claim no pod uses) or `ReleasedPV` (a retained
+    /// volume whose claim is gone).
+    pub kind: String,
+    pub pvc: Option<String>,
+    pub pv: String,
+    pub size_bytes: u64,
+    pub storage_class: String,
+    pub orphaned_since_ms: u64,
+    pub why: String,
+    /// What it cost while orphaned, during the run.
+    pub accrued_while_orphaned: Money,
+    /// What it will cost per month from now on.
+    pub monthly: Money,
+    /// The command that would clean it up.
+    pub cleanup: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatefulSetCost {
+    pub statefulset: String,
+    pub volumes: u32,
+    pub accrued: Money,
+    /// What its live volumes cost per month.
+    pub monthly: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageCost {
+    pub volumes: Vec<VolumeCost>,
+    pub orphaned: Vec<OrphanedVolume>,
+    pub per_statefulset: Vec<StatefulSetCost>,
+    /// Every volume's cost over the run.
+    pub total_accrued: Money,
+    /// What volumes cost while orphaned, over the run.
+    pub orphaned_accrued: Money,
+    /// What the volumes orphaned at the end cost per month.
+    pub orphaned_monthly: Money,
+}
+
+/// Time spent in intervals that open and close, up to `end`.
+#[derive(Default)]
+struct Intervals {
+    open: Option<SimTime>,
+    total_ms: u64,
+}
+
+impl Intervals {
+    fn open(&mut self, at: SimTime) {
+        self.open.get_or_insert(at);
+    }
+    fn close(&mut self, at: SimTime) {
+        if let Some(start) = self.open.take() {
+            self.total_ms += at.since(start).as_millis();
+        }
+    }
+    fn until(&self, end: SimTime) -> u64 {
+        self.total_ms + self.open.map_or(0, |start| end.since(start).as_millis())
+    }
+}
+
+/// Prices every volume of the run, ended at `end`.
+pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
+    // Orphaned time per claim, from the trace.
+    let mut orphaned: BTreeMap<PvcId, Intervals> = BTreeMap::new();
+    for record in &trace.records {
+        match record.event {
+            Event::PvcOrphaned { pvc, .. } => orphaned.entry(pvc).or_default().open(record.at),
+            Event::PvcInUse { pvc } | Event::PvcRemoved { pvc } => {
+                orphaned.entry(pvc).or_default().close(record.at)
+            }
+            _ => {}
+        }
+    }
+    let mut volumes = Vec::new();
+    let mut orphans = Vec::new();
+    for pv in &world.pvs {
+        let class = world.class(pv.storage_class);
+        let monthly = class.pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps);
+        let until = pv.removed_at.unwrap_or(end);
+        let claim = pv.claim.map(|c| world.pvc(c));
+        let claim_orphaned_ms = pv.claim.and_then(|c| orphaned.get(&c)).map_or(0, |i| i.until(end));
+        let released_ms = pv.released_at.map_or(0, |at| until.since(at).as_millis());
+        let accrued_while_orphaned = accrued(monthly, claim_orphaned_ms + released_ms);
+        let status = match (pv.removed_at, pv.phase) {
+            (Some(_), _) => "Deleted",
+            (None, PvPhase::Released) => "Released",
+            (None, _) => "Bound",
+        };
+        volumes.push(VolumeCost {
+            pv: pv.name.clone(),
+            pvc: claim.map(|c| c.name.clone()),
+            statefulset: claim.and_then(|c| c.statefulset).map(|s| world.sts(s).name.clone()),
+            size_bytes: pv.capacity_bytes,
+            storage_class: class.name.clone(),
+            zone: pv.zone.clone(),
+            status: status.to_string(),
+            created_ms: pv.created_at.as_millis(),
+            deleted_ms: pv.removed_at.map(SimTime::as_millis),
+            monthly,
+            accrued: accrued(monthly, until.since(pv.created_at).as_millis()),
+            accrued_while_orphaned,
+        });
+        if pv.removed_at.is_some() {
+            continue;
+        }
+        let orphan = match (pv.phase, claim) {
+            (PvPhase::Released, claim) => Some((
+                "ReleasedPV",
+                pv.released_at.expect("a released volume says when"),
+                format!(
+                    "its claim {} was deleted and the class {} has reclaimPolicy Retain, so the disk is kept",
+                    claim.map(|c| c.name.as_str()).unwrap_or("?"),
+                    class.name
+                ),
+                format!(
+                    "kubectl delete pv {}   # then delete the disk in the cloud: Retain keeps it",
+                    pv.name
+                ),
+            )),
+            (_, Some(claim)) if claim.exists() => claim.orphaned.as_ref().map(|(since, why)| {
+                ("UnmountedPVC", *since, why.clone(), format!("kubectl delete pvc {}", claim.name))
+            }),
+            _ => None,
+        };
+        if let Some((kind, since, why, cleanup)) = orphan {
+            orphans.push(OrphanedVolume {
+                kind: kind.to_string(),
+                pvc: claim.filter(|c| c.exists()).map(|c| c.name.clone()),
+                pv: pv.name.clone(),
+                size_bytes: pv.capacity_bytes,
+                storage_class: class.name.clone(),
+                orphaned_since_ms: since.as_millis(),
+                why,
+                accrued_while_orphaned,
+                monthly,
+                cleanup,
+            });
+        }
+    }
+    let mut per_set: BTreeMap<String, StatefulSetCost> = BTreeMap::new();
+    for volume in &volumes {
+        let Some(set) = &volume.statefulset else { continue };
+        let entry = per_set.entry(set.clone()).or_insert(StatefulSetCost {
+            statefulset: set.clone(),
+            volumes: 0,
+            accrued: Money::ZERO,
+            monthly: Money::ZERO,
+        });
+        entry.volumes += 1;
+        entry.accrued = entry.accrued + volume.accrued;
+        if volume.status != "Deleted" {
+            entry.monthly = entry.monthly + volume.monthly;
+        }
+    }
+    StorageCost {
+        total_accrued: volumes.iter().map(|v| v.accrued).sum(),
+        orphaned_accrued: volumes.iter().map(|v| v.accrued_while_orphaned).sum(),
+        orphaned_monthly: orphans.iter().map(|o| o.monthly).sum(),
+        per_statefulset: per_set.into_values().collect(),
+        volumes,
+        orphaned: orphans,
+    }
+}

@@ -1,0 +1,191 @@
+//! Retention, reclaim and cost end to end: which claims survive each
+//! action, which volumes are orphaned and why, and what they cost, checked
+//! against hand calculations in integer micro-dollars.
+
+use crate::support::{Log, run, run_file, t};
+use stsim_core::pricing::Money;
+
+/// A month of 730 hours in milliseconds, and 10 GiB of gp3 per month.
+const MONTH_MS: u64 = 730 * 3_600_000;
+const GP3_10GI: u64 = 800_000;
+
+fn claim_names(sim: &stsim_core::Simulation) -> Vec<String> {
+    sim.world.live_pvcs().map(|c| c.name.clone()).collect()
+}
+
+/// The article's case: 3 -> 2 keeps data-redis-2, which costs $0.80 a month.
+#[test]
+fn scale_down_orphans_the_claim_and_its_cost_is_exact() {
+    let (sim, report) = run_file("scale-down-orphans-volume");
+    assert_eq!(claim_names(&sim), ["data-redis-0", "data-redis-1", "data-redis-2"], "nothing is deleted");
+    let storage = &report.storage;
+    assert_eq!(storage.orphaned.len(), 1);
+    let orphan = &storage.orphaned[0];
+    assert_eq!(orphan.kind, "UnmountedPVC");
+    assert_eq!(orphan.pvc.as_deref(), Some("data-redis-2"));
+    assert_eq!(orphan.size_bytes, 10 << 30);
+    assert_eq!(orphan.monthly, Money(GP3_10GI), "10 GiB x $0.08");
+    // Orphaned from the moment redis-2 is gone: scaled at 10m, exits 1 s later.
+    let since = Log(&sim).removals("redis-2")[0];
+    assert_eq!(since, t("10m1s"));
+    assert_eq!(orphan.orphaned_since_ms, since.as_millis());
+    // 800,000 x (730 h - 10m1s) / 730 h, rounded down: 799,817.047...
+    let orphaned_ms = MONTH_MS - 601_000;
+    assert_eq!(orphaned_ms, 2_627_399_000);
+    assert_eq!(orphan.accrued_while_orphaned, Money(799_817));
+    assert_eq!(storage.orphaned_monthly, Money(GP3_10GI));
+    assert!(orphan.why.contains("scaled to 2 replicas"), "{}", orphan.why);
+    assert_eq!(orphan.cleanup, "kubectl delete pvc data-redis-2");
+    // Every volume accrues from its provisioning to the end of the run.
+    let accrued: Vec<u64> = storage.volumes.iter().map(|v| v.accrued.micro_dollars()).collect();
+    let created: Vec<u64> = storage.volumes.iter().map(|v| v.created_ms).collect();
+    let expected: Vec<u64> = created.iter().map(|c| GP3_10GI * (MONTH_MS - c) / MONTH_MS).collect();
+    assert_eq!(accrued, expected);
+    assert_eq!(storage.total_accrued.micro_dollars(), expected.iter().sum::<u64>());
+    assert_eq!(storage.per_statefulset[0].monthly, Money(3 * GP3_10GI));
+    let finding = report.findings.iter().find(|f| f.id == "orphaned-volumes").expect("a finding");
+    assert!(finding.summary.contains("$0.80 per month"));
+}
+
+/// whenScaled: Delete: the claim goes with the pod (after it), nothing is
+/// orphaned, and scaling up again makes a new, empty claim.
+#[test]
+fn when_scaled_delete_deletes_the_claim_and_scale_up_starts_empty() {
+    let (sim, report) = run_file("scale-down-when-scaled-delete");
+    assert!(report.storage.orphaned.is_empty());
+    let incarnations: Vec<_> = sim.world.pvcs.iter().filter(|c| c.name == "data-redis-2").collect();
+    assert_eq!(incarnations.len(), 2);
+    let removed = incarnations[0].removed_at.expect("deleted on scale-down");
+    assert_eq!(removed, Log(&sim).removals("redis-2")[0], "deleted once its pod is gone, not before");
+    assert_eq!(incarnations[1].created_at, t("1h"));
+    assert_ne!(incarnations[0].volume, incarnations[1].volume, "a new volume");
+    // The old volume was deleted with its claim (reclaim Delete) and stopped billing.
+    let old = sim.world.pv(incarnations[0].volume.unwrap());
+    assert_eq!(old.removed_at, Some(removed));
+    let finding = report.findings.iter().find(|f| f.id == "volume-data-deleted").expect("a finding");
+    assert_eq!(finding.subject, "pvc/data-redis-2");
+}
+
+/// whenDeleted: Delete takes the claims along (after the pods); Retain leaves them.
+#[test]
+fn deleting_a_statefulset_follows_when_deleted() {
+    let (sim, report) = run_file("delete-statefulset-retention");
+    assert_eq!(claim_names(&sim), ["pgdata-db-0", "pgdata-db-1"]);
+    assert_eq!(sim.world.live_pods().count(), 0, "the garbage collector deleted every pod");
+    for claim in sim.world.pvcs.iter().filter(|c| c.name.starts_with("data-cache")) {
+        let pod = claim.name.trim_start_matches("data-");
+        assert_eq!(claim.removed_at.unwrap(), Log(&sim).removals(pod)[0], "{} waits for its pod", claim.name);
+    }
+    let orphaned: Vec<&str> = report.storage.orphaned.iter().filter_map(|o| o.pvc.as_deref()).collect();
+    assert_eq!(orphaned, ["pgdata-db-0", "pgdata-db-1"]);
+    assert_eq!(report.storage.orphaned_monthly, Money(2 * 4_000_000), "2 x 50 GiB x $0.08");
+    assert!(report.storage.orphaned[0].why.contains("db was deleted"));
+}
+
+/// --cascade=orphan leaves the pods; one deleted later is not replaced.
+#[test]
+fn orphan_cascade_leaves_pods_running_unmanaged() {
+    let (sim, report) = run_file("delete-statefulset-orphan-cascade");
+    let pods: Vec<_> = sim.world.live_pods().collect();
+    assert_eq!(pods.len(), 1);
+    assert_eq!(pods[0].name, "db-0");
+    assert!(pods[0].owner.is_none() && pods[0].status.ready);
+    assert_eq!(Log(&sim).creations().len(), 2, "db-1 was never re-created");
+    assert_eq!(claim_names(&sim), ["data-db-0", "data-db-1"]);
+    let orphaned: Vec<&str> = report.storage.orphaned.iter().filter_map(|o| o.pvc.as_deref()).collect();
+    assert_eq!(orphaned, ["data-db-1"], "data-db-0 is still in use");
+    assert!(report.storage.orphaned[0].orphaned_since_ms > t("20m").as_millis());
+}
+
+/// Renaming makes new claims for every pod and orphans the old ones.
+#[test]
+fn renaming_orphans_every_old_claim() {
+    let (sim, report) = run_file("rename-statefulset");
+    let mut claims = claim_names(&sim);
+    claims.sort();
+    assert_eq!(
+        claims,
+        [
+            "data-redis-0",
+            "data-redis-1",
+            "data-redis-2",
+            "data-redis-v2-0",
+            "data-redis-v2-1",
+            "data-redis-v2-2"
+        ]
+    );
+    let orphaned: Vec<&str> = report.storage.orphaned.iter().filter_map(|o| o.pvc.as_deref()).collect();
+    assert_eq!(orphaned, ["data-redis-0", "data-redis-1", "data-redis-2"]);
+    assert!(report.storage.orphaned[0].why.contains("renamed to redis-v2"));
+    assert!(report.storage.orphaned[0].why.contains("data-redis-v2-0"));
+    let pods: Vec<&str> = report.pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(pods, ["redis-v2-0", "redis-v2-1", "redis-v2-2"]);
+    assert!(report.pods.iter().all(|p| p.state.ready == "1/1"));
+}
+
+/// reclaimPolicy Retain leaves a Released PV that keeps billing; a claim
+/// in use is held by pvc-protection.
+#[test]
+fn retain_leaves_a_released_volume_and_protection_holds_claims_in_use() {
+    let (sim, report) = run_file("retain-reclaim-released");
+    let released = report.storage.orphaned.iter().find(|o| o.kind == "ReleasedPV").expect("a Released PV");
+    assert_eq!(released.orphaned_since_ms, t("20m").as_millis());
+    assert!(released.cleanup.starts_with("kubectl delete pv pvc-"));
+    let pv = sim.world.pvs.iter().find(|pv| pv.name == released.pv).unwrap();
+    assert!(pv.removed_at.is_none());
+    assert_eq!(pv.phase, stsim_core::objects::PvPhase::Released);
+    // Orphaned as a claim from 10m1s to 20m, then Released to 1h: one span of billing.
+    let ms = (t("1h").as_millis() - t("10m1s").as_millis()) as u128;
+    assert_eq!(
+        released.accrued_while_orphaned,
+        Money((u128::from(GP3_10GI) * ms / u128::from(MONTH_MS)) as u64)
+    );
+    let held = sim.world.live_pvcs().find(|c| c.name == "data-redis-0").expect("still there");
+    assert_eq!(held.deletion_timestamp, Some(t("30m")));
+    let row = report.pvcs.iter().find(|c| c.name == "data-redis-0").unwrap();
+    assert_eq!(row.status, "Terminating");
+}
+
+/// Prices come from presets by name or provisioner, or from the file; a
+/// class with no price for an unknown provisioner is an error.
+#[test]
+fn storage_classes_are_priced_from_presets_or_the_file() {
+    let scenario = |classes: &str| {
+        format!(
+            r#"Scenario(name: "p", cluster: (storageClasses: [{classes}]),
+            services: [(name: "s", selector: {{"app": "a"}})],
+            statefulsets: [(name: "a", serviceName: "s", template: (labels: {{"app": "a"}}, image: "x"),
+                volumeClaimTemplates: [(name: "d", storage: "100Gi")])])"#
+        )
+    };
+    let monthly = |classes: &str| {
+        let (_, report) = run(&scenario(classes));
+        report.storage.volumes[0].monthly
+    };
+    assert_eq!(monthly(r#"(name: "ssd", pricing: "gcp-pd-ssd", default: true)"#), Money(17_000_000));
+    assert_eq!(
+        monthly(r#"(name: "d", provisioner: "pd.csi.storage.gke.io", default: true)"#),
+        Money(10_000_000)
+    );
+    assert_eq!(monthly(r#"(name: "p", pricing: "azure-premium-ssd", default: true)"#), Money(19_710_000));
+    assert_eq!(
+        monthly(r#"(name: "c", provisioner: "x.example.com", usdPerGibMonth: 0.05, default: true)"#),
+        Money(5_000_000)
+    );
+    // gp3 with 6,000 IOPS: 3,000 above the included at $0.005.
+    assert_eq!(
+        monthly(r#"(name: "g", pricing: "aws-gp3", iops: 6000, default: true)"#),
+        Money(8_000_000 + 15_000_000)
+    );
+    for bad in [
+        r#"(name: "c", pricing: "aws-gp9", default: true)"#,
+        r#"(name: "c", provisioner: "x.example.com", default: true)"#,
+    ] {
+        let errors = stsim_scenario::parse_scenario(&scenario(bad), "p.ron").expect_err("no price");
+        assert!(
+            errors[0].message.contains("preset") || errors[0].message.contains("no price"),
+            "{:?}",
+            errors[0]
+        );
+    }
+}
