@@ -172,3 +172,42 @@ fn unknown_arguments_exit_2() {
     let output = stsim(&["run", "--frobnicate"]);
     assert_eq!(output.status, ExitStatus::Error);
 }
+
+#[test]
+fn test_runs_every_shipped_scenario_and_writes_junit() {
+    let dir = repo_root().join("scenarios").display().to_string();
+    let junit = std::env::temp_dir().join(format!("stsim-junit-{}.xml", std::process::id()));
+    let output = stsim(&["test", &dir, "--junit", &junit.display().to_string()]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stdout);
+    let count = std::fs::read_dir(repo_root().join("scenarios")).unwrap().count();
+    assert!(output.stdout.ends_with(&format!("\n{count} passed, 0 failed\n")), "{}", output.stdout);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<testsuite name=\"stsim\"") && xml.contains("failures=\"0\""), "{xml}");
+}
+
+#[test]
+fn a_failed_expectation_says_what_why_and_how_to_rerun() {
+    // OrderedReady's expectations on a Parallel set: redis-1 is Ready too early.
+    let source = std::fs::read_to_string(scenario_path("redis-ordered-startup"))
+        .unwrap()
+        .replace("replicas: 3,", "replicas: 3,\n        podManagementPolicy: Parallel,");
+    let path = temp_scenario("parallel-breaks-order.ron", &source);
+    let output = stsim(&["test", &path]);
+    assert_eq!(output.status, ExitStatus::Failure, "expectations failed: exit 1");
+    let text = &output.stdout;
+    assert!(text.contains(&format!("FAILED {path}")), "{text}");
+    assert!(text.contains("PodReady(redis-1 at 20s: false)"), "{text}");
+    assert!(text.contains("    expected: redis-1 not Ready (or not there) at 20s"), "{text}");
+    assert!(text.contains("    happened: redis-1 Ready since 12s"), "{text}");
+    assert!(text.contains("pod/redis-1\tready\tready=true"), "the trace around it: {text}");
+    assert!(text.contains(&format!("    re-run:   stsim run {path} --seed 7")), "{text}");
+    assert!(text.ends_with("\n0 passed, 1 failed\n"), "{text}");
+}
+
+#[test]
+fn an_invalid_scenario_fails_the_test_run_with_its_error() {
+    let path = temp_scenario("invalid-for-test.ron", &BASE.replace("replicas: 3", "replicas: -3"));
+    let output = stsim(&["test", &path]);
+    assert_eq!(output.status, ExitStatus::Failure);
+    assert!(output.stdout.contains("invalid scenario") && output.stdout.contains("Invalid value: -3"));
+}

@@ -61,3 +61,23 @@ fn oracle_fixtures_are_copies_of_shared() {
         assert_eq!(copy, theirs, "tests/fixtures/oracle/{} differs from shared/", name.to_string_lossy());
     }
 }
+
+#[test]
+fn every_shipped_scenario_has_expectations() {
+    let dir = repo_root().join("scenarios");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let config = crate::support::parse(&source);
+        if config.expect.is_empty() {
+            missing.push(path.file_name().unwrap().to_string_lossy().to_string());
+        }
+        assert!(
+            source.trim_start().starts_with("//"),
+            "{} opens with a comment on what it teaches",
+            path.display()
+        );
+    }
+    assert!(missing.is_empty(), "scenarios without expectations: {missing:?}");
+}

@@ -7,6 +7,7 @@
 
 pub mod examples;
 pub mod render;
+pub mod test_command;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -33,6 +34,7 @@ The same scenario and seed give the same output, byte for byte, on every machine
 stsim run scenarios/redis-parallel-startup.ron\n  \
 stsim run my.ron --json > report.json\n  \
 stsim check my.ron                         validate only\n  \
+stsim test scenarios/                      check every scenario's expectations\n  \
 stsim examples                             list built-in scenarios"
 )]
 pub struct Cli {
@@ -64,6 +66,25 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Run scenarios and check their expectations, like a test suite.
+    #[command(
+        after_help = "Prints one line per scenario and `N passed, N failed`; each failure says what was \
+expected, what happened, the trace around it, and the command that re-runs it.\n\
+Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments."
+    )]
+    Test {
+        /// Scenario files, or directories searched for `*.ron` (default: scenarios).
+        paths: Vec<String>,
+        /// Run every scenario with this seed instead of its own.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<String>,
+        /// How many scenarios run at once (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// List the built-in scenarios, or print one of them.
     Examples {
         /// Print this example's source (save it to start your own).
@@ -85,7 +106,33 @@ or the name of a built-in scenario (see `stsim examples`)\n"
     }
 }
 
-fn parse(file: &str, source: &str) -> Result<stsim_core::Config, String> {
+fn test(
+    paths: &[String],
+    seed: Option<u64>,
+    junit: Option<&str>,
+    jobs: Option<usize>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let default = ["scenarios".to_string()];
+    let files = test_command::collect(if paths.is_empty() { &default } else { paths })?;
+    if files.is_empty() {
+        return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
+    }
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let outcomes = test_command::run_all(&files, seed, jobs);
+    if let Some(path) = junit {
+        std::fs::write(path, test_command::junit(&outcomes))
+            .map_err(|e| format!("error: cannot write {path}: {e}\n"))?;
+    }
+    write_out(out, &test_command::render(&outcomes))?;
+    Ok(if outcomes.iter().all(test_command::Outcome::passed) {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+pub(crate) fn parse(file: &str, source: &str) -> Result<stsim_core::Config, String> {
     stsim_scenario::parse_scenario(source, file).map_err(|diagnostics| {
         let mut text = String::new();
         for diagnostic in &diagnostics {
@@ -122,6 +169,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
+        Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
     };
     match result {
         Ok(status) => status,

@@ -571,9 +571,13 @@ impl<'a> Api<'a> {
             return Err(message);
         }
         let set = self.world.sts_mut(sts);
+        let (from, to) = (set.spec.replicas, spec.replicas);
         set.spec = spec;
         set.generation += 1;
         self.record(Event::StatefulSetUpdated { sts, change });
+        if from != to {
+            self.record(Event::StatefulSetScaled { sts, from, to });
+        }
         self.wake(EventKey::StatefulSetSync(sts));
         self.wake(EventKey::VolumeUsage);
         Ok(())

@@ -37,6 +37,45 @@ pub struct Config {
     pub kubernetes: crate::features::Version,
     /// Behaviours switched on or off, from the version and the scenario's feature gates.
     pub features: crate::features::Features,
+    /// What must hold when the run is over; `stsim test` checks them.
+    pub expect: Vec<ExpectEntry>,
+}
+
+/// One expectation, with where it stands in the scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectEntry {
+    pub expectation: Expectation,
+    /// 1-based line in the scenario file (0 if built in code).
+    pub line: u32,
+}
+
+/// A statement about a run that `stsim test` checks after it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    /// The pod (a name, `<set>-<ordinal>`) is Running and Ready at `at`
+    /// (`ready: true`), or is not (`ready: false`: missing or not Ready).
+    PodReady { pod: String, at: SimTime, ready: bool },
+    /// The StatefulSet's pods are created in this order (every creation, re-creations included).
+    CreationOrder { statefulset: usize, pods: Vec<String> },
+    /// The StatefulSet's pods are deleted in this order (graceful and forced).
+    DeletionOrder { statefulset: usize, pods: Vec<String> },
+    /// At the end, exactly these claims are orphaned.
+    OrphanedPvcs { claims: Vec<String> },
+    /// At the end, orphaned volumes cost at most this much per month.
+    OrphanedCostAtMost { per_month: crate::pricing::Money },
+    /// At the end, orphaned volumes cost at least this much per month.
+    OrphanedCostAtLeast { per_month: crate::pricing::Money },
+    /// At `at`, the DNS name resolves (`true`) or does not (`false`).
+    DnsResolves { name: String, at: SimTime, resolves: bool },
+    /// The report has no findings at all.
+    NoFindings,
+    /// The report has a finding with this id (like `rollout-stuck`).
+    Finding { id: String },
+    /// The report has no finding with this id.
+    NoFinding { id: String },
+    /// After the last timeline action, the StatefulSet reaches its desired
+    /// replicas, all Running, Ready and at the update revision, within `within`.
+    Settled { statefulset: usize, within: SimDuration },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,6 +16,9 @@ use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The ids of every kind of finding, for scenarios that expect one.
+pub const IDS: &[&str] = &["rollout-stuck", "orphaned-volumes", "released-volumes", "volume-data-deleted"];
+
 /// One problem, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {

@@ -112,5 +112,6 @@ pub fn scenario(
         timings: Timings::default(),
         kubernetes: crate::features::Version::DEFAULT,
         features: crate::features::Features::default(),
+        expect: Vec::new(),
     }
 }

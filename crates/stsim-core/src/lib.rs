@@ -17,6 +17,7 @@ pub mod config;
 pub mod controllers;
 pub mod cost;
 pub mod events;
+pub mod expect;
 pub mod features;
 pub mod findings;
 pub mod fixtures;

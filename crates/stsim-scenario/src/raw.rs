@@ -45,6 +45,27 @@ pub struct Scenario {
     /// Feature gates to force on or off, by their Kubernetes names.
     #[serde(default)]
     pub feature_gates: Option<BTreeMap<String, bool>>,
+    /// What must hold after the run (`stsim test`).
+    #[serde(default)]
+    pub expect: Option<Vec<Expect>>,
+}
+
+/// One expectation as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Expect", deny_unknown_fields, rename_all_fields = "camelCase")]
+pub enum Expect {
+    PodReadyBy { pod: String, by: String },
+    PodReady { pod: String, at: String, ready: bool },
+    CreationOrder { statefulset: String, pods: Vec<String> },
+    DeletionOrder { statefulset: String, pods: Vec<String> },
+    OrphanedPvcs { claims: Vec<String> },
+    OrphanedCostAtMost { usd_per_month: f64 },
+    OrphanedCostAtLeast { usd_per_month: f64 },
+    DnsResolves { name: String, at: String, resolves: bool },
+    NoFindings,
+    Finding { id: String },
+    NoFinding { id: String },
+    Settled { statefulset: String, within: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]

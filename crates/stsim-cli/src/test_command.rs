@@ -1,0 +1,207 @@
+//! `stsim test`: every scenario's expectations, like a test suite.
+//!
+//! Owns finding scenario files under the given paths, running them in
+//! parallel across cores, and reporting: one line per scenario in path
+//! order (so the output does not depend on thread timing), the details of
+//! each failed expectation with the command that re-runs it, a closing
+//! `N passed, N failed` line, and optionally a JUnit XML file for CI.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use stsim_core::expect::Verdict;
+
+/// What happened to one scenario file.
+pub struct Outcome {
+    pub path: String,
+    pub seed: u64,
+    /// `Err` holds the rendered diagnostics of an invalid file.
+    pub verdicts: Result<Vec<Verdict>, String>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.verdicts.as_ref().is_ok_and(|v| v.iter().all(|v| v.passed))
+    }
+}
+
+/// Scenario files under `paths`: files as given, directories searched
+/// recursively for `*.ron`, in sorted order, each once.
+pub fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        let path = Path::new(path);
+        if path.is_dir() {
+            walk(path, &mut files).map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;
+        } else if path.is_file() {
+            files.push(path.to_path_buf());
+        } else {
+            return Err(format!("error: no such file or directory: {}\n", path.display()));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "ron") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs one scenario file and checks its expectations.
+pub fn run_one(path: &Path, seed: Option<u64>) -> Outcome {
+    let name = path.display().to_string();
+    let source = match std::fs::read_to_string(path) {
+        Ok(source) => source,
+        Err(e) => {
+            return Outcome {
+                path: name.clone(),
+                seed: 0,
+                verdicts: Err(format!("cannot read {name}: {e}\n")),
+            };
+        }
+    };
+    let mut config = match crate::parse(&name, &source) {
+        Ok(config) => config,
+        Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text) },
+    };
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    let seed = config.seed;
+    let (sim, report) = stsim_core::run(config);
+    Outcome { path: name, seed, verdicts: Ok(stsim_core::expect::check(&sim, &report)) }
+}
+
+/// Runs every file on `jobs` threads; results come back in file order.
+pub fn run_all(files: &[PathBuf], seed: Option<u64>, jobs: usize) -> Vec<Outcome> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Outcome>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1).min(files.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    let outcome = run_one(file, seed);
+                    *results[i].lock().expect("no worker panics while holding a result") = Some(outcome);
+                }
+            });
+        }
+    });
+    results.into_iter().map(|r| r.into_inner().expect("not poisoned").expect("every file was run")).collect()
+}
+
+/// The report for people.
+pub fn render(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        match &outcome.verdicts {
+            Ok(verdicts) if verdicts.is_empty() => {
+                let _ = writeln!(out, "ok     {} (no expectations)", outcome.path);
+            }
+            Ok(verdicts) => {
+                let failed = verdicts.iter().filter(|v| !v.passed).count();
+                if failed == 0 {
+                    let _ = writeln!(out, "ok     {} ({} expectations)", outcome.path, verdicts.len());
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "FAILED {} ({failed} of {} expectations failed)",
+                        outcome.path,
+                        verdicts.len()
+                    );
+                }
+            }
+            Err(_) => {
+                let _ = writeln!(out, "FAILED {} (invalid scenario)", outcome.path);
+            }
+        }
+    }
+    for outcome in outcomes.iter().filter(|o| !o.passed()) {
+        out.push('\n');
+        match &outcome.verdicts {
+            Err(diagnostics) => {
+                let _ = writeln!(out, "--- {}: not a valid scenario", outcome.path);
+                out.push_str(diagnostics);
+            }
+            Ok(verdicts) => {
+                for v in verdicts.iter().filter(|v| !v.passed) {
+                    let _ = writeln!(out, "--- {}:{}: {}", outcome.path, v.line, v.description);
+                    let _ = writeln!(out, "    expected: {}", v.expected);
+                    let _ = writeln!(out, "    happened: {}", v.actual);
+                    if !v.context.is_empty() {
+                        let _ = writeln!(out, "    trace:");
+                        for line in &v.context {
+                            let _ = writeln!(out, "      {line}");
+                        }
+                    }
+                }
+                let _ = writeln!(out, "    re-run:   stsim run {} --seed {}", outcome.path, outcome.seed);
+            }
+        }
+    }
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    let _ = writeln!(out, "\n{passed} passed, {} failed", outcomes.len() - passed);
+    out
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// JUnit XML: one test case per expectation (or per invalid file).
+pub fn junit(outcomes: &[Outcome]) -> String {
+    let mut cases = String::new();
+    let (mut tests, mut failures) = (0, 0);
+    for outcome in outcomes {
+        let class = xml_escape(&outcome.path);
+        match &outcome.verdicts {
+            Err(diagnostics) => {
+                tests += 1;
+                failures += 1;
+                let _ = writeln!(
+                    cases,
+                    "    <testcase classname=\"{class}\" name=\"valid scenario\"><failure message=\"invalid scenario\">{}</failure></testcase>",
+                    xml_escape(diagnostics)
+                );
+            }
+            Ok(verdicts) => {
+                for v in verdicts {
+                    tests += 1;
+                    let name = xml_escape(&format!("line {}: {}", v.line, v.description));
+                    if v.passed {
+                        let _ = writeln!(cases, "    <testcase classname=\"{class}\" name=\"{name}\"/>");
+                    } else {
+                        failures += 1;
+                        let detail = format!(
+                            "expected: {}\nhappened: {}\n{}\nre-run: stsim run {} --seed {}",
+                            v.expected,
+                            v.actual,
+                            v.context.join("\n"),
+                            outcome.path,
+                            outcome.seed
+                        );
+                        let _ = writeln!(
+                            cases,
+                            "    <testcase classname=\"{class}\" name=\"{name}\"><failure message=\"{}\">{}</failure></testcase>",
+                            xml_escape(&v.actual),
+                            xml_escape(&detail)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"stsim\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}

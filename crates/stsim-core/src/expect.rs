@@ -1,0 +1,321 @@
+//! Expectations: checking a finished run against what the scenario says.
+//!
+//! Owns the evaluation of each [`Expectation`] over the trace, the world
+//! and the report of a run, and the verdict it gives: passed or failed,
+//! what was expected, what happened, and the trace records around it, so a
+//! failure can be understood without re-running. Pure: no I/O.
+//!
+//! Does not run anything; `stsim test` runs scenarios and calls [`check`].
+
+use crate::config::{Config, Expectation};
+use crate::objects::parse_pod_name;
+use crate::pricing::Money;
+use crate::report::Report;
+use crate::sim::Simulation;
+use crate::time::SimTime;
+use crate::trace::{Event, Record, render_into};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// How one expectation fared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Its line in the scenario file.
+    pub line: u32,
+    /// The expectation, as written.
+    pub description: String,
+    pub passed: bool,
+    pub expected: String,
+    pub actual: String,
+    /// Trace records around what went wrong (empty when it passed).
+    pub context: Vec<String>,
+}
+
+/// The most trace records a failure shows.
+const CONTEXT_LINES: usize = 12;
+
+/// Checks every expectation of the config against the finished run.
+pub fn check(sim: &Simulation, report: &Report) -> Vec<Verdict> {
+    sim.config
+        .expect
+        .iter()
+        .map(|entry| {
+            let mut verdict = evaluate(sim, report, &entry.expectation);
+            verdict.line = entry.line;
+            if verdict.passed {
+                verdict.context.clear();
+            }
+            verdict
+        })
+        .collect()
+}
+
+/// An expectation as a person would write it.
+pub fn describe(config: &Config, expectation: &Expectation) -> String {
+    let set = |index: &usize| config.statefulsets[*index].name.as_str();
+    match expectation {
+        Expectation::PodReady { pod, at, ready: true } => format!("PodReadyBy({pod}, {at})"),
+        Expectation::PodReady { pod, at, ready: false } => format!("PodReady({pod} at {at}: false)"),
+        Expectation::CreationOrder { statefulset, pods } => {
+            format!("CreationOrder({}: {})", set(statefulset), pods.join(", "))
+        }
+        Expectation::DeletionOrder { statefulset, pods } => {
+            format!("DeletionOrder({}: {})", set(statefulset), pods.join(", "))
+        }
+        Expectation::OrphanedPvcs { claims } => format!("OrphanedPvcs([{}])", claims.join(", ")),
+        Expectation::OrphanedCostAtMost { per_month } => format!("OrphanedCostAtMost({per_month} per month)"),
+        Expectation::OrphanedCostAtLeast { per_month } => {
+            format!("OrphanedCostAtLeast({per_month} per month)")
+        }
+        Expectation::DnsResolves { name, at, resolves } => format!("DnsResolves({name} at {at}: {resolves})"),
+        Expectation::NoFindings => "NoFindings".to_string(),
+        Expectation::Finding { id } => format!("Finding({id})"),
+        Expectation::NoFinding { id } => format!("NoFinding({id})"),
+        Expectation::Settled { statefulset, within } => {
+            format!("Settled({} within {within})", set(statefulset))
+        }
+    }
+}
+
+fn verdict(
+    passed: bool,
+    description: String,
+    expected: String,
+    actual: String,
+    context: Vec<String>,
+) -> Verdict {
+    Verdict { line: 0, description, passed, expected, actual, context }
+}
+
+/// The text form of the records that match, the last `CONTEXT_LINES` of
+/// them up to `until` (or all the run).
+fn context(sim: &Simulation, until: Option<SimTime>, matches: impl Fn(&Record, &str) -> bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    for record in &sim.trace.records {
+        if until.is_some_and(|until| record.at > until) {
+            break;
+        }
+        let mut line = String::new();
+        render_into(&mut line, &sim.world, record);
+        if matches(record, &line) {
+            lines.push(line);
+        }
+    }
+    let skip = lines.len().saturating_sub(CONTEXT_LINES);
+    lines.split_off(skip)
+}
+
+fn mentions(name: &str) -> impl Fn(&Record, &str) -> bool + '_ {
+    move |_, line| line.split('\t').nth(2).is_some_and(|object| object.ends_with(&format!("/{name}")))
+}
+
+fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Verdict {
+    let config = &sim.config;
+    let world = &sim.world;
+    let description = describe(config, expectation);
+    let records = &sim.trace.records;
+    match expectation {
+        Expectation::PodReady { pod, at: by, ready: want } => {
+            let mut ready = false;
+            let mut became_ready = None;
+            for record in records.iter().take_while(|r| r.at <= *by) {
+                match record.event {
+                    Event::PodReady { pod: id, ready: now } if world.pod(id).name == *pod => {
+                        ready = now;
+                        if now {
+                            became_ready = Some(record.at);
+                        }
+                    }
+                    Event::PodRemoved { pod: id, .. } if world.pod(id).name == *pod => ready = false,
+                    _ => {}
+                }
+            }
+            let actual = match (ready, became_ready) {
+                (true, Some(at)) => format!("{pod} Ready since {at}"),
+                (false, Some(at)) => format!("{pod} was Ready at {at} but is not at {by}"),
+                (_, None) => format!("{pod} was never Ready by {by}"),
+            };
+            let context = context(sim, Some(*by), mentions(pod));
+            let expected = if *want {
+                format!("{pod} Running and Ready at {by}")
+            } else {
+                format!("{pod} not Ready (or not there) at {by}")
+            };
+            verdict(ready == *want, description, expected, actual, context)
+        }
+        Expectation::CreationOrder { statefulset, pods }
+        | Expectation::DeletionOrder { statefulset, pods } => {
+            let creation = matches!(expectation, Expectation::CreationOrder { .. });
+            let set = &config.statefulsets[*statefulset].name;
+            let of_set = |name: &str| parse_pod_name(name).is_some_and(|(parent, _)| parent == set);
+            let happened: Vec<String> = records
+                .iter()
+                .filter_map(|r| match (creation, &r.event) {
+                    (true, Event::PodCreated { pod, .. }) => Some(&world.pod(*pod).name),
+                    (false, Event::PodDeleting { pod, .. }) => Some(&world.pod(*pod).name),
+                    // A force delete or an immediate delete removes without a graceful phase.
+                    (false, Event::PodRemoved { pod, force: true }) => Some(&world.pod(*pod).name),
+                    _ => None,
+                })
+                .filter(|name| of_set(name))
+                .cloned()
+                .collect();
+            let what = if creation { "created" } else { "deleted" };
+            let context = context(sim, None, |r, _| match (creation, &r.event) {
+                (true, Event::PodCreated { pod, .. }) | (false, Event::PodDeleting { pod, .. }) => {
+                    of_set(&world.pod(*pod).name)
+                }
+                (false, Event::PodRemoved { pod, force: true }) => of_set(&world.pod(*pod).name),
+                _ => false,
+            });
+            verdict(
+                happened == *pods,
+                description,
+                format!("pods {what} in the order {}", pods.join(", ")),
+                format!(
+                    "pods {what} in the order {}",
+                    if happened.is_empty() { "(none)".into() } else { happened.join(", ") }
+                ),
+                context,
+            )
+        }
+        Expectation::OrphanedPvcs { claims } => {
+            let want: BTreeSet<&str> = claims.iter().map(String::as_str).collect();
+            let have: BTreeSet<&str> =
+                report.storage.orphaned.iter().filter_map(|o| o.pvc.as_deref()).collect();
+            let list = |set: &BTreeSet<&str>| {
+                if set.is_empty() {
+                    "none".to_string()
+                } else {
+                    set.iter().copied().collect::<Vec<_>>().join(", ")
+                }
+            };
+            let context = context(sim, None, |r, _| {
+                matches!(r.event, Event::PvcOrphaned { .. } | Event::PvcInUse { .. })
+            });
+            verdict(
+                want == have,
+                description,
+                format!("orphaned claims at the end: {}", list(&want)),
+                format!("orphaned claims at the end: {}", list(&have)),
+                context,
+            )
+        }
+        Expectation::OrphanedCostAtMost { per_month } | Expectation::OrphanedCostAtLeast { per_month } => {
+            let at_most = matches!(expectation, Expectation::OrphanedCostAtMost { .. });
+            let actual: Money = report.storage.orphaned_monthly;
+            let passed = if at_most { actual <= *per_month } else { actual >= *per_month };
+            let bound = if at_most { "at most" } else { "at least" };
+            let context = context(sim, None, |r, _| {
+                matches!(r.event, Event::PvcOrphaned { .. } | Event::PvReleased { .. })
+            });
+            verdict(
+                passed,
+                description,
+                format!("orphaned volumes cost {bound} {per_month} per month"),
+                format!("orphaned volumes cost {actual} per month"),
+                context,
+            )
+        }
+        Expectation::DnsResolves { name, at, resolves } => {
+            let mut answer = None;
+            for record in records.iter().take_while(|r| r.at <= *at) {
+                match &record.event {
+                    Event::DnsAdded { name: n, ip } if n == name => answer = Some(*ip),
+                    Event::DnsRemoved { name: n, .. } if n == name => answer = None,
+                    _ => {}
+                }
+            }
+            let actual = match answer {
+                Some(ip) => format!("{name} resolved to {ip} at {at}"),
+                None => format!("{name} did not resolve (NXDOMAIN) at {at}"),
+            };
+            let expected = if *resolves { "resolves" } else { "does not resolve" };
+            let context = context(sim, Some(*at), mentions(name));
+            verdict(
+                answer.is_some() == *resolves,
+                description,
+                format!("{name} {expected} at {at}"),
+                actual,
+                context,
+            )
+        }
+        Expectation::NoFindings | Expectation::Finding { .. } | Expectation::NoFinding { .. } => {
+            let ids: Vec<&str> = report.findings.iter().map(|f| f.id).collect();
+            let (passed, expected) = match expectation {
+                Expectation::NoFindings => (ids.is_empty(), "no findings".to_string()),
+                Expectation::Finding { id } => (ids.contains(&id.as_str()), format!("a finding {id}")),
+                Expectation::NoFinding { id } => (!ids.contains(&id.as_str()), format!("no finding {id}")),
+                _ => unreachable!("matched above"),
+            };
+            let actual = if report.findings.is_empty() {
+                "no findings".to_string()
+            } else {
+                let summaries: Vec<String> = report
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} ({}): {}", f.id, f.subject, f.summary))
+                    .collect();
+                format!("findings: {}", summaries.join("; "))
+            };
+            verdict(passed, description, expected, actual, Vec::new())
+        }
+        Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
+    }
+}
+
+/// Whether, after the last scripted action, the set reaches its desired
+/// replicas, all Running, Ready and updated, within the bound.
+fn settled(
+    sim: &Simulation,
+    statefulset: usize,
+    within: crate::time::SimDuration,
+    description: String,
+) -> Verdict {
+    let config = &sim.config;
+    let name = &config.statefulsets[statefulset].name;
+    let start = config.timeline.iter().map(|e| e.at).max().unwrap_or(SimTime::ZERO);
+    let deadline = start + within;
+    let mut desired = config.statefulsets[statefulset].spec.replicas;
+    let mut state = None;
+    let mut settled_at = None;
+    for record in &sim.trace.records {
+        if record.at > deadline {
+            break;
+        }
+        let is_set = |sts: crate::objects::StsId| sim.world.sts(sts).name == *name;
+        match &record.event {
+            Event::StatefulSetScaled { sts, to, .. } if is_set(*sts) => desired = *to,
+            Event::StatefulSetStatus { sts, status } if is_set(*sts) => state = Some(status.clone()),
+            _ => {}
+        }
+        let done = state.as_ref().is_some_and(|s| {
+            s.replicas == desired
+                && s.ready_replicas == desired
+                && s.updated_replicas == desired
+                && s.current_revision == s.update_revision
+        });
+        if record.at >= start {
+            match (done, settled_at) {
+                (true, None) => settled_at = Some(record.at),
+                (false, Some(_)) => settled_at = None,
+                _ => {}
+            }
+        }
+    }
+    let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
+    let expected = format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}");
+    let actual = match (settled_at, state) {
+        (Some(at), _) => format!("{name} settled at {at}"),
+        (None, _) if end < deadline => {
+            format!("the run ended at {end}, before {deadline}: raise the scenario's duration")
+        }
+        (None, Some(s)) => format!(
+            "{name} not settled by {deadline}: {} of {desired} Ready, {} updated, revision {} of {}",
+            s.ready_replicas, s.updated_replicas, s.current_revision, s.update_revision
+        ),
+        (None, None) => format!("{name} never reported a status"),
+    };
+    let context = context(sim, Some(deadline), |_, line| line.contains(&format!("/{name}")));
+    verdict(settled_at.is_some(), description, expected, actual, context)
+}
