@@ -214,3 +214,61 @@ fn deleting_a_missing_pod_is_reported_not_fatal() {
     assert!(report.timeline.iter().any(|row| row.name == "pod/db-5" && row.what == "not found"));
     assert_eq!(report.pods.len(), 1);
 }
+
+/// A timeline entry can wait for an event: it runs once, `after` the first
+/// time the event happens.
+#[test]
+fn triggered_actions_run_once_after_their_event() {
+    let source = r#"Scenario(
+        name: "trigger",
+        duration: "10m",
+        services: [(name: "redis-svc", selector: {"app": "redis"})],
+        statefulsets: [(name: "redis", serviceName: "redis-svc", replicas: 3,
+            template: (labels: {"app": "redis"}, image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)))],
+        timeline: [
+            (when: PodReady(pod: "redis-2"), after: "10s", do: DeletePod(pod: "redis-0")),
+            (when: PodDeleted(pod: "redis-0"), do: Scale(statefulset: "redis", replicas: 4)),
+        ],
+        expect: [Settled(statefulset: "redis", within: "2m")],
+    )"#;
+    let config = crate::support::parse(source);
+    assert_eq!((config.timeline.len(), config.triggers.len()), (0, 2));
+    let (sim, report) = stsim_core::run(config);
+    let log = Log(&sim);
+    let ready = log.ready_after("redis-2", t("0s")).unwrap();
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-0"], "once, although redis-2 could be Ready again");
+    assert_eq!(deleted[0].0, ready + stsim_core::time::SimDuration::from_secs(10));
+    // The scale fired the instant redis-0 was gone; redis-3 comes after redis-0 is back.
+    let gone = log.removals("redis-0")[0];
+    let scaled = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(r.event, stsim_core::trace::Event::StatefulSetScaled { .. }))
+        .unwrap();
+    assert_eq!(scaled.at, gone);
+    assert_eq!(report.pods.len(), 4);
+    assert!(stsim_core::expect::check(&sim, &report).iter().all(|v| v.passed));
+}
+
+/// An entry runs at a time or on an event, not both; `after` needs `when`.
+#[test]
+fn timeline_entries_need_at_or_when() {
+    let base = |entry: &str| {
+        format!(
+            r#"Scenario(name: "t", services: [(name: "s", selector: {{"app": "a"}})],
+            statefulsets: [(name: "a", serviceName: "s", template: (labels: {{"app": "a"}}, image: "x"))],
+            timeline: [{entry}])"#
+        )
+    };
+    for (entry, phrase) in [
+        (r#"(do: Stop)"#, "either `at` a time or `when`"),
+        (r#"(at: "1m", when: PodReady(pod: "a-0"), do: Stop)"#, "either `at` a time or `when`"),
+        (r#"(at: "1m", after: "5s", do: Stop)"#, "`after` goes with `when`"),
+        (r#"(when: PodReady(pod: "b-0"), do: Stop)"#, "no StatefulSet named `b`"),
+    ] {
+        let errors = stsim_scenario::parse_scenario(&base(entry), "t.ron").expect_err(entry);
+        assert!(errors.iter().any(|e| e.message.contains(phrase)), "{entry}: {errors:?}");
+    }
+}

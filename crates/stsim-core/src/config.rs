@@ -39,6 +39,34 @@ pub struct Config {
     pub features: crate::features::Features,
     /// What must hold when the run is over; `stsim test` checks them.
     pub expect: Vec<ExpectEntry>,
+    /// Actions that run when something happens, rather than at a time.
+    pub triggers: Vec<TriggerEntry>,
+}
+
+/// Something that happens in the run, which a timeline entry can wait for.
+/// (Named as the scenario spells them; node and app events are to come.)
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// The pod is created.
+    PodCreated { pod: PodRef },
+    /// The pod becomes Ready.
+    PodReady { pod: PodRef },
+    /// The pod stops being Ready.
+    PodNotReady { pod: PodRef },
+    /// The pod's object is gone.
+    PodDeleted { pod: PodRef },
+}
+
+/// `(when: <trigger>, after: <delay>, do: <action>)`: runs once, `after`
+/// the first time the trigger happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerEntry {
+    pub trigger: Trigger,
+    pub after: SimDuration,
+    pub action: Action,
+    /// 1-based line in the scenario file (0 if built in code).
+    pub line: u32,
 }
 
 /// One expectation, with where it stands in the scenario file.

@@ -15,6 +15,8 @@ pub enum EventKey {
     Script(u32),
     /// The end of the run.
     Horizon,
+    /// A triggered timeline entry `n` (of `Config::triggers`) is due.
+    Triggered(u32),
     /// The kubelet's next step for a pod: start, probe result, exit.
     Kubelet(PodId),
     /// The provisioner finishes creating the volume of a claim.
@@ -36,7 +38,7 @@ pub enum EventKey {
 impl EventKey {
     pub fn phase(self) -> Phase {
         match self {
-            EventKey::Script(_) | EventKey::Horizon => Phase::Script,
+            EventKey::Script(_) | EventKey::Horizon | EventKey::Triggered(_) => Phase::Script,
             EventKey::Kubelet(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)

@@ -274,7 +274,15 @@ fn settled(
 ) -> Verdict {
     let config = &sim.config;
     let name = &config.statefulsets[statefulset].name;
-    let start = config.timeline.iter().map(|e| e.at).max().unwrap_or(SimTime::ZERO);
+    // The timeline ends with its last action, timed or triggered.
+    let start = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::Script { .. }))
+        .map(|r| r.at)
+        .next_back()
+        .unwrap_or(SimTime::ZERO);
     let deadline = start + within;
     let mut desired = config.statefulsets[statefulset].spec.replicas;
     let mut state = None;

@@ -113,5 +113,6 @@ pub fn scenario(
         kubernetes: crate::features::Version::DEFAULT,
         features: crate::features::Features::default(),
         expect: Vec::new(),
+        triggers: Vec::new(),
     }
 }

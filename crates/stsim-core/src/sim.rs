@@ -9,7 +9,7 @@
 //! Does not decide anything about the cluster: the controllers do.
 
 use crate::api::{Api, Streams};
-use crate::config::{Action, Config, PodRef, StatefulSetSpec, UpdateStrategy};
+use crate::config::{Action, Config, PodRef, StatefulSetSpec, Trigger, UpdateStrategy};
 use crate::controllers::{dns, garbage_collector, kubelet, scheduler, statefulset, volumes};
 use crate::events::EventKey;
 use crate::objects::{PodId, StsId, pod_name};
@@ -52,6 +52,10 @@ pub struct Simulation {
     pub events: u64,
     /// The live object of each StatefulSet of the config, following renames.
     statefulset_ids: Vec<StsId>,
+    /// Triggers not yet fired, by index into `Config::triggers`.
+    armed: Vec<usize>,
+    /// Trace records already checked against the armed triggers.
+    checked: usize,
     pub ended: Option<(SimTime, EndReason)>,
 }
 
@@ -79,6 +83,7 @@ impl Simulation {
         let streams = Streams::new(config.seed);
         let sync_failures = vec![0; world.statefulsets.len()];
         let statefulset_ids = world.statefulsets.iter().map(|s| s.id).collect();
+        let armed = (0..config.triggers.len()).collect();
         Simulation {
             config,
             world,
@@ -88,6 +93,8 @@ impl Simulation {
             sync_failures,
             events: 0,
             statefulset_ids,
+            armed,
+            checked: 0,
             ended: None,
         }
     }
@@ -124,7 +131,14 @@ impl Simulation {
         self.events += 1;
         match key {
             EventKey::Horizon => self.end(at, EndReason::Horizon),
-            EventKey::Script(index) => self.run_script(index as usize),
+            EventKey::Script(index) => {
+                let entry = self.config.timeline[index as usize].clone();
+                self.run_action(entry.action, entry.line);
+            }
+            EventKey::Triggered(index) => {
+                let entry = self.config.triggers[index as usize].clone();
+                self.run_action(entry.action, entry.line);
+            }
             EventKey::Kubelet(pod) => {
                 let actor = self.kubelet_actor(pod);
                 kubelet::step(&mut self.api(actor), pod);
@@ -137,7 +151,43 @@ impl Simulation {
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
             EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
         }
+        if !self.armed.is_empty() {
+            self.check_triggers();
+        }
         self.ended.is_none()
+    }
+
+    /// Fires each armed trigger whose event appears in the new trace records.
+    fn check_triggers(&mut self) {
+        let start = self.checked;
+        self.checked = self.trace.records.len();
+        let mut fired = Vec::new();
+        for record in &self.trace.records[start..] {
+            for &index in &self.armed {
+                if !fired.contains(&index)
+                    && self.matches(&self.config.triggers[index].trigger, &record.event)
+                {
+                    fired.push(index);
+                }
+            }
+        }
+        for index in fired {
+            self.armed.retain(|i| *i != index);
+            let key = EventKey::Triggered(index as u32);
+            let at = self.queue.now() + self.config.triggers[index].after;
+            self.queue.arm(key, at, key.phase());
+        }
+    }
+
+    fn matches(&self, trigger: &Trigger, event: &Event) -> bool {
+        let named = |pod: &PodRef, id: PodId| self.world.pod(id).name == self.live_pod(*pod).0;
+        match (trigger, event) {
+            (Trigger::PodCreated { pod }, Event::PodCreated { pod: id, .. }) => named(pod, *id),
+            (Trigger::PodReady { pod }, Event::PodReady { pod: id, ready: true }) => named(pod, *id),
+            (Trigger::PodNotReady { pod }, Event::PodReady { pod: id, ready: false }) => named(pod, *id),
+            (Trigger::PodDeleted { pod }, Event::PodRemoved { pod: id, .. }) => named(pod, *id),
+            _ => false,
+        }
     }
 
     fn end(&mut self, at: SimTime, reason: EndReason) {
@@ -184,17 +234,17 @@ impl Simulation {
         (name, id)
     }
 
-    fn run_script(&mut self, index: usize) {
-        let entry = self.config.timeline[index].clone();
-        let description = describe(&self.config, &entry.action);
-        self.api(Actor::User).record(Event::Script { description, line: entry.line });
-        match entry.action {
+    /// Runs a scripted action, timed or triggered, recording where it came from.
+    fn run_action(&mut self, action: Action, line: u32) {
+        let description = describe(&self.config, &action);
+        self.api(Actor::User).record(Event::Script { description, line });
+        match action {
             Action::Scale { statefulset, replicas } => {
                 let sts = self.sts_id(statefulset);
                 self.api(Actor::User).scale_statefulset(sts, replicas);
             }
             Action::DeletePod { pod } | Action::ForceDeletePod { pod } => {
-                let grace = match entry.action {
+                let grace = match action {
                     Action::ForceDeletePod { .. } => Some(SimDuration::ZERO),
                     _ => None,
                 };

@@ -320,9 +320,29 @@ pub struct VolumeClaimTemplate {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "TimelineEntry", deny_unknown_fields)]
 pub struct TimelineEntry {
-    pub at: String,
+    /// When, from the start: `at: "30s"`. Either this or `when`.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Or on an event: `when: PodReady(pod: "redis-2")`.
+    #[serde(default)]
+    pub when: Option<Trigger>,
+    /// With `when`: how long after the event.
+    #[serde(default)]
+    pub after: Option<String>,
     #[serde(rename = "do")]
     pub action: Action,
+}
+
+/// An event a timeline entry can wait for.
+/// (Named as the scenario spells them; node and app events are to come.)
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Trigger", deny_unknown_fields)]
+pub enum Trigger {
+    PodCreated { pod: String },
+    PodReady { pod: String },
+    PodNotReady { pod: String },
+    PodDeleted { pod: String },
 }
 
 /// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.

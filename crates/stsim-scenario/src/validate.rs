@@ -41,7 +41,7 @@ pub(crate) fn validate(
     locator: &Locator<'_>,
     file: &str,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let mut checker = Checker { locator, file, diagnostics: Vec::new() };
+    let mut checker = Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new() };
     let config = checker.scenario(raw);
     if checker.diagnostics.is_empty() {
         Ok(config)
@@ -125,6 +125,14 @@ struct Checker<'s, 'l> {
     locator: &'l Locator<'s>,
     file: &'l str,
     diagnostics: Vec<Diagnostic>,
+    /// Timeline entries that wait for an event, gathered with the timeline.
+    triggers: Vec<TriggerEntry>,
+}
+
+/// When a timeline entry runs.
+enum When {
+    At(SimDuration),
+    On(Trigger, SimDuration),
 }
 
 impl Checker<'_, '_> {
@@ -323,6 +331,7 @@ impl Checker<'_, '_> {
             kubernetes,
             features,
             expect,
+            triggers: std::mem::take(&mut self.triggers),
         }
     }
 
@@ -1100,11 +1109,53 @@ impl Checker<'_, '_> {
         for (i, entry) in entries.iter().enumerate() {
             let base = format!("timeline[{i}]");
             let at_path = format!("{base}.at");
-            let at = self.duration(&at_path, &entry.at);
+            let when = match (&entry.at, &entry.when) {
+                (Some(text), None) => {
+                    if entry.after.is_some() {
+                        let message = "Invalid value: `after` goes with `when`, not with `at`";
+                        let help = "add the delay to `at`, or wait for an event with `when`".to_string();
+                        self.report("invalid-value", &format!("{base}.after"), message, Some(help));
+                    }
+                    self.duration(&at_path, text).map(When::At)
+                }
+                (None, Some(trigger)) => {
+                    let pod = match trigger {
+                        raw::Trigger::PodCreated { pod }
+                        | raw::Trigger::PodReady { pod }
+                        | raw::Trigger::PodNotReady { pod }
+                        | raw::Trigger::PodDeleted { pod } => {
+                            self.pod(&format!("{base}.when.pod"), pod, sets)
+                        }
+                    };
+                    let after =
+                        self.duration_or(&format!("{base}.after"), entry.after.as_deref(), SimDuration::ZERO);
+                    pod.map(|pod| {
+                        let trigger = match trigger {
+                            raw::Trigger::PodCreated { .. } => Trigger::PodCreated { pod },
+                            raw::Trigger::PodReady { .. } => Trigger::PodReady { pod },
+                            raw::Trigger::PodNotReady { .. } => Trigger::PodNotReady { pod },
+                            raw::Trigger::PodDeleted { .. } => Trigger::PodDeleted { pod },
+                        };
+                        When::On(trigger, after)
+                    })
+                }
+                (Some(_), Some(_)) | (None, None) => {
+                    let message =
+                        "Required value: an entry runs either `at` a time or `when` something happens";
+                    let help =
+                        "write `at: \"30s\"`, or `when: PodReady(pod: \"redis-2\")` with an optional `after`";
+                    self.report("invalid-value", &base, message, Some(help.to_string()));
+                    None
+                }
+            };
+            let at = match when {
+                Some(When::At(at)) => Some(at),
+                _ => None,
+            };
             if let (Some(at), Some(horizon)) = (at, horizon.filter(|h| at.is_some_and(|at| at > *h))) {
                 let message = format!(
                     "Invalid value: {:?}: this action would never run: the run ends at {horizon} (`duration`)",
-                    entry.at
+                    entry.at.as_deref().unwrap_or_default()
                 );
                 let help = format!("raise `duration` to at least {at}, or move this action earlier");
                 self.report("invalid-value", &at_path, message, Some(help));
@@ -1271,8 +1322,14 @@ impl Checker<'_, '_> {
                 }
             };
             let line = u32::try_from(self.locator.find(&base).line).unwrap_or(u32::MAX);
-            if let (Some(at), Some(action)) = (at, action) {
-                out.push(TimelineEntry { at: SimTime::from_millis(at.as_millis()), action, line });
+            match (when, action) {
+                (Some(When::At(at)), Some(action)) => {
+                    out.push(TimelineEntry { at: SimTime::from_millis(at.as_millis()), action, line })
+                }
+                (Some(When::On(trigger, after)), Some(action)) => {
+                    self.triggers.push(TriggerEntry { trigger, after, action, line })
+                }
+                _ => {}
             }
         }
         out.sort_by_key(|entry| entry.at);
