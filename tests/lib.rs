@@ -13,6 +13,8 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod operators;
+#[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
 mod storage;

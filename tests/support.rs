@@ -23,6 +23,27 @@ pub fn parse(source: &str) -> Config {
     }
 }
 
+/// Every shipped scenario, as paths relative to `scenarios/` without `.ron`
+/// (`operators/pvc-cleanup`), sorted.
+pub fn shipped_scenarios() -> Vec<String> {
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else if path.extension().is_some_and(|e| e == "ron") {
+                let relative = path.strip_prefix(base).unwrap().with_extension("");
+                out.push(relative.display().to_string());
+            }
+        }
+    }
+    let base = repo_root().join("scenarios");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out.sort();
+    out
+}
+
 pub fn scenario_file(name: &str) -> String {
     let path = repo_root().join("scenarios").join(format!("{name}.ron"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -40,6 +40,7 @@ pub const EXAMPLES: &[Example] = examples![
     "delete-statefulset-orphan-cascade",
     "rename-statefulset",
     "retain-reclaim-released",
+    "operators/pvc-cleanup",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

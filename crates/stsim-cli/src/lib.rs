@@ -6,6 +6,7 @@
 //! about the simulated cluster.
 
 pub mod examples;
+pub mod external_operator;
 pub mod render;
 pub mod test_command;
 
@@ -173,6 +174,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     };
     match result {
         Ok(status) => status,
+        Err(message) if message.starts_with("error: the run stopped") => {
+            let _ = err.write_all(message.as_bytes());
+            ExitStatus::Failure
+        }
         Err(message) => {
             let _ = err.write_all(message.as_bytes());
             ExitStatus::Error
@@ -192,7 +197,7 @@ fn run_command(
     if let Some(seed) = seed {
         config.seed = seed;
     }
-    let (sim, report) = stsim_core::run(config);
+    let (sim, report) = simulate(config)?;
     let text = if trace {
         sim.trace.render(&sim.world)
     } else if json {
@@ -201,7 +206,41 @@ fn run_command(
         render::text::render(&report)
     };
     write_out(out, &text)?;
-    Ok(ExitStatus::Success)
+    match operator_failure(&sim) {
+        Some(message) => Err(format!("error: the run stopped: {message}\n")),
+        None => Ok(ExitStatus::Success),
+    }
+}
+
+/// Builds the scenario's operators (starting external ones) and runs it.
+pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    use stsim_core::config::OperatorKind;
+    let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
+    for operator in &config.operators {
+        operators.push(match &operator.kind {
+            OperatorKind::External { name, command, timeout, workdir } => {
+                let timeout = std::time::Duration::from_millis(timeout.as_millis());
+                Box::new(external_operator::ExternalOperator::start(
+                    name,
+                    command,
+                    workdir.as_deref(),
+                    timeout,
+                )?)
+            }
+            kind => stsim_core::operators::builtin(kind).expect("every other kind is built in"),
+        });
+    }
+    Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
+}
+
+/// The message of an operator that stopped the run, if one did.
+pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
+    sim.trace.records.iter().rev().find_map(|r| match &r.event {
+        stsim_core::trace::Event::OperatorFailed { message } => {
+            Some(format!("{} at {}: {message}", stsim_core::trace::actor_name(&sim.world, r.actor), r.at))
+        }
+        _ => None,
+    })
 }
 
 fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, String> {

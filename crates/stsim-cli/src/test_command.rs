@@ -76,8 +76,25 @@ pub fn run_one(path: &Path, seed: Option<u64>) -> Outcome {
         config.seed = seed;
     }
     let seed = config.seed;
-    let (sim, report) = stsim_core::run(config);
-    Outcome { path: name, seed, verdicts: Ok(stsim_core::expect::check(&sim, &report)) }
+    let (sim, report) = match crate::simulate(config) {
+        Ok(run) => run,
+        Err(message) => return Outcome { path: name, seed, verdicts: Err(format!("{message}\n")) },
+    };
+    let mut verdicts = stsim_core::expect::check(&sim, &report);
+    if let Some(message) = crate::operator_failure(&sim) {
+        verdicts.insert(
+            0,
+            Verdict {
+                line: 0,
+                description: "the operators run to the end".to_string(),
+                passed: false,
+                expected: "every operator answers for the whole run".to_string(),
+                actual: message,
+                context: Vec::new(),
+            },
+        );
+    }
+    Outcome { path: name, seed, verdicts: Ok(verdicts) }
 }
 
 /// Runs every file on `jobs` threads; results come back in file order.

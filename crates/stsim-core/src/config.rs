@@ -41,6 +41,50 @@ pub struct Config {
     pub expect: Vec<ExpectEntry>,
     /// Actions that run when something happens, rather than at a time.
     pub triggers: Vec<TriggerEntry>,
+    /// Operator logic run alongside the cluster's controllers.
+    pub operators: Vec<OperatorConfig>,
+}
+
+/// An operator to run, how quickly it reacts, and the faults injected into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperatorConfig {
+    pub kind: OperatorKind,
+    /// How long after a change the operator reconciles (its work-queue delay).
+    pub reconcile_delay: SimDuration,
+    pub faults: OperatorFaults,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorKind {
+    /// Deletes claims a scale-down left behind, `after` they were left.
+    PvcCleanup { after: SimDuration },
+    /// A subtly wrong cleaner: deletes the claim of any pod not Ready for `after`.
+    NaivePvcCleanup { after: SimDuration },
+    /// Force-deletes pods terminating for `after` on a node that is not Ready.
+    ForceDeleteUnreachable { after: SimDuration },
+    /// A program speaking the JSON-lines protocol (docs/operator-protocol.md).
+    External {
+        name: String,
+        command: Vec<String>,
+        /// How long (real time) it may take to answer before it counts as hung.
+        timeout: SimDuration,
+        /// The directory it runs in (the scenario file's), if known.
+        workdir: Option<String>,
+    },
+}
+
+/// Faults injected into an operator, each drawn from its seeded stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OperatorFaults {
+    /// Each watch event is lost with this probability, in parts per million.
+    pub drop_events_ppm: u32,
+    /// Only the last event per object reaches the operator: intermediate states are missed.
+    pub coalesce: bool,
+    /// The operator reads the cluster as it was this long ago.
+    pub lag: SimDuration,
+    /// With this probability (ppm), the operator restarts between two of its
+    /// writes: later writes are lost, and it relists everything.
+    pub restart_between_writes_ppm: u32,
 }
 
 /// Something that happens in the run, which a timeline entry can wait for.

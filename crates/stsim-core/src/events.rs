@@ -31,6 +31,8 @@ pub enum EventKey {
     Schedule(PodId),
     /// The garbage collector deletes objects whose owners are gone.
     GarbageCollect,
+    /// Operator `n` reconciles.
+    Operator(u32),
     /// Claims are checked for being orphaned (no pod uses them, none will).
     VolumeUsage,
 }
@@ -45,7 +47,8 @@ impl EventKey {
             | EventKey::DnsPod(_)
             | EventKey::DnsService(_)
             | EventKey::GarbageCollect
-            | EventKey::VolumeUsage => Phase::Controller,
+            | EventKey::VolumeUsage
+            | EventKey::Operator(_) => Phase::Controller,
             EventKey::Schedule(_) => Phase::Scheduler,
         }
     }

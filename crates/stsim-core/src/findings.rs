@@ -17,7 +17,13 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The ids of every kind of finding, for scenarios that expect one.
-pub const IDS: &[&str] = &["rollout-stuck", "orphaned-volumes", "released-volumes", "volume-data-deleted"];
+pub const IDS: &[&str] = &[
+    "rollout-stuck",
+    "orphaned-volumes",
+    "released-volumes",
+    "volume-data-deleted",
+    "claim-deleted-while-needed",
+];
 
 /// One problem, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +50,89 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     }
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
+    findings.extend(claims_deleted_while_needed(world, trace));
+    findings
+}
+
+/// A claim deleted (by a person or an operator) while a pod used it or its
+/// StatefulSet still wanted it: pvc-protection holds a claim in use until
+/// the pod stops; either way the data goes, and the pod's next start finds
+/// an empty volume. Whoever asked acted on a wrong or stale belief.
+fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
+    // Whether each claim is orphaned, as the run goes (the cost tool's marks).
+    let mut orphaned: BTreeMap<PvcId, bool> = BTreeMap::new();
+    let mut asked: BTreeMap<PvcId, ()> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for record in &trace.records {
+        let pvc = match record.event {
+            Event::PvcOrphaned { pvc, .. } => {
+                orphaned.insert(pvc, true);
+                continue;
+            }
+            Event::PvcInUse { pvc } => {
+                orphaned.insert(pvc, false);
+                continue;
+            }
+            // A retention policy's deletion waits for its pod by design.
+            _ if record.actor == Actor::GarbageCollector => continue,
+            Event::PvcDeleting { pvc } => {
+                asked.insert(pvc, ());
+                pvc
+            }
+            // Removed at once (unused) without a pvc-protection wait first.
+            Event::PvcRemoved { pvc }
+                if !asked.contains_key(&pvc) && matches!(record.actor, Actor::User | Actor::Operator(_)) =>
+            {
+                pvc
+            }
+            _ => continue,
+        };
+        if orphaned.get(&pvc).copied().unwrap_or(false) {
+            continue;
+        }
+        let claim = world.pvc(pvc);
+        let who = crate::trace::actor_name(world, record.actor);
+        let users: Vec<&str> = world
+            .pods
+            .iter()
+            .filter(|p| p.claims.contains(&claim.name) && p.created_at <= record.at)
+            .filter(|p| p.removed_at.is_none_or(|gone| gone > record.at))
+            .map(|p| p.name.as_str())
+            .collect();
+        let needed = match users.as_slice() {
+            [] => format!(
+                "{} still wanted it",
+                claim.statefulset.map_or("its StatefulSet", |s| world.sts(s).name.as_str())
+            ),
+            users => format!("{} used it", users.join(", ")),
+        };
+        let fate = match (claim.removed_at, users.is_empty()) {
+            (Some(at), false) => {
+                format!("pvc-protection held it while the pod ran; it was removed at {at}, with its data.")
+            }
+            (Some(_), true) => {
+                "Nothing used it at that instant, so it went at once, with its data.".to_string()
+            }
+            (None, _) => {
+                "It is still Terminating, and goes, with its data, the next time its pod stops.".to_string()
+            }
+        };
+        findings.push(Finding {
+            id: "claim-deleted-while-needed",
+            subject: format!("pvc/{}", claim.name),
+            since_ms: record.at.as_millis(),
+            summary: format!("{who} deleted {} at {} while {needed}", claim.name, record.at),
+            explanation: format!(
+                "{fate} The claim was not orphaned: a pod used it, or its StatefulSet's replicas still \
+                 included its ordinal, so a pod would use it again. {who} acted on a wrong or stale picture \
+                 of the cluster."
+            ),
+            fix: format!(
+                "Delete a StatefulSet's claim only when its ordinal is outside the set's current range and no \
+                 pod uses it, checked against fresh state; {who} should re-read before deleting."
+            ),
+        });
+    }
     findings
 }
 
@@ -117,19 +206,27 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
     findings
 }
 
-/// A claim the garbage collector deleted (a retention policy of Delete),
-/// made again later under the same name: the pod came back to an empty volume.
+/// A claim deleted (by a retention policy's garbage collection, an operator
+/// or a person) and made again later under the same name: the pod came back
+/// to an empty volume.
 fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
-    let mut deleted: BTreeMap<&str, SimTime> = BTreeMap::new();
+    // Who asked for each claim's deletion: the removal itself may come later
+    // (pvc-protection), on the kubelet's or another actor's watch.
+    let mut asked: BTreeMap<PvcId, Actor> = BTreeMap::new();
+    let mut deleted: BTreeMap<&str, (SimTime, Actor)> = BTreeMap::new();
     let mut findings = Vec::new();
     for record in &trace.records {
         match record.event {
-            Event::PvcRemoved { pvc } if record.actor == Actor::GarbageCollector => {
-                deleted.insert(&world.pvc(pvc).name, record.at);
+            Event::PvcDeleting { pvc } => {
+                asked.insert(pvc, record.actor);
+            }
+            Event::PvcRemoved { pvc } => {
+                let by = asked.get(&pvc).copied().unwrap_or(record.actor);
+                deleted.insert(&world.pvc(pvc).name, (record.at, by));
             }
             Event::PvcCreated { pvc } => {
                 let claim = world.pvc(pvc);
-                if let Some(at) = deleted.remove(claim.name.as_str()) {
+                if let Some((at, by)) = deleted.remove(claim.name.as_str()) {
                     let set = claim.statefulset.map(|s| world.sts(s));
                     let policy = set.map_or(String::new(), |s| {
                         format!(
@@ -146,12 +243,21 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
                             "{} was deleted at {at} and made again, empty, at {}",
                             claim.name, record.at
                         ),
-                        explanation: format!(
-                            "The garbage collector deleted {} when its owner went away{policy}, and with it the \
-                             volume's data. When {set_name} needed the ordinal again, the controller created a \
-                             new, empty claim: the pod starts with none of what it stored before.",
-                            claim.name
-                        ),
+                        explanation: match by {
+                            Actor::GarbageCollector => format!(
+                                "The garbage collector deleted {} when its owner went away{policy}, and with it \
+                                 the volume's data. When {set_name} needed the ordinal again, the controller \
+                                 created a new, empty claim: the pod starts with none of what it stored before.",
+                                claim.name
+                            ),
+                            by => format!(
+                                "{} deleted {}, and with it the volume's data, once no pod held it any more. \
+                                 When {set_name} needed the ordinal again, the controller created a new, empty \
+                                 claim: the pod starts with none of what it stored before.",
+                                crate::trace::actor_name(world, by),
+                                claim.name
+                            ),
+                        },
                         fix: "Keep whenScaled: Retain if members must find their data after a scale-down and up \
                               (and pay for the volumes meanwhile), or make sure the application rebuilds a member \
                               from its peers."

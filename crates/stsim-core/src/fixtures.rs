@@ -114,5 +114,6 @@ pub fn scenario(
         features: crate::features::Features::default(),
         expect: Vec::new(),
         triggers: Vec::new(),
+        operators: Vec::new(),
     }
 }

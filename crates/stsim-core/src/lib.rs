@@ -23,6 +23,8 @@ pub mod findings;
 pub mod fixtures;
 pub mod hash;
 pub mod objects;
+pub mod operator_runner;
+pub mod operators;
 pub mod pricing;
 pub mod queue;
 pub mod report;
@@ -38,7 +40,11 @@ pub use sim::Simulation;
 
 /// Runs a scenario to its end and reports on it.
 pub fn run(config: Config) -> (Simulation, Report) {
-    let mut sim = Simulation::new(config);
+    finish(Simulation::new(config))
+}
+
+/// Runs a simulation (built with its operators) to its end and reports on it.
+pub fn finish(mut sim: Simulation) -> (Simulation, Report) {
     sim.run();
     let report = report::build(&sim);
     (sim, report)

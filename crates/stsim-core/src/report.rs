@@ -352,6 +352,14 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("statefulset", world.sts(*sts).name.clone(), "created".into())
             }
             Event::PodOrphaned { pod } => pod_row(*pod, "no longer owned by its StatefulSet".into(), &|_| {}),
+            Event::OperatorFailed { message } => {
+                other("operator", actor.clone(), format!("failed: {message}"))
+            }
+            Event::OperatorRestarted { lost_actions } => other(
+                "operator",
+                actor.clone(),
+                format!("restarted between two writes (injected fault); {lost_actions} action(s) lost"),
+            ),
             Event::End { reason } => other("run", "end".into(), format!("run ended ({reason})")),
         };
         rows.push(row);

@@ -27,6 +27,8 @@ pub enum EndReason {
     Stopped,
     /// Nothing was left to happen before the horizon.
     Quiescent,
+    /// An operator failed (exited, hung, or answered nonsense).
+    OperatorFailed,
 }
 
 impl EndReason {
@@ -35,6 +37,7 @@ impl EndReason {
             EndReason::Horizon => "horizon",
             EndReason::Stopped => "stopped",
             EndReason::Quiescent => "quiescent",
+            EndReason::OperatorFailed => "operator-failed",
         }
     }
 }
@@ -56,6 +59,10 @@ pub struct Simulation {
     armed: Vec<usize>,
     /// Trace records already checked against the armed triggers.
     checked: usize,
+    /// The scenario's operators, by index.
+    operators: Vec<crate::operator_runner::Slot>,
+    /// Trace records already delivered to the operators.
+    delivered: usize,
     pub ended: Option<(SimTime, EndReason)>,
 }
 
@@ -67,8 +74,28 @@ fn retry_delay(failures: u32) -> SimDuration {
 }
 
 impl Simulation {
+    /// A simulation whose operators are all built in; an external operator
+    /// needs the CLI, which provides it through [`Simulation::with_operators`].
     pub fn new(config: Config) -> Simulation {
-        let world = World::from_config(&config);
+        let operators = config
+            .operators
+            .iter()
+            .map(|o| crate::operators::builtin(&o.kind).unwrap_or_else(|| Box::new(Unavailable)))
+            .collect();
+        Simulation::with_operators(config, operators)
+    }
+
+    /// A simulation with the given operators, one per `config.operators` entry.
+    pub fn with_operators(config: Config, operators: Vec<Box<dyn crate::operators::Operator>>) -> Simulation {
+        assert_eq!(operators.len(), config.operators.len(), "one operator per configured operator");
+        let mut world = World::from_config(&config);
+        world.operator_names = operators.iter().map(|o| o.name().to_string()).collect();
+        let operators = operators
+            .into_iter()
+            .zip(&config.operators)
+            .enumerate()
+            .map(|(i, (op, cfg))| crate::operator_runner::Slot::new(op, cfg.clone(), config.seed, i))
+            .collect();
         let mut queue = EventQueue::new();
         for (index, entry) in config.timeline.iter().enumerate() {
             let key = EventKey::Script(index as u32);
@@ -95,6 +122,8 @@ impl Simulation {
             statefulset_ids,
             armed,
             checked: 0,
+            operators,
+            delivered: 0,
             ended: None,
         }
     }
@@ -148,13 +177,49 @@ impl Simulation {
             EventKey::DnsPod(pod) => dns::sync_pod(&mut self.api(Actor::Dns), pod),
             EventKey::DnsService(service) => dns::sync_service(&mut self.api(Actor::Dns), service),
             EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
+            EventKey::Operator(index) => self.run_operator(index as usize),
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
             EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
         }
         if !self.armed.is_empty() {
             self.check_triggers();
         }
+        if !self.operators.is_empty() {
+            self.deliver_to_operators();
+        }
         self.ended.is_none()
+    }
+
+    fn deliver_to_operators(&mut self) {
+        let start = self.delivered;
+        self.delivered = self.trace.records.len();
+        let now = self.queue.now();
+        let wakes = crate::operator_runner::deliver(
+            &mut self.operators,
+            &self.world,
+            &self.trace.records[start..],
+            now,
+        );
+        for (index, at) in wakes {
+            let key = EventKey::Operator(index as u32);
+            self.queue.wake(key, at, key.phase());
+        }
+    }
+
+    fn run_operator(&mut self, index: usize) {
+        let mut api = Api {
+            now: self.queue.now(),
+            world: &mut self.world,
+            trace: &mut self.trace,
+            queue: &mut self.queue,
+            streams: &mut self.streams,
+            actor: Actor::Operator(index as u32),
+        };
+        if let Err(message) = crate::operator_runner::reconcile(&mut self.operators[index], index, &mut api) {
+            api.record(Event::OperatorFailed { message });
+            let now = self.queue.now();
+            self.end(now, EndReason::OperatorFailed);
+        }
     }
 
     /// Fires each armed trigger whose event appears in the new trace records.
@@ -424,6 +489,23 @@ fn strategy_name(strategy: UpdateStrategy) -> String {
         UpdateStrategy::RollingUpdate { partition, max_unavailable: Some(m) } => {
             format!("RollingUpdate(partition: {partition}, maxUnavailable: {m})")
         }
+    }
+}
+
+/// Stands in for an external operator when none was provided: it fails at
+/// once, saying where external operators run.
+struct Unavailable;
+
+impl crate::operators::Operator for Unavailable {
+    fn name(&self) -> &str {
+        "external"
+    }
+    fn reconcile(
+        &mut self,
+        _: &crate::operators::View,
+        _: &[crate::operators::WatchEvent],
+    ) -> Result<crate::operators::Reconciled, String> {
+        Err("external operators run through the stsim command (stsim run, stsim test)".to_string())
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Actor {
     /// The EndpointSlice controller together with cluster DNS.
     Dns,
     GarbageCollector,
+    /// Operator `n` of the scenario.
+    Operator(u32),
 }
 
 /// One change to the world.
@@ -178,6 +180,14 @@ pub enum Event {
         name: String,
         revision: u64,
     },
+    /// An operator failed (exited, hung, answered nonsense); the run stops.
+    OperatorFailed {
+        message: String,
+    },
+    /// An operator restarted between two writes (an injected fault).
+    OperatorRestarted {
+        lost_actions: u32,
+    },
     /// The run ended (horizon reached or `Stop`).
     End {
         reason: &'static str,
@@ -237,6 +247,9 @@ pub fn actor_name(world: &World, actor: Actor) -> String {
         Actor::VolumeController => "volume-controller".into(),
         Actor::Dns => "dns".into(),
         Actor::GarbageCollector => "garbage-collector".into(),
+        Actor::Operator(n) => {
+            format!("operator/{}", world.operator_names.get(n as usize).map_or("?", String::as_str))
+        }
     }
 }
 
@@ -328,5 +341,9 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
             write!(out, "statefulset/{}\trevision\tname={name} revision={revision}", world.sts(*sts).name)
         }
         Event::End { reason } => write!(out, "run\tend\treason={reason}"),
+        Event::OperatorFailed { message } => write!(out, "operator\tfailed\tmessage={message:?}"),
+        Event::OperatorRestarted { lost_actions } => {
+            write!(out, "operator\trestarted\tlost_actions={lost_actions}")
+        }
     };
 }

@@ -44,6 +44,8 @@ pub struct World {
     /// The Kubernetes release modelled, where releases differ.
     pub kubernetes: crate::features::Version,
     pub features: crate::features::Features,
+    /// The names of the scenario's operators, by index.
+    pub operator_names: Vec<String>,
     /// Live pods that the scheduler could not place yet.
     pub unschedulable: std::collections::BTreeSet<PodId>,
     pod_names: BTreeMap<String, PodId>,
@@ -77,6 +79,7 @@ impl World {
             kubernetes: crate::features::Version::DEFAULT,
             features: crate::features::Features::default(),
             unschedulable: Default::default(),
+            operator_names: Vec::new(),
             pod_names: BTreeMap::new(),
             pvc_names: BTreeMap::new(),
             claim_users: BTreeMap::new(),

@@ -48,6 +48,52 @@ pub struct Scenario {
     /// What must hold after the run (`stsim test`).
     #[serde(default)]
     pub expect: Option<Vec<Expect>>,
+    /// Operator logic to run alongside the controllers.
+    #[serde(default)]
+    pub operators: Option<Vec<OperatorEntry>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Operator", deny_unknown_fields, rename_all = "camelCase")]
+pub struct OperatorEntry {
+    pub operator: OperatorKind,
+    #[serde(default)]
+    pub reconcile_delay: Option<String>,
+    #[serde(default)]
+    pub faults: Option<OperatorFaults>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "OperatorKind", deny_unknown_fields)]
+pub enum OperatorKind {
+    PvcCleanup {
+        after: String,
+    },
+    NaivePvcCleanup {
+        after: String,
+    },
+    ForceDeleteUnreachable {
+        after: String,
+    },
+    External {
+        name: String,
+        command: Vec<String>,
+        #[serde(default)]
+        timeout: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Faults", deny_unknown_fields, rename_all = "camelCase")]
+pub struct OperatorFaults {
+    #[serde(default)]
+    pub drop_events: Option<f64>,
+    #[serde(default)]
+    pub coalesce: Option<bool>,
+    #[serde(default)]
+    pub lag: Option<String>,
+    #[serde(default)]
+    pub restart_between_writes: Option<f64>,
 }
 
 /// One expectation as written.

@@ -1,0 +1,214 @@
+//! Operators in any language: a child process driven in lockstep over JSON lines.
+//!
+//! Owns the process side of the operator protocol (`docs/operator-protocol.md`):
+//! starting the command in the scenario's directory, writing one request
+//! line per reconcile (the watch events and the view of the cluster),
+//! reading one answer line (the actions), and turning every way a process
+//! can misbehave into a clear error: it exited, it did not answer within
+//! the timeout (it is killed), or it answered something that is not the
+//! protocol. stsim never waits on it longer than the timeout.
+//!
+//! The simulation stays deterministic: the process sees simulated time only,
+//! and stsim waits for each answer before going on.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+use stsim_core::operators::{Operator, Reconciled, View, WatchEvent};
+
+/// The version of the protocol stsim speaks.
+pub const PROTOCOL: u32 = 1;
+
+pub struct ExternalOperator {
+    name: String,
+    command: Vec<String>,
+    workdir: Option<String>,
+    timeout: Duration,
+    process: Option<Running>,
+}
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+#[derive(serde::Serialize)]
+struct Request<'a> {
+    protocol: u32,
+    operator: &'a str,
+    time_ms: u64,
+    events: &'a [WatchEvent],
+    view: &'a View,
+}
+
+impl ExternalOperator {
+    /// Starts the command; an error if it cannot be started.
+    pub fn start(
+        name: &str,
+        command: &[String],
+        workdir: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let mut operator = ExternalOperator {
+            name: name.to_string(),
+            command: command.to_vec(),
+            workdir: workdir.map(String::from),
+            timeout,
+            process: None,
+        };
+        operator.spawn()?;
+        Ok(operator)
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let (program, args) = self.command.split_first().ok_or("operator command is empty")?;
+        let mut command = Command::new(program);
+        command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if let Some(dir) = &self.workdir {
+            command.current_dir(dir);
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("operator {}: cannot start `{}`: {e}", self.name, self.command.join(" ")))?;
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                let mut text = sink.lock().expect("stderr buffer");
+                text.push_str(&line);
+                text.push('\n');
+                // Keep the end: that is where a traceback's reason is.
+                if text.len() > 4_000 {
+                    let cut = text.len() - 4_000;
+                    text.drain(..cut);
+                }
+            }
+        });
+        self.process = Some(Running { child, stdin, lines, stderr });
+        Ok(())
+    }
+
+    fn stderr_tail(process: &Running) -> String {
+        // Give the stderr reader a moment to catch up with a dying process.
+        std::thread::sleep(Duration::from_millis(50));
+        let text = process.stderr.lock().expect("stderr buffer").clone();
+        let tail: Vec<&str> = text.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        if tail.is_empty() {
+            String::new()
+        } else {
+            format!("; its stderr ended with:\n    {}", tail.join("\n    "))
+        }
+    }
+
+    fn exited(&mut self) -> String {
+        let mut process = self.process.take().expect("a running process");
+        let status = match process.child.wait_timeout(Duration::from_millis(500)) {
+            Some(status) => format!("exited with {status}"),
+            None => {
+                let _ = process.child.kill();
+                "closed its output".to_string()
+            }
+        };
+        format!("operator {} {status} instead of answering{}", self.name, Self::stderr_tail(&process))
+    }
+}
+
+/// `Child::wait` with a bound, by polling `try_wait`.
+trait WaitTimeout {
+    fn wait_timeout(&mut self, timeout: Duration) -> Option<std::process::ExitStatus>;
+}
+
+impl WaitTimeout for Child {
+    fn wait_timeout(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let step = Duration::from_millis(10);
+        let mut waited = Duration::ZERO;
+        loop {
+            if let Ok(Some(status)) = self.try_wait() {
+                return Some(status);
+            }
+            if waited >= timeout {
+                return None;
+            }
+            std::thread::sleep(step);
+            waited += step;
+        }
+    }
+}
+
+impl Operator for ExternalOperator {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn reconcile(&mut self, view: &View, events: &[WatchEvent]) -> Result<Reconciled, String> {
+        if self.process.is_none() {
+            self.spawn()?;
+        }
+        let request =
+            Request { protocol: PROTOCOL, operator: &self.name, time_ms: view.time_ms, events, view };
+        let mut line = serde_json::to_string(&request).expect("a request always serializes");
+        line.push('\n');
+        let process = self.process.as_mut().expect("spawned above");
+        if process.stdin.write_all(line.as_bytes()).and_then(|()| process.stdin.flush()).is_err() {
+            return Err(self.exited());
+        }
+        match process.lines.recv_timeout(self.timeout) {
+            Ok(Ok(answer)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
+                let shown: String = answer.chars().take(200).collect();
+                format!(
+                    "operator {} answered with something that is not the protocol: {e}\n    it said: {shown}\n    \
+                     expected one line like {{\"actions\": [{{\"action\": \"DeletePvc\", \"name\": \"data-redis-2\"}}], \
+                     \"requeue_after_ms\": null}}",
+                    self.name
+                )
+            }),
+            Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => Err(self.exited()),
+            Err(RecvTimeoutError::Timeout) => {
+                let mut process = self.process.take().expect("a running process");
+                let _ = process.child.kill();
+                let _ = process.child.wait();
+                Err(format!(
+                    "operator {} did not answer within {:?} and was killed{}",
+                    self.name,
+                    self.timeout,
+                    Self::stderr_tail(&process)
+                ))
+            }
+        }
+    }
+
+    fn restart(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.child.kill();
+            let _ = process.child.wait();
+        }
+        // The next reconcile starts a fresh process.
+    }
+}
+
+impl Drop for ExternalOperator {
+    fn drop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            // Closing stdin asks it to exit; it gets a moment, then is killed.
+            drop(process.stdin);
+            if process.child.wait_timeout(Duration::from_millis(200)).is_none() {
+                let _ = process.child.kill();
+                let _ = process.child.wait();
+            }
+        }
+    }
+}

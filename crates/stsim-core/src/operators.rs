@@ -1,0 +1,331 @@
+//! Operators: the seam for operator logic under test.
+//!
+//! Owns the [`Operator`] trait, what an operator is shown (watch events and
+//! a [`View`] of the API objects, both plain serializable data, the same
+//! for Rust operators and for external processes), what it may do
+//! ([`OperatorAction`]), the built-in operators, and the faults that
+//! studies of real operators found most: missed events, coalesced events
+//! (intermediate states never seen), stale reads, and crashes between two
+//! writes. The engine delivers events after each operator's reconcile delay
+//! and applies its actions through the API server, so operators obey the
+//! same rules as everyone else (pvc-protection, AlreadyExists, ...).
+//!
+//! Does no I/O: an operator in another process implements the trait
+//! outside the core (the CLI's `external_operator`).
+
+use crate::objects::*;
+use crate::time::SimDuration;
+use crate::world::World;
+use serde::{Deserialize, Serialize};
+
+/// A change, as a Kubernetes watch reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WatchEvent {
+    pub time_ms: u64,
+    /// `ADDED`, `MODIFIED` or `DELETED`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `Pod`, `PersistentVolumeClaim`, `StatefulSet` or `Node`.
+    pub object: &'static str,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodView {
+    pub name: String,
+    /// `Pending`, `Running`, `Succeeded` or `Failed`.
+    pub phase: String,
+    pub ready: bool,
+    pub terminating: bool,
+    pub node: Option<String>,
+    /// Whether the pod's node is Ready.
+    pub node_ready: bool,
+    pub statefulset: Option<String>,
+    pub claims: Vec<String>,
+    /// Since when the pod has been terminating, in ms.
+    pub deletion_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PvcView {
+    pub name: String,
+    /// `Pending`, `Bound` or `Lost`.
+    pub phase: String,
+    pub terminating: bool,
+    pub labels: crate::config::Labels,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatefulSetView {
+    pub name: String,
+    pub replicas: u32,
+    pub ordinals_start: u32,
+    pub ready_replicas: u32,
+    /// The names of its volume claim templates.
+    pub claim_templates: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeView {
+    pub name: String,
+    pub ready: bool,
+}
+
+/// What an operator sees of the cluster: its API objects, as listed now
+/// (or, with the lag fault, as they were a while ago).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub time_ms: u64,
+    pub pods: Vec<PodView>,
+    pub pvcs: Vec<PvcView>,
+    pub statefulsets: Vec<StatefulSetView>,
+    pub nodes: Vec<NodeView>,
+}
+
+impl View {
+    pub fn of(world: &World, time_ms: u64) -> View {
+        View {
+            time_ms,
+            pods: world
+                .live_pods()
+                .map(|p| PodView {
+                    name: p.name.clone(),
+                    phase: format!("{:?}", p.status.phase),
+                    ready: p.status.ready,
+                    terminating: p.is_terminating(),
+                    node: p.node.map(|n| world.node(n).name.clone()),
+                    node_ready: p.node.is_some_and(|n| world.node(n).ready),
+                    statefulset: p.owner.map(|s| world.sts(s).name.clone()),
+                    claims: p.claims.clone(),
+                    deletion_ms: p.deletion_timestamp.map(|t| t.as_millis()),
+                })
+                .collect(),
+            pvcs: world
+                .live_pvcs()
+                .map(|c| PvcView {
+                    name: c.name.clone(),
+                    phase: format!("{:?}", c.phase),
+                    terminating: c.deletion_timestamp.is_some(),
+                    labels: c.labels.clone(),
+                })
+                .collect(),
+            statefulsets: world
+                .statefulsets
+                .iter()
+                .filter(|s| s.removed_at.is_none())
+                .map(|s| StatefulSetView {
+                    name: s.name.clone(),
+                    replicas: s.spec.replicas,
+                    ordinals_start: s.spec.ordinals_start,
+                    ready_replicas: s.status.ready_replicas,
+                    claim_templates: s.spec.volume_claim_templates.iter().map(|t| t.name.clone()).collect(),
+                })
+                .collect(),
+            nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
+        }
+    }
+}
+
+/// What an operator may do, through the API server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "PascalCase", deny_unknown_fields)]
+pub enum OperatorAction {
+    DeletePvc { name: String },
+    DeletePod { name: String },
+    ForceDeletePod { name: String },
+    Scale { statefulset: String, replicas: u32 },
+}
+
+/// What one reconcile decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconciled {
+    #[serde(default)]
+    pub actions: Vec<OperatorAction>,
+    /// Run again after this long even if nothing changes (a timer).
+    #[serde(default)]
+    pub requeue_after_ms: Option<u64>,
+}
+
+/// Operator logic under test.
+pub trait Operator {
+    fn name(&self) -> &str;
+    /// Sees the events since its last run and the cluster now; decides.
+    /// An `Err` is the operator failing (it crashed, hung, or spoke
+    /// nonsense): the run stops and says so.
+    fn reconcile(&mut self, view: &View, events: &[WatchEvent]) -> Result<Reconciled, String>;
+    /// The operator process restarted: whatever it kept in memory is gone.
+    fn restart(&mut self) {}
+}
+
+/// The ordinal of a claim `<template>-<set>-<ordinal>` of a StatefulSet in the view.
+fn claim_ordinal<'v>(view: &'v View, claim: &str) -> Option<(&'v StatefulSetView, u32)> {
+    view.statefulsets.iter().find_map(|set| {
+        set.claim_templates.iter().find_map(|t| {
+            let rest = claim.strip_prefix(&format!("{t}-{}-", set.name))?;
+            Some((set, rest.parse().ok()?))
+        })
+    })
+}
+
+/// Deletes the claims a scale-down left behind: a claim whose ordinal is
+/// out of its StatefulSet's range and that no pod uses, once it has been so
+/// for `after`. The correct way: it asks the StatefulSet, not the pods.
+pub struct PvcCleanup {
+    pub after: SimDuration,
+    /// When each claim was first seen out of range (forgotten on restart).
+    seen: std::collections::BTreeMap<String, u64>,
+}
+
+impl PvcCleanup {
+    pub fn new(after: SimDuration) -> PvcCleanup {
+        PvcCleanup { after, seen: Default::default() }
+    }
+}
+
+impl Operator for PvcCleanup {
+    fn name(&self) -> &str {
+        "pvc-cleanup"
+    }
+    fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
+        let used = |claim: &str| view.pods.iter().any(|p| p.claims.iter().any(|c| c == claim));
+        let mut out = Reconciled::default();
+        let mut candidates = std::collections::BTreeSet::new();
+        for claim in view.pvcs.iter().filter(|c| !c.terminating) {
+            let Some((set, ordinal)) = claim_ordinal(view, &claim.name) else { continue };
+            let in_range = ordinal >= set.ordinals_start && ordinal < set.ordinals_start + set.replicas;
+            if in_range || used(&claim.name) {
+                continue;
+            }
+            candidates.insert(claim.name.clone());
+            let since = *self.seen.entry(claim.name.clone()).or_insert(view.time_ms);
+            let due = since + self.after.as_millis();
+            if view.time_ms >= due {
+                out.actions.push(OperatorAction::DeletePvc { name: claim.name.clone() });
+            } else {
+                out.requeue_after_ms =
+                    Some(out.requeue_after_ms.map_or(due - view.time_ms, |r| r.min(due - view.time_ms)));
+            }
+        }
+        self.seen.retain(|name, _| candidates.contains(name));
+        Ok(out)
+    }
+    fn restart(&mut self) {
+        self.seen.clear();
+    }
+}
+
+/// A subtly wrong cleaner, as found in the wild: it deletes the claim of a
+/// StatefulSet pod that has not been Ready for `after`, taking "not
+/// running" for "gone". A pod that is only being rescheduled loses its
+/// data, or, held by pvc-protection, never starts.
+pub struct NaivePvcCleanup {
+    pub after: SimDuration,
+    seen: std::collections::BTreeMap<String, u64>,
+}
+
+impl NaivePvcCleanup {
+    pub fn new(after: SimDuration) -> NaivePvcCleanup {
+        NaivePvcCleanup { after, seen: Default::default() }
+    }
+}
+
+impl Operator for NaivePvcCleanup {
+    fn name(&self) -> &str {
+        "naive-pvc-cleanup"
+    }
+    fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
+        let mut out = Reconciled::default();
+        let mut candidates = std::collections::BTreeSet::new();
+        for claim in view.pvcs.iter().filter(|c| !c.terminating) {
+            let Some((set, ordinal)) = claim_ordinal(view, &claim.name) else { continue };
+            let pod = pod_name(&set.name, ordinal);
+            if view.pods.iter().any(|p| p.name == pod && p.ready) {
+                continue;
+            }
+            candidates.insert(claim.name.clone());
+            let since = *self.seen.entry(claim.name.clone()).or_insert(view.time_ms);
+            let due = since + self.after.as_millis();
+            if view.time_ms >= due {
+                out.actions.push(OperatorAction::DeletePvc { name: claim.name.clone() });
+            } else {
+                out.requeue_after_ms =
+                    Some(out.requeue_after_ms.map_or(due - view.time_ms, |r| r.min(due - view.time_ms)));
+            }
+        }
+        self.seen.retain(|name, _| candidates.contains(name));
+        Ok(out)
+    }
+    fn restart(&mut self) {
+        self.seen.clear();
+    }
+}
+
+/// Force-deletes StatefulSet pods that have been terminating for `after` on
+/// a node that is not Ready: the manual step of the force-delete runbook,
+/// automated. Safe only if the node really is down.
+pub struct ForceDeleteUnreachable {
+    pub after: SimDuration,
+}
+
+impl Operator for ForceDeleteUnreachable {
+    fn name(&self) -> &str {
+        "force-delete-unreachable"
+    }
+    fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
+        let mut out = Reconciled::default();
+        for pod in view.pods.iter().filter(|p| p.terminating && p.node.is_some() && !p.node_ready) {
+            let due = pod.deletion_ms.unwrap_or(view.time_ms) + self.after.as_millis();
+            if view.time_ms >= due {
+                out.actions.push(OperatorAction::ForceDeletePod { name: pod.name.clone() });
+            } else {
+                out.requeue_after_ms =
+                    Some(out.requeue_after_ms.map_or(due - view.time_ms, |r| r.min(due - view.time_ms)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Builds a built-in operator; `None` for an external one, which the
+/// caller (the CLI) provides.
+pub fn builtin(kind: &crate::config::OperatorKind) -> Option<Box<dyn Operator>> {
+    use crate::config::OperatorKind;
+    match kind {
+        OperatorKind::PvcCleanup { after } => Some(Box::new(PvcCleanup::new(*after))),
+        OperatorKind::NaivePvcCleanup { after } => Some(Box::new(NaivePvcCleanup::new(*after))),
+        OperatorKind::ForceDeleteUnreachable { after } => {
+            Some(Box::new(ForceDeleteUnreachable { after: *after }))
+        }
+        OperatorKind::External { .. } => None,
+    }
+}
+
+/// The watch event a trace record means to an operator, if any.
+pub fn watch_event(world: &World, record: &crate::trace::Record) -> Option<WatchEvent> {
+    use crate::trace::Event;
+    let pod = |id: PodId| world.pod(id).name.clone();
+    let pvc = |id: PvcId| world.pvc(id).name.clone();
+    let sts = |id: StsId| world.sts(id).name.clone();
+    let (kind, object, name) = match &record.event {
+        Event::PodCreated { pod: id, .. } => ("ADDED", "Pod", pod(*id)),
+        Event::PodScheduled { pod: id, .. }
+        | Event::PodStatus { pod: id, .. }
+        | Event::PodReady { pod: id, .. }
+        | Event::PodDeleting { pod: id, .. }
+        | Event::PodOrphaned { pod: id } => ("MODIFIED", "Pod", pod(*id)),
+        Event::PodRemoved { pod: id, .. } => ("DELETED", "Pod", pod(*id)),
+        Event::PvcCreated { pvc: id } => ("ADDED", "PersistentVolumeClaim", pvc(*id)),
+        Event::PvcBound { pvc: id, .. }
+        | Event::PvcOwnersUpdated { pvc: id, .. }
+        | Event::PvcDeleting { pvc: id } => ("MODIFIED", "PersistentVolumeClaim", pvc(*id)),
+        Event::PvcRemoved { pvc: id } => ("DELETED", "PersistentVolumeClaim", pvc(*id)),
+        Event::StatefulSetCreated { sts: id } => ("ADDED", "StatefulSet", sts(*id)),
+        Event::StatefulSetScaled { sts: id, .. }
+        | Event::StatefulSetUpdated { sts: id, .. }
+        | Event::StatefulSetStatus { sts: id, .. } => ("MODIFIED", "StatefulSet", sts(*id)),
+        Event::StatefulSetDeleted { sts: id, .. } => ("DELETED", "StatefulSet", sts(*id)),
+        _ => return None,
+    };
+    Some(WatchEvent { time_ms: record.at.as_millis(), kind, object, name })
+}
