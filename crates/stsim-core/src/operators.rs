@@ -168,18 +168,45 @@ fn claim_ordinal<'v>(view: &'v View, claim: &str) -> Option<(&'v StatefulSetView
     })
 }
 
+/// Grace periods an operator keeps in memory: when it first saw each
+/// candidate, so it acts only once one has been a candidate for long enough.
+#[derive(Debug, Default)]
+struct Graces {
+    first_seen: std::collections::BTreeMap<String, u64>,
+    candidates: std::collections::BTreeSet<String>,
+}
+
+impl Graces {
+    /// Notes `name` as a candidate now; whether its grace is over.
+    fn due(&mut self, name: &str, now_ms: u64, grace: SimDuration, out: &mut Reconciled) -> bool {
+        self.candidates.insert(name.to_string());
+        let due = *self.first_seen.entry(name.to_string()).or_insert(now_ms) + grace.as_millis();
+        if now_ms >= due {
+            return true;
+        }
+        let wait = due - now_ms;
+        out.requeue_after_ms = Some(out.requeue_after_ms.map_or(wait, |r| r.min(wait)));
+        false
+    }
+
+    /// Forgets everything that was not a candidate in this pass.
+    fn end_pass(&mut self) {
+        let candidates = std::mem::take(&mut self.candidates);
+        self.first_seen.retain(|name, _| candidates.contains(name));
+    }
+}
+
 /// Deletes the claims a scale-down left behind: a claim whose ordinal is
 /// out of its StatefulSet's range and that no pod uses, once it has been so
 /// for `after`. The correct way: it asks the StatefulSet, not the pods.
 pub struct PvcCleanup {
     pub after: SimDuration,
-    /// When each claim was first seen out of range (forgotten on restart).
-    seen: std::collections::BTreeMap<String, u64>,
+    graces: Graces,
 }
 
 impl PvcCleanup {
     pub fn new(after: SimDuration) -> PvcCleanup {
-        PvcCleanup { after, seen: Default::default() }
+        PvcCleanup { after, graces: Graces::default() }
     }
 }
 
@@ -190,43 +217,36 @@ impl Operator for PvcCleanup {
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
         let used = |claim: &str| view.pods.iter().any(|p| p.claims.iter().any(|c| c == claim));
         let mut out = Reconciled::default();
-        let mut candidates = std::collections::BTreeSet::new();
         for claim in view.pvcs.iter().filter(|c| !c.terminating) {
             let Some((set, ordinal)) = claim_ordinal(view, &claim.name) else { continue };
             let in_range = ordinal >= set.ordinals_start && ordinal < set.ordinals_start + set.replicas;
-            if in_range || used(&claim.name) {
-                continue;
-            }
-            candidates.insert(claim.name.clone());
-            let since = *self.seen.entry(claim.name.clone()).or_insert(view.time_ms);
-            let due = since + self.after.as_millis();
-            if view.time_ms >= due {
+            if !in_range
+                && !used(&claim.name)
+                && self.graces.due(&claim.name, view.time_ms, self.after, &mut out)
+            {
                 out.actions.push(OperatorAction::DeletePvc { name: claim.name.clone() });
-            } else {
-                out.requeue_after_ms =
-                    Some(out.requeue_after_ms.map_or(due - view.time_ms, |r| r.min(due - view.time_ms)));
             }
         }
-        self.seen.retain(|name, _| candidates.contains(name));
+        self.graces.end_pass();
         Ok(out)
     }
     fn restart(&mut self) {
-        self.seen.clear();
+        self.graces = Graces::default();
     }
 }
 
 /// A subtly wrong cleaner, as found in the wild: it deletes the claim of a
 /// StatefulSet pod that has not been Ready for `after`, taking "not
 /// running" for "gone". A pod that is only being rescheduled loses its
-/// data, or, held by pvc-protection, never starts.
+/// data, or, held by pvc-protection, loses it at its next restart.
 pub struct NaivePvcCleanup {
     pub after: SimDuration,
-    seen: std::collections::BTreeMap<String, u64>,
+    graces: Graces,
 }
 
 impl NaivePvcCleanup {
     pub fn new(after: SimDuration) -> NaivePvcCleanup {
-        NaivePvcCleanup { after, seen: Default::default() }
+        NaivePvcCleanup { after, graces: Graces::default() }
     }
 }
 
@@ -236,28 +256,19 @@ impl Operator for NaivePvcCleanup {
     }
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
         let mut out = Reconciled::default();
-        let mut candidates = std::collections::BTreeSet::new();
         for claim in view.pvcs.iter().filter(|c| !c.terminating) {
             let Some((set, ordinal)) = claim_ordinal(view, &claim.name) else { continue };
             let pod = pod_name(&set.name, ordinal);
-            if view.pods.iter().any(|p| p.name == pod && p.ready) {
-                continue;
-            }
-            candidates.insert(claim.name.clone());
-            let since = *self.seen.entry(claim.name.clone()).or_insert(view.time_ms);
-            let due = since + self.after.as_millis();
-            if view.time_ms >= due {
+            let ready = view.pods.iter().any(|p| p.name == pod && p.ready);
+            if !ready && self.graces.due(&claim.name, view.time_ms, self.after, &mut out) {
                 out.actions.push(OperatorAction::DeletePvc { name: claim.name.clone() });
-            } else {
-                out.requeue_after_ms =
-                    Some(out.requeue_after_ms.map_or(due - view.time_ms, |r| r.min(due - view.time_ms)));
             }
         }
-        self.seen.retain(|name, _| candidates.contains(name));
+        self.graces.end_pass();
         Ok(out)
     }
     fn restart(&mut self) {
-        self.seen.clear();
+        self.graces = Graces::default();
     }
 }
 
