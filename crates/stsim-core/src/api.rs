@@ -180,6 +180,7 @@ impl<'a> Api<'a> {
             removed_at: None,
         });
         self.record(Event::PodCreated { pod: id, revision });
+        self.claims_changed_for(id);
         self.pod_changed(id);
         self.wake(EventKey::Schedule(id));
         Ok(id)
@@ -248,6 +249,23 @@ impl<'a> Api<'a> {
             }
         }
         self.wake(EventKey::GarbageCollect);
+        self.claims_changed_for(pod);
+    }
+
+    /// The claims a pod mounts may be orphaned, or no longer, now.
+    fn claims_changed_for(&mut self, pod: PodId) {
+        let world = &mut *self.world;
+        for claim in &world.pods[pod.index()].claims {
+            if let Some(id) = world.pvc_names.get(claim) {
+                world.dirty_claims.insert(*id);
+            }
+        }
+        self.wake(EventKey::VolumeUsage);
+    }
+
+    /// Every claim's orphan status may have changed (a StatefulSet changed).
+    fn all_claims_changed(&mut self) {
+        self.world.all_claims_dirty = true;
         self.wake(EventKey::VolumeUsage);
     }
 
@@ -369,6 +387,7 @@ impl<'a> Api<'a> {
             removed_at: None,
         });
         self.record(Event::PvcCreated { pvc: id });
+        self.world.dirty_claims.insert(id);
         self.wake(EventKey::VolumeUsage);
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
@@ -417,7 +436,6 @@ impl<'a> Api<'a> {
                 }
             }
         }
-        self.wake(EventKey::VolumeUsage);
     }
 
     /// The claim's orphan status changes: `Some(reason)` when no pod uses it
@@ -529,7 +547,7 @@ impl<'a> Api<'a> {
         set.generation += 1;
         self.record(Event::StatefulSetScaled { sts, from, to: replicas });
         self.wake(EventKey::StatefulSetSync(sts));
-        self.wake(EventKey::VolumeUsage);
+        self.all_claims_changed();
     }
 
     /// Applies a change to a StatefulSet's spec, as an update through the API
@@ -579,7 +597,7 @@ impl<'a> Api<'a> {
             self.record(Event::StatefulSetScaled { sts, from, to });
         }
         self.wake(EventKey::StatefulSetSync(sts));
-        self.wake(EventKey::VolumeUsage);
+        self.all_claims_changed();
         Ok(())
     }
 
@@ -617,7 +635,7 @@ impl<'a> Api<'a> {
             }
         }
         self.wake(EventKey::GarbageCollect);
-        self.wake(EventKey::VolumeUsage);
+        self.all_claims_changed();
     }
 
     /// Creates a StatefulSet (the second half of a rename).
@@ -625,6 +643,7 @@ impl<'a> Api<'a> {
         let sts = self.world.add_statefulset(name, spec);
         self.record(Event::StatefulSetCreated { sts });
         self.wake(EventKey::StatefulSetSync(sts));
+        self.all_claims_changed();
         sts
     }
 

@@ -27,10 +27,7 @@ fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
         return None;
     }
     let ordinal = |set: &StatefulSet| {
-        set.spec.volume_claim_templates.iter().find_map(|t| {
-            let rest = claim.name.strip_prefix(&format!("{}-{}-", t.name, set.name))?;
-            rest.parse::<u32>().ok()
-        })
+        set.spec.volume_claim_templates.iter().find_map(|t| claim_ordinal(&claim.name, &t.name, &set.name))
     };
     let wanted =
         |set: &StatefulSet| set.removed_at.is_none() && ordinal(set).is_some_and(|o| set.in_range(o));
@@ -67,16 +64,20 @@ fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
     })
 }
 
-/// Marks each live claim orphaned or in use, as it now is.
+/// Marks each claim that may have changed orphaned or in use, as it now is.
 pub fn check_usage(api: &mut Api) {
+    let all = std::mem::take(&mut api.world.all_claims_dirty);
+    let dirty = std::mem::take(&mut api.world.dirty_claims);
     let world = api.world();
-    let changes: Vec<(PvcId, Option<String>)> = world
-        .live_pvcs()
-        .filter_map(|claim| {
-            let reason = orphan_reason(world, claim);
-            (reason.is_some() != claim.orphaned.is_some()).then_some((claim.id, reason))
-        })
-        .collect();
+    let check = |claim: &Pvc| {
+        let reason = orphan_reason(world, claim);
+        (reason.is_some() != claim.orphaned.is_some()).then_some((claim.id, reason))
+    };
+    let changes: Vec<(PvcId, Option<String>)> = if all {
+        world.live_pvcs().filter_map(check).collect()
+    } else {
+        dirty.iter().map(|id| world.pvc(*id)).filter(|c| c.exists()).filter_map(check).collect()
+    };
     for (claim, reason) in changes {
         api.set_claim_orphaned(claim, reason);
     }

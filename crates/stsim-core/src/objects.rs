@@ -473,6 +473,15 @@ pub fn claim_name(template: &str, set: &str, ordinal: u32) -> String {
     format!("{template}-{set}-{ordinal}")
 }
 
+/// The ordinal of claim `name` if it is `<template>-<set>-<ordinal>`.
+pub fn claim_ordinal(name: &str, template: &str, set: &str) -> Option<u32> {
+    let rest = name.strip_prefix(template)?.strip_prefix('-')?.strip_prefix(set)?.strip_prefix('-')?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest.parse().ok()
+}
+
 /// Splits a pod name into its parent and ordinal as the controller's
 /// `(.*)-([0-9]+)$` does: the parent is everything before the last `-`.
 pub fn parse_pod_name(name: &str) -> Option<(&str, u32)> {
@@ -495,6 +504,9 @@ mod tests {
         assert_eq!(parse_pod_name("web-"), None);
         assert_eq!(parse_pod_name("web-x1"), None);
         assert_eq!(parse_pod_name("web"), None);
+        assert_eq!(claim_ordinal("www-web-3", "www", "web"), Some(3));
+        assert_eq!(claim_ordinal("www-web-v2-3", "www", "web"), None);
+        assert_eq!(claim_ordinal("www-web-", "www", "web"), None);
     }
 
     #[test]

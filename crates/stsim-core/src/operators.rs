@@ -159,12 +159,11 @@ pub trait Operator {
 }
 
 /// The ordinal of a claim `<template>-<set>-<ordinal>` of a StatefulSet in the view.
-fn claim_ordinal<'v>(view: &'v View, claim: &str) -> Option<(&'v StatefulSetView, u32)> {
+fn claim_of_set<'v>(view: &'v View, claim: &str) -> Option<(&'v StatefulSetView, u32)> {
     view.statefulsets.iter().find_map(|set| {
-        set.claim_templates.iter().find_map(|t| {
-            let rest = claim.strip_prefix(&format!("{t}-{}-", set.name))?;
-            Some((set, rest.parse().ok()?))
-        })
+        set.claim_templates
+            .iter()
+            .find_map(|t| Some((set, crate::objects::claim_ordinal(claim, t, &set.name)?)))
     })
 }
 
@@ -218,7 +217,7 @@ impl Operator for PvcCleanup {
         let used = |claim: &str| view.pods.iter().any(|p| p.claims.iter().any(|c| c == claim));
         let mut out = Reconciled::default();
         for claim in view.pvcs.iter().filter(|c| !c.terminating) {
-            let Some((set, ordinal)) = claim_ordinal(view, &claim.name) else { continue };
+            let Some((set, ordinal)) = claim_of_set(view, &claim.name) else { continue };
             let in_range = ordinal >= set.ordinals_start && ordinal < set.ordinals_start + set.replicas;
             if !in_range
                 && !used(&claim.name)
@@ -257,7 +256,7 @@ impl Operator for NaivePvcCleanup {
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
         let mut out = Reconciled::default();
         for claim in view.pvcs.iter().filter(|c| !c.terminating) {
-            let Some((set, ordinal)) = claim_ordinal(view, &claim.name) else { continue };
+            let Some((set, ordinal)) = claim_of_set(view, &claim.name) else { continue };
             let pod = pod_name(&set.name, ordinal);
             let ready = view.pods.iter().any(|p| p.name == pod && p.ready);
             if !ready && self.graces.due(&claim.name, view.time_ms, self.after, &mut out) {

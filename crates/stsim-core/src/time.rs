@@ -168,20 +168,23 @@ impl std::str::FromStr for SimDuration {
 impl fmt::Display for SimDuration {
     /// Canonical form: largest units first, zero parts left out, `0s` for zero.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.width().is_some() {
+            // Padding needs the whole text first.
+            let text = SimDuration(self.0).to_string();
+            return f.pad(&text);
+        }
         if self.0 == 0 {
-            return f.pad("0s");
+            return f.write_str("0s");
         }
         let mut rest = self.0;
-        let mut out = String::new();
         for (name, ms) in UNITS {
             let count = rest / ms;
             if count > 0 {
-                out.push_str(&count.to_string());
-                out.push_str(name);
+                write!(f, "{count}{name}")?;
                 rest -= count * ms;
             }
         }
-        f.pad(&out)
+        Ok(())
     }
 }
 

@@ -239,18 +239,24 @@ impl Trace {
 }
 
 pub fn actor_name(world: &World, actor: Actor) -> String {
-    match actor {
-        Actor::User => "user".into(),
-        Actor::StatefulSetController => "statefulset-controller".into(),
-        Actor::Scheduler => "scheduler".into(),
-        Actor::Kubelet(node) => format!("kubelet/{}", world.node(node).name),
-        Actor::VolumeController => "volume-controller".into(),
-        Actor::Dns => "dns".into(),
-        Actor::GarbageCollector => "garbage-collector".into(),
+    let mut out = String::new();
+    write_actor(&mut out, world, actor);
+    out
+}
+
+fn write_actor(out: &mut String, world: &World, actor: Actor) {
+    let _ = match actor {
+        Actor::User => out.write_str("user"),
+        Actor::StatefulSetController => out.write_str("statefulset-controller"),
+        Actor::Scheduler => out.write_str("scheduler"),
+        Actor::Kubelet(node) => write!(out, "kubelet/{}", world.node(node).name),
+        Actor::VolumeController => out.write_str("volume-controller"),
+        Actor::Dns => out.write_str("dns"),
+        Actor::GarbageCollector => out.write_str("garbage-collector"),
         Actor::Operator(n) => {
-            format!("operator/{}", world.operator_names.get(n as usize).map_or("?", String::as_str))
+            write!(out, "operator/{}", world.operator_names.get(n as usize).map_or("?", String::as_str))
         }
-    }
+    };
 }
 
 pub fn owner_name(world: &World, owner: &OwnerRef) -> String {
@@ -264,7 +270,9 @@ pub fn owner_name(world: &World, owner: &OwnerRef) -> String {
 pub fn render_into(out: &mut String, world: &World, record: &Record) {
     let pod = |id: PodId| format!("pod/{}", world.pod(id).name);
     let pvc = |id: PvcId| format!("pvc/{}", world.pvc(id).name);
-    let _ = write!(out, "{}\t{}\t", record.at, actor_name(world, record.actor));
+    let _ = write!(out, "{}\t", record.at);
+    write_actor(out, world, record.actor);
+    out.push('\t');
     let _ = match &record.event {
         Event::Script { description, line } => write!(out, "script\tbegin\tline={line} {description}"),
         Event::NotFound { name } => write!(out, "{name}\tnot-found\t"),

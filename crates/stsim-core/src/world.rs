@@ -44,12 +44,16 @@ pub struct World {
     /// The Kubernetes release modelled, where releases differ.
     pub kubernetes: crate::features::Version,
     pub features: crate::features::Features,
+    /// Claims whose orphan status may have changed since it was last checked
+    /// (`cost::check_usage`); `all_claims_dirty` when a StatefulSet changed.
+    pub dirty_claims: std::collections::BTreeSet<PvcId>,
+    pub all_claims_dirty: bool,
     /// The names of the scenario's operators, by index.
     pub operator_names: Vec<String>,
     /// Live pods that the scheduler could not place yet.
     pub unschedulable: std::collections::BTreeSet<PodId>,
     pod_names: BTreeMap<String, PodId>,
-    pvc_names: BTreeMap<String, PvcId>,
+    pub(crate) pvc_names: BTreeMap<String, PvcId>,
     /// Live pods by the claim names they mount.
     claim_users: BTreeMap<String, Vec<PodId>>,
     next_uid: u64,
@@ -80,6 +84,8 @@ impl World {
             features: crate::features::Features::default(),
             unschedulable: Default::default(),
             operator_names: Vec::new(),
+            dirty_claims: Default::default(),
+            all_claims_dirty: false,
             pod_names: BTreeMap::new(),
             pvc_names: BTreeMap::new(),
             claim_users: BTreeMap::new(),

@@ -490,6 +490,15 @@ impl Sync {
     /// ordinal unless it exists; an existing claim is reused as it is.
     fn create_missing_claims(&self, api: &mut Api, ordinal: u32) -> Result<(), ApiError> {
         let set = self.set(api);
+        // Usually every claim exists and is not being deleted: nothing to build.
+        let all_present = set.spec.volume_claim_templates.iter().all(|t| {
+            api.world()
+                .pvc_named(&claim_name(&t.name, &set.name, ordinal))
+                .is_some_and(|c| api.world().pvc(c).deletion_timestamp.is_none())
+        });
+        if all_present {
+            return Ok(());
+        }
         let mut first_error = None;
         let wanted: Vec<NewPvc> = set
             .spec
@@ -566,6 +575,10 @@ impl Sync {
         let claims: Vec<PvcId> = p.claims.iter().filter_map(|c| api.world().pvc_named(c)).collect();
         for claim in claims {
             let current = &api.world().pvc(claim).owner_refs;
+            if !want_set && !want_pod && current.is_empty() {
+                // The default policy (Retain, Retain) and nothing to undo.
+                continue;
+            }
             let mut owners: Vec<OwnerRef> = current
                 .iter()
                 .filter(|r| match r.owner {
@@ -643,10 +656,9 @@ pub fn revision_name(set: &str, template: &crate::config::PodTemplate, collision
 /// rather than making a duplicate, and finds the current revision.
 fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
     let set = api.world().sts(sts);
-    let template = set.spec.template.clone();
     let newest = set.revisions.iter().map(|r| r.revision).max().unwrap_or(0);
     let latest = set.revisions.iter().enumerate().max_by_key(|(_, r)| r.revision).map(|(i, _)| i);
-    let equal = set.revisions.iter().position(|r| r.template == template);
+    let equal = set.revisions.iter().position(|r| r.template == set.spec.template);
     let update = match (equal, latest) {
         (Some(i), Some(latest)) if i == latest => i,
         (Some(i), _) => {
@@ -654,6 +666,7 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
             i
         }
         (None, _) => {
+            let template = set.spec.template.clone();
             let name = revision_name(&set.name, &template, set.status.collision_count);
             api.add_revision(sts, ControllerRevision { name, revision: newest + 1, template });
             api.world().sts(sts).revisions.len() - 1
