@@ -13,6 +13,8 @@ use crate::time::SimTime;
 use crate::world::World;
 use serde::Serialize;
 
+mod stuck;
+
 /// One problem, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -33,6 +35,7 @@ pub struct Finding {
 /// Every finding of a run that ended at `end`.
 pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
     let mut findings = Vec::new();
+    findings.extend(stuck::all(world, end));
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
     }
