@@ -79,7 +79,7 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<9} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
+        "{:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
         "TIME", "POD", "READY", "STATUS", "RESTARTS", "IP", "NODE"
     );
     for row in rows {
@@ -90,21 +90,21 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
                 let node = pod.node.as_deref().unwrap_or("<none>");
                 let _ = writeln!(
                     out,
-                    "{at:<9} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {node:<node_width$}   {}",
+                    "{at:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {node:<node_width$}   {}",
                     row.name, pod.ready, pod.status, pod.restarts, ip, row.what
                 );
             }
             (None, "script") => {
-                let _ = writeln!(out, "{at:<9} > {} ({})", row.what, row.name);
+                let _ = writeln!(out, "{at:<11} > {} ({})", row.what, row.name);
             }
             (None, "identity") => {
-                let _ = writeln!(out, "{at:<9} ! identity/{} {}", row.name, row.what);
+                let _ = writeln!(out, "{at:<11} ! identity/{} {}", row.name, row.what);
             }
             (None, "run") => {
-                let _ = writeln!(out, "{at:<9} = {}", row.what);
+                let _ = writeln!(out, "{at:<11} = {}", row.what);
             }
             (None, kind) => {
-                let _ = writeln!(out, "{at:<9} * {kind}/{} {}", row.name, row.what);
+                let _ = writeln!(out, "{at:<11} * {kind}/{} {}", row.name, row.what);
             }
         }
     }

@@ -175,7 +175,7 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
             format!("{} ({}): {}", node.name, node.zone, reasons.join(", "))
         })
         .collect();
-    let mut explanation = format!("The scheduler says: \"{message}\".");
+    let mut explanation = format!("The scheduler says: \"{message}\"");
     if !pinned.is_empty() {
         explanation.push_str(&format!(
             " A StatefulSet pod always gets its own claims back, and {}.",
@@ -286,6 +286,20 @@ fn drain_blocked(world: &World, node: NodeId, drain: &disruption::Drain) -> Find
         .map(|(pod, (message, since))| format!("{} (refused since {since}: {message})", world.pod(*pod).name))
         .collect();
     let since = drain.refused.values().map(|(_, at)| *at).min().unwrap_or(drain.started_at);
+    // Budgets that can never allow a voluntary disruption as they stand.
+    let mut never: Vec<String> = Vec::new();
+    for pod in drain.refused.keys().map(|p| world.pod(*p)).filter(|p| p.exists()) {
+        for budget in world.pdbs.iter().filter(|b| b.selects(&pod.labels)) {
+            let status = disruption::status(world, budget);
+            let text = format!(
+                " The budget {} needs {} healthy pods out of the {} it expects, so it allows no disruption even when                  every pod is healthy: this drain cannot finish.",
+                budget.name, status.desired_healthy, status.expected_pods
+            );
+            if status.desired_healthy >= status.expected_pods && !never.contains(&text) {
+                never.push(text);
+            }
+        }
+    }
     Finding {
         id: "drain-blocked",
         subject: format!("node/{}", node.name),
@@ -295,15 +309,21 @@ fn drain_blocked(world: &World, node: NodeId, drain: &disruption::Drain) -> Find
             "kubectl drain cordoned {} at {} and evicts its pods through the eviction API, which refuses an eviction that \
              would leave a PodDisruptionBudget with fewer healthy pods than it needs; kubectl retries every 5 s. A pod counts \
              as healthy while it is Ready and not being deleted, so each eviction must wait until the pod evicted before it \
-             has been replaced and is Ready again somewhere else. Refused: {}.",
+             has been replaced and is Ready again somewhere else. Refused: {}.{}",
             node.name,
             drain.started_at,
-            refused.join("; ")
+            refused.join("; "),
+            never.concat()
         ),
-        fix: "Wait for the replacements to become Ready (check they can be scheduled and their volumes attached), or, if the \
-              budget can never be met, fix what keeps the other pods unhealthy; loosen the budget only if the application \
-              tolerates it."
-            .to_string(),
+        fix: if never.is_empty() {
+            "Wait for the replacements to become Ready (check they can be scheduled and their volumes attached), or fix \
+             what keeps the other pods unhealthy; loosen the budget only if the application tolerates it."
+                .to_string()
+        } else {
+            "A budget that equals the replica count blocks every drain: allow one disruption (for a quorum of 3, \
+             minAvailable: 2 or maxUnavailable: 1), or scale the set up first so a member can move."
+                .to_string()
+        },
     }
 }
 
