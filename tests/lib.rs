@@ -13,7 +13,11 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod nodes;
+#[cfg(test)]
 mod oracle_traces;
+#[cfg(test)]
+mod scheduling;
 #[cfg(test)]
 mod support;
 #[cfg(test)]

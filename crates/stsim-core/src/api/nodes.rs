@@ -494,3 +494,40 @@ impl Api<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toleration(key: &str, effect: Option<TaintEffect>, seconds: Option<u64>) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect,
+            toleration_seconds: seconds,
+        }
+    }
+
+    /// DefaultTolerationSeconds adds 300 s tolerations for both taints unless
+    /// the pod tolerates them already (an empty key or effect counts).
+    #[test]
+    fn default_tolerations_are_added_unless_present() {
+        let five_minutes = SimDuration::from_secs(300);
+        let added = with_default_tolerations(Vec::new(), five_minutes);
+        let keys: Vec<(&str, Option<u64>)> =
+            added.iter().map(|t| (t.key.as_str(), t.toleration_seconds)).collect();
+        assert_eq!(keys, [(taints::NOT_READY, Some(300)), (taints::UNREACHABLE, Some(300))]);
+        let own =
+            with_default_tolerations(vec![toleration(taints::UNREACHABLE, None, Some(30))], five_minutes);
+        assert_eq!(own.len(), 2, "only not-ready is added");
+        assert_eq!(own[0].toleration_seconds, Some(30));
+        let all = with_default_tolerations(vec![toleration("", None, None)], five_minutes);
+        assert_eq!(all.len(), 1, "tolerating everything covers both");
+        let no_schedule = with_default_tolerations(
+            vec![toleration(taints::UNREACHABLE, Some(TaintEffect::NoSchedule), None)],
+            five_minutes,
+        );
+        assert_eq!(no_schedule.len(), 3, "a NoSchedule toleration does not cover NoExecute");
+    }
+}

@@ -156,3 +156,142 @@ fn report_multi_attach(
         api.report_multi_attach(*pod, pv, message.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{NewPod, NewPvc, Streams};
+    use crate::config::{AccessMode, PodManagementPolicy};
+    use crate::queue::EventQueue;
+    use crate::trace::{Actor, Trace};
+    use crate::world::World;
+
+    struct Bench {
+        world: World,
+        trace: Trace,
+        queue: EventQueue<EventKey>,
+        streams: Streams,
+    }
+
+    impl Bench {
+        fn api(&mut self, now: SimTime) -> Api<'_> {
+            Api {
+                world: &mut self.world,
+                trace: &mut self.trace,
+                queue: &mut self.queue,
+                streams: &mut self.streams,
+                now,
+                actor: Actor::AttachDetachController,
+            }
+        }
+    }
+
+    /// A pod on node 0 whose ReadWriteOnce volume is attached and mounted
+    /// there, then force-deleted: the volume is no longer wanted, but the
+    /// node still reports it mounted.
+    fn volume_left_mounted() -> (Bench, PvId, NodeId) {
+        let config = crate::fixtures::scenario(
+            "ad",
+            1,
+            0,
+            PodManagementPolicy::OrderedReady,
+            SimDuration::from_mins(30),
+        );
+        let mut bench = Bench {
+            world: World::from_config(&config),
+            trace: Trace::default(),
+            queue: EventQueue::new(),
+            streams: Streams::new(1),
+        };
+        let node = NodeId(0);
+        let mut api = bench.api(SimTime::ZERO);
+        let class = api.world.default_class();
+        let pvc = api
+            .create_pvc(NewPvc {
+                name: "data-web-0".into(),
+                labels: Default::default(),
+                storage_class: class,
+                request_bytes: 1 << 30,
+                access_modes: vec![AccessMode::ReadWriteOnce],
+                owner_refs: Vec::new(),
+            })
+            .unwrap();
+        let pv = api.bind_new_volume(pvc, Some("us-east-1a".into()));
+        let pod = api
+            .create_pod(NewPod {
+                name: "web-0".into(),
+                labels: Default::default(),
+                owner: None,
+                ordinal: None,
+                hostname: "web-0".into(),
+                subdomain: "web".into(),
+                image: "nginx".into(),
+                requests: Default::default(),
+                readiness_probe: None,
+                termination_grace_period: SimDuration::from_secs(30),
+                node_selector: Default::default(),
+                affinity: Default::default(),
+                tolerations: Vec::new(),
+                claims: vec!["data-web-0".into()],
+            })
+            .unwrap();
+        api.assume_pod(pod, node);
+        api.bind_pod(pod);
+        api.start_attach(pv, node);
+        api.finish_attach(pv, node);
+        api.set_volume_in_use(pv, node, true);
+        api.delete_pod(pod, Some(SimDuration::ZERO));
+        (bench, pv, node)
+    }
+
+    fn state(bench: &Bench, pv: PvId) -> Vec<AttachState> {
+        bench.world.pv(pv).attachments.iter().map(|a| a.state).collect()
+    }
+
+    /// maxWaitForUnmountDuration only forces a detach from an unhealthy node.
+    #[test]
+    fn a_mounted_volume_is_force_detached_only_from_an_unhealthy_node_after_6_minutes() {
+        let (mut bench, pv, node) = volume_left_mounted();
+        let start = SimTime::from_millis(1_000);
+        reconcile(&mut bench.api(start), pv);
+        assert_eq!(state(&bench, pv), [AttachState::Attached], "still mounted: wait");
+        let after = start + MAX_WAIT_FOR_UNMOUNT + LOOP_PERIOD;
+        reconcile(&mut bench.api(after), pv);
+        assert_eq!(state(&bench, pv), [AttachState::Attached], "the node is healthy: never forced");
+        let mut api = bench.api(after);
+        api.set_node_condition(node, ConditionStatus::Unknown);
+        reconcile(&mut api, pv);
+        let until = after + bench.world.timings.volume_detach;
+        assert_eq!(state(&bench, pv), [AttachState::Detaching { until, forced: Some("timeout") }]);
+    }
+
+    /// Before the 6 minutes an unhealthy node's volume still waits.
+    #[test]
+    fn an_unhealthy_node_still_gets_its_six_minutes() {
+        let (mut bench, pv, node) = volume_left_mounted();
+        let start = SimTime::from_millis(1_000);
+        let mut api = bench.api(start);
+        api.set_node_condition(node, ConditionStatus::Unknown);
+        reconcile(&mut api, pv);
+        reconcile(&mut bench.api(start + MAX_WAIT_FOR_UNMOUNT), pv);
+        assert_eq!(state(&bench, pv), [AttachState::Attached], "exactly 6 minutes is not more than 6");
+    }
+
+    /// The out-of-service taint skips the wait, and an unmount ends it normally.
+    #[test]
+    fn out_of_service_or_an_unmount_detach_at_once() {
+        let (mut bench, pv, node) = volume_left_mounted();
+        let now = SimTime::from_millis(1_000);
+        let mut api = bench.api(now);
+        api.add_taint(node, crate::api::out_of_service_taint());
+        reconcile(&mut api, pv);
+        let until = now + bench.world.timings.volume_detach;
+        assert_eq!(state(&bench, pv), [AttachState::Detaching { until, forced: Some("out-of-service") }]);
+
+        let (mut bench, pv, node) = volume_left_mounted();
+        let mut api = bench.api(now);
+        api.set_volume_in_use(pv, node, false);
+        reconcile(&mut api, pv);
+        assert_eq!(state(&bench, pv), [AttachState::Detaching { until, forced: None }]);
+    }
+}

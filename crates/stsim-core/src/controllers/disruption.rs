@@ -208,3 +208,41 @@ pub fn drain_step(api: &mut Api, node: NodeId) {
         api.wake_after(EventKey::Drain(node), EVICTION_RETRY);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_up() {
+        assert_eq!(scaled(IntOrPercent::Percent(50), 5), 3);
+        assert_eq!(scaled(IntOrPercent::Percent(20), 5), 1);
+        assert_eq!(scaled(IntOrPercent::Percent(0), 5), 0);
+        assert_eq!(scaled(IntOrPercent::Int(2), 5), 2);
+    }
+
+    /// Budgets over a healthy 5-replica set, as the disruption controller computes them.
+    #[test]
+    fn budget_status_follows_the_disruption_controller() {
+        let config = crate::fixtures::scenario(
+            "pdb",
+            1,
+            5,
+            crate::config::PodManagementPolicy::Parallel,
+            SimDuration::from_mins(5),
+        );
+        let (sim, _) = crate::run(config);
+        let world = &sim.world;
+        let selector: Labels = [("app".to_string(), "redis".to_string())].into();
+        let status = |budget| {
+            status(world, &PodDisruptionBudget { name: "b".into(), selector: selector.clone(), budget })
+        };
+        let allowed = |budget| status(budget).disruptions_allowed;
+        assert_eq!(allowed(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))), 1);
+        assert_eq!(allowed(DisruptionBudget::MaxUnavailable(IntOrPercent::Percent(50))), 3);
+        assert_eq!(allowed(DisruptionBudget::MinAvailable(IntOrPercent::Int(5))), 0);
+        assert_eq!(allowed(DisruptionBudget::MinAvailable(IntOrPercent::Percent(50))), 2);
+        let s = status(DisruptionBudget::MinAvailable(IntOrPercent::Int(3)));
+        assert_eq!((s.expected_pods, s.current_healthy, s.desired_healthy), (5, 5, 3));
+    }
+}

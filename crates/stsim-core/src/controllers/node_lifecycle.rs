@@ -366,3 +366,58 @@ pub fn kubelet_back(api: &mut Api, node: NodeId) {
     let next = next_pass(api.world, api.now);
     api.wake_at(EventKey::NodeMonitor(node), next);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PodManagementPolicy;
+
+    fn world() -> World {
+        let config = crate::fixtures::scenario(
+            "nl",
+            1,
+            1,
+            PodManagementPolicy::OrderedReady,
+            SimDuration::from_mins(10),
+        );
+        World::from_config(&config)
+    }
+
+    fn at(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    /// Last renewal before the machine went silent, observed on the next
+    /// 5 s pass, plus 50 s, then the first pass strictly after.
+    #[test]
+    fn unknown_at_follows_the_lease_and_the_passes() {
+        let mut world = world();
+        let node = NodeId(0);
+        for (silent, unknown) in [
+            (125_000, 175_000), // renewal 120 s, seen 120 s, 170 s, pass after: 175 s
+            (120_000, 165_000), // renewal 110 s (none at the very instant), 160 s, 165 s
+            (121_000, 175_000),
+            (3_000, 55_000), // registration at 0 s counts as the last heartbeat
+        ] {
+            world.nodes[0].machine_since = at(silent);
+            assert_eq!(unknown_at(&world, node), at(unknown), "silent at {silent}");
+        }
+        // A kubelet restarted at 33 s renews at 33, 43, ... and is seen on the next pass.
+        world.nodes[0].heartbeat_anchor = at(33_000);
+        world.nodes[0].machine_since = at(60_000);
+        // Last renewal 53 s, seen at 55 s, + 50 s = 105 s, pass after: 110 s.
+        assert_eq!(unknown_at(&world, node), at(110_000));
+    }
+
+    /// `ComputeZoneState`.
+    #[test]
+    fn zone_health_follows_compute_zone_state() {
+        assert_eq!(zone_health(0, 1), ZoneHealth::FullDisruption);
+        assert_eq!(zone_health(1, 2), ZoneHealth::Normal, "not more than 2 down");
+        assert_eq!(zone_health(2, 3), ZoneHealth::PartialDisruption, "3 of 5 is 60 %");
+        assert_eq!(zone_health(3, 3), ZoneHealth::Normal, "3 of 6 is 50 %");
+        assert_eq!(interval_for(ZoneHealth::PartialDisruption, 50), None);
+        assert_eq!(interval_for(ZoneHealth::PartialDisruption, 51), Some(SECONDARY_EVICTION_INTERVAL));
+        assert_eq!(interval_for(ZoneHealth::FullDisruption, 3), Some(EVICTION_INTERVAL));
+    }
+}

@@ -649,3 +649,34 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `numFeasibleNodesToFind`: every node below 100; then 50 % minus 1 %
+    /// per 125 nodes, at least 5 %, and never fewer than 100 nodes.
+    #[test]
+    fn feasible_nodes_to_find_is_adaptive() {
+        assert_eq!(feasible_nodes_to_find(6), 6);
+        assert_eq!(feasible_nodes_to_find(99), 99);
+        assert_eq!(feasible_nodes_to_find(100), 100);
+        assert_eq!(feasible_nodes_to_find(200), 100);
+        assert_eq!(feasible_nodes_to_find(1000), 420);
+        assert_eq!(feasible_nodes_to_find(5000), 500);
+        assert_eq!(feasible_nodes_to_find(10_000), 500);
+    }
+
+    #[test]
+    fn normalization_matches_default_normalize_score() {
+        let mut scores = [0, 2, 4];
+        normalize(&mut scores, false);
+        assert_eq!(scores, [0, 50, 100]);
+        let mut scores = [0, 2, 4];
+        normalize(&mut scores, true);
+        assert_eq!(scores, [100, 50, 0]);
+        let mut zeros = [0, 0];
+        normalize(&mut zeros, true);
+        assert_eq!(zeros, [100, 100]);
+    }
+}
