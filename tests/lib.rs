@@ -13,9 +13,13 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod nodes;
+#[cfg(test)]
 mod operators;
 #[cfg(test)]
 mod oracle_traces;
+#[cfg(test)]
+mod scheduling;
 #[cfg(test)]
 mod storage;
 #[cfg(test)]

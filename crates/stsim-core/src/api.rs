@@ -18,6 +18,9 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{Actor, Event, Trace};
 use crate::world::{DnsRecord, World};
 
+mod nodes;
+pub use nodes::{out_of_service_taint, with_default_tolerations};
+
 /// Why the API server refused a write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -41,6 +44,8 @@ impl std::fmt::Display for ApiError {
 pub struct Streams {
     pub scheduler: Stream,
     pub provisioner: Stream,
+    /// Random node crashes and repairs (`cluster.nodeFailures`).
+    pub node_failures: Stream,
 }
 
 impl Streams {
@@ -48,6 +53,7 @@ impl Streams {
         Streams {
             scheduler: crate::rng::stream(seed, "scheduler"),
             provisioner: crate::rng::stream(seed, "provisioner"),
+            node_failures: crate::rng::stream(seed, "node-failures"),
         }
     }
 }
@@ -65,6 +71,10 @@ pub struct NewPod {
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
     pub termination_grace_period: SimDuration,
+    pub node_selector: crate::config::Labels,
+    pub affinity: crate::config::Affinity,
+    /// As written in the template; the API server adds the default NoExecute ones.
+    pub tolerations: Vec<crate::config::Toleration>,
     pub claims: Vec<String>,
 }
 
@@ -148,6 +158,8 @@ impl<'a> Api<'a> {
         let uid = self.world.new_uid();
         let id = PodId(self.world.pods.len() as u32);
         let revision = new.labels.get(labels::REVISION).cloned().unwrap_or_default();
+        let tolerations =
+            nodes::with_default_tolerations(new.tolerations, self.world.timings.default_toleration);
         self.world.insert_pod(Pod {
             id,
             uid,
@@ -161,6 +173,9 @@ impl<'a> Api<'a> {
             requests: new.requests,
             readiness_probe: new.readiness_probe,
             termination_grace_period: new.termination_grace_period,
+            node_selector: new.node_selector,
+            affinity: new.affinity,
+            tolerations,
             claims: new.claims,
             node: None,
             assumed_node: None,
@@ -174,6 +189,7 @@ impl<'a> Api<'a> {
                 unschedulable: None,
             },
             runtime: Runtime::default(),
+            waits: Waits::default(),
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
@@ -215,6 +231,7 @@ impl<'a> Api<'a> {
         self.record(Event::PodDeleting { pod, grace });
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
+        self.pod_deleting(pod);
     }
 
     /// The object leaves the API server. `force` when nobody on the node
@@ -273,12 +290,15 @@ impl<'a> Api<'a> {
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
         self.record(Event::PodOrphaned { pod });
+        self.pod_gone(pod);
     }
 
     /// The scheduler's verdict that no node fits, with its message.
     pub fn mark_unschedulable(&mut self, pod: PodId, message: String) {
         self.world.unschedulable.insert(pod);
+        let now = self.now;
         let p = self.world.pod_mut(pod);
+        p.waits.unschedulable_since.get_or_insert(now);
         if p.status.unschedulable.as_deref() == Some(message.as_str()) {
             return;
         }
@@ -291,6 +311,7 @@ impl<'a> Api<'a> {
         let p = self.world.pod_mut(pod);
         assert!(p.node.is_none() && p.assumed_node.is_none(), "pod {} assumed twice", p.name);
         p.assumed_node = Some(node);
+        p.waits.unschedulable_since = None;
         let requests = p.requests;
         self.world.unschedulable.remove(&pod);
         let n = &mut self.world.nodes[node.index()];
@@ -306,9 +327,11 @@ impl<'a> Api<'a> {
         assert!(p.node.is_none(), "pod {} bound twice", p.name);
         p.node = Some(node);
         p.status.unschedulable = None;
+        self.world.node_mut(node).pods.insert(pod);
         self.record(Event::PodScheduled { pod, node });
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
+        self.pod_bound(pod, node);
     }
 
     /// The kubelet reports the pod's phase and container state.
@@ -511,6 +534,9 @@ impl<'a> Api<'a> {
             phase: PvPhase::Bound,
             claim: Some(pvc),
             zone,
+            node: None,
+            attachments: Vec::new(),
+            in_use_on: Default::default(),
             created_at: self.now,
             removed_at: None,
         };

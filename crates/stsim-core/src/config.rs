@@ -30,6 +30,8 @@ pub struct Config {
     pub default_image: ImageBehaviour,
     pub services: Vec<ServiceConfig>,
     pub statefulsets: Vec<StatefulSetConfig>,
+    /// PodDisruptionBudgets, honoured by evictions (`DrainNode`).
+    pub pod_disruption_budgets: Vec<PodDisruptionBudgetConfig>,
     /// Sorted by time; entries at the same time keep their file order.
     pub timeline: Vec<TimelineEntry>,
     pub timings: Timings,
@@ -153,6 +155,8 @@ pub enum Expectation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
     pub zones: Vec<String>,
+    /// Random node crashes and repairs, if the scenario declares them.
+    pub node_failures: Option<NodeFailureConfig>,
     pub node_pools: Vec<NodePoolConfig>,
     pub storage_classes: Vec<StorageClassConfig>,
 }
@@ -168,7 +172,214 @@ pub struct NodePoolConfig {
     pub memory_bytes: u64,
     /// Allocatable pod count (kubelet `maxPods`, 110 by default).
     pub max_pods: u32,
+    /// The zones this pool's nodes are spread over, round-robin; empty
+    /// means every zone of the cluster.
+    pub zones: Vec<String>,
+    /// Taints every node of the pool carries from the start.
+    pub taints: Vec<Taint>,
     pub labels: Labels,
+}
+
+/// Random node failures: each node crashes after an exponentially
+/// distributed time with the given mean, and comes back after another with
+/// the mean time to repair, drawn from the seeded `node-failures` stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeFailureConfig {
+    pub mean_time_between_failures: SimDuration,
+    pub mean_time_to_repair: SimDuration,
+}
+
+/// What a taint does to pods that do not tolerate it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum TaintEffect {
+    /// New pods are not scheduled onto the node.
+    NoSchedule,
+    /// The scheduler avoids the node when it can.
+    PreferNoSchedule,
+    /// Running pods are evicted, and new ones are not scheduled.
+    NoExecute,
+}
+
+impl TaintEffect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+}
+
+/// A node taint, `key=value:Effect`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Taint {
+    pub key: String,
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+impl std::fmt::Display for Taint {
+    /// As `kubectl describe node` prints it: `key=value:Effect`, or `key:Effect`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}:{}", self.key, self.effect.as_str())
+        } else {
+            write!(f, "{}={}:{}", self.key, self.value, self.effect.as_str())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum TolerationOperator {
+    Equal,
+    Exists,
+}
+
+/// A pod's toleration of taints.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Toleration {
+    /// Empty with `Exists` tolerates every key.
+    pub key: String,
+    pub operator: TolerationOperator,
+    pub value: String,
+    /// `None` tolerates every effect.
+    pub effect: Option<TaintEffect>,
+    /// For `NoExecute`: how long the pod stays bound after the taint
+    /// appears; `None` is forever.
+    pub toleration_seconds: Option<u64>,
+}
+
+impl Toleration {
+    /// `ToleratesTaint` (k/api `core/v1/toleration.go`).
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if self.effect.is_some_and(|effect| effect != taint.effect) {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator {
+            TolerationOperator::Equal => self.value == taint.value,
+            TolerationOperator::Exists => true,
+        }
+    }
+}
+
+/// `nodeSelectorTerms[].matchExpressions[].operator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum NodeSelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NodeSelectorRequirement {
+    pub key: String,
+    pub operator: NodeSelectorOperator,
+    pub values: Vec<String>,
+}
+
+impl NodeSelectorRequirement {
+    pub fn matches(&self, labels: &Labels) -> bool {
+        let value = labels.get(&self.key);
+        match self.operator {
+            NodeSelectorOperator::In => value.is_some_and(|v| self.values.contains(v)),
+            NodeSelectorOperator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            NodeSelectorOperator::Exists => value.is_some(),
+            NodeSelectorOperator::DoesNotExist => value.is_none(),
+        }
+    }
+}
+
+/// One node selector term: every requirement must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct NodeSelectorTerm {
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+}
+
+impl NodeSelectorTerm {
+    /// An empty term matches no node, as in Kubernetes.
+    pub fn matches(&self, labels: &Labels) -> bool {
+        !self.match_expressions.is_empty() && self.match_expressions.iter().all(|r| r.matches(labels))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PreferredSchedulingTerm {
+    /// 1 to 100.
+    pub weight: u32,
+    pub preference: NodeSelectorTerm,
+}
+
+/// A pod (anti-)affinity term: pods matching `label_selector` in the same
+/// domain of `topology_key` (a node label, like `kubernetes.io/hostname`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PodAffinityTerm {
+    /// `labelSelector.matchLabels`.
+    pub label_selector: Labels,
+    pub topology_key: String,
+}
+
+impl PodAffinityTerm {
+    pub fn selects(&self, labels: &Labels) -> bool {
+        self.label_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WeightedPodAffinityTerm {
+    /// 1 to 100.
+    pub weight: u32,
+    pub term: PodAffinityTerm,
+}
+
+/// `affinity` of a pod template: node affinity and pod anti-affinity.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Affinity {
+    /// `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`:
+    /// one must match. Empty means no requirement.
+    pub node_required: Vec<NodeSelectorTerm>,
+    /// `nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
+    pub node_preferred: Vec<PreferredSchedulingTerm>,
+    /// `podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+    pub anti_required: Vec<PodAffinityTerm>,
+    /// `podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
+    pub anti_preferred: Vec<WeightedPodAffinityTerm>,
+}
+
+impl Affinity {
+    pub fn is_empty(&self) -> bool {
+        self.node_required.is_empty()
+            && self.node_preferred.is_empty()
+            && self.anti_required.is_empty()
+            && self.anti_preferred.is_empty()
+    }
+}
+
+/// A PodDisruptionBudget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodDisruptionBudgetConfig {
+    pub name: String,
+    /// `selector.matchLabels`.
+    pub selector: Labels,
+    pub budget: DisruptionBudget,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum DisruptionBudget {
+    MinAvailable(IntOrPercent),
+    MaxUnavailable(IntOrPercent),
+}
+
+impl std::fmt::Display for DisruptionBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisruptionBudget::MinAvailable(v) => write!(f, "minAvailable: {v}"),
+            DisruptionBudget::MaxUnavailable(v) => write!(f, "maxUnavailable: {v}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -201,6 +412,9 @@ pub struct StorageClassConfig {
     pub iops_per_gib: Option<u64>,
     /// Provisioned throughput per volume in MiB/s, if set.
     pub throughput_mibps: Option<u64>,
+    /// Whether volumes are disks of one node (local PVs): they are never
+    /// attached or detached, and pin their pod to that node forever.
+    pub local: bool,
     /// Whether the cluster's default class (used by claims that name none).
     pub is_default: bool,
 }
@@ -321,6 +535,10 @@ pub struct PodTemplate {
     pub requests: Resources,
     pub readiness_probe: Option<Probe>,
     pub termination_grace_period: SimDuration,
+    /// `nodeSelector`.
+    pub node_selector: Labels,
+    pub affinity: Affinity,
+    pub tolerations: Vec<Toleration>,
 }
 
 impl PodTemplate {
@@ -346,6 +564,17 @@ impl PodTemplate {
             ));
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
+        // Scheduling fields are written only when set, so templates without
+        // them keep the revision names they always had.
+        for (key, value) in &self.node_selector {
+            out.push_str(&format!("nodeSelector {key}={value}\n"));
+        }
+        if !self.affinity.is_empty() {
+            out.push_str(&format!("affinity {:?}\n", self.affinity));
+        }
+        for toleration in &self.tolerations {
+            out.push_str(&format!("toleration {toleration:?}\n"));
+        }
         out
     }
 }
@@ -435,6 +664,19 @@ impl ImageConfig {
 pub struct Timings {
     /// How long dynamic provisioning (CSI CreateVolume) takes.
     pub provisioning: SimDuration,
+    /// `--node-monitor-grace-period`: how long without a heartbeat before the
+    /// node lifecycle controller sets Ready to Unknown (50 s since 1.32, 40 s before).
+    pub node_monitor_grace_period: SimDuration,
+    /// `--node-monitor-period`: how often the node lifecycle controller looks (5 s).
+    pub node_monitor_period: SimDuration,
+    /// `--default-unreachable-toleration-seconds` and
+    /// `--default-not-ready-toleration-seconds` (300 s): the toleration the
+    /// API server gives every pod that declares none for these taints.
+    pub default_toleration: SimDuration,
+    /// How long attaching a volume to a node takes (ControllerPublishVolume).
+    pub volume_attach: SimDuration,
+    /// How long detaching a volume from a node takes.
+    pub volume_detach: SimDuration,
     /// How long a rolling update may wait on one pod before the report calls
     /// it stuck. StatefulSets have no progress deadline; this borrows the
     /// Deployment default `progressDeadlineSeconds: 600`.
@@ -445,7 +687,16 @@ impl Default for Timings {
     fn default() -> Self {
         // CreateVolume typically takes 5-15 s on the large clouds
         // (shared/failure-modes.md section 4).
-        Timings { provisioning: SimDuration::from_secs(5), rollout_stuck_after: SimDuration::from_secs(600) }
+        Timings {
+            provisioning: SimDuration::from_secs(5),
+            node_monitor_grace_period: SimDuration::from_secs(50),
+            node_monitor_period: SimDuration::from_secs(5),
+            default_toleration: SimDuration::from_secs(300),
+            // EBS attaches in 5-20 s typically (shared/failure-modes.md section 4).
+            volume_attach: SimDuration::from_secs(10),
+            volume_detach: SimDuration::from_secs(10),
+            rollout_stuck_after: SimDuration::from_secs(600),
+        }
     }
 }
 
@@ -457,14 +708,41 @@ pub struct PodRef {
     pub ordinal: u32,
 }
 
+/// A scripted action. Nodes are named by their id: the nodes of the pools
+/// in order (as `World::from_config` makes them), then one per `AddNode`
+/// in timeline order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// `kubectl scale statefulset NAME --replicas=N`.
     Scale { statefulset: usize, replicas: u32 },
     /// `kubectl delete pod NAME`: graceful deletion.
     DeletePod { pod: PodRef },
-    /// `kubectl delete pod NAME --grace-period=0 --force`.
+    /// `kubectl delete pod NAME --grace-period=0 --force`: the object goes at
+    /// once; the container keeps running if its node cannot be told.
     ForceDeletePod { pod: PodRef },
+    /// The machine stops: its containers stop and its kubelet goes silent.
+    CrashNode { node: usize },
+    /// The machine loses the control plane: its kubelet goes silent, but
+    /// its containers keep running.
+    PartitionNode { node: usize },
+    /// The machine is back (rebooted after a crash, or reachable again).
+    RecoverNode { node: usize },
+    /// `kubectl drain NODE`: cordon, then evict every pod, honouring
+    /// PodDisruptionBudgets and retrying refused evictions every 5 s.
+    DrainNode { node: usize },
+    /// `kubectl cordon NODE`.
+    Cordon { node: usize },
+    /// `kubectl uncordon NODE`.
+    Uncordon { node: usize },
+    /// `kubectl delete node NODE`: the Node object goes; the machine is untouched.
+    DeleteNode { node: usize },
+    /// A new node joins from pool `pool` (index into `cluster.node_pools`),
+    /// in zone `zone` (index into `cluster.zones`) or the pool's next zone.
+    AddNode { pool: usize, zone: Option<usize> },
+    /// `kubectl taint node NODE node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`.
+    TaintOutOfService { node: usize },
+    /// Removes the out-of-service taint again.
+    UntaintOutOfService { node: usize },
     /// Make the pod's readiness probe pass (`true`) or fail (`false`) from now on.
     SetReady { pod: PodRef, ready: bool },
     /// `kubectl set image statefulset/NAME ...`: a new pod template revision.

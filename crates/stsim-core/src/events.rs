@@ -6,7 +6,7 @@
 //! a pod has one pending kubelet step. Does not own what an event does
 //! (the engine dispatches each kind to its controller).
 
-use crate::objects::{PodId, PvcId, ServiceId, StsId};
+use crate::objects::{NodeId, PodId, PvId, PvcId, ServiceId, StsId};
 use crate::queue::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,6 +17,25 @@ pub enum EventKey {
     Horizon,
     /// A triggered timeline entry `n` (of `Config::triggers`) is due.
     Triggered(u32),
+    /// A random crash or repair of a node's machine (`cluster.nodeFailures`).
+    NodeChaos(NodeId),
+    /// `kubectl drain`'s eviction loop for a node (retried every 5 s).
+    Drain(NodeId),
+    /// The node lifecycle controller looks at one node (`monitorNodeHealth`).
+    NodeMonitor(NodeId),
+    /// The node lifecycle controller syncs a node's NoSchedule condition
+    /// taints (`doNoScheduleTaintingPass`).
+    NodeUpdate(NodeId),
+    /// The rate-limited NoExecute tainting pass of one zone (index into the zones).
+    NoExecuteTainting(u32),
+    /// The taint eviction controller reacts to a node's NoExecute taints.
+    TaintEvictionNode(NodeId),
+    /// A pod's scheduled taint eviction is due.
+    TaintEvictionPod(PodId),
+    /// The pod garbage collector's pass.
+    PodGc,
+    /// The attach-detach controller reconciles one volume.
+    AttachDetach(PvId),
     /// The kubelet's next step for a pod: start, probe result, exit.
     Kubelet(PodId),
     /// The provisioner finishes creating the volume of a claim.
@@ -41,6 +60,14 @@ impl EventKey {
     pub fn phase(self) -> Phase {
         match self {
             EventKey::Script(_) | EventKey::Horizon | EventKey::Triggered(_) => Phase::Script,
+            EventKey::NodeChaos(_) | EventKey::Drain(_) => Phase::Script,
+            EventKey::NodeMonitor(_)
+            | EventKey::NodeUpdate(_)
+            | EventKey::NoExecuteTainting(_)
+            | EventKey::TaintEvictionNode(_)
+            | EventKey::TaintEvictionPod(_)
+            | EventKey::PodGc => Phase::Controller,
+            EventKey::AttachDetach(_) => Phase::Volume,
             EventKey::Kubelet(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)

@@ -25,6 +25,8 @@ pub const IDS: &[&str] = &[
     "claim-deleted-while-needed",
 ];
 
+mod stuck;
+
 /// One problem, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -45,6 +47,7 @@ pub struct Finding {
 /// Every finding of a run that ended at `end`.
 pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     let mut findings = Vec::new();
+    findings.extend(stuck::all(world, end));
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
     }

@@ -12,12 +12,15 @@ use crate::time::SimDuration;
 pub fn cluster(nodes: u32) -> ClusterConfig {
     ClusterConfig {
         zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
+        node_failures: None,
         node_pools: vec![NodePoolConfig {
             name: "worker".into(),
             count: nodes,
             cpu_millis: 4_000,
             memory_bytes: 16 << 30,
             max_pods: 110,
+            zones: Vec::new(),
+            taints: Vec::new(),
             labels: Labels::new(),
         }],
         storage_classes: vec![StorageClassConfig {
@@ -30,6 +33,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             iops: None,
             iops_per_gib: None,
             throughput_mibps: None,
+            local: false,
             is_default: true,
         }],
     }
@@ -60,6 +64,9 @@ pub fn statefulset_spec(
             requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },
             readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
             termination_grace_period: SimDuration::from_secs(30),
+            node_selector: Labels::new(),
+            affinity: Affinity::default(),
+            tolerations: Vec::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),
@@ -108,6 +115,7 @@ pub fn scenario(
         default_image: ImageBehaviour::Healthy,
         services,
         statefulsets,
+        pod_disruption_budgets: Vec::new(),
         timeline: Vec::new(),
         timings: Timings::default(),
         kubernetes: crate::features::Version::DEFAULT,

@@ -8,10 +8,12 @@
 //! they change (`api`).
 
 use crate::config::{
-    AccessMode, Labels, PodTemplate, ReclaimPolicy, Resources, StatefulSetSpec, VolumeBindingMode,
+    AccessMode, Affinity, Labels, PodTemplate, ReclaimPolicy, Resources, StatefulSetSpec, Taint, Toleration,
+    VolumeBindingMode,
 };
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt;
 
 macro_rules! id_type {
@@ -86,6 +88,62 @@ pub mod labels {
     pub const ZONE: &str = "topology.kubernetes.io/zone";
 }
 
+/// Well-known taint keys (k/api `core/v1/well_known_taints.go`).
+pub mod taints {
+    pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+    pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+    pub const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+    pub const OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
+}
+
+/// What the machine behind a node is doing: the real world, which the
+/// control plane only sees through the kubelet's heartbeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Machine {
+    /// Up and reachable: the kubelet posts status and renews its lease.
+    Running,
+    /// Stopped (power loss, kernel panic): containers are gone, the kubelet is silent.
+    Crashed,
+    /// Up but cut off from the control plane: containers keep running,
+    /// the kubelet can neither report nor hear of deletions.
+    Partitioned,
+}
+
+impl Machine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Machine::Running => "running",
+            Machine::Crashed => "crashed",
+            Machine::Partitioned => "partitioned",
+        }
+    }
+}
+
+/// A node condition's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConditionStatus {
+    True,
+    False,
+    Unknown,
+}
+
+impl ConditionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionStatus::True => "True",
+            ConditionStatus::False => "False",
+            ConditionStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A taint on a node and when it was added (`timeAdded`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeTaint {
+    pub taint: Taint,
+    pub added_at: SimTime,
+}
+
 #[derive(Debug, Clone)]
 pub struct Node {
     pub id: NodeId,
@@ -107,6 +165,54 @@ pub struct Node {
     /// Host parts of pod IPs in use on this node.
     pub ips_in_use: std::collections::BTreeSet<u8>,
     pub next_ip: u8,
+    /// The node pool the node came from (index into `cluster.node_pools`).
+    pub pool: usize,
+    /// `spec.taints`, in the order they were added.
+    pub taints: Vec<NodeTaint>,
+    /// The Ready condition: `ready` is `condition == True`.
+    pub condition: ConditionStatus,
+    /// When the Ready condition last changed.
+    pub condition_since: SimTime,
+    /// What the machine is really doing, and since when.
+    pub machine: Machine,
+    pub machine_since: SimTime,
+    /// When the kubelet (re)started renewing its lease: renewals fall on
+    /// this instant plus whole lease renew intervals.
+    pub heartbeat_anchor: SimTime,
+    pub created_at: SimTime,
+    /// When the Node object was deleted.
+    pub removed_at: Option<SimTime>,
+    /// Live pods bound to the node.
+    pub pods: BTreeSet<PodId>,
+    /// Pods whose objects are gone while their containers still run here
+    /// (a force delete the kubelet could not hear of).
+    pub orphans: BTreeSet<PodId>,
+    /// Volumes attached (or attaching, or detaching) to the node.
+    pub attached: BTreeSet<PvId>,
+}
+
+impl Node {
+    pub fn exists(&self) -> bool {
+        self.removed_at.is_none()
+    }
+    pub fn has_taint(&self, key: &str) -> bool {
+        self.taints.iter().any(|t| t.taint.key == key)
+    }
+    /// The kubelet can act: the machine runs and reaches the API server.
+    pub fn kubelet_connected(&self) -> bool {
+        self.machine == Machine::Running
+    }
+    /// `kubectl get nodes` STATUS.
+    pub fn display_status(&self) -> String {
+        let mut status = match self.condition {
+            ConditionStatus::True => "Ready".to_string(),
+            _ => "NotReady".to_string(),
+        };
+        if self.unschedulable {
+            status.push_str(",SchedulingDisabled");
+        }
+        status
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -168,6 +274,26 @@ pub struct Runtime {
     pub pull_failures: u32,
     /// When the current back-off (pull or restart) ends.
     pub backoff_until: Option<SimTime>,
+    /// The container process is running on its machine, whatever the API
+    /// server believes. The model-world invariant (one running copy per
+    /// StatefulSet identity) is checked on this.
+    pub running: bool,
+    /// When the kubelet learned of the deletion and sent SIGTERM.
+    pub term_started_at: Option<SimTime>,
+}
+
+/// Why a pod waits, kept for the report's explanations (not API fields).
+#[derive(Debug, Clone, Default)]
+pub struct Waits {
+    /// Since when the scheduler has found no node for the pod.
+    pub unschedulable_since: Option<SimTime>,
+    /// The attach-detach controller's `FailedAttachVolume` message, and when it was given.
+    pub attach_error: Option<(String, SimTime)>,
+    /// Who deleted the pod, in words (`the taint manager ...`, `kubectl drain`).
+    pub deleted_by: Option<String>,
+    /// A taint eviction the taint manager has scheduled: since when, when
+    /// it is due, and why it waits.
+    pub taint_eviction: Option<(SimTime, SimTime, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +328,11 @@ pub struct Pod {
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
     pub termination_grace_period: SimDuration,
+    /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
+    /// default NoExecute tolerations added).
+    pub node_selector: Labels,
+    pub affinity: Affinity,
+    pub tolerations: Vec<Toleration>,
     /// Claim names of the pod's `persistentVolumeClaim` volumes, in template order.
     pub claims: Vec<String>,
     /// `spec.nodeName`.
@@ -211,6 +342,7 @@ pub struct Pod {
     pub assumed_node: Option<NodeId>,
     pub status: PodStatus,
     pub runtime: Runtime,
+    pub waits: Waits,
     pub created_at: SimTime,
     /// `metadata.deletionTimestamp`: set by a graceful delete.
     pub deletion_timestamp: Option<SimTime>,
@@ -345,8 +477,47 @@ pub struct Pv {
     pub throughput_mibps: u64,
     /// When the claim went away and the PV became Released (`Retain`).
     pub released_at: Option<SimTime>,
+    /// The node a local volume lives on (its node affinity on the hostname).
+    pub node: Option<NodeId>,
+    /// VolumeAttachments: the nodes the volume is attached to, or being
+    /// attached to or detached from (the attach-detach controller's actual
+    /// state of the world).
+    pub attachments: Vec<Attachment>,
+    /// Nodes whose kubelet last reported the volume mounted (`volumesInUse`).
+    pub in_use_on: BTreeSet<NodeId>,
     pub created_at: SimTime,
     pub removed_at: Option<SimTime>,
+}
+
+impl Pv {
+    /// Whether the volume may be attached to several nodes at once.
+    pub fn multi_attach(&self) -> bool {
+        self.access_modes.iter().any(|m| matches!(m, AccessMode::ReadWriteMany | AccessMode::ReadOnlyMany))
+    }
+    pub fn attachment(&self, node: NodeId) -> Option<&Attachment> {
+        self.attachments.iter().find(|a| a.node == node)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AttachState {
+    Attaching {
+        until: SimTime,
+    },
+    Attached,
+    /// `forced`: why the controller did not wait for the node to unmount.
+    Detaching {
+        until: SimTime,
+        forced: Option<&'static str>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub node: NodeId,
+    pub state: AttachState,
+    /// When the controller first wanted the volume off this node.
+    pub detach_requested_at: Option<SimTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -361,6 +532,7 @@ pub struct StorageClass {
     pub iops: Option<u64>,
     pub iops_per_gib: Option<u64>,
     pub throughput_mibps: Option<u64>,
+    pub local: bool,
     pub is_default: bool,
 }
 

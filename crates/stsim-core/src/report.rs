@@ -40,6 +40,10 @@ pub struct Report {
     pub findings: Vec<crate::findings::Finding>,
     /// What storage cost, and which volumes are orphaned.
     pub storage: crate::cost::StorageCost,
+    /// Node objects at the end of the run, and what their machines do.
+    pub nodes: Vec<NodeRow>,
+    /// PodDisruptionBudgets and their status at the end of the run.
+    pub pod_disruption_budgets: Vec<PdbRow>,
     pub pods: Vec<PodRow>,
     pub pvcs: Vec<PvcRow>,
     pub pvs: Vec<PvRow>,
@@ -71,6 +75,31 @@ pub struct PodState {
     pub restarts: u32,
     pub ip: Option<String>,
     pub node: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeRow {
+    pub name: String,
+    /// `Ready`, `NotReady`, with `,SchedulingDisabled` when cordoned.
+    pub status: String,
+    pub zone: String,
+    /// `key=value:Effect` of each taint.
+    pub taints: Vec<String>,
+    /// Live pods bound to the node.
+    pub pods: usize,
+    /// `running`, `crashed` or `partitioned`: the machine, which the API does not show.
+    pub machine: String,
+    /// Volumes attached to the node.
+    pub volumes_attached: Vec<String>,
+    pub age_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PdbRow {
+    pub name: String,
+    /// `minAvailable: N` or `maxUnavailable: N`.
+    pub budget: String,
+    pub status: crate::controllers::disruption::BudgetStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,6 +184,28 @@ pub fn build(sim: &Simulation) -> Report {
         timeline: timeline(sim),
         findings: crate::findings::all(world, &sim.trace, ended_at),
         storage: crate::cost::account(world, &sim.trace, ended_at),
+        nodes: world
+            .live_nodes()
+            .map(|node| NodeRow {
+                name: node.name.clone(),
+                status: node.display_status(),
+                zone: node.zone.clone(),
+                taints: node.taints.iter().map(|t| t.taint.to_string()).collect(),
+                pods: node.pods.len(),
+                machine: node.machine.as_str().to_string(),
+                volumes_attached: node.attached.iter().map(|pv| world.pv(*pv).name.clone()).collect(),
+                age_ms: age(node.created_at),
+            })
+            .collect(),
+        pod_disruption_budgets: world
+            .pdbs
+            .iter()
+            .map(|pdb| PdbRow {
+                name: pdb.name.clone(),
+                budget: pdb.budget.to_string(),
+                status: crate::controllers::disruption::status(world, pdb),
+            })
+            .collect(),
         pods: world
             .live_pods()
             .map(|pod| PodRow {
@@ -260,6 +311,98 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("script", format!("line {line}"), description.clone())
             }
             Event::NotFound { name } => other("script", name.clone(), "not found".into()),
+            Event::NodeAdded { node } => {
+                let node = world.node(*node);
+                other("node", node.name.clone(), format!("joined the cluster in {}", node.zone))
+            }
+            Event::NodeRemoved { node } => {
+                other("node", world.node(*node).name.clone(), "Node object deleted".into())
+            }
+            Event::NodeMachine { node, state } => {
+                let what = match state {
+                    Machine::Crashed => "the machine stopped: its containers are gone, its kubelet is silent",
+                    Machine::Partitioned => {
+                        "the machine is cut off from the control plane: its containers keep running"
+                    }
+                    Machine::Running => "the machine runs and reaches the control plane again",
+                };
+                other("machine", world.node(*node).name.clone(), what.into())
+            }
+            Event::NodeCondition { node, status } => {
+                let what = match status {
+                    ConditionStatus::True => "Ready".to_string(),
+                    ConditionStatus::Unknown => {
+                        "NotReady: Ready is Unknown (\"Kubelet stopped posting node status.\")".to_string()
+                    }
+                    ConditionStatus::False => "NotReady: Ready is False".to_string(),
+                };
+                other("node", world.node(*node).name.clone(), what)
+            }
+            Event::NodeTaintAdded { node, taint } => {
+                other("node", world.node(*node).name.clone(), format!("taint {taint} added"))
+            }
+            Event::NodeTaintRemoved { node, taint } => {
+                other("node", world.node(*node).name.clone(), format!("taint {taint} removed"))
+            }
+            Event::NodeUnschedulable { node, unschedulable } => {
+                let what = if *unschedulable { "cordoned (SchedulingDisabled)" } else { "uncordoned" };
+                other("node", world.node(*node).name.clone(), what.into())
+            }
+            Event::NodeDrained { node } => {
+                other("node", world.node(*node).name.clone(), "drained: no pods left".into())
+            }
+            Event::PodEvicted { pod, reason, message } => {
+                pod_row(*pod, format!("{reason}: {message}"), &|_| {})
+            }
+            Event::EvictionRefused { pod, message } => {
+                pod_row(*pod, format!("eviction refused (429): {message}"), &|_| {})
+            }
+            Event::ContainerStopped { pod, node, reason } => other(
+                "container",
+                world.pod(*pod).name.clone(),
+                format!("container on {} stopped: {reason}", world.node(*node).name),
+            ),
+            Event::IdentityDuplicated { sts, ordinal, pods } => {
+                let copies: Vec<String> = pods
+                    .iter()
+                    .map(|p| {
+                        let p = world.pod(*p);
+                        let node = p.node.map(|n| world.node(n).name.clone()).unwrap_or_default();
+                        format!("uid {} on {node}", p.uid.0)
+                    })
+                    .collect();
+                other(
+                    "identity",
+                    pod_name(&world.sts(*sts).name, *ordinal),
+                    format!("TWO COPIES RUNNING: {}", copies.join(" and ")),
+                )
+            }
+            Event::IdentityRestored { sts, ordinal } => {
+                other("identity", pod_name(&world.sts(*sts).name, *ordinal), "one copy running again".into())
+            }
+            Event::VolumeAttaching { pv, node } => {
+                other("pv", world.pv(*pv).name.clone(), format!("attaching to {}", world.node(*node).name))
+            }
+            Event::VolumeAttached { pv, node } => {
+                other("pv", world.pv(*pv).name.clone(), format!("attached to {}", world.node(*node).name))
+            }
+            Event::VolumeDetaching { pv, node, forced } => {
+                let how = match forced {
+                    None => String::new(),
+                    Some(reason) => format!(" (forced: {reason}, without waiting for an unmount)"),
+                };
+                other(
+                    "pv",
+                    world.pv(*pv).name.clone(),
+                    format!("detaching from {}{how}", world.node(*node).name),
+                )
+            }
+            Event::VolumeDetached { pv, node } => {
+                other("pv", world.pv(*pv).name.clone(), format!("detached from {}", world.node(*node).name))
+            }
+            Event::VolumeMultiAttach { pod, message, .. } => {
+                pod_row(*pod, format!("FailedAttachVolume: {message}"), &|_| {})
+            }
             Event::PodCreated { pod, revision } => {
                 pod_row(*pod, format!("created at revision {revision}"), &|_| {})
             }

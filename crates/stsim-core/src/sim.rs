@@ -10,9 +10,12 @@
 
 use crate::api::{Api, Streams};
 use crate::config::{Action, Config, PodRef, StatefulSetSpec, Trigger, UpdateStrategy};
-use crate::controllers::{dns, garbage_collector, kubelet, scheduler, statefulset, volumes};
+use crate::controllers::{
+    attach_detach, disruption, dns, garbage_collector, kubelet, node_lifecycle, pod_gc, scheduler,
+    statefulset, taint_eviction, volumes,
+};
 use crate::events::EventKey;
-use crate::objects::{PodId, StsId, pod_name};
+use crate::objects::{Machine, NodeId, PodId, StsId, pod_name};
 use crate::queue::EventQueue;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Actor, Event, Trace};
@@ -107,7 +110,15 @@ impl Simulation {
             let key = EventKey::StatefulSetSync(set.id);
             queue.wake(key, SimTime::ZERO, key.phase());
         }
-        let streams = Streams::new(config.seed);
+        let mut streams = Streams::new(config.seed);
+        if let Some(failures) = config.cluster.node_failures {
+            for node in &world.nodes {
+                let at = SimTime::ZERO
+                    + chaos::draw(&mut streams.node_failures, failures.mean_time_between_failures);
+                let key = EventKey::NodeChaos(node.id);
+                queue.arm(key, at, key.phase());
+            }
+        }
         let sync_failures = vec![0; world.statefulsets.len()];
         let statefulset_ids = world.statefulsets.iter().map(|s| s.id).collect();
         let armed = (0..config.triggers.len()).collect();
@@ -178,6 +189,27 @@ impl Simulation {
             EventKey::DnsService(service) => dns::sync_service(&mut self.api(Actor::Dns), service),
             EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
             EventKey::Operator(index) => self.run_operator(index as usize),
+            EventKey::NodeChaos(node) => self.node_chaos(node),
+            EventKey::Drain(node) => disruption::drain_step(&mut self.api(Actor::User), node),
+            EventKey::NodeMonitor(node) => {
+                node_lifecycle::monitor(&mut self.api(Actor::NodeLifecycleController), node)
+            }
+            EventKey::NodeUpdate(node) => {
+                node_lifecycle::sync_no_schedule_taints(&mut self.api(Actor::NodeLifecycleController), node)
+            }
+            EventKey::NoExecuteTainting(zone) => {
+                node_lifecycle::tainting_pass(&mut self.api(Actor::NodeLifecycleController), zone as usize)
+            }
+            EventKey::TaintEvictionNode(node) => {
+                taint_eviction::node_changed(&mut self.api(Actor::TaintEvictionController), node)
+            }
+            EventKey::TaintEvictionPod(pod) => {
+                taint_eviction::eviction_due(&mut self.api(Actor::TaintEvictionController), pod)
+            }
+            EventKey::PodGc => pod_gc::gc(&mut self.api(Actor::PodGarbageCollector)),
+            EventKey::AttachDetach(pv) => {
+                attach_detach::reconcile(&mut self.api(Actor::AttachDetachController), pv)
+            }
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
             EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
         }
@@ -328,6 +360,37 @@ impl Simulation {
                 let now = self.queue.now();
                 self.end(now, EndReason::Stopped);
             }
+            Action::CrashNode { node } => self.set_machine(NodeId(node as u32), Machine::Crashed),
+            Action::PartitionNode { node } => self.set_machine(NodeId(node as u32), Machine::Partitioned),
+            Action::RecoverNode { node } => self.set_machine(NodeId(node as u32), Machine::Running),
+            Action::DrainNode { node } => {
+                if let Some(node) = self.live_node(node) {
+                    disruption::start_drain(&mut self.api(Actor::User), node);
+                }
+            }
+            Action::Cordon { node } | Action::Uncordon { node } => {
+                let cordon = matches!(action, Action::Cordon { .. });
+                if let Some(node) = self.live_node(node) {
+                    self.api(Actor::User).set_unschedulable(node, cordon);
+                }
+            }
+            Action::DeleteNode { node } => {
+                if let Some(node) = self.live_node(node) {
+                    self.api(Actor::User).delete_node(node);
+                }
+            }
+            Action::AddNode { pool, zone } => self.add_node(pool, zone),
+            Action::TaintOutOfService { node } => {
+                if let Some(node) = self.live_node(node) {
+                    self.api(Actor::User).add_taint(node, crate::api::out_of_service_taint());
+                }
+            }
+            Action::UntaintOutOfService { node } => {
+                if let Some(node) = self.live_node(node) {
+                    let taint = crate::api::out_of_service_taint();
+                    self.api(Actor::User).remove_taint(node, &taint.key, taint.effect);
+                }
+            }
             Action::SetImage { statefulset, ref image } => {
                 let image = image.clone();
                 self.update(statefulset, format!("template image -> {image}"), |spec| {
@@ -452,6 +515,95 @@ impl Simulation {
         }
     }
 
+    /// The Node object a timeline entry names, if it exists now (kubectl's NotFound otherwise).
+    fn live_node(&mut self, node: usize) -> Option<NodeId> {
+        match self.world.nodes.get(node) {
+            Some(n) if n.exists() => Some(n.id),
+            Some(n) => {
+                let name = format!("node/{}", n.name);
+                self.api(Actor::User).record(Event::NotFound { name });
+                None
+            }
+            None => {
+                // Named by a later AddNode that has not run yet.
+                let name = format!("node/#{node}");
+                self.api(Actor::User).record(Event::NotFound { name });
+                None
+            }
+        }
+    }
+
+    /// The machine behind a node crashes, is cut off, or comes back.
+    fn set_machine(&mut self, node: NodeId, machine: Machine) {
+        if node.index() >= self.world.nodes.len() {
+            let name = format!("node/#{}", node.0);
+            self.api(Actor::User).record(Event::NotFound { name });
+            return;
+        }
+        let before = self.world.node(node).machine;
+        if before == machine {
+            return;
+        }
+        let mut api = self.api(Actor::Machine(node));
+        api.set_machine(node, machine);
+        match (before, machine) {
+            (_, Machine::Crashed) => kubelet::node_crashed(&mut api, node),
+            (Machine::Running, Machine::Partitioned) => kubelet::node_partitioned(&mut api, node),
+            (Machine::Crashed, Machine::Partitioned) => {}
+            (Machine::Crashed, Machine::Running) => {
+                node_lifecycle::kubelet_back(&mut api, node);
+                kubelet::node_rebooted(&mut api, node);
+            }
+            (Machine::Partitioned, Machine::Running) => {
+                node_lifecycle::kubelet_back(&mut api, node);
+                kubelet::node_reconnected(&mut api, node);
+            }
+            (_, Machine::Running) | (Machine::Partitioned, Machine::Partitioned) => {}
+        }
+    }
+
+    /// `AddNode`: a new node of a pool joins, named after the pool's count.
+    fn add_node(&mut self, pool: usize, zone: Option<usize>) {
+        let config = self.config.cluster.node_pools[pool].clone();
+        let index = self.world.nodes.iter().filter(|n| n.pool == pool).count();
+        let name = format!("{}-{}", config.name, index + 1);
+        let zones = if config.zones.is_empty() { self.world.zones.clone() } else { config.zones.clone() };
+        let zone = match zone {
+            Some(zone) => self.world.zones[zone].clone(),
+            // Spread: the pool's zone with the fewest of its live nodes, first listed on a tie.
+            None => zones
+                .iter()
+                .min_by_key(|z| self.world.live_nodes().filter(|n| n.pool == pool && n.zone == **z).count())
+                .expect("a cluster has zones")
+                .clone(),
+        };
+        let id = self.api(Actor::User).add_node(&name, &zone, pool, &config);
+        if let Some(failures) = self.config.cluster.node_failures {
+            let at = self.now()
+                + chaos::draw(&mut self.streams.node_failures, failures.mean_time_between_failures);
+            let key = EventKey::NodeChaos(id);
+            self.queue.arm(key, at, key.phase());
+        }
+    }
+
+    /// A random crash, or the repair that follows it.
+    fn node_chaos(&mut self, node: NodeId) {
+        let Some(failures) = self.config.cluster.node_failures else { return };
+        if !self.world.node(node).exists() {
+            return;
+        }
+        let (next, mean) = match self.world.node(node).machine {
+            Machine::Running => (Machine::Crashed, failures.mean_time_to_repair),
+            Machine::Crashed | Machine::Partitioned => {
+                (Machine::Running, failures.mean_time_between_failures)
+            }
+        };
+        self.set_machine(node, next);
+        let at = self.now() + chaos::draw(&mut self.streams.node_failures, mean);
+        let key = EventKey::NodeChaos(node);
+        self.queue.arm(key, at, key.phase());
+    }
+
     /// A scripted update of a StatefulSet, through the API server's checks.
     fn update(
         &mut self,
@@ -473,6 +625,20 @@ impl Simulation {
             let message = format!("StatefulSet.apps \"{name}\" is invalid: {message}");
             self.api(Actor::User).record(Event::StatefulSetUpdateRejected { sts, message });
         }
+    }
+}
+
+/// Random node failures: exponential times between failures and to repair.
+mod chaos {
+    use crate::rng::{RngExt, Stream};
+    use crate::time::SimDuration;
+
+    /// An exponentially distributed duration with the given mean, to the
+    /// millisecond, at least 1 ms.
+    pub fn draw(stream: &mut Stream, mean: SimDuration) -> SimDuration {
+        let u: f64 = stream.random::<f64>();
+        let ms = -(mean.as_millis() as f64) * (1.0 - u).ln();
+        SimDuration::from_millis((ms.round() as u64).max(1))
     }
 }
 
@@ -509,6 +675,31 @@ impl crate::operators::Operator for Unavailable {
     }
 }
 
+/// The name node id `node` has or will have: the pools' nodes in order,
+/// then one per `AddNode` in timeline order.
+pub fn node_name(config: &Config, node: usize) -> String {
+    let mut index = 0;
+    for pool in &config.cluster.node_pools {
+        for n in 0..pool.count {
+            if index == node {
+                return format!("{}-{}", pool.name, n + 1);
+            }
+            index += 1;
+        }
+    }
+    let mut added: Vec<u32> = config.cluster.node_pools.iter().map(|p| p.count).collect();
+    for entry in &config.timeline {
+        if let Action::AddNode { pool, .. } = entry.action {
+            added[pool] += 1;
+            if index == node {
+                return format!("{}-{}", config.cluster.node_pools[pool].name, added[pool]);
+            }
+            index += 1;
+        }
+    }
+    format!("#{node}")
+}
+
 /// A scripted action in kubectl's words.
 pub fn describe(config: &Config, action: &Action) -> String {
     let pod = |p: &PodRef| pod_name(&config.statefulsets[p.statefulset].name, p.ordinal);
@@ -528,6 +719,37 @@ pub fn describe(config: &Config, action: &Action) -> String {
             format!("readiness probe of {} fails from now on", pod(p))
         }
         Action::Stop => "stop the run".to_string(),
+        Action::CrashNode { node } => {
+            format!("node {} crashes (the machine stops)", node_name(config, *node))
+        }
+        Action::PartitionNode { node } => {
+            format!(
+                "node {} is cut off from the control plane (its containers keep running)",
+                node_name(config, *node)
+            )
+        }
+        Action::RecoverNode { node } => format!("node {} is back", node_name(config, *node)),
+        Action::DrainNode { node } => {
+            format!("kubectl drain {} --ignore-daemonsets --delete-emptydir-data", node_name(config, *node))
+        }
+        Action::Cordon { node } => format!("kubectl cordon {}", node_name(config, *node)),
+        Action::Uncordon { node } => format!("kubectl uncordon {}", node_name(config, *node)),
+        Action::DeleteNode { node } => format!("kubectl delete node {}", node_name(config, *node)),
+        Action::AddNode { pool, zone } => {
+            let pool = &config.cluster.node_pools[*pool].name;
+            match zone {
+                Some(zone) => format!("a node joins from pool {pool} in {}", config.cluster.zones[*zone]),
+                None => format!("a node joins from pool {pool}"),
+            }
+        }
+        Action::TaintOutOfService { node } => format!(
+            "kubectl taint node {} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute",
+            node_name(config, *node)
+        ),
+        Action::UntaintOutOfService { node } => format!(
+            "kubectl taint node {} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute-",
+            node_name(config, *node)
+        ),
         Action::SetImage { statefulset, image } => {
             format!("kubectl set image statefulset/{} *={image}", config.statefulsets[*statefulset].name)
         }

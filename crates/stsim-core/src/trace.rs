@@ -27,6 +27,13 @@ pub enum Actor {
     StatefulSetController,
     Scheduler,
     Kubelet(NodeId),
+    /// The machine behind a node: crashes, partitions, repairs (the world, not the API).
+    Machine(NodeId),
+    NodeLifecycleController,
+    /// The taint eviction controller (the "taint manager").
+    TaintEvictionController,
+    PodGarbageCollector,
+    AttachDetachController,
     /// The external provisioner and the PV controller.
     VolumeController,
     /// The EndpointSlice controller together with cluster DNS.
@@ -47,6 +54,98 @@ pub enum Event {
     /// A scripted action named an object that does not exist (kubectl's NotFound).
     NotFound {
         name: String,
+    },
+    /// A Node object was created (`AddNode`).
+    NodeAdded {
+        node: NodeId,
+    },
+    /// The Node object was deleted.
+    NodeRemoved {
+        node: NodeId,
+    },
+    /// The machine behind a node changed: crashed, partitioned, or running
+    /// again. Nobody in the cluster sees this directly.
+    NodeMachine {
+        node: NodeId,
+        state: Machine,
+    },
+    /// The node's Ready condition changed.
+    NodeCondition {
+        node: NodeId,
+        status: ConditionStatus,
+    },
+    NodeTaintAdded {
+        node: NodeId,
+        taint: crate::config::Taint,
+    },
+    NodeTaintRemoved {
+        node: NodeId,
+        taint: crate::config::Taint,
+    },
+    /// `spec.unschedulable` changed (cordon, uncordon).
+    NodeUnschedulable {
+        node: NodeId,
+        unschedulable: bool,
+    },
+    /// `kubectl drain` finished: no pods are left on the node.
+    NodeDrained {
+        node: NodeId,
+    },
+    /// A pod is deleted by a controller or the eviction API, with the
+    /// `DisruptionTarget` reason (`DeletionByTaintManager`,
+    /// `EvictionByEvictionAPI`, `DeletionByPodGC`) and why.
+    PodEvicted {
+        pod: PodId,
+        reason: &'static str,
+        message: String,
+    },
+    /// The eviction API refused (HTTP 429), with its message.
+    EvictionRefused {
+        pod: PodId,
+        message: String,
+    },
+    /// A container process stopped on its machine without the API knowing
+    /// (the machine crashed) or after the object was gone (the kubelet
+    /// killed an orphan).
+    ContainerStopped {
+        pod: PodId,
+        node: NodeId,
+        reason: &'static str,
+    },
+    /// Two container processes run as one StatefulSet identity.
+    IdentityDuplicated {
+        sts: StsId,
+        ordinal: u32,
+        pods: Vec<PodId>,
+    },
+    /// One process is left for an identity that had two.
+    IdentityRestored {
+        sts: StsId,
+        ordinal: u32,
+    },
+    VolumeAttaching {
+        pv: PvId,
+        node: NodeId,
+    },
+    VolumeAttached {
+        pv: PvId,
+        node: NodeId,
+    },
+    /// `forced` says why the controller did not wait for an unmount.
+    VolumeDetaching {
+        pv: PvId,
+        node: NodeId,
+        forced: Option<&'static str>,
+    },
+    VolumeDetached {
+        pv: PvId,
+        node: NodeId,
+    },
+    /// `FailedAttachVolume`: the volume is attached elsewhere.
+    VolumeMultiAttach {
+        pod: PodId,
+        pv: PvId,
+        message: String,
     },
     /// A pod object was created.
     PodCreated {
@@ -250,6 +349,11 @@ fn write_actor(out: &mut String, world: &World, actor: Actor) {
         Actor::StatefulSetController => out.write_str("statefulset-controller"),
         Actor::Scheduler => out.write_str("scheduler"),
         Actor::Kubelet(node) => write!(out, "kubelet/{}", world.node(node).name),
+        Actor::Machine(node) => write!(out, "machine/{}", world.node(node).name),
+        Actor::NodeLifecycleController => out.write_str("node-lifecycle-controller"),
+        Actor::TaintEvictionController => out.write_str("taint-eviction-controller"),
+        Actor::PodGarbageCollector => out.write_str("pod-garbage-collector"),
+        Actor::AttachDetachController => out.write_str("attachdetach-controller"),
         Actor::VolumeController => out.write_str("volume-controller"),
         Actor::Dns => out.write_str("dns"),
         Actor::GarbageCollector => out.write_str("garbage-collector"),
@@ -276,6 +380,73 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
     let _ = match &record.event {
         Event::Script { description, line } => write!(out, "script\tbegin\tline={line} {description}"),
         Event::NotFound { name } => write!(out, "{name}\tnot-found\t"),
+        Event::NodeAdded { node } => {
+            write!(out, "node/{}\tcreated\tzone={}", world.node(*node).name, world.node(*node).zone)
+        }
+        Event::NodeRemoved { node } => write!(out, "node/{}\tremoved\t", world.node(*node).name),
+        Event::NodeMachine { node, state } => {
+            write!(out, "node/{}\tmachine\tstate={}", world.node(*node).name, state.as_str())
+        }
+        Event::NodeCondition { node, status } => {
+            write!(out, "node/{}\tcondition\tReady={}", world.node(*node).name, status.as_str())
+        }
+        Event::NodeTaintAdded { node, taint } => {
+            write!(out, "node/{}\ttainted\ttaint={taint}", world.node(*node).name)
+        }
+        Event::NodeTaintRemoved { node, taint } => {
+            write!(out, "node/{}\tuntainted\ttaint={taint}", world.node(*node).name)
+        }
+        Event::NodeUnschedulable { node, unschedulable } => {
+            write!(out, "node/{}\tunschedulable\tunschedulable={unschedulable}", world.node(*node).name)
+        }
+        Event::NodeDrained { node } => write!(out, "node/{}\tdrained\t", world.node(*node).name),
+        Event::PodEvicted { pod: id, reason, message } => {
+            write!(out, "{}\tevicted\treason={reason} message={message:?}", pod(*id))
+        }
+        Event::EvictionRefused { pod: id, message } => {
+            write!(out, "{}\teviction-refused\tmessage={message:?}", pod(*id))
+        }
+        Event::ContainerStopped { pod: id, node, reason } => {
+            write!(out, "{}\tcontainer-stopped\tnode={} reason={reason}", pod(*id), world.node(*node).name)
+        }
+        Event::IdentityDuplicated { sts, ordinal, pods } => {
+            let copies: Vec<String> = pods
+                .iter()
+                .map(|p| {
+                    let p = world.pod(*p);
+                    let node = p.node.map(|n| world.node(n).name.as_str()).unwrap_or("-");
+                    format!("uid{}@{node}", p.uid.0)
+                })
+                .collect();
+            write!(
+                out,
+                "identity/{}\tduplicated\tcopies={}",
+                pod_name(&world.sts(*sts).name, *ordinal),
+                copies.join(",")
+            )
+        }
+        Event::IdentityRestored { sts, ordinal } => {
+            write!(out, "identity/{}\trestored\t", pod_name(&world.sts(*sts).name, *ordinal))
+        }
+        Event::VolumeAttaching { pv, node } => {
+            write!(out, "pv/{}\tattaching\tnode={}", world.pv(*pv).name, world.node(*node).name)
+        }
+        Event::VolumeAttached { pv, node } => {
+            write!(out, "pv/{}\tattached\tnode={}", world.pv(*pv).name, world.node(*node).name)
+        }
+        Event::VolumeDetaching { pv, node, forced } => write!(
+            out,
+            "pv/{}\tdetaching\tnode={} forced={}",
+            world.pv(*pv).name,
+            world.node(*node).name,
+            forced.unwrap_or("no")
+        ),
+        Event::VolumeDetached { pv, node } => {
+            write!(out, "pv/{}\tdetached\tnode={}", world.pv(*pv).name, world.node(*node).name)
+        }
+        Event::VolumeMultiAttach { pod: id, pv, message } => {
+            write!(out, "{}\tfailed-attach\tvolume={} message={message:?}", pod(*id), world.pv(*pv).name)
+        }
         Event::PodCreated { pod: id, revision } => {
             write!(out, "{}\tcreated\trevision={revision}", pod(*id))
         }

@@ -11,7 +11,22 @@
 use crate::config::Config;
 use crate::objects::*;
 use crate::time::SimTime;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Two container processes ran as one StatefulSet identity: the
+/// modelled-world invariant "at most one running pod per identity" broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityViolation {
+    pub sts: StsId,
+    pub ordinal: u32,
+    /// The copies, oldest first.
+    pub pods: Vec<PodId>,
+    pub since: SimTime,
+    /// When only one copy was left, if that happened.
+    pub until: Option<SimTime>,
+    /// How it came about, in words, as the trace told it at the time.
+    pub how: String,
+}
 
 /// A DNS A record published for a pod through a headless Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +67,24 @@ pub struct World {
     pub operator_names: Vec<String>,
     /// Live pods that the scheduler could not place yet.
     pub unschedulable: std::collections::BTreeSet<PodId>,
+    /// PodDisruptionBudgets.
+    pub pdbs: Vec<crate::controllers::disruption::PodDisruptionBudget>,
+    /// `kubectl drain` runs, by node.
+    pub drains: BTreeMap<NodeId, crate::controllers::disruption::Drain>,
+    /// The node lifecycle controller's own state (zone tainting queues).
+    pub node_lifecycle: crate::controllers::node_lifecycle::State,
+    /// Pod GC: Node objects found missing, and when their quarantine ends.
+    pub gc_quarantine: BTreeMap<NodeId, SimTime>,
+    /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
+    pub scheduler_next_start: usize,
+    /// Running container processes of each StatefulSet identity (set, ordinal).
+    pub identity_processes: BTreeMap<(StsId, u32), Vec<PodId>>,
+    /// Every time two processes ran as one identity.
+    pub identity_violations: Vec<IdentityViolation>,
+    /// Live pods with pod anti-affinity terms, required or preferred.
+    pub anti_affinity_pods: BTreeSet<PodId>,
+    /// Live pods by label, `key=value`.
+    pods_by_label: BTreeMap<String, BTreeSet<PodId>>,
     pod_names: BTreeMap<String, PodId>,
     pub(crate) pvc_names: BTreeMap<String, PvcId>,
     /// Live pods by the claim names they mount.
@@ -86,6 +119,15 @@ impl World {
             operator_names: Vec::new(),
             dirty_claims: Default::default(),
             all_claims_dirty: false,
+            pdbs: Vec::new(),
+            drains: BTreeMap::new(),
+            node_lifecycle: Default::default(),
+            gc_quarantine: BTreeMap::new(),
+            scheduler_next_start: 0,
+            identity_processes: BTreeMap::new(),
+            identity_violations: Vec::new(),
+            anti_affinity_pods: BTreeSet::new(),
+            pods_by_label: BTreeMap::new(),
             pod_names: BTreeMap::new(),
             pvc_names: BTreeMap::new(),
             claim_users: BTreeMap::new(),
@@ -105,12 +147,21 @@ impl World {
         world.timings = config.timings.clone();
         let zones = &config.cluster.zones;
         let mut node_index = 0usize;
-        for pool in &config.cluster.node_pools {
+        for (pool_index, pool) in config.cluster.node_pools.iter().enumerate() {
             for n in 0..pool.count {
-                let zone = zones[node_index % zones.len()].clone();
-                world.add_node(&format!("{}-{}", pool.name, n + 1), &zone, pool);
+                // A pool that names its zones spreads over them alone.
+                let zone = match pool.zones.is_empty() {
+                    true => zones[node_index % zones.len()].clone(),
+                    false => pool.zones[n as usize % pool.zones.len()].clone(),
+                };
+                let id = world.add_node(&format!("{}-{}", pool.name, n + 1), &zone, pool);
+                world.nodes[id.index()].pool = pool_index;
                 node_index += 1;
             }
+        }
+        world.node_lifecycle = crate::controllers::node_lifecycle::State::new(&world);
+        for pdb in &config.pod_disruption_budgets {
+            world.pdbs.push(crate::controllers::disruption::PodDisruptionBudget::new(pdb));
         }
         for class in &config.cluster.storage_classes {
             let id = ClassId(world.storage_classes.len() as u32);
@@ -125,6 +176,7 @@ impl World {
                 iops: class.iops,
                 iops_per_gib: class.iops_per_gib,
                 throughput_mibps: class.throughput_mibps,
+                local: class.local,
                 is_default: class.is_default,
             });
         }
@@ -171,6 +223,22 @@ impl World {
             pod_cidr: (id.0 % 256) as u8,
             ips_in_use: Default::default(),
             next_ip: 2,
+            pool: 0,
+            taints: pool
+                .taints
+                .iter()
+                .map(|taint| NodeTaint { taint: taint.clone(), added_at: SimTime::ZERO })
+                .collect(),
+            condition: ConditionStatus::True,
+            condition_since: SimTime::ZERO,
+            machine: Machine::Running,
+            machine_since: SimTime::ZERO,
+            heartbeat_anchor: SimTime::ZERO,
+            created_at: SimTime::ZERO,
+            removed_at: None,
+            pods: BTreeSet::new(),
+            orphans: BTreeSet::new(),
+            attached: BTreeSet::new(),
         });
         id
     }
@@ -203,6 +271,35 @@ impl World {
 
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
+    }
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id.index()]
+    }
+    pub fn pv_mut(&mut self, id: PvId) -> &mut Pv {
+        &mut self.pvs[id.index()]
+    }
+    /// Nodes whose objects exist, in id order.
+    pub fn live_nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.exists())
+    }
+    /// The node a pod is on or assumed on (the scheduler cache's view).
+    pub fn pod_node(&self, pod: &Pod) -> Option<NodeId> {
+        pod.node.or(pod.assumed_node)
+    }
+    /// Live pods whose labels include every label of `selector`; an empty
+    /// selector selects every live pod. In id order.
+    pub fn pods_selected_by(&self, selector: &crate::config::Labels) -> Vec<PodId> {
+        let Some((key, value)) = selector.iter().next() else {
+            return self.pod_names.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
+        };
+        let Some(candidates) = self.pods_by_label.get(&format!("{key}={value}")) else {
+            return Vec::new();
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|id| selector.iter().all(|(k, v)| self.pod(*id).labels.get(k) == Some(v)))
+            .collect()
     }
     pub fn pod(&self, id: PodId) -> &Pod {
         &self.pods[id.index()]
@@ -276,6 +373,12 @@ impl World {
         for claim in &pod.claims {
             self.claim_users.entry(claim.clone()).or_default().push(id);
         }
+        for (key, value) in &pod.labels {
+            self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
+        }
+        if !pod.affinity.anti_required.is_empty() || !pod.affinity.anti_preferred.is_empty() {
+            self.anti_affinity_pods.insert(id);
+        }
         self.pods.push(pod);
         id
     }
@@ -293,6 +396,15 @@ impl World {
             let host = ip.0.to_be_bytes()[3];
             self.nodes[node.index()].ips_in_use.remove(&host);
         }
+        if let Some(node) = pod.node {
+            let running = pod.runtime.running;
+            let n = &mut self.nodes[node.index()];
+            n.pods.remove(&id);
+            // The object is gone, but nobody stopped the container.
+            if running {
+                n.orphans.insert(id);
+            }
+        }
         if let Some((set, ordinal)) = owner {
             let removed = self.statefulsets[set.index()].pods.remove(&ordinal);
             assert_eq!(removed, Some(id), "the ordinal index pointed elsewhere");
@@ -306,6 +418,16 @@ impl World {
             }
         }
         self.unschedulable.remove(&id);
+        self.anti_affinity_pods.remove(&id);
+        for (key, value) in self.pods[id.index()].labels.clone() {
+            let label = format!("{key}={value}");
+            if let Some(pods) = self.pods_by_label.get_mut(&label) {
+                pods.remove(&id);
+                if pods.is_empty() {
+                    self.pods_by_label.remove(&label);
+                }
+            }
+        }
     }
 
     /// Takes a pod out of its StatefulSet's index: it has no owner now.

@@ -36,6 +36,8 @@ pub struct Scenario {
     #[serde(default)]
     pub statefulsets: Option<Vec<StatefulSet>>,
     #[serde(default)]
+    pub pod_disruption_budgets: Option<Vec<PodDisruptionBudget>>,
+    #[serde(default)]
     pub timeline: Option<Vec<TimelineEntry>>,
     #[serde(default)]
     pub timings: Option<Timings>,
@@ -120,6 +122,8 @@ pub struct Cluster {
     #[serde(default)]
     pub zones: Option<Vec<String>>,
     #[serde(default)]
+    pub node_failures: Option<NodeFailures>,
+    #[serde(default)]
     pub node_pools: Option<Vec<NodePool>>,
     #[serde(default)]
     pub storage_classes: Option<Vec<StorageClass>>,
@@ -138,7 +142,154 @@ pub struct NodePool {
     #[serde(default)]
     pub max_pods: Option<i64>,
     #[serde(default)]
+    pub zones: Option<Vec<String>>,
+    #[serde(default)]
+    pub taints: Option<Vec<Taint>>,
+    #[serde(default)]
     pub labels: Option<RawLabels>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "NodeFailures", deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeFailures {
+    pub mean_time_between_failures: String,
+    pub mean_time_to_repair: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "TaintEffect")]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Taint", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    pub effect: TaintEffect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "TolerationOperator")]
+pub enum TolerationOperator {
+    Equal,
+    Exists,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Toleration", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Toleration {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub operator: Option<TolerationOperator>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub effect: Option<TaintEffect>,
+    #[serde(default)]
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "NodeSelectorOperator")]
+pub enum NodeSelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "NodeSelectorRequirement", deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelectorRequirement {
+    pub key: String,
+    pub operator: NodeSelectorOperator,
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "NodeSelectorTerm", deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelectorTerm {
+    #[serde(default)]
+    pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "NodeSelector", deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelector {
+    pub node_selector_terms: Vec<NodeSelectorTerm>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "PreferredSchedulingTerm", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PreferredSchedulingTerm {
+    pub weight: i64,
+    pub preference: NodeSelectorTerm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "NodeAffinity", deny_unknown_fields)]
+pub struct NodeAffinity {
+    #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
+    pub required: Option<NodeSelector>,
+    #[serde(default, rename = "preferredDuringSchedulingIgnoredDuringExecution")]
+    pub preferred: Option<Vec<PreferredSchedulingTerm>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "LabelSelector", deny_unknown_fields, rename_all = "camelCase")]
+pub struct LabelSelector {
+    #[serde(default)]
+    pub match_labels: Option<RawLabels>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "PodAffinityTerm", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodAffinityTerm {
+    pub label_selector: LabelSelector,
+    pub topology_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "WeightedPodAffinityTerm", deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightedPodAffinityTerm {
+    pub weight: i64,
+    pub pod_affinity_term: PodAffinityTerm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "PodAntiAffinity", deny_unknown_fields)]
+pub struct PodAntiAffinity {
+    #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
+    pub required: Option<Vec<PodAffinityTerm>>,
+    #[serde(default, rename = "preferredDuringSchedulingIgnoredDuringExecution")]
+    pub preferred: Option<Vec<WeightedPodAffinityTerm>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Affinity", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Affinity {
+    #[serde(default)]
+    pub node_affinity: Option<NodeAffinity>,
+    #[serde(default)]
+    pub pod_anti_affinity: Option<PodAntiAffinity>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "PodDisruptionBudget", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodDisruptionBudget {
+    pub name: String,
+    pub selector: RawLabels,
+    #[serde(default)]
+    pub min_available: Option<IntOrString>,
+    #[serde(default)]
+    pub max_unavailable: Option<IntOrString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -167,6 +318,8 @@ pub struct StorageClass {
     pub reclaim_policy: Option<ReclaimPolicy>,
     #[serde(default)]
     pub zonal: Option<bool>,
+    #[serde(default)]
+    pub local: Option<bool>,
     #[serde(default)]
     pub usd_per_gib_month: Option<f64>,
     /// A built-in price preset, like `"aws-gp3"` or `"gcp-pd-ssd"`.
@@ -310,6 +463,12 @@ pub struct PodTemplate {
     pub readiness_probe: Option<Probe>,
     #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
+    #[serde(default)]
+    pub node_selector: Option<RawLabels>,
+    #[serde(default)]
+    pub affinity: Option<Affinity>,
+    #[serde(default)]
+    pub tolerations: Option<Vec<Toleration>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -412,6 +571,38 @@ pub enum Action {
     ForceDeletePod {
         pod: String,
     },
+    CrashNode {
+        node: String,
+    },
+    PartitionNode {
+        node: String,
+    },
+    RecoverNode {
+        node: String,
+    },
+    DrainNode {
+        node: String,
+    },
+    Cordon {
+        node: String,
+    },
+    Uncordon {
+        node: String,
+    },
+    DeleteNode {
+        node: String,
+    },
+    AddNode {
+        pool: String,
+        #[serde(default)]
+        zone: Option<String>,
+    },
+    TaintOutOfService {
+        node: String,
+    },
+    UntaintOutOfService {
+        node: String,
+    },
     SetReady {
         pod: String,
         ready: bool,
@@ -501,6 +692,16 @@ pub struct TemplatePatch {
 pub struct Timings {
     #[serde(default)]
     pub provisioning: Option<String>,
+    #[serde(default)]
+    pub node_monitor_grace_period: Option<String>,
+    #[serde(default)]
+    pub node_monitor_period: Option<String>,
+    #[serde(default)]
+    pub default_toleration_seconds: Option<i64>,
+    #[serde(default)]
+    pub volume_attach: Option<String>,
+    #[serde(default)]
+    pub volume_detach: Option<String>,
     #[serde(default)]
     pub rollout_stuck_after: Option<String>,
 }

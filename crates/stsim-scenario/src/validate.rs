@@ -275,12 +275,43 @@ impl Checker<'_, '_> {
             raw_statefulsets,
             duration,
             &cluster.storage_classes,
+            &cluster,
         );
+        let pod_disruption_budgets =
+            self.pod_disruption_budgets(raw.pod_disruption_budgets.as_deref().unwrap_or_default());
+        let raw_timings = raw.timings.as_ref();
         let timings = Timings {
             provisioning: self.duration_or(
                 "timings.provisioning",
                 raw.timings.as_ref().and_then(|t| t.provisioning.as_deref()),
                 Timings::default().provisioning,
+            ),
+            node_monitor_grace_period: self.positive_duration(
+                "timings.nodeMonitorGracePeriod",
+                raw_timings.and_then(|t| t.node_monitor_grace_period.as_deref()),
+                Timings::default().node_monitor_grace_period,
+            ),
+            node_monitor_period: self.positive_duration(
+                "timings.nodeMonitorPeriod",
+                raw_timings.and_then(|t| t.node_monitor_period.as_deref()),
+                Timings::default().node_monitor_period,
+            ),
+            default_toleration: seconds(self.int(
+                "timings.defaultTolerationSeconds",
+                raw_timings.and_then(|t| t.default_toleration_seconds),
+                300,
+                0,
+                None,
+            )),
+            volume_attach: self.duration_or(
+                "timings.volumeAttach",
+                raw_timings.and_then(|t| t.volume_attach.as_deref()),
+                Timings::default().volume_attach,
+            ),
+            volume_detach: self.duration_or(
+                "timings.volumeDetach",
+                raw_timings.and_then(|t| t.volume_detach.as_deref()),
+                Timings::default().volume_detach,
             ),
             rollout_stuck_after: self.duration_or(
                 "timings.rolloutStuckAfter",
@@ -298,6 +329,11 @@ impl Checker<'_, '_> {
                 Version::DEFAULT
             }),
         };
+        let mut timings = timings;
+        if raw_timings.and_then(|t| t.node_monitor_grace_period.as_ref()).is_none() && kubernetes.minor < 32 {
+            // The default grace period was 40 s before 1.32 (k/k PR #126287).
+            timings.node_monitor_grace_period = SimDuration::from_secs(40);
+        }
         let expect = self.expectations(
             raw.expect.as_deref().unwrap_or_default(),
             raw_statefulsets,
@@ -327,6 +363,7 @@ impl Checker<'_, '_> {
             default_image: ImageBehaviour::Healthy,
             services,
             statefulsets,
+            pod_disruption_budgets,
             timeline,
             timings,
             kubernetes,
@@ -335,6 +372,138 @@ impl Checker<'_, '_> {
             triggers: std::mem::take(&mut self.triggers),
             operators,
         }
+    }
+
+    /// A duration that must be greater than zero.
+    fn positive_duration(&mut self, path: &str, text: Option<&str>, default: SimDuration) -> SimDuration {
+        let Some(text) = text else { return default };
+        match self.duration(path, text) {
+            Some(duration) if duration.is_zero() => {
+                let message = format!("Invalid value: {text:?}: must be greater than 0");
+                self.report("invalid-value", path, message, None);
+                default
+            }
+            Some(duration) => duration,
+            None => default,
+        }
+    }
+
+    fn taint_effect(effect: raw::TaintEffect) -> TaintEffect {
+        match effect {
+            raw::TaintEffect::NoSchedule => TaintEffect::NoSchedule,
+            raw::TaintEffect::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+            raw::TaintEffect::NoExecute => TaintEffect::NoExecute,
+        }
+    }
+
+    fn taints(&mut self, base: &str, taints: &[raw::Taint]) -> Vec<Taint> {
+        let mut out: Vec<Taint> = Vec::new();
+        for (i, taint) in taints.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            if taint.key.is_empty() {
+                self.report(
+                    "invalid-value",
+                    &format!("{path}.key"),
+                    "Required value: a taint needs a key",
+                    None,
+                );
+            }
+            let taint = Taint {
+                key: taint.key.clone(),
+                value: taint.value.clone().unwrap_or_default(),
+                effect: Self::taint_effect(taint.effect),
+            };
+            if out.iter().any(|t| t.key == taint.key && t.effect == taint.effect) {
+                let message = format!(
+                    "Duplicate value: \"{}:{}\": taints must be unique by key and effect",
+                    taint.key,
+                    taint.effect.as_str()
+                );
+                self.report("duplicate-name", &path, message, None);
+            }
+            out.push(taint);
+        }
+        out
+    }
+
+    fn node_failures(&mut self, raw: &raw::NodeFailures) -> NodeFailureConfig {
+        let base = "cluster.nodeFailures";
+        let day = SimDuration::from_mins(24 * 60);
+        NodeFailureConfig {
+            mean_time_between_failures: self.positive_duration(
+                &format!("{base}.meanTimeBetweenFailures"),
+                Some(&raw.mean_time_between_failures),
+                day,
+            ),
+            mean_time_to_repair: self.positive_duration(
+                &format!("{base}.meanTimeToRepair"),
+                Some(&raw.mean_time_to_repair),
+                day,
+            ),
+        }
+    }
+
+    fn pod_disruption_budgets(
+        &mut self,
+        budgets: &[raw::PodDisruptionBudget],
+    ) -> Vec<PodDisruptionBudgetConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, budget) in budgets.iter().enumerate() {
+            let base = format!("podDisruptionBudgets[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &budget.name);
+            items.push((name_path, budget.name.as_str()));
+            if budget.selector.is_empty() {
+                let help =
+                    "the selector picks the pods the budget protects, like {\"app\": \"redis\"}".to_string();
+                let message = "Required value: a selector needs at least one label";
+                self.report("invalid-value", &format!("{base}.selector"), message, Some(help));
+            }
+            let value = |checker: &mut Self, field: &str, v: &raw::IntOrString| match v {
+                raw::IntOrString::Int(n) => {
+                    Some(IntOrPercent::Int(checker.int(&format!("{base}.{field}"), Some(*n), 0, 0, None)))
+                }
+                raw::IntOrString::String(text) => {
+                    let parsed =
+                        text.strip_suffix('%').and_then(|p| p.parse::<u32>().ok()).filter(|p| *p <= 100);
+                    if parsed.is_none() {
+                        let message = format!(
+                            "Invalid value: {text:?}: must be an integer or a percentage from 0% to 100%"
+                        );
+                        checker.report("invalid-value", &format!("{base}.{field}"), message, None);
+                    }
+                    parsed.map(IntOrPercent::Percent)
+                }
+            };
+            let budget_value = match (&budget.min_available, &budget.max_unavailable) {
+                (Some(min), None) => value(self, "minAvailable", min).map(DisruptionBudget::MinAvailable),
+                (None, Some(max)) => value(self, "maxUnavailable", max).map(DisruptionBudget::MaxUnavailable),
+                (Some(_), Some(_)) => {
+                    let message = "Invalid value: minAvailable and maxUnavailable cannot be both set";
+                    self.report("invalid-value", &base, message, None);
+                    None
+                }
+                (None, None) => {
+                    let help =
+                        "give `minAvailable: 2` or `maxUnavailable: 1` (a count or a percentage)".to_string();
+                    self.report(
+                        "invalid-value",
+                        &base,
+                        "Required value: one of minAvailable or maxUnavailable",
+                        Some(help),
+                    );
+                    None
+                }
+            };
+            out.push(PodDisruptionBudgetConfig {
+                name: budget.name.clone(),
+                selector: budget.selector.clone(),
+                budget: budget_value.unwrap_or(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))),
+            });
+        }
+        self.unique("PodDisruptionBudget", &items);
+        out
     }
 
     fn cluster(&mut self, raw: Option<&raw::Cluster>) -> ClusterConfig {
@@ -375,6 +544,8 @@ impl Checker<'_, '_> {
                 cpu_millis: 4_000,
                 memory_bytes: 16 << 30,
                 max_pods: 110,
+                zones: Vec::new(),
+                taints: Vec::new(),
                 labels: Labels::new(),
             }],
             Some(pools) => {
@@ -395,6 +566,9 @@ impl Checker<'_, '_> {
                             16 << 30,
                         ),
                         max_pods: self.int(&format!("{base}.maxPods"), pool.max_pods, 110, 0, None),
+                        zones: self.pool_zones(&base, pool.zones.as_deref(), &zones),
+                        taints: self
+                            .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
                         labels: pool.labels.clone().unwrap_or_default(),
                     });
                 }
@@ -409,6 +583,7 @@ impl Checker<'_, '_> {
                 binding_mode: VolumeBindingMode::WaitForFirstConsumer,
                 reclaim_policy: ReclaimPolicy::Delete,
                 zonal: true,
+                local: false,
                 pricing: pricing::preset("aws-gp3").expect("a built-in preset"),
                 iops: None,
                 iops_per_gib: None,
@@ -417,7 +592,34 @@ impl Checker<'_, '_> {
             }],
             Some(classes) => self.storage_classes(classes),
         };
-        ClusterConfig { zones, node_pools, storage_classes }
+        let node_failures = raw.and_then(|c| c.node_failures.as_ref()).map(|f| self.node_failures(f));
+        ClusterConfig { zones, node_failures, node_pools, storage_classes }
+    }
+
+    /// A pool's `zones`: each must be a cluster zone.
+    fn pool_zones(&mut self, base: &str, zones: Option<&[String]>, cluster: &[String]) -> Vec<String> {
+        let Some(zones) = zones else { return Vec::new() };
+        let path = format!("{base}.zones");
+        if zones.is_empty() {
+            let help = "leave `zones` out to spread the pool over every zone".to_string();
+            self.report("invalid-value", &path, "Required value: at least one zone", Some(help));
+        }
+        let known: Vec<&str> = cluster.iter().map(String::as_str).collect();
+        let mut items = Vec::new();
+        for (i, zone) in zones.iter().enumerate() {
+            let zone_path = format!("{path}[{i}]");
+            if !cluster.contains(zone) {
+                let help = match suggest(zone, &known) {
+                    Some(close) => format!("did you mean `{close}`? cluster zones: {}", list_names(&known)),
+                    None => format!("cluster zones: {}", list_names(&known)),
+                };
+                let message = format!("Not found: {zone:?}: not one of `cluster.zones`");
+                self.report("unknown-reference", &zone_path, message, Some(help));
+            }
+            items.push((zone_path, zone.as_str()));
+        }
+        self.unique("zone", &items);
+        zones.to_vec()
     }
 
     fn storage_classes(&mut self, classes: &[raw::StorageClass]) -> Vec<StorageClassConfig> {
@@ -449,6 +651,14 @@ impl Checker<'_, '_> {
                     None => default_class = Some(class.name.as_str()),
                 }
             }
+            let local = class.local.unwrap_or(false);
+            if local && class.volume_binding_mode != Some(raw::VolumeBindingMode::WaitForFirstConsumer) {
+                let help = "local volumes are made on the node chosen for the pod; add `volumeBindingMode: WaitForFirstConsumer`"
+                    .to_string();
+                let message =
+                    "Invalid value: true: a local class needs volumeBindingMode WaitForFirstConsumer";
+                self.report("invalid-value", &format!("{base}.local"), message, Some(help));
+            }
             out.push(StorageClassConfig {
                 name: class.name.clone(),
                 provisioner,
@@ -461,6 +671,7 @@ impl Checker<'_, '_> {
                     raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
                 },
                 zonal: class.zonal.unwrap_or(true),
+                local,
                 pricing,
                 iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
                 iops_per_gib: class
@@ -509,6 +720,13 @@ impl Checker<'_, '_> {
             }
             money
         });
+        if class.local == Some(true) && class.pricing.is_none() && per_gib.is_none() {
+            // A node's own disk is paid for with the node, not by the GiB.
+            return pricing::Pricing {
+                priced_at: "a node's local disk, paid for with the node".into(),
+                ..pricing::Pricing::per_gib(pricing::Money::ZERO)
+            };
+        }
         match (preset, per_gib) {
             (Some(preset), Some(price)) => pricing::Pricing { per_gib_month: price, ..preset },
             (Some(preset), None) => preset,
@@ -851,7 +1069,167 @@ impl Checker<'_, '_> {
             requests,
             readiness_probe,
             termination_grace_period: seconds(grace),
+            node_selector: template.node_selector.clone().unwrap_or_default(),
+            affinity: template
+                .affinity
+                .as_ref()
+                .map(|a| self.affinity(&format!("{base}.affinity"), a))
+                .unwrap_or_default(),
+            tolerations: self.tolerations(
+                &format!("{base}.tolerations"),
+                template.tolerations.as_deref().unwrap_or_default(),
+            ),
         }
+    }
+
+    /// A weight of 1 to 100, as Kubernetes requires of preferred terms.
+    fn weight(&mut self, path: &str, weight: i64) -> u32 {
+        if !(1..=100).contains(&weight) {
+            let message = format!("Invalid value: {weight}: must be in the range 1-100");
+            self.report("invalid-value", path, message, None);
+            return 1;
+        }
+        weight as u32
+    }
+
+    fn node_selector_term(&mut self, path: &str, term: &raw::NodeSelectorTerm) -> NodeSelectorTerm {
+        let expressions = term.match_expressions.as_deref().unwrap_or_default();
+        if expressions.is_empty() {
+            let help = "an empty term matches no node; give `matchExpressions: [(key: ..., operator: In, values: [...])]`";
+            self.report(
+                "invalid-value",
+                path,
+                "Required value: must have at least one node selector requirement",
+                Some(help.to_string()),
+            );
+        }
+        let mut out = Vec::new();
+        for (i, requirement) in expressions.iter().enumerate() {
+            let at = format!("{path}.matchExpressions[{i}]");
+            if requirement.key.is_empty() {
+                self.report(
+                    "invalid-value",
+                    &format!("{at}.key"),
+                    "Required value: a label key is required",
+                    None,
+                );
+            }
+            let values = requirement.values.clone().unwrap_or_default();
+            let operator = match requirement.operator {
+                raw::NodeSelectorOperator::In => NodeSelectorOperator::In,
+                raw::NodeSelectorOperator::NotIn => NodeSelectorOperator::NotIn,
+                raw::NodeSelectorOperator::Exists => NodeSelectorOperator::Exists,
+                raw::NodeSelectorOperator::DoesNotExist => NodeSelectorOperator::DoesNotExist,
+            };
+            let needs_values = matches!(operator, NodeSelectorOperator::In | NodeSelectorOperator::NotIn);
+            if needs_values && values.is_empty() {
+                let message = "Required value: must be specified when `operator` is 'In' or 'NotIn'";
+                self.report("invalid-value", &format!("{at}.values"), message, None);
+            }
+            if !needs_values && !values.is_empty() {
+                let message = "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'";
+                self.report("invalid-value", &format!("{at}.values"), message, None);
+            }
+            out.push(NodeSelectorRequirement { key: requirement.key.clone(), operator, values });
+        }
+        NodeSelectorTerm { match_expressions: out }
+    }
+
+    fn pod_affinity_term(&mut self, path: &str, term: &raw::PodAffinityTerm) -> PodAffinityTerm {
+        if term.topology_key.is_empty() {
+            let help =
+                "the domain of the rule, like \"kubernetes.io/hostname\" or \"topology.kubernetes.io/zone\"";
+            self.report(
+                "invalid-value",
+                &format!("{path}.topologyKey"),
+                "Required value: can not be empty",
+                Some(help.to_string()),
+            );
+        }
+        PodAffinityTerm {
+            label_selector: term.label_selector.match_labels.clone().unwrap_or_default(),
+            topology_key: term.topology_key.clone(),
+        }
+    }
+
+    fn affinity(&mut self, base: &str, affinity: &raw::Affinity) -> Affinity {
+        let mut out = Affinity::default();
+        if let Some(node) = &affinity.node_affinity {
+            let node_base = format!("{base}.nodeAffinity");
+            if let Some(required) = &node.required {
+                let path =
+                    format!("{node_base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+                if required.node_selector_terms.is_empty() {
+                    self.report(
+                        "invalid-value",
+                        &path,
+                        "Required value: must have at least one node selector term",
+                        None,
+                    );
+                }
+                for (i, term) in required.node_selector_terms.iter().enumerate() {
+                    let term = self.node_selector_term(&format!("{path}[{i}]"), term);
+                    out.node_required.push(term);
+                }
+            }
+            for (i, preferred) in node.preferred.iter().flatten().enumerate() {
+                let path = format!("{node_base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let weight = self.weight(&format!("{path}.weight"), preferred.weight);
+                let preference =
+                    self.node_selector_term(&format!("{path}.preference"), &preferred.preference);
+                out.node_preferred.push(PreferredSchedulingTerm { weight, preference });
+            }
+        }
+        if let Some(anti) = &affinity.pod_anti_affinity {
+            let anti_base = format!("{base}.podAntiAffinity");
+            for (i, term) in anti.required.iter().flatten().enumerate() {
+                let path = format!("{anti_base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let term = self.pod_affinity_term(&path, term);
+                out.anti_required.push(term);
+            }
+            for (i, weighted) in anti.preferred.iter().flatten().enumerate() {
+                let path = format!("{anti_base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let weight = self.weight(&format!("{path}.weight"), weighted.weight);
+                let term =
+                    self.pod_affinity_term(&format!("{path}.podAffinityTerm"), &weighted.pod_affinity_term);
+                out.anti_preferred.push(WeightedPodAffinityTerm { weight, term });
+            }
+        }
+        out
+    }
+
+    /// Tolerations, with the API server's validation rules.
+    fn tolerations(&mut self, base: &str, tolerations: &[raw::Toleration]) -> Vec<Toleration> {
+        let mut out = Vec::new();
+        for (i, toleration) in tolerations.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            let key = toleration.key.clone().unwrap_or_default();
+            let value = toleration.value.clone().unwrap_or_default();
+            let operator = match toleration.operator.unwrap_or(raw::TolerationOperator::Equal) {
+                raw::TolerationOperator::Equal => TolerationOperator::Equal,
+                raw::TolerationOperator::Exists => TolerationOperator::Exists,
+            };
+            if key.is_empty() && operator != TolerationOperator::Exists {
+                let message = "Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"";
+                self.report("invalid-value", &format!("{path}.operator"), message, None);
+            }
+            if operator == TolerationOperator::Exists && !value.is_empty() {
+                let message =
+                    format!("Invalid value: {value:?}: value must be empty when `operator` is 'Exists'");
+                self.report("invalid-value", &format!("{path}.value"), message, None);
+            }
+            let effect = toleration.effect.map(Self::taint_effect);
+            let toleration_seconds = toleration.toleration_seconds.map(|seconds| {
+                if effect != Some(TaintEffect::NoExecute) {
+                    let message = "Invalid value: effect must be 'NoExecute' when `tolerationSeconds` is set";
+                    self.report("invalid-value", &format!("{path}.effect"), message, None);
+                }
+                // A negative value means zero (evict at once), as in Kubernetes.
+                seconds.max(0) as u64
+            });
+            out.push(Toleration { key, operator, value, effect, toleration_seconds });
+        }
+        out
     }
 
     fn claims(
@@ -1169,6 +1547,25 @@ impl Checker<'_, '_> {
         out
     }
 
+    /// Resolves the `node` field of an action to the node's id.
+    fn node(&mut self, do_path: &str, name: &str, names: &[String]) -> Option<usize> {
+        if let Some(index) = names.iter().position(|n| n == name) {
+            return Some(index);
+        }
+        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        let help = match suggest(name, &known) {
+            _ if known.is_empty() => "the cluster has no nodes; declare `cluster.nodePools`".to_string(),
+            Some(close) => format!("did you mean `{close}`? nodes: {}", list_names(&known)),
+            None => format!(
+                "nodes are named `<pool>-<n>` from 1, and `AddNode` adds the next of its pool; nodes: {}",
+                list_names(&known)
+            ),
+        };
+        let message = format!("Not found: {name:?}: no node has this name");
+        self.report("unknown-reference", &format!("{do_path}.node"), message, Some(help));
+        None
+    }
+
     /// Resolves the `statefulset` field of an action.
     fn set_index(&mut self, do_path: &str, name: &str, sets: &[raw::StatefulSet]) -> Option<usize> {
         self.statefulset_reference(&format!("{do_path}.statefulset"), name, sets, name)
@@ -1180,7 +1577,9 @@ impl Checker<'_, '_> {
         sets: &[raw::StatefulSet],
         horizon: Option<SimDuration>,
         classes: &[StorageClassConfig],
+        cluster: &ClusterConfig,
     ) -> Vec<TimelineEntry> {
+        let node_names = node_names(entries, cluster);
         let mut out = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let base = format!("timeline[{i}]");
@@ -1254,6 +1653,66 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::ForceDeletePod { pod } => {
                     self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::ForceDeletePod { pod })
+                }
+                raw::Action::CrashNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::CrashNode { node })
+                }
+                raw::Action::PartitionNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::PartitionNode { node })
+                }
+                raw::Action::RecoverNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::RecoverNode { node })
+                }
+                raw::Action::DrainNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::DrainNode { node })
+                }
+                raw::Action::Cordon { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::Cordon { node })
+                }
+                raw::Action::Uncordon { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::Uncordon { node })
+                }
+                raw::Action::DeleteNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::DeleteNode { node })
+                }
+                raw::Action::TaintOutOfService { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::TaintOutOfService { node })
+                }
+                raw::Action::UntaintOutOfService { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::UntaintOutOfService { node })
+                }
+                raw::Action::AddNode { pool, zone } => {
+                    let pools: Vec<&str> = cluster.node_pools.iter().map(|p| p.name.as_str()).collect();
+                    let pool_index = pools.iter().position(|p| p == pool);
+                    if pool_index.is_none() {
+                        let help = match suggest(pool, &pools) {
+                            Some(close) => {
+                                format!("did you mean `{close}`? node pools: {}", list_names(&pools))
+                            }
+                            None => format!("node pools: {}", list_names(&pools)),
+                        };
+                        let message = format!("Not found: {pool:?}: no node pool has this name");
+                        self.report("unknown-reference", &format!("{do_path}.pool"), message, Some(help));
+                    }
+                    let zone_index = match zone {
+                        None => Some(None),
+                        Some(zone) => match cluster.zones.iter().position(|z| z == zone) {
+                            Some(index) => Some(Some(index)),
+                            None => {
+                                let zones: Vec<&str> = cluster.zones.iter().map(String::as_str).collect();
+                                let help = format!("cluster zones: {}", list_names(&zones));
+                                let message = format!("Not found: {zone:?}: not one of `cluster.zones`");
+                                self.report(
+                                    "unknown-reference",
+                                    &format!("{do_path}.zone"),
+                                    message,
+                                    Some(help),
+                                );
+                                None
+                            }
+                        },
+                    };
+                    pool_index.zip(zone_index).map(|(pool, zone)| Action::AddNode { pool, zone })
                 }
                 raw::Action::SetReady { pod: name, ready } => {
                     let pod = self.pod(&format!("{do_path}.pod"), name, sets);
@@ -1411,6 +1870,37 @@ impl Checker<'_, '_> {
         out.sort_by_key(|entry| entry.at);
         out
     }
+}
+
+/// Every node name a run can have, by id: the pools' nodes, then one per
+/// `AddNode` in the order the timeline runs them.
+fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
+    for pool in &cluster.node_pools {
+        for n in 0..pool.count {
+            names.push(format!("{}-{}", pool.name, n + 1));
+        }
+        counts.push(pool.count);
+    }
+    let mut added: Vec<(SimDuration, usize)> = entries
+        .iter()
+        .filter_map(|entry| match &entry.action {
+            raw::Action::AddNode { pool, .. } => {
+                // A triggered AddNode has no time: it is named after the timed ones.
+                let at = entry.at.as_deref()?.parse::<SimDuration>().ok()?;
+                let pool = cluster.node_pools.iter().position(|p| p.name == *pool)?;
+                Some((at, pool))
+            }
+            _ => None,
+        })
+        .collect();
+    added.sort_by_key(|(at, _)| *at);
+    for (_, pool) in added {
+        counts[pool] += 1;
+        names.push(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]));
+    }
+    names
 }
 
 #[cfg(test)]

@@ -100,7 +100,10 @@ fn the_full_example_parses() {
             (300_000, Action::Stop, 56),
         ]
     );
-    assert_eq!(config.timings, Timings { provisioning: secs(5), rollout_stuck_after: secs(600) });
+    assert_eq!(
+        config.timings,
+        Timings { provisioning: secs(5), rollout_stuck_after: secs(600), ..Timings::default() }
+    );
 }
 
 #[test]

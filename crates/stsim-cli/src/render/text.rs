@@ -79,7 +79,7 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<9} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
+        "{:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
         "TIME", "POD", "READY", "STATUS", "RESTARTS", "IP", "NODE"
     );
     for row in rows {
@@ -90,18 +90,21 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
                 let node = pod.node.as_deref().unwrap_or("<none>");
                 let _ = writeln!(
                     out,
-                    "{at:<9} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {node:<node_width$}   {}",
+                    "{at:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {node:<node_width$}   {}",
                     row.name, pod.ready, pod.status, pod.restarts, ip, row.what
                 );
             }
             (None, "script") => {
-                let _ = writeln!(out, "{at:<9} > {} ({})", row.what, row.name);
+                let _ = writeln!(out, "{at:<11} > {} ({})", row.what, row.name);
+            }
+            (None, "identity") => {
+                let _ = writeln!(out, "{at:<11} ! identity/{} {}", row.name, row.what);
             }
             (None, "run") => {
-                let _ = writeln!(out, "{at:<9} = {}", row.what);
+                let _ = writeln!(out, "{at:<11} = {}", row.what);
             }
             (None, kind) => {
-                let _ = writeln!(out, "{at:<9} * {kind}/{} {}", row.name, row.what);
+                let _ = writeln!(out, "{at:<11} * {kind}/{} {}", row.name, row.what);
             }
         }
     }
@@ -134,6 +137,40 @@ pub fn render(report: &Report) -> String {
         wrap(&mut out, "  ", &finding.summary);
         wrap(&mut out, "  why: ", &finding.explanation);
         wrap(&mut out, "  fix: ", &finding.fix);
+    }
+
+    out.push_str("\nNODES\n");
+    let rows: Vec<Vec<String>> = report
+        .nodes
+        .iter()
+        .map(|n| {
+            vec![
+                n.name.clone(),
+                n.status.clone(),
+                n.zone.clone(),
+                n.pods.to_string(),
+                age(n.age_ms),
+                n.machine.clone(),
+                if n.taints.is_empty() { "<none>".into() } else { n.taints.join(",") },
+            ]
+        })
+        .collect();
+    table(&mut out, &["NAME", "STATUS", "ZONE", "PODS", "AGE", "MACHINE", "TAINTS"], &rows);
+    if !report.pod_disruption_budgets.is_empty() {
+        out.push_str("\nPODDISRUPTIONBUDGETS\n");
+        let rows: Vec<Vec<String>> = report
+            .pod_disruption_budgets
+            .iter()
+            .map(|b| {
+                vec![
+                    b.name.clone(),
+                    b.budget.clone(),
+                    b.status.disruptions_allowed.to_string(),
+                    format!("{}/{}", b.status.current_healthy, b.status.desired_healthy),
+                ]
+            })
+            .collect();
+        table(&mut out, &["NAME", "BUDGET", "ALLOWED DISRUPTIONS", "HEALTHY/NEEDED"], &rows);
     }
 
     out.push_str("\nPODS\n");

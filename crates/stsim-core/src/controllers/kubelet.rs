@@ -19,7 +19,16 @@
 //! with ticks at `initialDelaySeconds + k * periodSeconds` after the start)
 //! and sleeps until then. The outcome is the same as probing every period.
 //!
-//! Does not own scheduling, volumes or deletion decisions.
+//! The kubelet acts only while its machine runs and reaches the API server.
+//! A crash stops every container of the node; a partition freezes what the
+//! API server sees of the node's pods while their containers keep running,
+//! and the kubelet cannot hear of deletions: a pod deleted meanwhile is
+//! stopped only when the node is reachable again, and a force-deleted pod's
+//! container runs on as an orphan until then. Volumes that attach must be
+//! attached to the node before the kubelet mounts them; it reports mounts
+//! and unmounts to the attach-detach controller (`volumesInUse`).
+//!
+//! Does not own scheduling, attach and detach, or deletion decisions.
 
 use crate::api::Api;
 use crate::config::ImageBehaviour;
@@ -36,7 +45,17 @@ pub fn backoff(failures: u32) -> SimDuration {
 /// Advances pod `id` as far as the present allows.
 pub fn step(api: &mut Api, id: PodId) {
     let pod = api.world().pod(id);
-    if !pod.exists() || pod.node.is_none() {
+    let Some(node) = pod.node else { return };
+    if !api.world().node(node).kubelet_connected() {
+        // A stopped machine does nothing; a cut-off one cannot report.
+        return;
+    }
+    if !pod.exists() {
+        // The object is gone but the container runs: kill it.
+        if pod.runtime.running {
+            api.set_process(id, false, Some("killed by the kubelet: its pod object is gone"));
+            release_volumes(api, id, node);
+        }
         return;
     }
     if pod.is_terminating() {
@@ -70,6 +89,26 @@ fn create_container(api: &mut Api, id: PodId) {
         // Woken again when a claim binds.
         return;
     }
+    // Volumes that attach must be attached here; the attach-detach
+    // controller wakes the kubelet when they are.
+    let node = pod.node.expect("a stepped pod is bound");
+    let volumes: Vec<PvId> = pod
+        .claims
+        .iter()
+        .filter_map(|claim| api.world().pvc_named(claim))
+        .filter_map(|pvc| api.world().pvc(pvc).volume)
+        .collect();
+    let attached = volumes.iter().all(|pv| {
+        let pv = api.world().pv(*pv);
+        pv.node.is_some() || pv.attachment(node).is_some_and(|a| a.state == AttachState::Attached)
+    });
+    if !attached {
+        return;
+    }
+    for pv in volumes {
+        api.set_volume_in_use(pv, node, true);
+    }
+    let pod = api.world().pod(id);
     let image = api.world().image(&pod.image);
     let (pull, behaviour, startup) = (image.pull, image.behaviour, image.startup);
     let runtime = &pod.runtime;
@@ -121,6 +160,7 @@ fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
     runtime.app_ready_at = app_ready_at;
     runtime.probe_result_since = Some(now);
     runtime.backoff_until = None;
+    api.set_process(id, true, None);
     api.set_pod_state(id, PodPhase::Running, ContainerState::Running);
     run_container(api, id);
 }
@@ -156,6 +196,7 @@ fn run_container(api: &mut Api, id: PodId) {
                 let p = api.world.pod_mut(id);
                 p.status.restarts += 1;
                 p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+                api.set_process(id, false, None);
                 api.set_pod_ready(id, false);
                 api.set_pod_state(id, PodPhase::Running, ContainerState::Error);
                 api.arm(EventKey::Kubelet(id), now);
@@ -232,25 +273,115 @@ pub fn override_probe(api: &mut Api, id: PodId, passes: bool) {
     api.wake(EventKey::Kubelet(id));
 }
 
-/// Graceful termination: SIGTERM at the deletion timestamp; the container
-/// exits after the image's shutdown time, or is killed at the end of the
-/// grace period; then the kubelet confirms and the object is removed.
+/// Graceful termination: SIGTERM when the kubelet learns of the deletion
+/// (at once, unless it was cut off); the container exits after the image's
+/// shutdown time, or is killed at the end of the grace period; then the
+/// kubelet unmounts, confirms, and the object is removed.
 fn terminate(api: &mut Api, id: PodId) {
+    let now = api.now;
     let pod = api.world().pod(id);
-    let deleted_at = pod.deletion_timestamp.expect("terminating");
+    let sigterm_at = pod.runtime.term_started_at.unwrap_or(now);
     let grace = pod.deletion_grace.expect("a graceful delete has a grace period");
-    let exit_at = match pod.status.container {
-        ContainerState::Running => deleted_at + api.world().image(&pod.image).shutdown.min(grace),
-        _ => deleted_at,
+    let exit_at = match pod.runtime.running {
+        true => sigterm_at + api.world().image(&pod.image).shutdown.min(grace),
+        false => sigterm_at,
     };
+    api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
     }
+    api.set_process(id, false, None);
+    let pod = api.world().pod(id);
     if pod.status.container == ContainerState::Running {
         api.set_pod_state(id, pod.status.phase, ContainerState::Terminated);
     }
+    let node = api.world().pod(id).node.expect("a terminating pod here is bound");
     api.remove_pod(id, false);
+    release_volumes(api, id, node);
+}
+
+/// Unmounts the pod's volumes from `node` unless another pod there uses them.
+fn release_volumes(api: &mut Api, id: PodId, node: NodeId) {
+    let volumes: Vec<PvId> = api
+        .world()
+        .pod(id)
+        .claims
+        .iter()
+        .filter_map(|claim| api.world().pvc_named(claim))
+        .filter_map(|pvc| api.world().pvc(pvc).volume)
+        .collect();
+    for pv in volumes {
+        let still_used = api.volume_users_on(pv, node).iter().any(|p| *p != id);
+        if !still_used {
+            api.set_volume_in_use(pv, node, false);
+        }
+    }
+}
+
+/// The machine stopped: every container on it is gone, and nothing more
+/// happens until it comes back.
+pub fn node_crashed(api: &mut Api, node: NodeId) {
+    let n = api.world().node(node);
+    let pods: Vec<PodId> = n.pods.iter().chain(n.orphans.iter()).copied().collect();
+    for pod in pods {
+        api.cancel(EventKey::Kubelet(pod));
+        api.set_process(pod, false, Some("the machine crashed"));
+    }
+}
+
+/// The machine lost the control plane: the kubelet's work is frozen.
+pub fn node_partitioned(api: &mut Api, node: NodeId) {
+    let pods: Vec<PodId> = api.world().node(node).pods.iter().copied().collect();
+    for pod in pods {
+        api.cancel(EventKey::Kubelet(pod));
+    }
+}
+
+/// The machine runs again after a crash: the kubelet finishes the pods that
+/// were deleted meanwhile (their containers are gone, so at once), starts the
+/// others' containers again, and reports the volumes it no longer mounts.
+pub fn node_rebooted(api: &mut Api, node: NodeId) {
+    let pods: Vec<PodId> = api.world().node(node).pods.iter().copied().collect();
+    for pod in pods {
+        if !api.world().pod(pod).is_terminating() {
+            let p = api.world.pod_mut(pod);
+            p.status.restarts += 1;
+            let runtime = &mut p.runtime;
+            runtime.started_at = None;
+            runtime.app_ready_at = None;
+            runtime.probe_result_since = None;
+            runtime.backoff_until = None;
+            let phase = p.status.phase;
+            api.set_pod_ready(pod, false);
+            api.set_pod_state(pod, phase, ContainerState::ContainerCreating);
+        }
+        api.wake(EventKey::Kubelet(pod));
+    }
+    let mounted: Vec<PvId> = api
+        .world()
+        .node(node)
+        .attached
+        .iter()
+        .copied()
+        .filter(|pv| api.world().pv(*pv).in_use_on.contains(&node))
+        .collect();
+    for pv in mounted {
+        let used = api.volume_users_on(pv, node).iter().any(|p| !api.world().pod(*p).is_terminating());
+        if !used {
+            api.set_volume_in_use(pv, node, false);
+        }
+    }
+}
+
+/// The machine reaches the control plane again: the kubelet catches up on
+/// every pod, and kills the containers of pods deleted meanwhile.
+pub fn node_reconnected(api: &mut Api, node: NodeId) {
+    let n = api.world().node(node);
+    let pods: Vec<PodId> = n.pods.iter().chain(n.orphans.iter()).copied().collect();
+    for pod in pods {
+        api.wake(EventKey::Kubelet(pod));
+    }
 }
 
 #[cfg(test)]

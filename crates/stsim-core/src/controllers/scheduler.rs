@@ -1,32 +1,286 @@
 //! The scheduler: which node a pod runs on, or why none will do.
 //!
-//! Owns a filter-then-score model of kube-scheduler. A pod's claims are
-//! checked first (a missing claim, or an unbound claim of an `Immediate`
-//! class, stops it before any node is looked at); then each node is
-//! filtered (cordoned, pod count, CPU and memory requests, the zone of a
-//! bound zonal volume) and the survivors are scored by how much they would
-//! have left (LeastAllocated), ties broken by the seeded `scheduler`
-//! stream. A pod that fits nowhere stays Pending with kube-scheduler's own
-//! message, and is tried again when room or volumes appear.
+//! Owns a filter-then-score model of kube-scheduler's default profile
+//! (`pkg/scheduler/apis/config/v1/default_plugins.go`).
 //!
-//! For a `WaitForFirstConsumer` claim the scheduler records its choice on
-//! the claim and waits, with the node reserved, until the volume is
-//! provisioned there; then it binds. Does not own provisioning.
+//! PreFilter: the pod's claims must exist and not be being deleted, and a
+//! claim of an `Immediate` class must be bound; otherwise no node is looked at.
+//!
+//! Filter, per node, in plugin order, stopping at the first plugin that
+//! rejects it (one reason per node, as `RunFilterPlugins`):
+//! NodeUnschedulable (cordoned), TaintToleration (a NoSchedule or NoExecute
+//! taint the pod does not tolerate), NodeAffinity (`nodeSelector` and
+//! required node affinity), NodeResourcesFit (pod count, CPU, memory: every
+//! shortfall is a reason), VolumeBinding (a bound volume's node affinity:
+//! its zone, or the node of a local volume), InterPodAffinity (the pod's
+//! required anti-affinity, then existing pods' required anti-affinity).
+//! Nodes are visited from where the last cycle stopped, in the zone-
+//! interleaved order of the scheduler's node tree, until enough feasible
+//! nodes are found (`numFeasibleNodesToFind`: all below 100 nodes, else an
+//! adaptive percentage, at least 100).
+//!
+//! Score: TaintToleration (weight 3, PreferNoSchedule taints), NodeAffinity
+//! (2, preferred terms), NodeResourcesFit (1, LeastAllocated), PodTopologySpread
+//! (2, the system default constraints: hostname skew 3, zone skew 5, over the
+//! pods of the same StatefulSet and Services), InterPodAffinity (2, preferred
+//! anti-affinity both ways) and NodeResourcesBalancedAllocation (1), each
+//! normalized to 0-100 as the plugin does. The highest total wins; ties are
+//! broken by the seeded `scheduler` stream (`selectHost`).
+//!
+//! A pod that fits nowhere stays Pending with kube-scheduler's FitError in
+//! the wording of the modelled release, including the preemption
+//! PostFilter's verdict (all pods have the same priority, so preemption never
+//! helps), and is tried again when the cluster changes. For a
+//! `WaitForFirstConsumer` claim the scheduler records its choice on the claim
+//! and waits, with the node reserved, until the volume is provisioned there;
+//! then it binds. Does not own provisioning.
 
 use crate::api::Api;
-use crate::config::VolumeBindingMode;
+use crate::config::{TaintEffect, VolumeBindingMode};
+use crate::features::Version;
 use crate::objects::*;
 use crate::rng::RngExt;
-use std::collections::BTreeMap;
+use crate::world::World;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Node filters' reasons, in kube-scheduler's words.
+/// Filter reasons, in kube-scheduler's words.
 mod reason {
     pub const UNSCHEDULABLE: &str = "node(s) were unschedulable";
-    pub const NOT_READY: &str = "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+    pub const TAINT: &str = "node(s) had untolerated taint(s)";
+    pub const NODE_AFFINITY: &str = "node(s) didn't match Pod's node affinity/selector";
     pub const TOO_MANY_PODS: &str = "Too many pods";
     pub const CPU: &str = "Insufficient cpu";
     pub const MEMORY: &str = "Insufficient memory";
-    pub const VOLUME_AFFINITY: &str = "node(s) had volume node affinity conflict";
+    pub const VOLUME_AFFINITY: &str = "node(s) didn't match PersistentVolume's node affinity";
+    pub const VOLUME_AFFINITY_OLD: &str = "node(s) had volume node affinity conflict";
+    pub const ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
+    pub const EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
+    pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
+    pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
+}
+
+/// Messages that changed between releases.
+#[derive(Debug, Clone, Copy)]
+pub struct Wording {
+    /// Since 1.35 (and 1.34.2) the taint is not named: k/k #134740.
+    taint_named: bool,
+    /// Before 1.33 a volume conflict read "had volume node affinity conflict": k/k #129887.
+    old_volume_conflict: bool,
+    /// From 1.34 DynamicResourceAllocation is on and its PostFilter speaks first.
+    dra: bool,
+}
+
+impl Wording {
+    pub fn for_version(v: Version) -> Wording {
+        Wording {
+            taint_named: v.minor < 34 || (v.minor == 34 && v.patch < 2),
+            old_volume_conflict: v.minor < 33,
+            dra: v.minor >= 34,
+        }
+    }
+}
+
+/// How a node failed the filters: its reasons, and whether preemption
+/// could ever help there (`Unschedulable`) or not (`UnschedulableAndUnresolvable`).
+struct Rejection {
+    reasons: Vec<String>,
+    resolvable: bool,
+}
+
+/// kube-scheduler's FitError message for `total` nodes.
+fn fit_error(total: usize, rejections: &[Rejection], wording: Wording) -> String {
+    let mut histogram: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut preemption: BTreeMap<&str, u32> = BTreeMap::new();
+    for rejection in rejections {
+        for why in &rejection.reasons {
+            *histogram.entry(why.as_str()).or_default() += 1;
+        }
+        let verdict = if rejection.resolvable { reason::NO_VICTIMS } else { reason::NOT_HELPFUL };
+        *preemption.entry(verdict).or_default() += 1;
+    }
+    let sorted = |h: &BTreeMap<&str, u32>| {
+        let mut parts: Vec<String> = h.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        parts.sort();
+        parts.join(", ")
+    };
+    format!(
+        "0/{total} nodes are available: {}. {}",
+        sorted(&histogram),
+        post_filter(total, &sorted(&preemption), wording)
+    )
+}
+
+/// The PostFilter part: DRA's (from 1.34), then preemption's.
+fn post_filter(total: usize, preemption: &str, wording: Wording) -> String {
+    let dra = if wording.dra { "no new claims to deallocate, " } else { "" };
+    format!("{dra}preemption: 0/{total} nodes are available: {preemption}.")
+}
+
+/// A PreFilter rejection: no node looked at, preemption not helpful anywhere.
+fn prefilter_error(total: usize, message: &str, wording: Wording) -> String {
+    let preemption = format!("{total} {}", reason::NOT_HELPFUL);
+    format!("0/{total} nodes are available: {message}. {}", post_filter(total, &preemption, wording))
+}
+
+/// The scheduler's node list: one node per zone in turn (`nodeTree.list`).
+fn node_tree(world: &World) -> Vec<NodeId> {
+    let mut zones: Vec<(&str, Vec<NodeId>)> = Vec::new();
+    for node in world.live_nodes() {
+        match zones.iter_mut().find(|(z, _)| *z == node.zone) {
+            Some((_, nodes)) => nodes.push(node.id),
+            None => zones.push((&node.zone, vec![node.id])),
+        }
+    }
+    let total: usize = zones.iter().map(|(_, n)| n.len()).sum();
+    let mut list = Vec::with_capacity(total);
+    let mut index = 0;
+    while list.len() < total {
+        for (_, nodes) in &zones {
+            if let Some(node) = nodes.get(index) {
+                list.push(*node);
+            }
+        }
+        index += 1;
+    }
+    list
+}
+
+/// `numFeasibleNodesToFind` with the adaptive `percentageOfNodesToScore`.
+fn feasible_nodes_to_find(all: usize) -> usize {
+    const MIN_FEASIBLE: usize = 100;
+    if all < MIN_FEASIBLE {
+        return all;
+    }
+    let percentage = (50i64 - all as i64 / 125).max(5) as usize;
+    (all * percentage / 100).max(MIN_FEASIBLE)
+}
+
+/// Where a bound volume lets the pod run.
+enum VolumePin {
+    Zone(String),
+    Node(NodeId),
+}
+
+/// What the filters and scores need about the cluster, computed once per
+/// cycle (the plugins' PreFilter and PreScore state).
+struct Cycle {
+    pins: Vec<VolumePin>,
+    /// Topology domains (key, value) holding pods the pod's required anti-affinity terms select.
+    anti_domains: BTreeSet<(String, String)>,
+    /// Domains of existing pods whose required anti-affinity selects the pod.
+    existing_anti_domains: BTreeSet<(String, String)>,
+}
+
+fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a String> {
+    world.node(node).labels.get(key)
+}
+
+/// The pod's `nodeSelector` and required node affinity.
+fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
+    pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
+        && (pod.affinity.node_required.is_empty()
+            || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
+}
+
+fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
+    let mut anti_domains = BTreeSet::new();
+    for term in &pod.affinity.anti_required {
+        for other in world.pods_selected_by(&term.label_selector) {
+            if let Some(node) = world.pod_node(world.pod(other))
+                && let Some(value) = node_label(world, node, &term.topology_key)
+            {
+                anti_domains.insert((term.topology_key.clone(), value.clone()));
+            }
+        }
+    }
+    let mut existing_anti_domains = BTreeSet::new();
+    for other in &world.anti_affinity_pods {
+        let other = world.pod(*other);
+        let Some(node) = world.pod_node(other) else { continue };
+        for term in other.affinity.anti_required.iter().filter(|t| t.selects(&pod.labels)) {
+            if let Some(value) = node_label(world, node, &term.topology_key) {
+                existing_anti_domains.insert((term.topology_key.clone(), value.clone()));
+            }
+        }
+    }
+    Cycle { pins, anti_domains, existing_anti_domains }
+}
+
+/// Runs the filter plugins on one node.
+fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording) -> Result<(), Rejection> {
+    let unresolvable = |why: &str| Err(Rejection { reasons: vec![why.to_string()], resolvable: false });
+    // NodeUnschedulable: tolerating the unschedulable taint lets a pod in.
+    if node.unschedulable
+        && !pod.tolerations.iter().any(|t| {
+            t.tolerates(&crate::config::Taint {
+                key: taints::UNSCHEDULABLE.to_string(),
+                value: String::new(),
+                effect: TaintEffect::NoSchedule,
+            })
+        })
+    {
+        return unresolvable(reason::UNSCHEDULABLE);
+    }
+    // TaintToleration.
+    if let Some(taint) = node.taints.iter().map(|t| &t.taint).find(|taint| {
+        matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+            && !pod.tolerations.iter().any(|t| t.tolerates(taint))
+    }) {
+        let why = if wording.taint_named {
+            format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value)
+        } else {
+            reason::TAINT.to_string()
+        };
+        return Err(Rejection { reasons: vec![why], resolvable: false });
+    }
+    // NodeAffinity.
+    if !node_affinity_matches(pod, node) {
+        return unresolvable(reason::NODE_AFFINITY);
+    }
+    // NodeResourcesFit: every shortfall is a reason.
+    let mut short = Vec::new();
+    if node.pod_count + 1 > node.max_pods {
+        short.push(reason::TOO_MANY_PODS.to_string());
+    }
+    if pod.requests.cpu_millis > 0
+        && pod.requests.cpu_millis > node.allocatable.cpu_millis.saturating_sub(node.requested.cpu_millis)
+    {
+        short.push(reason::CPU.to_string());
+    }
+    if pod.requests.memory_bytes > 0
+        && pod.requests.memory_bytes
+            > node.allocatable.memory_bytes.saturating_sub(node.requested.memory_bytes)
+    {
+        short.push(reason::MEMORY.to_string());
+    }
+    if !short.is_empty() {
+        return Err(Rejection { reasons: short, resolvable: true });
+    }
+    // VolumeBinding: a bound volume's node affinity.
+    let pinned_elsewhere = cycle.pins.iter().any(|pin| match pin {
+        VolumePin::Zone(zone) => *zone != node.zone,
+        VolumePin::Node(pinned) => *pinned != node.id,
+    });
+    if pinned_elsewhere {
+        let why =
+            if wording.old_volume_conflict { reason::VOLUME_AFFINITY_OLD } else { reason::VOLUME_AFFINITY };
+        return unresolvable(why);
+    }
+    // InterPodAffinity.
+    let in_domain = |domains: &BTreeSet<(String, String)>| {
+        domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
+    };
+    if in_domain(&cycle.anti_domains) {
+        return Err(Rejection { reasons: vec![reason::ANTI_AFFINITY.to_string()], resolvable: true });
+    }
+    if in_domain(&cycle.existing_anti_domains) {
+        return Err(Rejection {
+            reasons: vec![reason::EXISTING_ANTI_AFFINITY.to_string()],
+            resolvable: true,
+        });
+    }
+    let _ = world;
+    Ok(())
 }
 
 /// Tries to place pod `id`.
@@ -43,85 +297,89 @@ pub fn schedule(api: &mut Api, id: PodId) {
         return;
     }
     let world = api.world();
-    let total = world.nodes.len();
+    let wording = Wording::for_version(world.kubernetes);
+    let tree = node_tree(world);
+    let total = tree.len();
+    if total == 0 {
+        api.mark_unschedulable(id, "no nodes available to schedule pods".to_string());
+        return;
+    }
 
     // PreFilter: the pod's claims must exist, and Immediate ones be bound.
-    let mut volume_zones: Vec<&str> = Vec::new();
+    let mut pins: Vec<VolumePin> = Vec::new();
     for claim in &pod.claims {
         let Some(pvc) = world.pvc_named(claim) else {
             let message =
-                format!("0/{total} nodes are available: persistentvolumeclaim \"{claim}\" not found.");
+                prefilter_error(total, &format!("persistentvolumeclaim \"{claim}\" not found"), wording);
             api.mark_unschedulable(id, message);
             return;
         };
         let pvc = world.pvc(pvc);
         if pvc.deletion_timestamp.is_some() {
-            let message =
-                format!("0/{total} nodes are available: persistentvolumeclaim \"{claim}\" is being deleted.");
+            let message = prefilter_error(
+                total,
+                &format!("persistentvolumeclaim \"{claim}\" is being deleted"),
+                wording,
+            );
             api.mark_unschedulable(id, message);
             return;
         }
         match pvc.volume {
-            Some(pv) => volume_zones.extend(world.pv(pv).zone.as_deref()),
+            Some(pv) => {
+                let pv = world.pv(pv);
+                if let Some(node) = pv.node {
+                    pins.push(VolumePin::Node(node));
+                } else if let Some(zone) = &pv.zone {
+                    pins.push(VolumePin::Zone(zone.clone()));
+                }
+            }
             None => {
                 let delayed = pvc
                     .storage_class
                     .is_some_and(|c| world.class(c).binding_mode == VolumeBindingMode::WaitForFirstConsumer);
                 if !delayed {
-                    let message = format!(
-                        "0/{total} nodes are available: pod has unbound immediate PersistentVolumeClaims."
-                    );
+                    let message =
+                        prefilter_error(total, "pod has unbound immediate PersistentVolumeClaims", wording);
                     api.mark_unschedulable(id, message);
                     return;
                 }
             }
         }
     }
+    let cycle = prepare(world, pod, pins);
 
-    // Filter.
-    let mut reasons: BTreeMap<&'static str, u32> = BTreeMap::new();
-    let mut feasible: Vec<(NodeId, u64)> = Vec::new();
-    for node in &world.nodes {
-        let mut fits = true;
-        let mut reject = |why: &'static str| {
-            *reasons.entry(why).or_default() += 1;
-            fits = false;
-        };
-        if !node.ready {
-            reject(reason::NOT_READY);
-        } else if node.unschedulable {
-            reject(reason::UNSCHEDULABLE);
-        } else {
-            if node.pod_count >= node.max_pods {
-                reject(reason::TOO_MANY_PODS);
-            }
-            if node.requested.cpu_millis + pod.requests.cpu_millis > node.allocatable.cpu_millis {
-                reject(reason::CPU);
-            }
-            if node.requested.memory_bytes + pod.requests.memory_bytes > node.allocatable.memory_bytes {
-                reject(reason::MEMORY);
-            }
-            if volume_zones.iter().any(|zone| *zone != node.zone) {
-                reject(reason::VOLUME_AFFINITY);
-            }
+    // Filter, from where the last cycle stopped, until enough nodes fit.
+    let wanted = feasible_nodes_to_find(total);
+    let start = world.scheduler_next_start % total;
+    let mut feasible: Vec<NodeId> = Vec::new();
+    let mut rejections: Vec<Rejection> = Vec::new();
+    let mut processed = 0;
+    for offset in 0..total {
+        if feasible.len() >= wanted {
+            break;
         }
-        if fits {
-            feasible.push((node.id, least_allocated_score(node, pod)));
+        let node = world.node(tree[(start + offset) % total]);
+        processed += 1;
+        match filter(world, pod, node, &cycle, wording) {
+            Ok(()) => feasible.push(node.id),
+            Err(rejection) => rejections.push(rejection),
         }
     }
+    let next_start = (start + processed) % total;
     if feasible.is_empty() {
-        // FitError: "0/N nodes are available: " and the sorted reason histogram.
-        let mut parts: Vec<String> = reasons.iter().map(|(why, count)| format!("{count} {why}")).collect();
-        parts.sort();
-        let message = format!("0/{total} nodes are available: {}.", parts.join(", "));
+        let message = fit_error(total, &rejections, wording);
+        api.world.scheduler_next_start = next_start;
         api.mark_unschedulable(id, message);
         return;
     }
 
-    // Score, then pick among the best at random (selectHost's reservoir sampling).
-    let best = feasible.iter().map(|(_, score)| *score).max().expect("feasible is not empty");
-    let ties: Vec<NodeId> = feasible.iter().filter(|(_, s)| *s == best).map(|(n, _)| *n).collect();
+    // Score, then pick among the best at random (selectHost).
+    let scores = score(world, pod, &feasible);
+    let best = *scores.iter().max().expect("feasible is not empty");
+    let ties: Vec<NodeId> =
+        feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
     let chosen = ties[api.streams.scheduler.random_range(0..ties.len())];
+    api.world.scheduler_next_start = next_start;
 
     api.assume_pod(id, chosen);
     let pod = api.world().pod(id);
@@ -140,23 +398,285 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
 }
 
+/// Why each live node does or does not fit the pod now, in filter order:
+/// the reasons kube-scheduler would give, for explanations.
+pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
+    let wording = Wording::for_version(world.kubernetes);
+    let mut pins = Vec::new();
+    for claim in &pod.claims {
+        let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
+        let pv = world.pv(pv);
+        if let Some(node) = pv.node {
+            pins.push(VolumePin::Node(node));
+        } else if let Some(zone) = &pv.zone {
+            pins.push(VolumePin::Zone(zone.clone()));
+        }
+    }
+    let cycle = prepare(world, pod, pins);
+    node_tree(world)
+        .into_iter()
+        .map(|node| {
+            let reasons = match filter(world, pod, world.node(node), &cycle, wording) {
+                Ok(()) => Vec::new(),
+                Err(rejection) => rejection.reasons,
+            };
+            (node, reasons)
+        })
+        .collect()
+}
+
 fn claims_bound(api: &Api, pod: &Pod) -> bool {
     pod.claims
         .iter()
         .all(|claim| api.world().pvc_named(claim).is_some_and(|pvc| api.world().pvc(pvc).volume.is_some()))
 }
 
+const MAX_NODE_SCORE: i64 = 100;
+
+/// `DefaultNormalizeScore`: scale to 0-100 by the maximum, reversed if asked.
+fn normalize(scores: &mut [i64], reverse: bool) {
+    let max = scores.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        if reverse {
+            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        *s = MAX_NODE_SCORE * *s / max;
+        if reverse {
+            *s = MAX_NODE_SCORE - *s;
+        }
+    }
+}
+
+/// The weighted sum of the score plugins for each feasible node.
+fn score(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    let mut total = vec![0i64; nodes.len()];
+    let mut add = |weight: i64, scores: Vec<i64>| {
+        for (t, s) in total.iter_mut().zip(scores) {
+            *t += weight * s;
+        }
+    };
+    add(3, taint_toleration_scores(world, pod, nodes));
+    add(2, node_affinity_scores(world, pod, nodes));
+    add(1, nodes.iter().map(|n| least_allocated_score(world.node(*n), pod)).collect());
+    add(2, topology_spread_scores(world, pod, nodes));
+    add(2, inter_pod_affinity_scores(world, pod, nodes));
+    add(1, nodes.iter().map(|n| balanced_allocation_score(world.node(*n), pod)).collect());
+    total
+}
+
+/// TaintToleration: fewer untolerated PreferNoSchedule taints is better.
+fn taint_toleration_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    let tolerations: Vec<&crate::config::Toleration> = pod
+        .tolerations
+        .iter()
+        .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
+        .collect();
+    let mut scores: Vec<i64> = nodes
+        .iter()
+        .map(|n| {
+            world
+                .node(*n)
+                .taints
+                .iter()
+                .filter(|t| t.taint.effect == TaintEffect::PreferNoSchedule)
+                .filter(|t| !tolerations.iter().any(|tol| tol.tolerates(&t.taint)))
+                .count() as i64
+        })
+        .collect();
+    normalize(&mut scores, true);
+    scores
+}
+
+/// NodeAffinity: the summed weights of the preferred terms a node matches.
+fn node_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    let mut scores: Vec<i64> = nodes
+        .iter()
+        .map(|n| {
+            let labels = &world.node(*n).labels;
+            pod.affinity
+                .node_preferred
+                .iter()
+                .filter(|p| p.preference.matches(labels))
+                .map(|p| i64::from(p.weight))
+                .sum()
+        })
+        .collect();
+    normalize(&mut scores, false);
+    scores
+}
+
 /// LeastAllocated: the mean share of CPU and memory left after placing the
 /// pod, 0 to 100 (`noderesources/least_allocated.go`).
-fn least_allocated_score(node: &Node, pod: &Pod) -> u64 {
+fn least_allocated_score(node: &Node, pod: &Pod) -> i64 {
     let share_left = |allocatable: u64, requested: u64| {
-        if allocatable == 0 {
+        if allocatable == 0 || requested > allocatable {
             return 0;
         }
-        allocatable.saturating_sub(requested) * 100 / allocatable
+        ((allocatable - requested) * 100 / allocatable) as i64
     };
     let cpu = share_left(node.allocatable.cpu_millis, node.requested.cpu_millis + pod.requests.cpu_millis);
     let memory =
         share_left(node.allocatable.memory_bytes, node.requested.memory_bytes + pod.requests.memory_bytes);
     (cpu + memory) / 2
+}
+
+/// BalancedAllocation: `(1 - std) * 100` of the CPU and memory fractions
+/// after placing the pod (`noderesources/balanced_allocation.go`).
+fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
+    let fraction = |allocatable: u64, requested: u64| {
+        if allocatable == 0 {
+            return None;
+        }
+        Some((requested as f64 / allocatable as f64).min(1.0))
+    };
+    let cpu = fraction(node.allocatable.cpu_millis, node.requested.cpu_millis + pod.requests.cpu_millis);
+    let memory =
+        fraction(node.allocatable.memory_bytes, node.requested.memory_bytes + pod.requests.memory_bytes);
+    let std = match (cpu, memory) {
+        (Some(a), Some(b)) => ((a - b) / 2.0).abs(),
+        _ => 0.0,
+    };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+/// The system default spreading selector: the owning StatefulSet's selector
+/// and those of the Services selecting the pod (`helper.DefaultSelector`).
+fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::Labels> {
+    let owner = pod.owner?;
+    let mut selector = world.sts(owner).spec.selector.clone();
+    for service in world.services.iter().filter(|s| s.exists() && s.selects(&pod.labels)) {
+        selector.extend(service.selector.clone());
+    }
+    Some(selector)
+}
+
+/// PodTopologySpread with the system default constraints (ScheduleAnyway):
+/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`).
+fn topology_spread_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    let Some(selector) = default_spread_selector(world, pod) else {
+        return vec![0; nodes.len()];
+    };
+    // Matching pods that are not terminating, per node.
+    let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
+    for other in world.pods_selected_by(&selector) {
+        let other = world.pod(other);
+        if other.is_terminating() {
+            continue;
+        }
+        if let Some(node) = world.pod_node(other) {
+            *per_node.entry(node).or_default() += 1;
+        }
+    }
+    // Zone counts over every node the pod's node affinity allows (nodeAffinityPolicy: Honor),
+    // for the zones of the feasible nodes.
+    let zones: BTreeSet<&str> = nodes.iter().map(|n| world.node(*n).zone.as_str()).collect();
+    let mut per_zone: BTreeMap<&str, i64> = zones.iter().map(|z| (*z, 0)).collect();
+    for (node, count) in &per_node {
+        let node = world.node(*node);
+        if !node.exists() || !node_affinity_matches(pod, node) {
+            continue;
+        }
+        if let Some(c) = per_zone.get_mut(node.zone.as_str()) {
+            *c += count;
+        }
+    }
+    let hostname_weight = ((nodes.len() + 2) as f64).ln();
+    let zone_weight = ((zones.len() + 2) as f64).ln();
+    let raw: Vec<i64> = nodes
+        .iter()
+        .map(|n| {
+            let node = world.node(*n);
+            let on_node = per_node.get(n).copied().unwrap_or(0) as f64;
+            let in_zone = per_zone.get(node.zone.as_str()).copied().unwrap_or(0) as f64;
+            let score = on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0);
+            score.round() as i64
+        })
+        .collect();
+    let min = raw.iter().copied().min().unwrap_or(0);
+    let max = raw.iter().copied().max().unwrap_or(0);
+    raw.iter()
+        .map(|s| if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - s) / max })
+        .collect()
+}
+
+/// InterPodAffinity: preferred anti-affinity of the pod against existing
+/// pods, and of existing pods against the pod, by topology domain.
+fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    let mut domains: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for weighted in &pod.affinity.anti_preferred {
+        for other in world.pods_selected_by(&weighted.term.label_selector) {
+            if let Some(node) = world.pod_node(world.pod(other))
+                && let Some(value) = node_label(world, node, &weighted.term.topology_key)
+            {
+                *domains.entry((weighted.term.topology_key.clone(), value.clone())).or_default() -=
+                    i64::from(weighted.weight);
+            }
+        }
+    }
+    // Existing pods' preferred anti-affinity terms that select this pod.
+    for other in &world.anti_affinity_pods {
+        let other = world.pod(*other);
+        let Some(node) = world.pod_node(other) else { continue };
+        for weighted in other.affinity.anti_preferred.iter().filter(|w| w.term.selects(&pod.labels)) {
+            if let Some(value) = node_label(world, node, &weighted.term.topology_key) {
+                *domains.entry((weighted.term.topology_key.clone(), value.clone())).or_default() -=
+                    i64::from(weighted.weight);
+            }
+        }
+    }
+    if domains.is_empty() {
+        return vec![0; nodes.len()];
+    }
+    let raw: Vec<i64> = nodes
+        .iter()
+        .map(|n| {
+            let labels = &world.node(*n).labels;
+            domains.iter().filter(|((key, value), _)| labels.get(key) == Some(value)).map(|(_, s)| *s).sum()
+        })
+        .collect();
+    let min = raw.iter().copied().min().unwrap_or(0);
+    let max = raw.iter().copied().max().unwrap_or(0);
+    raw.iter()
+        .map(|s| {
+            if max > min {
+                (MAX_NODE_SCORE as f64 * ((s - min) as f64 / (max - min) as f64)) as i64
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `numFeasibleNodesToFind`: every node below 100; then 50 % minus 1 %
+    /// per 125 nodes, at least 5 %, and never fewer than 100 nodes.
+    #[test]
+    fn feasible_nodes_to_find_is_adaptive() {
+        assert_eq!(feasible_nodes_to_find(6), 6);
+        assert_eq!(feasible_nodes_to_find(99), 99);
+        assert_eq!(feasible_nodes_to_find(100), 100);
+        assert_eq!(feasible_nodes_to_find(200), 100);
+        assert_eq!(feasible_nodes_to_find(1000), 420);
+        assert_eq!(feasible_nodes_to_find(5000), 500);
+        assert_eq!(feasible_nodes_to_find(10_000), 500);
+    }
+
+    #[test]
+    fn normalization_matches_default_normalize_score() {
+        let mut scores = [0, 2, 4];
+        normalize(&mut scores, false);
+        assert_eq!(scores, [0, 50, 100]);
+        let mut scores = [0, 2, 4];
+        normalize(&mut scores, true);
+        assert_eq!(scores, [100, 50, 0]);
+        let mut zeros = [0, 0];
+        normalize(&mut zeros, true);
+        assert_eq!(zeros, [100, 100]);
+    }
 }

@@ -473,6 +473,9 @@ impl Sync {
             requests: template.requests,
             readiness_probe: template.readiness_probe.clone(),
             termination_grace_period: template.termination_grace_period,
+            node_selector: template.node_selector.clone(),
+            affinity: template.affinity.clone(),
+            tolerations: template.tolerations.clone(),
             claims: set
                 .spec
                 .volume_claim_templates

@@ -9,6 +9,9 @@
 //! provisioning (`Api::create_pvc`, `Api::select_node_for_claim`) after
 //! `timings.provisioning`.
 //!
+//! A local class (`local: true`) provisions on the selected node itself:
+//! the volume's node affinity names that node, for good.
+//!
 //! Does not own attach and detach, or what happens to a volume whose claim
 //! is deleted.
 
@@ -25,7 +28,11 @@ pub fn provision(api: &mut Api, id: PvcId) {
     }
     let Some(class) = pvc.storage_class else { return };
     let class = api.world.class(class);
-    let zone = if !class.zonal {
+    let local_node =
+        class.local.then(|| pvc.selected_node.expect("a local claim is provisioned for a selected node"));
+    let zone = if let Some(node) = local_node {
+        Some(api.world.node(node).zone.clone())
+    } else if !class.zonal {
         None
     } else {
         match class.binding_mode {
@@ -40,5 +47,6 @@ pub fn provision(api: &mut Api, id: PvcId) {
             }
         }
     };
-    api.bind_new_volume(id, zone);
+    let pv = api.bind_new_volume(id, zone);
+    api.world.pv_mut(pv).node = local_node;
 }

@@ -1,0 +1,533 @@
+//! The API server's writes for nodes, volume attachments, evictions and
+//! the container processes behind pods, with their watch fan-out.
+//!
+//! Owns what changes when a Node object or its taints, condition or
+//! `spec.unschedulable` change, when a machine crashes, is cut off or comes
+//! back (recorded for the report, though no API object holds it), when a
+//! VolumeAttachment moves, when a pod is evicted or garbage-collected, and
+//! when a container process starts or stops on its machine. That last one
+//! keeps the modelled-world invariant "at most one running pod per
+//! StatefulSet identity" under continuous watch: the moment a second copy
+//! runs, the trace says so and the world keeps the violation for the report.
+//!
+//! Like the rest of `api`, decides nothing on its own.
+
+use super::Api;
+use crate::config::{Taint, TaintEffect, Toleration, TolerationOperator};
+use crate::controllers::{node_lifecycle, pod_gc};
+use crate::events::EventKey;
+use crate::objects::*;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::Event;
+use crate::world::IdentityViolation;
+
+/// The DefaultTolerationSeconds admission plugin: a pod that tolerates
+/// neither `not-ready` nor `unreachable` NoExecute taints gets tolerations
+/// for both, for `default` (300 s unless the API server is told otherwise).
+/// A toleration with an empty key (tolerate everything) counts as one.
+/// (`plugin/pkg/admission/defaulttolerationseconds/admission.go`.)
+pub fn with_default_tolerations(mut tolerations: Vec<Toleration>, default: SimDuration) -> Vec<Toleration> {
+    let covers = |key: &str| {
+        tolerations.iter().any(|t| {
+            (t.key == key || t.key.is_empty()) && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
+        })
+    };
+    let missing: Vec<&str> =
+        [taints::NOT_READY, taints::UNREACHABLE].into_iter().filter(|key| !covers(key)).collect();
+    for key in missing {
+        tolerations.push(Toleration {
+            key: key.to_string(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: Some(TaintEffect::NoExecute),
+            toleration_seconds: Some(default.as_millis() / 1000),
+        });
+    }
+    tolerations
+}
+
+/// The taint an operator adds to a node confirmed shut down.
+pub fn out_of_service_taint() -> Taint {
+    Taint {
+        key: taints::OUT_OF_SERVICE.to_string(),
+        value: "nodeshutdown".to_string(),
+        effect: TaintEffect::NoExecute,
+    }
+}
+
+impl Api<'_> {
+    /// Wakes `key` at `at` unless it is due earlier.
+    pub fn wake_at(&mut self, key: EventKey, at: SimTime) {
+        self.queue.wake(key, at.max(self.now), key.phase());
+    }
+
+    // ----- watch fan-out for pods -----------------------------------------
+
+    /// A pod started terminating: its volumes may leave the desired state,
+    /// and pod GC may act on out-of-service nodes.
+    pub(super) fn pod_deleting(&mut self, pod: PodId) {
+        self.wake_pod_volumes(pod);
+        if let Some(node) = self.world.pod(pod).node
+            && self.world.node(node).has_taint(taints::OUT_OF_SERVICE)
+        {
+            self.wake_pod_gc();
+        }
+    }
+
+    /// A pod object left: its volumes may detach; a drain may be done; a
+    /// process the kubelet does not know to stop still runs.
+    pub(super) fn pod_gone(&mut self, pod: PodId) {
+        self.wake_pod_volumes(pod);
+        let (node, running) = (self.world.pod(pod).node, self.world.pod(pod).runtime.running);
+        if let Some(node) = node {
+            if self.world.drains.contains_key(&node) {
+                self.wake(EventKey::Drain(node));
+            }
+            if running {
+                // The kubelet of the node, if it can hear, kills the container.
+                self.wake(EventKey::Kubelet(pod));
+            }
+        }
+    }
+
+    pub(super) fn pod_bound(&mut self, pod: PodId, node: NodeId) {
+        self.wake_pod_volumes(pod);
+        if self.world.node(node).taints.iter().any(|t| t.taint.effect == TaintEffect::NoExecute) {
+            self.wake(EventKey::TaintEvictionNode(node));
+        }
+    }
+
+    /// Wakes the attach-detach controller for every volume of the pod's claims.
+    pub fn wake_pod_volumes(&mut self, pod: PodId) {
+        let pvs: Vec<PvId> = self
+            .world
+            .pod(pod)
+            .claims
+            .iter()
+            .filter_map(|claim| self.world.pvc_named(claim))
+            .filter_map(|pvc| self.world.pvc(pvc).volume)
+            .collect();
+        for pv in pvs {
+            self.wake(EventKey::AttachDetach(pv));
+        }
+    }
+
+    /// Wakes the attach-detach controller for every volume attached to `node`.
+    fn wake_node_volumes(&mut self, node: NodeId) {
+        let pvs: Vec<PvId> = self.world.node(node).attached.iter().copied().collect();
+        for pv in pvs {
+            self.wake(EventKey::AttachDetach(pv));
+        }
+    }
+
+    /// The pod garbage collector's next pass, on its 20 s period.
+    pub fn wake_pod_gc(&mut self) {
+        let at = pod_gc::next_pass(self.now);
+        self.wake_at(EventKey::PodGc, at);
+    }
+
+    /// Room may have appeared: every pod waiting for a node tries again.
+    pub fn retry_scheduling(&mut self) {
+        self.retry_unschedulable();
+    }
+
+    // ----- nodes ------------------------------------------------------------
+
+    /// A node joins (the kubelet registers it): Ready, heartbeating.
+    pub fn add_node(
+        &mut self,
+        name: &str,
+        zone: &str,
+        pool_index: usize,
+        pool: &crate::config::NodePoolConfig,
+    ) -> NodeId {
+        let now = self.now;
+        let id = self.world.add_node(name, zone, pool);
+        let node = self.world.node_mut(id);
+        node.pool = pool_index;
+        node.created_at = now;
+        node.condition_since = now;
+        node.machine_since = now;
+        node.heartbeat_anchor = now;
+        for taint in &mut node.taints {
+            taint.added_at = now;
+        }
+        self.record(Event::NodeAdded { node: id });
+        node_lifecycle::zones_changed(self);
+        self.retry_unschedulable();
+        id
+    }
+
+    /// `kubectl delete node`: the object goes; the machine is untouched.
+    pub fn delete_node(&mut self, node: NodeId) {
+        self.world.node_mut(node).removed_at = Some(self.now);
+        self.record(Event::NodeRemoved { node });
+        self.cancel(EventKey::NodeMonitor(node));
+        node_lifecycle::forget_node(self, node);
+        node_lifecycle::zones_changed(self);
+        if !self.world.node(node).pods.is_empty() {
+            self.wake_pod_gc();
+        }
+        self.wake_node_volumes(node);
+    }
+
+    /// What the machine behind a node does now (not an API change: the
+    /// world). Lease renewals stop or restart with it.
+    pub fn set_machine(&mut self, node: NodeId, machine: Machine) {
+        let now = self.now;
+        let n = self.world.node_mut(node);
+        if n.machine == machine {
+            return;
+        }
+        n.machine = machine;
+        n.machine_since = now;
+        if machine == Machine::Running {
+            n.heartbeat_anchor = now;
+        }
+        self.record(Event::NodeMachine { node, state: machine });
+        if machine != Machine::Running && self.world.node(node).exists() {
+            // The node lifecycle controller will notice the stale lease.
+            let at = node_lifecycle::unknown_at(self.world, node);
+            self.wake_at(EventKey::NodeMonitor(node), at);
+        }
+    }
+
+    /// The node's Ready condition: set to True by its kubelet, to Unknown
+    /// by the node lifecycle controller.
+    pub fn set_node_condition(&mut self, node: NodeId, status: ConditionStatus) {
+        let now = self.now;
+        let n = self.world.node_mut(node);
+        if n.condition == status {
+            return;
+        }
+        n.condition = status;
+        n.ready = status == ConditionStatus::True;
+        n.condition_since = now;
+        self.record(Event::NodeCondition { node, status });
+        self.wake(EventKey::NodeUpdate(node));
+        self.wake_node_volumes(node);
+        if self.world.node(node).has_taint(taints::OUT_OF_SERVICE) {
+            self.wake_pod_gc();
+        }
+        if status == ConditionStatus::True {
+            self.retry_unschedulable();
+        }
+        node_lifecycle::zones_changed(self);
+    }
+
+    pub fn add_taint(&mut self, node: NodeId, taint: Taint) {
+        let now = self.now;
+        let n = self.world.node_mut(node);
+        if n.taints.iter().any(|t| t.taint.key == taint.key && t.taint.effect == taint.effect) {
+            return;
+        }
+        n.taints.push(NodeTaint { taint: taint.clone(), added_at: now });
+        self.record(Event::NodeTaintAdded { node, taint: taint.clone() });
+        if taint.effect == TaintEffect::NoExecute {
+            self.wake(EventKey::TaintEvictionNode(node));
+        }
+        if taint.key == taints::OUT_OF_SERVICE {
+            self.wake_pod_gc();
+            self.wake_node_volumes(node);
+        }
+    }
+
+    /// Removes the taint with this key and effect, if present.
+    pub fn remove_taint(&mut self, node: NodeId, key: &str, effect: TaintEffect) {
+        let n = self.world.node_mut(node);
+        let Some(index) = n.taints.iter().position(|t| t.taint.key == key && t.taint.effect == effect) else {
+            return;
+        };
+        let taint = n.taints.remove(index).taint;
+        self.record(Event::NodeTaintRemoved { node, taint });
+        if effect == TaintEffect::NoExecute {
+            self.wake(EventKey::TaintEvictionNode(node));
+        }
+        if key == taints::OUT_OF_SERVICE {
+            self.wake_node_volumes(node);
+        }
+        self.retry_unschedulable();
+    }
+
+    /// `spec.unschedulable` (cordon and uncordon).
+    pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
+        let n = self.world.node_mut(node);
+        if n.unschedulable == unschedulable {
+            return;
+        }
+        n.unschedulable = unschedulable;
+        self.record(Event::NodeUnschedulable { node, unschedulable });
+        self.wake(EventKey::NodeUpdate(node));
+        if !unschedulable {
+            self.retry_unschedulable();
+        }
+    }
+
+    // ----- evictions ------------------------------------------------------------
+
+    /// A controller or the eviction API deletes a pod gracefully, with the
+    /// `DisruptionTarget` condition's reason and message.
+    pub fn evict_pod(&mut self, pod: PodId, reason: &'static str, message: String, deleted_by: String) {
+        self.world.pod_mut(pod).waits.deleted_by = Some(deleted_by);
+        self.record(Event::PodEvicted { pod, reason, message });
+        self.delete_pod(pod, None);
+    }
+
+    /// Pod GC's `markFailedAndDeletePod`: phase Failed, then a delete with
+    /// grace 0, which removes the object without asking the kubelet.
+    pub fn gc_pod(&mut self, pod: PodId, message: String, deleted_by: String) {
+        let container = self.world.pod(pod).status.container;
+        self.set_pod_state(pod, PodPhase::Failed, container);
+        self.world.pod_mut(pod).waits.deleted_by = Some(deleted_by);
+        self.record(Event::PodEvicted { pod, reason: "DeletionByPodGC", message });
+        self.delete_pod(pod, Some(SimDuration::ZERO));
+    }
+
+    /// The eviction API refused (429).
+    pub fn refuse_eviction(&mut self, pod: PodId, message: String) {
+        self.record(Event::EvictionRefused { pod, message });
+    }
+
+    pub fn record_drained(&mut self, node: NodeId) {
+        self.record(Event::NodeDrained { node });
+    }
+
+    // ----- container processes ------------------------------------------------
+
+    /// A pod's container process starts or stops on its machine. `reason`
+    /// is given when the API server cannot know (a crash, a kill of a
+    /// container whose pod object is gone) and is recorded.
+    pub fn set_process(&mut self, pod: PodId, running: bool, reason: Option<&'static str>) {
+        let now = self.now;
+        let p = self.world.pod_mut(pod);
+        if p.runtime.running == running {
+            return;
+        }
+        p.runtime.running = running;
+        let (owner, ordinal, node, exists) = (p.owner, p.ordinal, p.node, p.exists());
+        if !running && let Some(node) = node {
+            if !exists {
+                self.world.node_mut(node).orphans.remove(&pod);
+            }
+            if let Some(reason) = reason {
+                self.record(Event::ContainerStopped { pod, node, reason });
+            }
+        }
+        let (Some(sts), Some(ordinal)) = (owner, ordinal) else { return };
+        let identity = (sts, ordinal);
+        let copies = self.world.identity_processes.entry(identity).or_default();
+        if running {
+            copies.push(pod);
+        } else {
+            copies.retain(|p| *p != pod);
+        }
+        let copies = copies.clone();
+        if copies.is_empty() {
+            self.world.identity_processes.remove(&identity);
+        }
+        let open = self
+            .world
+            .identity_violations
+            .iter()
+            .rposition(|v| v.sts == sts && v.ordinal == ordinal && v.until.is_none());
+        match (open, copies.len()) {
+            (None, n) if n >= 2 => {
+                let how = self.how_duplicated(&copies);
+                self.world.identity_violations.push(IdentityViolation {
+                    sts,
+                    ordinal,
+                    pods: copies.clone(),
+                    since: now,
+                    until: None,
+                    how,
+                });
+                self.record(Event::IdentityDuplicated { sts, ordinal, pods: copies });
+            }
+            (Some(index), n) if n >= 2 => {
+                let violation = &mut self.world.identity_violations[index];
+                for copy in copies {
+                    if !violation.pods.contains(&copy) {
+                        violation.pods.push(copy);
+                    }
+                }
+            }
+            (Some(index), _) => {
+                self.world.identity_violations[index].until = Some(now);
+                self.record(Event::IdentityRestored { sts, ordinal });
+            }
+            (None, _) => {}
+        }
+    }
+
+    /// Tells how two copies came to run: for each older copy, how its pod
+    /// object left and what its machine was doing; then where the new one started.
+    fn how_duplicated(&self, copies: &[PodId]) -> String {
+        let world = &*self.world;
+        let mut parts = Vec::new();
+        let (newest, older) = copies.split_last().expect("two copies");
+        for old in older {
+            let pod = world.pod(*old);
+            let node = pod.node.map(|n| world.node(n));
+            let node_name = node.map_or("its node".to_string(), |n| n.name.clone());
+            let removal = self.trace.records.iter().rev().find_map(|r| match r.event {
+                Event::PodRemoved { pod: p, force } if p == *old => Some((r.at, r.actor, force)),
+                _ => None,
+            });
+            let machine = node.map(|n| match n.machine {
+                Machine::Partitioned => {
+                    format!("{} had been cut off from the control plane since {}", n.name, n.machine_since)
+                }
+                Machine::Crashed => format!("{} had crashed at {}", n.name, n.machine_since),
+                Machine::Running => format!("{} was running", n.name),
+            });
+            let text = match removal {
+                Some((at, actor, true)) => format!(
+                    "{} (uid {}) was force-deleted by {} at {at} while {}: the API object went at once, but \
+                     nobody stopped its container, because the kubelet on {node_name} could not hear of the deletion",
+                    pod.name,
+                    pod.uid.0,
+                    crate::trace::actor_name(world, actor),
+                    machine.unwrap_or_default()
+                ),
+                Some((at, actor, false)) => format!(
+                    "{} (uid {}) was removed by {} at {at}, yet its container on {node_name} still ran",
+                    pod.name,
+                    pod.uid.0,
+                    crate::trace::actor_name(world, actor)
+                ),
+                None => format!("{} (uid {}) still runs on {node_name}", pod.name, pod.uid.0),
+            };
+            parts.push(text);
+        }
+        let new = world.pod(*newest);
+        let new_node = new.node.map_or("-".to_string(), |n| world.node(n).name.clone());
+        parts.push(format!(
+            "the StatefulSet controller, seeing the name free, created a new {} (uid {}), whose container started on {new_node} at {}",
+            new.name, new.uid.0, self.now
+        ));
+        parts.join("; ")
+    }
+
+    // ----- volume attachments --------------------------------------------------
+
+    pub fn start_attach(&mut self, pv: PvId, node: NodeId) {
+        let until = self.now + self.world.timings.volume_attach;
+        self.world.pv_mut(pv).attachments.push(Attachment {
+            node,
+            state: AttachState::Attaching { until },
+            detach_requested_at: None,
+        });
+        self.world.node_mut(node).attached.insert(pv);
+        self.record(Event::VolumeAttaching { pv, node });
+        self.wake_at(EventKey::AttachDetach(pv), until);
+    }
+
+    /// The attach finished: kubelets waiting on the node may mount.
+    pub fn finish_attach(&mut self, pv: PvId, node: NodeId) {
+        if let Some(a) = self.world.pv_mut(pv).attachments.iter_mut().find(|a| a.node == node) {
+            a.state = AttachState::Attached;
+        }
+        self.record(Event::VolumeAttached { pv, node });
+        let users = self.volume_users_on(pv, node);
+        for pod in users {
+            self.world.pod_mut(pod).waits.attach_error = None;
+            self.wake(EventKey::Kubelet(pod));
+        }
+    }
+
+    pub fn start_detach(&mut self, pv: PvId, node: NodeId, forced: Option<&'static str>) {
+        let until = self.now + self.world.timings.volume_detach;
+        if let Some(a) = self.world.pv_mut(pv).attachments.iter_mut().find(|a| a.node == node) {
+            a.state = AttachState::Detaching { until, forced };
+        }
+        self.record(Event::VolumeDetaching { pv, node, forced });
+        self.wake_at(EventKey::AttachDetach(pv), until);
+    }
+
+    pub fn finish_detach(&mut self, pv: PvId, node: NodeId) {
+        let v = self.world.pv_mut(pv);
+        v.attachments.retain(|a| a.node != node);
+        // A detached volume is not mounted anywhere on that node any more.
+        v.in_use_on.remove(&node);
+        self.world.node_mut(node).attached.remove(&pv);
+        self.record(Event::VolumeDetached { pv, node });
+        self.wake(EventKey::AttachDetach(pv));
+    }
+
+    /// When the controller first wanted the volume off `node` (`None` resets it).
+    pub fn set_detach_requested(&mut self, pv: PvId, node: NodeId, at: Option<SimTime>) {
+        if let Some(a) = self.world.pv_mut(pv).attachments.iter_mut().find(|a| a.node == node) {
+            a.detach_requested_at = at;
+        }
+    }
+
+    /// `FailedAttachVolume` with a Multi-Attach error, once per pod.
+    pub fn report_multi_attach(&mut self, pod: PodId, pv: PvId, message: String) {
+        let now = self.now;
+        let p = self.world.pod_mut(pod);
+        if p.waits.attach_error.is_some() {
+            return;
+        }
+        p.waits.attach_error = Some((message.clone(), now));
+        self.record(Event::VolumeMultiAttach { pod, pv, message });
+    }
+
+    /// The kubelet reports the volume mounted (or not) on its node (`volumesInUse`).
+    pub fn set_volume_in_use(&mut self, pv: PvId, node: NodeId, in_use: bool) {
+        let v = self.world.pv_mut(pv);
+        let changed = if in_use { v.in_use_on.insert(node) } else { v.in_use_on.remove(&node) };
+        if changed && !in_use {
+            self.wake(EventKey::AttachDetach(pv));
+        }
+    }
+
+    /// Pods on `node` (live or orphaned) that use the volume's claim.
+    pub fn volume_users_on(&self, pv: PvId, node: NodeId) -> Vec<PodId> {
+        let Some(claim) = self.world.pv(pv).claim else { return Vec::new() };
+        let claim = &self.world.pvc(claim).name;
+        let n = self.world.node(node);
+        n.pods
+            .iter()
+            .chain(n.orphans.iter())
+            .copied()
+            .filter(|p| self.world.pod(*p).claims.contains(claim))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toleration(key: &str, effect: Option<TaintEffect>, seconds: Option<u64>) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect,
+            toleration_seconds: seconds,
+        }
+    }
+
+    /// DefaultTolerationSeconds adds 300 s tolerations for both taints unless
+    /// the pod tolerates them already (an empty key or effect counts).
+    #[test]
+    fn default_tolerations_are_added_unless_present() {
+        let five_minutes = SimDuration::from_secs(300);
+        let added = with_default_tolerations(Vec::new(), five_minutes);
+        let keys: Vec<(&str, Option<u64>)> =
+            added.iter().map(|t| (t.key.as_str(), t.toleration_seconds)).collect();
+        assert_eq!(keys, [(taints::NOT_READY, Some(300)), (taints::UNREACHABLE, Some(300))]);
+        let own =
+            with_default_tolerations(vec![toleration(taints::UNREACHABLE, None, Some(30))], five_minutes);
+        assert_eq!(own.len(), 2, "only not-ready is added");
+        assert_eq!(own[0].toleration_seconds, Some(30));
+        let all = with_default_tolerations(vec![toleration("", None, None)], five_minutes);
+        assert_eq!(all.len(), 1, "tolerating everything covers both");
+        let no_schedule = with_default_tolerations(
+            vec![toleration(taints::UNREACHABLE, Some(TaintEffect::NoSchedule), None)],
+            five_minutes,
+        );
+        assert_eq!(no_schedule.len(), 3, "a NoSchedule toleration does not cover NoExecute");
+    }
+}

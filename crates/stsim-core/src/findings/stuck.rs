@@ -1,0 +1,352 @@
+//! Findings about nodes, volumes and identity: why a pod is stuck and what
+//! would free it, and every time two copies of one identity ran.
+//!
+//! Owns the explanations of: a pod stuck Terminating on a silent node, a
+//! pod left on a node that stopped reporting, a pod no node will take, a
+//! pod waiting for its volume to be detached elsewhere (Multi-Attach), a
+//! drain held up by a PodDisruptionBudget, and a broken "at most one running
+//! pod per StatefulSet identity". Reads the world as it is at the end of the
+//! run; changes nothing.
+
+use super::Finding;
+use crate::config::PodManagementPolicy;
+use crate::controllers::{attach_detach, disruption, scheduler};
+use crate::objects::*;
+use crate::time::SimTime;
+use crate::world::World;
+
+pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for violation in &world.identity_violations {
+        findings.push(identity_duplicated(world, violation, end));
+    }
+    for pod in world.live_pods() {
+        let node = pod.node.map(|n| world.node(n));
+        let node_silent = node.is_some_and(|n| !n.exists() || n.condition != ConditionStatus::True);
+        if pod.is_terminating() && node_silent {
+            findings.push(stuck_terminating(world, pod));
+        } else if !pod.is_terminating() && node_silent {
+            findings.push(on_silent_node(world, pod));
+        } else if pod.node.is_none() && pod.status.unschedulable.is_some() {
+            findings.push(unschedulable(world, pod));
+        } else if pod.waits.attach_error.is_some()
+            && pod.status.container == ContainerState::ContainerCreating
+        {
+            findings.push(multi_attach(world, pod));
+        }
+    }
+    for (node, drain) in &world.drains {
+        if drain.finished_at.is_none() && !drain.refused.is_empty() {
+            findings.push(drain_blocked(world, *node, drain));
+        }
+    }
+    findings
+}
+
+/// What else waits on this pod: an OrderedReady set stops at it.
+fn blocks(world: &World, pod: &Pod) -> String {
+    let Some(set) = pod.owner.map(|s| world.sts(s)) else { return String::new() };
+    if set.spec.pod_management_policy != PodManagementPolicy::OrderedReady {
+        return String::new();
+    }
+    format!(
+        " Because {} uses OrderedReady, the controller also waits on {} before it creates, deletes or updates any pod of a higher ordinal.",
+        set.name, pod.name
+    )
+}
+
+fn machine_now(node: &Node) -> String {
+    match node.machine {
+        Machine::Crashed => format!("In this run the machine crashed at {}: it is off.", node.machine_since),
+        Machine::Partitioned => format!(
+            "In this run the machine was only cut off at {}: its containers still run, so a force delete would start a second copy.",
+            node.machine_since
+        ),
+        Machine::Running => "In this run the machine is running again.".to_string(),
+    }
+}
+
+fn stuck_terminating(world: &World, pod: &Pod) -> Finding {
+    let node = world.node(pod.node.expect("a stuck pod is bound"));
+    let since = pod.deletion_timestamp.expect("terminating");
+    let who = pod.waits.deleted_by.clone().unwrap_or_else(|| "a user".to_string());
+    let silence = if node.exists() {
+        format!(
+            "the kubelet on {} has not been heard from since its node went NotReady at {} (no heartbeat for the node-monitor grace period)",
+            node.name, node.condition_since
+        )
+    } else {
+        format!("the Node object {} is gone", node.name)
+    };
+    let explanation = format!(
+        "{} was deleted at {since} by {who}. A graceful delete only sets a deletion timestamp and asks the pod's kubelet to stop \
+         the containers and confirm; the object is removed when it does. But {silence}, so nobody can confirm that {} stopped, \
+         and the object stays Terminating. The StatefulSet controller never creates a pod under a name that is taken, so {} \
+         is not replaced (at most one pod per identity).{}",
+        pod.name,
+        pod.name,
+        pod.name,
+        blocks(world, pod)
+    );
+    let fix = format!(
+        "If {node} is really shut down, add the out-of-service taint (kubectl taint node {node} \
+         node.kubernetes.io/out-of-service=nodeshutdown:NoExecute): the pod garbage collector force-deletes its terminating \
+         pods within 20 s and its volumes are detached at once; or delete the Node object (kubectl delete node {node}): the pod \
+         garbage collector removes its pods after a 40 s quarantine. If it may still be running, bring it back and its kubelet \
+         finishes the deletion; do not force-delete {pod} while the machine may run it. {}",
+        machine_now(node),
+        node = node.name,
+        pod = pod.name
+    );
+    Finding {
+        id: "pod-stuck-terminating",
+        subject: format!("pod/{}", pod.name),
+        since_ms: since.as_millis(),
+        summary: format!("{} has been Terminating since {since} and cannot be replaced", pod.name),
+        explanation,
+        fix,
+    }
+}
+
+fn on_silent_node(world: &World, pod: &Pod) -> Finding {
+    let node = world.node(pod.node.expect("bound"));
+    let since = node.condition_since;
+    let eviction = match &pod.waits.taint_eviction {
+        Some((_, due, why)) => format!(
+            " The taint eviction controller will delete it at {due}, because {why}; on a node that cannot answer it will then \
+             stay Terminating."
+        ),
+        None if node.has_taint(taints::UNREACHABLE) || node.has_taint(taints::NOT_READY) => String::new(),
+        None => " The node has no NoExecute taint yet (the taint is rate-limited per zone, and held back entirely when a \
+                  zone or the whole cluster looks disrupted), so no eviction is scheduled."
+            .to_string(),
+    };
+    Finding {
+        id: "pod-on-lost-node",
+        subject: format!("pod/{}", pod.name),
+        since_ms: since.as_millis(),
+        summary: format!("{} is on {}, which has been NotReady since {since}", pod.name, node.name),
+        explanation: format!(
+            "{} stopped renewing its heartbeat, so after the node-monitor grace period the node lifecycle controller set its \
+             Ready condition to Unknown and marked {} not Ready: it gets no traffic and its StatefulSet counts it as unavailable, \
+             but its object stays, with the same name.{eviction}{}",
+            node.name,
+            pod.name,
+            blocks(world, pod)
+        ),
+        fix: format!(
+            "Bring {} back; if it is gone for good, add the out-of-service taint or delete the Node object so the pod can be \
+             replaced elsewhere. {}",
+            node.name,
+            machine_now(node)
+        ),
+    }
+}
+
+fn unschedulable(world: &World, pod: &Pod) -> Finding {
+    let message = pod.status.unschedulable.clone().unwrap_or_default();
+    let since = pod.waits.unschedulable_since.unwrap_or(pod.created_at);
+    // Where its bound volumes let it run.
+    let mut pinned = Vec::new();
+    let mut gone_node = None;
+    for claim in &pod.claims {
+        let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
+        let pv = world.pv(pv);
+        if let Some(node) = pv.node {
+            let node = world.node(node);
+            if !node.exists() {
+                gone_node = Some((claim.clone(), pv.name.clone(), node.name.clone()));
+            }
+            pinned.push(format!("its local volume {} lives on the disk of {}", pv.name, node.name));
+        } else if let Some(zone) = &pv.zone {
+            pinned.push(format!(
+                "its volume {} (claim {claim}) lives in zone {zone} and can be attached only there",
+                pv.name
+            ));
+        }
+    }
+    let verdicts = scheduler::node_verdicts(world, pod);
+    let rejected: Vec<String> = verdicts
+        .iter()
+        .filter(|(_, reasons)| !reasons.is_empty())
+        .take(8)
+        .map(|(node, reasons)| {
+            let node = world.node(*node);
+            format!("{} ({}): {}", node.name, node.zone, reasons.join(", "))
+        })
+        .collect();
+    let mut explanation = format!("The scheduler says: \"{message}\"");
+    if !pinned.is_empty() {
+        explanation.push_str(&format!(
+            " A StatefulSet pod always gets its own claims back, and {}.",
+            pinned.join("; ")
+        ));
+    }
+    if !rejected.is_empty() {
+        explanation.push_str(&format!(" Node by node: {}.", rejected.join("; ")));
+    }
+    explanation.push_str(" The pod stays Pending and is tried again whenever nodes or pods change.");
+    explanation.push_str(&blocks(world, pod));
+    let fix = match gone_node {
+        Some((claim, pv, node)) => format!(
+            "Nothing brings {node} back: delete the claim {claim} (and the volume {pv}) so the StatefulSet makes a new, empty \
+             one where the pod can run; the data on {node} is lost, and the member must be rebuilt from its peers."
+        ),
+        None if !pinned.is_empty() => "Make room where the volume is: add a node in that zone, uncordon one, or free CPU and \
+             memory there. A zonal disk never moves to another zone; to run elsewhere the data must be restored into a new \
+             volume."
+            .to_string(),
+        None => "Add a node that fits (resources, labels, taints and anti-affinity allow it), or relax the pod's constraints."
+            .to_string(),
+    };
+    Finding {
+        id: "pod-unschedulable",
+        subject: format!("pod/{}", pod.name),
+        since_ms: since.as_millis(),
+        summary: format!("{} has been Pending since {since}: no node can take it", pod.name),
+        explanation,
+        fix,
+    }
+}
+
+fn multi_attach(world: &World, pod: &Pod) -> Finding {
+    let (message, since) = pod.waits.attach_error.clone().expect("an attach error");
+    let here = pod.node.map(|n| world.node(n).name.clone()).unwrap_or_default();
+    let mut state = Vec::new();
+    let mut fix =
+        format!("Wait for the detach; the pod starts a few seconds after the volume is attached to {here}.");
+    for claim in &pod.claims {
+        let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
+        let pv = world.pv(pv);
+        for attachment in pv.attachments.iter().filter(|a| Some(a.node) != pod.node) {
+            let node = world.node(attachment.node);
+            let healthy = node.exists() && node.condition == ConditionStatus::True;
+            let text = match attachment.state {
+                AttachState::Detaching { until, .. } => {
+                    format!("{} is being detached from {}, done at {until}", pv.name, node.name)
+                }
+                _ => {
+                    let requested = attachment.detach_requested_at;
+                    let deadline = requested.map(|r| r + attach_detach::MAX_WAIT_FOR_UNMOUNT);
+                    match (deadline, healthy) {
+                        (Some(deadline), false) => format!(
+                            "{} is still attached to {}, which still reports it mounted; {} is not healthy, so the controller \
+                             will force the detach after 6 minutes, at {deadline}",
+                            pv.name, node.name, node.name
+                        ),
+                        (Some(_), true) => format!(
+                            "{} is still attached to {}, whose kubelet has not unmounted it yet",
+                            pv.name, node.name
+                        ),
+                        (None, _) => format!(
+                            "{} is still attached to {}, where a pod object still uses it, so no detach is wanted yet",
+                            pv.name, node.name
+                        ),
+                    }
+                }
+            };
+            if !healthy && node.exists() {
+                fix = format!(
+                    "If {} is shut down, add the out-of-service taint to it: the volume is then detached at once. Otherwise \
+                     wait for the 6-minute force detach, or bring {} back so its kubelet unmounts the volume.",
+                    node.name, node.name
+                );
+            }
+            state.push(text);
+        }
+    }
+    Finding {
+        id: "volume-multi-attach",
+        subject: format!("pod/{}", pod.name),
+        since_ms: since.as_millis(),
+        summary: format!("{} has been ContainerCreating since {since}, waiting for its volume", pod.name),
+        explanation: format!(
+            "{} was scheduled to {here}, but \"{message}\". A ReadWriteOnce volume is attached to one node at a time, so the \
+             kubelet on {here} cannot mount it until the attach-detach controller has detached it from the old node. That \
+             controller detaches only once the old node reports the volume unmounted, or, after 6 minutes \
+             (maxWaitForUnmountDuration), if the old node is unhealthy at that moment, or at once if it has the out-of-service \
+             taint. Now: {}.",
+            pod.name,
+            if state.is_empty() {
+                "the volume is free and about to be attached".to_string()
+            } else {
+                state.join("; ")
+            }
+        ),
+        fix,
+    }
+}
+
+fn drain_blocked(world: &World, node: NodeId, drain: &disruption::Drain) -> Finding {
+    let node = world.node(node);
+    let refused: Vec<String> = drain
+        .refused
+        .iter()
+        .filter(|(pod, _)| world.pod(**pod).exists())
+        .map(|(pod, (message, since))| format!("{} (refused since {since}: {message})", world.pod(*pod).name))
+        .collect();
+    let since = drain.refused.values().map(|(_, at)| *at).min().unwrap_or(drain.started_at);
+    // Budgets that can never allow a voluntary disruption as they stand.
+    let mut never: Vec<String> = Vec::new();
+    for pod in drain.refused.keys().map(|p| world.pod(*p)).filter(|p| p.exists()) {
+        for budget in world.pdbs.iter().filter(|b| b.selects(&pod.labels)) {
+            let status = disruption::status(world, budget);
+            let text = format!(
+                " The budget {} needs {} healthy pods out of the {} it expects, so it allows no disruption even when                  every pod is healthy: this drain cannot finish.",
+                budget.name, status.desired_healthy, status.expected_pods
+            );
+            if status.desired_healthy >= status.expected_pods && !never.contains(&text) {
+                never.push(text);
+            }
+        }
+    }
+    Finding {
+        id: "drain-blocked",
+        subject: format!("node/{}", node.name),
+        since_ms: since.as_millis(),
+        summary: format!("kubectl drain {} has been waiting since {since}", node.name),
+        explanation: format!(
+            "kubectl drain cordoned {} at {} and evicts its pods through the eviction API, which refuses an eviction that \
+             would leave a PodDisruptionBudget with fewer healthy pods than it needs; kubectl retries every 5 s. A pod counts \
+             as healthy while it is Ready and not being deleted, so each eviction must wait until the pod evicted before it \
+             has been replaced and is Ready again somewhere else. Refused: {}.{}",
+            node.name,
+            drain.started_at,
+            refused.join("; "),
+            never.concat()
+        ),
+        fix: if never.is_empty() {
+            "Wait for the replacements to become Ready (check they can be scheduled and their volumes attached), or fix \
+             what keeps the other pods unhealthy; loosen the budget only if the application tolerates it."
+                .to_string()
+        } else {
+            "A budget that equals the replica count blocks every drain: allow one disruption (for a quorum of 3, \
+             minAvailable: 2 or maxUnavailable: 1), or scale the set up first so a member can move."
+                .to_string()
+        },
+    }
+}
+
+fn identity_duplicated(world: &World, violation: &crate::world::IdentityViolation, end: SimTime) -> Finding {
+    let name = pod_name(&world.sts(violation.sts).name, violation.ordinal);
+    let period = match violation.until {
+        Some(until) => format!("from {} to {until}", violation.since),
+        None => format!("from {} until the end of the run at {end}", violation.since),
+    };
+    Finding {
+        id: "identity-duplicated",
+        subject: format!("statefulset/{}", world.sts(violation.sts).name),
+        since_ms: violation.since.as_millis(),
+        summary: format!("two copies of {name} ran at the same time, {period}"),
+        explanation: format!(
+            "A StatefulSet promises at most one running pod per identity; that is why it waits for a deleted pod's kubelet to \
+             confirm. Here: {}. Both copies use the name {name}, its DNS identity and, wherever both can reach it, its data: \
+             a replicated database now has two members claiming one seat (split brain).",
+            violation.how
+        ),
+        fix: "Never force-delete a StatefulSet pod while its node may still run it. Once the machine is confirmed off, use the \
+              out-of-service taint or delete the Node object instead; a network partition is waited out. To end it here, \
+              stop the old copy: when its node reaches the control plane again, its kubelet kills it."
+            .to_string(),
+    }
+}

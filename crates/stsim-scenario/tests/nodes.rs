@@ -1,0 +1,284 @@
+//! The node, scheduling and disruption parts of the format: what they
+//! become in the `Config`, and each error's code, place and wording.
+
+use stsim_core::config::*;
+use stsim_core::time::SimDuration;
+use stsim_scenario::{Diagnostic, parse_scenario};
+
+const BASE: &str = r#"Scenario(
+    name: "demo",
+    cluster: (
+        zones: ["zone-a", "zone-b"],
+        nodePools: [(name: "worker", count: 3)],
+        storageClasses: [(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)],
+    ),
+    services: [(name: "web-svc", selector: {"app": "web"})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web-svc",
+        template: (image: "nginx:1.25"),
+    )],
+    timeline: [],
+)
+"#;
+
+fn edit(old: &str, new: &str) -> String {
+    assert!(BASE.contains(old), "{old:?} is not in the base scenario");
+    BASE.replacen(old, new, 1)
+}
+
+fn position(source: &str, needle: &str) -> (usize, usize) {
+    let offset = source.find(needle).unwrap_or_else(|| panic!("{needle:?} not in source"));
+    let before = &source[..offset];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().unwrap_or("").chars().count() + 1)
+}
+
+fn only_error(source: &str) -> Diagnostic {
+    match parse_scenario(source, "test.ron") {
+        Ok(config) => panic!("expected an error, got {config:#?}"),
+        Err(mut diagnostics) => {
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+            diagnostics.remove(0)
+        }
+    }
+}
+
+/// Checks code, place (at the first `needle`) and a phrase of the message.
+fn check(d: &Diagnostic, code: &str, source: &str, needle: &str, phrase: &str) {
+    assert_eq!(d.code, code, "{d:#?}");
+    assert_eq!((d.line, d.column), position(source, needle), "{d:#?}");
+    assert!(d.message.contains(phrase), "{:?} does not contain {phrase:?}", d.message);
+}
+
+#[test]
+fn node_fields_become_config() {
+    let source = edit(
+        r#"nodePools: [(name: "worker", count: 3)],"#,
+        r#"nodeFailures: (meanTimeBetweenFailures: "30d", meanTimeToRepair: "1h"),
+        nodePools: [
+            (name: "worker", count: 3),
+            (name: "db", count: 2, zones: ["zone-b"], taints: [(key: "dedicated", value: "db", effect: NoSchedule)]),
+        ],"#,
+    )
+    .replacen(
+        r#"template: (image: "nginx:1.25"),"#,
+        r#"template: (
+            image: "nginx:1.25",
+            nodeSelector: {"pool": "db"},
+            tolerations: [(key: "dedicated", operator: Equal, value: "db", effect: NoSchedule),
+                          (key: "node.kubernetes.io/unreachable", operator: Exists, effect: NoExecute, tolerationSeconds: 30)],
+            affinity: (
+                nodeAffinity: (
+                    requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [
+                        (matchExpressions: [(key: "topology.kubernetes.io/zone", operator: In, values: ["zone-b"])]),
+                    ]),
+                ),
+                podAntiAffinity: (
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                        (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "kubernetes.io/hostname"),
+                    ],
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                        (weight: 50, podAffinityTerm: (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "topology.kubernetes.io/zone")),
+                    ],
+                ),
+            ),
+        ),"#,
+        1,
+    )
+    .replacen(
+        "timeline: [],",
+        r#"podDisruptionBudgets: [(name: "web-pdb", selector: {"app": "web"}, maxUnavailable: "50%")],
+    timings: (nodeMonitorGracePeriod: "40s", defaultTolerationSeconds: 60, volumeAttach: "30s", volumeDetach: "1m"),
+    timeline: [
+        (at: "1m", do: AddNode(pool: "db")),
+        (at: "2m", do: CrashNode(node: "db-3")),
+        (at: "3m", do: PartitionNode(node: "worker-1")),
+        (at: "4m", do: TaintOutOfService(node: "db-3")),
+        (at: "5m", do: DrainNode(node: "worker-2")),
+        (at: "6m", do: AddNode(pool: "worker", zone: "zone-a")),
+        (at: "7m", do: RecoverNode(node: "worker-4")),
+    ],"#,
+        1,
+    );
+    let config = parse_scenario(&source, "test.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    let failures = config.cluster.node_failures.expect("declared");
+    assert_eq!(failures.mean_time_between_failures, SimDuration::from_mins(30 * 24 * 60));
+    assert_eq!(failures.mean_time_to_repair, SimDuration::from_mins(60));
+    let db = &config.cluster.node_pools[1];
+    assert_eq!(db.zones, ["zone-b"]);
+    assert_eq!(
+        db.taints,
+        [Taint { key: "dedicated".into(), value: "db".into(), effect: TaintEffect::NoSchedule }]
+    );
+    let template = &config.statefulsets[0].spec.template;
+    assert_eq!(template.node_selector.get("pool").map(String::as_str), Some("db"));
+    assert_eq!(template.tolerations.len(), 2);
+    assert_eq!(template.tolerations[1].toleration_seconds, Some(30));
+    assert_eq!(template.affinity.node_required.len(), 1);
+    assert_eq!(template.affinity.anti_required[0].topology_key, "kubernetes.io/hostname");
+    assert_eq!(template.affinity.anti_preferred[0].weight, 50);
+    assert_eq!(
+        config.pod_disruption_budgets[0].budget,
+        DisruptionBudget::MaxUnavailable(IntOrPercent::Percent(50))
+    );
+    assert_eq!(config.timings.node_monitor_grace_period, SimDuration::from_secs(40));
+    assert_eq!(config.timings.default_toleration, SimDuration::from_secs(60));
+    assert_eq!(config.timings.volume_attach, SimDuration::from_secs(30));
+    // Nodes are named by id: worker-1..3 (0-2), db-1..2 (3-4), then AddNode in time order.
+    let actions: Vec<Action> = config.timeline.iter().map(|e| e.action.clone()).collect();
+    assert_eq!(
+        actions,
+        [
+            Action::AddNode { pool: 1, zone: None },
+            Action::CrashNode { node: 5 },
+            Action::PartitionNode { node: 0 },
+            Action::TaintOutOfService { node: 5 },
+            Action::DrainNode { node: 1 },
+            Action::AddNode { pool: 0, zone: Some(0) },
+            Action::RecoverNode { node: 6 },
+        ]
+    );
+}
+
+#[test]
+fn defaults_are_kubernetes_defaults() {
+    let config = parse_scenario(BASE, "test.ron").unwrap();
+    assert_eq!(config.timings.node_monitor_grace_period, SimDuration::from_secs(50));
+    assert_eq!(config.timings.node_monitor_period, SimDuration::from_secs(5));
+    assert_eq!(config.timings.default_toleration, SimDuration::from_secs(300));
+    assert!(config.cluster.node_failures.is_none());
+    let old =
+        parse_scenario(&edit("name: \"demo\",", "name: \"demo\",\n    kubernetesVersion: \"1.31\","), "t")
+            .unwrap();
+    assert_eq!(old.timings.node_monitor_grace_period, SimDuration::from_secs(40));
+}
+
+#[test]
+fn unknown_node_in_the_timeline() {
+    let source = edit("timeline: [],", r#"timeline: [(at: "1m", do: CrashNode(node: "worker-7"))],"#);
+    let d = only_error(&source);
+    check(&d, "unknown-reference", &source, "\"worker-7\"", "timeline[0].do.node: Not found: \"worker-7\"");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("`worker-1`")), "{d:#?}");
+}
+
+#[test]
+fn unknown_pool_and_zone_in_add_node() {
+    let source =
+        edit("timeline: [],", r#"timeline: [(at: "1m", do: AddNode(pool: "wroker", zone: "zone-z"))],"#);
+    let diagnostics = parse_scenario(&source, "test.ron").unwrap_err();
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:#?}");
+    check(&diagnostics[0], "unknown-reference", &source, "\"wroker\"", "no node pool has this name");
+    assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `worker`? node pools: `worker`"));
+    check(&diagnostics[1], "unknown-reference", &source, "\"zone-z\"", "not one of `cluster.zones`");
+}
+
+#[test]
+fn a_pool_zone_must_be_a_cluster_zone() {
+    let source = edit(r#"(name: "worker", count: 3)"#, r#"(name: "worker", count: 3, zones: ["zone-c"])"#);
+    let d = only_error(&source);
+    check(&d, "unknown-reference", &source, "\"zone-c\"", "cluster.nodePools[0].zones[0]: Not found");
+}
+
+#[test]
+fn a_local_class_needs_wait_for_first_consumer() {
+    let source = edit(
+        r#"(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)"#,
+        r#"(name: "local", local: true, default: true)"#,
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "true, default",
+        "a local class needs volumeBindingMode WaitForFirstConsumer",
+    );
+}
+
+#[test]
+fn budgets_need_exactly_one_bound() {
+    let both = edit(
+        "timeline: [],",
+        r#"podDisruptionBudgets: [(name: "pdb", selector: {"app": "web"}, minAvailable: 1, maxUnavailable: 1)],
+    timeline: [],"#,
+    );
+    let d = only_error(&both);
+    check(&d, "invalid-value", &both, "(name: \"pdb\"", "minAvailable and maxUnavailable cannot be both set");
+    let bad = edit(
+        "timeline: [],",
+        r#"podDisruptionBudgets: [(name: "pdb", selector: {"app": "web"}, maxUnavailable: "150%")],
+    timeline: [],"#,
+    );
+    let d = only_error(&bad);
+    check(&d, "invalid-value", &bad, "\"150%\"", "podDisruptionBudgets[0].maxUnavailable");
+}
+
+#[test]
+fn tolerations_follow_the_api_server_rules() {
+    let with = |toleration: &str| {
+        edit(
+            r#"template: (image: "nginx:1.25"),"#,
+            &format!(r#"template: (image: "nginx:1.25", tolerations: [{toleration}]),"#),
+        )
+    };
+    let source = with(r#"(key: "a", operator: Exists, value: "b")"#);
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "\"b\"", "value must be empty when `operator` is 'Exists'");
+    let source = with(r#"(key: "a", operator: Exists, effect: NoSchedule, tolerationSeconds: 5)"#);
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "NoSchedule",
+        "effect must be 'NoExecute' when `tolerationSeconds` is set",
+    );
+    let source = with(r#"(operator: Equal, value: "b")"#);
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "Equal", "operator must be Exists when `key` is empty");
+}
+
+#[test]
+fn affinity_terms_are_checked() {
+    let with = |affinity: &str| {
+        edit(
+            r#"template: (image: "nginx:1.25"),"#,
+            &format!(r#"template: (image: "nginx:1.25", affinity: ({affinity})),"#),
+        )
+    };
+    let source = with(
+        r#"podAntiAffinity: (preferredDuringSchedulingIgnoredDuringExecution: [
+            (weight: 0, podAffinityTerm: (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "kubernetes.io/hostname"))])"#,
+    );
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "0, podAffinityTerm", "must be in the range 1-100");
+    let source = with(
+        r#"podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+            (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "")])"#,
+    );
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "\"\")", "topologyKey: Required value");
+    let source = with(
+        r#"nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [
+            (matchExpressions: [(key: "disk", operator: In)])]))"#,
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "(key: \"disk\"",
+        "must be specified when `operator` is 'In' or 'NotIn'",
+    );
+}
+
+#[test]
+fn node_failure_means_must_be_positive() {
+    let source = edit(
+        r#"nodePools: [(name: "worker", count: 3)],"#,
+        r#"nodeFailures: (meanTimeBetweenFailures: "0s", meanTimeToRepair: "1h"),
+        nodePools: [(name: "worker", count: 3)],"#,
+    );
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "\"0s\"", "must be greater than 0");
+}

@@ -1,0 +1,541 @@
+//! Node failures end to end: detection, taints, eviction, the ways out of a
+//! pod stuck Terminating, force deletes during a partition, volume attach
+//! and detach, drains and budgets, zone disruption and random failures.
+//! Each test states the Kubernetes rule it checks, with default timings.
+
+use crate::support::{Log, run, run_file, scenario_file, t};
+use stsim_core::objects::{ConditionStatus, Machine};
+use stsim_core::sim::Simulation;
+use stsim_core::time::SimTime;
+use stsim_core::trace::{Actor, Event};
+
+/// Times of the trace records that `matches` picks.
+fn times(sim: &Simulation, matches: impl Fn(&Event) -> bool) -> Vec<SimTime> {
+    sim.trace.records.iter().filter(|r| matches(&r.event)).map(|r| r.at).collect()
+}
+
+fn node_name(sim: &Simulation, node: stsim_core::objects::NodeId) -> &str {
+    &sim.world.node(node).name
+}
+
+fn pod_name(sim: &Simulation, pod: stsim_core::objects::PodId) -> &str {
+    &sim.world.pod(pod).name
+}
+
+/// When the named node's Ready condition became `status`.
+fn condition(sim: &Simulation, node: &str, status: ConditionStatus) -> Vec<SimTime> {
+    times(
+        sim,
+        |e| matches!(e, Event::NodeCondition { node: n, status: s } if node_name(sim, *n) == node && *s == status),
+    )
+}
+
+/// When a taint with this key and effect was added to the named node.
+fn tainted(sim: &Simulation, node: &str, key: &str, effect: &str) -> Vec<SimTime> {
+    times(sim, |e| match e {
+        Event::NodeTaintAdded { node: n, taint } => {
+            node_name(sim, *n) == node && taint.key == key && taint.effect.as_str() == effect
+        }
+        _ => false,
+    })
+}
+
+/// Evictions of the named pod, with their reasons.
+fn evictions(sim: &Simulation, pod: &str) -> Vec<(SimTime, &'static str)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodEvicted { pod: p, reason, .. } if pod_name(sim, p) == pod => Some((r.at, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Detaches of any volume from the named node: when, and whether forced and why.
+fn detaches(sim: &Simulation, node: &str) -> Vec<(SimTime, Option<&'static str>)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::VolumeDetaching { node: n, forced, .. } if node_name(sim, n) == node => {
+                Some((r.at, forced))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn running_at(sim: &Simulation, pod: &str, after: SimTime) -> Option<SimTime> {
+    sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PodStatus { pod: p, status: "Running", .. } if r.at >= after && pod_name(sim, p) == pod => {
+            Some(r.at)
+        }
+        _ => None,
+    })
+}
+
+fn multi_attach(sim: &Simulation, pod: &str) -> Vec<(SimTime, String)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::VolumeMultiAttach { pod: p, message, .. } if pod_name(sim, *p) == pod => {
+                Some((r.at, message.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn with_timeline(scenario: &str, old: &str, new: &str) -> String {
+    let source = scenario_file(scenario);
+    assert!(source.contains(old), "{old:?} is not in {scenario}");
+    source.replacen(old, new, 1)
+}
+
+/// The node lifecycle controller sets Ready=Unknown on its first 5 s pass
+/// more than `--node-monitor-grace-period` (50 s) after the last lease
+/// renewal it saw (renewals every 10 s), marks the pods not Ready and adds
+/// the unreachable NoSchedule taint then, and queues the NoExecute taint on
+/// the next pass, which sees Unknown as the observed condition.
+#[test]
+fn a_silent_node_goes_not_ready_after_the_grace_period() {
+    let (sim, _) = run_file("node-crash-stuck-terminating");
+    // Crash at 2m5s; last renewal at 2m0s; 2m0s + 50 s = 2m50s; first pass after: 2m55s.
+    assert_eq!(condition(&sim, "worker-2", ConditionStatus::Unknown), [t("2m55s")]);
+    assert_eq!(tainted(&sim, "worker-2", "node.kubernetes.io/unreachable", "NoSchedule"), [t("2m55s")]);
+    assert_eq!(tainted(&sim, "worker-2", "node.kubernetes.io/unreachable", "NoExecute"), [t("3m")]);
+    let log = Log(&sim);
+    assert_eq!(log.readiness("redis-0").last(), Some(&(t("2m55s"), false)));
+    let fqdn = "redis-0.redis-svc.default.svc.cluster.local";
+    assert_eq!(log.dns(fqdn).last().map(|(at, added, _)| (*at, *added)), Some((t("2m55s"), false)));
+    // The other nodes stay Ready; the pods there keep running.
+    assert!(condition(&sim, "worker-6", ConditionStatus::Unknown).is_empty());
+}
+
+/// The grace period was 40 s before 1.32, and is configurable.
+#[test]
+fn the_grace_period_follows_the_release_and_the_scenario() {
+    let old = scenario_file("node-crash-stuck-terminating").replacen(
+        "seed: 3,",
+        "seed: 3,\n    kubernetesVersion: \"1.31\",",
+        1,
+    );
+    let (sim, _) = run(&old);
+    // 2m0s + 40 s = 2m40s; first pass after: 2m45s.
+    assert_eq!(condition(&sim, "worker-2", ConditionStatus::Unknown), [t("2m45s")]);
+    let custom = scenario_file("node-crash-stuck-terminating").replacen(
+        "seed: 3,",
+        "seed: 3,\n    timings: (nodeMonitorGracePeriod: \"20s\"),",
+        1,
+    );
+    let (sim, _) = run(&custom);
+    assert_eq!(condition(&sim, "worker-2", ConditionStatus::Unknown), [t("2m25s")]);
+}
+
+/// Every pod tolerates the unreachable NoExecute taint for 300 s (the
+/// DefaultTolerationSeconds admission plugin); then the taint manager
+/// deletes it gracefully. Nobody confirms, so it stays Terminating, and the
+/// StatefulSet does not replace it: the name is taken.
+#[test]
+fn the_taint_manager_evicts_after_300s_and_the_pod_stays_terminating() {
+    let (sim, report) = run_file("node-crash-stuck-terminating");
+    assert_eq!(evictions(&sim, "redis-0"), [(t("8m"), "DeletionByTaintManager")]);
+    let log = Log(&sim);
+    assert_eq!(log.deletions(), [(t("8m"), "redis-0".to_string())]);
+    assert!(log.removals("redis-0").is_empty(), "redis-0 must never leave");
+    let created: Vec<String> = log.creations().into_iter().map(|(_, name)| name).collect();
+    assert_eq!(created, ["redis-0", "redis-1", "redis-2"], "no replacement is created");
+    let row = report.pods.iter().find(|p| p.name == "redis-0").unwrap();
+    assert_eq!(row.state.status, "Terminating");
+    let finding = report.findings.iter().find(|f| f.id == "pod-stuck-terminating").expect("explained");
+    assert_eq!(finding.subject, "pod/redis-0");
+    assert!(finding.explanation.contains("nobody can confirm"), "{}", finding.explanation);
+    assert!(finding.fix.contains("out-of-service") && finding.fix.contains("delete node"), "{}", finding.fix);
+    assert!(sim.world.identity_violations.is_empty());
+}
+
+/// A toleration of the pod's own replaces the default: 30 s evicts sooner;
+/// no `tolerationSeconds` tolerates forever; no toleration at all is not
+/// possible for the unreachable taint (admission adds it), but the
+/// NoSchedule taint is never tolerated by default.
+#[test]
+fn tolerations_decide_when_the_taint_manager_evicts() {
+    let toleration = |extra: &str| {
+        scenario_file("node-crash-stuck-terminating").replacen(
+            "readinessProbe: (periodSeconds: 5),",
+            &format!("readinessProbe: (periodSeconds: 5),\n            tolerations: [{extra}],"),
+            1,
+        )
+    };
+    let (sim, _) = run(&toleration(
+        r#"(key: "node.kubernetes.io/unreachable", operator: Exists, effect: NoExecute, tolerationSeconds: 30)"#,
+    ));
+    assert_eq!(evictions(&sim, "redis-0"), [(t("3m30s"), "DeletionByTaintManager")]);
+    let (sim, report) =
+        run(&toleration(r#"(key: "node.kubernetes.io/unreachable", operator: Exists, effect: NoExecute)"#));
+    assert!(evictions(&sim, "redis-0").is_empty(), "tolerated forever");
+    let finding = report.findings.iter().find(|f| f.subject == "pod/redis-0").expect("explained");
+    assert_eq!(finding.id, "pod-on-lost-node");
+}
+
+/// Deleting the Node object: pod GC finds the orphan on its next 20 s pass,
+/// quarantines the node for 40 s, then marks the pod Failed and deletes it
+/// with grace 0. The volume still counts as mounted on the dead node, so it
+/// is force-detached 6 minutes after the detach was first wanted (the node
+/// is unhealthy), and the new pod waits with a Multi-Attach error meanwhile.
+#[test]
+fn deleting_the_node_frees_the_pod_after_the_gc_quarantine() {
+    let (sim, report) = run_file("node-crash-delete-node");
+    assert_eq!(
+        evictions(&sim, "redis-0"),
+        [(t("8m"), "DeletionByTaintManager"), (t("10m40s"), "DeletionByPodGC")]
+    );
+    let log = Log(&sim);
+    assert_eq!(log.removals("redis-0"), [t("10m40s")]);
+    let created = log.creations();
+    assert_eq!(created.last(), Some(&(t("10m40s"), "redis-0".to_string())));
+    let (at, message) = multi_attach(&sim, "redis-0").remove(0);
+    assert_eq!(at, t("10m40s"));
+    assert!(
+        message.starts_with("Multi-Attach error for volume \"pvc-")
+            && message.ends_with(
+                "Volume is already exclusively attached to one node and can't be attached to another"
+            ),
+        "{message}"
+    );
+    assert_eq!(detaches(&sim, "worker-2"), [(t("16m40s100ms"), Some("timeout"))]);
+    assert_eq!(running_at(&sim, "redis-0", t("10m40s")), Some(t("17m2s100ms")));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(sim.world.identity_violations.is_empty());
+}
+
+/// The out-of-service taint on a node that is not Ready: pod GC force-deletes
+/// its terminating pods on its next pass and the attach-detach controller
+/// detaches without waiting for an unmount.
+#[test]
+fn the_out_of_service_taint_force_deletes_and_detaches_at_once() {
+    let (sim, report) = run_file("node-crash-out-of-service");
+    assert_eq!(evictions(&sim, "redis-0").last(), Some(&(t("10m"), "DeletionByPodGC")));
+    assert_eq!(detaches(&sim, "worker-2"), [(t("10m"), Some("out-of-service"))]);
+    assert_eq!(running_at(&sim, "redis-0", t("10m")), Some(t("10m22s")));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(sim.world.identity_violations.is_empty());
+}
+
+/// The out-of-service taint on a Ready node does not force anything: pod GC
+/// acts only on nodes that are not Ready. The taint manager evicts the pods
+/// that do not tolerate it, gracefully, and their kubelet finishes normally.
+#[test]
+fn the_out_of_service_taint_on_a_ready_node_only_evicts() {
+    let source = with_timeline(
+        "node-crash-stuck-terminating",
+        r#"(at: "2m5s", do: CrashNode(node: "worker-2")),"#,
+        r#"(at: "2m5s", do: TaintOutOfService(node: "worker-2")),"#,
+    );
+    let (sim, _) = run(&source);
+    assert_eq!(evictions(&sim, "redis-0"), [(t("2m5s"), "DeletionByTaintManager")]);
+    let removed = times(
+        &sim,
+        |e| matches!(e, Event::PodRemoved { pod, force } if pod_name(&sim, *pod) == "redis-0" && !force),
+    );
+    assert_eq!(removed, [t("2m10s")], "the kubelet confirms after the 5 s shutdown");
+}
+
+/// Force-deleting the pod of a crashed node frees the name at once; the
+/// volume waits for the 6-minute forced detach.
+#[test]
+fn force_deleting_on_a_crashed_node_frees_the_name_not_the_volume() {
+    let (sim, report) = run_file("node-crash-force-delete");
+    let log = Log(&sim);
+    assert_eq!(log.removals("redis-0"), [t("10m")]);
+    assert_eq!(log.creations().last(), Some(&(t("10m"), "redis-0".to_string())));
+    assert_eq!(detaches(&sim, "worker-2"), [(t("16m100ms"), Some("timeout"))]);
+    assert_eq!(running_at(&sim, "redis-0", t("10m")), Some(t("16m22s100ms")));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(sim.world.identity_violations.is_empty(), "the machine is off: one copy");
+}
+
+/// The node comes back: its kubelet posts Ready, confirms the deletion of
+/// the pod whose container died with the machine, unmounts, and the volume
+/// is detached normally; the unreachable taints go.
+#[test]
+fn a_node_back_finishes_the_deletion() {
+    let (sim, report) = run_file("node-crash-node-back");
+    assert_eq!(condition(&sim, "worker-2", ConditionStatus::True), [t("10m")]);
+    let removed = times(
+        &sim,
+        |e| matches!(e, Event::PodRemoved { pod, force: false } if pod_name(&sim, *pod) == "redis-0"),
+    );
+    assert_eq!(removed, [t("10m")]);
+    assert_eq!(detaches(&sim, "worker-2"), [(t("10m"), None)]);
+    let untainted = times(
+        &sim,
+        |e| matches!(e, Event::NodeTaintRemoved { node, .. } if node_name(&sim, *node) == "worker-2"),
+    );
+    assert_eq!(untainted.len(), 2);
+    assert_eq!(running_at(&sim, "redis-0", t("10m")), Some(t("10m22s")));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+/// A partition looks like a crash to the cluster, but the containers keep
+/// running: a force delete then lets a second copy start, here once the
+/// volume has been force-detached. The invariant check reports when and
+/// how; the copy on the partitioned node dies when its kubelet reconnects.
+#[test]
+fn a_force_delete_during_a_partition_runs_two_copies() {
+    let (sim, report) = run_file("partition-force-delete-two-copies");
+    assert_eq!(condition(&sim, "worker-2", ConditionStatus::Unknown), [t("2m55s")]);
+    // The old container is never stopped while the node is cut off.
+    let stopped = times(&sim, |e| matches!(e, Event::ContainerStopped { .. }));
+    assert_eq!(stopped, [t("20m")]);
+    assert_eq!(multi_attach(&sim, "redis-0").len(), 1);
+    assert_eq!(detaches(&sim, "worker-2"), [(t("15m100ms"), Some("timeout"))]);
+    let [violation] = sim.world.identity_violations.as_slice() else {
+        panic!("{:#?}", sim.world.identity_violations)
+    };
+    assert_eq!((violation.since, violation.until), (t("15m22s100ms"), Some(t("20m"))));
+    assert_eq!(violation.pods.len(), 2);
+    assert_eq!(times(&sim, |e| matches!(e, Event::IdentityDuplicated { .. })), [t("15m22s100ms")]);
+    let finding = report.findings.iter().find(|f| f.id == "identity-duplicated").expect("reported");
+    assert!(finding.summary.contains("from 15m22s100ms to 20m"), "{}", finding.summary);
+    assert!(finding.explanation.contains("force-deleted by user at 9m"), "{}", finding.explanation);
+    assert!(
+        finding.explanation.contains("cut off from the control plane since 2m5s"),
+        "{}",
+        finding.explanation
+    );
+}
+
+/// The invariant holds everywhere else: no other shipped scenario ever runs
+/// two copies of an identity.
+#[test]
+fn only_the_partition_force_delete_scenario_breaks_the_invariant() {
+    for example in stsim_cli::examples::EXAMPLES {
+        let (sim, report) = run(example.source);
+        let broken = !sim.world.identity_violations.is_empty();
+        let reported = report.findings.iter().any(|f| f.id == "identity-duplicated");
+        assert_eq!(broken, reported, "{}", example.name);
+        assert_eq!(broken, example.name == "partition-force-delete-two-copies", "{}", example.name);
+    }
+}
+
+/// Waiting out the partition is safe: the pod stays Terminating while the
+/// node is cut off, and when it reconnects the kubelet stops the container
+/// gracefully and confirms; only then is the name reused.
+#[test]
+fn waiting_out_a_partition_keeps_one_copy() {
+    let source = with_timeline(
+        "partition-force-delete-two-copies",
+        r#"(at: "9m", do: ForceDeletePod(pod: "redis-0")),"#,
+        "",
+    );
+    let (sim, report) = run(&source);
+    let log = Log(&sim);
+    // SIGTERM when the kubelet hears of the deletion (20m), exit after the 5 s shutdown.
+    assert_eq!(log.removals("redis-0"), [t("20m5s")]);
+    assert_eq!(log.creations().last(), Some(&(t("20m5s"), "redis-0".to_string())));
+    assert!(sim.world.identity_violations.is_empty());
+    assert!(report.findings.iter().all(|f| f.id != "identity-duplicated"));
+}
+
+/// The attach-detach controller does not force a detach from a node that is
+/// healthy again before the 6 minutes are up: the kubelet unmounts and the
+/// detach is an ordinary one.
+#[test]
+fn no_forced_detach_once_the_old_node_is_back() {
+    let source = with_timeline(
+        "partition-force-delete-two-copies",
+        r#"(at: "20m", do: RecoverNode(node: "worker-2")),"#,
+        r#"(at: "12m", do: RecoverNode(node: "worker-2")),"#,
+    );
+    let (sim, _) = run(&source);
+    assert_eq!(detaches(&sim, "worker-2"), [(t("12m"), None)]);
+    assert!(sim.world.identity_violations.is_empty(), "the old copy dies before the new one starts");
+}
+
+/// The replacement follows its zonal volume and fits nowhere; when a node
+/// appears in that zone, the scheduler tries again and places it there.
+#[test]
+fn a_new_node_in_the_volume_zone_unblocks_the_pending_pod() {
+    let source = with_timeline(
+        "zonal-volume-no-room",
+        r#"(at: "3m", do: DeleteNode(node: "small-1")),"#,
+        r#"(at: "3m", do: DeleteNode(node: "small-1")),
+        (at: "5m", do: AddNode(pool: "small")),"#,
+    )
+    .replacen("duration: \"10m\"", "duration: \"12m\"", 1);
+    let (sim, report) = run(&source);
+    let scheduled: Vec<(SimTime, String)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodScheduled { pod, node } if r.at >= t("3m") => {
+                Some((r.at, format!("{}@{}", pod_name(&sim, pod), node_name(&sim, node))))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scheduled, [(t("5m"), "redis-3@small-3".to_string())]);
+    assert_eq!(
+        sim.world.node(sim.world.pod(sim.world.pod_named("redis-3").unwrap()).node.unwrap()).zone,
+        "zone-b"
+    );
+    // The volume is still attached to the deleted node until the forced detach.
+    assert_eq!(detaches(&sim, "small-1"), [(t("9m40s100ms"), Some("timeout"))]);
+    assert_eq!(running_at(&sim, "redis-3", t("5m")), Some(t("10m2s100ms")));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+/// kubectl drain evicts through the eviction API: a PodDisruptionBudget with
+/// no allowed disruption refuses (429) and kubectl retries every 5 s; a
+/// budget that equals the replicas blocks the drain for good.
+#[test]
+fn a_drain_waits_for_budgets_and_volumes() {
+    let (sim, report) = run_file("drain-pdb-multi-attach");
+    assert_eq!(evictions(&sim, "redis-1"), [(t("2m"), "EvictionByEvictionAPI")]);
+    let refused: Vec<(SimTime, String)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::EvictionRefused { pod, message } => {
+                Some((r.at, format!("{}: {message}", pod_name(&sim, *pod))))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (
+                t("2m"),
+                "redis-3: Cannot evict pod as it would violate the pod's disruption budget. The disruption budget \
+                 redis-pdb needs 4 healthy pods and has 4 currently"
+                    .to_string()
+            ),
+            (
+                t("2m"),
+                "etcd-2: Cannot evict pod as it would violate the pod's disruption budget. The disruption budget \
+                 etcd-pdb needs 3 healthy pods and has 3 currently"
+                    .to_string()
+            ),
+        ]
+    );
+    // redis-1's replacement waits for the volume (Multi-Attach), then becomes Ready at 2m32s;
+    // the next retry, at 2m35s, may evict redis-3.
+    assert_eq!(multi_attach(&sim, "redis-1").len(), 1);
+    let ready = Log(&sim).ready_after("redis-1", t("2m1s")).unwrap();
+    assert_eq!(ready, t("2m32s"));
+    assert_eq!(evictions(&sim, "redis-3"), [(t("2m35s"), "EvictionByEvictionAPI")]);
+    assert!(evictions(&sim, "etcd-2").is_empty());
+    assert!(times(&sim, |e| matches!(e, Event::NodeDrained { .. })).is_empty());
+    let finding = report.findings.iter().find(|f| f.id == "drain-blocked").expect("explained");
+    assert!(
+        finding.explanation.contains("etcd-pdb needs 3 healthy pods out of the 3"),
+        "{}",
+        finding.explanation
+    );
+    let etcd = report.pod_disruption_budgets.iter().find(|b| b.name == "etcd-pdb").unwrap();
+    assert_eq!(etcd.status.disruptions_allowed, 0);
+}
+
+/// Without the blocking budget the drain finishes once the last pod is gone.
+#[test]
+fn a_drain_finishes_when_no_pod_is_left() {
+    let source = scenario_file("drain-pdb-multi-attach").replacen(
+        r#"{"app": "etcd"}, minAvailable: 3)"#,
+        r#"{"app": "etcd"}, minAvailable: 2)"#,
+        1,
+    );
+    let (sim, report) = run(&source);
+    let drained = times(&sim, |e| matches!(e, Event::NodeDrained { .. }));
+    assert_eq!(drained.len(), 1);
+    let node = report.nodes.iter().find(|n| n.name == "worker-2").unwrap();
+    assert_eq!((node.status.as_str(), node.pods), ("Ready,SchedulingDisabled", 0));
+    assert!(report.findings.iter().all(|f| f.id != "drain-blocked"), "{:#?}", report.findings);
+}
+
+/// A local volume pins its pod to the node for good: once the node is gone,
+/// nothing fits, and the fix is to give up the claim.
+#[test]
+fn a_local_volume_pins_the_pod_to_a_node_that_is_gone() {
+    let (sim, report) = run_file("local-volume-node-gone");
+    assert!(
+        times(&sim, |e| matches!(e, Event::VolumeAttaching { .. })).is_empty(),
+        "local volumes never attach"
+    );
+    let pod = report.pods.iter().find(|p| p.name == "mongo-0").unwrap();
+    assert_eq!(pod.state.status, "Pending");
+    let finding = report.findings.iter().find(|f| f.subject == "pod/mongo-0").unwrap();
+    assert!(finding.fix.contains("delete the claim data-mongo-0"), "{}", finding.fix);
+}
+
+/// Zone disruption: with more than 2 and at least 55 % of a zone's nodes not
+/// Ready, a small cluster (50 nodes or fewer) stops tainting that zone, so
+/// nothing is evicted; if every zone is fully disrupted the controller
+/// takes the NoExecute taints off altogether.
+#[test]
+fn zone_disruption_holds_evictions_back() {
+    let cluster = |nodes: u32, zones: &str, crash: &[&str]| {
+        let timeline: Vec<String> =
+            crash.iter().map(|node| format!("(at: \"1m\", do: CrashNode(node: \"{node}\")),")).collect();
+        format!(
+            r#"Scenario(
+    name: "zones",
+    duration: "15m",
+    cluster: (zones: [{zones}], nodePools: [(name: "worker", count: {nodes})]),
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(name: "web", serviceName: "web", replicas: {nodes}, podManagementPolicy: Parallel,
+        template: (image: "nginx", resources: (requests: (cpu: "3")))), ],
+    timeline: [{}],
+)"#,
+            timeline.join("\n")
+        )
+    };
+    // 3 of 4 nodes of the only zone down: partial disruption, no NoExecute taint, no eviction.
+    let (sim, _) = run(&cluster(4, r#""zone-a""#, &["worker-1", "worker-2", "worker-3"]));
+    assert_eq!(condition(&sim, "worker-1", ConditionStatus::Unknown).len(), 1);
+    assert!(
+        times(
+            &sim,
+            |e| matches!(e, Event::NodeTaintAdded { taint, .. } if taint.effect.as_str() == "NoExecute")
+        )
+        .is_empty()
+    );
+    assert!(times(&sim, |e| matches!(e, Event::PodEvicted { .. })).is_empty());
+    // 2 of 4: normal, and one token every 10 s: the second node is tainted 10 s after the first.
+    let (sim, _) = run(&cluster(4, r#""zone-a""#, &["worker-1", "worker-2"]));
+    let first = tainted(&sim, "worker-1", "node.kubernetes.io/unreachable", "NoExecute");
+    let second = tainted(&sim, "worker-2", "node.kubernetes.io/unreachable", "NoExecute");
+    assert_eq!((first.len(), second.len()), (1, 1));
+    assert_eq!(second[0].since(first[0]).as_millis(), 10_000);
+    // The single node of the single zone down: master disruption mode, no taint.
+    let (sim, _) = run(&cluster(1, r#""zone-a""#, &["worker-1"]));
+    assert_eq!(condition(&sim, "worker-1", ConditionStatus::Unknown).len(), 1);
+    assert!(tainted(&sim, "worker-1", "node.kubernetes.io/unreachable", "NoExecute").is_empty());
+    // One zone of two fully down: that zone is tainted at the normal rate.
+    let (sim, _) = run(&cluster(2, r#""zone-a", "zone-b""#, &["worker-1"]));
+    assert_eq!(tainted(&sim, "worker-1", "node.kubernetes.io/unreachable", "NoExecute").len(), 1);
+}
+
+/// Random failures are drawn from the seeded node-failures stream: the same
+/// seed gives the same week, another seed another; the machines crash and
+/// come back, and nobody runs an identity twice.
+#[test]
+fn random_node_failures_are_seeded_and_keep_one_copy() {
+    let (sim, report) = run_file("node-failures-week");
+    let crashes = times(&sim, |e| matches!(e, Event::NodeMachine { state: Machine::Crashed, .. }));
+    let repairs = times(&sim, |e| matches!(e, Event::NodeMachine { state: Machine::Running, .. }));
+    // 9 nodes for 7 days with a failure every 2 days on average.
+    assert!((15..=50).contains(&crashes.len()), "{} crashes", crashes.len());
+    assert!(repairs.len() + 2 >= crashes.len() && repairs.len() <= crashes.len());
+    assert!(sim.trace.records.iter().any(|r| matches!(r.actor, Actor::Machine(_))));
+    assert!(sim.world.identity_violations.is_empty());
+    let (_, again) = run_file("node-failures-week");
+    assert_eq!(again.trace_digest, report.trace_digest);
+    let other = scenario_file("node-failures-week").replacen("seed: 11,", "seed: 12,", 1);
+    assert_ne!(run(&other).1.trace_digest, report.trace_digest);
+}

@@ -1,0 +1,327 @@
+//! The scheduler end to end: filters in kube-scheduler's order with its
+//! exact messages (by release), zonal and local volumes, binding modes,
+//! spreading, anti-affinity, taints, selectors, and retries when the
+//! cluster changes. Each test states the rule it checks.
+
+use crate::support::{run, run_file, scenario_file, t};
+use stsim_core::sim::Simulation;
+use stsim_core::time::SimTime;
+use stsim_core::trace::Event;
+
+/// Every scheduler message given to the named pod, in order, with the time.
+fn messages(sim: &Simulation, pod: &str) -> Vec<(SimTime, String)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodUnschedulable { pod: p, message } if sim.world.pod(*p).name == pod => {
+                Some((r.at, message.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The node each live pod is bound to, and its zone.
+fn placement(sim: &Simulation, pod: &str) -> Option<(String, String)> {
+    let pod = sim.world.pod(sim.world.pod_named(pod)?);
+    let node = sim.world.node(pod.node?);
+    Some((node.name.clone(), node.zone.clone()))
+}
+
+/// A scenario with `pools`, `classes`, a StatefulSet `web` whose template
+/// ends with `template`, and `timeline`.
+fn scenario(pools: &str, replicas: u32, template: &str, claims: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "sched",
+    duration: "5m",
+    cluster: (
+        zones: ["zone-a", "zone-b", "zone-c"],
+        nodePools: [{pools}],
+        storageClasses: [
+            (name: "wait", volumeBindingMode: WaitForFirstConsumer, default: true),
+            (name: "now", volumeBindingMode: Immediate),
+        ],
+    ),
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web",
+        replicas: {replicas},
+        podManagementPolicy: Parallel,
+        template: (image: "nginx", {template}),
+        volumeClaimTemplates: [{claims}],
+    )],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+/// A zonal volume pins its pod to its zone. Each node reports the first
+/// filter it fails, in plugin order (NodeResourcesFit before VolumeBinding),
+/// and the reasons are counted and sorted; the preemption PostFilter adds
+/// its own verdict; from 1.34 the DRA PostFilter speaks first.
+#[test]
+fn a_zonal_volume_with_no_room_in_its_zone_gives_kube_schedulers_message() {
+    let (sim, _) = run_file("zonal-volume-no-room");
+    assert_eq!(
+        messages(&sim, "redis-3"),
+        [(
+            t("3m40s"),
+            "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match PersistentVolume's node affinity. \
+             no new claims to deallocate, preemption: 0/3 nodes are available: 1 No preemption victims found for \
+             incoming pod, 2 Preemption is not helpful for scheduling."
+                .to_string()
+        )]
+    );
+}
+
+/// Before 1.33 the volume conflict read "had volume node affinity conflict"
+/// (k/k #129887), and before 1.34 DRA's PostFilter was off.
+#[test]
+fn scheduler_messages_follow_the_release() {
+    let old = scenario_file("zonal-volume-no-room").replacen(
+        "seed: 5,",
+        "seed: 5,\n    kubernetesVersion: \"1.32\",",
+        1,
+    );
+    let (sim, _) = run(&old);
+    assert_eq!(
+        messages(&sim, "redis-3").last().unwrap().1,
+        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had volume node affinity conflict. preemption: \
+         0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for \
+         scheduling."
+    );
+    // Taints: named before 1.34.2 (k/k #134740), not after.
+    let tainted = |version: &str| {
+        let source = scenario(
+            r#"(name: "worker", count: 1, taints: [(key: "dedicated", value: "db", effect: NoSchedule)])"#,
+            1,
+            "",
+            "",
+            "",
+        )
+        .replacen(
+            "duration: \"5m\",",
+            &format!("duration: \"5m\",\n    kubernetesVersion: \"{version}\","),
+            1,
+        );
+        let (sim, _) = run(&source);
+        messages(&sim, "web-0").last().unwrap().1.clone()
+    };
+    assert_eq!(
+        tainted("1.33.5"),
+        "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: db}. preemption: 0/1 nodes are \
+         available: 1 Preemption is not helpful for scheduling."
+    );
+    assert_eq!(
+        tainted("1.36"),
+        "0/1 nodes are available: 1 node(s) had untolerated taint(s). no new claims to deallocate, preemption: \
+         0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    );
+}
+
+/// Cordoned, tainted and full nodes each give their own reason; only a
+/// shortage of resources is something preemption could ever address.
+#[test]
+fn cordon_taints_and_pod_limits_are_separate_reasons() {
+    let source = scenario(
+        r#"(name: "tainted", count: 1, taints: [(key: "gpu", effect: NoSchedule)]),
+           (name: "plain", count: 2, maxPods: 1)"#,
+        2,
+        "",
+        "",
+        r#"(at: "1m", do: Cordon(node: "plain-1")), (at: "1m", do: DeletePod(pod: "web-0")), (at: "1m", do: DeletePod(pod: "web-1"))"#,
+    );
+    let (sim, _) = run(&source);
+    let last = messages(&sim, "web-0")
+        .into_iter()
+        .chain(messages(&sim, "web-1"))
+        .map(|(_, m)| m)
+        .collect::<Vec<_>>();
+    assert!(
+        last.contains(
+            &"0/3 nodes are available: 1 Too many pods, 1 node(s) had untolerated taint(s), 1 node(s) were \
+              unschedulable. no new claims to deallocate, preemption: 0/3 nodes are available: 1 No preemption \
+              victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+                .to_string()
+        ),
+        "{last:#?}"
+    );
+}
+
+/// A pod is retried when the cluster changes: uncordoning a node places it at once.
+#[test]
+fn an_unschedulable_pod_is_retried_when_a_node_is_uncordoned() {
+    let source = scenario(
+        r#"(name: "worker", count: 1)"#,
+        1,
+        "",
+        "",
+        r#"(at: "30s", do: DeletePod(pod: "web-0")), (at: "30s", do: Cordon(node: "worker-1")),
+           (at: "2m", do: Uncordon(node: "worker-1"))"#,
+    );
+    let (sim, _) = run(&source);
+    let scheduled: Vec<SimTime> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodScheduled { .. }))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(scheduled.last(), Some(&t("2m")));
+    assert!(messages(&sim, "web-0").iter().any(|(_, m)| m.contains("1 node(s) were unschedulable")));
+}
+
+/// WaitForFirstConsumer: the volume is provisioned in the zone of the node
+/// chosen for the pod. Immediate: provisioned first, in a zone the
+/// provisioner picks, and the pod must follow it; before it is bound the
+/// pod waits with "pod has unbound immediate PersistentVolumeClaims".
+#[test]
+fn binding_modes_decide_who_follows_whom() {
+    let nodes_in_zone_a = r#"(name: "worker", count: 2, zones: ["zone-a"])"#;
+    for seed in 0..6 {
+        let wait = scenario(nodes_in_zone_a, 1, "", r#"(name: "data", storage: "1Gi")"#, "").replacen(
+            "name: \"sched\",",
+            &format!("name: \"sched\",\n    seed: {seed},"),
+            1,
+        );
+        let (sim, _) = run(&wait);
+        assert_eq!(placement(&sim, "web-0").map(|(_, zone)| zone).as_deref(), Some("zone-a"), "seed {seed}");
+        assert!(sim.world.pvs.iter().all(|pv| pv.zone.as_deref() == Some("zone-a")));
+    }
+    let mut pending = 0;
+    for seed in 0..6 {
+        let now = scenario(
+            nodes_in_zone_a,
+            1,
+            "",
+            r#"(name: "data", storage: "1Gi", storageClassName: "now")"#,
+            "",
+        )
+        .replacen("name: \"sched\",", &format!("name: \"sched\",\n    seed: {seed},"), 1);
+        let (sim, _) = run(&now);
+        let said = messages(&sim, "web-0");
+        assert!(
+            said[0]
+                .1
+                .starts_with("0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.")
+        );
+        let zone = sim.world.pvs[0].zone.clone().unwrap();
+        match placement(&sim, "web-0") {
+            Some((_, placed)) => assert_eq!(placed, zone, "the pod follows its volume"),
+            None => {
+                assert_ne!(zone, "zone-a");
+                assert!(
+                    said.last()
+                        .unwrap()
+                        .1
+                        .contains("2 node(s) didn't match PersistentVolume's node affinity")
+                );
+                pending += 1;
+            }
+        }
+    }
+    assert!(pending > 0, "some seed provisions outside zone-a, where no node is");
+}
+
+/// The default topology spread constraints spread a StatefulSet's pods over
+/// zones and nodes, whatever the seed.
+#[test]
+fn replicas_spread_over_zones_by_default() {
+    for seed in 0..8 {
+        let source =
+            scenario(r#"(name: "worker", count: 6)"#, 3, "resources: (requests: (cpu: \"100m\"))", "", "")
+                .replacen("name: \"sched\",", &format!("name: \"sched\",\n    seed: {seed},"), 1);
+        let (sim, _) = run(&source);
+        let mut zones: Vec<String> =
+            (0..3).map(|i| placement(&sim, &format!("web-{i}")).unwrap().1).collect();
+        zones.sort();
+        assert_eq!(zones, ["zone-a", "zone-b", "zone-c"], "seed {seed}");
+    }
+}
+
+/// Required anti-affinity on the hostname: one pod per node, the rest Pending.
+#[test]
+fn required_anti_affinity_leaves_extra_replicas_pending() {
+    let anti = r#"affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+        (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "kubernetes.io/hostname")]))"#;
+    let (sim, report) = run(&scenario(r#"(name: "worker", count: 2)"#, 3, anti, "", ""));
+    let placed: Vec<String> =
+        (0..3).filter_map(|i| placement(&sim, &format!("web-{i}")).map(|p| p.0)).collect();
+    assert_eq!(placed.len(), 2);
+    assert_ne!(placed[0], placed[1]);
+    let pending = report.pods.iter().find(|p| p.state.node.is_none()).unwrap();
+    assert_eq!(
+        pending.unschedulable.as_deref(),
+        Some(
+            "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. no new claims to deallocate, \
+             preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
+        )
+    );
+}
+
+/// Existing pods' required anti-affinity keeps other pods away too.
+#[test]
+fn existing_pods_anti_affinity_is_honoured() {
+    let source = r#"Scenario(
+    name: "sched",
+    duration: "2m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    services: [(name: "db", selector: {"app": "db"}), (name: "noisy", selector: {"app": "noisy"})],
+    statefulsets: [
+        (name: "db", serviceName: "db", template: (image: "postgres", labels: {"app": "db"},
+            affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                (labelSelector: (matchLabels: {"app": "noisy"}), topologyKey: "kubernetes.io/hostname")])))),
+        (name: "noisy", serviceName: "noisy", template: (image: "stress", labels: {"app": "noisy"})),
+    ],
+)"#;
+    let (sim, _) = run(source);
+    assert!(placement(&sim, "db-0").is_some());
+    assert_eq!(
+        messages(&sim, "noisy-0").last().unwrap().1,
+        "0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules. no new claims to \
+         deallocate, preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+    );
+}
+
+/// Node selectors, tolerations and zone anti-affinity together: postgres on
+/// the db pool one per zone, the fourth nowhere; the cache, which tolerates
+/// nothing, never on the tainted db nodes, and on distinct nodes.
+#[test]
+fn selectors_taints_and_zone_anti_affinity_place_postgres() {
+    let (sim, _) = run_file("scheduling-constraints");
+    let mut zones = Vec::new();
+    for i in 0..3 {
+        let (node, zone) = placement(&sim, &format!("postgres-{i}")).unwrap();
+        assert!(node.starts_with("db-"), "{node}");
+        zones.push(zone);
+    }
+    zones.sort();
+    assert_eq!(zones, ["zone-a", "zone-b", "zone-c"]);
+    assert_eq!(
+        messages(&sim, "postgres-3").last().unwrap().1,
+        "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 3 node(s) didn't match pod \
+         anti-affinity rules. no new claims to deallocate, preemption: 0/6 nodes are available: 3 No preemption \
+         victims found for incoming pod, 3 Preemption is not helpful for scheduling."
+    );
+    let mut cache: Vec<String> = (0..3).map(|i| placement(&sim, &format!("cache-{i}")).unwrap().0).collect();
+    assert!(cache.iter().all(|n| n.starts_with("general-")), "{cache:?}");
+    cache.sort();
+    cache.dedup();
+    assert_eq!(cache.len(), 3, "preferred anti-affinity spreads the cache");
+}
+
+/// Preferred node affinity is followed while the preferred nodes have room.
+#[test]
+fn preferred_node_affinity_is_followed_when_possible() {
+    let prefer = r#"resources: (requests: (cpu: "1")),
+        affinity: (nodeAffinity: (preferredDuringSchedulingIgnoredDuringExecution: [
+            (weight: 100, preference: (matchExpressions: [(key: "disk", operator: In, values: ["ssd"])]))]))"#;
+    let pools =
+        r#"(name: "ssd", count: 1, cpu: "2", labels: {"disk": "ssd"}), (name: "hdd", count: 2, cpu: "2")"#;
+    let (sim, _) = run(&scenario(pools, 3, prefer, "", ""));
+    let on_ssd = (0..3).filter(|i| placement(&sim, &format!("web-{i}")).unwrap().0 == "ssd-1").count();
+    assert_eq!(on_ssd, 2, "the ssd node takes as many as fit");
+}
