@@ -565,3 +565,17 @@ fn a_crash_during_a_partition_restarts_the_containers_on_reconnection() {
     assert!(evictions(&sim, "redis-0").is_empty());
     assert!(sim.world.identity_violations.is_empty());
 }
+
+/// Pod GC runs every 20 s: a node deleted between passes is found on the
+/// next pass, and its pods go on the first pass once 40 s have passed.
+#[test]
+fn pod_gc_runs_on_its_20s_period() {
+    let source = scenario_file("node-crash-delete-node").replacen(
+        r#"(at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "10m5s", do: DeleteNode(node: "worker-2")),"#,
+        1,
+    );
+    let (sim, _) = run(&source);
+    // Found at 10m20s, quarantined until 11m0s, removed on the pass at 11m0s.
+    assert_eq!(Log(&sim).removals("redis-0"), [t("11m")]);
+}
