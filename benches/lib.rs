@@ -1,7 +1,7 @@
 //! Workloads for stsim's benches, built in code so that their size is a
 //! parameter. See `benches/engine.rs`.
 
-use stsim_core::config::{Action, Config, PodManagementPolicy, PodRef, TimelineEntry};
+use stsim_core::config::{Action, Config, NodeFailureConfig, PodManagementPolicy, PodRef, TimelineEntry};
 use stsim_core::fixtures;
 use stsim_core::time::{SimDuration, SimTime};
 
@@ -25,5 +25,31 @@ pub fn churn(sets: u32, replicas: u32) -> Config {
         push(30, Action::Scale { statefulset: set, replicas });
     }
     config.timeline.sort_by_key(|entry| entry.at);
+    config
+}
+
+/// `sets` StatefulSets of `replicas` pods each on `nodes` nodes over three
+/// zones, run for `days` with random node crashes and repairs: each node
+/// fails after a mean of `mean_time_between_failures` and is repaired after
+/// a mean of `mean_time_to_repair`, both drawn from the seeded
+/// `node-failures` stream.
+pub fn node_failures(
+    nodes: u32,
+    sets: u32,
+    replicas: u32,
+    days: u64,
+    mean_time_between_failures: SimDuration,
+    mean_time_to_repair: SimDuration,
+) -> Config {
+    let mut config = fixtures::scenario(
+        "bench-node-failures",
+        sets,
+        replicas,
+        PodManagementPolicy::OrderedReady,
+        SimDuration::from_mins(days * 24 * 60),
+    );
+    config.cluster.node_pools[0].count = nodes;
+    config.cluster.node_failures =
+        Some(NodeFailureConfig { mean_time_between_failures, mean_time_to_repair });
     config
 }

@@ -192,9 +192,9 @@ fn a_failed_expectation_says_what_why_and_how_to_rerun() {
     assert_eq!(output.status, ExitStatus::Failure, "expectations failed: exit 1");
     let text = &output.stdout;
     assert!(text.contains(&format!("FAILED {path}")), "{text}");
-    assert!(text.contains("PodReady(redis-1 at 20s: false)"), "{text}");
-    assert!(text.contains("    expected: redis-1 not Ready (or not there) at 20s"), "{text}");
-    assert!(text.contains("    happened: redis-1 Ready since 12s"), "{text}");
+    assert!(text.contains("PodReady(redis-1 at 30s: false)"), "{text}");
+    assert!(text.contains("    expected: redis-1 not Ready (or not there) at 30s"), "{text}");
+    assert!(text.contains("    happened: redis-1 Ready since 22s"), "{text}");
     assert!(text.contains("pod/redis-1\tready\tready=true"), "the trace around it: {text}");
     assert!(text.contains(&format!("    re-run:   stsim run {path} --seed 7")), "{text}");
     assert!(text.ends_with("\n0 passed, 1 failed\n"), "{text}");

@@ -539,3 +539,43 @@ fn random_node_failures_are_seeded_and_keep_one_copy() {
     let other = scenario_file("node-failures-week").replacen("seed: 11,", "seed: 12,", 1);
     assert_ne!(run(&other).1.trace_digest, report.trace_digest);
 }
+
+/// Silence counts from the last heartbeat, whatever the machine does next;
+/// a machine that crashed while cut off has lost its containers, and its
+/// kubelet starts them again when it reconnects.
+#[test]
+fn a_crash_during_a_partition_restarts_the_containers_on_reconnection() {
+    let source = with_timeline(
+        "node-crash-node-back",
+        r#"(at: "2m5s", do: CrashNode(node: "worker-2")),"#,
+        r#"(at: "2m5s", do: PartitionNode(node: "worker-2")),
+        (at: "2m30s", do: CrashNode(node: "worker-2")),
+        (at: "3m", do: PartitionNode(node: "worker-2")),"#,
+    )
+    .replacen(
+        r#"(at: "10m", do: RecoverNode(node: "worker-2")),"#,
+        r#"(at: "4m", do: RecoverNode(node: "worker-2")),"#,
+        1,
+    );
+    let (sim, report) = run(&source);
+    assert_eq!(condition(&sim, "worker-2", ConditionStatus::Unknown), [t("2m55s")]);
+    assert_eq!(running_at(&sim, "redis-0", t("4m")), Some(t("4m")));
+    let pod = report.pods.iter().find(|p| p.name == "redis-0").unwrap();
+    assert_eq!((pod.state.restarts, pod.state.ready.as_str()), (1, "1/1"));
+    assert!(evictions(&sim, "redis-0").is_empty());
+    assert!(sim.world.identity_violations.is_empty());
+}
+
+/// Pod GC runs every 20 s: a node deleted between passes is found on the
+/// next pass, and its pods go on the first pass once 40 s have passed.
+#[test]
+fn pod_gc_runs_on_its_20s_period() {
+    let source = scenario_file("node-crash-delete-node").replacen(
+        r#"(at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "10m5s", do: DeleteNode(node: "worker-2")),"#,
+        1,
+    );
+    let (sim, _) = run(&source);
+    // Found at 10m20s, quarantined until 11m0s, removed on the pass at 11m0s.
+    assert_eq!(Log(&sim).removals("redis-0"), [t("11m")]);
+}

@@ -1,12 +1,13 @@
 //! Engine throughput, reported by criterion as events per second and as
-//! simulated seconds per wall-clock second.
+//! simulated seconds (or days) per wall-clock second.
 //!
 //! `cargo bench -p stsim-benches` runs them; the figures are in criterion's
 //! `thrpt` lines (`elem/s`).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use stsim_benches::churn;
+use stsim_benches::{churn, node_failures};
+use stsim_core::time::SimDuration;
 
 fn statefulsets_100x5(c: &mut Criterion) {
     let config = churn(100, 5);
@@ -27,5 +28,29 @@ fn statefulsets_100x5(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, statefulsets_100x5);
+/// 1,000 nodes over 3 zones, 200 StatefulSets of 5 replicas, a month of
+/// random node crashes (each node every 30 days on average) and repairs
+/// (after an hour on average).
+fn node_failures_month(c: &mut Criterion) {
+    let days = 30;
+    let config =
+        node_failures(1000, 200, 5, days, SimDuration::from_mins(30 * 24 * 60), SimDuration::from_mins(60));
+    let (sim, _) = stsim_core::run(config.clone());
+    let events = sim.events;
+
+    let mut group = c.benchmark_group("1000 nodes, 200 statefulsets x 5, 30 days of node failures");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("events per second", |b| {
+        b.iter(|| black_box(stsim_core::run(black_box(config.clone()))))
+    });
+    // Read as simulated days per wall second; its inverse is the wall time per simulated day.
+    group.throughput(Throughput::Elements(days));
+    group.bench_function("simulated days per second", |b| {
+        b.iter(|| black_box(stsim_core::run(black_box(config.clone()))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, statefulsets_100x5, node_failures_month);
 criterion_main!(benches);

@@ -255,6 +255,7 @@ impl<'a> Api<'a> {
         if node.is_some() {
             self.retry_unschedulable();
         }
+        self.pod_gone(pod);
         // The pvc-protection controller lets go of claims no pod uses now.
         let claims = self.world.pod(pod).claims.clone();
         for claim in claims {
@@ -290,7 +291,6 @@ impl<'a> Api<'a> {
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
         self.record(Event::PodOrphaned { pod });
-        self.pod_gone(pod);
     }
 
     /// The scheduler's verdict that no node fits, with its message.

@@ -23,6 +23,12 @@ pub const IDS: &[&str] = &[
     "released-volumes",
     "volume-data-deleted",
     "claim-deleted-while-needed",
+    "pod-stuck-terminating",
+    "pod-on-lost-node",
+    "pod-unschedulable",
+    "volume-multi-attach",
+    "drain-blocked",
+    "identity-duplicated",
 ];
 
 mod stuck;

@@ -179,6 +179,8 @@ pub struct Node {
     /// When the kubelet (re)started renewing its lease: renewals fall on
     /// this instant plus whole lease renew intervals.
     pub heartbeat_anchor: SimTime,
+    /// When the lease renewals stopped, while they are stopped.
+    pub silent_since: Option<SimTime>,
     pub created_at: SimTime,
     /// When the Node object was deleted.
     pub removed_at: Option<SimTime>,

@@ -234,6 +234,7 @@ impl World {
             machine: Machine::Running,
             machine_since: SimTime::ZERO,
             heartbeat_anchor: SimTime::ZERO,
+            silent_since: None,
             created_at: SimTime::ZERO,
             removed_at: None,
             pods: BTreeSet::new(),

@@ -183,6 +183,9 @@ impl Api<'_> {
         n.machine_since = now;
         if machine == Machine::Running {
             n.heartbeat_anchor = now;
+            n.silent_since = None;
+        } else {
+            n.silent_since.get_or_insert(now);
         }
         self.record(Event::NodeMachine { node, state: machine });
         if machine != Machine::Running && self.world.node(node).exists() {

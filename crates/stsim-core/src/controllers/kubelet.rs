@@ -345,19 +345,30 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
     let pods: Vec<PodId> = api.world().node(node).pods.iter().copied().collect();
     for pod in pods {
         if !api.world().pod(pod).is_terminating() {
-            let p = api.world.pod_mut(pod);
-            p.status.restarts += 1;
-            let runtime = &mut p.runtime;
-            runtime.started_at = None;
-            runtime.app_ready_at = None;
-            runtime.probe_result_since = None;
-            runtime.backoff_until = None;
-            let phase = p.status.phase;
-            api.set_pod_ready(pod, false);
-            api.set_pod_state(pod, phase, ContainerState::ContainerCreating);
+            restart_lost_container(api, pod);
         }
         api.wake(EventKey::Kubelet(pod));
     }
+    release_stale_mounts(api, node);
+}
+
+/// A container that died with its machine is started again from scratch
+/// (the image is still on the node, the pod keeps its IP).
+fn restart_lost_container(api: &mut Api, pod: PodId) {
+    let p = api.world.pod_mut(pod);
+    p.status.restarts += 1;
+    let runtime = &mut p.runtime;
+    runtime.started_at = None;
+    runtime.app_ready_at = None;
+    runtime.probe_result_since = None;
+    runtime.backoff_until = None;
+    let phase = p.status.phase;
+    api.set_pod_ready(pod, false);
+    api.set_pod_state(pod, phase, ContainerState::ContainerCreating);
+}
+
+/// Reports unmounted the volumes no pod on the node uses any more.
+fn release_stale_mounts(api: &mut Api, node: NodeId) {
     let mounted: Vec<PvId> = api
         .world()
         .node(node)
@@ -375,12 +386,27 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
 }
 
 /// The machine reaches the control plane again: the kubelet catches up on
-/// every pod, and kills the containers of pods deleted meanwhile.
+/// every pod, and kills the containers of pods deleted meanwhile. If the
+/// machine also crashed while cut off, the containers it reported running
+/// are gone: they are started again, as after a reboot.
 pub fn node_reconnected(api: &mut Api, node: NodeId) {
     let n = api.world().node(node);
     let pods: Vec<PodId> = n.pods.iter().chain(n.orphans.iter()).copied().collect();
+    let mut lost_any = false;
     for pod in pods {
+        let p = api.world().pod(pod);
+        let lost = p.exists()
+            && !p.is_terminating()
+            && p.status.container == ContainerState::Running
+            && !p.runtime.running;
+        if lost {
+            restart_lost_container(api, pod);
+            lost_any = true;
+        }
         api.wake(EventKey::Kubelet(pod));
+    }
+    if lost_any {
+        release_stale_mounts(api, node);
     }
 }
 

@@ -99,7 +99,7 @@ fn round_up(at: SimTime, period: SimDuration) -> SimTime {
 }
 
 /// The monitor pass that first finds the node's lease older than the grace
-/// period, given that the machine went silent at `machine_since`.
+/// period, given that the machine went silent at `silent_since`.
 ///
 /// The last renewal is the last one before the machine went silent; the
 /// controller records it (`probeTimestamp`) at its first pass at or after
@@ -110,7 +110,7 @@ pub fn unknown_at(world: &World, node: NodeId) -> SimTime {
     let period = world.timings.node_monitor_period;
     let grace = world.timings.node_monitor_grace_period;
     let anchor = n.heartbeat_anchor;
-    let silent = n.machine_since;
+    let silent = n.silent_since.unwrap_or(n.machine_since);
     let renewals = silent.since(anchor).as_millis().saturating_sub(1) / LEASE_RENEW_INTERVAL.as_millis();
     let last_renewal = if silent > anchor {
         anchor + SimDuration::from_millis(renewals * LEASE_RENEW_INTERVAL.as_millis())
@@ -399,12 +399,12 @@ mod tests {
             (121_000, 175_000),
             (3_000, 55_000), // registration at 0 s counts as the last heartbeat
         ] {
-            world.nodes[0].machine_since = at(silent);
+            world.nodes[0].silent_since = Some(at(silent));
             assert_eq!(unknown_at(&world, node), at(unknown), "silent at {silent}");
         }
         // A kubelet restarted at 33 s renews at 33, 43, ... and is seen on the next pass.
         world.nodes[0].heartbeat_anchor = at(33_000);
-        world.nodes[0].machine_since = at(60_000);
+        world.nodes[0].silent_since = Some(at(60_000));
         // Last renewal 53 s, seen at 55 s, + 50 s = 105 s, pass after: 110 s.
         assert_eq!(unknown_at(&world, node), at(110_000));
     }
