@@ -272,3 +272,38 @@ fn timeline_entries_need_at_or_when() {
         assert!(errors.iter().any(|e| e.message.contains(phrase)), "{entry}: {errors:?}");
     }
 }
+
+/// A node turning NotReady can trigger an action: here the operator's
+/// runbook step, delete the Node object, 1 minute after it happens.
+#[test]
+fn a_node_going_not_ready_can_trigger_an_action() {
+    let source = r#"Scenario(
+        name: "node-trigger",
+        duration: "20m",
+        services: [(name: "redis-svc", selector: {"app": "redis"})],
+        statefulsets: [(name: "redis", serviceName: "redis-svc", replicas: 1,
+            template: (labels: {"app": "redis"}, image: "redis:7.0"),
+            volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+        timeline: [
+            (at: "2m", do: CrashNode(node: "worker-1")),
+            (when: NodeNotReady(node: "worker-1"), after: "1m", do: DeleteNode(node: "worker-1")),
+        ],
+    )"#;
+    let config = crate::support::parse(source);
+    let (sim, _) = stsim_core::run(config);
+    let not_ready = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(r.event, stsim_core::trace::Event::NodeCondition { .. }))
+        .expect("the node's condition changed")
+        .at;
+    let deleted = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(r.event, stsim_core::trace::Event::NodeRemoved { .. }))
+        .expect("the node was deleted")
+        .at;
+    assert_eq!(deleted, not_ready + stsim_core::time::SimDuration::from_mins(1));
+}

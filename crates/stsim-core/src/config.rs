@@ -102,6 +102,8 @@ pub enum Trigger {
     PodNotReady { pod: PodRef },
     /// The pod's object is gone.
     PodDeleted { pod: PodRef },
+    /// The node's Ready condition turns Unknown or False (by index, as node actions).
+    NodeNotReady { node: usize },
 }
 
 /// `(when: <trigger>, after: <delay>, do: <action>)`: runs once, `after`

@@ -283,6 +283,9 @@ impl Simulation {
             (Trigger::PodReady { pod }, Event::PodReady { pod: id, ready: true }) => named(pod, *id),
             (Trigger::PodNotReady { pod }, Event::PodReady { pod: id, ready: false }) => named(pod, *id),
             (Trigger::PodDeleted { pod }, Event::PodRemoved { pod: id, .. }) => named(pod, *id),
+            (Trigger::NodeNotReady { node }, Event::NodeCondition { node: id, status }) => {
+                id.index() == *node && *status != crate::objects::ConditionStatus::True
+            }
             _ => false,
         }
     }

@@ -548,6 +548,7 @@ pub enum Trigger {
     PodReady { pod: String },
     PodNotReady { pod: String },
     PodDeleted { pod: String },
+    NodeNotReady { node: String },
 }
 
 /// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.

@@ -1594,25 +1594,28 @@ impl Checker<'_, '_> {
                     self.duration(&at_path, text).map(When::At)
                 }
                 (None, Some(trigger)) => {
-                    let pod = match trigger {
-                        raw::Trigger::PodCreated { pod }
-                        | raw::Trigger::PodReady { pod }
-                        | raw::Trigger::PodNotReady { pod }
-                        | raw::Trigger::PodDeleted { pod } => {
-                            self.pod(&format!("{base}.when.pod"), pod, sets)
+                    let pod =
+                        |checker: &mut Self, pod: &str| checker.pod(&format!("{base}.when.pod"), pod, sets);
+                    let trigger = match trigger {
+                        raw::Trigger::PodCreated { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodCreated { pod })
                         }
+                        raw::Trigger::PodReady { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodReady { pod })
+                        }
+                        raw::Trigger::PodNotReady { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodNotReady { pod })
+                        }
+                        raw::Trigger::PodDeleted { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodDeleted { pod })
+                        }
+                        raw::Trigger::NodeNotReady { node } => self
+                            .node(&format!("{base}.when"), node, &node_names)
+                            .map(|node| Trigger::NodeNotReady { node }),
                     };
                     let after =
                         self.duration_or(&format!("{base}.after"), entry.after.as_deref(), SimDuration::ZERO);
-                    pod.map(|pod| {
-                        let trigger = match trigger {
-                            raw::Trigger::PodCreated { .. } => Trigger::PodCreated { pod },
-                            raw::Trigger::PodReady { .. } => Trigger::PodReady { pod },
-                            raw::Trigger::PodNotReady { .. } => Trigger::PodNotReady { pod },
-                            raw::Trigger::PodDeleted { .. } => Trigger::PodDeleted { pod },
-                        };
-                        When::On(trigger, after)
-                    })
+                    trigger.map(|trigger| When::On(trigger, after))
                 }
                 (Some(_), Some(_)) | (None, None) => {
                     let message =
