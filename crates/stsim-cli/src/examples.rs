@@ -40,6 +40,16 @@ pub const EXAMPLES: &[Example] = examples![
     "delete-statefulset-orphan-cascade",
     "rename-statefulset",
     "retain-reclaim-released",
+    "headless-service-renamed",
+    "servicename-changed",
+    "parallel-bootstrap-split-brain",
+    "ip-addressed-primary-rescheduled",
+    "force-delete-two-copies",
+    "primary-claim-recreated",
+    "etcd-quorum-lost",
+    "peers-unresolvable-until-ready",
+    "etcd-member-back-empty",
+    "etcd-removed-member-returns",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -31,6 +31,9 @@ pub enum EventKey {
     GarbageCollect,
     /// Claims are checked for being orphaned (no pod uses them, none will).
     VolumeUsage,
+    /// The clustered applications look at the world: members start, join,
+    /// resolve their peers, and each application's verdict is brought up to date.
+    Apps,
 }
 
 impl EventKey {
@@ -45,6 +48,7 @@ impl EventKey {
             | EventKey::GarbageCollect
             | EventKey::VolumeUsage => Phase::Controller,
             EventKey::Schedule(_) => Phase::Scheduler,
+            EventKey::Apps => Phase::Observe,
         }
     }
 }

@@ -13,6 +13,7 @@
 #![warn(clippy::disallowed_methods, clippy::disallowed_types, clippy::print_stdout, clippy::print_stderr)]
 
 pub mod api;
+pub mod apps;
 pub mod config;
 pub mod controllers;
 pub mod cost;

@@ -32,6 +32,8 @@ pub enum Actor {
     /// The EndpointSlice controller together with cluster DNS.
     Dns,
     GarbageCollector,
+    /// The clustered application running in the pods (its members' processes).
+    Application,
 }
 
 /// One change to the world.
@@ -182,6 +184,36 @@ pub enum Event {
     End {
         reason: &'static str,
     },
+    /// A Service was created (a rename's second half).
+    ServiceCreated {
+        service: ServiceId,
+    },
+    /// A Service was deleted; the per-pod records it published go with it.
+    ServiceDeleted {
+        service: ServiceId,
+    },
+    /// A StatefulSet adopted an orphaned pod whose name and labels match it.
+    PodAdopted {
+        pod: PodId,
+        sts: StsId,
+    },
+    /// Cluster DNS answered NXDOMAIN and caches the denial until `until`.
+    DnsNegativeCached {
+        name: String,
+        until: SimTime,
+    },
+    /// A member of application `app` (index into `World::apps`) did something
+    /// of its own: started, initialised a cluster, joined, was refused.
+    AppMember {
+        app: usize,
+        pod: PodId,
+        what: String,
+    },
+    /// The verdict on application `app` changed.
+    AppVerdict {
+        app: usize,
+        verdict: crate::apps::Verdict,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +269,7 @@ pub fn actor_name(world: &World, actor: Actor) -> String {
         Actor::VolumeController => "volume-controller".into(),
         Actor::Dns => "dns".into(),
         Actor::GarbageCollector => "garbage-collector".into(),
+        Actor::Application => "application".into(),
     }
 }
 
@@ -328,5 +361,27 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
             write!(out, "statefulset/{}\trevision\tname={name} revision={revision}", world.sts(*sts).name)
         }
         Event::End { reason } => write!(out, "run\tend\treason={reason}"),
+        Event::ServiceCreated { service } => {
+            write!(out, "service/{}\tcreated\t", world.service(*service).name)
+        }
+        Event::ServiceDeleted { service } => {
+            write!(out, "service/{}\tdeleted\t", world.service(*service).name)
+        }
+        Event::PodAdopted { pod: id, sts } => {
+            write!(out, "{}\tadopted\tstatefulset={}", pod(*id), world.sts(*sts).name)
+        }
+        Event::DnsNegativeCached { name, until } => write!(out, "dns/{name}\tnegative-cached\tuntil={until}"),
+        Event::AppMember { app, pod: id, what } => {
+            write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
+        }
+        Event::AppVerdict { app, verdict } => write!(
+            out,
+            "app/{}\tverdict\thealth={} code={} reason={:?} cause={:?}",
+            world.apps.name(*app),
+            verdict.health,
+            verdict.code,
+            verdict.reason,
+            verdict.cause.join(" -> ")
+        ),
     };
 }

@@ -257,6 +257,7 @@ impl Checker<'_, '_> {
         self.dns_label("namespace", &namespace);
         let cluster_domain = raw.cluster_domain.clone().unwrap_or_else(|| "cluster.local".to_string());
         self.dns_subdomain("clusterDomain", &cluster_domain);
+        let dns = self.dns(raw.dns.as_ref());
         let cluster = self.cluster(raw.cluster.as_ref());
         let images = self.images(raw.images.as_deref().unwrap_or_default());
         let services = self.services(raw.services.as_deref().unwrap_or_default());
@@ -307,6 +308,7 @@ impl Checker<'_, '_> {
             duration: duration.unwrap_or(SimDuration::from_mins(60)),
             namespace,
             cluster_domain,
+            dns,
             cluster,
             images,
             default_image: ImageBehaviour::Healthy,
@@ -659,10 +661,96 @@ impl Checker<'_, '_> {
                     classes,
                 ),
             };
-            out.push(StatefulSetConfig { name: set.name.clone(), spec });
+            let app = set.app.as_ref().map(|app| self.app(&format!("{base}.app"), app, &spec));
+            out.push(StatefulSetConfig { name: set.name.clone(), app, spec });
         }
         self.unique("StatefulSet", &items);
         out
+    }
+
+    /// Cluster DNS caching: `dns: (cache: "30s", ttl: "5s")`.
+    fn dns(&mut self, raw: Option<&raw::Dns>) -> DnsConfig {
+        let defaults = DnsConfig::default();
+        DnsConfig {
+            cache_max_ttl: self.duration_or(
+                "dns.cache",
+                raw.and_then(|d| d.cache.as_deref()),
+                defaults.cache_max_ttl,
+            ),
+            record_ttl: self.duration_or("dns.ttl", raw.and_then(|d| d.ttl.as_deref()), defaults.record_ttl),
+        }
+    }
+
+    /// A StatefulSet's application, with stsim's defaults filled in.
+    fn app(&mut self, path: &str, raw: &raw::App, spec: &StatefulSetSpec) -> AppConfig {
+        let mut peer_timeout = None;
+        let (kind, addressing, readiness, catch_up, stale_after, form_timeout) = match raw {
+            raw::App::PrimaryReplica {
+                addressing,
+                bootstrap,
+                readiness,
+                catch_up,
+                stale_after,
+                form_timeout,
+                peer_timeout: timeout,
+            } => {
+                peer_timeout = timeout.as_deref();
+                let bootstrap = match bootstrap.unwrap_or(raw::Bootstrap::AnyMember) {
+                    raw::Bootstrap::AnyMember => Bootstrap::AnyMember,
+                    raw::Bootstrap::OrdinalZero => Bootstrap::OrdinalZero,
+                };
+                (
+                    AppKind::PrimaryReplica { bootstrap },
+                    addressing,
+                    readiness,
+                    catch_up,
+                    stale_after,
+                    form_timeout,
+                )
+            }
+            raw::App::Quorum {
+                system,
+                addressing,
+                remove_on_scale_down,
+                readiness,
+                catch_up,
+                stale_after,
+                form_timeout,
+            } => {
+                let system = match system.unwrap_or(raw::QuorumSystem::Etcd) {
+                    raw::QuorumSystem::Etcd => QuorumSystem::Etcd,
+                    raw::QuorumSystem::ZooKeeper => QuorumSystem::ZooKeeper,
+                };
+                let kind =
+                    AppKind::Quorum { system, remove_on_scale_down: remove_on_scale_down.unwrap_or(false) };
+                (kind, addressing, readiness, catch_up, stale_after, form_timeout)
+            }
+        };
+        let mut app = AppConfig::new(
+            kind,
+            match addressing.unwrap_or(raw::Addressing::Dns) {
+                raw::Addressing::Dns => Addressing::Dns,
+                raw::Addressing::Ip => Addressing::Ip,
+            },
+        );
+        if readiness == &Some(raw::AppReadiness::Joined) {
+            app.readiness = AppReadiness::Joined;
+            if spec.template.readiness_probe.is_none() {
+                let message =
+                    "Invalid value: Joined: readiness Joined needs a readinessProbe in the template"
+                        .to_string();
+                let help =
+                    "add `readinessProbe: ()` to the template; the probe passes once the member has joined";
+                self.report("invalid-value", &format!("{path}.readiness"), message, Some(help.to_string()));
+            }
+        }
+        app.catch_up = self.duration_or(&format!("{path}.catchUp"), catch_up.as_deref(), app.catch_up);
+        app.stale_after =
+            self.duration_or(&format!("{path}.staleAfter"), stale_after.as_deref(), app.stale_after);
+        app.form_timeout =
+            self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
+        app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
+        app
     }
 
     fn service_reference(&mut self, path: &str, name: &str, services: &[ServiceConfig]) {
@@ -1096,7 +1184,28 @@ impl Checker<'_, '_> {
                     }
                     index.map(|statefulset| Action::RenameStatefulSet { statefulset, to: to.clone() })
                 }
+                raw::Action::RenameService { from, to } => {
+                    self.dns_label(&format!("{do_path}.from"), from);
+                    self.dns_label(&format!("{do_path}.to"), to);
+                    Some(Action::RenameService { from: from.clone(), to: to.clone() })
+                }
+                raw::Action::DeleteService { service } => {
+                    self.dns_label(&format!("{do_path}.service"), service);
+                    Some(Action::DeleteService { service: service.clone() })
+                }
                 raw::Action::UpdateStatefulSet {
+                    statefulset,
+                    replicas,
+                    service_name,
+                    selector,
+                    pod_management_policy,
+                    volume_claim_templates,
+                    min_ready_seconds,
+                    ordinals,
+                    revision_history_limit,
+                    persistent_volume_claim_retention_policy,
+                }
+                | raw::Action::RecreateStatefulSet {
                     statefulset,
                     replicas,
                     service_name,
@@ -1140,7 +1249,12 @@ impl Checker<'_, '_> {
                             self.claims(&format!("{do_path}.volumeClaimTemplates"), claims, classes)
                         }),
                     };
-                    index.map(|statefulset| Action::UpdateSpec { statefulset, patch })
+                    match entry.action {
+                        raw::Action::RecreateStatefulSet { .. } => {
+                            index.map(|statefulset| Action::RecreateStatefulSet { statefulset, patch })
+                        }
+                        _ => index.map(|statefulset| Action::UpdateSpec { statefulset, patch }),
+                    }
                 }
             };
             let line = u32::try_from(self.locator.find(&base).line).unwrap_or(u32::MAX);

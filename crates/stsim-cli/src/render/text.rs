@@ -136,6 +136,8 @@ pub fn render(report: &Report) -> String {
         wrap(&mut out, "  fix: ", &finding.fix);
     }
 
+    breakage(&mut out, report);
+
     out.push_str("\nPODS\n");
     let rows: Vec<Vec<String>> = report
         .pods
@@ -234,6 +236,61 @@ pub fn render(report: &Report) -> String {
         report.events, report.trace_records, report.trace_digest
     );
     out
+}
+
+/// Clustered applications: when each was DEGRADED or BROKEN, why, and the
+/// fix. Only written when the scenario models an application.
+fn breakage(out: &mut String, report: &Report) {
+    if report.breakage.is_empty() {
+        return;
+    }
+    out.push_str("\nBREAKAGE\n");
+    for app in &report.breakage {
+        let _ = writeln!(
+            out,
+            "{} ({}, peers stored by {}, statefulset {}): {} at the end",
+            app.app, app.kind, app.addressing, app.statefulset, app.health
+        );
+        if app.healthy_throughout {
+            let since = app.first_healthy_ms.map(time).unwrap_or_default();
+            let _ = writeln!(out, "  HEALTHY throughout (formed at {since})");
+            continue;
+        }
+        if app.intervals.is_empty() {
+            wrap(out, "  ", &app.reason);
+        }
+        for interval in &app.intervals {
+            let until = interval.to_ms.map_or("the end".to_string(), time);
+            let mut timing = Vec::new();
+            if let Some(detect) = interval.time_to_detect_ms {
+                timing.push(format!("{} after its cause", SimDuration::from_millis(detect)));
+            }
+            match interval.time_to_recover_ms {
+                Some(recover) => {
+                    timing.push(format!("HEALTHY again {} later", SimDuration::from_millis(recover)))
+                }
+                None => timing.push("not HEALTHY again".to_string()),
+            }
+            let _ = writeln!(
+                out,
+                "  {} from {} to {} ({})",
+                interval.health,
+                time(interval.from_ms),
+                until,
+                timing.join(", ")
+            );
+            wrap(out, "    why: ", &interval.reason);
+            for later in &interval.later_reasons {
+                wrap(out, "    then: ", later);
+            }
+            if !interval.cause.is_empty() {
+                wrap(out, "    cause: ", &interval.cause.join(" -> "));
+            }
+            if !interval.fix.is_empty() {
+                wrap(out, "    fix: ", &interval.fix);
+            }
+        }
+    }
 }
 
 /// Writes `text` after `prefix`, wrapped at 100 columns, continuation lines
