@@ -389,3 +389,30 @@ fn application_runs_are_byte_identical() {
         assert_eq!(render(), render(), "{name}");
     }
 }
+
+/// `stsim explain` tells the run in words: each member's decisions, the
+/// verdicts with their cause chains, and the breakage at the end.
+#[test]
+fn explain_tells_the_story_of_the_rename() {
+    let args: Vec<String> = ["explain", "headless-service-renamed"].iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = stsim_cli::run(&args, &mut out, &mut err);
+    assert_eq!(status, stsim_cli::ExitStatus::Success, "{}", String::from_utf8_lossy(&err));
+    let text = String::from_utf8(out).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for phrase in [
+        "At 30m:",
+        "You run `rename service pg-svc to pg-headless",
+        "Service pg-svc is deleted, and every per-pod record it published with it.",
+        "pg-0.pg-svc.default.svc.cluster.local no longer resolves.",
+        "pg-1: joined cluster-1 as a replica of pg-0, stored as pg-0.pg-svc.default.svc.cluster.local.",
+        "pg is BROKEN: pg-1 and pg-2 cannot reach their primary pg-0",
+        "Fix: Create the headless Service pg-svc again",
+        "BREAKAGE",
+    ] {
+        assert!(flat.contains(phrase), "missing {phrase:?} in:\n{text}");
+    }
+    let args: Vec<String> = ["explain", "no-such-scenario"].iter().map(|a| a.to_string()).collect();
+    let status = stsim_cli::run(&args, &mut Vec::new(), &mut Vec::new());
+    assert_eq!(status, stsim_cli::ExitStatus::Error);
+}

@@ -28,6 +28,7 @@ pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod sim;
+pub mod story;
 pub mod time;
 pub mod trace;
 pub mod world;

@@ -238,6 +238,30 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// The story of a run (`stsim explain`): what happened at each instant, in
+/// words, then how each clustered application fared.
+pub fn story(report: &Report, lines: &[stsim_core::story::Line]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "The story of {} (seed {}).", report.scenario, report.seed);
+    for line in report.description.lines() {
+        wrap(&mut out, "", line);
+    }
+    let mut current = None;
+    for line in lines {
+        if current != Some(line.at_ms) {
+            current = Some(line.at_ms);
+            let _ = writeln!(out, "\nAt {}:", time(line.at_ms));
+        }
+        let mut who = line.who.clone();
+        if let Some(first) = who.get(..1) {
+            who.replace_range(..1, &first.to_uppercase());
+        }
+        wrap(&mut out, "  - ", &format!("[{who}] {}", line.text));
+    }
+    breakage(&mut out, report);
+    out
+}
+
 /// Clustered applications: when each was DEGRADED or BROKEN, why, and the
 /// fix. Only written when the scenario models an application.
 fn breakage(out: &mut String, report: &Report) {

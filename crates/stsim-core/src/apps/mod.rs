@@ -684,11 +684,7 @@ fn forming(api: &Api, app: &mut App, verdict: Verdict, wake: &mut Wake) -> Verdi
     wake.at(deadline);
     let joined = app.processes.values().filter(|p| matches!(p.state, ProcessState::Member { .. })).count();
     let expected = app.expected(api.world()).len();
-    Verdict::new(
-        Health::Forming,
-        "forming",
-        format!("forming: {joined} of {expected} members are in the cluster"),
-    )
+    Verdict::new(Health::Forming, "forming", format!("{joined} of {expected} members are in the cluster"))
 }
 
 fn record_verdict(api: &mut Api, app: &mut App, index: usize, mut verdict: Verdict) {

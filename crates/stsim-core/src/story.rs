@@ -1,0 +1,193 @@
+//! The story of a run in plain words, event by event, for teaching
+//! (`stsim explain`).
+//!
+//! Owns the sentence for each kind of trace record and which records a
+//! reader can do without (status bookkeeping, revision numbers). Reads the
+//! finished run; decides nothing. The cause chains of application verdicts
+//! come from the verdicts themselves.
+
+use crate::objects::*;
+use crate::sim::Simulation;
+use crate::trace::{Actor, Event, owner_name};
+use serde::Serialize;
+
+/// One sentence of the story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub at_ms: u64,
+    /// Who acted, in words (`the StatefulSet controller`, `you`, ...).
+    pub who: String,
+    pub text: String,
+}
+
+fn who(sim: &Simulation, actor: Actor) -> String {
+    match actor {
+        Actor::User => "you".into(),
+        Actor::StatefulSetController => "the StatefulSet controller".into(),
+        Actor::Scheduler => "the scheduler".into(),
+        Actor::Kubelet(node) => format!("the kubelet on {}", sim.world.node(node).name),
+        Actor::VolumeController => "the volume provisioner".into(),
+        Actor::Dns => "cluster DNS".into(),
+        Actor::GarbageCollector => "the garbage collector".into(),
+        Actor::Application => "the application".into(),
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Every line of the story of a finished run.
+pub fn tell(sim: &Simulation) -> Vec<Line> {
+    let world = &sim.world;
+    let pod = |id: PodId| world.pod(id).name.clone();
+    let pvc = |id: PvcId| world.pvc(id).name.clone();
+    let mut lines = Vec::new();
+    for record in &sim.trace.records {
+        let text = match &record.event {
+            Event::Script { description, .. } => format!("You run `{description}`."),
+            Event::NotFound { name } => format!("kubectl answers that {name} is not found."),
+            Event::PodCreated { pod: id, .. } => {
+                let p = world.pod(*id);
+                let claims = if p.claims.is_empty() {
+                    String::new()
+                } else {
+                    format!(", mounting claim {}", p.claims.join(" and "))
+                };
+                format!(
+                    "Pod {} is created (hostname {}, subdomain {}{claims}).",
+                    p.name, p.hostname, p.subdomain
+                )
+            }
+            Event::PodCreateRejected { name } => format!(
+                "The controller cannot create {name}: a pod with that name still exists, and a StatefulSet runs \
+                 at most one pod per identity."
+            ),
+            Event::PodUnschedulable { pod: id, message } => {
+                format!("{} cannot be scheduled: {message}.", pod(*id))
+            }
+            Event::PodScheduled { pod: id, node } => {
+                format!("{} is placed on {}.", pod(*id), world.node(*node).name)
+            }
+            Event::PodStatus { pod: id, status, ip, restarts } => {
+                let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();
+                let restarts = if *restarts > 0 { format!(" ({restarts} restarts)") } else { String::new() };
+                format!("{} is {status}{ip}{restarts}.", pod(*id))
+            }
+            Event::PodReady { pod: id, ready: true } => {
+                format!("{} passes its readiness probe: Ready.", pod(*id))
+            }
+            Event::PodReady { pod: id, ready: false } => format!("{} is no longer Ready.", pod(*id)),
+            Event::PodDeleting { pod: id, grace } => format!(
+                "{} is told to stop and has {grace} to do so; it is Terminating, and its DNS record is withdrawn.",
+                pod(*id)
+            ),
+            Event::PodRemoved { pod: id, force: true } => format!(
+                "{} is removed from the API server at once, without waiting for its node to confirm the \
+                 container stopped.",
+                pod(*id)
+            ),
+            Event::PodRemoved { pod: id, force: false } => format!("{} has stopped and is gone.", pod(*id)),
+            Event::PvcCreated { pvc: id } => format!("Claim {} is created: a new, empty volume.", pvc(*id)),
+            Event::PvcOwnersUpdated { pvc: id, owners } if !owners.is_empty() => {
+                let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
+                format!(
+                    "Claim {} is now owned by {}: it is deleted when they are (retention policy).",
+                    pvc(*id),
+                    owners.join(" and ")
+                )
+            }
+            Event::PvcOwnersUpdated { .. } => continue,
+            Event::PvcRemoved { pvc: id } => {
+                format!("Claim {} is gone, and the data on it with it.", pvc(*id))
+            }
+            Event::PvcDeleting { pvc: id } => format!(
+                "Claim {} is deleted, but a pod still uses it: pvc-protection keeps it until that pod is gone.",
+                pvc(*id)
+            ),
+            Event::PvcOrphaned { pvc: id, reason } => {
+                format!("Claim {} is orphaned, and still costs money: {reason}.", pvc(*id))
+            }
+            Event::PvcInUse { pvc: id } => format!("Claim {} is in use again.", pvc(*id)),
+            Event::PvReleased { pv } => format!(
+                "Volume {} is Released: its claim is gone, and reclaimPolicy Retain keeps the disk.",
+                world.pv(*pv).name
+            ),
+            Event::PvDeleted { pv } => format!("Volume {} and its disk are deleted.", world.pv(*pv).name),
+            Event::StatefulSetDeleted { sts, cascade } => match cascade {
+                Cascade::Orphan => format!(
+                    "StatefulSet {} is deleted; its pods keep running, unowned (--cascade=orphan).",
+                    world.sts(*sts).name
+                ),
+                Cascade::Background => format!(
+                    "StatefulSet {} is deleted; the garbage collector deletes its pods after it.",
+                    world.sts(*sts).name
+                ),
+            },
+            Event::StatefulSetCreated { sts } => {
+                let set = world.sts(*sts);
+                format!("StatefulSet {} is created with serviceName {}.", set.name, set.spec.service_name)
+            }
+            Event::PodOrphaned { pod: id } => format!("{} keeps running without an owner.", pod(*id)),
+            Event::PvcBound { pvc: id, pv } => {
+                let volume = world.pv(*pv);
+                let zone = volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
+                format!(
+                    "A {} volume is provisioned{zone} and bound to claim {}.",
+                    size(volume.capacity_bytes),
+                    pvc(*id)
+                )
+            }
+            Event::PvcSelectedNode { .. } => continue,
+            Event::DnsAdded { name, ip } => format!("{name} now resolves to {ip}."),
+            Event::DnsRemoved { name, .. } => format!("{name} no longer resolves."),
+            Event::StatefulSetUpdated { sts, change } => {
+                format!("StatefulSet {} is updated: {change}.", world.sts(*sts).name)
+            }
+            Event::StatefulSetUpdateRejected { message, .. } => format!("The API server refuses: {message}."),
+            Event::StatefulSetScaled { sts, from, to } => {
+                format!("StatefulSet {} now wants {to} pods instead of {from}.", world.sts(*sts).name)
+            }
+            Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
+            Event::End { reason } => format!("The run ends ({reason})."),
+            Event::ServiceCreated { service } => {
+                let s = world.service(*service);
+                format!(
+                    "Service {} is created; it publishes records only for pods whose subdomain is {}.",
+                    s.name, s.name
+                )
+            }
+            Event::ServiceDeleted { service } => format!(
+                "Service {} is deleted, and every per-pod record it published with it.",
+                world.service(*service).name
+            ),
+            Event::PodAdopted { pod: id, sts } => format!(
+                "StatefulSet {} adopts {}: its name and labels match, and it has no owner.",
+                world.sts(*sts).name,
+                pod(*id)
+            ),
+            Event::DnsNegativeCached { name, until } => format!(
+                "A lookup of {name} gets NXDOMAIN, and CoreDNS will give that answer until {until}, even if the \
+                 name appears meanwhile."
+            ),
+            Event::AppMember { pod: id, what, .. } => format!("{}: {what}.", pod(*id)),
+            Event::AppVerdict { app, verdict } => {
+                let mut text =
+                    format!("{} is {}: {}.", world.apps.name(*app), verdict.health, verdict.reason);
+                if verdict.cause.len() > 1 {
+                    text.push_str(&format!(" How it came to this: {}.", verdict.cause.join(" -> ")));
+                }
+                if !verdict.fix.is_empty() {
+                    text.push_str(&format!(" Fix: {}", verdict.fix));
+                }
+                text
+            }
+        };
+        lines.push(Line { at_ms: record.at.as_millis(), who: who(sim, record.actor), text });
+    }
+    lines
+}
