@@ -416,3 +416,78 @@ fn explain_tells_the_story_of_the_rename() {
     let status = stsim_cli::run(&args, &mut Vec::new(), &mut Vec::new());
     assert_eq!(status, stsim_cli::ExitStatus::Error);
 }
+
+/// Redis Cluster keeps pod IPs in nodes.conf (F26). One node back with a
+/// new IP is found again through gossip, because the peers it lists are
+/// still where it says; when every node restarts at once, every address is
+/// stale and the cluster is down for good. With hostnames it comes back.
+#[test]
+fn redis_cluster_survives_one_new_ip_through_gossip_but_not_all_of_them() {
+    let (_, report) = run_config(config("redis-cluster-full-restart"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let down = app.intervals.last().unwrap();
+    assert_eq!(down.code, "quorum-lost");
+    assert!(
+        down.later_reasons.iter().any(|r| r.contains("nodes.conf still say")),
+        "{:?}",
+        down.later_reasons
+    );
+    assert_eq!(down.to_ms, None);
+
+    let mut one = config("redis-cluster-full-restart");
+    one.timeline.truncate(1);
+    let (sim, report) = run_config(one);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+    let gossip = sim.trace.records.iter().any(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("learned by gossip: redis-cluster-0 at")));
+    assert!(gossip, "the others learn redis-cluster-0's new IP by gossip");
+
+    let mut hostnames = config("redis-cluster-full-restart");
+    set_addressing(&mut hostnames, Addressing::Dns);
+    let (_, report) = run_config(hostnames);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+}
+
+/// A master out of reach for cluster-node-timeout (15 s) is replaced by its
+/// replica. Here the master's pod is re-created with an image that no
+/// longer pulls (OnDelete, then a delete), so it stays down; its replica
+/// takes its slots 15 s after the old container stopped, and the cluster
+/// serves again, DEGRADED (a master without a replica).
+#[test]
+fn a_master_down_longer_than_the_node_timeout_fails_over_to_its_replica() {
+    use stsim_core::config::{Action, ImageBehaviour, ImageConfig, PodRef, TimelineEntry, UpdateStrategy};
+    let mut config = config("redis-cluster-full-restart");
+    config.images.push(ImageConfig::default_for("redis:broken", ImageBehaviour::PullFails));
+    config.statefulsets[0].spec.update_strategy = UpdateStrategy::OnDelete;
+    config.timeline = vec![
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::SetImage { statefulset: 0, image: "redis:broken".into() },
+            line: 0,
+        },
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 2 } },
+            line: 0,
+        },
+    ];
+    let (sim, report) = run_config(config);
+    let app = app(&report);
+    let cluster = &sim.world.apps.list[0].clusters[0];
+    assert_eq!(cluster.slots[2], "redis-cluster-5", "the replica of redis-cluster-2 took over");
+    assert_eq!(cluster.follows.get("redis-cluster-2").map(String::as_str), Some("redis-cluster-5"));
+    let waited = app.intervals.iter().find(|i| i.code == "master-down").expect("a wait for the node timeout");
+    assert_eq!(waited.health, "DEGRADED");
+    let stopped = Log(&sim).removals("redis-cluster-2")[0];
+    let failover = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+        .expect("a failover");
+    assert_eq!(failover.at, stopped + stsim_core::time::SimDuration::from_secs(15));
+    assert_eq!(app.health, "DEGRADED", "{}", app.reason);
+    assert!(app.reason.contains("redis-cluster-2 is out of the cluster"), "{}", app.reason);
+}

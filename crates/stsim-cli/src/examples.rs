@@ -50,6 +50,7 @@ pub const EXAMPLES: &[Example] = examples![
     "peers-unresolvable-until-ready",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
+    "redis-cluster-full-restart",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

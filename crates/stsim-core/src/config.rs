@@ -355,6 +355,10 @@ pub enum AppKind {
     /// members needed. `remove_on_scale_down`: a pre-stop hook removes a
     /// member from the cluster when its pod is scaled away (Bitnami's etcd chart).
     Quorum { system: QuorumSystem, remove_on_scale_down: bool },
+    /// Redis Cluster: slots split over masters, each with replicas; every
+    /// node keeps `nodes.conf`, node ID to address, on its volume. A master
+    /// unreachable for `node_timeout` is failed over to one of its replicas.
+    RedisCluster { replicas_per_master: u32, node_timeout: SimDuration },
 }
 
 impl AppKind {
@@ -364,6 +368,7 @@ impl AppKind {
             AppKind::PrimaryReplica { .. } => "PrimaryReplica",
             AppKind::Quorum { system: QuorumSystem::Etcd, .. } => "Quorum(etcd)",
             AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. } => "Quorum(ZooKeeper)",
+            AppKind::RedisCluster { .. } => "RedisCluster",
         }
     }
 }

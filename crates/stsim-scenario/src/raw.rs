@@ -109,6 +109,22 @@ pub enum App {
         #[serde(default)]
         peer_timeout: Option<String>,
     },
+    RedisCluster {
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        replicas_per_master: Option<i64>,
+        #[serde(default)]
+        node_timeout: Option<String>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
     Quorum {
         #[serde(default)]
         system: Option<QuorumSystem>,

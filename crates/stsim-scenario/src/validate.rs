@@ -725,10 +725,44 @@ impl Checker<'_, '_> {
                     AppKind::Quorum { system, remove_on_scale_down: remove_on_scale_down.unwrap_or(false) };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
+            raw::App::RedisCluster {
+                addressing,
+                replicas_per_master,
+                node_timeout,
+                readiness,
+                catch_up,
+                stale_after,
+                form_timeout,
+            } => {
+                let per_master =
+                    self.int(&format!("{path}.replicasPerMaster"), *replicas_per_master, 1, 0, None);
+                let masters = spec.replicas / (1 + per_master);
+                if masters < 3 {
+                    let message = format!(
+                        "Invalid value: {per_master}: Redis Cluster needs at least 3 masters, and {} replicas with \
+                         {per_master} replicas per master give {masters}",
+                        spec.replicas
+                    );
+                    let help = format!("use at least {} replicas", 3 * (1 + per_master));
+                    self.report("invalid-value", &format!("{path}.replicasPerMaster"), message, Some(help));
+                }
+                let node_timeout = self.duration_or(
+                    &format!("{path}.nodeTimeout"),
+                    node_timeout.as_deref(),
+                    SimDuration::from_secs(15),
+                );
+                let kind = AppKind::RedisCluster { replicas_per_master: per_master, node_timeout };
+                (kind, addressing, readiness, catch_up, stale_after, form_timeout)
+            }
+        };
+        // Redis Cluster's nodes.conf stores IPs unless cluster-announce-hostname is set.
+        let fallback = match raw {
+            raw::App::RedisCluster { .. } => raw::Addressing::Ip,
+            _ => raw::Addressing::Dns,
         };
         let mut app = AppConfig::new(
             kind,
-            match addressing.unwrap_or(raw::Addressing::Dns) {
+            match addressing.unwrap_or(fallback) {
                 raw::Addressing::Dns => Addressing::Dns,
                 raw::Addressing::Ip => Addressing::Ip,
             },

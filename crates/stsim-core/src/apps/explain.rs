@@ -177,11 +177,14 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
     }
     if pod.is_terminating() {
         let at = pod.deletion_timestamp.expect("terminating");
+        let deleting =
+            last_index(records, |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id));
+        let root = match deleting {
+            Some(index) => blame_record(records, index, &format!("{member} deleted")),
+            None => blame(records, at, &format!("{member} deleted")),
+        };
         return Why {
-            steps: vec![
-                blame(records, at, &format!("{member} deleted")),
-                format!("{member} is terminating, so its record {name} was withdrawn"),
-            ],
+            steps: vec![root, format!("{member} is terminating, so its record {name} was withdrawn")],
             at: Some(at),
             fix: format!(
                 "Wait for {member} to come back; restart members one at a time, each once the others have caught up."

@@ -27,6 +27,7 @@ pub mod breakage;
 mod explain;
 mod primary_replica;
 mod quorum;
+mod redis_cluster;
 
 use crate::api::Api;
 use crate::config::{AppConfig, AppKind, AppReadiness};
@@ -142,6 +143,12 @@ pub struct Cluster {
     pub peers: BTreeMap<String, Address>,
     /// How it came to be, step by step, for cause chains.
     pub origin: Vec<String>,
+    /// Redis Cluster: the master serving each slot range, in range order.
+    pub slots: Vec<String>,
+    /// Redis Cluster: the master each replica follows.
+    pub follows: BTreeMap<String, String>,
+    /// Redis Cluster: since when each master has been out of the majority.
+    pub down_since: BTreeMap<String, SimTime>,
 }
 
 /// HEALTHY, DEGRADED or BROKEN, or still forming.
@@ -302,6 +309,9 @@ impl App {
             removed: BTreeMap::new(),
             peers: BTreeMap::new(),
             origin: Vec::new(),
+            slots: Vec::new(),
+            follows: BTreeMap::new(),
+            down_since: BTreeMap::new(),
         });
         id
     }
@@ -411,10 +421,12 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::progress(api, app, index, wake),
         AppKind::Quorum { .. } => quorum::progress(api, app, index, wake),
+        AppKind::RedisCluster { .. } => redis_cluster::progress(api, app, index, wake),
     }
     let verdict = match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::evaluate(api, app, wake),
         AppKind::Quorum { .. } => quorum::evaluate(api, app, wake),
+        AppKind::RedisCluster { .. } => redis_cluster::evaluate(api, app, wake),
     };
     let verdict = match duplicate_identity(api, app) {
         Some(duplicate) => duplicate,
@@ -550,6 +562,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
         match app.kind() {
             AppKind::PrimaryReplica { .. } => primary_replica::boot(api, app, index, id),
             AppKind::Quorum { .. } => quorum::boot(api, app, index, id),
+            AppKind::RedisCluster { .. } => redis_cluster::boot(api, app, index, id),
         }
     }
 }
@@ -720,6 +733,14 @@ fn readiness(api: &mut Api, app: &mut App) {
             app.overrides.insert(pod, joined);
             crate::controllers::kubelet::override_probe(api, pod, joined);
         }
+    }
+}
+
+/// How a member's volume reads in sentences.
+pub(crate) fn volume_words(world: &crate::world::World, volume: VolumeKey) -> String {
+    match volume {
+        VolumeKey::Claim(claim) => format!("volume {}", world.pvc(claim).name),
+        VolumeKey::Pod(_) => "pod-local storage".to_string(),
     }
 }
 

@@ -30,13 +30,6 @@ fn is_primary(app: &App, pod: PodId) -> bool {
         && app.data_of(process).is_some_and(|data| data.role == Role::Primary)
 }
 
-fn volume_words(world: &crate::world::World, volume: VolumeKey) -> String {
-    match volume {
-        VolumeKey::Claim(claim) => format!("volume {}", world.pvc(claim).name),
-        VolumeKey::Pod(_) => "pod-local storage".to_string(),
-    }
-}
-
 /// A member's process started.
 pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
     let now = api.now;
@@ -476,45 +469,31 @@ pub(super) fn member_down(
         "Bring {member} back; a failover to a replica (Patroni's, after its ttl of 30 s) would restore writes \
          meanwhile (stsim does not model failover)."
     );
-    if let Some(id) = world.pod_named(member) {
-        let pod = world.pod(id);
-        if let Some(at) = pod.deletion_timestamp {
-            return Why {
-                steps: vec![
-                    explain::blame(records, at, &format!("{member} deleted")),
-                    format!("{member} is terminating"),
-                ],
-                at: Some(at),
-                fix,
-                code: "member-down",
-            };
-        }
-        let step = format!("{member} is {} (created at {})", pod.display_status(), pod.created_at);
-        let deleted = records.iter().rev().find_map(|r| match r.event {
-            Event::PodDeleting { pod: p, .. } if world.pod(p).name == member && p != id => Some(r.at),
-            _ => None,
-        });
-        let mut steps = Vec::new();
-        if let Some(at) = deleted {
-            steps.push(explain::blame(records, at, &format!("{member} deleted")));
-        }
-        steps.push(step);
-        return Why { steps, at: deleted.or(Some(pod.created_at)), fix, code: "member-down" };
-    }
-    let deleted = records.iter().rev().find_map(|r| match r.event {
-        Event::PodDeleting { pod: p, .. } | Event::PodRemoved { pod: p, .. }
-            if world.pod(p).name == member =>
-        {
-            Some(r.at)
-        }
-        _ => None,
+    let current = world.pod_named(member);
+    // The last delete of this member: of the live pod if it is terminating, else of an earlier one.
+    let deleting = records.iter().rposition(|r| match r.event {
+        Event::PodDeleting { pod, .. } => world.pod(pod).name == member,
+        _ => false,
     });
+    let removed = records.iter().rposition(|r| match r.event {
+        Event::PodRemoved { pod, .. } => world.pod(pod).name == member && Some(pod) != current,
+        _ => false,
+    });
+    let index = deleting.or(removed);
     let mut steps = Vec::new();
-    if let Some(at) = deleted {
-        steps.push(explain::blame(records, at, &format!("{member} deleted")));
+    if let Some(index) = index {
+        steps.push(explain::blame_record(records, index, &format!("{member} deleted")));
     }
-    steps.push(format!("no pod {member} exists"));
-    Why { steps, at: deleted, fix, code: "member-down" }
+    let at = index.map(|i| records[i].at);
+    match current.map(|id| world.pod(id)) {
+        Some(pod) if pod.is_terminating() => steps.push(format!("{member} is terminating")),
+        Some(pod) => {
+            steps.push(format!("{member} is {} (created at {})", pod.display_status(), pod.created_at))
+        }
+        None => steps.push(format!("no pod {member} exists")),
+    }
+    let at = at.or(current.map(|id| world.pod(id).created_at));
+    Why { steps, at, fix, code: "member-down" }
 }
 
 fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {

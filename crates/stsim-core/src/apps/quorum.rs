@@ -35,13 +35,6 @@ fn system(app: &App) -> QuorumSystem {
     }
 }
 
-fn volume_words(world: &crate::world::World, volume: VolumeKey) -> String {
-    match volume {
-        VolumeKey::Claim(claim) => format!("volume {}", world.pvc(claim).name),
-        VolumeKey::Pod(_) => "pod-local storage".to_string(),
-    }
-}
-
 /// A member's process started.
 pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
     let now = api.now;
