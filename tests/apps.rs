@@ -491,3 +491,66 @@ fn a_master_down_longer_than_the_node_timeout_fails_over_to_its_replica() {
     assert_eq!(app.health, "DEGRADED", "{}", app.reason);
     assert!(app.reason.contains("redis-cluster-2 is out of the cluster"), "{}", app.reason);
 }
+
+/// A broker's volume names the cluster it was formatted for (F09). After a
+/// reinstall that generated a new cluster id, every broker that restarts
+/// stops with InconsistentClusterIdException: under-replicated first, then
+/// no controller quorum. With the id fixed in the chart, restarts are
+/// harmless; and nothing happens to brokers that do not restart.
+#[test]
+fn kafka_brokers_refuse_a_reinstall_with_another_cluster_id() {
+    let (sim, report) = run_config(config("kafka-reinstall-cluster-id"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let refused = app.intervals.iter().find(|i| i.code == "foreign-data").expect("a refused broker");
+    assert!(
+        refused.cause.iter().any(|c| c.contains("InconsistentClusterIdException")),
+        "{:?}",
+        refused.cause
+    );
+    assert!(refused.cause[0].contains("generated its own cluster id, cluster-2"), "{:?}", refused.cause);
+    assert_eq!(refused.from_ms, t("15m3s").as_millis(), "not before a broker restarts");
+    assert!(app.intervals.iter().any(|i| i.health == "BROKEN" && i.code == "quorum-lost"));
+    // Nothing at 10m: the adopted brokers keep running with their id.
+    assert!(app.intervals.iter().all(|i| i.from_ms >= t("15m").as_millis()));
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 2);
+
+    let mut fixed = config("kafka-reinstall-cluster-id");
+    if let Some(AppKind::Kafka { fixed_cluster_id, .. }) =
+        fixed.statefulsets[0].app.as_mut().map(|a| &mut a.kind)
+    {
+        *fixed_cluster_id = true;
+    }
+    let (sim, report) = run_config(fixed);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+    assert!(!codes(&report).contains(&"foreign-data".to_string()));
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
+}
+
+/// A partition takes acks=all writes while min.insync.replicas of its
+/// replicas are in sync. Two neighbouring brokers down leave some
+/// partitions with one: BROKEN (NotEnoughReplicas), though the controller
+/// quorum holds. One broker down is only DEGRADED.
+#[test]
+fn kafka_partitions_below_min_insync_replicas_refuse_writes() {
+    let (_, report) = run_config(config("kafka-not-enough-replicas"));
+    let app = app(&report);
+    let broken = app.intervals.iter().find(|i| i.health == "BROKEN").expect("BROKEN");
+    assert_eq!(broken.code, "not-enough-replicas");
+    assert!(
+        broken.reason.starts_with(
+            "NotEnoughReplicas: partition p2 (replicas kafka-2, kafka-3 and kafka-4) has 1 in sync"
+        ),
+        "{}",
+        broken.reason
+    );
+    assert!(broken.reason.contains("2 of 5 partitions"), "{}", broken.reason);
+    assert_eq!(app.health, "HEALTHY", "both come back");
+
+    let mut one = config("kafka-not-enough-replicas");
+    one.timeline.truncate(1);
+    let (_, report) = run_config(one);
+    let app = crate::apps::app(&report);
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+    assert!(app.intervals[0].reason.contains("under-replicated"), "{}", app.intervals[0].reason);
+}

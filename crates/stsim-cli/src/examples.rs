@@ -51,6 +51,8 @@ pub const EXAMPLES: &[Example] = examples![
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
     "redis-cluster-full-restart",
+    "kafka-reinstall-cluster-id",
+    "kafka-not-enough-replicas",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -359,6 +359,14 @@ pub enum AppKind {
     /// node keeps `nodes.conf`, node ID to address, on its volume. A master
     /// unreachable for `node_timeout` is failed over to one of its replicas.
     RedisCluster { replicas_per_master: u32, node_timeout: SimDuration },
+    /// Kafka in KRaft mode (controllers and brokers in the same pods): the
+    /// first `controllers` ordinals are the controller quorum; each broker's
+    /// `meta.properties` holds its node id and the cluster id it was
+    /// formatted with. A partition has `replication_factor` replicas and
+    /// takes `acks=all` writes while `min_insync_replicas` are in sync.
+    /// `fixed_cluster_id`: the cluster id is set in the chart's values, so a
+    /// reinstall keeps it; otherwise each install generates its own.
+    Kafka { controllers: u32, replication_factor: u32, min_insync_replicas: u32, fixed_cluster_id: bool },
 }
 
 impl AppKind {
@@ -369,6 +377,7 @@ impl AppKind {
             AppKind::Quorum { system: QuorumSystem::Etcd, .. } => "Quorum(etcd)",
             AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. } => "Quorum(ZooKeeper)",
             AppKind::RedisCluster { .. } => "RedisCluster",
+            AppKind::Kafka { .. } => "Kafka",
         }
     }
 }

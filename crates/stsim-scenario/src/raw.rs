@@ -109,6 +109,24 @@ pub enum App {
         #[serde(default)]
         peer_timeout: Option<String>,
     },
+    Kafka {
+        #[serde(default)]
+        controllers: Option<i64>,
+        #[serde(default)]
+        replication_factor: Option<i64>,
+        #[serde(default)]
+        min_insync_replicas: Option<i64>,
+        #[serde(default)]
+        fixed_cluster_id: Option<bool>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
     RedisCluster {
         #[serde(default)]
         addressing: Option<Addressing>,

@@ -725,6 +725,37 @@ impl Checker<'_, '_> {
                     AppKind::Quorum { system, remove_on_scale_down: remove_on_scale_down.unwrap_or(false) };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
+            raw::App::Kafka {
+                controllers,
+                replication_factor,
+                min_insync_replicas,
+                fixed_cluster_id,
+                readiness,
+                catch_up,
+                stale_after,
+                form_timeout,
+            } => {
+                let controllers = self.int(&format!("{path}.controllers"), *controllers, 3, 1, None);
+                let replication_factor =
+                    self.int(&format!("{path}.replicationFactor"), *replication_factor, 3, 1, None);
+                let min_insync =
+                    self.int(&format!("{path}.minInsyncReplicas"), *min_insync_replicas, 2, 1, None);
+                if min_insync > replication_factor {
+                    let message = format!(
+                        "Invalid value: {min_insync}: min.insync.replicas cannot exceed replicationFactor \
+                         ({replication_factor}), or no partition would ever take acks=all writes"
+                    );
+                    self.report("invalid-value", &format!("{path}.minInsyncReplicas"), message, None);
+                }
+                let kind = AppKind::Kafka {
+                    controllers,
+                    replication_factor,
+                    min_insync_replicas: min_insync,
+                    fixed_cluster_id: fixed_cluster_id.unwrap_or(false),
+                };
+                // Brokers register their current address at every start.
+                (kind, &None, readiness, catch_up, stale_after, form_timeout)
+            }
             raw::App::RedisCluster {
                 addressing,
                 replicas_per_master,

@@ -25,6 +25,7 @@
 
 pub mod breakage;
 mod explain;
+mod kafka;
 mod primary_replica;
 mod quorum;
 mod redis_cluster;
@@ -260,6 +261,8 @@ pub struct App {
     pub cut_off_since: Option<SimTime>,
     /// The readiness result set for each pod (`readiness: Joined`).
     overrides: BTreeMap<PodId, bool>,
+    /// Kafka: the cluster id each install (StatefulSet object) formats with.
+    pub install_cluster: BTreeMap<StsId, ClusterId>,
 }
 
 impl App {
@@ -422,11 +425,13 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         AppKind::PrimaryReplica { .. } => primary_replica::progress(api, app, index, wake),
         AppKind::Quorum { .. } => quorum::progress(api, app, index, wake),
         AppKind::RedisCluster { .. } => redis_cluster::progress(api, app, index, wake),
+        AppKind::Kafka { .. } => {}
     }
     let verdict = match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::evaluate(api, app, wake),
         AppKind::Quorum { .. } => quorum::evaluate(api, app, wake),
         AppKind::RedisCluster { .. } => redis_cluster::evaluate(api, app, wake),
+        AppKind::Kafka { .. } => kafka::evaluate(api, app, wake),
     };
     let verdict = match duplicate_identity(api, app) {
         Some(duplicate) => duplicate,
@@ -563,6 +568,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             AppKind::PrimaryReplica { .. } => primary_replica::boot(api, app, index, id),
             AppKind::Quorum { .. } => quorum::boot(api, app, index, id),
             AppKind::RedisCluster { .. } => redis_cluster::boot(api, app, index, id),
+            AppKind::Kafka { .. } => kafka::boot(api, app, index, id),
         }
     }
 }
