@@ -554,3 +554,96 @@ fn kafka_partitions_below_min_insync_replicas_refuse_writes() {
     assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
     assert!(app.intervals[0].reason.contains("under-replicated"), "{}", app.intervals[0].reason);
 }
+
+/// A Cassandra seed that reaches no other seed starts a ring (F02): with
+/// every node a seed, started together before anyone is resolvable, each
+/// starts its own. With one seed, the others wait for it and join its ring.
+#[test]
+fn cassandra_nodes_that_are_all_seeds_start_one_ring_each() {
+    let (sim, report) = run_config(config("cassandra-every-node-a-seed"));
+    assert_eq!(codes(&report), ["split-brain"]);
+    assert!(app(&report).reason.starts_with("split brain: 4 rings"), "{}", app(&report).reason);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 4);
+
+    let mut one_seed = config("cassandra-every-node-a-seed");
+    if let Some(AppKind::Cassandra { seeds, .. }) = one_seed.statefulsets[0].app.as_mut().map(|a| &mut a.kind)
+    {
+        *seeds = vec![0];
+    }
+    let (sim, report) = run_config(one_seed);
+    assert!(crate::apps::app(&report).healthy_throughout, "{:?}", crate::apps::app(&report).intervals);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
+}
+
+/// Cassandra finds the ring through seeds and the peers it keeps, here all
+/// by IP (F25): a full restart leaves every address stale and QUORUM fails
+/// for good. The same restart with seeds by DNS name recovers; and one node
+/// at a time is fine even with IPs, since the others are still in place.
+#[test]
+fn cassandra_with_ip_seeds_never_recovers_from_a_full_restart() {
+    let (_, report) = run_config(config("cassandra-ip-seeds-full-restart"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    assert_eq!(codes(&report), ["quorum-lost"]);
+    assert!(app.reason.contains("neither the seeds as configured"), "{}", app.reason);
+
+    let mut dns = config("cassandra-ip-seeds-full-restart");
+    set_addressing(&mut dns, Addressing::Dns);
+    let (_, report) = run_config(dns);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+
+    let mut rolling = config("cassandra-ip-seeds-full-restart");
+    for (i, entry) in rolling.timeline.iter_mut().enumerate() {
+        entry.at = t("10m") + stsim_core::time::SimDuration::from_mins(2 * i as u64);
+    }
+    let (_, report) = run_config(rolling);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+}
+
+/// Token ranges live on neighbouring nodes (replication factor 3) and QUORUM
+/// needs 2 of 3: two neighbours down at once fail QUORUM for the ranges they
+/// share; a claim re-created empty leaves a node the ring refuses.
+#[test]
+fn cassandra_quorum_needs_two_of_three_replicas_of_each_range() {
+    use stsim_core::config::{Action, PodRef, TimelineEntry};
+    let mut config = config("cassandra-ip-seeds-full-restart");
+    config.timeline = vec![
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 1 } },
+            line: 0,
+        },
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 2 } },
+            line: 0,
+        },
+    ];
+    let (_, report) = run_config(config.clone());
+    let app = app(&report);
+    let broken = &app.intervals[0];
+    assert_eq!((broken.health.as_str(), broken.code.as_str()), ("BROKEN", "quorum-lost"));
+    assert!(broken.reason.starts_with("QUORUM fails for 2 of 4 token ranges"), "{}", broken.reason);
+    assert_eq!(app.health, "HEALTHY");
+
+    config.timeline = vec![
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePvc { claim: "data-cassandra-3".into() },
+            line: 0,
+        },
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 3 } },
+            line: 0,
+        },
+    ];
+    let (_, report) = run_config(config);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    let refused = app.intervals.last().unwrap();
+    assert_eq!(refused.code, "empty-data");
+    assert!(refused.fix.contains("replace_address_first_boot"), "{}", refused.fix);
+}

@@ -53,6 +53,8 @@ pub const EXAMPLES: &[Example] = examples![
     "redis-cluster-full-restart",
     "kafka-reinstall-cluster-id",
     "kafka-not-enough-replicas",
+    "cassandra-every-node-a-seed",
+    "cassandra-ip-seeds-full-restart",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -367,6 +367,11 @@ pub enum AppKind {
     /// `fixed_cluster_id`: the cluster id is set in the chart's values, so a
     /// reinstall keeps it; otherwise each install generates its own.
     Kafka { controllers: u32, replication_factor: u32, min_insync_replicas: u32, fixed_cluster_id: bool },
+    /// Independent members with seeds (Cassandra): a node joins the ring of
+    /// the first seed (by ordinal) it reaches; a seed that reaches none
+    /// starts a ring of its own. Each token range has `replication_factor`
+    /// replicas and needs a quorum of them for QUORUM reads and writes.
+    Cassandra { seeds: Vec<u32>, replication_factor: u32 },
 }
 
 impl AppKind {
@@ -378,6 +383,7 @@ impl AppKind {
             AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. } => "Quorum(ZooKeeper)",
             AppKind::RedisCluster { .. } => "RedisCluster",
             AppKind::Kafka { .. } => "Kafka",
+            AppKind::Cassandra { .. } => "Cassandra",
         }
     }
 }

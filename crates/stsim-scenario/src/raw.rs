@@ -109,6 +109,22 @@ pub enum App {
         #[serde(default)]
         peer_timeout: Option<String>,
     },
+    Cassandra {
+        #[serde(default)]
+        seeds: Option<Vec<i64>>,
+        #[serde(default)]
+        replication_factor: Option<i64>,
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
     Kafka {
         #[serde(default)]
         controllers: Option<i64>,

@@ -725,6 +725,39 @@ impl Checker<'_, '_> {
                     AppKind::Quorum { system, remove_on_scale_down: remove_on_scale_down.unwrap_or(false) };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
+            raw::App::Cassandra {
+                seeds,
+                replication_factor,
+                addressing,
+                readiness,
+                catch_up,
+                stale_after,
+                form_timeout,
+            } => {
+                let mut ordinals = Vec::new();
+                for (i, seed) in seeds.clone().unwrap_or_else(|| vec![0]).iter().enumerate() {
+                    let seed_path = format!("{path}.seeds[{i}]");
+                    let ordinal = self.int(&seed_path, Some(*seed), 0, 0, None);
+                    let range = spec.ordinals_start..spec.ordinals_start + spec.replicas;
+                    if !range.contains(&ordinal) {
+                        let message = format!(
+                            "Invalid value: {seed}: a seed is an ordinal of the StatefulSet, from {} to {}",
+                            range.start,
+                            range.end.saturating_sub(1)
+                        );
+                        self.report("invalid-value", &seed_path, message, None);
+                    }
+                    ordinals.push(ordinal);
+                }
+                if ordinals.is_empty() {
+                    let message = "Required value: at least one seed".to_string();
+                    self.report("invalid-value", &format!("{path}.seeds"), message, None);
+                }
+                let replication_factor =
+                    self.int(&format!("{path}.replicationFactor"), *replication_factor, 3, 1, None);
+                let kind = AppKind::Cassandra { seeds: ordinals, replication_factor };
+                (kind, addressing, readiness, catch_up, stale_after, form_timeout)
+            }
             raw::App::Kafka {
                 controllers,
                 replication_factor,

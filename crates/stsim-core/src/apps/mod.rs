@@ -24,6 +24,7 @@
 //! a member whose probe passes only once it has joined (`readiness: Joined`).
 
 pub mod breakage;
+mod cassandra;
 mod explain;
 mod kafka;
 mod primary_replica;
@@ -426,12 +427,14 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         AppKind::Quorum { .. } => quorum::progress(api, app, index, wake),
         AppKind::RedisCluster { .. } => redis_cluster::progress(api, app, index, wake),
         AppKind::Kafka { .. } => {}
+        AppKind::Cassandra { .. } => cassandra::progress(api, app, index, wake),
     }
     let verdict = match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::evaluate(api, app, wake),
         AppKind::Quorum { .. } => quorum::evaluate(api, app, wake),
         AppKind::RedisCluster { .. } => redis_cluster::evaluate(api, app, wake),
         AppKind::Kafka { .. } => kafka::evaluate(api, app, wake),
+        AppKind::Cassandra { .. } => cassandra::evaluate(api, app, wake),
     };
     let verdict = match duplicate_identity(api, app) {
         Some(duplicate) => duplicate,
@@ -569,6 +572,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             AppKind::Quorum { .. } => quorum::boot(api, app, index, id),
             AppKind::RedisCluster { .. } => redis_cluster::boot(api, app, index, id),
             AppKind::Kafka { .. } => kafka::boot(api, app, index, id),
+            AppKind::Cassandra { .. } => cassandra::boot(api, app, index, id),
         }
     }
 }
@@ -738,6 +742,77 @@ fn readiness(api: &mut Api, app: &mut App) {
         if app.overrides.get(&pod) != Some(&joined) {
             app.overrides.insert(pod, joined);
             crate::controllers::kubelet::override_probe(api, pod, joined);
+        }
+    }
+}
+
+/// Who reaches whom at the addresses in their own stored peers (Redis's
+/// nodes.conf, Cassandra's peers table). A contact goes both ways: the one
+/// reached learns the caller's address from it.
+pub(crate) fn links(
+    api: &mut Api,
+    app: &App,
+    nodes: &[PodId],
+    wake: &mut Wake,
+) -> BTreeMap<PodId, BTreeSet<PodId>> {
+    let mut links: BTreeMap<PodId, BTreeSet<PodId>> = nodes.iter().map(|p| (*p, BTreeSet::new())).collect();
+    for &from in nodes {
+        let Some(data) = app.data_of(&app.processes[&from]) else { continue };
+        for (peer, address) in data.peers.clone() {
+            if let Reach::Ok(to) = reach(api, app, &peer, &address, wake)
+                && links.contains_key(&to)
+            {
+                links.get_mut(&from).expect("a node").insert(to);
+                links.get_mut(&to).expect("a node").insert(from);
+            }
+        }
+    }
+    links
+}
+
+/// The groups of nodes connected through links, each in discovery order.
+pub(crate) fn components(nodes: &[PodId], links: &BTreeMap<PodId, BTreeSet<PodId>>) -> Vec<Vec<PodId>> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for &start in nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut component = vec![start];
+        let mut i = 0;
+        while i < component.len() {
+            for next in &links[&component[i]] {
+                if seen.insert(*next) {
+                    component.push(*next);
+                }
+            }
+            i += 1;
+        }
+        out.push(component);
+    }
+    out
+}
+
+/// Gossip inside a group of nodes in contact: each learns the others'
+/// current addresses and stores them.
+pub(crate) fn spread_addresses(api: &mut Api, app: &mut App, index: usize, component: &[PodId]) {
+    let current: Vec<(String, Address)> = component
+        .iter()
+        .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
+        .collect();
+    for pod in component {
+        let process = &app.processes[pod];
+        let (member, volume) = (process.member.clone(), process.volume);
+        let Some(data) = app.volumes.get_mut(&volume) else { continue };
+        let mut learned = Vec::new();
+        for (peer, address) in &current {
+            if *peer != member && data.peers.get(peer) != Some(address) {
+                data.peers.insert(peer.clone(), address.clone());
+                learned.push(format!("{peer} at {address}"));
+            }
+        }
+        if !learned.is_empty() {
+            member_event(api, index, *pod, format!("learned by gossip: {}", list(&learned)));
         }
     }
 }

@@ -150,25 +150,7 @@ fn gossip(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: 
     let nodes = members_of(app, cluster);
     let links = links(api, app, &nodes, wake);
     for component in components(&nodes, &links) {
-        let current: Vec<(String, Address)> = component
-            .iter()
-            .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
-            .collect();
-        for pod in &component {
-            let process = &app.processes[pod];
-            let (member, volume) = (process.member.clone(), process.volume);
-            let Some(data) = app.volumes.get_mut(&volume) else { continue };
-            let mut learned = Vec::new();
-            for (peer, address) in &current {
-                if *peer != member && data.peers.get(peer) != Some(address) {
-                    data.peers.insert(peer.clone(), address.clone());
-                    learned.push(format!("{peer} at {address}"));
-                }
-            }
-            if !learned.is_empty() {
-                member_event(api, index, *pod, format!("learned by gossip: {}", list(&learned)));
-            }
-        }
+        spread_addresses(api, app, index, &component);
     }
 }
 
@@ -180,46 +162,6 @@ fn members_of(app: &App, cluster: ClusterId) -> Vec<PodId> {
             app.processes[p].ghost_since.is_none() && app.cluster_of(&app.processes[p]) == Some(cluster)
         })
         .collect()
-}
-
-/// Who reaches whom at the address in their own nodes.conf. A contact goes
-/// both ways: the one reached learns the caller's address from it.
-fn links(api: &mut Api, app: &App, nodes: &[PodId], wake: &mut Wake) -> BTreeMap<PodId, BTreeSet<PodId>> {
-    let mut links: BTreeMap<PodId, BTreeSet<PodId>> = nodes.iter().map(|p| (*p, BTreeSet::new())).collect();
-    for &from in nodes {
-        let Some(data) = app.data_of(&app.processes[&from]) else { continue };
-        for (peer, address) in data.peers.clone() {
-            if let Reach::Ok(to) = reach(api, app, &peer, &address, wake)
-                && links.contains_key(&to)
-            {
-                links.get_mut(&from).expect("a node").insert(to);
-                links.get_mut(&to).expect("a node").insert(from);
-            }
-        }
-    }
-    links
-}
-
-fn components(nodes: &[PodId], links: &BTreeMap<PodId, BTreeSet<PodId>>) -> Vec<Vec<PodId>> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for &start in nodes {
-        if !seen.insert(start) {
-            continue;
-        }
-        let mut component = vec![start];
-        let mut i = 0;
-        while i < component.len() {
-            for next in &links[&component[i]] {
-                if seen.insert(*next) {
-                    component.push(*next);
-                }
-            }
-            i += 1;
-        }
-        out.push(component);
-    }
-    out
 }
 
 /// The component that holds more than half of the masters, if any.
