@@ -52,6 +52,21 @@ pub const EXAMPLES: &[Example] = examples![
     "rename-statefulset",
     "retain-reclaim-released",
     "operators/pvc-cleanup",
+    "headless-service-renamed",
+    "servicename-changed",
+    "parallel-bootstrap-split-brain",
+    "ip-addressed-primary-rescheduled",
+    "force-delete-two-copies",
+    "primary-claim-recreated",
+    "etcd-quorum-lost",
+    "peers-unresolvable-until-ready",
+    "etcd-member-back-empty",
+    "etcd-removed-member-returns",
+    "redis-cluster-full-restart",
+    "kafka-reinstall-cluster-id",
+    "kafka-not-enough-replicas",
+    "cassandra-every-node-a-seed",
+    "cassandra-ip-seeds-full-restart",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -34,6 +34,7 @@ The same scenario and seed give the same output, byte for byte, on every machine
     after_help = "Examples:\n  stsim run                                  run the built-in Redis example\n  \
 stsim run scenarios/redis-parallel-startup.ron\n  \
 stsim run my.ron --json > report.json\n  \
+stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
 stsim examples                             list built-in scenarios"
@@ -60,6 +61,15 @@ pub enum Command {
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+    },
+    /// Run a scenario and tell its story in plain words, event by event.
+    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    Explain {
+        /// The scenario file (RON), or the name of a built-in example.
+        file: String,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Validate scenario files without running them.
     Check {
@@ -168,6 +178,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Command::Run { file, seed, json, trace } => {
             run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
         }
+        Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
         Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
@@ -241,6 +252,18 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
         }
         _ => None,
     })
+}
+
+fn explain_command(name: &str, seed: Option<u64>, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let (file, source) = load(name)?;
+    let mut config = parse(&file, &source)?;
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    let (sim, report) = stsim_core::run(config);
+    let story = stsim_core::story::tell(&sim);
+    write_out(out, &render::text::story(&report, &story))?;
+    Ok(ExitStatus::Success)
 }
 
 fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, String> {

@@ -131,12 +131,16 @@ impl<'a> Api<'a> {
 
     // ----- watch fan-out -------------------------------------------------
 
-    /// A pod changed: wake its StatefulSet and its DNS records.
+    /// A pod changed: wake its StatefulSet and its DNS records, and the
+    /// applications if it runs a member of one.
     fn pod_changed(&mut self, pod: PodId) {
         if let Some(owner) = self.world.pod(pod).owner {
             self.wake(EventKey::StatefulSetSync(owner));
         }
         self.wake(EventKey::DnsPod(pod));
+        if self.world.apps.runs_member(pod) {
+            self.wake(EventKey::Apps);
+        }
     }
 
     /// Room or volumes appeared: every pod waiting for a node tries again.
@@ -195,6 +199,9 @@ impl<'a> Api<'a> {
             deletion_grace: None,
             removed_at: None,
         });
+        if let Some(owner) = self.world.pod(id).owner {
+            self.world.apps.pod_created(id, owner);
+        }
         self.record(Event::PodCreated { pod: id, revision });
         self.claims_changed_for(id);
         self.pod_changed(id);
@@ -291,6 +298,14 @@ impl<'a> Api<'a> {
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
         self.record(Event::PodOrphaned { pod });
+    }
+
+    /// A StatefulSet adopts an orphaned pod: its controller reference is set
+    /// (`ClaimPods` in the controller's `getPodsForStatefulSet`).
+    pub fn adopt_pod(&mut self, pod: PodId, sts: StsId) {
+        self.world.adopt_pod(pod, sts);
+        self.record(Event::PodAdopted { pod, sts });
+        self.pod_changed(pod);
     }
 
     /// The scheduler's verdict that no node fits, with its message.
@@ -673,6 +688,32 @@ impl<'a> Api<'a> {
         sts
     }
 
+    // ----- Services -------------------------------------------------------------
+
+    /// Creates a Service; the DNS records of the pods it governs follow.
+    pub fn create_service(&mut self, service: Service) -> Result<ServiceId, ApiError> {
+        if self.world.service_named(&service.name).is_some() {
+            return Err(ApiError::AlreadyExists(service.name));
+        }
+        let uid = self.world.new_uid();
+        let id = ServiceId(self.world.services.len() as u32);
+        self.world.services.push(Service { id, uid, removed_at: None, ..service });
+        self.record(Event::ServiceCreated { service: id });
+        self.wake(EventKey::DnsService(id));
+        Ok(id)
+    }
+
+    /// Deletes a Service: the records it published go with it. The pods are
+    /// untouched; a StatefulSet never reads its Service.
+    pub fn delete_service(&mut self, service: ServiceId) {
+        let now = self.now;
+        let s = &mut self.world.services[service.index()];
+        assert!(s.removed_at.is_none(), "service {} deleted twice", s.name);
+        s.removed_at = Some(now);
+        self.record(Event::ServiceDeleted { service });
+        self.wake(EventKey::DnsService(service));
+    }
+
     /// The controller records what it waits on (not an API field; see `Waiting`).
     pub fn set_statefulset_waiting(&mut self, sts: StsId, waiting: Option<(PodId, WaitReason)>) {
         let now = self.now;
@@ -718,10 +759,29 @@ impl<'a> Api<'a> {
         let previous = self.world.dns.insert(name.clone(), record);
         assert!(previous.is_none(), "DNS record {name} added twice");
         self.record(Event::DnsAdded { name, ip });
+        self.dns_changed();
     }
 
     pub fn remove_dns_record(&mut self, name: &str) {
         let record = self.world.dns.remove(name).expect("only a present record is removed");
         self.record(Event::DnsRemoved { name: name.to_string(), ip: record.ip });
+        self.dns_changed();
+    }
+
+    /// Applications resolve their peers: a record change may reach them.
+    fn dns_changed(&mut self) {
+        if !self.world.apps.is_empty() {
+            self.wake(EventKey::Apps);
+        }
+    }
+
+    /// CoreDNS caches an answer it gave; NXDOMAIN is recorded in the trace,
+    /// since a cached denial is what keeps a peer unresolvable after it appears.
+    pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
+        let entry = crate::world::CachedAnswer { answer, expires_at: until };
+        self.world.dns_cache.insert(name.to_string(), entry);
+        if answer.is_none() {
+            self.record(Event::DnsNegativeCached { name: name.to_string(), until });
+        }
     }
 }

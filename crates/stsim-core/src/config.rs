@@ -24,6 +24,8 @@ pub struct Config {
     pub namespace: String,
     /// The cluster DNS domain (`cluster.local` by default).
     pub cluster_domain: String,
+    /// How cluster DNS caches answers (CoreDNS `cache`, the `kubernetes` plugin's `ttl`).
+    pub dns: DnsConfig,
     pub cluster: ClusterConfig,
     /// How each image behaves when run; images not listed use `default_image`.
     pub images: Vec<ImageConfig>,
@@ -617,7 +619,150 @@ pub struct StatefulSetSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatefulSetConfig {
     pub name: String,
+    /// The clustered application the pods run, if the scenario models one.
+    pub app: Option<AppConfig>,
     pub spec: StatefulSetSpec,
+}
+
+/// Cluster DNS caching. CoreDNS's default Corefile (kubeadm) has `cache 30`,
+/// which caps positive and negative answers at 30 s, and the `kubernetes`
+/// plugin answers with `ttl 5` (k8s-facts section 4.4; coredns/coredns#2434).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DnsConfig {
+    /// TTL of the records the `kubernetes` plugin serves (`ttl`, 5 s).
+    pub record_ttl: SimDuration,
+    /// The cache's cap for any answer (`cache 30`). Negative answers
+    /// (NXDOMAIN) are cached this long.
+    pub cache_max_ttl: SimDuration,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig { record_ttl: SimDuration::from_secs(5), cache_max_ttl: SimDuration::from_secs(30) }
+    }
+}
+
+impl DnsConfig {
+    /// How long a positive answer is cached: the record's TTL, capped by the cache.
+    pub fn positive_ttl(&self) -> SimDuration {
+        self.record_ttl.min(self.cache_max_ttl)
+    }
+    /// How long NXDOMAIN is cached (the SOA minimum is not modelled; the cap applies).
+    pub fn negative_ttl(&self) -> SimDuration {
+        self.cache_max_ttl
+    }
+}
+
+/// How members store the addresses of their peers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Addressing {
+    /// By the pod's DNS name, `<pod>.<service>.<namespace>.svc.<domain>`: it
+    /// keeps working while the name resolves to the member's current pod.
+    Dns,
+    /// By pod IP: it keeps working only while the pod keeps its IP.
+    Ip,
+}
+
+/// When the application's readiness probe passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum AppReadiness {
+    /// When the process answers (the image's `startup`), joined or not.
+    Process,
+    /// Only once the member has joined its cluster (many charts' probes).
+    Joined,
+}
+
+/// Who may initialise a new primary/replica cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Bootstrap {
+    /// Any member with an empty volume that finds no primary.
+    AnyMember,
+    /// Only the first ordinal; others with an empty volume wait for a primary.
+    OrdinalZero,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum QuorumSystem {
+    Etcd,
+    ZooKeeper,
+}
+
+/// The clustering behaviour of an application (shared/failure-modes.md section 2).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum AppKind {
+    /// PostgreSQL with Patroni, MySQL: one primary, replicas that follow it
+    /// at the address they stored.
+    PrimaryReplica { bootstrap: Bootstrap },
+    /// etcd or ZooKeeper: static membership of DNS names, a majority of the
+    /// members needed. `remove_on_scale_down`: a pre-stop hook removes a
+    /// member from the cluster when its pod is scaled away (Bitnami's etcd chart).
+    Quorum { system: QuorumSystem, remove_on_scale_down: bool },
+    /// Redis Cluster: slots split over masters, each with replicas; every
+    /// node keeps `nodes.conf`, node ID to address, on its volume. A master
+    /// unreachable for `node_timeout` is failed over to one of its replicas.
+    RedisCluster { replicas_per_master: u32, node_timeout: SimDuration },
+    /// Kafka in KRaft mode (controllers and brokers in the same pods): the
+    /// first `controllers` ordinals are the controller quorum; each broker's
+    /// `meta.properties` holds its node id and the cluster id it was
+    /// formatted with. A partition has `replication_factor` replicas and
+    /// takes `acks=all` writes while `min_insync_replicas` are in sync.
+    /// `fixed_cluster_id`: the cluster id is set in the chart's values, so a
+    /// reinstall keeps it; otherwise each install generates its own.
+    Kafka { controllers: u32, replication_factor: u32, min_insync_replicas: u32, fixed_cluster_id: bool },
+    /// Independent members with seeds (Cassandra): a node joins the ring of
+    /// the first seed (by ordinal) it reaches; a seed that reaches none
+    /// starts a ring of its own. Each token range has `replication_factor`
+    /// replicas and needs a quorum of them for QUORUM reads and writes.
+    Cassandra { seeds: Vec<u32>, replication_factor: u32 },
+}
+
+impl AppKind {
+    /// The kind's name as the scenario writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppKind::PrimaryReplica { .. } => "PrimaryReplica",
+            AppKind::Quorum { system: QuorumSystem::Etcd, .. } => "Quorum(etcd)",
+            AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. } => "Quorum(ZooKeeper)",
+            AppKind::RedisCluster { .. } => "RedisCluster",
+            AppKind::Kafka { .. } => "Kafka",
+            AppKind::Cassandra { .. } => "Cassandra",
+        }
+    }
+}
+
+/// A StatefulSet's clustered application: what its members store on their
+/// volumes and what they need from each other.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppConfig {
+    pub kind: AppKind,
+    pub addressing: Addressing,
+    pub readiness: AppReadiness,
+    /// How long a member needs to copy its data from its peers when it joins
+    /// with an empty volume, or with data older than `stale_after`.
+    pub catch_up: SimDuration,
+    /// Data older than this cannot be caught up from the log alone.
+    pub stale_after: SimDuration,
+    /// How long a cluster may take to form before the report calls it broken.
+    pub form_timeout: SimDuration,
+    /// Primary/replica: how long replicas keep retrying a primary they cannot
+    /// reach (or the cluster goes without one) before it counts as BROKEN
+    /// rather than DEGRADED: Patroni's leader key `ttl` (30 s) and the like.
+    pub peer_timeout: SimDuration,
+}
+
+impl AppConfig {
+    /// An application of this kind with stsim's defaults.
+    pub fn new(kind: AppKind, addressing: Addressing) -> AppConfig {
+        AppConfig {
+            kind,
+            addressing,
+            readiness: AppReadiness::Process,
+            catch_up: SimDuration::from_secs(30),
+            stale_after: SimDuration::from_mins(5),
+            form_timeout: SimDuration::from_mins(5),
+            peer_timeout: SimDuration::from_secs(30),
+        }
+    }
 }
 
 /// What a container of an image does once started.
@@ -768,6 +913,14 @@ pub enum Action {
     /// Delete the StatefulSet (background cascade) and create it again under
     /// a new name, as a rename has to be done: every pod and claim name changes.
     RenameStatefulSet { statefulset: usize, to: String },
+    /// `kubectl delete statefulset NAME --cascade=orphan`, then create it
+    /// again with the same name and the patch applied, immutable fields
+    /// (`serviceName`, ...) included: the new set adopts the running pods.
+    RecreateStatefulSet { statefulset: usize, patch: SpecPatch },
+    /// Delete a Service and create it again under another name, same spec.
+    RenameService { from: String, to: String },
+    /// `kubectl delete service NAME`.
+    DeleteService { service: String },
     /// End the run here.
     Stop,
 }

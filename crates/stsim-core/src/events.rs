@@ -54,6 +54,9 @@ pub enum EventKey {
     Operator(u32),
     /// Claims are checked for being orphaned (no pod uses them, none will).
     VolumeUsage,
+    /// The clustered applications look at the world: members start, join,
+    /// resolve their peers, and each application's verdict is brought up to date.
+    Apps,
 }
 
 impl EventKey {
@@ -77,6 +80,7 @@ impl EventKey {
             | EventKey::VolumeUsage
             | EventKey::Operator(_) => Phase::Controller,
             EventKey::Schedule(_) => Phase::Scheduler,
+            EventKey::Apps => Phase::Observe,
         }
     }
 }

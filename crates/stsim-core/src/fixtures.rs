@@ -98,8 +98,11 @@ pub fn scenario(
             publish_not_ready_addresses: false,
             ports: vec![ServicePort { name: "redis".into(), port: 6379 }],
         });
-        statefulsets
-            .push(StatefulSetConfig { spec: statefulset_spec(&set, &service, replicas, policy), name: set });
+        statefulsets.push(StatefulSetConfig {
+            app: None,
+            spec: statefulset_spec(&set, &service, replicas, policy),
+            name: set,
+        });
     }
     // Room for every pod at 500m each on 4-CPU nodes, with a spare node per zone.
     let nodes = (sets * replicas).div_ceil(7) + 3;
@@ -110,6 +113,7 @@ pub fn scenario(
         duration,
         namespace: "default".into(),
         cluster_domain: "cluster.local".into(),
+        dns: DnsConfig::default(),
         cluster: cluster(nodes),
         images: Vec::new(),
         default_image: ImageBehaviour::Healthy,

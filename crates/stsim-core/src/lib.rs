@@ -13,6 +13,7 @@
 #![warn(clippy::disallowed_methods, clippy::disallowed_types, clippy::print_stdout, clippy::print_stderr)]
 
 pub mod api;
+pub mod apps;
 pub mod config;
 pub mod controllers;
 pub mod cost;
@@ -30,6 +31,7 @@ pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod sim;
+pub mod story;
 pub mod time;
 pub mod trace;
 pub mod world;

@@ -29,6 +29,8 @@ pub enum Phase {
     Volume = 3,
     Controller = 4,
     Scheduler = 5,
+    /// The applications in the pods react to what the cluster did this instant.
+    Observe = 6,
 }
 
 /// When an event fires: time, then phase, then insertion sequence.

@@ -38,6 +38,8 @@ pub struct Report {
     pub timeline: Vec<TimelineRow>,
     /// Problems of the modelled cluster at the end of the run, explained.
     pub findings: Vec<crate::findings::Finding>,
+    /// Each clustered application: when it was DEGRADED or BROKEN, and why.
+    pub breakage: Vec<crate::apps::breakage::AppBreakage>,
     /// What storage cost, and which volumes are orphaned.
     pub storage: crate::cost::StorageCost,
     /// Node objects at the end of the run, and what their machines do.
@@ -183,6 +185,7 @@ pub fn build(sim: &Simulation) -> Report {
         trace_digest: sim.trace.digest(world),
         timeline: timeline(sim),
         findings: crate::findings::all(world, &sim.trace, ended_at),
+        breakage: crate::apps::breakage::build(world, &sim.trace, ended_at),
         storage: crate::cost::account(world, &sim.trace, ended_at),
         nodes: world
             .live_nodes()
@@ -504,6 +507,28 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 format!("restarted between two writes (injected fault); {lost_actions} action(s) lost"),
             ),
             Event::End { reason } => other("run", "end".into(), format!("run ended ({reason})")),
+            Event::ServiceCreated { service } => {
+                other("service", world.service(*service).name.clone(), "created".into())
+            }
+            Event::ServiceDeleted { service } => other(
+                "service",
+                world.service(*service).name.clone(),
+                "deleted: the per-pod DNS records it published go with it".into(),
+            ),
+            Event::PodAdopted { pod, sts } => {
+                pod_row(*pod, format!("adopted by StatefulSet {}", world.sts(*sts).name), &|_| {})
+            }
+            Event::DnsNegativeCached { name, until } => {
+                other("dns", name.clone(), format!("NXDOMAIN, cached until {until}"))
+            }
+            Event::AppMember { app, pod, what } => {
+                other("app", world.apps.name(*app).to_string(), format!("{}: {what}", world.pod(*pod).name))
+            }
+            Event::AppVerdict { app, verdict } => other(
+                "app",
+                world.apps.name(*app).to_string(),
+                format!("{}: {}", verdict.health, verdict.reason),
+            ),
         };
         rows.push(row);
     }

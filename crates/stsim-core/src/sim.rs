@@ -212,6 +212,7 @@ impl Simulation {
             }
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
             EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
+            EventKey::Apps => crate::apps::observe(&mut self.api(Actor::Application)),
         }
         if !self.armed.is_empty() {
             self.check_triggers();
@@ -479,8 +480,40 @@ impl Simulation {
                 api.delete_statefulset(old, crate::objects::Cascade::Background);
                 let new = api.create_statefulset(to, spec);
                 self.world.sts_mut(old).renamed_to = Some(new);
+                self.world.apps.statefulset_recreated(old, new);
                 self.statefulset_ids[statefulset] = new;
             }
+            Action::RecreateStatefulSet { statefulset, ref patch } => {
+                let old = self.sts_id(statefulset);
+                if self.world.sts(old).removed_at.is_some() {
+                    let name = format!("statefulset/{}", self.world.sts(old).name);
+                    self.api(Actor::User).record(Event::NotFound { name });
+                    return;
+                }
+                let name = self.world.sts(old).name.clone();
+                let spec = patched_spec(self.world.sts(old).spec.clone(), patch.clone());
+                let mut api = self.api(Actor::User);
+                api.delete_statefulset(old, crate::objects::Cascade::Orphan);
+                let new = api.create_statefulset(&name, spec);
+                self.world.apps.statefulset_recreated(old, new);
+                self.statefulset_ids[statefulset] = new;
+            }
+            Action::RenameService { ref from, ref to } => match self.world.service_named(from) {
+                Some(id) => {
+                    let renamed =
+                        crate::objects::Service { name: to.clone(), ..self.world.service(id).clone() };
+                    let mut api = self.api(Actor::User);
+                    api.delete_service(id);
+                    if let Err(error) = api.create_service(renamed) {
+                        api.record(Event::NotFound { name: format!("service/{to} not created: {error}") });
+                    }
+                }
+                None => self.api(Actor::User).record(Event::NotFound { name: format!("service/{from}") }),
+            },
+            Action::DeleteService { ref service } => match self.world.service_named(service) {
+                Some(id) => self.api(Actor::User).delete_service(id),
+                None => self.api(Actor::User).record(Event::NotFound { name: format!("service/{service}") }),
+            },
             Action::UpdateSpec { statefulset, ref patch } => {
                 let patch = patch.clone();
                 self.update(statefulset, "spec updated".into(), |spec| {
@@ -645,6 +678,61 @@ mod chaos {
     }
 }
 
+/// A spec with the patch's fields replaced, immutable ones included (for a
+/// set deleted and created again).
+fn patched_spec(mut spec: StatefulSetSpec, patch: crate::config::SpecPatch) -> StatefulSetSpec {
+    if let Some(v) = patch.replicas {
+        spec.replicas = v;
+    }
+    if let Some(v) = patch.min_ready_seconds {
+        spec.min_ready_seconds = v;
+    }
+    if let Some(v) = patch.ordinals_start {
+        spec.ordinals_start = v;
+    }
+    if let Some(v) = patch.revision_history_limit {
+        spec.revision_history_limit = v;
+    }
+    if let Some(v) = patch.retention {
+        spec.retention = v;
+    }
+    if let Some(v) = patch.service_name {
+        spec.service_name = v;
+    }
+    if let Some(v) = patch.selector {
+        spec.selector = v;
+    }
+    if let Some(v) = patch.pod_management_policy {
+        spec.pod_management_policy = v;
+    }
+    if let Some(v) = patch.volume_claim_templates {
+        spec.volume_claim_templates = v;
+    }
+    spec
+}
+
+/// The fields a spec patch sets, by their Kubernetes names.
+fn patch_fields(patch: &crate::config::SpecPatch) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = |present: bool, name: &str| {
+        if present {
+            fields.push(name.to_string());
+        }
+    };
+    field(patch.replicas.is_some(), "replicas");
+    field(patch.min_ready_seconds.is_some(), "minReadySeconds");
+    field(patch.ordinals_start.is_some(), "ordinals");
+    field(patch.revision_history_limit.is_some(), "revisionHistoryLimit");
+    field(patch.retention.is_some(), "persistentVolumeClaimRetentionPolicy");
+    field(patch.selector.is_some(), "selector");
+    field(patch.pod_management_policy.is_some(), "podManagementPolicy");
+    field(patch.volume_claim_templates.is_some(), "volumeClaimTemplates");
+    if let Some(service) = &patch.service_name {
+        fields.push(format!("serviceName={service}"));
+    }
+    fields
+}
+
 /// The API server's message for rolling-update fields on an OnDelete set.
 const ROLLING_UPDATE_ONLY: &str =
     "spec.updateStrategy.rollingUpdate: Invalid value: only allowed for updateStrategy 'RollingUpdate'";
@@ -802,6 +890,17 @@ pub fn describe(config: &Config, action: &Action) -> String {
             "rename statefulset {} to {to}: kubectl delete statefulset {0}, then create {to} with the same spec",
             config.statefulsets[*statefulset].name
         ),
+        Action::RecreateStatefulSet { statefulset, patch } => {
+            let name = &config.statefulsets[*statefulset].name;
+            let fields = patch_fields(patch);
+            let changed =
+                if fields.is_empty() { String::new() } else { format!(" with {}", fields.join(", ")) };
+            format!("kubectl delete statefulset {name} --cascade=orphan, then create {name} again{changed}")
+        }
+        Action::RenameService { from, to } => format!(
+            "rename service {from} to {to}: kubectl delete service {from}, then create {to} with the same spec"
+        ),
+        Action::DeleteService { service } => format!("kubectl delete service {service}"),
         Action::UpdateSpec { statefulset, patch } => {
             let mut fields = Vec::new();
             let mut field = |present: bool, name: &str| {

@@ -41,6 +41,8 @@ pub enum Actor {
     GarbageCollector,
     /// Operator `n` of the scenario.
     Operator(u32),
+    /// The clustered application running in the pods (its members' processes).
+    Application,
 }
 
 /// One change to the world.
@@ -291,6 +293,36 @@ pub enum Event {
     End {
         reason: &'static str,
     },
+    /// A Service was created (a rename's second half).
+    ServiceCreated {
+        service: ServiceId,
+    },
+    /// A Service was deleted; the per-pod records it published go with it.
+    ServiceDeleted {
+        service: ServiceId,
+    },
+    /// A StatefulSet adopted an orphaned pod whose name and labels match it.
+    PodAdopted {
+        pod: PodId,
+        sts: StsId,
+    },
+    /// Cluster DNS answered NXDOMAIN and caches the denial until `until`.
+    DnsNegativeCached {
+        name: String,
+        until: SimTime,
+    },
+    /// A member of application `app` (index into `World::apps`) did something
+    /// of its own: started, initialised a cluster, joined, was refused.
+    AppMember {
+        app: usize,
+        pod: PodId,
+        what: String,
+    },
+    /// The verdict on application `app` changed.
+    AppVerdict {
+        app: usize,
+        verdict: crate::apps::Verdict,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -357,6 +389,7 @@ fn write_actor(out: &mut String, world: &World, actor: Actor) {
         Actor::VolumeController => out.write_str("volume-controller"),
         Actor::Dns => out.write_str("dns"),
         Actor::GarbageCollector => out.write_str("garbage-collector"),
+        Actor::Application => out.write_str("application"),
         Actor::Operator(n) => {
             write!(out, "operator/{}", world.operator_names.get(n as usize).map_or("?", String::as_str))
         }
@@ -524,5 +557,27 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::OperatorRestarted { lost_actions } => {
             write!(out, "operator\trestarted\tlost_actions={lost_actions}")
         }
+        Event::ServiceCreated { service } => {
+            write!(out, "service/{}\tcreated\t", world.service(*service).name)
+        }
+        Event::ServiceDeleted { service } => {
+            write!(out, "service/{}\tdeleted\t", world.service(*service).name)
+        }
+        Event::PodAdopted { pod: id, sts } => {
+            write!(out, "{}\tadopted\tstatefulset={}", pod(*id), world.sts(*sts).name)
+        }
+        Event::DnsNegativeCached { name, until } => write!(out, "dns/{name}\tnegative-cached\tuntil={until}"),
+        Event::AppMember { app, pod: id, what } => {
+            write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
+        }
+        Event::AppVerdict { app, verdict } => write!(
+            out,
+            "app/{}\tverdict\thealth={} code={} reason={:?} cause={:?}",
+            world.apps.name(*app),
+            verdict.health,
+            verdict.code,
+            verdict.reason,
+            verdict.cause.join(" -> ")
+        ),
     };
 }

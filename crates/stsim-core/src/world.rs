@@ -28,6 +28,13 @@ pub struct IdentityViolation {
     pub how: String,
 }
 
+/// An answer in the cluster DNS cache (CoreDNS `cache`): `None` is NXDOMAIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachedAnswer {
+    pub answer: Option<Ipv4>,
+    pub expires_at: SimTime,
+}
+
 /// A DNS A record published for a pod through a headless Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsRecord {
@@ -51,6 +58,12 @@ pub struct World {
     pub pvs: Vec<Pv>,
     /// Per-pod A records of headless Services, by fully qualified name.
     pub dns: BTreeMap<String, DnsRecord>,
+    /// How cluster DNS caches answers.
+    pub dns_config: crate::config::DnsConfig,
+    /// CoreDNS's cache, shared by every client: answers by name until they expire.
+    pub dns_cache: BTreeMap<String, CachedAnswer>,
+    /// The clustered applications and what their members keep on their volumes.
+    pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
     pub images: BTreeMap<String, crate::config::ImageConfig>,
     /// How an image not described by the scenario behaves.
@@ -89,6 +102,8 @@ pub struct World {
     pub(crate) pvc_names: BTreeMap<String, PvcId>,
     /// Live pods by the claim names they mount.
     claim_users: BTreeMap<String, Vec<PodId>>,
+    /// Live pods a StatefulSet let go of (`--cascade=orphan`), for adoption.
+    orphans: std::collections::BTreeSet<PodId>,
     next_uid: u64,
 }
 
@@ -107,6 +122,9 @@ impl World {
             pvcs: Vec::new(),
             pvs: Vec::new(),
             dns: BTreeMap::new(),
+            dns_config: crate::config::DnsConfig::default(),
+            dns_cache: BTreeMap::new(),
+            apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
                 "",
@@ -131,6 +149,7 @@ impl World {
             pod_names: BTreeMap::new(),
             pvc_names: BTreeMap::new(),
             claim_users: BTreeMap::new(),
+            orphans: Default::default(),
             next_uid: 1,
         }
     }
@@ -194,8 +213,12 @@ impl World {
                 removed_at: None,
             });
         }
-        for set in &config.statefulsets {
-            world.add_statefulset(&set.name, set.spec.clone());
+        world.dns_config = config.dns;
+        for (index, set) in config.statefulsets.iter().enumerate() {
+            let id = world.add_statefulset(&set.name, set.spec.clone());
+            if let Some(app) = &set.app {
+                world.apps.add(index, &set.name, app.clone(), id);
+            }
         }
         world
     }
@@ -429,6 +452,7 @@ impl World {
                 }
             }
         }
+        self.orphans.remove(&id);
     }
 
     /// Takes a pod out of its StatefulSet's index: it has no owner now.
@@ -438,6 +462,26 @@ impl World {
             let removed = self.statefulsets[set.index()].pods.remove(&ordinal);
             assert_eq!(removed, Some(id), "the ordinal index pointed elsewhere");
         }
+        if pod.removed_at.is_none() {
+            self.orphans.insert(id);
+        }
+    }
+
+    /// Live pods without an owner, in id order: candidates for adoption.
+    pub fn orphaned_pods(&self) -> impl Iterator<Item = PodId> + '_ {
+        self.orphans.iter().copied()
+    }
+
+    /// Gives an orphaned pod to a StatefulSet (the controller's `ClaimPods`).
+    pub(crate) fn adopt_pod(&mut self, id: PodId, set: StsId) {
+        let removed = self.orphans.remove(&id);
+        assert!(removed, "only an orphan is adopted");
+        let pod = &mut self.pods[id.index()];
+        assert!(pod.owner.is_none(), "pod {} adopted while owned", pod.name);
+        let ordinal = pod.ordinal.expect("an adopted pod has an ordinal");
+        pod.owner = Some(set);
+        let previous = self.statefulsets[set.index()].pods.insert(ordinal, id);
+        assert!(previous.is_none(), "two live pods with ordinal {ordinal}");
     }
 
     /// Live pods that mount the claim with this name, oldest first.

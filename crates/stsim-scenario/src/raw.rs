@@ -27,6 +27,9 @@ pub struct Scenario {
     pub namespace: Option<String>,
     #[serde(default)]
     pub cluster_domain: Option<String>,
+    /// Cluster DNS caching (CoreDNS `cache` and the `kubernetes` plugin's `ttl`).
+    #[serde(default)]
+    pub dns: Option<Dns>,
     #[serde(default)]
     pub cluster: Option<Cluster>,
     #[serde(default)]
@@ -114,6 +117,133 @@ pub enum Expect {
     Finding { id: String },
     NoFinding { id: String },
     Settled { statefulset: String, within: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Dns", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Dns {
+    /// The cache's cap on any answer, positive or NXDOMAIN (`cache 30`).
+    #[serde(default)]
+    pub cache: Option<String>,
+    /// The TTL of the records the `kubernetes` plugin serves (`ttl 5`).
+    #[serde(default)]
+    pub ttl: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "Addressing")]
+pub enum Addressing {
+    Dns,
+    Ip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "AppReadiness")]
+pub enum AppReadiness {
+    Process,
+    Joined,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "Bootstrap")]
+pub enum Bootstrap {
+    AnyMember,
+    OrdinalZero,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "QuorumSystem")]
+pub enum QuorumSystem {
+    Etcd,
+    ZooKeeper,
+}
+
+/// The clustered application a StatefulSet runs: `PrimaryReplica(addressing: Dns)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "App", deny_unknown_fields, rename_all_fields = "camelCase")]
+pub enum App {
+    PrimaryReplica {
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        bootstrap: Option<Bootstrap>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+        #[serde(default)]
+        peer_timeout: Option<String>,
+    },
+    Cassandra {
+        #[serde(default)]
+        seeds: Option<Vec<i64>>,
+        #[serde(default)]
+        replication_factor: Option<i64>,
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
+    Kafka {
+        #[serde(default)]
+        controllers: Option<i64>,
+        #[serde(default)]
+        replication_factor: Option<i64>,
+        #[serde(default)]
+        min_insync_replicas: Option<i64>,
+        #[serde(default)]
+        fixed_cluster_id: Option<bool>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
+    RedisCluster {
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        replicas_per_master: Option<i64>,
+        #[serde(default)]
+        node_timeout: Option<String>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
+    Quorum {
+        #[serde(default)]
+        system: Option<QuorumSystem>,
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        remove_on_scale_down: Option<bool>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -449,6 +579,9 @@ pub struct StatefulSet {
     pub template: PodTemplate,
     #[serde(default)]
     pub volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
+    /// The clustered application the pods run, if any.
+    #[serde(default)]
+    pub app: Option<App>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -640,6 +773,35 @@ pub enum Action {
     RenameStatefulSet {
         statefulset: String,
         to: String,
+    },
+    RenameService {
+        from: String,
+        to: String,
+    },
+    DeleteService {
+        service: String,
+    },
+    /// Delete with `--cascade=orphan` and create again with these fields changed.
+    RecreateStatefulSet {
+        statefulset: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        service_name: Option<String>,
+        #[serde(default)]
+        selector: Option<RawLabels>,
+        #[serde(default)]
+        pod_management_policy: Option<PodManagementPolicy>,
+        #[serde(default)]
+        volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
+        #[serde(default)]
+        min_ready_seconds: Option<i64>,
+        #[serde(default)]
+        ordinals: Option<Ordinals>,
+        #[serde(default)]
+        revision_history_limit: Option<i64>,
+        #[serde(default)]
+        persistent_volume_claim_retention_policy: Option<RetentionPolicy>,
     },
     UpdateStatefulSet {
         statefulset: String,

@@ -172,6 +172,7 @@ pub fn render(report: &Report) -> String {
             .collect();
         table(&mut out, &["NAME", "BUDGET", "ALLOWED DISRUPTIONS", "HEALTHY/NEEDED"], &rows);
     }
+    breakage(&mut out, report);
 
     out.push_str("\nPODS\n");
     let rows: Vec<Vec<String>> = report
@@ -271,6 +272,85 @@ pub fn render(report: &Report) -> String {
         report.events, report.trace_records, report.trace_digest
     );
     out
+}
+
+/// The story of a run (`stsim explain`): what happened at each instant, in
+/// words, then how each clustered application fared.
+pub fn story(report: &Report, lines: &[stsim_core::story::Line]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "The story of {} (seed {}).", report.scenario, report.seed);
+    for line in report.description.lines() {
+        wrap(&mut out, "", line);
+    }
+    let mut current = None;
+    for line in lines {
+        if current != Some(line.at_ms) {
+            current = Some(line.at_ms);
+            let _ = writeln!(out, "\nAt {}:", time(line.at_ms));
+        }
+        let mut who = line.who.clone();
+        if let Some(first) = who.get(..1) {
+            who.replace_range(..1, &first.to_uppercase());
+        }
+        wrap(&mut out, "  - ", &format!("[{who}] {}", line.text));
+    }
+    breakage(&mut out, report);
+    out
+}
+
+/// Clustered applications: when each was DEGRADED or BROKEN, why, and the
+/// fix. Only written when the scenario models an application.
+fn breakage(out: &mut String, report: &Report) {
+    if report.breakage.is_empty() {
+        return;
+    }
+    out.push_str("\nBREAKAGE\n");
+    for app in &report.breakage {
+        let _ = writeln!(
+            out,
+            "{} ({}, peers stored by {}, statefulset {}): {} at the end",
+            app.app, app.kind, app.addressing, app.statefulset, app.health
+        );
+        if app.healthy_throughout {
+            let since = app.first_healthy_ms.map(time).unwrap_or_default();
+            let _ = writeln!(out, "  HEALTHY throughout (formed at {since})");
+            continue;
+        }
+        if app.intervals.is_empty() {
+            wrap(out, "  ", &app.reason);
+        }
+        for interval in &app.intervals {
+            let until = interval.to_ms.map_or("the end".to_string(), time);
+            let mut timing = Vec::new();
+            if let Some(detect) = interval.time_to_detect_ms {
+                timing.push(format!("{} after its cause", SimDuration::from_millis(detect)));
+            }
+            match interval.time_to_recover_ms {
+                Some(recover) => {
+                    timing.push(format!("HEALTHY again {} later", SimDuration::from_millis(recover)))
+                }
+                None => timing.push("not HEALTHY again".to_string()),
+            }
+            let _ = writeln!(
+                out,
+                "  {} from {} to {} ({})",
+                interval.health,
+                time(interval.from_ms),
+                until,
+                timing.join(", ")
+            );
+            wrap(out, "    why: ", &interval.reason);
+            for later in &interval.later_reasons {
+                wrap(out, "    then: ", later);
+            }
+            if !interval.cause.is_empty() {
+                wrap(out, "    cause: ", &interval.cause.join(" -> "));
+            }
+            if !interval.fix.is_empty() {
+                wrap(out, "    fix: ", &interval.fix);
+            }
+        }
+    }
 }
 
 /// Writes `text` after `prefix`, wrapped at 100 columns, continuation lines

@@ -7,8 +7,11 @@
 //! as the EndpointSlice controller (`ShouldPodBeInEndpoints`,
 //! `ShouldSetHostname`) and the DNS specification have it.
 //!
-//! Does not model resolver caches: a record is visible the instant it is
-//! published.
+//! Also owns lookups through CoreDNS's cache ([`resolve`]): an answer, found
+//! or NXDOMAIN, is cached cluster-wide and served until it expires, even if
+//! the record has changed meanwhile (`cache 30` caps both; the `kubernetes`
+//! plugin's records have `ttl 5`; k8s-facts section 4.4). Records themselves
+//! are visible the instant they are published; only cached answers lag.
 
 use crate::api::Api;
 use crate::objects::*;
@@ -52,4 +55,31 @@ pub fn sync_service(api: &mut Api, id: ServiceId) {
     for pod in pods {
         sync_pod(api, pod);
     }
+}
+
+/// What a client got when it looked a name up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookup {
+    /// The address, or `None` for NXDOMAIN.
+    pub answer: Option<Ipv4>,
+    /// Whether the answer came from the cache.
+    pub cached: bool,
+    /// When the cached answer expires, if it differs from what DNS publishes now.
+    pub stale_until: Option<crate::time::SimTime>,
+}
+
+/// Looks `name` up through the cluster DNS cache.
+pub fn resolve(api: &mut Api, name: &str) -> Lookup {
+    let now = api.now;
+    let live = api.world().dns.get(name).map(|record| record.ip);
+    if let Some(entry) = api.world().dns_cache.get(name)
+        && entry.expires_at > now
+    {
+        let stale_until = (entry.answer != live).then_some(entry.expires_at);
+        return Lookup { answer: entry.answer, cached: true, stale_until };
+    }
+    let config = api.world().dns_config;
+    let ttl = if live.is_some() { config.positive_ttl() } else { config.negative_ttl() };
+    api.cache_dns_answer(name, live, now + ttl);
+    Lookup { answer: live, cached: false, stale_until: None }
 }

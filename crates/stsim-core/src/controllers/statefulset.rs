@@ -83,6 +83,7 @@ pub fn sync(api: &mut Api, sts: StsId) -> SyncOutcome {
     if set.removed_at.is_some() {
         return SyncOutcome::done();
     }
+    adopt_orphans(api, sts);
     let revisions = resolve_revisions(api, sts);
     let mut run = Sync { sts, revisions };
     let outcome = run.update(api);
@@ -642,6 +643,31 @@ impl Sync {
             status.current_replicas = status.updated_replicas;
         }
         api.set_statefulset_status(self.sts, status);
+    }
+}
+
+/// `ClaimPods` in `getPodsForStatefulSet`: an orphaned pod whose name parses
+/// to this set (`isMemberOf`) and whose labels match its selector is adopted,
+/// unless the set or the pod is being deleted (`ClaimObject` in
+/// `controller_ref_manager.go`). Owned pods are never released here: nothing
+/// in stsim changes a pod's labels.
+fn adopt_orphans(api: &mut Api, sts: StsId) {
+    let world = api.world();
+    let set = world.sts(sts);
+    if set.deletion_timestamp.is_some() {
+        return;
+    }
+    let adopt: Vec<PodId> = world
+        .orphaned_pods()
+        .filter(|id| {
+            let pod = world.pod(*id);
+            !pod.is_terminating()
+                && parse_pod_name(&pod.name).is_some_and(|(parent, _)| parent == set.name)
+                && set.spec.selector.iter().all(|(key, value)| pod.labels.get(key) == Some(value))
+        })
+        .collect();
+    for pod in adopt {
+        api.adopt_pod(pod, sts);
     }
 }
 

@@ -1,0 +1,440 @@
+//! Independent members with seeds: Cassandra.
+//!
+//! Owns the kind's rules (shared/failure-modes.md F02, F25, section 2.2):
+//! - every node is equal; the seeds (a list of ordinals, configured as DNS
+//!   names, or as the IPs they had when the ring started with addressing
+//!   `Ip`) are only how a node finds the ring when it starts;
+//! - a node with an empty volume contacts the seeds in order and joins the
+//!   ring of the first one that answers, streaming its share of the data. A
+//!   seed that reaches no other seed starts a ring of its own, so several
+//!   seeds starting together each start one (casskop#384);
+//! - a node keeps the addresses it learned by gossip (the peers table, by
+//!   IP) on its volume. Nodes in contact keep each other's addresses
+//!   current; a node back with a new IP is found again through a seed or a
+//!   peer still at the address it lists;
+//! - a node with an empty volume whose name the ring already knows would
+//!   need `-Dcassandra.replace_address_first_boot`; without it, it is
+//!   refused ("A node with address ... already exists").
+//!
+//! Verdict: each token range has `replicationFactor` replicas on
+//! neighbouring nodes and needs a quorum of them up for QUORUM reads and
+//! writes: BROKEN when a range has fewer, or with two rings; DEGRADED while a
+//! range is below its replication factor or a node catches up.
+
+use super::explain::{self, Why};
+use super::*;
+
+fn settings(app: &App) -> (Vec<u32>, usize) {
+    match app.kind() {
+        AppKind::Cassandra { seeds, replication_factor } => (seeds.clone(), *replication_factor as usize),
+        _ => unreachable!("the Cassandra model runs Cassandra applications"),
+    }
+}
+
+/// The seeds by member name.
+fn seeds(api: &Api, app: &App) -> Vec<String> {
+    let set = app.current_set(api.world());
+    settings(app).0.into_iter().map(|o| pod_name(&set.name, o)).collect()
+}
+
+/// How node `from` addresses seed `seed`: its DNS name, or the IP recorded
+/// when the ring started.
+fn seed_address(api: &Api, app: &App, from: PodId, seed: &str) -> Address {
+    if app.config().addressing == crate::config::Addressing::Ip
+        && let Some(address) = app.clusters.first().and_then(|c| c.peers.get(seed))
+    {
+        return address.clone();
+    }
+    Address::Dns(dns_name(api.world(), seed, &api.world().pod(from).subdomain))
+}
+
+/// A node's process started.
+pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
+    let now = api.now;
+    let process = app.processes[&pod].clone();
+    let words = volume_words(api.world(), process.volume);
+    let (catch_up, stale_after, formed) = (app.config().catch_up, app.config().stale_after, app.formed);
+    let mut catching_up = None;
+    let (state, what) = match app.volumes.get(&process.volume) {
+        Some(data) => {
+            let lag = now.since(data.synced_at);
+            let mut what = format!("started with its data on {words}: a node of the ring {}", data.cluster);
+            if formed && lag >= stale_after {
+                catching_up = Some((now + catch_up, format!("came back with data {} old", ago(lag))));
+                what.push_str(&format!("; the data is {} old, so it needs a repair", ago(lag)));
+            }
+            (ProcessState::Member { cluster: data.cluster }, what)
+        }
+        None if app.joined.contains(&process.member) => {
+            let why = format!(
+                "it started with an empty {words}, but the ring already has a node {} with tokens: \"A node with \
+                 address ... already exists, cancelling join\"; it needs -Dcassandra.replace_address_first_boot",
+                process.member
+            );
+            (ProcessState::Rejected { why: why.clone(), code: "empty-data" }, format!("is refused: {why}"))
+        }
+        None => (
+            ProcessState::Waiting { why: "its volume is empty: it contacts the seeds".into() },
+            format!("started with an empty {words}: it contacts the seeds"),
+        ),
+    };
+    let process = app.processes.get_mut(&pod).expect("booting");
+    process.state = state;
+    process.catching_up = catching_up;
+    member_event(api, index, pod, what);
+}
+
+/// Nodes with an empty volume join through a seed or start a ring; nodes in
+/// contact keep each other's addresses current.
+pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    let seeds = seeds(api, app);
+    let waiting: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| {
+            let process = &app.processes[p];
+            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
+        })
+        .collect();
+    for pod in waiting {
+        join(api, app, index, pod, &seeds, wake);
+    }
+    let clusters: BTreeSet<ClusterId> = app.processes.values().filter_map(|p| app.cluster_of(p)).collect();
+    for cluster in clusters {
+        let nodes = nodes_of(app, cluster);
+        let links = ring_links(api, app, &nodes, &seeds, wake);
+        for component in components(&nodes, &links) {
+            spread_addresses(api, app, index, &component);
+        }
+    }
+}
+
+fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String], wake: &mut Wake) {
+    let now = api.now;
+    let member = app.processes[&pod].member.clone();
+    let mut tried = Vec::new();
+    let mut why_not = None;
+    for seed in seeds.iter().filter(|s| **s != member) {
+        let address = seed_address(api, app, pod, seed);
+        match reach(api, app, seed, &address, wake) {
+            Reach::Ok(target) => {
+                if let Some(cluster) = app.cluster_of(&app.processes[&target]) {
+                    let peers: BTreeMap<String, Address> = nodes_of(app, cluster)
+                        .iter()
+                        .map(|p| (app.processes[p].member.clone(), Address::Ip(app.processes[p].ip)))
+                        .collect();
+                    let (catch_up, formed) = (app.config().catch_up, app.formed);
+                    let process = app.processes.get_mut(&pod).expect("joining");
+                    process.state = ProcessState::Member { cluster };
+                    if formed {
+                        process.catching_up = Some((now + catch_up, "streams its share of the data".into()));
+                    }
+                    let volume = process.volume;
+                    app.volumes.insert(
+                        volume,
+                        MemberData {
+                            cluster,
+                            member: member.clone(),
+                            role: Role::Voter,
+                            peers,
+                            synced_at: now,
+                        },
+                    );
+                    app.joined.insert(member.clone());
+                    member_event(
+                        api,
+                        index,
+                        pod,
+                        format!("joined the ring {cluster} through the seed {seed} at {address}"),
+                    );
+                    return;
+                }
+                tried.push(format!("{seed} is not in a ring yet"));
+            }
+            Reach::Unresolvable { name, cached } => {
+                tried.push(format!("{name} does not resolve"));
+                if why_not.is_none() {
+                    why_not =
+                        Some(explain::unresolvable(api.world(), &api.trace.records, &name, seed, cached));
+                }
+            }
+            Reach::NotRunning => tried.push(format!("{seed} is not running")),
+            Reach::WrongAddress { address, .. } => {
+                tried.push(format!("nothing answers at {address} for {seed}"))
+            }
+        }
+    }
+    if seeds.contains(&member) {
+        let cluster = app.new_cluster(&member, now);
+        let mut origin = why_not.map(|w: Why| w.steps).unwrap_or_default();
+        origin.push(format!("{member}, a seed, reached no other seed and started {cluster} at {now}"));
+        let record = app.cluster_mut(cluster);
+        record.origin = origin;
+        let process = app.processes.get_mut(&pod).expect("starting a ring");
+        process.state = ProcessState::Member { cluster };
+        let volume = process.volume;
+        app.volumes.insert(
+            volume,
+            MemberData {
+                cluster,
+                member: member.clone(),
+                role: Role::Voter,
+                peers: BTreeMap::new(),
+                synced_at: now,
+            },
+        );
+        app.joined.insert(member.clone());
+        // With addressing Ip, the seed list is written down with the seeds' IPs now.
+        let running: Vec<(String, Ipv4)> = app
+            .processes
+            .values()
+            .filter(|p| seeds.contains(&p.member))
+            .map(|p| (p.member.clone(), p.ip))
+            .collect();
+        for (seed, ip) in running {
+            app.cluster_mut(cluster).peers.entry(seed).or_insert(Address::Ip(ip));
+        }
+        let looked = if tried.is_empty() { "it is the only seed".to_string() } else { tried.join("; ") };
+        member_event(
+            api,
+            index,
+            pod,
+            format!("reached no other seed ({looked}) and started a new ring, {cluster}"),
+        );
+        return;
+    }
+    let why = format!("no seed answers ({})", tried.join("; "));
+    let process = app.processes.get_mut(&pod).expect("waiting");
+    if process.state != (ProcessState::Waiting { why: why.clone() }) {
+        process.state = ProcessState::Waiting { why: why.clone() };
+        member_event(api, index, pod, format!("waits: {why}"));
+    }
+}
+
+fn nodes_of(app: &App, cluster: ClusterId) -> Vec<PodId> {
+    app.processes_in_order()
+        .into_iter()
+        .filter(|p| {
+            app.processes[p].ghost_since.is_none() && app.cluster_of(&app.processes[p]) == Some(cluster)
+        })
+        .collect()
+}
+
+/// Contacts through the peers each node stored, and through the seeds.
+fn ring_links(
+    api: &mut Api,
+    app: &App,
+    nodes: &[PodId],
+    seeds: &[String],
+    wake: &mut Wake,
+) -> BTreeMap<PodId, BTreeSet<PodId>> {
+    let mut links = links(api, app, nodes, wake);
+    for &from in nodes {
+        for seed in seeds {
+            let address = seed_address(api, app, from, seed);
+            if let Reach::Ok(to) = reach(api, app, seed, &address, wake)
+                && to != from
+                && links.contains_key(&to)
+            {
+                links.get_mut(&from).expect("a node").insert(to);
+                links.get_mut(&to).expect("a node").insert(from);
+            }
+        }
+    }
+    links
+}
+
+/// Judges the application as it is now.
+pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict {
+    let now = api.now;
+    for process in app.processes.values_mut() {
+        process.in_sync = false;
+    }
+    let seeds = seeds(api, app);
+    let (_, rf) = settings(app);
+    let rings: BTreeSet<ClusterId> = app
+        .processes
+        .values()
+        .filter(|p| p.ghost_since.is_none())
+        .filter_map(|p| app.cluster_of(p))
+        .collect();
+    if rings.len() > 1 {
+        let named: Vec<String> = rings
+            .iter()
+            .map(|c| {
+                let members: Vec<String> =
+                    nodes_of(app, *c).iter().map(|p| app.processes[p].member.clone()).collect();
+                format!("{c} ({})", list(&members))
+            })
+            .collect();
+        let second = app.cluster(*rings.iter().nth(1).expect("two rings"));
+        let mut chain = Chain::root(
+            format!(
+                "{} lists several seeds, and they started together with empty volumes",
+                app.current_set(api.world()).name
+            ),
+            app.first_start,
+        );
+        for step in &second.origin {
+            chain = chain.then(step.clone());
+        }
+        return Verdict::broken(
+            "split-brain",
+            format!("split brain: {} rings, {}", rings.len(), list(&named)),
+        )
+        .because(chain.then("each ring takes writes for every key"))
+        .fix(format!(
+            "Start one seed first (or list a single seed for the first start), so the others join its ring; \
+                 then rebuild the other rings' nodes into it (their data is lost). Seeds: {}.",
+            list(&seeds)
+        ));
+    }
+    let Some(ring) = rings.first().copied().or(app.clusters.first().map(|c| c.id)) else {
+        return Verdict::broken("not-formed", "no ring has started: no seed is up".into())
+            .fix(format!("Start a seed ({}).", list(&seeds)));
+    };
+    let nodes = nodes_of(app, ring);
+    let links = ring_links(api, app, &nodes, &seeds, wake);
+    let main: BTreeSet<String> = components(&nodes, &links)
+        .into_iter()
+        .max_by_key(|c| c.len())
+        .unwrap_or_default()
+        .iter()
+        .map(|p| app.processes[p].member.clone())
+        .collect();
+    let up: BTreeSet<String> = main
+        .iter()
+        .filter(|m| {
+            let process = app.processes_of(m).into_iter().find(|p| p.ghost_since.is_none());
+            process.is_some_and(|p| p.catching_up.as_ref().is_none_or(|(until, _)| *until <= now))
+        })
+        .cloned()
+        .collect();
+    for process in app.processes.values_mut() {
+        if up.contains(&process.member) && process.ghost_since.is_none() {
+            process.catching_up = None;
+            process.in_sync = true;
+        }
+    }
+    let expected = app.expected(api.world());
+    let n = expected.len().max(1);
+    let rf = rf.min(n).max(1);
+    let quorum = rf / 2 + 1;
+    let mut failing: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut weak = 0;
+    for r in 0..expected.len() {
+        let replicas: Vec<String> = (0..rf).map(|k| expected[(r + k) % n].0.clone()).collect();
+        let live = replicas.iter().filter(|m| up.contains(*m)).count();
+        if live < quorum {
+            failing.push((r, replicas));
+        } else if live < rf {
+            weak += 1;
+        }
+    }
+    let absent: Vec<String> = expected.iter().map(|(m, _)| m.clone()).filter(|m| !up.contains(m)).collect();
+    let Some(first) = absent.first() else {
+        return Verdict::healthy(format!(
+            "{} nodes up in {ring}, every token range fully replicated",
+            expected.len()
+        ));
+    };
+    let why = absent_why(api, app, first, &seeds);
+    let mut chain = Chain::root(why.steps[0].clone(), why.at);
+    for step in &why.steps[1..] {
+        chain = chain.then(step.clone());
+    }
+    let texts: Vec<String> = absent.iter().map(|m| format!("{m} is down")).collect();
+    if let Some((range, replicas)) = failing.first() {
+        return Verdict::broken(
+            "quorum-lost",
+            format!(
+                "QUORUM fails for {} of {} token ranges: range {range} (replicas {}) has fewer than {quorum} up: {}",
+                failing.len(),
+                expected.len(),
+                list(replicas),
+                why.steps.last().cloned().unwrap_or_default()
+            ),
+        )
+        .because(chain.then(format!("token range {range} has fewer than {quorum} of its {rf} replicas up")))
+        .fix(why.fix);
+    }
+    Verdict::degraded(
+        why.code,
+        format!("{weak} token ranges below replication factor {rf}: {}", texts.join("; ")),
+    )
+    .because(chain.then(format!("{weak} token ranges have fewer than {rf} replicas up")))
+    .fix(why.fix)
+}
+
+/// Why a node is not up in the ring.
+fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
+    let world = api.world();
+    let records = &api.trace.records;
+    let Some(process) = app.processes_of(member).into_iter().find(|p| p.ghost_since.is_none()) else {
+        let why = super::primary_replica::member_down(world, records, member);
+        return Why { fix: format!("Bring {member} back."), ..why };
+    };
+    match &process.state {
+        ProcessState::Rejected { why, code } => {
+            let mut steps = Vec::new();
+            let mut at = None;
+            if let VolumeKey::Claim(claim) = process.volume {
+                let emptied = explain::emptied(world, records, claim);
+                at = emptied.at;
+                steps.extend(emptied.steps);
+            }
+            steps.push(format!("{member} is refused: {why}"));
+            Why {
+                steps,
+                at,
+                fix: format!(
+                    "Start {member} once with -Dcassandra.replace_address_first_boot=<its old address>, or \
+                     `nodetool removenode` its old host ID first."
+                ),
+                code,
+            }
+        }
+        ProcessState::Waiting { why } => Why {
+            steps: vec![format!("{member} waits: {why}")],
+            at: None,
+            fix: format!("Let {member} reach a seed ({}).", list(seeds)),
+            code: "member-waiting",
+        },
+        ProcessState::Member { .. } => {
+            if let Some((_, reason)) = &process.catching_up {
+                return Why {
+                    steps: vec![format!("{member} {reason}")],
+                    at: Some(process.started_at),
+                    fix: "Wait for it to finish; avoid taking another node down meanwhile.".into(),
+                    code: "catching-up",
+                };
+            }
+            let stored = app
+                .processes
+                .values()
+                .filter(|p| p.member != member)
+                .find_map(|p| app.data_of(p).and_then(|d| d.peers.get(member)).cloned());
+            if let Some(Address::Dns(name)) = &stored {
+                return explain::unresolvable(world, records, name, member, world.dns.contains_key(name));
+            }
+            let stored = stored.map_or("?".to_string(), |a| a.to_string());
+            let moved = explain::moved(world, records, member, &stored, Some(process.ip));
+            Why {
+                steps: vec![
+                    moved.steps[0].clone(),
+                    format!(
+                        "{member} came back with IP {}; its peers know it at {stored}, and neither the seeds as \
+                         configured ({}) nor any peer it stored is still where it was",
+                        process.ip,
+                        list(seeds)
+                    ),
+                ],
+                at: moved.at,
+                fix: "Configure the seeds by DNS name (<pod>.<service>), so a node always finds the ring when it \
+                      starts, whatever the pods' IPs."
+                    .into(),
+                code: "stale-ip",
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Cause chains: from what a member sees back to what started it.
+//!
+//! Owns the search through the trace and the world for the root of a
+//! symptom (a name that does not resolve, a peer at a new IP, a volume that
+//! came back empty) and the words for each step. Does not judge: the
+//! application kinds decide what is wrong and call these to say why.
+
+use crate::objects::*;
+use crate::time::SimTime;
+use crate::trace::{Actor, Event, Record};
+use crate::world::World;
+
+/// The steps from a root cause to a symptom, the root's time, and the fix.
+#[derive(Debug, Clone)]
+pub(crate) struct Why {
+    pub steps: Vec<String>,
+    pub at: Option<SimTime>,
+    pub fix: String,
+    /// A stable code for the mechanism.
+    pub code: &'static str,
+}
+
+/// The description of the last scripted action at exactly `at`.
+pub(crate) fn script_at(records: &[Record], at: SimTime) -> Option<&str> {
+    let end = records.partition_point(|r| r.at <= at);
+    records[..end].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
+        Event::Script { description, .. } => Some(description.as_str()),
+        _ => None,
+    })
+}
+
+/// The scripted action at `at` in backquotes, or `fallback`, with the time.
+pub(crate) fn blame(records: &[Record], at: SimTime, fallback: &str) -> String {
+    match script_at(records, at) {
+        Some(description) => format!("`{description}` at {at}"),
+        None => format!("{fallback} at {at}"),
+    }
+}
+
+/// The time of the last record matching `matches`.
+fn last(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<SimTime> {
+    records.iter().rev().find(|r| matches(&r.event)).map(|r| r.at)
+}
+
+/// The index of the last record matching `matches`.
+fn last_index(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<usize> {
+    records.iter().rposition(|r| matches(&r.event))
+}
+
+/// What caused record `index`: the scripted action that ran just before it
+/// in the same instant, in backquotes, or `fallback`, with the time.
+pub(crate) fn blame_record(records: &[Record], index: usize, fallback: &str) -> String {
+    let at = records[index].at;
+    let script = records[..=index].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
+        Event::Script { description, .. } => Some(description.as_str()),
+        _ => None,
+    });
+    match script {
+        Some(description) => format!("`{description}` at {at}"),
+        None => format!("{fallback} at {at}"),
+    }
+}
+
+/// The service part of `<host>.<service>.<namespace>.svc.<domain>`.
+fn service_of(name: &str) -> &str {
+    name.split('.').nth(1).unwrap_or("")
+}
+
+/// Why `name`, the DNS name peers stored for `member`, does not resolve.
+pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member: &str, cached: bool) -> Why {
+    let service = service_of(name);
+    let removed_at = last(records, |e| matches!(e, Event::DnsRemoved { name: n, .. } if n == name));
+    let pod = world.pod_named(member).map(|id| world.pod(id));
+    let publishing = world.service_named(service).map(|id| world.service(id));
+    // Published now, but an NXDOMAIN from before is still served from the cache.
+    if cached && world.dns.contains_key(name) {
+        let cached_at = last(records, |e| matches!(e, Event::DnsNegativeCached { name: n, .. } if n == name));
+        let until = world.dns_cache.get(name).map(|c| c.expires_at);
+        return Why {
+            steps: vec![
+                format!(
+                    "{name} was looked up at {}, before it was published, and the NXDOMAIN answer was cached",
+                    cached_at.map_or("?".to_string(), |t| t.to_string())
+                ),
+                format!(
+                    "CoreDNS serves the cached NXDOMAIN until {} (cache 30 caps denials at 30 s), although the \
+                     record exists now",
+                    until.map_or("?".to_string(), |t| t.to_string())
+                ),
+            ],
+            at: cached_at,
+            fix: "Retry peer lookups for longer than the DNS negative cache (30 s with CoreDNS's default \
+                  `cache 30`), or lower the denial TTL; set publishNotReadyAddresses: true so names exist \
+                  before pods are Ready."
+                .into(),
+            code: "dns-negative-cache",
+        };
+    }
+    if let Some(pod) = pod
+        && pod.subdomain != service
+    {
+        let created = pod.created_at;
+        let previous_deleted = last(records, |e| match e {
+            Event::PodDeleting { pod: p, .. } | Event::PodRemoved { pod: p, .. } => {
+                world.pod(*p).name == member && world.pod(*p).id != pod.id
+            }
+            _ => false,
+        })
+        .filter(|at| *at <= created);
+        let root = match previous_deleted {
+            Some(at) => blame(records, at, &format!("{member} deleted")),
+            None => format!("{member} created at {created}"),
+        };
+        return Why {
+            steps: vec![
+                root,
+                format!(
+                    "{member} was created again at {created} with subdomain {} (its StatefulSet's serviceName \
+                     then), so its record is {member}.{}..., and nothing publishes {name}",
+                    pod.subdomain, pod.subdomain
+                ),
+            ],
+            at: previous_deleted.or(Some(created)),
+            fix: format!(
+                "Members stored {name}, but a pod's subdomain is fixed when it is created and {member}'s is now \
+                 {}: re-point every member at the new names ({member}.{}...), or go back to serviceName \
+                 {service}; a Service named {service} would not publish {member} any more.",
+                pod.subdomain, pod.subdomain
+            ),
+            code: "subdomain-changed",
+        };
+    }
+    let Some(service_object) = publishing else {
+        let deleted = last_index(
+            records,
+            |e| matches!(e, Event::ServiceDeleted { service: s } if world.service(*s).name == service),
+        );
+        let root = match deleted {
+            Some(index) => blame_record(records, index, &format!("service {service} deleted")),
+            None => format!("no Service named {service} exists"),
+        };
+        let deleted = deleted.map(|index| records[index].at);
+        return Why {
+            steps: vec![
+                root,
+                format!(
+                    "{name} no longer resolves: a pod's record exists only while a headless Service named like \
+                     its subdomain ({service}) exists, and a StatefulSet never recreates its Service"
+                ),
+            ],
+            at: deleted,
+            fix: format!(
+                "Create the headless Service {service} again (members stored their peers' names under it); to \
+                 really move to another Service, recreate the StatefulSet (--cascade=orphan) with the new \
+                 serviceName, restart every pod, and re-join every member under the new names."
+            ),
+            code: "service-missing",
+        };
+    };
+    let Some(pod) = pod else {
+        return Why {
+            steps: vec![format!("no pod {member} exists, so nothing publishes {name}")],
+            at: removed_at,
+            fix: format!("Bring {member} back."),
+            code: "member-down",
+        };
+    };
+    if !service_object.headless {
+        return Why {
+            steps: vec![format!(
+                "{service} is not headless (it has a cluster IP), so it publishes no per-pod records"
+            )],
+            at: None,
+            fix: format!("Make {service} headless (clusterIP: None)."),
+            code: "service-not-headless",
+        };
+    }
+    if pod.is_terminating() {
+        let at = pod.deletion_timestamp.expect("terminating");
+        let deleting =
+            last_index(records, |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id));
+        let root = match deleting {
+            Some(index) => blame_record(records, index, &format!("{member} deleted")),
+            None => blame(records, at, &format!("{member} deleted")),
+        };
+        return Why {
+            steps: vec![root, format!("{member} is terminating, so its record {name} was withdrawn")],
+            at: Some(at),
+            fix: format!(
+                "Wait for {member} to come back; restart members one at a time, each once the others have caught up."
+            ),
+            code: "member-down",
+        };
+    }
+    if !pod.status.ready && !service_object.publish_not_ready_addresses {
+        let since = pod.status.ready_since.unwrap_or(pod.created_at);
+        // A member that was just re-created is not Ready yet: a restart, not a design flaw.
+        let earlier_pod = |p: &PodId| world.pod(*p).name == member && *p != pod.id;
+        let earlier =
+            last_index(records, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier_pod(pod))).or_else(
+                || last_index(records, |e| matches!(e, Event::PodRemoved { pod, .. } if earlier_pod(pod))),
+            );
+        if let Some(index) = earlier {
+            return Why {
+                steps: vec![
+                    blame_record(records, index, &format!("{member} deleted")),
+                    format!(
+                        "{member} came back at {} and is not Ready yet; {service} publishes only Ready pods, so \
+                         {name} does not resolve",
+                        pod.created_at
+                    ),
+                ],
+                at: Some(records[index].at),
+                fix: format!(
+                    "Wait for {member} to be Ready; with publishNotReadyAddresses: true on {service} its peers \
+                     would find it as soon as it has an IP."
+                ),
+                code: "member-down",
+            };
+        }
+        return Why {
+            steps: vec![format!(
+                "{member} is not Ready, and {service} publishes only Ready pods (publishNotReadyAddresses: \
+                 false), so {name} does not resolve"
+            )],
+            at: Some(since),
+            fix: format!(
+                "Set publishNotReadyAddresses: true on the headless Service {service}, so members can find \
+                 each other before they are Ready."
+            ),
+            code: "unresolvable-until-ready",
+        };
+    }
+    Why {
+        steps: vec![format!("{name} does not resolve")],
+        at: removed_at,
+        fix: format!("Check the headless Service {service} and the readiness of {member}."),
+        code: "peers-unreachable",
+    }
+}
+
+/// Why `member` is no longer at the IP its peers stored.
+pub(crate) fn moved(
+    world: &World,
+    records: &[Record],
+    member: &str,
+    stored: &str,
+    now_at: Option<Ipv4>,
+) -> Why {
+    let current = world.pod_named(member).map(|id| world.pod(id));
+    let created = current.map(|p| p.created_at);
+    // The last delete of an earlier incarnation: what someone did, not the removal.
+    let earlier = |p: PodId| world.pod(p).name == member && current.is_none_or(|c| c.id != p);
+    let deleted_at = last(records, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier(*pod)))
+        .or_else(|| last(records, |e| matches!(e, Event::PodRemoved { pod, .. } if earlier(*pod))));
+    let root = match deleted_at {
+        Some(at) => blame(records, at, &format!("{member} deleted")),
+        None => format!("{member} restarted"),
+    };
+    let now_at = now_at.map_or("no IP".to_string(), |ip| ip.to_string());
+    Why {
+        steps: vec![
+            root,
+            format!(
+                "{member} came back{} with a new IP, {now_at}; it was {stored}",
+                created.map_or(String::new(), |t| format!(" at {t}"))
+            ),
+        ],
+        at: deleted_at,
+        fix: "Store peers by their DNS names (<pod>.<service>.<namespace>.svc) instead of pod IPs: a \
+              StatefulSet keeps a pod's name across re-creation, not its IP."
+            .into(),
+        code: "stale-ip",
+    }
+}
+
+/// Why a member's volume is empty: its claim was deleted and made again.
+pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
+    let pvc = world.pvc(claim);
+    let name = &pvc.name;
+    let previous = records.iter().rev().find_map(|r| match r.event {
+        Event::PvcRemoved { pvc: old }
+            if old != claim && world.pvc(old).name == *name && r.at <= pvc.created_at =>
+        {
+            Some((r.at, r.actor))
+        }
+        _ => None,
+    });
+    match previous {
+        Some((at, actor)) => {
+            let root = match actor {
+                Actor::GarbageCollector => format!(
+                    "the garbage collector deleted {name} at {at} (persistentVolumeClaimRetentionPolicy Delete)"
+                ),
+                _ => {
+                    // A claim in use is removed when its last pod goes; blame the delete.
+                    let deleting = records.iter().rposition(|r| match r.event {
+                        Event::PvcDeleting { pvc: old } | Event::PvcRemoved { pvc: old } => {
+                            world.pvc(old).name == *name && r.at <= at
+                        }
+                        _ => false,
+                    });
+                    let deleting = records[..deleting.map_or(0, |i| i + 1)]
+                        .iter()
+                        .rposition(|r| matches!(r.event, Event::PvcDeleting { pvc: old } if world.pvc(old).name == *name))
+                        .or(deleting);
+                    match deleting {
+                        Some(index) => blame_record(records, index, &format!("{name} deleted")),
+                        None => blame(records, at, &format!("{name} deleted")),
+                    }
+                }
+            };
+            Why {
+                steps: vec![root, format!("{name} was created again, empty, at {}", pvc.created_at)],
+                at: Some(at),
+                fix: String::new(),
+                code: "empty-data",
+            }
+        }
+        None => Why {
+            steps: vec![format!("{name} is a new, empty claim (created at {})", pvc.created_at)],
+            at: Some(pvc.created_at),
+            fix: String::new(),
+            code: "empty-data",
+        },
+    }
+}

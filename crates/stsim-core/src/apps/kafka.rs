@@ -1,0 +1,377 @@
+//! Kafka in KRaft mode: a controller quorum, brokers whose volumes name
+//! their cluster, and partitions that need enough replicas in sync.
+//!
+//! Owns the kind's rules (shared/failure-modes.md F08, F09, F20, section 2.2):
+//! - every pod is a broker; the first `controllers` ordinals also vote in
+//!   the controller quorum, found at their DNS names
+//!   (`controller.quorum.voters`), a majority of them needed;
+//! - a broker's volume holds `meta.properties`: its node id and the cluster
+//!   id it was formatted with. An empty volume is formatted with the
+//!   install's cluster id; a volume formatted for another cluster id stops
+//!   the broker (`InconsistentClusterIdException`). An install generates its
+//!   cluster id unless the chart fixes it (`fixedClusterId`), so a reinstall
+//!   over retained volumes breaks every broker that restarts;
+//! - brokers register with the quorum at each start, with their current
+//!   address, so pod IPs changing does not matter to Kafka itself;
+//! - partitions are spread evenly: partition p has its replicas on the p-th
+//!   and following brokers (replicationFactor of them). A replica is in
+//!   sync (ISR) while its broker is registered and not catching up; a
+//!   partition takes `acks=all` writes while its ISR has at least
+//!   min.insync.replicas.
+//!
+//! Verdict: BROKEN when the controller quorum is lost or some partition has
+//! fewer in-sync replicas than min.insync.replicas (NotEnoughReplicas);
+//! DEGRADED when a partition is under-replicated; HEALTHY otherwise.
+
+use super::explain::Why;
+use super::*;
+use crate::config::AppKind;
+
+struct Settings {
+    controllers: usize,
+    replication_factor: usize,
+    min_insync: usize,
+    fixed_cluster_id: bool,
+}
+
+fn settings(app: &App) -> Settings {
+    match app.kind() {
+        AppKind::Kafka { controllers, replication_factor, min_insync_replicas, fixed_cluster_id } => {
+            Settings {
+                controllers: *controllers as usize,
+                replication_factor: *replication_factor as usize,
+                min_insync: *min_insync_replicas as usize,
+                fixed_cluster_id: *fixed_cluster_id,
+            }
+        }
+        _ => unreachable!("the Kafka model runs Kafka applications"),
+    }
+}
+
+/// The cluster id the pod's install formats with, made on first use.
+fn install_cluster(api: &Api, app: &mut App, pod: PodId) -> ClusterId {
+    let set = api.world().pod(pod).owner.unwrap_or_else(|| app.current_set(api.world()).id);
+    if let Some(id) = app.install_cluster.get(&set) {
+        return *id;
+    }
+    let id = match (settings(app).fixed_cluster_id, app.clusters.first()) {
+        (true, Some(first)) => first.id,
+        _ => {
+            // The install is the StatefulSet's creation (time zero for the first).
+            let installed = api
+                .trace
+                .records
+                .iter()
+                .find_map(|r| {
+                    matches!(r.event, Event::StatefulSetCreated { sts } if sts == set).then_some(r.at)
+                })
+                .unwrap_or(SimTime::ZERO);
+            let by = api.world().sts(set).name.clone();
+            let id = app.new_cluster(&by, installed);
+            app.cluster_mut(id).origin = vec![format!(
+                "the install of StatefulSet {by} at {installed} generated its own cluster id, {id}"
+            )];
+            id
+        }
+    };
+    app.install_cluster.insert(set, id);
+    id
+}
+
+/// A broker's process started: it reads meta.properties, or formats.
+pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
+    let now = api.now;
+    let process = app.processes[&pod].clone();
+    let words = volume_words(api.world(), process.volume);
+    let install = install_cluster(api, app, pod);
+    let (catch_up, stale_after, formed) = (app.config().catch_up, app.config().stale_after, app.formed);
+    let mut catching_up = None;
+    let (state, what) = match app.volumes.get(&process.volume).cloned() {
+        Some(data) if data.cluster != install => {
+            let why = format!(
+                "InconsistentClusterIdException: the cluster id {install} doesn't match stored clusterId {} in \
+                 meta.properties on {words}",
+                data.cluster
+            );
+            (ProcessState::Rejected { why: why.clone(), code: "foreign-data" }, format!("stops: {why}"))
+        }
+        Some(data) => {
+            let lag = now.since(data.synced_at);
+            let mut what = format!("started with its log on {words}: node {} of {install}", process.ordinal);
+            if formed && lag >= stale_after {
+                catching_up = Some((now + catch_up, format!("came back with a log {} old", ago(lag))));
+                what.push_str(&format!(
+                    "; its log is {} old, so it fetches before it rejoins the ISR",
+                    ago(lag)
+                ));
+            }
+            (ProcessState::Member { cluster: install }, what)
+        }
+        None => {
+            app.volumes.insert(
+                process.volume,
+                MemberData {
+                    cluster: install,
+                    member: process.member.clone(),
+                    role: Role::Replica,
+                    peers: BTreeMap::new(),
+                    synced_at: now,
+                },
+            );
+            if formed {
+                catching_up = Some((now + catch_up, "joined with an empty log and re-replicates".into()));
+            }
+            (
+                ProcessState::Member { cluster: install },
+                format!("formatted the empty {words} with cluster id {install} (kafka-storage format)"),
+            )
+        }
+    };
+    if matches!(state, ProcessState::Member { .. }) {
+        app.joined.insert(process.member.clone());
+    }
+    let process = app.processes.get_mut(&pod).expect("booting");
+    process.state = state;
+    process.catching_up = catching_up;
+    member_event(api, index, pod, what);
+}
+
+/// Judges the application as it is now.
+pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict {
+    let now = api.now;
+    for process in app.processes.values_mut() {
+        process.in_sync = false;
+    }
+    let settings = settings(app);
+    let expected = app.expected(api.world());
+    if expected.is_empty() {
+        return Verdict::broken("member-down", "no brokers are wanted".into());
+    }
+    // The cluster the running brokers form: a broker re-reads the cluster id
+    // only when it starts, so adopted brokers of an old install keep theirs.
+    let mut counts: BTreeMap<ClusterId, usize> = BTreeMap::new();
+    for process in app.processes.values().filter(|p| p.ghost_since.is_none()) {
+        if let Some(cluster) = app.cluster_of(process) {
+            *counts.entry(cluster).or_default() += 1;
+        }
+    }
+    let install =
+        counts.iter().max_by_key(|(id, count)| (**count, std::cmp::Reverse(**id))).map(|(id, _)| *id);
+    // A broker counts when it runs as a member of the current install's cluster.
+    let live = |app: &App, member: &str| -> Option<PodId> {
+        let install = install?;
+        app.processes_of(member)
+            .into_iter()
+            .find(|p| p.ghost_since.is_none() && p.state == ProcessState::Member { cluster: install })
+            .map(|p| p.pod)
+    };
+    // The controller quorum: the first voters, reaching each other by name.
+    let voters: Vec<String> =
+        expected.iter().take(settings.controllers.max(1)).map(|(m, _)| m.clone()).collect();
+    let majority = voters.len() / 2 + 1;
+    let running: Vec<(String, PodId)> =
+        voters.iter().filter_map(|m| live(app, m).map(|p| (m.clone(), p))).collect();
+    let mut best: Vec<String> = Vec::new();
+    let mut failure: Option<(String, Reach)> = None;
+    for (voter, pod) in &running {
+        let subdomain = api.world().pod(*pod).subdomain.clone();
+        let mut group = vec![voter.clone()];
+        for (other, other_pod) in &running {
+            if other == voter {
+                continue;
+            }
+            let to = Address::Dns(dns_name(api.world(), other, &subdomain));
+            let back =
+                Address::Dns(dns_name(api.world(), voter, &api.world().pod(*other_pod).subdomain.clone()));
+            let there = reach(api, app, other, &to, wake);
+            let here = reach(api, app, voter, &back, wake);
+            if there == Reach::Ok(*other_pod) && here == Reach::Ok(*pod) {
+                group.push(other.clone());
+            } else if failure.is_none() {
+                failure = Some(if there != Reach::Ok(*other_pod) {
+                    (other.clone(), there)
+                } else {
+                    (voter.clone(), here)
+                });
+            }
+        }
+        if group.len() > best.len() {
+            best = group;
+        }
+    }
+    if best.len() < majority {
+        let missing: Vec<String> = voters.iter().filter(|v| !best.contains(v)).cloned().collect();
+        let why = absent_why(
+            api,
+            app,
+            &missing[0],
+            failure.as_ref().filter(|(m, _)| *m == missing[0]).map(|(_, r)| r),
+        );
+        let mut chain = Chain::root(why.steps[0].clone(), why.at);
+        for step in &why.steps[1..] {
+            chain = chain.then(step.clone());
+        }
+        return Verdict::broken(
+            "quorum-lost",
+            format!(
+                "the controller quorum is lost: {} of {} controllers reach each other, and a majority is {majority}: {}",
+                best.len(),
+                voters.len(),
+                why.steps.last().cloned().unwrap_or_default()
+            ),
+        )
+        .because(chain.then("no active controller: no leader elections, no metadata changes, no new writes"))
+        .fix(format!("{} Keep a majority of the controllers running (a PodDisruptionBudget).", why.fix));
+    }
+    // Registered brokers: running members that reach an active controller.
+    let quorum_pod = live(app, &best[0]).expect("a voter in the quorum runs");
+    let mut registered: BTreeSet<String> = BTreeSet::new();
+    for (member, _) in &expected {
+        let Some(pod) = live(app, member) else { continue };
+        if best.contains(member) {
+            registered.insert(member.clone());
+            continue;
+        }
+        let subdomain = api.world().pod(pod).subdomain.clone();
+        let name = dns_name(api.world(), &best[0], &subdomain);
+        if reach(api, app, &best[0], &Address::Dns(name), wake) == Reach::Ok(quorum_pod) {
+            registered.insert(member.clone());
+        }
+    }
+    let in_sync: BTreeSet<String> = registered
+        .iter()
+        .filter(|m| {
+            let process = app.processes_of(m).into_iter().find(|p| p.ghost_since.is_none());
+            process.is_some_and(|p| p.catching_up.as_ref().is_none_or(|(until, _)| *until <= now))
+        })
+        .cloned()
+        .collect();
+    for process in app.processes.values_mut() {
+        if in_sync.contains(&process.member) && process.ghost_since.is_none() {
+            process.catching_up = None;
+            process.in_sync = true;
+        }
+    }
+    // Partition p: replicas on brokers p, p+1, ... (by position in the set).
+    let n = expected.len();
+    let rf = settings.replication_factor.min(n).max(1);
+    let min_isr = settings.min_insync.min(rf).max(1);
+    let mut not_enough: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut under: Vec<usize> = Vec::new();
+    for p in 0..n {
+        let replicas: Vec<String> = (0..rf).map(|k| expected[(p + k) % n].0.clone()).collect();
+        let isr = replicas.iter().filter(|m| in_sync.contains(*m)).count();
+        if isr < min_isr {
+            not_enough.push((p, replicas));
+        } else if isr < rf {
+            under.push(p);
+        }
+    }
+    let absent: Vec<String> =
+        expected.iter().map(|(m, _)| m.clone()).filter(|m| !in_sync.contains(m)).collect();
+    if let Some((partition, replicas)) = not_enough.first() {
+        let down: Vec<String> = replicas.iter().filter(|m| !in_sync.contains(*m)).cloned().collect();
+        let why = absent_why(api, app, &down[0], None);
+        let mut chain = Chain::root(why.steps[0].clone(), why.at);
+        for step in &why.steps[1..] {
+            chain = chain.then(step.clone());
+        }
+        let partitions: Vec<String> = not_enough.iter().map(|(p, _)| format!("p{p}")).collect();
+        return Verdict::broken(
+            "not-enough-replicas",
+            format!(
+                "NotEnoughReplicas: partition p{partition} (replicas {}) has {} in sync, fewer than \
+                 min.insync.replicas={min_isr}; {} of {n} partitions refuse acks=all writes: {}",
+                list(replicas),
+                rf - down.len(),
+                not_enough.len(),
+                why.steps.last().cloned().unwrap_or_default()
+            ),
+        )
+        .because(chain.then(format!("{} lose their in-sync replicas", list(&partitions))))
+        .fix(format!(
+            "{} Keep at most replicationFactor - min.insync.replicas ({}) brokers down at a time.",
+            why.fix,
+            rf - min_isr
+        ));
+    }
+    if let Some(first) = absent.first() {
+        let why = absent_why(api, app, first, None);
+        let mut chain = Chain::root(why.steps[0].clone(), why.at);
+        for step in &why.steps[1..] {
+            chain = chain.then(step.clone());
+        }
+        let texts: Vec<String> = absent.iter().map(|m| format!("{m} is out of the ISR")).collect();
+        return Verdict::degraded(
+            why.code,
+            format!("{} of {n} partitions under-replicated: {}", under.len(), texts.join("; ")),
+        )
+        .because(chain.then(format!("{} partitions have fewer in-sync replicas than {rf}", under.len())))
+        .fix(why.fix);
+    }
+    Verdict::healthy(format!("{n} brokers in sync, controller quorum of {}", voters.len()))
+}
+
+/// Why a broker is not in sync.
+fn absent_why(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Why {
+    let world = api.world();
+    let records = &api.trace.records;
+    let process = app.processes_of(member).into_iter().find(|p| p.ghost_since.is_none());
+    let Some(process) = process else {
+        let why = super::primary_replica::member_down(world, records, member);
+        return Why { fix: format!("Bring {member} back."), ..why };
+    };
+    match &process.state {
+        ProcessState::Rejected { why, code } => {
+            let cluster = app.data_of(process).map(|d| d.cluster);
+            let install = world.pod(process.pod).owner.and_then(|s| app.install_cluster.get(&s)).copied();
+            let mut steps = Vec::new();
+            let mut at = None;
+            if let Some(install) = install {
+                let record = app.cluster(install);
+                at = Some(record.created_at);
+                steps.extend(record.origin.iter().cloned());
+            }
+            steps.push(format!(
+                "{member} restarted on its old volume, formatted for {}",
+                cluster.map_or("another cluster".to_string(), |c| c.to_string())
+            ));
+            steps.push(format!("{member} stops: {why}"));
+            Why {
+                steps,
+                at,
+                fix:
+                    "Keep the cluster id across reinstalls (set it in the chart's values), or delete the old \
+                      volumes on purpose: reinstalling over retained claims needs both halves to match."
+                        .into(),
+                code,
+            }
+        }
+        ProcessState::Member { .. } => match (failure, &process.catching_up) {
+            (Some(Reach::Unresolvable { name, cached }), _) => {
+                super::explain::unresolvable(world, records, name, member, *cached)
+            }
+            (_, Some((_, reason))) => Why {
+                steps: vec![format!("{member} {reason}")],
+                at: Some(process.started_at),
+                fix: "Wait for it to catch up; avoid taking another broker down meanwhile.".into(),
+                code: "catching-up",
+            },
+            _ => {
+                let why = super::primary_replica::member_down(world, records, member);
+                Why {
+                    steps: vec![why.steps[0].clone(), format!("{member} cannot reach an active controller")],
+                    at: why.at,
+                    fix: format!("Let {member} reach the controllers."),
+                    code: "peers-unreachable",
+                }
+            }
+        },
+        ProcessState::Waiting { why } => Why {
+            steps: vec![format!("{member} waits: {why}")],
+            at: None,
+            fix: format!("Let {member} start."),
+            code: "member-waiting",
+        },
+    }
+}

@@ -1,0 +1,840 @@
+//! Clustered applications: what runs inside a StatefulSet's pods, and
+//! whether it still works.
+//!
+//! Owns the application models (one module per kind), what each member
+//! keeps on its volume (cluster id, member identity, the peer addresses it
+//! stored, how current it is), the member processes, and the verdict engine.
+//! After every change to an application's pods or to cluster DNS, and when a
+//! cached DNS answer or a timer runs out, members start, look for their
+//! peers, join or are refused, and each application is judged HEALTHY,
+//! DEGRADED or BROKEN with the reason, the cause chain and the fix
+//! (shared/failure-modes.md section 2, whose rules the kinds follow). Each
+//! change of verdict is a trace record, so the report can give intervals.
+//!
+//! A member's data lives on its claim ([`VolumeKey::Claim`]): a pod re-created
+//! with the same claim finds its data again; a claim deleted and made again
+//! is a new, empty volume. A set without claims keeps data in the pod, which
+//! is lost with it (emptyDir).
+//!
+//! Peers are reached at the address a member stored: a DNS name works while
+//! it resolves (through CoreDNS's cache, `dns::resolve`) to the member's
+//! current pod; an IP only while the pod keeps it.
+//!
+//! Does not change Kubernetes objects, except the readiness probe result of
+//! a member whose probe passes only once it has joined (`readiness: Joined`).
+
+pub mod breakage;
+mod cassandra;
+mod explain;
+mod kafka;
+mod primary_replica;
+mod quorum;
+mod redis_cluster;
+
+use crate::api::Api;
+use crate::config::{AppConfig, AppKind, AppReadiness};
+use crate::events::EventKey;
+use crate::objects::*;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::Event;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// A cluster some member initialised, numbered in the order they appeared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ClusterId(pub u32);
+
+impl fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cluster-{}", self.0)
+    }
+}
+
+/// How a member stored a peer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Address {
+    Dns(String),
+    Ip(Ipv4),
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Dns(name) => f.write_str(name),
+            Address::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// What a member is in its cluster, as its data says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Role {
+    Primary,
+    Replica,
+    /// A voting member of a quorum system.
+    Voter,
+}
+
+/// Where a member's data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VolumeKey {
+    /// On a claim: survives the pod, not the claim.
+    Claim(PvcId),
+    /// In the pod itself (no claim templates): lost with the pod.
+    Pod(PodId),
+}
+
+/// What a member keeps on its volume.
+#[derive(Debug, Clone)]
+pub struct MemberData {
+    pub cluster: ClusterId,
+    /// The identity the data was written as (the pod name).
+    pub member: String,
+    pub role: Role,
+    /// Peers by member name, at the address stored when they were learned.
+    pub peers: BTreeMap<String, Address>,
+    /// Until when the data is known to be current with its cluster.
+    pub synced_at: SimTime,
+}
+
+/// What a running member process is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessState {
+    /// In its cluster (initialised it, joined it, or restarted with its data).
+    Member { cluster: ClusterId },
+    /// Up, but not in a cluster yet: looking for a primary or a majority.
+    Waiting { why: String },
+    /// Refused: it will not serve as a member with the data it has.
+    Rejected { why: String, code: &'static str },
+}
+
+/// A member's process: one container run.
+#[derive(Debug, Clone)]
+pub struct Process {
+    pub pod: PodId,
+    /// The identity it runs as: the pod name.
+    pub member: String,
+    pub ordinal: u32,
+    pub ip: Ipv4,
+    pub node: NodeId,
+    pub started_at: SimTime,
+    pub volume: VolumeKey,
+    pub state: ProcessState,
+    /// Set when its pod object was removed while the container still ran (a
+    /// force delete): the process lives on until its node's kubelet kills it.
+    pub ghost_since: Option<SimTime>,
+    /// While it copies data from its peers after joining, and why.
+    pub catching_up: Option<(SimTime, String)>,
+    /// Whether the last verdict found it current with its cluster.
+    pub in_sync: bool,
+}
+
+/// A cluster as the members' data describes it.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub id: ClusterId,
+    pub created_at: SimTime,
+    pub created_by: String,
+    /// The configured members (quorum systems): the static membership.
+    pub members: BTreeSet<String>,
+    /// Members removed from the membership (a pre-stop hook on scale-down), and when.
+    pub removed: BTreeMap<String, SimTime>,
+    /// The address of each member as the cluster's membership records it
+    /// (quorum systems keep it in the replicated log, so on every volume).
+    pub peers: BTreeMap<String, Address>,
+    /// How it came to be, step by step, for cause chains.
+    pub origin: Vec<String>,
+    /// Redis Cluster: the master serving each slot range, in range order.
+    pub slots: Vec<String>,
+    /// Redis Cluster: the master each replica follows.
+    pub follows: BTreeMap<String, String>,
+    /// Redis Cluster: since when each master has been out of the majority.
+    pub down_since: BTreeMap<String, SimTime>,
+}
+
+/// HEALTHY, DEGRADED or BROKEN, or still forming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Health {
+    /// Members are still starting and joining; nothing is wrong yet.
+    Forming,
+    Healthy,
+    /// Serving, with less redundancy than configured, or members lagging.
+    Degraded,
+    /// Not serving writes, or split brain (several authorities).
+    Broken,
+}
+
+impl fmt::Display for Health {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Health::Forming => "FORMING",
+            Health::Healthy => "HEALTHY",
+            Health::Degraded => "DEGRADED",
+            Health::Broken => "BROKEN",
+        })
+    }
+}
+
+/// The judgement on one application at one time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub health: Health,
+    /// A stable identifier of the reason, like `peers-unreachable`.
+    pub code: &'static str,
+    pub reason: String,
+    /// From the root cause to the verdict, one step each.
+    pub cause: Vec<String>,
+    /// When the root cause happened, if known.
+    pub cause_at: Option<SimTime>,
+    /// What would fix it, in one sentence.
+    pub fix: String,
+}
+
+impl Verdict {
+    fn new(health: Health, code: &'static str, reason: String) -> Verdict {
+        Verdict { health, code, reason, cause: Vec::new(), cause_at: None, fix: String::new() }
+    }
+    pub(crate) fn healthy(reason: String) -> Verdict {
+        Verdict::new(Health::Healthy, "healthy", reason)
+    }
+    pub(crate) fn degraded(code: &'static str, reason: String) -> Verdict {
+        Verdict::new(Health::Degraded, code, reason)
+    }
+    pub(crate) fn broken(code: &'static str, reason: String) -> Verdict {
+        Verdict::new(Health::Broken, code, reason)
+    }
+    pub(crate) fn because(mut self, chain: Chain) -> Verdict {
+        self.cause = chain.steps;
+        self.cause_at = chain.at;
+        self
+    }
+    pub(crate) fn fix(mut self, fix: impl Into<String>) -> Verdict {
+        self.fix = fix.into();
+        self
+    }
+    /// Faults that no amount of waiting undoes: reported even while forming.
+    fn definitive(&self) -> bool {
+        matches!(self.code, "split-brain" | "duplicate-identity" | "foreign-data" | "data-lost")
+    }
+}
+
+/// A cause chain under construction: steps from the root, and the root's time.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chain {
+    pub steps: Vec<String>,
+    pub at: Option<SimTime>,
+}
+
+impl Chain {
+    pub fn root(step: String, at: Option<SimTime>) -> Chain {
+        Chain { steps: vec![step], at }
+    }
+    pub fn then(mut self, step: impl Into<String>) -> Chain {
+        self.steps.push(step.into());
+        self
+    }
+}
+
+/// One application: the members of one StatefulSet of the scenario,
+/// whatever the set object is called after a rename or re-creation.
+#[derive(Debug, Clone, Default)]
+pub struct App {
+    /// The name of the StatefulSet in the scenario.
+    pub name: String,
+    /// Index of the StatefulSet in the config.
+    pub config_index: usize,
+    pub config: Option<AppConfig>,
+    /// The StatefulSet objects the application has run under, oldest first.
+    pub sets: Vec<StsId>,
+    /// Live pods that run (or will run) a member.
+    pub pods: BTreeSet<PodId>,
+    pub processes: BTreeMap<PodId, Process>,
+    pub volumes: BTreeMap<VolumeKey, MemberData>,
+    pub clusters: Vec<Cluster>,
+    /// Members that have held data in a cluster.
+    pub joined: BTreeSet<String>,
+    pub verdict: Option<Verdict>,
+    pub first_start: Option<SimTime>,
+    /// Whether the application has finished forming (or given up on it).
+    pub formed: bool,
+    /// Since when the primary has been unreachable for every replica, or absent.
+    pub cut_off_since: Option<SimTime>,
+    /// The readiness result set for each pod (`readiness: Joined`).
+    overrides: BTreeMap<PodId, bool>,
+    /// Kafka: the cluster id each install (StatefulSet object) formats with.
+    pub install_cluster: BTreeMap<StsId, ClusterId>,
+}
+
+impl App {
+    pub fn config(&self) -> &AppConfig {
+        self.config.as_ref().expect("an application has a config")
+    }
+    fn kind(&self) -> &AppKind {
+        &self.config().kind
+    }
+    /// The set the application runs under now: the newest live one, else the newest.
+    pub fn current_set<'w>(&self, world: &'w crate::world::World) -> &'w StatefulSet {
+        let live = self.sets.iter().rev().find(|s| world.sts(**s).removed_at.is_none());
+        world.sts(*live.or(self.sets.last()).expect("an application has a set"))
+    }
+    /// The members the current set wants, by name, with their ordinals.
+    pub fn expected(&self, world: &crate::world::World) -> Vec<(String, u32)> {
+        let set = self.current_set(world);
+        if set.removed_at.is_some() {
+            return Vec::new();
+        }
+        (set.start_ordinal()..set.end_ordinal_exclusive()).map(|o| (pod_name(&set.name, o), o)).collect()
+    }
+    pub fn data_of(&self, process: &Process) -> Option<&MemberData> {
+        self.volumes.get(&process.volume)
+    }
+    /// The cluster a process is a member of, if it is one.
+    pub fn cluster_of(&self, process: &Process) -> Option<ClusterId> {
+        match process.state {
+            ProcessState::Member { cluster } => Some(cluster),
+            _ => None,
+        }
+    }
+    pub fn cluster(&self, id: ClusterId) -> &Cluster {
+        &self.clusters[id.0 as usize - 1]
+    }
+    fn cluster_mut(&mut self, id: ClusterId) -> &mut Cluster {
+        &mut self.clusters[id.0 as usize - 1]
+    }
+    /// Starts a new cluster record.
+    fn new_cluster(&mut self, by: &str, at: SimTime) -> ClusterId {
+        let id = ClusterId(self.clusters.len() as u32 + 1);
+        self.clusters.push(Cluster {
+            id,
+            created_at: at,
+            created_by: by.to_string(),
+            members: BTreeSet::new(),
+            removed: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            origin: Vec::new(),
+            slots: Vec::new(),
+            follows: BTreeMap::new(),
+            down_since: BTreeMap::new(),
+        });
+        id
+    }
+    /// Processes in ordinal order (ghosts after the live incarnation).
+    pub fn processes_in_order(&self) -> Vec<PodId> {
+        let mut ids: Vec<(u32, bool, PodId)> =
+            self.processes.values().map(|p| (p.ordinal, p.ghost_since.is_none(), p.pod)).collect();
+        ids.sort_by_key(|(ordinal, live, pod)| (*ordinal, !*live, *pod));
+        ids.into_iter().map(|(_, _, pod)| pod).collect()
+    }
+    /// The running processes of a member, live incarnation first.
+    pub fn processes_of(&self, member: &str) -> Vec<&Process> {
+        let mut found: Vec<&Process> = self.processes.values().filter(|p| p.member == member).collect();
+        found.sort_by_key(|p| (p.ghost_since.is_some(), p.pod));
+        found
+    }
+}
+
+/// Every application of the run.
+#[derive(Debug, Clone, Default)]
+pub struct Apps {
+    pub list: Vec<App>,
+    set_app: BTreeMap<StsId, usize>,
+    pod_app: BTreeMap<PodId, usize>,
+}
+
+impl Apps {
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+    /// Registers the application of config StatefulSet `index`.
+    pub fn add(&mut self, index: usize, name: &str, config: AppConfig, set: StsId) {
+        self.set_app.insert(set, self.list.len());
+        self.list.push(App {
+            name: name.to_string(),
+            config_index: index,
+            config: Some(config),
+            sets: vec![set],
+            ..App::default()
+        });
+    }
+    /// The application of a config StatefulSet now runs under a new set object.
+    pub fn statefulset_recreated(&mut self, old: StsId, new: StsId) {
+        if let Some(&app) = self.set_app.get(&old) {
+            self.set_app.insert(new, app);
+            self.list[app].sets.push(new);
+        }
+    }
+    /// A pod was created by `owner`: if the set runs an application, the pod is a member.
+    pub fn pod_created(&mut self, pod: PodId, owner: StsId) {
+        if let Some(&app) = self.set_app.get(&owner) {
+            self.pod_app.insert(pod, app);
+            self.list[app].pods.insert(pod);
+        }
+    }
+    /// Whether the pod runs a member of an application.
+    pub fn runs_member(&self, pod: PodId) -> bool {
+        self.pod_app.contains_key(&pod)
+    }
+    /// The application's name, for the trace.
+    pub fn name(&self, app: usize) -> &str {
+        &self.list[app].name
+    }
+    /// The application a pod runs a member of.
+    pub fn app_of_pod(&self, pod: PodId) -> Option<usize> {
+        self.pod_app.get(&pod).copied()
+    }
+}
+
+/// The earliest time something must be looked at again.
+#[derive(Debug, Default)]
+pub(crate) struct Wake(Option<SimTime>);
+
+impl Wake {
+    pub fn at(&mut self, at: SimTime) {
+        self.0 = Some(self.0.map_or(at, |current| current.min(at)));
+    }
+}
+
+/// How long a force-deleted pod's container may outlive its object on a
+/// healthy node: the kubelet kills it with the pod's deletion grace period
+/// (0), raised to its minimum of 2 s (`minimumGracePeriodInSeconds`,
+/// `pkg/kubelet/kuberuntime/kuberuntime_container.go`).
+const KILL_AFTER_FORCE_DELETE: SimDuration = SimDuration::from_secs(2);
+
+/// Looks at every application: the `Apps` event.
+pub fn observe(api: &mut Api) {
+    let now = api.now;
+    let mut wake = Wake::default();
+    for index in 0..api.world().apps.list.len() {
+        let mut app = std::mem::take(&mut api.world.apps.list[index]);
+        observe_app(api, &mut app, index, &mut wake);
+        api.world.apps.list[index] = app;
+    }
+    if let Some(at) = wake.0
+        && at > now
+    {
+        api.wake_after(EventKey::Apps, at.since(now));
+    }
+}
+
+fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    // Members found current last time were current until now.
+    refresh_synced(app, api.now);
+    stop_processes(api, app, index, wake);
+    start_processes(api, app, index);
+    match app.kind() {
+        AppKind::PrimaryReplica { .. } => primary_replica::progress(api, app, index, wake),
+        AppKind::Quorum { .. } => quorum::progress(api, app, index, wake),
+        AppKind::RedisCluster { .. } => redis_cluster::progress(api, app, index, wake),
+        AppKind::Kafka { .. } => {}
+        AppKind::Cassandra { .. } => cassandra::progress(api, app, index, wake),
+    }
+    let verdict = match app.kind() {
+        AppKind::PrimaryReplica { .. } => primary_replica::evaluate(api, app, wake),
+        AppKind::Quorum { .. } => quorum::evaluate(api, app, wake),
+        AppKind::RedisCluster { .. } => redis_cluster::evaluate(api, app, wake),
+        AppKind::Kafka { .. } => kafka::evaluate(api, app, wake),
+        AppKind::Cassandra { .. } => cassandra::evaluate(api, app, wake),
+    };
+    let verdict = match duplicate_identity(api, app) {
+        Some(duplicate) => duplicate,
+        None => verdict,
+    };
+    let verdict = forming(api, app, verdict, wake);
+    refresh_synced(app, api.now);
+    for process in app.processes.values() {
+        if let Some((until, _)) = process.catching_up {
+            wake.at(until);
+        }
+    }
+    record_verdict(api, app, index, verdict);
+    readiness(api, app);
+}
+
+/// The data of members that are current with their cluster is current as of `now`.
+fn refresh_synced(app: &mut App, now: SimTime) {
+    let current: Vec<VolumeKey> = app.processes.values().filter(|p| p.in_sync).map(|p| p.volume).collect();
+    for volume in current {
+        if let Some(data) = app.volumes.get_mut(&volume) {
+            data.synced_at = now;
+        }
+    }
+}
+
+/// Records what a member did.
+pub(crate) fn member_event(api: &mut Api, index: usize, pod: PodId, what: String) {
+    api.record(Event::AppMember { app: index, pod, what });
+}
+
+/// Ends processes whose container stopped; keeps force-deleted ones as ghosts.
+fn stop_processes(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    let now = api.now;
+    let mut stopped = Vec::new();
+    let mut ghosts = Vec::new();
+    for process in app.processes.values_mut() {
+        let pod = api.world.pod(process.pod);
+        let node_ready = api.world.node(process.node).ready;
+        if let Some(since) = process.ghost_since {
+            let killed_at = since + KILL_AFTER_FORCE_DELETE;
+            if node_ready && now >= killed_at {
+                stopped.push(process.pod);
+            } else if node_ready {
+                wake.at(killed_at);
+            }
+            continue;
+        }
+        let running = pod.status.container == ContainerState::Running
+            && pod.runtime.started_at == Some(process.started_at);
+        if pod.exists() && running {
+            continue;
+        }
+        if pod.exists() || pod.status.container != ContainerState::Running {
+            stopped.push(process.pod);
+            continue;
+        }
+        // Removed without the kubelet confirming the container stopped.
+        let since = pod.removed_at.expect("a removed pod says when");
+        process.ghost_since = Some(since);
+        let node = &api.world.node(process.node).name;
+        let what = if node_ready {
+            wake.at(since + KILL_AFTER_FORCE_DELETE);
+            format!(
+                "its pod was force-deleted, but the container keeps running on {node} until the kubelet kills it \
+                 (at least 2 s later): the API server did not wait for the node"
+            )
+        } else {
+            format!(
+                "its pod was force-deleted, but {node} is unreachable, so the container keeps running there with \
+                 the same identity"
+            )
+        };
+        ghosts.push((process.pod, what));
+    }
+    for (pod, what) in ghosts {
+        member_event(api, index, pod, what);
+    }
+    for pod in stopped {
+        let process = app.processes.remove(&pod).expect("a process that stops exists");
+        if process.in_sync
+            && let Some(data) = app.volumes.get_mut(&process.volume)
+        {
+            data.synced_at = now;
+        }
+        if let AppKind::Quorum { .. } = app.kind() {
+            quorum::stopped(api, app, index, &process);
+        }
+    }
+    let gone: Vec<PodId> = app.pods.iter().copied().filter(|p| !api.world.pod(*p).exists()).collect();
+    for pod in gone {
+        app.pods.remove(&pod);
+        api.world.apps.pod_app.remove(&pod);
+        app.overrides.remove(&pod);
+    }
+}
+
+/// Starts a process for each member pod whose container started.
+fn start_processes(api: &mut Api, app: &mut App, index: usize) {
+    let mut starting: Vec<(u32, PodId)> = app
+        .pods
+        .iter()
+        .filter(|id| !app.processes.contains_key(id))
+        .filter(|id| {
+            let pod = api.world.pod(**id);
+            pod.status.container == ContainerState::Running && pod.runtime.started_at.is_some()
+        })
+        .map(|id| (api.world.pod(*id).ordinal.unwrap_or(0), *id))
+        .collect();
+    starting.sort();
+    for (ordinal, id) in starting {
+        let pod = api.world.pod(id);
+        let volume = pod
+            .claims
+            .first()
+            .and_then(|claim| api.world.pvc_named(claim))
+            .map_or(VolumeKey::Pod(id), VolumeKey::Claim);
+        let process = Process {
+            pod: id,
+            member: pod.name.clone(),
+            ordinal,
+            ip: pod.status.pod_ip.expect("a running container has an IP"),
+            node: pod.node.expect("a running container has a node"),
+            started_at: pod.runtime.started_at.expect("filtered"),
+            volume,
+            state: ProcessState::Waiting { why: "starting".into() },
+            ghost_since: None,
+            catching_up: None,
+            in_sync: false,
+        };
+        app.first_start.get_or_insert(api.now);
+        app.processes.insert(id, process);
+        match app.kind() {
+            AppKind::PrimaryReplica { .. } => primary_replica::boot(api, app, index, id),
+            AppKind::Quorum { .. } => quorum::boot(api, app, index, id),
+            AppKind::RedisCluster { .. } => redis_cluster::boot(api, app, index, id),
+            AppKind::Kafka { .. } => kafka::boot(api, app, index, id),
+            AppKind::Cassandra { .. } => cassandra::boot(api, app, index, id),
+        }
+    }
+}
+
+/// The outcome of trying to reach a member at an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// The member's process answers there.
+    Ok(PodId),
+    /// The name does not resolve (NXDOMAIN, perhaps cached).
+    Unresolvable { name: String, cached: bool },
+    /// Something else, or nothing, is at that address; the member is elsewhere.
+    WrongAddress { address: Address, now_at: Option<Ipv4> },
+    /// The member has no running process.
+    NotRunning,
+}
+
+/// Tries to reach `member` at `address`, as its peers would: DNS names go
+/// through the cluster DNS cache.
+pub(crate) fn reach(api: &mut Api, app: &App, member: &str, address: &Address, wake: &mut Wake) -> Reach {
+    let (ip, cached) = match address {
+        Address::Dns(name) => {
+            let lookup = crate::controllers::dns::resolve(api, name);
+            if let Some(until) = lookup.stale_until {
+                wake.at(until);
+            }
+            (lookup.answer, lookup.cached)
+        }
+        Address::Ip(ip) => (Some(*ip), false),
+    };
+    let running = app.processes_of(member);
+    if let Some(ip) = ip
+        && let Some(process) = running.iter().find(|p| p.ip == ip)
+    {
+        return Reach::Ok(process.pod);
+    }
+    if running.is_empty() {
+        return Reach::NotRunning;
+    }
+    match (ip, address) {
+        (None, Address::Dns(name)) => Reach::Unresolvable { name: name.clone(), cached },
+        _ => Reach::WrongAddress { address: address.clone(), now_at: running.first().map(|p| p.ip) },
+    }
+}
+
+/// The DNS name of `member` under `subdomain`:
+/// `<member>.<subdomain>.<namespace>.svc.<domain>`.
+pub(crate) fn dns_name(world: &crate::world::World, member: &str, subdomain: &str) -> String {
+    format!("{member}.{subdomain}.{}.svc.{}", world.namespace, world.cluster_domain)
+}
+
+/// The address a member at `pod` would store for itself or be stored by.
+pub(crate) fn address_of(world: &crate::world::World, app: &App, process: &Process) -> Address {
+    match app.config().addressing {
+        crate::config::Addressing::Dns => {
+            let pod = world.pod(process.pod);
+            Address::Dns(dns_name(world, &process.member, &pod.subdomain))
+        }
+        crate::config::Addressing::Ip => Address::Ip(process.ip),
+    }
+}
+
+/// Two running processes of one identity (a force-deleted pod's container
+/// still running beside its replacement): split brain, whatever the kind
+/// (shared/failure-modes.md F11, section 2.1 rule 4).
+fn duplicate_identity(api: &Api, app: &App) -> Option<Verdict> {
+    let mut seen: BTreeMap<&str, Vec<&Process>> = BTreeMap::new();
+    for process in app.processes.values() {
+        if matches!(process.state, ProcessState::Member { .. }) {
+            seen.entry(&process.member).or_default().push(process);
+        }
+    }
+    let (member, copies) = seen.into_iter().find(|(_, copies)| copies.len() > 1)?;
+    let world = api.world();
+    let ghost = copies.iter().find(|p| p.ghost_since.is_some())?;
+    let live = copies.iter().find(|p| p.ghost_since.is_none())?;
+    let since = ghost.ghost_since.expect("a ghost");
+    let node = &world.node(ghost.node).name;
+    let root = explain::script_at(&api.trace.records, since)
+        .map(|s| format!("`{s}` at {since}"))
+        .unwrap_or_else(|| format!("{member} was force-deleted at {since}"));
+    let chain = Chain::root(root, Some(since))
+        .then(format!(
+            "the old container of {member} keeps running on {node} ({}), since nobody confirmed it stopped",
+            ghost.ip
+        ))
+        .then(format!(
+            "the controller created {member} again at once, on {} ({})",
+            world.node(live.node).name,
+            live.ip
+        ))
+        .then(format!("two processes claim to be {member}"));
+    Some(
+        Verdict::broken(
+            "duplicate-identity",
+            format!(
+                "two live copies of {member}: the force-deleted one on {node} ({}) and its replacement ({}), \
+                 both with the same identity and data",
+                ghost.ip, live.ip
+            ),
+        )
+        .because(chain)
+        .fix(format!(
+            "Force-delete a StatefulSet pod only once its node is known to be down for good (fenced or powered \
+             off); to replace {member} now, stop the old container first, or taint the node \
+             node.kubernetes.io/out-of-service."
+        )),
+    )
+}
+
+/// While the application forms, only definitive faults are reported; it has
+/// formed once it is first HEALTHY, or gives up forming after `form_timeout`.
+fn forming(api: &Api, app: &mut App, verdict: Verdict, wake: &mut Wake) -> Verdict {
+    if app.formed {
+        return verdict;
+    }
+    if verdict.health == Health::Healthy {
+        app.formed = true;
+        return verdict;
+    }
+    let Some(first) = app.first_start else {
+        return Verdict::new(Health::Forming, "forming", "no member has started yet".into());
+    };
+    let deadline = first + app.config().form_timeout;
+    if api.now >= deadline {
+        app.formed = true;
+        return verdict;
+    }
+    if verdict.definitive() {
+        return verdict;
+    }
+    wake.at(deadline);
+    let joined = app.processes.values().filter(|p| matches!(p.state, ProcessState::Member { .. })).count();
+    let expected = app.expected(api.world()).len();
+    Verdict::new(Health::Forming, "forming", format!("{joined} of {expected} members are in the cluster"))
+}
+
+fn record_verdict(api: &mut Api, app: &mut App, index: usize, mut verdict: Verdict) {
+    if let Some(current) = &app.verdict
+        && current.health == verdict.health
+        && current.code == verdict.code
+        && current.reason == verdict.reason
+    {
+        return;
+    }
+    if verdict.health != Health::Forming {
+        verdict.cause.push(format!("{} at {}", verdict.health, api.now));
+    }
+    app.verdict = Some(verdict.clone());
+    api.record(Event::AppVerdict { app: index, verdict });
+}
+
+/// `readiness: Joined`: the probe passes only while the member is in its cluster.
+fn readiness(api: &mut Api, app: &mut App) {
+    if app.config().readiness != AppReadiness::Joined {
+        return;
+    }
+    let wanted: Vec<(PodId, bool)> = app
+        .pods
+        .iter()
+        .filter_map(|pod| {
+            let process = app.processes.get(pod)?;
+            Some((*pod, matches!(process.state, ProcessState::Member { .. })))
+        })
+        .collect();
+    for (pod, joined) in wanted {
+        if app.overrides.get(&pod) != Some(&joined) {
+            app.overrides.insert(pod, joined);
+            crate::controllers::kubelet::override_probe(api, pod, joined);
+        }
+    }
+}
+
+/// Who reaches whom at the addresses in their own stored peers (Redis's
+/// nodes.conf, Cassandra's peers table). A contact goes both ways: the one
+/// reached learns the caller's address from it.
+pub(crate) fn links(
+    api: &mut Api,
+    app: &App,
+    nodes: &[PodId],
+    wake: &mut Wake,
+) -> BTreeMap<PodId, BTreeSet<PodId>> {
+    let mut links: BTreeMap<PodId, BTreeSet<PodId>> = nodes.iter().map(|p| (*p, BTreeSet::new())).collect();
+    for &from in nodes {
+        let Some(data) = app.data_of(&app.processes[&from]) else { continue };
+        for (peer, address) in data.peers.clone() {
+            if let Reach::Ok(to) = reach(api, app, &peer, &address, wake)
+                && links.contains_key(&to)
+            {
+                links.get_mut(&from).expect("a node").insert(to);
+                links.get_mut(&to).expect("a node").insert(from);
+            }
+        }
+    }
+    links
+}
+
+/// The groups of nodes connected through links, each in discovery order.
+pub(crate) fn components(nodes: &[PodId], links: &BTreeMap<PodId, BTreeSet<PodId>>) -> Vec<Vec<PodId>> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for &start in nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut component = vec![start];
+        let mut i = 0;
+        while i < component.len() {
+            for next in &links[&component[i]] {
+                if seen.insert(*next) {
+                    component.push(*next);
+                }
+            }
+            i += 1;
+        }
+        out.push(component);
+    }
+    out
+}
+
+/// Gossip inside a group of nodes in contact: each learns the others'
+/// current addresses and stores them.
+pub(crate) fn spread_addresses(api: &mut Api, app: &mut App, index: usize, component: &[PodId]) {
+    let current: Vec<(String, Address)> = component
+        .iter()
+        .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
+        .collect();
+    for pod in component {
+        let process = &app.processes[pod];
+        let (member, volume) = (process.member.clone(), process.volume);
+        let Some(data) = app.volumes.get_mut(&volume) else { continue };
+        let mut learned = Vec::new();
+        for (peer, address) in &current {
+            if *peer != member && data.peers.get(peer) != Some(address) {
+                data.peers.insert(peer.clone(), address.clone());
+                learned.push(format!("{peer} at {address}"));
+            }
+        }
+        if !learned.is_empty() {
+            member_event(api, index, *pod, format!("learned by gossip: {}", list(&learned)));
+        }
+    }
+}
+
+/// How a member's volume reads in sentences.
+pub(crate) fn volume_words(world: &crate::world::World, volume: VolumeKey) -> String {
+    match volume {
+        VolumeKey::Claim(claim) => format!("volume {}", world.pvc(claim).name),
+        VolumeKey::Pod(_) => "pod-local storage".to_string(),
+    }
+}
+
+/// Lists names: `a`, `a and b`, `a, b and c`.
+pub(crate) fn list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A duration in the trace's format.
+pub(crate) fn ago(duration: SimDuration) -> String {
+    duration.to_string()
+}

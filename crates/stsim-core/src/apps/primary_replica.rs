@@ -1,0 +1,630 @@
+//! Primary/replica databases with a bootstrap rule: PostgreSQL with
+//! Patroni, MySQL, MongoDB-style replica sets.
+//!
+//! Owns the kind's rules (shared/failure-modes.md F02, F18, F25, section 2.2):
+//! - a member that starts with data resumes the role its data gives it;
+//! - a member with an empty volume looks for a primary at its peers' DNS
+//!   names (the StatefulSet's pod names under its subdomain). If one
+//!   answers, it joins as a replica and stores the primary's address (the
+//!   name, or the IP it resolved to). If none does, it initialises a new
+//!   cluster as primary (`bootstrap: AnyMember`), or waits if only the first
+//!   ordinal may (`OrdinalZero`);
+//! - a replica follows the primary at the address it stored, and refuses a
+//!   primary of another cluster (PostgreSQL: "database system identifier
+//!   differs").
+//!
+//! Verdict: BROKEN with several primaries (split brain), with no primary,
+//! when no replica follows the primary (replication has stopped: with
+//! synchronous replication writes block, and in majority-based groups the
+//! primary steps down), or when the cluster's data is no longer served.
+//! DEGRADED when some replica does not follow, catches up, or is missing.
+//! Failover is not modelled: a lost primary stays lost until it returns.
+
+use super::explain::{self, Why};
+use super::*;
+use crate::config::{Addressing, Bootstrap};
+
+fn is_primary(app: &App, pod: PodId) -> bool {
+    let process = &app.processes[&pod];
+    matches!(process.state, ProcessState::Member { .. })
+        && app.data_of(process).is_some_and(|data| data.role == Role::Primary)
+}
+
+/// A member's process started.
+pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
+    let now = api.now;
+    let (catch_up, stale_after) = (app.config().catch_up, app.config().stale_after);
+    let formed = app.formed;
+    let volume = app.processes[&pod].volume;
+    let words = volume_words(api.world(), volume);
+    let what = match app.volumes.get(&volume).cloned() {
+        Some(data) => {
+            let process = app.processes.get_mut(&pod).expect("booting");
+            process.state = ProcessState::Member { cluster: data.cluster };
+            let mut what = match (data.role, data.peers.iter().next()) {
+                (Role::Replica, Some((primary, address))) => format!(
+                    "started with its data on {words}: a replica in {} that follows {primary} at {address}",
+                    data.cluster
+                ),
+                _ => format!("started with its data on {words}: the primary of {}", data.cluster),
+            };
+            let lag = now.since(data.synced_at);
+            if formed && lag >= stale_after {
+                process.catching_up = Some((now + catch_up, format!("came back with data {} old", ago(lag))));
+                what.push_str(&format!("; the data is {} old, so it catches up first", ago(lag)));
+            }
+            what
+        }
+        None => {
+            let process = app.processes.get_mut(&pod).expect("booting");
+            process.state =
+                ProcessState::Waiting { why: "its volume is empty: it looks for a primary".into() };
+            format!("started with an empty {words}: it looks for a primary among its peers")
+        }
+    };
+    member_event(api, index, pod, what);
+}
+
+/// Members with an empty volume look for a primary, join it or initialise.
+pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    let AppKind::PrimaryReplica { bootstrap } = *app.kind() else { return };
+    let waiting: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| {
+            let process = &app.processes[p];
+            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
+        })
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    let expected = app.expected(api.world());
+    let first_ordinal = app.current_set(api.world()).start_ordinal();
+    for pod in waiting {
+        let process = app.processes[&pod].clone();
+        let subdomain = api.world().pod(pod).subdomain.clone();
+        let mut tried: Vec<String> = Vec::new();
+        let mut why_not: Option<Why> = None;
+        let mut found = None;
+        for (member, _) in expected.iter().filter(|(m, _)| *m != process.member) {
+            let name = dns_name(api.world(), member, &subdomain);
+            match reach(api, app, member, &Address::Dns(name.clone()), wake) {
+                Reach::Ok(target) if is_primary(app, target) => {
+                    found = Some((member.clone(), name, target));
+                    break;
+                }
+                Reach::Ok(_) => tried.push(format!("{member} answers but is no primary")),
+                Reach::Unresolvable { cached, .. } => {
+                    tried.push(format!("{name} does not resolve"));
+                    if why_not.is_none() {
+                        why_not = Some(explain::unresolvable(
+                            api.world(),
+                            &api.trace.records,
+                            &name,
+                            member,
+                            cached,
+                        ));
+                    }
+                }
+                Reach::NotRunning => tried.push(format!("{member} is not running")),
+                Reach::WrongAddress { .. } => tried.push(format!("{name} answers with an old address")),
+            }
+        }
+        if let Some((primary, name, target)) = found {
+            join(api, app, index, pod, &primary, name, target);
+        } else if bootstrap == Bootstrap::AnyMember || process.ordinal == first_ordinal {
+            initialise(api, app, index, pod, &tried, why_not);
+        } else {
+            let why = format!(
+                "no primary found ({}); only {} may initialise a cluster",
+                tried.join("; "),
+                pod_name(&app.current_set(api.world()).name, first_ordinal)
+            );
+            let process = app.processes.get_mut(&pod).expect("waiting");
+            if process.state != (ProcessState::Waiting { why: why.clone() }) {
+                process.state = ProcessState::Waiting { why: why.clone() };
+                member_event(api, index, pod, format!("waits: {why}"));
+            }
+        }
+    }
+}
+
+fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, primary: &str, name: String, target: PodId) {
+    let now = api.now;
+    let stored = match app.config().addressing {
+        Addressing::Dns => Address::Dns(name),
+        Addressing::Ip => Address::Ip(app.processes[&target].ip),
+    };
+    let cluster = app.cluster_of(&app.processes[&target]).expect("a primary is a member");
+    let catch_up = app.config().catch_up;
+    let formed = app.formed;
+    let process = app.processes.get_mut(&pod).expect("joining");
+    process.state = ProcessState::Member { cluster };
+    if formed {
+        process.catching_up =
+            Some((now + catch_up, format!("copies all data from {primary} (it joined empty)")));
+    }
+    let (volume, member) = (process.volume, process.member.clone());
+    app.volumes.insert(
+        volume,
+        MemberData {
+            cluster,
+            member: member.clone(),
+            role: Role::Replica,
+            peers: [(primary.to_string(), stored.clone())].into(),
+            synced_at: now,
+        },
+    );
+    app.joined.insert(member);
+    member_event(api, index, pod, format!("joined {cluster} as a replica of {primary}, stored as {stored}"));
+}
+
+fn initialise(
+    api: &mut Api,
+    app: &mut App,
+    index: usize,
+    pod: PodId,
+    tried: &[String],
+    why_not: Option<Why>,
+) {
+    let now = api.now;
+    let process = app.processes[&pod].clone();
+    let cluster = app.new_cluster(&process.member, now);
+    let mut origin = why_not.map(|w| w.steps).unwrap_or_default();
+    origin.push(format!("{} found no primary and initialised {cluster} at {now}", process.member));
+    app.cluster_mut(cluster).origin = origin;
+    app.volumes.insert(
+        process.volume,
+        MemberData {
+            cluster,
+            member: process.member.clone(),
+            role: Role::Primary,
+            peers: BTreeMap::new(),
+            synced_at: now,
+        },
+    );
+    app.processes.get_mut(&pod).expect("initialising").state = ProcessState::Member { cluster };
+    app.joined.insert(process.member.clone());
+    let looked = if tried.is_empty() { "it has no peers".to_string() } else { tried.join("; ") };
+    member_event(
+        api,
+        index,
+        pod,
+        format!("found no primary ({looked}) and initialised a new cluster, {cluster}, as its primary"),
+    );
+}
+
+/// Why a replica does not follow the primary.
+#[derive(Debug, Clone, PartialEq)]
+enum Issue {
+    Unresolvable { primary: String, name: String, cached: bool },
+    Moved { primary: String, stored: String, now_at: Option<Ipv4> },
+    PrimaryDown { primary: String },
+    Foreign { primary: String, theirs: ClusterId, ours: ClusterId },
+    NotPrimary { primary: String },
+}
+
+/// Judges the application as it is now.
+pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict {
+    let now = api.now;
+    for process in app.processes.values_mut() {
+        process.in_sync = false;
+    }
+    let order = app.processes_in_order();
+    let members: Vec<PodId> = order
+        .iter()
+        .copied()
+        .filter(|p| matches!(app.processes[p].state, ProcessState::Member { .. }))
+        .collect();
+    let primaries: Vec<PodId> = members.iter().copied().filter(|p| is_primary(app, *p)).collect();
+    if primaries.len() > 1 {
+        return split_brain(api, app, &primaries);
+    }
+    if let Some(lost) = data_lost(api, app, &members) {
+        return lost;
+    }
+    let replicas: Vec<PodId> = members.iter().copied().filter(|p| !primaries.contains(p)).collect();
+    // Each replica tries its primary at the address it stored.
+    let mut following = Vec::new();
+    let mut issues: Vec<(String, Issue)> = Vec::new();
+    let mut catching_up: Vec<(String, String)> = Vec::new();
+    for replica in &replicas {
+        let process = &app.processes[replica];
+        let member = process.member.clone();
+        let Some((primary, stored)) = app.data_of(process).and_then(|d| d.peers.iter().next()) else {
+            continue;
+        };
+        let (primary, stored) = (primary.clone(), stored.clone());
+        let ours = app.cluster_of(process).expect("a member");
+        let issue = match reach(api, app, &primary, &stored, wake) {
+            Reach::Ok(target) => {
+                let theirs = app.cluster_of(&app.processes[&target]);
+                match theirs {
+                    Some(theirs) if theirs != ours => Some(Issue::Foreign { primary, theirs, ours }),
+                    _ if !is_primary(app, target) => Some(Issue::NotPrimary { primary }),
+                    _ => None,
+                }
+            }
+            Reach::Unresolvable { name, cached } => Some(Issue::Unresolvable { primary, name, cached }),
+            Reach::WrongAddress { address, now_at } => {
+                Some(Issue::Moved { primary, stored: address.to_string(), now_at })
+            }
+            Reach::NotRunning => Some(Issue::PrimaryDown { primary }),
+        };
+        match issue {
+            Some(issue) => issues.push((member, issue)),
+            None => {
+                let process = app.processes.get_mut(replica).expect("a replica");
+                match &process.catching_up {
+                    Some((until, why)) if *until > now => catching_up.push((member, why.clone())),
+                    _ => {
+                        process.catching_up = None;
+                        process.in_sync = true;
+                        following.push(member);
+                    }
+                }
+            }
+        }
+    }
+    // Without a primary, or with every replica cut off from it, members
+    // retry for `peer_timeout` before the cluster counts as broken.
+    let cut_off = match primaries.first() {
+        None => Some(no_primary(api, app, &issues)),
+        Some(primary) if !replicas.is_empty() && following.is_empty() && catching_up.is_empty() => {
+            let name = app.processes[primary].member.clone();
+            Some(replicas_cut_off(api, app, &name, &issues))
+        }
+        Some(_) => None,
+    };
+    if let Some(verdict) = cut_off {
+        let timeout = app.config().peer_timeout;
+        let since = *app.cut_off_since.get_or_insert(now);
+        if now >= since + timeout {
+            return verdict;
+        }
+        wake.at(since + timeout);
+        return Verdict {
+            health: Health::Degraded,
+            reason: format!("{} (members retry; BROKEN after {timeout} like this)", verdict.reason),
+            ..verdict
+        };
+    }
+    app.cut_off_since = None;
+    let primary = primaries[0];
+    app.processes.get_mut(&primary).expect("the primary").in_sync = true;
+    let primary_name = app.processes[&primary].member.clone();
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    if let Some(verdict) = (!issues.is_empty()).then(|| replicas_cut_off(api, app, &primary_name, &issues)) {
+        problems.push((verdict.code, verdict.reason));
+    }
+    for (member, why) in &catching_up {
+        problems.push(("catching-up", format!("{member} catches up: {why}")));
+    }
+    problems.extend(missing(api, app));
+    match problems.first() {
+        None => Verdict::healthy(format!(
+            "{primary_name} is the primary and {} follow it",
+            match following.len() {
+                0 => "no replicas".to_string(),
+                1 => "1 replica".to_string(),
+                n => format!("{n} replicas"),
+            }
+        )),
+        Some((code, _)) => {
+            let reason: Vec<String> = problems.iter().map(|(_, r)| r.clone()).collect();
+            Verdict::degraded(code, reason.join("; "))
+                .fix("Bring the missing or lagging members back in line; the cluster serves, with less redundancy.")
+        }
+    }
+}
+
+/// Expected members that are not in the cluster, and why.
+pub(super) fn missing(api: &Api, app: &App) -> Vec<(&'static str, String)> {
+    let world = api.world();
+    let mut out = Vec::new();
+    for (member, _) in app.expected(world) {
+        let processes = app.processes_of(&member);
+        match processes.first().map(|p| &p.state) {
+            Some(ProcessState::Member { .. }) => {}
+            Some(ProcessState::Waiting { why }) => {
+                out.push(("member-waiting", format!("{member} waits: {why}")))
+            }
+            Some(ProcessState::Rejected { why, code }) => {
+                out.push((*code, format!("{member} is refused: {why}")))
+            }
+            None => {
+                let status = world.pod_named(&member).map_or("gone".to_string(), |id| {
+                    let pod = world.pod(id);
+                    pod.display_status().to_string()
+                });
+                out.push(("member-down", format!("{member} is not running ({status})")))
+            }
+        }
+    }
+    out
+}
+
+/// The words and chain for replicas that do not follow their primary.
+fn replicas_cut_off(api: &Api, app: &App, primary: &str, issues: &[(String, Issue)]) -> Verdict {
+    let world = api.world();
+    let records = &api.trace.records;
+    let (_, first) = &issues[0];
+    let who: Vec<String> =
+        issues.iter().filter(|(_, i)| same_kind(i, first)).map(|(member, _)| member.clone()).collect();
+    let who_words = list(&who);
+    let all = issues.len() == app.processes.values().filter(|p| is_replica(app, p)).count();
+    let verb = "cannot";
+    let their = if who.len() == 1 { "its" } else { "their" };
+    let make = |code: &'static str, reason: String, why: Why, effect: String| {
+        let verdict = if all { Verdict::broken(code, reason) } else { Verdict::degraded(code, reason) };
+        let mut chain = Chain::root(why.steps[0].clone(), why.at);
+        for step in &why.steps[1..] {
+            chain = chain.then(step.clone());
+        }
+        verdict.because(chain.then(effect)).fix(why.fix)
+    };
+    match first {
+        Issue::Unresolvable { primary: target, name, cached } => {
+            let why = explain::unresolvable(world, records, name, target, *cached);
+            let code = match why.code {
+                "service-missing" | "subdomain-changed" | "service-not-headless" => "peers-unreachable",
+                other => other,
+            };
+            make(
+                code,
+                format!("{who_words} {verb} reach {their} primary {target}: {name} does not resolve"),
+                why,
+                format!("{who_words} {verb} reach {their} primary {target}"),
+            )
+        }
+        Issue::Moved { primary: target, stored, now_at } => {
+            let why = explain::moved(world, records, target, stored, *now_at);
+            make(
+                "stale-ip",
+                format!(
+                    "{who_words} {verb} reach {their} primary {target}: {stored} is where they stored it, and it now has {}",
+                    now_at.map_or("none".to_string(), |ip| ip.to_string())
+                ),
+                why,
+                format!("{who_words} still dial {stored} and {verb} reach {their} primary {target}"),
+            )
+        }
+        Issue::PrimaryDown { primary: target } => {
+            let why = member_down(world, records, target);
+            make(
+                "no-primary",
+                format!("{who_words} {verb} reach {their} primary {target}: it is not running"),
+                why,
+                format!("{who_words} have no primary to follow"),
+            )
+        }
+        Issue::Foreign { primary: target, theirs, ours } => {
+            let cluster = app.cluster(*theirs);
+            let mut steps = Vec::new();
+            let mut at = Some(cluster.created_at);
+            if let Some(process) = app.processes_of(target).first()
+                && let VolumeKey::Claim(claim) = process.volume
+            {
+                let emptied = explain::emptied(world, records, claim);
+                at = emptied.at;
+                steps.extend(emptied.steps);
+            }
+            steps.extend(cluster.origin.iter().cloned());
+            let why = Why {
+                steps,
+                at,
+                fix: format!(
+                    "Never let a member with an empty volume initialise a cluster while the cluster exists: restore \
+                     {target}'s data (or make a replica of {ours} the primary and rebuild {target} from it), and \
+                     let only a deliberate bootstrap create a new cluster."
+                ),
+                code: "foreign-data",
+            };
+            make(
+                "foreign-data",
+                format!(
+                    "{target} runs a new cluster, {theirs}, initialised at {} from an empty volume; {who_words} hold \
+                     the data of {ours} and refuse to follow it",
+                    cluster.created_at
+                ),
+                why,
+                format!("{who_words} refuse to follow {target}: its data belongs to another cluster"),
+            )
+        }
+        Issue::NotPrimary { primary: target } => {
+            let why = Why {
+                steps: vec![format!("{target} is no longer a primary")],
+                at: None,
+                fix: format!("Make one member the primary and point {who_words} at it."),
+                code: "no-primary",
+            };
+            let _ = primary;
+            make(
+                "no-primary",
+                format!("{who_words} follow {target}, which is not a primary"),
+                why,
+                format!("{who_words} have no primary to follow"),
+            )
+        }
+    }
+}
+
+fn is_replica(app: &App, process: &Process) -> bool {
+    matches!(process.state, ProcessState::Member { .. })
+        && app.data_of(process).is_some_and(|data| data.role == Role::Replica)
+}
+
+fn same_kind(a: &Issue, b: &Issue) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// Why a member is not running, with the action that stopped it.
+pub(super) fn member_down(
+    world: &crate::world::World,
+    records: &[crate::trace::Record],
+    member: &str,
+) -> Why {
+    let fix = format!(
+        "Bring {member} back; a failover to a replica (Patroni's, after its ttl of 30 s) would restore writes \
+         meanwhile (stsim does not model failover)."
+    );
+    let current = world.pod_named(member);
+    // The last delete of this member: of the live pod if it is terminating, else of an earlier one.
+    let deleting = records.iter().rposition(|r| match r.event {
+        Event::PodDeleting { pod, .. } => world.pod(pod).name == member,
+        _ => false,
+    });
+    let removed = records.iter().rposition(|r| match r.event {
+        Event::PodRemoved { pod, .. } => world.pod(pod).name == member && Some(pod) != current,
+        _ => false,
+    });
+    let index = deleting.or(removed);
+    let mut steps = Vec::new();
+    if let Some(index) = index {
+        steps.push(explain::blame_record(records, index, &format!("{member} deleted")));
+    }
+    let at = index.map(|i| records[i].at);
+    match current.map(|id| world.pod(id)) {
+        Some(pod) if pod.is_terminating() => steps.push(format!("{member} is terminating")),
+        Some(pod) => {
+            steps.push(format!("{member} is {} (created at {})", pod.display_status(), pod.created_at))
+        }
+        None => steps.push(format!("no pod {member} exists")),
+    }
+    let at = at.or(current.map(|id| world.pod(id).created_at));
+    Why { steps, at, fix, code: "member-down" }
+}
+
+fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
+    let world = api.world();
+    let records = &api.trace.records;
+    // The member the replicas point at, else the one that initialised the cluster.
+    let expected = issues
+        .iter()
+        .find_map(|(_, issue)| match issue {
+            Issue::PrimaryDown { primary }
+            | Issue::Unresolvable { primary, .. }
+            | Issue::Moved { primary, .. } => Some(primary.clone()),
+            _ => None,
+        })
+        .or_else(|| app.clusters.first().map(|c| c.created_by.clone()));
+    let Some(primary) = expected else {
+        let waiting = missing(api, app);
+        let reason = waiting.first().map_or("no member runs".to_string(), |(_, r)| r.clone());
+        return Verdict::broken("no-primary", format!("no primary: {reason}"))
+            .fix("Let a member initialise the cluster, or start ordinal 0.");
+    };
+    if !app.processes_of(&primary).is_empty() && !issues.is_empty() {
+        return replicas_cut_off(api, app, &primary, issues);
+    }
+    let why = member_down(world, records, &primary);
+    let mut chain = Chain::root(why.steps[0].clone(), why.at);
+    for step in &why.steps[1..] {
+        chain = chain.then(step.clone());
+    }
+    Verdict::broken("no-primary", format!("no primary: {primary} is not running, so writes fail"))
+        .because(chain.then("no member takes writes"))
+        .fix(why.fix)
+}
+
+/// Several members each believe they are the primary.
+fn split_brain(api: &Api, app: &App, primaries: &[PodId]) -> Verdict {
+    let world = api.world();
+    let named: Vec<String> = primaries
+        .iter()
+        .map(|p| {
+            let process = &app.processes[p];
+            format!("{} ({})", process.member, app.cluster_of(process).expect("a member"))
+        })
+        .collect();
+    let clusters: BTreeSet<ClusterId> =
+        primaries.iter().filter_map(|p| app.cluster_of(&app.processes[p])).collect();
+    let second = clusters.iter().nth(1).map(|c| app.cluster(*c));
+    let set = app.current_set(world);
+    let mut chain = match set.spec.pod_management_policy {
+        crate::config::PodManagementPolicy::Parallel => Chain::root(
+            format!(
+                "podManagementPolicy: Parallel creates every pod of {} at once, so members start together \
+                 with empty volumes",
+                set.name
+            ),
+            app.first_start,
+        ),
+        crate::config::PodManagementPolicy::OrderedReady => Chain::root(
+            format!("{} started with an empty volume", second.map_or("a member", |c| c.created_by.as_str())),
+            second.map(|c| c.created_at),
+        ),
+    };
+    if let Some(cluster) = second {
+        for step in &cluster.origin {
+            chain = chain.then(step.clone());
+        }
+    }
+    chain = chain.then(format!("several primaries take writes: {}", list(&named)));
+    let first_member = pod_name(&set.name, set.start_ordinal());
+    Verdict::broken(
+        "split-brain",
+        format!("split brain: {} primaries, {}, each with its own cluster", named.len(), list(&named)),
+    )
+    .because(chain)
+    .fix(format!(
+        "Let only {first_member} initialise a cluster while the others wait for a primary (or start with \
+         OrderedReady); then rebuild the extra primaries as replicas of one cluster (their writes are lost)."
+    ))
+}
+
+/// The cluster that held the data has no running member, and another one
+/// runs in its place: the application serves, empty.
+fn data_lost(api: &Api, app: &App, members: &[PodId]) -> Option<Verdict> {
+    let original = app.clusters.first()?;
+    if members.is_empty() || members.iter().any(|p| app.cluster_of(&app.processes[p]) == Some(original.id)) {
+        return None;
+    }
+    let current = members.iter().filter_map(|p| app.cluster_of(&app.processes[p])).min()?;
+    let replacement = app.cluster(current);
+    let records = &api.trace.records;
+    let root = records.iter().rev().find_map(|r| match &r.event {
+        Event::Script { description, .. } if r.at <= replacement.created_at => {
+            Some((r.at, description.clone()))
+        }
+        _ => None,
+    });
+    let held: Vec<String> = app
+        .volumes
+        .iter()
+        .filter(|(_, d)| d.cluster == original.id)
+        .filter_map(|(volume, _)| match volume {
+            VolumeKey::Claim(claim) => Some(api.world().pvc(*claim).name.clone()),
+            VolumeKey::Pod(_) => None,
+        })
+        .collect();
+    let mut chain = match root {
+        Some((at, description)) => Chain::root(format!("`{description}` at {at}"), Some(at)),
+        None => Chain::root(format!("{} stopped", original.id), None),
+    };
+    for step in &replacement.origin {
+        chain = chain.then(step.clone());
+    }
+    let chain = chain.then(format!("no member of {} runs: its data is not served", original.id));
+    Some(
+        Verdict::broken(
+            "data-lost",
+            format!(
+                "{} has no running member; the members run {}, initialised empty at {}",
+                original.id, replacement.id, replacement.created_at
+            ),
+        )
+        .because(chain)
+        .fix(if held.is_empty() {
+            "Restore the data from a backup: no volume holds it any more.".to_string()
+        } else {
+            format!(
+                "Bring the members back onto the volumes that hold {}'s data ({}): keep the StatefulSet's name, \
+                 or restore those volumes into the new claims.",
+                original.id,
+                held.join(", ")
+            )
+        }),
+    )
+}

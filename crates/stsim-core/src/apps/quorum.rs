@@ -1,0 +1,724 @@
+//! Quorum systems with static membership: etcd and ZooKeeper.
+//!
+//! Owns the kind's rules (shared/failure-modes.md F03, F04, F07, F20, F24,
+//! F27, section 2.2):
+//! - the cluster forms once a majority of the initial members (the set's
+//!   pods when the first ones start) can reach each other at their DNS
+//!   names; the membership, with each member's address (name or IP), is
+//!   kept in the replicated log, so on every member's volume;
+//! - writes need a majority of the configured members able to reach each
+//!   other, both ways, at the addresses the membership records; members
+//!   that are down still count in the majority's denominator;
+//! - a member with data rejoins; one whose data says it was removed from
+//!   the cluster is refused (etcd: "the member has been permanently removed
+//!   from the cluster"); with an empty volume, an etcd member the cluster
+//!   already had is a stranger and is refused (cluster ID mismatch) until
+//!   removed and added again, while a ZooKeeper server syncs from the
+//!   leader; a member outside the static membership is refused (ZooKeeper:
+//!   "My id N not in the peer list"; etcd needs `member add`);
+//! - with `remove_on_scale_down`, a pre-stop hook removes a member from the
+//!   membership when its pod is scaled away (Bitnami's etcd chart), and a
+//!   member that comes back empty is added again.
+//!
+//! Verdict: BROKEN when fewer than a majority can reach each other, or with
+//! two clusters; DEGRADED when some member is down, unreachable, refused or
+//! catching up; HEALTHY otherwise.
+
+use super::explain::{self, Why};
+use super::*;
+use crate::config::QuorumSystem;
+
+fn system(app: &App) -> QuorumSystem {
+    match app.kind() {
+        AppKind::Quorum { system, .. } => *system,
+        _ => unreachable!("the quorum model runs quorum applications"),
+    }
+}
+
+/// A member's process started.
+pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
+    let now = api.now;
+    let system = system(app);
+    let process = app.processes[&pod].clone();
+    let member = process.member.clone();
+    let words = volume_words(api.world(), process.volume);
+    let (catch_up, stale_after, formed) = (app.config().catch_up, app.config().stale_after, app.formed);
+    let mut catching_up = None;
+    let (state, what) = match app.volumes.get(&process.volume).cloned() {
+        Some(data) => {
+            let cluster = app.cluster(data.cluster);
+            if cluster.removed.contains_key(&member) {
+                let why = match system {
+                    QuorumSystem::Etcd => format!(
+                        "its data on {words} says it is a member of {}, but it was removed from the cluster: \
+                         \"the member has been permanently removed from the cluster\"",
+                        data.cluster
+                    ),
+                    QuorumSystem::ZooKeeper => format!(
+                        "its data on {words} holds a dynamic configuration of {} from before it was removed",
+                        data.cluster
+                    ),
+                };
+                (
+                    ProcessState::Rejected { why: why.clone(), code: "stale-data" },
+                    format!("is refused: {why}"),
+                )
+            } else {
+                let lag = now.since(data.synced_at);
+                let mut what = format!("started with its data on {words}: a member of {}", data.cluster);
+                if formed && lag >= stale_after {
+                    catching_up = Some((now + catch_up, format!("came back with data {} old", ago(lag))));
+                    what.push_str(&format!("; the data is {} old, so it catches up first", ago(lag)));
+                }
+                (ProcessState::Member { cluster: data.cluster }, what)
+            }
+        }
+        None => match app.clusters.first() {
+            None => (
+                ProcessState::Waiting {
+                    why: "waits for a majority of the initial members to form the cluster".into(),
+                },
+                format!(
+                    "started with an empty {words}: it waits for a majority of its peers to form the cluster"
+                ),
+            ),
+            Some(cluster) => {
+                let id = cluster.id;
+                if cluster.removed.contains_key(&member) {
+                    (
+                        ProcessState::Waiting { why: format!("it is added back to {id} and joins") },
+                        format!("started with an empty {words}: it is added back to {id}"),
+                    )
+                } else if !cluster.members.contains(&member) {
+                    let why = match system {
+                        QuorumSystem::Etcd => format!(
+                            "it is not a member of {id} (its static membership is {}): `etcdctl member add` is needed",
+                            list(&cluster.members.iter().cloned().collect::<Vec<_>>())
+                        ),
+                        QuorumSystem::ZooKeeper => format!(
+                            "\"My id {} not in the peer list\": {id}'s configuration lists {}",
+                            process.ordinal + 1,
+                            list(&cluster.members.iter().cloned().collect::<Vec<_>>())
+                        ),
+                    };
+                    (
+                        ProcessState::Rejected { why: why.clone(), code: "not-in-membership" },
+                        format!("is refused: {why}"),
+                    )
+                } else if app.joined.contains(&member) && system == QuorumSystem::Etcd {
+                    let why = format!(
+                        "it started with an empty {words}, but {id} already has a member {member} with data: etcd \
+                         refuses it (cluster ID mismatch) until it is removed and added again"
+                    );
+                    (
+                        ProcessState::Rejected { why: why.clone(), code: "empty-data" },
+                        format!("is refused: {why}"),
+                    )
+                } else {
+                    (
+                        ProcessState::Waiting {
+                            why: format!("its volume is empty: it joins {id} and copies the data"),
+                        },
+                        format!("started with an empty {words}: it joins {id} and copies the data"),
+                    )
+                }
+            }
+        },
+    };
+    let process = app.processes.get_mut(&pod).expect("booting");
+    process.state = state;
+    process.catching_up = catching_up;
+    member_event(api, index, pod, what);
+}
+
+/// A member's process stopped: with `remove_on_scale_down`, a scaled-away
+/// member's pre-stop hook removes it from the membership.
+pub(super) fn stopped(api: &mut Api, app: &mut App, index: usize, process: &Process) {
+    let AppKind::Quorum { remove_on_scale_down: true, .. } = *app.kind() else { return };
+    let Some(cluster) = app.cluster_of(process) else { return };
+    if process.ghost_since.is_some() {
+        return;
+    }
+    let set = app.current_set(api.world());
+    if set.removed_at.is_some() || set.in_range(process.ordinal) {
+        return;
+    }
+    let member = process.member.clone();
+    if !app.cluster_mut(cluster).members.remove(&member) {
+        return;
+    }
+    // The hook runs when the pod is deleted, not when its container has stopped.
+    let deleted_at = api.world().pod(process.pod).deletion_timestamp.unwrap_or(api.now);
+    let record = app.cluster_mut(cluster);
+    record.removed.insert(member.clone(), deleted_at);
+    record.peers.remove(&member);
+    member_event(
+        api,
+        index,
+        process.pod,
+        format!("scaled away: its pre-stop hook removed it from {cluster} (`etcdctl member remove`)"),
+    );
+}
+
+/// The cluster forms, and members with an empty volume join it.
+pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    if app.clusters.is_empty() {
+        form(api, app, index, wake);
+    }
+    let Some(cluster) = app.clusters.first().map(|c| c.id) else { return };
+    let waiting: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| {
+            let process = &app.processes[p];
+            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
+        })
+        .collect();
+    for pod in waiting {
+        join(api, app, index, cluster, pod, wake);
+    }
+}
+
+/// Whether `a` and `b` reach each other at the addresses given.
+fn mutual(
+    api: &mut Api,
+    app: &App,
+    a: PodId,
+    a_at: &Address,
+    b: PodId,
+    b_at: &Address,
+    wake: &mut Wake,
+) -> bool {
+    let (a_member, b_member) = (app.processes[&a].member.clone(), app.processes[&b].member.clone());
+    reach(api, app, &b_member, b_at, wake) == Reach::Ok(b)
+        && reach(api, app, &a_member, a_at, wake) == Reach::Ok(a)
+}
+
+/// The initial members that are up look for each other by DNS name; once a
+/// majority of them can reach each other, the cluster forms.
+fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    let now = api.now;
+    let expected = app.expected(api.world());
+    let majority = expected.len() / 2 + 1;
+    let names: BTreeSet<String> = expected.iter().map(|(m, _)| m.clone()).collect();
+    let waiting: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| {
+            let process = &app.processes[p];
+            process.ghost_since.is_none()
+                && matches!(process.state, ProcessState::Waiting { .. })
+                && names.contains(&process.member)
+        })
+        .collect();
+    let name_of = |api: &Api, app: &App, pod: PodId, of: &str| {
+        let subdomain = &api.world().pod(pod).subdomain;
+        let _ = app;
+        Address::Dns(dns_name(api.world(), of, subdomain))
+    };
+    let mut group: Vec<PodId> = Vec::new();
+    for &candidate in &waiting {
+        // Every member looks up every peer, up or not (this fills the cache).
+        let mut reachable = vec![candidate];
+        for (member, _) in &expected {
+            if *member == app.processes[&candidate].member {
+                continue;
+            }
+            let address = name_of(api, app, candidate, member);
+            let peer = waiting.iter().copied().find(|p| app.processes[p].member == *member);
+            match peer {
+                Some(peer) => {
+                    let back = name_of(api, app, peer, &app.processes[&candidate].member.clone());
+                    if mutual(api, app, candidate, &back, peer, &address, wake) {
+                        reachable.push(peer);
+                    }
+                }
+                None => {
+                    let _ = reach(api, app, member, &address, wake);
+                }
+            }
+        }
+        if reachable.len() >= majority && group.is_empty() {
+            group = reachable;
+        }
+    }
+    if group.is_empty() {
+        return;
+    }
+    let founder = app.processes[&group[0]].member.clone();
+    let cluster = app.new_cluster(&founder, now);
+    let addressing = app.config().addressing;
+    let subdomain = api.world().pod(group[0]).subdomain.clone();
+    let mut peers = BTreeMap::new();
+    for (member, _) in &expected {
+        let address = match addressing {
+            crate::config::Addressing::Dns => Some(Address::Dns(dns_name(api.world(), member, &subdomain))),
+            crate::config::Addressing::Ip => group
+                .iter()
+                .find(|p| app.processes[p].member == *member)
+                .map(|p| Address::Ip(app.processes[p].ip)),
+        };
+        if let Some(address) = address {
+            peers.insert(member.clone(), address);
+        }
+    }
+    let founders: Vec<String> = group.iter().map(|p| app.processes[p].member.clone()).collect();
+    {
+        let record = app.cluster_mut(cluster);
+        record.members = names;
+        record.peers = peers;
+        record.origin = vec![format!("{} formed {cluster} at {now}", list(&founders))];
+    }
+    for pod in &group {
+        let process = app.processes.get_mut(pod).expect("forming");
+        process.state = ProcessState::Member { cluster };
+        let (volume, member) = (process.volume, process.member.clone());
+        app.volumes.insert(
+            volume,
+            MemberData {
+                cluster,
+                member: member.clone(),
+                role: Role::Voter,
+                peers: BTreeMap::new(),
+                synced_at: now,
+            },
+        );
+        app.joined.insert(member);
+    }
+    for pod in group {
+        member_event(
+            api,
+            index,
+            pod,
+            format!(
+                "formed {cluster} with {} ({} of {} initial members)",
+                list(&founders),
+                founders.len(),
+                expected.len()
+            ),
+        );
+    }
+}
+
+/// A member with an empty volume joins the formed cluster once it can
+/// reach a member of it (and be reached).
+fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: PodId, wake: &mut Wake) {
+    let now = api.now;
+    let process = app.processes[&pod].clone();
+    let member = process.member.clone();
+    let readded = app.cluster(cluster).removed.contains_key(&member);
+    if !readded && !app.cluster(cluster).members.contains(&member) {
+        return;
+    }
+    let own = app
+        .cluster(cluster)
+        .peers
+        .get(&member)
+        .cloned()
+        .unwrap_or_else(|| address_of(api.world(), app, &process));
+    let voters: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| app.cluster_of(&app.processes[p]) == Some(cluster) && *p != pod)
+        .collect();
+    let mut contact = None;
+    for voter in voters {
+        let voter_member = app.processes[&voter].member.clone();
+        let Some(at) = app.cluster(cluster).peers.get(&voter_member).cloned() else { continue };
+        if mutual(api, app, pod, &own, voter, &at, wake) {
+            contact = Some(voter_member);
+            break;
+        }
+    }
+    let Some(contact) = contact else { return };
+    let catch_up = app.config().catch_up;
+    let formed = app.formed;
+    {
+        let record = app.cluster_mut(cluster);
+        record.removed.remove(&member);
+        record.members.insert(member.clone());
+        record.peers.insert(member.clone(), own.clone());
+    }
+    let process = app.processes.get_mut(&pod).expect("joining");
+    process.state = ProcessState::Member { cluster };
+    if formed {
+        process.catching_up =
+            Some((now + catch_up, "joined with an empty volume and copies the data".into()));
+    }
+    app.volumes.insert(
+        process.volume,
+        MemberData {
+            cluster,
+            member: member.clone(),
+            role: Role::Voter,
+            peers: BTreeMap::new(),
+            synced_at: now,
+        },
+    );
+    app.joined.insert(member);
+    let how = if readded { "was added back to" } else { "joined" };
+    member_event(api, index, pod, format!("{how} {cluster} through {contact}, at {own}"));
+}
+
+/// Why a configured member is not in the majority.
+struct Absent {
+    member: String,
+    code: &'static str,
+    text: String,
+    why: Why,
+}
+
+/// Judges the application as it is now.
+pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict {
+    for process in app.processes.values_mut() {
+        process.in_sync = false;
+    }
+    let now = api.now;
+    let order = app.processes_in_order();
+    let clusters: BTreeSet<ClusterId> =
+        order.iter().filter_map(|p| app.cluster_of(&app.processes[p])).collect();
+    if clusters.len() > 1 {
+        let named: Vec<String> = clusters.iter().map(|c| c.to_string()).collect();
+        return Verdict::broken("split-brain", format!("split brain: {} run side by side", list(&named)))
+            .fix("Keep one cluster; rebuild the other's members from it (their writes are lost).");
+    }
+    let Some(cluster) = app.clusters.first().map(|c| c.id) else {
+        return not_formed(api, app, wake);
+    };
+    let record = app.cluster(cluster).clone();
+    let n = record.members.len();
+    let majority = n / 2 + 1;
+    let voters: Vec<PodId> = order
+        .iter()
+        .copied()
+        .filter(|p| {
+            let process = &app.processes[p];
+            app.cluster_of(process) == Some(cluster) && record.members.contains(&process.member)
+        })
+        .collect();
+    // Who reaches whom, both ways, at the addresses the membership records.
+    let mut links: BTreeMap<PodId, Vec<PodId>> = voters.iter().map(|p| (*p, Vec::new())).collect();
+    let mut failures: BTreeMap<String, Reach> = BTreeMap::new();
+    for (i, &a) in voters.iter().enumerate() {
+        for &b in &voters[i + 1..] {
+            let (a_member, b_member) = (app.processes[&a].member.clone(), app.processes[&b].member.clone());
+            let (Some(a_at), Some(b_at)) = (record.peers.get(&a_member), record.peers.get(&b_member)) else {
+                continue;
+            };
+            let to_b = reach(api, app, &b_member, b_at, wake);
+            let to_a = reach(api, app, &a_member, a_at, wake);
+            if to_b == Reach::Ok(b) && to_a == Reach::Ok(a) {
+                links.get_mut(&a).expect("a voter").push(b);
+                links.get_mut(&b).expect("a voter").push(a);
+            } else {
+                if to_b != Reach::Ok(b) {
+                    failures.entry(b_member).or_insert(to_b);
+                }
+                if to_a != Reach::Ok(a) {
+                    failures.entry(a_member).or_insert(to_a);
+                }
+            }
+        }
+    }
+    let staying = |pod: &PodId| {
+        let pod = api.world().pod(*pod);
+        pod.exists() && !pod.is_terminating()
+    };
+    let component = largest_component(&voters, &links, staying);
+    let in_quorum: BTreeSet<String> = component.iter().map(|p| app.processes[p].member.clone()).collect();
+    if component.len() >= majority {
+        for pod in &component {
+            let process = app.processes.get_mut(pod).expect("a voter");
+            match &process.catching_up {
+                Some((until, _)) if *until > now => {}
+                _ => {
+                    process.catching_up = None;
+                    process.in_sync = true;
+                }
+            }
+        }
+    }
+    // Everyone configured who is not in the majority, and why.
+    let mut absent: Vec<Absent> = Vec::new();
+    let mut members: Vec<&String> = record.members.iter().collect();
+    members.sort_by_key(|m| (crate::objects::parse_pod_name(m).map(|(_, o)| o), m.to_string()));
+    for member in members {
+        if in_quorum.contains(member) {
+            continue;
+        }
+        absent.push(explain_absent(api, app, member, failures.get(member)));
+    }
+    // Members running outside the membership, and refused ones.
+    for pod in &order {
+        let process = &app.processes[pod];
+        if matches!(process.state, ProcessState::Rejected { .. }) && !record.members.contains(&process.member)
+        {
+            absent.push(explain_absent(api, app, &process.member, None));
+        }
+    }
+    let catching: Vec<String> = component
+        .iter()
+        .filter_map(|p| {
+            let process = &app.processes[p];
+            process
+                .catching_up
+                .as_ref()
+                .filter(|(until, _)| *until > now)
+                .map(|(_, why)| format!("{} catches up: {why}", process.member))
+        })
+        .collect();
+    if component.len() < majority {
+        let texts: Vec<String> = absent.iter().map(|a| a.text.clone()).collect();
+        let first = absent.first();
+        let reason = format!(
+            "quorum lost: {} of {n} members of {cluster} can reach each other, and a majority is {majority}: {}",
+            component.len(),
+            texts.join("; ")
+        );
+        let mut chain = match first {
+            Some(absent) => {
+                let mut chain = Chain::root(absent.why.steps[0].clone(), absent.why.at);
+                for step in &absent.why.steps[1..] {
+                    chain = chain.then(step.clone());
+                }
+                chain
+            }
+            None => Chain::default(),
+        };
+        let down: Vec<String> = absent.iter().map(|a| a.member.clone()).collect();
+        chain = chain.then(format!(
+            "{} out of the quorum: {} of {n} left, fewer than {majority}",
+            list(&down),
+            component.len()
+        ));
+        let fix = first.map_or(String::new(), |a| a.why.fix.clone());
+        let fix = format!(
+            "{fix} Keep a majority ({majority} of {n}) running: a PodDisruptionBudget with minAvailable: {majority}, \
+             and anti-affinity so one node or zone cannot take several members."
+        );
+        let code = match first.map(|a| a.code) {
+            Some("unresolvable-until-ready") => "unresolvable-until-ready",
+            _ => "quorum-lost",
+        };
+        return Verdict::broken(code, reason).because(chain).fix(fix.trim().to_string());
+    }
+    if let Some(first) = absent.first() {
+        let mut texts: Vec<String> = absent.iter().map(|a| a.text.clone()).collect();
+        texts.extend(catching);
+        let mut chain = Chain::root(first.why.steps[0].clone(), first.why.at);
+        for step in &first.why.steps[1..] {
+            chain = chain.then(step.clone());
+        }
+        let chain = chain.then(format!(
+            "{} of {n} members in quorum: one more failure {}",
+            component.len(),
+            if component.len() > majority {
+                "is survivable".to_string()
+            } else {
+                "loses the quorum".to_string()
+            }
+        ));
+        return Verdict::degraded(first.code, texts.join("; ")).because(chain).fix(first.why.fix.clone());
+    }
+    if !catching.is_empty() {
+        return Verdict::degraded("catching-up", catching.join("; "))
+            .fix("Wait for the member to catch up; avoid taking another member down meanwhile.");
+    }
+    Verdict::healthy(format!("all {n} members of {cluster} are in quorum"))
+}
+
+/// The largest set of voters connected through mutual links; on a tie, the
+/// one with more members that are staying (not being deleted), then the first by ordinal.
+fn largest_component(
+    voters: &[PodId],
+    links: &BTreeMap<PodId, Vec<PodId>>,
+    staying: impl Fn(&PodId) -> bool,
+) -> Vec<PodId> {
+    let mut seen: BTreeSet<PodId> = BTreeSet::new();
+    let mut best: Vec<PodId> = Vec::new();
+    for &start in voters {
+        if seen.contains(&start) {
+            continue;
+        }
+        let mut component = vec![start];
+        seen.insert(start);
+        let mut i = 0;
+        while i < component.len() {
+            for next in &links[&component[i]] {
+                if seen.insert(*next) {
+                    component.push(*next);
+                }
+            }
+            i += 1;
+        }
+        let score = |c: &[PodId]| (c.len(), c.iter().filter(|p| staying(p)).count());
+        if best.is_empty() || score(&component) > score(&best) {
+            best = component;
+        }
+    }
+    best
+}
+
+fn fix_for(app: &App, code: &str, member: &str) -> String {
+    let etcd = system(app) == QuorumSystem::Etcd;
+    match code {
+        "empty-data" if etcd => format!(
+            "Remove {member} from the cluster (`etcdctl member remove`) and add it back (`member add`), so it \
+             starts with --initial-cluster-state existing; or restore its volume."
+        ),
+        "stale-data" => format!(
+            "Wipe {member}'s data directory before it rejoins (or delete its claim on scale-down, whenScaled: \
+             Delete), so it is added back as a new member."
+        ),
+        "not-in-membership" if etcd => {
+            format!("Add {member} to the cluster (`etcdctl member add`) before it starts.")
+        }
+        "not-in-membership" => format!(
+            "List {member} in every server's configuration (or add it with dynamic reconfiguration) and restart \
+             the ensemble in order."
+        ),
+        _ => format!("Bring {member} back."),
+    }
+}
+
+/// Why a configured member is not in the majority.
+fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Absent {
+    let world = api.world();
+    let records = &api.trace.records;
+    let processes = app.processes_of(member);
+    let Some(process) = processes.first() else {
+        let why = super::primary_replica::member_down(world, records, member);
+        let status = world
+            .pod_named(member)
+            .map_or("gone".to_string(), |id| world.pod(id).display_status().to_string());
+        return Absent {
+            member: member.to_string(),
+            code: "member-down",
+            text: format!("{member} is not running ({status})"),
+            why: Why { fix: format!("Bring {member} back."), ..why },
+        };
+    };
+    match &process.state {
+        ProcessState::Rejected { why, code } => {
+            let mut steps = Vec::new();
+            let mut at = None;
+            if *code == "empty-data"
+                && let VolumeKey::Claim(claim) = process.volume
+            {
+                let emptied = explain::emptied(world, records, claim);
+                at = emptied.at;
+                steps.extend(emptied.steps);
+            }
+            let removed = app.clusters.first().and_then(|c| c.removed.get(member).map(|at| (c.id, *at)));
+            if *code == "stale-data"
+                && let Some((cluster, removed_at)) = removed
+            {
+                at = Some(removed_at);
+                steps.push(format!(
+                    "{}: its pre-stop hook removed {member} from {cluster}, and its claim kept the data",
+                    explain::blame(records, removed_at, &format!("{member} scaled away"))
+                ));
+                let created = world.pod(process.pod).created_at;
+                steps.push(format!(
+                    "{}: {member} came back on its old volume",
+                    explain::blame(records, created, &format!("{member} created"))
+                ));
+            }
+            steps.push(format!("{member} is refused: {why}"));
+            Absent {
+                member: member.to_string(),
+                code,
+                text: format!("{member} is refused: {why}"),
+                why: Why { steps, at, fix: fix_for(app, code, member), code },
+            }
+        }
+        ProcessState::Waiting { why } => Absent {
+            member: member.to_string(),
+            code: "member-waiting",
+            text: format!("{member} has not joined: {why}"),
+            why: Why {
+                steps: vec![format!("{member} has not joined: {why}")],
+                at: None,
+                fix: format!("Let {member} reach the other members."),
+                code: "member-waiting",
+            },
+        },
+        ProcessState::Member { .. } => match failure {
+            Some(Reach::Unresolvable { name, cached }) => {
+                let why = explain::unresolvable(world, records, name, member, *cached);
+                Absent {
+                    member: member.to_string(),
+                    code: if why.code == "unresolvable-until-ready" { why.code } else { "peers-unreachable" },
+                    text: format!("{member} cannot be reached: {name} does not resolve"),
+                    why,
+                }
+            }
+            Some(Reach::WrongAddress { address, now_at }) => {
+                let why = explain::moved(world, records, member, &address.to_string(), *now_at);
+                Absent {
+                    member: member.to_string(),
+                    code: "stale-ip",
+                    text: format!(
+                        "{member} cannot be reached: the membership has its IP {address}, and it now has {}",
+                        now_at.map_or("none".to_string(), |ip| ip.to_string())
+                    ),
+                    why,
+                }
+            }
+            _ => Absent {
+                member: member.to_string(),
+                code: "peers-unreachable",
+                text: format!("{member} cannot reach a majority"),
+                why: Why {
+                    steps: vec![format!("{member} cannot reach a majority")],
+                    at: None,
+                    fix: format!("Let {member} reach the other members."),
+                    code: "peers-unreachable",
+                },
+            },
+        },
+    }
+}
+
+/// Before the cluster forms: who is up, and why they do not find each other.
+fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
+    let expected = app.expected(api.world());
+    let n = expected.len();
+    let majority = n / 2 + 1;
+    let up: Vec<&Process> = app.processes.values().filter(|p| p.ghost_since.is_none()).collect();
+    // The first peer a member cannot resolve says why nobody forms.
+    let mut why: Option<Why> = None;
+    'outer: for process in &up {
+        let subdomain = api.world().pod(process.pod).subdomain.clone();
+        for (member, _) in &expected {
+            if *member == process.member {
+                continue;
+            }
+            let name = dns_name(api.world(), member, &subdomain);
+            if let Reach::Unresolvable { cached, .. } =
+                reach(api, app, member, &Address::Dns(name.clone()), wake)
+            {
+                why = Some(explain::unresolvable(api.world(), &api.trace.records, &name, member, cached));
+                break 'outer;
+            }
+        }
+    }
+    let reason = format!(
+        "the cluster has not formed: {} of {n} initial members are up, and a majority ({majority}) must reach each other",
+        up.len()
+    );
+    let Some(why) = why else {
+        return Verdict::broken("quorum-lost", reason)
+            .fix(format!("Start at least {majority} of the {n} members."));
+    };
+    let mut chain = Chain::root(why.steps[0].clone(), why.at);
+    for step in &why.steps[1..] {
+        chain = chain.then(step.clone());
+    }
+    if app.config().readiness == AppReadiness::Joined {
+        chain = chain.then("the readiness probe passes only once a member has joined (readiness: Joined)");
+    }
+    let chain = chain.then("no member can reach a majority, so the cluster never forms");
+    let code = if why.code == "unresolvable-until-ready" { why.code } else { "quorum-lost" };
+    Verdict::broken(code, format!("{reason}: peers cannot resolve each other")).because(chain).fix(why.fix)
+}

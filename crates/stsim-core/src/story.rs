@@ -1,0 +1,270 @@
+//! The story of a run in plain words, event by event, for teaching
+//! (`stsim explain`).
+//!
+//! Owns the sentence for each kind of trace record and which records a
+//! reader can do without (status bookkeeping, revision numbers). Reads the
+//! finished run; decides nothing. The cause chains of application verdicts
+//! come from the verdicts themselves.
+
+use crate::objects::*;
+use crate::sim::Simulation;
+use crate::trace::{Actor, Event, owner_name};
+use serde::Serialize;
+
+/// One sentence of the story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub at_ms: u64,
+    /// Who acted, in words (`the StatefulSet controller`, `you`, ...).
+    pub who: String,
+    pub text: String,
+}
+
+fn who(sim: &Simulation, actor: Actor) -> String {
+    match actor {
+        Actor::User => "you".into(),
+        Actor::StatefulSetController => "the StatefulSet controller".into(),
+        Actor::Scheduler => "the scheduler".into(),
+        Actor::Kubelet(node) => format!("the kubelet on {}", sim.world.node(node).name),
+        Actor::VolumeController => "the volume provisioner".into(),
+        Actor::Dns => "cluster DNS".into(),
+        Actor::GarbageCollector => "the garbage collector".into(),
+        Actor::Application => "the application".into(),
+        Actor::Machine(node) => format!("the machine behind {}", sim.world.node(node).name),
+        Actor::NodeLifecycleController => "the node lifecycle controller".into(),
+        Actor::TaintEvictionController => "the taint eviction controller".into(),
+        Actor::PodGarbageCollector => "pod garbage collection".into(),
+        Actor::AttachDetachController => "the attach/detach controller".into(),
+        Actor::Operator(n) => {
+            format!("the operator {}", sim.world.operator_names.get(n as usize).map_or("?", String::as_str))
+        }
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Every line of the story of a finished run.
+pub fn tell(sim: &Simulation) -> Vec<Line> {
+    let world = &sim.world;
+    let pod = |id: PodId| world.pod(id).name.clone();
+    let pvc = |id: PvcId| world.pvc(id).name.clone();
+    let mut lines = Vec::new();
+    for record in &sim.trace.records {
+        let text = match &record.event {
+            Event::Script { description, .. } => format!("You run `{description}`."),
+            Event::NotFound { name } => format!("kubectl answers that {name} is not found."),
+            Event::PodCreated { pod: id, .. } => {
+                let p = world.pod(*id);
+                let claims = if p.claims.is_empty() {
+                    String::new()
+                } else {
+                    format!(", mounting claim {}", p.claims.join(" and "))
+                };
+                format!(
+                    "Pod {} is created (hostname {}, subdomain {}{claims}).",
+                    p.name, p.hostname, p.subdomain
+                )
+            }
+            Event::PodCreateRejected { name } => format!(
+                "The controller cannot create {name}: a pod with that name still exists, and a StatefulSet runs \
+                 at most one pod per identity."
+            ),
+            Event::PodUnschedulable { pod: id, message } => {
+                format!("{} cannot be scheduled: {message}.", pod(*id))
+            }
+            Event::PodScheduled { pod: id, node } => {
+                format!("{} is placed on {}.", pod(*id), world.node(*node).name)
+            }
+            Event::PodStatus { pod: id, status, ip, restarts } => {
+                let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();
+                let restarts = if *restarts > 0 { format!(" ({restarts} restarts)") } else { String::new() };
+                format!("{} is {status}{ip}{restarts}.", pod(*id))
+            }
+            Event::PodReady { pod: id, ready: true } => {
+                format!("{} passes its readiness probe: Ready.", pod(*id))
+            }
+            Event::PodReady { pod: id, ready: false } => format!("{} is no longer Ready.", pod(*id)),
+            Event::PodDeleting { pod: id, grace } => format!(
+                "{} is told to stop and has {grace} to do so; it is Terminating, and its DNS record is withdrawn.",
+                pod(*id)
+            ),
+            Event::PodRemoved { pod: id, force: true } => format!(
+                "{} is removed from the API server at once, without waiting for its node to confirm the \
+                 container stopped.",
+                pod(*id)
+            ),
+            Event::PodRemoved { pod: id, force: false } => format!("{} has stopped and is gone.", pod(*id)),
+            Event::PvcCreated { pvc: id } => format!("Claim {} is created: a new, empty volume.", pvc(*id)),
+            Event::PvcOwnersUpdated { pvc: id, owners } if !owners.is_empty() => {
+                let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
+                format!(
+                    "Claim {} is now owned by {}: it is deleted when they are (retention policy).",
+                    pvc(*id),
+                    owners.join(" and ")
+                )
+            }
+            Event::PvcOwnersUpdated { .. } => continue,
+            Event::PvcRemoved { pvc: id } => {
+                format!("Claim {} is gone, and the data on it with it.", pvc(*id))
+            }
+            Event::PvcDeleting { pvc: id } => format!(
+                "Claim {} is deleted, but a pod still uses it: pvc-protection keeps it until that pod is gone.",
+                pvc(*id)
+            ),
+            Event::PvcOrphaned { pvc: id, reason } => {
+                format!("Claim {} is orphaned, and still costs money: {reason}.", pvc(*id))
+            }
+            Event::PvcInUse { pvc: id } => format!("Claim {} is in use again.", pvc(*id)),
+            Event::PvReleased { pv } => format!(
+                "Volume {} is Released: its claim is gone, and reclaimPolicy Retain keeps the disk.",
+                world.pv(*pv).name
+            ),
+            Event::PvDeleted { pv } => format!("Volume {} and its disk are deleted.", world.pv(*pv).name),
+            Event::StatefulSetDeleted { sts, cascade } => match cascade {
+                Cascade::Orphan => format!(
+                    "StatefulSet {} is deleted; its pods keep running, unowned (--cascade=orphan).",
+                    world.sts(*sts).name
+                ),
+                Cascade::Background => format!(
+                    "StatefulSet {} is deleted; the garbage collector deletes its pods after it.",
+                    world.sts(*sts).name
+                ),
+            },
+            Event::StatefulSetCreated { sts } => {
+                let set = world.sts(*sts);
+                format!("StatefulSet {} is created with serviceName {}.", set.name, set.spec.service_name)
+            }
+            Event::PodOrphaned { pod: id } => format!("{} keeps running without an owner.", pod(*id)),
+            Event::PvcBound { pvc: id, pv } => {
+                let volume = world.pv(*pv);
+                let zone = volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
+                format!(
+                    "A {} volume is provisioned{zone} and bound to claim {}.",
+                    size(volume.capacity_bytes),
+                    pvc(*id)
+                )
+            }
+            Event::PvcSelectedNode { .. } => continue,
+            Event::DnsAdded { name, ip } => format!("{name} now resolves to {ip}."),
+            Event::DnsRemoved { name, .. } => format!("{name} no longer resolves."),
+            Event::StatefulSetUpdated { sts, change } => {
+                format!("StatefulSet {} is updated: {change}.", world.sts(*sts).name)
+            }
+            Event::StatefulSetUpdateRejected { message, .. } => format!("The API server refuses: {message}."),
+            Event::StatefulSetScaled { sts, from, to } => {
+                format!("StatefulSet {} now wants {to} pods instead of {from}.", world.sts(*sts).name)
+            }
+            Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
+            Event::NodeAdded { node } => {
+                format!("Node {} joins the cluster in {}.", world.node(*node).name, world.node(*node).zone)
+            }
+            Event::NodeRemoved { node } => format!("The Node object {} is deleted.", world.node(*node).name),
+            Event::NodeMachine { node, state } => {
+                format!("The machine behind {} is now {}.", world.node(*node).name, state.as_str())
+            }
+            Event::NodeCondition { node, status } => format!(
+                "Node {}'s Ready condition turns {}: its kubelet has not reported in time, or is back.",
+                world.node(*node).name,
+                status.as_str()
+            ),
+            Event::NodeTaintAdded { node, taint } => {
+                format!("Node {} is tainted {taint}.", world.node(*node).name)
+            }
+            Event::NodeTaintRemoved { node, taint } => {
+                format!("The taint {taint} is removed from node {}.", world.node(*node).name)
+            }
+            Event::NodeUnschedulable { node, unschedulable: true } => {
+                format!("Node {} is cordoned: no new pods go there.", world.node(*node).name)
+            }
+            Event::NodeUnschedulable { node, unschedulable: false } => {
+                format!("Node {} is uncordoned.", world.node(*node).name)
+            }
+            Event::NodeDrained { node } => {
+                format!("Node {} is drained: no pods are left on it.", world.node(*node).name)
+            }
+            Event::PodEvicted { pod: id, reason, message } => {
+                format!("{} is evicted ({reason}): {message}.", pod(*id))
+            }
+            Event::EvictionRefused { pod: id, message } => {
+                format!("The eviction of {} is refused: {message}.", pod(*id))
+            }
+            Event::ContainerStopped { pod: id, node, reason } => {
+                format!("The container of {} on {} stops: {reason}.", pod(*id), world.node(*node).name)
+            }
+            Event::IdentityDuplicated { sts, ordinal, .. } => format!(
+                "Two containers now run as {}: one identity, two processes (split brain).",
+                pod_name(&world.sts(*sts).name, *ordinal)
+            ),
+            Event::IdentityRestored { sts, ordinal } => {
+                format!("Only one container runs as {} again.", pod_name(&world.sts(*sts).name, *ordinal))
+            }
+            Event::VolumeAttaching { pv, node } => {
+                format!("Volume {} starts attaching to {}.", world.pv(*pv).name, world.node(*node).name)
+            }
+            Event::VolumeAttached { pv, node } => {
+                format!("Volume {} is attached to {}.", world.pv(*pv).name, world.node(*node).name)
+            }
+            Event::VolumeDetaching { pv, node, forced } => match forced {
+                Some(why) => format!(
+                    "Volume {} is detached from {} without waiting for an unmount ({why}).",
+                    world.pv(*pv).name,
+                    world.node(*node).name
+                ),
+                None => {
+                    format!("Volume {} starts detaching from {}.", world.pv(*pv).name, world.node(*node).name)
+                }
+            },
+            Event::VolumeDetached { pv, node } => {
+                format!("Volume {} is detached from {}.", world.pv(*pv).name, world.node(*node).name)
+            }
+            Event::VolumeMultiAttach { pod: id, message, .. } => {
+                format!("{} waits: {message}.", pod(*id))
+            }
+            Event::OperatorFailed { message } => format!("The operator fails, and the run stops: {message}."),
+            Event::OperatorRestarted { lost_actions } => {
+                format!("The operator restarts between two writes; {lost_actions} of its actions are lost.")
+            }
+            Event::End { reason } => format!("The run ends ({reason})."),
+            Event::ServiceCreated { service } => {
+                let s = world.service(*service);
+                format!(
+                    "Service {} is created; it publishes records only for pods whose subdomain is {}.",
+                    s.name, s.name
+                )
+            }
+            Event::ServiceDeleted { service } => format!(
+                "Service {} is deleted, and every per-pod record it published with it.",
+                world.service(*service).name
+            ),
+            Event::PodAdopted { pod: id, sts } => format!(
+                "StatefulSet {} adopts {}: its name and labels match, and it has no owner.",
+                world.sts(*sts).name,
+                pod(*id)
+            ),
+            Event::DnsNegativeCached { name, until } => format!(
+                "A lookup of {name} gets NXDOMAIN, and CoreDNS will give that answer until {until}, even if the \
+                 name appears meanwhile."
+            ),
+            Event::AppMember { pod: id, what, .. } => format!("{}: {what}.", pod(*id)),
+            Event::AppVerdict { app, verdict } => {
+                let mut text =
+                    format!("{} is {}: {}.", world.apps.name(*app), verdict.health, verdict.reason);
+                if verdict.cause.len() > 1 {
+                    text.push_str(&format!(" How it came to this: {}.", verdict.cause.join(" -> ")));
+                }
+                if !verdict.fix.is_empty() {
+                    text.push_str(&format!(" Fix: {}", verdict.fix));
+                }
+                text
+            }
+        };
+        lines.push(Line { at_ms: record.at.as_millis(), who: who(sim, record.actor), text });
+    }
+    lines
+}

@@ -1,0 +1,649 @@
+//! Clustered applications end to end: what members store on their volumes,
+//! how they find each other through DNS, and the verdict the report gives.
+//! Each test states the application or Kubernetes rule it checks, and runs
+//! a shipped scenario or a variant changed in one place.
+
+use crate::support::{Log, parse, run, scenario_file, t};
+use stsim_core::apps::breakage::AppBreakage;
+use stsim_core::config::{Addressing, AppKind, Bootstrap, PodManagementPolicy};
+use stsim_core::sim::Simulation;
+use stsim_core::trace::Event;
+use stsim_core::{Config, Report};
+
+fn config(name: &str) -> Config {
+    parse(&scenario_file(name))
+}
+
+fn run_config(config: Config) -> (Simulation, Report) {
+    stsim_core::run(config)
+}
+
+fn app(report: &Report) -> &AppBreakage {
+    assert_eq!(report.breakage.len(), 1, "one application");
+    &report.breakage[0]
+}
+
+/// The intervals as (health, code, from) for compact assertions.
+fn intervals(report: &Report) -> Vec<(String, String, String)> {
+    app(report)
+        .intervals
+        .iter()
+        .map(|i| {
+            (i.health.clone(), i.code.clone(), stsim_core::time::SimTime::from_millis(i.from_ms).to_string())
+        })
+        .collect()
+}
+
+fn codes(report: &Report) -> Vec<String> {
+    app(report).intervals.iter().map(|i| i.code.clone()).collect()
+}
+
+fn set_addressing(config: &mut Config, addressing: Addressing) {
+    config.statefulsets[0].app.as_mut().expect("an app").addressing = addressing;
+}
+
+/// A pod's DNS record exists only while a headless Service named like its
+/// subdomain exists (k8s-facts 4.2-4.3). Renaming the Service withdraws the
+/// name the replicas stored for their primary: they retry for the
+/// primary/replica timeout (30 s), then the cluster is BROKEN, with the
+/// rename at the root of the cause chain and "create pg-svc again" as the fix.
+#[test]
+fn renaming_the_headless_service_cuts_the_replicas_off_from_their_primary() {
+    let (_, report) = run_config(config("headless-service-renamed"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    assert_eq!(
+        intervals(&report),
+        [
+            ("DEGRADED".into(), "peers-unreachable".into(), "30m".into()),
+            ("BROKEN".into(), "peers-unreachable".into(), "30m30s".into()),
+        ]
+    );
+    let broken = &app.intervals[1];
+    assert_eq!(
+        broken.reason,
+        "pg-1 and pg-2 cannot reach their primary pg-0: pg-0.pg-svc.default.svc.cluster.local does not resolve"
+    );
+    assert!(broken.cause[0].starts_with("`rename service pg-svc to pg-headless"), "{:?}", broken.cause);
+    assert!(broken.cause[1].starts_with("pg-0.pg-svc.default.svc.cluster.local no longer resolves"));
+    assert_eq!(broken.cause[2], "pg-1 and pg-2 cannot reach their primary pg-0");
+    assert_eq!(broken.cause[3], "BROKEN at 30m30s");
+    assert_eq!(broken.time_to_detect_ms, Some(30_000));
+    assert!(broken.fix.starts_with("Create the headless Service pg-svc again"), "{}", broken.fix);
+    assert_eq!(broken.time_to_recover_ms, None);
+}
+
+/// The control: the same scenario without the rename stays HEALTHY from the
+/// moment the cluster has formed to the end.
+#[test]
+fn without_the_rename_the_same_cluster_is_healthy_throughout() {
+    let mut config = config("headless-service-renamed");
+    config.timeline.clear();
+    let (_, report) = run_config(config);
+    let app = app(&report);
+    assert!(app.healthy_throughout, "{:?}", app.intervals);
+    assert_eq!(app.health, "HEALTHY");
+    assert_eq!(app.reason, "pg-0 is the primary and 2 replicas follow it");
+    // OrderedReady: pg-2 joins last, at 31s, and the cluster is whole then.
+    assert_eq!(app.first_healthy_ms, Some(t("31s").as_millis()));
+}
+
+/// A member with an empty volume that finds no primary initialises a new
+/// cluster (F02). Under Parallel nobody is Ready when the others look, and
+/// the Service publishes only Ready pods, so every member becomes a primary.
+/// Under OrderedReady pg-1 starts only once pg-0 is Ready and resolvable.
+#[test]
+fn parallel_bootstrap_gives_several_primaries_and_ordered_ready_does_not() {
+    let (sim, report) = run_config(config("parallel-bootstrap-split-brain"));
+    assert_eq!(app(&report).health, "BROKEN");
+    assert_eq!(codes(&report), ["split-brain"]);
+    let interval = &app(&report).intervals[0];
+    assert!(interval.reason.contains("3 primaries"), "{}", interval.reason);
+    assert!(interval.cause[0].contains("podManagementPolicy: Parallel"), "{:?}", interval.cause);
+    assert!(
+        interval.cause.iter().any(|c| c.contains("publishNotReadyAddresses: false")),
+        "{:?}",
+        interval.cause
+    );
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 3, "each member initialised its own cluster");
+
+    let mut ordered = config("parallel-bootstrap-split-brain");
+    ordered.statefulsets[0].spec.pod_management_policy = PodManagementPolicy::OrderedReady;
+    let (sim, report) = run_config(ordered);
+    assert!(app(&report).healthy_throughout, "{:?}", app(&report).intervals);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
+}
+
+/// The fix for F02 without giving up Parallel: only the first ordinal may
+/// initialise; the others wait for a primary. They find it once its name
+/// resolves, and their own NXDOMAIN answers have left CoreDNS's cache
+/// (30 s after they first looked).
+#[test]
+fn bootstrapping_only_from_ordinal_zero_keeps_one_cluster_under_parallel() {
+    let mut config = config("parallel-bootstrap-split-brain");
+    config.statefulsets[0].app.as_mut().unwrap().kind =
+        AppKind::PrimaryReplica { bootstrap: Bootstrap::OrdinalZero };
+    let (sim, report) = run_config(config);
+    assert!(app(&report).healthy_throughout, "{:?}", app(&report).intervals);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
+    // The replicas first looked at 7s and were told NXDOMAIN until 37s.
+    let first_lookup =
+        sim.trace.records.iter().find(|r| matches!(r.event, Event::DnsNegativeCached { .. })).unwrap();
+    assert_eq!(first_lookup.at, t("7s"));
+    assert_eq!(app(&report).first_healthy_ms, Some(t("37s").as_millis()));
+}
+
+/// StatefulSets keep a pod's name across re-creation, not its IP (F25).
+/// Deleting the primary re-creates it with its data and a new IP: replicas
+/// that stored the IP never find it again; replicas that stored its DNS
+/// name find it once it is Ready and the cached NXDOMAIN has expired.
+/// Only `addressing` differs between the two runs.
+#[test]
+fn a_rescheduled_primary_breaks_ip_addressed_replicas_but_not_dns_addressed_ones() {
+    let (_, report) = run_config(config("ip-addressed-primary-rescheduled"));
+    assert_eq!(app(&report).health, "BROKEN");
+    let broken = app(&report).intervals.iter().find(|i| i.health == "BROKEN").expect("BROKEN");
+    assert_eq!(broken.code, "stale-ip");
+    assert!(
+        broken.reason.contains("10.244.0.2 is where they stored it, and it now has 10.244.0.3"),
+        "{}",
+        broken.reason
+    );
+    assert_eq!(broken.cause[0], "`kubectl delete pod pg-0` at 10m");
+    assert!(broken.fix.contains("DNS names"), "{}", broken.fix);
+
+    let mut dns = config("ip-addressed-primary-rescheduled");
+    set_addressing(&mut dns, Addressing::Dns);
+    let (_, report) = run_config(dns);
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "never BROKEN: {:?}", app.intervals);
+    assert!(app.intervals.iter().all(|i| i.code != "stale-ip"));
+    // pg-0 is Ready again at 10m8s; the replicas were told NXDOMAIN at 10m
+    // and CoreDNS serves it until 10m30s.
+    assert_eq!(app.intervals.last().unwrap().healthy_again_ms, Some(t("10m30s").as_millis()));
+}
+
+/// The same rule for a quorum system: etcd's membership records each
+/// member's peer address. Two pods re-created one after the other leave two
+/// of three members at IPs the membership does not have: quorum lost. With
+/// DNS names each restart costs a DEGRADED spell, never the quorum.
+#[test]
+fn two_reschedules_break_an_ip_addressed_etcd_but_not_a_dns_addressed_one() {
+    let mut config = config("etcd-quorum-lost");
+    config.timeline[1].at = t("15m");
+    let mut ip = config.clone();
+    set_addressing(&mut ip, Addressing::Ip);
+    let (_, report) = run_config(ip);
+    assert_eq!(
+        intervals(&report),
+        [
+            ("DEGRADED".into(), "member-down".into(), "10m1s".into()),
+            ("DEGRADED".into(), "stale-ip".into(), "10m3s".into()),
+            ("BROKEN".into(), "quorum-lost".into(), "15m1s".into()),
+        ]
+    );
+    assert_eq!(app(&report).health, "BROKEN");
+
+    let (_, report) = run_config(config);
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+}
+
+/// etcd needs a majority of its configured members (2 of 3) able to reach
+/// each other (F27). Two pods deleted at once leave one: BROKEN until both
+/// are back and resolvable again.
+#[test]
+fn losing_two_of_three_etcd_members_at_once_loses_the_quorum_until_they_return() {
+    let (sim, report) = run_config(config("etcd-quorum-lost"));
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    let lost = &app.intervals[0];
+    assert_eq!(
+        (lost.health.as_str(), lost.code.as_str(), lost.from_ms),
+        ("BROKEN", "quorum-lost", t("10m").as_millis())
+    );
+    assert!(
+        lost.reason.starts_with("quorum lost: 1 of 3 members of cluster-1 can reach each other"),
+        "{}",
+        lost.reason
+    );
+    assert!(lost.fix.contains("PodDisruptionBudget with minAvailable: 2"), "{}", lost.fix);
+    // Both pods are Ready again before the cached NXDOMAIN answers expire.
+    let log = Log(&sim);
+    let ready = log.ready_after("etcd-1", t("10m")).unwrap();
+    assert!(ready < t("10m30s"), "{ready}");
+    assert_eq!(lost.healthy_again_ms, Some(t("10m30s").as_millis()));
+}
+
+/// The DNS cache is part of the model: with CoreDNS's cache cut to 5 s the
+/// same cluster is whole again as soon as its pods are Ready and cached
+/// denials have run out (F20).
+#[test]
+fn a_shorter_dns_cache_shortens_the_outage() {
+    let mut config = config("etcd-quorum-lost");
+    config.dns.cache_max_ttl = stsim_core::time::SimDuration::from_secs(5);
+    let (sim, report) = run_config(config);
+    let app = app(&report);
+    let log = Log(&sim);
+    let ready =
+        log.ready_after("etcd-0", t("10m")).unwrap().max(log.ready_after("etcd-1", t("10m")).unwrap());
+    let healthy = stsim_core::time::SimTime::from_millis(app.intervals[0].healthy_again_ms.unwrap());
+    assert!(healthy < t("10m30s") && healthy >= ready, "healthy again at {healthy}, Ready at {ready}");
+}
+
+/// F24: members whose readiness needs a joined cluster, behind a Service
+/// that publishes only Ready pods, never find each other. The report calls
+/// the cluster BROKEN when stsim stops waiting for it to form, with
+/// publishNotReadyAddresses as the fix; with it set, the cluster forms.
+#[test]
+fn peers_that_must_join_before_they_are_ready_never_find_each_other() {
+    let (sim, report) = run_config(config("peers-unresolvable-until-ready"));
+    let app = app(&report);
+    assert_eq!(codes(&report), ["unresolvable-until-ready"]);
+    let interval = &app.intervals[0];
+    assert_eq!(interval.health, "BROKEN");
+    assert!(interval.cause.iter().any(|c| c.contains("readiness: Joined")), "{:?}", interval.cause);
+    assert!(interval.fix.starts_with("Set publishNotReadyAddresses: true"), "{}", interval.fix);
+    assert!(sim.world.live_pods().all(|p| !p.status.ready), "nobody became Ready");
+
+    let mut fixed = config("peers-unresolvable-until-ready");
+    fixed.services[0].publish_not_ready_addresses = true;
+    let (sim, report) = run_config(fixed);
+    assert!(crate::apps::app(&report).healthy_throughout);
+    assert!(sim.world.live_pods().all(|p| p.status.ready));
+}
+
+/// whenScaled: Delete makes a new, empty claim on scale-up (F28); etcd
+/// refuses a member the cluster knows that comes back with an empty data
+/// directory (F03). The cause chain starts at the deleted claim.
+#[test]
+fn an_etcd_member_back_with_an_empty_volume_is_refused() {
+    let (_, report) = run_config(config("etcd-member-back-empty"));
+    let app = app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    let refused = app.intervals.iter().find(|i| i.code == "empty-data").expect("refused");
+    assert!(refused.reason.contains("etcd-2 is refused"), "{}", refused.reason);
+    assert!(refused.cause[0].contains("the garbage collector deleted data-etcd-2"), "{:?}", refused.cause);
+    assert!(refused.fix.contains("etcdctl member remove"), "{}", refused.fix);
+}
+
+/// A member removed from the cluster on scale-down, back with its old data
+/// on a retained claim, is refused: "the member has been permanently
+/// removed from the cluster" (F07).
+#[test]
+fn a_removed_member_back_with_its_old_data_is_refused() {
+    let (sim, report) = run_config(config("etcd-removed-member-returns"));
+    let app = app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    let stale = app.intervals.last().unwrap();
+    assert_eq!(stale.code, "stale-data");
+    assert!(stale.reason.contains("permanently removed"), "{}", stale.reason);
+    // While scaled down, the membership shrank to 2: HEALTHY again.
+    assert_eq!(app.intervals[0].healthy_again_ms, Some(t("10m1s").as_millis()));
+    assert_eq!(sim.world.apps.list[0].clusters[0].members.len(), 2);
+}
+
+/// A claim deleted while its pod runs is held by pvc-protection, then
+/// re-created empty for the next pod (F18). The primary comes back empty,
+/// finds no primary and initialises a new cluster; its replicas reach it and
+/// refuse it: foreign data, BROKEN.
+#[test]
+fn a_primary_back_with_an_empty_volume_starts_a_cluster_its_replicas_refuse() {
+    let (sim, report) = run_config(config("primary-claim-recreated"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let foreign = app.intervals.last().unwrap();
+    assert_eq!(foreign.code, "foreign-data");
+    assert_eq!(foreign.cause[0], "`kubectl delete pvc data-pg-0` at 10m");
+    assert!(foreign.reason.contains("pg-1 and pg-2 hold the data of cluster-1 and refuse to follow it"));
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 2);
+}
+
+/// A force delete frees the name at once; the old container lives on until
+/// the kubelet kills it, at least 2 s later (F11). A replacement that starts
+/// within that window is a second live copy of the same identity: BROKEN
+/// while both run. A graceful delete waits for the container to stop.
+#[test]
+fn a_force_delete_runs_two_copies_of_one_identity_and_a_graceful_one_does_not() {
+    let (_, report) = run_config(config("force-delete-two-copies"));
+    let duplicate = &app(&report).intervals[0];
+    assert_eq!(
+        (duplicate.code.as_str(), duplicate.from_ms, duplicate.to_ms),
+        ("duplicate-identity", t("10m").as_millis(), Some(t("10m2s").as_millis()))
+    );
+    assert!(duplicate.reason.starts_with("two live copies of pg-0"), "{}", duplicate.reason);
+
+    let mut graceful = config("force-delete-two-copies");
+    graceful.timeline[0].action = stsim_core::config::Action::DeletePod {
+        pod: stsim_core::config::PodRef { statefulset: 0, ordinal: 0 },
+    };
+    let (_, report) = run_config(graceful);
+    assert!(!codes(&report).contains(&"duplicate-identity".to_string()), "{:?}", codes(&report));
+}
+
+/// On a node that does not answer, nobody kills the old container: the two
+/// copies last as long as the node is away.
+#[test]
+fn a_force_deleted_pod_on_an_unreachable_node_keeps_running_beside_its_replacement() {
+    let mut config = config("force-delete-two-copies");
+    // Two nodes per zone, so the replacement can go next to its zonal volume.
+    config.cluster.node_pools[0].count = 6;
+    let mut sim = Simulation::new(config);
+    // Up to the force delete: the node stops answering just before it.
+    while !sim.trace.records.iter().any(|r| matches!(r.event, Event::Script { .. })) {
+        assert!(sim.step());
+    }
+    let old = Log(&sim).creations();
+    assert_eq!(old.len(), 3, "the action has not run yet: {old:?}");
+    let pod = sim.world.pod(sim.world.pods.iter().find(|p| p.name == "pg-0").unwrap().id);
+    let node = pod.node.unwrap();
+    sim.world.nodes[node.index()].ready = false;
+    sim.run();
+    let report = stsim_core::report::build(&sim);
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    assert_eq!(app.intervals.last().unwrap().code, "duplicate-identity");
+    assert_eq!(app.intervals.last().unwrap().to_ms, None, "the copies run to the end");
+}
+
+/// `serviceName` is immutable: the set is deleted with --cascade=orphan and
+/// created again, and adopts the running pods (same name prefix, matching
+/// selector), which keep their subdomain. Pods re-created afterwards get the
+/// new subdomain, but the replicas' volumes still hold the old names.
+#[test]
+fn recreating_the_statefulset_with_a_new_service_name_adopts_the_pods_and_keeps_old_names() {
+    let (sim, report) = run_config(config("servicename-changed"));
+    let adopted: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodAdopted { pod, .. } => Some(sim.world.pod(pod).name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(adopted, ["redis-0", "redis-1", "redis-2"]);
+    // Nothing was re-created by the re-creation of the set itself.
+    let created = Log(&sim).creations();
+    assert!(created.iter().all(|(at, _)| *at < t("20m") || *at > t("25m")), "{created:?}");
+    let subdomains: Vec<&str> = sim.world.live_pods().map(|p| p.subdomain.as_str()).collect();
+    assert_eq!(subdomains, ["redis-headless"; 3]);
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let last = app.intervals.last().unwrap();
+    assert!(last.cause.iter().any(|c| c.contains("subdomain redis-headless")), "{:?}", last.cause);
+    assert!(last.fix.contains("re-point every member at the new names"), "{}", last.fix);
+    assert!(report.storage.orphaned.is_empty(), "the new set uses the same claims");
+}
+
+/// Verdicts are part of the trace, so they are deterministic like the rest.
+#[test]
+fn application_runs_are_byte_identical() {
+    for name in ["headless-service-renamed", "etcd-quorum-lost", "parallel-bootstrap-split-brain"] {
+        let render = || {
+            let (sim, report) = run(&scenario_file(name));
+            (stsim_cli::render::json::render(&report), sim.trace.render(&sim.world))
+        };
+        assert_eq!(render(), render(), "{name}");
+    }
+}
+
+/// `stsim explain` tells the run in words: each member's decisions, the
+/// verdicts with their cause chains, and the breakage at the end.
+#[test]
+fn explain_tells_the_story_of_the_rename() {
+    let args: Vec<String> = ["explain", "headless-service-renamed"].iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = stsim_cli::run(&args, &mut out, &mut err);
+    assert_eq!(status, stsim_cli::ExitStatus::Success, "{}", String::from_utf8_lossy(&err));
+    let text = String::from_utf8(out).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for phrase in [
+        "At 30m:",
+        "You run `rename service pg-svc to pg-headless",
+        "Service pg-svc is deleted, and every per-pod record it published with it.",
+        "pg-0.pg-svc.default.svc.cluster.local no longer resolves.",
+        "pg-1: joined cluster-1 as a replica of pg-0, stored as pg-0.pg-svc.default.svc.cluster.local.",
+        "pg is BROKEN: pg-1 and pg-2 cannot reach their primary pg-0",
+        "Fix: Create the headless Service pg-svc again",
+        "BREAKAGE",
+    ] {
+        assert!(flat.contains(phrase), "missing {phrase:?} in:\n{text}");
+    }
+    let args: Vec<String> = ["explain", "no-such-scenario"].iter().map(|a| a.to_string()).collect();
+    let status = stsim_cli::run(&args, &mut Vec::new(), &mut Vec::new());
+    assert_eq!(status, stsim_cli::ExitStatus::Error);
+}
+
+/// Redis Cluster keeps pod IPs in nodes.conf (F26). One node back with a
+/// new IP is found again through gossip, because the peers it lists are
+/// still where it says; when every node restarts at once, every address is
+/// stale and the cluster is down for good. With hostnames it comes back.
+#[test]
+fn redis_cluster_survives_one_new_ip_through_gossip_but_not_all_of_them() {
+    let (_, report) = run_config(config("redis-cluster-full-restart"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let down = app.intervals.last().unwrap();
+    assert_eq!(down.code, "quorum-lost");
+    assert!(
+        down.later_reasons.iter().any(|r| r.contains("nodes.conf still say")),
+        "{:?}",
+        down.later_reasons
+    );
+    assert_eq!(down.to_ms, None);
+
+    let mut one = config("redis-cluster-full-restart");
+    one.timeline.truncate(1);
+    let (sim, report) = run_config(one);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+    let gossip = sim.trace.records.iter().any(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("learned by gossip: redis-cluster-0 at")));
+    assert!(gossip, "the others learn redis-cluster-0's new IP by gossip");
+
+    let mut hostnames = config("redis-cluster-full-restart");
+    set_addressing(&mut hostnames, Addressing::Dns);
+    let (_, report) = run_config(hostnames);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+}
+
+/// A master out of reach for cluster-node-timeout (15 s) is replaced by its
+/// replica. Here the master's pod is re-created with an image that no
+/// longer pulls (OnDelete, then a delete), so it stays down; its replica
+/// takes its slots 15 s after the old container stopped, and the cluster
+/// serves again, DEGRADED (a master without a replica).
+#[test]
+fn a_master_down_longer_than_the_node_timeout_fails_over_to_its_replica() {
+    use stsim_core::config::{Action, ImageBehaviour, ImageConfig, PodRef, TimelineEntry, UpdateStrategy};
+    let mut config = config("redis-cluster-full-restart");
+    config.images.push(ImageConfig::default_for("redis:broken", ImageBehaviour::PullFails));
+    config.statefulsets[0].spec.update_strategy = UpdateStrategy::OnDelete;
+    config.timeline = vec![
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::SetImage { statefulset: 0, image: "redis:broken".into() },
+            line: 0,
+        },
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 2 } },
+            line: 0,
+        },
+    ];
+    let (sim, report) = run_config(config);
+    let app = app(&report);
+    let cluster = &sim.world.apps.list[0].clusters[0];
+    assert_eq!(cluster.slots[2], "redis-cluster-5", "the replica of redis-cluster-2 took over");
+    assert_eq!(cluster.follows.get("redis-cluster-2").map(String::as_str), Some("redis-cluster-5"));
+    let waited = app.intervals.iter().find(|i| i.code == "master-down").expect("a wait for the node timeout");
+    assert_eq!(waited.health, "DEGRADED");
+    let stopped = Log(&sim).removals("redis-cluster-2")[0];
+    let failover = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+        .expect("a failover");
+    assert_eq!(failover.at, stopped + stsim_core::time::SimDuration::from_secs(15));
+    assert_eq!(app.health, "DEGRADED", "{}", app.reason);
+    assert!(app.reason.contains("redis-cluster-2 is out of the cluster"), "{}", app.reason);
+}
+
+/// A broker's volume names the cluster it was formatted for (F09). After a
+/// reinstall that generated a new cluster id, every broker that restarts
+/// stops with InconsistentClusterIdException: under-replicated first, then
+/// no controller quorum. With the id fixed in the chart, restarts are
+/// harmless; and nothing happens to brokers that do not restart.
+#[test]
+fn kafka_brokers_refuse_a_reinstall_with_another_cluster_id() {
+    let (sim, report) = run_config(config("kafka-reinstall-cluster-id"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let refused = app.intervals.iter().find(|i| i.code == "foreign-data").expect("a refused broker");
+    assert!(
+        refused.cause.iter().any(|c| c.contains("InconsistentClusterIdException")),
+        "{:?}",
+        refused.cause
+    );
+    assert!(refused.cause[0].contains("generated its own cluster id, cluster-2"), "{:?}", refused.cause);
+    assert_eq!(refused.from_ms, t("15m3s").as_millis(), "not before a broker restarts");
+    assert!(app.intervals.iter().any(|i| i.health == "BROKEN" && i.code == "quorum-lost"));
+    // Nothing at 10m: the adopted brokers keep running with their id.
+    assert!(app.intervals.iter().all(|i| i.from_ms >= t("15m").as_millis()));
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 2);
+
+    let mut fixed = config("kafka-reinstall-cluster-id");
+    if let Some(AppKind::Kafka { fixed_cluster_id, .. }) =
+        fixed.statefulsets[0].app.as_mut().map(|a| &mut a.kind)
+    {
+        *fixed_cluster_id = true;
+    }
+    let (sim, report) = run_config(fixed);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+    assert!(!codes(&report).contains(&"foreign-data".to_string()));
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
+}
+
+/// A partition takes acks=all writes while min.insync.replicas of its
+/// replicas are in sync. Two neighbouring brokers down leave some
+/// partitions with one: BROKEN (NotEnoughReplicas), though the controller
+/// quorum holds. One broker down is only DEGRADED.
+#[test]
+fn kafka_partitions_below_min_insync_replicas_refuse_writes() {
+    let (_, report) = run_config(config("kafka-not-enough-replicas"));
+    let app = app(&report);
+    let broken = app.intervals.iter().find(|i| i.health == "BROKEN").expect("BROKEN");
+    assert_eq!(broken.code, "not-enough-replicas");
+    assert!(
+        broken.reason.starts_with(
+            "NotEnoughReplicas: partition p2 (replicas kafka-2, kafka-3 and kafka-4) has 1 in sync"
+        ),
+        "{}",
+        broken.reason
+    );
+    assert!(broken.reason.contains("2 of 5 partitions"), "{}", broken.reason);
+    assert_eq!(app.health, "HEALTHY", "both come back");
+
+    let mut one = config("kafka-not-enough-replicas");
+    one.timeline.truncate(1);
+    let (_, report) = run_config(one);
+    let app = crate::apps::app(&report);
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+    assert!(app.intervals[0].reason.contains("under-replicated"), "{}", app.intervals[0].reason);
+}
+
+/// A Cassandra seed that reaches no other seed starts a ring (F02): with
+/// every node a seed, started together before anyone is resolvable, each
+/// starts its own. With one seed, the others wait for it and join its ring.
+#[test]
+fn cassandra_nodes_that_are_all_seeds_start_one_ring_each() {
+    let (sim, report) = run_config(config("cassandra-every-node-a-seed"));
+    assert_eq!(codes(&report), ["split-brain"]);
+    assert!(app(&report).reason.starts_with("split brain: 4 rings"), "{}", app(&report).reason);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 4);
+
+    let mut one_seed = config("cassandra-every-node-a-seed");
+    if let Some(AppKind::Cassandra { seeds, .. }) = one_seed.statefulsets[0].app.as_mut().map(|a| &mut a.kind)
+    {
+        *seeds = vec![0];
+    }
+    let (sim, report) = run_config(one_seed);
+    assert!(crate::apps::app(&report).healthy_throughout, "{:?}", crate::apps::app(&report).intervals);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
+}
+
+/// Cassandra finds the ring through seeds and the peers it keeps, here all
+/// by IP (F25): a full restart leaves every address stale and QUORUM fails
+/// for good. The same restart with seeds by DNS name recovers; and one node
+/// at a time is fine even with IPs, since the others are still in place.
+#[test]
+fn cassandra_with_ip_seeds_never_recovers_from_a_full_restart() {
+    let (_, report) = run_config(config("cassandra-ip-seeds-full-restart"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    assert_eq!(codes(&report), ["quorum-lost"]);
+    assert!(app.reason.contains("neither the seeds as configured"), "{}", app.reason);
+
+    let mut dns = config("cassandra-ip-seeds-full-restart");
+    set_addressing(&mut dns, Addressing::Dns);
+    let (_, report) = run_config(dns);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+
+    let mut rolling = config("cassandra-ip-seeds-full-restart");
+    for (i, entry) in rolling.timeline.iter_mut().enumerate() {
+        entry.at = t("10m") + stsim_core::time::SimDuration::from_mins(2 * i as u64);
+    }
+    let (_, report) = run_config(rolling);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "{:?}", app.intervals);
+}
+
+/// Token ranges live on neighbouring nodes (replication factor 3) and QUORUM
+/// needs 2 of 3: two neighbours down at once fail QUORUM for the ranges they
+/// share; a claim re-created empty leaves a node the ring refuses.
+#[test]
+fn cassandra_quorum_needs_two_of_three_replicas_of_each_range() {
+    use stsim_core::config::{Action, PodRef, TimelineEntry};
+    let mut config = config("cassandra-ip-seeds-full-restart");
+    config.timeline = vec![
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 1 } },
+            line: 0,
+        },
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 2 } },
+            line: 0,
+        },
+    ];
+    let (_, report) = run_config(config.clone());
+    let app = app(&report);
+    let broken = &app.intervals[0];
+    assert_eq!((broken.health.as_str(), broken.code.as_str()), ("BROKEN", "quorum-lost"));
+    assert!(broken.reason.starts_with("QUORUM fails for 2 of 4 token ranges"), "{}", broken.reason);
+    assert_eq!(app.health, "HEALTHY");
+
+    config.timeline = vec![
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePvc { claim: "data-cassandra-3".into() },
+            line: 0,
+        },
+        TimelineEntry {
+            at: t("10m"),
+            action: Action::DeletePod { pod: PodRef { statefulset: 0, ordinal: 3 } },
+            line: 0,
+        },
+    ];
+    let (_, report) = run_config(config);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    let refused = app.intervals.last().unwrap();
+    assert_eq!(refused.code, "empty-data");
+    assert!(refused.fix.contains("replace_address_first_boot"), "{}", refused.fix);
+}
