@@ -106,6 +106,8 @@ pub enum Trigger {
     PodDeleted { pod: PodRef },
     /// The node's Ready condition turns Unknown or False (by index, as node actions).
     NodeNotReady { node: usize },
+    /// The application of StatefulSet `app` (its config index) turns BROKEN.
+    AppBroken { app: usize },
 }
 
 /// `(when: <trigger>, after: <delay>, do: <action>)`: runs once, `after`
@@ -154,6 +156,15 @@ pub enum Expectation {
     /// After the last timeline action, the StatefulSet reaches its desired
     /// replicas, all Running, Ready and at the update revision, within `within`.
     Settled { statefulset: usize, within: SimDuration },
+    /// The application of StatefulSet `app` has this health at `at`.
+    AppHealth { app: usize, at: SimTime, health: crate::apps::Health },
+    /// The application is never BROKEN.
+    NeverBroken { app: usize },
+    /// The application is BROKEN at some point within `within` after `after`.
+    BrokenWithin { app: usize, after: SimTime, within: SimDuration },
+    /// After the last timeline action, the application is HEALTHY within
+    /// `within`, and stays so to the end.
+    RecoveredWithin { app: usize, within: SimDuration },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -74,6 +74,14 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         Expectation::Settled { statefulset, within } => {
             format!("Settled({} within {within})", set(statefulset))
         }
+        Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
+        Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
+        Expectation::BrokenWithin { app, after, within } => {
+            format!("BrokenWithin({} within {within} after {after})", set(app))
+        }
+        Expectation::RecoveredWithin { app, within } => {
+            format!("RecoveredWithin({} within {within})", set(app))
+        }
     }
 }
 
@@ -261,6 +269,107 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             verdict(passed, description, expected, actual, Vec::new())
         }
         Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
+        Expectation::AppHealth { .. }
+        | Expectation::NeverBroken { .. }
+        | Expectation::BrokenWithin { .. }
+        | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description),
+    }
+}
+
+/// The verdicts of application `app` (by its StatefulSet's config index), in order.
+fn verdicts(sim: &Simulation, app: usize) -> Vec<(SimTime, crate::apps::Verdict)> {
+    let name = &sim.config.statefulsets[app].name;
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppVerdict { app: id, verdict } if sim.world.apps.name(*id) == name => {
+                Some((r.at, verdict.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn app_expectation(sim: &Simulation, expectation: &Expectation, description: String) -> Verdict {
+    use crate::apps::Health;
+    let app = match expectation {
+        Expectation::AppHealth { app, .. }
+        | Expectation::NeverBroken { app }
+        | Expectation::BrokenWithin { app, .. }
+        | Expectation::RecoveredWithin { app, .. } => *app,
+        _ => unreachable!("only app expectations come here"),
+    };
+    let name = sim.config.statefulsets[app].name.clone();
+    let history = verdicts(sim, app);
+    let at_time = |t: SimTime| history.iter().rev().find(|(at, _)| *at <= t).map(|(_, v)| v.clone());
+    let say = |v: &Option<crate::apps::Verdict>| match v {
+        Some(v) => format!("{} ({}: {})", v.health, v.code, v.reason),
+        None => "without a verdict yet (not started)".to_string(),
+    };
+    let context =
+        context(sim, None, |r, _| matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. }));
+    let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
+    match expectation {
+        Expectation::AppHealth { at, health, .. } => {
+            let v = at_time(*at);
+            let passed = v.as_ref().is_some_and(|v| v.health == *health);
+            let actual = format!("{name} was {} at {at}", say(&v));
+            verdict(passed, description, format!("{name} {health} at {at}"), actual, context)
+        }
+        Expectation::NeverBroken { .. } => {
+            let broken = history.iter().find(|(_, v)| v.health == Health::Broken);
+            let actual = match broken {
+                Some((at, v)) => {
+                    format!("{name} BROKEN at {at}: {} (cause: {})", v.reason, v.cause.join(" -> "))
+                }
+                None => format!("{name} never BROKEN"),
+            };
+            verdict(broken.is_none(), description, format!("{name} never BROKEN"), actual, context)
+        }
+        Expectation::BrokenWithin { after, within, .. } => {
+            let deadline = *after + *within;
+            let already = at_time(*after).filter(|v| v.health == Health::Broken).map(|v| (*after, v));
+            let broken = already.or_else(|| {
+                history
+                    .iter()
+                    .find(|(at, v)| *at >= *after && *at <= deadline && v.health == Health::Broken)
+                    .cloned()
+            });
+            let actual = match &broken {
+                Some((at, v)) => format!("{name} BROKEN at {at}: {}", v.reason),
+                None => format!("{name} was {} at {deadline}", say(&at_time(deadline))),
+            };
+            let expected = format!("{name} BROKEN between {after} and {deadline}");
+            verdict(broken.is_some(), description, expected, actual, context)
+        }
+        Expectation::RecoveredWithin { within, .. } => {
+            let start = sim
+                .trace
+                .records
+                .iter()
+                .filter(|r| matches!(r.event, Event::Script { .. }))
+                .map(|r| r.at)
+                .next_back()
+                .unwrap_or(SimTime::ZERO);
+            let deadline = start + *within;
+            // Healthy by the deadline, and never anything else afterwards.
+            let healthy_by = at_time(deadline).is_some_and(|v| v.health == Health::Healthy);
+            let relapse = history.iter().find(|(at, v)| *at > deadline && v.health != Health::Healthy);
+            let passed = healthy_by && relapse.is_none() && end >= deadline;
+            let actual = match (healthy_by, relapse) {
+                _ if end < deadline => {
+                    format!("the run ended at {end}, before {deadline}: raise the duration")
+                }
+                (false, _) => format!("{name} was {} at {deadline}", say(&at_time(deadline))),
+                (true, Some((at, v))) => {
+                    format!("{name} recovered, then was {} at {at}: {}", v.health, v.reason)
+                }
+                (true, None) => format!("{name} HEALTHY from {deadline} on"),
+            };
+            verdict(passed, description, format!("{name} HEALTHY by {deadline} and after"), actual, context)
+        }
+        _ => unreachable!("only app expectations come here"),
     }
 }
 

@@ -287,6 +287,10 @@ impl Simulation {
             (Trigger::NodeNotReady { node }, Event::NodeCondition { node: id, status }) => {
                 id.index() == *node && *status != crate::objects::ConditionStatus::True
             }
+            (Trigger::AppBroken { app }, Event::AppVerdict { app: id, verdict }) => {
+                self.world.apps.name(*id) == self.config.statefulsets[*app].name
+                    && verdict.health == crate::apps::Health::Broken
+            }
             _ => false,
         }
     }

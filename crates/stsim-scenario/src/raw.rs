@@ -105,18 +105,76 @@ pub struct OperatorFaults {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "Expect", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum Expect {
-    PodReadyBy { pod: String, by: String },
-    PodReady { pod: String, at: String, ready: bool },
-    CreationOrder { statefulset: String, pods: Vec<String> },
-    DeletionOrder { statefulset: String, pods: Vec<String> },
-    OrphanedPvcs { claims: Vec<String> },
-    OrphanedCostAtMost { usd_per_month: f64 },
-    OrphanedCostAtLeast { usd_per_month: f64 },
-    DnsResolves { name: String, at: String, resolves: bool },
+    PodReadyBy {
+        pod: String,
+        by: String,
+    },
+    PodReady {
+        pod: String,
+        at: String,
+        ready: bool,
+    },
+    CreationOrder {
+        statefulset: String,
+        pods: Vec<String>,
+    },
+    DeletionOrder {
+        statefulset: String,
+        pods: Vec<String>,
+    },
+    OrphanedPvcs {
+        claims: Vec<String>,
+    },
+    OrphanedCostAtMost {
+        usd_per_month: f64,
+    },
+    OrphanedCostAtLeast {
+        usd_per_month: f64,
+    },
+    DnsResolves {
+        name: String,
+        at: String,
+        resolves: bool,
+    },
     NoFindings,
-    Finding { id: String },
-    NoFinding { id: String },
-    Settled { statefulset: String, within: String },
+    Finding {
+        id: String,
+    },
+    NoFinding {
+        id: String,
+    },
+    Settled {
+        statefulset: String,
+        within: String,
+    },
+    AppVerdict {
+        app: String,
+        at: String,
+        verdict: Health,
+    },
+    NeverBroken {
+        app: String,
+    },
+    BrokenWithin {
+        app: String,
+        within: String,
+        #[serde(default)]
+        after: Option<String>,
+    },
+    RecoveredWithin {
+        app: String,
+        within: String,
+    },
+}
+
+/// An application's health, as expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "Health")]
+pub enum Health {
+    Forming,
+    Healthy,
+    Degraded,
+    Broken,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -682,6 +740,7 @@ pub enum Trigger {
     PodNotReady { pod: String },
     PodDeleted { pod: String },
     NodeNotReady { node: String },
+    AppBroken { app: String },
 }
 
 /// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.

@@ -1717,6 +1717,46 @@ impl Checker<'_, '_> {
                         _ => Expectation::NoFinding { id: id.clone() },
                     })
                 }
+                raw::Expect::AppVerdict { app, at, verdict } => {
+                    let index = self.app_reference(&format!("{path}.app"), app, sets);
+                    let at = time(self, "at", at);
+                    let health = match verdict {
+                        raw::Health::Forming => stsim_core::apps::Health::Forming,
+                        raw::Health::Healthy => stsim_core::apps::Health::Healthy,
+                        raw::Health::Degraded => stsim_core::apps::Health::Degraded,
+                        raw::Health::Broken => stsim_core::apps::Health::Broken,
+                    };
+                    index.zip(at).map(|(app, at)| Expectation::AppHealth { app, at, health })
+                }
+                raw::Expect::NeverBroken { app } => self
+                    .app_reference(&format!("{path}.app"), app, sets)
+                    .map(|app| Expectation::NeverBroken { app }),
+                raw::Expect::BrokenWithin { app, within, after } => {
+                    let index = self.app_reference(&format!("{path}.app"), app, sets);
+                    let within = self.duration(&format!("{path}.within"), within);
+                    // By default, from the first timed action: the fault the scenario scripts.
+                    let first = timeline
+                        .iter()
+                        .filter_map(|e| e.at.as_deref())
+                        .filter_map(|t| t.parse::<SimDuration>().ok())
+                        .min()
+                        .unwrap_or(SimDuration::ZERO);
+                    let after = match after {
+                        Some(text) => time(self, "after", text),
+                        None => Some(SimTime::from_millis(first.as_millis())),
+                    };
+                    match (index, within, after) {
+                        (Some(app), Some(within), Some(after)) => {
+                            Some(Expectation::BrokenWithin { app, after, within })
+                        }
+                        _ => None,
+                    }
+                }
+                raw::Expect::RecoveredWithin { app, within } => {
+                    let index = self.app_reference(&format!("{path}.app"), app, sets);
+                    let within = self.duration(&format!("{path}.within"), within);
+                    index.zip(within).map(|(app, within)| Expectation::RecoveredWithin { app, within })
+                }
                 raw::Expect::Settled { statefulset, within } => {
                     let index = set(self, statefulset);
                     let within = self.duration(&format!("{path}.within"), within);
@@ -1750,6 +1790,18 @@ impl Checker<'_, '_> {
         let message = format!("Not found: {name:?}: no node has this name");
         self.report("unknown-reference", &format!("{do_path}.node"), message, Some(help));
         None
+    }
+
+    /// An application, named by its StatefulSet, which must declare an `app`.
+    fn app_reference(&mut self, path: &str, name: &str, sets: &[raw::StatefulSet]) -> Option<usize> {
+        let index = self.statefulset_reference(path, name, sets, name)?;
+        if sets[index].app.is_none() {
+            let message = format!("Invalid value: {name:?}: StatefulSet `{name}` runs no application model");
+            let help = "give the StatefulSet an `app: ...`; only applications have verdicts".to_string();
+            self.report("invalid-value", path, message, Some(help));
+            return None;
+        }
+        Some(index)
     }
 
     /// Resolves the `statefulset` field of an action.
@@ -1798,6 +1850,9 @@ impl Checker<'_, '_> {
                         raw::Trigger::NodeNotReady { node } => self
                             .node(&format!("{base}.when"), node, &node_names)
                             .map(|node| Trigger::NodeNotReady { node }),
+                        raw::Trigger::AppBroken { app } => self
+                            .app_reference(&format!("{base}.when.app"), app, sets)
+                            .map(|app| Trigger::AppBroken { app }),
                     };
                     let after =
                         self.duration_or(&format!("{base}.after"), entry.after.as_deref(), SimDuration::ZERO);
