@@ -647,3 +647,66 @@ fn cassandra_quorum_needs_two_of_three_replicas_of_each_range() {
     assert_eq!(refused.code, "empty-data");
     assert!(refused.fix.contains("replace_address_first_boot"), "{}", refused.fix);
 }
+
+/// Sentinels keep the master's address and fail over after
+/// down-after-milliseconds (60 s) when nobody answers there; they repoint
+/// only the nodes they can reach at the addresses they recorded. By IP, the
+/// re-created master follows its own stale address and is never repointed;
+/// by hostname it is the master again once its name resolves, and no
+/// failover happens.
+#[test]
+fn sentinels_tracking_ips_fail_over_and_leave_the_old_master_out() {
+    let (sim, report) = run_config(config("redis-sentinel-master-rescheduled"));
+    let app = app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-1"], "redis-1 was promoted");
+    let failover = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+        .expect("a failover");
+    // Nobody has answered at redis-0's old IP since its container stopped at 10m1s.
+    assert_eq!(failover.at, t("11m1s"));
+    assert!(app.reason.contains("redis-0 cannot reach its primary redis-0"), "{}", app.reason);
+    // No master from the peer timeout (30 s) to the failover (60 s), then writes resume.
+    let broken: Vec<_> = app.intervals.iter().filter(|i| i.health == "BROKEN").collect();
+    assert_eq!(broken.len(), 1);
+    assert_eq!((broken[0].from_ms, broken[0].to_ms), (t("10m31s").as_millis(), Some(t("11m1s").as_millis())));
+    assert!(
+        app.intervals.last().unwrap().cause.iter().any(|c| c.contains("came back at 10m1s with a new IP"))
+    );
+
+    let mut dns = config("redis-sentinel-master-rescheduled");
+    set_addressing(&mut dns, Addressing::Dns);
+    let (sim, report) = run_config(dns);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+    assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-0"], "no failover");
+}
+
+/// ZooKeeper syncs a server with an empty data directory from the leader,
+/// where etcd refuses the same member (F03 vs section 2.2); and a server
+/// beyond the static ensemble is refused: "My id N not in the peer list" (F04).
+#[test]
+fn zookeeper_resyncs_an_empty_member_and_refuses_one_outside_the_ensemble() {
+    let mut config = config("etcd-member-back-empty");
+    if let Some(AppKind::Quorum { system, .. }) = config.statefulsets[0].app.as_mut().map(|a| &mut a.kind) {
+        *system = stsim_core::config::QuorumSystem::ZooKeeper;
+    }
+    let (_, report) = run_config(config.clone());
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().any(|i| i.code == "catching-up"), "{:?}", app.intervals);
+
+    config.statefulsets[0].spec.retention = Default::default();
+    config.timeline = vec![stsim_core::config::TimelineEntry {
+        at: t("10m"),
+        action: stsim_core::config::Action::Scale { statefulset: 0, replicas: 4 },
+        line: 0,
+    }];
+    let (_, report) = run_config(config);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    assert_eq!(app.intervals.last().unwrap().code, "not-in-membership");
+    assert!(app.reason.contains("My id 4 not in the peer list"), "{}", app.reason);
+}
