@@ -710,3 +710,58 @@ fn zookeeper_resyncs_an_empty_member_and_refuses_one_outside_the_ensemble() {
     assert_eq!(app.intervals.last().unwrap().code, "not-in-membership");
     assert!(app.reason.contains("My id 4 not in the peer list"), "{}", app.reason);
 }
+
+/// The scenario format checks what an application needs, with the path of
+/// the offending value: Redis Cluster's three masters, Kafka's
+/// min.insync.replicas, seeds inside the set, a probe for `readiness: Joined`.
+#[test]
+fn application_settings_are_validated_with_their_path() {
+    let base = scenario_file("headless-service-renamed");
+    let cases = [
+        ("RedisCluster(replicasPerMaster: 1)", "statefulsets[0].app.replicasPerMaster", "at least 3 masters"),
+        (
+            "Kafka(replicationFactor: 2, minInsyncReplicas: 3)",
+            "statefulsets[0].app.minInsyncReplicas",
+            "cannot exceed",
+        ),
+        ("Cassandra(seeds: [7])", "statefulsets[0].app.seeds[0]", "a seed is an ordinal"),
+        ("Quorum(catchUp: \"soon\")", "statefulsets[0].app.catchUp", "invalid duration"),
+    ];
+    for (app, path, phrase) in cases {
+        let source = base.replace("PrimaryReplica(addressing: Dns)", app);
+        let errors = stsim_scenario::parse_scenario(&source, "test.ron").expect_err(app);
+        assert!(
+            errors.iter().any(|d| d.message.starts_with(path) && d.message.contains(phrase)),
+            "{app}: {errors:#?}"
+        );
+    }
+    let no_probe = base
+        .replace("PrimaryReplica(addressing: Dns)", "Quorum(readiness: Joined)")
+        .replace(", readinessProbe: (initialDelaySeconds: 5)", "");
+    let errors = stsim_scenario::parse_scenario(&no_probe, "test.ron").expect_err("no probe");
+    assert!(errors.iter().any(|d| d.message.starts_with("statefulsets[0].app.readiness")), "{errors:#?}");
+}
+
+/// Deleting the headless Service withdraws the records just as a rename
+/// does; and the JSON report carries the same breakage as the text one.
+#[test]
+fn deleting_the_service_breaks_the_same_way_and_the_json_report_says_so() {
+    let source = scenario_file("headless-service-renamed").replace(
+        "RenameService(from: \"pg-svc\", to: \"pg-headless\")",
+        "DeleteService(service: \"pg-svc\")",
+    );
+    let (_, report) = run(&source);
+    let broken = app(&report).intervals.last().unwrap();
+    assert_eq!((broken.health.as_str(), broken.code.as_str()), ("BROKEN", "peers-unreachable"));
+    assert_eq!(broken.cause[0], "`kubectl delete service pg-svc` at 30m");
+    let json: serde_json::Value = serde_json::from_str(&stsim_cli::render::json::render(&report)).unwrap();
+    let breakage = &json["breakage"][0];
+    assert_eq!(breakage["app"], "pg");
+    assert_eq!(breakage["health"], "BROKEN");
+    assert_eq!(breakage["intervals"][1]["health"], "BROKEN");
+    assert_eq!(breakage["intervals"][1]["time_to_detect_ms"], 30_000);
+    assert!(breakage["intervals"][1]["cause"].as_array().unwrap().len() >= 3);
+    // Scenarios without applications keep their report as it was.
+    let (_, report) = run(&scenario_file("redis-ordered-startup"));
+    assert!(report.breakage.is_empty());
+}
