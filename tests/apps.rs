@@ -647,3 +647,121 @@ fn cassandra_quorum_needs_two_of_three_replicas_of_each_range() {
     assert_eq!(refused.code, "empty-data");
     assert!(refused.fix.contains("replace_address_first_boot"), "{}", refused.fix);
 }
+
+/// Sentinels keep the master's address and fail over after
+/// down-after-milliseconds (60 s) when nobody answers there; they repoint
+/// only the nodes they can reach at the addresses they recorded. By IP, the
+/// re-created master follows its own stale address and is never repointed;
+/// by hostname it is the master again once its name resolves, and no
+/// failover happens.
+#[test]
+fn sentinels_tracking_ips_fail_over_and_leave_the_old_master_out() {
+    let (sim, report) = run_config(config("redis-sentinel-master-rescheduled"));
+    let app = app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-1"], "redis-1 was promoted");
+    let failover = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+        .expect("a failover");
+    // Nobody has answered at redis-0's old IP since its container stopped at 10m1s.
+    assert_eq!(failover.at, t("11m1s"));
+    assert!(app.reason.contains("redis-0 cannot reach its primary redis-0"), "{}", app.reason);
+    // No master from the peer timeout (30 s) to the failover (60 s), then writes resume.
+    let broken: Vec<_> = app.intervals.iter().filter(|i| i.health == "BROKEN").collect();
+    assert_eq!(broken.len(), 1);
+    assert_eq!((broken[0].from_ms, broken[0].to_ms), (t("10m31s").as_millis(), Some(t("11m1s").as_millis())));
+    assert!(
+        app.intervals.last().unwrap().cause.iter().any(|c| c.contains("came back at 10m1s with a new IP"))
+    );
+
+    let mut dns = config("redis-sentinel-master-rescheduled");
+    set_addressing(&mut dns, Addressing::Dns);
+    let (sim, report) = run_config(dns);
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY");
+    assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-0"], "no failover");
+}
+
+/// ZooKeeper syncs a server with an empty data directory from the leader,
+/// where etcd refuses the same member (F03 vs section 2.2); and a server
+/// beyond the static ensemble is refused: "My id N not in the peer list" (F04).
+#[test]
+fn zookeeper_resyncs_an_empty_member_and_refuses_one_outside_the_ensemble() {
+    let mut config = config("etcd-member-back-empty");
+    if let Some(AppKind::Quorum { system, .. }) = config.statefulsets[0].app.as_mut().map(|a| &mut a.kind) {
+        *system = stsim_core::config::QuorumSystem::ZooKeeper;
+    }
+    let (_, report) = run_config(config.clone());
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY");
+    assert!(app.intervals.iter().any(|i| i.code == "catching-up"), "{:?}", app.intervals);
+
+    config.statefulsets[0].spec.retention = Default::default();
+    config.timeline = vec![stsim_core::config::TimelineEntry {
+        at: t("10m"),
+        action: stsim_core::config::Action::Scale { statefulset: 0, replicas: 4 },
+        line: 0,
+    }];
+    let (_, report) = run_config(config);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "DEGRADED");
+    assert_eq!(app.intervals.last().unwrap().code, "not-in-membership");
+    assert!(app.reason.contains("My id 4 not in the peer list"), "{}", app.reason);
+}
+
+/// The scenario format checks what an application needs, with the path of
+/// the offending value: Redis Cluster's three masters, Kafka's
+/// min.insync.replicas, seeds inside the set, a probe for `readiness: Joined`.
+#[test]
+fn application_settings_are_validated_with_their_path() {
+    let base = scenario_file("headless-service-renamed");
+    let cases = [
+        ("RedisCluster(replicasPerMaster: 1)", "statefulsets[0].app.replicasPerMaster", "at least 3 masters"),
+        (
+            "Kafka(replicationFactor: 2, minInsyncReplicas: 3)",
+            "statefulsets[0].app.minInsyncReplicas",
+            "cannot exceed",
+        ),
+        ("Cassandra(seeds: [7])", "statefulsets[0].app.seeds[0]", "a seed is an ordinal"),
+        ("Quorum(catchUp: \"soon\")", "statefulsets[0].app.catchUp", "invalid duration"),
+    ];
+    for (app, path, phrase) in cases {
+        let source = base.replace("PrimaryReplica(addressing: Dns)", app);
+        let errors = stsim_scenario::parse_scenario(&source, "test.ron").expect_err(app);
+        assert!(
+            errors.iter().any(|d| d.message.starts_with(path) && d.message.contains(phrase)),
+            "{app}: {errors:#?}"
+        );
+    }
+    let no_probe = base
+        .replace("PrimaryReplica(addressing: Dns)", "Quorum(readiness: Joined)")
+        .replace(", readinessProbe: (initialDelaySeconds: 5)", "");
+    let errors = stsim_scenario::parse_scenario(&no_probe, "test.ron").expect_err("no probe");
+    assert!(errors.iter().any(|d| d.message.starts_with("statefulsets[0].app.readiness")), "{errors:#?}");
+}
+
+/// Deleting the headless Service withdraws the records just as a rename
+/// does; and the JSON report carries the same breakage as the text one.
+#[test]
+fn deleting_the_service_breaks_the_same_way_and_the_json_report_says_so() {
+    let source = scenario_file("headless-service-renamed").replace(
+        "RenameService(from: \"pg-svc\", to: \"pg-headless\")",
+        "DeleteService(service: \"pg-svc\")",
+    );
+    let (_, report) = run(&source);
+    let broken = app(&report).intervals.last().unwrap();
+    assert_eq!((broken.health.as_str(), broken.code.as_str()), ("BROKEN", "peers-unreachable"));
+    assert_eq!(broken.cause[0], "`kubectl delete service pg-svc` at 30m");
+    let json: serde_json::Value = serde_json::from_str(&stsim_cli::render::json::render(&report)).unwrap();
+    let breakage = &json["breakage"][0];
+    assert_eq!(breakage["app"], "pg");
+    assert_eq!(breakage["health"], "BROKEN");
+    assert_eq!(breakage["intervals"][1]["health"], "BROKEN");
+    assert_eq!(breakage["intervals"][1]["time_to_detect_ms"], 30_000);
+    assert!(breakage["intervals"][1]["cause"].as_array().unwrap().len() >= 3);
+    // Scenarios without applications keep their report as it was.
+    let (_, report) = run(&scenario_file("redis-ordered-startup"));
+    assert!(report.breakage.is_empty());
+}

@@ -67,6 +67,7 @@ pub const EXAMPLES: &[Example] = examples![
     "kafka-not-enough-replicas",
     "cassandra-every-node-a-seed",
     "cassandra-ip-seeds-full-restart",
+    "redis-sentinel-master-rescheduled",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -725,6 +725,12 @@ pub enum AppKind {
     /// starts a ring of its own. Each token range has `replication_factor`
     /// replicas and needs a quorum of them for QUORUM reads and writes.
     Cassandra { seeds: Vec<u32>, replication_factor: u32 },
+    /// Redis with Sentinel: a master and replicas, with a sentinel in every
+    /// pod that records the master's (and replicas') address, IP by default
+    /// or hostname with `announce-hostnames`, and fails the master over to a
+    /// replica once it has been unreachable for `down_after`
+    /// (`down-after-milliseconds`) and a majority of sentinels runs.
+    RedisSentinel { down_after: SimDuration },
 }
 
 impl AppKind {
@@ -737,6 +743,7 @@ impl AppKind {
             AppKind::RedisCluster { .. } => "RedisCluster",
             AppKind::Kafka { .. } => "Kafka",
             AppKind::Cassandra { .. } => "Cassandra",
+            AppKind::RedisSentinel { .. } => "RedisSentinel",
         }
     }
 }

@@ -185,7 +185,7 @@ pub fn build(sim: &Simulation) -> Report {
         trace_digest: sim.trace.digest(world),
         timeline: timeline(sim),
         findings: crate::findings::all(world, &sim.trace, ended_at),
-        breakage: crate::apps::breakage::build(world, &sim.trace, ended_at),
+        breakage: crate::apps::breakage::build(world, &sim.trace),
         storage: crate::cost::account(world, &sim.trace, ended_at),
         nodes: world
             .live_nodes()

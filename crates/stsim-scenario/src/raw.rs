@@ -236,6 +236,22 @@ pub enum App {
         #[serde(default)]
         peer_timeout: Option<String>,
     },
+    RedisSentinel {
+        #[serde(default)]
+        addressing: Option<Addressing>,
+        #[serde(default)]
+        down_after: Option<String>,
+        #[serde(default)]
+        readiness: Option<AppReadiness>,
+        #[serde(default)]
+        catch_up: Option<String>,
+        #[serde(default)]
+        stale_after: Option<String>,
+        #[serde(default)]
+        form_timeout: Option<String>,
+        #[serde(default)]
+        peer_timeout: Option<String>,
+    },
     Cassandra {
         #[serde(default)]
         seeds: Option<Vec<i64>>,

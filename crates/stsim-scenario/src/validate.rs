@@ -961,6 +961,25 @@ impl Checker<'_, '_> {
                     AppKind::Quorum { system, remove_on_scale_down: remove_on_scale_down.unwrap_or(false) };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
+            raw::App::RedisSentinel {
+                addressing,
+                down_after,
+                readiness,
+                catch_up,
+                stale_after,
+                form_timeout,
+                peer_timeout: timeout,
+            } => {
+                peer_timeout = timeout.as_deref();
+                // The Bitnami chart's sentinel.downAfterMilliseconds (sentinel.conf's example has 30 s).
+                let down_after = self.duration_or(
+                    &format!("{path}.downAfter"),
+                    down_after.as_deref(),
+                    SimDuration::from_secs(60),
+                );
+                let kind = AppKind::RedisSentinel { down_after };
+                (kind, addressing, readiness, catch_up, stale_after, form_timeout)
+            }
             raw::App::Cassandra {
                 seeds,
                 replication_factor,
@@ -1055,9 +1074,9 @@ impl Checker<'_, '_> {
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
         };
-        // Redis Cluster's nodes.conf stores IPs unless cluster-announce-hostname is set.
+        // Redis Cluster's nodes.conf and Sentinel store IPs unless told to use hostnames.
         let fallback = match raw {
-            raw::App::RedisCluster { .. } => raw::Addressing::Ip,
+            raw::App::RedisCluster { .. } | raw::App::RedisSentinel { .. } => raw::Addressing::Ip,
             _ => raw::Addressing::Dns,
         };
         let mut app = AppConfig::new(

@@ -59,9 +59,9 @@ pub struct Interval {
     pub later_reasons: Vec<String>,
 }
 
-/// The breakage of every application of a run that ended at `end`.
-pub fn build(world: &World, trace: &Trace, end: SimTime) -> Vec<AppBreakage> {
-    let _ = end;
+/// The breakage of every application of a run; an interval still open at
+/// the end has no `to_ms`.
+pub fn build(world: &World, trace: &Trace) -> Vec<AppBreakage> {
     world
         .apps
         .list

@@ -30,6 +30,7 @@ mod kafka;
 mod primary_replica;
 mod quorum;
 mod redis_cluster;
+mod sentinel;
 
 use crate::api::Api;
 use crate::config::{AppConfig, AppKind, AppReadiness};
@@ -428,6 +429,7 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         AppKind::RedisCluster { .. } => redis_cluster::progress(api, app, index, wake),
         AppKind::Kafka { .. } => {}
         AppKind::Cassandra { .. } => cassandra::progress(api, app, index, wake),
+        AppKind::RedisSentinel { .. } => sentinel::progress(api, app, index, wake),
     }
     let verdict = match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::evaluate(api, app, wake),
@@ -435,6 +437,7 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         AppKind::RedisCluster { .. } => redis_cluster::evaluate(api, app, wake),
         AppKind::Kafka { .. } => kafka::evaluate(api, app, wake),
         AppKind::Cassandra { .. } => cassandra::evaluate(api, app, wake),
+        AppKind::RedisSentinel { .. } => primary_replica::evaluate(api, app, wake),
     };
     let verdict = match duplicate_identity(api, app) {
         Some(duplicate) => duplicate,
@@ -573,6 +576,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             AppKind::RedisCluster { .. } => redis_cluster::boot(api, app, index, id),
             AppKind::Kafka { .. } => kafka::boot(api, app, index, id),
             AppKind::Cassandra { .. } => cassandra::boot(api, app, index, id),
+            AppKind::RedisSentinel { .. } => sentinel::boot(api, app, index, id),
         }
     }
 }

@@ -295,8 +295,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     app.processes.get_mut(&primary).expect("the primary").in_sync = true;
     let primary_name = app.processes[&primary].member.clone();
     let mut problems: Vec<(&'static str, String)> = Vec::new();
-    if let Some(verdict) = (!issues.is_empty()).then(|| replicas_cut_off(api, app, &primary_name, &issues)) {
-        problems.push((verdict.code, verdict.reason));
+    let cut = (!issues.is_empty()).then(|| replicas_cut_off(api, app, &primary_name, &issues));
+    if let Some(verdict) = &cut {
+        problems.push((verdict.code, verdict.reason.clone()));
     }
     for (member, why) in &catching_up {
         problems.push(("catching-up", format!("{member} catches up: {why}")));
@@ -313,8 +314,13 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         )),
         Some((code, _)) => {
             let reason: Vec<String> = problems.iter().map(|(_, r)| r.clone()).collect();
-            Verdict::degraded(code, reason.join("; "))
-                .fix("Bring the missing or lagging members back in line; the cluster serves, with less redundancy.")
+            match cut {
+                // The replicas' reach problem comes first: keep its cause chain and fix.
+                Some(cut) => Verdict { health: Health::Degraded, reason: reason.join("; "), ..cut },
+                None => Verdict::degraded(code, reason.join("; ")).fix(
+                    "Bring the missing or lagging members back in line; the cluster serves, with less redundancy.",
+                ),
+            }
         }
     }
 }
@@ -466,8 +472,8 @@ pub(super) fn member_down(
     member: &str,
 ) -> Why {
     let fix = format!(
-        "Bring {member} back; a failover to a replica (Patroni's, after its ttl of 30 s) would restore writes \
-         meanwhile (stsim does not model failover)."
+        "Bring {member} back; until then only a failover to a replica restores writes (stsim models failover \
+         for Redis Sentinel and Redis Cluster, not for PrimaryReplica)."
     );
     let current = world.pod_named(member);
     // The last delete of this member: of the live pod if it is terminating, else of an earlier one.

@@ -211,9 +211,9 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 && names.contains(&process.member)
         })
         .collect();
-    let name_of = |api: &Api, app: &App, pod: PodId, of: &str| {
+    // Initial members find each other by name, under their own subdomain.
+    let name_of = |api: &Api, pod: PodId, of: &str| {
         let subdomain = &api.world().pod(pod).subdomain;
-        let _ = app;
         Address::Dns(dns_name(api.world(), of, subdomain))
     };
     let mut group: Vec<PodId> = Vec::new();
@@ -224,11 +224,11 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
             if *member == app.processes[&candidate].member {
                 continue;
             }
-            let address = name_of(api, app, candidate, member);
+            let address = name_of(api, candidate, member);
             let peer = waiting.iter().copied().find(|p| app.processes[p].member == *member);
             match peer {
                 Some(peer) => {
-                    let back = name_of(api, app, peer, &app.processes[&candidate].member.clone());
+                    let back = name_of(api, peer, &app.processes[&candidate].member.clone());
                     if mutual(api, app, candidate, &back, peer, &address, wake) {
                         reachable.push(peer);
                     }

@@ -1,0 +1,288 @@
+//! Redis with Sentinel: a master and replicas, and a sentinel in every pod
+//! that knows where the master is.
+//!
+//! Owns the kind's rules (as the common Helm charts run it; sentinel
+//! defaults from sentinel.conf; shared/failure-modes.md F25, section 2.2):
+//! - the sentinels record the master's address and the replicas' (pod IPs,
+//!   or hostnames with `resolve-hostnames`/`announce-hostnames`: addressing
+//!   `Dns`). They learn a replica's current address when it replicates from
+//!   the master; they keep the master's until a failover;
+//! - a starting node asks the sentinels (at its peers' DNS names) where the
+//!   master is. If they answer, it is the master when that address is its
+//!   own, and otherwise a replica of that address, which it stores. If no
+//!   sentinel answers, the first ordinal starts as master (a new cluster if
+//!   its volume is empty) and the others wait;
+//! - when nobody answers at the master's recorded address for `down_after`
+//!   (60 s, the Bitnami chart's default) and a majority of sentinels runs, they promote a replica they
+//!   can reach and point every node they can reach at it (`SLAVEOF`);
+//! - a node they cannot reach at the address they recorded is not
+//!   reconfigured: a former master back at a new IP keeps following its
+//!   stale answer.
+//!
+//! The verdict is the primary/replica one (`primary_replica::evaluate`):
+//! several masters are split brain, no master or replicas all cut off are
+//! BROKEN after the peer timeout.
+
+use super::*;
+
+fn down_after(app: &App) -> SimDuration {
+    match app.kind() {
+        AppKind::RedisSentinel { down_after } => *down_after,
+        _ => unreachable!("the Sentinel model runs Sentinel applications"),
+    }
+}
+
+/// Where the sentinels say the master is, asked at the peers' DNS names:
+/// `None` if no sentinel answers.
+fn ask_sentinels(api: &mut Api, app: &App, pod: PodId, wake: &mut Wake) -> Option<(String, Address)> {
+    let member = app.processes[&pod].member.clone();
+    let subdomain = api.world().pod(pod).subdomain.clone();
+    let cluster = app.clusters.first()?;
+    let master = cluster.slots.first()?.clone();
+    let address = cluster.peers.get(&master)?.clone();
+    for (peer, _) in app.expected(api.world()) {
+        if peer == member {
+            continue;
+        }
+        let name = Address::Dns(dns_name(api.world(), &peer, &subdomain));
+        if let Reach::Ok(answer) = reach(api, app, &peer, &name, wake)
+            && matches!(app.processes[&answer].state, ProcessState::Member { .. })
+        {
+            return Some((master, address));
+        }
+    }
+    None
+}
+
+/// A node's process started; it asks the sentinels in `progress`.
+pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
+    let process = app.processes[&pod].clone();
+    let words = volume_words(api.world(), process.volume);
+    let what = match app.volumes.get(&process.volume) {
+        Some(data) => format!(
+            "started with its data on {words} ({:?} of {}): it asks the sentinels",
+            data.role, data.cluster
+        ),
+        None => format!("started with an empty {words}: it asks the sentinels where the master is"),
+    };
+    app.processes.get_mut(&pod).expect("booting").state =
+        ProcessState::Waiting { why: "asks the sentinels where the master is".into() };
+    member_event(api, index, pod, what);
+}
+
+/// Starting nodes ask the sentinels; the sentinels learn addresses, fail
+/// over and reconfigure the nodes they can reach.
+pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    let waiting: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| {
+            let process = &app.processes[p];
+            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
+        })
+        .collect();
+    for pod in waiting {
+        start(api, app, index, pod, wake);
+    }
+    let Some(cluster) = app.clusters.first().map(|c| c.id) else { return };
+    learn(api, app, cluster, wake);
+    failover(api, app, index, cluster, wake);
+    reconfigure(api, app, index, cluster, wake);
+}
+
+fn start(api: &mut Api, app: &mut App, index: usize, pod: PodId, wake: &mut Wake) {
+    let now = api.now;
+    let process = app.processes[&pod].clone();
+    let own = address_of(api.world(), app, &process);
+    let first = app.current_set(api.world()).start_ordinal();
+    let data = app.volumes.get(&process.volume).cloned();
+    let answer = ask_sentinels(api, app, pod, wake);
+    let (role, peers, cluster, what) = match (answer, &data) {
+        (Some((_, address)), _) if address == own => {
+            let cluster = app.clusters[0].id;
+            (
+                Role::Primary,
+                BTreeMap::new(),
+                cluster,
+                format!("the sentinels name it the master, at {address}"),
+            )
+        }
+        (Some((master, address)), _) => {
+            let cluster = app.clusters[0].id;
+            let what = if master == process.member {
+                format!(
+                    "the sentinels still give the master's address as {address}, its old one, so it follows \
+                     that address as a replica"
+                )
+            } else {
+                format!("the sentinels say the master is {master} at {address}: it replicates from there")
+            };
+            (Role::Replica, [(master, address)].into(), cluster, what)
+        }
+        (None, Some(data)) => (
+            data.role,
+            data.peers.clone(),
+            data.cluster,
+            "no sentinel answers: it resumes the role its data gives it".into(),
+        ),
+        (None, None) if process.ordinal == first && app.clusters.is_empty() => {
+            let cluster = app.new_cluster(&process.member, now);
+            let record = app.cluster_mut(cluster);
+            record.slots = vec![process.member.clone()];
+            record.peers.insert(process.member.clone(), own.clone());
+            record.origin = vec![format!("{} started as the first master at {now}", process.member)];
+            (
+                Role::Primary,
+                BTreeMap::new(),
+                cluster,
+                format!(
+                    "no sentinel answers: as the first ordinal it is the master of a new cluster, {cluster}"
+                ),
+            )
+        }
+        (None, None) => {
+            let why = "no sentinel answers yet, and only the first ordinal may start as master".to_string();
+            let process = app.processes.get_mut(&pod).expect("waiting");
+            if process.state != (ProcessState::Waiting { why: why.clone() }) {
+                process.state = ProcessState::Waiting { why: why.clone() };
+                member_event(api, index, pod, format!("waits: {why}"));
+            }
+            return;
+        }
+    };
+    let formed = app.formed;
+    let catch_up = app.config().catch_up;
+    let state = ProcessState::Member { cluster };
+    let process = app.processes.get_mut(&pod).expect("starting");
+    process.state = state;
+    if data.is_none() && role == Role::Replica && formed {
+        process.catching_up =
+            Some((now + catch_up, "copies all data from the master (it joined empty)".into()));
+    }
+    let member = process.member.clone();
+    app.volumes
+        .insert(process.volume, MemberData { cluster, member: member.clone(), role, peers, synced_at: now });
+    app.joined.insert(member);
+    member_event(api, index, pod, what);
+}
+
+/// The sentinels learn the current address of each replica that
+/// replicates from the master (the master's INFO lists it).
+fn learn(api: &mut Api, app: &mut App, cluster: ClusterId, wake: &mut Wake) {
+    let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
+    let order = app.processes_in_order();
+    for pod in order {
+        let process = &app.processes[&pod];
+        if process.ghost_since.is_some() || process.member == master {
+            continue;
+        }
+        let Some(data) = app.data_of(process) else { continue };
+        let Some((followed, address)) = data.peers.iter().next().map(|(m, a)| (m.clone(), a.clone())) else {
+            continue;
+        };
+        if followed != master {
+            continue;
+        }
+        if let Reach::Ok(target) = reach(api, app, &followed, &address, wake)
+            && app.processes[&target].member == master
+        {
+            let current = address_of(api.world(), app, &app.processes[&pod]);
+            let member = app.processes[&pod].member.clone();
+            app.cluster_mut(cluster).peers.insert(member, current);
+        }
+    }
+}
+
+/// Nobody at the master's recorded address for `down_after`, with a
+/// majority of sentinels running: a reachable replica is promoted.
+fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: &mut Wake) {
+    let now = api.now;
+    let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
+    let Some(address) = app.cluster(cluster).peers.get(&master).cloned() else { return };
+    let reached = matches!(reach(api, app, &master, &address, wake), Reach::Ok(_));
+    if reached {
+        app.cluster_mut(cluster).down_since.remove(&master);
+        return;
+    }
+    let since = *app.cluster_mut(cluster).down_since.entry(master.clone()).or_insert(now);
+    let timeout = down_after(app);
+    if now < since + timeout {
+        wake.at(since + timeout);
+        return;
+    }
+    let sentinels = app.processes.values().filter(|p| p.ghost_since.is_none()).count();
+    let expected = app.expected(api.world()).len();
+    if sentinels * 2 <= expected {
+        return;
+    }
+    // A replica the sentinels can reach at the address they recorded.
+    let mut candidate = None;
+    for pod in app.processes_in_order() {
+        let process = &app.processes[&pod];
+        if process.member == master || process.ghost_since.is_some() {
+            continue;
+        }
+        let Some(known) = app.cluster(cluster).peers.get(&process.member).cloned() else { continue };
+        let member = process.member.clone();
+        if reach(api, app, &member, &known, wake) == Reach::Ok(pod) {
+            candidate = Some((pod, member));
+            break;
+        }
+    }
+    let Some((pod, promoted)) = candidate else { return };
+    {
+        let record = app.cluster_mut(cluster);
+        record.slots = vec![promoted.clone()];
+        record.follows.remove(&promoted);
+        record.follows.insert(master.clone(), promoted.clone());
+        record.down_since.remove(&master);
+    }
+    let volume = app.processes[&pod].volume;
+    if let Some(data) = app.volumes.get_mut(&volume) {
+        data.role = Role::Primary;
+        data.peers.clear();
+    }
+    member_event(
+        api,
+        index,
+        pod,
+        format!(
+            "failover: nobody answered at {master}'s address {address} for {timeout} (down-after-milliseconds), so \
+             the sentinels promote {promoted}"
+        ),
+    );
+}
+
+/// The sentinels point every node they can reach at the current master.
+fn reconfigure(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: &mut Wake) {
+    let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
+    let Some(master_at) = app.cluster(cluster).peers.get(&master).cloned() else { return };
+    for pod in app.processes_in_order() {
+        let process = &app.processes[&pod];
+        if process.ghost_since.is_some() || process.member == master {
+            continue;
+        }
+        let Some(data) = app.data_of(process) else { continue };
+        let right = data.role == Role::Replica && data.peers.get(&master) == Some(&master_at);
+        if right {
+            continue;
+        }
+        let member = process.member.clone();
+        let Some(known) = app.cluster(cluster).peers.get(&member).cloned() else { continue };
+        if reach(api, app, &member, &known, wake) != Reach::Ok(pod) {
+            continue;
+        }
+        let volume = process.volume;
+        if let Some(data) = app.volumes.get_mut(&volume) {
+            data.role = Role::Replica;
+            data.peers = [(master.clone(), master_at.clone())].into();
+        }
+        app.cluster_mut(cluster).follows.insert(member, master.clone());
+        member_event(
+            api,
+            index,
+            pod,
+            format!("the sentinels reconfigure it: SLAVEOF {master} at {master_at}"),
+        );
+    }
+}
