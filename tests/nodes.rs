@@ -318,7 +318,8 @@ fn only_the_partition_force_delete_scenario_breaks_the_invariant() {
         let reported = report.findings.iter().any(|f| f.id == "identity-duplicated");
         assert_eq!(broken, reported, "{}", example.name);
         // Both force-delete a pod whose node is cut off: the node's view and the database's.
-        let expected = matches!(example.name, "partition-force-delete-two-copies" | "force-delete-two-copies");
+        let expected =
+            matches!(example.name, "partition-force-delete-two-copies" | "force-delete-two-copies");
         assert_eq!(broken, expected, "{}", example.name);
     }
 }
