@@ -308,6 +308,10 @@ impl Api<'_> {
         }
         p.runtime.running = running;
         let (owner, ordinal, node, exists) = (p.owner, p.ordinal, p.node, p.exists());
+        // A member's process starting or stopping matters to its application.
+        if self.world.apps.runs_member(pod) {
+            self.wake(crate::events::EventKey::Apps);
+        }
         if !running && let Some(node) = node {
             if !exists {
                 self.world.node_mut(node).orphans.remove(&pod);

@@ -192,6 +192,37 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
             code: "member-down",
         };
     }
+    // A node that stopped reporting: the node lifecycle controller marks its
+    // pods not Ready (MarkPodsNotReady), and their records are withdrawn.
+    if let Some(node) = pod.node.map(|n| world.node(n))
+        && node.condition != ConditionStatus::True
+        && !pod.status.ready
+    {
+        let cut = last_index(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node.id));
+        let root = match cut {
+            Some(index) => blame_record(records, index, &format!("{} stopped reporting", node.name)),
+            None => format!("{} stopped reporting at {}", node.name, node.condition_since),
+        };
+        return Why {
+            steps: vec![
+                root,
+                format!(
+                    "{} is Ready={} since {}, so the node lifecycle controller marked {member} not Ready and \
+                     {name} was withdrawn, although its container may still run",
+                    node.name,
+                    node.condition.as_str(),
+                    node.condition_since
+                ),
+            ],
+            at: cut.map(|i| records[i].at).or(Some(node.condition_since)),
+            fix: format!(
+                "Bring {} back. Replace {member} elsewhere only once the node is known to be down (powered off or \
+                 fenced), never while it may still run.",
+                node.name
+            ),
+            code: "node-unreachable",
+        };
+    }
     if !pod.status.ready && !service_object.publish_not_ready_addresses {
         let since = pod.status.ready_since.unwrap_or(pod.created_at);
         // A member that was just re-created is not Ready yet: a restart, not a design flaw.

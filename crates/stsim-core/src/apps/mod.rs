@@ -123,7 +123,8 @@ pub struct Process {
     pub volume: VolumeKey,
     pub state: ProcessState,
     /// Set when its pod object was removed while the container still ran (a
-    /// force delete): the process lives on until its node's kubelet kills it.
+    /// force delete): the process lives on until its node's kubelet kills it
+    /// (`Runtime::running`, kept by the kubelet model).
     pub ghost_since: Option<SimTime>,
     /// While it copies data from its peers after joining, and why.
     pub catching_up: Option<(SimTime, String)>,
@@ -219,6 +220,38 @@ impl Verdict {
         matches!(self.code, "split-brain" | "duplicate-identity" | "foreign-data" | "data-lost")
     }
 }
+
+/// Every reason code a verdict can give, for scenarios that expect one.
+pub const CODES: &[&str] = &[
+    "healthy",
+    "forming",
+    "catching-up",
+    "data-lost",
+    "dns-negative-cache",
+    "duplicate-identity",
+    "empty-data",
+    "foreign-data",
+    "master-down",
+    "member-down",
+    "member-waiting",
+    "no-primary",
+    "no-replica",
+    "node-unreachable",
+    "not-created",
+    "not-enough-replicas",
+    "not-formed",
+    "not-in-membership",
+    "peers-unreachable",
+    "quorum-lost",
+    "service-missing",
+    "service-not-headless",
+    "slots-uncovered",
+    "split-brain",
+    "stale-data",
+    "stale-ip",
+    "subdomain-changed",
+    "unresolvable-until-ready",
+];
 
 /// A cause chain under construction: steps from the root, and the root's time.
 #[derive(Debug, Clone, Default)]
@@ -396,12 +429,6 @@ impl Wake {
     }
 }
 
-/// How long a force-deleted pod's container may outlive its object on a
-/// healthy node: the kubelet kills it with the pod's deletion grace period
-/// (0), raised to its minimum of 2 s (`minimumGracePeriodInSeconds`,
-/// `pkg/kubelet/kuberuntime/kuberuntime_container.go`).
-const KILL_AFTER_FORCE_DELETE: SimDuration = SimDuration::from_secs(2);
-
 /// Looks at every application: the `Apps` event.
 pub fn observe(api: &mut Api) {
     let now = api.now;
@@ -421,7 +448,7 @@ pub fn observe(api: &mut Api) {
 fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     // Members found current last time were current until now.
     refresh_synced(app, api.now);
-    stop_processes(api, app, index, wake);
+    stop_processes(api, app, index);
     start_processes(api, app, index);
     match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::progress(api, app, index, wake),
@@ -469,49 +496,37 @@ pub(crate) fn member_event(api: &mut Api, index: usize, pod: PodId, what: String
     api.record(Event::AppMember { app: index, pod, what });
 }
 
-/// Ends processes whose container stopped; keeps force-deleted ones as ghosts.
-fn stop_processes(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+/// Ends processes whose container stopped. A container that outlives its
+/// pod object (a force delete its node did not hear of) is still a process:
+/// a ghost, with the same identity and volume.
+fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
     let now = api.now;
     let mut stopped = Vec::new();
     let mut ghosts = Vec::new();
     for process in app.processes.values_mut() {
         let pod = api.world.pod(process.pod);
-        let node_ready = api.world.node(process.node).ready;
-        if let Some(since) = process.ghost_since {
-            let killed_at = since + KILL_AFTER_FORCE_DELETE;
-            if node_ready && now >= killed_at {
-                stopped.push(process.pod);
-            } else if node_ready {
-                wake.at(killed_at);
-            }
-            continue;
-        }
-        let running = pod.status.container == ContainerState::Running
-            && pod.runtime.started_at == Some(process.started_at);
-        if pod.exists() && running {
-            continue;
-        }
-        if pod.exists() || pod.status.container != ContainerState::Running {
+        let alive = pod.runtime.running && pod.runtime.started_at == Some(process.started_at);
+        if !alive {
             stopped.push(process.pod);
             continue;
         }
-        // Removed without the kubelet confirming the container stopped.
-        let since = pod.removed_at.expect("a removed pod says when");
-        process.ghost_since = Some(since);
-        let node = &api.world.node(process.node).name;
-        let what = if node_ready {
-            wake.at(since + KILL_AFTER_FORCE_DELETE);
-            format!(
-                "its pod was force-deleted, but the container keeps running on {node} until the kubelet kills it \
-                 (at least 2 s later): the API server did not wait for the node"
-            )
-        } else {
-            format!(
-                "its pod was force-deleted, but {node} is unreachable, so the container keeps running there with \
-                 the same identity"
-            )
-        };
-        ghosts.push((process.pod, what));
+        if !pod.exists() && process.ghost_since.is_none() {
+            process.ghost_since = pod.removed_at;
+            let node = api.world.node(process.node);
+            let what = if node.kubelet_connected() {
+                format!(
+                    "its pod object was removed, but its container still runs on {} until the kubelet kills it",
+                    node.name
+                )
+            } else {
+                format!(
+                    "its pod was force-deleted, but {} cannot hear of it, so the container keeps running there with \
+                     the same identity",
+                    node.name
+                )
+            };
+            ghosts.push((process.pod, what));
+        }
     }
     for (pod, what) in ghosts {
         member_event(api, index, pod, what);
@@ -527,7 +542,13 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
             quorum::stopped(api, app, index, &process);
         }
     }
-    let gone: Vec<PodId> = app.pods.iter().copied().filter(|p| !api.world.pod(*p).exists()).collect();
+    // Pods whose object and container are both gone are no longer watched.
+    let gone: Vec<PodId> = app
+        .pods
+        .iter()
+        .copied()
+        .filter(|p| !api.world.pod(*p).exists() && !app.processes.contains_key(p))
+        .collect();
     for pod in gone {
         app.pods.remove(&pod);
         api.world.apps.pod_app.remove(&pod);
@@ -543,7 +564,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
         .filter(|id| !app.processes.contains_key(id))
         .filter(|id| {
             let pod = api.world.pod(**id);
-            pod.status.container == ContainerState::Running && pod.runtime.started_at.is_some()
+            pod.exists() && pod.runtime.running && pod.runtime.started_at.is_some()
         })
         .map(|id| (api.world.pod(*id).ordinal.unwrap_or(0), *id))
         .collect();
