@@ -521,34 +521,7 @@ impl Simulation {
             Action::UpdateSpec { statefulset, ref patch } => {
                 let patch = patch.clone();
                 self.update(statefulset, "spec updated".into(), |spec| {
-                    let p = patch;
-                    if let Some(v) = p.replicas {
-                        spec.replicas = v;
-                    }
-                    if let Some(v) = p.min_ready_seconds {
-                        spec.min_ready_seconds = v;
-                    }
-                    if let Some(v) = p.ordinals_start {
-                        spec.ordinals_start = v;
-                    }
-                    if let Some(v) = p.revision_history_limit {
-                        spec.revision_history_limit = v;
-                    }
-                    if let Some(v) = p.retention {
-                        spec.retention = v;
-                    }
-                    if let Some(v) = p.service_name {
-                        spec.service_name = v;
-                    }
-                    if let Some(v) = p.selector {
-                        spec.selector = v;
-                    }
-                    if let Some(v) = p.pod_management_policy {
-                        spec.pod_management_policy = v;
-                    }
-                    if let Some(v) = p.volume_claim_templates {
-                        spec.volume_claim_templates = v;
-                    }
+                    *spec = patched_spec(spec.clone(), patch);
                     Ok(())
                 });
             }
@@ -905,28 +878,11 @@ pub fn describe(config: &Config, action: &Action) -> String {
             "rename service {from} to {to}: kubectl delete service {from}, then create {to} with the same spec"
         ),
         Action::DeleteService { service } => format!("kubectl delete service {service}"),
-        Action::UpdateSpec { statefulset, patch } => {
-            let mut fields = Vec::new();
-            let mut field = |present: bool, name: &str| {
-                if present {
-                    fields.push(name.to_string());
-                }
-            };
-            field(patch.replicas.is_some(), "replicas");
-            field(patch.min_ready_seconds.is_some(), "minReadySeconds");
-            field(patch.ordinals_start.is_some(), "ordinals");
-            field(patch.revision_history_limit.is_some(), "revisionHistoryLimit");
-            field(patch.retention.is_some(), "persistentVolumeClaimRetentionPolicy");
-            field(patch.service_name.is_some(), "serviceName");
-            field(patch.selector.is_some(), "selector");
-            field(patch.pod_management_policy.is_some(), "podManagementPolicy");
-            field(patch.volume_claim_templates.is_some(), "volumeClaimTemplates");
-            format!(
-                "kubectl apply: statefulset {} changes {}",
-                config.statefulsets[*statefulset].name,
-                fields.join(", ")
-            )
-        }
+        Action::UpdateSpec { statefulset, patch } => format!(
+            "kubectl apply: statefulset {} changes {}",
+            config.statefulsets[*statefulset].name,
+            patch_fields(patch).join(", ")
+        ),
     }
 }
 
