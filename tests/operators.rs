@@ -211,6 +211,7 @@ fn force_delete_unreachable_acts_only_on_unreachable_nodes() {
         pvcs: vec![],
         statefulsets: vec![],
         nodes: vec![],
+        apps: vec![],
     };
     let mut operator = ForceDeleteUnreachable { after: stsim_core::time::SimDuration::from_secs(60) };
     let out = operator.reconcile(&view, &[]).unwrap();
