@@ -211,9 +211,211 @@ fn force_delete_unreachable_acts_only_on_unreachable_nodes() {
         pvcs: vec![],
         statefulsets: vec![],
         nodes: vec![],
+        apps: vec![],
     };
     let mut operator = ForceDeleteUnreachable { after: stsim_core::time::SimDuration::from_secs(60) };
     let out = operator.reconcile(&view, &[]).unwrap();
     assert_eq!(out.actions, [OperatorAction::ForceDeletePod { name: "redis-0".into() }]);
     assert_eq!(out.requeue_after_ms, Some(50_000), "redis-2 is due in 50 s");
+}
+
+/// The trace lines (text form) that contain `needle`.
+fn trace_lines(sim: &stsim_core::Simulation, needle: &str) -> Vec<String> {
+    sim.trace.render(&sim.world).lines().filter(|l| l.contains(needle)).map(String::from).collect()
+}
+
+fn health_at(sim: &stsim_core::Simulation, at: &str) -> stsim_core::apps::Health {
+    let at = crate::support::t(at);
+    sim.trace
+        .records
+        .iter()
+        .filter(|r| r.at <= at)
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::AppVerdict { verdict, .. } => Some(verdict.health),
+            _ => None,
+        })
+        .next_back()
+        .expect("a verdict")
+}
+
+/// Rule: the failover operator promotes only once the primary has been
+/// gone (not Ready) for `after`, never before, and picks the Ready replica
+/// with the lowest ordinal.
+#[test]
+fn failover_promotes_the_lowest_ordinal_ready_replica_after_the_grace() {
+    let (sim, report) = run_file("operators/failover");
+    assert!(failed_expectations(&sim, &report).is_empty(), "{:?}", failed_expectations(&sim, &report));
+    let promoted = trace_lines(&sim, "promoted to primary");
+    assert_eq!(promoted.len(), 1, "one promotion per lost primary: {promoted:?}");
+    assert!(promoted[0].contains("operator/failover") && promoted[0].contains("pod/pg-1"), "{}", promoted[0]);
+    let at = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(&r.event, stsim_core::trace::Event::AppMember { what, .. } if what.starts_with("promoted")))
+        .unwrap()
+        .at;
+    // pg-0 turns NotReady when the node lifecycle controller notices; the
+    // operator sees it 1 s later and waits 30 s more.
+    let not_ready =
+        crate::support::Log(&sim).readiness("pg-0").into_iter().find(|(_, ready)| !ready).unwrap().0;
+    let grace = stsim_core::time::SimDuration::from_secs(30);
+    assert!(at >= not_ready + grace, "not before the grace: promoted at {at}, NotReady at {not_ready}");
+    assert!(at <= not_ready + grace + stsim_core::time::SimDuration::from_secs(2), "promoted at {at}");
+
+    // In the operator's own terms: lowest-ordinal *Ready* replica, after `after`.
+    use stsim_core::operators::*;
+    let member = |name: &str, role: Option<&'static str>, running: bool| MemberView {
+        name: name.into(),
+        role,
+        running,
+    };
+    let pod = |name: &str, ready: bool| PodView {
+        name: name.into(),
+        phase: "Running".into(),
+        ready,
+        terminating: false,
+        node: Some("worker-1".into()),
+        node_ready: true,
+        statefulset: Some("pg".into()),
+        claims: vec![],
+        deletion_ms: None,
+    };
+    let view = |time_ms| View {
+        time_ms,
+        pods: vec![pod("pg-0", false), pod("pg-1", false), pod("pg-2", true), pod("pg-3", true)],
+        pvcs: vec![],
+        statefulsets: vec![],
+        nodes: vec![],
+        apps: vec![AppView {
+            name: "pg".into(),
+            kind: "PrimaryReplica",
+            members: vec![
+                member("pg-0", None, false),
+                member("pg-1", Some("replica"), true),
+                member("pg-2", Some("replica"), true),
+                member("pg-3", Some("replica"), true),
+            ],
+        }],
+    };
+    let mut operator = Failover::new(grace);
+    let first = operator.reconcile(&view(100_000), &[]).unwrap();
+    assert!(first.actions.is_empty(), "not before `after`");
+    assert_eq!(first.requeue_after_ms, Some(30_000), "comes back when `after` elapses");
+    let early = operator.reconcile(&view(129_999), &[]).unwrap();
+    assert!(early.actions.is_empty(), "not a millisecond before");
+    let due = operator.reconcile(&view(130_000), &[]).unwrap();
+    assert_eq!(due.actions, [OperatorAction::Promote { name: "pg-2".into() }], "pg-1 is not Ready");
+    let again = operator.reconcile(&view(200_000), &[]).unwrap();
+    assert!(again.actions.is_empty(), "at most one promotion per lost primary");
+}
+
+/// Rule: without a failover, a lost primary stays lost: the same crash
+/// leaves the database BROKEN until the node returns, and no one promotes.
+#[test]
+fn without_the_failover_operator_the_database_stays_broken() {
+    let source = crate::support::scenario_file("operators/failover");
+    let without: String =
+        source.lines().filter(|l| !l.trim_start().starts_with("operators:")).collect::<Vec<_>>().join("\n");
+    assert_ne!(source.lines().count(), without.lines().count(), "the operator line was removed");
+    let (sim, report) = crate::support::run(&without);
+    use stsim_core::apps::Health;
+    assert_eq!(health_at(&sim, "12m"), Health::Broken);
+    assert_eq!(health_at(&sim, "19m59s"), Health::Broken);
+    assert!(trace_lines(&sim, "promoted").is_empty());
+    assert_eq!(failed_expectations(&sim, &report), ["AppVerdict(pg at 12m: DEGRADED)"]);
+}
+
+/// Rule: promotion fences the old primary: when pg-0 comes back on its old
+/// volume it rejoins as a replica of the new primary, so there is never a
+/// second primary (no split brain).
+#[test]
+fn the_old_primary_rejoins_as_a_replica() {
+    use stsim_core::apps::{Address, Health, ProcessState, Role};
+    let (sim, _) = run_file("operators/failover");
+    let app = &sim.world.apps.list[0];
+    let roles: Vec<(String, Role)> = app
+        .processes_in_order()
+        .iter()
+        .map(|p| &app.processes[p])
+        .filter(|p| matches!(p.state, ProcessState::Member { .. }))
+        .map(|p| (p.member.clone(), app.data_of(p).unwrap().role))
+        .collect();
+    assert_eq!(
+        roles,
+        [("pg-0".to_string(), Role::Replica), ("pg-1".into(), Role::Primary), ("pg-2".into(), Role::Replica)]
+    );
+    let pg0 = app.processes.values().find(|p| p.member == "pg-0").unwrap();
+    let followed: Vec<(&String, &Address)> = app.data_of(pg0).unwrap().peers.iter().collect();
+    assert_eq!(
+        followed,
+        [(&"pg-1".to_string(), &Address::Dns("pg-1.pg-svc.default.svc.cluster.local".into()))]
+    );
+    assert!(trace_lines(&sim, "split-brain").is_empty());
+    let came_back = trace_lines(&sim, "pod/pg-0 what=\"started with its data");
+    assert_eq!(came_back.len(), 1, "it started empty, then came back once: {came_back:?}");
+    assert!(came_back[0].contains("a replica in cluster-1 that follows pg-1"), "{}", came_back[0]);
+    assert_eq!(health_at(&sim, "30m"), Health::Healthy);
+}
+
+/// A test operator that asks for the given promotions once, at 5m.
+struct PromoteAt5m(Vec<&'static str>);
+
+impl stsim_core::operators::Operator for PromoteAt5m {
+    fn name(&self) -> &str {
+        "promoter"
+    }
+    fn reconcile(
+        &mut self,
+        view: &stsim_core::operators::View,
+        _events: &[stsim_core::operators::WatchEvent],
+    ) -> Result<stsim_core::operators::Reconciled, String> {
+        use stsim_core::operators::{OperatorAction, Reconciled};
+        if view.time_ms < 300_000 {
+            return Ok(Reconciled { actions: vec![], requeue_after_ms: Some(300_000 - view.time_ms) });
+        }
+        let actions = std::mem::take(&mut self.0);
+        Ok(Reconciled {
+            actions: actions.into_iter().map(|name| OperatorAction::Promote { name: name.into() }).collect(),
+            requeue_after_ms: None,
+        })
+    }
+}
+
+/// Rule: `Promote` applies only to a running replica; on the primary, a
+/// pod that runs no member or a pod that does not exist it records why and
+/// changes nothing (the run is otherwise identical to one without it).
+#[test]
+fn promote_on_a_pod_that_is_not_a_replica_changes_nothing() {
+    let source = crate::support::scenario_file("operators/failover")
+        .replace("Failover(after: \"30s\")", "Failover(after: \"1h\")");
+    let run_with = |promotions: Vec<&'static str>| {
+        let config = parse(&source);
+        let sim = stsim_core::Simulation::with_operators(config, vec![Box::new(PromoteAt5m(promotions))]);
+        stsim_core::finish(sim).0
+    };
+    let refused = run_with(vec!["pg-0", "pg-9"]);
+    let lines = trace_lines(&refused, "refused");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("operator/promoter") && lines[0].contains("pg-0 is not a replica"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].contains("no pod pg-9 exists"), "{}", lines[1]);
+    assert!(trace_lines(&refused, "promoted").is_empty());
+    let nothing = run_with(vec![]);
+    let without_refusals = |sim: &stsim_core::Simulation| {
+        sim.trace
+            .render(&sim.world)
+            .lines()
+            .filter(|l| !l.contains("\trefused\t"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(without_refusals(&refused), without_refusals(&nothing));
+    // A valid promotion through the same path does change things: the test can fail.
+    let promoted = run_with(vec!["pg-2"]);
+    assert_eq!(trace_lines(&promoted, "promoted to primary").len(), 1);
+    assert_ne!(without_refusals(&promoted), without_refusals(&nothing));
 }

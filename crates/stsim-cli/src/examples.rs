@@ -52,6 +52,7 @@ pub const EXAMPLES: &[Example] = examples![
     "rename-statefulset",
     "retain-reclaim-released",
     "operators/pvc-cleanup",
+    "operators/failover",
     "headless-service-renamed",
     "servicename-changed",
     "parallel-bootstrap-split-brain",

@@ -66,6 +66,9 @@ pub enum OperatorKind {
     NaivePvcCleanup { after: SimDuration },
     /// Force-deletes pods terminating for `after` on a node that is not Ready.
     ForceDeleteUnreachable { after: SimDuration },
+    /// Promotes the lowest-ordinal Ready replica of a primary/replica
+    /// application whose primary has been lost for `after`.
+    Failover { after: SimDuration },
     /// A program speaking the JSON-lines protocol (docs/operator-protocol.md).
     External {
         name: String,

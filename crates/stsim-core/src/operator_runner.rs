@@ -143,7 +143,9 @@ fn relist(world: &World, now: SimTime) -> Vec<WatchEvent> {
         .collect()
 }
 
-/// Applies one action through the API server; a missing object is NotFound.
+/// Applies one action through the API server; a missing object is
+/// NotFound. A promotion goes to the application's model; one that does
+/// not apply is recorded with the reason, and changes nothing.
 fn apply(api: &mut Api, action: &OperatorAction) {
     let not_found = |api: &mut Api, kind: &str, name: &str| {
         api.record(Event::NotFound { name: format!("{kind}/{name}") });
@@ -164,5 +166,10 @@ fn apply(api: &mut Api, action: &OperatorAction) {
             Some(sts) => api.scale_statefulset(sts, *replicas),
             None => not_found(api, "statefulset", statefulset),
         },
+        OperatorAction::Promote { name } => {
+            if let Err(why) = crate::apps::promote(api, name) {
+                api.record(Event::ActionRefused { action: format!("promote {name}"), why });
+            }
+        }
     }
 }

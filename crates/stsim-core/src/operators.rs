@@ -71,6 +71,30 @@ pub struct NodeView {
     pub ready: bool,
 }
 
+/// A clustered application as its members report themselves, what a real
+/// operator learns from the database (Patroni's REST API,
+/// `pg_is_in_recovery()`), not from Kubernetes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppView {
+    /// The name of its StatefulSet.
+    pub name: String,
+    /// As the scenario writes it: `PrimaryReplica`, `Quorum(etcd)`, `RedisCluster`, ...
+    pub kind: &'static str,
+    /// The members the set wants, then any other that still runs, by ordinal.
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberView {
+    /// The pod name.
+    pub name: String,
+    /// `primary` or `replica` as its running process reports it; `None`
+    /// when it does not run or is not in a cluster (or its kind has no roles).
+    pub role: Option<&'static str>,
+    /// Whether a process of this member runs.
+    pub running: bool,
+}
+
 /// What an operator sees of the cluster: its API objects, as listed now
 /// (or, with the lag fault, as they were a while ago).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +104,8 @@ pub struct View {
     pub pvcs: Vec<PvcView>,
     pub statefulsets: Vec<StatefulSetView>,
     pub nodes: Vec<NodeView>,
+    /// The clustered applications, as their members report themselves.
+    pub apps: Vec<AppView>,
 }
 
 impl View {
@@ -122,6 +148,7 @@ impl View {
                 })
                 .collect(),
             nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
+            apps: crate::apps::views(world),
         }
     }
 }
@@ -130,10 +157,25 @@ impl View {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "PascalCase", deny_unknown_fields)]
 pub enum OperatorAction {
-    DeletePvc { name: String },
-    DeletePod { name: String },
-    ForceDeletePod { name: String },
-    Scale { statefulset: String, replicas: u32 },
+    DeletePvc {
+        name: String,
+    },
+    DeletePod {
+        name: String,
+    },
+    ForceDeletePod {
+        name: String,
+    },
+    Scale {
+        statefulset: String,
+        replicas: u32,
+    },
+    /// Makes the replica running in pod `name` the primary of its cluster
+    /// (a primary/replica application): its peers follow it, and the old
+    /// primary is fenced, to rejoin as a replica.
+    Promote {
+        name: String,
+    },
 }
 
 /// What one reconcile decided.
@@ -297,6 +339,61 @@ impl Operator for ForceDeleteUnreachable {
     }
 }
 
+/// Fails a primary/replica application over: when no member has reported
+/// itself primary on a running, Ready pod for `after` (as the operator saw
+/// it: from its first reconcile that found the primary gone), it promotes
+/// the running, Ready replica with the lowest ordinal. One promotion per
+/// lost primary: it waits to see a primary again before it promotes again.
+pub struct Failover {
+    pub after: SimDuration,
+    graces: Graces,
+    /// Applications it promoted a replica of, whose new primary it has not seen yet.
+    promoted: std::collections::BTreeSet<String>,
+}
+
+impl Failover {
+    pub fn new(after: SimDuration) -> Failover {
+        Failover { after, graces: Graces::default(), promoted: Default::default() }
+    }
+}
+
+impl Operator for Failover {
+    fn name(&self) -> &str {
+        "failover"
+    }
+    fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
+        let ready = |name: &str| view.pods.iter().any(|p| p.name == name && p.ready && !p.terminating);
+        let mut out = Reconciled::default();
+        for app in view.apps.iter().filter(|a| a.kind == "PrimaryReplica") {
+            let serving = |role: &'static str| {
+                app.members.iter().filter(move |m| m.running && m.role == Some(role) && ready(&m.name))
+            };
+            if serving("primary").next().is_some() {
+                self.promoted.remove(&app.name);
+                continue;
+            }
+            // No cluster yet (still bootstrapping), or already failed over.
+            if !app.members.iter().any(|m| m.role.is_some()) || self.promoted.contains(&app.name) {
+                continue;
+            }
+            if !self.graces.due(&app.name, view.time_ms, self.after, &mut out) {
+                continue;
+            }
+            // Members are listed by ordinal: the first Ready replica has the lowest.
+            if let Some(replica) = serving("replica").next() {
+                out.actions.push(OperatorAction::Promote { name: replica.name.clone() });
+                self.promoted.insert(app.name.clone());
+            }
+        }
+        self.graces.end_pass();
+        Ok(out)
+    }
+    fn restart(&mut self) {
+        self.graces = Graces::default();
+        self.promoted.clear();
+    }
+}
+
 /// Builds a built-in operator; `None` for an external one, which the
 /// caller (the CLI) provides.
 pub fn builtin(kind: &crate::config::OperatorKind) -> Option<Box<dyn Operator>> {
@@ -307,6 +404,7 @@ pub fn builtin(kind: &crate::config::OperatorKind) -> Option<Box<dyn Operator>> 
         OperatorKind::ForceDeleteUnreachable { after } => {
             Some(Box::new(ForceDeleteUnreachable { after: *after }))
         }
+        OperatorKind::Failover { after } => Some(Box::new(Failover::new(*after))),
         OperatorKind::External { .. } => None,
     }
 }

@@ -501,6 +501,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::OperatorFailed { message } => {
                 other("operator", actor.clone(), format!("failed: {message}"))
             }
+            Event::ActionRefused { action, why } => {
+                other("operator", actor.clone(), format!("{action} refused: {why}"))
+            }
             Event::OperatorRestarted { lost_actions } => other(
                 "operator",
                 actor.clone(),

@@ -227,6 +227,9 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("{} waits: {message}.", pod(*id))
             }
             Event::OperatorFailed { message } => format!("The operator fails, and the run stops: {message}."),
+            Event::ActionRefused { action, why } => {
+                format!("The operator's action `{action}` does not apply, and changes nothing: {why}.")
+            }
             Event::OperatorRestarted { lost_actions } => {
                 format!("The operator restarts between two writes; {lost_actions} of its actions are lost.")
             }

@@ -285,6 +285,12 @@ pub enum Event {
     OperatorFailed {
         message: String,
     },
+    /// An operator's action did not apply (a `Promote` of a pod that runs
+    /// no replica); nothing changed.
+    ActionRefused {
+        action: String,
+        why: String,
+    },
     /// An operator restarted between two writes (an injected fault).
     OperatorRestarted {
         lost_actions: u32,
@@ -556,6 +562,9 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::OperatorFailed { message } => write!(out, "operator\tfailed\tmessage={message:?}"),
         Event::OperatorRestarted { lost_actions } => {
             write!(out, "operator\trestarted\tlost_actions={lost_actions}")
+        }
+        Event::ActionRefused { action, why } => {
+            write!(out, "operator\trefused\taction={action:?} why={why:?}")
         }
         Event::ServiceCreated { service } => {
             write!(out, "service/{}\tcreated\t", world.service(*service).name)

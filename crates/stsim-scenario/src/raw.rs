@@ -80,6 +80,9 @@ pub enum OperatorKind {
     ForceDeleteUnreachable {
         after: String,
     },
+    Failover {
+        after: String,
+    },
     External {
         name: String,
         command: Vec<String>,

@@ -1580,6 +1580,7 @@ impl Checker<'_, '_> {
                 raw::OperatorKind::ForceDeleteUnreachable { after: a } => {
                     OperatorKind::ForceDeleteUnreachable { after: after(self, a) }
                 }
+                raw::OperatorKind::Failover { after: a } => OperatorKind::Failover { after: after(self, a) },
                 raw::OperatorKind::External { name, command, timeout } => {
                     if command.is_empty() {
                         let message = "Required value: the command to start, like [\"python3\", \"op.py\"]";

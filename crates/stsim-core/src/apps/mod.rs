@@ -20,6 +20,10 @@
 //! it resolves (through CoreDNS's cache, `dns::resolve`) to the member's
 //! current pod; an IP only while the pod keeps it.
 //!
+//! Operators see the applications through [`views`] (each member's role as
+//! its process reports it) and may [`promote`] a replica of a primary/replica
+//! application, through the API server.
+//!
 //! Does not change Kubernetes objects, except the readiness probe result of
 //! a member whose probe passes only once it has joined (`readiness: Joined`).
 
@@ -417,6 +421,65 @@ impl Apps {
     pub fn app_of_pod(&self, pod: PodId) -> Option<usize> {
         self.pod_app.get(&pod).copied()
     }
+}
+
+/// Every application as its members report themselves, for operators.
+pub fn views(world: &crate::world::World) -> Vec<crate::operators::AppView> {
+    use crate::operators::{AppView, MemberView};
+    world
+        .apps
+        .list
+        .iter()
+        .map(|app| {
+            let mut names: Vec<(u32, String)> =
+                app.expected(world).into_iter().map(|(name, ordinal)| (ordinal, name)).collect();
+            for process in app.processes.values() {
+                if !names.iter().any(|(_, name)| *name == process.member) {
+                    names.push((process.ordinal, process.member.clone()));
+                }
+            }
+            names.sort();
+            let members = names
+                .into_iter()
+                .map(|(_, name)| {
+                    let running = app.processes_of(&name).first().copied();
+                    let role = running
+                        .filter(|p| matches!(p.state, ProcessState::Member { .. }))
+                        .and_then(|p| app.data_of(p))
+                        .and_then(|data| match data.role {
+                            Role::Primary => Some("primary"),
+                            Role::Replica => Some("replica"),
+                            Role::Voter => None,
+                        });
+                    MemberView { name, role, running: running.is_some() }
+                })
+                .collect();
+            AppView { name: app.current_set(world).name.clone(), kind: app.kind().name(), members }
+        })
+        .collect()
+}
+
+/// An operator asks to promote the member running in pod `name`: applied
+/// to its application's model, and the verdicts are looked at again. `Err`
+/// says why it does not apply; then nothing changed.
+pub fn promote(api: &mut Api, name: &str) -> Result<(), String> {
+    let Some(pod) = api.world().pod_named(name) else {
+        return Err(format!("no pod {name} exists"));
+    };
+    let Some(index) = api.world().apps.app_of_pod(pod) else {
+        return Err(format!("{name} runs no member of a clustered application"));
+    };
+    if !matches!(api.world().apps.list[index].kind(), AppKind::PrimaryReplica { .. }) {
+        let kind = api.world().apps.list[index].kind().name();
+        return Err(format!("{name} runs a member of a {kind} application, which has no promotion"));
+    }
+    let mut app = std::mem::take(&mut api.world.apps.list[index]);
+    let result = primary_replica::promote(api, &mut app, index, pod);
+    api.world.apps.list[index] = app;
+    if result.is_ok() {
+        api.wake(EventKey::Apps);
+    }
+    result
 }
 
 /// The earliest time something must be looked at again.

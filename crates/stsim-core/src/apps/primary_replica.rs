@@ -18,7 +18,11 @@
 //! synchronous replication writes block, and in majority-based groups the
 //! primary steps down), or when the cluster's data is no longer served.
 //! DEGRADED when some replica does not follow, catches up, or is missing.
-//! Failover is not modelled: a lost primary stays lost until it returns.
+//! Failover is not automatic: a lost primary stays lost until it returns,
+//! or until an operator promotes a replica (`promote`, the `Promote`
+//! action, e.g. the built-in `Failover` operator). Promotion fences the old
+//! primary's data, so it comes back as a replica of the new one; replicas
+//! that were not running at the promotion still follow the old primary.
 
 use super::explain::{self, Why};
 use super::*;
@@ -193,6 +197,96 @@ fn initialise(
         pod,
         format!("found no primary ({looked}) and initialised a new cluster, {cluster}, as its primary"),
     );
+}
+
+/// An operator promotes the replica running in `pod` (Patroni's failover,
+/// `pg_ctl promote`): it becomes the primary of its cluster, the replicas
+/// that reach it follow it, and every other primary's data of the cluster
+/// is fenced (the leader key and pg_rewind): it says replica of the new
+/// primary, so the old primary steps down if it still runs and rejoins as a
+/// replica when it comes back. `Err` says why not; then nothing changed.
+pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) -> Result<(), String> {
+    let name = api.world().pod(pod).name.clone();
+    let Some(process) = app.processes.get(&pod).filter(|p| p.ghost_since.is_none()).cloned() else {
+        return Err(format!("{name} runs no member process"));
+    };
+    let ProcessState::Member { cluster } = process.state else {
+        return Err(format!("{name} is not in a cluster"));
+    };
+    let Some(data) = app.data_of(&process) else {
+        return Err(format!("{name} holds no data"));
+    };
+    if data.role != Role::Replica {
+        return Err(format!("{name} is not a replica: it is the primary of {cluster}"));
+    }
+    let followed = data.peers.keys().next().cloned();
+    let address = address_of(api.world(), app, &process);
+    let promoted = app.volumes.get_mut(&process.volume).expect("checked above");
+    promoted.role = Role::Primary;
+    promoted.peers.clear();
+    app.processes.get_mut(&pod).expect("checked above").catching_up = None;
+    member_event(
+        api,
+        index,
+        pod,
+        format!(
+            "promoted to primary of {cluster}{}",
+            followed.map_or(String::new(), |old| format!(" in place of {old}"))
+        ),
+    );
+    // Fencing: the other primaries' data of this cluster now says replica.
+    let fenced: Vec<VolumeKey> = app
+        .volumes
+        .iter()
+        .filter(|(volume, d)| **volume != process.volume && d.cluster == cluster && d.role == Role::Primary)
+        .map(|(volume, _)| *volume)
+        .collect();
+    for volume in fenced {
+        let words = volume_words(api.world(), volume);
+        let data = app.volumes.get_mut(&volume).expect("listed above");
+        data.role = Role::Replica;
+        data.peers = [(name.clone(), address.clone())].into();
+        let old = data.member.clone();
+        let running = app.processes_of(&old).iter().any(|p| p.volume == volume);
+        let now = if running { "it steps down now, and" } else { "when it starts again it" };
+        member_event(
+            api,
+            index,
+            pod,
+            format!(
+                "fenced {old}: its data on {words} now says replica of {name} at {address}; {now} follows {name}"
+            ),
+        );
+    }
+    // The replicas that reach the new primary follow it.
+    let mut wake = Wake::default();
+    let replicas: Vec<PodId> = app
+        .processes_in_order()
+        .into_iter()
+        .filter(|p| *p != pod && app.cluster_of(&app.processes[p]) == Some(cluster))
+        .filter(|p| is_replica(app, &app.processes[p]))
+        .collect();
+    for replica in replicas {
+        let volume = app.processes[&replica].volume;
+        if app.volumes[&volume].peers.get(&name) == Some(&address) {
+            continue;
+        }
+        let member = app.processes[&replica].member.clone();
+        match reach(api, app, &name, &address, &mut wake) {
+            Reach::Ok(target) if target == pod => {
+                app.volumes.get_mut(&volume).expect("a replica's data").peers =
+                    [(name.clone(), address.clone())].into();
+                member_event(api, index, replica, format!("follows the new primary {name} at {address}"));
+            }
+            _ => member_event(
+                api,
+                index,
+                pod,
+                format!("{member} cannot reach it at {address} and keeps following its old primary"),
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// Why a replica does not follow the primary.
@@ -472,8 +566,8 @@ pub(super) fn member_down(
     member: &str,
 ) -> Why {
     let fix = format!(
-        "Bring {member} back; until then only a failover to a replica restores writes (stsim models failover \
-         for Redis Sentinel and Redis Cluster, not for PrimaryReplica)."
+        "Bring {member} back; until then only a failover to a replica restores writes (for PrimaryReplica, \
+         an operator such as the built-in Failover promotes one)."
     );
     let current = world.pod_named(member);
     // The last delete of this member: of the live pod if it is terminating, else of an earlier one.
