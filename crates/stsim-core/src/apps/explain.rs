@@ -61,6 +61,32 @@ pub(crate) fn blame_record(records: &[Record], index: usize, fallback: &str) -> 
     }
 }
 
+/// What a member's pod is doing when its process is not running, as a
+/// person would put it: the machine under it first (the API may not know
+/// yet: a crashed node's pods show Running until the node is marked
+/// NotReady), then what the API shows. The time is when the machine failed.
+pub(crate) fn down_status(world: &World, member: &str) -> (String, Option<SimTime>) {
+    let Some(id) = world.pod_named(member) else { return ("gone".to_string(), None) };
+    let pod = world.pod(id);
+    if let Some(node) = pod.node.map(|n| world.node(n)) {
+        match node.machine {
+            crate::objects::Machine::Crashed => {
+                return (
+                    format!(
+                        "the machine behind {} crashed at {}; the API shows the pod {}",
+                        node.name,
+                        node.machine_since,
+                        pod.display_status()
+                    ),
+                    Some(node.machine_since),
+                );
+            }
+            crate::objects::Machine::Partitioned | crate::objects::Machine::Running => {}
+        }
+    }
+    (pod.display_status().to_string(), None)
+}
+
 /// The service part of `<host>.<service>.<namespace>.svc.<domain>`.
 fn service_of(name: &str) -> &str {
     name.split('.').nth(1).unwrap_or("")

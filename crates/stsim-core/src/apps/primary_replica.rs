@@ -434,10 +434,7 @@ pub(super) fn missing(api: &Api, app: &App) -> Vec<(&'static str, String)> {
                 out.push((*code, format!("{member} is refused: {why}")))
             }
             None => {
-                let status = world.pod_named(&member).map_or("gone".to_string(), |id| {
-                    let pod = world.pod(id);
-                    pod.display_status().to_string()
-                });
+                let (status, _) = explain::down_status(world, &member);
                 out.push(("member-down", format!("{member} is not running ({status})")))
             }
         }
@@ -584,12 +581,16 @@ pub(super) fn member_down(
     if let Some(index) = index {
         steps.push(explain::blame_record(records, index, &format!("{member} deleted")));
     }
-    let at = index.map(|i| records[i].at);
+    let mut at = index.map(|i| records[i].at);
     match current.map(|id| world.pod(id)) {
         Some(pod) if pod.is_terminating() => steps.push(format!("{member} is terminating")),
-        Some(pod) => {
-            steps.push(format!("{member} is {} (created at {})", pod.display_status(), pod.created_at))
-        }
+        Some(pod) => match explain::down_status(world, member) {
+            (status, Some(failed)) => {
+                steps.push(status);
+                at = at.or(Some(failed));
+            }
+            _ => steps.push(format!("{member} is {} (created at {})", pod.display_status(), pod.created_at)),
+        },
         None => steps.push(format!("no pod {member} exists")),
     }
     let at = at.or(current.map(|id| world.pod(id).created_at));

@@ -588,9 +588,7 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
     let processes = app.processes_of(member);
     let Some(process) = processes.first() else {
         let why = super::primary_replica::member_down(world, records, member);
-        let status = world
-            .pod_named(member)
-            .map_or("gone".to_string(), |id| world.pod(id).display_status().to_string());
+        let (status, _) = super::explain::down_status(world, member);
         return Absent {
             member: member.to_string(),
             code: "member-down",
