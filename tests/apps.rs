@@ -180,7 +180,7 @@ fn two_reschedules_break_an_ip_addressed_etcd_but_not_a_dns_addressed_one() {
         intervals(&report),
         [
             ("DEGRADED".into(), "member-down".into(), "10m1s".into()),
-            ("DEGRADED".into(), "stale-ip".into(), "10m23s".into()),
+            ("DEGRADED".into(), "stale-ip".into(), "10m3s".into()),
             ("BROKEN".into(), "quorum-lost".into(), "15m1s".into()),
         ]
     );
@@ -513,7 +513,7 @@ fn kafka_brokers_refuse_a_reinstall_with_another_cluster_id() {
         refused.cause
     );
     assert!(refused.cause[0].contains("generated its own cluster id, cluster-2"), "{:?}", refused.cause);
-    assert_eq!(refused.from_ms, t("15m23s").as_millis(), "not before a broker restarts");
+    assert_eq!(refused.from_ms, t("15m3s").as_millis(), "not before a broker restarts");
     assert!(app.intervals.iter().any(|i| i.health == "BROKEN" && i.code == "quorum-lost"));
     // Nothing at 10m: the adopted brokers keep running with their id.
     assert!(app.intervals.iter().all(|i| i.from_ms >= t("15m").as_millis()));

@@ -307,3 +307,27 @@ fn a_node_going_not_ready_can_trigger_an_action() {
         .at;
     assert_eq!(deleted, not_ready + stsim_core::time::SimDuration::from_mins(1));
 }
+
+/// A pod re-created on the node that still has its volume attached keeps
+/// the attachment: the attach/detach reconciler looks again a loop (100 ms)
+/// after the old pod goes, by when the replacement wants the volume there.
+#[test]
+fn a_replacement_on_the_same_node_keeps_its_volume_attached() {
+    let (sim, _) = run_file("pod-deleted-comes-back");
+    let log = Log(&sim);
+    let old = sim.world.pods.iter().find(|p| p.name == "redis-1").unwrap();
+    let new = sim.world.pods.iter().filter(|p| p.name == "redis-1").nth(1).unwrap();
+    assert_eq!(old.node, new.node, "the scheduler put it back on the same node");
+    let detached = sim
+        .trace
+        .records
+        .iter()
+        .any(|r| r.at >= t("2m") && matches!(r.event, stsim_core::trace::Event::VolumeDetaching { .. }));
+    assert!(!detached, "no detach and re-attach for a pod that comes back to the same node");
+    // Back Ready soon after it is re-created: the pull and the probe, no attach.
+    let recreated = log.removals("redis-1")[0];
+    assert!(
+        log.ready_after("redis-1", recreated).unwrap()
+            <= recreated + stsim_core::time::SimDuration::from_secs(10)
+    );
+}

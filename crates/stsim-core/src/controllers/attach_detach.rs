@@ -87,10 +87,16 @@ pub fn reconcile(api: &mut Api, pv: PvId) {
                 }
             }
             AttachState::Attached => {
-                let requested = attachment.detach_requested_at.unwrap_or(now);
-                if attachment.detach_requested_at.is_none() {
+                let Some(requested) = attachment.detach_requested_at else {
+                    // First seen unwanted: the reconciler acts on its next
+                    // loop, 100 ms on. A replacement pod that the StatefulSet
+                    // controller and the scheduler put on this same node in
+                    // the meantime wants the volume again, and keeps the
+                    // attachment (ResetDetachRequestTime above).
                     api.set_detach_requested(pv, node, Some(now));
-                }
+                    wake(now + LOOP_PERIOD);
+                    continue;
+                };
                 let n = api.world.node(node);
                 let healthy = n.exists() && n.condition == ConditionStatus::True;
                 let out_of_service = n.exists() && n.has_taint(taints::OUT_OF_SERVICE);
@@ -278,21 +284,26 @@ mod tests {
         assert_eq!(state(&bench, pv), [AttachState::Attached], "exactly 6 minutes is not more than 6");
     }
 
-    /// The out-of-service taint skips the wait, and an unmount ends it normally.
+    /// The out-of-service taint skips the wait, and an unmount ends it
+    /// normally: either way the detach starts on the next reconciler loop
+    /// after the volume was first seen unwanted.
     #[test]
-    fn out_of_service_or_an_unmount_detach_at_once() {
+    fn out_of_service_or_an_unmount_detach_on_the_next_loop() {
         let (mut bench, pv, node) = volume_left_mounted();
         let now = SimTime::from_millis(1_000);
         let mut api = bench.api(now);
         api.add_taint(node, crate::api::out_of_service_taint());
         reconcile(&mut api, pv);
-        let until = now + bench.world.timings.volume_detach;
+        assert_eq!(state(&bench, pv), [AttachState::Attached], "noted, not yet acted on");
+        reconcile(&mut bench.api(now + LOOP_PERIOD), pv);
+        let until = now + LOOP_PERIOD + bench.world.timings.volume_detach;
         assert_eq!(state(&bench, pv), [AttachState::Detaching { until, forced: Some("out-of-service") }]);
 
         let (mut bench, pv, node) = volume_left_mounted();
         let mut api = bench.api(now);
         api.set_volume_in_use(pv, node, false);
         reconcile(&mut api, pv);
+        reconcile(&mut bench.api(now + LOOP_PERIOD), pv);
         assert_eq!(state(&bench, pv), [AttachState::Detaching { until, forced: None }]);
     }
 }
