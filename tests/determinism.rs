@@ -38,3 +38,29 @@ fn the_digest_tracks_the_trace() {
         .collect();
     assert!(digests.len() > 1, "seeds must matter somewhere: {digests:?}");
 }
+
+/// Every shipped scenario (node failures, applications, operators and all)
+/// gives the same text, JSON and trace twice over.
+#[test]
+fn every_shipped_scenario_is_deterministic() {
+    for name in crate::support::shipped_scenarios() {
+        let source = crate::support::scenario_file(&name);
+        let mut config = parse(&source);
+        // External operators run from the scenario's directory.
+        for operator in &mut config.operators {
+            if let stsim_core::config::OperatorKind::External { workdir, .. } = &mut operator.kind {
+                let dir = crate::support::repo_root().join("scenarios").join(&name);
+                *workdir = dir.parent().map(|d| d.display().to_string());
+            }
+        }
+        let render = |config: stsim_core::Config| {
+            let (sim, report) = stsim_cli::simulate(config).expect("the scenario runs");
+            (
+                stsim_cli::render::text::render(&report),
+                stsim_cli::render::json::render(&report),
+                sim.trace.render(&sim.world),
+            )
+        };
+        assert_eq!(render(config.clone()), render(config), "{name} changed between runs");
+    }
+}
