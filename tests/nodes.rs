@@ -287,9 +287,10 @@ fn a_node_back_finishes_the_deletion() {
 fn a_force_delete_during_a_partition_runs_two_copies() {
     let (sim, report) = run_file("partition-force-delete-two-copies");
     assert_eq!(condition(&sim, "worker-2", ConditionStatus::Unknown), [t("2m55s")]);
-    // The old container is never stopped while the node is cut off.
+    // The old container is never stopped while the node is cut off; when
+    // the node is back at 20m its kubelet kills it, with the 2 s minimum grace.
     let stopped = times(&sim, |e| matches!(e, Event::ContainerStopped { .. }));
-    assert_eq!(stopped, [t("20m")]);
+    assert_eq!(stopped, [t("20m2s")]);
     assert_eq!(multi_attach(&sim, "redis-0").len(), 1);
     assert_eq!(detaches(&sim, "worker-2"), [(t("15m100ms"), Some("timeout"))]);
     let [violation] = sim.world.identity_violations.as_slice() else {
@@ -354,7 +355,8 @@ fn no_forced_detach_once_the_old_node_is_back() {
         r#"(at: "12m", do: RecoverNode(node: "worker-2")),"#,
     );
     let (sim, _) = run(&source);
-    assert_eq!(detaches(&sim, "worker-2"), [(t("12m"), None)]);
+    // Back at 12m, the kubelet kills the orphan (2 s minimum grace), unmounts, and the detach follows.
+    assert_eq!(detaches(&sim, "worker-2"), [(t("12m2s"), None)]);
     assert!(sim.world.identity_violations.is_empty(), "the old copy dies before the new one starts");
 }
 

@@ -276,6 +276,9 @@ pub struct Runtime {
     pub pull_failures: u32,
     /// When the current back-off (pull or restart) ends.
     pub backoff_until: Option<SimTime>,
+    /// When the kubelet's kill of an orphaned container (its pod object
+    /// gone) completes.
+    pub killed_by: Option<SimTime>,
     /// The container process is running on its machine, whatever the API
     /// server believes. The model-world invariant (one running copy per
     /// StatefulSet identity) is checked on this.

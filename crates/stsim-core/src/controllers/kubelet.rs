@@ -36,6 +36,10 @@ use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
 
+/// The least time the kubelet gives a container to exit when it kills it
+/// (`minimumGracePeriodInSeconds`).
+pub const MINIMUM_KILL_GRACE: SimDuration = SimDuration::from_secs(2);
+
 /// Back-off after the `failures`-th failure in a row: 10 s, doubling, at most 5 min.
 pub fn backoff(failures: u32) -> SimDuration {
     let seconds = 10u64 << failures.saturating_sub(1).min(5);
@@ -51,8 +55,17 @@ pub fn step(api: &mut Api, id: PodId) {
         return;
     }
     if !pod.exists() {
-        // The object is gone but the container runs: kill it.
+        // The object is gone but the container runs: kill it. A force
+        // delete carries no grace period, and the kubelet then gives the
+        // container `minimumGracePeriodInSeconds` (2 s) to exit after
+        // SIGTERM (pkg/kubelet/kuberuntime/kuberuntime_container.go).
         if pod.runtime.running {
+            let grace = api.world().image(&pod.image).shutdown.min(MINIMUM_KILL_GRACE);
+            let killed_by = *api.world.pod_mut(id).runtime.killed_by.get_or_insert(api.now + grace);
+            if api.now < killed_by {
+                api.arm(EventKey::Kubelet(id), killed_by);
+                return;
+            }
             api.set_process(id, false, Some("killed by the kubelet: its pod object is gone"));
             release_volumes(api, id, node);
         }
