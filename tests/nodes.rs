@@ -296,11 +296,11 @@ fn a_force_delete_during_a_partition_runs_two_copies() {
     let [violation] = sim.world.identity_violations.as_slice() else {
         panic!("{:#?}", sim.world.identity_violations)
     };
-    assert_eq!((violation.since, violation.until), (t("15m22s100ms"), Some(t("20m"))));
+    assert_eq!((violation.since, violation.until), (t("15m22s100ms"), Some(t("20m2s"))));
     assert_eq!(violation.pods.len(), 2);
     assert_eq!(times(&sim, |e| matches!(e, Event::IdentityDuplicated { .. })), [t("15m22s100ms")]);
     let finding = report.findings.iter().find(|f| f.id == "identity-duplicated").expect("reported");
-    assert!(finding.summary.contains("from 15m22s100ms to 20m"), "{}", finding.summary);
+    assert!(finding.summary.contains("from 15m22s100ms to 20m2s"), "{}", finding.summary);
     assert!(finding.explanation.contains("force-deleted by user at 9m"), "{}", finding.explanation);
     assert!(
         finding.explanation.contains("cut off from the control plane since 2m5s"),
