@@ -88,14 +88,7 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
 /// contact keep each other's addresses current.
 pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let seeds = seeds(api, app);
-    let waiting: Vec<PodId> = app
-        .processes_in_order()
-        .into_iter()
-        .filter(|p| {
-            let process = &app.processes[p];
-            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
-        })
-        .collect();
+    let waiting = app.waiting();
     for pod in waiting {
         join(api, app, index, pod, &seeds, wake);
     }
@@ -302,20 +295,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .iter()
         .map(|p| app.processes[p].member.clone())
         .collect();
-    let up: BTreeSet<String> = main
-        .iter()
-        .filter(|m| {
-            let process = app.processes_of(m).into_iter().find(|p| p.ghost_since.is_none());
-            process.is_some_and(|p| p.catching_up.as_ref().is_none_or(|(until, _)| *until <= now))
-        })
-        .cloned()
-        .collect();
-    for process in app.processes.values_mut() {
-        if up.contains(&process.member) && process.ghost_since.is_none() {
-            process.catching_up = None;
-            process.in_sync = true;
-        }
-    }
+    let up = app.settle_caught_up(&main, now);
     let expected = app.expected(api.world());
     let n = expected.len().max(1);
     let rf = rf.min(n).max(1);

@@ -238,20 +238,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             registered.insert(member.clone());
         }
     }
-    let in_sync: BTreeSet<String> = registered
-        .iter()
-        .filter(|m| {
-            let process = app.processes_of(m).into_iter().find(|p| p.ghost_since.is_none());
-            process.is_some_and(|p| p.catching_up.as_ref().is_none_or(|(until, _)| *until <= now))
-        })
-        .cloned()
-        .collect();
-    for process in app.processes.values_mut() {
-        if in_sync.contains(&process.member) && process.ghost_since.is_none() {
-            process.catching_up = None;
-            process.in_sync = true;
-        }
-    }
+    let in_sync = app.settle_caught_up(&registered, now);
     // Partition p: replicas on brokers p, p+1, ... (by position in the set).
     let n = expected.len();
     let rf = settings.replication_factor.min(n).max(1);

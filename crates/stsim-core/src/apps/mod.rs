@@ -364,6 +364,41 @@ impl App {
         ids.sort_by_key(|(ordinal, live, pod)| (*ordinal, !*live, *pod));
         ids.into_iter().map(|(_, _, pod)| pod).collect()
     }
+    /// Live processes that wait for their application to let them in, in
+    /// ordinal order: what every model's `progress` step works through.
+    pub fn waiting(&self) -> Vec<PodId> {
+        self.processes_in_order()
+            .into_iter()
+            .filter(|p| {
+                let process = &self.processes[p];
+                process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
+            })
+            .collect()
+    }
+    /// Of `members` (which the model found connected), those whose live
+    /// incarnation has finished catching up by `now`; they are marked in sync
+    /// and their catch-up is over.
+    pub fn settle_caught_up<'a>(
+        &mut self,
+        members: impl IntoIterator<Item = &'a String>,
+        now: SimTime,
+    ) -> BTreeSet<String> {
+        let settled: BTreeSet<String> = members
+            .into_iter()
+            .filter(|m| {
+                let process = self.processes_of(m).into_iter().find(|p| p.ghost_since.is_none());
+                process.is_some_and(|p| p.catching_up.as_ref().is_none_or(|(until, _)| *until <= now))
+            })
+            .cloned()
+            .collect();
+        for process in self.processes.values_mut() {
+            if settled.contains(&process.member) && process.ghost_since.is_none() {
+                process.catching_up = None;
+                process.in_sync = true;
+            }
+        }
+        settled
+    }
     /// The running processes of a member, live incarnation first.
     pub fn processes_of(&self, member: &str) -> Vec<&Process> {
         let mut found: Vec<&Process> = self.processes.values().filter(|p| p.member == member).collect();

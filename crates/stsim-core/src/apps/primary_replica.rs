@@ -72,14 +72,7 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
 /// Members with an empty volume look for a primary, join it or initialise.
 pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let AppKind::PrimaryReplica { bootstrap } = *app.kind() else { return };
-    let waiting: Vec<PodId> = app
-        .processes_in_order()
-        .into_iter()
-        .filter(|p| {
-            let process = &app.processes[p];
-            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
-        })
-        .collect();
+    let waiting = app.waiting();
     if waiting.is_empty() {
         return;
     }

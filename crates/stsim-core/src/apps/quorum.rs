@@ -166,14 +166,7 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
         form(api, app, index, wake);
     }
     let Some(cluster) = app.clusters.first().map(|c| c.id) else { return };
-    let waiting: Vec<PodId> = app
-        .processes_in_order()
-        .into_iter()
-        .filter(|p| {
-            let process = &app.processes[p];
-            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
-        })
-        .collect();
+    let waiting = app.waiting();
     for pod in waiting {
         join(api, app, index, cluster, pod, wake);
     }
@@ -201,16 +194,8 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let expected = app.expected(api.world());
     let majority = expected.len() / 2 + 1;
     let names: BTreeSet<String> = expected.iter().map(|(m, _)| m.clone()).collect();
-    let waiting: Vec<PodId> = app
-        .processes_in_order()
-        .into_iter()
-        .filter(|p| {
-            let process = &app.processes[p];
-            process.ghost_since.is_none()
-                && matches!(process.state, ProcessState::Waiting { .. })
-                && names.contains(&process.member)
-        })
-        .collect();
+    let waiting: Vec<PodId> =
+        app.waiting().into_iter().filter(|p| names.contains(&app.processes[p].member)).collect();
     // Initial members find each other by name, under their own subdomain.
     let name_of = |api: &Api, pod: PodId, of: &str| {
         let subdomain = &api.world().pod(pod).subdomain;

@@ -80,14 +80,7 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let now = api.now;
     let (per_master, _) = settings(app);
     let expected = app.expected(api.world());
-    let waiting: Vec<PodId> = app
-        .processes_in_order()
-        .into_iter()
-        .filter(|p| {
-            let process = &app.processes[p];
-            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
-        })
-        .collect();
+    let waiting = app.waiting();
     if expected.is_empty() || waiting.len() < expected.len() {
         return;
     }

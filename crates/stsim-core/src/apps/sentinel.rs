@@ -73,14 +73,7 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
 /// Starting nodes ask the sentinels; the sentinels learn addresses, fail
 /// over and reconfigure the nodes they can reach.
 pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
-    let waiting: Vec<PodId> = app
-        .processes_in_order()
-        .into_iter()
-        .filter(|p| {
-            let process = &app.processes[p];
-            process.ghost_since.is_none() && matches!(process.state, ProcessState::Waiting { .. })
-        })
-        .collect();
+    let waiting = app.waiting();
     for pod in waiting {
         start(api, app, index, pod, wake);
     }
