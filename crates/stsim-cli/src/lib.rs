@@ -5,13 +5,17 @@
 //! the scenario format live in their crates; nothing here decides anything
 //! about the simulated cluster.
 
+pub mod consent;
 pub mod examples;
 pub mod external_operator;
+pub mod input;
 pub mod render;
 pub mod test_command;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use consent::ExecPolicy;
 use std::io::Write;
+use stsim_scenario::Limits;
 
 /// How `stsim` ends: 0 ok, 1 expectations failed, 2 bad input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +48,36 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What the user allows a scenario: running programs, and a large run.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Allow {
+    /// Let the scenario start the programs its `External` operators name
+    /// (`stsim check` lists them). Without it, only commands in your
+    /// trusted-commands file run.
+    #[arg(long)]
+    pub allow_exec: bool,
+    /// Accept scenarios beyond the default limits (up to the large ones; see
+    /// Limits in docs/scenario-format.md).
+    #[arg(long)]
+    pub allow_large: bool,
+}
+
+impl Allow {
+    pub fn limits(&self) -> Limits {
+        Limits::new(self.allow_large)
+    }
+    pub fn exec(&self) -> ExecPolicy {
+        ExecPolicy::from_user(self.allow_exec)
+    }
+}
+
+/// A seed: any u64, with a clear message for anything else (like `-1`).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse::<u64>().map_err(|_| {
+        format!("`{}` is not a seed: a seed is a whole number from 0 to {}", input::escape(text), u64::MAX)
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario and print its report.
@@ -53,7 +87,7 @@ pub enum Command {
         /// Without it, runs the built-in `redis-ordered-startup`.
         file: Option<String>,
         /// Use this seed instead of the scenario's.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
         /// Print the report as JSON (schema: the `stsim_core::report` docs).
         #[arg(long, conflicts_with = "trace")]
@@ -61,6 +95,8 @@ pub enum Command {
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Run a scenario and tell its story in plain words, event by event.
     #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
@@ -68,14 +104,19 @@ pub enum Command {
         /// The scenario file (RON), or the name of a built-in example.
         file: String,
         /// Use this seed instead of the scenario's.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
+        #[command(flatten)]
+        allow: Allow,
     },
-    /// Validate scenario files without running them.
+    /// Validate scenario files without running them; list the programs each would start.
     Check {
         /// Scenario files to check.
         #[arg(required = true)]
         files: Vec<String>,
+        /// Check against the large limits (see Limits in docs/scenario-format.md).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Run scenarios and check their expectations, like a test suite.
     #[command(
@@ -87,7 +128,7 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         /// Scenario files, or directories searched for `*.ron` (default: scenarios).
         paths: Vec<String>,
         /// Run every scenario with this seed instead of its own.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
         /// Also write the results as JUnit XML to this file.
         #[arg(long, value_name = "FILE")]
@@ -95,6 +136,8 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         /// How many scenarios run at once (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// List the built-in scenarios, or print one of them.
     Examples {
@@ -103,17 +146,33 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
     },
 }
 
-/// Reads a scenario named on the command line: a file, or a built-in example.
-fn load(name: &str) -> Result<(String, String), String> {
-    match std::fs::read_to_string(name) {
-        Ok(source) => Ok((name.to_string(), source)),
-        Err(error) => match examples::find(name) {
-            Some(example) => Ok((example.path.to_string(), example.source.to_string())),
+/// A scenario named on the command line.
+pub struct Loaded {
+    /// The file's path, or the built-in example's.
+    pub file: String,
+    pub source: String,
+    /// A built-in example: it never starts a process.
+    pub builtin: bool,
+}
+
+/// Reads a scenario named on the command line: a file (read within the
+/// limits, see `input`), or else a built-in example.
+pub fn load(name: &str, limits: &Limits) -> Result<Loaded, String> {
+    let shown = input::shown(name);
+    match input::read_bounded(std::path::Path::new(name), limits.input_bytes) {
+        Ok(source) => Ok(Loaded { file: name.to_string(), source, builtin: false }),
+        Err(input::ReadError::NotFound(error)) => match examples::find(name) {
+            Some(example) => Ok(Loaded {
+                file: example.path.to_string(),
+                source: example.source.to_string(),
+                builtin: true,
+            }),
             None => Err(format!(
-                "error: cannot read scenario `{name}`: {error}\n  = help: give a path to a .ron file, \
+                "error: cannot read scenario `{shown}`: {error}\n  = help: give a path to a .ron file, \
 or the name of a built-in scenario (see `stsim examples`)\n"
             )),
         },
+        Err(refused) => Err(format!("error: cannot read scenario `{shown}`: {}\n", refused.message())),
     }
 }
 
@@ -122,6 +181,7 @@ fn test(
     seed: Option<u64>,
     junit: Option<&str>,
     jobs: Option<usize>,
+    allow: Allow,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let default = ["scenarios".to_string()];
@@ -130,29 +190,30 @@ fn test(
         return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let outcomes = test_command::run_all(&files, seed, jobs);
+    let options = test_command::Options { seed, limits: allow.limits(), exec: allow.exec() };
+    let outcomes = test_command::run_all(&files, &options, jobs);
     if let Some(path) = junit {
         std::fs::write(path, test_command::junit(&outcomes))
-            .map_err(|e| format!("error: cannot write {path}: {e}\n"))?;
+            .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
     }
     write_out(out, &test_command::render(&outcomes))?;
-    Ok(if outcomes.iter().all(test_command::Outcome::passed) {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    Ok(test_command::status(&outcomes))
 }
 
-pub(crate) fn parse(file: &str, source: &str) -> Result<stsim_core::Config, String> {
-    stsim_scenario::parse_scenario(source, file).map_err(|diagnostics| {
+/// Parses and validates a scenario within `limits`; the error is the
+/// rendered diagnostics.
+pub fn parse(file: &str, source: &str, limits: &Limits) -> Result<stsim_core::Config, String> {
+    stsim_scenario::parse_scenario_with(source, file, limits).map_err(|diagnostics| {
         let mut text = String::new();
         for diagnostic in &diagnostics {
             text.push_str(&diagnostic.render(source));
             text.push('\n');
         }
-        let count = diagnostics.len();
+        let count = diagnostics.iter().filter(|d| d.code != "too-many-errors").count();
         text.push_str(&format!(
-            "error: {file} is not a valid scenario ({count} error{})\n",
+            "error: {} is not a valid scenario ({count}{} error{})\n",
+            input::shown(file),
+            if diagnostics.len() > count { "+" } else { "" },
             if count == 1 { "" } else { "s" }
         ));
         text
@@ -165,7 +226,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Ok(cli) => cli,
         Err(error) => {
             let status = if error.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
-            let text = error.render().to_string();
+            let text = input::escape(&error.render().to_string());
             let _ = if error.use_stderr() {
                 err.write_all(text.as_bytes())
             } else {
@@ -175,25 +236,49 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
+        Command::Run { file, seed, json, trace, allow } => {
+            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, allow, out)
         }
-        Command::Explain { file, seed } => explain_command(&file, seed, out),
-        Command::Check { files } => check_command(&files, out),
+        Command::Explain { file, seed, allow } => explain_command(&file, seed, allow, out),
+        Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
-        Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
+        Command::Test { paths, seed, junit, jobs, allow } => {
+            test(&paths, seed, junit.as_deref(), jobs, allow, out)
+        }
     };
     match result {
         Ok(status) => status,
-        Err(message) if message.starts_with("error: the run stopped") => {
-            let _ = err.write_all(message.as_bytes());
-            ExitStatus::Failure
-        }
         Err(message) => {
-            let _ = err.write_all(message.as_bytes());
-            ExitStatus::Error
+            let status = if message.starts_with("error: the run stopped") {
+                ExitStatus::Failure
+            } else {
+                ExitStatus::Error
+            };
+            let _ = err.write_all(input::escape(&message).as_bytes());
+            status
         }
     }
+}
+
+/// Reads, validates and asks consent for a scenario named on the command line.
+fn prepare(
+    name: &str,
+    seed: Option<u64>,
+    allow: Allow,
+) -> Result<(String, stsim_core::Config, ExecPolicy), String> {
+    let loaded = load(name, &allow.limits())?;
+    let mut config = parse(&loaded.file, &loaded.source, &allow.limits())?;
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    let exec = if loaded.builtin {
+        // Built-in examples are data shipped with stsim: they never start a process.
+        ExecPolicy::default()
+    } else {
+        allow.exec()
+    };
+    exec.check(&loaded.file, &config)?;
+    Ok((loaded.file, config, exec))
 }
 
 fn run_command(
@@ -201,20 +286,17 @@ fn run_command(
     seed: Option<u64>,
     json: bool,
     trace: bool,
+    allow: Allow,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
-    if let Some(seed) = seed {
-        config.seed = seed;
-    }
-    let (sim, report) = simulate(config)?;
+    let (_, config, exec) = prepare(name, seed, allow)?;
+    let (sim, report) = simulate(config, &exec)?;
     let text = if trace {
-        sim.trace.render(&sim.world)
+        input::escape(&sim.trace.render(&sim.world))
     } else if json {
         render::json::render(&report)
     } else {
-        render::text::render(&report)
+        input::escape(&render::text::render(&report))
     };
     write_out(out, &text)?;
     match operator_failure(&sim) {
@@ -223,9 +305,14 @@ fn run_command(
     }
 }
 
-/// Builds the scenario's operators (starting external ones) and runs it.
-pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+/// Builds the scenario's operators (starting external ones, if `exec`
+/// allows every one of them) and runs it.
+pub fn simulate(
+    config: stsim_core::Config,
+    exec: &ExecPolicy,
+) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
     use stsim_core::config::OperatorKind;
+    exec.check(&format!("scenario {}", config.name), &config)?;
     let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
     for operator in &config.operators {
         operators.push(match &operator.kind {
@@ -238,7 +325,10 @@ pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, s
                     timeout,
                 )?)
             }
-            kind => stsim_core::operators::builtin(kind).expect("every other kind is built in"),
+            kind => match stsim_core::operators::builtin(kind) {
+                Some(operator) => operator,
+                None => return Err(format!("error: operator {kind:?} is not built in\n")),
+            },
         });
     }
     Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
@@ -254,31 +344,44 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
     })
 }
 
-fn explain_command(name: &str, seed: Option<u64>, out: &mut dyn Write) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
-    if let Some(seed) = seed {
-        config.seed = seed;
-    }
-    let (sim, report) = stsim_core::run(config);
+fn explain_command(
+    name: &str,
+    seed: Option<u64>,
+    allow: Allow,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let (_, config, exec) = prepare(name, seed, allow)?;
+    let (sim, report) = simulate(config, &exec)?;
     let story = stsim_core::story::tell(&sim);
-    write_out(out, &render::text::story(&report, &story))?;
-    Ok(ExitStatus::Success)
+    write_out(out, &input::escape(&render::text::story(&report, &story)))?;
+    match operator_failure(&sim) {
+        Some(message) => Err(format!("error: the run stopped: {message}\n")),
+        None => Ok(ExitStatus::Success),
+    }
 }
 
-fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn check_command(files: &[String], limits: Limits, out: &mut dyn Write) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match load(name).and_then(|(file, source)| parse(&file, &source).map(|config| (file, config))) {
+        match load(name, &limits).and_then(|loaded| {
+            parse(&loaded.file, &loaded.source, &limits).map(|config| (loaded.file, config))
+        }) {
             Ok((file, config)) => {
-                let text = format!(
-                    "ok: {file}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
+                let mut text = format!(
+                    "ok: {}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
+                    input::shown(&file),
                     config.name,
                     config.statefulsets.len(),
                     config.timeline.len(),
                     config.duration
                 );
-                write_out(out, &text)?;
+                for command in consent::commands(&config) {
+                    text.push_str(&format!(
+                        "  runs a program: operator {} runs `{}` in {} (needs --allow-exec or a trusted-commands entry)\n",
+                        command.operator, command.shown, command.dir
+                    ));
+                }
+                write_out(out, &input::escape(&text))?;
             }
             Err(message) => errors.push_str(&message),
         }

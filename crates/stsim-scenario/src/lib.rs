@@ -11,12 +11,14 @@
 //! The format is documented in `docs/scenario-format.md`.
 
 mod diagnostic;
+pub mod limits;
 mod locate;
 mod quantity;
 mod raw;
 mod validate;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, printable};
+pub use limits::Limits;
 pub use quantity::{parse_cpu, parse_quantity};
 
 use locate::{Locator, Tok, Token};
@@ -29,6 +31,16 @@ use stsim_core::config::Config;
 /// text is not a well-formed scenario, or else every validation error,
 /// sorted by line and column. Never panics.
 pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic>> {
+    parse_scenario_with(source, file, &Limits::DEFAULT)
+}
+
+/// Reads a scenario within `limits` (`Limits::LARGE` for `--allow-large`).
+/// A file beyond a limit of its size, strings or lists is refused before it
+/// is parsed; other limits are checked with the rest of validation.
+pub fn parse_scenario_with(source: &str, file: &str, limits: &Limits) -> Result<Config, Vec<Diagnostic>> {
+    if let Some(diagnostic) = input_too_large(source, file, limits) {
+        return Err(vec![diagnostic]);
+    }
     // A byte-order mark is one character; a space keeps every column where it was.
     let text = match source.strip_prefix('\u{feff}') {
         Some(rest) => format!(" {rest}"),
@@ -36,10 +48,31 @@ pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic
     };
     let locator = Locator::new(&text);
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let over = validate::over_limits(&locator, file, limits);
+    if !over.is_empty() {
+        return Err(over);
+    }
     match options.from_str::<raw::Scenario>(&text) {
-        Ok(scenario) => validate::validate(&scenario, &locator, file),
+        Ok(scenario) => validate::validate(&scenario, &locator, file, limits),
         Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
     }
+}
+
+/// The whole input is larger than the limit.
+fn input_too_large(source: &str, file: &str, limits: &Limits) -> Option<Diagnostic> {
+    let size = source.len() as u64;
+    (size > limits.input_bytes).then(|| Diagnostic {
+        code: "limit",
+        message: format!(
+            "the file is {size} bytes long, more than the {} bytes a scenario may be",
+            limits.input_bytes
+        ),
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        length: 1,
+        help: Some(limits.help().to_string()),
+    })
 }
 
 /// How a token reads in "found ..." messages.

@@ -472,6 +472,35 @@ impl<'a> Locator<'a> {
         self.tokens = tokens;
     }
 
+    /// Strings (and characters) longer than `max` characters: their first
+    /// token's byte offset and length in characters.
+    pub(crate) fn long_strings(&self, max: usize) -> Vec<(usize, usize)> {
+        self.tokens
+            .iter()
+            .filter(|t| matches!(t.kind, Tok::Str | Tok::Char | Tok::Ident | Tok::Number))
+            .filter(|t| t.end - t.start > max)
+            .map(|t| (t.start, self.token_text(*t).chars().count()))
+            .filter(|(_, chars)| *chars > max)
+            .collect()
+    }
+
+    /// Lists, maps and structs holding more items than `max(path)`: their
+    /// path, byte offset and number of items.
+    pub(crate) fn long_lists(&self, max: impl Fn(&str) -> usize) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            let items = node.children.len();
+            if items < 2 {
+                continue;
+            }
+            let path = self.path_of(id);
+            if items > max(&path) {
+                out.push((path, node.start, items));
+            }
+        }
+        out
+    }
+
     /// `Some(x)` is transparent in paths: look through it to `x`.
     fn unwrap_some(&self, mut node: usize) -> usize {
         // Bounded by the number of nodes: each step goes strictly deeper.

@@ -385,6 +385,36 @@ impl Checker<'_, '_> {
 
 /// Every node name a run can have, by id: the pools' nodes, then one per
 /// `AddNode` in the order the timeline runs them.
+impl Checker<'_, '_> {
+    /// `RenameService` and `DeleteService` name a service the scenario
+    /// declares or a rename makes.
+    pub(super) fn service_references(&mut self, entries: &[raw::TimelineEntry], services: &[ServiceConfig]) {
+        let mut known: std::collections::BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        for entry in entries {
+            if let raw::Action::RenameService { to, .. } = &entry.action {
+                known.insert(to);
+            }
+        }
+        for (i, entry) in entries.iter().enumerate() {
+            let (field, name) = match &entry.action {
+                raw::Action::RenameService { from, .. } => ("from", from),
+                raw::Action::DeleteService { service } => ("service", service),
+                _ => continue,
+            };
+            if !known.contains(name.as_str()) && is_dns_label(name) {
+                let names: Vec<&str> = known.iter().copied().collect();
+                let help = match suggest(name, &names) {
+                    Some(close) => format!("did you mean `{close}`? services: {}", list_names(&names)),
+                    None if names.is_empty() => "the scenario declares no `services`".to_string(),
+                    None => format!("services: {}", list_names(&names)),
+                };
+                let message = format!("Not found: {name:?}: no service has this name");
+                self.report("unknown-reference", &format!("timeline[{i}].do.{field}"), message, Some(help));
+            }
+        }
+    }
+}
+
 fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<String> {
     let mut names = Vec::new();
     let mut counts: Vec<u32> = Vec::new();
