@@ -17,13 +17,18 @@ use consent::ExecPolicy;
 use std::io::Write;
 use stsim_scenario::Limits;
 
-/// How `stsim` ends: 0 ok, 1 expectations failed, 2 bad input.
+/// How `stsim` ends: 0 ok, 1 expectations failed (or an operator stopped
+/// the run), 2 bad input, 3 the run's budget ran out (a runaway run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     Success = 0,
     Failure = 1,
     Error = 2,
+    Budget = 3,
 }
+
+/// How an error message about a run that ran out of budget starts.
+const BUDGET_ERROR: &str = "error: the run ran out of budget";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,7 +54,7 @@ pub struct Cli {
 }
 
 /// What the user allows a scenario: running programs, and a large run.
-#[derive(Debug, Clone, Copy, Default, Args)]
+#[derive(Debug, Clone, Copy, Args)]
 pub struct Allow {
     /// Let the scenario start the programs its `External` operators name
     /// (`stsim check` lists them). Without it, only commands in your
@@ -57,14 +62,46 @@ pub struct Allow {
     #[arg(long)]
     pub allow_exec: bool,
     /// Accept scenarios beyond the default limits (up to the large ones; see
-    /// Limits in docs/scenario-format.md).
+    /// Limits in docs/scenario-format.md), with a larger run budget.
     #[arg(long)]
     pub allow_large: bool,
+    /// Stop a run that takes longer than this in real time (exit 3), like "30s" or "10m".
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_time_limit)]
+    pub time_limit: stsim_core::time::SimDuration,
+}
+
+impl Default for Allow {
+    fn default() -> Allow {
+        Allow {
+            allow_exec: false,
+            allow_large: false,
+            time_limit: stsim_core::time::SimDuration::from_mins(10),
+        }
+    }
+}
+
+fn parse_time_limit(text: &str) -> Result<stsim_core::time::SimDuration, String> {
+    match text.parse::<stsim_core::time::SimDuration>() {
+        Ok(limit) if !limit.is_zero() => Ok(limit),
+        Ok(_) => Err("the time limit must be more than 0s".to_string()),
+        Err(error) => Err(format!("`{}` is not a duration: {error}", input::escape(text))),
+    }
 }
 
 impl Allow {
     pub fn limits(&self) -> Limits {
         Limits::new(self.allow_large)
+    }
+    /// The run's budget and wall-clock limit.
+    pub fn budget(&self) -> RunBudget {
+        RunBudget {
+            budget: if self.allow_large {
+                stsim_core::sim::Budget::LARGE
+            } else {
+                stsim_core::sim::Budget::DEFAULT
+            },
+            wall: std::time::Duration::from_millis(self.time_limit.as_millis()),
+        }
     }
     pub fn exec(&self) -> ExecPolicy {
         ExecPolicy::from_user(self.allow_exec)
@@ -190,7 +227,8 @@ fn test(
         return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = test_command::Options { seed, limits: allow.limits(), exec: allow.exec() };
+    let options =
+        test_command::Options { seed, limits: allow.limits(), exec: allow.exec(), budget: allow.budget() };
     let outcomes = test_command::run_all(&files, &options, jobs);
     if let Some(path) = junit {
         std::fs::write(path, test_command::junit(&outcomes))
@@ -251,6 +289,8 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Err(message) => {
             let status = if message.starts_with("error: the run stopped") {
                 ExitStatus::Failure
+            } else if message.starts_with(BUDGET_ERROR) {
+                ExitStatus::Budget
             } else {
                 ExitStatus::Error
             };
@@ -290,7 +330,7 @@ fn run_command(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let (_, config, exec) = prepare(name, seed, allow)?;
-    let (sim, report) = simulate(config, &exec)?;
+    let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
     let text = if trace {
         input::escape(&sim.trace.render(&sim.world))
     } else if json {
@@ -299,9 +339,42 @@ fn run_command(
         input::escape(&render::text::render(&report))
     };
     write_out(out, &text)?;
-    match operator_failure(&sim) {
+    run_ended(&sim)
+}
+
+/// How a finished run ends the command: an operator's failure, a budget
+/// that ran out, or success.
+fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
+    if let Some(message) = budget_exhausted(sim) {
+        return Err(format!("{message}\n"));
+    }
+    match operator_failure(sim) {
         Some(message) => Err(format!("error: the run stopped: {message}\n")),
         None => Ok(ExitStatus::Success),
+    }
+}
+
+/// The message of a run stopped by its budget, if it was.
+pub fn budget_exhausted(sim: &stsim_core::Simulation) -> Option<String> {
+    let what = sim.exhausted.as_ref()?;
+    let at = sim.ended.map_or(stsim_core::time::SimTime::ZERO, |(at, _)| at);
+    Some(format!(
+        "{BUDGET_ERROR}: {what}, at {at} of simulated time; the report above stops there\n  \
+         = help: a run this big is usually a runaway (an operator scaling without end, failures in a loop); \
+         `--allow-large` raises the budget, `--time-limit` the real time allowed"
+    ))
+}
+
+/// The budget of one run: the engine's, and real time.
+#[derive(Debug, Clone, Copy)]
+pub struct RunBudget {
+    pub budget: stsim_core::sim::Budget,
+    pub wall: std::time::Duration,
+}
+
+impl Default for RunBudget {
+    fn default() -> RunBudget {
+        Allow::default().budget()
     }
 }
 
@@ -310,6 +383,16 @@ fn run_command(
 pub fn simulate(
     config: stsim_core::Config,
     exec: &ExecPolicy,
+) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    simulate_with(config, exec, &RunBudget::default())
+}
+
+/// [`simulate`] within a budget: the engine stops a runaway run, and this
+/// stops one that takes longer than `budget.wall` in real time.
+pub fn simulate_with(
+    config: stsim_core::Config,
+    exec: &ExecPolicy,
+    budget: &RunBudget,
 ) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
     use stsim_core::config::OperatorKind;
     exec.check(&format!("scenario {}", config.name), &config)?;
@@ -331,7 +414,16 @@ pub fn simulate(
             },
         });
     }
-    Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
+    let mut sim = stsim_core::Simulation::with_operators(config, operators);
+    sim.budget = budget.budget;
+    let started = std::time::Instant::now();
+    while sim.step() {
+        if sim.events % 1024 == 0 && started.elapsed() > budget.wall {
+            sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
+        }
+    }
+    let report = stsim_core::report::build(&sim);
+    Ok((sim, report))
 }
 
 /// The message of an operator that stopped the run, if one did.
@@ -351,13 +443,10 @@ fn explain_command(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let (_, config, exec) = prepare(name, seed, allow)?;
-    let (sim, report) = simulate(config, &exec)?;
+    let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &input::escape(&render::text::story(&report, &story)))?;
-    match operator_failure(&sim) {
-        Some(message) => Err(format!("error: the run stopped: {message}\n")),
-        None => Ok(ExitStatus::Success),
-    }
+    run_ended(&sim)
 }
 
 fn check_command(files: &[String], limits: Limits, out: &mut dyn Write) -> Result<ExitStatus, String> {

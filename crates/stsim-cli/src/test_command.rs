@@ -62,6 +62,7 @@ pub struct Options {
     pub seed: Option<u64>,
     pub limits: stsim_scenario::Limits,
     pub exec: crate::consent::ExecPolicy,
+    pub budget: crate::RunBudget,
 }
 
 /// Runs one scenario file and checks its expectations. A panic inside
@@ -122,11 +123,24 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
     if let Err(text) = options.exec.check(&name, &config) {
         return Outcome { path: name, seed, verdicts: Err(text) };
     }
-    let (sim, report) = match crate::simulate(config, &options.exec) {
+    let (sim, report) = match crate::simulate_with(config, &options.exec, &options.budget) {
         Ok(run) => run,
         Err(message) => return Outcome { path: name, seed, verdicts: Err(format!("{message}\n")) },
     };
     let mut verdicts = stsim_core::expect::check(&sim, &report);
+    if let Some(message) = crate::budget_exhausted(&sim) {
+        verdicts.insert(
+            0,
+            Verdict {
+                line: 0,
+                description: "the run ends within its budget".to_string(),
+                passed: false,
+                expected: "the run reaches its horizon".to_string(),
+                actual: message,
+                context: Vec::new(),
+            },
+        );
+    }
     if let Some(message) = crate::operator_failure(&sim) {
         verdicts.insert(
             0,

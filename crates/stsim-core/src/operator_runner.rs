@@ -184,6 +184,13 @@ fn apply(api: &mut Api, action: &OperatorAction) {
             }
         }
         OperatorAction::Scale { statefulset, replicas } => match api.world().sts_named(statefulset) {
+            Some(_) if *replicas > crate::sim::MAX_REPLICAS => api.record(Event::ActionRefused {
+                action: format!("scale {statefulset} to {replicas}"),
+                why: format!(
+                    "Invalid value: {replicas}: stsim simulates at most {} replicas",
+                    crate::sim::MAX_REPLICAS
+                ),
+            }),
             Some(sts) => api.scale_statefulset(sts, *replicas),
             None => not_found(api, "statefulset", statefulset),
         },

@@ -517,7 +517,16 @@ impl<'a> Locator<'a> {
 
     fn child(&self, node: usize, key: &Key) -> Option<usize> {
         let node = self.unwrap_some(node);
-        self.nodes[node].children.iter().copied().find(|c| self.nodes[*c].key.as_ref() == Some(key))
+        let children = &self.nodes[node].children;
+        // A list's items are its children in order: item i is child i (no scan, so
+        // locating every entry of a long list stays linear overall).
+        if let Key::Index(i) = key
+            && let Some(&child) = children.get(*i)
+            && self.nodes[child].key.as_ref() == Some(key)
+        {
+            return Some(child);
+        }
+        children.iter().copied().find(|c| self.nodes[*c].key.as_ref() == Some(key))
     }
 
     /// The node at `path`, or its nearest ancestor that exists.
