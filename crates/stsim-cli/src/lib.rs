@@ -7,6 +7,7 @@
 
 pub mod examples;
 pub mod external_operator;
+pub mod input;
 pub mod render;
 pub mod test_command;
 
@@ -46,12 +47,28 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and print its report.
-    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    /// Run a scenario, or Kubernetes manifests, and print the report.
+    #[command(after_help = "Examples:\n  \
+stsim run                                   the built-in Redis example\n  \
+stsim run scenarios/rolling-update.ron      a scenario file\n  \
+stsim run -f redis.yaml                     your manifests, in the default story\n  \
+stsim run -f redis.yaml --story node-crash  ...in another story (see `stsim stories`)\n  \
+helm template my ./chart | stsim run -f -   manifests from standard input\n\n\
+Exit status: 0 when the run completed, 2 when the input is invalid.")]
     Run {
-        /// The scenario file (RON), or the name of a built-in example.
-        /// Without it, runs the built-in `redis-ordered-startup`.
+        /// The scenario file (RON), a manifest (.yaml, .json), `-` for standard
+        /// input, or the name of a built-in example. Without it (and without
+        /// `-f`), runs the built-in `redis-ordered-startup`.
+        #[arg(conflicts_with = "filename")]
         file: Option<String>,
+        /// Kubernetes manifests to simulate (YAML or JSON, multi-document,
+        /// `kind: List`), like `kubectl apply -f`; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests: the cluster and the timeline
+        /// (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
@@ -96,6 +113,8 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// List the stories `stsim run -f` can tell around manifests.
+    Stories,
     /// List the built-in scenarios, or print one of them.
     Examples {
         /// Print this example's source (save it to start your own).
@@ -103,18 +122,9 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
     },
 }
 
-/// Reads a scenario named on the command line: a file, or a built-in example.
+/// Reads a scenario named on the command line: a file, `-`, or a built-in example.
 fn load(name: &str) -> Result<(String, String), String> {
-    match std::fs::read_to_string(name) {
-        Ok(source) => Ok((name.to_string(), source)),
-        Err(error) => match examples::find(name) {
-            Some(example) => Ok((example.path.to_string(), example.source.to_string())),
-            None => Err(format!(
-                "error: cannot read scenario `{name}`: {error}\n  = help: give a path to a .ron file, \
-or the name of a built-in scenario (see `stsim examples`)\n"
-            )),
-        },
-    }
+    input::read(name)
 }
 
 fn test(
@@ -143,20 +153,14 @@ fn test(
     })
 }
 
+/// Reads a scenario (RON, or a manifest in the default story), with rendered errors.
 pub(crate) fn parse(file: &str, source: &str) -> Result<stsim_core::Config, String> {
-    stsim_scenario::parse_scenario(source, file).map_err(|diagnostics| {
-        let mut text = String::new();
-        for diagnostic in &diagnostics {
-            text.push_str(&diagnostic.render(source));
-            text.push('\n');
-        }
-        let count = diagnostics.len();
-        text.push_str(&format!(
-            "error: {file} is not a valid scenario ({count} error{})\n",
-            if count == 1 { "" } else { "s" }
-        ));
-        text
-    })
+    let loaded = if input::is_manifest(file, source) {
+        input::from_manifests(&[(file.to_string(), source.to_string())], "default")?
+    } else {
+        input::scenario(file, source)?
+    };
+    Ok(loaded.config)
 }
 
 /// Runs `stsim` with `args` (without the program name), writing to `out` and `err`.
@@ -175,9 +179,15 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
+        Command::Run { file, filename, story, seed, json, trace } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            run_command(&input, &story, seed, json, trace, out, err)
         }
+        Command::Stories => stories_command(out),
         Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
@@ -196,15 +206,29 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     }
 }
 
+/// What `stsim run` reads.
+enum Input {
+    File(String),
+    Manifests(Vec<String>),
+}
+
 fn run_command(
-    name: &str,
+    input: &Input,
+    story: &str,
     seed: Option<u64>,
     json: bool,
     trace: bool,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
+    let loaded = match input {
+        Input::File(name) => input::load(name, story)?.1,
+        Input::Manifests(names) => input::manifests(names, story)?,
+    };
+    if let Some(warning) = &loaded.warning {
+        let _ = err.write_all(warning.as_bytes());
+    }
+    let mut config = loaded.config;
     if let Some(seed) = seed {
         config.seed = seed;
     }
@@ -221,6 +245,16 @@ fn run_command(
         Some(message) => Err(format!("error: the run stopped: {message}\n")),
         None => Ok(ExitStatus::Success),
     }
+}
+
+fn stories_command(out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let width = stsim_scenario::STORIES.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut text = String::from("Stories for `stsim run -f MANIFEST --story NAME`:\n");
+    for (name, summary) in stsim_scenario::STORIES {
+        text.push_str(&format!("  {name:<width$}   {summary}\n"));
+    }
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
 }
 
 /// Builds the scenario's operators (starting external ones) and runs it.
