@@ -30,7 +30,7 @@ pub fn read(name: &str) -> Result<(String, String), String> {
         Err(error) => match examples::find(name) {
             Some(example) => Ok((example.path.to_string(), example.source.to_string())),
             None => Err(format!(
-                "error: cannot read `{name}`: {error}\n  = help: give a path to a .ron scenario or a Kubernetes \
+                "error: cannot read scenario `{name}`: {error}\n  = help: give a path to a .ron scenario or a Kubernetes \
 manifest (.yaml, .json), `-` for standard input, or the name of a built-in scenario (see `stsim examples`)\n"
             )),
         },
