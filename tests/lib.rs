@@ -23,6 +23,8 @@ mod operators;
 #[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
+mod report_schema;
+#[cfg(test)]
 mod scheduling;
 #[cfg(test)]
 mod storage;

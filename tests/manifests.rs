@@ -33,7 +33,7 @@ fn digest(args: &[&str]) -> String {
     let output = stsim(args);
     assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
     let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
-    json["trace_digest"].as_str().unwrap().to_string()
+    json["traceDigest"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -88,4 +88,65 @@ fn check_accepts_manifests() {
     let output = stsim(&["check", &example("redis.yaml")]);
     assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
     assert!(output.stdout.contains("1 statefulset(s)"), "{}", output.stdout);
+}
+
+#[test]
+fn output_flags_follow_kubectl() {
+    let json = stsim(&["run", "-o", "json"]);
+    let alias = stsim(&["run", "--json"]);
+    assert_eq!(json.stdout, alias.stdout);
+    let yaml = stsim(&["run", "-o", "yaml"]);
+    assert!(yaml.stdout.starts_with("apiVersion: stsim.io/v1alpha1\nkind: Report\n"), "{}", yaml.stdout);
+    let wide = stsim(&["run", "-o", "wide"]);
+    assert!(wide.stdout.contains("\nEVENTS\nSINCE START   TYPE     REASON"), "{}", wide.stdout);
+    let bad = stsim(&["run", "-o", "xml"]);
+    assert_eq!(bad.status, ExitStatus::Error);
+}
+
+#[test]
+fn events_have_kubernetes_reasons_types_and_times() {
+    let path = repo_root().join("scenarios/drain-pdb-multi-attach.ron").display().to_string();
+    let output = stsim(&["events", &path]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert!(lines[0].starts_with("SINCE START"));
+    let row = |reason: &str| lines.iter().find(|l| l.contains(reason)).copied().unwrap_or_default();
+    assert!(row(" SuccessfulCreate ").contains("Normal"), "{}", output.stdout);
+    assert!(row(" FailedAttachVolume ").contains("Warning"), "{}", output.stdout);
+    assert!(row(" Multi-Attach error").contains("pod/"), "{}", output.stdout);
+    assert!(row(" Killing ").contains("Stopping container"), "{}", output.stdout);
+    // RFC 3339 after a given start.
+    let absolute = stsim(&["events", &path, "--start-time", "2026-01-02T15:04:05Z"]);
+    assert!(
+        absolute.stdout.lines().nth(1).unwrap().starts_with("2026-01-02T15:04:05Z"),
+        "{}",
+        absolute.stdout
+    );
+    let bad = stsim(&["events", &path, "--start-time", "noon"]);
+    assert_eq!(bad.status, ExitStatus::Error);
+    // Only warnings, and colour only when asked for (a terminal without NO_COLOR).
+    let warnings = stsim(&["events", &path, "--warnings"]);
+    assert!(warnings.stdout.lines().skip(1).all(|l| l.contains("Warning")), "{}", warnings.stdout);
+    assert!(!warnings.stdout.contains('\u{1b}'));
+    let args: Vec<String> = ["events", path.as_str(), "--warnings"].iter().map(|s| s.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    stsim_cli::run_with(&args, &mut out, &mut err, true);
+    assert!(String::from_utf8(out).unwrap().contains("\u{1b}[33m"));
+}
+
+#[test]
+fn completions_for_three_shells() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = stsim(&["completions", shell]);
+        assert_eq!(output.status, ExitStatus::Success);
+        assert!(output.stdout.contains("story") && output.stdout.contains("completions"), "{shell}");
+    }
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    for command in ["run", "events", "explain", "check", "test", "examples", "stories", "completions"] {
+        let output = stsim(&[command, "--help"]);
+        assert!(output.stdout.contains("Examples:"), "{command}: {}", output.stdout);
+    }
 }

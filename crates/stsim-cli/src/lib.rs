@@ -11,8 +11,27 @@ pub mod input;
 pub mod render;
 pub mod test_command;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
+
+/// `-o`: how `stsim run` prints the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The report as JSON (`apiVersion: stsim.io/v1alpha1`, `kind: Report`, camelCase keys).
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// The text report with the events table (`kubectl events`) after it.
+    Wide,
+}
+
+/// `stsim completions SHELL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
 
 /// How `stsim` ends: 0 ok, 1 expectations failed, 2 bad input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +53,8 @@ waited, which volume it got, which DNS names resolved.\n\n\
 The same scenario and seed give the same output, byte for byte, on every machine.",
     after_help = "Examples:\n  stsim run                                  run the built-in Redis example\n  \
 stsim run scenarios/redis-parallel-startup.ron\n  \
-stsim run my.ron --json > report.json\n  \
+stsim run -f redis.yaml                    simulate your manifests\n  \
+stsim run my.ron -o json > report.json\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
@@ -72,25 +92,70 @@ Exit status: 0 when the run completed, 2 when the input is invalid.")]
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Print the report as JSON (schema: the `stsim_core::report` docs).
+        /// Output format: json, yaml (the report as a Kubernetes-style
+        /// document, schema docs/report.schema.json) or wide (text and events).
+        #[arg(short = 'o', long = "output", value_enum, conflicts_with_all = ["trace", "json"])]
+        output: Option<OutputFormat>,
+        /// The same as `-o json`.
         #[arg(long, conflicts_with = "trace")]
         json: bool,
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Show event times as RFC 3339, the run starting at this time
+        /// (like 2026-01-02T15:04:05Z), instead of times since the start.
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
     },
+    /// Run a scenario or manifests and print what happened as Kubernetes events.
+    #[command(after_help = "Examples:\n  \
+stsim events -f redis.yaml --story node-crash\n  \
+stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n\n\
+Columns as `kubectl events` prints them; times are since the start of the run unless \
+--start-time is given.")]
+    Events {
+        /// The scenario file, a manifest, `-`, or a built-in example.
+        #[arg(conflicts_with = "filename")]
+        file: Option<String>,
+        /// Kubernetes manifests to simulate; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
+        /// Show times as RFC 3339 after this start time.
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
+        /// Only Warning events (like `kubectl events --types=Warning`).
+        #[arg(long)]
+        warnings: bool,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+stsim completions bash > /etc/bash_completion.d/stsim\n  \
+stsim completions zsh > \"${fpath[1]}/_stsim\"\n  \
+stsim completions fish > ~/.config/fish/completions/stsim.fish")]
+    Completions { shell: Shell },
     /// Run a scenario and tell its story in plain words, event by event.
-    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    #[command(after_help = "Examples:\n  \
+stsim explain scenarios/headless-service-renamed.ron\n  \
+stsim explain redis.yaml                    a manifest, in the default story\n\n\
+Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
     Explain {
-        /// The scenario file (RON), or the name of a built-in example.
+        /// The scenario file (RON), a manifest, `-`, or the name of a built-in example.
         file: String,
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Validate scenario files without running them.
+    /// Validate scenario files and manifests without running them.
+    #[command(after_help = "Examples:\n  \
+stsim check my.ron\n  \
+stsim check redis.yaml                      a manifest, as the API server would check it\n  \
+helm template my ./chart | stsim check -\n\n\
+Exit status: 0 when every file is valid, 2 when one is not (errors name file:line:column).")]
     Check {
-        /// Scenario files to check.
+        /// Scenario files or manifests to check (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<String>,
     },
@@ -98,7 +163,8 @@ Exit status: 0 when the run completed, 2 when the input is invalid.")]
     #[command(
         after_help = "Prints one line per scenario and `N passed, N failed`; each failure says what was \
 expected, what happened, the trace around it, and the command that re-runs it.\n\
-Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments."
+Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments.\n\n\
+Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  stsim test --junit results.xml"
     )]
     Test {
         /// Scenario files, or directories searched for `*.ron` (default: scenarios).
@@ -114,8 +180,10 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         jobs: Option<usize>,
     },
     /// List the stories `stsim run -f` can tell around manifests.
+    #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
     Stories,
     /// List the built-in scenarios, or print one of them.
+    #[command(after_help = "Examples:\n  stsim examples\n  stsim examples rolling-update > my.ron")]
     Examples {
         /// Print this example's source (save it to start your own).
         name: Option<String>,
@@ -163,8 +231,20 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<stsim_core::Config, Stri
     Ok(loaded.config)
 }
 
-/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`.
+/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`, without colour.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    run_with(args, out, err, false)
+}
+
+/// Whether to colour output written to standard output: only on a terminal,
+/// and not when `NO_COLOR` is set (no-color.org).
+pub fn color_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `run`, colouring the output when `color`.
+pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitStatus {
     let cli = match Cli::try_parse_from(std::iter::once("stsim".to_string()).chain(args.iter().cloned())) {
         Ok(cli) => cli,
         Err(error) => {
@@ -179,13 +259,34 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, filename, story, seed, json, trace } => {
+        Command::Run { file, filename, story, seed, output, json, trace, start_time } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            run_command(&input, &story, seed, json, trace, out, err)
+            let output = if json { Some(OutputFormat::Json) } else { output };
+            let options = RunOptions { seed, output, trace, start_time, color };
+            run_command(&input, &story, &options, out, err)
+        }
+        Command::Events { file, filename, story, start_time, warnings } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            events_command(&input, &story, start_time.as_deref(), warnings, color, out, err)
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            let mut script = Vec::new();
+            let generator = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(generator, &mut command, "stsim", &mut script);
+            write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
         }
         Command::Stories => stories_command(out),
         Command::Explain { file, seed } => explain_command(&file, seed, out),
@@ -212,15 +313,15 @@ enum Input {
     Manifests(Vec<String>),
 }
 
-fn run_command(
-    input: &Input,
-    story: &str,
+struct RunOptions {
     seed: Option<u64>,
-    json: bool,
+    output: Option<OutputFormat>,
     trace: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<ExitStatus, String> {
+    start_time: Option<String>,
+    color: bool,
+}
+
+fn read_input(input: &Input, story: &str, err: &mut dyn Write) -> Result<stsim_core::Config, String> {
     let loaded = match input {
         Input::File(name) => input::load(name, story)?.1,
         Input::Manifests(names) => input::manifests(names, story)?,
@@ -228,23 +329,73 @@ fn run_command(
     if let Some(warning) = &loaded.warning {
         let _ = err.write_all(warning.as_bytes());
     }
-    let mut config = loaded.config;
-    if let Some(seed) = seed {
+    Ok(loaded.config)
+}
+
+fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {
+    match start_time {
+        None => Ok(render::events::Times::SinceStart),
+        Some(text) => render::events::parse_rfc3339(text)
+            .map(render::events::Times::At)
+            .map_err(|e| format!("error: {e}\n")),
+    }
+}
+
+fn run_command(
+    input: &Input,
+    story: &str,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let times = times(options.start_time.as_deref())?;
+    let mut config = read_input(input, story, err)?;
+    if let Some(seed) = options.seed {
         config.seed = seed;
     }
     let (sim, report) = simulate(config)?;
-    let text = if trace {
+    let text = if options.trace {
         sim.trace.render(&sim.world)
-    } else if json {
-        render::json::render(&report)
     } else {
-        render::text::render(&report)
+        match options.output {
+            Some(OutputFormat::Json) => render::json::render(&report),
+            Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(&report)),
+            Some(OutputFormat::Wide) => {
+                let events = render::events::collect(&sim);
+                format!(
+                    "{}\nEVENTS\n{}",
+                    render::text::render(&report),
+                    render::events::table(&events, times, options.color)
+                )
+            }
+            None => render::text::render(&report),
+        }
     };
     write_out(out, &text)?;
     match operator_failure(&sim) {
         Some(message) => Err(format!("error: the run stopped: {message}\n")),
         None => Ok(ExitStatus::Success),
     }
+}
+
+fn events_command(
+    input: &Input,
+    story: &str,
+    start_time: Option<&str>,
+    warnings: bool,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let times = times(start_time)?;
+    let config = read_input(input, story, err)?;
+    let (sim, _) = simulate(config)?;
+    let mut events = render::events::collect(&sim);
+    if warnings {
+        events.retain(|e| e.warning);
+    }
+    write_out(out, &render::events::table(&events, times, color))?;
+    Ok(ExitStatus::Success)
 }
 
 fn stories_command(out: &mut dyn Write) -> Result<ExitStatus, String> {
