@@ -45,7 +45,7 @@ fn run_json_is_the_same_report() {
     assert_eq!(json["scenario"], "redis-parallel-startup");
     assert_eq!(json["pods"].as_array().unwrap().len(), 3);
     assert_eq!(json["dns"][0]["name"], "redis-0.redis-svc.default.svc.cluster.local");
-    assert_eq!(json["trace_digest"].as_str().unwrap().len(), 16);
+    assert_eq!(json["traceDigest"].as_str().unwrap().len(), 16);
 }
 
 #[test]

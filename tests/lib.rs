@@ -15,11 +15,15 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod manifests;
+#[cfg(test)]
 mod nodes;
 #[cfg(test)]
 mod operators;
 #[cfg(test)]
 mod oracle_traces;
+#[cfg(test)]
+mod report_schema;
 #[cfg(test)]
 mod scheduling;
 #[cfg(test)]

@@ -12,10 +12,29 @@ pub mod input;
 pub mod render;
 pub mod test_command;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use consent::ExecPolicy;
 use std::io::Write;
 use stsim_scenario::Limits;
+
+/// `-o`: how `stsim run` prints the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The report as JSON (`apiVersion: stsim.io/v1alpha1`, `kind: Report`, camelCase keys).
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// The text report with the events table (`kubectl events`) after it.
+    Wide,
+}
+
+/// `stsim completions SHELL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
 
 /// How `stsim` ends: 0 ok, 1 expectations failed (or an operator stopped
 /// the run), 2 bad input, 3 the run's budget ran out (a runaway run).
@@ -42,7 +61,8 @@ waited, which volume it got, which DNS names resolved.\n\n\
 The same scenario and seed give the same output, byte for byte, on every machine.",
     after_help = "Examples:\n  stsim run                                  run the built-in Redis example\n  \
 stsim run scenarios/redis-parallel-startup.ron\n  \
-stsim run my.ron --json > report.json\n  \
+stsim run -f redis.yaml                    simulate your manifests\n  \
+stsim run my.ron -o json > report.json\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
@@ -117,28 +137,84 @@ fn parse_seed(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and print its report.
-    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    /// Run a scenario, or Kubernetes manifests, and print the report.
+    #[command(after_help = "Examples:\n  \
+stsim run                                   the built-in Redis example\n  \
+stsim run scenarios/rolling-update.ron      a scenario file\n  \
+stsim run -f redis.yaml                     your manifests, in the default story\n  \
+stsim run -f redis.yaml --story node-crash  ...in another story (see `stsim stories`)\n  \
+helm template my ./chart | stsim run -f -   manifests from standard input\n\n\
+Exit status: 0 when the run completed, 2 when the input is invalid.")]
     Run {
-        /// The scenario file (RON), or the name of a built-in example.
-        /// Without it, runs the built-in `redis-ordered-startup`.
+        /// The scenario file (RON), a manifest (.yaml, .json), `-` for standard
+        /// input, or the name of a built-in example. Without it (and without
+        /// `-f`), runs the built-in `redis-ordered-startup`.
+        #[arg(conflicts_with = "filename")]
         file: Option<String>,
+        /// Kubernetes manifests to simulate (YAML or JSON, multi-document,
+        /// `kind: List`), like `kubectl apply -f`; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests: the cluster and the timeline
+        /// (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
-        /// Print the report as JSON (schema: the `stsim_core::report` docs).
+        /// Output format: json, yaml (the report as a Kubernetes-style
+        /// document, schema docs/report.schema.json) or wide (text and events).
+        #[arg(short = 'o', long = "output", value_enum, conflicts_with_all = ["trace", "json"])]
+        output: Option<OutputFormat>,
+        /// The same as `-o json`.
         #[arg(long, conflicts_with = "trace")]
         json: bool,
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Show event times as RFC 3339, the run starting at this time
+        /// (like 2026-01-02T15:04:05Z), instead of times since the start.
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
         #[command(flatten)]
         allow: Allow,
     },
+    /// Run a scenario or manifests and print what happened as Kubernetes events.
+    #[command(after_help = "Examples:\n  \
+stsim events -f redis.yaml --story node-crash\n  \
+stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n\n\
+Columns as `kubectl events` prints them; times are since the start of the run unless \
+--start-time is given.")]
+    Events {
+        /// The scenario file, a manifest, `-`, or a built-in example.
+        #[arg(conflicts_with = "filename")]
+        file: Option<String>,
+        /// Kubernetes manifests to simulate; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
+        /// Show times as RFC 3339 after this start time.
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
+        /// Only Warning events (like `kubectl events --types=Warning`).
+        #[arg(long)]
+        warnings: bool,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+stsim completions bash > /etc/bash_completion.d/stsim\n  \
+stsim completions zsh > \"${fpath[1]}/_stsim\"\n  \
+stsim completions fish > ~/.config/fish/completions/stsim.fish")]
+    Completions { shell: Shell },
     /// Run a scenario and tell its story in plain words, event by event.
-    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    #[command(after_help = "Examples:\n  \
+stsim explain scenarios/headless-service-renamed.ron\n  \
+stsim explain redis.yaml                    a manifest, in the default story\n\n\
+Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
     Explain {
-        /// The scenario file (RON), or the name of a built-in example.
+        /// The scenario file (RON), a manifest, `-`, or the name of a built-in example.
         file: String,
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
@@ -146,9 +222,14 @@ pub enum Command {
         #[command(flatten)]
         allow: Allow,
     },
-    /// Validate scenario files without running them; list the programs each would start.
+    /// Validate scenario files and manifests without running them; list the programs each would start.
+    #[command(after_help = "Examples:\n  \
+stsim check my.ron\n  \
+stsim check redis.yaml                      a manifest, as the API server would check it\n  \
+helm template my ./chart | stsim check -\n\n\
+Exit status: 0 when every file is valid, 2 when one is not (errors name file:line:column).")]
     Check {
-        /// Scenario files to check.
+        /// Scenario files or manifests to check (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<String>,
         /// Check against the large limits (see Limits in docs/scenario-format.md).
@@ -159,7 +240,8 @@ pub enum Command {
     #[command(
         after_help = "Prints one line per scenario and `N passed, N failed`; each failure says what was \
 expected, what happened, the trace around it, and the command that re-runs it.\n\
-Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments."
+Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments.\n\n\
+Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  stsim test --junit results.xml"
     )]
     Test {
         /// Scenario files, or directories searched for `*.ron` (default: scenarios).
@@ -176,41 +258,15 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         #[command(flatten)]
         allow: Allow,
     },
+    /// List the stories `stsim run -f` can tell around manifests.
+    #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
+    Stories,
     /// List the built-in scenarios, or print one of them.
+    #[command(after_help = "Examples:\n  stsim examples\n  stsim examples rolling-update > my.ron")]
     Examples {
         /// Print this example's source (save it to start your own).
         name: Option<String>,
     },
-}
-
-/// A scenario named on the command line.
-pub struct Loaded {
-    /// The file's path, or the built-in example's.
-    pub file: String,
-    pub source: String,
-    /// A built-in example: it never starts a process.
-    pub builtin: bool,
-}
-
-/// Reads a scenario named on the command line: a file (read within the
-/// limits, see `input`), or else a built-in example.
-pub fn load(name: &str, limits: &Limits) -> Result<Loaded, String> {
-    let shown = input::shown(name);
-    match input::read_bounded(std::path::Path::new(name), limits.input_bytes) {
-        Ok(source) => Ok(Loaded { file: name.to_string(), source, builtin: false }),
-        Err(input::ReadError::NotFound(error)) => match examples::find(name) {
-            Some(example) => Ok(Loaded {
-                file: example.path.to_string(),
-                source: example.source.to_string(),
-                builtin: true,
-            }),
-            None => Err(format!(
-                "error: cannot read scenario `{shown}`: {error}\n  = help: give a path to a .ron file, \
-or the name of a built-in scenario (see `stsim examples`)\n"
-            )),
-        },
-        Err(refused) => Err(format!("error: cannot read scenario `{shown}`: {}\n", refused.message())),
-    }
 }
 
 fn test(
@@ -238,28 +294,27 @@ fn test(
     Ok(test_command::status(&outcomes))
 }
 
-/// Parses and validates a scenario within `limits`; the error is the
-/// rendered diagnostics.
+/// Reads a scenario (RON, or a manifest in the default story) within
+/// `limits`; the error is the rendered diagnostics.
 pub fn parse(file: &str, source: &str, limits: &Limits) -> Result<stsim_core::Config, String> {
-    stsim_scenario::parse_scenario_with(source, file, limits).map_err(|diagnostics| {
-        let mut text = String::new();
-        for diagnostic in &diagnostics {
-            text.push_str(&diagnostic.render(source));
-            text.push('\n');
-        }
-        let count = diagnostics.iter().filter(|d| d.code != "too-many-errors").count();
-        text.push_str(&format!(
-            "error: {} is not a valid scenario ({count}{} error{})\n",
-            input::shown(file),
-            if diagnostics.len() > count { "+" } else { "" },
-            if count == 1 { "" } else { "s" }
-        ));
-        text
-    })
+    let source = input::Source { label: file.to_string(), text: source.to_string(), builtin: false };
+    input::parse(&source, "default", limits).map(|loaded| loaded.config)
 }
 
-/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`.
+/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`, without colour.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    run_with(args, out, err, false)
+}
+
+/// Whether to colour output written to standard output: only on a terminal,
+/// and not when `NO_COLOR` is set (no-color.org).
+pub fn color_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `run`, colouring the output when `color`.
+pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitStatus {
     let cli = match Cli::try_parse_from(std::iter::once("stsim".to_string()).chain(args.iter().cloned())) {
         Ok(cli) => cli,
         Err(error) => {
@@ -274,10 +329,37 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace, allow } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, allow, out)
+        Command::Run { file, filename, story, seed, output, json, trace, start_time, allow } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            let output = if json { Some(OutputFormat::Json) } else { output };
+            let options = RunOptions { seed, output, trace, start_time, color, allow };
+            run_command(&input, &story, &options, out, err)
         }
-        Command::Explain { file, seed, allow } => explain_command(&file, seed, allow, out),
+        Command::Events { file, filename, story, start_time, warnings } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            events_command(&input, &story, start_time.as_deref(), warnings, color, out, err)
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            let mut script = Vec::new();
+            let generator = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(generator, &mut command, "stsim", &mut script);
+            write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
+        }
+        Command::Stories => stories_command(out),
+        Command::Explain { file, seed, allow } => explain_command(&file, seed, allow, out, err),
         Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
         Command::Test { paths, seed, junit, jobs, allow } => {
@@ -300,43 +382,86 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     }
 }
 
-/// Reads, validates and asks consent for a scenario named on the command line.
+/// What `stsim run` reads.
+enum Input {
+    File(String),
+    Manifests(Vec<String>),
+}
+
+struct RunOptions {
+    seed: Option<u64>,
+    output: Option<OutputFormat>,
+    trace: bool,
+    start_time: Option<String>,
+    color: bool,
+    allow: Allow,
+}
+
+/// Reads, validates and asks consent for what a command runs: a scenario
+/// (built-in examples never start a process) or manifests in a story.
 fn prepare(
-    name: &str,
+    input: &Input,
+    story: &str,
     seed: Option<u64>,
     allow: Allow,
+    err: &mut dyn Write,
 ) -> Result<(String, stsim_core::Config, ExecPolicy), String> {
-    let loaded = load(name, &allow.limits())?;
-    let mut config = parse(&loaded.file, &loaded.source, &allow.limits())?;
+    let limits = allow.limits();
+    let (label, builtin, loaded) = match input {
+        Input::File(name) => {
+            let (source, loaded) = input::load(name, story, &limits)?;
+            (source.label, source.builtin, loaded)
+        }
+        Input::Manifests(names) => (names.join(", "), false, input::manifests(names, story, &limits)?),
+    };
+    if let Some(warning) = &loaded.warning {
+        let _ = err.write_all(input::escape(warning).as_bytes());
+    }
+    let mut config = loaded.config;
     if let Some(seed) = seed {
         config.seed = seed;
     }
-    let exec = if loaded.builtin {
-        // Built-in examples are data shipped with stsim: they never start a process.
-        ExecPolicy::default()
-    } else {
-        allow.exec()
-    };
-    exec.check(&loaded.file, &config)?;
-    Ok((loaded.file, config, exec))
+    // Built-in examples are data shipped with stsim: they never start a process.
+    let exec = if builtin { ExecPolicy::default() } else { allow.exec() };
+    exec.check(&label, &config)?;
+    Ok((label, config, exec))
+}
+
+fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {
+    match start_time {
+        None => Ok(render::events::Times::SinceStart),
+        Some(text) => render::events::parse_rfc3339(text)
+            .map(render::events::Times::At)
+            .map_err(|e| format!("error: {}\n", input::escape(&e.to_string()))),
+    }
 }
 
 fn run_command(
-    name: &str,
-    seed: Option<u64>,
-    json: bool,
-    trace: bool,
-    allow: Allow,
+    input: &Input,
+    story: &str,
+    options: &RunOptions,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (_, config, exec) = prepare(name, seed, allow)?;
-    let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
-    let text = if trace {
+    let times = times(options.start_time.as_deref())?;
+    let (_, config, exec) = prepare(input, story, options.seed, options.allow, err)?;
+    let (sim, report) = simulate_with(config, &exec, &options.allow.budget())?;
+    let text = if options.trace {
         input::escape(&sim.trace.render(&sim.world))
-    } else if json {
-        render::json::render(&report)
     } else {
-        input::escape(&render::text::render(&report))
+        match options.output {
+            Some(OutputFormat::Json) => render::json::render(&report),
+            Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(&report)),
+            Some(OutputFormat::Wide) => {
+                let events = render::events::collect(&sim);
+                input::escape(&format!(
+                    "{}\nEVENTS\n{}",
+                    render::text::render(&report),
+                    render::events::table(&events, times, options.color)
+                ))
+            }
+            None => input::escape(&render::text::render(&report)),
+        }
     };
     write_out(out, &text)?;
     run_ended(&sim)
@@ -352,6 +477,37 @@ fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
         Some(message) => Err(format!("error: the run stopped: {message}\n")),
         None => Ok(ExitStatus::Success),
     }
+}
+
+fn events_command(
+    input: &Input,
+    story: &str,
+    start_time: Option<&str>,
+    warnings: bool,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let times = times(start_time)?;
+    let allow = Allow::default();
+    let (_, config, exec) = prepare(input, story, None, allow, err)?;
+    let (sim, _) = simulate_with(config, &exec, &allow.budget())?;
+    let mut events = render::events::collect(&sim);
+    if warnings {
+        events.retain(|e| e.warning);
+    }
+    write_out(out, &render::events::table(&events, times, color))?;
+    Ok(ExitStatus::Success)
+}
+
+fn stories_command(out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let width = stsim_scenario::STORIES.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut text = String::from("Stories for `stsim run -f MANIFEST --story NAME`:\n");
+    for (name, summary) in stsim_scenario::STORIES {
+        text.push_str(&format!("  {name:<width$}   {summary}\n"));
+    }
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
 }
 
 /// The message of a run stopped by its budget, if it was.
@@ -441,8 +597,9 @@ fn explain_command(
     seed: Option<u64>,
     allow: Allow,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (_, config, exec) = prepare(name, seed, allow)?;
+    let (_, config, exec) = prepare(&Input::File(name.to_string()), "default", seed, allow, err)?;
     let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &input::escape(&render::text::story(&report, &story)))?;
@@ -452,9 +609,7 @@ fn explain_command(
 fn check_command(files: &[String], limits: Limits, out: &mut dyn Write) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match load(name, &limits).and_then(|loaded| {
-            parse(&loaded.file, &loaded.source, &limits).map(|config| (loaded.file, config))
-        }) {
+        match input::load(name, "default", &limits).map(|(source, loaded)| (source.label, loaded.config)) {
             Ok((file, config)) => {
                 let mut text = format!(
                     "ok: {}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",

@@ -4,6 +4,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let status = stsim_cli::run(&args, &mut stdout.lock(), &mut stderr.lock());
+    let color = stsim_cli::color_wanted();
+    let status = stsim_cli::run_with(&args, &mut stdout.lock(), &mut stderr.lock(), color);
     std::process::exit(status as i32);
 }

@@ -26,7 +26,7 @@ mod workloads;
 
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::locate::Locator;
+use crate::locate::{Locator, Place};
 use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
 use std::collections::BTreeMap;
@@ -49,13 +49,39 @@ const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist
      '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
+/// Where the values of a `raw::Scenario` were written: the RON scenario's
+/// `Locator`, or the manifest front end's map from paths to YAML places.
+pub(crate) trait Find {
+    /// The place of the value at `path` (or of its nearest written parent).
+    fn find(&self, path: &str) -> Place;
+    /// The file the value at `path` is in, when not the scenario file itself.
+    fn file_of(&self, _path: &str) -> Option<String> {
+        None
+    }
+    /// How the value at `path` is named in messages.
+    fn show(&self, path: &str) -> String {
+        path.to_string()
+    }
+    /// Whether the object at `path` came from a Kubernetes manifest, where the
+    /// API server's rules apply instead of the scenario format's.
+    fn is_manifest(&self, _path: &str) -> bool {
+        false
+    }
+}
+
+impl Find for Locator<'_> {
+    fn find(&self, path: &str) -> Place {
+        Locator::find(self, path)
+    }
+}
+
 /// Checks `raw` and builds the `Config`, or returns every problem found,
 /// sorted by line and column.
 pub(crate) use limits::over_limits;
 
 pub(crate) fn validate(
     raw: &raw::Scenario,
-    locator: &Locator<'_>,
+    locator: &dyn Find,
     file: &str,
     limits: &Limits,
 ) -> Result<Config, Vec<Diagnostic>> {
@@ -67,7 +93,7 @@ pub(crate) fn validate(
         Ok(config)
     } else {
         let mut diagnostics = checker.diagnostics;
-        diagnostics.sort_by_key(|d| (d.line, d.column));
+        diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         Err(limits::at_most_shown(diagnostics))
     }
 }
@@ -157,7 +183,7 @@ fn seconds(value: u32) -> SimDuration {
 }
 
 struct Checker<'s, 'l> {
-    locator: &'l Locator<'s>,
+    locator: &'l (dyn Find + 's),
     file: &'l str,
     diagnostics: Vec<Diagnostic>,
     /// Timeline entries that wait for an event, gathered with the timeline.
@@ -176,8 +202,8 @@ impl Checker<'_, '_> {
         let place = self.locator.find(path);
         self.diagnostics.push(Diagnostic {
             code,
-            message: format!("{path}: {}", message.as_ref()),
-            file: self.file.to_string(),
+            message: format!("{}: {}", self.locator.show(path), message.as_ref()),
+            file: self.locator.file_of(path).unwrap_or_else(|| self.file.to_string()),
             line: place.line,
             column: place.column,
             length: place.length,
