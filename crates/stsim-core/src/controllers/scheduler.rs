@@ -80,29 +80,68 @@ impl Wording {
     }
 }
 
-/// How a node failed the filters: its reasons, and whether preemption
-/// could ever help there (`Unschedulable`) or not (`UnschedulableAndUnresolvable`).
-struct Rejection {
-    reasons: Vec<String>,
-    resolvable: bool,
+/// How a node failed the filters, without allocating: the plugin's reason
+/// (every shortfall for NodeResourcesFit), rendered to words only when a
+/// FitError is written.
+#[derive(Debug, Clone, Copy)]
+enum Rejection<'a> {
+    /// One reason that preemption cannot resolve (`UnschedulableAndUnresolvable`).
+    Unresolvable(&'static str),
+    /// An untolerated taint, named or not depending on the release.
+    Taint(&'a crate::config::Taint),
+    /// NodeResourcesFit's shortfalls: pods, cpu, memory.
+    Short { pods: bool, cpu: bool, memory: bool },
+    /// One reason that preemption could resolve (`Unschedulable`).
+    Resolvable(&'static str),
+}
+
+impl Rejection<'_> {
+    /// Whether preemption could ever help on that node.
+    fn resolvable(&self) -> bool {
+        matches!(self, Rejection::Short { .. } | Rejection::Resolvable(_))
+    }
+
+    /// Calls `each` with every reason, in kube-scheduler's words.
+    fn for_each_reason(&self, wording: Wording, mut each: impl FnMut(std::borrow::Cow<'static, str>)) {
+        match *self {
+            Rejection::Unresolvable(why) | Rejection::Resolvable(why) => each(why.into()),
+            Rejection::Taint(taint) if wording.taint_named => {
+                each(format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value).into())
+            }
+            Rejection::Taint(_) => each(reason::TAINT.into()),
+            Rejection::Short { pods, cpu, memory } => {
+                for (short, why) in
+                    [(pods, reason::TOO_MANY_PODS), (cpu, reason::CPU), (memory, reason::MEMORY)]
+                {
+                    if short {
+                        each(why.into());
+                    }
+                }
+            }
+        }
+    }
+
+    fn reasons(&self, wording: Wording) -> Vec<String> {
+        let mut reasons = Vec::new();
+        self.for_each_reason(wording, |why| reasons.push(why.into_owned()));
+        reasons
+    }
 }
 
 /// kube-scheduler's FitError message for `total` nodes.
 fn fit_error(total: usize, rejections: &[Rejection], wording: Wording) -> String {
-    let mut histogram: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut histogram: BTreeMap<std::borrow::Cow<'static, str>, u32> = BTreeMap::new();
     let mut preemption: BTreeMap<&str, u32> = BTreeMap::new();
     for rejection in rejections {
-        for why in &rejection.reasons {
-            *histogram.entry(why.as_str()).or_default() += 1;
-        }
-        let verdict = if rejection.resolvable { reason::NO_VICTIMS } else { reason::NOT_HELPFUL };
+        rejection.for_each_reason(wording, |why| *histogram.entry(why).or_default() += 1);
+        let verdict = if rejection.resolvable() { reason::NO_VICTIMS } else { reason::NOT_HELPFUL };
         *preemption.entry(verdict).or_default() += 1;
     }
-    let sorted = |h: &BTreeMap<&str, u32>| {
+    fn sorted<K: std::fmt::Display>(h: &BTreeMap<K, u32>) -> String {
         let mut parts: Vec<String> = h.iter().map(|(why, n)| format!("{n} {why}")).collect();
         parts.sort();
         parts.join(", ")
-    };
+    }
     format!(
         "0/{total} nodes are available: {}. {}",
         sorted(&histogram),
@@ -164,6 +203,7 @@ enum VolumePin {
 /// What the filters and scores need about the cluster, computed once per
 /// cycle (the plugins' PreFilter and PreScore state).
 struct Cycle {
+    wording: Wording,
     pins: Vec<VolumePin>,
     /// Topology domains (key, value) holding pods the pod's required anti-affinity terms select.
     anti_domains: BTreeSet<(String, String)>,
@@ -183,6 +223,7 @@ fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
 }
 
 fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
+    let wording = Wording::for_version(world.kubernetes);
     let mut anti_domains = BTreeSet::new();
     for term in &pod.affinity.anti_required {
         for other in world.pods_selected_by(&term.label_selector) {
@@ -203,12 +244,12 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
             }
         }
     }
-    Cycle { pins, anti_domains, existing_anti_domains }
+    Cycle { wording, pins, anti_domains, existing_anti_domains }
 }
 
 /// Runs the filter plugins on one node.
-fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording) -> Result<(), Rejection> {
-    let unresolvable = |why: &str| Err(Rejection { reasons: vec![why.to_string()], resolvable: false });
+fn filter<'a>(pod: &Pod, node: &'a Node, cycle: &Cycle) -> Result<(), Rejection<'a>> {
+    let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
     // NodeUnschedulable: tolerating the unschedulable taint lets a pod in.
     if node.unschedulable
         && !pod.tolerations.iter().any(|t| {
@@ -226,35 +267,21 @@ fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording
         matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             && !pod.tolerations.iter().any(|t| t.tolerates(taint))
     }) {
-        let why = if wording.taint_named {
-            format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value)
-        } else {
-            reason::TAINT.to_string()
-        };
-        return Err(Rejection { reasons: vec![why], resolvable: false });
+        return Err(Rejection::Taint(taint));
     }
     // NodeAffinity.
     if !node_affinity_matches(pod, node) {
         return unresolvable(reason::NODE_AFFINITY);
     }
     // NodeResourcesFit: every shortfall is a reason.
-    let mut short = Vec::new();
-    if node.pod_count + 1 > node.max_pods {
-        short.push(reason::TOO_MANY_PODS.to_string());
-    }
-    if pod.requests.cpu_millis > 0
-        && pod.requests.cpu_millis > node.allocatable.cpu_millis.saturating_sub(node.requested.cpu_millis)
-    {
-        short.push(reason::CPU.to_string());
-    }
-    if pod.requests.memory_bytes > 0
+    let pods = node.pod_count + 1 > node.max_pods;
+    let cpu = pod.requests.cpu_millis > 0
+        && pod.requests.cpu_millis > node.allocatable.cpu_millis.saturating_sub(node.requested.cpu_millis);
+    let memory = pod.requests.memory_bytes > 0
         && pod.requests.memory_bytes
-            > node.allocatable.memory_bytes.saturating_sub(node.requested.memory_bytes)
-    {
-        short.push(reason::MEMORY.to_string());
-    }
-    if !short.is_empty() {
-        return Err(Rejection { reasons: short, resolvable: true });
+            > node.allocatable.memory_bytes.saturating_sub(node.requested.memory_bytes);
+    if pods || cpu || memory {
+        return Err(Rejection::Short { pods, cpu, memory });
     }
     // VolumeBinding: a bound volume's node affinity.
     let pinned_elsewhere = cycle.pins.iter().any(|pin| match pin {
@@ -262,8 +289,11 @@ fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording
         VolumePin::Node(pinned) => *pinned != node.id,
     });
     if pinned_elsewhere {
-        let why =
-            if wording.old_volume_conflict { reason::VOLUME_AFFINITY_OLD } else { reason::VOLUME_AFFINITY };
+        let why = if cycle.wording.old_volume_conflict {
+            reason::VOLUME_AFFINITY_OLD
+        } else {
+            reason::VOLUME_AFFINITY
+        };
         return unresolvable(why);
     }
     // InterPodAffinity.
@@ -271,20 +301,22 @@ fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording
         domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
     };
     if in_domain(&cycle.anti_domains) {
-        return Err(Rejection { reasons: vec![reason::ANTI_AFFINITY.to_string()], resolvable: true });
+        return Err(Rejection::Resolvable(reason::ANTI_AFFINITY));
     }
     if in_domain(&cycle.existing_anti_domains) {
-        return Err(Rejection {
-            reasons: vec![reason::EXISTING_ANTI_AFFINITY.to_string()],
-            resolvable: true,
-        });
+        return Err(Rejection::Resolvable(reason::EXISTING_ANTI_AFFINITY));
     }
-    let _ = world;
     Ok(())
 }
 
 /// Tries to place pod `id`.
 pub fn schedule(api: &mut Api, id: PodId) {
+    // The node tree follows Node objects as they come and go (the
+    // scheduler cache's AddNode and RemoveNode), not rebuilt each cycle.
+    if api.world.scheduler_tree.0 != api.world.node_set_version {
+        let tree = node_tree(api.world);
+        api.world.scheduler_tree = (api.world.node_set_version, tree);
+    }
     let pod = api.world().pod(id);
     if !pod.exists() || pod.node.is_some() || pod.is_terminating() {
         return;
@@ -298,7 +330,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
     let world = api.world();
     let wording = Wording::for_version(world.kubernetes);
-    let tree = node_tree(world);
+    let tree = &world.scheduler_tree.1;
     let total = tree.len();
     if total == 0 {
         api.mark_unschedulable(id, "no nodes available to schedule pods".to_string());
@@ -360,7 +392,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         }
         let node = world.node(tree[(start + offset) % total]);
         processed += 1;
-        match filter(world, pod, node, &cycle, wording) {
+        match filter(pod, node, &cycle) {
             Ok(()) => feasible.push(node.id),
             Err(rejection) => rejections.push(rejection),
         }
@@ -401,7 +433,6 @@ pub fn schedule(api: &mut Api, id: PodId) {
 /// Why each live node does or does not fit the pod now, in filter order:
 /// the reasons kube-scheduler would give, for explanations.
 pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
-    let wording = Wording::for_version(world.kubernetes);
     let mut pins = Vec::new();
     for claim in &pod.claims {
         let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
@@ -416,9 +447,9 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
     node_tree(world)
         .into_iter()
         .map(|node| {
-            let reasons = match filter(world, pod, world.node(node), &cycle, wording) {
+            let reasons = match filter(pod, world.node(node), &cycle) {
                 Ok(()) => Vec::new(),
-                Err(rejection) => rejection.reasons,
+                Err(rejection) => rejection.reasons(cycle.wording),
             };
             (node, reasons)
         })
@@ -547,8 +578,8 @@ fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
 fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::Labels> {
     let owner = pod.owner?;
     let mut selector = world.sts(owner).spec.selector.clone();
-    for service in world.services.iter().filter(|s| s.exists() && s.selects(&pod.labels)) {
-        selector.extend(service.selector.clone());
+    for service in world.services_selecting(&pod.labels) {
+        selector.extend(world.service(service).selector.clone());
     }
     Some(selector)
 }
