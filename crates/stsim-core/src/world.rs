@@ -92,7 +92,7 @@ pub struct World {
     pub scheduler_next_start: usize,
     /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
     /// `node_set_version` it was built for.
-    pub scheduler_tree: (u64, Vec<NodeId>),
+    pub scheduler_tree: crate::controllers::scheduler::NodeTree,
     /// Bumped whenever a Node object is created or deleted.
     pub node_set_version: u64,
     /// Running container processes of each StatefulSet identity (set, ordinal).
@@ -156,7 +156,7 @@ impl World {
             node_lifecycle: Default::default(),
             gc_quarantine: BTreeMap::new(),
             scheduler_next_start: 0,
-            scheduler_tree: (0, Vec::new()),
+            scheduler_tree: Default::default(),
             node_set_version: 1,
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),

@@ -161,27 +161,57 @@ fn prefilter_error(total: usize, message: &str, wording: Wording) -> String {
     format!("0/{total} nodes are available: {message}. {}", post_filter(total, &preemption, wording))
 }
 
-/// The scheduler's node list: one node per zone in turn (`nodeTree.list`).
-fn node_tree(world: &World) -> Vec<NodeId> {
-    let mut zones: Vec<(&str, Vec<NodeId>)> = Vec::new();
-    for node in world.live_nodes() {
-        match zones.iter_mut().find(|(z, _)| *z == node.zone) {
-            Some((_, nodes)) => nodes.push(node.id),
-            None => zones.push((&node.zone, vec![node.id])),
+/// The scheduler cache's node tree: the live nodes one zone in turn
+/// (`nodeTree.list`), and each node's zone as a number, for the filters
+/// and scores to compare without comparing names.
+#[derive(Debug, Clone, Default)]
+pub struct NodeTree {
+    /// The `World::node_set_version` this was built for.
+    version: u64,
+    list: Vec<NodeId>,
+    /// By node index: the zone's position in `zones`, for live nodes.
+    zone_of: Vec<u32>,
+    zones: Vec<String>,
+}
+
+impl NodeTree {
+    pub fn build(world: &World) -> NodeTree {
+        let mut zones: Vec<(&str, Vec<NodeId>)> = Vec::new();
+        let mut zone_of = vec![u32::MAX; world.nodes.len()];
+        for node in world.live_nodes() {
+            let index = match zones.iter().position(|(z, _)| *z == node.zone) {
+                Some(index) => index,
+                None => {
+                    zones.push((&node.zone, Vec::new()));
+                    zones.len() - 1
+                }
+            };
+            zones[index].1.push(node.id);
+            zone_of[node.id.index()] = index as u32;
         }
-    }
-    let total: usize = zones.iter().map(|(_, n)| n.len()).sum();
-    let mut list = Vec::with_capacity(total);
-    let mut index = 0;
-    while list.len() < total {
-        for (_, nodes) in &zones {
-            if let Some(node) = nodes.get(index) {
-                list.push(*node);
+        let total: usize = zones.iter().map(|(_, n)| n.len()).sum();
+        let mut list = Vec::with_capacity(total);
+        let mut index = 0;
+        while list.len() < total {
+            for (_, nodes) in &zones {
+                if let Some(node) = nodes.get(index) {
+                    list.push(*node);
+                }
             }
+            index += 1;
         }
-        index += 1;
+        let zones = zones.into_iter().map(|(z, _)| z.to_string()).collect();
+        NodeTree { version: world.node_set_version, list, zone_of, zones }
     }
-    list
+
+    fn zone(&self, node: NodeId) -> u32 {
+        self.zone_of[node.index()]
+    }
+
+    /// The number of a zone by name; `u32::MAX` when no live node is in it.
+    fn zone_named(&self, name: &str) -> u32 {
+        self.zones.iter().position(|z| z == name).map_or(u32::MAX, |z| z as u32)
+    }
 }
 
 /// `numFeasibleNodesToFind` with the adaptive `percentageOfNodesToScore`.
@@ -196,7 +226,8 @@ fn feasible_nodes_to_find(all: usize) -> usize {
 
 /// Where a bound volume lets the pod run.
 enum VolumePin {
-    Zone(String),
+    /// A zone, by its number in the node tree.
+    Zone(u32),
     Node(NodeId),
 }
 
@@ -248,7 +279,7 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
 }
 
 /// Runs the filter plugins on one node.
-fn filter<'a>(pod: &Pod, node: &'a Node, cycle: &Cycle) -> Result<(), Rejection<'a>> {
+fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Result<(), Rejection<'a>> {
     let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
     // NodeUnschedulable: tolerating the unschedulable taint lets a pod in.
     if node.unschedulable
@@ -285,7 +316,7 @@ fn filter<'a>(pod: &Pod, node: &'a Node, cycle: &Cycle) -> Result<(), Rejection<
     }
     // VolumeBinding: a bound volume's node affinity.
     let pinned_elsewhere = cycle.pins.iter().any(|pin| match pin {
-        VolumePin::Zone(zone) => *zone != node.zone,
+        VolumePin::Zone(zone) => *zone != tree.zone(node.id),
         VolumePin::Node(pinned) => *pinned != node.id,
     });
     if pinned_elsewhere {
@@ -313,9 +344,8 @@ fn filter<'a>(pod: &Pod, node: &'a Node, cycle: &Cycle) -> Result<(), Rejection<
 pub fn schedule(api: &mut Api, id: PodId) {
     // The node tree follows Node objects as they come and go (the
     // scheduler cache's AddNode and RemoveNode), not rebuilt each cycle.
-    if api.world.scheduler_tree.0 != api.world.node_set_version {
-        let tree = node_tree(api.world);
-        api.world.scheduler_tree = (api.world.node_set_version, tree);
+    if api.world.scheduler_tree.version != api.world.node_set_version {
+        api.world.scheduler_tree = NodeTree::build(api.world);
     }
     let pod = api.world().pod(id);
     if !pod.exists() || pod.node.is_some() || pod.is_terminating() {
@@ -330,7 +360,8 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
     let world = api.world();
     let wording = Wording::for_version(world.kubernetes);
-    let tree = &world.scheduler_tree.1;
+    let node_tree = &world.scheduler_tree;
+    let tree = &node_tree.list;
     let total = tree.len();
     if total == 0 {
         api.mark_unschedulable(id, "no nodes available to schedule pods".to_string());
@@ -362,7 +393,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 if let Some(node) = pv.node {
                     pins.push(VolumePin::Node(node));
                 } else if let Some(zone) = &pv.zone {
-                    pins.push(VolumePin::Zone(zone.clone()));
+                    pins.push(VolumePin::Zone(node_tree.zone_named(zone)));
                 }
             }
             None => {
@@ -392,7 +423,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         }
         let node = world.node(tree[(start + offset) % total]);
         processed += 1;
-        match filter(pod, node, &cycle) {
+        match filter(pod, node, node_tree, &cycle) {
             Ok(()) => feasible.push(node.id),
             Err(rejection) => rejections.push(rejection),
         }
@@ -406,7 +437,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
 
     // Score, then pick among the best at random (selectHost).
-    let scores = score(world, pod, &feasible);
+    let scores = score(world, node_tree, pod, &feasible);
     let best = *scores.iter().max().expect("feasible is not empty");
     let ties: Vec<NodeId> =
         feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
@@ -433,6 +464,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
 /// Why each live node does or does not fit the pod now, in filter order:
 /// the reasons kube-scheduler would give, for explanations.
 pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
+    let tree = NodeTree::build(world);
     let mut pins = Vec::new();
     for claim in &pod.claims {
         let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
@@ -440,14 +472,14 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
         if let Some(node) = pv.node {
             pins.push(VolumePin::Node(node));
         } else if let Some(zone) = &pv.zone {
-            pins.push(VolumePin::Zone(zone.clone()));
+            pins.push(VolumePin::Zone(tree.zone_named(zone)));
         }
     }
     let cycle = prepare(world, pod, pins);
-    node_tree(world)
-        .into_iter()
-        .map(|node| {
-            let reasons = match filter(pod, world.node(node), &cycle) {
+    tree.list
+        .iter()
+        .map(|&node| {
+            let reasons = match filter(pod, world.node(node), &tree, &cycle) {
                 Ok(()) => Vec::new(),
                 Err(rejection) => rejection.reasons(cycle.wording),
             };
@@ -482,7 +514,7 @@ fn normalize(scores: &mut [i64], reverse: bool) {
 }
 
 /// The weighted sum of the score plugins for each feasible node.
-fn score(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let mut total = vec![0i64; nodes.len()];
     let mut add = |weight: i64, scores: Vec<i64>| {
         for (t, s) in total.iter_mut().zip(scores) {
@@ -492,7 +524,7 @@ fn score(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     add(3, taint_toleration_scores(world, pod, nodes));
     add(2, node_affinity_scores(world, pod, nodes));
     add(1, nodes.iter().map(|n| least_allocated_score(world.node(*n), pod)).collect());
-    add(2, topology_spread_scores(world, pod, nodes));
+    add(2, topology_spread_scores(world, tree, pod, nodes));
     add(2, inter_pod_affinity_scores(world, pod, nodes));
     add(1, nodes.iter().map(|n| balanced_allocation_score(world.node(*n), pod)).collect());
     total
@@ -586,7 +618,7 @@ fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::La
 
 /// PodTopologySpread with the system default constraints (ScheduleAnyway):
 /// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`).
-fn topology_spread_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let Some(selector) = default_spread_selector(world, pod) else {
         return vec![0; nodes.len()];
     };
@@ -603,25 +635,28 @@ fn topology_spread_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     }
     // Zone counts over every node the pod's node affinity allows (nodeAffinityPolicy: Honor),
     // for the zones of the feasible nodes.
-    let zones: BTreeSet<&str> = nodes.iter().map(|n| world.node(*n).zone.as_str()).collect();
-    let mut per_zone: BTreeMap<&str, i64> = zones.iter().map(|z| (*z, 0)).collect();
+    // Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
+    let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
+    for n in nodes {
+        per_zone[tree.zone(*n) as usize] = Some(0);
+    }
+    let zones = per_zone.iter().filter(|z| z.is_some()).count();
     for (node, count) in &per_node {
         let node = world.node(*node);
         if !node.exists() || !node_affinity_matches(pod, node) {
             continue;
         }
-        if let Some(c) = per_zone.get_mut(node.zone.as_str()) {
+        if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
             *c += count;
         }
     }
     let hostname_weight = ((nodes.len() + 2) as f64).ln();
-    let zone_weight = ((zones.len() + 2) as f64).ln();
+    let zone_weight = ((zones + 2) as f64).ln();
     let raw: Vec<i64> = nodes
         .iter()
         .map(|n| {
-            let node = world.node(*n);
             let on_node = per_node.get(n).copied().unwrap_or(0) as f64;
-            let in_zone = per_zone.get(node.zone.as_str()).copied().unwrap_or(0) as f64;
+            let in_zone = per_zone[tree.zone(*n) as usize].unwrap_or(0) as f64;
             let score = on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0);
             score.round() as i64
         })
