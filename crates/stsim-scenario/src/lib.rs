@@ -12,6 +12,7 @@
 
 mod diagnostic;
 mod locate;
+pub mod overrides;
 mod quantity;
 mod raw;
 mod validate;
