@@ -8,6 +8,7 @@
 pub mod examples;
 pub mod external_operator;
 pub mod render;
+pub mod sweep;
 pub mod test_command;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,7 @@ stsim run my.ron --json > report.json\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
+stsim sweep my.ron --seeds 1000 --vary podManagementPolicy=OrderedReady,Parallel\n  \
 stsim examples                             list built-in scenarios"
 )]
 pub struct Cli {
@@ -55,6 +57,10 @@ pub enum Command {
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Replace a value of the scenario, by path: `replicas=5`,
+        /// `statefulsets[0].podManagementPolicy=Parallel` (repeatable).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Print the report as JSON (schema: the `stsim_core::report` docs).
         #[arg(long, conflicts_with = "trace")]
         json: bool,
@@ -70,6 +76,9 @@ pub enum Command {
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Replace a value of the scenario, by path (repeatable; see `stsim run --help`).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Validate scenario files without running them.
     Check {
@@ -95,6 +104,54 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         /// How many scenarios run at once (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
+    },
+    /// Run a scenario over many seeds (and variants) and report distributions.
+    #[command(after_help = "Runs seeds FIRST..FIRST+N-1 of every variant on all cores and reports, per \
+variant: the share of runs in which each application was BROKEN, time broken, degraded and to \
+recover, time each StatefulSet was short of pods, orphaned-volume cost, findings and expectations \
+(mean, p50, p95, p99, max), with the worst seeds and the command that replays one. The result does \
+not depend on the number of threads.\n\
+--shard K/N runs the K-th (from 0) of N slices of the seed range; with --shard N, K comes from \
+JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or SLURM_ARRAY_TASK_ID. Save each shard with -o json \
+and combine them with `stsim merge`. See docs/sweeps.md.\n\
+Exit status: 0 when the sweep ran, 2 on bad input.")]
+    Sweep {
+        /// The scenario file (RON), or the name of a built-in example.
+        file: String,
+        /// How many seeds.
+        #[arg(long)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Compare variants: `podManagementPolicy=OrderedReady,Parallel`, `replicas=3,5`
+        /// (repeatable: every combination runs).
+        #[arg(long, value_name = "PATH=V1,V2,...")]
+        vary: Vec<String>,
+        /// Run only slice K of N of the seeds (`K/N`), or `N` with K from the environment.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// `text` or `json` (JSON holds every run's numbers, for `stsim merge`).
+        #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+        /// Also write one JSON line per run to this file.
+        #[arg(long, value_name = "FILE")]
+        runs_out: Option<String>,
+        /// How many runs at once (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Combine the JSON outputs of sweep shards into the report of the whole sweep.
+    #[command(
+        after_help = "Exit status: 0 when merged, 2 when an input is unreadable or from another sweep."
+    )]
+    Merge {
+        /// Outputs of `stsim sweep ... --shard K/N -o json`.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// `text` or `json`.
+        #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
     },
     /// List the built-in scenarios, or print one of them.
     Examples {
@@ -175,10 +232,15 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
+        Command::Run { file, seed, set, json, trace } => {
+            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, &set, json, trace, out)
         }
-        Command::Explain { file, seed } => explain_command(&file, seed, out),
+        Command::Explain { file, seed, set } => explain_command(&file, seed, &set, out),
+        Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs } => {
+            let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
+            sweep_command(request, &output, runs_out.as_deref(), out)
+        }
+        Command::Merge { files, output } => merge_command(&files, &output, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
         Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
@@ -196,15 +258,74 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     }
 }
 
+/// `path=value` pairs of `--set`.
+fn overrides(set: &[String]) -> Result<Vec<(String, String)>, String> {
+    set.iter()
+        .map(|s| match s.split_once('=') {
+            Some((path, value)) => Ok((path.trim().to_string(), value.trim().to_string())),
+            None => Err(format!("error: --set {s}: expected path=value\n")),
+        })
+        .collect()
+}
+
+/// Loads and parses a scenario with `--set` overrides applied.
+fn load_config(name: &str, set: &[String]) -> Result<stsim_core::Config, String> {
+    let (file, source) = load(name)?;
+    sweep::configure(&file, &source, &overrides(set)?)
+}
+
+fn sweep_command(
+    mut request: sweep::Request,
+    output: &str,
+    runs_out: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    use std::io::IsTerminal;
+    let (file, source) = load(&request.file)?;
+    request.file = file;
+    request.progress = std::io::stderr().is_terminal();
+    let result = sweep::run(&request, &source, &|name| std::env::var(name).ok())?;
+    if let Some(path) = runs_out {
+        std::fs::write(path, sweep::runs_lines(&result))
+            .map_err(|e| format!("error: cannot write {path}: {e}\n"))?;
+    }
+    write_sweep(&result, output, out)
+}
+
+fn write_sweep(result: &sweep::Sweep, output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let text = match output {
+        "json" => serde_json::to_string(result).expect("a sweep serializes") + "\n",
+        _ => sweep::render_text(result),
+    };
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
+}
+
+fn merge_command(files: &[String], output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let mut parts = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read {file}: {e}\n"))?;
+        let part: sweep::Sweep = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "error: {file}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
+                e.line(),
+                e.column()
+            )
+        })?;
+        parts.push((file.clone(), part));
+    }
+    write_sweep(&sweep::merge(parts)?, output, out)
+}
+
 fn run_command(
     name: &str,
     seed: Option<u64>,
+    set: &[String],
     json: bool,
     trace: bool,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
+    let mut config = load_config(name, set)?;
     if let Some(seed) = seed {
         config.seed = seed;
     }
@@ -225,6 +346,11 @@ fn run_command(
 
 /// Builds the scenario's operators (starting external ones) and runs it.
 pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    Ok(stsim_core::finish(simulation(config)?))
+}
+
+/// The simulation of a scenario with its operators (external ones started), not yet run.
+pub fn simulation(config: stsim_core::Config) -> Result<stsim_core::Simulation, String> {
     use stsim_core::config::OperatorKind;
     let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
     for operator in &config.operators {
@@ -241,7 +367,7 @@ pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, s
             kind => stsim_core::operators::builtin(kind).expect("every other kind is built in"),
         });
     }
-    Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
+    Ok(stsim_core::Simulation::with_operators(config, operators))
 }
 
 /// The message of an operator that stopped the run, if one did.
@@ -254,9 +380,13 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
     })
 }
 
-fn explain_command(name: &str, seed: Option<u64>, out: &mut dyn Write) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
+fn explain_command(
+    name: &str,
+    seed: Option<u64>,
+    set: &[String],
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let mut config = load_config(name, set)?;
     if let Some(seed) = seed {
         config.seed = seed;
     }
