@@ -10,6 +10,7 @@ pub mod examples;
 pub mod external_operator;
 pub mod input;
 pub mod render;
+pub mod sweep;
 pub mod test_command;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -66,6 +67,7 @@ stsim run my.ron -o json > report.json\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
+stsim sweep my.ron --seeds 1000 --vary podManagementPolicy=OrderedReady,Parallel\n  \
 stsim examples                             list built-in scenarios"
 )]
 pub struct Cli {
@@ -162,6 +164,10 @@ Exit status: 0 when the run completed, 2 when the input is invalid.")]
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
+        /// Replace a value of the scenario, by path: `replicas=5`,
+        /// `statefulsets[0].podManagementPolicy=Parallel` (repeatable).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Output format: json, yaml (the report as a Kubernetes-style
         /// document, schema docs/report.schema.json) or wide (text and events).
         #[arg(short = 'o', long = "output", value_enum, conflicts_with_all = ["trace", "json"])]
@@ -219,6 +225,9 @@ Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
+        /// Replace a value of the scenario, by path (repeatable; see `stsim run --help`).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
         #[command(flatten)]
         allow: Allow,
     },
@@ -261,6 +270,57 @@ Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  sts
     /// List the stories `stsim run -f` can tell around manifests.
     #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
     Stories,
+    /// Run a scenario over many seeds (and variants) and report distributions.
+    #[command(after_help = "Runs seeds FIRST..FIRST+N-1 of every variant on all cores and reports, per \
+variant: the share of runs in which each application was BROKEN, time broken, degraded and to \
+recover, time each StatefulSet was short of pods, orphaned-volume cost, findings and expectations \
+(mean, p50, p95, p99, max), with the worst seeds and the command that replays one. The result does \
+not depend on the number of threads.\n\
+--shard K/N runs the K-th (from 0) of N slices of the seed range; with --shard N, K comes from \
+JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or SLURM_ARRAY_TASK_ID. Save each shard with -o json \
+and combine them with `stsim merge`. See docs/sweeps.md.\n\
+Exit status: 0 when the sweep ran, 2 on bad input.")]
+    Sweep {
+        /// The scenario file (RON), or the name of a built-in example.
+        file: String,
+        /// How many seeds.
+        #[arg(long)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Compare variants: `podManagementPolicy=OrderedReady,Parallel`, `replicas=3,5`
+        /// (repeatable: every combination runs).
+        #[arg(long, value_name = "PATH=V1,V2,...")]
+        vary: Vec<String>,
+        /// Run only slice K of N of the seeds (`K/N`), or `N` with K from the environment.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// `text` or `json` (JSON holds every run's numbers, for `stsim merge`).
+        #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+        /// Also write one JSON line per run to this file.
+        #[arg(long, value_name = "FILE")]
+        runs_out: Option<String>,
+        /// How many runs at once (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Let the scenario's `External` operators run (see `stsim run --help`).
+        #[arg(long)]
+        allow_exec: bool,
+    },
+    /// Combine the JSON outputs of sweep shards into the report of the whole sweep.
+    #[command(
+        after_help = "Exit status: 0 when merged, 2 when an input is unreadable or from another sweep."
+    )]
+    Merge {
+        /// Outputs of `stsim sweep ... --shard K/N -o json`.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// `text` or `json`.
+        #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+    },
     /// List the built-in scenarios, or print one of them.
     #[command(after_help = "Examples:\n  stsim examples\n  stsim examples rolling-update > my.ron")]
     Examples {
@@ -329,14 +389,14 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
         }
     };
     let result = match cli.command {
-        Command::Run { file, filename, story, seed, output, json, trace, start_time, allow } => {
+        Command::Run { file, filename, story, seed, set, output, json, trace, start_time, allow } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
             let output = if json { Some(OutputFormat::Json) } else { output };
-            let options = RunOptions { seed, output, trace, start_time, color, allow };
+            let options = RunOptions { seed, set, output, trace, start_time, color, allow };
             run_command(&input, &story, &options, out, err)
         }
         Command::Events { file, filename, story, start_time, warnings } => {
@@ -359,7 +419,12 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
             write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
         }
         Command::Stories => stories_command(out),
-        Command::Explain { file, seed, allow } => explain_command(&file, seed, allow, out, err),
+        Command::Explain { file, seed, set, allow } => explain_command(&file, seed, &set, allow, out, err),
+        Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
+            let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
+            sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
+        }
+        Command::Merge { files, output } => merge_command(&files, &output, out),
         Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
         Command::Test { paths, seed, junit, jobs, allow } => {
@@ -390,6 +455,7 @@ enum Input {
 
 struct RunOptions {
     seed: Option<u64>,
+    set: Vec<String>,
     output: Option<OutputFormat>,
     trace: bool,
     start_time: Option<String>,
@@ -403,13 +469,20 @@ fn prepare(
     input: &Input,
     story: &str,
     seed: Option<u64>,
+    set: &[String],
     allow: Allow,
     err: &mut dyn Write,
 ) -> Result<(String, stsim_core::Config, ExecPolicy), String> {
     let limits = allow.limits();
     let (label, builtin, loaded) = match input {
         Input::File(name) => {
-            let (source, loaded) = input::load(name, story, &limits)?;
+            let mut source = input::read(name, &limits)?;
+            let set = overrides(set)?;
+            if !set.is_empty() {
+                source.text = sweep::apply(&source.label, &source.text, &set)?;
+                source.label = format!("{} (with {})", source.label, sweep::describe(&set));
+            }
+            let loaded = input::parse(&source, story, &limits)?;
             (source.label, source.builtin, loaded)
         }
         Input::Manifests(names) => (names.join(", "), false, input::manifests(names, story, &limits)?),
@@ -425,6 +498,62 @@ fn prepare(
     let exec = if builtin { ExecPolicy::default() } else { allow.exec() };
     exec.check(&label, &config)?;
     Ok((label, config, exec))
+}
+
+/// `path=value` pairs of `--set`.
+fn overrides(set: &[String]) -> Result<Vec<(String, String)>, String> {
+    set.iter()
+        .map(|s| match s.split_once('=') {
+            Some((path, value)) => Ok((path.trim().to_string(), value.trim().to_string())),
+            None => Err(format!("error: --set {s}: expected path=value\n")),
+        })
+        .collect()
+}
+
+fn sweep_command(
+    mut request: sweep::Request,
+    output: &str,
+    runs_out: Option<&str>,
+    allow_exec: bool,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    use std::io::IsTerminal;
+    let source = input::read(&request.file, &Limits::DEFAULT)?;
+    request.file = source.label;
+    request.progress = std::io::stderr().is_terminal();
+    let exec = if source.builtin { ExecPolicy::default() } else { ExecPolicy::from_user(allow_exec) };
+    let result = sweep::run(&request, &source.text, &exec, &|name| std::env::var(name).ok())?;
+    if let Some(path) = runs_out {
+        std::fs::write(path, sweep::runs_lines(&result))
+            .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
+    }
+    write_sweep(&result, output, out)
+}
+
+fn write_sweep(result: &sweep::Sweep, output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let text = match output {
+        "json" => serde_json::to_string(result).expect("a sweep serializes") + "\n",
+        _ => sweep::render_text(result),
+    };
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
+}
+
+fn merge_command(files: &[String], output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let mut parts = Vec::new();
+    for file in files {
+        let text = input::read_bounded(std::path::Path::new(file), Limits::LARGE.input_bytes)
+            .map_err(|e| format!("error: cannot read {}: {}\n", input::shown(file), e.message()))?;
+        let part: sweep::Sweep = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "error: {file}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
+                e.line(),
+                e.column()
+            )
+        })?;
+        parts.push((file.clone(), part));
+    }
+    write_sweep(&sweep::merge(parts)?, output, out)
 }
 
 fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {
@@ -444,7 +573,7 @@ fn run_command(
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
-    let (_, config, exec) = prepare(input, story, options.seed, options.allow, err)?;
+    let (_, config, exec) = prepare(input, story, options.seed, &options.set, options.allow, err)?;
     let (sim, report) = simulate_with(config, &exec, &options.allow.budget())?;
     let text = if options.trace {
         input::escape(&sim.trace.render(&sim.world))
@@ -490,7 +619,7 @@ fn events_command(
 ) -> Result<ExitStatus, String> {
     let times = times(start_time)?;
     let allow = Allow::default();
-    let (_, config, exec) = prepare(input, story, None, allow, err)?;
+    let (_, config, exec) = prepare(input, story, None, &[], allow, err)?;
     let (sim, _) = simulate_with(config, &exec, &allow.budget())?;
     let mut events = render::events::collect(&sim);
     if warnings {
@@ -550,6 +679,20 @@ pub fn simulate_with(
     exec: &ExecPolicy,
     budget: &RunBudget,
 ) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    let mut sim = simulation(config, exec)?;
+    sim.budget = budget.budget;
+    let started = std::time::Instant::now();
+    while sim.step() {
+        if sim.events.is_multiple_of(1024) && started.elapsed() > budget.wall {
+            sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
+        }
+    }
+    Ok(stsim_core::finish(sim))
+}
+
+/// The simulation of a scenario with its operators (external ones started,
+/// if `exec` allows every one of them), not yet run.
+pub fn simulation(config: stsim_core::Config, exec: &ExecPolicy) -> Result<stsim_core::Simulation, String> {
     use stsim_core::config::OperatorKind;
     exec.check(&format!("scenario {}", config.name), &config)?;
     let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
@@ -570,16 +713,7 @@ pub fn simulate_with(
             },
         });
     }
-    let mut sim = stsim_core::Simulation::with_operators(config, operators);
-    sim.budget = budget.budget;
-    let started = std::time::Instant::now();
-    while sim.step() {
-        if sim.events.is_multiple_of(1024) && started.elapsed() > budget.wall {
-            sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
-        }
-    }
-    let report = stsim_core::report::build(&sim);
-    Ok((sim, report))
+    Ok(stsim_core::Simulation::with_operators(config, operators))
 }
 
 /// The message of an operator that stopped the run, if one did.
@@ -595,11 +729,12 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
 fn explain_command(
     name: &str,
     seed: Option<u64>,
+    set: &[String],
     allow: Allow,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (_, config, exec) = prepare(&Input::File(name.to_string()), "default", seed, allow, err)?;
+    let (_, config, exec) = prepare(&Input::File(name.to_string()), "default", seed, set, allow, err)?;
     let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &input::escape(&render::text::story(&report, &story)))?;

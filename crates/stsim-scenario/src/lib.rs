@@ -14,6 +14,7 @@ mod diagnostic;
 pub mod limits;
 mod locate;
 mod manifest;
+pub mod overrides;
 mod quantity;
 mod raw;
 mod validate;
