@@ -34,6 +34,7 @@ The same scenario and seed give the same output, byte for byte, on every machine
     after_help = "Examples:\n  stsim run                                  run the built-in Redis example\n  \
 stsim run scenarios/redis-parallel-startup.ron\n  \
 stsim run my.ron --json > report.json\n  \
+stsim run my.ron --html report.html         the timeline picture and report, in a browser\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
@@ -61,6 +62,15 @@ pub enum Command {
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Also write the report as one self-contained HTML page with the timeline picture.
+        #[arg(long, value_name = "FILE")]
+        html: Option<String>,
+        /// Also write the timeline picture alone, as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<String>,
+        /// Also write the run as Chrome trace-event JSON (open it in Perfetto or chrome://tracing).
+        #[arg(long, value_name = "FILE")]
+        perfetto: Option<String>,
     },
     /// Run a scenario and tell its story in plain words, event by event.
     #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
@@ -175,9 +185,14 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
-        }
+        Command::Run { file, seed, json, trace, html, svg, perfetto } => run_command(
+            file.as_deref().unwrap_or(examples::EXAMPLES[0].name),
+            seed,
+            json,
+            trace,
+            &Pictures { html, svg, perfetto },
+            out,
+        ),
         Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
@@ -196,11 +211,37 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     }
 }
 
+/// The files `stsim run` writes besides its output.
+struct Pictures {
+    html: Option<String>,
+    svg: Option<String>,
+    perfetto: Option<String>,
+}
+
+impl Pictures {
+    fn write(&self, sim: &stsim_core::Simulation, report: &stsim_core::Report) -> Result<(), String> {
+        let write = |path: &str, text: String| {
+            std::fs::write(path, text).map_err(|e| format!("error: cannot write {path}: {e}\n"))
+        };
+        if let Some(path) = &self.html {
+            write(path, stsim_render::html(sim, report))?;
+        }
+        if let Some(path) = &self.svg {
+            write(path, stsim_render::svg(sim, report))?;
+        }
+        if let Some(path) = &self.perfetto {
+            write(path, stsim_render::perfetto(sim, report))?;
+        }
+        Ok(())
+    }
+}
+
 fn run_command(
     name: &str,
     seed: Option<u64>,
     json: bool,
     trace: bool,
+    pictures: &Pictures,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let (file, source) = load(name)?;
@@ -209,6 +250,7 @@ fn run_command(
         config.seed = seed;
     }
     let (sim, report) = simulate(config)?;
+    pictures.write(&sim, &report)?;
     let text = if trace {
         sim.trace.render(&sim.world)
     } else if json {
