@@ -11,6 +11,8 @@ mod apps;
 #[cfg(test)]
 mod behaviour;
 #[cfg(test)]
+mod browser;
+#[cfg(test)]
 mod cli;
 #[cfg(test)]
 mod determinism;
@@ -20,6 +22,8 @@ mod nodes;
 mod operators;
 #[cfg(test)]
 mod oracle_traces;
+#[cfg(test)]
+mod render;
 #[cfg(test)]
 mod scheduling;
 #[cfg(test)]

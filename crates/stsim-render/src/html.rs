@@ -112,7 +112,7 @@ pub fn render(report: &Report, svg: &str) -> String {
         style()
     );
     page.push_str(&body(report, svg));
-    let _ = write!(page, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(page, "</main><script>{SCRIPT}</script></body></html>");
     page
 }
 

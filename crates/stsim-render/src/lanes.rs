@@ -134,10 +134,12 @@ struct LaneBuilder {
 impl LaneBuilder {
     /// The lane enters a state (or leaves every state, with `None`) at `at`.
     fn set(&mut self, at: u64, next: Option<(&'static str, String, Option<String>)>, cause: &str) {
-        if let (Some(open), Some((class, state, node))) = (&self.open, &next) {
-            if open.class == *class && open.state == *state && open.node == *node {
-                return;
-            }
+        if let (Some(open), Some((class, state, node))) = (&self.open, &next)
+            && open.class == *class
+            && open.state == *state
+            && open.node == *node
+        {
+            return;
         }
         self.close(at);
         if let Some((class, state, node)) = next {
@@ -146,27 +148,27 @@ impl LaneBuilder {
     }
 
     fn close(&mut self, at: u64) {
-        if let Some(open) = self.open.take() {
-            if at > open.from_ms {
-                let place = open.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
-                let title = format!(
-                    "{}: {}{place}\n{} to {} ({})\n{}",
-                    self.lane.name,
-                    open.state,
-                    ms(open.from_ms),
-                    ms(at),
-                    stsim_core::time::SimDuration::from_millis(at - open.from_ms),
-                    open.cause
-                );
-                self.lane.spans.push(Span {
-                    from_ms: open.from_ms,
-                    to_ms: at,
-                    class: open.class,
-                    state: open.state,
-                    node: open.node,
-                    title,
-                });
-            }
+        if let Some(open) = self.open.take()
+            && at > open.from_ms
+        {
+            let place = open.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
+            let title = format!(
+                "{}: {}{place}\n{} to {} ({})\n{}",
+                self.lane.name,
+                open.state,
+                ms(open.from_ms),
+                ms(at),
+                stsim_core::time::SimDuration::from_millis(at - open.from_ms),
+                open.cause
+            );
+            self.lane.spans.push(Span {
+                from_ms: open.from_ms,
+                to_ms: at,
+                class: open.class,
+                state: open.state,
+                node: open.node,
+                title,
+            });
         }
     }
 
@@ -759,17 +761,17 @@ fn compact(lane: &mut Lane, detail: Detail) {
                 out.push(mark);
             } else {
                 hidden += 1;
-                if severity(mark.class) > out.last().map_or(0, |m| severity(m.class)) {
-                    if let Some(last) = out.last_mut() {
-                        last.class = mark.class;
-                    }
+                if let Some(last) = out.last_mut()
+                    && severity(mark.class) > severity(last.class)
+                {
+                    last.class = mark.class;
                 }
             }
         }
-        if hidden > 0 {
-            if let Some(last) = out.last_mut() {
-                last.title.push_str(&format!("\n(and {hidden} more nearby)"));
-            }
+        if hidden > 0
+            && let Some(last) = out.last_mut()
+        {
+            last.title.push_str(&format!("\n(and {hidden} more nearby)"));
         }
         lane.marks = out;
     }
@@ -827,11 +829,13 @@ fn fold(group: &mut Group, detail: Detail, end_ms: u64) {
             3 => "agg3",
             _ => "agg4",
         };
-        if let Some(last) = lane.spans.last_mut() {
-            if last.to_ms == from && last.class == class && last.state == format!("{count}") {
-                last.to_ms = to;
-                continue;
-            }
+        if let Some(last) = lane.spans.last_mut()
+            && last.to_ms == from
+            && last.class == class
+            && last.state == format!("{count}")
+        {
+            last.to_ms = to;
+            continue;
         }
         lane.spans.push(Span {
             from_ms: from,

@@ -198,7 +198,9 @@ impl Pen {
         let name = truncate(&lane.name, 40);
         let _ = write!(
             self.out,
-            r#"<rect class="bg" x="{LABEL_WIDTH}" y="{y:.1}" width="{PLOT_WIDTH}" height="{LANE}"/><text x="6" y="{:.1}"><title>{}</title>{}"#,
+            r#"<g class="lane" data-group="{}" data-lane="{}"><rect class="bg" x="{LABEL_WIDTH}" y="{y:.1}" width="{PLOT_WIDTH}" height="{LANE}"/><text x="6" y="{:.1}"><title>{}</title>{}"#,
+            group.id,
+            esc(&lane.name),
             y + 12.5,
             esc(&format!("{} {}", lane.name, lane.detail)),
             esc(&name)
@@ -227,7 +229,7 @@ impl Pen {
         for mark in &lane.marks {
             self.mark(mark, y);
         }
-        self.out.push_str("</g>");
+        self.out.push_str("</g></g>");
     }
 }
 
@@ -293,7 +295,7 @@ fn draw(pen: &mut Pen, timeline: &Timeline) {
                 x + 14.0,
                 y + 17.5
             );
-            x += 24.0 + words.len() as f64 * 6.0;
+            x += 26.0 + words.len() as f64 * 6.4;
         }
         y += HEADER;
         for lane in &group.lanes {
