@@ -1,0 +1,379 @@
+//! The `cluster` section, storage classes, images and cluster DNS: zones, node pools
+//! and their taints, random node failures, timings, prices. Owns their defaults and
+//! rules; the workloads that run on the cluster are `workloads`.
+
+use super::*;
+
+impl Checker<'_, '_> {
+    /// A duration that must be greater than zero.
+    pub(super) fn positive_duration(
+        &mut self,
+        path: &str,
+        text: Option<&str>,
+        default: SimDuration,
+    ) -> SimDuration {
+        let Some(text) = text else { return default };
+        match self.duration(path, text) {
+            Some(duration) if duration.is_zero() => {
+                let message = format!("Invalid value: {text:?}: must be greater than 0");
+                self.report("invalid-value", path, message, None);
+                default
+            }
+            Some(duration) => duration,
+            None => default,
+        }
+    }
+
+    pub(super) fn taint_effect(effect: raw::TaintEffect) -> TaintEffect {
+        match effect {
+            raw::TaintEffect::NoSchedule => TaintEffect::NoSchedule,
+            raw::TaintEffect::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+            raw::TaintEffect::NoExecute => TaintEffect::NoExecute,
+        }
+    }
+
+    pub(super) fn taints(&mut self, base: &str, taints: &[raw::Taint]) -> Vec<Taint> {
+        let mut out: Vec<Taint> = Vec::new();
+        for (i, taint) in taints.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            if taint.key.is_empty() {
+                self.report(
+                    "invalid-value",
+                    &format!("{path}.key"),
+                    "Required value: a taint needs a key",
+                    None,
+                );
+            }
+            let taint = Taint {
+                key: taint.key.clone(),
+                value: taint.value.clone().unwrap_or_default(),
+                effect: Self::taint_effect(taint.effect),
+            };
+            if out.iter().any(|t| t.key == taint.key && t.effect == taint.effect) {
+                let message = format!(
+                    "Duplicate value: \"{}:{}\": taints must be unique by key and effect",
+                    taint.key,
+                    taint.effect.as_str()
+                );
+                self.report("duplicate-name", &path, message, None);
+            }
+            out.push(taint);
+        }
+        out
+    }
+
+    pub(super) fn node_failures(&mut self, raw: &raw::NodeFailures) -> NodeFailureConfig {
+        let base = "cluster.nodeFailures";
+        let day = SimDuration::from_mins(24 * 60);
+        NodeFailureConfig {
+            mean_time_between_failures: self.positive_duration(
+                &format!("{base}.meanTimeBetweenFailures"),
+                Some(&raw.mean_time_between_failures),
+                day,
+            ),
+            mean_time_to_repair: self.positive_duration(
+                &format!("{base}.meanTimeToRepair"),
+                Some(&raw.mean_time_to_repair),
+                day,
+            ),
+        }
+    }
+
+    pub(super) fn cluster(&mut self, raw: Option<&raw::Cluster>) -> ClusterConfig {
+        let zones = match raw.and_then(|c| c.zones.as_ref()) {
+            None => ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec(),
+            Some(zones) => {
+                if zones.is_empty() {
+                    let help =
+                        "nodes are spread over the zones; list at least one, like [\"zone-a\"]".to_string();
+                    self.report(
+                        "invalid-value",
+                        "cluster.zones",
+                        "Required value: at least one zone",
+                        Some(help),
+                    );
+                }
+                let mut items = Vec::new();
+                for (i, zone) in zones.iter().enumerate() {
+                    let path = format!("cluster.zones[{i}]");
+                    if zone.is_empty() {
+                        self.report(
+                            "invalid-value",
+                            &path,
+                            "Required value: a zone name cannot be empty",
+                            None,
+                        );
+                    }
+                    items.push((path, zone.as_str()));
+                }
+                self.unique("zone", &items);
+                zones.clone()
+            }
+        };
+        let node_pools = match raw.and_then(|c| c.node_pools.as_ref()) {
+            None => vec![NodePoolConfig {
+                name: "worker".to_string(),
+                count: 3,
+                cpu_millis: 4_000,
+                memory_bytes: 16 << 30,
+                max_pods: 110,
+                zones: Vec::new(),
+                taints: Vec::new(),
+                labels: Labels::new(),
+            }],
+            Some(pools) => {
+                let mut items = Vec::new();
+                let mut out = Vec::new();
+                for (i, pool) in pools.iter().enumerate() {
+                    let base = format!("cluster.nodePools[{i}]");
+                    let name_path = format!("{base}.name");
+                    self.dns_label(&name_path, &pool.name);
+                    items.push((name_path, pool.name.as_str()));
+                    out.push(NodePoolConfig {
+                        name: pool.name.clone(),
+                        count: self.int(&format!("{base}.count"), pool.count, 3, 0, None),
+                        cpu_millis: self.cpu(&format!("{base}.cpu"), pool.cpu.as_deref(), 4_000),
+                        memory_bytes: self.memory(
+                            &format!("{base}.memory"),
+                            pool.memory.as_deref(),
+                            16 << 30,
+                        ),
+                        max_pods: self.int(&format!("{base}.maxPods"), pool.max_pods, 110, 0, None),
+                        zones: self.pool_zones(&base, pool.zones.as_deref(), &zones),
+                        taints: self
+                            .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
+                        labels: pool.labels.clone().unwrap_or_default(),
+                    });
+                }
+                self.unique("node pool", &items);
+                out
+            }
+        };
+        let storage_classes = match raw.and_then(|c| c.storage_classes.as_ref()) {
+            None => vec![StorageClassConfig {
+                name: "gp3".to_string(),
+                provisioner: "ebs.csi.aws.com".to_string(),
+                binding_mode: VolumeBindingMode::WaitForFirstConsumer,
+                reclaim_policy: ReclaimPolicy::Delete,
+                zonal: true,
+                local: false,
+                pricing: pricing::preset("aws-gp3").expect("a built-in preset"),
+                iops: None,
+                iops_per_gib: None,
+                throughput_mibps: None,
+                is_default: true,
+            }],
+            Some(classes) => self.storage_classes(classes),
+        };
+        let node_failures = raw.and_then(|c| c.node_failures.as_ref()).map(|f| self.node_failures(f));
+        ClusterConfig { zones, node_failures, node_pools, storage_classes }
+    }
+
+    /// A pool's `zones`: each must be a cluster zone.
+    pub(super) fn pool_zones(
+        &mut self,
+        base: &str,
+        zones: Option<&[String]>,
+        cluster: &[String],
+    ) -> Vec<String> {
+        let Some(zones) = zones else { return Vec::new() };
+        let path = format!("{base}.zones");
+        if zones.is_empty() {
+            let help = "leave `zones` out to spread the pool over every zone".to_string();
+            self.report("invalid-value", &path, "Required value: at least one zone", Some(help));
+        }
+        let known: Vec<&str> = cluster.iter().map(String::as_str).collect();
+        let mut items = Vec::new();
+        for (i, zone) in zones.iter().enumerate() {
+            let zone_path = format!("{path}[{i}]");
+            if !cluster.contains(zone) {
+                let help = match suggest(zone, &known) {
+                    Some(close) => format!("did you mean `{close}`? cluster zones: {}", list_names(&known)),
+                    None => format!("cluster zones: {}", list_names(&known)),
+                };
+                let message = format!("Not found: {zone:?}: not one of `cluster.zones`");
+                self.report("unknown-reference", &zone_path, message, Some(help));
+            }
+            items.push((zone_path, zone.as_str()));
+        }
+        self.unique("zone", &items);
+        zones.to_vec()
+    }
+
+    pub(super) fn storage_classes(&mut self, classes: &[raw::StorageClass]) -> Vec<StorageClassConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        let mut default_class: Option<&str> = None;
+        for (i, class) in classes.iter().enumerate() {
+            let base = format!("cluster.storageClasses[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &class.name);
+            items.push((name_path, class.name.as_str()));
+            let provisioner = class.provisioner.clone().unwrap_or_else(|| "ebs.csi.aws.com".to_string());
+            let pricing = self.pricing(&base, class, &provisioner);
+            let is_default = class.default.unwrap_or(false);
+            if is_default {
+                match default_class {
+                    Some(first) => {
+                        let message = format!(
+                            "Invalid value: true: only one storage class can be the default, and {first:?} already is"
+                        );
+                        let help = "claims that name no class use the default one; mark at most one class `default: true`";
+                        self.report(
+                            "invalid-value",
+                            &format!("{base}.default"),
+                            message,
+                            Some(help.to_string()),
+                        );
+                    }
+                    None => default_class = Some(class.name.as_str()),
+                }
+            }
+            let local = class.local.unwrap_or(false);
+            if local && class.volume_binding_mode != Some(raw::VolumeBindingMode::WaitForFirstConsumer) {
+                let help = "local volumes are made on the node chosen for the pod; add `volumeBindingMode: WaitForFirstConsumer`"
+                    .to_string();
+                let message =
+                    "Invalid value: true: a local class needs volumeBindingMode WaitForFirstConsumer";
+                self.report("invalid-value", &format!("{base}.local"), message, Some(help));
+            }
+            out.push(StorageClassConfig {
+                name: class.name.clone(),
+                provisioner,
+                binding_mode: match class.volume_binding_mode.unwrap_or(raw::VolumeBindingMode::Immediate) {
+                    raw::VolumeBindingMode::Immediate => VolumeBindingMode::Immediate,
+                    raw::VolumeBindingMode::WaitForFirstConsumer => VolumeBindingMode::WaitForFirstConsumer,
+                },
+                reclaim_policy: match class.reclaim_policy.unwrap_or(raw::ReclaimPolicy::Delete) {
+                    raw::ReclaimPolicy::Delete => ReclaimPolicy::Delete,
+                    raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
+                },
+                zonal: class.zonal.unwrap_or(true),
+                local,
+                pricing,
+                iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
+                iops_per_gib: class
+                    .iops_per_gb
+                    .map(|v| u64::from(self.int(&format!("{base}.iopsPerGB"), Some(v), 0, 0, None))),
+                throughput_mibps: class
+                    .throughput
+                    .map(|v| u64::from(self.int(&format!("{base}.throughput"), Some(v), 0, 0, None))),
+                is_default,
+            });
+        }
+        self.unique("storage class", &items);
+        out
+    }
+
+    /// A class's prices: a named preset, else the preset of its provisioner's
+    /// usual default class; `usdPerGibMonth` replaces the per-GiB price.
+    pub(super) fn pricing(
+        &mut self,
+        base: &str,
+        class: &raw::StorageClass,
+        provisioner: &str,
+    ) -> pricing::Pricing {
+        let preset_name = match &class.pricing {
+            Some(name) => Some(name.as_str()),
+            None => match provisioner {
+                "ebs.csi.aws.com" | "kubernetes.io/aws-ebs" => Some("aws-gp3"),
+                "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => Some("gcp-pd-balanced"),
+                "disk.csi.azure.com" | "kubernetes.io/azure-disk" => Some("azure-standard-ssd"),
+                _ => None,
+            },
+        };
+        let preset = preset_name.and_then(|name| {
+            let found = pricing::preset(name);
+            if found.is_none() {
+                let message = format!("Invalid value: {name:?}: no such price preset");
+                let help = format!("the presets are: {}", list_names(pricing::PRESETS));
+                self.report("invalid-value", &format!("{base}.pricing"), message, Some(help));
+            }
+            found
+        });
+        let per_gib = class.usd_per_gib_month.and_then(|price| {
+            // f64's Display is the shortest text that reads back as the same
+            // number, so `0.08` stays exactly 0.08 here.
+            let money = pricing::Money::from_dollars(&price.to_string());
+            if money.is_none() {
+                let message = format!(
+                    "Invalid value: {price}: must be a dollar amount, 0 or more, with at most 6 decimals"
+                );
+                self.report("invalid-value", &format!("{base}.usdPerGibMonth"), message, None);
+            }
+            money
+        });
+        if class.local == Some(true) && class.pricing.is_none() && per_gib.is_none() {
+            // A node's own disk is paid for with the node, not by the GiB.
+            return pricing::Pricing {
+                priced_at: "a node's local disk, paid for with the node".into(),
+                ..pricing::Pricing::per_gib(pricing::Money::ZERO)
+            };
+        }
+        match (preset, per_gib) {
+            (Some(preset), Some(price)) => pricing::Pricing { per_gib_month: price, ..preset },
+            (Some(preset), None) => preset,
+            (None, Some(price)) => pricing::Pricing::per_gib(price),
+            (None, None) => {
+                if class.pricing.is_none() {
+                    let message = format!("Required value: no price for provisioner {provisioner:?}");
+                    let help = format!(
+                        "set `usdPerGibMonth`, or `pricing` to one of: {}",
+                        list_names(pricing::PRESETS)
+                    );
+                    self.report("invalid-value", base, message, Some(help));
+                }
+                pricing::Pricing::per_gib(pricing::Money::ZERO)
+            }
+        }
+    }
+
+    pub(super) fn images(&mut self, images: &[raw::Image]) -> Vec<ImageConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, image) in images.iter().enumerate() {
+            let base = format!("images[{i}]");
+            let name_path = format!("{base}.name");
+            if image.name.is_empty() {
+                self.report("invalid-value", &name_path, "Required value: an image name is required", None);
+            }
+            items.push((name_path, image.name.as_str()));
+            let behaviour = match image.behaviour.unwrap_or(raw::ImageBehaviour::Healthy) {
+                raw::ImageBehaviour::Healthy => ImageBehaviour::Healthy,
+                raw::ImageBehaviour::NeverReady => ImageBehaviour::NeverReady,
+                raw::ImageBehaviour::CrashLoop => ImageBehaviour::CrashLoop,
+                raw::ImageBehaviour::PullFails => ImageBehaviour::PullFails,
+            };
+            let defaults = ImageConfig::default_for(&image.name, behaviour);
+            out.push(ImageConfig {
+                pull: self.duration_or(&format!("{base}.pull"), image.pull.as_deref(), defaults.pull),
+                startup: self.duration_or(
+                    &format!("{base}.startup"),
+                    image.startup.as_deref(),
+                    defaults.startup,
+                ),
+                shutdown: self.duration_or(
+                    &format!("{base}.shutdown"),
+                    image.shutdown.as_deref(),
+                    defaults.shutdown,
+                ),
+                ..defaults
+            });
+        }
+        self.unique("image", &items);
+        out
+    }
+
+    /// Cluster DNS caching: `dns: (cache: "30s", ttl: "5s")`.
+    pub(super) fn dns(&mut self, raw: Option<&raw::Dns>) -> DnsConfig {
+        let defaults = DnsConfig::default();
+        DnsConfig {
+            cache_max_ttl: self.duration_or(
+                "dns.cache",
+                raw.and_then(|d| d.cache.as_deref()),
+                defaults.cache_max_ttl,
+            ),
+            record_ttl: self.duration_or("dns.ttl", raw.and_then(|d| d.ttl.as_deref()), defaults.record_ttl),
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! From the file as written to the validated `Config`: meaning and rules.
+//!
+//! Owns everything serde cannot check: parsing durations and quantities,
+//! integer ranges, DNS-label names and their uniqueness, references between
+//! objects (a StatefulSet's service, a claim's storage class, the timeline's
+//! StatefulSets and pods), the selector/labels rule, and every default. Each
+//! problem becomes a `Diagnostic` named by the path of the offending value
+//! and placed by `locate`; checking goes on after an error so that one run
+//! reports them all. Messages follow Kubernetes' wording where Kubernetes has
+//! the same rule (`Invalid value: -1: must be greater than or equal to 0`).
+//! Does not own the file's syntax or shape: that is `raw` and ron.
+//!
+//! The modules follow the input's sections: `cluster`, `workloads` (with the
+//! pod template in `pod` and a set's application in `apps`), `timeline`,
+//! `expectations` and `operators`. This module holds the shared checks (names,
+//! durations, quantities, integers) and the scenario as a whole.
+
+mod apps;
+mod cluster;
+mod expectations;
+mod operators;
+mod pod;
+mod timeline;
+mod workloads;
+
+use crate::diagnostic::Diagnostic;
+use crate::locate::Locator;
+use crate::quantity::{parse_cpu, parse_quantity};
+use crate::raw;
+use std::collections::BTreeMap;
+use stsim_core::config::*;
+use stsim_core::features::{Features, KNOWN_GATES, Version};
+use stsim_core::pricing;
+use stsim_core::time::{SimDuration, SimTime};
+
+/// Kubernetes' int32 fields top out here.
+const INT32_MAX: i64 = i32::MAX as i64;
+
+const DURATION_HELP: &str = "a duration is whole numbers with units d, h, m, s or ms, largest first, like \"90s\", \"1m30s\" or \"500ms\"";
+const MEMORY_HELP: &str =
+    "memory and storage are bytes with an optional suffix, like \"512Mi\", \"10Gi\" or \"1G\"";
+const CPU_HELP: &str = "CPU is in cores, like \"2\" or \"0.5\", or in millicores, like \"500m\"";
+const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', \
+     and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', \
+     regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
+     '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
+     regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/// Checks `raw` and builds the `Config`, or returns every problem found,
+/// sorted by line and column.
+pub(crate) fn validate(
+    raw: &raw::Scenario,
+    locator: &Locator<'_>,
+    file: &str,
+) -> Result<Config, Vec<Diagnostic>> {
+    let mut checker = Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new() };
+    let config = checker.scenario(raw);
+    if checker.diagnostics.is_empty() {
+        Ok(config)
+    } else {
+        let mut diagnostics = checker.diagnostics;
+        diagnostics.sort_by_key(|d| (d.line, d.column));
+        Err(diagnostics)
+    }
+}
+
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !bytes.is_empty()
+        && bytes.iter().all(|b| alnum(b) || *b == b'-')
+        && bytes.first().is_some_and(alnum)
+        && bytes.last().is_some_and(alnum)
+}
+
+/// The closest DNS label to `name`, to suggest as a fix.
+fn as_dns_label(name: &str) -> String {
+    let mapped: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let mut out = String::new();
+    for c in mapped.chars() {
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    let trimmed: String = out.trim_end_matches('-').chars().take(63).collect();
+    trimmed.trim_end_matches('-').to_string()
+}
+
+/// Levenshtein distance, for "did you mean" suggestions (inputs are short).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// The candidate closest to `name`, if it is close enough to be a likely typo.
+pub(crate) fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+/// `a`, `b` and `c`; long lists are cut short.
+fn list_names(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let mut text = shown.join(", ");
+    if names.len() > shown.len() {
+        text.push_str(&format!(" and {} more", names.len() - shown.len()));
+    }
+    text
+}
+
+fn show_labels(labels: &Labels) -> String {
+    let entries: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+fn seconds(value: u32) -> SimDuration {
+    SimDuration::from_millis(u64::from(value) * 1_000)
+}
+
+struct Checker<'s, 'l> {
+    locator: &'l Locator<'s>,
+    file: &'l str,
+    diagnostics: Vec<Diagnostic>,
+    /// Timeline entries that wait for an event, gathered with the timeline.
+    triggers: Vec<TriggerEntry>,
+}
+
+/// When a timeline entry runs.
+enum When {
+    At(SimDuration),
+    On(Trigger, SimDuration),
+}
+
+impl Checker<'_, '_> {
+    fn report(&mut self, code: &'static str, path: &str, message: impl AsRef<str>, help: Option<String>) {
+        let place = self.locator.find(path);
+        self.diagnostics.push(Diagnostic {
+            code,
+            message: format!("{path}: {}", message.as_ref()),
+            file: self.file.to_string(),
+            line: place.line,
+            column: place.column,
+            length: place.length,
+            help,
+        });
+    }
+
+    /// A duration, or `None` (with a diagnostic) if it does not parse.
+    fn duration(&mut self, path: &str, text: &str) -> Option<SimDuration> {
+        match text.parse::<SimDuration>() {
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                self.report(
+                    "invalid-duration",
+                    path,
+                    format!("invalid duration {text:?}: {error}"),
+                    Some(DURATION_HELP.to_string()),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration_or(&mut self, path: &str, text: Option<&str>, default: SimDuration) -> SimDuration {
+        text.and_then(|text| self.duration(path, text)).unwrap_or(default)
+    }
+
+    fn memory(&mut self, path: &str, text: Option<&str>, default: u64) -> u64 {
+        let Some(text) = text else { return default };
+        parse_quantity(text).unwrap_or_else(|error| {
+            self.report("invalid-quantity", path, error, Some(MEMORY_HELP.to_string()));
+            default
+        })
+    }
+
+    fn cpu(&mut self, path: &str, text: Option<&str>, default: u64) -> u64 {
+        let Some(text) = text else { return default };
+        parse_cpu(text).unwrap_or_else(|error| {
+            self.report("invalid-quantity", path, error, Some(CPU_HELP.to_string()));
+            default
+        })
+    }
+
+    /// A Kubernetes int32 field that must be at least `min`.
+    fn int(&mut self, path: &str, value: Option<i64>, default: u32, min: i64, help: Option<&str>) -> u32 {
+        let Some(value) = value else { return default };
+        if value < min {
+            let message = format!("Invalid value: {value}: must be greater than or equal to {min}");
+            self.report("invalid-value", path, message, help.map(str::to_string));
+            return default;
+        }
+        if value > INT32_MAX {
+            let message = format!("Invalid value: {value}: must be less than or equal to {INT32_MAX}");
+            self.report("invalid-value", path, message, help.map(str::to_string));
+            return default;
+        }
+        u32::try_from(value).unwrap_or(default)
+    }
+
+    fn dns_label(&mut self, path: &str, name: &str) {
+        if name.is_empty() {
+            self.report("invalid-value", path, "Required value: a name is required", None);
+            return;
+        }
+        if name.chars().count() > 63 {
+            let message = format!("Invalid value: {name:?}: must be no more than 63 characters");
+            self.report("invalid-value", path, message, None);
+        }
+        if !is_dns_label(name) {
+            let fixed = as_dns_label(name);
+            let help = (!fixed.is_empty()).then(|| format!("try {fixed:?}"));
+            self.report("invalid-value", path, format!("Invalid value: {name:?}: {DNS_LABEL_MESSAGE}"), help);
+        }
+    }
+
+    fn dns_subdomain(&mut self, path: &str, name: &str) {
+        let valid = !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label);
+        if !valid {
+            self.report(
+                "invalid-value",
+                path,
+                format!("Invalid value: {name:?}: {DNS_SUBDOMAIN_MESSAGE}"),
+                None,
+            );
+        }
+    }
+
+    /// Reports every name in `items` (path of the name, name) already used by an earlier one.
+    fn unique(&mut self, what: &str, items: &[(String, &str)]) {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (path, name) in items {
+            match seen.get(name) {
+                Some(first) => {
+                    let line = self.locator.find(first).line;
+                    let help =
+                        format!("{first} (line {line}) already has this name; {what} names must be unique");
+                    self.report("duplicate-name", path, format!("Duplicate value: {name:?}"), Some(help));
+                }
+                None => {
+                    seen.insert(name, path);
+                }
+            }
+        }
+    }
+
+    fn scenario(&mut self, raw: &raw::Scenario) -> Config {
+        self.dns_label("name", &raw.name);
+        let duration = match raw.duration.as_deref() {
+            None => Some(SimDuration::from_mins(60)),
+            Some(text) => match self.duration("duration", text) {
+                Some(duration) if duration.is_zero() => {
+                    let message = format!("Invalid value: {text:?}: must be greater than 0");
+                    let help = "duration is how long the run lasts, like \"10m\" or \"1h\"".to_string();
+                    self.report("invalid-value", "duration", message, Some(help));
+                    None
+                }
+                other => other,
+            },
+        };
+        let namespace = raw.namespace.clone().unwrap_or_else(|| "default".to_string());
+        self.dns_label("namespace", &namespace);
+        let cluster_domain = raw.cluster_domain.clone().unwrap_or_else(|| "cluster.local".to_string());
+        self.dns_subdomain("clusterDomain", &cluster_domain);
+        let dns = self.dns(raw.dns.as_ref());
+        let cluster = self.cluster(raw.cluster.as_ref());
+        let images = self.images(raw.images.as_deref().unwrap_or_default());
+        let services = self.services(raw.services.as_deref().unwrap_or_default());
+        let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
+        let statefulsets = self.statefulsets(raw_statefulsets, &services, &cluster.storage_classes);
+        let timeline = self.timeline(
+            raw.timeline.as_deref().unwrap_or_default(),
+            raw_statefulsets,
+            duration,
+            &cluster.storage_classes,
+            &cluster,
+        );
+        let pod_disruption_budgets =
+            self.pod_disruption_budgets(raw.pod_disruption_budgets.as_deref().unwrap_or_default());
+        let raw_timings = raw.timings.as_ref();
+        let timings = Timings {
+            provisioning: self.duration_or(
+                "timings.provisioning",
+                raw.timings.as_ref().and_then(|t| t.provisioning.as_deref()),
+                Timings::default().provisioning,
+            ),
+            node_monitor_grace_period: self.positive_duration(
+                "timings.nodeMonitorGracePeriod",
+                raw_timings.and_then(|t| t.node_monitor_grace_period.as_deref()),
+                Timings::default().node_monitor_grace_period,
+            ),
+            node_monitor_period: self.positive_duration(
+                "timings.nodeMonitorPeriod",
+                raw_timings.and_then(|t| t.node_monitor_period.as_deref()),
+                Timings::default().node_monitor_period,
+            ),
+            default_toleration: seconds(self.int(
+                "timings.defaultTolerationSeconds",
+                raw_timings.and_then(|t| t.default_toleration_seconds),
+                300,
+                0,
+                None,
+            )),
+            volume_attach: self.duration_or(
+                "timings.volumeAttach",
+                raw_timings.and_then(|t| t.volume_attach.as_deref()),
+                Timings::default().volume_attach,
+            ),
+            volume_detach: self.duration_or(
+                "timings.volumeDetach",
+                raw_timings.and_then(|t| t.volume_detach.as_deref()),
+                Timings::default().volume_detach,
+            ),
+            rollout_stuck_after: self.duration_or(
+                "timings.rolloutStuckAfter",
+                raw.timings.as_ref().and_then(|t| t.rollout_stuck_after.as_deref()),
+                Timings::default().rollout_stuck_after,
+            ),
+        };
+        let kubernetes = match raw.kubernetes_version.as_deref() {
+            None => Version::DEFAULT,
+            Some(text) => Version::parse(text).unwrap_or_else(|| {
+                let message = format!(
+                    "Invalid value: {text:?}: expected a Kubernetes release like \"1.36\" or \"1.35.2\""
+                );
+                self.report("invalid-value", "kubernetesVersion", message, None);
+                Version::DEFAULT
+            }),
+        };
+        let mut timings = timings;
+        if raw_timings.and_then(|t| t.node_monitor_grace_period.as_ref()).is_none() && kubernetes.minor < 32 {
+            // The default grace period was 40 s before 1.32 (k/k PR #126287).
+            timings.node_monitor_grace_period = SimDuration::from_secs(40);
+        }
+        let expect = self.expectations(
+            raw.expect.as_deref().unwrap_or_default(),
+            raw_statefulsets,
+            duration,
+            raw.timeline.as_deref().unwrap_or_default(),
+        );
+        let operators = self.operators(raw.operators.as_deref().unwrap_or_default());
+        let mut features = Features::for_version(kubernetes);
+        for (gate, on) in raw.feature_gates.iter().flatten() {
+            if KNOWN_GATES.contains(&gate.as_str()) {
+                features = features.with_gate(gate, *on);
+            } else {
+                let message = format!("Invalid value: {gate:?}: unknown feature gate");
+                let help = format!("the gates stsim models are: {}", list_names(KNOWN_GATES));
+                self.report("invalid-value", &format!("featureGates.{gate}"), message, Some(help));
+            }
+        }
+        Config {
+            name: raw.name.clone(),
+            description: raw.description.clone().unwrap_or_default(),
+            seed: raw.seed.unwrap_or(0),
+            duration: duration.unwrap_or(SimDuration::from_mins(60)),
+            namespace,
+            cluster_domain,
+            dns,
+            cluster,
+            images,
+            default_image: ImageBehaviour::Healthy,
+            services,
+            statefulsets,
+            pod_disruption_budgets,
+            timeline,
+            timings,
+            kubernetes,
+            features,
+            expect,
+            triggers: std::mem::take(&mut self.triggers),
+            operators,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        for good in ["a", "redis", "redis-0", "0abc", "a-b-c"] {
+            assert!(is_dns_label(good), "{good}");
+        }
+        for bad in ["", "-a", "a-", "Redis", "a_b", "a.b", "é"] {
+            assert!(!is_dns_label(bad), "{bad}");
+        }
+        assert_eq!(as_dns_label("My_Redis!"), "my-redis");
+        assert_eq!(as_dns_label("--"), "");
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(edit_distance("replica", "replicas"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(suggest("redis-sv", &["redis-svc", "web"]), Some("redis-svc"));
+        assert_eq!(suggest("zzz", &["redis-svc", "web"]), None);
+    }
+}

@@ -1,0 +1,250 @@
+//! A pod template: containers' requests, probes, scheduling constraints (node
+//! affinity, pod (anti-)affinity, tolerations), with the API server's rules.
+
+use super::*;
+
+impl Checker<'_, '_> {
+    pub(super) fn requests(&mut self, path: &str, resources: Option<&raw::Resources>) -> Resources {
+        let requests = resources.and_then(|r| r.requests.as_ref());
+        Resources {
+            cpu_millis: self.cpu(&format!("{path}.cpu"), requests.and_then(|r| r.cpu.as_deref()), 0),
+            memory_bytes: self.memory(
+                &format!("{path}.memory"),
+                requests.and_then(|r| r.memory.as_deref()),
+                0,
+            ),
+        }
+    }
+
+    pub(super) fn probe(&mut self, path: &str, probe: &raw::Probe) -> Probe {
+        let defaults = Probe::default();
+        Probe {
+            initial_delay: seconds(self.int(
+                &format!("{path}.initialDelaySeconds"),
+                probe.initial_delay_seconds,
+                0,
+                0,
+                None,
+            )),
+            period: seconds(self.int(&format!("{path}.periodSeconds"), probe.period_seconds, 10, 1, None)),
+            success_threshold: self.int(
+                &format!("{path}.successThreshold"),
+                probe.success_threshold,
+                defaults.success_threshold,
+                1,
+                None,
+            ),
+            failure_threshold: self.int(
+                &format!("{path}.failureThreshold"),
+                probe.failure_threshold,
+                defaults.failure_threshold,
+                1,
+                None,
+            ),
+        }
+    }
+
+    pub(super) fn template(
+        &mut self,
+        base: &str,
+        set_name: &str,
+        template: &raw::PodTemplate,
+    ) -> PodTemplate {
+        if template.image.is_empty() {
+            let help = "name the container image, like \"redis:7.0\"".to_string();
+            self.report(
+                "invalid-value",
+                &format!("{base}.image"),
+                "Required value: an image is required",
+                Some(help),
+            );
+        }
+        let requests = self.requests(&format!("{base}.resources.requests"), template.resources.as_ref());
+        let readiness_probe = template
+            .readiness_probe
+            .as_ref()
+            .map(|probe| self.probe(&format!("{base}.readinessProbe"), probe));
+        let grace = self.int(
+            &format!("{base}.terminationGracePeriodSeconds"),
+            template.termination_grace_period_seconds,
+            30,
+            0,
+            None,
+        );
+        let labels = template
+            .labels
+            .clone()
+            .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
+        PodTemplate {
+            labels,
+            image: template.image.clone(),
+            requests,
+            readiness_probe,
+            termination_grace_period: seconds(grace),
+            node_selector: template.node_selector.clone().unwrap_or_default(),
+            affinity: template
+                .affinity
+                .as_ref()
+                .map(|a| self.affinity(&format!("{base}.affinity"), a))
+                .unwrap_or_default(),
+            tolerations: self.tolerations(
+                &format!("{base}.tolerations"),
+                template.tolerations.as_deref().unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// A weight of 1 to 100, as Kubernetes requires of preferred terms.
+    pub(super) fn weight(&mut self, path: &str, weight: i64) -> u32 {
+        if !(1..=100).contains(&weight) {
+            let message = format!("Invalid value: {weight}: must be in the range 1-100");
+            self.report("invalid-value", path, message, None);
+            return 1;
+        }
+        weight as u32
+    }
+
+    pub(super) fn node_selector_term(
+        &mut self,
+        path: &str,
+        term: &raw::NodeSelectorTerm,
+    ) -> NodeSelectorTerm {
+        let expressions = term.match_expressions.as_deref().unwrap_or_default();
+        if expressions.is_empty() {
+            let help = "an empty term matches no node; give `matchExpressions: [(key: ..., operator: In, values: [...])]`";
+            self.report(
+                "invalid-value",
+                path,
+                "Required value: must have at least one node selector requirement",
+                Some(help.to_string()),
+            );
+        }
+        let mut out = Vec::new();
+        for (i, requirement) in expressions.iter().enumerate() {
+            let at = format!("{path}.matchExpressions[{i}]");
+            if requirement.key.is_empty() {
+                self.report(
+                    "invalid-value",
+                    &format!("{at}.key"),
+                    "Required value: a label key is required",
+                    None,
+                );
+            }
+            let values = requirement.values.clone().unwrap_or_default();
+            let operator = match requirement.operator {
+                raw::NodeSelectorOperator::In => NodeSelectorOperator::In,
+                raw::NodeSelectorOperator::NotIn => NodeSelectorOperator::NotIn,
+                raw::NodeSelectorOperator::Exists => NodeSelectorOperator::Exists,
+                raw::NodeSelectorOperator::DoesNotExist => NodeSelectorOperator::DoesNotExist,
+            };
+            let needs_values = matches!(operator, NodeSelectorOperator::In | NodeSelectorOperator::NotIn);
+            if needs_values && values.is_empty() {
+                let message = "Required value: must be specified when `operator` is 'In' or 'NotIn'";
+                self.report("invalid-value", &format!("{at}.values"), message, None);
+            }
+            if !needs_values && !values.is_empty() {
+                let message = "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'";
+                self.report("invalid-value", &format!("{at}.values"), message, None);
+            }
+            out.push(NodeSelectorRequirement { key: requirement.key.clone(), operator, values });
+        }
+        NodeSelectorTerm { match_expressions: out }
+    }
+
+    pub(super) fn pod_affinity_term(&mut self, path: &str, term: &raw::PodAffinityTerm) -> PodAffinityTerm {
+        if term.topology_key.is_empty() {
+            let help =
+                "the domain of the rule, like \"kubernetes.io/hostname\" or \"topology.kubernetes.io/zone\"";
+            self.report(
+                "invalid-value",
+                &format!("{path}.topologyKey"),
+                "Required value: can not be empty",
+                Some(help.to_string()),
+            );
+        }
+        PodAffinityTerm {
+            label_selector: term.label_selector.match_labels.clone().unwrap_or_default(),
+            topology_key: term.topology_key.clone(),
+        }
+    }
+
+    pub(super) fn affinity(&mut self, base: &str, affinity: &raw::Affinity) -> Affinity {
+        let mut out = Affinity::default();
+        if let Some(node) = &affinity.node_affinity {
+            let node_base = format!("{base}.nodeAffinity");
+            if let Some(required) = &node.required {
+                let path =
+                    format!("{node_base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+                if required.node_selector_terms.is_empty() {
+                    self.report(
+                        "invalid-value",
+                        &path,
+                        "Required value: must have at least one node selector term",
+                        None,
+                    );
+                }
+                for (i, term) in required.node_selector_terms.iter().enumerate() {
+                    let term = self.node_selector_term(&format!("{path}[{i}]"), term);
+                    out.node_required.push(term);
+                }
+            }
+            for (i, preferred) in node.preferred.iter().flatten().enumerate() {
+                let path = format!("{node_base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let weight = self.weight(&format!("{path}.weight"), preferred.weight);
+                let preference =
+                    self.node_selector_term(&format!("{path}.preference"), &preferred.preference);
+                out.node_preferred.push(PreferredSchedulingTerm { weight, preference });
+            }
+        }
+        if let Some(anti) = &affinity.pod_anti_affinity {
+            let anti_base = format!("{base}.podAntiAffinity");
+            for (i, term) in anti.required.iter().flatten().enumerate() {
+                let path = format!("{anti_base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let term = self.pod_affinity_term(&path, term);
+                out.anti_required.push(term);
+            }
+            for (i, weighted) in anti.preferred.iter().flatten().enumerate() {
+                let path = format!("{anti_base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let weight = self.weight(&format!("{path}.weight"), weighted.weight);
+                let term =
+                    self.pod_affinity_term(&format!("{path}.podAffinityTerm"), &weighted.pod_affinity_term);
+                out.anti_preferred.push(WeightedPodAffinityTerm { weight, term });
+            }
+        }
+        out
+    }
+
+    /// Tolerations, with the API server's validation rules.
+    pub(super) fn tolerations(&mut self, base: &str, tolerations: &[raw::Toleration]) -> Vec<Toleration> {
+        let mut out = Vec::new();
+        for (i, toleration) in tolerations.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            let key = toleration.key.clone().unwrap_or_default();
+            let value = toleration.value.clone().unwrap_or_default();
+            let operator = match toleration.operator.unwrap_or(raw::TolerationOperator::Equal) {
+                raw::TolerationOperator::Equal => TolerationOperator::Equal,
+                raw::TolerationOperator::Exists => TolerationOperator::Exists,
+            };
+            if key.is_empty() && operator != TolerationOperator::Exists {
+                let message = "Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"";
+                self.report("invalid-value", &format!("{path}.operator"), message, None);
+            }
+            if operator == TolerationOperator::Exists && !value.is_empty() {
+                let message =
+                    format!("Invalid value: {value:?}: value must be empty when `operator` is 'Exists'");
+                self.report("invalid-value", &format!("{path}.value"), message, None);
+            }
+            let effect = toleration.effect.map(Self::taint_effect);
+            let toleration_seconds = toleration.toleration_seconds.map(|seconds| {
+                if effect != Some(TaintEffect::NoExecute) {
+                    let message = "Invalid value: effect must be 'NoExecute' when `tolerationSeconds` is set";
+                    self.report("invalid-value", &format!("{path}.effect"), message, None);
+                }
+                // A negative value means zero (evict at once), as in Kubernetes.
+                seconds.max(0) as u64
+            });
+            out.push(Toleration { key, operator, value, effect, toleration_seconds });
+        }
+        out
+    }
+}

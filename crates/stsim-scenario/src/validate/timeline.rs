@@ -1,0 +1,415 @@
+//! The `timeline` section: actions at times or on triggers, their references to
+//! nodes, StatefulSets, pods and applications, and the node names a run can have.
+
+use super::*;
+
+impl Checker<'_, '_> {
+    /// Resolves the `node` field of an action to the node's id.
+    pub(super) fn node(&mut self, do_path: &str, name: &str, names: &[String]) -> Option<usize> {
+        if let Some(index) = names.iter().position(|n| n == name) {
+            return Some(index);
+        }
+        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        let help = match suggest(name, &known) {
+            _ if known.is_empty() => "the cluster has no nodes; declare `cluster.nodePools`".to_string(),
+            Some(close) => format!("did you mean `{close}`? nodes: {}", list_names(&known)),
+            None => format!(
+                "nodes are named `<pool>-<n>` from 1, and `AddNode` adds the next of its pool; nodes: {}",
+                list_names(&known)
+            ),
+        };
+        let message = format!("Not found: {name:?}: no node has this name");
+        self.report("unknown-reference", &format!("{do_path}.node"), message, Some(help));
+        None
+    }
+
+    /// An application, named by its StatefulSet, which must declare an `app`.
+    pub(super) fn app_reference(
+        &mut self,
+        path: &str,
+        name: &str,
+        sets: &[raw::StatefulSet],
+    ) -> Option<usize> {
+        let index = self.statefulset_reference(path, name, sets, name)?;
+        if sets[index].app.is_none() {
+            let message = format!("Invalid value: {name:?}: StatefulSet `{name}` runs no application model");
+            let help = "give the StatefulSet an `app: ...`; only applications have verdicts".to_string();
+            self.report("invalid-value", path, message, Some(help));
+            return None;
+        }
+        Some(index)
+    }
+
+    /// Resolves the `statefulset` field of an action.
+    pub(super) fn set_index(
+        &mut self,
+        do_path: &str,
+        name: &str,
+        sets: &[raw::StatefulSet],
+    ) -> Option<usize> {
+        self.statefulset_reference(&format!("{do_path}.statefulset"), name, sets, name)
+    }
+
+    pub(super) fn timeline(
+        &mut self,
+        entries: &[raw::TimelineEntry],
+        sets: &[raw::StatefulSet],
+        horizon: Option<SimDuration>,
+        classes: &[StorageClassConfig],
+        cluster: &ClusterConfig,
+    ) -> Vec<TimelineEntry> {
+        let node_names = node_names(entries, cluster);
+        let mut out = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let base = format!("timeline[{i}]");
+            let at_path = format!("{base}.at");
+            let when = match (&entry.at, &entry.when) {
+                (Some(text), None) => {
+                    if entry.after.is_some() {
+                        let message = "Invalid value: `after` goes with `when`, not with `at`";
+                        let help = "add the delay to `at`, or wait for an event with `when`".to_string();
+                        self.report("invalid-value", &format!("{base}.after"), message, Some(help));
+                    }
+                    self.duration(&at_path, text).map(When::At)
+                }
+                (None, Some(trigger)) => {
+                    let pod =
+                        |checker: &mut Self, pod: &str| checker.pod(&format!("{base}.when.pod"), pod, sets);
+                    let trigger = match trigger {
+                        raw::Trigger::PodCreated { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodCreated { pod })
+                        }
+                        raw::Trigger::PodReady { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodReady { pod })
+                        }
+                        raw::Trigger::PodNotReady { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodNotReady { pod })
+                        }
+                        raw::Trigger::PodDeleted { pod: p } => {
+                            pod(self, p).map(|pod| Trigger::PodDeleted { pod })
+                        }
+                        raw::Trigger::NodeNotReady { node } => self
+                            .node(&format!("{base}.when"), node, &node_names)
+                            .map(|node| Trigger::NodeNotReady { node }),
+                        raw::Trigger::AppBroken { app } => self
+                            .app_reference(&format!("{base}.when.app"), app, sets)
+                            .map(|app| Trigger::AppBroken { app }),
+                    };
+                    let after =
+                        self.duration_or(&format!("{base}.after"), entry.after.as_deref(), SimDuration::ZERO);
+                    trigger.map(|trigger| When::On(trigger, after))
+                }
+                (Some(_), Some(_)) | (None, None) => {
+                    let message =
+                        "Required value: an entry runs either `at` a time or `when` something happens";
+                    let help =
+                        "write `at: \"30s\"`, or `when: PodReady(pod: \"redis-2\")` with an optional `after`";
+                    self.report("invalid-value", &base, message, Some(help.to_string()));
+                    None
+                }
+            };
+            let at = match when {
+                Some(When::At(at)) => Some(at),
+                _ => None,
+            };
+            if let (Some(at), Some(horizon)) = (at, horizon.filter(|h| at.is_some_and(|at| at > *h))) {
+                let message = format!(
+                    "Invalid value: {:?}: this action would never run: the run ends at {horizon} (`duration`)",
+                    entry.at.as_deref().unwrap_or_default()
+                );
+                let help = format!("raise `duration` to at least {at}, or move this action earlier");
+                self.report("invalid-value", &at_path, message, Some(help));
+            }
+            let do_path = format!("{base}.do");
+            let action = match &entry.action {
+                raw::Action::Scale { statefulset, replicas } => {
+                    let index = self.statefulset_reference(
+                        &format!("{do_path}.statefulset"),
+                        statefulset,
+                        sets,
+                        statefulset,
+                    );
+                    let help = Some("replicas is the desired number of pods; use 0 to stop them all");
+                    let replicas = self.int(&format!("{do_path}.replicas"), Some(*replicas), 0, 0, help);
+                    index.map(|statefulset| Action::Scale { statefulset, replicas })
+                }
+                raw::Action::DeletePod { pod } => {
+                    self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::DeletePod { pod })
+                }
+                raw::Action::ForceDeletePod { pod } => {
+                    self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::ForceDeletePod { pod })
+                }
+                raw::Action::CrashNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::CrashNode { node })
+                }
+                raw::Action::PartitionNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::PartitionNode { node })
+                }
+                raw::Action::RecoverNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::RecoverNode { node })
+                }
+                raw::Action::DrainNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::DrainNode { node })
+                }
+                raw::Action::Cordon { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::Cordon { node })
+                }
+                raw::Action::Uncordon { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::Uncordon { node })
+                }
+                raw::Action::DeleteNode { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::DeleteNode { node })
+                }
+                raw::Action::TaintOutOfService { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::TaintOutOfService { node })
+                }
+                raw::Action::UntaintOutOfService { node } => {
+                    self.node(&do_path, node, &node_names).map(|node| Action::UntaintOutOfService { node })
+                }
+                raw::Action::AddNode { pool, zone } => {
+                    let pools: Vec<&str> = cluster.node_pools.iter().map(|p| p.name.as_str()).collect();
+                    let pool_index = pools.iter().position(|p| p == pool);
+                    if pool_index.is_none() {
+                        let help = match suggest(pool, &pools) {
+                            Some(close) => {
+                                format!("did you mean `{close}`? node pools: {}", list_names(&pools))
+                            }
+                            None => format!("node pools: {}", list_names(&pools)),
+                        };
+                        let message = format!("Not found: {pool:?}: no node pool has this name");
+                        self.report("unknown-reference", &format!("{do_path}.pool"), message, Some(help));
+                    }
+                    let zone_index = match zone {
+                        None => Some(None),
+                        Some(zone) => match cluster.zones.iter().position(|z| z == zone) {
+                            Some(index) => Some(Some(index)),
+                            None => {
+                                let zones: Vec<&str> = cluster.zones.iter().map(String::as_str).collect();
+                                let help = format!("cluster zones: {}", list_names(&zones));
+                                let message = format!("Not found: {zone:?}: not one of `cluster.zones`");
+                                self.report(
+                                    "unknown-reference",
+                                    &format!("{do_path}.zone"),
+                                    message,
+                                    Some(help),
+                                );
+                                None
+                            }
+                        },
+                    };
+                    pool_index.zip(zone_index).map(|(pool, zone)| Action::AddNode { pool, zone })
+                }
+                raw::Action::SetReady { pod: name, ready } => {
+                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
+                    if let Some(pod) = pod {
+                        let set = &sets[pod.statefulset];
+                        if set.template.readiness_probe.is_none() {
+                            let message = format!(
+                                "Invalid value: {name:?}: SetReady needs a readinessProbe, and StatefulSet `{}` has none",
+                                set.name
+                            );
+                            let help = format!(
+                                "add a readinessProbe to the template of `{}`; SetReady makes the probe pass or fail",
+                                set.name
+                            );
+                            self.report("invalid-value", &do_path, message, Some(help));
+                        }
+                    }
+                    pod.map(|pod| Action::SetReady { pod, ready: *ready })
+                }
+                raw::Action::Stop => Some(Action::Stop),
+                raw::Action::SetImage { statefulset, image } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    if image.is_empty() {
+                        let help = "name the container image, like \"redis:7.2\"".to_string();
+                        let message = "Required value: an image is required";
+                        self.report("invalid-value", &format!("{do_path}.image"), message, Some(help));
+                    }
+                    index.map(|statefulset| Action::SetImage { statefulset, image: image.clone() })
+                }
+                raw::Action::PatchTemplate { statefulset, template } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let path = format!("{do_path}.template");
+                    let patch = TemplatePatch {
+                        image: template.image.clone(),
+                        labels: template.labels.clone(),
+                        requests: template
+                            .resources
+                            .as_ref()
+                            .map(|r| self.requests(&format!("{path}.resources.requests"), Some(r))),
+                        readiness_probe: template
+                            .readiness_probe
+                            .as_ref()
+                            .map(|p| Some(self.probe(&format!("{path}.readinessProbe"), p))),
+                        termination_grace_period: template.termination_grace_period_seconds.map(|g| {
+                            seconds(self.int(
+                                &format!("{path}.terminationGracePeriodSeconds"),
+                                Some(g),
+                                30,
+                                0,
+                                None,
+                            ))
+                        }),
+                    };
+                    index.map(|statefulset| Action::PatchTemplate { statefulset, patch })
+                }
+                raw::Action::SetPartition { statefulset, partition } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let partition = self.int(&format!("{do_path}.partition"), Some(*partition), 0, 0, None);
+                    index.map(|statefulset| Action::SetPartition { statefulset, partition })
+                }
+                raw::Action::SetMaxUnavailable { statefulset, max_unavailable } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let value = self.int_or_percent(&format!("{do_path}.maxUnavailable"), max_unavailable);
+                    index.zip(value).map(|(statefulset, max_unavailable)| Action::SetMaxUnavailable {
+                        statefulset,
+                        max_unavailable,
+                    })
+                }
+                raw::Action::SetUpdateStrategy { statefulset, strategy } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let strategy = self.update_strategy(&format!("{do_path}.strategy"), strategy);
+                    index.map(|statefulset| Action::SetUpdateStrategy { statefulset, strategy })
+                }
+                raw::Action::DeleteStatefulSet { statefulset, cascade } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let cascade = match cascade.unwrap_or(raw::Cascade::Background) {
+                        raw::Cascade::Background => stsim_core::objects::Cascade::Background,
+                        raw::Cascade::Orphan => stsim_core::objects::Cascade::Orphan,
+                    };
+                    index.map(|statefulset| Action::DeleteStatefulSet { statefulset, cascade })
+                }
+                raw::Action::DeletePvc { pvc } => {
+                    self.dns_subdomain(&format!("{do_path}.pvc"), pvc);
+                    Some(Action::DeletePvc { claim: pvc.clone() })
+                }
+                raw::Action::RenameStatefulSet { statefulset, to } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let to_path = format!("{do_path}.to");
+                    self.dns_label(&to_path, to);
+                    if sets.iter().any(|s| &s.name == to) {
+                        let message =
+                            format!("Invalid value: {to:?}: a StatefulSet with this name already exists");
+                        self.report("duplicate-name", &to_path, message, None);
+                    }
+                    index.map(|statefulset| Action::RenameStatefulSet { statefulset, to: to.clone() })
+                }
+                raw::Action::RenameService { from, to } => {
+                    self.dns_label(&format!("{do_path}.from"), from);
+                    self.dns_label(&format!("{do_path}.to"), to);
+                    Some(Action::RenameService { from: from.clone(), to: to.clone() })
+                }
+                raw::Action::DeleteService { service } => {
+                    self.dns_label(&format!("{do_path}.service"), service);
+                    Some(Action::DeleteService { service: service.clone() })
+                }
+                raw::Action::UpdateStatefulSet {
+                    statefulset,
+                    replicas,
+                    service_name,
+                    selector,
+                    pod_management_policy,
+                    volume_claim_templates,
+                    min_ready_seconds,
+                    ordinals,
+                    revision_history_limit,
+                    persistent_volume_claim_retention_policy,
+                }
+                | raw::Action::RecreateStatefulSet {
+                    statefulset,
+                    replicas,
+                    service_name,
+                    selector,
+                    pod_management_policy,
+                    volume_claim_templates,
+                    min_ready_seconds,
+                    ordinals,
+                    revision_history_limit,
+                    persistent_volume_claim_retention_policy,
+                } => {
+                    let index = self.set_index(&do_path, statefulset, sets);
+                    let int = |checker: &mut Self, field: &str, value: Option<i64>| {
+                        value.map(|v| checker.int(&format!("{do_path}.{field}"), Some(v), 0, 0, None))
+                    };
+                    let retention = persistent_volume_claim_retention_policy.as_ref().map(|r| {
+                        let action = |a: Option<raw::RetentionAction>| match a
+                            .unwrap_or(raw::RetentionAction::Retain)
+                        {
+                            raw::RetentionAction::Retain => RetentionAction::Retain,
+                            raw::RetentionAction::Delete => RetentionAction::Delete,
+                        };
+                        RetentionPolicy {
+                            when_deleted: action(r.when_deleted),
+                            when_scaled: action(r.when_scaled),
+                        }
+                    });
+                    let patch = SpecPatch {
+                        replicas: int(self, "replicas", *replicas),
+                        min_ready_seconds: int(self, "minReadySeconds", *min_ready_seconds),
+                        ordinals_start: int(self, "ordinals.start", ordinals.as_ref().and_then(|o| o.start)),
+                        revision_history_limit: int(self, "revisionHistoryLimit", *revision_history_limit),
+                        retention,
+                        service_name: service_name.clone(),
+                        selector: selector.clone(),
+                        pod_management_policy: pod_management_policy.map(|p| match p {
+                            raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
+                            raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
+                        }),
+                        volume_claim_templates: volume_claim_templates.as_ref().map(|claims| {
+                            self.claims(&format!("{do_path}.volumeClaimTemplates"), claims, classes)
+                        }),
+                    };
+                    match entry.action {
+                        raw::Action::RecreateStatefulSet { .. } => {
+                            index.map(|statefulset| Action::RecreateStatefulSet { statefulset, patch })
+                        }
+                        _ => index.map(|statefulset| Action::UpdateSpec { statefulset, patch }),
+                    }
+                }
+            };
+            let line = u32::try_from(self.locator.find(&base).line).unwrap_or(u32::MAX);
+            match (when, action) {
+                (Some(When::At(at)), Some(action)) => {
+                    out.push(TimelineEntry { at: SimTime::from_millis(at.as_millis()), action, line })
+                }
+                (Some(When::On(trigger, after)), Some(action)) => {
+                    self.triggers.push(TriggerEntry { trigger, after, action, line })
+                }
+                _ => {}
+            }
+        }
+        out.sort_by_key(|entry| entry.at);
+        out
+    }
+}
+
+/// Every node name a run can have, by id: the pools' nodes, then one per
+/// `AddNode` in the order the timeline runs them.
+fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
+    for pool in &cluster.node_pools {
+        for n in 0..pool.count {
+            names.push(format!("{}-{}", pool.name, n + 1));
+        }
+        counts.push(pool.count);
+    }
+    let mut added: Vec<(SimDuration, usize)> = entries
+        .iter()
+        .filter_map(|entry| match &entry.action {
+            raw::Action::AddNode { pool, .. } => {
+                // A triggered AddNode has no time: it is named after the timed ones.
+                let at = entry.at.as_deref()?.parse::<SimDuration>().ok()?;
+                let pool = cluster.node_pools.iter().position(|p| p.name == *pool)?;
+                Some((at, pool))
+            }
+            _ => None,
+        })
+        .collect();
+    added.sort_by_key(|(at, _)| *at);
+    for (_, pool) in added {
+        counts[pool] += 1;
+        names.push(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]));
+    }
+    names
+}

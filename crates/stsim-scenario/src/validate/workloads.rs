@@ -1,0 +1,409 @@
+//! Services, StatefulSets and PodDisruptionBudgets: names, references between them
+//! (a set's service, a claim's storage class), selectors against template labels,
+//! update strategies and claim templates. The pod template is `pod`; the
+//! application a set runs is `apps`.
+
+use super::*;
+
+impl Checker<'_, '_> {
+    pub(super) fn pod_disruption_budgets(
+        &mut self,
+        budgets: &[raw::PodDisruptionBudget],
+    ) -> Vec<PodDisruptionBudgetConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, budget) in budgets.iter().enumerate() {
+            let base = format!("podDisruptionBudgets[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &budget.name);
+            items.push((name_path, budget.name.as_str()));
+            if budget.selector.is_empty() {
+                let help =
+                    "the selector picks the pods the budget protects, like {\"app\": \"redis\"}".to_string();
+                let message = "Required value: a selector needs at least one label";
+                self.report("invalid-value", &format!("{base}.selector"), message, Some(help));
+            }
+            let value = |checker: &mut Self, field: &str, v: &raw::IntOrString| match v {
+                raw::IntOrString::Int(n) => {
+                    Some(IntOrPercent::Int(checker.int(&format!("{base}.{field}"), Some(*n), 0, 0, None)))
+                }
+                raw::IntOrString::String(text) => {
+                    let parsed =
+                        text.strip_suffix('%').and_then(|p| p.parse::<u32>().ok()).filter(|p| *p <= 100);
+                    if parsed.is_none() {
+                        let message = format!(
+                            "Invalid value: {text:?}: must be an integer or a percentage from 0% to 100%"
+                        );
+                        checker.report("invalid-value", &format!("{base}.{field}"), message, None);
+                    }
+                    parsed.map(IntOrPercent::Percent)
+                }
+            };
+            let budget_value = match (&budget.min_available, &budget.max_unavailable) {
+                (Some(min), None) => value(self, "minAvailable", min).map(DisruptionBudget::MinAvailable),
+                (None, Some(max)) => value(self, "maxUnavailable", max).map(DisruptionBudget::MaxUnavailable),
+                (Some(_), Some(_)) => {
+                    let message = "Invalid value: minAvailable and maxUnavailable cannot be both set";
+                    self.report("invalid-value", &base, message, None);
+                    None
+                }
+                (None, None) => {
+                    let help =
+                        "give `minAvailable: 2` or `maxUnavailable: 1` (a count or a percentage)".to_string();
+                    self.report(
+                        "invalid-value",
+                        &base,
+                        "Required value: one of minAvailable or maxUnavailable",
+                        Some(help),
+                    );
+                    None
+                }
+            };
+            out.push(PodDisruptionBudgetConfig {
+                name: budget.name.clone(),
+                selector: budget.selector.clone(),
+                budget: budget_value.unwrap_or(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))),
+            });
+        }
+        self.unique("PodDisruptionBudget", &items);
+        out
+    }
+
+    pub(super) fn services(&mut self, services: &[raw::Service]) -> Vec<ServiceConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, service) in services.iter().enumerate() {
+            let base = format!("services[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &service.name);
+            items.push((name_path, service.name.as_str()));
+            if service.selector.is_empty() {
+                let help =
+                    "the selector picks the pods the service covers, like {\"app\": \"redis\"}".to_string();
+                self.report(
+                    "invalid-value",
+                    &format!("{base}.selector"),
+                    "Required value: a selector needs at least one label",
+                    Some(help),
+                );
+            }
+            let mut ports = Vec::new();
+            for (j, port) in service.ports.as_deref().unwrap_or_default().iter().enumerate() {
+                let number = match u16::try_from(port.port) {
+                    Ok(number) if number >= 1 => number,
+                    _ => {
+                        let message =
+                            format!("Invalid value: {}: must be between 1 and 65535, inclusive", port.port);
+                        self.report("invalid-value", &format!("{base}.ports[{j}].port"), message, None);
+                        1
+                    }
+                };
+                ports.push(ServicePort { name: port.name.clone().unwrap_or_default(), port: number });
+            }
+            out.push(ServiceConfig {
+                name: service.name.clone(),
+                headless: service.cluster_ip.as_deref().unwrap_or("None") == "None",
+                selector: service.selector.clone(),
+                publish_not_ready_addresses: service.publish_not_ready_addresses.unwrap_or(false),
+                ports,
+            });
+        }
+        self.unique("service", &items);
+        out
+    }
+
+    pub(super) fn statefulsets(
+        &mut self,
+        sets: &[raw::StatefulSet],
+        services: &[ServiceConfig],
+        classes: &[StorageClassConfig],
+    ) -> Vec<StatefulSetConfig> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        for (i, set) in sets.iter().enumerate() {
+            let base = format!("statefulsets[{i}]");
+            let name_path = format!("{base}.name");
+            self.dns_label(&name_path, &set.name);
+            items.push((name_path, set.name.as_str()));
+            self.service_reference(&format!("{base}.serviceName"), &set.service_name, services);
+            let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
+            let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
+            let template = self.template(&format!("{base}.template"), &set.name, &set.template);
+            let selector = self.selector(&base, set.selector.as_ref(), &template.labels);
+            let update_strategy = match &set.update_strategy {
+                None => UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
+                Some(strategy) => self.update_strategy(&format!("{base}.updateStrategy"), strategy),
+            };
+            let retention = set.persistent_volume_claim_retention_policy.as_ref();
+            let action = |a: Option<raw::RetentionAction>| match a.unwrap_or(raw::RetentionAction::Retain) {
+                raw::RetentionAction::Retain => RetentionAction::Retain,
+                raw::RetentionAction::Delete => RetentionAction::Delete,
+            };
+            let spec = StatefulSetSpec {
+                replicas,
+                selector,
+                service_name: set.service_name.clone(),
+                pod_management_policy: match set
+                    .pod_management_policy
+                    .unwrap_or(raw::PodManagementPolicy::OrderedReady)
+                {
+                    raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
+                    raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
+                },
+                update_strategy,
+                revision_history_limit: self.int(
+                    &format!("{base}.revisionHistoryLimit"),
+                    set.revision_history_limit,
+                    10,
+                    0,
+                    None,
+                ),
+                min_ready_seconds: self.int(
+                    &format!("{base}.minReadySeconds"),
+                    set.min_ready_seconds,
+                    0,
+                    0,
+                    None,
+                ),
+                ordinals_start: self.int(
+                    &format!("{base}.ordinals.start"),
+                    set.ordinals.as_ref().and_then(|o| o.start),
+                    0,
+                    0,
+                    None,
+                ),
+                retention: RetentionPolicy {
+                    when_deleted: action(retention.and_then(|r| r.when_deleted)),
+                    when_scaled: action(retention.and_then(|r| r.when_scaled)),
+                },
+                template,
+                volume_claim_templates: self.claims(
+                    &format!("{base}.volumeClaimTemplates"),
+                    set.volume_claim_templates.as_deref().unwrap_or_default(),
+                    classes,
+                ),
+            };
+            let app = set.app.as_ref().map(|app| self.app(&format!("{base}.app"), app, &spec));
+            out.push(StatefulSetConfig { name: set.name.clone(), app, spec });
+        }
+        self.unique("StatefulSet", &items);
+        out
+    }
+
+    pub(super) fn service_reference(&mut self, path: &str, name: &str, services: &[ServiceConfig]) {
+        if services.iter().any(|s| s.name == name) {
+            return;
+        }
+        let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let help = match (suggest(name, &names), names.is_empty()) {
+            (_, true) => "no services are declared; add a headless service under `services` and name it here"
+                .to_string(),
+            (Some(close), _) => format!("did you mean `{close}`? declared services: {}", list_names(&names)),
+            (None, _) => format!("declared services: {}", list_names(&names)),
+        };
+        self.report(
+            "unknown-reference",
+            path,
+            format!("Not found: {name:?}: no service has this name"),
+            Some(help),
+        );
+    }
+
+    pub(super) fn selector(&mut self, base: &str, selector: Option<&Labels>, labels: &Labels) -> Labels {
+        let Some(selector) = selector else {
+            return labels.clone();
+        };
+        let path = format!("{base}.selector");
+        if selector.is_empty() {
+            let help = "leave `selector` out to use the template labels".to_string();
+            self.report(
+                "invalid-value",
+                &path,
+                "Invalid value: {}: empty selector is invalid for statefulset",
+                Some(help),
+            );
+            return selector.clone();
+        }
+        for (key, value) in selector {
+            if labels.get(key) == Some(value) {
+                continue;
+            }
+            let help = match labels.get(key) {
+                Some(actual) => format!(
+                    "the selector wants {key:?}: {value:?}, but the template label {key:?} is {actual:?}"
+                ),
+                None => {
+                    format!("the selector wants {key:?}: {value:?}, but the template has no {key:?} label")
+                }
+            };
+            let message = format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                show_labels(labels)
+            );
+            self.report("invalid-value", &path, message, Some(help));
+            break;
+        }
+        selector.clone()
+    }
+
+    pub(super) fn update_strategy(&mut self, path: &str, strategy: &raw::UpdateStrategy) -> UpdateStrategy {
+        match strategy {
+            raw::UpdateStrategy::OnDelete => UpdateStrategy::OnDelete,
+            raw::UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+                let help =
+                    Some("pods with an ordinal at or above the partition are updated; 0 updates them all");
+                let partition = self.int(&format!("{path}.partition"), *partition, 0, 0, help);
+                let max_unavailable = max_unavailable
+                    .as_ref()
+                    .and_then(|m| self.int_or_percent(&format!("{path}.maxUnavailable"), m));
+                UpdateStrategy::RollingUpdate { partition, max_unavailable }
+            }
+        }
+    }
+
+    /// `maxUnavailable`: an integer of at least 1, or a percentage like "50%".
+    pub(super) fn int_or_percent(&mut self, path: &str, value: &raw::IntOrString) -> Option<IntOrPercent> {
+        let help =
+            Some("maxUnavailable is a number of pods (at least 1) or a percentage of replicas, like \"50%\"");
+        match value {
+            raw::IntOrString::Int(n) => {
+                let n = self.int(path, Some(*n), 1, 1, help);
+                Some(IntOrPercent::Int(n))
+            }
+            raw::IntOrString::String(text) => {
+                let parsed = text
+                    .strip_suffix('%')
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .filter(|p| (1..=100).contains(p));
+                if parsed.is_none() {
+                    let message = format!(
+                        "Invalid value: {text:?}: must be an integer or a percentage from 1% to 100%"
+                    );
+                    self.report("invalid-value", path, message, help.map(String::from));
+                }
+                parsed.map(IntOrPercent::Percent)
+            }
+        }
+    }
+
+    pub(super) fn claims(
+        &mut self,
+        base: &str,
+        claims: &[raw::VolumeClaimTemplate],
+        classes: &[StorageClassConfig],
+    ) -> Vec<VolumeClaimTemplate> {
+        let mut items = Vec::new();
+        let mut out = Vec::new();
+        let class_names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+        for (i, claim) in claims.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            let name_path = format!("{path}.name");
+            self.dns_label(&name_path, &claim.name);
+            items.push((name_path, claim.name.as_str()));
+            let storage_path = format!("{path}.storage");
+            let storage_bytes = self.memory(&storage_path, Some(&claim.storage), 1);
+            if storage_bytes == 0 {
+                let message = format!("Invalid value: {:?}: must be greater than zero", claim.storage);
+                self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
+            }
+            match &claim.storage_class_name {
+                Some(class) if !class_names.contains(&class.as_str()) => {
+                    let help = match suggest(class, &class_names) {
+                        _ if class_names.is_empty() => {
+                            "no storage classes are declared under `cluster.storageClasses`".to_string()
+                        }
+                        Some(close) => format!(
+                            "did you mean `{close}`? declared storage classes: {}",
+                            list_names(&class_names)
+                        ),
+                        None => format!("declared storage classes: {}", list_names(&class_names)),
+                    };
+                    let message = format!("Not found: {class:?}: no storage class has this name");
+                    self.report(
+                        "unknown-reference",
+                        &format!("{path}.storageClassName"),
+                        message,
+                        Some(help),
+                    );
+                }
+                Some(_) => {}
+                None if !classes.iter().any(|c| c.is_default) => {
+                    let help =
+                        "name a class with `storageClassName`, or mark one class `default: true`".to_string();
+                    let message = "Required value: no storageClassName, and no storage class is the default";
+                    self.report("unknown-reference", &path, message, Some(help));
+                }
+                None => {}
+            }
+            let access_modes = match &claim.access_modes {
+                None => vec![AccessMode::ReadWriteOnce],
+                Some(modes) => {
+                    if modes.is_empty() {
+                        let message = "Required value: at least 1 access mode is required";
+                        self.report("invalid-value", &format!("{path}.accessModes"), message, None);
+                    }
+                    modes
+                        .iter()
+                        .map(|m| match m {
+                            raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
+                            raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
+                            raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
+                            raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
+                        })
+                        .collect()
+                }
+            };
+            out.push(VolumeClaimTemplate {
+                name: claim.name.clone(),
+                storage_bytes,
+                storage_class: claim.storage_class_name.clone(),
+                access_modes,
+            });
+        }
+        self.unique("volume claim template", &items);
+        out
+    }
+
+    pub(super) fn statefulset_reference(
+        &mut self,
+        path: &str,
+        name: &str,
+        sets: &[raw::StatefulSet],
+        whole: &str,
+    ) -> Option<usize> {
+        if let Some(index) = sets.iter().position(|s| s.name == name) {
+            return Some(index);
+        }
+        let names: Vec<&str> = sets.iter().map(|s| s.name.as_str()).collect();
+        let help = match suggest(name, &names) {
+            _ if names.is_empty() => "no StatefulSets are declared under `statefulsets`".to_string(),
+            Some(close) => format!("did you mean `{close}`? declared StatefulSets: {}", list_names(&names)),
+            None => format!("declared StatefulSets: {}", list_names(&names)),
+        };
+        let message = format!("Not found: {whole:?}: no StatefulSet named `{name}`");
+        self.report("unknown-reference", path, message, Some(help));
+        None
+    }
+
+    /// Resolves `<statefulset>-<ordinal>`.
+    pub(super) fn pod(&mut self, path: &str, pod: &str, sets: &[raw::StatefulSet]) -> Option<PodRef> {
+        let malformed = |checker: &mut Self, why: &str| {
+            let example = sets.first().map_or("redis", |s| s.name.as_str());
+            let message = format!("Invalid value: {pod:?}: {why}");
+            let help = format!("a pod is named `<statefulset>-<ordinal>`, like `{example}-0`");
+            checker.report("invalid-value", path, message, Some(help));
+            None
+        };
+        let Some((set, ordinal)) = pod.rsplit_once('-') else {
+            return malformed(self, "a pod name ends in `-<ordinal>`");
+        };
+        if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+            return malformed(self, "the ordinal after the last `-` must be a non-negative integer");
+        }
+        let Ok(ordinal) = ordinal.parse::<u32>() else {
+            return malformed(self, "the ordinal is too large");
+        };
+        let index = self.statefulset_reference(path, set, sets, pod)?;
+        Some(PodRef { statefulset: index, ordinal })
+    }
+}
