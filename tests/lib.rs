@@ -31,6 +31,8 @@ mod storage;
 #[cfg(test)]
 mod support;
 #[cfg(test)]
+mod teach;
+#[cfg(test)]
 mod tidy;
 #[cfg(test)]
 mod updates;

@@ -8,6 +8,7 @@
 pub mod examples;
 pub mod external_operator;
 pub mod render;
+pub mod teach;
 pub mod test_command;
 
 use clap::{Parser, Subcommand};
@@ -38,7 +39,8 @@ stsim run my.ron --html report.html         the timeline picture and report, in 
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
-stsim examples                             list built-in scenarios"
+stsim examples --tag node-failure          list built-in scenarios by theme\n  \
+stsim quiz servicename-changed             predict what happens, then see"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -106,10 +108,29 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         #[arg(long)]
         jobs: Option<usize>,
     },
-    /// List the built-in scenarios, or print one of them.
+    /// List the built-in scenarios by theme, or print one of them.
     Examples {
         /// Print this example's source (save it to start your own).
         name: Option<String>,
+        /// Only scenarios with this tag (a theme like `node-failure`, or `exercise`).
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only scenarios whose name, description, tags, sources or lesson contain this word.
+        #[arg(long, value_name = "WORD")]
+        search: Option<String>,
+    },
+    /// Predict, then see: ask a scenario's question, run it, show the answer with the run's evidence.
+    #[command(after_help = "Asks on the terminal (type the letter of a choice), or takes --answer.
+Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is invalid or has no quiz.")]
+    Quiz {
+        /// The scenario file (RON), or the name of a built-in example (`stsim examples --search quiz`).
+        file: String,
+        /// Answer without being asked (the letter of a choice).
+        #[arg(long)]
+        answer: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -169,8 +190,19 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<stsim_core::Config, Stri
     })
 }
 
-/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`.
+/// Runs `stsim` with `args` (without the program name), writing to `out`
+/// and `err`, with nothing to read (`stsim quiz` then needs `--answer`).
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    run_with_input(args, &mut std::io::empty(), out, err)
+}
+
+/// Runs `stsim`, reading answers (`stsim quiz`) from `input`.
+pub fn run_with_input(
+    args: &[String],
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
     let cli = match Cli::try_parse_from(std::iter::once("stsim".to_string()).chain(args.iter().cloned())) {
         Ok(cli) => cli,
         Err(error) => {
@@ -195,7 +227,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         ),
         Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
-        Command::Examples { name } => examples_command(name.as_deref(), out),
+        Command::Examples { name, tag, search } => {
+            examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
+        }
+        Command::Quiz { file, answer, seed } => quiz_command(&file, answer.as_deref(), seed, input, out),
         Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
     };
     match result {
@@ -328,7 +363,61 @@ fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, St
     if errors.is_empty() { Ok(ExitStatus::Success) } else { Err(errors) }
 }
 
-fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn quiz_command(
+    name: &str,
+    answer: Option<&str>,
+    seed: Option<u64>,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let (file, source) = load(name)?;
+    let mut config = parse(&file, &source)?;
+    let teaching = stsim_scenario::parse_teaching(&source, &file).unwrap_or_default();
+    let Some(quiz) = &teaching.quiz else {
+        return Err(format!(
+            "error: {file} has no quiz\n  = help: `stsim examples --search quiz` lists the scenarios that have one\n"
+        ));
+    };
+    write_out(out, &teach::ask(&config.name, quiz))?;
+    let letters = format!(
+        "{}-{}",
+        stsim_scenario::teaching::letter(0),
+        stsim_scenario::teaching::letter(quiz.choices.len() - 1)
+    );
+    let choice = match answer {
+        Some(typed) => teach::read_answer(quiz, typed).ok_or_else(|| {
+            format!("error: --answer {typed:?} is not a choice: answer with a letter {letters}\n")
+        })?,
+        None => loop {
+            write_out(out, &format!("Your answer ({letters}): "))?;
+            let mut line = String::new();
+            let read =
+                input.read_line(&mut line).map_err(|e| format!("error: cannot read the answer: {e}\n"))?;
+            if read == 0 {
+                return Err(format!(
+                    "error: no answer given\n  = help: type a letter {letters}, or pass --answer\n"
+                ));
+            }
+            match teach::read_answer(quiz, &line) {
+                Some(choice) => break choice,
+                None => write_out(out, &format!("Please type one letter, {letters}.\n"))?,
+            }
+        },
+    };
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    let (sim, report) = simulate(config)?;
+    write_out(out, &teach::reveal(quiz, choice, &teaching, &sim, &report))?;
+    Ok(if choice == quiz.answer { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+fn examples_command(
+    name: Option<&str>,
+    tag: Option<&str>,
+    search: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let text = match name {
         Some(name) => match examples::find(name) {
             Some(example) => example.source.to_string(),
@@ -340,16 +429,7 @@ fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatu
                 ));
             }
         },
-        None => {
-            let width = examples::EXAMPLES.iter().map(|e| e.name.len()).max().unwrap_or(0);
-            let mut text = String::from(
-                "Built-in scenarios (run one with `stsim run NAME`, see it with `stsim examples NAME`):\n",
-            );
-            for example in examples::EXAMPLES {
-                text.push_str(&format!("  {:<width$}   {}\n", example.name, examples::summary(example)));
-            }
-            text
-        }
+        None => teach::listing(tag, search),
     };
     write_out(out, &text)?;
     Ok(ExitStatus::Success)

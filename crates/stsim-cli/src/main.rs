@@ -4,6 +4,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let status = stsim_cli::run(&args, &mut stdout.lock(), &mut stderr.lock());
+    let stdin = std::io::stdin();
+    let status = stsim_cli::run_with_input(&args, &mut stdin.lock(), &mut stdout.lock(), &mut stderr.lock());
     std::process::exit(status as i32);
 }

@@ -14,6 +14,7 @@ mod diagnostic;
 mod locate;
 mod quantity;
 mod raw;
+pub mod teaching;
 mod validate;
 
 pub use diagnostic::Diagnostic;
@@ -38,6 +39,21 @@ pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     match options.from_str::<raw::Scenario>(&text) {
         Ok(scenario) => validate::validate(&scenario, &locator, file),
+        Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
+    }
+}
+
+/// Reads a scenario's teaching metadata (`tags`, `mirrors`, `lesson`,
+/// `quiz`, `hint`); the rest of the file must be well-formed too.
+pub fn parse_teaching(source: &str, file: &str) -> Result<teaching::Teaching, Vec<Diagnostic>> {
+    let text = match source.strip_prefix('\u{feff}') {
+        Some(rest) => format!(" {rest}"),
+        None => source.to_string(),
+    };
+    let locator = Locator::new(&text);
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    match options.from_str::<raw::Scenario>(&text) {
+        Ok(scenario) => validate::teaching(&scenario, &locator, file),
         Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
     }
 }

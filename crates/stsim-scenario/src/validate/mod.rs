@@ -20,6 +20,7 @@ mod cluster;
 mod expectations;
 mod operators;
 mod pod;
+mod teaching;
 mod timeline;
 mod workloads;
 
@@ -46,6 +47,17 @@ const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lowe
 const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
      '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/// The teaching metadata of `raw`, or every problem found in it.
+pub(crate) fn teaching(
+    raw: &raw::Scenario,
+    locator: &Locator<'_>,
+    file: &str,
+) -> Result<crate::teaching::Teaching, Vec<Diagnostic>> {
+    let mut checker = Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new() };
+    let teaching = checker.teaching(raw);
+    if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
+}
 
 /// Checks `raw` and builds the `Config`, or returns every problem found,
 /// sorted by line and column.
@@ -262,6 +274,7 @@ impl Checker<'_, '_> {
 
     fn scenario(&mut self, raw: &raw::Scenario) -> Config {
         self.dns_label("name", &raw.name);
+        self.teaching(raw);
         let duration = match raw.duration.as_deref() {
             None => Some(SimDuration::from_mins(60)),
             Some(text) => match self.duration("duration", text) {
