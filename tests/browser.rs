@@ -165,3 +165,120 @@ fn a_screenshot_of_the_rename_report() {
         std::fs::copy(&shot, docs.join("headless-service-renamed.png")).unwrap();
     }
 }
+
+/// Serves `root` over HTTP on a loopback port, for pages that fetch (the
+/// playground's WebAssembly cannot load from `file://`). The server thread
+/// lives as long as the test process.
+fn serve(root: PathBuf) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            if BufReader::new(&stream).read_line(&mut line).is_err() {
+                continue;
+            }
+            let target = line.split_whitespace().nth(1).unwrap_or("/");
+            let path = target.split('?').next().unwrap_or("/").trim_start_matches('/');
+            let path = if path.is_empty() { "index.html" } else { path };
+            let file = root.join(path);
+            let (status, body) = match std::fs::read(&file) {
+                Ok(body) if !path.contains("..") => ("200 OK", body),
+                _ => ("404 Not Found", b"not found".to_vec()),
+            };
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript",
+                Some("css") => "text/css",
+                Some("wasm") => "application/wasm",
+                _ => "application/octet-stream",
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+        }
+    });
+    port
+}
+
+/// The playground's page, if it is built (`scripts/build-playground.sh`).
+fn playground() -> Option<PathBuf> {
+    let web = repo_root().join("web");
+    web.join("pkg/stsim_wasm_bg.wasm").is_file().then_some(web)
+}
+
+#[test]
+fn the_playground_computes_the_clis_digests() {
+    let (Some(chromium), Some(web)) = (chromium(), playground()) else {
+        eprintln!(
+            "skipped: the playground test needs chromium and a built playground (scripts/build-playground.sh)"
+        );
+        return;
+    };
+    let port = serve(web);
+    let dir = scratch("playground");
+    let names = [
+        "redis-ordered-startup",
+        "headless-service-renamed",
+        "node-crash-stuck-terminating",
+        "drain-pdb-multi-attach",
+        "node-failures-week",
+        "operators/failover",
+        "fix-drain-without-budget",
+    ];
+    let url = format!("http://127.0.0.1:{port}/index.html?digests={}", names.join(","));
+    let browser = headless(&chromium, &dir, &url, &["--dump-dom", "--virtual-time-budget=30000"]);
+    assert!(browser.console.is_empty(), "console messages:\n{}", browser.console.join("\n"));
+    let dom = browser.stdout;
+    let start =
+        dom.find("<pre id=\"digests\">").expect("the page wrote its digests") + "<pre id=\"digests\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let digests: serde_json::Value = serde_json::from_str(&dom[start..end]).expect("JSON");
+    for name in names {
+        let example = stsim_cli::examples::find(name).unwrap();
+        let config = stsim_scenario::parse_scenario(example.source, example.path).unwrap();
+        let (_, report) = stsim_cli::simulate(config).unwrap();
+        assert_eq!(digests[name], report.trace_digest.as_str(), "{name}: the browser's digest is the CLI's");
+    }
+}
+
+#[test]
+fn the_playground_runs_a_scenario_and_shows_its_report() {
+    let (Some(chromium), Some(web)) = (chromium(), playground()) else {
+        eprintln!(
+            "skipped: the playground test needs chromium and a built playground (scripts/build-playground.sh)"
+        );
+        return;
+    };
+    let port = serve(web);
+    let dir = scratch("playground-run");
+    let url = format!("http://127.0.0.1:{port}/index.html?scenario=headless-service-renamed&run=1");
+    let browser = headless(&chromium, &dir, &url, &["--dump-dom", "--virtual-time-budget=30000"]);
+    assert!(browser.console.is_empty(), "console messages:\n{}", browser.console.join("\n"));
+    let dom = browser.stdout;
+    for pod in ["pg-0", "pg-1", "pg-2"] {
+        assert!(dom.contains(&format!("data-group=\"pods\" data-lane=\"{pod}\"")), "no lane for {pod}");
+    }
+    let (_, report) = run_file("headless-service-renamed");
+    assert!(dom.contains(&format!("digest {}", report.trace_digest)), "the status shows the CLI's digest");
+    assert!(dom.contains("<span id=\"zoom\">0s to 45m</span>"), "the zoom script ran");
+    assert!(dom.contains("holds: AppVerdict(pg at 45m: BROKEN)"));
+    if std::env::var_os("STSIM_UPDATE_SCREENSHOTS").is_some() {
+        let shot = repo_root().join("docs/images/playground.png");
+        let browser = headless(
+            &chromium,
+            &dir,
+            &url,
+            &[
+                "--window-size=1500,1000",
+                "--virtual-time-budget=30000",
+                &format!("--screenshot={}", shot.display()),
+            ],
+        );
+        assert!(browser.console.is_empty());
+    }
+}
