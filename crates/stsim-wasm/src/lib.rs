@@ -64,14 +64,15 @@ pub fn digest(source: &str, file: &str) -> String {
 }
 
 fn simulate(source: &str, file: &str) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
-    let config = stsim_scenario::parse_scenario(source, file).map_err(|diagnostics| {
-        diagnostics.iter().map(|d| d.render(source)).collect::<Vec<_>>().join("\n")
-    })?;
+    let config = stsim_scenario::parse_scenario(source, file)
+        .map_err(|diagnostics| diagnostics.iter().map(|d| d.render(source)).collect::<Vec<_>>().join("\n"))?;
     let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
     for operator in &config.operators {
         match stsim_core::operators::builtin(&operator.kind) {
             Some(built) => operators.push(built),
-            None => return Err("this scenario runs an external operator (a program): use the CLI".to_string()),
+            None => {
+                return Err("this scenario runs an external operator (a program): use the CLI".to_string());
+            }
         }
     }
     Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
@@ -98,7 +99,8 @@ mod tests {
     #[test]
     fn runs_a_built_in_scenario_like_the_cli() {
         let example = stsim_cli::examples::find("headless-service-renamed").unwrap();
-        let (_, report) = stsim_core::run(stsim_scenario::parse_scenario(example.source, example.path).unwrap());
+        let (_, report) =
+            stsim_core::run(stsim_scenario::parse_scenario(example.source, example.path).unwrap());
         assert_eq!(super::digest(example.source, example.path), report.trace_digest);
         let out: serde_json::Value = serde_json::from_str(&super::run(example.source, example.path)).unwrap();
         assert_eq!(out["ok"], true);
