@@ -192,6 +192,12 @@ fn long_run(nodes: u32, sets: u32, days: u64) -> (stsim_core::Simulation, stsim_
 fn check_budget(nodes: u32, sets: u32, days: u64) {
     let (sim, report) = long_run(nodes, sets, days);
     let html = stsim_render::html(&sim, &report);
+    eprintln!(
+        "{nodes} nodes, {sets} sets, {days} days: {} trace records, page {} bytes, svg {} bytes",
+        report.trace_records,
+        html.len(),
+        stsim_render::svg(&sim, &report).len()
+    );
     assert!(html.len() <= HTML_BUDGET, "{nodes} nodes, {days} days: {} bytes", html.len());
     let timeline = stsim_render::picture_lanes(&sim, &report);
     for group in &timeline.groups {
@@ -218,4 +224,60 @@ fn a_long_run_on_a_big_cluster_stays_within_the_page_budget() {
 #[ignore]
 fn a_month_on_1000_nodes_stays_within_the_page_budget() {
     check_budget(1000, 200, 30);
+}
+
+#[test]
+fn stsim_run_writes_the_pictures_beside_its_output() {
+    let dir = std::env::temp_dir().join(format!("stsim-render-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let args: Vec<String> =
+        ["run", "headless-service-renamed", "--html", &file("r.html"), "--svg", &file("r.svg")]
+            .into_iter()
+            .chain(["--perfetto", &file("r.json")])
+            .map(String::from)
+            .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(stsim_cli::run(&args, &mut out, &mut err), stsim_cli::ExitStatus::Success);
+    assert!(
+        String::from_utf8(out).unwrap().starts_with("scenario headless-service-renamed"),
+        "the report is printed too"
+    );
+    let (sim, report) = run_file("headless-service-renamed");
+    assert_eq!(std::fs::read_to_string(file("r.html")).unwrap(), stsim_render::html(&sim, &report));
+    assert_eq!(std::fs::read_to_string(file("r.svg")).unwrap(), stsim_render::svg(&sim, &report));
+    assert_eq!(std::fs::read_to_string(file("r.json")).unwrap(), stsim_render::perfetto(&sim, &report));
+    // A file that cannot be written is bad input, named.
+    let missing = dir.join("no/such/dir/r.html").display().to_string();
+    let args: Vec<String> =
+        ["run", "headless-service-renamed", "--html", &missing].map(String::from).to_vec();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(stsim_cli::run(&args, &mut out, &mut err), stsim_cli::ExitStatus::Error);
+    assert!(String::from_utf8(err).unwrap().contains(&format!("error: cannot write {missing}")));
+}
+
+#[test]
+fn two_copies_of_an_identity_show_as_a_bar_over_its_lane() {
+    let (sim, report) = run_file("partition-force-delete-two-copies");
+    let full = stsim_render::lanes::build(
+        &sim.world,
+        &sim.trace.records,
+        &report,
+        stsim_render::lanes::Detail::FULL,
+    );
+    let redis0 = lane(&full, "pods", "redis-0");
+    let (since, until) = sim
+        .world
+        .identity_violations
+        .iter()
+        .map(|v| (v.since.as_millis(), v.until.map_or(report.ended_at_ms, |t| t.as_millis())))
+        .next()
+        .expect("the scenario runs two copies");
+    let bars: Vec<(u64, u64, &str)> = redis0.overlays.iter().map(|o| (o.from_ms, o.to_ms, o.class)).collect();
+    assert_eq!(bars, vec![(since, until, "duplicate")]);
+    // The lane follows the pod objects: the force-deleted one ends, the new one starts.
+    assert!(redis0.spans.windows(2).all(|w| w[0].to_ms <= w[1].from_ms), "spans never overlap");
+    let nodes: std::collections::BTreeSet<&str> =
+        redis0.spans.iter().filter_map(|s| s.node.as_deref()).collect();
+    assert!(nodes.len() >= 2, "redis-0 ran on two nodes: {nodes:?}");
 }

@@ -331,10 +331,10 @@ impl<'a> Replay<'a> {
 
     fn update_pod(&mut self, at: u64, id: PodId, cause: &str, change: impl FnOnce(&mut PodState)) {
         let name = self.world.pod(id).name.clone();
-        let state = self
-            .pod_states
-            .entry(id)
-            .or_insert_with(|| PodState { status: "Pending", ..PodState::default() });
+        // Only a pod object between its creation and its removal has a
+        // state; a record about one already removed (its name may belong to
+        // a successor by then) changes nothing here.
+        let Some(state) = self.pod_states.get_mut(&id) else { return };
         change(state);
         let state = state.clone();
         if let Some(node) = &state.node {
