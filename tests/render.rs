@@ -198,8 +198,18 @@ fn check_budget(nodes: u32, sets: u32, days: u64) {
         html.len(),
         stsim_render::svg(&sim, &report).len()
     );
+    // To look at the page: STSIM_BUDGET_PAGE=/tmp/long.html cargo test ... long_run
+    if let Some(path) = std::env::var_os("STSIM_BUDGET_PAGE") {
+        std::fs::write(path, &html).unwrap();
+    }
     assert!(html.len() <= HTML_BUDGET, "{nodes} nodes, {days} days: {} bytes", html.len());
     let timeline = stsim_render::picture_lanes(&sim, &report);
+    assert!(stsim_render::lanes::elements(&timeline) <= 4000);
+    // Merging keeps count of what it merged: no state is lost from the hover text.
+    let full = stsim_render::lanes::build(&sim.world, &sim.trace.records, &report, stsim_render::lanes::Detail::FULL);
+    let shown = &timeline.groups[0].lanes[0];
+    let kept = full.groups[0].lanes.iter().find(|l| l.name == shown.name).unwrap();
+    assert_eq!(kept.spans.len() as u32, shown.spans.iter().map(|s| s.merged).sum::<u32>(), "{}", kept.name);
     for group in &timeline.groups {
         assert!(group.lanes.len() <= 40, "{}: {} lanes", group.id, group.lanes.len());
         for lane in &group.lanes {

@@ -26,6 +26,8 @@ pub struct Span {
     pub node: Option<String>,
     /// The hover text: the state and the trace record(s) that began it.
     pub title: String,
+    /// How many states this span stands for (more than 1 once merged).
+    pub merged: u32,
 }
 
 /// One instant worth marking: an action, a restart, an error.
@@ -73,15 +75,25 @@ pub struct Detail {
     pub max_lanes: usize,
     /// Marks kept per lane within one `min_span_ms` window (0: keep all).
     pub marks_per_window: usize,
+    /// The most spans and marks in all (0: no limit): past it, spans merge
+    /// over windows twice as long, and again, until they fit.
+    pub max_elements: usize,
 }
 
 impl Detail {
     /// Everything, for a trace viewer.
-    pub const FULL: Detail = Detail { min_span_ms: 0, max_lanes: 0, marks_per_window: 0 };
+    pub const FULL: Detail = Detail { min_span_ms: 0, max_lanes: 0, marks_per_window: 0, max_elements: 0 };
 
-    /// For a picture `width` pixels wide of a run `end_ms` long.
+    /// For a picture `width` pixels wide of a run `end_ms` long: nothing
+    /// shorter than two pixels on its own, at most 40 lanes a group and
+    /// 4,000 spans and marks (about 1.6 MB of SVG with their hover text).
     pub fn picture(end_ms: u64, width: u64) -> Detail {
-        Detail { min_span_ms: (end_ms / width.max(1)) * 2, max_lanes: 40, marks_per_window: 1 }
+        Detail {
+            min_span_ms: (end_ms / width.max(1)) * 2,
+            max_lanes: 40,
+            marks_per_window: 1,
+            max_elements: 4000,
+        }
     }
 }
 
@@ -101,7 +113,25 @@ pub fn build(world: &World, records: &[Record], report: &Report, detail: Detail)
             fold(group, detail, end_ms);
         }
     }
+    let mut coarser = detail;
+    while detail.max_elements > 0 && elements(&timeline) > detail.max_elements && coarser.min_span_ms < end_ms
+    {
+        coarser.min_span_ms = (coarser.min_span_ms * 2).max(1);
+        for lane in timeline.groups.iter_mut().flat_map(|g| g.lanes.iter_mut()) {
+            compact(lane, coarser);
+        }
+    }
     timeline
+}
+
+/// Spans, overlays and marks of every lane.
+pub fn elements(timeline: &Timeline) -> usize {
+    timeline
+        .groups
+        .iter()
+        .flat_map(|g| &g.lanes)
+        .map(|l| l.spans.len() + l.overlays.len() + l.marks.len())
+        .sum()
 }
 
 /// The trace record in its text form, one line, for hover text.
@@ -109,6 +139,15 @@ pub fn record_text(world: &World, record: &Record) -> String {
     let mut line = String::new();
     render_into(&mut line, world, record);
     line.replace('\t', "  ")
+}
+
+/// `text` cut to at most `chars` characters, with an ellipsis.
+fn cut(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(chars - 1).collect::<String>())
+    }
 }
 
 fn ms(at: u64) -> String {
@@ -168,6 +207,7 @@ impl LaneBuilder {
                 state: open.state,
                 node: open.node,
                 title,
+                merged: 1,
             });
         }
     }
@@ -556,6 +596,7 @@ impl<'a> Replay<'a> {
                     state: "NXDOMAIN cached".into(),
                     node: None,
                     title: format!("{name}: NXDOMAIN, cached by CoreDNS until {}\n{cause}", ms(until)),
+                    merged: 1,
                 });
             }
             Event::AppVerdict { app, verdict } => {
@@ -606,6 +647,7 @@ impl<'a> Replay<'a> {
             state: "TWO COPIES RUNNING".into(),
             node: None,
             title: format!("{name}: two copies of this identity run at once\n{why}"),
+            merged: 1,
         });
     }
 
@@ -711,19 +753,22 @@ fn compact(lane: &mut Lane, detail: Detail) {
                     }
                 }
                 let (from, to) = (run[0].from_ms, run[n - 1].to_ms);
+                let merged: u32 = run.iter().map(|s| s.merged).sum();
                 out.push(Span {
+                        merged,
                         from_ms: from,
                         to_ms: to,
                         class: worst.class,
                         state: worst.state.clone(),
                         node: worst.node.clone(),
                         title: format!(
-                            "{}: {n} changes from {} to {} (zoom in, or open the --perfetto trace)\nstates: {}\nworst: {}",
+                            "{}: {merged} states from {} to {} (details: zoom in, or the --perfetto trace)\nsuch as: {}\nworst: {}{}",
                             lane.name,
                             ms(from),
                             ms(to),
-                            states.join(", "),
-                            worst.title
+                            states.iter().take(6).map(|s| cut(s, 60)).collect::<Vec<_>>().join(", "),
+                            cut(&worst.state, 120),
+                            worst.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default()
                         ),
                     });
                 run.clear();
@@ -849,6 +894,7 @@ fn fold(group: &mut Group, detail: Detail, end_ms: u64) {
                 ms(from),
                 ms(to)
             ),
+            merged: 1,
         });
     }
     group.lanes.push(lane);
