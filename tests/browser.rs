@@ -146,8 +146,10 @@ fn a_screenshot_of_the_rename_report() {
     };
     let dir = scratch("screenshot");
     let (sim, report) = run_file("headless-service-renamed");
+    let lesson =
+        stsim_cli::examples::teaching(stsim_cli::examples::find("headless-service-renamed").unwrap()).lesson;
     let page = dir.join("report.html");
-    std::fs::write(&page, stsim_render::html(&sim, &report)).unwrap();
+    std::fs::write(&page, stsim_render::html_with_lesson(&sim, &report, lesson.as_deref())).unwrap();
     let shot = dir.join("headless-service-renamed.png");
     let browser = headless(
         &chromium,

@@ -206,7 +206,12 @@ fn check_budget(nodes: u32, sets: u32, days: u64) {
     let timeline = stsim_render::picture_lanes(&sim, &report);
     assert!(stsim_render::lanes::elements(&timeline) <= 4000);
     // Merging keeps count of what it merged: no state is lost from the hover text.
-    let full = stsim_render::lanes::build(&sim.world, &sim.trace.records, &report, stsim_render::lanes::Detail::FULL);
+    let full = stsim_render::lanes::build(
+        &sim.world,
+        &sim.trace.records,
+        &report,
+        stsim_render::lanes::Detail::FULL,
+    );
     let shown = &timeline.groups[0].lanes[0];
     let kept = full.groups[0].lanes.iter().find(|l| l.name == shown.name).unwrap();
     assert_eq!(kept.spans.len() as u32, shown.spans.iter().map(|s| s.merged).sum::<u32>(), "{}", kept.name);
@@ -254,7 +259,12 @@ fn stsim_run_writes_the_pictures_beside_its_output() {
         "the report is printed too"
     );
     let (sim, report) = run_file("headless-service-renamed");
-    assert_eq!(std::fs::read_to_string(file("r.html")).unwrap(), stsim_render::html(&sim, &report));
+    let lesson =
+        stsim_cli::examples::teaching(stsim_cli::examples::find("headless-service-renamed").unwrap()).lesson;
+    assert!(lesson.is_some());
+    let page = std::fs::read_to_string(file("r.html")).unwrap();
+    assert_eq!(page, stsim_render::html_with_lesson(&sim, &report, lesson.as_deref()));
+    assert!(page.contains("<b>Lesson:</b> A pod's DNS record lives only while"));
     assert_eq!(std::fs::read_to_string(file("r.svg")).unwrap(), stsim_render::svg(&sim, &report));
     assert_eq!(std::fs::read_to_string(file("r.json")).unwrap(), stsim_render::perfetto(&sim, &report));
     // A file that cannot be written is bad input, named.

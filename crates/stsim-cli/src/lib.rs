@@ -254,12 +254,17 @@ struct Pictures {
 }
 
 impl Pictures {
-    fn write(&self, sim: &stsim_core::Simulation, report: &stsim_core::Report) -> Result<(), String> {
+    fn write(
+        &self,
+        sim: &stsim_core::Simulation,
+        report: &stsim_core::Report,
+        lesson: Option<&str>,
+    ) -> Result<(), String> {
         let write = |path: &str, text: String| {
             std::fs::write(path, text).map_err(|e| format!("error: cannot write {path}: {e}\n"))
         };
         if let Some(path) = &self.html {
-            write(path, stsim_render::html(sim, report))?;
+            write(path, stsim_render::html_with_lesson(sim, report, lesson))?;
         }
         if let Some(path) = &self.svg {
             write(path, stsim_render::svg(sim, report))?;
@@ -285,7 +290,8 @@ fn run_command(
         config.seed = seed;
     }
     let (sim, report) = simulate(config)?;
-    pictures.write(&sim, &report)?;
+    let lesson = stsim_scenario::parse_teaching(&source, &file).ok().and_then(|t| t.lesson);
+    pictures.write(&sim, &report, lesson.as_deref())?;
     let text = if trace {
         sim.trace.render(&sim.world)
     } else if json {

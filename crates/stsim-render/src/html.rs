@@ -16,7 +16,7 @@ const PAGE_STYLE: &str = r#"
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2330;margin:0;background:#fff}
 main{padding:16px 22px;max-width:1320px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:26px 0 8px;border-bottom:1px solid #e3e6ec;padding-bottom:3px}
-.desc{color:#3b4252;margin:0 0 6px;max-width:1000px}.meta{color:#5a6275;font-size:12px}
+.desc{color:#3b4252;margin:0 0 6px;max-width:1000px}.lesson{color:#1b5e20;margin:0 0 6px;max-width:1000px}.meta{color:#5a6275;font-size:12px}
 .verdict{display:inline-block;border-radius:4px;padding:1px 7px;color:#fff;font-weight:700;font-size:12px}
 .v-HEALTHY{background:#3d9f4c}.v-DEGRADED{background:#d9961c}.v-BROKEN{background:#d8433a}.v-FORMING{background:#8a8f99}
 .scroll svg{width:100%;height:auto;display:block}.scroll{overflow-x:auto;border:1px solid #e3e6ec;border-radius:6px;margin-top:8px}
@@ -101,8 +101,9 @@ pub fn script() -> &'static str {
     SCRIPT
 }
 
-/// The report as one self-contained HTML page around the picture `svg`.
-pub fn render(report: &Report, svg: &str) -> String {
+/// The report as one self-contained HTML page around the picture `svg`,
+/// with the scenario's one-line lesson, if it has one, under its title.
+pub fn render(report: &Report, svg: &str, lesson: Option<&str>) -> String {
     let mut page = String::new();
     let _ = write!(
         page,
@@ -111,16 +112,19 @@ pub fn render(report: &Report, svg: &str) -> String {
         esc(&report.scenario),
         style()
     );
-    page.push_str(&body(report, svg));
+    page.push_str(&body(report, svg, lesson));
     let _ = writeln!(page, "</main><script>{SCRIPT}</script></body></html>");
     page
 }
 
 /// The page's content without `<html>`, for embedding (the playground).
-pub fn body(report: &Report, svg: &str) -> String {
+pub fn body(report: &Report, svg: &str, lesson: Option<&str>) -> String {
     let mut page = String::new();
     let _ =
         write!(page, "<h1>{}</h1><p class=\"desc\">{}</p>", esc(&report.scenario), esc(&report.description));
+    if let Some(lesson) = lesson {
+        let _ = write!(page, "<p class=\"lesson\"><b>Lesson:</b> {}</p>", esc(lesson));
+    }
     for app in &report.breakage {
         let _ = write!(
             page,

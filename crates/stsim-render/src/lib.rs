@@ -40,7 +40,12 @@ pub fn svg(sim: &Simulation, report: &Report) -> String {
 
 /// The report of a finished run as one self-contained HTML page.
 pub fn html(sim: &Simulation, report: &Report) -> String {
-    html::render(report, &svg(sim, report))
+    html::render(report, &svg(sim, report), None)
+}
+
+/// The same page with the scenario's lesson under its title.
+pub fn html_with_lesson(sim: &Simulation, report: &Report, lesson: Option<&str>) -> String {
+    html::render(report, &svg(sim, report), lesson)
 }
 
 /// The run as Chrome trace-event JSON, at full detail.

@@ -89,7 +89,7 @@ fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {
         "ok": true,
         "digest": report.trace_digest,
         "records": report.trace_records,
-        "html": stsim_render::html::body(&report, &svg),
+        "html": stsim_render::html::body(&report, &svg, None),
         "expectations": verdicts,
     }))
 }
