@@ -11,6 +11,7 @@ pub mod external_operator;
 pub mod input;
 pub mod render;
 pub mod sweep;
+pub mod teach;
 pub mod test_command;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -64,11 +65,13 @@ The same scenario and seed give the same output, byte for byte, on every machine
 stsim run scenarios/redis-parallel-startup.ron\n  \
 stsim run -f redis.yaml                    simulate your manifests\n  \
 stsim run my.ron -o json > report.json\n  \
+stsim run my.ron --html report.html         the timeline picture and report, in a browser\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
 stsim sweep my.ron --seeds 1000 --vary podManagementPolicy=OrderedReady,Parallel\n  \
-stsim examples                             list built-in scenarios"
+stsim examples --tag node-failure          list built-in scenarios by theme\n  \
+stsim quiz servicename-changed             predict what happens, then see"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -178,6 +181,15 @@ Exit status: 0 when the run completed, 2 when the input is invalid.")]
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Also write the report as one self-contained HTML page with the timeline picture.
+        #[arg(long, value_name = "FILE")]
+        html: Option<String>,
+        /// Also write the timeline picture alone, as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<String>,
+        /// Also write the run as Chrome trace-event JSON (open it in Perfetto or chrome://tracing).
+        #[arg(long, value_name = "FILE")]
+        perfetto: Option<String>,
         /// Show event times as RFC 3339, the run starting at this time
         /// (like 2026-01-02T15:04:05Z), instead of times since the start.
         #[arg(long, value_name = "TIME")]
@@ -321,11 +333,32 @@ Exit status: 0 when the sweep ran, 2 on bad input.")]
         #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
         output: String,
     },
-    /// List the built-in scenarios, or print one of them.
-    #[command(after_help = "Examples:\n  stsim examples\n  stsim examples rolling-update > my.ron")]
+    /// List the built-in scenarios by theme, or print one of them.
+    #[command(
+        after_help = "Examples:\n  stsim examples\n  stsim examples --tag node-failure\n  stsim examples rolling-update > my.ron"
+    )]
     Examples {
         /// Print this example's source (save it to start your own).
         name: Option<String>,
+        /// Only scenarios with this tag (a theme like `node-failure`, or `exercise`).
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only scenarios whose name, description, tags, sources or lesson contain this word.
+        #[arg(long, value_name = "WORD")]
+        search: Option<String>,
+    },
+    /// Predict, then see: ask a scenario's question, run it, show the answer with the run's evidence.
+    #[command(after_help = "Asks on the terminal (type the letter of a choice), or takes --answer.
+Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is invalid or has no quiz.")]
+    Quiz {
+        /// The scenario file (RON), or the name of a built-in example (`stsim examples --search quiz`).
+        file: String,
+        /// Answer without being asked (the letter of a choice).
+        #[arg(long)]
+        answer: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -361,9 +394,26 @@ pub fn parse(file: &str, source: &str, limits: &Limits) -> Result<stsim_core::Co
     input::parse(&source, "default", limits).map(|loaded| loaded.config)
 }
 
-/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`, without colour.
+/// Runs `stsim` with `args` (without the program name), writing to `out`
+/// and `err`, without colour and with nothing to read (`stsim quiz` then
+/// needs `--answer`).
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    run_with(args, out, err, false)
+    run_full(args, &mut std::io::empty(), out, err, false)
+}
+
+/// `run`, colouring the output when `color`.
+pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitStatus {
+    run_full(args, &mut std::io::empty(), out, err, color)
+}
+
+/// `run`, reading answers (`stsim quiz`) from `input`.
+pub fn run_with_input(
+    args: &[String],
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
+    run_full(args, input, out, err, false)
 }
 
 /// Whether to colour output written to standard output: only on a terminal,
@@ -373,8 +423,15 @@ pub fn color_wanted() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// `run`, colouring the output when `color`.
-pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitStatus {
+/// `run`, reading answers (`stsim quiz`) from `input` and colouring the
+/// output when `color`.
+pub fn run_full(
+    args: &[String],
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+) -> ExitStatus {
     let cli = match Cli::try_parse_from(std::iter::once("stsim".to_string()).chain(args.iter().cloned())) {
         Ok(cli) => cli,
         Err(error) => {
@@ -389,14 +446,29 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
         }
     };
     let result = match cli.command {
-        Command::Run { file, filename, story, seed, set, output, json, trace, start_time, allow } => {
+        Command::Run {
+            file,
+            filename,
+            story,
+            seed,
+            set,
+            output,
+            json,
+            trace,
+            html,
+            svg,
+            perfetto,
+            start_time,
+            allow,
+        } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
             let output = if json { Some(OutputFormat::Json) } else { output };
-            let options = RunOptions { seed, set, output, trace, start_time, color, allow };
+            let pictures = Pictures { html, svg, perfetto };
+            let options = RunOptions { seed, set, output, trace, start_time, color, allow, pictures };
             run_command(&input, &story, &options, out, err)
         }
         Command::Events { file, filename, story, start_time, warnings } => {
@@ -426,7 +498,10 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
         }
         Command::Merge { files, output } => merge_command(&files, &output, out),
         Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
-        Command::Examples { name } => examples_command(name.as_deref(), out),
+        Command::Examples { name, tag, search } => {
+            examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
+        }
+        Command::Quiz { file, answer, seed } => quiz_command(&file, answer.as_deref(), seed, input, out),
         Command::Test { paths, seed, junit, jobs, allow } => {
             test(&paths, seed, junit.as_deref(), jobs, allow, out)
         }
@@ -447,6 +522,37 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
     }
 }
 
+/// The files `stsim run` writes besides its output.
+struct Pictures {
+    html: Option<String>,
+    svg: Option<String>,
+    perfetto: Option<String>,
+}
+
+impl Pictures {
+    fn write(
+        &self,
+        sim: &stsim_core::Simulation,
+        report: &stsim_core::Report,
+        lesson: Option<&str>,
+    ) -> Result<(), String> {
+        let write = |path: &str, text: String| {
+            std::fs::write(path, text)
+                .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))
+        };
+        if let Some(path) = &self.html {
+            write(path, stsim_render::html_with_lesson(sim, report, lesson))?;
+        }
+        if let Some(path) = &self.svg {
+            write(path, stsim_render::svg(sim, report))?;
+        }
+        if let Some(path) = &self.perfetto {
+            write(path, stsim_render::perfetto(sim, report))?;
+        }
+        Ok(())
+    }
+}
+
 /// What `stsim run` reads.
 enum Input {
     File(String),
@@ -461,6 +567,15 @@ struct RunOptions {
     start_time: Option<String>,
     color: bool,
     allow: Allow,
+    pictures: Pictures,
+}
+
+/// What a command runs, read, validated and consented to.
+struct Prepared {
+    config: stsim_core::Config,
+    exec: ExecPolicy,
+    /// The scenario's one-line lesson, for the HTML report.
+    lesson: Option<String>,
 }
 
 /// Reads, validates and asks consent for what a command runs: a scenario
@@ -472,8 +587,9 @@ fn prepare(
     set: &[String],
     allow: Allow,
     err: &mut dyn Write,
-) -> Result<(String, stsim_core::Config, ExecPolicy), String> {
+) -> Result<Prepared, String> {
     let limits = allow.limits();
+    let mut lesson = None;
     let (label, builtin, loaded) = match input {
         Input::File(name) => {
             let mut source = input::read(name, &limits)?;
@@ -483,6 +599,10 @@ fn prepare(
                 source.label = format!("{} (with {})", source.label, sweep::describe(&set));
             }
             let loaded = input::parse(&source, story, &limits)?;
+            if !input::is_manifest(&source.label, &source.text) {
+                lesson =
+                    stsim_scenario::parse_teaching(&source.text, &source.label).ok().and_then(|t| t.lesson);
+            }
             (source.label, source.builtin, loaded)
         }
         Input::Manifests(names) => (names.join(", "), false, input::manifests(names, story, &limits)?),
@@ -497,7 +617,7 @@ fn prepare(
     // Built-in examples are data shipped with stsim: they never start a process.
     let exec = if builtin { ExecPolicy::default() } else { allow.exec() };
     exec.check(&label, &config)?;
-    Ok((label, config, exec))
+    Ok(Prepared { config, exec, lesson })
 }
 
 /// `path=value` pairs of `--set`.
@@ -573,8 +693,9 @@ fn run_command(
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
-    let (_, config, exec) = prepare(input, story, options.seed, &options.set, options.allow, err)?;
-    let (sim, report) = simulate_with(config, &exec, &options.allow.budget())?;
+    let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
+    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
+    options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
     let text = if options.trace {
         input::escape(&sim.trace.render(&sim.world))
     } else {
@@ -619,8 +740,8 @@ fn events_command(
 ) -> Result<ExitStatus, String> {
     let times = times(start_time)?;
     let allow = Allow::default();
-    let (_, config, exec) = prepare(input, story, None, &[], allow, err)?;
-    let (sim, _) = simulate_with(config, &exec, &allow.budget())?;
+    let prepared = prepare(input, story, None, &[], allow, err)?;
+    let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let mut events = render::events::collect(&sim);
     if warnings {
         events.retain(|e| e.warning);
@@ -734,8 +855,8 @@ fn explain_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let (_, config, exec) = prepare(&Input::File(name.to_string()), "default", seed, set, allow, err)?;
-    let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
+    let prepared = prepare(&Input::File(name.to_string()), "default", seed, set, allow, err)?;
+    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &input::escape(&render::text::story(&report, &story)))?;
     run_ended(&sim)
@@ -768,7 +889,66 @@ fn check_command(files: &[String], limits: Limits, out: &mut dyn Write) -> Resul
     if errors.is_empty() { Ok(ExitStatus::Success) } else { Err(errors) }
 }
 
-fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn quiz_command(
+    name: &str,
+    answer: Option<&str>,
+    seed: Option<u64>,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let source = input::read(name, &Limits::DEFAULT)?;
+    let mut config = input::parse(&source, "default", &Limits::DEFAULT)?.config;
+    let teaching = stsim_scenario::parse_teaching(&source.text, &source.label).unwrap_or_default();
+    let Some(quiz) = &teaching.quiz else {
+        return Err(format!(
+            "error: {} has no quiz\n  = help: `stsim examples --search quiz` lists the scenarios that have one\n",
+            input::shown(&source.label)
+        ));
+    };
+    write_out(out, &teach::ask(&config.name, quiz))?;
+    let letters = format!(
+        "{}-{}",
+        stsim_scenario::teaching::letter(0),
+        stsim_scenario::teaching::letter(quiz.choices.len() - 1)
+    );
+    let choice = match answer {
+        Some(typed) => teach::read_answer(quiz, typed).ok_or_else(|| {
+            format!(
+                "error: --answer {} is not a choice: answer with a letter {letters}\n",
+                input::escape(&format!("{typed:?}"))
+            )
+        })?,
+        None => loop {
+            write_out(out, &format!("Your answer ({letters}): "))?;
+            let mut line = String::new();
+            let read =
+                input.read_line(&mut line).map_err(|e| format!("error: cannot read the answer: {e}\n"))?;
+            if read == 0 {
+                return Err(format!(
+                    "error: no answer given\n  = help: type a letter {letters}, or pass --answer\n"
+                ));
+            }
+            match teach::read_answer(quiz, &line) {
+                Some(choice) => break choice,
+                None => write_out(out, &format!("Please type one letter, {letters}.\n"))?,
+            }
+        },
+    };
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    // A quiz is for learners: it never starts a process, whatever the file names.
+    let (sim, report) = simulate(config, &ExecPolicy::default())?;
+    write_out(out, &teach::reveal(quiz, choice, &teaching, &sim, &report))?;
+    Ok(if choice == quiz.answer { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+fn examples_command(
+    name: Option<&str>,
+    tag: Option<&str>,
+    search: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let text = match name {
         Some(name) => match examples::find(name) {
             Some(example) => example.source.to_string(),
@@ -780,16 +960,7 @@ fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatu
                 ));
             }
         },
-        None => {
-            let width = examples::EXAMPLES.iter().map(|e| e.name.len()).max().unwrap_or(0);
-            let mut text = String::from(
-                "Built-in scenarios (run one with `stsim run NAME`, see it with `stsim examples NAME`):\n",
-            );
-            for example in examples::EXAMPLES {
-                text.push_str(&format!("  {:<width$}   {}\n", example.name, examples::summary(example)));
-            }
-            text
-        }
+        None => teach::listing(tag, search),
     };
     write_out(out, &text)?;
     Ok(ExitStatus::Success)

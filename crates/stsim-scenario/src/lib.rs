@@ -17,6 +17,7 @@ mod manifest;
 pub mod overrides;
 mod quantity;
 mod raw;
+pub mod teaching;
 mod validate;
 mod yaml;
 
@@ -253,6 +254,21 @@ fn input_too_large(source: &str, file: &str, limits: &Limits) -> Option<Diagnost
         length: 1,
         help: Some(limits.help().to_string()),
     })
+}
+
+/// Reads a scenario's teaching metadata (`tags`, `mirrors`, `lesson`,
+/// `quiz`, `hint`); the rest of the file must be well-formed too.
+pub fn parse_teaching(source: &str, file: &str) -> Result<teaching::Teaching, Vec<Diagnostic>> {
+    let text = match source.strip_prefix('\u{feff}') {
+        Some(rest) => format!(" {rest}"),
+        None => source.to_string(),
+    };
+    let locator = Locator::new(&text);
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    match options.from_str::<raw::Scenario>(&text) {
+        Ok(scenario) => validate::teaching(&scenario, &locator, file),
+        Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
+    }
 }
 
 /// How a token reads in "found ..." messages.

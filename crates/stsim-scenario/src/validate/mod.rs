@@ -21,6 +21,7 @@ mod expectations;
 mod limits;
 mod operators;
 mod pod;
+mod teaching;
 mod timeline;
 mod workloads;
 
@@ -75,10 +76,22 @@ impl Find for Locator<'_> {
     }
 }
 
-/// Checks `raw` and builds the `Config`, or returns every problem found,
-/// sorted by line and column.
+/// The teaching metadata of `raw`, or every problem found in it.
+pub(crate) fn teaching(
+    raw: &raw::Scenario,
+    locator: &Locator<'_>,
+    file: &str,
+) -> Result<crate::teaching::Teaching, Vec<Diagnostic>> {
+    let mut checker =
+        Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), limits: Limits::DEFAULT };
+    let teaching = checker.teaching(raw);
+    if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
+}
+
 pub(crate) use limits::over_limits;
 
+/// Checks `raw` and builds the `Config`, or returns every problem found,
+/// sorted by line and column.
 pub(crate) fn validate(
     raw: &raw::Scenario,
     locator: &dyn Find,
@@ -317,6 +330,7 @@ impl Checker<'_, '_> {
 
     fn scenario(&mut self, raw: &raw::Scenario) -> Config {
         self.dns_label("name", &raw.name);
+        self.teaching(raw);
         let duration = match raw.duration.as_deref() {
             None => Some(SimDuration::from_mins(60)),
             Some(text) => match self.duration("duration", text) {
