@@ -69,6 +69,8 @@ pub const EXAMPLES: &[Example] = examples![
     "cassandra-every-node-a-seed",
     "cassandra-ip-seeds-full-restart",
     "redis-sentinel-master-rescheduled",
+    // Kubernetes' own e2e StatefulSet cases (test/e2e/apps/statefulset.go).
+    "e2e/pvc-recreated-for-pending-pod",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

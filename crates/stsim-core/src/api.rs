@@ -268,7 +268,7 @@ impl<'a> Api<'a> {
         for claim in claims {
             if let Some(pvc) = self.world.pvc_named(&claim)
                 && self.world.pvc(pvc).deletion_timestamp.is_some()
-                && self.world.claim_users(&claim).is_empty()
+                && !self.world.claim_protected_by_pod(&claim)
             {
                 self.remove_pvc(pvc);
             }
@@ -318,7 +318,14 @@ impl<'a> Api<'a> {
             return;
         }
         p.status.unschedulable = Some(message.clone());
+        let owner = p.owner;
         self.record(Event::PodUnschedulable { pod, message });
+        // The scheduler writes the pod's PodScheduled condition: an update
+        // its StatefulSet's controller hears of (a pending pod whose claim
+        // is missing gets it re-created on that sync).
+        if let Some(owner) = owner {
+            self.wake(EventKey::StatefulSetSync(owner));
+        }
     }
 
     /// The scheduler reserves a node for the pod (its cache), before binding.
@@ -333,6 +340,19 @@ impl<'a> Api<'a> {
         n.pod_count += 1;
         n.requested.cpu_millis += requests.cpu_millis;
         n.requested.memory_bytes += requests.memory_bytes;
+    }
+
+    /// The scheduler forgets a node it assumed for the pod (`Unreserve`
+    /// after a failed binding): the node's room is given back.
+    pub fn forget_assumed_pod(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let Some(node) = p.assumed_node.take() else { return };
+        let requests = p.requests;
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count -= 1;
+        n.requested.cpu_millis -= requests.cpu_millis;
+        n.requested.memory_bytes -= requests.memory_bytes;
+        self.retry_unschedulable();
     }
 
     /// `spec.nodeName` is set: the pod is bound to its assumed node.
@@ -427,6 +447,20 @@ impl<'a> Api<'a> {
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
         self.wake(EventKey::VolumeUsage);
+        // The scheduler's VolumeBinding plugin requeues the unschedulable
+        // pods that name the new claim (its queueing hint for a claim
+        // added, `isSchedulableAfterPersistentVolumeClaimChange`).
+        let name = self.world.pvc(id).name.clone();
+        let waiting: Vec<PodId> = self
+            .world
+            .claim_users(&name)
+            .iter()
+            .copied()
+            .filter(|p| self.world.unschedulable.contains(p))
+            .collect();
+        for pod in waiting {
+            self.wake(EventKey::Schedule(pod));
+        }
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
         if let Some(class) = class
@@ -437,14 +471,15 @@ impl<'a> Api<'a> {
         Ok(id)
     }
 
-    /// A delete of a claim. While a pod uses it, the `kubernetes.io/pvc-protection`
-    /// finalizer holds it (Terminating) until the last such pod is gone.
+    /// A delete of a claim. While a scheduled pod uses it, the
+    /// `kubernetes.io/pvc-protection` finalizer holds it (Terminating) until
+    /// the last such pod is gone; a claim only unscheduled pods name goes at once.
     pub fn delete_pvc(&mut self, pvc: PvcId) {
         let claim = self.world.pvc(pvc);
         if claim.deletion_timestamp.is_some() {
             return;
         }
-        if self.world.claim_users(&claim.name).is_empty() {
+        if !self.world.claim_protected_by_pod(&claim.name) {
             self.remove_pvc(pvc);
         } else {
             self.world.pvc_mut(pvc).deletion_timestamp = Some(self.now);

@@ -489,6 +489,15 @@ impl World {
         self.claim_users.get(claim).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// Whether the pvc-protection controller counts the claim as in use: a
+    /// live pod that names it is scheduled (`spec.nodeName` set). A pod
+    /// still waiting for a node does not hold the claim, because the kubelet
+    /// refuses to start a pod whose claim is being deleted (`podUsesPVC` in
+    /// pkg/controller/volume/pvcprotection/pvc_protection_controller.go).
+    pub fn claim_protected_by_pod(&self, claim: &str) -> bool {
+        self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
+    }
+
     /// How an image behaves, from the scenario or the defaults.
     pub fn image(&self, name: &str) -> &crate::config::ImageConfig {
         self.images.get(name).unwrap_or(&self.fallback_image)

@@ -293,9 +293,17 @@ pub fn schedule(api: &mut Api, id: PodId) {
         // Waiting in PreBind for WaitForFirstConsumer volumes.
         if claims_bound(api, pod) {
             api.bind_pod(id);
+            return;
         }
-        return;
+        // A claim deleted meanwhile fails the binding (`checkBindings` in
+        // the volume binder cannot get it): the assumption is forgotten
+        // (Unreserve) and the pod goes through a new cycle.
+        if !claim_gone(api, pod) {
+            return;
+        }
+        api.forget_assumed_pod(id);
     }
+    let pod = api.world().pod(id);
     let world = api.world();
     let wording = Wording::for_version(world.kubernetes);
     let tree = node_tree(world);
@@ -423,6 +431,13 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
             (node, reasons)
         })
         .collect()
+}
+
+/// Whether one of the pod's claims is gone or being deleted.
+fn claim_gone(api: &Api, pod: &Pod) -> bool {
+    pod.claims.iter().any(|claim| {
+        api.world().pvc_named(claim).is_none_or(|pvc| api.world().pvc(pvc).deletion_timestamp.is_some())
+    })
 }
 
 fn claims_bound(api: &Api, pod: &Pod) -> bool {
