@@ -71,6 +71,9 @@ pub const EXAMPLES: &[Example] = examples![
     "redis-sentinel-master-rescheduled",
     // Kubernetes' own e2e StatefulSet cases (test/e2e/apps/statefulset.go).
     "e2e/pvc-recreated-for-pending-pod",
+    // Mistakes the API server accepts, modelled.
+    "storage-class-mistakes",
+    "service-name-missing",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -83,7 +83,9 @@ pub struct NewPod {
 pub struct NewPvc {
     pub name: String,
     pub labels: crate::config::Labels,
-    pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` after admission; `None` when no class is
+    /// named and none is the default.
+    pub storage_class_name: Option<String>,
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub owner_refs: Vec<OwnerRef>,
@@ -424,13 +426,15 @@ impl<'a> Api<'a> {
         }
         let uid = self.world.new_uid();
         let id = PvcId(self.world.pvcs.len() as u32);
-        let class = new.storage_class;
+        let class = new.storage_class_name.as_deref().and_then(|name| self.world.class_named(name));
         self.world.insert_pvc(Pvc {
             id,
             uid,
             name: new.name,
             labels: new.labels,
-            storage_class: new.storage_class,
+            storage_class: class,
+            storage_class_name: new.storage_class_name,
+            waiting: None,
             request_bytes: new.request_bytes,
             access_modes: new.access_modes,
             phase: PvcPhase::Pending,
@@ -468,7 +472,30 @@ impl<'a> Api<'a> {
         {
             self.start_provisioning(id);
         }
+        if class.is_none() {
+            self.claim_cannot_be_provisioned(id);
+        }
         Ok(id)
+    }
+
+    /// The PV controller's `syncUnboundClaim` on a claim no volume can be
+    /// made for, with its event: a class that does not exist fails in
+    /// `provisionClaim` (`findProvisionablePlugin`: Warning
+    /// ProvisioningFailed with the lister's NotFound); no class at all
+    /// leaves it to static binding (Normal FailedBinding). The claim stays
+    /// Pending, and its pods unschedulable ("pod has unbound immediate
+    /// PersistentVolumeClaims", since a missing class is not
+    /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
+    fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
+        let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
+            Some(name) => ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found")),
+            None => (
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set".into(),
+            ),
+        };
+        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
+        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
     }
 
     /// A delete of a claim. While a scheduled pod uses it, the

@@ -422,6 +422,13 @@ pub struct Pvc {
     pub name: String,
     pub labels: Labels,
     pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` as admitted (the default class filled in by
+    /// the DefaultStorageClass admission plugin). It may name a class that
+    /// does not exist: the API server accepts that, and the claim waits.
+    pub storage_class_name: Option<String>,
+    /// The PV controller's last event on the claim while it waits for a
+    /// volume it cannot get: reason and message.
+    pub waiting: Option<(&'static str, String)>,
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub phase: PvcPhase,

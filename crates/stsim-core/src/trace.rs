@@ -201,6 +201,13 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// The PV controller cannot get the claim a volume, with its event's
+    /// reason and message (`ProvisioningFailed`, `FailedBinding`).
+    PvcWaiting {
+        pvc: PvcId,
+        reason: &'static str,
+        message: String,
+    },
     /// A delete of a claim in use: `kubernetes.io/pvc-protection` holds it
     /// until no pod uses it.
     PvcDeleting {
@@ -515,6 +522,9 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::PvcRemoved { pvc: id } => write!(out, "{}\tremoved\t", pvc(*id)),
         Event::PvcDeleting { pvc: id } => {
             write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
+        }
+        Event::PvcWaiting { pvc: id, reason, message } => {
+            write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))
         }
         Event::PvcOrphaned { pvc: id, reason } => write!(out, "{}\torphaned\treason={reason:?}", pvc(*id)),
         Event::PvcInUse { pvc: id } => write!(out, "{}\tin-use\t", pvc(*id)),

@@ -514,9 +514,12 @@ impl Sync {
                 NewPvc {
                     name: claim_name(&template.name, &set.name, ordinal),
                     labels: claim_labels,
-                    storage_class: match &template.storage_class {
-                        Some(class) => api.world().class_named(class),
-                        None => api.world().default_class(),
+                    // The DefaultStorageClass admission plugin fills in the
+                    // default class; a named class is kept even if it does
+                    // not exist (the claim then waits for it).
+                    storage_class_name: match &template.storage_class {
+                        Some(class) => Some(class.clone()),
+                        None => api.world().default_class().map(|c| api.world().class(c).name.clone()),
                     },
                     request_bytes: template.storage_bytes,
                     access_modes: template.access_modes.clone(),

@@ -55,7 +55,6 @@ impl Checker<'_, '_> {
         entries: &[raw::TimelineEntry],
         sets: &[raw::StatefulSet],
         horizon: Option<SimDuration>,
-        classes: &[StorageClassConfig],
         cluster: &ClusterConfig,
     ) -> Vec<TimelineEntry> {
         let node_names = node_names(entries, cluster);
@@ -355,9 +354,9 @@ impl Checker<'_, '_> {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
                         }),
-                        volume_claim_templates: volume_claim_templates.as_ref().map(|claims| {
-                            self.claims(&format!("{do_path}.volumeClaimTemplates"), claims, classes)
-                        }),
+                        volume_claim_templates: volume_claim_templates
+                            .as_ref()
+                            .map(|claims| self.claims(&format!("{do_path}.volumeClaimTemplates"), claims)),
                     };
                     match entry.action {
                         raw::Action::RecreateStatefulSet { .. } => {
