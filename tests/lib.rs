@@ -17,6 +17,8 @@ mod determinism;
 #[cfg(test)]
 mod e2e_cases;
 #[cfg(test)]
+mod expectations;
+#[cfg(test)]
 mod mistakes;
 #[cfg(test)]
 mod nodes;

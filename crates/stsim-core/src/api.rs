@@ -196,6 +196,7 @@ impl<'a> Api<'a> {
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
+            history: PodHistory::default(),
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
@@ -375,6 +376,9 @@ impl<'a> Api<'a> {
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
+        if p.status.phase != phase {
+            p.history.phases.push((self.now, phase));
+        }
         p.status.phase = phase;
         p.status.container = container;
         let after = p.display_status();
@@ -841,6 +845,9 @@ impl<'a> Api<'a> {
     /// since a cached denial is what keeps a peer unresolvable after it appears.
     pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         let entry = crate::world::CachedAnswer { answer, expires_at: until };
+        if let Some(log) = &mut self.world.dns_cache_log {
+            log.push((self.now, name.to_string(), entry));
+        }
         self.world.dns_cache.insert(name.to_string(), entry);
         if answer.is_none() {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });

@@ -168,6 +168,69 @@ pub enum Expectation {
     /// After the last timeline action, the application is HEALTHY within
     /// `within`, and stays so to the end.
     RecoveredWithin { app: usize, within: SimDuration },
+    /// The pod (by name) is as described at `at`: each field given must hold.
+    PodState { pod: String, at: SimTime, state: PodStateExpect },
+    /// The StatefulSet's status at `at` has the fields given.
+    StatefulSetStatus { statefulset: usize, at: SimTime, status: StatusExpect },
+    /// The claim (by name) is as described at `at`.
+    ClaimState { claim: String, at: SimTime, state: ClaimExpect },
+    /// No pod of this name is created (nor re-created) from `from` to `to`, inclusive.
+    PodNotCreated { pod: String, from: SimTime, to: SimTime },
+    /// An update of the StatefulSet is refused, with a message containing `message`.
+    UpdateRefused { statefulset: usize, message: String },
+    /// A client looking `name` up at `at` through the cluster DNS cache gets
+    /// an answer (`resolves`), and, if `ip` is given, that address.
+    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String> },
+}
+
+/// What `PodState` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodStateExpect {
+    /// Whether a pod object of that name exists.
+    pub exists: Option<bool>,
+    /// `status.phase`: `Pending`, `Running`, `Succeeded` or `Failed`.
+    pub phase: Option<String>,
+    /// The Ready condition.
+    pub ready: Option<bool>,
+    /// `spec.nodeName`; `""` means not scheduled.
+    pub node: Option<String>,
+    /// The zone of its node.
+    pub zone: Option<String>,
+    /// `status.podIP`; `""` means none.
+    pub ip: Option<String>,
+    pub image: Option<String>,
+    /// Its `controller-revision-hash` label.
+    pub revision: Option<String>,
+    /// Whether its revision is its StatefulSet's `updateRevision` at that time.
+    pub updated: Option<bool>,
+    /// The container's restart count.
+    pub restarts: Option<u32>,
+}
+
+/// What `StatefulSetStatus` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusExpect {
+    pub replicas: Option<u32>,
+    pub ready_replicas: Option<u32>,
+    pub available_replicas: Option<u32>,
+    pub current_replicas: Option<u32>,
+    pub updated_replicas: Option<u32>,
+    /// Whether `currentRevision == updateRevision`.
+    pub current_is_update_revision: Option<bool>,
+}
+
+/// What `ClaimState` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimExpect {
+    pub exists: Option<bool>,
+    /// Whether it is Bound (to a volume).
+    pub bound: Option<bool>,
+    /// The name of the volume it is bound to.
+    pub volume: Option<String>,
+    /// Its owner references, as `StatefulSet/web` or `Pod/web-0`, in order.
+    pub owners: Option<Vec<String>>,
+    /// Whether it has a deletion timestamp (held by pvc-protection).
+    pub terminating: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

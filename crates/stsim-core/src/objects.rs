@@ -301,6 +301,21 @@ pub struct Waits {
     pub taint_eviction: Option<(SimTime, SimTime, String)>,
 }
 
+/// What a pod went through that the trace does not spell out, kept so that
+/// expectations can ask about any time after the run (not API fields).
+#[derive(Debug, Clone, Default)]
+pub struct PodHistory {
+    /// Each `status.phase` the pod entered after Pending, with when.
+    pub phases: Vec<(SimTime, PodPhase)>,
+}
+
+impl PodHistory {
+    /// The phase at `at` (Pending before any change).
+    pub fn phase_at(&self, at: SimTime) -> PodPhase {
+        self.phases.iter().rev().find(|(t, _)| *t <= at).map_or(PodPhase::Pending, |(_, p)| *p)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PodStatus {
     pub phase: PodPhase,
@@ -348,6 +363,7 @@ pub struct Pod {
     pub status: PodStatus,
     pub runtime: Runtime,
     pub waits: Waits,
+    pub history: PodHistory,
     pub created_at: SimTime,
     /// `metadata.deletionTimestamp`: set by a graceful delete.
     pub deletion_timestamp: Option<SimTime>,

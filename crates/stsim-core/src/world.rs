@@ -62,6 +62,9 @@ pub struct World {
     pub dns_config: crate::config::DnsConfig,
     /// CoreDNS's cache, shared by every client: answers by name until they expire.
     pub dns_cache: BTreeMap<String, CachedAnswer>,
+    /// Every answer put in the cache, with when (`Some` only when a
+    /// scenario asks what a client got at a time: `DnsAnswer`).
+    pub dns_cache_log: Option<Vec<(SimTime, String, CachedAnswer)>>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -124,6 +127,7 @@ impl World {
             dns: BTreeMap::new(),
             dns_config: crate::config::DnsConfig::default(),
             dns_cache: BTreeMap::new(),
+            dns_cache_log: None,
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
@@ -164,6 +168,10 @@ impl World {
         world.images = config.images.iter().map(|i| (i.name.clone(), i.clone())).collect();
         world.fallback_image = crate::config::ImageConfig::default_for("", config.default_image);
         world.timings = config.timings.clone();
+        if config.expect.iter().any(|e| matches!(e.expectation, crate::config::Expectation::DnsAnswer { .. }))
+        {
+            world.dns_cache_log = Some(Vec::new());
+        }
         let zones = &config.cluster.zones;
         let mut node_index = 0usize;
         for (pool_index, pool) in config.cluster.node_pools.iter().enumerate() {

@@ -168,6 +168,87 @@ pub enum Expect {
         app: String,
         within: String,
     },
+    PodState {
+        pod: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        phase: Option<PodPhase>,
+        #[serde(default)]
+        ready: Option<bool>,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+        #[serde(default)]
+        ip: Option<String>,
+        #[serde(default)]
+        image: Option<String>,
+        #[serde(default)]
+        revision: Option<String>,
+        #[serde(default)]
+        updated: Option<bool>,
+        #[serde(default)]
+        restarts: Option<i64>,
+    },
+    StatefulSetStatus {
+        statefulset: String,
+        at: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        ready_replicas: Option<i64>,
+        #[serde(default)]
+        available_replicas: Option<i64>,
+        #[serde(default)]
+        current_replicas: Option<i64>,
+        #[serde(default)]
+        updated_replicas: Option<i64>,
+        #[serde(default)]
+        current_revision_is_update_revision: Option<bool>,
+    },
+    ClaimState {
+        claim: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        bound: Option<bool>,
+        #[serde(default)]
+        volume: Option<String>,
+        #[serde(default)]
+        owners: Option<Vec<String>>,
+        #[serde(default)]
+        terminating: Option<bool>,
+    },
+    PodNotCreated {
+        pod: String,
+        from: String,
+        to: String,
+    },
+    UpdateRefused {
+        statefulset: String,
+        message: String,
+    },
+    DnsAnswer {
+        name: String,
+        at: String,
+        #[serde(default)]
+        resolves: Option<bool>,
+        #[serde(default)]
+        ip: Option<String>,
+    },
+}
+
+/// A pod's `status.phase`, as expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "PodPhase")]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// An application's health, as expectations name it.
