@@ -45,3 +45,57 @@ fn pvc_protection_holds_a_claim_a_scheduled_pod_uses() {
     let claim = sim.world.pvcs.iter().find(|c| c.name == "datadir-ss-0").unwrap();
     assert!(claim.exists(), "the running pod keeps it to the end");
 }
+
+/// Runs a shipped e2e scenario and asserts every expectation holds.
+fn passes(name: &str) -> stsim_core::Simulation {
+    let (sim, report) = run_file(name);
+    assert_eq!(failed(&sim, &report), Vec::<String>::new(), "{name}");
+    sim
+}
+
+/// "should adopt matching orphans and release non-matching pods".
+#[test]
+fn e2e_adopt_matching_orphans_and_release_non_matching_pods() {
+    let sim = passes("e2e/adopt-and-release-orphans");
+    let owners: Vec<(String, bool)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodOrphaned { .. } => Some((r.at.to_string(), false)),
+            Event::PodAdopted { .. } => Some((r.at.to_string(), true)),
+            _ => None,
+        })
+        .collect();
+    let expected = [("1m", false), ("1m", true), ("2m", false), ("3m", true)];
+    let expected: Vec<(String, bool)> = expected.iter().map(|(t, o)| (t.to_string(), *o)).collect();
+    assert_eq!(owners, expected);
+    // Released, the pod keeps its name: the replacement is refused, not made.
+    let refused =
+        sim.trace.records.iter().filter(|r| matches!(r.event, Event::PodCreateRejected { .. })).count();
+    assert!(refused > 1, "retried with back-off");
+    assert_eq!(Log(&sim).creations().len(), 1);
+}
+
+/// "should delete PVCs after adopting pod (WhenDeleted)" and "(WhenScaled)".
+#[test]
+fn e2e_delete_pvcs_after_adopting_pod() {
+    let sim = passes("e2e/retention-after-adoption");
+    let live: Vec<String> = sim.world.live_pvcs().map(|c| c.name.clone()).collect();
+    assert_eq!(live, ["datadir-scl-0"]);
+}
+
+/// "should provide DNS for pods for Hostname" and StatefulSet pod names.
+#[test]
+fn e2e_hostname_and_subdomain_dns() {
+    let sim = passes("e2e/hostname-subdomain-dns");
+    let pod = sim.world.pod(sim.world.pod_named("querier-0").unwrap());
+    assert_eq!((pod.hostname.as_str(), pod.subdomain.as_str()), ("querier", "dns-test"));
+    assert!(pod.owner.is_none());
+}
+
+/// "AvailableReplicas should get updated accordingly when MinReadySeconds is enabled".
+#[test]
+fn e2e_available_replicas_follow_min_ready_seconds() {
+    passes("e2e/min-ready-seconds-available");
+}

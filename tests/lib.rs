@@ -19,6 +19,8 @@ mod e2e_cases;
 #[cfg(test)]
 mod expectations;
 #[cfg(test)]
+mod hand_edits;
+#[cfg(test)]
 mod mistakes;
 #[cfg(test)]
 mod nodes;

@@ -71,6 +71,10 @@ pub const EXAMPLES: &[Example] = examples![
     "redis-sentinel-master-rescheduled",
     // Kubernetes' own e2e StatefulSet cases (test/e2e/apps/statefulset.go).
     "e2e/pvc-recreated-for-pending-pod",
+    "e2e/adopt-and-release-orphans",
+    "e2e/retention-after-adoption",
+    "e2e/hostname-subdomain-dns",
+    "e2e/min-ready-seconds-available",
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "service-name-missing",

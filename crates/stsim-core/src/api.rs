@@ -18,6 +18,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{Actor, Event, Trace};
 use crate::world::{DnsRecord, World};
 
+mod edits;
 mod nodes;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
 
@@ -135,7 +136,7 @@ impl<'a> Api<'a> {
 
     /// A pod changed: wake its StatefulSet and its DNS records, and the
     /// applications if it runs a member of one.
-    fn pod_changed(&mut self, pod: PodId) {
+    pub(crate) fn pod_changed(&mut self, pod: PodId) {
         if let Some(owner) = self.world.pod(pod).owner {
             self.wake(EventKey::StatefulSetSync(owner));
         }
@@ -196,7 +197,7 @@ impl<'a> Api<'a> {
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
-            history: PodHistory::default(),
+            history: PodHistory { phases: Vec::new(), owners: vec![(self.now, new.owner)] },
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
@@ -300,6 +301,8 @@ impl<'a> Api<'a> {
     /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
+        let now = self.now;
+        self.world.pod_mut(pod).history.owners.push((now, None));
         self.record(Event::PodOrphaned { pod });
     }
 
@@ -307,6 +310,8 @@ impl<'a> Api<'a> {
     /// (`ClaimPods` in the controller's `getPodsForStatefulSet`).
     pub fn adopt_pod(&mut self, pod: PodId, sts: StsId) {
         self.world.adopt_pod(pod, sts);
+        let now = self.now;
+        self.world.pod_mut(pod).history.owners.push((now, Some(sts)));
         self.record(Event::PodAdopted { pod, sts });
         self.pod_changed(pod);
     }

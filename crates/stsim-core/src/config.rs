@@ -205,6 +205,8 @@ pub struct PodStateExpect {
     pub updated: Option<bool>,
     /// The container's restart count.
     pub restarts: Option<u32>,
+    /// Its controller: `StatefulSet/<name>`, or `""` for none (an orphan).
+    pub owner: Option<String>,
 }
 
 /// What `StatefulSetStatus` checks; `None` fields are not checked.
@@ -1005,8 +1007,60 @@ pub enum Action {
     RenameService { from: String, to: String },
     /// `kubectl delete service NAME`.
     DeleteService { service: String },
+    /// A node action aimed at the node that runs the pod (its live object's
+    /// `spec.nodeName`, else where its last incarnation ran), resolved when
+    /// the action runs, so it means the same under any seed.
+    OnNodeOf { pod: PodRef, action: NodeAction },
+    /// `kubectl label pod` / `kubectl patch pod`: labels set and removed,
+    /// and, with `orphan`, the owner references removed.
+    PatchPod { pod: String, labels: Labels, remove_labels: Vec<String>, orphan: bool },
+    /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
+    /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).
+    PatchPvc { pvc: String, labels: Labels, remove_labels: Vec<String>, owners: Option<Vec<String>> },
+    /// `kubectl create` of a bare pod (no owner) from a template, with its
+    /// `spec.hostname` (the name by default) and `spec.subdomain`.
+    CreatePod { name: String, template: PodTemplate, hostname: String, subdomain: String },
+    /// `kubectl create` of a bare claim.
+    CreatePvc {
+        name: String,
+        labels: Labels,
+        storage_bytes: u64,
+        storage_class: Option<String>,
+        access_modes: Vec<AccessMode>,
+    },
     /// End the run here.
     Stop,
+}
+
+/// A node action without its node, for `OnNodeOf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeAction {
+    Crash,
+    Partition,
+    Recover,
+    Drain,
+    Cordon,
+    Uncordon,
+    Delete,
+    TaintOutOfService,
+    UntaintOutOfService,
+}
+
+impl NodeAction {
+    /// The action on node `node`.
+    pub fn on(self, node: usize) -> Action {
+        match self {
+            NodeAction::Crash => Action::CrashNode { node },
+            NodeAction::Partition => Action::PartitionNode { node },
+            NodeAction::Recover => Action::RecoverNode { node },
+            NodeAction::Drain => Action::DrainNode { node },
+            NodeAction::Cordon => Action::Cordon { node },
+            NodeAction::Uncordon => Action::Uncordon { node },
+            NodeAction::Delete => Action::DeleteNode { node },
+            NodeAction::TaintOutOfService => Action::TaintOutOfService { node },
+            NodeAction::UntaintOutOfService => Action::UntaintOutOfService { node },
+        }
+    }
 }
 
 /// Fields of a pod template to replace; `None` leaves a field as it is.

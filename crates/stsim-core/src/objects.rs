@@ -307,12 +307,18 @@ pub struct Waits {
 pub struct PodHistory {
     /// Each `status.phase` the pod entered after Pending, with when.
     pub phases: Vec<(SimTime, PodPhase)>,
+    /// Its controller (owner reference) from creation on, with when it changed.
+    pub owners: Vec<(SimTime, Option<StsId>)>,
 }
 
 impl PodHistory {
     /// The phase at `at` (Pending before any change).
     pub fn phase_at(&self, at: SimTime) -> PodPhase {
         self.phases.iter().rev().find(|(t, _)| *t <= at).map_or(PodPhase::Pending, |(_, p)| *p)
+    }
+    /// Its controlling StatefulSet at `at`.
+    pub fn owner_at(&self, at: SimTime) -> Option<StsId> {
+        self.owners.iter().rev().find(|(t, _)| *t <= at).and_then(|(_, o)| *o)
     }
 }
 

@@ -477,6 +477,10 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 world.pvc(*pvc).name.clone(),
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
+            Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
+            Event::PvcPatched { pvc, change } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("edited: {change}"))
+            }
             Event::PvcWaiting { pvc, reason, message } => {
                 other("pvc", world.pvc(*pvc).name.clone(), format!("stays Pending: {reason}: {message}"))
             }

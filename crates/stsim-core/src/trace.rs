@@ -201,6 +201,16 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// A person edited a pod's metadata by hand (labels), as said in `change`.
+    PodPatched {
+        pod: PodId,
+        change: String,
+    },
+    /// A person edited a claim's metadata by hand (labels), as said in `change`.
+    PvcPatched {
+        pvc: PvcId,
+        change: String,
+    },
     /// The PV controller cannot get the claim a volume, with its event's
     /// reason and message (`ProvisioningFailed`, `FailedBinding`).
     PvcWaiting {
@@ -523,6 +533,8 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::PvcDeleting { pvc: id } => {
             write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
         }
+        Event::PodPatched { pod: id, change } => write!(out, "{}\tpatched\t{change}", pod(*id)),
+        Event::PvcPatched { pvc: id, change } => write!(out, "{}\tpatched\t{change}", pvc(*id)),
         Event::PvcWaiting { pvc: id, reason, message } => {
             write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))
         }

@@ -411,6 +411,10 @@ impl World {
         if !pod.affinity.anti_required.is_empty() || !pod.affinity.anti_preferred.is_empty() {
             self.anti_affinity_pods.insert(id);
         }
+        // A pod created without an owner (by hand) is an orphan a StatefulSet may adopt.
+        if pod.owner.is_none() && pod.ordinal.is_some() {
+            self.orphans.insert(id);
+        }
         self.pods.push(pod);
         id
     }
@@ -473,6 +477,23 @@ impl World {
         if pod.removed_at.is_none() {
             self.orphans.insert(id);
         }
+    }
+
+    /// Replaces a live pod's labels, keeping the label index true.
+    pub(crate) fn set_pod_labels(&mut self, id: PodId, labels: crate::config::Labels) {
+        for (key, value) in &self.pods[id.index()].labels {
+            let label = format!("{key}={value}");
+            if let Some(pods) = self.pods_by_label.get_mut(&label) {
+                pods.remove(&id);
+                if pods.is_empty() {
+                    self.pods_by_label.remove(&label);
+                }
+            }
+        }
+        for (key, value) in &labels {
+            self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
+        }
+        self.pods[id.index()].labels = labels;
     }
 
     /// Live pods without an owner, in id order: candidates for adoption.

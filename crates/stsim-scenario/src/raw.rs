@@ -191,6 +191,8 @@ pub enum Expect {
         updated: Option<bool>,
         #[serde(default)]
         restarts: Option<i64>,
+        #[serde(default)]
+        owner: Option<String>,
     },
     StatefulSetStatus {
         statefulset: String,
@@ -865,25 +867,46 @@ pub enum Action {
         pod: String,
     },
     CrashNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     PartitionNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     RecoverNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DrainNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Cordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Uncordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DeleteNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     AddNode {
         pool: String,
@@ -891,10 +914,16 @@ pub enum Action {
         zone: Option<String>,
     },
     TaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     UntaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     SetReady {
         pod: String,
@@ -939,6 +968,42 @@ pub enum Action {
     },
     DeleteService {
         service: String,
+    },
+    PatchPod {
+        pod: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    PatchPvc {
+        pvc: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    CreatePod {
+        name: String,
+        template: PodTemplate,
+        #[serde(default)]
+        hostname: Option<String>,
+        #[serde(default)]
+        subdomain: Option<String>,
+    },
+    CreatePvc {
+        name: String,
+        storage: String,
+        #[serde(default)]
+        storage_class_name: Option<String>,
+        #[serde(default)]
+        access_modes: Option<Vec<AccessMode>>,
+        #[serde(default)]
+        labels: Option<RawLabels>,
     },
     /// Delete with `--cascade=orphan` and create again with these fields changed.
     RecreateStatefulSet {

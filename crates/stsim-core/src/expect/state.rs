@@ -154,6 +154,7 @@ fn pod_fields(s: &PodStateExpect) -> String {
         ("revision", s.revision.clone()),
         ("updated", s.updated.map(|v| v.to_string())),
         ("restarts", s.restarts.map(|v| v.to_string())),
+        ("owner", s.owner.clone()),
     ])
 }
 
@@ -248,6 +249,10 @@ fn pod_state(
             &mut fields,
         );
         field("restarts", &want.restarts, || restarts.to_string(), &mut fields);
+        let owner = || {
+            pod.history.owner_at(at).map(|s| format!("StatefulSet/{}", world.sts(s).name)).unwrap_or_default()
+        };
+        field("owner", &want.owner, owner, &mut fields);
     }
     let context = context(sim, Some(at), mentions(name));
     fields_verdict(format!("{name} at {at}"), fields, description, context)

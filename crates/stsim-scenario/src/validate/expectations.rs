@@ -4,8 +4,9 @@
 use super::*;
 
 impl Checker<'_, '_> {
-    /// A pod named in an expectation: of a declared StatefulSet, or of the
-    /// new name a `RenameStatefulSet` gives one.
+    /// A pod named in an expectation: of a declared StatefulSet, of the
+    /// new name a `RenameStatefulSet` gives one, or a bare pod the timeline
+    /// creates (`renamed` holds the new set names and the created pod names).
     pub(super) fn expected_pod(
         &mut self,
         path: &str,
@@ -13,6 +14,9 @@ impl Checker<'_, '_> {
         sets: &[raw::StatefulSet],
         renamed: &[&str],
     ) -> bool {
+        if renamed.contains(&pod) {
+            return true;
+        }
         if let Some((parent, ordinal)) = pod.rsplit_once('-')
             && renamed.contains(&parent)
             && ordinal.parse::<u32>().is_ok()
@@ -48,6 +52,7 @@ impl Checker<'_, '_> {
             .iter()
             .filter_map(|e| match &e.action {
                 raw::Action::RenameStatefulSet { to, .. } => Some(to.as_str()),
+                raw::Action::CreatePod { name, .. } => Some(name.as_str()),
                 _ => None,
             })
             .collect::<Vec<_>>();
@@ -181,6 +186,7 @@ impl Checker<'_, '_> {
                     revision,
                     updated,
                     restarts,
+                    owner,
                 } => {
                     let known = self.expected_pod(&format!("{path}.pod"), pod, sets, renamed);
                     let at = time(self, "at", at);
@@ -189,6 +195,15 @@ impl Checker<'_, '_> {
                     }
                     let restarts =
                         restarts.map(|r| self.int(&format!("{path}.restarts"), Some(r), 0, 0, None));
+                    if let Some(owner) = owner
+                        && !owner.is_empty()
+                        && owner.strip_prefix("StatefulSet/").is_none_or(str::is_empty)
+                    {
+                        let message = format!(
+                            "Invalid value: {owner:?}: a pod's owner is `StatefulSet/<name>`, or \"\" for none"
+                        );
+                        self.report("invalid-value", &format!("{path}.owner"), message, None);
+                    }
                     let state = PodStateExpect {
                         exists: *exists,
                         phase: phase.map(|p| format!("{p:?}")),
@@ -200,6 +215,7 @@ impl Checker<'_, '_> {
                         revision: revision.clone(),
                         updated: *updated,
                         restarts,
+                        owner: owner.clone(),
                     };
                     at.filter(|_| known).map(|at| Expectation::PodState { pod: pod.clone(), at, state })
                 }
