@@ -15,6 +15,8 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod dns_rules;
+#[cfg(test)]
 mod e2e_cases;
 #[cfg(test)]
 mod expectations;

@@ -78,6 +78,8 @@ pub const EXAMPLES: &[Example] = examples![
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "service-name-missing",
+    "pod-ip-after-reboot",
+    "terminating-endpoints",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

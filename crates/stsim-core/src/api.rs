@@ -414,6 +414,15 @@ impl<'a> Api<'a> {
         ip
     }
 
+    /// The pod's sandbox is gone (its machine rebooted): its address goes
+    /// back to the node's range, and the next sandbox gets a new one.
+    pub fn release_pod_ip(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let (Some(node), Some(ip)) = (p.node, p.status.pod_ip.take()) else { return };
+        let host = ip.0.to_be_bytes()[3];
+        self.world.nodes[node.index()].ips_in_use.remove(&host);
+    }
+
     /// The Ready condition changes (kubelet probe result, or a script's override in tests).
     pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
         let now = self.now;
