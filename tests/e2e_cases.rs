@@ -99,3 +99,77 @@ fn e2e_hostname_and_subdomain_dns() {
 fn e2e_available_replicas_follow_min_ready_seconds() {
     passes("e2e/min-ready-seconds-available");
 }
+
+/// The nodes of a set's pods in a finished run, by ordinal.
+fn nodes_of(sim: &stsim_core::Simulation, set: &str) -> Vec<String> {
+    (0..3)
+        .map(|i| {
+            let pod = sim.world.pod(sim.world.pod_named(&format!("{set}-{i}")).expect("the pod"));
+            sim.world.node(pod.node.expect("scheduled")).name.clone()
+        })
+        .collect()
+}
+
+/// "StatefulSet with pod affinity: should use volumes on one node when pod
+/// has affinity" / "spread across nodes when pod has anti-affinity", and the
+/// rule beyond the case: under every seed, affinity gathers, anti-affinity
+/// spreads, and each local volume lives on its pod's node.
+#[test]
+fn e2e_local_volumes_follow_pod_affinity_and_anti_affinity() {
+    passes("e2e/local-volume-pod-affinity");
+    let source = crate::support::scenario_file("e2e/local-volume-pod-affinity");
+    let mut gathered_on = std::collections::BTreeSet::new();
+    for seed in 0..6 {
+        let (sim, _) = run(&source.replace("seed: 3,", &format!("seed: {seed},")));
+        let near = nodes_of(&sim, "near");
+        assert!(near.iter().all(|n| *n == near[0]), "seed {seed}: {near:?}");
+        gathered_on.insert(near[0].clone());
+        let mut far = nodes_of(&sim, "far");
+        far.sort();
+        far.dedup();
+        assert_eq!(far.len(), 3, "seed {seed}");
+        for pvc in sim.world.live_pvcs() {
+            let pv = sim.world.pv(pvc.volume.expect("bound"));
+            let user = sim.world.pod(sim.world.claim_users(&pvc.name)[0]);
+            assert_eq!(pv.node, user.node, "{} lives on its pod's node", pvc.name);
+        }
+    }
+    assert!(gathered_on.len() > 1, "the first pod goes anywhere: {gathered_on:?}");
+    // Without the affinity the same pods spread (the default topology spread).
+    let plain = source.replacen(
+        r#"podAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {"app": "near"}), topologyKey: "kubernetes.io/hostname"),
+                ]),"#,
+        "",
+        1,
+    );
+    assert_ne!(plain, source);
+    let (sim, _) = run(&plain);
+    let mut spread = nodes_of(&sim, "near");
+    spread.dedup();
+    assert!(spread.len() > 1, "{spread:?}");
+}
+
+/// Preferred pod affinity pulls pods together without forbidding anything:
+/// a node with room wins over one without a match only by score.
+#[test]
+fn preferred_pod_affinity_gathers_by_score() {
+    let source = crate::support::scenario_file("e2e/local-volume-pod-affinity").replace(
+        r#"podAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {"app": "near"}), topologyKey: "kubernetes.io/hostname"),
+                ]),"#,
+        r#"podAffinity: (preferredDuringSchedulingIgnoredDuringExecution: [
+                    (weight: 100, podAffinityTerm: (labelSelector: (matchLabels: {"app": "near"}), topologyKey: "kubernetes.io/hostname")),
+                ]),"#,
+    );
+    assert!(source.contains("weight: 100"));
+    let mut together = 0;
+    for seed in 0..6 {
+        let (sim, _) = run(&source.replace("seed: 3,", &format!("seed: {seed},")));
+        let near = nodes_of(&sim, "near");
+        if near.iter().all(|n| *n == near[0]) {
+            together += 1;
+        }
+    }
+    assert!(together >= 4, "mostly together: {together} of 6");
+}

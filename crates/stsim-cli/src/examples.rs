@@ -75,6 +75,7 @@ pub const EXAMPLES: &[Example] = examples![
     "e2e/retention-after-adoption",
     "e2e/hostname-subdomain-dns",
     "e2e/min-ready-seconds-available",
+    "e2e/local-volume-pod-affinity",
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "service-name-missing",

@@ -418,8 +418,8 @@ pub struct WeightedPodAffinityTerm {
     pub term: PodAffinityTerm,
 }
 
-/// `affinity` of a pod template: node affinity and pod anti-affinity.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+/// `affinity` of a pod template: node affinity, pod affinity and pod anti-affinity.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Affinity {
     /// `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`:
     /// one must match. Empty means no requirement.
@@ -430,6 +430,10 @@ pub struct Affinity {
     pub anti_required: Vec<PodAffinityTerm>,
     /// `podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
     pub anti_preferred: Vec<WeightedPodAffinityTerm>,
+    /// `podAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+    pub affinity_required: Vec<PodAffinityTerm>,
+    /// `podAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
+    pub affinity_preferred: Vec<WeightedPodAffinityTerm>,
 }
 
 impl Affinity {
@@ -438,6 +442,34 @@ impl Affinity {
             && self.node_preferred.is_empty()
             && self.anti_required.is_empty()
             && self.anti_preferred.is_empty()
+            && self.affinity_required.is_empty()
+            && self.affinity_preferred.is_empty()
+    }
+    /// Whether the pod has inter-pod terms of either kind.
+    pub fn has_pod_terms(&self) -> bool {
+        !(self.anti_required.is_empty()
+            && self.anti_preferred.is_empty()
+            && self.affinity_required.is_empty()
+            && self.affinity_preferred.is_empty())
+    }
+}
+
+/// Written by hand so that a template without pod affinity prints (and so
+/// hashes into its revision name) exactly as before pod affinity existed.
+impl std::fmt::Debug for Affinity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Affinity");
+        s.field("node_required", &self.node_required)
+            .field("node_preferred", &self.node_preferred)
+            .field("anti_required", &self.anti_required)
+            .field("anti_preferred", &self.anti_preferred);
+        if !self.affinity_required.is_empty() {
+            s.field("affinity_required", &self.affinity_required);
+        }
+        if !self.affinity_preferred.is_empty() {
+            s.field("affinity_preferred", &self.affinity_preferred);
+        }
+        s.finish()
     }
 }
 

@@ -408,7 +408,7 @@ impl World {
         for (key, value) in &pod.labels {
             self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
         }
-        if !pod.affinity.anti_required.is_empty() || !pod.affinity.anti_preferred.is_empty() {
+        if pod.affinity.has_pod_terms() {
             self.anti_affinity_pods.insert(id);
         }
         // A pod created without an owner (by hand) is an orphan a StatefulSet may adopt.

@@ -569,6 +569,9 @@ pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
     #[serde(default)]
     pub pod_anti_affinity: Option<PodAntiAffinity>,
+    /// Same shape as `podAntiAffinity`.
+    #[serde(default)]
+    pub pod_affinity: Option<PodAntiAffinity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
