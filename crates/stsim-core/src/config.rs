@@ -1051,7 +1051,7 @@ pub enum Action {
     PatchPvc { pvc: String, labels: Labels, remove_labels: Vec<String>, owners: Option<Vec<String>> },
     /// `kubectl create` of a bare pod (no owner) from a template, with its
     /// `spec.hostname` (the name by default) and `spec.subdomain`.
-    CreatePod { name: String, template: PodTemplate, hostname: String, subdomain: String },
+    CreatePod { name: String, template: Box<PodTemplate>, hostname: String, subdomain: String },
     /// `kubectl create` of a bare claim.
     CreatePvc {
         name: String,

@@ -992,7 +992,7 @@ pub enum Action {
     },
     CreatePod {
         name: String,
-        template: PodTemplate,
+        template: Box<PodTemplate>,
         #[serde(default)]
         hostname: Option<String>,
         #[serde(default)]

@@ -405,7 +405,7 @@ impl Checker<'_, '_> {
                     let template = self.template(&format!("{do_path}.template"), name, template);
                     Some(Action::CreatePod {
                         name: name.clone(),
-                        template,
+                        template: Box::new(template),
                         hostname: hostname.clone().unwrap_or_else(|| name.clone()),
                         subdomain: subdomain.clone().unwrap_or_default(),
                     })
