@@ -418,6 +418,11 @@ impl Simulation {
     fn run_action(&mut self, action: Action, line: u32) {
         let description = describe(&self.config, &action);
         self.api(Actor::User).record(Event::Script { description, line });
+        self.execute(action);
+    }
+
+    /// Does what a scripted action says (already recorded).
+    fn execute(&mut self, action: Action) {
         match action {
             Action::Scale { statefulset, replicas } => {
                 let sts = self.sts_id(statefulset);
@@ -599,6 +604,21 @@ impl Simulation {
                     *spec = patched_spec(spec.clone(), patch);
                     Ok(())
                 });
+            }
+            Action::OnNodeOf { pod, action } => {
+                let (name, _) = self.live_pod(pod);
+                match edits::node_of(&self.world, &name) {
+                    Some(node) => self.execute(action.on(node.index())),
+                    None => self
+                        .api(Actor::User)
+                        .record(Event::NotFound { name: format!("pod/{name} (no node)") }),
+                }
+            }
+            Action::PatchPod { .. }
+            | Action::PatchPvc { .. }
+            | Action::CreatePod { .. }
+            | Action::CreatePvc { .. } => {
+                edits::run(&mut self.api(Actor::User), action);
             }
         }
     }
@@ -958,8 +978,15 @@ pub fn describe(config: &Config, action: &Action) -> String {
             config.statefulsets[*statefulset].name,
             patch_fields(patch).join(", ")
         ),
+        Action::OnNodeOf { pod: p, action } => edits::describe_node_of(&pod(p), *action),
+        Action::PatchPod { .. }
+        | Action::PatchPvc { .. }
+        | Action::CreatePod { .. }
+        | Action::CreatePvc { .. } => edits::describe(action),
     }
 }
+
+mod edits;
 
 #[cfg(test)]
 mod tests {

@@ -205,6 +205,89 @@ pub enum Expect {
         app: String,
         within: String,
     },
+    PodState {
+        pod: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        phase: Option<PodPhase>,
+        #[serde(default)]
+        ready: Option<bool>,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+        #[serde(default)]
+        ip: Option<String>,
+        #[serde(default)]
+        image: Option<String>,
+        #[serde(default)]
+        revision: Option<String>,
+        #[serde(default)]
+        updated: Option<bool>,
+        #[serde(default)]
+        restarts: Option<i64>,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    StatefulSetStatus {
+        statefulset: String,
+        at: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        ready_replicas: Option<i64>,
+        #[serde(default)]
+        available_replicas: Option<i64>,
+        #[serde(default)]
+        current_replicas: Option<i64>,
+        #[serde(default)]
+        updated_replicas: Option<i64>,
+        #[serde(default)]
+        current_revision_is_update_revision: Option<bool>,
+    },
+    ClaimState {
+        claim: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        bound: Option<bool>,
+        #[serde(default)]
+        volume: Option<String>,
+        #[serde(default)]
+        owners: Option<Vec<String>>,
+        #[serde(default)]
+        terminating: Option<bool>,
+    },
+    PodNotCreated {
+        pod: String,
+        from: String,
+        to: String,
+    },
+    UpdateRefused {
+        statefulset: String,
+        message: String,
+    },
+    DnsAnswer {
+        name: String,
+        at: String,
+        #[serde(default)]
+        resolves: Option<bool>,
+        #[serde(default)]
+        ip: Option<String>,
+    },
+}
+
+/// A pod's `status.phase`, as expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "PodPhase")]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// An application's health, as expectations name it.
@@ -523,6 +606,9 @@ pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
     #[serde(default)]
     pub pod_anti_affinity: Option<PodAntiAffinity>,
+    /// Same shape as `podAntiAffinity`.
+    #[serde(default)]
+    pub pod_affinity: Option<PodAntiAffinity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -821,25 +907,46 @@ pub enum Action {
         pod: String,
     },
     CrashNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     PartitionNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     RecoverNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DrainNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Cordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Uncordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DeleteNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     AddNode {
         pool: String,
@@ -847,10 +954,16 @@ pub enum Action {
         zone: Option<String>,
     },
     TaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     UntaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     SetReady {
         pod: String,
@@ -895,6 +1008,42 @@ pub enum Action {
     },
     DeleteService {
         service: String,
+    },
+    PatchPod {
+        pod: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    PatchPvc {
+        pvc: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    CreatePod {
+        name: String,
+        template: Box<PodTemplate>,
+        #[serde(default)]
+        hostname: Option<String>,
+        #[serde(default)]
+        subdomain: Option<String>,
+    },
+    CreatePvc {
+        name: String,
+        storage: String,
+        #[serde(default)]
+        storage_class_name: Option<String>,
+        #[serde(default)]
+        access_modes: Option<Vec<AccessMode>>,
+        #[serde(default)]
+        labels: Option<RawLabels>,
     },
     /// Delete with `--cascade=orphan` and create again with these fields changed.
     RecreateStatefulSet {
