@@ -66,9 +66,11 @@ pub enum OperatorKind {
     NaivePvcCleanup { after: SimDuration },
     /// Force-deletes pods terminating for `after` on a node that is not Ready.
     ForceDeleteUnreachable { after: SimDuration },
-    /// Promotes the lowest-ordinal Ready replica of a primary/replica
-    /// application whose primary has been lost for `after`.
-    Failover { after: SimDuration },
+    /// Promotes a Ready replica of a primary/replica application whose
+    /// primary has been lost for `after`: the one `pick` says, after the
+    /// `fencing` step; with `check_every`, it also checks on its own
+    /// schedule (a health check), not only when a watch event comes.
+    Failover { after: SimDuration, pick: FailoverPick, fencing: Fencing, check_every: Option<SimDuration> },
     /// A program speaking the JSON-lines protocol (docs/operator-protocol.md).
     External {
         name: String,
@@ -163,6 +165,11 @@ pub enum Expectation {
     AppHealth { app: usize, at: SimTime, health: crate::apps::Health },
     /// The application is never BROKEN.
     NeverBroken { app: usize },
+    /// The application loses no acknowledged write (primary/replica): no
+    /// promotion leaves writes behind, and no old primary's writes diverge.
+    NoWritesLost { app: usize },
+    /// Never do two members take writes at once (the `split-brain` verdict).
+    NeverSplitBrain { app: usize },
     /// The application is BROKEN at some point within `within` after `after`.
     BrokenWithin { app: usize, after: SimTime, within: SimDuration },
     /// After the last timeline action, the application is HEALTHY within
@@ -701,6 +708,31 @@ pub enum QuorumSystem {
     ZooKeeper,
 }
 
+/// Which replica a failover promotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailoverPick {
+    /// The Ready replica with the lowest ordinal (whatever its position).
+    #[default]
+    LowestOrdinal,
+    /// The Ready replica with the highest reported position (Patroni's
+    /// leader race: the most up-to-date member wins), lowest ordinal on a tie.
+    MostCaughtUp,
+}
+
+/// What a failover does about the old primary before it promotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fencing {
+    /// Nothing: it promotes at once.
+    #[default]
+    None,
+    /// Waits until the old primary's leader lease has expired (the key's
+    /// last renewal plus the `ttl`, as the DCS shows it).
+    WaitForLease,
+    /// Powers the old primary's node off (STONITH) and deletes its Node
+    /// object first, if the old primary is out of its reach.
+    PowerOffNode,
+}
+
 /// The clustering behaviour of an application (shared/failure-modes.md section 2).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum AppKind {
@@ -769,6 +801,21 @@ pub struct AppConfig {
     /// reach (or the cluster goes without one) before it counts as BROKEN
     /// rather than DEGRADED: Patroni's leader key `ttl` (30 s) and the like.
     pub peer_timeout: SimDuration,
+    /// Primary/replica: the writes per second clients send to the primary.
+    /// An assumption (docs/databases.md): only the counts of lost writes
+    /// depend on it, never a decision.
+    pub write_rate: u32,
+    /// Primary/replica: the leader key's time to live, Patroni's `ttl`
+    /// (default 30 s, patroni.readthedocs.io dynamic_configuration): a primary
+    /// cut off from the DCS keeps taking writes until `ttl` after its last renewal.
+    pub lease_ttl: SimDuration,
+    /// Primary/replica: how often the leader renews its key, Patroni's
+    /// `loop_wait` (default 10 s, same page).
+    pub lease_renew: SimDuration,
+    /// Primary/replica: synchronous replication in strict mode (Patroni
+    /// `synchronous_mode_strict`): the primary acknowledges a write only once
+    /// a replica has it, and blocks writes while no replica receives them.
+    pub synchronous: bool,
 }
 
 impl AppConfig {
@@ -782,6 +829,10 @@ impl AppConfig {
             stale_after: SimDuration::from_mins(5),
             form_timeout: SimDuration::from_mins(5),
             peer_timeout: SimDuration::from_secs(30),
+            write_rate: 100,
+            lease_ttl: SimDuration::from_secs(30),
+            lease_renew: SimDuration::from_secs(10),
+            synchronous: false,
         }
     }
 }

@@ -82,6 +82,12 @@ pub enum OperatorKind {
     },
     Failover {
         after: String,
+        #[serde(default)]
+        pick: Option<FailoverPick>,
+        #[serde(default)]
+        fencing: Option<Fencing>,
+        #[serde(default, rename = "checkEvery")]
+        check_every: Option<String>,
     },
     External {
         name: String,
@@ -89,6 +95,21 @@ pub enum OperatorKind {
         #[serde(default)]
         timeout: Option<String>,
     },
+}
+
+/// Which replica the built-in failover promotes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum FailoverPick {
+    LowestOrdinal,
+    MostCaughtUp,
+}
+
+/// How the built-in failover fences the old primary.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum Fencing {
+    None,
+    WaitForLease,
+    PowerOffNode,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +177,12 @@ pub enum Expect {
         verdict: Health,
     },
     NeverBroken {
+        app: String,
+    },
+    NoWritesLost {
+        app: String,
+    },
+    NeverSplitBrain {
         app: String,
     },
     BrokenWithin {
@@ -238,6 +265,18 @@ pub enum App {
         form_timeout: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
+        /// Writes per second clients send to the primary.
+        #[serde(default)]
+        write_rate: Option<u32>,
+        /// Patroni `ttl`.
+        #[serde(default)]
+        lease_ttl: Option<String>,
+        /// Patroni `loop_wait`.
+        #[serde(default)]
+        lease_renew: Option<String>,
+        /// Patroni `synchronous_mode_strict`.
+        #[serde(default)]
+        synchronous: Option<bool>,
     },
     RedisSentinel {
         #[serde(default)]

@@ -109,7 +109,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
     let mut why_not = None;
     for seed in seeds.iter().filter(|s| **s != member) {
         let address = seed_address(api, app, pod, seed);
-        match reach(api, app, seed, &address, wake) {
+        match reach(api, app, app.processes[&pod].node, seed, &address, wake) {
             Reach::Ok(target) => {
                 if let Some(cluster) = app.cluster_of(&app.processes[&target]) {
                     let peers: BTreeMap<String, Address> = nodes_of(app, cluster)
@@ -131,6 +131,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                             role: Role::Voter,
                             peers,
                             synced_at: now,
+                            repl: Replication::default(),
                         },
                     );
                     app.joined.insert(member.clone());
@@ -152,6 +153,9 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                 }
             }
             Reach::NotRunning => tried.push(format!("{seed} is not running")),
+            Reach::Cut { node } => {
+                tried.push(format!("{seed} is cut off ({} is partitioned)", api.world().node(node).name))
+            }
             Reach::WrongAddress { address, .. } => {
                 tried.push(format!("nothing answers at {address} for {seed}"))
             }
@@ -174,6 +178,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                 role: Role::Voter,
                 peers: BTreeMap::new(),
                 synced_at: now,
+                repl: Replication::default(),
             },
         );
         app.joined.insert(member.clone());
@@ -225,7 +230,7 @@ fn ring_links(
     for &from in nodes {
         for seed in seeds {
             let address = seed_address(api, app, from, seed);
-            if let Reach::Ok(to) = reach(api, app, seed, &address, wake)
+            if let Reach::Ok(to) = reach(api, app, app.processes[&from].node, seed, &address, wake)
                 && to != from
                 && links.contains_key(&to)
             {

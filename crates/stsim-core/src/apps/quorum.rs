@@ -183,8 +183,9 @@ fn mutual(
     wake: &mut Wake,
 ) -> bool {
     let (a_member, b_member) = (app.processes[&a].member.clone(), app.processes[&b].member.clone());
-    reach(api, app, &b_member, b_at, wake) == Reach::Ok(b)
-        && reach(api, app, &a_member, a_at, wake) == Reach::Ok(a)
+    let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
+    reach(api, app, a_node, &b_member, b_at, wake) == Reach::Ok(b)
+        && reach(api, app, b_node, &a_member, a_at, wake) == Reach::Ok(a)
 }
 
 /// The initial members that are up look for each other by DNS name; once a
@@ -219,7 +220,8 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                     }
                 }
                 None => {
-                    let _ = reach(api, app, member, &address, wake);
+                    let from = app.processes[&candidate].node;
+                    let _ = reach(api, app, from, member, &address, wake);
                 }
             }
         }
@@ -266,6 +268,7 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 role: Role::Voter,
                 peers: BTreeMap::new(),
                 synced_at: now,
+                repl: Replication::default(),
             },
         );
         app.joined.insert(member);
@@ -338,6 +341,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: Pod
             role: Role::Voter,
             peers: BTreeMap::new(),
             synced_at: now,
+            repl: Replication::default(),
         },
     );
     app.joined.insert(member);
@@ -390,8 +394,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             let (Some(a_at), Some(b_at)) = (record.peers.get(&a_member), record.peers.get(&b_member)) else {
                 continue;
             };
-            let to_b = reach(api, app, &b_member, b_at, wake);
-            let to_a = reach(api, app, &a_member, a_at, wake);
+            let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
+            let to_b = reach(api, app, a_node, &b_member, b_at, wake);
+            let to_a = reach(api, app, b_node, &a_member, a_at, wake);
             if to_b == Reach::Ok(b) && to_a == Reach::Ok(a) {
                 links.get_mut(&a).expect("a voter").push(b);
                 links.get_mut(&b).expect("a voter").push(a);
@@ -679,7 +684,7 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
             }
             let name = dns_name(api.world(), member, &subdomain);
             if let Reach::Unresolvable { cached, .. } =
-                reach(api, app, member, &Address::Dns(name.clone()), wake)
+                reach(api, app, process.node, member, &Address::Dns(name.clone()), wake)
             {
                 why = Some(explain::unresolvable(api.world(), &api.trace.records, &name, member, cached));
                 break 'outer;

@@ -86,9 +86,10 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     }
     // The job resolves every node's name to give redis-cli their addresses.
     let subdomain = api.world().pod(waiting[0]).subdomain.clone();
+    let from = app.processes[&waiting[0]].node;
     for (member, _) in &expected {
         let name = dns_name(api.world(), member, &subdomain);
-        if !matches!(reach(api, app, member, &Address::Dns(name), wake), Reach::Ok(_)) {
+        if !matches!(reach(api, app, from, member, &Address::Dns(name), wake), Reach::Ok(_)) {
             return;
         }
     }
@@ -118,7 +119,14 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         let role = if names[..masters].contains(&member) { Role::Primary } else { Role::Replica };
         app.volumes.insert(
             process.volume,
-            MemberData { cluster, member: member.clone(), role, peers, synced_at: now },
+            MemberData {
+                cluster,
+                member: member.clone(),
+                role,
+                peers,
+                synced_at: now,
+                repl: Replication::default(),
+            },
         );
         app.joined.insert(member);
     }

@@ -128,6 +128,12 @@ impl Checker<'_, '_> {
                 raw::Expect::NeverBroken { app } => self
                     .app_reference(&format!("{path}.app"), app, sets)
                     .map(|app| Expectation::NeverBroken { app }),
+                raw::Expect::NoWritesLost { app } => self
+                    .app_reference(&format!("{path}.app"), app, sets)
+                    .map(|app| Expectation::NoWritesLost { app }),
+                raw::Expect::NeverSplitBrain { app } => self
+                    .app_reference(&format!("{path}.app"), app, sets)
+                    .map(|app| Expectation::NeverSplitBrain { app }),
                 raw::Expect::BrokenWithin { app, within, after } => {
                     let index = self.app_reference(&format!("{path}.app"), app, sets);
                     let within = self.duration(&format!("{path}.within"), within);
