@@ -188,6 +188,10 @@ impl Api<'_> {
             n.silent_since.get_or_insert(now);
         }
         self.record(Event::NodeMachine { node, state: machine });
+        // Who reaches whom changed: the applications look again.
+        if !self.world.apps.is_empty() {
+            self.wake(crate::events::EventKey::Apps);
+        }
         if machine != Machine::Running && self.world.node(node).exists() {
             // The node lifecycle controller will notice the stale lease.
             let at = node_lifecycle::unknown_at(self.world, node);

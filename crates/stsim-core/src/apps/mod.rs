@@ -119,6 +119,8 @@ pub struct Replication {
     /// A primary cut off from the DCS: until when it still believes it
     /// holds the leader lease (its last renewal plus the `ttl`).
     pub lease_until: Option<SimTime>,
+    /// Since when it has held the leader key, as it believes.
+    pub held_since: Option<SimTime>,
 }
 
 /// One line of a primary/replica cluster's history: a PostgreSQL timeline.

@@ -183,7 +183,7 @@ fn initialise(
             role: Role::Primary,
             peers: BTreeMap::new(),
             synced_at: now,
-            repl: Replication { timeline: 1, ..Replication::default() },
+            repl: Replication { timeline: 1, held_since: Some(now), ..Replication::default() },
         },
     );
     replication::initialised(app, cluster, &process.member, now);

@@ -164,18 +164,23 @@ pub(super) fn leases(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake
         let mine = leader.as_ref().filter(|(l, _)| *l == member).map(|(_, since)| *since);
         if connected {
             match (&leader, mine) {
-                (_, Some(_)) => {
-                    app.volumes.get_mut(&volume).expect("a primary's data").repl.lease_until = None
+                (_, Some(since)) => {
+                    let repl = &mut app.volumes.get_mut(&volume).expect("a primary's data").repl;
+                    repl.lease_until = None;
+                    repl.held_since = Some(since);
                 }
                 (Some((other, _)), None) => stepping_down.push((pod, other.clone())),
                 (None, _) => {
                     // Nobody holds the key: the primary takes it.
                     app.cluster_mut(cluster).leader = Some((member, now));
-                    app.volumes.get_mut(&volume).expect("a primary's data").repl.lease_until = None;
+                    let repl = &mut app.volumes.get_mut(&volume).expect("a primary's data").repl;
+                    repl.lease_until = None;
+                    repl.held_since = Some(now);
                 }
             }
         } else if app.volumes[&volume].repl.lease_until.is_none() {
-            let until = match mine {
+            // What it believes: the key it held, renewed until it was cut off.
+            let until = match app.volumes[&volume].repl.held_since {
                 Some(since) => last_renewal(api.world(), app, pod, since, now).map_or(now, |at| at + ttl),
                 None => now,
             };
@@ -227,7 +232,8 @@ pub(super) fn step_down(api: &mut Api, app: &mut App, index: usize, pod: PodId, 
     let volume = app.volumes.get_mut(&process.volume).expect("checked above");
     volume.role = Role::Replica;
     volume.peers = [(leader.to_string(), address.clone())].into();
-    volume.repl = Replication { position_ms: after, timeline: leader_line, lease_until: None };
+    volume.repl =
+        Replication { position_ms: after, timeline: leader_line, lease_until: None, held_since: None };
     let rewound = if discarded > 0 {
         format!(
             "; it rewinds (pg_rewind), discarding {discarded} writes it took that {leader} never received"
@@ -330,6 +336,7 @@ pub(super) fn promoted(app: &mut App, volume: VolumeKey, how: String, at: SimTim
     let repl = &mut app.volumes.get_mut(&volume).expect("checked above").repl;
     repl.timeline = id;
     repl.lease_until = None;
+    repl.held_since = Some(at);
     Some(id)
 }
 
