@@ -69,6 +69,11 @@ pub const EXAMPLES: &[Example] = examples![
     "cassandra-every-node-a-seed",
     "cassandra-ip-seeds-full-restart",
     "redis-sentinel-master-rescheduled",
+    "databases/lagging-replica-promoted",
+    "databases/failover-crash-most-caught-up",
+    "databases/failover-partition-unfenced",
+    "databases/failover-partition-lease",
+    "databases/failover-partition-stonith",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

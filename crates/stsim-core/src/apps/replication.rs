@@ -186,13 +186,18 @@ pub(super) fn leases(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake
             };
             app.volumes.get_mut(&volume).expect("a primary's data").repl.lease_until = Some(until);
             if until > now {
+                let writes = if app.config().synchronous {
+                    "it acts as primary, but commits nothing without a replica"
+                } else {
+                    "it takes writes from the clients on its side"
+                };
                 member_event(
                     api,
                     index,
                     pod,
                     format!(
-                        "is cut off from the API server (the DCS): it keeps its leader lease, and takes writes, \
-                         until {until} ({ttl} after its last renewal), then demotes itself"
+                        "is cut off from the API server (the DCS): it keeps its leader lease until {until} ({ttl} \
+                         after its last renewal), then demotes itself; until then {writes}"
                     ),
                 );
             }
