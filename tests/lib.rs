@@ -13,6 +13,8 @@ mod behaviour;
 #[cfg(test)]
 mod cli;
 #[cfg(test)]
+mod databases;
+#[cfg(test)]
 mod determinism;
 #[cfg(test)]
 mod nodes;

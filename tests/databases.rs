@@ -1,0 +1,210 @@
+//! Databases that can lose data: replication positions, the leader lease,
+//! fencing that needs reachability, and the network's reachability rule,
+//! checked across seeds and against cases beyond the shipped scenarios.
+
+use crate::support::{parse, run, run_file, t};
+use stsim_core::apps::Health;
+use stsim_core::time::SimTime;
+use stsim_core::trace::Event;
+
+fn failed(sim: &stsim_core::Simulation, report: &stsim_core::Report) -> Vec<String> {
+    stsim_core::expect::check(sim, report).into_iter().filter(|v| !v.passed).map(|v| v.description).collect()
+}
+
+/// A 3-member database on 3 nodes, one member per node (the requests leave
+/// room for one). At 15m pg-1's claim and pod are deleted: it rejoins empty
+/// and copies the database for 10 minutes, so at 20m it is far behind pg-2.
+/// At 20m the primary's node fails (`{FAULT}`), and is back at 30m.
+const TEMPLATE: &str = r#"Scenario(
+    name: "failover-seeds",
+    seed: {SEED},
+    duration: "40m",
+    images: [(name: "postgres:16", pull: "2s", startup: "3s", shutdown: "5s")],
+    services: [(name: "pg-svc", clusterIP: "None", selector: {"app": "pg"}, ports: [(name: "postgres", port: 5432)])],
+    statefulsets: [(
+        name: "pg",
+        app: PrimaryReplica(addressing: Dns, catchUp: "10m", synchronous: {SYNC}),
+        serviceName: "pg-svc",
+        replicas: 3,
+        template: (
+            labels: {"app": "pg"},
+            image: "postgres:16",
+            resources: (requests: (cpu: "1500m", memory: "1Gi")),
+            readinessProbe: (initialDelaySeconds: 5),
+        ),
+        volumeClaimTemplates: [(name: "data", storage: "10Gi")],
+    )],
+    cluster: (nodePools: [(name: "worker", count: 3, cpu: "2", memory: "8Gi")]),
+    operators: [(operator: {OPERATOR}, reconcileDelay: "1s")],
+    timeline: [
+        (at: "15m", do: DeletePvc(pvc: "data-pg-1")),
+        (at: "15m", do: DeletePod(pod: "pg-1")),
+        {FAULTS}
+    ],
+    expect: [NoWritesLost(app: "pg"), NeverSplitBrain(app: "pg")],
+)"#;
+
+const NAIVE: &str = r#"Failover(after: "10s", checkEvery: "5s")"#;
+const CAREFUL: &str =
+    r#"Failover(after: "10s", checkEvery: "5s", pick: MostCaughtUp, fencing: WaitForLease)"#;
+
+fn scenario(seed: u64, operator: &str, sync: bool, faults: &str) -> String {
+    TEMPLATE
+        .replace("{SEED}", &seed.to_string())
+        .replace("{SYNC}", if sync { "true" } else { "false" })
+        .replace("{OPERATOR}", operator)
+        .replace("{FAULTS}", faults)
+}
+
+/// The node pg-0 runs on at 20m for this seed: the run up to then is the
+/// same whatever comes after (same seed, same prefix).
+fn primary_node(seed: u64) -> String {
+    let mut config = parse(&scenario(seed, NAIVE, false, ""));
+    config.duration = stsim_core::time::SimDuration::from_mins(20);
+    let (sim, _) = stsim_core::run(config);
+    let pod = sim.world.pod_named("pg-0").expect("pg-0 runs");
+    sim.world.node(sim.world.pod(pod).node.expect("scheduled")).name.clone()
+}
+
+fn outcome(seed: u64, operator: &str, fault: &str, sync: bool) -> Vec<String> {
+    let node = primary_node(seed);
+    let faults = format!(
+        "(at: \"20m\", do: {fault}(node: \"{node}\")),\n        (at: \"30m\", do: RecoverNode(node: \"{node}\")),"
+    );
+    let (sim, report) = run(&scenario(seed, operator, sync, &faults));
+    // Someone was promoted in every case: the operator acted.
+    assert!(
+        sim.trace
+            .records
+            .iter()
+            .any(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("promoted"))),
+        "seed {seed}: nobody was promoted"
+    );
+    failed(&sim, &report)
+}
+
+/// Rule: promoting the most caught-up replica only once the old primary's
+/// lease has expired loses no write and never has two primaries; promoting
+/// the lowest ordinal at once loses the writes it lacked, and under a
+/// partition runs two primaries. Across seeds (placement differs), under
+/// crash and under partition (synchronous replication, without which the
+/// writes clients make on the cut-off side are lost whatever the operator does).
+#[test]
+fn careful_failover_passes_and_naive_failover_fails_across_seeds() {
+    for seed in 1..=20 {
+        assert_eq!(
+            outcome(seed, CAREFUL, "CrashNode", false),
+            Vec::<String>::new(),
+            "careful, crash, seed {seed}"
+        );
+        assert_eq!(
+            outcome(seed, NAIVE, "CrashNode", false),
+            ["NoWritesLost(pg)"],
+            "naive, crash, seed {seed}: a crashed primary takes no writes, so no split brain"
+        );
+        assert_eq!(
+            outcome(seed, CAREFUL, "PartitionNode", true),
+            Vec::<String>::new(),
+            "careful, partition, seed {seed}"
+        );
+        assert_eq!(
+            outcome(seed, NAIVE, "PartitionNode", true),
+            ["NoWritesLost(pg)", "NeverSplitBrain(pg)"],
+            "naive, partition, seed {seed}"
+        );
+    }
+}
+
+/// Rule: with asynchronous replication, a primary cut off by a partition
+/// takes writes from the clients on its side until its lease runs out, and
+/// no failover keeps them: even the careful operator loses them.
+#[test]
+fn asynchronous_replication_loses_the_cut_off_side_writes_even_with_a_careful_failover() {
+    let seed = 3;
+    assert_eq!(outcome(seed, CAREFUL, "PartitionNode", false), ["NoWritesLost(pg)"]);
+}
+
+/// The lost writes are counted from the positions: at 100 writes/s, the
+/// unfenced failover loses what pg-0 took from the partition (10m) until its
+/// lease ran out, and the finding names who, since when and why.
+#[test]
+fn the_lost_writes_are_counted_and_explained() {
+    let (sim, report) = run_file("databases/failover-partition-unfenced");
+    let lost = stsim_core::apps::replication::lost_writes(&sim.world.apps.list[0]);
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    let lost = &lost[0];
+    assert_eq!(lost.member, "pg-0");
+    assert_eq!(lost.promoted, "pg-1");
+    assert_eq!(SimTime::from_millis(lost.from_ms), t("10m"), "the first write pg-1 never got");
+    // pg-0 took writes until its lease expired: its last renewal on the
+    // 10 s grid before 10m, plus the 30 s ttl.
+    let until = SimTime::from_millis(lost.to_ms);
+    assert!(until > SimTime::from_millis(lost.promoted_at_ms), "it kept writing after the promotion");
+    assert_eq!(lost.writes, (lost.to_ms - lost.from_ms) / 10, "100 writes/s");
+    assert_eq!(lost.divergent_writes, (lost.to_ms - lost.promoted_at_ms) / 10);
+    let chain = lost.cause.join(" -> ");
+    assert!(chain.contains("promoted pg-1") && chain.contains("lease"), "{chain}");
+    let finding = report.findings.iter().find(|f| f.id == "writes-lost").expect("a writes-lost finding");
+    assert!(finding.summary.contains(&format!("{} writes", lost.writes)), "{}", finding.summary);
+    // The split-brain interval is the promotion to the lease's expiry.
+    let split: Vec<(SimTime, String)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppVerdict { verdict, .. } => Some((r.at, verdict.code.to_string())),
+            _ => None,
+        })
+        .collect();
+    let start = split.iter().position(|(_, code)| code == "split-brain").expect("split brain");
+    assert_eq!(split[start].0, SimTime::from_millis(lost.promoted_at_ms));
+    assert_eq!(split[start + 1].0, until, "split brain ends when pg-0's lease expires");
+}
+
+/// Rule: reachability is the network's. A replica on the primary's own
+/// partitioned node still reaches it; the others do not.
+#[test]
+fn members_on_one_partitioned_node_still_reach_each_other() {
+    use stsim_core::network;
+    let (sim, _) = run_file("databases/failover-partition-unfenced");
+    let world = &sim.world;
+    let node = |name: &str| {
+        world
+            .nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| stsim_core::objects::NodeId(i as u32))
+            .unwrap()
+    };
+    // The run ends with every machine running again: reachable.
+    assert!(network::reachable(world, node("worker-1"), node("worker-2")));
+    let mut partitioned = world.clone();
+    partitioned.nodes[node("worker-2").0 as usize].machine = stsim_core::objects::Machine::Partitioned;
+    assert!(network::reachable(&partitioned, node("worker-2"), node("worker-2")));
+    assert!(!network::reachable(&partitioned, node("worker-1"), node("worker-2")));
+}
+
+/// Rule: a failover's fencing reaches only what the API server reaches: the
+/// promotion under a partition says it cannot fence pg-0, and never that it
+/// steps down.
+#[test]
+fn fencing_under_a_partition_does_not_claim_to_reach_the_old_primary() {
+    let (sim, _) = run_file("databases/failover-partition-unfenced");
+    let at_promotion: Vec<&str> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| r.at == t("10m12s"))
+        .filter_map(|r| match &r.event {
+            Event::AppMember { what, .. } => Some(what.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(at_promotion.iter().any(|w| w.starts_with("cannot be fenced")), "{at_promotion:?}");
+    assert!(!at_promotion.iter().any(|w| w.contains("steps down now")), "{at_promotion:?}");
+    // It learns of the promotion when the network is back.
+    let back = t("20m");
+    assert!(sim.trace.records.iter().any(|r| r.at == back
+        && matches!(&r.event, Event::AppMember { what, .. } if what.contains("steps down") && what.contains("pg_rewind"))));
+    let _ = Health::Healthy;
+}
