@@ -208,3 +208,34 @@ fn fencing_under_a_partition_does_not_claim_to_reach_the_old_primary() {
         && matches!(&r.event, Event::AppMember { what, .. } if what.contains("steps down") && what.contains("pg_rewind"))));
     let _ = Health::Healthy;
 }
+
+/// Rule: machines partitioned together are one island. A zone holding three
+/// of five etcd members keeps the quorum on its side of a partition (its
+/// members still reach each other); the two members outside are the ones
+/// out of it. Had each node been an island of its own, the quorum would be lost.
+#[test]
+fn a_zone_cut_off_with_a_majority_keeps_the_quorum_on_its_side() {
+    let source = crate::support::scenario_file("databases/etcd-zone-partition")
+        .replace(
+            r#"(name: "a", count: 2, cpu: "2", memory: "8Gi", zones: ["zone-a"]),"#,
+            r#"(name: "a", count: 3, cpu: "2", memory: "8Gi", zones: ["zone-a"]),"#,
+        )
+        .replace(r#"(name: "c", count: 1, cpu: "2", memory: "8Gi", zones: ["zone-c"]),"#, "");
+    let mut config = parse(&source);
+    config.expect.clear();
+    config.duration = stsim_core::time::SimDuration::from_secs(10 * 60 + 30);
+    // Only the first action: zone-a (three members) is cut off at 10m.
+    config.timeline.truncate(1);
+    let (sim, _) = stsim_core::run(config);
+    let app = &sim.world.apps.list[0];
+    let in_a = app.processes.values().filter(|p| sim.world.node(p.node).zone == "zone-a").count();
+    assert_eq!(in_a, 3, "one member per node: three in zone-a");
+    let verdict = app.verdict.as_ref().unwrap();
+    assert_eq!(verdict.health, Health::Degraded, "{}", verdict.reason);
+    // The two members in zone-b, on running nodes, are the ones out of the quorum.
+    for process in app.processes.values() {
+        let out = sim.world.node(process.node).zone == "zone-b";
+        let said = verdict.reason.contains(&format!("{} cannot reach a majority", process.member));
+        assert_eq!(said, out, "{}: {}", process.member, verdict.reason);
+    }
+}

@@ -74,6 +74,7 @@ pub const EXAMPLES: &[Example] = examples![
     "databases/failover-partition-unfenced",
     "databases/failover-partition-lease",
     "databases/failover-partition-stonith",
+    "databases/etcd-zone-partition",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -946,6 +946,11 @@ pub enum Action {
     PartitionNode { node: usize },
     /// The machine is back (rebooted after a crash, or reachable again).
     RecoverNode { node: usize },
+    /// Every machine of zone `zone` (index into `cluster.zones`) loses the
+    /// control plane and the other zones; they still reach each other.
+    PartitionZone { zone: usize },
+    /// The partitioned machines of the zone are reachable again.
+    RecoverZone { zone: usize },
     /// `kubectl drain NODE`: cordon, then evict every pod, honouring
     /// PodDisruptionBudgets and retrying refused evictions every 5 s.
     DrainNode { node: usize },

@@ -8,7 +8,8 @@
 //!   control plane;
 //! - a partitioned machine is an island: its processes reach each other,
 //!   and nobody else reaches them or is reached by them (the control plane
-//!   included), whichever side is asked;
+//!   included), whichever side is asked; machines partitioned together (a
+//!   zone cut off) share one island and still reach each other;
 //! - a crashed machine reaches nobody, not even itself (its processes are gone).
 //!
 //! Does not know applications, addresses or DNS: `apps::reach` puts an
@@ -33,6 +34,10 @@ pub fn cut_by(world: &World, from: NodeId, to: NodeId) -> Option<NodeId> {
         return Some(to);
     }
     if from == to {
+        return None;
+    }
+    let (island_a, island_b) = (&world.node(from).island, &world.node(to).island);
+    if a == Machine::Partitioned && b == Machine::Partitioned && island_a.is_some() && island_a == island_b {
         return None;
     }
     match (a, b) {
@@ -84,6 +89,18 @@ mod tests {
         assert_eq!(cut_by(&w, NodeId(0), NodeId(1)), Some(NodeId(1)));
         assert_eq!(cut_by(&w, NodeId(1), NodeId(0)), Some(NodeId(1)));
         assert!(!reaches_control_plane(&w, NodeId(1)));
+    }
+
+    #[test]
+    fn machines_partitioned_together_share_an_island() {
+        let mut w =
+            world(&[Machine::Partitioned, Machine::Partitioned, Machine::Partitioned, Machine::Running]);
+        w.nodes[0].island = Some("zone-a".into());
+        w.nodes[1].island = Some("zone-a".into());
+        assert!(reachable(&w, NodeId(0), NodeId(1)));
+        assert!(!reachable(&w, NodeId(0), NodeId(2)), "a node partitioned alone is its own island");
+        assert!(!reachable(&w, NodeId(0), NodeId(3)));
+        assert!(!reaches_control_plane(&w, NodeId(0)));
     }
 
     #[test]

@@ -371,6 +371,33 @@ impl Simulation {
             Action::CrashNode { node } => self.set_machine(NodeId(node as u32), Machine::Crashed),
             Action::PartitionNode { node } => self.set_machine(NodeId(node as u32), Machine::Partitioned),
             Action::RecoverNode { node } => self.set_machine(NodeId(node as u32), Machine::Running),
+            Action::PartitionZone { zone } => {
+                let name = self.config.cluster.zones[zone].clone();
+                let nodes: Vec<NodeId> = self
+                    .world
+                    .nodes
+                    .iter()
+                    .filter(|n| n.zone == name && n.machine == Machine::Running)
+                    .map(|n| n.id)
+                    .collect();
+                for node in nodes {
+                    self.world.node_mut(node).island = Some(name.clone());
+                    self.set_machine(node, Machine::Partitioned);
+                }
+            }
+            Action::RecoverZone { zone } => {
+                let name = self.config.cluster.zones[zone].clone();
+                let nodes: Vec<NodeId> = self
+                    .world
+                    .nodes
+                    .iter()
+                    .filter(|n| n.zone == name && n.machine == Machine::Partitioned)
+                    .map(|n| n.id)
+                    .collect();
+                for node in nodes {
+                    self.set_machine(node, Machine::Running);
+                }
+            }
             Action::DrainNode { node } => {
                 if let Some(node) = self.live_node(node) {
                     disruption::start_drain(&mut self.api(Actor::User), node);
@@ -803,6 +830,11 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::Cordon { node } => format!("kubectl cordon {}", node_name(config, *node)),
         Action::Uncordon { node } => format!("kubectl uncordon {}", node_name(config, *node)),
         Action::DeleteNode { node } => format!("kubectl delete node {}", node_name(config, *node)),
+        Action::PartitionZone { zone } => format!(
+            "zone {} is cut off from the control plane and the other zones (its nodes still reach each other)",
+            config.cluster.zones[*zone]
+        ),
+        Action::RecoverZone { zone } => format!("zone {} is reachable again", config.cluster.zones[*zone]),
         Action::AddNode { pool, zone } => {
             let pool = &config.cluster.node_pools[*pool].name;
             match zone {

@@ -831,6 +831,12 @@ pub enum Action {
     RecoverNode {
         node: String,
     },
+    PartitionZone {
+        zone: String,
+    },
+    RecoverZone {
+        zone: String,
+    },
     DrainNode {
         node: String,
     },

@@ -181,6 +181,9 @@ impl Api<'_> {
         }
         n.machine = machine;
         n.machine_since = now;
+        if machine != Machine::Partitioned {
+            n.island = None;
+        }
         if machine == Machine::Running {
             n.heartbeat_anchor = now;
             n.silent_since = None;

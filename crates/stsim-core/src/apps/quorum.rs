@@ -653,6 +653,18 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
                     why,
                 }
             }
+            _ if !crate::network::reaches_control_plane(world, process.node) => {
+                let why = explain::cut(world, records, member, process.node);
+                Absent {
+                    member: member.to_string(),
+                    code: "peers-unreachable",
+                    text: format!(
+                        "{member} is cut off: the network to {} is down",
+                        world.node(process.node).name
+                    ),
+                    why,
+                }
+            }
             _ => Absent {
                 member: member.to_string(),
                 code: "peers-unreachable",

@@ -23,6 +23,21 @@ impl Checker<'_, '_> {
         None
     }
 
+    /// A zone of `cluster.zones`, by name.
+    pub(super) fn zone(&mut self, do_path: &str, name: &str, zones: &[String]) -> Option<usize> {
+        if let Some(index) = zones.iter().position(|z| z == name) {
+            return Some(index);
+        }
+        let known: Vec<&str> = zones.iter().map(String::as_str).collect();
+        let help = match suggest(name, &known) {
+            Some(close) => format!("did you mean `{close}`? cluster zones: {}", list_names(&known)),
+            None => format!("cluster zones: {}", list_names(&known)),
+        };
+        let message = format!("Not found: {name:?}: not one of `cluster.zones`");
+        self.report("unknown-reference", &format!("{do_path}.zone"), message, Some(help));
+        None
+    }
+
     /// An application, named by its StatefulSet, which must declare an `app`.
     pub(super) fn app_reference(
         &mut self,
@@ -147,6 +162,12 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::RecoverNode { node } => {
                     self.node(&do_path, node, &node_names).map(|node| Action::RecoverNode { node })
+                }
+                raw::Action::PartitionZone { zone } => {
+                    self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::PartitionZone { zone })
+                }
+                raw::Action::RecoverZone { zone } => {
+                    self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::RecoverZone { zone })
                 }
                 raw::Action::DrainNode { node } => {
                     self.node(&do_path, node, &node_names).map(|node| Action::DrainNode { node })
