@@ -239,3 +239,116 @@ fn a_zone_cut_off_with_a_majority_keeps_the_quorum_on_its_side() {
         assert_eq!(said, out, "{}: {}", process.member, verdict.reason);
     }
 }
+
+/// A three-member quorum system on three nodes, one member per node.
+fn quorum_scenario(system: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "members",
+    seed: 5,
+    duration: "20m",
+    images: [(name: "etcd:3.5", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "etcd", clusterIP: "None", selector: {{"app": "etcd"}}, ports: [(name: "peer", port: 2380)])],
+    statefulsets: [(
+        name: "etcd",
+        app: Quorum(system: {system}, addressing: Dns),
+        serviceName: "etcd",
+        replicas: 3,
+        podManagementPolicy: Parallel,
+        template: (
+            labels: {{"app": "etcd"}},
+            image: "etcd:3.5",
+            resources: (requests: (cpu: "1500m", memory: "1Gi")),
+            readinessProbe: (initialDelaySeconds: 5),
+        ),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    cluster: (nodePools: [(name: "worker", count: 3, cpu: "2", memory: "8Gi")]),
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+fn health_at(sim: &stsim_core::Simulation, at: &str) -> (Health, String) {
+    let at = t(at);
+    sim.trace
+        .records
+        .iter()
+        .filter(|r| r.at <= at)
+        .filter_map(|r| match &r.event {
+            Event::AppVerdict { verdict, .. } => Some((verdict.health, verdict.reason.clone())),
+            _ => None,
+        })
+        .next_back()
+        .expect("a verdict")
+}
+
+fn refusals(sim: &stsim_core::Simulation) -> Vec<String> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::ActionRefused { action, why } => Some(format!("{action}: {why}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Rule: `member add` raises the majority at once, whether or not the new
+/// member runs: three healthy members plus an added etcd-3 that never
+/// starts need three of four, so losing one more member loses the quorum;
+/// without the add, the same loss leaves two of three.
+#[test]
+fn adding_a_member_that_does_not_run_raises_the_majority_at_once() {
+    let loss = r#"(at: "12m", do: CrashNode(node: "worker-1")),"#;
+    let (with_add, _) =
+        run(&quorum_scenario("Etcd", &format!(r#"(at: "10m", do: AddMember(pod: "etcd-3")), {loss}"#)));
+    let (health, reason) = health_at(&with_add, "11m");
+    assert_eq!(health, Health::Degraded, "{reason}");
+    let (health, reason) = health_at(&with_add, "13m");
+    assert_eq!(health, Health::Broken, "{reason}");
+    assert!(reason.contains("a majority is 3"), "{reason}");
+    let (without, _) = run(&quorum_scenario("Etcd", loss));
+    assert_eq!(health_at(&without, "13m").0, Health::Degraded);
+}
+
+/// Rule: `member remove` shrinks the majority's denominator; a removed
+/// member's process stops serving.
+#[test]
+fn removing_a_member_shrinks_the_membership() {
+    let (sim, _) = run(&quorum_scenario("ZooKeeper", r#"(at: "10m", do: RemoveMember(pod: "etcd-2")),"#));
+    let app = &sim.world.apps.list[0];
+    assert_eq!(app.clusters[0].members.len(), 2);
+    let (health, reason) = health_at(&sim, "11m");
+    assert_eq!(health, Health::Degraded, "{reason}");
+    assert!(reason.contains("etcd-2 is refused") && reason.contains("no longer a participant"), "{reason}");
+    assert!(refusals(&sim).is_empty(), "{:?}", refusals(&sim));
+}
+
+/// Rule: a membership change is a log entry and needs a quorum: with two
+/// of three members down, `member remove` of a dead one is refused (the
+/// classic trap: the dead members cannot be removed to restore a majority).
+#[test]
+fn a_membership_change_needs_a_quorum() {
+    let (sim, _) = run(&quorum_scenario(
+        "Etcd",
+        r#"(at: "10m", do: CrashNode(node: "worker-1")), (at: "10m", do: CrashNode(node: "worker-2")),
+           (at: "11m", do: RemoveMember(pod: "etcd-0")),"#,
+    ));
+    let refused = refusals(&sim);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].starts_with("remove member etcd-0: cluster-1 has no quorum"), "{refused:?}");
+    assert_eq!(sim.world.apps.list[0].clusters[0].members.len(), 3, "nothing changed");
+}
+
+/// Rule: other kinds keep their membership by their own rules: a member
+/// change of a primary/replica database is refused with the reason.
+#[test]
+fn member_changes_of_other_kinds_are_refused() {
+    let source = crate::support::scenario_file("databases/lagging-replica-promoted")
+        .replace("timeline: [", r#"timeline: [(at: "5m", do: RemoveMember(pod: "pg-2")),"#);
+    let (sim, _) = run(&source);
+    let refused = refusals(&sim);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("PrimaryReplica application"), "{refused:?}");
+}

@@ -75,6 +75,7 @@ pub const EXAMPLES: &[Example] = examples![
     "databases/failover-partition-lease",
     "databases/failover-partition-stonith",
     "databases/etcd-zone-partition",
+    "databases/etcd-member-readded-stale",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -933,71 +933,148 @@ pub struct PodRef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// `kubectl scale statefulset NAME --replicas=N`.
-    Scale { statefulset: usize, replicas: u32 },
+    Scale {
+        statefulset: usize,
+        replicas: u32,
+    },
     /// `kubectl delete pod NAME`: graceful deletion.
-    DeletePod { pod: PodRef },
+    DeletePod {
+        pod: PodRef,
+    },
     /// `kubectl delete pod NAME --grace-period=0 --force`: the object goes at
     /// once; the container keeps running if its node cannot be told.
-    ForceDeletePod { pod: PodRef },
+    ForceDeletePod {
+        pod: PodRef,
+    },
     /// The machine stops: its containers stop and its kubelet goes silent.
-    CrashNode { node: usize },
+    CrashNode {
+        node: usize,
+    },
     /// The machine loses the control plane: its kubelet goes silent, but
     /// its containers keep running.
-    PartitionNode { node: usize },
+    PartitionNode {
+        node: usize,
+    },
     /// The machine is back (rebooted after a crash, or reachable again).
-    RecoverNode { node: usize },
+    RecoverNode {
+        node: usize,
+    },
+    /// A membership change run through the database of the pod's
+    /// application (etcd `member remove`/`member add`, ZooKeeper `reconfig`).
+    RemoveMember {
+        pod: PodRef,
+    },
+    AddMember {
+        pod: PodRef,
+    },
     /// Every machine of zone `zone` (index into `cluster.zones`) loses the
     /// control plane and the other zones; they still reach each other.
-    PartitionZone { zone: usize },
+    PartitionZone {
+        zone: usize,
+    },
     /// The partitioned machines of the zone are reachable again.
-    RecoverZone { zone: usize },
+    RecoverZone {
+        zone: usize,
+    },
     /// `kubectl drain NODE`: cordon, then evict every pod, honouring
     /// PodDisruptionBudgets and retrying refused evictions every 5 s.
-    DrainNode { node: usize },
+    DrainNode {
+        node: usize,
+    },
     /// `kubectl cordon NODE`.
-    Cordon { node: usize },
+    Cordon {
+        node: usize,
+    },
     /// `kubectl uncordon NODE`.
-    Uncordon { node: usize },
+    Uncordon {
+        node: usize,
+    },
     /// `kubectl delete node NODE`: the Node object goes; the machine is untouched.
-    DeleteNode { node: usize },
+    DeleteNode {
+        node: usize,
+    },
     /// A new node joins from pool `pool` (index into `cluster.node_pools`),
     /// in zone `zone` (index into `cluster.zones`) or the pool's next zone.
-    AddNode { pool: usize, zone: Option<usize> },
+    AddNode {
+        pool: usize,
+        zone: Option<usize>,
+    },
     /// `kubectl taint node NODE node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`.
-    TaintOutOfService { node: usize },
+    TaintOutOfService {
+        node: usize,
+    },
     /// Removes the out-of-service taint again.
-    UntaintOutOfService { node: usize },
+    UntaintOutOfService {
+        node: usize,
+    },
     /// Make the pod's readiness probe pass (`true`) or fail (`false`) from now on.
-    SetReady { pod: PodRef, ready: bool },
+    SetReady {
+        pod: PodRef,
+        ready: bool,
+    },
     /// `kubectl set image statefulset/NAME ...`: a new pod template revision.
-    SetImage { statefulset: usize, image: String },
+    SetImage {
+        statefulset: usize,
+        image: String,
+    },
     /// A patch of the pod template: each field given replaces the template's.
-    PatchTemplate { statefulset: usize, patch: TemplatePatch },
+    PatchTemplate {
+        statefulset: usize,
+        patch: TemplatePatch,
+    },
     /// `updateStrategy.rollingUpdate.partition`.
-    SetPartition { statefulset: usize, partition: u32 },
+    SetPartition {
+        statefulset: usize,
+        partition: u32,
+    },
     /// `updateStrategy.rollingUpdate.maxUnavailable`.
-    SetMaxUnavailable { statefulset: usize, max_unavailable: IntOrPercent },
+    SetMaxUnavailable {
+        statefulset: usize,
+        max_unavailable: IntOrPercent,
+    },
     /// `updateStrategy` as a whole.
-    SetUpdateStrategy { statefulset: usize, strategy: UpdateStrategy },
+    SetUpdateStrategy {
+        statefulset: usize,
+        strategy: UpdateStrategy,
+    },
     /// An update of other spec fields; the API server refuses changes to
     /// immutable ones (`serviceName`, `selector`, `podManagementPolicy`,
     /// `volumeClaimTemplates`) with its own message.
-    UpdateSpec { statefulset: usize, patch: SpecPatch },
+    UpdateSpec {
+        statefulset: usize,
+        patch: SpecPatch,
+    },
     /// `kubectl delete statefulset NAME --cascade=background|orphan`.
-    DeleteStatefulSet { statefulset: usize, cascade: crate::objects::Cascade },
+    DeleteStatefulSet {
+        statefulset: usize,
+        cascade: crate::objects::Cascade,
+    },
     /// `kubectl delete pvc NAME`.
-    DeletePvc { claim: String },
+    DeletePvc {
+        claim: String,
+    },
     /// Delete the StatefulSet (background cascade) and create it again under
     /// a new name, as a rename has to be done: every pod and claim name changes.
-    RenameStatefulSet { statefulset: usize, to: String },
+    RenameStatefulSet {
+        statefulset: usize,
+        to: String,
+    },
     /// `kubectl delete statefulset NAME --cascade=orphan`, then create it
     /// again with the same name and the patch applied, immutable fields
     /// (`serviceName`, ...) included: the new set adopts the running pods.
-    RecreateStatefulSet { statefulset: usize, patch: SpecPatch },
+    RecreateStatefulSet {
+        statefulset: usize,
+        patch: SpecPatch,
+    },
     /// Delete a Service and create it again under another name, same spec.
-    RenameService { from: String, to: String },
+    RenameService {
+        from: String,
+        to: String,
+    },
     /// `kubectl delete service NAME`.
-    DeleteService { service: String },
+    DeleteService {
+        service: String,
+    },
     /// End the run here.
     Stop,
 }

@@ -183,6 +183,15 @@ fn apply(api: &mut Api, action: &OperatorAction) {
                 None => not_found(api, "node", name),
             }
         }
+        OperatorAction::RemoveMember { name } | OperatorAction::AddMember { name } => {
+            let (change, verb) = match action {
+                OperatorAction::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                _ => (crate::apps::MemberChange::Add, "add member"),
+            };
+            if let Err(why) = crate::apps::change_member(api, name, change) {
+                api.record(Event::ActionRefused { action: format!("{verb} {name}"), why });
+            }
+        }
         OperatorAction::Promote { name } => {
             if let Err(why) = crate::apps::promote(api, name) {
                 api.record(Event::ActionRefused { action: format!("promote {name}"), why });

@@ -196,6 +196,17 @@ pub enum OperatorAction {
     Promote {
         name: String,
     },
+    /// Removes the member running as pod `name` from its application's
+    /// membership, through the database (etcd `member remove`, ZooKeeper
+    /// `reconfig -remove`), by the application's rules.
+    RemoveMember {
+        name: String,
+    },
+    /// Adds the member `name` to its application's membership (etcd
+    /// `member add`, ZooKeeper `reconfig -add`).
+    AddMember {
+        name: String,
+    },
     /// STONITH: powers the node's machine off through the cloud provider and
     /// deletes its Node object, so nothing on it runs any more.
     PowerOffNode {

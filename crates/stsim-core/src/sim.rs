@@ -371,6 +371,18 @@ impl Simulation {
             Action::CrashNode { node } => self.set_machine(NodeId(node as u32), Machine::Crashed),
             Action::PartitionNode { node } => self.set_machine(NodeId(node as u32), Machine::Partitioned),
             Action::RecoverNode { node } => self.set_machine(NodeId(node as u32), Machine::Running),
+            Action::RemoveMember { pod } | Action::AddMember { pod } => {
+                let set = &self.config.statefulsets[pod.statefulset].name;
+                let member = crate::objects::pod_name(set, pod.ordinal);
+                let (change, verb) = match action {
+                    Action::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                    _ => (crate::apps::MemberChange::Add, "add member"),
+                };
+                let mut api = self.api(Actor::User);
+                if let Err(why) = crate::apps::change_member(&mut api, &member, change) {
+                    api.record(Event::ActionRefused { action: format!("{verb} {member}"), why });
+                }
+            }
             Action::PartitionZone { zone } => {
                 let name = self.config.cluster.zones[zone].clone();
                 let nodes: Vec<NodeId> = self
@@ -830,6 +842,20 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::Cordon { node } => format!("kubectl cordon {}", node_name(config, *node)),
         Action::Uncordon { node } => format!("kubectl uncordon {}", node_name(config, *node)),
         Action::DeleteNode { node } => format!("kubectl delete node {}", node_name(config, *node)),
+        Action::RemoveMember { pod } | Action::AddMember { pod } => {
+            let set = &config.statefulsets[pod.statefulset];
+            let member = crate::objects::pod_name(&set.name, pod.ordinal);
+            let zookeeper = matches!(
+                set.app.as_ref().map(|a| &a.kind),
+                Some(crate::config::AppKind::Quorum { system: crate::config::QuorumSystem::ZooKeeper, .. })
+            );
+            match (action, zookeeper) {
+                (Action::RemoveMember { .. }, false) => format!("etcdctl member remove {member}"),
+                (Action::RemoveMember { .. }, true) => format!("zkCli.sh reconfig -remove {member}"),
+                (_, false) => format!("etcdctl member add {member}"),
+                (_, true) => format!("zkCli.sh reconfig -add {member}"),
+            }
+        }
         Action::PartitionZone { zone } => format!(
             "zone {} is cut off from the control plane and the other zones (its nodes still reach each other)",
             config.cluster.zones[*zone]

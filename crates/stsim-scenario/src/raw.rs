@@ -834,6 +834,12 @@ pub enum Action {
     PartitionZone {
         zone: String,
     },
+    RemoveMember {
+        pod: String,
+    },
+    AddMember {
+        pod: String,
+    },
     RecoverZone {
         zone: String,
     },

@@ -200,6 +200,8 @@ pub struct Cluster {
     pub members: BTreeSet<String>,
     /// Members removed from the membership (a pre-stop hook on scale-down), and when.
     pub removed: BTreeMap<String, SimTime>,
+    /// How each removal was made, when not by the pre-stop hook (`etcdctl member remove`).
+    pub removed_how: BTreeMap<String, String>,
     /// The address of each member as the cluster's membership records it
     /// (quorum systems keep it in the replicated log, so on every volume).
     pub peers: BTreeMap<String, Address>,
@@ -419,6 +421,7 @@ impl App {
             created_by: by.to_string(),
             members: BTreeSet::new(),
             removed: BTreeMap::new(),
+            removed_how: BTreeMap::new(),
             peers: BTreeMap::new(),
             origin: Vec::new(),
             slots: Vec::new(),
@@ -607,6 +610,48 @@ pub fn promote(api: &mut Api, name: &str) -> Result<(), String> {
     }
     let mut app = std::mem::take(&mut api.world.apps.list[index]);
     let result = primary_replica::promote(api, &mut app, index, pod);
+    api.world.apps.list[index] = app;
+    if result.is_ok() {
+        api.wake(EventKey::Apps);
+    }
+    result
+}
+
+/// A change of an application's membership, as an operator (or a person)
+/// runs it through the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// etcd `member remove`, ZooKeeper `reconfig -remove`.
+    Remove,
+    /// etcd `member add`, ZooKeeper `reconfig -add`.
+    Add,
+}
+
+/// Applies a membership change for `member` (a pod name) to its
+/// application, by the application's own rules, and the verdicts are looked
+/// at again. `Err` says why it does not apply; then nothing changed.
+pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Result<(), String> {
+    let Some((set, _)) = crate::objects::parse_pod_name(member) else {
+        return Err(format!("{member} is not a StatefulSet pod name"));
+    };
+    let world = api.world();
+    let Some(index) =
+        world.apps.list.iter().position(|a| {
+            a.current_set(world).name == set || a.sets.iter().any(|s| world.sts(*s).name == set)
+        })
+    else {
+        return Err(format!("no clustered application runs as StatefulSet {set}"));
+    };
+    let kind = world.apps.list[index].kind().clone();
+    let mut app = std::mem::take(&mut api.world.apps.list[index]);
+    let result = match (&kind, change) {
+        (AppKind::Quorum { .. }, MemberChange::Remove) => quorum::remove_member(api, &mut app, index, member),
+        (AppKind::Quorum { .. }, MemberChange::Add) => quorum::add_member(api, &mut app, index, member),
+        (kind, _) => Err(format!(
+            "{member} runs a member of a {} application: its membership follows its own rules, not member add/remove",
+            kind.name()
+        )),
+    };
     api.world.apps.list[index] = app;
     if result.is_ok() {
         api.wake(EventKey::Apps);

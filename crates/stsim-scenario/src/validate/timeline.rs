@@ -163,6 +163,23 @@ impl Checker<'_, '_> {
                 raw::Action::RecoverNode { node } => {
                     self.node(&do_path, node, &node_names).map(|node| Action::RecoverNode { node })
                 }
+                raw::Action::RemoveMember { pod } | raw::Action::AddMember { pod } => {
+                    let path = format!("{do_path}.pod");
+                    let pod_ref = self.pod(&path, pod, sets);
+                    let pod_ref = pod_ref.filter(|p| {
+                        let runs_app = sets[p.statefulset].app.is_some();
+                        if !runs_app {
+                            let message = format!("Invalid value: {pod:?}: its StatefulSet runs no application model");
+                            let help = "membership changes go through an application: give the StatefulSet an `app: ...`";
+                            self.report("invalid-value", &path, message, Some(help.to_string()));
+                        }
+                        runs_app
+                    });
+                    pod_ref.map(|pod| match &entry.action {
+                        raw::Action::RemoveMember { .. } => Action::RemoveMember { pod },
+                        _ => Action::AddMember { pod },
+                    })
+                }
                 raw::Action::PartitionZone { zone } => {
                     self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::PartitionZone { zone })
                 }
