@@ -76,6 +76,7 @@ pub const EXAMPLES: &[Example] = examples![
     "databases/failover-partition-stonith",
     "databases/etcd-zone-partition",
     "databases/etcd-member-readded-stale",
+    "databases/sentinel-partition-split-brain",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -900,20 +900,42 @@ fn two_leases(api: &Api, app: &App, primaries: &[PodId]) -> Verdict {
     if let Some(timeline) = timeline {
         chain = chain.then(timeline.how.clone());
     }
+    let names: Vec<String> = primaries.iter().map(|p| app.processes[p].member.clone()).collect();
+    let cut = world.node(node).name.clone();
+    if !replication::tracked(app) {
+        // Redis with Sentinel: no lease; a master cut off keeps its role until told.
+        chain = chain.then(format!(
+            "the sentinels on the majority side promoted {new}; nothing reaches {} to demote it, and with no \
+             lease it keeps taking writes from the clients on its side",
+            old.member
+        ));
+        return Verdict::broken(
+            "split-brain",
+            format!(
+                "split brain: {} both take writes: {} (cut off on {cut}, still a master) and {new} (promoted)",
+                list(&names),
+                old.member
+            ),
+        )
+        .because(chain)
+        .fix(format!(
+            "Set `min-replicas-to-write` (with `min-replicas-max-lag`) so a master cut off from its replicas stops \
+             taking writes; bring {cut} back and the sentinels turn {} into a replica (its writes since are lost).",
+            old.member
+        ));
+    }
     let until_words =
         until.map_or("until its lease expires".to_string(), |t| format!("until its lease expires at {t}"));
     chain = chain.then(format!("{} was not fenced: it keeps accepting writes {until_words}", old.member));
     chain =
         chain.then(format!("{divergent} divergent writes so far on {}, lost when it steps down", old.member));
-    let names: Vec<String> = primaries.iter().map(|p| app.processes[p].member.clone()).collect();
     Verdict::broken(
         "split-brain",
         format!(
-            "split brain: {} both take writes for {cluster}: {} (cut off on {}, {until_words}) and {new} (promoted); \
-             {divergent} divergent writes so far",
+            "split brain: {} both take writes for {cluster}: {} (cut off on {cut}, {until_words}) and {new} \
+             (promoted); {divergent} divergent writes so far",
             list(&names),
             old.member,
-            world.node(node).name,
         ),
     )
     .because(chain)
