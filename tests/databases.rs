@@ -352,3 +352,21 @@ fn member_changes_of_other_kinds_are_refused() {
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(refused[0].contains("PrimaryReplica application"), "{refused:?}");
 }
+
+/// Rule: Redis Cluster keeps its membership by node ID: a node back with an
+/// empty nodes.conf cannot be added while its old ID is listed, a master
+/// serving slots cannot be forgotten, and forget then meet brings the node
+/// back as a replica.
+#[test]
+fn redis_cluster_forget_then_meet() {
+    let (sim, report) = run_file("databases/redis-cluster-forget-meet");
+    assert!(failed(&sim, &report).is_empty(), "{:?}", failed(&sim, &report));
+    let refused = refusals(&sim);
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused[0].contains("CLUSTER FORGET it first"), "{refused:?}");
+    assert!(refused[1].contains("serves slots"), "{refused:?}");
+    let record = &sim.world.apps.list[0].clusters[0];
+    assert!(record.members.contains("redis-cluster-4"));
+    assert!(record.follows.contains_key("redis-cluster-4"), "back as a replica");
+    assert!(record.slots.contains(&"redis-cluster-0".to_string()), "the refused removal changed nothing");
+}

@@ -77,6 +77,7 @@ pub const EXAMPLES: &[Example] = examples![
     "databases/etcd-zone-partition",
     "databases/etcd-member-readded-stale",
     "databases/sentinel-partition-split-brain",
+    "databases/redis-cluster-forget-meet",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -845,15 +845,23 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::RemoveMember { pod } | Action::AddMember { pod } => {
             let set = &config.statefulsets[pod.statefulset];
             let member = crate::objects::pod_name(&set.name, pod.ordinal);
-            let zookeeper = matches!(
-                set.app.as_ref().map(|a| &a.kind),
-                Some(crate::config::AppKind::Quorum { system: crate::config::QuorumSystem::ZooKeeper, .. })
-            );
-            match (action, zookeeper) {
-                (Action::RemoveMember { .. }, false) => format!("etcdctl member remove {member}"),
-                (Action::RemoveMember { .. }, true) => format!("zkCli.sh reconfig -remove {member}"),
+            use crate::config::{AppKind, QuorumSystem};
+            let remove = matches!(action, Action::RemoveMember { .. });
+            match (set.app.as_ref().map(|a| &a.kind), remove) {
+                (Some(AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }), true) => {
+                    format!("zkCli.sh reconfig -remove {member}")
+                }
+                (Some(AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }), false) => {
+                    format!("zkCli.sh reconfig -add {member}")
+                }
+                (Some(AppKind::RedisCluster { .. }), true) => {
+                    format!("redis-cli --cluster del-node {member} (CLUSTER FORGET on every node)")
+                }
+                (Some(AppKind::RedisCluster { .. }), false) => {
+                    format!("redis-cli --cluster add-node {member} --cluster-slave (CLUSTER MEET)")
+                }
+                (_, true) => format!("etcdctl member remove {member}"),
                 (_, false) => format!("etcdctl member add {member}"),
-                (_, true) => format!("zkCli.sh reconfig -add {member}"),
             }
         }
         Action::PartitionZone { zone } => format!(

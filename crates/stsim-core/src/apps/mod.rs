@@ -621,9 +621,11 @@ pub fn promote(api: &mut Api, name: &str) -> Result<(), String> {
 /// runs it through the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberChange {
-    /// etcd `member remove`, ZooKeeper `reconfig -remove`.
+    /// etcd `member remove`, ZooKeeper `reconfig -remove`, Redis Cluster
+    /// `CLUSTER FORGET` on every node (`redis-cli --cluster del-node`).
     Remove,
-    /// etcd `member add`, ZooKeeper `reconfig -add`.
+    /// etcd `member add`, ZooKeeper `reconfig -add`, Redis Cluster
+    /// `CLUSTER MEET` (`redis-cli --cluster add-node`, as a replica).
     Add,
 }
 
@@ -647,6 +649,12 @@ pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Resul
     let result = match (&kind, change) {
         (AppKind::Quorum { .. }, MemberChange::Remove) => quorum::remove_member(api, &mut app, index, member),
         (AppKind::Quorum { .. }, MemberChange::Add) => quorum::add_member(api, &mut app, index, member),
+        (AppKind::RedisCluster { .. }, MemberChange::Remove) => {
+            redis_cluster::forget(api, &mut app, index, member)
+        }
+        (AppKind::RedisCluster { .. }, MemberChange::Add) => {
+            redis_cluster::meet(api, &mut app, index, member)
+        }
         (kind, _) => Err(format!(
             "{member} runs a member of a {} application: its membership follows its own rules, not member add/remove",
             kind.name()
