@@ -141,6 +141,9 @@ pub struct Timeline {
     pub writing: Vec<(SimTime, SimTime, u64)>,
     /// How it started, for cause chains (`operator/failover promoted pg-1 at 10m45s`).
     pub how: String,
+    /// What had happened to the old primary when it started, from the root
+    /// (`worker-2 partitioned at 10m`, `pg-0 unreachable`).
+    pub before: Vec<String>,
 }
 
 impl Timeline {

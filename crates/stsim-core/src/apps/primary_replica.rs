@@ -248,12 +248,22 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
             (until > api.now).then(|| format!(", while {leader}'s leader lease ran until {until}"))
         })
         .unwrap_or_default();
-    replication::promoted(
-        app,
-        process.volume,
-        format!("{who} promoted {name} at {}{lease_note}", api.now),
-        api.now,
-    );
+    // What had happened to the old primary: its node's state, or its process gone.
+    let mut before = Vec::new();
+    if let Some((old, _)) = app.cluster(cluster).leader.clone().filter(|(leader, _)| *leader != name) {
+        let world = api.world();
+        let pod = world.pod_named(&old).map(|id| world.pod(id));
+        match pod.and_then(|p| p.node).map(|n| world.node(n)) {
+            Some(node) if node.machine != crate::objects::Machine::Running => {
+                before.push(format!("{} {} at {}", node.name, node.machine.as_str(), node.machine_since));
+                before.push(format!("{old} unreachable"));
+            }
+            _ if app.processes_of(&old).is_empty() => before.push(format!("{old} not running")),
+            _ => {}
+        }
+    }
+    let how = format!("{who} promoted {name} at {}{lease_note}", api.now);
+    replication::promoted(app, process.volume, how, before, api.now);
     let promoted = app.volumes.get_mut(&process.volume).expect("checked above");
     promoted.role = Role::Primary;
     promoted.peers.clear();

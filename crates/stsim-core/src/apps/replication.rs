@@ -315,12 +315,19 @@ pub(super) fn initialised(app: &mut App, cluster: ClusterId, member: &str, at: S
         high_ms: 0,
         writing: Vec::new(),
         how: format!("{member} initialised {cluster} at {at}"),
+        before: Vec::new(),
     });
 }
 
 /// A promotion: a new timeline branching at the promoted member's position,
 /// and the leader key for it. Returns the new timeline's id.
-pub(super) fn promoted(app: &mut App, volume: VolumeKey, how: String, at: SimTime) -> Option<u32> {
+pub(super) fn promoted(
+    app: &mut App,
+    volume: VolumeKey,
+    how: String,
+    before: Vec<String>,
+    at: SimTime,
+) -> Option<u32> {
     if !tracked(app) {
         return None;
     }
@@ -336,6 +343,7 @@ pub(super) fn promoted(app: &mut App, volume: VolumeKey, how: String, at: SimTim
         high_ms: data.repl.position_ms,
         writing: Vec::new(),
         how,
+        before,
     });
     record.leader = Some((data.member.clone(), at));
     let repl = &mut app.volumes.get_mut(&volume).expect("checked above").repl;
@@ -419,7 +427,8 @@ pub fn lost_writes(app: &App) -> Vec<LostWrites> {
             let first = timeline.time_of(cut).unwrap_or(timeline.started_at);
             let last = timeline.time_of(timeline.high_ms).unwrap_or(first);
             let divergent = writes(config, timeline.written_after(successor.started_at));
-            let mut cause = vec![successor.how.clone()];
+            let mut cause = successor.before.clone();
+            cause.push(successor.how.clone());
             let behind = writes(config, successor.started_at_position(timeline)) - writes(config, cut);
             if behind > 0 {
                 cause.push(format!(
@@ -428,8 +437,10 @@ pub fn lost_writes(app: &App) -> Vec<LostWrites> {
                 ));
             }
             if divergent > 0 {
+                let span = last.since(successor.started_at.min(last));
                 cause.push(format!(
-                    "{} kept taking writes after the promotion, until {last}: {divergent} divergent writes",
+                    "{} kept accepting writes after the promotion, until {last}: {span} of divergent writes \
+                     ({divergent})",
                     timeline.primary
                 ));
             }
