@@ -370,3 +370,37 @@ fn redis_cluster_forget_then_meet() {
     assert!(record.follows.contains_key("redis-cluster-4"), "back as a replica");
     assert!(record.slots.contains(&"redis-cluster-0".to_string()), "the refused removal changed nothing");
 }
+
+/// Rule: a Cassandra decommission keeps the replication factor: refused when
+/// fewer nodes than it would remain; a decommissioned node's data is not let
+/// back into the ring.
+#[test]
+fn cassandra_decommission_rules() {
+    let (sim, report) = run_file("databases/cassandra-decommission");
+    assert!(failed(&sim, &report).is_empty(), "{:?}", failed(&sim, &report));
+    let refused = refusals(&sim);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("fewer than the replication factor 3"), "{refused:?}");
+    let (health, reason) = health_at(&sim, "17m");
+    assert_eq!(health, Health::Degraded);
+    assert!(reason.contains("override_decommission"), "{reason}");
+    // With a node of the ring cut off (cassandra-0's), the streams cannot run.
+    let seed_node = {
+        let pod = sim.world.pod(sim.world.pod_named("cassandra-0").unwrap());
+        sim.world.node(pod.node.unwrap()).name.clone()
+    };
+    let source = crate::support::scenario_file("databases/cassandra-decommission").replace(
+        r#"(at: "10m", do: RemoveMember(pod: "cassandra-3")),"#,
+        &format!(
+            r#"(at: "9m", do: PartitionNode(node: "{seed_node}")), (at: "10m", do: RemoveMember(pod: "cassandra-3")),"#
+        ),
+    );
+    let mut config = parse(&source);
+    config.expect.clear();
+    let (sim, _) = stsim_core::run(config);
+    let refused = refusals(&sim);
+    assert!(
+        refused[0].starts_with("remove member cassandra-3: cassandra-0 cannot be reached to receive"),
+        "{refused:?}"
+    );
+}

@@ -78,6 +78,7 @@ pub const EXAMPLES: &[Example] = examples![
     "databases/etcd-member-readded-stale",
     "databases/sentinel-partition-split-brain",
     "databases/redis-cluster-forget-meet",
+    "databases/cassandra-decommission",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -860,6 +860,10 @@ pub fn describe(config: &Config, action: &Action) -> String {
                 (Some(AppKind::RedisCluster { .. }), false) => {
                     format!("redis-cli --cluster add-node {member} --cluster-slave (CLUSTER MEET)")
                 }
+                (Some(AppKind::Cassandra { .. }), true) => format!("nodetool decommission on {member}"),
+                (Some(AppKind::Cassandra { .. }), false) => {
+                    format!("add member {member} (Cassandra has none)")
+                }
                 (_, true) => format!("etcdctl member remove {member}"),
                 (_, false) => format!("etcdctl member add {member}"),
             }

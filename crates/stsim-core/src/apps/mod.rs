@@ -658,6 +658,13 @@ pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Resul
         (AppKind::RedisCluster { .. }, MemberChange::Add) => {
             redis_cluster::meet(api, &mut app, index, member)
         }
+        (AppKind::Cassandra { .. }, MemberChange::Remove) => {
+            cassandra::decommission(api, &mut app, index, member)
+        }
+        (AppKind::Cassandra { .. }, MemberChange::Add) => Err(format!(
+            "a Cassandra node joins by bootstrapping from the seeds when it starts with an empty volume; there is \
+             no member add for {member}"
+        )),
         (kind, _) => Err(format!(
             "{member} runs a member of a {} application: its membership follows its own rules, not member add/remove",
             kind.name()
