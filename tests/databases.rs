@@ -404,3 +404,30 @@ fn cassandra_decommission_rules() {
         "{refused:?}"
     );
 }
+
+/// Rule: the operator view reports each member's position and lag as the
+/// database would: before the failover in `lagging-replica-promoted`,
+/// pg-1 (back from a ten-minute outage, catching up) is ten minutes of
+/// writes behind, pg-2 is level with the primary, and the leader key names
+/// pg-0 with a lease that ends `ttl` after its last renewal.
+#[test]
+fn the_view_reports_positions_lag_and_the_lease() {
+    let mut config = parse(&crate::support::scenario_file("databases/lagging-replica-promoted"));
+    config.expect.clear();
+    config.duration = stsim_core::time::SimDuration::from_secs(20 * 60 + 30);
+    let (sim, _) = stsim_core::run(config);
+    let view = stsim_core::operators::View::of(&sim.world, t("20m30s").as_millis());
+    let app = &view.apps[0];
+    let member = |name: &str| app.members.iter().find(|m| m.name == name).unwrap();
+    assert_eq!(member("pg-0").role, Some("primary"));
+    assert_eq!(member("pg-0").lag, Some(0));
+    assert_eq!(member("pg-2").lag, Some(0), "pg-2 follows pg-0 and is level");
+    assert_eq!(member("pg-2").position, member("pg-0").position);
+    // pg-1's data stopped at 10m (its node crashed); it catches up until
+    // 25m2s, so at 20m30s it lacks everything since 10m: 630 s at 100/s.
+    assert_eq!(member("pg-1").lag, Some(63_000));
+    assert!(member("pg-0").reachable && member("pg-1").reachable);
+    assert_eq!(app.leader.as_deref(), Some("pg-0"));
+    let expires = app.leader_lease_expires_ms.unwrap();
+    assert!(expires > t("20m30s").as_millis() && expires <= t("21m").as_millis(), "{expires}");
+}
