@@ -15,6 +15,8 @@ mod browser;
 #[cfg(test)]
 mod cli;
 #[cfg(test)]
+mod databases;
+#[cfg(test)]
 mod determinism;
 #[cfg(test)]
 mod dns_rules;

@@ -83,6 +83,16 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",
+    "databases/lagging-replica-promoted",
+    "databases/failover-crash-most-caught-up",
+    "databases/failover-partition-unfenced",
+    "databases/failover-partition-lease",
+    "databases/failover-partition-stonith",
+    "databases/etcd-zone-partition",
+    "databases/etcd-member-readded-stale",
+    "databases/sentinel-partition-split-brain",
+    "databases/redis-cluster-forget-meet",
+    "databases/cassandra-decommission",
 ];
 
 /// The fix-it exercises of `exercises/`: each fails `stsim test` until the

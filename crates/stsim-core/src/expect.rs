@@ -78,6 +78,8 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
+        Expectation::NoWritesLost { app } => format!("NoWritesLost({})", set(app)),
+        Expectation::NeverSplitBrain { app } => format!("NeverSplitBrain({})", set(app)),
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
@@ -279,6 +281,8 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
         Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
         Expectation::AppHealth { .. }
         | Expectation::NeverBroken { .. }
+        | Expectation::NoWritesLost { .. }
+        | Expectation::NeverSplitBrain { .. }
         | Expectation::BrokenWithin { .. }
         | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description),
         Expectation::PodState { .. }
@@ -310,6 +314,8 @@ fn app_expectation(sim: &Simulation, expectation: &Expectation, description: Str
     let app = match expectation {
         Expectation::AppHealth { app, .. }
         | Expectation::NeverBroken { app }
+        | Expectation::NoWritesLost { app }
+        | Expectation::NeverSplitBrain { app }
         | Expectation::BrokenWithin { app, .. }
         | Expectation::RecoveredWithin { app, .. } => *app,
         _ => unreachable!("only app expectations come here"),
@@ -340,6 +346,39 @@ fn app_expectation(sim: &Simulation, expectation: &Expectation, description: Str
                 None => format!("{name} never BROKEN"),
             };
             verdict(broken.is_none(), description, format!("{name} never BROKEN"), actual, context)
+        }
+        Expectation::NoWritesLost { .. } => {
+            let lost: Vec<crate::apps::replication::LostWrites> = sim
+                .world
+                .apps
+                .list
+                .iter()
+                .filter(|a| a.name == name)
+                .flat_map(crate::apps::replication::lost_writes)
+                .collect();
+            let actual = match lost.first() {
+                Some(l) => format!(
+                    "{name} lost {} writes taken by {} between {} and {} ({} divergent): {}",
+                    l.writes,
+                    l.member,
+                    SimTime::from_millis(l.from_ms),
+                    SimTime::from_millis(l.to_ms),
+                    l.divergent_writes,
+                    l.cause.join(" -> ")
+                ),
+                None => format!("{name} lost no writes"),
+            };
+            verdict(lost.is_empty(), description, format!("{name} loses no writes"), actual, context)
+        }
+        Expectation::NeverSplitBrain { .. } => {
+            let split = history.iter().find(|(_, v)| v.code == "split-brain");
+            let actual = match split {
+                Some((at, v)) => {
+                    format!("{name} split brain at {at}: {} (cause: {})", v.reason, v.cause.join(" -> "))
+                }
+                None => format!("{name} never had two primaries taking writes"),
+            };
+            verdict(split.is_none(), description, format!("{name} never split brain"), actual, context)
         }
         Expectation::BrokenWithin { after, within, .. } => {
             let deadline = *after + *within;

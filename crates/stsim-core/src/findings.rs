@@ -30,6 +30,7 @@ pub const IDS: &[&str] = &[
     "drain-blocked",
     "identity-duplicated",
     "service-missing",
+    "writes-lost",
 ];
 
 mod stuck;
@@ -62,6 +63,45 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(data_deleted_then_recreated(world, trace));
     findings.extend(claims_deleted_while_needed(world, trace));
     findings.extend(services_missing(world));
+    findings.extend(writes_lost(world));
+    findings
+}
+
+/// Writes a primary/replica database acknowledged and then lost in a
+/// failover: the promoted replica lacked them, or the old primary took them
+/// after the promotion (split brain) and discarded them when it stepped down.
+fn writes_lost(world: &World) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for app in &world.apps.list {
+        for lost in crate::apps::replication::lost_writes(app) {
+            let (from, to) = (SimTime::from_millis(lost.from_ms), SimTime::from_millis(lost.to_ms));
+            let promoted_at = SimTime::from_millis(lost.promoted_at_ms);
+            let divergent = if lost.divergent_writes > 0 {
+                format!(
+                    " {} of them were taken after the promotion, while {} and {} both took writes (split brain).",
+                    lost.divergent_writes, lost.member, lost.promoted
+                )
+            } else {
+                String::new()
+            };
+            findings.push(Finding {
+                id: "writes-lost",
+                subject: format!("pod/{}", lost.member),
+                since_ms: lost.from_ms,
+                summary: format!(
+                    "{} writes acknowledged by {} between {from} and {to} were lost when {} was promoted at {promoted_at}",
+                    lost.writes, lost.member, lost.promoted
+                ),
+                explanation: format!("{}.{divergent}", lost.cause.join(" -> ")),
+                fix: format!(
+                    "Promote the most up-to-date replica (the highest reported WAL position), and only once {} is \
+                     fenced: its leader lease has expired, or its node is powered off; with synchronous \
+                     replication an acknowledged write is on a replica before the client hears of it.",
+                    lost.member
+                ),
+            });
+        }
+    }
     findings
 }
 

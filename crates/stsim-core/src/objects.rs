@@ -176,6 +176,9 @@ pub struct Node {
     /// What the machine is really doing, and since when.
     pub machine: Machine,
     pub machine_since: SimTime,
+    /// While partitioned with others (a whole zone cut off), the island it
+    /// shares with them: they still reach each other. `None`: alone.
+    pub island: Option<String>,
     /// When the kubelet (re)started renewing its lease: renewals fall on
     /// this instant plus whole lease renew intervals.
     pub heartbeat_anchor: SimTime,

@@ -282,6 +282,7 @@ impl World {
             condition: ConditionStatus::True,
             condition_since: SimTime::ZERO,
             machine: Machine::Running,
+            island: None,
             machine_since: SimTime::ZERO,
             heartbeat_anchor: SimTime::ZERO,
             silent_since: None,

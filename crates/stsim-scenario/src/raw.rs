@@ -119,6 +119,12 @@ pub enum OperatorKind {
     },
     Failover {
         after: String,
+        #[serde(default)]
+        pick: Option<FailoverPick>,
+        #[serde(default)]
+        fencing: Option<Fencing>,
+        #[serde(default, rename = "checkEvery")]
+        check_every: Option<String>,
     },
     External {
         name: String,
@@ -126,6 +132,21 @@ pub enum OperatorKind {
         #[serde(default)]
         timeout: Option<String>,
     },
+}
+
+/// Which replica the built-in failover promotes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum FailoverPick {
+    LowestOrdinal,
+    MostCaughtUp,
+}
+
+/// How the built-in failover fences the old primary.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum Fencing {
+    None,
+    WaitForLease,
+    PowerOffNode,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,6 +214,12 @@ pub enum Expect {
         verdict: Health,
     },
     NeverBroken {
+        app: String,
+    },
+    NoWritesLost {
+        app: String,
+    },
+    NeverSplitBrain {
         app: String,
     },
     BrokenWithin {
@@ -358,6 +385,18 @@ pub enum App {
         form_timeout: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
+        /// Writes per second clients send to the primary.
+        #[serde(default)]
+        write_rate: Option<u32>,
+        /// Patroni `ttl`.
+        #[serde(default)]
+        lease_ttl: Option<String>,
+        /// Patroni `loop_wait`.
+        #[serde(default)]
+        lease_renew: Option<String>,
+        /// Patroni `synchronous_mode_strict`.
+        #[serde(default)]
+        synchronous: Option<bool>,
     },
     RedisSentinel {
         #[serde(default)]
@@ -923,6 +962,18 @@ pub enum Action {
         node: Option<String>,
         #[serde(default)]
         node_of: Option<String>,
+    },
+    PartitionZone {
+        zone: String,
+    },
+    RemoveMember {
+        pod: String,
+    },
+    AddMember {
+        pod: String,
+    },
+    RecoverZone {
+        zone: String,
     },
     DrainNode {
         #[serde(default)]

@@ -147,6 +147,26 @@ impl Checker<'_, '_> {
                 raw::Expect::NeverBroken { app } => self
                     .app_reference(&format!("{path}.app"), app, sets)
                     .map(|app| Expectation::NeverBroken { app }),
+                raw::Expect::NoWritesLost { app } => {
+                    let field = format!("{path}.app");
+                    let index = self.app_reference(&field, app, sets);
+                    let index = index.filter(|i| {
+                        let tracked = matches!(sets[*i].app, Some(raw::App::PrimaryReplica { .. }));
+                        if !tracked {
+                            let message = format!(
+                                "Invalid value: {app:?}: NoWritesLost needs a PrimaryReplica application, whose \
+                                 members keep write positions"
+                            );
+                            let help = "other kinds have no positions to lose; use NeverBroken or NeverSplitBrain";
+                            self.report("invalid-value", &field, message, Some(help.to_string()));
+                        }
+                        tracked
+                    });
+                    index.map(|app| Expectation::NoWritesLost { app })
+                }
+                raw::Expect::NeverSplitBrain { app } => self
+                    .app_reference(&format!("{path}.app"), app, sets)
+                    .map(|app| Expectation::NeverSplitBrain { app }),
                 raw::Expect::BrokenWithin { app, within, after } => {
                     let index = self.app_reference(&format!("{path}.app"), app, sets);
                     let within = self.duration(&format!("{path}.within"), within);

@@ -61,6 +61,21 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A zone of `cluster.zones`, by name.
+    pub(super) fn zone(&mut self, do_path: &str, name: &str, zones: &[String]) -> Option<usize> {
+        if let Some(index) = zones.iter().position(|z| z == name) {
+            return Some(index);
+        }
+        let known: Vec<&str> = zones.iter().map(String::as_str).collect();
+        let help = match suggest(name, &known) {
+            Some(close) => format!("did you mean `{close}`? cluster zones: {}", list_names(&known)),
+            None => format!("cluster zones: {}", list_names(&known)),
+        };
+        let message = format!("Not found: {name:?}: not one of `cluster.zones`");
+        self.report("unknown-reference", &format!("{do_path}.zone"), message, Some(help));
+        None
+    }
+
     /// An application, named by its StatefulSet, which must declare an `app`.
     pub(super) fn app_reference(
         &mut self,
@@ -184,6 +199,29 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::RecoverNode { node, node_of } => {
                     self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Recover)
+                }
+                raw::Action::RemoveMember { pod } | raw::Action::AddMember { pod } => {
+                    let path = format!("{do_path}.pod");
+                    let pod_ref = self.pod(&path, pod, sets);
+                    let pod_ref = pod_ref.filter(|p| {
+                        let runs_app = sets[p.statefulset].app.is_some();
+                        if !runs_app {
+                            let message = format!("Invalid value: {pod:?}: its StatefulSet runs no application model");
+                            let help = "membership changes go through an application: give the StatefulSet an `app: ...`";
+                            self.report("invalid-value", &path, message, Some(help.to_string()));
+                        }
+                        runs_app
+                    });
+                    pod_ref.map(|pod| match &entry.action {
+                        raw::Action::RemoveMember { .. } => Action::RemoveMember { pod },
+                        _ => Action::AddMember { pod },
+                    })
+                }
+                raw::Action::PartitionZone { zone } => {
+                    self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::PartitionZone { zone })
+                }
+                raw::Action::RecoverZone { zone } => {
+                    self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::RecoverZone { zone })
                 }
                 raw::Action::DrainNode { node, node_of } => {
                     self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Drain)
