@@ -17,8 +17,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 use stsim_core::operators::{Operator, Reconciled, View, WatchEvent};
 
-/// The version of the protocol stsim speaks.
-pub const PROTOCOL: u32 = 1;
+/// The newest version of the protocol stsim speaks (a scenario chooses
+/// with `protocol: 2`; without it, version 1).
+pub const PROTOCOL: u32 = 2;
 
 pub struct ExternalOperator {
     name: String,
@@ -26,6 +27,10 @@ pub struct ExternalOperator {
     workdir: Option<String>,
     timeout: Duration,
     process: Option<Running>,
+    /// The protocol version spoken, the scenario's name and the run's id.
+    protocol: u32,
+    scenario: String,
+    run_id: String,
 }
 
 struct Running {
@@ -33,6 +38,36 @@ struct Running {
     stdin: ChildStdin,
     lines: Receiver<std::io::Result<String>>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// A request of protocol 2: Kubernetes-shaped objects, every kind's watch
+/// events with the object, and the answers to the previous writes.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestV2<'a> {
+    protocol: u32,
+    run_id: &'a str,
+    scenario: &'a str,
+    operator: &'a str,
+    time_ms: u64,
+    events: Vec<EventV2<'a>>,
+    results: &'a [stsim_core::kube::WriteResult],
+    view: ViewV2<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct EventV2<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    object: &'a serde_json::Value,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewV2<'a> {
+    #[serde(flatten)]
+    objects: &'a stsim_core::kube::Objects,
+    apps: &'a [stsim_core::operators::AppView],
 }
 
 #[derive(serde::Serialize)]
@@ -58,9 +93,40 @@ impl ExternalOperator {
             workdir: workdir.map(String::from),
             timeout,
             process: None,
+            protocol: 1,
+            scenario: String::new(),
+            run_id: String::new(),
         };
         operator.spawn()?;
         Ok(operator)
+    }
+
+    /// Speaks protocol `protocol` to it, naming the scenario and the run
+    /// (`<scenario>/seed-<seed>`) in each request of protocol 2.
+    pub fn speaking(mut self, protocol: u32, scenario: &str, seed: u64) -> Self {
+        self.protocol = protocol;
+        self.scenario = scenario.to_string();
+        self.run_id = format!("{scenario}/seed-{seed}");
+        self
+    }
+
+    fn request(&self, view: &View, events: &[WatchEvent]) -> String {
+        if self.protocol >= 2 {
+            let null = serde_json::Value::Null;
+            let request = RequestV2 {
+                protocol: 2,
+                run_id: &self.run_id,
+                scenario: &self.scenario,
+                operator: &self.name,
+                time_ms: view.time_ms,
+                events: events.iter().map(|e| EventV2 { kind: e.kind, object: e.manifest.as_ref().unwrap_or(&null) }).collect(),
+                results: &view.results,
+                view: ViewV2 { objects: &view.objects, apps: &view.apps },
+            };
+            return serde_json::to_string(&request).expect("a request always serializes");
+        }
+        let request = Request { protocol: 1, operator: &self.name, time_ms: view.time_ms, events, view };
+        serde_json::to_string(&request).expect("a request always serializes")
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -123,7 +189,12 @@ impl ExternalOperator {
                 "closed its output".to_string()
             }
         };
-        format!("operator {} {status} instead of answering{}", self.name, Self::stderr_tail(&process))
+        format!(
+            "operator {} {status} instead of answering (stsim spoke protocol {} to it: docs/operator-protocol.md){}",
+            self.name,
+            self.protocol,
+            Self::stderr_tail(&process)
+        )
     }
 }
 
@@ -158,9 +229,7 @@ impl Operator for ExternalOperator {
         if self.process.is_none() {
             self.spawn()?;
         }
-        let request =
-            Request { protocol: PROTOCOL, operator: &self.name, time_ms: view.time_ms, events, view };
-        let mut line = serde_json::to_string(&request).expect("a request always serializes");
+        let mut line = self.request(view, events);
         line.push('\n');
         let process = self.process.as_mut().expect("spawned above");
         if process.stdin.write_all(line.as_bytes()).and_then(|()| process.stdin.flush()).is_err() {
@@ -182,7 +251,8 @@ impl Operator for ExternalOperator {
                 let _ = process.child.kill();
                 let _ = process.child.wait();
                 Err(format!(
-                    "operator {} did not answer within {:?} and was killed{}",
+                    "operator {} did not answer within {:?} and was killed{}\n    hint: an answer that is printed \
+                     but not flushed never arrives: flush after each line (Python: print(..., flush=True))",
                     self.name,
                     self.timeout,
                     Self::stderr_tail(&process)

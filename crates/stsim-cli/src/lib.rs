@@ -231,12 +231,10 @@ pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, s
         operators.push(match &operator.kind {
             OperatorKind::External { name, command, timeout, workdir } => {
                 let timeout = std::time::Duration::from_millis(timeout.as_millis());
-                Box::new(external_operator::ExternalOperator::start(
-                    name,
-                    command,
-                    workdir.as_deref(),
-                    timeout,
-                )?)
+                Box::new(
+                    external_operator::ExternalOperator::start(name, command, workdir.as_deref(), timeout)?
+                        .speaking(operator.protocol, &config.name, config.seed),
+                )
             }
             kind => stsim_core::operators::builtin(kind).expect("every other kind is built in"),
         });
@@ -260,7 +258,8 @@ fn explain_command(name: &str, seed: Option<u64>, out: &mut dyn Write) -> Result
     if let Some(seed) = seed {
         config.seed = seed;
     }
-    let (sim, report) = stsim_core::run(config);
+    // External operators run here too: the story of a run is the run's.
+    let (sim, report) = simulate(config)?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &render::text::story(&report, &story))?;
     Ok(ExitStatus::Success)

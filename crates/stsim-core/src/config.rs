@@ -56,6 +56,9 @@ pub struct OperatorConfig {
     /// How long after a change the operator reconciles (its work-queue delay).
     pub reconcile_delay: SimDuration,
     pub faults: OperatorFaults,
+    /// The protocol version it speaks: 1 (summaries) or 2 (Kubernetes-shaped
+    /// objects, every kind's watch events, the verbs' answers).
+    pub protocol: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +84,7 @@ pub enum OperatorKind {
 }
 
 /// Faults injected into an operator, each drawn from its seeded stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperatorFaults {
     /// Each watch event is lost with this probability, in parts per million.
     pub drop_events_ppm: u32,
@@ -92,6 +95,38 @@ pub struct OperatorFaults {
     /// With this probability (ppm), the operator restarts between two of its
     /// writes: later writes are lost, and it relists everything.
     pub restart_between_writes_ppm: u32,
+    /// A one-shot crash at an exact point, as Sieve's test plans inject.
+    pub crash_at: Option<CrashAt>,
+    /// How long a restart takes (a pod's restart: process start and cache
+    /// sync); the world moves on meanwhile.
+    pub restart_time: SimDuration,
+}
+
+/// The operator crashes in its `reconcile`-th reconcile (counting from 1)
+/// after `after_write` of its writes (0: before any): the rest are lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashAt {
+    pub reconcile: u32,
+    pub after_write: u32,
+}
+
+/// The default operator restart: the kubelet restarts the container at
+/// once the first time, the process starts and its informers list again;
+/// a few seconds (leader election adds the lease duration, 15 s in
+/// controller-runtime, when the old leader did not release its lease).
+pub const DEFAULT_RESTART_TIME: SimDuration = SimDuration::from_secs(5);
+
+impl Default for OperatorFaults {
+    fn default() -> Self {
+        OperatorFaults {
+            drop_events_ppm: 0,
+            coalesce: false,
+            lag: SimDuration::ZERO,
+            restart_between_writes_ppm: 0,
+            crash_at: None,
+            restart_time: DEFAULT_RESTART_TIME,
+        }
+    }
 }
 
 /// Something that happens in the run, which a timeline entry can wait for.

@@ -329,6 +329,19 @@ pub enum Event {
         app: usize,
         verdict: crate::apps::Verdict,
     },
+    /// A custom resource was `created`, `updated` (spec or metadata),
+    /// its `status` written, marked `deleting` (finalizers), or `removed`.
+    CustomResourceChanged {
+        object: u32,
+        what: &'static str,
+    },
+    /// The API server refused an operator's write (the answer it gets).
+    WriteRefused {
+        action: String,
+        code: u16,
+        reason: &'static str,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -578,6 +591,19 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::DnsNegativeCached { name, until } => write!(out, "dns/{name}\tnegative-cached\tuntil={until}"),
         Event::AppMember { app, pod: id, what } => {
             write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
+        }
+        Event::CustomResourceChanged { object, what } => {
+            let o = &world.custom.objects[*object as usize];
+            write!(
+                out,
+                "{}/{}\t{what}\tgeneration={}",
+                world.custom.kinds[o.kind].kind.to_lowercase(),
+                o.name,
+                o.generation
+            )
+        }
+        Event::WriteRefused { action, code, reason, message } => {
+            write!(out, "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}")
         }
         Event::AppVerdict { app, verdict } => write!(
             out,

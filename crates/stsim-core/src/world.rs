@@ -105,6 +105,10 @@ pub struct World {
     /// Live pods a StatefulSet let go of (`--cascade=orphan`), for adoption.
     orphans: std::collections::BTreeSet<PodId>,
     next_uid: u64,
+    /// Every object's `resourceVersion` (the API server's revision counter).
+    pub versions: crate::kube::Versions,
+    /// Custom resources: the declared kinds and their objects.
+    pub custom: crate::kube::custom::CustomResources,
 }
 
 impl World {
@@ -151,6 +155,8 @@ impl World {
             claim_users: BTreeMap::new(),
             orphans: Default::default(),
             next_uid: 1,
+            versions: Default::default(),
+            custom: Default::default(),
         }
     }
 

@@ -66,6 +66,9 @@ pub struct OperatorEntry {
     pub reconcile_delay: Option<String>,
     #[serde(default)]
     pub faults: Option<OperatorFaults>,
+    /// The protocol version it speaks: 1 (the default) or 2.
+    #[serde(default)]
+    pub protocol: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +105,19 @@ pub struct OperatorFaults {
     pub lag: Option<String>,
     #[serde(default)]
     pub restart_between_writes: Option<f64>,
+    /// A one-shot crash: `(reconcile: N, afterWrite: K)`.
+    #[serde(default)]
+    pub crash_at: Option<CrashAt>,
+    /// How long a restart takes, like `"5s"`.
+    #[serde(default)]
+    pub restart_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CrashAt", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrashAt {
+    pub reconcile: i64,
+    pub after_write: i64,
 }
 
 /// One expectation as written.
