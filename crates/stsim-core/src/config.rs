@@ -47,6 +47,10 @@ pub struct Config {
     pub triggers: Vec<TriggerEntry>,
     /// Operator logic run alongside the cluster's controllers.
     pub operators: Vec<OperatorConfig>,
+    /// Custom resource kinds, as CustomResourceDefinitions declare them.
+    pub custom_kinds: Vec<crate::kube::custom::CustomKind>,
+    /// Custom resources that exist from the start.
+    pub custom_resources: Vec<crate::kube::custom::NewCustom>,
 }
 
 /// An operator to run, how quickly it reacts, and the faults injected into it.
@@ -196,6 +200,9 @@ pub enum Expectation {
     Settled { statefulset: usize, within: SimDuration },
     /// The application of StatefulSet `app` has this health at `at`.
     AppHealth { app: usize, at: SimTime, health: crate::apps::Health },
+    /// At the end, the field at `field` (a dotted path like
+    /// `status.readyReplicas`) of custom resource `kind`/`name` equals `equals`.
+    CustomResourceField { kind: usize, name: String, field: String, equals: serde_json::Value },
     /// The application is never BROKEN.
     NeverBroken { app: usize },
     /// The application is BROKEN at some point within `within` after `after`.
@@ -966,6 +973,13 @@ pub enum Action {
     DeleteStatefulSet { statefulset: usize, cascade: crate::objects::Cascade },
     /// `kubectl delete pvc NAME`.
     DeletePvc { claim: String },
+    /// `kubectl apply` of a custom resource: creates it, or replaces its spec.
+    ApplyCustomResource { kind: usize, name: String, spec: serde_json::Value },
+    /// `kubectl patch --type=merge` of a custom resource (a patch of only
+    /// `status` goes to the status subresource).
+    PatchCustomResource { kind: usize, name: String, patch: serde_json::Value },
+    /// `kubectl delete` of a custom resource (its finalizers hold it).
+    DeleteCustomResource { kind: usize, name: String },
     /// Delete the StatefulSet (background cascade) and create it again under
     /// a new name, as a rename has to be done: every pod and claim name changes.
     RenameStatefulSet { statefulset: usize, to: String },

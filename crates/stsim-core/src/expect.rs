@@ -76,6 +76,9 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
+        Expectation::CustomResourceField { kind, name, field, equals } => {
+            format!("CustomResourceField({}/{name} {field} == {equals})", config.custom_kinds[*kind].kind)
+        }
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
@@ -256,11 +259,15 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                 Expectation::NoFinding { id } => (!ids.contains(&id.as_str()), format!("no finding {id}")),
                 _ => unreachable!("matched above"),
             };
-            let actual = if report.findings.is_empty() {
+            // A NoFinding that fails shows the findings it is about, not every finding.
+            let shown: Vec<&crate::findings::Finding> = match expectation {
+                Expectation::NoFinding { id } => report.findings.iter().filter(|f| f.id == id).collect(),
+                _ => report.findings.iter().collect(),
+            };
+            let actual = if shown.is_empty() {
                 "no findings".to_string()
             } else {
-                let summaries: Vec<String> = report
-                    .findings
+                let summaries: Vec<String> = shown
                     .iter()
                     .map(|f| format!("{} ({}): {}", f.id, f.subject, f.summary))
                     .collect();
@@ -269,6 +276,19 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             verdict(passed, description, expected, actual, Vec::new())
         }
         Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
+        Expectation::CustomResourceField { kind, name, field, equals } => {
+            let custom = &sim.world.custom;
+            let actual = match custom.named(*kind, name) {
+                None => format!("no {} named {name}", custom.kinds[*kind].kind),
+                Some(id) => {
+                    let object = crate::kube::render(&sim.world, crate::kube::ObjRef::Custom(id));
+                    let value = field.split('.').try_fold(&object, |v, key| v.get(key));
+                    value.map_or_else(|| format!("{field} is not set"), |v| format!("{field} is {v}"))
+                }
+            };
+            let passed = actual == format!("{field} is {equals}");
+            verdict(passed, description, format!("{field} is {equals}"), actual, Vec::new())
+        }
         Expectation::AppHealth { .. }
         | Expectation::NeverBroken { .. }
         | Expectation::BrokenWithin { .. }

@@ -56,6 +56,40 @@ pub struct Scenario {
     /// Operator logic to run alongside the controllers.
     #[serde(default)]
     pub operators: Option<Vec<OperatorEntry>>,
+    /// The operators' own kinds, as CustomResourceDefinitions declare them.
+    #[serde(default)]
+    pub custom_resource_definitions: Option<Vec<CustomResourceDefinition>>,
+    /// Custom resources that exist from the start.
+    #[serde(default)]
+    pub custom_resources: Option<Vec<CustomResource>>,
+}
+
+/// A custom resource kind; `schema` is an OpenAPI v3 schema of the whole
+/// object, written as a RON map (`{"type": "object", ...}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CustomResourceDefinition", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomResourceDefinition {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub plural: Option<String>,
+    #[serde(default)]
+    pub schema: Option<ron::Value>,
+}
+
+/// A custom resource; `spec` and `status` are free-form RON maps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CustomResource", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomResource {
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    #[serde(default)]
+    pub spec: Option<ron::Value>,
+    #[serde(default)]
+    pub status: Option<ron::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +207,12 @@ pub enum Expect {
     },
     NeverBroken {
         app: String,
+    },
+    CustomResourceField {
+        kind: String,
+        name: String,
+        field: String,
+        equals: ron::Value,
     },
     BrokenWithin {
         app: String,
@@ -863,6 +903,20 @@ pub enum Action {
     },
     DeletePvc {
         pvc: String,
+    },
+    ApplyCustomResource {
+        kind: String,
+        name: String,
+        spec: ron::Value,
+    },
+    PatchCustomResource {
+        kind: String,
+        name: String,
+        patch: ron::Value,
+    },
+    DeleteCustomResource {
+        kind: String,
+        name: String,
     },
     RenameStatefulSet {
         statefulset: String,

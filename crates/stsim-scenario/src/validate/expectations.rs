@@ -125,6 +125,15 @@ impl Checker<'_, '_> {
                     };
                     index.zip(at).map(|(app, at)| Expectation::AppHealth { app, at, health })
                 }
+                raw::Expect::CustomResourceField { kind, name, field, equals } => {
+                    let equals = self.json(&format!("{path}.equals"), equals);
+                    self.custom_kind(&format!("{path}.kind"), kind).map(|kind| Expectation::CustomResourceField {
+                        kind,
+                        name: name.clone(),
+                        field: field.clone(),
+                        equals,
+                    })
+                }
                 raw::Expect::NeverBroken { app } => self
                     .app_reference(&format!("{path}.app"), app, sets)
                     .map(|app| Expectation::NeverBroken { app }),

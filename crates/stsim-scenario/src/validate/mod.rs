@@ -17,6 +17,7 @@
 
 mod apps;
 mod cluster;
+mod custom;
 mod expectations;
 mod operators;
 mod pod;
@@ -54,7 +55,8 @@ pub(crate) fn validate(
     locator: &Locator<'_>,
     file: &str,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let mut checker = Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new() };
+    let mut checker =
+        Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), custom_kinds: Vec::new() };
     let config = checker.scenario(raw);
     if checker.diagnostics.is_empty() {
         Ok(config)
@@ -140,6 +142,8 @@ struct Checker<'s, 'l> {
     diagnostics: Vec<Diagnostic>,
     /// Timeline entries that wait for an event, gathered with the timeline.
     triggers: Vec<TriggerEntry>,
+    /// The declared custom resource kinds, for the timeline and expectations to name.
+    custom_kinds: Vec<stsim_core::kube::custom::CustomKind>,
 }
 
 /// When a timeline entry runs.
@@ -284,6 +288,8 @@ impl Checker<'_, '_> {
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
         let statefulsets = self.statefulsets(raw_statefulsets, &services, &cluster.storage_classes);
+        self.custom_kinds = self.custom_kinds(raw.custom_resource_definitions.as_deref().unwrap_or_default());
+        let custom_resources = self.custom_resources(raw.custom_resources.as_deref().unwrap_or_default());
         let timeline = self.timeline(
             raw.timeline.as_deref().unwrap_or_default(),
             raw_statefulsets,
@@ -386,6 +392,8 @@ impl Checker<'_, '_> {
             expect,
             triggers: std::mem::take(&mut self.triggers),
             operators,
+            custom_kinds: self.custom_kinds.clone(),
+            custom_resources,
         }
     }
 }
