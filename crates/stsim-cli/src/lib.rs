@@ -46,8 +46,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and print its report.
-    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    /// Run a scenario and print its report; check its expectations, if it has any.
+    #[command(
+        after_help = "Exit status: 0 when the run completed and its expectations hold, 1 when one fails \
+(they are listed on stderr) or an operator stopped the run, 2 when the scenario is invalid."
+    )]
     Run {
         /// The scenario file (RON), or the name of a built-in example.
         /// Without it, runs the built-in `redis-ordered-startup`.
@@ -87,8 +90,11 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         /// Scenario files, or directories searched for `*.ron` (default: scenarios).
         paths: Vec<String>,
         /// Run every scenario with this seed instead of its own.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "seeds")]
         seed: Option<u64>,
+        /// Run every scenario once per seed in this range, like `1..50` (both ends included).
+        #[arg(long, value_name = "FROM..TO", value_parser = parse_seeds)]
+        seeds: Option<(u64, u64)>,
         /// Also write the results as JUnit XML to this file.
         #[arg(long, value_name = "FILE")]
         junit: Option<String>,
@@ -101,6 +107,17 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         /// Print this example's source (save it to start your own).
         name: Option<String>,
     },
+}
+
+/// `FROM..TO`, both ends included.
+fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("expected a range of seeds like 1..50, not {text:?}");
+    let (from, to) = text.split_once("..").ok_or_else(bad)?;
+    let (from, to): (u64, u64) = (from.trim().parse().map_err(|_| bad())?, to.trim().parse().map_err(|_| bad())?);
+    if from > to || to - from >= 100_000 {
+        return Err(format!("{text:?}: the range must go up, and hold at most 100000 seeds"));
+    }
+    Ok((from, to))
 }
 
 /// Reads a scenario named on the command line: a file, or a built-in example.
@@ -120,6 +137,7 @@ or the name of a built-in scenario (see `stsim examples`)\n"
 fn test(
     paths: &[String],
     seed: Option<u64>,
+    seeds: Option<(u64, u64)>,
     junit: Option<&str>,
     jobs: Option<usize>,
     out: &mut dyn Write,
@@ -130,7 +148,11 @@ fn test(
         return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let outcomes = test_command::run_all(&files, seed, jobs);
+    let seeds: Vec<Option<u64>> = match seeds {
+        Some((from, to)) => (from..=to).map(Some).collect(),
+        None => vec![seed],
+    };
+    let outcomes = test_command::run_all(&files, &seeds, jobs);
     if let Some(path) = junit {
         std::fs::write(path, test_command::junit(&outcomes))
             .map_err(|e| format!("error: cannot write {path}: {e}\n"))?;
@@ -181,11 +203,13 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
-        Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
+        Command::Test { paths, seed, seeds, junit, jobs } => test(&paths, seed, seeds, junit.as_deref(), jobs, out),
     };
     match result {
         Ok(status) => status,
-        Err(message) if message.starts_with("error: the run stopped") => {
+        Err(message)
+            if message.starts_with("error: the run stopped") || message.starts_with("error: expectations failed") =>
+        {
             let _ = err.write_all(message.as_bytes());
             ExitStatus::Failure
         }
@@ -217,10 +241,32 @@ fn run_command(
         render::text::render(&report)
     };
     write_out(out, &text)?;
-    match operator_failure(&sim) {
-        Some(message) => Err(format!("error: the run stopped: {message}\n")),
-        None => Ok(ExitStatus::Success),
+    if let Some(message) = operator_failure(&sim) {
+        return Err(format!("error: the run stopped: {message}\n"));
     }
+    // The expectations are checked as `stsim test` checks them, so its
+    // re-run command reproduces a failure.
+    let failed: Vec<stsim_core::expect::Verdict> =
+        stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();
+    if failed.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let mut text = format!(
+        "error: expectations failed: {} of {} in {file} (seed {}):\n",
+        failed.len(),
+        sim.config.expect.len(),
+        sim.config.seed
+    );
+    for v in &failed {
+        text.push_str(&format!(
+            "--- {file}:{}: {}\n    expected: {}\n    happened: {}\n",
+            v.line, v.description, v.expected, v.actual
+        ));
+        for line in &v.context {
+            text.push_str(&format!("      {line}\n"));
+        }
+    }
+    Err(text)
 }
 
 /// Builds the scenario's operators (starting external ones) and runs it.
