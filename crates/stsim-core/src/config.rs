@@ -201,8 +201,10 @@ pub enum Expectation {
     /// The application of StatefulSet `app` has this health at `at`.
     AppHealth { app: usize, at: SimTime, health: crate::apps::Health },
     /// At the end, the field at `field` (a dotted path like
-    /// `status.readyReplicas`) of custom resource `kind`/`name` equals `equals`.
-    CustomResourceField { kind: usize, name: String, field: String, equals: serde_json::Value },
+    /// `status.readyReplicas` or `spec.template.spec.containers.0.image`)
+    /// of object `kind`/`name` (any kind, custom ones included, as the API
+    /// server serves it) equals `equals`.
+    ObjectField { kind: String, name: String, field: String, equals: serde_json::Value },
     /// The application is never BROKEN.
     NeverBroken { app: usize },
     /// The application is BROKEN at some point within `within` after `after`.

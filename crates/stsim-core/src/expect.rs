@@ -76,9 +76,7 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
-        Expectation::CustomResourceField { kind, name, field, equals } => {
-            format!("CustomResourceField({}/{name} {field} == {equals})", config.custom_kinds[*kind].kind)
-        }
+        Expectation::ObjectField { kind, name, field, equals } => format!("ObjectField({kind}/{name} {field} == {equals})"),
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
@@ -276,13 +274,12 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             verdict(passed, description, expected, actual, Vec::new())
         }
         Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
-        Expectation::CustomResourceField { kind, name, field, equals } => {
-            let custom = &sim.world.custom;
-            let actual = match custom.named(*kind, name) {
-                None => format!("no {} named {name}", custom.kinds[*kind].kind),
-                Some(id) => {
-                    let object = crate::kube::render(&sim.world, crate::kube::ObjRef::Custom(id));
-                    let value = field.split('.').try_fold(&object, |v, key| v.get(key));
+        Expectation::ObjectField { kind, name, field, equals } => {
+            let actual = match crate::kube::find(&sim.world, kind, name) {
+                None => format!("no {kind} named {name} at the end"),
+                Some(obj) => {
+                    let object = crate::kube::render(&sim.world, obj);
+                    let value = crate::kube::field(&object, field);
                     value.map_or_else(|| format!("{field} is not set"), |v| format!("{field} is {v}"))
                 }
             };

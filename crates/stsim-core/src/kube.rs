@@ -534,6 +534,29 @@ pub fn render(world: &World, obj: ObjRef) -> Object {
     }
 }
 
+/// The live object of kind `kind` named `name`: a built-in kind or a declared custom one.
+pub fn find(world: &World, kind: &str, name: &str) -> Option<ObjRef> {
+    match kind {
+        "Pod" => world.pod_named(name).map(ObjRef::Pod),
+        "PersistentVolumeClaim" => world.pvc_named(name).map(ObjRef::Pvc),
+        "StatefulSet" => world.sts_named(name).map(ObjRef::Sts),
+        "Service" => world.service_named(name).map(ObjRef::Service),
+        "Node" => world.live_nodes().find(|n| n.name == name).map(|n| ObjRef::Node(n.id)),
+        "PersistentVolume" => {
+            world.pvs.iter().find(|v| v.removed_at.is_none() && v.name == name).map(|v| ObjRef::Pv(v.id))
+        }
+        other => world.custom.kind_named(other, None).and_then(|k| world.custom.named(k, name)).map(ObjRef::Custom),
+    }
+}
+
+/// The value at a dotted path (`spec.template.spec.containers.0.image`), if set.
+pub fn field<'v>(object: &'v Object, path: &str) -> Option<&'v Object> {
+    path.split('.').try_fold(object, |v, key| match v {
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => v.get(key),
+    })
+}
+
 /// The kind of an object.
 pub fn kind_of(world: &World, obj: ObjRef) -> String {
     match obj {

@@ -208,7 +208,7 @@ pub enum Expect {
     NeverBroken {
         app: String,
     },
-    CustomResourceField {
+    ObjectField {
         kind: String,
         name: String,
         field: String,

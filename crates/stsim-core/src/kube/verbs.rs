@@ -59,25 +59,12 @@ fn not_modelled(what: String) -> WriteResult {
 
 /// The live object `kind`/`name`.
 fn find(api: &Api, kind: &str, name: &str) -> Result<ObjRef, WriteResult> {
-    let world = api.world();
-    let found = match kind {
-        "Pod" => world.pod_named(name).map(ObjRef::Pod),
-        "PersistentVolumeClaim" => world.pvc_named(name).map(ObjRef::Pvc),
-        "StatefulSet" => world.sts_named(name).map(ObjRef::Sts),
-        "Service" => world.service_named(name).map(ObjRef::Service),
-        "Node" => world.live_nodes().find(|n| n.name == name).map(|n| ObjRef::Node(n.id)),
-        "PersistentVolume" => {
-            world.pvs.iter().find(|v| v.removed_at.is_none() && v.name == name).map(|v| ObjRef::Pv(v.id))
-        }
-        other => match world.custom.kind_named(other, None) {
-            Some(k) => world.custom.named(k, name).map(ObjRef::Custom),
-            None => {
-                let message = format!("the server could not find the requested resource (kind {other})");
-                return Err(WriteResult::failure(404, "NotFound", message));
-            }
-        },
-    };
-    found.ok_or_else(|| not_found(api, kind, name))
+    let builtin = ["Pod", "PersistentVolumeClaim", "StatefulSet", "Service", "Node", "PersistentVolume"];
+    if !builtin.contains(&kind) && api.world().custom.kind_named(kind, None).is_none() {
+        let message = format!("the server could not find the requested resource (kind {kind})");
+        return Err(WriteResult::failure(404, "NotFound", message));
+    }
+    super::find(api.world(), kind, name).ok_or_else(|| not_found(api, kind, name))
 }
 
 fn conflict(api: &Api, kind: &str, name: &str, why: &str) -> WriteResult {

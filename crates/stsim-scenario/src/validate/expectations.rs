@@ -125,10 +125,13 @@ impl Checker<'_, '_> {
                     };
                     index.zip(at).map(|(app, at)| Expectation::AppHealth { app, at, health })
                 }
-                raw::Expect::CustomResourceField { kind, name, field, equals } => {
+                raw::Expect::ObjectField { kind, name, field, equals } => {
                     let equals = self.json(&format!("{path}.equals"), equals);
-                    self.custom_kind(&format!("{path}.kind"), kind).map(|kind| Expectation::CustomResourceField {
-                        kind,
+                    const BUILTIN: [&str; 6] =
+                        ["Pod", "PersistentVolumeClaim", "StatefulSet", "Service", "Node", "PersistentVolume"];
+                    let known = BUILTIN.contains(&kind.as_str()) || self.custom_kind(&format!("{path}.kind"), kind).is_some();
+                    known.then(|| Expectation::ObjectField {
+                        kind: kind.clone(),
                         name: name.clone(),
                         field: field.clone(),
                         equals,
