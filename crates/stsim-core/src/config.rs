@@ -106,7 +106,8 @@ pub struct OperatorFaults {
     pub restart_time: SimDuration,
 }
 
-/// The operator crashes in its `reconcile`-th reconcile (counting from 1)
+/// The operator crashes in its `reconcile`-th reconcile that writes
+/// (counting from 1 the reconciles that answer with at least one action)
 /// after `after_write` of its writes (0: before any): the rest are lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CrashAt {

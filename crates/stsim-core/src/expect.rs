@@ -284,7 +284,13 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                 }
             };
             let passed = actual == format!("{field} is {equals}");
-            verdict(passed, description, format!("{field} is {equals}"), actual, Vec::new())
+            // Who wrote the object: people and operators, the writes that decide its fields.
+            let object = format!("{}/{name}", kind.to_lowercase());
+            let writes = context(sim, None, |record, line| {
+                matches!(record.actor, crate::trace::Actor::User | crate::trace::Actor::Operator(_))
+                    && line.split('\t').nth(2) == Some(object.as_str())
+            });
+            verdict(passed, description, format!("{field} is {equals}"), actual, writes)
         }
         Expectation::AppHealth { .. }
         | Expectation::NeverBroken { .. }
@@ -441,9 +447,15 @@ fn settled(
     let expected = format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}");
     let actual = match (settled_at, state) {
         (Some(at), _) => format!("{name} settled at {at}"),
-        (None, _) if end < deadline => {
-            format!("the run ended at {end}, before {deadline}: raise the scenario's duration")
-        }
+        (None, _) if end < deadline => match sim.ended {
+            Some((at, crate::sim::EndReason::OperatorFailed)) => {
+                format!("an operator failed and stopped the run at {at}, before {deadline} (see its error)")
+            }
+            Some((at, crate::sim::EndReason::Stopped)) => {
+                format!("a Stop action ended the run at {at}, before {deadline}")
+            }
+            _ => format!("the run ended at {end}, before {deadline}: raise the scenario's duration"),
+        },
         (None, Some(s)) => format!(
             "{name} not settled by {deadline}: {} of {desired} Ready, {} updated, revision {} of {}",
             s.ready_replicas, s.updated_replicas, s.current_revision, s.update_revision

@@ -32,7 +32,7 @@ pub struct Slot {
     history: VecDeque<(SimTime, View)>,
     /// The API server's answers to the writes of the last reconcile.
     results: Vec<WriteResult>,
-    /// Reconciles so far, for `crashAt`.
+    /// Reconciles that wrote so far, for `crashAt`.
     reconciles: u32,
     crashed_at_point: bool,
     /// While the operator restarts: when it is back.
@@ -137,7 +137,6 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
         slot.down_until = None;
         slot.pending = relist(&slot.cache(api.world(), now), slot.config.protocol, now);
     }
-    slot.reconciles += 1;
     // With lag, only the events the cache has caught up with are seen.
     let cutoff = now.as_millis().saturating_sub(slot.lag().as_millis());
     let (mut events, later): (Vec<WatchEvent>, Vec<WatchEvent>) =
@@ -162,7 +161,16 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
     let Reconciled { actions, requeue_after_ms } = slot.operator.reconcile(&view, &events)?;
     // A crash at the configured point, or a random restart between two writes:
     // only the first `keep` actions happen.
-    let crash_point = slot.config.faults.crash_at.filter(|c| !slot.crashed_at_point && c.reconcile == slot.reconciles);
+    // `crashAt` counts the reconciles that write (answer with an action):
+    // the points where a crash can leave the cluster half-changed.
+    if !actions.is_empty() {
+        slot.reconciles += 1;
+    }
+    let crash_point = slot
+        .config
+        .faults
+        .crash_at
+        .filter(|c| !actions.is_empty() && !slot.crashed_at_point && c.reconcile == slot.reconciles);
     let keep = if let Some(point) = crash_point {
         slot.crashed_at_point = true;
         Some((point.after_write as usize).min(actions.len()))

@@ -504,7 +504,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::ActionRefused { action, why } => {
                 other("operator", actor.clone(), format!("{action} refused: {why}"))
             }
-            Event::CustomResourceChanged { object, what } => {
+            Event::CustomResourceChanged { object, what, .. } => {
                 let o = &world.custom.objects[*object as usize];
                 other(&world.custom.kinds[o.kind].kind.to_lowercase(), o.name.clone(), (*what).into())
             }

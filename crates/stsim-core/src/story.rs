@@ -230,7 +230,7 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::ActionRefused { action, why } => {
                 format!("The operator's action `{action}` does not apply, and changes nothing: {why}.")
             }
-            Event::CustomResourceChanged { object, what } => {
+            Event::CustomResourceChanged { object, what, .. } => {
                 let o = &world.custom.objects[*object as usize];
                 let kind = &world.custom.kinds[o.kind].kind;
                 match *what {

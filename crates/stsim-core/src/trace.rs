@@ -334,6 +334,7 @@ pub enum Event {
     CustomResourceChanged {
         object: u32,
         what: &'static str,
+        generation: u64,
     },
     /// The API server refused an operator's write (the answer it gets).
     WriteRefused {
@@ -592,15 +593,9 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::AppMember { app, pod: id, what } => {
             write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
         }
-        Event::CustomResourceChanged { object, what } => {
+        Event::CustomResourceChanged { object, what, generation } => {
             let o = &world.custom.objects[*object as usize];
-            write!(
-                out,
-                "{}/{}\t{what}\tgeneration={}",
-                world.custom.kinds[o.kind].kind.to_lowercase(),
-                o.name,
-                o.generation
-            )
+            write!(out, "{}/{}\t{what}\tgeneration={generation}", world.custom.kinds[o.kind].kind.to_lowercase(), o.name)
         }
         Event::WriteRefused { action, code, reason, message } => {
             write!(out, "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}")

@@ -36,7 +36,8 @@ impl Api<'_> {
     }
 
     fn custom_changed(&mut self, id: u32, what: &'static str) {
-        self.record(Event::CustomResourceChanged { object: id, what });
+        let generation = self.world.custom.objects[id as usize].generation;
+        self.record(Event::CustomResourceChanged { object: id, what, generation });
     }
 
     /// Creates a custom resource from a whole object (its `status` is
