@@ -287,8 +287,12 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             // Who wrote the object: people and operators, the writes that decide its fields.
             let object = format!("{}/{name}", kind.to_lowercase());
             let writes = context(sim, None, |record, line| {
-                matches!(record.actor, crate::trace::Actor::User | crate::trace::Actor::Operator(_))
-                    && line.split('\t').nth(2) == Some(object.as_str())
+                let operator = matches!(record.actor, crate::trace::Actor::Operator(_));
+                let restart_or_refusal =
+                    matches!(record.event, Event::OperatorRestarted { .. } | Event::WriteRefused { .. });
+                (operator && restart_or_refusal)
+                    || (matches!(record.actor, crate::trace::Actor::User) || operator)
+                        && line.split('\t').nth(2) == Some(object.as_str())
             });
             verdict(passed, description, format!("{field} is {equals}"), actual, writes)
         }
