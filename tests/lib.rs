@@ -17,6 +17,8 @@ mod determinism;
 #[cfg(test)]
 mod nodes;
 #[cfg(test)]
+mod operator_examples;
+#[cfg(test)]
 mod operators;
 #[cfg(test)]
 mod oracle_traces;
