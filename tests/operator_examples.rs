@@ -52,7 +52,10 @@ fn an_unconditional_update_from_a_stale_copy_loses_the_users_change() {
 
 #[test]
 fn a_crash_between_two_writes_leaves_an_edge_triggered_status_wrong() {
-    pair("crash-status", &["status.replicas is 3", "operator/zookeeper-operator\toperator\trestarted\tlost_actions=1"]);
+    pair(
+        "crash-status",
+        &["status.replicas is 3", "operator/zookeeper-operator\toperator\trestarted\tlost_actions=1"],
+    );
 }
 
 #[test]

@@ -119,7 +119,10 @@ impl ExternalOperator {
                 scenario: &self.scenario,
                 operator: &self.name,
                 time_ms: view.time_ms,
-                events: events.iter().map(|e| EventV2 { kind: e.kind, object: e.manifest.as_ref().unwrap_or(&null) }).collect(),
+                events: events
+                    .iter()
+                    .map(|e| EventV2 { kind: e.kind, object: e.manifest.as_ref().unwrap_or(&null) })
+                    .collect(),
                 results: &view.results,
                 view: ViewV2 { objects: &view.objects, apps: &view.apps },
             };

@@ -113,7 +113,8 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
 fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
     let bad = || format!("expected a range of seeds like 1..50, not {text:?}");
     let (from, to) = text.split_once("..").ok_or_else(bad)?;
-    let (from, to): (u64, u64) = (from.trim().parse().map_err(|_| bad())?, to.trim().parse().map_err(|_| bad())?);
+    let (from, to): (u64, u64) =
+        (from.trim().parse().map_err(|_| bad())?, to.trim().parse().map_err(|_| bad())?);
     if from > to || to - from >= 100_000 {
         return Err(format!("{text:?}: the range must go up, and hold at most 100000 seeds"));
     }
@@ -203,12 +204,15 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
-        Command::Test { paths, seed, seeds, junit, jobs } => test(&paths, seed, seeds, junit.as_deref(), jobs, out),
+        Command::Test { paths, seed, seeds, junit, jobs } => {
+            test(&paths, seed, seeds, junit.as_deref(), jobs, out)
+        }
     };
     match result {
         Ok(status) => status,
         Err(message)
-            if message.starts_with("error: the run stopped") || message.starts_with("error: expectations failed") =>
+            if message.starts_with("error: the run stopped")
+                || message.starts_with("error: expectations failed") =>
         {
             let _ = err.write_all(message.as_bytes());
             ExitStatus::Failure

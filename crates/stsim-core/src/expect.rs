@@ -76,7 +76,9 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
-        Expectation::ObjectField { kind, name, field, equals } => format!("ObjectField({kind}/{name} {field} == {equals})"),
+        Expectation::ObjectField { kind, name, field, equals } => {
+            format!("ObjectField({kind}/{name} {field} == {equals})")
+        }
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
@@ -265,10 +267,8 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             let actual = if shown.is_empty() {
                 "no findings".to_string()
             } else {
-                let summaries: Vec<String> = shown
-                    .iter()
-                    .map(|f| format!("{} ({}): {}", f.id, f.subject, f.summary))
-                    .collect();
+                let summaries: Vec<String> =
+                    shown.iter().map(|f| format!("{} ({}): {}", f.id, f.subject, f.summary)).collect();
                 format!("findings: {}", summaries.join("; "))
             };
             verdict(passed, description, expected, actual, Vec::new())

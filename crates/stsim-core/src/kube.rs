@@ -287,7 +287,8 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
         );
     }
     let modes: Vec<&str> = claim.access_modes.iter().map(access_mode).collect();
-    let mut spec = json!({"accessModes": modes, "resources": {"requests": {"storage": quantity(claim.request_bytes)}}});
+    let mut spec =
+        json!({"accessModes": modes, "resources": {"requests": {"storage": quantity(claim.request_bytes)}}});
     if let Some(class) = claim.storage_class {
         spec["storageClassName"] = json!(world.class(class).name);
     }
@@ -305,7 +306,13 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
 pub fn pv(world: &World, volume: &Pv) -> Object {
     let meta = metadata(
         world,
-        Meta { name: &volume.name, uid: volume.uid, obj: ObjRef::Pv(volume.id), created: volume.created_at, deleted: None },
+        Meta {
+            name: &volume.name,
+            uid: volume.uid,
+            obj: ObjRef::Pv(volume.id),
+            created: volume.created_at,
+            deleted: None,
+        },
     );
     let modes: Vec<&str> = volume.access_modes.iter().map(access_mode).collect();
     let mut spec = json!({
@@ -505,7 +512,12 @@ impl Objects {
         Objects {
             pods: world.live_pods().map(|p| pod(world, p)).collect(),
             persistent_volume_claims: world.live_pvcs().map(|c| pvc(world, c)).collect(),
-            persistent_volumes: world.pvs.iter().filter(|v| v.removed_at.is_none()).map(|v| pv(world, v)).collect(),
+            persistent_volumes: world
+                .pvs
+                .iter()
+                .filter(|v| v.removed_at.is_none())
+                .map(|v| pv(world, v))
+                .collect(),
             stateful_sets: world
                 .statefulsets
                 .iter()
@@ -545,7 +557,9 @@ pub fn find(world: &World, kind: &str, name: &str) -> Option<ObjRef> {
         "PersistentVolume" => {
             world.pvs.iter().find(|v| v.removed_at.is_none() && v.name == name).map(|v| ObjRef::Pv(v.id))
         }
-        other => world.custom.kind_named(other, None).and_then(|k| world.custom.named(k, name)).map(ObjRef::Custom),
+        other => {
+            world.custom.kind_named(other, None).and_then(|k| world.custom.named(k, name)).map(ObjRef::Custom)
+        }
     }
 }
 
@@ -596,7 +610,14 @@ impl WriteResult {
         WriteResult { action: 0, code, status: "Success", reason: None, message: None, object }
     }
     pub fn failure(code: u16, reason: &'static str, message: String) -> WriteResult {
-        WriteResult { action: 0, code, status: "Failure", reason: Some(reason), message: Some(message), object: None }
+        WriteResult {
+            action: 0,
+            code,
+            status: "Failure",
+            reason: Some(reason),
+            message: Some(message),
+            object: None,
+        }
     }
     pub fn is_success(&self) -> bool {
         self.status == "Success"

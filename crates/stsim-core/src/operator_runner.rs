@@ -225,7 +225,13 @@ fn relist(view: &View, protocol: u32, now: SimTime) -> Vec<WatchEvent> {
         ]
         .into_iter()
         .flatten()
-        .map(|m| added(m["kind"].as_str().unwrap_or_default(), m["metadata"]["name"].as_str().unwrap_or_default(), Some(m)))
+        .map(|m| {
+            added(
+                m["kind"].as_str().unwrap_or_default(),
+                m["metadata"]["name"].as_str().unwrap_or_default(),
+                Some(m),
+            )
+        })
         .collect();
     }
     view.pods

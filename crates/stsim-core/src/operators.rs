@@ -503,7 +503,13 @@ pub fn watch_event(world: &World, record: &crate::trace::Record) -> Option<Watch
         Event::StatefulSetDeleted { sts: id, .. } => ("DELETED", "StatefulSet", sts(*id)),
         _ => return None,
     };
-    Some(WatchEvent { time_ms: record.at.as_millis(), kind, object: object.to_string(), name, manifest: None })
+    Some(WatchEvent {
+        time_ms: record.at.as_millis(),
+        kind,
+        object: object.to_string(),
+        name,
+        manifest: None,
+    })
 }
 
 /// The watch event of protocol 2 a trace record means: every kind of

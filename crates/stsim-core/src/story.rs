@@ -237,7 +237,9 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     "created" => format!("{kind} {} is created.", o.name),
                     "updated" => format!("{kind} {} is updated (generation {}).", o.name, o.generation),
                     "status" => format!("The status of {kind} {} is written.", o.name),
-                    "deleting" => format!("{kind} {} is marked for deletion; its finalizers hold it.", o.name),
+                    "deleting" => {
+                        format!("{kind} {} is marked for deletion; its finalizers hold it.", o.name)
+                    }
                     _ => format!("{kind} {} is deleted.", o.name),
                 }
             }

@@ -595,10 +595,18 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         }
         Event::CustomResourceChanged { object, what, generation } => {
             let o = &world.custom.objects[*object as usize];
-            write!(out, "{}/{}\t{what}\tgeneration={generation}", world.custom.kinds[o.kind].kind.to_lowercase(), o.name)
+            write!(
+                out,
+                "{}/{}\t{what}\tgeneration={generation}",
+                world.custom.kinds[o.kind].kind.to_lowercase(),
+                o.name
+            )
         }
         Event::WriteRefused { action, code, reason, message } => {
-            write!(out, "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}")
+            write!(
+                out,
+                "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}"
+            )
         }
         Event::AppVerdict { app, verdict } => write!(
             out,

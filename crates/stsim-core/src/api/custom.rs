@@ -15,7 +15,12 @@ use crate::trace::Event;
 use serde_json::{Map, Value};
 
 fn strings(value: Option<&Value>) -> Vec<String> {
-    value.and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect()
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
 }
 
 fn map(value: Option<&Value>) -> Map<String, Value> {
@@ -72,8 +77,11 @@ impl Api<'_> {
         let obj = self.world.custom.objects.last_mut().expect("just inserted");
         obj.annotations = map(meta.and_then(|m| m.get("annotations")));
         obj.finalizers = strings(meta.and_then(|m| m.get("finalizers")));
-        obj.owner_references =
-            meta.and_then(|m| m.get("ownerReferences")).and_then(Value::as_array).cloned().unwrap_or_default();
+        obj.owner_references = meta
+            .and_then(|m| m.get("ownerReferences"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         self.custom_changed(id, "created");
         WriteResult::ok(201, Some(render(self.world, ObjRef::Custom(id))))
     }
@@ -113,9 +121,14 @@ impl Api<'_> {
             next.labels = map(meta.and_then(|m| m.get("labels")));
             next.annotations = map(meta.and_then(|m| m.get("annotations")));
             next.finalizers = strings(meta.and_then(|m| m.get("finalizers")));
-            next.owner_references =
-                meta.and_then(|m| m.get("ownerReferences")).and_then(Value::as_array).cloned().unwrap_or_default();
-            if current.deletion_timestamp.is_some() && next.finalizers.iter().any(|f| !current.finalizers.contains(f)) {
+            next.owner_references = meta
+                .and_then(|m| m.get("ownerReferences"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if current.deletion_timestamp.is_some()
+                && next.finalizers.iter().any(|f| !current.finalizers.contains(f))
+            {
                 let kind = &self.world.custom.kinds[current.kind];
                 let message = format!(
                     "{}.{} \"{}\" is forbidden: no new finalizers can be added if the object is being deleted",

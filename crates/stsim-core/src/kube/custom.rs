@@ -7,7 +7,7 @@
 //! `Api` methods (`api/custom.rs`), so they are recorded and watched like
 //! every other change.
 
-use super::{Object, ObjRef, timestamp, uid};
+use super::{ObjRef, Object, timestamp, uid};
 use crate::objects::Uid;
 use crate::time::SimTime;
 use crate::world::World;
@@ -96,7 +96,10 @@ impl CustomResources {
         meta.insert("name".into(), json!(object.name));
         meta.insert("namespace".into(), json!(world.namespace));
         meta.insert("uid".into(), json!(uid(object.uid)));
-        meta.insert("resourceVersion".into(), json!(world.versions.of(ObjRef::Custom(object.id)).to_string()));
+        meta.insert(
+            "resourceVersion".into(),
+            json!(world.versions.of(ObjRef::Custom(object.id)).to_string()),
+        );
         meta.insert("generation".into(), json!(object.generation));
         meta.insert("creationTimestamp".into(), json!(timestamp(object.created_at)));
         if let Some(at) = object.deletion_timestamp {
@@ -166,12 +169,16 @@ pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<Stri
     if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), value.as_f64())
         && n < min
     {
-        errors.push(format!("{path}: Invalid value: {value}: {path} in body should be greater than or equal to {min}"));
+        errors.push(format!(
+            "{path}: Invalid value: {value}: {path} in body should be greater than or equal to {min}"
+        ));
     }
     if let (Some(max), Some(n)) = (schema.get("maximum").and_then(Value::as_f64), value.as_f64())
         && n > max
     {
-        errors.push(format!("{path}: Invalid value: {value}: {path} in body should be less than or equal to {max}"));
+        errors.push(format!(
+            "{path}: Invalid value: {value}: {path} in body should be less than or equal to {max}"
+        ));
     }
     if let Value::Object(fields) = value {
         for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
@@ -229,7 +236,10 @@ mod tests {
         );
         errors.clear();
         validate(&schema, &json!({"spec": {"size": 0}}), "", &mut errors);
-        assert_eq!(errors, ["spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"]);
+        assert_eq!(
+            errors,
+            ["spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"]
+        );
         errors.clear();
         validate(&schema, &json!({"spec": {}}), "", &mut errors);
         assert_eq!(errors, ["spec.size: Required value"]);

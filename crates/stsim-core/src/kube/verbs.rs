@@ -118,7 +118,8 @@ fn check_version(api: &Api, kind: &str, name: &str, obj: ObjRef, object: &Value)
     if let Some(want) = meta["resourceVersion"].as_str()
         && want != version
     {
-        let why = "the object has been modified; please apply your changes to the latest version and try again";
+        let why =
+            "the object has been modified; please apply your changes to the latest version and try again";
         return Err(conflict(api, kind, name, why));
     }
     Ok(())
@@ -128,7 +129,8 @@ fn kind_and_name(object: &Value) -> Result<(String, String), WriteResult> {
     let kind = object["kind"].as_str().unwrap_or_default().to_string();
     let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
     if kind.is_empty() || name.is_empty() {
-        let message = "Object 'Kind' is missing or metadata.name is empty: an object needs kind and metadata.name";
+        let message =
+            "Object 'Kind' is missing or metadata.name is empty: an object needs kind and metadata.name";
         return Err(WriteResult::failure(400, "BadRequest", message.to_string()));
     }
     Ok((kind, name))
@@ -140,7 +142,12 @@ fn differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         (Value::Object(x), Value::Object(y)) => {
             for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
                 let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                differences(&sub, x.get(key).unwrap_or(&Value::Null), y.get(key).unwrap_or(&Value::Null), out);
+                differences(
+                    &sub,
+                    x.get(key).unwrap_or(&Value::Null),
+                    y.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
             }
         }
         _ if a != b => out.push(path.to_string()),
@@ -149,7 +156,8 @@ fn differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 }
 
 /// Fields the API server sets itself, which a client's copy may carry stale.
-const SERVER_FIELDS: [&str; 5] = ["resourceVersion", "uid", "creationTimestamp", "generation", "deletionTimestamp"];
+const SERVER_FIELDS: [&str; 5] =
+    ["resourceVersion", "uid", "creationTimestamp", "generation", "deletionTimestamp"];
 
 /// Writes `desired` (a whole object) over built-in `obj`, as far as stsim models it.
 fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &Value) -> WriteResult {
@@ -183,7 +191,9 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             "replicas" | "minReadySeconds" => {}
             "template" if field == "template.spec.containers" => {}
             "updateStrategy" if field == "updateStrategy.rollingUpdate.partition" => {}
-            "serviceName" | "selector" | "podManagementPolicy" | "volumeClaimTemplates" => immutable.push(path),
+            "serviceName" | "selector" | "podManagementPolicy" | "volumeClaimTemplates" => {
+                immutable.push(path)
+            }
             _ => unmodelled.push(path.clone()),
         }
     }
@@ -261,16 +271,21 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         return api.create_custom(k, object);
     }
     if kind != "PersistentVolumeClaim" {
-        return not_modelled(format!("operators creating a {kind} (they may create claims and custom resources)"));
+        return not_modelled(format!(
+            "operators creating a {kind} (they may create claims and custom resources)"
+        ));
     }
     if api.world().pvc_named(&name).is_some() {
-        return WriteResult::failure(409, "AlreadyExists", format!("persistentvolumeclaims \"{name}\" already exists"));
+        return WriteResult::failure(
+            409,
+            "AlreadyExists",
+            format!("persistentvolumeclaims \"{name}\" already exists"),
+        );
     }
     let spec = &object["spec"];
     let Some(bytes) = spec["resources"]["requests"]["storage"].as_str().and_then(parse_quantity) else {
-        let message = format!(
-            "PersistentVolumeClaim \"{name}\" is invalid: spec.resources[storage]: Required value"
-        );
+        let message =
+            format!("PersistentVolumeClaim \"{name}\" is invalid: spec.resources[storage]: Required value");
         return WriteResult::failure(422, "Invalid", message);
     };
     let storage_class = match spec["storageClassName"].as_str() {
@@ -325,7 +340,9 @@ fn update(api: &mut Api, object: &Value, status_only: bool) -> WriteResult {
         return e;
     }
     if status_only {
-        return not_modelled(format!("operators writing the status of a {kind}: its controller or kubelet does"));
+        return not_modelled(format!(
+            "operators writing the status of a {kind}: its controller or kubelet does"
+        ));
     }
     write_builtin(api, obj, &kind, &name, object)
 }
@@ -470,14 +487,16 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
         OperatorAction::Update { object } => update(api, object, false),
         OperatorAction::UpdateStatus { object } => update(api, object, true),
         OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p),
-        OperatorAction::Delete { kind, name, preconditions, grace_period_seconds, propagation_policy } => delete(
-            api,
-            kind,
-            name,
-            preconditions.as_ref(),
-            *grace_period_seconds,
-            propagation_policy.as_deref(),
-        ),
+        OperatorAction::Delete { kind, name, preconditions, grace_period_seconds, propagation_policy } => {
+            delete(
+                api,
+                kind,
+                name,
+                preconditions.as_ref(),
+                *grace_period_seconds,
+                propagation_policy.as_deref(),
+            )
+        }
         OperatorAction::Evict { name } => evict(api, name),
     };
     if !result.is_success() {
@@ -504,7 +523,9 @@ pub fn describe(action: &OperatorAction) -> String {
         OperatorAction::DeletePvc { name } => format!("delete pvc/{name}"),
         OperatorAction::DeletePod { name } => format!("delete pod/{name}"),
         OperatorAction::ForceDeletePod { name } => format!("force-delete pod/{name}"),
-        OperatorAction::Scale { statefulset, replicas } => format!("scale statefulset/{statefulset} to {replicas}"),
+        OperatorAction::Scale { statefulset, replicas } => {
+            format!("scale statefulset/{statefulset} to {replicas}")
+        }
         OperatorAction::Promote { name } => format!("promote {name}"),
         OperatorAction::Create { object } => format!("create {}", of(object)),
         OperatorAction::Update { object } => format!("update {}", of(object)),

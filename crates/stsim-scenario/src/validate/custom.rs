@@ -9,7 +9,8 @@ impl Checker<'_, '_> {
     /// A free-form RON value as JSON; maps need string keys.
     pub(super) fn json(&mut self, path: &str, value: &ron::Value) -> serde_json::Value {
         serde_json::to_value(value).unwrap_or_else(|e| {
-            let message = format!("Invalid value: {e}: expected a map with string keys, like {{\"replicas\": 3}}");
+            let message =
+                format!("Invalid value: {e}: expected a map with string keys, like {{\"replicas\": 3}}");
             self.report("invalid-value", path, message, None);
             serde_json::Value::Null
         })
@@ -21,11 +22,17 @@ impl Checker<'_, '_> {
         if found.is_none() {
             let declared: Vec<&str> = self.custom_kinds.iter().map(|k| k.kind.as_str()).collect();
             let help = if declared.is_empty() {
-                "declare it in `customResourceDefinitions: [(group: ..., version: ..., kind: ...)]`".to_string()
+                "declare it in `customResourceDefinitions: [(group: ..., version: ..., kind: ...)]`"
+                    .to_string()
             } else {
                 format!("the declared kinds are: {}", declared.join(", "))
             };
-            self.report("unknown-reference", path, format!("Not found: no custom resource kind {kind:?}"), Some(help));
+            self.report(
+                "unknown-reference",
+                path,
+                format!("Not found: no custom resource kind {kind:?}"),
+                Some(help),
+            );
         }
         found
     }
@@ -71,9 +78,14 @@ impl Checker<'_, '_> {
                 let message = format!("Duplicate value: {:?}", entry.name);
                 self.report("duplicate", &format!("{path}.name"), message, None);
             }
-            let spec = entry.spec.as_ref().map_or(serde_json::Value::Null, |v| self.json(&format!("{path}.spec"), v));
-            let status =
-                entry.status.as_ref().map_or(serde_json::Value::Null, |v| self.json(&format!("{path}.status"), v));
+            let spec = entry
+                .spec
+                .as_ref()
+                .map_or(serde_json::Value::Null, |v| self.json(&format!("{path}.spec"), v));
+            let status = entry
+                .status
+                .as_ref()
+                .map_or(serde_json::Value::Null, |v| self.json(&format!("{path}.status"), v));
             self.custom_schema(&path, kind, &serde_json::json!({"spec": spec, "status": status}));
             let labels = entry
                 .labels

@@ -127,9 +127,16 @@ impl Checker<'_, '_> {
                 }
                 raw::Expect::ObjectField { kind, name, field, equals } => {
                     let equals = self.json(&format!("{path}.equals"), equals);
-                    const BUILTIN: [&str; 6] =
-                        ["Pod", "PersistentVolumeClaim", "StatefulSet", "Service", "Node", "PersistentVolume"];
-                    let known = BUILTIN.contains(&kind.as_str()) || self.custom_kind(&format!("{path}.kind"), kind).is_some();
+                    const BUILTIN: [&str; 6] = [
+                        "Pod",
+                        "PersistentVolumeClaim",
+                        "StatefulSet",
+                        "Service",
+                        "Node",
+                        "PersistentVolume",
+                    ];
+                    let known = BUILTIN.contains(&kind.as_str())
+                        || self.custom_kind(&format!("{path}.kind"), kind).is_some();
                     known.then(|| Expectation::ObjectField {
                         kind: kind.clone(),
                         name: name.clone(),

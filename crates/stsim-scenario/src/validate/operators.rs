@@ -69,8 +69,10 @@ impl Checker<'_, '_> {
                     faults.and_then(|f| f.restart_between_writes),
                 ),
                 crash_at: faults.and_then(|f| f.crash_at.as_ref()).and_then(|c| {
-                    let reconcile = self.count(&format!("{path}.faults.crashAt.reconcile"), c.reconcile, 1)?;
-                    let after_write = self.count(&format!("{path}.faults.crashAt.afterWrite"), c.after_write, 0)?;
+                    let reconcile =
+                        self.count(&format!("{path}.faults.crashAt.reconcile"), c.reconcile, 1)?;
+                    let after_write =
+                        self.count(&format!("{path}.faults.crashAt.afterWrite"), c.after_write, 0)?;
                     Some(CrashAt { reconcile, after_write })
                 }),
                 restart_time: self.duration_or(
