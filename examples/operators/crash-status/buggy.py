@@ -10,9 +10,9 @@ the restart the set already has the wanted size, so there is nothing to
 do.
 
 Mirrors the crash-recovery ("intermediate state") bugs Sieve found in
-operators (Sun et al., OSDI 2022), e.g. pravega/zookeeper-operator#400,
-where a restart between updating the StatefulSet and the cluster's
-status leaves the two inconsistent.
+operators (Sun et al., OSDI 2022) and keikoproj/iam-manager#37 (a
+controller restarted mid-operation leaves the resource's status "in
+progress" forever; the fix is an idempotent, level-triggered reconcile).
 """
 import json
 import sys

@@ -7,10 +7,11 @@ containers keep running; the force delete frees the pod's name, the
 StatefulSet creates it again elsewhere, and once the volume is detached
 by force (6 minutes) two copies of one identity run: split brain.
 
-Mirrors the force-delete automation that the Kubernetes documentation
-warns about ("Force Delete StatefulSet Pods") and operator bugs like
-mysql/mysql-operator and zalando/postgres-operator#1133 force-deleting
-pods of unreachable nodes.
+Mirrors kubernetes/kubernetes#35145 ("Node controller shouldn't hard
+delete pods on partitioned nodes", fixed by #35235: force deletion of
+StatefulSet pods can lead to split brain) and the rejected
+kubernetes/kubernetes#66126, which proposed exactly this automation; the
+documentation's "Force Delete StatefulSet Pods" warns against it.
 """
 import json
 import sys

@@ -7,9 +7,11 @@ update. Its cache lags, so until its own write shows up in the cache it
 keeps writing back its stale copy, and a `kubectl set image` made in
 between is silently undone: a lost update.
 
-Mirrors the stale-state overwrites Sieve reports (Sun et al., OSDI 2022,
-"Automatic Reliability Testing for Cluster Management Controllers")
-and the reason the API server has optimistic concurrency
+Mirrors apecloud/kubeblocks#4997 (two writers each get the StatefulSet
+and update it whole; one undoes the other) and m3db/m3db-operator#271
+(updates must carry the object's metadata so a changed set is not
+overwritten), the stale-state overwrites Sieve reports (Sun et al., OSDI
+2022), and the reason the API server has optimistic concurrency
 (metadata.resourceVersion) at all.
 """
 import json

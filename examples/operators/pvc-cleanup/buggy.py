@@ -6,10 +6,11 @@ It deletes the claim of any StatefulSet pod that has not been Ready for
 being rescheduled loses its claim: pvc-protection holds the claim while
 the pod uses it, and the pod's next restart comes back to an empty volume.
 
-Mirrors pravega/zookeeper-operator#105 ("PVCs of pods being restarted are
-deleted") and the class of bug KEP-1847 (StatefulSet PVC auto-deletion)
-was written to end: cleanup decided from pod health instead of from the
-StatefulSet's desired replicas.
+Mirrors the class of bug that orphan-PVC cleanups in operators invite
+(pravega/zookeeper-operator#94 and #96, instaclustr/cassandra-operator#53)
+and that KEP-1847 (StatefulSet PVC auto-deletion) was written to end:
+cleanup decided from pod health instead of from the StatefulSet's
+desired replicas.
 """
 import json
 import sys

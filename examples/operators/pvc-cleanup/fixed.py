@@ -8,9 +8,10 @@ has been so for 30 s. It asks the StatefulSet, not the pods, so a pod that
 is only being rescheduled keeps its claim; and it deletes with a uid
 precondition, so it never deletes a newer claim of the same name.
 
-Mirrors the fix of the class of bug in pravega/zookeeper-operator#105
-("PVCs of pods being restarted are deleted"): orphan detection must come
-from the desired state (the StatefulSet's replicas), not from pod health.
+Mirrors the orphan-PVC cleanup of pravega/zookeeper-operator#96 (for
+#94: claims left by a scale-down broke the next scale-up; see also #513,
+found by Acto): a claim is orphaned by the desired state (the
+StatefulSet's replicas), not by the health of its pod.
 """
 import json
 import sys

@@ -8,9 +8,10 @@ back up, its cache still shows the old claim, so it deletes
 
 Mirrors the stale-read bugs Sieve found (Sun et al., "Automatic
 Reliability Testing for Cluster Management Controllers", OSDI 2022), e.g.
-cassandra-operator deleting a PVC from a stale view of a decommissioned
-member (instaclustr/cassandra-operator#398), and the fix the Kubernetes API
-offers for it: DeleteOptions.preconditions.uid.
+instaclustr/cassandra-operator#407 ("Reading stale pod information can
+lead to undesired PVC deletion"), and the fix the Kubernetes API offers
+for it: DeleteOptions.preconditions.uid, as the kubelet itself adopted
+(kubernetes/kubernetes#25224).
 """
 import json
 import sys

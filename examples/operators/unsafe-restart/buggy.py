@@ -6,10 +6,11 @@ at once, instead of asking the eviction API: deletes do not consult
 PodDisruptionBudgets. Two of three members down is no majority: the
 cluster takes no writes until they are back.
 
-Mirrors rolling restarts that ignore quorum, e.g. coreos/etcd-operator#1323
-(members deleted while the cluster was not healthy) and the reason
-Kubernetes' own guidance for quorum-based workloads is a PDB with
-maxUnavailable: 1 plus evictions, not deletes.
+Mirrors coreos/etcd-operator#1116 ("Use pod disruption budgets"),
+cozystack/etcd-operator#351 (a 5-voter cluster drained below quorum) and
+etcd-io/etcd-operator#403 (quorum-gated, one-pod-at-a-time upgrades):
+disruptions of a quorum must go through the eviction API and wait for
+the cluster to be healthy again.
 """
 import json
 import sys
