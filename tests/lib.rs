@@ -7,6 +7,8 @@
 pub mod oracle;
 
 #[cfg(test)]
+mod api_verbs;
+#[cfg(test)]
 mod apps;
 #[cfg(test)]
 mod behaviour;

@@ -126,15 +126,16 @@ impl Api<'_> {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            if current.deletion_timestamp.is_some()
-                && next.finalizers.iter().any(|f| !current.finalizers.contains(f))
-            {
+            let added: Vec<&String> =
+                next.finalizers.iter().filter(|f| !current.finalizers.contains(f)).collect();
+            if current.deletion_timestamp.is_some() && !added.is_empty() {
+                // ValidateObjectMetaUpdate: a field error, so 422 Invalid.
                 let kind = &self.world.custom.kinds[current.kind];
                 let message = format!(
-                    "{}.{} \"{}\" is forbidden: no new finalizers can be added if the object is being deleted",
+                    "{}.{} \"{}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers {added:?}",
                     kind.kind, kind.group, current.name
                 );
-                return WriteResult::failure(422, "Forbidden", message);
+                return WriteResult::failure(422, "Invalid", message);
             }
         }
         let mut whole = self.world.custom.render(self.world, &next);
