@@ -67,3 +67,57 @@ fn a_restart_by_deletes_ignores_the_budget_and_loses_quorum() {
 fn force_deleting_on_not_ready_runs_two_copies_through_a_partition() {
     pair("force-delete", &["identity-duplicated", "ran at the same time"]);
 }
+
+fn stsim(args: &[&str]) -> (ExitStatus, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = stsim_cli::run(&args, &mut out, &mut err);
+    (status, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+/// The command `stsim test` prints to re-run a failure reproduces it:
+/// `stsim run` checks the expectations and exits 1.
+#[test]
+fn the_re_run_command_reproduces_the_failure() {
+    let buggy = repo_root().join("examples/operators/crash-status/buggy.ron").display().to_string();
+    let (status, out, err) = stsim(&["run", &buggy, "--seed", "3"]);
+    assert_eq!(status, ExitStatus::Failure, "{err}");
+    assert!(out.contains("scenario crash-status-buggy (seed 3)"), "the report is printed first: {out}");
+    assert!(err.contains("error: expectations failed: 1 of 2"), "{err}");
+    assert!(err.contains("status.replicas is 3"), "{err}");
+    let fixed = buggy.replace("buggy.ron", "fixed.ron");
+    let (status, _, err) = stsim(&["run", &fixed, "--seed", "3"]);
+    assert_eq!(status, ExitStatus::Success, "{err}");
+}
+
+/// `stsim explain` runs external operators and tells their refused writes.
+#[test]
+fn explain_tells_an_external_operators_story() {
+    let fixed = repo_root().join("examples/operators/lost-update/fixed.ron").display().to_string();
+    let (status, out, err) = stsim(&["explain", &fixed]);
+    assert_eq!(status, ExitStatus::Success, "{err}");
+    let story = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        story.contains("The API server refuses the operator's `update StatefulSet/redis`: 409 Conflict"),
+        "{out}"
+    );
+}
+
+/// A request of protocol 2 names the run and the scenario and carries
+/// Kubernetes-shaped objects; the fixture exits if it does not.
+#[test]
+fn requests_of_protocol_2_name_the_run() {
+    let source = std::fs::read_to_string(repo_root().join("examples/operators/pvc-cleanup/fixed.ron"))
+        .unwrap()
+        .replace("name: \"pvc-cleanup-fixed\"", "name: \"checks\"")
+        .replace("seed: 7", "seed: 11")
+        .replace("[\"python3\", \"fixed.py\"]", "[\"python3\", \"checks_request.py\"]");
+    let dir = repo_root().join("tests/fixtures/operators");
+    let file = dir.join("checks.generated.ron");
+    std::fs::write(&file, source).unwrap();
+    let (status, _, err) = stsim(&["run", &file.display().to_string()]);
+    std::fs::remove_file(&file).unwrap();
+    // Its expectations fail (it deletes nothing), but it answered every request.
+    assert!(!err.contains("instead of answering"), "{err}");
+    assert_eq!(status, ExitStatus::Failure);
+}

@@ -66,7 +66,7 @@ impl Slot {
     /// The cluster as the operator's cache holds it at `now`.
     fn cache(&self, world: &World, now: SimTime) -> View {
         if self.lag().is_zero() {
-            return View::of(world, now.as_millis());
+            return View::for_protocol(world, now.as_millis(), self.config.protocol);
         }
         let cutoff = now.as_millis().saturating_sub(self.lag().as_millis());
         let stale = self
@@ -108,7 +108,8 @@ pub fn deliver(
             }
         }
         if !slot.lag().is_zero() && !records.is_empty() {
-            slot.history.push_back((api_now, View::of(world, api_now.as_millis())));
+            slot.history
+                .push_back((api_now, View::for_protocol(world, api_now.as_millis(), slot.config.protocol)));
             // Keep one view older than the lag, and everything since.
             let cutoff = SimTime::from_millis(api_now.as_millis().saturating_sub(slot.lag().as_millis()));
             while slot.history.len() > 1 && slot.history[1].0 <= cutoff {

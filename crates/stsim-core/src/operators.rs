@@ -123,6 +123,16 @@ pub struct View {
 }
 
 impl View {
+    /// The view of protocol `protocol`: version 2 adds the Kubernetes-shaped objects.
+    pub fn for_protocol(world: &World, time_ms: u64, protocol: u32) -> View {
+        let mut view = View::of(world, time_ms);
+        if protocol >= 2 {
+            view.objects = crate::kube::Objects::of(world);
+        }
+        view
+    }
+
+    /// The summaries of protocol 1 (`objects` left empty).
     pub fn of(world: &World, time_ms: u64) -> View {
         View {
             time_ms,
@@ -163,7 +173,7 @@ impl View {
                 .collect(),
             nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
             apps: crate::apps::views(world),
-            objects: crate::kube::Objects::of(world),
+            objects: crate::kube::Objects::default(),
             results: Vec::new(),
         }
     }
