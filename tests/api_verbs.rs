@@ -10,6 +10,9 @@ use stsim_core::kube::WriteResult;
 use stsim_core::operators::{Operator, OperatorAction, Preconditions, Reconciled, View, WatchEvent};
 use stsim_core::trace::Event;
 
+/// At a time, the actions to answer (computed from the view then).
+type Step = (u64, Box<dyn Fn(&View) -> Vec<OperatorAction>>);
+
 /// What a scripted operator saw at each reconcile.
 #[derive(Debug, Clone)]
 struct Seen {
@@ -22,7 +25,7 @@ struct Seen {
 /// Answers with `script`'s actions at its first reconcile at or after each
 /// time, and records what it sees.
 struct Scripted {
-    script: Vec<(u64, Box<dyn Fn(&View) -> Vec<OperatorAction>>)>,
+    script: Vec<Step>,
     seen: Rc<RefCell<Vec<Seen>>>,
     restarts: Rc<RefCell<u32>>,
     requeue_ms: Option<u64>,
@@ -76,8 +79,6 @@ const SCENARIO: &str = r#"Scenario(
     customResources: [(kind: "RedisCluster", name: "redis", spec: {"size": 3})],
     operators: [(operator: PvcCleanup(after: "1h"), reconcileDelay: "1s", protocol: 2 FAULTS)],
 )"#;
-
-type Step = (u64, Box<dyn Fn(&View) -> Vec<OperatorAction>>);
 
 fn run(faults: &str, script: Vec<Step>, requeue_ms: Option<u64>) -> (stsim_core::Simulation, Vec<Seen>, u32) {
     let config = parse(&SCENARIO.replace(" FAULTS", faults));

@@ -23,7 +23,7 @@ fn pair(dir: &str, cause: &[&str]) {
     assert!(out.contains("(seeds 1..5, all passed)"), "{out}");
     let (status, out) = stsim_test(&format!("examples/operators/{dir}/buggy.ron"), seeds);
     assert_eq!(status, ExitStatus::Failure, "{dir}/buggy.ron:\n{out}");
-    assert!(out.contains("(5 of 5 runs failed"), "{dir}/buggy.ron fails on every seed:\n{out}");
+    assert!(out.contains("(seeds 1..5, all 5 runs failed)"), "{dir}/buggy.ron fails on every seed:\n{out}");
     for needle in cause {
         assert!(out.contains(needle), "{dir}/buggy.ron should say {needle:?}:\n{out}");
     }

@@ -139,6 +139,8 @@ pub fn render(outcomes: &[Outcome]) -> String {
         let seeds = format!("seeds {}..{}", group[0].seed, group[group.len() - 1].seed);
         if failed.is_empty() {
             let _ = writeln!(out, "ok     {} ({seeds}, all passed)", group[0].path);
+        } else if failed.len() == group.len() {
+            let _ = writeln!(out, "FAILED {} ({seeds}, all {} runs failed)", group[0].path, group.len());
         } else {
             let list: Vec<String> = failed.iter().map(u64::to_string).collect();
             let _ = writeln!(
