@@ -188,7 +188,7 @@ fn writes_get_the_api_servers_answers() {
                 OperatorAction::Patch {
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
-                    patch: json!({"metadata": {"annotations": {"a": "b"}}}),
+                    patch: json!({"metadata": {"labels": {"a": "b"}}}),
                 },
                 // 8: 409 a delete precondition that fails
                 pvc_delete("data-redis-0", "00000000-0000-4000-8000-000000000999"),
@@ -200,6 +200,12 @@ fn writes_get_the_api_servers_answers() {
                 OperatorAction::Create {
                     object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                     "metadata": {"name": "scratch"}, "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+                },
+                // 12: 200 annotations are kept for clients
+                OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "redis".into(),
+                    patch: json!({"metadata": {"annotations": {"example.com/phase": "scaling"}}}),
                 },
             ]
         }),
@@ -222,8 +228,10 @@ fn writes_get_the_api_servers_answers() {
             (429, Some("TooManyRequests")),
             (200, None),
             (201, None),
+            (200, None),
         ]
     );
+    assert_eq!(got[7].2, "stsim does not model changes to metadata.labels of a StatefulSet");
     assert_eq!(got[0].2, "persistentvolumeclaims \"data-nope-0\" not found");
     assert_eq!(got[1].2, "redisclusters.cache.example.com \"redis\" already exists");
     assert_eq!(
@@ -253,6 +261,9 @@ fn writes_get_the_api_servers_answers() {
     assert_eq!((cr.status["phase"].as_str(), cr.generation), (Some("Running"), 1));
     assert!(world.pvc_named("scratch").is_some() && world.pvc_named("data-redis-0").is_some());
     assert!(world.custom.objects.iter().all(|o| o.name != "other"));
+    let later = seen.iter().rev().find(|s| s.time_ms > 121_000).unwrap();
+    let sts = object(&later.view.objects.stateful_sets, "redis");
+    assert_eq!(sts["metadata"]["annotations"]["example.com/phase"], "scaling");
     let refused = sim.trace.records.iter().filter(|r| matches!(r.event, Event::WriteRefused { .. })).count();
     assert_eq!(refused, 9, "every refusal is in the trace");
 }

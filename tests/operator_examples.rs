@@ -60,7 +60,10 @@ fn a_crash_between_two_writes_leaves_an_edge_triggered_status_wrong() {
 
 #[test]
 fn a_restart_by_deletes_ignores_the_budget_and_loses_quorum() {
-    pair("unsafe-restart", &["etcd BROKEN at 5m1s: quorum lost", "etcd-1 deleted by operator/etcd-operator at 5m1s"]);
+    pair(
+        "unsafe-restart",
+        &["etcd BROKEN at 5m1s: quorum lost", "etcd-1 deleted by operator/etcd-operator at 5m1s"],
+    );
 }
 
 #[test]

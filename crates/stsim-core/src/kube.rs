@@ -33,7 +33,7 @@ pub type Object = Value;
 pub const EPOCH_UNIX_SECONDS: u64 = 1_735_689_600;
 
 /// Which object a change touched, for its `resourceVersion`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum ObjRef {
     Node(NodeId),
     Pod(PodId),
@@ -48,19 +48,36 @@ pub enum ObjRef {
 /// `resourceVersion`s: as etcd's revision, one counter for the whole
 /// cluster, moved by every change; each object carries the revision of its
 /// last change. Objects never changed since the world was built have 1.
+///
+/// Also keeps the annotations clients put on built-in objects: inert data
+/// (nothing in the model reads it) that the API server stores and serves.
 #[derive(Debug, Clone)]
 pub struct Versions {
     pub revision: u64,
     last: BTreeMap<ObjRef, u64>,
+    annotations: BTreeMap<ObjRef, BTreeMap<String, String>>,
 }
 
 impl Default for Versions {
     fn default() -> Self {
-        Versions { revision: 1, last: BTreeMap::new() }
+        Versions { revision: 1, last: BTreeMap::new(), annotations: BTreeMap::new() }
     }
 }
 
 impl Versions {
+    /// The annotations clients set on `obj`.
+    pub fn annotations(&self, obj: ObjRef) -> BTreeMap<String, String> {
+        self.annotations.get(&obj).cloned().unwrap_or_default()
+    }
+
+    pub fn set_annotations(&mut self, obj: ObjRef, annotations: BTreeMap<String, String>) {
+        if annotations.is_empty() {
+            self.annotations.remove(&obj);
+        } else {
+            self.annotations.insert(obj, annotations);
+        }
+    }
+
     pub fn of(&self, obj: ObjRef) -> u64 {
         self.last.get(&obj).copied().unwrap_or(1)
     }
@@ -114,6 +131,7 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::StatefulSetStatus { sts, .. } => one(Sts(*sts)),
         Event::ServiceCreated { service } | Event::ServiceDeleted { service } => one(Service(*service)),
         Event::CustomResourceChanged { object, .. } => one(Custom(*object)),
+        Event::Annotated { object, .. } => one(*object),
         _ => (None, None),
     }
 }
@@ -182,6 +200,10 @@ fn metadata(world: &World, meta: Meta<'_>) -> Map<String, Value> {
     m.insert("creationTimestamp".into(), json!(timestamp(meta.created)));
     if let Some(at) = meta.deleted {
         m.insert("deletionTimestamp".into(), json!(timestamp(at)));
+    }
+    let annotations = world.versions.annotations(meta.obj);
+    if !annotations.is_empty() {
+        m.insert("annotations".into(), labels(&annotations));
     }
     m
 }
@@ -281,10 +303,8 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
         meta.insert("ownerReferences".into(), Value::Array(owners));
     }
     if let Some(node) = claim.selected_node {
-        meta.insert(
-            "annotations".into(),
-            json!({"volume.kubernetes.io/selected-node": world.node(node).name}),
-        );
+        let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
+        annotations["volume.kubernetes.io/selected-node"] = json!(world.node(node).name);
     }
     let modes: Vec<&str> = claim.access_modes.iter().map(access_mode).collect();
     let mut spec =

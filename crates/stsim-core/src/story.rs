@@ -243,6 +243,15 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     _ => format!("{kind} {} is deleted.", o.name),
                 }
             }
+            Event::Annotated { object, keys } => {
+                let o = crate::kube::render(world, *object);
+                format!(
+                    "The annotations of {} {} are set: {}.",
+                    crate::kube::kind_of(world, *object),
+                    o["metadata"]["name"].as_str().unwrap_or("?"),
+                    keys.join(", ")
+                )
+            }
             Event::WriteRefused { action, code, reason, message } => {
                 format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }

@@ -336,6 +336,11 @@ pub enum Event {
         what: &'static str,
         generation: u64,
     },
+    /// A client set the annotations of a built-in object (now `keys`).
+    Annotated {
+        object: crate::kube::ObjRef,
+        keys: Vec<String>,
+    },
     /// The API server refused an operator's write (the answer it gets).
     WriteRefused {
         action: String,
@@ -601,6 +606,12 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
                 world.custom.kinds[o.kind].kind.to_lowercase(),
                 o.name
             )
+        }
+        Event::Annotated { object, keys } => {
+            let name =
+                crate::kube::render(world, *object)["metadata"]["name"].as_str().unwrap_or("?").to_string();
+            let kind = crate::kube::kind_of(world, *object).to_lowercase();
+            write!(out, "{kind}/{name}\tannotated\tkeys={}", keys.join(","))
         }
         Event::WriteRefused { action, code, reason, message } => {
             write!(

@@ -28,6 +28,21 @@ fn map(value: Option<&Value>) -> Map<String, Value> {
 }
 
 impl Api<'_> {
+    /// Sets the annotations clients keep on a built-in object (a change
+    /// recorded and watched like any other).
+    pub fn annotate(
+        &mut self,
+        obj: crate::kube::ObjRef,
+        annotations: std::collections::BTreeMap<String, String>,
+    ) {
+        if self.world.versions.annotations(obj) == annotations {
+            return;
+        }
+        let keys: Vec<String> = annotations.keys().cloned().collect();
+        self.world.versions.set_annotations(obj, annotations);
+        self.record(Event::Annotated { object: obj, keys });
+    }
+
     fn custom_invalid(&self, kind: usize, name: &str, object: &Value) -> Option<WriteResult> {
         let kind = &self.world.custom.kinds[kind];
         let schema = kind.schema.as_ref()?;

@@ -178,9 +178,30 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
     if changed.is_empty() {
         return WriteResult::ok(200, Some(current));
     }
-    let ObjRef::Sts(sts) = obj else {
-        return not_modelled(format!("changes to {} of a {kind} ({})", changed.join(", "), name));
+    // Annotations are kept for clients (nothing in the model reads them);
+    // those the model itself sets are not theirs to change.
+    let (annotated, changed): (Vec<String>, Vec<String>) = changed
+        .into_iter()
+        .partition(|p| p == "metadata.annotations" || p.starts_with("metadata.annotations."));
+    let annotations = if annotated.is_empty() {
+        None
+    } else {
+        match client_annotations(api, obj, kind, name, &current, desired) {
+            Ok(annotations) => Some(annotations),
+            Err(e) => return e,
+        }
     };
+    let ObjRef::Sts(sts) = obj else {
+        if !changed.is_empty() {
+            return not_modelled(format!("changes to {} of a {kind} ({})", changed.join(", "), name));
+        }
+        api.annotate(obj, annotations.unwrap_or_default());
+        return WriteResult::ok(200, Some(render(api.world(), obj)));
+    };
+    if changed.is_empty() {
+        api.annotate(obj, annotations.unwrap_or_default());
+        return WriteResult::ok(200, Some(render(api.world(), obj)));
+    }
     let spec = &desired["spec"];
     let mut immutable = Vec::new();
     let mut unmodelled = Vec::new();
@@ -237,9 +258,51 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
         }
     });
     match result {
-        Ok(()) => WriteResult::ok(200, Some(render(api.world(), obj))),
+        Ok(()) => {
+            if let Some(annotations) = annotations {
+                api.annotate(obj, annotations);
+            }
+            WriteResult::ok(200, Some(render(api.world(), obj)))
+        }
         Err(message) => WriteResult::failure(422, "Invalid", message),
     }
+}
+
+/// The annotations a write asks for that the model does not set itself, or why not.
+fn client_annotations(
+    api: &Api,
+    obj: ObjRef,
+    kind: &str,
+    name: &str,
+    current: &Value,
+    desired: &Value,
+) -> Result<std::collections::BTreeMap<String, String>, WriteResult> {
+    let mine = api.world().versions.annotations(obj);
+    let theirs = &current["metadata"]["annotations"];
+    let mut out = std::collections::BTreeMap::new();
+    let wanted = desired["metadata"]["annotations"].as_object().cloned().unwrap_or_default();
+    for (key, value) in &wanted {
+        let Some(value) = value.as_str() else {
+            let message = format!(
+                "{kind} \"{name}\" is invalid: metadata.annotations: Invalid value: {value}: annotation values must be strings"
+            );
+            return Err(WriteResult::failure(422, "Invalid", message));
+        };
+        let model_set = theirs.get(key).is_some() && !mine.contains_key(key);
+        if model_set {
+            if theirs[key] != value {
+                return Err(not_modelled(format!("clients changing the annotation {key} of a {kind}")));
+            }
+            continue;
+        }
+        out.insert(key.clone(), value.to_string());
+    }
+    if let Some(theirs) = theirs.as_object() {
+        for key in theirs.keys().filter(|k| !mine.contains_key(*k) && !wanted.contains_key(*k)) {
+            return Err(not_modelled(format!("clients removing the annotation {key} of a {kind}")));
+        }
+    }
+    Ok(out)
 }
 
 /// A quantity of bytes as a claim's request gives it (`10Gi`, `500M`, `1000`).
