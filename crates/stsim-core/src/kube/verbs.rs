@@ -298,7 +298,7 @@ fn client_annotations(
         out.insert(key.clone(), value.to_string());
     }
     if let Some(theirs) = theirs.as_object() {
-        for key in theirs.keys().filter(|k| !mine.contains_key(*k) && !wanted.contains_key(*k)) {
+        if let Some(key) = theirs.keys().find(|k| !mine.contains_key(*k) && !wanted.contains_key(*k)) {
             return Err(not_modelled(format!("clients removing the annotation {key} of a {kind}")));
         }
     }
