@@ -297,10 +297,11 @@ fn client_annotations(
         }
         out.insert(key.clone(), value.to_string());
     }
-    if let Some(theirs) = theirs.as_object() {
-        if let Some(key) = theirs.keys().find(|k| !mine.contains_key(*k) && !wanted.contains_key(*k)) {
-            return Err(not_modelled(format!("clients removing the annotation {key} of a {kind}")));
-        }
+    let removed = theirs
+        .as_object()
+        .and_then(|t| t.keys().find(|k| !mine.contains_key(*k) && !wanted.contains_key(*k)));
+    if let Some(key) = removed {
+        return Err(not_modelled(format!("clients removing the annotation {key} of a {kind}")));
     }
     Ok(out)
 }
