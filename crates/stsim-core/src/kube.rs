@@ -53,6 +53,9 @@ pub enum ObjRef {
 /// (nothing in the model reads it) that the API server stores and serves.
 #[derive(Debug, Clone)]
 pub struct Versions {
+    /// Whether versions are kept: only runs that show them (an operator of
+    /// protocol 2, or custom resources) pay for them.
+    pub enabled: bool,
     pub revision: u64,
     last: BTreeMap<ObjRef, u64>,
     annotations: BTreeMap<ObjRef, BTreeMap<String, String>>,
@@ -60,7 +63,7 @@ pub struct Versions {
 
 impl Default for Versions {
     fn default() -> Self {
-        Versions { revision: 1, last: BTreeMap::new(), annotations: BTreeMap::new() }
+        Versions { enabled: false, revision: 1, last: BTreeMap::new(), annotations: BTreeMap::new() }
     }
 }
 
@@ -89,6 +92,9 @@ impl Versions {
 
     /// Moves the versions of the objects a trace record changed.
     pub fn record(&mut self, event: &Event) {
+        if !self.enabled {
+            return;
+        }
         let (a, b) = touched(event);
         for obj in [a, b].into_iter().flatten() {
             self.touch(obj);
@@ -664,7 +670,7 @@ mod tests {
 
     #[test]
     fn every_change_moves_the_revision() {
-        let mut v = Versions::default();
+        let mut v = Versions { enabled: true, ..Versions::default() };
         assert_eq!(v.of(ObjRef::Pod(PodId(0))), 1);
         v.record(&Event::PvcBound { pvc: PvcId(0), pv: PvId(0) });
         assert_eq!((v.of(ObjRef::Pvc(PvcId(0))), v.of(ObjRef::Pv(PvId(0)))), (2, 3));
