@@ -418,3 +418,47 @@ fn the_claim_of_a_pod_scaled_away_is_not_needed() {
     let back = "(at: \"2m10s\", do: Scale(statefulset: \"redis\", replicas: 3)),";
     assert!(ids(&HONEST.replace("SCALE_BACK", back)).contains(&"claim-deleted-while-needed"));
 }
+
+/// A claim an operator creates with an owner reference to a pod goes with
+/// the pod (the garbage collector); the retention policy is mutable.
+#[test]
+fn created_claims_follow_their_owners_and_retention_is_mutable() {
+    let create = |view: &View| {
+        let pod = object(&view.objects.pods, "redis-2");
+        vec![
+            OperatorAction::Create {
+                object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": "cache-redis-2", "ownerReferences": [{"apiVersion": "v1", "kind": "Pod",
+                        "name": "redis-2", "uid": pod["metadata"]["uid"]}]},
+                    "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+            },
+            OperatorAction::Patch {
+                kind: "StatefulSet".into(),
+                name: "redis".into(),
+                patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}}),
+            },
+            OperatorAction::Patch {
+                kind: "StatefulSet".into(),
+                name: "redis".into(),
+                patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Sometimes"}}}),
+            },
+        ]
+    };
+    let scale = |_: &View| {
+        vec![OperatorAction::Patch {
+            kind: "StatefulSet".into(),
+            name: "redis".into(),
+            patch: json!({"spec": {"replicas": 2}}),
+        }]
+    };
+    let (sim, seen, _) = run("", vec![(60_000, Box::new(create)), (90_000, Box::new(scale))], None);
+    let codes: Vec<u16> = answers(&seen, 60_000).iter().map(|a| a.0).collect();
+    assert_eq!(codes, [201, 200, 422]);
+    let world = &sim.world;
+    let set = world.sts(world.sts_named("redis").unwrap());
+    assert_eq!(set.spec.retention.when_scaled, stsim_core::config::RetentionAction::Delete);
+    let cache = world.pvcs.iter().find(|c| c.name == "cache-redis-2").unwrap();
+    assert!(cache.removed_at.is_some(), "deleted with its pod");
+    // whenScaled: Delete took the scaled-away claim too.
+    assert!(world.pvc_named("data-redis-2").is_none());
+}

@@ -212,6 +212,8 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             "replicas" | "minReadySeconds" => {}
             "template" if field == "template.spec.containers" => {}
             "updateStrategy" if field == "updateStrategy.rollingUpdate.partition" => {}
+            // Mutable since StatefulSetAutoDeletePVC (1.27 beta, 1.32 GA).
+            "persistentVolumeClaimRetentionPolicy" => {}
             "serviceName" | "selector" | "podManagementPolicy" | "volumeClaimTemplates" => {
                 immutable.push(path)
             }
@@ -244,6 +246,24 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
         Err(e) => return e,
     };
     let partition = spec["updateStrategy"]["rollingUpdate"]["partition"].as_u64().map(|p| p as u32);
+    let retention = |field: &str| -> Result<Option<crate::config::RetentionAction>, WriteResult> {
+        match spec["persistentVolumeClaimRetentionPolicy"][field].as_str() {
+            None => Ok(None),
+            Some("Retain") => Ok(Some(crate::config::RetentionAction::Retain)),
+            Some("Delete") => Ok(Some(crate::config::RetentionAction::Delete)),
+            Some(other) => Err(WriteResult::failure(
+                422,
+                "Invalid",
+                format!(
+                    "StatefulSet.apps \"{name}\" is invalid: spec.persistentVolumeClaimRetentionPolicy.{field}: Unsupported value: \"{other}\": supported values: \"Retain\", \"Delete\""
+                ),
+            )),
+        }
+    };
+    let (when_deleted, when_scaled) = match (retention("whenDeleted"), retention("whenScaled")) {
+        (Ok(d), Ok(s)) => (d, s),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
     let image = spec["template"]["spec"]["containers"][0]["image"].as_str().map(String::from);
     let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
         s.replicas = replicas;
@@ -255,6 +275,12 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             (partition, &mut s.update_strategy)
         {
             *partition = p;
+        }
+        if let Some(action) = when_deleted {
+            s.retention.when_deleted = action;
+        }
+        if let Some(action) = when_scaled {
+            s.retention.when_scaled = action;
         }
     });
     match result {
@@ -360,13 +386,40 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default();
+    // Owner references to a live StatefulSet or Pod (matched by name and
+    // uid) make the claim theirs: the garbage collector deletes it with them.
+    let mut owner_refs = Vec::new();
+    for reference in object["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
+        let owner_name = reference["name"].as_str().unwrap_or_default();
+        let found = match reference["kind"].as_str() {
+            Some("StatefulSet") => api.world().sts_named(owner_name).map(|id| {
+                let set = api.world().sts(id);
+                (Owner::StatefulSet(id), set.uid)
+            }),
+            Some("Pod") => {
+                api.world().pod_named(owner_name).map(|id| (Owner::Pod(id), api.world().pod(id).uid))
+            }
+            _ => None,
+        };
+        match found {
+            Some((owner, uid)) if reference["uid"].as_str() == Some(super::uid(uid).as_str()) => {
+                owner_refs.push(OwnerRef { owner, uid })
+            }
+            _ => {
+                return not_modelled(format!(
+                    "owner references to anything but a live StatefulSet or Pod with its uid ({} {owner_name})",
+                    reference["kind"].as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
     let new = crate::api::NewPvc {
         name,
         labels,
         storage_class,
         request_bytes: bytes,
         access_modes: vec![crate::config::AccessMode::ReadWriteOnce],
-        owner_refs: Vec::new(),
+        owner_refs,
         statefulset: None,
     };
     match api.create_pvc(new) {
