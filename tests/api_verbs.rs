@@ -462,3 +462,85 @@ fn created_claims_follow_their_owners_and_retention_is_mutable() {
     // whenScaled: Delete took the scaled-away claim too.
     assert!(world.pvc_named("data-redis-2").is_none());
 }
+
+/// The stale-delete example's cleaner in Rust, on the same types as the
+/// process protocol: Kubernetes JSON in `View::objects`, verbs out.
+struct RustCleaner {
+    uid_precondition: bool,
+    first_seen: std::collections::BTreeMap<String, u64>,
+}
+
+impl Operator for RustCleaner {
+    fn name(&self) -> &str {
+        "pvc-cleaner"
+    }
+    fn reconcile(&mut self, view: &View, _: &[WatchEvent]) -> Result<Reconciled, String> {
+        let o = &view.objects;
+        let mounted: Vec<&Value> = o
+            .pods
+            .iter()
+            .flat_map(|p| p["spec"]["volumes"].as_array().into_iter().flatten())
+            .map(|v| &v["persistentVolumeClaim"]["claimName"])
+            .collect();
+        let mut actions = Vec::new();
+        let mut seen = std::collections::BTreeMap::new();
+        for claim in &o.persistent_volume_claims {
+            let (name, uid) =
+                (claim["metadata"]["name"].as_str().unwrap(), claim["metadata"]["uid"].as_str().unwrap());
+            if mounted.contains(&&claim["metadata"]["name"])
+                || claim["metadata"]["deletionTimestamp"].is_string()
+            {
+                continue;
+            }
+            let scaled_away = o.stateful_sets.iter().any(|sts| {
+                let set = sts["metadata"]["name"].as_str().unwrap();
+                sts["spec"]["volumeClaimTemplates"].as_array().unwrap().iter().any(|t| {
+                    let prefix = format!("{}-{set}-", t["metadata"]["name"].as_str().unwrap());
+                    name.strip_prefix(&prefix)
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .is_some_and(|ordinal| ordinal >= sts["spec"]["replicas"].as_u64().unwrap())
+                })
+            });
+            if !scaled_away {
+                continue;
+            }
+            let first = *self.first_seen.get(uid).unwrap_or(&view.time_ms);
+            seen.insert(uid.to_string(), first);
+            if view.time_ms >= first + 10_000 {
+                let preconditions = self
+                    .uid_precondition
+                    .then(|| Preconditions { uid: Some(uid.to_string()), resource_version: None });
+                actions.push(OperatorAction::Delete {
+                    kind: "PersistentVolumeClaim".into(),
+                    name: name.to_string(),
+                    preconditions,
+                    grace_period_seconds: None,
+                    propagation_policy: None,
+                });
+            }
+        }
+        self.first_seen = seen;
+        Ok(Reconciled { actions, requeue_after_ms: Some(5_000) })
+    }
+}
+
+#[test]
+fn a_rust_operator_on_kubernetes_json_is_caught_and_fixed_alike() {
+    let source = std::fs::read_to_string(
+        crate::support::repo_root().join("examples/operators/stale-delete/fixed.ron"),
+    )
+    .unwrap();
+    let findings = |uid_precondition: bool| -> Vec<String> {
+        let operator = RustCleaner { uid_precondition, first_seen: Default::default() };
+        let sim = stsim_core::Simulation::with_operators(parse(&source), vec![Box::new(operator)]);
+        let (_, report) = stsim_core::finish(sim);
+        report
+            .findings
+            .iter()
+            .filter(|f| f.id == "claim-deleted-while-needed")
+            .map(|f| f.summary.clone())
+            .collect()
+    };
+    assert_eq!(findings(false), ["operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 used it"]);
+    assert!(findings(true).is_empty());
+}

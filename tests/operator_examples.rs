@@ -37,6 +37,11 @@ fn pvc_cleanup_by_pod_health_deletes_claims_still_needed() {
 #[test]
 fn a_delete_by_name_from_a_stale_cache_hits_the_newer_object() {
     pair("stale-delete", &["operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 used it"]);
+    // A NoFinding that fails shows the findings it is about, not every finding.
+    let (_, out) = stsim_test("examples/operators/stale-delete/buggy.ron", "1..1");
+    let happened =
+        out.lines().find(|l| l.contains("happened: findings: claim-deleted-while-needed")).unwrap();
+    assert!(!happened.contains("volume-data-deleted"), "{happened}");
 }
 
 #[test]

@@ -53,8 +53,8 @@ pub enum ObjRef {
 /// (nothing in the model reads it) that the API server stores and serves.
 #[derive(Debug, Clone)]
 pub struct Versions {
-    /// Whether versions are kept: only runs that show them (an operator of
-    /// protocol 2, or custom resources) pay for them.
+    /// Whether versions are kept: only runs that show them (with operators
+    /// or custom resources) pay for them.
     pub enabled: bool,
     pub revision: u64,
     last: BTreeMap<ObjRef, u64>,

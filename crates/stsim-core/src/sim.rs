@@ -93,8 +93,8 @@ impl Simulation {
         assert_eq!(operators.len(), config.operators.len(), "one operator per configured operator");
         let mut world = World::from_config(&config);
         world.operator_names = operators.iter().map(|o| o.name().to_string()).collect();
-        world.versions.enabled =
-            config.operators.iter().any(|o| o.protocol >= 2) || !config.custom_kinds.is_empty();
+        // Any operator may write with a resourceVersion; runs without one do not pay for them.
+        world.versions.enabled = !config.operators.is_empty() || !config.custom_kinds.is_empty();
         let operators = operators
             .into_iter()
             .zip(&config.operators)
