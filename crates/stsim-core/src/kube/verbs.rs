@@ -472,8 +472,20 @@ fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value) -> WriteResult {
     if let Err(e) = check_version(api, kind, name, obj, patch) {
         return e;
     }
+    if !patch.is_object() {
+        let message = format!("the patch of {kind} \"{name}\" is not a JSON object: {patch}");
+        return WriteResult::failure(400, "BadRequest", message);
+    }
     let mut desired = render(api.world(), obj);
     super::custom::merge_patch(&mut desired, patch);
+    if desired["metadata"]["name"] != name || desired["kind"] != kind {
+        let message = format!(
+            "the name of the object ({}/{}) does not match the name on the URL ({kind}/{name})",
+            desired["kind"].as_str().unwrap_or("?"),
+            desired["metadata"]["name"].as_str().unwrap_or("?")
+        );
+        return WriteResult::failure(400, "BadRequest", message);
+    }
     match obj {
         ObjRef::Custom(id) => {
             // A merge patch of the main resource leaves the status alone;
