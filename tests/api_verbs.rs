@@ -544,3 +544,41 @@ fn a_rust_operator_on_kubernetes_json_is_caught_and_fixed_alike() {
     assert_eq!(findings(false), ["operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 used it"]);
     assert!(findings(true).is_empty());
 }
+
+/// A custom resource owned by another goes with it (the garbage collector).
+#[test]
+fn custom_resources_are_collected_with_their_owner() {
+    let child = |view: &View| {
+        let parent = object(&view.objects.custom_resources, "redis");
+        vec![OperatorAction::Create {
+            object: json!({"apiVersion": "cache.example.com/v1", "kind": "RedisCluster",
+                "metadata": {"name": "redis-shard", "ownerReferences": [{"apiVersion": "cache.example.com/v1",
+                    "kind": "RedisCluster", "name": "redis", "uid": parent["metadata"]["uid"]}]},
+                "spec": {"size": 1}}),
+        }]
+    };
+    let delete_parent = |_: &View| {
+        vec![OperatorAction::Delete {
+            kind: "RedisCluster".into(),
+            name: "redis".into(),
+            preconditions: None,
+            grace_period_seconds: None,
+            propagation_policy: None,
+        }]
+    };
+    let (sim, seen, _) = run("", vec![(60_000, Box::new(child)), (90_000, Box::new(delete_parent))], None);
+    let names = |ms: u64| -> Vec<String> {
+        let s = seen.iter().find(|s| s.time_ms >= ms).unwrap();
+        s.view
+            .objects
+            .custom_resources
+            .iter()
+            .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(61_000), ["redis", "redis-shard"]);
+    assert!(
+        sim.world.custom.objects.iter().all(|o| o.removed_at.is_some()),
+        "the child went with its parent"
+    );
+}
