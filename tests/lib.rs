@@ -7,6 +7,8 @@
 pub mod oracle;
 
 #[cfg(test)]
+mod api_verbs;
+#[cfg(test)]
 mod apps;
 #[cfg(test)]
 mod behaviour;
@@ -32,6 +34,8 @@ mod manifests;
 mod mistakes;
 #[cfg(test)]
 mod nodes;
+#[cfg(test)]
+mod operator_examples;
 #[cfg(test)]
 mod operators;
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{Actor, Event, Trace};
 use crate::world::{DnsRecord, World};
 
+mod custom;
 mod edits;
 mod nodes;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
@@ -38,6 +39,22 @@ impl std::fmt::Display for ApiError {
             ApiError::ClaimBeingDeleted(name) => write!(f, "pvc {name} is being deleted"),
         }
     }
+}
+
+/// `ValidateStatefulSetUpdate`'s refusal of a change to an immutable field
+/// of the set's spec, in the modelled release's words.
+pub fn statefulset_forbidden(world: &World, sts: StsId) -> String {
+    let fields = if world.kubernetes.minor >= 35 {
+        "'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', \
+         'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+    } else {
+        "'replicas', 'ordinals', 'template', 'updateStrategy', \
+         'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+    };
+    format!(
+        "StatefulSet.apps \"{}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than {fields} are forbidden",
+        world.sts(sts).name
+    )
 }
 
 /// The seeded random streams of the subsystems that draw.
@@ -136,6 +153,7 @@ impl<'a> Api<'a> {
     }
 
     pub fn record(&mut self, event: Event) {
+        self.world.versions.record(&event);
         self.trace.push(self.now, self.actor, event);
     }
 
@@ -725,17 +743,7 @@ impl<'a> Api<'a> {
             || spec.volume_claim_templates != old.volume_claim_templates
             || (!revision_history_mutable && spec.revision_history_limit != old.revision_history_limit);
         if immutable_changed {
-            let fields = if revision_history_mutable {
-                "'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', \
-                 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
-            } else {
-                "'replicas', 'ordinals', 'template', 'updateStrategy', \
-                 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
-            };
-            let message = format!(
-                "StatefulSet.apps \"{}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than {fields} are forbidden",
-                set.name
-            );
+            let message = statefulset_forbidden(self.world, sts);
             self.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
             return Err(message);
         }

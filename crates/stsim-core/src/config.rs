@@ -47,6 +47,10 @@ pub struct Config {
     pub triggers: Vec<TriggerEntry>,
     /// Operator logic run alongside the cluster's controllers.
     pub operators: Vec<OperatorConfig>,
+    /// Custom resource kinds, as CustomResourceDefinitions declare them.
+    pub custom_kinds: Vec<crate::kube::custom::CustomKind>,
+    /// Custom resources that exist from the start.
+    pub custom_resources: Vec<crate::kube::custom::NewCustom>,
 }
 
 /// An operator to run, how quickly it reacts, and the faults injected into it.
@@ -56,6 +60,9 @@ pub struct OperatorConfig {
     /// How long after a change the operator reconciles (its work-queue delay).
     pub reconcile_delay: SimDuration,
     pub faults: OperatorFaults,
+    /// The protocol version it speaks: 1 (summaries) or 2 (Kubernetes-shaped
+    /// objects, every kind's watch events, the verbs' answers).
+    pub protocol: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +90,7 @@ pub enum OperatorKind {
 }
 
 /// Faults injected into an operator, each drawn from its seeded stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperatorFaults {
     /// Each watch event is lost with this probability, in parts per million.
     pub drop_events_ppm: u32,
@@ -94,6 +101,39 @@ pub struct OperatorFaults {
     /// With this probability (ppm), the operator restarts between two of its
     /// writes: later writes are lost, and it relists everything.
     pub restart_between_writes_ppm: u32,
+    /// A one-shot crash at an exact point, as Sieve's test plans inject.
+    pub crash_at: Option<CrashAt>,
+    /// How long a restart takes (a pod's restart: process start and cache
+    /// sync); the world moves on meanwhile.
+    pub restart_time: SimDuration,
+}
+
+/// The operator crashes in its `reconcile`-th reconcile that writes
+/// (counting from 1 the reconciles that answer with at least one action)
+/// after `after_write` of its writes (0: before any): the rest are lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashAt {
+    pub reconcile: u32,
+    pub after_write: u32,
+}
+
+/// The default operator restart: the kubelet restarts the container at
+/// once the first time, the process starts and its informers list again;
+/// a few seconds (leader election adds the lease duration, 15 s in
+/// controller-runtime, when the old leader did not release its lease).
+pub const DEFAULT_RESTART_TIME: SimDuration = SimDuration::from_secs(5);
+
+impl Default for OperatorFaults {
+    fn default() -> Self {
+        OperatorFaults {
+            drop_events_ppm: 0,
+            coalesce: false,
+            lag: SimDuration::ZERO,
+            restart_between_writes_ppm: 0,
+            crash_at: None,
+            restart_time: DEFAULT_RESTART_TIME,
+        }
+    }
 }
 
 /// Something that happens in the run, which a timeline entry can wait for.
@@ -163,6 +203,11 @@ pub enum Expectation {
     Settled { statefulset: usize, within: SimDuration },
     /// The application of StatefulSet `app` has this health at `at`.
     AppHealth { app: usize, at: SimTime, health: crate::apps::Health },
+    /// At the end, the field at `field` (a dotted path like
+    /// `status.readyReplicas` or `spec.template.spec.containers.0.image`)
+    /// of object `kind`/`name` (any kind, custom ones included, as the API
+    /// server serves it) equals `equals`.
+    ObjectField { kind: String, name: String, field: String, equals: serde_json::Value },
     /// The application is never BROKEN.
     NeverBroken { app: usize },
     /// The application loses no acknowledged write (primary/replica): no
@@ -1149,6 +1194,24 @@ pub enum Action {
     /// `kubectl delete pvc NAME`.
     DeletePvc {
         claim: String,
+    },
+    /// `kubectl apply` of a custom resource: creates it, or replaces its spec.
+    ApplyCustomResource {
+        kind: usize,
+        name: String,
+        spec: serde_json::Value,
+    },
+    /// `kubectl patch --type=merge` of a custom resource (a patch of only
+    /// `status` goes to the status subresource).
+    PatchCustomResource {
+        kind: usize,
+        name: String,
+        patch: serde_json::Value,
+    },
+    /// `kubectl delete` of a custom resource (its finalizers hold it).
+    DeleteCustomResource {
+        kind: usize,
+        name: String,
     },
     /// Delete the StatefulSet (background cascade) and create it again under
     /// a new name, as a rename has to be done: every pod and claim name changes.

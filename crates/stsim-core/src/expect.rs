@@ -80,6 +80,9 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
         Expectation::NoWritesLost { app } => format!("NoWritesLost({})", set(app)),
         Expectation::NeverSplitBrain { app } => format!("NeverSplitBrain({})", set(app)),
+        Expectation::ObjectField { kind, name, field, equals } => {
+            format!("ObjectField({kind}/{name} {field} == {equals})")
+        }
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
@@ -266,19 +269,43 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                 Expectation::NoFinding { id } => (!ids.contains(&id.as_str()), format!("no finding {id}")),
                 _ => unreachable!("matched above"),
             };
-            let actual = if report.findings.is_empty() {
+            // A NoFinding that fails shows the findings it is about, not every finding.
+            let shown: Vec<&crate::findings::Finding> = match expectation {
+                Expectation::NoFinding { id } => report.findings.iter().filter(|f| f.id == id).collect(),
+                _ => report.findings.iter().collect(),
+            };
+            let actual = if shown.is_empty() {
                 "no findings".to_string()
             } else {
-                let summaries: Vec<String> = report
-                    .findings
-                    .iter()
-                    .map(|f| format!("{} ({}): {}", f.id, f.subject, f.summary))
-                    .collect();
+                let summaries: Vec<String> =
+                    shown.iter().map(|f| format!("{} ({}): {}", f.id, f.subject, f.summary)).collect();
                 format!("findings: {}", summaries.join("; "))
             };
             verdict(passed, description, expected, actual, Vec::new())
         }
         Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
+        Expectation::ObjectField { kind, name, field, equals } => {
+            let actual = match crate::kube::find(&sim.world, kind, name) {
+                None => format!("no {kind} named {name} at the end"),
+                Some(obj) => {
+                    let object = crate::kube::render(&sim.world, obj);
+                    let value = crate::kube::field(&object, field);
+                    value.map_or_else(|| format!("{field} is not set"), |v| format!("{field} is {v}"))
+                }
+            };
+            let passed = actual == format!("{field} is {equals}");
+            // Who wrote the object: people and operators, the writes that decide its fields.
+            let object = format!("{}/{name}", kind.to_lowercase());
+            let writes = context(sim, None, |record, line| {
+                let operator = matches!(record.actor, crate::trace::Actor::Operator(_));
+                let restart_or_refusal =
+                    matches!(record.event, Event::OperatorRestarted { .. } | Event::WriteRefused { .. });
+                (operator && restart_or_refusal)
+                    || (matches!(record.actor, crate::trace::Actor::User) || operator)
+                        && line.split('\t').nth(2) == Some(object.as_str())
+            });
+            verdict(passed, description, format!("{field} is {equals}"), actual, writes)
+        }
         Expectation::AppHealth { .. }
         | Expectation::NeverBroken { .. }
         | Expectation::NoWritesLost { .. }
@@ -494,9 +521,15 @@ fn settled(
     };
     let actual = match (settled_at, state) {
         (Some(at), _) => format!("{name} settled at {at}"),
-        (None, _) if end < deadline => {
-            format!("the run ended at {end}, before {deadline}: raise the scenario's duration")
-        }
+        (None, _) if end < deadline => match sim.ended {
+            Some((at, crate::sim::EndReason::OperatorFailed)) => {
+                format!("an operator failed and stopped the run at {at}, before {deadline} (see its error)")
+            }
+            Some((at, crate::sim::EndReason::Stopped)) => {
+                format!("a Stop action ended the run at {at}, before {deadline}")
+            }
+            _ => format!("the run ended at {end}, before {deadline}: raise the scenario's duration"),
+        },
         (None, Some(s)) => format!(
             "{name} not settled by {deadline}: {} of {desired} Ready, {} updated, revision {} of {}",
             s.ready_replicas, s.updated_replicas, s.current_revision, s.update_revision

@@ -181,6 +181,13 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
             continue;
         }
         let claim = world.pvc(pvc);
+        // The claim of a pod the StatefulSet scaled away (its ordinal out of
+        // range, the pod terminating or gone) is what a correct cleaner
+        // deletes, unless the set wants the ordinal back while the claim
+        // still exists: then a pod comes back to it.
+        if scaled_away(world, trace, claim, record.at) {
+            continue;
+        }
         let who = crate::trace::actor_name(world, record.actor);
         let users: Vec<&str> = world
             .pods
@@ -224,6 +231,56 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
         });
     }
     findings
+}
+
+/// The replicas of StatefulSet `sts` at `at`, from its scale records.
+fn replicas_at(world: &World, trace: &Trace, sts: StsId, at: SimTime) -> u32 {
+    let mut replicas = None;
+    for record in &trace.records {
+        if let Event::StatefulSetScaled { sts: s, from, to } = record.event
+            && s == sts
+        {
+            if record.at > at {
+                return replicas.unwrap_or(from);
+            }
+            replicas = Some(to);
+        }
+    }
+    replicas.unwrap_or(world.sts(sts).spec.replicas)
+}
+
+/// Whether `claim`, deleted at `at`, belonged to an ordinal its
+/// StatefulSet had scaled away then, whose pods were terminating or gone,
+/// and that the set did not want back while the claim existed.
+fn scaled_away(world: &World, trace: &Trace, claim: &Pvc, at: SimTime) -> bool {
+    let Some(sts) = claim.statefulset else { return false };
+    let set = world.sts(sts);
+    if set.removed_at.is_some_and(|gone| gone <= at) {
+        return false;
+    }
+    let Some(ordinal) =
+        set.spec.volume_claim_templates.iter().find_map(|t| claim_ordinal(&claim.name, &t.name, &set.name))
+    else {
+        return false;
+    };
+    let start = set.spec.ordinals_start;
+    let out_of_range = |replicas: u32| ordinal < start || ordinal >= start + replicas;
+    if !out_of_range(replicas_at(world, trace, sts, at)) {
+        return false;
+    }
+    let users_leaving = world
+        .pods
+        .iter()
+        .filter(|p| p.claims.contains(&claim.name) && p.created_at <= at)
+        .filter(|p| p.removed_at.is_none_or(|gone| gone > at))
+        .all(|p| p.deletion_timestamp.is_some_and(|t| t <= at) || p.owner == Some(sts));
+    let held_until = claim.removed_at.unwrap_or(SimTime::MAX);
+    let wanted_back = trace.records.iter().any(|r| {
+        r.at > at
+            && r.at < held_until
+            && matches!(r.event, Event::StatefulSetScaled { sts: s, to, .. } if s == sts && !out_of_range(to))
+    });
+    users_leaving && !wanted_back
 }
 
 /// Volumes that cost money and serve nobody, grouped by the StatefulSet

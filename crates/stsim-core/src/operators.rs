@@ -19,15 +19,21 @@ use crate::world::World;
 use serde::{Deserialize, Serialize};
 
 /// A change, as a Kubernetes watch reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WatchEvent {
     pub time_ms: u64,
     /// `ADDED`, `MODIFIED` or `DELETED`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// `Pod`, `PersistentVolumeClaim`, `StatefulSet` or `Node`.
-    pub object: &'static str,
+    /// The object's kind: `Pod`, `PersistentVolumeClaim`, `StatefulSet`
+    /// (protocol 1 and 2), and with protocol 2 also `Node`, `Service`,
+    /// `PersistentVolume` and custom kinds.
+    pub object: String,
     pub name: String,
+    /// Protocol 2: the whole object as the watch delivers it (for
+    /// `DELETED`, its last state).
+    #[serde(skip)]
+    pub manifest: Option<crate::kube::Object>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,7 +122,7 @@ pub struct MemberView {
 
 /// What an operator sees of the cluster: its API objects, as listed now
 /// (or, with the lag fault, as they were a while ago).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct View {
     pub time_ms: u64,
     pub pods: Vec<PodView>,
@@ -125,9 +131,27 @@ pub struct View {
     pub nodes: Vec<NodeView>,
     /// The clustered applications, as their members report themselves.
     pub apps: Vec<AppView>,
+    /// Protocol 2: every API object as the API server serves it
+    /// (Kubernetes JSON: `apiVersion`, `kind`, `metadata`, `spec`, `status`).
+    #[serde(skip)]
+    pub objects: crate::kube::Objects,
+    /// The API server's answers to the writes of the operator's previous
+    /// reconcile, in order (`action` is the index in that answer).
+    #[serde(skip)]
+    pub results: Vec<crate::kube::WriteResult>,
 }
 
 impl View {
+    /// The view of protocol `protocol`: version 2 adds the Kubernetes-shaped objects.
+    pub fn for_protocol(world: &World, time_ms: u64, protocol: u32) -> View {
+        let mut view = View::of(world, time_ms);
+        if protocol >= 2 {
+            view.objects = crate::kube::Objects::of(world);
+        }
+        view
+    }
+
+    /// The summaries of protocol 1 (`objects` left empty).
     pub fn of(world: &World, time_ms: u64) -> View {
         View {
             time_ms,
@@ -168,12 +192,28 @@ impl View {
                 .collect(),
             nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
             apps: crate::apps::views(world, crate::time::SimTime::from_millis(time_ms)),
+            objects: crate::kube::Objects::default(),
+            results: Vec::new(),
         }
     }
 }
 
-/// What an operator may do, through the API server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `DeleteOptions.preconditions`: the delete (or update) happens only if
+/// the object still has this uid and resourceVersion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Preconditions {
+    #[serde(default)]
+    pub uid: Option<String>,
+    #[serde(default)]
+    pub resource_version: Option<String>,
+}
+
+/// What an operator may do, through the API server. The first five are the
+/// summary actions of protocol 1; the verbs after them (protocol 2) are the
+/// API server's, on Kubernetes-shaped objects, and each gets its answer
+/// (`View::results`) in the next reconcile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "PascalCase", deny_unknown_fields)]
 pub enum OperatorAction {
     DeletePvc {
@@ -212,16 +252,54 @@ pub enum OperatorAction {
     PowerOffNode {
         name: String,
     },
+    /// `POST`: creates the object (a custom resource, or a PersistentVolumeClaim).
+    Create {
+        object: crate::kube::Object,
+    },
+    /// `PUT`: replaces the object; `metadata.resourceVersion`, if given,
+    /// must be the current one (optimistic concurrency), and custom
+    /// resources require it.
+    Update {
+        object: crate::kube::Object,
+    },
+    /// `PATCH` with a JSON merge patch (`application/merge-patch+json`);
+    /// a `metadata.resourceVersion` in the patch is checked like an update's.
+    Patch {
+        kind: String,
+        name: String,
+        patch: crate::kube::Object,
+    },
+    /// `DELETE` with `DeleteOptions`.
+    #[serde(rename_all = "camelCase")]
+    Delete {
+        kind: String,
+        name: String,
+        #[serde(default)]
+        preconditions: Option<Preconditions>,
+        #[serde(default)]
+        grace_period_seconds: Option<u64>,
+        /// `Background` (the default), `Orphan` or `Foreground`.
+        #[serde(default)]
+        propagation_policy: Option<String>,
+    },
+    /// `PUT .../status`: replaces the status of a custom resource.
+    UpdateStatus {
+        object: crate::kube::Object,
+    },
+    /// `POST .../pods/NAME/eviction`: honours PodDisruptionBudgets (429 when one refuses).
+    Evict {
+        name: String,
+    },
 }
 
 /// What one reconcile decided.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reconciled {
     #[serde(default)]
     pub actions: Vec<OperatorAction>,
     /// Run again after this long even if nothing changes (a timer).
-    #[serde(default)]
+    #[serde(default, alias = "requeueAfterMs")]
     pub requeue_after_ms: Option<u64>,
 }
 
@@ -534,5 +612,49 @@ pub fn watch_event(world: &World, record: &crate::trace::Record) -> Option<Watch
         Event::StatefulSetDeleted { sts: id, .. } => ("DELETED", "StatefulSet", sts(*id)),
         _ => return None,
     };
-    Some(WatchEvent { time_ms: record.at.as_millis(), kind, object, name })
+    Some(WatchEvent {
+        time_ms: record.at.as_millis(),
+        kind,
+        object: object.to_string(),
+        name,
+        manifest: None,
+    })
+}
+
+/// The watch event of protocol 2 a trace record means: every kind of
+/// object, each with the object as it is after the change.
+pub fn watch_event_v2(world: &World, record: &crate::trace::Record) -> Vec<WatchEvent> {
+    use crate::trace::Event;
+    let (a, b) = crate::kube::touched(&record.event);
+    [a, b]
+        .into_iter()
+        .flatten()
+        .map(|obj| {
+            let manifest = crate::kube::render(world, obj);
+            let kind = match &record.event {
+                Event::PodCreated { .. }
+                | Event::PvcCreated { .. }
+                | Event::StatefulSetCreated { .. }
+                | Event::NodeAdded { .. }
+                | Event::ServiceCreated { .. }
+                | Event::CustomResourceChanged { what: "created", .. } => "ADDED",
+                Event::PodRemoved { .. }
+                | Event::PvcRemoved { .. }
+                | Event::StatefulSetDeleted { .. }
+                | Event::NodeRemoved { .. }
+                | Event::ServiceDeleted { .. }
+                | Event::PvDeleted { .. }
+                | Event::CustomResourceChanged { what: "removed", .. } => "DELETED",
+                _ => "MODIFIED",
+            };
+            let name = manifest["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            WatchEvent {
+                time_ms: record.at.as_millis(),
+                kind,
+                object: crate::kube::kind_of(world, obj),
+                name,
+                manifest: Some(manifest),
+            }
+        })
+        .collect()
 }

@@ -549,6 +549,21 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::ActionRefused { action, why } => {
                 other("operator", actor.clone(), format!("{action} refused: {why}"))
             }
+            Event::CustomResourceChanged { object, what, .. } => {
+                let o = &world.custom.objects[*object as usize];
+                other(&world.custom.kinds[o.kind].kind.to_lowercase(), o.name.clone(), (*what).into())
+            }
+            Event::Annotated { object, keys } => {
+                let o = crate::kube::render(world, *object);
+                other(
+                    &crate::kube::kind_of(world, *object).to_lowercase(),
+                    o["metadata"]["name"].as_str().unwrap_or("?").to_string(),
+                    format!("annotated ({})", keys.join(", ")),
+                )
+            }
+            Event::WriteRefused { action, code, message, .. } => {
+                other("operator", actor.clone(), format!("{action} refused ({code}): {message}"))
+            }
             Event::OperatorRestarted { lost_actions } => other(
                 "operator",
                 actor.clone(),

@@ -130,6 +130,8 @@ impl Simulation {
         assert_eq!(operators.len(), config.operators.len(), "one operator per configured operator");
         let mut world = World::from_config(&config);
         world.operator_names = operators.iter().map(|o| o.name().to_string()).collect();
+        // Any operator may write with a resourceVersion; runs without one do not pay for them.
+        world.versions.enabled = !config.operators.is_empty() || !config.custom_kinds.is_empty();
         let operators = operators
             .into_iter()
             .zip(&config.operators)
@@ -584,6 +586,54 @@ impl Simulation {
                     self.api(Actor::User).record(Event::NotFound { name });
                 }
             }
+            Action::ApplyCustomResource { kind, ref name, ref spec } => {
+                let mut api = self.api(Actor::User);
+                let result = match api.world.custom.named(kind, name) {
+                    Some(id) => {
+                        let mut desired = crate::kube::render(api.world, crate::kube::ObjRef::Custom(id));
+                        desired["spec"] = spec.clone();
+                        api.update_custom(id, &desired, false)
+                    }
+                    None => {
+                        let k = &api.world.custom.kinds[kind];
+                        let object = serde_json::json!({"apiVersion": k.api_version(), "kind": k.kind,
+                                                        "metadata": {"name": name}, "spec": spec});
+                        api.create_custom(kind, &object)
+                    }
+                };
+                let what = format!("apply {}/{name}", api.world.custom.kinds[kind].kind);
+                user_write_refused(&mut api, what, result);
+            }
+            Action::PatchCustomResource { kind, ref name, ref patch } => {
+                let mut api = self.api(Actor::User);
+                let result = match api.world.custom.named(kind, name) {
+                    Some(id) => {
+                        let mut desired = crate::kube::render(api.world, crate::kube::ObjRef::Custom(id));
+                        crate::kube::custom::merge_patch(&mut desired, patch);
+                        let status_only = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "status"));
+                        api.update_custom(id, &desired, status_only)
+                    }
+                    None => {
+                        let name = format!("{}/{name}", api.world.custom.kinds[kind].kind.to_lowercase());
+                        api.record(Event::NotFound { name });
+                        return;
+                    }
+                };
+                let what = format!("patch {}/{name}", api.world.custom.kinds[kind].kind);
+                user_write_refused(&mut api, what, result);
+            }
+            Action::DeleteCustomResource { kind, ref name } => {
+                let mut api = self.api(Actor::User);
+                match api.world.custom.named(kind, name) {
+                    Some(id) => {
+                        api.delete_custom(id);
+                    }
+                    None => {
+                        let name = format!("{}/{name}", api.world.custom.kinds[kind].kind.to_lowercase());
+                        api.record(Event::NotFound { name });
+                    }
+                }
+            }
             Action::DeletePvc { ref claim } => match self.world.pvc_named(claim) {
                 Some(pvc) => self.api(Actor::User).delete_pvc(pvc),
                 None => {
@@ -860,6 +910,18 @@ fn strategy_name(strategy: UpdateStrategy) -> String {
     }
 }
 
+/// A user's write the API server refused is a trace record, as kubectl would print it.
+fn user_write_refused(api: &mut Api, action: String, result: crate::kube::WriteResult) {
+    if !result.is_success() {
+        api.record(Event::WriteRefused {
+            action,
+            code: result.code,
+            reason: result.reason.unwrap_or_default(),
+            message: result.message.unwrap_or_default(),
+        });
+    }
+}
+
 /// Stands in for an external operator when none was provided: it fails at
 /// once, saying where external operators run.
 struct Unavailable;
@@ -1028,6 +1090,15 @@ pub fn describe(config: &Config, action: &Action) -> String {
             format!("{cascade:?}").to_lowercase()
         ),
         Action::DeletePvc { claim } => format!("kubectl delete pvc {claim}"),
+        Action::ApplyCustomResource { kind, name, spec } => {
+            format!("kubectl apply {} {name} with spec {spec}", config.custom_kinds[*kind].kind)
+        }
+        Action::PatchCustomResource { kind, name, patch } => {
+            format!("kubectl patch {} {name} --type=merge -p '{patch}'", config.custom_kinds[*kind].kind)
+        }
+        Action::DeleteCustomResource { kind, name } => {
+            format!("kubectl delete {} {name}", config.custom_kinds[*kind].kind)
+        }
         Action::RenameStatefulSet { statefulset, to } => format!(
             "rename statefulset {} to {to}: kubectl delete statefulset {0}, then create {to} with the same spec",
             config.statefulsets[*statefulset].name

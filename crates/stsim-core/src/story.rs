@@ -238,6 +238,31 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::ActionRefused { action, why } => {
                 format!("The operator's action `{action}` does not apply, and changes nothing: {why}.")
             }
+            Event::CustomResourceChanged { object, what, .. } => {
+                let o = &world.custom.objects[*object as usize];
+                let kind = &world.custom.kinds[o.kind].kind;
+                match *what {
+                    "created" => format!("{kind} {} is created.", o.name),
+                    "updated" => format!("{kind} {} is updated (generation {}).", o.name, o.generation),
+                    "status" => format!("The status of {kind} {} is written.", o.name),
+                    "deleting" => {
+                        format!("{kind} {} is marked for deletion; its finalizers hold it.", o.name)
+                    }
+                    _ => format!("{kind} {} is deleted.", o.name),
+                }
+            }
+            Event::Annotated { object, keys } => {
+                let o = crate::kube::render(world, *object);
+                format!(
+                    "The annotations of {} {} are set: {}.",
+                    crate::kube::kind_of(world, *object),
+                    o["metadata"]["name"].as_str().unwrap_or("?"),
+                    keys.join(", ")
+                )
+            }
+            Event::WriteRefused { action, code, reason, message } => {
+                format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
+            }
             Event::OperatorRestarted { lost_actions } => {
                 format!("The operator restarts between two writes; {lost_actions} of its actions are lost.")
             }

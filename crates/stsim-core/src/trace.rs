@@ -346,6 +346,25 @@ pub enum Event {
         app: usize,
         verdict: crate::apps::Verdict,
     },
+    /// A custom resource was `created`, `updated` (spec or metadata),
+    /// its `status` written, marked `deleting` (finalizers), or `removed`.
+    CustomResourceChanged {
+        object: u32,
+        what: &'static str,
+        generation: u64,
+    },
+    /// A client set the annotations of a built-in object (now `keys`).
+    Annotated {
+        object: crate::kube::ObjRef,
+        keys: Vec<String>,
+    },
+    /// The API server refused an operator's write (the answer it gets).
+    WriteRefused {
+        action: String,
+        code: u16,
+        reason: &'static str,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -600,6 +619,27 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::DnsNegativeCached { name, until } => write!(out, "dns/{name}\tnegative-cached\tuntil={until}"),
         Event::AppMember { app, pod: id, what } => {
             write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
+        }
+        Event::CustomResourceChanged { object, what, generation } => {
+            let o = &world.custom.objects[*object as usize];
+            write!(
+                out,
+                "{}/{}\t{what}\tgeneration={generation}",
+                world.custom.kinds[o.kind].kind.to_lowercase(),
+                o.name
+            )
+        }
+        Event::Annotated { object, keys } => {
+            let name =
+                crate::kube::render(world, *object)["metadata"]["name"].as_str().unwrap_or("?").to_string();
+            let kind = crate::kube::kind_of(world, *object).to_lowercase();
+            write!(out, "{kind}/{name}\tannotated\tkeys={}", keys.join(","))
+        }
+        Event::WriteRefused { action, code, reason, message } => {
+            write!(
+                out,
+                "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}"
+            )
         }
         Event::AppVerdict { app, verdict } => write!(
             out,

@@ -122,6 +122,10 @@ pub struct World {
     /// Live pods a StatefulSet let go of (`--cascade=orphan`), for adoption.
     orphans: std::collections::BTreeSet<PodId>,
     next_uid: u64,
+    /// Every object's `resourceVersion` (the API server's revision counter).
+    pub versions: crate::kube::Versions,
+    /// Custom resources: the declared kinds and their objects.
+    pub custom: crate::kube::custom::CustomResources,
 }
 
 impl World {
@@ -175,6 +179,8 @@ impl World {
             gc_owners: BTreeSet::new(),
             orphans: Default::default(),
             next_uid: 1,
+            versions: Default::default(),
+            custom: Default::default(),
         }
     }
 
@@ -182,6 +188,27 @@ impl World {
     /// StatefulSets from the config. Pods and claims come from the controllers.
     pub fn from_config(config: &Config) -> World {
         let mut world = World::empty(&config.namespace, &config.cluster_domain);
+        world.custom.kinds = config.custom_kinds.clone();
+        for new in &config.custom_resources {
+            let uid = world.new_uid();
+            let id = world.custom.objects.len() as u32;
+            world.custom.objects.push(crate::kube::custom::CustomObject {
+                id,
+                kind: new.kind,
+                name: new.name.clone(),
+                uid,
+                generation: 1,
+                labels: new.labels.clone(),
+                annotations: Default::default(),
+                finalizers: Vec::new(),
+                owner_references: Vec::new(),
+                spec: new.spec.clone(),
+                status: new.status.clone(),
+                created_at: SimTime::ZERO,
+                deletion_timestamp: None,
+                removed_at: None,
+            });
+        }
         world.zones = config.cluster.zones.clone();
         world.kubernetes = config.kubernetes;
         world.features = config.features;

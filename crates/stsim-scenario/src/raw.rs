@@ -72,6 +72,12 @@ pub struct Scenario {
     /// For an exercise: a nudge towards the fix.
     #[serde(default)]
     pub hint: Option<String>,
+    /// The operators' own kinds, as CustomResourceDefinitions declare them.
+    #[serde(default)]
+    pub custom_resource_definitions: Option<Vec<CustomResourceDefinition>>,
+    /// Custom resources that exist from the start.
+    #[serde(default)]
+    pub custom_resources: Option<Vec<CustomResource>>,
 }
 
 /// What real thing a scenario mirrors.
@@ -95,6 +101,34 @@ pub struct Quiz {
     pub evidence: Option<Vec<String>>,
 }
 
+/// A custom resource kind; `schema` is an OpenAPI v3 schema of the whole
+/// object, written as a RON map (`{"type": "object", ...}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CustomResourceDefinition", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomResourceDefinition {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub plural: Option<String>,
+    #[serde(default)]
+    pub schema: Option<ron::Value>,
+}
+
+/// A custom resource; `spec` and `status` are free-form RON maps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CustomResource", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomResource {
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    #[serde(default)]
+    pub spec: Option<ron::Value>,
+    #[serde(default)]
+    pub status: Option<ron::Value>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "Operator", deny_unknown_fields, rename_all = "camelCase")]
 pub struct OperatorEntry {
@@ -103,6 +137,9 @@ pub struct OperatorEntry {
     pub reconcile_delay: Option<String>,
     #[serde(default)]
     pub faults: Option<OperatorFaults>,
+    /// The protocol version it speaks: 1 (the default) or 2.
+    #[serde(default)]
+    pub protocol: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -160,6 +197,19 @@ pub struct OperatorFaults {
     pub lag: Option<String>,
     #[serde(default)]
     pub restart_between_writes: Option<f64>,
+    /// A one-shot crash: `(reconcile: N, afterWrite: K)`.
+    #[serde(default)]
+    pub crash_at: Option<CrashAt>,
+    /// How long a restart takes, like `"5s"`.
+    #[serde(default)]
+    pub restart_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CrashAt", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrashAt {
+    pub reconcile: i64,
+    pub after_write: i64,
 }
 
 /// One expectation as written.
@@ -221,6 +271,12 @@ pub enum Expect {
     },
     NeverSplitBrain {
         app: String,
+    },
+    ObjectField {
+        kind: String,
+        name: String,
+        field: String,
+        equals: ron::Value,
     },
     BrokenWithin {
         app: String,
@@ -1048,6 +1104,20 @@ pub enum Action {
     },
     DeletePvc {
         pvc: String,
+    },
+    ApplyCustomResource {
+        kind: String,
+        name: String,
+        spec: ron::Value,
+    },
+    PatchCustomResource {
+        kind: String,
+        name: String,
+        patch: ron::Value,
+    },
+    DeleteCustomResource {
+        kind: String,
+        name: String,
     },
     RenameStatefulSet {
         statefulset: String,

@@ -721,7 +721,7 @@ pub(super) fn member_down(
     let index = deleting.or(removed);
     let mut steps = Vec::new();
     if let Some(index) = index {
-        steps.push(explain::blame_record(records, index, &format!("{member} deleted")));
+        steps.push(explain::blame_record(world, records, index, &format!("{member} deleted")));
     }
     let mut at = index.map(|i| records[i].at);
     match current.map(|id| world.pod(id)) {

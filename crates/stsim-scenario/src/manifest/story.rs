@@ -196,6 +196,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         lesson: None,
         quiz: None,
         hint: None,
+        custom_resource_definitions: None,
+        custom_resources: None,
     })
 }
 

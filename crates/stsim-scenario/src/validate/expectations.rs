@@ -144,6 +144,25 @@ impl Checker<'_, '_> {
                     };
                     index.zip(at).map(|(app, at)| Expectation::AppHealth { app, at, health })
                 }
+                raw::Expect::ObjectField { kind, name, field, equals } => {
+                    let equals = self.json(&format!("{path}.equals"), equals);
+                    const BUILTIN: [&str; 6] = [
+                        "Pod",
+                        "PersistentVolumeClaim",
+                        "StatefulSet",
+                        "Service",
+                        "Node",
+                        "PersistentVolume",
+                    ];
+                    let known = BUILTIN.contains(&kind.as_str())
+                        || self.custom_kind(&format!("{path}.kind"), kind).is_some();
+                    known.then(|| Expectation::ObjectField {
+                        kind: kind.clone(),
+                        name: name.clone(),
+                        field: field.clone(),
+                        equals,
+                    })
+                }
                 raw::Expect::NeverBroken { app } => self
                     .app_reference(&format!("{path}.app"), app, sets)
                     .map(|app| Expectation::NeverBroken { app }),

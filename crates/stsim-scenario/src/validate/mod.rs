@@ -19,6 +19,7 @@
 
 mod apps;
 mod cluster;
+mod custom;
 mod expectations;
 mod limits;
 mod operators;
@@ -88,8 +89,14 @@ pub(crate) fn teaching(
     locator: &Locator<'_>,
     file: &str,
 ) -> Result<crate::teaching::Teaching, Vec<Diagnostic>> {
-    let mut checker =
-        Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), limits: Limits::DEFAULT };
+    let mut checker = Checker {
+        locator,
+        file,
+        diagnostics: Vec::new(),
+        triggers: Vec::new(),
+        limits: Limits::DEFAULT,
+        custom_kinds: Vec::new(),
+    };
     let teaching = checker.teaching(raw);
     if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
 }
@@ -104,8 +111,14 @@ pub(crate) fn validate(
     file: &str,
     limits: &Limits,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let mut checker =
-        Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), limits: *limits };
+    let mut checker = Checker {
+        locator,
+        file,
+        diagnostics: Vec::new(),
+        triggers: Vec::new(),
+        limits: *limits,
+        custom_kinds: Vec::new(),
+    };
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
     checker.repeated_map_keys();
@@ -209,6 +222,8 @@ struct Checker<'s, 'l> {
     /// Timeline entries that wait for an event, gathered with the timeline.
     triggers: Vec<TriggerEntry>,
     limits: Limits,
+    /// The declared custom resource kinds, for the timeline and expectations to name.
+    custom_kinds: Vec<stsim_core::kube::custom::CustomKind>,
 }
 
 /// When a timeline entry runs.
@@ -381,6 +396,8 @@ impl Checker<'_, '_> {
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
         let statefulsets = self.statefulsets(raw_statefulsets);
+        self.custom_kinds = self.custom_kinds(raw.custom_resource_definitions.as_deref().unwrap_or_default());
+        let custom_resources = self.custom_resources(raw.custom_resources.as_deref().unwrap_or_default());
         let timeline =
             self.timeline(raw.timeline.as_deref().unwrap_or_default(), raw_statefulsets, duration, &cluster);
         self.service_references(raw.timeline.as_deref().unwrap_or_default(), &services);
@@ -491,6 +508,8 @@ impl Checker<'_, '_> {
             expect,
             triggers: std::mem::take(&mut self.triggers),
             operators,
+            custom_kinds: self.custom_kinds.clone(),
+            custom_resources,
         }
     }
 }

@@ -364,6 +364,23 @@ impl Checker<'_, '_> {
                     };
                     index.map(|statefulset| Action::DeleteStatefulSet { statefulset, cascade })
                 }
+                raw::Action::ApplyCustomResource { kind, name, spec } => {
+                    let index = self.custom_kind(&format!("{do_path}.kind"), kind);
+                    self.dns_subdomain(&format!("{do_path}.name"), name);
+                    let spec = self.json(&format!("{do_path}.spec"), spec);
+                    if let Some(k) = index {
+                        self.custom_schema(&do_path, k, &serde_json::json!({"spec": spec}));
+                    }
+                    index.map(|kind| Action::ApplyCustomResource { kind, name: name.clone(), spec })
+                }
+                raw::Action::PatchCustomResource { kind, name, patch } => {
+                    let index = self.custom_kind(&format!("{do_path}.kind"), kind);
+                    let patch = self.json(&format!("{do_path}.patch"), patch);
+                    index.map(|kind| Action::PatchCustomResource { kind, name: name.clone(), patch })
+                }
+                raw::Action::DeleteCustomResource { kind, name } => self
+                    .custom_kind(&format!("{do_path}.kind"), kind)
+                    .map(|kind| Action::DeleteCustomResource { kind, name: name.clone() }),
                 raw::Action::DeletePvc { pvc } => {
                     self.dns_subdomain(&format!("{do_path}.pvc"), pvc);
                     Some(Action::DeletePvc { claim: pvc.clone() })
