@@ -15,6 +15,8 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
 mod nodes;
 #[cfg(test)]
 mod operators;

@@ -418,7 +418,7 @@ pub fn simulate_with(
     sim.budget = budget.budget;
     let started = std::time::Instant::now();
     while sim.step() {
-        if sim.events.is_multiple_of(1024) && started.elapsed() > budget.wall {
+        if sim.events.is_multiple_of(64) && started.elapsed() > budget.wall {
             sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
         }
     }

@@ -15,7 +15,7 @@ pub(crate) fn over_limits(locator: &Locator<'_>, file: &str, limits: &Limits) ->
         out.push(Diagnostic {
             code: "limit",
             message: format!(
-                "{}this value is {chars} characters long, more than the {} a string may be",
+                "{}this value is {chars} characters long, more than the {} one value may be",
                 prefix(&locator.path_at(start)),
                 limits.string_chars
             ),
