@@ -17,6 +17,8 @@ mod determinism;
 #[cfg(test)]
 mod hostile;
 #[cfg(test)]
+mod invariants;
+#[cfg(test)]
 mod nodes;
 #[cfg(test)]
 mod operators;
