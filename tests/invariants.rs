@@ -140,14 +140,10 @@ fn check(sim: &Simulation) -> Result<(), String> {
     let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
     for pod in world.pods.iter().filter(|p| p.exists()) {
         *by_name.entry(pod.name.as_str()).or_default() += 1;
-        if let Some(node) = pod.node {
-            if node.index() >= world.nodes.len() {
-                return Err(format!(
-                    "pod {} is bound to node #{} that does not exist",
-                    pod.name,
-                    node.index()
-                ));
-            }
+        if let Some(node) = pod.node
+            && node.index() >= world.nodes.len()
+        {
+            return Err(format!("pod {} is bound to node #{} that does not exist", pod.name, node.index()));
         }
         if pod.status.phase == PodPhase::Running && pod.node.is_none() {
             return Err(format!("pod {} runs on no node", pod.name));
