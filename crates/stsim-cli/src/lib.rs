@@ -132,6 +132,10 @@ pub enum Command {
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Run the scenario twice, on this thread and on another, and fail
+        /// (exit 1) unless both runs give the same trace, report and digest.
+        #[arg(long)]
+        check_determinism: bool,
         #[command(flatten)]
         allow: Allow,
     },
@@ -274,8 +278,13 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace, allow } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, allow, out)
+        Command::Run { file, seed, json, trace, check_determinism, allow } => {
+            let name = file.as_deref().unwrap_or(examples::EXAMPLES[0].name);
+            if check_determinism {
+                determinism_command(name, seed, json, trace, allow, out, err)
+            } else {
+                run_command(name, seed, json, trace, allow, out)
+            }
         }
         Command::Explain { file, seed, allow } => explain_command(&file, seed, allow, out),
         Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
@@ -331,14 +340,72 @@ fn run_command(
 ) -> Result<ExitStatus, String> {
     let (_, config, exec) = prepare(name, seed, allow)?;
     let (sim, report) = simulate_with(config, &exec, &allow.budget())?;
-    let text = if trace {
+    write_out(out, &rendered(&sim, &report, json, trace))?;
+    run_ended(&sim)
+}
+
+/// The text a run prints, as `--json` and `--trace` choose.
+fn rendered(sim: &stsim_core::Simulation, report: &stsim_core::Report, json: bool, trace: bool) -> String {
+    if trace {
         input::escape(&sim.trace.render(&sim.world))
     } else if json {
-        render::json::render(&report)
+        render::json::render(report)
     } else {
-        input::escape(&render::text::render(&report))
+        input::escape(&render::text::render(report))
+    }
+}
+
+/// `stsim run --check-determinism`: two runs of the same scenario in this
+/// process, the second on another thread, must agree byte for byte (trace,
+/// report text and JSON); the first's output is printed as usual.
+fn determinism_command(
+    name: &str,
+    seed: Option<u64>,
+    json: bool,
+    trace: bool,
+    allow: Allow,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let (file, config, exec) = prepare(name, seed, allow)?;
+    let budget = allow.budget();
+    let one_run = move |config: stsim_core::Config, exec: &ExecPolicy| {
+        simulate_with(config, exec, &budget).map(|(sim, report)| {
+            let texts = (
+                sim.trace.render(&sim.world),
+                render::text::render(&report),
+                render::json::render(&report),
+                report.trace_digest.clone(),
+            );
+            (sim, report, texts)
+        })
     };
-    write_out(out, &text)?;
+    let (sim, report, first) = one_run(config.clone(), &exec)?;
+    let second =
+        std::thread::scope(|scope| scope.spawn(|| one_run(config, &exec).map(|(_, _, texts)| texts)).join())
+            .map_err(|_| "error: the second run panicked\n".to_string())??;
+    write_out(out, &rendered(&sim, &report, json, trace))?;
+    let shown = input::shown(&file);
+    if first != second {
+        let what = if first.0 != second.0 {
+            let line = first.0.lines().zip(second.0.lines()).position(|(a, b)| a != b);
+            match line {
+                Some(n) => format!("the traces differ from line {}", n + 1),
+                None => "the traces differ in length".to_string(),
+            }
+        } else if first.1 != second.1 {
+            "the text reports differ".to_string()
+        } else {
+            "the JSON reports differ".to_string()
+        };
+        return Err(format!(
+            "error: the run stopped: {shown} is not deterministic: {what} (digests {} and {})\n",
+            first.3, second.3
+        ));
+    }
+    let _ = err.write_all(
+        format!("ok: {shown}: 2 runs (2 threads) gave the same trace, digest {}\n", first.3).as_bytes(),
+    );
     run_ended(&sim)
 }
 

@@ -6,6 +6,7 @@
 use stsim_core::Report;
 
 pub fn render(report: &Report) -> String {
+    // invariant: a Report is plain data with string keys; serializing it cannot fail.
     let mut out = serde_json::to_string_pretty(report).expect("a report always serializes");
     out.push('\n');
     out
