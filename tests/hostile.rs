@@ -153,6 +153,21 @@ fn special_and_huge_inputs_are_refused_without_reading_them() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "linear: {:?}", started.elapsed());
 }
 
+/// `stsim test` on a directory with a symlink loop finds each file once and ends.
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_does_not_trap_stsim_test() {
+    let dir = temp("loop");
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("self");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&dir, &link).unwrap();
+    std::fs::copy(repo_root().join("scenarios/rolling-update.ron"), dir.join("rolling-update.ron")).unwrap();
+    let (status, out, err) = outcome(&args(&["test", &dir.display().to_string()]));
+    assert_eq!(status, ExitStatus::Success, "{out}{err}");
+    assert!(out.ends_with("\n1 passed, 0 failed\n"), "{out}");
+}
+
 /// A run that outgrows its budget stops with its own exit status.
 #[test]
 fn a_runaway_run_stops_at_its_budget() {

@@ -25,7 +25,8 @@ impl Outcome {
 }
 
 /// Scenario files under `paths`: files as given, directories searched
-/// recursively for `*.ron`, in sorted order, each once.
+/// recursively for `*.ron` (not through symlinked directories), in sorted
+/// order, each once.
 pub fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
@@ -45,8 +46,10 @@ pub fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // A symlinked directory is not followed: a link loop cannot recurse without end.
+        if entry.file_type()?.is_dir() {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "ron") {
             out.push(path);
@@ -91,7 +94,9 @@ pub fn guarded(name: &str, seed: u64, scenario: impl FnOnce() -> Outcome) -> Out
                     description: "stsim runs the scenario without an internal error".to_string(),
                     passed: false,
                     expected: "the run completes".to_string(),
-                    actual: format!("stsim panicked: {message} (a bug in stsim: please report it with this file)"),
+                    actual: format!(
+                        "stsim panicked: {message} (a bug in stsim: please report it with this file)"
+                    ),
                     context: Vec::new(),
                 }]),
             }
