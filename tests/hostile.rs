@@ -153,6 +153,38 @@ fn special_and_huge_inputs_are_refused_without_reading_them() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "linear: {:?}", started.elapsed());
 }
 
+/// Slow paths within the limits: every error on a long name among many
+/// candidates (suggestions cost the square of the lengths) stays fast.
+#[test]
+fn long_names_among_many_candidates_are_checked_quickly() {
+    let mut source = String::from(
+        "Scenario(name: \"many\", services: [(name: \"s\", selector: {\"app\": \"a\"})],\nstatefulsets: [\n",
+    );
+    for i in 0..1000 {
+        source.push_str(&format!(
+            "(name: \"set-{i}\", serviceName: \"s\", replicas: 0, template: (labels: {{\"app\": \"a\"}}, image: \"i\")),\n"
+        ));
+    }
+    source.push_str("],\ntimeline: [\n");
+    let long = "set-1".repeat(800);
+    for _ in 0..800 {
+        source.push_str(&format!("(at: \"1s\", do: DeletePod(pod: \"{long}-0\")),\n"));
+    }
+    source.push_str("])\n");
+    assert!(source.len() < stsim_scenario::Limits::DEFAULT.input_bytes as usize);
+    let path = temp("many.ron");
+    std::fs::write(&path, &source).unwrap();
+    let started = std::time::Instant::now();
+    let (status, _, err) = outcome(&args(&["check", &path.display().to_string()]));
+    assert_eq!(status, ExitStatus::Error);
+    assert!(
+        err.contains("50 more errors not shown") || err.contains("more errors not shown"),
+        "{}",
+        &err[err.len().saturating_sub(300)..]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+}
+
 /// `stsim test` on a directory with a symlink loop finds each file once and ends.
 #[cfg(unix)]
 #[test]
