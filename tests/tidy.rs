@@ -125,3 +125,29 @@ fn input_handling_code_does_not_panic_on_what_users_write() {
         offending.join("\n")
     );
 }
+
+/// The lints that keep the engine deterministic stay configured: no hash
+/// containers, no wall clock, no threads in `stsim-core`, and `rand` without
+/// its thread-local (unseeded) generator.
+#[test]
+fn the_engine_determinism_lints_stay_enforced() {
+    let root = repo_root();
+    let clippy = std::fs::read_to_string(root.join("crates/stsim-core/clippy.toml")).unwrap();
+    for banned in [
+        "std::collections::HashMap",
+        "std::collections::HashSet",
+        "std::time::Instant",
+        "std::time::SystemTime",
+        "std::thread::spawn",
+    ] {
+        assert!(clippy.contains(&format!("\"{banned}\"")), "clippy.toml no longer bans {banned}");
+    }
+    let lib = std::fs::read_to_string(root.join("crates/stsim-core/src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("clippy::disallowed_methods, clippy::disallowed_types"),
+        "the core's lib.rs turns the bans on"
+    );
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let rand = manifest.lines().find(|l| l.starts_with("rand ")).unwrap_or("");
+    assert!(rand.contains("default-features = false"), "rand keeps its unseeded generator out: {rand}");
+}
