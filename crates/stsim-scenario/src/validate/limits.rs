@@ -134,6 +134,16 @@ impl Checker<'_, '_> {
             );
             self.over("cluster.nodePools", message);
         }
+        // Processes: each external operator is one, started with the run.
+        let external =
+            config.operators.iter().filter(|o| matches!(o.kind, OperatorKind::External { .. })).count();
+        if external > limits.external_operators {
+            let message = format!(
+                "{external} external operators, more than the {} processes a run may start",
+                limits.external_operators
+            );
+            self.over("operators", message);
+        }
         // Random failures: how many the horizon is expected to hold.
         if let Some(failures) = config.cluster.node_failures {
             let base = "cluster.nodeFailures";
