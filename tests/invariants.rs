@@ -8,6 +8,7 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use stsim_core::objects::PodPhase;
+use stsim_core::operators::{Operator, OperatorAction, Reconciled, View, WatchEvent};
 use stsim_core::sim::Simulation;
 
 /// One timeline action, before it is written as RON.
@@ -212,5 +213,86 @@ proptest! {
         prop_assert!(sim.ended.is_some());
         let report = stsim_core::report::build(&sim);
         let _ = stsim_cli::render::text::render(&report);
+    }
+}
+
+/// An operator that does what it is told: a script of answers, one per reconcile.
+struct Scripted {
+    answers: Vec<Reconciled>,
+    next: usize,
+}
+
+impl Operator for Scripted {
+    fn name(&self) -> &str {
+        "hostile"
+    }
+    fn reconcile(&mut self, _: &View, _: &[WatchEvent]) -> Result<Reconciled, String> {
+        let answer = self.answers.get(self.next).cloned().unwrap_or_default();
+        self.next += 1;
+        Ok(answer)
+    }
+}
+
+fn action() -> impl Strategy<Value = OperatorAction> {
+    let pod = prop_oneof![(0u32..5).prop_map(|o| format!("pg-{o}")), "[a-z0-9-]{0,12}"];
+    prop_oneof![
+        pod.clone().prop_map(|name| OperatorAction::DeletePod { name }),
+        pod.clone().prop_map(|name| OperatorAction::ForceDeletePod { name }),
+        pod.clone().prop_map(|name| OperatorAction::Promote { name }),
+        (0u32..5).prop_map(|o| OperatorAction::DeletePvc { name: format!("data-pg-{o}") }),
+        prop_oneof![0u32..6, Just(u32::MAX), Just(100_001)]
+            .prop_map(|replicas| OperatorAction::Scale { statefulset: "pg".into(), replicas }),
+    ]
+}
+
+fn answer() -> impl Strategy<Value = Reconciled> {
+    (
+        prop::collection::vec(action(), 0..4),
+        prop_oneof![Just(None), Just(Some(0)), (1u64..120_000).prop_map(Some), Just(Some(u64::MAX))],
+    )
+        .prop_map(|(actions, requeue_after_ms)| Reconciled { actions, requeue_after_ms })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(16),
+        ..ProptestConfig::default()
+    })]
+
+    /// No operator can crash the engine or break its invariants, whatever it
+    /// answers: deleting, force-deleting and promoting anything, scaling
+    /// to anything, requeueing after 0 or u64::MAX ms.
+    #[test]
+    fn no_operator_answer_breaks_the_engine(
+        answers in prop::collection::vec(answer(), 1..40),
+        delay in prop_oneof![Just("0s"), Just("1s"), Just("20s")],
+        seed in any::<u64>(),
+    ) {
+        let source = format!(
+            r#"Scenario(name: "operated", seed: {seed}, duration: "20m",
+    cluster: (nodePools: [(name: "w", count: 4)]),
+    images: [(name: "postgres:16", pull: "2s", startup: "3s", shutdown: "5s")],
+    services: [(name: "pg-svc", clusterIP: "None", selector: {{"app": "pg"}})],
+    statefulsets: [(name: "pg", app: PrimaryReplica(addressing: Dns), serviceName: "pg-svc", replicas: 3,
+        template: (labels: {{"app": "pg"}}, image: "postgres:16", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+    operators: [(operator: PvcCleanup(after: "1m"), reconcileDelay: "{delay}")],
+    timeline: [(at: "5m", do: CrashNode(node: "w-1")), (at: "8m", do: RecoverNode(node: "w-1"))],
+)"#
+        );
+        let config = stsim_scenario::parse_scenario(&source, "operated.ron").map_err(|d| TestCaseError::fail(d[0].to_string()))?;
+        let operator: Box<dyn Operator> = Box::new(Scripted { answers, next: 0 });
+        let mut sim = Simulation::with_operators(config, vec![operator]);
+        let mut last = sim.now();
+        while sim.step() {
+            prop_assert!(sim.now() >= last);
+            last = sim.now();
+            if let Err(broken) = check(&sim) {
+                prop_assert!(false, "at {} after event {}: {}", sim.now(), sim.events, broken);
+            }
+        }
+        let report = stsim_core::report::build(&sim);
+        let _ = stsim_core::story::tell(&sim);
+        let _ = stsim_core::expect::check(&sim, &report);
     }
 }
