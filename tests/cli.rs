@@ -45,7 +45,7 @@ fn run_json_is_the_same_report() {
     assert_eq!(json["scenario"], "redis-parallel-startup");
     assert_eq!(json["pods"].as_array().unwrap().len(), 3);
     assert_eq!(json["dns"][0]["name"], "redis-0.redis-svc.default.svc.cluster.local");
-    assert_eq!(json["trace_digest"].as_str().unwrap().len(), 16);
+    assert_eq!(json["traceDigest"].as_str().unwrap().len(), 16);
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn check_determinism_runs_twice_and_compares() {
     assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
     assert!(output.stderr.contains("2 runs (2 threads) gave the same trace, digest"), "{}", output.stderr);
     let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("the first run's report");
-    assert!(output.stderr.contains(json["trace_digest"].as_str().unwrap()), "{}", output.stderr);
+    assert!(output.stderr.contains(json["traceDigest"].as_str().unwrap()), "{}", output.stderr);
 }
 
 #[test]

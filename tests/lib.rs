@@ -11,6 +11,8 @@ mod apps;
 #[cfg(test)]
 mod behaviour;
 #[cfg(test)]
+mod browser;
+#[cfg(test)]
 mod cli;
 #[cfg(test)]
 mod determinism;
@@ -19,17 +21,25 @@ mod hostile;
 #[cfg(test)]
 mod invariants;
 #[cfg(test)]
+mod manifests;
+#[cfg(test)]
 mod nodes;
 #[cfg(test)]
 mod operators;
 #[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
+mod render;
+#[cfg(test)]
+mod report_schema;
+#[cfg(test)]
 mod scheduling;
 #[cfg(test)]
 mod storage;
 #[cfg(test)]
 mod support;
+#[cfg(test)]
+mod teach;
 #[cfg(test)]
 mod tidy;
 #[cfg(test)]

@@ -190,6 +190,7 @@ impl Simulation {
             queue: &mut self.queue,
             streams: &mut self.streams,
             actor,
+            watch: crate::controllers::react,
         }
     }
 
@@ -320,6 +321,7 @@ impl Simulation {
             queue: &mut self.queue,
             streams: &mut self.streams,
             actor: Actor::Operator(index as u32),
+            watch: crate::controllers::react,
         };
         if let Err(message) = crate::operator_runner::reconcile(&mut self.operators[index], index, &mut api) {
             api.record(Event::OperatorFailed { message });

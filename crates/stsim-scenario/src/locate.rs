@@ -541,6 +541,18 @@ impl<'a> Locator<'a> {
         Some(node)
     }
 
+    /// The byte span of the value at exactly `path` (no fallback), and
+    /// whether it is a single string token.
+    pub(crate) fn exact_span(&self, path: &str) -> Option<(usize, usize, bool)> {
+        let mut node = self.root?;
+        for key in parse_path(path) {
+            node = self.child(node, &key)?;
+        }
+        let n = &self.nodes[node];
+        let string = self.token_at(n.start).is_some_and(|t| t.kind == Tok::Str && t.end == n.end);
+        Some((n.start, n.end, string))
+    }
+
     /// Where the value at `path` is; see the module documentation for fallbacks.
     pub(crate) fn find(&self, path: &str) -> Place {
         match self.find_node(path) {

@@ -21,12 +21,13 @@ mod expectations;
 mod limits;
 mod operators;
 mod pod;
+mod teaching;
 mod timeline;
 mod workloads;
 
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::locate::Locator;
+use crate::locate::{Locator, Place};
 use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
 use std::collections::BTreeMap;
@@ -49,13 +50,51 @@ const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist
      '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
-/// Checks `raw` and builds the `Config`, or returns every problem found,
-/// sorted by line and column.
-pub(crate) use limits::over_limits;
+/// Where the values of a `raw::Scenario` were written: the RON scenario's
+/// `Locator`, or the manifest front end's map from paths to YAML places.
+pub(crate) trait Find {
+    /// The place of the value at `path` (or of its nearest written parent).
+    fn find(&self, path: &str) -> Place;
+    /// The file the value at `path` is in, when not the scenario file itself.
+    fn file_of(&self, _path: &str) -> Option<String> {
+        None
+    }
+    /// How the value at `path` is named in messages.
+    fn show(&self, path: &str) -> String {
+        path.to_string()
+    }
+    /// Whether the object at `path` came from a Kubernetes manifest, where the
+    /// API server's rules apply instead of the scenario format's.
+    fn is_manifest(&self, _path: &str) -> bool {
+        false
+    }
+}
 
-pub(crate) fn validate(
+impl Find for Locator<'_> {
+    fn find(&self, path: &str) -> Place {
+        Locator::find(self, path)
+    }
+}
+
+/// The teaching metadata of `raw`, or every problem found in it.
+pub(crate) fn teaching(
     raw: &raw::Scenario,
     locator: &Locator<'_>,
+    file: &str,
+) -> Result<crate::teaching::Teaching, Vec<Diagnostic>> {
+    let mut checker =
+        Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), limits: Limits::DEFAULT };
+    let teaching = checker.teaching(raw);
+    if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
+}
+
+pub(crate) use limits::over_limits;
+
+/// Checks `raw` and builds the `Config`, or returns every problem found,
+/// sorted by line and column.
+pub(crate) fn validate(
+    raw: &raw::Scenario,
+    locator: &dyn Find,
     file: &str,
     limits: &Limits,
 ) -> Result<Config, Vec<Diagnostic>> {
@@ -67,7 +106,7 @@ pub(crate) fn validate(
         Ok(config)
     } else {
         let mut diagnostics = checker.diagnostics;
-        diagnostics.sort_by_key(|d| (d.line, d.column));
+        diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         Err(limits::at_most_shown(diagnostics))
     }
 }
@@ -165,7 +204,7 @@ fn seconds(value: u32) -> SimDuration {
 }
 
 struct Checker<'s, 'l> {
-    locator: &'l Locator<'s>,
+    locator: &'l (dyn Find + 's),
     file: &'l str,
     diagnostics: Vec<Diagnostic>,
     /// Timeline entries that wait for an event, gathered with the timeline.
@@ -184,8 +223,8 @@ impl Checker<'_, '_> {
         let place = self.locator.find(path);
         self.diagnostics.push(Diagnostic {
             code,
-            message: format!("{path}: {}", message.as_ref()),
-            file: self.file.to_string(),
+            message: format!("{}: {}", self.locator.show(path), message.as_ref()),
+            file: self.locator.file_of(path).unwrap_or_else(|| self.file.to_string()),
             line: place.line,
             column: place.column,
             length: place.length,
@@ -299,6 +338,7 @@ impl Checker<'_, '_> {
 
     fn scenario(&mut self, raw: &raw::Scenario) -> Config {
         self.dns_label("name", &raw.name);
+        self.teaching(raw);
         let duration = match raw.duration.as_deref() {
             None => Some(SimDuration::from_mins(60)),
             Some(text) => match self.duration("duration", text) {
