@@ -1,5 +1,5 @@
 //! The bad-input corpus: every file of `tests/hostile/` is a malformed or
-//! hostile scenario (each finding of issue 16 among them) run through the
+//! hostile scenario (RON) or manifest (YAML) (each finding of issue 16 among them) run through the
 //! `stsim` command as its `// args:` line says; its exit status and stderr
 //! are kept as a snapshot (`tests/hostile/snapshots/`). Inputs that cannot
 //! live in a file of the repository (a device, a FIFO, a directory, files of
@@ -58,8 +58,12 @@ fn header(path: &std::path::Path) -> (String, Vec<String>) {
     let bytes = std::fs::read(path).unwrap();
     let text = String::from_utf8_lossy(&bytes);
     let mut lines = text.lines();
-    let what = lines.next().unwrap_or("").trim_start_matches("// ").to_string();
-    let args = lines.next().and_then(|l| l.strip_prefix("// args: ")).unwrap_or("check");
+    // `// ` in RON, `# ` in YAML.
+    let what = lines.next().unwrap_or("").trim_start_matches("// ").trim_start_matches("# ").to_string();
+    let args = lines
+        .next()
+        .and_then(|l| l.strip_prefix("// args: ").or_else(|| l.strip_prefix("# args: ")))
+        .unwrap_or("check");
     (what, args.split_whitespace().map(String::from).collect())
 }
 
@@ -69,7 +73,7 @@ fn every_hostile_file_gets_its_diagnostic() {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .filter(|p| p.extension().is_some_and(|e| e == "ron" || e == "yaml"))
         .collect();
     files.sort();
     assert!(files.len() >= 80, "the corpus has {} files", files.len());
