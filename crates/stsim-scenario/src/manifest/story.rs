@@ -196,6 +196,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     })
 }
 
+/// The replicas a story sizes its cluster and timeline by: the manifest's,
+/// capped at the largest any run may have, so that arithmetic on it cannot
+/// overflow; the manifest's own number still reaches validation, which
+/// refuses it with the limit.
+fn story_replicas(replicas: Option<i64>) -> u64 {
+    let cap = u64::from(crate::limits::Limits::LARGE.replicas);
+    u64::try_from(replicas.unwrap_or(1).max(0)).unwrap_or(0).min(cap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,13 +215,4 @@ mod tests {
         assert_eq!(next_image("registry:5000/redis"), "registry:5000/redis:next");
         assert_eq!(next_image("redis"), "redis:next");
     }
-}
-
-/// The replicas a story sizes its cluster and timeline by: the manifest's,
-/// capped at the largest any run may have, so that arithmetic on it cannot
-/// overflow; the manifest's own number still reaches validation, which
-/// refuses it with the limit.
-fn story_replicas(replicas: Option<i64>) -> u64 {
-    let cap = u64::from(crate::limits::Limits::LARGE.replicas);
-    u64::try_from(replicas.unwrap_or(1).max(0)).unwrap_or(0).min(cap)
 }
