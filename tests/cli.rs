@@ -221,3 +221,18 @@ fn test_refuses_to_start_programs_without_consent() {
     );
     assert!(output.stdout.contains("--allow-exec"), "{}", output.stdout);
 }
+
+#[test]
+fn check_determinism_runs_twice_and_compares() {
+    let output = stsim(&["run", &scenario_path("node-failures-week"), "--check-determinism", "--json"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    assert!(output.stderr.contains("2 runs (2 threads) gave the same trace, digest"), "{}", output.stderr);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("the first run's report");
+    assert!(output.stderr.contains(json["traceDigest"].as_str().unwrap()), "{}", output.stderr);
+}
+
+#[test]
+fn ci_checks_determinism_of_every_shipped_scenario() {
+    let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();
+    assert!(ci.contains("--check-determinism") && ci.contains("find scenarios -name '*.ron'"), "{ci}");
+}

@@ -29,6 +29,10 @@ mod expectations;
 #[cfg(test)]
 mod hand_edits;
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
+mod invariants;
+#[cfg(test)]
 mod manifests;
 #[cfg(test)]
 mod mistakes;

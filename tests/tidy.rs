@@ -80,3 +80,74 @@ fn every_shipped_scenario_has_expectations() {
     }
     assert!(missing.is_empty(), "scenarios without expectations: {missing:?}");
 }
+
+/// The crates that read what users write (scenario files, arguments,
+/// operator output) never `unwrap`, `expect` or panic on it: each such call
+/// outside tests states the invariant that makes it safe, in an
+/// `// invariant:` comment on the line or the one before. The engine gets
+/// only validated configurations; its invariants are checked by the fuzzer
+/// and the property tests instead.
+#[test]
+fn input_handling_code_does_not_panic_on_what_users_write() {
+    let root = repo_root();
+    let mut files = Vec::new();
+    for dir in ["crates/stsim-scenario/src", "crates/stsim-cli/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    files.sort();
+    let forbidden = [".unwrap()", ".expect(", "panic!(", "unreachable!(", "todo!(", "unimplemented!("];
+    let mut offending = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        // Test modules come last in a file.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        let lines: Vec<&str> = code.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code_part = line.split("//").next().unwrap_or("");
+            if !forbidden.iter().any(|f| code_part.contains(f)) {
+                continue;
+            }
+            let justified = line.contains("// invariant:")
+                || i.checked_sub(1).is_some_and(|j| lines[j].trim_start().starts_with("// invariant:"));
+            if !justified {
+                offending.push(format!(
+                    "{}:{}: {}",
+                    path.strip_prefix(&root).unwrap().display(),
+                    i + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        offending.is_empty(),
+        "panics on user input (or say why not, `// invariant: ...`):\n{}",
+        offending.join("\n")
+    );
+}
+
+/// The lints that keep the engine deterministic stay configured: no hash
+/// containers, no wall clock, no threads in `stsim-core`, and `rand` without
+/// its thread-local (unseeded) generator.
+#[test]
+fn the_engine_determinism_lints_stay_enforced() {
+    let root = repo_root();
+    let clippy = std::fs::read_to_string(root.join("crates/stsim-core/clippy.toml")).unwrap();
+    for banned in [
+        "std::collections::HashMap",
+        "std::collections::HashSet",
+        "std::time::Instant",
+        "std::time::SystemTime",
+        "std::thread::spawn",
+    ] {
+        assert!(clippy.contains(&format!("\"{banned}\"")), "clippy.toml no longer bans {banned}");
+    }
+    let lib = std::fs::read_to_string(root.join("crates/stsim-core/src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("clippy::disallowed_methods, clippy::disallowed_types"),
+        "the core's lib.rs turns the bans on"
+    );
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let rand = manifest.lines().find(|l| l.starts_with("rand ")).unwrap_or("");
+    assert!(rand.contains("default-features = false"), "rand keeps its unseeded generator out: {rand}");
+}

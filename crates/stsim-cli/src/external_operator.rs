@@ -36,7 +36,9 @@ const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// What the stdout reader hands over: a line, or why reading stopped.
 enum Line {
-    Text(String),
+    /// A line, and whether more output had already come with it (a second
+    /// line written together with the answer).
+    Text(String, bool),
     TooLong,
     NotUtf8,
     Failed,
@@ -47,16 +49,16 @@ fn read_lines(stdout: impl std::io::Read, tx: std::sync::mpsc::Sender<Line>) {
     let mut reader = BufReader::new(stdout);
     let mut line: Vec<u8> = Vec::new();
     loop {
-        let (done, used) = match reader.fill_buf() {
+        let (done, used, more) = match reader.fill_buf() {
             Ok([]) => return,
             Ok(buffer) => match buffer.iter().position(|b| *b == b'\n') {
                 Some(end) => {
                     line.extend_from_slice(&buffer[..end]);
-                    (true, end + 1)
+                    (true, end + 1, end + 1 < buffer.len())
                 }
                 None => {
                     line.extend_from_slice(buffer);
-                    (false, buffer.len())
+                    (false, buffer.len(), false)
                 }
             },
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -75,7 +77,7 @@ fn read_lines(stdout: impl std::io::Read, tx: std::sync::mpsc::Sender<Line>) {
                 line.pop();
             }
             let message = match String::from_utf8(std::mem::take(&mut line)) {
-                Ok(text) => Line::Text(text),
+                Ok(text) => Line::Text(text, more),
                 Err(_) => Line::NotUtf8,
             };
             if tx.send(message).is_err() {
@@ -313,7 +315,7 @@ impl Operator for ExternalOperator {
             return Err(format!("operator {} is not running", self.name));
         };
         // A line that came with no request outstanding: more than one answer to the last one.
-        if let Ok(Line::Text(extra)) = process.lines.try_recv() {
+        if let Ok(Line::Text(extra, _)) = process.lines.try_recv() {
             return Err(format!(
                 "operator {} answered more than one line to one request (the extra line: {}); \
                  the protocol is exactly one line per request",
@@ -325,7 +327,16 @@ impl Operator for ExternalOperator {
             return Err(self.exited());
         }
         match process.lines.recv_timeout(self.timeout) {
-            Ok(Line::Text(answer)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
+            Ok(Line::Text(answer, true)) => {
+                self.kill();
+                Err(format!(
+                    "operator {} wrote more than one line in answer to one request (the first: {}); \
+                     the protocol is exactly one line per request",
+                    self.name,
+                    shorten(&answer)
+                ))
+            }
+            Ok(Line::Text(answer, false)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
                 format!(
                     "operator {} answered with something that is not the protocol: {e}\n    it said: {}\n    \
                      expected one line like {{\"actions\": [{{\"action\": \"DeletePvc\", \"name\": \"data-redis-2\"}}], \

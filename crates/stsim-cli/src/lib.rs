@@ -183,6 +183,10 @@ ran out of its budget.")]
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Run the scenario twice, on this thread and on another, and fail
+        /// (exit 1) unless both runs give the same trace, report and digest.
+        #[arg(long)]
+        check_determinism: bool,
         /// Also write the report as one self-contained HTML page with the timeline picture.
         #[arg(long, value_name = "FILE")]
         html: Option<String>,
@@ -484,6 +488,7 @@ pub fn run_full(
             svg,
             perfetto,
             start_time,
+            check_determinism,
             allow,
         } => {
             let input = match file {
@@ -494,7 +499,11 @@ pub fn run_full(
             let output = if json { Some(OutputFormat::Json) } else { output };
             let pictures = Pictures { html, svg, perfetto };
             let options = RunOptions { seed, set, output, trace, start_time, color, allow, pictures };
-            run_command(&input, &story, &options, out, err)
+            if check_determinism {
+                determinism_command(&input, &story, &options, out, err)
+            } else {
+                run_command(&input, &story, &options, out, err)
+            }
         }
         Command::Events { file, filename, story, start_time, warnings } => {
             let input = match file {
@@ -681,6 +690,7 @@ fn sweep_command(
 
 fn write_sweep(result: &sweep::Sweep, output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
     let text = match output {
+        // invariant: plain data with string keys always serializes to JSON.
         "json" => serde_json::to_string(result).expect("a sweep serializes") + "\n",
         _ => sweep::render_text(result),
     };
@@ -725,24 +735,7 @@ fn run_command(
     let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
     let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
     options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
-    let text = if options.trace {
-        input::escape(&sim.trace.render(&sim.world))
-    } else {
-        match options.output {
-            Some(OutputFormat::Json) => render::json::render(&report),
-            Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(&report)),
-            Some(OutputFormat::Wide) => {
-                let events = render::events::collect(&sim);
-                input::escape(&format!(
-                    "{}\nEVENTS\n{}",
-                    render::text::render(&report),
-                    render::events::table(&events, times, options.color)
-                ))
-            }
-            None => input::escape(&render::text::render(&report)),
-        }
-    };
-    write_out(out, &text)?;
+    write_out(out, &rendered(&sim, &report, options, times))?;
     run_ended(&sim)?;
     expectations_held(&prepared.label, &sim, &report)
 }
@@ -775,6 +768,91 @@ fn expectations_held(
         }
     }
     Err(text)
+}
+
+/// The text a run prints, as `--trace` and `-o` choose.
+fn rendered(
+    sim: &stsim_core::Simulation,
+    report: &stsim_core::Report,
+    options: &RunOptions,
+    times: render::events::Times,
+) -> String {
+    if options.trace {
+        input::escape(&sim.trace.render(&sim.world))
+    } else {
+        match options.output {
+            Some(OutputFormat::Json) => render::json::render(report),
+            Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(report)),
+            Some(OutputFormat::Wide) => {
+                let events = render::events::collect(sim);
+                input::escape(&format!(
+                    "{}\nEVENTS\n{}",
+                    render::text::render(report),
+                    render::events::table(&events, times, options.color)
+                ))
+            }
+            None => input::escape(&render::text::render(report)),
+        }
+    }
+}
+
+/// `stsim run --check-determinism`: two runs of the same scenario in this
+/// process, the second on another thread, must agree byte for byte (trace,
+/// report text and JSON); the first's output is printed as usual.
+fn determinism_command(
+    input: &Input,
+    story: &str,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let times = times(options.start_time.as_deref())?;
+    let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
+    let (config, exec) = (prepared.config, prepared.exec);
+    let label = match input {
+        Input::File(name) => name.clone(),
+        Input::Manifests(names) => names.join(", "),
+    };
+    let budget = options.allow.budget();
+    let one_run = move |config: stsim_core::Config, exec: &ExecPolicy| {
+        simulate_with(config, exec, &budget).map(|(sim, report)| {
+            let texts = (
+                sim.trace.render(&sim.world),
+                render::text::render(&report),
+                render::json::render(&report),
+                report.trace_digest.clone(),
+            );
+            (sim, report, texts)
+        })
+    };
+    let (sim, report, first) = one_run(config.clone(), &exec)?;
+    let second =
+        std::thread::scope(|scope| scope.spawn(|| one_run(config, &exec).map(|(_, _, texts)| texts)).join())
+            .map_err(|_| "error: the second run panicked\n".to_string())??;
+    options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
+    write_out(out, &rendered(&sim, &report, options, times))?;
+    let shown = input::shown(&label);
+    if first != second {
+        let what = if first.0 != second.0 {
+            let line = first.0.lines().zip(second.0.lines()).position(|(a, b)| a != b);
+            match line {
+                Some(n) => format!("the traces differ from line {}", n + 1),
+                None => "the traces differ in length".to_string(),
+            }
+        } else if first.1 != second.1 {
+            "the text reports differ".to_string()
+        } else {
+            "the JSON reports differ".to_string()
+        };
+        return Err(format!(
+            "error: the run stopped: {shown} is not deterministic: {what} (digests {} and {})\n",
+            first.3, second.3
+        ));
+    }
+    let _ = err.write_all(
+        format!("ok: {shown}: 2 runs (2 threads) gave the same trace, digest {}\n", first.3).as_bytes(),
+    );
+    run_ended(&sim)
 }
 
 /// How a finished run ends the command: an operator's failure, a budget
@@ -864,7 +942,7 @@ pub fn simulate_with(
     sim.budget = budget.budget;
     let started = std::time::Instant::now();
     while sim.step() {
-        if sim.events.is_multiple_of(1024) && started.elapsed() > budget.wall {
+        if sim.events.is_multiple_of(64) && started.elapsed() > budget.wall {
             sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
         }
     }

@@ -4,8 +4,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let stdin = std::io::stdin();
+    // Not `stdin().lock()`: holding the lock for the whole run deadlocked
+    // reading a scenario from standard input (`stsim run -`), which locks it again.
+    let mut stdin = std::io::BufReader::new(std::io::stdin());
     let color = stsim_cli::color_wanted();
-    let status = stsim_cli::run_full(&args, &mut stdin.lock(), &mut stdout.lock(), &mut stderr.lock(), color);
+    let status = stsim_cli::run_full(&args, &mut stdin, &mut stdout.lock(), &mut stderr.lock(), color);
     std::process::exit(status as i32);
 }

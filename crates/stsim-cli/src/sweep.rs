@@ -578,6 +578,7 @@ pub fn runs_lines(sweep: &Sweep) -> String {
     for variant in &sweep.variants {
         for run in &variant.runs {
             let line = Line { variant: &variant.name, run };
+            // invariant: plain data with string keys always serializes to JSON.
             out.push_str(&serde_json::to_string(&line).expect("a run serializes"));
             out.push('\n');
         }

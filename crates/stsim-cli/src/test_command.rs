@@ -25,7 +25,8 @@ impl Outcome {
 }
 
 /// Scenario files under `paths`: files as given, directories searched
-/// recursively for `*.ron`, in sorted order, each once.
+/// recursively for `*.ron` (not through symlinked directories), in sorted
+/// order, each once.
 pub fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
@@ -45,8 +46,10 @@ pub fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // A symlinked directory is not followed: a link loop cannot recurse without end.
+        if entry.file_type()?.is_dir() {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "ron") {
             out.push(path);
@@ -70,7 +73,12 @@ pub struct Options {
 /// scenario cannot take the others' results with it.
 pub fn run_one(path: &Path, options: &Options) -> Outcome {
     let name = path.display().to_string();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_checked(path, &name, options))) {
+    guarded(&name, options.seed.unwrap_or(0), || run_checked(path, &name, options))
+}
+
+/// Runs `scenario`; a panic becomes the scenario's failed verdict.
+pub fn guarded(name: &str, seed: u64, scenario: impl FnOnce() -> Outcome) -> Outcome {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(scenario)) {
         Ok(outcome) => outcome,
         Err(panic) => {
             let message = panic
@@ -79,8 +87,8 @@ pub fn run_one(path: &Path, options: &Options) -> Outcome {
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "a panic".to_string());
             Outcome {
-                path: name.clone(),
-                seed: options.seed.unwrap_or(0),
+                path: name.to_string(),
+                seed,
                 verdicts: Ok(vec![Verdict {
                     line: 0,
                     description: "stsim runs the scenario without an internal error".to_string(),
@@ -358,4 +366,23 @@ pub fn junit(outcomes: &[Outcome]) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"stsim\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_that_scenarios_failure_and_the_others_still_report() {
+        let outcomes = vec![
+            guarded("a.ron", 1, || panic!("simulated time overflowed")),
+            guarded("b.ron", 2, || Outcome { path: "b.ron".into(), seed: 2, verdicts: Ok(Vec::new()) }),
+        ];
+        assert!(!outcomes[0].passed() && outcomes[1].passed());
+        let text = render(&outcomes);
+        assert!(text.contains("FAILED a.ron (1 of 1 expectations failed)"), "{text}");
+        assert!(text.contains("stsim panicked: simulated time overflowed"), "{text}");
+        assert!(text.contains("ok     b.ron (no expectations)"), "{text}");
+        assert_eq!(status(&outcomes), crate::ExitStatus::Failure);
+    }
 }

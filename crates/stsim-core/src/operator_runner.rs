@@ -21,12 +21,12 @@ use std::collections::VecDeque;
 
 /// The shortest requeue an operator gets: a shorter `requeue_after_ms`
 /// (including 0) is raised to this, as a work queue's rate limiter would.
-pub const MIN_REQUEUE: SimDuration = SimDuration::from_millis(10);
+pub const MIN_REQUEUE: SimDuration = SimDuration::from_millis(100);
 
 /// The most reconciles one operator may do within one simulated second; more
 /// is a loop (an operator requeueing or waking itself without end), and the
 /// run stops with an error naming it instead of spinning.
-pub const MAX_RECONCILES_PER_SECOND: u32 = 100;
+pub const MAX_RECONCILES_PER_SECOND: u32 = 50;
 
 /// One operator and its mailbox.
 pub struct Slot {

@@ -337,17 +337,32 @@ impl Simulation {
         let start = self.checked;
         self.checked = self.trace.records.len();
         let mut fired = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
         for record in &self.trace.records[start..] {
+            // Only these events can fire a trigger; skip the rest without
+            // looking at every armed trigger (there may be thousands).
+            if !matches!(
+                record.event,
+                Event::PodCreated { .. }
+                    | Event::PodReady { .. }
+                    | Event::PodRemoved { .. }
+                    | Event::NodeCondition { .. }
+                    | Event::AppVerdict { .. }
+            ) {
+                continue;
+            }
             for &index in &self.armed {
-                if !fired.contains(&index)
-                    && self.matches(&self.config.triggers[index].trigger, &record.event)
+                if !seen.contains(&index) && self.matches(&self.config.triggers[index].trigger, &record.event)
                 {
+                    seen.insert(index);
                     fired.push(index);
                 }
             }
         }
+        if !fired.is_empty() {
+            self.armed.retain(|i| !seen.contains(i));
+        }
         for index in fired {
-            self.armed.retain(|i| *i != index);
             let key = EventKey::Triggered(index as u32);
             let at = self.queue.now() + self.config.triggers[index].after;
             self.queue.arm(key, at, key.phase());

@@ -57,7 +57,7 @@ fn char_width(c: char) -> usize {
 fn cell(c: char) -> (String, usize) {
     if c == '\t' {
         (" ".repeat(TAB_WIDTH), TAB_WIDTH)
-    } else if c.is_control() {
+    } else if c.is_control() || invisible(c) {
         ("\u{FFFD}".to_string(), 1)
     } else {
         (c.to_string(), char_width(c))
@@ -142,11 +142,19 @@ impl Diagnostic {
     }
 }
 
+/// Characters that change how a terminal shows text without being seen:
+/// bidirectional overrides and isolates ("Trojan Source"), zero-width
+/// characters and the byte-order mark.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// The longest word shown whole in a message; longer ones are cut.
 pub const MAX_WORD: usize = 200;
 
 /// `text` safe to print on a terminal: control characters other than
-/// newline and tab escaped (`\u{1b}`), and any word (run of non-spaces)
+/// newline and tab escaped (`\u{1b}`), as are invisible characters that
+/// reorder or hide text, and any word (run of non-spaces)
 /// longer than [`MAX_WORD`] characters cut, with how much was left out.
 pub fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(1 << 16));
@@ -169,7 +177,7 @@ pub fn printable(text: &str) -> String {
                 continue;
             }
         }
-        if c.is_control() && c != '\n' && c != '\t' {
+        if (c.is_control() && c != '\n' && c != '\t') || invisible(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);

@@ -37,6 +37,8 @@ pub struct Limits {
     pub expected_failures: u64,
     /// The smallest `meanTimeBetweenFailures` and `meanTimeToRepair`, in milliseconds.
     pub min_failure_interval_ms: u64,
+    /// `External` operators: each is a process started at the beginning of the run.
+    pub external_operators: usize,
 }
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
@@ -54,6 +56,7 @@ impl Limits {
         duration_ms: 400 * DAY_MS,
         expected_failures: 20_000,
         min_failure_interval_ms: 1_000,
+        external_operators: 8,
     };
 
     /// With `--allow-large`: minutes and gigabytes, but never unbounded.
@@ -68,6 +71,7 @@ impl Limits {
         duration_ms: 100 * 366 * DAY_MS,
         expected_failures: 2_000_000,
         min_failure_interval_ms: 1,
+        external_operators: 64,
     };
 
     /// The limits for a run, with or without `--allow-large`.

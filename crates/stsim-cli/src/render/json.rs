@@ -44,6 +44,7 @@ fn camel_keys(value: Value) -> Value {
 
 /// The report as a Kubernetes-style document.
 pub fn document(report: &Report) -> Value {
+    // invariant: a Report is plain data with string keys; serializing it cannot fail.
     let body = camel_keys(serde_json::to_value(report).expect("a report always serializes"));
     let mut map = Map::new();
     map.insert("apiVersion".into(), Value::String(API_VERSION.into()));
@@ -55,6 +56,7 @@ pub fn document(report: &Report) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
+    // invariant: a Value with string keys always prints.
     let mut out = serde_json::to_string_pretty(&document(report)).expect("JSON always prints");
     out.push('\n');
     out

@@ -40,12 +40,16 @@ pub fn bytes(n: u64) -> String {
     n.to_string()
 }
 
+/// The widest a column is padded to; a longer cell runs past it (padding
+/// widths are bounded, and a huge one would make `format!` panic).
+const MAX_COLUMN: usize = 120;
+
 /// Lays rows out in columns separated by three spaces, like kubectl.
 fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(cell.chars().count()).min(MAX_COLUMN);
         }
     }
     let line = |out: &mut String, cells: Vec<&str>| {
@@ -69,13 +73,13 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 
 fn timeline_rows(rows: &[TimelineRow]) -> String {
     let pods: Vec<&TimelineRow> = rows.iter().filter(|r| r.pod.is_some()).collect();
-    let name_width = pods.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let name_width = pods.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, MAX_COLUMN);
     let node_width = pods
         .iter()
         .filter_map(|r| r.pod.as_ref().and_then(|p| p.node.as_ref()).map(String::len))
         .max()
         .unwrap_or(6)
-        .max(6);
+        .clamp(6, MAX_COLUMN);
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -37,6 +37,7 @@ fn scalar(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::String(s) if plain_ok(s) => s.clone(),
+        // invariant: plain data with string keys always serializes to JSON.
         Value::String(s) => serde_json::to_string(s).expect("strings always print"),
         Value::Array(_) => "[]".into(),
         Value::Object(_) => "{}".into(),
@@ -52,6 +53,7 @@ fn is_block(value: &Value) -> bool {
 }
 
 fn key(text: &str) -> String {
+    // invariant: plain data with string keys always serializes to JSON.
     if plain_ok(text) { text.to_string() } else { serde_json::to_string(text).expect("strings always print") }
 }
 

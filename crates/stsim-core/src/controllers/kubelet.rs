@@ -265,7 +265,8 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     let anchor = started + probe.initial_delay;
     let period = probe.period.as_millis().max(1);
     let first = if held_since <= anchor { 0 } else { held_since.since(anchor).as_millis().div_ceil(period) };
-    let flip_at = SimTime::from_millis(anchor.as_millis() + (first + u64::from(threshold) - 1) * period);
+    let ticks = first.saturating_add(u64::from(threshold)).saturating_sub(1);
+    let flip_at = SimTime::from_millis(anchor.as_millis().saturating_add(ticks.saturating_mul(period)));
     if flip_at <= now {
         api.set_pod_ready(id, passes);
         None

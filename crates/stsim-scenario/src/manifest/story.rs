@@ -44,7 +44,7 @@ fn next_image(image: &str) -> String {
 pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<raw::Scenario> {
     let (_, summary) = STORIES.iter().find(|(n, _)| *n == story)?;
     let sets = &collected.statefulsets;
-    let max_replicas = sets.iter().map(|s| s.replicas.unwrap_or(1).max(0) as u64).max().unwrap_or(1);
+    let max_replicas = sets.iter().map(|s| story_replicas(s.replicas)).max().unwrap_or(1);
     // Each node can hold two pods of every set; with one node per replica of
     // the largest set (three at least), every node holds one of its pods, so
     // the node the stories fail is never an idle one.
@@ -130,7 +130,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     let mut timeline = Vec::new();
     let mut end = 300u64;
     if let Some(set) = sets.first() {
-        let replicas = set.replicas.unwrap_or(1).max(0) as u64;
+        let replicas = story_replicas(set.replicas);
         let parallel = set.pod_management_policy == Some(raw::PodManagementPolicy::Parallel);
         let started = if parallel { 90 } else { 60 + 30 * replicas };
         let mut t = started;
@@ -199,6 +199,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         custom_resource_definitions: None,
         custom_resources: None,
     })
+}
+
+/// The replicas a story sizes its cluster and timeline by: the manifest's,
+/// capped at the largest any run may have, so that arithmetic on it cannot
+/// overflow; the manifest's own number still reaches validation, which
+/// refuses it with the limit.
+fn story_replicas(replicas: Option<i64>) -> u64 {
+    let cap = u64::from(crate::limits::Limits::LARGE.replicas);
+    u64::try_from(replicas.unwrap_or(1).max(0)).unwrap_or(0).min(cap)
 }
 
 #[cfg(test)]

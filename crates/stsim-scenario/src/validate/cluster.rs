@@ -161,6 +161,7 @@ impl Checker<'_, '_> {
                 reclaim_policy: ReclaimPolicy::Delete,
                 zonal: true,
                 local: false,
+                // invariant: "aws-gp3" is one of the built-in presets, not user input.
                 pricing: pricing::preset("aws-gp3").expect("a built-in preset"),
                 iops: None,
                 iops_per_gib: None,

@@ -15,7 +15,7 @@ pub(crate) fn over_limits(locator: &Locator<'_>, file: &str, limits: &Limits) ->
         out.push(Diagnostic {
             code: "limit",
             message: format!(
-                "{}this value is {chars} characters long, more than the {} a string may be",
+                "{}this value is {chars} characters long, more than the {} one value may be",
                 prefix(&locator.path_at(start)),
                 limits.string_chars
             ),
@@ -133,6 +133,16 @@ impl Checker<'_, '_> {
                 limits.nodes
             );
             self.over("cluster.nodePools", message);
+        }
+        // Processes: each external operator is one, started with the run.
+        let external =
+            config.operators.iter().filter(|o| matches!(o.kind, OperatorKind::External { .. })).count();
+        if external > limits.external_operators {
+            let message = format!(
+                "{external} external operators, more than the {} processes a run may start",
+                limits.external_operators
+            );
+            self.over("operators", message);
         }
         // Random failures: how many the horizon is expected to hold.
         if let Some(failures) = config.cluster.node_failures {

@@ -186,10 +186,18 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
+/// Names longer than `MAX_SUGGESTED` characters get no suggestion: nobody
+/// mistypes one, and comparing long names costs the square of their length.
 pub(crate) fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    let limit = (name.chars().count() / 3).max(1);
+    const MAX_SUGGESTED: usize = 64;
+    let length = name.chars().count();
+    if length > MAX_SUGGESTED {
+        return None;
+    }
+    let limit = (length / 3).max(1);
     candidates
         .iter()
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
