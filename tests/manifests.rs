@@ -150,3 +150,54 @@ fn every_subcommand_help_has_examples() {
         assert!(output.stdout.contains("Examples:"), "{command}: {}", output.stdout);
     }
 }
+
+/// The workloads of a config, as the manifests carry them (no application models).
+fn workloads(config: &stsim_core::Config) -> String {
+    let sets: Vec<_> = config.statefulsets.iter().map(|s| (&s.name, &s.spec)).collect();
+    let classes: Vec<_> = config
+        .cluster
+        .storage_classes
+        .iter()
+        .map(|c| (&c.name, &c.provisioner, c.binding_mode, c.reclaim_policy, c.is_default, c.local, c.iops))
+        .collect();
+    format!(
+        "{:?}\n{sets:?}\n{:?}\n{classes:?}\n{}",
+        config.services, config.pod_disruption_budgets, config.namespace
+    )
+}
+
+#[test]
+fn export_then_run_f_gives_the_same_workloads_for_every_shipped_scenario() {
+    for name in crate::support::shipped_scenarios() {
+        let path = repo_root().join("scenarios").join(format!("{name}.ron")).display().to_string();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let config = stsim_scenario::parse_scenario(&source, &path).unwrap();
+        let exported = stsim(&["export", &path]);
+        assert_eq!(exported.status, ExitStatus::Success, "{name}: {}", exported.stderr);
+        let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start")
+            .unwrap_or_else(|e| panic!("{name}: {e:#?}\n{}", exported.stdout));
+        assert!(back.warning.is_none(), "{name}: {:?}", back.warning);
+        assert_eq!(workloads(&back.config), workloads(&config), "{name}");
+    }
+}
+
+#[test]
+fn import_writes_a_scenario_that_runs_like_the_manifest() {
+    let imported = stsim(&["import", &example("redis.yaml"), "--story", "node-crash"]);
+    assert_eq!(imported.status, ExitStatus::Success, "{}", imported.stderr);
+    let ron = temp("redis-imported.ron", &imported.stdout);
+    std::fs::copy(example("redis.yaml"), std::path::Path::new(&ron).with_file_name("redis.yaml")).unwrap();
+    let (from_ron, from_manifest) =
+        (stsim(&["run", &ron]), stsim(&["run", "-f", &example("redis.yaml"), "--story", "node-crash"]));
+    assert_eq!(from_ron.status, ExitStatus::Success, "{}", from_ron.stderr);
+    // The same run, but for the scenario lines the actions are on.
+    let strip = |text: &str| {
+        text.lines()
+            .filter(|l| !l.contains("trace digest"))
+            .map(|l| l.split(" (line ").next().unwrap_or(l).to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&from_ron.stdout), strip(&from_manifest.stdout));
+    assert!(imported.stdout.contains("expect: [],"));
+}

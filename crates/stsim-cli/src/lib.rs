@@ -6,6 +6,7 @@
 //! about the simulated cluster.
 
 pub mod examples;
+pub mod export;
 pub mod external_operator;
 pub mod input;
 pub mod render;
@@ -179,6 +180,30 @@ Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  sts
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Write a scenario's workloads as Kubernetes manifests (YAML).
+    #[command(after_help = "Examples:\n  \
+stsim export scenarios/rolling-update.ron > rolling-update.yaml\n  \
+stsim export rolling-update | kubectl apply --dry-run=client -f -\n\n\
+Writes StorageClasses, Services, StatefulSets and PodDisruptionBudgets with every default \
+filled in; `stsim run -f` reads them back to the same workloads.")]
+    Export {
+        /// The scenario file, `-`, or the name of a built-in example.
+        file: String,
+    },
+    /// Write a RON scenario around manifests, to add a timeline and expectations.
+    #[command(after_help = "Examples:\n  \
+stsim import redis.yaml > redis.ron\n  \
+stsim import redis.yaml --story node-crash > redis-crash.ron\n\n\
+The scenario lists the manifests (as named here, relative to where you save it), \
+the story's cluster and timeline, and an empty `expect` list.")]
+    Import {
+        /// Manifest files (YAML or JSON).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// The story whose cluster and timeline to write (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
+    },
     /// List the stories `stsim run -f` can tell around manifests.
     #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
     Stories,
@@ -289,6 +314,8 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
             write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
         }
         Command::Stories => stories_command(out),
+        Command::Export { file } => export_command(&file, out),
+        Command::Import { files, story } => import_command(&files, &story, out),
         Command::Explain { file, seed } => explain_command(&file, seed, out),
         Command::Check { files } => check_command(&files, out),
         Command::Examples { name } => examples_command(name.as_deref(), out),
@@ -395,6 +422,35 @@ fn events_command(
         events.retain(|e| e.warning);
     }
     write_out(out, &render::events::table(&events, times, color))?;
+    Ok(ExitStatus::Success)
+}
+
+fn export_command(name: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let (file, source) = load(name)?;
+    let config = parse(&file, &source)?;
+    write_out(out, &export::render(&config))?;
+    Ok(ExitStatus::Success)
+}
+
+fn import_command(names: &[String], story: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let mut files = Vec::new();
+    for name in names {
+        let text = std::fs::read_to_string(name)
+            .map_err(|e| format!("error: cannot read manifest `{name}`: {e}\n"))?;
+        files.push((name.clone(), text));
+    }
+    let sources: std::collections::BTreeMap<String, String> = files.iter().cloned().collect();
+    let written: Vec<String> = names
+        .iter()
+        .map(|n| {
+            std::path::Path::new(n)
+                .file_name()
+                .map_or_else(|| n.clone(), |f| f.to_string_lossy().into_owned())
+        })
+        .collect();
+    let text = stsim_scenario::import_manifests(&files, &written, story)
+        .map_err(|d| input::render(&d, &sources, &format!("{} cannot be imported", names.join(", "))))?;
+    write_out(out, &text)?;
     Ok(ExitStatus::Success)
 }
 

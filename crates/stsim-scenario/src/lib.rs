@@ -149,6 +149,25 @@ fn merge(scenario: &mut raw::Scenario, collected: &manifest::Collected) {
     }
 }
 
+/// A RON scenario around manifests: `story`'s cluster and timeline, with
+/// `manifests` (the names to write in the file) in place of their objects.
+/// `files` are the manifests' (label, text), read to check them and to size the story.
+pub fn import_manifests(
+    files: &[(String, String)],
+    manifests: &[String],
+    story: &str,
+) -> Result<String, Vec<Diagnostic>> {
+    let mut collected = manifest::Collected::default();
+    for (label, source) in files {
+        manifest::read_file(source, label, manifest::Base::default(), &mut collected);
+    }
+    // The same checks as simulating them.
+    parse_manifests(files, story)?;
+    let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
+    let scenario = manifest::story::build(story, &collected, &name).expect("the story was found above");
+    Ok(manifest::story::ron(&scenario, &collected, manifests, story))
+}
+
 /// Simulates manifests on their own: `story` (one of `STORIES`) supplies the
 /// cluster and the timeline. `files` are (label, text) pairs.
 pub fn parse_manifests(files: &[(String, String)], story: &str) -> Result<Loaded, Vec<Diagnostic>> {

@@ -83,6 +83,7 @@ impl Find for Layered<'_> {
 
     fn show(&self, path: &str) -> String {
         match self.spans.lookup(path) {
+            Some(loc) if loc.path.is_empty() => format!("The {} is invalid", loc.object),
             Some(loc) => format!("The {} is invalid: {}", loc.object, loc.path),
             None => self.base.map_or_else(|| path.to_string(), |b| b.show(path)),
         }

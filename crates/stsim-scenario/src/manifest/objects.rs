@@ -23,6 +23,9 @@ const SERVER_METADATA: &[&str] = &[
     "annotations",
 ];
 
+/// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
+pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
+
 /// Reads `metadata` of a top-level object: its name (required) and namespace.
 fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
     let Some(meta) = obj.take("metadata") else {
@@ -239,6 +242,14 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     // The default-class annotation is read before `metadata` skips annotations.
     let default =
         obj.nested_place(&["metadata", "annotations", "storageclass.kubernetes.io/is-default-class"]);
+    // stsim's own annotation: the class's price, which Kubernetes does not know.
+    let price_place = obj.nested_place(&["metadata", "annotations", PRICE_ANNOTATION]);
+    let price_value = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", PRICE_ANNOTATION]));
     let default_value = obj
         .entries
         .iter()
@@ -261,6 +272,22 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                 "metadata.annotations[storageclass.kubernetes.io/is-default-class]",
             );
             Some(value == "true")
+        }
+        _ => None,
+    };
+    let usd_per_gib_month = match (price_place, price_value) {
+        (Some(place), Some(text)) => {
+            let path = format!("metadata.annotations[{PRICE_ANNOTATION}]");
+            cx.at(format!("{raw_base}.usdPerGibMonth"), place, &path);
+            match text.parse::<f64>() {
+                Ok(price) if price.is_finite() && price >= 0.0 => Some(price),
+                _ => {
+                    let message =
+                        format!("Invalid value: {text:?}: expected a price in US dollars, like \"0.08\"");
+                    cx.invalid(place, &path, message, None);
+                    None
+                }
+            }
         }
         _ => None,
     };
@@ -340,11 +367,31 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     // Network file systems are reachable from every zone; local disks are one node's.
     let (zonal, local) = match provisioner_name.as_str() {
-        "kubernetes.io/no-provisioner" => (Some(false), Some(true)),
+        "kubernetes.io/no-provisioner" | "rancher.io/local-path" | "openebs.io/local" => (None, Some(true)),
         "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io" => {
             (Some(false), None)
         }
         _ => (None, None),
+    };
+    // A class of a provisioner stsim has no prices for costs nothing, and says so.
+    let known = matches!(
+        provisioner_name.as_str(),
+        "ebs.csi.aws.com"
+            | "kubernetes.io/aws-ebs"
+            | "pd.csi.storage.gke.io"
+            | "kubernetes.io/gce-pd"
+            | "disk.csi.azure.com"
+            | "kubernetes.io/azure-disk"
+    );
+    let usd_per_gib_month = match usd_per_gib_month {
+        None if pricing.is_none() && !known => {
+            cx.collected.notes.push(format!(
+                "{} has no price for provisioner {provisioner_name:?}; its volumes cost $0 (annotate it with {PRICE_ANNOTATION}: \"0.08\")",
+                cx.object
+            ));
+            Some(0.0)
+        }
+        price => price,
     };
     obj.finish(cx);
     let class = raw::StorageClass {
@@ -360,7 +407,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }),
         zonal,
         local,
-        usd_per_gib_month: None,
+        usd_per_gib_month,
         pricing,
         iops,
         iops_per_gb,

@@ -22,7 +22,8 @@ pub const STORIES: &[(&str, &str)] = &[
 ];
 
 fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
-    raw::TimelineEntry { at: Some(format!("{seconds}s")), when: None, after: None, action }
+    let at = stsim_core::time::SimDuration::from_secs(seconds).to_string();
+    raw::TimelineEntry { at: Some(at), when: None, after: None, action }
 }
 
 /// Rounds up to a whole multiple of `unit`.
@@ -167,7 +168,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         name: name.to_string(),
         description: Some(format!("The `{story}` story around {first}: {summary}.")),
         seed: Some(1),
-        duration: Some(format!("{}m", end.div_ceil(60))),
+        duration: Some(stsim_core::time::SimDuration::from_secs(end.div_ceil(60) * 60).to_string()),
         namespace: collected.namespace.as_ref().map(|(n, _)| n.clone()),
         cluster_domain: None,
         dns: None,
@@ -189,6 +190,135 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         operators: None,
         manifests: None,
     })
+}
+
+/// A RON string literal.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn ron_action(action: &raw::Action) -> String {
+    match action {
+        raw::Action::CrashNode { node } => format!("CrashNode(node: {})", quote(node)),
+        raw::Action::RecoverNode { node } => format!("RecoverNode(node: {})", quote(node)),
+        raw::Action::DrainNode { node } => format!("DrainNode(node: {})", quote(node)),
+        raw::Action::Uncordon { node } => format!("Uncordon(node: {})", quote(node)),
+        raw::Action::Scale { statefulset, replicas } => {
+            format!("Scale(statefulset: {}, replicas: {replicas})", quote(statefulset))
+        }
+        raw::Action::SetImage { statefulset, image } => {
+            format!("SetImage(statefulset: {}, image: {})", quote(statefulset), quote(image))
+        }
+        // The stories use only the actions above.
+        other => format!("Stop /* {other:?} */"),
+    }
+}
+
+/// The story as a RON scenario that lists `manifests` instead of holding
+/// their objects: the cluster parts the manifests do not define, and the
+/// timeline, for a user to edit.
+pub(crate) fn ron(
+    scenario: &raw::Scenario,
+    collected: &Collected,
+    manifests: &[String],
+    story: &str,
+) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "// The `{story}` story around {}, written by `stsim import`.\n\
+         // The objects stay in the manifests; add to the timeline, and expectations\n\
+         // (`expect: [...]`, see docs/scenario-format.md), then `stsim test` this file.\n",
+        manifests.join(", ")
+    ));
+    out.push_str("Scenario(\n");
+    out.push_str(&format!("    name: {},\n", quote(&scenario.name)));
+    if let Some(description) = &scenario.description {
+        out.push_str(&format!("    description: {},\n", quote(description)));
+    }
+    out.push_str(&format!("    seed: {},\n", scenario.seed.unwrap_or(1)));
+    if let Some(duration) = &scenario.duration {
+        out.push_str(&format!("    duration: {},\n", quote(duration)));
+    }
+    if let Some(cluster) = &scenario.cluster {
+        out.push_str("    cluster: (\n");
+        if collected.zones.is_empty()
+            && let Some(zones) = &cluster.zones
+        {
+            let zones: Vec<String> = zones.iter().map(|z| quote(z)).collect();
+            out.push_str(&format!("        zones: [{}],\n", zones.join(", ")));
+        }
+        if collected.node_pools.is_empty() {
+            out.push_str("        nodePools: [\n");
+            for pool in cluster.node_pools.iter().flatten() {
+                let mut fields = vec![format!("name: {}", quote(&pool.name))];
+                if let Some(count) = pool.count {
+                    fields.push(format!("count: {count}"));
+                }
+                if let Some(cpu) = &pool.cpu {
+                    fields.push(format!("cpu: {}", quote(cpu)));
+                }
+                if let Some(memory) = &pool.memory {
+                    fields.push(format!("memory: {}", quote(memory)));
+                }
+                out.push_str(&format!("            ({}),\n", fields.join(", ")));
+            }
+            out.push_str("        ],\n");
+        }
+        let added: Vec<&raw::StorageClass> = cluster
+            .storage_classes
+            .iter()
+            .flatten()
+            .filter(|c| !collected.storage_classes.iter().any(|m| m.name == c.name))
+            .collect();
+        if !added.is_empty() {
+            out.push_str("        storageClasses: [\n");
+            for class in added {
+                let mut fields = vec![format!("name: {}", quote(&class.name))];
+                if let Some(p) = &class.provisioner {
+                    fields.push(format!("provisioner: {}", quote(p)));
+                }
+                if let Some(mode) = class.volume_binding_mode {
+                    fields.push(format!("volumeBindingMode: {mode:?}"));
+                }
+                if let Some(policy) = class.reclaim_policy {
+                    fields.push(format!("reclaimPolicy: {policy:?}"));
+                }
+                if let Some(zonal) = class.zonal {
+                    fields.push(format!("zonal: {zonal}"));
+                }
+                if let Some(pricing) = &class.pricing {
+                    fields.push(format!("pricing: {}", quote(pricing)));
+                }
+                if let Some(default) = class.default {
+                    fields.push(format!("default: {default}"));
+                }
+                out.push_str(&format!("            ({}),\n", fields.join(", ")));
+            }
+            out.push_str("        ],\n");
+        }
+        out.push_str("    ),\n");
+    }
+    let names: Vec<String> = manifests.iter().map(|m| quote(m)).collect();
+    out.push_str(&format!("    manifests: [{}],\n", names.join(", ")));
+    out.push_str("    timeline: [\n");
+    for entry in scenario.timeline.iter().flatten() {
+        let at = entry.at.as_deref().unwrap_or("0s");
+        out.push_str(&format!("        (at: {}, do: {}),\n", quote(at), ron_action(&entry.action)));
+    }
+    out.push_str("    ],\n");
+    out.push_str("    expect: [],\n");
+    out.push_str(")\n");
+    out
 }
 
 #[cfg(test)]
