@@ -145,7 +145,19 @@ fn completions_for_three_shells() {
 
 #[test]
 fn every_subcommand_help_has_examples() {
-    for command in ["run", "events", "explain", "check", "test", "examples", "stories", "completions"] {
+    for command in [
+        "run",
+        "events",
+        "explain",
+        "check",
+        "test",
+        "examples",
+        "stories",
+        "completions",
+        "export",
+        "import",
+        "schema",
+    ] {
         let output = stsim(&[command, "--help"]);
         assert!(output.stdout.contains("Examples:"), "{command}: {}", output.stdout);
     }
@@ -200,4 +212,13 @@ fn import_writes_a_scenario_that_runs_like_the_manifest() {
     };
     assert_eq!(strip(&from_ron.stdout), strip(&from_manifest.stdout));
     assert!(imported.stdout.contains("expect: [],"));
+}
+
+#[test]
+fn schemas_print_as_shipped() {
+    let scenario = stsim(&["schema", "scenario"]);
+    let shipped = std::fs::read_to_string(repo_root().join("docs/scenario.schema.json")).unwrap();
+    assert_eq!(scenario.stdout, shipped);
+    let report = stsim(&["schema", "report"]);
+    assert!(report.stdout.contains("\"const\": \"stsim.io/v1alpha1\""));
 }

@@ -26,6 +26,18 @@ pub enum OutputFormat {
     Wide,
 }
 
+/// `stsim schema WHAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The scenario file format (from the Rust types that read it).
+    Scenario,
+    /// The report `stsim run -o json` prints.
+    Report,
+}
+
+/// The report's JSON Schema, as shipped in `docs/`.
+pub const REPORT_SCHEMA: &str = include_str!("../../../docs/report.schema.json");
+
 /// `stsim completions SHELL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Shell {
@@ -204,6 +216,12 @@ the story's cluster and timeline, and an empty `expect` list.")]
         #[arg(long, default_value = "default")]
         story: String,
     },
+    /// Print the JSON Schema of the scenario format or of the report.
+    #[command(
+        after_help = "Examples:\n  stsim schema scenario > scenario.schema.json\n  stsim schema report\n\n\
+The same files ship as docs/scenario.schema.json and docs/report.schema.json."
+    )]
+    Schema { what: SchemaKind },
     /// List the stories `stsim run -f` can tell around manifests.
     #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
     Stories,
@@ -314,6 +332,13 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
             write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
         }
         Command::Stories => stories_command(out),
+        Command::Schema { what } => {
+            let text = match what {
+                SchemaKind::Scenario => stsim_scenario::scenario_schema(),
+                SchemaKind::Report => REPORT_SCHEMA.to_string(),
+            };
+            write_out(out, &text).map(|()| ExitStatus::Success)
+        }
         Command::Export { file } => export_command(&file, out),
         Command::Import { files, story } => import_command(&files, &story, out),
         Command::Explain { file, seed } => explain_command(&file, seed, out),

@@ -38,6 +38,15 @@ pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic
     parse_scenario_with(source, file, &mut no_files).map(|loaded| loaded.config)
 }
 
+/// The JSON Schema of the scenario format, generated from the raw types
+/// (shipped as `docs/scenario.schema.json`).
+pub fn scenario_schema() -> String {
+    let schema = schemars::schema_for!(raw::Scenario);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
+    text.push('\n');
+    text
+}
+
 /// A validated scenario, and the one warning about what its manifests hold
 /// that the model does not use (if anything).
 #[derive(Debug, Clone)]

@@ -7,13 +7,14 @@
 //! out-of-range value in its own words, and no name is resolved here.
 //! Defaults are filled in by `validate`, not here, so `None` means "not written".
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// A label map as written (`{"app": "redis"}`).
 pub type RawLabels = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Scenario", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scenario {
     pub name: String,
@@ -62,7 +63,7 @@ pub struct Scenario {
     pub manifests: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Operator", deny_unknown_fields, rename_all = "camelCase")]
 pub struct OperatorEntry {
     pub operator: OperatorKind,
@@ -72,7 +73,7 @@ pub struct OperatorEntry {
     pub faults: Option<OperatorFaults>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "OperatorKind", deny_unknown_fields)]
 pub enum OperatorKind {
     PvcCleanup {
@@ -95,7 +96,7 @@ pub enum OperatorKind {
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Faults", deny_unknown_fields, rename_all = "camelCase")]
 pub struct OperatorFaults {
     #[serde(default)]
@@ -109,7 +110,7 @@ pub struct OperatorFaults {
 }
 
 /// One expectation as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Expect", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum Expect {
     PodReadyBy {
@@ -175,7 +176,7 @@ pub enum Expect {
 }
 
 /// An application's health, as expectations name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Health")]
 pub enum Health {
     Forming,
@@ -184,7 +185,7 @@ pub enum Health {
     Broken,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Dns", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Dns {
     /// The cache's cap on any answer, positive or NXDOMAIN (`cache 30`).
@@ -195,28 +196,28 @@ pub struct Dns {
     pub ttl: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Addressing")]
 pub enum Addressing {
     Dns,
     Ip,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "AppReadiness")]
 pub enum AppReadiness {
     Process,
     Joined,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Bootstrap")]
 pub enum Bootstrap {
     AnyMember,
     OrdinalZero,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "QuorumSystem")]
 pub enum QuorumSystem {
     Etcd,
@@ -224,7 +225,7 @@ pub enum QuorumSystem {
 }
 
 /// The clustered application a StatefulSet runs: `PrimaryReplica(addressing: Dns)`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "App", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum App {
     PrimaryReplica {
@@ -327,7 +328,7 @@ pub enum App {
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Cluster", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Cluster {
     #[serde(default)]
@@ -340,7 +341,7 @@ pub struct Cluster {
     pub storage_classes: Option<Vec<StorageClass>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodePool", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodePool {
     pub name: String,
@@ -360,14 +361,14 @@ pub struct NodePool {
     pub labels: Option<RawLabels>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeFailures", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeFailures {
     pub mean_time_between_failures: String,
     pub mean_time_to_repair: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "TaintEffect")]
 pub enum TaintEffect {
     NoSchedule,
@@ -375,7 +376,7 @@ pub enum TaintEffect {
     NoExecute,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Taint", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Taint {
     pub key: String,
@@ -384,14 +385,14 @@ pub struct Taint {
     pub effect: TaintEffect,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "TolerationOperator")]
 pub enum TolerationOperator {
     Equal,
     Exists,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Toleration", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Toleration {
     #[serde(default)]
@@ -406,7 +407,7 @@ pub struct Toleration {
     pub toleration_seconds: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelectorOperator")]
 pub enum NodeSelectorOperator {
     In,
@@ -415,7 +416,7 @@ pub enum NodeSelectorOperator {
     DoesNotExist,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelectorRequirement", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelectorRequirement {
     pub key: String,
@@ -424,27 +425,27 @@ pub struct NodeSelectorRequirement {
     pub values: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelectorTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelectorTerm {
     #[serde(default)]
     pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelector", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelector {
     pub node_selector_terms: Vec<NodeSelectorTerm>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PreferredSchedulingTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PreferredSchedulingTerm {
     pub weight: i64,
     pub preference: NodeSelectorTerm,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeAffinity", deny_unknown_fields)]
 pub struct NodeAffinity {
     #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
@@ -453,28 +454,28 @@ pub struct NodeAffinity {
     pub preferred: Option<Vec<PreferredSchedulingTerm>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "LabelSelector", deny_unknown_fields, rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: Option<RawLabels>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodAffinityTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodAffinityTerm {
     pub label_selector: LabelSelector,
     pub topology_key: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "WeightedPodAffinityTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct WeightedPodAffinityTerm {
     pub weight: i64,
     pub pod_affinity_term: PodAffinityTerm,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodAntiAffinity", deny_unknown_fields)]
 pub struct PodAntiAffinity {
     #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
@@ -483,7 +484,7 @@ pub struct PodAntiAffinity {
     pub preferred: Option<Vec<WeightedPodAffinityTerm>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Affinity", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Affinity {
     #[serde(default)]
@@ -492,7 +493,7 @@ pub struct Affinity {
     pub pod_anti_affinity: Option<PodAntiAffinity>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodDisruptionBudget", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodDisruptionBudget {
     pub name: String,
@@ -503,21 +504,21 @@ pub struct PodDisruptionBudget {
     pub max_unavailable: Option<IntOrString>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "VolumeBindingMode")]
 pub enum VolumeBindingMode {
     Immediate,
     WaitForFirstConsumer,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "ReclaimPolicy")]
 pub enum ReclaimPolicy {
     Delete,
     Retain,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "StorageClass", deny_unknown_fields, rename_all = "camelCase")]
 pub struct StorageClass {
     pub name: String,
@@ -549,7 +550,7 @@ pub struct StorageClass {
     pub default: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "ImageBehaviour")]
 pub enum ImageBehaviour {
     Healthy,
@@ -558,7 +559,7 @@ pub enum ImageBehaviour {
     PullFails,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Image", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Image {
     pub name: String,
@@ -572,7 +573,7 @@ pub struct Image {
     pub shutdown: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Service", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Service {
     pub name: String,
@@ -585,7 +586,7 @@ pub struct Service {
     pub ports: Option<Vec<ServicePort>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "ServicePort", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ServicePort {
     #[serde(default)]
@@ -593,14 +594,14 @@ pub struct ServicePort {
     pub port: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "PodManagementPolicy")]
 pub enum PodManagementPolicy {
     OrderedReady,
     Parallel,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "UpdateStrategy")]
 pub enum UpdateStrategy {
     /// `RollingUpdate(partition: N, maxUnavailable: M)` or `RollingUpdate()`.
@@ -613,21 +614,21 @@ pub enum UpdateStrategy {
     OnDelete,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "RetentionAction")]
 pub enum RetentionAction {
     Retain,
     Delete,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Ordinals", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Ordinals {
     #[serde(default)]
     pub start: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "RetentionPolicy", deny_unknown_fields, rename_all = "camelCase")]
 pub struct RetentionPolicy {
     #[serde(default)]
@@ -636,7 +637,7 @@ pub struct RetentionPolicy {
     pub when_scaled: Option<RetentionAction>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "StatefulSet", deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatefulSet {
     pub name: String,
@@ -665,7 +666,7 @@ pub struct StatefulSet {
     pub app: Option<App>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodTemplate", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodTemplate {
     #[serde(default)]
@@ -685,14 +686,14 @@ pub struct PodTemplate {
     pub tolerations: Option<Vec<Toleration>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Resources", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
     #[serde(default)]
     pub requests: Option<ResourceList>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "ResourceList", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceList {
     #[serde(default)]
@@ -701,7 +702,7 @@ pub struct ResourceList {
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Probe", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Probe {
     #[serde(default)]
@@ -716,7 +717,7 @@ pub struct Probe {
 
 /// Kubernetes' own names, hence the common prefix.
 #[allow(clippy::enum_variant_names)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "AccessMode")]
 pub enum AccessMode {
     ReadWriteOnce,
@@ -725,7 +726,7 @@ pub enum AccessMode {
     ReadWriteOncePod,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "VolumeClaimTemplate", deny_unknown_fields, rename_all = "camelCase")]
 pub struct VolumeClaimTemplate {
     pub name: String,
@@ -736,7 +737,7 @@ pub struct VolumeClaimTemplate {
     pub access_modes: Option<Vec<AccessMode>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "TimelineEntry", deny_unknown_fields)]
 pub struct TimelineEntry {
     /// When, from the start: `at: "30s"`. Either this or `when`.
@@ -755,7 +756,7 @@ pub struct TimelineEntry {
 /// An event a timeline entry can wait for.
 /// (Named as the scenario spells them; node and app events are to come.)
 #[allow(clippy::enum_variant_names)]
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Trigger", deny_unknown_fields)]
 pub enum Trigger {
     PodCreated { pod: String },
@@ -767,14 +768,14 @@ pub enum Trigger {
 }
 
 /// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum IntOrString {
     Int(i64),
     String(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Action", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum Action {
     Scale {
@@ -909,7 +910,7 @@ pub enum Action {
 }
 
 /// `kubectl delete --cascade=...`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Cascade")]
 pub enum Cascade {
     Background,
@@ -917,7 +918,7 @@ pub enum Cascade {
 }
 
 /// The template fields a `PatchTemplate` may replace; all optional.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "TemplatePatch", deny_unknown_fields, rename_all = "camelCase")]
 pub struct TemplatePatch {
     #[serde(default)]
@@ -932,7 +933,7 @@ pub struct TemplatePatch {
     pub termination_grace_period_seconds: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Timings", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Timings {
     #[serde(default)]
