@@ -222,3 +222,62 @@ fn schemas_print_as_shipped() {
     let report = stsim(&["schema", "report"]);
     assert!(report.stdout.contains("\"const\": \"stsim.io/v1alpha1\""));
 }
+
+/// Runs manifests in a story through the library and returns the report and warning.
+fn simulate(files: &[&str], story: &str) -> (stsim_core::Report, Option<String>) {
+    let files: Vec<(String, String)> =
+        files.iter().map(|f| (f.to_string(), std::fs::read_to_string(example(f)).unwrap())).collect();
+    let loaded = stsim_scenario::parse_manifests(&files, story).unwrap_or_else(|e| panic!("{e:#?}"));
+    let (_, report) = stsim_cli::simulate(loaded.config).unwrap();
+    (report, loaded.warning)
+}
+
+#[test]
+fn chart_style_fixtures_start_every_pod_and_survive_the_default_story() {
+    let charts = [
+        ("charts/redis.yaml", &[("cache-redis", 3)][..]),
+        ("charts/postgresql.yaml", &[("db-postgresql-primary", 1), ("db-postgresql-read", 2)][..]),
+        ("charts/kafka.yaml", &[("events-kafka-controller", 3)][..]),
+        ("charts/etcd.yaml", &[("kv-etcd", 3)][..]),
+        ("charts/zookeeper.yaml", &[("coord-zookeeper", 3)][..]),
+    ];
+    for (file, sets) in charts {
+        let (report, warning) = simulate(&[file], "start");
+        for (name, replicas) in sets {
+            let set = report
+                .statefulsets
+                .iter()
+                .find(|s| s.name == *name)
+                .unwrap_or_else(|| panic!("{file}: {name}"));
+            assert_eq!(set.status.ready_replicas, *replicas, "{file}: {name}");
+        }
+        assert!(report.pods.iter().all(|p| p.state.status == "Running"), "{file}");
+        assert_eq!(warning.map_or(0, |w| w.matches("warning: stsim does not model").count()), 1, "{file}");
+        let (report, _) = simulate(&[file], "default");
+        assert_eq!(report.end_reason, "horizon", "{file}");
+        assert!(report.timeline.iter().any(|r| r.what.contains("crashes")), "{file}");
+    }
+}
+
+#[test]
+fn a_helm_template_stream_runs_and_names_what_it_skipped() {
+    let (report, warning) = simulate(&["helm-template.yaml"], "start");
+    assert_eq!(report.statefulsets[0].status.ready_replicas, 2);
+    let warning = warning.unwrap();
+    assert_eq!(warning.matches("warning:").count(), 1, "{warning}");
+    for skipped in ["ServiceAccount \"web\"", "NetworkPolicy \"web\"", "Pod \"web-test-connection\""] {
+        assert!(warning.contains(&format!("{skipped} (the kind is not modelled)")), "{warning}");
+    }
+    // The claim names a class the manifests do not define: the story adds it, gp3-like.
+    assert!(
+        report.pvcs.iter().all(|c| c.status == "Bound" && c.storage_class.as_deref() == Some("standard"))
+    );
+}
+
+#[test]
+fn a_kubectl_get_list_reads_as_the_objects_it_holds() {
+    let (report, warning) = simulate(&["kubectl-get-list.yaml"], "start");
+    assert_eq!(warning, None, "server-set and defaulted fields say nothing");
+    assert_eq!(report.statefulsets[0].status.ready_replicas, 3);
+    assert!(report.dns.iter().any(|d| d.name == "web-0.web.shop.svc.cluster.local"), "{:?}", report.dns);
+}

@@ -192,10 +192,12 @@ impl<'n> Obj<'n> {
         if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
     }
 
-    /// Lists every key not taken as unused.
+    /// Lists every key not taken as unused, except those written empty or at
+    /// the API server's default (as `kubectl get -o yaml` prints them), which
+    /// change nothing.
     pub fn finish(self, cx: &mut Cx<'_>) {
-        for (i, (key, place, _)) in self.entries.iter().enumerate() {
-            if !self.used[i] {
+        for (i, (key, place, node)) in self.entries.iter().enumerate() {
+            if !self.used[i] && !says_nothing(key, &node.value) {
                 cx.collected.unused.push(Unused {
                     file: cx.file.to_string(),
                     place: *place,
@@ -205,6 +207,43 @@ impl<'n> Obj<'n> {
             }
         }
     }
+}
+
+/// Fields at the value the API server defaults them to, which the model
+/// assumes: `(key, value)`.
+const DEFAULTED: &[(&str, &str)] = &[
+    ("timeoutSeconds", "1"),
+    ("sessionAffinity", "None"),
+    ("internalTrafficPolicy", "Cluster"),
+    ("ipFamilyPolicy", "SingleStack"),
+    ("protocol", "TCP"),
+    ("imagePullPolicy", "IfNotPresent"),
+    ("scheme", "HTTP"),
+    ("terminationMessagePath", "/dev/termination-log"),
+    ("terminationMessagePolicy", "File"),
+    ("restartPolicy", "Always"),
+    ("dnsPolicy", "ClusterFirst"),
+    ("schedulerName", "default-scheduler"),
+    ("volumeMode", "Filesystem"),
+    ("creationTimestamp", "null"),
+];
+
+/// Whether a field says nothing the model would do differently: empty, or at its default.
+fn says_nothing(key: &str, value: &Value) -> bool {
+    let text = match value {
+        Value::Null => return true,
+        Value::Map(entries) => return entries.is_empty(),
+        Value::Seq(items) => {
+            // `ipFamilies: [IPv4]` and `clusterIPs: [...]` mirror single-stack defaults.
+            return items.is_empty()
+                || (key == "ipFamilies" && items.len() == 1 && items[0].value == Value::Str("IPv4".into()))
+                || (key == "clusterIPs" && items.len() == 1);
+        }
+        Value::Str(s) => s.clone(),
+        Value::Int(n) => n.to_string(),
+        _ => return false,
+    };
+    DEFAULTED.iter().any(|(k, v)| *k == key && *v == text)
 }
 
 /// The reading of one file.
@@ -541,17 +580,29 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
     let mut text = String::new();
     if !collected.skipped.is_empty() || !collected.unused.is_empty() {
         text.push_str("warning: stsim does not model these, and ignored them:\n");
-        for item in &collected.skipped {
-            text.push_str(&format!(
-                "  {}:{}:{}: {} (the kind is not modelled)\n",
-                item.file, item.place.line, item.place.column, item.object
-            ));
-        }
-        for item in &collected.unused {
-            text.push_str(&format!(
-                "  {}:{}:{}: {} {}\n",
-                item.file, item.place.line, item.place.column, item.object, item.path
-            ));
+        let mut lines: Vec<(&str, usize, usize, String)> = collected
+            .skipped
+            .iter()
+            .map(|item| {
+                (
+                    item.file.as_str(),
+                    item.place.line,
+                    item.place.column,
+                    format!("{} (the kind is not modelled)", item.object),
+                )
+            })
+            .chain(collected.unused.iter().map(|item| {
+                (
+                    item.file.as_str(),
+                    item.place.line,
+                    item.place.column,
+                    format!("{} {}", item.object, item.path),
+                )
+            }))
+            .collect();
+        lines.sort();
+        for (file, line, column, what) in lines {
+            text.push_str(&format!("  {file}:{line}:{column}: {what}\n"));
         }
     }
     for note in &collected.notes {

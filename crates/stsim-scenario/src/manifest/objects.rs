@@ -179,8 +179,9 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             let Some(mut port) = cx.obj(item, &path) else { continue };
             let name = port.take("name").and_then(|n| cx.string(n, &format!("{path}.name")));
             let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
-            if port.entries_value("protocol").is_some_and(|p| p == "TCP") {
-                port.skip(&["protocol"]);
+            // targetPort defaults to the port.
+            if port.entries_value("targetPort").is_some_and(|t| Some(t) == port.entries_value("port")) {
+                port.skip(&["targetPort"]);
             }
             if number.is_none() && port.entries_value("port").is_none() {
                 cx.invalid(item.place, &format!("{path}.port"), "Required value", None);
