@@ -514,3 +514,48 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn nodes_from_kubectl_get_nodes_make_the_cluster() {
+    let node = |name: &str, zone: &str, taint: &str| {
+        format!(
+            "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: {name}\n    labels:\n      kubernetes.io/hostname: {name}\n      topology.kubernetes.io/zone: {zone}\n  spec:\n    providerID: aws:///{zone}/i-0\n{taint}  status:\n    allocatable:\n      cpu: 3920m\n      memory: 15Gi\n      pods: \"58\"\n    capacity:\n      cpu: \"4\"\n"
+        )
+    };
+    let taint = "    taints:\n    - key: dedicated\n      value: db\n      effect: NoSchedule\n";
+    let nodes = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}{}{}",
+        node("ip-10-0-1-5", "eu-west-1a", ""),
+        node("ip-10-0-2-5", "eu-west-1b", ""),
+        node("ip-10-0-3-5", "eu-west-1c", taint)
+    );
+    let loaded =
+        parse_manifests(&[("nodes.yaml".into(), nodes), ("redis.yaml".into(), REDIS.into())], "start")
+            .unwrap();
+    let cluster = &loaded.config.cluster;
+    assert_eq!(cluster.zones, ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    assert_eq!(cluster.node_pools.len(), 3);
+    let last = &cluster.node_pools[2];
+    assert_eq!((last.cpu_millis, last.memory_bytes, last.max_pods), (3_920, 15 << 30, 58));
+    assert_eq!(last.zones, ["eu-west-1c"]);
+    assert_eq!(last.taints.len(), 1);
+    assert_eq!(last.labels.get("kubernetes.io/hostname").map(String::as_str), Some("ip-10-0-3-5"));
+    // Status is read only for the allocatable resources; the rest is ignored, like every status.
+    assert_eq!(loaded.warning, None);
+}
+
+#[test]
+fn existing_volumes_and_claims_are_named_in_the_warning() {
+    let pv = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-1\nspec:\n  capacity:\n    storage: 10Gi\n---\n";
+    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-redis-0\n---\n";
+    let loaded = parse_manifests(&[("r.yaml".into(), format!("{pv}{pvc}{REDIS}"))], "start").unwrap();
+    let warning = loaded.warning.unwrap();
+    assert!(
+        warning.contains("r.yaml:2:7: PersistentVolume \"pv-1\" (the kind is not modelled)"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("PersistentVolumeClaim \"data-redis-0\" (the kind is not modelled)"),
+        "{warning}"
+    );
+}
