@@ -26,6 +26,11 @@ pub enum OutputFormat {
     Wide,
 }
 
+/// The names `--story` takes, for help and completions.
+fn story_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(stsim_scenario::STORIES.iter().map(|(name, _)| *name))
+}
+
 /// `stsim schema WHAT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
@@ -100,7 +105,7 @@ Exit status: 0 when the run completed, 2 when the input is invalid.")]
         filename: Vec<String>,
         /// The story to tell around manifests: the cluster and the timeline
         /// (see `stsim stories`).
-        #[arg(long, default_value = "default")]
+        #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
         /// Use this seed instead of the scenario's.
         #[arg(long)]
@@ -134,7 +139,7 @@ Columns as `kubectl events` prints them; times are since the start of the run un
         #[arg(short = 'f', long = "filename", value_name = "FILE")]
         filename: Vec<String>,
         /// The story to tell around manifests (see `stsim stories`).
-        #[arg(long, default_value = "default")]
+        #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
         /// Show times as RFC 3339 after this start time.
         #[arg(long, value_name = "TIME")]
@@ -213,7 +218,7 @@ the story's cluster and timeline, and an empty `expect` list.")]
         #[arg(required = true)]
         files: Vec<String>,
         /// The story whose cluster and timeline to write (see `stsim stories`).
-        #[arg(long, default_value = "default")]
+        #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
     },
     /// Print the JSON Schema of the scenario format or of the report.

@@ -111,7 +111,7 @@ mod tests {
         });
         assert_eq!(
             to_yaml(&value),
-            "apiVersion: v1\nkind: List\nitems:\n- a: 1\n  b:\n  - x\n  - \"true\"\n  - \"1.5\"\n  - \"\"\n- []\nempty: {}\ns: \"has: colon\"\nn: null\n"
+            "apiVersion: v1\nkind: List\nitems:\n- a: 1\n  b:\n  - x\n  - \"true\"\n  - \"1.5\"\n  - \"\"\n- []\nempty: {}\ns: \"has: colon\"\n\"n\": null\n"
         );
     }
 }
