@@ -347,7 +347,7 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
         Command::Export { file } => export_command(&file, out),
         Command::Import { files, story } => import_command(&files, &story, out),
         Command::Explain { file, seed } => explain_command(&file, seed, out),
-        Command::Check { files } => check_command(&files, out),
+        Command::Check { files } => check_command(&files, out, err),
         Command::Examples { name } => examples_command(name.as_deref(), out),
         Command::Test { paths, seed, junit, jobs } => test(&paths, seed, junit.as_deref(), jobs, out),
     };
@@ -537,11 +537,15 @@ fn explain_command(name: &str, seed: Option<u64>, out: &mut dyn Write) -> Result
     Ok(ExitStatus::Success)
 }
 
-fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn check_command(files: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match load(name).and_then(|(file, source)| parse(&file, &source).map(|config| (file, config))) {
-            Ok((file, config)) => {
+        match input::load(name, "default") {
+            Ok((file, loaded)) => {
+                if let Some(warning) = &loaded.warning {
+                    let _ = err.write_all(warning.as_bytes());
+                }
+                let config = loaded.config;
                 let text = format!(
                     "ok: {file}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
                     config.name,
