@@ -266,6 +266,18 @@ fn custom_resources_are_unknown() {
 }
 
 #[test]
+fn a_kind_the_version_does_not_serve() {
+    let yaml = format!("{REDIS}---\napiVersion: apps/v1\nkind: Deploymnt\nmetadata:\n  name: web\n");
+    let error = refused(
+        &yaml,
+        "unknown-api-version",
+        "no matches for kind \"Deploymnt\" in version \"apps/v1\"",
+        "Deploymnt",
+    );
+    assert_eq!(error.help.as_deref(), Some("did you mean `kind: Deployment`?"));
+}
+
+#[test]
 fn kind_not_set() {
     let yaml = edit("kind: Service\n", "");
     refused(&yaml, "invalid-object", "kind not set", "apiVersion: v1");

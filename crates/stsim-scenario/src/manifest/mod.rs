@@ -406,29 +406,70 @@ impl Cx<'_> {
     }
 }
 
-/// The API groups and versions of the modelled Kubernetes releases; an
-/// object of any other `apiVersion` has no kind the API server could map.
-const BUILT_IN_VERSIONS: &[&str] = &[
-    "v1",
-    "apps/v1",
-    "batch/v1",
-    "policy/v1",
-    "autoscaling/v1",
-    "autoscaling/v2",
-    "storage.k8s.io/v1",
-    "networking.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1",
-    "scheduling.k8s.io/v1",
-    "coordination.k8s.io/v1",
-    "discovery.k8s.io/v1",
-    "node.k8s.io/v1",
-    "certificates.k8s.io/v1",
-    "events.k8s.io/v1",
-    "admissionregistration.k8s.io/v1",
-    "apiextensions.k8s.io/v1",
-    "apiregistration.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1",
-    "resource.k8s.io/v1",
+/// The built-in API groups and versions of the modelled Kubernetes releases,
+/// with the kinds each serves; an object of any other `apiVersion` or kind
+/// has no resource the API server could map (`no matches for kind`).
+const BUILT_IN: &[(&str, &[&str])] = &[
+    (
+        "v1",
+        &[
+            "Binding",
+            "ComponentStatus",
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "List",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "PodTemplate",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+        ],
+    ),
+    ("apps/v1", &["ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"]),
+    ("batch/v1", &["CronJob", "Job"]),
+    ("policy/v1", &["Eviction", "PodDisruptionBudget"]),
+    ("autoscaling/v1", &["HorizontalPodAutoscaler", "Scale"]),
+    ("autoscaling/v2", &["HorizontalPodAutoscaler"]),
+    (
+        "storage.k8s.io/v1",
+        &[
+            "CSIDriver",
+            "CSINode",
+            "CSIStorageCapacity",
+            "StorageClass",
+            "VolumeAttachment",
+            "VolumeAttributesClass",
+        ],
+    ),
+    ("networking.k8s.io/v1", &["IPAddress", "Ingress", "IngressClass", "NetworkPolicy", "ServiceCIDR"]),
+    ("rbac.authorization.k8s.io/v1", &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]),
+    ("scheduling.k8s.io/v1", &["PriorityClass"]),
+    ("coordination.k8s.io/v1", &["Lease"]),
+    ("discovery.k8s.io/v1", &["EndpointSlice"]),
+    ("node.k8s.io/v1", &["RuntimeClass"]),
+    ("certificates.k8s.io/v1", &["CertificateSigningRequest"]),
+    ("events.k8s.io/v1", &["Event"]),
+    (
+        "admissionregistration.k8s.io/v1",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    ("apiextensions.k8s.io/v1", &["CustomResourceDefinition"]),
+    ("apiregistration.k8s.io/v1", &["APIService"]),
+    ("flowcontrol.apiserver.k8s.io/v1", &["FlowSchema", "PriorityLevelConfiguration"]),
+    ("resource.k8s.io/v1", &["DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"]),
 ];
 
 /// The modelled kinds and the one version each is read in.
@@ -499,17 +540,27 @@ fn object(cx: &mut Cx<'_>, node: &Node, prefix: &str, list_allowed: bool) {
         Some(name) => format!("{kind_name} {name:?}"),
         None => kind_name.clone(),
     };
-    if !BUILT_IN_VERSIONS.contains(&version.as_str()) {
-        let expected = KINDS.iter().find(|(k, _)| *k == kind_name).map(|(_, v)| *v);
-        let help = match expected {
-            Some(v) => format!("{kind_name} is served as `apiVersion: {v}`"),
-            None => "the simulated cluster has no CustomResourceDefinitions; remove the object, or use a \
-                     built-in kind"
-                .to_string(),
+    let served = BUILT_IN.iter().find(|(v, _)| *v == version).map(|(_, kinds)| *kinds);
+    if !served.is_some_and(|kinds| kinds.contains(&kind_name.as_str())) {
+        let expected =
+            BUILT_IN.iter().find(|(_, kinds)| kinds.contains(&kind_name.as_str())).map(|(v, _)| *v);
+        let help = match (expected, served) {
+            (Some(v), _) => format!("{kind_name} is served as `apiVersion: {v}`"),
+            (None, Some(kinds)) => match crate::validate::suggest(&kind_name, kinds) {
+                Some(close) => format!("did you mean `kind: {close}`?"),
+                None => format!("{version} serves {}", kinds.join(", ")),
+            },
+            (None, None) => {
+                "the simulated cluster has no CustomResourceDefinitions; remove the object, or use a \
+                             built-in kind"
+                    .to_string()
+            }
         };
+        // A kind served elsewhere, or an unknown group: the version is wrong; else the kind is.
+        let place = if expected.is_some() || served.is_none() { api_version.place } else { kind.place };
         cx.error(
             "unknown-api-version",
-            api_version.place,
+            place,
             format!("no matches for kind {kind_name:?} in version {version:?}"),
             Some(help),
         );
