@@ -541,6 +541,7 @@ fn nodes_from_kubectl_get_nodes_make_the_cluster() {
         node("ip-10-0-2-5", "eu-west-1b", ""),
         node("ip-10-0-3-5", "eu-west-1c", taint)
     );
+    let nodes_text = nodes.clone();
     let loaded =
         parse_manifests(&[("nodes.yaml".into(), nodes), ("redis.yaml".into(), REDIS.into())], "start")
             .unwrap();
@@ -554,6 +555,10 @@ fn nodes_from_kubectl_get_nodes_make_the_cluster() {
     assert_eq!(last.labels.get("kubernetes.io/hostname").map(String::as_str), Some("ip-10-0-3-5"));
     // Status is read only for the allocatable resources; the rest is ignored, like every status.
     assert_eq!(loaded.warning, None);
+    // The stories act on the first of these nodes.
+    let files = [("nodes.yaml".to_string(), nodes_text), ("redis.yaml".to_string(), REDIS.to_string())];
+    let story = parse_manifests(&files, "node-crash").unwrap().config;
+    assert!(format!("{:?}", story.timeline[0].action).contains("CrashNode"), "{:?}", story.timeline);
 }
 
 #[test]

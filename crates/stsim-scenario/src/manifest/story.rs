@@ -15,10 +15,10 @@ use crate::raw;
 pub const STORIES: &[(&str, &str)] = &[
     ("default", "start, a node crash and its recovery, a scale-down and back, a rolling update"),
     ("start", "only the start: pods, claims, volumes and DNS names coming up"),
-    ("node-crash", "the node `worker-1` crashes after the start and stays down for 10 minutes"),
+    ("node-crash", "the first node (`worker-1`) crashes after the start and stays down for 10 minutes"),
     ("scale-down", "scale down by one replica (to zero from one), then back up"),
     ("rolling-update", "a new image is rolled out to every pod"),
-    ("drain", "`kubectl drain` of the node `worker-1`, honouring PodDisruptionBudgets"),
+    ("drain", "`kubectl drain` of the first node (`worker-1`), honouring PodDisruptionBudgets"),
 ];
 
 fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
@@ -127,7 +127,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
         classes.push(gp3(name, true));
     }
-    // The timeline, aimed at the first StatefulSet.
+    // The timeline, aimed at the first StatefulSet and the first node
+    // (pools name their nodes `<pool>-1`, `<pool>-2`, ...).
+    let node = format!("{}-1", node_pools.first().map_or("worker", |p| p.name.as_str()));
     let mut timeline = Vec::new();
     let mut end = 300u64;
     if let Some(set) = sets.first() {
@@ -137,15 +139,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let mut t = started;
         let all = story == "default";
         if all || story == "node-crash" {
-            timeline.push(at(t, raw::Action::CrashNode { node: "worker-1".to_string() }));
+            timeline.push(at(t, raw::Action::CrashNode { node: node.clone() }));
             t += 600;
-            timeline.push(at(t, raw::Action::RecoverNode { node: "worker-1".to_string() }));
+            timeline.push(at(t, raw::Action::RecoverNode { node: node.clone() }));
             t += 240;
         }
         if story == "drain" {
-            timeline.push(at(t, raw::Action::DrainNode { node: "worker-1".to_string() }));
+            timeline.push(at(t, raw::Action::DrainNode { node: node.clone() }));
             t += 300;
-            timeline.push(at(t, raw::Action::Uncordon { node: "worker-1".to_string() }));
+            timeline.push(at(t, raw::Action::Uncordon { node: node.clone() }));
             t += 120;
         }
         if all || story == "scale-down" {
