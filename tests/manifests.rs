@@ -285,3 +285,19 @@ fn a_kubectl_get_list_reads_as_the_objects_it_holds() {
     assert_eq!(report.statefulsets[0].status.ready_replicas, 3);
     assert!(report.dns.iter().any(|d| d.name == "web-0.web.shop.svc.cluster.local"), "{:?}", report.dns);
 }
+
+#[test]
+fn a_directory_stands_for_its_manifests() {
+    let dir = std::env::temp_dir().join(format!("stsim-manifest-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("README"), "not read").unwrap();
+    let redis = std::fs::read_to_string(example("redis.yaml")).unwrap();
+    let (service, set) = redis.split_once("---\n").unwrap();
+    std::fs::write(dir.join("a-service.yaml"), service).unwrap();
+    std::fs::write(dir.join("b-statefulset.yml"), set).unwrap();
+    let dir = dir.display().to_string();
+    let output = stsim(&["run", "-f", &dir, "--story", "start", "-o", "json"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json["dns"].as_array().unwrap().len(), 3);
+}

@@ -86,10 +86,30 @@ pub fn scenario(file: &str, source: &str) -> Result<Loaded, String> {
 }
 
 /// Reads manifests named on the command line and wraps them in `story`.
+/// A directory stands for its `.yaml`, `.yml` and `.json` files, in name
+/// order, as with `kubectl apply -f DIR`.
 pub fn manifests(names: &[String], story: &str) -> Result<Loaded, String> {
     let mut files = Vec::new();
     for name in names {
-        files.push(read_manifest(name)?);
+        if name != "-" && Path::new(name).is_dir() {
+            let entries = std::fs::read_dir(name)
+                .map_err(|e| format!("error: cannot read directory `{name}`: {e}\n"))?;
+            let mut paths: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") && p.is_file()
+                })
+                .collect();
+            paths.sort();
+            if paths.is_empty() {
+                return Err(format!("error: no .yaml, .yml or .json files in `{name}`\n"));
+            }
+            for path in paths {
+                files.push(read_manifest(&path.to_string_lossy())?);
+            }
+        } else {
+            files.push(read_manifest(name)?);
+        }
     }
     from_manifests(&files, story)
 }
