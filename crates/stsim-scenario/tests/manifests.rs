@@ -576,3 +576,17 @@ fn existing_volumes_and_claims_are_named_in_the_warning() {
         "{warning}"
     );
 }
+
+#[test]
+fn the_story_cluster_is_sized_from_the_requests() {
+    let config = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
+    let pool = &config.cluster.node_pools[0];
+    assert_eq!((pool.count, pool.cpu_millis, pool.memory_bytes), (3, 4_000, 16 << 30));
+    let big = edit("replicas: 3", "replicas: 120")
+        .replace("cpu: 500m", "cpu: \"3\"")
+        .replace("memory: 1Gi", "memory: 20Gi");
+    let config = parse_manifests(&[("r.yaml".into(), big)], "start").unwrap().config;
+    let pool = &config.cluster.node_pools[0];
+    // 50 nodes at most, each with room for twice its share (3 pods) of 3 CPUs and 20Gi.
+    assert_eq!((pool.count, pool.cpu_millis, pool.memory_bytes), (50, 18_000, 120 << 30));
+}

@@ -46,9 +46,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     let (_, summary) = STORIES.iter().find(|(n, _)| *n == story)?;
     let sets = &collected.statefulsets;
     let max_replicas = sets.iter().map(|s| s.replicas.unwrap_or(1).max(0) as u64).max().unwrap_or(1);
-    // Each node can hold two pods of every set; with one node per replica of
-    // the largest set (three at least), every node holds one of its pods, so
-    // the node the stories fail is never an idle one.
+    // One node per replica of the largest set (three at least, fifty at
+    // most), so that the node the stories fail holds one of its pods; each
+    // node has room for twice its share of every set's pods.
     let per_pod = |text: Option<&String>, parse: fn(&str) -> Result<u64, String>| {
         text.and_then(|t| parse(t).ok()).unwrap_or(0)
     };
@@ -74,9 +74,10 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             )
         })
         .sum();
-    let node_cpu = round_up((2 * cpu).max(4_000), 1_000);
-    let node_memory = round_up((2 * memory).max(16 << 30), 1 << 30);
-    let node_count = max_replicas.max(3);
+    let node_count = max_replicas.clamp(3, 50);
+    let share = 2 * max_replicas.div_ceil(node_count).max(1);
+    let node_cpu = round_up((share * cpu).max(4_000), 1_000);
+    let node_memory = round_up((share * memory).max(16 << 30), 1 << 30);
     let node_pools = if collected.node_pools.is_empty() {
         vec![raw::NodePool {
             name: "worker".to_string(),
