@@ -72,6 +72,9 @@ fn stories_change_what_happens() {
         "{}",
         unknown.stderr
     );
+    let ron = stsim(&["run", "redis-ordered-startup", "--story", "node-crash"]);
+    assert_eq!(ron.status, ExitStatus::Error);
+    assert!(ron.stderr.contains("--story node-crash applies to manifests"), "{}", ron.stderr);
     let list = stsim(&["stories"]);
     assert!(list.stdout.contains("node-crash") && list.stdout.contains("rolling-update"));
 }

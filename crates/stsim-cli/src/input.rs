@@ -139,6 +139,11 @@ pub fn load(name: &str, story: &str) -> Result<(String, Loaded), String> {
     let (label, source) = read(name)?;
     let loaded = if is_manifest(&label, &source) {
         from_manifests(&[(label.clone(), source)], story)?
+    } else if story != "default" {
+        return Err(format!(
+            "error: --story {story} applies to manifests, and {label} is a scenario with its own timeline\n  \
+= help: `stsim import MANIFEST --story {story}` writes a scenario with that story\n"
+        ));
     } else {
         scenario(&label, &source)?
     };
