@@ -69,7 +69,8 @@ impl Find for Layered<'_> {
         match (self.spans.lookup(path), self.base) {
             (Some(loc), _) => loc.place,
             (None, Some(base)) => base.find(path),
-            (None, None) => Place { line: 1, column: 1, length: 1 },
+            // Written in no file: what a story adds (its timeline shows no line).
+            (None, None) => Place { line: 0, column: 1, length: 1 },
         }
     }
 
