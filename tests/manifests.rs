@@ -49,6 +49,7 @@ fn run_f_simulates_a_manifest_and_warns_once_about_what_it_ignored() {
     assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
     assert!(output.stdout.contains("The `default` story around redis"), "{}", output.stdout);
     assert!(output.stdout.contains("kubectl set image statefulset/redis"), "{}", output.stdout);
+    assert!(!output.stdout.contains("(line "), "a story's actions are in no file: {}", output.stdout);
     assert_eq!(output.stderr.matches("warning:").count(), 1, "{}", output.stderr);
     assert!(
         output
