@@ -323,7 +323,8 @@ pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            events_command(&input, &story, start_time.as_deref(), warnings, color, out, err)
+            let options = EventsOptions { start_time, only_warnings: warnings, color };
+            events_command(&input, &story, &options, out, err)
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();
@@ -435,23 +436,27 @@ fn run_command(
     }
 }
 
+struct EventsOptions {
+    start_time: Option<String>,
+    only_warnings: bool,
+    color: bool,
+}
+
 fn events_command(
     input: &Input,
     story: &str,
-    start_time: Option<&str>,
-    warnings: bool,
-    color: bool,
+    options: &EventsOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let times = times(start_time)?;
+    let times = times(options.start_time.as_deref())?;
     let config = read_input(input, story, err)?;
     let (sim, _) = simulate(config)?;
     let mut events = render::events::collect(&sim);
-    if warnings {
+    if options.only_warnings {
         events.retain(|e| e.warning);
     }
-    write_out(out, &render::events::table(&events, times, color))?;
+    write_out(out, &render::events::table(&events, times, options.color))?;
     Ok(ExitStatus::Success)
 }
 

@@ -746,13 +746,13 @@ fn sum(texts: &[String], parse: fn(&str) -> Result<u64, String>, show: fn(u64) -
 type Read = Option<(String, crate::locate::Place, String)>;
 
 /// `resources.requests` or `resources.limits`: the list, and its cpu and memory.
+/// With `raw_base`, records their places as the template's requests.
 fn read_list<'n>(
     cx: &mut Cx<'_>,
     resources: &mut Obj<'n>,
     which: &str,
     path: &str,
-    raw_base: &str,
-    record: bool,
+    raw_base: Option<&str>,
 ) -> (Option<Obj<'n>>, (Read, Read)) {
     let mut list = resources.take(which).and_then(|l| cx.obj(l, &format!("{path}.resources.{which}")));
     let mut values = (None, None);
@@ -760,7 +760,7 @@ fn read_list<'n>(
         for (slot, key) in [(&mut values.0, "cpu"), (&mut values.1, "memory")] {
             if let Some(node) = list.take(key) {
                 let at = format!("{path}.resources.{which}.{key}");
-                if record {
+                if let Some(raw_base) = raw_base {
                     cx.at(format!("{raw_base}.resources.requests.{key}"), node.place, &at);
                 }
                 *slot = cx.quantity(node, &at).map(|q| (q, node.place, at));
@@ -770,22 +770,22 @@ fn read_list<'n>(
     (list, values)
 }
 
-/// A container's requests (cpu, memory), defaulted from its limits as the API server does.
+/// A container's requests (cpu, memory), defaulted from its limits as the API
+/// server does. With `raw_base` (the pod's only container), records where they are.
 fn container_requests(
     cx: &mut Cx<'_>,
     container: &mut Obj<'_>,
     path: &str,
-    raw_base: &str,
-    record: bool,
+    raw_base: Option<&str>,
 ) -> (Option<String>, Option<String>) {
     let Some(resources) = container.take("resources") else { return (None, None) };
     let Some(mut resources) = cx.obj(resources, &format!("{path}.resources")) else { return (None, None) };
-    let (requests, (cpu, memory)) = read_list(cx, &mut resources, "requests", path, raw_base, record);
-    let (limits, (limit_cpu, limit_memory)) = read_list(cx, &mut resources, "limits", path, raw_base, false);
+    let (requests, (cpu, memory)) = read_list(cx, &mut resources, "requests", path, raw_base);
+    let (limits, (limit_cpu, limit_memory)) = read_list(cx, &mut resources, "limits", path, None);
     // "If Requests is omitted for a container, it defaults to Limits if that is
     // explicitly specified" (k/api core/v1 ResourceRequirements); limits themselves are not modelled.
     let mut limits_used = (false, false);
-    if record {
+    if let Some(raw_base) = raw_base {
         for (request, limit, key) in [(&cpu, &limit_cpu, "cpu"), (&memory, &limit_memory, "memory")] {
             if let (None, Some((_, place, at))) = (request, limit) {
                 cx.at(format!("{raw_base}.resources.requests.{key}"), *place, at);
@@ -846,7 +846,7 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
                     cx.invalid(node.place, &format!("{path}.name"), "Required value", None);
                 }
                 let one = containers.len() == 1;
-                let (cpu, memory) = container_requests(cx, &mut container, &path, raw_base, one);
+                let (cpu, memory) = container_requests(cx, &mut container, &path, one.then_some(raw_base));
                 cpus.extend(cpu);
                 memories.extend(memory);
                 if i == 0 {
@@ -877,7 +877,7 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
             let path = format!("{p}.initContainers[{i}]");
             let Some(mut container) = cx.obj(node, &path) else { continue };
             container.skip(&["name"]);
-            let (cpu, memory) = container_requests(cx, &mut container, &path, raw_base, false);
+            let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             // An init container asking for more than all the containers together sets the request.
             let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
                 let total: Option<u64> = all.iter().map(|t| parse(t).ok()).sum();
