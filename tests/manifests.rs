@@ -305,3 +305,11 @@ fn a_directory_stands_for_its_manifests() {
     let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(json["dns"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn the_app_annotation_brings_the_application_model() {
+    let (report, _) = simulate(&["charts/etcd.yaml"], "node-crash");
+    let etcd = report.breakage.iter().find(|b| b.app == "kv-etcd").expect("the etcd application is modelled");
+    assert!(etcd.intervals.iter().any(|i| i.health == "DEGRADED"), "{:?}", etcd.intervals);
+    assert!(report.timeline.iter().any(|r| r.what.contains("all 3 members of cluster-1 are in quorum")));
+}

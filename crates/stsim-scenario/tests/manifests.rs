@@ -278,6 +278,25 @@ fn a_kind_the_version_does_not_serve() {
 }
 
 #[test]
+fn a_bad_app_annotation() {
+    let yaml =
+        edit("  name: redis\nspec:", "  name: redis\n  annotations:\n    stsim.io/app: \"Quorom()\"\nspec:");
+    let error = refused(
+        &yaml,
+        "invalid-value",
+        "metadata.annotations[stsim.io/app]: Invalid value: \"Quorom()\"",
+        "\"Quorom()\"",
+    );
+    assert!(error.help.unwrap().contains("Quorum(system: Etcd)"));
+    let yaml = edit(
+        "  name: redis\nspec:",
+        "  name: redis\n  annotations:\n    stsim.io/app: \"PrimaryReplica()\"\nspec:",
+    );
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    assert!(config.statefulsets[0].app.is_some());
+}
+
+#[test]
 fn kind_not_set() {
     let yaml = edit("kind: Service\n", "");
     refused(&yaml, "invalid-object", "kind not set", "apiVersion: v1");

@@ -26,6 +26,10 @@ const SERVER_METADATA: &[&str] = &[
 /// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
 pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
 
+/// The annotation that names the clustered application a StatefulSet's pods
+/// run, in the scenario format's words (`Quorum(system: Etcd)`).
+pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
+
 /// Reads `metadata` of a top-level object: its name (required) and namespace.
 fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
     let Some(meta) = obj.take("metadata") else {
@@ -582,6 +586,14 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let base = cx.base.statefulsets;
     let provisional = base + cx.collected.statefulsets.len();
     let mut raw_base = format!("statefulsets[{provisional}]");
+    // stsim's own annotation: the clustered application the pods run.
+    let app_place = obj.nested_place(&["metadata", "annotations", APP_ANNOTATION]);
+    let app_text = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", APP_ANNOTATION]));
     let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
     let index = cx.collected.statefulsets.iter().position(|s| s.name == name);
     if let Some(i) = index {
@@ -592,6 +604,28 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     cx.at(raw_base.clone(), obj.place, "");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
     let r = |field: &str| format!("{raw_base}.{field}");
+    let app = match (app_place, app_text) {
+        (Some(place), Some(text)) => {
+            let path = format!("metadata.annotations[{APP_ANNOTATION}]");
+            cx.at(r("app"), place, &path);
+            let options =
+                ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+            match options.from_str::<raw::App>(&text) {
+                Ok(app) => Some(app),
+                Err(error) => {
+                    let message = format!("Invalid value: {text:?}: {}", error.code);
+                    let help = Some(
+                        "the application as the scenario format writes it (docs/scenario-format.md, `app`), \
+                         like \"Quorum(system: Etcd)\" or \"PrimaryReplica()\""
+                            .to_string(),
+                    );
+                    cx.invalid(place, &path, message, help);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let replicas = int_field(cx, &mut spec, "replicas", r("replicas"));
     let selector = match spec.take("selector") {
         Some(node) => match_labels(cx, node, "spec.selector", r("selector")),
@@ -667,7 +701,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         persistent_volume_claim_retention_policy: retention,
         template,
         volume_claim_templates: claims,
-        app: None,
+        app,
     };
     match index {
         Some(i) => {
