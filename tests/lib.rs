@@ -11,6 +11,8 @@ mod apps;
 #[cfg(test)]
 mod behaviour;
 #[cfg(test)]
+mod browser;
+#[cfg(test)]
 mod cli;
 #[cfg(test)]
 mod determinism;
@@ -23,6 +25,8 @@ mod operators;
 #[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
+mod render;
+#[cfg(test)]
 mod report_schema;
 #[cfg(test)]
 mod scheduling;
@@ -30,6 +34,8 @@ mod scheduling;
 mod storage;
 #[cfg(test)]
 mod support;
+#[cfg(test)]
+mod teach;
 #[cfg(test)]
 mod tidy;
 #[cfg(test)]

@@ -236,7 +236,7 @@ fn simulate(files: &[&str], story: &str) -> (stsim_core::Report, Option<String>)
     let files: Vec<(String, String)> =
         files.iter().map(|f| (f.to_string(), std::fs::read_to_string(example(f)).unwrap())).collect();
     let loaded = stsim_scenario::parse_manifests(&files, story).unwrap_or_else(|e| panic!("{e:#?}"));
-    let (_, report) = stsim_cli::simulate(loaded.config).unwrap();
+    let (_, report) = stsim_cli::simulate(loaded.config, &Default::default()).unwrap();
     (report, loaded.warning)
 }
 

@@ -11,14 +11,18 @@
 //! The format is documented in `docs/scenario-format.md`.
 
 mod diagnostic;
+pub mod limits;
 mod locate;
 mod manifest;
+pub mod overrides;
 mod quantity;
 mod raw;
+pub mod teaching;
 mod validate;
 mod yaml;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, printable};
+pub use limits::Limits;
 pub use quantity::{parse_cpu, parse_quantity};
 
 use locate::{Locator, Tok, Token};
@@ -59,13 +63,30 @@ pub struct Loaded {
 /// put in diagnostics and the text, or why it cannot be read.
 pub type ReadFile<'r> = dyn FnMut(&str) -> Result<(String, String), String> + 'r;
 
-/// Reads a scenario whose `manifests` are read with `read`. Diagnostics
-/// about a manifest name that manifest's file (its label from `read`).
+/// Reads a scenario whose `manifests` are read with `read`, within the
+/// default limits. Diagnostics about a manifest name that manifest's file
+/// (its label from `read`).
 pub fn parse_scenario_with(
     source: &str,
     file: &str,
     read: &mut ReadFile<'_>,
 ) -> Result<Loaded, Vec<Diagnostic>> {
+    parse_scenario_within(source, file, read, &Limits::DEFAULT)
+}
+
+/// [`parse_scenario_with`] within `limits` (`Limits::LARGE` for
+/// `--allow-large`). A file beyond a limit of its size, strings or lists is
+/// refused before it is parsed; other limits are checked with the rest of
+/// validation.
+pub fn parse_scenario_within(
+    source: &str,
+    file: &str,
+    read: &mut ReadFile<'_>,
+    limits: &Limits,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    if let Some(diagnostic) = input_too_large(source, file, limits) {
+        return Err(vec![diagnostic]);
+    }
     // A byte-order mark is one character; a space keeps every column where it was.
     let text = match source.strip_prefix('\u{feff}') {
         Some(rest) => format!(" {rest}"),
@@ -73,12 +94,17 @@ pub fn parse_scenario_with(
     };
     let locator = Locator::new(&text);
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let over = validate::over_limits(&locator, file, limits);
+    if !over.is_empty() {
+        return Err(over);
+    }
     let mut scenario = match options.from_str::<raw::Scenario>(&text) {
         Ok(scenario) => scenario,
         Err(error) => return Err(vec![ron_diagnostic(&error, &locator, file)]),
     };
     let Some(names) = scenario.manifests.clone() else {
-        return validate::validate(&scenario, &locator, file).map(|config| Loaded { config, warning: None });
+        return validate::validate(&scenario, &locator, file, limits)
+            .map(|config| Loaded { config, warning: None });
     };
     let base = manifest::Base::of(&scenario);
     let mut collected = manifest::Collected::default();
@@ -121,7 +147,7 @@ pub fn parse_scenario_with(
     merge(&mut scenario, &collected);
     let layered =
         manifest::Layered { base: Some(&locator), spans: &collected.spans, fallback_file: file.to_string() };
-    let config = validate::validate(&scenario, &layered, file)?;
+    let config = validate::validate(&scenario, &layered, file, limits)?;
     Ok(Loaded { config, warning: manifest::warning(&collected) })
 }
 
@@ -180,6 +206,21 @@ pub fn import_manifests(
 /// Simulates manifests on their own: `story` (one of `STORIES`) supplies the
 /// cluster and the timeline. `files` are (label, text) pairs.
 pub fn parse_manifests(files: &[(String, String)], story: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    parse_manifests_within(files, story, &Limits::DEFAULT)
+}
+
+/// [`parse_manifests`] within `limits`: each file's size, then the scenario
+/// the story builds, as a RON scenario's.
+pub fn parse_manifests_within(
+    files: &[(String, String)],
+    story: &str,
+    limits: &Limits,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let too_large: Vec<Diagnostic> =
+        files.iter().filter_map(|(label, source)| input_too_large(source, label, limits)).collect();
+    if !too_large.is_empty() {
+        return Err(too_large);
+    }
     let mut collected = manifest::Collected::default();
     for (label, source) in files {
         manifest::read_file(source, label, manifest::Base::default(), &mut collected);
@@ -222,8 +263,40 @@ pub fn parse_manifests(files: &[(String, String)], story: &str) -> Result<Loaded
         }
     }
     let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
-    let config = validate::validate(&scenario, &layered, &first)?;
+    let config = validate::validate(&scenario, &layered, &first, limits)?;
     Ok(Loaded { config, warning: manifest::warning(&collected) })
+}
+
+/// The whole input is larger than the limit.
+fn input_too_large(source: &str, file: &str, limits: &Limits) -> Option<Diagnostic> {
+    let size = source.len() as u64;
+    (size > limits.input_bytes).then(|| Diagnostic {
+        code: "limit",
+        message: format!(
+            "the file is {size} bytes long, more than the {} bytes a scenario may be",
+            limits.input_bytes
+        ),
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        length: 1,
+        help: Some(limits.help().to_string()),
+    })
+}
+
+/// Reads a scenario's teaching metadata (`tags`, `mirrors`, `lesson`,
+/// `quiz`, `hint`); the rest of the file must be well-formed too.
+pub fn parse_teaching(source: &str, file: &str) -> Result<teaching::Teaching, Vec<Diagnostic>> {
+    let text = match source.strip_prefix('\u{feff}') {
+        Some(rest) => format!(" {rest}"),
+        None => source.to_string(),
+    };
+    let locator = Locator::new(&text);
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    match options.from_str::<raw::Scenario>(&text) {
+        Ok(scenario) => validate::teaching(&scenario, &locator, file),
+        Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
+    }
 }
 
 /// How a token reads in "found ..." messages.

@@ -61,6 +61,39 @@ pub struct Scenario {
     /// scenario's, relative to the scenario file.
     #[serde(default)]
     pub manifests: Option<Vec<String>>,
+    /// Teaching metadata (`crate::teaching`): themes, sources, the lesson.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub mirrors: Option<Vec<Mirror>>,
+    #[serde(default)]
+    pub lesson: Option<String>,
+    #[serde(default)]
+    pub quiz: Option<Quiz>,
+    /// For an exercise: a nudge towards the fix.
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// What real thing a scenario mirrors.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "Mirror", deny_unknown_fields)]
+pub enum Mirror {
+    Incident(String),
+    Issue(String),
+    Doc(String),
+    FailureMode(String),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "Quiz", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Quiz {
+    pub question: String,
+    pub choices: Vec<String>,
+    pub answer: String,
+    pub explanation: String,
+    #[serde(default)]
+    pub evidence: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

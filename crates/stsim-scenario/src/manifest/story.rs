@@ -192,6 +192,11 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         expect: None,
         operators: None,
         manifests: None,
+        tags: None,
+        mirrors: None,
+        lesson: None,
+        quiz: None,
+        hint: None,
     })
 }
 
