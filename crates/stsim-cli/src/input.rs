@@ -217,10 +217,30 @@ pub fn scenario(file: &str, source: &str, limits: &Limits) -> Result<Loaded, Str
 }
 
 /// Reads manifests named on the command line and wraps them in `story`.
+/// A directory stands for its `.yaml`, `.yml` and `.json` files, in name
+/// order, as with `kubectl apply -f DIR`.
 pub fn manifests(names: &[String], story: &str, limits: &Limits) -> Result<Loaded, String> {
     let mut files = Vec::new();
     for name in names {
-        files.push(read_manifest(name, limits)?);
+        if name != "-" && Path::new(name).is_dir() {
+            let entries = std::fs::read_dir(name)
+                .map_err(|e| format!("error: cannot read directory `{}`: {e}\n", shown(name)))?;
+            let mut paths: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") && p.is_file()
+                })
+                .collect();
+            paths.sort();
+            if paths.is_empty() {
+                return Err(format!("error: no .yaml, .yml or .json files in `{}`\n", shown(name)));
+            }
+            for path in paths {
+                files.push(read_manifest(&path.to_string_lossy(), limits)?);
+            }
+        } else {
+            files.push(read_manifest(name, limits)?);
+        }
     }
     from_manifests(&files, story, limits)
 }
@@ -258,6 +278,12 @@ pub fn load(name: &str, story: &str, limits: &Limits) -> Result<(Source, Loaded)
 pub fn parse(source: &Source, story: &str, limits: &Limits) -> Result<Loaded, String> {
     if is_manifest(&source.label, &source.text) {
         from_manifests(&[(source.label.clone(), source.text.clone())], story, limits)
+    } else if story != "default" {
+        Err(format!(
+            "error: --story {story} applies to manifests, and {} is a scenario with its own timeline\n  \
+= help: `stsim import MANIFEST --story {story}` writes a scenario with that story\n",
+            shown(&source.label)
+        ))
     } else {
         scenario(&source.label, &source.text, limits)
     }

@@ -7,6 +7,7 @@
 
 pub mod consent;
 pub mod examples;
+pub mod export;
 pub mod external_operator;
 pub mod input;
 pub mod render;
@@ -29,6 +30,23 @@ pub enum OutputFormat {
     /// The text report with the events table (`kubectl events`) after it.
     Wide,
 }
+
+/// The names `--story` takes, for help and completions.
+fn story_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(stsim_scenario::STORIES.iter().map(|(name, _)| *name))
+}
+
+/// `stsim schema WHAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The scenario file format (from the Rust types that read it).
+    Scenario,
+    /// The report `stsim run -o json` prints.
+    Report,
+}
+
+/// The report's JSON Schema, as shipped in `docs/`.
+pub const REPORT_SCHEMA: &str = include_str!("../../../docs/report.schema.json");
 
 /// `stsim completions SHELL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,7 +182,7 @@ ran out of its budget.")]
         filename: Vec<String>,
         /// The story to tell around manifests: the cluster and the timeline
         /// (see `stsim stories`).
-        #[arg(long, default_value = "default")]
+        #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
@@ -217,7 +235,7 @@ Columns as `kubectl events` prints them; times are since the start of the run un
         #[arg(short = 'f', long = "filename", value_name = "FILE")]
         filename: Vec<String>,
         /// The story to tell around manifests (see `stsim stories`).
-        #[arg(long, default_value = "default")]
+        #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
         /// Show times as RFC 3339 after this start time.
         #[arg(long, value_name = "TIME")]
@@ -288,6 +306,36 @@ Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  sts
         #[command(flatten)]
         allow: Allow,
     },
+    /// Write a scenario's workloads as Kubernetes manifests (YAML).
+    #[command(after_help = "Examples:\n  \
+stsim export scenarios/rolling-update.ron > rolling-update.yaml\n  \
+stsim export rolling-update | kubectl apply --dry-run=client -f -\n\n\
+Writes StorageClasses, Services, StatefulSets and PodDisruptionBudgets with every default \
+filled in; `stsim run -f` reads them back to the same workloads.")]
+    Export {
+        /// The scenario file, `-`, or the name of a built-in example.
+        file: String,
+    },
+    /// Write a RON scenario around manifests, to add a timeline and expectations.
+    #[command(after_help = "Examples:\n  \
+stsim import redis.yaml > redis.ron\n  \
+stsim import redis.yaml --story node-crash > redis-crash.ron\n\n\
+The scenario lists the manifests (as named here, relative to where you save it), \
+the story's cluster and timeline, and an empty `expect` list.")]
+    Import {
+        /// Manifest files (YAML or JSON).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// The story whose cluster and timeline to write (see `stsim stories`).
+        #[arg(long, default_value = "default", value_parser = story_names())]
+        story: String,
+    },
+    /// Print the JSON Schema of the scenario format or of the report.
+    #[command(
+        after_help = "Examples:\n  stsim schema scenario > scenario.schema.json\n  stsim schema report\n\n\
+The same files ship as docs/scenario.schema.json and docs/report.schema.json."
+    )]
+    Schema { what: SchemaKind },
     /// List the stories `stsim run -f` can tell around manifests.
     #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
     Stories,
@@ -511,7 +559,8 @@ pub fn run_full(
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            events_command(&input, &story, start_time.as_deref(), warnings, color, out, err)
+            let options = EventsOptions { start_time, only_warnings: warnings, color };
+            events_command(&input, &story, &options, out, err)
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();
@@ -525,13 +574,22 @@ pub fn run_full(
             write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
         }
         Command::Stories => stories_command(out),
+        Command::Schema { what } => {
+            let text = match what {
+                SchemaKind::Scenario => stsim_scenario::scenario_schema(),
+                SchemaKind::Report => REPORT_SCHEMA.to_string(),
+            };
+            write_out(out, &text).map(|()| ExitStatus::Success)
+        }
+        Command::Export { file } => export_command(&file, out, err),
+        Command::Import { files, story } => import_command(&files, &story, out),
         Command::Explain { file, seed, set, allow } => explain_command(&file, seed, &set, allow, out, err),
         Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
             let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
         }
         Command::Merge { files, output } => merge_command(&files, &output, out),
-        Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
+        Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out, err),
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
         }
@@ -867,24 +925,58 @@ fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
     }
 }
 
+struct EventsOptions {
+    start_time: Option<String>,
+    only_warnings: bool,
+    color: bool,
+}
+
 fn events_command(
     input: &Input,
     story: &str,
-    start_time: Option<&str>,
-    warnings: bool,
-    color: bool,
+    options: &EventsOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let times = times(start_time)?;
+    let times = times(options.start_time.as_deref())?;
     let allow = Allow::default();
     let prepared = prepare(input, story, None, &[], allow, err)?;
     let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let mut events = render::events::collect(&sim);
-    if warnings {
+    if options.only_warnings {
         events.retain(|e| e.warning);
     }
-    write_out(out, &render::events::table(&events, times, color))?;
+    write_out(out, &render::events::table(&events, times, options.color))?;
+    Ok(ExitStatus::Success)
+}
+
+fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, String> {
+    let (_, loaded) = input::load(name, "default", &Limits::DEFAULT)?;
+    if let Some(warning) = &loaded.warning {
+        let _ = err.write_all(input::escape(warning).as_bytes());
+    }
+    write_out(out, &export::render(&loaded.config))?;
+    Ok(ExitStatus::Success)
+}
+
+fn import_command(names: &[String], story: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let mut files = Vec::new();
+    for name in names {
+        let source = input::read(name, &Limits::DEFAULT)?;
+        files.push((source.label, source.text));
+    }
+    let sources: std::collections::BTreeMap<String, String> = files.iter().cloned().collect();
+    let written: Vec<String> = names
+        .iter()
+        .map(|n| {
+            std::path::Path::new(n)
+                .file_name()
+                .map_or_else(|| n.clone(), |f| f.to_string_lossy().into_owned())
+        })
+        .collect();
+    let text = stsim_scenario::import_manifests(&files, &written, story)
+        .map_err(|d| input::render(&d, &sources, &format!("{} cannot be imported", names.join(", "))))?;
+    write_out(out, &text)?;
     Ok(ExitStatus::Success)
 }
 
@@ -998,11 +1090,20 @@ fn explain_command(
     run_ended(&sim)
 }
 
-fn check_command(files: &[String], limits: Limits, out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn check_command(
+    files: &[String],
+    limits: Limits,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match input::load(name, "default", &limits).map(|(source, loaded)| (source.label, loaded.config)) {
-            Ok((file, config)) => {
+        match input::load(name, "default", &limits).map(|(source, loaded)| (source.label, loaded)) {
+            Ok((file, loaded)) => {
+                if let Some(warning) = &loaded.warning {
+                    let _ = err.write_all(input::escape(warning).as_bytes());
+                }
+                let config = loaded.config;
                 let mut text = format!(
                     "ok: {}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
                     input::shown(&file),

@@ -42,6 +42,16 @@ pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic
     parse_scenario_with(source, file, &mut no_files).map(|loaded| loaded.config)
 }
 
+/// The JSON Schema of the scenario format, generated from the raw types
+/// (shipped as `docs/scenario.schema.json`).
+pub fn scenario_schema() -> String {
+    let schema = schemars::schema_for!(raw::Scenario);
+    // A schema is plain JSON values, which always serialize; `{}` if not.
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}
+
 /// A validated scenario, and the one warning about what its manifests hold
 /// that the model does not use (if anything).
 #[derive(Debug, Clone)]
@@ -173,6 +183,28 @@ fn merge(scenario: &mut raw::Scenario, collected: &manifest::Collected) {
             }
         }
     }
+}
+
+/// A RON scenario around manifests: `story`'s cluster and timeline, with
+/// `manifests` (the names to write in the file) in place of their objects.
+/// `files` are the manifests' (label, text), read to check them and to size the story.
+pub fn import_manifests(
+    files: &[(String, String)],
+    manifests: &[String],
+    story: &str,
+) -> Result<String, Vec<Diagnostic>> {
+    let mut collected = manifest::Collected::default();
+    for (label, source) in files {
+        manifest::read_file(source, label, manifest::Base::default(), &mut collected);
+    }
+    // The same checks as simulating them.
+    parse_manifests(files, story)?;
+    let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
+    let Some(scenario) = manifest::story::build(story, &collected, &name) else {
+        // `parse_manifests` above refused an unknown story already.
+        return parse_manifests(files, story).map(|_| String::new());
+    };
+    Ok(manifest::story::ron(&scenario, &collected, manifests, story))
 }
 
 /// Simulates manifests on their own: `story` (one of `STORIES`) supplies the

@@ -7,13 +7,14 @@
 //! out-of-range value in its own words, and no name is resolved here.
 //! Defaults are filled in by `validate`, not here, so `None` means "not written".
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// A label map as written (`{"app": "redis"}`).
 pub type RawLabels = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Scenario", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scenario {
     pub name: String,
@@ -81,7 +82,7 @@ pub struct Scenario {
 }
 
 /// What real thing a scenario mirrors.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Mirror", deny_unknown_fields)]
 pub enum Mirror {
     Incident(String),
@@ -90,7 +91,7 @@ pub enum Mirror {
     FailureMode(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Quiz", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Quiz {
     pub question: String,
@@ -103,7 +104,7 @@ pub struct Quiz {
 
 /// A custom resource kind; `schema` is an OpenAPI v3 schema of the whole
 /// object, written as a RON map (`{"type": "object", ...}`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "CustomResourceDefinition", deny_unknown_fields, rename_all = "camelCase")]
 pub struct CustomResourceDefinition {
     pub group: String,
@@ -112,11 +113,12 @@ pub struct CustomResourceDefinition {
     #[serde(default)]
     pub plural: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub schema: Option<ron::Value>,
 }
 
 /// A custom resource; `spec` and `status` are free-form RON maps.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "CustomResource", deny_unknown_fields, rename_all = "camelCase")]
 pub struct CustomResource {
     pub kind: String,
@@ -124,12 +126,14 @@ pub struct CustomResource {
     #[serde(default)]
     pub labels: Option<RawLabels>,
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub spec: Option<ron::Value>,
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub status: Option<ron::Value>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Operator", deny_unknown_fields, rename_all = "camelCase")]
 pub struct OperatorEntry {
     pub operator: OperatorKind,
@@ -142,7 +146,7 @@ pub struct OperatorEntry {
     pub protocol: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "OperatorKind", deny_unknown_fields)]
 pub enum OperatorKind {
     PvcCleanup {
@@ -172,21 +176,21 @@ pub enum OperatorKind {
 }
 
 /// Which replica the built-in failover promotes.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 pub enum FailoverPick {
     LowestOrdinal,
     MostCaughtUp,
 }
 
 /// How the built-in failover fences the old primary.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 pub enum Fencing {
     None,
     WaitForLease,
     PowerOffNode,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Faults", deny_unknown_fields, rename_all = "camelCase")]
 pub struct OperatorFaults {
     #[serde(default)]
@@ -205,7 +209,7 @@ pub struct OperatorFaults {
     pub restart_time: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "CrashAt", deny_unknown_fields, rename_all = "camelCase")]
 pub struct CrashAt {
     pub reconcile: i64,
@@ -213,7 +217,7 @@ pub struct CrashAt {
 }
 
 /// One expectation as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Expect", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum Expect {
     PodReadyBy {
@@ -276,6 +280,7 @@ pub enum Expect {
         kind: String,
         name: String,
         field: String,
+        #[schemars(with = "serde_json::Value")]
         equals: ron::Value,
     },
     BrokenWithin {
@@ -364,7 +369,7 @@ pub enum Expect {
 }
 
 /// A pod's `status.phase`, as expectations name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "PodPhase")]
 pub enum PodPhase {
     Pending,
@@ -374,7 +379,7 @@ pub enum PodPhase {
 }
 
 /// An application's health, as expectations name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Health")]
 pub enum Health {
     Forming,
@@ -383,7 +388,7 @@ pub enum Health {
     Broken,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Dns", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Dns {
     /// The cache's cap on any answer, positive or NXDOMAIN (`cache 30`).
@@ -394,28 +399,28 @@ pub struct Dns {
     pub ttl: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Addressing")]
 pub enum Addressing {
     Dns,
     Ip,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "AppReadiness")]
 pub enum AppReadiness {
     Process,
     Joined,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Bootstrap")]
 pub enum Bootstrap {
     AnyMember,
     OrdinalZero,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "QuorumSystem")]
 pub enum QuorumSystem {
     Etcd,
@@ -423,7 +428,7 @@ pub enum QuorumSystem {
 }
 
 /// The clustered application a StatefulSet runs: `PrimaryReplica(addressing: Dns)`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "App", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum App {
     PrimaryReplica {
@@ -538,7 +543,7 @@ pub enum App {
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Cluster", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Cluster {
     #[serde(default)]
@@ -551,7 +556,7 @@ pub struct Cluster {
     pub storage_classes: Option<Vec<StorageClass>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodePool", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodePool {
     pub name: String,
@@ -571,14 +576,14 @@ pub struct NodePool {
     pub labels: Option<RawLabels>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeFailures", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeFailures {
     pub mean_time_between_failures: String,
     pub mean_time_to_repair: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "TaintEffect")]
 pub enum TaintEffect {
     NoSchedule,
@@ -586,7 +591,7 @@ pub enum TaintEffect {
     NoExecute,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Taint", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Taint {
     pub key: String,
@@ -595,14 +600,14 @@ pub struct Taint {
     pub effect: TaintEffect,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "TolerationOperator")]
 pub enum TolerationOperator {
     Equal,
     Exists,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Toleration", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Toleration {
     #[serde(default)]
@@ -617,7 +622,7 @@ pub struct Toleration {
     pub toleration_seconds: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelectorOperator")]
 pub enum NodeSelectorOperator {
     In,
@@ -626,7 +631,7 @@ pub enum NodeSelectorOperator {
     DoesNotExist,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelectorRequirement", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelectorRequirement {
     pub key: String,
@@ -635,27 +640,27 @@ pub struct NodeSelectorRequirement {
     pub values: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelectorTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelectorTerm {
     #[serde(default)]
     pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeSelector", deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelector {
     pub node_selector_terms: Vec<NodeSelectorTerm>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PreferredSchedulingTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PreferredSchedulingTerm {
     pub weight: i64,
     pub preference: NodeSelectorTerm,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "NodeAffinity", deny_unknown_fields)]
 pub struct NodeAffinity {
     #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
@@ -664,28 +669,28 @@ pub struct NodeAffinity {
     pub preferred: Option<Vec<PreferredSchedulingTerm>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "LabelSelector", deny_unknown_fields, rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: Option<RawLabels>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodAffinityTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodAffinityTerm {
     pub label_selector: LabelSelector,
     pub topology_key: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "WeightedPodAffinityTerm", deny_unknown_fields, rename_all = "camelCase")]
 pub struct WeightedPodAffinityTerm {
     pub weight: i64,
     pub pod_affinity_term: PodAffinityTerm,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodAntiAffinity", deny_unknown_fields)]
 pub struct PodAntiAffinity {
     #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
@@ -694,7 +699,7 @@ pub struct PodAntiAffinity {
     pub preferred: Option<Vec<WeightedPodAffinityTerm>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Affinity", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Affinity {
     #[serde(default)]
@@ -706,7 +711,7 @@ pub struct Affinity {
     pub pod_affinity: Option<PodAntiAffinity>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodDisruptionBudget", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodDisruptionBudget {
     pub name: String,
@@ -717,21 +722,21 @@ pub struct PodDisruptionBudget {
     pub max_unavailable: Option<IntOrString>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "VolumeBindingMode")]
 pub enum VolumeBindingMode {
     Immediate,
     WaitForFirstConsumer,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "ReclaimPolicy")]
 pub enum ReclaimPolicy {
     Delete,
     Retain,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "StorageClass", deny_unknown_fields, rename_all = "camelCase")]
 pub struct StorageClass {
     pub name: String,
@@ -763,7 +768,7 @@ pub struct StorageClass {
     pub default: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "ImageBehaviour")]
 pub enum ImageBehaviour {
     Healthy,
@@ -772,7 +777,7 @@ pub enum ImageBehaviour {
     PullFails,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Image", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Image {
     pub name: String,
@@ -786,7 +791,7 @@ pub struct Image {
     pub shutdown: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Service", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Service {
     pub name: String,
@@ -799,7 +804,7 @@ pub struct Service {
     pub ports: Option<Vec<ServicePort>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "ServicePort", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ServicePort {
     #[serde(default)]
@@ -807,14 +812,14 @@ pub struct ServicePort {
     pub port: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "PodManagementPolicy")]
 pub enum PodManagementPolicy {
     OrderedReady,
     Parallel,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "UpdateStrategy")]
 pub enum UpdateStrategy {
     /// `RollingUpdate(partition: N, maxUnavailable: M)` or `RollingUpdate()`.
@@ -827,21 +832,21 @@ pub enum UpdateStrategy {
     OnDelete,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "RetentionAction")]
 pub enum RetentionAction {
     Retain,
     Delete,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Ordinals", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Ordinals {
     #[serde(default)]
     pub start: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "RetentionPolicy", deny_unknown_fields, rename_all = "camelCase")]
 pub struct RetentionPolicy {
     #[serde(default)]
@@ -850,7 +855,7 @@ pub struct RetentionPolicy {
     pub when_scaled: Option<RetentionAction>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "StatefulSet", deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatefulSet {
     pub name: String,
@@ -879,7 +884,7 @@ pub struct StatefulSet {
     pub app: Option<App>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodTemplate", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodTemplate {
     #[serde(default)]
@@ -899,14 +904,14 @@ pub struct PodTemplate {
     pub tolerations: Option<Vec<Toleration>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Resources", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
     #[serde(default)]
     pub requests: Option<ResourceList>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "ResourceList", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceList {
     #[serde(default)]
@@ -915,7 +920,7 @@ pub struct ResourceList {
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Probe", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Probe {
     #[serde(default)]
@@ -930,7 +935,7 @@ pub struct Probe {
 
 /// Kubernetes' own names, hence the common prefix.
 #[allow(clippy::enum_variant_names)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "AccessMode")]
 pub enum AccessMode {
     ReadWriteOnce,
@@ -939,7 +944,7 @@ pub enum AccessMode {
     ReadWriteOncePod,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "VolumeClaimTemplate", deny_unknown_fields, rename_all = "camelCase")]
 pub struct VolumeClaimTemplate {
     pub name: String,
@@ -950,7 +955,7 @@ pub struct VolumeClaimTemplate {
     pub access_modes: Option<Vec<AccessMode>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "TimelineEntry", deny_unknown_fields)]
 pub struct TimelineEntry {
     /// When, from the start: `at: "30s"`. Either this or `when`.
@@ -969,7 +974,7 @@ pub struct TimelineEntry {
 /// An event a timeline entry can wait for.
 /// (Named as the scenario spells them; node and app events are to come.)
 #[allow(clippy::enum_variant_names)]
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Trigger", deny_unknown_fields)]
 pub enum Trigger {
     PodCreated { pod: String },
@@ -981,14 +986,14 @@ pub enum Trigger {
 }
 
 /// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum IntOrString {
     Int(i64),
     String(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Action", deny_unknown_fields, rename_all_fields = "camelCase")]
 pub enum Action {
     Scale {
@@ -1108,11 +1113,13 @@ pub enum Action {
     ApplyCustomResource {
         kind: String,
         name: String,
+        #[schemars(with = "serde_json::Value")]
         spec: ron::Value,
     },
     PatchCustomResource {
         kind: String,
         name: String,
+        #[schemars(with = "serde_json::Value")]
         patch: ron::Value,
     },
     DeleteCustomResource {
@@ -1212,7 +1219,7 @@ pub enum Action {
 }
 
 /// `kubectl delete --cascade=...`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Cascade")]
 pub enum Cascade {
     Background,
@@ -1220,7 +1227,7 @@ pub enum Cascade {
 }
 
 /// The template fields a `PatchTemplate` may replace; all optional.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "TemplatePatch", deny_unknown_fields, rename_all = "camelCase")]
 pub struct TemplatePatch {
     #[serde(default)]
@@ -1235,7 +1242,7 @@ pub struct TemplatePatch {
     pub termination_grace_period_seconds: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "Timings", deny_unknown_fields, rename_all = "camelCase")]
 pub struct Timings {
     #[serde(default)]

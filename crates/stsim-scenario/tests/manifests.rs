@@ -266,6 +266,37 @@ fn custom_resources_are_unknown() {
 }
 
 #[test]
+fn a_kind_the_version_does_not_serve() {
+    let yaml = format!("{REDIS}---\napiVersion: apps/v1\nkind: Deploymnt\nmetadata:\n  name: web\n");
+    let error = refused(
+        &yaml,
+        "unknown-api-version",
+        "no matches for kind \"Deploymnt\" in version \"apps/v1\"",
+        "Deploymnt",
+    );
+    assert_eq!(error.help.as_deref(), Some("did you mean `kind: Deployment`?"));
+}
+
+#[test]
+fn a_bad_app_annotation() {
+    let yaml =
+        edit("  name: redis\nspec:", "  name: redis\n  annotations:\n    stsim.io/app: \"Quorom()\"\nspec:");
+    let error = refused(
+        &yaml,
+        "invalid-value",
+        "metadata.annotations[stsim.io/app]: Invalid value: \"Quorom()\"",
+        "\"Quorom()\"",
+    );
+    assert!(error.help.unwrap().contains("Quorum(system: Etcd)"));
+    let yaml = edit(
+        "  name: redis\nspec:",
+        "  name: redis\n  annotations:\n    stsim.io/app: \"PrimaryReplica()\"\nspec:",
+    );
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    assert!(config.statefulsets[0].app.is_some());
+}
+
+#[test]
 fn kind_not_set() {
     let yaml = edit("kind: Service\n", "");
     refused(&yaml, "invalid-object", "kind not set", "apiVersion: v1");
@@ -514,4 +545,68 @@ mod never_panics {
             let _ = parse_manifests(&[("x.yaml".into(), text)], "default");
         }
     }
+}
+
+#[test]
+fn nodes_from_kubectl_get_nodes_make_the_cluster() {
+    let node = |name: &str, zone: &str, taint: &str| {
+        format!(
+            "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: {name}\n    labels:\n      kubernetes.io/hostname: {name}\n      topology.kubernetes.io/zone: {zone}\n  spec:\n    providerID: aws:///{zone}/i-0\n{taint}  status:\n    allocatable:\n      cpu: 3920m\n      memory: 15Gi\n      pods: \"58\"\n    capacity:\n      cpu: \"4\"\n"
+        )
+    };
+    let taint = "    taints:\n    - key: dedicated\n      value: db\n      effect: NoSchedule\n";
+    let nodes = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}{}{}",
+        node("ip-10-0-1-5", "eu-west-1a", ""),
+        node("ip-10-0-2-5", "eu-west-1b", ""),
+        node("ip-10-0-3-5", "eu-west-1c", taint)
+    );
+    let nodes_text = nodes.clone();
+    let loaded =
+        parse_manifests(&[("nodes.yaml".into(), nodes), ("redis.yaml".into(), REDIS.into())], "start")
+            .unwrap();
+    let cluster = &loaded.config.cluster;
+    assert_eq!(cluster.zones, ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    assert_eq!(cluster.node_pools.len(), 3);
+    let last = &cluster.node_pools[2];
+    assert_eq!((last.cpu_millis, last.memory_bytes, last.max_pods), (3_920, 15 << 30, 58));
+    assert_eq!(last.zones, ["eu-west-1c"]);
+    assert_eq!(last.taints.len(), 1);
+    assert_eq!(last.labels.get("kubernetes.io/hostname").map(String::as_str), Some("ip-10-0-3-5"));
+    // Status is read only for the allocatable resources; the rest is ignored, like every status.
+    assert_eq!(loaded.warning, None);
+    // The stories act on the first of these nodes.
+    let files = [("nodes.yaml".to_string(), nodes_text), ("redis.yaml".to_string(), REDIS.to_string())];
+    let story = parse_manifests(&files, "node-crash").unwrap().config;
+    assert!(format!("{:?}", story.timeline[0].action).contains("CrashNode"), "{:?}", story.timeline);
+}
+
+#[test]
+fn existing_volumes_and_claims_are_named_in_the_warning() {
+    let pv = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-1\nspec:\n  capacity:\n    storage: 10Gi\n---\n";
+    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-redis-0\n---\n";
+    let loaded = parse_manifests(&[("r.yaml".into(), format!("{pv}{pvc}{REDIS}"))], "start").unwrap();
+    let warning = loaded.warning.unwrap();
+    assert!(
+        warning.contains("r.yaml:2:7: PersistentVolume \"pv-1\" (the kind is not modelled)"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("PersistentVolumeClaim \"data-redis-0\" (the kind is not modelled)"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn the_story_cluster_is_sized_from_the_requests() {
+    let config = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
+    let pool = &config.cluster.node_pools[0];
+    assert_eq!((pool.count, pool.cpu_millis, pool.memory_bytes), (3, 4_000, 16 << 30));
+    let big = edit("replicas: 3", "replicas: 120")
+        .replace("cpu: 500m", "cpu: \"3\"")
+        .replace("memory: 1Gi", "memory: 20Gi");
+    let config = parse_manifests(&[("r.yaml".into(), big)], "start").unwrap().config;
+    let pool = &config.cluster.node_pools[0];
+    // 50 nodes at most, each with room for twice its share (3 pods) of 3 CPUs and 20Gi.
+    assert_eq!((pool.count, pool.cpu_millis, pool.memory_bytes), (50, 18_000, 120 << 30));
 }

@@ -98,6 +98,10 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
                     row.name, pod.ready, pod.status, pod.restarts, ip, row.what
                 );
             }
+            // An action written in no file (a story's, `line 0`) has no line to show.
+            (None, "script") if row.name == "line 0" => {
+                let _ = writeln!(out, "{at:<11} > {}", row.what);
+            }
             (None, "script") => {
                 let _ = writeln!(out, "{at:<11} > {} ({})", row.what, row.name);
             }

@@ -69,7 +69,8 @@ impl Find for Layered<'_> {
         match (self.spans.lookup(path), self.base) {
             (Some(loc), _) => loc.place,
             (None, Some(base)) => base.find(path),
-            (None, None) => Place { line: 1, column: 1, length: 1 },
+            // Written in no file: what a story adds (its timeline shows no line).
+            (None, None) => Place { line: 0, column: 1, length: 1 },
         }
     }
 
@@ -83,6 +84,7 @@ impl Find for Layered<'_> {
 
     fn show(&self, path: &str) -> String {
         match self.spans.lookup(path) {
+            Some(loc) if loc.path.is_empty() => format!("The {} is invalid", loc.object),
             Some(loc) => format!("The {} is invalid: {}", loc.object, loc.path),
             None => self.base.map_or_else(|| path.to_string(), |b| b.show(path)),
         }
@@ -187,10 +189,12 @@ impl<'n> Obj<'n> {
         if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
     }
 
-    /// Lists every key not taken as unused.
+    /// Lists every key not taken as unused, except those written empty or at
+    /// the API server's default (as `kubectl get -o yaml` prints them), which
+    /// change nothing.
     pub fn finish(self, cx: &mut Cx<'_>) {
-        for (i, (key, place, _)) in self.entries.iter().enumerate() {
-            if !self.used[i] {
+        for (i, (key, place, node)) in self.entries.iter().enumerate() {
+            if !self.used[i] && !says_nothing(key, &node.value) {
                 cx.collected.unused.push(Unused {
                     file: cx.file.to_string(),
                     place: *place,
@@ -200,6 +204,43 @@ impl<'n> Obj<'n> {
             }
         }
     }
+}
+
+/// Fields at the value the API server defaults them to, which the model
+/// assumes: `(key, value)`.
+const DEFAULTED: &[(&str, &str)] = &[
+    ("timeoutSeconds", "1"),
+    ("sessionAffinity", "None"),
+    ("internalTrafficPolicy", "Cluster"),
+    ("ipFamilyPolicy", "SingleStack"),
+    ("protocol", "TCP"),
+    ("imagePullPolicy", "IfNotPresent"),
+    ("scheme", "HTTP"),
+    ("terminationMessagePath", "/dev/termination-log"),
+    ("terminationMessagePolicy", "File"),
+    ("restartPolicy", "Always"),
+    ("dnsPolicy", "ClusterFirst"),
+    ("schedulerName", "default-scheduler"),
+    ("volumeMode", "Filesystem"),
+    ("creationTimestamp", "null"),
+];
+
+/// Whether a field says nothing the model would do differently: empty, or at its default.
+fn says_nothing(key: &str, value: &Value) -> bool {
+    let text = match value {
+        Value::Null => return true,
+        Value::Map(entries) => return entries.is_empty(),
+        Value::Seq(items) => {
+            // `ipFamilies: [IPv4]` and `clusterIPs: [...]` mirror single-stack defaults.
+            return items.is_empty()
+                || (key == "ipFamilies" && items.len() == 1 && items[0].value == Value::Str("IPv4".into()))
+                || (key == "clusterIPs" && items.len() == 1);
+        }
+        Value::Str(s) => s.clone(),
+        Value::Int(n) => n.to_string(),
+        _ => return false,
+    };
+    DEFAULTED.iter().any(|(k, v)| *k == key && *v == text)
 }
 
 /// The reading of one file.
@@ -362,29 +403,70 @@ impl Cx<'_> {
     }
 }
 
-/// The API groups and versions of the modelled Kubernetes releases; an
-/// object of any other `apiVersion` has no kind the API server could map.
-const BUILT_IN_VERSIONS: &[&str] = &[
-    "v1",
-    "apps/v1",
-    "batch/v1",
-    "policy/v1",
-    "autoscaling/v1",
-    "autoscaling/v2",
-    "storage.k8s.io/v1",
-    "networking.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1",
-    "scheduling.k8s.io/v1",
-    "coordination.k8s.io/v1",
-    "discovery.k8s.io/v1",
-    "node.k8s.io/v1",
-    "certificates.k8s.io/v1",
-    "events.k8s.io/v1",
-    "admissionregistration.k8s.io/v1",
-    "apiextensions.k8s.io/v1",
-    "apiregistration.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1",
-    "resource.k8s.io/v1",
+/// The built-in API groups and versions of the modelled Kubernetes releases,
+/// with the kinds each serves; an object of any other `apiVersion` or kind
+/// has no resource the API server could map (`no matches for kind`).
+const BUILT_IN: &[(&str, &[&str])] = &[
+    (
+        "v1",
+        &[
+            "Binding",
+            "ComponentStatus",
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "List",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "PodTemplate",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+        ],
+    ),
+    ("apps/v1", &["ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"]),
+    ("batch/v1", &["CronJob", "Job"]),
+    ("policy/v1", &["Eviction", "PodDisruptionBudget"]),
+    ("autoscaling/v1", &["HorizontalPodAutoscaler", "Scale"]),
+    ("autoscaling/v2", &["HorizontalPodAutoscaler"]),
+    (
+        "storage.k8s.io/v1",
+        &[
+            "CSIDriver",
+            "CSINode",
+            "CSIStorageCapacity",
+            "StorageClass",
+            "VolumeAttachment",
+            "VolumeAttributesClass",
+        ],
+    ),
+    ("networking.k8s.io/v1", &["IPAddress", "Ingress", "IngressClass", "NetworkPolicy", "ServiceCIDR"]),
+    ("rbac.authorization.k8s.io/v1", &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]),
+    ("scheduling.k8s.io/v1", &["PriorityClass"]),
+    ("coordination.k8s.io/v1", &["Lease"]),
+    ("discovery.k8s.io/v1", &["EndpointSlice"]),
+    ("node.k8s.io/v1", &["RuntimeClass"]),
+    ("certificates.k8s.io/v1", &["CertificateSigningRequest"]),
+    ("events.k8s.io/v1", &["Event"]),
+    (
+        "admissionregistration.k8s.io/v1",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    ("apiextensions.k8s.io/v1", &["CustomResourceDefinition"]),
+    ("apiregistration.k8s.io/v1", &["APIService"]),
+    ("flowcontrol.apiserver.k8s.io/v1", &["FlowSchema", "PriorityLevelConfiguration"]),
+    ("resource.k8s.io/v1", &["DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"]),
 ];
 
 /// The modelled kinds and the one version each is read in.
@@ -455,17 +537,27 @@ fn object(cx: &mut Cx<'_>, node: &Node, prefix: &str, list_allowed: bool) {
         Some(name) => format!("{kind_name} {name:?}"),
         None => kind_name.clone(),
     };
-    if !BUILT_IN_VERSIONS.contains(&version.as_str()) {
-        let expected = KINDS.iter().find(|(k, _)| *k == kind_name).map(|(_, v)| *v);
-        let help = match expected {
-            Some(v) => format!("{kind_name} is served as `apiVersion: {v}`"),
-            None => "the simulated cluster has no CustomResourceDefinitions; remove the object, or use a \
-                     built-in kind"
-                .to_string(),
+    let served = BUILT_IN.iter().find(|(v, _)| *v == version).map(|(_, kinds)| *kinds);
+    if !served.is_some_and(|kinds| kinds.contains(&kind_name.as_str())) {
+        let expected =
+            BUILT_IN.iter().find(|(_, kinds)| kinds.contains(&kind_name.as_str())).map(|(v, _)| *v);
+        let help = match (expected, served) {
+            (Some(v), _) => format!("{kind_name} is served as `apiVersion: {v}`"),
+            (None, Some(kinds)) => match crate::validate::suggest(&kind_name, kinds) {
+                Some(close) => format!("did you mean `kind: {close}`?"),
+                None => format!("{version} serves {}", kinds.join(", ")),
+            },
+            (None, None) => {
+                "the simulated cluster has no CustomResourceDefinitions; remove the object, or use a \
+                             built-in kind"
+                    .to_string()
+            }
         };
+        // A kind served elsewhere, or an unknown group: the version is wrong; else the kind is.
+        let place = if expected.is_some() || served.is_none() { api_version.place } else { kind.place };
         cx.error(
             "unknown-api-version",
-            api_version.place,
+            place,
             format!("no matches for kind {kind_name:?} in version {version:?}"),
             Some(help),
         );
@@ -536,17 +628,29 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
     let mut text = String::new();
     if !collected.skipped.is_empty() || !collected.unused.is_empty() {
         text.push_str("warning: stsim does not model these, and ignored them:\n");
-        for item in &collected.skipped {
-            text.push_str(&format!(
-                "  {}:{}:{}: {} (the kind is not modelled)\n",
-                item.file, item.place.line, item.place.column, item.object
-            ));
-        }
-        for item in &collected.unused {
-            text.push_str(&format!(
-                "  {}:{}:{}: {} {}\n",
-                item.file, item.place.line, item.place.column, item.object, item.path
-            ));
+        let mut lines: Vec<(&str, usize, usize, String)> = collected
+            .skipped
+            .iter()
+            .map(|item| {
+                (
+                    item.file.as_str(),
+                    item.place.line,
+                    item.place.column,
+                    format!("{} (the kind is not modelled)", item.object),
+                )
+            })
+            .chain(collected.unused.iter().map(|item| {
+                (
+                    item.file.as_str(),
+                    item.place.line,
+                    item.place.column,
+                    format!("{} {}", item.object, item.path),
+                )
+            }))
+            .collect();
+        lines.sort();
+        for (file, line, column, what) in lines {
+            text.push_str(&format!("  {file}:{line}:{column}: {what}\n"));
         }
     }
     for note in &collected.notes {

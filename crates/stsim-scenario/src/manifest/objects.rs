@@ -23,6 +23,13 @@ const SERVER_METADATA: &[&str] = &[
     "annotations",
 ];
 
+/// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
+pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
+
+/// The annotation that names the clustered application a StatefulSet's pods
+/// run, in the scenario format's words (`Quorum(system: Etcd)`).
+pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
+
 /// Reads `metadata` of a top-level object: its name (required) and namespace.
 fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
     let Some(meta) = obj.take("metadata") else {
@@ -176,8 +183,9 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             let Some(mut port) = cx.obj(item, &path) else { continue };
             let name = port.take("name").and_then(|n| cx.string(n, &format!("{path}.name")));
             let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
-            if port.entries_value("protocol").is_some_and(|p| p == "TCP") {
-                port.skip(&["protocol"]);
+            // targetPort defaults to the port.
+            if port.entries_value("targetPort").is_some_and(|t| Some(t) == port.entries_value("port")) {
+                port.skip(&["targetPort"]);
             }
             if number.is_none() && port.entries_value("port").is_none() {
                 cx.invalid(item.place, &format!("{path}.port"), "Required value", None);
@@ -239,6 +247,14 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     // The default-class annotation is read before `metadata` skips annotations.
     let default =
         obj.nested_place(&["metadata", "annotations", "storageclass.kubernetes.io/is-default-class"]);
+    // stsim's own annotation: the class's price, which Kubernetes does not know.
+    let price_place = obj.nested_place(&["metadata", "annotations", PRICE_ANNOTATION]);
+    let price_value = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", PRICE_ANNOTATION]));
     let default_value = obj
         .entries
         .iter()
@@ -261,6 +277,22 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                 "metadata.annotations[storageclass.kubernetes.io/is-default-class]",
             );
             Some(value == "true")
+        }
+        _ => None,
+    };
+    let usd_per_gib_month = match (price_place, price_value) {
+        (Some(place), Some(text)) => {
+            let path = format!("metadata.annotations[{PRICE_ANNOTATION}]");
+            cx.at(format!("{raw_base}.usdPerGibMonth"), place, &path);
+            match text.parse::<f64>() {
+                Ok(price) if price.is_finite() && price >= 0.0 => Some(price),
+                _ => {
+                    let message =
+                        format!("Invalid value: {text:?}: expected a price in US dollars, like \"0.08\"");
+                    cx.invalid(place, &path, message, None);
+                    None
+                }
+            }
         }
         _ => None,
     };
@@ -340,11 +372,31 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     // Network file systems are reachable from every zone; local disks are one node's.
     let (zonal, local) = match provisioner_name.as_str() {
-        "kubernetes.io/no-provisioner" => (Some(false), Some(true)),
+        "kubernetes.io/no-provisioner" | "rancher.io/local-path" | "openebs.io/local" => (None, Some(true)),
         "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io" => {
             (Some(false), None)
         }
         _ => (None, None),
+    };
+    // A class of a provisioner stsim has no prices for costs nothing, and says so.
+    let known = matches!(
+        provisioner_name.as_str(),
+        "ebs.csi.aws.com"
+            | "kubernetes.io/aws-ebs"
+            | "pd.csi.storage.gke.io"
+            | "kubernetes.io/gce-pd"
+            | "disk.csi.azure.com"
+            | "kubernetes.io/azure-disk"
+    );
+    let usd_per_gib_month = match usd_per_gib_month {
+        None if pricing.is_none() && !known => {
+            cx.collected.notes.push(format!(
+                "{} has no price for provisioner {provisioner_name:?}; its volumes cost $0 (annotate it with {PRICE_ANNOTATION}: \"0.08\")",
+                cx.object
+            ));
+            Some(0.0)
+        }
+        price => price,
     };
     obj.finish(cx);
     let class = raw::StorageClass {
@@ -360,7 +412,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }),
         zonal,
         local,
-        usd_per_gib_month: None,
+        usd_per_gib_month,
         pricing,
         iops,
         iops_per_gb,
@@ -534,6 +586,14 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let base = cx.base.statefulsets;
     let provisional = base + cx.collected.statefulsets.len();
     let mut raw_base = format!("statefulsets[{provisional}]");
+    // stsim's own annotation: the clustered application the pods run.
+    let app_place = obj.nested_place(&["metadata", "annotations", APP_ANNOTATION]);
+    let app_text = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", APP_ANNOTATION]));
     let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
     let index = cx.collected.statefulsets.iter().position(|s| s.name == name);
     if let Some(i) = index {
@@ -544,6 +604,28 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     cx.at(raw_base.clone(), obj.place, "");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
     let r = |field: &str| format!("{raw_base}.{field}");
+    let app = match (app_place, app_text) {
+        (Some(place), Some(text)) => {
+            let path = format!("metadata.annotations[{APP_ANNOTATION}]");
+            cx.at(r("app"), place, &path);
+            let options =
+                ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+            match options.from_str::<raw::App>(&text) {
+                Ok(app) => Some(app),
+                Err(error) => {
+                    let message = format!("Invalid value: {text:?}: {}", error.code);
+                    let help = Some(
+                        "the application as the scenario format writes it (docs/scenario-format.md, `app`), \
+                         like \"Quorum(system: Etcd)\" or \"PrimaryReplica()\""
+                            .to_string(),
+                    );
+                    cx.invalid(place, &path, message, help);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let replicas = int_field(cx, &mut spec, "replicas", r("replicas"));
     let selector = match spec.take("selector") {
         Some(node) => match_labels(cx, node, "spec.selector", r("selector")),
@@ -619,7 +701,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         persistent_volume_claim_retention_policy: retention,
         template,
         volume_claim_templates: claims,
-        app: None,
+        app,
     };
     match index {
         Some(i) => {
@@ -698,13 +780,13 @@ fn sum(texts: &[String], parse: fn(&str) -> Result<u64, String>, show: fn(u64) -
 type Read = Option<(String, crate::locate::Place, String)>;
 
 /// `resources.requests` or `resources.limits`: the list, and its cpu and memory.
+/// With `raw_base`, records their places as the template's requests.
 fn read_list<'n>(
     cx: &mut Cx<'_>,
     resources: &mut Obj<'n>,
     which: &str,
     path: &str,
-    raw_base: &str,
-    record: bool,
+    raw_base: Option<&str>,
 ) -> (Option<Obj<'n>>, (Read, Read)) {
     let mut list = resources.take(which).and_then(|l| cx.obj(l, &format!("{path}.resources.{which}")));
     let mut values = (None, None);
@@ -712,7 +794,7 @@ fn read_list<'n>(
         for (slot, key) in [(&mut values.0, "cpu"), (&mut values.1, "memory")] {
             if let Some(node) = list.take(key) {
                 let at = format!("{path}.resources.{which}.{key}");
-                if record {
+                if let Some(raw_base) = raw_base {
                     cx.at(format!("{raw_base}.resources.requests.{key}"), node.place, &at);
                 }
                 *slot = cx.quantity(node, &at).map(|q| (q, node.place, at));
@@ -722,22 +804,22 @@ fn read_list<'n>(
     (list, values)
 }
 
-/// A container's requests (cpu, memory), defaulted from its limits as the API server does.
+/// A container's requests (cpu, memory), defaulted from its limits as the API
+/// server does. With `raw_base` (the pod's only container), records where they are.
 fn container_requests(
     cx: &mut Cx<'_>,
     container: &mut Obj<'_>,
     path: &str,
-    raw_base: &str,
-    record: bool,
+    raw_base: Option<&str>,
 ) -> (Option<String>, Option<String>) {
     let Some(resources) = container.take("resources") else { return (None, None) };
     let Some(mut resources) = cx.obj(resources, &format!("{path}.resources")) else { return (None, None) };
-    let (requests, (cpu, memory)) = read_list(cx, &mut resources, "requests", path, raw_base, record);
-    let (limits, (limit_cpu, limit_memory)) = read_list(cx, &mut resources, "limits", path, raw_base, false);
+    let (requests, (cpu, memory)) = read_list(cx, &mut resources, "requests", path, raw_base);
+    let (limits, (limit_cpu, limit_memory)) = read_list(cx, &mut resources, "limits", path, None);
     // "If Requests is omitted for a container, it defaults to Limits if that is
     // explicitly specified" (k/api core/v1 ResourceRequirements); limits themselves are not modelled.
     let mut limits_used = (false, false);
-    if record {
+    if let Some(raw_base) = raw_base {
         for (request, limit, key) in [(&cpu, &limit_cpu, "cpu"), (&memory, &limit_memory, "memory")] {
             if let (None, Some((_, place, at))) = (request, limit) {
                 cx.at(format!("{raw_base}.resources.requests.{key}"), *place, at);
@@ -798,7 +880,7 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
                     cx.invalid(node.place, &format!("{path}.name"), "Required value", None);
                 }
                 let one = containers.len() == 1;
-                let (cpu, memory) = container_requests(cx, &mut container, &path, raw_base, one);
+                let (cpu, memory) = container_requests(cx, &mut container, &path, one.then_some(raw_base));
                 cpus.extend(cpu);
                 memories.extend(memory);
                 if i == 0 {
@@ -829,7 +911,7 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
             let path = format!("{p}.initContainers[{i}]");
             let Some(mut container) = cx.obj(node, &path) else { continue };
             container.skip(&["name"]);
-            let (cpu, memory) = container_requests(cx, &mut container, &path, raw_base, false);
+            let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             // An init container asking for more than all the containers together sets the request.
             let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
                 let total: Option<u64> = all.iter().map(|t| parse(t).ok()).sum();

@@ -15,14 +15,15 @@ use crate::raw;
 pub const STORIES: &[(&str, &str)] = &[
     ("default", "start, a node crash and its recovery, a scale-down and back, a rolling update"),
     ("start", "only the start: pods, claims, volumes and DNS names coming up"),
-    ("node-crash", "the node `worker-1` crashes after the start and stays down for 10 minutes"),
+    ("node-crash", "the first node (`worker-1`) crashes after the start and stays down for 10 minutes"),
     ("scale-down", "scale down by one replica (to zero from one), then back up"),
     ("rolling-update", "a new image is rolled out to every pod"),
-    ("drain", "`kubectl drain` of the node `worker-1`, honouring PodDisruptionBudgets"),
+    ("drain", "`kubectl drain` of the first node (`worker-1`), honouring PodDisruptionBudgets"),
 ];
 
 fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
-    raw::TimelineEntry { at: Some(format!("{seconds}s")), when: None, after: None, action }
+    let at = stsim_core::time::SimDuration::from_secs(seconds).to_string();
+    raw::TimelineEntry { at: Some(at), when: None, after: None, action }
 }
 
 /// Rounds up to a whole multiple of `unit`.
@@ -45,9 +46,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     let (_, summary) = STORIES.iter().find(|(n, _)| *n == story)?;
     let sets = &collected.statefulsets;
     let max_replicas = sets.iter().map(|s| story_replicas(s.replicas)).max().unwrap_or(1);
-    // Each node can hold two pods of every set; with one node per replica of
-    // the largest set (three at least), every node holds one of its pods, so
-    // the node the stories fail is never an idle one.
+    // One node per replica of the largest set (three at least, fifty at
+    // most), so that the node the stories fail holds one of its pods; each
+    // node has room for twice its share of every set's pods.
     let per_pod = |text: Option<&String>, parse: fn(&str) -> Result<u64, String>| {
         text.and_then(|t| parse(t).ok()).unwrap_or(0)
     };
@@ -73,9 +74,10 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             )
         })
         .sum();
-    let node_cpu = round_up((2 * cpu).max(4_000), 1_000);
-    let node_memory = round_up((2 * memory).max(16 << 30), 1 << 30);
-    let node_count = max_replicas.max(3);
+    let node_count = max_replicas.clamp(3, 50);
+    let share = 2 * max_replicas.div_ceil(node_count).max(1);
+    let node_cpu = round_up((share * cpu).max(4_000), 1_000);
+    let node_memory = round_up((share * memory).max(16 << 30), 1 << 30);
     let node_pools = if collected.node_pools.is_empty() {
         vec![raw::NodePool {
             name: "worker".to_string(),
@@ -126,7 +128,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
         classes.push(gp3(name, true));
     }
-    // The timeline, aimed at the first StatefulSet.
+    // The timeline, aimed at the first StatefulSet and the first node
+    // (pools name their nodes `<pool>-1`, `<pool>-2`, ...).
+    let node = format!("{}-1", node_pools.first().map_or("worker", |p| p.name.as_str()));
     let mut timeline = Vec::new();
     let mut end = 300u64;
     if let Some(set) = sets.first() {
@@ -136,18 +140,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let mut t = started;
         let all = story == "default";
         if all || story == "node-crash" {
-            timeline
-                .push(at(t, raw::Action::CrashNode { node: Some("worker-1".to_string()), node_of: None }));
+            timeline.push(at(t, raw::Action::CrashNode { node: Some(node.clone()), node_of: None }));
             t += 600;
-            timeline
-                .push(at(t, raw::Action::RecoverNode { node: Some("worker-1".to_string()), node_of: None }));
+            timeline.push(at(t, raw::Action::RecoverNode { node: Some(node.clone()), node_of: None }));
             t += 240;
         }
         if story == "drain" {
-            timeline
-                .push(at(t, raw::Action::DrainNode { node: Some("worker-1".to_string()), node_of: None }));
+            timeline.push(at(t, raw::Action::DrainNode { node: Some(node.clone()), node_of: None }));
             t += 300;
-            timeline.push(at(t, raw::Action::Uncordon { node: Some("worker-1".to_string()), node_of: None }));
+            timeline.push(at(t, raw::Action::Uncordon { node: Some(node.clone()), node_of: None }));
             t += 120;
         }
         if all || story == "scale-down" {
@@ -170,7 +171,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         name: name.to_string(),
         description: Some(format!("The `{story}` story around {first}: {summary}.")),
         seed: Some(1),
-        duration: Some(format!("{}m", end.div_ceil(60))),
+        duration: Some(stsim_core::time::SimDuration::from_secs(end.div_ceil(60) * 60).to_string()),
         namespace: collected.namespace.as_ref().map(|(n, _)| n.clone()),
         cluster_domain: None,
         dns: None,
@@ -208,6 +209,135 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
 fn story_replicas(replicas: Option<i64>) -> u64 {
     let cap = u64::from(crate::limits::Limits::LARGE.replicas);
     u64::try_from(replicas.unwrap_or(1).max(0)).unwrap_or(0).min(cap)
+}
+
+/// A RON string literal.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn ron_action(action: &raw::Action) -> String {
+    match action {
+        raw::Action::CrashNode { node: Some(node), .. } => format!("CrashNode(node: {})", quote(node)),
+        raw::Action::RecoverNode { node: Some(node), .. } => format!("RecoverNode(node: {})", quote(node)),
+        raw::Action::DrainNode { node: Some(node), .. } => format!("DrainNode(node: {})", quote(node)),
+        raw::Action::Uncordon { node: Some(node), .. } => format!("Uncordon(node: {})", quote(node)),
+        raw::Action::Scale { statefulset, replicas } => {
+            format!("Scale(statefulset: {}, replicas: {replicas})", quote(statefulset))
+        }
+        raw::Action::SetImage { statefulset, image } => {
+            format!("SetImage(statefulset: {}, image: {})", quote(statefulset), quote(image))
+        }
+        // The stories use only the actions above.
+        other => format!("Stop /* {other:?} */"),
+    }
+}
+
+/// The story as a RON scenario that lists `manifests` instead of holding
+/// their objects: the cluster parts the manifests do not define, and the
+/// timeline, for a user to edit.
+pub(crate) fn ron(
+    scenario: &raw::Scenario,
+    collected: &Collected,
+    manifests: &[String],
+    story: &str,
+) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "// The `{story}` story around {}, written by `stsim import`.\n\
+         // The objects stay in the manifests; add to the timeline, and expectations\n\
+         // (`expect: [...]`, see docs/scenario-format.md), then `stsim test` this file.\n",
+        manifests.join(", ")
+    ));
+    out.push_str("Scenario(\n");
+    out.push_str(&format!("    name: {},\n", quote(&scenario.name)));
+    if let Some(description) = &scenario.description {
+        out.push_str(&format!("    description: {},\n", quote(description)));
+    }
+    out.push_str(&format!("    seed: {},\n", scenario.seed.unwrap_or(1)));
+    if let Some(duration) = &scenario.duration {
+        out.push_str(&format!("    duration: {},\n", quote(duration)));
+    }
+    if let Some(cluster) = &scenario.cluster {
+        out.push_str("    cluster: (\n");
+        if collected.zones.is_empty()
+            && let Some(zones) = &cluster.zones
+        {
+            let zones: Vec<String> = zones.iter().map(|z| quote(z)).collect();
+            out.push_str(&format!("        zones: [{}],\n", zones.join(", ")));
+        }
+        if collected.node_pools.is_empty() {
+            out.push_str("        nodePools: [\n");
+            for pool in cluster.node_pools.iter().flatten() {
+                let mut fields = vec![format!("name: {}", quote(&pool.name))];
+                if let Some(count) = pool.count {
+                    fields.push(format!("count: {count}"));
+                }
+                if let Some(cpu) = &pool.cpu {
+                    fields.push(format!("cpu: {}", quote(cpu)));
+                }
+                if let Some(memory) = &pool.memory {
+                    fields.push(format!("memory: {}", quote(memory)));
+                }
+                out.push_str(&format!("            ({}),\n", fields.join(", ")));
+            }
+            out.push_str("        ],\n");
+        }
+        let added: Vec<&raw::StorageClass> = cluster
+            .storage_classes
+            .iter()
+            .flatten()
+            .filter(|c| !collected.storage_classes.iter().any(|m| m.name == c.name))
+            .collect();
+        if !added.is_empty() {
+            out.push_str("        storageClasses: [\n");
+            for class in added {
+                let mut fields = vec![format!("name: {}", quote(&class.name))];
+                if let Some(p) = &class.provisioner {
+                    fields.push(format!("provisioner: {}", quote(p)));
+                }
+                if let Some(mode) = class.volume_binding_mode {
+                    fields.push(format!("volumeBindingMode: {mode:?}"));
+                }
+                if let Some(policy) = class.reclaim_policy {
+                    fields.push(format!("reclaimPolicy: {policy:?}"));
+                }
+                if let Some(zonal) = class.zonal {
+                    fields.push(format!("zonal: {zonal}"));
+                }
+                if let Some(pricing) = &class.pricing {
+                    fields.push(format!("pricing: {}", quote(pricing)));
+                }
+                if let Some(default) = class.default {
+                    fields.push(format!("default: {default}"));
+                }
+                out.push_str(&format!("            ({}),\n", fields.join(", ")));
+            }
+            out.push_str("        ],\n");
+        }
+        out.push_str("    ),\n");
+    }
+    let names: Vec<String> = manifests.iter().map(|m| quote(m)).collect();
+    out.push_str(&format!("    manifests: [{}],\n", names.join(", ")));
+    out.push_str("    timeline: [\n");
+    for entry in scenario.timeline.iter().flatten() {
+        let at = entry.at.as_deref().unwrap_or("0s");
+        out.push_str(&format!("        (at: {}, do: {}),\n", quote(at), ron_action(&entry.action)));
+    }
+    out.push_str("    ],\n");
+    out.push_str("    expect: [],\n");
+    out.push_str(")\n");
+    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,363 @@
+//! `stsim export`: a scenario's workloads as Kubernetes manifests.
+//!
+//! Owns writing the validated `Config`'s StorageClasses, Services,
+//! StatefulSets and PodDisruptionBudgets as the objects `kubectl apply`
+//! takes (with every default written out), one YAML document each. The
+//! model does not run readiness checks, so a probe gets a TCP check on the
+//! first port of the set's service (or `exec: [true]` without one).
+//! Reading them back with `stsim run -f` gives the same workloads.
+
+use serde_json::{Map, Value, json};
+use stsim_core::Config;
+use stsim_core::config::*;
+
+/// A quantity of bytes in the largest binary unit that divides it.
+pub fn bytes_quantity(bytes: u64) -> String {
+    for (shift, unit) in [(40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")] {
+        if bytes != 0 && bytes.is_multiple_of(1u64 << shift) {
+            return format!("{}{unit}", bytes >> shift);
+        }
+    }
+    bytes.to_string()
+}
+
+/// CPU in cores when whole, else millicores.
+pub fn cpu_quantity(millis: u64) -> String {
+    if millis.is_multiple_of(1_000) { (millis / 1_000).to_string() } else { format!("{millis}m") }
+}
+
+fn labels(labels: &Labels) -> Value {
+    Value::Object(labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+}
+
+fn metadata(name: &str, namespace: &str) -> Value {
+    let mut meta = Map::new();
+    meta.insert("name".into(), name.into());
+    if namespace != "default" {
+        meta.insert("namespace".into(), namespace.into());
+    }
+    Value::Object(meta)
+}
+
+fn int_or_percent(value: IntOrPercent) -> Value {
+    match value {
+        IntOrPercent::Int(n) => n.into(),
+        IntOrPercent::Percent(p) => format!("{p}%").into(),
+    }
+}
+
+fn storage_class(class: &StorageClassConfig) -> Value {
+    let mut meta = Map::new();
+    meta.insert("name".into(), class.name.clone().into());
+    let mut annotations = Map::new();
+    if class.is_default {
+        annotations.insert("storageclass.kubernetes.io/is-default-class".into(), "true".into());
+    }
+    // The price, so that `stsim run -f` reads the same costs back.
+    annotations.insert(
+        "stsim.io/usd-per-gib-month".into(),
+        class.pricing.per_gib_month.to_string().trim_start_matches('$').to_string().into(),
+    );
+    meta.insert("annotations".into(), Value::Object(annotations));
+    let mut object = json!({
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": meta,
+        "provisioner": class.provisioner,
+        "reclaimPolicy": match class.reclaim_policy { ReclaimPolicy::Delete => "Delete", ReclaimPolicy::Retain => "Retain" },
+        "volumeBindingMode": match class.binding_mode {
+            VolumeBindingMode::Immediate => "Immediate",
+            VolumeBindingMode::WaitForFirstConsumer => "WaitForFirstConsumer",
+        },
+    });
+    let mut parameters = Map::new();
+    for (key, value) in
+        [("iops", class.iops), ("iopsPerGB", class.iops_per_gib), ("throughput", class.throughput_mibps)]
+    {
+        if let Some(value) = value {
+            parameters.insert(key.into(), value.to_string().into());
+        }
+    }
+    if !parameters.is_empty() {
+        object["parameters"] = Value::Object(parameters);
+    }
+    object
+}
+
+fn service(service: &ServiceConfig, namespace: &str) -> Value {
+    let mut spec = Map::new();
+    if service.headless {
+        spec.insert("clusterIP".into(), "None".into());
+    }
+    spec.insert("selector".into(), labels(&service.selector));
+    if service.publish_not_ready_addresses {
+        spec.insert("publishNotReadyAddresses".into(), true.into());
+    }
+    if !service.ports.is_empty() {
+        let ports: Vec<Value> = service
+            .ports
+            .iter()
+            .map(|p| {
+                if p.name.is_empty() {
+                    json!({"port": p.port})
+                } else {
+                    json!({"name": p.name, "port": p.port})
+                }
+            })
+            .collect();
+        spec.insert("ports".into(), ports.into());
+    }
+    json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata(&service.name, namespace), "spec": spec})
+}
+
+fn term(term: &NodeSelectorTerm) -> Value {
+    let expressions: Vec<Value> = term
+        .match_expressions
+        .iter()
+        .map(|r| {
+            let operator = match r.operator {
+                NodeSelectorOperator::In => "In",
+                NodeSelectorOperator::NotIn => "NotIn",
+                NodeSelectorOperator::Exists => "Exists",
+                NodeSelectorOperator::DoesNotExist => "DoesNotExist",
+            };
+            let mut requirement = json!({"key": r.key, "operator": operator});
+            if !r.values.is_empty() {
+                requirement["values"] = r.values.clone().into();
+            }
+            requirement
+        })
+        .collect();
+    json!({"matchExpressions": expressions})
+}
+
+fn pod_term(term: &PodAffinityTerm) -> Value {
+    json!({"labelSelector": {"matchLabels": labels(&term.label_selector)}, "topologyKey": term.topology_key})
+}
+
+fn affinity(affinity: &Affinity) -> Value {
+    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+    let mut out = Map::new();
+    let mut node = Map::new();
+    if !affinity.node_required.is_empty() {
+        let terms: Vec<Value> = affinity.node_required.iter().map(term).collect();
+        node.insert(REQUIRED.into(), json!({"nodeSelectorTerms": terms}));
+    }
+    if !affinity.node_preferred.is_empty() {
+        let terms: Vec<Value> = affinity
+            .node_preferred
+            .iter()
+            .map(|p| json!({"weight": p.weight, "preference": term(&p.preference)}))
+            .collect();
+        node.insert(PREFERRED.into(), terms.into());
+    }
+    if !node.is_empty() {
+        out.insert("nodeAffinity".into(), Value::Object(node));
+    }
+    let mut together = Map::new();
+    if !affinity.affinity_required.is_empty() {
+        let terms: Vec<Value> = affinity.affinity_required.iter().map(pod_term).collect();
+        together.insert(REQUIRED.into(), terms.into());
+    }
+    if !affinity.affinity_preferred.is_empty() {
+        let terms: Vec<Value> = affinity
+            .affinity_preferred
+            .iter()
+            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
+            .collect();
+        together.insert(PREFERRED.into(), terms.into());
+    }
+    if !together.is_empty() {
+        out.insert("podAffinity".into(), Value::Object(together));
+    }
+    let mut anti = Map::new();
+    if !affinity.anti_required.is_empty() {
+        let terms: Vec<Value> = affinity.anti_required.iter().map(pod_term).collect();
+        anti.insert(REQUIRED.into(), terms.into());
+    }
+    if !affinity.anti_preferred.is_empty() {
+        let terms: Vec<Value> = affinity
+            .anti_preferred
+            .iter()
+            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
+            .collect();
+        anti.insert(PREFERRED.into(), terms.into());
+    }
+    if !anti.is_empty() {
+        out.insert("podAntiAffinity".into(), Value::Object(anti));
+    }
+    Value::Object(out)
+}
+
+fn toleration(t: &Toleration) -> Value {
+    let mut out = Map::new();
+    if !t.key.is_empty() {
+        out.insert("key".into(), t.key.clone().into());
+    }
+    out.insert(
+        "operator".into(),
+        match t.operator {
+            TolerationOperator::Equal => "Equal",
+            TolerationOperator::Exists => "Exists",
+        }
+        .into(),
+    );
+    if !t.value.is_empty() {
+        out.insert("value".into(), t.value.clone().into());
+    }
+    if let Some(effect) = t.effect {
+        out.insert("effect".into(), effect.as_str().into());
+    }
+    if let Some(seconds) = t.toleration_seconds {
+        out.insert("tolerationSeconds".into(), seconds.into());
+    }
+    Value::Object(out)
+}
+
+fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
+    let spec = &set.spec;
+    let template = &spec.template;
+    let mut container = json!({"name": set.name, "image": template.image});
+    let mut requests = Map::new();
+    if template.requests.cpu_millis > 0 {
+        requests.insert("cpu".into(), cpu_quantity(template.requests.cpu_millis).into());
+    }
+    if template.requests.memory_bytes > 0 {
+        requests.insert("memory".into(), bytes_quantity(template.requests.memory_bytes).into());
+    }
+    if !requests.is_empty() {
+        container["resources"] = json!({"requests": requests});
+    }
+    if let Some(probe) = &template.readiness_probe {
+        let port = config
+            .services
+            .iter()
+            .find(|s| s.name == spec.service_name)
+            .and_then(|s| s.ports.first())
+            .map(|p| p.port);
+        let mut readiness = match port {
+            Some(port) => json!({"tcpSocket": {"port": port}}),
+            None => json!({"exec": {"command": ["true"]}}),
+        };
+        readiness["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
+        readiness["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
+        readiness["successThreshold"] = probe.success_threshold.into();
+        readiness["failureThreshold"] = probe.failure_threshold.into();
+        container["readinessProbe"] = readiness;
+    }
+    let mut pod = Map::new();
+    pod.insert("containers".into(), json!([container]));
+    pod.insert(
+        "terminationGracePeriodSeconds".into(),
+        (template.termination_grace_period.as_millis() / 1_000).into(),
+    );
+    if !template.node_selector.is_empty() {
+        pod.insert("nodeSelector".into(), labels(&template.node_selector));
+    }
+    if !template.affinity.is_empty() {
+        pod.insert("affinity".into(), affinity(&template.affinity));
+    }
+    if !template.tolerations.is_empty() {
+        pod.insert(
+            "tolerations".into(),
+            template.tolerations.iter().map(toleration).collect::<Vec<_>>().into(),
+        );
+    }
+    let strategy = match spec.update_strategy {
+        UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
+        UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+            let mut rolling = json!({"partition": partition});
+            if let Some(max) = max_unavailable {
+                rolling["maxUnavailable"] = int_or_percent(max);
+            }
+            json!({"type": "RollingUpdate", "rollingUpdate": rolling})
+        }
+    };
+    let action = |a: RetentionAction| match a {
+        RetentionAction::Retain => "Retain",
+        RetentionAction::Delete => "Delete",
+    };
+    let claims: Vec<Value> = spec
+        .volume_claim_templates
+        .iter()
+        .map(|c| {
+            let modes: Vec<&str> = c
+                .access_modes
+                .iter()
+                .map(|m| match m {
+                    AccessMode::ReadWriteOnce => "ReadWriteOnce",
+                    AccessMode::ReadOnlyMany => "ReadOnlyMany",
+                    AccessMode::ReadWriteMany => "ReadWriteMany",
+                    AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+                })
+                .collect();
+            let mut claim_spec = json!({
+                "accessModes": modes,
+                "resources": {"requests": {"storage": bytes_quantity(c.storage_bytes)}},
+            });
+            if let Some(class) = &c.storage_class {
+                claim_spec["storageClassName"] = class.clone().into();
+            }
+            json!({"metadata": {"name": c.name}, "spec": claim_spec})
+        })
+        .collect();
+    let mut out_spec = json!({
+        "replicas": spec.replicas,
+        "selector": {"matchLabels": labels(&spec.selector)},
+        "serviceName": spec.service_name,
+        "podManagementPolicy": match spec.pod_management_policy {
+            PodManagementPolicy::OrderedReady => "OrderedReady",
+            PodManagementPolicy::Parallel => "Parallel",
+        },
+        "updateStrategy": strategy,
+        "revisionHistoryLimit": spec.revision_history_limit,
+        "persistentVolumeClaimRetentionPolicy": {
+            "whenDeleted": action(spec.retention.when_deleted),
+            "whenScaled": action(spec.retention.when_scaled),
+        },
+        "template": {"metadata": {"labels": labels(&template.labels)}, "spec": pod},
+    });
+    if spec.min_ready_seconds > 0 {
+        out_spec["minReadySeconds"] = spec.min_ready_seconds.into();
+    }
+    if spec.ordinals_start > 0 {
+        out_spec["ordinals"] = json!({"start": spec.ordinals_start});
+    }
+    if !claims.is_empty() {
+        out_spec["volumeClaimTemplates"] = claims.into();
+    }
+    json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata(&set.name, &config.namespace), "spec": out_spec})
+}
+
+fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
+    let mut spec = json!({"selector": {"matchLabels": labels(&budget.selector)}});
+    match budget.budget {
+        DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = int_or_percent(v),
+        DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = int_or_percent(v),
+    }
+    json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": metadata(&budget.name, namespace), "spec": spec})
+}
+
+/// Every workload object of `config`, in the order `kubectl apply` wants them.
+pub fn objects(config: &Config) -> Vec<Value> {
+    let mut out = Vec::new();
+    if config.namespace != "default" {
+        out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": config.namespace}}));
+    }
+    out.extend(config.cluster.storage_classes.iter().map(storage_class));
+    out.extend(config.services.iter().map(|s| service(s, &config.namespace)));
+    out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));
+    out.extend(config.pod_disruption_budgets.iter().map(|b| budget(b, &config.namespace)));
+    out
+}
+
+/// The objects as one multi-document YAML stream.
+pub fn render(config: &Config) -> String {
+    let mut text = format!("# Exported by stsim from the scenario {:?}.\n", config.name);
+    for object in objects(config) {
+        text.push_str("---\n");
+        text.push_str(&crate::render::yaml::to_yaml(&object));
+    }
+    text
+}
