@@ -55,7 +55,7 @@ pub struct SetRun {
 pub fn build(sim: &Simulation) -> RunSummary {
     let report = crate::report::build_summary(sim);
     let end = report.ended_at_ms;
-    let expectations = crate::expect::check(sim, &report).iter().map(|v| v.passed).collect();
+    let expectations = crate::expect::passed(sim, &report);
     let mut findings: BTreeMap<String, u32> = BTreeMap::new();
     for finding in &report.findings {
         *findings.entry(finding.id.to_string()).or_default() += 1;
