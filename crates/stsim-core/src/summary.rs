@@ -175,10 +175,8 @@ mod tests {
             SimDuration::from_mins(7 * 24 * 60),
         );
         config.cluster.node_pools[0].count = 3;
-        config.cluster.node_failures = Some(NodeFailureConfig {
-            mean_time_between_failures: SimDuration::from_mins(24 * 60),
-            mean_time_to_repair: SimDuration::from_mins(30),
-        });
+        config.cluster.node_failures =
+            Some(NodeFailureConfig::crashes(SimDuration::from_mins(24 * 60), SimDuration::from_mins(30)));
         let (sim, _) = crate::run(config.clone());
         let summary = build(&sim);
         assert_eq!(summary.statefulsets.len(), 2);
