@@ -200,6 +200,21 @@ pub struct NodePoolConfig {
     pub labels: Labels,
     /// This pool's random failures, instead of the cluster's.
     pub failures: Option<NodeFailureConfig>,
+    /// A node-pool upgrade rolling through the nodes on a schedule.
+    pub maintenance: Option<MaintenanceConfig>,
+}
+
+/// Scheduled maintenance of a pool (a node-pool upgrade): from `start`,
+/// every `every`, its nodes one at a time are drained (evictions respect
+/// PodDisruptionBudgets, for at most `drain_timeout`, then the node goes
+/// anyway, as GKE's surge upgrades do after an hour), rebooted for
+/// `downtime`, and uncordoned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaintenanceConfig {
+    pub start: SimDuration,
+    pub every: SimDuration,
+    pub downtime: SimDuration,
+    pub drain_timeout: SimDuration,
 }
 
 /// Random node failures: each node fails after an exponentially

@@ -24,6 +24,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             taints: Vec::new(),
             labels: Labels::new(),
             failures: None,
+            maintenance: None,
         }],
         storage_classes: vec![StorageClassConfig {
             name: "gp3".into(),

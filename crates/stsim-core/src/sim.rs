@@ -69,9 +69,12 @@ pub struct Simulation {
     pub ended: Option<(SimTime, EndReason)>,
     /// The random failure processes' own memory.
     failures: failures::State,
+    /// Each pool's scheduled maintenance in progress.
+    maintenance: Vec<maintenance::Rolling>,
 }
 
 mod failures;
+mod maintenance;
 
 /// The work queue's per-item back-off: 5 ms doubling to 1000 s
 /// (client-go `DefaultTypedControllerRateLimiter`).
@@ -133,11 +136,13 @@ impl Simulation {
             delivered: 0,
             ended: None,
             failures: Default::default(),
+            maintenance: Vec::new(),
         };
         for node in 0..sim.world.nodes.len() {
             sim.arm_first_failure(NodeId(node as u32));
         }
         sim.arm_zone_outages();
+        sim.arm_maintenance();
         sim
     }
 
@@ -194,6 +199,7 @@ impl Simulation {
             EventKey::Operator(index) => self.run_operator(index as usize),
             EventKey::NodeChaos(node) => self.node_chaos(node),
             EventKey::ZoneOutage(zone) => self.zone_outage(zone),
+            EventKey::Maintenance(pool) => self.maintenance_step(pool),
             EventKey::Drain(node) => disruption::drain_step(&mut self.api(Actor::User), node),
             EventKey::NodeMonitor(node) => {
                 node_lifecycle::monitor(&mut self.api(Actor::NodeLifecycleController), node)

@@ -358,6 +358,20 @@ pub struct NodePool {
     pub labels: Option<RawLabels>,
     #[serde(default)]
     pub failures: Option<NodeFailures>,
+    #[serde(default)]
+    pub maintenance: Option<Maintenance>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Maintenance", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Maintenance {
+    pub every: String,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub downtime: Option<String>,
+    #[serde(default)]
+    pub drain_timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -111,6 +111,29 @@ impl Checker<'_, '_> {
         config
     }
 
+    fn maintenance(&mut self, pool: &str, raw: &raw::Maintenance) -> MaintenanceConfig {
+        let base = format!("{pool}.maintenance");
+        let day = SimDuration::from_mins(24 * 60);
+        MaintenanceConfig {
+            every: self.positive_duration(
+                &format!("{base}.every"),
+                Some(&raw.every),
+                SimDuration::from_mins(7 * 24 * 60),
+            ),
+            start: self.duration_or(&format!("{base}.start"), raw.start.as_deref(), day),
+            downtime: self.positive_duration(
+                &format!("{base}.downtime"),
+                raw.downtime.as_deref(),
+                SimDuration::from_mins(5),
+            ),
+            drain_timeout: self.positive_duration(
+                &format!("{base}.drainTimeout"),
+                raw.drain_timeout.as_deref(),
+                SimDuration::from_mins(60),
+            ),
+        }
+    }
+
     fn zone_outages(&mut self, raw: &raw::ZoneOutages) -> ZoneOutageConfig {
         let base = "cluster.zoneOutages";
         let day = SimDuration::from_mins(24 * 60);
@@ -171,6 +194,7 @@ impl Checker<'_, '_> {
                 taints: Vec::new(),
                 labels: Labels::new(),
                 failures: None,
+                maintenance: None,
             }],
             Some(pools) => {
                 let mut items = Vec::new();
@@ -198,6 +222,7 @@ impl Checker<'_, '_> {
                             .failures
                             .as_ref()
                             .map(|f| self.node_failures(&format!("{base}.failures"), f)),
+                        maintenance: pool.maintenance.as_ref().map(|m| self.maintenance(&base, m)),
                     });
                 }
                 self.unique("node pool", &items);
