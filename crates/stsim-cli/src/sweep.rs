@@ -339,7 +339,7 @@ pub fn run(request: &Request, source: &str, env: &dyn Fn(&str) -> Option<String>
         file: request.file.clone(),
         first_seed: request.first_seed,
         seeds: request.seeds,
-        covered: vec![(from, to)],
+        covered: if from < to { vec![(from, to)] } else { Vec::new() },
         expectations,
         variants,
     })
@@ -484,7 +484,10 @@ fn line(out: &mut String, label: &str, d: &Distribution, show: &dyn Fn(u64) -> S
 /// The sweep for people.
 pub fn render_text(sweep: &Sweep) -> String {
     let mut out = String::new();
-    let ranges: Vec<String> = sweep.covered.iter().map(|(a, b)| format!("{a}..{}", b - 1)).collect();
+    let mut ranges: Vec<String> = sweep.covered.iter().map(|(a, b)| format!("{a}..{}", b - 1)).collect();
+    if ranges.is_empty() {
+        ranges.push("none".to_string());
+    }
     let _ = writeln!(
         out,
         "sweep of {} ({}): seeds {} of {}..{}, {} variant(s)",

@@ -101,3 +101,26 @@ fn runs_out_writes_a_json_line_per_run() {
     assert_eq!(lines[0]["seed"], 5);
     assert_eq!(lines[12]["variant"], "duration=7d, podManagementPolicy=Parallel");
 }
+
+#[test]
+fn a_shard_with_no_seeds_says_so() {
+    let args: Vec<String> = [
+        "sweep",
+        &scenario(),
+        "--seeds",
+        "2",
+        "--first-seed",
+        "0",
+        "--shard",
+        "0/3",
+        "--vary",
+        "duration=1h",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let output = stsim(&args, &[]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("seeds none of 0..1"), "{text}");
+    assert!(text.contains("(0 runs)"), "{text}");
+}
