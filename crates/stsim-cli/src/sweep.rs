@@ -300,7 +300,7 @@ pub fn run(request: &Request, source: &str, env: &dyn Fn(&str) -> Option<String>
         false => indicatif::ProgressBar::hidden(),
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, {eta} left")
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} so far, {eta} left")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let one = |&(variant, seed): &(usize, u64)| -> Result<(usize, RunSummary), String> {
