@@ -119,11 +119,15 @@ fn sweep(c: &mut Criterion) {
         jobs: None,
         progress: false,
     };
+    // The bench scenario runs no external operator: nothing to allow.
+    let exec = stsim_cli::consent::ExecPolicy::default();
     let mut group = c.benchmark_group("sweep: 1,000 seeds of redis-month, all cores");
     group.sample_size(10);
     group.throughput(Throughput::Elements(1_000));
     group.bench_function("runs per second", |b| {
-        b.iter(|| black_box(stsim_cli::sweep::run(&request, &source, &|_| None).expect("the sweep runs")))
+        b.iter(|| {
+            black_box(stsim_cli::sweep::run(&request, &source, &exec, &|_| None).expect("the sweep runs"))
+        })
     });
     group.finish();
 }

@@ -255,24 +255,37 @@ fn variants(vary: &[String]) -> Result<Vec<Vec<(String, String)>>, String> {
 
 /// The scenario text with the overrides applied, parsed.
 pub fn configure(file: &str, source: &str, set: &[(String, String)]) -> Result<stsim_core::Config, String> {
-    let mut text = source.to_string();
-    for (path, value) in set {
-        text = stsim_scenario::overrides::set(&text, path, value)
-            .map_err(|message| format!("error: {file}: cannot set {path}={value}: {message}\n"))?;
-    }
+    let text = apply(file, source, set)?;
     let label = match set.is_empty() {
         true => file.to_string(),
         false => format!("{file} (with {})", describe(set)),
     };
-    crate::parse(&label, &text)
+    crate::parse(&label, &text, &stsim_scenario::Limits::DEFAULT)
 }
 
-fn describe(set: &[(String, String)]) -> String {
+/// The scenario's text with `set`'s values replaced (RON scenarios only).
+pub fn apply(file: &str, source: &str, set: &[(String, String)]) -> Result<String, String> {
+    let mut text = source.to_string();
+    for (path, value) in set {
+        text = stsim_scenario::overrides::set(&text, path, value).map_err(|message| {
+            crate::input::escape(&format!("error: {file}: cannot set {path}={value}: {message}\n"))
+        })?;
+    }
+    Ok(text)
+}
+
+/// `a=1, b=2`.
+pub fn describe(set: &[(String, String)]) -> String {
     set.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Runs a sweep (or its shard).
-pub fn run(request: &Request, source: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Sweep, String> {
+pub fn run(
+    request: &Request,
+    source: &str,
+    exec: &crate::consent::ExecPolicy,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Sweep, String> {
     if request.seeds == 0 {
         return Err("error: --seeds must be at least 1\n".to_string());
     }
@@ -306,7 +319,7 @@ pub fn run(request: &Request, source: &str, env: &dyn Fn(&str) -> Option<String>
     let one = |&(variant, seed): &(usize, u64)| -> Result<(usize, RunSummary), String> {
         let mut config = configs[variant].clone();
         config.seed = seed;
-        let mut sim = crate::simulation(config)?;
+        let mut sim = crate::simulation(config, exec)?;
         sim.run();
         bar.inc(1);
         Ok((variant, stsim_core::summary::build(&sim)))

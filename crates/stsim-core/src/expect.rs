@@ -17,6 +17,8 @@ use crate::trace::{Event, Record, render_into};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+mod state;
+
 /// How one expectation fared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
@@ -82,12 +84,20 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
+        Expectation::NoWritesLost { app } => format!("NoWritesLost({})", set(app)),
+        Expectation::NeverSplitBrain { app } => format!("NeverSplitBrain({})", set(app)),
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
         Expectation::RecoveredWithin { app, within } => {
             format!("RecoveredWithin({} within {within})", set(app))
         }
+        Expectation::PodState { .. }
+        | Expectation::StatefulSetStatus { .. }
+        | Expectation::ClaimState { .. }
+        | Expectation::PodNotCreated { .. }
+        | Expectation::UpdateRefused { .. }
+        | Expectation::DnsAnswer { .. } => state::describe(config, expectation).unwrap_or_default(),
     }
 }
 
@@ -103,7 +113,12 @@ fn verdict(
 
 /// The text form of the records that match, the last `CONTEXT_LINES` of
 /// them up to `until` (or all the run).
-fn context(
+fn context(sim: &Simulation, until: Option<SimTime>, matches: impl Fn(&Record, &str) -> bool) -> Vec<String> {
+    context_if(sim, true, until, matches)
+}
+
+/// As [`context`], or nothing when `detail` is false (a sweep only counts).
+fn context_if(
     sim: &Simulation,
     detail: bool,
     until: Option<SimTime>,
@@ -157,7 +172,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                 (false, Some(at)) => format!("{pod} was Ready at {at} but is not at {by}"),
                 (_, None) => format!("{pod} was never Ready by {by}"),
             };
-            let context = context(sim, detail, Some(*by), mentions(pod));
+            let context = context_if(sim, detail, Some(*by), mentions(pod));
             let expected = if *want {
                 format!("{pod} Running and Ready at {by}")
             } else {
@@ -183,7 +198,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                 .cloned()
                 .collect();
             let what = if creation { "created" } else { "deleted" };
-            let context = context(sim, detail, None, |r, _| match (creation, &r.event) {
+            let context = context_if(sim, detail, None, |r, _| match (creation, &r.event) {
                 (true, Event::PodCreated { pod, .. }) | (false, Event::PodDeleting { pod, .. }) => {
                     of_set(&world.pod(*pod).name)
                 }
@@ -212,7 +227,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                     set.iter().copied().collect::<Vec<_>>().join(", ")
                 }
             };
-            let context = context(sim, detail, None, |r, _| {
+            let context = context_if(sim, detail, None, |r, _| {
                 matches!(r.event, Event::PvcOrphaned { .. } | Event::PvcInUse { .. })
             });
             verdict(
@@ -228,7 +243,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
             let actual: Money = report.storage.orphaned_monthly;
             let passed = if at_most { actual <= *per_month } else { actual >= *per_month };
             let bound = if at_most { "at most" } else { "at least" };
-            let context = context(sim, detail, None, |r, _| {
+            let context = context_if(sim, detail, None, |r, _| {
                 matches!(r.event, Event::PvcOrphaned { .. } | Event::PvReleased { .. })
             });
             verdict(
@@ -253,7 +268,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                 None => format!("{name} did not resolve (NXDOMAIN) at {at}"),
             };
             let expected = if *resolves { "resolves" } else { "does not resolve" };
-            let context = context(sim, detail, Some(*at), mentions(name));
+            let context = context_if(sim, detail, Some(*at), mentions(name));
             verdict(
                 answer.is_some() == *resolves,
                 description,
@@ -287,8 +302,16 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
         }
         Expectation::AppHealth { .. }
         | Expectation::NeverBroken { .. }
+        | Expectation::NoWritesLost { .. }
+        | Expectation::NeverSplitBrain { .. }
         | Expectation::BrokenWithin { .. }
         | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description, detail),
+        Expectation::PodState { .. }
+        | Expectation::StatefulSetStatus { .. }
+        | Expectation::ClaimState { .. }
+        | Expectation::PodNotCreated { .. }
+        | Expectation::UpdateRefused { .. }
+        | Expectation::DnsAnswer { .. } => state::evaluate(sim, expectation, description),
     }
 }
 
@@ -317,6 +340,8 @@ fn app_expectation(
     let app = match expectation {
         Expectation::AppHealth { app, .. }
         | Expectation::NeverBroken { app }
+        | Expectation::NoWritesLost { app }
+        | Expectation::NeverSplitBrain { app }
         | Expectation::BrokenWithin { app, .. }
         | Expectation::RecoveredWithin { app, .. } => *app,
         _ => unreachable!("only app expectations come here"),
@@ -328,8 +353,9 @@ fn app_expectation(
         Some(v) => format!("{} ({}: {})", v.health, v.code, v.reason),
         None => "without a verdict yet (not started)".to_string(),
     };
-    let context =
-        context(sim, detail, None, |r, _| matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. }));
+    let context = context_if(sim, detail, None, |r, _| {
+        matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. })
+    });
     let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
     match expectation {
         Expectation::AppHealth { at, health, .. } => {
@@ -347,6 +373,39 @@ fn app_expectation(
                 None => format!("{name} never BROKEN"),
             };
             verdict(broken.is_none(), description, format!("{name} never BROKEN"), actual, context)
+        }
+        Expectation::NoWritesLost { .. } => {
+            let lost: Vec<crate::apps::replication::LostWrites> = sim
+                .world
+                .apps
+                .list
+                .iter()
+                .filter(|a| a.name == name)
+                .flat_map(crate::apps::replication::lost_writes)
+                .collect();
+            let actual = match lost.first() {
+                Some(l) => format!(
+                    "{name} lost {} writes taken by {} between {} and {} ({} divergent): {}",
+                    l.writes,
+                    l.member,
+                    SimTime::from_millis(l.from_ms),
+                    SimTime::from_millis(l.to_ms),
+                    l.divergent_writes,
+                    l.cause.join(" -> ")
+                ),
+                None => format!("{name} lost no writes"),
+            };
+            verdict(lost.is_empty(), description, format!("{name} loses no writes"), actual, context)
+        }
+        Expectation::NeverSplitBrain { .. } => {
+            let split = history.iter().find(|(_, v)| v.code == "split-brain");
+            let actual = match split {
+                Some((at, v)) => {
+                    format!("{name} split brain at {at}: {} (cause: {})", v.reason, v.cause.join(" -> "))
+                }
+                None => format!("{name} never had two primaries taking writes"),
+            };
+            verdict(split.is_none(), description, format!("{name} never split brain"), actual, context)
         }
         Expectation::BrokenWithin { after, within, .. } => {
             let deadline = *after + *within;
@@ -415,6 +474,18 @@ fn settled(
         .next_back()
         .unwrap_or(SimTime::ZERO);
     let deadline = start + within;
+    // With OnDelete, Kubernetes never moves currentRevision to the update
+    // revision (`completeRollingUpdate` is for RollingUpdate only) and
+    // `kubectl rollout status` does not apply: the set is settled when its
+    // desired replicas are Running and Ready, at whatever revision. Pods at
+    // the new revision are asked with `PodState(updated: true)`.
+    let on_delete = sim
+        .world
+        .statefulsets
+        .iter()
+        .rev()
+        .find(|s| s.name == *name)
+        .is_some_and(|s| s.spec.update_strategy == crate::config::UpdateStrategy::OnDelete);
     let mut desired = config.statefulsets[statefulset].spec.replicas;
     let mut state = None;
     let mut settled_at = None;
@@ -431,8 +502,7 @@ fn settled(
         let done = state.as_ref().is_some_and(|s| {
             s.replicas == desired
                 && s.ready_replicas == desired
-                && s.updated_replicas == desired
-                && s.current_revision == s.update_revision
+                && (on_delete || (s.updated_replicas == desired && s.current_revision == s.update_revision))
         });
         if record.at >= start {
             match (done, settled_at) {
@@ -443,7 +513,13 @@ fn settled(
         }
     }
     let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
-    let expected = format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}");
+    let expected = if on_delete {
+        format!(
+            "{name} settled ({desired} replicas Running and Ready; OnDelete, so at any revision) by {deadline}"
+        )
+    } else {
+        format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}")
+    };
     let actual = match (settled_at, state) {
         (Some(at), _) => format!("{name} settled at {at}"),
         (None, _) if end < deadline => {
@@ -455,6 +531,6 @@ fn settled(
         ),
         (None, None) => format!("{name} never reported a status"),
     };
-    let context = context(sim, detail, Some(deadline), |_, line| line.contains(&format!("/{name}")));
+    let context = context_if(sim, detail, Some(deadline), |_, line| line.contains(&format!("/{name}")));
     verdict(settled_at.is_some(), description, expected, actual, context)
 }
