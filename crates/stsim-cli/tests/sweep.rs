@@ -124,3 +124,21 @@ fn a_shard_with_no_seeds_says_so() {
     assert!(text.contains("seeds none of 0..1"), "{text}");
     assert!(text.contains("(0 runs)"), "{text}");
 }
+
+#[test]
+fn a_bad_variant_is_a_located_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["sweep", &scenario(), "--seeds", "2", "--vary", "replicas=3,-1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("statefulsets[0].replicas"), "{err}");
+    assert!(err.contains("(with replicas=-1)"), "names the variant: {err}");
+    let missing = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["sweep", &scenario(), "--seeds", "2", "--vary", "cluster.zoneOutages.meanDuration=\"1h\""])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no `cluster.zoneOutages`"));
+}
