@@ -50,7 +50,7 @@ pub fn node_failures(
     );
     config.cluster.node_pools[0].count = nodes;
     config.cluster.node_failures =
-        Some(NodeFailureConfig { mean_time_between_failures, mean_time_to_repair });
+        Some(NodeFailureConfig::crashes(mean_time_between_failures, mean_time_to_repair));
     config
 }
 

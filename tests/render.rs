@@ -182,10 +182,8 @@ fn long_run(nodes: u32, sets: u32, days: u64) -> (stsim_core::Simulation, stsim_
         SimDuration::from_mins(days * 24 * 60),
     );
     config.cluster.node_pools[0].count = nodes;
-    config.cluster.node_failures = Some(NodeFailureConfig {
-        mean_time_between_failures: SimDuration::from_mins(5 * 24 * 60),
-        mean_time_to_repair: SimDuration::from_mins(60),
-    });
+    config.cluster.node_failures =
+        Some(NodeFailureConfig::crashes(SimDuration::from_mins(5 * 24 * 60), SimDuration::from_mins(60)));
     stsim_core::run(config)
 }
 

@@ -151,3 +151,18 @@ fn the_engine_determinism_lints_stay_enforced() {
     let rand = manifest.lines().find(|l| l.starts_with("rand ")).unwrap_or("");
     assert!(rand.contains("default-features = false"), "rand keeps its unseeded generator out: {rand}");
 }
+
+/// The API server knows no controller: it reports changes (`api::Change`)
+/// and the handler the simulation passes reacts.
+#[test]
+fn the_api_server_names_no_controller() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("crates/stsim-core/src/api"), &mut files);
+    files.push(repo_root().join("crates/stsim-core/src/api.rs"));
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code: String =
+            text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        assert!(!code.contains("controllers::"), "{} calls into a controller", file.display());
+    }
+}

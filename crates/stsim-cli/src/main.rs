@@ -3,11 +3,12 @@
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    // Not `stdin().lock()`: holding the lock for the whole run deadlocked
-    // reading a scenario from standard input (`stsim run -`), which locks it again.
+    // Neither stream is locked for the whole run: the sweep's progress bar
+    // writes to stderr from another thread, and reading a scenario from
+    // standard input (`stsim run -`) locks stdin again.
+    let mut stderr = std::io::stderr();
     let mut stdin = std::io::BufReader::new(std::io::stdin());
     let color = stsim_cli::color_wanted();
-    let status = stsim_cli::run_full(&args, &mut stdin, &mut stdout.lock(), &mut stderr.lock(), color);
+    let status = stsim_cli::run_full(&args, &mut stdin, &mut stdout.lock(), &mut stderr, color);
     std::process::exit(status as i32);
 }

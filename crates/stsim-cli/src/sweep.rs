@@ -313,7 +313,7 @@ pub fn run(
         false => indicatif::ProgressBar::hidden(),
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, {eta} left")
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} so far, {eta} left")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let one = |&(variant, seed): &(usize, u64)| -> Result<(usize, RunSummary), String> {
@@ -352,7 +352,7 @@ pub fn run(
         file: request.file.clone(),
         first_seed: request.first_seed,
         seeds: request.seeds,
-        covered: vec![(from, to)],
+        covered: if from < to { vec![(from, to)] } else { Vec::new() },
         expectations,
         variants,
     })
@@ -497,7 +497,10 @@ fn line(out: &mut String, label: &str, d: &Distribution, show: &dyn Fn(u64) -> S
 /// The sweep for people.
 pub fn render_text(sweep: &Sweep) -> String {
     let mut out = String::new();
-    let ranges: Vec<String> = sweep.covered.iter().map(|(a, b)| format!("{a}..{}", b - 1)).collect();
+    let mut ranges: Vec<String> = sweep.covered.iter().map(|(a, b)| format!("{a}..{}", b - 1)).collect();
+    if ranges.is_empty() {
+        ranges.push("none".to_string());
+    }
     let _ = writeln!(
         out,
         "sweep of {} ({}): seeds {} of {}..{}, {} variant(s)",

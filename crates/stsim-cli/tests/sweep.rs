@@ -101,3 +101,44 @@ fn runs_out_writes_a_json_line_per_run() {
     assert_eq!(lines[0]["seed"], 5);
     assert_eq!(lines[12]["variant"], "duration=7d, podManagementPolicy=Parallel");
 }
+
+#[test]
+fn a_shard_with_no_seeds_says_so() {
+    let args: Vec<String> = [
+        "sweep",
+        &scenario(),
+        "--seeds",
+        "2",
+        "--first-seed",
+        "0",
+        "--shard",
+        "0/3",
+        "--vary",
+        "duration=1h",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let output = stsim(&args, &[]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("seeds none of 0..1"), "{text}");
+    assert!(text.contains("(0 runs)"), "{text}");
+}
+
+#[test]
+fn a_bad_variant_is_a_located_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["sweep", &scenario(), "--seeds", "2", "--vary", "replicas=3,-1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("statefulsets[0].replicas"), "{err}");
+    assert!(err.contains("(with replicas=-1)"), "names the variant: {err}");
+    let missing = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["sweep", &scenario(), "--seeds", "2", "--vary", "cluster.zoneOutages.meanDuration=\"1h\""])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no `cluster.zoneOutages`"));
+}

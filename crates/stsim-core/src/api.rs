@@ -64,6 +64,8 @@ pub struct Streams {
     pub provisioner: Stream,
     /// Random node crashes and repairs (`cluster.nodeFailures`).
     pub node_failures: Stream,
+    /// Random zone outages (`cluster.zoneOutages`).
+    pub zone_outages: Stream,
 }
 
 impl Streams {
@@ -72,6 +74,7 @@ impl Streams {
             scheduler: crate::rng::stream(seed, "scheduler"),
             provisioner: crate::rng::stream(seed, "provisioner"),
             node_failures: crate::rng::stream(seed, "node-failures"),
+            zone_outages: crate::rng::stream(seed, "zone-outages"),
         }
     }
 }

@@ -292,6 +292,8 @@ pub struct ClusterConfig {
     pub zones: Vec<String>,
     /// Random node crashes and repairs, if the scenario declares them.
     pub node_failures: Option<NodeFailureConfig>,
+    /// Whole zones lost at random, if the scenario declares it.
+    pub zone_outages: Option<ZoneOutageConfig>,
     pub node_pools: Vec<NodePoolConfig>,
     pub storage_classes: Vec<StorageClassConfig>,
 }
@@ -313,15 +315,85 @@ pub struct NodePoolConfig {
     /// Taints every node of the pool carries from the start.
     pub taints: Vec<Taint>,
     pub labels: Labels,
+    /// This pool's random failures, instead of the cluster's.
+    pub failures: Option<NodeFailureConfig>,
+    /// A node-pool upgrade rolling through the nodes on a schedule.
+    pub maintenance: Option<MaintenanceConfig>,
 }
 
-/// Random node failures: each node crashes after an exponentially
-/// distributed time with the given mean, and comes back after another with
-/// the mean time to repair, drawn from the seeded `node-failures` stream.
+/// Scheduled maintenance of a pool (a node-pool upgrade): from `start`,
+/// every `every`, its nodes one at a time are drained (evictions respect
+/// PodDisruptionBudgets, for at most `drain_timeout`, then the node goes
+/// anyway, as GKE's surge upgrades do after an hour), rebooted for
+/// `downtime`, and uncordoned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaintenanceConfig {
+    pub start: SimDuration,
+    pub every: SimDuration,
+    pub downtime: SimDuration,
+    pub drain_timeout: SimDuration,
+}
+
+/// Random node failures: each node fails after an exponentially
+/// distributed time with the given mean, and comes back after a time to
+/// repair, drawn from the seeded `node-failures` stream. A failure is a
+/// crash, a partition or a reboot, by the weights of `mix`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeFailureConfig {
     pub mean_time_between_failures: SimDuration,
     pub mean_time_to_repair: SimDuration,
+    pub mix: FailureMix,
+    /// How the time to repair a crash or a partition is distributed.
+    pub repair: RepairDistribution,
+    /// How long a reboot keeps the machine down.
+    pub reboot_time: SimDuration,
+}
+
+impl NodeFailureConfig {
+    /// Crashes only, exponential times to repair (the original process).
+    pub fn crashes(mean_time_between_failures: SimDuration, mean_time_to_repair: SimDuration) -> Self {
+        NodeFailureConfig {
+            mean_time_between_failures,
+            mean_time_to_repair,
+            mix: FailureMix { crash: 1, partition: 0, reboot: 0 },
+            repair: RepairDistribution::Exponential,
+            reboot_time: SimDuration::from_secs(120),
+        }
+    }
+}
+
+/// Relative weights of the kinds of failure; at least one is positive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureMix {
+    /// The machine stops: its containers are gone, its kubelet is silent.
+    pub crash: u32,
+    /// The machine is cut off from the control plane; its containers run on.
+    pub partition: u32,
+    /// The machine stops for `reboot_time`, then boots.
+    pub reboot: u32,
+}
+
+/// The distribution of times to repair, with the configured mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairDistribution {
+    Exponential,
+    /// Always the mean.
+    Fixed,
+    /// Log-normal with this shape (sigma, in thousandths): a long tail of slow repairs.
+    LogNormal {
+        sigma_milli: u32,
+    },
+}
+
+/// Random outages of whole zones: each zone loses every node at once after
+/// an exponentially distributed time, for an exponentially distributed
+/// duration, drawn from the seeded `zone-outages` stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoneOutageConfig {
+    pub mean_time_between: SimDuration,
+    pub mean_duration: SimDuration,
+    /// The zone's machines are cut off (true) or stop (false).
+    pub partition: bool,
 }
 
 /// What a taint does to pods that do not tolerate it.

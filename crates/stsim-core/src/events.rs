@@ -57,13 +57,20 @@ pub enum EventKey {
     /// The clustered applications look at the world: members start, join,
     /// resolve their peers, and each application's verdict is brought up to date.
     Apps,
+    /// A zone's random outage starts or ends (`cluster.zoneOutages`).
+    ZoneOutage(u32),
+    /// The next step of a pool's scheduled maintenance (index into the pools).
+    Maintenance(u32),
 }
 
 impl EventKey {
     pub fn phase(self) -> Phase {
         match self {
             EventKey::Script(_) | EventKey::Horizon | EventKey::Triggered(_) => Phase::Script,
-            EventKey::NodeChaos(_) | EventKey::Drain(_) => Phase::Script,
+            EventKey::NodeChaos(_)
+            | EventKey::ZoneOutage(_)
+            | EventKey::Maintenance(_)
+            | EventKey::Drain(_) => Phase::Script,
             EventKey::NodeMonitor(_)
             | EventKey::NodeUpdate(_)
             | EventKey::NoExecuteTainting(_)

@@ -42,7 +42,7 @@ pub fn check(sim: &Simulation, report: &Report) -> Vec<Verdict> {
         .expect
         .iter()
         .map(|entry| {
-            let mut verdict = evaluate(sim, report, &entry.expectation);
+            let mut verdict = evaluate(sim, report, &entry.expectation, true);
             verdict.line = entry.line;
             if verdict.passed {
                 verdict.context.clear();
@@ -50,6 +50,12 @@ pub fn check(sim: &Simulation, report: &Report) -> Vec<Verdict> {
             verdict
         })
         .collect()
+}
+
+/// Whether each expectation held, without the trace context a failure
+/// shows (for sweeps, which only count).
+pub fn passed(sim: &Simulation, report: &Report) -> Vec<bool> {
+    sim.config.expect.iter().map(|entry| evaluate(sim, report, &entry.expectation, false).passed).collect()
 }
 
 /// An expectation as a person would write it.
@@ -111,6 +117,19 @@ fn verdict(
 /// The text form of the records that match, the last `CONTEXT_LINES` of
 /// them up to `until` (or all the run).
 fn context(sim: &Simulation, until: Option<SimTime>, matches: impl Fn(&Record, &str) -> bool) -> Vec<String> {
+    context_if(sim, true, until, matches)
+}
+
+/// As [`context`], or nothing when `detail` is false (a sweep only counts).
+fn context_if(
+    sim: &Simulation,
+    detail: bool,
+    until: Option<SimTime>,
+    matches: impl Fn(&Record, &str) -> bool,
+) -> Vec<String> {
+    if !detail {
+        return Vec::new();
+    }
     let mut lines = Vec::new();
     for record in &sim.trace.records {
         if until.is_some_and(|until| record.at > until) {
@@ -130,7 +149,7 @@ fn mentions(name: &str) -> impl Fn(&Record, &str) -> bool + '_ {
     move |_, line| line.split('\t').nth(2).is_some_and(|object| object.ends_with(&format!("/{name}")))
 }
 
-fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Verdict {
+fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail: bool) -> Verdict {
     let config = &sim.config;
     let world = &sim.world;
     let description = describe(config, expectation);
@@ -156,7 +175,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                 (false, Some(at)) => format!("{pod} was Ready at {at} but is not at {by}"),
                 (_, None) => format!("{pod} was never Ready by {by}"),
             };
-            let context = context(sim, Some(*by), mentions(pod));
+            let context = context_if(sim, detail, Some(*by), mentions(pod));
             let expected = if *want {
                 format!("{pod} Running and Ready at {by}")
             } else {
@@ -182,7 +201,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                 .cloned()
                 .collect();
             let what = if creation { "created" } else { "deleted" };
-            let context = context(sim, None, |r, _| match (creation, &r.event) {
+            let context = context_if(sim, detail, None, |r, _| match (creation, &r.event) {
                 (true, Event::PodCreated { pod, .. }) | (false, Event::PodDeleting { pod, .. }) => {
                     of_set(&world.pod(*pod).name)
                 }
@@ -211,7 +230,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                     set.iter().copied().collect::<Vec<_>>().join(", ")
                 }
             };
-            let context = context(sim, None, |r, _| {
+            let context = context_if(sim, detail, None, |r, _| {
                 matches!(r.event, Event::PvcOrphaned { .. } | Event::PvcInUse { .. })
             });
             verdict(
@@ -227,7 +246,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             let actual: Money = report.storage.orphaned_monthly;
             let passed = if at_most { actual <= *per_month } else { actual >= *per_month };
             let bound = if at_most { "at most" } else { "at least" };
-            let context = context(sim, None, |r, _| {
+            let context = context_if(sim, detail, None, |r, _| {
                 matches!(r.event, Event::PvcOrphaned { .. } | Event::PvReleased { .. })
             });
             verdict(
@@ -252,7 +271,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
                 None => format!("{name} did not resolve (NXDOMAIN) at {at}"),
             };
             let expected = if *resolves { "resolves" } else { "does not resolve" };
-            let context = context(sim, Some(*at), mentions(name));
+            let context = context_if(sim, detail, Some(*at), mentions(name));
             verdict(
                 answer.is_some() == *resolves,
                 description,
@@ -283,7 +302,9 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
             };
             verdict(passed, description, expected, actual, Vec::new())
         }
-        Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
+        Expectation::Settled { statefulset, within } => {
+            settled(sim, *statefulset, *within, description, detail)
+        }
         Expectation::ObjectField { kind, name, field, equals } => {
             let actual = match crate::kube::find(&sim.world, kind, name) {
                 None => format!("no {kind} named {name} at the end"),
@@ -311,7 +332,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
         | Expectation::NoWritesLost { .. }
         | Expectation::NeverSplitBrain { .. }
         | Expectation::BrokenWithin { .. }
-        | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description),
+        | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description, detail),
         Expectation::PodState { .. }
         | Expectation::StatefulSetStatus { .. }
         | Expectation::ClaimState { .. }
@@ -336,7 +357,12 @@ fn verdicts(sim: &Simulation, app: usize) -> Vec<(SimTime, crate::apps::Verdict)
         .collect()
 }
 
-fn app_expectation(sim: &Simulation, expectation: &Expectation, description: String) -> Verdict {
+fn app_expectation(
+    sim: &Simulation,
+    expectation: &Expectation,
+    description: String,
+    detail: bool,
+) -> Verdict {
     use crate::apps::Health;
     let app = match expectation {
         Expectation::AppHealth { app, .. }
@@ -354,8 +380,9 @@ fn app_expectation(sim: &Simulation, expectation: &Expectation, description: Str
         Some(v) => format!("{} ({}: {})", v.health, v.code, v.reason),
         None => "without a verdict yet (not started)".to_string(),
     };
-    let context =
-        context(sim, None, |r, _| matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. }));
+    let context = context_if(sim, detail, None, |r, _| {
+        matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. })
+    });
     let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
     match expectation {
         Expectation::AppHealth { at, health, .. } => {
@@ -460,6 +487,7 @@ fn settled(
     statefulset: usize,
     within: crate::time::SimDuration,
     description: String,
+    detail: bool,
 ) -> Verdict {
     let config = &sim.config;
     let name = &config.statefulsets[statefulset].name;
@@ -536,6 +564,6 @@ fn settled(
         ),
         (None, None) => format!("{name} never reported a status"),
     };
-    let context = context(sim, Some(deadline), |_, line| line.contains(&format!("/{name}")));
+    let context = context_if(sim, detail, Some(deadline), |_, line| line.contains(&format!("/{name}")));
     verdict(settled_at.is_some(), description, expected, actual, context)
 }

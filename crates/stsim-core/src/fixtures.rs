@@ -13,6 +13,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
     ClusterConfig {
         zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         node_failures: None,
+        zone_outages: None,
         node_pools: vec![NodePoolConfig {
             name: "worker".into(),
             count: nodes,
@@ -22,6 +23,8 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             zones: Vec::new(),
             taints: Vec::new(),
             labels: Labels::new(),
+            failures: None,
+            maintenance: None,
         }],
         storage_classes: vec![StorageClassConfig {
             name: "gp3".into(),

@@ -104,7 +104,14 @@ pub struct Simulation {
     pub budget: Budget,
     /// Which part of the budget ran out, in words, when one did.
     pub exhausted: Option<String>,
+    /// The random failure processes' own memory.
+    failures: failures::State,
+    /// Each pool's scheduled maintenance in progress.
+    maintenance: Vec<maintenance::Rolling>,
 }
+
+mod failures;
+mod maintenance;
 
 /// The work queue's per-item back-off: 5 ms doubling to 1000 s
 /// (client-go `DefaultTypedControllerRateLimiter`).
@@ -149,19 +156,11 @@ impl Simulation {
             let key = EventKey::StatefulSetSync(set.id);
             queue.wake(key, SimTime::ZERO, key.phase());
         }
-        let mut streams = Streams::new(config.seed);
-        if let Some(failures) = config.cluster.node_failures {
-            for node in &world.nodes {
-                let at = SimTime::ZERO
-                    + chaos::draw(&mut streams.node_failures, failures.mean_time_between_failures);
-                let key = EventKey::NodeChaos(node.id);
-                queue.arm(key, at, key.phase());
-            }
-        }
+        let streams = Streams::new(config.seed);
         let sync_failures = vec![0; world.statefulsets.len()];
         let statefulset_ids = world.statefulsets.iter().map(|s| s.id).collect();
         let armed = (0..config.triggers.len()).collect();
-        Simulation {
+        let mut sim = Simulation {
             config,
             world,
             trace: Trace::default(),
@@ -177,7 +176,15 @@ impl Simulation {
             ended: None,
             budget: Budget::DEFAULT,
             exhausted: None,
+            failures: Default::default(),
+            maintenance: Vec::new(),
+        };
+        for node in 0..sim.world.nodes.len() {
+            sim.arm_first_failure(NodeId(node as u32));
         }
+        sim.arm_zone_outages();
+        sim.arm_maintenance();
+        sim
     }
 
     pub fn now(&self) -> SimTime {
@@ -232,6 +239,8 @@ impl Simulation {
             EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
             EventKey::Operator(index) => self.run_operator(index as usize),
             EventKey::NodeChaos(node) => self.node_chaos(node),
+            EventKey::ZoneOutage(zone) => self.zone_outage(zone),
+            EventKey::Maintenance(pool) => self.maintenance_step(pool),
             EventKey::Drain(node) => disruption::drain_step(&mut self.api(Actor::User), node),
             EventKey::NodeMonitor(node) => {
                 node_lifecycle::monitor(&mut self.api(Actor::NodeLifecycleController), node)
@@ -790,30 +799,7 @@ impl Simulation {
                 .clone(),
         };
         let id = self.api(Actor::User).add_node(&name, &zone, pool, &config);
-        if let Some(failures) = self.config.cluster.node_failures {
-            let at = self.now()
-                + chaos::draw(&mut self.streams.node_failures, failures.mean_time_between_failures);
-            let key = EventKey::NodeChaos(id);
-            self.queue.arm(key, at, key.phase());
-        }
-    }
-
-    /// A random crash, or the repair that follows it.
-    fn node_chaos(&mut self, node: NodeId) {
-        let Some(failures) = self.config.cluster.node_failures else { return };
-        if !self.world.node(node).exists() {
-            return;
-        }
-        let (next, mean) = match self.world.node(node).machine {
-            Machine::Running => (Machine::Crashed, failures.mean_time_to_repair),
-            Machine::Crashed | Machine::Partitioned => {
-                (Machine::Running, failures.mean_time_between_failures)
-            }
-        };
-        self.set_machine(node, next);
-        let at = self.now() + chaos::draw(&mut self.streams.node_failures, mean);
-        let key = EventKey::NodeChaos(node);
-        self.queue.arm(key, at, key.phase());
+        self.arm_first_failure(id);
     }
 
     /// A scripted update of a StatefulSet, through the API server's checks.
@@ -837,20 +823,6 @@ impl Simulation {
             let message = format!("StatefulSet.apps \"{name}\" is invalid: {message}");
             self.api(Actor::User).record(Event::StatefulSetUpdateRejected { sts, message });
         }
-    }
-}
-
-/// Random node failures: exponential times between failures and to repair.
-mod chaos {
-    use crate::rng::{RngExt, Stream};
-    use crate::time::SimDuration;
-
-    /// An exponentially distributed duration with the given mean, to the
-    /// millisecond, at least 1 ms.
-    pub fn draw(stream: &mut Stream, mean: SimDuration) -> SimDuration {
-        let u: f64 = stream.random::<f64>();
-        let ms = -(mean.as_millis() as f64) * (1.0 - u).ln();
-        SimDuration::from_millis((ms.round() as u64).max(1))
     }
 }
 

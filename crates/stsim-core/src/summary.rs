@@ -55,7 +55,7 @@ pub struct SetRun {
 pub fn build(sim: &Simulation) -> RunSummary {
     let report = crate::report::build_summary(sim);
     let end = report.ended_at_ms;
-    let expectations = crate::expect::check(sim, &report).iter().map(|v| v.passed).collect();
+    let expectations = crate::expect::passed(sim, &report);
     let mut findings: BTreeMap<String, u32> = BTreeMap::new();
     for finding in &report.findings {
         *findings.entry(finding.id.to_string()).or_default() += 1;
@@ -175,10 +175,8 @@ mod tests {
             SimDuration::from_mins(7 * 24 * 60),
         );
         config.cluster.node_pools[0].count = 3;
-        config.cluster.node_failures = Some(NodeFailureConfig {
-            mean_time_between_failures: SimDuration::from_mins(24 * 60),
-            mean_time_to_repair: SimDuration::from_mins(30),
-        });
+        config.cluster.node_failures =
+            Some(NodeFailureConfig::crashes(SimDuration::from_mins(24 * 60), SimDuration::from_mins(30)));
         let (sim, _) = crate::run(config.clone());
         let summary = build(&sim);
         assert_eq!(summary.statefulsets.len(), 2);

@@ -167,6 +167,7 @@ fn merge(scenario: &mut raw::Scenario, collected: &manifest::Collected) {
         let cluster = scenario.cluster.get_or_insert(raw::Cluster {
             zones: None,
             node_failures: None,
+            zone_outages: None,
             node_pools: None,
             storage_classes: None,
         });

@@ -551,6 +551,8 @@ pub struct Cluster {
     #[serde(default)]
     pub node_failures: Option<NodeFailures>,
     #[serde(default)]
+    pub zone_outages: Option<ZoneOutages>,
+    #[serde(default)]
     pub node_pools: Option<Vec<NodePool>>,
     #[serde(default)]
     pub storage_classes: Option<Vec<StorageClass>>,
@@ -574,6 +576,22 @@ pub struct NodePool {
     pub taints: Option<Vec<Taint>>,
     #[serde(default)]
     pub labels: Option<RawLabels>,
+    #[serde(default)]
+    pub failures: Option<NodeFailures>,
+    #[serde(default)]
+    pub maintenance: Option<Maintenance>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "Maintenance", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Maintenance {
+    pub every: String,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub downtime: Option<String>,
+    #[serde(default)]
+    pub drain_timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -581,6 +599,47 @@ pub struct NodePool {
 pub struct NodeFailures {
     pub mean_time_between_failures: String,
     pub mean_time_to_repair: String,
+    #[serde(default)]
+    pub mix: Option<FailureMix>,
+    #[serde(default)]
+    pub repair: Option<RepairDistribution>,
+    #[serde(default)]
+    pub reboot_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "FailureMix", deny_unknown_fields, rename_all = "camelCase")]
+pub struct FailureMix {
+    #[serde(default)]
+    pub crash: Option<i64>,
+    #[serde(default)]
+    pub partition: Option<i64>,
+    #[serde(default)]
+    pub reboot: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "RepairDistribution")]
+pub enum RepairDistribution {
+    Exponential,
+    Fixed,
+    LogNormal { sigma: f64 },
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ZoneOutages", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ZoneOutages {
+    pub mean_time_between: String,
+    pub mean_duration: String,
+    #[serde(default)]
+    pub kind: Option<OutageKind>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename = "OutageKind")]
+pub enum OutageKind {
+    Crash,
+    Partition,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -571,6 +571,8 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         zones: zone.map(|z| vec![z]),
         taints: Some(taints),
         labels: Some(labels),
+        failures: None,
+        maintenance: None,
     });
 }
 

@@ -88,6 +88,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             zones: None,
             taints: None,
             labels: None,
+            failures: None,
+            maintenance: None,
         }]
     } else {
         collected.node_pools.clone()
@@ -178,6 +180,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         cluster: Some(raw::Cluster {
             zones: Some(zones),
             node_failures: None,
+            zone_outages: None,
             node_pools: Some(node_pools),
             storage_classes: Some(classes),
         }),

@@ -62,20 +62,93 @@ impl Checker<'_, '_> {
         out
     }
 
-    pub(super) fn node_failures(&mut self, raw: &raw::NodeFailures) -> NodeFailureConfig {
-        let base = "cluster.nodeFailures";
+    pub(super) fn node_failures(&mut self, base: &str, raw: &raw::NodeFailures) -> NodeFailureConfig {
         let day = SimDuration::from_mins(24 * 60);
-        NodeFailureConfig {
-            mean_time_between_failures: self.positive_duration(
+        let mut config = NodeFailureConfig::crashes(
+            self.positive_duration(
                 &format!("{base}.meanTimeBetweenFailures"),
                 Some(&raw.mean_time_between_failures),
                 day,
             ),
-            mean_time_to_repair: self.positive_duration(
-                &format!("{base}.meanTimeToRepair"),
-                Some(&raw.mean_time_to_repair),
+            self.positive_duration(&format!("{base}.meanTimeToRepair"), Some(&raw.mean_time_to_repair), day),
+        );
+        if let Some(mix) = &raw.mix {
+            let path = format!("{base}.mix");
+            let weight = |checker: &mut Self, field: &str, value| {
+                checker.int(&format!("{path}.{field}"), value, 0, 0, Some("a relative weight, 0 or more"))
+            };
+            config.mix = FailureMix {
+                crash: weight(self, "crash", mix.crash),
+                partition: weight(self, "partition", mix.partition),
+                reboot: weight(self, "reboot", mix.reboot),
+            };
+            let FailureMix { crash, partition, reboot } = config.mix;
+            if u64::from(crash) + u64::from(partition) + u64::from(reboot) == 0 {
+                let help = "give a kind a weight, like (crash: 3, partition: 1)".to_string();
+                self.report("invalid-value", &path, "Invalid value: every weight is 0", Some(help));
+                config.mix = FailureMix { crash: 1, partition: 0, reboot: 0 };
+            }
+        }
+        config.repair = match raw.repair {
+            None | Some(raw::RepairDistribution::Exponential) => RepairDistribution::Exponential,
+            Some(raw::RepairDistribution::Fixed) => RepairDistribution::Fixed,
+            Some(raw::RepairDistribution::LogNormal { sigma }) => {
+                if !(sigma > 0.0 && sigma <= 5.0) {
+                    let message =
+                        format!("Invalid value: {sigma}: sigma must be greater than 0 and at most 5");
+                    self.report("invalid-value", &format!("{base}.repair"), message, None);
+                }
+                RepairDistribution::LogNormal {
+                    sigma_milli: (sigma.clamp(0.001, 5.0) * 1000.0).round() as u32,
+                }
+            }
+        };
+        config.reboot_time = self.positive_duration(
+            &format!("{base}.rebootTime"),
+            raw.reboot_time.as_deref(),
+            config.reboot_time,
+        );
+        config
+    }
+
+    fn maintenance(&mut self, pool: &str, raw: &raw::Maintenance) -> MaintenanceConfig {
+        let base = format!("{pool}.maintenance");
+        let day = SimDuration::from_mins(24 * 60);
+        MaintenanceConfig {
+            every: self.positive_duration(
+                &format!("{base}.every"),
+                Some(&raw.every),
+                SimDuration::from_mins(7 * 24 * 60),
+            ),
+            start: self.duration_or(&format!("{base}.start"), raw.start.as_deref(), day),
+            downtime: self.positive_duration(
+                &format!("{base}.downtime"),
+                raw.downtime.as_deref(),
+                SimDuration::from_mins(5),
+            ),
+            drain_timeout: self.positive_duration(
+                &format!("{base}.drainTimeout"),
+                raw.drain_timeout.as_deref(),
+                SimDuration::from_mins(60),
+            ),
+        }
+    }
+
+    fn zone_outages(&mut self, raw: &raw::ZoneOutages) -> ZoneOutageConfig {
+        let base = "cluster.zoneOutages";
+        let day = SimDuration::from_mins(24 * 60);
+        ZoneOutageConfig {
+            mean_time_between: self.positive_duration(
+                &format!("{base}.meanTimeBetween"),
+                Some(&raw.mean_time_between),
                 day,
             ),
+            mean_duration: self.positive_duration(
+                &format!("{base}.meanDuration"),
+                Some(&raw.mean_duration),
+                day,
+            ),
+            partition: matches!(raw.kind, Some(raw::OutageKind::Partition)),
         }
     }
 
@@ -124,6 +197,8 @@ impl Checker<'_, '_> {
                 zones: Vec::new(),
                 taints: Vec::new(),
                 labels: Labels::new(),
+                failures: None,
+                maintenance: None,
             }],
             Some(pools) => {
                 let mut items = Vec::new();
@@ -147,6 +222,11 @@ impl Checker<'_, '_> {
                         taints: self
                             .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
                         labels: pool.labels.clone().unwrap_or_default(),
+                        failures: pool
+                            .failures
+                            .as_ref()
+                            .map(|f| self.node_failures(&format!("{base}.failures"), f)),
+                        maintenance: pool.maintenance.as_ref().map(|m| self.maintenance(&base, m)),
                     });
                 }
                 self.unique("node pool", &items);
@@ -170,8 +250,10 @@ impl Checker<'_, '_> {
             }],
             Some(classes) => self.storage_classes(classes),
         };
-        let node_failures = raw.and_then(|c| c.node_failures.as_ref()).map(|f| self.node_failures(f));
-        ClusterConfig { zones, node_failures, node_pools, storage_classes }
+        let node_failures =
+            raw.and_then(|c| c.node_failures.as_ref()).map(|f| self.node_failures("cluster.nodeFailures", f));
+        let zone_outages = raw.and_then(|c| c.zone_outages.as_ref()).map(|z| self.zone_outages(z));
+        ClusterConfig { zones, node_failures, zone_outages, node_pools, storage_classes }
     }
 
     /// A pool's `zones`: each must be a cluster zone.

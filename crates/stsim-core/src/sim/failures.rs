@@ -1,0 +1,332 @@
+//! Random failure processes: what the machines behind nodes do on their own.
+//!
+//! Owns each node's failures (`cluster.nodeFailures`, or its pool's
+//! `failures`): after an exponentially distributed time a node crashes, is
+//! partitioned or reboots, by the weights of the mix, and is repaired after
+//! a time drawn from the repair distribution (a reboot takes `rebootTime`);
+//! and zone outages (`cluster.zoneOutages`): every node of a zone goes at
+//! once and comes back together. A node held down by its zone's outage
+//! stays down until the outage ends, whatever its own process does; then
+//! it returns to what its own process says. Draws come from the seeded
+//! `node-failures` and `zone-outages` streams, in event order. Does not
+//! decide what a crash or partition does to pods (the kubelet model does).
+
+use super::Simulation;
+use crate::config::{FailureMix, NodeFailureConfig, RepairDistribution};
+use crate::events::EventKey;
+use crate::objects::{Machine, NodeId};
+use crate::rng::{RngExt, Stream};
+use crate::time::{SimDuration, SimTime};
+
+/// The processes' own memory.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// By node index: the failure its own process put it in, if any.
+    own: Vec<Option<Machine>>,
+    /// By zone index: the nodes an outage in progress holds down.
+    outages: Vec<Option<Vec<NodeId>>>,
+}
+
+/// An exponentially distributed duration with the given mean, to the
+/// millisecond, at least 1 ms.
+pub fn exponential(stream: &mut Stream, mean: SimDuration) -> SimDuration {
+    let u: f64 = stream.random::<f64>();
+    let ms = -(mean.as_millis() as f64) * (1.0 - u).ln();
+    SimDuration::from_millis((ms.round() as u64).max(1))
+}
+
+/// A time to repair with the given mean.
+fn repair_time(stream: &mut Stream, mean: SimDuration, distribution: RepairDistribution) -> SimDuration {
+    match distribution {
+        RepairDistribution::Exponential => exponential(stream, mean),
+        RepairDistribution::Fixed => mean,
+        RepairDistribution::LogNormal { sigma_milli } => {
+            // Box-Muller from two uniforms; mu so that the mean is `mean`.
+            let sigma = f64::from(sigma_milli) / 1000.0;
+            let (u1, u2): (f64, f64) = (stream.random::<f64>(), stream.random::<f64>());
+            let normal = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let mu = (mean.as_millis() as f64).ln() - sigma * sigma / 2.0;
+            SimDuration::from_millis(((mu + sigma * normal).exp().round() as u64).max(1))
+        }
+    }
+}
+
+/// What a failure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Crash,
+    Partition,
+    Reboot,
+}
+
+/// Which kind of failure: drawn only when more than one kind has weight,
+/// so that a crash-only process draws as it always did.
+fn kind(stream: &mut Stream, mix: FailureMix) -> Kind {
+    let weights = [(mix.crash, Kind::Crash), (mix.partition, Kind::Partition), (mix.reboot, Kind::Reboot)];
+    let positive: Vec<(u32, Kind)> = weights.into_iter().filter(|(w, _)| *w > 0).collect();
+    if positive.len() <= 1 {
+        return positive.first().map_or(Kind::Crash, |(_, k)| *k);
+    }
+    let total: u32 = positive.iter().map(|(w, _)| w).sum();
+    let mut pick = stream.random_range(0..total);
+    for (weight, machine) in positive {
+        if pick < weight {
+            return machine;
+        }
+        pick -= weight;
+    }
+    unreachable!("the pick is below the total")
+}
+
+impl Simulation {
+    /// The failures of a node: its pool's, or the cluster's.
+    fn failures_of(&self, node: NodeId) -> Option<NodeFailureConfig> {
+        let pool = self.world.node(node).pool;
+        self.config
+            .cluster
+            .node_pools
+            .get(pool)
+            .and_then(|p| p.failures)
+            .or(self.config.cluster.node_failures)
+    }
+
+    /// Arms the first failure of a node that just joined (or exists at the start).
+    pub(super) fn arm_first_failure(&mut self, node: NodeId) {
+        if let Some(failures) = self.failures_of(node) {
+            let at = self.now()
+                + exponential(&mut self.streams.node_failures, failures.mean_time_between_failures);
+            let key = EventKey::NodeChaos(node);
+            self.queue.arm(key, at, key.phase());
+        }
+    }
+
+    /// Arms the first outage of every zone.
+    pub(super) fn arm_zone_outages(&mut self) {
+        let Some(outages) = self.config.cluster.zone_outages else { return };
+        self.failures.outages = vec![None; self.world.zones.len()];
+        for zone in 0..self.world.zones.len() {
+            let at = self.now() + exponential(&mut self.streams.zone_outages, outages.mean_time_between);
+            let key = EventKey::ZoneOutage(zone as u32);
+            self.queue.arm(key, at, key.phase());
+        }
+    }
+
+    fn held_by_outage(&self, node: NodeId) -> bool {
+        self.failures.outages.iter().flatten().any(|held| held.contains(&node))
+    }
+
+    fn set_own(&mut self, node: NodeId, own: Option<Machine>) {
+        if self.failures.own.len() <= node.index() {
+            self.failures.own.resize(node.index() + 1, None);
+        }
+        self.failures.own[node.index()] = own;
+    }
+
+    /// A node's own failure, or the repair that follows it.
+    pub(super) fn node_chaos(&mut self, node: NodeId) {
+        let Some(failures) = self.failures_of(node) else { return };
+        if !self.world.node(node).exists() {
+            return;
+        }
+        let held = self.held_by_outage(node);
+        let failed = match held {
+            // The outage decides the machine; the node's own process goes on underneath.
+            true => self.failures.own.get(node.index()).copied().flatten().is_some(),
+            false => self.world.node(node).machine != Machine::Running,
+        };
+        let stream = &mut self.streams.node_failures;
+        let (own, next_in) = if failed {
+            (None, exponential(stream, failures.mean_time_between_failures))
+        } else {
+            let repair =
+                |stream: &mut Stream| repair_time(stream, failures.mean_time_to_repair, failures.repair);
+            match kind(stream, failures.mix) {
+                // A reboot is a crash that comes back after `rebootTime`.
+                Kind::Reboot => (Some(Machine::Crashed), failures.reboot_time),
+                Kind::Crash => (Some(Machine::Crashed), repair(stream)),
+                Kind::Partition => (Some(Machine::Partitioned), repair(stream)),
+            }
+        };
+        self.set_own(node, own);
+        if !held {
+            self.set_machine(node, own.unwrap_or(Machine::Running));
+        }
+        let key = EventKey::NodeChaos(node);
+        self.queue.arm(key, self.now() + next_in, key.phase());
+    }
+
+    /// A zone's outage starts, or ends.
+    pub(super) fn zone_outage(&mut self, zone: u32) {
+        let Some(outages) = self.config.cluster.zone_outages else { return };
+        let index = zone as usize;
+        let key = EventKey::ZoneOutage(zone);
+        match self.failures.outages[index].take() {
+            None => {
+                let name = &self.world.zones[index];
+                let nodes: Vec<NodeId> =
+                    self.world.live_nodes().filter(|n| &n.zone == name).map(|n| n.id).collect();
+                let down = if outages.partition { Machine::Partitioned } else { Machine::Crashed };
+                for node in &nodes {
+                    // A node already crashed stays crashed.
+                    if self.world.node(*node).machine != Machine::Crashed {
+                        self.set_machine(*node, down);
+                    }
+                }
+                self.failures.outages[index] = Some(nodes);
+                let at = self.now() + exponential(&mut self.streams.zone_outages, outages.mean_duration);
+                self.queue.arm(key, at, key.phase());
+            }
+            Some(held) => {
+                for node in held {
+                    if self.world.node(node).exists() && !self.held_by_outage(node) {
+                        let own = self.failures.own.get(node.index()).copied().flatten();
+                        self.set_machine(node, own.unwrap_or(Machine::Running));
+                    }
+                }
+                let at: SimTime =
+                    self.now() + exponential(&mut self.streams.zone_outages, outages.mean_time_between);
+                self.queue.arm(key, at, key.phase());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, PodManagementPolicy, ZoneOutageConfig};
+    use crate::trace::Event;
+
+    fn week(nodes: u32) -> Config {
+        let mut config = crate::fixtures::scenario(
+            "f",
+            1,
+            3,
+            PodManagementPolicy::Parallel,
+            SimDuration::from_mins(7 * 24 * 60),
+        );
+        config.cluster.node_pools[0].count = nodes;
+        config
+    }
+
+    /// (time, node, machine) of every machine change.
+    fn machines(config: Config) -> Vec<(SimTime, NodeId, Machine)> {
+        let (sim, _) = crate::run(config);
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match r.event {
+                Event::NodeMachine { node, state } => Some((r.at, node, state)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_mix_decides_what_a_failure_is_and_a_reboot_lasts_its_time() {
+        let mut config = week(6);
+        let mut failures =
+            NodeFailureConfig::crashes(SimDuration::from_mins(24 * 60), SimDuration::from_mins(30));
+        failures.mix = FailureMix { crash: 0, partition: 1, reboot: 0 };
+        config.cluster.node_failures = Some(failures);
+        let changes = machines(config.clone());
+        assert!(changes.iter().any(|c| c.2 == Machine::Partitioned));
+        assert!(changes.iter().all(|c| c.2 != Machine::Crashed), "partitions only");
+
+        failures.mix = FailureMix { crash: 0, partition: 0, reboot: 1 };
+        failures.reboot_time = SimDuration::from_secs(90);
+        config.cluster.node_failures = Some(failures);
+        let changes = machines(config);
+        let downs: Vec<_> = changes.iter().filter(|c| c.2 == Machine::Crashed).collect();
+        assert!(downs.len() > 3);
+        for (at, node, _) in downs {
+            let back = changes.iter().find(|c| c.1 == *node && c.0 > *at).expect("every reboot ends");
+            assert_eq!(back.0.since(*at), SimDuration::from_secs(90));
+            assert_eq!(back.2, Machine::Running);
+        }
+    }
+
+    #[test]
+    fn a_pool_fails_by_its_own_process_and_others_not_at_all() {
+        let mut config = week(3);
+        let mut quiet = config.cluster.node_pools[0].clone();
+        quiet.name = "quiet".into();
+        config.cluster.node_pools[0].failures =
+            Some(NodeFailureConfig::crashes(SimDuration::from_mins(12 * 60), SimDuration::from_mins(30)));
+        config.cluster.node_pools.push(quiet);
+        let changes = machines(config);
+        assert!(!changes.is_empty());
+        assert!(changes.iter().all(|c| c.1.index() < 3), "only the first pool's nodes fail: {changes:?}");
+    }
+
+    #[test]
+    fn a_zone_outage_takes_its_nodes_at_once_and_gives_them_back_together() {
+        let mut config = week(6);
+        config.cluster.zone_outages = Some(ZoneOutageConfig {
+            mean_time_between: SimDuration::from_mins(2 * 24 * 60),
+            mean_duration: SimDuration::from_mins(60),
+            partition: true,
+        });
+        let changes = machines(config);
+        let (first_at, first_node, state) = changes[0];
+        assert_eq!(state, Machine::Partitioned);
+        let together: Vec<NodeId> = changes.iter().filter(|c| c.0 == first_at).map(|c| c.1).collect();
+        assert_eq!(together.len(), 2, "both nodes of the zone (6 nodes over 3 zones): {changes:?}");
+        let back: Vec<&(SimTime, NodeId, Machine)> =
+            changes.iter().filter(|c| c.0 > first_at && together.contains(&c.1)).take(2).collect();
+        assert!(back.iter().all(|c| c.2 == Machine::Running && c.0 == back[0].0), "{back:?}");
+        assert_ne!(first_node, NodeId(u32::MAX));
+    }
+
+    /// A node that fails on its own during its zone's outage stays down
+    /// after the outage until its own repair.
+    #[test]
+    fn a_node_failed_on_its_own_outlasts_the_outage() {
+        let mut config = week(3);
+        config.cluster.node_failures =
+            Some(NodeFailureConfig::crashes(SimDuration::from_mins(6 * 60), SimDuration::from_mins(24 * 60)));
+        config.cluster.zone_outages = Some(ZoneOutageConfig {
+            mean_time_between: SimDuration::from_mins(12 * 60),
+            mean_duration: SimDuration::from_mins(30),
+            partition: false,
+        });
+        let (sim, _) = crate::run(config);
+        // Every node's machine ends in the state its own process left it, or
+        // held by an outage in progress: never up while its own process says down.
+        for node in sim.world.live_nodes() {
+            let own = sim.failures.own.get(node.id.index()).copied().flatten();
+            if own.is_some() {
+                assert_ne!(node.machine, Machine::Running, "{} is up while failed", node.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_kind_draws_nothing_and_weights_pick_kinds() {
+        let mut a = crate::rng::stream(1, "t");
+        let mut b = crate::rng::stream(1, "t");
+        assert_eq!(kind(&mut a, FailureMix { crash: 0, partition: 0, reboot: 2 }), Kind::Reboot);
+        assert_eq!(a.random::<u64>(), b.random::<u64>(), "no draw for one kind");
+        let mix = FailureMix { crash: 1, partition: 3, reboot: 0 };
+        let partitions = (0..4000).filter(|_| kind(&mut a, mix) == Kind::Partition).count();
+        assert!((2800..3200).contains(&partitions), "about 3 in 4: {partitions}");
+    }
+
+    #[test]
+    fn repair_distributions_have_the_mean() {
+        let mut stream = crate::rng::stream(7, "t");
+        let mean = SimDuration::from_mins(30);
+        assert_eq!(repair_time(&mut stream, mean, RepairDistribution::Fixed), mean);
+        for distribution in
+            [RepairDistribution::Exponential, RepairDistribution::LogNormal { sigma_milli: 1000 }]
+        {
+            let n = 20_000;
+            let total: u64 = (0..n).map(|_| repair_time(&mut stream, mean, distribution).as_millis()).sum();
+            let average = total / n;
+            assert!(
+                (mean.as_millis() * 9 / 10..mean.as_millis() * 11 / 10).contains(&average),
+                "{distribution:?}: {average}"
+            );
+        }
+    }
+}
