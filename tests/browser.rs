@@ -243,7 +243,7 @@ fn the_playground_computes_the_clis_digests() {
     for name in names {
         let example = stsim_cli::examples::find(name).unwrap();
         let config = stsim_scenario::parse_scenario(example.source, example.path).unwrap();
-        let (_, report) = stsim_cli::simulate(config).unwrap();
+        let (_, report) = stsim_cli::simulate(config, &stsim_cli::consent::ExecPolicy::default()).unwrap();
         assert_eq!(digests[name], report.trace_digest.as_str(), "{name}: the browser's digest is the CLI's");
     }
 }

@@ -17,6 +17,8 @@ mod cli;
 #[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod manifests;
+#[cfg(test)]
 mod nodes;
 #[cfg(test)]
 mod operators;
@@ -24,6 +26,8 @@ mod operators;
 mod oracle_traces;
 #[cfg(test)]
 mod render;
+#[cfg(test)]
+mod report_schema;
 #[cfg(test)]
 mod scheduling;
 #[cfg(test)]

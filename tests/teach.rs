@@ -151,13 +151,13 @@ fn every_exercise_fails_until_fixed_and_passes_once_fixed() {
         let teaching = stsim_scenario::parse_teaching(&source, name).unwrap();
         assert!(teaching.hint.is_some() && teaching.tags.iter().any(|t| t == "exercise"), "{name}");
         assert!(stsim_cli::examples::find(name).is_some(), "{name} is built in");
-        let outcome = stsim_cli::test_command::run_one(&path, None);
+        let outcome = stsim_cli::test_command::run_one(&path, &stsim_cli::test_command::Options::default());
         assert!(outcome.verdicts.is_ok(), "{name} is a valid scenario");
         assert!(!outcome.passed(), "{name} must fail as shipped");
         assert!(source.contains(from), "{name}: the fix no longer applies");
         let fixed = scratch.join(format!("{name}.ron"));
         std::fs::write(&fixed, source.replacen(from, to, 1)).unwrap();
-        let outcome = stsim_cli::test_command::run_one(&fixed, None);
+        let outcome = stsim_cli::test_command::run_one(&fixed, &stsim_cli::test_command::Options::default());
         assert!(
             outcome.passed(),
             "{name} passes once fixed: {}",

@@ -5,6 +5,7 @@ fn main() {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let stdin = std::io::stdin();
-    let status = stsim_cli::run_with_input(&args, &mut stdin.lock(), &mut stdout.lock(), &mut stderr.lock());
+    let color = stsim_cli::color_wanted();
+    let status = stsim_cli::run_full(&args, &mut stdin.lock(), &mut stdout.lock(), &mut stderr.lock(), color);
     std::process::exit(status as i32);
 }

@@ -56,6 +56,10 @@ pub struct Scenario {
     /// Operator logic to run alongside the controllers.
     #[serde(default)]
     pub operators: Option<Vec<OperatorEntry>>,
+    /// Kubernetes manifest files (YAML or JSON) whose objects join the
+    /// scenario's, relative to the scenario file.
+    #[serde(default)]
+    pub manifests: Option<Vec<String>>,
     /// Teaching metadata (`crate::teaching`): themes, sources, the lesson.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
