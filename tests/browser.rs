@@ -84,6 +84,8 @@ pub fn headless(chromium: &Path, dir: &Path, url: &str, extra: &[&str]) -> Brows
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // A profile is tens of megabytes: keep none.
+    let _ = std::fs::remove_dir_all(&profile);
     let stderr = err.join().unwrap();
     let console = stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
     Browser { stdout: out.join().unwrap(), console }
