@@ -84,6 +84,8 @@ pub fn headless(chromium: &Path, dir: &Path, url: &str, extra: &[&str]) -> Brows
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // A profile is tens of megabytes: keep none.
+    let _ = std::fs::remove_dir_all(&profile);
     let stderr = err.join().unwrap();
     let console = stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
     Browser { stdout: out.join().unwrap(), console }
@@ -269,8 +271,20 @@ fn the_playground_runs_a_scenario_and_shows_its_report() {
     assert!(dom.contains(&format!("digest {}", report.trace_digest)), "the status shows the CLI's digest");
     assert!(dom.contains("<span id=\"zoom\">0s to 45m</span>"), "the zoom script ran");
     assert!(dom.contains("holds: AppVerdict(pg at 45m: BROKEN)"));
+    // A quiz: answering runs the scenario and reveals the answer.
+    let url = format!("http://127.0.0.1:{port}/index.html?scenario=servicename-changed&answer=B");
+    let browser = headless(&chromium, &dir, &url, &["--dump-dom", "--virtual-time-budget=30000"]);
+    assert!(browser.console.is_empty(), "console messages:\n{}", browser.console.join("\n"));
+    assert!(
+        browser.stdout.contains("<p id=\"verdict\">Not quite. Per-pod DNS records exist only"),
+        "the answer is revealed"
+    );
+    assert!(browser.stdout.contains("class=\"wrong\">B) "), "the wrong choice is marked");
+    assert!(browser.stdout.contains("class=\"right\">C) "), "the right choice is marked");
+    assert!(browser.stdout.contains("data-group=\"pods\" data-lane=\"redis-0\""), "the run is shown");
     if std::env::var_os("STSIM_UPDATE_SCREENSHOTS").is_some() {
         let shot = repo_root().join("docs/images/playground.png");
+        let url = format!("http://127.0.0.1:{port}/index.html?scenario=servicename-changed&answer=C");
         let browser = headless(
             &chromium,
             &dir,

@@ -54,8 +54,33 @@ async function main() {
     $('lesson').textContent = s.lesson ? 'Lesson: ' + s.lesson : '';
     $('hint-box').hidden = !s.hint;
     $('hint').textContent = s.hint || '';
-    $('report').innerHTML = '<p class="muted">Press Run.</p>';
+    $('report').innerHTML = s.quiz
+      ? '<p class="muted">Answer the question on the left (or press Run) to see what happens.</p>'
+      : '<p class="muted">Press Run.</p>';
     $('expectations').innerHTML = '';
+    showQuiz(s.quiz);
+  }
+
+  // Predict, then see: a choice runs the scenario and reveals the answer.
+  function showQuiz(quiz) {
+    $('quiz').hidden = !quiz;
+    $('choices').innerHTML = '';
+    $('verdict').textContent = '';
+    if (!quiz) return;
+    $('question').textContent = quiz.question;
+    quiz.choices.forEach((choice, i) => {
+      const button = document.createElement('button');
+      button.textContent = String.fromCharCode(65 + i) + ') ' + choice;
+      button.addEventListener('click', () => {
+        const buttons = $('choices').querySelectorAll('button');
+        buttons.forEach((b, j) => { b.disabled = true; if (j === quiz.answer) b.className = 'right'; });
+        if (i !== quiz.answer) button.className = 'wrong';
+        $('verdict').textContent = (i === quiz.answer ? 'Right. ' : 'Not quite. ') + quiz.explanation
+          + ' The run below is the evidence.';
+        go();
+      });
+      $('choices').appendChild(button);
+    });
   }
 
   function go() {
@@ -87,6 +112,12 @@ async function main() {
   $('run').disabled = false;
   $('status').textContent = 'ready';
   if (params.has('run')) go();
+  // ?answer=C answers the quiz (for tests and links).
+  if (params.has('answer')) {
+    const i = params.get('answer').toUpperCase().charCodeAt(0) - 65;
+    const button = $('choices').querySelectorAll('button')[i];
+    if (button) button.click();
+  }
 }
 
 main().catch((error) => {

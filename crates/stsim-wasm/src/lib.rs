@@ -12,7 +12,8 @@ use serde_json::json;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// The built-in scenarios and exercises, as a JSON array of
-/// `{name, path, source, theme, tags, lesson, summary, exercise}`.
+/// `{name, path, source, theme, tags, lesson, hint, summary, exercise, quiz}`
+/// (`quiz`: `{question, choices, answer (an index), explanation}` or null).
 #[wasm_bindgen]
 pub fn library() -> String {
     let entry = |example: &stsim_cli::examples::Example, exercise: bool| {
@@ -27,6 +28,12 @@ pub fn library() -> String {
             "hint": teaching.hint,
             "summary": stsim_cli::examples::summary(example),
             "exercise": exercise,
+            "quiz": teaching.quiz.as_ref().map(|q| json!({
+                "question": q.question,
+                "choices": q.choices,
+                "answer": q.answer,
+                "explanation": q.explanation,
+            })),
         })
     };
     let all: Vec<serde_json::Value> = stsim_cli::examples::EXAMPLES
