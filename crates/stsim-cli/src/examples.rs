@@ -76,6 +76,7 @@ pub const EXAMPLES: &[Example] = examples![
     "e2e/hostname-subdomain-dns",
     "e2e/min-ready-seconds-available",
     "e2e/local-volume-pod-affinity",
+    "e2e/partition-failing-container",
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "service-name-missing",

@@ -201,6 +201,8 @@ impl<'a> Api<'a> {
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
+            finalizers: Vec::new(),
+            removal_held: None,
             removed_at: None,
         });
         if let Some(owner) = self.world.pod(id).owner {
@@ -248,6 +250,10 @@ impl<'a> Api<'a> {
     /// The object leaves the API server. `force` when nobody on the node
     /// confirmed the containers stopped (grace 0, or a force delete).
     pub fn remove_pod(&mut self, pod: PodId, force: bool) {
+        if !self.world.pod(pod).finalizers.is_empty() {
+            self.hold_pod(pod, force);
+            return;
+        }
         let (node, requests) = {
             let p = self.world.pod(pod);
             (p.node.or(p.assumed_node), p.requests)
@@ -465,6 +471,8 @@ impl<'a> Api<'a> {
             created_at: self.now,
             deletion_timestamp: None,
             removed_at: None,
+            finalizers: Vec::new(),
+            removal_held: false,
         });
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
@@ -536,6 +544,10 @@ impl<'a> Api<'a> {
     /// reclaim policy says: `Delete` deletes the PV and the disk; `Retain`
     /// leaves the PV Released, still holding (and billing) the disk.
     pub fn remove_pvc(&mut self, pvc: PvcId) {
+        if !self.world.pvc(pvc).finalizers.is_empty() {
+            self.hold_pvc(pvc);
+            return;
+        }
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
         self.cancel(EventKey::Provision(pvc));

@@ -908,6 +908,8 @@ pub struct ImageConfig {
     pub startup: SimDuration,
     /// Time the application takes to exit after SIGTERM (capped by the grace period).
     pub shutdown: SimDuration,
+    /// The exit code the application gives on SIGTERM (0: a clean exit).
+    pub exit_code_on_sigterm: i32,
 }
 
 impl ImageConfig {
@@ -920,6 +922,7 @@ impl ImageConfig {
             pull: SimDuration::from_secs(2),
             startup: SimDuration::from_secs(3),
             shutdown: SimDuration::from_secs(1),
+            exit_code_on_sigterm: 0,
         }
     }
 }
@@ -1045,10 +1048,24 @@ pub enum Action {
     OnNodeOf { pod: PodRef, action: NodeAction },
     /// `kubectl label pod` / `kubectl patch pod`: labels set and removed,
     /// and, with `orphan`, the owner references removed.
-    PatchPod { pod: String, labels: Labels, remove_labels: Vec<String>, orphan: bool },
+    PatchPod {
+        pod: String,
+        labels: Labels,
+        remove_labels: Vec<String>,
+        orphan: bool,
+        /// `metadata.finalizers` replaced, if given.
+        finalizers: Option<Vec<String>>,
+    },
     /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
     /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).
-    PatchPvc { pvc: String, labels: Labels, remove_labels: Vec<String>, owners: Option<Vec<String>> },
+    PatchPvc {
+        pvc: String,
+        labels: Labels,
+        remove_labels: Vec<String>,
+        owners: Option<Vec<String>>,
+        /// `metadata.finalizers` replaced, if given.
+        finalizers: Option<Vec<String>>,
+    },
     /// `kubectl create` of a bare pod (no owner) from a template, with its
     /// `spec.hostname` (the name by default) and `spec.subdomain`.
     CreatePod { name: String, template: Box<PodTemplate>, hostname: String, subdomain: String },

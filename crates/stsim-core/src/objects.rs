@@ -375,6 +375,11 @@ pub struct Pod {
     pub deletion_timestamp: Option<SimTime>,
     /// The grace period of the pending graceful deletion.
     pub deletion_grace: Option<SimDuration>,
+    /// `metadata.finalizers` a person or an operator put on the pod.
+    pub finalizers: Vec<String>,
+    /// The object was due to go (after its containers stopped, or by
+    /// force: the flag) but its finalizers hold it.
+    pub removal_held: Option<bool>,
     /// When the object left the API server; `None` while it exists.
     pub removed_at: Option<SimTime>,
 }
@@ -468,6 +473,11 @@ pub struct Pvc {
     pub created_at: SimTime,
     pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
+    /// `metadata.finalizers` other than `kubernetes.io/pvc-protection`
+    /// (a person's or an operator's): they hold a deleted claim.
+    pub finalizers: Vec<String>,
+    /// Whether the claim was due to go and its finalizers hold it.
+    pub removal_held: bool,
 }
 
 /// How a deleted StatefulSet's dependents are treated (`--cascade`).

@@ -478,6 +478,14 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
             Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
+            Event::PodHeld { pod, finalizers } => {
+                pod_row(*pod, format!("held by finalizers {}", finalizers.join(", ")), &|_| {})
+            }
+            Event::PvcHeld { pvc, finalizers } => other(
+                "pvc",
+                world.pvc(*pvc).name.clone(),
+                format!("deleted, held by finalizers {}", finalizers.join(", ")),
+            ),
             Event::PvcPatched { pvc, change } => {
                 other("pvc", world.pvc(*pvc).name.clone(), format!("edited: {change}"))
             }

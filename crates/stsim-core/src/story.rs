@@ -118,6 +118,16 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 pvc(*id)
             ),
             Event::PodPatched { pod: id, change } => format!("{} is edited by hand: {change}.", pod(*id)),
+            Event::PodHeld { pod: id, finalizers } => format!(
+                "{} is deleted, but its finalizers ({}) keep the object, and its name, until they are removed.",
+                pod(*id),
+                finalizers.join(", ")
+            ),
+            Event::PvcHeld { pvc: id, finalizers } => format!(
+                "Claim {} is deleted, but its finalizers ({}) keep it Terminating until they are removed.",
+                pvc(*id),
+                finalizers.join(", ")
+            ),
             Event::PvcPatched { pvc: id, change } => {
                 format!("Claim {} is edited by hand: {change}.", pvc(*id))
             }

@@ -201,6 +201,16 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// A deleted pod's object stays: its finalizers hold it.
+    PodHeld {
+        pod: PodId,
+        finalizers: Vec<String>,
+    },
+    /// A deleted claim stays Terminating: its finalizers hold it.
+    PvcHeld {
+        pvc: PvcId,
+        finalizers: Vec<String>,
+    },
     /// A person edited a pod's metadata by hand (labels), as said in `change`.
     PodPatched {
         pod: PodId,
@@ -534,6 +544,12 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
             write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
         }
         Event::PodPatched { pod: id, change } => write!(out, "{}\tpatched\t{change}", pod(*id)),
+        Event::PodHeld { pod: id, finalizers } => {
+            write!(out, "{}\theld\tfinalizers={}", pod(*id), finalizers.join(","))
+        }
+        Event::PvcHeld { pvc: id, finalizers } => {
+            write!(out, "{}\theld\tfinalizers={}", pvc(*id), finalizers.join(","))
+        }
         Event::PvcPatched { pvc: id, change } => write!(out, "{}\tpatched\t{change}", pvc(*id)),
         Event::PvcWaiting { pvc: id, reason, message } => {
             write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))

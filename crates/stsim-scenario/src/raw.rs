@@ -652,6 +652,8 @@ pub struct Image {
     pub startup: Option<String>,
     #[serde(default)]
     pub shutdown: Option<String>,
+    #[serde(default)]
+    pub exit_code_on_sigterm: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -980,6 +982,8 @@ pub enum Action {
         remove_labels: Option<Vec<String>>,
         #[serde(default)]
         owner_references: Option<Vec<String>>,
+        #[serde(default)]
+        finalizers: Option<Vec<String>>,
     },
     PatchPvc {
         pvc: String,
@@ -989,6 +993,8 @@ pub enum Action {
         remove_labels: Option<Vec<String>>,
         #[serde(default)]
         owner_references: Option<Vec<String>>,
+        #[serde(default)]
+        finalizers: Option<Vec<String>>,
     },
     CreatePod {
         name: String,

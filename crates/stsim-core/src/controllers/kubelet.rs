@@ -294,7 +294,9 @@ fn terminate(api: &mut Api, id: PodId) {
     let now = api.now;
     let pod = api.world().pod(id);
     let sigterm_at = pod.runtime.term_started_at.unwrap_or(now);
-    let grace = pod.deletion_grace.expect("a graceful delete has a grace period");
+    // The kubelet gives a container at least `minimumGracePeriodInSeconds`
+    // to exit (a grace-0 delete whose object finalizers hold reaches here).
+    let grace = pod.deletion_grace.expect("a graceful delete has a grace period").max(MINIMUM_KILL_GRACE);
     let exit_at = match pod.runtime.running {
         true => sigterm_at + api.world().image(&pod.image).shutdown.min(grace),
         false => sigterm_at,
@@ -304,9 +306,22 @@ fn terminate(api: &mut Api, id: PodId) {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
     }
+    let was_running = api.world().pod(id).runtime.running;
     api.set_process(id, false, None);
     let pod = api.world().pod(id);
-    if pod.status.container == ContainerState::Running {
+    if !pod.finalizers.is_empty() && !pod.is_terminal() {
+        // The kubelet reports a deleted pod's terminal phase before the
+        // object goes: Failed if a container exited non-zero (or was killed
+        // at the end of the grace period), else Succeeded. Seen only while
+        // finalizers hold the object; otherwise it is gone in the same instant.
+        let image = api.world().image(&pod.image);
+        let killed = was_running && image.shutdown > grace;
+        let phase =
+            if killed || image.exit_code_on_sigterm != 0 { PodPhase::Failed } else { PodPhase::Succeeded };
+        api.set_pod_state(id, phase, ContainerState::Terminated);
+        // Its container is not running: the Ready condition goes false.
+        api.set_pod_ready(id, false);
+    } else if pod.status.container == ContainerState::Running {
         api.set_pod_state(id, pod.status.phase, ContainerState::Terminated);
     }
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");

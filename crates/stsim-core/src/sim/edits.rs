@@ -42,7 +42,7 @@ fn relabel(old: &Labels, labels: &Labels, remove: &[String]) -> (Labels, String)
 /// Runs a hand edit.
 pub(super) fn run(api: &mut Api, action: Action) {
     match action {
-        Action::PatchPod { pod, labels, remove_labels, orphan } => {
+        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers } => {
             let Some(id) = api.world().pod_named(&pod) else {
                 api.record(Event::NotFound { name: format!("pod/{pod}") });
                 return;
@@ -54,8 +54,11 @@ pub(super) fn run(api: &mut Api, action: Action) {
             if orphan {
                 api.remove_pod_owner(id);
             }
+            if let Some(finalizers) = finalizers {
+                api.set_pod_finalizers(id, finalizers);
+            }
         }
-        Action::PatchPvc { pvc, labels, remove_labels, owners } => {
+        Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
             let Some(id) = api.world().pvc_named(&pvc) else {
                 api.record(Event::NotFound { name: format!("pvc/{pvc}") });
                 return;
@@ -86,6 +89,9 @@ pub(super) fn run(api: &mut Api, action: Action) {
                     }
                 }
                 api.replace_pvc_owners(id, refs);
+            }
+            if let Some(finalizers) = finalizers {
+                api.set_pvc_finalizers(id, finalizers);
             }
         }
         Action::CreatePod { name, template, hostname, subdomain } => {
@@ -132,8 +138,11 @@ pub(super) fn run(api: &mut Api, action: Action) {
 /// A hand edit in kubectl's words.
 pub(super) fn describe(action: &Action) -> String {
     match action {
-        Action::PatchPod { pod, labels, remove_labels, orphan } => {
+        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers } => {
             let mut parts = Vec::new();
+            if let Some(finalizers) = finalizers {
+                parts.push(format!("kubectl patch pod {pod}: finalizers [{}]", finalizers.join(", ")));
+            }
             if !labels.is_empty() || !remove_labels.is_empty() {
                 parts.push(format!(
                     "kubectl label pod {pod} {} --overwrite",
@@ -147,8 +156,11 @@ pub(super) fn describe(action: &Action) -> String {
             }
             parts.join("; ")
         }
-        Action::PatchPvc { pvc, labels, remove_labels, owners } => {
+        Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
             let mut parts = Vec::new();
+            if let Some(finalizers) = finalizers {
+                parts.push(format!("kubectl patch pvc {pvc}: finalizers [{}]", finalizers.join(", ")));
+            }
             if !labels.is_empty() || !remove_labels.is_empty() {
                 parts.push(format!(
                     "kubectl label pvc {pvc} {} --overwrite",
