@@ -109,3 +109,41 @@ fn a_bare_pod_named_like_the_sets_is_adopted() {
     let pod = sim.world.pods.iter().find(|p| p.name == "web-0").unwrap();
     assert_eq!(pod.removed_at, Some(t("0s")), "condemned: out of the replica range");
 }
+
+/// A claim expanded in place: refused where Kubernetes refuses (smaller,
+/// a class without allowVolumeExpansion), and billed at each size for the
+/// time it had it.
+#[test]
+fn an_expanded_claim_is_billed_at_each_size() {
+    let (sim, report) = crate::support::run_file("claims-resized");
+    let refusals: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PvcUpdateRejected { pvc, message } => {
+                Some(format!("{}: {message}", sim.world.pvc(*pvc).name))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            "data-web-1: PersistentVolumeClaim \"data-web-1\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than previous value",
+            "data-legacy-0: persistentvolumeclaims \"data-legacy-0\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+        ]
+    );
+    let volume = report.storage.volumes.iter().find(|v| v.pvc.as_deref() == Some("data-web-0")).unwrap();
+    assert_eq!(volume.size_bytes, 20 << 30);
+    let gp3 = stsim_core::pricing::preset("aws-gp3").unwrap();
+    let (small, large) = (gp3.monthly(10 << 30, 0, 0), gp3.monthly(20 << 30, 0, 0));
+    assert_eq!(volume.monthly, large);
+    let resized = t("3m10s").as_millis();
+    let expected = stsim_core::pricing::accrued(small, resized - volume.created_ms).micro_dollars()
+        + stsim_core::pricing::accrued(large, t("10m").as_millis() - resized).micro_dollars();
+    assert_eq!(volume.accrued.micro_dollars(), expected);
+    // An unexpanded volume is billed as before.
+    let other = report.storage.volumes.iter().find(|v| v.pvc.as_deref() == Some("data-web-1")).unwrap();
+    assert_eq!(other.accrued, stsim_core::pricing::accrued(small, t("10m").as_millis() - other.created_ms));
+}

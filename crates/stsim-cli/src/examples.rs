@@ -82,6 +82,7 @@ pub const EXAMPLES: &[Example] = examples![
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",
+    "claims-resized",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

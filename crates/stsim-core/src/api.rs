@@ -644,6 +644,7 @@ impl<'a> Api<'a> {
             node: None,
             attachments: Vec::new(),
             in_use_on: Default::default(),
+            resized: Vec::new(),
             created_at: self.now,
             removed_at: None,
         };

@@ -233,6 +233,8 @@ pub struct ClaimExpect {
     pub owners: Option<Vec<String>>,
     /// Whether it has a deletion timestamp (held by pvc-protection).
     pub terminating: Option<bool>,
+    /// The size of its volume, in bytes (after any expansion).
+    pub capacity: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -532,6 +534,8 @@ pub struct StorageClassConfig {
     pub local: bool,
     /// Whether the cluster's default class (used by claims that name none).
     pub is_default: bool,
+    /// `allowVolumeExpansion`: whether its claims may be resized.
+    pub allow_volume_expansion: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1077,6 +1081,9 @@ pub enum Action {
         storage_class: Option<String>,
         access_modes: Vec<AccessMode>,
     },
+    /// A claim's `spec.resources.requests.storage` raised (`kubectl patch pvc`):
+    /// a volume expansion, if the API server and the class allow it.
+    ResizePvc { claim: String, storage_bytes: u64 },
     /// End the run here.
     Stop,
 }

@@ -35,6 +35,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             throughput_mibps: None,
             local: false,
             is_default: true,
+            allow_volume_expansion: false,
         }],
     }
 }

@@ -529,6 +529,9 @@ pub struct Pv {
     pub attachments: Vec<Attachment>,
     /// Nodes whose kubelet last reported the volume mounted (`volumesInUse`).
     pub in_use_on: BTreeSet<NodeId>,
+    /// Earlier sizes, with when each began (before a volume expansion):
+    /// `capacity_bytes` holds from the last change on.
+    pub resized: Vec<(SimTime, u64)>,
     pub created_at: SimTime,
     pub removed_at: Option<SimTime>,
 }
@@ -578,6 +581,7 @@ pub struct StorageClass {
     pub throughput_mibps: Option<u64>,
     pub local: bool,
     pub is_default: bool,
+    pub allow_volume_expansion: bool,
 }
 
 #[derive(Debug, Clone)]

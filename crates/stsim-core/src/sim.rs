@@ -542,7 +542,8 @@ impl Simulation {
             Action::PatchPod { .. }
             | Action::PatchPvc { .. }
             | Action::CreatePod { .. }
-            | Action::CreatePvc { .. } => {
+            | Action::CreatePvc { .. }
+            | Action::ResizePvc { .. } => {
                 edits::run(&mut self.api(Actor::User), action);
             }
         }
@@ -907,7 +908,8 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::PatchPod { .. }
         | Action::PatchPvc { .. }
         | Action::CreatePod { .. }
-        | Action::CreatePvc { .. } => edits::describe(action),
+        | Action::CreatePvc { .. }
+        | Action::ResizePvc { .. } => edits::describe(action),
     }
 }
 

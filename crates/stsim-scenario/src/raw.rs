@@ -223,6 +223,8 @@ pub enum Expect {
         owners: Option<Vec<String>>,
         #[serde(default)]
         terminating: Option<bool>,
+        #[serde(default)]
+        capacity: Option<String>,
     },
     PodNotCreated {
         pod: String,
@@ -629,6 +631,8 @@ pub struct StorageClass {
     pub throughput: Option<i64>,
     #[serde(default)]
     pub default: Option<bool>,
+    #[serde(default)]
+    pub allow_volume_expansion: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -1003,6 +1007,10 @@ pub enum Action {
         hostname: Option<String>,
         #[serde(default)]
         subdomain: Option<String>,
+    },
+    ResizePvc {
+        pvc: String,
+        storage: String,
     },
     CreatePvc {
         name: String,

@@ -139,6 +139,59 @@ impl Api<'_> {
         }
     }
 
+    /// `kubectl patch pvc` raising `spec.resources.requests.storage`. The
+    /// API server refuses it for a claim not yet bound (the spec is
+    /// immutable then) and for a smaller size; the
+    /// PersistentVolumeClaimResize admission plugin refuses it unless the
+    /// claim's class sets `allowVolumeExpansion`. Accepted, the external
+    /// resizer expands the volume after `RESIZE_TIME`
+    /// (pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate,
+    /// plugin/pkg/admission/storage/persistentvolume/resize).
+    pub fn resize_pvc(&mut self, pvc: PvcId, bytes: u64) {
+        let claim = self.world.pvc(pvc);
+        let invalid = format!("PersistentVolumeClaim {:?} is invalid: ", claim.name);
+        let refusal = if claim.phase != PvcPhase::Bound {
+            Some(format!(
+                "{invalid}spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+            ))
+        } else if bytes < claim.request_bytes {
+            Some(format!(
+                "{invalid}spec.resources.requests.storage: Forbidden: field can not be less than previous value"
+            ))
+        } else if !claim.storage_class.is_some_and(|c| self.world.class(c).allow_volume_expansion) {
+            Some(format!(
+                "persistentvolumeclaims {:?} is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+                claim.name
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            self.record(Event::PvcUpdateRejected { pvc, message });
+            return;
+        }
+        if bytes == claim.request_bytes {
+            return;
+        }
+        self.world.pvc_mut(pvc).request_bytes = bytes;
+        self.record(Event::PvcResizeRequested { pvc, bytes });
+        let at = self.now + crate::controllers::volumes::RESIZE_TIME;
+        self.arm(EventKey::Provision(pvc), at);
+    }
+
+    /// The resizer's work is done: the volume has the claim's size, billed
+    /// from now on.
+    pub fn expand_volume(&mut self, pv: PvId, bytes: u64) {
+        let now = self.now;
+        let volume = self.world.pv_mut(pv);
+        if volume.capacity_bytes >= bytes {
+            return;
+        }
+        volume.resized.push((now, volume.capacity_bytes));
+        volume.capacity_bytes = bytes;
+        self.record(Event::PvResized { pv, bytes });
+    }
+
     fn wake_every_statefulset(&mut self) {
         let sets: Vec<StsId> =
             self.world.statefulsets.iter().filter(|s| s.removed_at.is_none()).map(|s| s.id).collect();

@@ -131,6 +131,10 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 api.record(Event::NotFound { name: format!("pvc/{name} (already exists)") });
             }
         }
+        Action::ResizePvc { claim, storage_bytes } => match api.world().pvc_named(&claim) {
+            Some(id) => api.resize_pvc(id, storage_bytes),
+            None => api.record(Event::NotFound { name: format!("pvc/{claim}") }),
+        },
         _ => unreachable!("only hand edits come here"),
     }
 }
@@ -177,6 +181,9 @@ pub(super) fn describe(action: &Action) -> String {
         }
         Action::CreatePvc { name, storage_bytes, .. } => {
             format!("kubectl create pvc {name} ({storage_bytes} bytes)")
+        }
+        Action::ResizePvc { claim, storage_bytes } => {
+            format!("kubectl patch pvc {claim}: spec.resources.requests.storage {storage_bytes} bytes")
         }
         _ => unreachable!("only hand edits come here"),
     }

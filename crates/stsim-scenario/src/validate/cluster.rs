@@ -162,6 +162,7 @@ impl Checker<'_, '_> {
                 iops_per_gib: None,
                 throughput_mibps: None,
                 is_default: true,
+                allow_volume_expansion: false,
             }],
             Some(classes) => self.storage_classes(classes),
         };
@@ -259,6 +260,7 @@ impl Checker<'_, '_> {
                     .throughput
                     .map(|v| u64::from(self.int(&format!("{base}.throughput"), Some(v), 0, 0, None))),
                 is_default,
+                allow_volume_expansion: class.allow_volume_expansion.unwrap_or(false),
             });
         }
         self.unique("storage class", &items);

@@ -458,6 +458,11 @@ impl Checker<'_, '_> {
                         access_modes,
                     })
                 }
+                raw::Action::ResizePvc { pvc, storage } => {
+                    let path = format!("{do_path}.storage");
+                    let storage_bytes = self.memory(&path, Some(storage), 1);
+                    Some(Action::ResizePvc { claim: pvc.clone(), storage_bytes })
+                }
                 raw::Action::DeleteService { service } => {
                     self.dns_label(&format!("{do_path}.service"), service);
                     Some(Action::DeleteService { service: service.clone() })
