@@ -147,3 +147,24 @@ fn an_expanded_claim_is_billed_at_each_size() {
     let other = report.storage.volumes.iter().find(|v| v.pvc.as_deref() == Some("data-web-1")).unwrap();
     assert_eq!(other.accrued, stsim_core::pricing::accrued(small, t("10m").as_millis() - other.created_ms));
 }
+
+/// A failing liveness probe kills the container after failureThreshold
+/// failed ticks (3 x 10 s), and each restart waits the kubelet's back-off
+/// (10 s, 20 s, 40 s, 80 s); the pod object is never replaced.
+#[test]
+fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
+    let (sim, _) = crate::support::run_file("liveness-restarts");
+    let errors: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodStatus { status: "Error", .. }))
+        .map(|r| r.at.to_string())
+        .collect();
+    assert_eq!(errors, ["1m22s", "1m52s", "2m32s", "3m32s"]);
+    assert_eq!(Log(&sim).creations().len(), 1);
+    // Without a livenessProbe, SetLive is refused.
+    let source = crate::support::scenario_file("liveness-restarts").replace(", livenessProbe: ()", "");
+    let errors = stsim_scenario::parse_scenario(&source, "x.ron").unwrap_err();
+    assert!(errors[0].message.contains("SetLive needs a livenessProbe"), "{}", errors[0].message);
+}

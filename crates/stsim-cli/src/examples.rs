@@ -83,6 +83,7 @@ pub const EXAMPLES: &[Example] = examples![
     "pod-ip-after-reboot",
     "terminating-endpoints",
     "claims-resized",
+    "liveness-restarts",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -653,6 +653,9 @@ pub struct PodTemplate {
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<Probe>,
+    /// The liveness probe: failing `failure_threshold` times in a row, the
+    /// kubelet kills the container and restarts it (with its back-off).
+    pub liveness_probe: Option<Probe>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -683,6 +686,16 @@ impl PodTemplate {
             ));
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
+        // Written only when set, so templates without one keep their revision names.
+        if let Some(probe) = &self.liveness_probe {
+            out.push_str(&format!(
+                "liveness initialDelay={} period={} success={} failure={}\n",
+                probe.initial_delay.as_millis(),
+                probe.period.as_millis(),
+                probe.success_threshold,
+                probe.failure_threshold
+            ));
+        }
         // Scheduling fields are written only when set, so templates without
         // them keep the revision names they always had.
         for (key, value) in &self.node_selector {
@@ -1084,6 +1097,8 @@ pub enum Action {
     /// A claim's `spec.resources.requests.storage` raised (`kubectl patch pvc`):
     /// a volume expansion, if the API server and the class allow it.
     ResizePvc { claim: String, storage_bytes: u64 },
+    /// Make the pod's liveness probe pass (`true`) or fail (`false`) from now on.
+    SetLive { pod: PodRef, live: bool },
     /// End the run here.
     Stop,
 }

@@ -270,6 +270,9 @@ pub struct Runtime {
     pub app_ready_at: Option<SimTime>,
     /// A scripted override of the probe's result (`SetReady`), if any.
     pub probe_override: Option<bool>,
+    /// Since when a scripted override (`SetLive(live: false)`) has made the
+    /// liveness probe fail, if it does.
+    pub liveness_failing_since: Option<SimTime>,
     /// The time from which the probe has given its current result.
     pub probe_result_since: Option<SimTime>,
     /// Failed pulls in a row, for the image pull back-off.
@@ -353,6 +356,7 @@ pub struct Pod {
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
+    pub liveness_probe: Option<crate::config::Probe>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).

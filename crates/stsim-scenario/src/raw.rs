@@ -764,6 +764,8 @@ pub struct PodTemplate {
     #[serde(default)]
     pub readiness_probe: Option<Probe>,
     #[serde(default)]
+    pub liveness_probe: Option<Probe>,
+    #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
     pub node_selector: Option<RawLabels>,
@@ -937,6 +939,10 @@ pub enum Action {
     SetReady {
         pod: String,
         ready: bool,
+    },
+    SetLive {
+        pod: String,
+        live: bool,
     },
     Stop,
     SetImage {

@@ -235,6 +235,7 @@ mod tests {
                 image: "nginx".into(),
                 requests: Default::default(),
                 readiness_probe: None,
+                liveness_probe: None,
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),
                 affinity: Default::default(),

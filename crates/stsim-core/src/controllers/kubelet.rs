@@ -196,12 +196,19 @@ fn run_container(api: &mut Api, id: PodId) {
             if now < until {
                 api.arm(EventKey::Kubelet(id), until);
             } else {
-                start(api, id, None);
+                // A healthy application (restarted after a liveness kill)
+                // comes up again; a crashing one never does.
+                let app_ready_at = (image.behaviour == ImageBehaviour::Healthy).then(|| now + image.startup);
+                start(api, id, app_ready_at);
             }
         }
         _ => {
             let started = pod.runtime.started_at.expect("a running container has a start time");
-            let crash_at = crashes.then(|| started + crash_after);
+            let liveness_kill = liveness_kill_at(pod, started);
+            let crash_at = match (crashes.then(|| started + crash_after), liveness_kill) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if let Some(crash_at) = crash_at
                 && now >= crash_at
             {
@@ -225,6 +232,32 @@ fn run_container(api: &mut Api, id: PodId) {
             }
         }
     }
+}
+
+/// When a failing liveness probe has failed `failureThreshold` times in a
+/// row: its ticks fall at start + `initialDelaySeconds` + k x `periodSeconds`;
+/// the kubelet then kills the container, and restarts it after the same
+/// back-off as a crash (`CrashLoopBackOff` when it keeps failing).
+fn liveness_kill_at(pod: &Pod, started: SimTime) -> Option<SimTime> {
+    let probe = pod.liveness_probe.as_ref()?;
+    let failing_since = pod.runtime.liveness_failing_since?.max(started);
+    let anchor = started + probe.initial_delay;
+    let period = probe.period.as_millis().max(1);
+    let first =
+        if failing_since <= anchor { 0 } else { failing_since.since(anchor).as_millis().div_ceil(period) };
+    Some(SimTime::from_millis(anchor.as_millis() + (first + u64::from(probe.failure_threshold) - 1) * period))
+}
+
+/// A script makes the liveness probe pass or fail from now on.
+pub fn override_liveness(api: &mut Api, id: PodId, live: bool) {
+    let now = api.now;
+    let runtime = &mut api.world.pod_mut(id).runtime;
+    match (live, runtime.liveness_failing_since) {
+        (false, None) => runtime.liveness_failing_since = Some(now),
+        (true, Some(_)) => runtime.liveness_failing_since = None,
+        _ => return,
+    }
+    api.wake(EventKey::Kubelet(id));
 }
 
 /// Whether the readiness probe passes at `at`.

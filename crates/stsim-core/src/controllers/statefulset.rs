@@ -473,6 +473,7 @@ impl Sync {
             image: template.image.clone(),
             requests: template.requests,
             readiness_probe: template.readiness_probe.clone(),
+            liveness_probe: template.liveness_probe.clone(),
             termination_grace_period: template.termination_grace_period,
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),

@@ -64,6 +64,12 @@ impl Checker<'_, '_> {
             .readiness_probe
             .as_ref()
             .map(|probe| self.probe(&format!("{base}.readinessProbe"), probe));
+        let liveness_probe =
+            template.liveness_probe.as_ref().map(|probe| self.probe(&format!("{base}.livenessProbe"), probe));
+        if liveness_probe.as_ref().is_some_and(|p| p.success_threshold != 1) {
+            let message = "Invalid value: must be 1";
+            self.report("invalid-value", &format!("{base}.livenessProbe.successThreshold"), message, None);
+        }
         let grace = self.int(
             &format!("{base}.terminationGracePeriodSeconds"),
             template.termination_grace_period_seconds,
@@ -80,6 +86,7 @@ impl Checker<'_, '_> {
             image: template.image.clone(),
             requests,
             readiness_probe,
+            liveness_probe,
             termination_grace_period: seconds(grace),
             node_selector: template.node_selector.clone().unwrap_or_default(),
             affinity: template

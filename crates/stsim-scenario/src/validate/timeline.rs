@@ -279,6 +279,24 @@ impl Checker<'_, '_> {
                     }
                     pod.map(|pod| Action::SetReady { pod, ready: *ready })
                 }
+                raw::Action::SetLive { pod: name, live } => {
+                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
+                    if let Some(pod) = pod {
+                        let set = &sets[pod.statefulset];
+                        if set.template.liveness_probe.is_none() {
+                            let message = format!(
+                                "Invalid value: {name:?}: SetLive needs a livenessProbe, and StatefulSet `{}` has none",
+                                set.name
+                            );
+                            let help = format!(
+                                "add a livenessProbe to the template of `{}`; SetLive makes the probe pass or fail",
+                                set.name
+                            );
+                            self.report("invalid-value", &do_path, message, Some(help));
+                        }
+                    }
+                    pod.map(|pod| Action::SetLive { pod, live: *live })
+                }
                 raw::Action::Stop => Some(Action::Stop),
                 raw::Action::SetImage { statefulset, image } => {
                     let index = self.set_index(&do_path, statefulset, sets);
