@@ -168,3 +168,23 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     let errors = stsim_scenario::parse_scenario(&source, "x.ron").unwrap_err();
     assert!(errors[0].message.contains("SetLive needs a livenessProbe"), "{}", errors[0].message);
 }
+
+/// A startup probe kills an application that is not up within
+/// failureThreshold x periodSeconds (6 x 10 s < 90 s), on every start;
+/// one with room passes on its first tick after the start (2 s + 90 s).
+#[test]
+fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
+    let (sim, _) = crate::support::run_file("startup-probe-too-short");
+    let kills: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodStatus { status: "Error", .. }))
+        .take(3)
+        .map(|r| r.at.to_string())
+        .collect();
+    // Started at 2s; restarted at 1m2s (10 s back-off) and 2m12s (20 s).
+    assert_eq!(kills, ["52s", "1m52s", "3m2s"]);
+    assert_eq!(Log(&sim).ready_after("roomy-0", t("0s")), Some(t("1m32s")));
+    assert_eq!(Log(&sim).ready_after("tight-0", t("0s")), None);
+}

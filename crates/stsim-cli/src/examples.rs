@@ -84,6 +84,7 @@ pub const EXAMPLES: &[Example] = examples![
     "terminating-endpoints",
     "claims-resized",
     "liveness-restarts",
+    "startup-probe-too-short",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

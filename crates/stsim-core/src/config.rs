@@ -656,6 +656,9 @@ pub struct PodTemplate {
     /// The liveness probe: failing `failure_threshold` times in a row, the
     /// kubelet kills the container and restarts it (with its back-off).
     pub liveness_probe: Option<Probe>,
+    /// The startup probe: liveness and readiness wait for it; failing
+    /// `failure_threshold` times, the container is killed and restarted.
+    pub startup_probe: Option<Probe>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -687,6 +690,14 @@ impl PodTemplate {
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
         // Written only when set, so templates without one keep their revision names.
+        if let Some(probe) = &self.startup_probe {
+            out.push_str(&format!(
+                "startup initialDelay={} period={} failure={}\n",
+                probe.initial_delay.as_millis(),
+                probe.period.as_millis(),
+                probe.failure_threshold
+            ));
+        }
         if let Some(probe) = &self.liveness_probe {
             out.push_str(&format!(
                 "liveness initialDelay={} period={} success={} failure={}\n",

@@ -65,6 +65,7 @@ pub fn statefulset_spec(
             requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },
             readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
             liveness_probe: None,
+            startup_probe: None,
             termination_grace_period: SimDuration::from_secs(30),
             node_selector: Labels::new(),
             affinity: Affinity::default(),

@@ -357,6 +357,7 @@ pub struct Pod {
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
     pub liveness_probe: Option<crate::config::Probe>,
+    pub startup_probe: Option<crate::config::Probe>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).

@@ -766,6 +766,8 @@ pub struct PodTemplate {
     #[serde(default)]
     pub liveness_probe: Option<Probe>,
     #[serde(default)]
+    pub startup_probe: Option<Probe>,
+    #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
     pub node_selector: Option<RawLabels>,

@@ -236,6 +236,7 @@ mod tests {
                 requests: Default::default(),
                 readiness_probe: None,
                 liveness_probe: None,
+                startup_probe: None,
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),
                 affinity: Default::default(),

@@ -204,7 +204,11 @@ fn run_container(api: &mut Api, id: PodId) {
         }
         _ => {
             let started = pod.runtime.started_at.expect("a running container has a start time");
-            let liveness_kill = liveness_kill_at(pod, started);
+            let startup = startup_result(pod, started);
+            let liveness_kill = match startup {
+                Ok(passed) => liveness_kill_at(pod, passed),
+                Err(killed) => Some(killed),
+            };
             let crash_at = match (crashes.then(|| started + crash_after), liveness_kill) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -231,6 +235,26 @@ fn run_container(api: &mut Api, id: PodId) {
                 api.arm(EventKey::Kubelet(id), next);
             }
         }
+    }
+}
+
+/// The startup probe's verdict for a container started at `started`: when
+/// it passes (its first tick once the application is up; at once without a
+/// probe), or, if the application is not up by its `failureThreshold`-th
+/// tick, when the kubelet kills the container. Liveness and readiness
+/// probes wait for it (k/api `core/v1` `Container.StartupProbe`).
+fn startup_result(pod: &Pod, started: SimTime) -> Result<SimTime, SimTime> {
+    let Some(probe) = pod.startup_probe.as_ref() else { return Ok(started) };
+    let anchor = started + probe.initial_delay;
+    let period = probe.period.as_millis().max(1);
+    let last = SimTime::from_millis(anchor.as_millis() + u64::from(probe.failure_threshold - 1) * period);
+    match pod.runtime.app_ready_at {
+        Some(up) => {
+            let k = if up <= anchor { 0 } else { up.since(anchor).as_millis().div_ceil(period) };
+            let tick = SimTime::from_millis(anchor.as_millis() + k * period);
+            if tick <= last { Ok(tick) } else { Err(last) }
+        }
+        None => Err(last),
     }
 }
 
@@ -272,7 +296,16 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     let now = api.now;
     let pod = api.world().pod(id);
     let Some(probe) = pod.readiness_probe.clone() else {
-        // No readiness probe: Ready as soon as the container runs.
+        // No readiness probe: Ready as soon as the container runs, or, with
+        // a startup probe, once it has passed.
+        if pod.startup_probe.is_some() {
+            let started = pod.runtime.started_at.expect("a running container has a start time");
+            match startup_result(pod, started) {
+                Ok(passed) if passed > now => return Some(passed),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
         api.set_pod_ready(id, true);
         return None;
     };
@@ -298,7 +331,14 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     let anchor = started + probe.initial_delay;
     let period = probe.period.as_millis().max(1);
     let first = if held_since <= anchor { 0 } else { held_since.since(anchor).as_millis().div_ceil(period) };
-    let flip_at = SimTime::from_millis(anchor.as_millis() + (first + u64::from(threshold) - 1) * period);
+    let mut flip_at = SimTime::from_millis(anchor.as_millis() + (first + u64::from(threshold) - 1) * period);
+    if passes {
+        // Readiness is not probed before the startup probe has passed.
+        match startup_result(pod, started) {
+            Ok(passed) => flip_at = flip_at.max(passed),
+            Err(_) => return None,
+        }
+    }
     if flip_at <= now {
         api.set_pod_ready(id, passes);
         None

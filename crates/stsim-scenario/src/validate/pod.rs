@@ -66,9 +66,13 @@ impl Checker<'_, '_> {
             .map(|probe| self.probe(&format!("{base}.readinessProbe"), probe));
         let liveness_probe =
             template.liveness_probe.as_ref().map(|probe| self.probe(&format!("{base}.livenessProbe"), probe));
-        if liveness_probe.as_ref().is_some_and(|p| p.success_threshold != 1) {
-            let message = "Invalid value: must be 1";
-            self.report("invalid-value", &format!("{base}.livenessProbe.successThreshold"), message, None);
+        let startup_probe =
+            template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
+        for (probe, field) in [(&liveness_probe, "livenessProbe"), (&startup_probe, "startupProbe")] {
+            if probe.as_ref().is_some_and(|p| p.success_threshold != 1) {
+                let message = "Invalid value: must be 1";
+                self.report("invalid-value", &format!("{base}.{field}.successThreshold"), message, None);
+            }
         }
         let grace = self.int(
             &format!("{base}.terminationGracePeriodSeconds"),
@@ -87,6 +91,7 @@ impl Checker<'_, '_> {
             requests,
             readiness_probe,
             liveness_probe,
+            startup_probe,
             termination_grace_period: seconds(grace),
             node_selector: template.node_selector.clone().unwrap_or_default(),
             affinity: template
