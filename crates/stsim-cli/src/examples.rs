@@ -85,6 +85,7 @@ pub const EXAMPLES: &[Example] = examples![
     "claims-resized",
     "liveness-restarts",
     "startup-probe-too-short",
+    "prestop-delays-termination",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -659,6 +659,8 @@ pub struct PodTemplate {
     /// The startup probe: liveness and readiness wait for it; failing
     /// `failure_threshold` times, the container is killed and restarted.
     pub startup_probe: Option<Probe>,
+    /// `lifecycle.preStop.sleep.seconds`: the hook runs before SIGTERM, within the grace period.
+    pub pre_stop: Option<SimDuration>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -690,6 +692,9 @@ impl PodTemplate {
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
         // Written only when set, so templates without one keep their revision names.
+        if let Some(sleep) = self.pre_stop {
+            out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
+        }
         if let Some(probe) = &self.startup_probe {
             out.push_str(&format!(
                 "startup initialDelay={} period={} failure={}\n",

@@ -66,6 +66,7 @@ pub fn statefulset_spec(
             readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
             liveness_probe: None,
             startup_probe: None,
+            pre_stop: None,
             termination_grace_period: SimDuration::from_secs(30),
             node_selector: Labels::new(),
             affinity: Affinity::default(),

@@ -358,6 +358,8 @@ pub struct Pod {
     pub readiness_probe: Option<crate::config::Probe>,
     pub liveness_probe: Option<crate::config::Probe>,
     pub startup_probe: Option<crate::config::Probe>,
+    /// The preStop hook's sleep, run before SIGTERM.
+    pub pre_stop: Option<SimDuration>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).

@@ -768,6 +768,8 @@ pub struct PodTemplate {
     #[serde(default)]
     pub startup_probe: Option<Probe>,
     #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
+    #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
     pub node_selector: Option<RawLabels>,
@@ -791,6 +793,26 @@ pub struct ResourceList {
     pub cpu: Option<String>,
     #[serde(default)]
     pub memory: Option<String>,
+}
+
+/// `lifecycle`: only `preStop` with a `sleep` action is modelled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Lifecycle", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Lifecycle {
+    #[serde(default)]
+    pub pre_stop: Option<LifecycleHandler>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "LifecycleHandler", deny_unknown_fields, rename_all = "camelCase")]
+pub struct LifecycleHandler {
+    pub sleep: SleepAction,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "SleepAction", deny_unknown_fields, rename_all = "camelCase")]
+pub struct SleepAction {
+    pub seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

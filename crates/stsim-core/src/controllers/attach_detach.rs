@@ -237,6 +237,7 @@ mod tests {
                 readiness_probe: None,
                 liveness_probe: None,
                 startup_probe: None,
+                pre_stop: None,
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),
                 affinity: Default::default(),

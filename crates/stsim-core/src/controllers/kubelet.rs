@@ -370,8 +370,14 @@ fn terminate(api: &mut Api, id: PodId) {
     // The kubelet gives a container at least `minimumGracePeriodInSeconds`
     // to exit (a grace-0 delete whose object finalizers hold reaches here).
     let grace = pod.deletion_grace.expect("a graceful delete has a grace period").max(MINIMUM_KILL_GRACE);
+    // A preStop hook runs first, and its time counts against the grace
+    // period; SIGTERM follows it with what is left, at least the 2 s
+    // minimum (the one-off extension when the hook outlasts the grace
+    // period): `killContainer` in pkg/kubelet/kuberuntime.
+    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
     let exit_at = match pod.runtime.running {
-        true => sigterm_at + api.world().image(&pod.image).shutdown.min(grace),
+        true => sigterm_at + hook + api.world().image(&pod.image).shutdown.min(left),
         false => sigterm_at,
     };
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);

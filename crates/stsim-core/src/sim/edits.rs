@@ -106,6 +106,7 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 readiness_probe: template.readiness_probe.clone(),
                 liveness_probe: template.liveness_probe.clone(),
                 startup_probe: template.startup_probe.clone(),
+                pre_stop: template.pre_stop,
                 termination_grace_period: template.termination_grace_period,
                 node_selector: template.node_selector.clone(),
                 affinity: template.affinity.clone(),

@@ -68,6 +68,10 @@ impl Checker<'_, '_> {
             template.liveness_probe.as_ref().map(|probe| self.probe(&format!("{base}.livenessProbe"), probe));
         let startup_probe =
             template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
+        let pre_stop = template.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|handler| {
+            let path = format!("{base}.lifecycle.preStop.sleep.seconds");
+            seconds(self.int(&path, Some(handler.sleep.seconds), 0, 0, None))
+        });
         for (probe, field) in [(&liveness_probe, "livenessProbe"), (&startup_probe, "startupProbe")] {
             if probe.as_ref().is_some_and(|p| p.success_threshold != 1) {
                 let message = "Invalid value: must be 1";
@@ -92,6 +96,7 @@ impl Checker<'_, '_> {
             readiness_probe,
             liveness_probe,
             startup_probe,
+            pre_stop,
             termination_grace_period: seconds(grace),
             node_selector: template.node_selector.clone().unwrap_or_default(),
             affinity: template
