@@ -199,3 +199,31 @@ fn a_pre_stop_hook_delays_termination_within_the_grace_period() {
     assert_eq!(log.removals("hook-0"), [t("1m21s")], "20 s hook, then the 1 s shutdown");
     assert_eq!(log.removals("long-0"), [t("1m31s")], "cut at 30 s, then SIGTERM and 1 s to exit");
 }
+
+/// Init containers run in order before the container (pull, then their
+/// run time, each), and again on a new sandbox after a reboot.
+#[test]
+fn init_containers_run_before_the_container_and_again_after_a_reboot() {
+    let (sim, _) = crate::support::run_file("init-containers-delay-start");
+    let running: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| {
+            matches!(r.event, Event::PodStatus { pod, status: "Running", .. } if sim.world.pod(pod).name == "db-0")
+        })
+        .map(|r| r.at.to_string())
+        .collect();
+    // 2 s + 5 s + 2 s + 20 s of init, then the 2 s pull; after the reboot at 4m, the same again.
+    assert_eq!(running, ["31s", "4m31s"]);
+    // Without them, the container runs after its pull alone.
+    let plain = crate::support::scenario_file("init-containers-delay-start").replace(
+        r#",
+            initContainers: [(name: "migrate", image: "migrate:1"), (name: "restore", image: "restore:1")]"#,
+        "",
+    );
+    let (sim, _) = crate::support::run(&plain);
+    let first =
+        sim.trace.records.iter().find(|r| matches!(r.event, Event::PodStatus { status: "Running", .. }));
+    assert_eq!(first.map(|r| r.at), Some(t("2s")));
+}

@@ -86,6 +86,7 @@ pub const EXAMPLES: &[Example] = examples![
     "liveness-restarts",
     "startup-probe-too-short",
     "prestop-delays-termination",
+    "init-containers-delay-start",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

@@ -661,6 +661,9 @@ pub struct PodTemplate {
     pub startup_probe: Option<Probe>,
     /// `lifecycle.preStop.sleep.seconds`: the hook runs before SIGTERM, within the grace period.
     pub pre_stop: Option<SimDuration>,
+    /// Images of the init containers, run in order to completion (each
+    /// pulled, then running for its image's `startup`) before the container.
+    pub init_containers: Vec<String>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -692,6 +695,9 @@ impl PodTemplate {
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
         // Written only when set, so templates without one keep their revision names.
+        for image in &self.init_containers {
+            out.push_str(&format!("init {image}\n"));
+        }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
         }

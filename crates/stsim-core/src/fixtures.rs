@@ -67,6 +67,7 @@ pub fn statefulset_spec(
             liveness_probe: None,
             startup_probe: None,
             pre_stop: None,
+            init_containers: Vec::new(),
             termination_grace_period: SimDuration::from_secs(30),
             node_selector: Labels::new(),
             affinity: Affinity::default(),

@@ -262,7 +262,8 @@ pub struct OwnerRef {
 /// API may not yet. Kept apart from `PodStatus`, which is what was reported.
 #[derive(Debug, Clone, Default)]
 pub struct Runtime {
-    /// When the sandbox came up and the image pull began.
+    /// When the image pull began (after the sandbox came up and the init
+    /// containers ran; set ahead while they run).
     pub pull_started_at: Option<SimTime>,
     /// When the container started running.
     pub started_at: Option<SimTime>,
@@ -360,6 +361,8 @@ pub struct Pod {
     pub startup_probe: Option<crate::config::Probe>,
     /// The preStop hook's sleep, run before SIGTERM.
     pub pre_stop: Option<SimDuration>,
+    /// Images of the init containers, run in order before the container.
+    pub init_containers: Vec<String>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).

@@ -770,6 +770,8 @@ pub struct PodTemplate {
     #[serde(default)]
     pub lifecycle: Option<Lifecycle>,
     #[serde(default)]
+    pub init_containers: Option<Vec<InitContainer>>,
+    #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
     pub node_selector: Option<RawLabels>,
@@ -793,6 +795,14 @@ pub struct ResourceList {
     pub cpu: Option<String>,
     #[serde(default)]
     pub memory: Option<String>,
+}
+
+/// An init container: its image (whose `startup` is how long it runs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "InitContainer", deny_unknown_fields, rename_all = "camelCase")]
+pub struct InitContainer {
+    pub name: String,
+    pub image: String,
 }
 
 /// `lifecycle`: only `preStop` with a `sleep` action is modelled.

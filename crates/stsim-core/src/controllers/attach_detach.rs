@@ -238,6 +238,7 @@ mod tests {
                 liveness_probe: None,
                 startup_probe: None,
                 pre_stop: None,
+                init_containers: Vec::new(),
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),
                 affinity: Default::default(),

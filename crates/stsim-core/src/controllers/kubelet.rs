@@ -127,10 +127,23 @@ fn create_container(api: &mut Api, id: PodId) {
     let runtime = &pod.runtime;
     match (runtime.pull_started_at, runtime.backoff_until) {
         (None, _) => {
-            // The sandbox comes up with the pod's IP; the pull starts.
+            // The sandbox comes up with the pod's IP; the init containers
+            // run in order to completion (each pulled, then running for its
+            // image's `startup`), then the container's pull starts. A new
+            // sandbox runs them again; a container restart does not.
             api.assign_pod_ip(id);
-            api.world.pod_mut(id).runtime.pull_started_at = Some(now);
-            api.arm(EventKey::Kubelet(id), now + pull);
+            let init = api
+                .world()
+                .pod(id)
+                .init_containers
+                .iter()
+                .map(|image| {
+                    let image = api.world().image(image);
+                    image.pull + image.startup
+                })
+                .fold(SimDuration::ZERO, |a, b| a + b);
+            api.world.pod_mut(id).runtime.pull_started_at = Some(now + init);
+            api.arm(EventKey::Kubelet(id), now + init + pull);
         }
         (Some(_), Some(until)) => {
             if pod.status.container == ContainerState::ErrImagePull {

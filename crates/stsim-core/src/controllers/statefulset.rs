@@ -476,6 +476,7 @@ impl Sync {
             liveness_probe: template.liveness_probe.clone(),
             startup_probe: template.startup_probe.clone(),
             pre_stop: template.pre_stop,
+            init_containers: template.init_containers.clone(),
             termination_grace_period: template.termination_grace_period,
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),

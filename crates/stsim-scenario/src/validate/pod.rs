@@ -68,6 +68,28 @@ impl Checker<'_, '_> {
             template.liveness_probe.as_ref().map(|probe| self.probe(&format!("{base}.livenessProbe"), probe));
         let startup_probe =
             template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
+        let mut init_names = Vec::new();
+        let init_containers: Vec<String> = template
+            .init_containers
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, c)| {
+                let path = format!("{base}.initContainers[{i}]");
+                self.dns_label(&format!("{path}.name"), &c.name);
+                init_names.push((format!("{path}.name"), c.name.as_str()));
+                if c.image.is_empty() {
+                    self.report(
+                        "invalid-value",
+                        &format!("{path}.image"),
+                        "Required value: an image is required",
+                        None,
+                    );
+                }
+                c.image.clone()
+            })
+            .collect();
+        self.unique("init container", &init_names);
         let pre_stop = template.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|handler| {
             let path = format!("{base}.lifecycle.preStop.sleep.seconds");
             seconds(self.int(&path, Some(handler.sleep.seconds), 0, 0, None))
@@ -97,6 +119,7 @@ impl Checker<'_, '_> {
             liveness_probe,
             startup_probe,
             pre_stop,
+            init_containers,
             termination_grace_period: seconds(grace),
             node_selector: template.node_selector.clone().unwrap_or_default(),
             affinity: template
