@@ -173,3 +173,43 @@ fn preferred_pod_affinity_gathers_by_score() {
     }
     assert!(together >= 4, "mostly together: {together} of 6");
 }
+
+/// "should perform canary updates and phased rolling updates of template
+/// modifications for partiton1 and delete pod-0 with failing container".
+#[test]
+fn e2e_partition_with_a_failing_container_held_by_a_finalizer() {
+    let sim = passes("e2e/partition-failing-container");
+    let pods: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "ss3-0").collect();
+    assert_eq!(pods.len(), 2);
+    assert_eq!(pods[0].removed_at, Some(t("4m")), "held until the finalizer went");
+    assert_eq!(pods[0].history.phase_at(t("3m1s")), stsim_core::objects::PodPhase::Failed);
+    assert_eq!(pods[1].image, "httpd:1", "made again below the partition: the current revision");
+    // Exit code 0 on SIGTERM: Succeeded instead, the rest the same.
+    let clean = crate::support::scenario_file("e2e/partition-failing-container")
+        .replace(r#"(name: "httpd:1", exitCodeOnSigterm: 1)"#, r#"(name: "httpd:1", exitCodeOnSigterm: 0)"#);
+    let (sim, _) = run(&clean);
+    let held = sim.world.pods.iter().find(|p| p.name == "ss3-0" && p.removed_at == Some(t("4m"))).unwrap();
+    assert_eq!(held.history.phase_at(t("3m1s")), stsim_core::objects::PodPhase::Succeeded);
+}
+
+/// Finalizers hold claims too: a claim deleted with a finalizer stays
+/// Terminating until it is removed, even with no pod using it.
+#[test]
+fn a_finalizer_holds_a_deleted_claim() {
+    let source = crate::support::scenario_file("e2e/partition-failing-container")
+        .replace(
+            "template: (labels: {\"app\": \"ss3\"}, image: \"httpd:1\", readinessProbe: (periodSeconds: 1)),",
+            "template: (labels: {\"app\": \"ss3\"}, image: \"httpd:1\", readinessProbe: (periodSeconds: 1)),\n        volumeClaimTemplates: [(name: \"data\", storage: \"1Gi\")],",
+        )
+        .replace(
+            "(at: \"1m\", do: PatchPod(pod: \"ss3-0\", finalizers: [\"example.com/test\"])),",
+            "(at: \"1m\", do: PatchPod(pod: \"ss3-0\", finalizers: [\"example.com/test\"])),\n        (at: \"1m\", do: PatchPvc(pvc: \"data-ss3-0\", finalizers: [\"example.com/keep\"])),\n        (at: \"3m\", do: DeletePvc(pvc: \"data-ss3-0\")),\n        (at: \"5m\", do: PatchPvc(pvc: \"data-ss3-0\", finalizers: [])),",
+        );
+    assert!(source.contains("example.com/keep"));
+    let (sim, _) = run(&source);
+    let claims: Vec<_> = sim.world.pvcs.iter().filter(|c| c.name == "data-ss3-0").collect();
+    // Deleted at 3m while ss3-0 still stood; pvc-protection and then the
+    // finalizer held it; it went when the finalizer did.
+    assert_eq!(claims[0].removed_at, Some(t("5m")), "{:?}", claims[0].removed_at);
+    assert!(sim.trace.records.iter().any(|r| matches!(r.event, Event::PvcHeld { .. })));
+}

@@ -109,3 +109,121 @@ fn a_bare_pod_named_like_the_sets_is_adopted() {
     let pod = sim.world.pods.iter().find(|p| p.name == "web-0").unwrap();
     assert_eq!(pod.removed_at, Some(t("0s")), "condemned: out of the replica range");
 }
+
+/// A claim expanded in place: refused where Kubernetes refuses (smaller,
+/// a class without allowVolumeExpansion), and billed at each size for the
+/// time it had it.
+#[test]
+fn an_expanded_claim_is_billed_at_each_size() {
+    let (sim, report) = crate::support::run_file("claims-resized");
+    let refusals: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PvcUpdateRejected { pvc, message } => {
+                Some(format!("{}: {message}", sim.world.pvc(*pvc).name))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            "data-web-1: PersistentVolumeClaim \"data-web-1\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than previous value",
+            "data-legacy-0: persistentvolumeclaims \"data-legacy-0\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+        ]
+    );
+    let volume = report.storage.volumes.iter().find(|v| v.pvc.as_deref() == Some("data-web-0")).unwrap();
+    assert_eq!(volume.size_bytes, 20 << 30);
+    let gp3 = stsim_core::pricing::preset("aws-gp3").unwrap();
+    let (small, large) = (gp3.monthly(10 << 30, 0, 0), gp3.monthly(20 << 30, 0, 0));
+    assert_eq!(volume.monthly, large);
+    let resized = t("3m10s").as_millis();
+    let expected = stsim_core::pricing::accrued(small, resized - volume.created_ms).micro_dollars()
+        + stsim_core::pricing::accrued(large, t("10m").as_millis() - resized).micro_dollars();
+    assert_eq!(volume.accrued.micro_dollars(), expected);
+    // An unexpanded volume is billed as before.
+    let other = report.storage.volumes.iter().find(|v| v.pvc.as_deref() == Some("data-web-1")).unwrap();
+    assert_eq!(other.accrued, stsim_core::pricing::accrued(small, t("10m").as_millis() - other.created_ms));
+}
+
+/// A failing liveness probe kills the container after failureThreshold
+/// failed ticks (3 x 10 s), and each restart waits the kubelet's back-off
+/// (10 s, 20 s, 40 s, 80 s); the pod object is never replaced.
+#[test]
+fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
+    let (sim, _) = crate::support::run_file("liveness-restarts");
+    let errors: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodStatus { status: "Error", .. }))
+        .map(|r| r.at.to_string())
+        .collect();
+    assert_eq!(errors, ["1m22s", "1m52s", "2m32s", "3m32s"]);
+    assert_eq!(Log(&sim).creations().len(), 1);
+    // Without a livenessProbe, SetLive is refused.
+    let source = crate::support::scenario_file("liveness-restarts").replace(", livenessProbe: ()", "");
+    let errors = stsim_scenario::parse_scenario(&source, "x.ron").unwrap_err();
+    assert!(errors[0].message.contains("SetLive needs a livenessProbe"), "{}", errors[0].message);
+}
+
+/// A startup probe kills an application that is not up within
+/// failureThreshold x periodSeconds (6 x 10 s < 90 s), on every start;
+/// one with room passes on its first tick after the start (2 s + 90 s).
+#[test]
+fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
+    let (sim, _) = crate::support::run_file("startup-probe-too-short");
+    let kills: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodStatus { status: "Error", .. }))
+        .take(3)
+        .map(|r| r.at.to_string())
+        .collect();
+    // Started at 2s; restarted at 1m2s (10 s back-off) and 2m12s (20 s).
+    assert_eq!(kills, ["52s", "1m52s", "3m2s"]);
+    assert_eq!(Log(&sim).ready_after("roomy-0", t("0s")), Some(t("1m32s")));
+    assert_eq!(Log(&sim).ready_after("tight-0", t("0s")), None);
+}
+
+/// A preStop hook runs before SIGTERM within the grace period; one longer
+/// than the grace period is cut short, with the 2 s minimum to exit after.
+#[test]
+fn a_pre_stop_hook_delays_termination_within_the_grace_period() {
+    let (sim, _) = crate::support::run_file("prestop-delays-termination");
+    let log = Log(&sim);
+    assert_eq!(log.removals("plain-0"), [t("1m1s")]);
+    assert_eq!(log.removals("hook-0"), [t("1m21s")], "20 s hook, then the 1 s shutdown");
+    assert_eq!(log.removals("long-0"), [t("1m31s")], "cut at 30 s, then SIGTERM and 1 s to exit");
+}
+
+/// Init containers run in order before the container (pull, then their
+/// run time, each), and again on a new sandbox after a reboot.
+#[test]
+fn init_containers_run_before_the_container_and_again_after_a_reboot() {
+    let (sim, _) = crate::support::run_file("init-containers-delay-start");
+    let running: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| {
+            matches!(r.event, Event::PodStatus { pod, status: "Running", .. } if sim.world.pod(pod).name == "db-0")
+        })
+        .map(|r| r.at.to_string())
+        .collect();
+    // 2 s + 5 s + 2 s + 20 s of init, then the 2 s pull; after the reboot at 4m, the same again.
+    assert_eq!(running, ["31s", "4m31s"]);
+    // Without them, the container runs after its pull alone.
+    let plain = crate::support::scenario_file("init-containers-delay-start").replace(
+        r#",
+            initContainers: [(name: "migrate", image: "migrate:1"), (name: "restore", image: "restore:1")]"#,
+        "",
+    );
+    let (sim, _) = crate::support::run(&plain);
+    let first =
+        sim.trace.records.iter().find(|r| matches!(r.event, Event::PodStatus { status: "Running", .. }));
+    assert_eq!(first.map(|r| r.at), Some(t("2s")));
+}

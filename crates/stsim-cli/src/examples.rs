@@ -78,6 +78,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "e2e/hostname-subdomain-dns",
     "e2e/min-ready-seconds-available",
     "e2e/local-volume-pod-affinity",
+    "e2e/partition-failing-container",
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "service-name-missing",
@@ -93,6 +94,11 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "databases/sentinel-partition-split-brain",
     "databases/redis-cluster-forget-meet",
     "databases/cassandra-decommission",
+    "claims-resized",
+    "liveness-restarts",
+    "startup-probe-too-short",
+    "prestop-delays-termination",
+    "init-containers-delay-start",
 ];
 
 /// The fix-it exercises of `exercises/`: each fails `stsim test` until the

@@ -91,6 +91,10 @@ pub struct NewPod {
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
+    pub liveness_probe: Option<crate::config::Probe>,
+    pub startup_probe: Option<crate::config::Probe>,
+    pub pre_stop: Option<SimDuration>,
+    pub init_containers: Vec<String>,
     pub termination_grace_period: SimDuration,
     pub node_selector: crate::config::Labels,
     pub affinity: crate::config::Affinity,
@@ -231,6 +235,10 @@ impl<'a> Api<'a> {
             image: new.image,
             requests: new.requests,
             readiness_probe: new.readiness_probe,
+            liveness_probe: new.liveness_probe,
+            startup_probe: new.startup_probe,
+            pre_stop: new.pre_stop,
+            init_containers: new.init_containers,
             termination_grace_period: new.termination_grace_period,
             node_selector: new.node_selector,
             affinity: new.affinity,
@@ -253,6 +261,8 @@ impl<'a> Api<'a> {
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
+            finalizers: Vec::new(),
+            removal_held: None,
             removed_at: None,
         });
         if let Some(owner) = self.world.pod(id).owner {
@@ -300,6 +310,10 @@ impl<'a> Api<'a> {
     /// The object leaves the API server. `force` when nobody on the node
     /// confirmed the containers stopped (grace 0, or a force delete).
     pub fn remove_pod(&mut self, pod: PodId, force: bool) {
+        if !self.world.pod(pod).finalizers.is_empty() {
+            self.hold_pod(pod, force);
+            return;
+        }
         let (node, requests) = {
             let p = self.world.pod(pod);
             (p.node.or(p.assumed_node), p.requests)
@@ -517,6 +531,8 @@ impl<'a> Api<'a> {
             created_at: self.now,
             deletion_timestamp: None,
             removed_at: None,
+            finalizers: Vec::new(),
+            removal_held: false,
         });
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
@@ -588,6 +604,10 @@ impl<'a> Api<'a> {
     /// reclaim policy says: `Delete` deletes the PV and the disk; `Retain`
     /// leaves the PV Released, still holding (and billing) the disk.
     pub fn remove_pvc(&mut self, pvc: PvcId) {
+        if !self.world.pvc(pvc).finalizers.is_empty() {
+            self.hold_pvc(pvc);
+            return;
+        }
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
         self.cancel(EventKey::Provision(pvc));
@@ -683,6 +703,7 @@ impl<'a> Api<'a> {
             node: None,
             attachments: Vec::new(),
             in_use_on: Default::default(),
+            resized: Vec::new(),
             created_at: self.now,
             removed_at: None,
         };

@@ -285,6 +285,8 @@ pub struct ClaimExpect {
     pub owners: Option<Vec<String>>,
     /// Whether it has a deletion timestamp (held by pvc-protection).
     pub terminating: Option<bool>,
+    /// The size of its volume, in bytes (after any expansion).
+    pub capacity: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -656,6 +658,8 @@ pub struct StorageClassConfig {
     pub local: bool,
     /// Whether the cluster's default class (used by claims that name none).
     pub is_default: bool,
+    /// `allowVolumeExpansion`: whether its claims may be resized.
+    pub allow_volume_expansion: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -773,6 +777,17 @@ pub struct PodTemplate {
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<Probe>,
+    /// The liveness probe: failing `failure_threshold` times in a row, the
+    /// kubelet kills the container and restarts it (with its back-off).
+    pub liveness_probe: Option<Probe>,
+    /// The startup probe: liveness and readiness wait for it; failing
+    /// `failure_threshold` times, the container is killed and restarted.
+    pub startup_probe: Option<Probe>,
+    /// `lifecycle.preStop.sleep.seconds`: the hook runs before SIGTERM, within the grace period.
+    pub pre_stop: Option<SimDuration>,
+    /// Images of the init containers, run in order to completion (each
+    /// pulled, then running for its image's `startup`) before the container.
+    pub init_containers: Vec<String>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -803,6 +818,30 @@ impl PodTemplate {
             ));
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
+        // Written only when set, so templates without one keep their revision names.
+        for image in &self.init_containers {
+            out.push_str(&format!("init {image}\n"));
+        }
+        if let Some(sleep) = self.pre_stop {
+            out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
+        }
+        if let Some(probe) = &self.startup_probe {
+            out.push_str(&format!(
+                "startup initialDelay={} period={} failure={}\n",
+                probe.initial_delay.as_millis(),
+                probe.period.as_millis(),
+                probe.failure_threshold
+            ));
+        }
+        if let Some(probe) = &self.liveness_probe {
+            out.push_str(&format!(
+                "liveness initialDelay={} period={} success={} failure={}\n",
+                probe.initial_delay.as_millis(),
+                probe.period.as_millis(),
+                probe.success_threshold,
+                probe.failure_threshold
+            ));
+        }
         // Scheduling fields are written only when set, so templates without
         // them keep the revision names they always had.
         for (key, value) in &self.node_selector {
@@ -1076,6 +1115,8 @@ pub struct ImageConfig {
     pub startup: SimDuration,
     /// Time the application takes to exit after SIGTERM (capped by the grace period).
     pub shutdown: SimDuration,
+    /// The exit code the application gives on SIGTERM (0: a clean exit).
+    pub exit_code_on_sigterm: i32,
 }
 
 impl ImageConfig {
@@ -1088,6 +1129,7 @@ impl ImageConfig {
             pull: SimDuration::from_secs(2),
             startup: SimDuration::from_secs(3),
             shutdown: SimDuration::from_secs(1),
+            exit_code_on_sigterm: 0,
         }
     }
 }
@@ -1321,6 +1363,8 @@ pub enum Action {
         labels: Labels,
         remove_labels: Vec<String>,
         orphan: bool,
+        /// `metadata.finalizers` replaced, if given.
+        finalizers: Option<Vec<String>>,
     },
     /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
     /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).
@@ -1329,6 +1373,8 @@ pub enum Action {
         labels: Labels,
         remove_labels: Vec<String>,
         owners: Option<Vec<String>>,
+        /// `metadata.finalizers` replaced, if given.
+        finalizers: Option<Vec<String>>,
     },
     /// `kubectl create` of a bare pod (no owner) from a template, with its
     /// `spec.hostname` (the name by default) and `spec.subdomain`.
@@ -1345,6 +1391,17 @@ pub enum Action {
         storage_bytes: u64,
         storage_class: Option<String>,
         access_modes: Vec<AccessMode>,
+    },
+    /// A claim's `spec.resources.requests.storage` raised (`kubectl patch pvc`):
+    /// a volume expansion, if the API server and the class allow it.
+    ResizePvc {
+        claim: String,
+        storage_bytes: u64,
+    },
+    /// Make the pod's liveness probe pass (`true`) or fail (`false`) from now on.
+    SetLive {
+        pod: PodRef,
+        live: bool,
     },
     /// End the run here.
     Stop,

@@ -151,6 +151,8 @@ pub struct StorageCost {
 struct Intervals {
     open: Option<SimTime>,
     total_ms: u64,
+    /// The closed intervals, for volumes whose size changed meanwhile.
+    spans: Vec<(SimTime, SimTime)>,
 }
 
 impl Intervals {
@@ -160,11 +162,52 @@ impl Intervals {
     fn close(&mut self, at: SimTime) {
         if let Some(start) = self.open.take() {
             self.total_ms += at.since(start).as_millis();
+            self.spans.push((start, at));
         }
     }
     fn until(&self, end: SimTime) -> u64 {
         self.total_ms + self.open.map_or(0, |start| end.since(start).as_millis())
     }
+    /// Every interval, the open one ended at `end`.
+    fn spans_until(&self, end: SimTime) -> Vec<(SimTime, SimTime)> {
+        let mut spans = self.spans.clone();
+        spans.extend(self.open.map(|start| (start, end)));
+        spans
+    }
+}
+
+/// A volume's sizes over its life: `(from, to, bytes)`, in order.
+fn size_segments(pv: &Pv, until: SimTime) -> Vec<(SimTime, SimTime, u64)> {
+    let mut out = Vec::new();
+    let mut start = pv.created_at;
+    for (at, bytes) in &pv.resized {
+        out.push((start, *at, *bytes));
+        start = *at;
+    }
+    out.push((start, until, pv.capacity_bytes));
+    out
+}
+
+/// What a resized volume accrued over `spans`, each size at its own price.
+fn accrued_resized(
+    pv: &Pv,
+    pricing: &crate::pricing::Pricing,
+    until: SimTime,
+    spans: &[(SimTime, SimTime)],
+) -> Money {
+    let mut total = 0;
+    for (from, to, bytes) in size_segments(pv, until) {
+        let monthly = pricing.monthly(bytes, pv.iops, pv.throughput_mibps);
+        let ms: u64 = spans
+            .iter()
+            .map(|(a, b)| {
+                let (a, b) = ((*a).max(from), (*b).min(to));
+                if b > a { b.since(a).as_millis() } else { 0 }
+            })
+            .sum();
+        total += accrued(monthly, ms).micro_dollars();
+    }
+    Money(total)
 }
 
 /// Prices every volume of the run, ended at `end`.
@@ -189,7 +232,16 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
         let claim = pv.claim.map(|c| world.pvc(c));
         let claim_orphaned_ms = pv.claim.and_then(|c| orphaned.get(&c)).map_or(0, |i| i.until(end));
         let released_ms = pv.released_at.map_or(0, |at| until.since(at).as_millis());
-        let accrued_while_orphaned = accrued(monthly, claim_orphaned_ms + released_ms);
+        let mut accrued_while_orphaned = accrued(monthly, claim_orphaned_ms + released_ms);
+        let mut accrued_total = accrued(monthly, until.since(pv.created_at).as_millis());
+        if !pv.resized.is_empty() {
+            // A volume expansion: each size is billed for its own time.
+            let mut spans =
+                pv.claim.and_then(|c| orphaned.get(&c)).map_or(Vec::new(), |i| i.spans_until(end));
+            spans.extend(pv.released_at.map(|at| (at, until)));
+            accrued_while_orphaned = accrued_resized(pv, &class.pricing, until, &spans);
+            accrued_total = accrued_resized(pv, &class.pricing, until, &[(pv.created_at, until)]);
+        }
         let status = match (pv.removed_at, pv.phase) {
             (Some(_), _) => "Deleted",
             (None, PvPhase::Released) => "Released",
@@ -206,7 +258,7 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
             created_ms: pv.created_at.as_millis(),
             deleted_ms: pv.removed_at.map(SimTime::as_millis),
             monthly,
-            accrued: accrued(monthly, until.since(pv.created_at).as_millis()),
+            accrued: accrued_total,
             accrued_while_orphaned,
         });
         if pv.removed_at.is_some() {

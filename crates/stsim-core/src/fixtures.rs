@@ -38,6 +38,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             throughput_mibps: None,
             local: false,
             is_default: true,
+            allow_volume_expansion: false,
         }],
     }
 }
@@ -66,6 +67,10 @@ pub fn statefulset_spec(
             image: "redis:7.0".into(),
             requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },
             readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
+            liveness_probe: None,
+            startup_probe: None,
+            pre_stop: None,
+            init_containers: Vec::new(),
             termination_grace_period: SimDuration::from_secs(30),
             node_selector: Labels::new(),
             affinity: Affinity::default(),

@@ -265,7 +265,8 @@ pub struct OwnerRef {
 /// API may not yet. Kept apart from `PodStatus`, which is what was reported.
 #[derive(Debug, Clone, Default)]
 pub struct Runtime {
-    /// When the sandbox came up and the image pull began.
+    /// When the image pull began (after the sandbox came up and the init
+    /// containers ran; set ahead while they run).
     pub pull_started_at: Option<SimTime>,
     /// When the container started running.
     pub started_at: Option<SimTime>,
@@ -273,6 +274,9 @@ pub struct Runtime {
     pub app_ready_at: Option<SimTime>,
     /// A scripted override of the probe's result (`SetReady`), if any.
     pub probe_override: Option<bool>,
+    /// Since when a scripted override (`SetLive(live: false)`) has made the
+    /// liveness probe fail, if it does.
+    pub liveness_failing_since: Option<SimTime>,
     /// The time from which the probe has given its current result.
     pub probe_result_since: Option<SimTime>,
     /// Failed pulls in a row, for the image pull back-off.
@@ -356,6 +360,12 @@ pub struct Pod {
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
+    pub liveness_probe: Option<crate::config::Probe>,
+    pub startup_probe: Option<crate::config::Probe>,
+    /// The preStop hook's sleep, run before SIGTERM.
+    pub pre_stop: Option<SimDuration>,
+    /// Images of the init containers, run in order before the container.
+    pub init_containers: Vec<String>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).
@@ -378,6 +388,11 @@ pub struct Pod {
     pub deletion_timestamp: Option<SimTime>,
     /// The grace period of the pending graceful deletion.
     pub deletion_grace: Option<SimDuration>,
+    /// `metadata.finalizers` a person or an operator put on the pod.
+    pub finalizers: Vec<String>,
+    /// The object was due to go (after its containers stopped, or by
+    /// force: the flag) but its finalizers hold it.
+    pub removal_held: Option<bool>,
     /// When the object left the API server; `None` while it exists.
     pub removed_at: Option<SimTime>,
 }
@@ -471,6 +486,11 @@ pub struct Pvc {
     pub created_at: SimTime,
     pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
+    /// `metadata.finalizers` other than `kubernetes.io/pvc-protection`
+    /// (a person's or an operator's): they hold a deleted claim.
+    pub finalizers: Vec<String>,
+    /// Whether the claim was due to go and its finalizers hold it.
+    pub removal_held: bool,
 }
 
 /// How a deleted StatefulSet's dependents are treated (`--cascade`).
@@ -522,6 +542,9 @@ pub struct Pv {
     pub attachments: Vec<Attachment>,
     /// Nodes whose kubelet last reported the volume mounted (`volumesInUse`).
     pub in_use_on: BTreeSet<NodeId>,
+    /// Earlier sizes, with when each began (before a volume expansion):
+    /// `capacity_bytes` holds from the last change on.
+    pub resized: Vec<(SimTime, u64)>,
     pub created_at: SimTime,
     pub removed_at: Option<SimTime>,
 }
@@ -571,6 +594,7 @@ pub struct StorageClass {
     pub throughput_mibps: Option<u64>,
     pub local: bool,
     pub is_default: bool,
+    pub allow_volume_expansion: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -516,6 +516,23 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
             Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
+            Event::PvcUpdateRejected { pvc, message } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("update refused: {message}"))
+            }
+            Event::PvcResizeRequested { pvc, bytes } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("resize to {bytes} bytes asked"))
+            }
+            Event::PvResized { pv, bytes } => {
+                other("pv", world.pv(*pv).name.clone(), format!("expanded to {bytes} bytes"))
+            }
+            Event::PodHeld { pod, finalizers } => {
+                pod_row(*pod, format!("held by finalizers {}", finalizers.join(", ")), &|_| {})
+            }
+            Event::PvcHeld { pvc, finalizers } => other(
+                "pvc",
+                world.pvc(*pvc).name.clone(),
+                format!("deleted, held by finalizers {}", finalizers.join(", ")),
+            ),
             Event::PvcPatched { pvc, change } => {
                 other("pvc", world.pvc(*pvc).name.clone(), format!("edited: {change}"))
             }

@@ -466,6 +466,10 @@ impl Simulation {
                     }
                 }
             }
+            Action::SetLive { pod, live } => match self.live_pod(pod) {
+                (_, Some(id)) => kubelet::override_liveness(&mut self.api(Actor::User), id, live),
+                (name, None) => self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") }),
+            },
             Action::SetReady { pod, ready } => match self.live_pod(pod) {
                 (_, Some(id)) => kubelet::override_probe(&mut self.api(Actor::User), id, ready),
                 (name, None) => self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") }),
@@ -730,7 +734,8 @@ impl Simulation {
             Action::PatchPod { .. }
             | Action::PatchPvc { .. }
             | Action::CreatePod { .. }
-            | Action::CreatePvc { .. } => {
+            | Action::CreatePvc { .. }
+            | Action::ResizePvc { .. } => {
                 edits::run(&mut self.api(Actor::User), action);
             }
         }
@@ -963,6 +968,8 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::ForceDeletePod { pod: p } => {
             format!("kubectl delete pod {} --grace-period=0 --force", pod(p))
         }
+        Action::SetLive { pod: p, live: true } => format!("{}'s liveness probe passes again", pod(p)),
+        Action::SetLive { pod: p, live: false } => format!("{}'s liveness probe starts failing", pod(p)),
         Action::SetReady { pod: p, ready: true } => {
             format!("readiness probe of {} passes from now on", pod(p))
         }
@@ -1110,7 +1117,8 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::PatchPod { .. }
         | Action::PatchPvc { .. }
         | Action::CreatePod { .. }
-        | Action::CreatePvc { .. } => edits::describe(action),
+        | Action::CreatePvc { .. }
+        | Action::ResizePvc { .. } => edits::describe(action),
     }
 }
 

@@ -118,6 +118,28 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 pvc(*id)
             ),
             Event::PodPatched { pod: id, change } => format!("{} is edited by hand: {change}.", pod(*id)),
+            Event::PvcUpdateRejected { pvc: id, message } => {
+                format!("The API server refuses the change to claim {}: {message}.", pvc(*id))
+            }
+            Event::PvcResizeRequested { pvc: id, bytes } => {
+                format!("Claim {} asks for {} bytes: its volume is to be expanded.", pvc(*id), bytes)
+            }
+            Event::PvResized { pv, bytes } => {
+                format!(
+                    "Volume {} is expanded to {bytes} bytes, and billed for it from now on.",
+                    world.pv(*pv).name
+                )
+            }
+            Event::PodHeld { pod: id, finalizers } => format!(
+                "{} is deleted, but its finalizers ({}) keep the object, and its name, until they are removed.",
+                pod(*id),
+                finalizers.join(", ")
+            ),
+            Event::PvcHeld { pvc: id, finalizers } => format!(
+                "Claim {} is deleted, but its finalizers ({}) keep it Terminating until they are removed.",
+                pvc(*id),
+                finalizers.join(", ")
+            ),
             Event::PvcPatched { pvc: id, change } => {
                 format!("Claim {} is edited by hand: {change}.", pvc(*id))
             }

@@ -201,6 +201,32 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// The API server refused an update of a claim, with its message.
+    PvcUpdateRejected {
+        pvc: PvcId,
+        message: String,
+    },
+    /// A claim's requested size was raised: a volume expansion is asked for.
+    PvcResizeRequested {
+        pvc: PvcId,
+        bytes: u64,
+    },
+    /// The resizer expanded the volume (ControllerExpandVolume, and the
+    /// file system, online, where it is mounted).
+    PvResized {
+        pv: PvId,
+        bytes: u64,
+    },
+    /// A deleted pod's object stays: its finalizers hold it.
+    PodHeld {
+        pod: PodId,
+        finalizers: Vec<String>,
+    },
+    /// A deleted claim stays Terminating: its finalizers hold it.
+    PvcHeld {
+        pvc: PvcId,
+        finalizers: Vec<String>,
+    },
     /// A person edited a pod's metadata by hand (labels), as said in `change`.
     PodPatched {
         pod: PodId,
@@ -553,6 +579,17 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
             write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
         }
         Event::PodPatched { pod: id, change } => write!(out, "{}\tpatched\t{change}", pod(*id)),
+        Event::PvcUpdateRejected { pvc: id, message } => {
+            write!(out, "{}\tupdate-rejected\tmessage={message:?}", pvc(*id))
+        }
+        Event::PvcResizeRequested { pvc: id, bytes } => write!(out, "{}\tresize\tstorage={bytes}", pvc(*id)),
+        Event::PvResized { pv, bytes } => write!(out, "pv/{}\tresized\tcapacity={bytes}", world.pv(*pv).name),
+        Event::PodHeld { pod: id, finalizers } => {
+            write!(out, "{}\theld\tfinalizers={}", pod(*id), finalizers.join(","))
+        }
+        Event::PvcHeld { pvc: id, finalizers } => {
+            write!(out, "{}\theld\tfinalizers={}", pvc(*id), finalizers.join(","))
+        }
         Event::PvcPatched { pvc: id, change } => write!(out, "{}\tpatched\t{change}", pvc(*id)),
         Event::PvcWaiting { pvc: id, reason, message } => {
             write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))

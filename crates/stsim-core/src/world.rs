@@ -252,6 +252,7 @@ impl World {
                 throughput_mibps: class.throughput_mibps,
                 local: class.local,
                 is_default: class.is_default,
+                allow_volume_expansion: class.allow_volume_expansion,
             });
         }
         for service in &config.services {

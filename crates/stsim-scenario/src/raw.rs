@@ -348,6 +348,8 @@ pub enum Expect {
         owners: Option<Vec<String>>,
         #[serde(default)]
         terminating: Option<bool>,
+        #[serde(default)]
+        capacity: Option<String>,
     },
     PodNotCreated {
         pod: String,
@@ -825,6 +827,8 @@ pub struct StorageClass {
     pub throughput: Option<i64>,
     #[serde(default)]
     pub default: Option<bool>,
+    #[serde(default)]
+    pub allow_volume_expansion: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -848,6 +852,8 @@ pub struct Image {
     pub startup: Option<String>,
     #[serde(default)]
     pub shutdown: Option<String>,
+    #[serde(default)]
+    pub exit_code_on_sigterm: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -954,6 +960,14 @@ pub struct PodTemplate {
     #[serde(default)]
     pub readiness_probe: Option<Probe>,
     #[serde(default)]
+    pub liveness_probe: Option<Probe>,
+    #[serde(default)]
+    pub startup_probe: Option<Probe>,
+    #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
+    #[serde(default)]
+    pub init_containers: Option<Vec<InitContainer>>,
+    #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
     pub node_selector: Option<RawLabels>,
@@ -977,6 +991,34 @@ pub struct ResourceList {
     pub cpu: Option<String>,
     #[serde(default)]
     pub memory: Option<String>,
+}
+
+/// An init container: its image (whose `startup` is how long it runs).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "InitContainer", deny_unknown_fields, rename_all = "camelCase")]
+pub struct InitContainer {
+    pub name: String,
+    pub image: String,
+}
+
+/// `lifecycle`: only `preStop` with a `sleep` action is modelled.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "Lifecycle", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Lifecycle {
+    #[serde(default)]
+    pub pre_stop: Option<LifecycleHandler>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "LifecycleHandler", deny_unknown_fields, rename_all = "camelCase")]
+pub struct LifecycleHandler {
+    pub sleep: SleepAction,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "SleepAction", deny_unknown_fields, rename_all = "camelCase")]
+pub struct SleepAction {
+    pub seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -1140,6 +1182,10 @@ pub enum Action {
         pod: String,
         ready: bool,
     },
+    SetLive {
+        pod: String,
+        live: bool,
+    },
     Stop,
     SetImage {
         statefulset: String,
@@ -1204,6 +1250,8 @@ pub enum Action {
         remove_labels: Option<Vec<String>>,
         #[serde(default)]
         owner_references: Option<Vec<String>>,
+        #[serde(default)]
+        finalizers: Option<Vec<String>>,
     },
     PatchPvc {
         pvc: String,
@@ -1213,6 +1261,8 @@ pub enum Action {
         remove_labels: Option<Vec<String>>,
         #[serde(default)]
         owner_references: Option<Vec<String>>,
+        #[serde(default)]
+        finalizers: Option<Vec<String>>,
     },
     CreatePod {
         name: String,
@@ -1221,6 +1271,10 @@ pub enum Action {
         hostname: Option<String>,
         #[serde(default)]
         subdomain: Option<String>,
+    },
+    ResizePvc {
+        pvc: String,
+        storage: String,
     },
     CreatePvc {
         name: String,

@@ -127,10 +127,23 @@ fn create_container(api: &mut Api, id: PodId) {
     let runtime = &pod.runtime;
     match (runtime.pull_started_at, runtime.backoff_until) {
         (None, _) => {
-            // The sandbox comes up with the pod's IP; the pull starts.
+            // The sandbox comes up with the pod's IP; the init containers
+            // run in order to completion (each pulled, then running for its
+            // image's `startup`), then the container's pull starts. A new
+            // sandbox runs them again; a container restart does not.
             api.assign_pod_ip(id);
-            api.world.pod_mut(id).runtime.pull_started_at = Some(now);
-            api.arm(EventKey::Kubelet(id), now + pull);
+            let init = api
+                .world()
+                .pod(id)
+                .init_containers
+                .iter()
+                .map(|image| {
+                    let image = api.world().image(image);
+                    image.pull + image.startup
+                })
+                .fold(SimDuration::ZERO, |a, b| a + b);
+            api.world.pod_mut(id).runtime.pull_started_at = Some(now + init);
+            api.arm(EventKey::Kubelet(id), now + init + pull);
         }
         (Some(_), Some(until)) => {
             if pod.status.container == ContainerState::ErrImagePull {
@@ -196,12 +209,23 @@ fn run_container(api: &mut Api, id: PodId) {
             if now < until {
                 api.arm(EventKey::Kubelet(id), until);
             } else {
-                start(api, id, None);
+                // A healthy application (restarted after a liveness kill)
+                // comes up again; a crashing one never does.
+                let app_ready_at = (image.behaviour == ImageBehaviour::Healthy).then(|| now + image.startup);
+                start(api, id, app_ready_at);
             }
         }
         _ => {
             let started = pod.runtime.started_at.expect("a running container has a start time");
-            let crash_at = crashes.then(|| started + crash_after);
+            let startup = startup_result(pod, started);
+            let liveness_kill = match startup {
+                Ok(passed) => liveness_kill_at(pod, passed),
+                Err(killed) => Some(killed),
+            };
+            let crash_at = match (crashes.then(|| started + crash_after), liveness_kill) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if let Some(crash_at) = crash_at
                 && now >= crash_at
             {
@@ -227,6 +251,52 @@ fn run_container(api: &mut Api, id: PodId) {
     }
 }
 
+/// The startup probe's verdict for a container started at `started`: when
+/// it passes (its first tick once the application is up; at once without a
+/// probe), or, if the application is not up by its `failureThreshold`-th
+/// tick, when the kubelet kills the container. Liveness and readiness
+/// probes wait for it (k/api `core/v1` `Container.StartupProbe`).
+fn startup_result(pod: &Pod, started: SimTime) -> Result<SimTime, SimTime> {
+    let Some(probe) = pod.startup_probe.as_ref() else { return Ok(started) };
+    let anchor = started + probe.initial_delay;
+    let period = probe.period.as_millis().max(1);
+    let last = SimTime::from_millis(anchor.as_millis() + u64::from(probe.failure_threshold - 1) * period);
+    match pod.runtime.app_ready_at {
+        Some(up) => {
+            let k = if up <= anchor { 0 } else { up.since(anchor).as_millis().div_ceil(period) };
+            let tick = SimTime::from_millis(anchor.as_millis() + k * period);
+            if tick <= last { Ok(tick) } else { Err(last) }
+        }
+        None => Err(last),
+    }
+}
+
+/// When a failing liveness probe has failed `failureThreshold` times in a
+/// row: its ticks fall at start + `initialDelaySeconds` + k x `periodSeconds`;
+/// the kubelet then kills the container, and restarts it after the same
+/// back-off as a crash (`CrashLoopBackOff` when it keeps failing).
+fn liveness_kill_at(pod: &Pod, started: SimTime) -> Option<SimTime> {
+    let probe = pod.liveness_probe.as_ref()?;
+    let failing_since = pod.runtime.liveness_failing_since?.max(started);
+    let anchor = started + probe.initial_delay;
+    let period = probe.period.as_millis().max(1);
+    let first =
+        if failing_since <= anchor { 0 } else { failing_since.since(anchor).as_millis().div_ceil(period) };
+    Some(SimTime::from_millis(anchor.as_millis() + (first + u64::from(probe.failure_threshold) - 1) * period))
+}
+
+/// A script makes the liveness probe pass or fail from now on.
+pub fn override_liveness(api: &mut Api, id: PodId, live: bool) {
+    let now = api.now;
+    let runtime = &mut api.world.pod_mut(id).runtime;
+    match (live, runtime.liveness_failing_since) {
+        (false, None) => runtime.liveness_failing_since = Some(now),
+        (true, Some(_)) => runtime.liveness_failing_since = None,
+        _ => return,
+    }
+    api.wake(EventKey::Kubelet(id));
+}
+
 /// Whether the readiness probe passes at `at`.
 fn probe_passes(runtime: &Runtime, at: SimTime) -> bool {
     runtime.probe_override.unwrap_or_else(|| runtime.app_ready_at.is_some_and(|ready| at >= ready))
@@ -239,7 +309,16 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     let now = api.now;
     let pod = api.world().pod(id);
     let Some(probe) = pod.readiness_probe.clone() else {
-        // No readiness probe: Ready as soon as the container runs.
+        // No readiness probe: Ready as soon as the container runs, or, with
+        // a startup probe, once it has passed.
+        if pod.startup_probe.is_some() {
+            let started = pod.runtime.started_at.expect("a running container has a start time");
+            match startup_result(pod, started) {
+                Ok(passed) if passed > now => return Some(passed),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
         api.set_pod_ready(id, true);
         return None;
     };
@@ -266,7 +345,14 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     let period = probe.period.as_millis().max(1);
     let first = if held_since <= anchor { 0 } else { held_since.since(anchor).as_millis().div_ceil(period) };
     let ticks = first.saturating_add(u64::from(threshold)).saturating_sub(1);
-    let flip_at = SimTime::from_millis(anchor.as_millis().saturating_add(ticks.saturating_mul(period)));
+    let mut flip_at = SimTime::from_millis(anchor.as_millis().saturating_add(ticks.saturating_mul(period)));
+    if passes {
+        // Readiness is not probed before the startup probe has passed.
+        match startup_result(pod, started) {
+            Ok(passed) => flip_at = flip_at.max(passed),
+            Err(_) => return None,
+        }
+    }
     if flip_at <= now {
         api.set_pod_ready(id, passes);
         None
@@ -295,9 +381,17 @@ fn terminate(api: &mut Api, id: PodId) {
     let now = api.now;
     let pod = api.world().pod(id);
     let sigterm_at = pod.runtime.term_started_at.unwrap_or(now);
-    let grace = pod.deletion_grace.expect("a graceful delete has a grace period");
+    // The kubelet gives a container at least `minimumGracePeriodInSeconds`
+    // to exit (a grace-0 delete whose object finalizers hold reaches here).
+    let grace = pod.deletion_grace.expect("a graceful delete has a grace period").max(MINIMUM_KILL_GRACE);
+    // A preStop hook runs first, and its time counts against the grace
+    // period; SIGTERM follows it with what is left, at least the 2 s
+    // minimum (the one-off extension when the hook outlasts the grace
+    // period): `killContainer` in pkg/kubelet/kuberuntime.
+    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
     let exit_at = match pod.runtime.running {
-        true => sigterm_at + api.world().image(&pod.image).shutdown.min(grace),
+        true => sigterm_at + hook + api.world().image(&pod.image).shutdown.min(left),
         false => sigterm_at,
     };
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
@@ -305,9 +399,22 @@ fn terminate(api: &mut Api, id: PodId) {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
     }
+    let was_running = api.world().pod(id).runtime.running;
     api.set_process(id, false, None);
     let pod = api.world().pod(id);
-    if pod.status.container == ContainerState::Running {
+    if !pod.finalizers.is_empty() && !pod.is_terminal() {
+        // The kubelet reports a deleted pod's terminal phase before the
+        // object goes: Failed if a container exited non-zero (or was killed
+        // at the end of the grace period), else Succeeded. Seen only while
+        // finalizers hold the object; otherwise it is gone in the same instant.
+        let image = api.world().image(&pod.image);
+        let killed = was_running && image.shutdown > grace;
+        let phase =
+            if killed || image.exit_code_on_sigterm != 0 { PodPhase::Failed } else { PodPhase::Succeeded };
+        api.set_pod_state(id, phase, ContainerState::Terminated);
+        // Its container is not running: the Ready condition goes false.
+        api.set_pod_ready(id, false);
+    } else if pod.status.container == ContainerState::Running {
         api.set_pod_state(id, pod.status.phase, ContainerState::Terminated);
     }
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");

@@ -20,10 +20,22 @@ use crate::config::VolumeBindingMode;
 use crate::objects::*;
 use crate::rng::RngExt;
 
-/// The provisioner finishes the volume of claim `id`.
+/// How long the external resizer takes to expand a volume
+/// (ControllerExpandVolume; the file system of a mounted volume is then
+/// grown online by the kubelet). Cloud disks accept a modification within
+/// seconds (an EBS volume is usable at its new size once "optimizing").
+pub const RESIZE_TIME: crate::time::SimDuration = crate::time::SimDuration::from_secs(10);
+
+/// The provisioner finishes the volume of claim `id`; for a bound claim
+/// asking for more than its volume holds, the resizer expands it.
 pub fn provision(api: &mut Api, id: PvcId) {
     let pvc = api.world.pvc(id);
-    if !pvc.exists() || pvc.volume.is_some() {
+    if !pvc.exists() {
+        return;
+    }
+    if let Some(pv) = pvc.volume {
+        let bytes = pvc.request_bytes;
+        api.expand_volume(pv, bytes);
         return;
     }
     let Some(class) = pvc.storage_class else { return };

@@ -176,6 +176,7 @@ fn claim_fields(s: &ClaimExpect) -> String {
         ("volume", s.volume.clone()),
         ("owners", s.owners.as_ref().map(|o| format!("[{}]", o.join(", ")))),
         ("terminating", s.terminating.map(|v| v.to_string())),
+        ("capacity", s.capacity.map(|v| v.to_string())),
     ])
 }
 
@@ -327,6 +328,12 @@ fn claim_state(
         field("owners", &owner_list, || format!("[{}]", owners.join(", ")), &mut fields);
         let terminating = claim.deletion_timestamp.is_some_and(|t| t <= at);
         field("terminating", &want.terminating, || terminating.to_string(), &mut fields);
+        // The volume's size then: the size before the first expansion after `at`.
+        let capacity = volume.map_or(0, |v| {
+            let pv = world.pv(v);
+            pv.resized.iter().find(|(t, _)| *t > at).map_or(pv.capacity_bytes, |(_, before)| *before)
+        });
+        field("capacity", &want.capacity, || capacity.to_string(), &mut fields);
     }
     let context = context(sim, Some(at), mentions(name));
     fields_verdict(format!("{name} at {at}"), fields, description, context)

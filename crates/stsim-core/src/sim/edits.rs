@@ -42,7 +42,7 @@ fn relabel(old: &Labels, labels: &Labels, remove: &[String]) -> (Labels, String)
 /// Runs a hand edit.
 pub(super) fn run(api: &mut Api, action: Action) {
     match action {
-        Action::PatchPod { pod, labels, remove_labels, orphan } => {
+        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers } => {
             let Some(id) = api.world().pod_named(&pod) else {
                 api.record(Event::NotFound { name: format!("pod/{pod}") });
                 return;
@@ -54,8 +54,11 @@ pub(super) fn run(api: &mut Api, action: Action) {
             if orphan {
                 api.remove_pod_owner(id);
             }
+            if let Some(finalizers) = finalizers {
+                api.set_pod_finalizers(id, finalizers);
+            }
         }
-        Action::PatchPvc { pvc, labels, remove_labels, owners } => {
+        Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
             let Some(id) = api.world().pvc_named(&pvc) else {
                 api.record(Event::NotFound { name: format!("pvc/{pvc}") });
                 return;
@@ -87,6 +90,9 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 }
                 api.replace_pvc_owners(id, refs);
             }
+            if let Some(finalizers) = finalizers {
+                api.set_pvc_finalizers(id, finalizers);
+            }
         }
         Action::CreatePod { name, template, hostname, subdomain } => {
             let new = NewPod {
@@ -98,6 +104,10 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 image: template.image.clone(),
                 requests: template.requests,
                 readiness_probe: template.readiness_probe.clone(),
+                liveness_probe: template.liveness_probe.clone(),
+                startup_probe: template.startup_probe.clone(),
+                pre_stop: template.pre_stop,
+                init_containers: template.init_containers.clone(),
                 termination_grace_period: template.termination_grace_period,
                 node_selector: template.node_selector.clone(),
                 affinity: template.affinity.clone(),
@@ -125,6 +135,10 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 api.record(Event::NotFound { name: format!("pvc/{name} (already exists)") });
             }
         }
+        Action::ResizePvc { claim, storage_bytes } => match api.world().pvc_named(&claim) {
+            Some(id) => api.resize_pvc(id, storage_bytes),
+            None => api.record(Event::NotFound { name: format!("pvc/{claim}") }),
+        },
         _ => unreachable!("only hand edits come here"),
     }
 }
@@ -132,8 +146,11 @@ pub(super) fn run(api: &mut Api, action: Action) {
 /// A hand edit in kubectl's words.
 pub(super) fn describe(action: &Action) -> String {
     match action {
-        Action::PatchPod { pod, labels, remove_labels, orphan } => {
+        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers } => {
             let mut parts = Vec::new();
+            if let Some(finalizers) = finalizers {
+                parts.push(format!("kubectl patch pod {pod}: finalizers [{}]", finalizers.join(", ")));
+            }
             if !labels.is_empty() || !remove_labels.is_empty() {
                 parts.push(format!(
                     "kubectl label pod {pod} {} --overwrite",
@@ -147,8 +164,11 @@ pub(super) fn describe(action: &Action) -> String {
             }
             parts.join("; ")
         }
-        Action::PatchPvc { pvc, labels, remove_labels, owners } => {
+        Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
             let mut parts = Vec::new();
+            if let Some(finalizers) = finalizers {
+                parts.push(format!("kubectl patch pvc {pvc}: finalizers [{}]", finalizers.join(", ")));
+            }
             if !labels.is_empty() || !remove_labels.is_empty() {
                 parts.push(format!(
                     "kubectl label pvc {pvc} {} --overwrite",
@@ -165,6 +185,9 @@ pub(super) fn describe(action: &Action) -> String {
         }
         Action::CreatePvc { name, storage_bytes, .. } => {
             format!("kubectl create pvc {name} ({storage_bytes} bytes)")
+        }
+        Action::ResizePvc { claim, storage_bytes } => {
+            format!("kubectl patch pvc {claim}: spec.resources.requests.storage {storage_bytes} bytes")
         }
         _ => unreachable!("only hand edits come here"),
     }

@@ -314,6 +314,10 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.at(format!("{raw_base}.reclaimPolicy"), node.place, "reclaimPolicy");
         cx.one_of(node, "reclaimPolicy", &["Delete", "Retain"])
     });
+    let allow_volume_expansion = obj.take("allowVolumeExpansion").and_then(|node| {
+        cx.at(format!("{raw_base}.allowVolumeExpansion"), node.place, "allowVolumeExpansion");
+        cx.boolean(node, "allowVolumeExpansion")
+    });
     let provisioner_name = provisioner.clone().unwrap_or_default();
     let mut iops = None;
     let mut iops_per_gb = None;
@@ -418,6 +422,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         iops_per_gb,
         throughput,
         default: is_default,
+        allow_volume_expansion,
     };
     match index {
         Some(i) => cx.collected.storage_classes[i] = class,
@@ -972,6 +977,13 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         image: image?,
         resources,
         readiness_probe: probe,
+        // Liveness and startup probes, preStop hooks and init containers'
+        // run times are not read from manifests yet: they stay in the
+        // warning of what was not used.
+        liveness_probe: None,
+        startup_probe: None,
+        lifecycle: None,
+        init_containers: None,
         termination_grace_period_seconds: termination,
         node_selector,
         affinity,

@@ -114,6 +114,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         iops_per_gb: None,
         throughput: None,
         default: Some(default),
+        allow_volume_expansion: None,
     };
     let has_default = classes.iter().any(|c| c.default == Some(true));
     for set in sets {

@@ -247,6 +247,7 @@ impl Checker<'_, '_> {
                 iops_per_gib: None,
                 throughput_mibps: None,
                 is_default: true,
+                allow_volume_expansion: false,
             }],
             Some(classes) => self.storage_classes(classes),
         };
@@ -346,6 +347,7 @@ impl Checker<'_, '_> {
                     .throughput
                     .map(|v| u64::from(self.int(&format!("{base}.throughput"), Some(v), 0, 0, None))),
                 is_default,
+                allow_volume_expansion: class.allow_volume_expansion.unwrap_or(false),
             });
         }
         self.unique("storage class", &items);
@@ -444,6 +446,15 @@ impl Checker<'_, '_> {
                     image.shutdown.as_deref(),
                     defaults.shutdown,
                 ),
+                exit_code_on_sigterm: match image.exit_code_on_sigterm {
+                    None => 0,
+                    Some(code) if (0..=255).contains(&code) => code as i32,
+                    Some(code) => {
+                        let message = format!("Invalid value: {code}: an exit code is 0 to 255");
+                        self.report("invalid-value", &format!("{base}.exitCodeOnSigterm"), message, None);
+                        0
+                    }
+                },
                 ..defaults
             });
         }

@@ -287,7 +287,18 @@ impl Checker<'_, '_> {
                         status,
                     })
                 }
-                raw::Expect::ClaimState { claim, at, exists, bound, volume, owners, terminating } => {
+                raw::Expect::ClaimState {
+                    claim,
+                    at,
+                    exists,
+                    bound,
+                    volume,
+                    owners,
+                    terminating,
+                    capacity,
+                } => {
+                    let capacity =
+                        capacity.as_deref().map(|c| self.memory(&format!("{path}.capacity"), Some(c), 0));
                     let at = time(self, "at", at);
                     for (j, owner) in owners.iter().flatten().enumerate() {
                         let valid = owner.split_once('/').is_some_and(|(kind, name)| {
@@ -306,6 +317,7 @@ impl Checker<'_, '_> {
                         volume: volume.clone(),
                         owners: owners.clone(),
                         terminating: *terminating,
+                        capacity,
                     };
                     at.map(|at| Expectation::ClaimState { claim: claim.clone(), at, state })
                 }

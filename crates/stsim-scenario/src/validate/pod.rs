@@ -64,6 +64,42 @@ impl Checker<'_, '_> {
             .readiness_probe
             .as_ref()
             .map(|probe| self.probe(&format!("{base}.readinessProbe"), probe));
+        let liveness_probe =
+            template.liveness_probe.as_ref().map(|probe| self.probe(&format!("{base}.livenessProbe"), probe));
+        let startup_probe =
+            template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
+        let mut init_names = Vec::new();
+        let init_containers: Vec<String> = template
+            .init_containers
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, c)| {
+                let path = format!("{base}.initContainers[{i}]");
+                self.dns_label(&format!("{path}.name"), &c.name);
+                init_names.push((format!("{path}.name"), c.name.as_str()));
+                if c.image.is_empty() {
+                    self.report(
+                        "invalid-value",
+                        &format!("{path}.image"),
+                        "Required value: an image is required",
+                        None,
+                    );
+                }
+                c.image.clone()
+            })
+            .collect();
+        self.unique("init container", &init_names);
+        let pre_stop = template.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|handler| {
+            let path = format!("{base}.lifecycle.preStop.sleep.seconds");
+            seconds(self.int(&path, Some(handler.sleep.seconds), 0, 0, None))
+        });
+        for (probe, field) in [(&liveness_probe, "livenessProbe"), (&startup_probe, "startupProbe")] {
+            if probe.as_ref().is_some_and(|p| p.success_threshold != 1) {
+                let message = "Invalid value: must be 1";
+                self.report("invalid-value", &format!("{base}.{field}.successThreshold"), message, None);
+            }
+        }
         let grace = self.int(
             &format!("{base}.terminationGracePeriodSeconds"),
             template.termination_grace_period_seconds,
@@ -80,6 +116,10 @@ impl Checker<'_, '_> {
             image: template.image.clone(),
             requests,
             readiness_probe,
+            liveness_probe,
+            startup_probe,
+            pre_stop,
+            init_containers,
             termination_grace_period: seconds(grace),
             node_selector: template.node_selector.clone().unwrap_or_default(),
             affinity: template

@@ -51,6 +51,22 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Finalizers are qualified names like `example.com/hold`; the system's
+    /// own (`kubernetes.io/pvc-protection`, ...) are the controllers' to manage.
+    fn finalizer_names(&mut self, do_path: &str, finalizers: &Option<Vec<String>>) {
+        for (j, name) in finalizers.iter().flatten().enumerate() {
+            let qualified = name.split_once('/').is_some_and(|(prefix, rest)| {
+                prefix.contains('.') && !rest.is_empty() && !prefix.ends_with("kubernetes.io")
+            });
+            if !qualified {
+                let message = format!(
+                    "Invalid value: {name:?}: a finalizer here is a domain-qualified name like \"example.com/hold\", not a kubernetes.io one"
+                );
+                self.report("invalid-value", &format!("{do_path}.finalizers[{j}]"), message, None);
+            }
+        }
+    }
+
     /// Label keys set or removed by hand must be label keys, and not both.
     fn label_edits(&mut self, do_path: &str, labels: &Option<Labels>, remove: &Option<Vec<String>>) {
         for (j, key) in remove.iter().flatten().enumerate() {
@@ -302,6 +318,24 @@ impl Checker<'_, '_> {
                     }
                     pod.map(|pod| Action::SetReady { pod, ready: *ready })
                 }
+                raw::Action::SetLive { pod: name, live } => {
+                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
+                    if let Some(pod) = pod {
+                        let set = &sets[pod.statefulset];
+                        if set.template.liveness_probe.is_none() {
+                            let message = format!(
+                                "Invalid value: {name:?}: SetLive needs a livenessProbe, and StatefulSet `{}` has none",
+                                set.name
+                            );
+                            let help = format!(
+                                "add a livenessProbe to the template of `{}`; SetLive makes the probe pass or fail",
+                                set.name
+                            );
+                            self.report("invalid-value", &do_path, message, Some(help));
+                        }
+                    }
+                    pod.map(|pod| Action::SetLive { pod, live: *live })
+                }
                 raw::Action::Stop => Some(Action::Stop),
                 raw::Action::SetImage { statefulset, image } => {
                     let index = self.set_index(&do_path, statefulset, sets);
@@ -401,7 +435,8 @@ impl Checker<'_, '_> {
                     self.dns_label(&format!("{do_path}.to"), to);
                     Some(Action::RenameService { from: from.clone(), to: to.clone() })
                 }
-                raw::Action::PatchPod { pod, labels, remove_labels, owner_references } => {
+                raw::Action::PatchPod { pod, labels, remove_labels, owner_references, finalizers } => {
+                    self.finalizer_names(&do_path, finalizers);
                     let orphan = match owner_references.as_deref() {
                         None => false,
                         Some([]) => true,
@@ -423,9 +458,11 @@ impl Checker<'_, '_> {
                         labels: labels.clone().unwrap_or_default(),
                         remove_labels: remove_labels.clone().unwrap_or_default(),
                         orphan,
+                        finalizers: finalizers.clone(),
                     })
                 }
-                raw::Action::PatchPvc { pvc, labels, remove_labels, owner_references } => {
+                raw::Action::PatchPvc { pvc, labels, remove_labels, owner_references, finalizers } => {
+                    self.finalizer_names(&do_path, finalizers);
                     for (j, owner) in owner_references.iter().flatten().enumerate() {
                         let valid = owner.split_once('/').is_some_and(|(kind, name)| {
                             matches!(kind, "StatefulSet" | "Pod") && !name.is_empty()
@@ -448,6 +485,7 @@ impl Checker<'_, '_> {
                         labels: labels.clone().unwrap_or_default(),
                         remove_labels: remove_labels.clone().unwrap_or_default(),
                         owners: owner_references.clone(),
+                        finalizers: finalizers.clone(),
                     })
                 }
                 raw::Action::CreatePod { name, template, hostname, subdomain } => {
@@ -493,6 +531,11 @@ impl Checker<'_, '_> {
                         storage_class: storage_class_name.clone(),
                         access_modes,
                     })
+                }
+                raw::Action::ResizePvc { pvc, storage } => {
+                    let path = format!("{do_path}.storage");
+                    let storage_bytes = self.memory(&path, Some(storage), 1);
+                    Some(Action::ResizePvc { claim: pvc.clone(), storage_bytes })
                 }
                 raw::Action::DeleteService { service } => {
                     self.dns_label(&format!("{do_path}.service"), service);
