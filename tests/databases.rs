@@ -431,3 +431,21 @@ fn the_view_reports_positions_lag_and_the_lease() {
     let expires = app.leader_lease_expires_ms.unwrap();
     assert!(expires > t("20m30s").as_millis() && expires <= t("21m").as_millis(), "{expires}");
 }
+
+/// Rule: a primary that steps down without a majority fences itself: the
+/// naive failover (lowest ordinal, at once) then never makes two primaries,
+/// across seeds, but still loses the writes the lagging replica lacked:
+/// fencing and picking the right replica are separate rules.
+#[test]
+fn a_majority_check_prevents_split_brain_but_not_a_lagging_promotion() {
+    for seed in 1..=8 {
+        let node = primary_node(seed);
+        let faults = format!(
+            "(at: \"20m\", do: PartitionNode(node: \"{node}\")),\n        (at: \"30m\", do: RecoverNode(node: \"{node}\")),"
+        );
+        let source = scenario(seed, NAIVE, true, &faults)
+            .replace("synchronous: true", r#"synchronous: true, stepDownWithoutMajority: "5s""#);
+        let (sim, report) = run(&source);
+        assert_eq!(failed(&sim, &report), ["NoWritesLost(pg)"], "seed {seed}");
+    }
+}

@@ -79,6 +79,7 @@ pub const EXAMPLES: &[Example] = examples![
     "databases/sentinel-partition-split-brain",
     "databases/redis-cluster-forget-meet",
     "databases/cassandra-decommission",
+    "databases/failover-partition-majority",
 ];
 
 pub fn find(name: &str) -> Option<&'static Example> {

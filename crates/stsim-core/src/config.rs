@@ -816,6 +816,11 @@ pub struct AppConfig {
     /// `synchronous_mode_strict`): the primary acknowledges a write only once
     /// a replica has it, and blocks writes while no replica receives them.
     pub synchronous: bool,
+    /// Primary/replica: the primary steps down once it has reached no
+    /// majority of the members for this long (a majority check, like
+    /// MongoDB's primary after `electionTimeoutMillis`, 10 s); `None`: only
+    /// its lease stops it.
+    pub step_down_without_majority: Option<SimDuration>,
 }
 
 impl AppConfig {
@@ -833,6 +838,7 @@ impl AppConfig {
             lease_ttl: SimDuration::from_secs(30),
             lease_renew: SimDuration::from_secs(10),
             synchronous: false,
+            step_down_without_majority: None,
         }
     }
 }

@@ -277,6 +277,9 @@ pub enum App {
         /// Patroni `synchronous_mode_strict`.
         #[serde(default)]
         synchronous: Option<bool>,
+        /// The primary steps down without a majority for this long.
+        #[serde(default)]
+        step_down_without_majority: Option<String>,
     },
     RedisSentinel {
         #[serde(default)]

@@ -180,10 +180,31 @@ pub(super) fn leases(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake
             }
         } else if app.volumes[&volume].repl.lease_until.is_none() {
             // What it believes: the key it held, renewed until it was cut off.
-            let until = match app.volumes[&volume].repl.held_since {
+            let mut until = match app.volumes[&volume].repl.held_since {
                 Some(since) => last_renewal(api.world(), app, pod, since, now).map_or(now, |at| at + ttl),
                 None => now,
             };
+            // What stops it first: its lease running out, or (with a
+            // majority check) having reached no majority for long enough.
+            let mut why = format!("it keeps its leader lease until {until} ({ttl} after its last renewal)");
+            if let Some(after) = app.config().step_down_without_majority {
+                let members = app.expected(api.world()).len().max(1);
+                let reached = app
+                    .processes
+                    .values()
+                    .filter(|p| p.ghost_since.is_none() && app.cluster_of(p) == Some(cluster))
+                    .filter(|p| network::reachable(api.world(), node, p.node))
+                    .count();
+                let lost_at = api.world().node(node).machine_since;
+                if reached < members / 2 + 1 && lost_at + after < until {
+                    let lease = until;
+                    until = (lost_at + after).max(now);
+                    why = format!(
+                        "it reaches {reached} of {members} members, no majority, so it steps down at {until} \
+                         ({after} without one), before its lease would expire at {lease}"
+                    );
+                }
+            }
             app.volumes.get_mut(&volume).expect("a primary's data").repl.lease_until = Some(until);
             if until > now {
                 let writes = if app.config().synchronous {
@@ -195,10 +216,7 @@ pub(super) fn leases(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake
                     api,
                     index,
                     pod,
-                    format!(
-                        "is cut off from the API server (the DCS): it keeps its leader lease until {until} ({ttl} \
-                         after its last renewal), then demotes itself; until then {writes}"
-                    ),
+                    format!("is cut off from the API server (the DCS): {why}; until then {writes}"),
                 );
             }
         }

@@ -21,9 +21,11 @@ impl Checker<'_, '_> {
                 lease_ttl,
                 lease_renew,
                 synchronous,
+                step_down_without_majority,
             } => {
                 peer_timeout = timeout.as_deref();
-                replication = Some((write_rate, lease_ttl, lease_renew, synchronous));
+                replication =
+                    Some((write_rate, lease_ttl, lease_renew, synchronous, step_down_without_majority));
                 let bootstrap = match bootstrap.unwrap_or(raw::Bootstrap::AnyMember) {
                     raw::Bootstrap::AnyMember => Bootstrap::AnyMember,
                     raw::Bootstrap::OrdinalZero => Bootstrap::OrdinalZero,
@@ -196,7 +198,10 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
-        if let Some((write_rate, ttl, renew, synchronous)) = replication {
+        if let Some((write_rate, ttl, renew, synchronous, step_down)) = replication {
+            app.step_down_without_majority = step_down
+                .as_deref()
+                .and_then(|text| self.duration(&format!("{path}.stepDownWithoutMajority"), text));
             app.write_rate = write_rate.unwrap_or(app.write_rate);
             app.lease_ttl = self.duration_or(&format!("{path}.leaseTtl"), ttl.as_deref(), app.lease_ttl);
             app.lease_renew =
