@@ -449,3 +449,38 @@ fn a_majority_check_prevents_split_brain_but_not_a_lagging_promotion() {
         assert_eq!(failed(&sim, &report), ["NoWritesLost(pg)"], "seed {seed}");
     }
 }
+
+/// Beyond the shipped cases: two failovers in a row. The first promotes the
+/// lagging pg-1 (its loss is counted once); the second, after pg-1's own
+/// node crashes, promotes pg-2, which followed pg-1 and holds all of its
+/// writes: nothing more is lost, and the history that wins is timeline 3.
+#[test]
+fn a_second_failover_loses_nothing_more_when_the_new_primary_was_level() {
+    let source = crate::support::scenario_file("databases/lagging-replica-promoted").replace(
+        r#"(at: "30m", do: RecoverNode(node: "worker-2")),"#,
+        r#"(at: "27m", do: CrashNode(node: "worker-6")),
+        (at: "30m", do: RecoverNode(node: "worker-2")),"#,
+    );
+    let mut config = parse(&source);
+    config.expect.clear();
+    let (sim, _) = stsim_core::run(config);
+    let app = &sim.world.apps.list[0];
+    let promotions: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppMember { what, .. } if what.starts_with("promoted") => Some(what.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(promotions.len(), 2, "{promotions:?}");
+    assert!(promotions[1].contains("in place of pg-1"), "{promotions:?}");
+    assert_eq!(app.clusters[0].timelines.len(), 3);
+    let lost = stsim_core::apps::replication::lost_writes(app);
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!((lost[0].member.as_str(), lost[0].promoted.as_str()), ("pg-0", "pg-1"));
+    // The same loss as with one failover.
+    let (once, _) = run_file("databases/lagging-replica-promoted");
+    assert_eq!(lost[0].writes, stsim_core::apps::replication::lost_writes(&once.world.apps.list[0])[0].writes);
+}
