@@ -482,5 +482,67 @@ fn a_second_failover_loses_nothing_more_when_the_new_primary_was_level() {
     assert_eq!((lost[0].member.as_str(), lost[0].promoted.as_str()), ("pg-0", "pg-1"));
     // The same loss as with one failover.
     let (once, _) = run_file("databases/lagging-replica-promoted");
-    assert_eq!(lost[0].writes, stsim_core::apps::replication::lost_writes(&once.world.apps.list[0])[0].writes);
+    assert_eq!(
+        lost[0].writes,
+        stsim_core::apps::replication::lost_writes(&once.world.apps.list[0])[0].writes
+    );
+}
+
+/// Rule: Sentinel fails over only where a majority of sentinels reach each
+/// other. With the master's node and another cut off (each an island), the
+/// one sentinel left is no majority: no failover, so no second master.
+#[test]
+fn sentinels_without_a_majority_do_not_fail_over() {
+    let source = crate::support::scenario_file("databases/sentinel-partition-split-brain");
+    let one_per_node = source.replace(
+        r#"template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),"#,
+        r#"template: (labels: {"app": "redis"}, image: "redis:7.2", resources: (requests: (cpu: "1500m", memory: "1Gi")), readinessProbe: (initialDelaySeconds: 5)),"#,
+    ) + "";
+    let one_per_node = one_per_node.replace(
+        "Scenario(",
+        "Scenario(\n    cluster: (nodePools: [(name: \"worker\", count: 3, cpu: \"2\", memory: \"8Gi\")]),",
+    );
+    // Which nodes hold redis-0 (the master) and redis-1?
+    let mut probe = parse(&one_per_node);
+    probe.expect.clear();
+    probe.timeline.clear();
+    probe.duration = stsim_core::time::SimDuration::from_mins(9);
+    let (sim, _) = stsim_core::run(probe);
+    let node_of = |pod: &str| {
+        let pod = sim.world.pod(sim.world.pod_named(pod).unwrap());
+        sim.world.node(pod.node.unwrap()).name.clone()
+    };
+    let (master, other) = (node_of("redis-0"), node_of("redis-1"));
+    assert_ne!(master, other, "one pod per node");
+    let cut = one_per_node.replace(
+        r#"(at: "10m", do: PartitionNode(node: "worker-1")),"#,
+        &format!(
+            r#"(at: "10m", do: PartitionNode(node: "{master}")), (at: "10m", do: PartitionNode(node: "{other}")),"#
+        ),
+    ).replace(r#"(at: "15m", do: RecoverNode(node: "worker-1")),"#, "");
+    let outcome = |source: &str| {
+        let mut config = parse(source);
+        config.expect.clear();
+        let (sim, _) = stsim_core::run(config);
+        let failovers = sim
+            .trace
+            .records
+            .iter()
+            .filter(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+            .count();
+        let split =
+            sim.trace.records.iter().any(
+                |r| matches!(&r.event, Event::AppVerdict { verdict, .. } if verdict.code == "split-brain"),
+            );
+        (failovers, split)
+    };
+    assert_eq!(outcome(&cut), (0, false), "one sentinel of three is no majority");
+    // The control: with only the master's node cut off, two of three fail it over.
+    let only_master = one_per_node
+        .replace(
+            r#"(at: "10m", do: PartitionNode(node: "worker-1")),"#,
+            &format!(r#"(at: "10m", do: PartitionNode(node: "{master}")),"#),
+        )
+        .replace(r#"(at: "15m", do: RecoverNode(node: "worker-1")),"#, "");
+    assert_eq!(outcome(&only_master), (1, true));
 }
