@@ -546,3 +546,32 @@ fn sentinels_without_a_majority_do_not_fail_over() {
         .replace(r#"(at: "15m", do: RecoverNode(node: "worker-1")),"#, "");
     assert_eq!(outcome(&only_master), (1, true));
 }
+
+/// Rule: with a steady asynchronous replication lag, a crashed primary's
+/// last writes never reach a replica: even the careful failover loses the
+/// writes of the last `replicationLag` (here 500 ms at 100 writes/s), and
+/// the view shows the replicas that far behind while the primary runs.
+#[test]
+fn a_steady_replication_lag_loses_the_crashed_primarys_last_writes() {
+    let seed = 4;
+    let node = primary_node(seed);
+    let faults = format!(
+        "(at: \"20m\", do: CrashNode(node: \"{node}\")),\n        (at: \"30m\", do: RecoverNode(node: \"{node}\")),"
+    );
+    let source = scenario(seed, CAREFUL, false, &faults)
+        .replace("synchronous: false", r#"synchronous: false, replicationLag: "500ms""#);
+    let (sim, report) = run(&source);
+    assert_eq!(failed(&sim, &report), ["NoWritesLost(pg)"]);
+    let lost = stsim_core::apps::replication::lost_writes(&sim.world.apps.list[0]);
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!(lost[0].writes, 50, "{lost:?}");
+    assert_eq!(lost[0].to_ms, t("20m").as_millis(), "up to the crash");
+    // Before the crash, the level replica is 50 writes behind in the view.
+    let mut config = parse(&source);
+    config.expect.clear();
+    config.duration = stsim_core::time::SimDuration::from_mins(12);
+    let (sim, _) = stsim_core::run(config);
+    let view = stsim_core::operators::View::of(&sim.world, t("12m").as_millis());
+    let lags: Vec<Option<u64>> = view.apps[0].members.iter().map(|m| m.lag).collect();
+    assert_eq!(lags, [Some(0), Some(50), Some(50)]);
+}

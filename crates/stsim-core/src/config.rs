@@ -821,6 +821,12 @@ pub struct AppConfig {
     /// MongoDB's primary after `electionTimeoutMillis`, 10 s); `None`: only
     /// its lease stops it.
     pub step_down_without_majority: Option<SimDuration>,
+    /// Primary/replica, asynchronous: how far behind its primary a replica
+    /// that receives its writes applies them. 0 by default (an assumption:
+    /// "typical steady state replication delay is well under a second",
+    /// Patroni's replication modes page); with more, a crashed primary's
+    /// last writes never reach any replica.
+    pub replication_lag: SimDuration,
 }
 
 impl AppConfig {
@@ -839,6 +845,7 @@ impl AppConfig {
             lease_renew: SimDuration::from_secs(10),
             synchronous: false,
             step_down_without_majority: None,
+            replication_lag: SimDuration::ZERO,
         }
     }
 }

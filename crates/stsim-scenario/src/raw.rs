@@ -280,6 +280,9 @@ pub enum App {
         /// The primary steps down without a majority for this long.
         #[serde(default)]
         step_down_without_majority: Option<String>,
+        /// How far behind replicas apply the primary's writes.
+        #[serde(default)]
+        replication_lag: Option<String>,
     },
     RedisSentinel {
         #[serde(default)]

@@ -14,9 +14,9 @@
 //!   reaches the API server again, and then steps down and rewinds
 //!   (`pg_rewind`), discarding what it wrote after the new leader's branch;
 //! - a replica applies the writes of the primary it follows while it
-//!   reaches it and has caught up (streaming replication keeps up with the
-//!   modelled load: no steady lag); while it catches up or is cut off, its
-//!   position stays where it was;
+//!   reaches it and has caught up, `replication_lag` behind (0 by default:
+//!   streaming replication keeps up with the modelled load); while it
+//!   catches up or is cut off, its position stays where it was;
 //! - with `synchronous`, a primary takes writes only while a replica
 //!   receives them (`synchronous_mode_strict`);
 //! - a promotion starts a new timeline at the promoted member's position.
@@ -120,19 +120,39 @@ pub(super) fn advance(api: &Api, app: &mut App) {
             }
         }
     }
-    copy_positions(app);
+    copy_positions(app, api.now);
 }
 
 /// Replicas that receive their primary's writes hold what it holds.
-fn copy_positions(app: &mut App) {
+/// With a steady `replicationLag`, what the primary had written that long ago.
+fn copy_positions(app: &mut App, now: SimTime) {
+    let lag = steady_lag(app);
     for (replica, primary) in app.replicating.clone() {
         let (Some(r), Some(p)) = (app.processes.get(&replica), app.processes.get(&primary)) else { continue };
-        let Some(source) = app.volumes.get(&p.volume).map(|d| d.repl.clone()) else { continue };
+        let Some(source) = app.volumes.get(&p.volume).map(|d| (d.cluster, d.repl.clone())) else { continue };
+        let (cluster, source) = source;
+        let mut position = source.position_ms;
+        if !lag.is_zero()
+            && let Some(line) = app.cluster(cluster).timelines.iter().find(|t| t.id == source.timeline)
+        {
+            let then = SimTime::from_millis(now.as_millis().saturating_sub(lag.as_millis()));
+            position = line.position_at(then).min(position);
+        }
         if let Some(data) = app.volumes.get_mut(&r.volume) {
-            data.repl.position_ms = source.position_ms;
+            if data.repl.timeline == source.timeline {
+                position = position.max(data.repl.position_ms);
+            }
+            data.repl.position_ms = position;
             data.repl.timeline = source.timeline;
         }
     }
+}
+
+/// How far behind its primary a replica that receives its writes applies
+/// them: the configured `replicationLag`, none with synchronous replication.
+fn steady_lag(app: &App) -> SimDuration {
+    let config = app.config();
+    if config.synchronous { SimDuration::ZERO } else { config.replication_lag }
 }
 
 /// The leases of running primaries, as each believes: one that reaches the
@@ -314,7 +334,7 @@ pub(super) fn settle(api: &Api, app: &mut App, wake: &mut Wake) {
         }
         app.writing.insert(pod, until);
     }
-    copy_positions(app);
+    copy_positions(app, api.now);
 }
 
 /// Starts the first timeline of a cluster its initialiser created.
@@ -523,7 +543,8 @@ pub(super) fn live_position(app: &App, pod: PodId, now: SimTime) -> u64 {
     if let Some(source) = app.replicating.get(&pod)
         && app.writing.contains_key(source)
     {
-        return live_position(app, *source, now);
+        let lag = steady_lag(app).as_millis();
+        return live_position(app, *source, now).saturating_sub(lag).max(held);
     }
     held
 }

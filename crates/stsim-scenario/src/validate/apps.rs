@@ -22,10 +22,17 @@ impl Checker<'_, '_> {
                 lease_renew,
                 synchronous,
                 step_down_without_majority,
+                replication_lag,
             } => {
                 peer_timeout = timeout.as_deref();
-                replication =
-                    Some((write_rate, lease_ttl, lease_renew, synchronous, step_down_without_majority));
+                replication = Some((
+                    write_rate,
+                    lease_ttl,
+                    lease_renew,
+                    synchronous,
+                    step_down_without_majority,
+                    replication_lag,
+                ));
                 let bootstrap = match bootstrap.unwrap_or(raw::Bootstrap::AnyMember) {
                     raw::Bootstrap::AnyMember => Bootstrap::AnyMember,
                     raw::Bootstrap::OrdinalZero => Bootstrap::OrdinalZero,
@@ -198,7 +205,9 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
-        if let Some((write_rate, ttl, renew, synchronous, step_down)) = replication {
+        if let Some((write_rate, ttl, renew, synchronous, step_down, lag)) = replication {
+            app.replication_lag =
+                self.duration_or(&format!("{path}.replicationLag"), lag.as_deref(), app.replication_lag);
             app.step_down_without_majority = step_down
                 .as_deref()
                 .and_then(|text| self.duration(&format!("{path}.stepDownWithoutMajority"), text));
