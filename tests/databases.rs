@@ -575,3 +575,33 @@ fn a_steady_replication_lag_loses_the_crashed_primarys_last_writes() {
     let lags: Vec<Option<u64>> = view.apps[0].members.iter().map(|m| m.lag).collect();
     assert_eq!(lags, [Some(0), Some(50), Some(50)]);
 }
+
+/// Rule: `min-replicas-to-write` makes a Redis master cut off from its
+/// replicas refuse writes, so the sentinels' failover under a partition
+/// leaves one master taking writes: no split brain (compare the scenario
+/// without it, which has one).
+#[test]
+fn min_replicas_to_write_prevents_the_sentinel_split_brain() {
+    let source = crate::support::scenario_file("databases/sentinel-partition-split-brain");
+    let guarded = source.replace(
+        "app: RedisSentinel(addressing: Dns),",
+        "app: RedisSentinel(addressing: Dns, minReplicasToWrite: 1),",
+    );
+    assert_ne!(source, guarded);
+    let split =
+        |source: &str| {
+            let mut config = parse(source);
+            config.expect.clear();
+            let (sim, _) = stsim_core::run(config);
+            let failed_over =
+                sim.trace.records.iter().any(
+                    |r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")),
+                );
+            assert!(failed_over, "the sentinels fail over either way");
+            sim.trace.records.iter().any(
+                |r| matches!(&r.event, Event::AppVerdict { verdict, .. } if verdict.code == "split-brain"),
+            )
+        };
+    assert!(split(&source));
+    assert!(!split(&guarded));
+}

@@ -765,7 +765,9 @@ pub enum AppKind {
     /// or hostname with `announce-hostnames`, and fails the master over to a
     /// replica once it has been unreachable for `down_after`
     /// (`down-after-milliseconds`) and a majority of sentinels runs.
-    RedisSentinel { down_after: SimDuration },
+    /// `min_replicas_to_write` (`min-replicas-to-write`, 0 = off): a master
+    /// takes writes only while that many replicas follow it and reach it.
+    RedisSentinel { down_after: SimDuration, min_replicas_to_write: u32 },
 }
 
 impl AppKind {

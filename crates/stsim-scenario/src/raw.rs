@@ -290,6 +290,8 @@ pub enum App {
         #[serde(default)]
         down_after: Option<String>,
         #[serde(default)]
+        min_replicas_to_write: Option<u32>,
+        #[serde(default)]
         readiness: Option<AppReadiness>,
         #[serde(default)]
         catch_up: Option<String>,

@@ -69,6 +69,9 @@ pub(super) fn last_renewal(
 /// while it reaches the API server, if the key names it; cut off, until its
 /// lease runs out. Kinds without a lease (Sentinel) always do.
 pub(super) fn holds_lease(api: &Api, app: &App, pod: PodId) -> bool {
+    if let AppKind::RedisSentinel { min_replicas_to_write, .. } = *app.kind() {
+        return min_replicas_to_write == 0 || followers(api, app, pod) >= min_replicas_to_write as usize;
+    }
     if !tracked(app) {
         return true;
     }
@@ -566,4 +569,20 @@ pub(super) fn lease_view(
         None => cluster.lease_renewed,
     };
     Some((leader, renewed.map(|at| at + app.config().lease_ttl)))
+}
+
+/// The running replicas that follow the member in `pod` and reach it
+/// (Redis's connected slaves, which `min-replicas-to-write` counts).
+fn followers(api: &Api, app: &App, pod: PodId) -> usize {
+    let master = &app.processes[&pod];
+    app.processes
+        .values()
+        .filter(|p| p.pod != pod && p.ghost_since.is_none())
+        .filter(|p| matches!(p.state, ProcessState::Member { .. }))
+        .filter(|p| {
+            app.data_of(p)
+                .is_some_and(|d| d.role == Role::Replica && d.peers.keys().next() == Some(&master.member))
+        })
+        .filter(|p| network::reachable(api.world(), p.node, master.node))
+        .count()
 }

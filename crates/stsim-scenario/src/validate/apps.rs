@@ -66,6 +66,7 @@ impl Checker<'_, '_> {
             raw::App::RedisSentinel {
                 addressing,
                 down_after,
+                min_replicas_to_write,
                 readiness,
                 catch_up,
                 stale_after,
@@ -79,7 +80,10 @@ impl Checker<'_, '_> {
                     down_after.as_deref(),
                     SimDuration::from_secs(60),
                 );
-                let kind = AppKind::RedisSentinel { down_after };
+                let kind = AppKind::RedisSentinel {
+                    down_after,
+                    min_replicas_to_write: min_replicas_to_write.unwrap_or(0),
+                };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
             raw::App::Cassandra {
