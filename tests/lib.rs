@@ -11,11 +11,25 @@ mod apps;
 #[cfg(test)]
 mod behaviour;
 #[cfg(test)]
+mod browser;
+#[cfg(test)]
 mod cli;
 #[cfg(test)]
 mod databases;
 #[cfg(test)]
 mod determinism;
+#[cfg(test)]
+mod dns_rules;
+#[cfg(test)]
+mod e2e_cases;
+#[cfg(test)]
+mod expectations;
+#[cfg(test)]
+mod hand_edits;
+#[cfg(test)]
+mod manifests;
+#[cfg(test)]
+mod mistakes;
 #[cfg(test)]
 mod nodes;
 #[cfg(test)]
@@ -23,11 +37,17 @@ mod operators;
 #[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
+mod render;
+#[cfg(test)]
+mod report_schema;
+#[cfg(test)]
 mod scheduling;
 #[cfg(test)]
 mod storage;
 #[cfg(test)]
 mod support;
+#[cfg(test)]
+mod teach;
 #[cfg(test)]
 mod tidy;
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{Actor, Event, Trace};
 use crate::world::{DnsRecord, World};
 
+mod edits;
 mod nodes;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
 
@@ -83,13 +84,39 @@ pub struct NewPod {
 pub struct NewPvc {
     pub name: String,
     pub labels: crate::config::Labels,
-    pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` after admission; `None` when no class is
+    /// named and none is the default.
+    pub storage_class_name: Option<String>,
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub owner_refs: Vec<OwnerRef>,
     /// The StatefulSet whose template this claim comes from.
     pub statefulset: Option<StsId>,
 }
+
+/// A change the API server made that a controller's event handler reacts
+/// to within the same write, as an informer's handler would before the next
+/// change is seen. The API server says what changed; it does not know who
+/// listens (the simulation passes the listener, `controllers::react`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A Node object was created.
+    NodeAdded(NodeId),
+    /// A Node object was deleted (`removed_at` is set).
+    NodeRemoved(NodeId),
+    /// A node's Ready condition changed; `was` is the old status.
+    NodeCondition { node: NodeId, was: ConditionStatus },
+    /// The machine behind a live node stopped renewing its lease.
+    LeaseStopped(NodeId),
+    /// A change the pod garbage collector's next pass may act on.
+    PodGcWork,
+}
+
+/// Who hears of each [`Change`].
+pub type Watch = fn(&mut Api<'_>, Change);
+
+/// A watch that nobody listens to, for tests that drive one controller.
+pub fn unwatched(_: &mut Api<'_>, _: Change) {}
 
 /// A handle on the world for one unit of work, by one actor, at one instant.
 pub struct Api<'a> {
@@ -99,6 +126,8 @@ pub struct Api<'a> {
     pub streams: &'a mut Streams,
     pub now: SimTime,
     pub actor: Actor,
+    /// The controllers' event handlers.
+    pub watch: Watch,
 }
 
 impl<'a> Api<'a> {
@@ -108,6 +137,11 @@ impl<'a> Api<'a> {
 
     pub fn record(&mut self, event: Event) {
         self.trace.push(self.now, self.actor, event);
+    }
+
+    /// Tells the controllers' handlers of a change, now.
+    pub fn notify(&mut self, change: Change) {
+        (self.watch)(self, change);
     }
 
     /// Wakes `key` now (deduplicated, like a work queue).
@@ -133,7 +167,7 @@ impl<'a> Api<'a> {
 
     /// A pod changed: wake its StatefulSet and its DNS records, and the
     /// applications if it runs a member of one.
-    fn pod_changed(&mut self, pod: PodId) {
+    pub(crate) fn pod_changed(&mut self, pod: PodId) {
         if let Some(owner) = self.world.pod(pod).owner {
             self.wake(EventKey::StatefulSetSync(owner));
         }
@@ -194,6 +228,7 @@ impl<'a> Api<'a> {
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
+            history: PodHistory { phases: Vec::new(), owners: vec![(self.now, new.owner)] },
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
@@ -268,7 +303,7 @@ impl<'a> Api<'a> {
         for claim in claims {
             if let Some(pvc) = self.world.pvc_named(&claim)
                 && self.world.pvc(pvc).deletion_timestamp.is_some()
-                && self.world.claim_users(&claim).is_empty()
+                && !self.world.claim_protected_by_pod(&claim)
             {
                 self.remove_pvc(pvc);
             }
@@ -297,6 +332,8 @@ impl<'a> Api<'a> {
     /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
+        let now = self.now;
+        self.world.pod_mut(pod).history.owners.push((now, None));
         self.record(Event::PodOrphaned { pod });
     }
 
@@ -304,6 +341,8 @@ impl<'a> Api<'a> {
     /// (`ClaimPods` in the controller's `getPodsForStatefulSet`).
     pub fn adopt_pod(&mut self, pod: PodId, sts: StsId) {
         self.world.adopt_pod(pod, sts);
+        let now = self.now;
+        self.world.pod_mut(pod).history.owners.push((now, Some(sts)));
         self.record(Event::PodAdopted { pod, sts });
         self.pod_changed(pod);
     }
@@ -318,7 +357,14 @@ impl<'a> Api<'a> {
             return;
         }
         p.status.unschedulable = Some(message.clone());
+        let owner = p.owner;
         self.record(Event::PodUnschedulable { pod, message });
+        // The scheduler writes the pod's PodScheduled condition: an update
+        // its StatefulSet's controller hears of (a pending pod whose claim
+        // is missing gets it re-created on that sync).
+        if let Some(owner) = owner {
+            self.wake(EventKey::StatefulSetSync(owner));
+        }
     }
 
     /// The scheduler reserves a node for the pod (its cache), before binding.
@@ -333,6 +379,19 @@ impl<'a> Api<'a> {
         n.pod_count += 1;
         n.requested.cpu_millis += requests.cpu_millis;
         n.requested.memory_bytes += requests.memory_bytes;
+    }
+
+    /// The scheduler forgets a node it assumed for the pod (`Unreserve`
+    /// after a failed binding): the node's room is given back.
+    pub fn forget_assumed_pod(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let Some(node) = p.assumed_node.take() else { return };
+        let requests = p.requests;
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count -= 1;
+        n.requested.cpu_millis -= requests.cpu_millis;
+        n.requested.memory_bytes -= requests.memory_bytes;
+        self.retry_unschedulable();
     }
 
     /// `spec.nodeName` is set: the pod is bound to its assumed node.
@@ -353,6 +412,9 @@ impl<'a> Api<'a> {
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
+        if p.status.phase != phase {
+            p.history.phases.push((self.now, phase));
+        }
         p.status.phase = phase;
         p.status.container = container;
         let after = p.display_status();
@@ -383,6 +445,15 @@ impl<'a> Api<'a> {
         ip
     }
 
+    /// The pod's sandbox is gone (its machine rebooted): its address goes
+    /// back to the node's range, and the next sandbox gets a new one.
+    pub fn release_pod_ip(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let (Some(node), Some(ip)) = (p.node, p.status.pod_ip.take()) else { return };
+        let host = ip.0.to_be_bytes()[3];
+        self.world.nodes[node.index()].ips_in_use.remove(&host);
+    }
+
     /// The Ready condition changes (kubelet probe result, or a script's override in tests).
     pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
         let now = self.now;
@@ -404,13 +475,15 @@ impl<'a> Api<'a> {
         }
         let uid = self.world.new_uid();
         let id = PvcId(self.world.pvcs.len() as u32);
-        let class = new.storage_class;
+        let class = new.storage_class_name.as_deref().and_then(|name| self.world.class_named(name));
         self.world.insert_pvc(Pvc {
             id,
             uid,
             name: new.name,
             labels: new.labels,
-            storage_class: new.storage_class,
+            storage_class: class,
+            storage_class_name: new.storage_class_name,
+            waiting: None,
             request_bytes: new.request_bytes,
             access_modes: new.access_modes,
             phase: PvcPhase::Pending,
@@ -427,6 +500,20 @@ impl<'a> Api<'a> {
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
         self.wake(EventKey::VolumeUsage);
+        // The scheduler's VolumeBinding plugin requeues the unschedulable
+        // pods that name the new claim (its queueing hint for a claim
+        // added, `isSchedulableAfterPersistentVolumeClaimChange`).
+        let name = self.world.pvc(id).name.clone();
+        let waiting: Vec<PodId> = self
+            .world
+            .claim_users(&name)
+            .iter()
+            .copied()
+            .filter(|p| self.world.unschedulable.contains(p))
+            .collect();
+        for pod in waiting {
+            self.wake(EventKey::Schedule(pod));
+        }
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
         if let Some(class) = class
@@ -434,17 +521,41 @@ impl<'a> Api<'a> {
         {
             self.start_provisioning(id);
         }
+        if class.is_none() {
+            self.claim_cannot_be_provisioned(id);
+        }
         Ok(id)
     }
 
-    /// A delete of a claim. While a pod uses it, the `kubernetes.io/pvc-protection`
-    /// finalizer holds it (Terminating) until the last such pod is gone.
+    /// The PV controller's `syncUnboundClaim` on a claim no volume can be
+    /// made for, with its event: a class that does not exist fails in
+    /// `provisionClaim` (`findProvisionablePlugin`: Warning
+    /// ProvisioningFailed with the lister's NotFound); no class at all
+    /// leaves it to static binding (Normal FailedBinding). The claim stays
+    /// Pending, and its pods unschedulable ("pod has unbound immediate
+    /// PersistentVolumeClaims", since a missing class is not
+    /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
+    fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
+        let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
+            Some(name) => ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found")),
+            None => (
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set".into(),
+            ),
+        };
+        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
+        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+    }
+
+    /// A delete of a claim. While a scheduled pod uses it, the
+    /// `kubernetes.io/pvc-protection` finalizer holds it (Terminating) until
+    /// the last such pod is gone; a claim only unscheduled pods name goes at once.
     pub fn delete_pvc(&mut self, pvc: PvcId) {
         let claim = self.world.pvc(pvc);
         if claim.deletion_timestamp.is_some() {
             return;
         }
-        if self.world.claim_users(&claim.name).is_empty() {
+        if !self.world.claim_protected_by_pod(&claim.name) {
             self.remove_pvc(pvc);
         } else {
             self.world.pvc_mut(pvc).deletion_timestamp = Some(self.now);
@@ -495,11 +606,10 @@ impl<'a> Api<'a> {
     }
 
     pub fn set_pvc_owners(&mut self, pvc: PvcId, owners: Vec<OwnerRef>) {
-        let c = self.world.pvc_mut(pvc);
-        if c.owner_refs == owners {
+        if self.world.pvc(pvc).owner_refs == owners {
             return;
         }
-        c.owner_refs = owners.clone();
+        self.world.set_pvc_owners(pvc, owners.clone());
         self.record(Event::PvcOwnersUpdated { pvc, owners });
     }
 
@@ -651,18 +761,15 @@ impl<'a> Api<'a> {
         let set = self.world.sts_mut(sts);
         assert!(set.removed_at.is_none(), "statefulset {} deleted twice", set.name);
         set.removed_at = Some(now);
+        self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.record(Event::StatefulSetDeleted { sts, cascade });
         if cascade == Cascade::Orphan {
             let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
             for pod in pods {
                 self.orphan_pod(pod);
             }
-            let claims: Vec<PvcId> = self
-                .world
-                .live_pvcs()
-                .filter(|c| c.owner_refs.iter().any(|r| r.owner == Owner::StatefulSet(sts)))
-                .map(|c| c.id)
-                .collect();
+            let mut claims: Vec<PvcId> = self.world.claims_owned_by(Owner::StatefulSet(sts)).collect();
+            claims.sort_by(|a, b| self.world.pvc(*a).name.cmp(&self.world.pvc(*b).name));
             for claim in claims {
                 let owners: Vec<OwnerRef> = self
                     .world
@@ -696,8 +803,7 @@ impl<'a> Api<'a> {
             return Err(ApiError::AlreadyExists(service.name));
         }
         let uid = self.world.new_uid();
-        let id = ServiceId(self.world.services.len() as u32);
-        self.world.services.push(Service { id, uid, removed_at: None, ..service });
+        let id = self.world.insert_service(Service { uid, removed_at: None, ..service });
         self.record(Event::ServiceCreated { service: id });
         self.wake(EventKey::DnsService(id));
         Ok(id)
@@ -706,10 +812,7 @@ impl<'a> Api<'a> {
     /// Deletes a Service: the records it published go with it. The pods are
     /// untouched; a StatefulSet never reads its Service.
     pub fn delete_service(&mut self, service: ServiceId) {
-        let now = self.now;
-        let s = &mut self.world.services[service.index()];
-        assert!(s.removed_at.is_none(), "service {} deleted twice", s.name);
-        s.removed_at = Some(now);
+        self.world.remove_service(service, self.now);
         self.record(Event::ServiceDeleted { service });
         self.wake(EventKey::DnsService(service));
     }
@@ -779,6 +882,9 @@ impl<'a> Api<'a> {
     /// since a cached denial is what keeps a peer unresolvable after it appears.
     pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         let entry = crate::world::CachedAnswer { answer, expires_at: until };
+        if let Some(log) = &mut self.world.dns_cache_log {
+            log.push((self.now, name.to_string(), entry));
+        }
         self.world.dns_cache.insert(name.to_string(), entry);
         if answer.is_none() {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });

@@ -175,6 +175,71 @@ pub enum Expectation {
     /// After the last timeline action, the application is HEALTHY within
     /// `within`, and stays so to the end.
     RecoveredWithin { app: usize, within: SimDuration },
+    /// The pod (by name) is as described at `at`: each field given must hold.
+    PodState { pod: String, at: SimTime, state: PodStateExpect },
+    /// The StatefulSet's status at `at` has the fields given.
+    StatefulSetStatus { statefulset: usize, at: SimTime, status: StatusExpect },
+    /// The claim (by name) is as described at `at`.
+    ClaimState { claim: String, at: SimTime, state: ClaimExpect },
+    /// No pod of this name is created (nor re-created) from `from` to `to`, inclusive.
+    PodNotCreated { pod: String, from: SimTime, to: SimTime },
+    /// An update of the StatefulSet is refused, with a message containing `message`.
+    UpdateRefused { statefulset: usize, message: String },
+    /// A client looking `name` up at `at` through the cluster DNS cache gets
+    /// an answer (`resolves`), and, if `ip` is given, that address.
+    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String> },
+}
+
+/// What `PodState` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodStateExpect {
+    /// Whether a pod object of that name exists.
+    pub exists: Option<bool>,
+    /// `status.phase`: `Pending`, `Running`, `Succeeded` or `Failed`.
+    pub phase: Option<String>,
+    /// The Ready condition.
+    pub ready: Option<bool>,
+    /// `spec.nodeName`; `""` means not scheduled.
+    pub node: Option<String>,
+    /// The zone of its node.
+    pub zone: Option<String>,
+    /// `status.podIP`; `""` means none.
+    pub ip: Option<String>,
+    pub image: Option<String>,
+    /// Its `controller-revision-hash` label.
+    pub revision: Option<String>,
+    /// Whether its revision is its StatefulSet's `updateRevision` at that time.
+    pub updated: Option<bool>,
+    /// The container's restart count.
+    pub restarts: Option<u32>,
+    /// Its controller: `StatefulSet/<name>`, or `""` for none (an orphan).
+    pub owner: Option<String>,
+}
+
+/// What `StatefulSetStatus` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusExpect {
+    pub replicas: Option<u32>,
+    pub ready_replicas: Option<u32>,
+    pub available_replicas: Option<u32>,
+    pub current_replicas: Option<u32>,
+    pub updated_replicas: Option<u32>,
+    /// Whether `currentRevision == updateRevision`.
+    pub current_is_update_revision: Option<bool>,
+}
+
+/// What `ClaimState` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimExpect {
+    pub exists: Option<bool>,
+    /// Whether it is Bound (to a volume).
+    pub bound: Option<bool>,
+    /// The name of the volume it is bound to.
+    pub volume: Option<String>,
+    /// Its owner references, as `StatefulSet/web` or `Pod/web-0`, in order.
+    pub owners: Option<Vec<String>>,
+    /// Whether it has a deletion timestamp (held by pvc-protection).
+    pub terminating: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -360,8 +425,8 @@ pub struct WeightedPodAffinityTerm {
     pub term: PodAffinityTerm,
 }
 
-/// `affinity` of a pod template: node affinity and pod anti-affinity.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+/// `affinity` of a pod template: node affinity, pod affinity and pod anti-affinity.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Affinity {
     /// `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`:
     /// one must match. Empty means no requirement.
@@ -372,6 +437,10 @@ pub struct Affinity {
     pub anti_required: Vec<PodAffinityTerm>,
     /// `podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
     pub anti_preferred: Vec<WeightedPodAffinityTerm>,
+    /// `podAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+    pub affinity_required: Vec<PodAffinityTerm>,
+    /// `podAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
+    pub affinity_preferred: Vec<WeightedPodAffinityTerm>,
 }
 
 impl Affinity {
@@ -380,6 +449,34 @@ impl Affinity {
             && self.node_preferred.is_empty()
             && self.anti_required.is_empty()
             && self.anti_preferred.is_empty()
+            && self.affinity_required.is_empty()
+            && self.affinity_preferred.is_empty()
+    }
+    /// Whether the pod has inter-pod terms of either kind.
+    pub fn has_pod_terms(&self) -> bool {
+        !(self.anti_required.is_empty()
+            && self.anti_preferred.is_empty()
+            && self.affinity_required.is_empty()
+            && self.affinity_preferred.is_empty())
+    }
+}
+
+/// Written by hand so that a template without pod affinity prints (and so
+/// hashes into its revision name) exactly as before pod affinity existed.
+impl std::fmt::Debug for Affinity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Affinity");
+        s.field("node_required", &self.node_required)
+            .field("node_preferred", &self.node_preferred)
+            .field("anti_required", &self.anti_required)
+            .field("anti_preferred", &self.anti_preferred);
+        if !self.affinity_required.is_empty() {
+            s.field("affinity_required", &self.affinity_required);
+        }
+        if !self.affinity_preferred.is_empty() {
+            s.field("affinity_preferred", &self.affinity_preferred);
+        }
+        s.finish()
     }
 }
 
@@ -1090,8 +1187,78 @@ pub enum Action {
     DeleteService {
         service: String,
     },
+    /// A node action aimed at the node that runs the pod (its live object's
+    /// `spec.nodeName`, else where its last incarnation ran), resolved when
+    /// the action runs, so it means the same under any seed.
+    OnNodeOf {
+        pod: PodRef,
+        action: NodeAction,
+    },
+    /// `kubectl label pod` / `kubectl patch pod`: labels set and removed,
+    /// and, with `orphan`, the owner references removed.
+    PatchPod {
+        pod: String,
+        labels: Labels,
+        remove_labels: Vec<String>,
+        orphan: bool,
+    },
+    /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
+    /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).
+    PatchPvc {
+        pvc: String,
+        labels: Labels,
+        remove_labels: Vec<String>,
+        owners: Option<Vec<String>>,
+    },
+    /// `kubectl create` of a bare pod (no owner) from a template, with its
+    /// `spec.hostname` (the name by default) and `spec.subdomain`.
+    CreatePod {
+        name: String,
+        template: Box<PodTemplate>,
+        hostname: String,
+        subdomain: String,
+    },
+    /// `kubectl create` of a bare claim.
+    CreatePvc {
+        name: String,
+        labels: Labels,
+        storage_bytes: u64,
+        storage_class: Option<String>,
+        access_modes: Vec<AccessMode>,
+    },
     /// End the run here.
     Stop,
+}
+
+/// A node action without its node, for `OnNodeOf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeAction {
+    Crash,
+    Partition,
+    Recover,
+    Drain,
+    Cordon,
+    Uncordon,
+    Delete,
+    TaintOutOfService,
+    UntaintOutOfService,
+}
+
+impl NodeAction {
+    /// The action on node `node`.
+    pub fn on(self, node: usize) -> Action {
+        match self {
+            NodeAction::Crash => Action::CrashNode { node },
+            NodeAction::Partition => Action::PartitionNode { node },
+            NodeAction::Recover => Action::RecoverNode { node },
+            NodeAction::Drain => Action::DrainNode { node },
+            NodeAction::Cordon => Action::Cordon { node },
+            NodeAction::Uncordon => Action::Uncordon { node },
+            NodeAction::Delete => Action::DeleteNode { node },
+            NodeAction::TaintOutOfService => Action::TaintOutOfService { node },
+            NodeAction::UntaintOutOfService => Action::UntaintOutOfService { node },
+        }
+    }
 }
 
 /// Fields of a pod template to replace; `None` leaves a field as it is.

@@ -17,6 +17,8 @@ use crate::trace::{Event, Record, render_into};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+mod state;
+
 /// How one expectation fared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
@@ -84,6 +86,12 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         Expectation::RecoveredWithin { app, within } => {
             format!("RecoveredWithin({} within {within})", set(app))
         }
+        Expectation::PodState { .. }
+        | Expectation::StatefulSetStatus { .. }
+        | Expectation::ClaimState { .. }
+        | Expectation::PodNotCreated { .. }
+        | Expectation::UpdateRefused { .. }
+        | Expectation::DnsAnswer { .. } => state::describe(config, expectation).unwrap_or_default(),
     }
 }
 
@@ -277,6 +285,12 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
         | Expectation::NeverSplitBrain { .. }
         | Expectation::BrokenWithin { .. }
         | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description),
+        Expectation::PodState { .. }
+        | Expectation::StatefulSetStatus { .. }
+        | Expectation::ClaimState { .. }
+        | Expectation::PodNotCreated { .. }
+        | Expectation::UpdateRefused { .. }
+        | Expectation::DnsAnswer { .. } => state::evaluate(sim, expectation, description),
     }
 }
 
@@ -432,6 +446,18 @@ fn settled(
         .next_back()
         .unwrap_or(SimTime::ZERO);
     let deadline = start + within;
+    // With OnDelete, Kubernetes never moves currentRevision to the update
+    // revision (`completeRollingUpdate` is for RollingUpdate only) and
+    // `kubectl rollout status` does not apply: the set is settled when its
+    // desired replicas are Running and Ready, at whatever revision. Pods at
+    // the new revision are asked with `PodState(updated: true)`.
+    let on_delete = sim
+        .world
+        .statefulsets
+        .iter()
+        .rev()
+        .find(|s| s.name == *name)
+        .is_some_and(|s| s.spec.update_strategy == crate::config::UpdateStrategy::OnDelete);
     let mut desired = config.statefulsets[statefulset].spec.replicas;
     let mut state = None;
     let mut settled_at = None;
@@ -448,8 +474,7 @@ fn settled(
         let done = state.as_ref().is_some_and(|s| {
             s.replicas == desired
                 && s.ready_replicas == desired
-                && s.updated_replicas == desired
-                && s.current_revision == s.update_revision
+                && (on_delete || (s.updated_replicas == desired && s.current_revision == s.update_revision))
         });
         if record.at >= start {
             match (done, settled_at) {
@@ -460,7 +485,13 @@ fn settled(
         }
     }
     let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
-    let expected = format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}");
+    let expected = if on_delete {
+        format!(
+            "{name} settled ({desired} replicas Running and Ready; OnDelete, so at any revision) by {deadline}"
+        )
+    } else {
+        format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}")
+    };
     let actual = match (settled_at, state) {
         (Some(at), _) => format!("{name} settled at {at}"),
         (None, _) if end < deadline => {

@@ -29,6 +29,7 @@ pub const IDS: &[&str] = &[
     "volume-multi-attach",
     "drain-blocked",
     "identity-duplicated",
+    "service-missing",
     "writes-lost",
 ];
 
@@ -61,6 +62,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
     findings.extend(claims_deleted_while_needed(world, trace));
+    findings.extend(services_missing(world));
     findings.extend(writes_lost(world));
     findings
 }
@@ -101,6 +103,45 @@ fn writes_lost(world: &World) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// A live StatefulSet whose `serviceName` names no Service: the API server
+/// accepts that (the field is only a name), the pods get `subdomain` set to
+/// it, and no EndpointSlice publishes them, so they have no DNS names and
+/// peers that look them up get NXDOMAIN.
+fn services_missing(world: &World) -> Vec<Finding> {
+    world
+        .statefulsets
+        .iter()
+        .filter(|set| set.removed_at.is_none() && world.service_named(&set.spec.service_name).is_none())
+        .map(|set| {
+            let service = &set.spec.service_name;
+            let example = pod_name(&set.name, set.start_ordinal());
+            Finding {
+                id: "service-missing",
+                subject: format!("statefulset/{}", set.name),
+                // Since the last Service of that name went, or from the start.
+                since_ms: world
+                    .services
+                    .iter()
+                    .filter(|s| s.name == *service)
+                    .filter_map(|s| s.removed_at)
+                    .max()
+                    .map_or(0, |at| at.as_millis()),
+                summary: format!("{}'s serviceName {service} names no Service: its pods have no DNS names", set.name),
+                explanation: format!(
+                    "A StatefulSet's pods get `subdomain: {service}`, and the records `<pod>.{service}.{}.svc.{}` exist only \
+                     while a headless Service named {service} selects them. No Service has that name, so {example} and its \
+                     peers resolve to nothing; clients and members that find each other by name fail.",
+                    world.namespace, world.cluster_domain
+                ),
+                fix: format!(
+                    "Create a headless Service named {service} (clusterIP: None) selecting the pods' labels; the records \
+                     appear as soon as it exists."
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A claim deleted (by a person or an operator) while a pod used it or its

@@ -249,7 +249,7 @@ pub enum ContainerState {
 }
 
 /// Who owns an object (`metadata.ownerReferences`, controller refs only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Owner {
     StatefulSet(StsId),
     Pod(PodId),
@@ -304,6 +304,27 @@ pub struct Waits {
     pub taint_eviction: Option<(SimTime, SimTime, String)>,
 }
 
+/// What a pod went through that the trace does not spell out, kept so that
+/// expectations can ask about any time after the run (not API fields).
+#[derive(Debug, Clone, Default)]
+pub struct PodHistory {
+    /// Each `status.phase` the pod entered after Pending, with when.
+    pub phases: Vec<(SimTime, PodPhase)>,
+    /// Its controller (owner reference) from creation on, with when it changed.
+    pub owners: Vec<(SimTime, Option<StsId>)>,
+}
+
+impl PodHistory {
+    /// The phase at `at` (Pending before any change).
+    pub fn phase_at(&self, at: SimTime) -> PodPhase {
+        self.phases.iter().rev().find(|(t, _)| *t <= at).map_or(PodPhase::Pending, |(_, p)| *p)
+    }
+    /// Its controlling StatefulSet at `at`.
+    pub fn owner_at(&self, at: SimTime) -> Option<StsId> {
+        self.owners.iter().rev().find(|(t, _)| *t <= at).and_then(|(_, o)| *o)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PodStatus {
     pub phase: PodPhase,
@@ -351,6 +372,7 @@ pub struct Pod {
     pub status: PodStatus,
     pub runtime: Runtime,
     pub waits: Waits,
+    pub history: PodHistory,
     pub created_at: SimTime,
     /// `metadata.deletionTimestamp`: set by a graceful delete.
     pub deletion_timestamp: Option<SimTime>,
@@ -425,6 +447,13 @@ pub struct Pvc {
     pub name: String,
     pub labels: Labels,
     pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` as admitted (the default class filled in by
+    /// the DefaultStorageClass admission plugin). It may name a class that
+    /// does not exist: the API server accepts that, and the claim waits.
+    pub storage_class_name: Option<String>,
+    /// The PV controller's last event on the claim while it waits for a
+    /// volume it cannot get: reason and message.
+    pub waiting: Option<(&'static str, String)>,
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub phase: PvcPhase,

@@ -18,6 +18,15 @@ use crate::trace::{Event, Record};
 use crate::world::World;
 use std::collections::VecDeque;
 
+/// The shortest requeue an operator gets: a shorter `requeue_after_ms`
+/// (including 0) is raised to this, as a work queue's rate limiter would.
+pub const MIN_REQUEUE: SimDuration = SimDuration::from_millis(10);
+
+/// The most reconciles one operator may do within one simulated second; more
+/// is a loop (an operator requeueing or waking itself without end), and the
+/// run stops with an error naming it instead of spinning.
+pub const MAX_RECONCILES_PER_SECOND: u32 = 100;
+
 /// One operator and its mailbox.
 pub struct Slot {
     pub operator: Box<dyn Operator>,
@@ -26,12 +35,14 @@ pub struct Slot {
     rng: Stream,
     /// Views of the cluster in the past, for the lag fault.
     history: VecDeque<(SimTime, View)>,
+    /// The simulated second of the last reconcile, and how many it held.
+    pace: (u64, u32),
 }
 
 impl Slot {
     pub fn new(operator: Box<dyn Operator>, config: OperatorConfig, seed: u64, index: usize) -> Slot {
         let rng = crate::rng::stream(seed, &format!("operator/{index}"));
-        Slot { operator, config, pending: Vec::new(), rng, history: VecDeque::new() }
+        Slot { operator, config, pending: Vec::new(), rng, history: VecDeque::new(), pace: (0, 0) }
     }
 
     fn draw(&mut self, ppm: u32) -> bool {
@@ -77,6 +88,16 @@ pub fn deliver(
 /// and its actions are applied. `Err` is the operator failing.
 pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), String> {
     let now = api.now;
+    let second = now.as_millis() / 1_000;
+    slot.pace = if slot.pace.0 == second { (second, slot.pace.1.saturating_add(1)) } else { (second, 1) };
+    if slot.pace.1 > MAX_RECONCILES_PER_SECOND {
+        return Err(format!(
+            "operator {} reconciled more than {MAX_RECONCILES_PER_SECOND} times within one simulated second \
+             (from {}): it requeues or wakes itself in a loop",
+            slot.operator.name(),
+            SimTime::from_millis(second.saturating_mul(1_000))
+        ));
+    }
     let mut events = std::mem::take(&mut slot.pending);
     if slot.config.faults.coalesce {
         // Only the last event per object survives: intermediate states are missed.
@@ -121,7 +142,7 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
         api.wake(EventKey::Operator(index as u32));
     }
     if let Some(ms) = requeue_after_ms {
-        api.wake_after(EventKey::Operator(index as u32), SimDuration::from_millis(ms));
+        api.wake_after(EventKey::Operator(index as u32), SimDuration::from_millis(ms).max(MIN_REQUEUE));
     }
     Ok(())
 }
@@ -163,6 +184,13 @@ fn apply(api: &mut Api, action: &OperatorAction) {
             }
         }
         OperatorAction::Scale { statefulset, replicas } => match api.world().sts_named(statefulset) {
+            Some(_) if *replicas > crate::sim::MAX_REPLICAS => api.record(Event::ActionRefused {
+                action: format!("scale {statefulset} to {replicas}"),
+                why: format!(
+                    "Invalid value: {replicas}: stsim simulates at most {} replicas",
+                    crate::sim::MAX_REPLICAS
+                ),
+            }),
             Some(sts) => api.scale_statefulset(sts, *replicas),
             None => not_found(api, "statefulset", statefulset),
         },

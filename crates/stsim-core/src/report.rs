@@ -170,6 +170,44 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
 
 /// Builds the report of a finished (or stopped) simulation.
 pub fn build(sim: &Simulation) -> Report {
+    build_with(sim, true)
+}
+
+/// The report without what a sweep does not read of each run: the
+/// timeline, the trace digest and the tables of objects at the end (left
+/// empty). Findings, breakage and storage are as in [`build`], so
+/// expectations check the same way against it.
+pub fn build_summary(sim: &Simulation) -> Report {
+    build_with(sim, false)
+}
+
+fn build_with(sim: &Simulation, full: bool) -> Report {
+    if !full {
+        let world = &sim.world;
+        let ended_at = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
+        let reason = sim.ended.map(|(_, r)| r.as_str()).unwrap_or("running");
+        return Report {
+            scenario: sim.config.name.clone(),
+            description: String::new(),
+            seed: sim.config.seed,
+            ended_at_ms: ended_at.as_millis(),
+            end_reason: reason.to_string(),
+            events: sim.events,
+            trace_records: sim.trace.records.len(),
+            trace_digest: String::new(),
+            timeline: Vec::new(),
+            findings: crate::findings::all(world, &sim.trace, ended_at),
+            breakage: crate::apps::breakage::build(world, &sim.trace),
+            storage: crate::cost::account(world, &sim.trace, ended_at),
+            nodes: Vec::new(),
+            pod_disruption_budgets: Vec::new(),
+            pods: Vec::new(),
+            pvcs: Vec::new(),
+            pvs: Vec::new(),
+            dns: Vec::new(),
+            statefulsets: Vec::new(),
+        };
+    }
     let world = &sim.world;
     let (ended_at, reason) = sim.ended.map(|(at, r)| (at, r.as_str())).unwrap_or((sim.now(), "running"));
     let now = ended_at;
@@ -230,7 +268,7 @@ pub fn build(sim: &Simulation) -> Report {
                 volume: pvc.volume.map(|pv| world.pv(pv).name.clone()),
                 capacity_bytes: pvc.request_bytes,
                 access_modes: pvc.access_modes.iter().map(|m| format!("{m:?}")).collect(),
-                storage_class: pvc.storage_class.map(|c| world.class(c).name.clone()),
+                storage_class: pvc.storage_class_name.clone(),
                 owners: pvc.owner_refs.iter().map(|o| owner_name(world, o)).collect(),
                 age_ms: age(pvc.created_at),
             })
@@ -477,6 +515,13 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 world.pvc(*pvc).name.clone(),
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
+            Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
+            Event::PvcPatched { pvc, change } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("edited: {change}"))
+            }
+            Event::PvcWaiting { pvc, reason, message } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("stays Pending: {reason}: {message}"))
+            }
             Event::PvcOrphaned { pvc, reason } => {
                 other("pvc", world.pvc(*pvc).name.clone(), format!("orphaned: {reason}"))
             }

@@ -56,6 +56,43 @@ pub struct Scenario {
     /// Operator logic to run alongside the controllers.
     #[serde(default)]
     pub operators: Option<Vec<OperatorEntry>>,
+    /// Kubernetes manifest files (YAML or JSON) whose objects join the
+    /// scenario's, relative to the scenario file.
+    #[serde(default)]
+    pub manifests: Option<Vec<String>>,
+    /// Teaching metadata (`crate::teaching`): themes, sources, the lesson.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub mirrors: Option<Vec<Mirror>>,
+    #[serde(default)]
+    pub lesson: Option<String>,
+    #[serde(default)]
+    pub quiz: Option<Quiz>,
+    /// For an exercise: a nudge towards the fix.
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// What real thing a scenario mirrors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Mirror", deny_unknown_fields)]
+pub enum Mirror {
+    Incident(String),
+    Issue(String),
+    Doc(String),
+    FailureMode(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Quiz", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Quiz {
+    pub question: String,
+    pub choices: Vec<String>,
+    pub answer: String,
+    pub explanation: String,
+    #[serde(default)]
+    pub evidence: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -195,6 +232,89 @@ pub enum Expect {
         app: String,
         within: String,
     },
+    PodState {
+        pod: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        phase: Option<PodPhase>,
+        #[serde(default)]
+        ready: Option<bool>,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+        #[serde(default)]
+        ip: Option<String>,
+        #[serde(default)]
+        image: Option<String>,
+        #[serde(default)]
+        revision: Option<String>,
+        #[serde(default)]
+        updated: Option<bool>,
+        #[serde(default)]
+        restarts: Option<i64>,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    StatefulSetStatus {
+        statefulset: String,
+        at: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        ready_replicas: Option<i64>,
+        #[serde(default)]
+        available_replicas: Option<i64>,
+        #[serde(default)]
+        current_replicas: Option<i64>,
+        #[serde(default)]
+        updated_replicas: Option<i64>,
+        #[serde(default)]
+        current_revision_is_update_revision: Option<bool>,
+    },
+    ClaimState {
+        claim: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        bound: Option<bool>,
+        #[serde(default)]
+        volume: Option<String>,
+        #[serde(default)]
+        owners: Option<Vec<String>>,
+        #[serde(default)]
+        terminating: Option<bool>,
+    },
+    PodNotCreated {
+        pod: String,
+        from: String,
+        to: String,
+    },
+    UpdateRefused {
+        statefulset: String,
+        message: String,
+    },
+    DnsAnswer {
+        name: String,
+        at: String,
+        #[serde(default)]
+        resolves: Option<bool>,
+        #[serde(default)]
+        ip: Option<String>,
+    },
+}
+
+/// A pod's `status.phase`, as expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "PodPhase")]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// An application's health, as expectations name it.
@@ -533,6 +653,9 @@ pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
     #[serde(default)]
     pub pod_anti_affinity: Option<PodAntiAffinity>,
+    /// Same shape as `podAntiAffinity`.
+    #[serde(default)]
+    pub pod_affinity: Option<PodAntiAffinity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -831,13 +954,22 @@ pub enum Action {
         pod: String,
     },
     CrashNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     PartitionNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     RecoverNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     PartitionZone {
         zone: String,
@@ -852,16 +984,28 @@ pub enum Action {
         zone: String,
     },
     DrainNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Cordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Uncordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DeleteNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     AddNode {
         pool: String,
@@ -869,10 +1013,16 @@ pub enum Action {
         zone: Option<String>,
     },
     TaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     UntaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     SetReady {
         pod: String,
@@ -917,6 +1067,42 @@ pub enum Action {
     },
     DeleteService {
         service: String,
+    },
+    PatchPod {
+        pod: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    PatchPvc {
+        pvc: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    CreatePod {
+        name: String,
+        template: Box<PodTemplate>,
+        #[serde(default)]
+        hostname: Option<String>,
+        #[serde(default)]
+        subdomain: Option<String>,
+    },
+    CreatePvc {
+        name: String,
+        storage: String,
+        #[serde(default)]
+        storage_class_name: Option<String>,
+        #[serde(default)]
+        access_modes: Option<Vec<AccessMode>>,
+        #[serde(default)]
+        labels: Option<RawLabels>,
     },
     /// Delete with `--cascade=orphan` and create again with these fields changed.
     RecreateStatefulSet {

@@ -5,11 +5,12 @@ use super::*;
 
 impl Checker<'_, '_> {
     /// Resolves the `node` field of an action to the node's id.
-    pub(super) fn node(&mut self, do_path: &str, name: &str, names: &[String]) -> Option<usize> {
-        if let Some(index) = names.iter().position(|n| n == name) {
+    pub(super) fn node(&mut self, do_path: &str, name: &str, names: &NodeNames) -> Option<usize> {
+        if let Some(index) = names.resolve(name) {
             return Some(index);
         }
-        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        let sample = names.sample(64);
+        let known: Vec<&str> = sample.iter().map(String::as_str).collect();
         let help = match suggest(name, &known) {
             _ if known.is_empty() => "the cluster has no nodes; declare `cluster.nodePools`".to_string(),
             Some(close) => format!("did you mean `{close}`? nodes: {}", list_names(&known)),
@@ -21,6 +22,43 @@ impl Checker<'_, '_> {
         let message = format!("Not found: {name:?}: no node has this name");
         self.report("unknown-reference", &format!("{do_path}.node"), message, Some(help));
         None
+    }
+
+    /// A node action's target: a node by name (`node`), or the node that
+    /// runs a pod when the action runs (`nodeOf`); exactly one of them.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn node_target(
+        &mut self,
+        do_path: &str,
+        node: &Option<String>,
+        node_of: &Option<String>,
+        names: &NodeNames,
+        sets: &[raw::StatefulSet],
+        action: NodeAction,
+    ) -> Option<Action> {
+        match (node, node_of) {
+            (Some(node), None) => self.node(do_path, node, names).map(|node| action.on(node)),
+            (None, Some(pod)) => {
+                self.pod(&format!("{do_path}.nodeOf"), pod, sets).map(|pod| Action::OnNodeOf { pod, action })
+            }
+            _ => {
+                let message = "Required value: name the node with `node`, or the pod whose node it is with `nodeOf`, not both";
+                let help =
+                    "like `CrashNode(node: \"worker-2\")` or `CrashNode(nodeOf: \"redis-1\")`".to_string();
+                self.report("invalid-value", do_path, message, Some(help));
+                None
+            }
+        }
+    }
+
+    /// Label keys set or removed by hand must be label keys, and not both.
+    fn label_edits(&mut self, do_path: &str, labels: &Option<Labels>, remove: &Option<Vec<String>>) {
+        for (j, key) in remove.iter().flatten().enumerate() {
+            if labels.as_ref().is_some_and(|l| l.contains_key(key)) {
+                let message = format!("Invalid value: {key:?}: the label is both set and removed");
+                self.report("invalid-value", &format!("{do_path}.removeLabels[{j}]"), message, None);
+            }
+        }
     }
 
     /// A zone of `cluster.zones`, by name.
@@ -70,7 +108,6 @@ impl Checker<'_, '_> {
         entries: &[raw::TimelineEntry],
         sets: &[raw::StatefulSet],
         horizon: Option<SimDuration>,
-        classes: &[StorageClassConfig],
         cluster: &ClusterConfig,
     ) -> Vec<TimelineEntry> {
         let node_names = node_names(entries, cluster);
@@ -154,14 +191,14 @@ impl Checker<'_, '_> {
                 raw::Action::ForceDeletePod { pod } => {
                     self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::ForceDeletePod { pod })
                 }
-                raw::Action::CrashNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::CrashNode { node })
+                raw::Action::CrashNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Crash)
                 }
-                raw::Action::PartitionNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::PartitionNode { node })
+                raw::Action::PartitionNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Partition)
                 }
-                raw::Action::RecoverNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::RecoverNode { node })
+                raw::Action::RecoverNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Recover)
                 }
                 raw::Action::RemoveMember { pod } | raw::Action::AddMember { pod } => {
                     let path = format!("{do_path}.pod");
@@ -186,24 +223,34 @@ impl Checker<'_, '_> {
                 raw::Action::RecoverZone { zone } => {
                     self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::RecoverZone { zone })
                 }
-                raw::Action::DrainNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::DrainNode { node })
+                raw::Action::DrainNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Drain)
                 }
-                raw::Action::Cordon { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::Cordon { node })
+                raw::Action::Cordon { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Cordon)
                 }
-                raw::Action::Uncordon { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::Uncordon { node })
+                raw::Action::Uncordon { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Uncordon)
                 }
-                raw::Action::DeleteNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::DeleteNode { node })
+                raw::Action::DeleteNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Delete)
                 }
-                raw::Action::TaintOutOfService { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::TaintOutOfService { node })
-                }
-                raw::Action::UntaintOutOfService { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::UntaintOutOfService { node })
-                }
+                raw::Action::TaintOutOfService { node, node_of } => self.node_target(
+                    &do_path,
+                    node,
+                    node_of,
+                    &node_names,
+                    sets,
+                    NodeAction::TaintOutOfService,
+                ),
+                raw::Action::UntaintOutOfService { node, node_of } => self.node_target(
+                    &do_path,
+                    node,
+                    node_of,
+                    &node_names,
+                    sets,
+                    NodeAction::UntaintOutOfService,
+                ),
                 raw::Action::AddNode { pool, zone } => {
                     let pools: Vec<&str> = cluster.node_pools.iter().map(|p| p.name.as_str()).collect();
                     let pool_index = pools.iter().position(|p| p == pool);
@@ -337,6 +384,99 @@ impl Checker<'_, '_> {
                     self.dns_label(&format!("{do_path}.to"), to);
                     Some(Action::RenameService { from: from.clone(), to: to.clone() })
                 }
+                raw::Action::PatchPod { pod, labels, remove_labels, owner_references } => {
+                    let orphan = match owner_references.as_deref() {
+                        None => false,
+                        Some([]) => true,
+                        Some(_) => {
+                            let message = "Invalid value: a pod's owner references can only be removed (`ownerReferences: []`)";
+                            let help = "a StatefulSet adopts a matching orphan by itself; remove the references and let it";
+                            self.report(
+                                "invalid-value",
+                                &format!("{do_path}.ownerReferences"),
+                                message,
+                                Some(help.to_string()),
+                            );
+                            false
+                        }
+                    };
+                    self.label_edits(&do_path, labels, remove_labels);
+                    Some(Action::PatchPod {
+                        pod: pod.clone(),
+                        labels: labels.clone().unwrap_or_default(),
+                        remove_labels: remove_labels.clone().unwrap_or_default(),
+                        orphan,
+                    })
+                }
+                raw::Action::PatchPvc { pvc, labels, remove_labels, owner_references } => {
+                    for (j, owner) in owner_references.iter().flatten().enumerate() {
+                        let valid = owner.split_once('/').is_some_and(|(kind, name)| {
+                            matches!(kind, "StatefulSet" | "Pod") && !name.is_empty()
+                        });
+                        if !valid {
+                            let message = format!(
+                                "Invalid value: {owner:?}: an owner is `StatefulSet/<name>` or `Pod/<name>`"
+                            );
+                            self.report(
+                                "invalid-value",
+                                &format!("{do_path}.ownerReferences[{j}]"),
+                                message,
+                                None,
+                            );
+                        }
+                    }
+                    self.label_edits(&do_path, labels, remove_labels);
+                    Some(Action::PatchPvc {
+                        pvc: pvc.clone(),
+                        labels: labels.clone().unwrap_or_default(),
+                        remove_labels: remove_labels.clone().unwrap_or_default(),
+                        owners: owner_references.clone(),
+                    })
+                }
+                raw::Action::CreatePod { name, template, hostname, subdomain } => {
+                    self.dns_label(&format!("{do_path}.name"), name);
+                    if let Some(hostname) = hostname {
+                        self.dns_label(&format!("{do_path}.hostname"), hostname);
+                    }
+                    if let Some(subdomain) = subdomain {
+                        self.dns_label(&format!("{do_path}.subdomain"), subdomain);
+                    }
+                    let template = self.template(&format!("{do_path}.template"), name, template);
+                    Some(Action::CreatePod {
+                        name: name.clone(),
+                        template: Box::new(template),
+                        hostname: hostname.clone().unwrap_or_else(|| name.clone()),
+                        subdomain: subdomain.clone().unwrap_or_default(),
+                    })
+                }
+                raw::Action::CreatePvc { name, storage, storage_class_name, access_modes, labels } => {
+                    self.dns_label(&format!("{do_path}.name"), name);
+                    let storage_path = format!("{do_path}.storage");
+                    let storage_bytes = self.memory(&storage_path, Some(storage), 1);
+                    if storage_bytes == 0 {
+                        let message = format!("Invalid value: {storage:?}: must be greater than zero");
+                        self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
+                    }
+                    let access_modes = match access_modes.as_deref() {
+                        None | Some([]) => vec![AccessMode::ReadWriteOnce],
+                        Some(modes) => modes
+                            .iter()
+                            .map(|m| match m {
+                                raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
+                                raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
+                                raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
+                                raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
+                            })
+                            .collect(),
+                    };
+                    Some(Action::CreatePvc {
+                        name: name.clone(),
+                        labels: labels.clone().unwrap_or_default(),
+                        storage_bytes,
+                        storage_class: storage_class_name.clone(),
+                        access_modes,
+                    })
+                }
                 raw::Action::DeleteService { service } => {
                     self.dns_label(&format!("{do_path}.service"), service);
                     Some(Action::DeleteService { service: service.clone() })
@@ -393,9 +533,9 @@ impl Checker<'_, '_> {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
                         }),
-                        volume_claim_templates: volume_claim_templates.as_ref().map(|claims| {
-                            self.claims(&format!("{do_path}.volumeClaimTemplates"), claims, classes)
-                        }),
+                        volume_claim_templates: volume_claim_templates
+                            .as_ref()
+                            .map(|claims| self.claims(&format!("{do_path}.volumeClaimTemplates"), claims)),
                     };
                     match entry.action {
                         raw::Action::RecreateStatefulSet { .. } => {
@@ -423,14 +563,78 @@ impl Checker<'_, '_> {
 
 /// Every node name a run can have, by id: the pools' nodes, then one per
 /// `AddNode` in the order the timeline runs them.
-fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut counts: Vec<u32> = Vec::new();
-    for pool in &cluster.node_pools {
-        for n in 0..pool.count {
-            names.push(format!("{}-{}", pool.name, n + 1));
+impl Checker<'_, '_> {
+    /// `RenameService` and `DeleteService` name a service the scenario
+    /// declares or a rename makes.
+    pub(super) fn service_references(&mut self, entries: &[raw::TimelineEntry], services: &[ServiceConfig]) {
+        let mut known: std::collections::BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        for entry in entries {
+            if let raw::Action::RenameService { to, .. } = &entry.action {
+                known.insert(to);
+            }
         }
-        counts.push(pool.count);
+        for (i, entry) in entries.iter().enumerate() {
+            let (field, name) = match &entry.action {
+                raw::Action::RenameService { from, .. } => ("from", from),
+                raw::Action::DeleteService { service } => ("service", service),
+                _ => continue,
+            };
+            if !known.contains(name.as_str()) && is_dns_label(name) {
+                let names: Vec<&str> = known.iter().copied().collect();
+                let help = match suggest(name, &names) {
+                    Some(close) => format!("did you mean `{close}`? services: {}", list_names(&names)),
+                    None if names.is_empty() => "the scenario declares no `services`".to_string(),
+                    None => format!("services: {}", list_names(&names)),
+                };
+                let message = format!("Not found: {name:?}: no service has this name");
+                self.report("unknown-reference", &format!("timeline[{i}].do.{field}"), message, Some(help));
+            }
+        }
+    }
+}
+
+/// The names of the nodes a run can have, without listing them: the pools'
+/// nodes `<pool>-1` .. `<pool>-<count>` in pool order, then the timed
+/// `AddNode`s in time order. Resolving a name costs a map lookup, however
+/// many nodes the pools declare.
+pub(super) struct NodeNames {
+    /// Each pool's name, node count and the id of its first node.
+    pools: Vec<(String, u64, usize)>,
+    /// Nodes added by the timeline, by name.
+    added: BTreeMap<String, usize>,
+}
+
+impl NodeNames {
+    pub(super) fn resolve(&self, name: &str) -> Option<usize> {
+        if let Some(index) = self.added.get(name) {
+            return Some(*index);
+        }
+        let (pool, suffix) = name.rsplit_once('-')?;
+        let n: u64 = suffix.parse().ok().filter(|n: &u64| *n >= 1 && n.to_string() == suffix)?;
+        let (_, count, first) = self.pools.iter().find(|(p, _, _)| p == pool)?;
+        (n <= *count).then(|| first + usize::try_from(n - 1).unwrap_or(usize::MAX))
+    }
+
+    /// Up to `max` node names, for suggestions.
+    pub(super) fn sample(&self, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for (pool, count, _) in &self.pools {
+            for n in 1..=(*count).min(max as u64) {
+                out.push(format!("{pool}-{n}"));
+            }
+        }
+        out.extend(self.added.keys().cloned());
+        out.truncate(max);
+        out
+    }
+}
+
+pub(super) fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> NodeNames {
+    let mut pools = Vec::new();
+    let mut total = 0usize;
+    for pool in &cluster.node_pools {
+        pools.push((pool.name.clone(), u64::from(pool.count), total));
+        total = total.saturating_add(pool.count as usize);
     }
     let mut added: Vec<(SimDuration, usize)> = entries
         .iter()
@@ -445,9 +649,12 @@ fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<St
         })
         .collect();
     added.sort_by_key(|(at, _)| *at);
+    let mut counts: Vec<u64> = cluster.node_pools.iter().map(|p| u64::from(p.count)).collect();
+    let mut names = BTreeMap::new();
     for (_, pool) in added {
         counts[pool] += 1;
-        names.push(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]));
+        names.insert(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]), total);
+        total = total.saturating_add(1);
     }
-    names
+    NodeNames { pools, added: names }
 }
