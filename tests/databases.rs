@@ -431,3 +431,177 @@ fn the_view_reports_positions_lag_and_the_lease() {
     let expires = app.leader_lease_expires_ms.unwrap();
     assert!(expires > t("20m30s").as_millis() && expires <= t("21m").as_millis(), "{expires}");
 }
+
+/// Rule: a primary that steps down without a majority fences itself: the
+/// naive failover (lowest ordinal, at once) then never makes two primaries,
+/// across seeds, but still loses the writes the lagging replica lacked:
+/// fencing and picking the right replica are separate rules.
+#[test]
+fn a_majority_check_prevents_split_brain_but_not_a_lagging_promotion() {
+    for seed in 1..=8 {
+        let node = primary_node(seed);
+        let faults = format!(
+            "(at: \"20m\", do: PartitionNode(node: \"{node}\")),\n        (at: \"30m\", do: RecoverNode(node: \"{node}\")),"
+        );
+        let source = scenario(seed, NAIVE, true, &faults)
+            .replace("synchronous: true", r#"synchronous: true, stepDownWithoutMajority: "5s""#);
+        let (sim, report) = run(&source);
+        assert_eq!(failed(&sim, &report), ["NoWritesLost(pg)"], "seed {seed}");
+    }
+}
+
+/// Beyond the shipped cases: two failovers in a row. The first promotes the
+/// lagging pg-1 (its loss is counted once); the second, after pg-1's own
+/// node crashes, promotes pg-2, which followed pg-1 and holds all of its
+/// writes: nothing more is lost, and the history that wins is timeline 3.
+#[test]
+fn a_second_failover_loses_nothing_more_when_the_new_primary_was_level() {
+    let source = crate::support::scenario_file("databases/lagging-replica-promoted").replace(
+        r#"(at: "30m", do: RecoverNode(node: "worker-2")),"#,
+        r#"(at: "27m", do: CrashNode(node: "worker-6")),
+        (at: "30m", do: RecoverNode(node: "worker-2")),"#,
+    );
+    let mut config = parse(&source);
+    config.expect.clear();
+    let (sim, _) = stsim_core::run(config);
+    let app = &sim.world.apps.list[0];
+    let promotions: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppMember { what, .. } if what.starts_with("promoted") => Some(what.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(promotions.len(), 2, "{promotions:?}");
+    assert!(promotions[1].contains("in place of pg-1"), "{promotions:?}");
+    assert_eq!(app.clusters[0].timelines.len(), 3);
+    let lost = stsim_core::apps::replication::lost_writes(app);
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!((lost[0].member.as_str(), lost[0].promoted.as_str()), ("pg-0", "pg-1"));
+    // The same loss as with one failover.
+    let (once, _) = run_file("databases/lagging-replica-promoted");
+    assert_eq!(
+        lost[0].writes,
+        stsim_core::apps::replication::lost_writes(&once.world.apps.list[0])[0].writes
+    );
+}
+
+/// Rule: Sentinel fails over only where a majority of sentinels reach each
+/// other. With the master's node and another cut off (each an island), the
+/// one sentinel left is no majority: no failover, so no second master.
+#[test]
+fn sentinels_without_a_majority_do_not_fail_over() {
+    let source = crate::support::scenario_file("databases/sentinel-partition-split-brain");
+    let one_per_node = source.replace(
+        r#"template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),"#,
+        r#"template: (labels: {"app": "redis"}, image: "redis:7.2", resources: (requests: (cpu: "1500m", memory: "1Gi")), readinessProbe: (initialDelaySeconds: 5)),"#,
+    ) + "";
+    let one_per_node = one_per_node.replace(
+        "Scenario(",
+        "Scenario(\n    cluster: (nodePools: [(name: \"worker\", count: 3, cpu: \"2\", memory: \"8Gi\")]),",
+    );
+    // Which nodes hold redis-0 (the master) and redis-1?
+    let mut probe = parse(&one_per_node);
+    probe.expect.clear();
+    probe.timeline.clear();
+    probe.duration = stsim_core::time::SimDuration::from_mins(9);
+    let (sim, _) = stsim_core::run(probe);
+    let node_of = |pod: &str| {
+        let pod = sim.world.pod(sim.world.pod_named(pod).unwrap());
+        sim.world.node(pod.node.unwrap()).name.clone()
+    };
+    let (master, other) = (node_of("redis-0"), node_of("redis-1"));
+    assert_ne!(master, other, "one pod per node");
+    let cut = one_per_node.replace(
+        r#"(at: "10m", do: PartitionNode(node: "worker-1")),"#,
+        &format!(
+            r#"(at: "10m", do: PartitionNode(node: "{master}")), (at: "10m", do: PartitionNode(node: "{other}")),"#
+        ),
+    ).replace(r#"(at: "15m", do: RecoverNode(node: "worker-1")),"#, "");
+    let outcome = |source: &str| {
+        let mut config = parse(source);
+        config.expect.clear();
+        let (sim, _) = stsim_core::run(config);
+        let failovers = sim
+            .trace
+            .records
+            .iter()
+            .filter(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+            .count();
+        let split =
+            sim.trace.records.iter().any(
+                |r| matches!(&r.event, Event::AppVerdict { verdict, .. } if verdict.code == "split-brain"),
+            );
+        (failovers, split)
+    };
+    assert_eq!(outcome(&cut), (0, false), "one sentinel of three is no majority");
+    // The control: with only the master's node cut off, two of three fail it over.
+    let only_master = one_per_node
+        .replace(
+            r#"(at: "10m", do: PartitionNode(node: "worker-1")),"#,
+            &format!(r#"(at: "10m", do: PartitionNode(node: "{master}")),"#),
+        )
+        .replace(r#"(at: "15m", do: RecoverNode(node: "worker-1")),"#, "");
+    assert_eq!(outcome(&only_master), (1, true));
+}
+
+/// Rule: with a steady asynchronous replication lag, a crashed primary's
+/// last writes never reach a replica: even the careful failover loses the
+/// writes of the last `replicationLag` (here 500 ms at 100 writes/s), and
+/// the view shows the replicas that far behind while the primary runs.
+#[test]
+fn a_steady_replication_lag_loses_the_crashed_primarys_last_writes() {
+    let seed = 4;
+    let node = primary_node(seed);
+    let faults = format!(
+        "(at: \"20m\", do: CrashNode(node: \"{node}\")),\n        (at: \"30m\", do: RecoverNode(node: \"{node}\")),"
+    );
+    let source = scenario(seed, CAREFUL, false, &faults)
+        .replace("synchronous: false", r#"synchronous: false, replicationLag: "500ms""#);
+    let (sim, report) = run(&source);
+    assert_eq!(failed(&sim, &report), ["NoWritesLost(pg)"]);
+    let lost = stsim_core::apps::replication::lost_writes(&sim.world.apps.list[0]);
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!(lost[0].writes, 50, "{lost:?}");
+    assert_eq!(lost[0].to_ms, t("20m").as_millis(), "up to the crash");
+    // Before the crash, the level replica is 50 writes behind in the view.
+    let mut config = parse(&source);
+    config.expect.clear();
+    config.duration = stsim_core::time::SimDuration::from_mins(12);
+    let (sim, _) = stsim_core::run(config);
+    let view = stsim_core::operators::View::of(&sim.world, t("12m").as_millis());
+    let lags: Vec<Option<u64>> = view.apps[0].members.iter().map(|m| m.lag).collect();
+    assert_eq!(lags, [Some(0), Some(50), Some(50)]);
+}
+
+/// Rule: `min-replicas-to-write` makes a Redis master cut off from its
+/// replicas refuse writes, so the sentinels' failover under a partition
+/// leaves one master taking writes: no split brain (compare the scenario
+/// without it, which has one).
+#[test]
+fn min_replicas_to_write_prevents_the_sentinel_split_brain() {
+    let source = crate::support::scenario_file("databases/sentinel-partition-split-brain");
+    let guarded = source.replace(
+        "app: RedisSentinel(addressing: Dns),",
+        "app: RedisSentinel(addressing: Dns, minReplicasToWrite: 1),",
+    );
+    assert_ne!(source, guarded);
+    let split =
+        |source: &str| {
+            let mut config = parse(source);
+            config.expect.clear();
+            let (sim, _) = stsim_core::run(config);
+            let failed_over =
+                sim.trace.records.iter().any(
+                    |r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")),
+                );
+            assert!(failed_over, "the sentinels fail over either way");
+            sim.trace.records.iter().any(
+                |r| matches!(&r.event, Event::AppVerdict { verdict, .. } if verdict.code == "split-brain"),
+            )
+        };
+    assert!(split(&source));
+    assert!(!split(&guarded));
+}

@@ -99,6 +99,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "startup-probe-too-short",
     "prestop-delays-termination",
     "init-containers-delay-start",
+    "databases/failover-partition-majority",
 ];
 
 /// The fix-it exercises of `exercises/`: each fails `stsim test` until the

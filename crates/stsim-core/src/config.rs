@@ -1018,7 +1018,9 @@ pub enum AppKind {
     /// or hostname with `announce-hostnames`, and fails the master over to a
     /// replica once it has been unreachable for `down_after`
     /// (`down-after-milliseconds`) and a majority of sentinels runs.
-    RedisSentinel { down_after: SimDuration },
+    /// `min_replicas_to_write` (`min-replicas-to-write`, 0 = off): a master
+    /// takes writes only while that many replicas follow it and reach it.
+    RedisSentinel { down_after: SimDuration, min_replicas_to_write: u32 },
 }
 
 impl AppKind {
@@ -1069,6 +1071,17 @@ pub struct AppConfig {
     /// `synchronous_mode_strict`): the primary acknowledges a write only once
     /// a replica has it, and blocks writes while no replica receives them.
     pub synchronous: bool,
+    /// Primary/replica: the primary steps down once it has reached no
+    /// majority of the members for this long (a majority check, like
+    /// MongoDB's primary after `electionTimeoutMillis`, 10 s); `None`: only
+    /// its lease stops it.
+    pub step_down_without_majority: Option<SimDuration>,
+    /// Primary/replica, asynchronous: how far behind its primary a replica
+    /// that receives its writes applies them. 0 by default (an assumption:
+    /// "typical steady state replication delay is well under a second",
+    /// Patroni's replication modes page); with more, a crashed primary's
+    /// last writes never reach any replica.
+    pub replication_lag: SimDuration,
 }
 
 impl AppConfig {
@@ -1086,6 +1099,8 @@ impl AppConfig {
             lease_ttl: SimDuration::from_secs(30),
             lease_renew: SimDuration::from_secs(10),
             synchronous: false,
+            step_down_without_majority: None,
+            replication_lag: SimDuration::ZERO,
         }
     }
 }

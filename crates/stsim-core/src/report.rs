@@ -564,7 +564,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("operator", actor.clone(), format!("failed: {message}"))
             }
             Event::ActionRefused { action, why } => {
-                other("operator", actor.clone(), format!("{action} refused: {why}"))
+                // A scripted action (a membership change) is the user's, not an operator's.
+                let kind = if record.actor == crate::trace::Actor::User { "action" } else { "operator" };
+                other(kind, actor.clone(), format!("{action} refused: {why}"))
             }
             Event::CustomResourceChanged { object, what, .. } => {
                 let o = &world.custom.objects[*object as usize];

@@ -257,6 +257,9 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("{} waits: {message}.", pod(*id))
             }
             Event::OperatorFailed { message } => format!("The operator fails, and the run stops: {message}."),
+            Event::ActionRefused { action, why } if record.actor == crate::trace::Actor::User => {
+                format!("Your action `{action}` does not apply, and changes nothing: {why}.")
+            }
             Event::ActionRefused { action, why } => {
                 format!("The operator's action `{action}` does not apply, and changes nothing: {why}.")
             }

@@ -460,12 +460,20 @@ pub enum App {
         /// Patroni `synchronous_mode_strict`.
         #[serde(default)]
         synchronous: Option<bool>,
+        /// The primary steps down without a majority for this long.
+        #[serde(default)]
+        step_down_without_majority: Option<String>,
+        /// How far behind replicas apply the primary's writes.
+        #[serde(default)]
+        replication_lag: Option<String>,
     },
     RedisSentinel {
         #[serde(default)]
         addressing: Option<Addressing>,
         #[serde(default)]
         down_after: Option<String>,
+        #[serde(default)]
+        min_replicas_to_write: Option<u32>,
         #[serde(default)]
         readiness: Option<AppReadiness>,
         #[serde(default)]

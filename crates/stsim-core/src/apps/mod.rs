@@ -154,6 +154,14 @@ impl Timeline {
             (start <= at && at <= start + span).then(|| from + SimDuration::from_millis(at - start))
         })
     }
+    /// The position written on it by `at` (its branch point before any write).
+    pub fn position_at(&self, at: SimTime) -> u64 {
+        self.writing
+            .iter()
+            .rev()
+            .find(|(from, _, _)| *from <= at)
+            .map_or(self.branch_ms, |&(from, to, start)| start + at.min(to).since(from).as_millis())
+    }
     /// Milliseconds of writing on it after `after`.
     pub fn written_after(&self, after: SimTime) -> u64 {
         self.writing.iter().map(|&(from, to, _)| to.since(from.max(after).min(to)).as_millis()).sum()

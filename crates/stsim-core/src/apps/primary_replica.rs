@@ -516,15 +516,20 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             .data_of(process)
             .and_then(|d| d.repl.lease_until)
             .map_or(String::new(), |t| format!(" at {t}"));
-        problems.push((
-            "peers-unreachable",
+        let text = if replication::tracked(app) {
             format!(
                 "{} demoted itself when its leader lease ran out{until}: it is cut off on {} and still believes \
                  it was the primary",
                 process.member,
                 api.world().node(process.node).name
-            ),
-        ));
+            )
+        } else {
+            format!(
+                "{} refuses writes: fewer replicas than min-replicas-to-write follow it and reach it",
+                process.member
+            )
+        };
+        problems.push(("peers-unreachable", text));
     }
     problems.extend(missing(api, app));
     match problems.first() {

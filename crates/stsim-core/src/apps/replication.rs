@@ -14,9 +14,9 @@
 //!   reaches the API server again, and then steps down and rewinds
 //!   (`pg_rewind`), discarding what it wrote after the new leader's branch;
 //! - a replica applies the writes of the primary it follows while it
-//!   reaches it and has caught up (streaming replication keeps up with the
-//!   modelled load: no steady lag); while it catches up or is cut off, its
-//!   position stays where it was;
+//!   reaches it and has caught up, `replication_lag` behind (0 by default:
+//!   streaming replication keeps up with the modelled load); while it
+//!   catches up or is cut off, its position stays where it was;
 //! - with `synchronous`, a primary takes writes only while a replica
 //!   receives them (`synchronous_mode_strict`);
 //! - a promotion starts a new timeline at the promoted member's position.
@@ -69,6 +69,9 @@ pub(super) fn last_renewal(
 /// while it reaches the API server, if the key names it; cut off, until its
 /// lease runs out. Kinds without a lease (Sentinel) always do.
 pub(super) fn holds_lease(api: &Api, app: &App, pod: PodId) -> bool {
+    if let AppKind::RedisSentinel { min_replicas_to_write, .. } = *app.kind() {
+        return min_replicas_to_write == 0 || followers(api, app, pod) >= min_replicas_to_write as usize;
+    }
     if !tracked(app) {
         return true;
     }
@@ -120,19 +123,39 @@ pub(super) fn advance(api: &Api, app: &mut App) {
             }
         }
     }
-    copy_positions(app);
+    copy_positions(app, api.now);
 }
 
 /// Replicas that receive their primary's writes hold what it holds.
-fn copy_positions(app: &mut App) {
+/// With a steady `replicationLag`, what the primary had written that long ago.
+fn copy_positions(app: &mut App, now: SimTime) {
+    let lag = steady_lag(app);
     for (replica, primary) in app.replicating.clone() {
         let (Some(r), Some(p)) = (app.processes.get(&replica), app.processes.get(&primary)) else { continue };
-        let Some(source) = app.volumes.get(&p.volume).map(|d| d.repl.clone()) else { continue };
+        let Some(source) = app.volumes.get(&p.volume).map(|d| (d.cluster, d.repl.clone())) else { continue };
+        let (cluster, source) = source;
+        let mut position = source.position_ms;
+        if !lag.is_zero()
+            && let Some(line) = app.cluster(cluster).timelines.iter().find(|t| t.id == source.timeline)
+        {
+            let then = SimTime::from_millis(now.as_millis().saturating_sub(lag.as_millis()));
+            position = line.position_at(then).min(position);
+        }
         if let Some(data) = app.volumes.get_mut(&r.volume) {
-            data.repl.position_ms = source.position_ms;
+            if data.repl.timeline == source.timeline {
+                position = position.max(data.repl.position_ms);
+            }
+            data.repl.position_ms = position;
             data.repl.timeline = source.timeline;
         }
     }
+}
+
+/// How far behind its primary a replica that receives its writes applies
+/// them: the configured `replicationLag`, none with synchronous replication.
+fn steady_lag(app: &App) -> SimDuration {
+    let config = app.config();
+    if config.synchronous { SimDuration::ZERO } else { config.replication_lag }
 }
 
 /// The leases of running primaries, as each believes: one that reaches the
@@ -180,10 +203,31 @@ pub(super) fn leases(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake
             }
         } else if app.volumes[&volume].repl.lease_until.is_none() {
             // What it believes: the key it held, renewed until it was cut off.
-            let until = match app.volumes[&volume].repl.held_since {
+            let mut until = match app.volumes[&volume].repl.held_since {
                 Some(since) => last_renewal(api.world(), app, pod, since, now).map_or(now, |at| at + ttl),
                 None => now,
             };
+            // What stops it first: its lease running out, or (with a
+            // majority check) having reached no majority for long enough.
+            let mut why = format!("it keeps its leader lease until {until} ({ttl} after its last renewal)");
+            if let Some(after) = app.config().step_down_without_majority {
+                let members = app.expected(api.world()).len().max(1);
+                let reached = app
+                    .processes
+                    .values()
+                    .filter(|p| p.ghost_since.is_none() && app.cluster_of(p) == Some(cluster))
+                    .filter(|p| network::reachable(api.world(), node, p.node))
+                    .count();
+                let lost_at = api.world().node(node).machine_since;
+                if reached < members / 2 + 1 && lost_at + after < until {
+                    let lease = until;
+                    until = (lost_at + after).max(now);
+                    why = format!(
+                        "it reaches {reached} of {members} members, no majority, so it steps down at {until} \
+                         ({after} without one), before its lease would expire at {lease}"
+                    );
+                }
+            }
             app.volumes.get_mut(&volume).expect("a primary's data").repl.lease_until = Some(until);
             if until > now {
                 let writes = if app.config().synchronous {
@@ -195,10 +239,7 @@ pub(super) fn leases(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake
                     api,
                     index,
                     pod,
-                    format!(
-                        "is cut off from the API server (the DCS): it keeps its leader lease until {until} ({ttl} \
-                         after its last renewal), then demotes itself; until then {writes}"
-                    ),
+                    format!("is cut off from the API server (the DCS): {why}; until then {writes}"),
                 );
             }
         }
@@ -296,7 +337,7 @@ pub(super) fn settle(api: &Api, app: &mut App, wake: &mut Wake) {
         }
         app.writing.insert(pod, until);
     }
-    copy_positions(app);
+    copy_positions(app, api.now);
 }
 
 /// Starts the first timeline of a cluster its initialiser created.
@@ -505,7 +546,8 @@ pub(super) fn live_position(app: &App, pod: PodId, now: SimTime) -> u64 {
     if let Some(source) = app.replicating.get(&pod)
         && app.writing.contains_key(source)
     {
-        return live_position(app, *source, now);
+        let lag = steady_lag(app).as_millis();
+        return live_position(app, *source, now).saturating_sub(lag).max(held);
     }
     held
 }
@@ -527,4 +569,20 @@ pub(super) fn lease_view(
         None => cluster.lease_renewed,
     };
     Some((leader, renewed.map(|at| at + app.config().lease_ttl)))
+}
+
+/// The running replicas that follow the member in `pod` and reach it
+/// (Redis's connected slaves, which `min-replicas-to-write` counts).
+fn followers(api: &Api, app: &App, pod: PodId) -> usize {
+    let master = &app.processes[&pod];
+    app.processes
+        .values()
+        .filter(|p| p.pod != pod && p.ghost_since.is_none())
+        .filter(|p| matches!(p.state, ProcessState::Member { .. }))
+        .filter(|p| {
+            app.data_of(p)
+                .is_some_and(|d| d.role == Role::Replica && d.peers.keys().next() == Some(&master.member))
+        })
+        .filter(|p| network::reachable(api.world(), p.node, master.node))
+        .count()
 }

@@ -27,7 +27,7 @@ use super::*;
 
 fn down_after(app: &App) -> SimDuration {
     match app.kind() {
-        AppKind::RedisSentinel { down_after } => *down_after,
+        AppKind::RedisSentinel { down_after, .. } => *down_after,
         _ => unreachable!("the Sentinel model runs Sentinel applications"),
     }
 }

@@ -21,9 +21,18 @@ impl Checker<'_, '_> {
                 lease_ttl,
                 lease_renew,
                 synchronous,
+                step_down_without_majority,
+                replication_lag,
             } => {
                 peer_timeout = timeout.as_deref();
-                replication = Some((write_rate, lease_ttl, lease_renew, synchronous));
+                replication = Some((
+                    write_rate,
+                    lease_ttl,
+                    lease_renew,
+                    synchronous,
+                    step_down_without_majority,
+                    replication_lag,
+                ));
                 let bootstrap = match bootstrap.unwrap_or(raw::Bootstrap::AnyMember) {
                     raw::Bootstrap::AnyMember => Bootstrap::AnyMember,
                     raw::Bootstrap::OrdinalZero => Bootstrap::OrdinalZero,
@@ -57,6 +66,7 @@ impl Checker<'_, '_> {
             raw::App::RedisSentinel {
                 addressing,
                 down_after,
+                min_replicas_to_write,
                 readiness,
                 catch_up,
                 stale_after,
@@ -70,7 +80,10 @@ impl Checker<'_, '_> {
                     down_after.as_deref(),
                     SimDuration::from_secs(60),
                 );
-                let kind = AppKind::RedisSentinel { down_after };
+                let kind = AppKind::RedisSentinel {
+                    down_after,
+                    min_replicas_to_write: min_replicas_to_write.unwrap_or(0),
+                };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
             raw::App::Cassandra {
@@ -196,7 +209,12 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
-        if let Some((write_rate, ttl, renew, synchronous)) = replication {
+        if let Some((write_rate, ttl, renew, synchronous, step_down, lag)) = replication {
+            app.replication_lag =
+                self.duration_or(&format!("{path}.replicationLag"), lag.as_deref(), app.replication_lag);
+            app.step_down_without_majority = step_down
+                .as_deref()
+                .and_then(|text| self.duration(&format!("{path}.stepDownWithoutMajority"), text));
             app.write_rate = write_rate.unwrap_or(app.write_rate);
             app.lease_ttl = self.duration_or(&format!("{path}.leaseTtl"), ttl.as_deref(), app.lease_ttl);
             app.lease_renew =
