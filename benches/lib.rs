@@ -53,3 +53,17 @@ pub fn node_failures(
         Some(NodeFailureConfig { mean_time_between_failures, mean_time_to_repair });
     config
 }
+
+/// The scale series: `nodes` nodes over three zones running `nodes / 5`
+/// StatefulSets of 5 (one pod per node), a month of random node crashes
+/// (each node every 30 days on average) repaired after an hour on average.
+pub fn scale_month(nodes: u32) -> Config {
+    node_failures(
+        nodes,
+        (nodes / 5).max(1),
+        5,
+        30,
+        SimDuration::from_mins(30 * 24 * 60),
+        SimDuration::from_mins(60),
+    )
+}

@@ -763,7 +763,7 @@ fn deleting_the_service_breaks_the_same_way_and_the_json_report_says_so() {
     assert_eq!(breakage["app"], "pg");
     assert_eq!(breakage["health"], "BROKEN");
     assert_eq!(breakage["intervals"][1]["health"], "BROKEN");
-    assert_eq!(breakage["intervals"][1]["time_to_detect_ms"], 30_000);
+    assert_eq!(breakage["intervals"][1]["timeToDetectMs"], 30_000);
     assert!(breakage["intervals"][1]["cause"].as_array().unwrap().len() >= 3);
     // Scenarios without applications keep their report as it was.
     let (_, report) = run(&scenario_file("redis-ordered-startup"));

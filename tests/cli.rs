@@ -45,7 +45,7 @@ fn run_json_is_the_same_report() {
     assert_eq!(json["scenario"], "redis-parallel-startup");
     assert_eq!(json["pods"].as_array().unwrap().len(), 3);
     assert_eq!(json["dns"][0]["name"], "redis-0.redis-svc.default.svc.cluster.local");
-    assert_eq!(json["trace_digest"].as_str().unwrap().len(), 16);
+    assert_eq!(json["traceDigest"].as_str().unwrap().len(), 16);
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn unknown_arguments_exit_2() {
 fn test_runs_every_shipped_scenario_and_writes_junit() {
     let dir = repo_root().join("scenarios").display().to_string();
     let junit = std::env::temp_dir().join(format!("stsim-junit-{}.xml", std::process::id()));
-    let output = stsim(&["test", &dir, "--junit", &junit.display().to_string()]);
+    let output = stsim(&["test", &dir, "--allow-exec", "--junit", &junit.display().to_string()]);
     assert_eq!(output.status, ExitStatus::Success, "{}", output.stdout);
     let count = crate::support::shipped_scenarios().len();
     assert!(output.stdout.ends_with(&format!("\n{count} passed, 0 failed\n")), "{}", output.stdout);
@@ -204,6 +204,20 @@ fn a_failed_expectation_says_what_why_and_how_to_rerun() {
 fn an_invalid_scenario_fails_the_test_run_with_its_error() {
     let path = temp_scenario("invalid-for-test.ron", &BASE.replace("replicas: 3", "replicas: -3"));
     let output = stsim(&["test", &path]);
-    assert_eq!(output.status, ExitStatus::Failure);
+    assert_eq!(output.status, ExitStatus::Error, "an invalid scenario exits 2, as the README says");
     assert!(output.stdout.contains("invalid scenario") && output.stdout.contains("Invalid value: -3"));
+}
+
+#[test]
+fn test_refuses_to_start_programs_without_consent() {
+    let dir = repo_root().join("scenarios").display().to_string();
+    let output = stsim(&["test", &dir]);
+    assert_eq!(output.status, ExitStatus::Error, "{}", output.stdout);
+    assert!(output.stdout.contains("external-pvc-cleaner.ron would run a program"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("runs `python3 ../../examples/operators/pvc_cleaner.py`"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("--allow-exec"), "{}", output.stdout);
 }

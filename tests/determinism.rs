@@ -54,7 +54,8 @@ fn every_shipped_scenario_is_deterministic() {
             }
         }
         let render = |config: stsim_core::Config| {
-            let (sim, report) = stsim_cli::simulate(config).expect("the scenario runs");
+            let (sim, report) = stsim_cli::simulate(config, &stsim_cli::consent::ExecPolicy::allow_all())
+                .expect("the scenario runs");
             (
                 stsim_cli::render::text::render(&report),
                 stsim_cli::render::json::render(&report),

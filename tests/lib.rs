@@ -13,9 +13,13 @@ mod apps;
 #[cfg(test)]
 mod behaviour;
 #[cfg(test)]
+mod browser;
+#[cfg(test)]
 mod cli;
 #[cfg(test)]
 mod determinism;
+#[cfg(test)]
+mod manifests;
 #[cfg(test)]
 mod nodes;
 #[cfg(test)]
@@ -25,11 +29,17 @@ mod operators;
 #[cfg(test)]
 mod oracle_traces;
 #[cfg(test)]
+mod render;
+#[cfg(test)]
+mod report_schema;
+#[cfg(test)]
 mod scheduling;
 #[cfg(test)]
 mod storage;
 #[cfg(test)]
 mod support;
+#[cfg(test)]
+mod teach;
 #[cfg(test)]
 mod tidy;
 #[cfg(test)]

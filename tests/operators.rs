@@ -56,10 +56,10 @@ fn stsim(args: &[&str]) -> (ExitStatus, String, String) {
 #[test]
 fn operators_in_python_are_tested_through_the_protocol() {
     let good = repo_root().join("scenarios/operators/external-pvc-cleaner.ron").display().to_string();
-    let (status, out, _) = stsim(&["test", &good]);
+    let (status, out, _) = stsim(&["test", "--allow-exec", &good]);
     assert_eq!(status, ExitStatus::Success, "{out}");
     let bad = repo_root().join("examples/operators/external-naive-pvc-cleaner.ron").display().to_string();
-    let (status, out, _) = stsim(&["test", &bad]);
+    let (status, out, _) = stsim(&["test", "--allow-exec", &bad]);
     assert_eq!(status, ExitStatus::Failure, "{out}");
     assert!(out.contains("NoFinding(volume-data-deleted)"), "{out}");
     assert!(out.contains("volume-data-deleted (pvc/data-redis-1)"), "{out}");
@@ -71,7 +71,7 @@ fn operators_in_python_are_tested_through_the_protocol() {
     if let stsim_core::config::OperatorKind::External { workdir, .. } = &mut python.operators[0].kind {
         *workdir = Some(repo_root().join("examples/operators").display().to_string());
     }
-    let (python_sim, _) = stsim_cli::simulate(python).unwrap();
+    let (python_sim, _) = stsim_cli::simulate(python, &stsim_cli::consent::ExecPolicy::allow_all()).unwrap();
     let text = |sim: &stsim_core::Simulation| {
         sim.trace.render(&sim.world).replace("operator/naive-pvc-cleanup", "operator/naive-pvc-cleaner")
     };
@@ -91,7 +91,7 @@ fn bad_operator(script: &str) -> (ExitStatus, String, std::time::Duration) {
     let path = dir.join(format!("{script}.ron"));
     std::fs::write(&path, source).unwrap();
     let started = std::time::Instant::now();
-    let (status, _, err) = stsim(&["run", &path.display().to_string()]);
+    let (status, _, err) = stsim(&["run", "--allow-exec", &path.display().to_string()]);
     (status, err, started.elapsed())
 }
 
@@ -122,7 +122,9 @@ fn an_operator_that_cannot_start_is_a_clear_error() {
     if let stsim_core::config::OperatorKind::External { command, .. } = &mut config.operators[0].kind {
         command[0] = "no-such-program-stsim".into();
     }
-    let error = stsim_cli::simulate(config).err().expect("cannot start");
+    let error = stsim_cli::simulate(config, &stsim_cli::consent::ExecPolicy::allow_all())
+        .err()
+        .expect("cannot start");
     assert!(error.contains("cannot start `no-such-program-stsim"), "{error}");
 }
 
@@ -421,4 +423,61 @@ fn promote_on_a_pod_that_is_not_a_replica_changes_nothing() {
     let promoted = run_with(vec!["pg-2"]);
     assert_eq!(trace_lines(&promoted, "promoted to primary").len(), 1);
     assert_ne!(without_refusals(&promoted), without_refusals(&nothing));
+}
+
+/// A scenario file is data: an `External` operator starts only with the
+/// user's consent, `stsim check` lists what it would run, and built-in
+/// examples never name a program.
+#[test]
+fn a_scenario_runs_no_program_without_consent() {
+    let dir = std::env::temp_dir().join(format!("stsim-consent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("touched");
+    let source = file("scenarios/operators/pvc-cleanup.ron").replace(
+        "(operator: PvcCleanup(after: \"30s\"), reconcileDelay: \"1s\")",
+        &format!("(operator: External(name: \"innocent\", command: [\"touch\", \"{}\"]))", marker.display()),
+    );
+    let path = dir.join("innocent.ron");
+    std::fs::write(&path, source).unwrap();
+    let path = path.display().to_string();
+    for command in ["run", "explain", "test"] {
+        let (status, out, err) = stsim(&[command, &path]);
+        assert_eq!(status, ExitStatus::Error, "{command}: {out}{err}");
+        assert!(!marker.exists(), "{command} started the program without consent");
+        let text = format!("{out}{err}");
+        assert!(text.contains(&format!("operator innocent runs `touch {}`", marker.display())), "{text}");
+        assert!(text.contains("--allow-exec"), "{text}");
+    }
+    let (status, out, _) = stsim(&["check", &path]);
+    assert_eq!(status, ExitStatus::Success);
+    assert!(
+        out.contains(&format!("runs a program: operator innocent runs `touch {}`", marker.display())),
+        "{out}"
+    );
+    // With consent it runs (and fails the protocol: touch prints nothing and exits).
+    let (status, _, err) = stsim(&["run", "--allow-exec", &path]);
+    assert_eq!(status, ExitStatus::Failure, "{err}");
+    assert!(marker.exists(), "with --allow-exec the program ran");
+    // A trusted-commands entry is consent for exactly that command in that directory.
+    let config = parse(&std::fs::read_to_string(&path).unwrap().replace("\"touch\"", "\"true\""));
+    let commands = stsim_cli::consent::commands(&config);
+    let trusted = stsim_cli::consent::ExecPolicy {
+        trusted: vec![commands[0].trust_line()],
+        ..stsim_cli::consent::ExecPolicy::default()
+    };
+    assert!(trusted.check("x.ron", &config).is_ok());
+    let mut other = config.clone();
+    if let stsim_core::config::OperatorKind::External { command, .. } = &mut other.operators[0].kind {
+        command.push("--and-more".into());
+    }
+    assert!(trusted.check("x.ron", &other).is_err(), "another command is not trusted");
+    assert!(stsim_cli::simulate(other, &trusted).is_err(), "simulate asks too");
+}
+
+#[test]
+fn built_in_examples_never_start_a_process() {
+    for example in stsim_cli::examples::EXAMPLES {
+        let config = parse(example.source);
+        assert!(stsim_cli::consent::commands(&config).is_empty(), "{} names a program", example.name);
+    }
 }

@@ -93,6 +93,7 @@ impl Harness {
             streams: &mut self.streams,
             now: self.now,
             actor,
+            watch: stsim_core::controllers::react,
         }
     }
 

@@ -10,17 +10,17 @@ pub struct Example {
 }
 
 macro_rules! examples {
-    ($($name:literal),* $(,)?) => {
+    ($dir:literal: $($name:literal),* $(,)?) => {
         &[$(Example {
             name: $name,
-            path: concat!("scenarios/", $name, ".ron"),
-            source: include_str!(concat!("../../../scenarios/", $name, ".ron")),
+            path: concat!($dir, "/", $name, ".ron"),
+            source: include_str!(concat!("../../../", $dir, "/", $name, ".ron")),
         }),*]
     };
 }
 
 /// Every built-in scenario; the first is what `stsim run` runs by default.
-pub const EXAMPLES: &[Example] = examples![
+pub const EXAMPLES: &[Example] = examples!["scenarios":
     "redis-ordered-startup",
     "redis-parallel-startup",
     "ordered-ready-halts-on-unready-pod",
@@ -34,6 +34,7 @@ pub const EXAMPLES: &[Example] = examples![
     "zonal-volume-no-room",
     "local-volume-node-gone",
     "drain-pdb-multi-attach",
+    "slow-attach-drain",
     "scheduling-constraints",
     "node-failures-week",
     "rolling-update",
@@ -61,6 +62,7 @@ pub const EXAMPLES: &[Example] = examples![
     "primary-claim-recreated",
     "etcd-quorum-lost",
     "peers-unresolvable-until-ready",
+    "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
     "redis-cluster-full-restart",
@@ -71,8 +73,22 @@ pub const EXAMPLES: &[Example] = examples![
     "redis-sentinel-master-rescheduled",
 ];
 
+/// The fix-it exercises of `exercises/`: each fails `stsim test` until the
+/// learner fixes the StatefulSet.
+pub const EXERCISES: &[Example] = examples!["exercises":
+    "fix-parallel-primary-replica",
+    "fix-drain-without-budget",
+    "fix-scale-down-deletes-data",
+];
+
+/// A built-in scenario or exercise by name.
 pub fn find(name: &str) -> Option<&'static Example> {
-    EXAMPLES.iter().find(|e| e.name == name)
+    EXAMPLES.iter().chain(EXERCISES).find(|e| e.name == name)
+}
+
+/// The scenario's teaching metadata (empty if it has none or does not parse).
+pub fn teaching(example: &Example) -> stsim_scenario::teaching::Teaching {
+    stsim_scenario::parse_teaching(example.source, example.path).unwrap_or_default()
 }
 
 /// The first sentence of the scenario's `description`, for listings.

@@ -10,6 +10,13 @@
 //!
 //! The simulation stays deterministic: the process sees simulated time only,
 //! and stsim waits for each answer before going on.
+//!
+//! A hostile or broken process cannot exhaust stsim: an answer longer than
+//! [`MAX_ANSWER_BYTES`] is refused without being held whole, a line that
+//! arrives with no request outstanding (two answers to one request) is
+//! refused, the timeout is never zero, and only the kept end of stderr is
+//! held. Its environment is minimal: `PATH` (to find an interpreter) and
+//! `STSIM_PROTOCOL`, `STSIM_OPERATOR`; nothing else of the user's is passed.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -20,6 +27,63 @@ use stsim_core::operators::{Operator, Reconciled, View, WatchEvent};
 /// The newest version of the protocol stsim speaks (a scenario chooses
 /// with `protocol: 2`; without it, version 1).
 pub const PROTOCOL: u32 = 2;
+
+/// The longest answer line an operator may write.
+pub const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// The shortest timeout, whatever the configuration says.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// What the stdout reader hands over: a line, or why reading stopped.
+enum Line {
+    Text(String),
+    TooLong,
+    NotUtf8,
+    Failed,
+}
+
+/// Reads lines of at most `MAX_ANSWER_BYTES`, never holding more than that.
+fn read_lines(stdout: impl std::io::Read, tx: std::sync::mpsc::Sender<Line>) {
+    let mut reader = BufReader::new(stdout);
+    let mut line: Vec<u8> = Vec::new();
+    loop {
+        let (done, used) = match reader.fill_buf() {
+            Ok([]) => return,
+            Ok(buffer) => match buffer.iter().position(|b| *b == b'\n') {
+                Some(end) => {
+                    line.extend_from_slice(&buffer[..end]);
+                    (true, end + 1)
+                }
+                None => {
+                    line.extend_from_slice(buffer);
+                    (false, buffer.len())
+                }
+            },
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => {
+                let _ = tx.send(Line::Failed);
+                return;
+            }
+        };
+        reader.consume(used);
+        if line.len() > MAX_ANSWER_BYTES {
+            let _ = tx.send(Line::TooLong);
+            return;
+        }
+        if done {
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            let message = match String::from_utf8(std::mem::take(&mut line)) {
+                Ok(text) => Line::Text(text),
+                Err(_) => Line::NotUtf8,
+            };
+            if tx.send(message).is_err() {
+                return;
+            }
+        }
+    }
+}
 
 pub struct ExternalOperator {
     name: String,
@@ -36,7 +100,7 @@ pub struct ExternalOperator {
 struct Running {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<std::io::Result<String>>,
+    lines: Receiver<Line>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
@@ -91,7 +155,7 @@ impl ExternalOperator {
             name: name.to_string(),
             command: command.to_vec(),
             workdir: workdir.map(String::from),
-            timeout,
+            timeout: timeout.max(MIN_TIMEOUT),
             process: None,
             protocol: 1,
             scenario: String::new(),
@@ -110,7 +174,7 @@ impl ExternalOperator {
         self
     }
 
-    fn request(&self, view: &View, events: &[WatchEvent]) -> String {
+    fn request(&self, view: &View, events: &[WatchEvent]) -> Result<String, String> {
         if self.protocol >= 2 {
             let null = serde_json::Value::Null;
             let request = RequestV2 {
@@ -126,38 +190,46 @@ impl ExternalOperator {
                 results: &view.results,
                 view: ViewV2 { objects: &view.objects, apps: &view.apps },
             };
-            return serde_json::to_string(&request).expect("a request always serializes");
+            return serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"));
         }
         let request = Request { protocol: 1, operator: &self.name, time_ms: view.time_ms, events, view };
-        serde_json::to_string(&request).expect("a request always serializes")
+        serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"))
     }
 
     fn spawn(&mut self) -> Result<(), String> {
         let (program, args) = self.command.split_first().ok_or("operator command is empty")?;
         let mut command = Command::new(program);
         command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        // A minimal, documented environment (docs/operator-protocol.md).
+        command.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        command.env("STSIM_PROTOCOL", self.protocol.to_string()).env("STSIM_OPERATOR", &self.name);
         if let Some(dir) = &self.workdir {
             command.current_dir(dir);
         }
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("operator {}: cannot start `{}`: {e}", self.name, self.command.join(" ")))?;
-        let stdin = child.stdin.take().expect("stdin is piped");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let mut child = command.spawn().map_err(|e| {
+            format!("error: operator {}: cannot start `{}`: {e}\n", self.name, self.command.join(" "))
+        })?;
+        let (Some(stdin), Some(stdout), Some(stderr_pipe)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            return Err(format!("error: operator {}: its standard streams could not be opened\n", self.name));
+        };
         let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        std::thread::spawn(move || read_lines(stdout, tx));
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = stderr.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-                let mut text = sink.lock().expect("stderr buffer");
+            let mut reader = BufReader::new(stderr_pipe);
+            let mut chunk = Vec::new();
+            // Lines are read at most 4 kB at a time, so a line without end is held in pieces.
+            while std::io::Read::take(&mut reader, 4_000).read_until(b'\n', &mut chunk).is_ok_and(|n| n > 0) {
+                let line = String::from_utf8_lossy(&chunk).trim_end_matches('\n').to_string();
+                chunk.clear();
+                let Ok(mut text) = sink.lock() else { break };
                 text.push_str(&line);
                 text.push('\n');
                 // Keep the end: that is where a traceback's reason is.
@@ -174,7 +246,7 @@ impl ExternalOperator {
     fn stderr_tail(process: &Running) -> String {
         // Give the stderr reader a moment to catch up with a dying process.
         std::thread::sleep(Duration::from_millis(50));
-        let text = process.stderr.lock().expect("stderr buffer").clone();
+        let text = process.stderr.lock().map(|t| t.clone()).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
         if tail.is_empty() {
             String::new()
@@ -184,7 +256,9 @@ impl ExternalOperator {
     }
 
     fn exited(&mut self) -> String {
-        let mut process = self.process.take().expect("a running process");
+        let Some(mut process) = self.process.take() else {
+            return format!("operator {} is not running", self.name);
+        };
         let status = match process.child.wait_timeout(Duration::from_millis(500)) {
             Some(status) => format!("exited with {status}"),
             None => {
@@ -232,45 +306,80 @@ impl Operator for ExternalOperator {
         if self.process.is_none() {
             self.spawn()?;
         }
-        let mut line = self.request(view, events);
+        let mut line = self.request(view, events)?;
         line.push('\n');
-        let process = self.process.as_mut().expect("spawned above");
+        let Some(process) = self.process.as_mut() else {
+            return Err(format!("operator {} is not running", self.name));
+        };
+        // A line that came with no request outstanding: more than one answer to the last one.
+        if let Ok(Line::Text(extra)) = process.lines.try_recv() {
+            return Err(format!(
+                "operator {} answered more than one line to one request (the extra line: {}); \
+                 the protocol is exactly one line per request",
+                self.name,
+                shorten(&extra)
+            ));
+        }
         if process.stdin.write_all(line.as_bytes()).and_then(|()| process.stdin.flush()).is_err() {
             return Err(self.exited());
         }
         match process.lines.recv_timeout(self.timeout) {
-            Ok(Ok(answer)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
-                let shown: String = answer.chars().take(200).collect();
+            Ok(Line::Text(answer)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
                 format!(
-                    "operator {} answered with something that is not the protocol: {e}\n    it said: {shown}\n    \
+                    "operator {} answered with something that is not the protocol: {e}\n    it said: {}\n    \
                      expected one line like {{\"actions\": [{{\"action\": \"DeletePvc\", \"name\": \"data-redis-2\"}}], \
                      \"requeue_after_ms\": null}}",
-                    self.name
+                    self.name,
+                    shorten(&answer)
                 )
             }),
-            Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => Err(self.exited()),
-            Err(RecvTimeoutError::Timeout) => {
-                let mut process = self.process.take().expect("a running process");
-                let _ = process.child.kill();
-                let _ = process.child.wait();
+            Ok(Line::TooLong) => {
+                self.kill();
                 Err(format!(
-                    "operator {} did not answer within {:?} and was killed{}\n    hint: an answer that is printed \
-                     but not flushed never arrives: flush after each line (Python: print(..., flush=True))",
-                    self.name,
-                    self.timeout,
-                    Self::stderr_tail(&process)
+                    "operator {} wrote an answer longer than {MAX_ANSWER_BYTES} bytes (or output with no newline) \
+                     and was stopped",
+                    self.name
+                ))
+            }
+            Ok(Line::NotUtf8) => {
+                self.kill();
+                Err(format!("operator {} answered with a line that is not UTF-8", self.name))
+            }
+            Ok(Line::Failed) | Err(RecvTimeoutError::Disconnected) => Err(self.exited()),
+            Err(RecvTimeoutError::Timeout) => {
+                let tail = self.process.as_ref().map(Self::stderr_tail).unwrap_or_default();
+                self.kill();
+                Err(format!(
+                    "operator {} did not answer within {:?} and was killed{tail}\n    hint: an answer that is \
+                     printed but not flushed never arrives: flush after each line (Python: print(..., flush=True))",
+                    self.name, self.timeout,
                 ))
             }
         }
     }
 
     fn restart(&mut self) {
+        self.kill();
+        // The next reconcile starts a fresh process.
+    }
+}
+
+impl ExternalOperator {
+    fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {
             let _ = process.child.kill();
             let _ = process.child.wait();
         }
-        // The next reconcile starts a fresh process.
     }
+}
+
+/// At most 200 characters of what an operator said, safe to print.
+fn shorten(text: &str) -> String {
+    let mut shown: String = text.chars().take(200).collect();
+    if shown.len() < text.len() {
+        shown.push_str(&format!("... ({} bytes in all)", text.len()));
+    }
+    crate::input::escape(&shown)
 }
 
 impl Drop for ExternalOperator {

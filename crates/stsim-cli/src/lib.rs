@@ -5,21 +5,51 @@
 //! the scenario format live in their crates; nothing here decides anything
 //! about the simulated cluster.
 
+pub mod consent;
 pub mod examples;
 pub mod external_operator;
+pub mod input;
 pub mod render;
+pub mod sweep;
+pub mod teach;
 pub mod test_command;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use consent::ExecPolicy;
 use std::io::Write;
+use stsim_scenario::Limits;
 
-/// How `stsim` ends: 0 ok, 1 expectations failed, 2 bad input.
+/// `-o`: how `stsim run` prints the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The report as JSON (`apiVersion: stsim.io/v1alpha1`, `kind: Report`, camelCase keys).
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// The text report with the events table (`kubectl events`) after it.
+    Wide,
+}
+
+/// `stsim completions SHELL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// How `stsim` ends: 0 ok, 1 expectations failed (or an operator stopped
+/// the run), 2 bad input, 3 the run's budget ran out (a runaway run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     Success = 0,
     Failure = 1,
     Error = 2,
+    Budget = 3,
 }
+
+/// How an error message about a run that ran out of budget starts.
+const BUDGET_ERROR: &str = "error: the run ran out of budget";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,64 +63,214 @@ waited, which volume it got, which DNS names resolved.\n\n\
 The same scenario and seed give the same output, byte for byte, on every machine.",
     after_help = "Examples:\n  stsim run                                  run the built-in Redis example\n  \
 stsim run scenarios/redis-parallel-startup.ron\n  \
-stsim run my.ron --json > report.json\n  \
+stsim run -f redis.yaml                    simulate your manifests\n  \
+stsim run my.ron -o json > report.json\n  \
+stsim run my.ron --html report.html         the timeline picture and report, in a browser\n  \
 stsim explain scenarios/headless-service-renamed.ron   the story, in words\n  \
 stsim check my.ron                         validate only\n  \
 stsim test scenarios/                      check every scenario's expectations\n  \
-stsim examples                             list built-in scenarios"
+stsim sweep my.ron --seeds 1000 --vary podManagementPolicy=OrderedReady,Parallel\n  \
+stsim examples --tag node-failure          list built-in scenarios by theme\n  \
+stsim quiz servicename-changed             predict what happens, then see"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// What the user allows a scenario: running programs, and a large run.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Allow {
+    /// Let the scenario start the programs its `External` operators name
+    /// (`stsim check` lists them). Without it, only commands in your
+    /// trusted-commands file run.
+    #[arg(long)]
+    pub allow_exec: bool,
+    /// Accept scenarios beyond the default limits (up to the large ones; see
+    /// Limits in docs/scenario-format.md), with a larger run budget.
+    #[arg(long)]
+    pub allow_large: bool,
+    /// Stop a run that takes longer than this in real time (exit 3), like "30s" or "10m".
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_time_limit)]
+    pub time_limit: stsim_core::time::SimDuration,
+}
+
+impl Default for Allow {
+    fn default() -> Allow {
+        Allow {
+            allow_exec: false,
+            allow_large: false,
+            time_limit: stsim_core::time::SimDuration::from_mins(10),
+        }
+    }
+}
+
+fn parse_time_limit(text: &str) -> Result<stsim_core::time::SimDuration, String> {
+    match text.parse::<stsim_core::time::SimDuration>() {
+        Ok(limit) if !limit.is_zero() => Ok(limit),
+        Ok(_) => Err("the time limit must be more than 0s".to_string()),
+        Err(error) => Err(format!("`{}` is not a duration: {error}", input::escape(text))),
+    }
+}
+
+impl Allow {
+    pub fn limits(&self) -> Limits {
+        Limits::new(self.allow_large)
+    }
+    /// The run's budget and wall-clock limit.
+    pub fn budget(&self) -> RunBudget {
+        RunBudget {
+            budget: if self.allow_large {
+                stsim_core::sim::Budget::LARGE
+            } else {
+                stsim_core::sim::Budget::DEFAULT
+            },
+            wall: std::time::Duration::from_millis(self.time_limit.as_millis()),
+        }
+    }
+    pub fn exec(&self) -> ExecPolicy {
+        ExecPolicy::from_user(self.allow_exec)
+    }
+}
+
+/// A seed: any u64, with a clear message for anything else (like `-1`).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse::<u64>().map_err(|_| {
+        format!("`{}` is not a seed: a seed is a whole number from 0 to {}", input::escape(text), u64::MAX)
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and print its report; check its expectations, if it has any.
-    #[command(
-        after_help = "Exit status: 0 when the run completed and its expectations hold, 1 when one fails \
-(they are listed on stderr) or an operator stopped the run, 2 when the scenario is invalid."
-    )]
+    /// Run a scenario, or Kubernetes manifests, and print the report; check
+    /// the scenario's expectations, if it has any.
+    #[command(after_help = "Examples:\n  \
+stsim run                                   the built-in Redis example\n  \
+stsim run scenarios/rolling-update.ron      a scenario file\n  \
+stsim run -f redis.yaml                     your manifests, in the default story\n  \
+stsim run -f redis.yaml --story node-crash  ...in another story (see `stsim stories`)\n  \
+helm template my ./chart | stsim run -f -   manifests from standard input\n\n\
+Exit status: 0 when the run completed and its expectations hold, 1 when one fails (they are listed \
+on stderr) or an operator stopped the run, 2 when the input is invalid.")]
     Run {
-        /// The scenario file (RON), or the name of a built-in example.
-        /// Without it, runs the built-in `redis-ordered-startup`.
+        /// The scenario file (RON), a manifest (.yaml, .json), `-` for standard
+        /// input, or the name of a built-in example. Without it (and without
+        /// `-f`), runs the built-in `redis-ordered-startup`.
+        #[arg(conflicts_with = "filename")]
         file: Option<String>,
+        /// Kubernetes manifests to simulate (YAML or JSON, multi-document,
+        /// `kind: List`), like `kubectl apply -f`; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests: the cluster and the timeline
+        /// (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
         /// Use this seed instead of the scenario's.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
-        /// Print the report as JSON (schema: the `stsim_core::report` docs).
+        /// Replace a value of the scenario, by path: `replicas=5`,
+        /// `statefulsets[0].podManagementPolicy=Parallel` (repeatable).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Output format: json, yaml (the report as a Kubernetes-style
+        /// document, schema docs/report.schema.json) or wide (text and events).
+        #[arg(short = 'o', long = "output", value_enum, conflicts_with_all = ["trace", "json"])]
+        output: Option<OutputFormat>,
+        /// The same as `-o json`.
         #[arg(long, conflicts_with = "trace")]
         json: bool,
         /// Print the raw trace, one tab-separated change a line.
         #[arg(long)]
         trace: bool,
+        /// Also write the report as one self-contained HTML page with the timeline picture.
+        #[arg(long, value_name = "FILE")]
+        html: Option<String>,
+        /// Also write the timeline picture alone, as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<String>,
+        /// Also write the run as Chrome trace-event JSON (open it in Perfetto or chrome://tracing).
+        #[arg(long, value_name = "FILE")]
+        perfetto: Option<String>,
+        /// Show event times as RFC 3339, the run starting at this time
+        /// (like 2026-01-02T15:04:05Z), instead of times since the start.
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
+        #[command(flatten)]
+        allow: Allow,
     },
+    /// Run a scenario or manifests and print what happened as Kubernetes events.
+    #[command(after_help = "Examples:\n  \
+stsim events -f redis.yaml --story node-crash\n  \
+stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n\n\
+Columns as `kubectl events` prints them; times are since the start of the run unless \
+--start-time is given.")]
+    Events {
+        /// The scenario file, a manifest, `-`, or a built-in example.
+        #[arg(conflicts_with = "filename")]
+        file: Option<String>,
+        /// Kubernetes manifests to simulate; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests (see `stsim stories`).
+        #[arg(long, default_value = "default")]
+        story: String,
+        /// Show times as RFC 3339 after this start time.
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
+        /// Only Warning events (like `kubectl events --types=Warning`).
+        #[arg(long)]
+        warnings: bool,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+stsim completions bash > /etc/bash_completion.d/stsim\n  \
+stsim completions zsh > \"${fpath[1]}/_stsim\"\n  \
+stsim completions fish > ~/.config/fish/completions/stsim.fish")]
+    Completions { shell: Shell },
     /// Run a scenario and tell its story in plain words, event by event.
-    #[command(after_help = "Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+    #[command(after_help = "Examples:\n  \
+stsim explain scenarios/headless-service-renamed.ron\n  \
+stsim explain redis.yaml                    a manifest, in the default story\n\n\
+Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
     Explain {
-        /// The scenario file (RON), or the name of a built-in example.
+        /// The scenario file (RON), a manifest, `-`, or the name of a built-in example.
         file: String,
         /// Use this seed instead of the scenario's.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
+        /// Replace a value of the scenario, by path (repeatable; see `stsim run --help`).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        allow: Allow,
     },
-    /// Validate scenario files without running them.
+    /// Validate scenario files and manifests without running them; list the programs each would start.
+    #[command(after_help = "Examples:\n  \
+stsim check my.ron\n  \
+stsim check redis.yaml                      a manifest, as the API server would check it\n  \
+helm template my ./chart | stsim check -\n\n\
+Exit status: 0 when every file is valid, 2 when one is not (errors name file:line:column).")]
     Check {
-        /// Scenario files to check.
+        /// Scenario files or manifests to check (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<String>,
+        /// Check against the large limits (see Limits in docs/scenario-format.md).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Run scenarios and check their expectations, like a test suite.
     #[command(
         after_help = "Prints one line per scenario and `N passed, N failed`; each failure says what was \
 expected, what happened, the trace around it, and the command that re-runs it.\n\
-Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments."
+Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments.\n\n\
+Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  stsim test --junit results.xml"
     )]
     Test {
         /// Scenario files, or directories searched for `*.ron` (default: scenarios).
         paths: Vec<String>,
         /// Run every scenario with this seed instead of its own.
-        #[arg(long, conflicts_with = "seeds")]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed, conflicts_with = "seeds")]
         seed: Option<u64>,
         /// Run every scenario once per seed in this range, like `1..50` (both ends included).
         #[arg(long, value_name = "FROM..TO", value_parser = parse_seeds)]
@@ -101,11 +281,89 @@ Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad argument
         /// How many scenarios run at once (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
+        #[command(flatten)]
+        allow: Allow,
     },
-    /// List the built-in scenarios, or print one of them.
+    /// List the stories `stsim run -f` can tell around manifests.
+    #[command(after_help = "Examples:\n  stsim stories\n  stsim run -f redis.yaml --story rolling-update")]
+    Stories,
+    /// Run a scenario over many seeds (and variants) and report distributions.
+    #[command(after_help = "Runs seeds FIRST..FIRST+N-1 of every variant on all cores and reports, per \
+variant: the share of runs in which each application was BROKEN, time broken, degraded and to \
+recover, time each StatefulSet was short of pods, orphaned-volume cost, findings and expectations \
+(mean, p50, p95, p99, max), with the worst seeds and the command that replays one. The result does \
+not depend on the number of threads.\n\
+--shard K/N runs the K-th (from 0) of N slices of the seed range; with --shard N, K comes from \
+JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or SLURM_ARRAY_TASK_ID. Save each shard with -o json \
+and combine them with `stsim merge`. See docs/sweeps.md.\n\
+Exit status: 0 when the sweep ran, 2 on bad input.")]
+    Sweep {
+        /// The scenario file (RON), or the name of a built-in example.
+        file: String,
+        /// How many seeds.
+        #[arg(long)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Compare variants: `podManagementPolicy=OrderedReady,Parallel`, `replicas=3,5`
+        /// (repeatable: every combination runs).
+        #[arg(long, value_name = "PATH=V1,V2,...")]
+        vary: Vec<String>,
+        /// Run only slice K of N of the seeds (`K/N`), or `N` with K from the environment.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// `text` or `json` (JSON holds every run's numbers, for `stsim merge`).
+        #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+        /// Also write one JSON line per run to this file.
+        #[arg(long, value_name = "FILE")]
+        runs_out: Option<String>,
+        /// How many runs at once (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Let the scenario's `External` operators run (see `stsim run --help`).
+        #[arg(long)]
+        allow_exec: bool,
+    },
+    /// Combine the JSON outputs of sweep shards into the report of the whole sweep.
+    #[command(
+        after_help = "Exit status: 0 when merged, 2 when an input is unreadable or from another sweep."
+    )]
+    Merge {
+        /// Outputs of `stsim sweep ... --shard K/N -o json`.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// `text` or `json`.
+        #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+    },
+    /// List the built-in scenarios by theme, or print one of them.
+    #[command(
+        after_help = "Examples:\n  stsim examples\n  stsim examples --tag node-failure\n  stsim examples rolling-update > my.ron"
+    )]
     Examples {
         /// Print this example's source (save it to start your own).
         name: Option<String>,
+        /// Only scenarios with this tag (a theme like `node-failure`, or `exercise`).
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only scenarios whose name, description, tags, sources or lesson contain this word.
+        #[arg(long, value_name = "WORD")]
+        search: Option<String>,
+    },
+    /// Predict, then see: ask a scenario's question, run it, show the answer with the run's evidence.
+    #[command(after_help = "Asks on the terminal (type the letter of a choice), or takes --answer.
+Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is invalid or has no quiz.")]
+    Quiz {
+        /// The scenario file (RON), or the name of a built-in example (`stsim examples --search quiz`).
+        file: String,
+        /// Answer without being asked (the letter of a choice).
+        #[arg(long)]
+        answer: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -121,26 +379,13 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
     Ok((from, to))
 }
 
-/// Reads a scenario named on the command line: a file, or a built-in example.
-fn load(name: &str) -> Result<(String, String), String> {
-    match std::fs::read_to_string(name) {
-        Ok(source) => Ok((name.to_string(), source)),
-        Err(error) => match examples::find(name) {
-            Some(example) => Ok((example.path.to_string(), example.source.to_string())),
-            None => Err(format!(
-                "error: cannot read scenario `{name}`: {error}\n  = help: give a path to a .ron file, \
-or the name of a built-in scenario (see `stsim examples`)\n"
-            )),
-        },
-    }
-}
-
 fn test(
     paths: &[String],
     seed: Option<u64>,
     seeds: Option<(u64, u64)>,
     junit: Option<&str>,
     jobs: Option<usize>,
+    allow: Allow,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let default = ["scenarios".to_string()];
@@ -149,46 +394,71 @@ fn test(
         return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options =
+        test_command::Options { seed, limits: allow.limits(), exec: allow.exec(), budget: allow.budget() };
     let seeds: Vec<Option<u64>> = match seeds {
         Some((from, to)) => (from..=to).map(Some).collect(),
-        None => vec![seed],
+        None => vec![None],
     };
-    let outcomes = test_command::run_all(&files, &seeds, jobs);
+    let outcomes = test_command::run_all(&files, &options, &seeds, jobs);
     if let Some(path) = junit {
         std::fs::write(path, test_command::junit(&outcomes))
-            .map_err(|e| format!("error: cannot write {path}: {e}\n"))?;
+            .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
     }
     write_out(out, &test_command::render(&outcomes))?;
-    Ok(if outcomes.iter().all(test_command::Outcome::passed) {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    Ok(test_command::status(&outcomes))
 }
 
-pub(crate) fn parse(file: &str, source: &str) -> Result<stsim_core::Config, String> {
-    stsim_scenario::parse_scenario(source, file).map_err(|diagnostics| {
-        let mut text = String::new();
-        for diagnostic in &diagnostics {
-            text.push_str(&diagnostic.render(source));
-            text.push('\n');
-        }
-        let count = diagnostics.len();
-        text.push_str(&format!(
-            "error: {file} is not a valid scenario ({count} error{})\n",
-            if count == 1 { "" } else { "s" }
-        ));
-        text
-    })
+/// Reads a scenario (RON, or a manifest in the default story) within
+/// `limits`; the error is the rendered diagnostics.
+pub fn parse(file: &str, source: &str, limits: &Limits) -> Result<stsim_core::Config, String> {
+    let source = input::Source { label: file.to_string(), text: source.to_string(), builtin: false };
+    input::parse(&source, "default", limits).map(|loaded| loaded.config)
 }
 
-/// Runs `stsim` with `args` (without the program name), writing to `out` and `err`.
+/// Runs `stsim` with `args` (without the program name), writing to `out`
+/// and `err`, without colour and with nothing to read (`stsim quiz` then
+/// needs `--answer`).
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    run_full(args, &mut std::io::empty(), out, err, false)
+}
+
+/// `run`, colouring the output when `color`.
+pub fn run_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitStatus {
+    run_full(args, &mut std::io::empty(), out, err, color)
+}
+
+/// `run`, reading answers (`stsim quiz`) from `input`.
+pub fn run_with_input(
+    args: &[String],
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
+    run_full(args, input, out, err, false)
+}
+
+/// Whether to colour output written to standard output: only on a terminal,
+/// and not when `NO_COLOR` is set (no-color.org).
+pub fn color_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `run`, reading answers (`stsim quiz`) from `input` and colouring the
+/// output when `color`.
+pub fn run_full(
+    args: &[String],
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+) -> ExitStatus {
     let cli = match Cli::try_parse_from(std::iter::once("stsim".to_string()).chain(args.iter().cloned())) {
         Ok(cli) => cli,
         Err(error) => {
             let status = if error.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
-            let text = error.render().to_string();
+            let text = input::escape(&error.render().to_string());
             let _ = if error.use_stderr() {
                 err.write_all(text.as_bytes())
             } else {
@@ -198,60 +468,290 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         }
     };
     let result = match cli.command {
-        Command::Run { file, seed, json, trace } => {
-            run_command(file.as_deref().unwrap_or(examples::EXAMPLES[0].name), seed, json, trace, out)
+        Command::Run {
+            file,
+            filename,
+            story,
+            seed,
+            set,
+            output,
+            json,
+            trace,
+            html,
+            svg,
+            perfetto,
+            start_time,
+            allow,
+        } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            let output = if json { Some(OutputFormat::Json) } else { output };
+            let pictures = Pictures { html, svg, perfetto };
+            let options = RunOptions { seed, set, output, trace, start_time, color, allow, pictures };
+            run_command(&input, &story, &options, out, err)
         }
-        Command::Explain { file, seed } => explain_command(&file, seed, out),
-        Command::Check { files } => check_command(&files, out),
-        Command::Examples { name } => examples_command(name.as_deref(), out),
-        Command::Test { paths, seed, seeds, junit, jobs } => {
-            test(&paths, seed, seeds, junit.as_deref(), jobs, out)
+        Command::Events { file, filename, story, start_time, warnings } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            events_command(&input, &story, start_time.as_deref(), warnings, color, out, err)
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            let mut script = Vec::new();
+            let generator = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(generator, &mut command, "stsim", &mut script);
+            write_out(out, &String::from_utf8_lossy(&script)).map(|()| ExitStatus::Success)
+        }
+        Command::Stories => stories_command(out),
+        Command::Explain { file, seed, set, allow } => explain_command(&file, seed, &set, allow, out, err),
+        Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
+            let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
+            sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
+        }
+        Command::Merge { files, output } => merge_command(&files, &output, out),
+        Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out),
+        Command::Examples { name, tag, search } => {
+            examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
+        }
+        Command::Quiz { file, answer, seed } => quiz_command(&file, answer.as_deref(), seed, input, out),
+        Command::Test { paths, seed, seeds, junit, jobs, allow } => {
+            test(&paths, seed, seeds, junit.as_deref(), jobs, allow, out)
         }
     };
     match result {
         Ok(status) => status,
-        Err(message)
-            if message.starts_with("error: the run stopped")
-                || message.starts_with("error: expectations failed") =>
-        {
-            let _ = err.write_all(message.as_bytes());
-            ExitStatus::Failure
-        }
         Err(message) => {
-            let _ = err.write_all(message.as_bytes());
-            ExitStatus::Error
+            let status = if message.starts_with("error: the run stopped")
+                || message.starts_with("error: expectations failed")
+            {
+                ExitStatus::Failure
+            } else if message.starts_with(BUDGET_ERROR) {
+                ExitStatus::Budget
+            } else {
+                ExitStatus::Error
+            };
+            let _ = err.write_all(input::escape(&message).as_bytes());
+            status
         }
     }
 }
 
-fn run_command(
-    name: &str,
+/// The files `stsim run` writes besides its output.
+struct Pictures {
+    html: Option<String>,
+    svg: Option<String>,
+    perfetto: Option<String>,
+}
+
+impl Pictures {
+    fn write(
+        &self,
+        sim: &stsim_core::Simulation,
+        report: &stsim_core::Report,
+        lesson: Option<&str>,
+    ) -> Result<(), String> {
+        let write = |path: &str, text: String| {
+            std::fs::write(path, text)
+                .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))
+        };
+        if let Some(path) = &self.html {
+            write(path, stsim_render::html_with_lesson(sim, report, lesson))?;
+        }
+        if let Some(path) = &self.svg {
+            write(path, stsim_render::svg(sim, report))?;
+        }
+        if let Some(path) = &self.perfetto {
+            write(path, stsim_render::perfetto(sim, report))?;
+        }
+        Ok(())
+    }
+}
+
+/// What `stsim run` reads.
+enum Input {
+    File(String),
+    Manifests(Vec<String>),
+}
+
+struct RunOptions {
     seed: Option<u64>,
-    json: bool,
+    set: Vec<String>,
+    output: Option<OutputFormat>,
     trace: bool,
-    out: &mut dyn Write,
-) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
+    start_time: Option<String>,
+    color: bool,
+    allow: Allow,
+    pictures: Pictures,
+}
+
+/// What a command runs, read, validated and consented to.
+struct Prepared {
+    config: stsim_core::Config,
+    exec: ExecPolicy,
+    /// The scenario's one-line lesson, for the HTML report.
+    lesson: Option<String>,
+}
+
+/// Reads, validates and asks consent for what a command runs: a scenario
+/// (built-in examples never start a process) or manifests in a story.
+fn prepare(
+    input: &Input,
+    story: &str,
+    seed: Option<u64>,
+    set: &[String],
+    allow: Allow,
+    err: &mut dyn Write,
+) -> Result<Prepared, String> {
+    let limits = allow.limits();
+    let mut lesson = None;
+    let (label, builtin, loaded) = match input {
+        Input::File(name) => {
+            let mut source = input::read(name, &limits)?;
+            let set = overrides(set)?;
+            if !set.is_empty() {
+                source.text = sweep::apply(&source.label, &source.text, &set)?;
+                source.label = format!("{} (with {})", source.label, sweep::describe(&set));
+            }
+            let loaded = input::parse(&source, story, &limits)?;
+            if !input::is_manifest(&source.label, &source.text) {
+                lesson =
+                    stsim_scenario::parse_teaching(&source.text, &source.label).ok().and_then(|t| t.lesson);
+            }
+            (source.label, source.builtin, loaded)
+        }
+        Input::Manifests(names) => (names.join(", "), false, input::manifests(names, story, &limits)?),
+    };
+    if let Some(warning) = &loaded.warning {
+        let _ = err.write_all(input::escape(warning).as_bytes());
+    }
+    let mut config = loaded.config;
     if let Some(seed) = seed {
         config.seed = seed;
     }
-    let (sim, report) = simulate(config)?;
-    let text = if trace {
-        sim.trace.render(&sim.world)
-    } else if json {
-        render::json::render(&report)
-    } else {
-        render::text::render(&report)
+    // Built-in examples are data shipped with stsim: they never start a process.
+    let exec = if builtin { ExecPolicy::default() } else { allow.exec() };
+    exec.check(&label, &config)?;
+    Ok(Prepared { config, exec, lesson })
+}
+
+/// `path=value` pairs of `--set`.
+fn overrides(set: &[String]) -> Result<Vec<(String, String)>, String> {
+    set.iter()
+        .map(|s| match s.split_once('=') {
+            Some((path, value)) => Ok((path.trim().to_string(), value.trim().to_string())),
+            None => Err(format!("error: --set {s}: expected path=value\n")),
+        })
+        .collect()
+}
+
+fn sweep_command(
+    mut request: sweep::Request,
+    output: &str,
+    runs_out: Option<&str>,
+    allow_exec: bool,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    use std::io::IsTerminal;
+    let source = input::read(&request.file, &Limits::DEFAULT)?;
+    request.file = source.label;
+    request.progress = std::io::stderr().is_terminal();
+    let exec = if source.builtin { ExecPolicy::default() } else { ExecPolicy::from_user(allow_exec) };
+    let result = sweep::run(&request, &source.text, &exec, &|name| std::env::var(name).ok())?;
+    if let Some(path) = runs_out {
+        std::fs::write(path, sweep::runs_lines(&result))
+            .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
+    }
+    write_sweep(&result, output, out)
+}
+
+fn write_sweep(result: &sweep::Sweep, output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let text = match output {
+        "json" => serde_json::to_string(result).expect("a sweep serializes") + "\n",
+        _ => sweep::render_text(result),
     };
     write_out(out, &text)?;
-    if let Some(message) = operator_failure(&sim) {
-        return Err(format!("error: the run stopped: {message}\n"));
+    Ok(ExitStatus::Success)
+}
+
+fn merge_command(files: &[String], output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let mut parts = Vec::new();
+    for file in files {
+        let text = input::read_bounded(std::path::Path::new(file), Limits::LARGE.input_bytes)
+            .map_err(|e| format!("error: cannot read {}: {}\n", input::shown(file), e.message()))?;
+        let part: sweep::Sweep = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "error: {file}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
+                e.line(),
+                e.column()
+            )
+        })?;
+        parts.push((file.clone(), part));
     }
-    // The expectations are checked as `stsim test` checks them, so its
-    // re-run command reproduces a failure.
+    write_sweep(&sweep::merge(parts)?, output, out)
+}
+
+fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {
+    match start_time {
+        None => Ok(render::events::Times::SinceStart),
+        Some(text) => render::events::parse_rfc3339(text)
+            .map(render::events::Times::At)
+            .map_err(|e| format!("error: {}\n", input::escape(&e.to_string()))),
+    }
+}
+
+fn run_command(
+    input: &Input,
+    story: &str,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let times = times(options.start_time.as_deref())?;
+    let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
+    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
+    options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
+    let text = if options.trace {
+        input::escape(&sim.trace.render(&sim.world))
+    } else {
+        match options.output {
+            Some(OutputFormat::Json) => render::json::render(&report),
+            Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(&report)),
+            Some(OutputFormat::Wide) => {
+                let events = render::events::collect(&sim);
+                input::escape(&format!(
+                    "{}\nEVENTS\n{}",
+                    render::text::render(&report),
+                    render::events::table(&events, times, options.color)
+                ))
+            }
+            None => input::escape(&render::text::render(&report)),
+        }
+    };
+    write_out(out, &text)?;
+    run_ended(&sim)?;
+    expectations_hold(&sim, &report)
+}
+
+/// The expectations of the scenario, checked as `stsim test` checks them,
+/// so that its re-run command reproduces a failure: the failed ones are the
+/// error.
+fn expectations_hold(
+    sim: &stsim_core::Simulation,
+    report: &stsim_core::Report,
+) -> Result<ExitStatus, String> {
+    let file = &sim.config.name;
     let failed: Vec<stsim_core::expect::Verdict> =
-        stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();
+        stsim_core::expect::check(sim, report).into_iter().filter(|v| !v.passed).collect();
     if failed.is_empty() {
         return Ok(ExitStatus::Success);
     }
@@ -270,12 +770,108 @@ fn run_command(
             text.push_str(&format!("      {line}\n"));
         }
     }
-    Err(text)
+    Err(input::escape(&text))
 }
 
-/// Builds the scenario's operators (starting external ones) and runs it.
-pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+/// How a finished run ends the command: an operator's failure, a budget
+/// that ran out, or success.
+fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
+    if let Some(message) = budget_exhausted(sim) {
+        return Err(format!("{message}\n"));
+    }
+    match operator_failure(sim) {
+        Some(message) => Err(format!("error: the run stopped: {message}\n")),
+        None => Ok(ExitStatus::Success),
+    }
+}
+
+fn events_command(
+    input: &Input,
+    story: &str,
+    start_time: Option<&str>,
+    warnings: bool,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let times = times(start_time)?;
+    let allow = Allow::default();
+    let prepared = prepare(input, story, None, &[], allow, err)?;
+    let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
+    let mut events = render::events::collect(&sim);
+    if warnings {
+        events.retain(|e| e.warning);
+    }
+    write_out(out, &render::events::table(&events, times, color))?;
+    Ok(ExitStatus::Success)
+}
+
+fn stories_command(out: &mut dyn Write) -> Result<ExitStatus, String> {
+    let width = stsim_scenario::STORIES.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut text = String::from("Stories for `stsim run -f MANIFEST --story NAME`:\n");
+    for (name, summary) in stsim_scenario::STORIES {
+        text.push_str(&format!("  {name:<width$}   {summary}\n"));
+    }
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The message of a run stopped by its budget, if it was.
+pub fn budget_exhausted(sim: &stsim_core::Simulation) -> Option<String> {
+    let what = sim.exhausted.as_ref()?;
+    let at = sim.ended.map_or(stsim_core::time::SimTime::ZERO, |(at, _)| at);
+    Some(format!(
+        "{BUDGET_ERROR}: {what}, at {at} of simulated time; the report above stops there\n  \
+         = help: a run this big is usually a runaway (an operator scaling without end, failures in a loop); \
+         `--allow-large` raises the budget, `--time-limit` the real time allowed"
+    ))
+}
+
+/// The budget of one run: the engine's, and real time.
+#[derive(Debug, Clone, Copy)]
+pub struct RunBudget {
+    pub budget: stsim_core::sim::Budget,
+    pub wall: std::time::Duration,
+}
+
+impl Default for RunBudget {
+    fn default() -> RunBudget {
+        Allow::default().budget()
+    }
+}
+
+/// Builds the scenario's operators (starting external ones, if `exec`
+/// allows every one of them) and runs it.
+pub fn simulate(
+    config: stsim_core::Config,
+    exec: &ExecPolicy,
+) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    simulate_with(config, exec, &RunBudget::default())
+}
+
+/// [`simulate`] within a budget: the engine stops a runaway run, and this
+/// stops one that takes longer than `budget.wall` in real time.
+pub fn simulate_with(
+    config: stsim_core::Config,
+    exec: &ExecPolicy,
+    budget: &RunBudget,
+) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    let mut sim = simulation(config, exec)?;
+    sim.budget = budget.budget;
+    let started = std::time::Instant::now();
+    while sim.step() {
+        if sim.events.is_multiple_of(1024) && started.elapsed() > budget.wall {
+            sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
+        }
+    }
+    Ok(stsim_core::finish(sim))
+}
+
+/// The simulation of a scenario with its operators (external ones started,
+/// if `exec` allows every one of them), not yet run.
+pub fn simulation(config: stsim_core::Config, exec: &ExecPolicy) -> Result<stsim_core::Simulation, String> {
     use stsim_core::config::OperatorKind;
+    exec.check(&format!("scenario {}", config.name), &config)?;
     let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
     for operator in &config.operators {
         operators.push(match &operator.kind {
@@ -286,10 +882,13 @@ pub fn simulate(config: stsim_core::Config) -> Result<(stsim_core::Simulation, s
                         .speaking(operator.protocol, &config.name, config.seed),
                 )
             }
-            kind => stsim_core::operators::builtin(kind).expect("every other kind is built in"),
+            kind => match stsim_core::operators::builtin(kind) {
+                Some(operator) => operator,
+                None => return Err(format!("error: operator {kind:?} is not built in\n")),
+            },
         });
     }
-    Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
+    Ok(stsim_core::Simulation::with_operators(config, operators))
 }
 
 /// The message of an operator that stopped the run, if one did.
@@ -302,32 +901,41 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
     })
 }
 
-fn explain_command(name: &str, seed: Option<u64>, out: &mut dyn Write) -> Result<ExitStatus, String> {
-    let (file, source) = load(name)?;
-    let mut config = parse(&file, &source)?;
-    if let Some(seed) = seed {
-        config.seed = seed;
-    }
-    // External operators run here too: the story of a run is the run's.
-    let (sim, report) = simulate(config)?;
+fn explain_command(
+    name: &str,
+    seed: Option<u64>,
+    set: &[String],
+    allow: Allow,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let prepared = prepare(&Input::File(name.to_string()), "default", seed, set, allow, err)?;
+    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
-    write_out(out, &render::text::story(&report, &story))?;
-    Ok(ExitStatus::Success)
+    write_out(out, &input::escape(&render::text::story(&report, &story)))?;
+    run_ended(&sim)
 }
 
-fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn check_command(files: &[String], limits: Limits, out: &mut dyn Write) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match load(name).and_then(|(file, source)| parse(&file, &source).map(|config| (file, config))) {
+        match input::load(name, "default", &limits).map(|(source, loaded)| (source.label, loaded.config)) {
             Ok((file, config)) => {
-                let text = format!(
-                    "ok: {file}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
+                let mut text = format!(
+                    "ok: {}: scenario {}, {} statefulset(s), {} timeline action(s), {} long\n",
+                    input::shown(&file),
                     config.name,
                     config.statefulsets.len(),
                     config.timeline.len(),
                     config.duration
                 );
-                write_out(out, &text)?;
+                for command in consent::commands(&config) {
+                    text.push_str(&format!(
+                        "  runs a program: operator {} runs `{}` in {} (needs --allow-exec or a trusted-commands entry)\n",
+                        command.operator, command.shown, command.dir
+                    ));
+                }
+                write_out(out, &input::escape(&text))?;
             }
             Err(message) => errors.push_str(&message),
         }
@@ -335,7 +943,66 @@ fn check_command(files: &[String], out: &mut dyn Write) -> Result<ExitStatus, St
     if errors.is_empty() { Ok(ExitStatus::Success) } else { Err(errors) }
 }
 
-fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn quiz_command(
+    name: &str,
+    answer: Option<&str>,
+    seed: Option<u64>,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let source = input::read(name, &Limits::DEFAULT)?;
+    let mut config = input::parse(&source, "default", &Limits::DEFAULT)?.config;
+    let teaching = stsim_scenario::parse_teaching(&source.text, &source.label).unwrap_or_default();
+    let Some(quiz) = &teaching.quiz else {
+        return Err(format!(
+            "error: {} has no quiz\n  = help: `stsim examples --search quiz` lists the scenarios that have one\n",
+            input::shown(&source.label)
+        ));
+    };
+    write_out(out, &teach::ask(&config.name, quiz))?;
+    let letters = format!(
+        "{}-{}",
+        stsim_scenario::teaching::letter(0),
+        stsim_scenario::teaching::letter(quiz.choices.len() - 1)
+    );
+    let choice = match answer {
+        Some(typed) => teach::read_answer(quiz, typed).ok_or_else(|| {
+            format!(
+                "error: --answer {} is not a choice: answer with a letter {letters}\n",
+                input::escape(&format!("{typed:?}"))
+            )
+        })?,
+        None => loop {
+            write_out(out, &format!("Your answer ({letters}): "))?;
+            let mut line = String::new();
+            let read =
+                input.read_line(&mut line).map_err(|e| format!("error: cannot read the answer: {e}\n"))?;
+            if read == 0 {
+                return Err(format!(
+                    "error: no answer given\n  = help: type a letter {letters}, or pass --answer\n"
+                ));
+            }
+            match teach::read_answer(quiz, &line) {
+                Some(choice) => break choice,
+                None => write_out(out, &format!("Please type one letter, {letters}.\n"))?,
+            }
+        },
+    };
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    // A quiz is for learners: it never starts a process, whatever the file names.
+    let (sim, report) = simulate(config, &ExecPolicy::default())?;
+    write_out(out, &teach::reveal(quiz, choice, &teaching, &sim, &report))?;
+    Ok(if choice == quiz.answer { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+fn examples_command(
+    name: Option<&str>,
+    tag: Option<&str>,
+    search: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let text = match name {
         Some(name) => match examples::find(name) {
             Some(example) => example.source.to_string(),
@@ -347,16 +1014,7 @@ fn examples_command(name: Option<&str>, out: &mut dyn Write) -> Result<ExitStatu
                 ));
             }
         },
-        None => {
-            let width = examples::EXAMPLES.iter().map(|e| e.name.len()).max().unwrap_or(0);
-            let mut text = String::from(
-                "Built-in scenarios (run one with `stsim run NAME`, see it with `stsim examples NAME`):\n",
-            );
-            for example in examples::EXAMPLES {
-                text.push_str(&format!("  {:<width$}   {}\n", example.name, examples::summary(example)));
-            }
-            text
-        }
+        None => teach::listing(tag, search),
     };
     write_out(out, &text)?;
     Ok(ExitStatus::Success)

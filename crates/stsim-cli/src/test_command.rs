@@ -55,32 +55,92 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs one scenario file and checks its expectations.
-pub fn run_one(path: &Path, seed: Option<u64>) -> Outcome {
+/// How every scenario of a `stsim test` runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Run every scenario with this seed instead of its own.
+    pub seed: Option<u64>,
+    pub limits: stsim_scenario::Limits,
+    pub exec: crate::consent::ExecPolicy,
+    pub budget: crate::RunBudget,
+}
+
+/// Runs one scenario file and checks its expectations. A panic inside
+/// stsim is caught and reported as this scenario's failure, so that one
+/// scenario cannot take the others' results with it.
+pub fn run_one(path: &Path, options: &Options) -> Outcome {
     let name = path.display().to_string();
-    let source = match std::fs::read_to_string(path) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_checked(path, &name, options))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".to_string());
+            Outcome {
+                path: name.clone(),
+                seed: options.seed.unwrap_or(0),
+                verdicts: Ok(vec![Verdict {
+                    line: 0,
+                    description: "stsim runs the scenario without an internal error".to_string(),
+                    passed: false,
+                    expected: "the run completes".to_string(),
+                    actual: format!(
+                        "stsim panicked: {message} (a bug in stsim: please report it with this file)"
+                    ),
+                    context: Vec::new(),
+                }]),
+            }
+        }
+    }
+}
+
+fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
+    let name = name.to_string();
+    let source = match crate::input::read_bounded(path, options.limits.input_bytes) {
         Ok(source) => source,
         Err(e) => {
             return Outcome {
                 path: name.clone(),
                 seed: 0,
-                verdicts: Err(format!("cannot read {name}: {e}\n")),
+                verdicts: Err(format!(
+                    "error: cannot read {}: {}\n",
+                    crate::input::shown(&name),
+                    e.message()
+                )),
             };
         }
     };
-    let mut config = match crate::parse(&name, &source) {
+    let mut config = match crate::parse(&name, &source, &options.limits) {
         Ok(config) => config,
         Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text) },
     };
-    if let Some(seed) = seed {
+    if let Some(seed) = options.seed {
         config.seed = seed;
     }
     let seed = config.seed;
-    let (sim, report) = match crate::simulate(config) {
+    if let Err(text) = options.exec.check(&name, &config) {
+        return Outcome { path: name, seed, verdicts: Err(text) };
+    }
+    let (sim, report) = match crate::simulate_with(config, &options.exec, &options.budget) {
         Ok(run) => run,
         Err(message) => return Outcome { path: name, seed, verdicts: Err(format!("{message}\n")) },
     };
     let mut verdicts = stsim_core::expect::check(&sim, &report);
+    if let Some(message) = crate::budget_exhausted(&sim) {
+        verdicts.insert(
+            0,
+            Verdict {
+                line: 0,
+                description: "the run ends within its budget".to_string(),
+                passed: false,
+                expected: "the run reaches its horizon".to_string(),
+                actual: message,
+                context: Vec::new(),
+            },
+        );
+    }
     if let Some(message) = crate::operator_failure(&sim) {
         verdicts.insert(
             0,
@@ -97,11 +157,33 @@ pub fn run_one(path: &Path, seed: Option<u64>) -> Outcome {
     Outcome { path: name, seed, verdicts: Ok(verdicts) }
 }
 
-/// Runs every file with every seed (`None`: its own) on `jobs` threads;
-/// results come back in file order, then seed order.
-pub fn run_all(files: &[PathBuf], seeds: &[Option<u64>], jobs: usize) -> Vec<Outcome> {
-    let runs: Vec<(&PathBuf, Option<u64>)> =
-        files.iter().flat_map(|f| seeds.iter().map(move |s| (f, *s))).collect();
+/// The exit status of a test run: 2 if a scenario is invalid (or refused),
+/// else 1 if an expectation failed, else 0.
+pub fn status(outcomes: &[Outcome]) -> crate::ExitStatus {
+    if outcomes.iter().any(|o| o.verdicts.is_err()) {
+        crate::ExitStatus::Error
+    } else if outcomes.iter().all(Outcome::passed) {
+        crate::ExitStatus::Success
+    } else {
+        crate::ExitStatus::Failure
+    }
+}
+
+/// Runs every file with every seed (`None`: the options' or its own) on
+/// `jobs` threads; results come back in file order, then seed order.
+pub fn run_all(files: &[PathBuf], options: &Options, seeds: &[Option<u64>], jobs: usize) -> Vec<Outcome> {
+    let runs: Vec<(&PathBuf, Options)> = files
+        .iter()
+        .flat_map(|f| {
+            seeds.iter().map(move |seed| {
+                let mut options = options.clone();
+                if seed.is_some() {
+                    options.seed = *seed;
+                }
+                (f, options)
+            })
+        })
+        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Outcome>>> =
         runs.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -110,14 +192,26 @@ pub fn run_all(files: &[PathBuf], seeds: &[Option<u64>], jobs: usize) -> Vec<Out
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((file, seed)) = runs.get(i) else { break };
-                    let outcome = run_one(file, *seed);
-                    *results[i].lock().expect("no worker panics while holding a result") = Some(outcome);
+                    let Some((file, options)) = runs.get(i) else { break };
+                    let outcome = run_one(file, options);
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(outcome);
+                    }
                 }
             });
         }
     });
-    results.into_iter().map(|r| r.into_inner().expect("not poisoned").expect("every file was run")).collect()
+    results
+        .into_iter()
+        .zip(&runs)
+        .map(|(r, (file, options))| {
+            r.into_inner().ok().flatten().unwrap_or_else(|| Outcome {
+                path: file.display().to_string(),
+                seed: options.seed.unwrap_or(0),
+                verdicts: Err("error: this scenario was not run\n".to_string()),
+            })
+        })
+        .collect()
 }
 
 /// The report for people. Runs of one file with several seeds make one
@@ -184,7 +278,7 @@ fn render_runs(outcomes: &[Outcome]) -> String {
                 }
             }
             Err(_) => {
-                let _ = writeln!(out, "FAILED {} (invalid scenario)", outcome.path);
+                let _ = writeln!(out, "ERROR  {} (invalid scenario, not run)", outcome.path);
             }
         }
     }

@@ -108,6 +108,30 @@ pub struct NewPvc {
     pub statefulset: Option<StsId>,
 }
 
+/// A change the API server made that a controller's event handler reacts
+/// to within the same write, as an informer's handler would before the next
+/// change is seen. The API server says what changed; it does not know who
+/// listens (the simulation passes the listener, `controllers::react`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A Node object was created.
+    NodeAdded(NodeId),
+    /// A Node object was deleted (`removed_at` is set).
+    NodeRemoved(NodeId),
+    /// A node's Ready condition changed; `was` is the old status.
+    NodeCondition { node: NodeId, was: ConditionStatus },
+    /// The machine behind a live node stopped renewing its lease.
+    LeaseStopped(NodeId),
+    /// A change the pod garbage collector's next pass may act on.
+    PodGcWork,
+}
+
+/// Who hears of each [`Change`].
+pub type Watch = fn(&mut Api<'_>, Change);
+
+/// A watch that nobody listens to, for tests that drive one controller.
+pub fn unwatched(_: &mut Api<'_>, _: Change) {}
+
 /// A handle on the world for one unit of work, by one actor, at one instant.
 pub struct Api<'a> {
     pub world: &'a mut World,
@@ -116,6 +140,8 @@ pub struct Api<'a> {
     pub streams: &'a mut Streams,
     pub now: SimTime,
     pub actor: Actor,
+    /// The controllers' event handlers.
+    pub watch: Watch,
 }
 
 impl<'a> Api<'a> {
@@ -126,6 +152,11 @@ impl<'a> Api<'a> {
     pub fn record(&mut self, event: Event) {
         self.world.versions.record(&event);
         self.trace.push(self.now, self.actor, event);
+    }
+
+    /// Tells the controllers' handlers of a change, now.
+    pub fn notify(&mut self, change: Change) {
+        (self.watch)(self, change);
     }
 
     /// Wakes `key` now (deduplicated, like a work queue).
@@ -513,11 +544,10 @@ impl<'a> Api<'a> {
     }
 
     pub fn set_pvc_owners(&mut self, pvc: PvcId, owners: Vec<OwnerRef>) {
-        let c = self.world.pvc_mut(pvc);
-        if c.owner_refs == owners {
+        if self.world.pvc(pvc).owner_refs == owners {
             return;
         }
-        c.owner_refs = owners.clone();
+        self.world.set_pvc_owners(pvc, owners.clone());
         self.record(Event::PvcOwnersUpdated { pvc, owners });
     }
 
@@ -659,18 +689,15 @@ impl<'a> Api<'a> {
         let set = self.world.sts_mut(sts);
         assert!(set.removed_at.is_none(), "statefulset {} deleted twice", set.name);
         set.removed_at = Some(now);
+        self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.record(Event::StatefulSetDeleted { sts, cascade });
         if cascade == Cascade::Orphan {
             let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
             for pod in pods {
                 self.orphan_pod(pod);
             }
-            let claims: Vec<PvcId> = self
-                .world
-                .live_pvcs()
-                .filter(|c| c.owner_refs.iter().any(|r| r.owner == Owner::StatefulSet(sts)))
-                .map(|c| c.id)
-                .collect();
+            let mut claims: Vec<PvcId> = self.world.claims_owned_by(Owner::StatefulSet(sts)).collect();
+            claims.sort_by(|a, b| self.world.pvc(*a).name.cmp(&self.world.pvc(*b).name));
             for claim in claims {
                 let owners: Vec<OwnerRef> = self
                     .world
@@ -704,8 +731,7 @@ impl<'a> Api<'a> {
             return Err(ApiError::AlreadyExists(service.name));
         }
         let uid = self.world.new_uid();
-        let id = ServiceId(self.world.services.len() as u32);
-        self.world.services.push(Service { id, uid, removed_at: None, ..service });
+        let id = self.world.insert_service(Service { uid, removed_at: None, ..service });
         self.record(Event::ServiceCreated { service: id });
         self.wake(EventKey::DnsService(id));
         Ok(id)
@@ -714,10 +740,7 @@ impl<'a> Api<'a> {
     /// Deletes a Service: the records it published go with it. The pods are
     /// untouched; a StatefulSet never reads its Service.
     pub fn delete_service(&mut self, service: ServiceId) {
-        let now = self.now;
-        let s = &mut self.world.services[service.index()];
-        assert!(s.removed_at.is_none(), "service {} deleted twice", s.name);
-        s.removed_at = Some(now);
+        self.world.remove_service(service, self.now);
         self.record(Event::ServiceDeleted { service });
         self.wake(EventKey::DnsService(service));
     }

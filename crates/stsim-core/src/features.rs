@@ -24,6 +24,11 @@ pub struct Version {
 impl Version {
     /// The release modelled unless a scenario says otherwise.
     pub const DEFAULT: Version = Version { minor: 36, patch: 0 };
+    /// The oldest and newest releases a scenario may name: the range whose
+    /// differences the model knows (StatefulSet `maxUnavailable` appeared as
+    /// alpha in 1.24; 1.37 is the newest behaviour modelled).
+    pub const OLDEST: Version = Version { minor: 24, patch: 0 };
+    pub const NEWEST: Version = Version { minor: 37, patch: u32::MAX };
 
     pub const fn new(minor: u32, patch: u32) -> Version {
         Version { minor, patch }

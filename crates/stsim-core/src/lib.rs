@@ -33,6 +33,7 @@ pub mod report;
 pub mod rng;
 pub mod sim;
 pub mod story;
+pub mod summary;
 pub mod time;
 pub mod trace;
 pub mod world;

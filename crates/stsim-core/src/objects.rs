@@ -246,7 +246,7 @@ pub enum ContainerState {
 }
 
 /// Who owns an object (`metadata.ownerReferences`, controller refs only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Owner {
     StatefulSet(StsId),
     Pod(PodId),

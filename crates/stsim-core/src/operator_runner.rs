@@ -19,6 +19,15 @@ use crate::trace::{Event, Record};
 use crate::world::World;
 use std::collections::VecDeque;
 
+/// The shortest requeue an operator gets: a shorter `requeue_after_ms`
+/// (including 0) is raised to this, as a work queue's rate limiter would.
+pub const MIN_REQUEUE: SimDuration = SimDuration::from_millis(10);
+
+/// The most reconciles one operator may do within one simulated second; more
+/// is a loop (an operator requeueing or waking itself without end), and the
+/// run stops with an error naming it instead of spinning.
+pub const MAX_RECONCILES_PER_SECOND: u32 = 100;
+
 /// One operator and its mailbox.
 pub struct Slot {
     pub operator: Box<dyn Operator>,
@@ -37,6 +46,8 @@ pub struct Slot {
     crashed_at_point: bool,
     /// While the operator restarts: when it is back.
     down_until: Option<SimTime>,
+    /// The simulated second of the last reconcile, and how many it held.
+    pace: (u64, u32),
 }
 
 impl Slot {
@@ -52,6 +63,7 @@ impl Slot {
             reconciles: 0,
             crashed_at_point: false,
             down_until: None,
+            pace: (0, 0),
         }
     }
 
@@ -128,6 +140,16 @@ pub fn deliver(
 /// and its actions are applied. `Err` is the operator failing.
 pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), String> {
     let now = api.now;
+    let second = now.as_millis() / 1_000;
+    slot.pace = if slot.pace.0 == second { (second, slot.pace.1.saturating_add(1)) } else { (second, 1) };
+    if slot.pace.1 > MAX_RECONCILES_PER_SECOND {
+        return Err(format!(
+            "operator {} reconciled more than {MAX_RECONCILES_PER_SECOND} times within one simulated second \
+             (from {}): it requeues or wakes itself in a loop",
+            slot.operator.name(),
+            SimTime::from_millis(second.saturating_mul(1_000))
+        ));
+    }
     let key = EventKey::Operator(index as u32);
     if let Some(until) = slot.down_until {
         if now < until {
@@ -198,7 +220,7 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
         return Ok(());
     }
     if let Some(ms) = requeue_after_ms {
-        api.wake_after(key, SimDuration::from_millis(ms));
+        api.wake_after(key, SimDuration::from_millis(ms).max(MIN_REQUEUE));
     }
     Ok(())
 }

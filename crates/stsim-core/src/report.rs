@@ -170,6 +170,44 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
 
 /// Builds the report of a finished (or stopped) simulation.
 pub fn build(sim: &Simulation) -> Report {
+    build_with(sim, true)
+}
+
+/// The report without what a sweep does not read of each run: the
+/// timeline, the trace digest and the tables of objects at the end (left
+/// empty). Findings, breakage and storage are as in [`build`], so
+/// expectations check the same way against it.
+pub fn build_summary(sim: &Simulation) -> Report {
+    build_with(sim, false)
+}
+
+fn build_with(sim: &Simulation, full: bool) -> Report {
+    if !full {
+        let world = &sim.world;
+        let ended_at = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
+        let reason = sim.ended.map(|(_, r)| r.as_str()).unwrap_or("running");
+        return Report {
+            scenario: sim.config.name.clone(),
+            description: String::new(),
+            seed: sim.config.seed,
+            ended_at_ms: ended_at.as_millis(),
+            end_reason: reason.to_string(),
+            events: sim.events,
+            trace_records: sim.trace.records.len(),
+            trace_digest: String::new(),
+            timeline: Vec::new(),
+            findings: crate::findings::all(world, &sim.trace, ended_at),
+            breakage: crate::apps::breakage::build(world, &sim.trace),
+            storage: crate::cost::account(world, &sim.trace, ended_at),
+            nodes: Vec::new(),
+            pod_disruption_budgets: Vec::new(),
+            pods: Vec::new(),
+            pvcs: Vec::new(),
+            pvs: Vec::new(),
+            dns: Vec::new(),
+            statefulsets: Vec::new(),
+        };
+    }
     let world = &sim.world;
     let (ended_at, reason) = sim.ended.map(|(at, r)| (at, r.as_str())).unwrap_or((sim.now(), "running"));
     let now = ended_at;

@@ -32,6 +32,8 @@ pub enum EndReason {
     Quiescent,
     /// An operator failed (exited, hung, or answered nonsense).
     OperatorFailed,
+    /// The run's budget ran out (`Simulation::exhausted` says which part).
+    BudgetExhausted,
 }
 
 impl EndReason {
@@ -41,9 +43,40 @@ impl EndReason {
             EndReason::Stopped => "stopped",
             EndReason::Quiescent => "quiescent",
             EndReason::OperatorFailed => "operator-failed",
+            EndReason::BudgetExhausted => "budget-exhausted",
         }
     }
 }
+
+/// How much a run may do before it is stopped as a runaway: events
+/// handled, trace records and API objects ever made (pods, claims, volumes,
+/// nodes). Validation keeps a scenario's own numbers within the format's
+/// limits; the budget catches what only the run shows (an operator scaling
+/// up, a loop of failures). Wall time is the caller's to bound (the core has
+/// no clock): see `Simulation::exhaust`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub events: u64,
+    pub trace_records: usize,
+    pub objects: usize,
+}
+
+impl Budget {
+    /// Far beyond every shipped scenario, well within a laptop's memory.
+    pub const DEFAULT: Budget = Budget { events: 20_000_000, trace_records: 5_000_000, objects: 1_000_000 };
+    /// For `--allow-large` runs.
+    pub const LARGE: Budget = Budget { events: 500_000_000, trace_records: 50_000_000, objects: 10_000_000 };
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::DEFAULT
+    }
+}
+
+/// The most replicas the engine accepts from any writer (an operator's
+/// `Scale`): the format's large limit. A larger request is refused.
+pub const MAX_REPLICAS: u32 = 100_000;
 
 /// A simulation in progress, or finished.
 pub struct Simulation {
@@ -67,6 +100,10 @@ pub struct Simulation {
     /// Trace records already delivered to the operators.
     delivered: usize,
     pub ended: Option<(SimTime, EndReason)>,
+    /// What this run may do; see [`Budget`].
+    pub budget: Budget,
+    /// Which part of the budget ran out, in words, when one did.
+    pub exhausted: Option<String>,
 }
 
 /// The work queue's per-item back-off: 5 ms doubling to 1000 s
@@ -138,6 +175,8 @@ impl Simulation {
             operators,
             delivered: 0,
             ended: None,
+            budget: Budget::DEFAULT,
+            exhausted: None,
         }
     }
 
@@ -153,6 +192,7 @@ impl Simulation {
             queue: &mut self.queue,
             streams: &mut self.streams,
             actor,
+            watch: crate::controllers::react,
         }
     }
 
@@ -222,7 +262,41 @@ impl Simulation {
         if !self.operators.is_empty() {
             self.deliver_to_operators();
         }
+        if self.ended.is_none() {
+            self.check_budget();
+        }
         self.ended.is_none()
+    }
+
+    fn check_budget(&mut self) {
+        let budget = self.budget;
+        let objects =
+            self.world.pods.len() + self.world.pvcs.len() + self.world.pvs.len() + self.world.nodes.len();
+        let over = if self.events >= budget.events {
+            Some(format!("{} events handled, the budget", budget.events))
+        } else if self.trace.records.len() >= budget.trace_records {
+            Some(format!("{} trace records, the budget", budget.trace_records))
+        } else if objects >= budget.objects {
+            Some(format!(
+                "{objects} API objects made (pods, claims, volumes, nodes), more than the budget of {}",
+                budget.objects
+            ))
+        } else {
+            None
+        };
+        if let Some(what) = over {
+            self.exhaust(what);
+        }
+    }
+
+    /// Ends the run now because a budget ran out (`what` says which); for
+    /// the caller's wall-clock budget, which the core cannot see.
+    pub fn exhaust(&mut self, what: String) {
+        if self.ended.is_none() {
+            self.exhausted = Some(what);
+            let now = self.queue.now();
+            self.end(now, EndReason::BudgetExhausted);
+        }
     }
 
     fn deliver_to_operators(&mut self) {
@@ -249,6 +323,7 @@ impl Simulation {
             queue: &mut self.queue,
             streams: &mut self.streams,
             actor: Actor::Operator(index as u32),
+            watch: crate::controllers::react,
         };
         if let Err(message) = crate::operator_runner::reconcile(&mut self.operators[index], index, &mut api) {
             api.record(Event::OperatorFailed { message });
@@ -589,7 +664,7 @@ impl Simulation {
             }
             None => {
                 // Named by a later AddNode that has not run yet.
-                let name = format!("node/#{node}");
+                let name = format!("node/{}", node_name(&self.config, node));
                 self.api(Actor::User).record(Event::NotFound { name });
                 None
             }
@@ -599,7 +674,7 @@ impl Simulation {
     /// The machine behind a node crashes, is cut off, or comes back.
     fn set_machine(&mut self, node: NodeId, machine: Machine) {
         if node.index() >= self.world.nodes.len() {
-            let name = format!("node/#{}", node.0);
+            let name = format!("node/{}", node_name(&self.config, node.index()));
             self.api(Actor::User).record(Event::NotFound { name });
             return;
         }

@@ -47,8 +47,11 @@ impl SimTime {
 
 impl std::ops::Add<SimDuration> for SimTime {
     type Output = SimTime;
+    /// Saturates: an instant past the end of time is the end of time, which
+    /// lies beyond every run's horizon (validation bounds it), so no
+    /// user-given duration can make the clock overflow.
     fn add(self, d: SimDuration) -> SimTime {
-        SimTime(self.0.checked_add(d.0).expect("simulated time overflowed u64 milliseconds"))
+        SimTime(self.0.saturating_add(d.0))
     }
 }
 
@@ -59,10 +62,10 @@ impl SimDuration {
         SimDuration(ms)
     }
     pub const fn from_secs(s: u64) -> SimDuration {
-        SimDuration(s * MS_PER_SECOND)
+        SimDuration(s.saturating_mul(MS_PER_SECOND))
     }
     pub const fn from_mins(m: u64) -> SimDuration {
-        SimDuration(m * MS_PER_MINUTE)
+        SimDuration(m.saturating_mul(MS_PER_MINUTE))
     }
     pub const fn as_millis(self) -> u64 {
         self.0

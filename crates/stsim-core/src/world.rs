@@ -90,6 +90,11 @@ pub struct World {
     pub gc_quarantine: BTreeMap<NodeId, SimTime>,
     /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
     pub scheduler_next_start: usize,
+    /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
+    /// `node_set_version` it was built for.
+    pub scheduler_tree: crate::controllers::scheduler::NodeTree,
+    /// Bumped whenever a Node object is created or deleted.
+    pub node_set_version: u64,
     /// Running container processes of each StatefulSet identity (set, ordinal).
     pub identity_processes: BTreeMap<(StsId, u32), Vec<PodId>>,
     /// Every time two processes ran as one identity.
@@ -98,10 +103,19 @@ pub struct World {
     pub anti_affinity_pods: BTreeSet<PodId>,
     /// Live pods by label, `key=value`.
     pods_by_label: BTreeMap<String, BTreeSet<PodId>>,
+    /// Live Services by name.
+    service_names: BTreeMap<String, ServiceId>,
+    /// Live Services by the first label of their selector (key, then value).
+    services_by_label: BTreeMap<String, BTreeMap<String, BTreeSet<ServiceId>>>,
     pod_names: BTreeMap<String, PodId>,
     pub(crate) pvc_names: BTreeMap<String, PvcId>,
     /// Live pods by the claim names they mount.
     claim_users: BTreeMap<String, Vec<PodId>>,
+    /// Live claims by the owners their references name.
+    claims_by_owner: BTreeMap<Owner, BTreeSet<PvcId>>,
+    /// The garbage collector's work queue: owners that went away or gained
+    /// dependents since its last pass (`attemptToDelete`'s input).
+    pub gc_owners: BTreeSet<Owner>,
     /// Live pods a StatefulSet let go of (`--cascade=orphan`), for adoption.
     orphans: std::collections::BTreeSet<PodId>,
     next_uid: u64,
@@ -146,13 +160,19 @@ impl World {
             node_lifecycle: Default::default(),
             gc_quarantine: BTreeMap::new(),
             scheduler_next_start: 0,
+            scheduler_tree: Default::default(),
+            node_set_version: 1,
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),
             anti_affinity_pods: BTreeSet::new(),
             pods_by_label: BTreeMap::new(),
+            service_names: BTreeMap::new(),
+            services_by_label: BTreeMap::new(),
             pod_names: BTreeMap::new(),
             pvc_names: BTreeMap::new(),
             claim_users: BTreeMap::new(),
+            claims_by_owner: BTreeMap::new(),
+            gc_owners: BTreeSet::new(),
             orphans: Default::default(),
             next_uid: 1,
             versions: Default::default(),
@@ -228,9 +248,8 @@ impl World {
         }
         for service in &config.services {
             let uid = world.new_uid();
-            let id = ServiceId(world.services.len() as u32);
-            world.services.push(Service {
-                id,
+            world.insert_service(Service {
+                id: ServiceId(0),
                 uid,
                 name: service.name.clone(),
                 headless: service.headless,
@@ -291,7 +310,14 @@ impl World {
             orphans: BTreeSet::new(),
             attached: BTreeSet::new(),
         });
+        self.node_set_version += 1;
         id
+    }
+
+    /// The Node object is deleted; it stays for the record.
+    pub(crate) fn remove_node(&mut self, id: NodeId, at: SimTime) {
+        self.nodes[id.index()].removed_at = Some(at);
+        self.node_set_version += 1;
     }
 
     pub fn add_statefulset(&mut self, name: &str, spec: crate::config::StatefulSetSpec) -> StsId {
@@ -393,7 +419,41 @@ impl World {
     }
     /// The live Service with this name.
     pub fn service_named(&self, name: &str) -> Option<ServiceId> {
-        self.services.iter().find(|s| s.exists() && s.name == name).map(|s| s.id)
+        self.service_names.get(name).copied()
+    }
+    /// Live Services whose selector selects these labels, in id order.
+    pub fn services_selecting(&self, labels: &crate::config::Labels) -> BTreeSet<ServiceId> {
+        let mut found = BTreeSet::new();
+        for (key, value) in labels {
+            let Some(services) = self.services_by_label.get(key).and_then(|v| v.get(value)) else { continue };
+            found.extend(services.iter().copied().filter(|s| self.service(*s).selects(labels)));
+        }
+        found
+    }
+    /// Stores a new Service under the next id. The caller has checked the name is free.
+    pub(crate) fn insert_service(&mut self, service: Service) -> ServiceId {
+        let id = ServiceId(self.services.len() as u32);
+        let previous = self.service_names.insert(service.name.clone(), id);
+        assert!(previous.is_none(), "two live services named {}", service.name);
+        if let Some((key, value)) = service.selector.iter().next() {
+            let by_value = self.services_by_label.entry(key.clone()).or_default();
+            by_value.entry(value.clone()).or_default().insert(id);
+        }
+        self.services.push(Service { id, ..service });
+        id
+    }
+    /// Takes a Service out of the live indexes; the object stays for the record.
+    pub(crate) fn remove_service(&mut self, id: ServiceId, at: SimTime) {
+        let service = &mut self.services[id.index()];
+        assert!(service.removed_at.is_none(), "service {} deleted twice", service.name);
+        service.removed_at = Some(at);
+        let removed = self.service_names.remove(&service.name);
+        assert_eq!(removed, Some(id), "the service index pointed elsewhere");
+        if let Some((key, value)) = service.selector.iter().next()
+            && let Some(set) = self.services_by_label.get_mut(key).and_then(|v| v.get_mut(value))
+        {
+            set.remove(&id);
+        }
     }
     pub fn class_named(&self, name: &str) -> Option<ClassId> {
         self.storage_classes.iter().find(|c| c.name == name).map(|c| c.id)
@@ -480,6 +540,7 @@ impl World {
             }
         }
         self.orphans.remove(&id);
+        self.gc_owners.insert(Owner::Pod(id));
     }
 
     /// Takes a pod out of its StatefulSet's index: it has no owner now.
@@ -526,8 +587,43 @@ impl World {
         assert_eq!(id.index(), self.pvcs.len(), "claim ids are dense");
         let previous = self.pvc_names.insert(pvc.name.clone(), id);
         assert!(previous.is_none(), "two live claims named {}", pvc.name);
+        let owners: Vec<Owner> = pvc.owner_refs.iter().map(|r| r.owner).collect();
         self.pvcs.push(pvc);
+        self.index_owners(id, &owners);
         id
+    }
+
+    fn index_owners(&mut self, id: PvcId, owners: &[Owner]) {
+        for owner in owners {
+            self.claims_by_owner.entry(*owner).or_default().insert(id);
+            self.gc_owners.insert(*owner);
+        }
+    }
+
+    fn unindex_owners(&mut self, id: PvcId) {
+        for r in &self.pvcs[id.index()].owner_refs {
+            if let Some(claims) = self.claims_by_owner.get_mut(&r.owner) {
+                claims.remove(&id);
+                if claims.is_empty() {
+                    self.claims_by_owner.remove(&r.owner);
+                }
+            }
+        }
+    }
+
+    /// Replaces a live claim's owner references.
+    pub(crate) fn set_pvc_owners(&mut self, id: PvcId, owners: Vec<OwnerRef>) {
+        self.unindex_owners(id);
+        let names: Vec<Owner> = owners.iter().map(|r| r.owner).collect();
+        self.pvcs[id.index()].owner_refs = owners;
+        if self.pvcs[id.index()].exists() {
+            self.index_owners(id, &names);
+        }
+    }
+
+    /// Live claims whose references name `owner`, in id order.
+    pub fn claims_owned_by(&self, owner: Owner) -> impl Iterator<Item = PvcId> + '_ {
+        self.claims_by_owner.get(&owner).into_iter().flatten().copied()
     }
 
     pub(crate) fn remove_pvc(&mut self, id: PvcId, at: SimTime) {
@@ -537,6 +633,7 @@ impl World {
         let name = pvc.name.clone();
         let removed = self.pvc_names.remove(&name);
         assert_eq!(removed, Some(id), "the claim index pointed elsewhere");
+        self.unindex_owners(id);
     }
 
     /// Fully qualified name of a pod's record under a service:

@@ -125,8 +125,8 @@ impl Diagnostic {
             .map(|text| text.strip_suffix('\r').unwrap_or(text));
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
-        let mut out = format!("error[{}]: {}\n", self.code, self.message);
-        out.push_str(&format!("{pad}--> {}:{}:{}\n", self.file, self.line, self.column));
+        let mut out = format!("error[{}]: {}\n", self.code, printable(&self.message));
+        out.push_str(&format!("{pad}--> {}:{}:{}\n", printable(&self.file), self.line, self.column));
         if let Some(text) = line_text {
             let (drawn, start, width) = frame_line(text, self.column, self.length);
             out.push_str(&format!("{pad} |\n"));
@@ -136,16 +136,61 @@ impl Diagnostic {
             out.push_str(&format!("{pad} | {}{}\n", " ".repeat(start), "^".repeat(width)));
         }
         if let Some(help) = &self.help {
-            out.push_str(&format!("{pad} = help: {help}\n"));
+            out.push_str(&format!("{pad} = help: {}\n", printable(help)));
         }
         out
     }
 }
 
+/// The longest word shown whole in a message; longer ones are cut.
+pub const MAX_WORD: usize = 200;
+
+/// `text` safe to print on a terminal: control characters other than
+/// newline and tab escaped (`\u{1b}`), and any word (run of non-spaces)
+/// longer than [`MAX_WORD`] characters cut, with how much was left out.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(1 << 16));
+    let mut word = 0usize;
+    let mut skipped = 0usize;
+    let flush = |out: &mut String, skipped: &mut usize| {
+        if *skipped > 0 {
+            out.push_str(&format!("...({} more characters)", *skipped));
+            *skipped = 0;
+        }
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut out, &mut skipped);
+            word = 0;
+        } else {
+            word += 1;
+            if word > MAX_WORD {
+                skipped += 1;
+                continue;
+            }
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    flush(&mut out, &mut skipped);
+    out
+}
+
 impl fmt::Display for Diagnostic {
     /// One line: `file:line:column: error[code]: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error[{}]: {}", self.file, self.line, self.column, self.code, self.message)
+        write!(
+            f,
+            "{}:{}:{}: error[{}]: {}",
+            printable(&self.file),
+            self.line,
+            self.column,
+            self.code,
+            printable(&self.message)
+        )
     }
 }
 

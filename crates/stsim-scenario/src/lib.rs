@@ -11,24 +11,73 @@
 //! The format is documented in `docs/scenario-format.md`.
 
 mod diagnostic;
+pub mod limits;
 mod locate;
+mod manifest;
+pub mod overrides;
 mod quantity;
 mod raw;
+pub mod teaching;
 mod validate;
+mod yaml;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, printable};
+pub use limits::Limits;
 pub use quantity::{parse_cpu, parse_quantity};
 
 use locate::{Locator, Tok, Token};
 use ron::error::{Error, SpannedError};
 use stsim_core::config::Config;
 
+pub use manifest::story::STORIES;
+
 /// Reads a scenario. `file` is only used to label diagnostics.
 ///
 /// On failure returns at least one diagnostic: the first RON error if the
 /// text is not a well-formed scenario, or else every validation error,
-/// sorted by line and column. Never panics.
+/// sorted by line and column. Never panics. A scenario that lists
+/// `manifests` needs `parse_scenario_with`, which can read them.
 pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic>> {
+    let mut no_files = |_: &str| Err("this reader reads no files".to_string());
+    parse_scenario_with(source, file, &mut no_files).map(|loaded| loaded.config)
+}
+
+/// A validated scenario, and the one warning about what its manifests hold
+/// that the model does not use (if anything).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub warning: Option<String>,
+}
+
+/// Reads a file named in a scenario: from its name as written, the label to
+/// put in diagnostics and the text, or why it cannot be read.
+pub type ReadFile<'r> = dyn FnMut(&str) -> Result<(String, String), String> + 'r;
+
+/// Reads a scenario whose `manifests` are read with `read`, within the
+/// default limits. Diagnostics about a manifest name that manifest's file
+/// (its label from `read`).
+pub fn parse_scenario_with(
+    source: &str,
+    file: &str,
+    read: &mut ReadFile<'_>,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    parse_scenario_within(source, file, read, &Limits::DEFAULT)
+}
+
+/// [`parse_scenario_with`] within `limits` (`Limits::LARGE` for
+/// `--allow-large`). A file beyond a limit of its size, strings or lists is
+/// refused before it is parsed; other limits are checked with the rest of
+/// validation.
+pub fn parse_scenario_within(
+    source: &str,
+    file: &str,
+    read: &mut ReadFile<'_>,
+    limits: &Limits,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    if let Some(diagnostic) = input_too_large(source, file, limits) {
+        return Err(vec![diagnostic]);
+    }
     // A byte-order mark is one character; a space keeps every column where it was.
     let text = match source.strip_prefix('\u{feff}') {
         Some(rest) => format!(" {rest}"),
@@ -36,8 +85,188 @@ pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic
     };
     let locator = Locator::new(&text);
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let over = validate::over_limits(&locator, file, limits);
+    if !over.is_empty() {
+        return Err(over);
+    }
+    let mut scenario = match options.from_str::<raw::Scenario>(&text) {
+        Ok(scenario) => scenario,
+        Err(error) => return Err(vec![ron_diagnostic(&error, &locator, file)]),
+    };
+    let Some(names) = scenario.manifests.clone() else {
+        return validate::validate(&scenario, &locator, file, limits)
+            .map(|config| Loaded { config, warning: None });
+    };
+    let base = manifest::Base::of(&scenario);
+    let mut collected = manifest::Collected::default();
+    for (i, name) in names.iter().enumerate() {
+        match read(name) {
+            Ok((label, source)) => manifest::read_file(&source, &label, base, &mut collected),
+            Err(why) => {
+                let place = locator.find(&format!("manifests[{i}]"));
+                collected.errors.push(Diagnostic {
+                    code: "unreadable-manifest",
+                    message: format!("manifests[{i}]: cannot read {name:?}: {why}"),
+                    file: file.to_string(),
+                    line: place.line,
+                    column: place.column,
+                    length: place.length,
+                    help: Some("manifest paths are relative to the scenario file".to_string()),
+                });
+            }
+        }
+    }
+    if let (Some(own), Some((theirs, loc))) = (&scenario.namespace, &collected.namespace)
+        && own != theirs
+    {
+        collected.errors.push(Diagnostic {
+            code: "invalid-value",
+            message: format!(
+                "{}: {}: {theirs:?} is not the scenario's namespace {own:?}",
+                loc.object, loc.path
+            ),
+            file: loc.file.clone(),
+            line: loc.place.line,
+            column: loc.place.column,
+            length: loc.place.length,
+            help: Some("stsim simulates one namespace".to_string()),
+        });
+    }
+    if !collected.errors.is_empty() {
+        return Err(collected.errors);
+    }
+    merge(&mut scenario, &collected);
+    let layered =
+        manifest::Layered { base: Some(&locator), spans: &collected.spans, fallback_file: file.to_string() };
+    let config = validate::validate(&scenario, &layered, file, limits)?;
+    Ok(Loaded { config, warning: manifest::warning(&collected) })
+}
+
+/// Appends what the manifests hold to the scenario's own objects.
+fn merge(scenario: &mut raw::Scenario, collected: &manifest::Collected) {
+    scenario.services.get_or_insert_default().extend(collected.services.iter().cloned());
+    scenario.statefulsets.get_or_insert_default().extend(collected.statefulsets.iter().cloned());
+    scenario
+        .pod_disruption_budgets
+        .get_or_insert_default()
+        .extend(collected.pod_disruption_budgets.iter().cloned());
+    if scenario.namespace.is_none() {
+        scenario.namespace = collected.namespace.as_ref().map(|(n, _)| n.clone());
+    }
+    if !collected.storage_classes.is_empty() || !collected.node_pools.is_empty() {
+        let cluster = scenario.cluster.get_or_insert(raw::Cluster {
+            zones: None,
+            node_failures: None,
+            node_pools: None,
+            storage_classes: None,
+        });
+        if !collected.storage_classes.is_empty() {
+            cluster.storage_classes.get_or_insert_default().extend(collected.storage_classes.iter().cloned());
+        }
+        if !collected.node_pools.is_empty() {
+            cluster.node_pools.get_or_insert_default().extend(collected.node_pools.iter().cloned());
+            let zones = cluster.zones.get_or_insert_default();
+            for zone in &collected.zones {
+                if !zones.contains(zone) {
+                    zones.push(zone.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Simulates manifests on their own: `story` (one of `STORIES`) supplies the
+/// cluster and the timeline. `files` are (label, text) pairs.
+pub fn parse_manifests(files: &[(String, String)], story: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    parse_manifests_within(files, story, &Limits::DEFAULT)
+}
+
+/// [`parse_manifests`] within `limits`: each file's size, then the scenario
+/// the story builds, as a RON scenario's.
+pub fn parse_manifests_within(
+    files: &[(String, String)],
+    story: &str,
+    limits: &Limits,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let too_large: Vec<Diagnostic> =
+        files.iter().filter_map(|(label, source)| input_too_large(source, label, limits)).collect();
+    if !too_large.is_empty() {
+        return Err(too_large);
+    }
+    let mut collected = manifest::Collected::default();
+    for (label, source) in files {
+        manifest::read_file(source, label, manifest::Base::default(), &mut collected);
+    }
+    let first = files.first().map_or_else(String::new, |f| f.0.clone());
+    if collected.errors.is_empty() && collected.statefulsets.is_empty() {
+        let help = "stsim simulates StatefulSets; give a file with `kind: StatefulSet` (apiVersion apps/v1)";
+        collected.errors.push(Diagnostic {
+            code: "no-statefulset",
+            message: "no StatefulSet in the manifests".to_string(),
+            file: first.clone(),
+            line: 1,
+            column: 1,
+            length: 1,
+            help: Some(help.to_string()),
+        });
+    }
+    if !collected.errors.is_empty() {
+        return Err(collected.errors);
+    }
+    let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
+    let Some(scenario) = manifest::story::build(story, &collected, &name) else {
+        let names: Vec<&str> = STORIES.iter().map(|(n, _)| *n).collect();
+        return Err(vec![Diagnostic {
+            code: "unknown-story",
+            message: format!("no story named {story:?}"),
+            file: first,
+            line: 1,
+            column: 1,
+            length: 1,
+            help: Some(format!("the stories are: {}", names.join(", "))),
+        }]);
+    };
+    for set in &collected.statefulsets {
+        if !set.service_name.is_empty() && !collected.services.iter().any(|s| s.name == set.service_name) {
+            collected.notes.push(format!(
+                "StatefulSet {:?} names the service {:?}, which the manifests do not define: its pods get no DNS names",
+                set.name, set.service_name
+            ));
+        }
+    }
+    let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
+    let config = validate::validate(&scenario, &layered, &first, limits)?;
+    Ok(Loaded { config, warning: manifest::warning(&collected) })
+}
+
+/// The whole input is larger than the limit.
+fn input_too_large(source: &str, file: &str, limits: &Limits) -> Option<Diagnostic> {
+    let size = source.len() as u64;
+    (size > limits.input_bytes).then(|| Diagnostic {
+        code: "limit",
+        message: format!(
+            "the file is {size} bytes long, more than the {} bytes a scenario may be",
+            limits.input_bytes
+        ),
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        length: 1,
+        help: Some(limits.help().to_string()),
+    })
+}
+
+/// Reads a scenario's teaching metadata (`tags`, `mirrors`, `lesson`,
+/// `quiz`, `hint`); the rest of the file must be well-formed too.
+pub fn parse_teaching(source: &str, file: &str) -> Result<teaching::Teaching, Vec<Diagnostic>> {
+    let text = match source.strip_prefix('\u{feff}') {
+        Some(rest) => format!(" {rest}"),
+        None => source.to_string(),
+    };
+    let locator = Locator::new(&text);
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     match options.from_str::<raw::Scenario>(&text) {
-        Ok(scenario) => validate::validate(&scenario, &locator, file),
+        Ok(scenario) => validate::teaching(&scenario, &locator, file),
         Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
     }
 }

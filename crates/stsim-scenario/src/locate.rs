@@ -472,6 +472,35 @@ impl<'a> Locator<'a> {
         self.tokens = tokens;
     }
 
+    /// Strings (and characters) longer than `max` characters: their first
+    /// token's byte offset and length in characters.
+    pub(crate) fn long_strings(&self, max: usize) -> Vec<(usize, usize)> {
+        self.tokens
+            .iter()
+            .filter(|t| matches!(t.kind, Tok::Str | Tok::Char | Tok::Ident | Tok::Number))
+            .filter(|t| t.end - t.start > max)
+            .map(|t| (t.start, self.token_text(*t).chars().count()))
+            .filter(|(_, chars)| *chars > max)
+            .collect()
+    }
+
+    /// Lists, maps and structs holding more items than `max(path)`: their
+    /// path, byte offset and number of items.
+    pub(crate) fn long_lists(&self, max: impl Fn(&str) -> usize) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            let items = node.children.len();
+            if items < 2 {
+                continue;
+            }
+            let path = self.path_of(id);
+            if items > max(&path) {
+                out.push((path, node.start, items));
+            }
+        }
+        out
+    }
+
     /// `Some(x)` is transparent in paths: look through it to `x`.
     fn unwrap_some(&self, mut node: usize) -> usize {
         // Bounded by the number of nodes: each step goes strictly deeper.
@@ -488,7 +517,16 @@ impl<'a> Locator<'a> {
 
     fn child(&self, node: usize, key: &Key) -> Option<usize> {
         let node = self.unwrap_some(node);
-        self.nodes[node].children.iter().copied().find(|c| self.nodes[*c].key.as_ref() == Some(key))
+        let children = &self.nodes[node].children;
+        // A list's items are its children in order: item i is child i (no scan, so
+        // locating every entry of a long list stays linear overall).
+        if let Key::Index(i) = key
+            && let Some(&child) = children.get(*i)
+            && self.nodes[child].key.as_ref() == Some(key)
+        {
+            return Some(child);
+        }
+        children.iter().copied().find(|c| self.nodes[*c].key.as_ref() == Some(key))
     }
 
     /// The node at `path`, or its nearest ancestor that exists.
@@ -501,6 +539,18 @@ impl<'a> Locator<'a> {
             }
         }
         Some(node)
+    }
+
+    /// The byte span of the value at exactly `path` (no fallback), and
+    /// whether it is a single string token.
+    pub(crate) fn exact_span(&self, path: &str) -> Option<(usize, usize, bool)> {
+        let mut node = self.root?;
+        for key in parse_path(path) {
+            node = self.child(node, &key)?;
+        }
+        let n = &self.nodes[node];
+        let string = self.token_at(n.start).is_some_and(|t| t.kind == Tok::Str && t.end == n.end);
+        Some((n.start, n.end, string))
     }
 
     /// Where the value at `path` is; see the module documentation for fallbacks.

@@ -62,6 +62,22 @@ pub struct Scenario {
     /// Custom resources that exist from the start.
     #[serde(default)]
     pub custom_resources: Option<Vec<CustomResource>>,
+    /// Kubernetes manifest files (YAML or JSON) whose objects join the
+    /// scenario's, relative to the scenario file.
+    #[serde(default)]
+    pub manifests: Option<Vec<String>>,
+    /// Teaching metadata (`crate::teaching`): themes, sources, the lesson.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub mirrors: Option<Vec<Mirror>>,
+    #[serde(default)]
+    pub lesson: Option<String>,
+    #[serde(default)]
+    pub quiz: Option<Quiz>,
+    /// For an exercise: a nudge towards the fix.
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 /// A custom resource kind; `schema` is an OpenAPI v3 schema of the whole
@@ -90,6 +106,27 @@ pub struct CustomResource {
     pub spec: Option<ron::Value>,
     #[serde(default)]
     pub status: Option<ron::Value>,
+}
+
+/// What real thing a scenario mirrors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Mirror", deny_unknown_fields)]
+pub enum Mirror {
+    Incident(String),
+    Issue(String),
+    Doc(String),
+    FailureMode(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Quiz", deny_unknown_fields, rename_all = "camelCase")]
+pub struct Quiz {
+    pub question: String,
+    pub choices: Vec<String>,
+    pub answer: String,
+    pub explanation: String,
+    #[serde(default)]
+    pub evidence: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use stsim_core::report::{Report, TimelineRow};
 use stsim_core::time::{SimDuration, SimTime};
 
-fn time(ms: u64) -> String {
+pub fn time(ms: u64) -> String {
     SimTime::from_millis(ms).to_string()
 }
 

@@ -12,9 +12,8 @@
 //!
 //! Like the rest of `api`, decides nothing on its own.
 
-use super::Api;
+use super::{Api, Change};
 use crate::config::{Taint, TaintEffect, Toleration, TolerationOperator};
-use crate::controllers::{node_lifecycle, pod_gc};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
@@ -120,10 +119,9 @@ impl Api<'_> {
         }
     }
 
-    /// The pod garbage collector's next pass, on its 20 s period.
+    /// The pod garbage collector may have work on its next pass.
     pub fn wake_pod_gc(&mut self) {
-        let at = pod_gc::next_pass(self.now);
-        self.wake_at(EventKey::PodGc, at);
+        self.notify(Change::PodGcWork);
     }
 
     /// Room may have appeared: every pod waiting for a node tries again.
@@ -153,18 +151,16 @@ impl Api<'_> {
             taint.added_at = now;
         }
         self.record(Event::NodeAdded { node: id });
-        node_lifecycle::zones_changed(self);
+        self.notify(Change::NodeAdded(id));
         self.retry_unschedulable();
         id
     }
 
     /// `kubectl delete node`: the object goes; the machine is untouched.
     pub fn delete_node(&mut self, node: NodeId) {
-        self.world.node_mut(node).removed_at = Some(self.now);
+        self.world.remove_node(node, self.now);
         self.record(Event::NodeRemoved { node });
-        self.cancel(EventKey::NodeMonitor(node));
-        node_lifecycle::forget_node(self, node);
-        node_lifecycle::zones_changed(self);
+        self.notify(Change::NodeRemoved(node));
         if !self.world.node(node).pods.is_empty() {
             self.wake_pod_gc();
         }
@@ -190,8 +186,7 @@ impl Api<'_> {
         self.record(Event::NodeMachine { node, state: machine });
         if machine != Machine::Running && self.world.node(node).exists() {
             // The node lifecycle controller will notice the stale lease.
-            let at = node_lifecycle::unknown_at(self.world, node);
-            self.wake_at(EventKey::NodeMonitor(node), at);
+            self.notify(Change::LeaseStopped(node));
         }
     }
 
@@ -203,6 +198,7 @@ impl Api<'_> {
         if n.condition == status {
             return;
         }
+        let was = n.condition;
         n.condition = status;
         n.ready = status == ConditionStatus::True;
         n.condition_since = now;
@@ -215,7 +211,7 @@ impl Api<'_> {
         if status == ConditionStatus::True {
             self.retry_unschedulable();
         }
-        node_lifecycle::zones_changed(self);
+        self.notify(Change::NodeCondition { node, was });
     }
 
     pub fn add_taint(&mut self, node: NodeId, taint: Taint) {

@@ -188,6 +188,7 @@ mod tests {
                 streams: &mut self.streams,
                 now,
                 actor: Actor::AttachDetachController,
+                watch: crate::controllers::react,
             }
         }
     }

@@ -9,6 +9,10 @@
 //! none of whose owners is left is deleted (its finalizers hold it). In-use protection of
 //! claims is the API server's (`Api::delete_pvc`).
 //!
+//! Like the real collector it works from a queue, not a scan: the world
+//! queues an owner (`World::gc_owners`) when it goes away or gains a
+//! dependent, and a pass looks only at the claims and pods of those owners.
+//!
 //! Does not decide who owns what: the StatefulSet controller sets the references.
 
 use crate::api::Api;
@@ -16,6 +20,7 @@ use crate::objects::*;
 
 /// Deletes every object whose owner is gone.
 pub fn collect(api: &mut Api) {
+    let queued = std::mem::take(&mut api.world.gc_owners);
     let world = api.world();
     let owner_gone = |r: &OwnerRef| match r.owner {
         Owner::Pod(pod) => {
@@ -24,27 +29,43 @@ pub fn collect(api: &mut Api) {
         }
         Owner::StatefulSet(set) => world.sts(set).removed_at.is_some(),
     };
-    let claims: Vec<PvcId> = world
-        .live_pvcs()
-        .filter(|c| c.deletion_timestamp.is_none() && c.owner_refs.iter().any(owner_gone))
-        .map(|c| c.id)
-        .collect();
-    let pods: Vec<PodId> = world
-        .live_pods()
-        .filter(|p| !p.is_terminating() && p.owner.is_some_and(|set| world.sts(set).removed_at.is_some()))
-        .map(|p| p.id)
-        .collect();
-    // Custom resources go when none of their owners is left (any kind, by uid).
-    let live_uids: std::collections::BTreeSet<String> = world
-        .statefulsets
+    let mut claims: Vec<PvcId> = queued
         .iter()
-        .filter(|s| s.removed_at.is_none())
-        .map(|s| s.uid)
-        .chain(world.live_pods().map(|p| p.uid))
-        .chain(world.live_pvcs().map(|c| c.uid))
-        .chain(world.custom.live().map(|o| o.uid))
-        .map(crate::kube::uid)
+        .flat_map(|owner| world.claims_owned_by(*owner))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|c| {
+            let c = world.pvc(*c);
+            c.deletion_timestamp.is_none() && c.owner_refs.iter().any(owner_gone)
+        })
         .collect();
+    claims.sort_by(|a, b| world.pvc(*a).name.cmp(&world.pvc(*b).name));
+    let mut pods: Vec<PodId> = queued
+        .iter()
+        .filter_map(|owner| match owner {
+            Owner::StatefulSet(set) if world.sts(*set).removed_at.is_some() => Some(world.sts(*set)),
+            _ => None,
+        })
+        .flat_map(|set| set.pods.values().copied())
+        .filter(|p| !world.pod(*p).is_terminating())
+        .collect();
+    pods.sort_by(|a, b| world.pod(*a).name.cmp(&world.pod(*b).name));
+    // Custom resources go when none of their owners is left (any kind, by
+    // uid); a run without any pays nothing for this.
+    let live_uids: std::collections::BTreeSet<String> = if world.custom.objects.is_empty() {
+        Default::default()
+    } else {
+        world
+            .statefulsets
+            .iter()
+            .filter(|s| s.removed_at.is_none())
+            .map(|s| s.uid)
+            .chain(world.live_pods().map(|p| p.uid))
+            .chain(world.live_pvcs().map(|c| c.uid))
+            .chain(world.custom.live().map(|o| o.uid))
+            .map(crate::kube::uid)
+            .collect()
+    };
     let orphaned_custom: Vec<u32> = world
         .custom
         .live()

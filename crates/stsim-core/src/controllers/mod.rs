@@ -15,3 +15,17 @@ pub mod scheduler;
 pub mod statefulset;
 pub mod taint_eviction;
 pub mod volumes;
+
+use crate::api::{Api, Change};
+
+/// The controllers' event handlers: what each does at once when the API
+/// server reports a change (the simulation passes this as `Api::watch`).
+pub fn react(api: &mut Api, change: Change) {
+    match change {
+        Change::NodeAdded(_)
+        | Change::NodeRemoved(_)
+        | Change::NodeCondition { .. }
+        | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
+        Change::PodGcWork => pod_gc::work_queued(api),
+    }
+}

@@ -26,7 +26,7 @@
 //! Does not evict pods (the taint eviction controller does) nor decide what
 //! machines do (the script and `cluster.nodeFailures` do).
 
-use crate::api::Api;
+use crate::api::{Api, Change};
 use crate::config::{Taint, TaintEffect};
 use crate::events::EventKey;
 use crate::objects::*;
@@ -74,6 +74,10 @@ pub struct State {
     pub zones: Vec<ZoneTainter>,
     /// Every zone is fully disrupted: no NoExecute taints at all.
     pub master_disruption: bool,
+    /// Per zone, the live nodes that count for zone health: (Ready, not Ready).
+    /// Kept as nodes come, go and change condition, so that a change costs
+    /// the same on 10 or 10,000 nodes.
+    pub counts: Vec<(usize, usize)>,
 }
 
 impl State {
@@ -84,7 +88,64 @@ impl State {
             interval: Some(EVICTION_INTERVAL),
             token_at: SimTime::ZERO,
         };
-        State { zones: vec![zone; world.zones.len()], master_disruption: false }
+        let mut state = State {
+            zones: vec![zone; world.zones.len()],
+            master_disruption: false,
+            counts: vec![(0, 0); world.zones.len()],
+        };
+        for node in world.live_nodes() {
+            state.count(counted_zone(world, node.id), node.condition, 1);
+        }
+        state
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) a node with this condition from its zone's counts.
+    fn count(&mut self, zone: Option<usize>, condition: ConditionStatus, sign: isize) {
+        let Some(zone) = zone else { return };
+        let (ready, not_ready) = &mut self.counts[zone];
+        let slot = if condition == ConditionStatus::True { ready } else { not_ready };
+        *slot = slot.checked_add_signed(sign).expect("zone counts stay consistent");
+    }
+}
+
+/// The zone whose health the node counts in, unless it is excluded.
+fn counted_zone(world: &World, node: NodeId) -> Option<usize> {
+    match world.node(node).labels.contains_key(EXCLUDE_DISRUPTION_LABEL) {
+        true => None,
+        false => Some(zone_index(world, node)),
+    }
+}
+
+/// The controller's event handlers: a node came, went or changed its Ready
+/// condition (zone health may change), or its lease stopped (the pass that
+/// will notice is computed now).
+pub fn on_change(api: &mut Api, change: Change) {
+    match change {
+        Change::NodeAdded(node) => {
+            let (zone, condition) = (counted_zone(api.world, node), api.world.node(node).condition);
+            api.world.node_lifecycle.count(zone, condition, 1);
+            zones_changed(api);
+        }
+        Change::NodeRemoved(node) => {
+            api.cancel(EventKey::NodeMonitor(node));
+            forget_node(api, node);
+            let (zone, condition) = (counted_zone(api.world, node), api.world.node(node).condition);
+            api.world.node_lifecycle.count(zone, condition, -1);
+            zones_changed(api);
+        }
+        Change::NodeCondition { node, was } => {
+            if api.world.node(node).exists() {
+                let (zone, now) = (counted_zone(api.world, node), api.world.node(node).condition);
+                api.world.node_lifecycle.count(zone, was, -1);
+                api.world.node_lifecycle.count(zone, now, 1);
+            }
+            zones_changed(api);
+        }
+        Change::LeaseStopped(node) => {
+            let at = unknown_at(api.world, node);
+            api.wake_at(EventKey::NodeMonitor(node), at);
+        }
+        Change::PodGcWork => {}
     }
 }
 
@@ -289,24 +350,15 @@ fn zone_health(ready: usize, not_ready: usize) -> ZoneHealth {
 /// `handleDisruption`, run whenever a node's Ready condition changes or a
 /// node comes or goes (the real controller runs it on every pass; zone
 /// states only change with those).
-pub fn zones_changed(api: &mut Api) {
-    let world = &api.world;
-    let mut counts = vec![(0usize, 0usize); world.zones.len()];
-    for node in world.live_nodes().filter(|n| !n.labels.contains_key(EXCLUDE_DISRUPTION_LABEL)) {
-        let zone = zone_index(world, node.id);
-        if node.condition == ConditionStatus::True {
-            counts[zone].0 += 1;
-        } else {
-            counts[zone].1 += 1;
-        }
-    }
-    let populated: Vec<usize> = (0..counts.len()).filter(|z| counts[*z].0 + counts[*z].1 > 0).collect();
-    if populated.is_empty() {
+fn zones_changed(api: &mut Api) {
+    let counts = &api.world.node_lifecycle.counts;
+    if counts.iter().all(|(ready, not_ready)| ready + not_ready == 0) {
         return;
     }
-    let new: Vec<ZoneHealth> =
-        counts.iter().map(|(ready, not_ready)| zone_health(*ready, *not_ready)).collect();
-    let all_are_fully = populated.iter().all(|z| new[*z] == ZoneHealth::FullDisruption);
+    let populated = |z: &usize| counts[*z].0 + counts[*z].1 > 0;
+    let all_are_fully = (0..counts.len())
+        .filter(populated)
+        .all(|z| zone_health(counts[z].0, counts[z].1) == ZoneHealth::FullDisruption);
     let all_were_fully = api.world.node_lifecycle.master_disruption;
     if all_are_fully && all_were_fully {
         return;
@@ -327,15 +379,20 @@ pub fn zones_changed(api: &mut Api) {
     }
     let exiting = all_were_fully;
     api.world.node_lifecycle.master_disruption = false;
-    for zone in populated {
-        let size = counts[zone].0 + counts[zone].1;
-        let tainter = &mut api.world.node_lifecycle.zones[zone];
-        if !exiting && tainter.health == new[zone] {
+    for zone in 0..api.world.node_lifecycle.zones.len() {
+        let (ready, not_ready) = api.world.node_lifecycle.counts[zone];
+        let size = ready + not_ready;
+        if size == 0 {
             continue;
         }
-        tainter.health = new[zone];
+        let new = zone_health(ready, not_ready);
+        let tainter = &mut api.world.node_lifecycle.zones[zone];
+        if !exiting && tainter.health == new {
+            continue;
+        }
+        tainter.health = new;
         // SwapLimiter makes a fresh bucket, with its one token available.
-        tainter.interval = interval_for(new[zone], size);
+        tainter.interval = interval_for(new, size);
         tainter.token_at = now;
         if !tainter.queue.is_empty() {
             api.wake(EventKey::NoExecuteTainting(zone as u32));

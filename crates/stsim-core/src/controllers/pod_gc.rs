@@ -31,6 +31,12 @@ pub fn next_pass(now: SimTime) -> SimTime {
     SimTime::from_millis(now.as_millis().div_ceil(period) * period)
 }
 
+/// Something for a pass to find: wake the next pass on the 20 s grid.
+pub fn work_queued(api: &mut Api) {
+    let at = next_pass(api.now);
+    api.wake_at(EventKey::PodGc, at);
+}
+
 /// One pass.
 pub fn gc(api: &mut Api) {
     gc_terminating(api);

@@ -80,29 +80,68 @@ impl Wording {
     }
 }
 
-/// How a node failed the filters: its reasons, and whether preemption
-/// could ever help there (`Unschedulable`) or not (`UnschedulableAndUnresolvable`).
-struct Rejection {
-    reasons: Vec<String>,
-    resolvable: bool,
+/// How a node failed the filters, without allocating: the plugin's reason
+/// (every shortfall for NodeResourcesFit), rendered to words only when a
+/// FitError is written.
+#[derive(Debug, Clone, Copy)]
+enum Rejection<'a> {
+    /// One reason that preemption cannot resolve (`UnschedulableAndUnresolvable`).
+    Unresolvable(&'static str),
+    /// An untolerated taint, named or not depending on the release.
+    Taint(&'a crate::config::Taint),
+    /// NodeResourcesFit's shortfalls: pods, cpu, memory.
+    Short { pods: bool, cpu: bool, memory: bool },
+    /// One reason that preemption could resolve (`Unschedulable`).
+    Resolvable(&'static str),
+}
+
+impl Rejection<'_> {
+    /// Whether preemption could ever help on that node.
+    fn resolvable(&self) -> bool {
+        matches!(self, Rejection::Short { .. } | Rejection::Resolvable(_))
+    }
+
+    /// Calls `each` with every reason, in kube-scheduler's words.
+    fn for_each_reason(&self, wording: Wording, mut each: impl FnMut(std::borrow::Cow<'static, str>)) {
+        match *self {
+            Rejection::Unresolvable(why) | Rejection::Resolvable(why) => each(why.into()),
+            Rejection::Taint(taint) if wording.taint_named => {
+                each(format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value).into())
+            }
+            Rejection::Taint(_) => each(reason::TAINT.into()),
+            Rejection::Short { pods, cpu, memory } => {
+                for (short, why) in
+                    [(pods, reason::TOO_MANY_PODS), (cpu, reason::CPU), (memory, reason::MEMORY)]
+                {
+                    if short {
+                        each(why.into());
+                    }
+                }
+            }
+        }
+    }
+
+    fn reasons(&self, wording: Wording) -> Vec<String> {
+        let mut reasons = Vec::new();
+        self.for_each_reason(wording, |why| reasons.push(why.into_owned()));
+        reasons
+    }
 }
 
 /// kube-scheduler's FitError message for `total` nodes.
 fn fit_error(total: usize, rejections: &[Rejection], wording: Wording) -> String {
-    let mut histogram: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut histogram: BTreeMap<std::borrow::Cow<'static, str>, u32> = BTreeMap::new();
     let mut preemption: BTreeMap<&str, u32> = BTreeMap::new();
     for rejection in rejections {
-        for why in &rejection.reasons {
-            *histogram.entry(why.as_str()).or_default() += 1;
-        }
-        let verdict = if rejection.resolvable { reason::NO_VICTIMS } else { reason::NOT_HELPFUL };
+        rejection.for_each_reason(wording, |why| *histogram.entry(why).or_default() += 1);
+        let verdict = if rejection.resolvable() { reason::NO_VICTIMS } else { reason::NOT_HELPFUL };
         *preemption.entry(verdict).or_default() += 1;
     }
-    let sorted = |h: &BTreeMap<&str, u32>| {
+    fn sorted<K: std::fmt::Display>(h: &BTreeMap<K, u32>) -> String {
         let mut parts: Vec<String> = h.iter().map(|(why, n)| format!("{n} {why}")).collect();
         parts.sort();
         parts.join(", ")
-    };
+    }
     format!(
         "0/{total} nodes are available: {}. {}",
         sorted(&histogram),
@@ -122,27 +161,57 @@ fn prefilter_error(total: usize, message: &str, wording: Wording) -> String {
     format!("0/{total} nodes are available: {message}. {}", post_filter(total, &preemption, wording))
 }
 
-/// The scheduler's node list: one node per zone in turn (`nodeTree.list`).
-fn node_tree(world: &World) -> Vec<NodeId> {
-    let mut zones: Vec<(&str, Vec<NodeId>)> = Vec::new();
-    for node in world.live_nodes() {
-        match zones.iter_mut().find(|(z, _)| *z == node.zone) {
-            Some((_, nodes)) => nodes.push(node.id),
-            None => zones.push((&node.zone, vec![node.id])),
+/// The scheduler cache's node tree: the live nodes one zone in turn
+/// (`nodeTree.list`), and each node's zone as a number, for the filters
+/// and scores to compare without comparing names.
+#[derive(Debug, Clone, Default)]
+pub struct NodeTree {
+    /// The `World::node_set_version` this was built for.
+    version: u64,
+    list: Vec<NodeId>,
+    /// By node index: the zone's position in `zones`, for live nodes.
+    zone_of: Vec<u32>,
+    zones: Vec<String>,
+}
+
+impl NodeTree {
+    pub fn build(world: &World) -> NodeTree {
+        let mut zones: Vec<(&str, Vec<NodeId>)> = Vec::new();
+        let mut zone_of = vec![u32::MAX; world.nodes.len()];
+        for node in world.live_nodes() {
+            let index = match zones.iter().position(|(z, _)| *z == node.zone) {
+                Some(index) => index,
+                None => {
+                    zones.push((&node.zone, Vec::new()));
+                    zones.len() - 1
+                }
+            };
+            zones[index].1.push(node.id);
+            zone_of[node.id.index()] = index as u32;
         }
-    }
-    let total: usize = zones.iter().map(|(_, n)| n.len()).sum();
-    let mut list = Vec::with_capacity(total);
-    let mut index = 0;
-    while list.len() < total {
-        for (_, nodes) in &zones {
-            if let Some(node) = nodes.get(index) {
-                list.push(*node);
+        let total: usize = zones.iter().map(|(_, n)| n.len()).sum();
+        let mut list = Vec::with_capacity(total);
+        let mut index = 0;
+        while list.len() < total {
+            for (_, nodes) in &zones {
+                if let Some(node) = nodes.get(index) {
+                    list.push(*node);
+                }
             }
+            index += 1;
         }
-        index += 1;
+        let zones = zones.into_iter().map(|(z, _)| z.to_string()).collect();
+        NodeTree { version: world.node_set_version, list, zone_of, zones }
     }
-    list
+
+    fn zone(&self, node: NodeId) -> u32 {
+        self.zone_of[node.index()]
+    }
+
+    /// The number of a zone by name; `u32::MAX` when no live node is in it.
+    fn zone_named(&self, name: &str) -> u32 {
+        self.zones.iter().position(|z| z == name).map_or(u32::MAX, |z| z as u32)
+    }
 }
 
 /// `numFeasibleNodesToFind` with the adaptive `percentageOfNodesToScore`.
@@ -157,13 +226,15 @@ fn feasible_nodes_to_find(all: usize) -> usize {
 
 /// Where a bound volume lets the pod run.
 enum VolumePin {
-    Zone(String),
+    /// A zone, by its number in the node tree.
+    Zone(u32),
     Node(NodeId),
 }
 
 /// What the filters and scores need about the cluster, computed once per
 /// cycle (the plugins' PreFilter and PreScore state).
 struct Cycle {
+    wording: Wording,
     pins: Vec<VolumePin>,
     /// Topology domains (key, value) holding pods the pod's required anti-affinity terms select.
     anti_domains: BTreeSet<(String, String)>,
@@ -183,6 +254,7 @@ fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
 }
 
 fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
+    let wording = Wording::for_version(world.kubernetes);
     let mut anti_domains = BTreeSet::new();
     for term in &pod.affinity.anti_required {
         for other in world.pods_selected_by(&term.label_selector) {
@@ -203,12 +275,12 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
             }
         }
     }
-    Cycle { pins, anti_domains, existing_anti_domains }
+    Cycle { wording, pins, anti_domains, existing_anti_domains }
 }
 
 /// Runs the filter plugins on one node.
-fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording) -> Result<(), Rejection> {
-    let unresolvable = |why: &str| Err(Rejection { reasons: vec![why.to_string()], resolvable: false });
+fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Result<(), Rejection<'a>> {
+    let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
     // NodeUnschedulable: tolerating the unschedulable taint lets a pod in.
     if node.unschedulable
         && !pod.tolerations.iter().any(|t| {
@@ -226,44 +298,33 @@ fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording
         matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             && !pod.tolerations.iter().any(|t| t.tolerates(taint))
     }) {
-        let why = if wording.taint_named {
-            format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value)
-        } else {
-            reason::TAINT.to_string()
-        };
-        return Err(Rejection { reasons: vec![why], resolvable: false });
+        return Err(Rejection::Taint(taint));
     }
     // NodeAffinity.
     if !node_affinity_matches(pod, node) {
         return unresolvable(reason::NODE_AFFINITY);
     }
     // NodeResourcesFit: every shortfall is a reason.
-    let mut short = Vec::new();
-    if node.pod_count + 1 > node.max_pods {
-        short.push(reason::TOO_MANY_PODS.to_string());
-    }
-    if pod.requests.cpu_millis > 0
-        && pod.requests.cpu_millis > node.allocatable.cpu_millis.saturating_sub(node.requested.cpu_millis)
-    {
-        short.push(reason::CPU.to_string());
-    }
-    if pod.requests.memory_bytes > 0
+    let pods = node.pod_count + 1 > node.max_pods;
+    let cpu = pod.requests.cpu_millis > 0
+        && pod.requests.cpu_millis > node.allocatable.cpu_millis.saturating_sub(node.requested.cpu_millis);
+    let memory = pod.requests.memory_bytes > 0
         && pod.requests.memory_bytes
-            > node.allocatable.memory_bytes.saturating_sub(node.requested.memory_bytes)
-    {
-        short.push(reason::MEMORY.to_string());
-    }
-    if !short.is_empty() {
-        return Err(Rejection { reasons: short, resolvable: true });
+            > node.allocatable.memory_bytes.saturating_sub(node.requested.memory_bytes);
+    if pods || cpu || memory {
+        return Err(Rejection::Short { pods, cpu, memory });
     }
     // VolumeBinding: a bound volume's node affinity.
     let pinned_elsewhere = cycle.pins.iter().any(|pin| match pin {
-        VolumePin::Zone(zone) => *zone != node.zone,
+        VolumePin::Zone(zone) => *zone != tree.zone(node.id),
         VolumePin::Node(pinned) => *pinned != node.id,
     });
     if pinned_elsewhere {
-        let why =
-            if wording.old_volume_conflict { reason::VOLUME_AFFINITY_OLD } else { reason::VOLUME_AFFINITY };
+        let why = if cycle.wording.old_volume_conflict {
+            reason::VOLUME_AFFINITY_OLD
+        } else {
+            reason::VOLUME_AFFINITY
+        };
         return unresolvable(why);
     }
     // InterPodAffinity.
@@ -271,20 +332,21 @@ fn filter(world: &World, pod: &Pod, node: &Node, cycle: &Cycle, wording: Wording
         domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
     };
     if in_domain(&cycle.anti_domains) {
-        return Err(Rejection { reasons: vec![reason::ANTI_AFFINITY.to_string()], resolvable: true });
+        return Err(Rejection::Resolvable(reason::ANTI_AFFINITY));
     }
     if in_domain(&cycle.existing_anti_domains) {
-        return Err(Rejection {
-            reasons: vec![reason::EXISTING_ANTI_AFFINITY.to_string()],
-            resolvable: true,
-        });
+        return Err(Rejection::Resolvable(reason::EXISTING_ANTI_AFFINITY));
     }
-    let _ = world;
     Ok(())
 }
 
 /// Tries to place pod `id`.
 pub fn schedule(api: &mut Api, id: PodId) {
+    // The node tree follows Node objects as they come and go (the
+    // scheduler cache's AddNode and RemoveNode), not rebuilt each cycle.
+    if api.world.scheduler_tree.version != api.world.node_set_version {
+        api.world.scheduler_tree = NodeTree::build(api.world);
+    }
     let pod = api.world().pod(id);
     if !pod.exists() || pod.node.is_some() || pod.is_terminating() {
         return;
@@ -298,7 +360,8 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
     let world = api.world();
     let wording = Wording::for_version(world.kubernetes);
-    let tree = node_tree(world);
+    let node_tree = &world.scheduler_tree;
+    let tree = &node_tree.list;
     let total = tree.len();
     if total == 0 {
         api.mark_unschedulable(id, "no nodes available to schedule pods".to_string());
@@ -330,7 +393,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 if let Some(node) = pv.node {
                     pins.push(VolumePin::Node(node));
                 } else if let Some(zone) = &pv.zone {
-                    pins.push(VolumePin::Zone(zone.clone()));
+                    pins.push(VolumePin::Zone(node_tree.zone_named(zone)));
                 }
             }
             None => {
@@ -360,7 +423,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         }
         let node = world.node(tree[(start + offset) % total]);
         processed += 1;
-        match filter(world, pod, node, &cycle, wording) {
+        match filter(pod, node, node_tree, &cycle) {
             Ok(()) => feasible.push(node.id),
             Err(rejection) => rejections.push(rejection),
         }
@@ -374,7 +437,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
 
     // Score, then pick among the best at random (selectHost).
-    let scores = score(world, pod, &feasible);
+    let scores = score(world, node_tree, pod, &feasible);
     let best = *scores.iter().max().expect("feasible is not empty");
     let ties: Vec<NodeId> =
         feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
@@ -401,7 +464,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
 /// Why each live node does or does not fit the pod now, in filter order:
 /// the reasons kube-scheduler would give, for explanations.
 pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
-    let wording = Wording::for_version(world.kubernetes);
+    let tree = NodeTree::build(world);
     let mut pins = Vec::new();
     for claim in &pod.claims {
         let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
@@ -409,16 +472,16 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
         if let Some(node) = pv.node {
             pins.push(VolumePin::Node(node));
         } else if let Some(zone) = &pv.zone {
-            pins.push(VolumePin::Zone(zone.clone()));
+            pins.push(VolumePin::Zone(tree.zone_named(zone)));
         }
     }
     let cycle = prepare(world, pod, pins);
-    node_tree(world)
-        .into_iter()
-        .map(|node| {
-            let reasons = match filter(world, pod, world.node(node), &cycle, wording) {
+    tree.list
+        .iter()
+        .map(|&node| {
+            let reasons = match filter(pod, world.node(node), &tree, &cycle) {
                 Ok(()) => Vec::new(),
-                Err(rejection) => rejection.reasons,
+                Err(rejection) => rejection.reasons(cycle.wording),
             };
             (node, reasons)
         })
@@ -451,7 +514,7 @@ fn normalize(scores: &mut [i64], reverse: bool) {
 }
 
 /// The weighted sum of the score plugins for each feasible node.
-fn score(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let mut total = vec![0i64; nodes.len()];
     let mut add = |weight: i64, scores: Vec<i64>| {
         for (t, s) in total.iter_mut().zip(scores) {
@@ -461,7 +524,7 @@ fn score(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     add(3, taint_toleration_scores(world, pod, nodes));
     add(2, node_affinity_scores(world, pod, nodes));
     add(1, nodes.iter().map(|n| least_allocated_score(world.node(*n), pod)).collect());
-    add(2, topology_spread_scores(world, pod, nodes));
+    add(2, topology_spread_scores(world, tree, pod, nodes));
     add(2, inter_pod_affinity_scores(world, pod, nodes));
     add(1, nodes.iter().map(|n| balanced_allocation_score(world.node(*n), pod)).collect());
     total
@@ -547,15 +610,15 @@ fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
 fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::Labels> {
     let owner = pod.owner?;
     let mut selector = world.sts(owner).spec.selector.clone();
-    for service in world.services.iter().filter(|s| s.exists() && s.selects(&pod.labels)) {
-        selector.extend(service.selector.clone());
+    for service in world.services_selecting(&pod.labels) {
+        selector.extend(world.service(service).selector.clone());
     }
     Some(selector)
 }
 
 /// PodTopologySpread with the system default constraints (ScheduleAnyway):
 /// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`).
-fn topology_spread_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let Some(selector) = default_spread_selector(world, pod) else {
         return vec![0; nodes.len()];
     };
@@ -572,25 +635,28 @@ fn topology_spread_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     }
     // Zone counts over every node the pod's node affinity allows (nodeAffinityPolicy: Honor),
     // for the zones of the feasible nodes.
-    let zones: BTreeSet<&str> = nodes.iter().map(|n| world.node(*n).zone.as_str()).collect();
-    let mut per_zone: BTreeMap<&str, i64> = zones.iter().map(|z| (*z, 0)).collect();
+    // Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
+    let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
+    for n in nodes {
+        per_zone[tree.zone(*n) as usize] = Some(0);
+    }
+    let zones = per_zone.iter().filter(|z| z.is_some()).count();
     for (node, count) in &per_node {
         let node = world.node(*node);
         if !node.exists() || !node_affinity_matches(pod, node) {
             continue;
         }
-        if let Some(c) = per_zone.get_mut(node.zone.as_str()) {
+        if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
             *c += count;
         }
     }
     let hostname_weight = ((nodes.len() + 2) as f64).ln();
-    let zone_weight = ((zones.len() + 2) as f64).ln();
+    let zone_weight = ((zones + 2) as f64).ln();
     let raw: Vec<i64> = nodes
         .iter()
         .map(|n| {
-            let node = world.node(*n);
             let on_node = per_node.get(n).copied().unwrap_or(0) as f64;
-            let in_zone = per_zone.get(node.zone.as_str()).copied().unwrap_or(0) as f64;
+            let in_zone = per_zone[tree.zone(*n) as usize].unwrap_or(0) as f64;
             let score = on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0);
             score.round() as i64
         })

@@ -189,9 +189,12 @@ pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<Stri
             }
         }
         if let Some(Value::Object(properties)) = schema.get("properties") {
-            for (name, field) in fields {
+            // In name order, whatever order the object was written in.
+            let mut names: Vec<&String> = fields.keys().collect();
+            names.sort();
+            for name in names {
                 if let Some(sub) = properties.get(name) {
-                    validate(sub, field, &join(path, name), errors);
+                    validate(sub, &fields[name], &join(path, name), errors);
                 }
             }
         }

@@ -23,6 +23,10 @@
 //! What stsim does not model is said so, never silently ignored:
 //! `405 MethodNotAllowed` with a message that starts `stsim does not model`.
 
+// A refusal is the API server's answer, returned as it is (it is what the
+// operator gets); boxing it would only move the allocation.
+#![allow(clippy::result_large_err)]
+
 use super::{ObjRef, Object, WriteResult, render};
 use crate::api::Api;
 use crate::objects::*;
@@ -238,6 +242,13 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
         })
     };
     let replicas = match int(&spec["replicas"], "spec.replicas") {
+        Ok(n) if n > crate::sim::MAX_REPLICAS => {
+            let message = format!(
+                "StatefulSet.apps \"{name}\" is invalid: spec.replicas: Invalid value: {n}: stsim simulates at most {} replicas",
+                crate::sim::MAX_REPLICAS
+            );
+            return WriteResult::failure(422, "Invalid", message);
+        }
         Ok(n) => n,
         Err(e) => return e,
     };
@@ -597,6 +608,17 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
             }
         }
         OperatorAction::Scale { statefulset, replicas } => match api.world().sts_named(statefulset) {
+            Some(_) if *replicas > crate::sim::MAX_REPLICAS => {
+                let why = format!(
+                    "Invalid value: {replicas}: stsim simulates at most {} replicas",
+                    crate::sim::MAX_REPLICAS
+                );
+                api.record(Event::ActionRefused {
+                    action: format!("scale {statefulset} to {replicas}"),
+                    why: why.clone(),
+                });
+                return WriteResult::failure(422, "Invalid", why);
+            }
             Some(sts) => {
                 api.scale_statefulset(sts, *replicas);
                 return WriteResult::ok(200, None);

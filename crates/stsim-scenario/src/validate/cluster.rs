@@ -103,6 +103,10 @@ impl Checker<'_, '_> {
                             "Required value: a zone name cannot be empty",
                             None,
                         );
+                    } else if !is_label_value(zone) {
+                        // The zone is the value of the `topology.kubernetes.io/zone` label.
+                        let message = format!("Invalid value: {zone:?}: {LABEL_VALUE_MESSAGE}");
+                        self.report("invalid-value", &path, message, None);
                     }
                     items.push((path, zone.as_str()));
                 }

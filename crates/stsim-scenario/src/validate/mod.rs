@@ -19,13 +19,16 @@ mod apps;
 mod cluster;
 mod custom;
 mod expectations;
+mod limits;
 mod operators;
 mod pod;
+mod teaching;
 mod timeline;
 mod workloads;
 
 use crate::diagnostic::Diagnostic;
-use crate::locate::Locator;
+use crate::limits::Limits;
+use crate::locate::{Locator, Place};
 use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
 use std::collections::BTreeMap;
@@ -48,22 +51,76 @@ const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist
      '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
+/// Where the values of a `raw::Scenario` were written: the RON scenario's
+/// `Locator`, or the manifest front end's map from paths to YAML places.
+pub(crate) trait Find {
+    /// The place of the value at `path` (or of its nearest written parent).
+    fn find(&self, path: &str) -> Place;
+    /// The file the value at `path` is in, when not the scenario file itself.
+    fn file_of(&self, _path: &str) -> Option<String> {
+        None
+    }
+    /// How the value at `path` is named in messages.
+    fn show(&self, path: &str) -> String {
+        path.to_string()
+    }
+    /// Whether the object at `path` came from a Kubernetes manifest, where the
+    /// API server's rules apply instead of the scenario format's.
+    fn is_manifest(&self, _path: &str) -> bool {
+        false
+    }
+}
+
+impl Find for Locator<'_> {
+    fn find(&self, path: &str) -> Place {
+        Locator::find(self, path)
+    }
+}
+
+/// The teaching metadata of `raw`, or every problem found in it.
+pub(crate) fn teaching(
+    raw: &raw::Scenario,
+    locator: &Locator<'_>,
+    file: &str,
+) -> Result<crate::teaching::Teaching, Vec<Diagnostic>> {
+    let mut checker = Checker {
+        locator,
+        file,
+        diagnostics: Vec::new(),
+        triggers: Vec::new(),
+        limits: Limits::DEFAULT,
+        custom_kinds: Vec::new(),
+    };
+    let teaching = checker.teaching(raw);
+    if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
+}
+
+pub(crate) use limits::over_limits;
+
 /// Checks `raw` and builds the `Config`, or returns every problem found,
 /// sorted by line and column.
 pub(crate) fn validate(
     raw: &raw::Scenario,
-    locator: &Locator<'_>,
+    locator: &dyn Find,
     file: &str,
+    limits: &Limits,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let mut checker =
-        Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), custom_kinds: Vec::new() };
+    let mut checker = Checker {
+        locator,
+        file,
+        diagnostics: Vec::new(),
+        triggers: Vec::new(),
+        limits: *limits,
+        custom_kinds: Vec::new(),
+    };
     let config = checker.scenario(raw);
+    checker.within_limits(raw, &config);
     if checker.diagnostics.is_empty() {
         Ok(config)
     } else {
         let mut diagnostics = checker.diagnostics;
-        diagnostics.sort_by_key(|d| (d.line, d.column));
-        Err(diagnostics)
+        diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        Err(limits::at_most_shown(diagnostics))
     }
 }
 
@@ -74,6 +131,21 @@ fn is_dns_label(name: &str) -> bool {
         && bytes.iter().all(|b| alnum(b) || *b == b'-')
         && bytes.first().is_some_and(alnum)
         && bytes.last().is_some_and(alnum)
+}
+
+const LABEL_VALUE_MESSAGE: &str = "a valid label value must be 63 characters or less and must be empty or begin and \
+     end with an alphanumeric character ([a-z0-9A-Z]) with dashes (-), underscores (_), dots (.), and \
+     alphanumerics between";
+
+/// A Kubernetes label value (apimachinery `IsValidLabelValue`).
+fn is_label_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_alphanumeric();
+    bytes.is_empty()
+        || (bytes.len() <= 63
+            && bytes.iter().all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'))
+            && bytes.first().is_some_and(alnum)
+            && bytes.last().is_some_and(alnum))
 }
 
 /// The closest DNS label to `name`, to suggest as a fix.
@@ -137,11 +209,12 @@ fn seconds(value: u32) -> SimDuration {
 }
 
 struct Checker<'s, 'l> {
-    locator: &'l Locator<'s>,
+    locator: &'l (dyn Find + 's),
     file: &'l str,
     diagnostics: Vec<Diagnostic>,
     /// Timeline entries that wait for an event, gathered with the timeline.
     triggers: Vec<TriggerEntry>,
+    limits: Limits,
     /// The declared custom resource kinds, for the timeline and expectations to name.
     custom_kinds: Vec<stsim_core::kube::custom::CustomKind>,
 }
@@ -157,8 +230,8 @@ impl Checker<'_, '_> {
         let place = self.locator.find(path);
         self.diagnostics.push(Diagnostic {
             code,
-            message: format!("{path}: {}", message.as_ref()),
-            file: self.file.to_string(),
+            message: format!("{}: {}", self.locator.show(path), message.as_ref()),
+            file: self.locator.file_of(path).unwrap_or_else(|| self.file.to_string()),
             line: place.line,
             column: place.column,
             length: place.length,
@@ -169,6 +242,12 @@ impl Checker<'_, '_> {
     /// A duration, or `None` (with a diagnostic) if it does not parse.
     fn duration(&mut self, path: &str, text: &str) -> Option<SimDuration> {
         match text.parse::<SimDuration>() {
+            Ok(duration) if duration.as_millis() > self.limits.duration_ms => {
+                let most = SimDuration::from_millis(self.limits.duration_ms);
+                let message = format!("Invalid value: {text:?}: must be no more than {most}");
+                self.report("limit", path, message, Some(self.limits.help().to_string()));
+                None
+            }
             Ok(duration) => Some(duration),
             Err(error) => {
                 self.report(
@@ -266,6 +345,7 @@ impl Checker<'_, '_> {
 
     fn scenario(&mut self, raw: &raw::Scenario) -> Config {
         self.dns_label("name", &raw.name);
+        self.teaching(raw);
         let duration = match raw.duration.as_deref() {
             None => Some(SimDuration::from_mins(60)),
             Some(text) => match self.duration("duration", text) {
@@ -297,6 +377,7 @@ impl Checker<'_, '_> {
             &cluster.storage_classes,
             &cluster,
         );
+        self.service_references(raw.timeline.as_deref().unwrap_or_default(), &services);
         let pod_disruption_budgets =
             self.pod_disruption_budgets(raw.pod_disruption_budgets.as_deref().unwrap_or_default());
         let raw_timings = raw.timings.as_ref();
@@ -341,13 +422,25 @@ impl Checker<'_, '_> {
         };
         let kubernetes = match raw.kubernetes_version.as_deref() {
             None => Version::DEFAULT,
-            Some(text) => Version::parse(text).unwrap_or_else(|| {
-                let message = format!(
-                    "Invalid value: {text:?}: expected a Kubernetes release like \"1.36\" or \"1.35.2\""
-                );
-                self.report("invalid-value", "kubernetesVersion", message, None);
-                Version::DEFAULT
-            }),
+            Some(text) => match Version::parse(text) {
+                Some(version) if (Version::OLDEST..=Version::NEWEST).contains(&version) => version,
+                Some(_) => {
+                    let message = format!(
+                        "Invalid value: {text:?}: stsim models Kubernetes 1.{} to 1.{}",
+                        Version::OLDEST.minor,
+                        Version::NEWEST.minor
+                    );
+                    self.report("invalid-value", "kubernetesVersion", message, None);
+                    Version::DEFAULT
+                }
+                None => {
+                    let message = format!(
+                        "Invalid value: {text:?}: expected a Kubernetes release like \"1.36\" or \"1.35.2\""
+                    );
+                    self.report("invalid-value", "kubernetesVersion", message, None);
+                    Version::DEFAULT
+                }
+            },
         };
         let mut timings = timings;
         if raw_timings.and_then(|t| t.node_monitor_grace_period.as_ref()).is_none() && kubernetes.minor < 32 {

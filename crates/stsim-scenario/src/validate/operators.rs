@@ -3,7 +3,25 @@
 
 use super::*;
 
+/// The longest an external operator may take to answer (real time).
+pub const MAX_OPERATOR_TIMEOUT: SimDuration = SimDuration::from_mins(10);
+
 impl Checker<'_, '_> {
+    /// An operator's answer timeout: more than zero, at most `MAX_OPERATOR_TIMEOUT`.
+    fn operator_timeout(&mut self, path: &str, text: Option<&str>) -> SimDuration {
+        let timeout = self.positive_duration(path, text, SimDuration::from_secs(5));
+        if timeout > MAX_OPERATOR_TIMEOUT {
+            let message = format!(
+                "Invalid value: {:?}: must be no more than {MAX_OPERATOR_TIMEOUT}",
+                text.unwrap_or_default()
+            );
+            let help = "the timeout is real time stsim waits for one answer".to_string();
+            self.report("invalid-value", path, message, Some(help));
+            return MAX_OPERATOR_TIMEOUT;
+        }
+        timeout
+    }
+
     /// Validates `operators`.
     pub(super) fn operators(&mut self, entries: &[raw::OperatorEntry]) -> Vec<OperatorConfig> {
         let mut out = Vec::new();
@@ -36,11 +54,8 @@ impl Checker<'_, '_> {
                     OperatorKind::External {
                         name: name.clone(),
                         command: command.clone(),
-                        timeout: self.duration_or(
-                            &format!("{path}.operator.timeout"),
-                            timeout.as_deref(),
-                            SimDuration::from_secs(5),
-                        ),
+                        timeout: self
+                            .operator_timeout(&format!("{path}.operator.timeout"), timeout.as_deref()),
                         workdir: workdir.clone(),
                     }
                 }

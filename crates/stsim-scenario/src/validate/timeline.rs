@@ -5,11 +5,12 @@ use super::*;
 
 impl Checker<'_, '_> {
     /// Resolves the `node` field of an action to the node's id.
-    pub(super) fn node(&mut self, do_path: &str, name: &str, names: &[String]) -> Option<usize> {
-        if let Some(index) = names.iter().position(|n| n == name) {
+    pub(super) fn node(&mut self, do_path: &str, name: &str, names: &NodeNames) -> Option<usize> {
+        if let Some(index) = names.resolve(name) {
             return Some(index);
         }
-        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        let sample = names.sample(64);
+        let known: Vec<&str> = sample.iter().map(String::as_str).collect();
         let help = match suggest(name, &known) {
             _ if known.is_empty() => "the cluster has no nodes; declare `cluster.nodePools`".to_string(),
             Some(close) => format!("did you mean `{close}`? nodes: {}", list_names(&known)),
@@ -402,14 +403,78 @@ impl Checker<'_, '_> {
 
 /// Every node name a run can have, by id: the pools' nodes, then one per
 /// `AddNode` in the order the timeline runs them.
-fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut counts: Vec<u32> = Vec::new();
-    for pool in &cluster.node_pools {
-        for n in 0..pool.count {
-            names.push(format!("{}-{}", pool.name, n + 1));
+impl Checker<'_, '_> {
+    /// `RenameService` and `DeleteService` name a service the scenario
+    /// declares or a rename makes.
+    pub(super) fn service_references(&mut self, entries: &[raw::TimelineEntry], services: &[ServiceConfig]) {
+        let mut known: std::collections::BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        for entry in entries {
+            if let raw::Action::RenameService { to, .. } = &entry.action {
+                known.insert(to);
+            }
         }
-        counts.push(pool.count);
+        for (i, entry) in entries.iter().enumerate() {
+            let (field, name) = match &entry.action {
+                raw::Action::RenameService { from, .. } => ("from", from),
+                raw::Action::DeleteService { service } => ("service", service),
+                _ => continue,
+            };
+            if !known.contains(name.as_str()) && is_dns_label(name) {
+                let names: Vec<&str> = known.iter().copied().collect();
+                let help = match suggest(name, &names) {
+                    Some(close) => format!("did you mean `{close}`? services: {}", list_names(&names)),
+                    None if names.is_empty() => "the scenario declares no `services`".to_string(),
+                    None => format!("services: {}", list_names(&names)),
+                };
+                let message = format!("Not found: {name:?}: no service has this name");
+                self.report("unknown-reference", &format!("timeline[{i}].do.{field}"), message, Some(help));
+            }
+        }
+    }
+}
+
+/// The names of the nodes a run can have, without listing them: the pools'
+/// nodes `<pool>-1` .. `<pool>-<count>` in pool order, then the timed
+/// `AddNode`s in time order. Resolving a name costs a map lookup, however
+/// many nodes the pools declare.
+pub(super) struct NodeNames {
+    /// Each pool's name, node count and the id of its first node.
+    pools: Vec<(String, u64, usize)>,
+    /// Nodes added by the timeline, by name.
+    added: BTreeMap<String, usize>,
+}
+
+impl NodeNames {
+    pub(super) fn resolve(&self, name: &str) -> Option<usize> {
+        if let Some(index) = self.added.get(name) {
+            return Some(*index);
+        }
+        let (pool, suffix) = name.rsplit_once('-')?;
+        let n: u64 = suffix.parse().ok().filter(|n: &u64| *n >= 1 && n.to_string() == suffix)?;
+        let (_, count, first) = self.pools.iter().find(|(p, _, _)| p == pool)?;
+        (n <= *count).then(|| first + usize::try_from(n - 1).unwrap_or(usize::MAX))
+    }
+
+    /// Up to `max` node names, for suggestions.
+    pub(super) fn sample(&self, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for (pool, count, _) in &self.pools {
+            for n in 1..=(*count).min(max as u64) {
+                out.push(format!("{pool}-{n}"));
+            }
+        }
+        out.extend(self.added.keys().cloned());
+        out.truncate(max);
+        out
+    }
+}
+
+pub(super) fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> NodeNames {
+    let mut pools = Vec::new();
+    let mut total = 0usize;
+    for pool in &cluster.node_pools {
+        pools.push((pool.name.clone(), u64::from(pool.count), total));
+        total = total.saturating_add(pool.count as usize);
     }
     let mut added: Vec<(SimDuration, usize)> = entries
         .iter()
@@ -424,9 +489,12 @@ fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> Vec<St
         })
         .collect();
     added.sort_by_key(|(at, _)| *at);
+    let mut counts: Vec<u64> = cluster.node_pools.iter().map(|p| u64::from(p.count)).collect();
+    let mut names = BTreeMap::new();
     for (_, pool) in added {
         counts[pool] += 1;
-        names.push(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]));
+        names.insert(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]), total);
+        total = total.saturating_add(1);
     }
-    names
+    NodeNames { pools, added: names }
 }

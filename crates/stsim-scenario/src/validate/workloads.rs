@@ -125,7 +125,11 @@ impl Checker<'_, '_> {
             let name_path = format!("{base}.name");
             self.dns_label(&name_path, &set.name);
             items.push((name_path, set.name.as_str()));
-            self.service_reference(&format!("{base}.serviceName"), &set.service_name, services);
+            // The API server lets a set name a service that does not exist (its pods
+            // get no DNS names); the manifest front end warns about it instead.
+            if !self.locator.is_manifest(&base) {
+                self.service_reference(&format!("{base}.serviceName"), &set.service_name, services);
+            }
             let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
             let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
             let template = self.template(&format!("{base}.template"), &set.name, &set.template);

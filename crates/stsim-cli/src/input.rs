@@ -1,0 +1,291 @@
+//! What the user names on the command line, read within bounds, and shown
+//! back safely: scenario files, Kubernetes manifests, standard input (`-`)
+//! and the built-in examples.
+//!
+//! Owns reading a file within bounds: only a regular file (a FIFO, a device
+//! like `/dev/zero` or a directory is refused before it is opened, so nothing
+//! blocks), at most the format's input limit (`stsim_scenario::limits`), and
+//! UTF-8 with the line, column and byte offset of the first bad byte; telling
+//! a manifest from a RON scenario; resolving a scenario's `manifests`
+//! relative to its own file; rendering the diagnostics of any of these files
+//! with the source each one points into; and making text safe for a terminal
+//! (control characters escaped, very long words cut). Does not own the
+//! formats: that is `stsim-scenario`.
+
+use crate::examples;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use stsim_scenario::{Diagnostic, Limits, Loaded};
+
+/// Why a file could not be read; `NotFound` lets the caller try a built-in name.
+#[derive(Debug)]
+pub enum ReadError {
+    NotFound(String),
+    Refused(String),
+}
+
+impl ReadError {
+    pub fn message(&self) -> &str {
+        match self {
+            ReadError::NotFound(m) | ReadError::Refused(m) => m,
+        }
+    }
+}
+
+/// Reads `path` as UTF-8 text of at most `cap` bytes.
+pub fn read_bounded(path: &Path, cap: u64) -> Result<String, ReadError> {
+    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::NotFound(e.to_string()),
+        _ => ReadError::Refused(e.to_string()),
+    })?;
+    if metadata.is_dir() {
+        return Err(ReadError::Refused("it is a directory, not a scenario file".to_string()));
+    }
+    if !metadata.is_file() {
+        return Err(ReadError::Refused(
+            "it is not a regular file (a pipe, socket or device is not read, so nothing can block or run on)"
+                .to_string(),
+        ));
+    }
+    let too_big = |size: String| {
+        ReadError::Refused(format!(
+            "it is {size}, more than the {} a scenario may be (see `limits` in docs/scenario-format.md; \
+             `--allow-large` raises it)",
+            human_bytes(cap)
+        ))
+    };
+    if metadata.len() > cap {
+        return Err(too_big(human_bytes(metadata.len())));
+    }
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Refused(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Refused(e.to_string()))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big("larger than that".to_string()));
+    }
+    utf8(bytes).map_err(ReadError::Refused)
+}
+
+/// The bytes as text, or where the first byte that is not UTF-8 is.
+pub fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|error| {
+        let bytes = error.as_bytes();
+        let at = error.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&bytes[..at]);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let byte = bytes.get(at).copied().unwrap_or(0);
+        format!(
+            "it is not UTF-8 text: the byte 0x{byte:02x} at line {line}, column {column} (byte offset {at}) \
+             does not start a UTF-8 character"
+        )
+    })
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20))
+    } else if n >= 1 << 10 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// `text` safe to print: see `stsim_scenario::printable`.
+pub fn escape(text: &str) -> String {
+    stsim_scenario::printable(text)
+}
+
+/// A file name as shown in messages.
+pub fn shown(file: &str) -> String {
+    escape(file)
+}
+
+/// The label standard input gets in messages.
+pub const STDIN: &str = "<stdin>";
+
+/// What was read: its label for messages, its text, and whether it is a
+/// built-in example (which never starts a process).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub label: String,
+    pub text: String,
+    pub builtin: bool,
+}
+
+/// Reads standard input as UTF-8 text of at most `cap` bytes.
+fn read_stdin(cap: u64) -> Result<Source, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("error: cannot read standard input: {e}\n"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "error: cannot read standard input: it is more than the {} a scenario may be \
+             (see `limits` in docs/scenario-format.md; `--allow-large` raises it)\n",
+            human_bytes(cap)
+        ));
+    }
+    let text = utf8(bytes).map_err(|e| format!("error: cannot read standard input: {e}\n"))?;
+    Ok(Source { label: STDIN.to_string(), text, builtin: false })
+}
+
+/// Reads `name` within `limits`: `-` for standard input, a file, or a
+/// built-in example.
+pub fn read(name: &str, limits: &Limits) -> Result<Source, String> {
+    if name == "-" {
+        return read_stdin(limits.input_bytes);
+    }
+    let shown = shown(name);
+    match read_bounded(Path::new(name), limits.input_bytes) {
+        Ok(text) => Ok(Source { label: name.to_string(), text, builtin: false }),
+        Err(ReadError::NotFound(error)) => match examples::find(name) {
+            Some(example) => Ok(Source {
+                label: example.path.to_string(),
+                text: example.source.to_string(),
+                builtin: true,
+            }),
+            None => Err(format!(
+                "error: cannot read scenario `{shown}`: {error}\n  = help: give a path to a .ron scenario or a Kubernetes \
+manifest (.yaml, .json), `-` for standard input, or the name of a built-in scenario (see `stsim examples`)\n"
+            )),
+        },
+        Err(refused) => Err(format!("error: cannot read scenario `{shown}`: {}\n", refused.message())),
+    }
+}
+
+/// Whether a file is a Kubernetes manifest rather than a RON scenario: by its
+/// extension, or else by its first line that is not a comment.
+pub fn is_manifest(label: &str, source: &str) -> bool {
+    let lower = label.to_ascii_lowercase();
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {
+        return true;
+    }
+    if lower.ends_with(".ron") {
+        return false;
+    }
+    let first = source
+        .lines()
+        .map(|l| l.trim_start_matches('\u{feff}').trim())
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"));
+    first.is_some_and(|l| {
+        l.starts_with("apiVersion:") || l.starts_with("kind:") || l == "---" || l.starts_with('{')
+    })
+}
+
+/// Renders diagnostics, each with a frame from the file it points into, and a
+/// closing line; every piece of user text is made safe for a terminal.
+pub fn render(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String>, what: &str) -> String {
+    let mut text = String::new();
+    for diagnostic in diagnostics {
+        let source = sources.get(&diagnostic.file).map_or("", String::as_str);
+        text.push_str(&escape(&diagnostic.render(source)));
+        text.push('\n');
+    }
+    let count = diagnostics.iter().filter(|d| d.code != "too-many-errors").count();
+    text.push_str(&format!(
+        "error: {} ({count}{} error{})\n",
+        escape(what),
+        if diagnostics.len() > count { "+" } else { "" },
+        if count == 1 { "" } else { "s" }
+    ));
+    text
+}
+
+/// Reads a RON scenario within `limits`, with the manifests it lists
+/// (relative to its file, each read within the same bounds).
+pub fn scenario(file: &str, source: &str, limits: &Limits) -> Result<Loaded, String> {
+    let dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut sources = BTreeMap::new();
+    sources.insert(file.to_string(), source.to_string());
+    let mut read_manifest = |name: &str| {
+        let path = if Path::new(name).is_absolute() || file == STDIN { name.into() } else { dir.join(name) };
+        let label = path.to_string_lossy().into_owned();
+        let text = read_bounded(&path, limits.input_bytes).map_err(|e| e.message().to_string())?;
+        sources.insert(label.clone(), text.clone());
+        Ok((label, text))
+    };
+    let result = stsim_scenario::parse_scenario_within(source, file, &mut read_manifest, limits);
+    result.map_err(|diagnostics| render(&diagnostics, &sources, &format!("{file} is not a valid scenario")))
+}
+
+/// Reads manifests named on the command line and wraps them in `story`.
+pub fn manifests(names: &[String], story: &str, limits: &Limits) -> Result<Loaded, String> {
+    let mut files = Vec::new();
+    for name in names {
+        files.push(read_manifest(name, limits)?);
+    }
+    from_manifests(&files, story, limits)
+}
+
+/// Wraps manifests already read (label, text) in `story`.
+pub fn from_manifests(files: &[(String, String)], story: &str, limits: &Limits) -> Result<Loaded, String> {
+    let sources: BTreeMap<String, String> = files.iter().cloned().collect();
+    stsim_scenario::parse_manifests_within(files, story, limits).map_err(|diagnostics| {
+        let labels: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        render(&diagnostics, &sources, &format!("{} cannot be simulated", labels.join(", ")))
+    })
+}
+
+/// Reads a manifest file (or `-`) within `limits`, without falling back to
+/// the examples.
+fn read_manifest(name: &str, limits: &Limits) -> Result<(String, String), String> {
+    if name == "-" {
+        return read_stdin(limits.input_bytes).map(|source| (source.label, source.text));
+    }
+    read_bounded(Path::new(name), limits.input_bytes)
+        .map(|text| (name.to_string(), text))
+        .map_err(|e| format!("error: cannot read manifest `{}`: {}\n", shown(name), e.message()))
+}
+
+/// Reads anything a command accepts as its input: a scenario (which may list
+/// manifests) or a manifest (wrapped in `story`). Returns what was read
+/// (its text too, for messages) and the validated scenario.
+pub fn load(name: &str, story: &str, limits: &Limits) -> Result<(Source, Loaded), String> {
+    let source = read(name, limits)?;
+    let loaded = parse(&source, story, limits)?;
+    Ok((source, loaded))
+}
+
+/// Validates what was read: a manifest in `story`, or a RON scenario.
+pub fn parse(source: &Source, story: &str, limits: &Limits) -> Result<Loaded, String> {
+    if is_manifest(&source.label, &source.text) {
+        from_manifests(&[(source.label.clone(), source.text.clone())], story, limits)
+    } else {
+        scenario(&source.label, &source.text, limits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_long_words_cut() {
+        assert_eq!(escape("a\u{1b}[31mb\0\nok\t."), "a\\u{1b}[31mb\\u{0}\nok\t.");
+        let long = "x".repeat(1000);
+        let shown = escape(&format!("name {long} end"));
+        assert_eq!(shown, format!("name {}...(800 more characters) end", "x".repeat(200)));
+    }
+
+    #[test]
+    fn bad_utf8_is_located() {
+        let error = utf8(b"ab\ncd\xffe".to_vec()).unwrap_err();
+        assert!(error.contains("0xff at line 2, column 3 (byte offset 5)"), "{error}");
+    }
+
+    #[test]
+    fn special_files_are_refused_before_reading() {
+        let error = read_bounded(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert!(error.message().contains("not a regular file"), "{}", error.message());
+        let error = read_bounded(Path::new("/"), 1 << 20).unwrap_err();
+        assert!(error.message().contains("directory"), "{}", error.message());
+    }
+}

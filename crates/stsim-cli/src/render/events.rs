@@ -1,0 +1,331 @@
+//! A run's trace as Kubernetes events, in the shape of `kubectl events`.
+//!
+//! Owns the mapping from trace records to the events the real components
+//! would have recorded: their object, `type` (Normal or Warning), `reason`
+//! (`SuccessfulCreate`, `FailedScheduling`, `Killing`, `FailedAttachVolume`,
+//! ...) and message, and the table with times since the start (like
+//! `--since-start`) or as RFC 3339 after a given start time. Reasons and
+//! messages follow the components' event recorders (statefulset
+//! `stateful_pod_control.go`, kube-scheduler's `FailedScheduling`/`Scheduled`,
+//! the kubelet's `Killing`/`Started`, the attach-detach controller's
+//! `SuccessfulAttachVolume`/`FailedAttachVolume`, node lifecycle's
+//! `NodeNotReady`). Records no component would announce are left out.
+
+use std::fmt::Write;
+use stsim_core::sim::Simulation;
+use stsim_core::trace::{Actor, Event};
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct K8sEvent {
+    pub at_ms: u64,
+    pub warning: bool,
+    pub reason: &'static str,
+    /// `pod/redis-0`.
+    pub object: String,
+    pub message: String,
+}
+
+/// The events of a run, in trace order.
+pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
+    let world = &sim.world;
+    let mut out = Vec::new();
+    for record in &sim.trace.records {
+        let at_ms = record.at.as_millis();
+        let mut push = |warning: bool, reason: &'static str, object: String, message: String| {
+            out.push(K8sEvent { at_ms, warning, reason, object, message });
+        };
+        let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s).name.clone());
+        match &record.event {
+            Event::PodCreated { pod, .. } => {
+                let pod = world.pod(*pod);
+                if let Some(set) = set_of(pod.owner) {
+                    let message = format!("create Pod {} in StatefulSet {set} successful", pod.name);
+                    push(false, "SuccessfulCreate", format!("statefulset/{set}"), message);
+                }
+            }
+            Event::PvcCreated { pvc } if record.actor == Actor::StatefulSetController => {
+                let pvc = world.pvc(*pvc);
+                if let Some(set) = set_of(pvc.statefulset) {
+                    // The claim name is `<template>-<set>-<ordinal>`; the pod is the part after the template.
+                    let pod = pvc
+                        .name
+                        .find(&format!("-{set}-"))
+                        .map_or(String::new(), |i| pvc.name[i + 1..].to_string());
+                    let message = format!("create Claim {} Pod {pod} in StatefulSet {set} success", pvc.name);
+                    push(false, "SuccessfulCreate", format!("statefulset/{set}"), message);
+                }
+            }
+            Event::PodDeleting { pod, .. } => {
+                let pod = world.pod(*pod);
+                if record.actor == Actor::StatefulSetController
+                    && let Some(set) = set_of(pod.owner)
+                {
+                    let message = format!("delete Pod {} in StatefulSet {set} successful", pod.name);
+                    push(false, "SuccessfulDelete", format!("statefulset/{set}"), message);
+                }
+                if pod.node.is_some() {
+                    let container = pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone());
+                    push(
+                        false,
+                        "Killing",
+                        format!("pod/{}", pod.name),
+                        format!("Stopping container {container}"),
+                    );
+                }
+            }
+            Event::PodUnschedulable { pod, message } => {
+                push(true, "FailedScheduling", format!("pod/{}", world.pod(*pod).name), message.clone());
+            }
+            Event::PodScheduled { pod, node } => {
+                let pod = world.pod(*pod);
+                let message = format!(
+                    "Successfully assigned {}/{} to {}",
+                    sim.config.namespace,
+                    pod.name,
+                    world.node(*node).name
+                );
+                push(false, "Scheduled", format!("pod/{}", pod.name), message);
+            }
+            Event::PodStatus { pod, status: "Running", restarts, .. } => {
+                let pod = world.pod(*pod);
+                let container = pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone());
+                let reason = if *restarts > 0 { "BackOff" } else { "Started" };
+                if *restarts == 0 {
+                    push(
+                        false,
+                        reason,
+                        format!("pod/{}", pod.name),
+                        format!("Started container {container}"),
+                    );
+                }
+            }
+            Event::VolumeAttached { pv, node } => {
+                let pv = world.pv(*pv);
+                let claim = pv.claim.map(|c| world.pvc(c).name.clone());
+                let user =
+                    world.pods.iter().rev().find(|p| {
+                        p.node == Some(*node) && claim.as_ref().is_some_and(|c| p.claims.contains(c))
+                    });
+                let object = user
+                    .map_or_else(|| format!("persistentvolume/{}", pv.name), |p| format!("pod/{}", p.name));
+                let message = format!("AttachVolume.Attach succeeded for volume \"{}\"", pv.name);
+                push(false, "SuccessfulAttachVolume", object, message);
+            }
+            Event::VolumeMultiAttach { pod, message, .. } => {
+                push(true, "FailedAttachVolume", format!("pod/{}", world.pod(*pod).name), message.clone());
+            }
+            Event::PvcSelectedNode { pvc, .. } => {
+                let message = "waiting for first consumer to be created before binding".to_string();
+                push(
+                    false,
+                    "WaitForFirstConsumer",
+                    format!("persistentvolumeclaim/{}", world.pvc(*pvc).name),
+                    message,
+                );
+            }
+            Event::PvcBound { pvc, pv } if record.actor == Actor::VolumeController => {
+                let message = format!("Successfully provisioned volume {}", world.pv(*pv).name);
+                push(
+                    false,
+                    "ProvisioningSucceeded",
+                    format!("persistentvolumeclaim/{}", world.pvc(*pvc).name),
+                    message,
+                );
+            }
+            Event::NodeCondition { node, status } => {
+                let node = world.node(*node);
+                let ready = matches!(status, stsim_core::objects::ConditionStatus::True);
+                let reason = if ready { "NodeReady" } else { "NodeNotReady" };
+                push(
+                    !ready,
+                    reason,
+                    format!("node/{}", node.name),
+                    format!("Node {} status is now: {reason}", node.name),
+                );
+            }
+            Event::NodeUnschedulable { node, unschedulable } => {
+                let node = world.node(*node);
+                let reason = if *unschedulable { "NodeNotSchedulable" } else { "NodeSchedulable" };
+                push(
+                    false,
+                    reason,
+                    format!("node/{}", node.name),
+                    format!("Node {} status is now: {reason}", node.name),
+                );
+            }
+            Event::NodeRemoved { node } => {
+                let node = world.node(*node);
+                let message =
+                    format!("Node {} event: Removing Node {} from Controller", node.name, node.name);
+                push(false, "RemovingNode", format!("node/{}", node.name), message);
+            }
+            Event::PodEvicted { pod, reason, message } => {
+                let pod = world.pod(*pod);
+                if *reason == "DeletionByTaintManager" {
+                    // The taint eviction controller's event; the reason above is the pod condition's.
+                    let message = format!("Marking for deletion Pod {}/{}", sim.config.namespace, pod.name);
+                    push(false, "TaintManagerEviction", format!("pod/{}", pod.name), message);
+                } else {
+                    push(false, reason, format!("pod/{}", pod.name), message.clone());
+                }
+            }
+            Event::StatefulSetUpdateRejected { sts, message } => {
+                push(true, "FailedUpdate", format!("statefulset/{}", world.sts(*sts).name), message.clone());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Reads an RFC 3339 time in UTC (`2026-01-02T15:04:05Z`), to milliseconds since the epoch.
+pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+    let bad =
+        || format!("invalid start time {text:?}: expected RFC 3339 in UTC, like \"2026-01-02T15:04:05Z\"");
+    let text_upper = text.to_ascii_uppercase();
+    let body = text_upper.strip_suffix('Z').ok_or_else(bad)?;
+    let (date, time) = body.split_once('T').ok_or_else(bad)?;
+    let numbers =
+        |s: &str, sep: char| -> Option<Vec<i64>> { s.split(sep).map(|p| p.parse::<i64>().ok()).collect() };
+    let (time, millis) = match time.split_once('.') {
+        Some((t, frac)) => {
+            let digits: String = frac.chars().take(3).collect();
+            let padded = format!("{digits:0<3}");
+            (t, padded.parse::<i64>().map_err(|_| bad())?)
+        }
+        None => (time, 0),
+    };
+    let d = numbers(date, '-').filter(|d| d.len() == 3).ok_or_else(bad)?;
+    let t = numbers(time, ':').filter(|t| t.len() == 3).ok_or_else(bad)?;
+    if !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) || t[0] > 23 || t[1] > 59 || t[2] > 60 {
+        return Err(bad());
+    }
+    let days = days_from_civil(d[0], d[1], d[2]);
+    Ok(((days * 24 + t[0]) * 60 + t[1]) * 60_000 + t[2] * 1_000 + millis)
+}
+
+/// Formats milliseconds since the epoch as RFC 3339 in UTC.
+pub fn format_rfc3339(ms: i64) -> String {
+    let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, m, d) = civil_from_days(days);
+    let (h, min, s, milli) = (rest / 3_600_000, rest / 60_000 % 60, rest / 1_000 % 60, rest % 1_000);
+    if milli == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+    }
+}
+
+/// How times are shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Times {
+    /// Since the start of the run, like `1m30s`.
+    SinceStart,
+    /// RFC 3339, the run starting at this many ms since the epoch.
+    At(i64),
+}
+
+impl Times {
+    pub fn show(self, at_ms: u64) -> String {
+        match self {
+            Times::SinceStart => super::text::time(at_ms),
+            Times::At(start) => {
+                format_rfc3339(start.saturating_add(i64::try_from(at_ms).unwrap_or(i64::MAX)))
+            }
+        }
+    }
+}
+
+/// The `kubectl events` table; Warning rows in yellow when `color`.
+pub fn table(events: &[K8sEvent], times: Times, color: bool) -> String {
+    let header = match times {
+        Times::SinceStart => "SINCE START",
+        Times::At(_) => "TIME",
+    };
+    let rows: Vec<[String; 5]> = events
+        .iter()
+        .map(|e| {
+            [
+                times.show(e.at_ms),
+                if e.warning { "Warning" } else { "Normal" }.to_string(),
+                e.reason.to_string(),
+                e.object.clone(),
+                e.message.clone(),
+            ]
+        })
+        .collect();
+    let headers = [header, "TYPE", "REASON", "OBJECT", "MESSAGE"];
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: &[&str], paint: bool| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, "{cell:<width$}   ", width = widths[i]);
+            }
+        }
+        let text = text.trim_end();
+        if paint {
+            let _ = writeln!(out, "\u{1b}[33m{text}\u{1b}[0m");
+        } else {
+            let _ = writeln!(out, "{text}");
+        }
+    };
+    line(&mut out, &headers, false);
+    for (row, event) in rows.iter().zip(events) {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        line(&mut out, &cells, color && event.warning);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2026-02-28T23:59:59Z",
+            "2024-02-29T12:00:00.250Z",
+            "2000-03-01T00:00:00Z",
+        ] {
+            assert_eq!(format_rfc3339(parse_rfc3339(text).unwrap()), text);
+        }
+        assert_eq!(parse_rfc3339("1970-01-02T00:00:01Z").unwrap(), 86_401_000);
+        assert!(parse_rfc3339("2026-13-01T00:00:00Z").is_err());
+        assert!(parse_rfc3339("yesterday").is_err());
+    }
+}

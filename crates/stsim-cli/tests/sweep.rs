@@ -1,0 +1,103 @@
+//! `stsim sweep` and `stsim merge` as separate processes: the result does
+//! not depend on the number of threads, and shards run apart and merged
+//! give exactly the result of one run.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn scenario() -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/scenarios/redis-month.ron");
+    root.display().to_string()
+}
+
+/// The sweep of the tests: 12 seeds, two policies, a week each.
+fn sweep_args(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["sweep", &scenario(), "--seeds", "12", "--first-seed", "5"].iter().map(|s| s.to_string()).collect();
+    args.extend(
+        ["--vary", "duration=7d", "--vary", "podManagementPolicy=OrderedReady,Parallel"].map(String::from),
+    );
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn stsim(args: &[String], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stsim"));
+    command.args(args).env_remove("JOB_COMPLETION_INDEX").env_remove("SLURM_ARRAY_TASK_ID");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("stsim runs");
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stsim-sweep-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn one_thread_or_two_give_the_same_result() {
+    let one = stsim(&sweep_args(&["-o", "json", "--jobs", "1"]), &[]);
+    let two = stsim(&sweep_args(&["-o", "json", "--jobs", "2"]), &[]);
+    assert_eq!(one.stdout, two.stdout);
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(json["variants"].as_array().unwrap().len(), 2);
+    assert_eq!(json["variants"][0]["runs"].as_array().unwrap().len(), 12);
+}
+
+#[test]
+fn shards_run_apart_and_merged_equal_one_run() {
+    let whole = stsim(&sweep_args(&["-o", "json"]), &[]);
+    // Three shards in three processes at once; the last takes K from an Indexed Job's index.
+    let mut children = Vec::new();
+    let mut files = Vec::new();
+    for k in 0..3 {
+        let file = temp(&format!("shard-{k}.json"));
+        let shard = if k == 2 { "3".to_string() } else { format!("{k}/3") };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stsim"));
+        command.args(sweep_args(&["-o", "json", "--shard", &shard])).env_remove("SLURM_ARRAY_TASK_ID");
+        command.env("JOB_COMPLETION_INDEX", "2");
+        command.stdout(std::fs::File::create(&file).unwrap());
+        children.push(command.spawn().unwrap());
+        files.push(file.display().to_string());
+    }
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let mut merge = vec!["merge".to_string(), "-o".to_string(), "json".to_string()];
+    // In any order.
+    merge.extend(files.iter().rev().cloned());
+    let merged = stsim(&merge, &[]);
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+    // The text report of the merge is that of the whole sweep too.
+    let text = stsim(&sweep_args(&[]), &[]);
+    let merged_text =
+        stsim(&["merge".to_string()].into_iter().chain(files.iter().cloned()).collect::<Vec<_>>(), &[]);
+    assert_eq!(merged_text.stdout, text.stdout);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("--seed"), "names a replay command");
+}
+
+#[test]
+fn a_seed_in_two_inputs_is_refused() {
+    let file = temp("twice.json");
+    std::fs::write(&file, stsim(&sweep_args(&["-o", "json", "--shard", "0/2"]), &[]).stdout).unwrap();
+    let path = file.display().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim")).args(["merge", &path, &path]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("more than one input"));
+}
+
+#[test]
+fn runs_out_writes_a_json_line_per_run() {
+    let file = temp("runs.jsonl");
+    let path = file.display().to_string();
+    stsim(&sweep_args(&["--runs-out", &path]), &[]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 24);
+    assert_eq!(lines[0]["seed"], 5);
+    assert_eq!(lines[12]["variant"], "duration=7d, podManagementPolicy=Parallel");
+}

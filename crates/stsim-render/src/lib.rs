@@ -1,0 +1,55 @@
+//! stsim-render: pictures of a finished stsim run, for people and viewers.
+//!
+//! - [`lanes`]: the trace replayed into lanes (a pod identity, a node, a
+//!   volume, a DNS name, an application's verdict), merged and folded so a
+//!   month on 1,000 nodes stays readable and small.
+//! - [`svg`]: the timeline picture (`stsim run --svg`).
+//! - [`html`]: the self-contained HTML report around it (`stsim run --html`).
+//! - [`perfetto`]: Chrome trace-event JSON for Perfetto (`stsim run --perfetto`).
+//!
+//! Depends on `stsim-core` only, so both the CLI and the WebAssembly
+//! playground draw the same pictures. Does no I/O: every function returns a
+//! string; output is a function of the run alone (deterministic).
+
+pub mod html;
+pub mod lanes;
+pub mod perfetto;
+pub mod svg;
+
+use stsim_core::{Report, Simulation};
+
+/// The picture's lanes at the picture's resolution.
+pub fn picture_lanes(sim: &Simulation, report: &Report) -> lanes::Timeline {
+    let end = report.ended_at_ms.max(1);
+    lanes::build(&sim.world, &sim.trace.records, report, lanes::Detail::picture(end, svg::PLOT_WIDTH as u64))
+}
+
+fn title(report: &Report) -> String {
+    format!(
+        "{} (seed {}), {} long",
+        report.scenario,
+        report.seed,
+        stsim_core::time::SimTime::from_millis(report.ended_at_ms)
+    )
+}
+
+/// The timeline picture of a finished run, as an SVG document.
+pub fn svg(sim: &Simulation, report: &Report) -> String {
+    svg::render(&picture_lanes(sim, report), &title(report))
+}
+
+/// The report of a finished run as one self-contained HTML page.
+pub fn html(sim: &Simulation, report: &Report) -> String {
+    html::render(report, &svg(sim, report), None)
+}
+
+/// The same page with the scenario's lesson under its title.
+pub fn html_with_lesson(sim: &Simulation, report: &Report, lesson: Option<&str>) -> String {
+    html::render(report, &svg(sim, report), lesson)
+}
+
+/// The run as Chrome trace-event JSON, at full detail.
+pub fn perfetto(sim: &Simulation, report: &Report) -> String {
+    let timeline = lanes::build(&sim.world, &sim.trace.records, report, lanes::Detail::FULL);
+    perfetto::render(&timeline, &title(report))
+}

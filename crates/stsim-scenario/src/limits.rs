@@ -1,0 +1,96 @@
+//! The largest scenario stsim simulates: limits that are part of the format.
+//!
+//! Owns the numbers (input size, replicas, nodes, timeline length, horizon,
+//! every duration, string lengths, the expected number of random node
+//! failures in the horizon, diagnostics shown) and the two sets of them:
+//! [`Limits::DEFAULT`], chosen from what the engine does in seconds on a
+//! laptop, and [`Limits::LARGE`] (`--allow-large`), for a user who means a
+//! big run and accepts minutes and gigabytes. Even the large limits keep
+//! every user number far from where time arithmetic or `int32` would
+//! overflow. Checked at validation (`validate`) and by readers of input
+//! (the CLI reads at most `input_bytes`); documented in
+//! `docs/scenario-format.md` ("Limits"). Front ends other than RON reuse
+//! these, so one scenario has one answer. Does not own a run's budget: the
+//! engine's `sim::Budget` stops a run that grows in ways validation cannot
+//! see (an operator scaling up).
+
+/// One set of limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of scenario text.
+    pub input_bytes: u64,
+    /// Characters of any one string in the file (a description, an image, a label).
+    pub string_chars: usize,
+    /// `replicas` of a StatefulSet, and of each `Scale`/`UpdateStatefulSet`.
+    pub replicas: u32,
+    /// Nodes over all pools plus every `AddNode`.
+    pub nodes: u64,
+    /// Entries of the timeline.
+    pub timeline: usize,
+    /// Entries of every other list (StatefulSets, services, pools, zones, expectations, ...).
+    pub list: usize,
+    /// The run's `duration`, in milliseconds.
+    pub horizon_ms: u64,
+    /// Any duration in the file, in milliseconds.
+    pub duration_ms: u64,
+    /// Expected random node failures in the horizon (`nodes * duration / meanTimeBetweenFailures`).
+    pub expected_failures: u64,
+    /// The smallest `meanTimeBetweenFailures` and `meanTimeToRepair`, in milliseconds.
+    pub min_failure_interval_ms: u64,
+}
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
+
+impl Limits {
+    /// What stsim simulates without being asked (a run of seconds, well under 1 GiB).
+    pub const DEFAULT: Limits = Limits {
+        input_bytes: 4 << 20,
+        string_chars: 4_096,
+        replicas: 2_000,
+        nodes: 2_000,
+        timeline: 10_000,
+        list: 1_000,
+        horizon_ms: 400 * DAY_MS,
+        duration_ms: 400 * DAY_MS,
+        expected_failures: 20_000,
+        min_failure_interval_ms: 1_000,
+    };
+
+    /// With `--allow-large`: minutes and gigabytes, but never unbounded.
+    pub const LARGE: Limits = Limits {
+        input_bytes: 64 << 20,
+        string_chars: 65_536,
+        replicas: 100_000,
+        nodes: 100_000,
+        timeline: 1_000_000,
+        list: 100_000,
+        horizon_ms: 100 * 366 * DAY_MS,
+        duration_ms: 100 * 366 * DAY_MS,
+        expected_failures: 2_000_000,
+        min_failure_interval_ms: 1,
+    };
+
+    /// The limits for a run, with or without `--allow-large`.
+    pub const fn new(allow_large: bool) -> Limits {
+        if allow_large { Limits::LARGE } else { Limits::DEFAULT }
+    }
+
+    /// The hint appended to a limit's diagnostic.
+    pub fn help(&self) -> &'static str {
+        if *self == Limits::LARGE {
+            "this is beyond what stsim simulates even with `--allow-large` (see Limits in docs/scenario-format.md)"
+        } else {
+            "this is beyond what stsim simulates by default (see Limits in docs/scenario-format.md); \
+             pass `--allow-large` if you mean it"
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::DEFAULT
+    }
+}
+
+/// Diagnostics shown for one file; the rest are counted.
+pub const MAX_DIAGNOSTICS: usize = 50;

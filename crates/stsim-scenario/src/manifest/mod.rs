@@ -1,0 +1,560 @@
+//! Kubernetes manifests (YAML or JSON) to the scenario's raw structs.
+//!
+//! Owns reading the objects people already have (`kubectl get -o yaml`,
+//! `helm template`, their repository) into `raw` values, so that they go
+//! through the same validation as a RON scenario and give the same `Config`:
+//! which API versions and kinds are read (`objects`), the API server's
+//! defaults that differ from the scenario format's, its decoding errors, the
+//! apply semantics of an object given twice, and the map from each raw path
+//! to the YAML file, line and column it came from (`Spans`, the `Find` the
+//! validation reports through). Fields and kinds that the model does not use
+//! are gathered into one warning, with their paths. Does no I/O: callers hand
+//! in the files' text. The stories around a bare manifest are `story`.
+
+mod objects;
+pub(crate) mod story;
+
+use crate::diagnostic::Diagnostic;
+use crate::locate::Place;
+use crate::raw;
+use crate::validate::Find;
+use crate::yaml::{self, Node, Value};
+use std::collections::BTreeMap;
+
+/// Where a raw value came from in a manifest.
+#[derive(Debug, Clone)]
+pub(crate) struct Loc {
+    pub file: String,
+    pub place: Place,
+    /// `StatefulSet "redis"`.
+    pub object: String,
+    /// `spec.replicas`.
+    pub path: String,
+}
+
+/// Raw paths (`statefulsets[0].replicas`) to the YAML they came from.
+#[derive(Debug, Default)]
+pub(crate) struct Spans {
+    map: BTreeMap<String, Loc>,
+}
+
+impl Spans {
+    fn insert(&mut self, raw_path: String, loc: Loc) {
+        self.map.insert(raw_path, loc);
+    }
+
+    /// The recorded place of `path` or of its nearest recorded parent.
+    fn lookup(&self, path: &str) -> Option<&Loc> {
+        let mut path = path;
+        loop {
+            if let Some(loc) = self.map.get(path) {
+                return Some(loc);
+            }
+            let cut = path.rfind(['.', '['])?;
+            path = &path[..cut];
+        }
+    }
+}
+
+/// The scenario's own locator, with manifest spans laid over it.
+pub(crate) struct Layered<'a> {
+    pub base: Option<&'a dyn Find>,
+    pub spans: &'a Spans,
+    /// Where a path found nowhere is placed (the first manifest).
+    pub fallback_file: String,
+}
+
+impl Find for Layered<'_> {
+    fn find(&self, path: &str) -> Place {
+        match (self.spans.lookup(path), self.base) {
+            (Some(loc), _) => loc.place,
+            (None, Some(base)) => base.find(path),
+            (None, None) => Place { line: 1, column: 1, length: 1 },
+        }
+    }
+
+    fn file_of(&self, path: &str) -> Option<String> {
+        match (self.spans.lookup(path), self.base) {
+            (Some(loc), _) => Some(loc.file.clone()),
+            (None, Some(base)) => base.file_of(path),
+            (None, None) => Some(self.fallback_file.clone()),
+        }
+    }
+
+    fn show(&self, path: &str) -> String {
+        match self.spans.lookup(path) {
+            Some(loc) => format!("The {} is invalid: {}", loc.object, loc.path),
+            None => self.base.map_or_else(|| path.to_string(), |b| b.show(path)),
+        }
+    }
+
+    fn is_manifest(&self, path: &str) -> bool {
+        self.spans.lookup(path).is_some()
+    }
+}
+
+/// A value the model does not use, or a kind it skipped.
+#[derive(Debug, Clone)]
+pub(crate) struct Unused {
+    pub file: String,
+    pub place: Place,
+    pub object: String,
+    pub path: String,
+}
+
+/// Everything read from the manifests.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub services: Vec<raw::Service>,
+    pub statefulsets: Vec<raw::StatefulSet>,
+    pub pod_disruption_budgets: Vec<raw::PodDisruptionBudget>,
+    pub storage_classes: Vec<raw::StorageClass>,
+    pub node_pools: Vec<raw::NodePool>,
+    /// The zones of the nodes read, in order of first appearance.
+    pub zones: Vec<String>,
+    /// The namespace the objects are in, with where it was first named.
+    pub namespace: Option<(String, Loc)>,
+    pub unused: Vec<Unused>,
+    /// Kinds skipped: not modelled.
+    pub skipped: Vec<Unused>,
+    /// Other things a user should know (a set naming a missing service).
+    pub notes: Vec<String>,
+    pub spans: Spans,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// How many objects of each list the scenario already has, so manifest
+/// objects are appended after them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Base {
+    pub services: usize,
+    pub statefulsets: usize,
+    pub pod_disruption_budgets: usize,
+    pub storage_classes: usize,
+    pub node_pools: usize,
+}
+
+impl Base {
+    pub fn of(scenario: &raw::Scenario) -> Base {
+        let cluster = scenario.cluster.as_ref();
+        Base {
+            services: scenario.services.as_ref().map_or(0, Vec::len),
+            statefulsets: scenario.statefulsets.as_ref().map_or(0, Vec::len),
+            pod_disruption_budgets: scenario.pod_disruption_budgets.as_ref().map_or(0, Vec::len),
+            storage_classes: cluster.and_then(|c| c.storage_classes.as_ref()).map_or(0, Vec::len),
+            node_pools: cluster.and_then(|c| c.node_pools.as_ref()).map_or(0, Vec::len),
+        }
+    }
+}
+
+/// A mapping being read: which of its keys were used.
+pub(crate) struct Obj<'n> {
+    entries: &'n [(String, Place, Node)],
+    used: Vec<bool>,
+    pub place: Place,
+    /// The YAML path of the mapping, like `spec.template` (empty at the root).
+    pub path: String,
+}
+
+impl<'n> Obj<'n> {
+    fn new(node: &'n Node, path: &str) -> Option<Obj<'n>> {
+        match &node.value {
+            Value::Map(entries) => Some(Obj {
+                entries,
+                used: vec![false; entries.len()],
+                place: node.place,
+                path: path.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` (marked used), if written and not null.
+    pub fn take(&mut self, key: &str) -> Option<&'n Node> {
+        let index = self.entries.iter().position(|(k, _, _)| k == key)?;
+        self.used[index] = true;
+        let node = &self.entries[index].2;
+        (node.value != Value::Null).then_some(node)
+    }
+
+    /// Marks keys as read without using them (server-set and ignored fields).
+    pub fn skip(&mut self, keys: &[&str]) {
+        for (i, (k, _, _)) in self.entries.iter().enumerate() {
+            if keys.contains(&k.as_str()) {
+                self.used[i] = true;
+            }
+        }
+    }
+
+    /// The path of a child.
+    pub fn child(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+    }
+
+    /// Lists every key not taken as unused.
+    pub fn finish(self, cx: &mut Cx<'_>) {
+        for (i, (key, place, _)) in self.entries.iter().enumerate() {
+            if !self.used[i] {
+                cx.collected.unused.push(Unused {
+                    file: cx.file.to_string(),
+                    place: *place,
+                    object: cx.object.clone(),
+                    path: self.child(key),
+                });
+            }
+        }
+    }
+}
+
+/// The reading of one file.
+pub(crate) struct Cx<'c> {
+    pub file: &'c str,
+    /// `StatefulSet "redis"`, for messages.
+    pub object: String,
+    pub collected: &'c mut Collected,
+    pub base: Base,
+}
+
+impl Cx<'_> {
+    pub fn error(&mut self, code: &'static str, place: Place, message: String, help: Option<String>) {
+        self.collected.errors.push(Diagnostic {
+            code,
+            message,
+            file: self.file.to_string(),
+            line: place.line,
+            column: place.column,
+            length: place.length,
+            help,
+        });
+    }
+
+    /// An error about the value at `path` of the current object.
+    pub fn invalid(&mut self, place: Place, path: &str, message: impl AsRef<str>, help: Option<String>) {
+        let text = format!("The {} is invalid: {path}: {}", self.object, message.as_ref());
+        self.error("invalid-value", place, text, help);
+    }
+
+    fn type_error(&mut self, node: &Node, path: &str, expected: &str) {
+        let message =
+            format!("{}: {path}: expected {expected}, found {}", self.object, node.value.describe());
+        let help = match &node.value {
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) if expected.contains("string") => {
+                Some("quote it, like \"1.0\"; Kubernetes reads unquoted numbers and booleans as such".into())
+            }
+            _ => None,
+        };
+        self.error("invalid-type", node.place, message, help);
+    }
+
+    /// Records that the raw value at `raw_path` came from `node` at `path`.
+    pub fn at(&mut self, raw_path: String, place: Place, path: &str) {
+        let loc =
+            Loc { file: self.file.to_string(), place, object: self.object.clone(), path: path.to_string() };
+        self.collected.spans.insert(raw_path, loc);
+    }
+
+    pub fn obj<'n>(&mut self, node: &'n Node, path: &str) -> Option<Obj<'n>> {
+        let obj = Obj::new(node, path);
+        if obj.is_none() {
+            self.type_error(node, path, "a mapping");
+        }
+        obj
+    }
+
+    pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            _ => {
+                self.type_error(node, path, "a string");
+                None
+            }
+        }
+    }
+
+    pub fn int(&mut self, node: &Node, path: &str) -> Option<i64> {
+        match &node.value {
+            Value::Int(n) => Some(*n),
+            _ => {
+                self.type_error(node, path, "an integer");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.type_error(node, path, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    pub fn list<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.type_error(node, path, "a list");
+                None
+            }
+        }
+    }
+
+    /// A quantity: a string like "500m" or a bare number.
+    pub fn quantity(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(n) => Some(n.to_string()),
+            Value::Float(x) if x.is_finite() => Some(x.to_string()),
+            _ => {
+                self.type_error(node, path, "a quantity, like \"500m\" or \"10Gi\"");
+                None
+            }
+        }
+    }
+
+    pub fn int_or_string(&mut self, node: &Node, path: &str) -> Option<raw::IntOrString> {
+        match &node.value {
+            Value::Int(n) => Some(raw::IntOrString::Int(*n)),
+            Value::Str(s) => Some(raw::IntOrString::String(s.clone())),
+            _ => {
+                self.type_error(node, path, "an integer or a percentage string");
+                None
+            }
+        }
+    }
+
+    /// A map of strings to strings (labels, a selector, a node selector).
+    pub fn labels(&mut self, node: &Node, path: &str) -> Option<raw::RawLabels> {
+        let Value::Map(entries) = &node.value else {
+            self.type_error(node, path, "a mapping of strings");
+            return None;
+        };
+        let mut out = raw::RawLabels::new();
+        for (key, _, value) in entries {
+            let child = format!("{path}.{key}");
+            match &value.value {
+                Value::Str(s) => {
+                    out.insert(key.clone(), s.clone());
+                }
+                Value::Null => {
+                    out.insert(key.clone(), String::new());
+                }
+                _ => self.type_error(value, &child, "a string"),
+            }
+        }
+        Some(out)
+    }
+
+    /// One of `allowed`, or the API server's "Unsupported value" error.
+    pub fn one_of(&mut self, node: &Node, path: &str, allowed: &[&str]) -> Option<String> {
+        let text = self.string(node, path)?;
+        if allowed.contains(&text.as_str()) {
+            return Some(text);
+        }
+        let supported: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+        let help = crate::validate::suggest(&text, allowed).map(|close| format!("did you mean {close:?}?"));
+        let message = format!("Unsupported value: {text:?}: supported values: {}", supported.join(", "));
+        self.error(
+            "invalid-value",
+            node.place,
+            format!("The {} is invalid: {path}: {message}", self.object),
+            help,
+        );
+        None
+    }
+}
+
+/// The API groups and versions of the modelled Kubernetes releases; an
+/// object of any other `apiVersion` has no kind the API server could map.
+const BUILT_IN_VERSIONS: &[&str] = &[
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "storage.k8s.io/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+    "scheduling.k8s.io/v1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "node.k8s.io/v1",
+    "certificates.k8s.io/v1",
+    "events.k8s.io/v1",
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "apiregistration.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "resource.k8s.io/v1",
+];
+
+/// The modelled kinds and the one version each is read in.
+pub(crate) const KINDS: &[(&str, &str)] = &[
+    ("StatefulSet", "apps/v1"),
+    ("Service", "v1"),
+    ("StorageClass", "storage.k8s.io/v1"),
+    ("PodDisruptionBudget", "policy/v1"),
+    ("PersistentVolume", "v1"),
+    ("PersistentVolumeClaim", "v1"),
+    ("Node", "v1"),
+    ("Namespace", "v1"),
+    ("List", "v1"),
+];
+
+/// Reads one manifest file into `collected`.
+pub(crate) fn read_file(source: &str, file: &str, base: Base, collected: &mut Collected) {
+    let text = match source.strip_prefix('\u{feff}') {
+        Some(rest) => format!(" {rest}"),
+        None => source.to_string(),
+    };
+    let documents = match yaml::parse_stream(&text, file) {
+        Ok(documents) => documents,
+        Err(diagnostic) => {
+            collected.errors.push(diagnostic);
+            return;
+        }
+    };
+    let mut cx = Cx { file, object: String::new(), collected, base };
+    for document in &documents {
+        object(&mut cx, &document.root, "", true);
+    }
+}
+
+/// One object (or a `kind: List` of them).
+fn object(cx: &mut Cx<'_>, node: &Node, prefix: &str, list_allowed: bool) {
+    let Some(mut obj) = Obj::new(node, prefix.trim_end_matches('.')) else {
+        let message = format!(
+            "expected a Kubernetes object (a mapping with `apiVersion` and `kind`), found {}",
+            node.value.describe()
+        );
+        let help = Some("a manifest is one or more YAML documents, separated by `---`".to_string());
+        cx.error("invalid-object", node.place, message, help);
+        return;
+    };
+    let api_version = obj.take("apiVersion");
+    let kind = obj.take("kind");
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        let missing = if api_version.is_none() { "apiVersion" } else { "kind" };
+        let help = Some("every object names its `apiVersion` and `kind`, like `apiVersion: apps/v1` and `kind: StatefulSet`".into());
+        cx.error("invalid-object", obj.place, format!("{prefix}{missing} not set"), help);
+        return;
+    };
+    let (Some(version), Some(kind_name)) = (cx.string(api_version, "apiVersion"), cx.string(kind, "kind"))
+    else {
+        return;
+    };
+    let name = obj.entries.iter().find(|(k, _, _)| k == "metadata").and_then(|(_, _, m)| match &m.value {
+        Value::Map(entries) => {
+            entries.iter().find(|(k, _, _)| k == "name").and_then(|(_, _, n)| match &n.value {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+        }
+        _ => None,
+    });
+    cx.object = match &name {
+        Some(name) => format!("{kind_name} {name:?}"),
+        None => kind_name.clone(),
+    };
+    if !BUILT_IN_VERSIONS.contains(&version.as_str()) {
+        let expected = KINDS.iter().find(|(k, _)| *k == kind_name).map(|(_, v)| *v);
+        let help = match expected {
+            Some(v) => format!("{kind_name} is served as `apiVersion: {v}`"),
+            None => "the simulated cluster has no CustomResourceDefinitions; remove the object, or use a \
+                     built-in kind"
+                .to_string(),
+        };
+        cx.error(
+            "unknown-api-version",
+            api_version.place,
+            format!("no matches for kind {kind_name:?} in version {version:?}"),
+            Some(help),
+        );
+        return;
+    }
+    match KINDS.iter().find(|(k, _)| *k == kind_name) {
+        Some((_, expected)) if *expected != version => {
+            cx.error(
+                "unknown-api-version",
+                api_version.place,
+                format!("no matches for kind {kind_name:?} in version {version:?}"),
+                Some(format!("{kind_name} is served as `apiVersion: {expected}`")),
+            );
+            return;
+        }
+        Some(_) => {}
+        None => {
+            cx.collected.skipped.push(Unused {
+                file: cx.file.to_string(),
+                place: kind.place,
+                object: cx.object.clone(),
+                path: String::new(),
+            });
+            return;
+        }
+    }
+    obj.skip(&["status"]);
+    match kind_name.as_str() {
+        "List" if list_allowed => {
+            obj.skip(&["metadata"]);
+            if let Some(items) = obj.take("items")
+                && let Some(items) = cx.list(items, &obj.child("items"))
+            {
+                for (i, item) in items.iter().enumerate() {
+                    object(cx, item, &format!("{prefix}items[{i}]."), false);
+                }
+            }
+            cx.object = "List".to_string();
+            obj.finish(cx);
+        }
+        "List" => {
+            cx.error("invalid-object", kind.place, "a List cannot hold another List".to_string(), None);
+        }
+        "StatefulSet" => objects::statefulset(cx, obj),
+        "Service" => objects::service(cx, obj),
+        "StorageClass" => objects::storage_class(cx, obj),
+        "PodDisruptionBudget" => objects::pod_disruption_budget(cx, obj),
+        "Node" => objects::node(cx, obj),
+        "Namespace" => objects::namespace(cx, obj),
+        _ => {
+            // PersistentVolume and PersistentVolumeClaim: read, but pre-existing
+            // storage is not modelled yet.
+            cx.collected.skipped.push(Unused {
+                file: cx.file.to_string(),
+                place: kind.place,
+                object: cx.object.clone(),
+                path: String::new(),
+            });
+        }
+    }
+}
+
+/// The one warning about what the model does not use, or `None`.
+pub(crate) fn warning(collected: &Collected) -> Option<String> {
+    if collected.unused.is_empty() && collected.skipped.is_empty() && collected.notes.is_empty() {
+        return None;
+    }
+    let mut text = String::new();
+    if !collected.skipped.is_empty() || !collected.unused.is_empty() {
+        text.push_str("warning: stsim does not model these, and ignored them:\n");
+        for item in &collected.skipped {
+            text.push_str(&format!(
+                "  {}:{}:{}: {} (the kind is not modelled)\n",
+                item.file, item.place.line, item.place.column, item.object
+            ));
+        }
+        for item in &collected.unused {
+            text.push_str(&format!(
+                "  {}:{}:{}: {} {}\n",
+                item.file, item.place.line, item.place.column, item.object, item.path
+            ));
+        }
+    }
+    for note in &collected.notes {
+        text.push_str(&format!("warning: {note}\n"));
+    }
+    Some(text)
+}

@@ -1,0 +1,1244 @@
+//! One function per modelled kind: a Kubernetes object to its raw struct.
+//!
+//! Reads the fields the model uses (with the API server's decoding and
+//! defaulting where it differs from the scenario format's), records where
+//! each raw value came from, and leaves every other field to `Obj::finish`,
+//! which lists it as unused. Semantic checks (ranges, names, selector against
+//! labels) are left to `validate`, which sees the same raw structs as for RON.
+
+use super::{Cx, Loc, Obj, Unused};
+use crate::raw;
+use crate::yaml::{Node, Value};
+
+/// Metadata the API server sets, or that labels an object without changing
+/// what controllers do with it: read without a warning.
+const SERVER_METADATA: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "labels",
+    "annotations",
+];
+
+/// Reads `metadata` of a top-level object: its name (required) and namespace.
+fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
+    let Some(meta) = obj.take("metadata") else {
+        cx.invalid(obj.place, "metadata.name", "Required value: name or generateName is required", None);
+        return None;
+    };
+    let mut meta = cx.obj(meta, "metadata")?;
+    meta.skip(SERVER_METADATA);
+    if let Some(namespace) = meta.take("namespace")
+        && let Some(text) = cx.string(namespace, "metadata.namespace")
+    {
+        namespace_seen(cx, &text, namespace.place, "metadata.namespace");
+    }
+    let name = match meta.take("name") {
+        Some(node) => {
+            let name = cx.string(node, "metadata.name");
+            cx.at(raw_name.to_string(), node.place, "metadata.name");
+            name
+        }
+        None => {
+            let message = "Required value: name or generateName is required";
+            cx.invalid(meta.place, "metadata.name", message, None);
+            None
+        }
+    };
+    meta.finish(cx);
+    name
+}
+
+/// The simulation has one namespace; objects in two are refused.
+fn namespace_seen(cx: &mut Cx<'_>, name: &str, place: crate::locate::Place, path: &str) {
+    match &cx.collected.namespace {
+        Some((first, loc)) if first != name => {
+            let help = Some(format!(
+                "stsim simulates one namespace, and {} at {}:{} is in {first:?}",
+                loc.object, loc.file, loc.place.line
+            ));
+            let message = format!("{}: {path}: {name:?} is a second namespace", cx.object);
+            cx.error("invalid-value", place, message, help);
+        }
+        Some(_) => {}
+        None => {
+            let loc =
+                Loc { file: cx.file.to_string(), place, object: cx.object.clone(), path: path.to_string() };
+            cx.collected.namespace = Some((name.to_string(), loc));
+        }
+    }
+}
+
+/// Removes what an earlier object of the same name recorded, for apply's "configured".
+fn forget(cx: &mut Cx<'_>, raw_base: &str) {
+    let dot = format!("{raw_base}.");
+    cx.collected.spans.map.retain(|k, _| k != raw_base && !k.starts_with(&dot));
+}
+
+fn spec_of<'n>(cx: &mut Cx<'_>, obj: &mut Obj<'n>) -> Option<Obj<'n>> {
+    match obj.take("spec") {
+        Some(spec) => cx.obj(spec, "spec"),
+        None => {
+            cx.invalid(obj.place, "spec", "Required value", None);
+            None
+        }
+    }
+}
+
+fn int_field(cx: &mut Cx<'_>, obj: &mut Obj<'_>, key: &str, raw_path: String) -> Option<i64> {
+    let node = obj.take(key)?;
+    let path = obj.child(key);
+    cx.at(raw_path, node.place, &path);
+    cx.int(node, &path)
+}
+
+pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    if let Some(meta) = obj.take("metadata")
+        && let Some(mut meta) = cx.obj(meta, "metadata")
+    {
+        meta.skip(SERVER_METADATA);
+        if let Some(name) = meta.take("name")
+            && let Some(text) = cx.string(name, "metadata.name")
+        {
+            namespace_seen(cx, &text, name.place, "metadata.name");
+        }
+        meta.finish(cx);
+    }
+    obj.finish(cx);
+}
+
+pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let existing = |cx: &Cx<'_>, name: &str| cx.collected.services.iter().position(|s| s.name == name);
+    let provisional = cx.base.services + cx.collected.services.len();
+    let mut raw_base = format!("services[{provisional}]");
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let index = existing(cx, &name);
+    if let Some(i) = index {
+        forget(cx, &format!("services[{}]", cx.base.services + i));
+        raw_base = format!("services[{}]", cx.base.services + i);
+        metadata_again(cx, &raw_base, &obj);
+    }
+    cx.at(raw_base.clone(), obj.place, "");
+    let Some(mut spec) = spec_of(cx, &mut obj) else { return };
+    let cluster_ip = match spec.take("clusterIP") {
+        Some(node) => {
+            cx.at(format!("{raw_base}.clusterIP"), node.place, "spec.clusterIP");
+            cx.string(node, "spec.clusterIP")
+        }
+        // The API server allocates an address: the service is not headless.
+        None => Some(String::new()),
+    };
+    if let Some(kind) = spec.take("type") {
+        let kind = cx.one_of(kind, "spec.type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
+        if kind.as_deref().is_some_and(|k| k != "ClusterIP") {
+            spec.used_again("type", false);
+        }
+    }
+    let selector = match spec.take("selector") {
+        Some(node) => {
+            cx.at(format!("{raw_base}.selector"), node.place, "spec.selector");
+            cx.labels(node, "spec.selector")
+        }
+        None => None,
+    };
+    let Some(selector) = selector.filter(|s| !s.is_empty()) else {
+        // A service without a selector is valid but selects no pods.
+        cx.collected.skipped.push(Unused {
+            file: cx.file.to_string(),
+            place: obj.place,
+            object: format!("{} (no selector: it selects no pods)", cx.object),
+            path: String::new(),
+        });
+        spec.finish(cx);
+        obj.finish(cx);
+        return;
+    };
+    let publish = match spec.take("publishNotReadyAddresses") {
+        Some(node) => {
+            cx.at(
+                format!("{raw_base}.publishNotReadyAddresses"),
+                node.place,
+                "spec.publishNotReadyAddresses",
+            );
+            cx.boolean(node, "spec.publishNotReadyAddresses")
+        }
+        None => None,
+    };
+    let mut ports = Vec::new();
+    if let Some(list) = spec.take("ports")
+        && let Some(items) = cx.list(list, "spec.ports")
+    {
+        for (j, item) in items.iter().enumerate() {
+            let path = format!("spec.ports[{j}]");
+            let Some(mut port) = cx.obj(item, &path) else { continue };
+            let name = port.take("name").and_then(|n| cx.string(n, &format!("{path}.name")));
+            let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
+            if port.entries_value("protocol").is_some_and(|p| p == "TCP") {
+                port.skip(&["protocol"]);
+            }
+            if number.is_none() && port.entries_value("port").is_none() {
+                cx.invalid(item.place, &format!("{path}.port"), "Required value", None);
+            }
+            port.finish(cx);
+            ports.push(raw::ServicePort { name, port: number.unwrap_or(1) });
+        }
+    }
+    spec.finish(cx);
+    obj.finish(cx);
+    let service =
+        raw::Service { name, cluster_ip, selector, publish_not_ready_addresses: publish, ports: Some(ports) };
+    match index {
+        Some(i) => cx.collected.services[i] = service,
+        None => cx.collected.services.push(service),
+    }
+}
+
+/// Records the name again under the index of the object it replaces.
+fn metadata_again(cx: &mut Cx<'_>, raw_base: &str, obj: &Obj<'_>) {
+    if let Some(place) = obj.nested_place(&["metadata", "name"]) {
+        cx.at(format!("{raw_base}.name"), place, "metadata.name");
+    }
+}
+
+impl Obj<'_> {
+    /// The string under `key`, without marking it used.
+    pub(super) fn entries_value(&self, key: &str) -> Option<String> {
+        self.entries.iter().find(|(k, _, _)| k == key).and_then(|(_, _, n)| match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            _ => None,
+        })
+    }
+
+    /// Marks `key` used or not.
+    pub(super) fn used_again(&mut self, key: &str, used: bool) {
+        if let Some(i) = self.entries.iter().position(|(k, _, _)| k == key) {
+            self.used[i] = used;
+        }
+    }
+
+    /// The place of a value under nested keys.
+    pub(super) fn nested_place(&self, keys: &[&str]) -> Option<crate::locate::Place> {
+        let (first, rest) = keys.split_first()?;
+        let mut node = &self.entries.iter().find(|(k, _, _)| k == first)?.2;
+        for key in rest {
+            let Value::Map(entries) = &node.value else { return None };
+            node = &entries.iter().find(|(k, _, _)| k == key)?.2;
+        }
+        Some(node.place)
+    }
+}
+
+pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let base = cx.base.storage_classes;
+    let provisional = base + cx.collected.storage_classes.len();
+    let mut raw_base = format!("cluster.storageClasses[{provisional}]");
+    // The default-class annotation is read before `metadata` skips annotations.
+    let default =
+        obj.nested_place(&["metadata", "annotations", "storageclass.kubernetes.io/is-default-class"]);
+    let default_value = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", "storageclass.kubernetes.io/is-default-class"]));
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let index = cx.collected.storage_classes.iter().position(|c| c.name == name);
+    if let Some(i) = index {
+        raw_base = format!("cluster.storageClasses[{}]", base + i);
+        forget(cx, &raw_base);
+        metadata_again(cx, &raw_base, &obj);
+    }
+    cx.at(raw_base.clone(), obj.place, "");
+    let is_default = match (default, default_value) {
+        (Some(place), Some(value)) => {
+            cx.at(
+                format!("{raw_base}.default"),
+                place,
+                "metadata.annotations[storageclass.kubernetes.io/is-default-class]",
+            );
+            Some(value == "true")
+        }
+        _ => None,
+    };
+    let provisioner = match obj.take("provisioner") {
+        Some(node) => {
+            cx.at(format!("{raw_base}.provisioner"), node.place, "provisioner");
+            cx.string(node, "provisioner")
+        }
+        None => {
+            cx.invalid(obj.place, "provisioner", "Required value", None);
+            None
+        }
+    };
+    let binding = obj.take("volumeBindingMode").and_then(|node| {
+        cx.at(format!("{raw_base}.volumeBindingMode"), node.place, "volumeBindingMode");
+        cx.one_of(node, "volumeBindingMode", &["Immediate", "WaitForFirstConsumer"])
+    });
+    let reclaim = obj.take("reclaimPolicy").and_then(|node| {
+        cx.at(format!("{raw_base}.reclaimPolicy"), node.place, "reclaimPolicy");
+        cx.one_of(node, "reclaimPolicy", &["Delete", "Retain"])
+    });
+    let provisioner_name = provisioner.clone().unwrap_or_default();
+    let mut iops = None;
+    let mut iops_per_gb = None;
+    let mut throughput = None;
+    let mut disk_type = None;
+    if let Some(parameters) = obj.take("parameters")
+        && let Some(mut parameters) = cx.obj(parameters, "parameters")
+    {
+        let number = |cx: &mut Cx<'_>, parameters: &mut Obj<'_>, key: &str| {
+            let node = parameters.take(key)?;
+            let path = format!("parameters.{key}");
+            cx.at(format!("{raw_base}.{key}"), node.place, &path);
+            match &node.value {
+                Value::Str(s) => s.parse::<i64>().ok().or_else(|| {
+                    cx.invalid(
+                        node.place,
+                        &path,
+                        format!("Invalid value: {s:?}: expected a whole number"),
+                        None,
+                    );
+                    None
+                }),
+                _ => cx.string(node, &path).and(None),
+            }
+        };
+        iops = number(cx, &mut parameters, "iops");
+        iops_per_gb = number(cx, &mut parameters, "iopsPerGB");
+        throughput = number(cx, &mut parameters, "throughput");
+        if let Some(node) = parameters.take("type") {
+            cx.at(format!("{raw_base}.pricing"), node.place, "parameters.type");
+            disk_type = cx.string(node, "parameters.type");
+        }
+        parameters.finish(cx);
+    }
+    let pricing = match (provisioner_name.as_str(), disk_type.as_deref()) {
+        ("ebs.csi.aws.com" | "kubernetes.io/aws-ebs", Some(t)) => Some(format!("aws-{t}")),
+        ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", Some(t)) => Some(format!("gcp-{t}")),
+        ("disk.csi.azure.com" | "kubernetes.io/azure-disk", Some("StandardSSD_LRS")) => {
+            Some("azure-standard-ssd".to_string())
+        }
+        ("disk.csi.azure.com" | "kubernetes.io/azure-disk", Some("Premium_LRS")) => {
+            Some("azure-premium-ssd".to_string())
+        }
+        _ => None,
+    };
+    if disk_type.is_some() && pricing.is_none() {
+        cx.collected.spans.map.remove(&format!("{raw_base}.pricing"));
+        if let Some(place) = obj.nested_place(&["parameters", "type"]) {
+            cx.collected.unused.push(Unused {
+                file: cx.file.to_string(),
+                place,
+                object: cx.object.clone(),
+                path: "parameters.type".to_string(),
+            });
+        }
+    }
+    // Network file systems are reachable from every zone; local disks are one node's.
+    let (zonal, local) = match provisioner_name.as_str() {
+        "kubernetes.io/no-provisioner" => (Some(false), Some(true)),
+        "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io" => {
+            (Some(false), None)
+        }
+        _ => (None, None),
+    };
+    obj.finish(cx);
+    let class = raw::StorageClass {
+        name,
+        provisioner,
+        volume_binding_mode: binding.map(|b| match b.as_str() {
+            "WaitForFirstConsumer" => raw::VolumeBindingMode::WaitForFirstConsumer,
+            _ => raw::VolumeBindingMode::Immediate,
+        }),
+        reclaim_policy: reclaim.map(|r| match r.as_str() {
+            "Retain" => raw::ReclaimPolicy::Retain,
+            _ => raw::ReclaimPolicy::Delete,
+        }),
+        zonal,
+        local,
+        usd_per_gib_month: None,
+        pricing,
+        iops,
+        iops_per_gb,
+        throughput,
+        default: is_default,
+    };
+    match index {
+        Some(i) => cx.collected.storage_classes[i] = class,
+        None => cx.collected.storage_classes.push(class),
+    }
+}
+
+impl Obj<'_> {
+    fn nested_value(&self, keys: &[&str]) -> Option<String> {
+        let (first, rest) = keys.split_first()?;
+        let mut node = &self.entries.iter().find(|(k, _, _)| k == first)?.2;
+        for key in rest {
+            let Value::Map(entries) = &node.value else { return None };
+            node = &entries.iter().find(|(k, _, _)| k == key)?.2;
+        }
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn match_labels(cx: &mut Cx<'_>, node: &Node, path: &str, raw_path: String) -> Option<raw::RawLabels> {
+    let mut selector = cx.obj(node, path)?;
+    let labels = match selector.take("matchLabels") {
+        Some(labels) => {
+            cx.at(raw_path, labels.place, &format!("{path}.matchLabels"));
+            cx.labels(labels, &format!("{path}.matchLabels"))
+        }
+        None => {
+            cx.at(raw_path, node.place, path);
+            Some(raw::RawLabels::new())
+        }
+    };
+    selector.finish(cx);
+    labels
+}
+
+pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let base = cx.base.pod_disruption_budgets;
+    let provisional = base + cx.collected.pod_disruption_budgets.len();
+    let mut raw_base = format!("podDisruptionBudgets[{provisional}]");
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let index = cx.collected.pod_disruption_budgets.iter().position(|b| b.name == name);
+    if let Some(i) = index {
+        raw_base = format!("podDisruptionBudgets[{}]", base + i);
+        forget(cx, &raw_base);
+        metadata_again(cx, &raw_base, &obj);
+    }
+    cx.at(raw_base.clone(), obj.place, "spec");
+    let Some(mut spec) = spec_of(cx, &mut obj) else { return };
+    let selector = spec
+        .take("selector")
+        .and_then(|node| match_labels(cx, node, "spec.selector", format!("{raw_base}.selector")))
+        .unwrap_or_default();
+    let value = |cx: &mut Cx<'_>, spec: &mut Obj<'_>, key: &str| {
+        let node = spec.take(key)?;
+        cx.at(format!("{raw_base}.{key}"), node.place, &format!("spec.{key}"));
+        cx.int_or_string(node, &format!("spec.{key}"))
+    };
+    let min_available = value(cx, &mut spec, "minAvailable");
+    let max_unavailable = value(cx, &mut spec, "maxUnavailable");
+    spec.finish(cx);
+    obj.finish(cx);
+    let budget = raw::PodDisruptionBudget { name, selector, min_available, max_unavailable };
+    match index {
+        Some(i) => cx.collected.pod_disruption_budgets[i] = budget,
+        None => cx.collected.pod_disruption_budgets.push(budget),
+    }
+}
+
+/// The zone label of a node, current or deprecated.
+const ZONE_LABELS: &[&str] = &["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+
+pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let index = cx.base.node_pools + cx.collected.node_pools.len();
+    let raw_base = format!("cluster.nodePools[{index}]");
+    let labels = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|mut m| m.take("labels"))
+        .and_then(|l| cx.labels(l, "metadata.labels"));
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    cx.at(raw_base.clone(), obj.place, "");
+    let labels = labels.unwrap_or_default();
+    let zone = ZONE_LABELS.iter().find_map(|key| labels.get(*key)).cloned();
+    if let Some(zone) = &zone
+        && !cx.collected.zones.contains(zone)
+    {
+        cx.collected.zones.push(zone.clone());
+    }
+    let mut taints = Vec::new();
+    if let Some(mut spec) = obj.take("spec").and_then(|s| cx.obj(s, "spec")) {
+        if let Some(list) = spec.take("taints")
+            && let Some(items) = cx.list(list, "spec.taints")
+        {
+            for (j, item) in items.iter().enumerate() {
+                let path = format!("spec.taints[{j}]");
+                let Some(mut taint) = cx.obj(item, &path) else { continue };
+                cx.at(format!("{raw_base}.taints[{j}]"), item.place, &path);
+                let key = taint.take("key").and_then(|k| cx.string(k, &format!("{path}.key")));
+                let value = taint.take("value").and_then(|v| cx.string(v, &format!("{path}.value")));
+                let effect = taint.take("effect").and_then(|e| {
+                    cx.one_of(e, &format!("{path}.effect"), &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                });
+                taint.skip(&["timeAdded"]);
+                taint.finish(cx);
+                if let (Some(key), Some(effect)) = (key, effect) {
+                    taints.push(raw::Taint { key, value, effect: taint_effect(&effect) });
+                }
+            }
+        }
+        spec.skip(&["podCIDR", "podCIDRs", "providerID"]);
+        spec.finish(cx);
+    }
+    // A node's size is in its status: what the kubelet reports as allocatable.
+    let (mut cpu, mut memory, mut max_pods) = (None, None, None);
+    if let Some(status) =
+        obj.nested_place(&["status", "allocatable"]).and(obj.entries.iter().find(|(k, _, _)| k == "status"))
+        && let Some(mut status) = Obj::new(&status.2, "status")
+        && let Some(mut allocatable) =
+            status.take("allocatable").and_then(|a| cx.obj(a, "status.allocatable"))
+    {
+        if let Some(node) = allocatable.take("cpu") {
+            cx.at(format!("{raw_base}.cpu"), node.place, "status.allocatable.cpu");
+            cpu = cx.quantity(node, "status.allocatable.cpu");
+        }
+        if let Some(node) = allocatable.take("memory") {
+            cx.at(format!("{raw_base}.memory"), node.place, "status.allocatable.memory");
+            memory = cx.quantity(node, "status.allocatable.memory");
+        }
+        if let Some(node) = allocatable.take("pods") {
+            cx.at(format!("{raw_base}.maxPods"), node.place, "status.allocatable.pods");
+            max_pods = match &node.value {
+                Value::Str(s) => s.parse::<i64>().ok(),
+                Value::Int(n) => Some(*n),
+                _ => None,
+            };
+        }
+    }
+    obj.finish(cx);
+    cx.collected.node_pools.push(raw::NodePool {
+        name,
+        count: Some(1),
+        cpu,
+        memory,
+        max_pods,
+        zones: zone.map(|z| vec![z]),
+        taints: Some(taints),
+        labels: Some(labels),
+    });
+}
+
+fn taint_effect(text: &str) -> raw::TaintEffect {
+    match text {
+        "NoSchedule" => raw::TaintEffect::NoSchedule,
+        "PreferNoSchedule" => raw::TaintEffect::PreferNoSchedule,
+        _ => raw::TaintEffect::NoExecute,
+    }
+}
+
+pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let base = cx.base.statefulsets;
+    let provisional = base + cx.collected.statefulsets.len();
+    let mut raw_base = format!("statefulsets[{provisional}]");
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let index = cx.collected.statefulsets.iter().position(|s| s.name == name);
+    if let Some(i) = index {
+        raw_base = format!("statefulsets[{}]", base + i);
+        forget(cx, &raw_base);
+        metadata_again(cx, &raw_base, &obj);
+    }
+    cx.at(raw_base.clone(), obj.place, "");
+    let Some(mut spec) = spec_of(cx, &mut obj) else { return };
+    let r = |field: &str| format!("{raw_base}.{field}");
+    let replicas = int_field(cx, &mut spec, "replicas", r("replicas"));
+    let selector = match spec.take("selector") {
+        Some(node) => match_labels(cx, node, "spec.selector", r("selector")),
+        None => {
+            cx.invalid(spec.place, "spec.selector", "Required value", None);
+            None
+        }
+    };
+    let service_name = match spec.take("serviceName") {
+        Some(node) => {
+            cx.at(r("serviceName"), node.place, "spec.serviceName");
+            cx.string(node, "spec.serviceName").unwrap_or_default()
+        }
+        None => String::new(),
+    };
+    let pod_management_policy = spec.take("podManagementPolicy").and_then(|node| {
+        cx.at(r("podManagementPolicy"), node.place, "spec.podManagementPolicy");
+        cx.one_of(node, "spec.podManagementPolicy", &["OrderedReady", "Parallel"]).map(|p| match p.as_str() {
+            "Parallel" => raw::PodManagementPolicy::Parallel,
+            _ => raw::PodManagementPolicy::OrderedReady,
+        })
+    });
+    let update_strategy =
+        spec.take("updateStrategy").and_then(|node| update_strategy(cx, node, &r("updateStrategy")));
+    let revision_history_limit = int_field(cx, &mut spec, "revisionHistoryLimit", r("revisionHistoryLimit"));
+    let min_ready_seconds = int_field(cx, &mut spec, "minReadySeconds", r("minReadySeconds"));
+    let ordinals = spec.take("ordinals").and_then(|node| cx.obj(node, "spec.ordinals")).map(|mut o| {
+        let start = int_field(cx, &mut o, "start", r("ordinals.start"));
+        o.finish(cx);
+        raw::Ordinals { start }
+    });
+    let retention = spec
+        .take("persistentVolumeClaimRetentionPolicy")
+        .and_then(|node| cx.obj(node, "spec.persistentVolumeClaimRetentionPolicy"))
+        .map(|mut policy| {
+            let action = |cx: &mut Cx<'_>, policy: &mut Obj<'_>, key: &str| {
+                let node = policy.take(key)?;
+                let path = policy.child(key);
+                cx.at(r(&format!("persistentVolumeClaimRetentionPolicy.{key}")), node.place, &path);
+                cx.one_of(node, &path, &["Retain", "Delete"]).map(|a| match a.as_str() {
+                    "Delete" => raw::RetentionAction::Delete,
+                    _ => raw::RetentionAction::Retain,
+                })
+            };
+            let when_deleted = action(cx, &mut policy, "whenDeleted");
+            let when_scaled = action(cx, &mut policy, "whenScaled");
+            policy.finish(cx);
+            raw::RetentionPolicy { when_deleted, when_scaled }
+        });
+    let template = match spec.take("template") {
+        Some(node) => template(cx, node, &r("template")),
+        None => {
+            cx.invalid(spec.place, "spec.template", "Required value", None);
+            None
+        }
+    };
+    let claims =
+        spec.take("volumeClaimTemplates").and_then(|node| claims(cx, node, &r("volumeClaimTemplates")));
+    spec.finish(cx);
+    let object_place = obj.place;
+    obj.finish(cx);
+    let Some(template) = template else { return };
+    let set = raw::StatefulSet {
+        name,
+        service_name,
+        replicas,
+        selector,
+        pod_management_policy,
+        update_strategy,
+        revision_history_limit,
+        min_ready_seconds,
+        ordinals,
+        persistent_volume_claim_retention_policy: retention,
+        template,
+        volume_claim_templates: claims,
+        app: None,
+    };
+    match index {
+        Some(i) => {
+            let old = &cx.collected.statefulsets[i];
+            // ValidateStatefulSetUpdate: only replicas, ordinals, template,
+            // updateStrategy, revisionHistoryLimit (1.35+), the retention
+            // policy and minReadySeconds may change.
+            let immutable = |s: &raw::StatefulSet| {
+                format!(
+                    "{:?}{:?}{:?}{:?}",
+                    s.selector, s.service_name, s.pod_management_policy, s.volume_claim_templates
+                )
+            };
+            if immutable(old) != immutable(&set) {
+                let message = format!(
+                    "StatefulSet.apps {:?} is invalid: spec: Forbidden: updates to statefulset spec for fields \
+                     other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', \
+                     'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                    set.name
+                );
+                let help = Some(
+                    "an object given twice is applied twice, like `kubectl apply`; selector, serviceName, \
+                     podManagementPolicy and volumeClaimTemplates cannot change"
+                        .to_string(),
+                );
+                cx.error("immutable-field", object_place, message, help);
+            }
+            cx.collected.statefulsets[i] = set;
+        }
+        None => cx.collected.statefulsets.push(set),
+    }
+}
+
+fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::UpdateStrategy> {
+    let mut strategy = cx.obj(node, "spec.updateStrategy")?;
+    cx.at(raw_path.to_string(), node.place, "spec.updateStrategy");
+    let kind = match strategy.take("type") {
+        Some(t) => cx.one_of(t, "spec.updateStrategy.type", &["RollingUpdate", "OnDelete"])?,
+        None => "RollingUpdate".to_string(),
+    };
+    let rolling = strategy.take("rollingUpdate");
+    let result = match (kind.as_str(), rolling) {
+        ("OnDelete", Some(rolling)) => {
+            let message = "Invalid value: only allowed for updateStrategy 'RollingUpdate'";
+            cx.invalid(rolling.place, "spec.updateStrategy.rollingUpdate", message, None);
+            None
+        }
+        ("OnDelete", None) => Some(raw::UpdateStrategy::OnDelete),
+        (_, rolling) => {
+            let (mut partition, mut max_unavailable) = (None, None);
+            if let Some(mut rolling) = rolling.and_then(|r| cx.obj(r, "spec.updateStrategy.rollingUpdate")) {
+                partition = int_field(cx, &mut rolling, "partition", format!("{raw_path}.partition"));
+                if let Some(node) = rolling.take("maxUnavailable") {
+                    let path = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+                    cx.at(format!("{raw_path}.maxUnavailable"), node.place, path);
+                    max_unavailable = cx.int_or_string(node, path);
+                }
+                rolling.finish(cx);
+            }
+            Some(raw::UpdateStrategy::RollingUpdate { partition, max_unavailable })
+        }
+    };
+    strategy.finish(cx);
+    result
+}
+
+/// Sums quantities written as text, with `parse` and `show`; `None` if one does not parse.
+fn sum(texts: &[String], parse: fn(&str) -> Result<u64, String>, show: fn(u64) -> String) -> Option<String> {
+    let mut total = 0u64;
+    for text in texts {
+        total = total.checked_add(parse(text).ok()?)?;
+    }
+    Some(show(total))
+}
+
+type Read = Option<(String, crate::locate::Place, String)>;
+
+/// `resources.requests` or `resources.limits`: the list, and its cpu and memory.
+fn read_list<'n>(
+    cx: &mut Cx<'_>,
+    resources: &mut Obj<'n>,
+    which: &str,
+    path: &str,
+    raw_base: &str,
+    record: bool,
+) -> (Option<Obj<'n>>, (Read, Read)) {
+    let mut list = resources.take(which).and_then(|l| cx.obj(l, &format!("{path}.resources.{which}")));
+    let mut values = (None, None);
+    if let Some(list) = &mut list {
+        for (slot, key) in [(&mut values.0, "cpu"), (&mut values.1, "memory")] {
+            if let Some(node) = list.take(key) {
+                let at = format!("{path}.resources.{which}.{key}");
+                if record {
+                    cx.at(format!("{raw_base}.resources.requests.{key}"), node.place, &at);
+                }
+                *slot = cx.quantity(node, &at).map(|q| (q, node.place, at));
+            }
+        }
+    }
+    (list, values)
+}
+
+/// A container's requests (cpu, memory), defaulted from its limits as the API server does.
+fn container_requests(
+    cx: &mut Cx<'_>,
+    container: &mut Obj<'_>,
+    path: &str,
+    raw_base: &str,
+    record: bool,
+) -> (Option<String>, Option<String>) {
+    let Some(resources) = container.take("resources") else { return (None, None) };
+    let Some(mut resources) = cx.obj(resources, &format!("{path}.resources")) else { return (None, None) };
+    let (requests, (cpu, memory)) = read_list(cx, &mut resources, "requests", path, raw_base, record);
+    let (limits, (limit_cpu, limit_memory)) = read_list(cx, &mut resources, "limits", path, raw_base, false);
+    // "If Requests is omitted for a container, it defaults to Limits if that is
+    // explicitly specified" (k/api core/v1 ResourceRequirements); limits themselves are not modelled.
+    let mut limits_used = (false, false);
+    if record {
+        for (request, limit, key) in [(&cpu, &limit_cpu, "cpu"), (&memory, &limit_memory, "memory")] {
+            if let (None, Some((_, place, at))) = (request, limit) {
+                cx.at(format!("{raw_base}.resources.requests.{key}"), *place, at);
+            }
+        }
+    }
+    let cpu = cpu.or_else(|| {
+        limits_used.0 = limit_cpu.is_some();
+        limit_cpu.clone()
+    });
+    let memory = memory.or_else(|| {
+        limits_used.1 = limit_memory.is_some();
+        limit_memory.clone()
+    });
+    if let Some(requests) = requests {
+        requests.finish(cx);
+    }
+    if let Some(mut limits) = limits {
+        limits.used_again("cpu", limits_used.0);
+        limits.used_again("memory", limits_used.1);
+        limits.finish(cx);
+    }
+    resources.finish(cx);
+    (cpu.map(|c| c.0), memory.map(|m| m.0))
+}
+
+fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemplate> {
+    let mut template = cx.obj(node, "spec.template")?;
+    cx.at(raw_base.to_string(), node.place, "spec.template");
+    let mut labels = raw::RawLabels::new();
+    if let Some(meta) = template.take("metadata")
+        && let Some(mut meta) = cx.obj(meta, "spec.template.metadata")
+    {
+        if let Some(node) = meta.take("labels") {
+            cx.at(format!("{raw_base}.labels"), node.place, "spec.template.metadata.labels");
+            labels = cx.labels(node, "spec.template.metadata.labels").unwrap_or_default();
+        } else {
+            cx.at(format!("{raw_base}.labels"), meta.place, "spec.template.metadata");
+        }
+        meta.skip(&["creationTimestamp", "name"]);
+        meta.finish(cx);
+    }
+    let Some(spec) = template.take("spec") else {
+        cx.invalid(template.place, "spec.template.spec", "Required value", None);
+        return None;
+    };
+    let mut spec = cx.obj(spec, "spec.template.spec")?;
+    let p = "spec.template.spec";
+    let mut image = None;
+    let mut probe = None;
+    let (mut cpus, mut memories) = (Vec::new(), Vec::new());
+    match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
+        Some(containers) if !containers.is_empty() => {
+            for (i, node) in containers.iter().enumerate() {
+                let path = format!("{p}.containers[{i}]");
+                let Some(mut container) = cx.obj(node, &path) else { continue };
+                if container.take("name").is_none() {
+                    cx.invalid(node.place, &format!("{path}.name"), "Required value", None);
+                }
+                let one = containers.len() == 1;
+                let (cpu, memory) = container_requests(cx, &mut container, &path, raw_base, one);
+                cpus.extend(cpu);
+                memories.extend(memory);
+                if i == 0 {
+                    match container.take("image") {
+                        Some(node) => {
+                            cx.at(format!("{raw_base}.image"), node.place, &format!("{path}.image"));
+                            image = cx.string(node, &format!("{path}.image"));
+                        }
+                        None => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
+                    }
+                    if let Some(node) = container.take("readinessProbe") {
+                        probe = readiness_probe(cx, node, &format!("{path}.readinessProbe"), raw_base);
+                    }
+                }
+                container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
+                if container.entries_value("imagePullPolicy").is_some_and(|v| v == "IfNotPresent") {
+                    container.skip(&["imagePullPolicy"]);
+                }
+                container.finish(cx);
+            }
+        }
+        _ => cx.invalid(spec.place, &format!("{p}.containers"), "Required value", None),
+    }
+    // The pod's request is the larger of its containers' sum and any one init
+    // container's (resource.PodRequests); init containers run one at a time.
+    if let Some(list) = spec.take("initContainers").and_then(|c| cx.list(c, &format!("{p}.initContainers"))) {
+        for (i, node) in list.iter().enumerate() {
+            let path = format!("{p}.initContainers[{i}]");
+            let Some(mut container) = cx.obj(node, &path) else { continue };
+            container.skip(&["name"]);
+            let (cpu, memory) = container_requests(cx, &mut container, &path, raw_base, false);
+            // An init container asking for more than all the containers together sets the request.
+            let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
+                let total: Option<u64> = all.iter().map(|t| parse(t).ok()).sum();
+                parse(one).is_ok_and(|one| total.is_some_and(|total| one > total))
+            };
+            if let Some(cpu) = cpu.filter(|c| larger(c, &cpus, crate::parse_cpu)) {
+                cpus = vec![cpu];
+            }
+            if let Some(memory) = memory.filter(|m| larger(m, &memories, crate::parse_quantity)) {
+                memories = vec![memory];
+            }
+            container.finish(cx);
+        }
+    }
+    let resources = if cpus.is_empty() && memories.is_empty() {
+        None
+    } else {
+        let cpu = match cpus.len() {
+            0 => None,
+            1 => cpus.first().cloned(),
+            _ => sum(&cpus, crate::parse_cpu, |m| format!("{m}m")).or_else(|| cpus.first().cloned()),
+        };
+        let memory = match memories.len() {
+            0 => None,
+            1 => memories.first().cloned(),
+            _ => {
+                sum(&memories, crate::parse_quantity, |b| b.to_string()).or_else(|| memories.first().cloned())
+            }
+        };
+        Some(raw::Resources { requests: Some(raw::ResourceList { cpu, memory }) })
+    };
+    let termination = int_field(
+        cx,
+        &mut spec,
+        "terminationGracePeriodSeconds",
+        format!("{raw_base}.terminationGracePeriodSeconds"),
+    );
+    let node_selector = spec.take("nodeSelector").and_then(|node| {
+        cx.at(format!("{raw_base}.nodeSelector"), node.place, &format!("{p}.nodeSelector"));
+        cx.labels(node, &format!("{p}.nodeSelector"))
+    });
+    let affinity = spec.take("affinity").and_then(|node| affinity(cx, node, &format!("{raw_base}.affinity")));
+    let tolerations =
+        spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
+    for (key, default) in
+        [("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler")]
+    {
+        if spec.entries_value(key).is_some_and(|v| v == default) {
+            spec.skip(&[key]);
+        }
+    }
+    spec.finish(cx);
+    template.finish(cx);
+    Some(raw::PodTemplate {
+        labels: Some(labels),
+        image: image?,
+        resources,
+        readiness_probe: probe,
+        termination_grace_period_seconds: termination,
+        node_selector,
+        affinity,
+        tolerations,
+    })
+}
+
+fn readiness_probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> Option<raw::Probe> {
+    let mut probe = cx.obj(node, path)?;
+    let raw_probe = format!("{raw_base}.readinessProbe");
+    cx.at(raw_probe.clone(), node.place, path);
+    // The model does not run the check: whether it passes is the image's behaviour.
+    let handlers = ["exec", "httpGet", "tcpSocket", "grpc"];
+    let given: Vec<&str> = handlers.iter().copied().filter(|h| probe.take(h).is_some()).collect();
+    match given.len() {
+        0 => cx.invalid(node.place, path, "Required value: must specify a handler type", None),
+        1 => {}
+        _ => cx.invalid(
+            node.place,
+            &format!("{path}.{}", given[1]),
+            "Forbidden: may not specify more than 1 handler type",
+            None,
+        ),
+    }
+    let out = raw::Probe {
+        initial_delay_seconds: int_field(
+            cx,
+            &mut probe,
+            "initialDelaySeconds",
+            format!("{raw_probe}.initialDelaySeconds"),
+        ),
+        period_seconds: int_field(cx, &mut probe, "periodSeconds", format!("{raw_probe}.periodSeconds")),
+        success_threshold: int_field(
+            cx,
+            &mut probe,
+            "successThreshold",
+            format!("{raw_probe}.successThreshold"),
+        ),
+        failure_threshold: int_field(
+            cx,
+            &mut probe,
+            "failureThreshold",
+            format!("{raw_probe}.failureThreshold"),
+        ),
+    };
+    probe.finish(cx);
+    Some(out)
+}
+
+fn node_selector_term(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Option<raw::NodeSelectorTerm> {
+    let mut term = cx.obj(node, path)?;
+    cx.at(raw_path.to_string(), node.place, path);
+    let mut expressions = Vec::new();
+    if let Some(list) =
+        term.take("matchExpressions").and_then(|l| cx.list(l, &format!("{path}.matchExpressions")))
+    {
+        for (i, item) in list.iter().enumerate() {
+            let at = format!("{path}.matchExpressions[{i}]");
+            let Some(mut requirement) = cx.obj(item, &at) else { continue };
+            cx.at(format!("{raw_path}.matchExpressions[{i}]"), item.place, &at);
+            let key = requirement.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
+            let operator = requirement.take("operator").and_then(|o| {
+                cx.one_of(o, &format!("{at}.operator"), &["In", "NotIn", "Exists", "DoesNotExist"])
+            });
+            let values =
+                requirement.take("values").and_then(|v| cx.list(v, &format!("{at}.values"))).map(|v| {
+                    v.iter()
+                        .enumerate()
+                        .filter_map(|(j, n)| cx.string(n, &format!("{at}.values[{j}]")))
+                        .collect()
+                });
+            requirement.finish(cx);
+            if let (Some(key), Some(operator)) = (key, operator) {
+                let operator = match operator.as_str() {
+                    "In" => raw::NodeSelectorOperator::In,
+                    "NotIn" => raw::NodeSelectorOperator::NotIn,
+                    "Exists" => raw::NodeSelectorOperator::Exists,
+                    _ => raw::NodeSelectorOperator::DoesNotExist,
+                };
+                expressions.push(raw::NodeSelectorRequirement { key, operator, values });
+            }
+        }
+    }
+    term.finish(cx);
+    Some(raw::NodeSelectorTerm { match_expressions: Some(expressions) })
+}
+
+fn pod_affinity_term(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Option<raw::PodAffinityTerm> {
+    let mut term = cx.obj(node, path)?;
+    cx.at(raw_path.to_string(), node.place, path);
+    let labels = match term.take("labelSelector") {
+        Some(selector) => {
+            match_labels(cx, selector, &format!("{path}.labelSelector"), format!("{raw_path}.labelSelector"))
+        }
+        None => Some(raw::RawLabels::new()),
+    };
+    let topology_key = term.take("topologyKey").and_then(|k| {
+        cx.at(format!("{raw_path}.topologyKey"), k.place, &format!("{path}.topologyKey"));
+        cx.string(k, &format!("{path}.topologyKey"))
+    });
+    if topology_key.is_none() && term.entries_value("topologyKey").is_none() {
+        cx.invalid(node.place, &format!("{path}.topologyKey"), "Required value: can not be empty", None);
+    }
+    term.finish(cx);
+    Some(raw::PodAffinityTerm {
+        label_selector: raw::LabelSelector { match_labels: labels },
+        topology_key: topology_key.unwrap_or_default(),
+    })
+}
+
+fn affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::Affinity> {
+    let p = "spec.template.spec.affinity";
+    let mut affinity = cx.obj(node, p)?;
+    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+    let node_affinity =
+        affinity.take("nodeAffinity").and_then(|n| cx.obj(n, &format!("{p}.nodeAffinity"))).map(|mut na| {
+            let at = format!("{p}.nodeAffinity");
+            let required =
+                na.take(REQUIRED).and_then(|r| cx.obj(r, &format!("{at}.{REQUIRED}"))).map(|mut r| {
+                    let terms = r
+                        .take("nodeSelectorTerms")
+                        .and_then(|t| cx.list(t, &format!("{at}.{REQUIRED}.nodeSelectorTerms")))
+                        .map(|terms| {
+                            terms
+                                .iter()
+                                .enumerate()
+                                .filter_map(|(i, t)| {
+                                    node_selector_term(
+                                        cx,
+                                        t,
+                                        &format!("{at}.{REQUIRED}.nodeSelectorTerms[{i}]"),
+                                        &format!("{raw_base}.nodeAffinity.{REQUIRED}.nodeSelectorTerms[{i}]"),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    r.finish(cx);
+                    raw::NodeSelector { node_selector_terms: terms }
+                });
+            let preferred =
+                na.take(PREFERRED).and_then(|l| cx.list(l, &format!("{at}.{PREFERRED}"))).map(|list| {
+                    list.iter()
+                        .enumerate()
+                        .filter_map(|(i, item)| {
+                            let here = format!("{at}.{PREFERRED}[{i}]");
+                            let raw_here = format!("{raw_base}.nodeAffinity.{PREFERRED}[{i}]");
+                            let mut weighted = cx.obj(item, &here)?;
+                            let weight = int_field(cx, &mut weighted, "weight", format!("{raw_here}.weight"));
+                            let preference = weighted.take("preference").and_then(|pref| {
+                                node_selector_term(
+                                    cx,
+                                    pref,
+                                    &format!("{here}.preference"),
+                                    &format!("{raw_here}.preference"),
+                                )
+                            });
+                            weighted.finish(cx);
+                            Some(raw::PreferredSchedulingTerm {
+                                weight: weight.unwrap_or(1),
+                                preference: preference?,
+                            })
+                        })
+                        .collect()
+                });
+            na.finish(cx);
+            raw::NodeAffinity { required, preferred }
+        });
+    let anti = affinity.take("podAntiAffinity").and_then(|n| cx.obj(n, &format!("{p}.podAntiAffinity"))).map(
+        |mut pa| {
+            let at = format!("{p}.podAntiAffinity");
+            let required =
+                pa.take(REQUIRED).and_then(|l| cx.list(l, &format!("{at}.{REQUIRED}"))).map(|list| {
+                    list.iter()
+                        .enumerate()
+                        .filter_map(|(i, t)| {
+                            pod_affinity_term(
+                                cx,
+                                t,
+                                &format!("{at}.{REQUIRED}[{i}]"),
+                                &format!("{raw_base}.podAntiAffinity.{REQUIRED}[{i}]"),
+                            )
+                        })
+                        .collect()
+                });
+            let preferred =
+                pa.take(PREFERRED).and_then(|l| cx.list(l, &format!("{at}.{PREFERRED}"))).map(|list| {
+                    list.iter()
+                        .enumerate()
+                        .filter_map(|(i, item)| {
+                            let here = format!("{at}.{PREFERRED}[{i}]");
+                            let raw_here = format!("{raw_base}.podAntiAffinity.{PREFERRED}[{i}]");
+                            let mut weighted = cx.obj(item, &here)?;
+                            let weight = int_field(cx, &mut weighted, "weight", format!("{raw_here}.weight"));
+                            let term = weighted.take("podAffinityTerm").and_then(|t| {
+                                pod_affinity_term(
+                                    cx,
+                                    t,
+                                    &format!("{here}.podAffinityTerm"),
+                                    &format!("{raw_here}.podAffinityTerm"),
+                                )
+                            });
+                            weighted.finish(cx);
+                            Some(raw::WeightedPodAffinityTerm {
+                                weight: weight.unwrap_or(1),
+                                pod_affinity_term: term?,
+                            })
+                        })
+                        .collect()
+                });
+            pa.finish(cx);
+            raw::PodAntiAffinity { required, preferred }
+        },
+    );
+    affinity.finish(cx);
+    Some(raw::Affinity { node_affinity, pod_anti_affinity: anti })
+}
+
+fn tolerations(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Toleration>> {
+    let p = "spec.template.spec.tolerations";
+    let list = cx.list(node, p)?;
+    let mut out = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{p}[{i}]");
+        let raw_at = format!("{raw_base}[{i}]");
+        let Some(mut toleration) = cx.obj(item, &at) else { continue };
+        cx.at(raw_at.clone(), item.place, &at);
+        let key = toleration.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
+        let operator = toleration.take("operator").and_then(|o| {
+            cx.one_of(o, &format!("{at}.operator"), &["Equal", "Exists"]).map(|o| match o.as_str() {
+                "Exists" => raw::TolerationOperator::Exists,
+                _ => raw::TolerationOperator::Equal,
+            })
+        });
+        let value = toleration.take("value").and_then(|v| cx.string(v, &format!("{at}.value")));
+        let effect = toleration.take("effect").and_then(|e| match &e.value {
+            Value::Str(s) if s.is_empty() => None,
+            _ => cx
+                .one_of(e, &format!("{at}.effect"), &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                .map(|e| taint_effect(&e)),
+        });
+        let seconds =
+            int_field(cx, &mut toleration, "tolerationSeconds", format!("{raw_at}.tolerationSeconds"));
+        toleration.finish(cx);
+        out.push(raw::Toleration { key, operator, value, effect, toleration_seconds: seconds });
+    }
+    Some(out)
+}
+
+fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::VolumeClaimTemplate>> {
+    let p = "spec.volumeClaimTemplates";
+    let list = cx.list(node, p)?;
+    let mut out = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{p}[{i}]");
+        let raw_at = format!("{raw_base}[{i}]");
+        let Some(mut claim) = cx.obj(item, &at) else { continue };
+        cx.at(raw_at.clone(), item.place, &at);
+        claim.skip(&["apiVersion", "kind", "status"]);
+        let name =
+            claim.take("metadata").and_then(|m| cx.obj(m, &format!("{at}.metadata"))).and_then(|mut meta| {
+                meta.skip(&["creationTimestamp", "labels", "annotations"]);
+                let name = meta.take("name").and_then(|n| {
+                    cx.at(format!("{raw_at}.name"), n.place, &format!("{at}.metadata.name"));
+                    cx.string(n, &format!("{at}.metadata.name"))
+                });
+                meta.finish(cx);
+                name
+            });
+        if name.is_none() && !cx.collected.errors.iter().any(|e| e.line == item.place.line) {
+            cx.invalid(item.place, &format!("{at}.metadata.name"), "Required value: name is required", None);
+        }
+        let mut class = None;
+        let mut modes = None;
+        let mut storage = None;
+        if let Some(mut spec) = claim.take("spec").and_then(|s| cx.obj(s, &format!("{at}.spec"))) {
+            class = spec.take("storageClassName").and_then(|c| {
+                cx.at(format!("{raw_at}.storageClassName"), c.place, &format!("{at}.spec.storageClassName"));
+                cx.string(c, &format!("{at}.spec.storageClassName"))
+            });
+            modes = spec
+                .take("accessModes")
+                .and_then(|m| {
+                    cx.at(format!("{raw_at}.accessModes"), m.place, &format!("{at}.spec.accessModes"));
+                    cx.list(m, &format!("{at}.spec.accessModes"))
+                })
+                .map(|list| {
+                    list.iter()
+                        .enumerate()
+                        .filter_map(|(j, mode)| {
+                            let here = format!("{at}.spec.accessModes[{j}]");
+                            cx.one_of(
+                                mode,
+                                &here,
+                                &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"],
+                            )
+                        })
+                        .map(|mode| match mode.as_str() {
+                            "ReadOnlyMany" => raw::AccessMode::ReadOnlyMany,
+                            "ReadWriteMany" => raw::AccessMode::ReadWriteMany,
+                            "ReadWriteOncePod" => raw::AccessMode::ReadWriteOncePod,
+                            _ => raw::AccessMode::ReadWriteOnce,
+                        })
+                        .collect()
+                });
+            if let Some(mut resources) =
+                spec.take("resources").and_then(|r| cx.obj(r, &format!("{at}.spec.resources")))
+            {
+                if let Some(mut requests) = resources
+                    .take("requests")
+                    .and_then(|r| cx.obj(r, &format!("{at}.spec.resources.requests")))
+                {
+                    storage = requests.take("storage").and_then(|s| {
+                        let here = format!("{at}.spec.resources.requests.storage");
+                        cx.at(format!("{raw_at}.storage"), s.place, &here);
+                        cx.quantity(s, &here)
+                    });
+                    requests.finish(cx);
+                }
+                resources.finish(cx);
+            }
+            if spec.entries_value("volumeMode").is_some_and(|v| v == "Filesystem") {
+                spec.skip(&["volumeMode"]);
+            }
+            spec.finish(cx);
+        }
+        // The API server requires an access mode (the scenario format defaults one).
+        let modes = modes.or_else(|| Some(Vec::new()));
+        if storage.is_none() {
+            cx.invalid(item.place, &format!("{at}.spec.resources[storage]"), "Required value", None);
+        }
+        claim.finish(cx);
+        if let (Some(name), Some(storage)) = (name, storage) {
+            out.push(raw::VolumeClaimTemplate {
+                name,
+                storage,
+                storage_class_name: class,
+                access_modes: modes,
+            });
+        }
+    }
+    Some(out)
+}

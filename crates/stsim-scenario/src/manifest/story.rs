@@ -1,0 +1,211 @@
+//! The stories told around a bare manifest: a cluster and a timeline.
+//!
+//! Owns what `stsim run -f x.yaml [--story NAME]` simulates when the user
+//! brings only workloads: three zones, a node pool sized from the pods'
+//! requests, a `gp3`-like WaitForFirstConsumer default storage class (and one
+//! of the same kind for each class the claims name that the manifests do not
+//! define), and a timeline of the things people fear, aimed at the first
+//! StatefulSet. Nodes and classes the manifests do define are used as given.
+//! The result is a `raw::Scenario`, validated like any other.
+
+use super::Collected;
+use crate::raw;
+
+/// The stories, by name, with what each does.
+pub const STORIES: &[(&str, &str)] = &[
+    ("default", "start, a node crash and its recovery, a scale-down and back, a rolling update"),
+    ("start", "only the start: pods, claims, volumes and DNS names coming up"),
+    ("node-crash", "the node `worker-1` crashes after the start and stays down for 10 minutes"),
+    ("scale-down", "scale down by one replica (to zero from one), then back up"),
+    ("rolling-update", "a new image is rolled out to every pod"),
+    ("drain", "`kubectl drain` of the node `worker-1`, honouring PodDisruptionBudgets"),
+];
+
+fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
+    raw::TimelineEntry { at: Some(format!("{seconds}s")), when: None, after: None, action }
+}
+
+/// Rounds up to a whole multiple of `unit`.
+fn round_up(value: u64, unit: u64) -> u64 {
+    value.div_ceil(unit) * unit
+}
+
+/// The image a rolling update moves to: the same repository, a new tag.
+fn next_image(image: &str) -> String {
+    let name_end = image.rfind('/').map_or(0, |i| i + 1);
+    match image[name_end..].find(':') {
+        Some(_) => format!("{image}-next"),
+        None => format!("{image}:next"),
+    }
+}
+
+/// Builds the scenario `story` tells around what the manifests hold.
+/// `None` if no story has that name.
+pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<raw::Scenario> {
+    let (_, summary) = STORIES.iter().find(|(n, _)| *n == story)?;
+    let sets = &collected.statefulsets;
+    let max_replicas = sets.iter().map(|s| s.replicas.unwrap_or(1).max(0) as u64).max().unwrap_or(1);
+    // Each node can hold two pods of every set; with one node per replica of
+    // the largest set (three at least), every node holds one of its pods, so
+    // the node the stories fail is never an idle one.
+    let per_pod = |text: Option<&String>, parse: fn(&str) -> Result<u64, String>| {
+        text.and_then(|t| parse(t).ok()).unwrap_or(0)
+    };
+    let cpu: u64 = sets
+        .iter()
+        .map(|s| {
+            per_pod(
+                s.template.resources.as_ref().and_then(|r| r.requests.as_ref()).and_then(|r| r.cpu.as_ref()),
+                crate::parse_cpu,
+            )
+        })
+        .sum();
+    let memory: u64 = sets
+        .iter()
+        .map(|s| {
+            per_pod(
+                s.template
+                    .resources
+                    .as_ref()
+                    .and_then(|r| r.requests.as_ref())
+                    .and_then(|r| r.memory.as_ref()),
+                crate::parse_quantity,
+            )
+        })
+        .sum();
+    let node_cpu = round_up((2 * cpu).max(4_000), 1_000);
+    let node_memory = round_up((2 * memory).max(16 << 30), 1 << 30);
+    let node_count = max_replicas.max(3);
+    let node_pools = if collected.node_pools.is_empty() {
+        vec![raw::NodePool {
+            name: "worker".to_string(),
+            count: Some(node_count as i64),
+            cpu: Some(format!("{}", node_cpu / 1_000)),
+            memory: Some(format!("{}Gi", node_memory >> 30)),
+            max_pods: None,
+            zones: None,
+            taints: None,
+            labels: None,
+        }]
+    } else {
+        collected.node_pools.clone()
+    };
+    let zones = if collected.zones.is_empty() {
+        vec!["us-east-1a".to_string(), "us-east-1b".to_string(), "us-east-1c".to_string()]
+    } else {
+        collected.zones.clone()
+    };
+    // The classes the claims name, and a default one, gp3-like where missing.
+    let mut classes = collected.storage_classes.clone();
+    let gp3 = |name: &str, default: bool| raw::StorageClass {
+        name: name.to_string(),
+        provisioner: Some("ebs.csi.aws.com".to_string()),
+        volume_binding_mode: Some(raw::VolumeBindingMode::WaitForFirstConsumer),
+        reclaim_policy: Some(raw::ReclaimPolicy::Delete),
+        zonal: Some(true),
+        local: None,
+        usd_per_gib_month: None,
+        pricing: Some("aws-gp3".to_string()),
+        iops: None,
+        iops_per_gb: None,
+        throughput: None,
+        default: Some(default),
+    };
+    let has_default = classes.iter().any(|c| c.default == Some(true));
+    for set in sets {
+        for claim in set.volume_claim_templates.iter().flatten() {
+            if let Some(class) = &claim.storage_class_name
+                && !classes.iter().any(|c| &c.name == class)
+            {
+                let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
+                classes.push(gp3(class, default));
+            }
+        }
+    }
+    if !classes.iter().any(|c| c.default == Some(true)) {
+        let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
+        classes.push(gp3(name, true));
+    }
+    // The timeline, aimed at the first StatefulSet.
+    let mut timeline = Vec::new();
+    let mut end = 300u64;
+    if let Some(set) = sets.first() {
+        let replicas = set.replicas.unwrap_or(1).max(0) as u64;
+        let parallel = set.pod_management_policy == Some(raw::PodManagementPolicy::Parallel);
+        let started = if parallel { 90 } else { 60 + 30 * replicas };
+        let mut t = started;
+        let all = story == "default";
+        if all || story == "node-crash" {
+            timeline.push(at(t, raw::Action::CrashNode { node: "worker-1".to_string() }));
+            t += 600;
+            timeline.push(at(t, raw::Action::RecoverNode { node: "worker-1".to_string() }));
+            t += 240;
+        }
+        if story == "drain" {
+            timeline.push(at(t, raw::Action::DrainNode { node: "worker-1".to_string() }));
+            t += 300;
+            timeline.push(at(t, raw::Action::Uncordon { node: "worker-1".to_string() }));
+            t += 120;
+        }
+        if all || story == "scale-down" {
+            let down = replicas.saturating_sub(1) as i64;
+            timeline.push(at(t, raw::Action::Scale { statefulset: set.name.clone(), replicas: down }));
+            t += 180;
+            timeline
+                .push(at(t, raw::Action::Scale { statefulset: set.name.clone(), replicas: replicas as i64 }));
+            t += started;
+        }
+        if all || story == "rolling-update" {
+            let image = next_image(&set.template.image);
+            timeline.push(at(t, raw::Action::SetImage { statefulset: set.name.clone(), image }));
+            t += 60 + 60 * replicas;
+        }
+        end = t.max(started + 60);
+    }
+    let first = sets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
+    Some(raw::Scenario {
+        name: name.to_string(),
+        description: Some(format!("The `{story}` story around {first}: {summary}.")),
+        seed: Some(1),
+        duration: Some(format!("{}m", end.div_ceil(60))),
+        namespace: collected.namespace.as_ref().map(|(n, _)| n.clone()),
+        cluster_domain: None,
+        dns: None,
+        cluster: Some(raw::Cluster {
+            zones: Some(zones),
+            node_failures: None,
+            node_pools: Some(node_pools),
+            storage_classes: Some(classes),
+        }),
+        images: None,
+        services: Some(collected.services.clone()),
+        statefulsets: Some(collected.statefulsets.clone()),
+        pod_disruption_budgets: Some(collected.pod_disruption_budgets.clone()),
+        timeline: Some(timeline),
+        timings: None,
+        kubernetes_version: None,
+        feature_gates: None,
+        expect: None,
+        operators: None,
+        custom_resource_definitions: None,
+        custom_resources: None,
+        manifests: None,
+        tags: None,
+        mirrors: None,
+        lesson: None,
+        quiz: None,
+        hint: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_image_changes_the_tag_only() {
+        assert_eq!(next_image("redis:7.0"), "redis:7.0-next");
+        assert_eq!(next_image("registry:5000/redis"), "registry:5000/redis:next");
+        assert_eq!(next_image("redis"), "redis:next");
+    }
+}

@@ -1,0 +1,171 @@
+//! The format's limits (`crate::limits`) applied to one file: the size of
+//! its strings and lists before it is parsed, then the numbers that decide
+//! how big a run gets (replicas, nodes, horizon, ordinals, expected random
+//! failures). Durations are bounded where every duration is read
+//! (`Checker::duration`).
+
+use super::*;
+
+/// Strings and lists beyond the limits, found by scanning the text, so that
+/// a huge file is refused before ron builds it.
+pub(crate) fn over_limits(locator: &Locator<'_>, file: &str, limits: &Limits) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (start, chars) in locator.long_strings(limits.string_chars) {
+        let (line, column) = locator.line_col(start);
+        out.push(Diagnostic {
+            code: "limit",
+            message: format!(
+                "{}this value is {chars} characters long, more than the {} a string may be",
+                prefix(&locator.path_at(start)),
+                limits.string_chars
+            ),
+            file: file.to_string(),
+            line,
+            column,
+            length: 1,
+            help: Some(limits.help().to_string()),
+        });
+    }
+    let max = |path: &str| if path == "timeline" { limits.timeline } else { limits.list };
+    for (path, start, items) in locator.long_lists(max) {
+        let (line, column) = locator.line_col(start);
+        out.push(Diagnostic {
+            code: "limit",
+            message: format!("{}{items} items, more than the {} allowed", prefix(&path), max(&path)),
+            file: file.to_string(),
+            line,
+            column,
+            length: 1,
+            help: Some(limits.help().to_string()),
+        });
+    }
+    out.sort_by_key(|d| (d.line, d.column));
+    at_most_shown(out)
+}
+
+fn prefix(path: &str) -> String {
+    if path.is_empty() { String::new() } else { format!("{path}: ") }
+}
+
+/// The first `MAX_DIAGNOSTICS`, and one more that counts the rest.
+pub(crate) fn at_most_shown(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let max = crate::limits::MAX_DIAGNOSTICS;
+    if diagnostics.len() > max {
+        let rest = diagnostics.len() - max;
+        diagnostics.truncate(max);
+        let last = diagnostics.last().cloned();
+        if let Some(last) = last {
+            diagnostics.push(Diagnostic {
+                code: "too-many-errors",
+                message: format!("{rest} more errors not shown"),
+                help: Some("fix these first".to_string()),
+                ..last
+            });
+        }
+    }
+    diagnostics
+}
+
+impl Checker<'_, '_> {
+    fn over(&mut self, path: &str, message: String) {
+        let help = self.limits.help().to_string();
+        self.report("limit", path, message, Some(help));
+    }
+
+    /// The numbers that decide how big a run gets, against the limits.
+    pub(super) fn within_limits(&mut self, raw: &raw::Scenario, config: &Config) {
+        let limits = self.limits;
+        if config.duration.as_millis() > limits.horizon_ms {
+            let most = SimDuration::from_millis(limits.horizon_ms);
+            self.over("duration", format!("Invalid value: {}: must be no more than {most}", config.duration));
+        }
+        // Replicas, and the highest ordinal a set can reach (it must fit int32).
+        let sets = raw.statefulsets.as_deref().unwrap_or_default();
+        let entries = raw.timeline.as_deref().unwrap_or_default();
+        let mut highest: BTreeMap<&str, (i64, i64, String)> = BTreeMap::new();
+        for (i, set) in sets.iter().enumerate() {
+            let replicas = set.replicas.unwrap_or(1);
+            let start = set.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
+            self.replicas(&format!("statefulsets[{i}].replicas"), replicas);
+            highest.insert(&set.name, (replicas, start, format!("statefulsets[{i}].ordinals.start")));
+        }
+        let mut added_nodes = 0u64;
+        for (i, entry) in entries.iter().enumerate() {
+            let (name, replicas, start) = match &entry.action {
+                raw::Action::Scale { statefulset, replicas } => (statefulset, Some(*replicas), None),
+                raw::Action::UpdateStatefulSet { statefulset, replicas, ordinals, .. } => {
+                    (statefulset, *replicas, ordinals.as_ref().and_then(|o| o.start))
+                }
+                raw::Action::AddNode { .. } => {
+                    added_nodes += 1;
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some(replicas) = replicas {
+                self.replicas(&format!("timeline[{i}].do.replicas"), replicas);
+            }
+            if let Some(entry) = highest.get_mut(name.as_str()) {
+                entry.0 = entry.0.max(replicas.unwrap_or(0));
+                if let Some(start) = start {
+                    entry.1 = entry.1.max(start);
+                    entry.2 = format!("timeline[{i}].do.ordinals.start");
+                }
+            }
+        }
+        for (name, (replicas, start, path)) in highest {
+            let last = start.saturating_add(replicas.max(1)).saturating_sub(1);
+            if (0..=INT32_MAX).contains(&start) && last > INT32_MAX && replicas <= i64::from(limits.replicas)
+            {
+                let message = format!(
+                    "Invalid value: {start}: with up to {replicas} replicas, pod {name}-{last} would have an \
+                     ordinal past the int32 range (at most {INT32_MAX})"
+                );
+                self.report("invalid-value", &path, message, None);
+            }
+        }
+        // Nodes: every pool's, and every `AddNode`.
+        let pool_nodes: u64 = config.cluster.node_pools.iter().map(|p| u64::from(p.count)).sum();
+        let nodes = pool_nodes.saturating_add(added_nodes);
+        if nodes > limits.nodes {
+            let message = format!(
+                "{nodes} nodes ({pool_nodes} in pools, {added_nodes} added), more than the {} allowed",
+                limits.nodes
+            );
+            self.over("cluster.nodePools", message);
+        }
+        // Random failures: how many the horizon is expected to hold.
+        if let Some(failures) = config.cluster.node_failures {
+            let base = "cluster.nodeFailures";
+            for (field, value) in [
+                ("meanTimeBetweenFailures", failures.mean_time_between_failures),
+                ("meanTimeToRepair", failures.mean_time_to_repair),
+            ] {
+                if value.as_millis() < limits.min_failure_interval_ms {
+                    let least = SimDuration::from_millis(limits.min_failure_interval_ms);
+                    self.over(
+                        &format!("{base}.{field}"),
+                        format!("Invalid value: {value}: must be at least {least}"),
+                    );
+                }
+            }
+            let mtbf = u128::from(failures.mean_time_between_failures.as_millis().max(1));
+            let expected = u128::from(nodes) * u128::from(config.duration.as_millis()) / mtbf;
+            if expected > u128::from(limits.expected_failures) {
+                let message = format!(
+                    "{nodes} nodes failing every {} on average over {} make about {expected} failures, \
+                     more than the {} a run may expect",
+                    failures.mean_time_between_failures, config.duration, limits.expected_failures
+                );
+                self.over(&format!("{base}.meanTimeBetweenFailures"), message);
+            }
+        }
+    }
+
+    fn replicas(&mut self, path: &str, replicas: i64) {
+        let most = i64::from(self.limits.replicas);
+        if replicas > most && replicas <= INT32_MAX {
+            self.over(path, format!("Invalid value: {replicas}: must be no more than {most}"));
+        }
+    }
+}

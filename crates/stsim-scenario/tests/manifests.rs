@@ -1,0 +1,516 @@
+//! Kubernetes manifests as input: what is read, what is refused (with the
+//! file, line and column of the YAML), and what is listed as unused.
+
+use stsim_scenario::{Diagnostic, parse_manifests, parse_scenario, parse_scenario_with};
+
+const REDIS: &str = r#"apiVersion: v1
+kind: Service
+metadata:
+  name: redis-svc
+spec:
+  clusterIP: None
+  selector:
+    app: redis
+  ports:
+    - name: redis
+      port: 6379
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: redis
+spec:
+  serviceName: redis-svc
+  replicas: 3
+  selector:
+    matchLabels:
+      app: redis
+  template:
+    metadata:
+      labels:
+        app: redis
+    spec:
+      containers:
+        - name: redis
+          image: redis:7.0
+          resources:
+            requests:
+              cpu: 500m
+              memory: 1Gi
+          readinessProbe:
+            tcpSocket:
+              port: 6379
+            initialDelaySeconds: 5
+            periodSeconds: 10
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+      spec:
+        accessModes: ["ReadWriteOnce"]
+        storageClassName: gp3
+        resources:
+          requests:
+            storage: 10Gi
+"#;
+
+/// `REDIS` with `old` replaced by `new` (which must be there).
+fn edit(old: &str, new: &str) -> String {
+    assert!(REDIS.contains(old), "{old:?} is not in the manifest");
+    REDIS.replacen(old, new, 1)
+}
+
+/// 1-based line and column of the first `needle` in `source`.
+fn position(source: &str, needle: &str) -> (usize, usize) {
+    let offset = source.find(needle).unwrap_or_else(|| panic!("{needle:?} not in source"));
+    let before = &source[..offset];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().unwrap_or("").chars().count() + 1)
+}
+
+fn errors(yaml: &str) -> Vec<Diagnostic> {
+    match parse_manifests(&[("redis.yaml".to_string(), yaml.to_string())], "default") {
+        Ok(_) => panic!("expected an error for:\n{yaml}"),
+        Err(errors) => errors,
+    }
+}
+
+/// The only error of `yaml`: its code, that its message contains `words`,
+/// and that it points at the first `needle`.
+fn refused(yaml: &str, code: &str, words: &str, needle: &str) -> Diagnostic {
+    let errors = errors(yaml);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let error = errors.into_iter().next().unwrap();
+    assert_eq!(error.code, code, "{error:#?}");
+    assert!(error.message.contains(words), "{:?} does not contain {words:?}", error.message);
+    assert_eq!(error.file, "redis.yaml");
+    assert_eq!((error.line, error.column), position(yaml, needle), "{error:#?}");
+    error
+}
+
+#[test]
+fn the_seed_manifest_gives_the_same_config_and_trace_as_the_ron_scenario() {
+    let ron = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/redis-ordered-startup.ron"
+    ))
+    .unwrap();
+    let from_ron = parse_scenario(&ron, "redis-ordered-startup.ron").unwrap();
+    let start = ron.find("    services: [").unwrap();
+    let end = ron.find("    expect: [").unwrap();
+    let with_manifest = format!("{}    manifests: [\"redis.yaml\"],\n{}", &ron[..start], &ron[end..]);
+    let mut read = |name: &str| {
+        assert_eq!(name, "redis.yaml");
+        Ok(("redis.yaml".to_string(), REDIS.to_string()))
+    };
+    let loaded = parse_scenario_with(&with_manifest, "x.ron", &mut read).unwrap();
+    assert_eq!(loaded.warning, None);
+    // Equal but for the lines the expectations are on.
+    let (mut a, mut b) = (from_ron.clone(), loaded.config.clone());
+    for e in a.expect.iter_mut().chain(b.expect.iter_mut()) {
+        e.line = 0;
+    }
+    assert_eq!(a, b);
+    let (_, a) = stsim_core::run(from_ron);
+    let (_, b) = stsim_core::run(loaded.config);
+    assert_eq!(a.trace_digest, b.trace_digest);
+}
+
+#[test]
+fn api_server_defaults_apply() {
+    let yaml = edit("  replicas: 3\n", "");
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    let spec = &config.statefulsets[0].spec;
+    assert_eq!(spec.replicas, 1);
+    assert_eq!(spec.revision_history_limit, 10);
+    assert_eq!(spec.template.termination_grace_period.as_millis(), 30_000);
+    assert_eq!(
+        spec.update_strategy,
+        stsim_core::config::UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None }
+    );
+    assert_eq!(spec.pod_management_policy, stsim_core::config::PodManagementPolicy::OrderedReady);
+    let probe = spec.template.readiness_probe.as_ref().unwrap();
+    assert_eq!((probe.success_threshold, probe.failure_threshold), (1, 3));
+    // A service without clusterIP gets one allocated: it is not headless.
+    let yaml = edit("  clusterIP: None\n", "");
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    assert!(!config.services[0].headless);
+}
+
+#[test]
+fn requests_default_to_limits_and_sum_over_containers() {
+    let yaml = edit(
+        "          resources:\n            requests:\n              cpu: 500m\n              memory: 1Gi\n",
+        "          resources:\n            limits:\n              cpu: \"2\"\n              memory: 1Gi\n        \
+         - name: sidecar\n          image: exporter:1\n          resources:\n            requests:\n              cpu: 100m\n",
+    );
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    let requests = config.statefulsets[0].spec.template.requests;
+    assert_eq!(requests.cpu_millis, 2_100);
+    assert_eq!(requests.memory_bytes, 1 << 30);
+}
+
+#[test]
+fn lists_json_and_empty_documents_are_read() {
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}",
+        REDIS
+            .split("---\n")
+            .map(|doc| {
+                let mut lines = doc.lines();
+                let first = format!("- {}\n", lines.next().unwrap());
+                first + &lines.map(|l| format!("  {l}\n")).collect::<String>()
+            })
+            .collect::<String>()
+    );
+    let from_list = parse_manifests(&[("l.yaml".into(), list)], "start").unwrap().config;
+    let from_docs = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
+    assert_eq!(from_list, from_docs);
+    let helm = format!("---\n# Source: chart/templates/a.yaml\n---\n{REDIS}---\n\n---\n");
+    assert_eq!(parse_manifests(&[("h.yaml".into(), helm)], "start").unwrap().config, from_docs);
+    let json = r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+      "spec": {"selector": {"matchLabels": {"app": "web"}}, "serviceName": "web",
+      "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}"#;
+    let loaded = parse_manifests(&[("w.json".into(), json.into())], "start").unwrap();
+    assert_eq!(loaded.config.statefulsets[0].name, "web");
+    assert!(loaded.warning.unwrap().contains("its pods get no DNS names"));
+}
+
+#[test]
+fn unused_fields_and_kinds_are_listed_in_one_warning() {
+    let yaml = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n---\n{}",
+        edit(
+            "          image: redis:7.0\n",
+            "          image: redis:7.0\n          ports:\n            - containerPort: 6379\n"
+        )
+    );
+    let warning = parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap().warning.unwrap();
+    assert_eq!(warning.matches("warning:").count(), 1, "{warning}");
+    assert!(warning.contains("r.yaml:2:7: ConfigMap \"conf\" (the kind is not modelled)"), "{warning}");
+    let (line, column) = position(&yaml, "ports:\n            - containerPort");
+    assert!(
+        warning.contains(&format!(
+            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].ports"
+        )),
+        "{warning}"
+    );
+    // status and managedFields say nothing about the desired state.
+    let yaml = edit(
+        "spec:\n  serviceName",
+        "  managedFields: [{manager: kubectl}]\nstatus:\n  replicas: 3\nspec:\n  serviceName",
+    );
+    assert!(parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().warning.is_none());
+}
+
+#[test]
+fn stories_shape_the_timeline() {
+    let start = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
+    assert!(start.timeline.is_empty());
+    assert_eq!(start.cluster.zones.len(), 3);
+    let class = &start.cluster.storage_classes[0];
+    assert_eq!((class.name.as_str(), class.is_default), ("gp3", true));
+    assert_eq!(class.binding_mode, stsim_core::config::VolumeBindingMode::WaitForFirstConsumer);
+    let default = parse_manifests(&[("r.yaml".into(), REDIS.into())], "default").unwrap().config;
+    assert_eq!(default.timeline.len(), 5);
+    let error = parse_manifests(&[("r.yaml".into(), REDIS.into())], "nope").unwrap_err();
+    assert_eq!(error[0].code, "unknown-story");
+}
+
+// ---- refusals, each with its place ----
+
+#[test]
+fn bad_yaml_syntax() {
+    let yaml = edit("  replicas: 3\n", "  replicas: [3\n");
+    let errors = errors(&yaml);
+    assert_eq!(errors[0].code, "yaml-syntax");
+    assert!(errors[0].line >= position(&yaml, "replicas: [").0, "{errors:#?}");
+}
+
+#[test]
+fn tabs_in_indentation() {
+    let yaml = edit("  name: redis\n", "\tname: redis\n");
+    let errors = errors(&yaml);
+    assert_eq!(errors[0].code, "yaml-syntax");
+    assert_eq!(errors[0].line, position(&yaml, "\tname: redis").0);
+    assert!(errors[0].help.as_deref().unwrap().contains("tabs"));
+}
+
+#[test]
+fn duplicate_keys() {
+    let yaml = edit("  replicas: 3\n", "  replicas: 3\n  replicas: 4\n");
+    refused(&yaml, "yaml-duplicate-key", "key \"replicas\" already set in map", "replicas: 4");
+}
+
+#[test]
+fn unknown_api_version_of_a_known_kind() {
+    let yaml = edit("apiVersion: apps/v1", "apiVersion: apps/v1beta2");
+    refused(
+        &yaml,
+        "unknown-api-version",
+        "no matches for kind \"StatefulSet\" in version \"apps/v1beta2\"",
+        "apps/v1beta2",
+    );
+}
+
+#[test]
+fn kind_served_in_another_version() {
+    let yaml = edit("apiVersion: apps/v1", "apiVersion: v1");
+    refused(&yaml, "unknown-api-version", "in version \"v1\"", "v1\nkind: StatefulSet");
+}
+
+#[test]
+fn custom_resources_are_unknown() {
+    let yaml = format!(
+        "{REDIS}---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: m\n"
+    );
+    refused(&yaml, "unknown-api-version", "ServiceMonitor", "monitoring.coreos.com/v1");
+}
+
+#[test]
+fn kind_not_set() {
+    let yaml = edit("kind: Service\n", "");
+    refused(&yaml, "invalid-object", "kind not set", "apiVersion: v1");
+}
+
+#[test]
+fn a_document_that_is_not_an_object() {
+    let yaml = format!("{REDIS}---\n- just a list\n");
+    refused(&yaml, "invalid-object", "expected a Kubernetes object", "- just a list");
+}
+
+#[test]
+fn replicas_of_the_wrong_type() {
+    let yaml = edit("replicas: 3", "replicas: three");
+    refused(&yaml, "invalid-type", "spec.replicas: expected an integer, found the string \"three\"", "three");
+}
+
+#[test]
+fn negative_replicas_get_the_api_servers_words() {
+    let yaml = edit("replicas: 3", "replicas: -1");
+    refused(
+        &yaml,
+        "invalid-value",
+        "The StatefulSet \"redis\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0",
+        "-1",
+    );
+}
+
+#[test]
+fn selector_must_match_template_labels() {
+    let yaml = edit("    matchLabels:\n      app: redis", "    matchLabels:\n      app: cache");
+    refused(&yaml, "invalid-value", "`selector` does not match template `labels`", "app: cache");
+}
+
+#[test]
+fn selector_is_required() {
+    let yaml = edit("  selector:\n    matchLabels:\n      app: redis\n", "");
+    refused(&yaml, "invalid-value", "spec.selector: Required value", "serviceName: redis-svc");
+}
+
+#[test]
+fn unsupported_pod_management_policy() {
+    let yaml = edit("  replicas: 3\n", "  replicas: 3\n  podManagementPolicy: Sequential\n");
+    refused(
+        &yaml,
+        "invalid-value",
+        "spec.podManagementPolicy: Unsupported value: \"Sequential\": supported values: \"OrderedReady\", \"Parallel\"",
+        "Sequential",
+    );
+}
+
+#[test]
+fn rolling_update_fields_with_on_delete() {
+    let yaml = edit(
+        "  replicas: 3\n",
+        "  replicas: 3\n  updateStrategy:\n    type: OnDelete\n    rollingUpdate:\n      partition: 1\n",
+    );
+    refused(&yaml, "invalid-value", "only allowed for updateStrategy 'RollingUpdate'", "partition: 1");
+}
+
+#[test]
+fn containers_are_required() {
+    let yaml = edit(
+        "      containers:\n        - name: redis\n          image: redis:7.0\n          resources:\n            requests:\n              cpu: 500m\n              memory: 1Gi\n          readinessProbe:\n            tcpSocket:\n              port: 6379\n            initialDelaySeconds: 5\n            periodSeconds: 10\n",
+        "      containers: []\n",
+    );
+    refused(&yaml, "invalid-value", "spec.template.spec.containers: Required value", "containers: []");
+}
+
+#[test]
+fn image_is_required() {
+    let yaml = edit("          image: redis:7.0\n", "");
+    refused(
+        &yaml,
+        "invalid-value",
+        "spec.template.spec.containers[0].image: Required value",
+        "name: redis\n          resources",
+    );
+}
+
+#[test]
+fn probe_without_a_handler() {
+    let yaml = edit("            tcpSocket:\n              port: 6379\n", "");
+    refused(&yaml, "invalid-value", "must specify a handler type", "initialDelaySeconds: 5");
+}
+
+#[test]
+fn claim_without_storage() {
+    let yaml = edit("        resources:\n          requests:\n            storage: 10Gi\n", "");
+    refused(
+        &yaml,
+        "invalid-value",
+        "spec.resources[storage]: Required value",
+        "metadata:\n        name: data",
+    );
+}
+
+#[test]
+fn claim_without_access_modes() {
+    let yaml = edit("        accessModes: [\"ReadWriteOnce\"]\n", "");
+    let error = errors(&yaml).remove(0);
+    assert!(error.message.contains("at least 1 access mode is required"), "{error:#?}");
+    assert_eq!(error.line, position(&yaml, "metadata:\n        name: data").0);
+}
+
+#[test]
+fn bad_cpu_quantity() {
+    let yaml = edit("cpu: 500m", "cpu: lots");
+    let error =
+        refused(&yaml, "invalid-quantity", "spec.template.spec.containers[0].resources.requests.cpu", "lots");
+    assert!(error.message.starts_with("The StatefulSet \"redis\" is invalid"), "{error:#?}");
+}
+
+#[test]
+fn unquoted_number_as_a_label() {
+    let yaml =
+        edit("      labels:\n        app: redis", "      labels:\n        app: redis\n        version: 1.0");
+    let error = refused(&yaml, "invalid-type", "expected a string, found the number `1`", "1.0");
+    assert!(error.help.unwrap().contains("quote it"));
+}
+
+#[test]
+fn name_is_required() {
+    let yaml = edit("metadata:\n  name: redis\n", "metadata:\n  labels: {app: redis}\n");
+    refused(&yaml, "invalid-value", "metadata.name: Required value", "labels: {app: redis}");
+}
+
+#[test]
+fn name_must_be_a_dns_label() {
+    let yaml = edit("  name: redis\n", "  name: Redis_DB\n");
+    let errors = errors(&yaml);
+    assert!(
+        errors.iter().any(|e| e.message.contains("Invalid value: \"Redis_DB\"")
+            && (e.line, e.column) == position(&yaml, "Redis_DB")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn two_namespaces() {
+    let yaml = edit("  name: redis-svc\n", "  name: redis-svc\n  namespace: a\n").replacen(
+        "  name: redis\n",
+        "  name: redis\n  namespace: b\n",
+        1,
+    );
+    refused(&yaml, "invalid-value", "\"b\" is a second namespace", "b\n");
+}
+
+#[test]
+fn immutable_fields_cannot_change_when_applied_again() {
+    let second = REDIS.split("---\n").nth(1).unwrap().replace("serviceName: redis-svc", "serviceName: other");
+    let yaml = format!("{REDIS}---\n{second}");
+    let errors = errors(&yaml);
+    assert_eq!(errors[0].code, "immutable-field");
+    assert!(errors[0].message.contains("spec: Forbidden: updates to statefulset spec for fields other than"));
+    // The mutable ones may: the later object wins, as with `kubectl apply`.
+    let second = REDIS.split("---\n").nth(1).unwrap().replace("replicas: 3", "replicas: 5");
+    let config =
+        parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{second}"))], "start").unwrap().config;
+    assert_eq!(config.statefulsets.len(), 1);
+    assert_eq!(config.statefulsets[0].spec.replicas, 5);
+}
+
+#[test]
+fn unknown_binding_mode() {
+    let yaml = format!(
+        "{REDIS}---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nvolumeBindingMode: Lazy\n"
+    );
+    refused(&yaml, "invalid-value", "Unsupported value: \"Lazy\"", "Lazy");
+}
+
+#[test]
+fn a_list_in_a_list() {
+    let yaml = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items: []\n";
+    refused(yaml, "invalid-object", "a List cannot hold another List", "List\n  items");
+}
+
+#[test]
+fn budget_with_both_bounds() {
+    let yaml = format!(
+        "{REDIS}---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: redis-pdb\nspec:\n  minAvailable: 2\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: redis\n"
+    );
+    let error = errors(&yaml).remove(0);
+    assert!(error.message.contains("minAvailable and maxUnavailable cannot be both set"), "{error:#?}");
+    assert!(error.message.starts_with("The PodDisruptionBudget \"redis-pdb\" is invalid"), "{error:#?}");
+    assert_eq!(error.file, "redis.yaml");
+}
+
+#[test]
+fn service_port_out_of_range() {
+    let yaml = edit("port: 6379\n---", "port: 70000\n---");
+    refused(
+        &yaml,
+        "invalid-value",
+        "spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535",
+        "70000",
+    );
+}
+
+#[test]
+fn no_statefulset_at_all() {
+    let yaml = REDIS.split("---\n").next().unwrap();
+    refused(yaml, "no-statefulset", "no StatefulSet in the manifests", "apiVersion");
+}
+
+#[test]
+fn scenario_manifest_errors_name_the_manifest_file() {
+    let scenario = r#"Scenario(
+    name: "x",
+    cluster: (storageClasses: [(name: "standard", default: true)]),
+    manifests: ["redis.yaml"],
+)"#;
+    let mut read = |_: &str| Ok(("dir/redis.yaml".to_string(), REDIS.to_string()));
+    let errors = parse_scenario_with(scenario, "x.ron", &mut read).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, "unknown-reference");
+    assert_eq!(errors[0].file, "dir/redis.yaml");
+    assert_eq!((errors[0].line, errors[0].column), position(REDIS, "gp3"));
+    let mut unreadable = |_: &str| Err("No such file or directory".to_string());
+    let errors = parse_scenario_with(scenario, "x.ron", &mut unreadable).unwrap_err();
+    assert_eq!(
+        (errors[0].code, errors[0].file.as_str(), errors[0].line),
+        ("unreadable-manifest", "x.ron", 4)
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn on_any_text(text in "\\PC{0,200}") {
+            let _ = parse_manifests(&[("x.yaml".into(), text)], "default");
+        }
+
+        #[test]
+        fn on_a_damaged_manifest(at in 0usize..1200, len in 0usize..40, insert in "[ :\\-\\[\\]{}#\n\t'\"a-z0-9]{0,4}") {
+            let mut text: Vec<char> = REDIS.chars().collect();
+            let at = at.min(text.len());
+            let end = (at + len).min(text.len());
+            text.splice(at..end, insert.chars());
+            let text: String = text.into_iter().collect();
+            let _ = parse_manifests(&[("x.yaml".into(), text)], "default");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Teaching modes: scenario metadata, `stsim examples` by theme and filter,
+//! `stsim quiz`, and the fix-it exercises of `exercises/`.
+
+use crate::support::{repo_root, scenario_file, shipped_scenarios};
+use stsim_cli::ExitStatus;
+use stsim_cli::teach::THEMES;
+
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+fn stsim_with_input(args: &[&str], input: &str) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = stsim_cli::run_with_input(&args, &mut input.as_bytes(), &mut out, &mut err);
+    Output { status, stdout: String::from_utf8(out).unwrap(), stderr: String::from_utf8(err).unwrap() }
+}
+
+fn stsim(args: &[&str]) -> Output {
+    stsim_with_input(args, "")
+}
+
+#[test]
+fn every_shipped_scenario_has_a_theme_a_source_and_a_lesson() {
+    for name in shipped_scenarios() {
+        let source = scenario_file(&name);
+        let teaching =
+            stsim_scenario::parse_teaching(&source, &name).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        let theme = teaching.tags.first().unwrap_or_else(|| panic!("{name} has no tags"));
+        assert!(THEMES.iter().any(|(id, _)| id == theme), "{name}: first tag {theme} is no theme");
+        assert!(!teaching.mirrors.is_empty(), "{name} mirrors nothing");
+        assert!(teaching.lesson.as_deref().is_some_and(|l| l.len() > 20), "{name} has no lesson");
+    }
+}
+
+#[test]
+fn examples_group_by_theme_and_filter() {
+    let all = stsim(&["examples"]);
+    assert_eq!(all.status, ExitStatus::Success);
+    // Themes in their order, each a heading.
+    let positions: Vec<usize> =
+        ["Identity and DNS", "Ordering", "Node failure", "Volumes and zones", "Updates", "Cost", "Operators"]
+            .iter()
+            .map(|t| all.stdout.find(&format!("\n{t}\n")).unwrap_or_else(|| panic!("no heading {t}")))
+            .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(all.stdout.contains("\nExercises"));
+    let node = stsim(&["examples", "--tag", "node-failure"]);
+    assert!(node.stdout.contains("node-crash-stuck-terminating"));
+    assert!(!node.stdout.contains("rolling-update"), "{}", node.stdout);
+    let f01 = stsim(&["examples", "--search", "F01"]);
+    let listed: Vec<&str> =
+        f01.stdout.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")).collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(f01.stdout.contains("headless-service-renamed") && f01.stdout.contains("servicename-changed"));
+    let none = stsim(&["examples", "--tag", "no-such-tag"]);
+    assert!(none.stdout.contains("no scenario matches; the tags are:"), "{}", none.stdout);
+    // An exercise prints like a scenario.
+    let exercise = stsim(&["examples", "fix-drain-without-budget"]);
+    assert!(exercise.stdout.contains("DrainNode"));
+}
+
+#[test]
+fn the_article_quiz_gives_the_right_answer_with_the_runs_evidence() {
+    let right = stsim(&["quiz", "servicename-changed", "--answer", "c"]);
+    assert_eq!(right.status, ExitStatus::Success, "{}", right.stderr);
+    assert!(right.stdout.starts_with("QUIZ (servicename-changed)\n"));
+    assert!(right.stdout.contains("C is right."));
+    // The evidence is the run's: the record withdrawn, the NXDOMAIN, the verdict, the cause.
+    for evidence in [
+        "dns/redis-0.redis-svc.default.svc.cluster.local: A 10.244.0.2 withdrawn",
+        "NXDOMAIN, cached until",
+        "app/redis: BROKEN: redis-1 and redis-2 cannot reach their primary redis-0",
+        "cause: `rename service redis-svc to redis-headless",
+        "holds  AppVerdict(redis at 40m: BROKEN)",
+        "LESSON: ",
+    ] {
+        assert!(right.stdout.contains(evidence), "no {evidence:?} in\n{}", right.stdout);
+    }
+    let wrong = stsim(&["quiz", "servicename-changed", "--answer", "B"]);
+    assert_eq!(wrong.status, ExitStatus::Failure);
+    assert!(wrong.stdout.contains("Not quite: you answered B; the answer is C) The replicas cannot connect"));
+}
+
+#[test]
+fn the_quiz_asks_on_the_terminal_until_it_gets_a_letter() {
+    let output = stsim_with_input(&["quiz", "headless-service-renamed"], "maybe\nZ\nA\n");
+    assert_eq!(output.status, ExitStatus::Failure, "A is wrong");
+    assert_eq!(output.stdout.matches("Your answer (A-C): ").count(), 3);
+    assert_eq!(output.stdout.matches("Please type one letter, A-C.").count(), 2);
+    assert!(output.stdout.contains("the answer is C)"));
+    let eof = stsim_with_input(&["quiz", "headless-service-renamed"], "");
+    assert_eq!(eof.status, ExitStatus::Error);
+    assert!(eof.stderr.contains("no answer given"));
+    let bad = stsim(&["quiz", "headless-service-renamed", "--answer", "E"]);
+    assert_eq!(bad.status, ExitStatus::Error);
+    assert!(bad.stderr.contains("answer with a letter A-C"), "{}", bad.stderr);
+    let none = stsim(&["quiz", "rolling-update", "--answer", "A"]);
+    assert_eq!(none.status, ExitStatus::Error);
+    assert!(none.stderr.contains("has no quiz"));
+}
+
+#[test]
+fn a_quiz_whose_answer_is_no_choice_is_invalid_where_it_is_written() {
+    let source = scenario_file("parallel-bootstrap-split-brain").replace("answer: \"B\"", "answer: \"D\"");
+    let diagnostics = stsim_scenario::parse_scenario(&source, "quiz.ron").unwrap_err();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let line = source.lines().position(|l| l.contains("answer: \"D\"")).unwrap() + 1;
+    assert_eq!(diagnostics[0].line as usize, line);
+    assert!(diagnostics[0].message.contains("quiz.answer"), "{}", diagnostics[0].message);
+    assert_eq!(diagnostics[0].help.as_deref(), Some("supported values: A, B, C"));
+    let source =
+        scenario_file("parallel-bootstrap-split-brain").replace("tags: [\"ordering\"", "tags: [\"Ordering\"");
+    let diagnostics = stsim_scenario::parse_scenario(&source, "tags.ron").unwrap_err();
+    assert!(diagnostics[0].message.starts_with("tags[0]: Invalid value: \"Ordering\""), "{diagnostics:?}");
+}
+
+/// Each exercise, and the change its hint leads to.
+const EXERCISES: &[(&str, &str, &str)] = &[
+    ("fix-parallel-primary-replica", "        podManagementPolicy: Parallel,\n", ""),
+    (
+        "fix-scale-down-deletes-data",
+        "        persistentVolumeClaimRetentionPolicy: (whenScaled: Delete),\n",
+        "",
+    ),
+    (
+        "fix-drain-without-budget",
+        "    timeline: [",
+        "    podDisruptionBudgets: [(name: \"etcd\", selector: {\"app\": \"etcd\"}, maxUnavailable: 1)],\n    timeline: [",
+    ),
+];
+
+#[test]
+fn every_exercise_fails_until_fixed_and_passes_once_fixed() {
+    let dir = repo_root().join("exercises");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    files.sort();
+    let mut listed: Vec<&str> = EXERCISES.iter().map(|e| e.0).collect();
+    listed.sort();
+    assert_eq!(files, listed, "every exercise is tested here");
+    let scratch = std::env::temp_dir().join(format!("stsim-exercises-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    for (name, from, to) in EXERCISES {
+        let path = dir.join(format!("{name}.ron"));
+        let source = std::fs::read_to_string(&path).unwrap();
+        let teaching = stsim_scenario::parse_teaching(&source, name).unwrap();
+        assert!(teaching.hint.is_some() && teaching.tags.iter().any(|t| t == "exercise"), "{name}");
+        assert!(stsim_cli::examples::find(name).is_some(), "{name} is built in");
+        let outcome = stsim_cli::test_command::run_one(&path, &stsim_cli::test_command::Options::default());
+        assert!(outcome.verdicts.is_ok(), "{name} is a valid scenario");
+        assert!(!outcome.passed(), "{name} must fail as shipped");
+        assert!(source.contains(from), "{name}: the fix no longer applies");
+        let fixed = scratch.join(format!("{name}.ron"));
+        std::fs::write(&fixed, source.replacen(from, to, 1)).unwrap();
+        let outcome = stsim_cli::test_command::run_one(&fixed, &stsim_cli::test_command::Options::default());
+        assert!(
+            outcome.passed(),
+            "{name} passes once fixed: {}",
+            stsim_cli::test_command::render(&[outcome])
+        );
+    }
+}
