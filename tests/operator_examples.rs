@@ -25,6 +25,10 @@ fn pair(dir: &str, cause: &[&str]) {
     let (status, out) = stsim_test(&format!("examples/operators/{dir}/buggy.ron"), seeds);
     assert_eq!(status, ExitStatus::Failure, "{dir}/buggy.ron:\n{out}");
     assert!(out.contains("(seeds 1..5, all 5 runs failed)"), "{dir}/buggy.ron fails on every seed:\n{out}");
+    assert!(
+        out.contains("re-run:   stsim run --allow-exec "),
+        "the re-run command starts the operator too:\n{out}"
+    );
     for needle in cause {
         assert!(out.contains(needle), "{dir}/buggy.ron should say {needle:?}:\n{out}");
     }

@@ -16,6 +16,8 @@ pub struct Outcome {
     pub seed: u64,
     /// `Err` holds the rendered diagnostics of an invalid file.
     pub verdicts: Result<Vec<Verdict>, String>,
+    /// The scenario starts programs: re-running it needs `--allow-exec`.
+    pub starts_programs: bool,
 }
 
 impl Outcome {
@@ -91,6 +93,7 @@ pub fn run_one(path: &Path, options: &Options) -> Outcome {
                     ),
                     context: Vec::new(),
                 }]),
+                starts_programs: false,
             }
         }
     }
@@ -109,23 +112,33 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
                     crate::input::shown(&name),
                     e.message()
                 )),
+                starts_programs: false,
             };
         }
     };
     let mut config = match crate::parse(&name, &source, &options.limits) {
         Ok(config) => config,
-        Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text) },
+        Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text), starts_programs: false },
     };
     if let Some(seed) = options.seed {
         config.seed = seed;
     }
     let seed = config.seed;
     if let Err(text) = options.exec.check(&name, &config) {
-        return Outcome { path: name, seed, verdicts: Err(text) };
+        return Outcome { path: name, seed, verdicts: Err(text), starts_programs: false };
     }
+    let starts_programs =
+        config.operators.iter().any(|o| matches!(o.kind, stsim_core::config::OperatorKind::External { .. }));
     let (sim, report) = match crate::simulate_with(config, &options.exec, &options.budget) {
         Ok(run) => run,
-        Err(message) => return Outcome { path: name, seed, verdicts: Err(format!("{message}\n")) },
+        Err(message) => {
+            return Outcome {
+                path: name,
+                seed,
+                verdicts: Err(format!("{message}\n")),
+                starts_programs: false,
+            };
+        }
     };
     let mut verdicts = stsim_core::expect::check(&sim, &report);
     if let Some(message) = crate::budget_exhausted(&sim) {
@@ -154,7 +167,7 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
             },
         );
     }
-    Outcome { path: name, seed, verdicts: Ok(verdicts) }
+    Outcome { path: name, seed, verdicts: Ok(verdicts), starts_programs }
 }
 
 /// The exit status of a test run: 2 if a scenario is invalid (or refused),
@@ -209,6 +222,7 @@ pub fn run_all(files: &[PathBuf], options: &Options, seeds: &[Option<u64>], jobs
                 path: file.display().to_string(),
                 seed: options.seed.unwrap_or(0),
                 verdicts: Err("error: this scenario was not run\n".to_string()),
+                starts_programs: false,
             })
         })
         .collect()
@@ -311,7 +325,9 @@ fn details(out: &mut String, outcome: &Outcome) {
                         }
                     }
                 }
-                let _ = writeln!(out, "    re-run:   stsim run {} --seed {}", outcome.path, outcome.seed);
+                let exec = if outcome.starts_programs { " --allow-exec" } else { "" };
+                let _ =
+                    writeln!(out, "    re-run:   stsim run{exec} {} --seed {}", outcome.path, outcome.seed);
             }
         }
     }
@@ -346,10 +362,11 @@ pub fn junit(outcomes: &[Outcome]) -> String {
                     } else {
                         failures += 1;
                         let detail = format!(
-                            "expected: {}\nhappened: {}\n{}\nre-run: stsim run {} --seed {}",
+                            "expected: {}\nhappened: {}\n{}\nre-run: stsim run{} {} --seed {}",
                             v.expected,
                             v.actual,
                             v.context.join("\n"),
+                            if outcome.starts_programs { " --allow-exec" } else { "" },
                             outcome.path,
                             outcome.seed
                         );
