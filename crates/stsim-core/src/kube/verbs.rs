@@ -389,9 +389,10 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
             format!("PersistentVolumeClaim \"{name}\" is invalid: spec.resources[storage]: Required value");
         return WriteResult::failure(422, "Invalid", message);
     };
-    let storage_class = match spec["storageClassName"].as_str() {
-        Some(class) => api.world().class_named(class),
-        None => api.world().default_class(),
+    // The DefaultStorageClass admission plugin fills in a missing class.
+    let storage_class_name = match spec["storageClassName"].as_str() {
+        Some(class) => Some(class.to_string()),
+        None => api.world().default_class().map(|c| api.world().class(c).name.clone()),
     };
     let labels = object["metadata"]["labels"]
         .as_object()
@@ -427,7 +428,7 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
     let new = crate::api::NewPvc {
         name,
         labels,
-        storage_class,
+        storage_class_name,
         request_bytes: bytes,
         access_modes: vec![crate::config::AccessMode::ReadWriteOnce],
         owner_refs,
@@ -625,6 +626,37 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
             }
             None => return legacy_not_found(api, "StatefulSet", "statefulset", statefulset),
         },
+        OperatorAction::PowerOffNode { name } => {
+            return match api.world().nodes.iter().position(|n| n.name == *name && n.exists()) {
+                Some(index) => {
+                    let node = crate::objects::NodeId(index as u32);
+                    // The cloud provider stops the machine, then the Node object goes.
+                    let actor = api.actor;
+                    api.actor = crate::trace::Actor::Machine(node);
+                    if api.world().node(node).machine != crate::objects::Machine::Crashed {
+                        api.set_machine(node, crate::objects::Machine::Crashed);
+                        crate::controllers::kubelet::node_crashed(api, node);
+                    }
+                    api.actor = actor;
+                    api.delete_node(node);
+                    WriteResult::ok(200, None)
+                }
+                None => legacy_not_found(api, "Node", "node", name),
+            };
+        }
+        OperatorAction::RemoveMember { name } | OperatorAction::AddMember { name } => {
+            let (change, verb) = match action {
+                OperatorAction::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                _ => (crate::apps::MemberChange::Add, "add member"),
+            };
+            return match crate::apps::change_member(api, name, change) {
+                Ok(()) => WriteResult::ok(200, None),
+                Err(why) => {
+                    api.record(Event::ActionRefused { action: format!("{verb} {name}"), why: why.clone() });
+                    WriteResult::failure(422, "Invalid", why)
+                }
+            };
+        }
         OperatorAction::Promote { name } => {
             return match crate::apps::promote(api, name) {
                 Ok(()) => WriteResult::ok(200, None),
@@ -678,6 +710,9 @@ pub fn describe(action: &OperatorAction) -> String {
             format!("scale statefulset/{statefulset} to {replicas}")
         }
         OperatorAction::Promote { name } => format!("promote {name}"),
+        OperatorAction::PowerOffNode { name } => format!("power off node/{name}"),
+        OperatorAction::RemoveMember { name } => format!("remove member {name}"),
+        OperatorAction::AddMember { name } => format!("add member {name}"),
         OperatorAction::Create { object } => format!("create {}", of(object)),
         OperatorAction::Update { object } => format!("update {}", of(object)),
         OperatorAction::UpdateStatus { object } => format!("update status of {}", of(object)),
