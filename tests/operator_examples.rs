@@ -9,7 +9,6 @@ use stsim_cli::ExitStatus;
 
 fn stsim_test(path: &str, seeds: &str) -> (ExitStatus, String) {
     let file = repo_root().join(path).display().to_string();
-    // These examples start their operators: the user's consent is `--allow-exec`.
     let args: Vec<String> =
         ["test", "--allow-exec", "--seeds", seeds, &file].iter().map(|a| a.to_string()).collect();
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -26,6 +25,10 @@ fn pair(dir: &str, cause: &[&str]) {
     let (status, out) = stsim_test(&format!("examples/operators/{dir}/buggy.ron"), seeds);
     assert_eq!(status, ExitStatus::Failure, "{dir}/buggy.ron:\n{out}");
     assert!(out.contains("(seeds 1..5, all 5 runs failed)"), "{dir}/buggy.ron fails on every seed:\n{out}");
+    assert!(
+        out.contains("re-run:   stsim run --allow-exec "),
+        "the re-run command starts the operator too:\n{out}"
+    );
     for needle in cause {
         assert!(out.contains(needle), "{dir}/buggy.ron should say {needle:?}:\n{out}");
     }
@@ -97,13 +100,13 @@ fn stsim(args: &[&str]) -> (ExitStatus, String, String) {
 #[test]
 fn the_re_run_command_reproduces_the_failure() {
     let buggy = repo_root().join("examples/operators/crash-status/buggy.ron").display().to_string();
-    let (status, out, err) = stsim(&["run", &buggy, "--seed", "3"]);
+    let (status, out, err) = stsim(&["run", "--allow-exec", &buggy, "--seed", "3"]);
     assert_eq!(status, ExitStatus::Failure, "{err}");
     assert!(out.contains("scenario crash-status-buggy (seed 3)"), "the report is printed first: {out}");
     assert!(err.contains("error: expectations failed: 1 of 2"), "{err}");
     assert!(err.contains("status.replicas is 3"), "{err}");
     let fixed = buggy.replace("buggy.ron", "fixed.ron");
-    let (status, _, err) = stsim(&["run", &fixed, "--seed", "3"]);
+    let (status, _, err) = stsim(&["run", "--allow-exec", &fixed, "--seed", "3"]);
     assert_eq!(status, ExitStatus::Success, "{err}");
 }
 
@@ -111,7 +114,7 @@ fn the_re_run_command_reproduces_the_failure() {
 #[test]
 fn explain_tells_an_external_operators_story() {
     let fixed = repo_root().join("examples/operators/lost-update/fixed.ron").display().to_string();
-    let (status, out, err) = stsim(&["explain", &fixed]);
+    let (status, out, err) = stsim(&["explain", "--allow-exec", &fixed]);
     assert_eq!(status, ExitStatus::Success, "{err}");
     let story = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
@@ -132,7 +135,7 @@ fn requests_of_protocol_2_name_the_run() {
     let dir = repo_root().join("tests/fixtures/operators");
     let file = dir.join("checks.generated.ron");
     std::fs::write(&file, source).unwrap();
-    let (status, _, err) = stsim(&["run", &file.display().to_string()]);
+    let (status, _, err) = stsim(&["run", "--allow-exec", &file.display().to_string()]);
     std::fs::remove_file(&file).unwrap();
     // Its expectations fail (it deletes nothing), but it answered every request.
     assert!(!err.contains("instead of answering"), "{err}");

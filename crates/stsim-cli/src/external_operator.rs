@@ -177,7 +177,6 @@ impl ExternalOperator {
     }
 
     fn request(&self, view: &View, events: &[WatchEvent]) -> Result<String, String> {
-        let encoding = |e: serde_json::Error| format!("cannot encode the request: {e}");
         if self.protocol >= 2 {
             let null = serde_json::Value::Null;
             let request = RequestV2 {
@@ -193,10 +192,10 @@ impl ExternalOperator {
                 results: &view.results,
                 view: ViewV2 { objects: &view.objects, apps: &view.apps },
             };
-            return serde_json::to_string(&request).map_err(encoding);
+            return serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"));
         }
         let request = Request { protocol: 1, operator: &self.name, time_ms: view.time_ms, events, view };
-        serde_json::to_string(&request).map_err(encoding)
+        serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"))
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -208,7 +207,7 @@ impl ExternalOperator {
         if let Some(path) = std::env::var_os("PATH") {
             command.env("PATH", path);
         }
-        command.env("STSIM_PROTOCOL", PROTOCOL.to_string()).env("STSIM_OPERATOR", &self.name);
+        command.env("STSIM_PROTOCOL", self.protocol.to_string()).env("STSIM_OPERATOR", &self.name);
         if let Some(dir) = &self.workdir {
             command.current_dir(dir);
         }

@@ -449,13 +449,13 @@ fn test(
         return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let seeds: Vec<Option<u64>> = match seeds {
-        Some((from, to)) => (from..=to).map(Some).collect(),
-        None => vec![seed],
-    };
     let options =
         test_command::Options { seed, limits: allow.limits(), exec: allow.exec(), budget: allow.budget() };
-    let outcomes = test_command::run_all(&files, &seeds, &options, jobs);
+    let seeds: Vec<Option<u64>> = match seeds {
+        Some((from, to)) => (from..=to).map(Some).collect(),
+        None => vec![None],
+    };
+    let outcomes = test_command::run_all(&files, &options, &seeds, jobs);
     if let Some(path) = junit {
         std::fs::write(path, test_command::junit(&outcomes))
             .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;

@@ -16,6 +16,8 @@ pub struct Outcome {
     pub seed: u64,
     /// `Err` holds the rendered diagnostics of an invalid file.
     pub verdicts: Result<Vec<Verdict>, String>,
+    /// The scenario starts programs: re-running it needs `--allow-exec`.
+    pub starts_programs: bool,
 }
 
 impl Outcome {
@@ -99,6 +101,7 @@ pub fn guarded(name: &str, seed: u64, scenario: impl FnOnce() -> Outcome) -> Out
                     ),
                     context: Vec::new(),
                 }]),
+                starts_programs: false,
             }
         }
     }
@@ -117,23 +120,33 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
                     crate::input::shown(&name),
                     e.message()
                 )),
+                starts_programs: false,
             };
         }
     };
     let mut config = match crate::parse(&name, &source, &options.limits) {
         Ok(config) => config,
-        Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text) },
+        Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text), starts_programs: false },
     };
     if let Some(seed) = options.seed {
         config.seed = seed;
     }
     let seed = config.seed;
     if let Err(text) = options.exec.check(&name, &config) {
-        return Outcome { path: name, seed, verdicts: Err(text) };
+        return Outcome { path: name, seed, verdicts: Err(text), starts_programs: false };
     }
+    let starts_programs =
+        config.operators.iter().any(|o| matches!(o.kind, stsim_core::config::OperatorKind::External { .. }));
     let (sim, report) = match crate::simulate_with(config, &options.exec, &options.budget) {
         Ok(run) => run,
-        Err(message) => return Outcome { path: name, seed, verdicts: Err(format!("{message}\n")) },
+        Err(message) => {
+            return Outcome {
+                path: name,
+                seed,
+                verdicts: Err(format!("{message}\n")),
+                starts_programs: false,
+            };
+        }
     };
     let mut verdicts = stsim_core::expect::check(&sim, &report);
     if let Some(message) = crate::budget_exhausted(&sim) {
@@ -162,7 +175,7 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
             },
         );
     }
-    Outcome { path: name, seed, verdicts: Ok(verdicts) }
+    Outcome { path: name, seed, verdicts: Ok(verdicts), starts_programs }
 }
 
 /// The exit status of a test run: 2 if a scenario is invalid (or refused),
@@ -177,11 +190,21 @@ pub fn status(outcomes: &[Outcome]) -> crate::ExitStatus {
     }
 }
 
-/// Runs every file with every seed (`None`: its own, or `options.seed`) on
+/// Runs every file with every seed (`None`: the options' or its own) on
 /// `jobs` threads; results come back in file order, then seed order.
-pub fn run_all(files: &[PathBuf], seeds: &[Option<u64>], options: &Options, jobs: usize) -> Vec<Outcome> {
-    let runs: Vec<(&PathBuf, Option<u64>)> =
-        files.iter().flat_map(|f| seeds.iter().map(move |s| (f, *s))).collect();
+pub fn run_all(files: &[PathBuf], options: &Options, seeds: &[Option<u64>], jobs: usize) -> Vec<Outcome> {
+    let runs: Vec<(&PathBuf, Options)> = files
+        .iter()
+        .flat_map(|f| {
+            seeds.iter().map(move |seed| {
+                let mut options = options.clone();
+                if seed.is_some() {
+                    options.seed = *seed;
+                }
+                (f, options)
+            })
+        })
+        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Outcome>>> =
         runs.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -190,9 +213,8 @@ pub fn run_all(files: &[PathBuf], seeds: &[Option<u64>], options: &Options, jobs
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((file, seed)) = runs.get(i) else { break };
-                    let options = Options { seed: seed.or(options.seed), ..options.clone() };
-                    let outcome = run_one(file, &options);
+                    let Some((file, options)) = runs.get(i) else { break };
+                    let outcome = run_one(file, options);
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(outcome);
                     }
@@ -203,11 +225,12 @@ pub fn run_all(files: &[PathBuf], seeds: &[Option<u64>], options: &Options, jobs
     results
         .into_iter()
         .zip(&runs)
-        .map(|(r, (file, seed))| {
+        .map(|(r, (file, options))| {
             r.into_inner().ok().flatten().unwrap_or_else(|| Outcome {
                 path: file.display().to_string(),
-                seed: seed.unwrap_or(0),
+                seed: options.seed.unwrap_or(0),
                 verdicts: Err("error: this scenario was not run\n".to_string()),
+                starts_programs: false,
             })
         })
         .collect()
@@ -310,7 +333,9 @@ fn details(out: &mut String, outcome: &Outcome) {
                         }
                     }
                 }
-                let _ = writeln!(out, "    re-run:   stsim run {} --seed {}", outcome.path, outcome.seed);
+                let exec = if outcome.starts_programs { " --allow-exec" } else { "" };
+                let _ =
+                    writeln!(out, "    re-run:   stsim run{exec} {} --seed {}", outcome.path, outcome.seed);
             }
         }
     }
@@ -345,10 +370,11 @@ pub fn junit(outcomes: &[Outcome]) -> String {
                     } else {
                         failures += 1;
                         let detail = format!(
-                            "expected: {}\nhappened: {}\n{}\nre-run: stsim run {} --seed {}",
+                            "expected: {}\nhappened: {}\n{}\nre-run: stsim run{} {} --seed {}",
                             v.expected,
                             v.actual,
                             v.context.join("\n"),
+                            if outcome.starts_programs { " --allow-exec" } else { "" },
                             outcome.path,
                             outcome.seed
                         );

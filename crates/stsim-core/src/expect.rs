@@ -84,11 +84,11 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
-        Expectation::NoWritesLost { app } => format!("NoWritesLost({})", set(app)),
-        Expectation::NeverSplitBrain { app } => format!("NeverSplitBrain({})", set(app)),
         Expectation::ObjectField { kind, name, field, equals } => {
             format!("ObjectField({kind}/{name} {field} == {equals})")
         }
+        Expectation::NoWritesLost { app } => format!("NoWritesLost({})", set(app)),
+        Expectation::NeverSplitBrain { app } => format!("NeverSplitBrain({})", set(app)),
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }

@@ -315,8 +315,8 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
     let modes: Vec<&str> = claim.access_modes.iter().map(access_mode).collect();
     let mut spec =
         json!({"accessModes": modes, "resources": {"requests": {"storage": quantity(claim.request_bytes)}}});
-    if let Some(class) = claim.storage_class {
-        spec["storageClassName"] = json!(world.class(class).name);
+    if let Some(class) = &claim.storage_class_name {
+        spec["storageClassName"] = json!(class);
     }
     let mut status = json!({"phase": format!("{:?}", claim.phase)});
     if let Some(pv) = claim.volume {

@@ -39,8 +39,6 @@ pub struct Slot {
     /// Views of the cluster in the past, for the lag fault: the informer
     /// cache the list and the watch both come from.
     history: VecDeque<(SimTime, View)>,
-    /// The simulated second of the last reconcile, and how many it held.
-    pace: (u64, u32),
     /// The API server's answers to the writes of the last reconcile.
     results: Vec<WriteResult>,
     /// Reconciles that wrote so far, for `crashAt`.
@@ -48,6 +46,8 @@ pub struct Slot {
     crashed_at_point: bool,
     /// While the operator restarts: when it is back.
     down_until: Option<SimTime>,
+    /// The simulated second of the last reconcile, and how many it held.
+    pace: (u64, u32),
 }
 
 impl Slot {

@@ -189,13 +189,12 @@ pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<Stri
             }
         }
         if let Some(Value::Object(properties)) = schema.get("properties") {
-            // Fields in name order, whatever order the object was written in.
+            // In name order, whatever order the object was written in.
             let mut names: Vec<&String> = fields.keys().collect();
             names.sort();
             for name in names {
-                let field = &fields[name.as_str()];
                 if let Some(sub) = properties.get(name) {
-                    validate(sub, field, &join(path, name), errors);
+                    validate(sub, &fields[name], &join(path, name), errors);
                 }
             }
         }

@@ -23,8 +23,8 @@
 //! What stsim does not model is said so, never silently ignored:
 //! `405 MethodNotAllowed` with a message that starts `stsim does not model`.
 
-// A `WriteResult` is the API server's answer, made once per write and
-// returned at once: boxing its error path would buy nothing measurable.
+// A refusal is the API server's answer, returned as it is (it is what the
+// operator gets); boxing it would only move the allocation.
 #![allow(clippy::result_large_err)]
 
 use super::{ObjRef, Object, WriteResult, render};
@@ -243,7 +243,11 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
     };
     let replicas = match int(&spec["replicas"], "spec.replicas") {
         Ok(n) if n > crate::sim::MAX_REPLICAS => {
-            return WriteResult::failure(422, "Invalid", too_many_replicas(n));
+            let message = format!(
+                "StatefulSet.apps \"{name}\" is invalid: spec.replicas: Invalid value: {n}: stsim simulates at most {} replicas",
+                crate::sim::MAX_REPLICAS
+            );
+            return WriteResult::failure(422, "Invalid", message);
         }
         Ok(n) => n,
         Err(e) => return e,
@@ -385,8 +389,7 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
             format!("PersistentVolumeClaim \"{name}\" is invalid: spec.resources[storage]: Required value");
         return WriteResult::failure(422, "Invalid", message);
     };
-    // DefaultStorageClass admission: a class left out becomes the default;
-    // a named one is kept even if it does not exist (the claim then waits).
+    // The DefaultStorageClass admission plugin fills in a missing class.
     let storage_class_name = match spec["storageClassName"].as_str() {
         Some(class) => Some(class.to_string()),
         None => api.world().default_class().map(|c| api.world().class(c).name.clone()),
@@ -607,7 +610,10 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
         }
         OperatorAction::Scale { statefulset, replicas } => match api.world().sts_named(statefulset) {
             Some(_) if *replicas > crate::sim::MAX_REPLICAS => {
-                let why = too_many_replicas(*replicas);
+                let why = format!(
+                    "Invalid value: {replicas}: stsim simulates at most {} replicas",
+                    crate::sim::MAX_REPLICAS
+                );
                 api.record(Event::ActionRefused {
                     action: format!("scale {statefulset} to {replicas}"),
                     why: why.clone(),
@@ -621,7 +627,7 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
             None => return legacy_not_found(api, "StatefulSet", "statefulset", statefulset),
         },
         OperatorAction::PowerOffNode { name } => {
-            match api.world().nodes.iter().position(|n| n.name == *name && n.exists()) {
+            return match api.world().nodes.iter().position(|n| n.name == *name && n.exists()) {
                 Some(index) => {
                     let node = crate::objects::NodeId(index as u32);
                     // The cloud provider stops the machine, then the Node object goes.
@@ -633,10 +639,10 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
                     }
                     api.actor = actor;
                     api.delete_node(node);
-                    return WriteResult::ok(200, None);
+                    WriteResult::ok(200, None)
                 }
-                None => return legacy_not_found(api, "Node", "node", name),
-            }
+                None => legacy_not_found(api, "Node", "node", name),
+            };
         }
         OperatorAction::RemoveMember { name } | OperatorAction::AddMember { name } => {
             let (change, verb) = match action {
@@ -687,11 +693,6 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
     result
 }
 
-/// Why a replica count past what stsim simulates is refused.
-fn too_many_replicas(replicas: u32) -> String {
-    format!("Invalid value: {replicas}: stsim simulates at most {} replicas", crate::sim::MAX_REPLICAS)
-}
-
 /// An action in a few words, for the trace: `delete PersistentVolumeClaim/data-web-2`.
 pub fn describe(action: &OperatorAction) -> String {
     let of = |object: &Object| {
@@ -709,9 +710,9 @@ pub fn describe(action: &OperatorAction) -> String {
             format!("scale statefulset/{statefulset} to {replicas}")
         }
         OperatorAction::Promote { name } => format!("promote {name}"),
+        OperatorAction::PowerOffNode { name } => format!("power off node/{name}"),
         OperatorAction::RemoveMember { name } => format!("remove member {name}"),
         OperatorAction::AddMember { name } => format!("add member {name}"),
-        OperatorAction::PowerOffNode { name } => format!("power off node/{name}"),
         OperatorAction::Create { object } => format!("create {}", of(object)),
         OperatorAction::Update { object } => format!("update {}", of(object)),
         OperatorAction::UpdateStatus { object } => format!("update status of {}", of(object)),

@@ -195,14 +195,14 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         feature_gates: None,
         expect: None,
         operators: None,
+        custom_resource_definitions: None,
+        custom_resources: None,
         manifests: None,
         tags: None,
         mirrors: None,
         lesson: None,
         quiz: None,
         hint: None,
-        custom_resource_definitions: None,
-        custom_resources: None,
     })
 }
 
