@@ -82,14 +82,7 @@ fn force_deleting_on_not_ready_runs_two_copies_through_a_partition() {
 }
 
 fn stsim(args: &[&str]) -> (ExitStatus, String, String) {
-    // Every command here runs an example's operator: consent with `--allow-exec`.
-    let args: Vec<String> = args
-        .iter()
-        .take(1)
-        .chain(&["--allow-exec"])
-        .chain(args.iter().skip(1))
-        .map(|a| a.to_string())
-        .collect();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let status = stsim_cli::run(&args, &mut out, &mut err);
     (status, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())

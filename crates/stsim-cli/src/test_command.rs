@@ -402,7 +402,12 @@ mod tests {
     fn a_panic_is_that_scenarios_failure_and_the_others_still_report() {
         let outcomes = vec![
             guarded("a.ron", 1, || panic!("simulated time overflowed")),
-            guarded("b.ron", 2, || Outcome { path: "b.ron".into(), seed: 2, verdicts: Ok(Vec::new()) }),
+            guarded("b.ron", 2, || Outcome {
+                path: "b.ron".into(),
+                seed: 2,
+                verdicts: Ok(Vec::new()),
+                starts_programs: false,
+            }),
         ];
         assert!(!outcomes[0].passed() && outcomes[1].passed());
         let text = render(&outcomes);

@@ -134,6 +134,8 @@ pub enum Change {
     LeaseStopped(NodeId),
     /// A change the pod garbage collector's next pass may act on.
     PodGcWork,
+    /// A bound claim asks for more than its volume holds: the resizer's work.
+    ResizeRequested(PvcId),
 }
 
 /// Who hears of each [`Change`].

@@ -126,7 +126,16 @@ impl Diagnostic {
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
         let mut out = format!("error[{}]: {}\n", self.code, printable(&self.message));
-        out.push_str(&format!("{pad}--> {}:{}:{}\n", printable(&self.file), self.line, self.column));
+        if self.line == 0 {
+            // Line 0: a value no file holds, such as an action of the story
+            // told around manifests.
+            out.push_str(&format!(
+                "{pad}--> {} (in the story around it: the value is written in no file)\n",
+                printable(&self.file)
+            ));
+        } else {
+            out.push_str(&format!("{pad}--> {}:{}:{}\n", printable(&self.file), self.line, self.column));
+        }
         if let Some(text) = line_text {
             let (drawn, start, width) = frame_line(text, self.column, self.length);
             out.push_str(&format!("{pad} |\n"));

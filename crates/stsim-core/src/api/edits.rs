@@ -6,7 +6,7 @@
 //! another may adopt it), a claim's owners reach the garbage collector.
 //! Decides nothing on its own.
 
-use super::Api;
+use super::{Api, Change};
 use crate::config::Labels;
 use crate::events::EventKey;
 use crate::objects::*;
@@ -144,7 +144,7 @@ impl Api<'_> {
     /// immutable then) and for a smaller size; the
     /// PersistentVolumeClaimResize admission plugin refuses it unless the
     /// claim's class sets `allowVolumeExpansion`. Accepted, the external
-    /// resizer expands the volume after `RESIZE_TIME`
+    /// resizer (which hears of it as a `Change`) expands the volume later
     /// (pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate,
     /// plugin/pkg/admission/storage/persistentvolume/resize).
     pub fn resize_pvc(&mut self, pvc: PvcId, bytes: u64) {
@@ -175,8 +175,7 @@ impl Api<'_> {
         }
         self.world.pvc_mut(pvc).request_bytes = bytes;
         self.record(Event::PvcResizeRequested { pvc, bytes });
-        let at = self.now + crate::controllers::volumes::RESIZE_TIME;
-        self.arm(EventKey::Provision(pvc), at);
+        self.notify(Change::ResizeRequested(pvc));
     }
 
     /// The resizer's work is done: the volume has the claim's size, billed

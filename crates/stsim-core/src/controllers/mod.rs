@@ -27,5 +27,6 @@ pub fn react(api: &mut Api, change: Change) {
         | Change::NodeCondition { .. }
         | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
         Change::PodGcWork => pod_gc::work_queued(api),
+        Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
     }
 }

@@ -26,6 +26,13 @@ use crate::rng::RngExt;
 /// seconds (an EBS volume is usable at its new size once "optimizing").
 pub const RESIZE_TIME: crate::time::SimDuration = crate::time::SimDuration::from_secs(10);
 
+/// The external resizer takes up a claim that asks for more than its
+/// volume holds, and expands the volume `RESIZE_TIME` later.
+pub fn resize_requested(api: &mut Api, pvc: PvcId) {
+    let at = api.now + RESIZE_TIME;
+    api.arm(crate::events::EventKey::Provision(pvc), at);
+}
+
 /// The provisioner finishes the volume of claim `id`; for a bound claim
 /// asking for more than its volume holds, the resizer expands it.
 pub fn provision(api: &mut Api, id: PvcId) {
