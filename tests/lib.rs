@@ -7,6 +7,8 @@
 pub mod oracle;
 
 #[cfg(test)]
+mod api_verbs;
+#[cfg(test)]
 mod apps;
 #[cfg(test)]
 mod behaviour;
@@ -15,7 +17,17 @@ mod browser;
 #[cfg(test)]
 mod cli;
 #[cfg(test)]
+mod databases;
+#[cfg(test)]
 mod determinism;
+#[cfg(test)]
+mod dns_rules;
+#[cfg(test)]
+mod e2e_cases;
+#[cfg(test)]
+mod expectations;
+#[cfg(test)]
+mod hand_edits;
 #[cfg(test)]
 mod hostile;
 #[cfg(test)]
@@ -23,7 +35,11 @@ mod invariants;
 #[cfg(test)]
 mod manifests;
 #[cfg(test)]
+mod mistakes;
+#[cfg(test)]
 mod nodes;
+#[cfg(test)]
+mod operator_examples;
 #[cfg(test)]
 mod operators;
 #[cfg(test)]

@@ -139,9 +139,10 @@ fn injected_faults_reveal_what_an_operator_depends_on() {
     // 10m50s. Reading the cluster as it is, the cleaner deletes the claim
     // left behind 30 s after it saw it (10m32s), while it is orphaned: the
     // later scale-up makes a new, empty one, as the cleanup policy implies.
-    // Reading it 20 s late, it first sees the claim left behind at 10m26s
-    // and, when that is due at 10m56s, still sees 2 replicas: it deletes a
-    // claim the set wants again since 10m50s.
+    // Reading it 20 s late (its list and its watch from one stale cache, so
+    // the scale-down's events reach it 20 s late too), it first sees the
+    // claim left behind at 10m21s and, when that is due at 10m51s, still
+    // sees 2 replicas: it deletes a claim the set wants again since 10m50s.
     let base = file("scenarios/operators/pvc-cleanup.ron")
         .replace(
             "(at: \"15m\", do: DeletePod(pod: \"redis-1\")),",
@@ -160,7 +161,7 @@ fn injected_faults_reveal_what_an_operator_depends_on() {
     let finding = report.findings.iter().find(|f| f.id == "claim-deleted-while-needed").unwrap();
     assert_eq!(
         finding.summary,
-        "operator/pvc-cleanup deleted data-redis-2 at 10m56s while redis still wanted it"
+        "operator/pvc-cleanup deleted data-redis-2 at 10m51s while redis still wanted it"
     );
 
     // Every event dropped: the operator never runs, the claim stays.
@@ -216,6 +217,7 @@ fn force_delete_unreachable_acts_only_on_unreachable_nodes() {
         statefulsets: vec![],
         nodes: vec![],
         apps: vec![],
+        ..Default::default()
     };
     let mut operator = ForceDeleteUnreachable { after: stsim_core::time::SimDuration::from_secs(60) };
     let out = operator.reconcile(&view, &[]).unwrap();
@@ -273,6 +275,10 @@ fn failover_promotes_the_lowest_ordinal_ready_replica_after_the_grace() {
         name: name.into(),
         role,
         running,
+        reachable: running,
+        position: None,
+        lag: None,
+        timeline: None,
     };
     let pod = |name: &str, ready: bool| PodView {
         name: name.into(),
@@ -300,7 +306,10 @@ fn failover_promotes_the_lowest_ordinal_ready_replica_after_the_grace() {
                 member("pg-2", Some("replica"), true),
                 member("pg-3", Some("replica"), true),
             ],
+            leader: None,
+            leader_lease_expires_ms: None,
         }],
+        ..Default::default()
     };
     let mut operator = Failover::new(grace);
     let first = operator.reconcile(&view(100_000), &[]).unwrap();

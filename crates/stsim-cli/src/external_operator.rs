@@ -24,8 +24,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 use stsim_core::operators::{Operator, Reconciled, View, WatchEvent};
 
-/// The version of the protocol stsim speaks.
-pub const PROTOCOL: u32 = 1;
+/// The newest version of the protocol stsim speaks (a scenario chooses
+/// with `protocol: 2`; without it, version 1).
+pub const PROTOCOL: u32 = 2;
 
 /// The longest answer line an operator may write.
 pub const MAX_ANSWER_BYTES: usize = 1 << 20;
@@ -92,6 +93,10 @@ pub struct ExternalOperator {
     workdir: Option<String>,
     timeout: Duration,
     process: Option<Running>,
+    /// The protocol version spoken, the scenario's name and the run's id.
+    protocol: u32,
+    scenario: String,
+    run_id: String,
 }
 
 struct Running {
@@ -99,6 +104,36 @@ struct Running {
     stdin: ChildStdin,
     lines: Receiver<Line>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// A request of protocol 2: Kubernetes-shaped objects, every kind's watch
+/// events with the object, and the answers to the previous writes.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestV2<'a> {
+    protocol: u32,
+    run_id: &'a str,
+    scenario: &'a str,
+    operator: &'a str,
+    time_ms: u64,
+    events: Vec<EventV2<'a>>,
+    results: &'a [stsim_core::kube::WriteResult],
+    view: ViewV2<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct EventV2<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    object: &'a serde_json::Value,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewV2<'a> {
+    #[serde(flatten)]
+    objects: &'a stsim_core::kube::Objects,
+    apps: &'a [stsim_core::operators::AppView],
 }
 
 #[derive(serde::Serialize)]
@@ -124,9 +159,44 @@ impl ExternalOperator {
             workdir: workdir.map(String::from),
             timeout: timeout.max(MIN_TIMEOUT),
             process: None,
+            protocol: 1,
+            scenario: String::new(),
+            run_id: String::new(),
         };
         operator.spawn()?;
         Ok(operator)
+    }
+
+    /// Speaks protocol `protocol` to it, naming the scenario and the run
+    /// (`<scenario>/seed-<seed>`) in each request of protocol 2.
+    pub fn speaking(mut self, protocol: u32, scenario: &str, seed: u64) -> Self {
+        self.protocol = protocol;
+        self.scenario = scenario.to_string();
+        self.run_id = format!("{scenario}/seed-{seed}");
+        self
+    }
+
+    fn request(&self, view: &View, events: &[WatchEvent]) -> Result<String, String> {
+        let encoding = |e: serde_json::Error| format!("cannot encode the request: {e}");
+        if self.protocol >= 2 {
+            let null = serde_json::Value::Null;
+            let request = RequestV2 {
+                protocol: 2,
+                run_id: &self.run_id,
+                scenario: &self.scenario,
+                operator: &self.name,
+                time_ms: view.time_ms,
+                events: events
+                    .iter()
+                    .map(|e| EventV2 { kind: e.kind, object: e.manifest.as_ref().unwrap_or(&null) })
+                    .collect(),
+                results: &view.results,
+                view: ViewV2 { objects: &view.objects, apps: &view.apps },
+            };
+            return serde_json::to_string(&request).map_err(encoding);
+        }
+        let request = Request { protocol: 1, operator: &self.name, time_ms: view.time_ms, events, view };
+        serde_json::to_string(&request).map_err(encoding)
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -199,7 +269,12 @@ impl ExternalOperator {
                 "closed its output".to_string()
             }
         };
-        format!("operator {} {status} instead of answering{}", self.name, Self::stderr_tail(&process))
+        format!(
+            "operator {} {status} instead of answering (stsim spoke protocol {} to it: docs/operator-protocol.md){}",
+            self.name,
+            self.protocol,
+            Self::stderr_tail(&process)
+        )
     }
 }
 
@@ -234,10 +309,7 @@ impl Operator for ExternalOperator {
         if self.process.is_none() {
             self.spawn()?;
         }
-        let request =
-            Request { protocol: PROTOCOL, operator: &self.name, time_ms: view.time_ms, events, view };
-        let mut line =
-            serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"))?;
+        let mut line = self.request(view, events)?;
         line.push('\n');
         let Some(process) = self.process.as_mut() else {
             return Err(format!("operator {} is not running", self.name));
@@ -290,7 +362,8 @@ impl Operator for ExternalOperator {
                 let tail = self.process.as_ref().map(Self::stderr_tail).unwrap_or_default();
                 self.kill();
                 Err(format!(
-                    "operator {} did not answer within {:?} and was killed{tail}",
+                    "operator {} did not answer within {:?} and was killed{tail}\n    hint: an answer that is \
+                     printed but not flushed never arrives: flush after each line (Python: print(..., flush=True))",
                     self.name, self.timeout,
                 ))
             }

@@ -142,14 +142,16 @@ fn parse_seed(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario, or Kubernetes manifests, and print the report.
+    /// Run a scenario, or Kubernetes manifests, and print the report; check its expectations, if it has any.
     #[command(after_help = "Examples:\n  \
 stsim run                                   the built-in Redis example\n  \
 stsim run scenarios/rolling-update.ron      a scenario file\n  \
 stsim run -f redis.yaml                     your manifests, in the default story\n  \
 stsim run -f redis.yaml --story node-crash  ...in another story (see `stsim stories`)\n  \
 helm template my ./chart | stsim run -f -   manifests from standard input\n\n\
-Exit status: 0 when the run completed, 2 when the input is invalid.")]
+Exit status: 0 when the run completed and its expectations hold, 1 when one fails \
+(they are listed on stderr) or an operator stopped the run, 2 when the input is invalid, 3 when the run \
+ran out of its budget.")]
     Run {
         /// The scenario file (RON), a manifest (.yaml, .json), `-` for standard
         /// input, or the name of a built-in example. Without it (and without
@@ -272,8 +274,11 @@ Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  sts
         /// Scenario files, or directories searched for `*.ron` (default: scenarios).
         paths: Vec<String>,
         /// Run every scenario with this seed instead of its own.
-        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed, conflicts_with = "seeds")]
         seed: Option<u64>,
+        /// Run every scenario once per seed in this range, like `1..50` (both ends included).
+        #[arg(long, value_name = "FROM..TO", value_parser = parse_seeds)]
+        seeds: Option<(u64, u64)>,
         /// Also write the results as JUnit XML to this file.
         #[arg(long, value_name = "FILE")]
         junit: Option<String>,
@@ -361,14 +366,30 @@ Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is i
         #[arg(long)]
         answer: Option<String>,
         /// Use this seed instead of the scenario's.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
     },
+}
+
+/// `FROM..TO`, both ends included.
+fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("expected a range of seeds like 1..50, not {}", input::escape(&format!("{text:?}")));
+    let (from, to) = text.split_once("..").ok_or_else(bad)?;
+    let (from, to): (u64, u64) =
+        (from.trim().parse().map_err(|_| bad())?, to.trim().parse().map_err(|_| bad())?);
+    if from > to || to - from >= 100_000 {
+        return Err(format!(
+            "{}: the range must go up, and hold at most 100000 seeds",
+            input::escape(&format!("{text:?}"))
+        ));
+    }
+    Ok((from, to))
 }
 
 fn test(
     paths: &[String],
     seed: Option<u64>,
+    seeds: Option<(u64, u64)>,
     junit: Option<&str>,
     jobs: Option<usize>,
     allow: Allow,
@@ -380,9 +401,13 @@ fn test(
         return Err("error: no scenario files (*.ron) under the given paths\n".to_string());
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let seeds: Vec<Option<u64>> = match seeds {
+        Some((from, to)) => (from..=to).map(Some).collect(),
+        None => vec![seed],
+    };
     let options =
         test_command::Options { seed, limits: allow.limits(), exec: allow.exec(), budget: allow.budget() };
-    let outcomes = test_command::run_all(&files, &options, jobs);
+    let outcomes = test_command::run_all(&files, &seeds, &options, jobs);
     if let Some(path) = junit {
         std::fs::write(path, test_command::junit(&outcomes))
             .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
@@ -511,14 +536,16 @@ pub fn run_full(
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
         }
         Command::Quiz { file, answer, seed } => quiz_command(&file, answer.as_deref(), seed, input, out),
-        Command::Test { paths, seed, junit, jobs, allow } => {
-            test(&paths, seed, junit.as_deref(), jobs, allow, out)
+        Command::Test { paths, seed, seeds, junit, jobs, allow } => {
+            test(&paths, seed, seeds, junit.as_deref(), jobs, allow, out)
         }
     };
     match result {
         Ok(status) => status,
         Err(message) => {
-            let status = if message.starts_with("error: the run stopped") {
+            let status = if message.starts_with("error: the run stopped")
+                || message.starts_with("error: expectations failed")
+            {
                 ExitStatus::Failure
             } else if message.starts_with(BUDGET_ERROR) {
                 ExitStatus::Budget
@@ -581,6 +608,8 @@ struct RunOptions {
 
 /// What a command runs, read, validated and consented to.
 struct Prepared {
+    /// The file (or manifests) it came from, for messages.
+    label: String,
     config: stsim_core::Config,
     exec: ExecPolicy,
     /// The scenario's one-line lesson, for the HTML report.
@@ -626,7 +655,7 @@ fn prepare(
     // Built-in examples are data shipped with stsim: they never start a process.
     let exec = if builtin { ExecPolicy::default() } else { allow.exec() };
     exec.check(&label, &config)?;
-    Ok(Prepared { config, exec, lesson })
+    Ok(Prepared { label, config, exec, lesson })
 }
 
 /// `path=value` pairs of `--set`.
@@ -707,7 +736,38 @@ fn run_command(
     let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
     options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
     write_out(out, &rendered(&sim, &report, options, times))?;
-    run_ended(&sim)
+    run_ended(&sim)?;
+    expectations_held(&prepared.label, &sim, &report)
+}
+
+/// The scenario's expectations, checked as `stsim test` checks them, so
+/// that the re-run command `stsim test` prints reproduces a failure.
+fn expectations_held(
+    label: &str,
+    sim: &stsim_core::Simulation,
+    report: &stsim_core::Report,
+) -> Result<ExitStatus, String> {
+    let failed: Vec<stsim_core::expect::Verdict> =
+        stsim_core::expect::check(sim, report).into_iter().filter(|v| !v.passed).collect();
+    if failed.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let mut text = format!(
+        "error: expectations failed: {} of {} in {label} (seed {}):\n",
+        failed.len(),
+        sim.config.expect.len(),
+        sim.config.seed
+    );
+    for v in &failed {
+        text.push_str(&format!(
+            "--- {label}:{}: {}\n    expected: {}\n    happened: {}\n",
+            v.line, v.description, v.expected, v.actual
+        ));
+        for line in &v.context {
+            text.push_str(&format!("      {line}\n"));
+        }
+    }
+    Err(text)
 }
 
 /// The text a run prints, as `--trace` and `-o` choose.
@@ -899,12 +959,10 @@ pub fn simulation(config: stsim_core::Config, exec: &ExecPolicy) -> Result<stsim
         operators.push(match &operator.kind {
             OperatorKind::External { name, command, timeout, workdir } => {
                 let timeout = std::time::Duration::from_millis(timeout.as_millis());
-                Box::new(external_operator::ExternalOperator::start(
-                    name,
-                    command,
-                    workdir.as_deref(),
-                    timeout,
-                )?)
+                Box::new(
+                    external_operator::ExternalOperator::start(name, command, workdir.as_deref(), timeout)?
+                        .speaking(operator.protocol, &config.name, config.seed),
+                )
             }
             kind => match stsim_core::operators::builtin(kind) {
                 Some(operator) => operator,

@@ -177,18 +177,22 @@ pub fn status(outcomes: &[Outcome]) -> crate::ExitStatus {
     }
 }
 
-/// Runs every file on `jobs` threads; results come back in file order.
-pub fn run_all(files: &[PathBuf], options: &Options, jobs: usize) -> Vec<Outcome> {
+/// Runs every file with every seed (`None`: its own, or `options.seed`) on
+/// `jobs` threads; results come back in file order, then seed order.
+pub fn run_all(files: &[PathBuf], seeds: &[Option<u64>], options: &Options, jobs: usize) -> Vec<Outcome> {
+    let runs: Vec<(&PathBuf, Option<u64>)> =
+        files.iter().flat_map(|f| seeds.iter().map(move |s| (f, *s))).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Outcome>>> =
-        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        runs.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1).min(files.len().max(1)) {
+        for _ in 0..jobs.max(1).min(runs.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(file) = files.get(i) else { break };
-                    let outcome = run_one(file, options);
+                    let Some((file, seed)) = runs.get(i) else { break };
+                    let options = Options { seed: seed.or(options.seed), ..options.clone() };
+                    let outcome = run_one(file, &options);
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(outcome);
                     }
@@ -198,19 +202,61 @@ pub fn run_all(files: &[PathBuf], options: &Options, jobs: usize) -> Vec<Outcome
     });
     results
         .into_iter()
-        .zip(files)
-        .map(|(r, file)| {
+        .zip(&runs)
+        .map(|(r, (file, seed))| {
             r.into_inner().ok().flatten().unwrap_or_else(|| Outcome {
                 path: file.display().to_string(),
-                seed: 0,
+                seed: seed.unwrap_or(0),
                 verdicts: Err("error: this scenario was not run\n".to_string()),
             })
         })
         .collect()
 }
 
-/// The report for people.
+/// The report for people. Runs of one file with several seeds make one
+/// line, naming the seeds that failed; the details are those of the first.
 pub fn render(outcomes: &[Outcome]) -> String {
+    let mut groups: Vec<&[Outcome]> = Vec::new();
+    let mut rest = outcomes;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|o| o.path == first.path).count();
+        groups.push(&rest[..n]);
+        rest = &rest[n..];
+    }
+    if groups.iter().all(|g| g.len() == 1) {
+        return render_runs(outcomes);
+    }
+    let mut out = String::new();
+    for group in &groups {
+        let failed: Vec<u64> = group.iter().filter(|o| !o.passed()).map(|o| o.seed).collect();
+        let seeds = format!("seeds {}..{}", group[0].seed, group[group.len() - 1].seed);
+        if failed.is_empty() {
+            let _ = writeln!(out, "ok     {} ({seeds}, all passed)", group[0].path);
+        } else if failed.len() == group.len() {
+            let _ = writeln!(out, "FAILED {} ({seeds}, all {} runs failed)", group[0].path, group.len());
+        } else {
+            let list: Vec<String> = failed.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "FAILED {} ({} of {} runs failed, {seeds}: seed {})",
+                group[0].path,
+                failed.len(),
+                group.len(),
+                list.join(", ")
+            );
+        }
+    }
+    let firsts: Vec<&Outcome> = groups.iter().filter_map(|g| g.iter().find(|o| !o.passed())).collect();
+    for outcome in firsts {
+        out.push('\n');
+        details(&mut out, outcome);
+    }
+    let passed = groups.iter().filter(|g| g.iter().all(Outcome::passed)).count();
+    let _ = writeln!(out, "\n{passed} passed, {} failed", groups.len() - passed);
+    out
+}
+
+fn render_runs(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     for outcome in outcomes {
         match &outcome.verdicts {
@@ -237,6 +283,16 @@ pub fn render(outcomes: &[Outcome]) -> String {
     }
     for outcome in outcomes.iter().filter(|o| !o.passed()) {
         out.push('\n');
+        details(&mut out, outcome);
+    }
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    let _ = writeln!(out, "\n{passed} passed, {} failed", outcomes.len() - passed);
+    out
+}
+
+/// What failed in one run, with the command that re-runs it.
+fn details(out: &mut String, outcome: &Outcome) {
+    {
         match &outcome.verdicts {
             Err(diagnostics) => {
                 let _ = writeln!(out, "--- {}: not a valid scenario", outcome.path);
@@ -258,9 +314,6 @@ pub fn render(outcomes: &[Outcome]) -> String {
             }
         }
     }
-    let passed = outcomes.iter().filter(|o| o.passed()).count();
-    let _ = writeln!(out, "\n{passed} passed, {} failed", outcomes.len() - passed);
-    out
 }
 
 fn xml_escape(text: &str) -> String {

@@ -29,6 +29,8 @@ pub const IDS: &[&str] = &[
     "volume-multi-attach",
     "drain-blocked",
     "identity-duplicated",
+    "service-missing",
+    "writes-lost",
 ];
 
 mod stuck;
@@ -60,7 +62,86 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
     findings.extend(claims_deleted_while_needed(world, trace));
+    findings.extend(services_missing(world));
+    findings.extend(writes_lost(world));
     findings
+}
+
+/// Writes a primary/replica database acknowledged and then lost in a
+/// failover: the promoted replica lacked them, or the old primary took them
+/// after the promotion (split brain) and discarded them when it stepped down.
+fn writes_lost(world: &World) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for app in &world.apps.list {
+        for lost in crate::apps::replication::lost_writes(app) {
+            let (from, to) = (SimTime::from_millis(lost.from_ms), SimTime::from_millis(lost.to_ms));
+            let promoted_at = SimTime::from_millis(lost.promoted_at_ms);
+            let divergent = if lost.divergent_writes > 0 {
+                format!(
+                    " {} of them were taken after the promotion, while {} and {} both took writes (split brain).",
+                    lost.divergent_writes, lost.member, lost.promoted
+                )
+            } else {
+                String::new()
+            };
+            findings.push(Finding {
+                id: "writes-lost",
+                subject: format!("pod/{}", lost.member),
+                since_ms: lost.from_ms,
+                summary: format!(
+                    "{} writes acknowledged by {} between {from} and {to} were lost when {} was promoted at {promoted_at}",
+                    lost.writes, lost.member, lost.promoted
+                ),
+                explanation: format!("{}.{divergent}", lost.cause.join(" -> ")),
+                fix: format!(
+                    "Promote the most up-to-date replica (the highest reported WAL position), and only once {} is \
+                     fenced: its leader lease has expired, or its node is powered off; with synchronous \
+                     replication an acknowledged write is on a replica before the client hears of it.",
+                    lost.member
+                ),
+            });
+        }
+    }
+    findings
+}
+
+/// A live StatefulSet whose `serviceName` names no Service: the API server
+/// accepts that (the field is only a name), the pods get `subdomain` set to
+/// it, and no EndpointSlice publishes them, so they have no DNS names and
+/// peers that look them up get NXDOMAIN.
+fn services_missing(world: &World) -> Vec<Finding> {
+    world
+        .statefulsets
+        .iter()
+        .filter(|set| set.removed_at.is_none() && world.service_named(&set.spec.service_name).is_none())
+        .map(|set| {
+            let service = &set.spec.service_name;
+            let example = pod_name(&set.name, set.start_ordinal());
+            Finding {
+                id: "service-missing",
+                subject: format!("statefulset/{}", set.name),
+                // Since the last Service of that name went, or from the start.
+                since_ms: world
+                    .services
+                    .iter()
+                    .filter(|s| s.name == *service)
+                    .filter_map(|s| s.removed_at)
+                    .max()
+                    .map_or(0, |at| at.as_millis()),
+                summary: format!("{}'s serviceName {service} names no Service: its pods have no DNS names", set.name),
+                explanation: format!(
+                    "A StatefulSet's pods get `subdomain: {service}`, and the records `<pod>.{service}.{}.svc.{}` exist only \
+                     while a headless Service named {service} selects them. No Service has that name, so {example} and its \
+                     peers resolve to nothing; clients and members that find each other by name fail.",
+                    world.namespace, world.cluster_domain
+                ),
+                fix: format!(
+                    "Create a headless Service named {service} (clusterIP: None) selecting the pods' labels; the records \
+                     appear as soon as it exists."
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A claim deleted (by a person or an operator) while a pod used it or its
@@ -100,6 +181,13 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
             continue;
         }
         let claim = world.pvc(pvc);
+        // The claim of a pod the StatefulSet scaled away (its ordinal out of
+        // range, the pod terminating or gone) is what a correct cleaner
+        // deletes, unless the set wants the ordinal back while the claim
+        // still exists: then a pod comes back to it.
+        if scaled_away(world, trace, claim, record.at) {
+            continue;
+        }
         let who = crate::trace::actor_name(world, record.actor);
         let users: Vec<&str> = world
             .pods
@@ -143,6 +231,56 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
         });
     }
     findings
+}
+
+/// The replicas of StatefulSet `sts` at `at`, from its scale records.
+fn replicas_at(world: &World, trace: &Trace, sts: StsId, at: SimTime) -> u32 {
+    let mut replicas = None;
+    for record in &trace.records {
+        if let Event::StatefulSetScaled { sts: s, from, to } = record.event
+            && s == sts
+        {
+            if record.at > at {
+                return replicas.unwrap_or(from);
+            }
+            replicas = Some(to);
+        }
+    }
+    replicas.unwrap_or(world.sts(sts).spec.replicas)
+}
+
+/// Whether `claim`, deleted at `at`, belonged to an ordinal its
+/// StatefulSet had scaled away then, whose pods were terminating or gone,
+/// and that the set did not want back while the claim existed.
+fn scaled_away(world: &World, trace: &Trace, claim: &Pvc, at: SimTime) -> bool {
+    let Some(sts) = claim.statefulset else { return false };
+    let set = world.sts(sts);
+    if set.removed_at.is_some_and(|gone| gone <= at) {
+        return false;
+    }
+    let Some(ordinal) =
+        set.spec.volume_claim_templates.iter().find_map(|t| claim_ordinal(&claim.name, &t.name, &set.name))
+    else {
+        return false;
+    };
+    let start = set.spec.ordinals_start;
+    let out_of_range = |replicas: u32| ordinal < start || ordinal >= start + replicas;
+    if !out_of_range(replicas_at(world, trace, sts, at)) {
+        return false;
+    }
+    let users_leaving = world
+        .pods
+        .iter()
+        .filter(|p| p.claims.contains(&claim.name) && p.created_at <= at)
+        .filter(|p| p.removed_at.is_none_or(|gone| gone > at))
+        .all(|p| p.deletion_timestamp.is_some_and(|t| t <= at) || p.owner == Some(sts));
+    let held_until = claim.removed_at.unwrap_or(SimTime::MAX);
+    let wanted_back = trace.records.iter().any(|r| {
+        r.at > at
+            && r.at < held_until
+            && matches!(r.event, Event::StatefulSetScaled { sts: s, to, .. } if s == sts && !out_of_range(to))
+    });
+    users_leaving && !wanted_back
 }
 
 /// Volumes that cost money and serve nobody, grouped by the StatefulSet

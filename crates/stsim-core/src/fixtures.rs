@@ -127,5 +127,7 @@ pub fn scenario(
         expect: Vec::new(),
         triggers: Vec::new(),
         operators: Vec::new(),
+        custom_kinds: Vec::new(),
+        custom_resources: Vec::new(),
     }
 }

@@ -11,7 +11,8 @@
 use crate::api::Api;
 use crate::config::OperatorConfig;
 use crate::events::EventKey;
-use crate::operators::{Operator, OperatorAction, Reconciled, View, WatchEvent, watch_event};
+use crate::kube::WriteResult;
+use crate::operators::{Operator, Reconciled, View, WatchEvent, watch_event, watch_event_v2};
 use crate::rng::{RngExt, Stream};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Event, Record};
@@ -31,22 +32,64 @@ pub const MAX_RECONCILES_PER_SECOND: u32 = 50;
 pub struct Slot {
     pub operator: Box<dyn Operator>,
     pub config: OperatorConfig,
+    /// Watch events received and not yet handed over; with `lag`, those
+    /// newer than the cache wait until the cache has caught up with them.
     pending: Vec<WatchEvent>,
     rng: Stream,
-    /// Views of the cluster in the past, for the lag fault.
+    /// Views of the cluster in the past, for the lag fault: the informer
+    /// cache the list and the watch both come from.
     history: VecDeque<(SimTime, View)>,
     /// The simulated second of the last reconcile, and how many it held.
     pace: (u64, u32),
+    /// The API server's answers to the writes of the last reconcile.
+    results: Vec<WriteResult>,
+    /// Reconciles that wrote so far, for `crashAt`.
+    reconciles: u32,
+    crashed_at_point: bool,
+    /// While the operator restarts: when it is back.
+    down_until: Option<SimTime>,
 }
 
 impl Slot {
     pub fn new(operator: Box<dyn Operator>, config: OperatorConfig, seed: u64, index: usize) -> Slot {
         let rng = crate::rng::stream(seed, &format!("operator/{index}"));
-        Slot { operator, config, pending: Vec::new(), rng, history: VecDeque::new(), pace: (0, 0) }
+        Slot {
+            operator,
+            config,
+            pending: Vec::new(),
+            rng,
+            history: VecDeque::new(),
+            results: Vec::new(),
+            reconciles: 0,
+            crashed_at_point: false,
+            down_until: None,
+            pace: (0, 0),
+        }
     }
 
     fn draw(&mut self, ppm: u32) -> bool {
         ppm > 0 && self.rng.random_range(0..1_000_000u32) < ppm
+    }
+
+    fn lag(&self) -> SimDuration {
+        self.config.faults.lag
+    }
+
+    /// The cluster as the operator's cache holds it at `now`.
+    fn cache(&self, world: &World, now: SimTime) -> View {
+        if self.lag().is_zero() {
+            return View::for_protocol(world, now.as_millis(), self.config.protocol);
+        }
+        let cutoff = now.as_millis().saturating_sub(self.lag().as_millis());
+        let stale = self
+            .history
+            .iter()
+            .rev()
+            .find(|(at, _)| at.as_millis() <= cutoff)
+            .map(|(_, view)| view.clone())
+            .unwrap_or_else(|| View::of(&World::empty("", ""), 0));
+        // An informer cache lags; the operator's clock does not.
+        View { time_ms: now.as_millis(), ..stale }
     }
 }
 
@@ -60,25 +103,34 @@ pub fn deliver(
     let mut wakes = Vec::new();
     for (index, slot) in slots.iter_mut().enumerate() {
         let before = slot.pending.len();
-        for record in records {
-            if let Some(event) = watch_event(world, record) {
-                let dropped = slot.draw(slot.config.faults.drop_events_ppm);
-                if !dropped {
-                    slot.pending.push(event);
+        // A restarting operator has no watch: it lists afresh when it is back.
+        if slot.down_until.is_none() {
+            for record in records {
+                let events = if slot.config.protocol >= 2 {
+                    watch_event_v2(world, record)
+                } else {
+                    watch_event(world, record).into_iter().collect()
+                };
+                for event in events {
+                    let dropped = slot.draw(slot.config.faults.drop_events_ppm);
+                    if !dropped {
+                        slot.pending.push(event);
+                    }
                 }
             }
         }
-        if !slot.config.faults.lag.is_zero() && !records.is_empty() {
-            slot.history.push_back((api_now, View::of(world, api_now.as_millis())));
+        if !slot.lag().is_zero() && !records.is_empty() {
+            slot.history
+                .push_back((api_now, View::for_protocol(world, api_now.as_millis(), slot.config.protocol)));
             // Keep one view older than the lag, and everything since.
-            let cutoff =
-                SimTime::from_millis(api_now.as_millis().saturating_sub(slot.config.faults.lag.as_millis()));
+            let cutoff = SimTime::from_millis(api_now.as_millis().saturating_sub(slot.lag().as_millis()));
             while slot.history.len() > 1 && slot.history[1].0 <= cutoff {
                 slot.history.pop_front();
             }
         }
         if slot.pending.len() > before {
-            wakes.push((index, api_now + slot.config.reconcile_delay));
+            // An event reaches the operator once its cache has caught up with it.
+            wakes.push((index, api_now + slot.lag() + slot.config.reconcile_delay));
         }
     }
     wakes
@@ -98,7 +150,24 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
             SimTime::from_millis(second.saturating_mul(1_000))
         ));
     }
-    let mut events = std::mem::take(&mut slot.pending);
+    let key = EventKey::Operator(index as u32);
+    if let Some(until) = slot.down_until {
+        if now < until {
+            api.arm(key, until);
+            return Ok(());
+        }
+        // Back: a fresh list of everything in its (possibly stale) cache.
+        slot.down_until = None;
+        slot.pending = relist(&slot.cache(api.world(), now), slot.config.protocol, now);
+    }
+    // With lag, only the events the cache has caught up with are seen.
+    let cutoff = now.as_millis().saturating_sub(slot.lag().as_millis());
+    let (mut events, later): (Vec<WatchEvent>, Vec<WatchEvent>) =
+        std::mem::take(&mut slot.pending).into_iter().partition(|e| e.time_ms <= cutoff);
+    if let Some(first) = later.iter().map(|e| e.time_ms).min() {
+        api.arm(key, SimTime::from_millis(first) + slot.lag());
+    }
+    slot.pending = later;
     if slot.config.faults.coalesce {
         // Only the last event per object survives: intermediate states are missed.
         let mut last: Vec<WatchEvent> = Vec::new();
@@ -110,94 +179,88 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
         last.reverse();
         events = last;
     }
-    let view = if slot.config.faults.lag.is_zero() {
-        View::of(api.world(), now.as_millis())
-    } else {
-        let cutoff = now.as_millis().saturating_sub(slot.config.faults.lag.as_millis());
-        let stale = slot
-            .history
-            .iter()
-            .rev()
-            .find(|(at, _)| at.as_millis() <= cutoff)
-            .map(|(_, view)| view.clone())
-            .unwrap_or_else(|| View::of(&World::empty("", ""), 0));
-        // An informer cache lags; the operator's clock does not.
-        View { time_ms: now.as_millis(), ..stale }
-    };
+    let mut view = slot.cache(api.world(), now);
+    view.results = std::mem::take(&mut slot.results);
     let Reconciled { actions, requeue_after_ms } = slot.operator.reconcile(&view, &events)?;
-    // A restart between two writes: only the first `keep` actions happen.
-    let keep = if actions.len() >= 2 && slot.draw(slot.config.faults.restart_between_writes_ppm) {
-        slot.rng.random_range(1..actions.len())
-    } else {
-        actions.len()
-    };
-    for action in &actions[..keep] {
-        apply(api, action);
+    // A crash at the configured point, or a random restart between two writes:
+    // only the first `keep` actions happen.
+    // `crashAt` counts the reconciles that write (answer with an action):
+    // the points where a crash can leave the cluster half-changed.
+    if !actions.is_empty() {
+        slot.reconciles += 1;
     }
-    if keep < actions.len() {
-        api.record(Event::OperatorRestarted { lost_actions: (actions.len() - keep) as u32 });
+    let crash_point = slot
+        .config
+        .faults
+        .crash_at
+        .filter(|c| !actions.is_empty() && !slot.crashed_at_point && c.reconcile == slot.reconciles);
+    let keep = if let Some(point) = crash_point {
+        slot.crashed_at_point = true;
+        Some((point.after_write as usize).min(actions.len()))
+    } else if actions.len() >= 2 && slot.draw(slot.config.faults.restart_between_writes_ppm) {
+        Some(slot.rng.random_range(1..actions.len()))
+    } else {
+        None
+    };
+    let applied = keep.unwrap_or(actions.len());
+    for (i, action) in actions[..applied].iter().enumerate() {
+        let mut result = crate::kube::verbs::apply(api, action);
+        result.action = i;
+        // The answer carries the object only with protocol 2.
+        slot.results.push(result);
+    }
+    if keep.is_some() {
+        api.record(Event::OperatorRestarted { lost_actions: (actions.len() - applied) as u32 });
         slot.operator.restart();
-        // A restarted operator lists everything again.
-        slot.pending = relist(api.world(), now);
-        api.wake(EventKey::Operator(index as u32));
+        slot.pending.clear();
+        slot.results.clear();
+        let back = now + slot.config.faults.restart_time;
+        slot.down_until = Some(back);
+        api.arm(key, back);
+        return Ok(());
     }
     if let Some(ms) = requeue_after_ms {
-        api.wake_after(EventKey::Operator(index as u32), SimDuration::from_millis(ms).max(MIN_REQUEUE));
+        api.wake_after(key, SimDuration::from_millis(ms).max(MIN_REQUEUE));
     }
     Ok(())
 }
 
 /// Every object as ADDED, as a fresh list-and-watch delivers it.
-fn relist(world: &World, now: SimTime) -> Vec<WatchEvent> {
-    let view = View::of(world, now.as_millis());
-    let added = |object, name: &String| WatchEvent {
+fn relist(view: &View, protocol: u32, now: SimTime) -> Vec<WatchEvent> {
+    let added = |object: &str, name: &str, manifest: Option<&crate::kube::Object>| WatchEvent {
         time_ms: now.as_millis(),
         kind: "ADDED",
-        object,
-        name: name.clone(),
+        object: object.to_string(),
+        name: name.to_string(),
+        manifest: manifest.cloned(),
     };
+    if protocol >= 2 {
+        let o = &view.objects;
+        return [
+            &o.nodes,
+            &o.services,
+            &o.stateful_sets,
+            &o.pods,
+            &o.persistent_volume_claims,
+            &o.persistent_volumes,
+            &o.pod_disruption_budgets,
+            &o.custom_resources,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            added(
+                m["kind"].as_str().unwrap_or_default(),
+                m["metadata"]["name"].as_str().unwrap_or_default(),
+                Some(m),
+            )
+        })
+        .collect();
+    }
     view.pods
         .iter()
-        .map(|p| added("Pod", &p.name))
-        .chain(view.pvcs.iter().map(|c| added("PersistentVolumeClaim", &c.name)))
-        .chain(view.statefulsets.iter().map(|s| added("StatefulSet", &s.name)))
+        .map(|p| added("Pod", &p.name, None))
+        .chain(view.pvcs.iter().map(|c| added("PersistentVolumeClaim", &c.name, None)))
+        .chain(view.statefulsets.iter().map(|s| added("StatefulSet", &s.name, None)))
         .collect()
-}
-
-/// Applies one action through the API server; a missing object is
-/// NotFound. A promotion goes to the application's model; one that does
-/// not apply is recorded with the reason, and changes nothing.
-fn apply(api: &mut Api, action: &OperatorAction) {
-    let not_found = |api: &mut Api, kind: &str, name: &str| {
-        api.record(Event::NotFound { name: format!("{kind}/{name}") });
-    };
-    match action {
-        OperatorAction::DeletePvc { name } => match api.world().pvc_named(name) {
-            Some(pvc) => api.delete_pvc(pvc),
-            None => not_found(api, "pvc", name),
-        },
-        OperatorAction::DeletePod { name } | OperatorAction::ForceDeletePod { name } => {
-            let grace = matches!(action, OperatorAction::ForceDeletePod { .. }).then_some(SimDuration::ZERO);
-            match api.world().pod_named(name) {
-                Some(pod) => api.delete_pod(pod, grace),
-                None => not_found(api, "pod", name),
-            }
-        }
-        OperatorAction::Scale { statefulset, replicas } => match api.world().sts_named(statefulset) {
-            Some(_) if *replicas > crate::sim::MAX_REPLICAS => api.record(Event::ActionRefused {
-                action: format!("scale {statefulset} to {replicas}"),
-                why: format!(
-                    "Invalid value: {replicas}: stsim simulates at most {} replicas",
-                    crate::sim::MAX_REPLICAS
-                ),
-            }),
-            Some(sts) => api.scale_statefulset(sts, *replicas),
-            None => not_found(api, "statefulset", statefulset),
-        },
-        OperatorAction::Promote { name } => {
-            if let Err(why) = crate::apps::promote(api, name) {
-                api.record(Event::ActionRefused { action: format!("promote {name}"), why });
-            }
-        }
-    }
 }

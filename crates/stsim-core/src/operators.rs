@@ -19,15 +19,21 @@ use crate::world::World;
 use serde::{Deserialize, Serialize};
 
 /// A change, as a Kubernetes watch reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WatchEvent {
     pub time_ms: u64,
     /// `ADDED`, `MODIFIED` or `DELETED`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// `Pod`, `PersistentVolumeClaim`, `StatefulSet` or `Node`.
-    pub object: &'static str,
+    /// The object's kind: `Pod`, `PersistentVolumeClaim`, `StatefulSet`
+    /// (protocol 1 and 2), and with protocol 2 also `Node`, `Service`,
+    /// `PersistentVolume` and custom kinds.
+    pub object: String,
     pub name: String,
+    /// Protocol 2: the whole object as the watch delivers it (for
+    /// `DELETED`, its last state).
+    #[serde(skip)]
+    pub manifest: Option<crate::kube::Object>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,6 +88,13 @@ pub struct AppView {
     pub kind: &'static str,
     /// The members the set wants, then any other that still runs, by ordinal.
     pub members: Vec<MemberView>,
+    /// Primary/replica: the member the DCS leader key names (Patroni's
+    /// leader key, which everyone can read through the API server).
+    pub leader: Option<String>,
+    /// When the leader key expires unless renewed again, in ms: its last
+    /// renewal plus the `ttl`. Until then the leader may still take writes,
+    /// even if nobody reaches it.
+    pub leader_lease_expires_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,11 +106,23 @@ pub struct MemberView {
     pub role: Option<&'static str>,
     /// Whether a process of this member runs.
     pub running: bool,
+    /// Whether the operator reaches it (a health check through the
+    /// network, like Patroni's REST API): it runs on a node that reaches the
+    /// control plane.
+    pub reachable: bool,
+    /// Primary/replica: the writes its data holds, as it reports its WAL
+    /// position (`pg_last_wal_replay_lsn()` on a replica,
+    /// `pg_current_wal_lsn()` on the primary); `None` when it does not run.
+    pub position: Option<u64>,
+    /// Primary/replica: how many writes it is behind the leader's position.
+    pub lag: Option<u64>,
+    /// Primary/replica: the timeline its data is on.
+    pub timeline: Option<u32>,
 }
 
 /// What an operator sees of the cluster: its API objects, as listed now
 /// (or, with the lag fault, as they were a while ago).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct View {
     pub time_ms: u64,
     pub pods: Vec<PodView>,
@@ -106,9 +131,27 @@ pub struct View {
     pub nodes: Vec<NodeView>,
     /// The clustered applications, as their members report themselves.
     pub apps: Vec<AppView>,
+    /// Protocol 2: every API object as the API server serves it
+    /// (Kubernetes JSON: `apiVersion`, `kind`, `metadata`, `spec`, `status`).
+    #[serde(skip)]
+    pub objects: crate::kube::Objects,
+    /// The API server's answers to the writes of the operator's previous
+    /// reconcile, in order (`action` is the index in that answer).
+    #[serde(skip)]
+    pub results: Vec<crate::kube::WriteResult>,
 }
 
 impl View {
+    /// The view of protocol `protocol`: version 2 adds the Kubernetes-shaped objects.
+    pub fn for_protocol(world: &World, time_ms: u64, protocol: u32) -> View {
+        let mut view = View::of(world, time_ms);
+        if protocol >= 2 {
+            view.objects = crate::kube::Objects::of(world);
+        }
+        view
+    }
+
+    /// The summaries of protocol 1 (`objects` left empty).
     pub fn of(world: &World, time_ms: u64) -> View {
         View {
             time_ms,
@@ -148,13 +191,29 @@ impl View {
                 })
                 .collect(),
             nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
-            apps: crate::apps::views(world),
+            apps: crate::apps::views(world, crate::time::SimTime::from_millis(time_ms)),
+            objects: crate::kube::Objects::default(),
+            results: Vec::new(),
         }
     }
 }
 
-/// What an operator may do, through the API server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `DeleteOptions.preconditions`: the delete (or update) happens only if
+/// the object still has this uid and resourceVersion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Preconditions {
+    #[serde(default)]
+    pub uid: Option<String>,
+    #[serde(default)]
+    pub resource_version: Option<String>,
+}
+
+/// What an operator may do, through the API server. The first five are the
+/// summary actions of protocol 1; the verbs after them (protocol 2) are the
+/// API server's, on Kubernetes-shaped objects, and each gets its answer
+/// (`View::results`) in the next reconcile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "PascalCase", deny_unknown_fields)]
 pub enum OperatorAction {
     DeletePvc {
@@ -172,20 +231,75 @@ pub enum OperatorAction {
     },
     /// Makes the replica running in pod `name` the primary of its cluster
     /// (a primary/replica application): its peers follow it, and the old
-    /// primary is fenced, to rejoin as a replica.
+    /// primary is fenced as far as the API server reaches it, to rejoin as
+    /// a replica.
     Promote {
+        name: String,
+    },
+    /// Removes the member running as pod `name` from its application's
+    /// membership, through the database (etcd `member remove`, ZooKeeper
+    /// `reconfig -remove`), by the application's rules.
+    RemoveMember {
+        name: String,
+    },
+    /// Adds the member `name` to its application's membership (etcd
+    /// `member add`, ZooKeeper `reconfig -add`).
+    AddMember {
+        name: String,
+    },
+    /// STONITH: powers the node's machine off through the cloud provider and
+    /// deletes its Node object, so nothing on it runs any more.
+    PowerOffNode {
+        name: String,
+    },
+    /// `POST`: creates the object (a custom resource, or a PersistentVolumeClaim).
+    Create {
+        object: crate::kube::Object,
+    },
+    /// `PUT`: replaces the object; `metadata.resourceVersion`, if given,
+    /// must be the current one (optimistic concurrency), and custom
+    /// resources require it.
+    Update {
+        object: crate::kube::Object,
+    },
+    /// `PATCH` with a JSON merge patch (`application/merge-patch+json`);
+    /// a `metadata.resourceVersion` in the patch is checked like an update's.
+    Patch {
+        kind: String,
+        name: String,
+        patch: crate::kube::Object,
+    },
+    /// `DELETE` with `DeleteOptions`.
+    #[serde(rename_all = "camelCase")]
+    Delete {
+        kind: String,
+        name: String,
+        #[serde(default)]
+        preconditions: Option<Preconditions>,
+        #[serde(default)]
+        grace_period_seconds: Option<u64>,
+        /// `Background` (the default), `Orphan` or `Foreground`.
+        #[serde(default)]
+        propagation_policy: Option<String>,
+    },
+    /// `PUT .../status`: replaces the status of a custom resource.
+    UpdateStatus {
+        object: crate::kube::Object,
+    },
+    /// `POST .../pods/NAME/eviction`: honours PodDisruptionBudgets (429 when one refuses).
+    Evict {
         name: String,
     },
 }
 
 /// What one reconcile decided.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reconciled {
     #[serde(default)]
     pub actions: Vec<OperatorAction>,
     /// Run again after this long even if nothing changes (a timer).
-    #[serde(default)]
+    #[serde(default, alias = "requeueAfterMs")]
     pub requeue_after_ms: Option<u64>,
 }
 
@@ -340,12 +454,19 @@ impl Operator for ForceDeleteUnreachable {
 }
 
 /// Fails a primary/replica application over: when no member has reported
-/// itself primary on a running, Ready pod for `after` (as the operator saw
-/// it: from its first reconcile that found the primary gone), it promotes
-/// the running, Ready replica with the lowest ordinal. One promotion per
-/// lost primary: it waits to see a primary again before it promotes again.
+/// itself primary on a running, Ready pod the operator reaches for `after`
+/// (as the operator saw it: from its first reconcile that found the primary
+/// gone), it promotes a running, Ready, reachable replica: the one with the
+/// lowest ordinal, or the most caught-up (`pick`). Before promoting it
+/// fences as told: not at all, by waiting for the old leader's lease to
+/// expire, or by powering off the old primary's node (STONITH). One
+/// promotion per lost primary: it waits to see a primary again before it
+/// promotes again. With `check_every` it also looks on its own schedule.
 pub struct Failover {
     pub after: SimDuration,
+    pub pick: crate::config::FailoverPick,
+    pub fencing: crate::config::Fencing,
+    pub check_every: Option<SimDuration>,
     graces: Graces,
     /// Applications it promoted a replica of, whose new primary it has not seen yet.
     promoted: std::collections::BTreeSet<String>,
@@ -353,7 +474,22 @@ pub struct Failover {
 
 impl Failover {
     pub fn new(after: SimDuration) -> Failover {
-        Failover { after, graces: Graces::default(), promoted: Default::default() }
+        Failover::with(after, Default::default(), Default::default(), None)
+    }
+    pub fn with(
+        after: SimDuration,
+        pick: crate::config::FailoverPick,
+        fencing: crate::config::Fencing,
+        check_every: Option<SimDuration>,
+    ) -> Failover {
+        Failover {
+            after,
+            pick,
+            fencing,
+            check_every,
+            graces: Graces::default(),
+            promoted: Default::default(),
+        }
     }
 }
 
@@ -362,11 +498,20 @@ impl Operator for Failover {
         "failover"
     }
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
+        use crate::config::{FailoverPick, Fencing};
         let ready = |name: &str| view.pods.iter().any(|p| p.name == name && p.ready && !p.terminating);
         let mut out = Reconciled::default();
+        let requeue = |out: &mut Reconciled, ms: u64| {
+            out.requeue_after_ms = Some(out.requeue_after_ms.map_or(ms, |r| r.min(ms)));
+        };
+        if let Some(every) = self.check_every {
+            requeue(&mut out, every.as_millis());
+        }
         for app in view.apps.iter().filter(|a| a.kind == "PrimaryReplica") {
             let serving = |role: &'static str| {
-                app.members.iter().filter(move |m| m.running && m.role == Some(role) && ready(&m.name))
+                app.members
+                    .iter()
+                    .filter(move |m| m.running && m.reachable && m.role == Some(role) && ready(&m.name))
             };
             if serving("primary").next().is_some() {
                 self.promoted.remove(&app.name);
@@ -379,11 +524,41 @@ impl Operator for Failover {
             if !self.graces.due(&app.name, view.time_ms, self.after, &mut out) {
                 continue;
             }
-            // Members are listed by ordinal: the first Ready replica has the lowest.
-            if let Some(replica) = serving("replica").next() {
-                out.actions.push(OperatorAction::Promote { name: replica.name.clone() });
-                self.promoted.insert(app.name.clone());
+            // Members are listed by ordinal: the first has the lowest.
+            let replica = match self.pick {
+                FailoverPick::LowestOrdinal => serving("replica").next(),
+                FailoverPick::MostCaughtUp => {
+                    serving("replica").fold(None, |best: Option<&MemberView>, m| match best {
+                        Some(b) if b.position.unwrap_or(0) >= m.position.unwrap_or(0) => Some(b),
+                        _ => Some(m),
+                    })
+                }
+            };
+            let Some(replica) = replica else { continue };
+            match self.fencing {
+                Fencing::None => {}
+                Fencing::WaitForLease => {
+                    if let Some(expires) = app.leader_lease_expires_ms
+                        && app.leader.as_deref() != Some(replica.name.as_str())
+                        && expires > view.time_ms
+                    {
+                        requeue(&mut out, expires - view.time_ms);
+                        continue;
+                    }
+                }
+                Fencing::PowerOffNode => {
+                    let old =
+                        app.leader.as_deref().and_then(|leader| view.pods.iter().find(|p| p.name == leader));
+                    if let Some(node) = old.and_then(|p| p.node.clone())
+                        && old.is_some_and(|p| p.name != replica.name)
+                        && view.nodes.iter().any(|n| n.name == node)
+                    {
+                        out.actions.push(OperatorAction::PowerOffNode { name: node });
+                    }
+                }
             }
+            out.actions.push(OperatorAction::Promote { name: replica.name.clone() });
+            self.promoted.insert(app.name.clone());
         }
         self.graces.end_pass();
         Ok(out)
@@ -404,7 +579,9 @@ pub fn builtin(kind: &crate::config::OperatorKind) -> Option<Box<dyn Operator>> 
         OperatorKind::ForceDeleteUnreachable { after } => {
             Some(Box::new(ForceDeleteUnreachable { after: *after }))
         }
-        OperatorKind::Failover { after } => Some(Box::new(Failover::new(*after))),
+        OperatorKind::Failover { after, pick, fencing, check_every } => {
+            Some(Box::new(Failover::with(*after, *pick, *fencing, *check_every)))
+        }
         OperatorKind::External { .. } => None,
     }
 }
@@ -435,5 +612,49 @@ pub fn watch_event(world: &World, record: &crate::trace::Record) -> Option<Watch
         Event::StatefulSetDeleted { sts: id, .. } => ("DELETED", "StatefulSet", sts(*id)),
         _ => return None,
     };
-    Some(WatchEvent { time_ms: record.at.as_millis(), kind, object, name })
+    Some(WatchEvent {
+        time_ms: record.at.as_millis(),
+        kind,
+        object: object.to_string(),
+        name,
+        manifest: None,
+    })
+}
+
+/// The watch event of protocol 2 a trace record means: every kind of
+/// object, each with the object as it is after the change.
+pub fn watch_event_v2(world: &World, record: &crate::trace::Record) -> Vec<WatchEvent> {
+    use crate::trace::Event;
+    let (a, b) = crate::kube::touched(&record.event);
+    [a, b]
+        .into_iter()
+        .flatten()
+        .map(|obj| {
+            let manifest = crate::kube::render(world, obj);
+            let kind = match &record.event {
+                Event::PodCreated { .. }
+                | Event::PvcCreated { .. }
+                | Event::StatefulSetCreated { .. }
+                | Event::NodeAdded { .. }
+                | Event::ServiceCreated { .. }
+                | Event::CustomResourceChanged { what: "created", .. } => "ADDED",
+                Event::PodRemoved { .. }
+                | Event::PvcRemoved { .. }
+                | Event::StatefulSetDeleted { .. }
+                | Event::NodeRemoved { .. }
+                | Event::ServiceDeleted { .. }
+                | Event::PvDeleted { .. }
+                | Event::CustomResourceChanged { what: "removed", .. } => "DELETED",
+                _ => "MODIFIED",
+            };
+            let name = manifest["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            WatchEvent {
+                time_ms: record.at.as_millis(),
+                kind,
+                object: crate::kube::kind_of(world, obj),
+                name,
+                manifest: Some(manifest),
+            }
+        })
+        .collect()
 }

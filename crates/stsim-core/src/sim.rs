@@ -145,6 +145,8 @@ impl Simulation {
         assert_eq!(operators.len(), config.operators.len(), "one operator per configured operator");
         let mut world = World::from_config(&config);
         world.operator_names = operators.iter().map(|o| o.name().to_string()).collect();
+        // Any operator may write with a resourceVersion; runs without one do not pay for them.
+        world.versions.enabled = !config.operators.is_empty() || !config.custom_kinds.is_empty();
         let operators = operators
             .into_iter()
             .zip(&config.operators)
@@ -456,6 +458,11 @@ impl Simulation {
     fn run_action(&mut self, action: Action, line: u32) {
         let description = describe(&self.config, &action);
         self.api(Actor::User).record(Event::Script { description, line });
+        self.execute(action);
+    }
+
+    /// Does what a scripted action says (already recorded).
+    fn execute(&mut self, action: Action) {
         match action {
             Action::Scale { statefulset, replicas } => {
                 let sts = self.sts_id(statefulset);
@@ -484,6 +491,45 @@ impl Simulation {
             Action::CrashNode { node } => self.set_machine(NodeId(node as u32), Machine::Crashed),
             Action::PartitionNode { node } => self.set_machine(NodeId(node as u32), Machine::Partitioned),
             Action::RecoverNode { node } => self.set_machine(NodeId(node as u32), Machine::Running),
+            Action::RemoveMember { pod } | Action::AddMember { pod } => {
+                let set = &self.config.statefulsets[pod.statefulset].name;
+                let member = crate::objects::pod_name(set, pod.ordinal);
+                let (change, verb) = match action {
+                    Action::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                    _ => (crate::apps::MemberChange::Add, "add member"),
+                };
+                let mut api = self.api(Actor::User);
+                if let Err(why) = crate::apps::change_member(&mut api, &member, change) {
+                    api.record(Event::ActionRefused { action: format!("{verb} {member}"), why });
+                }
+            }
+            Action::PartitionZone { zone } => {
+                let name = self.config.cluster.zones[zone].clone();
+                let nodes: Vec<NodeId> = self
+                    .world
+                    .nodes
+                    .iter()
+                    .filter(|n| n.zone == name && n.machine == Machine::Running)
+                    .map(|n| n.id)
+                    .collect();
+                for node in nodes {
+                    self.world.node_mut(node).island = Some(name.clone());
+                    self.set_machine(node, Machine::Partitioned);
+                }
+            }
+            Action::RecoverZone { zone } => {
+                let name = self.config.cluster.zones[zone].clone();
+                let nodes: Vec<NodeId> = self
+                    .world
+                    .nodes
+                    .iter()
+                    .filter(|n| n.zone == name && n.machine == Machine::Partitioned)
+                    .map(|n| n.id)
+                    .collect();
+                for node in nodes {
+                    self.set_machine(node, Machine::Running);
+                }
+            }
             Action::DrainNode { node } => {
                 if let Some(node) = self.live_node(node) {
                     disruption::start_drain(&mut self.api(Actor::User), node);
@@ -578,6 +624,54 @@ impl Simulation {
                     self.api(Actor::User).record(Event::NotFound { name });
                 }
             }
+            Action::ApplyCustomResource { kind, ref name, ref spec } => {
+                let mut api = self.api(Actor::User);
+                let result = match api.world.custom.named(kind, name) {
+                    Some(id) => {
+                        let mut desired = crate::kube::render(api.world, crate::kube::ObjRef::Custom(id));
+                        desired["spec"] = spec.clone();
+                        api.update_custom(id, &desired, false)
+                    }
+                    None => {
+                        let k = &api.world.custom.kinds[kind];
+                        let object = serde_json::json!({"apiVersion": k.api_version(), "kind": k.kind,
+                                                        "metadata": {"name": name}, "spec": spec});
+                        api.create_custom(kind, &object)
+                    }
+                };
+                let what = format!("apply {}/{name}", api.world.custom.kinds[kind].kind);
+                user_write_refused(&mut api, what, result);
+            }
+            Action::PatchCustomResource { kind, ref name, ref patch } => {
+                let mut api = self.api(Actor::User);
+                let result = match api.world.custom.named(kind, name) {
+                    Some(id) => {
+                        let mut desired = crate::kube::render(api.world, crate::kube::ObjRef::Custom(id));
+                        crate::kube::custom::merge_patch(&mut desired, patch);
+                        let status_only = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "status"));
+                        api.update_custom(id, &desired, status_only)
+                    }
+                    None => {
+                        let name = format!("{}/{name}", api.world.custom.kinds[kind].kind.to_lowercase());
+                        api.record(Event::NotFound { name });
+                        return;
+                    }
+                };
+                let what = format!("patch {}/{name}", api.world.custom.kinds[kind].kind);
+                user_write_refused(&mut api, what, result);
+            }
+            Action::DeleteCustomResource { kind, ref name } => {
+                let mut api = self.api(Actor::User);
+                match api.world.custom.named(kind, name) {
+                    Some(id) => {
+                        api.delete_custom(id);
+                    }
+                    None => {
+                        let name = format!("{}/{name}", api.world.custom.kinds[kind].kind.to_lowercase());
+                        api.record(Event::NotFound { name });
+                    }
+                }
+            }
             Action::DeletePvc { ref claim } => match self.world.pvc_named(claim) {
                 Some(pvc) => self.api(Actor::User).delete_pvc(pvc),
                 None => {
@@ -637,6 +731,21 @@ impl Simulation {
                     *spec = patched_spec(spec.clone(), patch);
                     Ok(())
                 });
+            }
+            Action::OnNodeOf { pod, action } => {
+                let (name, _) = self.live_pod(pod);
+                match edits::node_of(&self.world, &name) {
+                    Some(node) => self.execute(action.on(node.index())),
+                    None => self
+                        .api(Actor::User)
+                        .record(Event::NotFound { name: format!("pod/{name} (no node)") }),
+                }
+            }
+            Action::PatchPod { .. }
+            | Action::PatchPvc { .. }
+            | Action::CreatePod { .. }
+            | Action::CreatePvc { .. } => {
+                edits::run(&mut self.api(Actor::User), action);
             }
         }
     }
@@ -839,6 +948,18 @@ fn strategy_name(strategy: UpdateStrategy) -> String {
     }
 }
 
+/// A user's write the API server refused is a trace record, as kubectl would print it.
+fn user_write_refused(api: &mut Api, action: String, result: crate::kube::WriteResult) {
+    if !result.is_success() {
+        api.record(Event::WriteRefused {
+            action,
+            code: result.code,
+            reason: result.reason.unwrap_or_default(),
+            message: result.message.unwrap_or_default(),
+        });
+    }
+}
+
 /// Stands in for an external operator when none was provided: it fails at
 /// once, saying where external operators run.
 struct Unavailable;
@@ -916,6 +1037,37 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::Cordon { node } => format!("kubectl cordon {}", node_name(config, *node)),
         Action::Uncordon { node } => format!("kubectl uncordon {}", node_name(config, *node)),
         Action::DeleteNode { node } => format!("kubectl delete node {}", node_name(config, *node)),
+        Action::RemoveMember { pod } | Action::AddMember { pod } => {
+            let set = &config.statefulsets[pod.statefulset];
+            let member = crate::objects::pod_name(&set.name, pod.ordinal);
+            use crate::config::{AppKind, QuorumSystem};
+            let remove = matches!(action, Action::RemoveMember { .. });
+            match (set.app.as_ref().map(|a| &a.kind), remove) {
+                (Some(AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }), true) => {
+                    format!("zkCli.sh reconfig -remove {member}")
+                }
+                (Some(AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }), false) => {
+                    format!("zkCli.sh reconfig -add {member}")
+                }
+                (Some(AppKind::RedisCluster { .. }), true) => {
+                    format!("redis-cli --cluster del-node {member} (CLUSTER FORGET on every node)")
+                }
+                (Some(AppKind::RedisCluster { .. }), false) => {
+                    format!("redis-cli --cluster add-node {member} --cluster-slave (CLUSTER MEET)")
+                }
+                (Some(AppKind::Cassandra { .. }), true) => format!("nodetool decommission on {member}"),
+                (Some(AppKind::Cassandra { .. }), false) => {
+                    format!("add member {member} (Cassandra has none)")
+                }
+                (_, true) => format!("etcdctl member remove {member}"),
+                (_, false) => format!("etcdctl member add {member}"),
+            }
+        }
+        Action::PartitionZone { zone } => format!(
+            "zone {} is cut off from the control plane and the other zones (its nodes still reach each other)",
+            config.cluster.zones[*zone]
+        ),
+        Action::RecoverZone { zone } => format!("zone {} is reachable again", config.cluster.zones[*zone]),
         Action::AddNode { pool, zone } => {
             let pool = &config.cluster.node_pools[*pool].name;
             match zone {
@@ -976,6 +1128,15 @@ pub fn describe(config: &Config, action: &Action) -> String {
             format!("{cascade:?}").to_lowercase()
         ),
         Action::DeletePvc { claim } => format!("kubectl delete pvc {claim}"),
+        Action::ApplyCustomResource { kind, name, spec } => {
+            format!("kubectl apply {} {name} with spec {spec}", config.custom_kinds[*kind].kind)
+        }
+        Action::PatchCustomResource { kind, name, patch } => {
+            format!("kubectl patch {} {name} --type=merge -p '{patch}'", config.custom_kinds[*kind].kind)
+        }
+        Action::DeleteCustomResource { kind, name } => {
+            format!("kubectl delete {} {name}", config.custom_kinds[*kind].kind)
+        }
         Action::RenameStatefulSet { statefulset, to } => format!(
             "rename statefulset {} to {to}: kubectl delete statefulset {0}, then create {to} with the same spec",
             config.statefulsets[*statefulset].name
@@ -996,8 +1157,15 @@ pub fn describe(config: &Config, action: &Action) -> String {
             config.statefulsets[*statefulset].name,
             patch_fields(patch).join(", ")
         ),
+        Action::OnNodeOf { pod: p, action } => edits::describe_node_of(&pod(p), *action),
+        Action::PatchPod { .. }
+        | Action::PatchPvc { .. }
+        | Action::CreatePod { .. }
+        | Action::CreatePvc { .. } => edits::describe(action),
     }
 }
+
+mod edits;
 
 #[cfg(test)]
 mod tests {

@@ -117,6 +117,14 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 "Claim {} is deleted, but a pod still uses it: pvc-protection keeps it until that pod is gone.",
                 pvc(*id)
             ),
+            Event::PodPatched { pod: id, change } => format!("{} is edited by hand: {change}.", pod(*id)),
+            Event::PvcPatched { pvc: id, change } => {
+                format!("Claim {} is edited by hand: {change}.", pvc(*id))
+            }
+            Event::PvcWaiting { pvc: id, reason, message } => format!(
+                "Claim {} gets no volume and stays Pending ({reason}: {message}); its pod cannot be scheduled.",
+                pvc(*id)
+            ),
             Event::PvcOrphaned { pvc: id, reason } => {
                 format!("Claim {} is orphaned, and still costs money: {reason}.", pvc(*id))
             }
@@ -229,6 +237,31 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::OperatorFailed { message } => format!("The operator fails, and the run stops: {message}."),
             Event::ActionRefused { action, why } => {
                 format!("The operator's action `{action}` does not apply, and changes nothing: {why}.")
+            }
+            Event::CustomResourceChanged { object, what, .. } => {
+                let o = &world.custom.objects[*object as usize];
+                let kind = &world.custom.kinds[o.kind].kind;
+                match *what {
+                    "created" => format!("{kind} {} is created.", o.name),
+                    "updated" => format!("{kind} {} is updated (generation {}).", o.name, o.generation),
+                    "status" => format!("The status of {kind} {} is written.", o.name),
+                    "deleting" => {
+                        format!("{kind} {} is marked for deletion; its finalizers hold it.", o.name)
+                    }
+                    _ => format!("{kind} {} is deleted.", o.name),
+                }
+            }
+            Event::Annotated { object, keys } => {
+                let o = crate::kube::render(world, *object);
+                format!(
+                    "The annotations of {} {} are set: {}.",
+                    crate::kube::kind_of(world, *object),
+                    o["metadata"]["name"].as_str().unwrap_or("?"),
+                    keys.join(", ")
+                )
+            }
+            Event::WriteRefused { action, code, reason, message } => {
+                format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }
             Event::OperatorRestarted { lost_actions } => {
                 format!("The operator restarts between two writes; {lost_actions} of its actions are lost.")

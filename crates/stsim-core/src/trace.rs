@@ -201,6 +201,23 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// A person edited a pod's metadata by hand (labels), as said in `change`.
+    PodPatched {
+        pod: PodId,
+        change: String,
+    },
+    /// A person edited a claim's metadata by hand (labels), as said in `change`.
+    PvcPatched {
+        pvc: PvcId,
+        change: String,
+    },
+    /// The PV controller cannot get the claim a volume, with its event's
+    /// reason and message (`ProvisioningFailed`, `FailedBinding`).
+    PvcWaiting {
+        pvc: PvcId,
+        reason: &'static str,
+        message: String,
+    },
     /// A delete of a claim in use: `kubernetes.io/pvc-protection` holds it
     /// until no pod uses it.
     PvcDeleting {
@@ -328,6 +345,25 @@ pub enum Event {
     AppVerdict {
         app: usize,
         verdict: crate::apps::Verdict,
+    },
+    /// A custom resource was `created`, `updated` (spec or metadata),
+    /// its `status` written, marked `deleting` (finalizers), or `removed`.
+    CustomResourceChanged {
+        object: u32,
+        what: &'static str,
+        generation: u64,
+    },
+    /// A client set the annotations of a built-in object (now `keys`).
+    Annotated {
+        object: crate::kube::ObjRef,
+        keys: Vec<String>,
+    },
+    /// The API server refused an operator's write (the answer it gets).
+    WriteRefused {
+        action: String,
+        code: u16,
+        reason: &'static str,
+        message: String,
     },
 }
 
@@ -516,6 +552,11 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::PvcDeleting { pvc: id } => {
             write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
         }
+        Event::PodPatched { pod: id, change } => write!(out, "{}\tpatched\t{change}", pod(*id)),
+        Event::PvcPatched { pvc: id, change } => write!(out, "{}\tpatched\t{change}", pvc(*id)),
+        Event::PvcWaiting { pvc: id, reason, message } => {
+            write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))
+        }
         Event::PvcOrphaned { pvc: id, reason } => write!(out, "{}\torphaned\treason={reason:?}", pvc(*id)),
         Event::PvcInUse { pvc: id } => write!(out, "{}\tin-use\t", pvc(*id)),
         Event::PvReleased { pv } => write!(out, "pv/{}\treleased\t", world.pv(*pv).name),
@@ -578,6 +619,27 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::DnsNegativeCached { name, until } => write!(out, "dns/{name}\tnegative-cached\tuntil={until}"),
         Event::AppMember { app, pod: id, what } => {
             write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
+        }
+        Event::CustomResourceChanged { object, what, generation } => {
+            let o = &world.custom.objects[*object as usize];
+            write!(
+                out,
+                "{}/{}\t{what}\tgeneration={generation}",
+                world.custom.kinds[o.kind].kind.to_lowercase(),
+                o.name
+            )
+        }
+        Event::Annotated { object, keys } => {
+            let name =
+                crate::kube::render(world, *object)["metadata"]["name"].as_str().unwrap_or("?").to_string();
+            let kind = crate::kube::kind_of(world, *object).to_lowercase();
+            write!(out, "{kind}/{name}\tannotated\tkeys={}", keys.join(","))
+        }
+        Event::WriteRefused { action, code, reason, message } => {
+            write!(
+                out,
+                "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}"
+            )
         }
         Event::AppVerdict { app, verdict } => write!(
             out,

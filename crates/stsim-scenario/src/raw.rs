@@ -72,6 +72,12 @@ pub struct Scenario {
     /// For an exercise: a nudge towards the fix.
     #[serde(default)]
     pub hint: Option<String>,
+    /// The operators' own kinds, as CustomResourceDefinitions declare them.
+    #[serde(default)]
+    pub custom_resource_definitions: Option<Vec<CustomResourceDefinition>>,
+    /// Custom resources that exist from the start.
+    #[serde(default)]
+    pub custom_resources: Option<Vec<CustomResource>>,
 }
 
 /// What real thing a scenario mirrors.
@@ -95,6 +101,34 @@ pub struct Quiz {
     pub evidence: Option<Vec<String>>,
 }
 
+/// A custom resource kind; `schema` is an OpenAPI v3 schema of the whole
+/// object, written as a RON map (`{"type": "object", ...}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CustomResourceDefinition", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomResourceDefinition {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub plural: Option<String>,
+    #[serde(default)]
+    pub schema: Option<ron::Value>,
+}
+
+/// A custom resource; `spec` and `status` are free-form RON maps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CustomResource", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomResource {
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    #[serde(default)]
+    pub spec: Option<ron::Value>,
+    #[serde(default)]
+    pub status: Option<ron::Value>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "Operator", deny_unknown_fields, rename_all = "camelCase")]
 pub struct OperatorEntry {
@@ -103,6 +137,9 @@ pub struct OperatorEntry {
     pub reconcile_delay: Option<String>,
     #[serde(default)]
     pub faults: Option<OperatorFaults>,
+    /// The protocol version it speaks: 1 (the default) or 2.
+    #[serde(default)]
+    pub protocol: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +156,12 @@ pub enum OperatorKind {
     },
     Failover {
         after: String,
+        #[serde(default)]
+        pick: Option<FailoverPick>,
+        #[serde(default)]
+        fencing: Option<Fencing>,
+        #[serde(default, rename = "checkEvery")]
+        check_every: Option<String>,
     },
     External {
         name: String,
@@ -126,6 +169,21 @@ pub enum OperatorKind {
         #[serde(default)]
         timeout: Option<String>,
     },
+}
+
+/// Which replica the built-in failover promotes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum FailoverPick {
+    LowestOrdinal,
+    MostCaughtUp,
+}
+
+/// How the built-in failover fences the old primary.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum Fencing {
+    None,
+    WaitForLease,
+    PowerOffNode,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +197,19 @@ pub struct OperatorFaults {
     pub lag: Option<String>,
     #[serde(default)]
     pub restart_between_writes: Option<f64>,
+    /// A one-shot crash: `(reconcile: N, afterWrite: K)`.
+    #[serde(default)]
+    pub crash_at: Option<CrashAt>,
+    /// How long a restart takes, like `"5s"`.
+    #[serde(default)]
+    pub restart_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "CrashAt", deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrashAt {
+    pub reconcile: i64,
+    pub after_write: i64,
 }
 
 /// One expectation as written.
@@ -195,6 +266,18 @@ pub enum Expect {
     NeverBroken {
         app: String,
     },
+    NoWritesLost {
+        app: String,
+    },
+    NeverSplitBrain {
+        app: String,
+    },
+    ObjectField {
+        kind: String,
+        name: String,
+        field: String,
+        equals: ron::Value,
+    },
     BrokenWithin {
         app: String,
         within: String,
@@ -205,6 +288,89 @@ pub enum Expect {
         app: String,
         within: String,
     },
+    PodState {
+        pod: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        phase: Option<PodPhase>,
+        #[serde(default)]
+        ready: Option<bool>,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+        #[serde(default)]
+        ip: Option<String>,
+        #[serde(default)]
+        image: Option<String>,
+        #[serde(default)]
+        revision: Option<String>,
+        #[serde(default)]
+        updated: Option<bool>,
+        #[serde(default)]
+        restarts: Option<i64>,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    StatefulSetStatus {
+        statefulset: String,
+        at: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        ready_replicas: Option<i64>,
+        #[serde(default)]
+        available_replicas: Option<i64>,
+        #[serde(default)]
+        current_replicas: Option<i64>,
+        #[serde(default)]
+        updated_replicas: Option<i64>,
+        #[serde(default)]
+        current_revision_is_update_revision: Option<bool>,
+    },
+    ClaimState {
+        claim: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        bound: Option<bool>,
+        #[serde(default)]
+        volume: Option<String>,
+        #[serde(default)]
+        owners: Option<Vec<String>>,
+        #[serde(default)]
+        terminating: Option<bool>,
+    },
+    PodNotCreated {
+        pod: String,
+        from: String,
+        to: String,
+    },
+    UpdateRefused {
+        statefulset: String,
+        message: String,
+    },
+    DnsAnswer {
+        name: String,
+        at: String,
+        #[serde(default)]
+        resolves: Option<bool>,
+        #[serde(default)]
+        ip: Option<String>,
+    },
+}
+
+/// A pod's `status.phase`, as expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "PodPhase")]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// An application's health, as expectations name it.
@@ -275,6 +441,18 @@ pub enum App {
         form_timeout: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
+        /// Writes per second clients send to the primary.
+        #[serde(default)]
+        write_rate: Option<u32>,
+        /// Patroni `ttl`.
+        #[serde(default)]
+        lease_ttl: Option<String>,
+        /// Patroni `loop_wait`.
+        #[serde(default)]
+        lease_renew: Option<String>,
+        /// Patroni `synchronous_mode_strict`.
+        #[serde(default)]
+        synchronous: Option<bool>,
     },
     RedisSentinel {
         #[serde(default)]
@@ -523,6 +701,9 @@ pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
     #[serde(default)]
     pub pod_anti_affinity: Option<PodAntiAffinity>,
+    /// Same shape as `podAntiAffinity`.
+    #[serde(default)]
+    pub pod_affinity: Option<PodAntiAffinity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -821,25 +1002,58 @@ pub enum Action {
         pod: String,
     },
     CrashNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     PartitionNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     RecoverNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
+    },
+    PartitionZone {
+        zone: String,
+    },
+    RemoveMember {
+        pod: String,
+    },
+    AddMember {
+        pod: String,
+    },
+    RecoverZone {
+        zone: String,
     },
     DrainNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Cordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Uncordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DeleteNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     AddNode {
         pool: String,
@@ -847,10 +1061,16 @@ pub enum Action {
         zone: Option<String>,
     },
     TaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     UntaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     SetReady {
         pod: String,
@@ -885,6 +1105,20 @@ pub enum Action {
     DeletePvc {
         pvc: String,
     },
+    ApplyCustomResource {
+        kind: String,
+        name: String,
+        spec: ron::Value,
+    },
+    PatchCustomResource {
+        kind: String,
+        name: String,
+        patch: ron::Value,
+    },
+    DeleteCustomResource {
+        kind: String,
+        name: String,
+    },
     RenameStatefulSet {
         statefulset: String,
         to: String,
@@ -895,6 +1129,42 @@ pub enum Action {
     },
     DeleteService {
         service: String,
+    },
+    PatchPod {
+        pod: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    PatchPvc {
+        pvc: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    CreatePod {
+        name: String,
+        template: Box<PodTemplate>,
+        #[serde(default)]
+        hostname: Option<String>,
+        #[serde(default)]
+        subdomain: Option<String>,
+    },
+    CreatePvc {
+        name: String,
+        storage: String,
+        #[serde(default)]
+        storage_class_name: Option<String>,
+        #[serde(default)]
+        access_modes: Option<Vec<AccessMode>>,
+        #[serde(default)]
+        labels: Option<RawLabels>,
     },
     /// Delete with `--cascade=orphan` and create again with these fields changed.
     RecreateStatefulSet {

@@ -48,16 +48,20 @@ fn last_index(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<us
 }
 
 /// What caused record `index`: the scripted action that ran just before it
-/// in the same instant, in backquotes, or `fallback`, with the time.
-pub(crate) fn blame_record(records: &[Record], index: usize, fallback: &str) -> String {
+/// in the same instant, in backquotes, or `fallback`, with the time; an
+/// operator's action names the operator.
+pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fallback: &str) -> String {
     let at = records[index].at;
     let script = records[..=index].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
         Event::Script { description, .. } => Some(description.as_str()),
         _ => None,
     });
-    match script {
-        Some(description) => format!("`{description}` at {at}"),
-        None => format!("{fallback} at {at}"),
+    match (script, records[index].actor) {
+        (Some(description), _) => format!("`{description}` at {at}"),
+        (None, actor @ crate::trace::Actor::Operator(_)) => {
+            format!("{fallback} by {} at {at}", crate::trace::actor_name(world, actor))
+        }
+        (None, _) => format!("{fallback} at {at}"),
     }
 }
 
@@ -162,7 +166,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
             |e| matches!(e, Event::ServiceDeleted { service: s } if world.service(*s).name == service),
         );
         let root = match deleted {
-            Some(index) => blame_record(records, index, &format!("service {service} deleted")),
+            Some(index) => blame_record(world, records, index, &format!("service {service} deleted")),
             None => format!("no Service named {service} exists"),
         };
         let deleted = deleted.map(|index| records[index].at);
@@ -206,7 +210,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
         let deleting =
             last_index(records, |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id));
         let root = match deleting {
-            Some(index) => blame_record(records, index, &format!("{member} deleted")),
+            Some(index) => blame_record(world, records, index, &format!("{member} deleted")),
             None => blame(records, at, &format!("{member} deleted")),
         };
         return Why {
@@ -226,7 +230,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
     {
         let cut = last_index(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node.id));
         let root = match cut {
-            Some(index) => blame_record(records, index, &format!("{} stopped reporting", node.name)),
+            Some(index) => blame_record(world, records, index, &format!("{} stopped reporting", node.name)),
             None => format!("{} stopped reporting at {}", node.name, node.condition_since),
         };
         return Why {
@@ -260,7 +264,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
         if let Some(index) = earlier {
             return Why {
                 steps: vec![
-                    blame_record(records, index, &format!("{member} deleted")),
+                    blame_record(world, records, index, &format!("{member} deleted")),
                     format!(
                         "{member} came back at {} and is not Ready yet; {service} publishes only Ready pods, so \
                          {name} does not resolve",
@@ -362,7 +366,7 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
                         .rposition(|r| matches!(r.event, Event::PvcDeleting { pvc: old } if world.pvc(old).name == *name))
                         .or(deleting);
                     match deleting {
-                        Some(index) => blame_record(records, index, &format!("{name} deleted")),
+                        Some(index) => blame_record(world, records, index, &format!("{name} deleted")),
                         None => blame(records, at, &format!("{name} deleted")),
                     }
                 }
@@ -380,5 +384,26 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
             fix: String::new(),
             code: "empty-data",
         },
+    }
+}
+
+/// Why `member` cannot be reached: the network is cut at `node` (a
+/// partitioned or crashed machine), since the last change of its machine.
+pub(crate) fn cut(world: &World, records: &[Record], member: &str, node: crate::objects::NodeId) -> Why {
+    let name = &world.node(node).name;
+    let state = world.node(node).machine.as_str();
+    let since = last(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node));
+    let root = match since {
+        Some(at) => blame(records, at, &format!("{name} {state}")),
+        None => format!("{name} {state}"),
+    };
+    Why {
+        steps: vec![root, format!("{member} is cut off from its peers: the network to {name} is down")],
+        at: since,
+        fix: format!(
+            "Restore the network to {name}, or fence {member} (stop it, or delete the node once it is known to be \
+             off) before another member takes its place."
+        ),
+        code: "peers-unreachable",
     }
 }

@@ -5,7 +5,8 @@
 //! retention policy put those references there: `whenScaled: Delete` makes
 //! a condemned pod own its claims, `whenDeleted: Delete` makes the set own
 //! them), and after a background-cascade delete of a StatefulSet its pods
-//! are deleted, gracefully and in no particular order. In-use protection of
+//! are deleted, gracefully and in no particular order; a custom resource
+//! none of whose owners is left is deleted (its finalizers hold it). In-use protection of
 //! claims is the API server's (`Api::delete_pvc`).
 //!
 //! Like the real collector it works from a queue, not a scan: the world
@@ -49,8 +50,38 @@ pub fn collect(api: &mut Api) {
         .filter(|p| !world.pod(*p).is_terminating())
         .collect();
     pods.sort_by(|a, b| world.pod(*a).name.cmp(&world.pod(*b).name));
+    // Custom resources go when none of their owners is left (any kind, by
+    // uid). Only worth a look when some custom resource has owners at all.
+    let owned_custom =
+        world.custom.live().any(|o| o.deletion_timestamp.is_none() && !o.owner_references.is_empty());
+    let live_uids: std::collections::BTreeSet<String> = if !owned_custom {
+        std::collections::BTreeSet::new()
+    } else {
+        world
+            .statefulsets
+            .iter()
+            .filter(|s| s.removed_at.is_none())
+            .map(|s| s.uid)
+            .chain(world.live_pods().map(|p| p.uid))
+            .chain(world.live_pvcs().map(|c| c.uid))
+            .chain(world.custom.live().map(|o| o.uid))
+            .map(crate::kube::uid)
+            .collect()
+    };
+    let orphaned_custom: Vec<u32> = world
+        .custom
+        .live()
+        .filter(|o| o.deletion_timestamp.is_none() && !o.owner_references.is_empty())
+        .filter(|o| {
+            o.owner_references.iter().all(|r| !r["uid"].as_str().is_some_and(|u| live_uids.contains(u)))
+        })
+        .map(|o| o.id)
+        .collect();
     for claim in claims {
         api.delete_pvc(claim);
+    }
+    for object in orphaned_custom {
+        api.delete_custom(object);
     }
     for pod in pods {
         api.delete_pod(pod, None);

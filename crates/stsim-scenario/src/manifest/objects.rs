@@ -1067,54 +1067,67 @@ fn affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::Affinit
             na.finish(cx);
             raw::NodeAffinity { required, preferred }
         });
-    let anti = affinity.take("podAntiAffinity").and_then(|n| cx.obj(n, &format!("{p}.podAntiAffinity"))).map(
-        |mut pa| {
-            let at = format!("{p}.podAntiAffinity");
-            let required =
-                pa.take(REQUIRED).and_then(|l| cx.list(l, &format!("{at}.{REQUIRED}"))).map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(i, t)| {
+    let pod_affinity = pod_affinity_block(cx, &mut affinity, "podAffinity", "podAffinity", p, raw_base);
+    let anti = pod_affinity_block(cx, &mut affinity, "podAntiAffinity", "podAntiAffinity", p, raw_base);
+    affinity.finish(cx);
+    Some(raw::Affinity { node_affinity, pod_affinity, pod_anti_affinity: anti })
+}
+
+/// `podAffinity` or `podAntiAffinity` (`key`): required and preferred terms.
+fn pod_affinity_block(
+    cx: &mut Cx<'_>,
+    affinity: &mut Obj<'_>,
+    key: &str,
+    raw_key: &str,
+    p: &str,
+    raw_base: &str,
+) -> Option<raw::PodAntiAffinity> {
+    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+    let taken = affinity.take(key)?;
+    cx.obj(taken, &format!("{p}.{key}")).map(|mut pa| {
+        let at = format!("{p}.{key}");
+        let required = pa.take(REQUIRED).and_then(|l| cx.list(l, &format!("{at}.{REQUIRED}"))).map(|list| {
+            list.iter()
+                .enumerate()
+                .filter_map(|(i, t)| {
+                    pod_affinity_term(
+                        cx,
+                        t,
+                        &format!("{at}.{REQUIRED}[{i}]"),
+                        &format!("{raw_base}.{raw_key}.{REQUIRED}[{i}]"),
+                    )
+                })
+                .collect()
+        });
+        let preferred =
+            pa.take(PREFERRED).and_then(|l| cx.list(l, &format!("{at}.{PREFERRED}"))).map(|list| {
+                list.iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        let here = format!("{at}.{PREFERRED}[{i}]");
+                        let raw_here = format!("{raw_base}.{raw_key}.{PREFERRED}[{i}]");
+                        let mut weighted = cx.obj(item, &here)?;
+                        let weight = int_field(cx, &mut weighted, "weight", format!("{raw_here}.weight"));
+                        let term = weighted.take("podAffinityTerm").and_then(|t| {
                             pod_affinity_term(
                                 cx,
                                 t,
-                                &format!("{at}.{REQUIRED}[{i}]"),
-                                &format!("{raw_base}.podAntiAffinity.{REQUIRED}[{i}]"),
+                                &format!("{here}.podAffinityTerm"),
+                                &format!("{raw_here}.podAffinityTerm"),
                             )
+                        });
+                        weighted.finish(cx);
+                        Some(raw::WeightedPodAffinityTerm {
+                            weight: weight.unwrap_or(1),
+                            pod_affinity_term: term?,
                         })
-                        .collect()
-                });
-            let preferred =
-                pa.take(PREFERRED).and_then(|l| cx.list(l, &format!("{at}.{PREFERRED}"))).map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(i, item)| {
-                            let here = format!("{at}.{PREFERRED}[{i}]");
-                            let raw_here = format!("{raw_base}.podAntiAffinity.{PREFERRED}[{i}]");
-                            let mut weighted = cx.obj(item, &here)?;
-                            let weight = int_field(cx, &mut weighted, "weight", format!("{raw_here}.weight"));
-                            let term = weighted.take("podAffinityTerm").and_then(|t| {
-                                pod_affinity_term(
-                                    cx,
-                                    t,
-                                    &format!("{here}.podAffinityTerm"),
-                                    &format!("{raw_here}.podAffinityTerm"),
-                                )
-                            });
-                            weighted.finish(cx);
-                            Some(raw::WeightedPodAffinityTerm {
-                                weight: weight.unwrap_or(1),
-                                pod_affinity_term: term?,
-                            })
-                        })
-                        .collect()
-                });
-            pa.finish(cx);
-            raw::PodAntiAffinity { required, preferred }
-        },
-    );
-    affinity.finish(cx);
-    Some(raw::Affinity { node_affinity, pod_anti_affinity: anti })
+                    })
+                    .collect()
+            });
+        pa.finish(cx);
+        raw::PodAntiAffinity { required, preferred }
+    })
 }
 
 fn tolerations(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Toleration>> {

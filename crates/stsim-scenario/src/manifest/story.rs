@@ -136,15 +136,18 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let mut t = started;
         let all = story == "default";
         if all || story == "node-crash" {
-            timeline.push(at(t, raw::Action::CrashNode { node: "worker-1".to_string() }));
+            timeline
+                .push(at(t, raw::Action::CrashNode { node: Some("worker-1".to_string()), node_of: None }));
             t += 600;
-            timeline.push(at(t, raw::Action::RecoverNode { node: "worker-1".to_string() }));
+            timeline
+                .push(at(t, raw::Action::RecoverNode { node: Some("worker-1".to_string()), node_of: None }));
             t += 240;
         }
         if story == "drain" {
-            timeline.push(at(t, raw::Action::DrainNode { node: "worker-1".to_string() }));
+            timeline
+                .push(at(t, raw::Action::DrainNode { node: Some("worker-1".to_string()), node_of: None }));
             t += 300;
-            timeline.push(at(t, raw::Action::Uncordon { node: "worker-1".to_string() }));
+            timeline.push(at(t, raw::Action::Uncordon { node: Some("worker-1".to_string()), node_of: None }));
             t += 120;
         }
         if all || story == "scale-down" {
@@ -193,6 +196,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         lesson: None,
         quiz: None,
         hint: None,
+        custom_resource_definitions: None,
+        custom_resources: None,
     })
 }
 

@@ -44,7 +44,30 @@ impl Checker<'_, '_> {
                 raw::OperatorKind::ForceDeleteUnreachable { after: a } => {
                     OperatorKind::ForceDeleteUnreachable { after: after(self, a) }
                 }
-                raw::OperatorKind::Failover { after: a } => OperatorKind::Failover { after: after(self, a) },
+                raw::OperatorKind::Failover { after: a, pick, fencing, check_every } => {
+                    OperatorKind::Failover {
+                        after: after(self, a),
+                        pick: match pick {
+                            None | Some(raw::FailoverPick::LowestOrdinal) => FailoverPick::LowestOrdinal,
+                            Some(raw::FailoverPick::MostCaughtUp) => FailoverPick::MostCaughtUp,
+                        },
+                        fencing: match fencing {
+                            None | Some(raw::Fencing::None) => Fencing::None,
+                            Some(raw::Fencing::WaitForLease) => Fencing::WaitForLease,
+                            Some(raw::Fencing::PowerOffNode) => Fencing::PowerOffNode,
+                        },
+                        check_every: check_every.as_deref().and_then(|text| {
+                            let field = format!("{path}.operator.checkEvery");
+                            let every = self.duration(&field, text)?;
+                            if every.is_zero() {
+                                let message = "Invalid value: \"0s\": a health-check period must be positive";
+                                self.report("invalid-value", &field, message, None);
+                                return None;
+                            }
+                            Some(every)
+                        }),
+                    }
+                }
                 raw::OperatorKind::External { name, command, timeout } => {
                     if command.is_empty() {
                         let message = "Required value: the command to start, like [\"python3\", \"op.py\"]";
@@ -83,14 +106,47 @@ impl Checker<'_, '_> {
                     "restartBetweenWrites",
                     faults.and_then(|f| f.restart_between_writes),
                 ),
+                crash_at: faults.and_then(|f| f.crash_at.as_ref()).and_then(|c| {
+                    let reconcile =
+                        self.count(&format!("{path}.faults.crashAt.reconcile"), c.reconcile, 1)?;
+                    let after_write =
+                        self.count(&format!("{path}.faults.crashAt.afterWrite"), c.after_write, 0)?;
+                    Some(CrashAt { reconcile, after_write })
+                }),
+                restart_time: self.duration_or(
+                    &format!("{path}.faults.restartTime"),
+                    faults.and_then(|f| f.restart_time.as_deref()),
+                    DEFAULT_RESTART_TIME,
+                ),
+            };
+            let protocol = match entry.protocol {
+                None => 1,
+                Some(v @ (1 | 2)) => v as u32,
+                Some(other) => {
+                    let message = format!("Unsupported value: {other}: supported values: 1, 2");
+                    self.report("invalid-value", &format!("{path}.protocol"), message, None);
+                    1
+                }
             };
             let reconcile_delay = self.duration_or(
                 &format!("{path}.reconcileDelay"),
                 entry.reconcile_delay.as_deref(),
                 SimDuration::ZERO,
             );
-            out.push(OperatorConfig { kind, reconcile_delay, faults });
+            out.push(OperatorConfig { kind, reconcile_delay, faults, protocol });
         }
         out
+    }
+}
+
+impl Checker<'_, '_> {
+    /// A whole number at least `min`, or a located error.
+    fn count(&mut self, path: &str, value: i64, min: i64) -> Option<u32> {
+        if value < min || value > i64::from(u32::MAX) {
+            let message = format!("Invalid value: {value}: must be a whole number, at least {min}");
+            self.report("invalid-value", path, message, None);
+            return None;
+        }
+        Some(value as u32)
     }
 }

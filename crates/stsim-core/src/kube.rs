@@ -1,0 +1,681 @@
+//! Kubernetes-shaped objects: the cluster's API objects as the API server
+//! serves them (`apiVersion`, `kind`, `metadata`, `spec`, `status`, in
+//! camelCase JSON), their `resourceVersion`s, and the answers it gives to
+//! writes (`Status` with `code`, `reason`, `message`).
+//!
+//! Owns the rendering of Pods, PersistentVolumeClaims, PersistentVolumes,
+//! StatefulSets, Services, Nodes, PodDisruptionBudgets and custom resources
+//! into JSON, the etcd-style revision counter that gives every change a
+//! `resourceVersion`, and the custom resource store (`custom`). The verbs an
+//! operator may use (`verbs`) turn JSON requests into `Api` writes, so they
+//! obey the same rules as every other write.
+//!
+//! Does not own the objects themselves (`objects`, `world`) nor decide
+//! anything about them. Serialized maps are `serde_json`'s sorted maps, so
+//! the JSON of an object is deterministic.
+
+pub mod custom;
+pub mod verbs;
+
+use crate::config::{AccessMode, IntOrPercent, Labels, PodManagementPolicy, UpdateStrategy};
+use crate::objects::*;
+use crate::time::SimTime;
+use crate::trace::Event;
+use crate::world::World;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// An object as the API server serves it.
+pub type Object = Value;
+
+/// Simulated time zero is this instant (2025-01-01T00:00:00Z), so that
+/// timestamps look like Kubernetes' RFC 3339 ones and are reproducible.
+pub const EPOCH_UNIX_SECONDS: u64 = 1_735_689_600;
+
+/// Which object a change touched, for its `resourceVersion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum ObjRef {
+    Node(NodeId),
+    Pod(PodId),
+    Pvc(PvcId),
+    Pv(PvId),
+    Service(ServiceId),
+    Sts(StsId),
+    /// A custom resource, by index into `CustomResources::objects`.
+    Custom(u32),
+}
+
+/// `resourceVersion`s: as etcd's revision, one counter for the whole
+/// cluster, moved by every change; each object carries the revision of its
+/// last change. Objects never changed since the world was built have 1.
+///
+/// Also keeps the annotations clients put on built-in objects: inert data
+/// (nothing in the model reads it) that the API server stores and serves.
+#[derive(Debug, Clone)]
+pub struct Versions {
+    /// Whether versions are kept: only runs that show them (with operators
+    /// or custom resources) pay for them.
+    pub enabled: bool,
+    pub revision: u64,
+    last: BTreeMap<ObjRef, u64>,
+    annotations: BTreeMap<ObjRef, BTreeMap<String, String>>,
+}
+
+impl Default for Versions {
+    fn default() -> Self {
+        Versions { enabled: false, revision: 1, last: BTreeMap::new(), annotations: BTreeMap::new() }
+    }
+}
+
+impl Versions {
+    /// The annotations clients set on `obj`.
+    pub fn annotations(&self, obj: ObjRef) -> BTreeMap<String, String> {
+        self.annotations.get(&obj).cloned().unwrap_or_default()
+    }
+
+    pub fn set_annotations(&mut self, obj: ObjRef, annotations: BTreeMap<String, String>) {
+        if annotations.is_empty() {
+            self.annotations.remove(&obj);
+        } else {
+            self.annotations.insert(obj, annotations);
+        }
+    }
+
+    pub fn of(&self, obj: ObjRef) -> u64 {
+        self.last.get(&obj).copied().unwrap_or(1)
+    }
+
+    pub fn touch(&mut self, obj: ObjRef) {
+        self.revision += 1;
+        self.last.insert(obj, self.revision);
+    }
+
+    /// Moves the versions of the objects a trace record changed.
+    pub fn record(&mut self, event: &Event) {
+        if !self.enabled {
+            return;
+        }
+        let (a, b) = touched(event);
+        for obj in [a, b].into_iter().flatten() {
+            self.touch(obj);
+        }
+    }
+}
+
+/// The API objects a trace record changed (at most two).
+pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
+    use ObjRef::*;
+    let one = |o| (Some(o), None);
+    match event {
+        Event::NodeAdded { node }
+        | Event::NodeRemoved { node }
+        | Event::NodeCondition { node, .. }
+        | Event::NodeTaintAdded { node, .. }
+        | Event::NodeTaintRemoved { node, .. }
+        | Event::NodeUnschedulable { node, .. } => one(Node(*node)),
+        Event::PodEvicted { pod, .. }
+        | Event::PodCreated { pod, .. }
+        | Event::PodUnschedulable { pod, .. }
+        | Event::PodScheduled { pod, .. }
+        | Event::PodStatus { pod, .. }
+        | Event::PodReady { pod, .. }
+        | Event::PodDeleting { pod, .. }
+        | Event::PodRemoved { pod, .. }
+        | Event::PodOrphaned { pod }
+        | Event::PodAdopted { pod, .. } => one(Pod(*pod)),
+        Event::PvcCreated { pvc }
+        | Event::PvcOwnersUpdated { pvc, .. }
+        | Event::PvcRemoved { pvc }
+        | Event::PvcDeleting { pvc }
+        | Event::PvcSelectedNode { pvc, .. } => one(Pvc(*pvc)),
+        Event::PvcBound { pvc, pv } => (Some(Pvc(*pvc)), Some(Pv(*pv))),
+        Event::PvReleased { pv } | Event::PvDeleted { pv } => one(Pv(*pv)),
+        Event::StatefulSetDeleted { sts, .. }
+        | Event::StatefulSetCreated { sts }
+        | Event::StatefulSetUpdated { sts, .. }
+        | Event::StatefulSetScaled { sts, .. }
+        | Event::StatefulSetStatus { sts, .. } => one(Sts(*sts)),
+        Event::ServiceCreated { service } | Event::ServiceDeleted { service } => one(Service(*service)),
+        Event::CustomResourceChanged { object, .. } => one(Custom(*object)),
+        Event::Annotated { object, .. } => one(*object),
+        _ => (None, None),
+    }
+}
+
+/// RFC 3339 in UTC, to the second, as `metav1.Time` serializes.
+pub fn timestamp(at: SimTime) -> String {
+    let secs = EPOCH_UNIX_SECONDS + at.as_millis() / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// A uid in the UUID form Kubernetes uses, from the run's uid counter.
+pub fn uid(uid: Uid) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", uid.0)
+}
+
+/// A byte count as the API server prints a quantity (`10Gi`, `512Mi`, `1000`).
+pub fn quantity(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size && bytes.is_multiple_of(size) {
+            return format!("{}{unit}", bytes / size);
+        }
+    }
+    bytes.to_string()
+}
+
+fn access_mode(mode: &AccessMode) -> &'static str {
+    match mode {
+        AccessMode::ReadWriteOnce => "ReadWriteOnce",
+        AccessMode::ReadOnlyMany => "ReadOnlyMany",
+        AccessMode::ReadWriteMany => "ReadWriteMany",
+        AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+    }
+}
+
+fn labels(labels: &Labels) -> Value {
+    Value::Object(labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+}
+
+/// `metadata`, with the fields every object has.
+struct Meta<'a> {
+    name: &'a str,
+    uid: Uid,
+    obj: ObjRef,
+    created: SimTime,
+    deleted: Option<SimTime>,
+}
+
+fn metadata(world: &World, meta: Meta<'_>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(meta.name));
+    m.insert("namespace".into(), json!(world.namespace));
+    m.insert("uid".into(), json!(uid(meta.uid)));
+    m.insert("resourceVersion".into(), json!(world.versions.of(meta.obj).to_string()));
+    m.insert("creationTimestamp".into(), json!(timestamp(meta.created)));
+    if let Some(at) = meta.deleted {
+        m.insert("deletionTimestamp".into(), json!(timestamp(at)));
+    }
+    let annotations = world.versions.annotations(meta.obj);
+    if !annotations.is_empty() {
+        m.insert("annotations".into(), labels(&annotations));
+    }
+    m
+}
+
+fn owner_reference(world: &World, owner: &OwnerRef) -> Value {
+    let (api_version, kind, name) = match owner.owner {
+        Owner::StatefulSet(id) => ("apps/v1", "StatefulSet", world.sts(id).name.as_str()),
+        Owner::Pod(id) => ("v1", "Pod", world.pod(id).name.as_str()),
+    };
+    json!({"apiVersion": api_version, "kind": kind, "name": name, "uid": uid(owner.uid),
+           "controller": true, "blockOwnerDeletion": true})
+}
+
+/// A Pod, with the one application container stsim models (named `main`).
+pub fn pod(world: &World, pod: &Pod) -> Object {
+    let mut meta = metadata(
+        world,
+        Meta {
+            name: &pod.name,
+            uid: pod.uid,
+            obj: ObjRef::Pod(pod.id),
+            created: pod.created_at,
+            deleted: pod.deletion_timestamp,
+        },
+    );
+    meta.insert("labels".into(), labels(&pod.labels));
+    if let Some(grace) = pod.deletion_grace {
+        meta.insert("deletionGracePeriodSeconds".into(), json!(grace.as_millis() / 1000));
+    }
+    if let Some(owner) = pod.owner {
+        let set = world.sts(owner);
+        let reference = OwnerRef { owner: Owner::StatefulSet(owner), uid: set.uid };
+        meta.insert("ownerReferences".into(), json!([owner_reference(world, &reference)]));
+    }
+    let volumes: Vec<Value> = pod
+        .claims
+        .iter()
+        .map(|claim| {
+            let template = pod.owner.and_then(|s| {
+                let set = world.sts(s);
+                set.spec.volume_claim_templates.iter().find(|t| claim.starts_with(&format!("{}-", t.name)))
+            });
+            json!({"name": template.map_or(claim.as_str(), |t| t.name.as_str()),
+                   "persistentVolumeClaim": {"claimName": claim}})
+        })
+        .collect();
+    let mut spec = json!({
+        "hostname": pod.hostname,
+        "subdomain": pod.subdomain,
+        "containers": [{"name": "main", "image": pod.image}],
+        "volumes": volumes,
+        "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
+    });
+    if let Some(node) = pod.node {
+        spec["nodeName"] = json!(world.node(node).name);
+    }
+    let ready = if pod.status.ready { "True" } else { "False" };
+    let mut ready_condition = json!({"type": "Ready", "status": ready});
+    if let Some(since) = pod.status.ready_since {
+        ready_condition["lastTransitionTime"] = json!(timestamp(since));
+    }
+    let state = match pod.status.container {
+        ContainerState::Running => json!({"running": {}}),
+        ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
+        ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
+        other => json!({"waiting": {"reason": format!("{other:?}")}}),
+    };
+    let mut status = json!({
+        "phase": format!("{:?}", pod.status.phase),
+        "conditions": [{"type": "PodScheduled", "status": if pod.node.is_some() { "True" } else { "False" }},
+                       ready_condition],
+        "containerStatuses": [{"name": "main", "image": pod.image, "ready": pod.status.ready,
+                               "restartCount": pod.status.restarts, "state": state}],
+    });
+    if let Some(ip) = pod.status.pod_ip {
+        status["podIP"] = json!(ip.to_string());
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
+}
+
+/// A PersistentVolumeClaim; live claims carry the `kubernetes.io/pvc-protection` finalizer.
+pub fn pvc(world: &World, claim: &Pvc) -> Object {
+    let mut meta = metadata(
+        world,
+        Meta {
+            name: &claim.name,
+            uid: claim.uid,
+            obj: ObjRef::Pvc(claim.id),
+            created: claim.created_at,
+            deleted: claim.deletion_timestamp,
+        },
+    );
+    meta.insert("labels".into(), labels(&claim.labels));
+    meta.insert("finalizers".into(), json!(["kubernetes.io/pvc-protection"]));
+    if !claim.owner_refs.is_empty() {
+        let owners: Vec<Value> = claim.owner_refs.iter().map(|o| owner_reference(world, o)).collect();
+        meta.insert("ownerReferences".into(), Value::Array(owners));
+    }
+    if let Some(node) = claim.selected_node {
+        let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
+        annotations["volume.kubernetes.io/selected-node"] = json!(world.node(node).name);
+    }
+    let modes: Vec<&str> = claim.access_modes.iter().map(access_mode).collect();
+    let mut spec =
+        json!({"accessModes": modes, "resources": {"requests": {"storage": quantity(claim.request_bytes)}}});
+    if let Some(class) = claim.storage_class {
+        spec["storageClassName"] = json!(world.class(class).name);
+    }
+    let mut status = json!({"phase": format!("{:?}", claim.phase)});
+    if let Some(pv) = claim.volume {
+        let volume = world.pv(pv);
+        spec["volumeName"] = json!(volume.name);
+        status["capacity"] = json!({"storage": quantity(volume.capacity_bytes)});
+        status["accessModes"] = json!(modes);
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec, "status": status})
+}
+
+/// A PersistentVolume.
+pub fn pv(world: &World, volume: &Pv) -> Object {
+    let meta = metadata(
+        world,
+        Meta {
+            name: &volume.name,
+            uid: volume.uid,
+            obj: ObjRef::Pv(volume.id),
+            created: volume.created_at,
+            deleted: None,
+        },
+    );
+    let modes: Vec<&str> = volume.access_modes.iter().map(access_mode).collect();
+    let mut spec = json!({
+        "capacity": {"storage": quantity(volume.capacity_bytes)},
+        "accessModes": modes,
+        "persistentVolumeReclaimPolicy": format!("{:?}", volume.reclaim_policy),
+        "storageClassName": world.class(volume.storage_class).name,
+    });
+    if let Some(claim) = volume.claim {
+        let claim = world.pvc(claim);
+        spec["claimRef"] = json!({"kind": "PersistentVolumeClaim", "namespace": world.namespace,
+                                  "name": claim.name, "uid": uid(claim.uid)});
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": meta, "spec": spec,
+           "status": {"phase": format!("{:?}", volume.phase)}})
+}
+
+/// A StatefulSet, its spec as stsim models it and its status as the controller last wrote it.
+pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
+    let mut meta = metadata(
+        world,
+        Meta {
+            name: &set.name,
+            uid: set.uid,
+            obj: ObjRef::Sts(set.id),
+            created: SimTime::ZERO,
+            deleted: set.deletion_timestamp,
+        },
+    );
+    meta.insert("generation".into(), json!(set.generation));
+    let spec = &set.spec;
+    let update_strategy = match spec.update_strategy {
+        UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
+        UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+            let mut rolling = json!({"partition": partition});
+            if let Some(max) = max_unavailable {
+                rolling["maxUnavailable"] = match max {
+                    IntOrPercent::Int(n) => json!(n),
+                    IntOrPercent::Percent(p) => json!(format!("{p}%")),
+                };
+            }
+            json!({"type": "RollingUpdate", "rollingUpdate": rolling})
+        }
+    };
+    let templates: Vec<Value> = spec
+        .volume_claim_templates
+        .iter()
+        .map(|t| {
+            let modes: Vec<&str> = t.access_modes.iter().map(access_mode).collect();
+            let mut claim_spec =
+                json!({"accessModes": modes, "resources": {"requests": {"storage": quantity(t.storage_bytes)}}});
+            if let Some(class) = &t.storage_class {
+                claim_spec["storageClassName"] = json!(class);
+            }
+            json!({"metadata": {"name": t.name}, "spec": claim_spec})
+        })
+        .collect();
+    let retention = |a: crate::config::RetentionAction| format!("{a:?}");
+    let spec_json = json!({
+        "replicas": spec.replicas,
+        "selector": {"matchLabels": labels(&spec.selector)},
+        "serviceName": spec.service_name,
+        "podManagementPolicy": match spec.pod_management_policy {
+            PodManagementPolicy::OrderedReady => "OrderedReady",
+            PodManagementPolicy::Parallel => "Parallel",
+        },
+        "updateStrategy": update_strategy,
+        "revisionHistoryLimit": spec.revision_history_limit,
+        "minReadySeconds": spec.min_ready_seconds,
+        "ordinals": {"start": spec.ordinals_start},
+        "persistentVolumeClaimRetentionPolicy": {
+            "whenDeleted": retention(spec.retention.when_deleted),
+            "whenScaled": retention(spec.retention.when_scaled),
+        },
+        "template": {
+            "metadata": {"labels": labels(&spec.template.labels)},
+            "spec": {"containers": [{"name": "main", "image": spec.template.image}],
+                     "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
+        },
+        "volumeClaimTemplates": templates,
+    });
+    let s = &set.status;
+    let status = json!({
+        "observedGeneration": s.observed_generation,
+        "replicas": s.replicas,
+        "readyReplicas": s.ready_replicas,
+        "availableReplicas": s.available_replicas,
+        "currentReplicas": s.current_replicas,
+        "updatedReplicas": s.updated_replicas,
+        "currentRevision": s.current_revision,
+        "updateRevision": s.update_revision,
+        "collisionCount": s.collision_count,
+    });
+    json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": spec_json, "status": status})
+}
+
+/// A Service.
+pub fn service(world: &World, service: &Service) -> Object {
+    let meta = metadata(
+        world,
+        Meta {
+            name: &service.name,
+            uid: service.uid,
+            obj: ObjRef::Service(service.id),
+            created: SimTime::ZERO,
+            deleted: None,
+        },
+    );
+    let ports: Vec<Value> = service.ports.iter().map(|p| json!({"name": p.name, "port": p.port})).collect();
+    let mut spec = json!({"selector": labels(&service.selector), "ports": ports,
+                          "publishNotReadyAddresses": service.publish_not_ready_addresses});
+    if service.headless {
+        spec["clusterIP"] = json!("None");
+    }
+    json!({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec})
+}
+
+/// A Node; its uid is derived from its index (nodes are made before any uid is handed out).
+pub fn node(world: &World, node: &Node) -> Object {
+    let mut meta = metadata(
+        world,
+        Meta {
+            name: &node.name,
+            uid: Uid(1 << 40 | u64::from(node.id.0)),
+            obj: ObjRef::Node(node.id),
+            created: node.created_at,
+            deleted: None,
+        },
+    );
+    meta.insert("labels".into(), labels(&node.labels));
+    let taints: Vec<Value> = node
+        .taints
+        .iter()
+        .map(|t| {
+            let mut taint = json!({"key": t.taint.key, "effect": t.taint.effect.as_str()});
+            if !t.taint.value.is_empty() {
+                taint["value"] = json!(t.taint.value);
+            }
+            if t.taint.effect == crate::config::TaintEffect::NoExecute {
+                taint["timeAdded"] = json!(timestamp(t.added_at));
+            }
+            taint
+        })
+        .collect();
+    let spec = json!({"unschedulable": node.unschedulable, "taints": taints,
+                      "podCIDR": format!("10.244.{}.0/24", node.pod_cidr)});
+    let status = json!({
+        "conditions": [{"type": "Ready", "status": node.condition.as_str(),
+                        "lastTransitionTime": timestamp(node.condition_since)}],
+        "allocatable": {"cpu": format!("{}m", node.allocatable.cpu_millis),
+                        "memory": quantity(node.allocatable.memory_bytes), "pods": node.max_pods.to_string()},
+    });
+    json!({"apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": spec, "status": status})
+}
+
+/// A PodDisruptionBudget, with the status the disruption controller computes.
+pub fn pdb(world: &World, index: usize) -> Object {
+    let budget = &world.pdbs[index];
+    let status = crate::controllers::disruption::status(world, budget);
+    let value = |v: IntOrPercent| match v {
+        IntOrPercent::Int(n) => json!(n),
+        IntOrPercent::Percent(p) => json!(format!("{p}%")),
+    };
+    let mut spec = json!({"selector": {"matchLabels": labels(&budget.selector)}});
+    match budget.budget {
+        crate::config::DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = value(v),
+        crate::config::DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = value(v),
+    }
+    json!({
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": {"name": budget.name, "namespace": world.namespace, "resourceVersion": "1",
+                     "uid": uid(Uid(2 << 40 | index as u64)), "creationTimestamp": timestamp(SimTime::ZERO)},
+        "spec": spec,
+        "status": {"currentHealthy": status.current_healthy, "desiredHealthy": status.desired_healthy,
+                   "disruptionsAllowed": status.disruptions_allowed, "expectedPods": status.expected_pods},
+    })
+}
+
+/// Every API object of the cluster, as lists return them: the
+/// Kubernetes-shaped part of an operator's view.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Objects {
+    pub pods: Vec<Object>,
+    pub persistent_volume_claims: Vec<Object>,
+    pub persistent_volumes: Vec<Object>,
+    pub stateful_sets: Vec<Object>,
+    pub services: Vec<Object>,
+    pub nodes: Vec<Object>,
+    pub pod_disruption_budgets: Vec<Object>,
+    /// Custom resources of every kind the scenario declares.
+    pub custom_resources: Vec<Object>,
+}
+
+impl Objects {
+    pub fn of(world: &World) -> Objects {
+        Objects {
+            pods: world.live_pods().map(|p| pod(world, p)).collect(),
+            persistent_volume_claims: world.live_pvcs().map(|c| pvc(world, c)).collect(),
+            persistent_volumes: world
+                .pvs
+                .iter()
+                .filter(|v| v.removed_at.is_none())
+                .map(|v| pv(world, v))
+                .collect(),
+            stateful_sets: world
+                .statefulsets
+                .iter()
+                .filter(|s| s.removed_at.is_none())
+                .map(|s| statefulset(world, s))
+                .collect(),
+            services: world.services.iter().filter(|s| s.exists()).map(|s| service(world, s)).collect(),
+            nodes: world.live_nodes().map(|n| node(world, n)).collect(),
+            pod_disruption_budgets: (0..world.pdbs.len()).map(|i| pdb(world, i)).collect(),
+            custom_resources: world.custom.live().map(|o| world.custom.render(world, o)).collect(),
+        }
+    }
+}
+
+/// The object `obj` as it is now (its last state, if it is gone), if it
+/// is one an operator is shown.
+pub fn render(world: &World, obj: ObjRef) -> Object {
+    match obj {
+        ObjRef::Node(id) => node(world, world.node(id)),
+        ObjRef::Pod(id) => pod(world, world.pod(id)),
+        ObjRef::Pvc(id) => pvc(world, world.pvc(id)),
+        ObjRef::Pv(id) => pv(world, world.pv(id)),
+        ObjRef::Service(id) => service(world, world.service(id)),
+        ObjRef::Sts(id) => statefulset(world, world.sts(id)),
+        ObjRef::Custom(i) => world.custom.render(world, &world.custom.objects[i as usize]),
+    }
+}
+
+/// The live object of kind `kind` named `name`: a built-in kind or a declared custom one.
+pub fn find(world: &World, kind: &str, name: &str) -> Option<ObjRef> {
+    match kind {
+        "Pod" => world.pod_named(name).map(ObjRef::Pod),
+        "PersistentVolumeClaim" => world.pvc_named(name).map(ObjRef::Pvc),
+        "StatefulSet" => world.sts_named(name).map(ObjRef::Sts),
+        "Service" => world.service_named(name).map(ObjRef::Service),
+        "Node" => world.live_nodes().find(|n| n.name == name).map(|n| ObjRef::Node(n.id)),
+        "PersistentVolume" => {
+            world.pvs.iter().find(|v| v.removed_at.is_none() && v.name == name).map(|v| ObjRef::Pv(v.id))
+        }
+        other => {
+            world.custom.kind_named(other, None).and_then(|k| world.custom.named(k, name)).map(ObjRef::Custom)
+        }
+    }
+}
+
+/// The value at a dotted path (`spec.template.spec.containers.0.image`), if set.
+pub fn field<'v>(object: &'v Object, path: &str) -> Option<&'v Object> {
+    path.split('.').try_fold(object, |v, key| match v {
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => v.get(key),
+    })
+}
+
+/// The kind of an object.
+pub fn kind_of(world: &World, obj: ObjRef) -> String {
+    match obj {
+        ObjRef::Node(_) => "Node".into(),
+        ObjRef::Pod(_) => "Pod".into(),
+        ObjRef::Pvc(_) => "PersistentVolumeClaim".into(),
+        ObjRef::Pv(_) => "PersistentVolume".into(),
+        ObjRef::Service(_) => "Service".into(),
+        ObjRef::Sts(_) => "StatefulSet".into(),
+        ObjRef::Custom(i) => world.custom.kinds[world.custom.objects[i as usize].kind].kind.clone(),
+    }
+}
+
+/// The API server's answer to one write, as the next request shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteResult {
+    /// The index of the action in the operator's answer.
+    pub action: usize,
+    /// The HTTP status code: 200, 201, 404, 409, 422, 429, ...
+    pub code: u16,
+    /// `Success` or `Failure`.
+    pub status: &'static str,
+    /// For failures: `NotFound`, `AlreadyExists`, `Conflict`, `Invalid`,
+    /// `TooManyRequests`, `MethodNotAllowed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The object as written (for successful writes of objects that remain).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<Object>,
+}
+
+impl WriteResult {
+    pub fn ok(code: u16, object: Option<Object>) -> WriteResult {
+        WriteResult { action: 0, code, status: "Success", reason: None, message: None, object }
+    }
+    pub fn failure(code: u16, reason: &'static str, message: String) -> WriteResult {
+        WriteResult {
+            action: 0,
+            code,
+            status: "Failure",
+            reason: Some(reason),
+            message: Some(message),
+            object: None,
+        }
+    }
+    pub fn is_success(&self) -> bool {
+        self.status == "Success"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_from_the_epoch() {
+        assert_eq!(timestamp(SimTime::ZERO), "2025-01-01T00:00:00Z");
+        assert_eq!(timestamp(SimTime::from_millis(90_061_999)), "2025-01-02T01:01:01Z");
+        assert_eq!(timestamp(SimTime::from_millis(59 * 86_400_000)), "2025-03-01T00:00:00Z");
+    }
+
+    #[test]
+    fn quantities_print_as_the_api_server_does() {
+        assert_eq!(quantity(10 << 30), "10Gi");
+        assert_eq!(quantity(512 << 20), "512Mi");
+        assert_eq!(quantity(1000), "1000");
+    }
+
+    #[test]
+    fn every_change_moves_the_revision() {
+        let mut v = Versions { enabled: true, ..Versions::default() };
+        assert_eq!(v.of(ObjRef::Pod(PodId(0))), 1);
+        v.record(&Event::PvcBound { pvc: PvcId(0), pv: PvId(0) });
+        assert_eq!((v.of(ObjRef::Pvc(PvcId(0))), v.of(ObjRef::Pv(PvId(0)))), (2, 3));
+        v.record(&Event::PodReady { pod: PodId(0), ready: true });
+        assert_eq!(v.of(ObjRef::Pod(PodId(0))), 4);
+        assert_eq!(v.of(ObjRef::Pvc(PvcId(0))), 2);
+    }
+}

@@ -1,0 +1,735 @@
+//! The API server's verbs on Kubernetes-shaped objects, as an operator
+//! uses them: each request becomes `Api` writes (so the same rules hold
+//! as for every other write: immutable fields, pvc-protection, eviction
+//! budgets, finalizers, garbage collection) and gets the answer the API
+//! server would give, with its code, reason and message:
+//!
+//! - `404 NotFound`: `persistentvolumeclaims "data-web-2" not found`;
+//! - `409 AlreadyExists`: `persistentvolumeclaims "data-web-2" already exists`;
+//! - `409 Conflict`, a stale `resourceVersion` (optimistic concurrency):
+//!   `Operation cannot be fulfilled on statefulsets.apps "web": the object
+//!   has been modified; please apply your changes to the latest version and
+//!   try again` (apiserver `registry/generic/registry/store.go`,
+//!   `OptimisticLockErrorMsg`);
+//! - `409 Conflict`, a failed delete precondition: `... Precondition failed:
+//!   UID in precondition: X, UID in object meta: Y` (apiserver
+//!   `storage/interfaces.go`, `Preconditions.Check`);
+//! - `422 Invalid`: the validation message (`StatefulSet.apps "web" is
+//!   invalid: spec: Forbidden: updates to statefulset spec for fields other
+//!   than ...`), or a custom resource's schema;
+//! - `429 TooManyRequests`: an eviction a PodDisruptionBudget refuses
+//!   (`Cannot evict pod as it would violate the pod's disruption budget.`).
+//!
+//! What stsim does not model is said so, never silently ignored:
+//! `405 MethodNotAllowed` with a message that starts `stsim does not model`.
+
+// A `WriteResult` is the API server's answer, made once per write and
+// returned at once: boxing its error path would buy nothing measurable.
+#![allow(clippy::result_large_err)]
+
+use super::{ObjRef, Object, WriteResult, render};
+use crate::api::Api;
+use crate::objects::*;
+use crate::operators::{OperatorAction, Preconditions};
+use crate::time::SimDuration;
+use crate::trace::Event;
+use serde_json::Value;
+
+/// The plural resource name as errors name it (`statefulsets.apps`).
+fn resource(api: &Api, kind: &str) -> String {
+    match kind {
+        "Pod" => "pods".into(),
+        "PersistentVolumeClaim" => "persistentvolumeclaims".into(),
+        "PersistentVolume" => "persistentvolumes".into(),
+        "StatefulSet" => "statefulsets.apps".into(),
+        "Service" => "services".into(),
+        "Node" => "nodes".into(),
+        "PodDisruptionBudget" => "poddisruptionbudgets.policy".into(),
+        other => api
+            .world()
+            .custom
+            .kind_named(other, None)
+            .map_or_else(|| other.to_lowercase(), |k| api.world().custom.kinds[k].resource()),
+    }
+}
+
+fn not_found(api: &Api, kind: &str, name: &str) -> WriteResult {
+    WriteResult::failure(404, "NotFound", format!("{} \"{name}\" not found", resource(api, kind)))
+}
+
+fn not_modelled(what: String) -> WriteResult {
+    WriteResult::failure(405, "MethodNotAllowed", format!("stsim does not model {what}"))
+}
+
+/// The live object `kind`/`name`.
+fn find(api: &Api, kind: &str, name: &str) -> Result<ObjRef, WriteResult> {
+    let builtin = ["Pod", "PersistentVolumeClaim", "StatefulSet", "Service", "Node", "PersistentVolume"];
+    if !builtin.contains(&kind) && api.world().custom.kind_named(kind, None).is_none() {
+        let message = format!("the server could not find the requested resource (kind {kind})");
+        return Err(WriteResult::failure(404, "NotFound", message));
+    }
+    super::find(api.world(), kind, name).ok_or_else(|| not_found(api, kind, name))
+}
+
+fn conflict(api: &Api, kind: &str, name: &str, why: &str) -> WriteResult {
+    let message = format!("Operation cannot be fulfilled on {} \"{name}\": {why}", resource(api, kind));
+    WriteResult::failure(409, "Conflict", message)
+}
+
+/// The uid and resourceVersion an object has now.
+fn identity(api: &Api, obj: ObjRef) -> (String, String) {
+    let object = render(api.world(), obj);
+    let meta = &object["metadata"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (text(&meta["uid"]), text(&meta["resourceVersion"]))
+}
+
+fn check_preconditions(
+    api: &Api,
+    kind: &str,
+    name: &str,
+    obj: ObjRef,
+    pre: &Preconditions,
+) -> Result<(), WriteResult> {
+    let (uid, version) = identity(api, obj);
+    if let Some(want) = &pre.uid
+        && *want != uid
+    {
+        let why = format!("Precondition failed: UID in precondition: {want}, UID in object meta: {uid}");
+        return Err(conflict(api, kind, name, &why));
+    }
+    if let Some(want) = &pre.resource_version
+        && *want != version
+    {
+        let why = format!(
+            "Precondition failed: ResourceVersion in precondition: {want}, ResourceVersion in object meta: {version}"
+        );
+        return Err(conflict(api, kind, name, &why));
+    }
+    Ok(())
+}
+
+/// An update's optimistic concurrency: a given `resourceVersion` must be the current one.
+fn check_version(api: &Api, kind: &str, name: &str, obj: ObjRef, object: &Value) -> Result<(), WriteResult> {
+    let (uid, version) = identity(api, obj);
+    let meta = &object["metadata"];
+    if let Some(want) = meta["uid"].as_str()
+        && want != uid
+    {
+        let why = format!("Precondition failed: UID in precondition: {want}, UID in object meta: {uid}");
+        return Err(conflict(api, kind, name, &why));
+    }
+    if let Some(want) = meta["resourceVersion"].as_str()
+        && want != version
+    {
+        let why =
+            "the object has been modified; please apply your changes to the latest version and try again";
+        return Err(conflict(api, kind, name, why));
+    }
+    Ok(())
+}
+
+fn kind_and_name(object: &Value) -> Result<(String, String), WriteResult> {
+    let kind = object["kind"].as_str().unwrap_or_default().to_string();
+    let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    if kind.is_empty() || name.is_empty() {
+        let message =
+            "Object 'Kind' is missing or metadata.name is empty: an object needs kind and metadata.name";
+        return Err(WriteResult::failure(400, "BadRequest", message.to_string()));
+    }
+    Ok((kind, name))
+}
+
+/// The paths at which two JSON values differ (`spec.replicas`).
+fn differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                differences(
+                    &sub,
+                    x.get(key).unwrap_or(&Value::Null),
+                    y.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(path.to_string()),
+        _ => {}
+    }
+}
+
+/// Fields the API server sets itself, which a client's copy may carry stale.
+const SERVER_FIELDS: [&str; 5] =
+    ["resourceVersion", "uid", "creationTimestamp", "generation", "deletionTimestamp"];
+
+/// Writes `desired` (a whole object) over built-in `obj`, as far as stsim models it.
+fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &Value) -> WriteResult {
+    let current = render(api.world(), obj);
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            for field in SERVER_FIELDS.iter().chain(&["deletionGracePeriodSeconds", "namespace"]) {
+                meta.remove(*field);
+            }
+        }
+        // The status subresource: an update of the object ignores it.
+        v.as_object_mut().map(|o| o.remove("status"));
+        v
+    };
+    let mut changed = Vec::new();
+    differences("", &strip(&current), &strip(desired), &mut changed);
+    if changed.is_empty() {
+        return WriteResult::ok(200, Some(current));
+    }
+    // Annotations are kept for clients (nothing in the model reads them);
+    // those the model itself sets are not theirs to change.
+    let (annotated, changed): (Vec<String>, Vec<String>) = changed
+        .into_iter()
+        .partition(|p| p == "metadata.annotations" || p.starts_with("metadata.annotations."));
+    let annotations = if annotated.is_empty() {
+        None
+    } else {
+        match client_annotations(api, obj, kind, name, &current, desired) {
+            Ok(annotations) => Some(annotations),
+            Err(e) => return e,
+        }
+    };
+    let ObjRef::Sts(sts) = obj else {
+        if !changed.is_empty() {
+            return not_modelled(format!("changes to {} of a {kind} ({})", changed.join(", "), name));
+        }
+        api.annotate(obj, annotations.unwrap_or_default());
+        return WriteResult::ok(200, Some(render(api.world(), obj)));
+    };
+    if changed.is_empty() {
+        api.annotate(obj, annotations.unwrap_or_default());
+        return WriteResult::ok(200, Some(render(api.world(), obj)));
+    }
+    let spec = &desired["spec"];
+    let mut immutable = Vec::new();
+    let mut unmodelled = Vec::new();
+    for path in &changed {
+        let field = path.strip_prefix("spec.").unwrap_or(path);
+        let top = field.split('.').next().unwrap_or_default();
+        match top {
+            "replicas" | "minReadySeconds" => {}
+            "template" if field == "template.spec.containers" => {}
+            "updateStrategy" if field == "updateStrategy.rollingUpdate.partition" => {}
+            // Mutable since StatefulSetAutoDeletePVC (1.27 beta, 1.32 GA).
+            "persistentVolumeClaimRetentionPolicy" => {}
+            "serviceName" | "selector" | "podManagementPolicy" | "volumeClaimTemplates" => {
+                immutable.push(path)
+            }
+            _ => unmodelled.push(path.clone()),
+        }
+    }
+    if !unmodelled.is_empty() {
+        return not_modelled(format!("changes to {} of a StatefulSet", unmodelled.join(", ")));
+    }
+    if !immutable.is_empty() {
+        let message = crate::api::statefulset_forbidden(api.world(), sts);
+        api.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
+        return WriteResult::failure(422, "Invalid", message);
+    }
+    let int = |v: &Value, field: &str| -> Result<u32, WriteResult> {
+        v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+            WriteResult::failure(
+                422,
+                "Invalid",
+                format!("StatefulSet.apps \"{name}\" is invalid: {field}: Invalid value: {v}: must be greater than or equal to 0"),
+            )
+        })
+    };
+    let replicas = match int(&spec["replicas"], "spec.replicas") {
+        Ok(n) if n > crate::sim::MAX_REPLICAS => {
+            return WriteResult::failure(422, "Invalid", too_many_replicas(n));
+        }
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let min_ready = match int(&spec["minReadySeconds"], "spec.minReadySeconds") {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let partition = spec["updateStrategy"]["rollingUpdate"]["partition"].as_u64().map(|p| p as u32);
+    let retention = |field: &str| -> Result<Option<crate::config::RetentionAction>, WriteResult> {
+        match spec["persistentVolumeClaimRetentionPolicy"][field].as_str() {
+            None => Ok(None),
+            Some("Retain") => Ok(Some(crate::config::RetentionAction::Retain)),
+            Some("Delete") => Ok(Some(crate::config::RetentionAction::Delete)),
+            Some(other) => Err(WriteResult::failure(
+                422,
+                "Invalid",
+                format!(
+                    "StatefulSet.apps \"{name}\" is invalid: spec.persistentVolumeClaimRetentionPolicy.{field}: Unsupported value: \"{other}\": supported values: \"Retain\", \"Delete\""
+                ),
+            )),
+        }
+    };
+    let (when_deleted, when_scaled) = match (retention("whenDeleted"), retention("whenScaled")) {
+        (Ok(d), Ok(s)) => (d, s),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let image = spec["template"]["spec"]["containers"][0]["image"].as_str().map(String::from);
+    let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
+        s.replicas = replicas;
+        s.min_ready_seconds = min_ready;
+        if let Some(image) = image {
+            s.template.image = image;
+        }
+        if let (Some(p), crate::config::UpdateStrategy::RollingUpdate { partition, .. }) =
+            (partition, &mut s.update_strategy)
+        {
+            *partition = p;
+        }
+        if let Some(action) = when_deleted {
+            s.retention.when_deleted = action;
+        }
+        if let Some(action) = when_scaled {
+            s.retention.when_scaled = action;
+        }
+    });
+    match result {
+        Ok(()) => {
+            if let Some(annotations) = annotations {
+                api.annotate(obj, annotations);
+            }
+            WriteResult::ok(200, Some(render(api.world(), obj)))
+        }
+        Err(message) => WriteResult::failure(422, "Invalid", message),
+    }
+}
+
+/// The annotations a write asks for that the model does not set itself, or why not.
+fn client_annotations(
+    api: &Api,
+    obj: ObjRef,
+    kind: &str,
+    name: &str,
+    current: &Value,
+    desired: &Value,
+) -> Result<std::collections::BTreeMap<String, String>, WriteResult> {
+    let mine = api.world().versions.annotations(obj);
+    let theirs = &current["metadata"]["annotations"];
+    let mut out = std::collections::BTreeMap::new();
+    let wanted = desired["metadata"]["annotations"].as_object().cloned().unwrap_or_default();
+    for (key, value) in &wanted {
+        let Some(value) = value.as_str() else {
+            let message = format!(
+                "{kind} \"{name}\" is invalid: metadata.annotations: Invalid value: {value}: annotation values must be strings"
+            );
+            return Err(WriteResult::failure(422, "Invalid", message));
+        };
+        let model_set = theirs.get(key).is_some() && !mine.contains_key(key);
+        if model_set {
+            if theirs[key] != value {
+                return Err(not_modelled(format!("clients changing the annotation {key} of a {kind}")));
+            }
+            continue;
+        }
+        out.insert(key.clone(), value.to_string());
+    }
+    let removed = theirs
+        .as_object()
+        .and_then(|t| t.keys().find(|k| !mine.contains_key(*k) && !wanted.contains_key(*k)));
+    if let Some(key) = removed {
+        return Err(not_modelled(format!("clients removing the annotation {key} of a {kind}")));
+    }
+    Ok(out)
+}
+
+/// A quantity of bytes as a claim's request gives it (`10Gi`, `500M`, `1000`).
+fn parse_quantity(text: &str) -> Option<u64> {
+    let units: [(&str, u64); 8] = [
+        ("Ki", 1 << 10),
+        ("Mi", 1 << 20),
+        ("Gi", 1 << 30),
+        ("Ti", 1 << 40),
+        ("k", 1_000),
+        ("M", 1_000_000),
+        ("G", 1_000_000_000),
+        ("T", 1_000_000_000_000),
+    ];
+    for (suffix, size) in units {
+        if let Some(n) = text.strip_suffix(suffix) {
+            return n.parse::<u64>().ok()?.checked_mul(size);
+        }
+    }
+    text.parse().ok()
+}
+
+fn create(api: &mut Api, object: &Value) -> WriteResult {
+    let (kind, name) = match kind_and_name(object) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    if let Some(k) = api.world().custom.kind_named(&kind, object["apiVersion"].as_str()) {
+        return api.create_custom(k, object);
+    }
+    if kind != "PersistentVolumeClaim" {
+        return not_modelled(format!(
+            "operators creating a {kind} (they may create claims and custom resources)"
+        ));
+    }
+    if api.world().pvc_named(&name).is_some() {
+        return WriteResult::failure(
+            409,
+            "AlreadyExists",
+            format!("persistentvolumeclaims \"{name}\" already exists"),
+        );
+    }
+    let spec = &object["spec"];
+    let Some(bytes) = spec["resources"]["requests"]["storage"].as_str().and_then(parse_quantity) else {
+        let message =
+            format!("PersistentVolumeClaim \"{name}\" is invalid: spec.resources[storage]: Required value");
+        return WriteResult::failure(422, "Invalid", message);
+    };
+    // DefaultStorageClass admission: a class left out becomes the default;
+    // a named one is kept even if it does not exist (the claim then waits).
+    let storage_class_name = match spec["storageClassName"].as_str() {
+        Some(class) => Some(class.to_string()),
+        None => api.world().default_class().map(|c| api.world().class(c).name.clone()),
+    };
+    let labels = object["metadata"]["labels"]
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+    // Owner references to a live StatefulSet or Pod (matched by name and
+    // uid) make the claim theirs: the garbage collector deletes it with them.
+    let mut owner_refs = Vec::new();
+    for reference in object["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
+        let owner_name = reference["name"].as_str().unwrap_or_default();
+        let found = match reference["kind"].as_str() {
+            Some("StatefulSet") => api.world().sts_named(owner_name).map(|id| {
+                let set = api.world().sts(id);
+                (Owner::StatefulSet(id), set.uid)
+            }),
+            Some("Pod") => {
+                api.world().pod_named(owner_name).map(|id| (Owner::Pod(id), api.world().pod(id).uid))
+            }
+            _ => None,
+        };
+        match found {
+            Some((owner, uid)) if reference["uid"].as_str() == Some(super::uid(uid).as_str()) => {
+                owner_refs.push(OwnerRef { owner, uid })
+            }
+            _ => {
+                return not_modelled(format!(
+                    "owner references to anything but a live StatefulSet or Pod with its uid ({} {owner_name})",
+                    reference["kind"].as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    let new = crate::api::NewPvc {
+        name,
+        labels,
+        storage_class_name,
+        request_bytes: bytes,
+        access_modes: vec![crate::config::AccessMode::ReadWriteOnce],
+        owner_refs,
+        statefulset: None,
+    };
+    match api.create_pvc(new) {
+        Ok(id) => WriteResult::ok(201, Some(render(api.world(), ObjRef::Pvc(id)))),
+        Err(e) => WriteResult::failure(409, "AlreadyExists", e.to_string()),
+    }
+}
+
+fn update(api: &mut Api, object: &Value, status_only: bool) -> WriteResult {
+    let (kind, name) = match kind_and_name(object) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let obj = match find(api, &kind, &name) {
+        Ok(obj) => obj,
+        Err(e) => return e,
+    };
+    if let ObjRef::Custom(id) = obj {
+        // Custom resources do not allow unconditional updates (apiextensions'
+        // strategy: `AllowUnconditionalUpdate` is false).
+        if object["metadata"]["resourceVersion"].as_str().is_none() {
+            let k = &api.world().custom.kinds[api.world().custom.objects[id as usize].kind];
+            let message = format!(
+                "{}.{} \"{name}\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update",
+                k.kind, k.group
+            );
+            return WriteResult::failure(422, "Invalid", message);
+        }
+        if let Err(e) = check_version(api, &kind, &name, obj, object) {
+            return e;
+        }
+        return api.update_custom(id, object, status_only);
+    }
+    if let Err(e) = check_version(api, &kind, &name, obj, object) {
+        return e;
+    }
+    if status_only {
+        return not_modelled(format!(
+            "operators writing the status of a {kind}: its controller or kubelet does"
+        ));
+    }
+    write_builtin(api, obj, &kind, &name, object)
+}
+
+fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value) -> WriteResult {
+    let obj = match find(api, kind, name) {
+        Ok(obj) => obj,
+        Err(e) => return e,
+    };
+    if let Err(e) = check_version(api, kind, name, obj, patch) {
+        return e;
+    }
+    if !patch.is_object() {
+        let message = format!("the patch of {kind} \"{name}\" is not a JSON object: {patch}");
+        return WriteResult::failure(400, "BadRequest", message);
+    }
+    let mut desired = render(api.world(), obj);
+    super::custom::merge_patch(&mut desired, patch);
+    if desired["metadata"]["name"] != name || desired["kind"] != kind {
+        let message = format!(
+            "the name of the object ({}/{}) does not match the name on the URL ({kind}/{name})",
+            desired["kind"].as_str().unwrap_or("?"),
+            desired["metadata"]["name"].as_str().unwrap_or("?")
+        );
+        return WriteResult::failure(400, "BadRequest", message);
+    }
+    match obj {
+        ObjRef::Custom(id) => {
+            // A merge patch of the main resource leaves the status alone;
+            // one that only touches status is taken as a status patch.
+            let status_only = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "status"));
+            api.update_custom(id, &desired, status_only)
+        }
+        _ => write_builtin(api, obj, kind, name, &desired),
+    }
+}
+
+fn delete(
+    api: &mut Api,
+    kind: &str,
+    name: &str,
+    pre: Option<&Preconditions>,
+    grace: Option<u64>,
+    propagation: Option<&str>,
+) -> WriteResult {
+    let obj = match find(api, kind, name) {
+        Ok(obj) => obj,
+        Err(e) => return e,
+    };
+    if let Some(pre) = pre
+        && let Err(e) = check_preconditions(api, kind, name, obj, pre)
+    {
+        return e;
+    }
+    let after = |api: &Api, obj: ObjRef| {
+        let still = match obj {
+            ObjRef::Pod(id) => api.world().pod(id).exists(),
+            ObjRef::Pvc(id) => api.world().pvc(id).exists(),
+            _ => false,
+        };
+        WriteResult::ok(200, still.then(|| render(api.world(), obj)))
+    };
+    match obj {
+        ObjRef::Pod(id) => {
+            api.delete_pod(id, grace.map(SimDuration::from_secs));
+            after(api, obj)
+        }
+        ObjRef::Pvc(id) => {
+            api.delete_pvc(id);
+            after(api, obj)
+        }
+        ObjRef::Sts(id) => {
+            let cascade = match propagation {
+                None | Some("Background") => Cascade::Background,
+                Some("Orphan") => Cascade::Orphan,
+                Some("Foreground") => {
+                    return not_modelled("propagationPolicy Foreground (use Background or Orphan)".into());
+                }
+                Some(other) => {
+                    let message = format!(
+                        "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+                    );
+                    return WriteResult::failure(422, "Invalid", message);
+                }
+            };
+            api.delete_statefulset(id, cascade);
+            WriteResult::ok(200, None)
+        }
+        ObjRef::Service(id) => {
+            api.delete_service(id);
+            WriteResult::ok(200, None)
+        }
+        ObjRef::Custom(id) => api.delete_custom(id),
+        ObjRef::Node(_) | ObjRef::Pv(_) => not_modelled(format!("operators deleting a {kind}")),
+    }
+}
+
+fn evict(api: &mut Api, name: &str) -> WriteResult {
+    let Some(pod) = api.world().pod_named(name) else { return not_found(api, "Pod", name) };
+    let by = crate::trace::actor_name(api.world(), api.actor);
+    match crate::controllers::disruption::evict(api, pod, &by) {
+        // The eviction subresource answers a create: 201.
+        Ok(()) => WriteResult::ok(201, None),
+        Err(refused) => {
+            api.refuse_eviction(pod, refused.message.clone());
+            WriteResult::failure(429, "TooManyRequests", refused.message)
+        }
+    }
+}
+
+/// Applies one action through the API server and says how it answered.
+/// The summary actions of protocol 1 keep their trace records (a missing
+/// object is a `not-found` line); a refused verb is a `write-refused` line.
+pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
+    let legacy_not_found = |api: &mut Api, kind: &str, short: &str, name: &str| {
+        api.record(Event::NotFound { name: format!("{short}/{name}") });
+        not_found(api, kind, name)
+    };
+    let result = match action {
+        OperatorAction::DeletePvc { name } => match api.world().pvc_named(name) {
+            Some(pvc) => {
+                api.delete_pvc(pvc);
+                return WriteResult::ok(200, None);
+            }
+            None => return legacy_not_found(api, "PersistentVolumeClaim", "pvc", name),
+        },
+        OperatorAction::DeletePod { name } | OperatorAction::ForceDeletePod { name } => {
+            let grace = matches!(action, OperatorAction::ForceDeletePod { .. }).then_some(SimDuration::ZERO);
+            match api.world().pod_named(name) {
+                Some(pod) => {
+                    api.delete_pod(pod, grace);
+                    return WriteResult::ok(200, None);
+                }
+                None => return legacy_not_found(api, "Pod", "pod", name),
+            }
+        }
+        OperatorAction::Scale { statefulset, replicas } => match api.world().sts_named(statefulset) {
+            Some(_) if *replicas > crate::sim::MAX_REPLICAS => {
+                let why = too_many_replicas(*replicas);
+                api.record(Event::ActionRefused {
+                    action: format!("scale {statefulset} to {replicas}"),
+                    why: why.clone(),
+                });
+                return WriteResult::failure(422, "Invalid", why);
+            }
+            Some(sts) => {
+                api.scale_statefulset(sts, *replicas);
+                return WriteResult::ok(200, None);
+            }
+            None => return legacy_not_found(api, "StatefulSet", "statefulset", statefulset),
+        },
+        OperatorAction::PowerOffNode { name } => {
+            match api.world().nodes.iter().position(|n| n.name == *name && n.exists()) {
+                Some(index) => {
+                    let node = crate::objects::NodeId(index as u32);
+                    // The cloud provider stops the machine, then the Node object goes.
+                    let actor = api.actor;
+                    api.actor = crate::trace::Actor::Machine(node);
+                    if api.world().node(node).machine != crate::objects::Machine::Crashed {
+                        api.set_machine(node, crate::objects::Machine::Crashed);
+                        crate::controllers::kubelet::node_crashed(api, node);
+                    }
+                    api.actor = actor;
+                    api.delete_node(node);
+                    return WriteResult::ok(200, None);
+                }
+                None => return legacy_not_found(api, "Node", "node", name),
+            }
+        }
+        OperatorAction::RemoveMember { name } | OperatorAction::AddMember { name } => {
+            let (change, verb) = match action {
+                OperatorAction::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                _ => (crate::apps::MemberChange::Add, "add member"),
+            };
+            return match crate::apps::change_member(api, name, change) {
+                Ok(()) => WriteResult::ok(200, None),
+                Err(why) => {
+                    api.record(Event::ActionRefused { action: format!("{verb} {name}"), why: why.clone() });
+                    WriteResult::failure(422, "Invalid", why)
+                }
+            };
+        }
+        OperatorAction::Promote { name } => {
+            return match crate::apps::promote(api, name) {
+                Ok(()) => WriteResult::ok(200, None),
+                Err(why) => {
+                    api.record(Event::ActionRefused { action: format!("promote {name}"), why: why.clone() });
+                    WriteResult::failure(422, "Invalid", why)
+                }
+            };
+        }
+        OperatorAction::Create { object } => create(api, object),
+        OperatorAction::Update { object } => update(api, object, false),
+        OperatorAction::UpdateStatus { object } => update(api, object, true),
+        OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p),
+        OperatorAction::Delete { kind, name, preconditions, grace_period_seconds, propagation_policy } => {
+            delete(
+                api,
+                kind,
+                name,
+                preconditions.as_ref(),
+                *grace_period_seconds,
+                propagation_policy.as_deref(),
+            )
+        }
+        OperatorAction::Evict { name } => evict(api, name),
+    };
+    if !result.is_success() {
+        api.record(Event::WriteRefused {
+            action: describe(action),
+            code: result.code,
+            reason: result.reason.unwrap_or_default(),
+            message: result.message.clone().unwrap_or_default(),
+        });
+    }
+    result
+}
+
+/// Why a replica count past what stsim simulates is refused.
+fn too_many_replicas(replicas: u32) -> String {
+    format!("Invalid value: {replicas}: stsim simulates at most {} replicas", crate::sim::MAX_REPLICAS)
+}
+
+/// An action in a few words, for the trace: `delete PersistentVolumeClaim/data-web-2`.
+pub fn describe(action: &OperatorAction) -> String {
+    let of = |object: &Object| {
+        format!(
+            "{}/{}",
+            object["kind"].as_str().unwrap_or("?"),
+            object["metadata"]["name"].as_str().unwrap_or("?")
+        )
+    };
+    match action {
+        OperatorAction::DeletePvc { name } => format!("delete pvc/{name}"),
+        OperatorAction::DeletePod { name } => format!("delete pod/{name}"),
+        OperatorAction::ForceDeletePod { name } => format!("force-delete pod/{name}"),
+        OperatorAction::Scale { statefulset, replicas } => {
+            format!("scale statefulset/{statefulset} to {replicas}")
+        }
+        OperatorAction::Promote { name } => format!("promote {name}"),
+        OperatorAction::RemoveMember { name } => format!("remove member {name}"),
+        OperatorAction::AddMember { name } => format!("add member {name}"),
+        OperatorAction::PowerOffNode { name } => format!("power off node/{name}"),
+        OperatorAction::Create { object } => format!("create {}", of(object)),
+        OperatorAction::Update { object } => format!("update {}", of(object)),
+        OperatorAction::UpdateStatus { object } => format!("update status of {}", of(object)),
+        OperatorAction::Patch { kind, name, .. } => format!("patch {kind}/{name}"),
+        OperatorAction::Delete { kind, name, .. } => format!("delete {kind}/{name}"),
+        OperatorAction::Evict { name } => format!("evict pod/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_parse_like_the_api_servers() {
+        assert_eq!(parse_quantity("10Gi"), Some(10 << 30));
+        assert_eq!(parse_quantity("500M"), Some(500_000_000));
+        assert_eq!(parse_quantity("42"), Some(42));
+        assert_eq!(parse_quantity("x"), None);
+    }
+}

@@ -1,0 +1,584 @@
+//! Protocol 2 through the Rust trait: Kubernetes-shaped objects, the API
+//! server's answers to every verb, custom resources, a stale cache that
+//! the list and the watch share, crash points and restarts that take time.
+
+use crate::support::{parse, t};
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::rc::Rc;
+use stsim_core::kube::WriteResult;
+use stsim_core::operators::{Operator, OperatorAction, Preconditions, Reconciled, View, WatchEvent};
+use stsim_core::trace::Event;
+
+/// At a time, the actions to answer (computed from the view then).
+type Step = (u64, Box<dyn Fn(&View) -> Vec<OperatorAction>>);
+
+/// What a scripted operator saw at each reconcile.
+#[derive(Debug, Clone)]
+struct Seen {
+    time_ms: u64,
+    results: Vec<WriteResult>,
+    events: Vec<WatchEvent>,
+    view: View,
+}
+
+/// Answers with `script`'s actions at its first reconcile at or after each
+/// time, and records what it sees.
+struct Scripted {
+    script: Vec<Step>,
+    seen: Rc<RefCell<Vec<Seen>>>,
+    restarts: Rc<RefCell<u32>>,
+    requeue_ms: Option<u64>,
+}
+
+impl Operator for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+    fn reconcile(&mut self, view: &View, events: &[WatchEvent]) -> Result<Reconciled, String> {
+        self.seen.borrow_mut().push(Seen {
+            time_ms: view.time_ms,
+            results: view.results.clone(),
+            events: events.to_vec(),
+            view: view.clone(),
+        });
+        let mut actions = Vec::new();
+        while let Some((at, _)) = self.script.first()
+            && *at <= view.time_ms
+        {
+            let (_, step) = self.script.remove(0);
+            actions.extend(step(view));
+        }
+        let next = self.script.first().map(|(at, _)| at - view.time_ms);
+        Ok(Reconciled { actions, requeue_after_ms: next.or(self.requeue_ms) })
+    }
+    fn restart(&mut self) {
+        *self.restarts.borrow_mut() += 1;
+    }
+}
+
+const SCENARIO: &str = r#"Scenario(
+    name: "verbs",
+    seed: 7,
+    duration: "10m",
+    images: [(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "5s")],
+    services: [(name: "redis-svc", selector: {"app": "redis"})],
+    statefulsets: [(
+        name: "redis",
+        serviceName: "redis-svc",
+        replicas: 3,
+        template: (labels: {"app": "redis"}, image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "10Gi")],
+    )],
+    podDisruptionBudgets: [(name: "redis", selector: {"app": "redis"}, minAvailable: 3)],
+    customResourceDefinitions: [(
+        group: "cache.example.com", version: "v1", kind: "RedisCluster",
+        schema: {"type": "object", "properties": {"spec": {"type": "object", "required": ["size"],
+                 "properties": {"size": {"type": "integer", "minimum": 1}}}}},
+    )],
+    customResources: [(kind: "RedisCluster", name: "redis", spec: {"size": 3})],
+    operators: [(operator: PvcCleanup(after: "1h"), reconcileDelay: "1s", protocol: 2 FAULTS)],
+)"#;
+
+fn run(faults: &str, script: Vec<Step>, requeue_ms: Option<u64>) -> (stsim_core::Simulation, Vec<Seen>, u32) {
+    let config = parse(&SCENARIO.replace(" FAULTS", faults));
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let restarts = Rc::new(RefCell::new(0));
+    let operator = Scripted { script, seen: seen.clone(), restarts: restarts.clone(), requeue_ms };
+    let mut sim = stsim_core::Simulation::with_operators(config, vec![Box::new(operator)]);
+    sim.run();
+    let seen = seen.borrow().clone();
+    let restarts = *restarts.borrow();
+    (sim, seen, restarts)
+}
+
+fn object<'v>(items: &'v [Value], name: &str) -> &'v Value {
+    items.iter().find(|o| o["metadata"]["name"] == name).unwrap_or_else(|| panic!("no {name}"))
+}
+
+fn answers(seen: &[Seen], at_ms: u64) -> Vec<(u16, Option<&'static str>, String)> {
+    let next = seen
+        .iter()
+        .find(|s| s.time_ms > at_ms && !s.results.is_empty())
+        .expect("a reconcile after the writes");
+    next.results.iter().map(|r| (r.code, r.reason, r.message.clone().unwrap_or_default())).collect()
+}
+
+/// The view is Kubernetes JSON: uids, resourceVersions, owner references, status.
+#[test]
+fn the_view_is_kubernetes_json() {
+    let (_, seen, _) = run("", vec![(120_000, Box::new(|_: &View| vec![]))], None);
+    let view = &seen.iter().find(|s| s.time_ms >= 120_000).unwrap().view;
+    let pod = object(&view.objects.pods, "redis-1");
+    let sts = object(&view.objects.stateful_sets, "redis");
+    assert_eq!(pod["apiVersion"], "v1");
+    assert_eq!(pod["metadata"]["ownerReferences"][0]["uid"], sts["metadata"]["uid"]);
+    assert_eq!(pod["metadata"]["ownerReferences"][0]["kind"], "StatefulSet");
+    assert_eq!(pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "data-redis-1");
+    assert_eq!(sts["status"]["readyReplicas"], 3);
+    assert_eq!(sts["metadata"]["generation"], 1);
+    let claim = object(&view.objects.persistent_volume_claims, "data-redis-1");
+    assert_eq!(claim["metadata"]["finalizers"], json!(["kubernetes.io/pvc-protection"]));
+    assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "10Gi");
+    assert_eq!(claim["status"]["phase"], "Bound");
+    let cr = object(&view.objects.custom_resources, "redis");
+    assert_eq!(cr["apiVersion"], "cache.example.com/v1");
+    assert_eq!(cr["spec"]["size"], 3);
+    // resourceVersions are distinct numbers, and a change moves one.
+    let version = |o: &Value| o["metadata"]["resourceVersion"].as_str().unwrap().parse::<u64>().unwrap();
+    assert!(version(pod) > 1 && version(sts) > 1 && version(pod) != version(sts));
+    assert_eq!(view.objects.pod_disruption_budgets[0]["status"]["disruptionsAllowed"], 0);
+}
+
+fn pvc_delete(name: &str, uid: &str) -> OperatorAction {
+    OperatorAction::Delete {
+        kind: "PersistentVolumeClaim".into(),
+        name: name.into(),
+        preconditions: Some(Preconditions { uid: Some(uid.into()), resource_version: None }),
+        grace_period_seconds: None,
+        propagation_policy: None,
+    }
+}
+
+/// Every verb is answered as the API server would, and only allowed writes happen.
+#[test]
+fn writes_get_the_api_servers_answers() {
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(|view: &View| {
+            let sts = object(&view.objects.stateful_sets, "redis").clone();
+            let mut stale = sts.clone();
+            stale["metadata"]["resourceVersion"] = json!("1");
+            stale["spec"]["replicas"] = json!(5);
+            let cr = object(&view.objects.custom_resources, "redis").clone();
+            let mut no_version = cr.clone();
+            no_version["metadata"].as_object_mut().unwrap().remove("resourceVersion");
+            let mut status = cr.clone();
+            status["status"] = json!({"phase": "Running"});
+            vec![
+                // 0: 404
+                pvc_delete("data-nope-0", "x"),
+                // 1: 409 AlreadyExists
+                OperatorAction::Create {
+                    object: json!({"apiVersion": "cache.example.com/v1", "kind": "RedisCluster",
+                    "metadata": {"name": "redis"}, "spec": {"size": 1}}),
+                },
+                // 2: 422 schema
+                OperatorAction::Create {
+                    object: json!({"apiVersion": "cache.example.com/v1", "kind": "RedisCluster",
+                    "metadata": {"name": "other"}, "spec": {"size": "big"}}),
+                },
+                // 3: 422 custom resources need a resourceVersion to update
+                OperatorAction::Update { object: no_version },
+                // 4: 200 a merge patch of replicas
+                OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "redis".into(),
+                    patch: json!({"spec": {"replicas": 4}}),
+                },
+                // 5: 409 Conflict: a stale resourceVersion
+                OperatorAction::Update { object: stale },
+                // 6: 422 an immutable field
+                OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "redis".into(),
+                    patch: json!({"spec": {"serviceName": "other"}}),
+                },
+                // 7: 405 not modelled
+                OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "redis".into(),
+                    patch: json!({"metadata": {"labels": {"a": "b"}}}),
+                },
+                // 8: 409 a delete precondition that fails
+                pvc_delete("data-redis-0", "00000000-0000-4000-8000-000000000999"),
+                // 9: 429 the budget holds
+                OperatorAction::Evict { name: "redis-0".into() },
+                // 10: 200 the status subresource
+                OperatorAction::UpdateStatus { object: status },
+                // 11: 201 a claim
+                OperatorAction::Create {
+                    object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": "scratch"}, "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+                },
+                // 12: 200 annotations are kept for clients
+                OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "redis".into(),
+                    patch: json!({"metadata": {"annotations": {"example.com/phase": "scaling"}}}),
+                },
+            ]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, None);
+    let got = answers(&seen, 120_000);
+    let codes: Vec<(u16, Option<&str>)> = got.iter().map(|(c, r, _)| (*c, *r)).collect();
+    assert_eq!(
+        codes,
+        [
+            (404, Some("NotFound")),
+            (409, Some("AlreadyExists")),
+            (422, Some("Invalid")),
+            (422, Some("Invalid")),
+            (200, None),
+            (409, Some("Conflict")),
+            (422, Some("Invalid")),
+            (405, Some("MethodNotAllowed")),
+            (409, Some("Conflict")),
+            (429, Some("TooManyRequests")),
+            (200, None),
+            (201, None),
+            (200, None),
+        ]
+    );
+    assert_eq!(got[7].2, "stsim does not model changes to metadata.labels of a StatefulSet");
+    assert_eq!(got[0].2, "persistentvolumeclaims \"data-nope-0\" not found");
+    assert_eq!(got[1].2, "redisclusters.cache.example.com \"redis\" already exists");
+    assert_eq!(
+        got[2].2,
+        "RedisCluster.cache.example.com \"other\" is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\""
+    );
+    assert!(
+        got[3].2.ends_with("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update")
+    );
+    assert_eq!(
+        got[5].2,
+        "Operation cannot be fulfilled on statefulsets.apps \"redis\": the object has been modified; please apply your changes to the latest version and try again"
+    );
+    assert!(
+        got[6].2.starts_with(
+            "StatefulSet.apps \"redis\" is invalid: spec: Forbidden: updates to statefulset spec"
+        )
+    );
+    assert!(got[8].2.contains(
+        "Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000999, UID in object meta:"
+    ));
+    assert!(got[9].2.starts_with("Cannot evict pod as it would violate the pod's disruption budget."));
+    // Only the allowed writes happened: 4 replicas (not 5), the status, the claim; redis-0 and its claim stay.
+    let world = &sim.world;
+    assert_eq!(world.sts(world.sts_named("redis").unwrap()).spec.replicas, 4);
+    let cr = &world.custom.objects[0];
+    assert_eq!((cr.status["phase"].as_str(), cr.generation), (Some("Running"), 1));
+    assert!(world.pvc_named("scratch").is_some() && world.pvc_named("data-redis-0").is_some());
+    assert!(world.custom.objects.iter().all(|o| o.name != "other"));
+    let later = seen.iter().rev().find(|s| s.time_ms > 121_000).unwrap();
+    let sts = object(&later.view.objects.stateful_sets, "redis");
+    assert_eq!(sts["metadata"]["annotations"]["example.com/phase"], "scaling");
+    let refused = sim.trace.records.iter().filter(|r| matches!(r.event, Event::WriteRefused { .. })).count();
+    assert_eq!(refused, 9, "every refusal is in the trace");
+}
+
+/// Finalizers hold a deleted custom resource until the last one is removed;
+/// none may be added meanwhile; generation moves with the spec only.
+#[test]
+fn custom_resources_follow_the_api_servers_rules() {
+    let with_finalizer = |view: &View| {
+        let mut cr = object(&view.objects.custom_resources, "redis").clone();
+        cr["metadata"]["finalizers"] = json!(["example.com/cleanup"]);
+        cr["spec"]["size"] = json!(5);
+        vec![OperatorAction::Update { object: cr }]
+    };
+    let delete = |_: &View| {
+        vec![OperatorAction::Delete {
+            kind: "RedisCluster".into(),
+            name: "redis".into(),
+            preconditions: None,
+            grace_period_seconds: None,
+            propagation_policy: None,
+        }]
+    };
+    let add_another = |view: &View| {
+        let mut cr = object(&view.objects.custom_resources, "redis").clone();
+        cr["metadata"]["finalizers"] = json!(["example.com/cleanup", "example.com/more"]);
+        vec![OperatorAction::Update { object: cr }]
+    };
+    let release = |_: &View| {
+        vec![OperatorAction::Patch {
+            kind: "RedisCluster".into(),
+            name: "redis".into(),
+            patch: json!({"metadata": {"finalizers": null}}),
+        }]
+    };
+    let script: Vec<Step> = vec![
+        (60_000, Box::new(with_finalizer)),
+        (70_000, Box::new(delete)),
+        (80_000, Box::new(add_another)),
+        (90_000, Box::new(release)),
+    ];
+    let (sim, seen, _) = run("", script, None);
+    let at = |ms: u64| seen.iter().find(|s| s.time_ms >= ms).unwrap();
+    let cr_at = |ms: u64| at(ms).view.objects.custom_resources.first().cloned();
+    assert_eq!(cr_at(70_000).unwrap()["metadata"]["generation"], 2, "the spec changed");
+    let deleting = cr_at(80_000).unwrap();
+    assert!(deleting["metadata"]["deletionTimestamp"].is_string(), "held by its finalizer: {deleting}");
+    let refused = &answers(&seen, 80_000)[0];
+    assert_eq!((refused.0, refused.1), (422, Some("Invalid")), "no new finalizer on an object being deleted");
+    assert!(
+        refused.2.contains("metadata.finalizers: Forbidden: no new finalizers can be added"),
+        "{}",
+        refused.2
+    );
+    let last = seen.last().unwrap();
+    assert!(
+        last.time_ms > 90_000 && last.view.objects.custom_resources.is_empty(),
+        "gone once its finalizer is removed"
+    );
+    assert!(sim.world.custom.objects[0].removed_at.is_some());
+}
+
+/// With `lag`, the events and the view come from the same stale cache: an
+/// event arrives `lag` late, with a view that already shows it.
+#[test]
+fn a_lagging_cache_delays_events_and_view_alike() {
+    let (_, seen, _) = run(", faults: (lag: \"20s\")", vec![], Some(7_000));
+    let mut checked = 0;
+    for s in &seen {
+        for e in &s.events {
+            assert!(e.time_ms + 20_000 <= s.time_ms, "event at {} seen at {}", e.time_ms, s.time_ms);
+            // The view includes the change the event reports.
+            let manifest = e.manifest.as_ref().expect("protocol 2 events carry the object");
+            if e.kind == "MODIFIED" && e.object == "Pod" {
+                let name = manifest["metadata"]["name"].as_str().unwrap();
+                let listed = s.view.objects.pods.iter().find(|p| p["metadata"]["name"] == name);
+                let version =
+                    |o: &Value| o["metadata"]["resourceVersion"].as_str().unwrap().parse::<u64>().unwrap();
+                if let Some(listed) = listed {
+                    assert!(
+                        version(listed) >= version(manifest),
+                        "the cache is at least as new as its events"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// `crashAt` cuts one answer after K writes, once; the restart takes
+/// `restartTime`, then the operator relists.
+#[test]
+fn a_crash_point_cuts_one_answer_and_the_restart_takes_time() {
+    let three = |_: &View| {
+        ["a", "b", "c"].iter().map(|n| OperatorAction::DeletePod { name: format!("nope-{n}") }).collect()
+    };
+    let script: Vec<Step> =
+        vec![(60_000, Box::new(three)), (120_000, Box::new(three)), (180_000, Box::new(three))];
+    let faults = ", faults: (crashAt: (reconcile: 2, afterWrite: 1), restartTime: \"8s\")";
+    let (sim, seen, restarts) = run(faults, script, None);
+    assert_eq!(restarts, 1);
+    let crash: Vec<_> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::OperatorRestarted { lost_actions } => Some((r.at, lost_actions)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(crash, [(t("2m"), 2)]);
+    let not_found = sim.trace.records.iter().filter(|r| matches!(r.event, Event::NotFound { .. })).count();
+    assert_eq!(not_found, 3 + 1 + 3, "the first answer whole, one write of the second, the third whole");
+    let back = seen.iter().find(|s| s.time_ms > 120_000).unwrap();
+    assert_eq!(back.time_ms, 128_000, "down for restartTime while the world moves on");
+    assert!(back.events.iter().all(|e| e.kind == "ADDED") && back.events.len() > 5, "a fresh list");
+}
+
+const HONEST: &str = r#"Scenario(
+    name: "honest",
+    seed: 7,
+    duration: "10m",
+    images: [(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "20s")],
+    services: [(name: "redis-svc", selector: {"app": "redis"})],
+    statefulsets: [(
+        name: "redis",
+        serviceName: "redis-svc",
+        replicas: 3,
+        template: (labels: {"app": "redis"}, image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "10Gi")],
+    )],
+    timeline: [
+        (at: "2m", do: Scale(statefulset: "redis", replicas: 2)),
+        (at: "2m5s", do: DeletePvc(pvc: "data-redis-2")),
+        SCALE_BACK
+    ],
+)"#;
+
+/// Deleting the claim of a pod the set scaled away is what a correct
+/// cleaner does; deleting it when the set wants the ordinal back while the
+/// claim still exists is a finding.
+#[test]
+fn the_claim_of_a_pod_scaled_away_is_not_needed() {
+    let ids = |source: &str| -> Vec<&'static str> {
+        let (_, report) = stsim_core::run(parse(source));
+        report.findings.iter().map(|f| f.id).collect()
+    };
+    // redis-2 takes 20 s to stop: its claim is deleted while it terminates.
+    assert!(!ids(&HONEST.replace("SCALE_BACK", "")).contains(&"claim-deleted-while-needed"));
+    let back = "(at: \"2m10s\", do: Scale(statefulset: \"redis\", replicas: 3)),";
+    assert!(ids(&HONEST.replace("SCALE_BACK", back)).contains(&"claim-deleted-while-needed"));
+}
+
+/// A claim an operator creates with an owner reference to a pod goes with
+/// the pod (the garbage collector); the retention policy is mutable.
+#[test]
+fn created_claims_follow_their_owners_and_retention_is_mutable() {
+    let create = |view: &View| {
+        let pod = object(&view.objects.pods, "redis-2");
+        vec![
+            OperatorAction::Create {
+                object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": "cache-redis-2", "ownerReferences": [{"apiVersion": "v1", "kind": "Pod",
+                        "name": "redis-2", "uid": pod["metadata"]["uid"]}]},
+                    "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+            },
+            OperatorAction::Patch {
+                kind: "StatefulSet".into(),
+                name: "redis".into(),
+                patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}}),
+            },
+            OperatorAction::Patch {
+                kind: "StatefulSet".into(),
+                name: "redis".into(),
+                patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Sometimes"}}}),
+            },
+        ]
+    };
+    let scale = |_: &View| {
+        vec![OperatorAction::Patch {
+            kind: "StatefulSet".into(),
+            name: "redis".into(),
+            patch: json!({"spec": {"replicas": 2}}),
+        }]
+    };
+    let (sim, seen, _) = run("", vec![(60_000, Box::new(create)), (90_000, Box::new(scale))], None);
+    let codes: Vec<u16> = answers(&seen, 60_000).iter().map(|a| a.0).collect();
+    assert_eq!(codes, [201, 200, 422]);
+    let world = &sim.world;
+    let set = world.sts(world.sts_named("redis").unwrap());
+    assert_eq!(set.spec.retention.when_scaled, stsim_core::config::RetentionAction::Delete);
+    let cache = world.pvcs.iter().find(|c| c.name == "cache-redis-2").unwrap();
+    assert!(cache.removed_at.is_some(), "deleted with its pod");
+    // whenScaled: Delete took the scaled-away claim too.
+    assert!(world.pvc_named("data-redis-2").is_none());
+}
+
+/// The stale-delete example's cleaner in Rust, on the same types as the
+/// process protocol: Kubernetes JSON in `View::objects`, verbs out.
+struct RustCleaner {
+    uid_precondition: bool,
+    first_seen: std::collections::BTreeMap<String, u64>,
+}
+
+impl Operator for RustCleaner {
+    fn name(&self) -> &str {
+        "pvc-cleaner"
+    }
+    fn reconcile(&mut self, view: &View, _: &[WatchEvent]) -> Result<Reconciled, String> {
+        let o = &view.objects;
+        let mounted: Vec<&Value> = o
+            .pods
+            .iter()
+            .flat_map(|p| p["spec"]["volumes"].as_array().into_iter().flatten())
+            .map(|v| &v["persistentVolumeClaim"]["claimName"])
+            .collect();
+        let mut actions = Vec::new();
+        let mut seen = std::collections::BTreeMap::new();
+        for claim in &o.persistent_volume_claims {
+            let (name, uid) =
+                (claim["metadata"]["name"].as_str().unwrap(), claim["metadata"]["uid"].as_str().unwrap());
+            if mounted.contains(&&claim["metadata"]["name"])
+                || claim["metadata"]["deletionTimestamp"].is_string()
+            {
+                continue;
+            }
+            let scaled_away = o.stateful_sets.iter().any(|sts| {
+                let set = sts["metadata"]["name"].as_str().unwrap();
+                sts["spec"]["volumeClaimTemplates"].as_array().unwrap().iter().any(|t| {
+                    let prefix = format!("{}-{set}-", t["metadata"]["name"].as_str().unwrap());
+                    name.strip_prefix(&prefix)
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .is_some_and(|ordinal| ordinal >= sts["spec"]["replicas"].as_u64().unwrap())
+                })
+            });
+            if !scaled_away {
+                continue;
+            }
+            let first = *self.first_seen.get(uid).unwrap_or(&view.time_ms);
+            seen.insert(uid.to_string(), first);
+            if view.time_ms >= first + 10_000 {
+                let preconditions = self
+                    .uid_precondition
+                    .then(|| Preconditions { uid: Some(uid.to_string()), resource_version: None });
+                actions.push(OperatorAction::Delete {
+                    kind: "PersistentVolumeClaim".into(),
+                    name: name.to_string(),
+                    preconditions,
+                    grace_period_seconds: None,
+                    propagation_policy: None,
+                });
+            }
+        }
+        self.first_seen = seen;
+        Ok(Reconciled { actions, requeue_after_ms: Some(5_000) })
+    }
+}
+
+#[test]
+fn a_rust_operator_on_kubernetes_json_is_caught_and_fixed_alike() {
+    let source = std::fs::read_to_string(
+        crate::support::repo_root().join("examples/operators/stale-delete/fixed.ron"),
+    )
+    .unwrap();
+    let findings = |uid_precondition: bool| -> Vec<String> {
+        let operator = RustCleaner { uid_precondition, first_seen: Default::default() };
+        let sim = stsim_core::Simulation::with_operators(parse(&source), vec![Box::new(operator)]);
+        let (_, report) = stsim_core::finish(sim);
+        report
+            .findings
+            .iter()
+            .filter(|f| f.id == "claim-deleted-while-needed")
+            .map(|f| f.summary.clone())
+            .collect()
+    };
+    assert_eq!(findings(false), ["operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 used it"]);
+    assert!(findings(true).is_empty());
+}
+
+/// A custom resource owned by another goes with it (the garbage collector).
+#[test]
+fn custom_resources_are_collected_with_their_owner() {
+    let child = |view: &View| {
+        let parent = object(&view.objects.custom_resources, "redis");
+        vec![OperatorAction::Create {
+            object: json!({"apiVersion": "cache.example.com/v1", "kind": "RedisCluster",
+                "metadata": {"name": "redis-shard", "ownerReferences": [{"apiVersion": "cache.example.com/v1",
+                    "kind": "RedisCluster", "name": "redis", "uid": parent["metadata"]["uid"]}]},
+                "spec": {"size": 1}}),
+        }]
+    };
+    let delete_parent = |_: &View| {
+        vec![OperatorAction::Delete {
+            kind: "RedisCluster".into(),
+            name: "redis".into(),
+            preconditions: None,
+            grace_period_seconds: None,
+            propagation_policy: None,
+        }]
+    };
+    let (sim, seen, _) = run("", vec![(60_000, Box::new(child)), (90_000, Box::new(delete_parent))], None);
+    let names = |ms: u64| -> Vec<String> {
+        let s = seen.iter().find(|s| s.time_ms >= ms).unwrap();
+        s.view
+            .objects
+            .custom_resources
+            .iter()
+            .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(61_000), ["redis", "redis-shard"]);
+    assert!(
+        sim.world.custom.objects.iter().all(|o| o.removed_at.is_some()),
+        "the child went with its parent"
+    );
+}
