@@ -219,3 +219,16 @@ fn a_runaway_run_stops_at_its_budget() {
         out.lines().next().unwrap_or("")
     );
 }
+
+/// A loop that makes no progress (events without time moving on) ends the
+/// run with a message that says so, whatever re-arms itself.
+#[test]
+fn events_without_time_moving_on_end_the_run() {
+    let config = crate::support::parse(&crate::support::scenario_file("redis-parallel-startup"));
+    let mut sim = stsim_core::Simulation::new(config);
+    sim.budget.events_per_instant = 5;
+    sim.run();
+    assert_eq!(sim.ended.map(|(_, reason)| reason), Some(stsim_core::sim::EndReason::BudgetExhausted));
+    let what = sim.exhausted.clone().unwrap_or_default();
+    assert!(what.starts_with("5 events at 0s without time moving on"), "{what}");
+}

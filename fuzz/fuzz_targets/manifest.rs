@@ -14,7 +14,12 @@ fuzz_target!(|data: &[u8]| {
     let files = [("fuzz.yaml".to_string(), text.to_string())];
     let Ok(loaded) = stsim_scenario::parse_manifests(&files, story) else { return };
     let mut sim = stsim_core::Simulation::new(loaded.config);
-    sim.budget = stsim_core::sim::Budget { events: 100_000, trace_records: 100_000, objects: 20_000 };
+    sim.budget = stsim_core::sim::Budget {
+        events: 100_000,
+        trace_records: 100_000,
+        objects: 20_000,
+        ..stsim_core::sim::Budget::DEFAULT
+    };
     sim.run();
     let report = stsim_core::report::build(&sim);
     let _ = stsim_cli::render::text::render(&report);

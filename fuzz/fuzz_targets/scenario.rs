@@ -13,7 +13,12 @@ fuzz_target!(|data: &[u8]| {
     // External operators never start here: `Simulation::new` stands in a
     // built-in that fails the run, as a missing consent would.
     let mut sim = stsim_core::Simulation::new(config);
-    sim.budget = stsim_core::sim::Budget { events: 100_000, trace_records: 100_000, objects: 20_000 };
+    sim.budget = stsim_core::sim::Budget {
+        events: 100_000,
+        trace_records: 100_000,
+        objects: 20_000,
+        ..stsim_core::sim::Budget::DEFAULT
+    };
     sim.run();
     let report = stsim_core::report::build(&sim);
     let _ = stsim_cli::render::text::render(&report);

@@ -59,13 +59,26 @@ pub struct Budget {
     pub events: u64,
     pub trace_records: usize,
     pub objects: usize,
+    /// Events within one instant of simulated time: more is a loop that
+    /// makes no progress (something re-arming itself at the same time).
+    pub events_per_instant: u64,
 }
 
 impl Budget {
     /// Far beyond every shipped scenario, well within a laptop's memory.
-    pub const DEFAULT: Budget = Budget { events: 20_000_000, trace_records: 5_000_000, objects: 1_000_000 };
+    pub const DEFAULT: Budget = Budget {
+        events: 20_000_000,
+        trace_records: 5_000_000,
+        objects: 1_000_000,
+        events_per_instant: 1_000_000,
+    };
     /// For `--allow-large` runs.
-    pub const LARGE: Budget = Budget { events: 500_000_000, trace_records: 50_000_000, objects: 10_000_000 };
+    pub const LARGE: Budget = Budget {
+        events: 500_000_000,
+        trace_records: 50_000_000,
+        objects: 10_000_000,
+        events_per_instant: 10_000_000,
+    };
 }
 
 impl Default for Budget {
@@ -108,6 +121,8 @@ pub struct Simulation {
     failures: failures::State,
     /// Each pool's scheduled maintenance in progress.
     maintenance: Vec<maintenance::Rolling>,
+    /// The instant of the last event, and how many events it has held.
+    instant: (SimTime, u64),
 }
 
 mod failures;
@@ -178,6 +193,7 @@ impl Simulation {
             exhausted: None,
             failures: Default::default(),
             maintenance: Vec::new(),
+            instant: (SimTime::ZERO, 0),
         };
         for node in 0..sim.world.nodes.len() {
             sim.arm_first_failure(NodeId(node as u32));
@@ -281,7 +297,14 @@ impl Simulation {
         let budget = self.budget;
         let objects =
             self.world.pods.len() + self.world.pvcs.len() + self.world.pvs.len() + self.world.nodes.len();
-        let over = if self.events >= budget.events {
+        let now = self.queue.now();
+        self.instant = if self.instant.0 == now { (now, self.instant.1 + 1) } else { (now, 1) };
+        let over = if self.instant.1 > budget.events_per_instant {
+            Some(format!(
+                "{} events at {now} without time moving on, the budget (a loop in the model: please report it)",
+                budget.events_per_instant
+            ))
+        } else if self.events >= budget.events {
             Some(format!("{} events handled, the budget", budget.events))
         } else if self.trace.records.len() >= budget.trace_records {
             Some(format!("{} trace records, the budget", budget.trace_records))

@@ -105,8 +105,11 @@ pub fn reconcile(api: &mut Api, pv: PvId) {
                 let force = !healthy && expired;
                 if mounted && !force && !out_of_service {
                     // Still mounted: wait for the kubelet, or for the timeout
-                    // (looked at again by the first loop after it).
-                    wake(requested + MAX_WAIT_FOR_UNMOUNT + LOOP_PERIOD);
+                    // (looked at again by the first loop after it). Past the
+                    // timeout on a healthy node the reconciler keeps looking
+                    // every loop; never at an instant already past, which
+                    // would run again at once, without end.
+                    wake((requested + MAX_WAIT_FOR_UNMOUNT + LOOP_PERIOD).max(now + LOOP_PERIOD));
                     continue;
                 }
                 let forced = match (mounted, out_of_service) {

@@ -423,15 +423,27 @@ fn terminate(api: &mut Api, id: PodId) {
 }
 
 /// Unmounts the pod's volumes from `node` unless another pod there uses them.
+/// The volumes are found through the pod's live claims and also through
+/// what is mounted on the node for a claim of that name: a claim deleted in
+/// the same instant as its pod is gone from the API, but its volume is still
+/// mounted, and the kubelet unmounts what it mounted (its volume manager
+/// works from the mounts, not from the claim objects).
 fn release_volumes(api: &mut Api, id: PodId, node: NodeId) {
-    let volumes: Vec<PvId> = api
-        .world()
-        .pod(id)
-        .claims
+    let world = api.world();
+    let claims = &world.pod(id).claims;
+    let mut volumes: Vec<PvId> = claims
         .iter()
-        .filter_map(|claim| api.world().pvc_named(claim))
-        .filter_map(|pvc| api.world().pvc(pvc).volume)
+        .filter_map(|claim| world.pvc_named(claim))
+        .filter_map(|pvc| world.pvc(pvc).volume)
         .collect();
+    for pv in world.node(node).attached.iter().copied() {
+        let v = world.pv(pv);
+        let mounted_for_pod =
+            v.in_use_on.contains(&node) && v.claim.is_some_and(|c| claims.contains(&world.pvc(c).name));
+        if mounted_for_pod && !volumes.contains(&pv) {
+            volumes.push(pv);
+        }
+    }
     for pv in volumes {
         let still_used = api.volume_users_on(pv, node).iter().any(|p| *p != id);
         if !still_used {
