@@ -113,7 +113,7 @@ fn bad_input_names_file_line_and_column_and_exits_2() {
         ("unknown-field.ron", BASE.replace("replicas: 3", "replica: 3"), ":7:9", "replica"),
         ("wrong-type.ron", BASE.replace("replicas: 3", "replicas: \"three\""), ":7:", "replicas"),
         ("bad-duration.ron", BASE.replace("name: \"bad\",", "name: \"bad\", duration: \"5x\","), ":2:", "5x"),
-        ("no-service.ron", BASE.replace("serviceName: \"svc\"", "serviceName: \"sv\""), ":6:", "sv"),
+        ("bad-service.ron", BASE.replace("serviceName: \"svc\"", "serviceName: \"Sv\""), ":6:", "Sv"),
         ("negative.ron", BASE.replace("replicas: 3", "replicas: -1"), ":7:19", "-1"),
     ];
     for (file, source, position, mention) in cases {

@@ -15,9 +15,21 @@ mod browser;
 #[cfg(test)]
 mod cli;
 #[cfg(test)]
+mod databases;
+#[cfg(test)]
 mod determinism;
 #[cfg(test)]
+mod dns_rules;
+#[cfg(test)]
+mod e2e_cases;
+#[cfg(test)]
+mod expectations;
+#[cfg(test)]
+mod hand_edits;
+#[cfg(test)]
 mod manifests;
+#[cfg(test)]
+mod mistakes;
 #[cfg(test)]
 mod nodes;
 #[cfg(test)]

@@ -271,6 +271,10 @@ fn failover_promotes_the_lowest_ordinal_ready_replica_after_the_grace() {
         name: name.into(),
         role,
         running,
+        reachable: running,
+        position: None,
+        lag: None,
+        timeline: None,
     };
     let pod = |name: &str, ready: bool| PodView {
         name: name.into(),
@@ -298,6 +302,8 @@ fn failover_promotes_the_lowest_ordinal_ready_replica_after_the_grace() {
                 member("pg-2", Some("replica"), true),
                 member("pg-3", Some("replica"), true),
             ],
+            leader: None,
+            leader_lease_expires_ms: None,
         }],
     };
     let mut operator = Failover::new(grace);

@@ -130,6 +130,15 @@ impl Harness {
                     self.world.pod(*pod).name.clone(),
                 ),
                 Event::PvcRemoved { pvc } if gc => ("gc-delete", "pvc", self.world.pvc(*pvc).name.clone()),
+                // A user's delete of a claim, as of any kind (the README's
+                // `user-delete`): recorded when asked, whether the claim goes
+                // at once or waits on pvc-protection.
+                Event::PvcDeleting { pvc } if user => {
+                    ("user-delete", "pvc", self.world.pvc(*pvc).name.clone())
+                }
+                Event::PvcRemoved { pvc } if user => {
+                    ("user-delete", "pvc", self.world.pvc(*pvc).name.clone())
+                }
                 Event::PvcOwnersUpdated { pvc, owners } => {
                     let owners: Vec<String> =
                         owners.iter().map(|o| stsim_core::trace::owner_name(&self.world, o)).collect();

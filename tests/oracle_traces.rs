@@ -85,3 +85,25 @@ fn a_wrong_controller_decision_is_caught() {
     let wrong = "1\tstep\tcreate web 2 OrderedReady\n2\tstep\tsettle\n2.1\tcreate\tpvc\tdatadir-web-1\n";
     assert!(check(script, wrong).is_err());
 }
+
+/// `deletepvc` is a user's delete, recorded as `user-delete pvc NAME` as
+/// the README documents for every kind. The controller does not re-create
+/// the claim of a running pod (v1.28 makes missing claims only when it
+/// creates a pod or while the pod is Pending).
+#[test]
+fn a_users_claim_delete_is_recorded_as_documented() {
+    let script = "create web 1 OrderedReady\nsettle\ndeletepvc datadir-web-0\nsync\n";
+    let ours = crate::oracle::interpret(script).expect("the script runs");
+    let lines: Vec<String> =
+        ours.iter().filter(|l| l.step == "3" || l.step == "4").map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        ["3\tstep\tdeletepvc datadir-web-0\t", "3\tuser-delete\tpvc\tdatadir-web-0", "4\tstep\tsync\t",]
+    );
+    let reference = "1\tstep\tcreate web 1 OrderedReady\n2\tstep\tsettle\n2.1\tcreate\tpvc\tdatadir-web-0\n\
+        2.1\tcreate\tpod\tweb-0\n3\tstep\tdeletepvc datadir-web-0\n3\tuser-delete\tpvc\tdatadir-web-0\n\
+        4\tstep\tsync\n";
+    if let Err(diff) = check(script, reference) {
+        panic!("{diff}");
+    }
+}

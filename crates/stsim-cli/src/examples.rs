@@ -71,6 +71,28 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "cassandra-every-node-a-seed",
     "cassandra-ip-seeds-full-restart",
     "redis-sentinel-master-rescheduled",
+    // Kubernetes' own e2e StatefulSet cases (test/e2e/apps/statefulset.go).
+    "e2e/pvc-recreated-for-pending-pod",
+    "e2e/adopt-and-release-orphans",
+    "e2e/retention-after-adoption",
+    "e2e/hostname-subdomain-dns",
+    "e2e/min-ready-seconds-available",
+    "e2e/local-volume-pod-affinity",
+    // Mistakes the API server accepts, modelled.
+    "storage-class-mistakes",
+    "service-name-missing",
+    "pod-ip-after-reboot",
+    "terminating-endpoints",
+    "databases/lagging-replica-promoted",
+    "databases/failover-crash-most-caught-up",
+    "databases/failover-partition-unfenced",
+    "databases/failover-partition-lease",
+    "databases/failover-partition-stonith",
+    "databases/etcd-zone-partition",
+    "databases/etcd-member-readded-stale",
+    "databases/sentinel-partition-split-brain",
+    "databases/redis-cluster-forget-meet",
+    "databases/cassandra-decommission",
 ];
 
 /// The fix-it exercises of `exercises/`: each fails `stsim test` until the

@@ -18,6 +18,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{Actor, Event, Trace};
 use crate::world::{DnsRecord, World};
 
+mod edits;
 mod nodes;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
 
@@ -83,7 +84,9 @@ pub struct NewPod {
 pub struct NewPvc {
     pub name: String,
     pub labels: crate::config::Labels,
-    pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` after admission; `None` when no class is
+    /// named and none is the default.
+    pub storage_class_name: Option<String>,
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub owner_refs: Vec<OwnerRef>,
@@ -164,7 +167,7 @@ impl<'a> Api<'a> {
 
     /// A pod changed: wake its StatefulSet and its DNS records, and the
     /// applications if it runs a member of one.
-    fn pod_changed(&mut self, pod: PodId) {
+    pub(crate) fn pod_changed(&mut self, pod: PodId) {
         if let Some(owner) = self.world.pod(pod).owner {
             self.wake(EventKey::StatefulSetSync(owner));
         }
@@ -225,6 +228,7 @@ impl<'a> Api<'a> {
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
+            history: PodHistory { phases: Vec::new(), owners: vec![(self.now, new.owner)] },
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,
@@ -299,7 +303,7 @@ impl<'a> Api<'a> {
         for claim in claims {
             if let Some(pvc) = self.world.pvc_named(&claim)
                 && self.world.pvc(pvc).deletion_timestamp.is_some()
-                && self.world.claim_users(&claim).is_empty()
+                && !self.world.claim_protected_by_pod(&claim)
             {
                 self.remove_pvc(pvc);
             }
@@ -328,6 +332,8 @@ impl<'a> Api<'a> {
     /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
+        let now = self.now;
+        self.world.pod_mut(pod).history.owners.push((now, None));
         self.record(Event::PodOrphaned { pod });
     }
 
@@ -335,6 +341,8 @@ impl<'a> Api<'a> {
     /// (`ClaimPods` in the controller's `getPodsForStatefulSet`).
     pub fn adopt_pod(&mut self, pod: PodId, sts: StsId) {
         self.world.adopt_pod(pod, sts);
+        let now = self.now;
+        self.world.pod_mut(pod).history.owners.push((now, Some(sts)));
         self.record(Event::PodAdopted { pod, sts });
         self.pod_changed(pod);
     }
@@ -349,7 +357,14 @@ impl<'a> Api<'a> {
             return;
         }
         p.status.unschedulable = Some(message.clone());
+        let owner = p.owner;
         self.record(Event::PodUnschedulable { pod, message });
+        // The scheduler writes the pod's PodScheduled condition: an update
+        // its StatefulSet's controller hears of (a pending pod whose claim
+        // is missing gets it re-created on that sync).
+        if let Some(owner) = owner {
+            self.wake(EventKey::StatefulSetSync(owner));
+        }
     }
 
     /// The scheduler reserves a node for the pod (its cache), before binding.
@@ -364,6 +379,19 @@ impl<'a> Api<'a> {
         n.pod_count += 1;
         n.requested.cpu_millis += requests.cpu_millis;
         n.requested.memory_bytes += requests.memory_bytes;
+    }
+
+    /// The scheduler forgets a node it assumed for the pod (`Unreserve`
+    /// after a failed binding): the node's room is given back.
+    pub fn forget_assumed_pod(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let Some(node) = p.assumed_node.take() else { return };
+        let requests = p.requests;
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count -= 1;
+        n.requested.cpu_millis -= requests.cpu_millis;
+        n.requested.memory_bytes -= requests.memory_bytes;
+        self.retry_unschedulable();
     }
 
     /// `spec.nodeName` is set: the pod is bound to its assumed node.
@@ -384,6 +412,9 @@ impl<'a> Api<'a> {
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
+        if p.status.phase != phase {
+            p.history.phases.push((self.now, phase));
+        }
         p.status.phase = phase;
         p.status.container = container;
         let after = p.display_status();
@@ -414,6 +445,15 @@ impl<'a> Api<'a> {
         ip
     }
 
+    /// The pod's sandbox is gone (its machine rebooted): its address goes
+    /// back to the node's range, and the next sandbox gets a new one.
+    pub fn release_pod_ip(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        let (Some(node), Some(ip)) = (p.node, p.status.pod_ip.take()) else { return };
+        let host = ip.0.to_be_bytes()[3];
+        self.world.nodes[node.index()].ips_in_use.remove(&host);
+    }
+
     /// The Ready condition changes (kubelet probe result, or a script's override in tests).
     pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
         let now = self.now;
@@ -435,13 +475,15 @@ impl<'a> Api<'a> {
         }
         let uid = self.world.new_uid();
         let id = PvcId(self.world.pvcs.len() as u32);
-        let class = new.storage_class;
+        let class = new.storage_class_name.as_deref().and_then(|name| self.world.class_named(name));
         self.world.insert_pvc(Pvc {
             id,
             uid,
             name: new.name,
             labels: new.labels,
-            storage_class: new.storage_class,
+            storage_class: class,
+            storage_class_name: new.storage_class_name,
+            waiting: None,
             request_bytes: new.request_bytes,
             access_modes: new.access_modes,
             phase: PvcPhase::Pending,
@@ -458,6 +500,20 @@ impl<'a> Api<'a> {
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
         self.wake(EventKey::VolumeUsage);
+        // The scheduler's VolumeBinding plugin requeues the unschedulable
+        // pods that name the new claim (its queueing hint for a claim
+        // added, `isSchedulableAfterPersistentVolumeClaimChange`).
+        let name = self.world.pvc(id).name.clone();
+        let waiting: Vec<PodId> = self
+            .world
+            .claim_users(&name)
+            .iter()
+            .copied()
+            .filter(|p| self.world.unschedulable.contains(p))
+            .collect();
+        for pod in waiting {
+            self.wake(EventKey::Schedule(pod));
+        }
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
         if let Some(class) = class
@@ -465,17 +521,41 @@ impl<'a> Api<'a> {
         {
             self.start_provisioning(id);
         }
+        if class.is_none() {
+            self.claim_cannot_be_provisioned(id);
+        }
         Ok(id)
     }
 
-    /// A delete of a claim. While a pod uses it, the `kubernetes.io/pvc-protection`
-    /// finalizer holds it (Terminating) until the last such pod is gone.
+    /// The PV controller's `syncUnboundClaim` on a claim no volume can be
+    /// made for, with its event: a class that does not exist fails in
+    /// `provisionClaim` (`findProvisionablePlugin`: Warning
+    /// ProvisioningFailed with the lister's NotFound); no class at all
+    /// leaves it to static binding (Normal FailedBinding). The claim stays
+    /// Pending, and its pods unschedulable ("pod has unbound immediate
+    /// PersistentVolumeClaims", since a missing class is not
+    /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
+    fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
+        let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
+            Some(name) => ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found")),
+            None => (
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set".into(),
+            ),
+        };
+        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
+        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+    }
+
+    /// A delete of a claim. While a scheduled pod uses it, the
+    /// `kubernetes.io/pvc-protection` finalizer holds it (Terminating) until
+    /// the last such pod is gone; a claim only unscheduled pods name goes at once.
     pub fn delete_pvc(&mut self, pvc: PvcId) {
         let claim = self.world.pvc(pvc);
         if claim.deletion_timestamp.is_some() {
             return;
         }
-        if self.world.claim_users(&claim.name).is_empty() {
+        if !self.world.claim_protected_by_pod(&claim.name) {
             self.remove_pvc(pvc);
         } else {
             self.world.pvc_mut(pvc).deletion_timestamp = Some(self.now);
@@ -802,6 +882,9 @@ impl<'a> Api<'a> {
     /// since a cached denial is what keeps a peer unresolvable after it appears.
     pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         let entry = crate::world::CachedAnswer { answer, expires_at: until };
+        if let Some(log) = &mut self.world.dns_cache_log {
+            log.push((self.now, name.to_string(), entry));
+        }
         self.world.dns_cache.insert(name.to_string(), entry);
         if answer.is_none() {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });

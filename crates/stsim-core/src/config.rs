@@ -66,9 +66,11 @@ pub enum OperatorKind {
     NaivePvcCleanup { after: SimDuration },
     /// Force-deletes pods terminating for `after` on a node that is not Ready.
     ForceDeleteUnreachable { after: SimDuration },
-    /// Promotes the lowest-ordinal Ready replica of a primary/replica
-    /// application whose primary has been lost for `after`.
-    Failover { after: SimDuration },
+    /// Promotes a Ready replica of a primary/replica application whose
+    /// primary has been lost for `after`: the one `pick` says, after the
+    /// `fencing` step; with `check_every`, it also checks on its own
+    /// schedule (a health check), not only when a watch event comes.
+    Failover { after: SimDuration, pick: FailoverPick, fencing: Fencing, check_every: Option<SimDuration> },
     /// A program speaking the JSON-lines protocol (docs/operator-protocol.md).
     External {
         name: String,
@@ -163,11 +165,81 @@ pub enum Expectation {
     AppHealth { app: usize, at: SimTime, health: crate::apps::Health },
     /// The application is never BROKEN.
     NeverBroken { app: usize },
+    /// The application loses no acknowledged write (primary/replica): no
+    /// promotion leaves writes behind, and no old primary's writes diverge.
+    NoWritesLost { app: usize },
+    /// Never do two members take writes at once (the `split-brain` verdict).
+    NeverSplitBrain { app: usize },
     /// The application is BROKEN at some point within `within` after `after`.
     BrokenWithin { app: usize, after: SimTime, within: SimDuration },
     /// After the last timeline action, the application is HEALTHY within
     /// `within`, and stays so to the end.
     RecoveredWithin { app: usize, within: SimDuration },
+    /// The pod (by name) is as described at `at`: each field given must hold.
+    PodState { pod: String, at: SimTime, state: PodStateExpect },
+    /// The StatefulSet's status at `at` has the fields given.
+    StatefulSetStatus { statefulset: usize, at: SimTime, status: StatusExpect },
+    /// The claim (by name) is as described at `at`.
+    ClaimState { claim: String, at: SimTime, state: ClaimExpect },
+    /// No pod of this name is created (nor re-created) from `from` to `to`, inclusive.
+    PodNotCreated { pod: String, from: SimTime, to: SimTime },
+    /// An update of the StatefulSet is refused, with a message containing `message`.
+    UpdateRefused { statefulset: usize, message: String },
+    /// A client looking `name` up at `at` through the cluster DNS cache gets
+    /// an answer (`resolves`), and, if `ip` is given, that address.
+    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String> },
+}
+
+/// What `PodState` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodStateExpect {
+    /// Whether a pod object of that name exists.
+    pub exists: Option<bool>,
+    /// `status.phase`: `Pending`, `Running`, `Succeeded` or `Failed`.
+    pub phase: Option<String>,
+    /// The Ready condition.
+    pub ready: Option<bool>,
+    /// `spec.nodeName`; `""` means not scheduled.
+    pub node: Option<String>,
+    /// The zone of its node.
+    pub zone: Option<String>,
+    /// `status.podIP`; `""` means none.
+    pub ip: Option<String>,
+    pub image: Option<String>,
+    /// Its `controller-revision-hash` label.
+    pub revision: Option<String>,
+    /// Whether its revision is its StatefulSet's `updateRevision` at that time.
+    pub updated: Option<bool>,
+    /// The container's restart count.
+    pub restarts: Option<u32>,
+    /// Its controller: `StatefulSet/<name>`, or `""` for none (an orphan).
+    pub owner: Option<String>,
+}
+
+/// What `StatefulSetStatus` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusExpect {
+    pub replicas: Option<u32>,
+    pub ready_replicas: Option<u32>,
+    pub available_replicas: Option<u32>,
+    pub current_replicas: Option<u32>,
+    pub updated_replicas: Option<u32>,
+    /// Whether `currentRevision == updateRevision`.
+    pub current_is_update_revision: Option<bool>,
+}
+
+/// What `ClaimState` checks; `None` fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimExpect {
+    pub exists: Option<bool>,
+    /// Whether it is Bound (to a volume).
+    pub bound: Option<bool>,
+    /// The name of the volume it is bound to.
+    pub volume: Option<String>,
+    /// Its owner references, as `StatefulSet/web` or `Pod/web-0`, in order.
+    pub owners: Option<Vec<String>>,
+    /// Whether it has a deletion timestamp (held by pvc-protection).
+    pub terminating: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -353,8 +425,8 @@ pub struct WeightedPodAffinityTerm {
     pub term: PodAffinityTerm,
 }
 
-/// `affinity` of a pod template: node affinity and pod anti-affinity.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+/// `affinity` of a pod template: node affinity, pod affinity and pod anti-affinity.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Affinity {
     /// `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`:
     /// one must match. Empty means no requirement.
@@ -365,6 +437,10 @@ pub struct Affinity {
     pub anti_required: Vec<PodAffinityTerm>,
     /// `podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
     pub anti_preferred: Vec<WeightedPodAffinityTerm>,
+    /// `podAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+    pub affinity_required: Vec<PodAffinityTerm>,
+    /// `podAffinity.preferredDuringSchedulingIgnoredDuringExecution`.
+    pub affinity_preferred: Vec<WeightedPodAffinityTerm>,
 }
 
 impl Affinity {
@@ -373,6 +449,34 @@ impl Affinity {
             && self.node_preferred.is_empty()
             && self.anti_required.is_empty()
             && self.anti_preferred.is_empty()
+            && self.affinity_required.is_empty()
+            && self.affinity_preferred.is_empty()
+    }
+    /// Whether the pod has inter-pod terms of either kind.
+    pub fn has_pod_terms(&self) -> bool {
+        !(self.anti_required.is_empty()
+            && self.anti_preferred.is_empty()
+            && self.affinity_required.is_empty()
+            && self.affinity_preferred.is_empty())
+    }
+}
+
+/// Written by hand so that a template without pod affinity prints (and so
+/// hashes into its revision name) exactly as before pod affinity existed.
+impl std::fmt::Debug for Affinity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Affinity");
+        s.field("node_required", &self.node_required)
+            .field("node_preferred", &self.node_preferred)
+            .field("anti_required", &self.anti_required)
+            .field("anti_preferred", &self.anti_preferred);
+        if !self.affinity_required.is_empty() {
+            s.field("affinity_required", &self.affinity_required);
+        }
+        if !self.affinity_preferred.is_empty() {
+            s.field("affinity_preferred", &self.affinity_preferred);
+        }
+        s.finish()
     }
 }
 
@@ -701,6 +805,31 @@ pub enum QuorumSystem {
     ZooKeeper,
 }
 
+/// Which replica a failover promotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailoverPick {
+    /// The Ready replica with the lowest ordinal (whatever its position).
+    #[default]
+    LowestOrdinal,
+    /// The Ready replica with the highest reported position (Patroni's
+    /// leader race: the most up-to-date member wins), lowest ordinal on a tie.
+    MostCaughtUp,
+}
+
+/// What a failover does about the old primary before it promotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fencing {
+    /// Nothing: it promotes at once.
+    #[default]
+    None,
+    /// Waits until the old primary's leader lease has expired (the key's
+    /// last renewal plus the `ttl`, as the DCS shows it).
+    WaitForLease,
+    /// Powers the old primary's node off (STONITH) and deletes its Node
+    /// object first, if the old primary is out of its reach.
+    PowerOffNode,
+}
+
 /// The clustering behaviour of an application (shared/failure-modes.md section 2).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum AppKind {
@@ -769,6 +898,21 @@ pub struct AppConfig {
     /// reach (or the cluster goes without one) before it counts as BROKEN
     /// rather than DEGRADED: Patroni's leader key `ttl` (30 s) and the like.
     pub peer_timeout: SimDuration,
+    /// Primary/replica: the writes per second clients send to the primary.
+    /// An assumption (docs/databases.md): only the counts of lost writes
+    /// depend on it, never a decision.
+    pub write_rate: u32,
+    /// Primary/replica: the leader key's time to live, Patroni's `ttl`
+    /// (default 30 s, patroni.readthedocs.io dynamic_configuration): a primary
+    /// cut off from the DCS keeps taking writes until `ttl` after its last renewal.
+    pub lease_ttl: SimDuration,
+    /// Primary/replica: how often the leader renews its key, Patroni's
+    /// `loop_wait` (default 10 s, same page).
+    pub lease_renew: SimDuration,
+    /// Primary/replica: synchronous replication in strict mode (Patroni
+    /// `synchronous_mode_strict`): the primary acknowledges a write only once
+    /// a replica has it, and blocks writes while no replica receives them.
+    pub synchronous: bool,
 }
 
 impl AppConfig {
@@ -782,6 +926,10 @@ impl AppConfig {
             stale_after: SimDuration::from_mins(5),
             form_timeout: SimDuration::from_mins(5),
             peer_timeout: SimDuration::from_secs(30),
+            write_rate: 100,
+            lease_ttl: SimDuration::from_secs(30),
+            lease_renew: SimDuration::from_secs(10),
+            synchronous: false,
         }
     }
 }
@@ -882,68 +1030,220 @@ pub struct PodRef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// `kubectl scale statefulset NAME --replicas=N`.
-    Scale { statefulset: usize, replicas: u32 },
+    Scale {
+        statefulset: usize,
+        replicas: u32,
+    },
     /// `kubectl delete pod NAME`: graceful deletion.
-    DeletePod { pod: PodRef },
+    DeletePod {
+        pod: PodRef,
+    },
     /// `kubectl delete pod NAME --grace-period=0 --force`: the object goes at
     /// once; the container keeps running if its node cannot be told.
-    ForceDeletePod { pod: PodRef },
+    ForceDeletePod {
+        pod: PodRef,
+    },
     /// The machine stops: its containers stop and its kubelet goes silent.
-    CrashNode { node: usize },
+    CrashNode {
+        node: usize,
+    },
     /// The machine loses the control plane: its kubelet goes silent, but
     /// its containers keep running.
-    PartitionNode { node: usize },
+    PartitionNode {
+        node: usize,
+    },
     /// The machine is back (rebooted after a crash, or reachable again).
-    RecoverNode { node: usize },
+    RecoverNode {
+        node: usize,
+    },
+    /// A membership change run through the database of the pod's
+    /// application (etcd `member remove`/`member add`, ZooKeeper `reconfig`).
+    RemoveMember {
+        pod: PodRef,
+    },
+    AddMember {
+        pod: PodRef,
+    },
+    /// Every machine of zone `zone` (index into `cluster.zones`) loses the
+    /// control plane and the other zones; they still reach each other.
+    PartitionZone {
+        zone: usize,
+    },
+    /// The partitioned machines of the zone are reachable again.
+    RecoverZone {
+        zone: usize,
+    },
     /// `kubectl drain NODE`: cordon, then evict every pod, honouring
     /// PodDisruptionBudgets and retrying refused evictions every 5 s.
-    DrainNode { node: usize },
+    DrainNode {
+        node: usize,
+    },
     /// `kubectl cordon NODE`.
-    Cordon { node: usize },
+    Cordon {
+        node: usize,
+    },
     /// `kubectl uncordon NODE`.
-    Uncordon { node: usize },
+    Uncordon {
+        node: usize,
+    },
     /// `kubectl delete node NODE`: the Node object goes; the machine is untouched.
-    DeleteNode { node: usize },
+    DeleteNode {
+        node: usize,
+    },
     /// A new node joins from pool `pool` (index into `cluster.node_pools`),
     /// in zone `zone` (index into `cluster.zones`) or the pool's next zone.
-    AddNode { pool: usize, zone: Option<usize> },
+    AddNode {
+        pool: usize,
+        zone: Option<usize>,
+    },
     /// `kubectl taint node NODE node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`.
-    TaintOutOfService { node: usize },
+    TaintOutOfService {
+        node: usize,
+    },
     /// Removes the out-of-service taint again.
-    UntaintOutOfService { node: usize },
+    UntaintOutOfService {
+        node: usize,
+    },
     /// Make the pod's readiness probe pass (`true`) or fail (`false`) from now on.
-    SetReady { pod: PodRef, ready: bool },
+    SetReady {
+        pod: PodRef,
+        ready: bool,
+    },
     /// `kubectl set image statefulset/NAME ...`: a new pod template revision.
-    SetImage { statefulset: usize, image: String },
+    SetImage {
+        statefulset: usize,
+        image: String,
+    },
     /// A patch of the pod template: each field given replaces the template's.
-    PatchTemplate { statefulset: usize, patch: TemplatePatch },
+    PatchTemplate {
+        statefulset: usize,
+        patch: TemplatePatch,
+    },
     /// `updateStrategy.rollingUpdate.partition`.
-    SetPartition { statefulset: usize, partition: u32 },
+    SetPartition {
+        statefulset: usize,
+        partition: u32,
+    },
     /// `updateStrategy.rollingUpdate.maxUnavailable`.
-    SetMaxUnavailable { statefulset: usize, max_unavailable: IntOrPercent },
+    SetMaxUnavailable {
+        statefulset: usize,
+        max_unavailable: IntOrPercent,
+    },
     /// `updateStrategy` as a whole.
-    SetUpdateStrategy { statefulset: usize, strategy: UpdateStrategy },
+    SetUpdateStrategy {
+        statefulset: usize,
+        strategy: UpdateStrategy,
+    },
     /// An update of other spec fields; the API server refuses changes to
     /// immutable ones (`serviceName`, `selector`, `podManagementPolicy`,
     /// `volumeClaimTemplates`) with its own message.
-    UpdateSpec { statefulset: usize, patch: SpecPatch },
+    UpdateSpec {
+        statefulset: usize,
+        patch: SpecPatch,
+    },
     /// `kubectl delete statefulset NAME --cascade=background|orphan`.
-    DeleteStatefulSet { statefulset: usize, cascade: crate::objects::Cascade },
+    DeleteStatefulSet {
+        statefulset: usize,
+        cascade: crate::objects::Cascade,
+    },
     /// `kubectl delete pvc NAME`.
-    DeletePvc { claim: String },
+    DeletePvc {
+        claim: String,
+    },
     /// Delete the StatefulSet (background cascade) and create it again under
     /// a new name, as a rename has to be done: every pod and claim name changes.
-    RenameStatefulSet { statefulset: usize, to: String },
+    RenameStatefulSet {
+        statefulset: usize,
+        to: String,
+    },
     /// `kubectl delete statefulset NAME --cascade=orphan`, then create it
     /// again with the same name and the patch applied, immutable fields
     /// (`serviceName`, ...) included: the new set adopts the running pods.
-    RecreateStatefulSet { statefulset: usize, patch: SpecPatch },
+    RecreateStatefulSet {
+        statefulset: usize,
+        patch: SpecPatch,
+    },
     /// Delete a Service and create it again under another name, same spec.
-    RenameService { from: String, to: String },
+    RenameService {
+        from: String,
+        to: String,
+    },
     /// `kubectl delete service NAME`.
-    DeleteService { service: String },
+    DeleteService {
+        service: String,
+    },
+    /// A node action aimed at the node that runs the pod (its live object's
+    /// `spec.nodeName`, else where its last incarnation ran), resolved when
+    /// the action runs, so it means the same under any seed.
+    OnNodeOf {
+        pod: PodRef,
+        action: NodeAction,
+    },
+    /// `kubectl label pod` / `kubectl patch pod`: labels set and removed,
+    /// and, with `orphan`, the owner references removed.
+    PatchPod {
+        pod: String,
+        labels: Labels,
+        remove_labels: Vec<String>,
+        orphan: bool,
+    },
+    /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
+    /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).
+    PatchPvc {
+        pvc: String,
+        labels: Labels,
+        remove_labels: Vec<String>,
+        owners: Option<Vec<String>>,
+    },
+    /// `kubectl create` of a bare pod (no owner) from a template, with its
+    /// `spec.hostname` (the name by default) and `spec.subdomain`.
+    CreatePod {
+        name: String,
+        template: Box<PodTemplate>,
+        hostname: String,
+        subdomain: String,
+    },
+    /// `kubectl create` of a bare claim.
+    CreatePvc {
+        name: String,
+        labels: Labels,
+        storage_bytes: u64,
+        storage_class: Option<String>,
+        access_modes: Vec<AccessMode>,
+    },
     /// End the run here.
     Stop,
+}
+
+/// A node action without its node, for `OnNodeOf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeAction {
+    Crash,
+    Partition,
+    Recover,
+    Drain,
+    Cordon,
+    Uncordon,
+    Delete,
+    TaintOutOfService,
+    UntaintOutOfService,
+}
+
+impl NodeAction {
+    /// The action on node `node`.
+    pub fn on(self, node: usize) -> Action {
+        match self {
+            NodeAction::Crash => Action::CrashNode { node },
+            NodeAction::Partition => Action::PartitionNode { node },
+            NodeAction::Recover => Action::RecoverNode { node },
+            NodeAction::Drain => Action::DrainNode { node },
+            NodeAction::Cordon => Action::Cordon { node },
+            NodeAction::Uncordon => Action::Uncordon { node },
+            NodeAction::Delete => Action::DeleteNode { node },
+            NodeAction::TaintOutOfService => Action::TaintOutOfService { node },
+            NodeAction::UntaintOutOfService => Action::UntaintOutOfService { node },
+        }
+    }
 }
 
 /// Fields of a pod template to replace; `None` leaves a field as it is.

@@ -17,6 +17,8 @@ use crate::trace::{Event, Record, render_into};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+mod state;
+
 /// How one expectation fared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
@@ -76,12 +78,20 @@ pub fn describe(config: &Config, expectation: &Expectation) -> String {
         }
         Expectation::AppHealth { app, at, health } => format!("AppVerdict({} at {at}: {health})", set(app)),
         Expectation::NeverBroken { app } => format!("NeverBroken({})", set(app)),
+        Expectation::NoWritesLost { app } => format!("NoWritesLost({})", set(app)),
+        Expectation::NeverSplitBrain { app } => format!("NeverSplitBrain({})", set(app)),
         Expectation::BrokenWithin { app, after, within } => {
             format!("BrokenWithin({} within {within} after {after})", set(app))
         }
         Expectation::RecoveredWithin { app, within } => {
             format!("RecoveredWithin({} within {within})", set(app))
         }
+        Expectation::PodState { .. }
+        | Expectation::StatefulSetStatus { .. }
+        | Expectation::ClaimState { .. }
+        | Expectation::PodNotCreated { .. }
+        | Expectation::UpdateRefused { .. }
+        | Expectation::DnsAnswer { .. } => state::describe(config, expectation).unwrap_or_default(),
     }
 }
 
@@ -271,8 +281,16 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation) -> Ver
         Expectation::Settled { statefulset, within } => settled(sim, *statefulset, *within, description),
         Expectation::AppHealth { .. }
         | Expectation::NeverBroken { .. }
+        | Expectation::NoWritesLost { .. }
+        | Expectation::NeverSplitBrain { .. }
         | Expectation::BrokenWithin { .. }
         | Expectation::RecoveredWithin { .. } => app_expectation(sim, expectation, description),
+        Expectation::PodState { .. }
+        | Expectation::StatefulSetStatus { .. }
+        | Expectation::ClaimState { .. }
+        | Expectation::PodNotCreated { .. }
+        | Expectation::UpdateRefused { .. }
+        | Expectation::DnsAnswer { .. } => state::evaluate(sim, expectation, description),
     }
 }
 
@@ -296,6 +314,8 @@ fn app_expectation(sim: &Simulation, expectation: &Expectation, description: Str
     let app = match expectation {
         Expectation::AppHealth { app, .. }
         | Expectation::NeverBroken { app }
+        | Expectation::NoWritesLost { app }
+        | Expectation::NeverSplitBrain { app }
         | Expectation::BrokenWithin { app, .. }
         | Expectation::RecoveredWithin { app, .. } => *app,
         _ => unreachable!("only app expectations come here"),
@@ -326,6 +346,39 @@ fn app_expectation(sim: &Simulation, expectation: &Expectation, description: Str
                 None => format!("{name} never BROKEN"),
             };
             verdict(broken.is_none(), description, format!("{name} never BROKEN"), actual, context)
+        }
+        Expectation::NoWritesLost { .. } => {
+            let lost: Vec<crate::apps::replication::LostWrites> = sim
+                .world
+                .apps
+                .list
+                .iter()
+                .filter(|a| a.name == name)
+                .flat_map(crate::apps::replication::lost_writes)
+                .collect();
+            let actual = match lost.first() {
+                Some(l) => format!(
+                    "{name} lost {} writes taken by {} between {} and {} ({} divergent): {}",
+                    l.writes,
+                    l.member,
+                    SimTime::from_millis(l.from_ms),
+                    SimTime::from_millis(l.to_ms),
+                    l.divergent_writes,
+                    l.cause.join(" -> ")
+                ),
+                None => format!("{name} lost no writes"),
+            };
+            verdict(lost.is_empty(), description, format!("{name} loses no writes"), actual, context)
+        }
+        Expectation::NeverSplitBrain { .. } => {
+            let split = history.iter().find(|(_, v)| v.code == "split-brain");
+            let actual = match split {
+                Some((at, v)) => {
+                    format!("{name} split brain at {at}: {} (cause: {})", v.reason, v.cause.join(" -> "))
+                }
+                None => format!("{name} never had two primaries taking writes"),
+            };
+            verdict(split.is_none(), description, format!("{name} never split brain"), actual, context)
         }
         Expectation::BrokenWithin { after, within, .. } => {
             let deadline = *after + *within;
@@ -393,6 +446,18 @@ fn settled(
         .next_back()
         .unwrap_or(SimTime::ZERO);
     let deadline = start + within;
+    // With OnDelete, Kubernetes never moves currentRevision to the update
+    // revision (`completeRollingUpdate` is for RollingUpdate only) and
+    // `kubectl rollout status` does not apply: the set is settled when its
+    // desired replicas are Running and Ready, at whatever revision. Pods at
+    // the new revision are asked with `PodState(updated: true)`.
+    let on_delete = sim
+        .world
+        .statefulsets
+        .iter()
+        .rev()
+        .find(|s| s.name == *name)
+        .is_some_and(|s| s.spec.update_strategy == crate::config::UpdateStrategy::OnDelete);
     let mut desired = config.statefulsets[statefulset].spec.replicas;
     let mut state = None;
     let mut settled_at = None;
@@ -409,8 +474,7 @@ fn settled(
         let done = state.as_ref().is_some_and(|s| {
             s.replicas == desired
                 && s.ready_replicas == desired
-                && s.updated_replicas == desired
-                && s.current_revision == s.update_revision
+                && (on_delete || (s.updated_replicas == desired && s.current_revision == s.update_revision))
         });
         if record.at >= start {
             match (done, settled_at) {
@@ -421,7 +485,13 @@ fn settled(
         }
     }
     let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
-    let expected = format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}");
+    let expected = if on_delete {
+        format!(
+            "{name} settled ({desired} replicas Running and Ready; OnDelete, so at any revision) by {deadline}"
+        )
+    } else {
+        format!("{name} settled ({desired} replicas Running, Ready and updated) by {deadline}")
+    };
     let actual = match (settled_at, state) {
         (Some(at), _) => format!("{name} settled at {at}"),
         (None, _) if end < deadline => {

@@ -29,6 +29,8 @@ pub const IDS: &[&str] = &[
     "volume-multi-attach",
     "drain-blocked",
     "identity-duplicated",
+    "service-missing",
+    "writes-lost",
 ];
 
 mod stuck;
@@ -60,7 +62,86 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
     findings.extend(claims_deleted_while_needed(world, trace));
+    findings.extend(services_missing(world));
+    findings.extend(writes_lost(world));
     findings
+}
+
+/// Writes a primary/replica database acknowledged and then lost in a
+/// failover: the promoted replica lacked them, or the old primary took them
+/// after the promotion (split brain) and discarded them when it stepped down.
+fn writes_lost(world: &World) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for app in &world.apps.list {
+        for lost in crate::apps::replication::lost_writes(app) {
+            let (from, to) = (SimTime::from_millis(lost.from_ms), SimTime::from_millis(lost.to_ms));
+            let promoted_at = SimTime::from_millis(lost.promoted_at_ms);
+            let divergent = if lost.divergent_writes > 0 {
+                format!(
+                    " {} of them were taken after the promotion, while {} and {} both took writes (split brain).",
+                    lost.divergent_writes, lost.member, lost.promoted
+                )
+            } else {
+                String::new()
+            };
+            findings.push(Finding {
+                id: "writes-lost",
+                subject: format!("pod/{}", lost.member),
+                since_ms: lost.from_ms,
+                summary: format!(
+                    "{} writes acknowledged by {} between {from} and {to} were lost when {} was promoted at {promoted_at}",
+                    lost.writes, lost.member, lost.promoted
+                ),
+                explanation: format!("{}.{divergent}", lost.cause.join(" -> ")),
+                fix: format!(
+                    "Promote the most up-to-date replica (the highest reported WAL position), and only once {} is \
+                     fenced: its leader lease has expired, or its node is powered off; with synchronous \
+                     replication an acknowledged write is on a replica before the client hears of it.",
+                    lost.member
+                ),
+            });
+        }
+    }
+    findings
+}
+
+/// A live StatefulSet whose `serviceName` names no Service: the API server
+/// accepts that (the field is only a name), the pods get `subdomain` set to
+/// it, and no EndpointSlice publishes them, so they have no DNS names and
+/// peers that look them up get NXDOMAIN.
+fn services_missing(world: &World) -> Vec<Finding> {
+    world
+        .statefulsets
+        .iter()
+        .filter(|set| set.removed_at.is_none() && world.service_named(&set.spec.service_name).is_none())
+        .map(|set| {
+            let service = &set.spec.service_name;
+            let example = pod_name(&set.name, set.start_ordinal());
+            Finding {
+                id: "service-missing",
+                subject: format!("statefulset/{}", set.name),
+                // Since the last Service of that name went, or from the start.
+                since_ms: world
+                    .services
+                    .iter()
+                    .filter(|s| s.name == *service)
+                    .filter_map(|s| s.removed_at)
+                    .max()
+                    .map_or(0, |at| at.as_millis()),
+                summary: format!("{}'s serviceName {service} names no Service: its pods have no DNS names", set.name),
+                explanation: format!(
+                    "A StatefulSet's pods get `subdomain: {service}`, and the records `<pod>.{service}.{}.svc.{}` exist only \
+                     while a headless Service named {service} selects them. No Service has that name, so {example} and its \
+                     peers resolve to nothing; clients and members that find each other by name fail.",
+                    world.namespace, world.cluster_domain
+                ),
+                fix: format!(
+                    "Create a headless Service named {service} (clusterIP: None) selecting the pods' labels; the records \
+                     appear as soon as it exists."
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A claim deleted (by a person or an operator) while a pod used it or its

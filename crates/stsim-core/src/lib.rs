@@ -23,6 +23,7 @@ pub mod features;
 pub mod findings;
 pub mod fixtures;
 pub mod hash;
+pub mod network;
 pub mod objects;
 pub mod operator_runner;
 pub mod operators;

@@ -176,6 +176,9 @@ pub struct Node {
     /// What the machine is really doing, and since when.
     pub machine: Machine,
     pub machine_since: SimTime,
+    /// While partitioned with others (a whole zone cut off), the island it
+    /// shares with them: they still reach each other. `None`: alone.
+    pub island: Option<String>,
     /// When the kubelet (re)started renewing its lease: renewals fall on
     /// this instant plus whole lease renew intervals.
     pub heartbeat_anchor: SimTime,
@@ -301,6 +304,27 @@ pub struct Waits {
     pub taint_eviction: Option<(SimTime, SimTime, String)>,
 }
 
+/// What a pod went through that the trace does not spell out, kept so that
+/// expectations can ask about any time after the run (not API fields).
+#[derive(Debug, Clone, Default)]
+pub struct PodHistory {
+    /// Each `status.phase` the pod entered after Pending, with when.
+    pub phases: Vec<(SimTime, PodPhase)>,
+    /// Its controller (owner reference) from creation on, with when it changed.
+    pub owners: Vec<(SimTime, Option<StsId>)>,
+}
+
+impl PodHistory {
+    /// The phase at `at` (Pending before any change).
+    pub fn phase_at(&self, at: SimTime) -> PodPhase {
+        self.phases.iter().rev().find(|(t, _)| *t <= at).map_or(PodPhase::Pending, |(_, p)| *p)
+    }
+    /// Its controlling StatefulSet at `at`.
+    pub fn owner_at(&self, at: SimTime) -> Option<StsId> {
+        self.owners.iter().rev().find(|(t, _)| *t <= at).and_then(|(_, o)| *o)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PodStatus {
     pub phase: PodPhase,
@@ -348,6 +372,7 @@ pub struct Pod {
     pub status: PodStatus,
     pub runtime: Runtime,
     pub waits: Waits,
+    pub history: PodHistory,
     pub created_at: SimTime,
     /// `metadata.deletionTimestamp`: set by a graceful delete.
     pub deletion_timestamp: Option<SimTime>,
@@ -422,6 +447,13 @@ pub struct Pvc {
     pub name: String,
     pub labels: Labels,
     pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` as admitted (the default class filled in by
+    /// the DefaultStorageClass admission plugin). It may name a class that
+    /// does not exist: the API server accepts that, and the claim waits.
+    pub storage_class_name: Option<String>,
+    /// The PV controller's last event on the claim while it waits for a
+    /// volume it cannot get: reason and message.
+    pub waiting: Option<(&'static str, String)>,
     pub request_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub phase: PvcPhase,

@@ -194,6 +194,32 @@ fn apply(api: &mut Api, action: &OperatorAction) {
             Some(sts) => api.scale_statefulset(sts, *replicas),
             None => not_found(api, "statefulset", statefulset),
         },
+        OperatorAction::PowerOffNode { name } => {
+            match api.world().nodes.iter().position(|n| n.name == *name && n.exists()) {
+                Some(index) => {
+                    let node = crate::objects::NodeId(index as u32);
+                    // The cloud provider stops the machine, then the Node object goes.
+                    let actor = api.actor;
+                    api.actor = crate::trace::Actor::Machine(node);
+                    if api.world().node(node).machine != crate::objects::Machine::Crashed {
+                        api.set_machine(node, crate::objects::Machine::Crashed);
+                        crate::controllers::kubelet::node_crashed(api, node);
+                    }
+                    api.actor = actor;
+                    api.delete_node(node);
+                }
+                None => not_found(api, "node", name),
+            }
+        }
+        OperatorAction::RemoveMember { name } | OperatorAction::AddMember { name } => {
+            let (change, verb) = match action {
+                OperatorAction::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                _ => (crate::apps::MemberChange::Add, "add member"),
+            };
+            if let Err(why) = crate::apps::change_member(api, name, change) {
+                api.record(Event::ActionRefused { action: format!("{verb} {name}"), why });
+            }
+        }
         OperatorAction::Promote { name } => {
             if let Err(why) = crate::apps::promote(api, name) {
                 api.record(Event::ActionRefused { action: format!("promote {name}"), why });

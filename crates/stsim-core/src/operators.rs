@@ -82,6 +82,13 @@ pub struct AppView {
     pub kind: &'static str,
     /// The members the set wants, then any other that still runs, by ordinal.
     pub members: Vec<MemberView>,
+    /// Primary/replica: the member the DCS leader key names (Patroni's
+    /// leader key, which everyone can read through the API server).
+    pub leader: Option<String>,
+    /// When the leader key expires unless renewed again, in ms: its last
+    /// renewal plus the `ttl`. Until then the leader may still take writes,
+    /// even if nobody reaches it.
+    pub leader_lease_expires_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,6 +100,18 @@ pub struct MemberView {
     pub role: Option<&'static str>,
     /// Whether a process of this member runs.
     pub running: bool,
+    /// Whether the operator reaches it (a health check through the
+    /// network, like Patroni's REST API): it runs on a node that reaches the
+    /// control plane.
+    pub reachable: bool,
+    /// Primary/replica: the writes its data holds, as it reports its WAL
+    /// position (`pg_last_wal_replay_lsn()` on a replica,
+    /// `pg_current_wal_lsn()` on the primary); `None` when it does not run.
+    pub position: Option<u64>,
+    /// Primary/replica: how many writes it is behind the leader's position.
+    pub lag: Option<u64>,
+    /// Primary/replica: the timeline its data is on.
+    pub timeline: Option<u32>,
 }
 
 /// What an operator sees of the cluster: its API objects, as listed now
@@ -148,7 +167,7 @@ impl View {
                 })
                 .collect(),
             nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
-            apps: crate::apps::views(world),
+            apps: crate::apps::views(world, crate::time::SimTime::from_millis(time_ms)),
         }
     }
 }
@@ -172,8 +191,25 @@ pub enum OperatorAction {
     },
     /// Makes the replica running in pod `name` the primary of its cluster
     /// (a primary/replica application): its peers follow it, and the old
-    /// primary is fenced, to rejoin as a replica.
+    /// primary is fenced as far as the API server reaches it, to rejoin as
+    /// a replica.
     Promote {
+        name: String,
+    },
+    /// Removes the member running as pod `name` from its application's
+    /// membership, through the database (etcd `member remove`, ZooKeeper
+    /// `reconfig -remove`), by the application's rules.
+    RemoveMember {
+        name: String,
+    },
+    /// Adds the member `name` to its application's membership (etcd
+    /// `member add`, ZooKeeper `reconfig -add`).
+    AddMember {
+        name: String,
+    },
+    /// STONITH: powers the node's machine off through the cloud provider and
+    /// deletes its Node object, so nothing on it runs any more.
+    PowerOffNode {
         name: String,
     },
 }
@@ -340,12 +376,19 @@ impl Operator for ForceDeleteUnreachable {
 }
 
 /// Fails a primary/replica application over: when no member has reported
-/// itself primary on a running, Ready pod for `after` (as the operator saw
-/// it: from its first reconcile that found the primary gone), it promotes
-/// the running, Ready replica with the lowest ordinal. One promotion per
-/// lost primary: it waits to see a primary again before it promotes again.
+/// itself primary on a running, Ready pod the operator reaches for `after`
+/// (as the operator saw it: from its first reconcile that found the primary
+/// gone), it promotes a running, Ready, reachable replica: the one with the
+/// lowest ordinal, or the most caught-up (`pick`). Before promoting it
+/// fences as told: not at all, by waiting for the old leader's lease to
+/// expire, or by powering off the old primary's node (STONITH). One
+/// promotion per lost primary: it waits to see a primary again before it
+/// promotes again. With `check_every` it also looks on its own schedule.
 pub struct Failover {
     pub after: SimDuration,
+    pub pick: crate::config::FailoverPick,
+    pub fencing: crate::config::Fencing,
+    pub check_every: Option<SimDuration>,
     graces: Graces,
     /// Applications it promoted a replica of, whose new primary it has not seen yet.
     promoted: std::collections::BTreeSet<String>,
@@ -353,7 +396,22 @@ pub struct Failover {
 
 impl Failover {
     pub fn new(after: SimDuration) -> Failover {
-        Failover { after, graces: Graces::default(), promoted: Default::default() }
+        Failover::with(after, Default::default(), Default::default(), None)
+    }
+    pub fn with(
+        after: SimDuration,
+        pick: crate::config::FailoverPick,
+        fencing: crate::config::Fencing,
+        check_every: Option<SimDuration>,
+    ) -> Failover {
+        Failover {
+            after,
+            pick,
+            fencing,
+            check_every,
+            graces: Graces::default(),
+            promoted: Default::default(),
+        }
     }
 }
 
@@ -362,11 +420,20 @@ impl Operator for Failover {
         "failover"
     }
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
+        use crate::config::{FailoverPick, Fencing};
         let ready = |name: &str| view.pods.iter().any(|p| p.name == name && p.ready && !p.terminating);
         let mut out = Reconciled::default();
+        let requeue = |out: &mut Reconciled, ms: u64| {
+            out.requeue_after_ms = Some(out.requeue_after_ms.map_or(ms, |r| r.min(ms)));
+        };
+        if let Some(every) = self.check_every {
+            requeue(&mut out, every.as_millis());
+        }
         for app in view.apps.iter().filter(|a| a.kind == "PrimaryReplica") {
             let serving = |role: &'static str| {
-                app.members.iter().filter(move |m| m.running && m.role == Some(role) && ready(&m.name))
+                app.members
+                    .iter()
+                    .filter(move |m| m.running && m.reachable && m.role == Some(role) && ready(&m.name))
             };
             if serving("primary").next().is_some() {
                 self.promoted.remove(&app.name);
@@ -379,11 +446,41 @@ impl Operator for Failover {
             if !self.graces.due(&app.name, view.time_ms, self.after, &mut out) {
                 continue;
             }
-            // Members are listed by ordinal: the first Ready replica has the lowest.
-            if let Some(replica) = serving("replica").next() {
-                out.actions.push(OperatorAction::Promote { name: replica.name.clone() });
-                self.promoted.insert(app.name.clone());
+            // Members are listed by ordinal: the first has the lowest.
+            let replica = match self.pick {
+                FailoverPick::LowestOrdinal => serving("replica").next(),
+                FailoverPick::MostCaughtUp => {
+                    serving("replica").fold(None, |best: Option<&MemberView>, m| match best {
+                        Some(b) if b.position.unwrap_or(0) >= m.position.unwrap_or(0) => Some(b),
+                        _ => Some(m),
+                    })
+                }
+            };
+            let Some(replica) = replica else { continue };
+            match self.fencing {
+                Fencing::None => {}
+                Fencing::WaitForLease => {
+                    if let Some(expires) = app.leader_lease_expires_ms
+                        && app.leader.as_deref() != Some(replica.name.as_str())
+                        && expires > view.time_ms
+                    {
+                        requeue(&mut out, expires - view.time_ms);
+                        continue;
+                    }
+                }
+                Fencing::PowerOffNode => {
+                    let old =
+                        app.leader.as_deref().and_then(|leader| view.pods.iter().find(|p| p.name == leader));
+                    if let Some(node) = old.and_then(|p| p.node.clone())
+                        && old.is_some_and(|p| p.name != replica.name)
+                        && view.nodes.iter().any(|n| n.name == node)
+                    {
+                        out.actions.push(OperatorAction::PowerOffNode { name: node });
+                    }
+                }
             }
+            out.actions.push(OperatorAction::Promote { name: replica.name.clone() });
+            self.promoted.insert(app.name.clone());
         }
         self.graces.end_pass();
         Ok(out)
@@ -404,7 +501,9 @@ pub fn builtin(kind: &crate::config::OperatorKind) -> Option<Box<dyn Operator>> 
         OperatorKind::ForceDeleteUnreachable { after } => {
             Some(Box::new(ForceDeleteUnreachable { after: *after }))
         }
-        OperatorKind::Failover { after } => Some(Box::new(Failover::new(*after))),
+        OperatorKind::Failover { after, pick, fencing, check_every } => {
+            Some(Box::new(Failover::with(*after, *pick, *fencing, *check_every)))
+        }
         OperatorKind::External { .. } => None,
     }
 }

@@ -268,7 +268,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 volume: pvc.volume.map(|pv| world.pv(pv).name.clone()),
                 capacity_bytes: pvc.request_bytes,
                 access_modes: pvc.access_modes.iter().map(|m| format!("{m:?}")).collect(),
-                storage_class: pvc.storage_class.map(|c| world.class(c).name.clone()),
+                storage_class: pvc.storage_class_name.clone(),
                 owners: pvc.owner_refs.iter().map(|o| owner_name(world, o)).collect(),
                 age_ms: age(pvc.created_at),
             })
@@ -515,6 +515,13 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 world.pvc(*pvc).name.clone(),
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
+            Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
+            Event::PvcPatched { pvc, change } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("edited: {change}"))
+            }
+            Event::PvcWaiting { pvc, reason, message } => {
+                other("pvc", world.pvc(*pvc).name.clone(), format!("stays Pending: {reason}: {message}"))
+            }
             Event::PvcOrphaned { pvc, reason } => {
                 other("pvc", world.pvc(*pvc).name.clone(), format!("orphaned: {reason}"))
             }

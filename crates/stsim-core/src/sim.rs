@@ -418,6 +418,11 @@ impl Simulation {
     fn run_action(&mut self, action: Action, line: u32) {
         let description = describe(&self.config, &action);
         self.api(Actor::User).record(Event::Script { description, line });
+        self.execute(action);
+    }
+
+    /// Does what a scripted action says (already recorded).
+    fn execute(&mut self, action: Action) {
         match action {
             Action::Scale { statefulset, replicas } => {
                 let sts = self.sts_id(statefulset);
@@ -446,6 +451,45 @@ impl Simulation {
             Action::CrashNode { node } => self.set_machine(NodeId(node as u32), Machine::Crashed),
             Action::PartitionNode { node } => self.set_machine(NodeId(node as u32), Machine::Partitioned),
             Action::RecoverNode { node } => self.set_machine(NodeId(node as u32), Machine::Running),
+            Action::RemoveMember { pod } | Action::AddMember { pod } => {
+                let set = &self.config.statefulsets[pod.statefulset].name;
+                let member = crate::objects::pod_name(set, pod.ordinal);
+                let (change, verb) = match action {
+                    Action::RemoveMember { .. } => (crate::apps::MemberChange::Remove, "remove member"),
+                    _ => (crate::apps::MemberChange::Add, "add member"),
+                };
+                let mut api = self.api(Actor::User);
+                if let Err(why) = crate::apps::change_member(&mut api, &member, change) {
+                    api.record(Event::ActionRefused { action: format!("{verb} {member}"), why });
+                }
+            }
+            Action::PartitionZone { zone } => {
+                let name = self.config.cluster.zones[zone].clone();
+                let nodes: Vec<NodeId> = self
+                    .world
+                    .nodes
+                    .iter()
+                    .filter(|n| n.zone == name && n.machine == Machine::Running)
+                    .map(|n| n.id)
+                    .collect();
+                for node in nodes {
+                    self.world.node_mut(node).island = Some(name.clone());
+                    self.set_machine(node, Machine::Partitioned);
+                }
+            }
+            Action::RecoverZone { zone } => {
+                let name = self.config.cluster.zones[zone].clone();
+                let nodes: Vec<NodeId> = self
+                    .world
+                    .nodes
+                    .iter()
+                    .filter(|n| n.zone == name && n.machine == Machine::Partitioned)
+                    .map(|n| n.id)
+                    .collect();
+                for node in nodes {
+                    self.set_machine(node, Machine::Running);
+                }
+            }
             Action::DrainNode { node } => {
                 if let Some(node) = self.live_node(node) {
                     disruption::start_drain(&mut self.api(Actor::User), node);
@@ -599,6 +643,21 @@ impl Simulation {
                     *spec = patched_spec(spec.clone(), patch);
                     Ok(())
                 });
+            }
+            Action::OnNodeOf { pod, action } => {
+                let (name, _) = self.live_pod(pod);
+                match edits::node_of(&self.world, &name) {
+                    Some(node) => self.execute(action.on(node.index())),
+                    None => self
+                        .api(Actor::User)
+                        .record(Event::NotFound { name: format!("pod/{name} (no node)") }),
+                }
+            }
+            Action::PatchPod { .. }
+            | Action::PatchPvc { .. }
+            | Action::CreatePod { .. }
+            | Action::CreatePvc { .. } => {
+                edits::run(&mut self.api(Actor::User), action);
             }
         }
     }
@@ -878,6 +937,37 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::Cordon { node } => format!("kubectl cordon {}", node_name(config, *node)),
         Action::Uncordon { node } => format!("kubectl uncordon {}", node_name(config, *node)),
         Action::DeleteNode { node } => format!("kubectl delete node {}", node_name(config, *node)),
+        Action::RemoveMember { pod } | Action::AddMember { pod } => {
+            let set = &config.statefulsets[pod.statefulset];
+            let member = crate::objects::pod_name(&set.name, pod.ordinal);
+            use crate::config::{AppKind, QuorumSystem};
+            let remove = matches!(action, Action::RemoveMember { .. });
+            match (set.app.as_ref().map(|a| &a.kind), remove) {
+                (Some(AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }), true) => {
+                    format!("zkCli.sh reconfig -remove {member}")
+                }
+                (Some(AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }), false) => {
+                    format!("zkCli.sh reconfig -add {member}")
+                }
+                (Some(AppKind::RedisCluster { .. }), true) => {
+                    format!("redis-cli --cluster del-node {member} (CLUSTER FORGET on every node)")
+                }
+                (Some(AppKind::RedisCluster { .. }), false) => {
+                    format!("redis-cli --cluster add-node {member} --cluster-slave (CLUSTER MEET)")
+                }
+                (Some(AppKind::Cassandra { .. }), true) => format!("nodetool decommission on {member}"),
+                (Some(AppKind::Cassandra { .. }), false) => {
+                    format!("add member {member} (Cassandra has none)")
+                }
+                (_, true) => format!("etcdctl member remove {member}"),
+                (_, false) => format!("etcdctl member add {member}"),
+            }
+        }
+        Action::PartitionZone { zone } => format!(
+            "zone {} is cut off from the control plane and the other zones (its nodes still reach each other)",
+            config.cluster.zones[*zone]
+        ),
+        Action::RecoverZone { zone } => format!("zone {} is reachable again", config.cluster.zones[*zone]),
         Action::AddNode { pool, zone } => {
             let pool = &config.cluster.node_pools[*pool].name;
             match zone {
@@ -958,8 +1048,15 @@ pub fn describe(config: &Config, action: &Action) -> String {
             config.statefulsets[*statefulset].name,
             patch_fields(patch).join(", ")
         ),
+        Action::OnNodeOf { pod: p, action } => edits::describe_node_of(&pod(p), *action),
+        Action::PatchPod { .. }
+        | Action::PatchPvc { .. }
+        | Action::CreatePod { .. }
+        | Action::CreatePvc { .. } => edits::describe(action),
     }
 }
+
+mod edits;
 
 #[cfg(test)]
 mod tests {

@@ -117,6 +117,14 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 "Claim {} is deleted, but a pod still uses it: pvc-protection keeps it until that pod is gone.",
                 pvc(*id)
             ),
+            Event::PodPatched { pod: id, change } => format!("{} is edited by hand: {change}.", pod(*id)),
+            Event::PvcPatched { pvc: id, change } => {
+                format!("Claim {} is edited by hand: {change}.", pvc(*id))
+            }
+            Event::PvcWaiting { pvc: id, reason, message } => format!(
+                "Claim {} gets no volume and stays Pending ({reason}: {message}); its pod cannot be scheduled.",
+                pvc(*id)
+            ),
             Event::PvcOrphaned { pvc: id, reason } => {
                 format!("Claim {} is orphaned, and still costs money: {reason}.", pvc(*id))
             }

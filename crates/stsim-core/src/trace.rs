@@ -201,6 +201,23 @@ pub enum Event {
     PvcRemoved {
         pvc: PvcId,
     },
+    /// A person edited a pod's metadata by hand (labels), as said in `change`.
+    PodPatched {
+        pod: PodId,
+        change: String,
+    },
+    /// A person edited a claim's metadata by hand (labels), as said in `change`.
+    PvcPatched {
+        pvc: PvcId,
+        change: String,
+    },
+    /// The PV controller cannot get the claim a volume, with its event's
+    /// reason and message (`ProvisioningFailed`, `FailedBinding`).
+    PvcWaiting {
+        pvc: PvcId,
+        reason: &'static str,
+        message: String,
+    },
     /// A delete of a claim in use: `kubernetes.io/pvc-protection` holds it
     /// until no pod uses it.
     PvcDeleting {
@@ -515,6 +532,11 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         Event::PvcRemoved { pvc: id } => write!(out, "{}\tremoved\t", pvc(*id)),
         Event::PvcDeleting { pvc: id } => {
             write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
+        }
+        Event::PodPatched { pod: id, change } => write!(out, "{}\tpatched\t{change}", pod(*id)),
+        Event::PvcPatched { pvc: id, change } => write!(out, "{}\tpatched\t{change}", pvc(*id)),
+        Event::PvcWaiting { pvc: id, reason, message } => {
+            write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))
         }
         Event::PvcOrphaned { pvc: id, reason } => write!(out, "{}\torphaned\treason={reason:?}", pvc(*id)),
         Event::PvcInUse { pvc: id } => write!(out, "{}\tin-use\t", pvc(*id)),

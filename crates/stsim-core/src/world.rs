@@ -62,6 +62,9 @@ pub struct World {
     pub dns_config: crate::config::DnsConfig,
     /// CoreDNS's cache, shared by every client: answers by name until they expire.
     pub dns_cache: BTreeMap<String, CachedAnswer>,
+    /// Every answer put in the cache, with when (`Some` only when a
+    /// scenario asks what a client got at a time: `DnsAnswer`).
+    pub dns_cache_log: Option<Vec<(SimTime, String, CachedAnswer)>>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -138,6 +141,7 @@ impl World {
             dns: BTreeMap::new(),
             dns_config: crate::config::DnsConfig::default(),
             dns_cache: BTreeMap::new(),
+            dns_cache_log: None,
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
@@ -184,6 +188,10 @@ impl World {
         world.images = config.images.iter().map(|i| (i.name.clone(), i.clone())).collect();
         world.fallback_image = crate::config::ImageConfig::default_for("", config.default_image);
         world.timings = config.timings.clone();
+        if config.expect.iter().any(|e| matches!(e.expectation, crate::config::Expectation::DnsAnswer { .. }))
+        {
+            world.dns_cache_log = Some(Vec::new());
+        }
         let zones = &config.cluster.zones;
         let mut node_index = 0usize;
         for (pool_index, pool) in config.cluster.node_pools.iter().enumerate() {
@@ -274,6 +282,7 @@ impl World {
             condition: ConditionStatus::True,
             condition_since: SimTime::ZERO,
             machine: Machine::Running,
+            island: None,
             machine_since: SimTime::ZERO,
             heartbeat_anchor: SimTime::ZERO,
             silent_since: None,
@@ -460,8 +469,12 @@ impl World {
         for (key, value) in &pod.labels {
             self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
         }
-        if !pod.affinity.anti_required.is_empty() || !pod.affinity.anti_preferred.is_empty() {
+        if pod.affinity.has_pod_terms() {
             self.anti_affinity_pods.insert(id);
+        }
+        // A pod created without an owner (by hand) is an orphan a StatefulSet may adopt.
+        if pod.owner.is_none() && pod.ordinal.is_some() {
+            self.orphans.insert(id);
         }
         self.pods.push(pod);
         id
@@ -528,6 +541,23 @@ impl World {
         }
     }
 
+    /// Replaces a live pod's labels, keeping the label index true.
+    pub(crate) fn set_pod_labels(&mut self, id: PodId, labels: crate::config::Labels) {
+        for (key, value) in &self.pods[id.index()].labels {
+            let label = format!("{key}={value}");
+            if let Some(pods) = self.pods_by_label.get_mut(&label) {
+                pods.remove(&id);
+                if pods.is_empty() {
+                    self.pods_by_label.remove(&label);
+                }
+            }
+        }
+        for (key, value) in &labels {
+            self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
+        }
+        self.pods[id.index()].labels = labels;
+    }
+
     /// Live pods without an owner, in id order: candidates for adoption.
     pub fn orphaned_pods(&self) -> impl Iterator<Item = PodId> + '_ {
         self.orphans.iter().copied()
@@ -548,6 +578,15 @@ impl World {
     /// Live pods that mount the claim with this name, oldest first.
     pub fn claim_users(&self, claim: &str) -> &[PodId] {
         self.claim_users.get(claim).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether the pvc-protection controller counts the claim as in use: a
+    /// live pod that names it is scheduled (`spec.nodeName` set). A pod
+    /// still waiting for a node does not hold the claim, because the kubelet
+    /// refuses to start a pod whose claim is being deleted (`podUsesPVC` in
+    /// pkg/controller/volume/pvcprotection/pvc_protection_controller.go).
+    pub fn claim_protected_by_pod(&self, claim: &str) -> bool {
+        self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
     }
 
     /// How an image behaves, from the scenario or the defaults.

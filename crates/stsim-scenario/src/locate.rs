@@ -688,6 +688,39 @@ impl<'a> Locator<'a> {
         self.node_at(offset).map(|node| self.place_of_node(node))
     }
 
+    /// Keys written twice in one map (`{"app": "a", "app": "b"}`), which
+    /// serde would silently collapse to the last: for each repeat, the
+    /// map's path, the key, where the repeated key is and where the first is.
+    pub(crate) fn repeated_map_keys(&self) -> Vec<(String, String, Place, Place)> {
+        let mut out = Vec::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            if char_at(self.source, node.start) != Some('{') {
+                continue;
+            }
+            let mut seen: Vec<(&str, usize)> = Vec::new();
+            for child in &node.children {
+                let Some(Key::Field(key)) = &self.nodes[*child].key else { continue };
+                let here = self.key_place(*child);
+                match seen.iter().find(|(k, _)| k == key) {
+                    Some((_, first)) => {
+                        out.push((self.path_of(id), key.clone(), here, self.key_place(*first)))
+                    }
+                    None => seen.push((key, *child)),
+                }
+            }
+        }
+        out
+    }
+
+    /// The place of the key written before a map entry's value (`key: value`).
+    fn key_place(&self, node: usize) -> Place {
+        let start = self.nodes[node].start;
+        let index = self.tokens.partition_point(|t| t.start < start);
+        let Some(key) = index.checked_sub(2).map(|i| self.tokens[i]) else { return self.place_of_node(node) };
+        let (line, column) = self.line_col(key.start);
+        Place { line, column, length: self.token_length(key) }
+    }
+
     fn path_of(&self, node: usize) -> String {
         let mut keys = Vec::new();
         let mut current = Some(node);

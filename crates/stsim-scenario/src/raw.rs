@@ -120,6 +120,12 @@ pub enum OperatorKind {
     },
     Failover {
         after: String,
+        #[serde(default)]
+        pick: Option<FailoverPick>,
+        #[serde(default)]
+        fencing: Option<Fencing>,
+        #[serde(default, rename = "checkEvery")]
+        check_every: Option<String>,
     },
     External {
         name: String,
@@ -127,6 +133,21 @@ pub enum OperatorKind {
         #[serde(default)]
         timeout: Option<String>,
     },
+}
+
+/// Which replica the built-in failover promotes.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub enum FailoverPick {
+    LowestOrdinal,
+    MostCaughtUp,
+}
+
+/// How the built-in failover fences the old primary.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub enum Fencing {
+    None,
+    WaitForLease,
+    PowerOffNode,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -196,6 +217,12 @@ pub enum Expect {
     NeverBroken {
         app: String,
     },
+    NoWritesLost {
+        app: String,
+    },
+    NeverSplitBrain {
+        app: String,
+    },
     BrokenWithin {
         app: String,
         within: String,
@@ -206,6 +233,89 @@ pub enum Expect {
         app: String,
         within: String,
     },
+    PodState {
+        pod: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        phase: Option<PodPhase>,
+        #[serde(default)]
+        ready: Option<bool>,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+        #[serde(default)]
+        ip: Option<String>,
+        #[serde(default)]
+        image: Option<String>,
+        #[serde(default)]
+        revision: Option<String>,
+        #[serde(default)]
+        updated: Option<bool>,
+        #[serde(default)]
+        restarts: Option<i64>,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    StatefulSetStatus {
+        statefulset: String,
+        at: String,
+        #[serde(default)]
+        replicas: Option<i64>,
+        #[serde(default)]
+        ready_replicas: Option<i64>,
+        #[serde(default)]
+        available_replicas: Option<i64>,
+        #[serde(default)]
+        current_replicas: Option<i64>,
+        #[serde(default)]
+        updated_replicas: Option<i64>,
+        #[serde(default)]
+        current_revision_is_update_revision: Option<bool>,
+    },
+    ClaimState {
+        claim: String,
+        at: String,
+        #[serde(default)]
+        exists: Option<bool>,
+        #[serde(default)]
+        bound: Option<bool>,
+        #[serde(default)]
+        volume: Option<String>,
+        #[serde(default)]
+        owners: Option<Vec<String>>,
+        #[serde(default)]
+        terminating: Option<bool>,
+    },
+    PodNotCreated {
+        pod: String,
+        from: String,
+        to: String,
+    },
+    UpdateRefused {
+        statefulset: String,
+        message: String,
+    },
+    DnsAnswer {
+        name: String,
+        at: String,
+        #[serde(default)]
+        resolves: Option<bool>,
+        #[serde(default)]
+        ip: Option<String>,
+    },
+}
+
+/// A pod's `status.phase`, as expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "PodPhase")]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// An application's health, as expectations name it.
@@ -276,6 +386,18 @@ pub enum App {
         form_timeout: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
+        /// Writes per second clients send to the primary.
+        #[serde(default)]
+        write_rate: Option<u32>,
+        /// Patroni `ttl`.
+        #[serde(default)]
+        lease_ttl: Option<String>,
+        /// Patroni `loop_wait`.
+        #[serde(default)]
+        lease_renew: Option<String>,
+        /// Patroni `synchronous_mode_strict`.
+        #[serde(default)]
+        synchronous: Option<bool>,
     },
     RedisSentinel {
         #[serde(default)]
@@ -524,6 +646,9 @@ pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
     #[serde(default)]
     pub pod_anti_affinity: Option<PodAntiAffinity>,
+    /// Same shape as `podAntiAffinity`.
+    #[serde(default)]
+    pub pod_affinity: Option<PodAntiAffinity>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -822,25 +947,58 @@ pub enum Action {
         pod: String,
     },
     CrashNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     PartitionNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     RecoverNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
+    },
+    PartitionZone {
+        zone: String,
+    },
+    RemoveMember {
+        pod: String,
+    },
+    AddMember {
+        pod: String,
+    },
+    RecoverZone {
+        zone: String,
     },
     DrainNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Cordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     Uncordon {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     DeleteNode {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     AddNode {
         pool: String,
@@ -848,10 +1006,16 @@ pub enum Action {
         zone: Option<String>,
     },
     TaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     UntaintOutOfService {
-        node: String,
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
     },
     SetReady {
         pod: String,
@@ -896,6 +1060,42 @@ pub enum Action {
     },
     DeleteService {
         service: String,
+    },
+    PatchPod {
+        pod: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    PatchPvc {
+        pvc: String,
+        #[serde(default)]
+        labels: Option<RawLabels>,
+        #[serde(default)]
+        remove_labels: Option<Vec<String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<String>>,
+    },
+    CreatePod {
+        name: String,
+        template: Box<PodTemplate>,
+        #[serde(default)]
+        hostname: Option<String>,
+        #[serde(default)]
+        subdomain: Option<String>,
+    },
+    CreatePvc {
+        name: String,
+        storage: String,
+        #[serde(default)]
+        storage_class_name: Option<String>,
+        #[serde(default)]
+        access_modes: Option<Vec<AccessMode>>,
+        #[serde(default)]
+        labels: Option<RawLabels>,
     },
     /// Delete with `--cascade=orphan` and create again with these fields changed.
     RecreateStatefulSet {

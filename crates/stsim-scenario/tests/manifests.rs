@@ -509,12 +509,13 @@ fn scenario_manifest_errors_name_the_manifest_file() {
     cluster: (storageClasses: [(name: "standard", default: true)]),
     manifests: ["redis.yaml"],
 )"#;
-    let mut read = |_: &str| Ok(("dir/redis.yaml".to_string(), REDIS.to_string()));
+    let invalid = REDIS.replace("  replicas: 3\n", "  replicas: -1\n");
+    let mut read = |_: &str| Ok(("dir/redis.yaml".to_string(), invalid.clone()));
     let errors = parse_scenario_with(scenario, "x.ron", &mut read).unwrap_err();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].code, "unknown-reference");
+    assert_eq!(errors[0].code, "invalid-value");
     assert_eq!(errors[0].file, "dir/redis.yaml");
-    assert_eq!((errors[0].line, errors[0].column), position(REDIS, "gp3"));
+    assert_eq!((errors[0].line, errors[0].column), position(&invalid, "-1"));
     let mut unreadable = |_: &str| Err("No such file or directory".to_string());
     let errors = parse_scenario_with(scenario, "x.ron", &mut unreadable).unwrap_err();
     assert_eq!(

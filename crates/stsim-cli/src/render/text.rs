@@ -315,6 +315,23 @@ fn breakage(out: &mut String, report: &Report) {
             "{} ({}, peers stored by {}, statefulset {}): {} at the end",
             app.app, app.kind, app.addressing, app.statefulset, app.health
         );
+        for lost in &app.writes_lost {
+            let divergent = match lost.divergent_writes {
+                0 => String::new(),
+                n => format!(", {n} of them after the promotion (split brain)"),
+            };
+            let what = format!(
+                "{} taken by {} from {} to {}, gone when {} was promoted at {}{divergent}",
+                lost.writes,
+                lost.member,
+                time(lost.from_ms),
+                time(lost.to_ms),
+                lost.promoted,
+                time(lost.promoted_at_ms)
+            );
+            wrap(out, "  WRITES LOST: ", &what);
+            wrap(out, "    cause: ", &lost.cause.join(" -> "));
+        }
         if app.healthy_throughout {
             let since = app.first_healthy_ms.map(time).unwrap_or_default();
             let _ = writeln!(out, "  HEALTHY throughout (formed at {since})");

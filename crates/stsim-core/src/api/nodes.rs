@@ -177,6 +177,9 @@ impl Api<'_> {
         }
         n.machine = machine;
         n.machine_since = now;
+        if machine != Machine::Partitioned {
+            n.island = None;
+        }
         if machine == Machine::Running {
             n.heartbeat_anchor = now;
             n.silent_since = None;
@@ -184,6 +187,10 @@ impl Api<'_> {
             n.silent_since.get_or_insert(now);
         }
         self.record(Event::NodeMachine { node, state: machine });
+        // Who reaches whom changed: the applications look again.
+        if !self.world.apps.is_empty() {
+            self.wake(crate::events::EventKey::Apps);
+        }
         if machine != Machine::Running && self.world.node(node).exists() {
             // The node lifecycle controller will notice the stale lease.
             self.notify(Change::LeaseStopped(node));

@@ -31,6 +31,10 @@ pub struct AppBreakage {
     /// Whether it became HEALTHY and never left it.
     pub healthy_throughout: bool,
     pub intervals: Vec<Interval>,
+    /// Writes it acknowledged and lost in failovers (primary/replica), with
+    /// who took them, when, and the cause chain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes_lost: Vec<super::replication::LostWrites>,
 }
 
 /// A stretch of DEGRADED or BROKEN for one reason (a new reason code starts a new interval).
@@ -135,6 +139,7 @@ pub fn build(world: &World, trace: &Trace) -> Vec<AppBreakage> {
                 reason: last.map_or(String::new(), |v| v.reason.clone()),
                 healthy_throughout: first_healthy_ms.is_some() && intervals.is_empty(),
                 intervals,
+                writes_lost: super::replication::lost_writes(app),
             }
         })
         .collect()

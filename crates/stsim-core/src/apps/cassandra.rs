@@ -56,6 +56,15 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
     let (catch_up, stale_after, formed) = (app.config().catch_up, app.config().stale_after, app.formed);
     let mut catching_up = None;
     let (state, what) = match app.volumes.get(&process.volume) {
+        Some(data) if decommissioned(app, &process.member) => {
+            let why = format!(
+                "its data on {words} says it was decommissioned from {}: \"This node was decommissioned and will \
+                 not rejoin the ring unless cassandra.override_decommission=true has been set, or all existing data \
+                 is removed and the node is bootstrapped again\"",
+                data.cluster
+            );
+            (ProcessState::Rejected { why: why.clone(), code: "stale-data" }, format!("is refused: {why}"))
+        }
         Some(data) => {
             let lag = now.since(data.synced_at);
             let mut what = format!("started with its data on {words}: a node of the ring {}", data.cluster);
@@ -65,7 +74,7 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
             }
             (ProcessState::Member { cluster: data.cluster }, what)
         }
-        None if app.joined.contains(&process.member) => {
+        None if app.joined.contains(&process.member) && !decommissioned(app, &process.member) => {
             let why = format!(
                 "it started with an empty {words}, but the ring already has a node {} with tokens: \"A node with \
                  address ... already exists, cancelling join\"; it needs -Dcassandra.replace_address_first_boot",
@@ -109,7 +118,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
     let mut why_not = None;
     for seed in seeds.iter().filter(|s| **s != member) {
         let address = seed_address(api, app, pod, seed);
-        match reach(api, app, seed, &address, wake) {
+        match reach(api, app, app.processes[&pod].node, seed, &address, wake) {
             Reach::Ok(target) => {
                 if let Some(cluster) = app.cluster_of(&app.processes[&target]) {
                     let peers: BTreeMap<String, Address> = nodes_of(app, cluster)
@@ -131,9 +140,13 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                             role: Role::Voter,
                             peers,
                             synced_at: now,
+                            repl: Replication::default(),
                         },
                     );
                     app.joined.insert(member.clone());
+                    // Bootstrapped again with an empty volume: a new node of the ring.
+                    app.cluster_mut(cluster).removed.remove(&member);
+                    app.cluster_mut(cluster).removed_how.remove(&member);
                     member_event(
                         api,
                         index,
@@ -152,6 +165,9 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                 }
             }
             Reach::NotRunning => tried.push(format!("{seed} is not running")),
+            Reach::Cut { node } => {
+                tried.push(format!("{seed} is cut off ({} is partitioned)", api.world().node(node).name))
+            }
             Reach::WrongAddress { address, .. } => {
                 tried.push(format!("nothing answers at {address} for {seed}"))
             }
@@ -174,6 +190,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                 role: Role::Voter,
                 peers: BTreeMap::new(),
                 synced_at: now,
+                repl: Replication::default(),
             },
         );
         app.joined.insert(member.clone());
@@ -225,7 +242,7 @@ fn ring_links(
     for &from in nodes {
         for seed in seeds {
             let address = seed_address(api, app, from, seed);
-            if let Reach::Ok(to) = reach(api, app, seed, &address, wake)
+            if let Reach::Ok(to) = reach(api, app, app.processes[&from].node, seed, &address, wake)
                 && to != from
                 && links.contains_key(&to)
             {
@@ -296,7 +313,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .map(|p| app.processes[p].member.clone())
         .collect();
     let up = app.settle_caught_up(&main, now);
-    let expected = app.expected(api.world());
+    // The ring: the set's nodes, less those decommissioned (their ranges streamed away).
+    let expected: Vec<(String, u32)> =
+        app.expected(api.world()).into_iter().filter(|(m, _)| !decommissioned(app, m)).collect();
     let n = expected.len().max(1);
     let rf = rf.min(n).max(1);
     let quorum = rf / 2 + 1;
@@ -312,6 +331,34 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         }
     }
     let absent: Vec<String> = expected.iter().map(|(m, _)| m.clone()).filter(|m| !up.contains(m)).collect();
+    // Nodes the set runs that are outside the ring: decommissioned, and refused
+    // with their old data when they started again (one decommissioned while it
+    // ran only waits to be scaled away).
+    let outside: Vec<String> = app
+        .expected(api.world())
+        .into_iter()
+        .map(|(m, _)| m)
+        .filter(|m| decommissioned(app, m))
+        .filter_map(|m| {
+            let process = app.processes_of(&m).into_iter().find(|p| p.ghost_since.is_none())?;
+            match &process.state {
+                ProcessState::Rejected { why, code: "stale-data" } => Some(format!("{m} is refused: {why}")),
+                _ => None,
+            }
+        })
+        .collect();
+    if absent.is_empty()
+        && let Some(first) = outside.first()
+    {
+        let member = first.split(' ').next().unwrap_or_default().to_string();
+        let at = app.clusters.iter().find_map(|c| c.removed.get(&member)).copied();
+        let how = app.clusters.iter().find_map(|c| c.removed_how.get(&member)).cloned().unwrap_or_default();
+        let chain = Chain::root(format!("{how} on {member}"), at).then(first.clone());
+        return Verdict::degraded("stale-data", outside.join("; ")).because(chain).fix(format!(
+            "Remove {member}'s data (delete its claim, then its pod) so it bootstraps again as a new node, or \
+             keep the set scaled below it."
+        ));
+    }
     let Some(first) = absent.first() else {
         return Verdict::healthy(format!(
             "{} nodes up in {ring}, every token range fully replicated",
@@ -417,4 +464,79 @@ fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
             }
         }
     }
+}
+
+/// Whether `member` was decommissioned and has not bootstrapped again.
+fn decommissioned(app: &App, member: &str) -> bool {
+    app.clusters.iter().any(|c| c.removed.contains_key(member))
+}
+
+/// `nodetool decommission`, run on the node itself (an exec through the API
+/// server): it streams its token ranges to the other nodes of the ring and
+/// leaves it. Cassandra refuses when fewer nodes than the replication
+/// factor would remain, and the streams need every other node of the ring up
+/// and reachable. Its data is then marked decommissioned: the node will not
+/// rejoin with it.
+pub(super) fn decommission(api: &mut Api, app: &mut App, index: usize, member: &str) -> Result<(), String> {
+    let now = api.now;
+    let Some(process) = app.processes_of(member).into_iter().find(|p| p.ghost_since.is_none()).cloned()
+    else {
+        return Err(format!("{member} does not run: nodetool runs on the node itself"));
+    };
+    let ProcessState::Member { cluster } = process.state else {
+        return Err(format!("{member} is not a node of a ring"));
+    };
+    if !crate::network::reaches_control_plane(api.world(), process.node) {
+        return Err(format!("{member} runs on {}, which is cut off", api.world().node(process.node).name));
+    }
+    let (_, rf) = settings(app);
+    let ring: Vec<String> =
+        app.expected(api.world()).into_iter().map(|(m, _)| m).filter(|m| !decommissioned(app, m)).collect();
+    if ring.len().saturating_sub(1) < rf {
+        return Err(format!(
+            "only {} nodes would remain, fewer than the replication factor {rf}: Cassandra refuses (not enough \
+             live nodes to maintain the replication factor)",
+            ring.len().saturating_sub(1)
+        ));
+    }
+    let down: Vec<String> = ring
+        .iter()
+        .filter(|m| **m != member)
+        .filter(|m| {
+            !app.processes_of(m).into_iter().any(|p| {
+                p.ghost_since.is_none()
+                    && app.cluster_of(p) == Some(cluster)
+                    && crate::network::reachable(api.world(), process.node, p.node)
+            })
+        })
+        .cloned()
+        .collect();
+    if !down.is_empty() {
+        return Err(format!(
+            "{} cannot be reached to receive {member}'s ranges: the streams fail and the decommission stops",
+            list(&down)
+        ));
+    }
+    let who = crate::trace::actor_name(api.world(), api.actor);
+    {
+        let record = app.cluster_mut(cluster);
+        record.removed.insert(member.to_string(), now);
+        record.removed_how.insert(member.to_string(), format!("{who} ran `nodetool decommission`"));
+    }
+    let running = app.processes.get_mut(&process.pod).expect("found above");
+    running.state = ProcessState::Rejected {
+        why: format!("it was decommissioned: it streamed its ranges to the other nodes and left {cluster}"),
+        code: "not-in-membership",
+    };
+    running.catching_up = None;
+    member_event(
+        api,
+        index,
+        process.pod,
+        format!(
+            "decommissioned (`nodetool decommission`): its ranges streamed to the other {} nodes, and it left {cluster}",
+            ring.len() - 1
+        ),
+    );
+    Ok(())
 }

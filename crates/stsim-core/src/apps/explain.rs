@@ -382,3 +382,24 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
         },
     }
 }
+
+/// Why `member` cannot be reached: the network is cut at `node` (a
+/// partitioned or crashed machine), since the last change of its machine.
+pub(crate) fn cut(world: &World, records: &[Record], member: &str, node: crate::objects::NodeId) -> Why {
+    let name = &world.node(node).name;
+    let state = world.node(node).machine.as_str();
+    let since = last(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node));
+    let root = match since {
+        Some(at) => blame(records, at, &format!("{name} {state}")),
+        None => format!("{name} {state}"),
+    };
+    Why {
+        steps: vec![root, format!("{member} is cut off from its peers: the network to {name} is down")],
+        at: since,
+        fix: format!(
+            "Restore the network to {name}, or fence {member} (stop it, or delete the node once it is known to be \
+             off) before another member takes its place."
+        ),
+        code: "peers-unreachable",
+    }
+}

@@ -116,6 +116,7 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
                     role: Role::Replica,
                     peers: BTreeMap::new(),
                     synced_at: now,
+                    repl: Replication::default(),
                 },
             );
             if formed {
@@ -183,8 +184,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             let to = Address::Dns(dns_name(api.world(), other, &subdomain));
             let back =
                 Address::Dns(dns_name(api.world(), voter, &api.world().pod(*other_pod).subdomain.clone()));
-            let there = reach(api, app, other, &to, wake);
-            let here = reach(api, app, voter, &back, wake);
+            let (node, other_node) = (app.processes[pod].node, app.processes[other_pod].node);
+            let there = reach(api, app, node, other, &to, wake);
+            let here = reach(api, app, other_node, voter, &back, wake);
             if there == Reach::Ok(*other_pod) && here == Reach::Ok(*pod) {
                 group.push(other.clone());
             } else if failure.is_none() {
@@ -234,7 +236,8 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         }
         let subdomain = api.world().pod(pod).subdomain.clone();
         let name = dns_name(api.world(), &best[0], &subdomain);
-        if reach(api, app, &best[0], &Address::Dns(name), wake) == Reach::Ok(quorum_pod) {
+        let from = app.processes[&pod].node;
+        if reach(api, app, from, &best[0], &Address::Dns(name), wake) == Reach::Ok(quorum_pod) {
             registered.insert(member.clone());
         }
     }

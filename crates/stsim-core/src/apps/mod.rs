@@ -34,6 +34,7 @@ mod kafka;
 mod primary_replica;
 mod quorum;
 mod redis_cluster;
+pub mod replication;
 mod sentinel;
 
 use crate::api::Api;
@@ -101,6 +102,62 @@ pub struct MemberData {
     pub peers: BTreeMap<String, Address>,
     /// Until when the data is known to be current with its cluster.
     pub synced_at: SimTime,
+    /// Primary/replica kinds: how far the data goes, and the lease it believes it holds.
+    pub repl: Replication,
+}
+
+/// A member's replication state, on its volume (primary/replica kinds).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replication {
+    /// The writes its data holds, counted in milliseconds of the primary's
+    /// writing (the write rate turns them into a number of writes): its WAL
+    /// position, as `pg_last_wal_replay_lsn()` reports it.
+    pub position_ms: u64,
+    /// The timeline its data is on (PostgreSQL's timeline ID): 1 from the
+    /// initialisation, a new one at each promotion.
+    pub timeline: u32,
+    /// A primary cut off from the DCS: until when it still believes it
+    /// holds the leader lease (its last renewal plus the `ttl`).
+    pub lease_until: Option<SimTime>,
+    /// Since when it has held the leader key, as it believes.
+    pub held_since: Option<SimTime>,
+}
+
+/// One line of a primary/replica cluster's history: a PostgreSQL timeline.
+/// The first starts at initialisation; each promotion starts a new one,
+/// branching from the promoted member's position on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub id: u32,
+    /// The member whose writes it holds: the initialiser or the promoted one.
+    pub primary: String,
+    pub started_at: SimTime,
+    /// The timeline it branched from, and the position it branched at.
+    pub parent: Option<u32>,
+    pub branch_ms: u64,
+    /// The furthest position written on it.
+    pub high_ms: u64,
+    /// The stretches in which its primary took writes: from, to, position at `from`.
+    pub writing: Vec<(SimTime, SimTime, u64)>,
+    /// How it started, for cause chains (`operator/failover promoted pg-1 at 10m45s`).
+    pub how: String,
+    /// What had happened to the old primary when it started, from the root
+    /// (`worker-2 partitioned at 10m`, `pg-0 unreachable`).
+    pub before: Vec<String>,
+}
+
+impl Timeline {
+    /// When position `at` was written on it, if it was.
+    pub fn time_of(&self, at: u64) -> Option<SimTime> {
+        self.writing.iter().find_map(|&(from, to, start)| {
+            let span = to.since(from).as_millis();
+            (start <= at && at <= start + span).then(|| from + SimDuration::from_millis(at - start))
+        })
+    }
+    /// Milliseconds of writing on it after `after`.
+    pub fn written_after(&self, after: SimTime) -> u64 {
+        self.writing.iter().map(|&(from, to, _)| to.since(from.max(after).min(to)).as_millis()).sum()
+    }
 }
 
 /// What a running member process is doing.
@@ -146,6 +203,8 @@ pub struct Cluster {
     pub members: BTreeSet<String>,
     /// Members removed from the membership (a pre-stop hook on scale-down), and when.
     pub removed: BTreeMap<String, SimTime>,
+    /// How each removal was made, when not by the pre-stop hook (`etcdctl member remove`).
+    pub removed_how: BTreeMap<String, String>,
     /// The address of each member as the cluster's membership records it
     /// (quorum systems keep it in the replicated log, so on every volume).
     pub peers: BTreeMap<String, Address>,
@@ -157,6 +216,14 @@ pub struct Cluster {
     pub follows: BTreeMap<String, String>,
     /// Redis Cluster: since when each master has been out of the majority.
     pub down_since: BTreeMap<String, SimTime>,
+    /// Primary/replica: the member the DCS leader key names, and since when
+    /// (Patroni's leader key, renewed every `loop_wait` while its holder
+    /// reaches the DCS, which on Kubernetes is the API server).
+    pub leader: Option<(String, SimTime)>,
+    /// Primary/replica: the leader's last renewal of the key, as of the last look.
+    pub lease_renewed: Option<SimTime>,
+    /// Primary/replica: the timelines of its history, in order.
+    pub timelines: Vec<Timeline>,
 }
 
 /// HEALTHY, DEGRADED or BROKEN, or still forming.
@@ -302,6 +369,14 @@ pub struct App {
     overrides: BTreeMap<PodId, bool>,
     /// Kafka: the cluster id each install (StatefulSet object) formats with.
     pub install_cluster: BTreeMap<StsId, ClusterId>,
+    /// Primary/replica: until when the positions were last brought forward.
+    pub advanced_at: Option<SimTime>,
+    /// Primary/replica: the primaries taking writes since the last look, and
+    /// until when their lease lets them (`None`: they renew it).
+    pub writing: BTreeMap<PodId, Option<SimTime>>,
+    /// Primary/replica: the replicas receiving a primary's writes since the
+    /// last look, and from which primary.
+    pub replicating: BTreeMap<PodId, PodId>,
 }
 
 impl App {
@@ -349,11 +424,15 @@ impl App {
             created_by: by.to_string(),
             members: BTreeSet::new(),
             removed: BTreeMap::new(),
+            removed_how: BTreeMap::new(),
             peers: BTreeMap::new(),
             origin: Vec::new(),
             slots: Vec::new(),
             follows: BTreeMap::new(),
             down_since: BTreeMap::new(),
+            leader: None,
+            lease_renewed: None,
+            timelines: Vec::new(),
         });
         id
     }
@@ -459,7 +538,7 @@ impl Apps {
 }
 
 /// Every application as its members report themselves, for operators.
-pub fn views(world: &crate::world::World) -> Vec<crate::operators::AppView> {
+pub fn views(world: &crate::world::World, now: SimTime) -> Vec<crate::operators::AppView> {
     use crate::operators::{AppView, MemberView};
     world
         .apps
@@ -474,6 +553,8 @@ pub fn views(world: &crate::world::World) -> Vec<crate::operators::AppView> {
                 }
             }
             names.sort();
+            let leader_position =
+                replication::leader_pod(app).map(|pod| replication::live_position(app, pod, now));
             let members = names
                 .into_iter()
                 .map(|(_, name)| {
@@ -486,10 +567,32 @@ pub fn views(world: &crate::world::World) -> Vec<crate::operators::AppView> {
                             Role::Replica => Some("replica"),
                             Role::Voter => None,
                         });
-                    MemberView { name, role, running: running.is_some() }
+                    let reachable =
+                        running.is_some_and(|p| crate::network::reaches_control_plane(world, p.node));
+                    let (position, lag, timeline) = match running {
+                        Some(p) if replication::tracked(app) => {
+                            let at = replication::live_position(app, p.pod, now);
+                            let behind = leader_position
+                                .map(|l| replication::writes(app.config(), l.saturating_sub(at)));
+                            let line = app.data_of(p).map(|d| d.repl.timeline);
+                            (Some(replication::writes(app.config(), at)), behind, line)
+                        }
+                        _ => (None, None, None),
+                    };
+                    MemberView { name, role, running: running.is_some(), reachable, position, lag, timeline }
                 })
                 .collect();
-            AppView { name: app.current_set(world).name.clone(), kind: app.kind().name(), members }
+            let (leader, leader_lease_expires_ms) = match replication::lease_view(world, app, now) {
+                Some((leader, expires)) => (Some(leader), expires.map(|t| t.as_millis())),
+                None => (None, None),
+            };
+            AppView {
+                name: app.current_set(world).name.clone(),
+                kind: app.kind().name(),
+                members,
+                leader,
+                leader_lease_expires_ms,
+            }
         })
         .collect()
 }
@@ -510,6 +613,63 @@ pub fn promote(api: &mut Api, name: &str) -> Result<(), String> {
     }
     let mut app = std::mem::take(&mut api.world.apps.list[index]);
     let result = primary_replica::promote(api, &mut app, index, pod);
+    api.world.apps.list[index] = app;
+    if result.is_ok() {
+        api.wake(EventKey::Apps);
+    }
+    result
+}
+
+/// A change of an application's membership, as an operator (or a person)
+/// runs it through the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// etcd `member remove`, ZooKeeper `reconfig -remove`, Redis Cluster
+    /// `CLUSTER FORGET` on every node (`redis-cli --cluster del-node`).
+    Remove,
+    /// etcd `member add`, ZooKeeper `reconfig -add`, Redis Cluster
+    /// `CLUSTER MEET` (`redis-cli --cluster add-node`, as a replica).
+    Add,
+}
+
+/// Applies a membership change for `member` (a pod name) to its
+/// application, by the application's own rules, and the verdicts are looked
+/// at again. `Err` says why it does not apply; then nothing changed.
+pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Result<(), String> {
+    let Some((set, _)) = crate::objects::parse_pod_name(member) else {
+        return Err(format!("{member} is not a StatefulSet pod name"));
+    };
+    let world = api.world();
+    let Some(index) =
+        world.apps.list.iter().position(|a| {
+            a.current_set(world).name == set || a.sets.iter().any(|s| world.sts(*s).name == set)
+        })
+    else {
+        return Err(format!("no clustered application runs as StatefulSet {set}"));
+    };
+    let kind = world.apps.list[index].kind().clone();
+    let mut app = std::mem::take(&mut api.world.apps.list[index]);
+    let result = match (&kind, change) {
+        (AppKind::Quorum { .. }, MemberChange::Remove) => quorum::remove_member(api, &mut app, index, member),
+        (AppKind::Quorum { .. }, MemberChange::Add) => quorum::add_member(api, &mut app, index, member),
+        (AppKind::RedisCluster { .. }, MemberChange::Remove) => {
+            redis_cluster::forget(api, &mut app, index, member)
+        }
+        (AppKind::RedisCluster { .. }, MemberChange::Add) => {
+            redis_cluster::meet(api, &mut app, index, member)
+        }
+        (AppKind::Cassandra { .. }, MemberChange::Remove) => {
+            cassandra::decommission(api, &mut app, index, member)
+        }
+        (AppKind::Cassandra { .. }, MemberChange::Add) => Err(format!(
+            "a Cassandra node joins by bootstrapping from the seeds when it starts with an empty volume; there is \
+             no member add for {member}"
+        )),
+        (kind, _) => Err(format!(
+            "{member} runs a member of a {} application: its membership follows its own rules, not member add/remove",
+            kind.name()
+        )),
+    };
     api.world.apps.list[index] = app;
     if result.is_ok() {
         api.wake(EventKey::Apps);
@@ -544,12 +704,17 @@ pub fn observe(api: &mut Api) {
 }
 
 fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    // Writes taken and received since the last look.
+    replication::advance(api, app);
     // Members found current last time were current until now.
     refresh_synced(app, api.now);
     stop_processes(api, app, index);
     start_processes(api, app, index);
     match app.kind() {
-        AppKind::PrimaryReplica { .. } => primary_replica::progress(api, app, index, wake),
+        AppKind::PrimaryReplica { .. } => {
+            replication::leases(api, app, index, wake);
+            primary_replica::progress(api, app, index, wake)
+        }
         AppKind::Quorum { .. } => quorum::progress(api, app, index, wake),
         AppKind::RedisCluster { .. } => redis_cluster::progress(api, app, index, wake),
         AppKind::Kafka { .. } => {}
@@ -564,6 +729,7 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         AppKind::Cassandra { .. } => cassandra::evaluate(api, app, wake),
         AppKind::RedisSentinel { .. } => primary_replica::evaluate(api, app, wake),
     };
+    replication::settle(api, app, wake);
     let verdict = match duplicate_identity(api, app) {
         Some(duplicate) => duplicate,
         None => verdict,
@@ -711,11 +877,22 @@ pub(crate) enum Reach {
     WrongAddress { address: Address, now_at: Option<Ipv4> },
     /// The member has no running process.
     NotRunning,
+    /// The member answers at that address, but the network between the
+    /// caller and it is cut: `node` is the partitioned (or crashed) machine.
+    Cut { node: NodeId },
 }
 
-/// Tries to reach `member` at `address`, as its peers would: DNS names go
-/// through the cluster DNS cache.
-pub(crate) fn reach(api: &mut Api, app: &App, member: &str, address: &Address, wake: &mut Wake) -> Reach {
+/// Tries to reach `member` at `address` from a process on node `from`, as
+/// its peers would: DNS names go through the cluster DNS cache, and the
+/// packets through the network (`network::reachable`).
+pub(crate) fn reach(
+    api: &mut Api,
+    app: &App,
+    from: NodeId,
+    member: &str,
+    address: &Address,
+    wake: &mut Wake,
+) -> Reach {
     let (ip, cached) = match address {
         Address::Dns(name) => {
             let lookup = crate::controllers::dns::resolve(api, name);
@@ -730,7 +907,10 @@ pub(crate) fn reach(api: &mut Api, app: &App, member: &str, address: &Address, w
     if let Some(ip) = ip
         && let Some(process) = running.iter().find(|p| p.ip == ip)
     {
-        return Reach::Ok(process.pod);
+        return match crate::network::cut_by(api.world(), from, process.node) {
+            None => Reach::Ok(process.pod),
+            Some(node) => Reach::Cut { node },
+        };
     }
     if running.is_empty() {
         return Reach::NotRunning;
@@ -881,8 +1061,9 @@ pub(crate) fn links(
     let mut links: BTreeMap<PodId, BTreeSet<PodId>> = nodes.iter().map(|p| (*p, BTreeSet::new())).collect();
     for &from in nodes {
         let Some(data) = app.data_of(&app.processes[&from]) else { continue };
+        let node = app.processes[&from].node;
         for (peer, address) in data.peers.clone() {
-            if let Reach::Ok(to) = reach(api, app, &peer, &address, wake)
+            if let Reach::Ok(to) = reach(api, app, node, &peer, &address, wake)
                 && links.contains_key(&to)
             {
                 links.get_mut(&from).expect("a node").insert(to);

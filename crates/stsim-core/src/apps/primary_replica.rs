@@ -86,7 +86,7 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
         let mut found = None;
         for (member, _) in expected.iter().filter(|(m, _)| *m != process.member) {
             let name = dns_name(api.world(), member, &subdomain);
-            match reach(api, app, member, &Address::Dns(name.clone()), wake) {
+            match reach(api, app, process.node, member, &Address::Dns(name.clone()), wake) {
                 Reach::Ok(target) if is_primary(app, target) => {
                     found = Some((member.clone(), name, target));
                     break;
@@ -106,6 +106,8 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
                 }
                 Reach::NotRunning => tried.push(format!("{member} is not running")),
                 Reach::WrongAddress { .. } => tried.push(format!("{name} answers with an old address")),
+                Reach::Cut { node } => tried
+                    .push(format!("{member} is cut off ({} is partitioned)", api.world().node(node).name)),
             }
         }
         if let Some((primary, name, target)) = found {
@@ -134,6 +136,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, primary: &str, n
         Addressing::Ip => Address::Ip(app.processes[&target].ip),
     };
     let cluster = app.cluster_of(&app.processes[&target]).expect("a primary is a member");
+    let timeline = app.data_of(&app.processes[&target]).map_or(0, |d| d.repl.timeline);
     let catch_up = app.config().catch_up;
     let formed = app.formed;
     let process = app.processes.get_mut(&pod).expect("joining");
@@ -151,6 +154,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, primary: &str, n
             role: Role::Replica,
             peers: [(primary.to_string(), stored.clone())].into(),
             synced_at: now,
+            repl: Replication { timeline, ..Replication::default() },
         },
     );
     app.joined.insert(member);
@@ -179,8 +183,10 @@ fn initialise(
             role: Role::Primary,
             peers: BTreeMap::new(),
             synced_at: now,
+            repl: Replication { timeline: 1, held_since: Some(now), ..Replication::default() },
         },
     );
+    replication::initialised(app, cluster, &process.member, now);
     app.processes.get_mut(&pod).expect("initialising").state = ProcessState::Member { cluster };
     app.joined.insert(process.member.clone());
     let looked = if tried.is_empty() { "it has no peers".to_string() } else { tried.join("; ") };
@@ -193,11 +199,15 @@ fn initialise(
 }
 
 /// An operator promotes the replica running in `pod` (Patroni's failover,
-/// `pg_ctl promote`): it becomes the primary of its cluster, the replicas
-/// that reach it follow it, and every other primary's data of the cluster
-/// is fenced (the leader key and pg_rewind): it says replica of the new
-/// primary, so the old primary steps down if it still runs and rejoins as a
-/// replica when it comes back. `Err` says why not; then nothing changed.
+/// `pg_ctl promote`), through the API server (an exec into its pod): it
+/// becomes the primary of its cluster on a new timeline, takes the leader
+/// key, and the replicas that reach it follow it. Fencing reaches only what
+/// the operator reaches: an old primary whose node reaches the API server
+/// steps down now and rewinds; a stopped one's data is fenced, so it
+/// follows the new primary when it starts again; a running one on a node
+/// cut off from the API server cannot be told, and keeps its role (and its
+/// writes, until its lease runs out) until it reaches the API server again.
+/// `Err` says why not; then nothing changed.
 pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) -> Result<(), String> {
     let name = api.world().pod(pod).name.clone();
     let Some(process) = app.processes.get(&pod).filter(|p| p.ghost_since.is_none()).cloned() else {
@@ -206,14 +216,54 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
     let ProcessState::Member { cluster } = process.state else {
         return Err(format!("{name} is not in a cluster"));
     };
-    let Some(data) = app.data_of(&process) else {
+    let Some(data) = app.data_of(&process).cloned() else {
         return Err(format!("{name} holds no data"));
     };
     if data.role != Role::Replica {
         return Err(format!("{name} is not a replica: it is the primary of {cluster}"));
     }
+    if !crate::network::reaches_control_plane(api.world(), process.node) {
+        let node = &api.world().node(process.node).name;
+        return Err(format!("{name} runs on {node}, which is cut off: the API server cannot reach it"));
+    }
+    replication::advance(api, app);
+    // What was replicating and writing changes now; the next look recomputes it.
+    app.replicating.clear();
+    app.writing.clear();
     let followed = data.peers.keys().next().cloned();
     let address = address_of(api.world(), app, &process);
+    let who = crate::trace::actor_name(api.world(), api.actor);
+    let lease_note = app
+        .cluster(cluster)
+        .leader
+        .as_ref()
+        .filter(|(leader, _)| *leader != name)
+        .and_then(|(leader, since)| {
+            let holder = app
+                .processes_of(leader)
+                .into_iter()
+                .find(|p| app.data_of(p).is_some_and(|d| d.role == Role::Primary))?;
+            let renewed = replication::last_renewal(api.world(), app, holder.pod, *since, api.now)?;
+            let until = renewed + app.config().lease_ttl;
+            (until > api.now).then(|| format!(", while {leader}'s leader lease ran until {until}"))
+        })
+        .unwrap_or_default();
+    // What had happened to the old primary: its node's state, or its process gone.
+    let mut before = Vec::new();
+    if let Some((old, _)) = app.cluster(cluster).leader.clone().filter(|(leader, _)| *leader != name) {
+        let world = api.world();
+        let pod = world.pod_named(&old).map(|id| world.pod(id));
+        match pod.and_then(|p| p.node).map(|n| world.node(n)) {
+            Some(node) if node.machine != crate::objects::Machine::Running => {
+                before.push(format!("{} {} at {}", node.name, node.machine.as_str(), node.machine_since));
+                before.push(format!("{old} unreachable"));
+            }
+            _ if app.processes_of(&old).is_empty() => before.push(format!("{old} not running")),
+            _ => {}
+        }
+    }
+    let how = format!("{who} promoted {name} at {}{lease_note}", api.now);
+    replication::promoted(app, process.volume, how, before, api.now);
     let promoted = app.volumes.get_mut(&process.volume).expect("checked above");
     promoted.role = Role::Primary;
     promoted.peers.clear();
@@ -227,7 +277,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
             followed.map_or(String::new(), |old| format!(" in place of {old}"))
         ),
     );
-    // Fencing: the other primaries' data of this cluster now says replica.
+    // Fencing: the other primaries of this cluster, as far as the operator reaches.
     let fenced: Vec<VolumeKey> = app
         .volumes
         .iter()
@@ -236,18 +286,66 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
         .collect();
     for volume in fenced {
         let words = volume_words(api.world(), volume);
+        let old = app.volumes[&volume].member.clone();
+        let running: Vec<(PodId, NodeId)> = app
+            .processes_of(&old)
+            .iter()
+            .filter(|p| p.volume == volume && api.world().pod(p.pod).runtime.running)
+            .map(|p| (p.pod, p.node))
+            .collect();
+        let cut_off =
+            running.iter().find(|(_, node)| !crate::network::reaches_control_plane(api.world(), *node));
+        if let Some((old_pod, node)) = cut_off {
+            let node = api.world().node(*node).name.clone();
+            let until = app.volumes[&volume].repl.lease_until;
+            let lease = match until {
+                Some(until) if until > api.now => {
+                    format!("it keeps taking writes until its lease expires at {until}")
+                }
+                Some(_) => {
+                    "its lease has expired, so it takes no writes, but it still believes it is the primary"
+                        .into()
+                }
+                None => "it keeps taking writes until its lease expires".into(),
+            };
+            member_event(
+                api,
+                index,
+                *old_pod,
+                format!(
+                    "cannot be fenced: it runs on {node}, which is cut off, so it is not told of {name}'s \
+                     promotion; {lease}, and steps down only when it reaches the API server again"
+                ),
+            );
+            continue;
+        }
+        if let Some((old_pod, _)) = running.first() {
+            replication::step_down(
+                api,
+                app,
+                index,
+                *old_pod,
+                &name,
+                "fenced by the promotion: it is told of",
+            );
+            continue;
+        }
+        let branch = app.volumes[&process.volume].repl.clone();
+        let tracked = replication::tracked(app);
         let data = app.volumes.get_mut(&volume).expect("listed above");
         data.role = Role::Replica;
         data.peers = [(name.clone(), address.clone())].into();
-        let old = data.member.clone();
-        let running = app.processes_of(&old).iter().any(|p| p.volume == volume);
-        let now = if running { "it steps down now, and" } else { "when it starts again it" };
+        if tracked {
+            data.repl.position_ms = data.repl.position_ms.min(branch.position_ms);
+            data.repl.timeline = branch.timeline;
+        }
         member_event(
             api,
             index,
             pod,
             format!(
-                "fenced {old}: its data on {words} now says replica of {name} at {address}; {now} follows {name}"
+                "fenced {old}: its data on {words} now says replica of {name} at {address}; when it starts again \
+                 it follows {name}"
             ),
         );
     }
@@ -265,7 +363,8 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
             continue;
         }
         let member = app.processes[&replica].member.clone();
-        match reach(api, app, &name, &address, &mut wake) {
+        let from = app.processes[&replica].node;
+        match reach(api, app, from, &name, &address, &mut wake) {
             Reach::Ok(target) if target == pod => {
                 app.volumes.get_mut(&volume).expect("a replica's data").peers =
                     [(name.clone(), address.clone())].into();
@@ -290,6 +389,7 @@ enum Issue {
     PrimaryDown { primary: String },
     Foreign { primary: String, theirs: ClusterId, ours: ClusterId },
     NotPrimary { primary: String },
+    Cut { primary: String, node: NodeId },
 }
 
 /// Judges the application as it is now.
@@ -304,14 +404,24 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .copied()
         .filter(|p| matches!(app.processes[p].state, ProcessState::Member { .. }))
         .collect();
-    let primaries: Vec<PodId> = members.iter().copied().filter(|p| is_primary(app, *p)).collect();
-    if primaries.len() > 1 {
+    app.replicating.clear();
+    // Primaries that take writes (hold the leader lease as they believe), and
+    // those that demoted themselves when their lease ran out.
+    let (primaries, demoted): (Vec<PodId>, Vec<PodId>) = members
+        .iter()
+        .copied()
+        .filter(|p| is_primary(app, *p))
+        .partition(|p| replication::holds_lease(api, app, *p));
+    let clusters: BTreeSet<ClusterId> =
+        primaries.iter().filter_map(|p| app.cluster_of(&app.processes[p])).collect();
+    if primaries.len() > 1 && clusters.len() > 1 {
         return split_brain(api, app, &primaries);
     }
     if let Some(lost) = data_lost(api, app, &members) {
         return lost;
     }
-    let replicas: Vec<PodId> = members.iter().copied().filter(|p| !primaries.contains(p)).collect();
+    let replicas: Vec<PodId> =
+        members.iter().copied().filter(|p| !primaries.contains(p) && !demoted.contains(p)).collect();
     // Each replica tries its primary at the address it stored.
     let mut following = Vec::new();
     let mut issues: Vec<(String, Issue)> = Vec::new();
@@ -324,15 +434,20 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         };
         let (primary, stored) = (primary.clone(), stored.clone());
         let ours = app.cluster_of(process).expect("a member");
-        let issue = match reach(api, app, &primary, &stored, wake) {
+        let mut source = None;
+        let issue = match reach(api, app, process.node, &primary, &stored, wake) {
             Reach::Ok(target) => {
                 let theirs = app.cluster_of(&app.processes[&target]);
+                source = Some(target);
                 match theirs {
                     Some(theirs) if theirs != ours => Some(Issue::Foreign { primary, theirs, ours }),
-                    _ if !is_primary(app, target) => Some(Issue::NotPrimary { primary }),
+                    _ if !is_primary(app, target) || !primaries.contains(&target) => {
+                        Some(Issue::NotPrimary { primary })
+                    }
                     _ => None,
                 }
             }
+            Reach::Cut { node } => Some(Issue::Cut { primary, node }),
             Reach::Unresolvable { name, cached } => Some(Issue::Unresolvable { primary, name, cached }),
             Reach::WrongAddress { address, now_at } => {
                 Some(Issue::Moved { primary, stored: address.to_string(), now_at })
@@ -349,10 +464,16 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
                         process.catching_up = None;
                         process.in_sync = true;
                         following.push(member);
+                        if let Some(source) = source {
+                            app.replicating.insert(*replica, source);
+                        }
                     }
                 }
             }
         }
+    }
+    if primaries.len() > 1 {
+        return two_leases(api, app, &primaries);
     }
     // Without a primary, or with every replica cut off from it, members
     // retry for `peer_timeout` before the cluster counts as broken.
@@ -388,6 +509,22 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     }
     for (member, why) in &catching_up {
         problems.push(("catching-up", format!("{member} catches up: {why}")));
+    }
+    for pod in &demoted {
+        let process = &app.processes[pod];
+        let until = app
+            .data_of(process)
+            .and_then(|d| d.repl.lease_until)
+            .map_or(String::new(), |t| format!(" at {t}"));
+        problems.push((
+            "peers-unreachable",
+            format!(
+                "{} demoted itself when its leader lease ran out{until}: it is cut off on {} and still believes \
+                 it was the primary",
+                process.member,
+                api.world().node(process.node).name
+            ),
+        ));
     }
     problems.extend(missing(api, app));
     match problems.first() {
@@ -522,6 +659,18 @@ fn replicas_cut_off(api: &Api, app: &App, primary: &str, issues: &[(String, Issu
                 format!("{who_words} refuse to follow {target}: its data belongs to another cluster"),
             )
         }
+        Issue::Cut { primary: target, node } => {
+            let why = explain::cut(world, records, target, *node);
+            make(
+                "peers-unreachable",
+                format!(
+                    "{who_words} {verb} reach {their} primary {target}: the network to {} is cut",
+                    world.node(*node).name
+                ),
+                why,
+                format!("{who_words} {verb} reach {their} primary {target}"),
+            )
+        }
         Issue::NotPrimary { primary: target } => {
             let why = Why {
                 steps: vec![format!("{target} is no longer a primary")],
@@ -599,7 +748,8 @@ fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
         .find_map(|(_, issue)| match issue {
             Issue::PrimaryDown { primary }
             | Issue::Unresolvable { primary, .. }
-            | Issue::Moved { primary, .. } => Some(primary.clone()),
+            | Issue::Moved { primary, .. }
+            | Issue::Cut { primary, .. } => Some(primary.clone()),
             _ => None,
         })
         .or_else(|| app.clusters.first().map(|c| c.created_by.clone()));
@@ -721,4 +871,87 @@ fn data_lost(api: &Api, app: &App, members: &[PodId]) -> Option<Verdict> {
             )
         }),
     )
+}
+
+/// Two members of one cluster take writes at once: a promotion while the
+/// old primary, cut off, still held its leader lease. Its writes since the
+/// promotion diverge and are lost when it steps down.
+fn two_leases(api: &Api, app: &App, primaries: &[PodId]) -> Verdict {
+    let world = api.world();
+    let records = &api.trace.records;
+    let config = app.config();
+    let cluster = app.cluster_of(&app.processes[&primaries[0]]).expect("a member");
+    let record = app.cluster(cluster);
+    // The newest timeline's primary is the promoted one; the others are old.
+    let newest = primaries
+        .iter()
+        .copied()
+        .max_by_key(|p| app.data_of(&app.processes[p]).map_or(0, |d| d.repl.timeline))
+        .expect("two primaries");
+    let new = app.processes[&newest].member.clone();
+    let new_line = app.data_of(&app.processes[&newest]).map_or(0, |d| d.repl.timeline);
+    let timeline = record.timelines.iter().find(|t| t.id == new_line);
+    let olds: Vec<&Process> = primaries.iter().filter(|p| **p != newest).map(|p| &app.processes[p]).collect();
+    let old = olds[0];
+    let old_line = app.data_of(old).map_or(0, |d| d.repl.timeline);
+    let until = app.data_of(old).and_then(|d| d.repl.lease_until);
+    let divergent = match (timeline, record.timelines.iter().find(|t| t.id == old_line)) {
+        (Some(new_line), Some(old_line)) => {
+            replication::writes(config, old_line.written_after(new_line.started_at))
+        }
+        _ => 0,
+    };
+    let node = old.node;
+    let why = explain::cut(world, records, &old.member, node);
+    let mut chain = Chain::root(why.steps[0].clone(), why.at);
+    for step in &why.steps[1..] {
+        chain = chain.then(step.clone());
+    }
+    if let Some(timeline) = timeline {
+        chain = chain.then(timeline.how.clone());
+    }
+    let names: Vec<String> = primaries.iter().map(|p| app.processes[p].member.clone()).collect();
+    let cut = world.node(node).name.clone();
+    if !replication::tracked(app) {
+        // Redis with Sentinel: no lease; a master cut off keeps its role until told.
+        chain = chain.then(format!(
+            "the sentinels on the majority side promoted {new}; nothing reaches {} to demote it, and with no \
+             lease it keeps taking writes from the clients on its side",
+            old.member
+        ));
+        return Verdict::broken(
+            "split-brain",
+            format!(
+                "split brain: {} both take writes: {} (cut off on {cut}, still a master) and {new} (promoted)",
+                list(&names),
+                old.member
+            ),
+        )
+        .because(chain)
+        .fix(format!(
+            "Set `min-replicas-to-write` (with `min-replicas-max-lag`) so a master cut off from its replicas stops \
+             taking writes; bring {cut} back and the sentinels turn {} into a replica (its writes since are lost).",
+            old.member
+        ));
+    }
+    let until_words =
+        until.map_or("until its lease expires".to_string(), |t| format!("until its lease expires at {t}"));
+    chain = chain.then(format!("{} was not fenced: it keeps accepting writes {until_words}", old.member));
+    chain =
+        chain.then(format!("{divergent} divergent writes so far on {}, lost when it steps down", old.member));
+    Verdict::broken(
+        "split-brain",
+        format!(
+            "split brain: {} both take writes for {cluster}: {} (cut off on {cut}, {until_words}) and {new} \
+             (promoted); {divergent} divergent writes so far",
+            list(&names),
+            old.member,
+        ),
+    )
+    .because(chain)
+    .fix(format!(
+        "Fence {} before promoting: wait until its leader lease has expired ({} after its last renewal), power \
+         its node off (STONITH), or promote only what a majority agrees on; Patroni's own leader race does this.",
+        old.member, config.lease_ttl
+    ))
 }

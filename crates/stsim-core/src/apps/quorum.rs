@@ -183,8 +183,9 @@ fn mutual(
     wake: &mut Wake,
 ) -> bool {
     let (a_member, b_member) = (app.processes[&a].member.clone(), app.processes[&b].member.clone());
-    reach(api, app, &b_member, b_at, wake) == Reach::Ok(b)
-        && reach(api, app, &a_member, a_at, wake) == Reach::Ok(a)
+    let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
+    reach(api, app, a_node, &b_member, b_at, wake) == Reach::Ok(b)
+        && reach(api, app, b_node, &a_member, a_at, wake) == Reach::Ok(a)
 }
 
 /// The initial members that are up look for each other by DNS name; once a
@@ -219,7 +220,8 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                     }
                 }
                 None => {
-                    let _ = reach(api, app, member, &address, wake);
+                    let from = app.processes[&candidate].node;
+                    let _ = reach(api, app, from, member, &address, wake);
                 }
             }
         }
@@ -266,6 +268,7 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 role: Role::Voter,
                 peers: BTreeMap::new(),
                 synced_at: now,
+                repl: Replication::default(),
             },
         );
         app.joined.insert(member);
@@ -321,6 +324,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: Pod
     {
         let record = app.cluster_mut(cluster);
         record.removed.remove(&member);
+        record.removed_how.remove(&member);
         record.members.insert(member.clone());
         record.peers.insert(member.clone(), own.clone());
     }
@@ -338,6 +342,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: Pod
             role: Role::Voter,
             peers: BTreeMap::new(),
             synced_at: now,
+            repl: Replication::default(),
         },
     );
     app.joined.insert(member);
@@ -390,8 +395,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             let (Some(a_at), Some(b_at)) = (record.peers.get(&a_member), record.peers.get(&b_member)) else {
                 continue;
             };
-            let to_b = reach(api, app, &b_member, b_at, wake);
-            let to_a = reach(api, app, &a_member, a_at, wake);
+            let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
+            let to_b = reach(api, app, a_node, &b_member, b_at, wake);
+            let to_a = reach(api, app, b_node, &a_member, a_at, wake);
             if to_b == Reach::Ok(b) && to_a == Reach::Ok(a) {
                 links.get_mut(&a).expect("a voter").push(b);
                 links.get_mut(&b).expect("a voter").push(a);
@@ -597,15 +603,24 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
                 && let Some((cluster, removed_at)) = removed
             {
                 at = Some(removed_at);
-                steps.push(format!(
-                    "{}: its pre-stop hook removed {member} from {cluster}, and its claim kept the data",
-                    explain::blame(records, removed_at, &format!("{member} scaled away"))
-                ));
+                let how = app.clusters.first().and_then(|c| c.removed_how.get(member));
+                steps.push(match how {
+                    Some(how) => format!(
+                        "{}: {how}, removing {member} from {cluster}; its claim kept the data",
+                        explain::blame(records, removed_at, &format!("{member} removed"))
+                    ),
+                    None => format!(
+                        "{}: its pre-stop hook removed {member} from {cluster}, and its claim kept the data",
+                        explain::blame(records, removed_at, &format!("{member} scaled away"))
+                    ),
+                });
                 let created = world.pod(process.pod).created_at;
-                steps.push(format!(
-                    "{}: {member} came back on its old volume",
-                    explain::blame(records, created, &format!("{member} created"))
-                ));
+                if created > removed_at {
+                    steps.push(format!(
+                        "{}: {member} came back on its old volume",
+                        explain::blame(records, created, &format!("{member} created"))
+                    ));
+                }
             }
             steps.push(format!("{member} is refused: {why}"));
             Absent {
@@ -648,6 +663,18 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
                     why,
                 }
             }
+            _ if !crate::network::reaches_control_plane(world, process.node) => {
+                let why = explain::cut(world, records, member, process.node);
+                Absent {
+                    member: member.to_string(),
+                    code: "peers-unreachable",
+                    text: format!(
+                        "{member} is cut off: the network to {} is down",
+                        world.node(process.node).name
+                    ),
+                    why,
+                }
+            }
             _ => Absent {
                 member: member.to_string(),
                 code: "peers-unreachable",
@@ -679,7 +706,7 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
             }
             let name = dns_name(api.world(), member, &subdomain);
             if let Reach::Unresolvable { cached, .. } =
-                reach(api, app, member, &Address::Dns(name.clone()), wake)
+                reach(api, app, process.node, member, &Address::Dns(name.clone()), wake)
             {
                 why = Some(explain::unresolvable(api.world(), &api.trace.records, &name, member, cached));
                 break 'outer;
@@ -704,4 +731,148 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
     let chain = chain.then("no member can reach a majority, so the cluster never forms");
     let code = if why.code == "unresolvable-until-ready" { why.code } else { "quorum-lost" };
     Verdict::broken(code, format!("{reason}: peers cannot resolve each other")).because(chain).fix(why.fix)
+}
+
+/// Whether the cluster can commit a membership change now: it is formed
+/// and its last verdict found a majority (a change is a log entry, which
+/// needs a quorum: etcd `member remove`/`member add`, ZooKeeper `reconfig`).
+fn can_commit(app: &App) -> Result<ClusterId, String> {
+    let Some(cluster) = app.clusters.first().map(|c| c.id) else {
+        return Err("the cluster has not formed".into());
+    };
+    match &app.verdict {
+        Some(v)
+            if v.health == Health::Broken && matches!(v.code, "quorum-lost" | "unresolvable-until-ready") =>
+        {
+            Err(format!("{cluster} has no quorum, so it cannot commit a membership change: {}", v.reason))
+        }
+        _ => Ok(cluster),
+    }
+}
+
+/// `etcdctl member remove` / `reconfig -remove`, run in a member the
+/// operator reaches: the member leaves the membership (the majority's
+/// denominator shrinks); a running process of it stops serving, and its
+/// data is tombstoned: it is refused if it comes back with it.
+pub(super) fn remove_member(api: &mut Api, app: &mut App, index: usize, member: &str) -> Result<(), String> {
+    let cluster = can_commit(app)?;
+    exec_target(api, app, cluster)?;
+    if !app.cluster(cluster).members.contains(member) {
+        return Err(format!("{member} is not a member of {cluster}"));
+    }
+    let now = api.now;
+    let system = system(app);
+    {
+        let record = app.cluster_mut(cluster);
+        record.members.remove(member);
+        record.removed.insert(member.to_string(), now);
+        record.peers.remove(member);
+    }
+    let command = match system {
+        QuorumSystem::Etcd => "`etcdctl member remove`",
+        QuorumSystem::ZooKeeper => "`reconfig -remove`",
+    };
+    let who = crate::trace::actor_name(api.world(), api.actor);
+    app.cluster_mut(cluster).removed_how.insert(member.to_string(), format!("{who} ran {command}"));
+    let running: Vec<PodId> = app.processes_of(member).iter().map(|p| p.pod).collect();
+    for pod in &running {
+        let process = app.processes.get_mut(pod).expect("listed above");
+        if app.volumes.get(&process.volume).is_some_and(|d| d.cluster == cluster) {
+            let why = match system {
+                QuorumSystem::Etcd => format!(
+                    "it was removed from {cluster}: \"the member has been permanently removed from the cluster\""
+                ),
+                QuorumSystem::ZooKeeper => {
+                    format!("it was removed from {cluster}'s configuration and is no longer a participant")
+                }
+            };
+            process.state = ProcessState::Rejected { why, code: "stale-data" };
+            process.catching_up = None;
+        }
+    }
+    let n = app.cluster(cluster).members.len();
+    let what = format!(
+        "removed from {cluster} ({command}): the membership has {n} members, so a majority is {}",
+        n / 2 + 1
+    );
+    match running.first() {
+        Some(pod) => member_event(api, index, *pod, what),
+        None => {
+            let target = exec_target(api, app, cluster)?;
+            member_event(api, index, target, format!("{member} {what}"));
+        }
+    }
+    Ok(())
+}
+
+/// `etcdctl member add` / `reconfig -add`: the member joins the membership
+/// at its DNS name (the majority's denominator grows at once, whether or not
+/// it runs). A process of it with an empty volume then joins and copies the
+/// data; one with data from before a removal stays refused until its data
+/// is wiped (etcd: "the data-dir used by this member must be removed").
+pub(super) fn add_member(api: &mut Api, app: &mut App, index: usize, member: &str) -> Result<(), String> {
+    let cluster = can_commit(app)?;
+    let target = exec_target(api, app, cluster)?;
+    if app.cluster(cluster).members.contains(member) {
+        return Err(format!("{member} is already a member of {cluster}"));
+    }
+    let system = system(app);
+    let subdomain = api.world().pod(target).subdomain.clone();
+    let address = match app.config().addressing {
+        crate::config::Addressing::Dns => Address::Dns(dns_name(api.world(), member, &subdomain)),
+        crate::config::Addressing::Ip => match app.processes_of(member).first() {
+            Some(p) => Address::Ip(p.ip),
+            None => return Err(format!("{member} does not run, so it has no IP to add")),
+        },
+    };
+    {
+        let record = app.cluster_mut(cluster);
+        record.members.insert(member.to_string());
+        record.peers.insert(member.to_string(), address.clone());
+    }
+    let tombstoned = app.cluster(cluster).removed.contains_key(member);
+    // A refused process with an empty volume may now join.
+    let refused: Vec<PodId> = app
+        .processes_of(member)
+        .iter()
+        .filter(|p| matches!(p.state, ProcessState::Rejected { .. }) && !app.volumes.contains_key(&p.volume))
+        .map(|p| p.pod)
+        .collect();
+    for pod in refused {
+        app.processes.get_mut(&pod).expect("listed above").state =
+            ProcessState::Waiting { why: format!("it was added to {cluster}: it joins and copies the data") };
+    }
+    let command = match system {
+        QuorumSystem::Etcd => "`etcdctl member add`",
+        QuorumSystem::ZooKeeper => "`reconfig -add`",
+    };
+    let n = app.cluster(cluster).members.len();
+    let stale =
+        if tombstoned { "; a copy of its old data would be refused: it must start empty" } else { "" };
+    api.record(Event::AppMember {
+        app: index,
+        pod: target,
+        what: format!(
+            "{member} added to {cluster} at {address} ({command}): the membership has {n} members, so a majority \
+             is {}{stale}",
+            n / 2 + 1
+        ),
+    });
+    Ok(())
+}
+
+/// The member an operator runs the command in: a running member of the
+/// cluster on a node the API server reaches (an exec goes through it).
+fn exec_target(api: &Api, app: &App, cluster: ClusterId) -> Result<PodId, String> {
+    app.processes_in_order()
+        .into_iter()
+        .find(|p| {
+            let process = &app.processes[p];
+            process.ghost_since.is_none()
+                && app.cluster_of(process) == Some(cluster)
+                && crate::network::reaches_control_plane(api.world(), process.node)
+        })
+        .ok_or_else(|| {
+            format!("no member of {cluster} runs where the API server reaches it (an exec needs one)")
+        })
 }

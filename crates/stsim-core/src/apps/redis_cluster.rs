@@ -86,9 +86,10 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     }
     // The job resolves every node's name to give redis-cli their addresses.
     let subdomain = api.world().pod(waiting[0]).subdomain.clone();
+    let from = app.processes[&waiting[0]].node;
     for (member, _) in &expected {
         let name = dns_name(api.world(), member, &subdomain);
-        if !matches!(reach(api, app, member, &Address::Dns(name), wake), Reach::Ok(_)) {
+        if !matches!(reach(api, app, from, member, &Address::Dns(name), wake), Reach::Ok(_)) {
             return;
         }
     }
@@ -118,7 +119,14 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         let role = if names[..masters].contains(&member) { Role::Primary } else { Role::Replica };
         app.volumes.insert(
             process.volume,
-            MemberData { cluster, member: member.clone(), role, peers, synced_at: now },
+            MemberData {
+                cluster,
+                member: member.clone(),
+                role,
+                peers,
+                synced_at: now,
+                repl: Replication::default(),
+            },
         );
         app.joined.insert(member);
     }
@@ -303,6 +311,26 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     }
     // Everything serves; what is missing?
     let mut problems: Vec<(&'static str, String, Why)> = Vec::new();
+    // Nodes the set runs that the cluster does not list (removed, or never added).
+    for (member, _) in app.expected(api.world()) {
+        if record.members.contains(&member) {
+            continue;
+        }
+        if let Some(process) = app.processes_of(&member).into_iter().find(|p| p.ghost_since.is_none())
+            && let ProcessState::Rejected { why, .. } = &process.state
+        {
+            problems.push((
+                "not-in-membership",
+                format!("{member} runs outside the cluster: {why}"),
+                Why {
+                    steps: vec![format!("{member} runs outside the cluster: {why}")],
+                    at: None,
+                    fix: format!("Add {member} to the cluster (redis-cli --cluster add-node), as a replica."),
+                    code: "not-in-membership",
+                },
+            ));
+        }
+    }
     let mut members: Vec<&String> = record.members.iter().collect();
     members.sort_by_key(|m| (crate::objects::parse_pod_name(m).map(|(_, o)| o), m.to_string()));
     for member in members {
@@ -411,4 +439,129 @@ fn unreachable_why(api: &Api, app: &App, record: &Cluster, nodes: &[PodId]) -> W
         Some(master) => absent_why(api, app, record, master),
         None => absent_why(api, app, record, &record.slots[0]),
     }
+}
+
+/// A running node of the cluster on a node the API server reaches: where an
+/// operator runs `redis-cli` (an exec goes through the API server).
+fn exec_target(api: &Api, app: &App, cluster: ClusterId) -> Result<PodId, String> {
+    members_of(app, cluster)
+        .into_iter()
+        .find(|p| crate::network::reaches_control_plane(api.world(), app.processes[p].node))
+        .ok_or_else(|| {
+            format!("no node of {cluster} runs where the API server reaches it (an exec needs one)")
+        })
+}
+
+/// `redis-cli --cluster del-node`: `CLUSTER FORGET` of the member's node ID
+/// on every node, then the node is reset (its nodes.conf emptied). A master
+/// that still serves slots cannot be removed ("is not empty! Reshard data
+/// away and try again").
+pub(super) fn forget(api: &mut Api, app: &mut App, index: usize, member: &str) -> Result<(), String> {
+    let Some(cluster) = app.clusters.first().map(|c| c.id) else {
+        return Err("the cluster has not been created".into());
+    };
+    let target = exec_target(api, app, cluster)?;
+    if !app.cluster(cluster).members.contains(member) {
+        return Err(format!("{member} is not a node of {cluster}"));
+    }
+    if app.cluster(cluster).slots.iter().any(|m| m == member) {
+        return Err(format!(
+            "{member} serves slots of {cluster}: it is not empty; reshard its slots away first"
+        ));
+    }
+    {
+        let record = app.cluster_mut(cluster);
+        record.members.remove(member);
+        record.follows.remove(member);
+        record.down_since.remove(member);
+    }
+    for data in app.volumes.values_mut().filter(|d| d.cluster == cluster) {
+        data.peers.remove(member);
+    }
+    // The node itself is reset: a new, empty node outside the cluster.
+    let own: Vec<(PodId, VolumeKey)> = app.processes_of(member).iter().map(|p| (p.pod, p.volume)).collect();
+    for (pod, volume) in own {
+        app.volumes.remove(&volume);
+        app.processes.get_mut(&pod).expect("listed above").state = ProcessState::Rejected {
+            why: format!(
+                "it was removed from {cluster} (redis-cli --cluster del-node) and reset: a new, empty node"
+            ),
+            code: "not-in-membership",
+        };
+    }
+    member_event(
+        api,
+        index,
+        target,
+        format!(
+            "{member} removed from {cluster}: CLUSTER FORGET on every node (redis-cli --cluster del-node)"
+        ),
+    );
+    Ok(())
+}
+
+/// `redis-cli --cluster add-node --cluster-slave`: `CLUSTER MEET` of a node
+/// with an empty nodes.conf, which becomes a replica of the master with the
+/// fewest replicas. Its old node ID must have been forgotten first: a node
+/// the cluster still lists (failing) cannot come back under a new ID.
+pub(super) fn meet(api: &mut Api, app: &mut App, index: usize, member: &str) -> Result<(), String> {
+    let now = api.now;
+    let Some(cluster) = app.clusters.first().map(|c| c.id) else {
+        return Err("the cluster has not been created".into());
+    };
+    let target = exec_target(api, app, cluster)?;
+    if app.cluster(cluster).members.contains(member) {
+        return Err(format!(
+            "{cluster} still lists {member}'s node ID; CLUSTER FORGET it first (redis-cli --cluster del-node)"
+        ));
+    }
+    let Some(process) = app.processes_of(member).into_iter().find(|p| p.ghost_since.is_none()).cloned()
+    else {
+        return Err(format!("{member} does not run"));
+    };
+    if app.volumes.contains_key(&process.volume) {
+        return Err(format!("{member}'s nodes.conf is not empty: only an empty node can be added"));
+    }
+    let from = app.processes[&target].node;
+    if !crate::network::reachable(api.world(), from, process.node) {
+        return Err(format!("{member} cannot be reached from {}", app.processes[&target].member));
+    }
+    let record = app.cluster(cluster);
+    let master = record
+        .slots
+        .iter()
+        .min_by_key(|m| record.follows.values().filter(|of| of == m).count())
+        .cloned()
+        .expect("a cluster has masters");
+    let peers: BTreeMap<String, Address> = members_of(app, cluster)
+        .iter()
+        .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
+        .collect();
+    {
+        let record = app.cluster_mut(cluster);
+        record.members.insert(member.to_string());
+        record.follows.insert(member.to_string(), master.clone());
+    }
+    app.volumes.insert(
+        process.volume,
+        MemberData {
+            cluster,
+            member: member.to_string(),
+            role: Role::Replica,
+            peers,
+            synced_at: now,
+            repl: Replication::default(),
+        },
+    );
+    app.processes.get_mut(&process.pod).expect("found above").state = ProcessState::Member { cluster };
+    app.joined.insert(member.to_string());
+    member_event(
+        api,
+        index,
+        target,
+        format!(
+            "{member} added to {cluster} as a replica of {master}: CLUSTER MEET (redis-cli --cluster add-node)"
+        ),
+    );
+    Ok(())
 }

@@ -45,7 +45,7 @@ fn ask_sentinels(api: &mut Api, app: &App, pod: PodId, wake: &mut Wake) -> Optio
             continue;
         }
         let name = Address::Dns(dns_name(api.world(), &peer, &subdomain));
-        if let Reach::Ok(answer) = reach(api, app, &peer, &name, wake)
+        if let Reach::Ok(answer) = reach(api, app, app.processes[&pod].node, &peer, &name, wake)
             && matches!(app.processes[&answer].state, ProcessState::Member { .. })
         {
             return Some((master, address));
@@ -153,16 +153,48 @@ fn start(api: &mut Api, app: &mut App, index: usize, pod: PodId, wake: &mut Wake
             Some((now + catch_up, "copies all data from the master (it joined empty)".into()));
     }
     let member = process.member.clone();
-    app.volumes
-        .insert(process.volume, MemberData { cluster, member: member.clone(), role, peers, synced_at: now });
+    app.volumes.insert(
+        process.volume,
+        MemberData {
+            cluster,
+            member: member.clone(),
+            role,
+            peers,
+            synced_at: now,
+            repl: Replication::default(),
+        },
+    );
     app.joined.insert(member);
     member_event(api, index, pod, what);
+}
+
+/// Where the sentinels act from: the node of the first running sentinel
+/// (by ordinal) with the most sentinels reachable from it, itself included,
+/// and how many those are. A sentinel cut off by a partition sees only its
+/// own side, so only the side with a majority can agree on a failover.
+fn vantage(api: &Api, app: &App) -> Option<(NodeId, usize)> {
+    let live: Vec<NodeId> = app
+        .processes_in_order()
+        .into_iter()
+        .map(|p| &app.processes[&p])
+        .filter(|p| p.ghost_since.is_none())
+        .map(|p| p.node)
+        .collect();
+    let mut best: Option<(NodeId, usize)> = None;
+    for &node in &live {
+        let count = live.iter().filter(|other| crate::network::reachable(api.world(), node, **other)).count();
+        if best.is_none_or(|(_, most)| count > most) {
+            best = Some((node, count));
+        }
+    }
+    best
 }
 
 /// The sentinels learn the current address of each replica that
 /// replicates from the master (the master's INFO lists it).
 fn learn(api: &mut Api, app: &mut App, cluster: ClusterId, wake: &mut Wake) {
     let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
+    let Some((from, _)) = vantage(api, app) else { return };
     let order = app.processes_in_order();
     for pod in order {
         let process = &app.processes[&pod];
@@ -176,7 +208,7 @@ fn learn(api: &mut Api, app: &mut App, cluster: ClusterId, wake: &mut Wake) {
         if followed != master {
             continue;
         }
-        if let Reach::Ok(target) = reach(api, app, &followed, &address, wake)
+        if let Reach::Ok(target) = reach(api, app, from, &followed, &address, wake)
             && app.processes[&target].member == master
         {
             let current = address_of(api.world(), app, &app.processes[&pod]);
@@ -192,7 +224,8 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
     let now = api.now;
     let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
     let Some(address) = app.cluster(cluster).peers.get(&master).cloned() else { return };
-    let reached = matches!(reach(api, app, &master, &address, wake), Reach::Ok(_));
+    let Some((from, sentinels)) = vantage(api, app) else { return };
+    let reached = matches!(reach(api, app, from, &master, &address, wake), Reach::Ok(_));
     if reached {
         app.cluster_mut(cluster).down_since.remove(&master);
         return;
@@ -203,7 +236,6 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
         wake.at(since + timeout);
         return;
     }
-    let sentinels = app.processes.values().filter(|p| p.ghost_since.is_none()).count();
     let expected = app.expected(api.world()).len();
     if sentinels * 2 <= expected {
         return;
@@ -217,7 +249,7 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
         }
         let Some(known) = app.cluster(cluster).peers.get(&process.member).cloned() else { continue };
         let member = process.member.clone();
-        if reach(api, app, &member, &known, wake) == Reach::Ok(pod) {
+        if reach(api, app, from, &member, &known, wake) == Reach::Ok(pod) {
             candidate = Some((pod, member));
             break;
         }
@@ -250,6 +282,7 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
 fn reconfigure(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: &mut Wake) {
     let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
     let Some(master_at) = app.cluster(cluster).peers.get(&master).cloned() else { return };
+    let Some((from, _)) = vantage(api, app) else { return };
     for pod in app.processes_in_order() {
         let process = &app.processes[&pod];
         if process.ghost_since.is_some() || process.member == master {
@@ -262,7 +295,7 @@ fn reconfigure(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, w
         }
         let member = process.member.clone();
         let Some(known) = app.cluster(cluster).peers.get(&member).cloned() else { continue };
-        if reach(api, app, &member, &known, wake) != Reach::Ok(pod) {
+        if reach(api, app, from, &member, &known, wake) != Reach::Ok(pod) {
             continue;
         }
         let volume = process.volume;

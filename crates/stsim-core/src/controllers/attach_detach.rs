@@ -212,12 +212,12 @@ mod tests {
         };
         let node = NodeId(0);
         let mut api = bench.api(SimTime::ZERO);
-        let class = api.world.default_class();
+        let class = api.world.default_class().map(|c| api.world.class(c).name.clone());
         let pvc = api
             .create_pvc(NewPvc {
                 name: "data-web-0".into(),
                 labels: Default::default(),
-                storage_class: class,
+                storage_class_name: class,
                 request_bytes: 1 << 30,
                 access_modes: vec![AccessMode::ReadWriteOnce],
                 owner_refs: Vec::new(),

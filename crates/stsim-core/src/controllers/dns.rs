@@ -2,10 +2,15 @@
 //!
 //! Owns the per-pod A records `<hostname>.<service>.<namespace>.svc.<domain>`.
 //! A pod has a record while a live headless Service named like the pod's
-//! `subdomain` selects it, the pod has an IP, is not terminating or
-//! finished, and is Ready (or the Service sets `publishNotReadyAddresses`),
-//! as the EndpointSlice controller (`ShouldPodBeInEndpoints`,
-//! `ShouldSetHostname`) and the DNS specification have it.
+//! `subdomain` selects it, the pod has an IP, is not finished, and its
+//! endpoint is ready: the pod is Ready and not terminating, or the Service
+//! sets `publishNotReadyAddresses`, which marks every endpoint ready, a
+//! terminating one included, so its record stays until the pod object is
+//! gone. That is the EndpointSlice controller's rule (`ShouldPodBeInEndpoints`
+//! keeps terminating pods; `podToEndpoint` sets `ready` to
+//! `publishNotReadyAddresses || IsPodReady`, and false for a terminating
+//! pod unless `publishNotReadyAddresses`), and CoreDNS serves ready
+//! endpoints only.
 //!
 //! Also owns lookups through CoreDNS's cache ([`resolve`]): an answer, found
 //! or NXDOMAIN, is cached cluster-wide and served until it expires, even if
@@ -27,9 +32,8 @@ pub fn sync_pod(api: &mut Api, id: PodId) {
         let publish = pod.exists()
             && service.headless
             && service.selects(&pod.labels)
-            && !pod.is_terminating()
             && !pod.is_terminal()
-            && (pod.status.ready || service.publish_not_ready_addresses);
+            && (service.publish_not_ready_addresses || (pod.status.ready && !pod.is_terminating()));
         let ip = pod.status.pod_ip.filter(|_| publish)?;
         Some(DnsRecord { ip, pod: id, service: service.id })
     });

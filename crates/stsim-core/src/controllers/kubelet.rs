@@ -365,12 +365,20 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
     release_stale_mounts(api, node);
 }
 
-/// A container that died with its machine is started again from scratch
-/// (the image is still on the node, the pod keeps its IP).
+/// A container that died with its machine is started again from scratch.
+/// The pod sandbox died too: the kubelet makes a new one, and the CNI
+/// plugin gives it a new address from the node's range (host-local IPAM
+/// hands out the next free address, not the old one), so the pod's IP
+/// changes; the sandbox and the image check take the image's pull time
+/// again (`SyncPod`: a dead sandbox is killed and re-created, with
+/// `createPodSandbox` and a fresh `podIPs`, pkg/kubelet/kuberuntime).
 fn restart_lost_container(api: &mut Api, pod: PodId) {
+    api.release_pod_ip(pod);
     let p = api.world.pod_mut(pod);
     p.status.restarts += 1;
     let runtime = &mut p.runtime;
+    runtime.pull_started_at = None;
+    runtime.pull_failures = 0;
     runtime.started_at = None;
     runtime.app_ready_at = None;
     runtime.probe_result_since = None;

@@ -55,6 +55,7 @@ mod reason {
     pub const VOLUME_AFFINITY_OLD: &str = "node(s) had volume node affinity conflict";
     pub const ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
     pub const EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
+    pub const AFFINITY: &str = "node(s) didn't match pod affinity rules";
     pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 }
@@ -240,6 +241,10 @@ struct Cycle {
     anti_domains: BTreeSet<(String, String)>,
     /// Domains of existing pods whose required anti-affinity selects the pod.
     existing_anti_domains: BTreeSet<(String, String)>,
+    /// For required pod affinity: how many placed pods matching all the
+    /// pod's required affinity terms each topology domain holds
+    /// (`affinityCounts` in the InterPodAffinity PreFilter).
+    affinity_counts: BTreeMap<(String, String), u32>,
 }
 
 fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a String> {
@@ -275,7 +280,41 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
             }
         }
     }
-    Cycle { wording, pins, anti_domains, existing_anti_domains }
+    let mut affinity_counts = BTreeMap::new();
+    if let Some(first) = pod.affinity.affinity_required.first() {
+        for other in world.pods_selected_by(&first.label_selector) {
+            let other = world.pod(other);
+            if other.id == pod.id || !pod.affinity.affinity_required.iter().all(|t| t.selects(&other.labels))
+            {
+                continue;
+            }
+            let Some(node) = world.pod_node(other) else { continue };
+            for term in &pod.affinity.affinity_required {
+                if let Some(value) = node_label(world, node, &term.topology_key) {
+                    *affinity_counts.entry((term.topology_key.clone(), value.clone())).or_default() += 1;
+                }
+            }
+        }
+    }
+    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts }
+}
+
+/// `satisfyPodAffinity` (InterPodAffinity's Filter): the node has every
+/// term's topology label, and each of its domains holds a pod matching all
+/// the terms; or no such pod exists anywhere and the pod matches its own
+/// terms, so the first of a group that wants to be together can start
+/// (pkg/scheduler/framework/plugins/interpodaffinity/filtering.go).
+fn satisfies_pod_affinity(pod: &Pod, node: &Node, cycle: &Cycle) -> bool {
+    let mut pods_exist = true;
+    for term in &pod.affinity.affinity_required {
+        let Some(value) = node.labels.get(&term.topology_key) else { return false };
+        if cycle.affinity_counts.get(&(term.topology_key.clone(), value.clone())).copied().unwrap_or(0) == 0 {
+            pods_exist = false;
+        }
+    }
+    pods_exist
+        || (cycle.affinity_counts.is_empty()
+            && pod.affinity.affinity_required.iter().all(|t| t.selects(&pod.labels)))
 }
 
 /// Runs the filter plugins on one node.
@@ -337,6 +376,9 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
     if in_domain(&cycle.existing_anti_domains) {
         return Err(Rejection::Resolvable(reason::EXISTING_ANTI_AFFINITY));
     }
+    if !pod.affinity.affinity_required.is_empty() && !satisfies_pod_affinity(pod, node, cycle) {
+        return unresolvable(reason::AFFINITY);
+    }
     Ok(())
 }
 
@@ -355,9 +397,17 @@ pub fn schedule(api: &mut Api, id: PodId) {
         // Waiting in PreBind for WaitForFirstConsumer volumes.
         if claims_bound(api, pod) {
             api.bind_pod(id);
+            return;
         }
-        return;
+        // A claim deleted meanwhile fails the binding (`checkBindings` in
+        // the volume binder cannot get it): the assumption is forgotten
+        // (Unreserve) and the pod goes through a new cycle.
+        if !claim_gone(api, pod) {
+            return;
+        }
+        api.forget_assumed_pod(id);
     }
+    let pod = api.world().pod(id);
     let world = api.world();
     let wording = Wording::for_version(world.kubernetes);
     let node_tree = &world.scheduler_tree;
@@ -486,6 +536,13 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
             (node, reasons)
         })
         .collect()
+}
+
+/// Whether one of the pod's claims is gone or being deleted.
+fn claim_gone(api: &Api, pod: &Pod) -> bool {
+    pod.claims.iter().any(|claim| {
+        api.world().pvc_named(claim).is_none_or(|pvc| api.world().pvc(pvc).deletion_timestamp.is_some())
+    })
 }
 
 fn claims_bound(api: &Api, pod: &Pod) -> bool {
@@ -669,9 +726,32 @@ fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[No
 }
 
 /// InterPodAffinity: preferred anti-affinity of the pod against existing
-/// pods, and of existing pods against the pod, by topology domain.
+/// pods, and of existing pods against the pod, by topology domain; and
+/// preferred affinity the same way with the opposite sign, existing pods'
+/// required affinity counting with `hardPodAffinityWeight` 1 (scoring.go).
 fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let mut domains: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for weighted in &pod.affinity.affinity_preferred {
+        for other in world.pods_selected_by(&weighted.term.label_selector) {
+            if let Some(node) = world.pod_node(world.pod(other))
+                && let Some(value) = node_label(world, node, &weighted.term.topology_key)
+            {
+                *domains.entry((weighted.term.topology_key.clone(), value.clone())).or_default() +=
+                    i64::from(weighted.weight);
+            }
+        }
+    }
+    for other in &world.anti_affinity_pods {
+        let other = world.pod(*other);
+        let Some(node) = world.pod_node(other) else { continue };
+        let preferred = other.affinity.affinity_preferred.iter().map(|w| (&w.term, i64::from(w.weight)));
+        let required = other.affinity.affinity_required.iter().map(|t| (t, 1));
+        for (term, weight) in preferred.chain(required).filter(|(t, _)| t.selects(&pod.labels)) {
+            if let Some(value) = node_label(world, node, &term.topology_key) {
+                *domains.entry((term.topology_key.clone(), value.clone())).or_default() += weight;
+            }
+        }
+    }
     for weighted in &pod.affinity.anti_preferred {
         for other in world.pods_selected_by(&weighted.term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))

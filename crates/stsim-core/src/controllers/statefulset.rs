@@ -514,9 +514,12 @@ impl Sync {
                 NewPvc {
                     name: claim_name(&template.name, &set.name, ordinal),
                     labels: claim_labels,
-                    storage_class: match &template.storage_class {
-                        Some(class) => api.world().class_named(class),
-                        None => api.world().default_class(),
+                    // The DefaultStorageClass admission plugin fills in the
+                    // default class; a named class is kept even if it does
+                    // not exist (the claim then waits for it).
+                    storage_class_name: match &template.storage_class {
+                        Some(class) => Some(class.clone()),
+                        None => api.world().default_class().map(|c| api.world().class(c).name.clone()),
                     },
                     request_bytes: template.storage_bytes,
                     access_modes: template.access_modes.clone(),
@@ -648,15 +651,24 @@ impl Sync {
 
 /// `ClaimPods` in `getPodsForStatefulSet`: an orphaned pod whose name parses
 /// to this set (`isMemberOf`) and whose labels match its selector is adopted,
-/// unless the set or the pod is being deleted (`ClaimObject` in
-/// `controller_ref_manager.go`). Owned pods are never released here: nothing
-/// in stsim changes a pod's labels.
+/// unless the set or the pod is being deleted; a pod it owns whose labels
+/// no longer match the selector (edited by hand) is released: its owner
+/// reference is removed, unless the set is being deleted (`ClaimObject` in
+/// `controller_ref_manager.go`). A released pod keeps its name, so the set
+/// cannot make a replacement until it is gone or matches again.
 fn adopt_orphans(api: &mut Api, sts: StsId) {
     let world = api.world();
     let set = world.sts(sts);
     if set.deletion_timestamp.is_some() {
         return;
     }
+    let selects = |pod: &Pod| set.spec.selector.iter().all(|(key, value)| pod.labels.get(key) == Some(value));
+    let release: Vec<PodId> = set.pods.values().copied().filter(|id| !selects(world.pod(*id))).collect();
+    for pod in release {
+        api.orphan_pod(pod);
+    }
+    let world = api.world();
+    let set = world.sts(sts);
     let adopt: Vec<PodId> = world
         .orphaned_pods()
         .filter(|id| {

@@ -149,6 +149,14 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
     // Where its bound volumes let it run.
     let mut pinned = Vec::new();
     let mut gone_node = None;
+    // Claims the PV controller cannot get a volume for (a class that does
+    // not exist, or none at all): the pod waits on them, not on nodes.
+    let waiting_claims: Vec<(&Pvc, &str, &str)> = pod
+        .claims
+        .iter()
+        .filter_map(|claim| world.pvc_named(claim).map(|c| world.pvc(c)))
+        .filter_map(|c| c.waiting.as_ref().map(|(reason, message)| (c, *reason, message.as_str())))
+        .collect();
     for claim in &pod.claims {
         let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
         let pv = world.pv(pv);
@@ -176,6 +184,12 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
         })
         .collect();
     let mut explanation = format!("The scheduler says: \"{message}\"");
+    for (claim, reason, said) in &waiting_claims {
+        explanation.push_str(&format!(
+            " Claim {} stays Pending: the PV controller reports {reason}: \"{said}\".",
+            claim.name
+        ));
+    }
     if !pinned.is_empty() {
         explanation.push_str(&format!(
             " A StatefulSet pod always gets its own claims back, and {}.",
@@ -188,6 +202,14 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
     explanation.push_str(" The pod stays Pending and is tried again whenever nodes or pods change.");
     explanation.push_str(&blocks(world, pod));
     let fix = match gone_node {
+        _ if !waiting_claims.is_empty() => {
+            let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
+            format!(
+                "Create the StorageClass the claim names (or mark one class default), or correct storageClassName in the \
+                 volumeClaimTemplates (a new StatefulSet, since the field is immutable) and delete the Pending claims {}.",
+                names.join(", ")
+            )
+        }
         Some((claim, pv, node)) => format!(
             "Nothing brings {node} back: delete the claim {claim} (and the volume {pv}) so the StatefulSet makes a new, empty \
              one where the pod can run; the data on {node} is lost, and the member must be rebuilt from its peers."

@@ -89,10 +89,6 @@ impl Find for Layered<'_> {
             None => self.base.map_or_else(|| path.to_string(), |b| b.show(path)),
         }
     }
-
-    fn is_manifest(&self, path: &str) -> bool {
-        self.spans.lookup(path).is_some()
-    }
 }
 
 /// A value the model does not use, or a kind it skipped.

@@ -26,6 +26,9 @@ const SERVER_METADATA: &[&str] = &[
 /// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
 pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
 
+/// The annotation that marks a StorageClass's volumes as disks of one node.
+pub(crate) const LOCAL_ANNOTATION: &str = "stsim.io/local";
+
 /// The annotation that names the clustered application a StatefulSet's pods
 /// run, in the scenario format's words (`Quorum(system: Etcd)`).
 pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
@@ -280,6 +283,14 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }
         _ => None,
     };
+    // stsim's own annotation: volumes are disks of one node (local PVs).
+    let local_place = obj.nested_place(&["metadata", "annotations", LOCAL_ANNOTATION]);
+    let local_value = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", LOCAL_ANNOTATION]));
     let usd_per_gib_month = match (price_place, price_value) {
         (Some(place), Some(text)) => {
             let path = format!("metadata.annotations[{PRICE_ANNOTATION}]");
@@ -397,6 +408,13 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             Some(0.0)
         }
         price => price,
+    };
+    let local = match (local_place, local_value) {
+        (Some(place), Some(text)) => {
+            cx.at(format!("{raw_base}.local"), place, &format!("metadata.annotations[{LOCAL_ANNOTATION}]"));
+            Some(text == "true")
+        }
+        _ => local,
     };
     obj.finish(cx);
     let class = raw::StorageClass {
@@ -1149,54 +1167,67 @@ fn affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::Affinit
             na.finish(cx);
             raw::NodeAffinity { required, preferred }
         });
-    let anti = affinity.take("podAntiAffinity").and_then(|n| cx.obj(n, &format!("{p}.podAntiAffinity"))).map(
-        |mut pa| {
-            let at = format!("{p}.podAntiAffinity");
-            let required =
-                pa.take(REQUIRED).and_then(|l| cx.list(l, &format!("{at}.{REQUIRED}"))).map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(i, t)| {
+    let pod_affinity = pod_affinity_block(cx, &mut affinity, "podAffinity", "podAffinity", p, raw_base);
+    let anti = pod_affinity_block(cx, &mut affinity, "podAntiAffinity", "podAntiAffinity", p, raw_base);
+    affinity.finish(cx);
+    Some(raw::Affinity { node_affinity, pod_affinity, pod_anti_affinity: anti })
+}
+
+/// `podAffinity` or `podAntiAffinity` (`key`): required and preferred terms.
+fn pod_affinity_block(
+    cx: &mut Cx<'_>,
+    affinity: &mut Obj<'_>,
+    key: &str,
+    raw_key: &str,
+    p: &str,
+    raw_base: &str,
+) -> Option<raw::PodAntiAffinity> {
+    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+    let taken = affinity.take(key)?;
+    cx.obj(taken, &format!("{p}.{key}")).map(|mut pa| {
+        let at = format!("{p}.{key}");
+        let required = pa.take(REQUIRED).and_then(|l| cx.list(l, &format!("{at}.{REQUIRED}"))).map(|list| {
+            list.iter()
+                .enumerate()
+                .filter_map(|(i, t)| {
+                    pod_affinity_term(
+                        cx,
+                        t,
+                        &format!("{at}.{REQUIRED}[{i}]"),
+                        &format!("{raw_base}.{raw_key}.{REQUIRED}[{i}]"),
+                    )
+                })
+                .collect()
+        });
+        let preferred =
+            pa.take(PREFERRED).and_then(|l| cx.list(l, &format!("{at}.{PREFERRED}"))).map(|list| {
+                list.iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        let here = format!("{at}.{PREFERRED}[{i}]");
+                        let raw_here = format!("{raw_base}.{raw_key}.{PREFERRED}[{i}]");
+                        let mut weighted = cx.obj(item, &here)?;
+                        let weight = int_field(cx, &mut weighted, "weight", format!("{raw_here}.weight"));
+                        let term = weighted.take("podAffinityTerm").and_then(|t| {
                             pod_affinity_term(
                                 cx,
                                 t,
-                                &format!("{at}.{REQUIRED}[{i}]"),
-                                &format!("{raw_base}.podAntiAffinity.{REQUIRED}[{i}]"),
+                                &format!("{here}.podAffinityTerm"),
+                                &format!("{raw_here}.podAffinityTerm"),
                             )
+                        });
+                        weighted.finish(cx);
+                        Some(raw::WeightedPodAffinityTerm {
+                            weight: weight.unwrap_or(1),
+                            pod_affinity_term: term?,
                         })
-                        .collect()
-                });
-            let preferred =
-                pa.take(PREFERRED).and_then(|l| cx.list(l, &format!("{at}.{PREFERRED}"))).map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(i, item)| {
-                            let here = format!("{at}.{PREFERRED}[{i}]");
-                            let raw_here = format!("{raw_base}.podAntiAffinity.{PREFERRED}[{i}]");
-                            let mut weighted = cx.obj(item, &here)?;
-                            let weight = int_field(cx, &mut weighted, "weight", format!("{raw_here}.weight"));
-                            let term = weighted.take("podAffinityTerm").and_then(|t| {
-                                pod_affinity_term(
-                                    cx,
-                                    t,
-                                    &format!("{here}.podAffinityTerm"),
-                                    &format!("{raw_here}.podAffinityTerm"),
-                                )
-                            });
-                            weighted.finish(cx);
-                            Some(raw::WeightedPodAffinityTerm {
-                                weight: weight.unwrap_or(1),
-                                pod_affinity_term: term?,
-                            })
-                        })
-                        .collect()
-                });
-            pa.finish(cx);
-            raw::PodAntiAffinity { required, preferred }
-        },
-    );
-    affinity.finish(cx);
-    Some(raw::Affinity { node_affinity, pod_anti_affinity: anti })
+                    })
+                    .collect()
+            });
+        pa.finish(cx);
+        raw::PodAntiAffinity { required, preferred }
+    })
 }
 
 fn tolerations(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Toleration>> {

@@ -140,15 +140,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let mut t = started;
         let all = story == "default";
         if all || story == "node-crash" {
-            timeline.push(at(t, raw::Action::CrashNode { node: node.clone() }));
+            timeline.push(at(t, raw::Action::CrashNode { node: Some(node.clone()), node_of: None }));
             t += 600;
-            timeline.push(at(t, raw::Action::RecoverNode { node: node.clone() }));
+            timeline.push(at(t, raw::Action::RecoverNode { node: Some(node.clone()), node_of: None }));
             t += 240;
         }
         if story == "drain" {
-            timeline.push(at(t, raw::Action::DrainNode { node: node.clone() }));
+            timeline.push(at(t, raw::Action::DrainNode { node: Some(node.clone()), node_of: None }));
             t += 300;
-            timeline.push(at(t, raw::Action::Uncordon { node: node.clone() }));
+            timeline.push(at(t, raw::Action::Uncordon { node: Some(node.clone()), node_of: None }));
             t += 120;
         }
         if all || story == "scale-down" {
@@ -215,12 +215,21 @@ fn quote(text: &str) -> String {
     out
 }
 
+/// `node: "worker-1"` or `nodeOf: "redis-0"`.
+fn ron_node(node: &Option<String>, node_of: &Option<String>) -> String {
+    match (node, node_of) {
+        (Some(node), _) => format!("node: {}", quote(node)),
+        (None, Some(pod)) => format!("nodeOf: {}", quote(pod)),
+        (None, None) => String::new(),
+    }
+}
+
 fn ron_action(action: &raw::Action) -> String {
     match action {
-        raw::Action::CrashNode { node } => format!("CrashNode(node: {})", quote(node)),
-        raw::Action::RecoverNode { node } => format!("RecoverNode(node: {})", quote(node)),
-        raw::Action::DrainNode { node } => format!("DrainNode(node: {})", quote(node)),
-        raw::Action::Uncordon { node } => format!("Uncordon(node: {})", quote(node)),
+        raw::Action::CrashNode { node, node_of } => format!("CrashNode({})", ron_node(node, node_of)),
+        raw::Action::RecoverNode { node, node_of } => format!("RecoverNode({})", ron_node(node, node_of)),
+        raw::Action::DrainNode { node, node_of } => format!("DrainNode({})", ron_node(node, node_of)),
+        raw::Action::Uncordon { node, node_of } => format!("Uncordon({})", ron_node(node, node_of)),
         raw::Action::Scale { statefulset, replicas } => {
             format!("Scale(statefulset: {}, replicas: {replicas})", quote(statefulset))
         }

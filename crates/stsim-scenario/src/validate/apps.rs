@@ -7,6 +7,7 @@ impl Checker<'_, '_> {
     /// A StatefulSet's application, with stsim's defaults filled in.
     pub(super) fn app(&mut self, path: &str, raw: &raw::App, spec: &StatefulSetSpec) -> AppConfig {
         let mut peer_timeout = None;
+        let mut replication = None;
         let (kind, addressing, readiness, catch_up, stale_after, form_timeout) = match raw {
             raw::App::PrimaryReplica {
                 addressing,
@@ -16,8 +17,13 @@ impl Checker<'_, '_> {
                 stale_after,
                 form_timeout,
                 peer_timeout: timeout,
+                write_rate,
+                lease_ttl,
+                lease_renew,
+                synchronous,
             } => {
                 peer_timeout = timeout.as_deref();
+                replication = Some((write_rate, lease_ttl, lease_renew, synchronous));
                 let bootstrap = match bootstrap.unwrap_or(raw::Bootstrap::AnyMember) {
                     raw::Bootstrap::AnyMember => Bootstrap::AnyMember,
                     raw::Bootstrap::OrdinalZero => Bootstrap::OrdinalZero,
@@ -190,6 +196,21 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
+        if let Some((write_rate, ttl, renew, synchronous)) = replication {
+            app.write_rate = write_rate.unwrap_or(app.write_rate);
+            app.lease_ttl = self.duration_or(&format!("{path}.leaseTtl"), ttl.as_deref(), app.lease_ttl);
+            app.lease_renew =
+                self.duration_or(&format!("{path}.leaseRenew"), renew.as_deref(), app.lease_renew);
+            app.synchronous = synchronous.unwrap_or(app.synchronous);
+            if app.lease_renew.is_zero() || app.lease_renew >= app.lease_ttl {
+                let message = format!(
+                    "Invalid value: leaseRenew {} with leaseTtl {}: the leader renews its key more often than it \
+                     expires (Patroni: loop_wait + 2 * retry_timeout <= ttl)",
+                    app.lease_renew, app.lease_ttl
+                );
+                self.report("invalid-value", &format!("{path}.leaseRenew"), &message, None);
+            }
+        }
         app
     }
 }

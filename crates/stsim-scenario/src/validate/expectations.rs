@@ -4,8 +4,9 @@
 use super::*;
 
 impl Checker<'_, '_> {
-    /// A pod named in an expectation: of a declared StatefulSet, or of the
-    /// new name a `RenameStatefulSet` gives one.
+    /// A pod named in an expectation: of a declared StatefulSet, of the
+    /// new name a `RenameStatefulSet` gives one, or a bare pod the timeline
+    /// creates (`renamed` holds the new set names and the created pod names).
     pub(super) fn expected_pod(
         &mut self,
         path: &str,
@@ -13,6 +14,9 @@ impl Checker<'_, '_> {
         sets: &[raw::StatefulSet],
         renamed: &[&str],
     ) -> bool {
+        if renamed.contains(&pod) {
+            return true;
+        }
         if let Some((parent, ordinal)) = pod.rsplit_once('-')
             && renamed.contains(&parent)
             && ordinal.parse::<u32>().is_ok()
@@ -20,6 +24,20 @@ impl Checker<'_, '_> {
             return true;
         }
         self.pod(path, pod, sets).is_some()
+    }
+
+    /// A dotted IPv4 address, like `10.244.1.2`; `""` (no address) is allowed.
+    fn ip_address(&mut self, path: &str, ip: &str) {
+        let parts: Vec<&str> = ip.split('.').collect();
+        let valid = ip.is_empty()
+            || (parts.len() == 4
+                && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok()));
+        if !valid {
+            let message = format!(
+                "Invalid value: {ip:?}: must be a dotted IPv4 address like \"10.244.1.2\", or \"\" for none"
+            );
+            self.report("invalid-value", path, message, None);
+        }
     }
 
     /// Validates `expect`: names resolve, times fall inside the run.
@@ -34,6 +52,7 @@ impl Checker<'_, '_> {
             .iter()
             .filter_map(|e| match &e.action {
                 raw::Action::RenameStatefulSet { to, .. } => Some(to.as_str()),
+                raw::Action::CreatePod { name, .. } => Some(name.as_str()),
                 _ => None,
             })
             .collect::<Vec<_>>();
@@ -128,6 +147,26 @@ impl Checker<'_, '_> {
                 raw::Expect::NeverBroken { app } => self
                     .app_reference(&format!("{path}.app"), app, sets)
                     .map(|app| Expectation::NeverBroken { app }),
+                raw::Expect::NoWritesLost { app } => {
+                    let field = format!("{path}.app");
+                    let index = self.app_reference(&field, app, sets);
+                    let index = index.filter(|i| {
+                        let tracked = matches!(sets[*i].app, Some(raw::App::PrimaryReplica { .. }));
+                        if !tracked {
+                            let message = format!(
+                                "Invalid value: {app:?}: NoWritesLost needs a PrimaryReplica application, whose \
+                                 members keep write positions"
+                            );
+                            let help = "other kinds have no positions to lose; use NeverBroken or NeverSplitBrain";
+                            self.report("invalid-value", &field, message, Some(help.to_string()));
+                        }
+                        tracked
+                    });
+                    index.map(|app| Expectation::NoWritesLost { app })
+                }
+                raw::Expect::NeverSplitBrain { app } => self
+                    .app_reference(&format!("{path}.app"), app, sets)
+                    .map(|app| Expectation::NeverSplitBrain { app }),
                 raw::Expect::BrokenWithin { app, within, after } => {
                     let index = self.app_reference(&format!("{path}.app"), app, sets);
                     let within = self.duration(&format!("{path}.within"), within);
@@ -153,6 +192,147 @@ impl Checker<'_, '_> {
                     let index = self.app_reference(&format!("{path}.app"), app, sets);
                     let within = self.duration(&format!("{path}.within"), within);
                     index.zip(within).map(|(app, within)| Expectation::RecoveredWithin { app, within })
+                }
+                raw::Expect::PodState {
+                    pod,
+                    at,
+                    exists,
+                    phase,
+                    ready,
+                    node,
+                    zone,
+                    ip,
+                    image,
+                    revision,
+                    updated,
+                    restarts,
+                    owner,
+                } => {
+                    let known = self.expected_pod(&format!("{path}.pod"), pod, sets, renamed);
+                    let at = time(self, "at", at);
+                    if let Some(ip) = ip {
+                        self.ip_address(&format!("{path}.ip"), ip);
+                    }
+                    let restarts =
+                        restarts.map(|r| self.int(&format!("{path}.restarts"), Some(r), 0, 0, None));
+                    if let Some(owner) = owner
+                        && !owner.is_empty()
+                        && owner.strip_prefix("StatefulSet/").is_none_or(str::is_empty)
+                    {
+                        let message = format!(
+                            "Invalid value: {owner:?}: a pod's owner is `StatefulSet/<name>`, or \"\" for none"
+                        );
+                        self.report("invalid-value", &format!("{path}.owner"), message, None);
+                    }
+                    let state = PodStateExpect {
+                        exists: *exists,
+                        phase: phase.map(|p| format!("{p:?}")),
+                        ready: *ready,
+                        node: node.clone(),
+                        zone: zone.clone(),
+                        ip: ip.clone(),
+                        image: image.clone(),
+                        revision: revision.clone(),
+                        updated: *updated,
+                        restarts,
+                        owner: owner.clone(),
+                    };
+                    at.filter(|_| known).map(|at| Expectation::PodState { pod: pod.clone(), at, state })
+                }
+                raw::Expect::StatefulSetStatus {
+                    statefulset,
+                    at,
+                    replicas,
+                    ready_replicas,
+                    available_replicas,
+                    current_replicas,
+                    updated_replicas,
+                    current_revision_is_update_revision,
+                } => {
+                    let index = set(self, statefulset);
+                    let at = time(self, "at", at);
+                    let count = |checker: &mut Self, field: &str, value: &Option<i64>| {
+                        value.map(|v| checker.int(&format!("{path}.{field}"), Some(v), 0, 0, None))
+                    };
+                    let status = StatusExpect {
+                        replicas: count(self, "replicas", replicas),
+                        ready_replicas: count(self, "readyReplicas", ready_replicas),
+                        available_replicas: count(self, "availableReplicas", available_replicas),
+                        current_replicas: count(self, "currentReplicas", current_replicas),
+                        updated_replicas: count(self, "updatedReplicas", updated_replicas),
+                        current_is_update_revision: *current_revision_is_update_revision,
+                    };
+                    index.zip(at).map(|(statefulset, at)| Expectation::StatefulSetStatus {
+                        statefulset,
+                        at,
+                        status,
+                    })
+                }
+                raw::Expect::ClaimState { claim, at, exists, bound, volume, owners, terminating } => {
+                    let at = time(self, "at", at);
+                    for (j, owner) in owners.iter().flatten().enumerate() {
+                        let valid = owner.split_once('/').is_some_and(|(kind, name)| {
+                            matches!(kind, "StatefulSet" | "Pod") && !name.is_empty()
+                        });
+                        if !valid {
+                            let message = format!(
+                                "Invalid value: {owner:?}: an owner is `StatefulSet/<name>` or `Pod/<name>`"
+                            );
+                            self.report("invalid-value", &format!("{path}.owners[{j}]"), message, None);
+                        }
+                    }
+                    let state = ClaimExpect {
+                        exists: *exists,
+                        bound: *bound,
+                        volume: volume.clone(),
+                        owners: owners.clone(),
+                        terminating: *terminating,
+                    };
+                    at.map(|at| Expectation::ClaimState { claim: claim.clone(), at, state })
+                }
+                raw::Expect::PodNotCreated { pod, from, to } => {
+                    let known = self.expected_pod(&format!("{path}.pod"), pod, sets, renamed);
+                    let from_at = time(self, "from", from);
+                    let to_at = time(self, "to", to);
+                    if let (Some(f), Some(t)) = (from_at, to_at)
+                        && t < f
+                    {
+                        let message = format!("Invalid value: {to:?}: must not be before `from` ({from:?})");
+                        self.report("invalid-value", &format!("{path}.to"), message, None);
+                    }
+                    from_at.zip(to_at).filter(|_| known).map(|(from, to)| Expectation::PodNotCreated {
+                        pod: pod.clone(),
+                        from,
+                        to,
+                    })
+                }
+                raw::Expect::UpdateRefused { statefulset, message } => set(self, statefulset)
+                    .map(|statefulset| Expectation::UpdateRefused { statefulset, message: message.clone() }),
+                raw::Expect::DnsAnswer { name, at, resolves, ip } => {
+                    let at = time(self, "at", at);
+                    if let Some(ip) = ip {
+                        self.ip_address(&format!("{path}.ip"), ip);
+                    }
+                    let resolves = match (resolves, ip) {
+                        (Some(false), Some(_)) => {
+                            let message =
+                                "Invalid value: an answer with an `ip` resolves; leave out `resolves: false`";
+                            self.report("invalid-value", &format!("{path}.resolves"), message, None);
+                            None
+                        }
+                        (None, None) => {
+                            let message = "Required value: give `resolves` or `ip`";
+                            self.report("missing-field", &path, message, None);
+                            None
+                        }
+                        (resolves, ip) => Some(resolves.unwrap_or(ip.is_some())),
+                    };
+                    at.zip(resolves).map(|(at, resolves)| Expectation::DnsAnswer {
+                        name: name.clone(),
+                        at,
+                        resolves,
+                        ip: ip.clone(),
+                    })
                 }
                 raw::Expect::Settled { statefulset, within } => {
                     let index = set(self, statefulset);

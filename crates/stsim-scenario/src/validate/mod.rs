@@ -2,8 +2,10 @@
 //!
 //! Owns everything serde cannot check: parsing durations and quantities,
 //! integer ranges, DNS-label names and their uniqueness, references between
-//! objects (a StatefulSet's service, a claim's storage class, the timeline's
-//! StatefulSets and pods), the selector/labels rule, and every default. Each
+//! objects (the timeline's StatefulSets, pods and nodes; a service or storage
+//! class named by a StatefulSet is not required to exist, as the API server
+//! does not require it), keys repeated in a map, the selector/labels rule,
+//! and every default. Each
 //! problem becomes a `Diagnostic` named by the path of the offending value
 //! and placed by `locate`; checking goes on after an error so that one run
 //! reports them all. Messages follow Kubernetes' wording where Kubernetes has
@@ -63,16 +65,20 @@ pub(crate) trait Find {
     fn show(&self, path: &str) -> String {
         path.to_string()
     }
-    /// Whether the object at `path` came from a Kubernetes manifest, where the
-    /// API server's rules apply instead of the scenario format's.
-    fn is_manifest(&self, _path: &str) -> bool {
-        false
+    /// Keys written twice in one map: the map's path, the key, where the
+    /// repeat is and where the first is. A manifest's YAML parser refuses
+    /// these itself, so only the RON locator finds any.
+    fn repeated_map_keys(&self) -> Vec<(String, String, Place, Place)> {
+        Vec::new()
     }
 }
 
 impl Find for Locator<'_> {
     fn find(&self, path: &str) -> Place {
         Locator::find(self, path)
+    }
+    fn repeated_map_keys(&self) -> Vec<(String, String, Place, Place)> {
+        Locator::repeated_map_keys(self)
     }
 }
 
@@ -102,6 +108,7 @@ pub(crate) fn validate(
         Checker { locator, file, diagnostics: Vec::new(), triggers: Vec::new(), limits: *limits };
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
+    checker.repeated_map_keys();
     if checker.diagnostics.is_empty() {
         Ok(config)
     } else {
@@ -211,6 +218,27 @@ enum When {
 }
 
 impl Checker<'_, '_> {
+    /// A key written twice in one map (labels, selectors, feature gates) is
+    /// an error, not a silent last-wins, as the API server's strict field
+    /// validation refuses it (`duplicate field`).
+    fn repeated_map_keys(&mut self) {
+        for (path, key, here, first) in self.locator.repeated_map_keys() {
+            let prefix = if path.is_empty() { String::new() } else { format!("{path}: ") };
+            self.diagnostics.push(Diagnostic {
+                code: "duplicate-field",
+                message: format!("{prefix}duplicate field {key:?}: this map already has it"),
+                file: self.file.to_string(),
+                line: here.line,
+                column: here.column,
+                length: here.length,
+                help: Some(format!(
+                    "the first {key:?} is at line {}, column {}; keep one of them",
+                    first.line, first.column
+                )),
+            });
+        }
+    }
+
     fn report(&mut self, code: &'static str, path: &str, message: impl AsRef<str>, help: Option<String>) {
         let place = self.locator.find(path);
         self.diagnostics.push(Diagnostic {
@@ -352,14 +380,9 @@ impl Checker<'_, '_> {
         let images = self.images(raw.images.as_deref().unwrap_or_default());
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
-        let statefulsets = self.statefulsets(raw_statefulsets, &services, &cluster.storage_classes);
-        let timeline = self.timeline(
-            raw.timeline.as_deref().unwrap_or_default(),
-            raw_statefulsets,
-            duration,
-            &cluster.storage_classes,
-            &cluster,
-        );
+        let statefulsets = self.statefulsets(raw_statefulsets);
+        let timeline =
+            self.timeline(raw.timeline.as_deref().unwrap_or_default(), raw_statefulsets, duration, &cluster);
         self.service_references(raw.timeline.as_deref().unwrap_or_default(), &services);
         let pod_disruption_budgets =
             self.pod_disruption_budgets(raw.pod_disruption_budgets.as_deref().unwrap_or_default());

@@ -44,7 +44,30 @@ impl Checker<'_, '_> {
                 raw::OperatorKind::ForceDeleteUnreachable { after: a } => {
                     OperatorKind::ForceDeleteUnreachable { after: after(self, a) }
                 }
-                raw::OperatorKind::Failover { after: a } => OperatorKind::Failover { after: after(self, a) },
+                raw::OperatorKind::Failover { after: a, pick, fencing, check_every } => {
+                    OperatorKind::Failover {
+                        after: after(self, a),
+                        pick: match pick {
+                            None | Some(raw::FailoverPick::LowestOrdinal) => FailoverPick::LowestOrdinal,
+                            Some(raw::FailoverPick::MostCaughtUp) => FailoverPick::MostCaughtUp,
+                        },
+                        fencing: match fencing {
+                            None | Some(raw::Fencing::None) => Fencing::None,
+                            Some(raw::Fencing::WaitForLease) => Fencing::WaitForLease,
+                            Some(raw::Fencing::PowerOffNode) => Fencing::PowerOffNode,
+                        },
+                        check_every: check_every.as_deref().and_then(|text| {
+                            let field = format!("{path}.operator.checkEvery");
+                            let every = self.duration(&field, text)?;
+                            if every.is_zero() {
+                                let message = "Invalid value: \"0s\": a health-check period must be positive";
+                                self.report("invalid-value", &field, message, None);
+                                return None;
+                            }
+                            Some(every)
+                        }),
+                    }
+                }
                 raw::OperatorKind::External { name, command, timeout } => {
                     if command.is_empty() {
                         let message = "Required value: the command to start, like [\"python3\", \"op.py\"]";

@@ -211,6 +211,21 @@ impl Checker<'_, '_> {
                 out.anti_preferred.push(WeightedPodAffinityTerm { weight, term });
             }
         }
+        if let Some(attract) = &affinity.pod_affinity {
+            let base = format!("{base}.podAffinity");
+            for (i, term) in attract.required.iter().flatten().enumerate() {
+                let path = format!("{base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let term = self.pod_affinity_term(&path, term);
+                out.affinity_required.push(term);
+            }
+            for (i, weighted) in attract.preferred.iter().flatten().enumerate() {
+                let path = format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+                let weight = self.weight(&format!("{path}.weight"), weighted.weight);
+                let term =
+                    self.pod_affinity_term(&format!("{path}.podAffinityTerm"), &weighted.pod_affinity_term);
+                out.affinity_preferred.push(WeightedPodAffinityTerm { weight, term });
+            }
+        }
         out
     }
 

@@ -24,6 +24,58 @@ impl Checker<'_, '_> {
         None
     }
 
+    /// A node action's target: a node by name (`node`), or the node that
+    /// runs a pod when the action runs (`nodeOf`); exactly one of them.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn node_target(
+        &mut self,
+        do_path: &str,
+        node: &Option<String>,
+        node_of: &Option<String>,
+        names: &NodeNames,
+        sets: &[raw::StatefulSet],
+        action: NodeAction,
+    ) -> Option<Action> {
+        match (node, node_of) {
+            (Some(node), None) => self.node(do_path, node, names).map(|node| action.on(node)),
+            (None, Some(pod)) => {
+                self.pod(&format!("{do_path}.nodeOf"), pod, sets).map(|pod| Action::OnNodeOf { pod, action })
+            }
+            _ => {
+                let message = "Required value: name the node with `node`, or the pod whose node it is with `nodeOf`, not both";
+                let help =
+                    "like `CrashNode(node: \"worker-2\")` or `CrashNode(nodeOf: \"redis-1\")`".to_string();
+                self.report("invalid-value", do_path, message, Some(help));
+                None
+            }
+        }
+    }
+
+    /// Label keys set or removed by hand must be label keys, and not both.
+    fn label_edits(&mut self, do_path: &str, labels: &Option<Labels>, remove: &Option<Vec<String>>) {
+        for (j, key) in remove.iter().flatten().enumerate() {
+            if labels.as_ref().is_some_and(|l| l.contains_key(key)) {
+                let message = format!("Invalid value: {key:?}: the label is both set and removed");
+                self.report("invalid-value", &format!("{do_path}.removeLabels[{j}]"), message, None);
+            }
+        }
+    }
+
+    /// A zone of `cluster.zones`, by name.
+    pub(super) fn zone(&mut self, do_path: &str, name: &str, zones: &[String]) -> Option<usize> {
+        if let Some(index) = zones.iter().position(|z| z == name) {
+            return Some(index);
+        }
+        let known: Vec<&str> = zones.iter().map(String::as_str).collect();
+        let help = match suggest(name, &known) {
+            Some(close) => format!("did you mean `{close}`? cluster zones: {}", list_names(&known)),
+            None => format!("cluster zones: {}", list_names(&known)),
+        };
+        let message = format!("Not found: {name:?}: not one of `cluster.zones`");
+        self.report("unknown-reference", &format!("{do_path}.zone"), message, Some(help));
+        None
+    }
+
     /// An application, named by its StatefulSet, which must declare an `app`.
     pub(super) fn app_reference(
         &mut self,
@@ -56,7 +108,6 @@ impl Checker<'_, '_> {
         entries: &[raw::TimelineEntry],
         sets: &[raw::StatefulSet],
         horizon: Option<SimDuration>,
-        classes: &[StorageClassConfig],
         cluster: &ClusterConfig,
     ) -> Vec<TimelineEntry> {
         let node_names = node_names(entries, cluster);
@@ -140,33 +191,66 @@ impl Checker<'_, '_> {
                 raw::Action::ForceDeletePod { pod } => {
                     self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::ForceDeletePod { pod })
                 }
-                raw::Action::CrashNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::CrashNode { node })
+                raw::Action::CrashNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Crash)
                 }
-                raw::Action::PartitionNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::PartitionNode { node })
+                raw::Action::PartitionNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Partition)
                 }
-                raw::Action::RecoverNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::RecoverNode { node })
+                raw::Action::RecoverNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Recover)
                 }
-                raw::Action::DrainNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::DrainNode { node })
+                raw::Action::RemoveMember { pod } | raw::Action::AddMember { pod } => {
+                    let path = format!("{do_path}.pod");
+                    let pod_ref = self.pod(&path, pod, sets);
+                    let pod_ref = pod_ref.filter(|p| {
+                        let runs_app = sets[p.statefulset].app.is_some();
+                        if !runs_app {
+                            let message = format!("Invalid value: {pod:?}: its StatefulSet runs no application model");
+                            let help = "membership changes go through an application: give the StatefulSet an `app: ...`";
+                            self.report("invalid-value", &path, message, Some(help.to_string()));
+                        }
+                        runs_app
+                    });
+                    pod_ref.map(|pod| match &entry.action {
+                        raw::Action::RemoveMember { .. } => Action::RemoveMember { pod },
+                        _ => Action::AddMember { pod },
+                    })
                 }
-                raw::Action::Cordon { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::Cordon { node })
+                raw::Action::PartitionZone { zone } => {
+                    self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::PartitionZone { zone })
                 }
-                raw::Action::Uncordon { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::Uncordon { node })
+                raw::Action::RecoverZone { zone } => {
+                    self.zone(&do_path, zone, &cluster.zones).map(|zone| Action::RecoverZone { zone })
                 }
-                raw::Action::DeleteNode { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::DeleteNode { node })
+                raw::Action::DrainNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Drain)
                 }
-                raw::Action::TaintOutOfService { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::TaintOutOfService { node })
+                raw::Action::Cordon { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Cordon)
                 }
-                raw::Action::UntaintOutOfService { node } => {
-                    self.node(&do_path, node, &node_names).map(|node| Action::UntaintOutOfService { node })
+                raw::Action::Uncordon { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Uncordon)
                 }
+                raw::Action::DeleteNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Delete)
+                }
+                raw::Action::TaintOutOfService { node, node_of } => self.node_target(
+                    &do_path,
+                    node,
+                    node_of,
+                    &node_names,
+                    sets,
+                    NodeAction::TaintOutOfService,
+                ),
+                raw::Action::UntaintOutOfService { node, node_of } => self.node_target(
+                    &do_path,
+                    node,
+                    node_of,
+                    &node_names,
+                    sets,
+                    NodeAction::UntaintOutOfService,
+                ),
                 raw::Action::AddNode { pool, zone } => {
                     let pools: Vec<&str> = cluster.node_pools.iter().map(|p| p.name.as_str()).collect();
                     let pool_index = pools.iter().position(|p| p == pool);
@@ -300,6 +384,99 @@ impl Checker<'_, '_> {
                     self.dns_label(&format!("{do_path}.to"), to);
                     Some(Action::RenameService { from: from.clone(), to: to.clone() })
                 }
+                raw::Action::PatchPod { pod, labels, remove_labels, owner_references } => {
+                    let orphan = match owner_references.as_deref() {
+                        None => false,
+                        Some([]) => true,
+                        Some(_) => {
+                            let message = "Invalid value: a pod's owner references can only be removed (`ownerReferences: []`)";
+                            let help = "a StatefulSet adopts a matching orphan by itself; remove the references and let it";
+                            self.report(
+                                "invalid-value",
+                                &format!("{do_path}.ownerReferences"),
+                                message,
+                                Some(help.to_string()),
+                            );
+                            false
+                        }
+                    };
+                    self.label_edits(&do_path, labels, remove_labels);
+                    Some(Action::PatchPod {
+                        pod: pod.clone(),
+                        labels: labels.clone().unwrap_or_default(),
+                        remove_labels: remove_labels.clone().unwrap_or_default(),
+                        orphan,
+                    })
+                }
+                raw::Action::PatchPvc { pvc, labels, remove_labels, owner_references } => {
+                    for (j, owner) in owner_references.iter().flatten().enumerate() {
+                        let valid = owner.split_once('/').is_some_and(|(kind, name)| {
+                            matches!(kind, "StatefulSet" | "Pod") && !name.is_empty()
+                        });
+                        if !valid {
+                            let message = format!(
+                                "Invalid value: {owner:?}: an owner is `StatefulSet/<name>` or `Pod/<name>`"
+                            );
+                            self.report(
+                                "invalid-value",
+                                &format!("{do_path}.ownerReferences[{j}]"),
+                                message,
+                                None,
+                            );
+                        }
+                    }
+                    self.label_edits(&do_path, labels, remove_labels);
+                    Some(Action::PatchPvc {
+                        pvc: pvc.clone(),
+                        labels: labels.clone().unwrap_or_default(),
+                        remove_labels: remove_labels.clone().unwrap_or_default(),
+                        owners: owner_references.clone(),
+                    })
+                }
+                raw::Action::CreatePod { name, template, hostname, subdomain } => {
+                    self.dns_label(&format!("{do_path}.name"), name);
+                    if let Some(hostname) = hostname {
+                        self.dns_label(&format!("{do_path}.hostname"), hostname);
+                    }
+                    if let Some(subdomain) = subdomain {
+                        self.dns_label(&format!("{do_path}.subdomain"), subdomain);
+                    }
+                    let template = self.template(&format!("{do_path}.template"), name, template);
+                    Some(Action::CreatePod {
+                        name: name.clone(),
+                        template: Box::new(template),
+                        hostname: hostname.clone().unwrap_or_else(|| name.clone()),
+                        subdomain: subdomain.clone().unwrap_or_default(),
+                    })
+                }
+                raw::Action::CreatePvc { name, storage, storage_class_name, access_modes, labels } => {
+                    self.dns_label(&format!("{do_path}.name"), name);
+                    let storage_path = format!("{do_path}.storage");
+                    let storage_bytes = self.memory(&storage_path, Some(storage), 1);
+                    if storage_bytes == 0 {
+                        let message = format!("Invalid value: {storage:?}: must be greater than zero");
+                        self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
+                    }
+                    let access_modes = match access_modes.as_deref() {
+                        None | Some([]) => vec![AccessMode::ReadWriteOnce],
+                        Some(modes) => modes
+                            .iter()
+                            .map(|m| match m {
+                                raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
+                                raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
+                                raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
+                                raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
+                            })
+                            .collect(),
+                    };
+                    Some(Action::CreatePvc {
+                        name: name.clone(),
+                        labels: labels.clone().unwrap_or_default(),
+                        storage_bytes,
+                        storage_class: storage_class_name.clone(),
+                        access_modes,
+                    })
+                }
                 raw::Action::DeleteService { service } => {
                     self.dns_label(&format!("{do_path}.service"), service);
                     Some(Action::DeleteService { service: service.clone() })
@@ -356,9 +533,9 @@ impl Checker<'_, '_> {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
                         }),
-                        volume_claim_templates: volume_claim_templates.as_ref().map(|claims| {
-                            self.claims(&format!("{do_path}.volumeClaimTemplates"), claims, classes)
-                        }),
+                        volume_claim_templates: volume_claim_templates
+                            .as_ref()
+                            .map(|claims| self.claims(&format!("{do_path}.volumeClaimTemplates"), claims)),
                     };
                     match entry.action {
                         raw::Action::RecreateStatefulSet { .. } => {

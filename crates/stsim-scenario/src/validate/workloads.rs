@@ -112,12 +112,7 @@ impl Checker<'_, '_> {
         out
     }
 
-    pub(super) fn statefulsets(
-        &mut self,
-        sets: &[raw::StatefulSet],
-        services: &[ServiceConfig],
-        classes: &[StorageClassConfig],
-    ) -> Vec<StatefulSetConfig> {
+    pub(super) fn statefulsets(&mut self, sets: &[raw::StatefulSet]) -> Vec<StatefulSetConfig> {
         let mut items = Vec::new();
         let mut out = Vec::new();
         for (i, set) in sets.iter().enumerate() {
@@ -125,11 +120,10 @@ impl Checker<'_, '_> {
             let name_path = format!("{base}.name");
             self.dns_label(&name_path, &set.name);
             items.push((name_path, set.name.as_str()));
-            // The API server lets a set name a service that does not exist (its pods
-            // get no DNS names); the manifest front end warns about it instead.
-            if !self.locator.is_manifest(&base) {
-                self.service_reference(&format!("{base}.serviceName"), &set.service_name, services);
-            }
+            // A serviceName naming no Service is accepted, as the API server
+            // accepts it: the pods get no DNS names (the `service-missing`
+            // finding says so). It must still be a DNS label.
+            self.dns_label(&format!("{base}.serviceName"), &set.service_name);
             let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
             let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
             let template = self.template(&format!("{base}.template"), &set.name, &set.template);
@@ -184,7 +178,6 @@ impl Checker<'_, '_> {
                 volume_claim_templates: self.claims(
                     &format!("{base}.volumeClaimTemplates"),
                     set.volume_claim_templates.as_deref().unwrap_or_default(),
-                    classes,
                 ),
             };
             let app = set.app.as_ref().map(|app| self.app(&format!("{base}.app"), app, &spec));
@@ -192,25 +185,6 @@ impl Checker<'_, '_> {
         }
         self.unique("StatefulSet", &items);
         out
-    }
-
-    pub(super) fn service_reference(&mut self, path: &str, name: &str, services: &[ServiceConfig]) {
-        if services.iter().any(|s| s.name == name) {
-            return;
-        }
-        let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
-        let help = match (suggest(name, &names), names.is_empty()) {
-            (_, true) => "no services are declared; add a headless service under `services` and name it here"
-                .to_string(),
-            (Some(close), _) => format!("did you mean `{close}`? declared services: {}", list_names(&names)),
-            (None, _) => format!("declared services: {}", list_names(&names)),
-        };
-        self.report(
-            "unknown-reference",
-            path,
-            format!("Not found: {name:?}: no service has this name"),
-            Some(help),
-        );
     }
 
     pub(super) fn selector(&mut self, base: &str, selector: Option<&Labels>, labels: &Labels) -> Labels {
@@ -294,11 +268,9 @@ impl Checker<'_, '_> {
         &mut self,
         base: &str,
         claims: &[raw::VolumeClaimTemplate],
-        classes: &[StorageClassConfig],
     ) -> Vec<VolumeClaimTemplate> {
         let mut items = Vec::new();
         let mut out = Vec::new();
-        let class_names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
         for (i, claim) in claims.iter().enumerate() {
             let path = format!("{base}[{i}]");
             let name_path = format!("{path}.name");
@@ -310,35 +282,10 @@ impl Checker<'_, '_> {
                 let message = format!("Invalid value: {:?}: must be greater than zero", claim.storage);
                 self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
             }
-            match &claim.storage_class_name {
-                Some(class) if !class_names.contains(&class.as_str()) => {
-                    let help = match suggest(class, &class_names) {
-                        _ if class_names.is_empty() => {
-                            "no storage classes are declared under `cluster.storageClasses`".to_string()
-                        }
-                        Some(close) => format!(
-                            "did you mean `{close}`? declared storage classes: {}",
-                            list_names(&class_names)
-                        ),
-                        None => format!("declared storage classes: {}", list_names(&class_names)),
-                    };
-                    let message = format!("Not found: {class:?}: no storage class has this name");
-                    self.report(
-                        "unknown-reference",
-                        &format!("{path}.storageClassName"),
-                        message,
-                        Some(help),
-                    );
-                }
-                Some(_) => {}
-                None if !classes.iter().any(|c| c.is_default) => {
-                    let help =
-                        "name a class with `storageClassName`, or mark one class `default: true`".to_string();
-                    let message = "Required value: no storageClassName, and no storage class is the default";
-                    self.report("unknown-reference", &path, message, Some(help));
-                }
-                None => {}
-            }
+            // A class that does not exist, or none named when none is the
+            // default, is accepted as the API server accepts it: the claim
+            // stays Pending with the PV controller's event (modelled in the
+            // core), rather than refused here.
             let access_modes = match &claim.access_modes {
                 None => vec![AccessMode::ReadWriteOnce],
                 Some(modes) => {

@@ -1,0 +1,175 @@
+//! Kubernetes' own end-to-end StatefulSet cases (test/e2e/apps/statefulset.go)
+//! written as scenarios (`scenarios/e2e/`), and the rules they rest on
+//! checked beyond the case: each test names the e2e case it mirrors.
+
+use crate::support::{Log, run, run_file, t};
+use stsim_core::trace::Event;
+
+/// The expectations of a finished run that failed, in words.
+fn failed(sim: &stsim_core::Simulation, report: &stsim_core::Report) -> Vec<String> {
+    stsim_core::expect::check(sim, report)
+        .into_iter()
+        .filter(|v| !v.passed)
+        .map(|v| format!("{}: {}", v.description, v.actual))
+        .collect()
+}
+
+/// "PVC should be recreated when pod is pending due to missing PVC": the
+/// claim of a Pending, unscheduled pod is not held by pvc-protection, the
+/// controller makes it again, and the pod starts on its pinned node.
+#[test]
+fn e2e_pvc_recreated_when_pod_is_pending_due_to_missing_pvc() {
+    let (sim, report) = run_file("e2e/pvc-recreated-for-pending-pod");
+    assert_eq!(failed(&sim, &report), Vec::<String>::new());
+    let claims: Vec<_> = sim.world.pvcs.iter().filter(|c| c.name == "datadir-ss-0").collect();
+    assert_eq!(claims.len(), 2, "deleted and made again");
+    assert_eq!(claims[0].removed_at, Some(t("2m")), "gone at once: no scheduled pod uses it");
+    assert!(claims[0].deletion_timestamp.is_none(), "never held Terminating");
+    assert_eq!(claims[1].created_at, t("2m10s"), "re-created once the scheduler reports it missing");
+    let pod = sim.world.pod(sim.world.pod_named("ss-0").unwrap());
+    assert_eq!(sim.world.node(pod.node.unwrap()).name, "worker-1");
+    assert!(Log(&sim).ready_after("ss-0", t("2m10s")).is_some());
+}
+
+/// The rule beyond the case: a scheduled pod still holds its claim
+/// (Terminating) until the pod is gone, even while it is not Ready.
+#[test]
+fn pvc_protection_holds_a_claim_a_scheduled_pod_uses() {
+    let source = crate::support::scenario_file("e2e/pvc-recreated-for-pending-pod")
+        .replace("(at: \"1m\", do: Cordon(node: \"worker-1\")),", "")
+        .replace("(at: \"1m10s\", do: DeletePod(pod: \"ss-0\")),", "")
+        .replace("(at: \"2m10s\", do: Uncordon(node: \"worker-1\")),", "");
+    let (sim, _) = run(&source);
+    let deleting = sim.trace.records.iter().find(|r| matches!(r.event, Event::PvcDeleting { .. }));
+    assert_eq!(deleting.map(|r| r.at), Some(t("2m")), "held by pvc-protection");
+    let claim = sim.world.pvcs.iter().find(|c| c.name == "datadir-ss-0").unwrap();
+    assert!(claim.exists(), "the running pod keeps it to the end");
+}
+
+/// Runs a shipped e2e scenario and asserts every expectation holds.
+fn passes(name: &str) -> stsim_core::Simulation {
+    let (sim, report) = run_file(name);
+    assert_eq!(failed(&sim, &report), Vec::<String>::new(), "{name}");
+    sim
+}
+
+/// "should adopt matching orphans and release non-matching pods".
+#[test]
+fn e2e_adopt_matching_orphans_and_release_non_matching_pods() {
+    let sim = passes("e2e/adopt-and-release-orphans");
+    let owners: Vec<(String, bool)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodOrphaned { .. } => Some((r.at.to_string(), false)),
+            Event::PodAdopted { .. } => Some((r.at.to_string(), true)),
+            _ => None,
+        })
+        .collect();
+    let expected = [("1m", false), ("1m", true), ("2m", false), ("3m", true)];
+    let expected: Vec<(String, bool)> = expected.iter().map(|(t, o)| (t.to_string(), *o)).collect();
+    assert_eq!(owners, expected);
+    // Released, the pod keeps its name: the replacement is refused, not made.
+    let refused =
+        sim.trace.records.iter().filter(|r| matches!(r.event, Event::PodCreateRejected { .. })).count();
+    assert!(refused > 1, "retried with back-off");
+    assert_eq!(Log(&sim).creations().len(), 1);
+}
+
+/// "should delete PVCs after adopting pod (WhenDeleted)" and "(WhenScaled)".
+#[test]
+fn e2e_delete_pvcs_after_adopting_pod() {
+    let sim = passes("e2e/retention-after-adoption");
+    let live: Vec<String> = sim.world.live_pvcs().map(|c| c.name.clone()).collect();
+    assert_eq!(live, ["datadir-scl-0"]);
+}
+
+/// "should provide DNS for pods for Hostname" and StatefulSet pod names.
+#[test]
+fn e2e_hostname_and_subdomain_dns() {
+    let sim = passes("e2e/hostname-subdomain-dns");
+    let pod = sim.world.pod(sim.world.pod_named("querier-0").unwrap());
+    assert_eq!((pod.hostname.as_str(), pod.subdomain.as_str()), ("querier", "dns-test"));
+    assert!(pod.owner.is_none());
+}
+
+/// "AvailableReplicas should get updated accordingly when MinReadySeconds is enabled".
+#[test]
+fn e2e_available_replicas_follow_min_ready_seconds() {
+    passes("e2e/min-ready-seconds-available");
+}
+
+/// The nodes of a set's pods in a finished run, by ordinal.
+fn nodes_of(sim: &stsim_core::Simulation, set: &str) -> Vec<String> {
+    (0..3)
+        .map(|i| {
+            let pod = sim.world.pod(sim.world.pod_named(&format!("{set}-{i}")).expect("the pod"));
+            sim.world.node(pod.node.expect("scheduled")).name.clone()
+        })
+        .collect()
+}
+
+/// "StatefulSet with pod affinity: should use volumes on one node when pod
+/// has affinity" / "spread across nodes when pod has anti-affinity", and the
+/// rule beyond the case: under every seed, affinity gathers, anti-affinity
+/// spreads, and each local volume lives on its pod's node.
+#[test]
+fn e2e_local_volumes_follow_pod_affinity_and_anti_affinity() {
+    passes("e2e/local-volume-pod-affinity");
+    let source = crate::support::scenario_file("e2e/local-volume-pod-affinity");
+    let mut gathered_on = std::collections::BTreeSet::new();
+    for seed in 0..6 {
+        let (sim, _) = run(&source.replace("seed: 3,", &format!("seed: {seed},")));
+        let near = nodes_of(&sim, "near");
+        assert!(near.iter().all(|n| *n == near[0]), "seed {seed}: {near:?}");
+        gathered_on.insert(near[0].clone());
+        let mut far = nodes_of(&sim, "far");
+        far.sort();
+        far.dedup();
+        assert_eq!(far.len(), 3, "seed {seed}");
+        for pvc in sim.world.live_pvcs() {
+            let pv = sim.world.pv(pvc.volume.expect("bound"));
+            let user = sim.world.pod(sim.world.claim_users(&pvc.name)[0]);
+            assert_eq!(pv.node, user.node, "{} lives on its pod's node", pvc.name);
+        }
+    }
+    assert!(gathered_on.len() > 1, "the first pod goes anywhere: {gathered_on:?}");
+    // Without the affinity the same pods spread (the default topology spread).
+    let plain = source.replacen(
+        r#"podAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {"app": "near"}), topologyKey: "kubernetes.io/hostname"),
+                ]),"#,
+        "",
+        1,
+    );
+    assert_ne!(plain, source);
+    let (sim, _) = run(&plain);
+    let mut spread = nodes_of(&sim, "near");
+    spread.dedup();
+    assert!(spread.len() > 1, "{spread:?}");
+}
+
+/// Preferred pod affinity pulls pods together without forbidding anything:
+/// a node with room wins over one without a match only by score.
+#[test]
+fn preferred_pod_affinity_gathers_by_score() {
+    let source = crate::support::scenario_file("e2e/local-volume-pod-affinity").replace(
+        r#"podAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {"app": "near"}), topologyKey: "kubernetes.io/hostname"),
+                ]),"#,
+        r#"podAffinity: (preferredDuringSchedulingIgnoredDuringExecution: [
+                    (weight: 100, podAffinityTerm: (labelSelector: (matchLabels: {"app": "near"}), topologyKey: "kubernetes.io/hostname")),
+                ]),"#,
+    );
+    assert!(source.contains("weight: 100"));
+    let mut together = 0;
+    for seed in 0..6 {
+        let (sim, _) = run(&source.replace("seed: 3,", &format!("seed: {seed},")));
+        let near = nodes_of(&sim, "near");
+        if near.iter().all(|n| *n == near[0]) {
+            together += 1;
+        }
+    }
+    assert!(together >= 4, "mostly together: {together} of 6");
+}

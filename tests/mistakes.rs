@@ -1,0 +1,119 @@
+//! Mistakes the API server accepts are modelled, not refused: what the
+//! cluster then does, and how the report explains it.
+
+use crate::support::{run, run_file};
+use stsim_core::trace::Event;
+
+/// The PV controller's events on the claims of `storage-class-mistakes`.
+fn claim_events(sim: &stsim_core::Simulation) -> Vec<(String, &'static str, String)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PvcWaiting { pvc, reason, message } => {
+                Some((sim.world.pvc(*pvc).name.clone(), *reason, message.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_missing_or_absent_storage_class_leaves_the_claim_pending_with_the_pv_controllers_event() {
+    let (sim, report) = run_file("storage-class-mistakes");
+    assert_eq!(
+        claim_events(&sim),
+        [
+            (
+                "data-db-0".to_string(),
+                "ProvisioningFailed",
+                "storageclass.storage.k8s.io \"fast-ssd\" not found".to_string()
+            ),
+            (
+                "data-cache-0".to_string(),
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set".to_string()
+            ),
+        ]
+    );
+    for name in ["data-db-0", "data-cache-0"] {
+        let claim = sim.world.pvc(sim.world.pvc_named(name).unwrap());
+        assert_eq!(claim.phase, stsim_core::objects::PvcPhase::Pending, "{name}");
+        assert!(claim.volume.is_none(), "{name}");
+    }
+    let db = sim.world.pvc(sim.world.pvc_named("data-db-0").unwrap());
+    assert_eq!(db.storage_class_name.as_deref(), Some("fast-ssd"), "the name is kept as written");
+    let pod = sim.world.pod(sim.world.pod_named("db-0").unwrap());
+    assert!(pod.node.is_none());
+    assert!(
+        pod.status
+            .unschedulable
+            .as_deref()
+            .unwrap()
+            .contains("pod has unbound immediate PersistentVolumeClaims"),
+        "{:?}",
+        pod.status.unschedulable
+    );
+    let finding = report.findings.iter().find(|f| f.subject == "pod/db-0").expect("a finding for db-0");
+    assert!(
+        finding.explanation.contains("storageclass.storage.k8s.io \"fast-ssd\" not found"),
+        "{finding:?}"
+    );
+    assert!(finding.fix.contains("data-db-0"), "{}", finding.fix);
+    // The class that exists works as before.
+    assert!(sim.world.pod(sim.world.pod_named("web-0").unwrap()).is_running_and_ready());
+}
+
+/// With a default class, a claim naming none gets it (DefaultStorageClass
+/// admission) and no event.
+#[test]
+fn a_default_class_is_filled_in_and_no_event_is_given() {
+    let source = crate::support::scenario_file("storage-class-mistakes").replace(
+        "volumeBindingMode: WaitForFirstConsumer)",
+        "volumeBindingMode: WaitForFirstConsumer, default: true)",
+    );
+    let (sim, _) = run(&source);
+    let events = claim_events(&sim);
+    assert_eq!(events.len(), 1, "only the missing class: {events:?}");
+    let cache = sim.world.pvc(sim.world.pvc_named("data-cache-0").unwrap());
+    assert_eq!(cache.storage_class_name.as_deref(), Some("standard"));
+    assert!(sim.world.pod(sim.world.pod_named("cache-0").unwrap()).is_running_and_ready());
+}
+
+#[test]
+fn a_service_name_naming_no_service_leaves_the_pods_without_dns_names() {
+    let (sim, report) = run_file("service-name-missing");
+    assert!(sim.trace.records.iter().all(|r| !matches!(r.event, Event::DnsAdded { .. })), "no records ever");
+    let pod = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+    assert_eq!(pod.subdomain, "web-headless");
+    assert!(pod.is_running_and_ready());
+    let finding = report.findings.iter().find(|f| f.id == "service-missing").expect("the finding");
+    assert_eq!(finding.subject, "statefulset/web");
+    assert!(finding.fix.contains("headless Service named web-headless"), "{}", finding.fix);
+    // With the Service, records and no finding.
+    let source = crate::support::scenario_file("service-name-missing").replace(
+        "statefulsets: [(",
+        "services: [(name: \"web-headless\", selector: {\"app\": \"web\"})],\n    statefulsets: [(",
+    );
+    let (sim, report) = run(&source);
+    assert!(sim.trace.records.iter().any(|r| matches!(r.event, Event::DnsAdded { .. })));
+    assert!(report.findings.iter().all(|f| f.id != "service-missing"));
+}
+
+/// A Service deleted under a running set is the same mistake made later:
+/// the finding dates from the deletion.
+#[test]
+fn a_deleted_service_is_reported_from_when_it_went() {
+    let source = crate::support::scenario_file("service-name-missing")
+        .replace(
+            "statefulsets: [(",
+            "services: [(name: \"web-headless\", selector: {\"app\": \"web\"})],\n    statefulsets: [(",
+        )
+        .replace(
+            "expect: [",
+            "timeline: [(at: \"3m\", do: DeleteService(service: \"web-headless\"))],\n    expect: [",
+        );
+    let (_, report) = run(&source);
+    let finding = report.findings.iter().find(|f| f.id == "service-missing").expect("the finding");
+    assert_eq!(finding.since_ms, 180_000);
+}
