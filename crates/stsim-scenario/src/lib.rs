@@ -46,6 +46,7 @@ pub fn parse_scenario(source: &str, file: &str) -> Result<Config, Vec<Diagnostic
 /// (shipped as `docs/scenario.schema.json`).
 pub fn scenario_schema() -> String {
     let schema = schemars::schema_for!(raw::Scenario);
+    // invariant: a schema is JSON values with string keys, which always serialize.
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
     text.push('\n');
     text
@@ -199,6 +200,7 @@ pub fn import_manifests(
     // The same checks as simulating them.
     parse_manifests(files, story)?;
     let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
+    // invariant: parse_manifests above refused an unknown story.
     let scenario = manifest::story::build(story, &collected, &name).expect("the story was found above");
     Ok(manifest::story::ron(&scenario, &collected, manifests, story))
 }
