@@ -53,6 +53,10 @@ fn storage_class(class: &StorageClassConfig) -> Value {
     if class.is_default {
         annotations.insert("storageclass.kubernetes.io/is-default-class".into(), "true".into());
     }
+    // Disks of one node under a provisioner stsim would not know as local.
+    if class.local {
+        annotations.insert("stsim.io/local".into(), "true".into());
+    }
     // The price, so that `stsim run -f` reads the same costs back.
     annotations.insert(
         "stsim.io/usd-per-gib-month".into(),
@@ -186,6 +190,22 @@ fn affinity(affinity: &Affinity) -> Value {
     }
     if !anti.is_empty() {
         out.insert("podAntiAffinity".into(), Value::Object(anti));
+    }
+    let mut with = Map::new();
+    if !affinity.affinity_required.is_empty() {
+        let terms: Vec<Value> = affinity.affinity_required.iter().map(pod_term).collect();
+        with.insert(REQUIRED.into(), terms.into());
+    }
+    if !affinity.affinity_preferred.is_empty() {
+        let terms: Vec<Value> = affinity
+            .affinity_preferred
+            .iter()
+            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
+            .collect();
+        with.insert(PREFERRED.into(), terms.into());
+    }
+    if !with.is_empty() {
+        out.insert("podAffinity".into(), Value::Object(with));
     }
     Value::Object(out)
 }

@@ -26,6 +26,9 @@ const SERVER_METADATA: &[&str] = &[
 /// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
 pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
 
+/// The annotation that marks a StorageClass's volumes as disks of one node.
+pub(crate) const LOCAL_ANNOTATION: &str = "stsim.io/local";
+
 /// The annotation that names the clustered application a StatefulSet's pods
 /// run, in the scenario format's words (`Quorum(system: Etcd)`).
 pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
@@ -280,6 +283,14 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }
         _ => None,
     };
+    // stsim's own annotation: volumes are disks of one node (local PVs).
+    let local_place = obj.nested_place(&["metadata", "annotations", LOCAL_ANNOTATION]);
+    let local_value = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", LOCAL_ANNOTATION]));
     let usd_per_gib_month = match (price_place, price_value) {
         (Some(place), Some(text)) => {
             let path = format!("metadata.annotations[{PRICE_ANNOTATION}]");
@@ -401,6 +412,13 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             Some(0.0)
         }
         price => price,
+    };
+    let local = match (local_place, local_value) {
+        (Some(place), Some(text)) => {
+            cx.at(format!("{raw_base}.local"), place, &format!("metadata.annotations[{LOCAL_ANNOTATION}]"));
+            Some(text == "true")
+        }
+        _ => local,
     };
     obj.finish(cx);
     let class = raw::StorageClass {
