@@ -159,22 +159,6 @@ fn affinity(affinity: &Affinity) -> Value {
     if !node.is_empty() {
         out.insert("nodeAffinity".into(), Value::Object(node));
     }
-    let mut together = Map::new();
-    if !affinity.affinity_required.is_empty() {
-        let terms: Vec<Value> = affinity.affinity_required.iter().map(pod_term).collect();
-        together.insert(REQUIRED.into(), terms.into());
-    }
-    if !affinity.affinity_preferred.is_empty() {
-        let terms: Vec<Value> = affinity
-            .affinity_preferred
-            .iter()
-            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
-            .collect();
-        together.insert(PREFERRED.into(), terms.into());
-    }
-    if !together.is_empty() {
-        out.insert("podAffinity".into(), Value::Object(together));
-    }
     let mut anti = Map::new();
     if !affinity.anti_required.is_empty() {
         let terms: Vec<Value> = affinity.anti_required.iter().map(pod_term).collect();
