@@ -323,8 +323,8 @@ impl<'a> Api<'a> {
         if let Some(node) = node {
             let n = &mut self.world.nodes[node.index()];
             n.pod_count -= 1;
-            n.requested.cpu_millis -= requests.cpu_millis;
-            n.requested.memory_bytes -= requests.memory_bytes;
+            n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
+            n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
         }
         self.world.remove_pod(pod, self.now);
         self.record(Event::PodRemoved { pod, force });
@@ -414,8 +414,8 @@ impl<'a> Api<'a> {
         self.world.unschedulable.remove(&pod);
         let n = &mut self.world.nodes[node.index()];
         n.pod_count += 1;
-        n.requested.cpu_millis += requests.cpu_millis;
-        n.requested.memory_bytes += requests.memory_bytes;
+        n.requested.cpu_millis = n.requested.cpu_millis.saturating_add(requests.cpu_millis);
+        n.requested.memory_bytes = n.requested.memory_bytes.saturating_add(requests.memory_bytes);
     }
 
     /// The scheduler forgets a node it assumed for the pod (`Unreserve`
@@ -426,8 +426,8 @@ impl<'a> Api<'a> {
         let requests = p.requests;
         let n = &mut self.world.nodes[node.index()];
         n.pod_count -= 1;
-        n.requested.cpu_millis -= requests.cpu_millis;
-        n.requested.memory_bytes -= requests.memory_bytes;
+        n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
+        n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
         self.retry_unschedulable();
     }
 

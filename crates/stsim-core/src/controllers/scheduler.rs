@@ -574,8 +574,10 @@ fn normalize(scores: &mut [i64], reverse: bool) {
 fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let mut total = vec![0i64; nodes.len()];
     let mut add = |weight: i64, scores: Vec<i64>| {
+        // A plugin's score is 0..=100 (the framework refuses others); kept so
+        // here whatever the quantities, and summed without overflow.
         for (t, s) in total.iter_mut().zip(scores) {
-            *t += weight * s;
+            *t = t.saturating_add(weight.saturating_mul(s.clamp(0, MAX_NODE_SCORE)));
         }
     };
     add(3, taint_toleration_scores(world, pod, nodes));
@@ -635,11 +637,17 @@ fn least_allocated_score(node: &Node, pod: &Pod) -> i64 {
         if allocatable == 0 || requested > allocatable {
             return 0;
         }
-        ((allocatable - requested) * 100 / allocatable) as i64
+        // In u128: an allocatable of exabytes times 100 overflows u64.
+        ((u128::from(allocatable - requested) * 100) / u128::from(allocatable)) as i64
     };
-    let cpu = share_left(node.allocatable.cpu_millis, node.requested.cpu_millis + pod.requests.cpu_millis);
-    let memory =
-        share_left(node.allocatable.memory_bytes, node.requested.memory_bytes + pod.requests.memory_bytes);
+    let cpu = share_left(
+        node.allocatable.cpu_millis,
+        node.requested.cpu_millis.saturating_add(pod.requests.cpu_millis),
+    );
+    let memory = share_left(
+        node.allocatable.memory_bytes,
+        node.requested.memory_bytes.saturating_add(pod.requests.memory_bytes),
+    );
     (cpu + memory) / 2
 }
 
@@ -652,9 +660,14 @@ fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
         }
         Some((requested as f64 / allocatable as f64).min(1.0))
     };
-    let cpu = fraction(node.allocatable.cpu_millis, node.requested.cpu_millis + pod.requests.cpu_millis);
-    let memory =
-        fraction(node.allocatable.memory_bytes, node.requested.memory_bytes + pod.requests.memory_bytes);
+    let cpu = fraction(
+        node.allocatable.cpu_millis,
+        node.requested.cpu_millis.saturating_add(pod.requests.cpu_millis),
+    );
+    let memory = fraction(
+        node.allocatable.memory_bytes,
+        node.requested.memory_bytes.saturating_add(pod.requests.memory_bytes),
+    );
     let std = match (cpu, memory) {
         (Some(a), Some(b)) => ((a - b) / 2.0).abs(),
         _ => 0.0,
