@@ -145,13 +145,26 @@ struct Request<'a> {
     view: &'a View,
 }
 
+/// How stsim will speak to an operator: the protocol version, and the run
+/// its requests name.
+#[derive(Debug, Clone, Copy)]
+pub struct Speaking<'a> {
+    pub protocol: u32,
+    pub scenario: &'a str,
+    pub seed: u64,
+}
+
 impl ExternalOperator {
     /// Starts the command; an error if it cannot be started.
+    /// Starts the process, which is told the protocol version it will be
+    /// spoken to in (`STSIM_PROTOCOL`); requests of protocol 2 name the
+    /// scenario and the run (`<scenario>/seed-<seed>`).
     pub fn start(
         name: &str,
         command: &[String],
         workdir: Option<&str>,
         timeout: Duration,
+        speaking: Speaking<'_>,
     ) -> Result<Self, String> {
         let mut operator = ExternalOperator {
             name: name.to_string(),
@@ -159,21 +172,12 @@ impl ExternalOperator {
             workdir: workdir.map(String::from),
             timeout: timeout.max(MIN_TIMEOUT),
             process: None,
-            protocol: 1,
-            scenario: String::new(),
-            run_id: String::new(),
+            protocol: speaking.protocol,
+            scenario: speaking.scenario.to_string(),
+            run_id: format!("{}/seed-{}", speaking.scenario, speaking.seed),
         };
         operator.spawn()?;
         Ok(operator)
-    }
-
-    /// Speaks protocol `protocol` to it, naming the scenario and the run
-    /// (`<scenario>/seed-<seed>`) in each request of protocol 2.
-    pub fn speaking(mut self, protocol: u32, scenario: &str, seed: u64) -> Self {
-        self.protocol = protocol;
-        self.scenario = scenario.to_string();
-        self.run_id = format!("{scenario}/seed-{seed}");
-        self
     }
 
     fn request(&self, view: &View, events: &[WatchEvent]) -> Result<String, String> {

@@ -1051,10 +1051,17 @@ pub fn simulation(config: stsim_core::Config, exec: &ExecPolicy) -> Result<stsim
         operators.push(match &operator.kind {
             OperatorKind::External { name, command, timeout, workdir } => {
                 let timeout = std::time::Duration::from_millis(timeout.as_millis());
-                Box::new(
-                    external_operator::ExternalOperator::start(name, command, workdir.as_deref(), timeout)?
-                        .speaking(operator.protocol, &config.name, config.seed),
-                )
+                Box::new(external_operator::ExternalOperator::start(
+                    name,
+                    command,
+                    workdir.as_deref(),
+                    timeout,
+                    external_operator::Speaking {
+                        protocol: operator.protocol,
+                        scenario: &config.name,
+                        seed: config.seed,
+                    },
+                )?)
             }
             kind => match stsim_core::operators::builtin(kind) {
                 Some(operator) => operator,
