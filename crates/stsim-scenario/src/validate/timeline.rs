@@ -92,6 +92,33 @@ impl Checker<'_, '_> {
         None
     }
 
+    /// The pod of a probe override (`SetReady`, `SetLive`): its set's
+    /// template must have that `probe`, which the action makes pass or fail.
+    fn probed_pod(
+        &mut self,
+        do_path: &str,
+        name: &str,
+        sets: &[raw::StatefulSet],
+        action: &str,
+        probe: &str,
+        has_probe: fn(&raw::PodTemplate) -> bool,
+    ) -> Option<PodRef> {
+        let pod = self.pod(&format!("{do_path}.pod"), name, sets)?;
+        let set = &sets[pod.statefulset];
+        if !has_probe(&set.template) {
+            let message = format!(
+                "Invalid value: {name:?}: {action} needs a {probe}, and StatefulSet `{}` has none",
+                set.name
+            );
+            let help = format!(
+                "add a {probe} to the template of `{}`; {action} makes the probe pass or fail",
+                set.name
+            );
+            self.report("invalid-value", do_path, message, Some(help));
+        }
+        Some(pod)
+    }
+
     /// An application, named by its StatefulSet, which must declare an `app`.
     pub(super) fn app_reference(
         &mut self,
@@ -300,42 +327,16 @@ impl Checker<'_, '_> {
                     };
                     pool_index.zip(zone_index).map(|(pool, zone)| Action::AddNode { pool, zone })
                 }
-                raw::Action::SetReady { pod: name, ready } => {
-                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
-                    if let Some(pod) = pod {
-                        let set = &sets[pod.statefulset];
-                        if set.template.readiness_probe.is_none() {
-                            let message = format!(
-                                "Invalid value: {name:?}: SetReady needs a readinessProbe, and StatefulSet `{}` has none",
-                                set.name
-                            );
-                            let help = format!(
-                                "add a readinessProbe to the template of `{}`; SetReady makes the probe pass or fail",
-                                set.name
-                            );
-                            self.report("invalid-value", &do_path, message, Some(help));
-                        }
-                    }
-                    pod.map(|pod| Action::SetReady { pod, ready: *ready })
-                }
-                raw::Action::SetLive { pod: name, live } => {
-                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
-                    if let Some(pod) = pod {
-                        let set = &sets[pod.statefulset];
-                        if set.template.liveness_probe.is_none() {
-                            let message = format!(
-                                "Invalid value: {name:?}: SetLive needs a livenessProbe, and StatefulSet `{}` has none",
-                                set.name
-                            );
-                            let help = format!(
-                                "add a livenessProbe to the template of `{}`; SetLive makes the probe pass or fail",
-                                set.name
-                            );
-                            self.report("invalid-value", &do_path, message, Some(help));
-                        }
-                    }
-                    pod.map(|pod| Action::SetLive { pod, live: *live })
-                }
+                raw::Action::SetReady { pod: name, ready } => self
+                    .probed_pod(&do_path, name, sets, "SetReady", "readinessProbe", |t| {
+                        t.readiness_probe.is_some()
+                    })
+                    .map(|pod| Action::SetReady { pod, ready: *ready }),
+                raw::Action::SetLive { pod: name, live } => self
+                    .probed_pod(&do_path, name, sets, "SetLive", "livenessProbe", |t| {
+                        t.liveness_probe.is_some()
+                    })
+                    .map(|pod| Action::SetLive { pod, live: *live }),
                 raw::Action::Stop => Some(Action::Stop),
                 raw::Action::SetImage { statefulset, image } => {
                     let index = self.set_index(&do_path, statefulset, sets);
