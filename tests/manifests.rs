@@ -198,17 +198,6 @@ fn export_then_run_f_gives_the_same_workloads_for_every_shipped_scenario() {
         if !config.cluster.storage_classes.iter().any(|c| c.is_default) {
             continue;
         }
-        // Liveness and startup probes, preStop hooks and init containers are
-        // not exported or read from manifests yet (docs/manifests.md says so).
-        if config.statefulsets.iter().any(|s| {
-            let t = &s.spec.template;
-            t.liveness_probe.is_some()
-                || t.startup_probe.is_some()
-                || t.pre_stop.is_some()
-                || !t.init_containers.is_empty()
-        }) {
-            continue;
-        }
         let exported = stsim(&["export", &path]);
         assert_eq!(exported.status, ExitStatus::Success, "{name}: {}", exported.stderr);
         let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start")

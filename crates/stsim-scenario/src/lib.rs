@@ -29,6 +29,7 @@ use locate::{Locator, Tok, Token};
 use ron::error::{Error, SpannedError};
 use stsim_core::config::Config;
 
+pub use manifest::export;
 pub use manifest::story::STORIES;
 
 /// Reads a scenario. `file` is only used to label diagnostics.

@@ -149,6 +149,55 @@ fn requests_default_to_limits_and_sum_over_containers() {
 }
 
 #[test]
+fn liveness_and_startup_probes_pre_stop_sleep_and_init_containers_are_read() {
+    let yaml = edit(
+        "          readinessProbe:\n",
+        "          livenessProbe:\n            exec:\n              command: [redis-cli, ping]\n            \
+         periodSeconds: 5\n            failureThreshold: 4\n          startupProbe:\n            \
+         tcpSocket:\n              port: 6379\n            failureThreshold: 30\n          lifecycle:\n            \
+         preStop:\n              sleep:\n                seconds: 12\n          readinessProbe:\n",
+    )
+    .replacen(
+        "      containers:\n",
+        "      initContainers:\n        - name: config\n          image: busybox:1.36\n      containers:\n",
+        1,
+    );
+    let loaded = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap();
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let template = &loaded.config.statefulsets[0].spec.template;
+    let liveness = template.liveness_probe.as_ref().expect("the liveness probe is read");
+    assert_eq!((liveness.period.as_millis(), liveness.failure_threshold), (5_000, 4));
+    let startup = template.startup_probe.as_ref().expect("the startup probe is read");
+    assert_eq!((startup.period.as_millis(), startup.failure_threshold), (10_000, 30));
+    assert_eq!(template.pre_stop.map(|d| d.as_millis()), Some(12_000));
+    assert_eq!(template.init_containers, vec!["busybox:1.36".to_string()]);
+}
+
+#[test]
+fn a_pre_stop_exec_hook_is_listed_as_unused_and_liveness_success_threshold_must_be_one() {
+    let yaml = edit(
+        "          readinessProbe:\n",
+        "          lifecycle:\n            preStop:\n              exec:\n                command: [redis-cli, shutdown]\n          \
+         readinessProbe:\n",
+    );
+    let warning = parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap().warning.unwrap();
+    let (line, column) = position(&yaml, "exec:\n                command");
+    assert!(
+        warning.contains(&format!(
+            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].lifecycle.preStop.exec"
+        )),
+        "{warning}"
+    );
+    let yaml = edit(
+        "          readinessProbe:\n",
+        "          livenessProbe:\n            tcpSocket:\n              port: 6379\n            successThreshold: 2\n          \
+         readinessProbe:\n",
+    );
+    let error = refused(&yaml, "invalid-value", "must be 1", "2\n          readinessProbe");
+    assert!(error.to_string().contains("livenessProbe"), "{error}");
+}
+
+#[test]
 fn lists_json_and_empty_documents_are_read() {
     let list = format!(
         "apiVersion: v1\nkind: List\nitems:\n{}",

@@ -11,6 +11,7 @@
 //! are gathered into one warning, with their paths. Does no I/O: callers hand
 //! in the files' text. The stories around a bare manifest are `story`.
 
+pub mod export;
 mod objects;
 pub(crate) mod story;
 

@@ -894,7 +894,8 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     let mut spec = cx.obj(spec, "spec.template.spec")?;
     let p = "spec.template.spec";
     let mut image = None;
-    let mut probe = None;
+    let mut probes = Probes::default();
+    let mut lifecycle = None;
     let (mut cpus, mut memories) = (Vec::new(), Vec::new());
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
         Some(containers) if !containers.is_empty() => {
@@ -916,8 +917,9 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
                         }
                         None => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
                     }
-                    if let Some(node) = container.take("readinessProbe") {
-                        probe = readiness_probe(cx, node, &format!("{path}.readinessProbe"), raw_base);
+                    probes.read(cx, &mut container, &path, raw_base);
+                    if let Some(node) = container.take("lifecycle") {
+                        lifecycle = lifecycle_hooks(cx, node, &format!("{path}.lifecycle"), raw_base);
                     }
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
@@ -931,11 +933,27 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     }
     // The pod's request is the larger of its containers' sum and any one init
     // container's (resource.PodRequests); init containers run one at a time.
+    let mut init_containers = Vec::new();
     if let Some(list) = spec.take("initContainers").and_then(|c| cx.list(c, &format!("{p}.initContainers"))) {
         for (i, node) in list.iter().enumerate() {
             let path = format!("{p}.initContainers[{i}]");
             let Some(mut container) = cx.obj(node, &path) else { continue };
-            container.skip(&["name"]);
+            let raw_init = format!("{raw_base}.initContainers[{i}]");
+            cx.at(raw_init.clone(), node.place, &path);
+            let name = container.take("name").and_then(|n| {
+                cx.at(format!("{raw_init}.name"), n.place, &format!("{path}.name"));
+                cx.string(n, &format!("{path}.name"))
+            });
+            let image = container.take("image").and_then(|n| {
+                cx.at(format!("{raw_init}.image"), n.place, &format!("{path}.image"));
+                cx.string(n, &format!("{path}.image"))
+            });
+            match (name, image) {
+                (Some(name), Some(image)) => init_containers.push(raw::InitContainer { name, image }),
+                (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
+                (_, None) => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
+            }
+            container.skip(&["terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy"]);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             // An init container asking for more than all the containers together sets the request.
             let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
@@ -994,14 +1012,11 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         labels: Some(labels),
         image: image?,
         resources,
-        readiness_probe: probe,
-        // Liveness and startup probes, preStop hooks and init containers'
-        // run times are not read from manifests yet: they stay in the
-        // warning of what was not used.
-        liveness_probe: None,
-        startup_probe: None,
-        lifecycle: None,
-        init_containers: None,
+        readiness_probe: probes.readiness,
+        liveness_probe: probes.liveness,
+        startup_probe: probes.startup,
+        lifecycle,
+        init_containers: (!init_containers.is_empty()).then_some(init_containers),
         termination_grace_period_seconds: termination,
         node_selector,
         affinity,
@@ -1009,9 +1024,65 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     })
 }
 
-fn readiness_probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> Option<raw::Probe> {
+/// The first container's probes. stsim does not run the checks: whether one
+/// passes is the image's behaviour in the scenario; the timings are read.
+#[derive(Default)]
+struct Probes {
+    readiness: Option<raw::Probe>,
+    liveness: Option<raw::Probe>,
+    startup: Option<raw::Probe>,
+}
+
+impl Probes {
+    fn read(&mut self, cx: &mut Cx<'_>, container: &mut Obj<'_>, path: &str, raw_base: &str) {
+        for (key, slot) in [
+            ("readinessProbe", &mut self.readiness),
+            ("livenessProbe", &mut self.liveness),
+            ("startupProbe", &mut self.startup),
+        ] {
+            if let Some(node) = container.take(key) {
+                *slot = probe(cx, node, &format!("{path}.{key}"), &format!("{raw_base}.{key}"));
+            }
+        }
+    }
+}
+
+/// `lifecycle`: a `preStop` hook. A `sleep` action delays termination by its
+/// seconds; an `exec` or `httpGet` hook runs for as long as the command or
+/// request takes, which a manifest does not say, so it is listed as unused.
+/// `postStart` is not modelled.
+fn lifecycle_hooks(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> Option<raw::Lifecycle> {
+    let mut lifecycle = cx.obj(node, path)?;
+    let mut out = None;
+    if let Some(node) = lifecycle.take("preStop") {
+        let hook_path = format!("{path}.preStop");
+        if let Some(mut hook) = cx.obj(node, &hook_path) {
+            if let Some(sleep) = hook.take("sleep") {
+                let sleep_path = format!("{hook_path}.sleep");
+                if let Some(mut sleep) = cx.obj(sleep, &sleep_path) {
+                    let raw_seconds = format!("{raw_base}.lifecycle.preStop.sleep.seconds");
+                    match int_field(cx, &mut sleep, "seconds", raw_seconds) {
+                        Some(seconds) => {
+                            out = Some(raw::LifecycleHandler { sleep: raw::SleepAction { seconds } })
+                        }
+                        None if sleep.entries_value("seconds").is_none() => {
+                            cx.invalid(sleep.place, &format!("{sleep_path}.seconds"), "Required value", None)
+                        }
+                        None => {}
+                    }
+                    sleep.finish(cx);
+                }
+            }
+            hook.finish(cx);
+        }
+    }
+    lifecycle.finish(cx);
+    out.map(|pre_stop| raw::Lifecycle { pre_stop: Some(pre_stop) })
+}
+
+fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<raw::Probe> {
     let mut probe = cx.obj(node, path)?;
-    let raw_probe = format!("{raw_base}.readinessProbe");
+    let raw_probe = raw_probe.to_string();
     cx.at(raw_probe.clone(), node.place, path);
     // The model does not run the check: whether it passes is the image's behaviour.
     let handlers = ["exec", "httpGet", "tcpSocket", "grpc"];

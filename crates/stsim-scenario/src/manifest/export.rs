@@ -1,11 +1,15 @@
-//! `stsim export`: a scenario's workloads as Kubernetes manifests.
+//! A scenario's workloads as Kubernetes objects: the way back from a
+//! validated `Config` to manifests (`stsim export`).
 //!
-//! Owns writing the validated `Config`'s StorageClasses, Services,
-//! StatefulSets and PodDisruptionBudgets as the objects `kubectl apply`
-//! takes (with every default written out), one YAML document each. The
-//! model does not run readiness checks, so a probe gets a TCP check on the
-//! first port of the set's service (or `exec: [true]` without one).
-//! Reading them back with `stsim run -f` gives the same workloads.
+//! Owns writing the `Config`'s StorageClasses, Services, StatefulSets and
+//! PodDisruptionBudgets as the objects `kubectl apply` takes, with every
+//! default written out, as JSON values in the order `kubectl apply` wants
+//! them. The model does not run probe checks, so a probe gets a TCP check on
+//! the first port of the set's service (or `exec: [true]` without one).
+//! Reading them back through this module's sibling front end
+//! (`parse_manifests`) gives the same workloads; a test holds every shipped
+//! scenario to that. Does not own the YAML text (the CLI prints it) or the
+//! cluster's nodes, which are not workloads.
 
 use serde_json::{Map, Value, json};
 use stsim_core::Config;
@@ -233,24 +237,36 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     if !requests.is_empty() {
         container["resources"] = json!({"requests": requests});
     }
-    if let Some(probe) = &template.readiness_probe {
-        let port = config
-            .services
-            .iter()
-            .find(|s| s.name == spec.service_name)
-            .and_then(|s| s.ports.first())
-            .map(|p| p.port);
-        let mut readiness = match port {
-            Some(port) => json!({"tcpSocket": {"port": port}}),
-            None => json!({"exec": {"command": ["true"]}}),
-        };
-        readiness["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
-        readiness["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
-        readiness["successThreshold"] = probe.success_threshold.into();
-        readiness["failureThreshold"] = probe.failure_threshold.into();
-        container["readinessProbe"] = readiness;
+    let port = config
+        .services
+        .iter()
+        .find(|s| s.name == spec.service_name)
+        .and_then(|s| s.ports.first())
+        .map(|p| p.port);
+    for (key, probe) in [
+        ("readinessProbe", &template.readiness_probe),
+        ("livenessProbe", &template.liveness_probe),
+        ("startupProbe", &template.startup_probe),
+    ] {
+        if let Some(probe) = probe {
+            container[key] = probe_object(probe, port);
+        }
+    }
+    if let Some(sleep) = template.pre_stop {
+        container["lifecycle"] = json!({"preStop": {"sleep": {"seconds": sleep.as_millis() / 1_000}}});
     }
     let mut pod = Map::new();
+    if !template.init_containers.is_empty() {
+        // The model keeps init containers' images, in order; the names are
+        // the API server's requirement only.
+        let init: Vec<Value> = template
+            .init_containers
+            .iter()
+            .enumerate()
+            .map(|(i, image)| json!({"name": format!("init-{i}"), "image": image}))
+            .collect();
+        pod.insert("initContainers".into(), init.into());
+    }
     pod.insert("containers".into(), json!([container]));
     pod.insert(
         "terminationGracePeriodSeconds".into(),
@@ -334,6 +350,19 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata(&set.name, &config.namespace), "spec": out_spec})
 }
 
+/// A probe with a handler the model does not run: a TCP check on `port`.
+fn probe_object(probe: &Probe, port: Option<u16>) -> Value {
+    let mut out = match port {
+        Some(port) => json!({"tcpSocket": {"port": port}}),
+        None => json!({"exec": {"command": ["true"]}}),
+    };
+    out["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
+    out["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
+    out["successThreshold"] = probe.success_threshold.into();
+    out["failureThreshold"] = probe.failure_threshold.into();
+    out
+}
+
 fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
     let mut spec = json!({"selector": {"matchLabels": labels(&budget.selector)}});
     match budget.budget {
@@ -354,14 +383,4 @@ pub fn objects(config: &Config) -> Vec<Value> {
     out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));
     out.extend(config.pod_disruption_budgets.iter().map(|b| budget(b, &config.namespace)));
     out
-}
-
-/// The objects as one multi-document YAML stream.
-pub fn render(config: &Config) -> String {
-    let mut text = format!("# Exported by stsim from the scenario {:?}.\n", config.name);
-    for object in objects(config) {
-        text.push_str("---\n");
-        text.push_str(&crate::render::yaml::to_yaml(&object));
-    }
-    text
 }
