@@ -332,3 +332,44 @@ fn the_app_annotation_brings_the_application_model() {
     assert!(etcd.intervals.iter().any(|i| i.health == "DEGRADED"), "{:?}", etcd.intervals);
     assert!(report.timeline.iter().any(|r| r.what.contains("all 3 members of cluster-1 are in quorum")));
 }
+
+/// `kubectl get pv,pvc -o yaml` beside the StatefulSet: the kept claim is
+/// bound to its volume (the claimRef uid matches the claim's), redis-0 goes
+/// back to that volume's zone, the volume whose claim is gone is Released
+/// and billed, and the volume source is named in the warning.
+#[test]
+fn pre_existing_volumes_and_claims_from_kubectl_get() {
+    let files: Vec<(String, String)> = ["redis.yaml", "kept-volumes.yaml"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read_to_string(example(f)).unwrap()))
+        .collect();
+    let loaded = stsim_scenario::parse_manifests(&files, "start").unwrap();
+    let warning = loaded.warning.unwrap();
+    assert!(
+        warning.contains("kept-volumes.yaml:39:5: PersistentVolume \"pvc-6b1c0c7e\" spec.csi"),
+        "{warning}"
+    );
+    assert_eq!(loaded.config.persistent_volumes.len(), 2);
+    let claim = &loaded.config.persistent_volume_claims[0];
+    assert_eq!(claim.volume_name.as_deref(), Some("pvc-6b1c0c7e"));
+    assert_eq!(loaded.config.persistent_volumes[0].zone.as_deref(), Some("us-east-1c"));
+    let mut sim = stsim_core::Simulation::new(loaded.config);
+    sim.run();
+    let redis0 = sim.world.pod(sim.world.pod_named("redis-0").unwrap());
+    assert_eq!(sim.world.node(redis0.node.unwrap()).zone, "us-east-1c");
+    let pvc = sim.world.pvc(sim.world.pvc_named("data-redis-0").unwrap());
+    assert_eq!(sim.world.pv(pvc.volume.unwrap()).name, "pvc-6b1c0c7e");
+    let released = sim.world.pvs.iter().find(|pv| pv.name == "pvc-9f00aa11").unwrap();
+    assert_eq!(released.phase, stsim_core::objects::PvPhase::Released);
+    let run = stsim(&[
+        "run",
+        "-f",
+        &example("redis.yaml"),
+        "-f",
+        &example("kept-volumes.yaml"),
+        "--story",
+        "start",
+    ]);
+    assert_eq!(run.status, ExitStatus::Success, "{}", run.stderr);
+    assert!(run.stdout.contains("released-volumes"), "{}", run.stdout);
+}

@@ -33,6 +33,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "partition-force-delete-two-copies",
     "zonal-volume-no-room",
     "local-volume-node-gone",
+    "reinstall-with-kept-volumes",
     "drain-pdb-multi-attach",
     "slow-attach-drain",
     "scheduling-constraints",

@@ -9,7 +9,7 @@
 //!
 //! Does not decide anything on its own: it does what it is asked, or refuses.
 
-use crate::config::{AccessMode, Resources, VolumeBindingMode};
+use crate::config::{AccessMode, Resources};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::queue::EventQueue;
@@ -116,6 +116,8 @@ pub struct NewPvc {
     pub owner_refs: Vec<OwnerRef>,
     /// The StatefulSet whose template this claim comes from.
     pub statefulset: Option<StsId>,
+    /// `spec.volumeName`: a volume asked for by name.
+    pub volume_name: Option<String>,
 }
 
 /// A change the API server made that a controller's event handler reacts
@@ -136,6 +138,8 @@ pub enum Change {
     PodGcWork,
     /// A bound claim asks for more than its volume holds: the resizer's work.
     ResizeRequested(PvcId),
+    /// A claim was created: the PV controller and the provisioner's work.
+    ClaimCreated(PvcId),
 }
 
 /// Who hears of each [`Change`].
@@ -529,6 +533,7 @@ impl<'a> Api<'a> {
             selected_node: None,
             provisioning: false,
             statefulset: new.statefulset,
+            volume_name: new.volume_name,
             orphaned: None,
             created_at: self.now,
             deletion_timestamp: None,
@@ -553,16 +558,7 @@ impl<'a> Api<'a> {
         for pod in waiting {
             self.wake(EventKey::Schedule(pod));
         }
-        // The external provisioner watches claims: an Immediate class
-        // provisions now, without knowing where the pod will run.
-        if let Some(class) = class
-            && self.world.class(class).binding_mode == VolumeBindingMode::Immediate
-        {
-            self.start_provisioning(id);
-        }
-        if class.is_none() {
-            self.claim_cannot_be_provisioned(id);
-        }
+        (self.watch)(self, Change::ClaimCreated(id));
         Ok(id)
     }
 
@@ -574,7 +570,7 @@ impl<'a> Api<'a> {
     /// Pending, and its pods unschedulable ("pod has unbound immediate
     /// PersistentVolumeClaims", since a missing class is not
     /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
-    fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
+    pub fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
         let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
             Some(name) => ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found")),
             None => (
@@ -582,8 +578,7 @@ impl<'a> Api<'a> {
                 "no persistent volumes available for this claim and no storage class is set".into(),
             ),
         };
-        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
-        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+        self.claim_waits(pvc, reason, message);
     }
 
     /// A delete of a claim. While a scheduled pod uses it, the
@@ -667,7 +662,15 @@ impl<'a> Api<'a> {
         self.start_provisioning(pvc);
     }
 
-    fn start_provisioning(&mut self, pvc: PvcId) {
+    /// The PV controller records why a claim waits (an event on it).
+    pub fn claim_waits(&mut self, pvc: PvcId, reason: &'static str, message: String) {
+        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
+        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+    }
+
+    /// The external provisioner takes up the claim; its volume is due after
+    /// `timings.provisioning`.
+    pub fn start_provisioning(&mut self, pvc: PvcId) {
         let c = self.world.pvc_mut(pvc);
         if c.provisioning || c.volume.is_some() {
             return;
@@ -696,7 +699,9 @@ impl<'a> Api<'a> {
             // Dynamically provisioned volumes are named after the claim's uid.
             name: format!("pvc-{:08x}", claim.uid.0),
             capacity_bytes: claim.request_bytes,
-            storage_class: class,
+            storage_class: Some(class),
+            class_name: class_object.name.clone(),
+            reserved_for: None,
             reclaim_policy: self.world.class(class).reclaim_policy,
             access_modes: claim.access_modes.clone(),
             phase: PvPhase::Bound,
@@ -710,10 +715,26 @@ impl<'a> Api<'a> {
             removed_at: None,
         };
         self.world.pvs.push(pv);
+        self.bind(pvc, id);
+        id
+    }
+
+    /// The PV controller binds a claim to an existing volume that satisfies
+    /// it (static provisioning, or a volume kept for the claim).
+    pub fn bind_volume(&mut self, pvc: PvcId, pv: PvId) {
+        let volume = self.world.pv_mut(pv);
+        volume.phase = PvPhase::Bound;
+        volume.claim = Some(pvc);
+        volume.reserved_for = None;
+        self.bind(pvc, pv);
+    }
+
+    fn bind(&mut self, pvc: PvcId, id: PvId) {
         let c = self.world.pvc_mut(pvc);
         c.phase = PvcPhase::Bound;
         c.volume = Some(id);
         c.provisioning = false;
+        c.waiting = None;
         self.record(Event::PvcBound { pvc, pv: id });
         // Pods waiting on this claim: the scheduler (to bind) and the kubelet (to mount).
         let name = self.world.pvc(pvc).name.clone();
@@ -727,7 +748,6 @@ impl<'a> Api<'a> {
             }
         }
         self.retry_unschedulable();
-        id
     }
 
     // ----- StatefulSets ------------------------------------------------------

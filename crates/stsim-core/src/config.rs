@@ -51,6 +51,55 @@ pub struct Config {
     pub custom_kinds: Vec<crate::kube::custom::CustomKind>,
     /// Custom resources that exist from the start.
     pub custom_resources: Vec<crate::kube::custom::NewCustom>,
+    /// PersistentVolumes that exist from the start (static provisioning,
+    /// or volumes left by an earlier install).
+    pub persistent_volumes: Vec<PersistentVolumeConfig>,
+    /// PersistentVolumeClaims that exist from the start; a StatefulSet's
+    /// pod uses the claim named after its template and ordinal if it exists.
+    pub persistent_volume_claims: Vec<PersistentVolumeClaimConfig>,
+}
+
+/// A PersistentVolume that exists from the start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersistentVolumeConfig {
+    pub name: String,
+    pub capacity_bytes: u64,
+    /// `spec.storageClassName`; empty for a volume of no class, which only
+    /// claims of no class bind. It may name a class the cluster does not
+    /// have: such a volume is not priced.
+    pub storage_class_name: String,
+    pub reclaim_policy: ReclaimPolicy,
+    pub access_modes: Vec<AccessMode>,
+    /// The zone of its node affinity (`topology.kubernetes.io/zone`).
+    pub zone: Option<String>,
+    /// The node of its node affinity (`kubernetes.io/hostname`): a local disk.
+    pub node: Option<String>,
+    /// `spec.claimRef`: the claim it is bound or reserved to.
+    pub claim_ref: Option<ClaimRefConfig>,
+}
+
+/// A volume's `spec.claimRef`: a claim's name, and its uid once bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimRefConfig {
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+/// A PersistentVolumeClaim that exists from the start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersistentVolumeClaimConfig {
+    pub name: String,
+    /// `metadata.uid` as written (from `kubectl get -o yaml`), matched
+    /// against volumes' `claimRef.uid`.
+    pub uid: Option<String>,
+    pub labels: Labels,
+    /// After the DefaultStorageClass admission: `None` for no class
+    /// (`storageClassName: ""`, or none named and no default class).
+    pub storage_class_name: Option<String>,
+    pub request_bytes: u64,
+    pub access_modes: Vec<AccessMode>,
+    /// `spec.volumeName`: the volume it asks for by name.
+    pub volume_name: Option<String>,
 }
 
 /// An operator to run, how quickly it reacts, and the faults injected into it.
@@ -305,6 +354,9 @@ pub struct NodePoolConfig {
     pub name: String,
     /// Nodes are named `<pool>-<n>` from 1 and spread round-robin over the zones.
     pub count: u32,
+    /// The first nodes' own names, if given (a cluster read from Node
+    /// objects); the others, and nodes added later, are `<pool>-<n>`.
+    pub names: Vec<String>,
     /// Allocatable CPU in millicores.
     pub cpu_millis: u64,
     /// Allocatable memory in bytes.

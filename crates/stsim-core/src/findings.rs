@@ -293,9 +293,7 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
     }
     let released: Vec<&Pv> =
         world.pvs.iter().filter(|pv| pv.removed_at.is_none() && pv.phase == PvPhase::Released).collect();
-    let monthly = |pv: &Pv| {
-        world.class(pv.storage_class).pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps)
-    };
+    let monthly = |pv: &Pv| world.volume_monthly(pv);
     let mut findings = Vec::new();
     for (set, claims) in groups {
         let since = claims.iter().filter_map(|c| c.orphaned.as_ref().map(|(at, _)| *at)).min().unwrap_or(end);
@@ -339,9 +337,11 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
                 1 => format!("1 Released volume keeps costing {cost} per month: {}", names[0]),
                 n => format!("{n} Released volumes keep costing {cost} per month: {}", names.join(", ")),
             },
-            explanation: "Their claims were deleted, but their storage class has reclaimPolicy Retain, so each \
-                          PV stays Released with its disk, which the cloud keeps billing. A Released PV is not \
-                          bound again without an administrator."
+            explanation: "Their claims were deleted, but their persistentVolumeReclaimPolicy is Retain (a \
+                          provisioned volume takes it from its storage class), so each PV stays Released with \
+                          its disk, which the cloud keeps billing. A Released PV is not bound again without an \
+                          administrator: a new claim of the same name waits (\"already bound to a different \
+                          claim\")."
                 .to_string(),
             fix: format!(
                 "If the data is not needed: kubectl delete pv {}, then delete the disks in the cloud (deleting a \

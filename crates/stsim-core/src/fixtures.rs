@@ -15,6 +15,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
         node_failures: None,
         zone_outages: None,
         node_pools: vec![NodePoolConfig {
+            names: Vec::new(),
             name: "worker".into(),
             count: nodes,
             cpu_millis: 4_000,
@@ -137,5 +138,7 @@ pub fn scenario(
         operators: Vec::new(),
         custom_kinds: Vec::new(),
         custom_resources: Vec::new(),
+        persistent_volumes: Vec::new(),
+        persistent_volume_claims: Vec::new(),
     }
 }

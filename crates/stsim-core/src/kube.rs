@@ -345,7 +345,7 @@ pub fn pv(world: &World, volume: &Pv) -> Object {
         "capacity": {"storage": quantity(volume.capacity_bytes)},
         "accessModes": modes,
         "persistentVolumeReclaimPolicy": format!("{:?}", volume.reclaim_policy),
-        "storageClassName": world.class(volume.storage_class).name,
+        "storageClassName": volume.class_name,
     });
     if let Some(claim) = volume.claim {
         let claim = world.pvc(claim);

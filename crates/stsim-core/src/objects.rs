@@ -481,6 +481,8 @@ pub struct Pvc {
     pub provisioning: bool,
     /// The StatefulSet whose template made the claim, if any.
     pub statefulset: Option<StsId>,
+    /// `spec.volumeName` as written at creation: the volume it asks for.
+    pub volume_name: Option<String>,
     /// Since when no pod uses the claim and no StatefulSet will, and why.
     pub orphaned: Option<(SimTime, String)>,
     pub created_at: SimTime,
@@ -522,7 +524,15 @@ pub struct Pv {
     pub uid: Uid,
     pub name: String,
     pub capacity_bytes: u64,
-    pub storage_class: ClassId,
+    /// The class it is priced by; `None` for a pre-existing volume whose
+    /// `storageClassName` is empty or names no class of the cluster.
+    pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` (empty for none): claims bind volumes of
+    /// their own class name.
+    pub class_name: String,
+    /// `spec.claimRef` naming a claim that does not exist yet: the volume
+    /// is kept for that claim alone (pre-binding).
+    pub reserved_for: Option<String>,
     pub reclaim_policy: ReclaimPolicy,
     pub access_modes: Vec<AccessMode>,
     pub phase: PvPhase,

@@ -283,7 +283,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 reclaim_policy: format!("{:?}", pv.reclaim_policy),
                 status: format!("{:?}", pv.phase),
                 claim: pv.claim.map(|c| format!("{}/{}", world.namespace, world.pvc(c).name)),
-                storage_class: world.class(pv.storage_class).name.clone(),
+                storage_class: pv.class_name.clone(),
                 zone: pv.zone.clone(),
                 age_ms: age(pv.created_at),
             })

@@ -228,7 +228,8 @@ impl World {
                     true => zones[node_index % zones.len()].clone(),
                     false => pool.zones[n as usize % pool.zones.len()].clone(),
                 };
-                let id = world.add_node(&format!("{}-{}", pool.name, n + 1), &zone, pool);
+                let name = crate::sim::pool_node_name(pool, n);
+                let id = world.add_node(&name, &zone, pool);
                 world.nodes[id.index()].pool = pool_index;
                 node_index += 1;
             }
@@ -268,6 +269,7 @@ impl World {
                 removed_at: None,
             });
         }
+        world.add_volumes(config);
         world.dns_config = config.dns;
         for (index, set) in config.statefulsets.iter().enumerate() {
             let id = world.add_statefulset(&set.name, set.spec.clone());
@@ -276,6 +278,62 @@ impl World {
             }
         }
         world
+    }
+
+    /// The PersistentVolumes that exist from the start. A `claimRef` that
+    /// names a claim by uid binds it only to that very claim: when no
+    /// claim of the scenario has that name and uid, the claim it was bound
+    /// to is gone and the volume is Released (the PV controller's
+    /// `syncVolume`), kept and billed, and binds no new claim of the same
+    /// name. A `claimRef` without a uid keeps the volume for the claim of
+    /// that name (pre-binding).
+    fn add_volumes(&mut self, config: &Config) {
+        for volume in &config.persistent_volumes {
+            let uid = self.new_uid();
+            let class = self.class_named(&volume.storage_class_name);
+            let (phase, reserved_for) = match &volume.claim_ref {
+                None => (PvPhase::Available, None),
+                Some(r) => {
+                    let claim = config.persistent_volume_claims.iter().find(|c| c.name == r.name);
+                    match (&r.uid, claim) {
+                        (None, _) => (PvPhase::Available, Some(r.name.clone())),
+                        (Some(uid), Some(claim)) if claim.uid.as_ref() == Some(uid) => {
+                            (PvPhase::Available, Some(r.name.clone()))
+                        }
+                        (Some(_), _) => (PvPhase::Released, None),
+                    }
+                }
+            };
+            let node = volume.node.as_ref().and_then(|name| self.nodes.iter().find(|n| n.name == *name));
+            let (node, zone) = match node {
+                Some(node) => (Some(node.id), Some(node.zone.clone())),
+                None => (None, volume.zone.clone()),
+            };
+            let id = PvId(self.pvs.len() as u32);
+            self.pvs.push(Pv {
+                id,
+                uid,
+                name: volume.name.clone(),
+                capacity_bytes: volume.capacity_bytes,
+                storage_class: class,
+                class_name: volume.storage_class_name.clone(),
+                reserved_for,
+                reclaim_policy: volume.reclaim_policy,
+                access_modes: volume.access_modes.clone(),
+                phase,
+                claim: None,
+                zone,
+                iops: 0,
+                throughput_mibps: 0,
+                released_at: (phase == PvPhase::Released).then_some(SimTime::ZERO),
+                node,
+                attachments: Vec::new(),
+                in_use_on: Default::default(),
+                resized: Vec::new(),
+                created_at: SimTime::ZERO,
+                removed_at: None,
+            });
+        }
     }
 
     pub fn add_node(&mut self, name: &str, zone: &str, pool: &crate::config::NodePoolConfig) -> NodeId {
@@ -421,6 +479,18 @@ impl World {
         self.pod_names.get(name).copied()
     }
     /// The live claim with this name.
+    /// What a volume costs a month at its size: its class's price; a volume
+    /// of no class the cluster has is not priced.
+    pub fn volume_monthly(&self, pv: &Pv) -> crate::pricing::Money {
+        pv.storage_class.map_or(crate::pricing::Money::ZERO, |class| {
+            self.class(class).pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps)
+        })
+    }
+
+    /// The volume of that name that still exists.
+    pub fn pv_named(&self, name: &str) -> Option<PvId> {
+        self.pvs.iter().find(|pv| pv.removed_at.is_none() && pv.name == name).map(|pv| pv.id)
+    }
     pub fn pvc_named(&self, name: &str) -> Option<PvcId> {
         self.pvc_names.get(name).copied()
     }

@@ -76,6 +76,12 @@ pub struct Scenario {
     /// The operators' own kinds, as CustomResourceDefinitions declare them.
     #[serde(default)]
     pub custom_resource_definitions: Option<Vec<CustomResourceDefinition>>,
+    /// PersistentVolumes that exist from the start.
+    #[serde(default)]
+    pub persistent_volumes: Option<Vec<PersistentVolume>>,
+    /// PersistentVolumeClaims that exist from the start.
+    #[serde(default)]
+    pub persistent_volume_claims: Option<Vec<PersistentVolumeClaim>>,
     /// Custom resources that exist from the start.
     #[serde(default)]
     pub custom_resources: Option<Vec<CustomResource>>,
@@ -574,6 +580,10 @@ pub struct NodePool {
     pub name: String,
     #[serde(default)]
     pub count: Option<i64>,
+    /// The nodes' own names, in order (as `kubectl get nodes` lists them);
+    /// `count` is their number unless given.
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
     #[serde(default)]
     pub cpu: Option<String>,
     #[serde(default)]
@@ -1380,4 +1390,61 @@ pub struct Timings {
     pub volume_detach: Option<String>,
     #[serde(default)]
     pub rollout_stuck_after: Option<String>,
+}
+
+/// A PersistentVolume that exists from the start: a disk made by hand
+/// (static provisioning) or left by an earlier install.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "PersistentVolume", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PersistentVolume {
+    pub name: String,
+    /// `spec.capacity.storage`.
+    pub storage: String,
+    /// Empty or absent: a volume of no class, which only claims of no class bind.
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+    #[serde(default)]
+    pub access_modes: Option<Vec<AccessMode>>,
+    /// `Retain` unless given, as for any volume not made by a provisioner.
+    #[serde(default)]
+    pub persistent_volume_reclaim_policy: Option<ReclaimPolicy>,
+    /// The zone its node affinity names.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// The node its node affinity names (a local disk).
+    #[serde(default)]
+    pub node: Option<String>,
+    #[serde(default)]
+    pub claim_ref: Option<ClaimRef>,
+}
+
+/// `spec.claimRef`: the claim a volume is bound or kept for.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ClaimRef", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClaimRef {
+    pub name: String,
+    /// The uid of the claim it was bound to; a claim of the same name but
+    /// another uid does not get the volume.
+    #[serde(default)]
+    pub uid: Option<String>,
+}
+
+/// A PersistentVolumeClaim that exists from the start.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "PersistentVolumeClaim", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PersistentVolumeClaim {
+    pub name: String,
+    #[serde(default)]
+    pub uid: Option<String>,
+    pub storage: String,
+    /// Absent: the default class; `""`: no class (static volumes only).
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+    #[serde(default)]
+    pub access_modes: Option<Vec<AccessMode>>,
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    /// The volume it asks for by name.
+    #[serde(default)]
+    pub volume_name: Option<String>,
 }

@@ -631,22 +631,6 @@ fn nodes_from_kubectl_get_nodes_make_the_cluster() {
 }
 
 #[test]
-fn existing_volumes_and_claims_are_named_in_the_warning() {
-    let pv = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-1\nspec:\n  capacity:\n    storage: 10Gi\n---\n";
-    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-redis-0\n---\n";
-    let loaded = parse_manifests(&[("r.yaml".into(), format!("{pv}{pvc}{REDIS}"))], "start").unwrap();
-    let warning = loaded.warning.unwrap();
-    assert!(
-        warning.contains("r.yaml:2:7: PersistentVolume \"pv-1\" (the kind is not modelled)"),
-        "{warning}"
-    );
-    assert!(
-        warning.contains("PersistentVolumeClaim \"data-redis-0\" (the kind is not modelled)"),
-        "{warning}"
-    );
-}
-
-#[test]
 fn the_story_cluster_is_sized_from_the_requests() {
     let config = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
     let pool = &config.cluster.node_pools[0];
@@ -658,4 +642,77 @@ fn the_story_cluster_is_sized_from_the_requests() {
     let pool = &config.cluster.node_pools[0];
     // 50 nodes at most, each with room for twice its share (3 pods) of 3 CPUs and 20Gi.
     assert_eq!((pool.count, pool.cpu_millis, pool.memory_bytes), (50, 18_000, 120 << 30));
+}
+
+const VOLUME: &str = "apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: disk-1
+spec:
+  capacity:
+    storage: 10Gi
+  accessModes: [ReadWriteOnce]
+  storageClassName: gp3
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - key: topology.kubernetes.io/zone
+          operator: In
+          values: [us-east-1a]
+";
+
+#[test]
+fn a_volume_without_capacity() {
+    let yaml = format!("{REDIS}---\n{}", VOLUME.replace("  capacity:\n    storage: 10Gi\n", ""));
+    let error = refused(
+        &yaml,
+        "invalid-value",
+        "spec.capacity: Required value",
+        "accessModes: [ReadWriteOnce]\n  storageClassName",
+    );
+    assert!(error.message.contains("PersistentVolume \"disk-1\""), "{}", error.message);
+}
+
+#[test]
+fn a_volume_in_a_zone_the_cluster_does_not_have() {
+    let yaml = format!("{REDIS}---\n{}", VOLUME.replace("[us-east-1a]", "[mars-1a]"));
+    refused(
+        &yaml,
+        "unknown-reference",
+        "no such zone",
+        "key: topology.kubernetes.io/zone\n          operator: In\n          values: [mars",
+    );
+}
+
+#[test]
+fn a_claim_without_a_size() {
+    let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-redis-0\nspec:\n  accessModes: [ReadWriteOnce]\n";
+    let yaml = format!("{REDIS}---\n{claim}");
+    let errors = errors(&yaml);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("spec.resources.requests.storage: Required value"), "{errors:#?}");
+    // At the claim's spec, the last document's.
+    assert_eq!(errors[0].line, yaml.lines().count(), "{errors:#?}");
+}
+
+#[test]
+fn nodes_keep_their_names_and_a_local_volume_names_one() {
+    let node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: ip-10-0-1-5\n  labels:\n    topology.kubernetes.io/zone: us-east-1a\nstatus:\n  allocatable:\n    cpu: \"4\"\n    memory: 16Gi\n";
+    let local = VOLUME
+        .replace("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+        .replace("[us-east-1a]", "[ip-10-0-1-5]");
+    let yaml = format!("{REDIS}---\n{node}---\n{local}");
+    let config = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap().config;
+    assert_eq!(config.cluster.node_pools[0].names, ["ip-10-0-1-5"]);
+    assert_eq!(config.persistent_volumes[0].node.as_deref(), Some("ip-10-0-1-5"));
+    let mut sim = stsim_core::Simulation::new(config);
+    sim.run();
+    assert_eq!(sim.world.nodes[0].name, "ip-10-0-1-5");
+    let yaml = yaml.replace("[ip-10-0-1-5]", "[ip-10-0-9-9]");
+    let errors = errors(&yaml);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("no node has this name"), "{errors:#?}");
+    let line = yaml.lines().position(|l| l.contains("- key: kubernetes.io/hostname")).unwrap() + 1;
+    assert_eq!(errors[0].line, line, "{errors:#?}");
 }

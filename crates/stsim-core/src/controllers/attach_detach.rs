@@ -225,6 +225,7 @@ mod tests {
                 access_modes: vec![AccessMode::ReadWriteOnce],
                 owner_refs: Vec::new(),
                 statefulset: None,
+                volume_name: None,
             })
             .unwrap();
         let pv = api.bind_new_volume(pvc, Some("us-east-1a".into()));

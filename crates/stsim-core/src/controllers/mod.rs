@@ -28,5 +28,6 @@ pub fn react(api: &mut Api, change: Change) {
         | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
         Change::PodGcWork => pod_gc::work_queued(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
+        Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
     }
 }

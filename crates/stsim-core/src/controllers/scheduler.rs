@@ -447,14 +447,31 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 }
             }
             None => {
-                let delayed = pvc
-                    .storage_class
-                    .is_some_and(|c| world.class(c).binding_mode == VolumeBindingMode::WaitForFirstConsumer);
+                // A claim that names its volume is the PV controller's to
+                // bind, whatever its class (`getPodVolumes` in the volume
+                // binder counts it with the immediate claims).
+                let delayed = pvc.volume_name.is_none()
+                    && pvc.storage_class.is_some_and(|c| {
+                        world.class(c).binding_mode == VolumeBindingMode::WaitForFirstConsumer
+                    });
                 if !delayed {
                     let message =
                         prefilter_error(total, "pod has unbound immediate PersistentVolumeClaims", wording);
                     api.mark_unschedulable(id, message);
                     return;
+                }
+                // A volume kept for this claim (its claimRef names it) is the
+                // one it will get: the pod must run where that volume is.
+                if let Some(pv) = world.pvs.iter().find(|pv| {
+                    pv.removed_at.is_none()
+                        && pv.phase == crate::objects::PvPhase::Available
+                        && pv.reserved_for.as_deref() == Some(pvc.name.as_str())
+                }) {
+                    if let Some(node) = pv.node {
+                        pins.push(VolumePin::Node(node));
+                    } else if let Some(zone) = &pv.zone {
+                        pins.push(VolumePin::Zone(node_tree.zone_named(zone)));
+                    }
                 }
             }
         }
@@ -506,8 +523,14 @@ pub fn schedule(api: &mut Api, id: PodId) {
         api.bind_pod(id);
         return;
     }
+    // VolumeBinding's PreBind: an existing volume that fits the chosen node
+    // is bound (static provisioning); otherwise the claim is provisioned
+    // for that node.
     for pvc in unbound {
-        api.select_node_for_claim(pvc, chosen);
+        match super::volumes::find_match(api.world(), pvc, Some(chosen)) {
+            Some(pv) => api.bind_volume(pvc, pv),
+            None => api.select_node_for_claim(pvc, chosen),
+        }
     }
 }
 

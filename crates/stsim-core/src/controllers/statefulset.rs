@@ -529,6 +529,7 @@ impl Sync {
                     access_modes: template.access_modes.clone(),
                     owner_refs: Vec::new(),
                     statefulset: Some(self.sts),
+                    volume_name: None,
                 }
             })
             .collect();

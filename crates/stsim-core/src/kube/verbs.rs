@@ -433,6 +433,7 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         access_modes: vec![crate::config::AccessMode::ReadWriteOnce],
         owner_refs,
         statefulset: None,
+        volume_name: None,
     };
     match api.create_pvc(new) {
         Ok(id) => WriteResult::ok(201, Some(render(api.world(), ObjRef::Pvc(id)))),

@@ -130,6 +130,7 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 access_modes,
                 owner_refs: Vec::new(),
                 statefulset: None,
+                volume_name: None,
             };
             if api.create_pvc(new).is_err() {
                 api.record(Event::NotFound { name: format!("pvc/{name} (already exists)") });

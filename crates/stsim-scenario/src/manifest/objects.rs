@@ -34,7 +34,7 @@ pub(crate) const LOCAL_ANNOTATION: &str = "stsim.io/local";
 pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
 
 /// Reads `metadata` of a top-level object: its name (required) and namespace.
-fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
+pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
     let Some(meta) = obj.take("metadata") else {
         cx.invalid(obj.place, "metadata.name", "Required value: name or generateName is required", None);
         return None;
@@ -88,7 +88,7 @@ fn forget(cx: &mut Cx<'_>, raw_base: &str) {
     cx.collected.spans.map.retain(|k, _| k != raw_base && !k.starts_with(&dot));
 }
 
-fn spec_of<'n>(cx: &mut Cx<'_>, obj: &mut Obj<'n>) -> Option<Obj<'n>> {
+pub(super) fn spec_of<'n>(cx: &mut Cx<'_>, obj: &mut Obj<'n>) -> Option<Obj<'n>> {
     match obj.take("spec") {
         Some(spec) => cx.obj(spec, "spec"),
         None => {
@@ -514,7 +514,8 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
 }
 
 /// The zone label of a node, current or deprecated.
-const ZONE_LABELS: &[&str] = &["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+pub(super) const ZONE_LABELS: &[&str] =
+    &["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
 
 pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let index = cx.base.node_pools + cx.collected.node_pools.len();
@@ -586,6 +587,7 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     obj.finish(cx);
     cx.collected.node_pools.push(raw::NodePool {
+        names: Some(vec![name.clone()]),
         name,
         count: Some(1),
         cpu,
@@ -1122,7 +1124,7 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
     Some(out)
 }
 
-fn node_selector_term(
+pub(super) fn node_selector_term(
     cx: &mut Cx<'_>,
     node: &Node,
     path: &str,
@@ -1377,31 +1379,9 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
                 cx.at(format!("{raw_at}.storageClassName"), c.place, &format!("{at}.spec.storageClassName"));
                 cx.string(c, &format!("{at}.spec.storageClassName"))
             });
-            modes = spec
-                .take("accessModes")
-                .and_then(|m| {
-                    cx.at(format!("{raw_at}.accessModes"), m.place, &format!("{at}.spec.accessModes"));
-                    cx.list(m, &format!("{at}.spec.accessModes"))
-                })
-                .map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(j, mode)| {
-                            let here = format!("{at}.spec.accessModes[{j}]");
-                            cx.one_of(
-                                mode,
-                                &here,
-                                &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"],
-                            )
-                        })
-                        .map(|mode| match mode.as_str() {
-                            "ReadOnlyMany" => raw::AccessMode::ReadOnlyMany,
-                            "ReadWriteMany" => raw::AccessMode::ReadWriteMany,
-                            "ReadWriteOncePod" => raw::AccessMode::ReadWriteOncePod,
-                            _ => raw::AccessMode::ReadWriteOnce,
-                        })
-                        .collect()
-                });
+            modes = spec.take("accessModes").and_then(|m| {
+                access_modes(cx, m, &format!("{at}.spec.accessModes"), &format!("{raw_at}.accessModes"))
+            });
             if let Some(mut resources) =
                 spec.take("resources").and_then(|r| cx.obj(r, &format!("{at}.spec.resources")))
             {
@@ -1439,4 +1419,34 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         }
     }
     Some(out)
+}
+
+/// `accessModes`: each one of Kubernetes' four.
+pub(super) fn access_modes(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Option<Vec<raw::AccessMode>> {
+    cx.at(raw_path.to_string(), node.place, path);
+    let list = cx.list(node, path)?;
+    Some(
+        list.iter()
+            .enumerate()
+            .filter_map(|(j, mode)| {
+                let here = format!("{path}[{j}]");
+                cx.one_of(
+                    mode,
+                    &here,
+                    &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"],
+                )
+            })
+            .map(|mode| match mode.as_str() {
+                "ReadOnlyMany" => raw::AccessMode::ReadOnlyMany,
+                "ReadWriteMany" => raw::AccessMode::ReadWriteMany,
+                "ReadWriteOncePod" => raw::AccessMode::ReadWriteOncePod,
+                _ => raw::AccessMode::ReadWriteOnce,
+            })
+            .collect(),
+    )
 }

@@ -14,7 +14,8 @@
 //!
 //! The modules follow the input's sections: `cluster`, `workloads` (with the
 //! pod template in `pod` and a set's application in `apps`), `timeline`,
-//! `expectations` and `operators`. This module holds the shared checks (names,
+//! `expectations` and `operators`, with the storage that exists from the
+//! start in `storage`. This module holds the shared checks (names,
 //! durations, quantities, integers) and the scenario as a whole.
 
 mod apps;
@@ -24,6 +25,7 @@ mod expectations;
 mod limits;
 mod operators;
 mod pod;
+mod storage;
 mod teaching;
 mod timeline;
 mod workloads;
@@ -406,6 +408,10 @@ impl Checker<'_, '_> {
         let statefulsets = self.statefulsets(raw_statefulsets);
         self.custom_kinds = self.custom_kinds(raw.custom_resource_definitions.as_deref().unwrap_or_default());
         let custom_resources = self.custom_resources(raw.custom_resources.as_deref().unwrap_or_default());
+        let persistent_volumes =
+            self.persistent_volumes(raw.persistent_volumes.as_deref().unwrap_or_default(), &cluster);
+        let persistent_volume_claims = self
+            .persistent_volume_claims(raw.persistent_volume_claims.as_deref().unwrap_or_default(), &cluster);
         let timeline =
             self.timeline(raw.timeline.as_deref().unwrap_or_default(), raw_statefulsets, duration, &cluster);
         self.service_references(raw.timeline.as_deref().unwrap_or_default(), &services);
@@ -518,6 +524,8 @@ impl Checker<'_, '_> {
             operators,
             custom_kinds: self.custom_kinds.clone(),
             custom_resources,
+            persistent_volumes,
+            persistent_volume_claims,
         }
     }
 }

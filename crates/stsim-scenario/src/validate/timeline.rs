@@ -659,9 +659,10 @@ impl Checker<'_, '_> {
 /// `AddNode`s in time order. Resolving a name costs a map lookup, however
 /// many nodes the pools declare.
 pub(super) struct NodeNames {
-    /// Each pool's name, node count and the id of its first node.
-    pools: Vec<(String, u64, usize)>,
-    /// Nodes added by the timeline, by name.
+    /// Each pool's name, node count, the id of its first node, and how
+    /// many of its first nodes have their own names.
+    pools: Vec<(String, u64, usize, u64)>,
+    /// Nodes with their own names and nodes added by the timeline, by name.
     added: BTreeMap<String, usize>,
 }
 
@@ -672,15 +673,15 @@ impl NodeNames {
         }
         let (pool, suffix) = name.rsplit_once('-')?;
         let n: u64 = suffix.parse().ok().filter(|n: &u64| *n >= 1 && n.to_string() == suffix)?;
-        let (_, count, first) = self.pools.iter().find(|(p, _, _)| p == pool)?;
-        (n <= *count).then(|| first + usize::try_from(n - 1).unwrap_or(usize::MAX))
+        let (_, count, first, named) = self.pools.iter().find(|(p, _, _, _)| p == pool)?;
+        (n > *named && n <= *count).then(|| first + usize::try_from(n - 1).unwrap_or(usize::MAX))
     }
 
     /// Up to `max` node names, for suggestions.
     pub(super) fn sample(&self, max: usize) -> Vec<String> {
         let mut out = Vec::new();
-        for (pool, count, _) in &self.pools {
-            for n in 1..=(*count).min(max as u64) {
+        for (pool, count, _, named) in &self.pools {
+            for n in (named + 1)..=(*count).min(max as u64) {
                 out.push(format!("{pool}-{n}"));
             }
         }
@@ -693,8 +694,12 @@ impl NodeNames {
 pub(super) fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> NodeNames {
     let mut pools = Vec::new();
     let mut total = 0usize;
+    let mut own = BTreeMap::new();
     for pool in &cluster.node_pools {
-        pools.push((pool.name.clone(), u64::from(pool.count), total));
+        pools.push((pool.name.clone(), u64::from(pool.count), total, pool.names.len() as u64));
+        for (j, name) in pool.names.iter().enumerate() {
+            own.insert(name.clone(), total + j);
+        }
         total = total.saturating_add(pool.count as usize);
     }
     let mut added: Vec<(SimDuration, usize)> = entries
@@ -717,5 +722,6 @@ pub(super) fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig
         names.insert(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]), total);
         total = total.saturating_add(1);
     }
+    names.extend(own);
     NodeNames { pools, added: names }
 }
