@@ -181,8 +181,12 @@ fn workloads(config: &stsim_core::Config) -> String {
         .map(|c| (&c.name, &c.provisioner, c.binding_mode, c.reclaim_policy, c.is_default, c.local, c.iops))
         .collect();
     format!(
-        "{:?}\n{sets:?}\n{:?}\n{classes:?}\n{}",
-        config.services, config.pod_disruption_budgets, config.namespace
+        "{:?}\n{sets:?}\n{:?}\n{classes:?}\n{}\n{:?}\n{:?}",
+        config.services,
+        config.pod_disruption_budgets,
+        config.namespace,
+        config.persistent_volumes,
+        config.persistent_volume_claims
     )
 }
 

@@ -287,7 +287,8 @@ fn scaled_away(world: &World, trace: &Trace, claim: &Pvc, at: SimTime) -> bool {
 /// that made them.
 fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
     let mut groups: BTreeMap<String, Vec<&Pvc>> = BTreeMap::new();
-    for claim in world.live_pvcs().filter(|c| c.orphaned.is_some()) {
+    // A claim still waiting for a volume has no disk to bill.
+    for claim in world.live_pvcs().filter(|c| c.orphaned.is_some() && c.volume.is_some()) {
         let set = claim.statefulset.map(|s| world.sts(s).name.clone()).unwrap_or_default();
         groups.entry(set).or_default().push(claim);
     }

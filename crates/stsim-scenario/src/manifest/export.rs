@@ -1,7 +1,8 @@
 //! A scenario's workloads as Kubernetes objects: the way back from a
 //! validated `Config` to manifests (`stsim export`).
 //!
-//! Owns writing the `Config`'s StorageClasses, Services, StatefulSets and
+//! Owns writing the `Config`'s StorageClasses, PersistentVolumes and claims
+//! that exist from the start, Services, StatefulSets and
 //! PodDisruptionBudgets as the objects `kubectl apply` takes, with every
 //! default written out, as JSON values in the order `kubectl apply` wants
 //! them. The model does not run probe checks, so a probe gets a TCP check on
@@ -372,6 +373,73 @@ fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
     json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": metadata(&budget.name, namespace), "spec": spec})
 }
 
+fn access_modes(modes: &[AccessMode]) -> Vec<&'static str> {
+    modes
+        .iter()
+        .map(|m| match m {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadOnlyMany => "ReadOnlyMany",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+            AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+        })
+        .collect()
+}
+
+/// A volume that exists from the start, with the node affinity of its
+/// zone or node.
+fn persistent_volume(volume: &PersistentVolumeConfig, namespace: &str) -> Value {
+    let mut spec = json!({
+        "capacity": {"storage": bytes_quantity(volume.capacity_bytes)},
+        "accessModes": access_modes(&volume.access_modes),
+        "persistentVolumeReclaimPolicy": match volume.reclaim_policy {
+            ReclaimPolicy::Delete => "Delete",
+            ReclaimPolicy::Retain => "Retain",
+        },
+    });
+    if !volume.storage_class_name.is_empty() {
+        spec["storageClassName"] = volume.storage_class_name.clone().into();
+    }
+    if let Some(claim) = &volume.claim_ref {
+        let mut r = json!({"kind": "PersistentVolumeClaim", "namespace": namespace, "name": claim.name});
+        if let Some(uid) = &claim.uid {
+            r["uid"] = uid.clone().into();
+        }
+        spec["claimRef"] = r;
+    }
+    let affinity = match (&volume.node, &volume.zone) {
+        (Some(node), _) => Some(("kubernetes.io/hostname", node)),
+        (None, Some(zone)) => Some(("topology.kubernetes.io/zone", zone)),
+        (None, None) => None,
+    };
+    if let Some((key, value)) = affinity {
+        spec["nodeAffinity"] = json!({"required": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": key, "operator": "In", "values": [value]}]}
+        ]}});
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": volume.name}, "spec": spec})
+}
+
+/// A claim that exists from the start. A claim of no class is written with
+/// `storageClassName: ""`, so that the default class does not fill it in.
+fn persistent_volume_claim(claim: &PersistentVolumeClaimConfig, namespace: &str) -> Value {
+    let mut meta = metadata(&claim.name, namespace);
+    if let Some(uid) = &claim.uid {
+        meta["uid"] = uid.clone().into();
+    }
+    if !claim.labels.is_empty() {
+        meta["labels"] = labels(&claim.labels);
+    }
+    let mut spec = json!({
+        "accessModes": access_modes(&claim.access_modes),
+        "resources": {"requests": {"storage": bytes_quantity(claim.request_bytes)}},
+        "storageClassName": claim.storage_class_name.clone().unwrap_or_default(),
+    });
+    if let Some(volume) = &claim.volume_name {
+        spec["volumeName"] = volume.clone().into();
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec})
+}
+
 /// Every workload object of `config`, in the order `kubectl apply` wants them.
 pub fn objects(config: &Config) -> Vec<Value> {
     let mut out = Vec::new();
@@ -379,6 +447,8 @@ pub fn objects(config: &Config) -> Vec<Value> {
         out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": config.namespace}}));
     }
     out.extend(config.cluster.storage_classes.iter().map(storage_class));
+    out.extend(config.persistent_volumes.iter().map(|v| persistent_volume(v, &config.namespace)));
+    out.extend(config.persistent_volume_claims.iter().map(|c| persistent_volume_claim(c, &config.namespace)));
     out.extend(config.services.iter().map(|s| service(s, &config.namespace)));
     out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));
     out.extend(config.pod_disruption_budgets.iter().map(|b| budget(b, &config.namespace)));
