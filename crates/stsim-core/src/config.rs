@@ -554,6 +554,31 @@ impl NodeSelectorRequirement {
     }
 }
 
+/// A label selector, as StatefulSets, PodDisruptionBudgets and pod
+/// (anti-)affinity terms write it: `matchLabels` and `matchExpressions`,
+/// all of which must hold (`LabelSelectorAsSelector` in apimachinery). The
+/// expressions use the same four operators as node selector requirements.
+/// An empty selector matches every pod.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LabelSelector {
+    pub match_labels: Labels,
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+}
+
+impl LabelSelector {
+    /// A selector of `matchLabels` alone.
+    pub fn from_labels(match_labels: Labels) -> LabelSelector {
+        LabelSelector { match_labels, match_expressions: Vec::new() }
+    }
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|r| r.matches(labels))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
 /// One node selector term: every requirement must hold.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct NodeSelectorTerm {
@@ -578,14 +603,13 @@ pub struct PreferredSchedulingTerm {
 /// domain of `topology_key` (a node label, like `kubernetes.io/hostname`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PodAffinityTerm {
-    /// `labelSelector.matchLabels`.
-    pub label_selector: Labels,
+    pub label_selector: LabelSelector,
     pub topology_key: String,
 }
 
 impl PodAffinityTerm {
     pub fn selects(&self, labels: &Labels) -> bool {
-        self.label_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.label_selector.matches(labels)
     }
 }
 
@@ -655,8 +679,7 @@ impl std::fmt::Debug for Affinity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodDisruptionBudgetConfig {
     pub name: String,
-    /// `selector.matchLabels`.
-    pub selector: Labels,
+    pub selector: LabelSelector,
     pub budget: DisruptionBudget,
 }
 
@@ -929,7 +952,7 @@ pub struct VolumeClaimTemplate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatefulSetSpec {
     pub replicas: u32,
-    pub selector: Labels,
+    pub selector: LabelSelector,
     pub service_name: String,
     pub pod_management_policy: PodManagementPolicy,
     pub update_strategy: UpdateStrategy,
@@ -1525,7 +1548,7 @@ pub struct SpecPatch {
     pub revision_history_limit: Option<u32>,
     pub retention: Option<RetentionPolicy>,
     pub service_name: Option<String>,
-    pub selector: Option<Labels>,
+    pub selector: Option<LabelSelector>,
     pub pod_management_policy: Option<PodManagementPolicy>,
     pub volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
 }

@@ -55,7 +55,7 @@ pub fn statefulset_spec(
     let labels: Labels = [("app".to_string(), name.to_string())].into();
     StatefulSetSpec {
         replicas,
-        selector: labels.clone(),
+        selector: crate::config::LabelSelector::from_labels(labels.clone()),
         service_name: service.into(),
         pod_management_policy: policy,
         update_strategy: UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },

@@ -433,6 +433,14 @@ impl World {
     }
     /// Live pods whose labels include every label of `selector`; an empty
     /// selector selects every live pod. In id order.
+    /// The pods a label selector matches: the `matchLabels` index, then the expressions.
+    pub fn pods_matching(&self, selector: &crate::config::LabelSelector) -> Vec<PodId> {
+        let mut pods = self.pods_selected_by(&selector.match_labels);
+        if !selector.match_expressions.is_empty() {
+            pods.retain(|id| selector.match_expressions.iter().all(|r| r.matches(&self.pod(*id).labels)));
+        }
+        pods
+    }
     pub fn pods_selected_by(&self, selector: &crate::config::Labels) -> Vec<PodId> {
         let Some((key, value)) = selector.iter().next() else {
             return self.pod_names.values().copied().collect::<BTreeSet<_>>().into_iter().collect();

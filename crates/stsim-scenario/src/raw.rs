@@ -753,6 +753,8 @@ pub struct NodeAffinity {
 pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: Option<RawLabels>,
+    #[serde(default)]
+    pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -794,7 +796,12 @@ pub struct Affinity {
 #[serde(rename = "PodDisruptionBudget", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodDisruptionBudget {
     pub name: String,
+    /// `selector.matchLabels`.
+    #[serde(default)]
     pub selector: RawLabels,
+    /// `selector.matchExpressions`.
+    #[serde(default)]
+    pub selector_expressions: Option<Vec<NodeSelectorRequirement>>,
     #[serde(default)]
     pub min_available: Option<IntOrString>,
     #[serde(default)]
@@ -945,8 +952,12 @@ pub struct StatefulSet {
     pub service_name: String,
     #[serde(default)]
     pub replicas: Option<i64>,
+    /// `selector.matchLabels`; the template's labels if left out.
     #[serde(default)]
     pub selector: Option<RawLabels>,
+    /// `selector.matchExpressions`.
+    #[serde(default)]
+    pub selector_expressions: Option<Vec<NodeSelectorRequirement>>,
     #[serde(default)]
     pub pod_management_policy: Option<PodManagementPolicy>,
     #[serde(default)]

@@ -716,3 +716,58 @@ fn nodes_keep_their_names_and_a_local_volume_names_one() {
     let line = yaml.lines().position(|l| l.contains("- key: kubernetes.io/hostname")).unwrap() + 1;
     assert_eq!(errors[0].line, line, "{errors:#?}");
 }
+
+/// `matchExpressions` in a set's selector, a budget's and a pod
+/// anti-affinity term's (as the ZooKeeper tutorial writes it) are read and
+/// matched, and a selector that does not select the template is refused.
+#[test]
+fn selectors_with_match_expressions() {
+    let yaml = edit(
+        "  selector:\n    matchLabels:\n      app: redis\n",
+        "  selector:\n    matchLabels:\n      app: redis\n    matchExpressions:\n      - key: tier\n        operator: NotIn\n        values: [cache]\n",
+    )
+    .replacen(
+        "      containers:\n",
+        "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            \
+         - labelSelector:\n                matchExpressions:\n                  - key: app\n                    operator: In\n                    \
+         values: [redis]\n              topologyKey: kubernetes.io/hostname\n      containers:\n",
+        1,
+    );
+    let budget = "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: redis\nspec:\n  maxUnavailable: 1\n  selector:\n    matchExpressions:\n      - {key: app, operator: Exists}\n";
+    let yaml = format!("{yaml}{budget}");
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let config = loaded.config;
+    let selector = &config.statefulsets[0].spec.selector;
+    assert_eq!(selector.match_expressions.len(), 1);
+    let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert!(selector.matches(&labels(&[("app", "redis")])));
+    assert!(!selector.matches(&labels(&[("app", "redis"), ("tier", "cache")])));
+    let term = &config.statefulsets[0].spec.template.affinity.anti_required[0];
+    assert!(term.selects(&labels(&[("app", "redis")])) && !term.selects(&labels(&[("app", "web")])));
+    assert!(config.pod_disruption_budgets[0].selector.matches(&labels(&[("app", "anything")])));
+    // Three pods, one per node: the anti-affinity by expression holds.
+    let mut sim = stsim_core::Simulation::new(config);
+    sim.run();
+    let nodes: std::collections::BTreeSet<_> = sim.world.live_pods().filter_map(|p| p.node).collect();
+    assert_eq!(nodes.len(), 3);
+    // A selector whose expression the template's labels fail is refused.
+    let bad =
+        yaml.replacen("operator: NotIn\n        values: [cache]", "operator: In\n        values: [cache]", 1);
+    let errors = errors(&bad);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("`selector` does not match template `labels`"), "{errors:#?}");
+    assert_eq!(errors[0].line, bad.lines().position(|l| l.contains("- key: tier")).unwrap() + 1);
+}
+
+#[test]
+fn a_pod_affinity_term_without_a_label_selector_selects_nothing() {
+    let yaml = edit(
+        "      containers:\n",
+        "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            \
+         - topologyKey: kubernetes.io/hostname\n      containers:\n",
+    );
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml)], "start").unwrap();
+    assert!(loaded.config.statefulsets[0].spec.template.affinity.anti_required.is_empty());
+    assert!(loaded.warning.unwrap().contains("has no labelSelector, so it selects no pod"));
+}

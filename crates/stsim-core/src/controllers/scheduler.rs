@@ -262,7 +262,7 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
     let wording = Wording::for_version(world.kubernetes);
     let mut anti_domains = BTreeSet::new();
     for term in &pod.affinity.anti_required {
-        for other in world.pods_selected_by(&term.label_selector) {
+        for other in world.pods_matching(&term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &term.topology_key)
             {
@@ -282,7 +282,7 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
     }
     let mut affinity_counts = BTreeMap::new();
     if let Some(first) = pod.affinity.affinity_required.first() {
-        for other in world.pods_selected_by(&first.label_selector) {
+        for other in world.pods_matching(&first.label_selector) {
             let other = world.pod(other);
             if other.id == pod.id || !pod.affinity.affinity_required.iter().all(|t| t.selects(&other.labels))
             {
@@ -700,11 +700,11 @@ fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
 
 /// The system default spreading selector: the owning StatefulSet's selector
 /// and those of the Services selecting the pod (`helper.DefaultSelector`).
-fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::Labels> {
+fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::LabelSelector> {
     let owner = pod.owner?;
     let mut selector = world.sts(owner).spec.selector.clone();
     for service in world.services_selecting(&pod.labels) {
-        selector.extend(world.service(service).selector.clone());
+        selector.match_labels.extend(world.service(service).selector.clone());
     }
     Some(selector)
 }
@@ -717,7 +717,7 @@ fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[No
     };
     // Matching pods that are not terminating, per node.
     let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
-    for other in world.pods_selected_by(&selector) {
+    for other in world.pods_matching(&selector) {
         let other = world.pod(other);
         if other.is_terminating() {
             continue;
@@ -768,7 +768,7 @@ fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[No
 fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let mut domains: BTreeMap<(String, String), i64> = BTreeMap::new();
     for weighted in &pod.affinity.affinity_preferred {
-        for other in world.pods_selected_by(&weighted.term.label_selector) {
+        for other in world.pods_matching(&weighted.term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &weighted.term.topology_key)
             {
@@ -789,7 +789,7 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<
         }
     }
     for weighted in &pod.affinity.anti_preferred {
-        for other in world.pods_selected_by(&weighted.term.label_selector) {
+        for other in world.pods_matching(&weighted.term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &weighted.term.topology_key)
             {

@@ -513,7 +513,8 @@ impl Sync {
             .volume_claim_templates
             .iter()
             .map(|template| {
-                let mut claim_labels = set.spec.selector.clone();
+                // The claim's labels are the set's `matchLabels` and the template's.
+                let mut claim_labels = set.spec.selector.match_labels.clone();
                 claim_labels.extend(set.spec.template.labels.clone());
                 NewPvc {
                     name: claim_name(&template.name, &set.name, ordinal),
@@ -667,7 +668,7 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
     if set.deletion_timestamp.is_some() {
         return;
     }
-    let selects = |pod: &Pod| set.spec.selector.iter().all(|(key, value)| pod.labels.get(key) == Some(value));
+    let selects = |pod: &Pod| set.spec.selector.matches(&pod.labels);
     let release: Vec<PodId> = set.pods.values().copied().filter(|id| !selects(world.pod(*id))).collect();
     for pod in release {
         api.orphan_pod(pod);
@@ -680,7 +681,7 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
             let pod = world.pod(*id);
             !pod.is_terminating()
                 && parse_pod_name(&pod.name).is_some_and(|(parent, _)| parent == set.name)
-                && set.spec.selector.iter().all(|(key, value)| pod.labels.get(key) == Some(value))
+                && set.spec.selector.matches(&pod.labels)
         })
         .collect();
     for pod in adopt {

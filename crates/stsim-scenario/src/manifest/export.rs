@@ -120,28 +120,39 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
 }
 
 fn term(term: &NodeSelectorTerm) -> Value {
-    let expressions: Vec<Value> = term
-        .match_expressions
-        .iter()
-        .map(|r| {
-            let operator = match r.operator {
-                NodeSelectorOperator::In => "In",
-                NodeSelectorOperator::NotIn => "NotIn",
-                NodeSelectorOperator::Exists => "Exists",
-                NodeSelectorOperator::DoesNotExist => "DoesNotExist",
-            };
-            let mut requirement = json!({"key": r.key, "operator": operator});
-            if !r.values.is_empty() {
-                requirement["values"] = r.values.clone().into();
-            }
-            requirement
-        })
-        .collect();
+    let expressions: Vec<Value> = term.match_expressions.iter().map(requirement).collect();
     json!({"matchExpressions": expressions})
 }
 
+fn operator(operator: NodeSelectorOperator) -> &'static str {
+    match operator {
+        NodeSelectorOperator::In => "In",
+        NodeSelectorOperator::NotIn => "NotIn",
+        NodeSelectorOperator::Exists => "Exists",
+        NodeSelectorOperator::DoesNotExist => "DoesNotExist",
+    }
+}
+
+/// A requirement, with `values` only where the operator takes them.
+fn requirement(r: &NodeSelectorRequirement) -> Value {
+    let mut out = json!({"key": r.key, "operator": operator(r.operator)});
+    if !r.values.is_empty() {
+        out["values"] = r.values.clone().into();
+    }
+    out
+}
+
+fn label_selector(selector: &LabelSelector) -> Value {
+    let mut out = json!({"matchLabels": labels(&selector.match_labels)});
+    if !selector.match_expressions.is_empty() {
+        out["matchExpressions"] =
+            selector.match_expressions.iter().map(requirement).collect::<Vec<_>>().into();
+    }
+    out
+}
+
 fn pod_term(term: &PodAffinityTerm) -> Value {
-    json!({"labelSelector": {"matchLabels": labels(&term.label_selector)}, "topologyKey": term.topology_key})
+    json!({"labelSelector": label_selector(&term.label_selector), "topologyKey": term.topology_key})
 }
 
 fn affinity(affinity: &Affinity) -> Value {
@@ -325,7 +336,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         .collect();
     let mut out_spec = json!({
         "replicas": spec.replicas,
-        "selector": {"matchLabels": labels(&spec.selector)},
+        "selector": label_selector(&spec.selector),
         "serviceName": spec.service_name,
         "podManagementPolicy": match spec.pod_management_policy {
             PodManagementPolicy::OrderedReady => "OrderedReady",
@@ -365,7 +376,7 @@ fn probe_object(probe: &Probe, port: Option<u16>) -> Value {
 }
 
 fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
-    let mut spec = json!({"selector": {"matchLabels": labels(&budget.selector)}});
+    let mut spec = json!({"selector": label_selector(&budget.selector)});
     match budget.budget {
         DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = int_or_percent(v),
         DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = int_or_percent(v),

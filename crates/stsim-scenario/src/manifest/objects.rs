@@ -464,7 +464,15 @@ impl Obj<'_> {
     }
 }
 
-fn match_labels(cx: &mut Cx<'_>, node: &Node, path: &str, raw_path: String) -> Option<raw::RawLabels> {
+/// A label selector: its `matchLabels` (at `raw_path`) and its
+/// `matchExpressions` (at `raw_expressions`).
+fn label_selector(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: String,
+    raw_expressions: &str,
+) -> Option<(raw::RawLabels, Option<Vec<raw::NodeSelectorRequirement>>)> {
     let mut selector = cx.obj(node, path)?;
     let labels = match selector.take("matchLabels") {
         Some(labels) => {
@@ -476,8 +484,12 @@ fn match_labels(cx: &mut Cx<'_>, node: &Node, path: &str, raw_path: String) -> O
             Some(raw::RawLabels::new())
         }
     };
+    let expressions = selector.take("matchExpressions").map(|list| {
+        cx.at(raw_expressions.to_string(), list.place, &format!("{path}.matchExpressions"));
+        requirements(cx, list, &format!("{path}.matchExpressions"), raw_expressions)
+    });
     selector.finish(cx);
-    labels
+    Some((labels?, expressions))
 }
 
 pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
@@ -495,8 +507,12 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
     let selector = spec
         .take("selector")
-        .and_then(|node| match_labels(cx, node, "spec.selector", format!("{raw_base}.selector")))
+        .and_then(|node| {
+            let expressions = format!("{raw_base}.selectorExpressions");
+            label_selector(cx, node, "spec.selector", format!("{raw_base}.selector"), &expressions)
+        })
         .unwrap_or_default();
+    let (selector, selector_expressions) = selector;
     let value = |cx: &mut Cx<'_>, spec: &mut Obj<'_>, key: &str| {
         let node = spec.take(key)?;
         cx.at(format!("{raw_base}.{key}"), node.place, &format!("spec.{key}"));
@@ -506,7 +522,8 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let max_unavailable = value(cx, &mut spec, "maxUnavailable");
     spec.finish(cx);
     obj.finish(cx);
-    let budget = raw::PodDisruptionBudget { name, selector, min_available, max_unavailable };
+    let budget =
+        raw::PodDisruptionBudget { name, selector, selector_expressions, min_available, max_unavailable };
     match index {
         Some(i) => cx.collected.pod_disruption_budgets[i] = budget,
         None => cx.collected.pod_disruption_budgets.push(budget),
@@ -654,11 +671,16 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         _ => None,
     };
     let replicas = int_field(cx, &mut spec, "replicas", r("replicas"));
-    let selector = match spec.take("selector") {
-        Some(node) => match_labels(cx, node, "spec.selector", r("selector")),
+    let (selector, selector_expressions) = match spec.take("selector") {
+        Some(node) => {
+            match label_selector(cx, node, "spec.selector", r("selector"), &r("selectorExpressions")) {
+                Some((labels, expressions)) => (Some(labels), expressions),
+                None => (None, None),
+            }
+        }
         None => {
             cx.invalid(spec.place, "spec.selector", "Required value", None);
-            None
+            (None, None)
         }
     };
     let service_name = match spec.take("serviceName") {
@@ -720,6 +742,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         service_name,
         replicas,
         selector,
+        selector_expressions,
         pod_management_policy,
         update_strategy,
         revision_history_limit,
@@ -1132,37 +1155,15 @@ pub(super) fn node_selector_term(
 ) -> Option<raw::NodeSelectorTerm> {
     let mut term = cx.obj(node, path)?;
     cx.at(raw_path.to_string(), node.place, path);
-    let mut expressions = Vec::new();
-    if let Some(list) =
-        term.take("matchExpressions").and_then(|l| cx.list(l, &format!("{path}.matchExpressions")))
-    {
-        for (i, item) in list.iter().enumerate() {
-            let at = format!("{path}.matchExpressions[{i}]");
-            let Some(mut requirement) = cx.obj(item, &at) else { continue };
-            cx.at(format!("{raw_path}.matchExpressions[{i}]"), item.place, &at);
-            let key = requirement.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
-            let operator = requirement.take("operator").and_then(|o| {
-                cx.one_of(o, &format!("{at}.operator"), &["In", "NotIn", "Exists", "DoesNotExist"])
-            });
-            let values =
-                requirement.take("values").and_then(|v| cx.list(v, &format!("{at}.values"))).map(|v| {
-                    v.iter()
-                        .enumerate()
-                        .filter_map(|(j, n)| cx.string(n, &format!("{at}.values[{j}]")))
-                        .collect()
-                });
-            requirement.finish(cx);
-            if let (Some(key), Some(operator)) = (key, operator) {
-                let operator = match operator.as_str() {
-                    "In" => raw::NodeSelectorOperator::In,
-                    "NotIn" => raw::NodeSelectorOperator::NotIn,
-                    "Exists" => raw::NodeSelectorOperator::Exists,
-                    _ => raw::NodeSelectorOperator::DoesNotExist,
-                };
-                expressions.push(raw::NodeSelectorRequirement { key, operator, values });
-            }
-        }
-    }
+    let expressions = match term.take("matchExpressions") {
+        Some(list) => requirements(
+            cx,
+            list,
+            &format!("{path}.matchExpressions"),
+            &format!("{raw_path}.matchExpressions"),
+        ),
+        None => Vec::new(),
+    };
     term.finish(cx);
     Some(raw::NodeSelectorTerm { match_expressions: Some(expressions) })
 }
@@ -1175,12 +1176,23 @@ fn pod_affinity_term(
 ) -> Option<raw::PodAffinityTerm> {
     let mut term = cx.obj(node, path)?;
     cx.at(raw_path.to_string(), node.place, path);
-    let labels = match term.take("labelSelector") {
-        Some(selector) => {
-            match_labels(cx, selector, &format!("{path}.labelSelector"), format!("{raw_path}.labelSelector"))
-        }
-        None => Some(raw::RawLabels::new()),
+    // A term without a labelSelector selects no pod (core/v1 PodAffinityTerm):
+    // it constrains nothing, and is left out with a note.
+    let Some(selector) = term.take("labelSelector") else {
+        term.skip(&["topologyKey", "namespaces", "namespaceSelector"]);
+        term.finish(cx);
+        let note =
+            format!("{}: {path} has no labelSelector, so it selects no pod and is left out", cx.object);
+        cx.collected.notes.push(note);
+        return None;
     };
+    let (labels, expressions) = label_selector(
+        cx,
+        selector,
+        &format!("{path}.labelSelector"),
+        format!("{raw_path}.labelSelector"),
+        &format!("{raw_path}.labelSelector.matchExpressions"),
+    )?;
     let topology_key = term.take("topologyKey").and_then(|k| {
         cx.at(format!("{raw_path}.topologyKey"), k.place, &format!("{path}.topologyKey"));
         cx.string(k, &format!("{path}.topologyKey"))
@@ -1190,7 +1202,7 @@ fn pod_affinity_term(
     }
     term.finish(cx);
     Some(raw::PodAffinityTerm {
-        label_selector: raw::LabelSelector { match_labels: labels },
+        label_selector: raw::LabelSelector { match_labels: Some(labels), match_expressions: expressions },
         topology_key: topology_key.unwrap_or_default(),
     })
 }
@@ -1449,4 +1461,38 @@ pub(super) fn access_modes(
             })
             .collect(),
     )
+}
+
+/// `matchExpressions` of a node selector term or a label selector.
+fn requirements(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Vec<raw::NodeSelectorRequirement> {
+    let mut expressions = Vec::new();
+    let Some(list) = cx.list(node, path) else { return expressions };
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let Some(mut requirement) = cx.obj(item, &at) else { continue };
+        cx.at(format!("{raw_path}[{i}]"), item.place, &at);
+        let key = requirement.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
+        let operator = requirement.take("operator").and_then(|o| {
+            cx.one_of(o, &format!("{at}.operator"), &["In", "NotIn", "Exists", "DoesNotExist"])
+        });
+        let values = requirement.take("values").and_then(|v| cx.list(v, &format!("{at}.values"))).map(|v| {
+            v.iter().enumerate().filter_map(|(j, n)| cx.string(n, &format!("{at}.values[{j}]"))).collect()
+        });
+        requirement.finish(cx);
+        if let (Some(key), Some(operator)) = (key, operator) {
+            let operator = match operator.as_str() {
+                "In" => raw::NodeSelectorOperator::In,
+                "NotIn" => raw::NodeSelectorOperator::NotIn,
+                "Exists" => raw::NodeSelectorOperator::Exists,
+                _ => raw::NodeSelectorOperator::DoesNotExist,
+            };
+            expressions.push(raw::NodeSelectorRequirement { key, operator, values });
+        }
+    }
+    expressions
 }

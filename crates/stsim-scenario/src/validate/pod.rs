@@ -159,9 +159,21 @@ impl Checker<'_, '_> {
                 Some(help.to_string()),
             );
         }
+        NodeSelectorTerm {
+            match_expressions: self.requirements(&format!("{path}.matchExpressions"), expressions),
+        }
+    }
+
+    /// `matchExpressions` of a node selector term or a label selector: each
+    /// with a key, and values exactly when the operator is `In` or `NotIn`.
+    pub(super) fn requirements(
+        &mut self,
+        path: &str,
+        expressions: &[raw::NodeSelectorRequirement],
+    ) -> Vec<NodeSelectorRequirement> {
         let mut out = Vec::new();
         for (i, requirement) in expressions.iter().enumerate() {
-            let at = format!("{path}.matchExpressions[{i}]");
+            let at = format!("{path}[{i}]");
             if requirement.key.is_empty() {
                 self.report(
                     "invalid-value",
@@ -188,7 +200,7 @@ impl Checker<'_, '_> {
             }
             out.push(NodeSelectorRequirement { key: requirement.key.clone(), operator, values });
         }
-        NodeSelectorTerm { match_expressions: out }
+        out
     }
 
     pub(super) fn pod_affinity_term(&mut self, path: &str, term: &raw::PodAffinityTerm) -> PodAffinityTerm {
@@ -202,8 +214,15 @@ impl Checker<'_, '_> {
                 Some(help.to_string()),
             );
         }
+        let match_expressions = self.requirements(
+            &format!("{path}.labelSelector.matchExpressions"),
+            term.label_selector.match_expressions.as_deref().unwrap_or_default(),
+        );
         PodAffinityTerm {
-            label_selector: term.label_selector.match_labels.clone().unwrap_or_default(),
+            label_selector: LabelSelector {
+                match_labels: term.label_selector.match_labels.clone().unwrap_or_default(),
+                match_expressions,
+            },
             topology_key: term.topology_key.clone(),
         }
     }

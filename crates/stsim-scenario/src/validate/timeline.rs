@@ -589,7 +589,7 @@ impl Checker<'_, '_> {
                         revision_history_limit: int(self, "revisionHistoryLimit", *revision_history_limit),
                         retention,
                         service_name: service_name.clone(),
-                        selector: selector.clone(),
+                        selector: selector.clone().map(LabelSelector::from_labels),
                         pod_management_policy: pod_management_policy.map(|p| match p {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
