@@ -722,6 +722,7 @@ impl<'a> Api<'a> {
     /// The PV controller binds a claim to an existing volume that satisfies
     /// it (static provisioning, or a volume kept for the claim).
     pub fn bind_volume(&mut self, pvc: PvcId, pv: PvId) {
+        self.world.available_pvs.remove(&pv);
         let volume = self.world.pv_mut(pv);
         volume.phase = PvPhase::Bound;
         volume.claim = Some(pvc);

@@ -56,6 +56,10 @@ pub struct World {
     pub pods: Vec<Pod>,
     pub pvcs: Vec<Pvc>,
     pub pvs: Vec<Pv>,
+    /// The Available volumes (made before the run and not yet bound): what
+    /// the PV controller may bind, so that a new claim looks at these and
+    /// not at every volume.
+    pub available_pvs: BTreeSet<PvId>,
     /// Per-pod A records of headless Services, by fully qualified name.
     pub dns: BTreeMap<String, DnsRecord>,
     /// How cluster DNS caches answers.
@@ -142,6 +146,7 @@ impl World {
             pods: Vec::new(),
             pvcs: Vec::new(),
             pvs: Vec::new(),
+            available_pvs: BTreeSet::new(),
             dns: BTreeMap::new(),
             dns_config: crate::config::DnsConfig::default(),
             dns_cache: BTreeMap::new(),
@@ -310,6 +315,9 @@ impl World {
                 None => (None, volume.zone.clone()),
             };
             let id = PvId(self.pvs.len() as u32);
+            if phase == PvPhase::Available {
+                self.available_pvs.insert(id);
+            }
             self.pvs.push(Pv {
                 id,
                 uid,

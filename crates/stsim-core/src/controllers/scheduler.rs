@@ -462,7 +462,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 }
                 // A volume kept for this claim (its claimRef names it) is the
                 // one it will get: the pod must run where that volume is.
-                if let Some(pv) = world.pvs.iter().find(|pv| {
+                if let Some(pv) = world.available_pvs.iter().map(|id| world.pv(*id)).find(|pv| {
                     pv.removed_at.is_none()
                         && pv.phase == crate::objects::PvPhase::Available
                         && pv.reserved_for.as_deref() == Some(pvc.name.as_str())

@@ -111,8 +111,9 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
         }
     };
     world
-        .pvs
+        .available_pvs
         .iter()
+        .map(|id| world.pv(*id))
         .filter(|pv| usable_by(pv, claim) && satisfies(pv, claim) && fits(pv))
         .min_by_key(|pv| (pv.reserved_for.is_none(), pv.capacity_bytes, pv.id))
         .map(|pv| pv.id)
