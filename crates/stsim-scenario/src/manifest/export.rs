@@ -175,37 +175,25 @@ fn affinity(affinity: &Affinity) -> Value {
     if !node.is_empty() {
         out.insert("nodeAffinity".into(), Value::Object(node));
     }
-    let mut anti = Map::new();
-    if !affinity.anti_required.is_empty() {
-        let terms: Vec<Value> = affinity.anti_required.iter().map(pod_term).collect();
-        anti.insert(REQUIRED.into(), terms.into());
-    }
-    if !affinity.anti_preferred.is_empty() {
-        let terms: Vec<Value> = affinity
-            .anti_preferred
-            .iter()
-            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
-            .collect();
-        anti.insert(PREFERRED.into(), terms.into());
-    }
-    if !anti.is_empty() {
-        out.insert("podAntiAffinity".into(), Value::Object(anti));
-    }
-    let mut with = Map::new();
-    if !affinity.affinity_required.is_empty() {
-        let terms: Vec<Value> = affinity.affinity_required.iter().map(pod_term).collect();
-        with.insert(REQUIRED.into(), terms.into());
-    }
-    if !affinity.affinity_preferred.is_empty() {
-        let terms: Vec<Value> = affinity
-            .affinity_preferred
-            .iter()
-            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
-            .collect();
-        with.insert(PREFERRED.into(), terms.into());
-    }
-    if !with.is_empty() {
-        out.insert("podAffinity".into(), Value::Object(with));
+    // podAntiAffinity and podAffinity have one shape.
+    for (key, required, preferred) in [
+        ("podAntiAffinity", &affinity.anti_required, &affinity.anti_preferred),
+        ("podAffinity", &affinity.affinity_required, &affinity.affinity_preferred),
+    ] {
+        let mut block = Map::new();
+        if !required.is_empty() {
+            block.insert(REQUIRED.into(), required.iter().map(pod_term).collect::<Vec<_>>().into());
+        }
+        if !preferred.is_empty() {
+            let terms: Vec<Value> = preferred
+                .iter()
+                .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
+                .collect();
+            block.insert(PREFERRED.into(), terms.into());
+        }
+        if !block.is_empty() {
+            out.insert(key.into(), Value::Object(block));
+        }
     }
     Value::Object(out)
 }

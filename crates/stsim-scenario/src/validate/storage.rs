@@ -8,11 +8,14 @@
 //! naming a class the cluster does not have, a claim naming a volume that
 //! does not exist or is bound elsewhere (the claim waits, modelled in the
 //! core). Does not own binding: that is the PV controller in the core.
+//! The checks every claim shares (its size, its access modes) live here and
+//! serve claim templates and `CreatePvc` too.
 
 use super::timeline::node_names;
 use super::*;
 
 impl Checker<'_, '_> {
+    /// `accessModes`: `[ReadWriteOnce]` when left out, at least one when given.
     pub(super) fn access_modes(&mut self, path: &str, modes: Option<&[raw::AccessMode]>) -> Vec<AccessMode> {
         match modes {
             None => vec![AccessMode::ReadWriteOnce],
@@ -34,7 +37,8 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn size(&mut self, path: &str, text: &str) -> u64 {
+    /// A storage size: a memory quantity greater than zero.
+    pub(super) fn size(&mut self, path: &str, text: &str) -> u64 {
         let bytes = self.memory(path, Some(text), 1);
         if bytes == 0 {
             let message = format!("Invalid value: {text:?}: must be greater than zero");

@@ -507,24 +507,9 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::CreatePvc { name, storage, storage_class_name, access_modes, labels } => {
                     self.dns_label(&format!("{do_path}.name"), name);
-                    let storage_path = format!("{do_path}.storage");
-                    let storage_bytes = self.memory(&storage_path, Some(storage), 1);
-                    if storage_bytes == 0 {
-                        let message = format!("Invalid value: {storage:?}: must be greater than zero");
-                        self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
-                    }
-                    let access_modes = match access_modes.as_deref() {
-                        None | Some([]) => vec![AccessMode::ReadWriteOnce],
-                        Some(modes) => modes
-                            .iter()
-                            .map(|m| match m {
-                                raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
-                                raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
-                                raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
-                                raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
-                            })
-                            .collect(),
-                    };
+                    let storage_bytes = self.size(&format!("{do_path}.storage"), storage);
+                    let access_modes =
+                        self.access_modes(&format!("{do_path}.accessModes"), access_modes.as_deref());
                     Some(Action::CreatePvc {
                         name: name.clone(),
                         labels: labels.clone().unwrap_or_default(),

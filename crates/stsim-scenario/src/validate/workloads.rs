@@ -309,34 +309,13 @@ impl Checker<'_, '_> {
             let name_path = format!("{path}.name");
             self.dns_label(&name_path, &claim.name);
             items.push((name_path, claim.name.as_str()));
-            let storage_path = format!("{path}.storage");
-            let storage_bytes = self.memory(&storage_path, Some(&claim.storage), 1);
-            if storage_bytes == 0 {
-                let message = format!("Invalid value: {:?}: must be greater than zero", claim.storage);
-                self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
-            }
+            let storage_bytes = self.size(&format!("{path}.storage"), &claim.storage);
             // A class that does not exist, or none named when none is the
             // default, is accepted as the API server accepts it: the claim
             // stays Pending with the PV controller's event (modelled in the
             // core), rather than refused here.
-            let access_modes = match &claim.access_modes {
-                None => vec![AccessMode::ReadWriteOnce],
-                Some(modes) => {
-                    if modes.is_empty() {
-                        let message = "Required value: at least 1 access mode is required";
-                        self.report("invalid-value", &format!("{path}.accessModes"), message, None);
-                    }
-                    modes
-                        .iter()
-                        .map(|m| match m {
-                            raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
-                            raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
-                            raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
-                            raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
-                        })
-                        .collect()
-                }
-            };
+            let access_modes =
+                self.access_modes(&format!("{path}.accessModes"), claim.access_modes.as_deref());
             out.push(VolumeClaimTemplate {
                 name: claim.name.clone(),
                 storage_bytes,
