@@ -38,8 +38,14 @@ pub(crate) fn blame(world: &World, records: &[Record], at: SimTime, fallback: &s
         return format!("`{description}` at {at}");
     }
     let end = records.partition_point(|r| r.at <= at);
-    let start = records[..end].partition_point(|r| r.at < at);
-    let deed = records[start..end]
+    operator_blame(world, &records[..end], at, fallback)
+}
+
+/// `fallback` at `at`, naming the operator whose write in the same instant,
+/// among `records` (which end at the symptom), started it, if one did.
+fn operator_blame(world: &World, records: &[Record], at: SimTime, fallback: &str) -> String {
+    let start = records.partition_point(|r| r.at < at);
+    let deed = records[start..]
         .iter()
         .filter(|r| matches!(r.actor, Actor::Operator(_)))
         .find_map(|r| operator_deed(world, &r.event).map(|deed| (r.actor, deed)));
@@ -100,7 +106,8 @@ fn last_index(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<us
 
 /// What caused record `index`: the scripted action that ran just before it
 /// in the same instant, in backquotes, or `fallback`, with the time; an
-/// operator's action names the operator.
+/// operator's action names the operator, and so does a controller's that
+/// followed an operator's write in the same instant.
 pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fallback: &str) -> String {
     let at = records[index].at;
     let script = records[..=index].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
@@ -112,7 +119,9 @@ pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fall
         (None, actor @ crate::trace::Actor::Operator(_)) => {
             format!("{fallback} by {} at {at}", crate::trace::actor_name(world, actor))
         }
-        (None, _) => format!("{fallback} at {at}"),
+        // A controller's write in the instant of an operator's (the garbage
+        // collector deleting the pods of the set the operator deleted).
+        (None, _) => operator_blame(world, &records[..index], at, fallback),
     }
 }
 
@@ -498,7 +507,22 @@ mod tests {
             "redis-0 deleted by operator/etcd-operator at 10m3s"
         );
         // A controller's own decision, with no operator write then, blames nobody.
-        let records = vec![record(at, Actor::StatefulSetController, deleted)];
+        let records = vec![record(at, Actor::StatefulSetController, deleted.clone())];
         assert_eq!(blame(&world, &records, at, "redis-0 deleted"), "redis-0 deleted at 10m3s");
+        // The garbage collector's delete after the operator deleted the set.
+        let records = vec![
+            record(at, Actor::Operator(0), Event::StatefulSetDeleted { sts, cascade: Cascade::Background }),
+            record(at, Actor::GarbageCollector, deleted.clone()),
+        ];
+        assert_eq!(
+            blame_record(&world, &records, 1, "redis-0 deleted"),
+            "redis-0 deleted at 10m3s, after operator/etcd-operator deleted statefulset redis"
+        );
+        // An operator write after the symptom did not cause it.
+        let records = vec![
+            record(at, Actor::GarbageCollector, deleted),
+            record(at, Actor::Operator(0), Event::StatefulSetDeleted { sts, cascade: Cascade::Background }),
+        ];
+        assert_eq!(blame_record(&world, &records, 0, "redis-0 deleted"), "redis-0 deleted at 10m3s");
     }
 }

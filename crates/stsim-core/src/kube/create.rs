@@ -536,6 +536,14 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         Err(e) => return e,
     };
     let sts = api.create_statefulset(name, spec);
+    // The application runs in the pods: a set made again under the name of
+    // one that ran it (delete, then create: the way to change an immutable
+    // field) carries it on, as the timeline's RecreateStatefulSet does.
+    let previous =
+        api.world().statefulsets.iter().rev().find(|s| s.id != sts && s.name == name).map(|s| s.id);
+    if let Some(old) = previous {
+        api.world.apps.statefulset_recreated(old, sts);
+    }
     finish(api, ObjRef::Sts(sts), meta)
 }
 
