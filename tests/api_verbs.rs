@@ -888,3 +888,67 @@ fn a_foreground_delete_waits_for_the_dependents() {
         .expect("a reconcile while it waits");
     assert!(object(&during.view.objects.stateful_sets, "redis")["metadata"]["deletionTimestamp"].is_string());
 }
+
+/// What an operator creates with its custom resource as owner goes with
+/// it: the garbage collector deletes the StatefulSet (and so its pods) and
+/// the Service once the custom resource is gone. Owners that are not live
+/// custom resources are refused.
+#[test]
+fn objects_owned_by_a_custom_resource_go_with_it() {
+    let script: Vec<Step> = vec![
+        (
+            60_000,
+            Box::new(|view: &View| {
+                let cr = object(&view.objects.custom_resources, "redis");
+                let owner = json!([{"apiVersion": "cache.example.com/v1", "kind": "RedisCluster", "name": "redis",
+                                    "uid": cr["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true}]);
+                vec![
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "v1", "kind": "Service",
+                            "metadata": {"name": "cache", "ownerReferences": owner},
+                            "spec": {"clusterIP": "None", "selector": {"app": "cache"}}}),
+                    },
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                            "metadata": {"name": "cache", "ownerReferences": owner},
+                            "spec": {"replicas": 2, "serviceName": "cache", "selector": {"matchLabels": {"app": "cache"}},
+                                     "template": {"metadata": {"labels": {"app": "cache"}},
+                                                  "spec": {"containers": [{"name": "c", "image": "redis:7.0"}]}}}}),
+                    },
+                    // The existing set, now owned too, by a patch.
+                    patch("StatefulSet", "redis", json!({"metadata": {"ownerReferences": owner}})),
+                    // A pod is no owner of a set here.
+                    patch(
+                        "StatefulSet",
+                        "redis",
+                        json!({"metadata": {"ownerReferences": [
+                        {"apiVersion": "v1", "kind": "Pod", "name": "redis-0", "uid": "x"}]}}),
+                    ),
+                ]
+            }),
+        ),
+        (180_000, Box::new(|_: &View| vec![delete("RedisCluster", "redis", None)])),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 60_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [201, 201, 200, 405], "{got:#?}");
+    let world = &sim.world;
+    let view = &seen.iter().find(|s| s.time_ms >= 120_000).unwrap().view;
+    assert_eq!(
+        object(&view.objects.stateful_sets, "cache")["metadata"]["ownerReferences"][0]["kind"],
+        "RedisCluster"
+    );
+    assert!(view.objects.pods.iter().any(|p| p["metadata"]["name"] == "cache-1"), "the set ran its pods");
+    // After the custom resource goes at 180 s, so do its set, their pods and its Service.
+    let gone_at = |name: &str| {
+        sim.trace.records.iter().find_map(|r| match r.event {
+            Event::StatefulSetDeleted { sts, .. } if world.sts(sts).name == name => Some(r.at),
+            _ => None,
+        })
+    };
+    assert_eq!(gone_at("cache"), Some(t("180s")));
+    assert_eq!(gone_at("redis"), Some(t("180s")));
+    assert!(world.service_named("cache").is_none() && world.service_named("redis-svc").is_some());
+    assert_eq!(world.live_pods().count(), 0, "the garbage collector deleted the sets' pods");
+    assert_eq!(world.live_pvcs().count(), 3, "claims are retained (whenDeleted: Retain)");
+}

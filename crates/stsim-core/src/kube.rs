@@ -386,6 +386,9 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
     if !set.finalizers.is_empty() {
         meta.insert("finalizers".into(), json!(set.finalizers));
     }
+    if !set.owner_references.is_empty() {
+        meta.insert("ownerReferences".into(), json!(set.owner_references));
+    }
     let spec = &set.spec;
     let update_strategy = match spec.update_strategy {
         UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
@@ -469,6 +472,9 @@ pub fn service(world: &World, service: &Service) -> Object {
     }
     if !service.finalizers.is_empty() {
         meta.insert("finalizers".into(), json!(service.finalizers));
+    }
+    if !service.owner_references.is_empty() {
+        meta.insert("ownerReferences".into(), json!(service.owner_references));
     }
     let ports: Vec<Value> = service.ports.iter().map(|p| json!({"name": p.name, "port": p.port})).collect();
     let mut spec = json!({"selector": labels(&service.selector), "ports": ports,

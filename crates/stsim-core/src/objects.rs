@@ -617,6 +617,9 @@ pub struct Service {
     pub labels: Labels,
     /// `metadata.finalizers` a person or an operator put on it: they hold a delete.
     pub finalizers: Vec<String>,
+    /// `metadata.ownerReferences` to custom resources (an operator's), as
+    /// written: the garbage collector deletes the object once none is live.
+    pub owner_references: Vec<serde_json::Value>,
     /// `metadata.deletionTimestamp`, while its finalizers hold a delete.
     pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
@@ -674,6 +677,9 @@ pub struct StatefulSet {
     /// `metadata.finalizers`: a person's or an operator's, and the garbage
     /// collector's `foregroundDeletion` during a foreground delete.
     pub finalizers: Vec<String>,
+    /// `metadata.ownerReferences` to custom resources (an operator's), as
+    /// written: the garbage collector deletes the object once none is live.
+    pub owner_references: Vec<serde_json::Value>,
     /// `metadata.deletionTimestamp`: set while a delete waits for its
     /// finalizers (the controller then changes nothing but status).
     pub deletion_timestamp: Option<SimTime>,

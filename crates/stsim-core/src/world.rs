@@ -267,6 +267,7 @@ impl World {
                 ports: service.ports.clone(),
                 labels: Default::default(),
                 finalizers: Vec::new(),
+                owner_references: Vec::new(),
                 deletion_timestamp: None,
                 removed_at: None,
             });
@@ -348,6 +349,7 @@ impl World {
             waiting: None,
             labels: Default::default(),
             finalizers: Vec::new(),
+            owner_references: Vec::new(),
             deletion_timestamp: None,
             pending_cascade: None,
             removed_at: None,

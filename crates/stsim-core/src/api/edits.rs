@@ -175,6 +175,30 @@ impl Api<'_> {
         self.record(Event::MetadataPatched { object: obj, change: format!("labels [{}]", words.join(", ")) });
     }
 
+    /// `metadata.ownerReferences` of a StatefulSet or a Service to custom
+    /// resources replaced: the garbage collector looks again (an object
+    /// none of whose owners is live is deleted).
+    pub fn set_custom_owners(&mut self, obj: ObjRef, refs: Vec<serde_json::Value>) {
+        let slot = match obj {
+            ObjRef::Sts(id) => &mut self.world.sts_mut(id).owner_references,
+            ObjRef::Service(id) => &mut self.world.service_mut(id).owner_references,
+            _ => unreachable!("pods and claims have their own owner writes"),
+        };
+        if *slot == refs {
+            return;
+        }
+        let names: Vec<String> = refs
+            .iter()
+            .map(|r| format!("{}/{}", r["kind"].as_str().unwrap_or("?"), r["name"].as_str().unwrap_or("?")))
+            .collect();
+        *slot = refs;
+        self.record(Event::MetadataPatched {
+            object: obj,
+            change: format!("ownerReferences [{}]", names.join(", ")),
+        });
+        self.wake(EventKey::GarbageCollect);
+    }
+
     /// `metadata.finalizers` of a StatefulSet or a Service replaced, under
     /// the same rule as every object's (no new finalizer once deleting); the
     /// last one removed from a deleted object lets it go, as it was deleted.

@@ -6,7 +6,8 @@
 //! a condemned pod own its claims, `whenDeleted: Delete` makes the set own
 //! them), and after a background-cascade delete of a StatefulSet its pods
 //! are deleted, gracefully and in no particular order; a custom resource
-//! none of whose owners is left is deleted (its finalizers hold it). A
+//! none of whose owners is left is deleted (its finalizers hold it), and so
+//! is a StatefulSet (in the background) or Service a gone custom resource owned. A
 //! StatefulSet deleted in the foreground (`foregroundDeletion` finalizer)
 //! has its pods and the claims it owns deleted while it stays; once the
 //! last is gone from the API server the collector removes the finalizer,
@@ -80,8 +81,37 @@ pub fn collect(api: &mut Api) {
         })
         .map(|o| o.id)
         .collect();
+    // StatefulSets and Services an operator's custom resource owns.
+    let owned_by_gone = |refs: &[serde_json::Value]| {
+        !refs.is_empty() && refs.iter().all(|r| !r["uid"].as_str().is_some_and(|u| live_uids.contains(u)))
+    };
+    let (orphaned_sets, orphaned_services): (Vec<StsId>, Vec<ServiceId>) = if world.custom.objects.is_empty()
+    {
+        Default::default()
+    } else {
+        let sets = world
+            .statefulsets
+            .iter()
+            .filter(|s| s.removed_at.is_none() && s.deletion_timestamp.is_none())
+            .filter(|s| owned_by_gone(&s.owner_references))
+            .map(|s| s.id)
+            .collect();
+        let services = world
+            .services
+            .iter()
+            .filter(|s| s.exists() && s.deletion_timestamp.is_none() && owned_by_gone(&s.owner_references))
+            .map(|s| s.id)
+            .collect();
+        (sets, services)
+    };
     for claim in claims {
         api.delete_pvc(claim);
+    }
+    for set in orphaned_sets {
+        api.delete_statefulset(set, Cascade::Background);
+    }
+    for service in orphaned_services {
+        api.delete_service(service);
     }
     for object in orphaned_custom {
         api.delete_custom(object);

@@ -188,6 +188,8 @@ struct Meta {
     labels: Labels,
     annotations: Labels,
     finalizers: Vec<String>,
+    /// Owner references to custom resources (StatefulSets and Services).
+    owners: Vec<Value>,
 }
 
 fn meta(kind: &str, name: &str, r: &mut Reader) -> Result<Meta, WriteResult> {
@@ -195,6 +197,7 @@ fn meta(kind: &str, name: &str, r: &mut Reader) -> Result<Meta, WriteResult> {
         labels: string_map(kind, name, "metadata.labels", r.get("metadata.labels"))?,
         annotations: string_map(kind, name, "metadata.annotations", r.get("metadata.annotations"))?,
         finalizers: strings(kind, name, "metadata.finalizers", r.get("metadata.finalizers"))?,
+        owners: Vec::new(),
     })
 }
 
@@ -207,11 +210,16 @@ fn finish(api: &mut Api, obj: ObjRef, meta: Meta) -> WriteResult {
     // Part of the object from its creation (no change of its own).
     match obj {
         ObjRef::Pod(id) => api.world.pod_mut(id).finalizers = meta.finalizers,
-        ObjRef::Service(id) => api.world.service_mut(id).finalizers = meta.finalizers,
+        ObjRef::Service(id) => {
+            let service = api.world.service_mut(id);
+            service.finalizers = meta.finalizers;
+            service.owner_references = meta.owners;
+        }
         ObjRef::Sts(id) => {
             let set = api.world.sts_mut(id);
             set.finalizers = meta.finalizers;
             set.labels = meta.labels;
+            set.owner_references = meta.owners;
         }
         _ => {}
     }
@@ -301,7 +309,8 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     }
     let mut r = Reader::new(object);
     let result = (|| {
-        let meta = meta(kind, name, &mut r)?;
+        let mut meta = meta(kind, name, &mut r)?;
+        meta.owners = super::verbs::custom_owner_refs(api, r.get("metadata.ownerReferences"), kind)?;
         match r.get("spec.type") {
             Value::Null => {}
             Value::String(t) if t == "ClusterIP" => {}
@@ -341,6 +350,7 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
             ports,
             labels: meta.labels.clone(),
             finalizers: Vec::new(),
+            owner_references: Vec::new(),
             deletion_timestamp: None,
             removed_at: None,
         };
@@ -366,7 +376,8 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     }
     let mut r = Reader::new(object);
     let result = (|| {
-        let meta = meta(kind, name, &mut r)?;
+        let mut meta = meta(kind, name, &mut r)?;
+        meta.owners = super::verbs::custom_owner_refs(api, r.get("metadata.ownerReferences"), "StatefulSet")?;
         let replicas = count(kind, name, "spec.replicas", r.get("spec.replicas"), 1)?;
         if replicas > crate::sim::MAX_REPLICAS {
             let message = format!(

@@ -180,6 +180,8 @@ enum OwnerWrite {
     AdoptPod(StsId),
     /// A claim's owners replaced: the garbage collector looks again.
     Claim(Vec<OwnerRef>),
+    /// A StatefulSet's or Service's custom resource owners replaced.
+    Custom(Vec<Value>),
 }
 
 /// Writes `desired` (a whole object) over built-in `obj`, as far as stsim
@@ -309,6 +311,14 @@ fn metadata_write(
         None
     };
     let owners = if touches("ownerReferences") {
+        if matches!(obj, ObjRef::Sts(_) | ObjRef::Service(_)) {
+            return Ok(MetadataWrite {
+                annotations,
+                labels,
+                finalizers,
+                owners: Some(OwnerWrite::Custom(custom_owner_refs(api, &meta["ownerReferences"], kind)?)),
+            });
+        }
         let wanted = owner_refs(api, &meta["ownerReferences"])?;
         match obj {
             ObjRef::Pod(id) => {
@@ -365,6 +375,30 @@ pub(super) fn owner_refs(api: &Api, refs: &Value) -> Result<Vec<OwnerRef>, Write
     Ok(out)
 }
 
+/// Owner references to live custom resources (an operator's own kinds),
+/// matched by kind, name and uid, as the garbage collector follows them.
+pub(super) fn custom_owner_refs(api: &Api, refs: &Value, kind: &str) -> Result<Vec<Value>, WriteResult> {
+    let mut out = Vec::new();
+    for reference in refs.as_array().into_iter().flatten() {
+        let world = api.world();
+        let owner_kind = reference["kind"].as_str().unwrap_or_default();
+        let owner_name = reference["name"].as_str().unwrap_or_default();
+        let live = world
+            .custom
+            .kind_named(owner_kind, None)
+            .and_then(|k| world.custom.named(k, owner_name))
+            .map(|id| &world.custom.objects[id as usize])
+            .filter(|o| reference["uid"].as_str() == Some(super::uid(o.uid).as_str()));
+        if live.is_none() {
+            return Err(not_modelled(format!(
+                "owner references of a {kind} to anything but a live custom resource with its uid ({owner_kind} {owner_name})"
+            )));
+        }
+        out.push(reference.clone());
+    }
+    Ok(out)
+}
+
 /// Applies checked metadata, through the writes a hand edit uses.
 fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
     if let Some(annotations) = meta.annotations {
@@ -390,6 +424,7 @@ fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
                     api.replace_pvc_owners(id, refs);
                 }
             }
+            (_, OwnerWrite::Custom(refs)) => api.set_custom_owners(obj, refs),
             _ => unreachable!("owner writes are checked per kind"),
         }
     }
