@@ -643,6 +643,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
                         "redis-0",
                         json!({"metadata": {"finalizers": ["example.com/drain", "x/y"]}}),
                     ),
+                    // 11: metadata stsim does not keep is refused, not dropped.
+                    patch("Service", "redis-svc", json!({"metadata": {"generateName": "redis-"}})),
                 ]
             }),
         ),
@@ -659,7 +661,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422], "{got:#?}");
+    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422, 405], "{got:#?}");
+    assert_eq!(got[11].2, "stsim does not model changes to metadata.generateName of a Service (redis-svc)");
     assert_eq!(
         got[5].2,
         "stsim does not model clients removing the kubernetes.io/pvc-protection finalizer of a claim"

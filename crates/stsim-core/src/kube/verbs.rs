@@ -214,6 +214,13 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
         Ok(meta) => meta,
         Err(e) => return e,
     };
+    let known = ["annotations", "labels", "finalizers", "ownerReferences"];
+    let other_metadata = changed.iter().find(|p| {
+        p.strip_prefix("metadata.").is_some_and(|f| !known.contains(&f.split('.').next().unwrap_or_default()))
+    });
+    if let Some(path) = other_metadata {
+        return not_modelled(format!("changes to {path} of a {kind} ({name})"));
+    }
     let rest: Vec<String> = changed.iter().filter(|p| !p.starts_with("metadata.")).cloned().collect();
     if let Some(path) = rest.iter().find(|p| !p.starts_with("spec.")) {
         return not_modelled(format!("changes to {path} of a {kind} ({name})"));
