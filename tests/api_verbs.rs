@@ -717,7 +717,15 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
 fn operators_create_services_statefulsets_and_pods() {
     let script: Vec<Step> = vec![(
         60_000,
-        Box::new(|_: &View| {
+        Box::new(|view: &View| {
+            let redis = object(&view.objects.stateful_sets, "redis");
+            let owned = |name: &str| {
+                json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": name, "labels": {"app": "redis"}, "ownerReferences": [
+                        {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "redis",
+                         "uid": redis["metadata"]["uid"], "controller": true}]},
+                    "spec": {"containers": [{"name": "main", "image": "redis:7.0"}]}})
+            };
             let sts = |labels: Value, extra: Value| {
                 let mut object = json!({
                     "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
@@ -756,13 +764,29 @@ fn operators_create_services_statefulsets_and_pods() {
                     "spec": {"containers": [{"name": "sh", "image": "redis:7.0",
                              "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}}),
                 },
+                // 6: 405 a set only owns pods named as its members.
+                OperatorAction::Create { object: owned("cache-0") },
+                // 7: 201 a member, out of range: the controller deletes it.
+                OperatorAction::Create { object: owned("redis-7") },
+                // 8: 405 nor may a pod that is no member be given to it.
+                patch(
+                    "Pod",
+                    "debug",
+                    json!({"metadata": {"ownerReferences": owned("x")["metadata"]["ownerReferences"]}}),
+                ),
             ]
         }),
     )];
     let (sim, seen, _) = run("", script, None);
     let got = answers(&seen, 60_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [422, 405, 201, 201, 409, 201], "{got:#?}");
+    assert_eq!(codes, [422, 405, 201, 201, 409, 201, 405, 201, 405], "{got:#?}");
+    assert_eq!(
+        got[6].2,
+        "stsim does not model pods owned by a StatefulSet they are not members of (cache-0 is not named redis-<ordinal>)"
+    );
+    let condemned = sim.world.pods.iter().find(|p| p.name == "redis-7").expect("made");
+    assert_eq!((condemned.owner.is_some(), condemned.exists()), (true, false), "owned, then condemned");
     assert!(got[0].2.ends_with("`selector` does not match template `labels`"), "{}", got[0].2);
     assert_eq!(
         got[1].2,

@@ -244,7 +244,10 @@ pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         let owners = owner_refs(api, r.get("metadata.ownerReferences"))?;
         let owner = match owners.as_slice() {
             [] => None,
-            [OwnerRef { owner: Owner::StatefulSet(set), .. }] => Some(*set),
+            [OwnerRef { owner: Owner::StatefulSet(set), .. }] => {
+                super::verbs::member_of(api, name, *set)?;
+                Some(*set)
+            }
             _ => return Err(not_modelled("pods owned by anything but one StatefulSet".into())),
         };
         let (image, requests) = container(kind, name, "spec", &mut r)?;

@@ -333,6 +333,7 @@ fn metadata_write(
                 match (now, wanted.as_slice()) {
                     (_, []) if now.is_some() => Some(OwnerWrite::OrphanPod),
                     (None, [OwnerRef { owner: Owner::StatefulSet(set), .. }]) => {
+                        member_of(api, name, *set)?;
                         Some(OwnerWrite::AdoptPod(*set))
                     }
                     (Some(set), [OwnerRef { owner: Owner::StatefulSet(same), .. }]) if set == *same => None,
@@ -350,6 +351,25 @@ fn metadata_write(
         None
     };
     Ok(MetadataWrite { annotations, labels, finalizers, owners })
+}
+
+/// Whether a pod named `pod` may have StatefulSet `set` as its controller:
+/// the set only looks at pods its name makes members (`isMemberOf`:
+/// `<set>-<ordinal>`), and holds one pod per ordinal.
+pub(super) fn member_of(api: &Api, pod: &str, set: StsId) -> Result<(), WriteResult> {
+    let world = api.world();
+    let set = world.sts(set);
+    match parse_pod_name(pod) {
+        Some((parent, ordinal)) if parent == set.name && !set.pods.contains_key(&ordinal) => Ok(()),
+        Some((parent, ordinal)) if parent == set.name => Err(not_modelled(format!(
+            "a second pod for ordinal {ordinal} of StatefulSet {} ({pod})",
+            set.name
+        ))),
+        _ => Err(not_modelled(format!(
+            "pods owned by a StatefulSet they are not members of ({pod} is not named {}-<ordinal>)",
+            set.name
+        ))),
+    }
 }
 
 /// Owner references to live StatefulSets or Pods, matched by name and uid.
