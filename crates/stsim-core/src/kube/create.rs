@@ -226,6 +226,41 @@ fn finish(api: &mut Api, obj: ObjRef, meta: Meta) -> WriteResult {
     WriteResult::ok(201, Some(render(api.world(), obj)))
 }
 
+/// `metadata.name` as the API server validates it: a DNS-1035 label for a
+/// Service (it becomes a DNS name), a DNS-1123 subdomain for the others
+/// (apimachinery `validation.IsDNS1035Label`, `IsDNS1123Subdomain`).
+fn check_name(kind: &str, name: &str) -> Result<(), WriteResult> {
+    // Only a label is limited to 63 characters; a subdomain's parts are not.
+    let label = |part: &str, dns1035: bool| {
+        let bytes = part.as_bytes();
+        !bytes.is_empty()
+            && (!dns1035 || bytes.len() <= 63)
+            && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            && (if dns1035 { bytes[0].is_ascii_lowercase() } else { bytes[0] != b'-' })
+            && bytes[bytes.len() - 1] != b'-'
+    };
+    let (ok, rule) = if kind == "Service" {
+        (
+            label(name, true),
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an \
+             alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex \
+             used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+        )
+    } else {
+        (
+            name.len() <= 253 && name.split('.').all(|part| label(part, false)),
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and \
+             must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        )
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(kind, name, format!("metadata.name: Invalid value: {name:?}: {rule}")))
+    }
+}
+
 fn already_exists(resource: &str, name: &str) -> WriteResult {
     WriteResult::failure(409, "AlreadyExists", format!("{resource} \"{name}\" already exists"))
 }
@@ -235,6 +270,9 @@ fn already_exists(resource: &str, name: &str) -> WriteResult {
 /// name and selector match is adopted by that set's controller.
 pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     let kind = "Pod";
+    if let Err(e) = check_name(kind, name) {
+        return e;
+    }
     if api.world().pod_named(name).is_some() {
         return already_exists("pods", name);
     }
@@ -307,6 +345,9 @@ pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
 /// per pod whose `subdomain` names it.
 pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     let kind = "Service";
+    if let Err(e) = check_name(kind, name) {
+        return e;
+    }
     if api.world().service_named(name).is_some() {
         return already_exists("services", name);
     }
@@ -374,6 +415,9 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
 /// retained) and its validation: the selector must match the template's labels.
 pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     let kind = "StatefulSet.apps";
+    if let Err(e) = check_name(kind, name) {
+        return e;
+    }
     if api.world().sts_named(name).is_some() {
         return already_exists("statefulsets.apps", name);
     }
@@ -564,6 +608,20 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_validated_as_the_api_server_does() {
+        assert!(check_name("Service", "web-1").is_ok());
+        assert!(check_name("Service", "1web").is_err(), "a DNS-1035 label starts with a letter");
+        assert!(check_name("Pod", "1web.a").is_ok());
+        let refused = check_name("Pod", "Web_0").unwrap_err();
+        assert!(refused.message.unwrap().starts_with(
+            "Pod \"Web_0\" is invalid: metadata.name: Invalid value: \"Web_0\": a lowercase RFC 1123 subdomain"
+        ));
+        assert!(check_name("Service", &"a".repeat(64)).is_err());
+        assert!(check_name("StatefulSet.apps", &"a".repeat(64)).is_ok());
+        assert!(check_name("StatefulSet.apps", &"a".repeat(254)).is_err());
+    }
 
     #[test]
     fn cpu_quantities_are_millicores() {
