@@ -645,6 +645,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
                     ),
                     // 11: metadata stsim does not keep is refused, not dropped.
                     patch("Service", "redis-svc", json!({"metadata": {"generateName": "redis-"}})),
+                    // 12: a cluster IP may not change once set.
+                    patch("Service", "redis-svc", json!({"spec": {"clusterIP": "10.96.0.10"}})),
                 ]
             }),
         ),
@@ -661,7 +663,11 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422, 405], "{got:#?}");
+    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
+    assert_eq!(
+        got[12].2,
+        "Service \"redis-svc\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.10\"}: may not change once set"
+    );
     assert_eq!(got[11].2, "stsim does not model changes to metadata.generateName of a Service (redis-svc)");
     assert_eq!(
         got[5].2,

@@ -230,7 +230,7 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest),
             ObjRef::Pod(_) => Err(pod_spec_refusal(name, &rest)),
             ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest),
-            ObjRef::Service(_) => Err(service_spec_refusal(name, &current, desired, &rest)),
+            ObjRef::Service(_) => write_service_spec(name, desired, &rest),
             _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
         };
         if let Err(e) = result {
@@ -508,17 +508,24 @@ fn write_claim_spec(
 }
 
 /// `ValidateServiceUpdate`: a Service's cluster IP (`None` for a headless
-/// one) may not change; its other fields are not modelled as changing.
-fn service_spec_refusal(name: &str, current: &Value, desired: &Value, changed: &[String]) -> WriteResult {
-    if changed.iter().any(|p| p == "spec.clusterIP") {
-        let message = format!(
-            "Service \"{name}\" is invalid: spec.clusterIPs[0]: Invalid value: []string{{{}}}: may not change once set",
-            desired["spec"]["clusterIP"]
-        );
-        let _ = current;
-        return WriteResult::failure(422, "Invalid", message);
+/// one) may not change; an update that leaves it out keeps it (the
+/// strategy copies the allocated value). Its other fields are not
+/// modelled as changing.
+fn write_service_spec(name: &str, desired: &Value, changed: &[String]) -> Result<(), WriteResult> {
+    let ip = &desired["spec"]["clusterIP"];
+    let changed: Vec<&String> =
+        changed.iter().filter(|p| !(*p == "spec.clusterIP" && ip.is_null())).collect();
+    if changed.is_empty() {
+        return Ok(());
     }
-    not_modelled(format!("changes to {} of a Service ({name})", changed.join(", ")))
+    if changed.iter().any(|p| *p == "spec.clusterIP") {
+        let message = format!(
+            "Service \"{name}\" is invalid: spec.clusterIPs[0]: Invalid value: []string{{{ip}}}: may not change once set"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let paths: Vec<&str> = changed.iter().map(|p| p.as_str()).collect();
+    Err(not_modelled(format!("changes to {} of a Service ({name})", paths.join(", "))))
 }
 
 /// `spec` changes of a StatefulSet: those `ValidateStatefulSetUpdate`
