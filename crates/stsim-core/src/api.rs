@@ -21,6 +21,7 @@ use crate::world::{DnsRecord, World};
 mod custom;
 mod edits;
 mod nodes;
+pub use edits::no_new_finalizers;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
 
 /// Why the API server refused a write.
@@ -605,8 +606,16 @@ impl<'a> Api<'a> {
             self.hold_pvc(pvc);
             return;
         }
+        // An owner deleted in the foreground waits for this claim to go.
+        let blocks_owner = self.world.pvc(pvc).owner_refs.iter().any(|r| match r.owner {
+            Owner::StatefulSet(set) => self.world.sts(set).deletion_timestamp.is_some(),
+            Owner::Pod(_) => false,
+        });
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
+        if blocks_owner {
+            self.wake(EventKey::GarbageCollect);
+        }
         self.cancel(EventKey::Provision(pvc));
         if let Some(pv) = self.world.pvc(pvc).volume {
             let now = self.now;
@@ -810,35 +819,75 @@ impl<'a> Api<'a> {
     /// Deletes a StatefulSet. With `Background` the object goes now and the
     /// garbage collector deletes its pods and the claims it owns; with
     /// `Orphan` its pods lose their owner and keep running, and claims lose
-    /// their reference to it.
+    /// their reference to it; with `Foreground` it stays, with its
+    /// `deletionTimestamp` and the `foregroundDeletion` finalizer, while the
+    /// garbage collector deletes its dependents, and goes after the last
+    /// (pkg/controller/garbagecollector, `processDeletingDependentsItem`).
+    /// Finalizers of its own hold any delete: the set stays, its controller
+    /// changing nothing but status, until they are removed. Deleting a set
+    /// already being deleted changes nothing.
     pub fn delete_statefulset(&mut self, sts: StsId, cascade: Cascade) {
         let now = self.now;
-        let set = self.world.sts_mut(sts);
+        let set = self.world.sts(sts);
         assert!(set.removed_at.is_none(), "statefulset {} deleted twice", set.name);
+        if set.deletion_timestamp.is_some() {
+            return;
+        }
+        if cascade != Cascade::Foreground && set.finalizers.is_empty() {
+            self.remove_statefulset(sts, cascade);
+            return;
+        }
+        let set = self.world.sts_mut(sts);
+        set.deletion_timestamp = Some(now);
+        set.pending_cascade = Some(cascade);
+        if cascade == Cascade::Foreground {
+            set.finalizers.push(FOREGROUND_DELETION.to_string());
+        }
+        let finalizers = set.finalizers.clone();
+        self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
+        if cascade == Cascade::Orphan {
+            // The collector's `orphan` finalizer: dependents lose their
+            // owner while the set itself still waits for its finalizers.
+            self.orphan_dependents(sts);
+        }
+        self.world.gc_owners.insert(Owner::StatefulSet(sts));
+        self.wake(EventKey::GarbageCollect);
+        self.wake(EventKey::StatefulSetSync(sts));
+    }
+
+    /// The StatefulSet object leaves the API server.
+    pub(crate) fn remove_statefulset(&mut self, sts: StsId, cascade: Cascade) {
+        let now = self.now;
+        let set = self.world.sts_mut(sts);
         set.removed_at = Some(now);
         self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.record(Event::StatefulSetDeleted { sts, cascade });
         if cascade == Cascade::Orphan {
-            let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
-            for pod in pods {
-                self.orphan_pod(pod);
-            }
-            let mut claims: Vec<PvcId> = self.world.claims_owned_by(Owner::StatefulSet(sts)).collect();
-            claims.sort_by(|a, b| self.world.pvc(*a).name.cmp(&self.world.pvc(*b).name));
-            for claim in claims {
-                let owners: Vec<OwnerRef> = self
-                    .world
-                    .pvc(claim)
-                    .owner_refs
-                    .iter()
-                    .filter(|r| r.owner != Owner::StatefulSet(sts))
-                    .copied()
-                    .collect();
-                self.set_pvc_owners(claim, owners);
-            }
+            self.orphan_dependents(sts);
         }
         self.wake(EventKey::GarbageCollect);
         self.all_claims_changed();
+    }
+
+    /// The set's pods lose their owner, and its claims their reference to it.
+    fn orphan_dependents(&mut self, sts: StsId) {
+        let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
+        for pod in pods {
+            self.orphan_pod(pod);
+        }
+        let mut claims: Vec<PvcId> = self.world.claims_owned_by(Owner::StatefulSet(sts)).collect();
+        claims.sort_by(|a, b| self.world.pvc(*a).name.cmp(&self.world.pvc(*b).name));
+        for claim in claims {
+            let owners: Vec<OwnerRef> = self
+                .world
+                .pvc(claim)
+                .owner_refs
+                .iter()
+                .filter(|r| r.owner != Owner::StatefulSet(sts))
+                .copied()
+                .collect();
+            self.set_pvc_owners(claim, owners);
+        }
     }
 
     /// Creates a StatefulSet (the second half of a rename).
@@ -858,15 +907,32 @@ impl<'a> Api<'a> {
             return Err(ApiError::AlreadyExists(service.name));
         }
         let uid = self.world.new_uid();
-        let id = self.world.insert_service(Service { uid, removed_at: None, ..service });
+        let id =
+            self.world.insert_service(Service { uid, removed_at: None, deletion_timestamp: None, ..service });
         self.record(Event::ServiceCreated { service: id });
         self.wake(EventKey::DnsService(id));
         Ok(id)
     }
 
     /// Deletes a Service: the records it published go with it. The pods are
-    /// untouched; a StatefulSet never reads its Service.
+    /// untouched; a StatefulSet never reads its Service. Finalizers hold it
+    /// (still publishing) until they are removed.
     pub fn delete_service(&mut self, service: ServiceId) {
+        let s = self.world.service(service);
+        if s.deletion_timestamp.is_some() {
+            return;
+        }
+        if !s.finalizers.is_empty() {
+            let finalizers = s.finalizers.clone();
+            self.world.service_mut(service).deletion_timestamp = Some(self.now);
+            self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Service(service), finalizers });
+            return;
+        }
+        self.remove_service(service);
+    }
+
+    /// The Service object leaves the API server.
+    pub(crate) fn remove_service(&mut self, service: ServiceId) {
         self.world.remove_service(service, self.now);
         self.record(Event::ServiceDeleted { service });
         self.wake(EventKey::DnsService(service));

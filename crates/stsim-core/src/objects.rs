@@ -503,7 +503,14 @@ pub enum Cascade {
     Background,
     /// The set goes; its pods and claims stay, no longer owned.
     Orphan,
+    /// The set stays, with `deletionTimestamp` and the `foregroundDeletion`
+    /// finalizer, until the garbage collector has deleted every dependent
+    /// that blocks its deletion (`blockOwnerDeletion`); then it goes.
+    Foreground,
 }
+
+/// The garbage collector's finalizer of an owner deleted in the foreground.
+pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
 impl Pvc {
     pub fn exists(&self) -> bool {
@@ -616,6 +623,15 @@ pub struct Service {
     pub selector: Labels,
     pub publish_not_ready_addresses: bool,
     pub ports: Vec<crate::config::ServicePort>,
+    /// `metadata.labels` (inert: nothing in the model selects Services).
+    pub labels: Labels,
+    /// `metadata.finalizers` a person or an operator put on it: they hold a delete.
+    pub finalizers: Vec<String>,
+    /// `metadata.ownerReferences` to custom resources (an operator's), as
+    /// written: the garbage collector deletes the object once none is live.
+    pub owner_references: Vec<serde_json::Value>,
+    /// `metadata.deletionTimestamp`, while its finalizers hold a delete.
+    pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
 }
 
@@ -666,7 +682,19 @@ pub struct StatefulSet {
     /// What the controller's last sync waited on, and since when. Not an
     /// API field: kept so reports can say why a rollout does not progress.
     pub waiting: Option<Waiting>,
+    /// `metadata.labels` of the set itself (inert: nothing in the model reads them).
+    pub labels: Labels,
+    /// `metadata.finalizers`: a person's or an operator's, and the garbage
+    /// collector's `foregroundDeletion` during a foreground delete.
+    pub finalizers: Vec<String>,
+    /// `metadata.ownerReferences` to custom resources (an operator's), as
+    /// written: the garbage collector deletes the object once none is live.
+    pub owner_references: Vec<serde_json::Value>,
+    /// `metadata.deletionTimestamp`: set while a delete waits for its
+    /// finalizers (the controller then changes nothing but status).
     pub deletion_timestamp: Option<SimTime>,
+    /// How the pending delete cascades, while its finalizers hold it.
+    pub pending_cascade: Option<Cascade>,
     pub removed_at: Option<SimTime>,
     /// The set this one was renamed to (deleted and created again under a new name).
     pub renamed_to: Option<StsId>,

@@ -580,6 +580,20 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     format!("annotated ({})", keys.join(", ")),
                 )
             }
+            Event::MetadataPatched { object, change } => {
+                let shown = crate::kube::display(world, *object);
+                let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
+                other(kind, name.to_string(), format!("edited: {change}"))
+            }
+            Event::DeleteHeld { object, finalizers } => {
+                let shown = crate::kube::display(world, *object);
+                let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
+                other(
+                    kind,
+                    name.to_string(),
+                    format!("deleted, held by finalizers ({})", finalizers.join(", ")),
+                )
+            }
             Event::WriteRefused { action, code, message, .. } => {
                 other("operator", actor.clone(), format!("{action} refused ({code}): {message}"))
             }

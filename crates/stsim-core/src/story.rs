@@ -165,6 +165,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     "StatefulSet {} is deleted; the garbage collector deletes its pods after it.",
                     world.sts(*sts).name
                 ),
+                Cascade::Foreground => format!(
+                    "StatefulSet {} is deleted, its dependents gone before it (--cascade=foreground).",
+                    world.sts(*sts).name
+                ),
             },
             Event::StatefulSetCreated { sts } => {
                 let set = world.sts(*sts);
@@ -285,6 +289,14 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     keys.join(", ")
                 )
             }
+            Event::MetadataPatched { object, change } => {
+                format!("{} is edited: {change}.", crate::kube::display(world, *object))
+            }
+            Event::DeleteHeld { object, finalizers } => format!(
+                "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed.",
+                crate::kube::display(world, *object),
+                finalizers.join(", ")
+            ),
             Event::WriteRefused { action, code, reason, message } => {
                 format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }

@@ -379,6 +379,18 @@ pub enum Event {
         what: &'static str,
         generation: u64,
     },
+    /// A client edited the metadata of a StatefulSet or a Service (labels,
+    /// finalizers), as said in `change`.
+    MetadataPatched {
+        object: crate::kube::ObjRef,
+        change: String,
+    },
+    /// A deleted StatefulSet or Service stays, with its `deletionTimestamp`:
+    /// its finalizers hold it (`foregroundDeletion`: until its dependents are gone).
+    DeleteHeld {
+        object: crate::kube::ObjRef,
+        finalizers: Vec<String>,
+    },
     /// A client set the annotations of a built-in object (now `keys`).
     Annotated {
         object: crate::kube::ObjRef,
@@ -671,6 +683,12 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
                 crate::kube::render(world, *object)["metadata"]["name"].as_str().unwrap_or("?").to_string();
             let kind = crate::kube::kind_of(world, *object).to_lowercase();
             write!(out, "{kind}/{name}\tannotated\tkeys={}", keys.join(","))
+        }
+        Event::MetadataPatched { object, change } => {
+            write!(out, "{}\tpatched\t{change}", crate::kube::display(world, *object))
+        }
+        Event::DeleteHeld { object, finalizers } => {
+            write!(out, "{}\theld\tfinalizers={}", crate::kube::display(world, *object), finalizers.join(","))
         }
         Event::WriteRefused { action, code, reason, message } => {
             write!(

@@ -271,6 +271,10 @@ impl World {
                 selector: service.selector.clone(),
                 publish_not_ready_addresses: service.publish_not_ready_addresses,
                 ports: service.ports.clone(),
+                labels: Default::default(),
+                finalizers: Vec::new(),
+                owner_references: Vec::new(),
+                deletion_timestamp: None,
                 removed_at: None,
             });
         }
@@ -409,7 +413,11 @@ impl World {
             revisions: Vec::new(),
             pods: BTreeMap::new(),
             waiting: None,
+            labels: Default::default(),
+            finalizers: Vec::new(),
+            owner_references: Vec::new(),
             deletion_timestamp: None,
+            pending_cascade: None,
             removed_at: None,
             renamed_to: None,
         });
@@ -485,6 +493,11 @@ impl World {
     }
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]
+    }
+    /// A Service's metadata (labels, finalizers, deletion timestamp); its
+    /// name and selector, which the indexes key on, are changed elsewhere.
+    pub(crate) fn service_mut(&mut self, id: ServiceId) -> &mut Service {
+        &mut self.services[id.index()]
     }
     pub fn class(&self, id: ClassId) -> &StorageClass {
         &self.storage_classes[id.index()]

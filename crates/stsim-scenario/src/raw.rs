@@ -1366,6 +1366,9 @@ pub enum Action {
 pub enum Cascade {
     Background,
     Orphan,
+    /// The set stays (deletionTimestamp, `foregroundDeletion` finalizer)
+    /// until the garbage collector has deleted its pods and owned claims.
+    Foreground,
 }
 
 /// The template fields a `PatchTemplate` may replace; all optional.

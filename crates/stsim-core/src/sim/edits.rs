@@ -55,7 +55,8 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 api.remove_pod_owner(id);
             }
             if let Some(finalizers) = finalizers {
-                api.set_pod_finalizers(id, finalizers);
+                // A refusal is recorded; the script goes on.
+                let _ = api.set_pod_finalizers(id, finalizers);
             }
         }
         Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
@@ -91,7 +92,7 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 api.replace_pvc_owners(id, refs);
             }
             if let Some(finalizers) = finalizers {
-                api.set_pvc_finalizers(id, finalizers);
+                let _ = api.set_pvc_finalizers(id, finalizers);
             }
         }
         Action::CreatePod { name, template, hostname, subdomain } => {
@@ -137,7 +138,9 @@ pub(super) fn run(api: &mut Api, action: Action) {
             }
         }
         Action::ResizePvc { claim, storage_bytes } => match api.world().pvc_named(&claim) {
-            Some(id) => api.resize_pvc(id, storage_bytes),
+            Some(id) => {
+                let _ = api.resize_pvc(id, storage_bytes);
+            }
             None => api.record(Event::NotFound { name: format!("pvc/{claim}") }),
         },
         _ => unreachable!("only hand edits come here"),

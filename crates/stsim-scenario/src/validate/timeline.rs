@@ -396,6 +396,7 @@ impl Checker<'_, '_> {
                     let cascade = match cascade.unwrap_or(raw::Cascade::Background) {
                         raw::Cascade::Background => stsim_core::objects::Cascade::Background,
                         raw::Cascade::Orphan => stsim_core::objects::Cascade::Orphan,
+                        raw::Cascade::Foreground => stsim_core::objects::Cascade::Foreground,
                     };
                     index.map(|statefulset| Action::DeleteStatefulSet { statefulset, cascade })
                 }
