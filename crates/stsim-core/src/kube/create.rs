@@ -563,7 +563,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         check_unread(kind, name, &r)?;
         let spec = StatefulSetSpec {
             replicas,
-            selector,
+            selector: crate::config::LabelSelector::from_labels(selector),
             service_name,
             pod_management_policy,
             update_strategy,
