@@ -79,8 +79,10 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "e2e/min-ready-seconds-available",
     "e2e/local-volume-pod-affinity",
     "e2e/partition-failing-container",
+    "e2e/recreate-evicted-pod",
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
+    "node-name-skips-scheduler",
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",

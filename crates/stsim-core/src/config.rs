@@ -793,6 +793,27 @@ pub struct PodTemplate {
     pub node_selector: Labels,
     pub affinity: Affinity,
     pub tolerations: Vec<Toleration>,
+    /// `spec.nodeName`: the pod is bound to this node at creation and never
+    /// meets the scheduler; the node's kubelet admits or rejects it.
+    pub node_name: Option<String>,
+    /// The container's ports that take a port on the node (`hostPort`).
+    pub host_ports: Vec<HostPort>,
+}
+
+/// A container port bound on the node (`ports[].hostPort`, its
+/// `protocol`), on every host address (`hostIP` is not modelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct HostPort {
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
 }
 
 impl PodTemplate {
@@ -852,6 +873,12 @@ impl PodTemplate {
         }
         for toleration in &self.tolerations {
             out.push_str(&format!("toleration {toleration:?}\n"));
+        }
+        if let Some(node) = &self.node_name {
+            out.push_str(&format!("nodeName {node}\n"));
+        }
+        for port in &self.host_ports {
+            out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
         }
         out
     }
@@ -1216,6 +1243,12 @@ pub enum Action {
     /// once; the container keeps running if its node cannot be told.
     ForceDeletePod {
         pod: PodRef,
+    },
+    /// `kubectl delete pod NAME` of a pod no StatefulSet names (one made by
+    /// `CreatePod`); with `force`, `--grace-period=0 --force`.
+    DeleteBarePod {
+        name: String,
+        force: bool,
     },
     /// The machine stops: its containers stop and its kubelet goes silent.
     CrashNode {

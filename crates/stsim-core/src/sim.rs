@@ -757,6 +757,7 @@ impl Simulation {
             Action::PatchPod { .. }
             | Action::PatchPvc { .. }
             | Action::CreatePod { .. }
+            | Action::DeleteBarePod { .. }
             | Action::CreatePvc { .. }
             | Action::ResizePvc { .. } => {
                 edits::run(&mut self.api(Actor::User), action);
@@ -1140,6 +1141,7 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::PatchPod { .. }
         | Action::PatchPvc { .. }
         | Action::CreatePod { .. }
+        | Action::DeleteBarePod { .. }
         | Action::CreatePvc { .. }
         | Action::ResizePvc { .. } => edits::describe(action),
     }

@@ -297,6 +297,7 @@ impl World {
             unschedulable: false,
             requested: Default::default(),
             pod_count: 0,
+            used_ports: Default::default(),
             // Node n gets 10.244.n.0/24, as kubeadm with a /16 cluster CIDR does.
             pod_cidr: (id.0 % 256) as u8,
             ips_in_use: Default::default(),

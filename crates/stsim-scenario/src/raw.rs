@@ -983,6 +983,34 @@ pub struct PodTemplate {
     pub affinity: Option<Affinity>,
     #[serde(default)]
     pub tolerations: Option<Vec<Toleration>>,
+    /// `spec.nodeName`: bound to this node at creation, past the scheduler;
+    /// the node's kubelet admits the pod or rejects it (`Failed`).
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// The container's `ports`; those with a `hostPort` take that port on the node.
+    #[serde(default)]
+    pub ports: Option<Vec<ContainerPort>>,
+}
+
+/// A container port: `containerPort`, and `hostPort` to bind it on the node.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ContainerPort", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerPort {
+    pub container_port: i64,
+    #[serde(default)]
+    pub host_port: Option<i64>,
+    /// TCP when not given.
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "Protocol")]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -481,6 +481,8 @@ impl Sync {
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),
             tolerations: template.tolerations.clone(),
+            node_name: template.node_name.clone(),
+            host_ports: template.host_ports.clone(),
             claims: set
                 .spec
                 .volume_claim_templates

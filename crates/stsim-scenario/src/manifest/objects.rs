@@ -1006,6 +1006,8 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         node_selector,
         affinity,
         tolerations,
+        node_name: None,
+        ports: None,
     })
 }
 

@@ -96,6 +96,7 @@ pub(crate) fn teaching(
         triggers: Vec::new(),
         limits: Limits::DEFAULT,
         custom_kinds: Vec::new(),
+        node_names: None,
     };
     let teaching = checker.teaching(raw);
     if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
@@ -118,6 +119,7 @@ pub(crate) fn validate(
         triggers: Vec::new(),
         limits: *limits,
         custom_kinds: Vec::new(),
+        node_names: None,
     };
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
@@ -232,6 +234,9 @@ struct Checker<'s, 'l> {
     limits: Limits,
     /// The declared custom resource kinds, for the timeline and expectations to name.
     custom_kinds: Vec<stsim_core::kube::custom::CustomKind>,
+    /// The nodes a run can have, for pod templates' `nodeName`; known once
+    /// the cluster is read.
+    node_names: Option<timeline::NodeNames>,
 }
 
 /// When a timeline entry runs.
@@ -400,6 +405,7 @@ impl Checker<'_, '_> {
         self.dns_subdomain("clusterDomain", &cluster_domain);
         let dns = self.dns(raw.dns.as_ref());
         let cluster = self.cluster(raw.cluster.as_ref());
+        self.node_names = Some(timeline::node_names(raw.timeline.as_deref().unwrap_or_default(), &cluster));
         let images = self.images(raw.images.as_deref().unwrap_or_default());
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
