@@ -31,3 +31,59 @@ fn a_rebooted_node_gives_its_pods_new_ips() {
     let node = sim.world.node(pod.node.unwrap());
     assert_eq!(node.ips_in_use.len(), 1);
 }
+
+/// The answers of the Service-level names a run logged for `name`.
+fn answers_over_time(
+    sim: &stsim_core::Simulation,
+    name: &str,
+) -> Vec<(stsim_core::time::SimTime, Vec<String>)> {
+    let log = sim.world.dns_answer_log.as_ref().expect("logged for expectations");
+    log.entries.iter().filter(|(_, n, _)| n == name).map(|(at, _, a)| (*at, a.clone())).collect()
+}
+
+/// A headless Service's own name and SRV names (`service-dns-names`), and
+/// the rule beyond the case: whatever the seed, the Service name answers
+/// exactly the addresses of the per-pod records of the Service's ready
+/// pods, its SRV name targets exactly their names, and a Service that
+/// publishes not-ready addresses answers every pod with an address.
+#[test]
+fn a_headless_service_name_answers_its_ready_endpoints() {
+    use stsim_core::controllers::dns::service_answers;
+    let source = crate::support::scenario_file("service-dns-names");
+    for seed in [1, 2, 3] {
+        let (sim, report) = crate::support::run(&source.replace("seed: 1,", &format!("seed: {seed},")));
+        if seed == 1 {
+            let failed: Vec<_> =
+                stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();
+            assert!(failed.is_empty(), "{failed:?}");
+        }
+        let world = &sim.world;
+        let suffix = ".web.default.svc.cluster.local";
+        let mut records: Vec<(String, String)> = world
+            .dns
+            .iter()
+            .filter(|(n, _)| n.ends_with(suffix))
+            .map(|(n, r)| (n.clone(), r.ip.to_string()))
+            .collect();
+        records.sort();
+        let mut ips: Vec<String> = records.iter().map(|(_, ip)| ip.clone()).collect();
+        ips.sort();
+        assert_eq!(service_answers(world, "web.default.svc.cluster.local"), Some(ips), "seed {seed}");
+        let mut targets: Vec<String> = records.iter().map(|(n, _)| format!("{n}:80")).collect();
+        targets.sort();
+        assert_eq!(service_answers(world, "_http._tcp.web.default.svc.cluster.local"), Some(targets));
+        let all = service_answers(world, "peers.default.svc.cluster.local").unwrap();
+        let with_ip = world.live_pods().filter(|p| p.status.pod_ip.is_some()).count();
+        assert_eq!(all.len(), with_ip);
+        assert_eq!(service_answers(world, "_http._udp.web.default.svc.cluster.local"), Some(vec![]));
+        assert_eq!(service_answers(world, "nope.default.svc.cluster.local"), Some(vec![]));
+        assert_eq!(service_answers(world, "web-0.web.default.svc.cluster.local"), None, "a pod's name");
+    }
+    // Over time: nothing before the pods are Ready, all three, then web-1 out.
+    let (sim, _) = run_file("service-dns-names");
+    let seen = answers_over_time(&sim, "web.default.svc.cluster.local");
+    let sizes: Vec<(String, usize)> = seen.iter().map(|(at, a)| (at.to_string(), a.len())).collect();
+    assert_eq!(sizes.first().map(|s| s.1), Some(0));
+    assert_eq!(sizes.last(), Some(&("1m2s".to_string(), 2)));
+    assert!(sizes.iter().any(|s| s.1 == 3));
+}

@@ -86,6 +86,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",
+    "service-dns-names",
     "databases/lagging-replica-promoted",
     "databases/failover-crash-most-caught-up",
     "databases/failover-partition-unfenced",

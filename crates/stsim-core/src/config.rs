@@ -231,8 +231,10 @@ pub enum Expectation {
     /// An update of the StatefulSet is refused, with a message containing `message`.
     UpdateRefused { statefulset: usize, message: String },
     /// A client looking `name` up at `at` through the cluster DNS cache gets
-    /// an answer (`resolves`), and, if `ip` is given, that address.
-    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String> },
+    /// an answer (`resolves`), and, if `ip` is given, that address among
+    /// its answers; if `answers` is given, exactly those (in any order:
+    /// addresses, or `<target>:<port>` for an SRV name).
+    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String>, answers: Option<Vec<String>> },
 }
 
 /// What `PodState` checks; `None` fields are not checked.

@@ -367,6 +367,10 @@ pub enum Expect {
         resolves: Option<bool>,
         #[serde(default)]
         ip: Option<String>,
+        /// Exactly these answers, in any order: addresses, or
+        /// `<target>:<port>` for an SRV name; `[]` is NXDOMAIN.
+        #[serde(default)]
+        answers: Option<Vec<String>>,
     },
 }
 

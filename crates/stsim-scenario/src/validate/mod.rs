@@ -490,6 +490,12 @@ impl Checker<'_, '_> {
             duration,
             raw.timeline.as_deref().unwrap_or_default(),
         );
+        self.service_dns_names(
+            raw.expect.as_deref().unwrap_or_default(),
+            &services,
+            &namespace,
+            &cluster_domain,
+        );
         let operators = self.operators(raw.operators.as_deref().unwrap_or_default());
         let mut features = Features::for_version(kubernetes);
         for (gate, on) in raw.feature_gates.iter().flatten() {
