@@ -87,3 +87,69 @@ fn a_headless_service_name_answers_its_ready_endpoints() {
     assert_eq!(sizes.last(), Some(&("1m2s".to_string(), 2)));
     assert!(sizes.iter().any(|s| s.1 == 3));
 }
+
+/// The denials cached for `name`: (when, until).
+fn denials(
+    sim: &stsim_core::Simulation,
+    name: &str,
+) -> Vec<(stsim_core::time::SimTime, stsim_core::time::SimTime)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::DnsNegativeCached { name: n, until } if n == name => {
+                Some((r.at, *until))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// When the named member did something whose words contain `what`.
+fn member_event(sim: &stsim_core::Simulation, what: &str) -> Option<stsim_core::time::SimTime> {
+    sim.trace.records.iter().find_map(|r| match &r.event {
+        stsim_core::trace::Event::AppMember { what: w, .. } if w.contains(what) => Some(r.at),
+        _ => None,
+    })
+}
+
+/// Members retry their peers' names (`peers-retry-negative-cache`), and
+/// the rule beyond the case, for several retry periods: a member looking a
+/// peer up again caches a new NXDOMAIN within one period of the last one
+/// expiring, so while the peer is unpublished the denial never lapses; once
+/// it is published, the cluster forms when the denial cached by the last
+/// failed lookup before then expires.
+#[test]
+fn members_retry_peer_lookups_and_the_denial_runs_from_the_last_failure() {
+    let source = crate::support::scenario_file("peers-retry-negative-cache");
+    let app = "app: Quorum(system: Etcd, addressing: Dns),";
+    assert!(source.contains(app));
+    let etcd1 = "etcd-1.etcd.default.svc.cluster.local";
+    let etcd2 = "etcd-2.etcd.default.svc.cluster.local";
+    for retry in ["1s", "7s", "10s"] {
+        let text = source
+            .replace(app, &format!("app: Quorum(system: Etcd, addressing: Dns, lookupRetry: \"{retry}\"),"));
+        let (sim, _) = crate::support::run(&text);
+        let period: stsim_core::time::SimDuration = retry.parse().unwrap();
+        // etcd-2 is never placed: while the members look for it (until the
+        // cluster forms without it), its denial is refreshed, never lapsing.
+        let never = denials(&sim, etcd2);
+        assert!(never.len() >= 3, "{retry}: {never:?}");
+        for pair in never.windows(2) {
+            let (expired, again) = (pair[0].1, pair[1].0);
+            assert!(again >= expired && again <= expired + period, "{retry}: {pair:?}");
+        }
+        // etcd-1 is published at 1m2s; the last denial before that decides.
+        let published = Log(&sim).dns(etcd1).first().map(|d| d.0).expect("published");
+        assert_eq!(published, t("1m2s"));
+        let last = denials(&sim, etcd1).into_iter().rfind(|(at, _)| *at < published).expect("denied before");
+        assert!(last.1 > published, "{retry}: the denial outlives the publication");
+        let formed = member_event(&sim, "formed cluster-1").expect("forms");
+        assert!(
+            formed >= last.1 && formed <= last.1 + period,
+            "{retry}: formed {formed}, denial until {}",
+            last.1
+        );
+    }
+    crate::support::run_file("peers-retry-negative-cache");
+}

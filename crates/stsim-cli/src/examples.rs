@@ -62,6 +62,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "primary-claim-recreated",
     "etcd-quorum-lost",
     "peers-unresolvable-until-ready",
+    "peers-retry-negative-cache",
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",

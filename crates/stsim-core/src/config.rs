@@ -1111,13 +1111,20 @@ pub struct AppConfig {
     /// Patroni's replication modes page); with more, a crashed primary's
     /// last writes never reach any replica.
     pub replication_lag: SimDuration,
+    /// How often a member that cannot resolve a peer's name looks it up
+    /// again (its own retry loop): each failed lookup after the cached
+    /// NXDOMAIN expires caches a new one, so the negative-cache window runs
+    /// from the last failed lookup. Patroni retries in its HA loop
+    /// (`loop_wait`, 10 s); etcd resolves its peers' URLs again every second
+    /// (pkg/netutil, `resolveTCPAddrs`); the other kinds' loops (gossip
+    /// rounds, reconnects, Sentinel's timer) run about as often: 1 s.
+    pub lookup_retry: SimDuration,
 }
 
 impl AppConfig {
     /// An application of this kind with stsim's defaults.
     pub fn new(kind: AppKind, addressing: Addressing) -> AppConfig {
         AppConfig {
-            kind,
             addressing,
             readiness: AppReadiness::Process,
             catch_up: SimDuration::from_secs(30),
@@ -1130,6 +1137,11 @@ impl AppConfig {
             synchronous: false,
             step_down_without_majority: None,
             replication_lag: SimDuration::ZERO,
+            lookup_retry: match kind {
+                AppKind::PrimaryReplica { .. } => SimDuration::from_secs(10),
+                _ => SimDuration::from_secs(1),
+            },
+            kind,
         }
     }
 }

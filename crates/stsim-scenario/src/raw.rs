@@ -433,6 +433,20 @@ pub enum QuorumSystem {
     ZooKeeper,
 }
 
+impl App {
+    /// `lookupRetry`, whatever the kind.
+    pub fn lookup_retry(&self) -> Option<&str> {
+        match self {
+            App::PrimaryReplica { lookup_retry, .. }
+            | App::RedisSentinel { lookup_retry, .. }
+            | App::Cassandra { lookup_retry, .. }
+            | App::Kafka { lookup_retry, .. }
+            | App::RedisCluster { lookup_retry, .. }
+            | App::Quorum { lookup_retry, .. } => lookup_retry.as_deref(),
+        }
+    }
+}
+
 /// The clustered application a StatefulSet runs: `PrimaryReplica(addressing: Dns)`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "App", deny_unknown_fields, rename_all_fields = "camelCase")]
@@ -450,6 +464,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
         /// Writes per second clients send to the primary.
@@ -486,6 +503,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
     },
@@ -504,6 +524,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     Kafka {
         #[serde(default)]
@@ -522,6 +545,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     RedisCluster {
         #[serde(default)]
@@ -538,6 +564,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     Quorum {
         #[serde(default)]
@@ -554,6 +583,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
 }
 

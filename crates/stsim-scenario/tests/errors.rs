@@ -535,3 +535,20 @@ fn dns_answer_for_a_cluster_ip_service_name_is_not_modelled() {
     let d = only_error(&source);
     check(&d, "invalid-value", &source, "\"web-svc.default", 35, "is a ClusterIP Service");
 }
+
+#[test]
+fn lookup_retry_of_zero() {
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        app: Quorum(lookupRetry: \"0s\"),",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"0s\"",
+        4,
+        "lookupRetry: Invalid value: \"0s\": must be greater than 0",
+    );
+}

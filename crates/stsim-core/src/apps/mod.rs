@@ -18,7 +18,10 @@
 //!
 //! Peers are reached at the address a member stored: a DNS name works while
 //! it resolves (through CoreDNS's cache, `dns::resolve`) to the member's
-//! current pod; an IP only while the pod keeps it.
+//! current pod; an IP only while the pod keeps it. A name that does not
+//! resolve is looked up again after the app's `lookup_retry`, as members'
+//! own retry loops do: each lookup after the cached NXDOMAIN expires caches
+//! a new one, so the denial runs from the last failed lookup.
 //!
 //! Operators see the applications through [`views`] (each member's role as
 //! its process reports it) and may [`promote`] a replica of a primary/replica
@@ -906,6 +909,10 @@ pub(crate) fn reach(
             let lookup = crate::controllers::dns::resolve(api, name);
             if let Some(until) = lookup.stale_until {
                 wake.at(until);
+            }
+            if lookup.answer.is_none() {
+                // The member's own retry loop looks the name up again.
+                wake.at(api.now + app.config().lookup_retry);
             }
             (lookup.answer, lookup.cached)
         }
