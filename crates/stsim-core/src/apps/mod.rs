@@ -911,8 +911,15 @@ pub(crate) fn reach(
                 wake.at(until);
             }
             if lookup.answer.is_none() {
-                // The member's own retry loop looks the name up again.
-                wake.at(api.now + app.config().lookup_retry);
+                // The member's own retry loop looks the name up again every
+                // `lookup_retry`. Until the denial leaves the cache its
+                // lookups change nothing (a record published meanwhile wakes
+                // the applications anyway), so the next one that matters is
+                // the first at or after the expiry: it caches a new denial.
+                let period = app.config().lookup_retry.as_millis().max(1);
+                let wait = lookup.expires_at.since(api.now).as_millis();
+                let retries = wait.div_ceil(period).max(1);
+                wake.at(api.now + SimDuration::from_millis(retries.saturating_mul(period)));
             }
             (lookup.answer, lookup.cached)
         }

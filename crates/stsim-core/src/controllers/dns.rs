@@ -181,6 +181,8 @@ pub struct Lookup {
     pub cached: bool,
     /// When the cached answer expires, if it differs from what DNS publishes now.
     pub stale_until: Option<crate::time::SimTime>,
+    /// When the answer given (cached now, or already) leaves the cache.
+    pub expires_at: crate::time::SimTime,
 }
 
 /// Looks `name` up through the cluster DNS cache.
@@ -191,10 +193,10 @@ pub fn resolve(api: &mut Api, name: &str) -> Lookup {
         && entry.expires_at > now
     {
         let stale_until = (entry.answer != live).then_some(entry.expires_at);
-        return Lookup { answer: entry.answer, cached: true, stale_until };
+        return Lookup { answer: entry.answer, cached: true, stale_until, expires_at: entry.expires_at };
     }
     let config = api.world().dns_config;
     let ttl = if live.is_some() { config.positive_ttl() } else { config.negative_ttl() };
     api.cache_dns_answer(name, live, now + ttl);
-    Lookup { answer: live, cached: false, stale_until: None }
+    Lookup { answer: live, cached: false, stale_until: None, expires_at: now + ttl }
 }
