@@ -52,9 +52,9 @@ fn run_f_simulates_a_manifest_and_warns_once_about_what_it_ignored() {
     assert!(!output.stdout.contains("(line "), "a story's actions are in no file: {}", output.stdout);
     assert_eq!(output.stderr.matches("warning:").count(), 1, "{}", output.stderr);
     assert!(
-        output
-            .stderr
-            .contains("redis.yaml:35:11: StatefulSet \"redis\" spec.template.spec.containers[0].ports")
+        output.stderr.contains(
+            "redis.yaml:47:11: StatefulSet \"redis\" spec.template.spec.containers[0].volumeMounts"
+        )
     );
     // A manifest named without -f is recognised too.
     let positional = stsim(&["run", &example("redis.yaml"), "--json"]);
@@ -283,7 +283,7 @@ fn chart_style_fixtures_start_every_pod_and_survive_the_default_story() {
             assert_eq!(set.status.ready_replicas, *replicas, "{file}: {name}");
         }
         assert!(report.pods.iter().all(|p| p.state.status == "Running"), "{file}");
-        assert_eq!(warning.map_or(0, |w| w.matches("warning: stsim does not model").count()), 1, "{file}");
+        assert!(warning.map_or(0, |w| w.matches("warning: stsim does not model").count()) <= 1, "{file}");
         let (report, _) = simulate(&[file], "default");
         assert_eq!(report.end_reason, "horizon", "{file}");
         assert!(report.timeline.iter().any(|r| r.what.contains("crashes")), "{file}");

@@ -102,6 +102,9 @@ pub struct NewPod {
     /// As written in the template; the API server adds the default NoExecute ones.
     pub tolerations: Vec<crate::config::Toleration>,
     pub claims: Vec<String>,
+    /// `spec.nodeName` as written: the pod is bound at creation, without the scheduler.
+    pub node_name: Option<String>,
+    pub host_ports: Vec<crate::config::HostPort>,
 }
 
 /// A claim to create.
@@ -251,6 +254,8 @@ impl<'a> Api<'a> {
             affinity: new.affinity,
             tolerations,
             claims: new.claims,
+            host_ports: new.host_ports,
+            node_name: new.node_name.clone(),
             node: None,
             assumed_node: None,
             status: PodStatus {
@@ -261,6 +266,7 @@ impl<'a> Api<'a> {
                 pod_ip: None,
                 restarts: 0,
                 unschedulable: None,
+                rejected: None,
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
@@ -278,8 +284,66 @@ impl<'a> Api<'a> {
         self.record(Event::PodCreated { pod: id, revision });
         self.claims_changed_for(id);
         self.pod_changed(id);
-        self.wake(EventKey::Schedule(id));
+        match new.node_name {
+            // `spec.nodeName` set by the writer: bound as created, and the
+            // scheduler never sees it (its queue takes only pods without a
+            // node). A name no Node has ever had leaves the pod Pending.
+            Some(name) => {
+                let node = self.world.nodes.iter().rev().find(|n| n.name == name).map(|n| n.id);
+                if let Some(node) = node {
+                    self.world.pod_mut(id).assumed_node = Some(node);
+                    self.take_node_room(id, node);
+                    self.bind_pod(id);
+                }
+            }
+            None => self.wake(EventKey::Schedule(id)),
+        }
         Ok(id)
+    }
+
+    /// The pod's requests, one pod slot and its host ports counted on the
+    /// node (the scheduler cache's NodeInfo), from assumption or binding on.
+    fn take_node_room(&mut self, pod: PodId, node: NodeId) {
+        let p = self.world.pod(pod);
+        let (requests, ports) = (p.requests, p.host_ports.clone());
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count += 1;
+        n.requested.cpu_millis = n.requested.cpu_millis.saturating_add(requests.cpu_millis);
+        n.requested.memory_bytes = n.requested.memory_bytes.saturating_add(requests.memory_bytes);
+        for port in ports {
+            *n.used_ports.entry(port).or_default() += 1;
+        }
+    }
+
+    /// The node's host ports a pod held are free again (it finished, or
+    /// left the node): the scheduler's informer drops terminal pods.
+    fn free_pod_ports(&mut self, pod: PodId) {
+        let p = self.world.pod(pod);
+        let Some(node) = p.node.or(p.assumed_node) else { return };
+        if p.host_ports.is_empty() {
+            return;
+        }
+        let ports = p.host_ports.clone();
+        let used = &mut self.world.nodes[node.index()].used_ports;
+        for port in ports {
+            if let Some(count) = used.get_mut(&port) {
+                *count -= 1;
+                if *count == 0 {
+                    used.remove(&port);
+                }
+            }
+        }
+        self.retry_unschedulable();
+    }
+
+    /// The kubelet's admission refused the pod (`rejectPod` in
+    /// pkg/kubelet/kubelet.go): the phase is `Failed`, with the admit
+    /// handler's reason and `Pod was rejected: <message>`.
+    pub fn reject_pod(&mut self, pod: PodId, reason: &'static str, message: String) {
+        let message = format!("Pod was rejected: {message}");
+        self.world.pod_mut(pod).status.rejected = Some((reason, message.clone()));
+        self.record(Event::PodRejected { pod, reason, message });
+        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated);
     }
 
     /// A delete with the pod's own grace period, or `grace` if given.
@@ -320,6 +384,9 @@ impl<'a> Api<'a> {
         if !self.world.pod(pod).finalizers.is_empty() {
             self.hold_pod(pod, force);
             return;
+        }
+        if !self.world.pod(pod).is_terminal() {
+            self.free_pod_ports(pod);
         }
         let (node, requests) = {
             let p = self.world.pod(pod);
@@ -415,17 +482,14 @@ impl<'a> Api<'a> {
         assert!(p.node.is_none() && p.assumed_node.is_none(), "pod {} assumed twice", p.name);
         p.assumed_node = Some(node);
         p.waits.unschedulable_since = None;
-        let requests = p.requests;
         self.world.unschedulable.remove(&pod);
-        let n = &mut self.world.nodes[node.index()];
-        n.pod_count += 1;
-        n.requested.cpu_millis = n.requested.cpu_millis.saturating_add(requests.cpu_millis);
-        n.requested.memory_bytes = n.requested.memory_bytes.saturating_add(requests.memory_bytes);
+        self.take_node_room(pod, node);
     }
 
     /// The scheduler forgets a node it assumed for the pod (`Unreserve`
     /// after a failed binding): the node's room is given back.
     pub fn forget_assumed_pod(&mut self, pod: PodId) {
+        self.free_pod_ports(pod);
         let p = self.world.pod_mut(pod);
         let Some(node) = p.assumed_node.take() else { return };
         let requests = p.requests;
@@ -452,6 +516,9 @@ impl<'a> Api<'a> {
 
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
+        if phase.is_terminal() && !self.world.pod(pod).is_terminal() {
+            self.free_pod_ports(pod);
+        }
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
         if p.status.phase != phase {

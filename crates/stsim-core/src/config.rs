@@ -280,8 +280,10 @@ pub enum Expectation {
     /// An update of the StatefulSet is refused, with a message containing `message`.
     UpdateRefused { statefulset: usize, message: String },
     /// A client looking `name` up at `at` through the cluster DNS cache gets
-    /// an answer (`resolves`), and, if `ip` is given, that address.
-    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String> },
+    /// an answer (`resolves`), and, if `ip` is given, that address among
+    /// its answers; if `answers` is given, exactly those (in any order:
+    /// addresses, or `<target>:<port>` for an SRV name).
+    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String>, answers: Option<Vec<String>> },
 }
 
 /// What `PodState` checks; `None` fields are not checked.
@@ -868,6 +870,27 @@ pub struct PodTemplate {
     pub node_selector: Labels,
     pub affinity: Affinity,
     pub tolerations: Vec<Toleration>,
+    /// `spec.nodeName`: the pod is bound to this node at creation and never
+    /// meets the scheduler; the node's kubelet admits or rejects it.
+    pub node_name: Option<String>,
+    /// The container's ports that take a port on the node (`hostPort`).
+    pub host_ports: Vec<HostPort>,
+}
+
+/// A container port bound on the node (`ports[].hostPort`, its
+/// `protocol`), on every host address (`hostIP` is not modelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct HostPort {
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
 }
 
 impl PodTemplate {
@@ -927,6 +950,12 @@ impl PodTemplate {
         }
         for toleration in &self.tolerations {
             out.push_str(&format!("toleration {toleration:?}\n"));
+        }
+        if let Some(node) = &self.node_name {
+            out.push_str(&format!("nodeName {node}\n"));
+        }
+        for port in &self.host_ports {
+            out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
         }
         out
     }
@@ -1157,13 +1186,20 @@ pub struct AppConfig {
     /// Patroni's replication modes page); with more, a crashed primary's
     /// last writes never reach any replica.
     pub replication_lag: SimDuration,
+    /// How often a member that cannot resolve a peer's name looks it up
+    /// again (its own retry loop): each failed lookup after the cached
+    /// NXDOMAIN expires caches a new one, so the negative-cache window runs
+    /// from the last failed lookup. Patroni retries in its HA loop
+    /// (`loop_wait`, 10 s); etcd resolves its peers' URLs again every second
+    /// (pkg/netutil, `resolveTCPAddrs`); the other kinds' loops (gossip
+    /// rounds, reconnects, Sentinel's timer) run about as often: 1 s.
+    pub lookup_retry: SimDuration,
 }
 
 impl AppConfig {
     /// An application of this kind with stsim's defaults.
     pub fn new(kind: AppKind, addressing: Addressing) -> AppConfig {
         AppConfig {
-            kind,
             addressing,
             readiness: AppReadiness::Process,
             catch_up: SimDuration::from_secs(30),
@@ -1176,6 +1212,11 @@ impl AppConfig {
             synchronous: false,
             step_down_without_majority: None,
             replication_lag: SimDuration::ZERO,
+            lookup_retry: match kind {
+                AppKind::PrimaryReplica { .. } => SimDuration::from_secs(10),
+                _ => SimDuration::from_secs(1),
+            },
+            kind,
         }
     }
 }
@@ -1291,6 +1332,12 @@ pub enum Action {
     /// once; the container keeps running if its node cannot be told.
     ForceDeletePod {
         pod: PodRef,
+    },
+    /// `kubectl delete pod NAME` of a pod no StatefulSet names (one made by
+    /// `CreatePod`); with `force`, `--grace-period=0 --force`.
+    DeleteBarePod {
+        name: String,
+        force: bool,
     },
     /// The machine stops: its containers stop and its kubelet goes silent.
     CrashNode {

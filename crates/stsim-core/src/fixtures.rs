@@ -76,6 +76,8 @@ pub fn statefulset_spec(
             node_selector: Labels::new(),
             affinity: Affinity::default(),
             tolerations: Vec::new(),
+            node_name: None,
+            host_ports: Vec::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),

@@ -310,6 +310,12 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if let Some(ip) = pod.status.pod_ip {
         status["podIP"] = json!(ip.to_string());
     }
+    if let Some((reason, message)) = &pod.status.rejected {
+        // A rejected pod never ran a container: no container statuses.
+        status["reason"] = json!(reason);
+        status["message"] = json!(message);
+        status["containerStatuses"] = json!([]);
+    }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }
 

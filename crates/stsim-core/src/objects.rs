@@ -13,7 +13,7 @@ use crate::config::{
 };
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 macro_rules! id_type {
@@ -160,6 +160,9 @@ pub struct Node {
     pub requested: Resources,
     /// Number of pods assigned to the node (bound or assumed).
     pub pod_count: u32,
+    /// Host ports of the node's bound pods that have not finished, with how
+    /// many pods claim each: the scheduler cache's `UsedPorts`.
+    pub used_ports: BTreeMap<crate::config::HostPort, u32>,
     /// Third octet of the node's pod CIDR, `10.244.<n>.0/24`.
     pub pod_cidr: u8,
     /// Host parts of pod IPs in use on this node.
@@ -228,6 +231,12 @@ pub enum PodPhase {
     Failed,
 }
 
+impl PodPhase {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, PodPhase::Failed | PodPhase::Succeeded)
+    }
+}
+
 /// What the single application container is doing, as the kubelet reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ContainerState {
@@ -292,6 +301,9 @@ pub struct Runtime {
     pub running: bool,
     /// When the kubelet learned of the deletion and sent SIGTERM.
     pub term_started_at: Option<SimTime>,
+    /// The kubelet's admission refused the pod (reason, message), and when
+    /// the status manager's write of `Failed` reaches the API server.
+    pub rejected: Option<(&'static str, String, SimTime)>,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).
@@ -341,6 +353,9 @@ pub struct PodStatus {
     pub restarts: u32,
     /// The scheduler's last `Unschedulable` message, while the pod waits for a node.
     pub unschedulable: Option<String>,
+    /// `status.reason` and `status.message` of a pod the kubelet rejected
+    /// (`OutOfcpu`, `NodePorts`, ...; `Pod was rejected: ...`).
+    pub rejected: Option<(&'static str, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -374,6 +389,11 @@ pub struct Pod {
     pub tolerations: Vec<Toleration>,
     /// Claim names of the pod's `persistentVolumeClaim` volumes, in template order.
     pub claims: Vec<String>,
+    /// The container's host ports.
+    pub host_ports: Vec<crate::config::HostPort>,
+    /// `spec.nodeName` as the pod was created with: bound by its writer,
+    /// never by the scheduler. `None`: the scheduler's to choose.
+    pub node_name: Option<String>,
     /// `spec.nodeName`.
     pub node: Option<NodeId>,
     /// The node the scheduler assumed for the pod while its
@@ -434,6 +454,10 @@ impl Pod {
             return "Terminating";
         }
         match (self.status.phase, self.status.container) {
+            // kubectl shows `status.reason` when there is one.
+            (PodPhase::Failed, _) if self.status.rejected.is_some() => {
+                self.status.rejected.as_ref().map_or("Error", |(reason, _)| reason)
+            }
             (PodPhase::Failed, _) => "Error",
             (PodPhase::Succeeded, _) => "Completed",
             (_, ContainerState::ContainerCreating) => "ContainerCreating",

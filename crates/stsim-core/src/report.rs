@@ -453,6 +453,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 "create refused: a pod with this name still exists (AlreadyExists)".into(),
             ),
             Event::PodUnschedulable { pod, message } => pod_row(*pod, message.clone(), &|_| {}),
+            Event::PodRejected { pod, reason, message } => {
+                pod_row(*pod, format!("rejected by the kubelet ({reason}): {message}"), &|_| {})
+            }
             Event::PodScheduled { pod, node } => {
                 let node = world.node(*node).name.clone();
                 pod_row(*pod, format!("scheduled to {node}"), &|s| s.node = Some(node.clone()))

@@ -780,6 +780,7 @@ impl Simulation {
             Action::PatchPod { .. }
             | Action::PatchPvc { .. }
             | Action::CreatePod { .. }
+            | Action::DeleteBarePod { .. }
             | Action::CreatePvc { .. }
             | Action::ResizePvc { .. } => {
                 edits::run(&mut self.api(Actor::User), action);
@@ -1172,6 +1173,7 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::PatchPod { .. }
         | Action::PatchPvc { .. }
         | Action::CreatePod { .. }
+        | Action::DeleteBarePod { .. }
         | Action::CreatePvc { .. }
         | Action::ResizePvc { .. } => edits::describe(action),
     }

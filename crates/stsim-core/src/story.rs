@@ -78,6 +78,9 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PodUnschedulable { pod: id, message } => {
                 format!("{} cannot be scheduled: {message}.", pod(*id))
             }
+            Event::PodRejected { pod: id, reason, message } => {
+                format!("The kubelet rejects {} ({reason}): {message}; the pod is Failed.", pod(*id))
+            }
             Event::PodScheduled { pod: id, node } => {
                 format!("{} is placed on {}.", pod(*id), world.node(*node).name)
             }

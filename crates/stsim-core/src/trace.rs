@@ -158,6 +158,14 @@ pub enum Event {
     PodCreateRejected {
         name: String,
     },
+    /// The kubelet's admission refused the pod, which is now `Failed`:
+    /// the admit handler's reason (`OutOfcpu`, `NodePorts`, ...) and the
+    /// status message.
+    PodRejected {
+        pod: PodId,
+        reason: &'static str,
+        message: String,
+    },
     /// The scheduler could not place the pod; `message` is kube-scheduler's.
     PodUnschedulable {
         pod: PodId,
@@ -565,6 +573,9 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
         }
         Event::PodCreateRejected { name } => {
             write!(out, "pod/{name}\tcreate-rejected\treason=AlreadyExists")
+        }
+        Event::PodRejected { pod: id, reason, message } => {
+            write!(out, "{}\trejected\treason={reason} message={message:?}", pod(*id))
         }
         Event::PodUnschedulable { pod: id, message } => {
             write!(out, "{}\tunschedulable\tmessage={message:?}", pod(*id))

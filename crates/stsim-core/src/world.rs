@@ -35,6 +35,14 @@ pub struct CachedAnswer {
     pub expires_at: SimTime,
 }
 
+/// Service-level DNS answers over time, for the names expectations ask about.
+#[derive(Debug, Clone, Default)]
+pub struct DnsAnswerLog {
+    pub names: Vec<String>,
+    /// When a name's answer changed, and to what (sorted; empty: NXDOMAIN).
+    pub entries: Vec<(SimTime, String, Vec<String>)>,
+}
+
 /// A DNS A record published for a pod through a headless Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsRecord {
@@ -69,6 +77,9 @@ pub struct World {
     /// Every answer put in the cache, with when (`Some` only when a
     /// scenario asks what a client got at a time: `DnsAnswer`).
     pub dns_cache_log: Option<Vec<(SimTime, String, CachedAnswer)>>,
+    /// The answers of the Service-level names (a Service's own name, its
+    /// SRV names) that expectations ask about, each time they change.
+    pub dns_answer_log: Option<DnsAnswerLog>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -151,6 +162,7 @@ impl World {
             dns_config: crate::config::DnsConfig::default(),
             dns_cache: BTreeMap::new(),
             dns_cache_log: None,
+            dns_answer_log: None,
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
@@ -223,6 +235,19 @@ impl World {
         if config.expect.iter().any(|e| matches!(e.expectation, crate::config::Expectation::DnsAnswer { .. }))
         {
             world.dns_cache_log = Some(Vec::new());
+            let names: Vec<String> = config
+                .expect
+                .iter()
+                .filter_map(|e| match &e.expectation {
+                    crate::config::Expectation::DnsAnswer { name, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .filter(|name| {
+                    crate::controllers::dns::service_name(name, &config.namespace, &config.cluster_domain)
+                        .is_some()
+                })
+                .collect();
+            world.dns_answer_log = Some(DnsAnswerLog { names, entries: Vec::new() });
         }
         let zones = &config.cluster.zones;
         let mut node_index = 0usize;
@@ -367,6 +392,7 @@ impl World {
             unschedulable: false,
             requested: Default::default(),
             pod_count: 0,
+            used_ports: Default::default(),
             // Node n gets 10.244.n.0/24, as kubeadm with a /16 cluster CIDR does.
             pod_cidr: (id.0 % 256) as u8,
             ips_in_use: Default::default(),

@@ -373,6 +373,10 @@ pub enum Expect {
         resolves: Option<bool>,
         #[serde(default)]
         ip: Option<String>,
+        /// Exactly these answers, in any order: addresses, or
+        /// `<target>:<port>` for an SRV name; `[]` is NXDOMAIN.
+        #[serde(default)]
+        answers: Option<Vec<String>>,
     },
 }
 
@@ -435,6 +439,20 @@ pub enum QuorumSystem {
     ZooKeeper,
 }
 
+impl App {
+    /// `lookupRetry`, whatever the kind.
+    pub fn lookup_retry(&self) -> Option<&str> {
+        match self {
+            App::PrimaryReplica { lookup_retry, .. }
+            | App::RedisSentinel { lookup_retry, .. }
+            | App::Cassandra { lookup_retry, .. }
+            | App::Kafka { lookup_retry, .. }
+            | App::RedisCluster { lookup_retry, .. }
+            | App::Quorum { lookup_retry, .. } => lookup_retry.as_deref(),
+        }
+    }
+}
+
 /// The clustered application a StatefulSet runs: `PrimaryReplica(addressing: Dns)`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "App", deny_unknown_fields, rename_all_fields = "camelCase")]
@@ -452,6 +470,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
         /// Writes per second clients send to the primary.
@@ -488,6 +509,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
     },
@@ -506,6 +530,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     Kafka {
         #[serde(default)]
@@ -524,6 +551,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     RedisCluster {
         #[serde(default)]
@@ -540,6 +570,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     Quorum {
         #[serde(default)]
@@ -556,6 +589,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
 }
 
@@ -1004,6 +1040,34 @@ pub struct PodTemplate {
     pub affinity: Option<Affinity>,
     #[serde(default)]
     pub tolerations: Option<Vec<Toleration>>,
+    /// `spec.nodeName`: bound to this node at creation, past the scheduler;
+    /// the node's kubelet admits the pod or rejects it (`Failed`).
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// The container's `ports`; those with a `hostPort` take that port on the node.
+    #[serde(default)]
+    pub ports: Option<Vec<ContainerPort>>,
+}
+
+/// A container port: `containerPort`, and `hostPort` to bind it on the node.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ContainerPort", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerPort {
+    pub container_port: i64,
+    #[serde(default)]
+    pub host_port: Option<i64>,
+    /// TCP when not given.
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "Protocol")]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -229,16 +229,16 @@ fn unused_fields_and_kinds_are_listed_in_one_warning() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n---\n{}",
         edit(
             "          image: redis:7.0\n",
-            "          image: redis:7.0\n          ports:\n            - containerPort: 6379\n"
+            "          image: redis:7.0\n          env:\n            - name: MODE\n              value: cluster\n"
         )
     );
     let warning = parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap().warning.unwrap();
     assert_eq!(warning.matches("warning:").count(), 1, "{warning}");
     assert!(warning.contains("r.yaml:2:7: ConfigMap \"conf\" (the kind is not modelled)"), "{warning}");
-    let (line, column) = position(&yaml, "ports:\n            - containerPort");
+    let (line, column) = position(&yaml, "env:\n            - name: MODE");
     assert!(
         warning.contains(&format!(
-            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].ports"
+            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].env"
         )),
         "{warning}"
     );
@@ -770,4 +770,34 @@ fn a_pod_affinity_term_without_a_label_selector_selects_nothing() {
     let loaded = parse_manifests(&[("redis.yaml".into(), yaml)], "start").unwrap();
     assert!(loaded.config.statefulsets[0].spec.template.affinity.anti_required.is_empty());
     assert!(loaded.warning.unwrap().contains("has no labelSelector, so it selects no pod"));
+}
+
+/// Every container's host ports and the template's nodeName are read, and
+/// the API server's rules hold (a host port once per pod and protocol).
+#[test]
+fn host_ports_and_node_name_are_read() {
+    let yaml = edit(
+        "          image: redis:7.0\n",
+        "          image: redis:7.0\n          ports:\n            - {name: redis, containerPort: 6379, hostPort: 6379}\n",
+    )
+    .replacen(
+        "  volumeClaimTemplates:\n",
+        "        - name: exporter\n          image: exporter:1\n          ports:\n            \
+         - {containerPort: 9121, hostPort: 9121, protocol: UDP}\n  volumeClaimTemplates:\n",
+        1,
+    )
+    .replacen("      containers:\n", "      nodeName: worker-1\n      containers:\n", 1);
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
+    // The sidecar's image is not the pod's (the model runs the first container's).
+    let warning = loaded.warning.unwrap();
+    assert!(!warning.contains("ports") && warning.contains("containers[1].image"), "{warning}");
+    let template = &loaded.config.statefulsets[0].spec.template;
+    assert_eq!(template.node_name.as_deref(), Some("worker-1"));
+    let ports: Vec<String> =
+        template.host_ports.iter().map(|p| format!("{}/{:?}", p.port, p.protocol)).collect();
+    assert_eq!(ports, ["6379/TCP", "9121/UDP"]);
+    let twice = yaml.replace("hostPort: 9121, protocol: UDP", "hostPort: 6379");
+    let errors = errors(&twice);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("Duplicate value: \"6379/TCP\""), "{errors:#?}");
 }

@@ -249,6 +249,8 @@ mod tests {
                 affinity: Default::default(),
                 tolerations: Vec::new(),
                 claims: vec!["data-web-0".into()],
+                node_name: None,
+                host_ports: Vec::new(),
             })
             .unwrap();
         api.assume_pod(pod, node);

@@ -4,6 +4,7 @@
 //! another's state. Each is level-triggered: it is told what to look at
 //! (a set, a pod, a claim), never why.
 
+pub mod admission;
 pub mod attach_detach;
 pub mod disruption;
 pub mod dns;

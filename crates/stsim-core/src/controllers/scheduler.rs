@@ -10,7 +10,8 @@
 //! rejects it (one reason per node, as `RunFilterPlugins`):
 //! NodeUnschedulable (cordoned), TaintToleration (a NoSchedule or NoExecute
 //! taint the pod does not tolerate), NodeAffinity (`nodeSelector` and
-//! required node affinity), NodeResourcesFit (pod count, CPU, memory: every
+//! required node affinity), NodePorts (a host port taken on the node),
+//! NodeResourcesFit (pod count, CPU, memory: every
 //! shortfall is a reason), VolumeBinding (a bound volume's node affinity:
 //! its zone, or the node of a local volume), InterPodAffinity (the pod's
 //! required anti-affinity, then existing pods' required anti-affinity).
@@ -56,6 +57,7 @@ mod reason {
     pub const ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
     pub const EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
     pub const AFFINITY: &str = "node(s) didn't match pod affinity rules";
+    pub const NODE_PORTS: &str = "node(s) didn't have free ports for the requested pod ports";
     pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 }
@@ -252,7 +254,7 @@ fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a Strin
 }
 
 /// The pod's `nodeSelector` and required node affinity.
-fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
+pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
     pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
         && (pod.affinity.node_required.is_empty()
             || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
@@ -317,6 +319,14 @@ fn satisfies_pod_affinity(pod: &Pod, node: &Node, cycle: &Cycle) -> bool {
             && pod.affinity.affinity_required.iter().all(|t| t.selects(&pod.labels)))
 }
 
+/// NodePorts: none of the pod's host ports is in use on the node, for its
+/// protocol, by a bound or assumed pod that has not finished
+/// (pkg/scheduler/framework/plugins/nodeports; every pod binds all host
+/// addresses here). Preemption could free a port: `Unschedulable`.
+fn node_ports_fit(pod: &Pod, node: &Node) -> bool {
+    pod.host_ports.is_empty() || pod.host_ports.iter().all(|port| !node.used_ports.contains_key(port))
+}
+
 /// Runs the filter plugins on one node.
 fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Result<(), Rejection<'a>> {
     let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
@@ -342,6 +352,10 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
     // NodeAffinity.
     if !node_affinity_matches(pod, node) {
         return unresolvable(reason::NODE_AFFINITY);
+    }
+    // NodePorts.
+    if !node_ports_fit(pod, node) {
+        return Err(Rejection::Resolvable(reason::NODE_PORTS));
     }
     // NodeResourcesFit: every shortfall is a reason.
     let pods = node.pod_count + 1 > node.max_pods;
@@ -390,7 +404,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         api.world.scheduler_tree = NodeTree::build(api.world);
     }
     let pod = api.world().pod(id);
-    if !pod.exists() || pod.node.is_some() || pod.is_terminating() {
+    if !pod.exists() || pod.node.is_some() || pod.node_name.is_some() || pod.is_terminating() {
         return;
     }
     if pod.assumed_node.is_some() {

@@ -249,8 +249,10 @@ impl Sync {
     ) -> Result<Flow, ApiError> {
         let ordinal = self.set(api).start_ordinal() + i as u32;
         // A pod that failed (or finished) is deleted, and a replacement is
-        // asked for in the same pass, as v1.28 does. The API server deletes
-        // a terminal pod at once, so the name is free by then.
+        // asked for in the same pass, as v1.28 does (stateful_set_control.go,
+        // processReplica: isFailed || isSucceeded; a pod the kubelet's
+        // admission rejected is Failed). The API server deletes a terminal
+        // pod at once, so the name is free by then.
         if let Slot::Pod(id) = replicas[i]
             && api.world().pod(id).is_terminal()
             && !api.world().pod(id).is_terminating()
@@ -481,6 +483,8 @@ impl Sync {
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),
             tolerations: template.tolerations.clone(),
+            node_name: template.node_name.clone(),
+            host_ports: template.host_ports.clone(),
             claims: set
                 .spec
                 .volume_claim_templates

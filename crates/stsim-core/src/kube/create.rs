@@ -308,6 +308,8 @@ pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         }
         let hostname = r.get("spec.hostname").as_str().unwrap_or(name).to_string();
         let subdomain = r.get("spec.subdomain").as_str().unwrap_or_default().to_string();
+        // A pod bound by name meets the node's kubelet, not the scheduler.
+        let node_name = r.get("spec.nodeName").as_str().map(str::to_string);
         check_unread(kind, name, &r)?;
         let new = NewPod {
             name: name.to_string(),
@@ -328,6 +330,10 @@ pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
             affinity: Default::default(),
             tolerations: Vec::new(),
             claims,
+            node_name,
+            // Containers' ports are not read here: a pod that writes them is
+            // refused as unread, so no host port goes unmodelled.
+            host_ports: Vec::new(),
         };
         Ok((new, meta))
     })();
@@ -584,6 +590,8 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
                 node_selector,
                 affinity: Default::default(),
                 tolerations: Vec::new(),
+                node_name: None,
+                host_ports: Vec::new(),
             },
             volume_claim_templates,
         };

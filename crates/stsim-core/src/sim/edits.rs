@@ -1,6 +1,6 @@
 //! Script actions that edit objects by hand, as a person does with
-//! `kubectl label`, `kubectl patch` and `kubectl create`: labels of pods and
-//! claims, owner references, bare pods and claims; and which node "the node
+//! `kubectl label`, `kubectl patch`, `kubectl create` and `kubectl delete`:
+//! labels of pods and claims, owner references, bare pods and claims; and which node "the node
 //! that runs pod X" is when an action runs.
 //!
 //! Owns turning those actions into API writes (through `Api`) and their
@@ -114,11 +114,17 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 affinity: template.affinity.clone(),
                 tolerations: template.tolerations.clone(),
                 claims: Vec::new(),
+                node_name: template.node_name.clone(),
+                host_ports: template.host_ports.clone(),
                 name,
             };
             // A live name is refused (AlreadyExists), as recorded by the API.
             let _ = api.create_pod(new);
         }
+        Action::DeleteBarePod { name, force } => match api.world().pod_named(&name) {
+            Some(id) => api.delete_pod(id, force.then_some(crate::time::SimDuration::ZERO)),
+            None => api.record(Event::NotFound { name: format!("pod/{name}") }),
+        },
         Action::CreatePvc { name, labels, storage_bytes, storage_class, access_modes } => {
             let world = api.world();
             let storage_class_name =
@@ -186,6 +192,10 @@ pub(super) fn describe(action: &Action) -> String {
         }
         Action::CreatePod { name, template, .. } => {
             format!("kubectl create pod {name} (image {}, no owner)", template.image)
+        }
+        Action::DeleteBarePod { name, force: false } => format!("kubectl delete pod {name}"),
+        Action::DeleteBarePod { name, force: true } => {
+            format!("kubectl delete pod {name} --grace-period=0 --force")
         }
         Action::CreatePvc { name, storage_bytes, .. } => {
             format!("kubectl create pvc {name} ({storage_bytes} bytes)")

@@ -252,6 +252,15 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             container[key] = probe_object(probe, port);
         }
     }
+    if !template.host_ports.is_empty() {
+        // The model keeps the ports taken on the node; the container listens on the same.
+        let ports: Vec<Value> = template
+            .host_ports
+            .iter()
+            .map(|p| json!({"containerPort": p.port, "hostPort": p.port, "protocol": format!("{:?}", p.protocol)}))
+            .collect();
+        container["ports"] = ports.into();
+    }
     if let Some(sleep) = template.pre_stop {
         container["lifecycle"] = json!({"preStop": {"sleep": {"seconds": sleep.as_millis() / 1_000}}});
     }
@@ -272,6 +281,9 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         "terminationGracePeriodSeconds".into(),
         (template.termination_grace_period.as_millis() / 1_000).into(),
     );
+    if let Some(node) = &template.node_name {
+        pod.insert("nodeName".into(), node.clone().into());
+    }
     if !template.node_selector.is_empty() {
         pod.insert("nodeSelector".into(), labels(&template.node_selector));
     }

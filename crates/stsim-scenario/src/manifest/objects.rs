@@ -921,6 +921,7 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     let mut image = None;
     let mut probes = Probes::default();
     let mut lifecycle = None;
+    let mut ports: Vec<raw::ContainerPort> = Vec::new();
     let (mut cpus, mut memories) = (Vec::new(), Vec::new());
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
         Some(containers) if !containers.is_empty() => {
@@ -946,6 +947,11 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
                     if let Some(node) = container.take("lifecycle") {
                         lifecycle = lifecycle_hooks(cx, node, &format!("{path}.lifecycle"), raw_base);
                     }
+                }
+                // Every container's ports: a hostPort takes the port on the node.
+                if let Some(list) = container.take("ports") {
+                    let raw_ports = format!("{raw_base}.ports");
+                    container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
                 if container.entries_value("imagePullPolicy").is_some_and(|v| v == "IfNotPresent") {
@@ -1022,6 +1028,10 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         cx.labels(node, &format!("{p}.nodeSelector"))
     });
     let affinity = spec.take("affinity").and_then(|node| affinity(cx, node, &format!("{raw_base}.affinity")));
+    let node_name = spec.take("nodeName").and_then(|node| {
+        cx.at(format!("{raw_base}.nodeName"), node.place, &format!("{p}.nodeName"));
+        cx.string(node, &format!("{p}.nodeName"))
+    });
     let tolerations =
         spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
     for (key, default) in
@@ -1046,7 +1056,57 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         node_selector,
         affinity,
         tolerations,
+        node_name,
+        ports: (!ports.is_empty()).then_some(ports),
     })
+}
+
+/// A container's `ports`, appended to the pod's (`containerPort`,
+/// `hostPort`, `protocol`; a port's `name` is read silently).
+fn container_ports(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+    out: &mut Vec<raw::ContainerPort>,
+) {
+    let Some(list) = cx.list(node, path) else { return };
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let Some(mut port) = cx.obj(item, &at) else { continue };
+        let raw_at = format!("{raw_path}[{}]", out.len());
+        cx.at(raw_at.clone(), item.place, &at);
+        port.skip(&["name"]);
+        let container_port = int_field(cx, &mut port, "containerPort", format!("{raw_at}.containerPort"));
+        let host_port = int_field(cx, &mut port, "hostPort", format!("{raw_at}.hostPort"));
+        let protocol = port
+            .take("protocol")
+            .and_then(|p| cx.one_of(p, &format!("{at}.protocol"), &["TCP", "UDP", "SCTP"]));
+        port.finish(cx);
+        let Some(container_port) = container_port else {
+            if port_missing(cx, item) {
+                cx.invalid(item.place, &format!("{at}.containerPort"), "Required value", None);
+            }
+            continue;
+        };
+        out.push(raw::ContainerPort {
+            container_port,
+            host_port,
+            protocol: protocol.map(|p| match p.as_str() {
+                "UDP" => raw::Protocol::UDP,
+                "SCTP" => raw::Protocol::SCTP,
+                _ => raw::Protocol::TCP,
+            }),
+        });
+    }
+}
+
+/// Whether a port mapping has no `containerPort` at all (not one of the wrong type).
+fn port_missing(_cx: &Cx<'_>, item: &Node) -> bool {
+    match &item.value {
+        Value::Map(entries) => !entries.iter().any(|(k, _, _)| k == "containerPort"),
+        _ => false,
+    }
 }
 
 /// The first container's probes. stsim does not run the checks: whether one

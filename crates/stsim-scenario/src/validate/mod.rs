@@ -98,6 +98,7 @@ pub(crate) fn teaching(
         triggers: Vec::new(),
         limits: Limits::DEFAULT,
         custom_kinds: Vec::new(),
+        node_names: None,
     };
     let teaching = checker.teaching(raw);
     if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
@@ -120,6 +121,7 @@ pub(crate) fn validate(
         triggers: Vec::new(),
         limits: *limits,
         custom_kinds: Vec::new(),
+        node_names: None,
     };
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
@@ -234,6 +236,9 @@ struct Checker<'s, 'l> {
     limits: Limits,
     /// The declared custom resource kinds, for the timeline and expectations to name.
     custom_kinds: Vec<stsim_core::kube::custom::CustomKind>,
+    /// The nodes a run can have, for pod templates' `nodeName`; known once
+    /// the cluster is read.
+    node_names: Option<timeline::NodeNames>,
 }
 
 /// When a timeline entry runs.
@@ -402,6 +407,7 @@ impl Checker<'_, '_> {
         self.dns_subdomain("clusterDomain", &cluster_domain);
         let dns = self.dns(raw.dns.as_ref());
         let cluster = self.cluster(raw.cluster.as_ref());
+        self.node_names = Some(timeline::node_names(raw.timeline.as_deref().unwrap_or_default(), &cluster));
         let images = self.images(raw.images.as_deref().unwrap_or_default());
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
@@ -489,6 +495,12 @@ impl Checker<'_, '_> {
             raw_statefulsets,
             duration,
             raw.timeline.as_deref().unwrap_or_default(),
+        );
+        self.service_dns_names(
+            raw.expect.as_deref().unwrap_or_default(),
+            &services,
+            &namespace,
+            &cluster_domain,
         );
         let operators = self.operators(raw.operators.as_deref().unwrap_or_default());
         let mut features = Features::for_version(kubernetes);

@@ -111,6 +111,13 @@ impl Checker<'_, '_> {
             .labels
             .clone()
             .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
+        if let Some(node) = &template.node_name
+            && let Some(names) = self.node_names.take()
+        {
+            self.node_at(&format!("{base}.nodeName"), node, &names);
+            self.node_names = Some(names);
+        }
+        let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
         PodTemplate {
             labels,
             image: template.image.clone(),
@@ -131,7 +138,46 @@ impl Checker<'_, '_> {
                 &format!("{base}.tolerations"),
                 template.tolerations.as_deref().unwrap_or_default(),
             ),
+            node_name: template.node_name.clone(),
+            host_ports,
         }
+    }
+
+    /// The container's ports: each a port number; those with a `hostPort`
+    /// give the host ports, unique by port and protocol within the pod
+    /// (`AccumulateUniqueHostPorts` in the API server's validation).
+    fn host_ports(&mut self, base: &str, ports: &[raw::ContainerPort]) -> Vec<HostPort> {
+        let mut out: Vec<HostPort> = Vec::new();
+        for (i, port) in ports.iter().enumerate() {
+            let path = format!("{base}.ports[{i}]");
+            let in_range = |checker: &mut Self, field: &str, value: i64| {
+                let ok = (1..=65535).contains(&value);
+                if !ok {
+                    let message = format!("Invalid value: {value}: must be between 1 and 65535, inclusive");
+                    checker.report("invalid-value", &format!("{path}.{field}"), message, None);
+                }
+                ok
+            };
+            in_range(self, "containerPort", port.container_port);
+            let Some(host) = port.host_port else { continue };
+            if !in_range(self, "hostPort", host) {
+                continue;
+            }
+            let protocol = match port.protocol.unwrap_or(raw::Protocol::TCP) {
+                raw::Protocol::TCP => Protocol::TCP,
+                raw::Protocol::UDP => Protocol::UDP,
+                raw::Protocol::SCTP => Protocol::SCTP,
+            };
+            let host_port = HostPort { port: host as u16, protocol };
+            if out.contains(&host_port) {
+                let message = format!("Duplicate value: \"{host}/{protocol:?}\"");
+                let help = "a host port and protocol can be taken once per pod".to_string();
+                self.report("duplicate-name", &format!("{path}.hostPort"), message, Some(help));
+                continue;
+            }
+            out.push(host_port);
+        }
+        out
     }
 
     /// A weight of 1 to 100, as Kubernetes requires of preferred terms.

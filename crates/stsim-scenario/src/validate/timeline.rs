@@ -6,6 +6,11 @@ use super::*;
 impl Checker<'_, '_> {
     /// Resolves the `node` field of an action to the node's id.
     pub(super) fn node(&mut self, do_path: &str, name: &str, names: &NodeNames) -> Option<usize> {
+        self.node_at(&format!("{do_path}.node"), name, names)
+    }
+
+    /// Resolves a node name at `path` to the node's id.
+    pub(super) fn node_at(&mut self, path: &str, name: &str, names: &NodeNames) -> Option<usize> {
         if let Some(index) = names.resolve(name) {
             return Some(index);
         }
@@ -20,7 +25,7 @@ impl Checker<'_, '_> {
             ),
         };
         let message = format!("Not found: {name:?}: no node has this name");
-        self.report("unknown-reference", &format!("{do_path}.node"), message, Some(help));
+        self.report("unknown-reference", path, message, Some(help));
         None
     }
 
@@ -154,6 +159,7 @@ impl Checker<'_, '_> {
         cluster: &ClusterConfig,
     ) -> Vec<TimelineEntry> {
         let node_names = node_names(entries, cluster);
+        let bare_pods = bare_pods(entries);
         let mut out = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let base = format!("timeline[{i}]");
@@ -227,6 +233,13 @@ impl Checker<'_, '_> {
                     let help = Some("replicas is the desired number of pods; use 0 to stop them all");
                     let replicas = self.int(&format!("{do_path}.replicas"), Some(*replicas), 0, 0, help);
                     index.map(|statefulset| Action::Scale { statefulset, replicas })
+                }
+                // A pod made by `CreatePod` is deleted by its name.
+                raw::Action::DeletePod { pod } | raw::Action::ForceDeletePod { pod }
+                    if bare_pods.contains(pod.as_str()) =>
+                {
+                    let force = matches!(entry.action, raw::Action::ForceDeletePod { .. });
+                    Some(Action::DeleteBarePod { name: pod.clone(), force })
                 }
                 raw::Action::DeletePod { pod } => {
                     self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::DeletePod { pod })
@@ -638,6 +651,17 @@ impl Checker<'_, '_> {
             }
         }
     }
+}
+
+/// The names of the pods the timeline's `CreatePod`s make.
+fn bare_pods(entries: &[raw::TimelineEntry]) -> std::collections::BTreeSet<&str> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.action {
+            raw::Action::CreatePod { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The names of the nodes a run can have, without listing them: the pools'
