@@ -173,6 +173,10 @@ pub struct NodeTree {
     /// By node index: the zone's position in `zones`, for live nodes.
     zone_of: Vec<u32>,
     zones: Vec<String>,
+    /// By zone number: the positions in `list` of the zone's nodes, ascending.
+    in_zone: Vec<Vec<u32>>,
+    /// By node index: the node's position in `list`, for live nodes.
+    position: Vec<u32>,
 }
 
 impl NodeTree {
@@ -201,8 +205,40 @@ impl NodeTree {
             }
             index += 1;
         }
+        let mut in_zone = vec![Vec::new(); zones.len()];
+        let mut position = vec![u32::MAX; world.nodes.len()];
+        for (at, node) in list.iter().enumerate() {
+            in_zone[zone_of[node.index()] as usize].push(at as u32);
+            position[node.index()] = at as u32;
+        }
         let zones = zones.into_iter().map(|(z, _)| z.to_string()).collect();
-        NodeTree { version: world.node_set_version, list, zone_of, zones }
+        NodeTree { version: world.node_set_version, list, zone_of, zones, in_zone, position }
+    }
+
+    /// The positions in `list` of the only nodes the volume pins leave
+    /// possible, ascending; `None` when the pins leave every node.
+    fn pinned_positions(&self, pins: &[VolumePin]) -> Option<std::borrow::Cow<'_, [u32]>> {
+        let mut zone = None;
+        let mut node = None;
+        for pin in pins {
+            match *pin {
+                VolumePin::Node(n) if node.is_none_or(|m| m == n) => node = Some(n),
+                VolumePin::Zone(z) if zone.is_none_or(|y| y == z) => zone = Some(z),
+                // Two different nodes or zones: no node can hold the pod.
+                _ => return Some(std::borrow::Cow::Borrowed(&[])),
+            }
+        }
+        if let Some(node) = node {
+            let at = self.position.get(node.index()).copied().unwrap_or(u32::MAX);
+            let in_pinned_zone = zone.is_none_or(|z| self.zone_of.get(node.index()) == Some(&z));
+            return Some(if at == u32::MAX || !in_pinned_zone {
+                std::borrow::Cow::Borrowed(&[])
+            } else {
+                std::borrow::Cow::Owned(vec![at])
+            });
+        }
+        let zone = zone?;
+        Some(std::borrow::Cow::Borrowed(self.in_zone.get(zone as usize).map_or(&[][..], Vec::as_slice)))
     }
 
     fn zone(&self, node: NodeId) -> u32 {
@@ -465,17 +501,39 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let wanted = feasible_nodes_to_find(total);
     let start = world.scheduler_next_start % total;
     let mut feasible: Vec<NodeId> = Vec::new();
-    let mut rejections: Vec<Rejection> = Vec::new();
-    let mut processed = 0;
-    for offset in 0..total {
-        if feasible.len() >= wanted {
-            break;
+    let mut processed = total;
+    // A volume pinning the pod to a zone or node: the filters would reject
+    // every other node (VolumeBinding, if no plugin before it), so only
+    // the pinned ones are visited, in the same order from the same start;
+    // the nodes visited are counted as if all were. The others' reasons
+    // matter only to a FitError, for which the full pass below runs.
+    if let Some(positions) = node_tree.pinned_positions(&cycle.pins) {
+        let first = positions.partition_point(|&at| (at as usize) < start);
+        let (before, after) = positions.split_at(first);
+        for &at in after.iter().chain(before) {
+            let node = world.node(tree[at as usize]);
+            if filter(pod, node, node_tree, &cycle).is_ok() {
+                feasible.push(node.id);
+                if feasible.len() >= wanted {
+                    processed = (at as usize + total - start) % total + 1;
+                    break;
+                }
+            }
         }
-        let node = world.node(tree[(start + offset) % total]);
-        processed += 1;
-        match filter(pod, node, node_tree, &cycle) {
-            Ok(()) => feasible.push(node.id),
-            Err(rejection) => rejections.push(rejection),
+    }
+    let mut rejections: Vec<Rejection> = Vec::new();
+    if feasible.is_empty() {
+        processed = 0;
+        for offset in 0..total {
+            if feasible.len() >= wanted {
+                break;
+            }
+            let node = world.node(tree[(start + offset) % total]);
+            processed += 1;
+            match filter(pod, node, node_tree, &cycle) {
+                Ok(()) => feasible.push(node.id),
+                Err(rejection) => rejections.push(rejection),
+            }
         }
     }
     let next_start = (start + processed) % total;
@@ -570,64 +628,72 @@ fn normalize(scores: &mut [i64], reverse: bool) {
     }
 }
 
-/// The weighted sum of the score plugins for each feasible node.
+/// The weighted sum of the score plugins for each feasible node:
+/// TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1),
+/// PodTopologySpread (2), InterPodAffinity (2), BalancedAllocation (1).
+///
+/// One pass over the nodes computes every plugin's raw score (the nodes
+/// are many and the plugins' work on each is small); each plugin's
+/// normalization then runs over its column. A plugin's score is 0..=100
+/// (the framework refuses others): kept so whatever the quantities, which
+/// also keeps the weighted sum (at most 1,100) from overflowing.
 fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let mut total = vec![0i64; nodes.len()];
-    let mut add = |weight: i64, scores: Vec<i64>| {
-        // A plugin's score is 0..=100 (the framework refuses others); kept so
-        // here whatever the quantities, and summed without overflow.
-        for (t, s) in total.iter_mut().zip(scores) {
-            *t = t.saturating_add(weight.saturating_mul(s.clamp(0, MAX_NODE_SCORE)));
-        }
-    };
-    add(3, taint_toleration_scores(world, pod, nodes));
-    add(2, node_affinity_scores(world, pod, nodes));
-    add(1, nodes.iter().map(|n| least_allocated_score(world.node(*n), pod)).collect());
-    add(2, topology_spread_scores(world, tree, pod, nodes));
-    add(2, inter_pod_affinity_scores(world, pod, nodes));
-    add(1, nodes.iter().map(|n| balanced_allocation_score(world.node(*n), pod)).collect());
-    total
-}
-
-/// TaintToleration: fewer untolerated PreferNoSchedule taints is better.
-fn taint_toleration_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let tolerations: Vec<&crate::config::Toleration> = pod
+    let prefer_tolerations: Vec<&crate::config::Toleration> = pod
         .tolerations
         .iter()
         .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
         .collect();
-    let mut scores: Vec<i64> = nodes
-        .iter()
-        .map(|n| {
-            world
-                .node(*n)
-                .taints
-                .iter()
-                .filter(|t| t.taint.effect == TaintEffect::PreferNoSchedule)
-                .filter(|t| !tolerations.iter().any(|tol| tol.tolerates(&t.taint)))
-                .count() as i64
-        })
-        .collect();
-    normalize(&mut scores, true);
-    scores
+    let spread = Spread::prepare(world, tree, pod, nodes);
+    let n = nodes.len();
+    let mut total = Vec::with_capacity(n);
+    let mut taints = Vec::with_capacity(n);
+    let mut affinity = Vec::with_capacity(n);
+    let mut spread_raw = Vec::with_capacity(n);
+    for &id in nodes {
+        let node = world.node(id);
+        let fit = least_allocated_score(node, pod).clamp(0, MAX_NODE_SCORE)
+            + balanced_allocation_score(node, pod).clamp(0, MAX_NODE_SCORE);
+        total.push(fit);
+        taints.push(untolerated_prefer_no_schedule(node, &prefer_tolerations));
+        affinity.push(node_affinity_score(pod, node));
+        if let Some(spread) = &spread {
+            spread_raw.push(spread.raw(tree, id));
+        }
+    }
+    let mut add = |weight: i64, scores: &[i64]| {
+        for (t, s) in total.iter_mut().zip(scores) {
+            *t += weight * s.clamp(&0, &MAX_NODE_SCORE);
+        }
+    };
+    normalize(&mut taints, true);
+    add(3, &taints);
+    normalize(&mut affinity, false);
+    add(2, &affinity);
+    if spread.is_some() {
+        add(2, &Spread::normalize(&spread_raw));
+    }
+    add(2, &inter_pod_affinity_scores(world, pod, nodes));
+    total
 }
 
-/// NodeAffinity: the summed weights of the preferred terms a node matches.
-fn node_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let mut scores: Vec<i64> = nodes
+/// TaintToleration: the node's PreferNoSchedule taints the pod does not
+/// tolerate (fewer is better: normalized reversed).
+fn untolerated_prefer_no_schedule(node: &Node, tolerations: &[&crate::config::Toleration]) -> i64 {
+    node.taints
         .iter()
-        .map(|n| {
-            let labels = &world.node(*n).labels;
-            pod.affinity
-                .node_preferred
-                .iter()
-                .filter(|p| p.preference.matches(labels))
-                .map(|p| i64::from(p.weight))
-                .sum()
-        })
-        .collect();
-    normalize(&mut scores, false);
-    scores
+        .filter(|t| t.taint.effect == TaintEffect::PreferNoSchedule)
+        .filter(|t| !tolerations.iter().any(|tol| tol.tolerates(&t.taint)))
+        .count() as i64
+}
+
+/// NodeAffinity: the summed weights of the preferred terms the node matches.
+fn node_affinity_score(pod: &Pod, node: &Node) -> i64 {
+    pod.affinity
+        .node_preferred
+        .iter()
+        .filter(|p| p.preference.matches(&node.labels))
+        .map(|p| i64::from(p.weight))
+        .sum()
 }
 
 /// LeastAllocated: the mean share of CPU and memory left after placing the
@@ -637,8 +703,12 @@ fn least_allocated_score(node: &Node, pod: &Pod) -> i64 {
         if allocatable == 0 || requested > allocatable {
             return 0;
         }
-        // In u128: an allocatable of exabytes times 100 overflows u64.
-        ((u128::from(allocatable - requested) * 100) / u128::from(allocatable)) as i64
+        let left = allocatable - requested;
+        match left.checked_mul(100) {
+            Some(left) => (left / allocatable) as i64,
+            // In u128: an allocatable of exabytes times 100 overflows u64.
+            None => ((u128::from(left) * 100) / u128::from(allocatable)) as i64,
+        }
     };
     let cpu = share_left(
         node.allocatable.cpu_millis,
@@ -687,55 +757,73 @@ fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::La
 }
 
 /// PodTopologySpread with the system default constraints (ScheduleAnyway):
-/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`).
-fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let Some(selector) = default_spread_selector(world, pod) else {
-        return vec![0; nodes.len()];
-    };
-    // Matching pods that are not terminating, per node.
-    let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
-    for other in world.pods_selected_by(&selector) {
-        let other = world.pod(other);
-        if other.is_terminating() {
-            continue;
+/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`): the
+/// PreScore state, then each node's raw score, then the normalization.
+struct Spread {
+    /// Matching pods that are not terminating, per node, by node id.
+    per_node: Vec<(NodeId, i64)>,
+    /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
+    per_zone: Vec<Option<i64>>,
+    hostname_weight: f64,
+    zone_weight: f64,
+}
+
+impl Spread {
+    /// `None` for a pod no StatefulSet owns: no default constraints apply.
+    fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
+        let selector = default_spread_selector(world, pod)?;
+        let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
+        for other in world.pods_selected_by(&selector) {
+            let other = world.pod(other);
+            if other.is_terminating() {
+                continue;
+            }
+            if let Some(node) = world.pod_node(other) {
+                *per_node.entry(node).or_default() += 1;
+            }
         }
-        if let Some(node) = world.pod_node(other) {
-            *per_node.entry(node).or_default() += 1;
+        // Zone counts over every node the pod's node affinity allows
+        // (nodeAffinityPolicy: Honor), for the zones of the feasible nodes.
+        let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
+        for n in nodes {
+            per_zone[tree.zone(*n) as usize] = Some(0);
         }
-    }
-    // Zone counts over every node the pod's node affinity allows (nodeAffinityPolicy: Honor),
-    // for the zones of the feasible nodes.
-    // Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
-    let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
-    for n in nodes {
-        per_zone[tree.zone(*n) as usize] = Some(0);
-    }
-    let zones = per_zone.iter().filter(|z| z.is_some()).count();
-    for (node, count) in &per_node {
-        let node = world.node(*node);
-        if !node.exists() || !node_affinity_matches(pod, node) {
-            continue;
+        let zones = per_zone.iter().filter(|z| z.is_some()).count();
+        for (node, count) in &per_node {
+            let node = world.node(*node);
+            if !node.exists() || !node_affinity_matches(pod, node) {
+                continue;
+            }
+            if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
+                *c += count;
+            }
         }
-        if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
-            *c += count;
-        }
-    }
-    let hostname_weight = ((nodes.len() + 2) as f64).ln();
-    let zone_weight = ((zones + 2) as f64).ln();
-    let raw: Vec<i64> = nodes
-        .iter()
-        .map(|n| {
-            let on_node = per_node.get(n).copied().unwrap_or(0) as f64;
-            let in_zone = per_zone[tree.zone(*n) as usize].unwrap_or(0) as f64;
-            let score = on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0);
-            score.round() as i64
+        Some(Spread {
+            per_node: per_node.into_iter().collect(),
+            per_zone,
+            hostname_weight: ((nodes.len() + 2) as f64).ln(),
+            zone_weight: ((zones + 2) as f64).ln(),
         })
-        .collect();
-    let min = raw.iter().copied().min().unwrap_or(0);
-    let max = raw.iter().copied().max().unwrap_or(0);
-    raw.iter()
-        .map(|s| if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - s) / max })
-        .collect()
+    }
+
+    fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
+        let on_node = match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
+            Ok(at) => self.per_node[at].1 as f64,
+            Err(_) => 0.0,
+        };
+        let in_zone = self.per_zone[tree.zone(node) as usize].unwrap_or(0) as f64;
+        let score = on_node * self.hostname_weight + (3.0 - 1.0) + in_zone * self.zone_weight + (5.0 - 1.0);
+        score.round() as i64
+    }
+
+    /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
+    fn normalize(raw: &[i64]) -> Vec<i64> {
+        let min = raw.iter().copied().min().unwrap_or(0);
+        let max = raw.iter().copied().max().unwrap_or(0);
+        raw.iter()
+            .map(|s| if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - s) / max })
+            .collect()
+    }
 }
 
 /// InterPodAffinity: preferred anti-affinity of the pod against existing
