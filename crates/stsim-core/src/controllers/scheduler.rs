@@ -612,68 +612,81 @@ fn claims_bound(api: &Api, pod: &Pod) -> bool {
 const MAX_NODE_SCORE: i64 = 100;
 
 /// `DefaultNormalizeScore`: scale to 0-100 by the maximum, reversed if asked.
+#[cfg(test)]
 fn normalize(scores: &mut [i64], reverse: bool) {
     let max = scores.iter().copied().max().unwrap_or(0);
-    if max == 0 {
-        if reverse {
-            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
-        }
-        return;
-    }
     for s in scores.iter_mut() {
-        *s = MAX_NODE_SCORE * *s / max;
-        if reverse {
-            *s = MAX_NODE_SCORE - *s;
-        }
+        *s = normalized(*s, max, reverse);
     }
+}
+
+/// `DefaultNormalizeScore` of one score, given the maximum of all.
+fn normalized(score: i64, max: i64, reverse: bool) -> i64 {
+    if max == 0 {
+        return if reverse { MAX_NODE_SCORE } else { score };
+    }
+    let score = MAX_NODE_SCORE * score / max;
+    if reverse { MAX_NODE_SCORE - score } else { score }
 }
 
 /// The weighted sum of the score plugins for each feasible node:
 /// TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1),
 /// PodTopologySpread (2), InterPodAffinity (2), BalancedAllocation (1).
 ///
-/// One pass over the nodes computes every plugin's raw score (the nodes
-/// are many and the plugins' work on each is small); each plugin's
-/// normalization then runs over its column. A plugin's score is 0..=100
-/// (the framework refuses others): kept so whatever the quantities, which
-/// also keeps the weighted sum (at most 1,100) from overflowing.
+/// The nodes are many and each plugin's work on one is small, so one pass
+/// computes every plugin's raw score and the extremes its normalization
+/// needs, and a second applies the normalizations and sums. A plugin's
+/// score is 0..=100 (the framework refuses others): kept so whatever the
+/// quantities, which also keeps the weighted sum (at most 1,100) from
+/// overflowing.
 fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    struct Raw {
+        /// NodeResourcesFit and BalancedAllocation, final (weight 1 each).
+        fit: i64,
+        taints: i64,
+        affinity: i64,
+        spread: i64,
+    }
     let prefer_tolerations: Vec<&crate::config::Toleration> = pod
         .tolerations
         .iter()
         .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
         .collect();
     let spread = Spread::prepare(world, tree, pod, nodes);
-    let n = nodes.len();
-    let mut total = Vec::with_capacity(n);
-    let mut taints = Vec::with_capacity(n);
-    let mut affinity = Vec::with_capacity(n);
-    let mut spread_raw = Vec::with_capacity(n);
-    for &id in nodes {
-        let node = world.node(id);
-        let fit = least_allocated_score(node, pod).clamp(0, MAX_NODE_SCORE)
-            + balanced_allocation_score(node, pod).clamp(0, MAX_NODE_SCORE);
-        total.push(fit);
-        taints.push(untolerated_prefer_no_schedule(node, &prefer_tolerations));
-        affinity.push(node_affinity_score(pod, node));
-        if let Some(spread) = &spread {
-            spread_raw.push(spread.raw(tree, id));
-        }
-    }
-    let mut add = |weight: i64, scores: &[i64]| {
-        for (t, s) in total.iter_mut().zip(scores) {
-            *t += weight * s.clamp(&0, &MAX_NODE_SCORE);
-        }
-    };
-    normalize(&mut taints, true);
-    add(3, &taints);
-    normalize(&mut affinity, false);
-    add(2, &affinity);
-    if spread.is_some() {
-        add(2, &Spread::normalize(&spread_raw));
-    }
-    add(2, &inter_pod_affinity_scores(world, pod, nodes));
-    total
+    let clamp = |s: i64| s.clamp(0, MAX_NODE_SCORE);
+    // The extremes over the feasible nodes (never none: one at least is feasible).
+    let (mut max_taints, mut max_affinity) = (i64::MIN, i64::MIN);
+    let (mut min_spread, mut max_spread) = (i64::MAX, i64::MIN);
+    let raw: Vec<Raw> = nodes
+        .iter()
+        .map(|&id| {
+            let node = world.node(id);
+            let raw = Raw {
+                fit: clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod)),
+                taints: untolerated_prefer_no_schedule(node, &prefer_tolerations),
+                affinity: node_affinity_score(pod, node),
+                spread: spread.as_ref().map_or(0, |spread| spread.raw(tree, id)),
+            };
+            max_taints = max_taints.max(raw.taints);
+            max_affinity = max_affinity.max(raw.affinity);
+            min_spread = min_spread.min(raw.spread);
+            max_spread = max_spread.max(raw.spread);
+            raw
+        })
+        .collect();
+    let inter_pod = inter_pod_affinity_scores(world, pod, nodes);
+    raw.iter()
+        .zip(&inter_pod)
+        .map(|(raw, inter_pod)| {
+            let mut total = raw.fit;
+            total += 3 * clamp(normalized(raw.taints, max_taints, true));
+            total += 2 * clamp(normalized(raw.affinity, max_affinity, false));
+            if spread.is_some() {
+                total += 2 * clamp(Spread::normalized(raw.spread, min_spread, max_spread));
+            }
+            total + 2 * clamp(*inter_pod)
+        })
+        .collect()
 }
 
 /// TaintToleration: the node's PreferNoSchedule taints the pod does not
@@ -817,12 +830,8 @@ impl Spread {
     }
 
     /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
-    fn normalize(raw: &[i64]) -> Vec<i64> {
-        let min = raw.iter().copied().min().unwrap_or(0);
-        let max = raw.iter().copied().max().unwrap_or(0);
-        raw.iter()
-            .map(|s| if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - s) / max })
-            .collect()
+    fn normalized(score: i64, min: i64, max: i64) -> i64 {
+        if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - score) / max }
     }
 }
 
