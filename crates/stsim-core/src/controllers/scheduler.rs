@@ -657,12 +657,32 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     // The extremes over the feasible nodes (never none: one at least is feasible).
     let (mut max_taints, mut max_affinity) = (i64::MIN, i64::MIN);
     let (mut min_spread, mut max_spread) = (i64::MAX, i64::MIN);
+    // The resource scores depend only on the node's allocatable and
+    // requested resources, which most nodes share with others: the last
+    // few are kept (divisions are the costliest part of a score).
+    let mut fits: [Option<([u64; 4], i64)>; 4] = [None; 4];
     let raw: Vec<Raw> = nodes
         .iter()
         .map(|&id| {
             let node = world.node(id);
+            let key = [
+                node.allocatable.cpu_millis,
+                node.requested.cpu_millis,
+                node.allocatable.memory_bytes,
+                node.requested.memory_bytes,
+            ];
+            let fit = match fits.iter().flatten().find(|(k, _)| *k == key) {
+                Some((_, fit)) => *fit,
+                None => {
+                    let fit =
+                        clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod));
+                    fits.rotate_right(1);
+                    fits[0] = Some((key, fit));
+                    fit
+                }
+            };
             let raw = Raw {
-                fit: clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod)),
+                fit,
                 taints: untolerated_prefer_no_schedule(node, &prefer_tolerations),
                 affinity: node_affinity_score(pod, node),
                 spread: spread.as_ref().map_or(0, |spread| spread.raw(tree, id)),
@@ -675,18 +695,41 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
         })
         .collect();
     let inter_pod = inter_pod_affinity_scores(world, pod, nodes);
+    // Raw scores take few values: each normalization is reused for the
+    // value it was last computed for rather than divided again.
+    let mut taints = Memo::default();
+    let mut affinity = Memo::default();
+    let mut spread_memo = Memo::default();
     raw.iter()
         .zip(&inter_pod)
         .map(|(raw, inter_pod)| {
             let mut total = raw.fit;
-            total += 3 * clamp(normalized(raw.taints, max_taints, true));
-            total += 2 * clamp(normalized(raw.affinity, max_affinity, false));
+            total += 3 * taints.get(raw.taints, |s| clamp(normalized(s, max_taints, true)));
+            total += 2 * affinity.get(raw.affinity, |s| clamp(normalized(s, max_affinity, false)));
             if spread.is_some() {
-                total += 2 * clamp(Spread::normalized(raw.spread, min_spread, max_spread));
+                total +=
+                    2 * spread_memo.get(raw.spread, |s| clamp(Spread::normalized(s, min_spread, max_spread)));
             }
             total + 2 * clamp(*inter_pod)
         })
         .collect()
+}
+
+/// A function's value for the last argument it was computed for.
+#[derive(Default)]
+struct Memo(Option<(i64, i64)>);
+
+impl Memo {
+    fn get(&mut self, argument: i64, f: impl FnOnce(i64) -> i64) -> i64 {
+        match self.0 {
+            Some((a, value)) if a == argument => value,
+            _ => {
+                let value = f(argument);
+                self.0 = Some((argument, value));
+                value
+            }
+        }
+    }
 }
 
 /// TaintToleration: the node's PreferNoSchedule taints the pod does not
@@ -826,12 +869,24 @@ impl Spread {
         };
         let in_zone = self.per_zone[tree.zone(node) as usize].unwrap_or(0) as f64;
         let score = on_node * self.hostname_weight + (3.0 - 1.0) + in_zone * self.zone_weight + (5.0 - 1.0);
-        score.round() as i64
+        round(score)
     }
 
     /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
     fn normalized(score: i64, min: i64, max: i64) -> i64 {
         if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - score) / max }
+    }
+}
+
+/// `f64::round` (half away from zero) as an integer, without the library
+/// call in the scores' range: below 2^52 the fraction `x - trunc(x)` is
+/// exact, so comparing it with one half rounds exactly as `round` does.
+fn round(x: f64) -> i64 {
+    if (0.0..4_503_599_627_370_496.0).contains(&x) {
+        let whole = x as i64;
+        whole + i64::from(x - whole as f64 >= 0.5)
+    } else {
+        x.round() as i64
     }
 }
 
@@ -921,6 +976,15 @@ mod tests {
         assert_eq!(feasible_nodes_to_find(1000), 420);
         assert_eq!(feasible_nodes_to_find(5000), 500);
         assert_eq!(feasible_nodes_to_find(10_000), 500);
+    }
+
+    #[test]
+    fn round_is_f64_round() {
+        for x in
+            [0.0, 0.49999999999999994, 0.5, 1.5, 2.5, 6.499999999, 6.5, 1e15 + 0.5, 4.6e15, -2.5, f64::NAN]
+        {
+            assert_eq!(round(x), x.round() as i64, "{x}");
+        }
     }
 
     #[test]
