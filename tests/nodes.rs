@@ -567,7 +567,7 @@ fn a_crash_during_a_partition_restarts_the_containers_on_reconnection() {
     // A new sandbox first (a new IP, the image's 2 s pull time), then the container.
     assert_eq!(running_at(&sim, "redis-0", t("4m")), Some(t("4m2s")));
     let pod = report.pods.iter().find(|p| p.name == "redis-0").unwrap();
-    assert_eq!((pod.state.restarts, pod.state.ready.as_str()), (1, "1/1"));
+    assert_eq!((pod.state.restarts, &*pod.state.ready), (1, "1/1"));
     assert!(evictions(&sim, "redis-0").is_empty());
     assert!(sim.world.identity_violations.is_empty());
 }

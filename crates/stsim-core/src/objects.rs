@@ -69,6 +69,9 @@ pub struct Ipv4(pub u32);
 impl fmt::Display for Ipv4 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [a, b, c, d] = self.0.to_be_bytes();
+        if f.width().is_none() {
+            return write!(f, "{a}.{b}.{c}.{d}");
+        }
         f.pad(&format!("{a}.{b}.{c}.{d}"))
     }
 }

@@ -18,6 +18,7 @@ use crate::sim::Simulation;
 use crate::trace::{Event, actor_name, owner_name};
 use crate::world::World;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,7 +59,7 @@ pub struct Report {
 pub struct TimelineRow {
     pub at_ms: u64,
     /// `pod`, `pvc`, `dns`, `statefulset` or `script`.
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     pub name: String,
     /// Who made the change (`statefulset-controller`, `kubelet/worker-1`, `user`, ...).
     pub actor: String,
@@ -71,9 +72,9 @@ pub struct TimelineRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PodState {
     /// `READY`: ready containers over containers, `0/1` or `1/1`.
-    pub ready: String,
+    pub ready: Cow<'static, str>,
     /// `STATUS`: Pending, ContainerCreating, Running, Terminating, ...
-    pub status: String,
+    pub status: Cow<'static, str>,
     pub restarts: u32,
     pub ip: Option<String>,
     pub node: Option<String>,
@@ -158,10 +159,15 @@ pub struct StatefulSetRow {
     pub status: StatefulSetStatus,
 }
 
+/// `READY` of a one-container pod.
+fn ready_column(ready: bool) -> Cow<'static, str> {
+    Cow::Borrowed(if ready { "1/1" } else { "0/1" })
+}
+
 fn pod_state(world: &World, pod: &Pod) -> PodState {
     PodState {
-        ready: format!("{}/1", u8::from(pod.status.ready)),
-        status: pod.display_status().to_string(),
+        ready: ready_column(pod.status.ready),
+        status: pod.display_status().to_string().into(),
         restarts: pod.status.restarts,
         ip: pod.status.pod_ip.map(|ip| ip.to_string()),
         node: pod.node.map(|n| world.node(n).name.clone()),
@@ -320,11 +326,13 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
     let mut states: BTreeMap<PodId, PodState> = BTreeMap::new();
     let mut rows = Vec::new();
     for record in &sim.trace.records {
+        // Each record makes at most one row: the actor is named once and
+        // moved into it (rows are built with an empty one).
         let actor = actor_name(world, record.actor);
         let mut pod_row = |id: PodId, what: String, change: &dyn Fn(&mut PodState)| {
             let state = states.entry(id).or_insert_with(|| PodState {
-                ready: "0/1".into(),
-                status: "Pending".into(),
+                ready: ready_column(false),
+                status: Cow::Borrowed("Pending"),
                 restarts: 0,
                 ip: None,
                 node: None,
@@ -332,32 +340,36 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             change(state);
             TimelineRow {
                 at_ms: record.at.as_millis(),
-                kind: "pod".into(),
+                kind: Cow::Borrowed("pod"),
                 name: world.pod(id).name.clone(),
-                actor: actor.clone(),
+                actor: String::new(),
                 pod: Some(state.clone()),
                 what,
             }
         };
-        let other = |kind: &str, name: String, what: String| TimelineRow {
+        let other = |kind: Cow<'static, str>, name: String, what: String| TimelineRow {
             at_ms: record.at.as_millis(),
-            kind: kind.into(),
+            kind,
             name,
-            actor: actor.clone(),
+            actor: String::new(),
             pod: None,
             what,
         };
         let row = match &record.event {
             Event::Script { description, line } => {
-                other("script", format!("line {line}"), description.clone())
+                other(Cow::Borrowed("script"), format!("line {line}"), description.clone())
             }
-            Event::NotFound { name } => other("script", name.clone(), "not found".into()),
+            Event::NotFound { name } => other(Cow::Borrowed("script"), name.clone(), "not found".into()),
             Event::NodeAdded { node } => {
                 let node = world.node(*node);
-                other("node", node.name.clone(), format!("joined the cluster in {}", node.zone))
+                other(
+                    Cow::Borrowed("node"),
+                    node.name.clone(),
+                    format!("joined the cluster in {}", node.zone),
+                )
             }
             Event::NodeRemoved { node } => {
-                other("node", world.node(*node).name.clone(), "Node object deleted".into())
+                other(Cow::Borrowed("node"), world.node(*node).name.clone(), "Node object deleted".into())
             }
             Event::NodeMachine { node, state } => {
                 let what = match state {
@@ -367,7 +379,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     }
                     Machine::Running => "the machine runs and reaches the control plane again",
                 };
-                other("machine", world.node(*node).name.clone(), what.into())
+                other(Cow::Borrowed("machine"), world.node(*node).name.clone(), what.into())
             }
             Event::NodeCondition { node, status } => {
                 let what = match status {
@@ -377,20 +389,20 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     }
                     ConditionStatus::False => "NotReady: Ready is False".to_string(),
                 };
-                other("node", world.node(*node).name.clone(), what)
+                other(Cow::Borrowed("node"), world.node(*node).name.clone(), what)
             }
             Event::NodeTaintAdded { node, taint } => {
-                other("node", world.node(*node).name.clone(), format!("taint {taint} added"))
+                other(Cow::Borrowed("node"), world.node(*node).name.clone(), format!("taint {taint} added"))
             }
             Event::NodeTaintRemoved { node, taint } => {
-                other("node", world.node(*node).name.clone(), format!("taint {taint} removed"))
+                other(Cow::Borrowed("node"), world.node(*node).name.clone(), format!("taint {taint} removed"))
             }
             Event::NodeUnschedulable { node, unschedulable } => {
                 let what = if *unschedulable { "cordoned (SchedulingDisabled)" } else { "uncordoned" };
-                other("node", world.node(*node).name.clone(), what.into())
+                other(Cow::Borrowed("node"), world.node(*node).name.clone(), what.into())
             }
             Event::NodeDrained { node } => {
-                other("node", world.node(*node).name.clone(), "drained: no pods left".into())
+                other(Cow::Borrowed("node"), world.node(*node).name.clone(), "drained: no pods left".into())
             }
             Event::PodEvicted { pod, reason, message } => {
                 pod_row(*pod, format!("{reason}: {message}"), &|_| {})
@@ -399,7 +411,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 pod_row(*pod, format!("eviction refused (429): {message}"), &|_| {})
             }
             Event::ContainerStopped { pod, node, reason } => other(
-                "container",
+                Cow::Borrowed("container"),
                 world.pod(*pod).name.clone(),
                 format!("container on {} stopped: {reason}", world.node(*node).name),
             ),
@@ -413,34 +425,42 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     })
                     .collect();
                 other(
-                    "identity",
+                    Cow::Borrowed("identity"),
                     pod_name(&world.sts(*sts).name, *ordinal),
                     format!("TWO COPIES RUNNING: {}", copies.join(" and ")),
                 )
             }
-            Event::IdentityRestored { sts, ordinal } => {
-                other("identity", pod_name(&world.sts(*sts).name, *ordinal), "one copy running again".into())
-            }
-            Event::VolumeAttaching { pv, node } => {
-                other("pv", world.pv(*pv).name.clone(), format!("attaching to {}", world.node(*node).name))
-            }
-            Event::VolumeAttached { pv, node } => {
-                other("pv", world.pv(*pv).name.clone(), format!("attached to {}", world.node(*node).name))
-            }
+            Event::IdentityRestored { sts, ordinal } => other(
+                Cow::Borrowed("identity"),
+                pod_name(&world.sts(*sts).name, *ordinal),
+                "one copy running again".into(),
+            ),
+            Event::VolumeAttaching { pv, node } => other(
+                Cow::Borrowed("pv"),
+                world.pv(*pv).name.clone(),
+                format!("attaching to {}", world.node(*node).name),
+            ),
+            Event::VolumeAttached { pv, node } => other(
+                Cow::Borrowed("pv"),
+                world.pv(*pv).name.clone(),
+                format!("attached to {}", world.node(*node).name),
+            ),
             Event::VolumeDetaching { pv, node, forced } => {
                 let how = match forced {
                     None => String::new(),
                     Some(reason) => format!(" (forced: {reason}, without waiting for an unmount)"),
                 };
                 other(
-                    "pv",
+                    Cow::Borrowed("pv"),
                     world.pv(*pv).name.clone(),
                     format!("detaching from {}{how}", world.node(*node).name),
                 )
             }
-            Event::VolumeDetached { pv, node } => {
-                other("pv", world.pv(*pv).name.clone(), format!("detached from {}", world.node(*node).name))
-            }
+            Event::VolumeDetached { pv, node } => other(
+                Cow::Borrowed("pv"),
+                world.pv(*pv).name.clone(),
+                format!("detached from {}", world.node(*node).name),
+            ),
             Event::VolumeMultiAttach { pod, message, .. } => {
                 pod_row(*pod, format!("FailedAttachVolume: {message}"), &|_| {})
             }
@@ -448,7 +468,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 pod_row(*pod, format!("created at revision {revision}"), &|_| {})
             }
             Event::PodCreateRejected { name } => other(
-                "pod",
+                Cow::Borrowed("pod"),
                 name.clone(),
                 "create refused: a pod with this name still exists (AlreadyExists)".into(),
             ),
@@ -463,122 +483,144 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodStatus { pod, status, ip, restarts } => {
                 let ip = ip.map(|ip| ip.to_string());
                 pod_row(*pod, format!("now {status}"), &|s| {
-                    s.status = status.to_string();
+                    s.status = Cow::Borrowed(*status);
                     s.ip = ip.clone();
                     s.restarts = *restarts;
                 })
             }
             Event::PodReady { pod, ready } => {
                 let what = if *ready { "became Ready" } else { "stopped being Ready" };
-                pod_row(*pod, what.into(), &|s| s.ready = format!("{}/1", u8::from(*ready)))
+                pod_row(*pod, what.into(), &|s| s.ready = ready_column(*ready))
             }
             Event::PodDeleting { pod, grace } => {
                 pod_row(*pod, format!("deleted gracefully ({grace} grace period)"), &|s| {
-                    s.status = "Terminating".into()
+                    s.status = Cow::Borrowed("Terminating")
                 })
             }
             Event::PodRemoved { pod, force } => {
                 let what = if *force { "removed at once (not confirmed by its node)" } else { "removed" };
-                pod_row(*pod, what.into(), &|s| s.ready = "0/1".into())
+                pod_row(*pod, what.into(), &|s| s.ready = ready_column(false))
             }
             Event::PvcCreated { pvc } => {
-                other("pvc", world.pvc(*pvc).name.clone(), "created (Pending)".into())
+                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), "created (Pending)".into())
             }
             Event::PvcOwnersUpdated { pvc, owners } => {
                 let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
                 let owners = if owners.is_empty() { "none".to_string() } else { owners.join(", ") };
-                other("pvc", world.pvc(*pvc).name.clone(), format!("owners now {owners}"))
+                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), format!("owners now {owners}"))
             }
-            Event::PvcRemoved { pvc } => other("pvc", world.pvc(*pvc).name.clone(), "removed".into()),
+            Event::PvcRemoved { pvc } => {
+                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), "removed".into())
+            }
             Event::PvcBound { pvc, pv } => {
                 let pv = world.pv(*pv);
                 let zone = pv.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
-                other("pvc", world.pvc(*pvc).name.clone(), format!("Bound to {}{zone}", pv.name))
+                other(
+                    Cow::Borrowed("pvc"),
+                    world.pvc(*pvc).name.clone(),
+                    format!("Bound to {}{zone}", pv.name),
+                )
             }
             Event::PvcSelectedNode { pvc, node } => other(
-                "pvc",
+                Cow::Borrowed("pvc"),
                 world.pvc(*pvc).name.clone(),
                 format!("waiting for first consumer: provisioning for {}", world.node(*node).name),
             ),
-            Event::DnsAdded { name, ip } => other("dns", name.clone(), format!("A {ip} published")),
-            Event::DnsRemoved { name, ip } => other("dns", name.clone(), format!("A {ip} withdrawn")),
+            Event::DnsAdded { name, ip } => {
+                other(Cow::Borrowed("dns"), name.clone(), format!("A {ip} published"))
+            }
+            Event::DnsRemoved { name, ip } => {
+                other(Cow::Borrowed("dns"), name.clone(), format!("A {ip} withdrawn"))
+            }
             Event::StatefulSetUpdated { sts, change } => {
-                other("statefulset", world.sts(*sts).name.clone(), change.clone())
+                other(Cow::Borrowed("statefulset"), world.sts(*sts).name.clone(), change.clone())
             }
-            Event::StatefulSetUpdateRejected { sts, message } => {
-                other("statefulset", world.sts(*sts).name.clone(), format!("update refused: {message}"))
-            }
-            Event::StatefulSetScaled { sts, from, to } => {
-                other("statefulset", world.sts(*sts).name.clone(), format!("replicas {from} -> {to}"))
-            }
+            Event::StatefulSetUpdateRejected { sts, message } => other(
+                Cow::Borrowed("statefulset"),
+                world.sts(*sts).name.clone(),
+                format!("update refused: {message}"),
+            ),
+            Event::StatefulSetScaled { sts, from, to } => other(
+                Cow::Borrowed("statefulset"),
+                world.sts(*sts).name.clone(),
+                format!("replicas {from} -> {to}"),
+            ),
             // Status and revisions are in the trace; the timeline shows their effects.
             Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
             Event::PvcDeleting { pvc } => other(
-                "pvc",
+                Cow::Borrowed("pvc"),
                 world.pvc(*pvc).name.clone(),
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
             Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
-            Event::PvcUpdateRejected { pvc, message } => {
-                other("pvc", world.pvc(*pvc).name.clone(), format!("update refused: {message}"))
-            }
-            Event::PvcResizeRequested { pvc, bytes } => {
-                other("pvc", world.pvc(*pvc).name.clone(), format!("resize to {bytes} bytes asked"))
-            }
+            Event::PvcUpdateRejected { pvc, message } => other(
+                Cow::Borrowed("pvc"),
+                world.pvc(*pvc).name.clone(),
+                format!("update refused: {message}"),
+            ),
+            Event::PvcResizeRequested { pvc, bytes } => other(
+                Cow::Borrowed("pvc"),
+                world.pvc(*pvc).name.clone(),
+                format!("resize to {bytes} bytes asked"),
+            ),
             Event::PvResized { pv, bytes } => {
-                other("pv", world.pv(*pv).name.clone(), format!("expanded to {bytes} bytes"))
+                other(Cow::Borrowed("pv"), world.pv(*pv).name.clone(), format!("expanded to {bytes} bytes"))
             }
             Event::PodHeld { pod, finalizers } => {
                 pod_row(*pod, format!("held by finalizers {}", finalizers.join(", ")), &|_| {})
             }
             Event::PvcHeld { pvc, finalizers } => other(
-                "pvc",
+                Cow::Borrowed("pvc"),
                 world.pvc(*pvc).name.clone(),
                 format!("deleted, held by finalizers {}", finalizers.join(", ")),
             ),
             Event::PvcPatched { pvc, change } => {
-                other("pvc", world.pvc(*pvc).name.clone(), format!("edited: {change}"))
+                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), format!("edited: {change}"))
             }
-            Event::PvcWaiting { pvc, reason, message } => {
-                other("pvc", world.pvc(*pvc).name.clone(), format!("stays Pending: {reason}: {message}"))
-            }
+            Event::PvcWaiting { pvc, reason, message } => other(
+                Cow::Borrowed("pvc"),
+                world.pvc(*pvc).name.clone(),
+                format!("stays Pending: {reason}: {message}"),
+            ),
             Event::PvcOrphaned { pvc, reason } => {
-                other("pvc", world.pvc(*pvc).name.clone(), format!("orphaned: {reason}"))
+                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), format!("orphaned: {reason}"))
             }
-            Event::PvcInUse { pvc } => other("pvc", world.pvc(*pvc).name.clone(), "in use again".into()),
+            Event::PvcInUse { pvc } => {
+                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), "in use again".into())
+            }
             Event::PvReleased { pv } => other(
-                "pv",
+                Cow::Borrowed("pv"),
                 world.pv(*pv).name.clone(),
                 "Released: its claim is gone, the disk is retained (and billed)".into(),
             ),
             Event::PvDeleted { pv } => {
-                other("pv", world.pv(*pv).name.clone(), "deleted with its disk".into())
+                other(Cow::Borrowed("pv"), world.pv(*pv).name.clone(), "deleted with its disk".into())
             }
             Event::StatefulSetDeleted { sts, cascade } => other(
-                "statefulset",
+                Cow::Borrowed("statefulset"),
                 world.sts(*sts).name.clone(),
                 format!("deleted (cascade {})", format!("{cascade:?}").to_lowercase()),
             ),
             Event::StatefulSetCreated { sts } => {
-                other("statefulset", world.sts(*sts).name.clone(), "created".into())
+                other(Cow::Borrowed("statefulset"), world.sts(*sts).name.clone(), "created".into())
             }
             Event::PodOrphaned { pod } => pod_row(*pod, "no longer owned by its StatefulSet".into(), &|_| {}),
             Event::OperatorFailed { message } => {
-                other("operator", actor.clone(), format!("failed: {message}"))
+                other(Cow::Borrowed("operator"), actor.clone(), format!("failed: {message}"))
             }
             Event::ActionRefused { action, why } => {
                 // A scripted action (a membership change) is the user's, not an operator's.
                 let kind = if record.actor == crate::trace::Actor::User { "action" } else { "operator" };
-                other(kind, actor.clone(), format!("{action} refused: {why}"))
+                other(Cow::Borrowed(kind), actor.clone(), format!("{action} refused: {why}"))
             }
             Event::CustomResourceChanged { object, what, .. } => {
                 let o = &world.custom.objects[*object as usize];
-                other(&world.custom.kinds[o.kind].kind.to_lowercase(), o.name.clone(), (*what).into())
+                other(world.custom.kinds[o.kind].kind.to_lowercase().into(), o.name.clone(), (*what).into())
             }
             Event::Annotated { object, keys } => {
                 let o = crate::kube::render(world, *object);
                 other(
-                    &crate::kube::kind_of(world, *object).to_lowercase(),
+                    crate::kube::kind_of(world, *object).to_lowercase().into(),
                     o["metadata"]["name"].as_str().unwrap_or("?").to_string(),
                     format!("annotated ({})", keys.join(", ")),
                 )
@@ -586,31 +628,35 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::MetadataPatched { object, change } => {
                 let shown = crate::kube::display(world, *object);
                 let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
-                other(kind, name.to_string(), format!("edited: {change}"))
+                other(Cow::Owned(kind.to_string()), name.to_string(), format!("edited: {change}"))
             }
             Event::DeleteHeld { object, finalizers } => {
                 let shown = crate::kube::display(world, *object);
                 let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
                 other(
-                    kind,
+                    Cow::Owned(kind.to_string()),
                     name.to_string(),
                     format!("deleted, held by finalizers ({})", finalizers.join(", ")),
                 )
             }
-            Event::WriteRefused { action, code, message, .. } => {
-                other("operator", actor.clone(), format!("{action} refused ({code}): {message}"))
-            }
+            Event::WriteRefused { action, code, message, .. } => other(
+                Cow::Borrowed("operator"),
+                actor.clone(),
+                format!("{action} refused ({code}): {message}"),
+            ),
             Event::OperatorRestarted { lost_actions } => other(
-                "operator",
+                Cow::Borrowed("operator"),
                 actor.clone(),
                 format!("restarted between two writes (injected fault); {lost_actions} action(s) lost"),
             ),
-            Event::End { reason } => other("run", "end".into(), format!("run ended ({reason})")),
+            Event::End { reason } => {
+                other(Cow::Borrowed("run"), "end".into(), format!("run ended ({reason})"))
+            }
             Event::ServiceCreated { service } => {
-                other("service", world.service(*service).name.clone(), "created".into())
+                other(Cow::Borrowed("service"), world.service(*service).name.clone(), "created".into())
             }
             Event::ServiceDeleted { service } => other(
-                "service",
+                Cow::Borrowed("service"),
                 world.service(*service).name.clone(),
                 "deleted: the per-pod DNS records it published go with it".into(),
             ),
@@ -618,18 +664,20 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 pod_row(*pod, format!("adopted by StatefulSet {}", world.sts(*sts).name), &|_| {})
             }
             Event::DnsNegativeCached { name, until } => {
-                other("dns", name.clone(), format!("NXDOMAIN, cached until {until}"))
+                other(Cow::Borrowed("dns"), name.clone(), format!("NXDOMAIN, cached until {until}"))
             }
-            Event::AppMember { app, pod, what } => {
-                other("app", world.apps.name(*app).to_string(), format!("{}: {what}", world.pod(*pod).name))
-            }
+            Event::AppMember { app, pod, what } => other(
+                Cow::Borrowed("app"),
+                world.apps.name(*app).to_string(),
+                format!("{}: {what}", world.pod(*pod).name),
+            ),
             Event::AppVerdict { app, verdict } => other(
-                "app",
+                Cow::Borrowed("app"),
                 world.apps.name(*app).to_string(),
                 format!("{}: {}", verdict.health, verdict.reason),
             ),
         };
-        rows.push(row);
+        rows.push(TimelineRow { actor, ..row });
     }
     rows
 }

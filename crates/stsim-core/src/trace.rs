@@ -434,16 +434,14 @@ impl Trace {
     }
 
     /// FNV-1a 64 over the text form of every record, as 16 hex digits.
+    /// The text is fed to the hash as it is written, never held.
     pub fn digest(&self, world: &World) -> String {
-        let mut hasher = Fnv64::new();
-        let mut line = String::new();
+        let mut hasher = HashWriter(Fnv64::new());
         for record in &self.records {
-            line.clear();
-            render_into(&mut line, world, record);
-            hasher.write(line.as_bytes());
-            hasher.write(b"\n");
+            render_into(&mut hasher, world, record);
+            hasher.0.write(b"\n");
         }
-        format!("{:016x}", hasher.finish())
+        format!("{:016x}", hasher.0.finish())
     }
 
     /// The whole trace in its text form.
@@ -457,13 +455,45 @@ impl Trace {
     }
 }
 
+/// A `fmt::Write` that hashes what is written to it.
+struct HashWriter(Fnv64);
+
+impl Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// `kind/name` of an object, written without building a string.
+struct Named<'a>(&'static str, &'a str);
+
+impl std::fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)?;
+        f.write_str(self.1)
+    }
+}
+
+/// A pod's IP, or `none`.
+struct IpOrNone(Option<Ipv4>);
+
+impl std::fmt::Display for IpOrNone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("none"),
+        }
+    }
+}
+
 pub fn actor_name(world: &World, actor: Actor) -> String {
     let mut out = String::new();
     write_actor(&mut out, world, actor);
     out
 }
 
-fn write_actor(out: &mut String, world: &World, actor: Actor) {
+fn write_actor<W: Write>(out: &mut W, world: &World, actor: Actor) {
     let _ = match actor {
         Actor::User => out.write_str("user"),
         Actor::StatefulSetController => out.write_str("statefulset-controller"),
@@ -492,12 +522,12 @@ pub fn owner_name(world: &World, owner: &OwnerRef) -> String {
 }
 
 /// Writes one record's text form (without a newline).
-pub fn render_into(out: &mut String, world: &World, record: &Record) {
-    let pod = |id: PodId| format!("pod/{}", world.pod(id).name);
-    let pvc = |id: PvcId| format!("pvc/{}", world.pvc(id).name);
+pub fn render_into<W: Write>(out: &mut W, world: &World, record: &Record) {
+    let pod = |id: PodId| Named("pod/", &world.pod(id).name);
+    let pvc = |id: PvcId| Named("pvc/", &world.pvc(id).name);
     let _ = write!(out, "{}\t", record.at);
     write_actor(out, world, record.actor);
-    out.push('\t');
+    let _ = out.write_char('\t');
     let _ = match &record.event {
         Event::Script { description, line } => write!(out, "script\tbegin\tline={line} {description}"),
         Event::NotFound { name } => write!(out, "{name}\tnot-found\t"),
@@ -584,8 +614,7 @@ pub fn render_into(out: &mut String, world: &World, record: &Record) {
             write!(out, "{}\tscheduled\tnode={}", pod(*id), world.node(*node).name)
         }
         Event::PodStatus { pod: id, status, ip, restarts } => {
-            let ip = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "none".into());
-            write!(out, "{}\tstatus\tstatus={status} ip={ip} restarts={restarts}", pod(*id))
+            write!(out, "{}\tstatus\tstatus={status} ip={} restarts={restarts}", pod(*id), IpOrNone(*ip))
         }
         Event::PodReady { pod: id, ready } => write!(out, "{}\tready\tready={ready}", pod(*id)),
         Event::PodDeleting { pod: id, grace } => {

@@ -88,7 +88,7 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
     );
     for row in rows {
         let at = time(row.at_ms);
-        match (&row.pod, row.kind.as_str()) {
+        match (&row.pod, &*row.kind) {
             (Some(pod), _) => {
                 let ip = pod.ip.as_deref().unwrap_or("<none>");
                 let node = pod.node.as_deref().unwrap_or("<none>");
@@ -189,8 +189,8 @@ pub fn render(report: &Report) -> String {
         .map(|p| {
             vec![
                 p.name.clone(),
-                p.state.ready.clone(),
-                p.state.status.clone(),
+                p.state.ready.to_string(),
+                p.state.status.to_string(),
                 p.state.restarts.to_string(),
                 age(p.age_ms),
                 p.state.ip.clone().unwrap_or_else(|| "<none>".into()),

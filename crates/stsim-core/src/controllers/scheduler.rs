@@ -175,6 +175,10 @@ pub struct NodeTree {
     /// By node index: the zone's position in `zones`, for live nodes.
     zone_of: Vec<u32>,
     zones: Vec<String>,
+    /// By zone number: the positions in `list` of the zone's nodes, ascending.
+    in_zone: Vec<Vec<u32>>,
+    /// By node index: the node's position in `list`, for live nodes.
+    position: Vec<u32>,
 }
 
 impl NodeTree {
@@ -203,8 +207,40 @@ impl NodeTree {
             }
             index += 1;
         }
+        let mut in_zone = vec![Vec::new(); zones.len()];
+        let mut position = vec![u32::MAX; world.nodes.len()];
+        for (at, node) in list.iter().enumerate() {
+            in_zone[zone_of[node.index()] as usize].push(at as u32);
+            position[node.index()] = at as u32;
+        }
         let zones = zones.into_iter().map(|(z, _)| z.to_string()).collect();
-        NodeTree { version: world.node_set_version, list, zone_of, zones }
+        NodeTree { version: world.node_set_version, list, zone_of, zones, in_zone, position }
+    }
+
+    /// The positions in `list` of the only nodes the volume pins leave
+    /// possible, ascending; `None` when the pins leave every node.
+    fn pinned_positions(&self, pins: &[VolumePin]) -> Option<std::borrow::Cow<'_, [u32]>> {
+        let mut zone = None;
+        let mut node = None;
+        for pin in pins {
+            match *pin {
+                VolumePin::Node(n) if node.is_none_or(|m| m == n) => node = Some(n),
+                VolumePin::Zone(z) if zone.is_none_or(|y| y == z) => zone = Some(z),
+                // Two different nodes or zones: no node can hold the pod.
+                _ => return Some(std::borrow::Cow::Borrowed(&[])),
+            }
+        }
+        if let Some(node) = node {
+            let at = self.position.get(node.index()).copied().unwrap_or(u32::MAX);
+            let in_pinned_zone = zone.is_none_or(|z| self.zone_of.get(node.index()) == Some(&z));
+            return Some(if at == u32::MAX || !in_pinned_zone {
+                std::borrow::Cow::Borrowed(&[])
+            } else {
+                std::borrow::Cow::Owned(vec![at])
+            });
+        }
+        let zone = zone?;
+        Some(std::borrow::Cow::Borrowed(self.in_zone.get(zone as usize).map_or(&[][..], Vec::as_slice)))
     }
 
     fn zone(&self, node: NodeId) -> u32 {
@@ -496,17 +532,39 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let wanted = feasible_nodes_to_find(total);
     let start = world.scheduler_next_start % total;
     let mut feasible: Vec<NodeId> = Vec::new();
-    let mut rejections: Vec<Rejection> = Vec::new();
-    let mut processed = 0;
-    for offset in 0..total {
-        if feasible.len() >= wanted {
-            break;
+    let mut processed = total;
+    // A volume pinning the pod to a zone or node: the filters would reject
+    // every other node (VolumeBinding, if no plugin before it), so only
+    // the pinned ones are visited, in the same order from the same start;
+    // the nodes visited are counted as if all were. The others' reasons
+    // matter only to a FitError, for which the full pass below runs.
+    if let Some(positions) = node_tree.pinned_positions(&cycle.pins) {
+        let first = positions.partition_point(|&at| (at as usize) < start);
+        let (before, after) = positions.split_at(first);
+        for &at in after.iter().chain(before) {
+            let node = world.node(tree[at as usize]);
+            if filter(pod, node, node_tree, &cycle).is_ok() {
+                feasible.push(node.id);
+                if feasible.len() >= wanted {
+                    processed = (at as usize + total - start) % total + 1;
+                    break;
+                }
+            }
         }
-        let node = world.node(tree[(start + offset) % total]);
-        processed += 1;
-        match filter(pod, node, node_tree, &cycle) {
-            Ok(()) => feasible.push(node.id),
-            Err(rejection) => rejections.push(rejection),
+    }
+    let mut rejections: Vec<Rejection> = Vec::new();
+    if feasible.is_empty() {
+        processed = 0;
+        for offset in 0..total {
+            if feasible.len() >= wanted {
+                break;
+            }
+            let node = world.node(tree[(start + offset) % total]);
+            processed += 1;
+            match filter(pod, node, node_tree, &cycle) {
+                Ok(()) => feasible.push(node.id),
+                Err(rejection) => rejections.push(rejection),
+            }
         }
     }
     let next_start = (start + processed) % total;
@@ -591,80 +649,144 @@ fn claims_bound(api: &Api, pod: &Pod) -> bool {
 const MAX_NODE_SCORE: i64 = 100;
 
 /// `DefaultNormalizeScore`: scale to 0-100 by the maximum, reversed if asked.
+#[cfg(test)]
 fn normalize(scores: &mut [i64], reverse: bool) {
     let max = scores.iter().copied().max().unwrap_or(0);
-    if max == 0 {
-        if reverse {
-            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
-        }
-        return;
-    }
     for s in scores.iter_mut() {
-        *s = MAX_NODE_SCORE * *s / max;
-        if reverse {
-            *s = MAX_NODE_SCORE - *s;
-        }
+        *s = normalized(*s, max, reverse);
     }
 }
 
-/// The weighted sum of the score plugins for each feasible node.
-fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let mut total = vec![0i64; nodes.len()];
-    let mut add = |weight: i64, scores: Vec<i64>| {
-        // A plugin's score is 0..=100 (the framework refuses others); kept so
-        // here whatever the quantities, and summed without overflow.
-        for (t, s) in total.iter_mut().zip(scores) {
-            *t = t.saturating_add(weight.saturating_mul(s.clamp(0, MAX_NODE_SCORE)));
-        }
-    };
-    add(3, taint_toleration_scores(world, pod, nodes));
-    add(2, node_affinity_scores(world, pod, nodes));
-    add(1, nodes.iter().map(|n| least_allocated_score(world.node(*n), pod)).collect());
-    add(2, topology_spread_scores(world, tree, pod, nodes));
-    add(2, inter_pod_affinity_scores(world, pod, nodes));
-    add(1, nodes.iter().map(|n| balanced_allocation_score(world.node(*n), pod)).collect());
-    total
+/// `DefaultNormalizeScore` of one score, given the maximum of all.
+fn normalized(score: i64, max: i64, reverse: bool) -> i64 {
+    if max == 0 {
+        return if reverse { MAX_NODE_SCORE } else { score };
+    }
+    let score = MAX_NODE_SCORE * score / max;
+    if reverse { MAX_NODE_SCORE - score } else { score }
 }
 
-/// TaintToleration: fewer untolerated PreferNoSchedule taints is better.
-fn taint_toleration_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let tolerations: Vec<&crate::config::Toleration> = pod
+/// The weighted sum of the score plugins for each feasible node:
+/// TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1),
+/// PodTopologySpread (2), InterPodAffinity (2), BalancedAllocation (1).
+///
+/// The nodes are many and each plugin's work on one is small, so one pass
+/// computes every plugin's raw score and the extremes its normalization
+/// needs, and a second applies the normalizations and sums. A plugin's
+/// score is 0..=100 (the framework refuses others): kept so whatever the
+/// quantities, which also keeps the weighted sum (at most 1,100) from
+/// overflowing.
+fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+    struct Raw {
+        /// NodeResourcesFit and BalancedAllocation, final (weight 1 each).
+        fit: i64,
+        taints: i64,
+        affinity: i64,
+        spread: i64,
+    }
+    let prefer_tolerations: Vec<&crate::config::Toleration> = pod
         .tolerations
         .iter()
         .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
         .collect();
-    let mut scores: Vec<i64> = nodes
+    let spread = Spread::prepare(world, tree, pod, nodes);
+    let clamp = |s: i64| s.clamp(0, MAX_NODE_SCORE);
+    // The extremes over the feasible nodes (never none: one at least is feasible).
+    let (mut max_taints, mut max_affinity) = (i64::MIN, i64::MIN);
+    let (mut min_spread, mut max_spread) = (i64::MAX, i64::MIN);
+    // The resource scores depend only on the node's allocatable and
+    // requested resources, which most nodes share with others: the last
+    // few are kept (divisions are the costliest part of a score).
+    let mut fits: [Option<([u64; 4], i64)>; 4] = [None; 4];
+    let raw: Vec<Raw> = nodes
         .iter()
-        .map(|n| {
-            world
-                .node(*n)
-                .taints
-                .iter()
-                .filter(|t| t.taint.effect == TaintEffect::PreferNoSchedule)
-                .filter(|t| !tolerations.iter().any(|tol| tol.tolerates(&t.taint)))
-                .count() as i64
+        .map(|&id| {
+            let node = world.node(id);
+            let key = [
+                node.allocatable.cpu_millis,
+                node.requested.cpu_millis,
+                node.allocatable.memory_bytes,
+                node.requested.memory_bytes,
+            ];
+            let fit = match fits.iter().flatten().find(|(k, _)| *k == key) {
+                Some((_, fit)) => *fit,
+                None => {
+                    let fit =
+                        clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod));
+                    fits.rotate_right(1);
+                    fits[0] = Some((key, fit));
+                    fit
+                }
+            };
+            let raw = Raw {
+                fit,
+                taints: untolerated_prefer_no_schedule(node, &prefer_tolerations),
+                affinity: node_affinity_score(pod, node),
+                spread: spread.as_ref().map_or(0, |spread| spread.raw(tree, id)),
+            };
+            max_taints = max_taints.max(raw.taints);
+            max_affinity = max_affinity.max(raw.affinity);
+            min_spread = min_spread.min(raw.spread);
+            max_spread = max_spread.max(raw.spread);
+            raw
         })
         .collect();
-    normalize(&mut scores, true);
-    scores
+    let inter_pod = inter_pod_affinity_scores(world, pod, nodes);
+    // Raw scores take few values: each normalization is reused for the
+    // value it was last computed for rather than divided again.
+    let mut taints = Memo::default();
+    let mut affinity = Memo::default();
+    let mut spread_memo = Memo::default();
+    raw.iter()
+        .zip(&inter_pod)
+        .map(|(raw, inter_pod)| {
+            let mut total = raw.fit;
+            total += 3 * taints.get(raw.taints, |s| clamp(normalized(s, max_taints, true)));
+            total += 2 * affinity.get(raw.affinity, |s| clamp(normalized(s, max_affinity, false)));
+            if spread.is_some() {
+                total +=
+                    2 * spread_memo.get(raw.spread, |s| clamp(Spread::normalized(s, min_spread, max_spread)));
+            }
+            total + 2 * clamp(*inter_pod)
+        })
+        .collect()
 }
 
-/// NodeAffinity: the summed weights of the preferred terms a node matches.
-fn node_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let mut scores: Vec<i64> = nodes
+/// A function's value for the last argument it was computed for.
+#[derive(Default)]
+struct Memo(Option<(i64, i64)>);
+
+impl Memo {
+    fn get(&mut self, argument: i64, f: impl FnOnce(i64) -> i64) -> i64 {
+        match self.0 {
+            Some((a, value)) if a == argument => value,
+            _ => {
+                let value = f(argument);
+                self.0 = Some((argument, value));
+                value
+            }
+        }
+    }
+}
+
+/// TaintToleration: the node's PreferNoSchedule taints the pod does not
+/// tolerate (fewer is better: normalized reversed).
+fn untolerated_prefer_no_schedule(node: &Node, tolerations: &[&crate::config::Toleration]) -> i64 {
+    node.taints
         .iter()
-        .map(|n| {
-            let labels = &world.node(*n).labels;
-            pod.affinity
-                .node_preferred
-                .iter()
-                .filter(|p| p.preference.matches(labels))
-                .map(|p| i64::from(p.weight))
-                .sum()
-        })
-        .collect();
-    normalize(&mut scores, false);
-    scores
+        .filter(|t| t.taint.effect == TaintEffect::PreferNoSchedule)
+        .filter(|t| !tolerations.iter().any(|tol| tol.tolerates(&t.taint)))
+        .count() as i64
+}
+
+/// NodeAffinity: the summed weights of the preferred terms the node matches.
+fn node_affinity_score(pod: &Pod, node: &Node) -> i64 {
+    pod.affinity
+        .node_preferred
+        .iter()
+        .filter(|p| p.preference.matches(&node.labels))
+        .map(|p| i64::from(p.weight))
+        .sum()
 }
 
 /// LeastAllocated: the mean share of CPU and memory left after placing the
@@ -674,8 +796,12 @@ fn least_allocated_score(node: &Node, pod: &Pod) -> i64 {
         if allocatable == 0 || requested > allocatable {
             return 0;
         }
-        // In u128: an allocatable of exabytes times 100 overflows u64.
-        ((u128::from(allocatable - requested) * 100) / u128::from(allocatable)) as i64
+        let left = allocatable - requested;
+        match left.checked_mul(100) {
+            Some(left) => (left / allocatable) as i64,
+            // In u128: an allocatable of exabytes times 100 overflows u64.
+            None => ((u128::from(left) * 100) / u128::from(allocatable)) as i64,
+        }
     };
     let cpu = share_left(
         node.allocatable.cpu_millis,
@@ -724,55 +850,81 @@ fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::La
 }
 
 /// PodTopologySpread with the system default constraints (ScheduleAnyway):
-/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`).
-fn topology_spread_scores(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    let Some(selector) = default_spread_selector(world, pod) else {
-        return vec![0; nodes.len()];
-    };
-    // Matching pods that are not terminating, per node.
-    let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
-    for other in world.pods_matching(&selector) {
-        let other = world.pod(other);
-        if other.is_terminating() {
-            continue;
+/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`): the
+/// PreScore state, then each node's raw score, then the normalization.
+struct Spread {
+    /// Matching pods that are not terminating, per node, by node id.
+    per_node: Vec<(NodeId, i64)>,
+    /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
+    per_zone: Vec<Option<i64>>,
+    hostname_weight: f64,
+    zone_weight: f64,
+}
+
+impl Spread {
+    /// `None` for a pod no StatefulSet owns: no default constraints apply.
+    fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
+        let selector = default_spread_selector(world, pod)?;
+        let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
+        for other in world.pods_matching(&selector) {
+            let other = world.pod(other);
+            if other.is_terminating() {
+                continue;
+            }
+            if let Some(node) = world.pod_node(other) {
+                *per_node.entry(node).or_default() += 1;
+            }
         }
-        if let Some(node) = world.pod_node(other) {
-            *per_node.entry(node).or_default() += 1;
+        // Zone counts over every node the pod's node affinity allows
+        // (nodeAffinityPolicy: Honor), for the zones of the feasible nodes.
+        let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
+        for n in nodes {
+            per_zone[tree.zone(*n) as usize] = Some(0);
         }
-    }
-    // Zone counts over every node the pod's node affinity allows (nodeAffinityPolicy: Honor),
-    // for the zones of the feasible nodes.
-    // Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
-    let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
-    for n in nodes {
-        per_zone[tree.zone(*n) as usize] = Some(0);
-    }
-    let zones = per_zone.iter().filter(|z| z.is_some()).count();
-    for (node, count) in &per_node {
-        let node = world.node(*node);
-        if !node.exists() || !node_affinity_matches(pod, node) {
-            continue;
+        let zones = per_zone.iter().filter(|z| z.is_some()).count();
+        for (node, count) in &per_node {
+            let node = world.node(*node);
+            if !node.exists() || !node_affinity_matches(pod, node) {
+                continue;
+            }
+            if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
+                *c += count;
+            }
         }
-        if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
-            *c += count;
-        }
-    }
-    let hostname_weight = ((nodes.len() + 2) as f64).ln();
-    let zone_weight = ((zones + 2) as f64).ln();
-    let raw: Vec<i64> = nodes
-        .iter()
-        .map(|n| {
-            let on_node = per_node.get(n).copied().unwrap_or(0) as f64;
-            let in_zone = per_zone[tree.zone(*n) as usize].unwrap_or(0) as f64;
-            let score = on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0);
-            score.round() as i64
+        Some(Spread {
+            per_node: per_node.into_iter().collect(),
+            per_zone,
+            hostname_weight: ((nodes.len() + 2) as f64).ln(),
+            zone_weight: ((zones + 2) as f64).ln(),
         })
-        .collect();
-    let min = raw.iter().copied().min().unwrap_or(0);
-    let max = raw.iter().copied().max().unwrap_or(0);
-    raw.iter()
-        .map(|s| if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - s) / max })
-        .collect()
+    }
+
+    fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
+        let on_node = match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
+            Ok(at) => self.per_node[at].1 as f64,
+            Err(_) => 0.0,
+        };
+        let in_zone = self.per_zone[tree.zone(node) as usize].unwrap_or(0) as f64;
+        let score = on_node * self.hostname_weight + (3.0 - 1.0) + in_zone * self.zone_weight + (5.0 - 1.0);
+        round(score)
+    }
+
+    /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
+    fn normalized(score: i64, min: i64, max: i64) -> i64 {
+        if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - score) / max }
+    }
+}
+
+/// `f64::round` (half away from zero) as an integer, without the library
+/// call in the scores' range: below 2^52 the fraction `x - trunc(x)` is
+/// exact, so comparing it with one half rounds exactly as `round` does.
+fn round(x: f64) -> i64 {
+    if (0.0..4_503_599_627_370_496.0).contains(&x) {
+        let whole = x as i64;
+        whole + i64::from(x - whole as f64 >= 0.5)
+    } else {
+        x.round() as i64
+    }
 }
 
 /// InterPodAffinity: preferred anti-affinity of the pod against existing
@@ -861,6 +1013,15 @@ mod tests {
         assert_eq!(feasible_nodes_to_find(1000), 420);
         assert_eq!(feasible_nodes_to_find(5000), 500);
         assert_eq!(feasible_nodes_to_find(10_000), 500);
+    }
+
+    #[test]
+    fn round_is_f64_round() {
+        for x in
+            [0.0, 0.49999999999999994, 0.5, 1.5, 2.5, 6.499999999, 6.5, 1e15 + 0.5, 4.6e15, -2.5, f64::NAN]
+        {
+            assert_eq!(round(x), x.round() as i64, "{x}");
+        }
     }
 
     #[test]
