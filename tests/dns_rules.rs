@@ -153,3 +153,41 @@ fn members_retry_peer_lookups_and_the_denial_runs_from_the_last_failure() {
     }
     crate::support::run_file("peers-retry-negative-cache");
 }
+
+/// A primary/replica member looking for its primary at the Service's name
+/// (`primary-found-through-service`): it sees ready endpoints only, through
+/// the cache. The denial pg-0's own lookup cached makes pg-1 initialise a
+/// second cluster; with denials cached 5 s, or with the per-pod names
+/// (`discovery: Pods`, whose names nobody had looked up), pg-1 finds pg-0.
+#[test]
+fn members_find_their_primary_through_the_service_name_as_the_cache_answers() {
+    use stsim_core::apps::Health;
+    let verdict_at = |sim: &stsim_core::Simulation, app: &str| {
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match &r.event {
+                stsim_core::trace::Event::AppVerdict { app: a, verdict }
+                    if sim.world.apps.name(*a) == app =>
+                {
+                    Some(verdict.health)
+                }
+                _ => None,
+            })
+            .next_back()
+    };
+    let (sim, _) = run_file("primary-found-through-service");
+    assert_eq!(verdict_at(&sim, "pg"), Some(Health::Broken));
+    assert_eq!(verdict_at(&sim, "safe"), Some(Health::Healthy));
+    let joined = sim.trace.records.iter().find_map(|r| match &r.event {
+        stsim_core::trace::Event::AppMember { what, .. } if what.starts_with("joined") => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(joined, Some(t("47s")), "safe-1, on its first retry once the denial expired");
+    let source = crate::support::scenario_file("primary-found-through-service");
+    let (sim, _) = crate::support::run(&source.replace("seed: 1,", "seed: 1,\n    dns: (cache: \"5s\"),"));
+    assert_eq!(verdict_at(&sim, "pg"), Some(Health::Healthy));
+    let (sim, _) =
+        crate::support::run(&source.replace("PrimaryReplica(discovery: Service)", "PrimaryReplica()"));
+    assert_eq!(verdict_at(&sim, "pg"), Some(Health::Healthy));
+}

@@ -64,6 +64,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "etcd-quorum-lost",
     "peers-unresolvable-until-ready",
     "peers-retry-negative-cache",
+    "primary-found-through-service",
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",

@@ -1068,6 +1068,20 @@ impl<'a> Api<'a> {
 
     /// CoreDNS caches an answer it gave; NXDOMAIN is recorded in the trace,
     /// since a cached denial is what keeps a peer unresolvable after it appears.
+    /// CoreDNS caches a Service name's answer, every address of it; an empty
+    /// one (NXDOMAIN) is recorded in the trace like a pod name's.
+    pub fn cache_dns_answers(&mut self, name: &str, answers: Vec<Ipv4>, until: SimTime) {
+        let denied = answers.is_empty();
+        if let Some(log) = &mut self.world.dns_answer_log {
+            let words = answers.iter().map(|ip| ip.to_string()).collect();
+            log.cached.push((self.now, name.to_string(), words, until));
+        }
+        self.world.dns_set_cache.insert(name.to_string(), (answers, until));
+        if denied {
+            self.record(Event::DnsNegativeCached { name: name.to_string(), until });
+        }
+    }
+
     pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         let entry = crate::world::CachedAnswer { answer, expires_at: until };
         if let Some(log) = &mut self.world.dns_cache_log {

@@ -1041,6 +1041,17 @@ pub enum Addressing {
     Ip,
 }
 
+/// Where a member with an empty volume looks for a primary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Discovery {
+    /// At each peer's own name, `<pod>.<service>...`, one by one.
+    Pods,
+    /// At the governing Service's name, `<service>.<namespace>.svc...`,
+    /// which answers the addresses of its ready endpoints only (all of
+    /// them with `publishNotReadyAddresses`).
+    Service,
+}
+
 /// When the application's readiness probe passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum AppReadiness {
@@ -1194,6 +1205,8 @@ pub struct AppConfig {
     /// (pkg/netutil, `resolveTCPAddrs`); the other kinds' loops (gossip
     /// rounds, reconnects, Sentinel's timer) run about as often: 1 s.
     pub lookup_retry: SimDuration,
+    /// Primary/replica: where a member with an empty volume looks for a primary.
+    pub discovery: Discovery,
 }
 
 impl AppConfig {
@@ -1212,6 +1225,7 @@ impl AppConfig {
             synchronous: false,
             step_down_without_majority: None,
             replication_lag: SimDuration::ZERO,
+            discovery: Discovery::Pods,
             lookup_retry: match kind {
                 AppKind::PrimaryReplica { .. } => SimDuration::from_secs(10),
                 _ => SimDuration::from_secs(1),

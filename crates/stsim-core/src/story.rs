@@ -84,6 +84,12 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PodScheduled { pod: id, node } => {
                 format!("{} is placed on {}.", pod(*id), world.node(*node).name)
             }
+            // A rejected pod's status is the rejection's reason, told just before.
+            Event::PodStatus { pod: id, status, .. }
+                if world.pod(*id).status.rejected.as_ref().is_some_and(|(reason, _)| reason == status) =>
+            {
+                format!("kubectl shows {} as {status}.", pod(*id))
+            }
             Event::PodStatus { pod: id, status, ip, restarts } => {
                 let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();
                 let restarts = if *restarts > 0 { format!(" ({restarts} restarts)") } else { String::new() };

@@ -41,6 +41,9 @@ pub struct DnsAnswerLog {
     pub names: Vec<String>,
     /// When a name's answer changed, and to what (sorted; empty: NXDOMAIN).
     pub entries: Vec<(SimTime, String, Vec<String>)>,
+    /// Answers of Service names put in CoreDNS's cache: when, the name, the
+    /// addresses, and until when.
+    pub cached: Vec<(SimTime, String, Vec<String>, SimTime)>,
 }
 
 /// A DNS A record published for a pod through a headless Service.
@@ -80,6 +83,9 @@ pub struct World {
     /// The answers of the Service-level names (a Service's own name, its
     /// SRV names) that expectations ask about, each time they change.
     pub dns_answer_log: Option<DnsAnswerLog>,
+    /// CoreDNS's cache of Service names' answers (every address): the
+    /// addresses and when they expire.
+    pub dns_set_cache: BTreeMap<String, (Vec<Ipv4>, SimTime)>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -163,6 +169,7 @@ impl World {
             dns_cache: BTreeMap::new(),
             dns_cache_log: None,
             dns_answer_log: None,
+            dns_set_cache: BTreeMap::new(),
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
@@ -247,7 +254,7 @@ impl World {
                         .is_some()
                 })
                 .collect();
-            world.dns_answer_log = Some(DnsAnswerLog { names, entries: Vec::new() });
+            world.dns_answer_log = Some(DnsAnswerLog { names, ..DnsAnswerLog::default() });
         }
         let zones = &config.cluster.zones;
         let mut node_index = 0usize;

@@ -412,6 +412,13 @@ pub struct Dns {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "Discovery")]
+pub enum Discovery {
+    Pods,
+    Service,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Addressing")]
 pub enum Addressing {
     Dns,
@@ -493,6 +500,9 @@ pub enum App {
         /// How far behind replicas apply the primary's writes.
         #[serde(default)]
         replication_lag: Option<String>,
+        /// Where a member with an empty volume looks for a primary.
+        #[serde(default)]
+        discovery: Option<Discovery>,
     },
     RedisSentinel {
         #[serde(default)]

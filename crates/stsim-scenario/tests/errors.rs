@@ -505,7 +505,7 @@ fn node_name_naming_no_node() {
 fn host_ports_out_of_range_and_repeated() {
     let source = edit(
         "template: (image: \"nginx:1.25\"),",
-        "template: (image: \"nginx:1.25\", ports: [(containerPort: 0), (containerPort: 80, hostPort: 70000), (containerPort: 81, hostPort: 8080), (containerPort: 82, hostPort: 8080, protocol: TCP), (containerPort: 83, hostPort: 8080, protocol: UDP)]),",
+        "template: (image: \"nginx:1.25\", ports: [(containerPort: 0), (containerPort: 80, hostPort: 70000), (containerPort: 79, hostPort: 0), (containerPort: 81, hostPort: 8080), (containerPort: 82, hostPort: 8080, protocol: TCP), (containerPort: 83, hostPort: 8080, protocol: UDP)]),",
     );
     let diagnostics = errors(&source);
     assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
@@ -524,7 +524,7 @@ fn host_ports_out_of_range_and_repeated() {
         &source,
         "8080, protocol: TCP",
         4,
-        "ports[3].hostPort: Duplicate value: \"8080/TCP\"",
+        "ports[4].hostPort: Duplicate value: \"8080/TCP\"",
     );
 }
 

@@ -126,15 +126,7 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
         }
     };
     let suffix = format!("{}.{}.svc.{}", service.name, world.namespace, world.cluster_domain);
-    let mut answers: Vec<String> = world
-        .pods_selected_by(&service.selector)
-        .into_iter()
-        .map(|id| world.pod(id))
-        .filter(|pod| {
-            pod.exists()
-                && !pod.is_terminal()
-                && (service.publish_not_ready_addresses || (pod.status.ready && !pod.is_terminating()))
-        })
+    let mut answers: Vec<String> = ready_endpoints(world, service)
         .filter_map(|pod| {
             let ip = pod.status.pod_ip?;
             Some(match port {
@@ -149,6 +141,58 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
     answers.sort();
     answers.dedup();
     Some(answers)
+}
+
+/// The pods a Service's endpoints list as ready: selected, not finished,
+/// and Ready and not terminating, or any with `publishNotReadyAddresses`.
+fn ready_endpoints<'w>(
+    world: &'w crate::world::World,
+    service: &'w Service,
+) -> impl Iterator<Item = &'w Pod> {
+    world.pods_selected_by(&service.selector).into_iter().map(|id| world.pod(id)).filter(|pod| {
+        pod.exists()
+            && !pod.is_terminal()
+            && (service.publish_not_ready_addresses || (pod.status.ready && !pod.is_terminating()))
+    })
+}
+
+/// What a client got when it looked a Service's name up: every address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupAll {
+    /// The addresses, sorted; empty for NXDOMAIN.
+    pub answers: Vec<Ipv4>,
+    pub cached: bool,
+    /// When the answer given leaves the cache.
+    pub expires_at: crate::time::SimTime,
+    /// When the cached answer expires, if it differs from what DNS serves now.
+    pub stale_until: Option<crate::time::SimTime>,
+}
+
+/// Looks a headless Service's own name (`<service>.<namespace>.svc.<domain>`)
+/// up through the cluster DNS cache: the addresses of its ready endpoints,
+/// cached like any answer (NXDOMAIN when there is none).
+pub fn resolve_service(api: &mut Api, service: &str) -> LookupAll {
+    let now = api.now;
+    let world = api.world();
+    let name = format!("{service}.{}.svc.{}", world.namespace, world.cluster_domain);
+    let mut live: Vec<Ipv4> = world
+        .service_named(service)
+        .map(|s| world.service(s))
+        .filter(|s| s.headless)
+        .map(|s| ready_endpoints(world, s).filter_map(|p| p.status.pod_ip).collect())
+        .unwrap_or_default();
+    live.sort();
+    live.dedup();
+    if let Some((answers, expires_at)) = world.dns_set_cache.get(&name)
+        && *expires_at > now
+    {
+        let stale_until = (*answers != live).then_some(*expires_at);
+        return LookupAll { answers: answers.clone(), cached: true, expires_at: *expires_at, stale_until };
+    }
+    let config = world.dns_config;
+    let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
+    api.cache_dns_answers(&name, live.clone(), now + ttl);
+    LookupAll { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
 }
 
 /// Appends the Service-level answers that changed to the log kept for

@@ -427,14 +427,15 @@ fn service_answer(
     (resolves, ip, answers): (bool, &Option<String>, &Option<Vec<String>>),
     description: String,
 ) -> Verdict {
+    // A client's lookup of a Service name caches every address of it.
     let cached = sim
         .world
-        .dns_cache_log
+        .dns_answer_log
         .iter()
-        .flatten()
-        .rfind(|(put, n, _)| n == name && *put <= at)
-        .filter(|(_, _, entry)| entry.expires_at > at)
-        .map(|(put, _, entry)| (*put, *entry));
+        .flat_map(|log| log.cached.iter())
+        .rfind(|(put, n, _, _)| n == name && *put <= at)
+        .filter(|(_, _, _, until)| *until > at)
+        .map(|(put, _, answers, until)| (*put, answers.clone(), *until));
     let published: Vec<String> = sim
         .world
         .dns_answer_log
@@ -444,10 +445,7 @@ fn service_answer(
         .map(|(_, _, answers)| answers.clone())
         .unwrap_or_default();
     let (got, how) = match cached {
-        Some((put, entry)) => (
-            entry.answer.iter().map(|ip| ip.to_string()).collect::<Vec<_>>(),
-            format!("from the cache (cached at {put}, until {})", entry.expires_at),
-        ),
+        Some((put, answers, until)) => (answers, format!("from the cache (cached at {put}, until {until})")),
         None => (published.clone(), "from the endpoints published then".to_string()),
     };
     let passed = got.is_empty() != resolves

@@ -7,6 +7,7 @@ impl Checker<'_, '_> {
     /// A StatefulSet's application, with stsim's defaults filled in.
     pub(super) fn app(&mut self, path: &str, raw: &raw::App, spec: &StatefulSetSpec) -> AppConfig {
         let mut peer_timeout = None;
+        let mut discovery = None;
         let mut replication = None;
         let (kind, addressing, readiness, catch_up, stale_after, form_timeout) = match raw {
             raw::App::PrimaryReplica {
@@ -23,9 +24,11 @@ impl Checker<'_, '_> {
                 synchronous,
                 step_down_without_majority,
                 replication_lag,
+                discovery: found_by,
                 ..
             } => {
                 peer_timeout = timeout.as_deref();
+                discovery = *found_by;
                 replication = Some((
                     write_rate,
                     lease_ttl,
@@ -215,6 +218,9 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
+        if discovery == Some(raw::Discovery::Service) {
+            app.discovery = Discovery::Service;
+        }
         app.lookup_retry =
             self.duration_or(&format!("{path}.lookupRetry"), raw.lookup_retry(), app.lookup_retry);
         if app.lookup_retry.is_zero() {

@@ -159,7 +159,8 @@ impl Checker<'_, '_> {
                 ok
             };
             in_range(self, "containerPort", port.container_port);
-            let Some(host) = port.host_port else { continue };
+            // `hostPort: 0` is no host port, as the API server reads it.
+            let Some(host) = port.host_port.filter(|p| *p != 0) else { continue };
             if !in_range(self, "hostPort", host) {
                 continue;
             }
