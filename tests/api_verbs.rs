@@ -948,6 +948,11 @@ fn objects_owned_by_a_custom_resource_go_with_it() {
                                      "template": {"metadata": {"labels": {"app": "cache"}},
                                                   "spec": {"containers": [{"name": "c", "image": "redis:7.0"}]}}}}),
                     },
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                            "metadata": {"name": "scratch", "ownerReferences": owner},
+                            "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+                    },
                     // The existing set, now owned too, by a patch.
                     patch("StatefulSet", "redis", json!({"metadata": {"ownerReferences": owner}})),
                     // A pod is no owner of a set here.
@@ -964,7 +969,7 @@ fn objects_owned_by_a_custom_resource_go_with_it() {
     ];
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 60_000);
-    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [201, 201, 200, 405], "{got:#?}");
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [201, 201, 201, 200, 405], "{got:#?}");
     let world = &sim.world;
     let view = &seen.iter().find(|s| s.time_ms >= 120_000).unwrap().view;
     assert_eq!(
@@ -972,6 +977,13 @@ fn objects_owned_by_a_custom_resource_go_with_it() {
         "RedisCluster"
     );
     assert!(view.objects.pods.iter().any(|p| p["metadata"]["name"] == "cache-1"), "the set ran its pods");
+    let claim = object(&view.objects.persistent_volume_claims, "scratch");
+    assert_eq!(claim["metadata"]["ownerReferences"][0]["kind"], "RedisCluster");
+    let claim_gone = sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PvcRemoved { pvc } if world.pvc(pvc).name == "scratch" => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(claim_gone, Some(t("180s")), "the claim it owned goes with it");
     // After the custom resource goes at 180 s, so do its set, their pods and its Service.
     let gone_at = |name: &str| {
         sim.trace.records.iter().find_map(|r| match r.event {

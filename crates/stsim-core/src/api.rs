@@ -598,6 +598,7 @@ impl<'a> Api<'a> {
             phase: PvcPhase::Pending,
             volume: None,
             owner_refs: new.owner_refs,
+            owner_references: Vec::new(),
             selected_node: None,
             provisioning: false,
             statefulset: new.statefulset,

@@ -335,8 +335,13 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
     let finalizers: Vec<&str> =
         std::iter::once(PVC_PROTECTION).chain(claim.finalizers.iter().map(String::as_str)).collect();
     meta.insert("finalizers".into(), json!(finalizers));
-    if !claim.owner_refs.is_empty() {
-        let owners: Vec<Value> = claim.owner_refs.iter().map(|o| owner_reference(world, o)).collect();
+    if !claim.owner_refs.is_empty() || !claim.owner_references.is_empty() {
+        let owners: Vec<Value> = claim
+            .owner_refs
+            .iter()
+            .map(|o| owner_reference(world, o))
+            .chain(claim.owner_references.iter().cloned())
+            .collect();
         meta.insert("ownerReferences".into(), Value::Array(owners));
     }
     if let Some(node) = claim.selected_node {

@@ -501,6 +501,9 @@ pub struct Pvc {
     pub phase: PvcPhase,
     pub volume: Option<PvId>,
     pub owner_refs: Vec<OwnerRef>,
+    /// Owner references to custom resources (an operator's), as written:
+    /// a claim with no other owner is deleted once none of them is live.
+    pub owner_references: Vec<serde_json::Value>,
     /// The `volume.kubernetes.io/selected-node` annotation the scheduler sets
     /// for `WaitForFirstConsumer` claims.
     pub selected_node: Option<NodeId>,

@@ -175,14 +175,15 @@ impl Api<'_> {
         self.record(Event::MetadataPatched { object: obj, change: format!("labels [{}]", words.join(", ")) });
     }
 
-    /// `metadata.ownerReferences` of a StatefulSet or a Service to custom
-    /// resources replaced: the garbage collector looks again (an object
+    /// `metadata.ownerReferences` of a StatefulSet, a Service or a claim to
+    /// custom resources replaced: the garbage collector looks again (an object
     /// none of whose owners is live is deleted).
     pub fn set_custom_owners(&mut self, obj: ObjRef, refs: Vec<serde_json::Value>) {
         let slot = match obj {
             ObjRef::Sts(id) => &mut self.world.sts_mut(id).owner_references,
             ObjRef::Service(id) => &mut self.world.service_mut(id).owner_references,
-            _ => unreachable!("pods and claims have their own owner writes"),
+            ObjRef::Pvc(id) => &mut self.world.pvc_mut(id).owner_references,
+            _ => unreachable!("pods have their own owner writes"),
         };
         if *slot == refs {
             return;

@@ -85,10 +85,16 @@ pub fn collect(api: &mut Api) {
     let owned_by_gone = |refs: &[serde_json::Value]| {
         !refs.is_empty() && refs.iter().all(|r| !r["uid"].as_str().is_some_and(|u| live_uids.contains(u)))
     };
-    let (orphaned_sets, orphaned_services): (Vec<StsId>, Vec<ServiceId>) = if world.custom.objects.is_empty()
-    {
+    let orphans: (Vec<StsId>, Vec<ServiceId>, Vec<PvcId>) = if world.custom.objects.is_empty() {
         Default::default()
     } else {
+        // Claims a custom resource owns, with no StatefulSet or Pod owner.
+        let claims = world
+            .live_pvcs()
+            .filter(|c| c.deletion_timestamp.is_none() && c.owner_refs.is_empty())
+            .filter(|c| owned_by_gone(&c.owner_references))
+            .map(|c| c.id)
+            .collect();
         let sets = world
             .statefulsets
             .iter()
@@ -102,9 +108,13 @@ pub fn collect(api: &mut Api) {
             .filter(|s| s.exists() && s.deletion_timestamp.is_none() && owned_by_gone(&s.owner_references))
             .map(|s| s.id)
             .collect();
-        (sets, services)
+        (sets, services, claims)
     };
+    let (orphaned_sets, orphaned_services, orphaned_claims) = orphans;
     for claim in claims {
+        api.delete_pvc(claim);
+    }
+    for claim in orphaned_claims {
         api.delete_pvc(claim);
     }
     for set in orphaned_sets {

@@ -178,8 +178,9 @@ enum OwnerWrite {
     OrphanPod,
     /// A pod without a controller is given a StatefulSet as its controller.
     AdoptPod(StsId),
-    /// A claim's owners replaced: the garbage collector looks again.
-    Claim(Vec<OwnerRef>),
+    /// A claim's owners replaced (StatefulSets and Pods; custom
+    /// resources): the garbage collector looks again.
+    Claim(Vec<OwnerRef>, Vec<Value>),
     /// A StatefulSet's or Service's custom resource owners replaced.
     Custom(Vec<Value>),
 }
@@ -326,7 +327,10 @@ fn metadata_write(
                 owners: Some(OwnerWrite::Custom(custom_owner_refs(api, &meta["ownerReferences"], kind)?)),
             });
         }
-        let wanted = owner_refs(api, &meta["ownerReferences"])?;
+        let wanted = match obj {
+            ObjRef::Pvc(_) => Vec::new(),
+            _ => owner_refs(api, &meta["ownerReferences"])?,
+        };
         match obj {
             ObjRef::Pod(id) => {
                 let now = api.world().pod(id).owner;
@@ -344,7 +348,10 @@ fn metadata_write(
                     }
                 }
             }
-            ObjRef::Pvc(_) => Some(OwnerWrite::Claim(wanted)),
+            ObjRef::Pvc(_) => {
+                let (builtin, custom) = claim_owner_refs(api, &meta["ownerReferences"])?;
+                Some(OwnerWrite::Claim(builtin, custom))
+            }
             _ => return Err(not_modelled(format!("clients changing the owner references of a {kind}"))),
         }
     } else {
@@ -402,6 +409,15 @@ pub(super) fn owner_refs(api: &Api, refs: &Value) -> Result<Vec<OwnerRef>, Write
     Ok(out)
 }
 
+/// A claim's owner references: to live StatefulSets and Pods, and to live
+/// custom resources.
+fn claim_owner_refs(api: &Api, refs: &Value) -> Result<(Vec<OwnerRef>, Vec<Value>), WriteResult> {
+    let all = refs.as_array().cloned().unwrap_or_default();
+    let (builtin, custom): (Vec<Value>, Vec<Value>) =
+        all.into_iter().partition(|r| matches!(r["kind"].as_str(), Some("StatefulSet" | "Pod")));
+    Ok((owner_refs(api, &Value::Array(builtin))?, custom_owner_refs(api, &Value::Array(custom), "claim")?))
+}
+
 /// Owner references to live custom resources (an operator's own kinds),
 /// matched by kind, name and uid, as the garbage collector follows them.
 pub(super) fn custom_owner_refs(api: &Api, refs: &Value, kind: &str) -> Result<Vec<Value>, WriteResult> {
@@ -446,10 +462,11 @@ fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
         match (obj, owners) {
             (ObjRef::Pod(id), OwnerWrite::OrphanPod) => api.remove_pod_owner(id),
             (ObjRef::Pod(id), OwnerWrite::AdoptPod(set)) => api.adopt_pod(id, set),
-            (ObjRef::Pvc(id), OwnerWrite::Claim(refs)) => {
+            (ObjRef::Pvc(id), OwnerWrite::Claim(refs, custom)) => {
                 if api.world().pvc(id).owner_refs != refs {
                     api.replace_pvc_owners(id, refs);
                 }
+                api.set_custom_owners(obj, custom);
             }
             (_, OwnerWrite::Custom(refs)) => api.set_custom_owners(obj, refs),
             _ => unreachable!("owner writes are checked per kind"),
@@ -723,7 +740,7 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         .unwrap_or_default();
     // Owner references to a live StatefulSet or Pod (matched by name and
     // uid) make the claim theirs: the garbage collector deletes it with them.
-    let owner_refs = match owner_refs(api, &object["metadata"]["ownerReferences"]) {
+    let (owner_refs, custom_owners) = match claim_owner_refs(api, &object["metadata"]["ownerReferences"]) {
         Ok(refs) => refs,
         Err(e) => return e,
     };
@@ -738,7 +755,11 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         volume_name: None,
     };
     match api.create_pvc(new) {
-        Ok(id) => WriteResult::ok(201, Some(render(api.world(), ObjRef::Pvc(id)))),
+        Ok(id) => {
+            // Part of the object from its creation.
+            api.world.pvc_mut(id).owner_references = custom_owners;
+            WriteResult::ok(201, Some(render(api.world(), ObjRef::Pvc(id))))
+        }
         Err(e) => WriteResult::failure(409, "AlreadyExists", e.to_string()),
     }
 }
