@@ -289,6 +289,9 @@ fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a Strin
 
 /// The pod's `nodeSelector` and required node affinity.
 fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
+    if pod.node_selector.is_empty() && pod.affinity.node_required.is_empty() {
+        return true;
+    }
     pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
         && (pod.affinity.node_required.is_empty()
             || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
