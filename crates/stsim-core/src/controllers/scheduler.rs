@@ -17,7 +17,9 @@
 //! Nodes are visited from where the last cycle stopped, in the zone-
 //! interleaved order of the scheduler's node tree, until enough feasible
 //! nodes are found (`numFeasibleNodesToFind`: all below 100 nodes, else an
-//! adaptive percentage, at least 100).
+//! adaptive percentage, at least 100). When a bound volume pins the pod to
+//! a zone or a node, only those nodes are visited (every other one would be
+//! rejected), counted as if all were; a FitError gets the full pass.
 //!
 //! Score: TaintToleration (weight 3, PreferNoSchedule taints), NodeAffinity
 //! (2, preferred terms), NodeResourcesFit (1, LeastAllocated), PodTopologySpread
