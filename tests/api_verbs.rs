@@ -186,9 +186,9 @@ fn writes_get_the_api_servers_answers() {
                 },
                 // 7: 405 not modelled
                 OperatorAction::Patch {
-                    kind: "StatefulSet".into(),
-                    name: "redis".into(),
-                    patch: json!({"metadata": {"labels": {"a": "b"}}}),
+                    kind: "Pod".into(),
+                    name: "redis-2".into(),
+                    patch: json!({"spec": {"containers": [{"name": "main", "image": "redis:7.2"}]}}),
                 },
                 // 8: 409 a delete precondition that fails
                 pvc_delete("data-redis-0", "00000000-0000-4000-8000-000000000999"),
@@ -231,7 +231,7 @@ fn writes_get_the_api_servers_answers() {
             (200, None),
         ]
     );
-    assert_eq!(got[7].2, "stsim does not model changes to metadata.labels of a StatefulSet");
+    assert_eq!(got[7].2, "stsim does not model changes to the images of a running pod (redis-2)");
     assert_eq!(got[0].2, "persistentvolumeclaims \"data-nope-0\" not found");
     assert_eq!(got[1].2, "redisclusters.cache.example.com \"redis\" already exists");
     assert_eq!(
@@ -581,4 +581,419 @@ fn custom_resources_are_collected_with_their_owner() {
         sim.world.custom.objects.iter().all(|o| o.removed_at.is_some()),
         "the child went with its parent"
     );
+}
+
+fn patch(kind: &str, name: &str, patch: Value) -> OperatorAction {
+    OperatorAction::Patch { kind: kind.into(), name: name.into(), patch }
+}
+
+fn delete(kind: &str, name: &str, propagation: Option<&str>) -> OperatorAction {
+    OperatorAction::Delete {
+        kind: kind.into(),
+        name: name.into(),
+        preconditions: None,
+        grace_period_seconds: None,
+        propagation_policy: propagation.map(String::from),
+    }
+}
+
+/// Labels, finalizers and owner references of every built-in kind change
+/// through the writes a person's kubectl edit makes, under the same rules:
+/// a pod relabelled out of its set's selector is released; finalizers hold
+/// a delete and none may be added meanwhile; immutable specs are refused
+/// with the API server's words.
+#[test]
+fn metadata_writes_follow_the_rules_of_every_kind() {
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    // 0: the pod leaves its set's selector: released.
+                    patch("Pod", "redis-1", json!({"metadata": {"labels": {"app": null, "role": "debug"}}})),
+                    // 1: labels of a set are kept and served.
+                    patch("StatefulSet", "redis", json!({"metadata": {"labels": {"team": "cache"}}})),
+                    // 2: a finalizer on the Service, which then holds its delete.
+                    patch("Service", "redis-svc", json!({"metadata": {"finalizers": ["example.com/keep"]}})),
+                    // 3
+                    delete("Service", "redis-svc", None),
+                    // 4: the claim's own finalizer beside pvc-protection.
+                    patch(
+                        "PersistentVolumeClaim",
+                        "data-redis-0",
+                        json!({"metadata": {"finalizers": ["kubernetes.io/pvc-protection", "example.com/backup"]}}),
+                    ),
+                    // 5: pvc-protection is the controller's.
+                    patch("PersistentVolumeClaim", "data-redis-2", json!({"metadata": {"finalizers": []}})),
+                    // 6: a bound claim's spec is immutable but for its size.
+                    patch(
+                        "PersistentVolumeClaim",
+                        "data-redis-2",
+                        json!({"spec": {"storageClassName": "other"}}),
+                    ),
+                    // 7: so is a pod's.
+                    patch("Pod", "redis-2", json!({"spec": {"nodeName": "elsewhere"}})),
+                    // 8: a finalizer on a pod, then its delete is held.
+                    patch("Pod", "redis-0", json!({"metadata": {"finalizers": ["example.com/drain"]}})),
+                    // 9: delete redis-0 (held by its finalizer, once its containers stop).
+                    delete("Pod", "redis-0", None),
+                    // 10: no new finalizer on a pod being deleted.
+                    patch(
+                        "Pod",
+                        "redis-0",
+                        json!({"metadata": {"finalizers": ["example.com/drain", "x/y"]}}),
+                    ),
+                    // 11: metadata stsim does not keep is refused, not dropped.
+                    patch("Service", "redis-svc", json!({"metadata": {"generateName": "redis-"}})),
+                    // 12: a cluster IP may not change once set.
+                    patch("Service", "redis-svc", json!({"spec": {"clusterIP": "10.96.0.10"}})),
+                ]
+            }),
+        ),
+        (
+            200_000,
+            Box::new(|_: &View| {
+                vec![
+                    patch("Service", "redis-svc", json!({"metadata": {"finalizers": null}})),
+                    patch("Pod", "redis-0", json!({"metadata": {"finalizers": []}})),
+                ]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
+    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
+    assert_eq!(
+        got[12].2,
+        "Service \"redis-svc\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.10\"}: may not change once set"
+    );
+    assert_eq!(got[11].2, "stsim does not model changes to metadata.generateName of a Service (redis-svc)");
+    assert_eq!(
+        got[5].2,
+        "stsim does not model clients removing the kubernetes.io/pvc-protection finalizer of a claim"
+    );
+    assert_eq!(
+        got[6].2,
+        "PersistentVolumeClaim \"data-redis-2\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+    );
+    assert!(
+        got[7]
+            .2
+            .starts_with("Pod \"redis-2\" is invalid: spec: Forbidden: pod updates may not change fields")
+    );
+    assert_eq!(
+        got[10].2,
+        "Pod \"redis-0\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"x/y\"}"
+    );
+    let results = &seen.iter().find(|s| s.time_ms > 120_000 && !s.results.is_empty()).unwrap().results;
+    let service = results[3].object.as_ref().expect("the held Service is answered");
+    assert!(service["metadata"]["deletionTimestamp"].is_string());
+    let view = &seen.iter().find(|s| s.time_ms >= 150_000).unwrap().view;
+    let released = object(&view.objects.pods, "redis-1");
+    assert!(released["metadata"]["ownerReferences"].is_null(), "released: {released}");
+    assert_eq!(object(&view.objects.stateful_sets, "redis")["metadata"]["labels"]["team"], "cache");
+    assert_eq!(
+        object(&view.objects.persistent_volume_claims, "data-redis-0")["metadata"]["finalizers"],
+        json!(["kubernetes.io/pvc-protection", "example.com/backup"])
+    );
+    // Held until 200 s: the Service still publishes, the pod keeps its name.
+    assert!(object(&view.objects.services, "redis-svc")["metadata"]["deletionTimestamp"].is_string());
+    let held = object(&view.objects.pods, "redis-0");
+    assert_eq!(held["metadata"]["finalizers"], json!(["example.com/drain"]));
+    let world = &sim.world;
+    let at = |matches: &dyn Fn(&Event) -> bool| {
+        sim.trace.records.iter().find(|r| matches(&r.event)).map(|r| r.at).expect("the record")
+    };
+    let svc_gone = at(&|e| matches!(e, Event::ServiceDeleted { .. }));
+    assert_eq!(svc_gone, t("200s"));
+    assert!(world.service_named("redis-svc").is_none());
+    let first_pod = world.pods.iter().find(|p| p.name == "redis-0").unwrap().id;
+    let pod_gone = at(&|e| matches!(e, Event::PodRemoved { pod, .. } if *pod == first_pod));
+    assert_eq!(pod_gone, t("200s"), "the finalizer held the pod");
+    // The operator's writes and a person's edits are one kind of record.
+    assert!(sim.trace.records.iter().any(|r| matches!(r.actor, stsim_core::trace::Actor::Operator(0))
+        && matches!(&r.event, Event::PodPatched { change, .. } if change.contains("role=debug"))));
+}
+
+/// An operator creates a headless Service and a StatefulSet (which gives
+/// its pods DNS names), and a bare pod; the API server validates them as
+/// it would and refuses fields stsim does not model, naming them.
+#[test]
+fn operators_create_services_statefulsets_and_pods() {
+    let script: Vec<Step> = vec![(
+        60_000,
+        Box::new(|view: &View| {
+            let redis = object(&view.objects.stateful_sets, "redis");
+            let owned = |name: &str| {
+                json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": name, "labels": {"app": "redis"}, "ownerReferences": [
+                        {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "redis",
+                         "uid": redis["metadata"]["uid"], "controller": true}]},
+                    "spec": {"containers": [{"name": "main", "image": "redis:7.0"}]}})
+            };
+            let sts = |labels: Value, extra: Value| {
+                let mut object = json!({
+                    "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+                    "spec": {"replicas": 2, "serviceName": "web", "selector": {"matchLabels": {"app": "web"}},
+                             "template": {"metadata": {"labels": labels},
+                                          "spec": {"containers": [{"name": "nginx", "image": "redis:7.0"}]}},
+                             "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                                 "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
+                });
+                stsim_core::kube::custom::merge_patch(&mut object, &extra);
+                OperatorAction::Create { object }
+            };
+            vec![
+                // 0: 422 the selector does not match the template.
+                sts(json!({"app": "other"}), json!({})),
+                // 1: 405 a field stsim does not model.
+                sts(
+                    json!({"app": "web"}),
+                    json!({"spec": {"template": {"spec": {"containers": [
+                    {"name": "nginx", "image": "redis:7.0", "ports": [{"containerPort": 80}]}]}}}}),
+                ),
+                // 2: 201 the headless Service.
+                OperatorAction::Create {
+                    object: json!({"apiVersion": "v1", "kind": "Service",
+                    "metadata": {"name": "web", "labels": {"app": "web"}},
+                    "spec": {"clusterIP": "None", "selector": {"app": "web"}, "ports": [{"name": "http", "port": 80}]}}),
+                },
+                // 3: 201 the set.
+                sts(json!({"app": "web"}), json!({"metadata": {"labels": {"team": "web"}}})),
+                // 4: 409 again.
+                sts(json!({"app": "web"}), json!({})),
+                // 5: 201 a bare pod.
+                OperatorAction::Create {
+                    object: json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "debug", "labels": {"app": "debug"}},
+                    "spec": {"containers": [{"name": "sh", "image": "redis:7.0",
+                             "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}}),
+                },
+                // 6: 405 a set only owns pods named as its members.
+                OperatorAction::Create { object: owned("cache-0") },
+                // 7: 201 a member, out of range: the controller deletes it.
+                OperatorAction::Create { object: owned("redis-7") },
+                // 8: 405 nor may a pod that is no member be given to it.
+                patch(
+                    "Pod",
+                    "debug",
+                    json!({"metadata": {"ownerReferences": owned("x")["metadata"]["ownerReferences"]}}),
+                ),
+            ]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, None);
+    let got = answers(&seen, 60_000);
+    let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
+    assert_eq!(codes, [422, 405, 201, 201, 409, 201, 405, 201, 405], "{got:#?}");
+    assert_eq!(
+        got[6].2,
+        "stsim does not model pods owned by a StatefulSet they are not members of (cache-0 is not named redis-<ordinal>)"
+    );
+    let condemned = sim.world.pods.iter().find(|p| p.name == "redis-7").expect("made");
+    assert_eq!((condemned.owner.is_some(), condemned.exists()), (true, false), "owned, then condemned");
+    assert!(got[0].2.ends_with("`selector` does not match template `labels`"), "{}", got[0].2);
+    assert_eq!(
+        got[1].2,
+        "stsim does not model the fields spec.template.spec.containers.0.ports.0.containerPort of a StatefulSet.apps (web)"
+    );
+    assert_eq!(got[4].2, "statefulsets.apps \"web\" already exists");
+    let world = &sim.world;
+    let web = world.sts_named("web").expect("the set");
+    assert_eq!(world.sts(web).spec.template.labels["app"], "web");
+    for pod in ["web-0", "web-1"] {
+        let id = world.pod_named(pod).expect("the controller made the pod");
+        assert!(world.pod(id).is_running_and_ready(), "{pod}");
+        assert!(world.pvc_named(&format!("www-{pod}")).is_some());
+        assert!(world.dns.keys().any(|n| n.starts_with(&format!("{pod}.web."))), "{pod} has its DNS name");
+    }
+    let debug = world.pod(world.pod_named("debug").unwrap());
+    assert!(debug.owner.is_none() && debug.is_running_and_ready());
+    assert_eq!((debug.requests.cpu_millis, debug.requests.memory_bytes), (100, 64 << 20));
+    let view = &seen.last().unwrap().view;
+    assert_eq!(object(&view.objects.stateful_sets, "web")["metadata"]["labels"]["team"], "web");
+}
+
+/// A bare pod whose name and labels match a StatefulSet is adopted by its
+/// controller (not by the API server), as one a person creates would be.
+#[test]
+fn a_bare_pod_an_operator_creates_is_adopted_by_its_set() {
+    let script: Vec<Step> = vec![
+        (60_000, Box::new(|_: &View| vec![patch("StatefulSet", "redis", json!({"spec": {"replicas": 2}}))])),
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    patch("StatefulSet", "redis", json!({"spec": {"replicas": 3}})),
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "v1", "kind": "Pod",
+                        "metadata": {"name": "redis-2", "labels": {"app": "redis"}},
+                        "spec": {"containers": [{"name": "main", "image": "redis:7.0"}]}}),
+                    },
+                ]
+            }),
+        ),
+    ];
+    // The scale back up comes first, but the controller only syncs after
+    // this write: the pod exists by then, and is adopted, not replaced.
+    let (sim, seen, _) = run("", script, None);
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 201], "{got:#?}");
+    let adopted =
+        sim.trace.records.iter().any(
+            |r| matches!(&r.event, Event::PodAdopted { pod, .. } if sim.world.pod(*pod).name == "redis-2"),
+        );
+    assert!(adopted, "the set's controller adopts the operator's pod");
+}
+
+/// `propagationPolicy: Foreground`: the set stays, with its
+/// deletionTimestamp and the `foregroundDeletion` finalizer, until the
+/// garbage collector has deleted its pods and the claims it owns; an
+/// unknown policy is refused as the API server refuses it.
+#[test]
+fn a_foreground_delete_waits_for_the_dependents() {
+    let script: Vec<Step> = vec![
+        (
+            60_000,
+            Box::new(|_: &View| {
+                vec![patch(
+                    "StatefulSet",
+                    "redis",
+                    json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete"}}}),
+                )]
+            }),
+        ),
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    delete("StatefulSet", "redis", Some("Sideways")),
+                    delete("StatefulSet", "redis", Some("Foreground")),
+                ]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(5_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [422, 200], "{got:#?}");
+    assert!(got[0].2.contains("propagationPolicy: Unsupported value: \"Sideways\""));
+    let results = &seen.iter().find(|s| s.time_ms > 120_000 && !s.results.is_empty()).unwrap().results;
+    let held = results[1].object.as_ref().expect("the set is still there");
+    assert_eq!(held["metadata"]["finalizers"], json!(["foregroundDeletion"]));
+    assert!(held["metadata"]["deletionTimestamp"].is_string());
+    let records = &sim.trace.records;
+    let world = &sim.world;
+    let deleted = records
+        .iter()
+        .find(|r| {
+            matches!(
+                r.event,
+                Event::StatefulSetDeleted { cascade: stsim_core::objects::Cascade::Foreground, .. }
+            )
+        })
+        .expect("the set goes in the end");
+    let last_pod = records
+        .iter()
+        .filter(|r| matches!(&r.event, Event::PodRemoved { pod, .. } if world.pod(*pod).name.starts_with("redis-")))
+        .map(|r| r.at)
+        .max()
+        .unwrap();
+    let last_claim = records
+        .iter()
+        .filter(|r| matches!(&r.event, Event::PvcRemoved { pvc } if world.pvc(*pvc).name.starts_with("data-redis-")))
+        .map(|r| r.at)
+        .max()
+        .expect("the claims it owns are deleted");
+    assert!(
+        deleted.at > t("120s") + stsim_core::time::SimDuration::from_secs(1),
+        "pods take their grace period"
+    );
+    assert!(deleted.at >= last_pod && deleted.at >= last_claim);
+    assert_eq!(world.pods.iter().filter(|p| p.exists() && p.name.starts_with("redis-")).count(), 0);
+    // While it waited, no replacement pod was made.
+    let recreated = records.iter().any(|r| r.at > t("120s") && matches!(r.event, Event::PodCreated { .. }));
+    assert!(!recreated, "a set being deleted changes nothing but status");
+    // Meanwhile the operator saw it with its deletionTimestamp.
+    let during = seen
+        .iter()
+        .find(|s| s.time_ms >= 121_000 && s.time_ms < deleted.at.as_millis())
+        .expect("a reconcile while it waits");
+    assert!(object(&during.view.objects.stateful_sets, "redis")["metadata"]["deletionTimestamp"].is_string());
+}
+
+/// What an operator creates with its custom resource as owner goes with
+/// it: the garbage collector deletes the StatefulSet (and so its pods) and
+/// the Service once the custom resource is gone. Owners that are not live
+/// custom resources are refused.
+#[test]
+fn objects_owned_by_a_custom_resource_go_with_it() {
+    let script: Vec<Step> = vec![
+        (
+            60_000,
+            Box::new(|view: &View| {
+                let cr = object(&view.objects.custom_resources, "redis");
+                let owner = json!([{"apiVersion": "cache.example.com/v1", "kind": "RedisCluster", "name": "redis",
+                                    "uid": cr["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true}]);
+                vec![
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "v1", "kind": "Service",
+                            "metadata": {"name": "cache", "ownerReferences": owner},
+                            "spec": {"clusterIP": "None", "selector": {"app": "cache"}}}),
+                    },
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                            "metadata": {"name": "cache", "ownerReferences": owner},
+                            "spec": {"replicas": 2, "serviceName": "cache", "selector": {"matchLabels": {"app": "cache"}},
+                                     "template": {"metadata": {"labels": {"app": "cache"}},
+                                                  "spec": {"containers": [{"name": "c", "image": "redis:7.0"}]}}}}),
+                    },
+                    OperatorAction::Create {
+                        object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                            "metadata": {"name": "scratch", "ownerReferences": owner},
+                            "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+                    },
+                    // The existing set, now owned too, by a patch.
+                    patch("StatefulSet", "redis", json!({"metadata": {"ownerReferences": owner}})),
+                    // A pod is no owner of a set here.
+                    patch(
+                        "StatefulSet",
+                        "redis",
+                        json!({"metadata": {"ownerReferences": [
+                        {"apiVersion": "v1", "kind": "Pod", "name": "redis-0", "uid": "x"}]}}),
+                    ),
+                ]
+            }),
+        ),
+        (180_000, Box::new(|_: &View| vec![delete("RedisCluster", "redis", None)])),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 60_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [201, 201, 201, 200, 405], "{got:#?}");
+    let world = &sim.world;
+    let view = &seen.iter().find(|s| s.time_ms >= 120_000).unwrap().view;
+    assert_eq!(
+        object(&view.objects.stateful_sets, "cache")["metadata"]["ownerReferences"][0]["kind"],
+        "RedisCluster"
+    );
+    assert!(view.objects.pods.iter().any(|p| p["metadata"]["name"] == "cache-1"), "the set ran its pods");
+    let claim = object(&view.objects.persistent_volume_claims, "scratch");
+    assert_eq!(claim["metadata"]["ownerReferences"][0]["kind"], "RedisCluster");
+    let claim_gone = sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PvcRemoved { pvc } if world.pvc(pvc).name == "scratch" => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(claim_gone, Some(t("180s")), "the claim it owned goes with it");
+    // After the custom resource goes at 180 s, so do its set, their pods and its Service.
+    let gone_at = |name: &str| {
+        sim.trace.records.iter().find_map(|r| match r.event {
+            Event::StatefulSetDeleted { sts, .. } if world.sts(sts).name == name => Some(r.at),
+            _ => None,
+        })
+    };
+    assert_eq!(gone_at("cache"), Some(t("180s")));
+    assert_eq!(gone_at("redis"), Some(t("180s")));
+    assert!(world.service_named("cache").is_none() && world.service_named("redis-svc").is_some());
+    assert_eq!(world.live_pods().count(), 0, "the garbage collector deleted the sets' pods");
+    assert_eq!(world.live_pvcs().count(), 3, "claims are retained (whenDeleted: Retain)");
 }

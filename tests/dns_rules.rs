@@ -31,3 +31,163 @@ fn a_rebooted_node_gives_its_pods_new_ips() {
     let node = sim.world.node(pod.node.unwrap());
     assert_eq!(node.ips_in_use.len(), 1);
 }
+
+/// The answers of the Service-level names a run logged for `name`.
+fn answers_over_time(
+    sim: &stsim_core::Simulation,
+    name: &str,
+) -> Vec<(stsim_core::time::SimTime, Vec<String>)> {
+    let log = sim.world.dns_answer_log.as_ref().expect("logged for expectations");
+    log.entries.iter().filter(|(_, n, _)| n == name).map(|(at, _, a)| (*at, a.clone())).collect()
+}
+
+/// A headless Service's own name and SRV names (`service-dns-names`), and
+/// the rule beyond the case: whatever the seed, the Service name answers
+/// exactly the addresses of the per-pod records of the Service's ready
+/// pods, its SRV name targets exactly their names, and a Service that
+/// publishes not-ready addresses answers every pod with an address.
+#[test]
+fn a_headless_service_name_answers_its_ready_endpoints() {
+    use stsim_core::controllers::dns::service_answers;
+    let source = crate::support::scenario_file("service-dns-names");
+    for seed in [1, 2, 3] {
+        let (sim, report) = crate::support::run(&source.replace("seed: 1,", &format!("seed: {seed},")));
+        if seed == 1 {
+            let failed: Vec<_> =
+                stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();
+            assert!(failed.is_empty(), "{failed:?}");
+        }
+        let world = &sim.world;
+        let suffix = ".web.default.svc.cluster.local";
+        let mut records: Vec<(String, String)> = world
+            .dns
+            .iter()
+            .filter(|(n, _)| n.ends_with(suffix))
+            .map(|(n, r)| (n.clone(), r.ip.to_string()))
+            .collect();
+        records.sort();
+        let mut ips: Vec<String> = records.iter().map(|(_, ip)| ip.clone()).collect();
+        ips.sort();
+        assert_eq!(service_answers(world, "web.default.svc.cluster.local"), Some(ips), "seed {seed}");
+        let mut targets: Vec<String> = records.iter().map(|(n, _)| format!("{n}:80")).collect();
+        targets.sort();
+        assert_eq!(service_answers(world, "_http._tcp.web.default.svc.cluster.local"), Some(targets));
+        let all = service_answers(world, "peers.default.svc.cluster.local").unwrap();
+        let with_ip = world.live_pods().filter(|p| p.status.pod_ip.is_some()).count();
+        assert_eq!(all.len(), with_ip);
+        assert_eq!(service_answers(world, "_http._udp.web.default.svc.cluster.local"), Some(vec![]));
+        assert_eq!(service_answers(world, "nope.default.svc.cluster.local"), Some(vec![]));
+        assert_eq!(service_answers(world, "web-0.web.default.svc.cluster.local"), None, "a pod's name");
+    }
+    // Over time: nothing before the pods are Ready, all three, then web-1 out.
+    let (sim, _) = run_file("service-dns-names");
+    let seen = answers_over_time(&sim, "web.default.svc.cluster.local");
+    let sizes: Vec<(String, usize)> = seen.iter().map(|(at, a)| (at.to_string(), a.len())).collect();
+    assert_eq!(sizes.first().map(|s| s.1), Some(0));
+    assert_eq!(sizes.last(), Some(&("1m2s".to_string(), 2)));
+    assert!(sizes.iter().any(|s| s.1 == 3));
+}
+
+/// The denials cached for `name`: (when, until).
+fn denials(
+    sim: &stsim_core::Simulation,
+    name: &str,
+) -> Vec<(stsim_core::time::SimTime, stsim_core::time::SimTime)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::DnsNegativeCached { name: n, until } if n == name => {
+                Some((r.at, *until))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// When the named member did something whose words contain `what`.
+fn member_event(sim: &stsim_core::Simulation, what: &str) -> Option<stsim_core::time::SimTime> {
+    sim.trace.records.iter().find_map(|r| match &r.event {
+        stsim_core::trace::Event::AppMember { what: w, .. } if w.contains(what) => Some(r.at),
+        _ => None,
+    })
+}
+
+/// Members retry their peers' names (`peers-retry-negative-cache`), and
+/// the rule beyond the case, for several retry periods: a member looking a
+/// peer up again caches a new NXDOMAIN within one period of the last one
+/// expiring, so while the peer is unpublished the denial never lapses; once
+/// it is published, the cluster forms when the denial cached by the last
+/// failed lookup before then expires.
+#[test]
+fn members_retry_peer_lookups_and_the_denial_runs_from_the_last_failure() {
+    let source = crate::support::scenario_file("peers-retry-negative-cache");
+    let app = "app: Quorum(system: Etcd, addressing: Dns),";
+    assert!(source.contains(app));
+    let etcd1 = "etcd-1.etcd.default.svc.cluster.local";
+    let etcd2 = "etcd-2.etcd.default.svc.cluster.local";
+    for retry in ["1s", "7s", "10s"] {
+        let text = source
+            .replace(app, &format!("app: Quorum(system: Etcd, addressing: Dns, lookupRetry: \"{retry}\"),"));
+        let (sim, _) = crate::support::run(&text);
+        let period: stsim_core::time::SimDuration = retry.parse().unwrap();
+        // etcd-2 is never placed: while the members look for it (until the
+        // cluster forms without it), its denial is refreshed, never lapsing.
+        let never = denials(&sim, etcd2);
+        assert!(never.len() >= 3, "{retry}: {never:?}");
+        for pair in never.windows(2) {
+            let (expired, again) = (pair[0].1, pair[1].0);
+            assert!(again >= expired && again <= expired + period, "{retry}: {pair:?}");
+        }
+        // etcd-1 is published at 1m2s; the last denial before that decides.
+        let published = Log(&sim).dns(etcd1).first().map(|d| d.0).expect("published");
+        assert_eq!(published, t("1m2s"));
+        let last = denials(&sim, etcd1).into_iter().rfind(|(at, _)| *at < published).expect("denied before");
+        assert!(last.1 > published, "{retry}: the denial outlives the publication");
+        let formed = member_event(&sim, "formed cluster-1").expect("forms");
+        assert!(
+            formed >= last.1 && formed <= last.1 + period,
+            "{retry}: formed {formed}, denial until {}",
+            last.1
+        );
+    }
+    crate::support::run_file("peers-retry-negative-cache");
+}
+
+/// A primary/replica member looking for its primary at the Service's name
+/// (`primary-found-through-service`): it sees ready endpoints only, through
+/// the cache. The denial pg-0's own lookup cached makes pg-1 initialise a
+/// second cluster; with denials cached 5 s, or with the per-pod names
+/// (`discovery: Pods`, whose names nobody had looked up), pg-1 finds pg-0.
+#[test]
+fn members_find_their_primary_through_the_service_name_as_the_cache_answers() {
+    use stsim_core::apps::Health;
+    let verdict_at = |sim: &stsim_core::Simulation, app: &str| {
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match &r.event {
+                stsim_core::trace::Event::AppVerdict { app: a, verdict }
+                    if sim.world.apps.name(*a) == app =>
+                {
+                    Some(verdict.health)
+                }
+                _ => None,
+            })
+            .next_back()
+    };
+    let (sim, _) = run_file("primary-found-through-service");
+    assert_eq!(verdict_at(&sim, "pg"), Some(Health::Broken));
+    assert_eq!(verdict_at(&sim, "safe"), Some(Health::Healthy));
+    let joined = sim.trace.records.iter().find_map(|r| match &r.event {
+        stsim_core::trace::Event::AppMember { what, .. } if what.starts_with("joined") => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(joined, Some(t("47s")), "safe-1, on its first retry once the denial expired");
+    let source = crate::support::scenario_file("primary-found-through-service");
+    let (sim, _) = crate::support::run(&source.replace("seed: 1,", "seed: 1,\n    dns: (cache: \"5s\"),"));
+    assert_eq!(verdict_at(&sim, "pg"), Some(Health::Healthy));
+    let (sim, _) =
+        crate::support::run(&source.replace("PrimaryReplica(discovery: Service)", "PrimaryReplica()"));
+    assert_eq!(verdict_at(&sim, "pg"), Some(Health::Healthy));
+}

@@ -213,3 +213,99 @@ fn a_finalizer_holds_a_deleted_claim() {
     assert_eq!(claims[0].removed_at, Some(t("5m")), "{:?}", claims[0].removed_at);
     assert!(sim.trace.records.iter().any(|r| matches!(r.event, Event::PvcHeld { .. })));
 }
+
+/// The kubelet's rejections in a run: (when, pod name, reason, message).
+fn rejections(
+    sim: &stsim_core::Simulation,
+) -> Vec<(stsim_core::time::SimTime, String, &'static str, String)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodRejected { pod, reason, message } => {
+                Some((r.at, sim.world.pod(*pod).name.clone(), *reason, message.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// "Should recreate evicted statefulset": a pod pinned with `nodeName` to a
+/// node where a bare pod holds its host port is rejected by the kubelet
+/// (Failed, NodePorts), deleted and re-created under a new UID until the
+/// port is free, then runs.
+#[test]
+fn e2e_recreate_evicted_statefulset() {
+    let sim = passes("e2e/recreate-evicted-pod");
+    let incarnations: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "ss-0").collect();
+    let uids: std::collections::BTreeSet<_> = incarnations.iter().map(|p| p.uid).collect();
+    assert_eq!(uids.len(), incarnations.len(), "each a new object");
+    // One a second from 20s until test-pod goes at 1m; the last one runs.
+    assert_eq!(incarnations.len(), 41);
+    let (last, rejected) = incarnations.split_last().unwrap();
+    assert!(last.exists() && last.status.phase == stsim_core::objects::PodPhase::Running);
+    assert_eq!(last.created_at, t("1m"));
+    for pod in rejected {
+        assert_eq!(
+            pod.removed_at,
+            Some(pod.created_at + stsim_core::controllers::admission::STATUS_WRITE_DELAY)
+        );
+        assert_eq!(pod.history.phase_at(pod.removed_at.unwrap()), stsim_core::objects::PodPhase::Failed);
+        assert_eq!(pod.status.rejected.as_ref().map(|r| r.0), Some("NodePorts"));
+    }
+    let seen = rejections(&sim);
+    assert_eq!(seen.len(), 40);
+    assert!(seen.iter().all(|(_, name, reason, message)| name == "ss-0"
+        && *reason == "NodePorts"
+        && message == "Pod was rejected: Predicate NodePorts failed"));
+    assert!(sim.world.pod_named("test-pod").is_none());
+}
+
+/// The rule beyond the case: with nothing holding the port the pinned pod
+/// is admitted at once; without `nodeName` the scheduler's NodePorts
+/// filter keeps it off the taken node, and pinned by `nodeSelector` it waits
+/// Pending with the scheduler's reason instead of being rejected.
+#[test]
+fn host_ports_are_checked_by_the_scheduler_and_by_the_kubelet() {
+    let source = crate::support::scenario_file("e2e/recreate-evicted-pod");
+    let set_pin = "            nodeName: \"worker-1\",\n            ports: [(containerPort: 21017, hostPort: 21017)],\n        ),\n    )],";
+    assert!(source.contains(set_pin));
+    // A free port: admitted the first time.
+    let (sim, _) =
+        run(&source.replace("ports: [(containerPort: 21017, hostPort: 21017)],\n        ))),", "))),"));
+    assert_eq!(rejections(&sim), []);
+    assert_eq!(Log(&sim).creations().iter().filter(|(_, n)| n == "ss-0").count(), 1);
+    // Another protocol does not conflict.
+    let (sim, _) = run(&source.replacen(
+        "ports: [(containerPort: 21017, hostPort: 21017)],\n        ))),",
+        "ports: [(containerPort: 21017, hostPort: 21017, protocol: UDP)],\n        ))),",
+        1,
+    ));
+    assert_eq!(rejections(&sim), []);
+    // Through the scheduler: placed on the other node at once.
+    let scheduled = source.replace(set_pin, &set_pin.replace("nodeName: \"worker-1\",\n", ""));
+    let (sim, _) = run(&scheduled);
+    assert_eq!(rejections(&sim), []);
+    let pod = sim.world.pod(sim.world.pod_named("ss-0").unwrap());
+    assert_eq!(sim.world.node(pod.node.unwrap()).name, "worker-2");
+    assert_eq!(pod.created_at, t("20s"));
+    // Held to the taken node by its selector: Pending, never rejected.
+    let selected = source.replace(
+        set_pin,
+        &set_pin
+            .replace("nodeName: \"worker-1\",", "nodeSelector: {\"kubernetes.io/hostname\": \"worker-1\"},"),
+    );
+    let (sim, _) = run(&selected);
+    assert_eq!(rejections(&sim), []);
+    let waited = sim.trace.records.iter().find_map(|r| match &r.event {
+        Event::PodUnschedulable { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    let waited = waited.expect("unschedulable");
+    assert!(
+        waited.starts_with("0/2 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 1 node(s) didn't match Pod's node affinity/selector."),
+        "{waited}"
+    );
+    let pod = sim.world.pod(sim.world.pod_named("ss-0").unwrap());
+    assert_eq!(sim.world.node(pod.node.unwrap()).name, "worker-1", "placed once the port is free");
+}

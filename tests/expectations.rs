@@ -129,7 +129,8 @@ fn malformed_state_expectations_are_refused_with_their_place() {
     let messages: Vec<String> = errors.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
     assert_eq!(messages.len(), 4, "{messages:#?}");
     assert!(
-        messages[0].starts_with("missing-field expect[0]: Required value: give `resolves` or `ip`"),
+        messages[0]
+            .starts_with("missing-field expect[0]: Required value: give `resolves`, `ip` or `answers`"),
         "{messages:?}"
     );
     assert!(messages[1].contains("expect[1].ip: Invalid value: \"10.244.1\""), "{messages:?}");

@@ -227,3 +227,24 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
         sim.trace.records.iter().find(|r| matches!(r.event, Event::PodStatus { status: "Running", .. }));
     assert_eq!(first.map(|r| r.at), Some(t("2s")));
 }
+
+/// `kubectl delete statefulset --cascade=foreground` takes the operator's
+/// path: the set stays until the garbage collector has deleted its pods,
+/// and its claims, retained, stay.
+#[test]
+fn a_foreground_cascade_deletes_the_pods_before_the_set() {
+    let (sim, _) =
+        run(&scenario(1, r#"(at: "2m", do: DeleteStatefulSet(statefulset: "web", cascade: Foreground))"#));
+    let records = &sim.trace.records;
+    let held = records.iter().find(|r| matches!(r.event, Event::DeleteHeld { .. })).map(|r| r.at);
+    assert_eq!(held, Some(t("2m")));
+    let gone = records
+        .iter()
+        .find(|r| matches!(r.event, Event::StatefulSetDeleted { .. }))
+        .map(|r| r.at)
+        .expect("the set goes");
+    let last_pod = records.iter().filter(|r| matches!(r.event, Event::PodRemoved { .. })).map(|r| r.at).max();
+    assert!(gone > t("2m") && Some(gone) >= last_pod, "after its pods: {gone} vs {last_pod:?}");
+    assert_eq!(sim.world.live_pods().count(), 0);
+    assert_eq!(sim.world.live_pvcs().count(), 3, "whenDeleted: Retain keeps the claims");
+}

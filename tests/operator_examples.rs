@@ -77,6 +77,14 @@ fn a_restart_by_deletes_ignores_the_budget_and_loses_quorum() {
 }
 
 #[test]
+fn recreating_a_statefulset_with_a_background_delete_takes_every_member_down() {
+    pair(
+        "recreate-statefulset",
+        &["etcd BROKEN at", "after operator/etcd-operator deleted statefulset etcd"],
+    );
+}
+
+#[test]
 fn force_deleting_on_not_ready_runs_two_copies_through_a_partition() {
     pair("force-delete", &["identity-duplicated", "ran at the same time"]);
 }

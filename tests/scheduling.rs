@@ -3,7 +3,7 @@
 //! spreading, anti-affinity, taints, selectors, and retries when the
 //! cluster changes. Each test states the rule it checks.
 
-use crate::support::{run, run_file, scenario_file, t};
+use crate::support::{Log, run, run_file, scenario_file, t};
 use stsim_core::sim::Simulation;
 use stsim_core::time::SimTime;
 use stsim_core::trace::Event;
@@ -324,4 +324,91 @@ fn preferred_node_affinity_is_followed_when_possible() {
     let (sim, _) = run(&scenario(pools, 3, prefer, "", ""));
     let on_ssd = (0..3).filter(|i| placement(&sim, &format!("web-{i}")).unwrap().0 == "ssd-1").count();
     assert_eq!(on_ssd, 2, "the ssd node takes as many as fit");
+}
+
+/// The kubelet's rejections of the named pod: (when, reason, message).
+fn rejections(sim: &Simulation, pod: &str) -> Vec<(SimTime, &'static str, String)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodRejected { pod: p, reason, message } if sim.world.pod(*p).name == pod => {
+                Some((r.at, *reason, message.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `nodeName` skips the scheduler; the kubelet's admission judges the pod
+/// (pkg/kubelet/lifecycle/predicate.go): the first failing check is the
+/// reason, `OutOf<resource>` for a resource, the plugin's name otherwise,
+/// and the StatefulSet re-creates each rejected pod a status write later.
+#[test]
+fn kubelet_admission_rejects_pods_pinned_by_node_name() {
+    let (sim, _) = run_file("node-name-skips-scheduler");
+    let seen = rejections(&sim, "web-1");
+    assert_eq!(seen.first().map(|r| r.0), Some(t("3s")), "bound at 2s, rejected a second later");
+    assert_eq!(seen.len(), 58, "one a second until the scale-down at 1m");
+    assert!(seen.iter().all(|(_, reason, message)| *reason == "OutOfcpu"
+        && message == "Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 1500, capacity: 2000"));
+    assert!(rejections(&sim, "pin-0").is_empty(), "the scheduler kept it Pending instead");
+    assert!(messages(&sim, "pin-0")[0].1.contains("1 Insufficient cpu"));
+    let source = scenario_file("node-name-skips-scheduler");
+    let web = r#"resources: (requests: (cpu: "1500m")), nodeName: "worker-1")"#;
+    assert!(source.contains(web));
+    // Memory: the same loop, `OutOfmemory`.
+    let (sim, _) =
+        run(&source.replace(web, r#"resources: (requests: (memory: "5Gi")), nodeName: "worker-1")"#));
+    let seen = rejections(&sim, "web-1");
+    assert_eq!(seen[0].1, "OutOfmemory");
+    assert!(
+        seen[0].2.ends_with("memory, requested: 5368709120, used: 5368709120, capacity: 8589934592"),
+        "{}",
+        seen[0].2
+    );
+    // Pods come first: with room for one pod only, `OutOfpods` though the CPU is short too.
+    let (sim, _) =
+        run(&source.replace(r#"cpu: "2", memory: "8Gi")"#, r#"cpu: "2", memory: "8Gi", maxPods: 1)"#));
+    let seen = rejections(&sim, "web-1");
+    assert_eq!(
+        (seen[0].1, seen[0].2.as_str()),
+        (
+            "OutOfpods",
+            "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1"
+        )
+    );
+    // A node the pod's selector does not match: every web-0 is rejected.
+    let (sim, _) = run(&source
+        .replace(web, r#"nodeSelector: {"kubernetes.io/hostname": "worker-2"}, nodeName: "worker-1")"#));
+    let seen = rejections(&sim, "web-0");
+    assert!(seen.len() > 50);
+    assert_eq!(
+        (seen[0].1, seen[0].2.as_str()),
+        ("NodeAffinity", "Pod was rejected: Predicate NodeAffinity failed")
+    );
+    assert!(sim.world.pod_named("web-1").is_none(), "OrderedReady: web-1 waits for web-0");
+    // An untolerated NoExecute taint: the taint manager deletes each copy
+    // as it is bound, before the kubelet has taken it up; the kubelet's
+    // confirmation takes its round trip, so the loop turns once a second.
+    let tainted = source.replace(
+        r#"cpu: "2", memory: "8Gi")"#,
+        r#"cpu: "2", memory: "8Gi", taints: [(key: "dedicated", value: "db", effect: NoExecute)])"#,
+    );
+    let (sim, _) = run(&tainted);
+    let evicted: Vec<SimTime> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodEvicted { .. }))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(evicted.len(), 60, "one a second until the scale-down at 1m");
+    assert!(
+        evicted.windows(2).all(|w| w[1] == w[0] + stsim_core::controllers::admission::STATUS_WRITE_DELAY)
+    );
+    // A NoSchedule taint is the scheduler's to judge: web-0 runs there.
+    let (sim, _) = run(&tainted.replace("NoExecute", "NoSchedule"));
+    assert!(rejections(&sim, "web-0").is_empty());
+    assert!(Log(&sim).ready_after("web-0", t("0s")).is_some());
 }

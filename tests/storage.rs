@@ -189,3 +189,102 @@ fn storage_classes_are_priced_from_presets_or_the_file() {
         );
     }
 }
+
+/// The claim and volume of `name` in `sim`, if the claim exists: (phase,
+/// volume name).
+fn claim_volume(sim: &stsim_core::Simulation, name: &str) -> Option<(String, Option<String>)> {
+    let claim = sim.world.pvc(sim.world.pvc_named(name)?);
+    Some((format!("{:?}", claim.phase), claim.volume.map(|v| sim.world.pv(v).name.clone())))
+}
+
+const STATIC: &str = r#"Scenario(
+    name: "static",
+    duration: "5m",
+    services: [(name: "web", selector: {"app": "web"})],
+    persistentVolumes: [
+        (name: "big", storage: "50Gi", accessModes: [ReadWriteOnce, ReadOnlyMany]),
+        (name: "small", storage: "5Gi"),
+        (name: "fits", storage: "10Gi"),
+        (name: "fits-too", storage: "10Gi"),
+        (name: "other-class", storage: "10Gi", storageClassName: "manual"),
+        (name: "kept", storage: "20Gi", storageClassName: "gp3", zone: "us-east-1b", claimRef: (name: "data-web-0")),
+    ],
+    persistentVolumeClaims: [
+        (name: "scratch", storage: "8Gi", storageClassName: ""),
+        (name: "shared", storage: "8Gi", storageClassName: "", accessModes: [ReadOnlyMany]),
+        (name: "manual", storage: "1Gi", storageClassName: "manual"),
+        (name: "none-left", storage: "8Gi", storageClassName: ""),
+        (name: "missing", storage: "1Gi", volumeName: "no-such-volume"),
+    ],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web",
+        replicas: 2,
+        template: (labels: {"app": "web"}, image: "nginx"),
+        volumeClaimTemplates: [(name: "data", storage: "10Gi")],
+    )],
+)"#;
+
+/// The PV controller's static binding (`FindMatchingVolume`): a claim of no
+/// class gets the smallest Available volume of no class that holds its
+/// request and offers its access modes; classes must match by name; a
+/// volume kept for a claim (claimRef without uid) goes to that claim and
+/// pins its pod to the volume's zone; a claim naming a missing volume waits.
+#[test]
+fn pre_existing_volumes_bind_as_the_pv_controller_matches_them() {
+    let (sim, _) = run(STATIC);
+    let bound = |name: &str| claim_volume(&sim, name).unwrap();
+    assert_eq!(
+        bound("scratch"),
+        ("Bound".into(), Some("fits".into())),
+        "the smallest that fits, the older of a tie"
+    );
+    assert_eq!(bound("shared"), ("Bound".into(), Some("big".into())), "only big offers ReadOnlyMany");
+    assert_eq!(
+        bound("manual"),
+        ("Bound".into(), Some("other-class".into())),
+        "a class with no object still matches by name"
+    );
+    assert_eq!(bound("none-left"), ("Bound".into(), Some("fits-too".into())));
+    assert_eq!(bound("missing"), ("Pending".into(), None));
+    // The StatefulSet's first claim gets the volume kept for it, and its
+    // pod runs in that volume's zone; the second is provisioned.
+    assert_eq!(bound("data-web-0"), ("Bound".into(), Some("kept".into())));
+    let web0 = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+    assert_eq!(sim.world.node(web0.node.unwrap()).zone, "us-east-1b");
+    let (phase, volume) = bound("data-web-1");
+    assert_eq!(phase, "Bound");
+    assert!(volume.unwrap().starts_with("pvc-"), "a new volume is provisioned");
+    // Without the claimRef, `kept` is just an Available gp3 volume, and the
+    // WaitForFirstConsumer claim takes it only on a node of its zone.
+    let (sim, _) = run(&STATIC.replace(r#", claimRef: (name: "data-web-0")"#, ""));
+    let web0 = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+    let zone = &sim.world.node(web0.node.unwrap()).zone;
+    let expected = if zone == "us-east-1b" { Some("kept".to_string()) } else { None };
+    let got = claim_volume(&sim, "data-web-0").unwrap().1.filter(|v| v == "kept");
+    assert_eq!(got, expected, "web-0 ran in {zone}");
+}
+
+/// A volume whose claimRef holds another uid is Released: it binds no claim
+/// of that name, and costs money from the start.
+#[test]
+fn a_released_volume_binds_no_new_claim_and_is_billed() {
+    let (sim, report) = run_file("reinstall-with-kept-volumes");
+    assert_eq!(claim_volume(&sim, "data-redis-0").unwrap().1.as_deref(), Some("pv-data-redis-0"));
+    assert_eq!(claim_volume(&sim, "data-redis-2").unwrap(), ("Pending".into(), None));
+    let claim = sim.world.pvc(sim.world.pvc_named("data-redis-2").unwrap());
+    let (reason, message) = claim.waiting.clone().unwrap();
+    assert_eq!(reason, "FailedBinding");
+    assert_eq!(message, "volume \"pv-data-redis-1\" already bound to a different claim.");
+    let released = report.storage.volumes.iter().find(|v| v.pv == "pv-data-redis-1").unwrap();
+    assert_eq!(released.accrued.micro_dollars(), GP3_10GI * 600_000 / MONTH_MS, "10 minutes of 10Gi gp3");
+    // The same claim with the uid the volume holds gets it back.
+    let same = crate::support::scenario_file("reinstall-with-kept-volumes").replace(
+        r#"(name: "data-redis-2", storage: "10Gi", volumeName: "pv-data-redis-1"),"#,
+        r#"(name: "data-redis-1", uid: "4f00aa11-0000-4000-8000-000000000000", storage: "10Gi"),"#,
+    );
+    let (sim, _) = run(&same);
+    assert_eq!(claim_volume(&sim, "data-redis-1").unwrap().1.as_deref(), Some("pv-data-redis-1"));
+    let redis1 = sim.world.pod(sim.world.pod_named("redis-1").unwrap());
+    assert_eq!(sim.world.node(redis1.node.unwrap()).zone, "us-east-1a");
+}

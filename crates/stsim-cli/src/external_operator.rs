@@ -104,6 +104,9 @@ struct Running {
     stdin: ChildStdin,
     lines: Receiver<Line>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    /// The thread reading stderr: done once the process and its children
+    /// have closed it (at their exit), so all it wrote has been read.
+    stderr_reader: std::thread::JoinHandle<()>,
 }
 
 /// A request of protocol 2: Kubernetes-shaped objects, every kind's watch
@@ -228,7 +231,7 @@ impl ExternalOperator {
         std::thread::spawn(move || read_lines(stdout, tx));
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = stderr.clone();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             let mut reader = BufReader::new(stderr_pipe);
             let mut chunk = Vec::new();
             // Lines are read at most 4 kB at a time, so a line without end is held in pieces.
@@ -245,13 +248,19 @@ impl ExternalOperator {
                 }
             }
         });
-        self.process = Some(Running { child, stdin, lines, stderr });
+        self.process = Some(Running { child, stdin, lines, stderr, stderr_reader });
         Ok(())
     }
 
+    /// The end of what the process wrote to stderr. Once it has exited (or
+    /// been killed) its stderr reaches its end, and everything it wrote is
+    /// read before the tail is taken, however slow the machine; the bound
+    /// only covers a child of its own that keeps the pipe open.
     fn stderr_tail(process: &Running) -> String {
-        // Give the stderr reader a moment to catch up with a dying process.
-        std::thread::sleep(Duration::from_millis(50));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !process.stderr_reader.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let text = process.stderr.lock().map(|t| t.clone()).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
         if tail.is_empty() {
@@ -265,10 +274,13 @@ impl ExternalOperator {
         let Some(mut process) = self.process.take() else {
             return format!("operator {} is not running", self.name);
         };
-        let status = match process.child.wait_timeout(Duration::from_millis(500)) {
+        // Its output closed: it is most likely exiting. A busy machine may
+        // take a while to let it finish; one that lives on is killed.
+        let status = match process.child.wait_timeout(Duration::from_secs(5)) {
             Some(status) => format!("exited with {status}"),
             None => {
                 let _ = process.child.kill();
+                let _ = process.child.wait();
                 "closed its output".to_string()
             }
         };
@@ -362,8 +374,13 @@ impl Operator for ExternalOperator {
             }
             Ok(Line::Failed) | Err(RecvTimeoutError::Disconnected) => Err(self.exited()),
             Err(RecvTimeoutError::Timeout) => {
-                let tail = self.process.as_ref().map(Self::stderr_tail).unwrap_or_default();
-                self.kill();
+                // Killed first, so that its stderr ends and is read whole.
+                let tail = self.process.take().map(|mut process| {
+                    let _ = process.child.kill();
+                    let _ = process.child.wait();
+                    Self::stderr_tail(&process)
+                });
+                let tail = tail.unwrap_or_default();
                 Err(format!(
                     "operator {} did not answer within {:?} and was killed{tail}\n    hint: an answer that is \
                      printed but not flushed never arrives: flush after each line (Python: print(..., flush=True))",

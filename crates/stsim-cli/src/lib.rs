@@ -7,7 +7,6 @@
 
 pub mod consent;
 pub mod examples;
-pub mod export;
 pub mod external_operator;
 pub mod input;
 pub mod render;
@@ -955,7 +954,12 @@ fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     if let Some(warning) = &loaded.warning {
         let _ = err.write_all(input::escape(warning).as_bytes());
     }
-    write_out(out, &export::render(&loaded.config))?;
+    let mut text = format!("# Exported by stsim from the scenario {:?}.\n", loaded.config.name);
+    for object in stsim_scenario::export::objects(&loaded.config) {
+        text.push_str("---\n");
+        text.push_str(&render::yaml::to_yaml(&object));
+    }
+    write_out(out, &text)?;
     Ok(ExitStatus::Success)
 }
 

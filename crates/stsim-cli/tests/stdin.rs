@@ -31,7 +31,7 @@ fn manifests_from_standard_input() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("\"kind\": \"Report\""));
     assert!(
-        stderr.contains("<stdin>:35:11: StatefulSet \"redis\" spec.template.spec.containers[0].ports"),
+        stderr.contains("<stdin>:47:11: StatefulSet \"redis\" spec.template.spec.containers[0].volumeMounts"),
         "{stderr}"
     );
     // `-` as the scenario argument reads a manifest or a RON scenario alike.

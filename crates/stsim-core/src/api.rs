@@ -9,7 +9,7 @@
 //!
 //! Does not decide anything on its own: it does what it is asked, or refuses.
 
-use crate::config::{AccessMode, Resources, VolumeBindingMode};
+use crate::config::{AccessMode, Resources};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::queue::EventQueue;
@@ -21,6 +21,7 @@ use crate::world::{DnsRecord, World};
 mod custom;
 mod edits;
 mod nodes;
+pub use edits::no_new_finalizers;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
 
 /// Why the API server refused a write.
@@ -101,6 +102,9 @@ pub struct NewPod {
     /// As written in the template; the API server adds the default NoExecute ones.
     pub tolerations: Vec<crate::config::Toleration>,
     pub claims: Vec<String>,
+    /// `spec.nodeName` as written: the pod is bound at creation, without the scheduler.
+    pub node_name: Option<String>,
+    pub host_ports: Vec<crate::config::HostPort>,
 }
 
 /// A claim to create.
@@ -116,6 +120,8 @@ pub struct NewPvc {
     pub owner_refs: Vec<OwnerRef>,
     /// The StatefulSet whose template this claim comes from.
     pub statefulset: Option<StsId>,
+    /// `spec.volumeName`: a volume asked for by name.
+    pub volume_name: Option<String>,
 }
 
 /// A change the API server made that a controller's event handler reacts
@@ -136,6 +142,8 @@ pub enum Change {
     PodGcWork,
     /// A bound claim asks for more than its volume holds: the resizer's work.
     ResizeRequested(PvcId),
+    /// A claim was created: the PV controller and the provisioner's work.
+    ClaimCreated(PvcId),
 }
 
 /// Who hears of each [`Change`].
@@ -246,6 +254,8 @@ impl<'a> Api<'a> {
             affinity: new.affinity,
             tolerations,
             claims: new.claims,
+            host_ports: new.host_ports,
+            node_name: new.node_name.clone(),
             node: None,
             assumed_node: None,
             status: PodStatus {
@@ -256,6 +266,7 @@ impl<'a> Api<'a> {
                 pod_ip: None,
                 restarts: 0,
                 unschedulable: None,
+                rejected: None,
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
@@ -273,8 +284,66 @@ impl<'a> Api<'a> {
         self.record(Event::PodCreated { pod: id, revision });
         self.claims_changed_for(id);
         self.pod_changed(id);
-        self.wake(EventKey::Schedule(id));
+        match new.node_name {
+            // `spec.nodeName` set by the writer: bound as created, and the
+            // scheduler never sees it (its queue takes only pods without a
+            // node). A name no Node has ever had leaves the pod Pending.
+            Some(name) => {
+                let node = self.world.nodes.iter().rev().find(|n| n.name == name).map(|n| n.id);
+                if let Some(node) = node {
+                    self.world.pod_mut(id).assumed_node = Some(node);
+                    self.take_node_room(id, node);
+                    self.bind_pod(id);
+                }
+            }
+            None => self.wake(EventKey::Schedule(id)),
+        }
         Ok(id)
+    }
+
+    /// The pod's requests, one pod slot and its host ports counted on the
+    /// node (the scheduler cache's NodeInfo), from assumption or binding on.
+    fn take_node_room(&mut self, pod: PodId, node: NodeId) {
+        let p = self.world.pod(pod);
+        let (requests, ports) = (p.requests, p.host_ports.clone());
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count += 1;
+        n.requested.cpu_millis = n.requested.cpu_millis.saturating_add(requests.cpu_millis);
+        n.requested.memory_bytes = n.requested.memory_bytes.saturating_add(requests.memory_bytes);
+        for port in ports {
+            *n.used_ports.entry(port).or_default() += 1;
+        }
+    }
+
+    /// The node's host ports a pod held are free again (it finished, or
+    /// left the node): the scheduler's informer drops terminal pods.
+    fn free_pod_ports(&mut self, pod: PodId) {
+        let p = self.world.pod(pod);
+        let Some(node) = p.node.or(p.assumed_node) else { return };
+        if p.host_ports.is_empty() {
+            return;
+        }
+        let ports = p.host_ports.clone();
+        let used = &mut self.world.nodes[node.index()].used_ports;
+        for port in ports {
+            if let Some(count) = used.get_mut(&port) {
+                *count -= 1;
+                if *count == 0 {
+                    used.remove(&port);
+                }
+            }
+        }
+        self.retry_unschedulable();
+    }
+
+    /// The kubelet's admission refused the pod (`rejectPod` in
+    /// pkg/kubelet/kubelet.go): the phase is `Failed`, with the admit
+    /// handler's reason and `Pod was rejected: <message>`.
+    pub fn reject_pod(&mut self, pod: PodId, reason: &'static str, message: String) {
+        let message = format!("Pod was rejected: {message}");
+        self.world.pod_mut(pod).status.rejected = Some((reason, message.clone()));
+        self.record(Event::PodRejected { pod, reason, message });
+        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated);
     }
 
     /// A delete with the pod's own grace period, or `grace` if given.
@@ -315,6 +384,9 @@ impl<'a> Api<'a> {
         if !self.world.pod(pod).finalizers.is_empty() {
             self.hold_pod(pod, force);
             return;
+        }
+        if !self.world.pod(pod).is_terminal() {
+            self.free_pod_ports(pod);
         }
         let (node, requests) = {
             let p = self.world.pod(pod);
@@ -410,17 +482,14 @@ impl<'a> Api<'a> {
         assert!(p.node.is_none() && p.assumed_node.is_none(), "pod {} assumed twice", p.name);
         p.assumed_node = Some(node);
         p.waits.unschedulable_since = None;
-        let requests = p.requests;
         self.world.unschedulable.remove(&pod);
-        let n = &mut self.world.nodes[node.index()];
-        n.pod_count += 1;
-        n.requested.cpu_millis = n.requested.cpu_millis.saturating_add(requests.cpu_millis);
-        n.requested.memory_bytes = n.requested.memory_bytes.saturating_add(requests.memory_bytes);
+        self.take_node_room(pod, node);
     }
 
     /// The scheduler forgets a node it assumed for the pod (`Unreserve`
     /// after a failed binding): the node's room is given back.
     pub fn forget_assumed_pod(&mut self, pod: PodId) {
+        self.free_pod_ports(pod);
         let p = self.world.pod_mut(pod);
         let Some(node) = p.assumed_node.take() else { return };
         let requests = p.requests;
@@ -447,6 +516,9 @@ impl<'a> Api<'a> {
 
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
+        if phase.is_terminal() && !self.world.pod(pod).is_terminal() {
+            self.free_pod_ports(pod);
+        }
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
         if p.status.phase != phase {
@@ -526,9 +598,11 @@ impl<'a> Api<'a> {
             phase: PvcPhase::Pending,
             volume: None,
             owner_refs: new.owner_refs,
+            owner_references: Vec::new(),
             selected_node: None,
             provisioning: false,
             statefulset: new.statefulset,
+            volume_name: new.volume_name,
             orphaned: None,
             created_at: self.now,
             deletion_timestamp: None,
@@ -553,16 +627,7 @@ impl<'a> Api<'a> {
         for pod in waiting {
             self.wake(EventKey::Schedule(pod));
         }
-        // The external provisioner watches claims: an Immediate class
-        // provisions now, without knowing where the pod will run.
-        if let Some(class) = class
-            && self.world.class(class).binding_mode == VolumeBindingMode::Immediate
-        {
-            self.start_provisioning(id);
-        }
-        if class.is_none() {
-            self.claim_cannot_be_provisioned(id);
-        }
+        (self.watch)(self, Change::ClaimCreated(id));
         Ok(id)
     }
 
@@ -574,7 +639,7 @@ impl<'a> Api<'a> {
     /// Pending, and its pods unschedulable ("pod has unbound immediate
     /// PersistentVolumeClaims", since a missing class is not
     /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
-    fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
+    pub fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
         let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
             Some(name) => ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found")),
             None => (
@@ -582,8 +647,7 @@ impl<'a> Api<'a> {
                 "no persistent volumes available for this claim and no storage class is set".into(),
             ),
         };
-        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
-        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+        self.claim_waits(pvc, reason, message);
     }
 
     /// A delete of a claim. While a scheduled pod uses it, the
@@ -610,8 +674,16 @@ impl<'a> Api<'a> {
             self.hold_pvc(pvc);
             return;
         }
+        // An owner deleted in the foreground waits for this claim to go.
+        let blocks_owner = self.world.pvc(pvc).owner_refs.iter().any(|r| match r.owner {
+            Owner::StatefulSet(set) => self.world.sts(set).deletion_timestamp.is_some(),
+            Owner::Pod(_) => false,
+        });
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
+        if blocks_owner {
+            self.wake(EventKey::GarbageCollect);
+        }
         self.cancel(EventKey::Provision(pvc));
         if let Some(pv) = self.world.pvc(pvc).volume {
             let now = self.now;
@@ -667,7 +739,15 @@ impl<'a> Api<'a> {
         self.start_provisioning(pvc);
     }
 
-    fn start_provisioning(&mut self, pvc: PvcId) {
+    /// The PV controller records why a claim waits (an event on it).
+    pub fn claim_waits(&mut self, pvc: PvcId, reason: &'static str, message: String) {
+        self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
+        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+    }
+
+    /// The external provisioner takes up the claim; its volume is due after
+    /// `timings.provisioning`.
+    pub fn start_provisioning(&mut self, pvc: PvcId) {
         let c = self.world.pvc_mut(pvc);
         if c.provisioning || c.volume.is_some() {
             return;
@@ -696,7 +776,9 @@ impl<'a> Api<'a> {
             // Dynamically provisioned volumes are named after the claim's uid.
             name: format!("pvc-{:08x}", claim.uid.0),
             capacity_bytes: claim.request_bytes,
-            storage_class: class,
+            storage_class: Some(class),
+            class_name: class_object.name.clone(),
+            reserved_for: None,
             reclaim_policy: self.world.class(class).reclaim_policy,
             access_modes: claim.access_modes.clone(),
             phase: PvPhase::Bound,
@@ -710,10 +792,27 @@ impl<'a> Api<'a> {
             removed_at: None,
         };
         self.world.pvs.push(pv);
+        self.bind(pvc, id);
+        id
+    }
+
+    /// The PV controller binds a claim to an existing volume that satisfies
+    /// it (static provisioning, or a volume kept for the claim).
+    pub fn bind_volume(&mut self, pvc: PvcId, pv: PvId) {
+        self.world.available_pvs.remove(&pv);
+        let volume = self.world.pv_mut(pv);
+        volume.phase = PvPhase::Bound;
+        volume.claim = Some(pvc);
+        volume.reserved_for = None;
+        self.bind(pvc, pv);
+    }
+
+    fn bind(&mut self, pvc: PvcId, id: PvId) {
         let c = self.world.pvc_mut(pvc);
         c.phase = PvcPhase::Bound;
         c.volume = Some(id);
         c.provisioning = false;
+        c.waiting = None;
         self.record(Event::PvcBound { pvc, pv: id });
         // Pods waiting on this claim: the scheduler (to bind) and the kubelet (to mount).
         let name = self.world.pvc(pvc).name.clone();
@@ -727,7 +826,6 @@ impl<'a> Api<'a> {
             }
         }
         self.retry_unschedulable();
-        id
     }
 
     // ----- StatefulSets ------------------------------------------------------
@@ -789,35 +887,75 @@ impl<'a> Api<'a> {
     /// Deletes a StatefulSet. With `Background` the object goes now and the
     /// garbage collector deletes its pods and the claims it owns; with
     /// `Orphan` its pods lose their owner and keep running, and claims lose
-    /// their reference to it.
+    /// their reference to it; with `Foreground` it stays, with its
+    /// `deletionTimestamp` and the `foregroundDeletion` finalizer, while the
+    /// garbage collector deletes its dependents, and goes after the last
+    /// (pkg/controller/garbagecollector, `processDeletingDependentsItem`).
+    /// Finalizers of its own hold any delete: the set stays, its controller
+    /// changing nothing but status, until they are removed. Deleting a set
+    /// already being deleted changes nothing.
     pub fn delete_statefulset(&mut self, sts: StsId, cascade: Cascade) {
         let now = self.now;
-        let set = self.world.sts_mut(sts);
+        let set = self.world.sts(sts);
         assert!(set.removed_at.is_none(), "statefulset {} deleted twice", set.name);
+        if set.deletion_timestamp.is_some() {
+            return;
+        }
+        if cascade != Cascade::Foreground && set.finalizers.is_empty() {
+            self.remove_statefulset(sts, cascade);
+            return;
+        }
+        let set = self.world.sts_mut(sts);
+        set.deletion_timestamp = Some(now);
+        set.pending_cascade = Some(cascade);
+        if cascade == Cascade::Foreground {
+            set.finalizers.push(FOREGROUND_DELETION.to_string());
+        }
+        let finalizers = set.finalizers.clone();
+        self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
+        if cascade == Cascade::Orphan {
+            // The collector's `orphan` finalizer: dependents lose their
+            // owner while the set itself still waits for its finalizers.
+            self.orphan_dependents(sts);
+        }
+        self.world.gc_owners.insert(Owner::StatefulSet(sts));
+        self.wake(EventKey::GarbageCollect);
+        self.wake(EventKey::StatefulSetSync(sts));
+    }
+
+    /// The StatefulSet object leaves the API server.
+    pub(crate) fn remove_statefulset(&mut self, sts: StsId, cascade: Cascade) {
+        let now = self.now;
+        let set = self.world.sts_mut(sts);
         set.removed_at = Some(now);
         self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.record(Event::StatefulSetDeleted { sts, cascade });
         if cascade == Cascade::Orphan {
-            let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
-            for pod in pods {
-                self.orphan_pod(pod);
-            }
-            let mut claims: Vec<PvcId> = self.world.claims_owned_by(Owner::StatefulSet(sts)).collect();
-            claims.sort_by(|a, b| self.world.pvc(*a).name.cmp(&self.world.pvc(*b).name));
-            for claim in claims {
-                let owners: Vec<OwnerRef> = self
-                    .world
-                    .pvc(claim)
-                    .owner_refs
-                    .iter()
-                    .filter(|r| r.owner != Owner::StatefulSet(sts))
-                    .copied()
-                    .collect();
-                self.set_pvc_owners(claim, owners);
-            }
+            self.orphan_dependents(sts);
         }
         self.wake(EventKey::GarbageCollect);
         self.all_claims_changed();
+    }
+
+    /// The set's pods lose their owner, and its claims their reference to it.
+    fn orphan_dependents(&mut self, sts: StsId) {
+        let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
+        for pod in pods {
+            self.orphan_pod(pod);
+        }
+        let mut claims: Vec<PvcId> = self.world.claims_owned_by(Owner::StatefulSet(sts)).collect();
+        claims.sort_by(|a, b| self.world.pvc(*a).name.cmp(&self.world.pvc(*b).name));
+        for claim in claims {
+            let owners: Vec<OwnerRef> = self
+                .world
+                .pvc(claim)
+                .owner_refs
+                .iter()
+                .filter(|r| r.owner != Owner::StatefulSet(sts))
+                .copied()
+                .collect();
+            self.set_pvc_owners(claim, owners);
+        }
     }
 
     /// Creates a StatefulSet (the second half of a rename).
@@ -837,15 +975,32 @@ impl<'a> Api<'a> {
             return Err(ApiError::AlreadyExists(service.name));
         }
         let uid = self.world.new_uid();
-        let id = self.world.insert_service(Service { uid, removed_at: None, ..service });
+        let id =
+            self.world.insert_service(Service { uid, removed_at: None, deletion_timestamp: None, ..service });
         self.record(Event::ServiceCreated { service: id });
         self.wake(EventKey::DnsService(id));
         Ok(id)
     }
 
     /// Deletes a Service: the records it published go with it. The pods are
-    /// untouched; a StatefulSet never reads its Service.
+    /// untouched; a StatefulSet never reads its Service. Finalizers hold it
+    /// (still publishing) until they are removed.
     pub fn delete_service(&mut self, service: ServiceId) {
+        let s = self.world.service(service);
+        if s.deletion_timestamp.is_some() {
+            return;
+        }
+        if !s.finalizers.is_empty() {
+            let finalizers = s.finalizers.clone();
+            self.world.service_mut(service).deletion_timestamp = Some(self.now);
+            self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Service(service), finalizers });
+            return;
+        }
+        self.remove_service(service);
+    }
+
+    /// The Service object leaves the API server.
+    pub(crate) fn remove_service(&mut self, service: ServiceId) {
         self.world.remove_service(service, self.now);
         self.record(Event::ServiceDeleted { service });
         self.wake(EventKey::DnsService(service));
@@ -914,6 +1069,20 @@ impl<'a> Api<'a> {
 
     /// CoreDNS caches an answer it gave; NXDOMAIN is recorded in the trace,
     /// since a cached denial is what keeps a peer unresolvable after it appears.
+    /// CoreDNS caches a Service name's answer, every address of it; an empty
+    /// one (NXDOMAIN) is recorded in the trace like a pod name's.
+    pub fn cache_dns_answers(&mut self, name: &str, answers: Vec<Ipv4>, until: SimTime) {
+        let denied = answers.is_empty();
+        if let Some(log) = &mut self.world.dns_answer_log {
+            let words = answers.iter().map(|ip| ip.to_string()).collect();
+            log.cached.push((self.now, name.to_string(), words, until));
+        }
+        self.world.dns_set_cache.insert(name.to_string(), (answers, until));
+        if denied {
+            self.record(Event::DnsNegativeCached { name: name.to_string(), until });
+        }
+    }
+
     pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         let entry = crate::world::CachedAnswer { answer, expires_at: until };
         if let Some(log) = &mut self.world.dns_cache_log {

@@ -51,6 +51,55 @@ pub struct Config {
     pub custom_kinds: Vec<crate::kube::custom::CustomKind>,
     /// Custom resources that exist from the start.
     pub custom_resources: Vec<crate::kube::custom::NewCustom>,
+    /// PersistentVolumes that exist from the start (static provisioning,
+    /// or volumes left by an earlier install).
+    pub persistent_volumes: Vec<PersistentVolumeConfig>,
+    /// PersistentVolumeClaims that exist from the start; a StatefulSet's
+    /// pod uses the claim named after its template and ordinal if it exists.
+    pub persistent_volume_claims: Vec<PersistentVolumeClaimConfig>,
+}
+
+/// A PersistentVolume that exists from the start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersistentVolumeConfig {
+    pub name: String,
+    pub capacity_bytes: u64,
+    /// `spec.storageClassName`; empty for a volume of no class, which only
+    /// claims of no class bind. It may name a class the cluster does not
+    /// have: such a volume is not priced.
+    pub storage_class_name: String,
+    pub reclaim_policy: ReclaimPolicy,
+    pub access_modes: Vec<AccessMode>,
+    /// The zone of its node affinity (`topology.kubernetes.io/zone`).
+    pub zone: Option<String>,
+    /// The node of its node affinity (`kubernetes.io/hostname`): a local disk.
+    pub node: Option<String>,
+    /// `spec.claimRef`: the claim it is bound or reserved to.
+    pub claim_ref: Option<ClaimRefConfig>,
+}
+
+/// A volume's `spec.claimRef`: a claim's name, and its uid once bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimRefConfig {
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+/// A PersistentVolumeClaim that exists from the start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersistentVolumeClaimConfig {
+    pub name: String,
+    /// `metadata.uid` as written (from `kubectl get -o yaml`), matched
+    /// against volumes' `claimRef.uid`.
+    pub uid: Option<String>,
+    pub labels: Labels,
+    /// After the DefaultStorageClass admission: `None` for no class
+    /// (`storageClassName: ""`, or none named and no default class).
+    pub storage_class_name: Option<String>,
+    pub request_bytes: u64,
+    pub access_modes: Vec<AccessMode>,
+    /// `spec.volumeName`: the volume it asks for by name.
+    pub volume_name: Option<String>,
 }
 
 /// An operator to run, how quickly it reacts, and the faults injected into it.
@@ -231,8 +280,10 @@ pub enum Expectation {
     /// An update of the StatefulSet is refused, with a message containing `message`.
     UpdateRefused { statefulset: usize, message: String },
     /// A client looking `name` up at `at` through the cluster DNS cache gets
-    /// an answer (`resolves`), and, if `ip` is given, that address.
-    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String> },
+    /// an answer (`resolves`), and, if `ip` is given, that address among
+    /// its answers; if `answers` is given, exactly those (in any order:
+    /// addresses, or `<target>:<port>` for an SRV name).
+    DnsAnswer { name: String, at: SimTime, resolves: bool, ip: Option<String>, answers: Option<Vec<String>> },
 }
 
 /// What `PodState` checks; `None` fields are not checked.
@@ -305,6 +356,9 @@ pub struct NodePoolConfig {
     pub name: String,
     /// Nodes are named `<pool>-<n>` from 1 and spread round-robin over the zones.
     pub count: u32,
+    /// The first nodes' own names, if given (a cluster read from Node
+    /// objects); the others, and nodes added later, are `<pool>-<n>`.
+    pub names: Vec<String>,
     /// Allocatable CPU in millicores.
     pub cpu_millis: u64,
     /// Allocatable memory in bytes.
@@ -502,6 +556,31 @@ impl NodeSelectorRequirement {
     }
 }
 
+/// A label selector, as StatefulSets, PodDisruptionBudgets and pod
+/// (anti-)affinity terms write it: `matchLabels` and `matchExpressions`,
+/// all of which must hold (`LabelSelectorAsSelector` in apimachinery). The
+/// expressions use the same four operators as node selector requirements.
+/// An empty selector matches every pod.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LabelSelector {
+    pub match_labels: Labels,
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+}
+
+impl LabelSelector {
+    /// A selector of `matchLabels` alone.
+    pub fn from_labels(match_labels: Labels) -> LabelSelector {
+        LabelSelector { match_labels, match_expressions: Vec::new() }
+    }
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|r| r.matches(labels))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
 /// One node selector term: every requirement must hold.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct NodeSelectorTerm {
@@ -526,14 +605,13 @@ pub struct PreferredSchedulingTerm {
 /// domain of `topology_key` (a node label, like `kubernetes.io/hostname`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PodAffinityTerm {
-    /// `labelSelector.matchLabels`.
-    pub label_selector: Labels,
+    pub label_selector: LabelSelector,
     pub topology_key: String,
 }
 
 impl PodAffinityTerm {
     pub fn selects(&self, labels: &Labels) -> bool {
-        self.label_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.label_selector.matches(labels)
     }
 }
 
@@ -603,8 +681,7 @@ impl std::fmt::Debug for Affinity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodDisruptionBudgetConfig {
     pub name: String,
-    /// `selector.matchLabels`.
-    pub selector: Labels,
+    pub selector: LabelSelector,
     pub budget: DisruptionBudget,
 }
 
@@ -793,6 +870,27 @@ pub struct PodTemplate {
     pub node_selector: Labels,
     pub affinity: Affinity,
     pub tolerations: Vec<Toleration>,
+    /// `spec.nodeName`: the pod is bound to this node at creation and never
+    /// meets the scheduler; the node's kubelet admits or rejects it.
+    pub node_name: Option<String>,
+    /// The container's ports that take a port on the node (`hostPort`).
+    pub host_ports: Vec<HostPort>,
+}
+
+/// A container port bound on the node (`ports[].hostPort`, its
+/// `protocol`), on every host address (`hostIP` is not modelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct HostPort {
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
 }
 
 impl PodTemplate {
@@ -853,6 +951,12 @@ impl PodTemplate {
         for toleration in &self.tolerations {
             out.push_str(&format!("toleration {toleration:?}\n"));
         }
+        if let Some(node) = &self.node_name {
+            out.push_str(&format!("nodeName {node}\n"));
+        }
+        for port in &self.host_ports {
+            out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
+        }
         out
     }
 }
@@ -877,7 +981,7 @@ pub struct VolumeClaimTemplate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatefulSetSpec {
     pub replicas: u32,
-    pub selector: Labels,
+    pub selector: LabelSelector,
     pub service_name: String,
     pub pod_management_policy: PodManagementPolicy,
     pub update_strategy: UpdateStrategy,
@@ -935,6 +1039,17 @@ pub enum Addressing {
     Dns,
     /// By pod IP: it keeps working only while the pod keeps its IP.
     Ip,
+}
+
+/// Where a member with an empty volume looks for a primary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Discovery {
+    /// At each peer's own name, `<pod>.<service>...`, one by one.
+    Pods,
+    /// At the governing Service's name, `<service>.<namespace>.svc...`,
+    /// which answers the addresses of its ready endpoints only (all of
+    /// them with `publishNotReadyAddresses`).
+    Service,
 }
 
 /// When the application's readiness probe passes.
@@ -1082,13 +1197,22 @@ pub struct AppConfig {
     /// Patroni's replication modes page); with more, a crashed primary's
     /// last writes never reach any replica.
     pub replication_lag: SimDuration,
+    /// How often a member that cannot resolve a peer's name looks it up
+    /// again (its own retry loop): each failed lookup after the cached
+    /// NXDOMAIN expires caches a new one, so the negative-cache window runs
+    /// from the last failed lookup. Patroni retries in its HA loop
+    /// (`loop_wait`, 10 s); etcd resolves its peers' URLs again every second
+    /// (pkg/netutil, `resolveTCPAddrs`); the other kinds' loops (gossip
+    /// rounds, reconnects, Sentinel's timer) run about as often: 1 s.
+    pub lookup_retry: SimDuration,
+    /// Primary/replica: where a member with an empty volume looks for a primary.
+    pub discovery: Discovery,
 }
 
 impl AppConfig {
     /// An application of this kind with stsim's defaults.
     pub fn new(kind: AppKind, addressing: Addressing) -> AppConfig {
         AppConfig {
-            kind,
             addressing,
             readiness: AppReadiness::Process,
             catch_up: SimDuration::from_secs(30),
@@ -1101,6 +1225,12 @@ impl AppConfig {
             synchronous: false,
             step_down_without_majority: None,
             replication_lag: SimDuration::ZERO,
+            discovery: Discovery::Pods,
+            lookup_retry: match kind {
+                AppKind::PrimaryReplica { .. } => SimDuration::from_secs(10),
+                _ => SimDuration::from_secs(1),
+            },
+            kind,
         }
     }
 }
@@ -1216,6 +1346,12 @@ pub enum Action {
     /// once; the container keeps running if its node cannot be told.
     ForceDeletePod {
         pod: PodRef,
+    },
+    /// `kubectl delete pod NAME` of a pod no StatefulSet names (one made by
+    /// `CreatePod`); with `force`, `--grace-period=0 --force`.
+    DeleteBarePod {
+        name: String,
+        force: bool,
     },
     /// The machine stops: its containers stop and its kubelet goes silent.
     CrashNode {
@@ -1473,7 +1609,7 @@ pub struct SpecPatch {
     pub revision_history_limit: Option<u32>,
     pub retention: Option<RetentionPolicy>,
     pub service_name: Option<String>,
-    pub selector: Option<Labels>,
+    pub selector: Option<LabelSelector>,
     pub pod_management_policy: Option<PodManagementPolicy>,
     pub volume_claim_templates: Option<Vec<VolumeClaimTemplate>>,
 }

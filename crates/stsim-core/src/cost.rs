@@ -226,15 +226,16 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
     let mut volumes = Vec::new();
     let mut orphans = Vec::new();
     for pv in &world.pvs {
-        let class = world.class(pv.storage_class);
-        let monthly = class.pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps);
+        let monthly = world.volume_monthly(pv);
         let until = pv.removed_at.unwrap_or(end);
         let claim = pv.claim.map(|c| world.pvc(c));
         let claim_orphaned_ms = pv.claim.and_then(|c| orphaned.get(&c)).map_or(0, |i| i.until(end));
         let released_ms = pv.released_at.map_or(0, |at| until.since(at).as_millis());
         let mut accrued_while_orphaned = accrued(monthly, claim_orphaned_ms + released_ms);
         let mut accrued_total = accrued(monthly, until.since(pv.created_at).as_millis());
-        if !pv.resized.is_empty() {
+        if !pv.resized.is_empty()
+            && let Some(class) = pv.storage_class.map(|c| world.class(c))
+        {
             // A volume expansion: each size is billed for its own time.
             let mut spans =
                 pv.claim.and_then(|c| orphaned.get(&c)).map_or(Vec::new(), |i| i.spans_until(end));
@@ -252,7 +253,7 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
             pvc: claim.map(|c| c.name.clone()),
             statefulset: claim.and_then(|c| c.statefulset).map(|s| world.sts(s).name.clone()),
             size_bytes: pv.capacity_bytes,
-            storage_class: class.name.clone(),
+            storage_class: pv.class_name.clone(),
             zone: pv.zone.clone(),
             status: status.to_string(),
             created_ms: pv.created_at.as_millis(),
@@ -269,9 +270,12 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
                 "ReleasedPV",
                 pv.released_at.expect("a released volume says when"),
                 format!(
-                    "its claim {} was deleted and the class {} has reclaimPolicy Retain, so the disk is kept",
+                    "its claim {} was deleted and {} reclaimPolicy Retain, so the disk is kept",
                     claim.map(|c| c.name.as_str()).unwrap_or("?"),
-                    class.name
+                    match pv.storage_class {
+                        Some(_) => format!("the class {} has", pv.class_name),
+                        None => format!("the volume {} has", pv.name),
+                    }
                 ),
                 format!(
                     "kubectl delete pv {}   # then delete the disk in the cloud: Retain keeps it",
@@ -289,7 +293,7 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
                 pvc: claim.filter(|c| c.exists()).map(|c| c.name.clone()),
                 pv: pv.name.clone(),
                 size_bytes: pv.capacity_bytes,
-                storage_class: class.name.clone(),
+                storage_class: pv.class_name.clone(),
                 orphaned_since_ms: since.as_millis(),
                 why,
                 accrued_while_orphaned,

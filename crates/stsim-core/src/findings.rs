@@ -31,6 +31,7 @@ pub const IDS: &[&str] = &[
     "identity-duplicated",
     "service-missing",
     "writes-lost",
+    "pod-rejected",
 ];
 
 mod stuck;
@@ -64,7 +65,66 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(claims_deleted_while_needed(world, trace));
     findings.extend(services_missing(world));
     findings.extend(writes_lost(world));
+    findings.extend(pods_rejected(world, trace));
     findings
+}
+
+/// Pods the kubelet's admission rejected (each name once: how often, the
+/// first time, the last reason). A pod whose `spec.nodeName` was written
+/// never met the scheduler, so its node's kubelet was the first to judge it;
+/// a StatefulSet re-creates a Failed pod at once, so a pod the node cannot
+/// take is made and rejected again and again.
+fn pods_rejected(world: &World, trace: &Trace) -> Vec<Finding> {
+    // By name: first rejection, count, last rejected pod, reason, message.
+    let mut seen: BTreeMap<&str, (SimTime, u32, PodId, &'static str, &str)> = BTreeMap::new();
+    for record in &trace.records {
+        if let Event::PodRejected { pod, reason, message } = &record.event {
+            let name = world.pod(*pod).name.as_str();
+            let entry = seen.entry(name).or_insert((record.at, 0, *pod, reason, message));
+            entry.1 += 1;
+            (entry.2, entry.3, entry.4) = (*pod, reason, message);
+        }
+    }
+    seen.into_iter()
+        .map(|(name, (since, count, id, reason, message))| {
+            let pod = world.pod(id);
+            let node = pod.node.map_or_else(|| "its node".to_string(), |n| world.node(n).name.clone());
+            let how = match &pod.node_name {
+                Some(_) => format!(
+                    "Its spec.nodeName binds it to {node} without the scheduler, so nothing checked the node before                      its kubelet did"
+                ),
+                None => format!("It was bound to {node}"),
+            };
+            let again = match pod.owner {
+                Some(set) => format!(
+                    " StatefulSet {} deletes a Failed pod and makes it again at once, so while the node cannot take                      it a new {name} is made and rejected about once a second.",
+                    world.sts(set).name
+                ),
+                None => String::new(),
+            };
+            let fix = match reason {
+                "NodePorts" => format!(
+                    "Free the host port on {node} (delete the pod holding it), or drop nodeName: the scheduler's                      NodePorts filter then places {name} on a node where the port is free."
+                ),
+                "NodeAffinity" => "Make nodeName agree with the pod's nodeSelector and node affinity, or drop nodeName."
+                    .to_string(),
+                "TaintToleration" => format!("Tolerate {node}'s NoExecute taint, or name another node."),
+                _ => format!(
+                    "Give {node} room, or pin with a nodeSelector on kubernetes.io/hostname instead of nodeName: the                      scheduler then keeps {name} Pending until it fits, and nothing churns."
+                ),
+            };
+            Finding {
+                id: "pod-rejected",
+                subject: format!("pod/{name}"),
+                since_ms: since.as_millis(),
+                summary: format!("{name} was rejected by the kubelet of {node} {count} time(s): {reason}"),
+                explanation: format!(
+                    "{how}: its admission refused the pod ({message}) and reported it Failed.{again}"
+                ),
+                fix,
+            }
+        })
+        .collect()
 }
 
 /// Writes a primary/replica database acknowledged and then lost in a
@@ -287,15 +347,14 @@ fn scaled_away(world: &World, trace: &Trace, claim: &Pvc, at: SimTime) -> bool {
 /// that made them.
 fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
     let mut groups: BTreeMap<String, Vec<&Pvc>> = BTreeMap::new();
-    for claim in world.live_pvcs().filter(|c| c.orphaned.is_some()) {
+    // A claim still waiting for a volume has no disk to bill.
+    for claim in world.live_pvcs().filter(|c| c.orphaned.is_some() && c.volume.is_some()) {
         let set = claim.statefulset.map(|s| world.sts(s).name.clone()).unwrap_or_default();
         groups.entry(set).or_default().push(claim);
     }
     let released: Vec<&Pv> =
         world.pvs.iter().filter(|pv| pv.removed_at.is_none() && pv.phase == PvPhase::Released).collect();
-    let monthly = |pv: &Pv| {
-        world.class(pv.storage_class).pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps)
-    };
+    let monthly = |pv: &Pv| world.volume_monthly(pv);
     let mut findings = Vec::new();
     for (set, claims) in groups {
         let since = claims.iter().filter_map(|c| c.orphaned.as_ref().map(|(at, _)| *at)).min().unwrap_or(end);
@@ -339,9 +398,11 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
                 1 => format!("1 Released volume keeps costing {cost} per month: {}", names[0]),
                 n => format!("{n} Released volumes keep costing {cost} per month: {}", names.join(", ")),
             },
-            explanation: "Their claims were deleted, but their storage class has reclaimPolicy Retain, so each \
-                          PV stays Released with its disk, which the cloud keeps billing. A Released PV is not \
-                          bound again without an administrator."
+            explanation: "Their claims were deleted, but their persistentVolumeReclaimPolicy is Retain (a \
+                          provisioned volume takes it from its storage class), so each PV stays Released with \
+                          its disk, which the cloud keeps billing. A Released PV is not bound again without an \
+                          administrator: a new claim of the same name waits (\"already bound to a different \
+                          claim\")."
                 .to_string(),
             fix: format!(
                 "If the data is not needed: kubectl delete pv {}, then delete the disks in the cloud (deleting a \

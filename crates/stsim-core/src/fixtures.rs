@@ -15,6 +15,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
         node_failures: None,
         zone_outages: None,
         node_pools: vec![NodePoolConfig {
+            names: Vec::new(),
             name: "worker".into(),
             count: nodes,
             cpu_millis: 4_000,
@@ -54,7 +55,7 @@ pub fn statefulset_spec(
     let labels: Labels = [("app".to_string(), name.to_string())].into();
     StatefulSetSpec {
         replicas,
-        selector: labels.clone(),
+        selector: crate::config::LabelSelector::from_labels(labels.clone()),
         service_name: service.into(),
         pod_management_policy: policy,
         update_strategy: UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
@@ -75,6 +76,8 @@ pub fn statefulset_spec(
             node_selector: Labels::new(),
             affinity: Affinity::default(),
             tolerations: Vec::new(),
+            node_name: None,
+            host_ports: Vec::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),
@@ -137,5 +140,7 @@ pub fn scenario(
         operators: Vec::new(),
         custom_kinds: Vec::new(),
         custom_resources: Vec::new(),
+        persistent_volumes: Vec::new(),
+        persistent_volume_claims: Vec::new(),
     }
 }

@@ -14,6 +14,7 @@
 //! anything about them. Serialized maps are `serde_json`'s sorted maps, so
 //! the JSON of an object is deterministic.
 
+mod create;
 pub mod custom;
 pub mod verbs;
 
@@ -27,6 +28,9 @@ use std::collections::BTreeMap;
 
 /// An object as the API server serves it.
 pub type Object = Value;
+
+/// The finalizer the pvc-protection controller keeps on every live claim.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
 
 /// Simulated time zero is this instant (2025-01-01T00:00:00Z), so that
 /// timestamps look like Kubernetes' RFC 3339 ones and are reproducible.
@@ -137,7 +141,9 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::StatefulSetStatus { sts, .. } => one(Sts(*sts)),
         Event::ServiceCreated { service } | Event::ServiceDeleted { service } => one(Service(*service)),
         Event::CustomResourceChanged { object, .. } => one(Custom(*object)),
-        Event::Annotated { object, .. } => one(*object),
+        Event::Annotated { object, .. }
+        | Event::MetadataPatched { object, .. }
+        | Event::DeleteHeld { object, .. } => one(*object),
         _ => (None, None),
     }
 }
@@ -188,6 +194,20 @@ fn labels(labels: &Labels) -> Value {
     Value::Object(labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
+/// A label selector: `matchLabels`, and `matchExpressions` when it has any.
+fn label_selector(selector: &crate::config::LabelSelector) -> Value {
+    let mut out = json!({"matchLabels": labels(&selector.match_labels)});
+    if !selector.match_expressions.is_empty() {
+        let expressions: Vec<Value> = selector
+            .match_expressions
+            .iter()
+            .map(|r| json!({"key": r.key, "operator": format!("{:?}", r.operator), "values": r.values}))
+            .collect();
+        out["matchExpressions"] = expressions.into();
+    }
+    out
+}
+
 /// `metadata`, with the fields every object has.
 struct Meta<'a> {
     name: &'a str,
@@ -236,6 +256,9 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         },
     );
     meta.insert("labels".into(), labels(&pod.labels));
+    if !pod.finalizers.is_empty() {
+        meta.insert("finalizers".into(), json!(pod.finalizers));
+    }
     if let Some(grace) = pod.deletion_grace {
         meta.insert("deletionGracePeriodSeconds".into(), json!(grace.as_millis() / 1000));
     }
@@ -287,6 +310,12 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if let Some(ip) = pod.status.pod_ip {
         status["podIP"] = json!(ip.to_string());
     }
+    if let Some((reason, message)) = &pod.status.rejected {
+        // A rejected pod never ran a container: no container statuses.
+        status["reason"] = json!(reason);
+        status["message"] = json!(message);
+        status["containerStatuses"] = json!([]);
+    }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }
 
@@ -303,9 +332,16 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
         },
     );
     meta.insert("labels".into(), labels(&claim.labels));
-    meta.insert("finalizers".into(), json!(["kubernetes.io/pvc-protection"]));
-    if !claim.owner_refs.is_empty() {
-        let owners: Vec<Value> = claim.owner_refs.iter().map(|o| owner_reference(world, o)).collect();
+    let finalizers: Vec<&str> =
+        std::iter::once(PVC_PROTECTION).chain(claim.finalizers.iter().map(String::as_str)).collect();
+    meta.insert("finalizers".into(), json!(finalizers));
+    if !claim.owner_refs.is_empty() || !claim.owner_references.is_empty() {
+        let owners: Vec<Value> = claim
+            .owner_refs
+            .iter()
+            .map(|o| owner_reference(world, o))
+            .chain(claim.owner_references.iter().cloned())
+            .collect();
         meta.insert("ownerReferences".into(), Value::Array(owners));
     }
     if let Some(node) = claim.selected_node {
@@ -345,7 +381,7 @@ pub fn pv(world: &World, volume: &Pv) -> Object {
         "capacity": {"storage": quantity(volume.capacity_bytes)},
         "accessModes": modes,
         "persistentVolumeReclaimPolicy": format!("{:?}", volume.reclaim_policy),
-        "storageClassName": world.class(volume.storage_class).name,
+        "storageClassName": volume.class_name,
     });
     if let Some(claim) = volume.claim {
         let claim = world.pvc(claim);
@@ -369,6 +405,15 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         },
     );
     meta.insert("generation".into(), json!(set.generation));
+    if !set.labels.is_empty() {
+        meta.insert("labels".into(), labels(&set.labels));
+    }
+    if !set.finalizers.is_empty() {
+        meta.insert("finalizers".into(), json!(set.finalizers));
+    }
+    if !set.owner_references.is_empty() {
+        meta.insert("ownerReferences".into(), json!(set.owner_references));
+    }
     let spec = &set.spec;
     let update_strategy = match spec.update_strategy {
         UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
@@ -399,7 +444,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");
     let spec_json = json!({
         "replicas": spec.replicas,
-        "selector": {"matchLabels": labels(&spec.selector)},
+        "selector": label_selector(&spec.selector),
         "serviceName": spec.service_name,
         "podManagementPolicy": match spec.pod_management_policy {
             PodManagementPolicy::OrderedReady => "OrderedReady",
@@ -437,16 +482,25 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
 
 /// A Service.
 pub fn service(world: &World, service: &Service) -> Object {
-    let meta = metadata(
+    let mut meta = metadata(
         world,
         Meta {
             name: &service.name,
             uid: service.uid,
             obj: ObjRef::Service(service.id),
             created: SimTime::ZERO,
-            deleted: None,
+            deleted: service.deletion_timestamp,
         },
     );
+    if !service.labels.is_empty() {
+        meta.insert("labels".into(), labels(&service.labels));
+    }
+    if !service.finalizers.is_empty() {
+        meta.insert("finalizers".into(), json!(service.finalizers));
+    }
+    if !service.owner_references.is_empty() {
+        meta.insert("ownerReferences".into(), json!(service.owner_references));
+    }
     let ports: Vec<Value> = service.ports.iter().map(|p| json!({"name": p.name, "port": p.port})).collect();
     let mut spec = json!({"selector": labels(&service.selector), "ports": ports,
                           "publishNotReadyAddresses": service.publish_not_ready_addresses});
@@ -502,7 +556,7 @@ pub fn pdb(world: &World, index: usize) -> Object {
         IntOrPercent::Int(n) => json!(n),
         IntOrPercent::Percent(p) => json!(format!("{p}%")),
     };
-    let mut spec = json!({"selector": {"matchLabels": labels(&budget.selector)}});
+    let mut spec = json!({"selector": label_selector(&budget.selector)});
     match budget.budget {
         crate::config::DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = value(v),
         crate::config::DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = value(v),
@@ -595,6 +649,20 @@ pub fn field<'v>(object: &'v Object, path: &str) -> Option<&'v Object> {
         Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
         _ => v.get(key),
     })
+}
+
+/// An object as the trace names it: `statefulset/web`, `service/web`.
+pub fn display(world: &World, obj: ObjRef) -> String {
+    let name = match obj {
+        ObjRef::Node(id) => world.node(id).name.clone(),
+        ObjRef::Pod(id) => world.pod(id).name.clone(),
+        ObjRef::Pvc(id) => world.pvc(id).name.clone(),
+        ObjRef::Pv(id) => world.pv(id).name.clone(),
+        ObjRef::Service(id) => world.service(id).name.clone(),
+        ObjRef::Sts(id) => world.sts(id).name.clone(),
+        ObjRef::Custom(i) => world.custom.objects[i as usize].name.clone(),
+    };
+    format!("{}/{name}", kind_of(world, obj).to_lowercase())
 }
 
 /// The kind of an object.

@@ -13,7 +13,7 @@ use crate::config::{
 };
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 macro_rules! id_type {
@@ -163,6 +163,9 @@ pub struct Node {
     pub requested: Resources,
     /// Number of pods assigned to the node (bound or assumed).
     pub pod_count: u32,
+    /// Host ports of the node's bound pods that have not finished, with how
+    /// many pods claim each: the scheduler cache's `UsedPorts`.
+    pub used_ports: BTreeMap<crate::config::HostPort, u32>,
     /// Third octet of the node's pod CIDR, `10.244.<n>.0/24`.
     pub pod_cidr: u8,
     /// Host parts of pod IPs in use on this node.
@@ -231,6 +234,12 @@ pub enum PodPhase {
     Failed,
 }
 
+impl PodPhase {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, PodPhase::Failed | PodPhase::Succeeded)
+    }
+}
+
 /// What the single application container is doing, as the kubelet reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ContainerState {
@@ -295,6 +304,9 @@ pub struct Runtime {
     pub running: bool,
     /// When the kubelet learned of the deletion and sent SIGTERM.
     pub term_started_at: Option<SimTime>,
+    /// The kubelet's admission refused the pod (reason, message), and when
+    /// the status manager's write of `Failed` reaches the API server.
+    pub rejected: Option<(&'static str, String, SimTime)>,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).
@@ -344,6 +356,9 @@ pub struct PodStatus {
     pub restarts: u32,
     /// The scheduler's last `Unschedulable` message, while the pod waits for a node.
     pub unschedulable: Option<String>,
+    /// `status.reason` and `status.message` of a pod the kubelet rejected
+    /// (`OutOfcpu`, `NodePorts`, ...; `Pod was rejected: ...`).
+    pub rejected: Option<(&'static str, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -377,6 +392,11 @@ pub struct Pod {
     pub tolerations: Vec<Toleration>,
     /// Claim names of the pod's `persistentVolumeClaim` volumes, in template order.
     pub claims: Vec<String>,
+    /// The container's host ports.
+    pub host_ports: Vec<crate::config::HostPort>,
+    /// `spec.nodeName` as the pod was created with: bound by its writer,
+    /// never by the scheduler. `None`: the scheduler's to choose.
+    pub node_name: Option<String>,
     /// `spec.nodeName`.
     pub node: Option<NodeId>,
     /// The node the scheduler assumed for the pod while its
@@ -437,6 +457,10 @@ impl Pod {
             return "Terminating";
         }
         match (self.status.phase, self.status.container) {
+            // kubectl shows `status.reason` when there is one.
+            (PodPhase::Failed, _) if self.status.rejected.is_some() => {
+                self.status.rejected.as_ref().map_or("Error", |(reason, _)| reason)
+            }
             (PodPhase::Failed, _) => "Error",
             (PodPhase::Succeeded, _) => "Completed",
             (_, ContainerState::ContainerCreating) => "ContainerCreating",
@@ -477,6 +501,9 @@ pub struct Pvc {
     pub phase: PvcPhase,
     pub volume: Option<PvId>,
     pub owner_refs: Vec<OwnerRef>,
+    /// Owner references to custom resources (an operator's), as written:
+    /// a claim with no other owner is deleted once none of them is live.
+    pub owner_references: Vec<serde_json::Value>,
     /// The `volume.kubernetes.io/selected-node` annotation the scheduler sets
     /// for `WaitForFirstConsumer` claims.
     pub selected_node: Option<NodeId>,
@@ -484,6 +511,8 @@ pub struct Pvc {
     pub provisioning: bool,
     /// The StatefulSet whose template made the claim, if any.
     pub statefulset: Option<StsId>,
+    /// `spec.volumeName` as written at creation: the volume it asks for.
+    pub volume_name: Option<String>,
     /// Since when no pod uses the claim and no StatefulSet will, and why.
     pub orphaned: Option<(SimTime, String)>,
     pub created_at: SimTime,
@@ -504,7 +533,14 @@ pub enum Cascade {
     Background,
     /// The set goes; its pods and claims stay, no longer owned.
     Orphan,
+    /// The set stays, with `deletionTimestamp` and the `foregroundDeletion`
+    /// finalizer, until the garbage collector has deleted every dependent
+    /// that blocks its deletion (`blockOwnerDeletion`); then it goes.
+    Foreground,
 }
+
+/// The garbage collector's finalizer of an owner deleted in the foreground.
+pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
 impl Pvc {
     pub fn exists(&self) -> bool {
@@ -525,7 +561,15 @@ pub struct Pv {
     pub uid: Uid,
     pub name: String,
     pub capacity_bytes: u64,
-    pub storage_class: ClassId,
+    /// The class it is priced by; `None` for a pre-existing volume whose
+    /// `storageClassName` is empty or names no class of the cluster.
+    pub storage_class: Option<ClassId>,
+    /// `spec.storageClassName` (empty for none): claims bind volumes of
+    /// their own class name.
+    pub class_name: String,
+    /// `spec.claimRef` naming a claim that does not exist yet: the volume
+    /// is kept for that claim alone (pre-binding).
+    pub reserved_for: Option<String>,
     pub reclaim_policy: ReclaimPolicy,
     pub access_modes: Vec<AccessMode>,
     pub phase: PvPhase,
@@ -609,6 +653,15 @@ pub struct Service {
     pub selector: Labels,
     pub publish_not_ready_addresses: bool,
     pub ports: Vec<crate::config::ServicePort>,
+    /// `metadata.labels` (inert: nothing in the model selects Services).
+    pub labels: Labels,
+    /// `metadata.finalizers` a person or an operator put on it: they hold a delete.
+    pub finalizers: Vec<String>,
+    /// `metadata.ownerReferences` to custom resources (an operator's), as
+    /// written: the garbage collector deletes the object once none is live.
+    pub owner_references: Vec<serde_json::Value>,
+    /// `metadata.deletionTimestamp`, while its finalizers hold a delete.
+    pub deletion_timestamp: Option<SimTime>,
     pub removed_at: Option<SimTime>,
 }
 
@@ -659,7 +712,19 @@ pub struct StatefulSet {
     /// What the controller's last sync waited on, and since when. Not an
     /// API field: kept so reports can say why a rollout does not progress.
     pub waiting: Option<Waiting>,
+    /// `metadata.labels` of the set itself (inert: nothing in the model reads them).
+    pub labels: Labels,
+    /// `metadata.finalizers`: a person's or an operator's, and the garbage
+    /// collector's `foregroundDeletion` during a foreground delete.
+    pub finalizers: Vec<String>,
+    /// `metadata.ownerReferences` to custom resources (an operator's), as
+    /// written: the garbage collector deletes the object once none is live.
+    pub owner_references: Vec<serde_json::Value>,
+    /// `metadata.deletionTimestamp`: set while a delete waits for its
+    /// finalizers (the controller then changes nothing but status).
     pub deletion_timestamp: Option<SimTime>,
+    /// How the pending delete cascades, while its finalizers hold it.
+    pub pending_cascade: Option<Cascade>,
     pub removed_at: Option<SimTime>,
     /// The set this one was renamed to (deleted and created again under a new name).
     pub renamed_to: Option<StsId>,

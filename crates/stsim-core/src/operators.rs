@@ -252,13 +252,17 @@ pub enum OperatorAction {
     PowerOffNode {
         name: String,
     },
-    /// `POST`: creates the object (a custom resource, or a PersistentVolumeClaim).
+    /// `POST`: creates the object: a custom resource, a PersistentVolumeClaim,
+    /// a Service, a StatefulSet or a bare Pod (fields stsim does not model
+    /// are refused with `405`, named by path).
     Create {
         object: crate::kube::Object,
     },
     /// `PUT`: replaces the object; `metadata.resourceVersion`, if given,
     /// must be the current one (optimistic concurrency), and custom
-    /// resources require it.
+    /// resources require it. Labels, annotations, finalizers and owner
+    /// references change through the same writes as a person's edit;
+    /// immutable fields are refused with the API server's `422`.
     Update {
         object: crate::kube::Object,
     },
@@ -278,7 +282,8 @@ pub enum OperatorAction {
         preconditions: Option<Preconditions>,
         #[serde(default)]
         grace_period_seconds: Option<u64>,
-        /// `Background` (the default), `Orphan` or `Foreground`.
+        /// `Background` (the default), `Orphan` or `Foreground` (the owner
+        /// stays, `foregroundDeletion`, until its dependents are gone).
         #[serde(default)]
         propagation_policy: Option<String>,
     },

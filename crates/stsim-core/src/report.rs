@@ -289,7 +289,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 reclaim_policy: format!("{:?}", pv.reclaim_policy),
                 status: format!("{:?}", pv.phase),
                 claim: pv.claim.map(|c| format!("{}/{}", world.namespace, world.pvc(c).name)),
-                storage_class: world.class(pv.storage_class).name.clone(),
+                storage_class: pv.class_name.clone(),
                 zone: pv.zone.clone(),
                 age_ms: age(pv.created_at),
             })
@@ -474,6 +474,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 "create refused: a pod with this name still exists (AlreadyExists)".into(),
             ),
             Event::PodUnschedulable { pod, message } => pod_row(*pod, message.clone(), &|_| {}),
+            Event::PodRejected { pod, reason, message } => {
+                pod_row(*pod, format!("rejected by the kubelet ({reason}): {message}"), &|_| {})
+            }
             Event::PodScheduled { pod, node } => {
                 let node = world.node(*node).name.clone();
                 pod_row(*pod, format!("scheduled to {node}"), &|s| s.node = Some(node.clone()))
@@ -621,6 +624,20 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     crate::kube::kind_of(world, *object).to_lowercase().into(),
                     o["metadata"]["name"].as_str().unwrap_or("?").to_string(),
                     format!("annotated ({})", keys.join(", ")),
+                )
+            }
+            Event::MetadataPatched { object, change } => {
+                let shown = crate::kube::display(world, *object);
+                let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
+                other(Cow::Owned(kind.to_string()), name.to_string(), format!("edited: {change}"))
+            }
+            Event::DeleteHeld { object, finalizers } => {
+                let shown = crate::kube::display(world, *object);
+                let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
+                other(
+                    Cow::Owned(kind.to_string()),
+                    name.to_string(),
+                    format!("deleted, held by finalizers ({})", finalizers.join(", ")),
                 )
             }
             Event::WriteRefused { action, code, message, .. } => other(

@@ -195,12 +195,35 @@ impl Simulation {
             maintenance: Vec::new(),
             instant: (SimTime::ZERO, 0),
         };
+        sim.create_claims();
         for node in 0..sim.world.nodes.len() {
             sim.arm_first_failure(NodeId(node as u32));
         }
         sim.arm_zone_outages();
         sim.arm_maintenance();
         sim
+    }
+
+    /// The claims that exist from the start, created as `kubectl apply`
+    /// would at time zero, before any StatefulSet syncs: the PV controller
+    /// binds each to its volume, or to the best match, or it waits.
+    fn create_claims(&mut self) {
+        let claims = self.config.persistent_volume_claims.clone();
+        let mut api = self.api(Actor::User);
+        for claim in claims {
+            let created = api.create_pvc(crate::api::NewPvc {
+                name: claim.name,
+                labels: claim.labels,
+                storage_class_name: claim.storage_class_name,
+                request_bytes: claim.request_bytes,
+                access_modes: claim.access_modes,
+                owner_refs: Vec::new(),
+                statefulset: None,
+                volume_name: claim.volume_name,
+            });
+            // Validation keeps claim names unique.
+            debug_assert!(created.is_ok(), "pre-existing claims have unique names");
+        }
     }
 
     pub fn now(&self) -> SimTime {
@@ -757,6 +780,7 @@ impl Simulation {
             Action::PatchPod { .. }
             | Action::PatchPvc { .. }
             | Action::CreatePod { .. }
+            | Action::DeleteBarePod { .. }
             | Action::CreatePvc { .. }
             | Action::ResizePvc { .. } => {
                 edits::run(&mut self.api(Actor::User), action);
@@ -954,6 +978,15 @@ impl crate::operators::Operator for Unavailable {
     }
 }
 
+/// The name of a pool's node `n` (from 0): its own name if the pool gives
+/// one, else `<pool>-<n + 1>`.
+pub fn pool_node_name(pool: &crate::config::NodePoolConfig, n: u32) -> String {
+    match pool.names.get(n as usize) {
+        Some(name) => name.clone(),
+        None => format!("{}-{}", pool.name, n + 1),
+    }
+}
+
 /// The name node id `node` has or will have: the pools' nodes in order,
 /// then one per `AddNode` in timeline order.
 pub fn node_name(config: &Config, node: usize) -> String {
@@ -961,7 +994,7 @@ pub fn node_name(config: &Config, node: usize) -> String {
     for pool in &config.cluster.node_pools {
         for n in 0..pool.count {
             if index == node {
-                return format!("{}-{}", pool.name, n + 1);
+                return pool_node_name(pool, n);
             }
             index += 1;
         }
@@ -1140,6 +1173,7 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::PatchPod { .. }
         | Action::PatchPvc { .. }
         | Action::CreatePod { .. }
+        | Action::DeleteBarePod { .. }
         | Action::CreatePvc { .. }
         | Action::ResizePvc { .. } => edits::describe(action),
     }

@@ -78,8 +78,17 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PodUnschedulable { pod: id, message } => {
                 format!("{} cannot be scheduled: {message}.", pod(*id))
             }
+            Event::PodRejected { pod: id, reason, message } => {
+                format!("The kubelet rejects {} ({reason}): {message}; the pod is Failed.", pod(*id))
+            }
             Event::PodScheduled { pod: id, node } => {
                 format!("{} is placed on {}.", pod(*id), world.node(*node).name)
+            }
+            // A rejected pod's status is the rejection's reason, told just before.
+            Event::PodStatus { pod: id, status, .. }
+                if world.pod(*id).status.rejected.as_ref().is_some_and(|(reason, _)| reason == status) =>
+            {
+                format!("kubectl shows {} as {status}.", pod(*id))
             }
             Event::PodStatus { pod: id, status, ip, restarts } => {
                 let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();
@@ -163,6 +172,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 ),
                 Cascade::Background => format!(
                     "StatefulSet {} is deleted; the garbage collector deletes its pods after it.",
+                    world.sts(*sts).name
+                ),
+                Cascade::Foreground => format!(
+                    "StatefulSet {} is deleted, its dependents gone before it (--cascade=foreground).",
                     world.sts(*sts).name
                 ),
             },
@@ -285,6 +298,14 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     keys.join(", ")
                 )
             }
+            Event::MetadataPatched { object, change } => {
+                format!("{} is edited: {change}.", crate::kube::display(world, *object))
+            }
+            Event::DeleteHeld { object, finalizers } => format!(
+                "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed.",
+                crate::kube::display(world, *object),
+                finalizers.join(", ")
+            ),
             Event::WriteRefused { action, code, reason, message } => {
                 format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }

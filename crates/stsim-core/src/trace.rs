@@ -158,6 +158,14 @@ pub enum Event {
     PodCreateRejected {
         name: String,
     },
+    /// The kubelet's admission refused the pod, which is now `Failed`:
+    /// the admit handler's reason (`OutOfcpu`, `NodePorts`, ...) and the
+    /// status message.
+    PodRejected {
+        pod: PodId,
+        reason: &'static str,
+        message: String,
+    },
     /// The scheduler could not place the pod; `message` is kube-scheduler's.
     PodUnschedulable {
         pod: PodId,
@@ -379,6 +387,18 @@ pub enum Event {
         what: &'static str,
         generation: u64,
     },
+    /// A client edited the metadata of a StatefulSet or a Service (labels,
+    /// finalizers), as said in `change`.
+    MetadataPatched {
+        object: crate::kube::ObjRef,
+        change: String,
+    },
+    /// A deleted StatefulSet or Service stays, with its `deletionTimestamp`:
+    /// its finalizers hold it (`foregroundDeletion`: until its dependents are gone).
+    DeleteHeld {
+        object: crate::kube::ObjRef,
+        finalizers: Vec<String>,
+    },
     /// A client set the annotations of a built-in object (now `keys`).
     Annotated {
         object: crate::kube::ObjRef,
@@ -584,6 +604,9 @@ pub fn render_into<W: Write>(out: &mut W, world: &World, record: &Record) {
         Event::PodCreateRejected { name } => {
             write!(out, "pod/{name}\tcreate-rejected\treason=AlreadyExists")
         }
+        Event::PodRejected { pod: id, reason, message } => {
+            write!(out, "{}\trejected\treason={reason} message={message:?}", pod(*id))
+        }
         Event::PodUnschedulable { pod: id, message } => {
             write!(out, "{}\tunschedulable\tmessage={message:?}", pod(*id))
         }
@@ -700,6 +723,12 @@ pub fn render_into<W: Write>(out: &mut W, world: &World, record: &Record) {
                 crate::kube::render(world, *object)["metadata"]["name"].as_str().unwrap_or("?").to_string();
             let kind = crate::kube::kind_of(world, *object).to_lowercase();
             write!(out, "{kind}/{name}\tannotated\tkeys={}", keys.join(","))
+        }
+        Event::MetadataPatched { object, change } => {
+            write!(out, "{}\tpatched\t{change}", crate::kube::display(world, *object))
+        }
+        Event::DeleteHeld { object, finalizers } => {
+            write!(out, "{}\theld\tfinalizers={}", crate::kube::display(world, *object), finalizers.join(","))
         }
         Event::WriteRefused { action, code, reason, message } => {
             write!(

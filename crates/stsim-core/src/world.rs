@@ -35,6 +35,17 @@ pub struct CachedAnswer {
     pub expires_at: SimTime,
 }
 
+/// Service-level DNS answers over time, for the names expectations ask about.
+#[derive(Debug, Clone, Default)]
+pub struct DnsAnswerLog {
+    pub names: Vec<String>,
+    /// When a name's answer changed, and to what (sorted; empty: NXDOMAIN).
+    pub entries: Vec<(SimTime, String, Vec<String>)>,
+    /// Answers of Service names put in CoreDNS's cache: when, the name, the
+    /// addresses, and until when.
+    pub cached: Vec<(SimTime, String, Vec<String>, SimTime)>,
+}
+
 /// A DNS A record published for a pod through a headless Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsRecord {
@@ -56,6 +67,10 @@ pub struct World {
     pub pods: Vec<Pod>,
     pub pvcs: Vec<Pvc>,
     pub pvs: Vec<Pv>,
+    /// The Available volumes (made before the run and not yet bound): what
+    /// the PV controller may bind, so that a new claim looks at these and
+    /// not at every volume.
+    pub available_pvs: BTreeSet<PvId>,
     /// Per-pod A records of headless Services, by fully qualified name.
     pub dns: BTreeMap<String, DnsRecord>,
     /// How cluster DNS caches answers.
@@ -65,6 +80,12 @@ pub struct World {
     /// Every answer put in the cache, with when (`Some` only when a
     /// scenario asks what a client got at a time: `DnsAnswer`).
     pub dns_cache_log: Option<Vec<(SimTime, String, CachedAnswer)>>,
+    /// The answers of the Service-level names (a Service's own name, its
+    /// SRV names) that expectations ask about, each time they change.
+    pub dns_answer_log: Option<DnsAnswerLog>,
+    /// CoreDNS's cache of Service names' answers (every address): the
+    /// addresses and when they expire.
+    pub dns_set_cache: BTreeMap<String, (Vec<Ipv4>, SimTime)>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -142,10 +163,13 @@ impl World {
             pods: Vec::new(),
             pvcs: Vec::new(),
             pvs: Vec::new(),
+            available_pvs: BTreeSet::new(),
             dns: BTreeMap::new(),
             dns_config: crate::config::DnsConfig::default(),
             dns_cache: BTreeMap::new(),
             dns_cache_log: None,
+            dns_answer_log: None,
+            dns_set_cache: BTreeMap::new(),
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
@@ -218,6 +242,19 @@ impl World {
         if config.expect.iter().any(|e| matches!(e.expectation, crate::config::Expectation::DnsAnswer { .. }))
         {
             world.dns_cache_log = Some(Vec::new());
+            let names: Vec<String> = config
+                .expect
+                .iter()
+                .filter_map(|e| match &e.expectation {
+                    crate::config::Expectation::DnsAnswer { name, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .filter(|name| {
+                    crate::controllers::dns::service_name(name, &config.namespace, &config.cluster_domain)
+                        .is_some()
+                })
+                .collect();
+            world.dns_answer_log = Some(DnsAnswerLog { names, ..DnsAnswerLog::default() });
         }
         let zones = &config.cluster.zones;
         let mut node_index = 0usize;
@@ -228,7 +265,8 @@ impl World {
                     true => zones[node_index % zones.len()].clone(),
                     false => pool.zones[n as usize % pool.zones.len()].clone(),
                 };
-                let id = world.add_node(&format!("{}-{}", pool.name, n + 1), &zone, pool);
+                let name = crate::sim::pool_node_name(pool, n);
+                let id = world.add_node(&name, &zone, pool);
                 world.nodes[id.index()].pool = pool_index;
                 node_index += 1;
             }
@@ -265,9 +303,14 @@ impl World {
                 selector: service.selector.clone(),
                 publish_not_ready_addresses: service.publish_not_ready_addresses,
                 ports: service.ports.clone(),
+                labels: Default::default(),
+                finalizers: Vec::new(),
+                owner_references: Vec::new(),
+                deletion_timestamp: None,
                 removed_at: None,
             });
         }
+        world.add_volumes(config);
         world.dns_config = config.dns;
         for (index, set) in config.statefulsets.iter().enumerate() {
             let id = world.add_statefulset(&set.name, set.spec.clone());
@@ -276,6 +319,65 @@ impl World {
             }
         }
         world
+    }
+
+    /// The PersistentVolumes that exist from the start. A `claimRef` that
+    /// names a claim by uid binds it only to that very claim: when no
+    /// claim of the scenario has that name and uid, the claim it was bound
+    /// to is gone and the volume is Released (the PV controller's
+    /// `syncVolume`), kept and billed, and binds no new claim of the same
+    /// name. A `claimRef` without a uid keeps the volume for the claim of
+    /// that name (pre-binding).
+    fn add_volumes(&mut self, config: &Config) {
+        for volume in &config.persistent_volumes {
+            let uid = self.new_uid();
+            let class = self.class_named(&volume.storage_class_name);
+            let (phase, reserved_for) = match &volume.claim_ref {
+                None => (PvPhase::Available, None),
+                Some(r) => {
+                    let claim = config.persistent_volume_claims.iter().find(|c| c.name == r.name);
+                    match (&r.uid, claim) {
+                        (None, _) => (PvPhase::Available, Some(r.name.clone())),
+                        (Some(uid), Some(claim)) if claim.uid.as_ref() == Some(uid) => {
+                            (PvPhase::Available, Some(r.name.clone()))
+                        }
+                        (Some(_), _) => (PvPhase::Released, None),
+                    }
+                }
+            };
+            let node = volume.node.as_ref().and_then(|name| self.nodes.iter().find(|n| n.name == *name));
+            let (node, zone) = match node {
+                Some(node) => (Some(node.id), Some(node.zone.clone())),
+                None => (None, volume.zone.clone()),
+            };
+            let id = PvId(self.pvs.len() as u32);
+            if phase == PvPhase::Available {
+                self.available_pvs.insert(id);
+            }
+            self.pvs.push(Pv {
+                id,
+                uid,
+                name: volume.name.clone(),
+                capacity_bytes: volume.capacity_bytes,
+                storage_class: class,
+                class_name: volume.storage_class_name.clone(),
+                reserved_for,
+                reclaim_policy: volume.reclaim_policy,
+                access_modes: volume.access_modes.clone(),
+                phase,
+                claim: None,
+                zone,
+                iops: 0,
+                throughput_mibps: 0,
+                released_at: (phase == PvPhase::Released).then_some(SimTime::ZERO),
+                node,
+                attachments: Vec::new(),
+                in_use_on: Default::default(),
+                resized: Vec::new(),
+                created_at: SimTime::ZERO,
+                removed_at: None,
+            });
+        }
     }
 
     pub fn add_node(&mut self, name: &str, zone: &str, pool: &crate::config::NodePoolConfig) -> NodeId {
@@ -297,6 +399,7 @@ impl World {
             unschedulable: false,
             requested: Default::default(),
             pod_count: 0,
+            used_ports: Default::default(),
             // Node n gets 10.244.n.0/24, as kubeadm with a /16 cluster CIDR does.
             pod_cidr: (id.0 % 256) as u8,
             ips_in_use: Default::default(),
@@ -343,7 +446,11 @@ impl World {
             revisions: Vec::new(),
             pods: BTreeMap::new(),
             waiting: None,
+            labels: Default::default(),
+            finalizers: Vec::new(),
+            owner_references: Vec::new(),
             deletion_timestamp: None,
+            pending_cascade: None,
             removed_at: None,
             renamed_to: None,
         });
@@ -375,6 +482,14 @@ impl World {
     }
     /// Live pods whose labels include every label of `selector`; an empty
     /// selector selects every live pod. In id order.
+    /// The pods a label selector matches: the `matchLabels` index, then the expressions.
+    pub fn pods_matching(&self, selector: &crate::config::LabelSelector) -> Vec<PodId> {
+        let mut pods = self.pods_selected_by(&selector.match_labels);
+        if !selector.match_expressions.is_empty() {
+            pods.retain(|id| selector.match_expressions.iter().all(|r| r.matches(&self.pod(*id).labels)));
+        }
+        pods
+    }
     pub fn pods_selected_by(&self, selector: &crate::config::Labels) -> Vec<PodId> {
         let Some((key, value)) = selector.iter().next() else {
             return self.pod_names.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
@@ -412,6 +527,11 @@ impl World {
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]
     }
+    /// A Service's metadata (labels, finalizers, deletion timestamp); its
+    /// name and selector, which the indexes key on, are changed elsewhere.
+    pub(crate) fn service_mut(&mut self, id: ServiceId) -> &mut Service {
+        &mut self.services[id.index()]
+    }
     pub fn class(&self, id: ClassId) -> &StorageClass {
         &self.storage_classes[id.index()]
     }
@@ -421,6 +541,18 @@ impl World {
         self.pod_names.get(name).copied()
     }
     /// The live claim with this name.
+    /// What a volume costs a month at its size: its class's price; a volume
+    /// of no class the cluster has is not priced.
+    pub fn volume_monthly(&self, pv: &Pv) -> crate::pricing::Money {
+        pv.storage_class.map_or(crate::pricing::Money::ZERO, |class| {
+            self.class(class).pricing.monthly(pv.capacity_bytes, pv.iops, pv.throughput_mibps)
+        })
+    }
+
+    /// The volume of that name that still exists.
+    pub fn pv_named(&self, name: &str) -> Option<PvId> {
+        self.pvs.iter().find(|pv| pv.removed_at.is_none() && pv.name == name).map(|pv| pv.id)
+    }
     pub fn pvc_named(&self, name: &str) -> Option<PvcId> {
         self.pvc_names.get(name).copied()
     }

@@ -29,6 +29,7 @@ use locate::{Locator, Tok, Token};
 use ron::error::{Error, SpannedError};
 use stsim_core::config::Config;
 
+pub use manifest::export;
 pub use manifest::story::STORIES;
 
 /// Reads a scenario. `file` is only used to label diagnostics.
@@ -160,6 +161,18 @@ fn merge(scenario: &mut raw::Scenario, collected: &manifest::Collected) {
         .pod_disruption_budgets
         .get_or_insert_default()
         .extend(collected.pod_disruption_budgets.iter().cloned());
+    if !collected.persistent_volumes.is_empty() {
+        scenario
+            .persistent_volumes
+            .get_or_insert_default()
+            .extend(collected.persistent_volumes.iter().cloned());
+    }
+    if !collected.persistent_volume_claims.is_empty() {
+        scenario
+            .persistent_volume_claims
+            .get_or_insert_default()
+            .extend(collected.persistent_volume_claims.iter().cloned());
+    }
     if scenario.namespace.is_none() {
         scenario.namespace = collected.namespace.as_ref().map(|(n, _)| n.clone());
     }

@@ -76,6 +76,12 @@ pub struct Scenario {
     /// The operators' own kinds, as CustomResourceDefinitions declare them.
     #[serde(default)]
     pub custom_resource_definitions: Option<Vec<CustomResourceDefinition>>,
+    /// PersistentVolumes that exist from the start.
+    #[serde(default)]
+    pub persistent_volumes: Option<Vec<PersistentVolume>>,
+    /// PersistentVolumeClaims that exist from the start.
+    #[serde(default)]
+    pub persistent_volume_claims: Option<Vec<PersistentVolumeClaim>>,
     /// Custom resources that exist from the start.
     #[serde(default)]
     pub custom_resources: Option<Vec<CustomResource>>,
@@ -367,6 +373,10 @@ pub enum Expect {
         resolves: Option<bool>,
         #[serde(default)]
         ip: Option<String>,
+        /// Exactly these answers, in any order: addresses, or
+        /// `<target>:<port>` for an SRV name; `[]` is NXDOMAIN.
+        #[serde(default)]
+        answers: Option<Vec<String>>,
     },
 }
 
@@ -402,6 +412,13 @@ pub struct Dns {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "Discovery")]
+pub enum Discovery {
+    Pods,
+    Service,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename = "Addressing")]
 pub enum Addressing {
     Dns,
@@ -429,6 +446,20 @@ pub enum QuorumSystem {
     ZooKeeper,
 }
 
+impl App {
+    /// `lookupRetry`, whatever the kind.
+    pub fn lookup_retry(&self) -> Option<&str> {
+        match self {
+            App::PrimaryReplica { lookup_retry, .. }
+            | App::RedisSentinel { lookup_retry, .. }
+            | App::Cassandra { lookup_retry, .. }
+            | App::Kafka { lookup_retry, .. }
+            | App::RedisCluster { lookup_retry, .. }
+            | App::Quorum { lookup_retry, .. } => lookup_retry.as_deref(),
+        }
+    }
+}
+
 /// The clustered application a StatefulSet runs: `PrimaryReplica(addressing: Dns)`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "App", deny_unknown_fields, rename_all_fields = "camelCase")]
@@ -446,6 +477,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
         /// Writes per second clients send to the primary.
@@ -466,6 +500,9 @@ pub enum App {
         /// How far behind replicas apply the primary's writes.
         #[serde(default)]
         replication_lag: Option<String>,
+        /// Where a member with an empty volume looks for a primary.
+        #[serde(default)]
+        discovery: Option<Discovery>,
     },
     RedisSentinel {
         #[serde(default)]
@@ -482,6 +519,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
         #[serde(default)]
         peer_timeout: Option<String>,
     },
@@ -500,6 +540,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     Kafka {
         #[serde(default)]
@@ -518,6 +561,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     RedisCluster {
         #[serde(default)]
@@ -534,6 +580,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
     Quorum {
         #[serde(default)]
@@ -550,6 +599,9 @@ pub enum App {
         stale_after: Option<String>,
         #[serde(default)]
         form_timeout: Option<String>,
+        /// How often a member that cannot resolve a peer looks it up again.
+        #[serde(default)]
+        lookup_retry: Option<String>,
     },
 }
 
@@ -574,6 +626,10 @@ pub struct NodePool {
     pub name: String,
     #[serde(default)]
     pub count: Option<i64>,
+    /// The nodes' own names, in order (as `kubectl get nodes` lists them);
+    /// `count` is their number unless given.
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
     #[serde(default)]
     pub cpu: Option<String>,
     #[serde(default)]
@@ -743,6 +799,8 @@ pub struct NodeAffinity {
 pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: Option<RawLabels>,
+    #[serde(default)]
+    pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -784,7 +842,12 @@ pub struct Affinity {
 #[serde(rename = "PodDisruptionBudget", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodDisruptionBudget {
     pub name: String,
+    /// `selector.matchLabels`.
+    #[serde(default)]
     pub selector: RawLabels,
+    /// `selector.matchExpressions`.
+    #[serde(default)]
+    pub selector_expressions: Option<Vec<NodeSelectorRequirement>>,
     #[serde(default)]
     pub min_available: Option<IntOrString>,
     #[serde(default)]
@@ -935,8 +998,12 @@ pub struct StatefulSet {
     pub service_name: String,
     #[serde(default)]
     pub replicas: Option<i64>,
+    /// `selector.matchLabels`; the template's labels if left out.
     #[serde(default)]
     pub selector: Option<RawLabels>,
+    /// `selector.matchExpressions`.
+    #[serde(default)]
+    pub selector_expressions: Option<Vec<NodeSelectorRequirement>>,
     #[serde(default)]
     pub pod_management_policy: Option<PodManagementPolicy>,
     #[serde(default)]
@@ -983,6 +1050,34 @@ pub struct PodTemplate {
     pub affinity: Option<Affinity>,
     #[serde(default)]
     pub tolerations: Option<Vec<Toleration>>,
+    /// `spec.nodeName`: bound to this node at creation, past the scheduler;
+    /// the node's kubelet admits the pod or rejects it (`Failed`).
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// The container's `ports`; those with a `hostPort` take that port on the node.
+    #[serde(default)]
+    pub ports: Option<Vec<ContainerPort>>,
+}
+
+/// A container port: `containerPort`, and `hostPort` to bind it on the node.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ContainerPort", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerPort {
+    pub container_port: i64,
+    #[serde(default)]
+    pub host_port: Option<i64>,
+    /// TCP when not given.
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "Protocol")]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -1345,6 +1440,9 @@ pub enum Action {
 pub enum Cascade {
     Background,
     Orphan,
+    /// The set stays (deletionTimestamp, `foregroundDeletion` finalizer)
+    /// until the garbage collector has deleted its pods and owned claims.
+    Foreground,
 }
 
 /// The template fields a `PatchTemplate` may replace; all optional.
@@ -1380,4 +1478,61 @@ pub struct Timings {
     pub volume_detach: Option<String>,
     #[serde(default)]
     pub rollout_stuck_after: Option<String>,
+}
+
+/// A PersistentVolume that exists from the start: a disk made by hand
+/// (static provisioning) or left by an earlier install.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "PersistentVolume", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PersistentVolume {
+    pub name: String,
+    /// `spec.capacity.storage`.
+    pub storage: String,
+    /// Empty or absent: a volume of no class, which only claims of no class bind.
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+    #[serde(default)]
+    pub access_modes: Option<Vec<AccessMode>>,
+    /// `Retain` unless given, as for any volume not made by a provisioner.
+    #[serde(default)]
+    pub persistent_volume_reclaim_policy: Option<ReclaimPolicy>,
+    /// The zone its node affinity names.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// The node its node affinity names (a local disk).
+    #[serde(default)]
+    pub node: Option<String>,
+    #[serde(default)]
+    pub claim_ref: Option<ClaimRef>,
+}
+
+/// `spec.claimRef`: the claim a volume is bound or kept for.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ClaimRef", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClaimRef {
+    pub name: String,
+    /// The uid of the claim it was bound to; a claim of the same name but
+    /// another uid does not get the volume.
+    #[serde(default)]
+    pub uid: Option<String>,
+}
+
+/// A PersistentVolumeClaim that exists from the start.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "PersistentVolumeClaim", deny_unknown_fields, rename_all = "camelCase")]
+pub struct PersistentVolumeClaim {
+    pub name: String,
+    #[serde(default)]
+    pub uid: Option<String>,
+    pub storage: String,
+    /// Absent: the default class; `""`: no class (static volumes only).
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+    #[serde(default)]
+    pub access_modes: Option<Vec<AccessMode>>,
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
+    /// The volume it asks for by name.
+    #[serde(default)]
+    pub volume_name: Option<String>,
 }

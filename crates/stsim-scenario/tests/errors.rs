@@ -488,3 +488,67 @@ fn crlf_line_endings_and_a_byte_order_mark() {
     assert_eq!((d.code, d.line, d.column, d.length), ("invalid-value", 7, 19, 2));
     assert!(d.render(&source).contains("7 |         replicas: -1,\n  |                   ^^\n"));
 }
+
+#[test]
+fn node_name_naming_no_node() {
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\", nodeName: \"wroker-1\"),",
+    );
+    let d = only_error(&source);
+    check(&d, "unknown-reference", &source, "\"wroker-1\"", 10, "statefulsets[0].template.nodeName");
+    assert!(d.message.contains("Not found: \"wroker-1\": no node has this name"), "{}", d.message);
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("did you mean `worker-1`?")), "{d:#?}");
+}
+
+#[test]
+fn host_ports_out_of_range_and_repeated() {
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\", ports: [(containerPort: 0), (containerPort: 80, hostPort: 70000), (containerPort: 79, hostPort: 0), (containerPort: 81, hostPort: 8080), (containerPort: 82, hostPort: 8080, protocol: TCP), (containerPort: 83, hostPort: 8080, protocol: UDP)]),",
+    );
+    let diagnostics = errors(&source);
+    assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
+    check(
+        &diagnostics[0],
+        "invalid-value",
+        &source,
+        "0)",
+        1,
+        "ports[0].containerPort: Invalid value: 0: must be between 1 and 65535, inclusive",
+    );
+    check(&diagnostics[1], "invalid-value", &source, "70000", 5, "ports[1].hostPort: Invalid value: 70000");
+    check(
+        &diagnostics[2],
+        "duplicate-name",
+        &source,
+        "8080, protocol: TCP",
+        4,
+        "ports[4].hostPort: Duplicate value: \"8080/TCP\"",
+    );
+}
+
+#[test]
+fn dns_answer_for_a_cluster_ip_service_name_is_not_modelled() {
+    let source = edit("selector: {\"app\": \"web\"})],", "selector: {\"app\": \"web\"}, clusterIP: \"10.0.0.1\")],")
+        .replace(")],\n)\n", ")],\n    expect: [DnsAnswer(name: \"web-svc.default.svc.cluster.local\", at: \"1m\", resolves: true)],\n)\n");
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "\"web-svc.default", 35, "is a ClusterIP Service");
+}
+
+#[test]
+fn lookup_retry_of_zero() {
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        app: Quorum(lookupRetry: \"0s\"),",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"0s\"",
+        4,
+        "lookupRetry: Invalid value: \"0s\": must be greater than 0",
+    );
+}

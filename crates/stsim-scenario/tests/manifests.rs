@@ -149,6 +149,55 @@ fn requests_default_to_limits_and_sum_over_containers() {
 }
 
 #[test]
+fn liveness_and_startup_probes_pre_stop_sleep_and_init_containers_are_read() {
+    let yaml = edit(
+        "          readinessProbe:\n",
+        "          livenessProbe:\n            exec:\n              command: [redis-cli, ping]\n            \
+         periodSeconds: 5\n            failureThreshold: 4\n          startupProbe:\n            \
+         tcpSocket:\n              port: 6379\n            failureThreshold: 30\n          lifecycle:\n            \
+         preStop:\n              sleep:\n                seconds: 12\n          readinessProbe:\n",
+    )
+    .replacen(
+        "      containers:\n",
+        "      initContainers:\n        - name: config\n          image: busybox:1.36\n      containers:\n",
+        1,
+    );
+    let loaded = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap();
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let template = &loaded.config.statefulsets[0].spec.template;
+    let liveness = template.liveness_probe.as_ref().expect("the liveness probe is read");
+    assert_eq!((liveness.period.as_millis(), liveness.failure_threshold), (5_000, 4));
+    let startup = template.startup_probe.as_ref().expect("the startup probe is read");
+    assert_eq!((startup.period.as_millis(), startup.failure_threshold), (10_000, 30));
+    assert_eq!(template.pre_stop.map(|d| d.as_millis()), Some(12_000));
+    assert_eq!(template.init_containers, vec!["busybox:1.36".to_string()]);
+}
+
+#[test]
+fn a_pre_stop_exec_hook_is_listed_as_unused_and_liveness_success_threshold_must_be_one() {
+    let yaml = edit(
+        "          readinessProbe:\n",
+        "          lifecycle:\n            preStop:\n              exec:\n                command: [redis-cli, shutdown]\n          \
+         readinessProbe:\n",
+    );
+    let warning = parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap().warning.unwrap();
+    let (line, column) = position(&yaml, "exec:\n                command");
+    assert!(
+        warning.contains(&format!(
+            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].lifecycle.preStop.exec"
+        )),
+        "{warning}"
+    );
+    let yaml = edit(
+        "          readinessProbe:\n",
+        "          livenessProbe:\n            tcpSocket:\n              port: 6379\n            successThreshold: 2\n          \
+         readinessProbe:\n",
+    );
+    let error = refused(&yaml, "invalid-value", "must be 1", "2\n          readinessProbe");
+    assert!(error.to_string().contains("livenessProbe"), "{error}");
+}
+
+#[test]
 fn lists_json_and_empty_documents_are_read() {
     let list = format!(
         "apiVersion: v1\nkind: List\nitems:\n{}",
@@ -180,16 +229,16 @@ fn unused_fields_and_kinds_are_listed_in_one_warning() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n---\n{}",
         edit(
             "          image: redis:7.0\n",
-            "          image: redis:7.0\n          ports:\n            - containerPort: 6379\n"
+            "          image: redis:7.0\n          env:\n            - name: MODE\n              value: cluster\n"
         )
     );
     let warning = parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap().warning.unwrap();
     assert_eq!(warning.matches("warning:").count(), 1, "{warning}");
     assert!(warning.contains("r.yaml:2:7: ConfigMap \"conf\" (the kind is not modelled)"), "{warning}");
-    let (line, column) = position(&yaml, "ports:\n            - containerPort");
+    let (line, column) = position(&yaml, "env:\n            - name: MODE");
     assert!(
         warning.contains(&format!(
-            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].ports"
+            "r.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.containers[0].env"
         )),
         "{warning}"
     );
@@ -582,22 +631,6 @@ fn nodes_from_kubectl_get_nodes_make_the_cluster() {
 }
 
 #[test]
-fn existing_volumes_and_claims_are_named_in_the_warning() {
-    let pv = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-1\nspec:\n  capacity:\n    storage: 10Gi\n---\n";
-    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-redis-0\n---\n";
-    let loaded = parse_manifests(&[("r.yaml".into(), format!("{pv}{pvc}{REDIS}"))], "start").unwrap();
-    let warning = loaded.warning.unwrap();
-    assert!(
-        warning.contains("r.yaml:2:7: PersistentVolume \"pv-1\" (the kind is not modelled)"),
-        "{warning}"
-    );
-    assert!(
-        warning.contains("PersistentVolumeClaim \"data-redis-0\" (the kind is not modelled)"),
-        "{warning}"
-    );
-}
-
-#[test]
 fn the_story_cluster_is_sized_from_the_requests() {
     let config = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
     let pool = &config.cluster.node_pools[0];
@@ -609,4 +642,162 @@ fn the_story_cluster_is_sized_from_the_requests() {
     let pool = &config.cluster.node_pools[0];
     // 50 nodes at most, each with room for twice its share (3 pods) of 3 CPUs and 20Gi.
     assert_eq!((pool.count, pool.cpu_millis, pool.memory_bytes), (50, 18_000, 120 << 30));
+}
+
+const VOLUME: &str = "apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: disk-1
+spec:
+  capacity:
+    storage: 10Gi
+  accessModes: [ReadWriteOnce]
+  storageClassName: gp3
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - key: topology.kubernetes.io/zone
+          operator: In
+          values: [us-east-1a]
+";
+
+#[test]
+fn a_volume_without_capacity() {
+    let yaml = format!("{REDIS}---\n{}", VOLUME.replace("  capacity:\n    storage: 10Gi\n", ""));
+    let error = refused(
+        &yaml,
+        "invalid-value",
+        "spec.capacity: Required value",
+        "accessModes: [ReadWriteOnce]\n  storageClassName",
+    );
+    assert!(error.message.contains("PersistentVolume \"disk-1\""), "{}", error.message);
+}
+
+#[test]
+fn a_volume_in_a_zone_the_cluster_does_not_have() {
+    let yaml = format!("{REDIS}---\n{}", VOLUME.replace("[us-east-1a]", "[mars-1a]"));
+    refused(
+        &yaml,
+        "unknown-reference",
+        "no such zone",
+        "key: topology.kubernetes.io/zone\n          operator: In\n          values: [mars",
+    );
+}
+
+#[test]
+fn a_claim_without_a_size() {
+    let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-redis-0\nspec:\n  accessModes: [ReadWriteOnce]\n";
+    let yaml = format!("{REDIS}---\n{claim}");
+    let errors = errors(&yaml);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("spec.resources.requests.storage: Required value"), "{errors:#?}");
+    // At the claim's spec, the last document's.
+    assert_eq!(errors[0].line, yaml.lines().count(), "{errors:#?}");
+}
+
+#[test]
+fn nodes_keep_their_names_and_a_local_volume_names_one() {
+    let node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: ip-10-0-1-5\n  labels:\n    topology.kubernetes.io/zone: us-east-1a\nstatus:\n  allocatable:\n    cpu: \"4\"\n    memory: 16Gi\n";
+    let local = VOLUME
+        .replace("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+        .replace("[us-east-1a]", "[ip-10-0-1-5]");
+    let yaml = format!("{REDIS}---\n{node}---\n{local}");
+    let config = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap().config;
+    assert_eq!(config.cluster.node_pools[0].names, ["ip-10-0-1-5"]);
+    assert_eq!(config.persistent_volumes[0].node.as_deref(), Some("ip-10-0-1-5"));
+    let mut sim = stsim_core::Simulation::new(config);
+    sim.run();
+    assert_eq!(sim.world.nodes[0].name, "ip-10-0-1-5");
+    let yaml = yaml.replace("[ip-10-0-1-5]", "[ip-10-0-9-9]");
+    let errors = errors(&yaml);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("no node has this name"), "{errors:#?}");
+    let line = yaml.lines().position(|l| l.contains("- key: kubernetes.io/hostname")).unwrap() + 1;
+    assert_eq!(errors[0].line, line, "{errors:#?}");
+}
+
+/// `matchExpressions` in a set's selector, a budget's and a pod
+/// anti-affinity term's (as the ZooKeeper tutorial writes it) are read and
+/// matched, and a selector that does not select the template is refused.
+#[test]
+fn selectors_with_match_expressions() {
+    let yaml = edit(
+        "  selector:\n    matchLabels:\n      app: redis\n",
+        "  selector:\n    matchLabels:\n      app: redis\n    matchExpressions:\n      - key: tier\n        operator: NotIn\n        values: [cache]\n",
+    )
+    .replacen(
+        "      containers:\n",
+        "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            \
+         - labelSelector:\n                matchExpressions:\n                  - key: app\n                    operator: In\n                    \
+         values: [redis]\n              topologyKey: kubernetes.io/hostname\n      containers:\n",
+        1,
+    );
+    let budget = "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: redis\nspec:\n  maxUnavailable: 1\n  selector:\n    matchExpressions:\n      - {key: app, operator: Exists}\n";
+    let yaml = format!("{yaml}{budget}");
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let config = loaded.config;
+    let selector = &config.statefulsets[0].spec.selector;
+    assert_eq!(selector.match_expressions.len(), 1);
+    let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert!(selector.matches(&labels(&[("app", "redis")])));
+    assert!(!selector.matches(&labels(&[("app", "redis"), ("tier", "cache")])));
+    let term = &config.statefulsets[0].spec.template.affinity.anti_required[0];
+    assert!(term.selects(&labels(&[("app", "redis")])) && !term.selects(&labels(&[("app", "web")])));
+    assert!(config.pod_disruption_budgets[0].selector.matches(&labels(&[("app", "anything")])));
+    // Three pods, one per node: the anti-affinity by expression holds.
+    let mut sim = stsim_core::Simulation::new(config);
+    sim.run();
+    let nodes: std::collections::BTreeSet<_> = sim.world.live_pods().filter_map(|p| p.node).collect();
+    assert_eq!(nodes.len(), 3);
+    // A selector whose expression the template's labels fail is refused.
+    let bad =
+        yaml.replacen("operator: NotIn\n        values: [cache]", "operator: In\n        values: [cache]", 1);
+    let errors = errors(&bad);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("`selector` does not match template `labels`"), "{errors:#?}");
+    assert_eq!(errors[0].line, bad.lines().position(|l| l.contains("- key: tier")).unwrap() + 1);
+}
+
+#[test]
+fn a_pod_affinity_term_without_a_label_selector_selects_nothing() {
+    let yaml = edit(
+        "      containers:\n",
+        "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            \
+         - topologyKey: kubernetes.io/hostname\n      containers:\n",
+    );
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml)], "start").unwrap();
+    assert!(loaded.config.statefulsets[0].spec.template.affinity.anti_required.is_empty());
+    assert!(loaded.warning.unwrap().contains("has no labelSelector, so it selects no pod"));
+}
+
+/// Every container's host ports and the template's nodeName are read, and
+/// the API server's rules hold (a host port once per pod and protocol).
+#[test]
+fn host_ports_and_node_name_are_read() {
+    let yaml = edit(
+        "          image: redis:7.0\n",
+        "          image: redis:7.0\n          ports:\n            - {name: redis, containerPort: 6379, hostPort: 6379}\n",
+    )
+    .replacen(
+        "  volumeClaimTemplates:\n",
+        "        - name: exporter\n          image: exporter:1\n          ports:\n            \
+         - {containerPort: 9121, hostPort: 9121, protocol: UDP}\n  volumeClaimTemplates:\n",
+        1,
+    )
+    .replacen("      containers:\n", "      nodeName: worker-1\n      containers:\n", 1);
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
+    // The sidecar's image is not the pod's (the model runs the first container's).
+    let warning = loaded.warning.unwrap();
+    assert!(!warning.contains("ports") && warning.contains("containers[1].image"), "{warning}");
+    let template = &loaded.config.statefulsets[0].spec.template;
+    assert_eq!(template.node_name.as_deref(), Some("worker-1"));
+    let ports: Vec<String> =
+        template.host_ports.iter().map(|p| format!("{}/{:?}", p.port, p.protocol)).collect();
+    assert_eq!(ports, ["6379/TCP", "9121/UDP"]);
+    let twice = yaml.replace("hostPort: 9121, protocol: UDP", "hostPort: 6379");
+    let errors = errors(&twice);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("Duplicate value: \"6379/TCP\""), "{errors:#?}");
 }

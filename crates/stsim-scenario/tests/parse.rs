@@ -70,7 +70,7 @@ fn the_full_example_parses() {
     let spec = &set.spec;
     assert_eq!(spec.replicas, 3);
     assert_eq!(spec.service_name, "redis-svc");
-    assert_eq!(spec.selector.get("app").map(String::as_str), Some("redis"));
+    assert_eq!(spec.selector.match_labels.get("app").map(String::as_str), Some("redis"));
     assert_eq!(spec.pod_management_policy, PodManagementPolicy::OrderedReady);
     assert_eq!(spec.update_strategy, UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None });
     assert_eq!((spec.revision_history_limit, spec.min_ready_seconds, spec.ordinals_start), (10, 0, 0));
@@ -139,7 +139,7 @@ fn a_minimal_scenario_gets_every_default() {
     let spec = &config.statefulsets[0].spec;
     assert_eq!(spec.replicas, 1);
     assert_eq!(spec.template.labels.get("app").map(String::as_str), Some("web"));
-    assert_eq!(spec.selector, spec.template.labels);
+    assert_eq!(spec.selector.match_labels, spec.template.labels);
     assert_eq!(spec.pod_management_policy, PodManagementPolicy::OrderedReady);
     assert_eq!(spec.update_strategy, UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None });
     assert_eq!((spec.revision_history_limit, spec.min_ready_seconds, spec.ordinals_start), (10, 0, 0));

@@ -1,5 +1,7 @@
-//! The API server's writes for objects a person edits by hand: labels of
-//! pods and claims, a pod's owner references removed, a claim's replaced.
+//! The API server's writes of objects' metadata, by a person's hand edit
+//! or an operator's update alike: labels and finalizers of pods, claims,
+//! StatefulSets and Services, a pod's owner references removed, a claim's
+//! replaced.
 //!
 //! Owns what changes and who hears of it: a pod's new labels reach the
 //! Services and StatefulSets that select it (its own set may release it,
@@ -9,8 +11,23 @@
 use super::{Api, Change};
 use crate::config::Labels;
 use crate::events::EventKey;
+use crate::kube::ObjRef;
 use crate::objects::*;
+use crate::time::SimTime;
 use crate::trace::Event;
+
+/// `ValidateNoNewFinalizers` (apimachinery `ValidateObjectMetaUpdate`): an
+/// object being deleted may lose finalizers but gain none.
+pub fn no_new_finalizers(deleting: Option<SimTime>, old: &[String], new: &[String]) -> Option<String> {
+    deleting?;
+    let extra: Vec<String> = new.iter().filter(|f| !old.contains(f)).map(|f| format!("{f:?}")).collect();
+    (!extra.is_empty()).then(|| {
+        format!(
+            "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+            extra.join(", ")
+        )
+    })
+}
 
 impl Api<'_> {
     /// `metadata.labels` of a pod replaced. Every live StatefulSet may now
@@ -93,17 +110,17 @@ impl Api<'_> {
 
     /// `metadata.finalizers` of a pod replaced (a merge patch). A finalizer
     /// cannot be added to a pod being deleted (the API server's
-    /// `Forbidden: no new finalizers can be added if the object is being
-    /// deleted`); the last one removed lets a held pod go.
-    pub fn set_pod_finalizers(&mut self, pod: PodId, finalizers: Vec<String>) {
+    /// `ValidateNoNewFinalizers`); the last one removed lets a held pod go.
+    /// A refusal is recorded and answered with the API server's message.
+    pub fn set_pod_finalizers(&mut self, pod: PodId, finalizers: Vec<String>) -> Result<(), String> {
         let p = self.world.pod(pod);
         if p.finalizers == finalizers {
-            return;
+            return Ok(());
         }
-        if p.deletion_timestamp.is_some() && finalizers.iter().any(|f| !p.finalizers.contains(f)) {
+        if let Some(message) = no_new_finalizers(p.deletion_timestamp, &p.finalizers, &finalizers) {
             let change = "refused: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted";
             self.record(Event::PodPatched { pod, change: change.to_string() });
-            return;
+            return Err(format!("Pod \"{}\" is invalid: {message}", self.world.pod(pod).name));
         }
         let change = format!("finalizers [{}]", finalizers.join(", "));
         let p = self.world.pod_mut(pod);
@@ -114,19 +131,21 @@ impl Api<'_> {
         if let Some(force) = release {
             self.remove_pod(pod, force);
         }
+        Ok(())
     }
 
     /// `metadata.finalizers` of a claim replaced; the last one removed lets
     /// a deleted claim go, unless a scheduled pod still uses it.
-    pub fn set_pvc_finalizers(&mut self, pvc: PvcId, finalizers: Vec<String>) {
+    pub fn set_pvc_finalizers(&mut self, pvc: PvcId, finalizers: Vec<String>) -> Result<(), String> {
         let claim = self.world.pvc(pvc);
         if claim.finalizers == finalizers {
-            return;
+            return Ok(());
         }
-        if claim.deletion_timestamp.is_some() && finalizers.iter().any(|f| !claim.finalizers.contains(f)) {
+        if let Some(message) = no_new_finalizers(claim.deletion_timestamp, &claim.finalizers, &finalizers) {
             let change = "refused: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted";
             self.record(Event::PvcPatched { pvc, change: change.to_string() });
-            return;
+            let name = &self.world.pvc(pvc).name;
+            return Err(format!("PersistentVolumeClaim \"{name}\" is invalid: {message}"));
         }
         let change = format!("finalizers [{}]", finalizers.join(", "));
         let claim = self.world.pvc_mut(pvc);
@@ -137,6 +156,90 @@ impl Api<'_> {
         if deleting && !self.world.claim_protected_by_pod(&name) {
             self.remove_pvc(pvc);
         }
+        Ok(())
+    }
+
+    /// `metadata.labels` of a StatefulSet or a Service replaced: kept and
+    /// served; nothing in the model selects these objects by label.
+    pub fn set_object_labels(&mut self, obj: ObjRef, labels: Labels) {
+        let slot = match obj {
+            ObjRef::Sts(id) => &mut self.world.sts_mut(id).labels,
+            ObjRef::Service(id) => &mut self.world.service_mut(id).labels,
+            _ => unreachable!("pods and claims have their own label writes"),
+        };
+        if *slot == labels {
+            return;
+        }
+        let words: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        *slot = labels;
+        self.record(Event::MetadataPatched { object: obj, change: format!("labels [{}]", words.join(", ")) });
+    }
+
+    /// `metadata.ownerReferences` of a StatefulSet, a Service or a claim to
+    /// custom resources replaced: the garbage collector looks again (an object
+    /// none of whose owners is live is deleted).
+    pub fn set_custom_owners(&mut self, obj: ObjRef, refs: Vec<serde_json::Value>) {
+        let slot = match obj {
+            ObjRef::Sts(id) => &mut self.world.sts_mut(id).owner_references,
+            ObjRef::Service(id) => &mut self.world.service_mut(id).owner_references,
+            ObjRef::Pvc(id) => &mut self.world.pvc_mut(id).owner_references,
+            _ => unreachable!("pods have their own owner writes"),
+        };
+        if *slot == refs {
+            return;
+        }
+        let names: Vec<String> = refs
+            .iter()
+            .map(|r| format!("{}/{}", r["kind"].as_str().unwrap_or("?"), r["name"].as_str().unwrap_or("?")))
+            .collect();
+        *slot = refs;
+        self.record(Event::MetadataPatched {
+            object: obj,
+            change: format!("ownerReferences [{}]", names.join(", ")),
+        });
+        self.wake(EventKey::GarbageCollect);
+    }
+
+    /// `metadata.finalizers` of a StatefulSet or a Service replaced, under
+    /// the same rule as every object's (no new finalizer once deleting); the
+    /// last one removed from a deleted object lets it go, as it was deleted.
+    pub fn set_object_finalizers(&mut self, obj: ObjRef, finalizers: Vec<String>) -> Result<(), String> {
+        let (deleting, old, kind, name) = match obj {
+            ObjRef::Sts(id) => {
+                let s = self.world.sts(id);
+                (s.deletion_timestamp, &s.finalizers, "StatefulSet.apps", &s.name)
+            }
+            ObjRef::Service(id) => {
+                let s = self.world.service(id);
+                (s.deletion_timestamp, &s.finalizers, "Service", &s.name)
+            }
+            _ => unreachable!("pods and claims have their own finalizer writes"),
+        };
+        if *old == finalizers {
+            return Ok(());
+        }
+        if let Some(message) = no_new_finalizers(deleting, old, &finalizers) {
+            return Err(format!("{kind} \"{name}\" is invalid: {message}"));
+        }
+        let change = format!("finalizers [{}]", finalizers.join(", "));
+        let release = deleting.is_some() && finalizers.is_empty();
+        match obj {
+            ObjRef::Sts(id) => self.world.sts_mut(id).finalizers = finalizers,
+            ObjRef::Service(id) => self.world.service_mut(id).finalizers = finalizers,
+            _ => unreachable!(),
+        }
+        self.record(Event::MetadataPatched { object: obj, change });
+        if release {
+            match obj {
+                ObjRef::Sts(id) => {
+                    let cascade = self.world.sts(id).pending_cascade.unwrap_or(Cascade::Background);
+                    self.remove_statefulset(id, cascade);
+                }
+                ObjRef::Service(id) => self.remove_service(id),
+                _ => unreachable!(),
+            }
+        }
+        Ok(())
     }
 
     /// `kubectl patch pvc` raising `spec.resources.requests.storage`. The
@@ -147,7 +250,7 @@ impl Api<'_> {
     /// resizer (which hears of it as a `Change`) expands the volume later
     /// (pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate,
     /// plugin/pkg/admission/storage/persistentvolume/resize).
-    pub fn resize_pvc(&mut self, pvc: PvcId, bytes: u64) {
+    pub fn resize_pvc(&mut self, pvc: PvcId, bytes: u64) -> Result<(), String> {
         let claim = self.world.pvc(pvc);
         let invalid = format!("PersistentVolumeClaim {:?} is invalid: ", claim.name);
         let refusal = if claim.phase != PvcPhase::Bound {
@@ -167,15 +270,16 @@ impl Api<'_> {
             None
         };
         if let Some(message) = refusal {
-            self.record(Event::PvcUpdateRejected { pvc, message });
-            return;
+            self.record(Event::PvcUpdateRejected { pvc, message: message.clone() });
+            return Err(message);
         }
         if bytes == claim.request_bytes {
-            return;
+            return Ok(());
         }
         self.world.pvc_mut(pvc).request_bytes = bytes;
         self.record(Event::PvcResizeRequested { pvc, bytes });
         self.notify(Change::ResizeRequested(pvc));
+        Ok(())
     }
 
     /// The resizer's work is done: the volume has the claim's size, billed

@@ -29,12 +29,69 @@ pub(crate) fn script_at(records: &[Record], at: SimTime) -> Option<&str> {
     })
 }
 
-/// The scripted action at `at` in backquotes, or `fallback`, with the time.
-pub(crate) fn blame(records: &[Record], at: SimTime, fallback: &str) -> String {
-    match script_at(records, at) {
-        Some(description) => format!("`{description}` at {at}"),
+/// What started a chain at `at`: the scripted action at that instant in
+/// backquotes; else an operator's write at that instant, naming the
+/// operator and what it did (`etcd-2 scaled away at 10m3s, after
+/// operator/etcd-operator scaled etcd 3 -> 2`); else `fallback`, with the time.
+pub(crate) fn blame(world: &World, records: &[Record], at: SimTime, fallback: &str) -> String {
+    if let Some(description) = script_at(records, at) {
+        return format!("`{description}` at {at}");
+    }
+    let end = records.partition_point(|r| r.at <= at);
+    operator_blame(world, &records[..end], at, fallback)
+}
+
+/// `fallback` at `at`, naming the operator whose write in the same instant,
+/// among `records` (which end at the symptom), started it, if one did.
+fn operator_blame(world: &World, records: &[Record], at: SimTime, fallback: &str) -> String {
+    let start = records.partition_point(|r| r.at < at);
+    let deed = records[start..]
+        .iter()
+        .filter(|r| matches!(r.actor, Actor::Operator(_)))
+        .find_map(|r| operator_deed(world, &r.event).map(|deed| (r.actor, deed)));
+    match deed {
+        Some((actor, Deed::Itself)) => {
+            format!("{fallback} by {} at {at}", crate::trace::actor_name(world, actor))
+        }
+        Some((actor, Deed::Other(what))) => {
+            format!("{fallback} at {at}, after {} {what}", crate::trace::actor_name(world, actor))
+        }
         None => format!("{fallback} at {at}"),
     }
+}
+
+/// An operator's write, as a chain names it.
+enum Deed {
+    /// A pod deleted or evicted: the symptom's own cause.
+    Itself,
+    Other(String),
+}
+
+fn operator_deed(world: &World, event: &Event) -> Option<Deed> {
+    Some(match event {
+        Event::PodDeleting { .. } | Event::PodRemoved { .. } | Event::PodEvicted { .. } => Deed::Itself,
+        Event::StatefulSetScaled { sts, from, to } => {
+            Deed::Other(format!("scaled {} {from} -> {to}", world.sts(*sts).name))
+        }
+        Event::StatefulSetUpdated { sts, change } => {
+            Deed::Other(format!("updated {} ({change})", world.sts(*sts).name))
+        }
+        Event::StatefulSetDeleted { sts, .. } => {
+            Deed::Other(format!("deleted statefulset {}", world.sts(*sts).name))
+        }
+        Event::DeleteHeld { object, .. } => {
+            Deed::Other(format!("deleted {}", crate::kube::display(world, *object)))
+        }
+        Event::PvcDeleting { pvc } | Event::PvcRemoved { pvc } => {
+            Deed::Other(format!("deleted claim {}", world.pvc(*pvc).name))
+        }
+        Event::PodPatched { pod, change } => {
+            Deed::Other(format!("edited {} ({change})", world.pod(*pod).name))
+        }
+        Event::PodCreated { pod, .. } => Deed::Other(format!("created pod {}", world.pod(*pod).name)),
+        Event::AppMember { pod, what, .. } => Deed::Other(format!("{what} ({})", world.pod(*pod).name)),
+        _ => return None,
+    })
 }
 
 /// The time of the last record matching `matches`.
@@ -49,7 +106,8 @@ fn last_index(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<us
 
 /// What caused record `index`: the scripted action that ran just before it
 /// in the same instant, in backquotes, or `fallback`, with the time; an
-/// operator's action names the operator.
+/// operator's action names the operator, and so does a controller's that
+/// followed an operator's write in the same instant.
 pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fallback: &str) -> String {
     let at = records[index].at;
     let script = records[..=index].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
@@ -61,7 +119,9 @@ pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fall
         (None, actor @ crate::trace::Actor::Operator(_)) => {
             format!("{fallback} by {} at {at}", crate::trace::actor_name(world, actor))
         }
-        (None, _) => format!("{fallback} at {at}"),
+        // A controller's write in the instant of an operator's (the garbage
+        // collector deleting the pods of the set the operator deleted).
+        (None, _) => operator_blame(world, &records[..index], at, fallback),
     }
 }
 
@@ -138,7 +198,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
         })
         .filter(|at| *at <= created);
         let root = match previous_deleted {
-            Some(at) => blame(records, at, &format!("{member} deleted")),
+            Some(at) => blame(world, records, at, &format!("{member} deleted")),
             None => format!("{member} created at {created}"),
         };
         return Why {
@@ -211,7 +271,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
             last_index(records, |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id));
         let root = match deleting {
             Some(index) => blame_record(world, records, index, &format!("{member} deleted")),
-            None => blame(records, at, &format!("{member} deleted")),
+            None => blame(world, records, at, &format!("{member} deleted")),
         };
         return Why {
             steps: vec![root, format!("{member} is terminating, so its record {name} was withdrawn")],
@@ -315,7 +375,7 @@ pub(crate) fn moved(
     let deleted_at = last(records, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier(*pod)))
         .or_else(|| last(records, |e| matches!(e, Event::PodRemoved { pod, .. } if earlier(*pod))));
     let root = match deleted_at {
-        Some(at) => blame(records, at, &format!("{member} deleted")),
+        Some(at) => blame(world, records, at, &format!("{member} deleted")),
         None => format!("{member} restarted"),
     };
     let now_at = now_at.map_or("no IP".to_string(), |ip| ip.to_string());
@@ -367,7 +427,7 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
                         .or(deleting);
                     match deleting {
                         Some(index) => blame_record(world, records, index, &format!("{name} deleted")),
-                        None => blame(records, at, &format!("{name} deleted")),
+                        None => blame(world, records, at, &format!("{name} deleted")),
                     }
                 }
             };
@@ -394,7 +454,7 @@ pub(crate) fn cut(world: &World, records: &[Record], member: &str, node: crate::
     let state = world.node(node).machine.as_str();
     let since = last(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node));
     let root = match since {
-        Some(at) => blame(records, at, &format!("{name} {state}")),
+        Some(at) => blame(world, records, at, &format!("{name} {state}")),
         None => format!("{name} {state}"),
     };
     Why {
@@ -405,5 +465,64 @@ pub(crate) fn cut(world: &World, records: &[Record], member: &str, node: crate::
              off) before another member takes its place."
         ),
         code: "peers-unreachable",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PodManagementPolicy;
+    use crate::time::SimDuration;
+    use crate::trace::Actor;
+
+    fn record(at: SimTime, actor: Actor, event: Event) -> Record {
+        Record { at, actor, event }
+    }
+
+    /// A chain found by time names what started it: a script, else the
+    /// operator whose write came at that instant and what it did.
+    #[test]
+    fn time_based_blame_names_the_operator_that_started_the_chain() {
+        let config =
+            crate::fixtures::scenario("blame", 1, 3, PodManagementPolicy::OrderedReady, SimDuration::ZERO);
+        let mut world = World::from_config(&config);
+        world.operator_names = vec!["etcd-operator".into()];
+        let sts = StsId(0);
+        let at = SimTime::from_millis(603_000);
+        let scaled = Event::StatefulSetScaled { sts, from: 3, to: 2 };
+        let deleted = Event::PodDeleting { pod: PodId(0), grace: SimDuration::from_secs(30) };
+        let records = vec![
+            record(SimTime::from_millis(1_000), Actor::Operator(0), scaled.clone()),
+            record(at, Actor::Operator(0), scaled),
+            record(at, Actor::StatefulSetController, deleted.clone()),
+        ];
+        assert_eq!(
+            blame(&world, &records, at, "redis-2 deleted"),
+            "redis-2 deleted at 10m3s, after operator/etcd-operator scaled redis 3 -> 2"
+        );
+        // The operator's own delete is the cause itself.
+        let records = vec![record(at, Actor::Operator(0), deleted.clone())];
+        assert_eq!(
+            blame(&world, &records, at, "redis-0 deleted"),
+            "redis-0 deleted by operator/etcd-operator at 10m3s"
+        );
+        // A controller's own decision, with no operator write then, blames nobody.
+        let records = vec![record(at, Actor::StatefulSetController, deleted.clone())];
+        assert_eq!(blame(&world, &records, at, "redis-0 deleted"), "redis-0 deleted at 10m3s");
+        // The garbage collector's delete after the operator deleted the set.
+        let records = vec![
+            record(at, Actor::Operator(0), Event::StatefulSetDeleted { sts, cascade: Cascade::Background }),
+            record(at, Actor::GarbageCollector, deleted.clone()),
+        ];
+        assert_eq!(
+            blame_record(&world, &records, 1, "redis-0 deleted"),
+            "redis-0 deleted at 10m3s, after operator/etcd-operator deleted statefulset redis"
+        );
+        // An operator write after the symptom did not cause it.
+        let records = vec![
+            record(at, Actor::GarbageCollector, deleted),
+            record(at, Actor::Operator(0), Event::StatefulSetDeleted { sts, cascade: Cascade::Background }),
+        ];
+        assert_eq!(blame_record(&world, &records, 0, "redis-0 deleted"), "redis-0 deleted at 10m3s");
     }
 }

@@ -18,7 +18,10 @@
 //!
 //! Peers are reached at the address a member stored: a DNS name works while
 //! it resolves (through CoreDNS's cache, `dns::resolve`) to the member's
-//! current pod; an IP only while the pod keeps it.
+//! current pod; an IP only while the pod keeps it. A name that does not
+//! resolve is looked up again after the app's `lookup_retry`, as members'
+//! own retry loops do: each lookup after the cached NXDOMAIN expires caches
+//! a new one, so the denial runs from the last failed lookup.
 //!
 //! Operators see the applications through [`views`] (each member's role as
 //! its process reports it) and may [`promote`] a replica of a primary/replica
@@ -906,6 +909,17 @@ pub(crate) fn reach(
             let lookup = crate::controllers::dns::resolve(api, name);
             if let Some(until) = lookup.stale_until {
                 wake.at(until);
+            }
+            if lookup.answer.is_none() {
+                // The member's own retry loop looks the name up again every
+                // `lookup_retry`. Until the denial leaves the cache its
+                // lookups change nothing (a record published meanwhile wakes
+                // the applications anyway), so the next one that matters is
+                // the first at or after the expiry: it caches a new denial.
+                let period = app.config().lookup_retry.as_millis().max(1);
+                let wait = lookup.expires_at.since(api.now).as_millis();
+                let retries = wait.div_ceil(period).max(1);
+                wake.at(api.now + SimDuration::from_millis(retries.saturating_mul(period)));
             }
             (lookup.answer, lookup.cached)
         }

@@ -84,7 +84,11 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
         let mut tried: Vec<String> = Vec::new();
         let mut why_not: Option<Why> = None;
         let mut found = None;
-        for (member, _) in expected.iter().filter(|(m, _)| *m != process.member) {
+        if app.config().discovery == crate::config::Discovery::Service {
+            found = through_service(api, app, &process, &subdomain, &mut tried, wake);
+        }
+        let by_pods = app.config().discovery == crate::config::Discovery::Pods;
+        for (member, _) in expected.iter().filter(|(m, _)| by_pods && *m != process.member) {
             let name = dns_name(api.world(), member, &subdomain);
             match reach(api, app, process.node, member, &Address::Dns(name.clone()), wake) {
                 Reach::Ok(target) if is_primary(app, target) => {
@@ -127,6 +131,49 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
             }
         }
     }
+}
+
+/// `discovery: Service`: the member looks the governing Service's name up
+/// (through the cache; its ready endpoints only, unless the Service
+/// publishes not-ready addresses) and asks each address whether it is the
+/// primary. Returns the primary found: its member name, the name a joiner
+/// stores for it, its pod.
+fn through_service(
+    api: &mut Api,
+    app: &App,
+    process: &Process,
+    service: &str,
+    tried: &mut Vec<String>,
+    wake: &mut Wake,
+) -> Option<(String, String, PodId)> {
+    let lookup = crate::controllers::dns::resolve_service(api, service);
+    let name = format!("{service}.{}.svc.{}", api.world().namespace, api.world().cluster_domain);
+    if let Some(until) = lookup.stale_until {
+        wake.at(until);
+    }
+    if lookup.answers.is_empty() {
+        tried.push(format!("{name} answers no address"));
+        // Looked up again on the member's retry loop, once the denial expires.
+        let period = app.config().lookup_retry.as_millis().max(1);
+        let retries = lookup.expires_at.since(api.now).as_millis().div_ceil(period).max(1);
+        wake.at(api.now + SimDuration::from_millis(retries.saturating_mul(period)));
+        return None;
+    }
+    for ip in &lookup.answers {
+        let Some(other) = app.processes.values().find(|p| p.ip == *ip && p.pod != process.pod) else {
+            continue;
+        };
+        if crate::network::cut_by(api.world(), process.node, other.node).is_some() {
+            tried.push(format!("{} ({ip}) is cut off", other.member));
+            continue;
+        }
+        if is_primary(app, other.pod) {
+            let stored = dns_name(api.world(), &other.member, &api.world().pod(other.pod).subdomain);
+            return Some((other.member.clone(), stored, other.pod));
+        }
+        tried.push(format!("{} ({ip}) answers but is no primary", other.member));
+    }
+    None
 }
 
 fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, primary: &str, name: String, target: PodId) {

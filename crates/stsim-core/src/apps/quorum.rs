@@ -607,18 +607,18 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
                 steps.push(match how {
                     Some(how) => format!(
                         "{}: {how}, removing {member} from {cluster}; its claim kept the data",
-                        explain::blame(records, removed_at, &format!("{member} removed"))
+                        explain::blame(world, records, removed_at, &format!("{member} removed"))
                     ),
                     None => format!(
                         "{}: its pre-stop hook removed {member} from {cluster}, and its claim kept the data",
-                        explain::blame(records, removed_at, &format!("{member} scaled away"))
+                        explain::blame(world, records, removed_at, &format!("{member} scaled away"))
                     ),
                 });
                 let created = world.pod(process.pod).created_at;
                 if created > removed_at {
                     steps.push(format!(
                         "{}: {member} came back on its old volume",
-                        explain::blame(records, created, &format!("{member} created"))
+                        explain::blame(world, records, created, &format!("{member} created"))
                     ));
                 }
             }

@@ -225,6 +225,7 @@ mod tests {
                 access_modes: vec![AccessMode::ReadWriteOnce],
                 owner_refs: Vec::new(),
                 statefulset: None,
+                volume_name: None,
             })
             .unwrap();
         let pv = api.bind_new_volume(pvc, Some("us-east-1a".into()));
@@ -248,6 +249,8 @@ mod tests {
                 affinity: Default::default(),
                 tolerations: Vec::new(),
                 claims: vec!["data-web-0".into()],
+                node_name: None,
+                host_ports: Vec::new(),
             })
             .unwrap();
         api.assume_pod(pod, node);

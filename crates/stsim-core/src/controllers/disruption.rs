@@ -31,7 +31,7 @@ pub const EVICTION_RETRY: SimDuration = SimDuration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct PodDisruptionBudget {
     pub name: String,
-    pub selector: Labels,
+    pub selector: crate::config::LabelSelector,
     pub budget: DisruptionBudget,
 }
 
@@ -44,7 +44,7 @@ impl PodDisruptionBudget {
         }
     }
     pub fn selects(&self, labels: &Labels) -> bool {
-        self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.selector.matches(labels)
     }
 }
 
@@ -67,7 +67,7 @@ fn scaled(value: IntOrPercent, total: u32) -> u32 {
 
 /// `getExpectedPodCount` and `countHealthyPods`.
 pub fn status(world: &World, pdb: &PodDisruptionBudget) -> BudgetStatus {
-    let pods = world.pods_selected_by(&pdb.selector);
+    let pods = world.pods_matching(&pdb.selector);
     let current_healthy =
         pods.iter().map(|p| world.pod(*p)).filter(|p| !p.is_terminating() && p.status.ready).count() as u32;
     // The scale of the controllers of the selected pods (their StatefulSets' replicas).
@@ -235,7 +235,14 @@ mod tests {
         let world = &sim.world;
         let selector: Labels = [("app".to_string(), "redis".to_string())].into();
         let status = |budget| {
-            status(world, &PodDisruptionBudget { name: "b".into(), selector: selector.clone(), budget })
+            status(
+                world,
+                &PodDisruptionBudget {
+                    name: "b".into(),
+                    selector: crate::config::LabelSelector::from_labels(selector.clone()),
+                    budget,
+                },
+            )
         };
         let allowed = |budget| status(budget).disruptions_allowed;
         assert_eq!(allowed(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))), 1);

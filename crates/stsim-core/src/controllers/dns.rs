@@ -17,6 +17,18 @@
 //! the record has changed meanwhile (`cache 30` caps both; the `kubernetes`
 //! plugin's records have `ttl 5`; k8s-facts section 4.4). Records themselves
 //! are visible the instant they are published; only cached answers lag.
+//!
+//! And the names of a headless Service itself, as CoreDNS's `kubernetes`
+//! plugin serves them from the endpoints ([`service_answers`]): the
+//! Service name `<service>.<namespace>.svc.<domain>` answers the addresses
+//! of all its ready endpoints (every endpoint with
+//! `publishNotReadyAddresses`), whatever the pods' subdomain; and
+//! `_<port>._tcp.<service>...` answers one SRV record per endpoint for a
+//! named port of the Service: the target is the pod's own name
+//! (`<hostname>.<service>...`) when its subdomain is the Service, else the
+//! dashed address (`10-244-0-3.<service>...`). They are computed, not
+//! stored: kept over time (`World::dns_answer_log`) only for the names a
+//! scenario's expectations ask about.
 
 use crate::api::Api;
 use crate::objects::*;
@@ -50,6 +62,7 @@ pub fn sync_pod(api: &mut Api, id: PodId) {
         (None, Some(desired)) => api.add_dns_record(fqdn, desired),
         (None, None) => {}
     }
+    log_service_answers(api);
 }
 
 /// Brings the records of every pod a Service governs up to date.
@@ -58,6 +71,148 @@ pub fn sync_service(api: &mut Api, id: ServiceId) {
     let pods: Vec<PodId> = api.world().live_pods().filter(|p| p.subdomain == name).map(|p| p.id).collect();
     for pod in pods {
         sync_pod(api, pod);
+    }
+    log_service_answers(api);
+}
+
+/// A name a headless Service answers for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceName<'a> {
+    /// `<service>.<namespace>.svc.<domain>`: A records.
+    Service { service: &'a str },
+    /// `_<port>._<protocol>.<service>.<namespace>.svc.<domain>`: SRV records.
+    Srv { port: &'a str, protocol: &'a str, service: &'a str },
+}
+
+/// Reads `name` as a Service-level name of `namespace` under `domain`.
+pub fn service_name<'a>(name: &'a str, namespace: &str, domain: &str) -> Option<ServiceName<'a>> {
+    let rest =
+        name.strip_suffix(domain)?.strip_suffix(".svc.")?.strip_suffix(namespace)?.strip_suffix('.')?;
+    let labels: Vec<&str> = rest.split('.').collect();
+    match labels.as_slice() {
+        [service] if !service.is_empty() && !service.starts_with('_') => {
+            Some(ServiceName::Service { service })
+        }
+        [port, protocol, service] => Some(ServiceName::Srv {
+            port: port.strip_prefix('_').filter(|p| !p.is_empty())?,
+            protocol: protocol.strip_prefix('_').filter(|p| !p.is_empty())?,
+            service,
+        }),
+        _ => None,
+    }
+}
+
+/// What a Service-level name answers now, sorted: addresses for the
+/// Service name, `<target>:<port>` for an SRV name; empty is NXDOMAIN (no
+/// such headless Service, no such named port, no ready endpoint).
+/// `None` when `name` is not a Service-level name.
+pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<String>> {
+    let parsed = service_name(name, &world.namespace, &world.cluster_domain)?;
+    let service_name = match parsed {
+        ServiceName::Service { service } | ServiceName::Srv { service, .. } => service,
+    };
+    let Some(service) = world.service_named(service_name).map(|s| world.service(s)).filter(|s| s.headless)
+    else {
+        return Some(Vec::new());
+    };
+    // Ports are TCP here (the Service's default protocol).
+    let port = match parsed {
+        ServiceName::Service { .. } => None,
+        ServiceName::Srv { port, protocol, .. } => {
+            match service.ports.iter().find(|p| p.name == port).filter(|_| protocol == "tcp") {
+                Some(p) => Some(p.port),
+                None => return Some(Vec::new()),
+            }
+        }
+    };
+    let suffix = format!("{}.{}.svc.{}", service.name, world.namespace, world.cluster_domain);
+    let mut answers: Vec<String> = ready_endpoints(world, service)
+        .filter_map(|pod| {
+            let ip = pod.status.pod_ip?;
+            Some(match port {
+                None => ip.to_string(),
+                Some(port) if pod.subdomain == service.name && !pod.hostname.is_empty() => {
+                    format!("{}.{suffix}:{port}", pod.hostname)
+                }
+                Some(port) => format!("{}.{suffix}:{port}", ip.to_string().replace('.', "-")),
+            })
+        })
+        .collect();
+    answers.sort();
+    answers.dedup();
+    Some(answers)
+}
+
+/// The pods a Service's endpoints list as ready: selected, not finished,
+/// and Ready and not terminating, or any with `publishNotReadyAddresses`.
+fn ready_endpoints<'w>(
+    world: &'w crate::world::World,
+    service: &'w Service,
+) -> impl Iterator<Item = &'w Pod> {
+    world.pods_selected_by(&service.selector).into_iter().map(|id| world.pod(id)).filter(|pod| {
+        pod.exists()
+            && !pod.is_terminal()
+            && (service.publish_not_ready_addresses || (pod.status.ready && !pod.is_terminating()))
+    })
+}
+
+/// What a client got when it looked a Service's name up: every address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupAll {
+    /// The addresses, sorted; empty for NXDOMAIN.
+    pub answers: Vec<Ipv4>,
+    pub cached: bool,
+    /// When the answer given leaves the cache.
+    pub expires_at: crate::time::SimTime,
+    /// When the cached answer expires, if it differs from what DNS serves now.
+    pub stale_until: Option<crate::time::SimTime>,
+}
+
+/// Looks a headless Service's own name (`<service>.<namespace>.svc.<domain>`)
+/// up through the cluster DNS cache: the addresses of its ready endpoints,
+/// cached like any answer (NXDOMAIN when there is none).
+pub fn resolve_service(api: &mut Api, service: &str) -> LookupAll {
+    let now = api.now;
+    let world = api.world();
+    let name = format!("{service}.{}.svc.{}", world.namespace, world.cluster_domain);
+    let mut live: Vec<Ipv4> = world
+        .service_named(service)
+        .map(|s| world.service(s))
+        .filter(|s| s.headless)
+        .map(|s| ready_endpoints(world, s).filter_map(|p| p.status.pod_ip).collect())
+        .unwrap_or_default();
+    live.sort();
+    live.dedup();
+    if let Some((answers, expires_at)) = world.dns_set_cache.get(&name)
+        && *expires_at > now
+    {
+        let stale_until = (*answers != live).then_some(*expires_at);
+        return LookupAll { answers: answers.clone(), cached: true, expires_at: *expires_at, stale_until };
+    }
+    let config = world.dns_config;
+    let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
+    api.cache_dns_answers(&name, live.clone(), now + ttl);
+    LookupAll { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
+}
+
+/// Appends the Service-level answers that changed to the log kept for
+/// expectations (nothing when no expectation asks for one).
+fn log_service_answers(api: &mut Api) {
+    let Some(log) = &api.world().dns_answer_log else { return };
+    if log.names.is_empty() {
+        return;
+    }
+    let now = api.now;
+    let mut changed = Vec::new();
+    for name in &log.names {
+        let answers = service_answers(api.world(), name).unwrap_or_default();
+        let last = log.entries.iter().rfind(|(_, n, _)| n == name).map(|(_, _, a)| a);
+        if last != Some(&answers) {
+            changed.push((now, name.clone(), answers));
+        }
+    }
+    if let Some(log) = &mut api.world.dns_answer_log {
+        log.entries.extend(changed);
     }
 }
 
@@ -70,6 +225,8 @@ pub struct Lookup {
     pub cached: bool,
     /// When the cached answer expires, if it differs from what DNS publishes now.
     pub stale_until: Option<crate::time::SimTime>,
+    /// When the answer given (cached now, or already) leaves the cache.
+    pub expires_at: crate::time::SimTime,
 }
 
 /// Looks `name` up through the cluster DNS cache.
@@ -80,10 +237,10 @@ pub fn resolve(api: &mut Api, name: &str) -> Lookup {
         && entry.expires_at > now
     {
         let stale_until = (entry.answer != live).then_some(entry.expires_at);
-        return Lookup { answer: entry.answer, cached: true, stale_until };
+        return Lookup { answer: entry.answer, cached: true, stale_until, expires_at: entry.expires_at };
     }
     let config = api.world().dns_config;
     let ttl = if live.is_some() { config.positive_ttl() } else { config.negative_ttl() };
     api.cache_dns_answer(name, live, now + ttl);
-    Lookup { answer: live, cached: false, stale_until: None }
+    Lookup { answer: live, cached: false, stale_until: None, expires_at: now + ttl }
 }

@@ -6,7 +6,13 @@
 //! a condemned pod own its claims, `whenDeleted: Delete` makes the set own
 //! them), and after a background-cascade delete of a StatefulSet its pods
 //! are deleted, gracefully and in no particular order; a custom resource
-//! none of whose owners is left is deleted (its finalizers hold it). In-use protection of
+//! none of whose owners is left is deleted (its finalizers hold it), and so
+//! is a StatefulSet (in the background) or Service a gone custom resource owned. A
+//! StatefulSet deleted in the foreground (`foregroundDeletion` finalizer)
+//! has its pods and the claims it owns deleted while it stays; once the
+//! last is gone from the API server the collector removes the finalizer,
+//! and the set goes (`processDeletingDependentsItem`: every dependent of
+//! ours blocks, `blockOwnerDeletion: true`). In-use protection of
 //! claims is the API server's (`Api::delete_pvc`).
 //!
 //! Like the real collector it works from a queue, not a scan: the world
@@ -75,8 +81,47 @@ pub fn collect(api: &mut Api) {
         })
         .map(|o| o.id)
         .collect();
+    // StatefulSets and Services an operator's custom resource owns.
+    let owned_by_gone = |refs: &[serde_json::Value]| {
+        !refs.is_empty() && refs.iter().all(|r| !r["uid"].as_str().is_some_and(|u| live_uids.contains(u)))
+    };
+    let orphans: (Vec<StsId>, Vec<ServiceId>, Vec<PvcId>) = if world.custom.objects.is_empty() {
+        Default::default()
+    } else {
+        // Claims a custom resource owns, with no StatefulSet or Pod owner.
+        let claims = world
+            .live_pvcs()
+            .filter(|c| c.deletion_timestamp.is_none() && c.owner_refs.is_empty())
+            .filter(|c| owned_by_gone(&c.owner_references))
+            .map(|c| c.id)
+            .collect();
+        let sets = world
+            .statefulsets
+            .iter()
+            .filter(|s| s.removed_at.is_none() && s.deletion_timestamp.is_none())
+            .filter(|s| owned_by_gone(&s.owner_references))
+            .map(|s| s.id)
+            .collect();
+        let services = world
+            .services
+            .iter()
+            .filter(|s| s.exists() && s.deletion_timestamp.is_none() && owned_by_gone(&s.owner_references))
+            .map(|s| s.id)
+            .collect();
+        (sets, services, claims)
+    };
+    let (orphaned_sets, orphaned_services, orphaned_claims) = orphans;
     for claim in claims {
         api.delete_pvc(claim);
+    }
+    for claim in orphaned_claims {
+        api.delete_pvc(claim);
+    }
+    for set in orphaned_sets {
+        api.delete_statefulset(set, Cascade::Background);
+    }
+    for service in orphaned_services {
+        api.delete_service(service);
     }
     for object in orphaned_custom {
         api.delete_custom(object);
@@ -84,4 +129,46 @@ pub fn collect(api: &mut Api) {
     for pod in pods {
         api.delete_pod(pod, None);
     }
+    let foreground: Vec<StsId> = queued
+        .iter()
+        .filter_map(|owner| match owner {
+            Owner::StatefulSet(set) => Some(*set),
+            Owner::Pod(_) => None,
+        })
+        .filter(|set| {
+            let set = api.world().sts(*set);
+            set.removed_at.is_none() && set.finalizers.iter().any(|f| f == FOREGROUND_DELETION)
+        })
+        .collect();
+    for set in foreground {
+        delete_dependents(api, set);
+    }
+}
+
+/// One pass over a StatefulSet deleted in the foreground: its dependents
+/// not yet deleting are deleted; when none is left, its finalizer goes.
+fn delete_dependents(api: &mut Api, sts: StsId) {
+    let world = api.world();
+    let pods: Vec<PodId> = world.sts(sts).pods.values().copied().collect();
+    let mut claims: Vec<PvcId> = world.claims_owned_by(Owner::StatefulSet(sts)).collect();
+    claims.sort_by(|a, b| world.pvc(*a).name.cmp(&world.pvc(*b).name));
+    if pods.is_empty() && claims.is_empty() {
+        let finalizers: Vec<String> =
+            world.sts(sts).finalizers.iter().filter(|f| *f != FOREGROUND_DELETION).cloned().collect();
+        // Removing a finalizer is always allowed.
+        let _ = api.set_object_finalizers(crate::kube::ObjRef::Sts(sts), finalizers);
+        return;
+    }
+    for pod in pods {
+        if !api.world().pod(pod).is_terminating() {
+            api.delete_pod(pod, None);
+        }
+    }
+    for claim in claims {
+        if api.world().pvc(claim).deletion_timestamp.is_none() {
+            api.delete_pvc(claim);
+        }
+    }
+    // Looked at again when a dependent goes (every removal wakes the collector).
+    api.world.gc_owners.insert(Owner::StatefulSet(sts));
 }

@@ -1,6 +1,7 @@
 //! The kubelet: one pod's life on its node.
 //!
-//! Owns what happens between binding and removal: waiting for volumes,
+//! Owns what happens between binding and removal: admission (the verdict
+//! is `admission`'s; a rejected pod is reported `Failed`), waiting for volumes,
 //! the sandbox and its IP, the image pull (and its failures, with
 //! ImagePullBackOff), container start, crashes and restarts (with
 //! CrashLoopBackOff), the readiness probe, and graceful termination
@@ -30,6 +31,7 @@
 //!
 //! Does not own scheduling, attach and detach, or deletion decisions.
 
+use super::admission;
 use crate::api::Api;
 use crate::config::ImageBehaviour;
 use crate::events::EventKey;
@@ -72,11 +74,35 @@ pub fn step(api: &mut Api, id: PodId) {
         return;
     }
     if pod.is_terminating() {
+        // Deleted before the kubelet admitted it: its pod worker still has
+        // to take the pod up and confirm, which takes the same round trip as
+        // a rejection (a controller that re-creates the pod at once, while a
+        // NoExecute taint has the taint manager delete each copy, does not
+        // loop in no time).
+        if pod.status.container == ContainerState::Unscheduled && pod.runtime.term_started_at.is_none() {
+            api.world.pod_mut(id).runtime.term_started_at = Some(api.now + admission::STATUS_WRITE_DELAY);
+        }
         terminate(api, id);
         return;
     }
     match pod.status.container {
         ContainerState::Unscheduled => {
+            // Admission first: a pod the node cannot take is rejected, and
+            // the kubelet's status write of `Failed` lands a moment later.
+            if let Some((reason, message, due)) = pod.runtime.rejected.clone() {
+                if api.now < due {
+                    api.arm(EventKey::Kubelet(id), due);
+                } else {
+                    api.reject_pod(id, reason, message);
+                }
+                return;
+            }
+            if let Err((reason, message)) = admission::admit(api.world(), pod, api.world().node(node)) {
+                let due = api.now + admission::STATUS_WRITE_DELAY;
+                api.world.pod_mut(id).runtime.rejected = Some((reason, message, due));
+                api.arm(EventKey::Kubelet(id), due);
+                return;
+            }
             api.set_pod_state(id, PodPhase::Pending, ContainerState::ContainerCreating);
             create_container(api, id);
         }

@@ -4,6 +4,7 @@
 //! another's state. Each is level-triggered: it is told what to look at
 //! (a set, a pod, a claim), never why.
 
+pub mod admission;
 pub mod attach_detach;
 pub mod disruption;
 pub mod dns;
@@ -28,5 +29,6 @@ pub fn react(api: &mut Api, change: Change) {
         | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
         Change::PodGcWork => pod_gc::work_queued(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
+        Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
     }
 }

@@ -10,7 +10,8 @@
 //! rejects it (one reason per node, as `RunFilterPlugins`):
 //! NodeUnschedulable (cordoned), TaintToleration (a NoSchedule or NoExecute
 //! taint the pod does not tolerate), NodeAffinity (`nodeSelector` and
-//! required node affinity), NodeResourcesFit (pod count, CPU, memory: every
+//! required node affinity), NodePorts (a host port taken on the node),
+//! NodeResourcesFit (pod count, CPU, memory: every
 //! shortfall is a reason), VolumeBinding (a bound volume's node affinity:
 //! its zone, or the node of a local volume), InterPodAffinity (the pod's
 //! required anti-affinity, then existing pods' required anti-affinity).
@@ -58,6 +59,7 @@ mod reason {
     pub const ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
     pub const EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
     pub const AFFINITY: &str = "node(s) didn't match pod affinity rules";
+    pub const NODE_PORTS: &str = "node(s) didn't have free ports for the requested pod ports";
     pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 }
@@ -290,7 +292,7 @@ fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a Strin
 }
 
 /// The pod's `nodeSelector` and required node affinity.
-fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
+pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
     if pod.node_selector.is_empty() && pod.affinity.node_required.is_empty() {
         return true;
     }
@@ -303,7 +305,7 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
     let wording = Wording::for_version(world.kubernetes);
     let mut anti_domains = BTreeSet::new();
     for term in &pod.affinity.anti_required {
-        for other in world.pods_selected_by(&term.label_selector) {
+        for other in world.pods_matching(&term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &term.topology_key)
             {
@@ -323,7 +325,7 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
     }
     let mut affinity_counts = BTreeMap::new();
     if let Some(first) = pod.affinity.affinity_required.first() {
-        for other in world.pods_selected_by(&first.label_selector) {
+        for other in world.pods_matching(&first.label_selector) {
             let other = world.pod(other);
             if other.id == pod.id || !pod.affinity.affinity_required.iter().all(|t| t.selects(&other.labels))
             {
@@ -358,6 +360,14 @@ fn satisfies_pod_affinity(pod: &Pod, node: &Node, cycle: &Cycle) -> bool {
             && pod.affinity.affinity_required.iter().all(|t| t.selects(&pod.labels)))
 }
 
+/// NodePorts: none of the pod's host ports is in use on the node, for its
+/// protocol, by a bound or assumed pod that has not finished
+/// (pkg/scheduler/framework/plugins/nodeports; every pod binds all host
+/// addresses here). Preemption could free a port: `Unschedulable`.
+fn node_ports_fit(pod: &Pod, node: &Node) -> bool {
+    pod.host_ports.is_empty() || pod.host_ports.iter().all(|port| !node.used_ports.contains_key(port))
+}
+
 /// Runs the filter plugins on one node.
 fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Result<(), Rejection<'a>> {
     let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
@@ -383,6 +393,10 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
     // NodeAffinity.
     if !node_affinity_matches(pod, node) {
         return unresolvable(reason::NODE_AFFINITY);
+    }
+    // NodePorts.
+    if !node_ports_fit(pod, node) {
+        return Err(Rejection::Resolvable(reason::NODE_PORTS));
     }
     // NodeResourcesFit: every shortfall is a reason.
     let pods = node.pod_count + 1 > node.max_pods;
@@ -431,7 +445,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         api.world.scheduler_tree = NodeTree::build(api.world);
     }
     let pod = api.world().pod(id);
-    if !pod.exists() || pod.node.is_some() || pod.is_terminating() {
+    if !pod.exists() || pod.node.is_some() || pod.node_name.is_some() || pod.is_terminating() {
         return;
     }
     if pod.assumed_node.is_some() {
@@ -488,14 +502,31 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 }
             }
             None => {
-                let delayed = pvc
-                    .storage_class
-                    .is_some_and(|c| world.class(c).binding_mode == VolumeBindingMode::WaitForFirstConsumer);
+                // A claim that names its volume is the PV controller's to
+                // bind, whatever its class (`getPodVolumes` in the volume
+                // binder counts it with the immediate claims).
+                let delayed = pvc.volume_name.is_none()
+                    && pvc.storage_class.is_some_and(|c| {
+                        world.class(c).binding_mode == VolumeBindingMode::WaitForFirstConsumer
+                    });
                 if !delayed {
                     let message =
                         prefilter_error(total, "pod has unbound immediate PersistentVolumeClaims", wording);
                     api.mark_unschedulable(id, message);
                     return;
+                }
+                // A volume kept for this claim (its claimRef names it) is the
+                // one it will get: the pod must run where that volume is.
+                if let Some(pv) = world.available_pvs.iter().map(|id| world.pv(*id)).find(|pv| {
+                    pv.removed_at.is_none()
+                        && pv.phase == crate::objects::PvPhase::Available
+                        && pv.reserved_for.as_deref() == Some(pvc.name.as_str())
+                }) {
+                    if let Some(node) = pv.node {
+                        pins.push(VolumePin::Node(node));
+                    } else if let Some(zone) = &pv.zone {
+                        pins.push(VolumePin::Zone(node_tree.zone_named(zone)));
+                    }
                 }
             }
         }
@@ -569,8 +600,14 @@ pub fn schedule(api: &mut Api, id: PodId) {
         api.bind_pod(id);
         return;
     }
+    // VolumeBinding's PreBind: an existing volume that fits the chosen node
+    // is bound (static provisioning); otherwise the claim is provisioned
+    // for that node.
     for pvc in unbound {
-        api.select_node_for_claim(pvc, chosen);
+        match super::volumes::find_match(api.world(), pvc, Some(chosen)) {
+            Some(pv) => api.bind_volume(pvc, pv),
+            None => api.select_node_for_claim(pvc, chosen),
+        }
     }
 }
 
@@ -808,11 +845,11 @@ fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
 
 /// The system default spreading selector: the owning StatefulSet's selector
 /// and those of the Services selecting the pod (`helper.DefaultSelector`).
-fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::Labels> {
+fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::LabelSelector> {
     let owner = pod.owner?;
     let mut selector = world.sts(owner).spec.selector.clone();
     for service in world.services_selecting(&pod.labels) {
-        selector.extend(world.service(service).selector.clone());
+        selector.match_labels.extend(world.service(service).selector.clone());
     }
     Some(selector)
 }
@@ -834,7 +871,7 @@ impl Spread {
     fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
         let selector = default_spread_selector(world, pod)?;
         let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
-        for other in world.pods_selected_by(&selector) {
+        for other in world.pods_matching(&selector) {
             let other = world.pod(other);
             if other.is_terminating() {
                 continue;
@@ -902,7 +939,7 @@ fn round(x: f64) -> i64 {
 fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
     let mut domains: BTreeMap<(String, String), i64> = BTreeMap::new();
     for weighted in &pod.affinity.affinity_preferred {
-        for other in world.pods_selected_by(&weighted.term.label_selector) {
+        for other in world.pods_matching(&weighted.term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &weighted.term.topology_key)
             {
@@ -923,7 +960,7 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<
         }
     }
     for weighted in &pod.affinity.anti_preferred {
-        for other in world.pods_selected_by(&weighted.term.label_selector) {
+        for other in world.pods_matching(&weighted.term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &weighted.term.topology_key)
             {

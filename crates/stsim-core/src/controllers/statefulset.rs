@@ -249,8 +249,10 @@ impl Sync {
     ) -> Result<Flow, ApiError> {
         let ordinal = self.set(api).start_ordinal() + i as u32;
         // A pod that failed (or finished) is deleted, and a replacement is
-        // asked for in the same pass, as v1.28 does. The API server deletes
-        // a terminal pod at once, so the name is free by then.
+        // asked for in the same pass, as v1.28 does (stateful_set_control.go,
+        // processReplica: isFailed || isSucceeded; a pod the kubelet's
+        // admission rejected is Failed). The API server deletes a terminal
+        // pod at once, so the name is free by then.
         if let Slot::Pod(id) = replicas[i]
             && api.world().pod(id).is_terminal()
             && !api.world().pod(id).is_terminating()
@@ -481,6 +483,8 @@ impl Sync {
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),
             tolerations: template.tolerations.clone(),
+            node_name: template.node_name.clone(),
+            host_ports: template.host_ports.clone(),
             claims: set
                 .spec
                 .volume_claim_templates
@@ -513,7 +517,8 @@ impl Sync {
             .volume_claim_templates
             .iter()
             .map(|template| {
-                let mut claim_labels = set.spec.selector.clone();
+                // The claim's labels are the set's `matchLabels` and the template's.
+                let mut claim_labels = set.spec.selector.match_labels.clone();
                 claim_labels.extend(set.spec.template.labels.clone());
                 NewPvc {
                     name: claim_name(&template.name, &set.name, ordinal),
@@ -529,6 +534,7 @@ impl Sync {
                     access_modes: template.access_modes.clone(),
                     owner_refs: Vec::new(),
                     statefulset: Some(self.sts),
+                    volume_name: None,
                 }
             })
             .collect();
@@ -666,7 +672,7 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
     if set.deletion_timestamp.is_some() {
         return;
     }
-    let selects = |pod: &Pod| set.spec.selector.iter().all(|(key, value)| pod.labels.get(key) == Some(value));
+    let selects = |pod: &Pod| set.spec.selector.matches(&pod.labels);
     let release: Vec<PodId> = set.pods.values().copied().filter(|id| !selects(world.pod(*id))).collect();
     for pod in release {
         api.orphan_pod(pod);
@@ -679,7 +685,7 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
             let pod = world.pod(*id);
             !pod.is_terminating()
                 && parse_pod_name(&pod.name).is_some_and(|(parent, _)| parent == set.name)
-                && set.spec.selector.iter().all(|(key, value)| pod.labels.get(key) == Some(value))
+                && set.spec.selector.matches(&pod.labels)
         })
         .collect();
     for pod in adopt {

@@ -1,4 +1,11 @@
-//! Volumes: dynamic provisioning and binding of claims.
+//! Volumes: binding claims to volumes, and dynamic provisioning.
+//!
+//! Owns the PV controller's `syncUnboundClaim` for a new claim: a claim that
+//! names its volume (`spec.volumeName`) gets that one if it is free and
+//! satisfies the claim; any other claim gets the best matching existing
+//! volume (`find_match`) before anything is provisioned, unless its class
+//! binds on first consumer, in which case the scheduler's VolumeBinding
+//! plugin matches on the chosen node (`find_match` with a node).
 //!
 //! Owns what the external provisioner and the PV controller do when a
 //! claim's volume is due: create a PersistentVolume of the claim's size and
@@ -16,7 +23,7 @@
 //! is deleted.
 
 use crate::api::Api;
-use crate::config::VolumeBindingMode;
+use crate::config::{AccessMode, VolumeBindingMode};
 use crate::objects::*;
 use crate::rng::RngExt;
 
@@ -25,6 +32,92 @@ use crate::rng::RngExt;
 /// grown online by the kubelet). Cloud disks accept a modification within
 /// seconds (an EBS volume is usable at its new size once "optimizing").
 pub const RESIZE_TIME: crate::time::SimDuration = crate::time::SimDuration::from_secs(10);
+
+/// The PV controller's first sync of a new claim, and the external
+/// provisioner's watch (pkg/controller/volume/persistentvolume/pv_controller.go
+/// `syncUnboundClaim`):
+/// - a claim naming its volume binds it if the volume is free (or kept for
+///   this claim) and satisfies it; one bound to another claim leaves it
+///   Pending with `FailedBinding`;
+/// - otherwise, unless its class waits for the first consumer, the best
+///   matching Available volume is bound;
+/// - otherwise an `Immediate` class provisions now, without knowing where
+///   the pod will run, and a claim with no usable class waits, with the
+///   controller's event.
+pub fn claim_created(api: &mut Api, pvc: PvcId) {
+    let claim = api.world.pvc(pvc);
+    if let Some(volume) = claim.volume_name.clone() {
+        match api.world.pv_named(&volume) {
+            Some(pv) if usable_by(api.world.pv(pv), claim) && satisfies(api.world.pv(pv), claim) => {
+                api.bind_volume(pvc, pv)
+            }
+            Some(pv) if !usable_by(api.world.pv(pv), claim) => {
+                let message = format!("volume \"{volume}\" already bound to a different claim.");
+                api.claim_waits(pvc, "FailedBinding", message);
+            }
+            Some(_) => {
+                let message = format!(
+                    "Cannot bind to requested volume \"{volume}\": requested PV is too small, \
+                     or its class or access modes do not match"
+                );
+                api.claim_waits(pvc, "VolumeMismatch", message);
+            }
+            // The volume may be created later; the claim waits without an event.
+            None => {}
+        }
+        return;
+    }
+    let class = claim.storage_class.map(|c| api.world.class(c));
+    let delayed = class.is_some_and(|c| c.binding_mode == VolumeBindingMode::WaitForFirstConsumer);
+    if !delayed && let Some(pv) = find_match(api.world, pvc, None) {
+        api.bind_volume(pvc, pv);
+        return;
+    }
+    match class {
+        // The external provisioner watches claims: an Immediate class
+        // provisions now, without knowing where the pod will run.
+        Some(class) if class.binding_mode == VolumeBindingMode::Immediate => api.start_provisioning(pvc),
+        Some(_) => {}
+        None => api.claim_cannot_be_provisioned(pvc),
+    }
+}
+
+/// Whether `pv` may go to `claim`: Available and kept for no other claim.
+fn usable_by(pv: &Pv, claim: &Pvc) -> bool {
+    pv.removed_at.is_none()
+        && pv.phase == PvPhase::Available
+        && pv.reserved_for.as_ref().is_none_or(|name| *name == claim.name)
+}
+
+/// `checkVolumeSatisfyClaim`: the class names match (no class matches no
+/// class), the volume holds at least the request, and it offers every
+/// access mode the claim asks for.
+fn satisfies(pv: &Pv, claim: &Pvc) -> bool {
+    pv.class_name == claim.storage_class_name.as_deref().unwrap_or("")
+        && pv.capacity_bytes >= claim.request_bytes
+        && claim.access_modes.iter().all(|m: &AccessMode| pv.access_modes.contains(m))
+}
+
+/// The best existing volume for a claim (`FindMatchingVolume` in
+/// k8s.io/component-helpers/storage/volume): among the usable volumes that
+/// satisfy it and, given a node, whose node affinity admits that node, one
+/// kept for this claim first, else the smallest; ties go to the older.
+pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>) -> Option<PvId> {
+    let claim = world.pvc(pvc);
+    let fits = |pv: &Pv| match node {
+        None => true,
+        Some(node) => {
+            pv.node.is_none_or(|n| n == node) && pv.zone.as_ref().is_none_or(|z| *z == world.node(node).zone)
+        }
+    };
+    world
+        .available_pvs
+        .iter()
+        .map(|id| world.pv(*id))
+        .filter(|pv| usable_by(pv, claim) && satisfies(pv, claim) && fits(pv))
+        .min_by_key(|pv| (pv.reserved_for.is_none(), pv.capacity_bytes, pv.id))
+        .map(|pv| pv.id)
+}
 
 /// The external resizer takes up a claim that asks for more than its
 /// volume holds, and expands the volume `RESIZE_TIME` later.

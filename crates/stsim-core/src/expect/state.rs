@@ -31,9 +31,12 @@ pub(super) fn describe(config: &crate::Config, expectation: &Expectation) -> Opt
         Expectation::UpdateRefused { statefulset, message } => {
             format!("UpdateRefused({}: {message:?})", set(statefulset))
         }
-        Expectation::DnsAnswer { name, at, resolves, ip } => match ip {
-            Some(ip) => format!("DnsAnswer({name} at {at}: {ip})"),
-            None => format!("DnsAnswer({name} at {at}: {})", if *resolves { "resolves" } else { "NXDOMAIN" }),
+        Expectation::DnsAnswer { name, at, resolves, ip, answers } => match (ip, answers) {
+            (_, Some(answers)) if !answers.is_empty() => {
+                format!("DnsAnswer({name} at {at}: {})", answers.join(", "))
+            }
+            (Some(ip), _) => format!("DnsAnswer({name} at {at}: {ip})"),
+            _ => format!("DnsAnswer({name} at {at}: {})", if *resolves { "resolves" } else { "NXDOMAIN" }),
         },
         _ => return None,
     })
@@ -94,8 +97,8 @@ pub(super) fn evaluate(sim: &Simulation, expectation: &Expectation, description:
             let context = context(sim, None, |_, line| line.contains(&format!("statefulset/{name}\t")));
             verdict(passed, description, expected, actual, context)
         }
-        Expectation::DnsAnswer { name, at, resolves, ip } => {
-            dns_answer(sim, name, *at, *resolves, ip, description)
+        Expectation::DnsAnswer { name, at, resolves, ip, answers } => {
+            dns_answer(sim, name, *at, (*resolves, ip, answers), description)
         }
         _ => unreachable!("only state expectations come here"),
     }
@@ -347,10 +350,13 @@ fn dns_answer(
     sim: &Simulation,
     name: &str,
     at: SimTime,
-    resolves: bool,
-    ip: &Option<String>,
+    (resolves, ip, answers): (bool, &Option<String>, &Option<Vec<String>>),
     description: String,
 ) -> Verdict {
+    let world = &sim.world;
+    if crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain).is_some() {
+        return service_answer(sim, name, at, (resolves, ip, answers), description);
+    }
     let cached = sim
         .world
         .dns_cache_log
@@ -374,17 +380,81 @@ fn dns_answer(
         None => (published, "from the published record".to_string()),
     };
     let got = answer.map_or("NXDOMAIN".to_string(), |ip| ip.to_string());
+    let got_all: Vec<String> = answer.iter().map(|ip| ip.to_string()).collect();
     let passed = answer.is_some() == resolves
-        && ip.as_ref().is_none_or(|want| Some(want.clone()) == answer.map(|a| a.to_string()));
-    let expected = match ip {
-        Some(ip) => format!("{name} answers {ip} at {at}"),
-        None if resolves => format!("{name} resolves at {at}"),
-        None => format!("{name} answers NXDOMAIN at {at}"),
-    };
+        && ip.as_ref().is_none_or(|want| Some(want.clone()) == answer.map(|a| a.to_string()))
+        && answers.as_ref().is_none_or(|want| same_answers(want, &got_all));
+    let expected = expected_answer(name, at, (resolves, ip, answers));
     let record = published.map_or("none".to_string(), |ip| ip.to_string());
     let actual = format!("{name} answered {got} at {at}, {how}; the published record: {record}");
     let context = context(sim, Some(at), |r, line| {
         line.contains(name) || matches!(&r.event, Event::DnsNegativeCached { name: n, .. } if n == name)
     });
     verdict(passed, description, expected, actual, context)
+}
+
+/// What a `DnsAnswer` expects, in words.
+fn expected_answer(
+    name: &str,
+    at: SimTime,
+    (resolves, ip, answers): (bool, &Option<String>, &Option<Vec<String>>),
+) -> String {
+    match (ip, answers) {
+        (_, Some(answers)) if answers.is_empty() => format!("{name} answers NXDOMAIN at {at}"),
+        (_, Some(answers)) => format!("{name} answers exactly {} at {at}", answers.join(", ")),
+        (Some(ip), None) => format!("{name} answers {ip} at {at}"),
+        (None, None) if resolves => format!("{name} resolves at {at}"),
+        (None, None) => format!("{name} answers NXDOMAIN at {at}"),
+    }
+}
+
+/// The same answers, in any order.
+fn same_answers(want: &[String], got: &[String]) -> bool {
+    let mut want = want.to_vec();
+    want.sort();
+    want.dedup();
+    want == got
+}
+
+/// A Service-level name (the Service's own A records, or its SRV records)
+/// asked at `at`: a cached answer if a client's lookup put one there,
+/// else what the endpoints answered then (`dns::service_answers`, logged
+/// as they changed).
+fn service_answer(
+    sim: &Simulation,
+    name: &str,
+    at: SimTime,
+    (resolves, ip, answers): (bool, &Option<String>, &Option<Vec<String>>),
+    description: String,
+) -> Verdict {
+    // A client's lookup of a Service name caches every address of it.
+    let cached = sim
+        .world
+        .dns_answer_log
+        .iter()
+        .flat_map(|log| log.cached.iter())
+        .rfind(|(put, n, _, _)| n == name && *put <= at)
+        .filter(|(_, _, _, until)| *until > at)
+        .map(|(put, _, answers, until)| (*put, answers.clone(), *until));
+    let published: Vec<String> = sim
+        .world
+        .dns_answer_log
+        .iter()
+        .flat_map(|log| log.entries.iter())
+        .rfind(|(when, n, _)| n == name && *when <= at)
+        .map(|(_, _, answers)| answers.clone())
+        .unwrap_or_default();
+    let (got, how) = match cached {
+        Some((put, answers, until)) => (answers, format!("from the cache (cached at {put}, until {until})")),
+        None => (published.clone(), "from the endpoints published then".to_string()),
+    };
+    let passed = got.is_empty() != resolves
+        && ip.as_ref().is_none_or(|want| got.contains(want))
+        && answers.as_ref().is_none_or(|want| same_answers(want, &got));
+    let words = |answers: &[String]| {
+        if answers.is_empty() { "NXDOMAIN".to_string() } else { answers.join(", ") }
+    };
+    let actual = format!("{name} answered {} at {at}, {how}", words(&got));
+    let context = context(sim, Some(at), |_, line| line.contains("\tdns\t"));
+    verdict(passed, description, expected_answer(name, at, (resolves, ip, answers)), actual, context)
 }

@@ -57,7 +57,7 @@ fn not_found(api: &Api, kind: &str, name: &str) -> WriteResult {
     WriteResult::failure(404, "NotFound", format!("{} \"{name}\" not found", resource(api, kind)))
 }
 
-fn not_modelled(what: String) -> WriteResult {
+pub(super) fn not_modelled(what: String) -> WriteResult {
     WriteResult::failure(405, "MethodNotAllowed", format!("stsim does not model {what}"))
 }
 
@@ -160,10 +160,35 @@ fn differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 }
 
 /// Fields the API server sets itself, which a client's copy may carry stale.
-const SERVER_FIELDS: [&str; 5] =
+pub(super) const SERVER_FIELDS: [&str; 5] =
     ["resourceVersion", "uid", "creationTimestamp", "generation", "deletionTimestamp"];
 
-/// Writes `desired` (a whole object) over built-in `obj`, as far as stsim models it.
+/// The metadata a write asks for, checked before anything is applied, so
+/// that a refused write changes nothing.
+struct MetadataWrite {
+    annotations: Option<std::collections::BTreeMap<String, String>>,
+    labels: Option<crate::config::Labels>,
+    finalizers: Option<Vec<String>>,
+    owners: Option<OwnerWrite>,
+}
+
+/// A change of `metadata.ownerReferences`.
+enum OwnerWrite {
+    /// A pod loses its controller: it runs on, unowned, until adopted.
+    OrphanPod,
+    /// A pod without a controller is given a StatefulSet as its controller.
+    AdoptPod(StsId),
+    /// A claim's owners replaced (StatefulSets and Pods; custom
+    /// resources): the garbage collector looks again.
+    Claim(Vec<OwnerRef>, Vec<Value>),
+    /// A StatefulSet's or Service's custom resource owners replaced.
+    Custom(Vec<Value>),
+}
+
+/// Writes `desired` (a whole object) over built-in `obj`, as far as stsim
+/// models it: its metadata (labels, annotations, finalizers, owner
+/// references) through the same API writes a person's hand edit uses, and
+/// the spec fields the kind allows to change.
 fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &Value) -> WriteResult {
     let current = render(api.world(), obj);
     let strip = |v: &Value| {
@@ -182,34 +207,357 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
     if changed.is_empty() {
         return WriteResult::ok(200, Some(current));
     }
-    // Annotations are kept for clients (nothing in the model reads them);
-    // those the model itself sets are not theirs to change.
-    let (annotated, changed): (Vec<String>, Vec<String>) = changed
-        .into_iter()
-        .partition(|p| p == "metadata.annotations" || p.starts_with("metadata.annotations."));
-    let annotations = if annotated.is_empty() {
-        None
-    } else {
-        match client_annotations(api, obj, kind, name, &current, desired) {
-            Ok(annotations) => Some(annotations),
-            Err(e) => return e,
-        }
+    let touches = |field: &str| {
+        let prefix = format!("metadata.{field}");
+        changed.iter().any(|p| *p == prefix || p.starts_with(&format!("{prefix}.")))
     };
-    let ObjRef::Sts(sts) = obj else {
-        if !changed.is_empty() {
-            return not_modelled(format!("changes to {} of a {kind} ({})", changed.join(", "), name));
-        }
-        api.annotate(obj, annotations.unwrap_or_default());
-        return WriteResult::ok(200, Some(render(api.world(), obj)));
+    let meta = match metadata_write(api, obj, kind, name, &current, desired, &touches) {
+        Ok(meta) => meta,
+        Err(e) => return e,
     };
-    if changed.is_empty() {
-        api.annotate(obj, annotations.unwrap_or_default());
-        return WriteResult::ok(200, Some(render(api.world(), obj)));
+    let known = ["annotations", "labels", "finalizers", "ownerReferences"];
+    let other_metadata = changed.iter().find(|p| {
+        p.strip_prefix("metadata.").is_some_and(|f| !known.contains(&f.split('.').next().unwrap_or_default()))
+    });
+    if let Some(path) = other_metadata {
+        return not_modelled(format!("changes to {path} of a {kind} ({name})"));
     }
+    let rest: Vec<String> = changed.iter().filter(|p| !p.starts_with("metadata.")).cloned().collect();
+    if let Some(path) = rest.iter().find(|p| !p.starts_with("spec.")) {
+        return not_modelled(format!("changes to {path} of a {kind} ({name})"));
+    }
+    if !rest.is_empty() {
+        let result = match obj {
+            ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest),
+            ObjRef::Pod(_) => Err(pod_spec_refusal(name, &rest)),
+            ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest),
+            ObjRef::Service(_) => write_service_spec(name, desired, &rest),
+            _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
+        };
+        if let Err(e) = result {
+            return e;
+        }
+    }
+    apply_metadata(api, obj, meta);
+    WriteResult::ok(200, Some(render(api.world(), obj)))
+}
+
+/// Checks the metadata fields a write changes; `touches` says which.
+fn metadata_write(
+    api: &Api,
+    obj: ObjRef,
+    kind: &str,
+    name: &str,
+    current: &Value,
+    desired: &Value,
+    touches: &dyn Fn(&str) -> bool,
+) -> Result<MetadataWrite, WriteResult> {
+    let invalid = |message: String| {
+        WriteResult::failure(422, "Invalid", format!("{kind} \"{name}\" is invalid: {message}"))
+    };
+    let meta = &desired["metadata"];
+    let annotations = if touches("annotations") {
+        Some(client_annotations(api, obj, kind, name, current, desired)?)
+    } else {
+        None
+    };
+    let labels = if touches("labels") {
+        if matches!(obj, ObjRef::Node(_) | ObjRef::Pv(_)) {
+            return Err(not_modelled(format!("clients changing the labels of a {kind}")));
+        }
+        let mut labels = crate::config::Labels::new();
+        for (key, value) in meta["labels"].as_object().into_iter().flatten() {
+            let Some(value) = value.as_str() else {
+                return Err(invalid(format!(
+                    "metadata.labels: Invalid value: {value}: label values must be strings"
+                )));
+            };
+            labels.insert(key.clone(), value.to_string());
+        }
+        Some(labels)
+    } else {
+        None
+    };
+    let finalizers = if touches("finalizers") {
+        let mut list = Vec::new();
+        for f in meta["finalizers"].as_array().into_iter().flatten() {
+            let Some(f) = f.as_str() else {
+                return Err(invalid(format!(
+                    "metadata.finalizers: Invalid value: {f}: finalizers must be strings"
+                )));
+            };
+            list.push(f.to_string());
+        }
+        let (deleting, old) = match obj {
+            ObjRef::Pod(id) => {
+                (api.world().pod(id).deletion_timestamp, api.world().pod(id).finalizers.clone())
+            }
+            ObjRef::Pvc(id) => {
+                // The pvc-protection controller owns its finalizer.
+                if !list.iter().any(|f| f == super::PVC_PROTECTION) {
+                    return Err(not_modelled(format!(
+                        "clients removing the {} finalizer of a claim",
+                        super::PVC_PROTECTION
+                    )));
+                }
+                list.retain(|f| f != super::PVC_PROTECTION);
+                (api.world().pvc(id).deletion_timestamp, api.world().pvc(id).finalizers.clone())
+            }
+            ObjRef::Sts(id) => {
+                (api.world().sts(id).deletion_timestamp, api.world().sts(id).finalizers.clone())
+            }
+            ObjRef::Service(id) => {
+                (api.world().service(id).deletion_timestamp, api.world().service(id).finalizers.clone())
+            }
+            _ => return Err(not_modelled(format!("clients changing the finalizers of a {kind}"))),
+        };
+        if let Some(message) = crate::api::no_new_finalizers(deleting, &old, &list) {
+            return Err(invalid(message));
+        }
+        Some(list)
+    } else {
+        None
+    };
+    let owners = if touches("ownerReferences") {
+        if matches!(obj, ObjRef::Sts(_) | ObjRef::Service(_)) {
+            return Ok(MetadataWrite {
+                annotations,
+                labels,
+                finalizers,
+                owners: Some(OwnerWrite::Custom(custom_owner_refs(api, &meta["ownerReferences"], kind)?)),
+            });
+        }
+        let wanted = match obj {
+            ObjRef::Pvc(_) => Vec::new(),
+            _ => owner_refs(api, &meta["ownerReferences"])?,
+        };
+        match obj {
+            ObjRef::Pod(id) => {
+                let now = api.world().pod(id).owner;
+                match (now, wanted.as_slice()) {
+                    (_, []) if now.is_some() => Some(OwnerWrite::OrphanPod),
+                    (None, [OwnerRef { owner: Owner::StatefulSet(set), .. }]) => {
+                        member_of(api, name, *set)?;
+                        Some(OwnerWrite::AdoptPod(*set))
+                    }
+                    (Some(set), [OwnerRef { owner: Owner::StatefulSet(same), .. }]) if set == *same => None,
+                    _ => {
+                        return Err(not_modelled(
+                            "owner references of a pod other than none or one StatefulSet as its controller, set while it has none".into(),
+                        ));
+                    }
+                }
+            }
+            ObjRef::Pvc(_) => {
+                let (builtin, custom) = claim_owner_refs(api, &meta["ownerReferences"])?;
+                Some(OwnerWrite::Claim(builtin, custom))
+            }
+            _ => return Err(not_modelled(format!("clients changing the owner references of a {kind}"))),
+        }
+    } else {
+        None
+    };
+    Ok(MetadataWrite { annotations, labels, finalizers, owners })
+}
+
+/// Whether a pod named `pod` may have StatefulSet `set` as its controller:
+/// the set only looks at pods its name makes members (`isMemberOf`:
+/// `<set>-<ordinal>`), and holds one pod per ordinal.
+pub(super) fn member_of(api: &Api, pod: &str, set: StsId) -> Result<(), WriteResult> {
+    let world = api.world();
+    let set = world.sts(set);
+    match parse_pod_name(pod) {
+        Some((parent, ordinal)) if parent == set.name && !set.pods.contains_key(&ordinal) => Ok(()),
+        Some((parent, ordinal)) if parent == set.name => Err(not_modelled(format!(
+            "a second pod for ordinal {ordinal} of StatefulSet {} ({pod})",
+            set.name
+        ))),
+        _ => Err(not_modelled(format!(
+            "pods owned by a StatefulSet they are not members of ({pod} is not named {}-<ordinal>)",
+            set.name
+        ))),
+    }
+}
+
+/// Owner references to live StatefulSets or Pods, matched by name and uid.
+pub(super) fn owner_refs(api: &Api, refs: &Value) -> Result<Vec<OwnerRef>, WriteResult> {
+    let mut out = Vec::new();
+    for reference in refs.as_array().into_iter().flatten() {
+        let owner_name = reference["name"].as_str().unwrap_or_default();
+        let found = match reference["kind"].as_str() {
+            Some("StatefulSet") => api.world().sts_named(owner_name).map(|id| {
+                let set = api.world().sts(id);
+                (Owner::StatefulSet(id), set.uid)
+            }),
+            Some("Pod") => {
+                api.world().pod_named(owner_name).map(|id| (Owner::Pod(id), api.world().pod(id).uid))
+            }
+            _ => None,
+        };
+        match found {
+            Some((owner, uid)) if reference["uid"].as_str() == Some(super::uid(uid).as_str()) => {
+                out.push(OwnerRef { owner, uid })
+            }
+            _ => {
+                return Err(not_modelled(format!(
+                    "owner references to anything but a live StatefulSet or Pod with its uid ({} {owner_name})",
+                    reference["kind"].as_str().unwrap_or("?")
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A claim's owner references: to live StatefulSets and Pods, and to live
+/// custom resources.
+fn claim_owner_refs(api: &Api, refs: &Value) -> Result<(Vec<OwnerRef>, Vec<Value>), WriteResult> {
+    let all = refs.as_array().cloned().unwrap_or_default();
+    let (builtin, custom): (Vec<Value>, Vec<Value>) =
+        all.into_iter().partition(|r| matches!(r["kind"].as_str(), Some("StatefulSet" | "Pod")));
+    Ok((owner_refs(api, &Value::Array(builtin))?, custom_owner_refs(api, &Value::Array(custom), "claim")?))
+}
+
+/// Owner references to live custom resources (an operator's own kinds),
+/// matched by kind, name and uid, as the garbage collector follows them.
+pub(super) fn custom_owner_refs(api: &Api, refs: &Value, kind: &str) -> Result<Vec<Value>, WriteResult> {
+    let mut out = Vec::new();
+    for reference in refs.as_array().into_iter().flatten() {
+        let world = api.world();
+        let owner_kind = reference["kind"].as_str().unwrap_or_default();
+        let owner_name = reference["name"].as_str().unwrap_or_default();
+        let live = world
+            .custom
+            .kind_named(owner_kind, None)
+            .and_then(|k| world.custom.named(k, owner_name))
+            .map(|id| &world.custom.objects[id as usize])
+            .filter(|o| reference["uid"].as_str() == Some(super::uid(o.uid).as_str()));
+        if live.is_none() {
+            return Err(not_modelled(format!(
+                "owner references of a {kind} to anything but a live custom resource with its uid ({owner_kind} {owner_name})"
+            )));
+        }
+        out.push(reference.clone());
+    }
+    Ok(out)
+}
+
+/// Applies checked metadata, through the writes a hand edit uses.
+fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
+    if let Some(annotations) = meta.annotations {
+        api.annotate(obj, annotations);
+    }
+    if let Some(labels) = meta.labels {
+        let change = format!(
+            "labels [{}]",
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+        );
+        match obj {
+            ObjRef::Pod(id) => api.set_pod_labels(id, labels, change),
+            ObjRef::Pvc(id) => api.set_pvc_labels(id, labels, change),
+            _ => api.set_object_labels(obj, labels),
+        }
+    }
+    if let Some(owners) = meta.owners {
+        match (obj, owners) {
+            (ObjRef::Pod(id), OwnerWrite::OrphanPod) => api.remove_pod_owner(id),
+            (ObjRef::Pod(id), OwnerWrite::AdoptPod(set)) => api.adopt_pod(id, set),
+            (ObjRef::Pvc(id), OwnerWrite::Claim(refs, custom)) => {
+                if api.world().pvc(id).owner_refs != refs {
+                    api.replace_pvc_owners(id, refs);
+                }
+                api.set_custom_owners(obj, custom);
+            }
+            (_, OwnerWrite::Custom(refs)) => api.set_custom_owners(obj, refs),
+            _ => unreachable!("owner writes are checked per kind"),
+        }
+    }
+    // Last: removing the last finalizer of a deleted object lets it go.
+    // The rule was checked above, so these do not refuse.
+    if let Some(finalizers) = meta.finalizers {
+        let _ = match obj {
+            ObjRef::Pod(id) => api.set_pod_finalizers(id, finalizers),
+            ObjRef::Pvc(id) => api.set_pvc_finalizers(id, finalizers),
+            _ => api.set_object_finalizers(obj, finalizers),
+        };
+    }
+}
+
+/// `ValidatePodUpdate`: a pod's spec is immutable but for a few fields;
+/// the image, which the API server allows, is not modelled.
+fn pod_spec_refusal(name: &str, changed: &[String]) -> WriteResult {
+    let image = |p: &String| p.starts_with("spec.containers") || p.starts_with("spec.initContainers");
+    if changed.iter().all(image) {
+        return not_modelled(format!("changes to the images of a running pod ({name})"));
+    }
+    let message = format!(
+        "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+    );
+    WriteResult::failure(422, "Invalid", message)
+}
+
+/// `ValidatePersistentVolumeClaimUpdate`: only `resources.requests` of a
+/// bound claim may change (an expansion, through the resize path).
+fn write_claim_spec(
+    api: &mut Api,
+    pvc: PvcId,
+    name: &str,
+    desired: &Value,
+    changed: &[String],
+) -> Result<(), WriteResult> {
+    if changed.iter().any(|p| p != "spec.resources.requests.storage") {
+        let message = format!(
+            "PersistentVolumeClaim \"{name}\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let requested = &desired["spec"]["resources"]["requests"]["storage"];
+    let Some(bytes) = requested.as_str().and_then(parse_quantity) else {
+        let message = format!(
+            "PersistentVolumeClaim \"{name}\" is invalid: spec.resources.requests.storage: Invalid value: {requested}: must be a quantity"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    };
+    api.resize_pvc(pvc, bytes).map_err(|message| {
+        let code = if message.contains("is forbidden") { (403, "Forbidden") } else { (422, "Invalid") };
+        WriteResult::failure(code.0, code.1, message)
+    })
+}
+
+/// `ValidateServiceUpdate`: a Service's cluster IP (`None` for a headless
+/// one) may not change; an update that leaves it out keeps it (the
+/// strategy copies the allocated value). Its other fields are not
+/// modelled as changing.
+fn write_service_spec(name: &str, desired: &Value, changed: &[String]) -> Result<(), WriteResult> {
+    let ip = &desired["spec"]["clusterIP"];
+    let changed: Vec<&String> =
+        changed.iter().filter(|p| !(*p == "spec.clusterIP" && ip.is_null())).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    if changed.iter().any(|p| *p == "spec.clusterIP") {
+        let message = format!(
+            "Service \"{name}\" is invalid: spec.clusterIPs[0]: Invalid value: []string{{{ip}}}: may not change once set"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let paths: Vec<&str> = changed.iter().map(|p| p.as_str()).collect();
+    Err(not_modelled(format!("changes to {} of a Service ({name})", paths.join(", "))))
+}
+
+/// `spec` changes of a StatefulSet: those `ValidateStatefulSetUpdate`
+/// allows and stsim models, applied; immutable ones refused with its message.
+fn write_statefulset_spec(
+    api: &mut Api,
+    sts: StsId,
+    name: &str,
+    desired: &Value,
+    changed: &[String],
+) -> Result<(), WriteResult> {
     let spec = &desired["spec"];
     let mut immutable = Vec::new();
     let mut unmodelled = Vec::new();
-    for path in &changed {
+    for path in changed {
         let field = path.strip_prefix("spec.").unwrap_or(path);
         let top = field.split('.').next().unwrap_or_default();
         match top {
@@ -225,12 +573,12 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
         }
     }
     if !unmodelled.is_empty() {
-        return not_modelled(format!("changes to {} of a StatefulSet", unmodelled.join(", ")));
+        return Err(not_modelled(format!("changes to {} of a StatefulSet", unmodelled.join(", "))));
     }
     if !immutable.is_empty() {
         let message = crate::api::statefulset_forbidden(api.world(), sts);
         api.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
-        return WriteResult::failure(422, "Invalid", message);
+        return Err(WriteResult::failure(422, "Invalid", message));
     }
     let int = |v: &Value, field: &str| -> Result<u32, WriteResult> {
         v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
@@ -247,15 +595,12 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
                 "StatefulSet.apps \"{name}\" is invalid: spec.replicas: Invalid value: {n}: stsim simulates at most {} replicas",
                 crate::sim::MAX_REPLICAS
             );
-            return WriteResult::failure(422, "Invalid", message);
+            return Err(WriteResult::failure(422, "Invalid", message));
         }
         Ok(n) => n,
-        Err(e) => return e,
+        Err(e) => return Err(e),
     };
-    let min_ready = match int(&spec["minReadySeconds"], "spec.minReadySeconds") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
+    let min_ready = int(&spec["minReadySeconds"], "spec.minReadySeconds")?;
     let partition = spec["updateStrategy"]["rollingUpdate"]["partition"].as_u64().map(|p| p as u32);
     let retention = |field: &str| -> Result<Option<crate::config::RetentionAction>, WriteResult> {
         match spec["persistentVolumeClaimRetentionPolicy"][field].as_str() {
@@ -271,10 +616,7 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             )),
         }
     };
-    let (when_deleted, when_scaled) = match (retention("whenDeleted"), retention("whenScaled")) {
-        (Ok(d), Ok(s)) => (d, s),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
+    let (when_deleted, when_scaled) = (retention("whenDeleted")?, retention("whenScaled")?);
     let image = spec["template"]["spec"]["containers"][0]["image"].as_str().map(String::from);
     let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
         s.replicas = replicas;
@@ -294,15 +636,7 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             s.retention.when_scaled = action;
         }
     });
-    match result {
-        Ok(()) => {
-            if let Some(annotations) = annotations {
-                api.annotate(obj, annotations);
-            }
-            WriteResult::ok(200, Some(render(api.world(), obj)))
-        }
-        Err(message) => WriteResult::failure(422, "Invalid", message),
-    }
+    result.map_err(|message| WriteResult::failure(422, "Invalid", message))
 }
 
 /// The annotations a write asks for that the model does not set itself, or why not.
@@ -344,7 +678,7 @@ fn client_annotations(
 }
 
 /// A quantity of bytes as a claim's request gives it (`10Gi`, `500M`, `1000`).
-fn parse_quantity(text: &str) -> Option<u64> {
+pub(super) fn parse_quantity(text: &str) -> Option<u64> {
     let units: [(&str, u64); 8] = [
         ("Ki", 1 << 10),
         ("Mi", 1 << 20),
@@ -371,10 +705,16 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
     if let Some(k) = api.world().custom.kind_named(&kind, object["apiVersion"].as_str()) {
         return api.create_custom(k, object);
     }
-    if kind != "PersistentVolumeClaim" {
-        return not_modelled(format!(
-            "operators creating a {kind} (they may create claims and custom resources)"
-        ));
+    match kind.as_str() {
+        "Pod" => return super::create::pod(api, object, &name),
+        "Service" => return super::create::service(api, object, &name),
+        "StatefulSet" => return super::create::statefulset(api, object, &name),
+        "PersistentVolumeClaim" => {}
+        other => {
+            return not_modelled(format!(
+                "operators creating a {other} (they may create pods, claims, StatefulSets, Services and custom resources)"
+            ));
+        }
     }
     if api.world().pvc_named(&name).is_some() {
         return WriteResult::failure(
@@ -400,31 +740,10 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         .unwrap_or_default();
     // Owner references to a live StatefulSet or Pod (matched by name and
     // uid) make the claim theirs: the garbage collector deletes it with them.
-    let mut owner_refs = Vec::new();
-    for reference in object["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
-        let owner_name = reference["name"].as_str().unwrap_or_default();
-        let found = match reference["kind"].as_str() {
-            Some("StatefulSet") => api.world().sts_named(owner_name).map(|id| {
-                let set = api.world().sts(id);
-                (Owner::StatefulSet(id), set.uid)
-            }),
-            Some("Pod") => {
-                api.world().pod_named(owner_name).map(|id| (Owner::Pod(id), api.world().pod(id).uid))
-            }
-            _ => None,
-        };
-        match found {
-            Some((owner, uid)) if reference["uid"].as_str() == Some(super::uid(uid).as_str()) => {
-                owner_refs.push(OwnerRef { owner, uid })
-            }
-            _ => {
-                return not_modelled(format!(
-                    "owner references to anything but a live StatefulSet or Pod with its uid ({} {owner_name})",
-                    reference["kind"].as_str().unwrap_or("?")
-                ));
-            }
-        }
-    }
+    let (owner_refs, custom_owners) = match claim_owner_refs(api, &object["metadata"]["ownerReferences"]) {
+        Ok(refs) => refs,
+        Err(e) => return e,
+    };
     let new = crate::api::NewPvc {
         name,
         labels,
@@ -433,9 +752,14 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         access_modes: vec![crate::config::AccessMode::ReadWriteOnce],
         owner_refs,
         statefulset: None,
+        volume_name: None,
     };
     match api.create_pvc(new) {
-        Ok(id) => WriteResult::ok(201, Some(render(api.world(), ObjRef::Pvc(id)))),
+        Ok(id) => {
+            // Part of the object from its creation.
+            api.world.pvc_mut(id).owner_references = custom_owners;
+            WriteResult::ok(201, Some(render(api.world(), ObjRef::Pvc(id))))
+        }
         Err(e) => WriteResult::failure(409, "AlreadyExists", e.to_string()),
     }
 }
@@ -530,12 +854,35 @@ fn delete(
         let still = match obj {
             ObjRef::Pod(id) => api.world().pod(id).exists(),
             ObjRef::Pvc(id) => api.world().pvc(id).exists(),
+            ObjRef::Sts(id) => api.world().sts(id).removed_at.is_none(),
+            ObjRef::Service(id) => api.world().service(id).exists(),
             _ => false,
         };
         WriteResult::ok(200, still.then(|| render(api.world(), obj)))
     };
+    // Every kind takes the three policies (`DeletionPropagation`); for the
+    // pods and claims stsim models, nothing depends on them but what the
+    // garbage collector already follows.
+    let cascade = match propagation {
+        None | Some("Background") => Cascade::Background,
+        Some("Orphan") => Cascade::Orphan,
+        Some("Foreground") => Cascade::Foreground,
+        Some(other) => {
+            let message = format!(
+                "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+            );
+            return WriteResult::failure(422, "Invalid", message);
+        }
+    };
     match obj {
         ObjRef::Pod(id) => {
+            if cascade != Cascade::Background && api.world().claims_owned_by(Owner::Pod(id)).next().is_some()
+            {
+                return not_modelled(format!(
+                    "propagationPolicy {} for a pod that owns claims",
+                    propagation.unwrap_or_default()
+                ));
+            }
             api.delete_pod(id, grace.map(SimDuration::from_secs));
             after(api, obj)
         }
@@ -544,25 +891,12 @@ fn delete(
             after(api, obj)
         }
         ObjRef::Sts(id) => {
-            let cascade = match propagation {
-                None | Some("Background") => Cascade::Background,
-                Some("Orphan") => Cascade::Orphan,
-                Some("Foreground") => {
-                    return not_modelled("propagationPolicy Foreground (use Background or Orphan)".into());
-                }
-                Some(other) => {
-                    let message = format!(
-                        "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
-                    );
-                    return WriteResult::failure(422, "Invalid", message);
-                }
-            };
             api.delete_statefulset(id, cascade);
-            WriteResult::ok(200, None)
+            after(api, obj)
         }
         ObjRef::Service(id) => {
             api.delete_service(id);
-            WriteResult::ok(200, None)
+            after(api, obj)
         }
         ObjRef::Custom(id) => api.delete_custom(id),
         ObjRef::Node(_) | ObjRef::Pv(_) => not_modelled(format!("operators deleting a {kind}")),

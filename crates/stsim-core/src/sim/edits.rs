@@ -1,6 +1,6 @@
 //! Script actions that edit objects by hand, as a person does with
-//! `kubectl label`, `kubectl patch` and `kubectl create`: labels of pods and
-//! claims, owner references, bare pods and claims; and which node "the node
+//! `kubectl label`, `kubectl patch`, `kubectl create` and `kubectl delete`:
+//! labels of pods and claims, owner references, bare pods and claims; and which node "the node
 //! that runs pod X" is when an action runs.
 //!
 //! Owns turning those actions into API writes (through `Api`) and their
@@ -55,7 +55,8 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 api.remove_pod_owner(id);
             }
             if let Some(finalizers) = finalizers {
-                api.set_pod_finalizers(id, finalizers);
+                // A refusal is recorded; the script goes on.
+                let _ = api.set_pod_finalizers(id, finalizers);
             }
         }
         Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
@@ -91,7 +92,7 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 api.replace_pvc_owners(id, refs);
             }
             if let Some(finalizers) = finalizers {
-                api.set_pvc_finalizers(id, finalizers);
+                let _ = api.set_pvc_finalizers(id, finalizers);
             }
         }
         Action::CreatePod { name, template, hostname, subdomain } => {
@@ -113,11 +114,17 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 affinity: template.affinity.clone(),
                 tolerations: template.tolerations.clone(),
                 claims: Vec::new(),
+                node_name: template.node_name.clone(),
+                host_ports: template.host_ports.clone(),
                 name,
             };
             // A live name is refused (AlreadyExists), as recorded by the API.
             let _ = api.create_pod(new);
         }
+        Action::DeleteBarePod { name, force } => match api.world().pod_named(&name) {
+            Some(id) => api.delete_pod(id, force.then_some(crate::time::SimDuration::ZERO)),
+            None => api.record(Event::NotFound { name: format!("pod/{name}") }),
+        },
         Action::CreatePvc { name, labels, storage_bytes, storage_class, access_modes } => {
             let world = api.world();
             let storage_class_name =
@@ -130,13 +137,16 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 access_modes,
                 owner_refs: Vec::new(),
                 statefulset: None,
+                volume_name: None,
             };
             if api.create_pvc(new).is_err() {
                 api.record(Event::NotFound { name: format!("pvc/{name} (already exists)") });
             }
         }
         Action::ResizePvc { claim, storage_bytes } => match api.world().pvc_named(&claim) {
-            Some(id) => api.resize_pvc(id, storage_bytes),
+            Some(id) => {
+                let _ = api.resize_pvc(id, storage_bytes);
+            }
             None => api.record(Event::NotFound { name: format!("pvc/{claim}") }),
         },
         _ => unreachable!("only hand edits come here"),
@@ -182,6 +192,10 @@ pub(super) fn describe(action: &Action) -> String {
         }
         Action::CreatePod { name, template, .. } => {
             format!("kubectl create pod {name} (image {}, no owner)", template.image)
+        }
+        Action::DeleteBarePod { name, force: false } => format!("kubectl delete pod {name}"),
+        Action::DeleteBarePod { name, force: true } => {
+            format!("kubectl delete pod {name} --grace-period=0 --force")
         }
         Action::CreatePvc { name, storage_bytes, .. } => {
             format!("kubectl create pvc {name} ({storage_bytes} bytes)")

@@ -11,7 +11,9 @@
 //! are gathered into one warning, with their paths. Does no I/O: callers hand
 //! in the files' text. The stories around a bare manifest are `story`.
 
+pub mod export;
 mod objects;
+mod storage;
 pub(crate) mod story;
 
 use crate::diagnostic::Diagnostic;
@@ -106,6 +108,8 @@ pub(crate) struct Collected {
     pub services: Vec<raw::Service>,
     pub statefulsets: Vec<raw::StatefulSet>,
     pub pod_disruption_budgets: Vec<raw::PodDisruptionBudget>,
+    pub persistent_volumes: Vec<raw::PersistentVolume>,
+    pub persistent_volume_claims: Vec<raw::PersistentVolumeClaim>,
     pub storage_classes: Vec<raw::StorageClass>,
     pub node_pools: Vec<raw::NodePool>,
     /// The zones of the nodes read, in order of first appearance.
@@ -128,6 +132,8 @@ pub(crate) struct Base {
     pub services: usize,
     pub statefulsets: usize,
     pub pod_disruption_budgets: usize,
+    pub persistent_volumes: usize,
+    pub persistent_volume_claims: usize,
     pub storage_classes: usize,
     pub node_pools: usize,
 }
@@ -139,6 +145,8 @@ impl Base {
             services: scenario.services.as_ref().map_or(0, Vec::len),
             statefulsets: scenario.statefulsets.as_ref().map_or(0, Vec::len),
             pod_disruption_budgets: scenario.pod_disruption_budgets.as_ref().map_or(0, Vec::len),
+            persistent_volumes: scenario.persistent_volumes.as_ref().map_or(0, Vec::len),
+            persistent_volume_claims: scenario.persistent_volume_claims.as_ref().map_or(0, Vec::len),
             storage_classes: cluster.and_then(|c| c.storage_classes.as_ref()).map_or(0, Vec::len),
             node_pools: cluster.and_then(|c| c.node_pools.as_ref()).map_or(0, Vec::len),
         }
@@ -607,9 +615,9 @@ fn object(cx: &mut Cx<'_>, node: &Node, prefix: &str, list_allowed: bool) {
         "PodDisruptionBudget" => objects::pod_disruption_budget(cx, obj),
         "Node" => objects::node(cx, obj),
         "Namespace" => objects::namespace(cx, obj),
+        "PersistentVolume" => storage::persistent_volume(cx, obj),
+        "PersistentVolumeClaim" => storage::persistent_volume_claim(cx, obj),
         _ => {
-            // PersistentVolume and PersistentVolumeClaim: read, but pre-existing
-            // storage is not modelled yet.
             cx.collected.skipped.push(Unused {
                 file: cx.file.to_string(),
                 place: kind.place,

@@ -34,7 +34,7 @@ pub(crate) const LOCAL_ANNOTATION: &str = "stsim.io/local";
 pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
 
 /// Reads `metadata` of a top-level object: its name (required) and namespace.
-fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
+pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
     let Some(meta) = obj.take("metadata") else {
         cx.invalid(obj.place, "metadata.name", "Required value: name or generateName is required", None);
         return None;
@@ -88,7 +88,7 @@ fn forget(cx: &mut Cx<'_>, raw_base: &str) {
     cx.collected.spans.map.retain(|k, _| k != raw_base && !k.starts_with(&dot));
 }
 
-fn spec_of<'n>(cx: &mut Cx<'_>, obj: &mut Obj<'n>) -> Option<Obj<'n>> {
+pub(super) fn spec_of<'n>(cx: &mut Cx<'_>, obj: &mut Obj<'n>) -> Option<Obj<'n>> {
     match obj.take("spec") {
         Some(spec) => cx.obj(spec, "spec"),
         None => {
@@ -464,7 +464,15 @@ impl Obj<'_> {
     }
 }
 
-fn match_labels(cx: &mut Cx<'_>, node: &Node, path: &str, raw_path: String) -> Option<raw::RawLabels> {
+/// A label selector: its `matchLabels` (at `raw_path`) and its
+/// `matchExpressions` (at `raw_expressions`).
+fn label_selector(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: String,
+    raw_expressions: &str,
+) -> Option<(raw::RawLabels, Option<Vec<raw::NodeSelectorRequirement>>)> {
     let mut selector = cx.obj(node, path)?;
     let labels = match selector.take("matchLabels") {
         Some(labels) => {
@@ -476,8 +484,12 @@ fn match_labels(cx: &mut Cx<'_>, node: &Node, path: &str, raw_path: String) -> O
             Some(raw::RawLabels::new())
         }
     };
+    let expressions = selector.take("matchExpressions").map(|list| {
+        cx.at(raw_expressions.to_string(), list.place, &format!("{path}.matchExpressions"));
+        requirements(cx, list, &format!("{path}.matchExpressions"), raw_expressions)
+    });
     selector.finish(cx);
-    labels
+    Some((labels?, expressions))
 }
 
 pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
@@ -495,8 +507,12 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
     let selector = spec
         .take("selector")
-        .and_then(|node| match_labels(cx, node, "spec.selector", format!("{raw_base}.selector")))
+        .and_then(|node| {
+            let expressions = format!("{raw_base}.selectorExpressions");
+            label_selector(cx, node, "spec.selector", format!("{raw_base}.selector"), &expressions)
+        })
         .unwrap_or_default();
+    let (selector, selector_expressions) = selector;
     let value = |cx: &mut Cx<'_>, spec: &mut Obj<'_>, key: &str| {
         let node = spec.take(key)?;
         cx.at(format!("{raw_base}.{key}"), node.place, &format!("spec.{key}"));
@@ -506,7 +522,8 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let max_unavailable = value(cx, &mut spec, "maxUnavailable");
     spec.finish(cx);
     obj.finish(cx);
-    let budget = raw::PodDisruptionBudget { name, selector, min_available, max_unavailable };
+    let budget =
+        raw::PodDisruptionBudget { name, selector, selector_expressions, min_available, max_unavailable };
     match index {
         Some(i) => cx.collected.pod_disruption_budgets[i] = budget,
         None => cx.collected.pod_disruption_budgets.push(budget),
@@ -514,7 +531,8 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
 }
 
 /// The zone label of a node, current or deprecated.
-const ZONE_LABELS: &[&str] = &["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+pub(super) const ZONE_LABELS: &[&str] =
+    &["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
 
 pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let index = cx.base.node_pools + cx.collected.node_pools.len();
@@ -586,6 +604,7 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     obj.finish(cx);
     cx.collected.node_pools.push(raw::NodePool {
+        names: Some(vec![name.clone()]),
         name,
         count: Some(1),
         cpu,
@@ -652,11 +671,16 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         _ => None,
     };
     let replicas = int_field(cx, &mut spec, "replicas", r("replicas"));
-    let selector = match spec.take("selector") {
-        Some(node) => match_labels(cx, node, "spec.selector", r("selector")),
+    let (selector, selector_expressions) = match spec.take("selector") {
+        Some(node) => {
+            match label_selector(cx, node, "spec.selector", r("selector"), &r("selectorExpressions")) {
+                Some((labels, expressions)) => (Some(labels), expressions),
+                None => (None, None),
+            }
+        }
         None => {
             cx.invalid(spec.place, "spec.selector", "Required value", None);
-            None
+            (None, None)
         }
     };
     let service_name = match spec.take("serviceName") {
@@ -718,6 +742,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         service_name,
         replicas,
         selector,
+        selector_expressions,
         pod_management_policy,
         update_strategy,
         revision_history_limit,
@@ -894,7 +919,9 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     let mut spec = cx.obj(spec, "spec.template.spec")?;
     let p = "spec.template.spec";
     let mut image = None;
-    let mut probe = None;
+    let mut probes = Probes::default();
+    let mut lifecycle = None;
+    let mut ports: Vec<raw::ContainerPort> = Vec::new();
     let (mut cpus, mut memories) = (Vec::new(), Vec::new());
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
         Some(containers) if !containers.is_empty() => {
@@ -916,9 +943,15 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
                         }
                         None => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
                     }
-                    if let Some(node) = container.take("readinessProbe") {
-                        probe = readiness_probe(cx, node, &format!("{path}.readinessProbe"), raw_base);
+                    probes.read(cx, &mut container, &path, raw_base);
+                    if let Some(node) = container.take("lifecycle") {
+                        lifecycle = lifecycle_hooks(cx, node, &format!("{path}.lifecycle"), raw_base);
                     }
+                }
+                // Every container's ports: a hostPort takes the port on the node.
+                if let Some(list) = container.take("ports") {
+                    let raw_ports = format!("{raw_base}.ports");
+                    container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
                 if container.entries_value("imagePullPolicy").is_some_and(|v| v == "IfNotPresent") {
@@ -931,11 +964,27 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     }
     // The pod's request is the larger of its containers' sum and any one init
     // container's (resource.PodRequests); init containers run one at a time.
+    let mut init_containers = Vec::new();
     if let Some(list) = spec.take("initContainers").and_then(|c| cx.list(c, &format!("{p}.initContainers"))) {
         for (i, node) in list.iter().enumerate() {
             let path = format!("{p}.initContainers[{i}]");
             let Some(mut container) = cx.obj(node, &path) else { continue };
-            container.skip(&["name"]);
+            let raw_init = format!("{raw_base}.initContainers[{i}]");
+            cx.at(raw_init.clone(), node.place, &path);
+            let name = container.take("name").and_then(|n| {
+                cx.at(format!("{raw_init}.name"), n.place, &format!("{path}.name"));
+                cx.string(n, &format!("{path}.name"))
+            });
+            let image = container.take("image").and_then(|n| {
+                cx.at(format!("{raw_init}.image"), n.place, &format!("{path}.image"));
+                cx.string(n, &format!("{path}.image"))
+            });
+            match (name, image) {
+                (Some(name), Some(image)) => init_containers.push(raw::InitContainer { name, image }),
+                (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
+                (_, None) => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
+            }
+            container.skip(&["terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy"]);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             // An init container asking for more than all the containers together sets the request.
             let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
@@ -979,6 +1028,10 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         cx.labels(node, &format!("{p}.nodeSelector"))
     });
     let affinity = spec.take("affinity").and_then(|node| affinity(cx, node, &format!("{raw_base}.affinity")));
+    let node_name = spec.take("nodeName").and_then(|node| {
+        cx.at(format!("{raw_base}.nodeName"), node.place, &format!("{p}.nodeName"));
+        cx.string(node, &format!("{p}.nodeName"))
+    });
     let tolerations =
         spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
     for (key, default) in
@@ -994,24 +1047,127 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         labels: Some(labels),
         image: image?,
         resources,
-        readiness_probe: probe,
-        // Liveness and startup probes, preStop hooks and init containers'
-        // run times are not read from manifests yet: they stay in the
-        // warning of what was not used.
-        liveness_probe: None,
-        startup_probe: None,
-        lifecycle: None,
-        init_containers: None,
+        readiness_probe: probes.readiness,
+        liveness_probe: probes.liveness,
+        startup_probe: probes.startup,
+        lifecycle,
+        init_containers: (!init_containers.is_empty()).then_some(init_containers),
         termination_grace_period_seconds: termination,
         node_selector,
         affinity,
         tolerations,
+        node_name,
+        ports: (!ports.is_empty()).then_some(ports),
     })
 }
 
-fn readiness_probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> Option<raw::Probe> {
+/// A container's `ports`, appended to the pod's (`containerPort`,
+/// `hostPort`, `protocol`; a port's `name` is read silently).
+fn container_ports(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+    out: &mut Vec<raw::ContainerPort>,
+) {
+    let Some(list) = cx.list(node, path) else { return };
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let Some(mut port) = cx.obj(item, &at) else { continue };
+        let raw_at = format!("{raw_path}[{}]", out.len());
+        cx.at(raw_at.clone(), item.place, &at);
+        port.skip(&["name"]);
+        let container_port = int_field(cx, &mut port, "containerPort", format!("{raw_at}.containerPort"));
+        let host_port = int_field(cx, &mut port, "hostPort", format!("{raw_at}.hostPort"));
+        let protocol = port
+            .take("protocol")
+            .and_then(|p| cx.one_of(p, &format!("{at}.protocol"), &["TCP", "UDP", "SCTP"]));
+        port.finish(cx);
+        let Some(container_port) = container_port else {
+            if port_missing(cx, item) {
+                cx.invalid(item.place, &format!("{at}.containerPort"), "Required value", None);
+            }
+            continue;
+        };
+        out.push(raw::ContainerPort {
+            container_port,
+            host_port,
+            protocol: protocol.map(|p| match p.as_str() {
+                "UDP" => raw::Protocol::UDP,
+                "SCTP" => raw::Protocol::SCTP,
+                _ => raw::Protocol::TCP,
+            }),
+        });
+    }
+}
+
+/// Whether a port mapping has no `containerPort` at all (not one of the wrong type).
+fn port_missing(_cx: &Cx<'_>, item: &Node) -> bool {
+    match &item.value {
+        Value::Map(entries) => !entries.iter().any(|(k, _, _)| k == "containerPort"),
+        _ => false,
+    }
+}
+
+/// The first container's probes. stsim does not run the checks: whether one
+/// passes is the image's behaviour in the scenario; the timings are read.
+#[derive(Default)]
+struct Probes {
+    readiness: Option<raw::Probe>,
+    liveness: Option<raw::Probe>,
+    startup: Option<raw::Probe>,
+}
+
+impl Probes {
+    fn read(&mut self, cx: &mut Cx<'_>, container: &mut Obj<'_>, path: &str, raw_base: &str) {
+        for (key, slot) in [
+            ("readinessProbe", &mut self.readiness),
+            ("livenessProbe", &mut self.liveness),
+            ("startupProbe", &mut self.startup),
+        ] {
+            if let Some(node) = container.take(key) {
+                *slot = probe(cx, node, &format!("{path}.{key}"), &format!("{raw_base}.{key}"));
+            }
+        }
+    }
+}
+
+/// `lifecycle`: a `preStop` hook. A `sleep` action delays termination by its
+/// seconds; an `exec` or `httpGet` hook runs for as long as the command or
+/// request takes, which a manifest does not say, so it is listed as unused.
+/// `postStart` is not modelled.
+fn lifecycle_hooks(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> Option<raw::Lifecycle> {
+    let mut lifecycle = cx.obj(node, path)?;
+    let mut out = None;
+    if let Some(node) = lifecycle.take("preStop") {
+        let hook_path = format!("{path}.preStop");
+        if let Some(mut hook) = cx.obj(node, &hook_path) {
+            if let Some(sleep) = hook.take("sleep") {
+                let sleep_path = format!("{hook_path}.sleep");
+                if let Some(mut sleep) = cx.obj(sleep, &sleep_path) {
+                    let raw_seconds = format!("{raw_base}.lifecycle.preStop.sleep.seconds");
+                    match int_field(cx, &mut sleep, "seconds", raw_seconds) {
+                        Some(seconds) => {
+                            out = Some(raw::LifecycleHandler { sleep: raw::SleepAction { seconds } })
+                        }
+                        None if sleep.entries_value("seconds").is_none() => {
+                            cx.invalid(sleep.place, &format!("{sleep_path}.seconds"), "Required value", None)
+                        }
+                        None => {}
+                    }
+                    sleep.finish(cx);
+                }
+            }
+            hook.finish(cx);
+        }
+    }
+    lifecycle.finish(cx);
+    out.map(|pre_stop| raw::Lifecycle { pre_stop: Some(pre_stop) })
+}
+
+fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<raw::Probe> {
     let mut probe = cx.obj(node, path)?;
-    let raw_probe = format!("{raw_base}.readinessProbe");
+    let raw_probe = raw_probe.to_string();
     cx.at(raw_probe.clone(), node.place, path);
     // The model does not run the check: whether it passes is the image's behaviour.
     let handlers = ["exec", "httpGet", "tcpSocket", "grpc"];
@@ -1051,7 +1207,7 @@ fn readiness_probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> 
     Some(out)
 }
 
-fn node_selector_term(
+pub(super) fn node_selector_term(
     cx: &mut Cx<'_>,
     node: &Node,
     path: &str,
@@ -1059,37 +1215,15 @@ fn node_selector_term(
 ) -> Option<raw::NodeSelectorTerm> {
     let mut term = cx.obj(node, path)?;
     cx.at(raw_path.to_string(), node.place, path);
-    let mut expressions = Vec::new();
-    if let Some(list) =
-        term.take("matchExpressions").and_then(|l| cx.list(l, &format!("{path}.matchExpressions")))
-    {
-        for (i, item) in list.iter().enumerate() {
-            let at = format!("{path}.matchExpressions[{i}]");
-            let Some(mut requirement) = cx.obj(item, &at) else { continue };
-            cx.at(format!("{raw_path}.matchExpressions[{i}]"), item.place, &at);
-            let key = requirement.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
-            let operator = requirement.take("operator").and_then(|o| {
-                cx.one_of(o, &format!("{at}.operator"), &["In", "NotIn", "Exists", "DoesNotExist"])
-            });
-            let values =
-                requirement.take("values").and_then(|v| cx.list(v, &format!("{at}.values"))).map(|v| {
-                    v.iter()
-                        .enumerate()
-                        .filter_map(|(j, n)| cx.string(n, &format!("{at}.values[{j}]")))
-                        .collect()
-                });
-            requirement.finish(cx);
-            if let (Some(key), Some(operator)) = (key, operator) {
-                let operator = match operator.as_str() {
-                    "In" => raw::NodeSelectorOperator::In,
-                    "NotIn" => raw::NodeSelectorOperator::NotIn,
-                    "Exists" => raw::NodeSelectorOperator::Exists,
-                    _ => raw::NodeSelectorOperator::DoesNotExist,
-                };
-                expressions.push(raw::NodeSelectorRequirement { key, operator, values });
-            }
-        }
-    }
+    let expressions = match term.take("matchExpressions") {
+        Some(list) => requirements(
+            cx,
+            list,
+            &format!("{path}.matchExpressions"),
+            &format!("{raw_path}.matchExpressions"),
+        ),
+        None => Vec::new(),
+    };
     term.finish(cx);
     Some(raw::NodeSelectorTerm { match_expressions: Some(expressions) })
 }
@@ -1102,12 +1236,23 @@ fn pod_affinity_term(
 ) -> Option<raw::PodAffinityTerm> {
     let mut term = cx.obj(node, path)?;
     cx.at(raw_path.to_string(), node.place, path);
-    let labels = match term.take("labelSelector") {
-        Some(selector) => {
-            match_labels(cx, selector, &format!("{path}.labelSelector"), format!("{raw_path}.labelSelector"))
-        }
-        None => Some(raw::RawLabels::new()),
+    // A term without a labelSelector selects no pod (core/v1 PodAffinityTerm):
+    // it constrains nothing, and is left out with a note.
+    let Some(selector) = term.take("labelSelector") else {
+        term.skip(&["topologyKey", "namespaces", "namespaceSelector"]);
+        term.finish(cx);
+        let note =
+            format!("{}: {path} has no labelSelector, so it selects no pod and is left out", cx.object);
+        cx.collected.notes.push(note);
+        return None;
     };
+    let (labels, expressions) = label_selector(
+        cx,
+        selector,
+        &format!("{path}.labelSelector"),
+        format!("{raw_path}.labelSelector"),
+        &format!("{raw_path}.labelSelector.matchExpressions"),
+    )?;
     let topology_key = term.take("topologyKey").and_then(|k| {
         cx.at(format!("{raw_path}.topologyKey"), k.place, &format!("{path}.topologyKey"));
         cx.string(k, &format!("{path}.topologyKey"))
@@ -1117,7 +1262,7 @@ fn pod_affinity_term(
     }
     term.finish(cx);
     Some(raw::PodAffinityTerm {
-        label_selector: raw::LabelSelector { match_labels: labels },
+        label_selector: raw::LabelSelector { match_labels: Some(labels), match_expressions: expressions },
         topology_key: topology_key.unwrap_or_default(),
     })
 }
@@ -1306,31 +1451,9 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
                 cx.at(format!("{raw_at}.storageClassName"), c.place, &format!("{at}.spec.storageClassName"));
                 cx.string(c, &format!("{at}.spec.storageClassName"))
             });
-            modes = spec
-                .take("accessModes")
-                .and_then(|m| {
-                    cx.at(format!("{raw_at}.accessModes"), m.place, &format!("{at}.spec.accessModes"));
-                    cx.list(m, &format!("{at}.spec.accessModes"))
-                })
-                .map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(j, mode)| {
-                            let here = format!("{at}.spec.accessModes[{j}]");
-                            cx.one_of(
-                                mode,
-                                &here,
-                                &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"],
-                            )
-                        })
-                        .map(|mode| match mode.as_str() {
-                            "ReadOnlyMany" => raw::AccessMode::ReadOnlyMany,
-                            "ReadWriteMany" => raw::AccessMode::ReadWriteMany,
-                            "ReadWriteOncePod" => raw::AccessMode::ReadWriteOncePod,
-                            _ => raw::AccessMode::ReadWriteOnce,
-                        })
-                        .collect()
-                });
+            modes = spec.take("accessModes").and_then(|m| {
+                access_modes(cx, m, &format!("{at}.spec.accessModes"), &format!("{raw_at}.accessModes"))
+            });
             if let Some(mut resources) =
                 spec.take("resources").and_then(|r| cx.obj(r, &format!("{at}.spec.resources")))
             {
@@ -1368,4 +1491,68 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         }
     }
     Some(out)
+}
+
+/// `accessModes`: each one of Kubernetes' four.
+pub(super) fn access_modes(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Option<Vec<raw::AccessMode>> {
+    cx.at(raw_path.to_string(), node.place, path);
+    let list = cx.list(node, path)?;
+    Some(
+        list.iter()
+            .enumerate()
+            .filter_map(|(j, mode)| {
+                let here = format!("{path}[{j}]");
+                cx.one_of(
+                    mode,
+                    &here,
+                    &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"],
+                )
+            })
+            .map(|mode| match mode.as_str() {
+                "ReadOnlyMany" => raw::AccessMode::ReadOnlyMany,
+                "ReadWriteMany" => raw::AccessMode::ReadWriteMany,
+                "ReadWriteOncePod" => raw::AccessMode::ReadWriteOncePod,
+                _ => raw::AccessMode::ReadWriteOnce,
+            })
+            .collect(),
+    )
+}
+
+/// `matchExpressions` of a node selector term or a label selector.
+fn requirements(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Vec<raw::NodeSelectorRequirement> {
+    let mut expressions = Vec::new();
+    let Some(list) = cx.list(node, path) else { return expressions };
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let Some(mut requirement) = cx.obj(item, &at) else { continue };
+        cx.at(format!("{raw_path}[{i}]"), item.place, &at);
+        let key = requirement.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
+        let operator = requirement.take("operator").and_then(|o| {
+            cx.one_of(o, &format!("{at}.operator"), &["In", "NotIn", "Exists", "DoesNotExist"])
+        });
+        let values = requirement.take("values").and_then(|v| cx.list(v, &format!("{at}.values"))).map(|v| {
+            v.iter().enumerate().filter_map(|(j, n)| cx.string(n, &format!("{at}.values[{j}]"))).collect()
+        });
+        requirement.finish(cx);
+        if let (Some(key), Some(operator)) = (key, operator) {
+            let operator = match operator.as_str() {
+                "In" => raw::NodeSelectorOperator::In,
+                "NotIn" => raw::NodeSelectorOperator::NotIn,
+                "Exists" => raw::NodeSelectorOperator::Exists,
+                _ => raw::NodeSelectorOperator::DoesNotExist,
+            };
+            expressions.push(raw::NodeSelectorRequirement { key, operator, values });
+        }
+    }
+    expressions
 }

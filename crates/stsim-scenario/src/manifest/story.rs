@@ -80,6 +80,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     let node_memory = round_up((share * memory).max(16 << 30), 1 << 30);
     let node_pools = if collected.node_pools.is_empty() {
         vec![raw::NodePool {
+            names: None,
             name: "worker".to_string(),
             count: Some(node_count as i64),
             cpu: Some(format!("{}", node_cpu / 1_000)),
@@ -133,7 +134,14 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     }
     // The timeline, aimed at the first StatefulSet and the first node
     // (pools name their nodes `<pool>-1`, `<pool>-2`, ...).
-    let node = format!("{}-1", node_pools.first().map_or("worker", |p| p.name.as_str()));
+    // The first node: its own name (a Node object's), else `<pool>-1`.
+    let node = match node_pools.first() {
+        Some(pool) => match pool.names.as_ref().and_then(|n| n.first()) {
+            Some(name) => name.clone(),
+            None => format!("{}-1", pool.name),
+        },
+        None => "worker-1".to_string(),
+    };
     let mut timeline = Vec::new();
     let mut end = 300u64;
     if let Some(set) = sets.first() {
@@ -197,6 +205,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         operators: None,
         custom_resource_definitions: None,
         custom_resources: None,
+        persistent_volumes: Some(collected.persistent_volumes.clone()),
+        persistent_volume_claims: Some(collected.persistent_volume_claims.clone()),
         manifests: None,
         tags: None,
         mirrors: None,

@@ -7,6 +7,7 @@ impl Checker<'_, '_> {
     /// A StatefulSet's application, with stsim's defaults filled in.
     pub(super) fn app(&mut self, path: &str, raw: &raw::App, spec: &StatefulSetSpec) -> AppConfig {
         let mut peer_timeout = None;
+        let mut discovery = None;
         let mut replication = None;
         let (kind, addressing, readiness, catch_up, stale_after, form_timeout) = match raw {
             raw::App::PrimaryReplica {
@@ -23,8 +24,11 @@ impl Checker<'_, '_> {
                 synchronous,
                 step_down_without_majority,
                 replication_lag,
+                discovery: found_by,
+                ..
             } => {
                 peer_timeout = timeout.as_deref();
+                discovery = *found_by;
                 replication = Some((
                     write_rate,
                     lease_ttl,
@@ -54,6 +58,7 @@ impl Checker<'_, '_> {
                 catch_up,
                 stale_after,
                 form_timeout,
+                ..
             } => {
                 let system = match system.unwrap_or(raw::QuorumSystem::Etcd) {
                     raw::QuorumSystem::Etcd => QuorumSystem::Etcd,
@@ -72,6 +77,7 @@ impl Checker<'_, '_> {
                 stale_after,
                 form_timeout,
                 peer_timeout: timeout,
+                ..
             } => {
                 peer_timeout = timeout.as_deref();
                 // The Bitnami chart's sentinel.downAfterMilliseconds (sentinel.conf's example has 30 s).
@@ -94,6 +100,7 @@ impl Checker<'_, '_> {
                 catch_up,
                 stale_after,
                 form_timeout,
+                ..
             } => {
                 let mut ordinals = Vec::new();
                 for (i, seed) in seeds.clone().unwrap_or_else(|| vec![0]).iter().enumerate() {
@@ -128,6 +135,7 @@ impl Checker<'_, '_> {
                 catch_up,
                 stale_after,
                 form_timeout,
+                ..
             } => {
                 let controllers = self.int(&format!("{path}.controllers"), *controllers, 3, 1, None);
                 let replication_factor =
@@ -158,6 +166,7 @@ impl Checker<'_, '_> {
                 catch_up,
                 stale_after,
                 form_timeout,
+                ..
             } => {
                 let per_master =
                     self.int(&format!("{path}.replicasPerMaster"), *replicas_per_master, 1, 0, None);
@@ -209,6 +218,18 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
+        if discovery == Some(raw::Discovery::Service) {
+            app.discovery = Discovery::Service;
+        }
+        app.lookup_retry =
+            self.duration_or(&format!("{path}.lookupRetry"), raw.lookup_retry(), app.lookup_retry);
+        if app.lookup_retry.is_zero() {
+            let text = raw.lookup_retry().unwrap_or_default();
+            let message = format!(
+                "Invalid value: {text:?}: must be greater than 0 (a member retrying at once never stops)"
+            );
+            self.report("invalid-value", &format!("{path}.lookupRetry"), message, None);
+        }
         if let Some((write_rate, ttl, renew, synchronous, step_down, lag)) = replication {
             app.replication_lag =
                 self.duration_or(&format!("{path}.replicationLag"), lag.as_deref(), app.replication_lag);

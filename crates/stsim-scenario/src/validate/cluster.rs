@@ -191,6 +191,7 @@ impl Checker<'_, '_> {
             None => vec![NodePoolConfig {
                 name: "worker".to_string(),
                 count: 3,
+                names: Vec::new(),
                 cpu_millis: 4_000,
                 memory_bytes: 16 << 30,
                 max_pods: 110,
@@ -202,15 +203,33 @@ impl Checker<'_, '_> {
             }],
             Some(pools) => {
                 let mut items = Vec::new();
+                let mut node_names = Vec::new();
                 let mut out = Vec::new();
                 for (i, pool) in pools.iter().enumerate() {
                     let base = format!("cluster.nodePools[{i}]");
                     let name_path = format!("{base}.name");
                     self.dns_label(&name_path, &pool.name);
                     items.push((name_path, pool.name.as_str()));
+                    let names = pool.names.clone().unwrap_or_default();
+                    for (j, name) in pool.names.iter().flatten().enumerate() {
+                        let path = format!("{base}.names[{j}]");
+                        self.dns_subdomain(&path, name);
+                        node_names.push((path, name.as_str()));
+                    }
+                    let count_default =
+                        if names.is_empty() { 3 } else { u32::try_from(names.len()).unwrap_or(u32::MAX) };
+                    let count = self.int(&format!("{base}.count"), pool.count, count_default, 0, None);
+                    if (count as usize) < names.len() {
+                        let message = format!(
+                            "Invalid value: {count}: the pool names {} nodes, more than its count",
+                            names.len()
+                        );
+                        self.report("invalid-value", &format!("{base}.count"), message, None);
+                    }
                     out.push(NodePoolConfig {
                         name: pool.name.clone(),
-                        count: self.int(&format!("{base}.count"), pool.count, 3, 0, None),
+                        count,
+                        names,
                         cpu_millis: self.cpu(&format!("{base}.cpu"), pool.cpu.as_deref(), 4_000),
                         memory_bytes: self.memory(
                             &format!("{base}.memory"),
@@ -230,6 +249,7 @@ impl Checker<'_, '_> {
                     });
                 }
                 self.unique("node pool", &items);
+                self.unique("node", &node_names);
                 out
             }
         };

@@ -41,6 +41,34 @@ impl Checker<'_, '_> {
     }
 
     /// Validates `expect`: names resolve, times fall inside the run.
+    /// A `DnsAnswer` for a Service's own name (or its SRV names) asks about
+    /// a headless Service: a ClusterIP Service's name answers its cluster
+    /// IP, which is not modelled.
+    pub(super) fn service_dns_names(
+        &mut self,
+        entries: &[raw::Expect],
+        services: &[stsim_core::config::ServiceConfig],
+        namespace: &str,
+        domain: &str,
+    ) {
+        use stsim_core::controllers::dns::{ServiceName, service_name};
+        for (i, entry) in entries.iter().enumerate() {
+            let raw::Expect::DnsAnswer { name, .. } = entry else { continue };
+            let service = match service_name(name, namespace, domain) {
+                Some(ServiceName::Service { service } | ServiceName::Srv { service, .. }) => service,
+                None => continue,
+            };
+            if services.iter().any(|s| s.name == service && !s.headless) {
+                let message = format!(
+                    "Invalid value: {name:?}: {service:?} is a ClusterIP Service, whose name answers its cluster IP (not modelled)"
+                );
+                let help =
+                    "ask about a headless Service (`clusterIP: \"None\"`), or a pod's own name".to_string();
+                self.report("invalid-value", &format!("expect[{i}].name"), message, Some(help));
+            }
+        }
+    }
+
     pub(super) fn expectations(
         &mut self,
         entries: &[raw::Expect],
@@ -339,30 +367,37 @@ impl Checker<'_, '_> {
                 }
                 raw::Expect::UpdateRefused { statefulset, message } => set(self, statefulset)
                     .map(|statefulset| Expectation::UpdateRefused { statefulset, message: message.clone() }),
-                raw::Expect::DnsAnswer { name, at, resolves, ip } => {
+                raw::Expect::DnsAnswer { name, at, resolves, ip, answers } => {
                     let at = time(self, "at", at);
                     if let Some(ip) = ip {
                         self.ip_address(&format!("{path}.ip"), ip);
                     }
-                    let resolves = match (resolves, ip) {
-                        (Some(false), Some(_)) => {
-                            let message =
-                                "Invalid value: an answer with an `ip` resolves; leave out `resolves: false`";
+                    let some_answer = ip.is_some() || answers.as_ref().is_some_and(|a| !a.is_empty());
+                    let resolves = match (resolves, ip, answers) {
+                        (Some(false), _, _) if some_answer => {
+                            let message = "Invalid value: an answer with an `ip` or `answers` resolves; leave out `resolves: false`";
                             self.report("invalid-value", &format!("{path}.resolves"), message, None);
                             None
                         }
-                        (None, None) => {
-                            let message = "Required value: give `resolves` or `ip`";
+                        (Some(true), _, Some(answers)) if answers.is_empty() => {
+                            let message =
+                                "Invalid value: `answers: []` is NXDOMAIN; leave out `resolves: true`";
+                            self.report("invalid-value", &format!("{path}.resolves"), message, None);
+                            None
+                        }
+                        (None, None, None) => {
+                            let message = "Required value: give `resolves`, `ip` or `answers`";
                             self.report("missing-field", &path, message, None);
                             None
                         }
-                        (resolves, ip) => Some(resolves.unwrap_or(ip.is_some())),
+                        (resolves, _, _) => Some(resolves.unwrap_or(some_answer)),
                     };
                     at.zip(resolves).map(|(at, resolves)| Expectation::DnsAnswer {
                         name: name.clone(),
                         at,
                         resolves,
                         ip: ip.clone(),
+                        answers: answers.clone(),
                     })
                 }
                 raw::Expect::Settled { statefulset, within } => {

@@ -14,7 +14,8 @@
 //!
 //! The modules follow the input's sections: `cluster`, `workloads` (with the
 //! pod template in `pod` and a set's application in `apps`), `timeline`,
-//! `expectations` and `operators`. This module holds the shared checks (names,
+//! `expectations` and `operators`, with the storage that exists from the
+//! start in `storage`. This module holds the shared checks (names,
 //! durations, quantities, integers) and the scenario as a whole.
 
 mod apps;
@@ -24,6 +25,7 @@ mod expectations;
 mod limits;
 mod operators;
 mod pod;
+mod storage;
 mod teaching;
 mod timeline;
 mod workloads;
@@ -96,6 +98,7 @@ pub(crate) fn teaching(
         triggers: Vec::new(),
         limits: Limits::DEFAULT,
         custom_kinds: Vec::new(),
+        node_names: None,
     };
     let teaching = checker.teaching(raw);
     if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
@@ -118,6 +121,7 @@ pub(crate) fn validate(
         triggers: Vec::new(),
         limits: *limits,
         custom_kinds: Vec::new(),
+        node_names: None,
     };
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
@@ -232,6 +236,9 @@ struct Checker<'s, 'l> {
     limits: Limits,
     /// The declared custom resource kinds, for the timeline and expectations to name.
     custom_kinds: Vec<stsim_core::kube::custom::CustomKind>,
+    /// The nodes a run can have, for pod templates' `nodeName`; known once
+    /// the cluster is read.
+    node_names: Option<timeline::NodeNames>,
 }
 
 /// When a timeline entry runs.
@@ -400,12 +407,17 @@ impl Checker<'_, '_> {
         self.dns_subdomain("clusterDomain", &cluster_domain);
         let dns = self.dns(raw.dns.as_ref());
         let cluster = self.cluster(raw.cluster.as_ref());
+        self.node_names = Some(timeline::node_names(raw.timeline.as_deref().unwrap_or_default(), &cluster));
         let images = self.images(raw.images.as_deref().unwrap_or_default());
         let services = self.services(raw.services.as_deref().unwrap_or_default());
         let raw_statefulsets = raw.statefulsets.as_deref().unwrap_or_default();
         let statefulsets = self.statefulsets(raw_statefulsets);
         self.custom_kinds = self.custom_kinds(raw.custom_resource_definitions.as_deref().unwrap_or_default());
         let custom_resources = self.custom_resources(raw.custom_resources.as_deref().unwrap_or_default());
+        let persistent_volumes =
+            self.persistent_volumes(raw.persistent_volumes.as_deref().unwrap_or_default(), &cluster);
+        let persistent_volume_claims = self
+            .persistent_volume_claims(raw.persistent_volume_claims.as_deref().unwrap_or_default(), &cluster);
         let timeline =
             self.timeline(raw.timeline.as_deref().unwrap_or_default(), raw_statefulsets, duration, &cluster);
         self.service_references(raw.timeline.as_deref().unwrap_or_default(), &services);
@@ -484,6 +496,12 @@ impl Checker<'_, '_> {
             duration,
             raw.timeline.as_deref().unwrap_or_default(),
         );
+        self.service_dns_names(
+            raw.expect.as_deref().unwrap_or_default(),
+            &services,
+            &namespace,
+            &cluster_domain,
+        );
         let operators = self.operators(raw.operators.as_deref().unwrap_or_default());
         let mut features = Features::for_version(kubernetes);
         for (gate, on) in raw.feature_gates.iter().flatten() {
@@ -518,6 +536,8 @@ impl Checker<'_, '_> {
             operators,
             custom_kinds: self.custom_kinds.clone(),
             custom_resources,
+            persistent_volumes,
+            persistent_volume_claims,
         }
     }
 }

@@ -111,6 +111,13 @@ impl Checker<'_, '_> {
             .labels
             .clone()
             .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
+        if let Some(node) = &template.node_name
+            && let Some(names) = self.node_names.take()
+        {
+            self.node_at(&format!("{base}.nodeName"), node, &names);
+            self.node_names = Some(names);
+        }
+        let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
         PodTemplate {
             labels,
             image: template.image.clone(),
@@ -131,7 +138,47 @@ impl Checker<'_, '_> {
                 &format!("{base}.tolerations"),
                 template.tolerations.as_deref().unwrap_or_default(),
             ),
+            node_name: template.node_name.clone(),
+            host_ports,
         }
+    }
+
+    /// The container's ports: each a port number; those with a `hostPort`
+    /// give the host ports, unique by port and protocol within the pod
+    /// (`AccumulateUniqueHostPorts` in the API server's validation).
+    fn host_ports(&mut self, base: &str, ports: &[raw::ContainerPort]) -> Vec<HostPort> {
+        let mut out: Vec<HostPort> = Vec::new();
+        for (i, port) in ports.iter().enumerate() {
+            let path = format!("{base}.ports[{i}]");
+            let in_range = |checker: &mut Self, field: &str, value: i64| {
+                let ok = (1..=65535).contains(&value);
+                if !ok {
+                    let message = format!("Invalid value: {value}: must be between 1 and 65535, inclusive");
+                    checker.report("invalid-value", &format!("{path}.{field}"), message, None);
+                }
+                ok
+            };
+            in_range(self, "containerPort", port.container_port);
+            // `hostPort: 0` is no host port, as the API server reads it.
+            let Some(host) = port.host_port.filter(|p| *p != 0) else { continue };
+            if !in_range(self, "hostPort", host) {
+                continue;
+            }
+            let protocol = match port.protocol.unwrap_or(raw::Protocol::TCP) {
+                raw::Protocol::TCP => Protocol::TCP,
+                raw::Protocol::UDP => Protocol::UDP,
+                raw::Protocol::SCTP => Protocol::SCTP,
+            };
+            let host_port = HostPort { port: host as u16, protocol };
+            if out.contains(&host_port) {
+                let message = format!("Duplicate value: \"{host}/{protocol:?}\"");
+                let help = "a host port and protocol can be taken once per pod".to_string();
+                self.report("duplicate-name", &format!("{path}.hostPort"), message, Some(help));
+                continue;
+            }
+            out.push(host_port);
+        }
+        out
     }
 
     /// A weight of 1 to 100, as Kubernetes requires of preferred terms.
@@ -159,9 +206,21 @@ impl Checker<'_, '_> {
                 Some(help.to_string()),
             );
         }
+        NodeSelectorTerm {
+            match_expressions: self.requirements(&format!("{path}.matchExpressions"), expressions),
+        }
+    }
+
+    /// `matchExpressions` of a node selector term or a label selector: each
+    /// with a key, and values exactly when the operator is `In` or `NotIn`.
+    pub(super) fn requirements(
+        &mut self,
+        path: &str,
+        expressions: &[raw::NodeSelectorRequirement],
+    ) -> Vec<NodeSelectorRequirement> {
         let mut out = Vec::new();
         for (i, requirement) in expressions.iter().enumerate() {
-            let at = format!("{path}.matchExpressions[{i}]");
+            let at = format!("{path}[{i}]");
             if requirement.key.is_empty() {
                 self.report(
                     "invalid-value",
@@ -188,7 +247,7 @@ impl Checker<'_, '_> {
             }
             out.push(NodeSelectorRequirement { key: requirement.key.clone(), operator, values });
         }
-        NodeSelectorTerm { match_expressions: out }
+        out
     }
 
     pub(super) fn pod_affinity_term(&mut self, path: &str, term: &raw::PodAffinityTerm) -> PodAffinityTerm {
@@ -202,8 +261,15 @@ impl Checker<'_, '_> {
                 Some(help.to_string()),
             );
         }
+        let match_expressions = self.requirements(
+            &format!("{path}.labelSelector.matchExpressions"),
+            term.label_selector.match_expressions.as_deref().unwrap_or_default(),
+        );
         PodAffinityTerm {
-            label_selector: term.label_selector.match_labels.clone().unwrap_or_default(),
+            label_selector: LabelSelector {
+                match_labels: term.label_selector.match_labels.clone().unwrap_or_default(),
+                match_expressions,
+            },
             topology_key: term.topology_key.clone(),
         }
     }

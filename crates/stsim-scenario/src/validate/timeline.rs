@@ -6,6 +6,11 @@ use super::*;
 impl Checker<'_, '_> {
     /// Resolves the `node` field of an action to the node's id.
     pub(super) fn node(&mut self, do_path: &str, name: &str, names: &NodeNames) -> Option<usize> {
+        self.node_at(&format!("{do_path}.node"), name, names)
+    }
+
+    /// Resolves a node name at `path` to the node's id.
+    pub(super) fn node_at(&mut self, path: &str, name: &str, names: &NodeNames) -> Option<usize> {
         if let Some(index) = names.resolve(name) {
             return Some(index);
         }
@@ -20,7 +25,7 @@ impl Checker<'_, '_> {
             ),
         };
         let message = format!("Not found: {name:?}: no node has this name");
-        self.report("unknown-reference", &format!("{do_path}.node"), message, Some(help));
+        self.report("unknown-reference", path, message, Some(help));
         None
     }
 
@@ -154,6 +159,7 @@ impl Checker<'_, '_> {
         cluster: &ClusterConfig,
     ) -> Vec<TimelineEntry> {
         let node_names = node_names(entries, cluster);
+        let bare_pods = bare_pods(entries);
         let mut out = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let base = format!("timeline[{i}]");
@@ -227,6 +233,13 @@ impl Checker<'_, '_> {
                     let help = Some("replicas is the desired number of pods; use 0 to stop them all");
                     let replicas = self.int(&format!("{do_path}.replicas"), Some(*replicas), 0, 0, help);
                     index.map(|statefulset| Action::Scale { statefulset, replicas })
+                }
+                // A pod made by `CreatePod` is deleted by its name.
+                raw::Action::DeletePod { pod } | raw::Action::ForceDeletePod { pod }
+                    if bare_pods.contains(pod.as_str()) =>
+                {
+                    let force = matches!(entry.action, raw::Action::ForceDeletePod { .. });
+                    Some(Action::DeleteBarePod { name: pod.clone(), force })
                 }
                 raw::Action::DeletePod { pod } => {
                     self.pod(&format!("{do_path}.pod"), pod, sets).map(|pod| Action::DeletePod { pod })
@@ -396,6 +409,7 @@ impl Checker<'_, '_> {
                     let cascade = match cascade.unwrap_or(raw::Cascade::Background) {
                         raw::Cascade::Background => stsim_core::objects::Cascade::Background,
                         raw::Cascade::Orphan => stsim_core::objects::Cascade::Orphan,
+                        raw::Cascade::Foreground => stsim_core::objects::Cascade::Foreground,
                     };
                     index.map(|statefulset| Action::DeleteStatefulSet { statefulset, cascade })
                 }
@@ -507,24 +521,9 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::CreatePvc { name, storage, storage_class_name, access_modes, labels } => {
                     self.dns_label(&format!("{do_path}.name"), name);
-                    let storage_path = format!("{do_path}.storage");
-                    let storage_bytes = self.memory(&storage_path, Some(storage), 1);
-                    if storage_bytes == 0 {
-                        let message = format!("Invalid value: {storage:?}: must be greater than zero");
-                        self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
-                    }
-                    let access_modes = match access_modes.as_deref() {
-                        None | Some([]) => vec![AccessMode::ReadWriteOnce],
-                        Some(modes) => modes
-                            .iter()
-                            .map(|m| match m {
-                                raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
-                                raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
-                                raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
-                                raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
-                            })
-                            .collect(),
-                    };
+                    let storage_bytes = self.size(&format!("{do_path}.storage"), storage);
+                    let access_modes =
+                        self.access_modes(&format!("{do_path}.accessModes"), access_modes.as_deref());
                     Some(Action::CreatePvc {
                         name: name.clone(),
                         labels: labels.clone().unwrap_or_default(),
@@ -589,7 +588,7 @@ impl Checker<'_, '_> {
                         revision_history_limit: int(self, "revisionHistoryLimit", *revision_history_limit),
                         retention,
                         service_name: service_name.clone(),
-                        selector: selector.clone(),
+                        selector: selector.clone().map(LabelSelector::from_labels),
                         pod_management_policy: pod_management_policy.map(|p| match p {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,
@@ -654,14 +653,26 @@ impl Checker<'_, '_> {
     }
 }
 
+/// The names of the pods the timeline's `CreatePod`s make.
+fn bare_pods(entries: &[raw::TimelineEntry]) -> std::collections::BTreeSet<&str> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.action {
+            raw::Action::CreatePod { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The names of the nodes a run can have, without listing them: the pools'
 /// nodes `<pool>-1` .. `<pool>-<count>` in pool order, then the timed
 /// `AddNode`s in time order. Resolving a name costs a map lookup, however
 /// many nodes the pools declare.
 pub(super) struct NodeNames {
-    /// Each pool's name, node count and the id of its first node.
-    pools: Vec<(String, u64, usize)>,
-    /// Nodes added by the timeline, by name.
+    /// Each pool's name, node count, the id of its first node, and how
+    /// many of its first nodes have their own names.
+    pools: Vec<(String, u64, usize, u64)>,
+    /// Nodes with their own names and nodes added by the timeline, by name.
     added: BTreeMap<String, usize>,
 }
 
@@ -672,15 +683,15 @@ impl NodeNames {
         }
         let (pool, suffix) = name.rsplit_once('-')?;
         let n: u64 = suffix.parse().ok().filter(|n: &u64| *n >= 1 && n.to_string() == suffix)?;
-        let (_, count, first) = self.pools.iter().find(|(p, _, _)| p == pool)?;
-        (n <= *count).then(|| first + usize::try_from(n - 1).unwrap_or(usize::MAX))
+        let (_, count, first, named) = self.pools.iter().find(|(p, _, _, _)| p == pool)?;
+        (n > *named && n <= *count).then(|| first + usize::try_from(n - 1).unwrap_or(usize::MAX))
     }
 
     /// Up to `max` node names, for suggestions.
     pub(super) fn sample(&self, max: usize) -> Vec<String> {
         let mut out = Vec::new();
-        for (pool, count, _) in &self.pools {
-            for n in 1..=(*count).min(max as u64) {
+        for (pool, count, _, named) in &self.pools {
+            for n in (named + 1)..=(*count).min(max as u64) {
                 out.push(format!("{pool}-{n}"));
             }
         }
@@ -693,8 +704,12 @@ impl NodeNames {
 pub(super) fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig) -> NodeNames {
     let mut pools = Vec::new();
     let mut total = 0usize;
+    let mut own = BTreeMap::new();
     for pool in &cluster.node_pools {
-        pools.push((pool.name.clone(), u64::from(pool.count), total));
+        pools.push((pool.name.clone(), u64::from(pool.count), total, pool.names.len() as u64));
+        for (j, name) in pool.names.iter().enumerate() {
+            own.insert(name.clone(), total + j);
+        }
         total = total.saturating_add(pool.count as usize);
     }
     let mut added: Vec<(SimDuration, usize)> = entries
@@ -717,5 +732,6 @@ pub(super) fn node_names(entries: &[raw::TimelineEntry], cluster: &ClusterConfig
         names.insert(format!("{}-{}", cluster.node_pools[pool].name, counts[pool]), total);
         total = total.saturating_add(1);
     }
+    names.extend(own);
     NodeNames { pools, added: names }
 }

@@ -17,7 +17,8 @@ impl Checker<'_, '_> {
             let name_path = format!("{base}.name");
             self.dns_label(&name_path, &budget.name);
             items.push((name_path, budget.name.as_str()));
-            if budget.selector.is_empty() {
+            let expressions = budget.selector_expressions.as_deref().unwrap_or_default();
+            if budget.selector.is_empty() && expressions.is_empty() {
                 let help =
                     "the selector picks the pods the budget protects, like {\"app\": \"redis\"}".to_string();
                 let message = "Required value: a selector needs at least one label";
@@ -61,7 +62,10 @@ impl Checker<'_, '_> {
             };
             out.push(PodDisruptionBudgetConfig {
                 name: budget.name.clone(),
-                selector: budget.selector.clone(),
+                selector: LabelSelector {
+                    match_labels: budget.selector.clone(),
+                    match_expressions: self.requirements(&format!("{base}.selectorExpressions"), expressions),
+                },
                 budget: budget_value.unwrap_or(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))),
             });
         }
@@ -127,7 +131,12 @@ impl Checker<'_, '_> {
             let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
             let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
             let template = self.template(&format!("{base}.template"), &set.name, &set.template);
-            let selector = self.selector(&base, set.selector.as_ref(), &template.labels);
+            let selector = self.selector(
+                &base,
+                set.selector.as_ref(),
+                set.selector_expressions.as_deref(),
+                &template.labels,
+            );
             let update_strategy = match &set.update_strategy {
                 None => UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
                 Some(strategy) => self.update_strategy(&format!("{base}.updateStrategy"), strategy),
@@ -187,9 +196,33 @@ impl Checker<'_, '_> {
         out
     }
 
-    pub(super) fn selector(&mut self, base: &str, selector: Option<&Labels>, labels: &Labels) -> Labels {
+    /// A set's selector: `matchLabels` (the template's labels if neither
+    /// part is given) and `matchExpressions`, which must select the
+    /// template's labels (`selector.Matches(template labels)` in the API
+    /// server's validation).
+    pub(super) fn selector(
+        &mut self,
+        base: &str,
+        selector: Option<&Labels>,
+        expressions: Option<&[raw::NodeSelectorRequirement]>,
+        labels: &Labels,
+    ) -> LabelSelector {
+        let match_expressions =
+            self.requirements(&format!("{base}.selectorExpressions"), expressions.unwrap_or_default());
+        if !match_expressions.is_empty() {
+            let selector =
+                LabelSelector { match_labels: selector.cloned().unwrap_or_default(), match_expressions };
+            if !selector.matches(labels) {
+                let message = format!(
+                    "Invalid value: {}: `selector` does not match template `labels`",
+                    show_labels(labels)
+                );
+                self.report("invalid-value", &format!("{base}.selectorExpressions"), message, None);
+            }
+            return selector;
+        }
         let Some(selector) = selector else {
-            return labels.clone();
+            return LabelSelector::from_labels(labels.clone());
         };
         let path = format!("{base}.selector");
         if selector.is_empty() {
@@ -200,7 +233,7 @@ impl Checker<'_, '_> {
                 "Invalid value: {}: empty selector is invalid for statefulset",
                 Some(help),
             );
-            return selector.clone();
+            return LabelSelector::from_labels(selector.clone());
         }
         for (key, value) in selector {
             if labels.get(key) == Some(value) {
@@ -221,7 +254,7 @@ impl Checker<'_, '_> {
             self.report("invalid-value", &path, message, Some(help));
             break;
         }
-        selector.clone()
+        LabelSelector::from_labels(selector.clone())
     }
 
     pub(super) fn update_strategy(&mut self, path: &str, strategy: &raw::UpdateStrategy) -> UpdateStrategy {
@@ -276,34 +309,13 @@ impl Checker<'_, '_> {
             let name_path = format!("{path}.name");
             self.dns_label(&name_path, &claim.name);
             items.push((name_path, claim.name.as_str()));
-            let storage_path = format!("{path}.storage");
-            let storage_bytes = self.memory(&storage_path, Some(&claim.storage), 1);
-            if storage_bytes == 0 {
-                let message = format!("Invalid value: {:?}: must be greater than zero", claim.storage);
-                self.report("invalid-value", &storage_path, message, Some(MEMORY_HELP.to_string()));
-            }
+            let storage_bytes = self.size(&format!("{path}.storage"), &claim.storage);
             // A class that does not exist, or none named when none is the
             // default, is accepted as the API server accepts it: the claim
             // stays Pending with the PV controller's event (modelled in the
             // core), rather than refused here.
-            let access_modes = match &claim.access_modes {
-                None => vec![AccessMode::ReadWriteOnce],
-                Some(modes) => {
-                    if modes.is_empty() {
-                        let message = "Required value: at least 1 access mode is required";
-                        self.report("invalid-value", &format!("{path}.accessModes"), message, None);
-                    }
-                    modes
-                        .iter()
-                        .map(|m| match m {
-                            raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
-                            raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
-                            raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
-                            raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
-                        })
-                        .collect()
-                }
-            };
+            let access_modes =
+                self.access_modes(&format!("{path}.accessModes"), claim.access_modes.as_deref());
             out.push(VolumeClaimTemplate {
                 name: claim.name.clone(),
                 storage_bytes,

@@ -1,11 +1,16 @@
-//! `stsim export`: a scenario's workloads as Kubernetes manifests.
+//! A scenario's workloads as Kubernetes objects: the way back from a
+//! validated `Config` to manifests (`stsim export`).
 //!
-//! Owns writing the validated `Config`'s StorageClasses, Services,
-//! StatefulSets and PodDisruptionBudgets as the objects `kubectl apply`
-//! takes (with every default written out), one YAML document each. The
-//! model does not run readiness checks, so a probe gets a TCP check on the
-//! first port of the set's service (or `exec: [true]` without one).
-//! Reading them back with `stsim run -f` gives the same workloads.
+//! Owns writing the `Config`'s StorageClasses, PersistentVolumes and claims
+//! that exist from the start, Services, StatefulSets and
+//! PodDisruptionBudgets as the objects `kubectl apply` takes, with every
+//! default written out, as JSON values in the order `kubectl apply` wants
+//! them. The model does not run probe checks, so a probe gets a TCP check on
+//! the first port of the set's service (or `exec: [true]` without one).
+//! Reading them back through this module's sibling front end
+//! (`parse_manifests`) gives the same workloads; a test holds every shipped
+//! scenario to that. Does not own the YAML text (the CLI prints it) or the
+//! cluster's nodes, which are not workloads.
 
 use serde_json::{Map, Value, json};
 use stsim_core::Config;
@@ -115,28 +120,39 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
 }
 
 fn term(term: &NodeSelectorTerm) -> Value {
-    let expressions: Vec<Value> = term
-        .match_expressions
-        .iter()
-        .map(|r| {
-            let operator = match r.operator {
-                NodeSelectorOperator::In => "In",
-                NodeSelectorOperator::NotIn => "NotIn",
-                NodeSelectorOperator::Exists => "Exists",
-                NodeSelectorOperator::DoesNotExist => "DoesNotExist",
-            };
-            let mut requirement = json!({"key": r.key, "operator": operator});
-            if !r.values.is_empty() {
-                requirement["values"] = r.values.clone().into();
-            }
-            requirement
-        })
-        .collect();
+    let expressions: Vec<Value> = term.match_expressions.iter().map(requirement).collect();
     json!({"matchExpressions": expressions})
 }
 
+fn operator(operator: NodeSelectorOperator) -> &'static str {
+    match operator {
+        NodeSelectorOperator::In => "In",
+        NodeSelectorOperator::NotIn => "NotIn",
+        NodeSelectorOperator::Exists => "Exists",
+        NodeSelectorOperator::DoesNotExist => "DoesNotExist",
+    }
+}
+
+/// A requirement, with `values` only where the operator takes them.
+fn requirement(r: &NodeSelectorRequirement) -> Value {
+    let mut out = json!({"key": r.key, "operator": operator(r.operator)});
+    if !r.values.is_empty() {
+        out["values"] = r.values.clone().into();
+    }
+    out
+}
+
+fn label_selector(selector: &LabelSelector) -> Value {
+    let mut out = json!({"matchLabels": labels(&selector.match_labels)});
+    if !selector.match_expressions.is_empty() {
+        out["matchExpressions"] =
+            selector.match_expressions.iter().map(requirement).collect::<Vec<_>>().into();
+    }
+    out
+}
+
 fn pod_term(term: &PodAffinityTerm) -> Value {
-    json!({"labelSelector": {"matchLabels": labels(&term.label_selector)}, "topologyKey": term.topology_key})
+    json!({"labelSelector": label_selector(&term.label_selector), "topologyKey": term.topology_key})
 }
 
 fn affinity(affinity: &Affinity) -> Value {
@@ -159,37 +175,25 @@ fn affinity(affinity: &Affinity) -> Value {
     if !node.is_empty() {
         out.insert("nodeAffinity".into(), Value::Object(node));
     }
-    let mut anti = Map::new();
-    if !affinity.anti_required.is_empty() {
-        let terms: Vec<Value> = affinity.anti_required.iter().map(pod_term).collect();
-        anti.insert(REQUIRED.into(), terms.into());
-    }
-    if !affinity.anti_preferred.is_empty() {
-        let terms: Vec<Value> = affinity
-            .anti_preferred
-            .iter()
-            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
-            .collect();
-        anti.insert(PREFERRED.into(), terms.into());
-    }
-    if !anti.is_empty() {
-        out.insert("podAntiAffinity".into(), Value::Object(anti));
-    }
-    let mut with = Map::new();
-    if !affinity.affinity_required.is_empty() {
-        let terms: Vec<Value> = affinity.affinity_required.iter().map(pod_term).collect();
-        with.insert(REQUIRED.into(), terms.into());
-    }
-    if !affinity.affinity_preferred.is_empty() {
-        let terms: Vec<Value> = affinity
-            .affinity_preferred
-            .iter()
-            .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
-            .collect();
-        with.insert(PREFERRED.into(), terms.into());
-    }
-    if !with.is_empty() {
-        out.insert("podAffinity".into(), Value::Object(with));
+    // podAntiAffinity and podAffinity have one shape.
+    for (key, required, preferred) in [
+        ("podAntiAffinity", &affinity.anti_required, &affinity.anti_preferred),
+        ("podAffinity", &affinity.affinity_required, &affinity.affinity_preferred),
+    ] {
+        let mut block = Map::new();
+        if !required.is_empty() {
+            block.insert(REQUIRED.into(), required.iter().map(pod_term).collect::<Vec<_>>().into());
+        }
+        if !preferred.is_empty() {
+            let terms: Vec<Value> = preferred
+                .iter()
+                .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
+                .collect();
+            block.insert(PREFERRED.into(), terms.into());
+        }
+        if !block.is_empty() {
+            out.insert(key.into(), Value::Object(block));
+        }
     }
     Value::Object(out)
 }
@@ -233,29 +237,53 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     if !requests.is_empty() {
         container["resources"] = json!({"requests": requests});
     }
-    if let Some(probe) = &template.readiness_probe {
-        let port = config
-            .services
+    let port = config
+        .services
+        .iter()
+        .find(|s| s.name == spec.service_name)
+        .and_then(|s| s.ports.first())
+        .map(|p| p.port);
+    for (key, probe) in [
+        ("readinessProbe", &template.readiness_probe),
+        ("livenessProbe", &template.liveness_probe),
+        ("startupProbe", &template.startup_probe),
+    ] {
+        if let Some(probe) = probe {
+            container[key] = probe_object(probe, port);
+        }
+    }
+    if !template.host_ports.is_empty() {
+        // The model keeps the ports taken on the node; the container listens on the same.
+        let ports: Vec<Value> = template
+            .host_ports
             .iter()
-            .find(|s| s.name == spec.service_name)
-            .and_then(|s| s.ports.first())
-            .map(|p| p.port);
-        let mut readiness = match port {
-            Some(port) => json!({"tcpSocket": {"port": port}}),
-            None => json!({"exec": {"command": ["true"]}}),
-        };
-        readiness["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
-        readiness["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
-        readiness["successThreshold"] = probe.success_threshold.into();
-        readiness["failureThreshold"] = probe.failure_threshold.into();
-        container["readinessProbe"] = readiness;
+            .map(|p| json!({"containerPort": p.port, "hostPort": p.port, "protocol": format!("{:?}", p.protocol)}))
+            .collect();
+        container["ports"] = ports.into();
+    }
+    if let Some(sleep) = template.pre_stop {
+        container["lifecycle"] = json!({"preStop": {"sleep": {"seconds": sleep.as_millis() / 1_000}}});
     }
     let mut pod = Map::new();
+    if !template.init_containers.is_empty() {
+        // The model keeps init containers' images, in order; the names are
+        // the API server's requirement only.
+        let init: Vec<Value> = template
+            .init_containers
+            .iter()
+            .enumerate()
+            .map(|(i, image)| json!({"name": format!("init-{i}"), "image": image}))
+            .collect();
+        pod.insert("initContainers".into(), init.into());
+    }
     pod.insert("containers".into(), json!([container]));
     pod.insert(
         "terminationGracePeriodSeconds".into(),
         (template.termination_grace_period.as_millis() / 1_000).into(),
     );
+    if let Some(node) = &template.node_name {
+        pod.insert("nodeName".into(), node.clone().into());
+    }
     if !template.node_selector.is_empty() {
         pod.insert("nodeSelector".into(), labels(&template.node_selector));
     }
@@ -308,7 +336,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         .collect();
     let mut out_spec = json!({
         "replicas": spec.replicas,
-        "selector": {"matchLabels": labels(&spec.selector)},
+        "selector": label_selector(&spec.selector),
         "serviceName": spec.service_name,
         "podManagementPolicy": match spec.pod_management_policy {
             PodManagementPolicy::OrderedReady => "OrderedReady",
@@ -334,13 +362,93 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata(&set.name, &config.namespace), "spec": out_spec})
 }
 
+/// A probe with a handler the model does not run: a TCP check on `port`.
+fn probe_object(probe: &Probe, port: Option<u16>) -> Value {
+    let mut out = match port {
+        Some(port) => json!({"tcpSocket": {"port": port}}),
+        None => json!({"exec": {"command": ["true"]}}),
+    };
+    out["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
+    out["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
+    out["successThreshold"] = probe.success_threshold.into();
+    out["failureThreshold"] = probe.failure_threshold.into();
+    out
+}
+
 fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
-    let mut spec = json!({"selector": {"matchLabels": labels(&budget.selector)}});
+    let mut spec = json!({"selector": label_selector(&budget.selector)});
     match budget.budget {
         DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = int_or_percent(v),
         DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = int_or_percent(v),
     }
     json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": metadata(&budget.name, namespace), "spec": spec})
+}
+
+fn access_modes(modes: &[AccessMode]) -> Vec<&'static str> {
+    modes
+        .iter()
+        .map(|m| match m {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadOnlyMany => "ReadOnlyMany",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+            AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+        })
+        .collect()
+}
+
+/// A volume that exists from the start, with the node affinity of its
+/// zone or node.
+fn persistent_volume(volume: &PersistentVolumeConfig, namespace: &str) -> Value {
+    let mut spec = json!({
+        "capacity": {"storage": bytes_quantity(volume.capacity_bytes)},
+        "accessModes": access_modes(&volume.access_modes),
+        "persistentVolumeReclaimPolicy": match volume.reclaim_policy {
+            ReclaimPolicy::Delete => "Delete",
+            ReclaimPolicy::Retain => "Retain",
+        },
+    });
+    if !volume.storage_class_name.is_empty() {
+        spec["storageClassName"] = volume.storage_class_name.clone().into();
+    }
+    if let Some(claim) = &volume.claim_ref {
+        let mut r = json!({"kind": "PersistentVolumeClaim", "namespace": namespace, "name": claim.name});
+        if let Some(uid) = &claim.uid {
+            r["uid"] = uid.clone().into();
+        }
+        spec["claimRef"] = r;
+    }
+    let affinity = match (&volume.node, &volume.zone) {
+        (Some(node), _) => Some(("kubernetes.io/hostname", node)),
+        (None, Some(zone)) => Some(("topology.kubernetes.io/zone", zone)),
+        (None, None) => None,
+    };
+    if let Some((key, value)) = affinity {
+        spec["nodeAffinity"] = json!({"required": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": key, "operator": "In", "values": [value]}]}
+        ]}});
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": volume.name}, "spec": spec})
+}
+
+/// A claim that exists from the start. A claim of no class is written with
+/// `storageClassName: ""`, so that the default class does not fill it in.
+fn persistent_volume_claim(claim: &PersistentVolumeClaimConfig, namespace: &str) -> Value {
+    let mut meta = metadata(&claim.name, namespace);
+    if let Some(uid) = &claim.uid {
+        meta["uid"] = uid.clone().into();
+    }
+    if !claim.labels.is_empty() {
+        meta["labels"] = labels(&claim.labels);
+    }
+    let mut spec = json!({
+        "accessModes": access_modes(&claim.access_modes),
+        "resources": {"requests": {"storage": bytes_quantity(claim.request_bytes)}},
+        "storageClassName": claim.storage_class_name.clone().unwrap_or_default(),
+    });
+    if let Some(volume) = &claim.volume_name {
+        spec["volumeName"] = volume.clone().into();
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec})
 }
 
 /// Every workload object of `config`, in the order `kubectl apply` wants them.
@@ -350,18 +458,10 @@ pub fn objects(config: &Config) -> Vec<Value> {
         out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": config.namespace}}));
     }
     out.extend(config.cluster.storage_classes.iter().map(storage_class));
+    out.extend(config.persistent_volumes.iter().map(|v| persistent_volume(v, &config.namespace)));
+    out.extend(config.persistent_volume_claims.iter().map(|c| persistent_volume_claim(c, &config.namespace)));
     out.extend(config.services.iter().map(|s| service(s, &config.namespace)));
     out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));
     out.extend(config.pod_disruption_budgets.iter().map(|b| budget(b, &config.namespace)));
     out
-}
-
-/// The objects as one multi-document YAML stream.
-pub fn render(config: &Config) -> String {
-    let mut text = format!("# Exported by stsim from the scenario {:?}.\n", config.name);
-    for object in objects(config) {
-        text.push_str("---\n");
-        text.push_str(&crate::render::yaml::to_yaml(&object));
-    }
-    text
 }

@@ -1,0 +1,650 @@
+//! An operator's `create` of a built-in object: a bare Pod, a Service, a
+//! StatefulSet, read from the JSON the API server would be sent and made
+//! through the same `Api` writes a person's `kubectl create` uses, so that
+//! what follows is the controllers' business (a StatefulSet adopts a bare
+//! pod whose name and labels match it; a headless Service publishes the DNS
+//! records of the pods whose subdomain names it).
+//!
+//! Owns reading those objects, the API server's validation of them (with
+//! its messages), and the list of fields stsim does not model: a create
+//! that sets one is refused (`405`) naming it, never half done.
+
+// A refusal is the API server's answer, returned as it is.
+#![allow(clippy::result_large_err)]
+
+use super::verbs::{not_modelled, owner_refs, parse_quantity};
+use super::{ObjRef, WriteResult, render};
+use crate::api::{Api, NewPod};
+use crate::config::{
+    AccessMode, IntOrPercent, Labels, PodManagementPolicy, PodTemplate, Resources, RetentionAction,
+    RetentionPolicy, StatefulSetSpec, UpdateStrategy, VolumeClaimTemplate,
+};
+use crate::objects::*;
+use crate::time::SimDuration;
+use serde_json::Value;
+
+/// Reads fields of a request by path and remembers which it read, so that
+/// the ones left over (not modelled) can be named.
+struct Reader<'a> {
+    object: &'a Value,
+    read: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(object: &'a Value) -> Reader<'a> {
+        let read = ["apiVersion", "kind", "status", "metadata.name", "metadata.namespace"]
+            .iter()
+            .chain(super::verbs::SERVER_FIELDS.iter().map(|f| match *f {
+                "resourceVersion" => &"metadata.resourceVersion",
+                "uid" => &"metadata.uid",
+                "creationTimestamp" => &"metadata.creationTimestamp",
+                "generation" => &"metadata.generation",
+                _ => &"metadata.deletionTimestamp",
+            }))
+            .map(|p| p.to_string())
+            .collect();
+        Reader { object, read }
+    }
+
+    fn get(&mut self, path: &str) -> &'a Value {
+        self.read.push(path.to_string());
+        super::field(self.object, path).unwrap_or(&Value::Null)
+    }
+
+    /// The fields set in the request that nothing read.
+    fn unread(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        leaves("", self.object, &mut out);
+        out.retain(|p| !self.read.iter().any(|r| p == r || p.starts_with(&format!("{r}."))));
+        out
+    }
+}
+
+fn leaves(path: &str, value: &Value, out: &mut Vec<String>) {
+    let sub = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, v) in map {
+                leaves(&sub(key), v, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                leaves(&sub(&i.to_string()), v, out);
+            }
+        }
+        Value::Null => {}
+        _ => out.push(path.to_string()),
+    }
+}
+
+fn invalid(kind: &str, name: &str, message: String) -> WriteResult {
+    WriteResult::failure(422, "Invalid", format!("{kind} \"{name}\" is invalid: {message}"))
+}
+
+fn string_map(kind: &str, name: &str, path: &str, value: &Value) -> Result<Labels, WriteResult> {
+    let mut out = Labels::new();
+    for (key, v) in value.as_object().into_iter().flatten() {
+        let Some(v) = v.as_str() else {
+            return Err(invalid(kind, name, format!("{path}: Invalid value: {v}: values must be strings")));
+        };
+        out.insert(key.clone(), v.to_string());
+    }
+    Ok(out)
+}
+
+fn strings(kind: &str, name: &str, path: &str, value: &Value) -> Result<Vec<String>, WriteResult> {
+    let mut out = Vec::new();
+    for v in value.as_array().into_iter().flatten() {
+        let Some(v) = v.as_str() else {
+            return Err(invalid(kind, name, format!("{path}: Invalid value: {v}: must be a string")));
+        };
+        out.push(v.to_string());
+    }
+    Ok(out)
+}
+
+fn count(kind: &str, name: &str, path: &str, value: &Value, default: u32) -> Result<u32, WriteResult> {
+    if value.is_null() {
+        return Ok(default);
+    }
+    value.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+        invalid(kind, name, format!("{path}: Invalid value: {value}: must be greater than or equal to 0"))
+    })
+}
+
+/// A CPU quantity in millicores (`500m`, `2`, `0.5`).
+fn cpu_millis(text: &str) -> Option<u64> {
+    if let Some(m) = text.strip_suffix('m') {
+        return m.parse().ok();
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 3 {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let fraction: u64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<3}").parse().ok()? };
+    Some(whole * 1000 + fraction)
+}
+
+/// `resources.requests` of a container.
+fn requests(kind: &str, name: &str, path: &str, r: &mut Reader) -> Result<Resources, WriteResult> {
+    let cpu = r.get(&format!("{path}.resources.requests.cpu"));
+    let memory = r.get(&format!("{path}.resources.requests.memory"));
+    let bad = |field: &str, v: &Value| {
+        invalid(
+            kind,
+            name,
+            format!("{path}.resources.requests[{field}]: Invalid value: {v}: must be a quantity"),
+        )
+    };
+    let cpu_millis = match cpu {
+        Value::Null => 0,
+        v => v.as_str().and_then(cpu_millis).ok_or_else(|| bad("cpu", v))?,
+    };
+    let memory_bytes = match memory {
+        Value::Null => 0,
+        v => v.as_str().and_then(parse_quantity).ok_or_else(|| bad("memory", v))?,
+    };
+    Ok(Resources { cpu_millis, memory_bytes })
+}
+
+/// The one container stsim models, at `path` (`spec`, `spec.template.spec`).
+fn container(kind: &str, name: &str, path: &str, r: &mut Reader) -> Result<(String, Resources), WriteResult> {
+    let containers = r.object_at(&format!("{path}.containers"));
+    match containers.as_array().map(Vec::len) {
+        Some(1) => {}
+        Some(0) | None => {
+            return Err(invalid(kind, name, format!("{path}.containers: Required value")));
+        }
+        Some(_) => return Err(not_modelled(format!("pods with more than one container ({kind} {name})"))),
+    }
+    let at = format!("{path}.containers.0");
+    r.get(&format!("{at}.name"));
+    let Some(image) = r.get(&format!("{at}.image")).as_str().filter(|i| !i.is_empty()) else {
+        return Err(invalid(kind, name, format!("{at}.image: Required value")));
+    };
+    Ok((image.to_string(), requests(kind, name, &at, r)?))
+}
+
+impl<'a> Reader<'a> {
+    /// A value, without counting it as read (its parts are read one by one).
+    fn object_at(&self, path: &str) -> &'a Value {
+        super::field(self.object, path).unwrap_or(&Value::Null)
+    }
+}
+
+/// Refuses a request that sets fields stsim does not model.
+fn check_unread(kind: &str, name: &str, r: &Reader) -> Result<(), WriteResult> {
+    let unread = r.unread();
+    if unread.is_empty() {
+        return Ok(());
+    }
+    Err(not_modelled(format!("the fields {} of a {kind} ({name})", unread.join(", "))))
+}
+
+/// Metadata every created object may carry: labels, annotations, finalizers.
+struct Meta {
+    labels: Labels,
+    annotations: Labels,
+    finalizers: Vec<String>,
+    /// Owner references to custom resources (StatefulSets and Services).
+    owners: Vec<Value>,
+}
+
+fn meta(kind: &str, name: &str, r: &mut Reader) -> Result<Meta, WriteResult> {
+    Ok(Meta {
+        labels: string_map(kind, name, "metadata.labels", r.get("metadata.labels"))?,
+        annotations: string_map(kind, name, "metadata.annotations", r.get("metadata.annotations"))?,
+        finalizers: strings(kind, name, "metadata.finalizers", r.get("metadata.finalizers"))?,
+        owners: Vec::new(),
+    })
+}
+
+/// Gives a new object its annotations and finalizers, through the writes
+/// an update uses.
+fn finish(api: &mut Api, obj: ObjRef, meta: Meta) -> WriteResult {
+    if !meta.annotations.is_empty() {
+        api.annotate(obj, meta.annotations);
+    }
+    // Part of the object from its creation (no change of its own).
+    match obj {
+        ObjRef::Pod(id) => api.world.pod_mut(id).finalizers = meta.finalizers,
+        ObjRef::Service(id) => {
+            let service = api.world.service_mut(id);
+            service.finalizers = meta.finalizers;
+            service.owner_references = meta.owners;
+        }
+        ObjRef::Sts(id) => {
+            let set = api.world.sts_mut(id);
+            set.finalizers = meta.finalizers;
+            set.labels = meta.labels;
+            set.owner_references = meta.owners;
+        }
+        _ => {}
+    }
+    WriteResult::ok(201, Some(render(api.world(), obj)))
+}
+
+/// `metadata.name` as the API server validates it: a DNS-1035 label for a
+/// Service (it becomes a DNS name), a DNS-1123 subdomain for the others
+/// (apimachinery `validation.IsDNS1035Label`, `IsDNS1123Subdomain`).
+fn check_name(kind: &str, name: &str) -> Result<(), WriteResult> {
+    // Only a label is limited to 63 characters; a subdomain's parts are not.
+    let label = |part: &str, dns1035: bool| {
+        let bytes = part.as_bytes();
+        !bytes.is_empty()
+            && (!dns1035 || bytes.len() <= 63)
+            && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            && (if dns1035 { bytes[0].is_ascii_lowercase() } else { bytes[0] != b'-' })
+            && bytes[bytes.len() - 1] != b'-'
+    };
+    let (ok, rule) = if kind == "Service" {
+        (
+            label(name, true),
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an \
+             alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex \
+             used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+        )
+    } else {
+        (
+            name.len() <= 253 && name.split('.').all(|part| label(part, false)),
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and \
+             must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        )
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(kind, name, format!("metadata.name: Invalid value: {name:?}: {rule}")))
+    }
+}
+
+fn already_exists(resource: &str, name: &str) -> WriteResult {
+    WriteResult::failure(409, "AlreadyExists", format!("{resource} \"{name}\" already exists"))
+}
+
+/// A bare pod (`kind: Pod`). Its owner references may name a live
+/// StatefulSet as its controller; a pod with none that a StatefulSet's
+/// name and selector match is adopted by that set's controller.
+pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
+    let kind = "Pod";
+    if let Err(e) = check_name(kind, name) {
+        return e;
+    }
+    if api.world().pod_named(name).is_some() {
+        return already_exists("pods", name);
+    }
+    let mut r = Reader::new(object);
+    let result = (|| {
+        let meta = meta(kind, name, &mut r)?;
+        let owners = owner_refs(api, r.get("metadata.ownerReferences"))?;
+        let owner = match owners.as_slice() {
+            [] => None,
+            [OwnerRef { owner: Owner::StatefulSet(set), .. }] => {
+                super::verbs::member_of(api, name, *set)?;
+                Some(*set)
+            }
+            _ => return Err(not_modelled("pods owned by anything but one StatefulSet".into())),
+        };
+        let (image, requests) = container(kind, name, "spec", &mut r)?;
+        let grace = count(
+            kind,
+            name,
+            "spec.terminationGracePeriodSeconds",
+            r.get("spec.terminationGracePeriodSeconds"),
+            30,
+        )?;
+        let node_selector = string_map(kind, name, "spec.nodeSelector", r.get("spec.nodeSelector"))?;
+        let mut claims = Vec::new();
+        let volumes = r.object_at("spec.volumes").as_array().map_or(0, Vec::len);
+        for i in 0..volumes {
+            r.get(&format!("spec.volumes.{i}.name"));
+            match r.get(&format!("spec.volumes.{i}.persistentVolumeClaim.claimName")).as_str() {
+                Some(claim) => claims.push(claim.to_string()),
+                None => return Err(not_modelled(format!("volumes other than claims (spec.volumes[{i}])"))),
+            }
+        }
+        let hostname = r.get("spec.hostname").as_str().unwrap_or(name).to_string();
+        let subdomain = r.get("spec.subdomain").as_str().unwrap_or_default().to_string();
+        // A pod bound by name meets the node's kubelet, not the scheduler.
+        let node_name = r.get("spec.nodeName").as_str().map(str::to_string);
+        check_unread(kind, name, &r)?;
+        let new = NewPod {
+            name: name.to_string(),
+            labels: meta.labels.clone(),
+            owner,
+            ordinal: parse_pod_name(name).map(|(_, ordinal)| ordinal),
+            hostname,
+            subdomain,
+            image,
+            requests,
+            readiness_probe: None,
+            liveness_probe: None,
+            startup_probe: None,
+            pre_stop: None,
+            init_containers: Vec::new(),
+            termination_grace_period: SimDuration::from_secs(u64::from(grace)),
+            node_selector,
+            affinity: Default::default(),
+            tolerations: Vec::new(),
+            claims,
+            node_name,
+            // Containers' ports are not read here: a pod that writes them is
+            // refused as unread, so no host port goes unmodelled.
+            host_ports: Vec::new(),
+        };
+        Ok((new, meta))
+    })();
+    let (new, meta) = match result {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    match api.create_pod(new) {
+        Ok(id) => finish(api, ObjRef::Pod(id), meta),
+        Err(_) => already_exists("pods", name),
+    }
+}
+
+/// A Service; `clusterIP: None` makes it headless: it publishes a record
+/// per pod whose `subdomain` names it.
+pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
+    let kind = "Service";
+    if let Err(e) = check_name(kind, name) {
+        return e;
+    }
+    if api.world().service_named(name).is_some() {
+        return already_exists("services", name);
+    }
+    let mut r = Reader::new(object);
+    let result = (|| {
+        let mut meta = meta(kind, name, &mut r)?;
+        meta.owners = super::verbs::custom_owner_refs(api, r.get("metadata.ownerReferences"), kind)?;
+        match r.get("spec.type") {
+            Value::Null => {}
+            Value::String(t) if t == "ClusterIP" => {}
+            other => return Err(not_modelled(format!("Services of type {other}"))),
+        }
+        let headless = match r.get("spec.clusterIP") {
+            Value::Null => false,
+            Value::String(ip) if ip == "None" => true,
+            other => return Err(not_modelled(format!("a chosen clusterIP ({other})"))),
+        };
+        let selector = string_map(kind, name, "spec.selector", r.get("spec.selector"))?;
+        let mut ports = Vec::new();
+        let n = r.object_at("spec.ports").as_array().map_or(0, Vec::len);
+        for i in 0..n {
+            let port = r.get(&format!("spec.ports.{i}.port"));
+            let Some(port) = port.as_u64().and_then(|p| u16::try_from(p).ok()).filter(|p| *p > 0) else {
+                let message = format!(
+                    "spec.ports[{i}].port: Invalid value: {port}: must be between 1 and 65535, inclusive"
+                );
+                return Err(invalid(kind, name, message));
+            };
+            let port_name = r.get(&format!("spec.ports.{i}.name")).as_str().unwrap_or_default().to_string();
+            ports.push(crate::config::ServicePort { name: port_name, port });
+        }
+        if ports.is_empty() && !headless {
+            return Err(invalid(kind, name, "spec.ports: Required value".into()));
+        }
+        let publish = r.get("spec.publishNotReadyAddresses").as_bool().unwrap_or(false);
+        check_unread(kind, name, &r)?;
+        let service = Service {
+            id: ServiceId(0),
+            uid: Uid(0),
+            name: name.to_string(),
+            headless,
+            selector,
+            publish_not_ready_addresses: publish,
+            ports,
+            labels: meta.labels.clone(),
+            finalizers: Vec::new(),
+            owner_references: Vec::new(),
+            deletion_timestamp: None,
+            removed_at: None,
+        };
+        Ok((service, meta))
+    })();
+    let (service, meta) = match result {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    match api.create_service(service) {
+        Ok(id) => finish(api, ObjRef::Service(id), meta),
+        Err(_) => already_exists("services", name),
+    }
+}
+
+/// A StatefulSet, with the API server's defaults (`replicas: 1`,
+/// `OrderedReady`, `RollingUpdate`, `revisionHistoryLimit: 10`, claims
+/// retained) and its validation: the selector must match the template's labels.
+pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
+    let kind = "StatefulSet.apps";
+    if let Err(e) = check_name(kind, name) {
+        return e;
+    }
+    if api.world().sts_named(name).is_some() {
+        return already_exists("statefulsets.apps", name);
+    }
+    let mut r = Reader::new(object);
+    let result = (|| {
+        let mut meta = meta(kind, name, &mut r)?;
+        meta.owners = super::verbs::custom_owner_refs(api, r.get("metadata.ownerReferences"), "StatefulSet")?;
+        let replicas = count(kind, name, "spec.replicas", r.get("spec.replicas"), 1)?;
+        if replicas > crate::sim::MAX_REPLICAS {
+            let message = format!(
+                "spec.replicas: Invalid value: {replicas}: stsim simulates at most {} replicas",
+                crate::sim::MAX_REPLICAS
+            );
+            return Err(invalid(kind, name, message));
+        }
+        let selector =
+            string_map(kind, name, "spec.selector.matchLabels", r.get("spec.selector.matchLabels"))?;
+        if selector.is_empty() {
+            return Err(invalid(kind, name, "spec.selector: Required value".into()));
+        }
+        let template_labels =
+            string_map(kind, name, "spec.template.metadata.labels", r.get("spec.template.metadata.labels"))?;
+        if !selector.iter().all(|(k, v)| template_labels.get(k) == Some(v)) {
+            let shown: Vec<String> = template_labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+            let message = format!(
+                "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
+                shown.join(", ")
+            );
+            return Err(invalid(kind, name, message));
+        }
+        let service_name = r.get("spec.serviceName").as_str().unwrap_or_default().to_string();
+        let pod_management_policy = match r.get("spec.podManagementPolicy") {
+            Value::Null => PodManagementPolicy::OrderedReady,
+            Value::String(p) if p == "OrderedReady" => PodManagementPolicy::OrderedReady,
+            Value::String(p) if p == "Parallel" => PodManagementPolicy::Parallel,
+            other => {
+                let message = format!(
+                    "spec.podManagementPolicy: Unsupported value: {other}: supported values: \"OrderedReady\", \"Parallel\""
+                );
+                return Err(invalid(kind, name, message));
+            }
+        };
+        let partition = count(
+            kind,
+            name,
+            "spec.updateStrategy.rollingUpdate.partition",
+            r.get("spec.updateStrategy.rollingUpdate.partition"),
+            0,
+        )?;
+        let max_unavailable = match r.get("spec.updateStrategy.rollingUpdate.maxUnavailable") {
+            Value::Null => None,
+            Value::Number(n) => n.as_u64().map(|n| IntOrPercent::Int(n as u32)),
+            Value::String(p) => p.strip_suffix('%').and_then(|p| p.parse().ok()).map(IntOrPercent::Percent),
+            _ => None,
+        };
+        let update_strategy = match r.get("spec.updateStrategy.type") {
+            Value::Null => UpdateStrategy::RollingUpdate { partition, max_unavailable },
+            Value::String(t) if t == "RollingUpdate" => {
+                UpdateStrategy::RollingUpdate { partition, max_unavailable }
+            }
+            Value::String(t) if t == "OnDelete" => UpdateStrategy::OnDelete,
+            other => {
+                let message = format!(
+                    "spec.updateStrategy.type: Unsupported value: {other}: supported values: \"OnDelete\", \"RollingUpdate\""
+                );
+                return Err(invalid(kind, name, message));
+            }
+        };
+        let revision_history_limit =
+            count(kind, name, "spec.revisionHistoryLimit", r.get("spec.revisionHistoryLimit"), 10)?;
+        let min_ready_seconds = count(kind, name, "spec.minReadySeconds", r.get("spec.minReadySeconds"), 0)?;
+        let ordinals_start = count(kind, name, "spec.ordinals.start", r.get("spec.ordinals.start"), 0)?;
+        let mut retention = RetentionPolicy::default();
+        for (field, slot) in
+            [("whenDeleted", &mut retention.when_deleted), ("whenScaled", &mut retention.when_scaled)]
+        {
+            *slot = match r.get(&format!("spec.persistentVolumeClaimRetentionPolicy.{field}")) {
+                Value::Null => RetentionAction::Retain,
+                Value::String(a) if a == "Retain" => RetentionAction::Retain,
+                Value::String(a) if a == "Delete" => RetentionAction::Delete,
+                other => {
+                    let message = format!(
+                        "spec.persistentVolumeClaimRetentionPolicy.{field}: Unsupported value: {other}: supported values: \"Retain\", \"Delete\""
+                    );
+                    return Err(invalid(kind, name, message));
+                }
+            };
+        }
+        let (image, requests) = container(kind, name, "spec.template.spec", &mut r)?;
+        let grace = count(
+            kind,
+            name,
+            "spec.template.spec.terminationGracePeriodSeconds",
+            r.get("spec.template.spec.terminationGracePeriodSeconds"),
+            30,
+        )?;
+        let node_selector = string_map(
+            kind,
+            name,
+            "spec.template.spec.nodeSelector",
+            r.get("spec.template.spec.nodeSelector"),
+        )?;
+        let mut volume_claim_templates = Vec::new();
+        let n = r.object_at("spec.volumeClaimTemplates").as_array().map_or(0, Vec::len);
+        for i in 0..n {
+            let at = format!("spec.volumeClaimTemplates.{i}");
+            let Some(claim) = r.get(&format!("{at}.metadata.name")).as_str() else {
+                return Err(invalid(kind, name, format!("{at}.metadata.name: Required value")));
+            };
+            let storage = r.get(&format!("{at}.spec.resources.requests.storage"));
+            let Some(storage_bytes) = storage.as_str().and_then(parse_quantity) else {
+                return Err(invalid(kind, name, format!("{at}.spec.resources[storage]: Required value")));
+            };
+            let mut access_modes = Vec::new();
+            for mode in strings(
+                kind,
+                name,
+                &format!("{at}.spec.accessModes"),
+                r.get(&format!("{at}.spec.accessModes")),
+            )? {
+                access_modes.push(match mode.as_str() {
+                    "ReadWriteOnce" => AccessMode::ReadWriteOnce,
+                    "ReadOnlyMany" => AccessMode::ReadOnlyMany,
+                    "ReadWriteMany" => AccessMode::ReadWriteMany,
+                    "ReadWriteOncePod" => AccessMode::ReadWriteOncePod,
+                    other => {
+                        let message = format!("{at}.spec.accessModes: Unsupported value: {other:?}");
+                        return Err(invalid(kind, name, message));
+                    }
+                });
+            }
+            if access_modes.is_empty() {
+                return Err(invalid(kind, name, format!("{at}.spec.accessModes: Required value")));
+            }
+            let storage_class = r.get(&format!("{at}.spec.storageClassName")).as_str().map(String::from);
+            volume_claim_templates.push(VolumeClaimTemplate {
+                name: claim.to_string(),
+                storage_bytes,
+                storage_class,
+                access_modes,
+            });
+        }
+        check_unread(kind, name, &r)?;
+        let spec = StatefulSetSpec {
+            replicas,
+            selector: crate::config::LabelSelector::from_labels(selector),
+            service_name,
+            pod_management_policy,
+            update_strategy,
+            revision_history_limit,
+            min_ready_seconds,
+            ordinals_start,
+            retention,
+            template: PodTemplate {
+                labels: template_labels,
+                image,
+                requests,
+                readiness_probe: None,
+                liveness_probe: None,
+                startup_probe: None,
+                pre_stop: None,
+                init_containers: Vec::new(),
+                termination_grace_period: SimDuration::from_secs(u64::from(grace)),
+                node_selector,
+                affinity: Default::default(),
+                tolerations: Vec::new(),
+                node_name: None,
+                host_ports: Vec::new(),
+            },
+            volume_claim_templates,
+        };
+        Ok((spec, meta))
+    })();
+    let (spec, meta) = match result {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let sts = api.create_statefulset(name, spec);
+    // The application runs in the pods: a set made again under the name of
+    // one that ran it (delete, then create: the way to change an immutable
+    // field) carries it on, as the timeline's RecreateStatefulSet does.
+    let previous =
+        api.world().statefulsets.iter().rev().find(|s| s.id != sts && s.name == name).map(|s| s.id);
+    if let Some(old) = previous {
+        api.world.apps.statefulset_recreated(old, sts);
+    }
+    finish(api, ObjRef::Sts(sts), meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_validated_as_the_api_server_does() {
+        assert!(check_name("Service", "web-1").is_ok());
+        assert!(check_name("Service", "1web").is_err(), "a DNS-1035 label starts with a letter");
+        assert!(check_name("Pod", "1web.a").is_ok());
+        let refused = check_name("Pod", "Web_0").unwrap_err();
+        assert!(refused.message.unwrap().starts_with(
+            "Pod \"Web_0\" is invalid: metadata.name: Invalid value: \"Web_0\": a lowercase RFC 1123 subdomain"
+        ));
+        assert!(check_name("Service", &"a".repeat(64)).is_err());
+        assert!(check_name("StatefulSet.apps", &"a".repeat(64)).is_ok());
+        assert!(check_name("StatefulSet.apps", &"a".repeat(254)).is_err());
+    }
+
+    #[test]
+    fn cpu_quantities_are_millicores() {
+        assert_eq!(cpu_millis("500m"), Some(500));
+        assert_eq!(cpu_millis("2"), Some(2000));
+        assert_eq!(cpu_millis("0.25"), Some(250));
+        assert_eq!(cpu_millis("x"), None);
+    }
+
+    #[test]
+    fn unread_fields_are_named_with_their_paths() {
+        let object = serde_json::json!({"kind": "Pod", "metadata": {"name": "a"},
+                                        "spec": {"containers": [{"image": "i", "ports": [{"containerPort": 80}]}]}});
+        let mut r = Reader::new(&object);
+        r.get("spec.containers.0.image");
+        assert_eq!(r.unread(), vec!["spec.containers.0.ports.0.containerPort".to_string()]);
+    }
+}

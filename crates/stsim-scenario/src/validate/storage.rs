@@ -1,0 +1,141 @@
+//! The storage that exists from the start: `persistentVolumes` and
+//! `persistentVolumeClaims` (static provisioning, volumes kept from an
+//! earlier install, claims a StatefulSet will find by name).
+//!
+//! Owns their names, sizes, access modes, the zone or node of a volume's
+//! node affinity, and the DefaultStorageClass admission of a claim that
+//! names no class. Accepts what the API server accepts: a volume or claim
+//! naming a class the cluster does not have, a claim naming a volume that
+//! does not exist or is bound elsewhere (the claim waits, modelled in the
+//! core). Does not own binding: that is the PV controller in the core.
+//! The checks every claim shares (its size, its access modes) live here and
+//! serve claim templates and `CreatePvc` too.
+
+use super::timeline::node_names;
+use super::*;
+
+impl Checker<'_, '_> {
+    /// `accessModes`: `[ReadWriteOnce]` when left out, at least one when given.
+    pub(super) fn access_modes(&mut self, path: &str, modes: Option<&[raw::AccessMode]>) -> Vec<AccessMode> {
+        match modes {
+            None => vec![AccessMode::ReadWriteOnce],
+            Some(modes) => {
+                if modes.is_empty() {
+                    let message = "Required value: at least 1 access mode is required";
+                    self.report("invalid-value", path, message, None);
+                }
+                modes
+                    .iter()
+                    .map(|m| match m {
+                        raw::AccessMode::ReadWriteOnce => AccessMode::ReadWriteOnce,
+                        raw::AccessMode::ReadOnlyMany => AccessMode::ReadOnlyMany,
+                        raw::AccessMode::ReadWriteMany => AccessMode::ReadWriteMany,
+                        raw::AccessMode::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// A storage size: a memory quantity greater than zero.
+    pub(super) fn size(&mut self, path: &str, text: &str) -> u64 {
+        let bytes = self.memory(path, Some(text), 1);
+        if bytes == 0 {
+            let message = format!("Invalid value: {text:?}: must be greater than zero");
+            self.report("invalid-value", path, message, Some(MEMORY_HELP.to_string()));
+        }
+        bytes
+    }
+
+    pub(super) fn persistent_volumes(
+        &mut self,
+        volumes: &[raw::PersistentVolume],
+        cluster: &ClusterConfig,
+    ) -> Vec<PersistentVolumeConfig> {
+        let nodes = node_names(&[], cluster);
+        let mut names = Vec::new();
+        let mut out = Vec::new();
+        for (i, volume) in volumes.iter().enumerate() {
+            let path = format!("persistentVolumes[{i}]");
+            self.dns_subdomain(&format!("{path}.name"), &volume.name);
+            names.push((format!("{path}.name"), volume.name.as_str()));
+            let capacity_bytes = self.size(&format!("{path}.storage"), &volume.storage);
+            let access_modes =
+                self.access_modes(&format!("{path}.accessModes"), volume.access_modes.as_deref());
+            if let Some(zone) = &volume.zone
+                && !cluster.zones.contains(zone)
+            {
+                let message = format!("Not found: {zone:?}: the cluster has no such zone");
+                let help = format!(
+                    "the cluster's zones are: {}",
+                    list_names(&cluster.zones.iter().map(String::as_str).collect::<Vec<_>>())
+                );
+                self.report("unknown-reference", &format!("{path}.zone"), message, Some(help));
+            }
+            if let Some(node) = &volume.node {
+                if volume.zone.is_some() {
+                    let message = "Forbidden: give the node or the zone of its node affinity, not both: \
+                                   a node's volume lives in the node's zone";
+                    self.report("invalid-value", &format!("{path}.zone"), message, None);
+                }
+                self.node(&path, node, &nodes);
+            }
+            if let Some(claim) = &volume.claim_ref {
+                self.dns_subdomain(&format!("{path}.claimRef.name"), &claim.name);
+            }
+            out.push(PersistentVolumeConfig {
+                name: volume.name.clone(),
+                capacity_bytes,
+                storage_class_name: volume.storage_class_name.clone().unwrap_or_default(),
+                reclaim_policy: match volume.persistent_volume_reclaim_policy {
+                    Some(raw::ReclaimPolicy::Delete) => ReclaimPolicy::Delete,
+                    Some(raw::ReclaimPolicy::Retain) | None => ReclaimPolicy::Retain,
+                },
+                access_modes,
+                zone: volume.zone.clone(),
+                node: volume.node.clone(),
+                claim_ref: volume
+                    .claim_ref
+                    .as_ref()
+                    .map(|c| ClaimRefConfig { name: c.name.clone(), uid: c.uid.clone() }),
+            });
+        }
+        self.unique("persistent volume", &names);
+        out
+    }
+
+    pub(super) fn persistent_volume_claims(
+        &mut self,
+        claims: &[raw::PersistentVolumeClaim],
+        cluster: &ClusterConfig,
+    ) -> Vec<PersistentVolumeClaimConfig> {
+        let default_class = cluster.storage_classes.iter().find(|c| c.is_default).map(|c| c.name.clone());
+        let mut names = Vec::new();
+        let mut out = Vec::new();
+        for (i, claim) in claims.iter().enumerate() {
+            let path = format!("persistentVolumeClaims[{i}]");
+            self.dns_subdomain(&format!("{path}.name"), &claim.name);
+            names.push((format!("{path}.name"), claim.name.as_str()));
+            let request_bytes = self.size(&format!("{path}.storage"), &claim.storage);
+            let access_modes =
+                self.access_modes(&format!("{path}.accessModes"), claim.access_modes.as_deref());
+            out.push(PersistentVolumeClaimConfig {
+                name: claim.name.clone(),
+                uid: claim.uid.clone(),
+                labels: claim.labels.clone().unwrap_or_default(),
+                // The DefaultStorageClass admission plugin fills in the
+                // default class when none is named; `""` asks for none.
+                storage_class_name: match claim.storage_class_name.as_deref() {
+                    None => default_class.clone(),
+                    Some("") => None,
+                    Some(name) => Some(name.to_string()),
+                },
+                request_bytes,
+                access_modes,
+                volume_name: claim.volume_name.clone(),
+            });
+        }
+        self.unique("persistent volume claim", &names);
+        out
+    }
+}

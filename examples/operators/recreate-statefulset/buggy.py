@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Makes an etcd cluster's StatefulSet from its EtcdCluster. BUGGY ON PURPOSE.
+
+Same as ./fixed.py, but to change the immutable `volumeClaimTemplates` it
+deletes the StatefulSet with the default propagation (Background): the
+garbage collector deletes every pod of the old set at once, and the new
+set made a moment later can only start them again. Three etcd members
+down at once is no majority: the cluster takes no writes until they are
+back.
+
+Mirrors open-telemetry/opentelemetry-operator#5329 (the collector
+StatefulSet is deleted with Background propagation when its
+volumeClaimTemplates change, and recreated on the next reconcile: every
+pod goes down) and pulumi/pulumi-kubernetes#1831 (a replaced StatefulSet
+terminates all its pods at once; the fix is `--cascade=orphan`, as the
+Kubernetes docs' non-cascading delete shows).
+"""
+import json
+import sys
+
+RESYNC_MS = 5_000
+PROPAGATION = "Background"  # THE BUG: the default; "Orphan" keeps the pods
+
+
+def desired(cluster):
+    """The StatefulSet an EtcdCluster asks for."""
+    name, spec = cluster["metadata"]["name"], cluster["spec"]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "replicas": spec["size"],
+            "serviceName": name,
+            "podManagementPolicy": "Parallel",
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "etcd", "image": spec.get("image", "etcd:3.5")}]},
+            },
+            "volumeClaimTemplates": [{
+                "metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"],
+                         "resources": {"requests": {"storage": spec["storage"]}}},
+            }],
+        },
+    }
+
+
+def reconcile(request):
+    view = request["view"]
+    actions = []
+    for cluster in (o for o in view["customResources"] if o["kind"] == "EtcdCluster"):
+        name = cluster["metadata"]["name"]
+        found = [s for s in view["statefulSets"] if s["metadata"]["name"] == name]
+        if not found:
+            actions.append({"action": "Create", "object": desired(cluster)})
+            continue
+        current = found[0]
+        if "deletionTimestamp" in current["metadata"]:
+            continue
+        want = desired(cluster)["spec"]["volumeClaimTemplates"]
+        have = current["spec"]["volumeClaimTemplates"]
+        size = lambda templates: templates[0]["spec"]["resources"]["requests"]["storage"]
+        if size(want) != size(have):
+            # Immutable: delete now, create again once it is gone.
+            actions.append({"action": "Delete", "kind": "StatefulSet", "name": name,
+                            "preconditions": {"uid": current["metadata"]["uid"]},
+                            "propagationPolicy": PROPAGATION})
+    return {"actions": actions, "requeueAfterMs": RESYNC_MS}
+
+
+for line in sys.stdin:
+    print(json.dumps(reconcile(json.loads(line))), flush=True)
