@@ -324,7 +324,8 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
 fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
     let world = &sim.world;
     let mut states: BTreeMap<PodId, PodState> = BTreeMap::new();
-    let mut rows = Vec::new();
+    // At most one row a record: reserved once rather than grown by copying.
+    let mut rows = Vec::with_capacity(sim.trace.records.len());
     for record in &sim.trace.records {
         // Each record makes at most one row: the actor is named once and
         // moved into it (rows are built with an empty one).

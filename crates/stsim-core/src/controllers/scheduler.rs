@@ -18,7 +18,9 @@
 //! Nodes are visited from where the last cycle stopped, in the zone-
 //! interleaved order of the scheduler's node tree, until enough feasible
 //! nodes are found (`numFeasibleNodesToFind`: all below 100 nodes, else an
-//! adaptive percentage, at least 100).
+//! adaptive percentage, at least 100). When a bound volume pins the pod to
+//! a zone or a node, only those nodes are visited (every other one would be
+//! rejected), counted as if all were; a FitError gets the full pass.
 //!
 //! Score: TaintToleration (weight 3, PreferNoSchedule taints), NodeAffinity
 //! (2, preferred terms), NodeResourcesFit (1, LeastAllocated), PodTopologySpread
@@ -291,6 +293,9 @@ fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a Strin
 
 /// The pod's `nodeSelector` and required node affinity.
 pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
+    if pod.node_selector.is_empty() && pod.affinity.node_required.is_empty() {
+        return true;
+    }
     pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
         && (pod.affinity.node_required.is_empty()
             || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
