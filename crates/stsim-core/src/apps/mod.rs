@@ -273,11 +273,43 @@ pub struct Verdict {
     pub cause_at: Option<SimTime>,
     /// What would fix it, in one sentence.
     pub fix: String,
+    /// A cause chain and fix not worked out yet: most looks give the verdict
+    /// already recorded, which is then not recorded again, so the
+    /// explanation (a search of the trace) is worked out only when the
+    /// verdict is recorded. Always `None` on a recorded verdict.
+    #[serde(skip)]
+    pub(crate) deferred: Option<Deferred>,
+}
+
+/// An explanation a verdict carries until it is recorded: the same world and
+/// trace give the same words then (nothing between the evaluation and the
+/// recording changes what it reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Deferred {
+    /// No primary: `primary` is not running (`primary_replica::no_primary`).
+    NoPrimary { primary: String },
+}
+
+impl Deferred {
+    /// Works the cause chain and fix out into the verdict.
+    fn resolve(self, api: &Api, verdict: &mut Verdict) {
+        match self {
+            Deferred::NoPrimary { primary } => primary_replica::no_primary_why(api, &primary, verdict),
+        }
+    }
 }
 
 impl Verdict {
     fn new(health: Health, code: &'static str, reason: String) -> Verdict {
-        Verdict { health, code, reason, cause: Vec::new(), cause_at: None, fix: String::new() }
+        Verdict {
+            health,
+            code,
+            reason,
+            cause: Vec::new(),
+            cause_at: None,
+            fix: String::new(),
+            deferred: None,
+        }
     }
     pub(crate) fn healthy(reason: String) -> Verdict {
         Verdict::new(Health::Healthy, "healthy", reason)
@@ -450,8 +482,9 @@ impl App {
     /// Processes in ordinal order (ghosts after the live incarnation).
     pub fn processes_in_order(&self) -> Vec<PodId> {
         let mut ids: Vec<(u32, bool, PodId)> =
-            self.processes.values().map(|p| (p.ordinal, p.ghost_since.is_none(), p.pod)).collect();
-        ids.sort_by_key(|(ordinal, live, pod)| (*ordinal, !*live, *pod));
+            self.processes.values().map(|p| (p.ordinal, p.ghost_since.is_some(), p.pod)).collect();
+        // Pods are unique, so the unstable sort gives the one order.
+        ids.sort_unstable();
         ids.into_iter().map(|(_, _, pod)| pod).collect()
     }
     /// Live processes that wait for their application to let them in, in
@@ -494,6 +527,13 @@ impl App {
         let mut found: Vec<&Process> = self.processes.values().filter(|p| p.member == member).collect();
         found.sort_by_key(|p| (p.ghost_since.is_some(), p.pod));
         found
+    }
+    /// The first of `processes_of(member)`, without collecting them.
+    pub fn first_process_of(&self, member: &str) -> Option<&Process> {
+        self.processes
+            .values()
+            .filter(|p| p.member == member)
+            .min_by_key(|p| (p.ghost_since.is_some(), p.pod))
     }
 }
 
@@ -758,9 +798,8 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
 
 /// The data of members that are current with their cluster is current as of `now`.
 fn refresh_synced(app: &mut App, now: SimTime) {
-    let current: Vec<VolumeKey> = app.processes.values().filter(|p| p.in_sync).map(|p| p.volume).collect();
-    for volume in current {
-        if let Some(data) = app.volumes.get_mut(&volume) {
+    for process in app.processes.values().filter(|p| p.in_sync) {
+        if let Some(data) = app.volumes.get_mut(&process.volume) {
             data.synced_at = now;
         }
     }
@@ -925,21 +964,23 @@ pub(crate) fn reach(
         }
         Address::Ip(ip) => (Some(*ip), false),
     };
-    let running = app.processes_of(member);
+    // The member's processes in `processes_of` order, without collecting them.
+    let running = || app.processes.values().filter(|p| p.member == member);
+    let order = |p: &&Process| (p.ghost_since.is_some(), p.pod);
     if let Some(ip) = ip
-        && let Some(process) = running.iter().find(|p| p.ip == ip)
+        && let Some(process) = running().filter(|p| p.ip == ip).min_by_key(order)
     {
         return match crate::network::cut_by(api.world(), from, process.node) {
             None => Reach::Ok(process.pod),
             Some(node) => Reach::Cut { node },
         };
     }
-    if running.is_empty() {
+    let Some(first) = running().min_by_key(order) else {
         return Reach::NotRunning;
-    }
+    };
     match (ip, address) {
         (None, Address::Dns(name)) => Reach::Unresolvable { name: name.clone(), cached },
-        _ => Reach::WrongAddress { address: address.clone(), now_at: running.first().map(|p| p.ip) },
+        _ => Reach::WrongAddress { address: address.clone(), now_at: Some(first.ip) },
     }
 }
 
@@ -1042,6 +1083,9 @@ fn record_verdict(api: &mut Api, app: &mut App, index: usize, mut verdict: Verdi
         && current.reason == verdict.reason
     {
         return;
+    }
+    if let Some(deferred) = verdict.deferred.take() {
+        deferred.resolve(api, &mut verdict);
     }
     if verdict.health != Health::Forming {
         verdict.cause.push(format!("{} at {}", verdict.health, api.now));

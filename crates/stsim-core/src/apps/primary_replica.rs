@@ -27,6 +27,7 @@
 use super::explain::{self, Why};
 use super::*;
 use crate::config::{Addressing, Bootstrap};
+use std::fmt::Write as _;
 
 fn is_primary(app: &App, pod: PodId) -> bool {
     let process = &app.processes[&pod];
@@ -470,47 +471,53 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     let replicas: Vec<PodId> =
         members.iter().copied().filter(|p| !primaries.contains(p) && !demoted.contains(p)).collect();
     // Each replica tries its primary at the address it stored.
-    let mut following = Vec::new();
+    // How many replicas follow (only the count is told).
+    let mut following = 0usize;
     let mut issues: Vec<(String, Issue)> = Vec::new();
     let mut catching_up: Vec<(String, String)> = Vec::new();
     for replica in &replicas {
         let process = &app.processes[replica];
-        let member = process.member.clone();
         let Some((primary, stored)) = app.data_of(process).and_then(|d| d.peers.iter().next()) else {
             continue;
         };
-        let (primary, stored) = (primary.clone(), stored.clone());
         let ours = app.cluster_of(process).expect("a member");
         let mut source = None;
-        let issue = match reach(api, app, process.node, &primary, &stored, wake) {
+        // The names are copied only into an issue: most looks find none.
+        let issue = match reach(api, app, process.node, primary, stored, wake) {
             Reach::Ok(target) => {
                 let theirs = app.cluster_of(&app.processes[&target]);
                 source = Some(target);
                 match theirs {
-                    Some(theirs) if theirs != ours => Some(Issue::Foreign { primary, theirs, ours }),
+                    Some(theirs) if theirs != ours => {
+                        Some(Issue::Foreign { primary: primary.clone(), theirs, ours })
+                    }
                     _ if !is_primary(app, target) || !primaries.contains(&target) => {
-                        Some(Issue::NotPrimary { primary })
+                        Some(Issue::NotPrimary { primary: primary.clone() })
                     }
                     _ => None,
                 }
             }
-            Reach::Cut { node } => Some(Issue::Cut { primary, node }),
-            Reach::Unresolvable { name, cached } => Some(Issue::Unresolvable { primary, name, cached }),
-            Reach::WrongAddress { address, now_at } => {
-                Some(Issue::Moved { primary, stored: address.to_string(), now_at })
+            Reach::Cut { node } => Some(Issue::Cut { primary: primary.clone(), node }),
+            Reach::Unresolvable { name, cached } => {
+                Some(Issue::Unresolvable { primary: primary.clone(), name, cached })
             }
-            Reach::NotRunning => Some(Issue::PrimaryDown { primary }),
+            Reach::WrongAddress { address, now_at } => {
+                Some(Issue::Moved { primary: primary.clone(), stored: address.to_string(), now_at })
+            }
+            Reach::NotRunning => Some(Issue::PrimaryDown { primary: primary.clone() }),
         };
         match issue {
-            Some(issue) => issues.push((member, issue)),
+            Some(issue) => issues.push((process.member.clone(), issue)),
             None => {
                 let process = app.processes.get_mut(replica).expect("a replica");
                 match &process.catching_up {
-                    Some((until, why)) if *until > now => catching_up.push((member, why.clone())),
+                    Some((until, why)) if *until > now => {
+                        catching_up.push((process.member.clone(), why.clone()))
+                    }
                     _ => {
                         process.catching_up = None;
                         process.in_sync = true;
-                        following.push(member);
+                        following += 1;
                         if let Some(source) = source {
                             app.replicating.insert(*replica, source);
                         }
@@ -526,7 +533,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     // retry for `peer_timeout` before the cluster counts as broken.
     let cut_off = match primaries.first() {
         None => Some(no_primary(api, app, &issues)),
-        Some(primary) if !replicas.is_empty() && following.is_empty() && catching_up.is_empty() => {
+        Some(primary) if !replicas.is_empty() && following == 0 && catching_up.is_empty() => {
             let name = app.processes[primary].member.clone();
             Some(replicas_cut_off(api, app, &name, &issues))
         }
@@ -582,7 +589,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     match problems.first() {
         None => Verdict::healthy(format!(
             "{primary_name} is the primary and {} follow it",
-            match following.len() {
+            match following {
                 0 => "no replicas".to_string(),
                 1 => "1 replica".to_string(),
                 n => format!("{n} replicas"),
@@ -605,9 +612,17 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
 pub(super) fn missing(api: &Api, app: &App) -> Vec<(&'static str, String)> {
     let world = api.world();
     let mut out = Vec::new();
-    for (member, _) in app.expected(world) {
-        let processes = app.processes_of(&member);
-        match processes.first().map(|p| &p.state) {
+    let set = app.current_set(world);
+    if set.removed_at.is_some() {
+        return out;
+    }
+    // The names `App::expected` gives, written into one buffer.
+    let mut member = String::new();
+    for ordinal in set.start_ordinal()..set.end_ordinal_exclusive() {
+        member.clear();
+        write!(member, "{}-{ordinal}", set.name).expect("writing to a String");
+        let member = member.as_str();
+        match app.first_process_of(member).map(|p| &p.state) {
             Some(ProcessState::Member { .. }) => {}
             Some(ProcessState::Waiting { why }) => {
                 out.push(("member-waiting", format!("{member} waits: {why}")))
@@ -616,7 +631,7 @@ pub(super) fn missing(api: &Api, app: &App) -> Vec<(&'static str, String)> {
                 out.push((*code, format!("{member} is refused: {why}")))
             }
             None => {
-                let (status, _) = explain::down_status(world, &member);
+                let (status, _) = explain::down_status(world, member);
                 out.push(("member-down", format!("{member} is not running ({status})")))
             }
         }
@@ -792,8 +807,6 @@ pub(super) fn member_down(
 }
 
 fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
-    let world = api.world();
-    let records = &api.trace.records;
     // The member the replicas point at, else the one that initialised the cluster.
     let expected = issues
         .iter()
@@ -814,14 +827,23 @@ fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
     if !app.processes_of(&primary).is_empty() && !issues.is_empty() {
         return replicas_cut_off(api, app, &primary, issues);
     }
-    let why = member_down(world, records, &primary);
+    let mut verdict =
+        Verdict::broken("no-primary", format!("no primary: {primary} is not running, so writes fail"));
+    verdict.deferred = Some(super::Deferred::NoPrimary { primary });
+    verdict
+}
+
+/// The cause chain and fix of `no_primary`'s verdict, worked out when it is recorded.
+pub(super) fn no_primary_why(api: &Api, primary: &str, verdict: &mut Verdict) {
+    let why = member_down(api.world(), &api.trace.records, primary);
     let mut chain = Chain::root(why.steps[0].clone(), why.at);
     for step in &why.steps[1..] {
         chain = chain.then(step.clone());
     }
-    Verdict::broken("no-primary", format!("no primary: {primary} is not running, so writes fail"))
-        .because(chain.then("no member takes writes"))
-        .fix(why.fix)
+    let chain = chain.then("no member takes writes");
+    verdict.cause = chain.steps;
+    verdict.cause_at = chain.at;
+    verdict.fix = why.fix;
 }
 
 /// Several members each believe they are the primary.
