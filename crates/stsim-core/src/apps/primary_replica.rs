@@ -824,7 +824,7 @@ fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
         return Verdict::broken("no-primary", format!("no primary: {reason}"))
             .fix("Let a member initialise the cluster, or start ordinal 0.");
     };
-    if !app.processes_of(&primary).is_empty() && !issues.is_empty() {
+    if app.first_process_of(&primary).is_some() && !issues.is_empty() {
         return replicas_cut_off(api, app, &primary, issues);
     }
     let mut verdict =

@@ -102,18 +102,21 @@ pub(super) fn advance(api: &Api, app: &mut App) {
     }
     let from = app.advanced_at.replace(now).unwrap_or(now);
     if now > from {
-        for (pod, until) in app.writing.clone() {
-            let Some(process) = app.processes.get(&pod) else { continue };
+        // The fields apart, so the writers are read as the data is written.
+        let App { writing, processes, volumes, clusters, .. } = &mut *app;
+        for (pod, until) in writing.iter() {
+            let Some(process) = processes.get(pod) else { continue };
             let end = until.map_or(now, |until| until.min(now));
             if end <= from {
                 continue;
             }
             let volume = process.volume;
-            let Some(data) = app.volumes.get_mut(&volume) else { continue };
+            let Some(data) = volumes.get_mut(&volume) else { continue };
             let start = data.repl.position_ms;
             data.repl.position_ms += end.since(from).as_millis();
             let (cluster, timeline, high) = (data.cluster, data.repl.timeline, data.repl.position_ms);
-            let Some(line) = app.cluster_mut(cluster).timelines.iter_mut().find(|t| t.id == timeline) else {
+            let Some(line) = clusters[cluster.0 as usize - 1].timelines.iter_mut().find(|t| t.id == timeline)
+            else {
                 continue;
             };
             line.high_ms = line.high_ms.max(high);
@@ -130,18 +133,21 @@ pub(super) fn advance(api: &Api, app: &mut App) {
 /// With a steady `replicationLag`, what the primary had written that long ago.
 fn copy_positions(app: &mut App, now: SimTime) {
     let lag = steady_lag(app);
-    for (replica, primary) in app.replicating.clone() {
-        let (Some(r), Some(p)) = (app.processes.get(&replica), app.processes.get(&primary)) else { continue };
-        let Some(source) = app.volumes.get(&p.volume).map(|d| (d.cluster, d.repl.clone())) else { continue };
+    // The fields apart, so the pairs are read as the data is written.
+    let App { replicating, processes, volumes, clusters, .. } = &mut *app;
+    for (replica, primary) in replicating.iter() {
+        let (Some(r), Some(p)) = (processes.get(replica), processes.get(primary)) else { continue };
+        let Some(source) = volumes.get(&p.volume).map(|d| (d.cluster, d.repl.clone())) else { continue };
         let (cluster, source) = source;
         let mut position = source.position_ms;
         if !lag.is_zero()
-            && let Some(line) = app.cluster(cluster).timelines.iter().find(|t| t.id == source.timeline)
+            && let Some(line) =
+                clusters[cluster.0 as usize - 1].timelines.iter().find(|t| t.id == source.timeline)
         {
             let then = SimTime::from_millis(now.as_millis().saturating_sub(lag.as_millis()));
             position = line.position_at(then).min(position);
         }
-        if let Some(data) = app.volumes.get_mut(&r.volume) {
+        if let Some(data) = volumes.get_mut(&r.volume) {
             if data.repl.timeline == source.timeline {
                 position = position.max(data.repl.position_ms);
             }
@@ -527,9 +533,12 @@ pub(super) fn leader_pod(app: &App) -> Option<PodId> {
     }
     let cluster = app.clusters.iter().rev().find(|c| c.leader.is_some())?;
     let (leader, _) = cluster.leader.as_ref()?;
-    app.processes_of(leader)
-        .into_iter()
-        .find(|p| app.data_of(p).is_some_and(|d| d.role == Role::Primary && d.cluster == cluster.id))
+    // The first of `processes_of(leader)` that holds the primary's data.
+    app.processes
+        .values()
+        .filter(|p| p.member == *leader)
+        .filter(|p| app.data_of(p).is_some_and(|d| d.role == Role::Primary && d.cluster == cluster.id))
+        .min_by_key(|p| (p.ghost_since.is_some(), p.pod))
         .map(|p| p.pod)
 }
 
