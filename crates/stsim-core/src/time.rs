@@ -168,26 +168,50 @@ impl std::str::FromStr for SimDuration {
     }
 }
 
-impl fmt::Display for SimDuration {
-    /// Canonical form: largest units first, zero parts left out, `0s` for zero.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if f.width().is_some() {
-            // Padding needs the whole text first.
-            let text = SimDuration(self.0).to_string();
-            return f.pad(&text);
-        }
+impl SimDuration {
+    /// The canonical text, written into `buf` (at most 12 digits of days and
+    /// 17 bytes of the smaller units: 64 bytes are plenty), without the
+    /// formatting machinery: times are written into every message.
+    fn render(self, buf: &mut [u8; 64]) -> &str {
         if self.0 == 0 {
-            return f.write_str("0s");
+            return "0s";
         }
+        let mut len = 0;
         let mut rest = self.0;
         for (name, ms) in UNITS {
             let count = rest / ms;
             if count > 0 {
-                write!(f, "{count}{name}")?;
+                let mut digits = [0u8; 20];
+                let mut n = 0;
+                let mut c = count;
+                while c > 0 {
+                    digits[n] = b'0' + (c % 10) as u8;
+                    c /= 10;
+                    n += 1;
+                }
+                for digit in digits[..n].iter().rev() {
+                    buf[len] = *digit;
+                    len += 1;
+                }
+                buf[len..len + name.len()].copy_from_slice(name.as_bytes());
+                len += name.len();
                 rest -= count * ms;
             }
         }
-        Ok(())
+        std::str::from_utf8(&buf[..len]).expect("digits and unit names are ASCII")
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Canonical form: largest units first, zero parts left out, `0s` for zero.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 64];
+        let text = self.render(&mut buf);
+        if f.width().is_some() {
+            // Padding needs the whole text first.
+            return f.pad(text);
+        }
+        f.write_str(text)
     }
 }
 
@@ -250,6 +274,9 @@ mod tests {
         assert_eq!(d("1500ms").to_string(), "1s500ms");
         assert_eq!(SimDuration::ZERO.to_string(), "0s");
         assert_eq!(d("25h").to_string(), "1d1h");
+        assert_eq!(SimDuration::from_millis(u64::MAX).to_string(), "213503982334d14h25m51s615ms");
+        assert_eq!(format!("[{:>8}]", d("90s")), "[   1m30s]");
+        assert_eq!(format!("[{:<5}]", SimTime::from_millis(1)), "[1ms  ]");
     }
 
     proptest! {

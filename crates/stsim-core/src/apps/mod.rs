@@ -1005,16 +1005,17 @@ pub(crate) fn address_of(world: &crate::world::World, app: &App, process: &Proce
 /// still running beside its replacement): split brain, whatever the kind
 /// (shared/failure-modes.md F11, section 2.1 rule 4).
 fn duplicate_identity(api: &Api, app: &App) -> Option<Verdict> {
-    let mut seen: BTreeMap<&str, Vec<&Process>> = BTreeMap::new();
-    for process in app.processes.values() {
-        if matches!(process.state, ProcessState::Member { .. }) {
-            seen.entry(&process.member).or_default().push(process);
-        }
-    }
-    let (member, copies) = seen.into_iter().find(|(_, copies)| copies.len() > 1)?;
+    // The first member by name with two processes in the cluster (looked
+    // at every time, so without collecting: there are a few processes).
+    let members = || app.processes.values().filter(|p| matches!(p.state, ProcessState::Member { .. }));
+    let member = members()
+        .filter(|p| members().filter(|q| q.member == p.member).nth(1).is_some())
+        .map(|p| p.member.as_str())
+        .min()?;
+    let copies = || members().filter(|p| p.member == member);
     let world = api.world();
-    let ghost = copies.iter().find(|p| p.ghost_since.is_some())?;
-    let live = copies.iter().find(|p| p.ghost_since.is_none())?;
+    let ghost = copies().find(|p| p.ghost_since.is_some())?;
+    let live = copies().find(|p| p.ghost_since.is_none())?;
     let since = ghost.ghost_since.expect("a ghost");
     let node = &world.node(ghost.node).name;
     let root = explain::script_at(&api.trace.records, since)

@@ -27,7 +27,6 @@
 use super::explain::{self, Why};
 use super::*;
 use crate::config::{Addressing, Bootstrap};
-use std::fmt::Write as _;
 
 fn is_primary(app: &App, pod: PodId) -> bool {
     let process = &app.processes[&pod];
@@ -616,11 +615,25 @@ pub(super) fn missing(api: &Api, app: &App) -> Vec<(&'static str, String)> {
     if set.removed_at.is_some() {
         return out;
     }
-    // The names `App::expected` gives, written into one buffer.
+    // The names `App::expected` gives (`pod_name`: `<set>-<ordinal>`),
+    // written into one buffer without the formatting machinery.
     let mut member = String::new();
     for ordinal in set.start_ordinal()..set.end_ordinal_exclusive() {
         member.clear();
-        write!(member, "{}-{ordinal}", set.name).expect("writing to a String");
+        member.push_str(&set.name);
+        member.push('-');
+        let mut digits = [0u8; 10];
+        let mut n = 0;
+        let mut rest = ordinal;
+        loop {
+            digits[n] = b'0' + (rest % 10) as u8;
+            n += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        member.extend(digits[..n].iter().rev().map(|d| char::from(*d)));
         let member = member.as_str();
         match app.first_process_of(member).map(|p| &p.state) {
             Some(ProcessState::Member { .. }) => {}
