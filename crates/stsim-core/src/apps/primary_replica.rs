@@ -459,9 +459,10 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .copied()
         .filter(|p| is_primary(app, *p))
         .partition(|p| replication::holds_lease(api, app, *p));
-    let clusters: BTreeSet<ClusterId> =
-        primaries.iter().filter_map(|p| app.cluster_of(&app.processes[p])).collect();
-    if primaries.len() > 1 && clusters.len() > 1 {
+    // Primaries in more than one cluster (without collecting the clusters).
+    let mut clusters = primaries.iter().filter_map(|p| app.cluster_of(&app.processes[p]));
+    let several_clusters = clusters.next().is_some_and(|first| clusters.any(|c| c != first));
+    if primaries.len() > 1 && several_clusters {
         return split_brain(api, app, &primaries);
     }
     if let Some(lost) = data_lost(api, app, &members) {
