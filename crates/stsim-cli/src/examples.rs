@@ -65,6 +65,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "peers-unresolvable-until-ready",
     "peers-retry-negative-cache",
     "primary-found-through-service",
+    "etcd-srv-discovery",
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",

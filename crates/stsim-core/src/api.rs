@@ -1083,6 +1083,19 @@ impl<'a> Api<'a> {
         }
     }
 
+    /// CoreDNS caches an SRV name's answer, every target of it; an empty
+    /// one (NXDOMAIN) is recorded in the trace like any denial.
+    pub fn cache_dns_srv_answers(&mut self, name: &str, answers: Vec<String>, until: SimTime) {
+        let denied = answers.is_empty();
+        if let Some(log) = &mut self.world.dns_answer_log {
+            log.cached.push((self.now, name.to_string(), answers.clone(), until));
+        }
+        self.world.dns_srv_cache.insert(name.to_string(), (answers, until));
+        if denied {
+            self.record(Event::DnsNegativeCached { name: name.to_string(), until });
+        }
+    }
+
     pub fn cache_dns_answer(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         let entry = crate::world::CachedAnswer { answer, expires_at: until };
         if let Some(log) = &mut self.world.dns_cache_log {

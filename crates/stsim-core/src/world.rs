@@ -86,6 +86,9 @@ pub struct World {
     /// CoreDNS's cache of Service names' answers (every address): the
     /// addresses and when they expire.
     pub dns_set_cache: BTreeMap<String, (Vec<Ipv4>, SimTime)>,
+    /// CoreDNS's cache of SRV names' answers (`<target>:<port>`, sorted)
+    /// and when they expire.
+    pub dns_srv_cache: BTreeMap<String, (Vec<String>, SimTime)>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -170,6 +173,7 @@ impl World {
             dns_cache_log: None,
             dns_answer_log: None,
             dns_set_cache: BTreeMap::new(),
+            dns_srv_cache: BTreeMap::new(),
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(

@@ -552,3 +552,41 @@ fn lookup_retry_of_zero() {
         "lookupRetry: Invalid value: \"0s\": must be greater than 0",
     );
 }
+
+#[test]
+fn srv_discovery_is_etcd_s() {
+    // ZooKeeper has no DNS discovery.
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        app: Quorum(system: ZooKeeper, discovery: Srv),",
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "Srv",
+        3,
+        "discovery: Invalid value: Srv: ZooKeeper has no DNS discovery",
+    );
+    // A primary/replica member looks for a primary, not an initial cluster.
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        app: PrimaryReplica(discovery: Srv),",
+    );
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "Srv", 3, "is etcd's DNS discovery");
+    // A quorum member's peers are its initial cluster.
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        app: Quorum(discovery: Service),",
+    );
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "Service", 7, "does not look for a primary");
+    // etcd's, accepted.
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        "template: (image: \"nginx:1.25\"),\n        app: Quorum(system: Etcd, discovery: Srv),",
+    );
+    assert!(parse_scenario(&source, "test.ron").is_ok());
+}

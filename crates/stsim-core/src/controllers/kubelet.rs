@@ -311,6 +311,34 @@ fn liveness_kill_at(pod: &Pod, started: SimTime) -> Option<SimTime> {
     Some(SimTime::from_millis(anchor.as_millis() + (first + u64::from(probe.failure_threshold) - 1) * period))
 }
 
+/// The application in a running container exited with an error of its own
+/// accord (etcd failing its DNS discovery): the kubelet sees the same as a
+/// crash and restarts the container after the back-off (CrashLoopBackOff
+/// when it keeps exiting). Nothing happens while the node's kubelet cannot
+/// report; the caller then treats the process as still running.
+/// Returns whether the container stopped.
+pub fn container_exited(api: &mut Api, id: PodId) -> bool {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let connected = pod.node.is_some_and(|node| api.world().node(node).kubelet_connected());
+    if !connected
+        || !pod.exists()
+        || pod.is_terminating()
+        || pod.status.container != ContainerState::Running
+        || !pod.runtime.running
+    {
+        return false;
+    }
+    let p = api.world.pod_mut(id);
+    p.status.restarts += 1;
+    p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+    api.set_process(id, false, Some("the application exited with an error"));
+    api.set_pod_ready(id, false);
+    api.set_pod_state(id, PodPhase::Running, ContainerState::Error);
+    api.arm(EventKey::Kubelet(id), now);
+    true
+}
+
 /// A script makes the liveness probe pass or fail from now on.
 pub fn override_liveness(api: &mut Api, id: PodId, live: bool) {
     let now = api.now;
