@@ -87,6 +87,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "node-name-skips-scheduler",
+    "node-name-missing-node",
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",

@@ -140,6 +140,9 @@ pub enum Change {
     LeaseStopped(NodeId),
     /// A change the pod garbage collector's next pass may act on.
     PodGcWork,
+    /// A pod was created with a `spec.nodeName` no Node has: the pod
+    /// garbage collector's next pass after this instant sees it.
+    PodOnUnknownNode,
     /// A bound claim asks for more than its volume holds: the resizer's work.
     ResizeRequested(PvcId),
     /// A claim was created: the PV controller and the provisioner's work.
@@ -287,13 +290,20 @@ impl<'a> Api<'a> {
         match new.node_name {
             // `spec.nodeName` set by the writer: bound as created, and the
             // scheduler never sees it (its queue takes only pods without a
-            // node). A name no Node has ever had leaves the pod Pending.
+            // node). A name no Node has ever had leaves the pod Pending,
+            // until a Node of that name joins or the pod GC deletes it.
             Some(name) => {
                 let node = self.world.nodes.iter().rev().find(|n| n.name == name).map(|n| n.id);
-                if let Some(node) = node {
-                    self.world.pod_mut(id).assumed_node = Some(node);
-                    self.take_node_room(id, node);
-                    self.bind_pod(id);
+                match node {
+                    Some(node) => {
+                        self.world.pod_mut(id).assumed_node = Some(node);
+                        self.take_node_room(id, node);
+                        self.bind_pod(id);
+                    }
+                    None => {
+                        self.world.pods_on_unknown_nodes.insert(id);
+                        self.notify(Change::PodOnUnknownNode);
+                    }
                 }
             }
             None => self.wake(EventKey::Schedule(id)),

@@ -115,6 +115,13 @@ pub struct World {
     pub node_lifecycle: crate::controllers::node_lifecycle::State,
     /// Pod GC: Node objects found missing, and when their quarantine ends.
     pub gc_quarantine: BTreeMap<NodeId, SimTime>,
+    /// Pod GC: names that `spec.nodeName`s give but no Node has, and when
+    /// their quarantine ends.
+    pub gc_quarantine_names: BTreeMap<String, SimTime>,
+    /// Pods created with a `spec.nodeName` that no Node had, so left
+    /// unbound: what pod GC's orphan pass and a Node joining under that name
+    /// look at (pods since bound or gone are dropped when next looked at).
+    pub pods_on_unknown_nodes: BTreeSet<PodId>,
     /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
     pub scheduler_next_start: usize,
     /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
@@ -191,6 +198,8 @@ impl World {
             drains: BTreeMap::new(),
             node_lifecycle: Default::default(),
             gc_quarantine: BTreeMap::new(),
+            gc_quarantine_names: BTreeMap::new(),
+            pods_on_unknown_nodes: BTreeSet::new(),
             scheduler_next_start: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
