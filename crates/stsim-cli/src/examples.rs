@@ -107,6 +107,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "startup-probe-too-short",
     "prestop-delays-termination",
     "init-containers-delay-start",
+    "init-container-crash-loop",
     "databases/failover-partition-majority",
 ];
 

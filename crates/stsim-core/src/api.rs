@@ -270,6 +270,7 @@ impl<'a> Api<'a> {
                 restarts: 0,
                 unschedulable: None,
                 rejected: None,
+                init_failure: None,
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
@@ -522,6 +523,20 @@ impl<'a> Api<'a> {
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
         self.pod_bound(pod, node);
+    }
+
+    /// The kubelet reports the state of a failing init container (`None`:
+    /// none fails, or a new sandbox runs them again).
+    pub fn set_init_failure(&mut self, pod: PodId, failure: Option<InitFailure>) {
+        let p = self.world.pod_mut(pod);
+        let before = p.display_status();
+        p.status.init_failure = failure;
+        let after = p.display_status();
+        let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
+        if before != after {
+            self.record(Event::PodStatus { pod, status: after, ip, restarts });
+        }
+        self.pod_changed(pod);
     }
 
     /// The kubelet reports the pod's phase and container state.
