@@ -300,6 +300,10 @@ impl<'a> Api<'a> {
                         self.world.pod_mut(id).assumed_node = Some(node);
                         self.take_node_room(id, node);
                         self.bind_pod(id);
+                        // Bound to a deleted Node: the pod GC's orphan pass finds it.
+                        if !self.world.node(node).exists() {
+                            self.wake_pod_gc();
+                        }
                     }
                     None => {
                         self.world.pods_on_unknown_nodes.insert(id);
