@@ -267,6 +267,18 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     assert_eq!(cache[1], ("2s".to_string(), "Init:ImagePullBackOff"));
     assert_eq!(cache[2], ("14s".to_string(), "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
 
+    // A rollout that waits on web-0 is stuck, and the finding names the init container.
+    let rollout = crate::support::scenario_file("init-container-crash-loop")
+        .replace(r#"duration: "5m""#, r#"duration: "15m""#)
+        .replace("    expect: [", "    timeline: [(at: \"1m\", do: SetImage(statefulset: \"web\", image: \"web:2\"))],\n    expect: [");
+    let (_, report) = crate::support::run(&rollout);
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("stuck");
+    assert!(
+        stuck.explanation.contains("init container (image check:1) crashes on start (Init:CrashLoopBackOff"),
+        "{}",
+        stuck.explanation
+    );
+
     // A healthy check image: the init containers complete and both pods run.
     let healthy = crate::support::scenario_file("init-container-crash-loop").replace(
         r#"(name: "check:1", startup: "4s", behaviour: CrashLoop)"#,

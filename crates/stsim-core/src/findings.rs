@@ -551,6 +551,19 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
 
 /// What a pod's container is doing, in words.
 fn pod_condition(world: &World, pod: &Pod) -> String {
+    if let (Some(failure), Some((index, _))) = (pod.status.init_failure, pod.runtime.init_due) {
+        let init = &pod.init_containers[index];
+        let doing = match failure {
+            InitFailure::Error | InitFailure::CrashLoopBackOff => format!(
+                "crashes on start (Init:CrashLoopBackOff, {} restarts), so its container is never created",
+                pod.status.restarts
+            ),
+            InitFailure::ErrImagePull | InitFailure::ImagePullBackOff => {
+                "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
+            }
+        };
+        return format!("{}'s init container (image {init}) {doing}", pod.name);
+    }
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {
         (ContainerState::CrashLoopBackOff | ContainerState::Error, _) | (_, ImageBehaviour::CrashLoop) => {
