@@ -820,6 +820,16 @@ fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
     let (_, report) = run_config(parallel);
     assert_eq!(by_name(&report, "ordered").health, "HEALTHY");
 
+    // Without a readiness probe a pod is Ready as soon as its container
+    // runs, so even a Service that lists only Ready pods lists it before
+    // etcd looks: the hidden members find themselves and each other.
+    let unprobed = crate::support::scenario_file("etcd-srv-discovery").replace(
+        r#"template: (labels: {"app": "hidden"}, image: "etcd:3.5", readinessProbe: (periodSeconds: 1)),"#,
+        r#"template: (labels: {"app": "hidden"}, image: "etcd:3.5"),"#,
+    );
+    let (_, report) = crate::support::run(&unprobed);
+    assert_eq!(by_name(&report, "hidden").health, "HEALTHY");
+
     // Listed before they are Ready, the hidden members find themselves.
     let mut published = config("etcd-srv-discovery");
     published.services[1].publish_not_ready_addresses = true;
