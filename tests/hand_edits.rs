@@ -228,6 +228,69 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
     assert_eq!(first.map(|r| r.at), Some(t("2s")));
 }
 
+/// A failing init container holds its pod (Init Containers docs; the
+/// kubelet's `computeInitContainerActions` restarts a failed init container
+/// of a restartPolicy Always pod with the container back-off): one that
+/// crashes alternates `Init:Error` and `Init:CrashLoopBackOff` (10 s, 20 s,
+/// 40 s, ...), its restarts counted; one whose image cannot be pulled,
+/// `Init:ErrImagePull` and `Init:ImagePullBackOff`. The pod stays Pending,
+/// the app container and its probes never start, and OrderedReady never
+/// creates the next pod. With a healthy init image the same set runs.
+#[test]
+fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_starts() {
+    let (sim, _) = crate::support::run_file("init-container-crash-loop");
+    let statuses = |sim: &stsim_core::Simulation, name: &str| -> Vec<(String, &'static str)> {
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match r.event {
+                Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == name => {
+                    Some((r.at.to_string(), status))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let web: Vec<(String, &str)> =
+        statuses(&sim, "web-0").into_iter().filter(|(_, s)| *s == "Init:Error").collect();
+    // 2 s + 5 s (migrate), 2 s + 4 s (check), then back-offs of 10, 20, 40, 80 s, each plus 4 s of running.
+    let exits: Vec<&str> = web.iter().map(|(at, _)| at.as_str()).collect();
+    assert_eq!(exits, ["13s", "27s", "51s", "1m35s", "2m59s"]);
+    assert!(statuses(&sim, "web-0").iter().all(|(_, s)| !matches!(*s, "Running" | "CrashLoopBackOff")));
+    let web0 = sim.world.live_pods().find(|p| p.name == "web-0").expect("web-0");
+    assert!(web0.runtime.started_at.is_none() && !web0.status.ready, "the app container never started");
+    assert_eq!(web0.display_status(), "Init:CrashLoopBackOff");
+    assert!(sim.world.live_pods().all(|p| p.name != "web-1"), "OrderedReady waits");
+    let cache: Vec<(String, &str)> =
+        statuses(&sim, "cache-0").into_iter().filter(|(_, s)| s.starts_with("Init:")).collect();
+    assert_eq!(cache[0], ("2s".to_string(), "Init:ErrImagePull"));
+    assert_eq!(cache[1], ("2s".to_string(), "Init:ImagePullBackOff"));
+    assert_eq!(cache[2], ("14s".to_string(), "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
+
+    // A rollout that waits on web-0 is stuck, and the finding names the init container.
+    let rollout = crate::support::scenario_file("init-container-crash-loop")
+        .replace(r#"duration: "5m""#, r#"duration: "15m""#)
+        .replace("    expect: [", "    timeline: [(at: \"1m\", do: SetImage(statefulset: \"web\", image: \"web:2\"))],\n    expect: [");
+    let (_, report) = crate::support::run(&rollout);
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("stuck");
+    assert!(
+        stuck.explanation.contains("init container (image check:1) crashes on start (Init:CrashLoopBackOff"),
+        "{}",
+        stuck.explanation
+    );
+
+    // A healthy check image: the init containers complete and both pods run.
+    let healthy = crate::support::scenario_file("init-container-crash-loop").replace(
+        r#"(name: "check:1", startup: "4s", behaviour: CrashLoop)"#,
+        r#"(name: "check:1", startup: "4s")"#,
+    );
+    let (sim, _) = crate::support::run(&healthy);
+    for name in ["web-0", "web-1"] {
+        let pod = sim.world.live_pods().find(|p| p.name == name).expect("created");
+        assert!(pod.status.ready, "{name} runs");
+    }
+}
+
 /// `kubectl delete statefulset --cascade=foreground` takes the operator's
 /// path: the set stays until the garbage collector has deleted its pods,
 /// and its claims, retained, stay.

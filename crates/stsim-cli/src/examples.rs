@@ -65,6 +65,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "peers-unresolvable-until-ready",
     "peers-retry-negative-cache",
     "primary-found-through-service",
+    "etcd-srv-discovery",
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
@@ -86,6 +87,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "node-name-skips-scheduler",
+    "node-name-missing-node",
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",
@@ -105,6 +107,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "startup-probe-too-short",
     "prestop-delays-termination",
     "init-containers-delay-start",
+    "init-container-crash-loop",
     "databases/failover-partition-majority",
 ];
 

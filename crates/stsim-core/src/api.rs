@@ -140,6 +140,9 @@ pub enum Change {
     LeaseStopped(NodeId),
     /// A change the pod garbage collector's next pass may act on.
     PodGcWork,
+    /// A pod was created with a `spec.nodeName` no Node has: the pod
+    /// garbage collector's next pass after this instant sees it.
+    PodOnUnknownNode,
     /// A bound claim asks for more than its volume holds: the resizer's work.
     ResizeRequested(PvcId),
     /// A claim was created: the PV controller and the provisioner's work.
@@ -267,6 +270,7 @@ impl<'a> Api<'a> {
                 restarts: 0,
                 unschedulable: None,
                 rejected: None,
+                init_failure: None,
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
@@ -287,13 +291,24 @@ impl<'a> Api<'a> {
         match new.node_name {
             // `spec.nodeName` set by the writer: bound as created, and the
             // scheduler never sees it (its queue takes only pods without a
-            // node). A name no Node has ever had leaves the pod Pending.
+            // node). A name no Node has ever had leaves the pod Pending,
+            // until a Node of that name joins or the pod GC deletes it.
             Some(name) => {
                 let node = self.world.nodes.iter().rev().find(|n| n.name == name).map(|n| n.id);
-                if let Some(node) = node {
-                    self.world.pod_mut(id).assumed_node = Some(node);
-                    self.take_node_room(id, node);
-                    self.bind_pod(id);
+                match node {
+                    Some(node) => {
+                        self.world.pod_mut(id).assumed_node = Some(node);
+                        self.take_node_room(id, node);
+                        self.bind_pod(id);
+                        // Bound to a deleted Node: the pod GC's orphan pass finds it.
+                        if !self.world.node(node).exists() {
+                            self.wake_pod_gc();
+                        }
+                    }
+                    None => {
+                        self.world.pods_on_unknown_nodes.insert(id);
+                        self.notify(Change::PodOnUnknownNode);
+                    }
                 }
             }
             None => self.wake(EventKey::Schedule(id)),
@@ -512,6 +527,20 @@ impl<'a> Api<'a> {
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
         self.pod_bound(pod, node);
+    }
+
+    /// The kubelet reports the state of a failing init container (`None`:
+    /// none fails, or a new sandbox runs them again).
+    pub fn set_init_failure(&mut self, pod: PodId, failure: Option<InitFailure>) {
+        let p = self.world.pod_mut(pod);
+        let before = p.display_status();
+        p.status.init_failure = failure;
+        let after = p.display_status();
+        let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
+        if before != after {
+            self.record(Event::PodStatus { pod, status: after, ip, restarts });
+        }
+        self.pod_changed(pod);
     }
 
     /// The kubelet reports the pod's phase and container state.
@@ -1078,6 +1107,19 @@ impl<'a> Api<'a> {
             log.cached.push((self.now, name.to_string(), words, until));
         }
         self.world.dns_set_cache.insert(name.to_string(), (answers, until));
+        if denied {
+            self.record(Event::DnsNegativeCached { name: name.to_string(), until });
+        }
+    }
+
+    /// CoreDNS caches an SRV name's answer, every target of it; an empty
+    /// one (NXDOMAIN) is recorded in the trace like any denial.
+    pub fn cache_dns_srv_answers(&mut self, name: &str, answers: Vec<String>, until: SimTime) {
+        let denied = answers.is_empty();
+        if let Some(log) = &mut self.world.dns_answer_log {
+            log.cached.push((self.now, name.to_string(), answers.clone(), until));
+        }
+        self.world.dns_srv_cache.insert(name.to_string(), (answers, until));
         if denied {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });
         }

@@ -32,6 +32,7 @@ pub const IDS: &[&str] = &[
     "service-missing",
     "writes-lost",
     "pod-rejected",
+    "node-name-unknown",
 ];
 
 mod stuck;
@@ -66,7 +67,76 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(services_missing(world));
     findings.extend(writes_lost(world));
     findings.extend(pods_rejected(world, trace));
+    findings.extend(node_names_unknown(world, trace, end));
     findings
+}
+
+/// Pods whose `spec.nodeName` names no Node (each pod name once): the API
+/// server accepts any name, no kubelet takes the pod and the scheduler
+/// never looks at it, so it stays Pending until the pod GC deletes it after
+/// its quarantine; a StatefulSet then makes it again with the same name.
+fn node_names_unknown(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
+    // By pod name: since, the nodeName, the deletions by the pod GC.
+    let mut seen: BTreeMap<&str, (SimTime, &str, u32)> = BTreeMap::new();
+    let unbound = |pod: &Pod| pod.node.is_none() && pod.node_name.is_some();
+    for pod in world.pods.iter().filter(|p| unbound(p) && p.created_at <= end) {
+        let name = pod.node_name.as_deref().expect("filtered");
+        if !world.live_nodes().any(|n| n.name == name) {
+            seen.entry(pod.name.as_str()).or_insert((pod.created_at, name, 0));
+        }
+    }
+    for record in &trace.records {
+        if let Event::PodEvicted { pod, reason: "DeletionByPodGC", .. } = &record.event
+            && let Some(entry) = seen.get_mut(world.pod(*pod).name.as_str())
+        {
+            entry.2 += 1;
+        }
+    }
+    let nodes: Vec<&str> = world.live_nodes().map(|n| n.name.as_str()).collect();
+    seen.into_iter()
+        .map(|(pod, (since, node, deleted))| {
+            let close = nodes.iter().min_by_key(|n| strsim_distance(n, node)).copied();
+            let guess = close.map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+            let again = if deleted > 0 {
+                format!(
+                    " The pod garbage collector deleted it {deleted} time(s), each 40 s (its quarantine) after its \
+                     next pass found the name missing; its StatefulSet made it again at once, with the same nodeName."
+                )
+            } else {
+                String::new()
+            };
+            Finding {
+                id: "node-name-unknown",
+                subject: format!("pod/{pod}"),
+                since_ms: since.as_millis(),
+                summary: format!("{pod}'s spec.nodeName {node} names no Node: it never runs"),
+                explanation: format!(
+                    "spec.nodeName binds a pod without the scheduler, and the API server accepts any name. No Node is \
+                     called {node}, so no kubelet takes {pod} and it stays Pending.{again}"
+                ),
+                fix: format!(
+                    "Name an existing node{guess}, or pin with a nodeSelector on kubernetes.io/hostname: the scheduler \
+                     then keeps the pod Pending with its reason until such a node exists."
+                ),
+            }
+        })
+        .collect()
+}
+
+/// How many single-character edits turn `a` into `b` (Levenshtein).
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Pods the kubelet's admission rejected (each name once: how often, the
@@ -481,6 +551,19 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
 
 /// What a pod's container is doing, in words.
 fn pod_condition(world: &World, pod: &Pod) -> String {
+    if let (Some(failure), Some((index, _))) = (pod.status.init_failure, pod.runtime.init_due) {
+        let init = &pod.init_containers[index];
+        let doing = match failure {
+            InitFailure::Error | InitFailure::CrashLoopBackOff => format!(
+                "crashes on start (Init:CrashLoopBackOff, {} restarts), so its container is never created",
+                pod.status.restarts
+            ),
+            InitFailure::ErrImagePull | InitFailure::ImagePullBackOff => {
+                "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
+            }
+        };
+        return format!("{}'s init container (image {init}) {doing}", pod.name);
+    }
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {
         (ContainerState::CrashLoopBackOff | ContainerState::Error, _) | (_, ImageBehaviour::CrashLoop) => {

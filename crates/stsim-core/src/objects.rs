@@ -307,6 +307,9 @@ pub struct Runtime {
     /// The kubelet's admission refused the pod (reason, message), and when
     /// the status manager's write of `Failed` reaches the API server.
     pub rejected: Option<(&'static str, String, SimTime)>,
+    /// A failing init container: its index, and when its next change is due
+    /// (its exit, its failed pull, the end of a back-off).
+    pub init_due: Option<(usize, SimTime)>,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).
@@ -359,6 +362,24 @@ pub struct PodStatus {
     /// `status.reason` and `status.message` of a pod the kubelet rejected
     /// (`OutOfcpu`, `NodePorts`, ...; `Pod was rejected: ...`).
     pub rejected: Option<(&'static str, String)>,
+    /// The state of an init container that fails (kubectl's `Init:` status),
+    /// while the app container waits uncreated.
+    pub init_failure: Option<InitFailure>,
+}
+
+/// A failing init container, as the kubelet reports it: the pod stays
+/// Pending and its app container is never created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InitFailure {
+    /// It exited with an error a moment ago (`Init:Error`).
+    Error,
+    /// Waiting out the restart back-off, or running again after it
+    /// (`Init:CrashLoopBackOff`).
+    CrashLoopBackOff,
+    /// Its image's last pull failed (`Init:ErrImagePull`).
+    ErrImagePull,
+    /// Waiting out the pull back-off, or pulling again (`Init:ImagePullBackOff`).
+    ImagePullBackOff,
 }
 
 #[derive(Debug, Clone)]
@@ -463,7 +484,13 @@ impl Pod {
             }
             (PodPhase::Failed, _) => "Error",
             (PodPhase::Succeeded, _) => "Completed",
-            (_, ContainerState::ContainerCreating) => "ContainerCreating",
+            (_, ContainerState::ContainerCreating) => match self.status.init_failure {
+                None => "ContainerCreating",
+                Some(InitFailure::Error) => "Init:Error",
+                Some(InitFailure::CrashLoopBackOff) => "Init:CrashLoopBackOff",
+                Some(InitFailure::ErrImagePull) => "Init:ErrImagePull",
+                Some(InitFailure::ImagePullBackOff) => "Init:ImagePullBackOff",
+            },
             (_, ContainerState::Unscheduled) => "Pending",
             (_, ContainerState::ErrImagePull) => "ErrImagePull",
             (_, ContainerState::ImagePullBackOff) => "ImagePullBackOff",

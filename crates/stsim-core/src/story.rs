@@ -232,7 +232,24 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("Node {} is drained: no pods are left on it.", world.node(*node).name)
             }
             Event::PodEvicted { pod: id, reason, message } => {
-                format!("{} is evicted ({reason}): {message}.", pod(*id))
+                let p = world.pod(*id);
+                match (&p.node_name, p.node) {
+                    // Never bound: its nodeName names no Node (pod GC's gcOrphaned).
+                    (Some(node), None) if *reason == "DeletionByPodGC" => {
+                        let again = if p.owner.is_some() {
+                            "; its StatefulSet makes it again with the same nodeName, so this repeats about every \
+                             minute (the 40 s quarantine after the next 20 s pass)"
+                        } else {
+                            ""
+                        };
+                        format!(
+                            "{} is evicted ({reason}): {message}: its spec.nodeName, {node}, names no Node, so it \
+                             never ran{again}.",
+                            pod(*id)
+                        )
+                    }
+                    _ => format!("{} is evicted ({reason}): {message}.", pod(*id)),
+                }
             }
             Event::EvictionRefused { pod: id, message } => {
                 format!("The eviction of {} is refused: {message}.", pod(*id))

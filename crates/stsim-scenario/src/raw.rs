@@ -416,6 +416,7 @@ pub struct Dns {
 pub enum Discovery {
     Pods,
     Service,
+    Srv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -587,6 +588,9 @@ pub enum App {
     Quorum {
         #[serde(default)]
         system: Option<QuorumSystem>,
+        /// etcd: `Srv` bootstraps from the Service's SRV records (`--discovery-srv`).
+        #[serde(default)]
+        discovery: Option<Discovery>,
         #[serde(default)]
         addressing: Option<Addressing>,
         #[serde(default)]

@@ -28,6 +28,7 @@ pub fn react(api: &mut Api, change: Change) {
         | Change::NodeCondition { .. }
         | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
         Change::PodGcWork => pod_gc::work_queued(api),
+        Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
     }
