@@ -623,7 +623,7 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
                         "data-redis-0",
                         json!({"metadata": {"finalizers": ["kubernetes.io/pvc-protection", "example.com/backup"]}}),
                     ),
-                    // 5: pvc-protection is the controller's.
+                    // 5: any client may remove pvc-protection; its controller puts it back.
                     patch("PersistentVolumeClaim", "data-redis-2", json!({"metadata": {"finalizers": []}})),
                     // 6: a bound claim's spec is immutable but for its size.
                     patch(
@@ -663,16 +663,12 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
+    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
     assert_eq!(
         got[12].2,
         "Service \"redis-svc\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.10\"}: may not change once set"
     );
     assert_eq!(got[11].2, "stsim does not model changes to metadata.generateName of a Service (redis-svc)");
-    assert_eq!(
-        got[5].2,
-        "stsim does not model clients removing the kubernetes.io/pvc-protection finalizer of a claim"
-    );
     assert_eq!(
         got[6].2,
         "PersistentVolumeClaim \"data-redis-2\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
@@ -687,6 +683,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
         "Pod \"redis-0\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"x/y\"}"
     );
     let results = &seen.iter().find(|s| s.time_ms > 120_000 && !s.results.is_empty()).unwrap().results;
+    let unprotected = results[5].object.as_ref().expect("the claim is answered");
+    assert!(unprotected["metadata"]["finalizers"].is_null(), "{unprotected}");
     let service = results[3].object.as_ref().expect("the held Service is answered");
     assert!(service["metadata"]["deletionTimestamp"].is_string());
     let view = &seen.iter().find(|s| s.time_ms >= 150_000).unwrap().view;
@@ -696,6 +694,11 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     assert_eq!(
         object(&view.objects.persistent_volume_claims, "data-redis-0")["metadata"]["finalizers"],
         json!(["kubernetes.io/pvc-protection", "example.com/backup"])
+    );
+    assert_eq!(
+        object(&view.objects.persistent_volume_claims, "data-redis-2")["metadata"]["finalizers"],
+        json!(["kubernetes.io/pvc-protection"]),
+        "the pvc-protection controller put it back"
     );
     // Held until 200 s: the Service still publishes, the pod keeps its name.
     assert!(object(&view.objects.services, "redis-svc")["metadata"]["deletionTimestamp"].is_string());
@@ -996,4 +999,71 @@ fn objects_owned_by_a_custom_resource_go_with_it() {
     assert!(world.service_named("cache").is_none() && world.service_named("redis-svc").is_some());
     assert_eq!(world.live_pods().count(), 0, "the garbage collector deleted the sets' pods");
     assert_eq!(world.live_pvcs().count(), 3, "claims are retained (whenDeleted: Retain)");
+}
+
+/// An operator that "unsticks" a Terminating claim by removing its
+/// pvc-protection finalizer, or removes it and deletes in one batch of
+/// writes (before the controller can put it back), deletes the claim under
+/// its running pod: the volume goes with it (reclaim policy Delete), the pod
+/// runs on, and the finding names the write. One that only deletes waits.
+#[test]
+fn removing_pvc_protection_deletes_a_claim_in_use() {
+    let unprotect =
+        || patch("PersistentVolumeClaim", "data-redis-1", json!({"metadata": {"finalizers": null}}));
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    delete("PersistentVolumeClaim", "data-redis-2", None),
+                    patch("PersistentVolumeClaim", "data-redis-2", json!({"metadata": {"finalizers": null}})),
+                ]
+            }),
+        ),
+        (
+            130_000,
+            Box::new(move |_: &View| {
+                vec![unprotect(), delete("PersistentVolumeClaim", "data-redis-1", None)]
+            }),
+        ),
+        // Putting pvc-protection back on a claim being deleted is refused.
+        (
+            140_000,
+            Box::new(|_: &View| {
+                vec![
+                    delete("PersistentVolumeClaim", "data-redis-0", None),
+                    patch(
+                        "PersistentVolumeClaim",
+                        "data-redis-0",
+                        json!({"metadata": {"finalizers": ["kubernetes.io/pvc-protection", "example.com/x"]}}),
+                    ),
+                ]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|a| a.0).collect::<Vec<_>>(), [200, 200], "{got:#?}");
+    let claim = |name: &str| sim.world.pvcs.iter().find(|c| c.name == name).unwrap();
+    for (name, at) in [("data-redis-2", "120s"), ("data-redis-1", "130s")] {
+        let c = claim(name);
+        assert_eq!(c.removed_at, Some(t(at)), "{name}");
+        assert_eq!(sim.world.pv(c.volume.unwrap()).removed_at, Some(t(at)), "{name}: its disk");
+        let pod = sim.world.pods.iter().find(|p| c.name.ends_with(&p.name)).unwrap();
+        assert_eq!(pod.history.phase_at(t(at)), stsim_core::objects::PodPhase::Running, "{name}");
+    }
+    let got = answers(&seen, 140_000);
+    assert_eq!(got[1].0, 422, "{got:#?}");
+    assert!(got[1].2.contains("no new finalizers can be added"), "{}", got[1].2);
+    assert!(claim("data-redis-0").exists(), "held by pvc-protection while redis-0 runs");
+    let findings = stsim_core::findings::all(&sim.world, &sim.trace, t("10m"));
+    let subjects: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.id == "claim-removed-while-in-use")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(subjects, ["pvc/data-redis-2", "pvc/data-redis-1"]);
+    assert!(
+        findings.iter().any(|f| f.summary.contains("operator/scripted removed its pvc-protection finalizer"))
+    );
 }

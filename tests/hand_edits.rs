@@ -248,3 +248,72 @@ fn a_foreground_cascade_deletes_the_pods_before_the_set() {
     assert_eq!(sim.world.live_pods().count(), 0);
     assert_eq!(sim.world.live_pvcs().count(), 3, "whenDeleted: Retain keeps the claims");
 }
+
+/// `kubectl patch pvc -p '{"metadata":{"finalizers":null}}'`, the usual
+/// "fix" of a claim stuck Terminating: on a live claim the pvc-protection
+/// controller puts the finalizer back at once, so a later delete is held
+/// as before; on a claim being deleted nothing holds it any more, so it
+/// goes under the running pod, its volume deleted (reclaim policy Delete),
+/// and the pod made in place of the old one gets a new, empty claim.
+#[test]
+fn removing_pvc_protection_lets_a_claim_go_under_its_pod() {
+    let source = scenario(
+        1,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: [])),
+           (at: "2m", do: DeletePvc(pvc: "data-web-0")),
+           (at: "3m", do: PatchPvc(pvc: "data-web-0", finalizers: [])),
+           (at: "4m", do: DeletePod(pod: "web-0"))"#,
+    );
+    let (sim, report) = run(&source);
+    let claims: Vec<_> = sim.world.pvcs.iter().filter(|c| c.name == "data-web-0").collect();
+    assert_eq!(claims.len(), 2, "the new web-0 gets a new claim");
+    let (old, new) = (claims[0], claims[1]);
+    assert_eq!(old.deletion_timestamp, Some(t("2m")), "held at 2m: the controller had put it back");
+    assert_eq!(old.removed_at, Some(t("3m")), "gone with its finalizer, under the running pod");
+    let volume = sim.world.pv(old.volume.unwrap());
+    assert_eq!(volume.removed_at, Some(t("3m")), "reclaim policy Delete: the disk goes too");
+    let first = sim.world.pods.iter().find(|p| p.name == "web-0").unwrap();
+    assert!(first.removed_at.unwrap() > t("4m"), "the pod ran on until deleted");
+    assert_eq!(first.history.phase_at(t("3m30s")), stsim_core::objects::PodPhase::Running);
+    assert!(new.created_at > t("4m") && new.exists() && new.volume != old.volume);
+    // The controller's re-add is a record of its own, at the same instant.
+    let restored = sim.trace.records.iter().any(|r| {
+        r.at == t("1m")
+            && r.actor == stsim_core::trace::Actor::VolumeController
+            && matches!(&r.event, Event::PvcPatched { change, .. } if change == "finalizers [kubernetes.io/pvc-protection]")
+    });
+    assert!(restored, "the pvc-protection controller put its finalizer back");
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.id).collect();
+    assert!(ids.contains(&"claim-removed-while-in-use"), "{ids:?}");
+    let finding = report.findings.iter().find(|f| f.id == "claim-removed-while-in-use").unwrap();
+    assert!(finding.summary.contains("web-0 ran on it"), "{}", finding.summary);
+    assert!(finding.summary.contains("removed its pvc-protection finalizer at 3m"), "{}", finding.summary);
+    // Without the second patch the claim waits for the pod, and no such finding.
+    let held = scenario(
+        1,
+        r#"(at: "2m", do: DeletePvc(pvc: "data-web-0")),
+           (at: "4m", do: DeletePod(pod: "web-0"))"#,
+    );
+    let (sim, report) = run(&held);
+    let old = sim.world.pvcs.iter().find(|c| c.name == "data-web-0").unwrap();
+    assert!(old.removed_at.unwrap() > t("4m"));
+    assert!(report.findings.iter().all(|f| f.id != "claim-removed-while-in-use"));
+}
+
+/// Only `kubernetes.io/pvc-protection` of the system's finalizers may be
+/// named, and only for a claim.
+#[test]
+fn only_a_claims_protection_finalizer_may_be_named() {
+    let ok = scenario(
+        1,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pvc-protection", "example.com/keep"]))"#,
+    );
+    assert!(stsim_scenario::parse_scenario(&ok, "x.ron").is_ok());
+    for bad in [
+        r#"(at: "1m", do: PatchPod(pod: "web-0", finalizers: ["kubernetes.io/pvc-protection"]))"#,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pv-protection"]))"#,
+    ] {
+        let errors = stsim_scenario::parse_scenario(&scenario(1, bad), "x.ron").unwrap_err();
+        assert!(errors[0].message.contains("not a kubernetes.io one"), "{}", errors[0].message);
+    }
+}

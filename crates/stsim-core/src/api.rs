@@ -609,6 +609,7 @@ impl<'a> Api<'a> {
             removed_at: None,
             finalizers: Vec::new(),
             removal_held: false,
+            protection_removed: false,
         });
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);

@@ -523,6 +523,11 @@ pub struct Pvc {
     pub finalizers: Vec<String>,
     /// Whether the claim was due to go and its finalizers hold it.
     pub removal_held: bool,
+    /// Whether a client removed `kubernetes.io/pvc-protection` and the
+    /// pvc-protection controller has not put it back (it does so only on
+    /// a claim not being deleted): meanwhile nothing holds a deleted claim
+    /// for the pods that use it.
+    pub protection_removed: bool,
 }
 
 /// How a deleted StatefulSet's dependents are treated (`--cascade`).
@@ -542,9 +547,20 @@ pub enum Cascade {
 /// The garbage collector's finalizer of an owner deleted in the foreground.
 pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
+/// The finalizer the pvc-protection controller keeps on every claim not
+/// being deleted.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+
 impl Pvc {
     pub fn exists(&self) -> bool {
         self.removed_at.is_none()
+    }
+
+    /// `metadata.finalizers` as the API server serves them: pvc-protection
+    /// first (unless a client removed it), then the clients' own.
+    pub fn finalizer_list(&self) -> Vec<String> {
+        let protection = (!self.protection_removed).then(|| PVC_PROTECTION.to_string());
+        protection.into_iter().chain(self.finalizers.iter().cloned()).collect()
     }
 }
 

@@ -301,6 +301,9 @@ impl Simulation {
                 attach_detach::reconcile(&mut self.api(Actor::AttachDetachController), pv)
             }
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
+            EventKey::PvcProtection(pvc) => {
+                crate::controllers::pvc_protection::sync(&mut self.api(Actor::VolumeController), pvc)
+            }
             EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
             EventKey::Apps => crate::apps::observe(&mut self.api(Actor::Application)),
         }

@@ -745,8 +745,11 @@ impl World {
     /// still waiting for a node does not hold the claim, because the kubelet
     /// refuses to start a pod whose claim is being deleted (`podUsesPVC` in
     /// pkg/controller/volume/pvcprotection/pvc_protection_controller.go).
+    /// A claim whose `kubernetes.io/pvc-protection` finalizer a client
+    /// removed is not held at all.
     pub fn claim_protected_by_pod(&self, claim: &str) -> bool {
-        self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
+        let protected = self.pvc_names.get(claim).is_none_or(|id| !self.pvcs[id.index()].protection_removed);
+        protected && self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
     }
 
     /// How an image behaves, from the scenario or the defaults.

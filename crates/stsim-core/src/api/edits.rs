@@ -134,29 +134,57 @@ impl Api<'_> {
         Ok(())
     }
 
-    /// `metadata.finalizers` of a claim replaced; the last one removed lets
-    /// a deleted claim go, unless a scheduled pod still uses it.
+    /// `metadata.finalizers` of a claim replaced by a client, the whole
+    /// list as a merge patch or an update writes it. Any client may remove
+    /// `kubernetes.io/pvc-protection` (`kubectl patch pvc x -p
+    /// '{"metadata":{"finalizers":null}}'`, the well-known "fix" of a claim
+    /// stuck Terminating): from then on nothing holds the claim for the pods
+    /// that use it. A claim being deleted goes as soon as its other
+    /// finalizers are gone, though a pod still runs on it, and its volume
+    /// is reclaimed as its policy says; on a claim not being deleted the
+    /// pvc-protection controller puts the finalizer back (its work key is
+    /// woken). No finalizer may be added to a claim being deleted.
     pub fn set_pvc_finalizers(&mut self, pvc: PvcId, finalizers: Vec<String>) -> Result<(), String> {
         let claim = self.world.pvc(pvc);
-        if claim.finalizers == finalizers {
+        let old = claim.finalizer_list();
+        if old == finalizers {
             return Ok(());
         }
-        if let Some(message) = no_new_finalizers(claim.deletion_timestamp, &claim.finalizers, &finalizers) {
+        if let Some(message) = no_new_finalizers(claim.deletion_timestamp, &old, &finalizers) {
             let change = "refused: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted";
             self.record(Event::PvcPatched { pvc, change: change.to_string() });
             let name = &self.world.pvc(pvc).name;
             return Err(format!("PersistentVolumeClaim \"{name}\" is invalid: {message}"));
         }
         let change = format!("finalizers [{}]", finalizers.join(", "));
+        let protected = finalizers.iter().any(|f| f == PVC_PROTECTION);
         let claim = self.world.pvc_mut(pvc);
-        claim.finalizers = finalizers;
-        let deleting = claim.finalizers.is_empty() && claim.removal_held;
+        let unprotected_now = !protected && !claim.protection_removed;
+        claim.protection_removed = !protected;
+        claim.finalizers = finalizers.into_iter().filter(|f| f != PVC_PROTECTION).collect();
+        let release = claim.deletion_timestamp.is_some() && claim.finalizers.is_empty();
+        let deleting = claim.deletion_timestamp.is_some();
         let name = claim.name.clone();
         self.record(Event::PvcPatched { pvc, change });
-        if deleting && !self.world.claim_protected_by_pod(&name) {
+        if unprotected_now && !deleting {
+            self.wake(EventKey::PvcProtection(pvc));
+        }
+        if release && !self.world.claim_protected_by_pod(&name) {
             self.remove_pvc(pvc);
         }
         Ok(())
+    }
+
+    /// The pvc-protection controller puts its finalizer back on a claim
+    /// that lost it and is not being deleted.
+    pub fn restore_pvc_protection(&mut self, pvc: PvcId) {
+        let claim = self.world.pvc_mut(pvc);
+        if !claim.exists() || claim.deletion_timestamp.is_some() || !claim.protection_removed {
+            return;
+        }
+        claim.protection_removed = false;
+        let change = format!("finalizers [{}]", claim.finalizer_list().join(", "));
+        self.record(Event::PvcPatched { pvc, change });
     }
 
     /// `metadata.labels` of a StatefulSet or a Service replaced: kept and

@@ -292,17 +292,9 @@ fn metadata_write(
             ObjRef::Pod(id) => {
                 (api.world().pod(id).deletion_timestamp, api.world().pod(id).finalizers.clone())
             }
-            ObjRef::Pvc(id) => {
-                // The pvc-protection controller owns its finalizer.
-                if !list.iter().any(|f| f == super::PVC_PROTECTION) {
-                    return Err(not_modelled(format!(
-                        "clients removing the {} finalizer of a claim",
-                        super::PVC_PROTECTION
-                    )));
-                }
-                list.retain(|f| f != super::PVC_PROTECTION);
-                (api.world().pvc(id).deletion_timestamp, api.world().pvc(id).finalizers.clone())
-            }
+            // The whole list, `kubernetes.io/pvc-protection` included: a
+            // client may remove it (`Api::set_pvc_finalizers`).
+            ObjRef::Pvc(id) => (api.world().pvc(id).deletion_timestamp, api.world().pvc(id).finalizer_list()),
             ObjRef::Sts(id) => {
                 (api.world().sts(id).deletion_timestamp, api.world().sts(id).finalizers.clone())
             }

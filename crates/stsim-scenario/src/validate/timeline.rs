@@ -57,15 +57,17 @@ impl Checker<'_, '_> {
     }
 
     /// Finalizers are qualified names like `example.com/hold`; the system's
-    /// own (`kubernetes.io/pvc-protection`, ...) are the controllers' to manage.
-    fn finalizer_names(&mut self, do_path: &str, finalizers: &Option<Vec<String>>) {
+    /// own are the controllers' to manage, but for `system` (a claim's
+    /// `kubernetes.io/pvc-protection`, which a list may keep or leave out).
+    fn finalizer_names(&mut self, do_path: &str, finalizers: &Option<Vec<String>>, system: Option<&str>) {
         for (j, name) in finalizers.iter().flatten().enumerate() {
             let qualified = name.split_once('/').is_some_and(|(prefix, rest)| {
                 prefix.contains('.') && !rest.is_empty() && !prefix.ends_with("kubernetes.io")
             });
-            if !qualified {
+            if !qualified && system != Some(name.as_str()) {
+                let but = system.map_or(String::new(), |s| format!(" (but {s:?})"));
                 let message = format!(
-                    "Invalid value: {name:?}: a finalizer here is a domain-qualified name like \"example.com/hold\", not a kubernetes.io one"
+                    "Invalid value: {name:?}: a finalizer here is a domain-qualified name like \"example.com/hold\", not a kubernetes.io one{but}"
                 );
                 self.report("invalid-value", &format!("{do_path}.finalizers[{j}]"), message, None);
             }
@@ -451,7 +453,7 @@ impl Checker<'_, '_> {
                     Some(Action::RenameService { from: from.clone(), to: to.clone() })
                 }
                 raw::Action::PatchPod { pod, labels, remove_labels, owner_references, finalizers } => {
-                    self.finalizer_names(&do_path, finalizers);
+                    self.finalizer_names(&do_path, finalizers, None);
                     let orphan = match owner_references.as_deref() {
                         None => false,
                         Some([]) => true,
@@ -477,7 +479,8 @@ impl Checker<'_, '_> {
                     })
                 }
                 raw::Action::PatchPvc { pvc, labels, remove_labels, owner_references, finalizers } => {
-                    self.finalizer_names(&do_path, finalizers);
+                    // The claim's whole list, as `kubectl patch` writes it.
+                    self.finalizer_names(&do_path, finalizers, Some(stsim_core::objects::PVC_PROTECTION));
                     for (j, owner) in owner_references.iter().flatten().enumerate() {
                         let valid = owner.split_once('/').is_some_and(|(kind, name)| {
                             matches!(kind, "StatefulSet" | "Pod") && !name.is_empty()
