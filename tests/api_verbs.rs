@@ -1067,3 +1067,85 @@ fn removing_pvc_protection_deletes_a_claim_in_use() {
         findings.iter().any(|f| f.summary.contains("operator/scripted removed its pvc-protection finalizer"))
     );
 }
+
+/// The set as the operator would create it again: its served object
+/// without the fields the API server sets.
+fn recreated_set(view: &View) -> Value {
+    let mut set = object(&view.objects.stateful_sets, "redis").clone();
+    set.as_object_mut().unwrap().remove("status");
+    let meta = set["metadata"].as_object_mut().unwrap();
+    meta.retain(|k, _| k == "name" || k == "labels");
+    set
+}
+
+/// `propagationPolicy: Orphan` holds the set, with its deletionTimestamp
+/// and the `orphan` finalizer, until the garbage collector has taken it out
+/// of its pods' owner references: a create of the same name in the same
+/// batch of writes is refused (`409 AlreadyExists`, "object is being
+/// deleted"), the classic recreate-in-one-reconcile bug; the next
+/// reconcile's create succeeds and the new set adopts the running pods.
+#[test]
+fn an_orphan_delete_holds_the_name_until_the_dependents_are_orphaned() {
+    // The set as read at 120 s, made again at 125 s.
+    let remembered: Rc<RefCell<Option<Value>>> = Rc::default();
+    let (first, keep) = (remembered.clone(), remembered);
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(move |view: &View| {
+                *first.borrow_mut() = Some(recreated_set(view));
+                vec![
+                    delete("StatefulSet", "redis", Some("Orphan")),
+                    OperatorAction::Create { object: recreated_set(view) },
+                ]
+            }),
+        ),
+        (
+            125_000,
+            Box::new(move |view: &View| {
+                assert!(
+                    view.objects.stateful_sets.iter().all(|s| s["metadata"]["name"] != "redis"),
+                    "gone by now"
+                );
+                vec![OperatorAction::Create { object: keep.borrow().clone().unwrap() }]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(5_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 409], "{got:#?}");
+    assert_eq!(got[1].1, Some("AlreadyExists"));
+    assert_eq!(got[1].2, "object is being deleted: statefulsets.apps \"redis\" already exists");
+    let results = &seen.iter().find(|s| s.time_ms > 120_000 && !s.results.is_empty()).unwrap().results;
+    let held = results[0].object.as_ref().expect("the set is still there when answered");
+    assert_eq!(held["metadata"]["finalizers"], json!(["orphan"]));
+    assert!(held["metadata"]["deletionTimestamp"].is_string());
+    let world = &sim.world;
+    let deleted = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| {
+            matches!(r.event, Event::StatefulSetDeleted { cascade: stsim_core::objects::Cascade::Orphan, .. })
+        })
+        .expect("the set goes");
+    assert_eq!(deleted.at, t("120s"), "in the same instant, after the operator's writes");
+    assert_eq!(deleted.actor, stsim_core::trace::Actor::GarbageCollector);
+    assert_eq!(answers(&seen, 125_000)[0].0, 201, "created once the old one is gone");
+    // The pods ran through the hand-over: orphaned in the same instant, then
+    // adopted by the new set (which may roll them to its own template).
+    let sets: Vec<_> = world.statefulsets.iter().filter(|s| s.name == "redis").collect();
+    assert_eq!(sets.len(), 2);
+    let adopted: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodAdopted { pod, sts } if sts == sets[1].id && r.at == t("125s") => {
+                Some(world.pod(pod).name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(adopted, ["redis-0", "redis-1", "redis-2"]);
+}

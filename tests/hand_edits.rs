@@ -317,3 +317,48 @@ fn only_a_claims_protection_finalizer_may_be_named() {
         assert!(errors[0].message.contains("not a kubernetes.io one"), "{}", errors[0].message);
     }
 }
+
+/// `RecreateStatefulSet` waits for the old set to go, as `kubectl delete
+/// --cascade=orphan` waits: the set is held (the `orphan` finalizer) until
+/// the garbage collector has orphaned its pods, in the same instant; the
+/// new set is made after that, and adopts the pods.
+#[test]
+fn a_recreation_waits_for_the_orphaning() {
+    let (sim, _) =
+        run(&scenario(1, r#"(at: "2m", do: RecreateStatefulSet(statefulset: "web", minReadySeconds: 5))"#));
+    let kinds: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| r.at == t("2m"))
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::DeleteHeld { .. }
+                    | Event::PodOrphaned { .. }
+                    | Event::StatefulSetDeleted { .. }
+                    | Event::StatefulSetCreated { .. }
+            )
+        })
+        .map(|r| {
+            let event = format!("{:?}", r.event);
+            format!("{:?} {}", r.actor, event.split_whitespace().next().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "User DeleteHeld",
+            "GarbageCollector PodOrphaned",
+            "GarbageCollector PodOrphaned",
+            "GarbageCollector PodOrphaned",
+            "GarbageCollector StatefulSetDeleted",
+            "User StatefulSetCreated"
+        ]
+    );
+    let sets: Vec<_> = sim.world.statefulsets.iter().filter(|s| s.name == "web").collect();
+    assert_eq!(sets.len(), 2);
+    assert!(
+        sim.world.live_pods().filter(|p| p.name.starts_with("web-")).all(|p| p.owner == Some(sets[1].id))
+    );
+}

@@ -887,11 +887,14 @@ impl<'a> Api<'a> {
 
     /// Deletes a StatefulSet. With `Background` the object goes now and the
     /// garbage collector deletes its pods and the claims it owns; with
-    /// `Orphan` its pods lose their owner and keep running, and claims lose
-    /// their reference to it; with `Foreground` it stays, with its
-    /// `deletionTimestamp` and the `foregroundDeletion` finalizer, while the
-    /// garbage collector deletes its dependents, and goes after the last
-    /// (pkg/controller/garbagecollector, `processDeletingDependentsItem`).
+    /// `Orphan` it stays, with its `deletionTimestamp` and the `orphan`
+    /// finalizer, until the garbage collector has taken it out of its pods'
+    /// and claims' owner references (they keep running, unowned) and removed
+    /// the finalizer (pkg/controller/garbagecollector, `orphanDependents`):
+    /// meanwhile its name is taken, and a create of it is refused; with
+    /// `Foreground` it stays, with the `foregroundDeletion` finalizer, while
+    /// the garbage collector deletes its dependents, and goes after the last
+    /// (`processDeletingDependentsItem`).
     /// Finalizers of its own hold any delete: the set stays, its controller
     /// changing nothing but status, until they are removed. Deleting a set
     /// already being deleted changes nothing.
@@ -902,23 +905,20 @@ impl<'a> Api<'a> {
         if set.deletion_timestamp.is_some() {
             return;
         }
-        if cascade != Cascade::Foreground && set.finalizers.is_empty() {
+        if cascade == Cascade::Background && set.finalizers.is_empty() {
             self.remove_statefulset(sts, cascade);
             return;
         }
         let set = self.world.sts_mut(sts);
         set.deletion_timestamp = Some(now);
         set.pending_cascade = Some(cascade);
-        if cascade == Cascade::Foreground {
-            set.finalizers.push(FOREGROUND_DELETION.to_string());
+        match cascade {
+            Cascade::Foreground => set.finalizers.push(FOREGROUND_DELETION.to_string()),
+            Cascade::Orphan => set.finalizers.push(ORPHAN_DEPENDENTS.to_string()),
+            Cascade::Background => {}
         }
         let finalizers = set.finalizers.clone();
         self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
-        if cascade == Cascade::Orphan {
-            // The collector's `orphan` finalizer: dependents lose their
-            // owner while the set itself still waits for its finalizers.
-            self.orphan_dependents(sts);
-        }
         self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.wake(EventKey::GarbageCollect);
         self.wake(EventKey::StatefulSetSync(sts));
@@ -939,7 +939,7 @@ impl<'a> Api<'a> {
     }
 
     /// The set's pods lose their owner, and its claims their reference to it.
-    fn orphan_dependents(&mut self, sts: StsId) {
+    pub(crate) fn orphan_dependents(&mut self, sts: StsId) {
         let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
         for pod in pods {
             self.orphan_pod(pod);

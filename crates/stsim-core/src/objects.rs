@@ -536,7 +536,9 @@ pub enum Cascade {
     /// The set goes at once; the garbage collector deletes its pods (and the
     /// claims the retention policy gave it) afterwards, in no order.
     Background,
-    /// The set goes; its pods and claims stay, no longer owned.
+    /// The set stays, with `deletionTimestamp` and the `orphan` finalizer,
+    /// until the garbage collector has taken it out of its pods' and
+    /// claims' owner references; then it goes, and they stay, unowned.
     Orphan,
     /// The set stays, with `deletionTimestamp` and the `foregroundDeletion`
     /// finalizer, until the garbage collector has deleted every dependent
@@ -546,6 +548,12 @@ pub enum Cascade {
 
 /// The garbage collector's finalizer of an owner deleted in the foreground.
 pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
+
+/// The garbage collector's finalizer of an owner deleted with
+/// `propagationPolicy: Orphan` (`metav1.FinalizerOrphanDependents`): the
+/// owner stays, with its deletionTimestamp, until the collector has removed
+/// it from its dependents' owner references.
+pub const ORPHAN_DEPENDENTS: &str = "orphan";
 
 /// The finalizer the pvc-protection controller keeps on every claim not
 /// being deleted.

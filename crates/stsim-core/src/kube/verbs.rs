@@ -689,6 +689,26 @@ pub(super) fn parse_quantity(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
+/// A create refused because the name is taken by an object being deleted
+/// (held by its finalizers, `orphan` and `foregroundDeletion` included)
+/// says so, as the API server's store does (`object is being deleted:
+/// statefulsets.apps "web" already exists`, apiserver
+/// registry/generic/registry/store.go `Create`).
+fn being_deleted(api: &Api, object: &Value, mut result: WriteResult) -> WriteResult {
+    if result.code != 409 || result.reason != Some("AlreadyExists") {
+        return result;
+    }
+    let (Some(kind), Some(name)) = (object["kind"].as_str(), object["metadata"]["name"].as_str()) else {
+        return result;
+    };
+    let deleting = super::find(api.world(), kind, name)
+        .is_some_and(|obj| render(api.world(), obj)["metadata"]["deletionTimestamp"].is_string());
+    if deleting && let Some(message) = &mut result.message {
+        *message = format!("object is being deleted: {message}");
+    }
+    result
+}
+
 fn create(api: &mut Api, object: &Value) -> WriteResult {
     let (kind, name) = match kind_and_name(object) {
         Ok(x) => x,
@@ -992,7 +1012,10 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
                 }
             };
         }
-        OperatorAction::Create { object } => create(api, object),
+        OperatorAction::Create { object } => {
+            let result = create(api, object);
+            being_deleted(api, object, result)
+        }
         OperatorAction::Update { object } => update(api, object, false),
         OperatorAction::UpdateStatus { object } => update(api, object, true),
         OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p),
