@@ -1149,3 +1149,62 @@ fn an_orphan_delete_holds_the_name_until_the_dependents_are_orphaned() {
         .collect();
     assert_eq!(adopted, ["redis-0", "redis-1", "redis-2"]);
 }
+
+/// A Service's selector, ports and publishNotReadyAddresses are mutable
+/// (`ValidateServiceUpdate`): endpoints and DNS follow a selector that
+/// stops (and starts again) selecting the pods, and SRV names follow the
+/// named ports. Its cluster IP and what stsim does not model are refused.
+#[test]
+fn a_services_selector_and_ports_change_and_dns_follows() {
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    patch("Service", "redis-svc", json!({"spec": {"selector": {"app": "cache"}}})),
+                    patch(
+                        "Service",
+                        "redis-svc",
+                        json!({"spec": {"ports": [{"name": "x", "port": 1, "targetPort": 2}]}}),
+                    ),
+                    patch("Service", "redis-svc", json!({"spec": {"ports": [{"name": "x", "port": 0}]}})),
+                ]
+            }),
+        ),
+        (
+            180_000,
+            Box::new(|_: &View| {
+                vec![patch(
+                    "Service",
+                    "redis-svc",
+                    json!({"spec": {"selector": {"app": "redis"}, "ports": [{"name": "redis", "port": 6379, "protocol": "TCP"}]}}),
+                )]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 405, 422], "{got:#?}");
+    assert_eq!(got[1].2, "stsim does not model spec.ports[0].targetPort of a Service (redis-svc)");
+    assert!(got[2].2.contains("spec.ports[0].port: Invalid value: 0"), "{}", got[2].2);
+    let log = crate::support::Log(&sim);
+    let fqdn = "redis-0.redis-svc.default.svc.cluster.local";
+    let changes: Vec<(stsim_core::time::SimTime, bool)> =
+        log.dns(fqdn).into_iter().map(|(at, added, _)| (at, added)).collect();
+    let n = changes.len();
+    assert!(n >= 3, "{changes:?}");
+    assert_eq!(changes[n - 2..], [(t("120s"), false), (t("180s"), true)], "{changes:?}");
+    let srv = "_redis._tcp.redis-svc.default.svc.cluster.local";
+    let answers = stsim_core::controllers::dns::service_answers(&sim.world, srv).unwrap();
+    assert_eq!(answers.len(), 3, "one SRV target per ready endpoint: {answers:?}");
+    assert!(answers.iter().all(|a| a.ends_with(":6379")), "{answers:?}");
+    let view = &seen.iter().find(|s| s.time_ms >= 130_000).unwrap().view;
+    assert_eq!(object(&view.objects.services, "redis-svc")["spec"]["selector"], json!({"app": "cache"}));
+    // The operator heard of the change like any other.
+    let heard = seen
+        .iter()
+        .filter(|s| s.time_ms >= 120_000)
+        .flat_map(|s| &s.events)
+        .any(|e| e.kind == "MODIFIED" && e.object == "Service" && e.name == "redis-svc");
+    assert!(heard);
+}

@@ -1000,6 +1000,45 @@ impl<'a> Api<'a> {
         self.remove_service(service);
     }
 
+    /// A Service's `spec.selector`, `spec.ports` or
+    /// `spec.publishNotReadyAddresses` replaced (mutable, unlike its
+    /// cluster IP: `ValidateServiceUpdate`). The EndpointSlice controller
+    /// recomputes its endpoints from the new selector, so cluster DNS
+    /// follows: pods it now selects gain their records, pods it no longer
+    /// selects lose theirs, and its SRV names follow the named ports.
+    pub fn update_service_spec(
+        &mut self,
+        service: ServiceId,
+        selector: crate::config::Labels,
+        ports: Vec<crate::config::ServicePort>,
+        publish_not_ready_addresses: bool,
+    ) {
+        let s = self.world.service(service);
+        let mut changes = Vec::new();
+        if s.selector != selector {
+            let words: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            changes.push(format!("selector [{}]", words.join(", ")));
+        }
+        if s.ports != ports {
+            let words: Vec<String> = ports.iter().map(|p| format!("{}:{}", p.name, p.port)).collect();
+            changes.push(format!("ports [{}]", words.join(", ")));
+        }
+        if s.publish_not_ready_addresses != publish_not_ready_addresses {
+            changes.push(format!("publishNotReadyAddresses={publish_not_ready_addresses}"));
+        }
+        if changes.is_empty() {
+            return;
+        }
+        if s.selector != selector {
+            self.world.set_service_selector(service, selector);
+        }
+        let s = self.world.service_mut(service);
+        s.ports = ports;
+        s.publish_not_ready_addresses = publish_not_ready_addresses;
+        self.record(Event::ServiceUpdated { service, change: changes.join(", ") });
+        self.wake(EventKey::DnsService(service));
+    }
+
     /// The Service object leaves the API server.
     pub(crate) fn remove_service(&mut self, service: ServiceId) {
         self.world.remove_service(service, self.now);

@@ -139,7 +139,9 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::StatefulSetUpdated { sts, .. }
         | Event::StatefulSetScaled { sts, .. }
         | Event::StatefulSetStatus { sts, .. } => one(Sts(*sts)),
-        Event::ServiceCreated { service } | Event::ServiceDeleted { service } => one(Service(*service)),
+        Event::ServiceCreated { service }
+        | Event::ServiceDeleted { service }
+        | Event::ServiceUpdated { service, .. } => one(Service(*service)),
         Event::CustomResourceChanged { object, .. } => one(Custom(*object)),
         Event::Annotated { object, .. }
         | Event::MetadataPatched { object, .. }

@@ -301,6 +301,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::MetadataPatched { object, change } => {
                 format!("{} is edited: {change}.", crate::kube::display(world, *object))
             }
+            Event::ServiceUpdated { service, change } => format!(
+                "Service {} is changed: {change}; its endpoints and DNS records follow.",
+                world.service(*service).name
+            ),
             Event::DeleteHeld { object, finalizers } => format!(
                 "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed.",
                 crate::kube::display(world, *object),

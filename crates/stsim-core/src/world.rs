@@ -584,6 +584,20 @@ impl World {
         self.services.push(Service { id, ..service });
         id
     }
+    /// Replaces a live Service's selector, and its place in the selector index.
+    pub(crate) fn set_service_selector(&mut self, id: ServiceId, selector: crate::config::Labels) {
+        let service = &mut self.services[id.index()];
+        if let Some((key, value)) = service.selector.iter().next()
+            && let Some(set) = self.services_by_label.get_mut(key).and_then(|v| v.get_mut(value))
+        {
+            set.remove(&id);
+        }
+        if let Some((key, value)) = selector.iter().next() {
+            let by_value = self.services_by_label.entry(key.clone()).or_default();
+            by_value.entry(value.clone()).or_default().insert(id);
+        }
+        service.selector = selector;
+    }
     /// Takes a Service out of the live indexes; the object stays for the record.
     pub(crate) fn remove_service(&mut self, id: ServiceId, at: SimTime) {
         let service = &mut self.services[id.index()];

@@ -231,7 +231,7 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
             ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest),
             ObjRef::Pod(_) => Err(pod_spec_refusal(name, &rest)),
             ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest),
-            ObjRef::Service(_) => write_service_spec(name, desired, &rest),
+            ObjRef::Service(id) => write_service_spec(api, id, name, desired, &rest),
             _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
         };
         if let Err(e) = result {
@@ -518,9 +518,17 @@ fn write_claim_spec(
 
 /// `ValidateServiceUpdate`: a Service's cluster IP (`None` for a headless
 /// one) may not change; an update that leaves it out keeps it (the
-/// strategy copies the allocated value). Its other fields are not
-/// modelled as changing.
-fn write_service_spec(name: &str, desired: &Value, changed: &[String]) -> Result<(), WriteResult> {
+/// strategy copies the allocated value). Its `selector`, `ports` and
+/// `publishNotReadyAddresses` may: endpoints and DNS follow
+/// (`Api::update_service_spec`). Its type and the ports' other fields
+/// (`targetPort`, `protocol` other than TCP) are not modelled.
+fn write_service_spec(
+    api: &mut Api,
+    service: ServiceId,
+    name: &str,
+    desired: &Value,
+    changed: &[String],
+) -> Result<(), WriteResult> {
     let ip = &desired["spec"]["clusterIP"];
     let changed: Vec<&String> =
         changed.iter().filter(|p| !(*p == "spec.clusterIP" && ip.is_null())).collect();
@@ -533,8 +541,48 @@ fn write_service_spec(name: &str, desired: &Value, changed: &[String]) -> Result
         );
         return Err(WriteResult::failure(422, "Invalid", message));
     }
-    let paths: Vec<&str> = changed.iter().map(|p| p.as_str()).collect();
-    Err(not_modelled(format!("changes to {} of a Service ({name})", paths.join(", "))))
+    let mutable = |p: &str| {
+        p == "spec.ports"
+            || p == "spec.selector"
+            || p.starts_with("spec.selector.")
+            || p == "spec.publishNotReadyAddresses"
+    };
+    let other: Vec<&str> = changed.iter().map(|p| p.as_str()).filter(|p| !mutable(p)).collect();
+    if !other.is_empty() {
+        return Err(not_modelled(format!("changes to {} of a Service ({name})", other.join(", "))));
+    }
+    let spec = &desired["spec"];
+    let selector = super::create::string_map("Service", name, "spec.selector", &spec["selector"])?;
+    for (i, port) in spec["ports"].as_array().into_iter().flatten().enumerate() {
+        let extra: Vec<&String> = port
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, v)| !(matches!(k.as_str(), "name" | "port") || (*k == "protocol" && *v == "TCP")))
+            .map(|(k, _)| k)
+            .collect();
+        if let Some(field) = extra.first() {
+            return Err(not_modelled(format!("spec.ports[{i}].{field} of a Service ({name})")));
+        }
+    }
+    let ports = super::create::service_ports(name, &spec["ports"])?;
+    let headless = api.world().service(service).headless;
+    if ports.is_empty() && !headless {
+        let message = format!("Service \"{name}\" is invalid: spec.ports: Required value");
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let publish = match &spec["publishNotReadyAddresses"] {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        other => {
+            let message = format!(
+                "Service \"{name}\" is invalid: spec.publishNotReadyAddresses: Invalid value: {other}: must be a boolean"
+            );
+            return Err(WriteResult::failure(422, "Invalid", message));
+        }
+    };
+    api.update_service_spec(service, selector, ports, publish);
+    Ok(())
 }
 
 /// `spec` changes of a StatefulSet: those `ValidateStatefulSetUpdate`
