@@ -188,7 +188,7 @@ fn writes_get_the_api_servers_answers() {
                 OperatorAction::Patch {
                     kind: "Pod".into(),
                     name: "redis-2".into(),
-                    patch: json!({"spec": {"containers": [{"name": "main", "image": "redis:7.2"}]}}),
+                    patch: json!({"spec": {"initContainers": [{"name": "init", "image": "busybox"}]}}),
                 },
                 // 8: 409 a delete precondition that fails
                 pvc_delete("data-redis-0", "00000000-0000-4000-8000-000000000999"),
@@ -231,7 +231,7 @@ fn writes_get_the_api_servers_answers() {
             (200, None),
         ]
     );
-    assert_eq!(got[7].2, "stsim does not model changes to the images of a running pod (redis-2)");
+    assert_eq!(got[7].2, "stsim does not model changes to the images of a pod's init containers (redis-2)");
     assert_eq!(got[0].2, "persistentvolumeclaims \"data-nope-0\" not found");
     assert_eq!(got[1].2, "redisclusters.cache.example.com \"redis\" already exists");
     assert_eq!(
@@ -1207,4 +1207,55 @@ fn a_services_selector_and_ports_change_and_dns_follows() {
         .flat_map(|s| &s.events)
         .any(|e| e.kind == "MODIFIED" && e.object == "Service" && e.name == "redis-svc");
     assert!(heard);
+}
+
+/// A pod's container image is mutable: the kubelet kills the container
+/// (SIGTERM, the old image's shutdown) and starts the new image in the same
+/// sandbox. The pod keeps its name, uid, IP and node; its restart count
+/// goes up by one; it is not Ready while the new container starts.
+#[test]
+fn a_pods_image_is_changed_in_place() {
+    let main = |image: &str| json!({"spec": {"containers": [{"name": "main", "image": image}]}});
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(move |_: &View| {
+            vec![
+                patch("Pod", "redis-1", main("redis:7.2")),
+                patch("Pod", "redis-2", main("")),
+                patch(
+                    "Pod",
+                    "redis-2",
+                    json!({"spec": {"containers": [{"name": "main", "image": "x"}, {"name": "side", "image": "y"}]}}),
+                ),
+                patch(
+                    "Pod",
+                    "redis-2",
+                    json!({"spec": {"initContainers": [{"name": "init", "image": "y"}]}}),
+                ),
+            ]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 422, 422, 405], "{got:#?}");
+    assert_eq!(got[1].2, "Pod \"redis-2\" is invalid: spec.containers[0].image: Required value");
+    let pods: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "redis-1").collect();
+    assert_eq!(pods.len(), 1, "the same pod object");
+    let pod = pods[0];
+    assert_eq!(pod.image, "redis:7.2");
+    assert_eq!(pod.status.restarts, 1);
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let old = object(&before.objects.pods, "redis-1");
+    assert_eq!(old["status"]["podIP"], json!(pod.status.pod_ip.map(|ip| ip.to_string())), "same IP");
+    assert_eq!(old["spec"]["nodeName"], json!(sim.world.node(pod.node.unwrap()).name), "same node");
+    let log = crate::support::Log(&sim);
+    let readiness: Vec<_> = log.readiness("redis-1").into_iter().filter(|(at, _)| *at >= t("120s")).collect();
+    // redis:7.0 shuts down in 5 s; the new image (defaults) pulls and starts.
+    assert_eq!(readiness.first(), Some(&(t("125s"), false)), "{readiness:?}");
+    assert!(matches!(readiness.get(1), Some((at, true)) if *at > t("125s")), "{readiness:?}");
+    let stopped = sim.trace.records.iter().any(|r| {
+        r.at == t("125s")
+            && matches!(&r.event, Event::ContainerStopped { reason, .. } if reason.contains("image changed"))
+    });
+    assert!(stopped);
 }

@@ -298,6 +298,11 @@ pub struct Runtime {
     /// When the kubelet's kill of an orphaned container (its pod object
     /// gone) completes.
     pub killed_by: Option<SimTime>,
+    /// When the kubelet's kill of the container for a new image (its pod's
+    /// `spec.containers[0].image` updated in place) completes: the old
+    /// container had SIGTERM and exits within the grace period, then the
+    /// new image is pulled and started in the same sandbox.
+    pub image_change_due: Option<SimTime>,
     /// The container process is running on its machine, whatever the API
     /// server believes. The model-world invariant (one running copy per
     /// StatefulSet identity) is checked on this.

@@ -57,6 +57,47 @@ impl Api<'_> {
         self.wake_every_statefulset();
     }
 
+    /// A pod's container image updated in place (`spec.containers[*].image`
+    /// is mutable: `ValidatePodUpdate`). The kubelet sees the container's
+    /// spec changed: a started container gets SIGTERM and, once it exits
+    /// (the old image's shutdown time, at most the grace period), the new
+    /// image is pulled and started in the same sandbox, so the pod keeps
+    /// its name, IP and node and its restart count goes up by one
+    /// (kuberuntime `computePodActions`: "Container main definition
+    /// changed, will be restarted"). A pull under way starts again with the
+    /// new image; a pod not yet started just has it.
+    pub fn update_pod_image(&mut self, pod: PodId, image: String) {
+        let now = self.now;
+        let p = self.world.pod(pod);
+        if p.image == image || p.is_terminating() || p.is_terminal() {
+            return;
+        }
+        let old_shutdown = self.world.image(&p.image).shutdown;
+        let grace = p.termination_grace_period;
+        let state = p.status.container;
+        let p = self.world.pod_mut(pod);
+        p.image = image.clone();
+        match state {
+            ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
+                let due = if p.runtime.running { now + old_shutdown.min(grace) } else { now };
+                p.runtime.image_change_due.get_or_insert(due);
+            }
+            ContainerState::ContainerCreating
+            | ContainerState::ErrImagePull
+            | ContainerState::ImagePullBackOff
+                if p.runtime.pull_started_at.is_some_and(|at| at <= now) =>
+            {
+                p.runtime.pull_started_at = Some(now);
+                p.runtime.backoff_until = None;
+                p.runtime.pull_failures = 0;
+            }
+            _ => {}
+        }
+        self.record(Event::PodPatched { pod, change: format!("image {image}") });
+        self.pod_changed(pod);
+        self.wake(EventKey::Kubelet(pod));
+    }
+
     /// `metadata.labels` of a claim replaced.
     pub fn set_pvc_labels(&mut self, pvc: PvcId, labels: Labels, change: String) {
         let claim = self.world.pvc_mut(pvc);

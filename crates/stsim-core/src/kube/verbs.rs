@@ -229,7 +229,7 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
     if !rest.is_empty() {
         let result = match obj {
             ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest),
-            ObjRef::Pod(_) => Err(pod_spec_refusal(name, &rest)),
+            ObjRef::Pod(pod) => write_pod_spec(api, pod, name, &current, desired, &rest),
             ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest),
             ObjRef::Service(id) => write_service_spec(api, id, name, desired, &rest),
             _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
@@ -475,17 +475,54 @@ fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
     }
 }
 
-/// `ValidatePodUpdate`: a pod's spec is immutable but for a few fields;
-/// the image, which the API server allows, is not modelled.
-fn pod_spec_refusal(name: &str, changed: &[String]) -> WriteResult {
-    let image = |p: &String| p.starts_with("spec.containers") || p.starts_with("spec.initContainers");
-    if changed.iter().all(image) {
-        return not_modelled(format!("changes to the images of a running pod ({name})"));
+/// `ValidatePodUpdate`: a pod's spec is immutable but for a few fields,
+/// the containers' images among them. A new image of its container is
+/// applied in place (`Api::update_pod_image`: the kubelet restarts the
+/// container with it); init containers' images are not modelled.
+fn write_pod_spec(
+    api: &mut Api,
+    pod: PodId,
+    name: &str,
+    current: &Value,
+    desired: &Value,
+    changed: &[String],
+) -> Result<(), WriteResult> {
+    let image_only = |p: &String| p == "spec.containers" || p == "spec.initContainers";
+    if !changed.iter().all(image_only) {
+        let message = format!(
+            "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
     }
-    let message = format!(
-        "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
-    );
-    WriteResult::failure(422, "Invalid", message)
+    if changed.iter().any(|p| p == "spec.initContainers") {
+        return Err(not_modelled(format!("changes to the images of a pod's init containers ({name})")));
+    }
+    // Everything but `image` of each container must stay as it is.
+    let without_images = |v: &Value| {
+        let mut v = v["spec"]["containers"].clone();
+        for c in v.as_array_mut().into_iter().flatten() {
+            c.as_object_mut().map(|c| c.remove("image"));
+        }
+        v
+    };
+    if without_images(current) != without_images(desired) {
+        let message = format!(
+            "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let image = &desired["spec"]["containers"][0]["image"];
+    match image.as_str() {
+        Some(image) if !image.trim().is_empty() => {
+            api.update_pod_image(pod, image.to_string());
+            Ok(())
+        }
+        _ => Err(WriteResult::failure(
+            422,
+            "Invalid",
+            format!("Pod \"{name}\" is invalid: spec.containers[0].image: Required value"),
+        )),
+    }
 }
 
 /// `ValidatePersistentVolumeClaimUpdate`: only `resources.requests` of a
