@@ -362,3 +362,43 @@ fn a_recreation_waits_for_the_orphaning() {
         sim.world.live_pods().filter(|p| p.name.starts_with("web-")).all(|p| p.owner == Some(sets[1].id))
     );
 }
+
+/// `kubectl patch service`: a selector that stops selecting the pods takes
+/// their records away (and the Service's own name answers nothing), one
+/// that selects them again brings them back; ports give SRV names.
+/// `kubectl set image pod`: the container restarts in place with the new
+/// image, the pod keeping its name, IP and node.
+#[test]
+fn a_service_and_a_pods_image_are_changed_by_hand() {
+    let source = scenario(
+        1,
+        r#"(at: "2m", do: UpdateService(service: "web", selector: {"app": "other"})),
+           (at: "3m", do: UpdateService(service: "web", selector: {"app": "web"}, ports: [(name: "http", port: 80)])),
+           (at: "4m", do: PatchPod(pod: "web-1", image: "nginx:1.27"))"#,
+    );
+    let (sim, _) = run(&source);
+    let log = Log(&sim);
+    let fqdn = "web-0.web.default.svc.cluster.local";
+    let late: Vec<(stsim_core::time::SimTime, bool)> = log
+        .dns(fqdn)
+        .into_iter()
+        .filter(|(at, ..)| *at >= t("2m"))
+        .map(|(at, added, _)| (at, added))
+        .collect();
+    assert_eq!(late, [(t("2m"), false), (t("3m"), true)]);
+    let srv =
+        stsim_core::controllers::dns::service_answers(&sim.world, "_http._tcp.web.default.svc.cluster.local");
+    assert_eq!(srv.map(|a| a.len()), Some(3));
+    let pods: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "web-1").collect();
+    assert_eq!(pods.len(), 1, "changed in place");
+    assert_eq!((pods[0].image.as_str(), pods[0].status.restarts), ("nginx:1.27", 1));
+    assert!(log.ready_after("web-1", t("4m")).is_some(), "ready again with the new image");
+    let bad =
+        scenario(1, r#"(at: "2m", do: UpdateService(service: "web", selector: {}, ports: [(port: 0)]))"#);
+    let errors = stsim_scenario::parse_scenario(&bad, "x.ron").unwrap_err();
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let ghost = scenario(1, r#"(at: "2m", do: UpdateService(service: "nope", selector: {"a": "b"}))"#);
+    let errors = stsim_scenario::parse_scenario(&ghost, "x.ron").unwrap_err();
+    assert!(errors[0].message.contains("no service has this name"), "{}", errors[0].message);
+}

@@ -790,6 +790,20 @@ impl Simulation {
                 }
                 None => self.api(Actor::User).record(Event::NotFound { name: format!("service/{from}") }),
             },
+            Action::UpdateService { ref service, ref selector, ref ports, publish_not_ready_addresses } => {
+                match self.world.service_named(service) {
+                    Some(id) => {
+                        let s = self.world.service(id);
+                        let selector = selector.clone().unwrap_or_else(|| s.selector.clone());
+                        let ports = ports.clone().unwrap_or_else(|| s.ports.clone());
+                        let publish = publish_not_ready_addresses.unwrap_or(s.publish_not_ready_addresses);
+                        self.api(Actor::User).update_service_spec(id, selector, ports, publish);
+                    }
+                    None => {
+                        self.api(Actor::User).record(Event::NotFound { name: format!("service/{service}") })
+                    }
+                }
+            }
             Action::DeleteService { ref service } => match self.world.service_named(service) {
                 Some(id) => self.api(Actor::User).delete_service(id),
                 None => self.api(Actor::User).record(Event::NotFound { name: format!("service/{service}") }),
@@ -1197,6 +1211,21 @@ pub fn describe(config: &Config, action: &Action) -> String {
             "rename service {from} to {to}: kubectl delete service {from}, then create {to} with the same spec"
         ),
         Action::DeleteService { service } => format!("kubectl delete service {service}"),
+        Action::UpdateService { service, selector, ports, publish_not_ready_addresses } => {
+            let mut parts = Vec::new();
+            if let Some(selector) = selector {
+                let words: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                parts.push(format!("selector [{}]", words.join(", ")));
+            }
+            if let Some(ports) = ports {
+                let words: Vec<String> = ports.iter().map(|p| format!("{}:{}", p.name, p.port)).collect();
+                parts.push(format!("ports [{}]", words.join(", ")));
+            }
+            if let Some(publish) = publish_not_ready_addresses {
+                parts.push(format!("publishNotReadyAddresses={publish}"));
+            }
+            format!("kubectl patch service {service}: {}", parts.join(", "))
+        }
         Action::UpdateSpec { statefulset, patch } => format!(
             "kubectl apply: statefulset {} changes {}",
             config.statefulsets[*statefulset].name,
