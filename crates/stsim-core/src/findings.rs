@@ -550,7 +550,8 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
                                 claim.name
                             ),
                             by => format!(
-                                "{} deleted {}, and with it the volume's data, once no pod held it any more. \
+                                "{} deleted {}, and with it the volume's data, once nothing held it any more (no pod \
+                                 used it, or its pvc-protection finalizer was removed). \
                                  When {set_name} needed the ordinal again, the controller created a new, empty \
                                  claim: the pod starts with none of what it stored before.",
                                 crate::trace::actor_name(world, by),
