@@ -1232,12 +1232,18 @@ fn a_pods_image_is_changed_in_place() {
                     "redis-2",
                     json!({"spec": {"initContainers": [{"name": "init", "image": "y"}]}}),
                 ),
+                delete("Pod", "redis-2", None),
+                patch("Pod", "redis-2", main("redis:7.2")),
             ]
         }),
     )];
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
-    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 422, 422, 405], "{got:#?}");
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 422, 422, 405, 200, 405], "{got:#?}");
+    assert_eq!(
+        got[5].2,
+        "stsim does not model changes to the image of a terminating or finished pod (redis-2)"
+    );
     assert_eq!(got[1].2, "Pod \"redis-2\" is invalid: spec.containers[0].image: Required value");
     let pods: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "redis-1").collect();
     assert_eq!(pods.len(), 1, "the same pod object");

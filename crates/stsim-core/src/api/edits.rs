@@ -65,12 +65,16 @@ impl Api<'_> {
     /// its name, IP and node and its restart count goes up by one
     /// (kuberuntime `computePodActions`: "Container main definition
     /// changed, will be restarted"). A pull under way starts again with the
-    /// new image; a pod not yet started just has it.
-    pub fn update_pod_image(&mut self, pod: PodId, image: String) {
+    /// new image; a pod not yet started just has it. A pod terminating or
+    /// finished is not modelled changing (`Err` says so).
+    pub fn update_pod_image(&mut self, pod: PodId, image: String) -> Result<(), String> {
         let now = self.now;
         let p = self.world.pod(pod);
-        if p.image == image || p.is_terminating() || p.is_terminal() {
-            return;
+        if p.image == image {
+            return Ok(());
+        }
+        if p.is_terminating() || p.is_terminal() {
+            return Err(format!("changes to the image of a terminating or finished pod ({})", p.name));
         }
         let old_shutdown = self.world.image(&p.image).shutdown;
         let grace = p.termination_grace_period;
@@ -96,6 +100,7 @@ impl Api<'_> {
         self.record(Event::PodPatched { pod, change: format!("image {image}") });
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
+        Ok(())
     }
 
     /// `metadata.labels` of a claim replaced.

@@ -514,8 +514,7 @@ fn write_pod_spec(
     let image = &desired["spec"]["containers"][0]["image"];
     match image.as_str() {
         Some(image) if !image.trim().is_empty() => {
-            api.update_pod_image(pod, image.to_string());
-            Ok(())
+            api.update_pod_image(pod, image.to_string()).map_err(not_modelled)
         }
         _ => Err(WriteResult::failure(
             422,

@@ -58,8 +58,11 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 // A refusal is recorded; the script goes on.
                 let _ = api.set_pod_finalizers(id, finalizers);
             }
-            if let Some(image) = image {
-                api.update_pod_image(id, image);
+            if let Some(image) = image
+                && let Err(what) = api.update_pod_image(id, image.clone())
+            {
+                let action = format!("kubectl set image pod/{pod} main={image}");
+                api.record(Event::ActionRefused { action, why: format!("stsim does not model {what}") });
             }
         }
         Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
