@@ -402,3 +402,26 @@ fn a_service_and_a_pods_image_are_changed_by_hand() {
     let errors = stsim_scenario::parse_scenario(&ghost, "x.ron").unwrap_err();
     assert!(errors[0].message.contains("no service has this name"), "{}", errors[0].message);
 }
+
+/// A deleted claim that its own finalizer holds after its pod went has
+/// lost pvc-protection (the controller removes it from a deleted claim no
+/// pod uses): sending it again, as a stale copy would, is refused.
+#[test]
+fn a_held_claim_has_only_the_clients_finalizers() {
+    let source = scenario(
+        1,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pvc-protection", "example.com/keep"])),
+           (at: "2m", do: DeletePvc(pvc: "data-web-0")),
+           (at: "3m", do: DeletePod(pod: "web-0")),
+           (at: "4m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pvc-protection", "example.com/keep"]))"#,
+    );
+    let (sim, _) = run(&source);
+    let claim = sim.world.pvcs.iter().find(|c| c.name == "data-web-0").unwrap();
+    assert!(claim.exists() && claim.deletion_timestamp == Some(t("2m")));
+    assert_eq!(claim.finalizer_list(), ["example.com/keep"]);
+    let refused = sim.trace.records.iter().any(|r| {
+        r.at == t("4m")
+            && matches!(&r.event, Event::PvcPatched { change, .. } if change.starts_with("refused: "))
+    });
+    assert!(refused, "no new finalizers on a claim being deleted");
+}

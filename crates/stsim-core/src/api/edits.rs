@@ -142,10 +142,15 @@ impl Api<'_> {
         }
     }
 
-    /// A claim due to leave is held by its finalizers, Terminating.
+    /// A claim due to leave is held by its finalizers, Terminating. No
+    /// scheduled pod uses it now, so the pvc-protection controller has
+    /// removed its own finalizer (`removeFinalizer` of a deleted claim not
+    /// in use): only the clients' remain, and a stale copy that sends it
+    /// again is refused (no new finalizers on an object being deleted).
     pub(super) fn hold_pvc(&mut self, pvc: PvcId) {
         let now = self.now;
         let claim = self.world.pvc_mut(pvc);
+        claim.protection_removed = true;
         claim.deletion_timestamp.get_or_insert(now);
         if !claim.removal_held {
             claim.removal_held = true;
