@@ -302,6 +302,29 @@ fn a_primary_back_with_an_empty_volume_starts_a_cluster_its_replicas_refuse() {
     assert_eq!(sim.world.apps.list[0].clusters.len(), 2);
 }
 
+/// The same claim "unstuck" by removing its pvc-protection finalizer: it
+/// goes at once, its disk deleted under the running primary, which runs on
+/// until it is deleted and comes back empty. The cause chain names both
+/// the delete and the patch that removed the finalizer.
+#[test]
+fn a_claim_unstuck_by_removing_its_finalizer_loses_the_primarys_data() {
+    let (sim, report) = run_config(config("pvc-protection-removed"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let foreign = app.intervals.last().unwrap();
+    assert_eq!(foreign.code, "foreign-data");
+    assert_eq!(foreign.cause[0], "`kubectl delete pvc data-pg-0` at 10m");
+    assert_eq!(
+        foreign.cause[1],
+        "`kubectl patch pvc data-pg-0: finalizers []` at 15m: it went at once, with its volume, under the pod using it"
+    );
+    let old = sim.world.pvcs.iter().find(|c| c.name == "data-pg-0").unwrap();
+    assert_eq!(
+        sim.world.pv(old.volume.unwrap()).removed_at,
+        Some(stsim_core::time::SimTime::from_millis(900_000))
+    );
+}
+
 /// A force delete frees the name at once; the old container lives on until
 /// the kubelet kills it, at least 2 s later (F11). A replacement that starts
 /// within that window is a second live copy of the same identity: BROKEN

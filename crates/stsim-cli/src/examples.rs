@@ -61,6 +61,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "ip-addressed-primary-rescheduled",
     "force-delete-two-copies",
     "primary-claim-recreated",
+    "pvc-protection-removed",
     "etcd-quorum-lost",
     "peers-unresolvable-until-ready",
     "peers-retry-negative-cache",

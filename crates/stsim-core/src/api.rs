@@ -638,6 +638,7 @@ impl<'a> Api<'a> {
             removed_at: None,
             finalizers: Vec::new(),
             removal_held: false,
+            protection_removed: false,
         });
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
@@ -915,11 +916,14 @@ impl<'a> Api<'a> {
 
     /// Deletes a StatefulSet. With `Background` the object goes now and the
     /// garbage collector deletes its pods and the claims it owns; with
-    /// `Orphan` its pods lose their owner and keep running, and claims lose
-    /// their reference to it; with `Foreground` it stays, with its
-    /// `deletionTimestamp` and the `foregroundDeletion` finalizer, while the
-    /// garbage collector deletes its dependents, and goes after the last
-    /// (pkg/controller/garbagecollector, `processDeletingDependentsItem`).
+    /// `Orphan` it stays, with its `deletionTimestamp` and the `orphan`
+    /// finalizer, until the garbage collector has taken it out of its pods'
+    /// and claims' owner references (they keep running, unowned) and removed
+    /// the finalizer (pkg/controller/garbagecollector, `orphanDependents`):
+    /// meanwhile its name is taken, and a create of it is refused; with
+    /// `Foreground` it stays, with the `foregroundDeletion` finalizer, while
+    /// the garbage collector deletes its dependents, and goes after the last
+    /// (`processDeletingDependentsItem`).
     /// Finalizers of its own hold any delete: the set stays, its controller
     /// changing nothing but status, until they are removed. Deleting a set
     /// already being deleted changes nothing.
@@ -930,23 +934,20 @@ impl<'a> Api<'a> {
         if set.deletion_timestamp.is_some() {
             return;
         }
-        if cascade != Cascade::Foreground && set.finalizers.is_empty() {
+        if cascade == Cascade::Background && set.finalizers.is_empty() {
             self.remove_statefulset(sts, cascade);
             return;
         }
         let set = self.world.sts_mut(sts);
         set.deletion_timestamp = Some(now);
         set.pending_cascade = Some(cascade);
-        if cascade == Cascade::Foreground {
-            set.finalizers.push(FOREGROUND_DELETION.to_string());
+        match cascade {
+            Cascade::Foreground => set.finalizers.push(FOREGROUND_DELETION.to_string()),
+            Cascade::Orphan => set.finalizers.push(ORPHAN_DEPENDENTS.to_string()),
+            Cascade::Background => {}
         }
         let finalizers = set.finalizers.clone();
         self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
-        if cascade == Cascade::Orphan {
-            // The collector's `orphan` finalizer: dependents lose their
-            // owner while the set itself still waits for its finalizers.
-            self.orphan_dependents(sts);
-        }
         self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.wake(EventKey::GarbageCollect);
         self.wake(EventKey::StatefulSetSync(sts));
@@ -967,7 +968,7 @@ impl<'a> Api<'a> {
     }
 
     /// The set's pods lose their owner, and its claims their reference to it.
-    fn orphan_dependents(&mut self, sts: StsId) {
+    pub(crate) fn orphan_dependents(&mut self, sts: StsId) {
         let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
         for pod in pods {
             self.orphan_pod(pod);
@@ -1026,6 +1027,45 @@ impl<'a> Api<'a> {
             return;
         }
         self.remove_service(service);
+    }
+
+    /// A Service's `spec.selector`, `spec.ports` or
+    /// `spec.publishNotReadyAddresses` replaced (mutable, unlike its
+    /// cluster IP: `ValidateServiceUpdate`). The EndpointSlice controller
+    /// recomputes its endpoints from the new selector, so cluster DNS
+    /// follows: pods it now selects gain their records, pods it no longer
+    /// selects lose theirs, and its SRV names follow the named ports.
+    pub fn update_service_spec(
+        &mut self,
+        service: ServiceId,
+        selector: crate::config::Labels,
+        ports: Vec<crate::config::ServicePort>,
+        publish_not_ready_addresses: bool,
+    ) {
+        let s = self.world.service(service);
+        let mut changes = Vec::new();
+        if s.selector != selector {
+            let words: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            changes.push(format!("selector [{}]", words.join(", ")));
+        }
+        if s.ports != ports {
+            let words: Vec<String> = ports.iter().map(|p| format!("{}:{}", p.name, p.port)).collect();
+            changes.push(format!("ports [{}]", words.join(", ")));
+        }
+        if s.publish_not_ready_addresses != publish_not_ready_addresses {
+            changes.push(format!("publishNotReadyAddresses={publish_not_ready_addresses}"));
+        }
+        if changes.is_empty() {
+            return;
+        }
+        if s.selector != selector {
+            self.world.set_service_selector(service, selector);
+        }
+        let s = self.world.service_mut(service);
+        s.ports = ports;
+        s.publish_not_ready_addresses = publish_not_ready_addresses;
+        self.record(Event::ServiceUpdated { service, change: changes.join(", ") });
+        self.wake(EventKey::DnsService(service));
     }
 
     /// The Service object leaves the API server.

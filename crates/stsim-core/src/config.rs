@@ -1506,6 +1506,14 @@ pub enum Action {
     DeleteService {
         service: String,
     },
+    /// `kubectl patch service NAME`: its selector, ports or
+    /// publishNotReadyAddresses replaced, each if given.
+    UpdateService {
+        service: String,
+        selector: Option<Labels>,
+        ports: Option<Vec<ServicePort>>,
+        publish_not_ready_addresses: Option<bool>,
+    },
     /// A node action aimed at the node that runs the pod (its live object's
     /// `spec.nodeName`, else where its last incarnation ran), resolved when
     /// the action runs, so it means the same under any seed.
@@ -1522,6 +1530,8 @@ pub enum Action {
         orphan: bool,
         /// `metadata.finalizers` replaced, if given.
         finalizers: Option<Vec<String>>,
+        /// `spec.containers[0].image` changed in place, if given.
+        image: Option<String>,
     },
     /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
     /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).

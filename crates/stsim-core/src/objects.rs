@@ -298,6 +298,11 @@ pub struct Runtime {
     /// When the kubelet's kill of an orphaned container (its pod object
     /// gone) completes.
     pub killed_by: Option<SimTime>,
+    /// When the kubelet's kill of the container for a new image (its pod's
+    /// `spec.containers[0].image` updated in place) completes: the old
+    /// container had SIGTERM and exits within the grace period, then the
+    /// new image is pulled and started in the same sandbox.
+    pub image_change_due: Option<SimTime>,
     /// The container process is running on its machine, whatever the API
     /// server believes. The model-world invariant (one running copy per
     /// StatefulSet identity) is checked on this.
@@ -550,6 +555,11 @@ pub struct Pvc {
     pub finalizers: Vec<String>,
     /// Whether the claim was due to go and its finalizers hold it.
     pub removal_held: bool,
+    /// Whether a client removed `kubernetes.io/pvc-protection` and the
+    /// pvc-protection controller has not put it back (it does so only on
+    /// a claim not being deleted): meanwhile nothing holds a deleted claim
+    /// for the pods that use it.
+    pub protection_removed: bool,
 }
 
 /// How a deleted StatefulSet's dependents are treated (`--cascade`).
@@ -558,7 +568,9 @@ pub enum Cascade {
     /// The set goes at once; the garbage collector deletes its pods (and the
     /// claims the retention policy gave it) afterwards, in no order.
     Background,
-    /// The set goes; its pods and claims stay, no longer owned.
+    /// The set stays, with `deletionTimestamp` and the `orphan` finalizer,
+    /// until the garbage collector has taken it out of its pods' and
+    /// claims' owner references; then it goes, and they stay, unowned.
     Orphan,
     /// The set stays, with `deletionTimestamp` and the `foregroundDeletion`
     /// finalizer, until the garbage collector has deleted every dependent
@@ -569,9 +581,26 @@ pub enum Cascade {
 /// The garbage collector's finalizer of an owner deleted in the foreground.
 pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
+/// The garbage collector's finalizer of an owner deleted with
+/// `propagationPolicy: Orphan` (`metav1.FinalizerOrphanDependents`): the
+/// owner stays, with its deletionTimestamp, until the collector has removed
+/// it from its dependents' owner references.
+pub const ORPHAN_DEPENDENTS: &str = "orphan";
+
+/// The finalizer the pvc-protection controller keeps on every claim not
+/// being deleted.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+
 impl Pvc {
     pub fn exists(&self) -> bool {
         self.removed_at.is_none()
+    }
+
+    /// `metadata.finalizers` as the API server serves them: pvc-protection
+    /// first (unless a client removed it), then the clients' own.
+    pub fn finalizer_list(&self) -> Vec<String> {
+        let protection = (!self.protection_removed).then(|| PVC_PROTECTION.to_string());
+        protection.into_iter().chain(self.finalizers.iter().cloned()).collect()
     }
 }
 

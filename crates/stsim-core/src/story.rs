@@ -318,11 +318,28 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::MetadataPatched { object, change } => {
                 format!("{} is edited: {change}.", crate::kube::display(world, *object))
             }
-            Event::DeleteHeld { object, finalizers } => format!(
-                "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed.",
-                crate::kube::display(world, *object),
-                finalizers.join(", ")
+            Event::ServiceUpdated { service, change } => format!(
+                "Service {} is changed: {change}; its endpoints and DNS records follow.",
+                world.service(*service).name
             ),
+            Event::DeleteHeld { object, finalizers } => {
+                let gc = match finalizers.iter().map(String::as_str).find(|f| {
+                    [crate::objects::ORPHAN_DEPENDENTS, crate::objects::FOREGROUND_DELETION].contains(f)
+                }) {
+                    Some(crate::objects::ORPHAN_DEPENDENTS) => {
+                        "; the garbage collector removes `orphan` once its pods and claims no longer name it as their owner"
+                    }
+                    Some(_) => {
+                        "; the garbage collector removes `foregroundDeletion` once its dependents are gone"
+                    }
+                    None => "",
+                };
+                format!(
+                    "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed{gc}.",
+                    crate::kube::display(world, *object),
+                    finalizers.join(", ")
+                )
+            }
             Event::WriteRefused { action, code, reason, message } => {
                 format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }

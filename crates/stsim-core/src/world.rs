@@ -597,6 +597,20 @@ impl World {
         self.services.push(Service { id, ..service });
         id
     }
+    /// Replaces a live Service's selector, and its place in the selector index.
+    pub(crate) fn set_service_selector(&mut self, id: ServiceId, selector: crate::config::Labels) {
+        let service = &mut self.services[id.index()];
+        if let Some((key, value)) = service.selector.iter().next()
+            && let Some(set) = self.services_by_label.get_mut(key).and_then(|v| v.get_mut(value))
+        {
+            set.remove(&id);
+        }
+        if let Some((key, value)) = selector.iter().next() {
+            let by_value = self.services_by_label.entry(key.clone()).or_default();
+            by_value.entry(value.clone()).or_default().insert(id);
+        }
+        service.selector = selector;
+    }
     /// Takes a Service out of the live indexes; the object stays for the record.
     pub(crate) fn remove_service(&mut self, id: ServiceId, at: SimTime) {
         let service = &mut self.services[id.index()];
@@ -758,8 +772,11 @@ impl World {
     /// still waiting for a node does not hold the claim, because the kubelet
     /// refuses to start a pod whose claim is being deleted (`podUsesPVC` in
     /// pkg/controller/volume/pvcprotection/pvc_protection_controller.go).
+    /// A claim whose `kubernetes.io/pvc-protection` finalizer a client
+    /// removed is not held at all.
     pub fn claim_protected_by_pod(&self, claim: &str) -> bool {
-        self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
+        let protected = self.pvc_names.get(claim).is_none_or(|id| !self.pvcs[id.index()].protection_removed);
+        protected && self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
     }
 
     /// How an image behaves, from the scenario or the defaults.

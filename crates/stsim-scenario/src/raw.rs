@@ -1349,6 +1349,15 @@ pub enum Action {
     DeleteService {
         service: String,
     },
+    UpdateService {
+        service: String,
+        #[serde(default)]
+        selector: Option<RawLabels>,
+        #[serde(default)]
+        ports: Option<Vec<ServicePort>>,
+        #[serde(default)]
+        publish_not_ready_addresses: Option<bool>,
+    },
     PatchPod {
         pod: String,
         #[serde(default)]
@@ -1359,6 +1368,8 @@ pub enum Action {
         owner_references: Option<Vec<String>>,
         #[serde(default)]
         finalizers: Option<Vec<String>>,
+        #[serde(default)]
+        image: Option<String>,
     },
     PatchPvc {
         pvc: String,

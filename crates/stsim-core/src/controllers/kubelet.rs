@@ -111,11 +111,42 @@ pub fn step(api: &mut Api, id: PodId) {
         ContainerState::ContainerCreating
         | ContainerState::ErrImagePull
         | ContainerState::ImagePullBackOff => create_container(api, id),
+        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
+            if pod.runtime.image_change_due.is_some() =>
+        {
+            change_image(api, id)
+        }
         ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
             run_container(api, id)
         }
         ContainerState::Terminated => {}
     }
+}
+
+/// The container's image changed in the pod's spec: once the old container
+/// has exited (SIGTERM, then its shutdown within the grace period), the new
+/// image is pulled and started in the same sandbox; the restart count goes
+/// up by one (`Api::update_pod_image`).
+fn change_image(api: &mut Api, id: PodId) {
+    let now = api.now;
+    let due = api.world().pod(id).runtime.image_change_due.expect("an image change is due");
+    if now < due {
+        api.arm(EventKey::Kubelet(id), due);
+        return;
+    }
+    let pull = api.world().image(&api.world().pod(id).image).pull;
+    let p = api.world.pod_mut(id);
+    p.status.restarts += 1;
+    p.runtime.image_change_due = None;
+    p.runtime.started_at = None;
+    p.runtime.app_ready_at = None;
+    p.runtime.backoff_until = None;
+    p.runtime.pull_failures = 0;
+    p.runtime.pull_started_at = Some(now);
+    api.set_process(id, false, Some("killed by the kubelet: its container's image changed"));
+    api.set_pod_ready(id, false);
+    api.set_pod_state(id, PodPhase::Running, ContainerState::ContainerCreating);
+    api.arm(EventKey::Kubelet(id), now + pull);
 }
 
 /// Volumes, then sandbox and IP, then the image pull, then the container.

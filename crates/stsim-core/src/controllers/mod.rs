@@ -12,6 +12,7 @@ pub mod garbage_collector;
 pub mod kubelet;
 pub mod node_lifecycle;
 pub mod pod_gc;
+pub mod pvc_protection;
 pub mod scheduler;
 pub mod statefulset;
 pub mod taint_eviction;
