@@ -188,7 +188,7 @@ fn writes_get_the_api_servers_answers() {
                 OperatorAction::Patch {
                     kind: "Pod".into(),
                     name: "redis-2".into(),
-                    patch: json!({"spec": {"containers": [{"name": "main", "image": "redis:7.2"}]}}),
+                    patch: json!({"spec": {"initContainers": [{"name": "init", "image": "busybox"}]}}),
                 },
                 // 8: 409 a delete precondition that fails
                 pvc_delete("data-redis-0", "00000000-0000-4000-8000-000000000999"),
@@ -231,7 +231,7 @@ fn writes_get_the_api_servers_answers() {
             (200, None),
         ]
     );
-    assert_eq!(got[7].2, "stsim does not model changes to the images of a running pod (redis-2)");
+    assert_eq!(got[7].2, "stsim does not model changes to the images of a pod's init containers (redis-2)");
     assert_eq!(got[0].2, "persistentvolumeclaims \"data-nope-0\" not found");
     assert_eq!(got[1].2, "redisclusters.cache.example.com \"redis\" already exists");
     assert_eq!(
@@ -623,7 +623,7 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
                         "data-redis-0",
                         json!({"metadata": {"finalizers": ["kubernetes.io/pvc-protection", "example.com/backup"]}}),
                     ),
-                    // 5: pvc-protection is the controller's.
+                    // 5: any client may remove pvc-protection; its controller puts it back.
                     patch("PersistentVolumeClaim", "data-redis-2", json!({"metadata": {"finalizers": []}})),
                     // 6: a bound claim's spec is immutable but for its size.
                     patch(
@@ -663,16 +663,12 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 405, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
+    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
     assert_eq!(
         got[12].2,
         "Service \"redis-svc\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.10\"}: may not change once set"
     );
     assert_eq!(got[11].2, "stsim does not model changes to metadata.generateName of a Service (redis-svc)");
-    assert_eq!(
-        got[5].2,
-        "stsim does not model clients removing the kubernetes.io/pvc-protection finalizer of a claim"
-    );
     assert_eq!(
         got[6].2,
         "PersistentVolumeClaim \"data-redis-2\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
@@ -687,6 +683,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
         "Pod \"redis-0\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"x/y\"}"
     );
     let results = &seen.iter().find(|s| s.time_ms > 120_000 && !s.results.is_empty()).unwrap().results;
+    let unprotected = results[5].object.as_ref().expect("the claim is answered");
+    assert!(unprotected["metadata"]["finalizers"].is_null(), "{unprotected}");
     let service = results[3].object.as_ref().expect("the held Service is answered");
     assert!(service["metadata"]["deletionTimestamp"].is_string());
     let view = &seen.iter().find(|s| s.time_ms >= 150_000).unwrap().view;
@@ -696,6 +694,11 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     assert_eq!(
         object(&view.objects.persistent_volume_claims, "data-redis-0")["metadata"]["finalizers"],
         json!(["kubernetes.io/pvc-protection", "example.com/backup"])
+    );
+    assert_eq!(
+        object(&view.objects.persistent_volume_claims, "data-redis-2")["metadata"]["finalizers"],
+        json!(["kubernetes.io/pvc-protection"]),
+        "the pvc-protection controller put it back"
     );
     // Held until 200 s: the Service still publishes, the pod keeps its name.
     assert!(object(&view.objects.services, "redis-svc")["metadata"]["deletionTimestamp"].is_string());
@@ -996,4 +999,269 @@ fn objects_owned_by_a_custom_resource_go_with_it() {
     assert!(world.service_named("cache").is_none() && world.service_named("redis-svc").is_some());
     assert_eq!(world.live_pods().count(), 0, "the garbage collector deleted the sets' pods");
     assert_eq!(world.live_pvcs().count(), 3, "claims are retained (whenDeleted: Retain)");
+}
+
+/// An operator that "unsticks" a Terminating claim by removing its
+/// pvc-protection finalizer, or removes it and deletes in one batch of
+/// writes (before the controller can put it back), deletes the claim under
+/// its running pod: the volume goes with it (reclaim policy Delete), the pod
+/// runs on, and the finding names the write. One that only deletes waits.
+#[test]
+fn removing_pvc_protection_deletes_a_claim_in_use() {
+    let unprotect =
+        || patch("PersistentVolumeClaim", "data-redis-1", json!({"metadata": {"finalizers": null}}));
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    delete("PersistentVolumeClaim", "data-redis-2", None),
+                    patch("PersistentVolumeClaim", "data-redis-2", json!({"metadata": {"finalizers": null}})),
+                ]
+            }),
+        ),
+        (
+            130_000,
+            Box::new(move |_: &View| {
+                vec![unprotect(), delete("PersistentVolumeClaim", "data-redis-1", None)]
+            }),
+        ),
+        // Putting pvc-protection back on a claim being deleted is refused.
+        (
+            140_000,
+            Box::new(|_: &View| {
+                vec![
+                    delete("PersistentVolumeClaim", "data-redis-0", None),
+                    patch(
+                        "PersistentVolumeClaim",
+                        "data-redis-0",
+                        json!({"metadata": {"finalizers": ["kubernetes.io/pvc-protection", "example.com/x"]}}),
+                    ),
+                ]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|a| a.0).collect::<Vec<_>>(), [200, 200], "{got:#?}");
+    let claim = |name: &str| sim.world.pvcs.iter().find(|c| c.name == name).unwrap();
+    for (name, at) in [("data-redis-2", "120s"), ("data-redis-1", "130s")] {
+        let c = claim(name);
+        assert_eq!(c.removed_at, Some(t(at)), "{name}");
+        assert_eq!(sim.world.pv(c.volume.unwrap()).removed_at, Some(t(at)), "{name}: its disk");
+        let pod = sim.world.pods.iter().find(|p| c.name.ends_with(&p.name)).unwrap();
+        assert_eq!(pod.history.phase_at(t(at)), stsim_core::objects::PodPhase::Running, "{name}");
+    }
+    let got = answers(&seen, 140_000);
+    assert_eq!(got[1].0, 422, "{got:#?}");
+    assert!(got[1].2.contains("no new finalizers can be added"), "{}", got[1].2);
+    assert!(claim("data-redis-0").exists(), "held by pvc-protection while redis-0 runs");
+    let findings = stsim_core::findings::all(&sim.world, &sim.trace, t("10m"));
+    let subjects: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.id == "claim-removed-while-in-use")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(subjects, ["pvc/data-redis-2", "pvc/data-redis-1"]);
+    assert!(
+        findings.iter().any(|f| f.summary.contains("operator/scripted removed its pvc-protection finalizer"))
+    );
+}
+
+/// The set as the operator would create it again: its served object
+/// without the fields the API server sets.
+fn recreated_set(view: &View) -> Value {
+    let mut set = object(&view.objects.stateful_sets, "redis").clone();
+    set.as_object_mut().unwrap().remove("status");
+    let meta = set["metadata"].as_object_mut().unwrap();
+    meta.retain(|k, _| k == "name" || k == "labels");
+    set
+}
+
+/// `propagationPolicy: Orphan` holds the set, with its deletionTimestamp
+/// and the `orphan` finalizer, until the garbage collector has taken it out
+/// of its pods' owner references: a create of the same name in the same
+/// batch of writes is refused (`409 AlreadyExists`, "object is being
+/// deleted"), the classic recreate-in-one-reconcile bug; the next
+/// reconcile's create succeeds and the new set adopts the running pods.
+#[test]
+fn an_orphan_delete_holds_the_name_until_the_dependents_are_orphaned() {
+    // The set as read at 120 s, made again at 125 s.
+    let remembered: Rc<RefCell<Option<Value>>> = Rc::default();
+    let (first, keep) = (remembered.clone(), remembered);
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(move |view: &View| {
+                *first.borrow_mut() = Some(recreated_set(view));
+                vec![
+                    delete("StatefulSet", "redis", Some("Orphan")),
+                    OperatorAction::Create { object: recreated_set(view) },
+                ]
+            }),
+        ),
+        (
+            125_000,
+            Box::new(move |view: &View| {
+                assert!(
+                    view.objects.stateful_sets.iter().all(|s| s["metadata"]["name"] != "redis"),
+                    "gone by now"
+                );
+                vec![OperatorAction::Create { object: keep.borrow().clone().unwrap() }]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(5_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 409], "{got:#?}");
+    assert_eq!(got[1].1, Some("AlreadyExists"));
+    assert_eq!(got[1].2, "object is being deleted: statefulsets.apps \"redis\" already exists");
+    let results = &seen.iter().find(|s| s.time_ms > 120_000 && !s.results.is_empty()).unwrap().results;
+    let held = results[0].object.as_ref().expect("the set is still there when answered");
+    assert_eq!(held["metadata"]["finalizers"], json!(["orphan"]));
+    assert!(held["metadata"]["deletionTimestamp"].is_string());
+    let world = &sim.world;
+    let deleted = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| {
+            matches!(r.event, Event::StatefulSetDeleted { cascade: stsim_core::objects::Cascade::Orphan, .. })
+        })
+        .expect("the set goes");
+    assert_eq!(deleted.at, t("120s"), "in the same instant, after the operator's writes");
+    assert_eq!(deleted.actor, stsim_core::trace::Actor::GarbageCollector);
+    assert_eq!(answers(&seen, 125_000)[0].0, 201, "created once the old one is gone");
+    // The pods ran through the hand-over: orphaned in the same instant, then
+    // adopted by the new set (which may roll them to its own template).
+    let sets: Vec<_> = world.statefulsets.iter().filter(|s| s.name == "redis").collect();
+    assert_eq!(sets.len(), 2);
+    let adopted: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodAdopted { pod, sts } if sts == sets[1].id && r.at == t("125s") => {
+                Some(world.pod(pod).name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(adopted, ["redis-0", "redis-1", "redis-2"]);
+}
+
+/// A Service's selector, ports and publishNotReadyAddresses are mutable
+/// (`ValidateServiceUpdate`): endpoints and DNS follow a selector that
+/// stops (and starts again) selecting the pods, and SRV names follow the
+/// named ports. Its cluster IP and what stsim does not model are refused.
+#[test]
+fn a_services_selector_and_ports_change_and_dns_follows() {
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(|_: &View| {
+                vec![
+                    patch("Service", "redis-svc", json!({"spec": {"selector": {"app": "cache"}}})),
+                    patch(
+                        "Service",
+                        "redis-svc",
+                        json!({"spec": {"ports": [{"name": "x", "port": 1, "targetPort": 2}]}}),
+                    ),
+                    patch("Service", "redis-svc", json!({"spec": {"ports": [{"name": "x", "port": 0}]}})),
+                ]
+            }),
+        ),
+        (
+            180_000,
+            Box::new(|_: &View| {
+                vec![patch(
+                    "Service",
+                    "redis-svc",
+                    json!({"spec": {"selector": {"app": "redis"}, "ports": [{"name": "redis", "port": 6379, "protocol": "TCP"}]}}),
+                )]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 405, 422], "{got:#?}");
+    assert_eq!(got[1].2, "stsim does not model spec.ports[0].targetPort of a Service (redis-svc)");
+    assert!(got[2].2.contains("spec.ports[0].port: Invalid value: 0"), "{}", got[2].2);
+    let log = crate::support::Log(&sim);
+    let fqdn = "redis-0.redis-svc.default.svc.cluster.local";
+    let changes: Vec<(stsim_core::time::SimTime, bool)> =
+        log.dns(fqdn).into_iter().map(|(at, added, _)| (at, added)).collect();
+    let n = changes.len();
+    assert!(n >= 3, "{changes:?}");
+    assert_eq!(changes[n - 2..], [(t("120s"), false), (t("180s"), true)], "{changes:?}");
+    let srv = "_redis._tcp.redis-svc.default.svc.cluster.local";
+    let answers = stsim_core::controllers::dns::service_answers(&sim.world, srv).unwrap();
+    assert_eq!(answers.len(), 3, "one SRV target per ready endpoint: {answers:?}");
+    assert!(answers.iter().all(|a| a.ends_with(":6379")), "{answers:?}");
+    let view = &seen.iter().find(|s| s.time_ms >= 130_000).unwrap().view;
+    assert_eq!(object(&view.objects.services, "redis-svc")["spec"]["selector"], json!({"app": "cache"}));
+    // The operator heard of the change like any other.
+    let heard = seen
+        .iter()
+        .filter(|s| s.time_ms >= 120_000)
+        .flat_map(|s| &s.events)
+        .any(|e| e.kind == "MODIFIED" && e.object == "Service" && e.name == "redis-svc");
+    assert!(heard);
+}
+
+/// A pod's container image is mutable: the kubelet kills the container
+/// (SIGTERM, the old image's shutdown) and starts the new image in the same
+/// sandbox. The pod keeps its name, uid, IP and node; its restart count
+/// goes up by one; it is not Ready while the new container starts.
+#[test]
+fn a_pods_image_is_changed_in_place() {
+    let main = |image: &str| json!({"spec": {"containers": [{"name": "main", "image": image}]}});
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(move |_: &View| {
+            vec![
+                patch("Pod", "redis-1", main("redis:7.2")),
+                patch("Pod", "redis-2", main("")),
+                patch(
+                    "Pod",
+                    "redis-2",
+                    json!({"spec": {"containers": [{"name": "main", "image": "x"}, {"name": "side", "image": "y"}]}}),
+                ),
+                patch(
+                    "Pod",
+                    "redis-2",
+                    json!({"spec": {"initContainers": [{"name": "init", "image": "y"}]}}),
+                ),
+                delete("Pod", "redis-2", None),
+                patch("Pod", "redis-2", main("redis:7.2")),
+            ]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 422, 422, 405, 200, 405], "{got:#?}");
+    assert_eq!(
+        got[5].2,
+        "stsim does not model changes to the image of a terminating or finished pod (redis-2)"
+    );
+    assert_eq!(got[1].2, "Pod \"redis-2\" is invalid: spec.containers[0].image: Required value");
+    let pods: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "redis-1").collect();
+    assert_eq!(pods.len(), 1, "the same pod object");
+    let pod = pods[0];
+    assert_eq!(pod.image, "redis:7.2");
+    assert_eq!(pod.status.restarts, 1);
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let old = object(&before.objects.pods, "redis-1");
+    assert_eq!(old["status"]["podIP"], json!(pod.status.pod_ip.map(|ip| ip.to_string())), "same IP");
+    assert_eq!(old["spec"]["nodeName"], json!(sim.world.node(pod.node.unwrap()).name), "same node");
+    let log = crate::support::Log(&sim);
+    let readiness: Vec<_> = log.readiness("redis-1").into_iter().filter(|(at, _)| *at >= t("120s")).collect();
+    // redis:7.0 shuts down in 5 s; the new image (defaults) pulls and starts.
+    assert_eq!(readiness.first(), Some(&(t("125s"), false)), "{readiness:?}");
+    assert!(matches!(readiness.get(1), Some((at, true)) if *at > t("125s")), "{readiness:?}");
+    let stopped = sim.trace.records.iter().any(|r| {
+        r.at == t("125s")
+            && matches!(&r.event, Event::ContainerStopped { reason, .. } if reason.contains("image changed"))
+    });
+    assert!(stopped);
 }

@@ -302,6 +302,29 @@ fn a_primary_back_with_an_empty_volume_starts_a_cluster_its_replicas_refuse() {
     assert_eq!(sim.world.apps.list[0].clusters.len(), 2);
 }
 
+/// The same claim "unstuck" by removing its pvc-protection finalizer: it
+/// goes at once, its disk deleted under the running primary, which runs on
+/// until it is deleted and comes back empty. The cause chain names both
+/// the delete and the patch that removed the finalizer.
+#[test]
+fn a_claim_unstuck_by_removing_its_finalizer_loses_the_primarys_data() {
+    let (sim, report) = run_config(config("pvc-protection-removed"));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    let foreign = app.intervals.last().unwrap();
+    assert_eq!(foreign.code, "foreign-data");
+    assert_eq!(foreign.cause[0], "`kubectl delete pvc data-pg-0` at 10m");
+    assert_eq!(
+        foreign.cause[1],
+        "`kubectl patch pvc data-pg-0: finalizers []` at 15m: it went at once, with its volume, under the pod using it"
+    );
+    let old = sim.world.pvcs.iter().find(|c| c.name == "data-pg-0").unwrap();
+    assert_eq!(
+        sim.world.pv(old.volume.unwrap()).removed_at,
+        Some(stsim_core::time::SimTime::from_millis(900_000))
+    );
+}
+
 /// A force delete frees the name at once; the old container lives on until
 /// the kubelet kills it, at least 2 s later (F11). A replacement that starts
 /// within that window is a second live copy of the same identity: BROKEN
@@ -768,4 +791,71 @@ fn deleting_the_service_breaks_the_same_way_and_the_json_report_says_so() {
     // Scenarios without applications keep their report as it was.
     let (_, report) = run(&scenario_file("redis-ordered-startup"));
     assert!(report.breakage.is_empty());
+}
+
+/// etcd's DNS discovery (`--discovery-srv`, etcd's clustering guide): a
+/// member with an empty data directory takes its initial cluster from the
+/// SRV records `_etcd-server._tcp.<service>...` it gets through the cache
+/// when it starts, must find itself there or exit, and a cluster ID follows
+/// from that list. Started one by one (OrderedReady), each member sees only
+/// its predecessors: ordered-0 forms a cluster of one, the others are
+/// refused for a cluster ID mismatch. Behind a Service that lists only Ready
+/// pods, nobody finds itself and every member crash-loops. Started together
+/// and listed before Ready, they form one cluster. Changing only the pod
+/// management policy, or only publishNotReadyAddresses, changes the outcome.
+#[test]
+fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
+    let by_name = |report: &Report, name: &str| {
+        report.breakage.iter().find(|b| b.app == name).expect("an application").clone()
+    };
+    let (sim, report) = run_config(config("etcd-srv-discovery"));
+    let ordered = by_name(&report, "ordered");
+    assert_eq!(ordered.health, "DEGRADED");
+    let refused = ordered.intervals.last().expect("a verdict");
+    assert_eq!(refused.code, "cluster-id-mismatch");
+    assert!(refused.reason.contains("ordered-1 is refused"), "{}", refused.reason);
+    let refusals: Vec<&str> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppMember { what, .. } if what.contains("cluster IDs differ") => Some(what.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len(), 2, "ordered-1 and ordered-2 are refused: {refusals:?}");
+    assert!(refusals[1].contains("ordered-0, ordered-1 and ordered-2"), "{}", refusals[1]);
+    let hidden = by_name(&report, "hidden");
+    assert_eq!(hidden.health, "BROKEN");
+    assert_eq!(hidden.intervals.last().expect("a verdict").code, "discovery-failed");
+    assert!(hidden.intervals.last().unwrap().fix.contains("publishNotReadyAddresses: true"));
+    for pod in sim.world.live_pods().filter(|p| p.name.starts_with("hidden-")) {
+        assert!(!pod.status.ready && pod.status.restarts >= 3, "{} crash-loops", pod.name);
+    }
+    assert!(by_name(&report, "together").healthy_throughout);
+    // The member exits on its own discovery: the kubelet counts the restarts.
+    assert!(sim.trace.records.iter().any(|r| matches!(&r.event,
+        Event::AppMember { what, .. } if what.contains("cannot find local etcd member") || what.contains("does not resolve"))));
+
+    // Started together, the same members find all three and form one cluster.
+    let mut parallel = config("etcd-srv-discovery");
+    parallel.statefulsets[0].spec.pod_management_policy = PodManagementPolicy::Parallel;
+    let (_, report) = run_config(parallel);
+    assert_eq!(by_name(&report, "ordered").health, "HEALTHY");
+
+    // Without a readiness probe a pod is Ready as soon as its container
+    // runs, so even a Service that lists only Ready pods lists it before
+    // etcd looks: the hidden members find themselves and each other.
+    let unprobed = crate::support::scenario_file("etcd-srv-discovery").replace(
+        r#"template: (labels: {"app": "hidden"}, image: "etcd:3.5", readinessProbe: (periodSeconds: 1)),"#,
+        r#"template: (labels: {"app": "hidden"}, image: "etcd:3.5"),"#,
+    );
+    let (_, report) = crate::support::run(&unprobed);
+    assert_eq!(by_name(&report, "hidden").health, "HEALTHY");
+
+    // Listed before they are Ready, the hidden members find themselves.
+    let mut published = config("etcd-srv-discovery");
+    published.services[1].publish_not_ready_addresses = true;
+    let (_, report) = run_config(published);
+    assert_eq!(by_name(&report, "hidden").health, "HEALTHY");
 }

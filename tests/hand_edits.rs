@@ -228,6 +228,69 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
     assert_eq!(first.map(|r| r.at), Some(t("2s")));
 }
 
+/// A failing init container holds its pod (Init Containers docs; the
+/// kubelet's `computeInitContainerActions` restarts a failed init container
+/// of a restartPolicy Always pod with the container back-off): one that
+/// crashes alternates `Init:Error` and `Init:CrashLoopBackOff` (10 s, 20 s,
+/// 40 s, ...), its restarts counted; one whose image cannot be pulled,
+/// `Init:ErrImagePull` and `Init:ImagePullBackOff`. The pod stays Pending,
+/// the app container and its probes never start, and OrderedReady never
+/// creates the next pod. With a healthy init image the same set runs.
+#[test]
+fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_starts() {
+    let (sim, _) = crate::support::run_file("init-container-crash-loop");
+    let statuses = |sim: &stsim_core::Simulation, name: &str| -> Vec<(String, &'static str)> {
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match r.event {
+                Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == name => {
+                    Some((r.at.to_string(), status))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let web: Vec<(String, &str)> =
+        statuses(&sim, "web-0").into_iter().filter(|(_, s)| *s == "Init:Error").collect();
+    // 2 s + 5 s (migrate), 2 s + 4 s (check), then back-offs of 10, 20, 40, 80 s, each plus 4 s of running.
+    let exits: Vec<&str> = web.iter().map(|(at, _)| at.as_str()).collect();
+    assert_eq!(exits, ["13s", "27s", "51s", "1m35s", "2m59s"]);
+    assert!(statuses(&sim, "web-0").iter().all(|(_, s)| !matches!(*s, "Running" | "CrashLoopBackOff")));
+    let web0 = sim.world.live_pods().find(|p| p.name == "web-0").expect("web-0");
+    assert!(web0.runtime.started_at.is_none() && !web0.status.ready, "the app container never started");
+    assert_eq!(web0.display_status(), "Init:CrashLoopBackOff");
+    assert!(sim.world.live_pods().all(|p| p.name != "web-1"), "OrderedReady waits");
+    let cache: Vec<(String, &str)> =
+        statuses(&sim, "cache-0").into_iter().filter(|(_, s)| s.starts_with("Init:")).collect();
+    assert_eq!(cache[0], ("2s".to_string(), "Init:ErrImagePull"));
+    assert_eq!(cache[1], ("2s".to_string(), "Init:ImagePullBackOff"));
+    assert_eq!(cache[2], ("14s".to_string(), "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
+
+    // A rollout that waits on web-0 is stuck, and the finding names the init container.
+    let rollout = crate::support::scenario_file("init-container-crash-loop")
+        .replace(r#"duration: "5m""#, r#"duration: "15m""#)
+        .replace("    expect: [", "    timeline: [(at: \"1m\", do: SetImage(statefulset: \"web\", image: \"web:2\"))],\n    expect: [");
+    let (_, report) = crate::support::run(&rollout);
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("stuck");
+    assert!(
+        stuck.explanation.contains("init container (image check:1) crashes on start (Init:CrashLoopBackOff"),
+        "{}",
+        stuck.explanation
+    );
+
+    // A healthy check image: the init containers complete and both pods run.
+    let healthy = crate::support::scenario_file("init-container-crash-loop").replace(
+        r#"(name: "check:1", startup: "4s", behaviour: CrashLoop)"#,
+        r#"(name: "check:1", startup: "4s")"#,
+    );
+    let (sim, _) = crate::support::run(&healthy);
+    for name in ["web-0", "web-1"] {
+        let pod = sim.world.live_pods().find(|p| p.name == name).expect("created");
+        assert!(pod.status.ready, "{name} runs");
+    }
+}
+
 /// `kubectl delete statefulset --cascade=foreground` takes the operator's
 /// path: the set stays until the garbage collector has deleted its pods,
 /// and its claims, retained, stay.
@@ -247,4 +310,181 @@ fn a_foreground_cascade_deletes_the_pods_before_the_set() {
     assert!(gone > t("2m") && Some(gone) >= last_pod, "after its pods: {gone} vs {last_pod:?}");
     assert_eq!(sim.world.live_pods().count(), 0);
     assert_eq!(sim.world.live_pvcs().count(), 3, "whenDeleted: Retain keeps the claims");
+}
+
+/// `kubectl patch pvc -p '{"metadata":{"finalizers":null}}'`, the usual
+/// "fix" of a claim stuck Terminating: on a live claim the pvc-protection
+/// controller puts the finalizer back at once, so a later delete is held
+/// as before; on a claim being deleted nothing holds it any more, so it
+/// goes under the running pod, its volume deleted (reclaim policy Delete),
+/// and the pod made in place of the old one gets a new, empty claim.
+#[test]
+fn removing_pvc_protection_lets_a_claim_go_under_its_pod() {
+    let source = scenario(
+        1,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: [])),
+           (at: "2m", do: DeletePvc(pvc: "data-web-0")),
+           (at: "3m", do: PatchPvc(pvc: "data-web-0", finalizers: [])),
+           (at: "4m", do: DeletePod(pod: "web-0"))"#,
+    );
+    let (sim, report) = run(&source);
+    let claims: Vec<_> = sim.world.pvcs.iter().filter(|c| c.name == "data-web-0").collect();
+    assert_eq!(claims.len(), 2, "the new web-0 gets a new claim");
+    let (old, new) = (claims[0], claims[1]);
+    assert_eq!(old.deletion_timestamp, Some(t("2m")), "held at 2m: the controller had put it back");
+    assert_eq!(old.removed_at, Some(t("3m")), "gone with its finalizer, under the running pod");
+    let volume = sim.world.pv(old.volume.unwrap());
+    assert_eq!(volume.removed_at, Some(t("3m")), "reclaim policy Delete: the disk goes too");
+    let first = sim.world.pods.iter().find(|p| p.name == "web-0").unwrap();
+    assert!(first.removed_at.unwrap() > t("4m"), "the pod ran on until deleted");
+    assert_eq!(first.history.phase_at(t("3m30s")), stsim_core::objects::PodPhase::Running);
+    assert!(new.created_at > t("4m") && new.exists() && new.volume != old.volume);
+    // The controller's re-add is a record of its own, at the same instant.
+    let restored = sim.trace.records.iter().any(|r| {
+        r.at == t("1m")
+            && r.actor == stsim_core::trace::Actor::VolumeController
+            && matches!(&r.event, Event::PvcPatched { change, .. } if change == "finalizers [kubernetes.io/pvc-protection]")
+    });
+    assert!(restored, "the pvc-protection controller put its finalizer back");
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.id).collect();
+    assert!(ids.contains(&"claim-removed-while-in-use"), "{ids:?}");
+    let finding = report.findings.iter().find(|f| f.id == "claim-removed-while-in-use").unwrap();
+    assert!(finding.summary.contains("web-0 ran on it"), "{}", finding.summary);
+    assert!(finding.summary.contains("removed its pvc-protection finalizer at 3m"), "{}", finding.summary);
+    // Without the second patch the claim waits for the pod, and no such finding.
+    let held = scenario(
+        1,
+        r#"(at: "2m", do: DeletePvc(pvc: "data-web-0")),
+           (at: "4m", do: DeletePod(pod: "web-0"))"#,
+    );
+    let (sim, report) = run(&held);
+    let old = sim.world.pvcs.iter().find(|c| c.name == "data-web-0").unwrap();
+    assert!(old.removed_at.unwrap() > t("4m"));
+    assert!(report.findings.iter().all(|f| f.id != "claim-removed-while-in-use"));
+}
+
+/// Only `kubernetes.io/pvc-protection` of the system's finalizers may be
+/// named, and only for a claim.
+#[test]
+fn only_a_claims_protection_finalizer_may_be_named() {
+    let ok = scenario(
+        1,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pvc-protection", "example.com/keep"]))"#,
+    );
+    assert!(stsim_scenario::parse_scenario(&ok, "x.ron").is_ok());
+    for bad in [
+        r#"(at: "1m", do: PatchPod(pod: "web-0", finalizers: ["kubernetes.io/pvc-protection"]))"#,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pv-protection"]))"#,
+    ] {
+        let errors = stsim_scenario::parse_scenario(&scenario(1, bad), "x.ron").unwrap_err();
+        assert!(errors[0].message.contains("not a kubernetes.io one"), "{}", errors[0].message);
+    }
+}
+
+/// `RecreateStatefulSet` waits for the old set to go, as `kubectl delete
+/// --cascade=orphan` waits: the set is held (the `orphan` finalizer) until
+/// the garbage collector has orphaned its pods, in the same instant; the
+/// new set is made after that, and adopts the pods.
+#[test]
+fn a_recreation_waits_for_the_orphaning() {
+    let (sim, _) =
+        run(&scenario(1, r#"(at: "2m", do: RecreateStatefulSet(statefulset: "web", minReadySeconds: 5))"#));
+    let kinds: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| r.at == t("2m"))
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::DeleteHeld { .. }
+                    | Event::PodOrphaned { .. }
+                    | Event::StatefulSetDeleted { .. }
+                    | Event::StatefulSetCreated { .. }
+            )
+        })
+        .map(|r| {
+            let event = format!("{:?}", r.event);
+            format!("{:?} {}", r.actor, event.split_whitespace().next().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "User DeleteHeld",
+            "GarbageCollector PodOrphaned",
+            "GarbageCollector PodOrphaned",
+            "GarbageCollector PodOrphaned",
+            "GarbageCollector StatefulSetDeleted",
+            "User StatefulSetCreated"
+        ]
+    );
+    let sets: Vec<_> = sim.world.statefulsets.iter().filter(|s| s.name == "web").collect();
+    assert_eq!(sets.len(), 2);
+    assert!(
+        sim.world.live_pods().filter(|p| p.name.starts_with("web-")).all(|p| p.owner == Some(sets[1].id))
+    );
+}
+
+/// `kubectl patch service`: a selector that stops selecting the pods takes
+/// their records away (and the Service's own name answers nothing), one
+/// that selects them again brings them back; ports give SRV names.
+/// `kubectl set image pod`: the container restarts in place with the new
+/// image, the pod keeping its name, IP and node.
+#[test]
+fn a_service_and_a_pods_image_are_changed_by_hand() {
+    let source = scenario(
+        1,
+        r#"(at: "2m", do: UpdateService(service: "web", selector: {"app": "other"})),
+           (at: "3m", do: UpdateService(service: "web", selector: {"app": "web"}, ports: [(name: "http", port: 80)])),
+           (at: "4m", do: PatchPod(pod: "web-1", image: "nginx:1.27"))"#,
+    );
+    let (sim, _) = run(&source);
+    let log = Log(&sim);
+    let fqdn = "web-0.web.default.svc.cluster.local";
+    let late: Vec<(stsim_core::time::SimTime, bool)> = log
+        .dns(fqdn)
+        .into_iter()
+        .filter(|(at, ..)| *at >= t("2m"))
+        .map(|(at, added, _)| (at, added))
+        .collect();
+    assert_eq!(late, [(t("2m"), false), (t("3m"), true)]);
+    let srv =
+        stsim_core::controllers::dns::service_answers(&sim.world, "_http._tcp.web.default.svc.cluster.local");
+    assert_eq!(srv.map(|a| a.len()), Some(3));
+    let pods: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "web-1").collect();
+    assert_eq!(pods.len(), 1, "changed in place");
+    assert_eq!((pods[0].image.as_str(), pods[0].status.restarts), ("nginx:1.27", 1));
+    assert!(log.ready_after("web-1", t("4m")).is_some(), "ready again with the new image");
+    let bad =
+        scenario(1, r#"(at: "2m", do: UpdateService(service: "web", selector: {}, ports: [(port: 0)]))"#);
+    let errors = stsim_scenario::parse_scenario(&bad, "x.ron").unwrap_err();
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let ghost = scenario(1, r#"(at: "2m", do: UpdateService(service: "nope", selector: {"a": "b"}))"#);
+    let errors = stsim_scenario::parse_scenario(&ghost, "x.ron").unwrap_err();
+    assert!(errors[0].message.contains("no service has this name"), "{}", errors[0].message);
+}
+
+/// A deleted claim that its own finalizer holds after its pod went has
+/// lost pvc-protection (the controller removes it from a deleted claim no
+/// pod uses): sending it again, as a stale copy would, is refused.
+#[test]
+fn a_held_claim_has_only_the_clients_finalizers() {
+    let source = scenario(
+        1,
+        r#"(at: "1m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pvc-protection", "example.com/keep"])),
+           (at: "2m", do: DeletePvc(pvc: "data-web-0")),
+           (at: "3m", do: DeletePod(pod: "web-0")),
+           (at: "4m", do: PatchPvc(pvc: "data-web-0", finalizers: ["kubernetes.io/pvc-protection", "example.com/keep"]))"#,
+    );
+    let (sim, _) = run(&source);
+    let claim = sim.world.pvcs.iter().find(|c| c.name == "data-web-0").unwrap();
+    assert!(claim.exists() && claim.deletion_timestamp == Some(t("2m")));
+    assert_eq!(claim.finalizer_list(), ["example.com/keep"]);
+    let refused = sim.trace.records.iter().any(|r| {
+        r.at == t("4m")
+            && matches!(&r.event, Event::PvcPatched { change, .. } if change.starts_with("refused: "))
+    });
+    assert!(refused, "no new finalizers on a claim being deleted");
 }

@@ -117,3 +117,45 @@ fn a_deleted_service_is_reported_from_when_it_went() {
     let finding = report.findings.iter().find(|f| f.id == "service-missing").expect("the finding");
     assert_eq!(finding.since_ms, 180_000);
 }
+
+/// The times pod `name` was deleted by the pod GC.
+fn gc_deletions(sim: &stsim_core::Simulation, name: &str) -> Vec<String> {
+    sim.trace
+        .records
+        .iter()
+        .filter(|r| {
+            matches!(&r.event, Event::PodEvicted { pod, reason: "DeletionByPodGC", .. }
+                if sim.world.pod(*pod).name == name)
+        })
+        .map(|r| r.at.to_string())
+        .collect()
+}
+
+/// The API server accepts any `spec.nodeName`. A pod naming no Node never
+/// runs: the pod GC's orphan pass (`gcOrphaned`, every 20 s) quarantines the
+/// name for 40 s and then marks the pod Failed and deletes it; the
+/// StatefulSet makes it again with the same name, and the loop repeats
+/// every minute. A Node that joins under the name within the quarantine
+/// takes the pod, and the GC leaves it alone; without it, that pod goes the
+/// same way.
+#[test]
+fn a_pod_whose_node_name_names_no_node_is_deleted_by_the_pod_gc_after_its_quarantine() {
+    let (sim, report) = run_file("node-name-missing-node");
+    assert_eq!(gc_deletions(&sim, "ghost-0"), ["1m", "2m", "3m", "4m"]);
+    assert!(gc_deletions(&sim, "late-0").is_empty());
+    let late = sim.world.live_pods().find(|p| p.name == "late-0").expect("late-0");
+    assert!(late.status.ready && late.node.is_some_and(|n| sim.world.node(n).name == "worker-3"));
+    let finding = report.findings.iter().find(|f| f.id == "node-name-unknown").expect("a finding");
+    assert_eq!(finding.subject, "pod/ghost-0");
+    assert!(finding.explanation.contains("deleted it 4 time(s)"), "{}", finding.explanation);
+    assert!(report.findings.iter().all(|f| f.subject != "pod/late-0"));
+
+    // Without the node joining, late-0 is deleted on the same schedule.
+    let source = crate::support::scenario_file("node-name-missing-node")
+        .replace("(at: \"30s\", do: AddNode(pool: \"worker\")),", "");
+    let (sim, _) = run(&source.replace(
+        "PodState(pod: \"late-0\", at: \"1m\", phase: Running, ready: true, node: \"worker-3\"),",
+        "",
+    ));
+    assert_eq!(gc_deletions(&sim, "late-0"), ["1m", "2m", "3m", "4m"]);
+}

@@ -61,10 +61,12 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "ip-addressed-primary-rescheduled",
     "force-delete-two-copies",
     "primary-claim-recreated",
+    "pvc-protection-removed",
     "etcd-quorum-lost",
     "peers-unresolvable-until-ready",
     "peers-retry-negative-cache",
     "primary-found-through-service",
+    "etcd-srv-discovery",
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
@@ -86,6 +88,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
     "node-name-skips-scheduler",
+    "node-name-missing-node",
     "service-name-missing",
     "pod-ip-after-reboot",
     "terminating-endpoints",
@@ -105,6 +108,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "startup-probe-too-short",
     "prestop-delays-termination",
     "init-containers-delay-start",
+    "init-container-crash-loop",
     "databases/failover-partition-majority",
 ];
 

@@ -140,6 +140,9 @@ pub enum Change {
     LeaseStopped(NodeId),
     /// A change the pod garbage collector's next pass may act on.
     PodGcWork,
+    /// A pod was created with a `spec.nodeName` no Node has: the pod
+    /// garbage collector's next pass after this instant sees it.
+    PodOnUnknownNode,
     /// A bound claim asks for more than its volume holds: the resizer's work.
     ResizeRequested(PvcId),
     /// A claim was created: the PV controller and the provisioner's work.
@@ -267,6 +270,7 @@ impl<'a> Api<'a> {
                 restarts: 0,
                 unschedulable: None,
                 rejected: None,
+                init_failure: None,
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
@@ -287,13 +291,24 @@ impl<'a> Api<'a> {
         match new.node_name {
             // `spec.nodeName` set by the writer: bound as created, and the
             // scheduler never sees it (its queue takes only pods without a
-            // node). A name no Node has ever had leaves the pod Pending.
+            // node). A name no Node has ever had leaves the pod Pending,
+            // until a Node of that name joins or the pod GC deletes it.
             Some(name) => {
                 let node = self.world.nodes.iter().rev().find(|n| n.name == name).map(|n| n.id);
-                if let Some(node) = node {
-                    self.world.pod_mut(id).assumed_node = Some(node);
-                    self.take_node_room(id, node);
-                    self.bind_pod(id);
+                match node {
+                    Some(node) => {
+                        self.world.pod_mut(id).assumed_node = Some(node);
+                        self.take_node_room(id, node);
+                        self.bind_pod(id);
+                        // Bound to a deleted Node: the pod GC's orphan pass finds it.
+                        if !self.world.node(node).exists() {
+                            self.wake_pod_gc();
+                        }
+                    }
+                    None => {
+                        self.world.pods_on_unknown_nodes.insert(id);
+                        self.notify(Change::PodOnUnknownNode);
+                    }
                 }
             }
             None => self.wake(EventKey::Schedule(id)),
@@ -514,6 +529,20 @@ impl<'a> Api<'a> {
         self.pod_bound(pod, node);
     }
 
+    /// The kubelet reports the state of a failing init container (`None`:
+    /// none fails, or a new sandbox runs them again).
+    pub fn set_init_failure(&mut self, pod: PodId, failure: Option<InitFailure>) {
+        let p = self.world.pod_mut(pod);
+        let before = p.display_status();
+        p.status.init_failure = failure;
+        let after = p.display_status();
+        let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
+        if before != after {
+            self.record(Event::PodStatus { pod, status: after, ip, restarts });
+        }
+        self.pod_changed(pod);
+    }
+
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
         if phase.is_terminal() && !self.world.pod(pod).is_terminal() {
@@ -609,6 +638,7 @@ impl<'a> Api<'a> {
             removed_at: None,
             finalizers: Vec::new(),
             removal_held: false,
+            protection_removed: false,
         });
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
@@ -886,11 +916,14 @@ impl<'a> Api<'a> {
 
     /// Deletes a StatefulSet. With `Background` the object goes now and the
     /// garbage collector deletes its pods and the claims it owns; with
-    /// `Orphan` its pods lose their owner and keep running, and claims lose
-    /// their reference to it; with `Foreground` it stays, with its
-    /// `deletionTimestamp` and the `foregroundDeletion` finalizer, while the
-    /// garbage collector deletes its dependents, and goes after the last
-    /// (pkg/controller/garbagecollector, `processDeletingDependentsItem`).
+    /// `Orphan` it stays, with its `deletionTimestamp` and the `orphan`
+    /// finalizer, until the garbage collector has taken it out of its pods'
+    /// and claims' owner references (they keep running, unowned) and removed
+    /// the finalizer (pkg/controller/garbagecollector, `orphanDependents`):
+    /// meanwhile its name is taken, and a create of it is refused; with
+    /// `Foreground` it stays, with the `foregroundDeletion` finalizer, while
+    /// the garbage collector deletes its dependents, and goes after the last
+    /// (`processDeletingDependentsItem`).
     /// Finalizers of its own hold any delete: the set stays, its controller
     /// changing nothing but status, until they are removed. Deleting a set
     /// already being deleted changes nothing.
@@ -901,23 +934,20 @@ impl<'a> Api<'a> {
         if set.deletion_timestamp.is_some() {
             return;
         }
-        if cascade != Cascade::Foreground && set.finalizers.is_empty() {
+        if cascade == Cascade::Background && set.finalizers.is_empty() {
             self.remove_statefulset(sts, cascade);
             return;
         }
         let set = self.world.sts_mut(sts);
         set.deletion_timestamp = Some(now);
         set.pending_cascade = Some(cascade);
-        if cascade == Cascade::Foreground {
-            set.finalizers.push(FOREGROUND_DELETION.to_string());
+        match cascade {
+            Cascade::Foreground => set.finalizers.push(FOREGROUND_DELETION.to_string()),
+            Cascade::Orphan => set.finalizers.push(ORPHAN_DEPENDENTS.to_string()),
+            Cascade::Background => {}
         }
         let finalizers = set.finalizers.clone();
         self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
-        if cascade == Cascade::Orphan {
-            // The collector's `orphan` finalizer: dependents lose their
-            // owner while the set itself still waits for its finalizers.
-            self.orphan_dependents(sts);
-        }
         self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.wake(EventKey::GarbageCollect);
         self.wake(EventKey::StatefulSetSync(sts));
@@ -938,7 +968,7 @@ impl<'a> Api<'a> {
     }
 
     /// The set's pods lose their owner, and its claims their reference to it.
-    fn orphan_dependents(&mut self, sts: StsId) {
+    pub(crate) fn orphan_dependents(&mut self, sts: StsId) {
         let pods: Vec<PodId> = self.world.sts(sts).pods.values().copied().collect();
         for pod in pods {
             self.orphan_pod(pod);
@@ -997,6 +1027,45 @@ impl<'a> Api<'a> {
             return;
         }
         self.remove_service(service);
+    }
+
+    /// A Service's `spec.selector`, `spec.ports` or
+    /// `spec.publishNotReadyAddresses` replaced (mutable, unlike its
+    /// cluster IP: `ValidateServiceUpdate`). The EndpointSlice controller
+    /// recomputes its endpoints from the new selector, so cluster DNS
+    /// follows: pods it now selects gain their records, pods it no longer
+    /// selects lose theirs, and its SRV names follow the named ports.
+    pub fn update_service_spec(
+        &mut self,
+        service: ServiceId,
+        selector: crate::config::Labels,
+        ports: Vec<crate::config::ServicePort>,
+        publish_not_ready_addresses: bool,
+    ) {
+        let s = self.world.service(service);
+        let mut changes = Vec::new();
+        if s.selector != selector {
+            let words: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            changes.push(format!("selector [{}]", words.join(", ")));
+        }
+        if s.ports != ports {
+            let words: Vec<String> = ports.iter().map(|p| format!("{}:{}", p.name, p.port)).collect();
+            changes.push(format!("ports [{}]", words.join(", ")));
+        }
+        if s.publish_not_ready_addresses != publish_not_ready_addresses {
+            changes.push(format!("publishNotReadyAddresses={publish_not_ready_addresses}"));
+        }
+        if changes.is_empty() {
+            return;
+        }
+        if s.selector != selector {
+            self.world.set_service_selector(service, selector);
+        }
+        let s = self.world.service_mut(service);
+        s.ports = ports;
+        s.publish_not_ready_addresses = publish_not_ready_addresses;
+        self.record(Event::ServiceUpdated { service, change: changes.join(", ") });
+        self.wake(EventKey::DnsService(service));
     }
 
     /// The Service object leaves the API server.
@@ -1078,6 +1147,19 @@ impl<'a> Api<'a> {
             log.cached.push((self.now, name.to_string(), words, until));
         }
         self.world.dns_set_cache.insert(name.to_string(), (answers, until));
+        if denied {
+            self.record(Event::DnsNegativeCached { name: name.to_string(), until });
+        }
+    }
+
+    /// CoreDNS caches an SRV name's answer, every target of it; an empty
+    /// one (NXDOMAIN) is recorded in the trace like any denial.
+    pub fn cache_dns_srv_answers(&mut self, name: &str, answers: Vec<String>, until: SimTime) {
+        let denied = answers.is_empty();
+        if let Some(log) = &mut self.world.dns_answer_log {
+            log.cached.push((self.now, name.to_string(), answers.clone(), until));
+        }
+        self.world.dns_srv_cache.insert(name.to_string(), (answers, until));
         if denied {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });
         }

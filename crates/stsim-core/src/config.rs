@@ -1041,15 +1041,20 @@ pub enum Addressing {
     Ip,
 }
 
-/// Where a member with an empty volume looks for a primary.
+/// Where a member with an empty volume looks for its peers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Discovery {
-    /// At each peer's own name, `<pod>.<service>...`, one by one.
+    /// At each peer's own name, `<pod>.<service>...`, one by one (for
+    /// quorum systems: the static `--initial-cluster` of every pod name).
     Pods,
     /// At the governing Service's name, `<service>.<namespace>.svc...`,
     /// which answers the addresses of its ready endpoints only (all of
     /// them with `publishNotReadyAddresses`).
     Service,
+    /// etcd's DNS discovery (`--discovery-srv <service>.<namespace>.svc.<domain>`):
+    /// a member with an empty data directory takes its initial cluster from
+    /// the SRV records `_etcd-server._tcp.<service>...`, once, at start.
+    Srv,
 }
 
 /// When the application's readiness probe passes.
@@ -1205,7 +1210,8 @@ pub struct AppConfig {
     /// (pkg/netutil, `resolveTCPAddrs`); the other kinds' loops (gossip
     /// rounds, reconnects, Sentinel's timer) run about as often: 1 s.
     pub lookup_retry: SimDuration,
-    /// Primary/replica: where a member with an empty volume looks for a primary.
+    /// Where a member with an empty volume looks for its peers: a
+    /// primary/replica member for a primary, an etcd member for its initial cluster.
     pub discovery: Discovery,
 }
 
@@ -1500,6 +1506,14 @@ pub enum Action {
     DeleteService {
         service: String,
     },
+    /// `kubectl patch service NAME`: its selector, ports or
+    /// publishNotReadyAddresses replaced, each if given.
+    UpdateService {
+        service: String,
+        selector: Option<Labels>,
+        ports: Option<Vec<ServicePort>>,
+        publish_not_ready_addresses: Option<bool>,
+    },
     /// A node action aimed at the node that runs the pod (its live object's
     /// `spec.nodeName`, else where its last incarnation ran), resolved when
     /// the action runs, so it means the same under any seed.
@@ -1516,6 +1530,8 @@ pub enum Action {
         orphan: bool,
         /// `metadata.finalizers` replaced, if given.
         finalizers: Option<Vec<String>>,
+        /// `spec.containers[0].image` changed in place, if given.
+        image: Option<String>,
     },
     /// `kubectl label pvc` / `kubectl patch pvc`: labels set and removed,
     /// and the owner references replaced (`StatefulSet/<name>`, `Pod/<name>`).

@@ -50,6 +50,8 @@ pub enum EventKey {
     Schedule(PodId),
     /// The garbage collector deletes objects whose owners are gone.
     GarbageCollect,
+    /// The pvc-protection controller looks at a claim that lost its finalizer.
+    PvcProtection(PvcId),
     /// Operator `n` reconciles.
     Operator(u32),
     /// Claims are checked for being orphaned (no pod uses them, none will).
@@ -84,6 +86,7 @@ impl EventKey {
             | EventKey::DnsPod(_)
             | EventKey::DnsService(_)
             | EventKey::GarbageCollect
+            | EventKey::PvcProtection(_)
             | EventKey::VolumeUsage
             | EventKey::Operator(_) => Phase::Controller,
             EventKey::Schedule(_) => Phase::Scheduler,

@@ -23,6 +23,7 @@ pub const IDS: &[&str] = &[
     "released-volumes",
     "volume-data-deleted",
     "claim-deleted-while-needed",
+    "claim-removed-while-in-use",
     "pod-stuck-terminating",
     "pod-on-lost-node",
     "pod-unschedulable",
@@ -32,6 +33,7 @@ pub const IDS: &[&str] = &[
     "service-missing",
     "writes-lost",
     "pod-rejected",
+    "node-name-unknown",
 ];
 
 mod stuck;
@@ -63,10 +65,80 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
     findings.extend(claims_deleted_while_needed(world, trace));
+    findings.extend(claims_removed_while_in_use(world, trace));
     findings.extend(services_missing(world));
     findings.extend(writes_lost(world));
     findings.extend(pods_rejected(world, trace));
+    findings.extend(node_names_unknown(world, trace, end));
     findings
+}
+
+/// Pods whose `spec.nodeName` names no Node (each pod name once): the API
+/// server accepts any name, no kubelet takes the pod and the scheduler
+/// never looks at it, so it stays Pending until the pod GC deletes it after
+/// its quarantine; a StatefulSet then makes it again with the same name.
+fn node_names_unknown(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
+    // By pod name: since, the nodeName, the deletions by the pod GC.
+    let mut seen: BTreeMap<&str, (SimTime, &str, u32)> = BTreeMap::new();
+    let unbound = |pod: &Pod| pod.node.is_none() && pod.node_name.is_some();
+    for pod in world.pods.iter().filter(|p| unbound(p) && p.created_at <= end) {
+        let name = pod.node_name.as_deref().expect("filtered");
+        if !world.live_nodes().any(|n| n.name == name) {
+            seen.entry(pod.name.as_str()).or_insert((pod.created_at, name, 0));
+        }
+    }
+    for record in &trace.records {
+        if let Event::PodEvicted { pod, reason: "DeletionByPodGC", .. } = &record.event
+            && let Some(entry) = seen.get_mut(world.pod(*pod).name.as_str())
+        {
+            entry.2 += 1;
+        }
+    }
+    let nodes: Vec<&str> = world.live_nodes().map(|n| n.name.as_str()).collect();
+    seen.into_iter()
+        .map(|(pod, (since, node, deleted))| {
+            let close = nodes.iter().min_by_key(|n| strsim_distance(n, node)).copied();
+            let guess = close.map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+            let again = if deleted > 0 {
+                format!(
+                    " The pod garbage collector deleted it {deleted} time(s), each 40 s (its quarantine) after its \
+                     next pass found the name missing; its StatefulSet made it again at once, with the same nodeName."
+                )
+            } else {
+                String::new()
+            };
+            Finding {
+                id: "node-name-unknown",
+                subject: format!("pod/{pod}"),
+                since_ms: since.as_millis(),
+                summary: format!("{pod}'s spec.nodeName {node} names no Node: it never runs"),
+                explanation: format!(
+                    "spec.nodeName binds a pod without the scheduler, and the API server accepts any name. No Node is \
+                     called {node}, so no kubelet takes {pod} and it stays Pending.{again}"
+                ),
+                fix: format!(
+                    "Name an existing node{guess}, or pin with a nodeSelector on kubernetes.io/hostname: the scheduler \
+                     then keeps the pod Pending with its reason until such a node exists."
+                ),
+            }
+        })
+        .collect()
+}
+
+/// How many single-character edits turn `a` into `b` (Levenshtein).
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Pods the kubelet's admission rejected (each name once: how often, the
@@ -263,7 +335,20 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
             ),
             users => format!("{} used it", users.join(", ")),
         };
+        // Gone while a pod still stood: its pvc-protection finalizer was removed.
+        let unheld = claim.removed_at.is_some_and(|gone| {
+            world.pods.iter().any(|p| {
+                p.claims.contains(&claim.name)
+                    && p.created_at <= gone
+                    && p.removed_at.is_none_or(|end| end > gone)
+                    && p.history.phase_at(gone) == PodPhase::Running
+            })
+        });
         let fate = match (claim.removed_at, users.is_empty()) {
+            (Some(at), false) if unheld => format!(
+                "pvc-protection held it while the pod ran, until its finalizer was removed: it went at {at}, \
+                 under the running pod, with its data (see claim-removed-while-in-use)."
+            ),
             (Some(at), false) => {
                 format!("pvc-protection held it while the pod ran; it was removed at {at}, with its data.")
             }
@@ -289,6 +374,82 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
                  pod uses it, checked against fresh state; {who} should re-read before deleting."
             ),
         });
+    }
+    findings
+}
+
+/// A claim that left the API server while a pod was running on it: only
+/// possible once a client removed its `kubernetes.io/pvc-protection`
+/// finalizer (the well-known "fix" of a claim stuck Terminating), since
+/// that finalizer holds a deleted claim until its pods are gone. Its volume
+/// was reclaimed under the running pod (deleted with `Delete`, Released
+/// with `Retain`), and the pod's next incarnation gets a new, empty claim.
+fn claims_removed_while_in_use(world: &World, trace: &Trace) -> Vec<Finding> {
+    // Who last removed the finalizer of each claim, and when.
+    let mut unprotected: BTreeMap<PvcId, (SimTime, Actor)> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for record in &trace.records {
+        match &record.event {
+            Event::PvcPatched { pvc, change } if change.starts_with("finalizers [") => {
+                if change.contains(PVC_PROTECTION) {
+                    unprotected.remove(pvc);
+                } else {
+                    unprotected.insert(*pvc, (record.at, record.actor));
+                }
+            }
+            Event::PvcRemoved { pvc } => {
+                let Some((when, who)) = unprotected.get(pvc).copied() else { continue };
+                let claim = world.pvc(*pvc);
+                let at = record.at;
+                let running: Vec<&str> = world
+                    .pods
+                    .iter()
+                    .filter(|p| p.claims.contains(&claim.name) && p.created_at <= at)
+                    .filter(|p| p.removed_at.is_none_or(|gone| gone > at))
+                    .filter(|p| p.history.phase_at(at) == PodPhase::Running)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                if running.is_empty() {
+                    continue;
+                }
+                let who = crate::trace::actor_name(world, who);
+                let volume = claim.volume.map(|pv| world.pv(pv));
+                let fate = match volume.map(|v| v.reclaim_policy) {
+                    Some(crate::config::ReclaimPolicy::Delete) => format!(
+                        "its volume {} was deleted (reclaim policy Delete): the disk and its data are gone",
+                        volume.map_or("", |v| v.name.as_str())
+                    ),
+                    Some(crate::config::ReclaimPolicy::Retain) => format!(
+                        "its volume {} was Released (reclaim policy Retain): the data stays on the disk, \
+                         but no claim binds it again by itself",
+                        volume.map_or("", |v| v.name.as_str())
+                    ),
+                    None => "it had no volume yet".to_string(),
+                };
+                findings.push(Finding {
+                    id: "claim-removed-while-in-use",
+                    subject: format!("pvc/{}", claim.name),
+                    since_ms: at.as_millis(),
+                    summary: format!(
+                        "{} went at {at} while {} ran on it: {who} removed its pvc-protection finalizer at {when}",
+                        claim.name,
+                        running.join(", ")
+                    ),
+                    explanation: format!(
+                        "The kubernetes.io/pvc-protection finalizer keeps a deleted claim until no pod uses it. \
+                         {who} removed it, so the deleted claim went at once, and {fate}. {} keeps running on \
+                         the volume it has mounted until it stops; the pod made in its place gets a new, empty \
+                         claim from its StatefulSet.",
+                        running.join(", ")
+                    ),
+                    fix: "Never remove kubernetes.io/pvc-protection: a claim stuck Terminating is waiting for \
+                          the pod that uses it. Delete (or scale away) that pod and the claim goes by itself; \
+                          keep the claim (do not delete it) if the pod will come back."
+                        .to_string(),
+                });
+            }
+            _ => {}
+        }
     }
     findings
 }
@@ -459,7 +620,8 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
                                 claim.name
                             ),
                             by => format!(
-                                "{} deleted {}, and with it the volume's data, once no pod held it any more. \
+                                "{} deleted {}, and with it the volume's data, once nothing held it any more (no pod \
+                                 used it, or its pvc-protection finalizer was removed). \
                                  When {set_name} needed the ordinal again, the controller created a new, empty \
                                  claim: the pod starts with none of what it stored before.",
                                 crate::trace::actor_name(world, by),
@@ -481,6 +643,19 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
 
 /// What a pod's container is doing, in words.
 fn pod_condition(world: &World, pod: &Pod) -> String {
+    if let (Some(failure), Some((index, _))) = (pod.status.init_failure, pod.runtime.init_due) {
+        let init = &pod.init_containers[index];
+        let doing = match failure {
+            InitFailure::Error | InitFailure::CrashLoopBackOff => format!(
+                "crashes on start (Init:CrashLoopBackOff, {} restarts), so its container is never created",
+                pod.status.restarts
+            ),
+            InitFailure::ErrImagePull | InitFailure::ImagePullBackOff => {
+                "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
+            }
+        };
+        return format!("{}'s init container (image {init}) {doing}", pod.name);
+    }
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {
         (ContainerState::CrashLoopBackOff | ContainerState::Error, _) | (_, ImageBehaviour::CrashLoop) => {

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 pub type Object = Value;
 
 /// The finalizer the pvc-protection controller keeps on every live claim.
-pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+pub use crate::objects::PVC_PROTECTION;
 
 /// Simulated time zero is this instant (2025-01-01T00:00:00Z), so that
 /// timestamps look like Kubernetes' RFC 3339 ones and are reproducible.
@@ -139,7 +139,9 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::StatefulSetUpdated { sts, .. }
         | Event::StatefulSetScaled { sts, .. }
         | Event::StatefulSetStatus { sts, .. } => one(Sts(*sts)),
-        Event::ServiceCreated { service } | Event::ServiceDeleted { service } => one(Service(*service)),
+        Event::ServiceCreated { service }
+        | Event::ServiceDeleted { service }
+        | Event::ServiceUpdated { service, .. } => one(Service(*service)),
         Event::CustomResourceChanged { object, .. } => one(Custom(*object)),
         Event::Annotated { object, .. }
         | Event::MetadataPatched { object, .. }
@@ -319,7 +321,8 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }
 
-/// A PersistentVolumeClaim; live claims carry the `kubernetes.io/pvc-protection` finalizer.
+/// A PersistentVolumeClaim; live claims carry the `kubernetes.io/pvc-protection`
+/// finalizer unless a client removed it (and the controller has not put it back yet).
 pub fn pvc(world: &World, claim: &Pvc) -> Object {
     let mut meta = metadata(
         world,
@@ -332,9 +335,10 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
         },
     );
     meta.insert("labels".into(), labels(&claim.labels));
-    let finalizers: Vec<&str> =
-        std::iter::once(PVC_PROTECTION).chain(claim.finalizers.iter().map(String::as_str)).collect();
-    meta.insert("finalizers".into(), json!(finalizers));
+    let finalizers = claim.finalizer_list();
+    if !finalizers.is_empty() {
+        meta.insert("finalizers".into(), json!(finalizers));
+    }
     if !claim.owner_refs.is_empty() || !claim.owner_references.is_empty() {
         let owners: Vec<Value> = claim
             .owner_refs

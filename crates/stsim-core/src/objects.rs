@@ -298,6 +298,11 @@ pub struct Runtime {
     /// When the kubelet's kill of an orphaned container (its pod object
     /// gone) completes.
     pub killed_by: Option<SimTime>,
+    /// When the kubelet's kill of the container for a new image (its pod's
+    /// `spec.containers[0].image` updated in place) completes: the old
+    /// container had SIGTERM and exits within the grace period, then the
+    /// new image is pulled and started in the same sandbox.
+    pub image_change_due: Option<SimTime>,
     /// The container process is running on its machine, whatever the API
     /// server believes. The model-world invariant (one running copy per
     /// StatefulSet identity) is checked on this.
@@ -307,6 +312,9 @@ pub struct Runtime {
     /// The kubelet's admission refused the pod (reason, message), and when
     /// the status manager's write of `Failed` reaches the API server.
     pub rejected: Option<(&'static str, String, SimTime)>,
+    /// A failing init container: its index, and when its next change is due
+    /// (its exit, its failed pull, the end of a back-off).
+    pub init_due: Option<(usize, SimTime)>,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).
@@ -359,6 +367,24 @@ pub struct PodStatus {
     /// `status.reason` and `status.message` of a pod the kubelet rejected
     /// (`OutOfcpu`, `NodePorts`, ...; `Pod was rejected: ...`).
     pub rejected: Option<(&'static str, String)>,
+    /// The state of an init container that fails (kubectl's `Init:` status),
+    /// while the app container waits uncreated.
+    pub init_failure: Option<InitFailure>,
+}
+
+/// A failing init container, as the kubelet reports it: the pod stays
+/// Pending and its app container is never created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InitFailure {
+    /// It exited with an error a moment ago (`Init:Error`).
+    Error,
+    /// Waiting out the restart back-off, or running again after it
+    /// (`Init:CrashLoopBackOff`).
+    CrashLoopBackOff,
+    /// Its image's last pull failed (`Init:ErrImagePull`).
+    ErrImagePull,
+    /// Waiting out the pull back-off, or pulling again (`Init:ImagePullBackOff`).
+    ImagePullBackOff,
 }
 
 #[derive(Debug, Clone)]
@@ -463,7 +489,13 @@ impl Pod {
             }
             (PodPhase::Failed, _) => "Error",
             (PodPhase::Succeeded, _) => "Completed",
-            (_, ContainerState::ContainerCreating) => "ContainerCreating",
+            (_, ContainerState::ContainerCreating) => match self.status.init_failure {
+                None => "ContainerCreating",
+                Some(InitFailure::Error) => "Init:Error",
+                Some(InitFailure::CrashLoopBackOff) => "Init:CrashLoopBackOff",
+                Some(InitFailure::ErrImagePull) => "Init:ErrImagePull",
+                Some(InitFailure::ImagePullBackOff) => "Init:ImagePullBackOff",
+            },
             (_, ContainerState::Unscheduled) => "Pending",
             (_, ContainerState::ErrImagePull) => "ErrImagePull",
             (_, ContainerState::ImagePullBackOff) => "ImagePullBackOff",
@@ -523,6 +555,11 @@ pub struct Pvc {
     pub finalizers: Vec<String>,
     /// Whether the claim was due to go and its finalizers hold it.
     pub removal_held: bool,
+    /// Whether a client removed `kubernetes.io/pvc-protection` and the
+    /// pvc-protection controller has not put it back (it does so only on
+    /// a claim not being deleted): meanwhile nothing holds a deleted claim
+    /// for the pods that use it.
+    pub protection_removed: bool,
 }
 
 /// How a deleted StatefulSet's dependents are treated (`--cascade`).
@@ -531,7 +568,9 @@ pub enum Cascade {
     /// The set goes at once; the garbage collector deletes its pods (and the
     /// claims the retention policy gave it) afterwards, in no order.
     Background,
-    /// The set goes; its pods and claims stay, no longer owned.
+    /// The set stays, with `deletionTimestamp` and the `orphan` finalizer,
+    /// until the garbage collector has taken it out of its pods' and
+    /// claims' owner references; then it goes, and they stay, unowned.
     Orphan,
     /// The set stays, with `deletionTimestamp` and the `foregroundDeletion`
     /// finalizer, until the garbage collector has deleted every dependent
@@ -542,9 +581,26 @@ pub enum Cascade {
 /// The garbage collector's finalizer of an owner deleted in the foreground.
 pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
+/// The garbage collector's finalizer of an owner deleted with
+/// `propagationPolicy: Orphan` (`metav1.FinalizerOrphanDependents`): the
+/// owner stays, with its deletionTimestamp, until the collector has removed
+/// it from its dependents' owner references.
+pub const ORPHAN_DEPENDENTS: &str = "orphan";
+
+/// The finalizer the pvc-protection controller keeps on every claim not
+/// being deleted.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+
 impl Pvc {
     pub fn exists(&self) -> bool {
         self.removed_at.is_none()
+    }
+
+    /// `metadata.finalizers` as the API server serves them: pvc-protection
+    /// first (unless a client removed it), then the clients' own.
+    pub fn finalizer_list(&self) -> Vec<String> {
+        let protection = (!self.protection_removed).then(|| PVC_PROTECTION.to_string());
+        protection.into_iter().chain(self.finalizers.iter().cloned()).collect()
     }
 }
 

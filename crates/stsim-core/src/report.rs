@@ -656,6 +656,11 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::ServiceCreated { service } => {
                 other(Cow::Borrowed("service"), world.service(*service).name.clone(), "created".into())
             }
+            Event::ServiceUpdated { service, change } => other(
+                Cow::Borrowed("service"),
+                world.service(*service).name.clone(),
+                format!("changed: {change}"),
+            ),
             Event::ServiceDeleted { service } => other(
                 Cow::Borrowed("service"),
                 world.service(*service).name.clone(),

@@ -123,6 +123,18 @@ pub struct Simulation {
     maintenance: Vec<maintenance::Rolling>,
     /// The instant of the last event, and how many events it has held.
     instant: (SimTime, u64),
+    /// `RecreateStatefulSet`s waiting for the old set to go (`kubectl
+    /// delete --cascade=orphan --wait`, then `kubectl apply`).
+    recreations: Vec<Recreation>,
+}
+
+/// A StatefulSet to create again once the set it replaces is gone.
+#[derive(Debug)]
+struct Recreation {
+    /// The index of the set in the config.
+    statefulset: usize,
+    old: StsId,
+    spec: crate::config::StatefulSetSpec,
 }
 
 mod failures;
@@ -194,6 +206,7 @@ impl Simulation {
             failures: Default::default(),
             maintenance: Vec::new(),
             instant: (SimTime::ZERO, 0),
+            recreations: Vec::new(),
         };
         sim.create_claims();
         for node in 0..sim.world.nodes.len() {
@@ -301,8 +314,14 @@ impl Simulation {
                 attach_detach::reconcile(&mut self.api(Actor::AttachDetachController), pv)
             }
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
+            EventKey::PvcProtection(pvc) => {
+                crate::controllers::pvc_protection::sync(&mut self.api(Actor::VolumeController), pvc)
+            }
             EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
             EventKey::Apps => crate::apps::observe(&mut self.api(Actor::Application)),
+        }
+        if !self.recreations.is_empty() {
+            self.finish_recreations();
         }
         if !self.armed.is_empty() {
             self.check_triggers();
@@ -384,6 +403,20 @@ impl Simulation {
             api.record(Event::OperatorFailed { message });
             let now = self.queue.now();
             self.end(now, EndReason::OperatorFailed);
+        }
+    }
+
+    /// Creates each recreated StatefulSet whose old set is gone.
+    fn finish_recreations(&mut self) {
+        let (done, waiting): (Vec<Recreation>, Vec<Recreation>) = std::mem::take(&mut self.recreations)
+            .into_iter()
+            .partition(|r| self.world.sts(r.old).removed_at.is_some());
+        self.recreations = waiting;
+        for Recreation { statefulset, old, spec } in done {
+            let name = self.world.sts(old).name.clone();
+            let new = self.api(Actor::User).create_statefulset(&name, spec);
+            self.world.apps.statefulset_recreated(old, new);
+            self.statefulset_ids[statefulset] = new;
         }
     }
 
@@ -737,13 +770,13 @@ impl Simulation {
                     self.api(Actor::User).record(Event::NotFound { name });
                     return;
                 }
-                let name = self.world.sts(old).name.clone();
                 let spec = patched_spec(self.world.sts(old).spec.clone(), patch.clone());
-                let mut api = self.api(Actor::User);
-                api.delete_statefulset(old, crate::objects::Cascade::Orphan);
-                let new = api.create_statefulset(&name, spec);
-                self.world.apps.statefulset_recreated(old, new);
-                self.statefulset_ids[statefulset] = new;
+                // The set stays until the garbage collector has orphaned its
+                // pods; the new one is made when it is gone, as `kubectl
+                // delete --cascade=orphan` waits for it by default.
+                self.api(Actor::User).delete_statefulset(old, crate::objects::Cascade::Orphan);
+                self.recreations.push(Recreation { statefulset, old, spec });
+                self.finish_recreations();
             }
             Action::RenameService { ref from, ref to } => match self.world.service_named(from) {
                 Some(id) => {
@@ -757,6 +790,20 @@ impl Simulation {
                 }
                 None => self.api(Actor::User).record(Event::NotFound { name: format!("service/{from}") }),
             },
+            Action::UpdateService { ref service, ref selector, ref ports, publish_not_ready_addresses } => {
+                match self.world.service_named(service) {
+                    Some(id) => {
+                        let s = self.world.service(id);
+                        let selector = selector.clone().unwrap_or_else(|| s.selector.clone());
+                        let ports = ports.clone().unwrap_or_else(|| s.ports.clone());
+                        let publish = publish_not_ready_addresses.unwrap_or(s.publish_not_ready_addresses);
+                        self.api(Actor::User).update_service_spec(id, selector, ports, publish);
+                    }
+                    None => {
+                        self.api(Actor::User).record(Event::NotFound { name: format!("service/{service}") })
+                    }
+                }
+            }
             Action::DeleteService { ref service } => match self.world.service_named(service) {
                 Some(id) => self.api(Actor::User).delete_service(id),
                 None => self.api(Actor::User).record(Event::NotFound { name: format!("service/{service}") }),
@@ -1164,6 +1211,21 @@ pub fn describe(config: &Config, action: &Action) -> String {
             "rename service {from} to {to}: kubectl delete service {from}, then create {to} with the same spec"
         ),
         Action::DeleteService { service } => format!("kubectl delete service {service}"),
+        Action::UpdateService { service, selector, ports, publish_not_ready_addresses } => {
+            let mut parts = Vec::new();
+            if let Some(selector) = selector {
+                let words: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                parts.push(format!("selector [{}]", words.join(", ")));
+            }
+            if let Some(ports) = ports {
+                let words: Vec<String> = ports.iter().map(|p| format!("{}:{}", p.name, p.port)).collect();
+                parts.push(format!("ports [{}]", words.join(", ")));
+            }
+            if let Some(publish) = publish_not_ready_addresses {
+                parts.push(format!("publishNotReadyAddresses={publish}"));
+            }
+            format!("kubectl patch service {service}: {}", parts.join(", "))
+        }
         Action::UpdateSpec { statefulset, patch } => format!(
             "kubectl apply: statefulset {} changes {}",
             config.statefulsets[*statefulset].name,

@@ -232,7 +232,24 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("Node {} is drained: no pods are left on it.", world.node(*node).name)
             }
             Event::PodEvicted { pod: id, reason, message } => {
-                format!("{} is evicted ({reason}): {message}.", pod(*id))
+                let p = world.pod(*id);
+                match (&p.node_name, p.node) {
+                    // Never bound: its nodeName names no Node (pod GC's gcOrphaned).
+                    (Some(node), None) if *reason == "DeletionByPodGC" => {
+                        let again = if p.owner.is_some() {
+                            "; its StatefulSet makes it again with the same nodeName, so this repeats about every \
+                             minute (the 40 s quarantine after the next 20 s pass)"
+                        } else {
+                            ""
+                        };
+                        format!(
+                            "{} is evicted ({reason}): {message}: its spec.nodeName, {node}, names no Node, so it \
+                             never ran{again}.",
+                            pod(*id)
+                        )
+                    }
+                    _ => format!("{} is evicted ({reason}): {message}.", pod(*id)),
+                }
             }
             Event::EvictionRefused { pod: id, message } => {
                 format!("The eviction of {} is refused: {message}.", pod(*id))
@@ -301,11 +318,28 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::MetadataPatched { object, change } => {
                 format!("{} is edited: {change}.", crate::kube::display(world, *object))
             }
-            Event::DeleteHeld { object, finalizers } => format!(
-                "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed.",
-                crate::kube::display(world, *object),
-                finalizers.join(", ")
+            Event::ServiceUpdated { service, change } => format!(
+                "Service {} is changed: {change}; its endpoints and DNS records follow.",
+                world.service(*service).name
             ),
+            Event::DeleteHeld { object, finalizers } => {
+                let gc = match finalizers.iter().map(String::as_str).find(|f| {
+                    [crate::objects::ORPHAN_DEPENDENTS, crate::objects::FOREGROUND_DELETION].contains(f)
+                }) {
+                    Some(crate::objects::ORPHAN_DEPENDENTS) => {
+                        "; the garbage collector removes `orphan` once its pods and claims no longer name it as their owner"
+                    }
+                    Some(_) => {
+                        "; the garbage collector removes `foregroundDeletion` once its dependents are gone"
+                    }
+                    None => "",
+                };
+                format!(
+                    "{} is deleted, but its finalizers ({}) keep it, with its deletionTimestamp, until they are removed{gc}.",
+                    crate::kube::display(world, *object),
+                    finalizers.join(", ")
+                )
+            }
             Event::WriteRefused { action, code, reason, message } => {
                 format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }

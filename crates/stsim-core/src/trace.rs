@@ -387,6 +387,12 @@ pub enum Event {
         what: &'static str,
         generation: u64,
     },
+    /// A client changed a Service's spec (selector, ports,
+    /// publishNotReadyAddresses), as said in `change`: endpoints and DNS follow.
+    ServiceUpdated {
+        service: crate::objects::ServiceId,
+        change: String,
+    },
     /// A client edited the metadata of a StatefulSet or a Service (labels,
     /// finalizers), as said in `change`.
     MetadataPatched {
@@ -726,6 +732,9 @@ pub fn render_into<W: Write>(out: &mut W, world: &World, record: &Record) {
         }
         Event::MetadataPatched { object, change } => {
             write!(out, "{}\tpatched\t{change}", crate::kube::display(world, *object))
+        }
+        Event::ServiceUpdated { service, change } => {
+            write!(out, "service/{}\tupdated\t{change}", world.service(*service).name)
         }
         Event::DeleteHeld { object, finalizers } => {
             write!(out, "{}\theld\tfinalizers={}", crate::kube::display(world, *object), finalizers.join(","))

@@ -86,6 +86,9 @@ pub struct World {
     /// CoreDNS's cache of Service names' answers (every address): the
     /// addresses and when they expire.
     pub dns_set_cache: BTreeMap<String, (Vec<Ipv4>, SimTime)>,
+    /// CoreDNS's cache of SRV names' answers (`<target>:<port>`, sorted)
+    /// and when they expire.
+    pub dns_srv_cache: BTreeMap<String, (Vec<String>, SimTime)>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -112,6 +115,13 @@ pub struct World {
     pub node_lifecycle: crate::controllers::node_lifecycle::State,
     /// Pod GC: Node objects found missing, and when their quarantine ends.
     pub gc_quarantine: BTreeMap<NodeId, SimTime>,
+    /// Pod GC: names that `spec.nodeName`s give but no Node has, and when
+    /// their quarantine ends.
+    pub gc_quarantine_names: BTreeMap<String, SimTime>,
+    /// Pods created with a `spec.nodeName` that no Node had, so left
+    /// unbound: what pod GC's orphan pass and a Node joining under that name
+    /// look at (pods since bound or gone are dropped when next looked at).
+    pub pods_on_unknown_nodes: BTreeSet<PodId>,
     /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
     pub scheduler_next_start: usize,
     /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
@@ -170,6 +180,7 @@ impl World {
             dns_cache_log: None,
             dns_answer_log: None,
             dns_set_cache: BTreeMap::new(),
+            dns_srv_cache: BTreeMap::new(),
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(
@@ -187,6 +198,8 @@ impl World {
             drains: BTreeMap::new(),
             node_lifecycle: Default::default(),
             gc_quarantine: BTreeMap::new(),
+            gc_quarantine_names: BTreeMap::new(),
+            pods_on_unknown_nodes: BTreeSet::new(),
             scheduler_next_start: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
@@ -584,6 +597,20 @@ impl World {
         self.services.push(Service { id, ..service });
         id
     }
+    /// Replaces a live Service's selector, and its place in the selector index.
+    pub(crate) fn set_service_selector(&mut self, id: ServiceId, selector: crate::config::Labels) {
+        let service = &mut self.services[id.index()];
+        if let Some((key, value)) = service.selector.iter().next()
+            && let Some(set) = self.services_by_label.get_mut(key).and_then(|v| v.get_mut(value))
+        {
+            set.remove(&id);
+        }
+        if let Some((key, value)) = selector.iter().next() {
+            let by_value = self.services_by_label.entry(key.clone()).or_default();
+            by_value.entry(value.clone()).or_default().insert(id);
+        }
+        service.selector = selector;
+    }
     /// Takes a Service out of the live indexes; the object stays for the record.
     pub(crate) fn remove_service(&mut self, id: ServiceId, at: SimTime) {
         let service = &mut self.services[id.index()];
@@ -745,8 +772,11 @@ impl World {
     /// still waiting for a node does not hold the claim, because the kubelet
     /// refuses to start a pod whose claim is being deleted (`podUsesPVC` in
     /// pkg/controller/volume/pvcprotection/pvc_protection_controller.go).
+    /// A claim whose `kubernetes.io/pvc-protection` finalizer a client
+    /// removed is not held at all.
     pub fn claim_protected_by_pod(&self, claim: &str) -> bool {
-        self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
+        let protected = self.pvc_names.get(claim).is_none_or(|id| !self.pvcs[id.index()].protection_removed);
+        protected && self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
     }
 
     /// How an image behaves, from the scenario or the defaults.

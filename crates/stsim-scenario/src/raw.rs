@@ -416,6 +416,7 @@ pub struct Dns {
 pub enum Discovery {
     Pods,
     Service,
+    Srv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -587,6 +588,9 @@ pub enum App {
     Quorum {
         #[serde(default)]
         system: Option<QuorumSystem>,
+        /// etcd: `Srv` bootstraps from the Service's SRV records (`--discovery-srv`).
+        #[serde(default)]
+        discovery: Option<Discovery>,
         #[serde(default)]
         addressing: Option<Addressing>,
         #[serde(default)]
@@ -1345,6 +1349,15 @@ pub enum Action {
     DeleteService {
         service: String,
     },
+    UpdateService {
+        service: String,
+        #[serde(default)]
+        selector: Option<RawLabels>,
+        #[serde(default)]
+        ports: Option<Vec<ServicePort>>,
+        #[serde(default)]
+        publish_not_ready_addresses: Option<bool>,
+    },
     PatchPod {
         pod: String,
         #[serde(default)]
@@ -1355,6 +1368,8 @@ pub enum Action {
         owner_references: Option<Vec<String>>,
         #[serde(default)]
         finalizers: Option<Vec<String>>,
+        #[serde(default)]
+        image: Option<String>,
     },
     PatchPvc {
         pvc: String,

@@ -57,6 +57,52 @@ impl Api<'_> {
         self.wake_every_statefulset();
     }
 
+    /// A pod's container image updated in place (`spec.containers[*].image`
+    /// is mutable: `ValidatePodUpdate`). The kubelet sees the container's
+    /// spec changed: a started container gets SIGTERM and, once it exits
+    /// (the old image's shutdown time, at most the grace period), the new
+    /// image is pulled and started in the same sandbox, so the pod keeps
+    /// its name, IP and node and its restart count goes up by one
+    /// (kuberuntime `computePodActions`: "Container main definition
+    /// changed, will be restarted"). A pull under way starts again with the
+    /// new image; a pod not yet started just has it. A pod terminating or
+    /// finished is not modelled changing (`Err` says so).
+    pub fn update_pod_image(&mut self, pod: PodId, image: String) -> Result<(), String> {
+        let now = self.now;
+        let p = self.world.pod(pod);
+        if p.image == image {
+            return Ok(());
+        }
+        if p.is_terminating() || p.is_terminal() {
+            return Err(format!("changes to the image of a terminating or finished pod ({})", p.name));
+        }
+        let old_shutdown = self.world.image(&p.image).shutdown;
+        let grace = p.termination_grace_period;
+        let state = p.status.container;
+        let p = self.world.pod_mut(pod);
+        p.image = image.clone();
+        match state {
+            ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
+                let due = if p.runtime.running { now + old_shutdown.min(grace) } else { now };
+                p.runtime.image_change_due.get_or_insert(due);
+            }
+            ContainerState::ContainerCreating
+            | ContainerState::ErrImagePull
+            | ContainerState::ImagePullBackOff
+                if p.runtime.pull_started_at.is_some_and(|at| at <= now) =>
+            {
+                p.runtime.pull_started_at = Some(now);
+                p.runtime.backoff_until = None;
+                p.runtime.pull_failures = 0;
+            }
+            _ => {}
+        }
+        self.record(Event::PodPatched { pod, change: format!("image {image}") });
+        self.pod_changed(pod);
+        self.wake(EventKey::Kubelet(pod));
+        Ok(())
+    }
+
     /// `metadata.labels` of a claim replaced.
     pub fn set_pvc_labels(&mut self, pvc: PvcId, labels: Labels, change: String) {
         let claim = self.world.pvc_mut(pvc);
@@ -96,10 +142,15 @@ impl Api<'_> {
         }
     }
 
-    /// A claim due to leave is held by its finalizers, Terminating.
+    /// A claim due to leave is held by its finalizers, Terminating. No
+    /// scheduled pod uses it now, so the pvc-protection controller has
+    /// removed its own finalizer (`removeFinalizer` of a deleted claim not
+    /// in use): only the clients' remain, and a stale copy that sends it
+    /// again is refused (no new finalizers on an object being deleted).
     pub(super) fn hold_pvc(&mut self, pvc: PvcId) {
         let now = self.now;
         let claim = self.world.pvc_mut(pvc);
+        claim.protection_removed = true;
         claim.deletion_timestamp.get_or_insert(now);
         if !claim.removal_held {
             claim.removal_held = true;
@@ -134,29 +185,57 @@ impl Api<'_> {
         Ok(())
     }
 
-    /// `metadata.finalizers` of a claim replaced; the last one removed lets
-    /// a deleted claim go, unless a scheduled pod still uses it.
+    /// `metadata.finalizers` of a claim replaced by a client, the whole
+    /// list as a merge patch or an update writes it. Any client may remove
+    /// `kubernetes.io/pvc-protection` (`kubectl patch pvc x -p
+    /// '{"metadata":{"finalizers":null}}'`, the well-known "fix" of a claim
+    /// stuck Terminating): from then on nothing holds the claim for the pods
+    /// that use it. A claim being deleted goes as soon as its other
+    /// finalizers are gone, though a pod still runs on it, and its volume
+    /// is reclaimed as its policy says; on a claim not being deleted the
+    /// pvc-protection controller puts the finalizer back (its work key is
+    /// woken). No finalizer may be added to a claim being deleted.
     pub fn set_pvc_finalizers(&mut self, pvc: PvcId, finalizers: Vec<String>) -> Result<(), String> {
         let claim = self.world.pvc(pvc);
-        if claim.finalizers == finalizers {
+        let old = claim.finalizer_list();
+        if old == finalizers {
             return Ok(());
         }
-        if let Some(message) = no_new_finalizers(claim.deletion_timestamp, &claim.finalizers, &finalizers) {
+        if let Some(message) = no_new_finalizers(claim.deletion_timestamp, &old, &finalizers) {
             let change = "refused: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted";
             self.record(Event::PvcPatched { pvc, change: change.to_string() });
             let name = &self.world.pvc(pvc).name;
             return Err(format!("PersistentVolumeClaim \"{name}\" is invalid: {message}"));
         }
         let change = format!("finalizers [{}]", finalizers.join(", "));
+        let protected = finalizers.iter().any(|f| f == PVC_PROTECTION);
         let claim = self.world.pvc_mut(pvc);
-        claim.finalizers = finalizers;
-        let deleting = claim.finalizers.is_empty() && claim.removal_held;
+        let unprotected_now = !protected && !claim.protection_removed;
+        claim.protection_removed = !protected;
+        claim.finalizers = finalizers.into_iter().filter(|f| f != PVC_PROTECTION).collect();
+        let release = claim.deletion_timestamp.is_some() && claim.finalizers.is_empty();
+        let deleting = claim.deletion_timestamp.is_some();
         let name = claim.name.clone();
         self.record(Event::PvcPatched { pvc, change });
-        if deleting && !self.world.claim_protected_by_pod(&name) {
+        if unprotected_now && !deleting {
+            self.wake(EventKey::PvcProtection(pvc));
+        }
+        if release && !self.world.claim_protected_by_pod(&name) {
             self.remove_pvc(pvc);
         }
         Ok(())
+    }
+
+    /// The pvc-protection controller puts its finalizer back on a claim
+    /// that lost it and is not being deleted.
+    pub fn restore_pvc_protection(&mut self, pvc: PvcId) {
+        let claim = self.world.pvc_mut(pvc);
+        if !claim.exists() || claim.deletion_timestamp.is_some() || !claim.protection_removed {
+            return;
+        }
+        claim.protection_removed = false;
+        let change = format!("finalizers [{}]", claim.finalizer_list().join(", "));
+        self.record(Event::PvcPatched { pvc, change });
     }
 
     /// `metadata.labels` of a StatefulSet or a Service replaced: kept and

@@ -152,6 +152,19 @@ impl Api<'_> {
         }
         self.record(Event::NodeAdded { node: id });
         self.notify(Change::NodeAdded(id));
+        // Pods whose spec.nodeName waited for this name are its kubelet's now.
+        let waiting: Vec<PodId> = self.world.pods_on_unknown_nodes.iter().copied().collect();
+        for pod in waiting {
+            let p = self.world.pod(pod);
+            if !p.exists() || p.node.is_some() {
+                self.world.pods_on_unknown_nodes.remove(&pod);
+            } else if p.node_name.as_deref() == Some(name) && !p.is_terminating() && !p.is_terminal() {
+                self.world.pods_on_unknown_nodes.remove(&pod);
+                self.world.pod_mut(pod).assumed_node = Some(id);
+                self.take_node_room(pod, id);
+                self.bind_pod(pod);
+            }
+        }
         self.retry_unschedulable();
         id
     }

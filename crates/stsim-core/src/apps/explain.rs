@@ -403,12 +403,31 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
         Event::PvcRemoved { pvc: old }
             if old != claim && world.pvc(old).name == *name && r.at <= pvc.created_at =>
         {
-            Some((r.at, r.actor))
+            Some((r.at, r.actor, old))
         }
         _ => None,
     });
     match previous {
-        Some((at, actor)) => {
+        Some((at, actor, old)) => {
+            // Gone at once, under its pod, because a client removed its
+            // pvc-protection finalizer.
+            let unprotected = records
+                .iter()
+                .rposition(|r| match &r.event {
+                    Event::PvcPatched { pvc, change } => {
+                        *pvc == old
+                            && r.at <= at
+                            && change.starts_with("finalizers [")
+                            && !change.contains(crate::objects::PVC_PROTECTION)
+                    }
+                    _ => false,
+                })
+                .filter(|i| records[*i].at == at)
+                .map(|i| {
+                    let who =
+                        blame_record(world, records, i, "its kubernetes.io/pvc-protection finalizer removed");
+                    format!("{who}: it went at once, with its volume, under the pod using it")
+                });
             let root = match actor {
                 Actor::GarbageCollector => format!(
                     "the garbage collector deleted {name} at {at} (persistentVolumeClaimRetentionPolicy Delete)"
@@ -431,8 +450,9 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
                     }
                 }
             };
+            let again = format!("{name} was created again, empty, at {}", pvc.created_at);
             Why {
-                steps: vec![root, format!("{name} was created again, empty, at {}", pvc.created_at)],
+                steps: std::iter::once(root).chain(unprotected).chain(std::iter::once(again)).collect(),
                 at: Some(at),
                 fix: String::new(),
                 code: "empty-data",

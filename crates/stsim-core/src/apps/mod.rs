@@ -28,7 +28,9 @@
 //! application, through the API server.
 //!
 //! Does not change Kubernetes objects, except the readiness probe result of
-//! a member whose probe passes only once it has joined (`readiness: Joined`).
+//! a member whose probe passes only once it has joined (`readiness: Joined`),
+//! and a container whose process exits of its own accord (an etcd member
+//! that fails its DNS discovery), through the kubelet.
 
 pub mod breakage;
 mod cassandra;
@@ -212,6 +214,9 @@ pub struct Cluster {
     pub created_by: String,
     /// The configured members (quorum systems): the static membership.
     pub members: BTreeSet<String>,
+    /// Quorum systems: the membership it was formed with, whatever changed
+    /// since (etcd derives the cluster ID from it and the token).
+    pub initial: BTreeSet<String>,
     /// Members removed from the membership (a pre-stop hook on scale-down), and when.
     pub removed: BTreeMap<String, SimTime>,
     /// How each removal was made, when not by the pre-stop hook (`etcdctl member remove`).
@@ -340,7 +345,9 @@ pub const CODES: &[&str] = &[
     "healthy",
     "forming",
     "catching-up",
+    "cluster-id-mismatch",
     "data-lost",
+    "discovery-failed",
     "dns-negative-cache",
     "duplicate-identity",
     "empty-data",
@@ -420,6 +427,11 @@ pub struct App {
     /// Primary/replica: the replicas receiving a primary's writes since the
     /// last look, and from which primary.
     pub replicating: BTreeMap<PodId, PodId>,
+    /// etcd with DNS discovery: the initial cluster each volume was
+    /// bootstrapped with, from the SRV records its member found at start
+    /// (etcd writes it, with the cluster ID it gives, to the data directory
+    /// before the cluster has formed).
+    pub bootstrapped: BTreeMap<VolumeKey, BTreeSet<String>>,
 }
 
 impl App {
@@ -466,6 +478,7 @@ impl App {
             created_at: at,
             created_by: by.to_string(),
             members: BTreeSet::new(),
+            initial: BTreeSet::new(),
             removed: BTreeMap::new(),
             removed_how: BTreeMap::new(),
             peers: BTreeMap::new(),

@@ -16,6 +16,12 @@
 //!   removed and added again, while a ZooKeeper server syncs from the
 //!   leader; a member outside the static membership is refused (ZooKeeper:
 //!   "My id N not in the peer list"; etcd needs `member add`);
+//! - with etcd's DNS discovery (`discovery: Srv`, `--discovery-srv`), the
+//!   initial cluster is not every pod name but what each member found in
+//!   the SRV records of its Service when it started (through the DNS
+//!   cache); a member that does not find itself exits (the kubelet restarts
+//!   it), and members form or join only with those that bootstrapped the
+//!   same list (the same cluster ID);
 //! - with `remove_on_scale_down`, a pre-stop hook removes a member from the
 //!   membership when its pod is scaled away (Bitnami's etcd chart), and a
 //!   member that comes back empty is added again.
@@ -26,7 +32,8 @@
 
 use super::explain::{self, Why};
 use super::*;
-use crate::config::QuorumSystem;
+use crate::config::{Discovery, QuorumSystem};
+use crate::controllers::dns;
 
 fn system(app: &App) -> QuorumSystem {
     match app.kind() {
@@ -73,62 +80,82 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
                 (ProcessState::Member { cluster: data.cluster }, what)
             }
         }
-        None => match app.clusters.first() {
-            None => (
-                ProcessState::Waiting {
-                    why: "waits for a majority of the initial members to form the cluster".into(),
-                },
-                format!(
-                    "started with an empty {words}: it waits for a majority of its peers to form the cluster"
+        None => {
+            let srv = app.config().discovery == Discovery::Srv;
+            match app.bootstrapped.get(&process.volume).cloned() {
+                _ if !srv => empty_volume(app, system, &process, &words),
+                Some(initial) => bootstrapped(app, system, &process, &words, &initial),
+                None => (
+                    ProcessState::Waiting { why: "it looks up its initial cluster in SRV records".into() },
+                    format!(
+                        "started with an empty {words}: it takes its initial cluster from the SRV records of its \
+                         Service (etcd's DNS discovery)"
+                    ),
                 ),
-            ),
-            Some(cluster) => {
-                let id = cluster.id;
-                if cluster.removed.contains_key(&member) {
-                    (
-                        ProcessState::Waiting { why: format!("it is added back to {id} and joins") },
-                        format!("started with an empty {words}: it is added back to {id}"),
-                    )
-                } else if !cluster.members.contains(&member) {
-                    let why = match system {
-                        QuorumSystem::Etcd => format!(
-                            "it is not a member of {id} (its static membership is {}): `etcdctl member add` is needed",
-                            list(&cluster.members.iter().cloned().collect::<Vec<_>>())
-                        ),
-                        QuorumSystem::ZooKeeper => format!(
-                            "\"My id {} not in the peer list\": {id}'s configuration lists {}",
-                            process.ordinal + 1,
-                            list(&cluster.members.iter().cloned().collect::<Vec<_>>())
-                        ),
-                    };
-                    (
-                        ProcessState::Rejected { why: why.clone(), code: "not-in-membership" },
-                        format!("is refused: {why}"),
-                    )
-                } else if app.joined.contains(&member) && system == QuorumSystem::Etcd {
-                    let why = format!(
-                        "it started with an empty {words}, but {id} already has a member {member} with data: etcd \
-                         refuses it (cluster ID mismatch) until it is removed and added again"
-                    );
-                    (
-                        ProcessState::Rejected { why: why.clone(), code: "empty-data" },
-                        format!("is refused: {why}"),
-                    )
-                } else {
-                    (
-                        ProcessState::Waiting {
-                            why: format!("its volume is empty: it joins {id} and copies the data"),
-                        },
-                        format!("started with an empty {words}: it joins {id} and copies the data"),
-                    )
-                }
             }
-        },
+        }
     };
     let process = app.processes.get_mut(&pod).expect("booting");
     process.state = state;
     process.catching_up = catching_up;
     member_event(api, index, pod, what);
+}
+
+/// What a member with an empty volume does once it knows its initial
+/// cluster: wait to form one, join the one formed, or be refused.
+fn empty_volume(app: &App, system: QuorumSystem, process: &Process, words: &str) -> (ProcessState, String) {
+    let member = process.member.clone();
+    match app.clusters.first() {
+        None => (
+            ProcessState::Waiting {
+                why: "waits for a majority of the initial members to form the cluster".into(),
+            },
+            format!(
+                "started with an empty {words}: it waits for a majority of its peers to form the cluster"
+            ),
+        ),
+        Some(cluster) => {
+            let id = cluster.id;
+            if cluster.removed.contains_key(&member) {
+                (
+                    ProcessState::Waiting { why: format!("it is added back to {id} and joins") },
+                    format!("started with an empty {words}: it is added back to {id}"),
+                )
+            } else if !cluster.members.contains(&member) {
+                let why = match system {
+                    QuorumSystem::Etcd => format!(
+                        "it is not a member of {id} (its static membership is {}): `etcdctl member add` is needed",
+                        list(&cluster.members.iter().cloned().collect::<Vec<_>>())
+                    ),
+                    QuorumSystem::ZooKeeper => format!(
+                        "\"My id {} not in the peer list\": {id}'s configuration lists {}",
+                        process.ordinal + 1,
+                        list(&cluster.members.iter().cloned().collect::<Vec<_>>())
+                    ),
+                };
+                (
+                    ProcessState::Rejected { why: why.clone(), code: "not-in-membership" },
+                    format!("is refused: {why}"),
+                )
+            } else if app.joined.contains(&member) && system == QuorumSystem::Etcd {
+                let why = format!(
+                    "it started with an empty {words}, but {id} already has a member {member} with data: etcd \
+                 refuses it (cluster ID mismatch) until it is removed and added again"
+                );
+                (
+                    ProcessState::Rejected { why: why.clone(), code: "empty-data" },
+                    format!("is refused: {why}"),
+                )
+            } else {
+                (
+                    ProcessState::Waiting {
+                        why: format!("its volume is empty: it joins {id} and copies the data"),
+                    },
+                    format!("started with an empty {words}: it joins {id} and copies the data"),
+                )
+            }
+        }
+    }
 }
 
 /// A member's process stopped: with `remove_on_scale_down`, a scaled-away
@@ -162,13 +189,172 @@ pub(super) fn stopped(api: &mut Api, app: &mut App, index: usize, process: &Proc
 
 /// The cluster forms, and members with an empty volume join it.
 pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    let srv = app.config().discovery == Discovery::Srv;
+    if srv {
+        discover(api, app, index, wake);
+    }
     if app.clusters.is_empty() {
         form(api, app, index, wake);
     }
     let Some(cluster) = app.clusters.first().map(|c| c.id) else { return };
+    if srv {
+        refuse_mismatched(api, app, index);
+    }
     let waiting = app.waiting();
     for pod in waiting {
         join(api, app, index, cluster, pod, wake);
+    }
+}
+
+/// The SRV name etcd's DNS discovery looks up for a member under `service`
+/// (`--discovery-srv <service>.<namespace>.svc.<domain>`; without TLS,
+/// `_etcd-server._tcp.` before it: `GetSRVService` in client/pkg/srv).
+fn srv_name(world: &crate::world::World, service: &str) -> String {
+    format!("_etcd-server._tcp.{service}.{}.svc.{}", world.namespace, world.cluster_domain)
+}
+
+/// A member whose volume was bootstrapped with the initial cluster
+/// `initial` (from SRV records): it waits to form that cluster, is refused
+/// by a cluster formed with another initial membership (the cluster ID
+/// differs), or follows the rules of an empty volume in the same one.
+fn bootstrapped(
+    app: &App,
+    system: QuorumSystem,
+    process: &Process,
+    words: &str,
+    initial: &BTreeSet<String>,
+) -> (ProcessState, String) {
+    let names = |set: &BTreeSet<String>| list(&set.iter().cloned().collect::<Vec<_>>());
+    match app.clusters.first() {
+        Some(cluster) if cluster.initial != *initial => {
+            let why = format!(
+                "its initial cluster from the SRV records is {}, but {} was formed with {}: the cluster IDs \
+                 differ, so each side drops the other's messages (\"request cluster ID mismatch\")",
+                names(initial),
+                cluster.id,
+                names(&cluster.initial)
+            );
+            (
+                ProcessState::Rejected { why: why.clone(), code: "cluster-id-mismatch" },
+                format!("is refused: {why}"),
+            )
+        }
+        Some(_) => empty_volume(app, system, process, words),
+        None => {
+            let why = format!("its initial cluster is {}: it waits for a majority of it", names(initial));
+            let what = format!(
+                "bootstrapped with the initial cluster {}: it waits for a majority of it",
+                names(initial)
+            );
+            (ProcessState::Waiting { why }, what)
+        }
+    }
+}
+
+/// etcd's DNS discovery (`--discovery-srv`), run by each member with an
+/// empty data directory when it starts (client/pkg/srv `GetCluster`,
+/// server/embed `PeerURLsMapAndToken`): it resolves its own peer URL, looks
+/// up the SRV name through the cluster DNS cache, resolves each target (a
+/// target that does not resolve is skipped), and takes the targets as its
+/// initial cluster, itself among them matched by address. If its own name
+/// does not resolve, the SRV name answers nothing, or it is not among the
+/// targets ("cannot find local etcd member in SRV records"), etcd exits:
+/// the kubelet restarts it after the back-off, and it looks again.
+fn discover(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
+    for pod in app.waiting() {
+        let process = app.processes[&pod].clone();
+        if app.volumes.contains_key(&process.volume) || app.bootstrapped.contains_key(&process.volume) {
+            continue;
+        }
+        let subdomain = api.world().pod(pod).subdomain.clone();
+        let srv = srv_name(api.world(), &subdomain);
+        let own = dns_name(api.world(), &process.member, &subdomain);
+        let own_lookup = dns::resolve(api, &own);
+        if let Some(until) = own_lookup.stale_until {
+            wake.at(until);
+        }
+        let found = match own_lookup.answer {
+            None => Err(format!(
+                "its own peer URL's host {own} does not resolve{}",
+                if own_lookup.cached { " (a cached NXDOMAIN)" } else { "" }
+            )),
+            Some(own_ip) => {
+                let lookup = dns::resolve_srv(api, &srv);
+                if let Some(until) = lookup.stale_until {
+                    wake.at(until);
+                }
+                let cached = if lookup.cached { " from the cache" } else { "" };
+                let mut initial = BTreeSet::new();
+                let mut itself = false;
+                for answer in &lookup.answers {
+                    let host = answer.rsplit_once(':').map_or(answer.as_str(), |(host, _)| host);
+                    let target = dns::resolve(api, host);
+                    if let Some(until) = target.stale_until {
+                        wake.at(until);
+                    }
+                    let Some(ip) = target.answer else { continue };
+                    if ip == own_ip {
+                        itself = true;
+                        initial.insert(process.member.clone());
+                    } else {
+                        initial.insert(host.split('.').next().unwrap_or(host).to_string());
+                    }
+                }
+                if lookup.answers.is_empty() {
+                    Err(format!("{srv} answers NXDOMAIN{cached}"))
+                } else if !itself {
+                    Err(format!(
+                        "cannot find local etcd member \"{}\" in SRV records: {srv} answers {}{cached}",
+                        process.member,
+                        lookup.answers.join(", ")
+                    ))
+                } else {
+                    Ok((initial, format!("{srv} answers {}{cached}", lookup.answers.join(", "))))
+                }
+            }
+        };
+        match found {
+            Ok((initial, how)) => {
+                app.bootstrapped.insert(process.volume, initial.clone());
+                let words = volume_words(api.world(), process.volume);
+                let (state, what) = bootstrapped(app, system(app), &process, &words, &initial);
+                app.processes.get_mut(&pod).expect("discovering").state = state;
+                member_event(api, index, pod, format!("DNS discovery: {how}; {what}"));
+            }
+            Err(why) => {
+                if crate::controllers::kubelet::container_exited(api, pod) {
+                    let what = format!(
+                        "DNS discovery failed: {why}; etcd exits, and the kubelet restarts it after a back-off"
+                    );
+                    app.processes.get_mut(&pod).expect("discovering").state = ProcessState::Rejected {
+                        why: format!("DNS discovery failed: {why}"),
+                        code: "discovery-failed",
+                    };
+                    member_event(api, index, pod, what);
+                } else {
+                    // Its node's kubelet cannot report the exit: look again on the member's loop.
+                    wake.at(api.now + app.config().lookup_retry);
+                }
+            }
+        }
+    }
+}
+
+/// etcd with DNS discovery: a waiting member whose initial cluster differs
+/// from the one that formed is refused.
+fn refuse_mismatched(api: &mut Api, app: &mut App, index: usize) {
+    for pod in app.waiting() {
+        let process = app.processes[&pod].clone();
+        if app.volumes.contains_key(&process.volume) {
+            continue;
+        }
+        let Some(initial) = app.bootstrapped.get(&process.volume).cloned() else { continue };
+        let words = volume_words(api.world(), process.volume);
+        let (state, what) = bootstrapped(app, system(app), &process, &words, &initial);
+        if matches!(state, ProcessState::Rejected { .. }) {
+            app.processes.get_mut(&pod).expect("waiting").state = state;
+            member_event(api, index, pod, what);
+        }
     }
 }
 
@@ -193,25 +379,46 @@ fn mutual(
 fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let now = api.now;
     let expected = app.expected(api.world());
-    let majority = expected.len() / 2 + 1;
     let names: BTreeSet<String> = expected.iter().map(|(m, _)| m.clone()).collect();
-    let waiting: Vec<PodId> =
-        app.waiting().into_iter().filter(|p| names.contains(&app.processes[p].member)).collect();
+    // Each member's initial cluster: every pod name (the static
+    // `--initial-cluster`), or, with DNS discovery, what its SRV lookup found.
+    let srv = app.config().discovery == Discovery::Srv;
+    let initial_of = |app: &App, pod: PodId| -> Option<BTreeSet<String>> {
+        if srv { app.bootstrapped.get(&app.processes[&pod].volume).cloned() } else { Some(names.clone()) }
+    };
+    let waiting: Vec<PodId> = app
+        .waiting()
+        .into_iter()
+        .filter(|p| names.contains(&app.processes[p].member) && initial_of(app, *p).is_some())
+        .collect();
     // Initial members find each other by name, under their own subdomain.
     let name_of = |api: &Api, pod: PodId, of: &str| {
         let subdomain = &api.world().pod(pod).subdomain;
         Address::Dns(dns_name(api.world(), of, subdomain))
     };
+    // The members of an initial cluster, the set's order first.
+    let in_order = |initial: &BTreeSet<String>| -> Vec<String> {
+        let mut order: Vec<String> =
+            expected.iter().map(|(m, _)| m.clone()).filter(|m| initial.contains(m)).collect();
+        order.extend(initial.iter().filter(|m| !names.contains(*m)).cloned());
+        order
+    };
     let mut group: Vec<PodId> = Vec::new();
+    let mut group_initial = names.clone();
     for &candidate in &waiting {
-        // Every member looks up every peer, up or not (this fills the cache).
+        let initial = initial_of(app, candidate).expect("filtered");
+        let majority = initial.len() / 2 + 1;
+        // Every member looks up every peer, up or not (this fills the cache);
+        // only peers with the same initial cluster (so the same cluster ID) count.
         let mut reachable = vec![candidate];
-        for (member, _) in &expected {
-            if *member == app.processes[&candidate].member {
+        for member in in_order(&initial) {
+            if member == app.processes[&candidate].member {
                 continue;
             }
-            let address = name_of(api, candidate, member);
-            let peer = waiting.iter().copied().find(|p| app.processes[p].member == *member);
+            let address = name_of(api, candidate, &member);
+            let peer = waiting.iter().copied().find(|p| {
+                app.processes[p].member == member && initial_of(app, *p).as_ref() == Some(&initial)
+            });
             match peer {
                 Some(peer) => {
                     let back = name_of(api, peer, &app.processes[&candidate].member.clone());
@@ -221,12 +428,13 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 }
                 None => {
                     let from = app.processes[&candidate].node;
-                    let _ = reach(api, app, from, member, &address, wake);
+                    let _ = reach(api, app, from, &member, &address, wake);
                 }
             }
         }
         if reachable.len() >= majority && group.is_empty() {
             group = reachable;
+            group_initial = initial;
         }
     }
     if group.is_empty() {
@@ -237,7 +445,7 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let addressing = app.config().addressing;
     let subdomain = api.world().pod(group[0]).subdomain.clone();
     let mut peers = BTreeMap::new();
-    for (member, _) in &expected {
+    for member in &in_order(&group_initial) {
         let address = match addressing {
             crate::config::Addressing::Dns => Some(Address::Dns(dns_name(api.world(), member, &subdomain))),
             crate::config::Addressing::Ip => group
@@ -252,7 +460,8 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let founders: Vec<String> = group.iter().map(|p| app.processes[p].member.clone()).collect();
     {
         let record = app.cluster_mut(cluster);
-        record.members = names;
+        record.members = group_initial.clone();
+        record.initial = group_initial.clone();
         record.peers = peers;
         record.origin = vec![format!("{} formed {cluster} at {now}", list(&founders))];
     }
@@ -282,7 +491,7 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 "formed {cluster} with {} ({} of {} initial members)",
                 list(&founders),
                 founders.len(),
-                expected.len()
+                group_initial.len()
             ),
         );
     }
@@ -564,6 +773,16 @@ fn fix_for(app: &App, code: &str, member: &str) -> String {
         "not-in-membership" if etcd => {
             format!("Add {member} to the cluster (`etcdctl member add`) before it starts.")
         }
+        "cluster-id-mismatch" => format!(
+            "Bootstrap every member with the same initial cluster: start them together (podManagementPolicy: \
+             Parallel) behind a peer Service with publishNotReadyAddresses: true, or list them statically \
+             (--initial-cluster); then wipe {member}'s data so it bootstraps again (or `etcdctl member add` it \
+             to the running cluster with --initial-cluster-state existing)."
+        ),
+        "discovery-failed" => format!(
+            "Let {member} find itself in the SRV records when it starts: give the peer Service a port named \
+             etcd-server and publishNotReadyAddresses: true, so a member is listed as soon as it has an address."
+        ),
         "not-in-membership" => format!(
             "List {member} in every server's configuration (or add it with dynamic reconfiguration) and restart \
              the ensemble in order."
@@ -695,6 +914,9 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
     let expected = app.expected(api.world());
     let n = expected.len();
     let majority = n / 2 + 1;
+    if app.config().discovery == Discovery::Srv {
+        return srv_not_formed(api, app, n, majority);
+    }
     let up: Vec<&Process> = app.processes.values().filter(|p| p.ghost_since.is_none()).collect();
     // The first peer a member cannot resolve says why nobody forms.
     let mut why: Option<Why> = None;
@@ -731,6 +953,49 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
     let chain = chain.then("no member can reach a majority, so the cluster never forms");
     let code = if why.code == "unresolvable-until-ready" { why.code } else { "quorum-lost" };
     Verdict::broken(code, format!("{reason}: peers cannot resolve each other")).because(chain).fix(why.fix)
+}
+
+/// Before an etcd cluster that bootstraps from SRV records forms: what the
+/// SRV name lists, and why that gives no majority the same initial cluster.
+fn srv_not_formed(api: &Api, app: &App, n: usize, majority: usize) -> Verdict {
+    let world = api.world();
+    let service = &app.current_set(world).spec.service_name;
+    let srv = srv_name(world, service);
+    let publishes = world.service_named(service).map(|s| world.service(s).publish_not_ready_addresses);
+    let reason = format!(
+        "the cluster has not formed: members take their initial cluster from {srv} when they start, and no \
+         majority ({majority} of {n}) of them found the same one"
+    );
+    let mut chain = Chain::root(
+        match publishes {
+            None => format!("no Service {service} exists, so {srv} answers NXDOMAIN"),
+            Some(false) => format!(
+                "{srv} lists only Ready endpoints (publishNotReadyAddresses: false), and a member is Ready only \
+                 once it runs, after it has found itself there"
+            ),
+            Some(true) => {
+                format!("{srv} lists every member with an address (publishNotReadyAddresses: true)")
+            }
+        },
+        None,
+    );
+    let failed =
+        app.processes_in_order().into_iter().map(|p| &app.processes[&p]).find_map(|p| match &p.state {
+            ProcessState::Rejected { why, code: "discovery-failed" } => Some(format!("{}: {why}", p.member)),
+            _ => None,
+        });
+    if let Some(failed) = failed {
+        chain = chain.then(format!("{failed}; etcd exits and the kubelet restarts it after a back-off"));
+    }
+    let chain =
+        chain.then("no majority bootstraps with the same initial cluster, so the cluster never forms");
+    let member = expected_first(app, world);
+    Verdict::broken("discovery-failed", reason).because(chain).fix(fix_for(app, "discovery-failed", &member))
+}
+
+/// The first member the set wants, for fixes that name one.
+fn expected_first(app: &App, world: &crate::world::World) -> String {
+    app.expected(world).first().map_or_else(|| "a member".to_string(), |(m, _)| m.clone())
 }
 
 /// Whether the cluster can commit a membership change now: it is formed

@@ -28,7 +28,8 @@
 //! (`<hostname>.<service>...`) when its subdomain is the Service, else the
 //! dashed address (`10-244-0-3.<service>...`). They are computed, not
 //! stored: kept over time (`World::dns_answer_log`) only for the names a
-//! scenario's expectations ask about.
+//! scenario's expectations ask about. Clients look them up through the
+//! same cache ([`resolve_service`], [`resolve_srv`]).
 
 use crate::api::Api;
 use crate::objects::*;
@@ -193,6 +194,37 @@ pub fn resolve_service(api: &mut Api, service: &str) -> LookupAll {
     let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
     api.cache_dns_answers(&name, live.clone(), now + ttl);
     LookupAll { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
+}
+
+/// What a client got when it looked an SRV name up: every target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupSrv {
+    /// `<target>:<port>`, sorted; empty for NXDOMAIN.
+    pub answers: Vec<String>,
+    pub cached: bool,
+    /// When the answer given leaves the cache.
+    pub expires_at: crate::time::SimTime,
+    /// When the cached answer expires, if it differs from what DNS serves now.
+    pub stale_until: Option<crate::time::SimTime>,
+}
+
+/// Looks an SRV name (`_<port>._<proto>.<service>.<namespace>.svc.<domain>`)
+/// up through the cluster DNS cache: one target per ready endpoint
+/// ([`service_answers`]), cached like any answer (NXDOMAIN when there is none).
+pub fn resolve_srv(api: &mut Api, name: &str) -> LookupSrv {
+    let now = api.now;
+    let world = api.world();
+    let live = service_answers(world, name).unwrap_or_default();
+    if let Some((answers, expires_at)) = world.dns_srv_cache.get(name)
+        && *expires_at > now
+    {
+        let stale_until = (*answers != live).then_some(*expires_at);
+        return LookupSrv { answers: answers.clone(), cached: true, expires_at: *expires_at, stale_until };
+    }
+    let config = world.dns_config;
+    let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
+    api.cache_dns_srv_answers(name, live.clone(), now + ttl);
+    LookupSrv { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
 }
 
 /// Appends the Service-level answers that changed to the log kept for

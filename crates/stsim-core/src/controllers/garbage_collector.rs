@@ -12,7 +12,11 @@
 //! has its pods and the claims it owns deleted while it stays; once the
 //! last is gone from the API server the collector removes the finalizer,
 //! and the set goes (`processDeletingDependentsItem`: every dependent of
-//! ours blocks, `blockOwnerDeletion: true`). In-use protection of
+//! ours blocks, `blockOwnerDeletion: true`). A StatefulSet deleted with
+//! `propagationPolicy: Orphan` (`orphan` finalizer) has its pods and claims
+//! taken out of its owner references, then the finalizer removed, and goes
+//! (`orphanDependents`): until that pass, after the writes of the instant
+//! that deleted it, its name is still taken. In-use protection of
 //! claims is the API server's (`Api::delete_pvc`).
 //!
 //! Like the real collector it works from a queue, not a scan: the world
@@ -142,6 +146,24 @@ pub fn collect(api: &mut Api) {
         .collect();
     for set in foreground {
         delete_dependents(api, set);
+    }
+    let orphaning: Vec<StsId> = queued
+        .iter()
+        .filter_map(|owner| match owner {
+            Owner::StatefulSet(set) => Some(*set),
+            Owner::Pod(_) => None,
+        })
+        .filter(|set| {
+            let set = api.world().sts(*set);
+            set.removed_at.is_none() && set.finalizers.iter().any(|f| f == ORPHAN_DEPENDENTS)
+        })
+        .collect();
+    for set in orphaning {
+        api.orphan_dependents(set);
+        let finalizers: Vec<String> =
+            api.world().sts(set).finalizers.iter().filter(|f| *f != ORPHAN_DEPENDENTS).cloned().collect();
+        // Removing a finalizer is always allowed; the last one lets the set go.
+        let _ = api.set_object_finalizers(crate::kube::ObjRef::Sts(set), finalizers);
     }
 }
 

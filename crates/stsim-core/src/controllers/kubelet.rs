@@ -2,8 +2,10 @@
 //!
 //! Owns what happens between binding and removal: admission (the verdict
 //! is `admission`'s; a rejected pod is reported `Failed`), waiting for volumes,
-//! the sandbox and its IP, the image pull (and its failures, with
-//! ImagePullBackOff), container start, crashes and restarts (with
+//! the sandbox and its IP, the init containers (one that crashes or cannot
+//! be pulled holds the pod in `Init:CrashLoopBackOff` or
+//! `Init:ImagePullBackOff`), the image pull (and its failures, with
+//! ImagePullBackOff), container start, an application's own exit, crashes and restarts (with
 //! CrashLoopBackOff), the readiness probe, and graceful termination
 //! (SIGTERM, exit within `terminationGracePeriodSeconds`, then the object's
 //! removal). Each call of [`step`] looks at the pod as it is now, makes the
@@ -109,11 +111,42 @@ pub fn step(api: &mut Api, id: PodId) {
         ContainerState::ContainerCreating
         | ContainerState::ErrImagePull
         | ContainerState::ImagePullBackOff => create_container(api, id),
+        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
+            if pod.runtime.image_change_due.is_some() =>
+        {
+            change_image(api, id)
+        }
         ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
             run_container(api, id)
         }
         ContainerState::Terminated => {}
     }
+}
+
+/// The container's image changed in the pod's spec: once the old container
+/// has exited (SIGTERM, then its shutdown within the grace period), the new
+/// image is pulled and started in the same sandbox; the restart count goes
+/// up by one (`Api::update_pod_image`).
+fn change_image(api: &mut Api, id: PodId) {
+    let now = api.now;
+    let due = api.world().pod(id).runtime.image_change_due.expect("an image change is due");
+    if now < due {
+        api.arm(EventKey::Kubelet(id), due);
+        return;
+    }
+    let pull = api.world().image(&api.world().pod(id).image).pull;
+    let p = api.world.pod_mut(id);
+    p.status.restarts += 1;
+    p.runtime.image_change_due = None;
+    p.runtime.started_at = None;
+    p.runtime.app_ready_at = None;
+    p.runtime.backoff_until = None;
+    p.runtime.pull_failures = 0;
+    p.runtime.pull_started_at = Some(now);
+    api.set_process(id, false, Some("killed by the kubelet: its container's image changed"));
+    api.set_pod_ready(id, false);
+    api.set_pod_state(id, PodPhase::Running, ContainerState::ContainerCreating);
+    api.arm(EventKey::Kubelet(id), now + pull);
 }
 
 /// Volumes, then sandbox and IP, then the image pull, then the container.
@@ -147,6 +180,10 @@ fn create_container(api: &mut Api, id: PodId) {
     for pv in volumes {
         api.set_volume_in_use(pv, node, true);
     }
+    if api.world().pod(id).runtime.init_due.is_some() {
+        init_failing(api, id);
+        return;
+    }
     let pod = api.world().pod(id);
     let image = api.world().image(&pod.image);
     let (pull, behaviour, startup) = (image.pull, image.behaviour, image.startup);
@@ -158,16 +195,30 @@ fn create_container(api: &mut Api, id: PodId) {
             // image's `startup`), then the container's pull starts. A new
             // sandbox runs them again; a container restart does not.
             api.assign_pod_ip(id);
-            let init = api
-                .world()
-                .pod(id)
-                .init_containers
-                .iter()
-                .map(|image| {
-                    let image = api.world().image(image);
-                    image.pull + image.startup
-                })
-                .fold(SimDuration::ZERO, |a, b| a + b);
+            // Init containers that complete take their pull and run time; the
+            // first that crashes or cannot be pulled holds the pod there.
+            let mut init = SimDuration::ZERO;
+            for (index, image) in api.world().pod(id).init_containers.iter().enumerate() {
+                let image = api.world().image(image);
+                match image.behaviour {
+                    ImageBehaviour::CrashLoop => {
+                        let due = now + init + image.pull + image.startup;
+                        api.world.pod_mut(id).runtime.init_due = Some((index, due));
+                        api.arm(EventKey::Kubelet(id), due);
+                        return;
+                    }
+                    ImageBehaviour::PullFails => {
+                        let due = now + init + image.pull;
+                        api.world.pod_mut(id).runtime.init_due = Some((index, due));
+                        api.arm(EventKey::Kubelet(id), due);
+                        return;
+                    }
+                    // An init container has no readiness probe: it completes.
+                    ImageBehaviour::Healthy | ImageBehaviour::NeverReady => {
+                        init = init + image.pull + image.startup
+                    }
+                }
+            }
             api.world.pod_mut(id).runtime.pull_started_at = Some(now + init);
             api.arm(EventKey::Kubelet(id), now + init + pull);
         }
@@ -202,6 +253,65 @@ fn create_container(api: &mut Api, id: PodId) {
             start(api, id, app_ready_at);
         }
     }
+}
+
+/// A failing init container (`computeInitContainerActions` restarts a failed
+/// init container of a pod whose restartPolicy is not Never, with the same
+/// back-off as any container): one that crashes exits `startup` after each
+/// start (`Init:Error`), then waits out the back-off (`Init:CrashLoopBackOff`)
+/// and runs again; one whose image cannot be pulled fails each pull
+/// (`Init:ErrImagePull`) and waits out the pull back-off
+/// (`Init:ImagePullBackOff`). The pod stays Pending; the app container is
+/// never created, so its probes never start.
+fn init_failing(api: &mut Api, id: PodId) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let Some((index, due)) = pod.runtime.init_due else { return };
+    if now < due {
+        api.arm(EventKey::Kubelet(id), due);
+        return;
+    }
+    let image = api.world().image(&pod.init_containers[index]);
+    let (behaviour, pull, startup) = (image.behaviour, image.pull, image.startup);
+    let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
+    let next = match (behaviour, failure, backoff_until) {
+        // The kubelet's next look after an exit or a failed pull shows the back-off.
+        (_, Some(InitFailure::Error), Some(until)) => {
+            api.set_init_failure(id, Some(InitFailure::CrashLoopBackOff));
+            until
+        }
+        (_, Some(InitFailure::ErrImagePull), Some(until)) => {
+            api.set_init_failure(id, Some(InitFailure::ImagePullBackOff));
+            until
+        }
+        // The back-off is over: run (or pull) it again.
+        (ImageBehaviour::CrashLoop, _, Some(_)) => {
+            api.world.pod_mut(id).runtime.backoff_until = None;
+            now + startup
+        }
+        (_, _, Some(_)) => {
+            api.world.pod_mut(id).runtime.backoff_until = None;
+            now + pull
+        }
+        // It ran for its startup time and exits with an error.
+        (ImageBehaviour::CrashLoop, _, None) => {
+            let p = api.world.pod_mut(id);
+            p.status.restarts += 1;
+            p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+            api.set_init_failure(id, Some(InitFailure::Error));
+            now
+        }
+        // The pull failed.
+        (_, _, None) => {
+            let runtime = &mut api.world.pod_mut(id).runtime;
+            runtime.pull_failures += 1;
+            runtime.backoff_until = Some(now + backoff(runtime.pull_failures));
+            api.set_init_failure(id, Some(InitFailure::ErrImagePull));
+            now
+        }
+    };
+    api.world.pod_mut(id).runtime.init_due = Some((index, next));
+    api.arm(EventKey::Kubelet(id), next);
 }
 
 /// The container starts (or restarts).
@@ -309,6 +419,34 @@ fn liveness_kill_at(pod: &Pod, started: SimTime) -> Option<SimTime> {
     let first =
         if failing_since <= anchor { 0 } else { failing_since.since(anchor).as_millis().div_ceil(period) };
     Some(SimTime::from_millis(anchor.as_millis() + (first + u64::from(probe.failure_threshold) - 1) * period))
+}
+
+/// The application in a running container exited with an error of its own
+/// accord (etcd failing its DNS discovery): the kubelet sees the same as a
+/// crash and restarts the container after the back-off (CrashLoopBackOff
+/// when it keeps exiting). Nothing happens while the node's kubelet cannot
+/// report; the caller then treats the process as still running.
+/// Returns whether the container stopped.
+pub fn container_exited(api: &mut Api, id: PodId) -> bool {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let connected = pod.node.is_some_and(|node| api.world().node(node).kubelet_connected());
+    if !connected
+        || !pod.exists()
+        || pod.is_terminating()
+        || pod.status.container != ContainerState::Running
+        || !pod.runtime.running
+    {
+        return false;
+    }
+    let p = api.world.pod_mut(id);
+    p.status.restarts += 1;
+    p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+    api.set_process(id, false, Some("the application exited with an error"));
+    api.set_pod_ready(id, false);
+    api.set_pod_state(id, PodPhase::Running, ContainerState::Error);
+    api.arm(EventKey::Kubelet(id), now);
+    true
 }
 
 /// A script makes the liveness probe pass or fail from now on.
@@ -529,8 +667,10 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     runtime.app_ready_at = None;
     runtime.probe_result_since = None;
     runtime.backoff_until = None;
+    runtime.init_due = None;
     let phase = p.status.phase;
     api.set_pod_ready(pod, false);
+    api.set_init_failure(pod, None);
     api.set_pod_state(pod, phase, ContainerState::ContainerCreating);
 }
 

@@ -12,6 +12,7 @@ pub mod garbage_collector;
 pub mod kubelet;
 pub mod node_lifecycle;
 pub mod pod_gc;
+pub mod pvc_protection;
 pub mod scheduler;
 pub mod statefulset;
 pub mod taint_eviction;
@@ -28,6 +29,7 @@ pub fn react(api: &mut Api, change: Change) {
         | Change::NodeCondition { .. }
         | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
         Change::PodGcWork => pod_gc::work_queued(api),
+        Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
     }

@@ -145,7 +145,10 @@ pub fn on_change(api: &mut Api, change: Change) {
             let at = unknown_at(api.world, node);
             api.wake_at(EventKey::NodeMonitor(node), at);
         }
-        Change::PodGcWork | Change::ResizeRequested(_) | Change::ClaimCreated(_) => {}
+        Change::PodGcWork
+        | Change::PodOnUnknownNode
+        | Change::ResizeRequested(_)
+        | Change::ClaimCreated(_) => {}
     }
 }
 

@@ -3,11 +3,16 @@
 //! Owns two of the passes of `pkg/controller/podgc/gc_controller.go`, run
 //! every `gcCheckPeriod` (20 s):
 //!
-//! - `gcOrphaned`: a pod bound to a node whose Node object no longer exists
-//!   puts that node in quarantine for `quarantineTime` (40 s); if the node
-//!   is still gone on the pass after that, its pods are marked Failed
-//!   (`DisruptionTarget`, reason `DeletionByPodGC`) and deleted with grace
-//!   0, which removes the objects without waiting for a kubelet.
+//! - `gcOrphaned`: a pod whose `spec.nodeName` names no Node (its node was
+//!   deleted, or never existed: a `nodeName` written by hand) puts that name
+//!   in quarantine for `quarantineTime` (40 s), during which the Node may
+//!   appear; if it is still missing on the pass after that, its pods are
+//!   marked Failed (`DisruptionTarget`, reason `DeletionByPodGC`) and
+//!   deleted with grace 0, which removes the objects without waiting for a
+//!   kubelet. A StatefulSet then makes the pod again with the same
+//!   `nodeName`, and the pass deletes it again: a loop at about the
+//!   quarantine plus a pass (a pod created now is first seen by the next
+//!   pass after this instant).
 //! - `gcTerminating`: a terminating pod on a node that is not Ready and has
 //!   the `node.kubernetes.io/out-of-service` taint is force-deleted the same
 //!   way (non-graceful node shutdown, GA in 1.28).
@@ -19,6 +24,7 @@ use crate::api::Api;
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
 
 /// `gcCheckPeriod`.
 pub const GC_CHECK_PERIOD: SimDuration = SimDuration::from_secs(20);
@@ -34,6 +40,13 @@ pub fn next_pass(now: SimTime) -> SimTime {
 /// Something for a pass to find: wake the next pass on the 20 s grid.
 pub fn work_queued(api: &mut Api) {
     let at = next_pass(api.now);
+    api.wake_at(EventKey::PodGc, at);
+}
+
+/// A pod was created with a `nodeName` no Node has: the first pass after
+/// this instant lists it (a pass running now has listed the pods already).
+pub fn pod_on_unknown_node(api: &mut Api) {
+    let at = next_pass(api.now + SimDuration::from_millis(1));
     api.wake_at(EventKey::PodGc, at);
 }
 
@@ -94,7 +107,55 @@ fn gc_orphaned(api: &mut Api) {
             );
         }
     }
-    if let Some(next) = api.world.gc_quarantine.values().min().copied() {
+    gc_unknown_names(api);
+    let next = api.world.gc_quarantine.values().chain(api.world.gc_quarantine_names.values()).min().copied();
+    if let Some(next) = next {
         api.wake_at(EventKey::PodGc, next_pass(next));
+    }
+}
+
+/// `gcOrphaned` for pods never bound: their `nodeName` is a name no Node
+/// object has (the API server accepts any; pkg/controller/podgc
+/// `gcOrphaned` checks every pod's `spec.nodeName` against the Node list).
+fn gc_unknown_names(api: &mut Api) {
+    let now = api.now;
+    let mut waiting: BTreeMap<String, Vec<PodId>> = BTreeMap::new();
+    let listed: Vec<PodId> = api.world.pods_on_unknown_nodes.iter().copied().collect();
+    for pod in listed {
+        let p = api.world.pod(pod);
+        match (&p.node_name, p.exists() && p.node.is_none()) {
+            (Some(name), true) => waiting.entry(name.clone()).or_default().push(pod),
+            _ => {
+                api.world.pods_on_unknown_nodes.remove(&pod);
+            }
+        }
+    }
+    let missing = |api: &Api, name: &str| !api.world.live_nodes().any(|n| n.name == name);
+    for name in waiting.keys() {
+        if missing(api, name) {
+            // nodeQueue.AddAfter(name, quarantineTime): the earliest time is kept.
+            api.world.gc_quarantine_names.entry(name.clone()).or_insert(now + QUARANTINE);
+        }
+    }
+    let due: Vec<String> = api
+        .world
+        .gc_quarantine_names
+        .iter()
+        .filter(|(_, until)| **until <= now)
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in due {
+        api.world.gc_quarantine_names.remove(&name);
+        if !missing(api, &name) {
+            continue;
+        }
+        for pod in waiting.remove(&name).unwrap_or_default() {
+            api.world.pods_on_unknown_nodes.remove(&pod);
+            api.gc_pod(
+                pod,
+                "PodGC: node no longer exists".to_string(),
+                format!("the pod garbage collector, because its spec.nodeName {name} names no Node"),
+            );
+        }
     }
 }

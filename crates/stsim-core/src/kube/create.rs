@@ -82,7 +82,7 @@ fn invalid(kind: &str, name: &str, message: String) -> WriteResult {
     WriteResult::failure(422, "Invalid", format!("{kind} \"{name}\" is invalid: {message}"))
 }
 
-fn string_map(kind: &str, name: &str, path: &str, value: &Value) -> Result<Labels, WriteResult> {
+pub(super) fn string_map(kind: &str, name: &str, path: &str, value: &Value) -> Result<Labels, WriteResult> {
     let mut out = Labels::new();
     for (key, v) in value.as_object().into_iter().flatten() {
         let Some(v) = v.as_str() else {
@@ -372,19 +372,12 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
             other => return Err(not_modelled(format!("a chosen clusterIP ({other})"))),
         };
         let selector = string_map(kind, name, "spec.selector", r.get("spec.selector"))?;
-        let mut ports = Vec::new();
         let n = r.object_at("spec.ports").as_array().map_or(0, Vec::len);
         for i in 0..n {
-            let port = r.get(&format!("spec.ports.{i}.port"));
-            let Some(port) = port.as_u64().and_then(|p| u16::try_from(p).ok()).filter(|p| *p > 0) else {
-                let message = format!(
-                    "spec.ports[{i}].port: Invalid value: {port}: must be between 1 and 65535, inclusive"
-                );
-                return Err(invalid(kind, name, message));
-            };
-            let port_name = r.get(&format!("spec.ports.{i}.name")).as_str().unwrap_or_default().to_string();
-            ports.push(crate::config::ServicePort { name: port_name, port });
+            r.get(&format!("spec.ports.{i}.port"));
+            r.get(&format!("spec.ports.{i}.name"));
         }
+        let ports = service_ports(name, r.object_at("spec.ports"))?;
         if ports.is_empty() && !headless {
             return Err(invalid(kind, name, "spec.ports: Required value".into()));
         }
@@ -414,6 +407,27 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         Ok(id) => finish(api, ObjRef::Service(id), meta),
         Err(_) => already_exists("services", name),
     }
+}
+
+/// A Service's `spec.ports` (each a `port`, 1 to 65535, and an optional
+/// `name`), on create and on update alike.
+pub(super) fn service_ports(
+    name: &str,
+    ports: &Value,
+) -> Result<Vec<crate::config::ServicePort>, WriteResult> {
+    let mut out = Vec::new();
+    for (i, item) in ports.as_array().into_iter().flatten().enumerate() {
+        let port = &item["port"];
+        let Some(port) = port.as_u64().and_then(|p| u16::try_from(p).ok()).filter(|p| *p > 0) else {
+            let message = format!(
+                "spec.ports[{i}].port: Invalid value: {port}: must be between 1 and 65535, inclusive"
+            );
+            return Err(invalid("Service", name, message));
+        };
+        let port_name = item["name"].as_str().unwrap_or_default().to_string();
+        out.push(crate::config::ServicePort { name: port_name, port });
+    }
+    Ok(out)
 }
 
 /// A StatefulSet, with the API server's defaults (`replicas: 1`,

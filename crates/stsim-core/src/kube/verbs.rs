@@ -229,9 +229,9 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
     if !rest.is_empty() {
         let result = match obj {
             ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest),
-            ObjRef::Pod(_) => Err(pod_spec_refusal(name, &rest)),
+            ObjRef::Pod(pod) => write_pod_spec(api, pod, name, &current, desired, &rest),
             ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest),
-            ObjRef::Service(_) => write_service_spec(name, desired, &rest),
+            ObjRef::Service(id) => write_service_spec(api, id, name, desired, &rest),
             _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
         };
         if let Err(e) = result {
@@ -292,17 +292,9 @@ fn metadata_write(
             ObjRef::Pod(id) => {
                 (api.world().pod(id).deletion_timestamp, api.world().pod(id).finalizers.clone())
             }
-            ObjRef::Pvc(id) => {
-                // The pvc-protection controller owns its finalizer.
-                if !list.iter().any(|f| f == super::PVC_PROTECTION) {
-                    return Err(not_modelled(format!(
-                        "clients removing the {} finalizer of a claim",
-                        super::PVC_PROTECTION
-                    )));
-                }
-                list.retain(|f| f != super::PVC_PROTECTION);
-                (api.world().pvc(id).deletion_timestamp, api.world().pvc(id).finalizers.clone())
-            }
+            // The whole list, `kubernetes.io/pvc-protection` included: a
+            // client may remove it (`Api::set_pvc_finalizers`).
+            ObjRef::Pvc(id) => (api.world().pvc(id).deletion_timestamp, api.world().pvc(id).finalizer_list()),
             ObjRef::Sts(id) => {
                 (api.world().sts(id).deletion_timestamp, api.world().sts(id).finalizers.clone())
             }
@@ -483,17 +475,53 @@ fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
     }
 }
 
-/// `ValidatePodUpdate`: a pod's spec is immutable but for a few fields;
-/// the image, which the API server allows, is not modelled.
-fn pod_spec_refusal(name: &str, changed: &[String]) -> WriteResult {
-    let image = |p: &String| p.starts_with("spec.containers") || p.starts_with("spec.initContainers");
-    if changed.iter().all(image) {
-        return not_modelled(format!("changes to the images of a running pod ({name})"));
+/// `ValidatePodUpdate`: a pod's spec is immutable but for a few fields,
+/// the containers' images among them. A new image of its container is
+/// applied in place (`Api::update_pod_image`: the kubelet restarts the
+/// container with it); init containers' images are not modelled.
+fn write_pod_spec(
+    api: &mut Api,
+    pod: PodId,
+    name: &str,
+    current: &Value,
+    desired: &Value,
+    changed: &[String],
+) -> Result<(), WriteResult> {
+    let image_only = |p: &String| p == "spec.containers" || p == "spec.initContainers";
+    if !changed.iter().all(image_only) {
+        let message = format!(
+            "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
     }
-    let message = format!(
-        "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
-    );
-    WriteResult::failure(422, "Invalid", message)
+    if changed.iter().any(|p| p == "spec.initContainers") {
+        return Err(not_modelled(format!("changes to the images of a pod's init containers ({name})")));
+    }
+    // Everything but `image` of each container must stay as it is.
+    let without_images = |v: &Value| {
+        let mut v = v["spec"]["containers"].clone();
+        for c in v.as_array_mut().into_iter().flatten() {
+            c.as_object_mut().map(|c| c.remove("image"));
+        }
+        v
+    };
+    if without_images(current) != without_images(desired) {
+        let message = format!(
+            "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let image = &desired["spec"]["containers"][0]["image"];
+    match image.as_str() {
+        Some(image) if !image.trim().is_empty() => {
+            api.update_pod_image(pod, image.to_string()).map_err(not_modelled)
+        }
+        _ => Err(WriteResult::failure(
+            422,
+            "Invalid",
+            format!("Pod \"{name}\" is invalid: spec.containers[0].image: Required value"),
+        )),
+    }
 }
 
 /// `ValidatePersistentVolumeClaimUpdate`: only `resources.requests` of a
@@ -526,9 +554,17 @@ fn write_claim_spec(
 
 /// `ValidateServiceUpdate`: a Service's cluster IP (`None` for a headless
 /// one) may not change; an update that leaves it out keeps it (the
-/// strategy copies the allocated value). Its other fields are not
-/// modelled as changing.
-fn write_service_spec(name: &str, desired: &Value, changed: &[String]) -> Result<(), WriteResult> {
+/// strategy copies the allocated value). Its `selector`, `ports` and
+/// `publishNotReadyAddresses` may: endpoints and DNS follow
+/// (`Api::update_service_spec`). Its type and the ports' other fields
+/// (`targetPort`, `protocol` other than TCP) are not modelled.
+fn write_service_spec(
+    api: &mut Api,
+    service: ServiceId,
+    name: &str,
+    desired: &Value,
+    changed: &[String],
+) -> Result<(), WriteResult> {
     let ip = &desired["spec"]["clusterIP"];
     let changed: Vec<&String> =
         changed.iter().filter(|p| !(*p == "spec.clusterIP" && ip.is_null())).collect();
@@ -541,8 +577,48 @@ fn write_service_spec(name: &str, desired: &Value, changed: &[String]) -> Result
         );
         return Err(WriteResult::failure(422, "Invalid", message));
     }
-    let paths: Vec<&str> = changed.iter().map(|p| p.as_str()).collect();
-    Err(not_modelled(format!("changes to {} of a Service ({name})", paths.join(", "))))
+    let mutable = |p: &str| {
+        p == "spec.ports"
+            || p == "spec.selector"
+            || p.starts_with("spec.selector.")
+            || p == "spec.publishNotReadyAddresses"
+    };
+    let other: Vec<&str> = changed.iter().map(|p| p.as_str()).filter(|p| !mutable(p)).collect();
+    if !other.is_empty() {
+        return Err(not_modelled(format!("changes to {} of a Service ({name})", other.join(", "))));
+    }
+    let spec = &desired["spec"];
+    let selector = super::create::string_map("Service", name, "spec.selector", &spec["selector"])?;
+    for (i, port) in spec["ports"].as_array().into_iter().flatten().enumerate() {
+        let extra: Vec<&String> = port
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, v)| !(matches!(k.as_str(), "name" | "port") || (*k == "protocol" && *v == "TCP")))
+            .map(|(k, _)| k)
+            .collect();
+        if let Some(field) = extra.first() {
+            return Err(not_modelled(format!("spec.ports[{i}].{field} of a Service ({name})")));
+        }
+    }
+    let ports = super::create::service_ports(name, &spec["ports"])?;
+    let headless = api.world().service(service).headless;
+    if ports.is_empty() && !headless {
+        let message = format!("Service \"{name}\" is invalid: spec.ports: Required value");
+        return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    let publish = match &spec["publishNotReadyAddresses"] {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        other => {
+            let message = format!(
+                "Service \"{name}\" is invalid: spec.publishNotReadyAddresses: Invalid value: {other}: must be a boolean"
+            );
+            return Err(WriteResult::failure(422, "Invalid", message));
+        }
+    };
+    api.update_service_spec(service, selector, ports, publish);
+    Ok(())
 }
 
 /// `spec` changes of a StatefulSet: those `ValidateStatefulSetUpdate`
@@ -695,6 +771,26 @@ pub(super) fn parse_quantity(text: &str) -> Option<u64> {
         }
     }
     text.parse().ok()
+}
+
+/// A create refused because the name is taken by an object being deleted
+/// (held by its finalizers, `orphan` and `foregroundDeletion` included)
+/// says so, as the API server's store does (`object is being deleted:
+/// statefulsets.apps "web" already exists`, apiserver
+/// registry/generic/registry/store.go `Create`).
+fn being_deleted(api: &Api, object: &Value, mut result: WriteResult) -> WriteResult {
+    if result.code != 409 || result.reason != Some("AlreadyExists") {
+        return result;
+    }
+    let (Some(kind), Some(name)) = (object["kind"].as_str(), object["metadata"]["name"].as_str()) else {
+        return result;
+    };
+    let deleting = super::find(api.world(), kind, name)
+        .is_some_and(|obj| render(api.world(), obj)["metadata"]["deletionTimestamp"].is_string());
+    if deleting && let Some(message) = &mut result.message {
+        *message = format!("object is being deleted: {message}");
+    }
+    result
 }
 
 fn create(api: &mut Api, object: &Value) -> WriteResult {
@@ -1000,7 +1096,10 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
                 }
             };
         }
-        OperatorAction::Create { object } => create(api, object),
+        OperatorAction::Create { object } => {
+            let result = create(api, object);
+            being_deleted(api, object, result)
+        }
         OperatorAction::Update { object } => update(api, object, false),
         OperatorAction::UpdateStatus { object } => update(api, object, true),
         OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p),

@@ -42,7 +42,7 @@ fn relabel(old: &Labels, labels: &Labels, remove: &[String]) -> (Labels, String)
 /// Runs a hand edit.
 pub(super) fn run(api: &mut Api, action: Action) {
     match action {
-        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers } => {
+        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers, image } => {
             let Some(id) = api.world().pod_named(&pod) else {
                 api.record(Event::NotFound { name: format!("pod/{pod}") });
                 return;
@@ -57,6 +57,12 @@ pub(super) fn run(api: &mut Api, action: Action) {
             if let Some(finalizers) = finalizers {
                 // A refusal is recorded; the script goes on.
                 let _ = api.set_pod_finalizers(id, finalizers);
+            }
+            if let Some(image) = image
+                && let Err(what) = api.update_pod_image(id, image.clone())
+            {
+                let action = format!("kubectl set image pod/{pod} main={image}");
+                api.record(Event::ActionRefused { action, why: format!("stsim does not model {what}") });
             }
         }
         Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {
@@ -156,8 +162,11 @@ pub(super) fn run(api: &mut Api, action: Action) {
 /// A hand edit in kubectl's words.
 pub(super) fn describe(action: &Action) -> String {
     match action {
-        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers } => {
+        Action::PatchPod { pod, labels, remove_labels, orphan, finalizers, image } => {
             let mut parts = Vec::new();
+            if let Some(image) = image {
+                parts.push(format!("kubectl set image pod/{pod} main={image}"));
+            }
             if let Some(finalizers) = finalizers {
                 parts.push(format!("kubectl patch pod {pod}: finalizers [{}]", finalizers.join(", ")));
             }

@@ -52,6 +52,7 @@ impl Checker<'_, '_> {
             }
             raw::App::Quorum {
                 system,
+                discovery: found_by,
                 addressing,
                 remove_on_scale_down,
                 readiness,
@@ -66,6 +67,28 @@ impl Checker<'_, '_> {
                 };
                 let kind =
                     AppKind::Quorum { system, remove_on_scale_down: remove_on_scale_down.unwrap_or(false) };
+                match found_by {
+                    Some(raw::Discovery::Service) => {
+                        let message = "Invalid value: Service: a quorum member does not look for a primary; \
+                                       its peers are its initial cluster"
+                            .to_string();
+                        let help =
+                            "use Pods (a static --initial-cluster of every pod name) or, for etcd, Srv";
+                        self.report(
+                            "invalid-value",
+                            &format!("{path}.discovery"),
+                            message,
+                            Some(help.into()),
+                        );
+                    }
+                    Some(raw::Discovery::Srv) if system == QuorumSystem::ZooKeeper => {
+                        let message = "Invalid value: Srv: ZooKeeper has no DNS discovery; its servers are \
+                                       listed in every server's configuration"
+                            .to_string();
+                        self.report("invalid-value", &format!("{path}.discovery"), message, None);
+                    }
+                    _ => discovery = *found_by,
+                }
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
             raw::App::RedisSentinel {
@@ -218,8 +241,17 @@ impl Checker<'_, '_> {
         app.form_timeout =
             self.duration_or(&format!("{path}.formTimeout"), form_timeout.as_deref(), app.form_timeout);
         app.peer_timeout = self.duration_or(&format!("{path}.peerTimeout"), peer_timeout, app.peer_timeout);
-        if discovery == Some(raw::Discovery::Service) {
-            app.discovery = Discovery::Service;
+        match (discovery, &app.kind) {
+            (Some(raw::Discovery::Service), _) => app.discovery = Discovery::Service,
+            (Some(raw::Discovery::Srv), AppKind::Quorum { .. }) => app.discovery = Discovery::Srv,
+            (Some(raw::Discovery::Srv), _) => {
+                let message = "Invalid value: Srv: bootstrapping from SRV records is etcd's DNS discovery \
+                               (Quorum(system: Etcd)); a primary/replica member finds its primary with Pods or \
+                               Service"
+                    .to_string();
+                self.report("invalid-value", &format!("{path}.discovery"), message, None);
+            }
+            _ => {}
         }
         app.lookup_retry =
             self.duration_or(&format!("{path}.lookupRetry"), raw.lookup_retry(), app.lookup_retry);

@@ -111,11 +111,11 @@ impl Checker<'_, '_> {
             .labels
             .clone()
             .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
-        if let Some(node) = &template.node_name
-            && let Some(names) = self.node_names.take()
-        {
-            self.node_at(&format!("{base}.nodeName"), node, &names);
-            self.node_names = Some(names);
+        // Any nodeName is accepted, as the API server accepts it: a name no
+        // Node has leaves the pod unrun until the pod GC deletes it (a
+        // finding says so); only the name's form is checked.
+        if let Some(node) = &template.node_name {
+            self.dns_subdomain(&format!("{base}.nodeName"), node);
         }
         let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
         PodTemplate {

@@ -57,19 +57,39 @@ impl Checker<'_, '_> {
     }
 
     /// Finalizers are qualified names like `example.com/hold`; the system's
-    /// own (`kubernetes.io/pvc-protection`, ...) are the controllers' to manage.
-    fn finalizer_names(&mut self, do_path: &str, finalizers: &Option<Vec<String>>) {
+    /// own are the controllers' to manage, but for `system` (a claim's
+    /// `kubernetes.io/pvc-protection`, which a list may keep or leave out).
+    fn finalizer_names(&mut self, do_path: &str, finalizers: &Option<Vec<String>>, system: Option<&str>) {
         for (j, name) in finalizers.iter().flatten().enumerate() {
             let qualified = name.split_once('/').is_some_and(|(prefix, rest)| {
                 prefix.contains('.') && !rest.is_empty() && !prefix.ends_with("kubernetes.io")
             });
-            if !qualified {
+            if !qualified && system != Some(name.as_str()) {
+                let but = system.map_or(String::new(), |s| format!(" (but {s:?})"));
                 let message = format!(
-                    "Invalid value: {name:?}: a finalizer here is a domain-qualified name like \"example.com/hold\", not a kubernetes.io one"
+                    "Invalid value: {name:?}: a finalizer here is a domain-qualified name like \"example.com/hold\", not a kubernetes.io one{but}"
                 );
                 self.report("invalid-value", &format!("{do_path}.finalizers[{j}]"), message, None);
             }
         }
+    }
+
+    /// A Service's ports, each numbered 1 to 65535, under `base`.
+    pub(super) fn service_ports(&mut self, base: &str, ports: &[raw::ServicePort]) -> Vec<ServicePort> {
+        let mut out = Vec::new();
+        for (j, port) in ports.iter().enumerate() {
+            let number = match u16::try_from(port.port) {
+                Ok(number) if number >= 1 => number,
+                _ => {
+                    let message =
+                        format!("Invalid value: {}: must be between 1 and 65535, inclusive", port.port);
+                    self.report("invalid-value", &format!("{base}.ports[{j}].port"), message, None);
+                    1
+                }
+            };
+            out.push(ServicePort { name: port.name.clone().unwrap_or_default(), port: number });
+        }
+        out
     }
 
     /// Label keys set or removed by hand must be label keys, and not both.
@@ -450,8 +470,16 @@ impl Checker<'_, '_> {
                     self.dns_label(&format!("{do_path}.to"), to);
                     Some(Action::RenameService { from: from.clone(), to: to.clone() })
                 }
-                raw::Action::PatchPod { pod, labels, remove_labels, owner_references, finalizers } => {
-                    self.finalizer_names(&do_path, finalizers);
+                raw::Action::PatchPod { pod, labels, remove_labels, owner_references, finalizers, image } => {
+                    self.finalizer_names(&do_path, finalizers, None);
+                    if image.as_deref().is_some_and(|i| i.trim().is_empty()) {
+                        self.report(
+                            "invalid-value",
+                            &format!("{do_path}.image"),
+                            "Required value: an image name, like \"nginx:1.27\"",
+                            None,
+                        );
+                    }
                     let orphan = match owner_references.as_deref() {
                         None => false,
                         Some([]) => true,
@@ -474,10 +502,12 @@ impl Checker<'_, '_> {
                         remove_labels: remove_labels.clone().unwrap_or_default(),
                         orphan,
                         finalizers: finalizers.clone(),
+                        image: image.clone(),
                     })
                 }
                 raw::Action::PatchPvc { pvc, labels, remove_labels, owner_references, finalizers } => {
-                    self.finalizer_names(&do_path, finalizers);
+                    // The claim's whole list, as `kubectl patch` writes it.
+                    self.finalizer_names(&do_path, finalizers, Some(stsim_core::objects::PVC_PROTECTION));
                     for (j, owner) in owner_references.iter().flatten().enumerate() {
                         let valid = owner.split_once('/').is_some_and(|(kind, name)| {
                             matches!(kind, "StatefulSet" | "Pod") && !name.is_empty()
@@ -540,6 +570,26 @@ impl Checker<'_, '_> {
                 raw::Action::DeleteService { service } => {
                     self.dns_label(&format!("{do_path}.service"), service);
                     Some(Action::DeleteService { service: service.clone() })
+                }
+                raw::Action::UpdateService { service, selector, ports, publish_not_ready_addresses } => {
+                    self.dns_label(&format!("{do_path}.service"), service);
+                    if selector.as_ref().is_some_and(|s| s.is_empty()) {
+                        let help =
+                            "the selector picks the pods the service covers, like {\"app\": \"redis\"}";
+                        self.report(
+                            "invalid-value",
+                            &format!("{do_path}.selector"),
+                            "Required value: a selector needs at least one label",
+                            Some(help.to_string()),
+                        );
+                    }
+                    let ports = ports.as_ref().map(|ports| self.service_ports(&do_path, ports));
+                    Some(Action::UpdateService {
+                        service: service.clone(),
+                        selector: selector.clone(),
+                        ports,
+                        publish_not_ready_addresses: *publish_not_ready_addresses,
+                    })
                 }
                 raw::Action::UpdateStatefulSet {
                     statefulset,
@@ -636,7 +686,9 @@ impl Checker<'_, '_> {
         for (i, entry) in entries.iter().enumerate() {
             let (field, name) = match &entry.action {
                 raw::Action::RenameService { from, .. } => ("from", from),
-                raw::Action::DeleteService { service } => ("service", service),
+                raw::Action::DeleteService { service } | raw::Action::UpdateService { service, .. } => {
+                    ("service", service)
+                }
                 _ => continue,
             };
             if !known.contains(name.as_str()) && is_dns_label(name) {

@@ -91,19 +91,7 @@ impl Checker<'_, '_> {
                     Some(help),
                 );
             }
-            let mut ports = Vec::new();
-            for (j, port) in service.ports.as_deref().unwrap_or_default().iter().enumerate() {
-                let number = match u16::try_from(port.port) {
-                    Ok(number) if number >= 1 => number,
-                    _ => {
-                        let message =
-                            format!("Invalid value: {}: must be between 1 and 65535, inclusive", port.port);
-                        self.report("invalid-value", &format!("{base}.ports[{j}].port"), message, None);
-                        1
-                    }
-                };
-                ports.push(ServicePort { name: port.name.clone().unwrap_or_default(), port: number });
-            }
+            let ports = self.service_ports(&base, service.ports.as_deref().unwrap_or_default());
             out.push(ServiceConfig {
                 name: service.name.clone(),
                 headless: service.cluster_ip.as_deref().unwrap_or("None") == "None",
