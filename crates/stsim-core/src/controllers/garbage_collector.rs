@@ -133,32 +133,10 @@ pub fn collect(api: &mut Api) {
     for pod in pods {
         api.delete_pod(pod, None);
     }
-    let foreground: Vec<StsId> = queued
-        .iter()
-        .filter_map(|owner| match owner {
-            Owner::StatefulSet(set) => Some(*set),
-            Owner::Pod(_) => None,
-        })
-        .filter(|set| {
-            let set = api.world().sts(*set);
-            set.removed_at.is_none() && set.finalizers.iter().any(|f| f == FOREGROUND_DELETION)
-        })
-        .collect();
-    for set in foreground {
+    for set in sets_held_by(api, &queued, FOREGROUND_DELETION) {
         delete_dependents(api, set);
     }
-    let orphaning: Vec<StsId> = queued
-        .iter()
-        .filter_map(|owner| match owner {
-            Owner::StatefulSet(set) => Some(*set),
-            Owner::Pod(_) => None,
-        })
-        .filter(|set| {
-            let set = api.world().sts(*set);
-            set.removed_at.is_none() && set.finalizers.iter().any(|f| f == ORPHAN_DEPENDENTS)
-        })
-        .collect();
-    for set in orphaning {
+    for set in sets_held_by(api, &queued, ORPHAN_DEPENDENTS) {
         api.orphan_dependents(set);
         let finalizers: Vec<String> =
             api.world().sts(set).finalizers.iter().filter(|f| *f != ORPHAN_DEPENDENTS).cloned().collect();
@@ -193,4 +171,20 @@ fn delete_dependents(api: &mut Api, sts: StsId) {
     }
     // Looked at again when a dependent goes (every removal wakes the collector).
     api.world.gc_owners.insert(Owner::StatefulSet(sts));
+}
+
+/// The live StatefulSets among the queued owners that the garbage
+/// collector's finalizer `finalizer` holds (`foregroundDeletion`, `orphan`).
+fn sets_held_by(api: &Api, queued: &std::collections::BTreeSet<Owner>, finalizer: &str) -> Vec<StsId> {
+    queued
+        .iter()
+        .filter_map(|owner| match owner {
+            Owner::StatefulSet(set) => Some(*set),
+            Owner::Pod(_) => None,
+        })
+        .filter(|set| {
+            let set = api.world().sts(*set);
+            set.removed_at.is_none() && set.finalizers.iter().any(|f| f == finalizer)
+        })
+        .collect()
 }
