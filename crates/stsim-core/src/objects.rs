@@ -822,12 +822,39 @@ pub struct Waiting {
 
 /// `<statefulset>-<ordinal>`, as `getPodName`.
 pub fn pod_name(set: &str, ordinal: u32) -> String {
-    format!("{set}-{ordinal}")
+    let mut name = String::with_capacity(set.len() + 11);
+    name.push_str(set);
+    name.push('-');
+    push_decimal(&mut name, ordinal);
+    name
 }
 
 /// `<template>-<statefulset>-<ordinal>`, as `getPersistentVolumeClaimName`.
 pub fn claim_name(template: &str, set: &str, ordinal: u32) -> String {
-    format!("{template}-{set}-{ordinal}")
+    let mut name = String::with_capacity(template.len() + set.len() + 12);
+    name.push_str(template);
+    name.push('-');
+    name.push_str(set);
+    name.push('-');
+    push_decimal(&mut name, ordinal);
+    name
+}
+
+/// Appends `n` in decimal, as `{n}` would, without the formatting machinery
+/// (names are built on the controllers' hot paths).
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|d| char::from(*d)));
 }
 
 /// The ordinal of claim `name` if it is `<template>-<set>-<ordinal>`.
@@ -864,6 +891,14 @@ mod tests {
         assert_eq!(claim_ordinal("www-web-3", "www", "web"), Some(3));
         assert_eq!(claim_ordinal("www-web-v2-3", "www", "web"), None);
         assert_eq!(claim_ordinal("www-web-", "www", "web"), None);
+    }
+
+    #[test]
+    fn ordinals_print_as_decimal_does() {
+        for ordinal in [0, 1, 9, 10, 99, 100, 4_294_967, 1_000_000_000, u32::MAX] {
+            assert_eq!(pod_name("web", ordinal), format!("web-{ordinal}"));
+            assert_eq!(claim_name("www", "web", ordinal), format!("www-web-{ordinal}"));
+        }
     }
 
     #[test]

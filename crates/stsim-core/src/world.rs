@@ -135,8 +135,9 @@ pub struct World {
     pub identity_violations: Vec<IdentityViolation>,
     /// Live pods with pod anti-affinity terms, required or preferred.
     pub anti_affinity_pods: BTreeSet<PodId>,
-    /// Live pods by label, `key=value`.
-    pods_by_label: BTreeMap<String, BTreeSet<PodId>>,
+    /// Live pods by label: key, then value (looked up with borrowed strings,
+    /// so a lookup allocates nothing). Only ever looked up, never iterated.
+    pods_by_label: BTreeMap<String, BTreeMap<String, BTreeSet<PodId>>>,
     /// Live Services by name.
     service_names: BTreeMap<String, ServiceId>,
     /// Live Services by the first label of their selector (key, then value).
@@ -507,7 +508,9 @@ impl World {
         let Some((key, value)) = selector.iter().next() else {
             return self.pod_names.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
         };
-        let Some(candidates) = self.pods_by_label.get(&format!("{key}={value}")) else {
+        let Some(candidates) =
+            self.pods_by_label.get(key.as_str()).and_then(|values| values.get(value.as_str()))
+        else {
             return Vec::new();
         };
         candidates
@@ -654,7 +657,7 @@ impl World {
             self.claim_users.entry(claim.clone()).or_default().push(id);
         }
         for (key, value) in &pod.labels {
-            self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
+            index_label(&mut self.pods_by_label, key, value, id);
         }
         if pod.affinity.has_pod_terms() {
             self.anti_affinity_pods.insert(id);
@@ -672,9 +675,8 @@ impl World {
         let pod = &mut self.pods[id.index()];
         assert!(pod.removed_at.is_none(), "pod {} removed twice", pod.name);
         pod.removed_at = Some(at);
-        let name = pod.name.clone();
         let owner = pod.owner.zip(pod.ordinal);
-        let removed = self.pod_names.remove(&name);
+        let removed = self.pod_names.remove(pod.name.as_str());
         assert_eq!(removed, Some(id), "the name index pointed elsewhere");
         if let (Some(node), Some(ip)) = (pod.node, pod.status.pod_ip) {
             let host = ip.0.to_be_bytes()[3];
@@ -693,24 +695,18 @@ impl World {
             let removed = self.statefulsets[set.index()].pods.remove(&ordinal);
             assert_eq!(removed, Some(id), "the ordinal index pointed elsewhere");
         }
-        for claim in self.pods[id.index()].claims.clone() {
-            if let Some(users) = self.claim_users.get_mut(&claim) {
+        for claim in &self.pods[id.index()].claims {
+            if let Some(users) = self.claim_users.get_mut(claim.as_str()) {
                 users.retain(|user| *user != id);
                 if users.is_empty() {
-                    self.claim_users.remove(&claim);
+                    self.claim_users.remove(claim.as_str());
                 }
             }
         }
         self.unschedulable.remove(&id);
         self.anti_affinity_pods.remove(&id);
-        for (key, value) in self.pods[id.index()].labels.clone() {
-            let label = format!("{key}={value}");
-            if let Some(pods) = self.pods_by_label.get_mut(&label) {
-                pods.remove(&id);
-                if pods.is_empty() {
-                    self.pods_by_label.remove(&label);
-                }
-            }
+        for (key, value) in &self.pods[id.index()].labels {
+            unindex_label(&mut self.pods_by_label, key, value, id);
         }
         self.orphans.remove(&id);
         self.gc_owners.insert(Owner::Pod(id));
@@ -731,16 +727,10 @@ impl World {
     /// Replaces a live pod's labels, keeping the label index true.
     pub(crate) fn set_pod_labels(&mut self, id: PodId, labels: crate::config::Labels) {
         for (key, value) in &self.pods[id.index()].labels {
-            let label = format!("{key}={value}");
-            if let Some(pods) = self.pods_by_label.get_mut(&label) {
-                pods.remove(&id);
-                if pods.is_empty() {
-                    self.pods_by_label.remove(&label);
-                }
-            }
+            unindex_label(&mut self.pods_by_label, key, value, id);
         }
         for (key, value) in &labels {
-            self.pods_by_label.entry(format!("{key}={value}")).or_default().insert(id);
+            index_label(&mut self.pods_by_label, key, value, id);
         }
         self.pods[id.index()].labels = labels;
     }
@@ -842,5 +832,47 @@ impl World {
     /// `<hostname>.<service>.<namespace>.svc.<domain>`.
     pub fn pod_fqdn(&self, pod: &Pod, service: &Service) -> String {
         format!("{}.{}.{}.svc.{}", pod.hostname, service.name, self.namespace, self.cluster_domain)
+    }
+}
+
+/// Adds a pod under one of its labels in the label index, copying the key
+/// and value only when the index has no entry for them yet.
+fn index_label(
+    index: &mut BTreeMap<String, BTreeMap<String, BTreeSet<PodId>>>,
+    key: &str,
+    value: &str,
+    id: PodId,
+) {
+    let values = match index.get_mut(key) {
+        Some(values) => values,
+        None => index.entry(key.to_string()).or_default(),
+    };
+    match values.get_mut(value) {
+        Some(pods) => {
+            pods.insert(id);
+        }
+        None => {
+            values.insert(value.to_string(), BTreeSet::from([id]));
+        }
+    }
+}
+
+/// Takes a pod out from under one of its labels in the label index, dropping
+/// entries left empty.
+fn unindex_label(
+    index: &mut BTreeMap<String, BTreeMap<String, BTreeSet<PodId>>>,
+    key: &str,
+    value: &str,
+    id: PodId,
+) {
+    let Some(values) = index.get_mut(key) else { return };
+    if let Some(pods) = values.get_mut(value) {
+        pods.remove(&id);
+        if pods.is_empty() {
+            values.remove(value);
+        }
+    }
+    if values.is_empty() {
+        index.remove(key);
     }
 }

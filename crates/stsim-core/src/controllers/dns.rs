@@ -40,7 +40,11 @@ pub fn sync_pod(api: &mut Api, id: PodId) {
     let world = api.world();
     let pod = world.pod(id);
     let service = world.service_named(&pod.subdomain).map(|s| world.service(s));
-    let fqdn = format!("{}.{}.{}.svc.{}", pod.hostname, pod.subdomain, world.namespace, world.cluster_domain);
+    // `<hostname>.<subdomain>.<namespace>.svc.<domain>`, joined without the
+    // formatting machinery: this runs on every pod change.
+    let fqdn =
+        [pod.hostname.as_str(), ".", &pod.subdomain, ".", &world.namespace, ".svc.", &world.cluster_domain]
+            .concat();
     let desired = service.and_then(|service| {
         let publish = pod.exists()
             && service.headless

@@ -589,8 +589,11 @@ impl Sync {
             (RetentionAction::Delete, RetentionAction::Retain) => (false, scaled_down),
             (RetentionAction::Delete, RetentionAction::Delete) => (!scaled_down, scaled_down),
         };
-        let claims: Vec<PvcId> = p.claims.iter().filter_map(|c| api.world().pvc_named(c)).collect();
-        for claim in claims {
+        // By position rather than collected: writing owners leaves the pod's claim names as they are.
+        for i in 0..p.claims.len() {
+            let Some(claim) = api.world().pvc_named(&api.world().pod(pod).claims[i]) else {
+                continue;
+            };
             let current = &api.world().pvc(claim).owner_refs;
             if !want_set && !want_pod && current.is_empty() {
                 // The default policy (Retain, Retain) and nothing to undo.
