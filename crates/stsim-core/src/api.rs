@@ -107,6 +107,36 @@ pub struct NewPod {
     pub host_ports: Vec<crate::config::HostPort>,
 }
 
+impl NewPod {
+    /// A pod named `name` whose spec and labels are `template`'s, bound to
+    /// no set, with no claims, its hostname its name: callers set what
+    /// their pod has besides (`NewPod { owner, claims, ..from_template }`).
+    pub fn from_template(name: String, template: &crate::config::PodTemplate) -> NewPod {
+        NewPod {
+            hostname: name.clone(),
+            name,
+            subdomain: String::new(),
+            labels: template.labels.clone(),
+            owner: None,
+            ordinal: None,
+            image: template.image.clone(),
+            requests: template.requests,
+            readiness_probe: template.readiness_probe.clone(),
+            liveness_probe: template.liveness_probe.clone(),
+            startup_probe: template.startup_probe.clone(),
+            pre_stop: template.pre_stop,
+            init_containers: template.init_containers.clone(),
+            termination_grace_period: template.termination_grace_period,
+            node_selector: template.node_selector.clone(),
+            affinity: template.affinity.clone(),
+            tolerations: template.tolerations.clone(),
+            claims: Vec::new(),
+            node_name: template.node_name.clone(),
+            host_ports: template.host_ports.clone(),
+        }
+    }
+}
+
 /// A claim to create.
 #[derive(Debug, Clone)]
 pub struct NewPvc {

@@ -467,31 +467,17 @@ impl Sync {
         pod_labels.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
         pod_labels.insert(labels::REVISION.to_string(), set.revisions[revision].name.clone());
         let new = NewPod {
-            hostname: name.clone(),
             subdomain: set.spec.service_name.clone(),
             labels: pod_labels,
             owner: Some(self.sts),
             ordinal: Some(ordinal),
-            image: template.image.clone(),
-            requests: template.requests,
-            readiness_probe: template.readiness_probe.clone(),
-            liveness_probe: template.liveness_probe.clone(),
-            startup_probe: template.startup_probe.clone(),
-            pre_stop: template.pre_stop,
-            init_containers: template.init_containers.clone(),
-            termination_grace_period: template.termination_grace_period,
-            node_selector: template.node_selector.clone(),
-            affinity: template.affinity.clone(),
-            tolerations: template.tolerations.clone(),
-            node_name: template.node_name.clone(),
-            host_ports: template.host_ports.clone(),
             claims: set
                 .spec
                 .volume_claim_templates
                 .iter()
                 .map(|t| claim_name(&t.name, &set.name, ordinal))
                 .collect(),
-            name,
+            ..NewPod::from_template(name, template)
         };
         let id = api.create_pod(new)?;
         self.fix_claim_owners(api, id);

@@ -311,29 +311,14 @@ pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         // A pod bound by name meets the node's kubelet, not the scheduler.
         let node_name = r.get("spec.nodeName").as_str().map(str::to_string);
         check_unread(kind, name, &r)?;
+        let template = pod_template(meta.labels.clone(), image, requests, grace, node_selector, node_name);
         let new = NewPod {
-            name: name.to_string(),
-            labels: meta.labels.clone(),
             owner,
             ordinal: parse_pod_name(name).map(|(_, ordinal)| ordinal),
             hostname,
             subdomain,
-            image,
-            requests,
-            readiness_probe: None,
-            liveness_probe: None,
-            startup_probe: None,
-            pre_stop: None,
-            init_containers: Vec::new(),
-            termination_grace_period: SimDuration::from_secs(u64::from(grace)),
-            node_selector,
-            affinity: Default::default(),
-            tolerations: Vec::new(),
             claims,
-            node_name,
-            // Containers' ports are not read here: a pod that writes them is
-            // refused as unread, so no host port goes unmodelled.
-            host_ports: Vec::new(),
+            ..NewPod::from_template(name.to_string(), &template)
         };
         Ok((new, meta))
     })();
@@ -591,22 +576,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
             min_ready_seconds,
             ordinals_start,
             retention,
-            template: PodTemplate {
-                labels: template_labels,
-                image,
-                requests,
-                readiness_probe: None,
-                liveness_probe: None,
-                startup_probe: None,
-                pre_stop: None,
-                init_containers: Vec::new(),
-                termination_grace_period: SimDuration::from_secs(u64::from(grace)),
-                node_selector,
-                affinity: Default::default(),
-                tolerations: Vec::new(),
-                node_name: None,
-                host_ports: Vec::new(),
-            },
+            template: pod_template(template_labels, image, requests, grace, node_selector, None),
             volume_claim_templates,
         };
         Ok((spec, meta))
@@ -625,6 +595,37 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         api.world.apps.statefulset_recreated(old, sts);
     }
     finish(api, ObjRef::Sts(sts), meta)
+}
+
+/// The pod spec an operator's object can give: its first container's image
+/// and requests, the grace period, node selector and `nodeName`. Probes,
+/// hooks, init containers, affinity, tolerations and containers' ports are
+/// not read here: an object that writes them is refused as unread, so
+/// nothing goes unmodelled.
+fn pod_template(
+    labels: crate::config::Labels,
+    image: String,
+    requests: Resources,
+    grace: u32,
+    node_selector: crate::config::Labels,
+    node_name: Option<String>,
+) -> PodTemplate {
+    PodTemplate {
+        labels,
+        image,
+        requests,
+        readiness_probe: None,
+        liveness_probe: None,
+        startup_probe: None,
+        pre_stop: None,
+        init_containers: Vec::new(),
+        termination_grace_period: SimDuration::from_secs(u64::from(grace)),
+        node_selector,
+        affinity: Default::default(),
+        tolerations: Vec::new(),
+        node_name,
+        host_ports: Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -105,24 +105,8 @@ pub(super) fn run(api: &mut Api, action: Action) {
             let new = NewPod {
                 hostname,
                 subdomain,
-                labels: template.labels.clone(),
-                owner: None,
                 ordinal: parse_pod_name(&name).map(|(_, ordinal)| ordinal),
-                image: template.image.clone(),
-                requests: template.requests,
-                readiness_probe: template.readiness_probe.clone(),
-                liveness_probe: template.liveness_probe.clone(),
-                startup_probe: template.startup_probe.clone(),
-                pre_stop: template.pre_stop,
-                init_containers: template.init_containers.clone(),
-                termination_grace_period: template.termination_grace_period,
-                node_selector: template.node_selector.clone(),
-                affinity: template.affinity.clone(),
-                tolerations: template.tolerations.clone(),
-                claims: Vec::new(),
-                node_name: template.node_name.clone(),
-                host_ports: template.host_ports.clone(),
-                name,
+                ..NewPod::from_template(name, &template)
             };
             // A live name is refused (AlreadyExists), as recorded by the API.
             let _ = api.create_pod(new);
