@@ -481,14 +481,19 @@ pub struct Taint {
     pub effect: TaintEffect,
 }
 
+impl Taint {
+    /// The pieces of the text form, in order: `key`, `=` (none without a
+    /// value), `value`, `:`, `Effect`.
+    pub fn pieces(&self) -> [&str; 5] {
+        let equals = if self.value.is_empty() { "" } else { "=" };
+        [&self.key, equals, &self.value, ":", self.effect.as_str()]
+    }
+}
+
 impl std::fmt::Display for Taint {
     /// As `kubectl describe node` prints it: `key=value:Effect`, or `key:Effect`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.value.is_empty() {
-            write!(f, "{}:{}", self.key, self.effect.as_str())
-        } else {
-            write!(f, "{}={}:{}", self.key, self.value, self.effect.as_str())
-        }
+        self.pieces().iter().try_for_each(|piece| f.write_str(piece))
     }
 }
 

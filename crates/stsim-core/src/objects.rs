@@ -825,7 +825,7 @@ pub fn pod_name(set: &str, ordinal: u32) -> String {
     let mut name = String::with_capacity(set.len() + 11);
     name.push_str(set);
     name.push('-');
-    push_decimal(&mut name, ordinal);
+    push_decimal(&mut name, u64::from(ordinal));
     name
 }
 
@@ -836,14 +836,15 @@ pub fn claim_name(template: &str, set: &str, ordinal: u32) -> String {
     name.push('-');
     name.push_str(set);
     name.push('-');
-    push_decimal(&mut name, ordinal);
+    push_decimal(&mut name, u64::from(ordinal));
     name
 }
 
 /// Appends `n` in decimal, as `{n}` would, without the formatting machinery
 /// (names are built on the controllers' hot paths).
-fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
+/// Appends `n` in decimal to `out`, without the formatting machinery.
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
     let mut start = digits.len();
     let mut rest = n;
     loop {

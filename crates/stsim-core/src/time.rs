@@ -176,30 +176,50 @@ impl SimDuration {
         if self.0 == 0 {
             return "0s";
         }
-        let mut len = 0;
-        let mut rest = self.0;
-        for (name, ms) in UNITS {
-            let count = rest / ms;
-            if count > 0 {
-                let mut digits = [0u8; 20];
-                let mut n = 0;
-                let mut c = count;
-                while c > 0 {
-                    digits[n] = b'0' + (c % 10) as u8;
-                    c /= 10;
-                    n += 1;
-                }
-                for digit in digits[..n].iter().rev() {
-                    buf[len] = *digit;
-                    len += 1;
-                }
-                buf[len..len + name.len()].copy_from_slice(name.as_bytes());
-                len += name.len();
-                rest -= count * ms;
-            }
-        }
+        let ms = self.0;
+        let mut len = put_part(buf, 0, ms / MS_PER_DAY, b"d");
+        len = put_part(buf, len, ms % MS_PER_DAY / MS_PER_HOUR, b"h");
+        len = put_part(buf, len, ms % MS_PER_HOUR / MS_PER_MINUTE, b"m");
+        len = put_part(buf, len, ms % MS_PER_MINUTE / MS_PER_SECOND, b"s");
+        len = put_part(buf, len, ms % MS_PER_SECOND, b"ms");
         std::str::from_utf8(&buf[..len]).expect("digits and unit names are ASCII")
     }
+
+    /// Appends the canonical text to `out`, as `Display` writes it.
+    pub fn push_to(self, out: &mut String) {
+        let mut buf = [0u8; 64];
+        out.push_str(self.render(&mut buf));
+    }
+}
+
+impl SimTime {
+    /// Appends the time since the start of the run to `out`, as `Display` writes it.
+    pub fn push_to(self, out: &mut String) {
+        SimDuration(self.0).push_to(out);
+    }
+}
+
+/// Writes `count` and its unit at `buf[len..]` unless `count` is zero, and
+/// returns the length after them.
+#[inline(always)]
+fn put_part(buf: &mut [u8; 64], len: usize, count: u64, unit: &[u8]) -> usize {
+    if count == 0 {
+        return len;
+    }
+    let mut digits = 1;
+    let mut rest = count / 10;
+    while rest > 0 {
+        digits += 1;
+        rest /= 10;
+    }
+    let mut rest = count;
+    for slot in buf[len..len + digits].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let end = len + digits + unit.len();
+    buf[len + digits..end].copy_from_slice(unit);
+    end
 }
 
 impl fmt::Display for SimDuration {
@@ -284,6 +304,26 @@ mod tests {
         fn format_then_parse_is_identity(ms in 0u64..(u64::MAX / 2)) {
             let duration = SimDuration::from_millis(ms);
             prop_assert_eq!(duration.to_string().parse::<SimDuration>(), Ok(duration));
+        }
+
+        #[test]
+        fn formats_as_the_sum_of_its_units(ms in 0u64..u64::MAX) {
+            // Written plainly: each unit with a count, largest first.
+            let mut want = String::new();
+            let mut rest = ms;
+            for (name, unit) in UNITS {
+                if rest / unit > 0 {
+                    want += &format!("{}{name}", rest / unit);
+                    rest %= unit;
+                }
+            }
+            if want.is_empty() {
+                want = "0s".into();
+            }
+            let mut pushed = String::from(">");
+            SimTime::from_millis(ms).push_to(&mut pushed);
+            prop_assert_eq!(&pushed[1..], &want);
+            prop_assert_eq!(SimDuration::from_millis(ms).to_string(), want);
         }
 
         #[test]

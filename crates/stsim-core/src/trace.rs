@@ -440,56 +440,105 @@ impl Trace {
     }
 
     /// FNV-1a 64 over the text form of every record, as 16 hex digits.
-    /// The text is fed to the hash as it is written, never held.
+    /// The text is written into one buffer, hashed and reused every few
+    /// kilobytes, never held whole.
     pub fn digest(&self, world: &World) -> String {
-        let mut hasher = HashWriter(Fnv64::new());
+        const CHUNK: usize = 1 << 14;
+        let mut hasher = Fnv64::new();
+        let mut text = String::with_capacity(2 * CHUNK);
+        let mut lines = Lines::default();
         for record in &self.records {
-            render_into(&mut hasher, world, record);
-            hasher.0.write(b"\n");
+            lines.write(&mut text, world, record);
+            if text.len() >= CHUNK {
+                hasher.write(text.as_bytes());
+                text.clear();
+            }
         }
-        format!("{:016x}", hasher.0.finish())
+        hasher.write(text.as_bytes());
+        format!("{:016x}", hasher.finish())
     }
 
     /// The whole trace in its text form.
     pub fn render(&self, world: &World) -> String {
         let mut out = String::new();
+        let mut lines = Lines::default();
         for record in &self.records {
-            render_into(&mut out, world, record);
-            out.push('\n');
+            lines.write(&mut out, world, record);
         }
         out
     }
 }
 
-/// A `fmt::Write` that hashes what is written to it.
-struct HashWriter(Fnv64);
-
-impl Write for HashWriter {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.write(s.as_bytes());
-        Ok(())
-    }
+/// Writes records one a line, in order. Most records share the time of the
+/// one before (a change and what it causes at once), whose text is kept.
+#[derive(Default)]
+struct Lines {
+    /// The time of the last record written, if any.
+    at: Option<SimTime>,
+    /// Its text, with the tab after it.
+    time: String,
 }
 
-/// `kind/name` of an object, written without building a string.
-struct Named<'a>(&'static str, &'a str);
-
-impl std::fmt::Display for Named<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)?;
-        f.write_str(self.1)
-    }
-}
-
-/// A pod's IP, or `none`.
-struct IpOrNone(Option<Ipv4>);
-
-impl std::fmt::Display for IpOrNone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(ip) => ip.fmt(f),
-            None => f.write_str("none"),
+impl Lines {
+    fn write(&mut self, out: &mut String, world: &World, record: &Record) {
+        if self.at != Some(record.at) {
+            self.at = Some(record.at);
+            self.time.clear();
+            self.time.duration(record.at.since(SimTime::ZERO)).put("\t");
         }
+        out.push_str(&self.time);
+        render_after_time(out, world, record);
+        out.push('\n');
+    }
+}
+
+/// Appending the pieces of a record's text without the formatting
+/// machinery: a trace holds hundreds of thousands of records, and each is
+/// written for the digest of every report.
+trait Put {
+    fn put(&mut self, text: &str) -> &mut Self;
+    /// A decimal number.
+    fn num(&mut self, n: impl Into<u64>) -> &mut Self;
+    /// `true` or `false`.
+    fn flag(&mut self, flag: bool) -> &mut Self;
+    /// A string as `{:?}` writes it, quoted and escaped.
+    fn quoted(&mut self, text: &str) -> &mut Self;
+    /// A dotted IPv4 address.
+    fn ip(&mut self, ip: Ipv4) -> &mut Self;
+    fn duration(&mut self, d: SimDuration) -> &mut Self;
+}
+
+impl Put for String {
+    fn put(&mut self, text: &str) -> &mut Self {
+        self.push_str(text);
+        self
+    }
+    fn num(&mut self, n: impl Into<u64>) -> &mut Self {
+        push_decimal(self, n.into());
+        self
+    }
+    fn flag(&mut self, flag: bool) -> &mut Self {
+        self.put(if flag { "true" } else { "false" })
+    }
+    fn quoted(&mut self, text: &str) -> &mut Self {
+        // Printable ASCII other than `"` and `\` is written as it is by
+        // `{:?}`; anything else takes the formatter's escaping.
+        if text.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') {
+            self.push('"');
+            self.push_str(text);
+            self.push('"');
+        } else {
+            let _ = write!(self, "{text:?}");
+        }
+        self
+    }
+    fn ip(&mut self, ip: Ipv4) -> &mut Self {
+        let [a, b, c, d] = ip.0.to_be_bytes();
+        self.num(a).put(".").num(b).put(".").num(c).put(".").num(d)
+    }
+    fn duration(&mut self, d: SimDuration) -> &mut Self {
+        d.push_to(self);
+        self
     }
 }
 
@@ -499,260 +548,423 @@ pub fn actor_name(world: &World, actor: Actor) -> String {
     out
 }
 
-fn write_actor<W: Write>(out: &mut W, world: &World, actor: Actor) {
-    let _ = match actor {
-        Actor::User => out.write_str("user"),
-        Actor::StatefulSetController => out.write_str("statefulset-controller"),
-        Actor::Scheduler => out.write_str("scheduler"),
-        Actor::Kubelet(node) => write!(out, "kubelet/{}", world.node(node).name),
-        Actor::Machine(node) => write!(out, "machine/{}", world.node(node).name),
-        Actor::NodeLifecycleController => out.write_str("node-lifecycle-controller"),
-        Actor::TaintEvictionController => out.write_str("taint-eviction-controller"),
-        Actor::PodGarbageCollector => out.write_str("pod-garbage-collector"),
-        Actor::AttachDetachController => out.write_str("attachdetach-controller"),
-        Actor::VolumeController => out.write_str("volume-controller"),
-        Actor::Dns => out.write_str("dns"),
-        Actor::GarbageCollector => out.write_str("garbage-collector"),
-        Actor::Application => out.write_str("application"),
-        Actor::Operator(n) => {
-            write!(out, "operator/{}", world.operator_names.get(n as usize).map_or("?", String::as_str))
-        }
-    };
+fn write_actor(out: &mut String, world: &World, actor: Actor) {
+    let (kind, name) = actor_parts(world, actor);
+    out.put(kind).put(name);
+}
+
+/// An actor's name in two pieces: `kubelet/` and the node's name, or the
+/// whole name and nothing.
+pub fn actor_parts(world: &World, actor: Actor) -> (&'static str, &str) {
+    match actor {
+        Actor::User => ("user", ""),
+        Actor::StatefulSetController => ("statefulset-controller", ""),
+        Actor::Scheduler => ("scheduler", ""),
+        Actor::Kubelet(node) => ("kubelet/", &world.node(node).name),
+        Actor::Machine(node) => ("machine/", &world.node(node).name),
+        Actor::NodeLifecycleController => ("node-lifecycle-controller", ""),
+        Actor::TaintEvictionController => ("taint-eviction-controller", ""),
+        Actor::PodGarbageCollector => ("pod-garbage-collector", ""),
+        Actor::AttachDetachController => ("attachdetach-controller", ""),
+        Actor::VolumeController => ("volume-controller", ""),
+        Actor::Dns => ("dns", ""),
+        Actor::GarbageCollector => ("garbage-collector", ""),
+        Actor::Application => ("application", ""),
+        Actor::Operator(n) => ("operator/", world.operator_names.get(n as usize).map_or("?", String::as_str)),
+    }
 }
 
 pub fn owner_name(world: &World, owner: &OwnerRef) -> String {
+    let mut out = String::new();
+    push_owner(&mut out, world, owner);
+    out
+}
+
+fn push_owner(out: &mut String, world: &World, owner: &OwnerRef) {
     match owner.owner {
-        Owner::StatefulSet(id) => format!("StatefulSet/{}", world.sts(id).name),
-        Owner::Pod(id) => format!("Pod/{}", world.pod(id).name),
+        Owner::StatefulSet(id) => out.put("StatefulSet/").put(&world.sts(id).name),
+        Owner::Pod(id) => out.put("Pod/").put(&world.pod(id).name),
+    };
+}
+
+/// `items` joined by `separator`.
+fn push_joined(out: &mut String, items: &[String], separator: &str) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(item);
     }
 }
 
 /// Writes one record's text form (without a newline).
-pub fn render_into<W: Write>(out: &mut W, world: &World, record: &Record) {
-    let pod = |id: PodId| Named("pod/", &world.pod(id).name);
-    let pvc = |id: PvcId| Named("pvc/", &world.pvc(id).name);
-    let _ = write!(out, "{}\t", record.at);
+pub fn render_into(out: &mut String, world: &World, record: &Record) {
+    out.duration(record.at.since(SimTime::ZERO)).put("\t");
+    render_after_time(out, world, record);
+}
+
+/// A record's text form after its time and the tab that follows it.
+fn render_after_time(out: &mut String, world: &World, record: &Record) {
+    let node = |id: NodeId| world.node(id).name.as_str();
+    let pv = |id: PvId| world.pv(id).name.as_str();
+    let sts = |id: StsId| world.sts(id).name.as_str();
     write_actor(out, world, record.actor);
-    let _ = out.write_char('\t');
-    let _ = match &record.event {
-        Event::Script { description, line } => write!(out, "script\tbegin\tline={line} {description}"),
-        Event::NotFound { name } => write!(out, "{name}\tnot-found\t"),
-        Event::NodeAdded { node } => {
-            write!(out, "node/{}\tcreated\tzone={}", world.node(*node).name, world.node(*node).zone)
+    out.put("\t");
+    let pod = |out: &mut String, id: PodId| {
+        out.put("pod/").put(&world.pod(id).name);
+    };
+    let pvc = |out: &mut String, id: PvcId| {
+        out.put("pvc/").put(&world.pvc(id).name);
+    };
+    match &record.event {
+        Event::Script { description, line } => {
+            out.put("script\tbegin\tline=").num(*line).put(" ").put(description);
         }
-        Event::NodeRemoved { node } => write!(out, "node/{}\tremoved\t", world.node(*node).name),
-        Event::NodeMachine { node, state } => {
-            write!(out, "node/{}\tmachine\tstate={}", world.node(*node).name, state.as_str())
+        Event::NotFound { name } => {
+            out.put(name).put("\tnot-found\t");
         }
-        Event::NodeCondition { node, status } => {
-            write!(out, "node/{}\tcondition\tReady={}", world.node(*node).name, status.as_str())
+        Event::NodeAdded { node: id } => {
+            out.put("node/").put(node(*id)).put("\tcreated\tzone=").put(&world.node(*id).zone);
         }
-        Event::NodeTaintAdded { node, taint } => {
-            write!(out, "node/{}\ttainted\ttaint={taint}", world.node(*node).name)
+        Event::NodeRemoved { node: id } => {
+            out.put("node/").put(node(*id)).put("\tremoved\t");
         }
-        Event::NodeTaintRemoved { node, taint } => {
-            write!(out, "node/{}\tuntainted\ttaint={taint}", world.node(*node).name)
+        Event::NodeMachine { node: id, state } => {
+            out.put("node/").put(node(*id)).put("\tmachine\tstate=").put(state.as_str());
         }
-        Event::NodeUnschedulable { node, unschedulable } => {
-            write!(out, "node/{}\tunschedulable\tunschedulable={unschedulable}", world.node(*node).name)
+        Event::NodeCondition { node: id, status } => {
+            out.put("node/").put(node(*id)).put("\tcondition\tReady=").put(status.as_str());
         }
-        Event::NodeDrained { node } => write!(out, "node/{}\tdrained\t", world.node(*node).name),
+        Event::NodeTaintAdded { node: id, taint } => {
+            out.put("node/").put(node(*id)).put("\ttainted\ttaint=");
+            taint.pieces().iter().for_each(|piece| out.push_str(piece));
+        }
+        Event::NodeTaintRemoved { node: id, taint } => {
+            out.put("node/").put(node(*id)).put("\tuntainted\ttaint=");
+            taint.pieces().iter().for_each(|piece| out.push_str(piece));
+        }
+        Event::NodeUnschedulable { node: id, unschedulable } => {
+            out.put("node/").put(node(*id)).put("\tunschedulable\tunschedulable=").flag(*unschedulable);
+        }
+        Event::NodeDrained { node: id } => {
+            out.put("node/").put(node(*id)).put("\tdrained\t");
+        }
         Event::PodEvicted { pod: id, reason, message } => {
-            write!(out, "{}\tevicted\treason={reason} message={message:?}", pod(*id))
+            pod(out, *id);
+            out.put("\tevicted\treason=").put(reason).put(" message=").quoted(message);
         }
         Event::EvictionRefused { pod: id, message } => {
-            write!(out, "{}\teviction-refused\tmessage={message:?}", pod(*id))
+            pod(out, *id);
+            out.put("\teviction-refused\tmessage=").quoted(message);
         }
-        Event::ContainerStopped { pod: id, node, reason } => {
-            write!(out, "{}\tcontainer-stopped\tnode={} reason={reason}", pod(*id), world.node(*node).name)
+        Event::ContainerStopped { pod: id, node: on, reason } => {
+            pod(out, *id);
+            out.put("\tcontainer-stopped\tnode=").put(node(*on)).put(" reason=").put(reason);
         }
-        Event::IdentityDuplicated { sts, ordinal, pods } => {
-            let copies: Vec<String> = pods
-                .iter()
-                .map(|p| {
-                    let p = world.pod(*p);
-                    let node = p.node.map(|n| world.node(n).name.as_str()).unwrap_or("-");
-                    format!("uid{}@{node}", p.uid.0)
-                })
-                .collect();
-            write!(
-                out,
-                "identity/{}\tduplicated\tcopies={}",
-                pod_name(&world.sts(*sts).name, *ordinal),
-                copies.join(",")
-            )
+        Event::IdentityDuplicated { sts: set, ordinal, pods } => {
+            out.put("identity/").put(sts(*set)).put("-").num(*ordinal).put("\tduplicated\tcopies=");
+            for (i, p) in pods.iter().enumerate() {
+                let p = world.pod(*p);
+                out.put(if i > 0 { ",uid" } else { "uid" }).num(p.uid.0).put("@");
+                out.put(p.node.map(node).unwrap_or("-"));
+            }
         }
-        Event::IdentityRestored { sts, ordinal } => {
-            write!(out, "identity/{}\trestored\t", pod_name(&world.sts(*sts).name, *ordinal))
+        Event::IdentityRestored { sts: set, ordinal } => {
+            out.put("identity/").put(sts(*set)).put("-").num(*ordinal).put("\trestored\t");
         }
-        Event::VolumeAttaching { pv, node } => {
-            write!(out, "pv/{}\tattaching\tnode={}", world.pv(*pv).name, world.node(*node).name)
+        Event::VolumeAttaching { pv: v, node: on } => {
+            out.put("pv/").put(pv(*v)).put("\tattaching\tnode=").put(node(*on));
         }
-        Event::VolumeAttached { pv, node } => {
-            write!(out, "pv/{}\tattached\tnode={}", world.pv(*pv).name, world.node(*node).name)
+        Event::VolumeAttached { pv: v, node: on } => {
+            out.put("pv/").put(pv(*v)).put("\tattached\tnode=").put(node(*on));
         }
-        Event::VolumeDetaching { pv, node, forced } => write!(
-            out,
-            "pv/{}\tdetaching\tnode={} forced={}",
-            world.pv(*pv).name,
-            world.node(*node).name,
-            forced.unwrap_or("no")
-        ),
-        Event::VolumeDetached { pv, node } => {
-            write!(out, "pv/{}\tdetached\tnode={}", world.pv(*pv).name, world.node(*node).name)
+        Event::VolumeDetaching { pv: v, node: on, forced } => {
+            out.put("pv/").put(pv(*v)).put("\tdetaching\tnode=").put(node(*on));
+            out.put(" forced=").put(forced.unwrap_or("no"));
         }
-        Event::VolumeMultiAttach { pod: id, pv, message } => {
-            write!(out, "{}\tfailed-attach\tvolume={} message={message:?}", pod(*id), world.pv(*pv).name)
+        Event::VolumeDetached { pv: v, node: on } => {
+            out.put("pv/").put(pv(*v)).put("\tdetached\tnode=").put(node(*on));
+        }
+        Event::VolumeMultiAttach { pod: id, pv: v, message } => {
+            pod(out, *id);
+            out.put("\tfailed-attach\tvolume=").put(pv(*v)).put(" message=").quoted(message);
         }
         Event::PodCreated { pod: id, revision } => {
-            write!(out, "{}\tcreated\trevision={revision}", pod(*id))
+            pod(out, *id);
+            out.put("\tcreated\trevision=").put(revision);
         }
         Event::PodCreateRejected { name } => {
-            write!(out, "pod/{name}\tcreate-rejected\treason=AlreadyExists")
+            out.put("pod/").put(name).put("\tcreate-rejected\treason=AlreadyExists");
         }
         Event::PodRejected { pod: id, reason, message } => {
-            write!(out, "{}\trejected\treason={reason} message={message:?}", pod(*id))
+            pod(out, *id);
+            out.put("\trejected\treason=").put(reason).put(" message=").quoted(message);
         }
         Event::PodUnschedulable { pod: id, message } => {
-            write!(out, "{}\tunschedulable\tmessage={message:?}", pod(*id))
+            pod(out, *id);
+            out.put("\tunschedulable\tmessage=").quoted(message);
         }
-        Event::PodScheduled { pod: id, node } => {
-            write!(out, "{}\tscheduled\tnode={}", pod(*id), world.node(*node).name)
+        Event::PodScheduled { pod: id, node: on } => {
+            pod(out, *id);
+            out.put("\tscheduled\tnode=").put(node(*on));
         }
         Event::PodStatus { pod: id, status, ip, restarts } => {
-            write!(out, "{}\tstatus\tstatus={status} ip={} restarts={restarts}", pod(*id), IpOrNone(*ip))
+            pod(out, *id);
+            out.put("\tstatus\tstatus=").put(status).put(" ip=");
+            match ip {
+                Some(ip) => out.ip(*ip),
+                None => out.put("none"),
+            };
+            out.put(" restarts=").num(*restarts);
         }
-        Event::PodReady { pod: id, ready } => write!(out, "{}\tready\tready={ready}", pod(*id)),
+        Event::PodReady { pod: id, ready } => {
+            pod(out, *id);
+            out.put("\tready\tready=").flag(*ready);
+        }
         Event::PodDeleting { pod: id, grace } => {
-            write!(out, "{}\tdeleting\tgrace={grace}", pod(*id))
+            pod(out, *id);
+            out.put("\tdeleting\tgrace=").duration(*grace);
         }
-        Event::PodRemoved { pod: id, force } => write!(out, "{}\tremoved\tforce={force}", pod(*id)),
-        Event::PvcCreated { pvc: id } => write!(out, "{}\tcreated\t", pvc(*id)),
+        Event::PodRemoved { pod: id, force } => {
+            pod(out, *id);
+            out.put("\tremoved\tforce=").flag(*force);
+        }
+        Event::PvcCreated { pvc: id } => {
+            pvc(out, *id);
+            out.put("\tcreated\t");
+        }
         Event::PvcOwnersUpdated { pvc: id, owners } => {
-            let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
-            write!(out, "{}\towners\towners={}", pvc(*id), owners.join(","))
+            pvc(out, *id);
+            out.put("\towners\towners=");
+            for (i, owner) in owners.iter().enumerate() {
+                if i > 0 {
+                    out.put(",");
+                }
+                push_owner(out, world, owner);
+            }
         }
-        Event::PvcRemoved { pvc: id } => write!(out, "{}\tremoved\t", pvc(*id)),
+        Event::PvcRemoved { pvc: id } => {
+            pvc(out, *id);
+            out.put("\tremoved\t");
+        }
         Event::PvcDeleting { pvc: id } => {
-            write!(out, "{}\tdeleting\tfinalizer=kubernetes.io/pvc-protection", pvc(*id))
+            pvc(out, *id);
+            out.put("\tdeleting\tfinalizer=kubernetes.io/pvc-protection");
         }
-        Event::PodPatched { pod: id, change } => write!(out, "{}\tpatched\t{change}", pod(*id)),
+        Event::PodPatched { pod: id, change } => {
+            pod(out, *id);
+            out.put("\tpatched\t").put(change);
+        }
         Event::PvcUpdateRejected { pvc: id, message } => {
-            write!(out, "{}\tupdate-rejected\tmessage={message:?}", pvc(*id))
+            pvc(out, *id);
+            out.put("\tupdate-rejected\tmessage=").quoted(message);
         }
-        Event::PvcResizeRequested { pvc: id, bytes } => write!(out, "{}\tresize\tstorage={bytes}", pvc(*id)),
-        Event::PvResized { pv, bytes } => write!(out, "pv/{}\tresized\tcapacity={bytes}", world.pv(*pv).name),
+        Event::PvcResizeRequested { pvc: id, bytes } => {
+            pvc(out, *id);
+            out.put("\tresize\tstorage=").num(*bytes);
+        }
+        Event::PvResized { pv: v, bytes } => {
+            out.put("pv/").put(pv(*v)).put("\tresized\tcapacity=").num(*bytes);
+        }
         Event::PodHeld { pod: id, finalizers } => {
-            write!(out, "{}\theld\tfinalizers={}", pod(*id), finalizers.join(","))
+            pod(out, *id);
+            out.put("\theld\tfinalizers=");
+            push_joined(out, finalizers, ",");
         }
         Event::PvcHeld { pvc: id, finalizers } => {
-            write!(out, "{}\theld\tfinalizers={}", pvc(*id), finalizers.join(","))
+            pvc(out, *id);
+            out.put("\theld\tfinalizers=");
+            push_joined(out, finalizers, ",");
         }
-        Event::PvcPatched { pvc: id, change } => write!(out, "{}\tpatched\t{change}", pvc(*id)),
+        Event::PvcPatched { pvc: id, change } => {
+            pvc(out, *id);
+            out.put("\tpatched\t").put(change);
+        }
         Event::PvcWaiting { pvc: id, reason, message } => {
-            write!(out, "{}\tevent\treason={reason} message={message:?}", pvc(*id))
+            pvc(out, *id);
+            out.put("\tevent\treason=").put(reason).put(" message=").quoted(message);
         }
-        Event::PvcOrphaned { pvc: id, reason } => write!(out, "{}\torphaned\treason={reason:?}", pvc(*id)),
-        Event::PvcInUse { pvc: id } => write!(out, "{}\tin-use\t", pvc(*id)),
-        Event::PvReleased { pv } => write!(out, "pv/{}\treleased\t", world.pv(*pv).name),
-        Event::PvDeleted { pv } => write!(out, "pv/{}\tdeleted\t", world.pv(*pv).name),
-        Event::StatefulSetDeleted { sts, cascade } => {
-            write!(out, "statefulset/{}\tdeleted\tcascade={cascade:?}", world.sts(*sts).name)
+        Event::PvcOrphaned { pvc: id, reason } => {
+            pvc(out, *id);
+            out.put("\torphaned\treason=").quoted(reason);
         }
-        Event::StatefulSetCreated { sts } => write!(out, "statefulset/{}\tcreated\t", world.sts(*sts).name),
-        Event::PodOrphaned { pod: id } => write!(out, "{}\torphaned\t", pod(*id)),
-        Event::PvcBound { pvc: id, pv } => {
-            let pv = world.pv(*pv);
-            write!(out, "{}\tbound\tvolume={} zone={}", pvc(*id), pv.name, pv.zone.as_deref().unwrap_or("-"))
+        Event::PvcInUse { pvc: id } => {
+            pvc(out, *id);
+            out.put("\tin-use\t");
         }
-        Event::PvcSelectedNode { pvc: id, node } => {
-            write!(out, "{}\tselected-node\tnode={}", pvc(*id), world.node(*node).name)
+        Event::PvReleased { pv: v } => {
+            out.put("pv/").put(pv(*v)).put("\treleased\t");
         }
-        Event::DnsAdded { name, ip } => write!(out, "dns/{name}\tadded\tA={ip}"),
-        Event::DnsRemoved { name, ip } => write!(out, "dns/{name}\tremoved\tA={ip}"),
-        Event::StatefulSetUpdated { sts, change } => {
-            write!(out, "statefulset/{}\tupdated\t{change}", world.sts(*sts).name)
+        Event::PvDeleted { pv: v } => {
+            out.put("pv/").put(pv(*v)).put("\tdeleted\t");
         }
-        Event::StatefulSetUpdateRejected { sts, message } => {
-            write!(out, "statefulset/{}\tupdate-rejected\tmessage={message:?}", world.sts(*sts).name)
+        Event::StatefulSetDeleted { sts: set, cascade } => {
+            let _ = write!(out.put("statefulset/").put(sts(*set)), "\tdeleted\tcascade={cascade:?}");
         }
-        Event::StatefulSetScaled { sts, from, to } => {
-            write!(out, "statefulset/{}\tscaled\treplicas={from}->{to}", world.sts(*sts).name)
+        Event::StatefulSetCreated { sts: set } => {
+            out.put("statefulset/").put(sts(*set)).put("\tcreated\t");
         }
-        Event::StatefulSetStatus { sts, status } => write!(
-            out,
-            "statefulset/{}\tstatus\treplicas={} ready={} available={} current={} updated={} currentRevision={} updateRevision={}",
-            world.sts(*sts).name,
-            status.replicas,
-            status.ready_replicas,
-            status.available_replicas,
-            status.current_replicas,
-            status.updated_replicas,
-            status.current_revision,
-            status.update_revision
-        ),
-        Event::RevisionCreated { sts, name, revision } => {
-            write!(out, "statefulset/{}\trevision\tname={name} revision={revision}", world.sts(*sts).name)
+        Event::PodOrphaned { pod: id } => {
+            pod(out, *id);
+            out.put("\torphaned\t");
         }
-        Event::End { reason } => write!(out, "run\tend\treason={reason}"),
-        Event::OperatorFailed { message } => write!(out, "operator\tfailed\tmessage={message:?}"),
+        Event::PvcBound { pvc: id, pv: v } => {
+            let v = world.pv(*v);
+            pvc(out, *id);
+            out.put("\tbound\tvolume=").put(&v.name).put(" zone=").put(v.zone.as_deref().unwrap_or("-"));
+        }
+        Event::PvcSelectedNode { pvc: id, node: on } => {
+            pvc(out, *id);
+            out.put("\tselected-node\tnode=").put(node(*on));
+        }
+        Event::DnsAdded { name, ip } => {
+            out.put("dns/").put(name).put("\tadded\tA=").ip(*ip);
+        }
+        Event::DnsRemoved { name, ip } => {
+            out.put("dns/").put(name).put("\tremoved\tA=").ip(*ip);
+        }
+        Event::StatefulSetUpdated { sts: set, change } => {
+            out.put("statefulset/").put(sts(*set)).put("\tupdated\t").put(change);
+        }
+        Event::StatefulSetUpdateRejected { sts: set, message } => {
+            out.put("statefulset/").put(sts(*set)).put("\tupdate-rejected\tmessage=").quoted(message);
+        }
+        Event::StatefulSetScaled { sts: set, from, to } => {
+            out.put("statefulset/").put(sts(*set)).put("\tscaled\treplicas=").num(*from).put("->").num(*to);
+        }
+        Event::StatefulSetStatus { sts: set, status } => {
+            out.put("statefulset/").put(sts(*set)).put("\tstatus\treplicas=").num(status.replicas);
+            out.put(" ready=").num(status.ready_replicas).put(" available=").num(status.available_replicas);
+            out.put(" current=").num(status.current_replicas).put(" updated=").num(status.updated_replicas);
+            out.put(" currentRevision=").put(&status.current_revision);
+            out.put(" updateRevision=").put(&status.update_revision);
+        }
+        Event::RevisionCreated { sts: set, name, revision } => {
+            out.put("statefulset/").put(sts(*set)).put("\trevision\tname=").put(name);
+            out.put(" revision=").num(*revision);
+        }
+        Event::End { reason } => {
+            out.put("run\tend\treason=").put(reason);
+        }
+        Event::OperatorFailed { message } => {
+            out.put("operator\tfailed\tmessage=").quoted(message);
+        }
         Event::OperatorRestarted { lost_actions } => {
-            write!(out, "operator\trestarted\tlost_actions={lost_actions}")
+            out.put("operator\trestarted\tlost_actions=").num(*lost_actions);
         }
         Event::ActionRefused { action, why } => {
-            write!(out, "operator\trefused\taction={action:?} why={why:?}")
+            out.put("operator\trefused\taction=").quoted(action).put(" why=").quoted(why);
         }
         Event::ServiceCreated { service } => {
-            write!(out, "service/{}\tcreated\t", world.service(*service).name)
+            out.put("service/").put(&world.service(*service).name).put("\tcreated\t");
         }
         Event::ServiceDeleted { service } => {
-            write!(out, "service/{}\tdeleted\t", world.service(*service).name)
+            out.put("service/").put(&world.service(*service).name).put("\tdeleted\t");
         }
-        Event::PodAdopted { pod: id, sts } => {
-            write!(out, "{}\tadopted\tstatefulset={}", pod(*id), world.sts(*sts).name)
+        Event::PodAdopted { pod: id, sts: set } => {
+            pod(out, *id);
+            out.put("\tadopted\tstatefulset=").put(sts(*set));
         }
-        Event::DnsNegativeCached { name, until } => write!(out, "dns/{name}\tnegative-cached\tuntil={until}"),
+        Event::DnsNegativeCached { name, until } => {
+            out.put("dns/").put(name).put("\tnegative-cached\tuntil=").duration(until.since(SimTime::ZERO));
+        }
         Event::AppMember { app, pod: id, what } => {
-            write!(out, "app/{}\tmember\t{} what={what:?}", world.apps.name(*app), pod(*id))
+            out.put("app/").put(world.apps.name(*app)).put("\tmember\t");
+            pod(out, *id);
+            out.put(" what=").quoted(what);
         }
         Event::CustomResourceChanged { object, what, generation } => {
             let o = &world.custom.objects[*object as usize];
-            write!(
-                out,
-                "{}/{}\t{what}\tgeneration={generation}",
-                world.custom.kinds[o.kind].kind.to_lowercase(),
-                o.name
-            )
+            out.put(&world.custom.kinds[o.kind].kind.to_lowercase()).put("/").put(&o.name);
+            out.put("\t").put(what).put("\tgeneration=").num(*generation);
         }
         Event::Annotated { object, keys } => {
             let name =
                 crate::kube::render(world, *object)["metadata"]["name"].as_str().unwrap_or("?").to_string();
             let kind = crate::kube::kind_of(world, *object).to_lowercase();
-            write!(out, "{kind}/{name}\tannotated\tkeys={}", keys.join(","))
+            out.put(&kind).put("/").put(&name).put("\tannotated\tkeys=");
+            push_joined(out, keys, ",");
         }
         Event::MetadataPatched { object, change } => {
-            write!(out, "{}\tpatched\t{change}", crate::kube::display(world, *object))
+            out.put(&crate::kube::display(world, *object)).put("\tpatched\t").put(change);
         }
         Event::ServiceUpdated { service, change } => {
-            write!(out, "service/{}\tupdated\t{change}", world.service(*service).name)
+            out.put("service/").put(&world.service(*service).name).put("\tupdated\t").put(change);
         }
         Event::DeleteHeld { object, finalizers } => {
-            write!(out, "{}\theld\tfinalizers={}", crate::kube::display(world, *object), finalizers.join(","))
+            out.put(&crate::kube::display(world, *object)).put("\theld\tfinalizers=");
+            push_joined(out, finalizers, ",");
         }
         Event::WriteRefused { action, code, reason, message } => {
-            write!(
-                out,
-                "operator\twrite-refused\taction={action:?} code={code} reason={reason} message={message:?}"
-            )
+            out.put("operator\twrite-refused\taction=").quoted(action).put(" code=").num(*code);
+            out.put(" reason=").put(reason).put(" message=").quoted(message);
         }
-        Event::AppVerdict { app, verdict } => write!(
-            out,
-            "app/{}\tverdict\thealth={} code={} reason={:?} cause={:?}",
-            world.apps.name(*app),
-            verdict.health,
-            verdict.code,
-            verdict.reason,
-            verdict.cause.join(" -> ")
-        ),
-    };
+        Event::AppVerdict { app, verdict } => {
+            let _ =
+                write!(out.put("app/").put(world.apps.name(*app)), "\tverdict\thealth={}", verdict.health);
+            out.put(" code=").put(verdict.code).put(" reason=").quoted(&verdict.reason);
+            out.put(" cause=").quoted(&verdict.cause.join(" -> "));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_is_written_as_debug_writes_it() {
+        for text in [
+            "",
+            "plain words",
+            "a \"quote\"",
+            "back\\slash",
+            "tab\tand\nnewline",
+            "it's",
+            "ümlaut",
+            "\u{301}e",
+            "\0",
+        ] {
+            let mut out = String::from("=");
+            out.quoted(text);
+            assert_eq!(out, format!("={text:?}"));
+        }
+    }
+
+    #[test]
+    fn numbers_and_addresses_are_written_as_display_writes_them() {
+        for n in [0u64, 7, 10, 99, 100, 65_535, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::new();
+            out.num(n);
+            assert_eq!(out, n.to_string());
+        }
+        for ip in [Ipv4(0), Ipv4(0x0a00_0105), Ipv4(u32::MAX)] {
+            let mut out = String::new();
+            out.ip(ip);
+            assert_eq!(out, ip.to_string());
+        }
+    }
+
+    #[test]
+    fn the_digest_hashes_the_text_form_line_by_line() {
+        let config = crate::fixtures::scenario(
+            "trace",
+            2,
+            3,
+            crate::config::PodManagementPolicy::Parallel,
+            SimDuration::from_millis(600_000),
+        );
+        let mut sim = crate::sim::Simulation::new(config);
+        sim.run();
+        let trace = &sim.trace;
+        assert!(trace.records.len() > 50);
+        // Each line as `render_into` writes it alone, without the kept times.
+        let mut lines = String::new();
+        for record in &trace.records {
+            render_into(&mut lines, &sim.world, record);
+            lines.push('\n');
+        }
+        assert_eq!(trace.render(&sim.world), lines);
+        assert_eq!(trace.digest(&sim.world), format!("{:016x}", crate::hash::fnv64(lines.as_bytes())));
+    }
 }
