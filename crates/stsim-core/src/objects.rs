@@ -66,13 +66,44 @@ pub struct Uid(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ipv4(pub u32);
 
+impl Ipv4 {
+    /// The dotted text, written into `buf` without the formatting machinery
+    /// (reports write an address on many rows).
+    fn render(self, buf: &mut [u8; 15]) -> &str {
+        let mut len = 0;
+        for (i, octet) in self.0.to_be_bytes().into_iter().enumerate() {
+            if i > 0 {
+                buf[len] = b'.';
+                len += 1;
+            }
+            if octet >= 100 {
+                buf[len] = b'0' + octet / 100;
+                len += 1;
+            }
+            if octet >= 10 {
+                buf[len] = b'0' + octet / 10 % 10;
+                len += 1;
+            }
+            buf[len] = b'0' + octet % 10;
+            len += 1;
+        }
+        std::str::from_utf8(&buf[..len]).expect("digits and dots are ASCII")
+    }
+
+    /// Appends the dotted text to `out`, as `Display` writes it.
+    pub fn push_to(self, out: &mut String) {
+        out.push_str(self.render(&mut [0; 15]));
+    }
+}
+
 impl fmt::Display for Ipv4 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [a, b, c, d] = self.0.to_be_bytes();
+        let mut buf = [0; 15];
+        let text = self.render(&mut buf);
         if f.width().is_none() {
-            return write!(f, "{a}.{b}.{c}.{d}");
+            return f.write_str(text);
         }
-        f.pad(&format!("{a}.{b}.{c}.{d}"))
+        f.pad(text)
     }
 }
 
@@ -880,6 +911,21 @@ pub fn parse_pod_name(name: &str) -> Option<(&str, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_print_dotted() {
+        let ip = |a: u8, b: u8, c: u8, d: u8| Ipv4(u32::from_be_bytes([a, b, c, d]));
+        assert_eq!(ip(0, 0, 0, 0).to_string(), "0.0.0.0");
+        assert_eq!(ip(10, 0, 1, 5).to_string(), "10.0.1.5");
+        assert_eq!(ip(192, 168, 100, 99).to_string(), "192.168.100.99");
+        assert_eq!(ip(255, 255, 255, 255).to_string(), "255.255.255.255");
+        assert_eq!(format!("[{:<9}]", ip(10, 0, 1, 5)), "[10.0.1.5 ]");
+        for n in [0, 7, 10, 99, 100, 255] {
+            let mut out = String::from(">");
+            ip(n, 200, 9, n).push_to(&mut out);
+            assert_eq!(out, format!(">{n}.200.9.{n}"));
+        }
+    }
 
     #[test]
     fn names_follow_the_controller() {

@@ -15,11 +15,12 @@
 
 use crate::objects::*;
 use crate::sim::Simulation;
-use crate::trace::{Event, actor_name, owner_name};
+use crate::trace::{Actor, Event, actor_parts, owner_name};
 use crate::world::World;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -60,13 +61,13 @@ pub struct TimelineRow {
     pub at_ms: u64,
     /// `pod`, `pvc`, `dns`, `statefulset` or `script`.
     pub kind: Cow<'static, str>,
-    pub name: String,
+    pub name: Text,
     /// Who made the change (`statefulset-controller`, `kubelet/worker-1`, `user`, ...).
-    pub actor: String,
+    pub actor: Text,
     /// For pods, the state after the change, as `kubectl get pods -w` prints it.
     pub pod: Option<PodState>,
     /// What happened, in a few words.
-    pub what: String,
+    pub what: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,8 +77,97 @@ pub struct PodState {
     /// `STATUS`: Pending, ContainerCreating, Running, Terminating, ...
     pub status: Cow<'static, str>,
     pub restarts: u32,
-    pub ip: Option<String>,
-    pub node: Option<String>,
+    pub ip: Option<Text>,
+    pub node: Option<Text>,
+}
+
+/// A string of the report: fixed, of its own, or shared by every row that
+/// shows it (a pod's or a node's name: counted, not copied). Derefs,
+/// compares, prints and serializes as the string it holds.
+#[derive(Clone)]
+pub enum Text {
+    Static(&'static str),
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Static(text) => text,
+            Text::Owned(text) => text,
+            Text::Shared(text) => text,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(text: &'static str) -> Text {
+        Text::Static(text)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text::Owned(text)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,8 +259,8 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
         ready: ready_column(pod.status.ready),
         status: pod.display_status().to_string().into(),
         restarts: pod.status.restarts,
-        ip: pod.status.pod_ip.map(|ip| ip.to_string()),
-        node: pod.node.map(|n| world.node(n).name.clone()),
+        ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
+        node: pod.node.map(|n| world.node(n).name.clone().into()),
     }
 }
 
@@ -319,59 +409,132 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
     }
 }
 
+/// Names the timeline shows on many rows (pods, nodes, volumes, claims,
+/// kubelets), each written once and shared by its rows.
+struct Names<'w> {
+    world: &'w World,
+    pods: Vec<Option<Arc<str>>>,
+    nodes: Vec<Option<Arc<str>>>,
+    pvcs: Vec<Option<Arc<str>>>,
+    pvs: Vec<Option<Arc<str>>>,
+    kubelets: Vec<Option<Arc<str>>>,
+    machines: Vec<Option<Arc<str>>>,
+    /// `now <status>` of each status seen.
+    now: Vec<(&'static str, Arc<str>)>,
+    /// Each pod's state after the last change replayed.
+    states: Vec<Option<PodState>>,
+}
+
+/// The text in `slot`, made by `make` the first time.
+fn shared(slots: &mut [Option<Arc<str>>], index: usize, make: impl FnOnce() -> String) -> Text {
+    Text::Shared(slots[index].get_or_insert_with(|| make().into()).clone())
+}
+
+impl<'w> Names<'w> {
+    fn new(world: &'w World) -> Names<'w> {
+        Names {
+            world,
+            pods: vec![None; world.pods.len()],
+            nodes: vec![None; world.nodes.len()],
+            pvcs: vec![None; world.pvcs.len()],
+            pvs: vec![None; world.pvs.len()],
+            kubelets: vec![None; world.nodes.len()],
+            machines: vec![None; world.nodes.len()],
+            now: Vec::new(),
+            states: vec![None; world.pods.len()],
+        }
+    }
+    /// The row of a change to pod `id`, which `change` makes to its state.
+    fn pod_row(&mut self, at_ms: u64, id: PodId, what: Text, change: &dyn Fn(&mut PodState)) -> TimelineRow {
+        let state = self.states[id.index()].get_or_insert_with(|| PodState {
+            ready: ready_column(false),
+            status: Cow::Borrowed("Pending"),
+            restarts: 0,
+            ip: None,
+            node: None,
+        });
+        change(state);
+        let pod = Some(state.clone());
+        TimelineRow {
+            at_ms,
+            kind: Cow::Borrowed("pod"),
+            name: self.pod(id),
+            actor: Text::Static(""),
+            pod,
+            what,
+        }
+    }
+    fn pod(&mut self, id: PodId) -> Text {
+        shared(&mut self.pods, id.index(), || self.world.pod(id).name.clone())
+    }
+    fn node(&mut self, id: NodeId) -> Text {
+        shared(&mut self.nodes, id.index(), || self.world.node(id).name.clone())
+    }
+    fn pvc(&mut self, id: PvcId) -> Text {
+        shared(&mut self.pvcs, id.index(), || self.world.pvc(id).name.clone())
+    }
+    fn pv(&mut self, id: PvId) -> Text {
+        shared(&mut self.pvs, id.index(), || self.world.pv(id).name.clone())
+    }
+    fn actor(&mut self, actor: Actor) -> Text {
+        let slots = match actor {
+            Actor::Kubelet(node) => Some((&mut self.kubelets, node)),
+            Actor::Machine(node) => Some((&mut self.machines, node)),
+            _ => None,
+        };
+        let (kind, name) = actor_parts(self.world, actor);
+        match slots {
+            _ if name.is_empty() => Text::Static(kind),
+            Some((slots, node)) => shared(slots, node.index(), || cat(&[kind, name]).to_string()),
+            None => cat(&[kind, name]),
+        }
+    }
+    /// `now <status>`.
+    fn now(&mut self, status: &'static str) -> Text {
+        if let Some((_, text)) = self.now.iter().find(|(s, _)| *s == status) {
+            return Text::Shared(text.clone());
+        }
+        let text: Arc<str> = cat(&["now ", status]).to_string().into();
+        self.now.push((status, text.clone()));
+        Text::Shared(text)
+    }
+}
+
+/// `parts` written one after the other.
+fn cat(parts: &[&str]) -> Text {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|part| text.push_str(part));
+    Text::Owned(text)
+}
+
 /// Replays the trace into watch rows. Pod rows carry the pod's state as it
 /// was right after the change, which the replay keeps per pod.
 fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
     let world = &sim.world;
-    let mut states: BTreeMap<PodId, PodState> = BTreeMap::new();
+    let mut names = Names::new(world);
     // At most one row a record: reserved once rather than grown by copying.
     let mut rows = Vec::with_capacity(sim.trace.records.len());
     for record in &sim.trace.records {
-        // Each record makes at most one row: the actor is named once and
-        // moved into it (rows are built with an empty one).
-        let actor = actor_name(world, record.actor);
-        let mut pod_row = |id: PodId, what: String, change: &dyn Fn(&mut PodState)| {
-            let state = states.entry(id).or_insert_with(|| PodState {
-                ready: ready_column(false),
-                status: Cow::Borrowed("Pending"),
-                restarts: 0,
-                ip: None,
-                node: None,
-            });
-            change(state);
-            TimelineRow {
-                at_ms: record.at.as_millis(),
-                kind: Cow::Borrowed("pod"),
-                name: world.pod(id).name.clone(),
-                actor: String::new(),
-                pod: Some(state.clone()),
-                what,
-            }
-        };
-        let other = |kind: Cow<'static, str>, name: String, what: String| TimelineRow {
-            at_ms: record.at.as_millis(),
-            kind,
+        let at_ms = record.at.as_millis();
+        let other = |kind: &'static str, name: Text, what: Text| TimelineRow {
+            at_ms,
+            kind: Cow::Borrowed(kind),
             name,
-            actor: String::new(),
+            actor: Text::Static(""),
             pod: None,
             what,
         };
+        let n = &mut names;
         let row = match &record.event {
             Event::Script { description, line } => {
-                other(Cow::Borrowed("script"), format!("line {line}"), description.clone())
+                other("script", format!("line {line}").into(), description.clone().into())
             }
-            Event::NotFound { name } => other(Cow::Borrowed("script"), name.clone(), "not found".into()),
+            Event::NotFound { name } => other("script", name.clone().into(), "not found".into()),
             Event::NodeAdded { node } => {
-                let node = world.node(*node);
-                other(
-                    Cow::Borrowed("node"),
-                    node.name.clone(),
-                    format!("joined the cluster in {}", node.zone),
-                )
+                let what = cat(&["joined the cluster in ", &world.node(*node).zone]);
+                other("node", n.node(*node), what)
             }
-            Event::NodeRemoved { node } => {
-                other(Cow::Borrowed("node"), world.node(*node).name.clone(), "Node object deleted".into())
-            }
+            Event::NodeRemoved { node } => other("node", n.node(*node), "Node object deleted".into()),
             Event::NodeMachine { node, state } => {
                 let what = match state {
                     Machine::Crashed => "the machine stopped: its containers are gone, its kubelet is silent",
@@ -380,42 +543,41 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     }
                     Machine::Running => "the machine runs and reaches the control plane again",
                 };
-                other(Cow::Borrowed("machine"), world.node(*node).name.clone(), what.into())
+                other("machine", n.node(*node), what.into())
             }
             Event::NodeCondition { node, status } => {
                 let what = match status {
-                    ConditionStatus::True => "Ready".to_string(),
+                    ConditionStatus::True => "Ready",
                     ConditionStatus::Unknown => {
-                        "NotReady: Ready is Unknown (\"Kubelet stopped posting node status.\")".to_string()
+                        "NotReady: Ready is Unknown (\"Kubelet stopped posting node status.\")"
                     }
-                    ConditionStatus::False => "NotReady: Ready is False".to_string(),
+                    ConditionStatus::False => "NotReady: Ready is False",
                 };
-                other(Cow::Borrowed("node"), world.node(*node).name.clone(), what)
+                other("node", n.node(*node), what.into())
             }
             Event::NodeTaintAdded { node, taint } => {
-                other(Cow::Borrowed("node"), world.node(*node).name.clone(), format!("taint {taint} added"))
+                let [a, b, c, d, e] = taint.pieces();
+                other("node", n.node(*node), cat(&["taint ", a, b, c, d, e, " added"]))
             }
             Event::NodeTaintRemoved { node, taint } => {
-                other(Cow::Borrowed("node"), world.node(*node).name.clone(), format!("taint {taint} removed"))
+                let [a, b, c, d, e] = taint.pieces();
+                other("node", n.node(*node), cat(&["taint ", a, b, c, d, e, " removed"]))
             }
             Event::NodeUnschedulable { node, unschedulable } => {
                 let what = if *unschedulable { "cordoned (SchedulingDisabled)" } else { "uncordoned" };
-                other(Cow::Borrowed("node"), world.node(*node).name.clone(), what.into())
+                other("node", n.node(*node), what.into())
             }
-            Event::NodeDrained { node } => {
-                other(Cow::Borrowed("node"), world.node(*node).name.clone(), "drained: no pods left".into())
-            }
+            Event::NodeDrained { node } => other("node", n.node(*node), "drained: no pods left".into()),
             Event::PodEvicted { pod, reason, message } => {
-                pod_row(*pod, format!("{reason}: {message}"), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&[reason, ": ", message]), &|_| {})
             }
             Event::EvictionRefused { pod, message } => {
-                pod_row(*pod, format!("eviction refused (429): {message}"), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&["eviction refused (429): ", message]), &|_| {})
             }
-            Event::ContainerStopped { pod, node, reason } => other(
-                Cow::Borrowed("container"),
-                world.pod(*pod).name.clone(),
-                format!("container on {} stopped: {reason}", world.node(*node).name),
-            ),
+            Event::ContainerStopped { pod, node, reason } => {
+                let what = cat(&["container on ", &world.node(*node).name, " stopped: ", reason]);
+                other("container", n.pod(*pod), what)
+            }
             Event::IdentityDuplicated { sts, ordinal, pods } => {
                 let copies: Vec<String> = pods
                     .iter()
@@ -425,65 +587,67 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                         format!("uid {} on {node}", p.uid.0)
                     })
                     .collect();
-                other(
-                    Cow::Borrowed("identity"),
-                    pod_name(&world.sts(*sts).name, *ordinal),
-                    format!("TWO COPIES RUNNING: {}", copies.join(" and ")),
-                )
+                let what = format!("TWO COPIES RUNNING: {}", copies.join(" and "));
+                other("identity", pod_name(&world.sts(*sts).name, *ordinal).into(), what.into())
             }
             Event::IdentityRestored { sts, ordinal } => other(
-                Cow::Borrowed("identity"),
-                pod_name(&world.sts(*sts).name, *ordinal),
+                "identity",
+                pod_name(&world.sts(*sts).name, *ordinal).into(),
                 "one copy running again".into(),
             ),
-            Event::VolumeAttaching { pv, node } => other(
-                Cow::Borrowed("pv"),
-                world.pv(*pv).name.clone(),
-                format!("attaching to {}", world.node(*node).name),
-            ),
-            Event::VolumeAttached { pv, node } => other(
-                Cow::Borrowed("pv"),
-                world.pv(*pv).name.clone(),
-                format!("attached to {}", world.node(*node).name),
-            ),
-            Event::VolumeDetaching { pv, node, forced } => {
-                let how = match forced {
-                    None => String::new(),
-                    Some(reason) => format!(" (forced: {reason}, without waiting for an unmount)"),
-                };
-                other(
-                    Cow::Borrowed("pv"),
-                    world.pv(*pv).name.clone(),
-                    format!("detaching from {}{how}", world.node(*node).name),
-                )
+            Event::VolumeAttaching { pv, node } => {
+                other("pv", n.pv(*pv), cat(&["attaching to ", &world.node(*node).name]))
             }
-            Event::VolumeDetached { pv, node } => other(
-                Cow::Borrowed("pv"),
-                world.pv(*pv).name.clone(),
-                format!("detached from {}", world.node(*node).name),
-            ),
+            Event::VolumeAttached { pv, node } => {
+                other("pv", n.pv(*pv), cat(&["attached to ", &world.node(*node).name]))
+            }
+            Event::VolumeDetaching { pv, node, forced } => {
+                let node = &world.node(*node).name;
+                let what = match forced {
+                    None => cat(&["detaching from ", node]),
+                    Some(reason) => cat(&[
+                        "detaching from ",
+                        node,
+                        " (forced: ",
+                        reason,
+                        ", without waiting for an unmount)",
+                    ]),
+                };
+                other("pv", n.pv(*pv), what)
+            }
+            Event::VolumeDetached { pv, node } => {
+                other("pv", n.pv(*pv), cat(&["detached from ", &world.node(*node).name]))
+            }
             Event::VolumeMultiAttach { pod, message, .. } => {
-                pod_row(*pod, format!("FailedAttachVolume: {message}"), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&["FailedAttachVolume: ", message]), &|_| {})
             }
             Event::PodCreated { pod, revision } => {
-                pod_row(*pod, format!("created at revision {revision}"), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&["created at revision ", revision]), &|_| {})
             }
             Event::PodCreateRejected { name } => other(
-                Cow::Borrowed("pod"),
-                name.clone(),
+                "pod",
+                name.clone().into(),
                 "create refused: a pod with this name still exists (AlreadyExists)".into(),
             ),
-            Event::PodUnschedulable { pod, message } => pod_row(*pod, message.clone(), &|_| {}),
+            Event::PodUnschedulable { pod, message } => {
+                n.pod_row(at_ms, *pod, message.clone().into(), &|_| {})
+            }
             Event::PodRejected { pod, reason, message } => {
-                pod_row(*pod, format!("rejected by the kubelet ({reason}): {message}"), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&["rejected by the kubelet (", reason, "): ", message]), &|_| {})
             }
             Event::PodScheduled { pod, node } => {
-                let node = world.node(*node).name.clone();
-                pod_row(*pod, format!("scheduled to {node}"), &|s| s.node = Some(node.clone()))
+                let what = cat(&["scheduled to ", &world.node(*node).name]);
+                let node = n.node(*node);
+                n.pod_row(at_ms, *pod, what, &|s| s.node = Some(node.clone()))
             }
             Event::PodStatus { pod, status, ip, restarts } => {
-                let ip = ip.map(|ip| ip.to_string());
-                pod_row(*pod, format!("now {status}"), &|s| {
+                let ip = ip.map(|ip| {
+                    let mut text = String::with_capacity(15);
+                    ip.push_to(&mut text);
+                    Text::Shared(text.into())
+                });
+                let what = n.now(status);
+                n.pod_row(at_ms, *pod, what, &|s| {
                     s.status = Cow::Borrowed(*status);
                     s.ip = ip.clone();
                     s.restarts = *restarts;
@@ -491,199 +655,199 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::PodReady { pod, ready } => {
                 let what = if *ready { "became Ready" } else { "stopped being Ready" };
-                pod_row(*pod, what.into(), &|s| s.ready = ready_column(*ready))
+                n.pod_row(at_ms, *pod, what.into(), &|s| s.ready = ready_column(*ready))
             }
             Event::PodDeleting { pod, grace } => {
-                pod_row(*pod, format!("deleted gracefully ({grace} grace period)"), &|s| {
-                    s.status = Cow::Borrowed("Terminating")
-                })
+                let mut what = String::with_capacity(48);
+                what.push_str("deleted gracefully (");
+                grace.push_to(&mut what);
+                what.push_str(" grace period)");
+                n.pod_row(at_ms, *pod, what.into(), &|s| s.status = Cow::Borrowed("Terminating"))
             }
             Event::PodRemoved { pod, force } => {
                 let what = if *force { "removed at once (not confirmed by its node)" } else { "removed" };
-                pod_row(*pod, what.into(), &|s| s.ready = ready_column(false))
+                n.pod_row(at_ms, *pod, what.into(), &|s| s.ready = ready_column(false))
             }
-            Event::PvcCreated { pvc } => {
-                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), "created (Pending)".into())
-            }
+            Event::PvcCreated { pvc } => other("pvc", n.pvc(*pvc), "created (Pending)".into()),
             Event::PvcOwnersUpdated { pvc, owners } => {
                 let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
                 let owners = if owners.is_empty() { "none".to_string() } else { owners.join(", ") };
-                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), format!("owners now {owners}"))
+                other("pvc", n.pvc(*pvc), cat(&["owners now ", &owners]))
             }
-            Event::PvcRemoved { pvc } => {
-                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), "removed".into())
-            }
+            Event::PvcRemoved { pvc } => other("pvc", n.pvc(*pvc), "removed".into()),
             Event::PvcBound { pvc, pv } => {
                 let pv = world.pv(*pv);
-                let zone = pv.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
-                other(
-                    Cow::Borrowed("pvc"),
-                    world.pvc(*pvc).name.clone(),
-                    format!("Bound to {}{zone}", pv.name),
-                )
+                let what = match pv.zone.as_deref() {
+                    Some(zone) => cat(&["Bound to ", &pv.name, " in ", zone]),
+                    None => cat(&["Bound to ", &pv.name]),
+                };
+                other("pvc", n.pvc(*pvc), what)
             }
-            Event::PvcSelectedNode { pvc, node } => other(
-                Cow::Borrowed("pvc"),
-                world.pvc(*pvc).name.clone(),
-                format!("waiting for first consumer: provisioning for {}", world.node(*node).name),
-            ),
+            Event::PvcSelectedNode { pvc, node } => {
+                let what = cat(&["waiting for first consumer: provisioning for ", &world.node(*node).name]);
+                other("pvc", n.pvc(*pvc), what)
+            }
             Event::DnsAdded { name, ip } => {
-                other(Cow::Borrowed("dns"), name.clone(), format!("A {ip} published"))
+                let mut what = String::with_capacity(28);
+                what.push_str("A ");
+                ip.push_to(&mut what);
+                what.push_str(" published");
+                other("dns", name.clone().into(), what.into())
             }
             Event::DnsRemoved { name, ip } => {
-                other(Cow::Borrowed("dns"), name.clone(), format!("A {ip} withdrawn"))
+                let mut what = String::with_capacity(28);
+                what.push_str("A ");
+                ip.push_to(&mut what);
+                what.push_str(" withdrawn");
+                other("dns", name.clone().into(), what.into())
             }
             Event::StatefulSetUpdated { sts, change } => {
-                other(Cow::Borrowed("statefulset"), world.sts(*sts).name.clone(), change.clone())
+                other("statefulset", world.sts(*sts).name.clone().into(), change.clone().into())
             }
-            Event::StatefulSetUpdateRejected { sts, message } => other(
-                Cow::Borrowed("statefulset"),
-                world.sts(*sts).name.clone(),
-                format!("update refused: {message}"),
-            ),
+            Event::StatefulSetUpdateRejected { sts, message } => {
+                other("statefulset", world.sts(*sts).name.clone().into(), cat(&["update refused: ", message]))
+            }
             Event::StatefulSetScaled { sts, from, to } => other(
-                Cow::Borrowed("statefulset"),
-                world.sts(*sts).name.clone(),
-                format!("replicas {from} -> {to}"),
+                "statefulset",
+                world.sts(*sts).name.clone().into(),
+                format!("replicas {from} -> {to}").into(),
             ),
             // Status and revisions are in the trace; the timeline shows their effects.
             Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
             Event::PvcDeleting { pvc } => other(
-                Cow::Borrowed("pvc"),
-                world.pvc(*pvc).name.clone(),
+                "pvc",
+                n.pvc(*pvc),
                 "deleted, but a pod still uses it: kept until the pod is gone (pvc-protection)".into(),
             ),
-            Event::PodPatched { pod, change } => pod_row(*pod, format!("edited: {change}"), &|_| {}),
-            Event::PvcUpdateRejected { pvc, message } => other(
-                Cow::Borrowed("pvc"),
-                world.pvc(*pvc).name.clone(),
-                format!("update refused: {message}"),
-            ),
-            Event::PvcResizeRequested { pvc, bytes } => other(
-                Cow::Borrowed("pvc"),
-                world.pvc(*pvc).name.clone(),
-                format!("resize to {bytes} bytes asked"),
-            ),
+            Event::PodPatched { pod, change } => n.pod_row(at_ms, *pod, cat(&["edited: ", change]), &|_| {}),
+            Event::PvcUpdateRejected { pvc, message } => {
+                other("pvc", n.pvc(*pvc), cat(&["update refused: ", message]))
+            }
+            Event::PvcResizeRequested { pvc, bytes } => {
+                other("pvc", n.pvc(*pvc), format!("resize to {bytes} bytes asked").into())
+            }
             Event::PvResized { pv, bytes } => {
-                other(Cow::Borrowed("pv"), world.pv(*pv).name.clone(), format!("expanded to {bytes} bytes"))
+                other("pv", n.pv(*pv), format!("expanded to {bytes} bytes").into())
             }
             Event::PodHeld { pod, finalizers } => {
-                pod_row(*pod, format!("held by finalizers {}", finalizers.join(", ")), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&["held by finalizers ", &finalizers.join(", ")]), &|_| {})
             }
-            Event::PvcHeld { pvc, finalizers } => other(
-                Cow::Borrowed("pvc"),
-                world.pvc(*pvc).name.clone(),
-                format!("deleted, held by finalizers {}", finalizers.join(", ")),
-            ),
-            Event::PvcPatched { pvc, change } => {
-                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), format!("edited: {change}"))
+            Event::PvcHeld { pvc, finalizers } => {
+                other("pvc", n.pvc(*pvc), cat(&["deleted, held by finalizers ", &finalizers.join(", ")]))
             }
-            Event::PvcWaiting { pvc, reason, message } => other(
-                Cow::Borrowed("pvc"),
-                world.pvc(*pvc).name.clone(),
-                format!("stays Pending: {reason}: {message}"),
-            ),
-            Event::PvcOrphaned { pvc, reason } => {
-                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), format!("orphaned: {reason}"))
+            Event::PvcPatched { pvc, change } => other("pvc", n.pvc(*pvc), cat(&["edited: ", change])),
+            Event::PvcWaiting { pvc, reason, message } => {
+                other("pvc", n.pvc(*pvc), cat(&["stays Pending: ", reason, ": ", message]))
             }
-            Event::PvcInUse { pvc } => {
-                other(Cow::Borrowed("pvc"), world.pvc(*pvc).name.clone(), "in use again".into())
-            }
+            Event::PvcOrphaned { pvc, reason } => other("pvc", n.pvc(*pvc), cat(&["orphaned: ", reason])),
+            Event::PvcInUse { pvc } => other("pvc", n.pvc(*pvc), "in use again".into()),
             Event::PvReleased { pv } => other(
-                Cow::Borrowed("pv"),
-                world.pv(*pv).name.clone(),
+                "pv",
+                n.pv(*pv),
                 "Released: its claim is gone, the disk is retained (and billed)".into(),
             ),
-            Event::PvDeleted { pv } => {
-                other(Cow::Borrowed("pv"), world.pv(*pv).name.clone(), "deleted with its disk".into())
-            }
+            Event::PvDeleted { pv } => other("pv", n.pv(*pv), "deleted with its disk".into()),
             Event::StatefulSetDeleted { sts, cascade } => other(
-                Cow::Borrowed("statefulset"),
-                world.sts(*sts).name.clone(),
-                format!("deleted (cascade {})", format!("{cascade:?}").to_lowercase()),
+                "statefulset",
+                world.sts(*sts).name.clone().into(),
+                format!("deleted (cascade {})", format!("{cascade:?}").to_lowercase()).into(),
             ),
             Event::StatefulSetCreated { sts } => {
-                other(Cow::Borrowed("statefulset"), world.sts(*sts).name.clone(), "created".into())
+                other("statefulset", world.sts(*sts).name.clone().into(), "created".into())
             }
-            Event::PodOrphaned { pod } => pod_row(*pod, "no longer owned by its StatefulSet".into(), &|_| {}),
+            Event::PodOrphaned { pod } => {
+                n.pod_row(at_ms, *pod, "no longer owned by its StatefulSet".into(), &|_| {})
+            }
             Event::OperatorFailed { message } => {
-                other(Cow::Borrowed("operator"), actor.clone(), format!("failed: {message}"))
+                let actor = n.actor(record.actor);
+                other("operator", actor, cat(&["failed: ", message]))
             }
             Event::ActionRefused { action, why } => {
                 // A scripted action (a membership change) is the user's, not an operator's.
-                let kind = if record.actor == crate::trace::Actor::User { "action" } else { "operator" };
-                other(Cow::Borrowed(kind), actor.clone(), format!("{action} refused: {why}"))
+                let kind = if record.actor == Actor::User { "action" } else { "operator" };
+                let actor = n.actor(record.actor);
+                other(kind, actor, cat(&[action, " refused: ", why]))
             }
             Event::CustomResourceChanged { object, what, .. } => {
                 let o = &world.custom.objects[*object as usize];
-                other(world.custom.kinds[o.kind].kind.to_lowercase().into(), o.name.clone(), (*what).into())
+                TimelineRow {
+                    kind: world.custom.kinds[o.kind].kind.to_lowercase().into(),
+                    ..other("", o.name.clone().into(), Text::Static(what))
+                }
             }
             Event::Annotated { object, keys } => {
                 let o = crate::kube::render(world, *object);
-                other(
-                    crate::kube::kind_of(world, *object).to_lowercase().into(),
-                    o["metadata"]["name"].as_str().unwrap_or("?").to_string(),
-                    format!("annotated ({})", keys.join(", ")),
-                )
+                TimelineRow {
+                    kind: crate::kube::kind_of(world, *object).to_lowercase().into(),
+                    ..other(
+                        "",
+                        o["metadata"]["name"].as_str().unwrap_or("?").to_string().into(),
+                        format!("annotated ({})", keys.join(", ")).into(),
+                    )
+                }
             }
             Event::MetadataPatched { object, change } => {
                 let shown = crate::kube::display(world, *object);
                 let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
-                other(Cow::Owned(kind.to_string()), name.to_string(), format!("edited: {change}"))
+                TimelineRow {
+                    kind: Cow::Owned(kind.to_string()),
+                    ..other("", name.to_string().into(), cat(&["edited: ", change]))
+                }
             }
             Event::DeleteHeld { object, finalizers } => {
                 let shown = crate::kube::display(world, *object);
                 let (kind, name) = shown.split_once('/').unwrap_or(("?", "?"));
-                other(
-                    Cow::Owned(kind.to_string()),
-                    name.to_string(),
-                    format!("deleted, held by finalizers ({})", finalizers.join(", ")),
-                )
+                TimelineRow {
+                    kind: Cow::Owned(kind.to_string()),
+                    ..other(
+                        "",
+                        name.to_string().into(),
+                        format!("deleted, held by finalizers ({})", finalizers.join(", ")).into(),
+                    )
+                }
             }
-            Event::WriteRefused { action, code, message, .. } => other(
-                Cow::Borrowed("operator"),
-                actor.clone(),
-                format!("{action} refused ({code}): {message}"),
-            ),
-            Event::OperatorRestarted { lost_actions } => other(
-                Cow::Borrowed("operator"),
-                actor.clone(),
-                format!("restarted between two writes (injected fault); {lost_actions} action(s) lost"),
-            ),
-            Event::End { reason } => {
-                other(Cow::Borrowed("run"), "end".into(), format!("run ended ({reason})"))
+            Event::WriteRefused { action, code, message, .. } => {
+                let actor = n.actor(record.actor);
+                other("operator", actor, format!("{action} refused ({code}): {message}").into())
             }
+            Event::OperatorRestarted { lost_actions } => {
+                let actor = n.actor(record.actor);
+                let what =
+                    format!("restarted between two writes (injected fault); {lost_actions} action(s) lost");
+                other("operator", actor, what.into())
+            }
+            Event::End { reason } => other("run", "end".into(), cat(&["run ended (", reason, ")"])),
             Event::ServiceCreated { service } => {
-                other(Cow::Borrowed("service"), world.service(*service).name.clone(), "created".into())
+                other("service", world.service(*service).name.clone().into(), "created".into())
             }
-            Event::ServiceUpdated { service, change } => other(
-                Cow::Borrowed("service"),
-                world.service(*service).name.clone(),
-                format!("changed: {change}"),
-            ),
+            Event::ServiceUpdated { service, change } => {
+                other("service", world.service(*service).name.clone().into(), cat(&["changed: ", change]))
+            }
             Event::ServiceDeleted { service } => other(
-                Cow::Borrowed("service"),
-                world.service(*service).name.clone(),
+                "service",
+                world.service(*service).name.clone().into(),
                 "deleted: the per-pod DNS records it published go with it".into(),
             ),
             Event::PodAdopted { pod, sts } => {
-                pod_row(*pod, format!("adopted by StatefulSet {}", world.sts(*sts).name), &|_| {})
+                n.pod_row(at_ms, *pod, cat(&["adopted by StatefulSet ", &world.sts(*sts).name]), &|_| {})
             }
             Event::DnsNegativeCached { name, until } => {
-                other(Cow::Borrowed("dns"), name.clone(), format!("NXDOMAIN, cached until {until}"))
+                let mut what = String::from("NXDOMAIN, cached until ");
+                until.push_to(&mut what);
+                other("dns", name.clone().into(), what.into())
             }
             Event::AppMember { app, pod, what } => other(
-                Cow::Borrowed("app"),
-                world.apps.name(*app).to_string(),
-                format!("{}: {what}", world.pod(*pod).name),
+                "app",
+                world.apps.name(*app).to_string().into(),
+                cat(&[&world.pod(*pod).name, ": ", what]),
             ),
             Event::AppVerdict { app, verdict } => other(
-                Cow::Borrowed("app"),
-                world.apps.name(*app).to_string(),
-                format!("{}: {}", verdict.health, verdict.reason),
+                "app",
+                world.apps.name(*app).to_string().into(),
+                format!("{}: {}", verdict.health, verdict.reason).into(),
             ),
         };
-        rows.push(TimelineRow { actor, ..row });
+        rows.push(TimelineRow { actor: names.actor(record.actor), ..row });
     }
     rows
 }

@@ -533,8 +533,8 @@ impl Put for String {
         self
     }
     fn ip(&mut self, ip: Ipv4) -> &mut Self {
-        let [a, b, c, d] = ip.0.to_be_bytes();
-        self.num(a).put(".").num(b).put(".").num(c).put(".").num(d)
+        ip.push_to(self);
+        self
     }
     fn duration(&mut self, d: SimDuration) -> &mut Self {
         d.push_to(self);

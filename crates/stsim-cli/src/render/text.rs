@@ -76,7 +76,7 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
     let name_width = pods.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, MAX_COLUMN);
     let node_width = pods
         .iter()
-        .filter_map(|r| r.pod.as_ref().and_then(|p| p.node.as_ref()).map(String::len))
+        .filter_map(|r| r.pod.as_ref().and_then(|p| p.node.as_deref()).map(str::len))
         .max()
         .unwrap_or(6)
         .clamp(6, MAX_COLUMN);
@@ -193,8 +193,8 @@ pub fn render(report: &Report) -> String {
                 p.state.status.to_string(),
                 p.state.restarts.to_string(),
                 age(p.age_ms),
-                p.state.ip.clone().unwrap_or_else(|| "<none>".into()),
-                p.state.node.clone().unwrap_or_else(|| "<none>".into()),
+                p.state.ip.as_deref().unwrap_or("<none>").to_string(),
+                p.state.node.as_deref().unwrap_or("<none>").to_string(),
                 p.revision.clone(),
             ]
         })
