@@ -257,7 +257,7 @@ fn ready_column(ready: bool) -> Cow<'static, str> {
 fn pod_state(world: &World, pod: &Pod) -> PodState {
     PodState {
         ready: ready_column(pod.status.ready),
-        status: pod.display_status().to_string().into(),
+        status: Cow::Borrowed(pod.display_status()),
         restarts: pod.status.restarts,
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
         node: pod.node.map(|n| world.node(n).name.clone().into()),
@@ -327,7 +327,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 name: node.name.clone(),
                 status: node.display_status(),
                 zone: node.zone.clone(),
-                taints: node.taints.iter().map(|t| t.taint.to_string()).collect(),
+                taints: node.taints.iter().map(|t| t.taint.pieces().concat()).collect(),
                 pods: node.pods.len(),
                 machine: node.machine.as_str().to_string(),
                 volumes_attached: node.attached.iter().map(|pv| world.pv(*pv).name.clone()).collect(),
@@ -421,6 +421,8 @@ struct Names<'w> {
     machines: Vec<Option<Arc<str>>>,
     /// `now <status>` of each status seen.
     now: Vec<(&'static str, Arc<str>)>,
+    /// `taint <taint> added` (`true`) or `removed` of each taint seen.
+    taints: Vec<(crate::config::Taint, bool, Arc<str>)>,
     /// Each pod's state after the last change replayed.
     states: Vec<Option<PodState>>,
 }
@@ -441,6 +443,7 @@ impl<'w> Names<'w> {
             kubelets: vec![None; world.nodes.len()],
             machines: vec![None; world.nodes.len()],
             now: Vec::new(),
+            taints: Vec::new(),
             states: vec![None; world.pods.len()],
         }
     }
@@ -485,16 +488,27 @@ impl<'w> Names<'w> {
         let (kind, name) = actor_parts(self.world, actor);
         match slots {
             _ if name.is_empty() => Text::Static(kind),
-            Some((slots, node)) => shared(slots, node.index(), || cat(&[kind, name]).to_string()),
+            Some((slots, node)) => shared(slots, node.index(), || joined(&[kind, name])),
             None => cat(&[kind, name]),
         }
+    }
+    /// `taint <taint> added` or `removed`.
+    fn taint(&mut self, taint: &crate::config::Taint, added: bool) -> Text {
+        if let Some((.., text)) = self.taints.iter().find(|(t, a, _)| t == taint && *a == added) {
+            return Text::Shared(text.clone());
+        }
+        let [a, b, c, d, e] = taint.pieces();
+        let text: Arc<str> =
+            joined(&["taint ", a, b, c, d, e, if added { " added" } else { " removed" }]).into();
+        self.taints.push((taint.clone(), added, text.clone()));
+        Text::Shared(text)
     }
     /// `now <status>`.
     fn now(&mut self, status: &'static str) -> Text {
         if let Some((_, text)) = self.now.iter().find(|(s, _)| *s == status) {
             return Text::Shared(text.clone());
         }
-        let text: Arc<str> = cat(&["now ", status]).to_string().into();
+        let text: Arc<str> = joined(&["now ", status]).into();
         self.now.push((status, text.clone()));
         Text::Shared(text)
     }
@@ -502,9 +516,14 @@ impl<'w> Names<'w> {
 
 /// `parts` written one after the other.
 fn cat(parts: &[&str]) -> Text {
+    Text::Owned(joined(parts))
+}
+
+/// `parts` written one after the other, in one allocation.
+fn joined(parts: &[&str]) -> String {
     let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     parts.iter().for_each(|part| text.push_str(part));
-    Text::Owned(text)
+    text
 }
 
 /// Replays the trace into watch rows. Pod rows carry the pod's state as it
@@ -555,14 +574,8 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 other("node", n.node(*node), what.into())
             }
-            Event::NodeTaintAdded { node, taint } => {
-                let [a, b, c, d, e] = taint.pieces();
-                other("node", n.node(*node), cat(&["taint ", a, b, c, d, e, " added"]))
-            }
-            Event::NodeTaintRemoved { node, taint } => {
-                let [a, b, c, d, e] = taint.pieces();
-                other("node", n.node(*node), cat(&["taint ", a, b, c, d, e, " removed"]))
-            }
+            Event::NodeTaintAdded { node, taint } => other("node", n.node(*node), n.taint(taint, true)),
+            Event::NodeTaintRemoved { node, taint } => other("node", n.node(*node), n.taint(taint, false)),
             Event::NodeUnschedulable { node, unschedulable } => {
                 let what = if *unschedulable { "cordoned (SchedulingDisabled)" } else { "uncordoned" };
                 other("node", n.node(*node), what.into())
@@ -602,12 +615,11 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("pv", n.pv(*pv), cat(&["attached to ", &world.node(*node).name]))
             }
             Event::VolumeDetaching { pv, node, forced } => {
-                let node = &world.node(*node).name;
                 let what = match forced {
-                    None => cat(&["detaching from ", node]),
+                    None => cat(&["detaching from ", &world.node(*node).name]),
                     Some(reason) => cat(&[
                         "detaching from ",
-                        node,
+                        &world.node(*node).name,
                         " (forced: ",
                         reason,
                         ", without waiting for an unmount)",
@@ -850,4 +862,45 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
         rows.push(TimelineRow { actor: names.actor(record.actor), ..row });
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_behaves_as_its_string_whatever_holds_it() {
+        let texts = [Text::Static("redis-0"), Text::Owned("redis-0".into()), Text::Shared("redis-0".into())];
+        for text in &texts {
+            assert_eq!(*text, "redis-0");
+            assert_eq!(text, &texts[0]);
+            assert_eq!(format!("[{text:<9}]"), "[redis-0  ]");
+            assert_eq!(format!("{text:?}"), "\"redis-0\"");
+            assert_eq!(serde_json::to_string(text).unwrap(), "\"redis-0\"");
+        }
+        assert_ne!(Text::Static("a"), Text::Shared("b".into()));
+    }
+
+    #[test]
+    fn pod_rows_share_the_pods_name_and_the_kubelets() {
+        let config = crate::fixtures::scenario(
+            "report",
+            1,
+            3,
+            crate::config::PodManagementPolicy::Parallel,
+            crate::time::SimDuration::from_millis(600_000),
+        );
+        let mut sim = Simulation::new(config);
+        sim.run();
+        let report = build(&sim);
+        let rows: Vec<&TimelineRow> = report.timeline.iter().filter(|r| r.name == "redis-0").collect();
+        assert!(rows.len() > 3, "{rows:?}");
+        assert!(rows.iter().all(|r| matches!(r.name, Text::Shared(_))));
+        let kubelet = rows.iter().find(|r| r.actor.starts_with("kubelet/")).expect("a kubelet row");
+        let node = kubelet.pod.as_ref().and_then(|p| p.node.as_deref()).expect("the pod's node");
+        assert_eq!(kubelet.actor, format!("kubelet/{node}"));
+        assert!(matches!(kubelet.actor, Text::Shared(_)));
+        let running = rows.iter().find(|r| r.what == "now Running").expect("a Running row");
+        assert!(running.pod.as_ref().is_some_and(|p| p.status == "Running" && p.ip.is_some()));
+    }
 }

@@ -509,17 +509,21 @@ trait Put {
 }
 
 impl Put for String {
+    #[inline]
     fn put(&mut self, text: &str) -> &mut Self {
         self.push_str(text);
         self
     }
+    #[inline]
     fn num(&mut self, n: impl Into<u64>) -> &mut Self {
         push_decimal(self, n.into());
         self
     }
+    #[inline]
     fn flag(&mut self, flag: bool) -> &mut Self {
         self.put(if flag { "true" } else { "false" })
     }
+    #[inline]
     fn quoted(&mut self, text: &str) -> &mut Self {
         // Printable ASCII other than `"` and `\` is written as it is by
         // `{:?}`; anything else takes the formatter's escaping.
@@ -532,10 +536,12 @@ impl Put for String {
         }
         self
     }
+    #[inline]
     fn ip(&mut self, ip: Ipv4) -> &mut Self {
         ip.push_to(self);
         self
     }
+    #[inline]
     fn duration(&mut self, d: SimDuration) -> &mut Self {
         d.push_to(self);
         self
@@ -548,6 +554,7 @@ pub fn actor_name(world: &World, actor: Actor) -> String {
     out
 }
 
+#[inline]
 fn write_actor(out: &mut String, world: &World, actor: Actor) {
     let (kind, name) = actor_parts(world, actor);
     out.put(kind).put(name);
