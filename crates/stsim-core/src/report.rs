@@ -419,6 +419,8 @@ struct Names<'w> {
     pvs: Vec<Option<Arc<str>>>,
     kubelets: Vec<Option<Arc<str>>>,
     machines: Vec<Option<Arc<str>>>,
+    /// Each pod's last address and its text.
+    ips: Vec<Option<(Ipv4, Arc<str>)>>,
     /// `now <status>` of each status seen.
     now: Vec<(&'static str, Arc<str>)>,
     /// `taint <taint> added` (`true`) or `removed` of each taint seen.
@@ -428,8 +430,8 @@ struct Names<'w> {
 }
 
 /// The text in `slot`, made by `make` the first time.
-fn shared(slots: &mut [Option<Arc<str>>], index: usize, make: impl FnOnce() -> String) -> Text {
-    Text::Shared(slots[index].get_or_insert_with(|| make().into()).clone())
+fn shared(slots: &mut [Option<Arc<str>>], index: usize, make: impl FnOnce() -> Arc<str>) -> Text {
+    Text::Shared(slots[index].get_or_insert_with(make).clone())
 }
 
 impl<'w> Names<'w> {
@@ -443,6 +445,7 @@ impl<'w> Names<'w> {
             kubelets: vec![None; world.nodes.len()],
             machines: vec![None; world.nodes.len()],
             now: Vec::new(),
+            ips: vec![None; world.pods.len()],
             taints: Vec::new(),
             states: vec![None; world.pods.len()],
         }
@@ -468,16 +471,16 @@ impl<'w> Names<'w> {
         }
     }
     fn pod(&mut self, id: PodId) -> Text {
-        shared(&mut self.pods, id.index(), || self.world.pod(id).name.clone())
+        shared(&mut self.pods, id.index(), || self.world.pod(id).name.as_str().into())
     }
     fn node(&mut self, id: NodeId) -> Text {
-        shared(&mut self.nodes, id.index(), || self.world.node(id).name.clone())
+        shared(&mut self.nodes, id.index(), || self.world.node(id).name.as_str().into())
     }
     fn pvc(&mut self, id: PvcId) -> Text {
-        shared(&mut self.pvcs, id.index(), || self.world.pvc(id).name.clone())
+        shared(&mut self.pvcs, id.index(), || self.world.pvc(id).name.as_str().into())
     }
     fn pv(&mut self, id: PvId) -> Text {
-        shared(&mut self.pvs, id.index(), || self.world.pv(id).name.clone())
+        shared(&mut self.pvs, id.index(), || self.world.pv(id).name.as_str().into())
     }
     fn actor(&mut self, actor: Actor) -> Text {
         let slots = match actor {
@@ -488,7 +491,7 @@ impl<'w> Names<'w> {
         let (kind, name) = actor_parts(self.world, actor);
         match slots {
             _ if name.is_empty() => Text::Static(kind),
-            Some((slots, node)) => shared(slots, node.index(), || joined(&[kind, name])),
+            Some((slots, node)) => shared(slots, node.index(), || joined(&[kind, name]).into()),
             None => cat(&[kind, name]),
         }
     }
@@ -501,6 +504,20 @@ impl<'w> Names<'w> {
         let text: Arc<str> =
             joined(&["taint ", a, b, c, d, e, if added { " added" } else { " removed" }]).into();
         self.taints.push((taint.clone(), added, text.clone()));
+        Text::Shared(text)
+    }
+    /// Pod `pod`'s address `ip`, written again only when it changes.
+    fn ip(&mut self, pod: PodId, ip: Ipv4) -> Text {
+        let slot = &mut self.ips[pod.index()];
+        if let Some((known, text)) = slot
+            && *known == ip
+        {
+            return Text::Shared(text.clone());
+        }
+        let mut text = String::with_capacity(15);
+        ip.push_to(&mut text);
+        let text: Arc<str> = text.into();
+        *slot = Some((ip, text.clone()));
         Text::Shared(text)
     }
     /// `now <status>`.
@@ -653,11 +670,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 n.pod_row(at_ms, *pod, what, &|s| s.node = Some(node.clone()))
             }
             Event::PodStatus { pod, status, ip, restarts } => {
-                let ip = ip.map(|ip| {
-                    let mut text = String::with_capacity(15);
-                    ip.push_to(&mut text);
-                    Text::Shared(text.into())
-                });
+                let ip = ip.map(|ip| n.ip(*pod, ip));
                 let what = n.now(status);
                 n.pod_row(at_ms, *pod, what, &|s| {
                     s.status = Cow::Borrowed(*status);
