@@ -440,21 +440,18 @@ impl Trace {
     }
 
     /// FNV-1a 64 over the text form of every record, as 16 hex digits.
-    /// The text is written into one buffer, hashed and reused every few
-    /// kilobytes, never held whole.
+    /// Each line is written into one reused buffer and hashed at once: the
+    /// text is never held whole, and the processor writes the next line
+    /// while the hash (one long chain of multiplications) finishes.
     pub fn digest(&self, world: &World) -> String {
-        const CHUNK: usize = 1 << 14;
         let mut hasher = Fnv64::new();
-        let mut text = String::with_capacity(2 * CHUNK);
+        let mut line = String::with_capacity(256);
         let mut lines = Lines::default();
         for record in &self.records {
-            lines.write(&mut text, world, record);
-            if text.len() >= CHUNK {
-                hasher.write(text.as_bytes());
-                text.clear();
-            }
+            line.clear();
+            lines.write(&mut line, world, record);
+            hasher.write(line.as_bytes());
         }
-        hasher.write(text.as_bytes());
         format!("{:016x}", hasher.finish())
     }
 
