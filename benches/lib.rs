@@ -1,5 +1,11 @@
 //! Workloads for stsim's benches, built in code so that their size is a
 //! parameter. See `benches/engine.rs`.
+//!
+//! Every bench and example links this library, so they all measure with
+//! the allocator the `stsim` binary uses.
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use stsim_core::config::{Action, Config, NodeFailureConfig, PodManagementPolicy, PodRef, TimelineEntry};
 use stsim_core::fixtures;

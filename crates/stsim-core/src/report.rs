@@ -294,9 +294,8 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 age_ms: age(pv.created_at),
             })
             .collect(),
-        dns: world
-            .dns
-            .iter()
+        dns: dns_in_name_order(world)
+            .into_iter()
             .map(|(name, record)| DnsRow {
                 name: name.clone(),
                 record_type: "A".to_string(),
@@ -686,4 +685,11 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
         rows.push(TimelineRow { actor, ..row });
     }
     rows
+}
+
+/// The DNS records, sorted by name (the store keeps them by hash).
+fn dns_in_name_order(world: &World) -> Vec<(&String, &crate::world::DnsRecord)> {
+    let mut records: Vec<_> = world.dns.iter().collect();
+    records.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    records
 }
