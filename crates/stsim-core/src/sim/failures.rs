@@ -4,11 +4,16 @@
 //! `failures`): after an exponentially distributed time a node crashes, is
 //! partitioned or reboots, by the weights of the mix, and is repaired after
 //! a time drawn from the repair distribution (a reboot takes `rebootTime`);
-//! and zone outages (`cluster.zoneOutages`): every node of a zone goes at
-//! once and comes back together. A node held down by its zone's outage
-//! stays down until the outage ends, whatever its own process does; then
-//! it returns to what its own process says. Draws come from the seeded
-//! `node-failures` and `zone-outages` streams, in event order. Does not
+//! zone outages (`cluster.zoneOutages`): every node of a zone goes at
+//! once and comes back together; and outages of the failure domains of
+//! other topology keys (`cluster.domainOutages`): a domain is the set of
+//! live nodes that share a value of a node label (a rack, a row), and its
+//! outage takes them all at once, a partition keeping them on one island
+//! (they still reach each other). A node held down by an outage stays
+//! down until every outage holding it ends, whatever its own process does;
+//! then it returns to what its own process says. Draws come from the
+//! seeded `node-failures` and `zone-outages` streams and one
+//! `domain-outages/<key>` stream per topology key, in event order. Does not
 //! decide what a crash or partition does to pods (the kubelet model does).
 
 use super::Simulation;
@@ -17,6 +22,7 @@ use crate::events::EventKey;
 use crate::objects::{Machine, NodeId};
 use crate::rng::{RngExt, Stream};
 use crate::time::{SimDuration, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The processes' own memory.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +31,23 @@ pub struct State {
     own: Vec<Option<Machine>>,
     /// By zone index: the nodes an outage in progress holds down.
     outages: Vec<Option<Vec<NodeId>>>,
+    /// The failure domains of `cluster.domainOutages`, in the order they
+    /// were first seen (`EventKey::DomainOutage` indexes this).
+    domains: Vec<Domain>,
+    /// By entry of `cluster.domainOutages`: its seeded stream.
+    domain_streams: Vec<Stream>,
+    /// The domains whose outage in progress holds a node, in the order they took it.
+    holders: BTreeMap<NodeId, Vec<u32>>,
+}
+
+/// One failure domain: the live nodes whose topology key has `value`.
+#[derive(Debug, Clone)]
+struct Domain {
+    /// Its entry of `cluster.domainOutages`.
+    process: usize,
+    value: String,
+    /// Whether an outage is in progress.
+    down: bool,
 }
 
 /// An exponentially distributed duration with the given mean, to the
@@ -111,8 +134,49 @@ impl Simulation {
         }
     }
 
+    /// Arms the first outage of every failure domain of each topology key
+    /// of `cluster.domainOutages`: the values its key has on the nodes, in
+    /// order, key by key.
+    pub(super) fn arm_domain_outages(&mut self) {
+        let seed = self.config.seed;
+        self.failures.domain_streams = (self.config.cluster.domain_outages.iter())
+            .map(|o| crate::rng::stream(seed, &format!("domain-outages/{}", o.topology_key)))
+            .collect();
+        for process in 0..self.config.cluster.domain_outages.len() {
+            let key = &self.config.cluster.domain_outages[process].topology_key;
+            let values: BTreeSet<String> =
+                self.world.live_nodes().filter_map(|n| n.labels.get(key).cloned()).collect();
+            for value in values {
+                self.new_domain(process, value);
+            }
+        }
+    }
+
+    /// A node that joined later: a value of a topology key that no node had
+    /// before is a new domain, with its own outages from now on.
+    pub(super) fn join_domains(&mut self, node: NodeId) {
+        for process in 0..self.config.cluster.domain_outages.len() {
+            let key = &self.config.cluster.domain_outages[process].topology_key;
+            let Some(value) = self.world.node(node).labels.get(key) else { continue };
+            if !self.failures.domains.iter().any(|d| d.process == process && &d.value == value) {
+                let value = value.clone();
+                self.new_domain(process, value);
+            }
+        }
+    }
+
+    fn new_domain(&mut self, process: usize, value: String) {
+        let index = self.failures.domains.len() as u32;
+        self.failures.domains.push(Domain { process, value, down: false });
+        let mean = self.config.cluster.domain_outages[process].mean_time_between;
+        let at = self.now() + exponential(&mut self.failures.domain_streams[process], mean);
+        let key = EventKey::DomainOutage(index);
+        self.queue.arm(key, at, key.phase());
+    }
+
     fn held_by_outage(&self, node: NodeId) -> bool {
         self.failures.outages.iter().flatten().any(|held| held.contains(&node))
+            || self.failures.holders.contains_key(&node)
     }
 
     fn set_own(&mut self, node: NodeId, own: Option<Machine>) {
@@ -178,15 +242,106 @@ impl Simulation {
             }
             Some(held) => {
                 for node in held {
-                    if self.world.node(node).exists() && !self.held_by_outage(node) {
-                        let own = self.failures.own.get(node.index()).copied().flatten();
-                        self.set_machine(node, own.unwrap_or(Machine::Running));
+                    if self.world.node(node).exists() {
+                        self.settle(node);
                     }
                 }
                 let at: SimTime =
                     self.now() + exponential(&mut self.streams.zone_outages, outages.mean_time_between);
                 self.queue.arm(key, at, key.phase());
             }
+        }
+    }
+
+    /// A failure domain's outage starts, or ends. It takes the live nodes
+    /// of the domain when it starts; nodes that join the domain during the
+    /// outage are not held by it.
+    pub(super) fn domain_outage(&mut self, index: u32) {
+        let domain = &self.failures.domains[index as usize];
+        let process = self.config.cluster.domain_outages[domain.process].clone();
+        let stream = domain.process;
+        let key = EventKey::DomainOutage(index);
+        if !domain.down {
+            let value = domain.value.clone();
+            let nodes: Vec<NodeId> = (self.world.live_nodes())
+                .filter(|n| n.labels.get(&process.topology_key) == Some(&value))
+                .map(|n| n.id)
+                .collect();
+            let island = format!("{}={value}", process.topology_key);
+            for node in nodes {
+                self.failures.holders.entry(node).or_default().push(index);
+                match (self.world.node(node).machine, process.partition) {
+                    // Cut off together: the domain's machines still reach each other.
+                    (Machine::Running, true) => {
+                        self.world.node_mut(node).island = Some(island.clone());
+                        self.set_machine(node, Machine::Partitioned);
+                    }
+                    // A machine already down stays as it is; a crash takes a partitioned one.
+                    (Machine::Crashed, _) | (Machine::Partitioned, true) => {}
+                    (_, false) => self.set_machine(node, Machine::Crashed),
+                }
+            }
+            self.failures.domains[index as usize].down = true;
+            let at =
+                self.now() + exponential(&mut self.failures.domain_streams[stream], process.mean_duration);
+            self.queue.arm(key, at, key.phase());
+        } else {
+            self.failures.domains[index as usize].down = false;
+            let held: Vec<NodeId> = (self.failures.holders.iter())
+                .filter(|(_, domains)| domains.contains(&index))
+                .map(|(node, _)| *node)
+                .collect();
+            for node in held {
+                let domains = self.failures.holders.get_mut(&node).expect("listed above");
+                domains.retain(|d| *d != index);
+                if domains.is_empty() {
+                    self.failures.holders.remove(&node);
+                }
+                if self.world.node(node).exists() {
+                    self.settle(node);
+                }
+            }
+            let at = (self.now())
+                + exponential(&mut self.failures.domain_streams[stream], process.mean_time_between);
+            self.queue.arm(key, at, key.phase());
+        }
+    }
+
+    /// After an outage that held a node ends: the machine as the causes
+    /// still holding it say. Its own failure, or an outage that crashes it,
+    /// keeps it crashed; else its own partition keeps it cut off alone, or
+    /// the first outage still partitioning it keeps it on that outage's
+    /// island (a zone outage's partition cuts each node off alone); else it
+    /// runs.
+    fn settle(&mut self, node: NodeId) {
+        let own = self.failures.own.get(node.index()).copied().flatten();
+        let mut crashed = own == Some(Machine::Crashed);
+        let mut island: Option<Option<String>> = (own == Some(Machine::Partitioned)).then_some(None);
+        let zone_partition = self.config.cluster.zone_outages.map(|z| z.partition);
+        if self.failures.outages.iter().flatten().any(|held| held.contains(&node)) {
+            match zone_partition {
+                Some(true) => island = island.or(Some(None)),
+                _ => crashed = true,
+            }
+        }
+        for index in self.failures.holders.get(&node).into_iter().flatten() {
+            let domain = &self.failures.domains[*index as usize];
+            let process = &self.config.cluster.domain_outages[domain.process];
+            match process.partition {
+                true => {
+                    island =
+                        island.or_else(|| Some(Some(format!("{}={}", process.topology_key, domain.value))))
+                }
+                false => crashed = true,
+            }
+        }
+        match (crashed, island) {
+            (true, _) => self.set_machine(node, Machine::Crashed),
+            (false, Some(island)) => {
+                self.world.node_mut(node).island = island;
+                self.set_machine(node, Machine::Partitioned);
+            }
+            (false, None) => self.set_machine(node, Machine::Running),
         }
     }
 }
