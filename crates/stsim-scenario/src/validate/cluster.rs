@@ -304,7 +304,11 @@ impl Checker<'_, '_> {
                     .collect();
                 known.sort_unstable();
                 known.dedup();
-                let help = match suggest(key, &known) {
+                // The same name under another prefix (`topology.kubernetes.io/rack`
+                // for `topology.rook.io/rack`) first, then the closest spelling.
+                let name = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+                let same_name = known.iter().copied().find(|k| name(k) == name(key));
+                let help = match same_name.or_else(|| suggest(key, &known)) {
                     Some(close) => format!("did you mean `{close}`? node labels: {}", list_names(&known)),
                     None => format!(
                         "node labels: {}; give nodes a rack with a pool's `racks`, or a label in its `labels`",
