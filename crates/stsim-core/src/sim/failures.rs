@@ -292,10 +292,11 @@ impl Simulation {
                 .map(|(node, _)| *node)
                 .collect();
             for node in held {
-                let domains = self.failures.holders.get_mut(&node).expect("listed above");
-                domains.retain(|d| *d != index);
-                if domains.is_empty() {
-                    self.failures.holders.remove(&node);
+                if let Some(domains) = self.failures.holders.get_mut(&node) {
+                    domains.retain(|d| *d != index);
+                    if domains.is_empty() {
+                        self.failures.holders.remove(&node);
+                    }
                 }
                 if self.world.node(node).exists() {
                     self.settle(node);
