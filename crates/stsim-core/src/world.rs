@@ -276,20 +276,11 @@ impl World {
                 .collect();
             world.dns_answer_log = Some(DnsAnswerLog { names, ..DnsAnswerLog::default() });
         }
-        let zones = &config.cluster.zones;
-        let mut node_index = 0usize;
-        for (pool_index, pool) in config.cluster.node_pools.iter().enumerate() {
-            for n in 0..pool.count {
-                // A pool that names its zones spreads over them alone.
-                let zone = match pool.zones.is_empty() {
-                    true => zones[node_index % zones.len()].clone(),
-                    false => pool.zones[n as usize % pool.zones.len()].clone(),
-                };
-                let name = crate::sim::pool_node_name(pool, n);
-                let id = world.add_node(&name, &zone, pool);
-                world.nodes[id.index()].pool = pool_index;
-                node_index += 1;
-            }
+        for placement in config.cluster.placements() {
+            let pool = &config.cluster.node_pools[placement.pool];
+            let name = crate::sim::pool_node_name(pool, placement.n);
+            let id = world.add_node(&name, placement.zone, placement.rack, pool);
+            world.nodes[id.index()].pool = placement.pool;
         }
         world.node_lifecycle = crate::controllers::node_lifecycle::State::new(&world);
         for pdb in &config.pod_disruption_budgets {
@@ -400,11 +391,16 @@ impl World {
         }
     }
 
-    pub fn add_node(&mut self, name: &str, zone: &str, pool: &crate::config::NodePoolConfig) -> NodeId {
+    /// A node of `pool` in `zone`, in rack `rack` (from 0) of that zone if its pool has racks.
+    pub fn add_node(
+        &mut self,
+        name: &str,
+        zone: &str,
+        rack: Option<u32>,
+        pool: &crate::config::NodePoolConfig,
+    ) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        let mut labels = pool.labels.clone();
-        labels.insert(labels::HOSTNAME.to_string(), name.to_string());
-        labels.insert(labels::ZONE.to_string(), zone.to_string());
+        let labels = pool.node_labels(name, zone, rack);
         self.nodes.push(Node {
             id,
             name: name.to_string(),
