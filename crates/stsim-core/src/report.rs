@@ -381,6 +381,19 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 other(Cow::Borrowed("machine"), world.node(*node).name.clone(), what.into())
             }
+            Event::DomainOutage { key, value, state, nodes } => {
+                let names: Vec<&str> = nodes.iter().map(|n| world.node(*n).name.as_str()).collect();
+                let what = match state {
+                    Machine::Crashed => "outage: its machines stop at once",
+                    Machine::Partitioned => "outage: its machines are cut off together",
+                    Machine::Running => "outage over: its machines come back",
+                };
+                other(
+                    Cow::Borrowed("domain"),
+                    format!("{key}={value}"),
+                    format!("{what} ({})", names.join(", ")),
+                )
+            }
             Event::NodeCondition { node, status } => {
                 let what = match status {
                     ConditionStatus::True => "Ready".to_string(),

@@ -43,6 +43,9 @@ pub enum Actor {
     Operator(u32),
     /// The clustered application running in the pods (its members' processes).
     Application,
+    /// What the machines stand on: racks, power, the network between them
+    /// (a failure domain's outage; the world, not the API).
+    Infrastructure,
 }
 
 /// One change to the world.
@@ -70,6 +73,15 @@ pub enum Event {
     NodeMachine {
         node: NodeId,
         state: Machine,
+    },
+    /// A failure domain's outage: every live node whose label `key` is
+    /// `value` went down at once (`state` crashed or partitioned), or the
+    /// outage ended (`running`) for the nodes it held.
+    DomainOutage {
+        key: String,
+        value: String,
+        state: Machine,
+        nodes: Vec<NodeId>,
     },
     /// The node's Ready condition changed.
     NodeCondition {
@@ -514,6 +526,7 @@ fn write_actor<W: Write>(out: &mut W, world: &World, actor: Actor) {
         Actor::Dns => out.write_str("dns"),
         Actor::GarbageCollector => out.write_str("garbage-collector"),
         Actor::Application => out.write_str("application"),
+        Actor::Infrastructure => out.write_str("infrastructure"),
         Actor::Operator(n) => {
             write!(out, "operator/{}", world.operator_names.get(n as usize).map_or("?", String::as_str))
         }
@@ -543,6 +556,13 @@ pub fn render_into<W: Write>(out: &mut W, world: &World, record: &Record) {
         Event::NodeRemoved { node } => write!(out, "node/{}\tremoved\t", world.node(*node).name),
         Event::NodeMachine { node, state } => {
             write!(out, "node/{}\tmachine\tstate={}", world.node(*node).name, state.as_str())
+        }
+        Event::DomainOutage { key, value, state, nodes } => {
+            let _ = write!(out, "domain/{key}={value}\toutage\tstate={} nodes=", state.as_str());
+            for (i, node) in nodes.iter().enumerate() {
+                let _ = write!(out, "{}{}", if i == 0 { "" } else { "," }, world.node(*node).name);
+            }
+            Ok(())
         }
         Event::NodeCondition { node, status } => {
             write!(out, "node/{}\tcondition\tReady={}", world.node(*node).name, status.as_str())

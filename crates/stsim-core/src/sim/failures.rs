@@ -268,6 +268,13 @@ impl Simulation {
                 .map(|n| n.id)
                 .collect();
             let island = format!("{}={value}", process.topology_key);
+            let state = if process.partition { Machine::Partitioned } else { Machine::Crashed };
+            self.api(crate::trace::Actor::Infrastructure).record(crate::trace::Event::DomainOutage {
+                key: process.topology_key.clone(),
+                value: value.clone(),
+                state,
+                nodes: nodes.clone(),
+            });
             for node in nodes {
                 self.failures.holders.entry(node).or_default().push(index);
                 match (self.world.node(node).machine, process.partition) {
@@ -291,6 +298,13 @@ impl Simulation {
                 .filter(|(_, domains)| domains.contains(&index))
                 .map(|(node, _)| *node)
                 .collect();
+            let value = self.failures.domains[index as usize].value.clone();
+            self.api(crate::trace::Actor::Infrastructure).record(crate::trace::Event::DomainOutage {
+                key: process.topology_key.clone(),
+                value,
+                state: Machine::Running,
+                nodes: held.clone(),
+            });
             for node in held {
                 if let Some(domains) = self.failures.holders.get_mut(&node) {
                     domains.retain(|d| *d != index);
@@ -560,6 +574,43 @@ mod tests {
         };
         assert!(near(mean_down, duration), "mean outage {}", SimDuration::from_millis(mean_down));
         assert!(near(mean_up, between), "mean time between {}", SimDuration::from_millis(mean_up));
+    }
+
+    /// The trace says which domain went: a record of the outage, naming its
+    /// key, value and nodes, before the machines' own records.
+    #[test]
+    fn the_trace_names_the_domain_before_its_machines() {
+        let mut config = racked(12, 2, 20);
+        config.cluster.domain_outages =
+            vec![rack_outages(SimDuration::from_mins(5 * 24 * 60), SimDuration::from_mins(60), true)];
+        let (sim, _) = crate::run(config);
+        let records = &sim.trace.records;
+        let outages: Vec<usize> =
+            (0..records.len()).filter(|i| matches!(records[*i].event, Event::DomainOutage { .. })).collect();
+        assert!(outages.len() > 10, "{} outage records", outages.len());
+        for i in outages {
+            let Event::DomainOutage { key, value, state, nodes } = &records[i].event else { unreachable!() };
+            assert_eq!(key, RACK);
+            assert_eq!(records[i].actor, crate::trace::Actor::Infrastructure);
+            let members: Vec<NodeId> =
+                sim.world.live_nodes().filter(|n| &n.labels[RACK] == value).map(|n| n.id).collect();
+            assert_eq!(nodes, &members, "{value}");
+            // The machines' records follow in the same instant.
+            let moved: Vec<NodeId> = (records[i + 1..].iter())
+                .take_while(|r| r.at == records[i].at)
+                .filter_map(|r| match r.event {
+                    Event::NodeMachine { node, state: s } if s == *state => Some(node),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(&moved, nodes, "at {}", records[i].at);
+        }
+        let text = sim.trace.render(&sim.world);
+        assert!(
+            text.lines().any(|l| l.contains("\tinfrastructure\tdomain/topology.rook.io/rack=us-east-1")
+                && l.contains("\toutage\tstate=partitioned nodes=")),
+            "{text}"
+        );
     }
 
     /// A partitioned rack is one island: its machines reach each other and
