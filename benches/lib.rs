@@ -2,8 +2,10 @@
 //! parameter. See `benches/engine.rs`.
 //!
 //! Every bench and example links this library, so they all measure with
-//! the allocator the `stsim` binary uses.
+//! the allocator the `stsim` binary uses; `--features system-allocator`
+//! measures with the system's instead, for comparison.
 
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -226,13 +226,19 @@ impl Simulation {
         let key = EventKey::ZoneOutage(zone);
         match self.failures.outages[index].take() {
             None => {
-                let name = &self.world.zones[index];
+                let name = self.world.zones[index].clone();
                 let nodes: Vec<NodeId> =
-                    self.world.live_nodes().filter(|n| &n.zone == name).map(|n| n.id).collect();
+                    self.world.live_nodes().filter(|n| n.zone == name).map(|n| n.id).collect();
                 let down = if outages.partition { Machine::Partitioned } else { Machine::Crashed };
                 for node in &nodes {
-                    // A node already crashed stays crashed.
-                    if self.world.node(*node).machine != Machine::Crashed {
+                    // A node already crashed stays crashed; one already cut
+                    // off on its own stays alone. A zone cut off from the
+                    // control plane is one island, as `PartitionZone` makes.
+                    let machine = self.world.node(*node).machine;
+                    if down == Machine::Partitioned && machine == Machine::Running {
+                        self.world.node_mut(*node).island = Some(name.clone());
+                    }
+                    if machine != Machine::Crashed {
                         self.set_machine(*node, down);
                     }
                 }
@@ -326,8 +332,7 @@ impl Simulation {
     /// still holding it say. Its own failure, or an outage that crashes it,
     /// keeps it crashed; else its own partition keeps it cut off alone, or
     /// the first outage still partitioning it keeps it on that outage's
-    /// island (a zone outage's partition cuts each node off alone); else it
-    /// runs.
+    /// island (its zone, for a zone outage); else it runs.
     fn settle(&mut self, node: NodeId) {
         let own = self.failures.own.get(node.index()).copied().flatten();
         let mut crashed = own == Some(Machine::Crashed);
@@ -335,7 +340,7 @@ impl Simulation {
         let zone_partition = self.config.cluster.zone_outages.map(|z| z.partition);
         if self.failures.outages.iter().flatten().any(|held| held.contains(&node)) {
             match zone_partition {
-                Some(true) => island = island.or(Some(None)),
+                Some(true) => island = island.or_else(|| Some(Some(self.world.node(node).zone.clone()))),
                 _ => crashed = true,
             }
         }
@@ -446,6 +451,27 @@ mod tests {
             changes.iter().filter(|c| c.0 > first_at && together.contains(&c.1)).take(2).collect();
         assert!(back.iter().all(|c| c.2 == Machine::Running && c.0 == back[0].0), "{back:?}");
         assert_ne!(first_node, NodeId(u32::MAX));
+    }
+
+    /// A zone cut off from the control plane is one island: its machines
+    /// still reach each other, and nobody outside it.
+    #[test]
+    fn a_partitioned_zone_is_one_island() {
+        let long = SimDuration::from_mins(365 * 24 * 60);
+        let mut config = week(6);
+        config.cluster.zone_outages =
+            Some(ZoneOutageConfig { mean_time_between: long, mean_duration: long, partition: true });
+        let mut sim = Simulation::new(config);
+        // 6 nodes over 3 zones: zone 0 holds nodes 0 and 3.
+        sim.zone_outage(0);
+        let reach =
+            |sim: &Simulation, a: u32, b: u32| crate::network::reachable(&sim.world, NodeId(a), NodeId(b));
+        assert_eq!(sim.world.node(NodeId(0)).machine, Machine::Partitioned);
+        assert!(reach(&sim, 0, 3), "the zone's machines reach each other");
+        assert!(!reach(&sim, 0, 1) && !reach(&sim, 3, 4), "and nobody else");
+        sim.zone_outage(0);
+        assert!([0, 3].iter().all(|n| sim.world.node(NodeId(*n)).machine == Machine::Running));
+        assert_eq!(sim.world.node(NodeId(0)).island, None);
     }
 
     /// A node that fails on its own during its zone's outage stays down
