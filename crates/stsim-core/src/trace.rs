@@ -387,10 +387,11 @@ pub enum Event {
         pod: PodId,
         what: String,
     },
-    /// The verdict on application `app` changed.
+    /// The verdict on application `app` changed. Boxed: a verdict is the
+    /// largest payload, and rare; inline it would size every record.
     AppVerdict {
         app: usize,
-        verdict: crate::apps::Verdict,
+        verdict: Box<crate::apps::Verdict>,
     },
     /// A custom resource was `created`, `updated` (spec or metadata),
     /// its `status` written, marked `deleting` (finalizers), or `removed`.

@@ -1105,7 +1105,7 @@ fn record_verdict(api: &mut Api, app: &mut App, index: usize, mut verdict: Verdi
         verdict.cause.push(format!("{} at {}", verdict.health, api.now));
     }
     app.verdict = Some(verdict.clone());
-    api.record(Event::AppVerdict { app: index, verdict });
+    api.record(Event::AppVerdict { app: index, verdict: Box::new(verdict) });
 }
 
 /// `readiness: Joined`: the probe passes only while the member is in its cluster.
