@@ -1,5 +1,13 @@
 //! Workloads for stsim's benches, built in code so that their size is a
 //! parameter. See `benches/engine.rs`.
+//!
+//! Every bench and example links this library, so they all measure with
+//! the allocator the `stsim` binary uses; `--features system-allocator`
+//! measures with the system's instead, for comparison.
+
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use stsim_core::config::{Action, Config, NodeFailureConfig, PodManagementPolicy, PodRef, TimelineEntry};
 use stsim_core::fixtures;

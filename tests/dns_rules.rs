@@ -3,6 +3,7 @@
 //! after the node reboots.
 
 use crate::support::{Log, run_file, t};
+use stsim_core::time::SimDuration;
 
 #[test]
 fn a_terminating_pod_keeps_its_record_only_with_publish_not_ready_addresses() {
@@ -190,4 +191,98 @@ fn members_find_their_primary_through_the_service_name_as_the_cache_answers() {
     let (sim, _) =
         crate::support::run(&source.replace("PrimaryReplica(discovery: Service)", "PrimaryReplica()"));
     assert_eq!(verdict_at(&sim, "pg"), Some(Health::Healthy));
+}
+
+/// A three-member quorum whose member etcd-0 comes back (its node crashed
+/// for 2 m) with stale data, so it catches up for 30 s, while its two peers
+/// are deleted and come back: etcd-0 looks their names up before they are
+/// Ready and caches NXDOMAIN for both until 12m37s. Its catch-up ends at
+/// 12m32s, while it still reaches no majority.
+const CATCH_UP_THEN_DENIAL: &str = r#"Scenario(
+    name: "catch-up-then-denial",
+    seed: 1,
+    duration: "20m",
+    cluster: (nodePools: [(name: "worker", count: 3)]),
+    images: [(name: "etcd:3.5", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "etcd", clusterIP: "None", selector: {"app": "etcd"}, ports: [(name: "peer", port: 2380)])],
+    statefulsets: [(
+        name: "etcd",
+        app: APP,
+        serviceName: "etcd",
+        replicas: 3,
+        podManagementPolicy: Parallel,
+        template: (
+            labels: {"app": "etcd"},
+            image: "etcd:3.5",
+            readinessProbe: (initialDelaySeconds: 5),
+            affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                (labelSelector: (matchLabels: {"app": "etcd"}), topologyKey: "kubernetes.io/hostname"),
+            ])),
+        ),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "10m", do: CrashNode(node: "worker-3")),
+        (at: "12m", do: RecoverNode(node: "worker-3")),
+        (at: "12m7s", do: DeletePod(pod: "etcd-1")),
+        (at: "12m7s", do: DeletePod(pod: "etcd-2")),
+    ],
+)"#;
+
+/// A deadline that passed while its member was still cut off (a catch-up
+/// that ended before the member reached a majority) must not hide a later
+/// one: the members' retry of a peer's name once its cached NXDOMAIN
+/// expires. Every kind that waits on its peers' names this way is whole
+/// again at the expiry, whichever kind (the look again is shared by all),
+/// not whenever something unrelated next wakes the applications.
+#[test]
+fn a_catch_up_that_ended_does_not_hide_the_retry_after_a_cached_denial() {
+    use stsim_core::apps::Health;
+    let etcd1 = "etcd-1.etcd.default.svc.cluster.local";
+    for app in [
+        r#"Quorum(system: Etcd, addressing: Dns, staleAfter: "1m")"#,
+        r#"Quorum(system: ZooKeeper, addressing: Dns, staleAfter: "1m")"#,
+        r#"Kafka(staleAfter: "1m")"#,
+        r#"RedisSentinel(addressing: Dns, staleAfter: "1m")"#,
+    ] {
+        let (sim, _) = crate::support::run(&CATCH_UP_THEN_DENIAL.replace("APP", app));
+        // The premise: etcd-0 caught up from 12m2s to 12m32s, etcd-1 was
+        // published at 12m15s, and the denial cached before that runs to 12m37s.
+        let caught_up = member_event(&sim, "catches up first").map(|at| at + SimDuration::from_secs(30));
+        let published = Log(&sim).dns(etcd1).into_iter().rfind(|d| d.1).map(|d| d.0);
+        let denied = denials(&sim, etcd1).into_iter().rfind(|(at, _)| Some(*at) < published).map(|d| d.1);
+        if app.starts_with("Quorum") {
+            assert_eq!(caught_up, Some(t("12m32s")), "{app}");
+        }
+        assert_eq!((published, denied), (Some(t("12m15s")), Some(t("12m37s"))), "{app}");
+        let verdicts: Vec<(stsim_core::time::SimTime, Health)> = sim
+            .trace
+            .records
+            .iter()
+            .filter_map(|r| match &r.event {
+                stsim_core::trace::Event::AppVerdict { verdict, .. } => Some((r.at, verdict.health)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(verdicts.last(), Some(&(t("12m37s"), Health::Healthy)), "{app}: {verdicts:?}");
+    }
+}
+
+/// A primary/replica member keeps looking its primary's name up on its
+/// retry loop for as long as it does not resolve, also once the cluster is
+/// BROKEN (`servicename-changed`: redis-0.redis-svc... is never published
+/// again): each denial is followed by the next within one `lookupRetry`
+/// (10 s) of its expiry, up to the end of the run. The deadline of the
+/// BROKEN verdict, long past, must not stop the retries.
+#[test]
+fn replicas_keep_retrying_a_name_that_never_resolves() {
+    let (sim, _) = run_file("servicename-changed");
+    let never = denials(&sim, "redis-0.redis-svc.default.svc.cluster.local");
+    assert!(never.len() >= 3, "{never:?}");
+    for pair in never.windows(2) {
+        let (expired, again) = (pair[0].1, pair[1].0);
+        assert!(again >= expired && again <= expired + SimDuration::from_secs(10), "{pair:?}");
+    }
+    let last = never.last().expect("denied").1;
+    assert!(last + SimDuration::from_secs(10) >= t("40m"), "the denials lapse at {last}");
 }

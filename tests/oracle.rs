@@ -71,7 +71,7 @@ impl Harness {
         pool.cpu_millis = u64::MAX / 4;
         pool.memory_bytes = u64::MAX / 4;
         pool.max_pods = u32::MAX;
-        world.add_node("node-0", "zone-a", &pool);
+        world.add_node("node-0", "zone-a", None, &pool);
         Harness {
             world,
             trace: Trace::default(),

@@ -38,6 +38,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "slow-attach-drain",
     "scheduling-constraints",
     "node-failures-week",
+    "rack-outage-quorum",
     "rolling-update",
     "canary-partition",
     "ondelete-update",

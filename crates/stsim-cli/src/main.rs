@@ -1,5 +1,11 @@
 //! The `stsim` binary: see `stsim --help`.
 
+/// mimalloc: a run makes and drops many small objects (names, trace
+/// records, rows); measured on the 1,000-node month, it runs fewer
+/// instructions than the system allocator and scales with threads in sweeps.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let stdout = std::io::stdout();

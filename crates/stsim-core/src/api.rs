@@ -471,7 +471,7 @@ impl<'a> Api<'a> {
         let world = &mut *self.world;
         for claim in &world.pods[pod.index()].claims {
             if let Some(id) = world.pvc_names.get(claim) {
-                world.dirty_claims.insert(*id);
+                world.dirty_claims.insert(id);
             }
         }
         self.wake(EventKey::VolumeUsage);

@@ -347,6 +347,9 @@ pub struct ClusterConfig {
     pub node_failures: Option<NodeFailureConfig>,
     /// Whole zones lost at random, if the scenario declares it.
     pub zone_outages: Option<ZoneOutageConfig>,
+    /// Failure domains of other topology keys (racks, rows, power feeds)
+    /// lost at random, one process per key.
+    pub domain_outages: Vec<DomainOutageConfig>,
     pub node_pools: Vec<NodePoolConfig>,
     pub storage_classes: Vec<StorageClassConfig>,
 }
@@ -371,10 +374,66 @@ pub struct NodePoolConfig {
     /// Taints every node of the pool carries from the start.
     pub taints: Vec<Taint>,
     pub labels: Labels,
+    /// Racks per zone its nodes are spread over, round-robin within each
+    /// zone (0: none); a node's rack is the value of `rack_label`.
+    pub racks: u32,
+    /// The node label that names a node's rack (`DEFAULT_RACK_LABEL` unless set).
+    pub rack_label: String,
     /// This pool's random failures, instead of the cluster's.
     pub failures: Option<NodeFailureConfig>,
     /// A node-pool upgrade rolling through the nodes on a schedule.
     pub maintenance: Option<MaintenanceConfig>,
+}
+
+/// Where one of the nodes that exist from the start is: its pool (index),
+/// its number in the pool (from 0), its zone and its rack in that zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement<'a> {
+    pub pool: usize,
+    pub n: u32,
+    pub zone: &'a str,
+    pub rack: Option<u32>,
+}
+
+impl ClusterConfig {
+    /// The nodes that exist from the start, in id order: each pool's in
+    /// turn. A pool that lists no zones continues the cluster-wide
+    /// round-robin over the zones of the pools before it; one that lists
+    /// zones spreads over those alone. Within a zone, a pool with racks
+    /// puts its nodes in the zone's racks round-robin.
+    pub fn placements(&self) -> Vec<Placement<'_>> {
+        let mut out = Vec::new();
+        let mut node_index = 0usize;
+        for (pool_index, pool) in self.node_pools.iter().enumerate() {
+            let mut in_zone: std::collections::BTreeMap<&str, u32> = Default::default();
+            for n in 0..pool.count {
+                let zone = match pool.zones.is_empty() {
+                    true => self.zones[node_index % self.zones.len()].as_str(),
+                    false => pool.zones[n as usize % pool.zones.len()].as_str(),
+                };
+                let seen = in_zone.entry(zone).or_default();
+                let rack = (pool.racks > 0).then_some(*seen % pool.racks.max(1));
+                *seen += 1;
+                out.push(Placement { pool: pool_index, n, zone, rack });
+                node_index += 1;
+            }
+        }
+        out
+    }
+}
+
+impl NodePoolConfig {
+    /// The labels of a node of this pool: the pool's, `kubernetes.io/hostname`,
+    /// `topology.kubernetes.io/zone`, and its rack's when it has one.
+    pub fn node_labels(&self, name: &str, zone: &str, rack: Option<u32>) -> Labels {
+        let mut labels = self.labels.clone();
+        labels.insert(crate::objects::labels::HOSTNAME.to_string(), name.to_string());
+        labels.insert(crate::objects::labels::ZONE.to_string(), zone.to_string());
+        if let Some(rack) = rack {
+            labels.insert(self.rack_label.clone(), rack_value(zone, rack));
+        }
+        labels
+    }
 }
 
 /// Scheduled maintenance of a pool (a node-pool upgrade): from `start`,
@@ -450,6 +509,36 @@ pub struct ZoneOutageConfig {
     pub mean_duration: SimDuration,
     /// The zone's machines are cut off (true) or stop (false).
     pub partition: bool,
+}
+
+/// Random outages of the failure domains of one topology key: a domain is
+/// the set of live nodes whose label `topology_key` has one value (a rack,
+/// a row, a power feed). Each domain loses every node at once after an
+/// exponentially distributed time, for an exponentially distributed
+/// duration, drawn from the seeded `domain-outages/<topology_key>` stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainOutageConfig {
+    pub topology_key: String,
+    pub mean_time_between: SimDuration,
+    pub mean_duration: SimDuration,
+    /// The domain's machines are cut off together (true) or stop (false).
+    pub partition: bool,
+}
+
+/// The label key `racks` writes when a pool names none. Kubernetes defines
+/// no rack label: topology beyond region and zone is arbitrary (KEP-1659,
+/// "Standard Topology Labels"), and keys under `kubernetes.io` are reserved
+/// for Kubernetes itself, so `topology.kubernetes.io/rack` would be a key
+/// Kubernetes may one day define otherwise. Rook (and OpenShift Data
+/// Foundation, built on it) reads `topology.rook.io/rack` from nodes to
+/// place Ceph's replicas across racks, the most widely deployed rack label.
+pub const DEFAULT_RACK_LABEL: &str = "topology.rook.io/rack";
+
+/// The value of the rack label of rack `rack` (from 0) of a zone: racks sit
+/// inside zones, so the zone's name is part of it (`us-east-1a-rack-1`),
+/// and no two zones share a rack.
+pub fn rack_value(zone: &str, rack: u32) -> String {
+    format!("{zone}-rack-{}", u64::from(rack) + 1)
 }
 
 /// What a taint does to pods that do not tolerate it.

@@ -63,6 +63,9 @@ pub enum EventKey {
     ZoneOutage(u32),
     /// The next step of a pool's scheduled maintenance (index into the pools).
     Maintenance(u32),
+    /// A failure domain's random outage starts or ends (`cluster.domainOutages`;
+    /// index into the domains the failure processes know).
+    DomainOutage(u32),
 }
 
 impl EventKey {
@@ -71,6 +74,7 @@ impl EventKey {
             EventKey::Script(_) | EventKey::Horizon | EventKey::Triggered(_) => Phase::Script,
             EventKey::NodeChaos(_)
             | EventKey::ZoneOutage(_)
+            | EventKey::DomainOutage(_)
             | EventKey::Maintenance(_)
             | EventKey::Drain(_) => Phase::Script,
             EventKey::NodeMonitor(_)

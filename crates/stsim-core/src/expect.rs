@@ -350,7 +350,7 @@ fn verdicts(sim: &Simulation, app: usize) -> Vec<(SimTime, crate::apps::Verdict)
         .iter()
         .filter_map(|r| match &r.event {
             Event::AppVerdict { app: id, verdict } if sim.world.apps.name(*id) == name => {
-                Some((r.at, verdict.clone()))
+                Some((r.at, (**verdict).clone()))
             }
             _ => None,
         })

@@ -14,6 +14,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
         zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         node_failures: None,
         zone_outages: None,
+        domain_outages: Vec::new(),
         node_pools: vec![NodePoolConfig {
             names: Vec::new(),
             name: "worker".into(),
@@ -24,6 +25,8 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             zones: Vec::new(),
             taints: Vec::new(),
             labels: Labels::new(),
+            racks: 0,
+            rack_label: DEFAULT_RACK_LABEL.into(),
             failures: None,
             maintenance: None,
         }],

@@ -11,8 +11,8 @@
 //! Does not know what an event means: the engine dispatches them.
 
 use crate::time::SimTime;
-use priority_queue::PriorityQueue;
-use std::cmp::Reverse;
+use rustc_hash::FxHashMap;
+use std::collections::BinaryHeap;
 use std::hash::Hash;
 
 /// The order of work within one instant. Lower phases run first.
@@ -33,20 +33,61 @@ pub enum Phase {
     Observe = 6,
 }
 
-/// When an event fires: time, then phase, then insertion sequence.
+/// When an event fires: time, then phase, then insertion sequence. The
+/// sequence is unique, so no two slots are equal.
 type Slot = (SimTime, Phase, u64);
 
-/// A priority queue of keyed events.
+/// A queued slot and its key, ordered by slot alone, earliest greatest
+/// (`BinaryHeap` is a max-heap).
+#[derive(Debug)]
+struct Entry<K> {
+    slot: Slot,
+    key: K,
+}
+
+impl<K> PartialEq for Entry<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.slot == other.slot
+    }
+}
+
+impl<K> Eq for Entry<K> {}
+
+impl<K> PartialOrd for Entry<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K> Ord for Entry<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.slot.cmp(&self.slot)
+    }
+}
+
+/// A priority queue of keyed events: a binary heap with lazy cancellation.
+///
+/// `queued` holds each key's one live slot. Moving or cancelling a key
+/// only changes `queued`; the heap entry of its old slot stays, stale, and
+/// is dropped when it reaches the top, so the top entry is always live.
+/// The map is only looked up, never iterated: its hash order is never
+/// observed.
 #[derive(Debug)]
 pub struct EventQueue<K: Hash + Eq> {
-    heap: PriorityQueue<K, Reverse<Slot>>,
+    heap: BinaryHeap<Entry<K>>,
+    queued: FxHashMap<K, Slot>,
     next_sequence: u64,
     now: SimTime,
 }
 
 impl<K: Hash + Eq + Clone> EventQueue<K> {
     pub fn new() -> Self {
-        EventQueue { heap: PriorityQueue::new(), next_sequence: 0, now: SimTime::ZERO }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            queued: FxHashMap::default(),
+            next_sequence: 0,
+            now: SimTime::ZERO,
+        }
     }
 
     /// The time of the last event popped.
@@ -54,61 +95,87 @@ impl<K: Hash + Eq + Clone> EventQueue<K> {
         self.now
     }
 
-    fn slot(&mut self, at: SimTime, phase: Phase) -> Reverse<Slot> {
+    fn slot(&mut self, at: SimTime, phase: Phase) -> Slot {
         assert!(at >= self.now, "an event was scheduled in the past: {at} < {}", self.now);
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        Reverse((at, phase, sequence))
+        (at, phase, sequence)
+    }
+
+    fn push(&mut self, key: K, slot: Slot) {
+        self.queued.insert(key.clone(), slot);
+        self.heap.push(Entry { slot, key });
+        self.drop_stale();
+        // Stale entries are bounded: when they outnumber the live ones,
+        // the heap is rebuilt from the live ones alone.
+        if self.heap.len() > 2 * self.queued.len() + 64 {
+            let queued = &self.queued;
+            self.heap.retain(|e| queued.get(&e.key) == Some(&e.slot));
+        }
+    }
+
+    /// Pops stale entries off the top, so the top is live.
+    fn drop_stale(&mut self) {
+        while let Some(top) = self.heap.peek() {
+            if self.queued.get(&top.key) == Some(&top.slot) {
+                return;
+            }
+            self.heap.pop();
+        }
     }
 
     /// Schedules `key` at `at`, moving it there if it is already queued.
     /// Use for timers that are re-armed by what happens (a probe result, a deadline).
     pub fn arm(&mut self, key: K, at: SimTime, phase: Phase) {
         let slot = self.slot(at, phase);
-        self.heap.push(key, slot);
+        self.push(key, slot);
     }
 
     /// Schedules `key` at `at` unless it is already queued at or before `at`.
     /// Use for work queues: asking a controller to run again before it has
     /// run changes nothing, like a Kubernetes work queue deduplicating a key.
     pub fn wake(&mut self, key: K, at: SimTime, phase: Phase) {
-        if let Some(Reverse((queued_at, _, _))) = self.heap.get_priority(&key)
+        if let Some((queued_at, _, _)) = self.queued.get(&key)
             && *queued_at <= at
         {
             return;
         }
         let slot = self.slot(at, phase);
-        self.heap.push(key, slot);
+        self.push(key, slot);
     }
 
     /// Removes `key` if it is queued; returns whether it was.
     pub fn cancel(&mut self, key: &K) -> bool {
-        self.heap.remove(key).is_some()
+        let was = self.queued.remove(key).is_some();
+        self.drop_stale();
+        was
     }
 
     pub fn is_queued(&self, key: &K) -> bool {
-        self.heap.get_priority(key).is_some()
+        self.queued.contains_key(key)
     }
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|(_, Reverse((at, _, _)))| *at)
+        self.heap.peek().map(|entry| entry.slot.0)
     }
 
     /// Takes the next event and advances `now` to its time.
     pub fn pop(&mut self) -> Option<(SimTime, K)> {
-        let (key, Reverse((at, _, _))) = self.heap.pop()?;
+        let Entry { slot: (at, _, _), key } = self.heap.pop()?;
+        self.queued.remove(&key);
+        self.drop_stale();
         assert!(at >= self.now, "time went backwards: {at} < {}", self.now);
         self.now = at;
         Some((at, key))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.queued.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.queued.is_empty()
     }
 }
 

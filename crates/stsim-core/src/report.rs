@@ -384,9 +384,8 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 age_ms: age(pv.created_at),
             })
             .collect(),
-        dns: world
-            .dns
-            .iter()
+        dns: dns_in_name_order(world)
+            .into_iter()
             .map(|(name, record)| DnsRow {
                 name: name.clone(),
                 record_type: "A".to_string(),
@@ -580,6 +579,19 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     Machine::Running => "the machine runs and reaches the control plane again",
                 };
                 other("machine", n.node(*node), what.into())
+            }
+            Event::DomainOutage { key, value, state, nodes } => {
+                let names: Vec<&str> = nodes.iter().map(|n| world.node(*n).name.as_str()).collect();
+                let what = match state {
+                    Machine::Crashed => "outage: its machines stop at once",
+                    Machine::Partitioned => "outage: its machines are cut off together",
+                    Machine::Running => "outage over: its machines come back",
+                };
+                other(
+                    "domain",
+                    format!("{key}={value}").into(),
+                    format!("{what} ({})", names.join(", ")).into(),
+                )
             }
             Event::NodeCondition { node, status } => {
                 let what = match status {
@@ -875,6 +887,13 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
         rows.push(TimelineRow { actor: names.actor(record.actor), ..row });
     }
     rows
+}
+
+/// The DNS records, sorted by name (the store keeps them by hash).
+fn dns_in_name_order(world: &World) -> Vec<(&String, &crate::world::DnsRecord)> {
+    let mut records: Vec<_> = world.dns.iter().collect();
+    records.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    records
 }
 
 #[cfg(test)]

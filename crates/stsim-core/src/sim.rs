@@ -213,6 +213,7 @@ impl Simulation {
             sim.arm_first_failure(NodeId(node as u32));
         }
         sim.arm_zone_outages();
+        sim.arm_domain_outages();
         sim.arm_maintenance();
         sim
     }
@@ -292,6 +293,7 @@ impl Simulation {
             EventKey::Operator(index) => self.run_operator(index as usize),
             EventKey::NodeChaos(node) => self.node_chaos(node),
             EventKey::ZoneOutage(zone) => self.zone_outage(zone),
+            EventKey::DomainOutage(domain) => self.domain_outage(domain),
             EventKey::Maintenance(pool) => self.maintenance_step(pool),
             EventKey::Drain(node) => disruption::drain_step(&mut self.api(Actor::User), node),
             EventKey::NodeMonitor(node) => {
@@ -897,8 +899,22 @@ impl Simulation {
                 .expect("a cluster has zones")
                 .clone(),
         };
-        let id = self.api(Actor::User).add_node(&name, &zone, pool, &config);
+        // Its rack: the zone's rack with the fewest of the pool's live nodes, first on a tie.
+        let rack = (config.racks > 0).then(|| {
+            let mut counts = vec![0usize; config.racks as usize];
+            let values: std::collections::BTreeMap<String, usize> =
+                (0..config.racks).map(|r| (crate::config::rack_value(&zone, r), r as usize)).collect();
+            for node in self.world.live_nodes().filter(|n| n.pool == pool) {
+                if let Some(r) = node.labels.get(&config.rack_label).and_then(|v| values.get(v)) {
+                    counts[*r] += 1;
+                }
+            }
+            // invariant: racks > 0, so there is a least-filled rack.
+            (0..config.racks).min_by_key(|r| counts[*r as usize]).unwrap_or(0)
+        });
+        let id = self.api(Actor::User).add_node(&name, &zone, rack, pool, &config);
         self.arm_first_failure(id);
+        self.join_domains(id);
     }
 
     /// A scripted update of a StatefulSet, through the API server's checks.

@@ -30,6 +30,7 @@ fn who(sim: &Simulation, actor: Actor) -> String {
         Actor::Dns => "cluster DNS".into(),
         Actor::GarbageCollector => "the garbage collector".into(),
         Actor::Application => "the application".into(),
+        Actor::Infrastructure => "the infrastructure".into(),
         Actor::Machine(node) => format!("the machine behind {}", sim.world.node(node).name),
         Actor::NodeLifecycleController => "the node lifecycle controller".into(),
         Actor::TaintEvictionController => "the taint eviction controller".into(),
@@ -211,6 +212,16 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::NodeMachine { node, state } => {
                 format!("The machine behind {} is now {}.", world.node(*node).name, state.as_str())
             }
+            Event::DomainOutage { key, value, state, nodes } => match state {
+                Machine::Running => {
+                    format!("The outage of {key}={value} is over for its {} machine(s).", nodes.len())
+                }
+                _ => format!(
+                    "Every machine of {key}={value} ({} of them) goes down at once: {}.",
+                    nodes.len(),
+                    state.as_str()
+                ),
+            },
             Event::NodeCondition { node, status } => format!(
                 "Node {}'s Ready condition turns {}: its kubelet has not reported in time, or is back.",
                 world.node(*node).name,

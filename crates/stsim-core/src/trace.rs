@@ -43,6 +43,9 @@ pub enum Actor {
     Operator(u32),
     /// The clustered application running in the pods (its members' processes).
     Application,
+    /// What the machines stand on: racks, power, the network between them
+    /// (a failure domain's outage; the world, not the API).
+    Infrastructure,
 }
 
 /// One change to the world.
@@ -70,6 +73,15 @@ pub enum Event {
     NodeMachine {
         node: NodeId,
         state: Machine,
+    },
+    /// A failure domain's outage: every live node whose label `key` is
+    /// `value` went down at once (`state` crashed or partitioned), or the
+    /// outage ended (`running`) for the nodes it held.
+    DomainOutage {
+        key: String,
+        value: String,
+        state: Machine,
+        nodes: Vec<NodeId>,
     },
     /// The node's Ready condition changed.
     NodeCondition {
@@ -375,10 +387,11 @@ pub enum Event {
         pod: PodId,
         what: String,
     },
-    /// The verdict on application `app` changed.
+    /// The verdict on application `app` changed. Boxed: a verdict is the
+    /// largest payload, and rare; inline it would size every record.
     AppVerdict {
         app: usize,
-        verdict: crate::apps::Verdict,
+        verdict: Box<crate::apps::Verdict>,
     },
     /// A custom resource was `created`, `updated` (spec or metadata),
     /// its `status` written, marked `deleting` (finalizers), or `removed`.
@@ -574,6 +587,7 @@ pub fn actor_parts(world: &World, actor: Actor) -> (&'static str, &str) {
         Actor::Dns => ("dns", ""),
         Actor::GarbageCollector => ("garbage-collector", ""),
         Actor::Application => ("application", ""),
+        Actor::Infrastructure => ("infrastructure", ""),
         Actor::Operator(n) => ("operator/", world.operator_names.get(n as usize).map_or("?", String::as_str)),
     }
 }
@@ -626,6 +640,13 @@ fn render_after_time(out: &mut String, world: &World, record: &Record) {
         }
         Event::NotFound { name } => {
             out.put(name).put("\tnot-found\t");
+        }
+        Event::DomainOutage { key, value, state, nodes } => {
+            out.put("domain/").put(key).put("=").put(value).put("\toutage\tstate=").put(state.as_str());
+            out.put(" nodes=");
+            for (i, on) in nodes.iter().enumerate() {
+                out.put(if i == 0 { "" } else { "," }).put(node(*on));
+            }
         }
         Event::NodeAdded { node: id } => {
             out.put("node/").put(node(*id)).put("\tcreated\tzone=").put(&world.node(*id).zone);

@@ -9,6 +9,7 @@
 //! Does not decide anything: `api` changes objects, controllers read them.
 
 use crate::config::Config;
+use crate::name_index::NameIndex;
 use crate::objects::*;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +55,10 @@ pub struct DnsRecord {
     pub service: ServiceId,
 }
 
+/// Live objects by label key, then value, then id: looked up, never
+/// iterated but for the ids, which are in order.
+type LabelIndex<I> = rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, BTreeSet<I>>>;
+
 #[derive(Debug, Clone)]
 pub struct World {
     pub namespace: String,
@@ -72,7 +77,8 @@ pub struct World {
     /// not at every volume.
     pub available_pvs: BTreeSet<PvId>,
     /// Per-pod A records of headless Services, by fully qualified name.
-    pub dns: BTreeMap<String, DnsRecord>,
+    /// Looked up by name; whoever lists them sorts them by name.
+    pub dns: rustc_hash::FxHashMap<String, DnsRecord>,
     /// How cluster DNS caches answers.
     pub dns_config: crate::config::DnsConfig,
     /// CoreDNS's cache, shared by every client: answers by name until they expire.
@@ -137,15 +143,15 @@ pub struct World {
     pub anti_affinity_pods: BTreeSet<PodId>,
     /// Live pods by label: key, then value (looked up with borrowed strings,
     /// so a lookup allocates nothing). Only ever looked up, never iterated.
-    pods_by_label: BTreeMap<String, BTreeMap<String, BTreeSet<PodId>>>,
+    pods_by_label: LabelIndex<PodId>,
     /// Live Services by name.
-    service_names: BTreeMap<String, ServiceId>,
+    service_names: NameIndex<ServiceId>,
     /// Live Services by the first label of their selector (key, then value).
-    services_by_label: BTreeMap<String, BTreeMap<String, BTreeSet<ServiceId>>>,
-    pod_names: BTreeMap<String, PodId>,
-    pub(crate) pvc_names: BTreeMap<String, PvcId>,
+    services_by_label: LabelIndex<ServiceId>,
+    pod_names: NameIndex<PodId>,
+    pub(crate) pvc_names: NameIndex<PvcId>,
     /// Live pods by the claim names they mount.
-    claim_users: BTreeMap<String, Vec<PodId>>,
+    claim_users: rustc_hash::FxHashMap<String, Vec<PodId>>,
     /// Live claims by the owners their references name.
     claims_by_owner: BTreeMap<Owner, BTreeSet<PvcId>>,
     /// The garbage collector's work queue: owners that went away or gained
@@ -175,7 +181,7 @@ impl World {
             pvcs: Vec::new(),
             pvs: Vec::new(),
             available_pvs: BTreeSet::new(),
-            dns: BTreeMap::new(),
+            dns: Default::default(),
             dns_config: crate::config::DnsConfig::default(),
             dns_cache: BTreeMap::new(),
             dns_cache_log: None,
@@ -207,12 +213,12 @@ impl World {
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),
             anti_affinity_pods: BTreeSet::new(),
-            pods_by_label: BTreeMap::new(),
-            service_names: BTreeMap::new(),
-            services_by_label: BTreeMap::new(),
-            pod_names: BTreeMap::new(),
-            pvc_names: BTreeMap::new(),
-            claim_users: BTreeMap::new(),
+            pods_by_label: LabelIndex::default(),
+            service_names: NameIndex::new(),
+            services_by_label: LabelIndex::default(),
+            pod_names: NameIndex::new(),
+            pvc_names: NameIndex::new(),
+            claim_users: Default::default(),
             claims_by_owner: BTreeMap::new(),
             gc_owners: BTreeSet::new(),
             orphans: Default::default(),
@@ -270,20 +276,11 @@ impl World {
                 .collect();
             world.dns_answer_log = Some(DnsAnswerLog { names, ..DnsAnswerLog::default() });
         }
-        let zones = &config.cluster.zones;
-        let mut node_index = 0usize;
-        for (pool_index, pool) in config.cluster.node_pools.iter().enumerate() {
-            for n in 0..pool.count {
-                // A pool that names its zones spreads over them alone.
-                let zone = match pool.zones.is_empty() {
-                    true => zones[node_index % zones.len()].clone(),
-                    false => pool.zones[n as usize % pool.zones.len()].clone(),
-                };
-                let name = crate::sim::pool_node_name(pool, n);
-                let id = world.add_node(&name, &zone, pool);
-                world.nodes[id.index()].pool = pool_index;
-                node_index += 1;
-            }
+        for placement in config.cluster.placements() {
+            let pool = &config.cluster.node_pools[placement.pool];
+            let name = crate::sim::pool_node_name(pool, placement.n);
+            let id = world.add_node(&name, placement.zone, placement.rack, pool);
+            world.nodes[id.index()].pool = placement.pool;
         }
         world.node_lifecycle = crate::controllers::node_lifecycle::State::new(&world);
         for pdb in &config.pod_disruption_budgets {
@@ -394,11 +391,16 @@ impl World {
         }
     }
 
-    pub fn add_node(&mut self, name: &str, zone: &str, pool: &crate::config::NodePoolConfig) -> NodeId {
+    /// A node of `pool` in `zone`, in rack `rack` (from 0) of that zone if its pool has racks.
+    pub fn add_node(
+        &mut self,
+        name: &str,
+        zone: &str,
+        rack: Option<u32>,
+        pool: &crate::config::NodePoolConfig,
+    ) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        let mut labels = pool.labels.clone();
-        labels.insert(labels::HOSTNAME.to_string(), name.to_string());
-        labels.insert(labels::ZONE.to_string(), zone.to_string());
+        let labels = pool.node_labels(name, zone, rack);
         self.nodes.push(Node {
             id,
             name: name.to_string(),
@@ -506,7 +508,7 @@ impl World {
     }
     pub fn pods_selected_by(&self, selector: &crate::config::Labels) -> Vec<PodId> {
         let Some((key, value)) = selector.iter().next() else {
-            return self.pod_names.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
+            return self.pod_names.values().collect::<BTreeSet<_>>().into_iter().collect();
         };
         let Some(candidates) =
             self.pods_by_label.get(key.as_str()).and_then(|values| values.get(value.as_str()))
@@ -554,7 +556,7 @@ impl World {
 
     /// The live pod with this name.
     pub fn pod_named(&self, name: &str) -> Option<PodId> {
-        self.pod_names.get(name).copied()
+        self.pod_names.get(name)
     }
     /// The live claim with this name.
     /// What a volume costs a month at its size: its class's price; a volume
@@ -570,14 +572,14 @@ impl World {
         self.pvs.iter().find(|pv| pv.removed_at.is_none() && pv.name == name).map(|pv| pv.id)
     }
     pub fn pvc_named(&self, name: &str) -> Option<PvcId> {
-        self.pvc_names.get(name).copied()
+        self.pvc_names.get(name)
     }
     pub fn sts_named(&self, name: &str) -> Option<StsId> {
         self.statefulsets.iter().find(|s| s.removed_at.is_none() && s.name == name).map(|s| s.id)
     }
     /// The live Service with this name.
     pub fn service_named(&self, name: &str) -> Option<ServiceId> {
-        self.service_names.get(name).copied()
+        self.service_names.get(name)
     }
     /// Live Services whose selector selects these labels, in id order.
     pub fn services_selecting(&self, labels: &crate::config::Labels) -> BTreeSet<ServiceId> {
@@ -591,7 +593,7 @@ impl World {
     /// Stores a new Service under the next id. The caller has checked the name is free.
     pub(crate) fn insert_service(&mut self, service: Service) -> ServiceId {
         let id = ServiceId(self.services.len() as u32);
-        let previous = self.service_names.insert(service.name.clone(), id);
+        let previous = self.service_names.insert(&service.name, id);
         assert!(previous.is_none(), "two live services named {}", service.name);
         if let Some((key, value)) = service.selector.iter().next() {
             let by_value = self.services_by_label.entry(key.clone()).or_default();
@@ -636,18 +638,18 @@ impl World {
 
     /// Live pods, in name order.
     pub fn live_pods(&self) -> impl Iterator<Item = &Pod> {
-        self.pod_names.values().map(|id| self.pod(*id))
+        self.pod_names.values().map(|id| self.pod(id))
     }
     /// Live claims, in name order.
     pub fn live_pvcs(&self) -> impl Iterator<Item = &Pvc> {
-        self.pvc_names.values().map(|id| self.pvc(*id))
+        self.pvc_names.values().map(|id| self.pvc(id))
     }
 
     /// Stores a new pod. The caller has checked the name is free.
     pub(crate) fn insert_pod(&mut self, pod: Pod) -> PodId {
         let id = pod.id;
         assert_eq!(id.index(), self.pods.len(), "pod ids are dense");
-        let previous = self.pod_names.insert(pod.name.clone(), id);
+        let previous = self.pod_names.insert(&pod.name, id);
         assert!(previous.is_none(), "two live pods named {}", pod.name);
         if let (Some(owner), Some(ordinal)) = (pod.owner, pod.ordinal) {
             let previous = self.statefulsets[owner.index()].pods.insert(ordinal, id);
@@ -777,7 +779,7 @@ impl World {
     pub(crate) fn insert_pvc(&mut self, pvc: Pvc) -> PvcId {
         let id = pvc.id;
         assert_eq!(id.index(), self.pvcs.len(), "claim ids are dense");
-        let previous = self.pvc_names.insert(pvc.name.clone(), id);
+        let previous = self.pvc_names.insert(&pvc.name, id);
         assert!(previous.is_none(), "two live claims named {}", pvc.name);
         let owners: Vec<Owner> = pvc.owner_refs.iter().map(|r| r.owner).collect();
         self.pvcs.push(pvc);
@@ -837,12 +839,7 @@ impl World {
 
 /// Adds a pod under one of its labels in the label index, copying the key
 /// and value only when the index has no entry for them yet.
-fn index_label(
-    index: &mut BTreeMap<String, BTreeMap<String, BTreeSet<PodId>>>,
-    key: &str,
-    value: &str,
-    id: PodId,
-) {
+fn index_label(index: &mut LabelIndex<PodId>, key: &str, value: &str, id: PodId) {
     let values = match index.get_mut(key) {
         Some(values) => values,
         None => index.entry(key.to_string()).or_default(),
@@ -859,12 +856,7 @@ fn index_label(
 
 /// Takes a pod out from under one of its labels in the label index, dropping
 /// entries left empty.
-fn unindex_label(
-    index: &mut BTreeMap<String, BTreeMap<String, BTreeSet<PodId>>>,
-    key: &str,
-    value: &str,
-    id: PodId,
-) {
+fn unindex_label(index: &mut LabelIndex<PodId>, key: &str, value: &str, id: PodId) {
     let Some(values) = index.get_mut(key) else { return };
     if let Some(pods) = values.get_mut(value) {
         pods.remove(&id);

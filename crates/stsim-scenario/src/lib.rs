@@ -181,6 +181,7 @@ fn merge(scenario: &mut raw::Scenario, collected: &manifest::Collected) {
             zones: None,
             node_failures: None,
             zone_outages: None,
+            domain_outages: None,
             node_pools: None,
             storage_classes: None,
         });

@@ -618,6 +618,9 @@ pub struct Cluster {
     pub node_failures: Option<NodeFailures>,
     #[serde(default)]
     pub zone_outages: Option<ZoneOutages>,
+    /// Outages of the failure domains of other topology keys (racks, rows), one entry per key.
+    #[serde(default)]
+    pub domain_outages: Option<Vec<DomainOutages>>,
     #[serde(default)]
     pub node_pools: Option<Vec<NodePool>>,
     #[serde(default)]
@@ -646,6 +649,12 @@ pub struct NodePool {
     pub taints: Option<Vec<Taint>>,
     #[serde(default)]
     pub labels: Option<RawLabels>,
+    /// Racks per zone the nodes are spread over, round-robin within each zone.
+    #[serde(default)]
+    pub racks: Option<i64>,
+    /// The node label that names a node's rack (`topology.rook.io/rack` unless set).
+    #[serde(default)]
+    pub rack_label: Option<String>,
     #[serde(default)]
     pub failures: Option<NodeFailures>,
     #[serde(default)]
@@ -699,6 +708,17 @@ pub enum RepairDistribution {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "ZoneOutages", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ZoneOutages {
+    pub mean_time_between: String,
+    pub mean_duration: String,
+    #[serde(default)]
+    pub kind: Option<OutageKind>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "DomainOutages", deny_unknown_fields, rename_all = "camelCase")]
+pub struct DomainOutages {
+    /// The node label whose values are the failure domains.
+    pub topology_key: String,
     pub mean_time_between: String,
     pub mean_duration: String,
     #[serde(default)]

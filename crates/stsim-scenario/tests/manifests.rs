@@ -801,3 +801,62 @@ fn host_ports_and_node_name_are_read() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(errors[0].message.contains("Duplicate value: \"6379/TCP\""), "{errors:#?}");
 }
+
+/// Racks of Node objects are their labels: a scenario's `domainOutages`
+/// reads whatever key the nodes carry, and fails every node of a rack at once.
+#[test]
+fn nodes_labelled_with_racks_fail_by_rack() {
+    let node = |name: &str, rack: &str| {
+        format!(
+            "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: {name}\n    labels:\n      topology.kubernetes.io/zone: dc1\n      example.com/rack: {rack}\n  status:\n    allocatable:\n      cpu: \"4\"\n      memory: 16Gi\n"
+        )
+    };
+    let nodes = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}{}{}{}",
+        node("n1", "r1"),
+        node("n2", "r2"),
+        node("n3", "r1"),
+        node("n4", "r2")
+    );
+    let scenario = |key: &str| {
+        format!(
+            r#"Scenario(
+    name: "x",
+    duration: "30d",
+    cluster: (
+        domainOutages: [(topologyKey: "{key}", meanTimeBetween: "2d", meanDuration: "1h")],
+        storageClasses: [(name: "standard", default: true)],
+    ),
+    manifests: ["nodes.yaml", "redis.yaml"],
+)"#
+        )
+    };
+    let mut read = |name: &str| match name {
+        "nodes.yaml" => Ok(("nodes.yaml".to_string(), nodes.clone())),
+        _ => Ok(("redis.yaml".to_string(), REDIS.to_string())),
+    };
+    let config = parse_scenario_with(&scenario("example.com/rack"), "x.ron", &mut read).unwrap().config;
+    let (sim, _) = stsim_core::run(config);
+    let mut downs: std::collections::BTreeMap<stsim_core::time::SimTime, Vec<String>> = Default::default();
+    for record in &sim.trace.records {
+        if let stsim_core::trace::Event::NodeMachine { node, state: stsim_core::objects::Machine::Crashed } =
+            record.event
+        {
+            downs.entry(record.at).or_default().push(sim.world.node(node).name.clone());
+        }
+    }
+    assert!(downs.len() > 5, "{downs:?}");
+    for nodes in downs.values() {
+        assert!(nodes == &["n1", "n3"] || nodes == &["n2", "n4"], "a whole rack at once: {nodes:?}");
+    }
+    // A key the Node objects do not carry is an error on the scenario's line.
+    let source = scenario("example.com/rak");
+    let errors = parse_scenario_with(&source, "x.ron", &mut read).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!((errors[0].code, errors[0].file.as_str()), ("unknown-reference", "x.ron"));
+    assert_eq!((errors[0].line, errors[0].column), position(&source, "\"example.com/rak\""));
+    assert!(
+        errors[0].help.as_deref().unwrap_or("").contains("did you mean `example.com/rack`"),
+        "{errors:#?}"
+    );
+}

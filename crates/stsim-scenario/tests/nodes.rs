@@ -282,3 +282,128 @@ fn node_failure_means_must_be_positive() {
     let d = only_error(&source);
     check(&d, "invalid-value", &source, "\"0s\"", "must be greater than 0");
 }
+
+#[test]
+fn racks_and_domain_outages_become_config() {
+    let source = edit(
+        r#"nodePools: [(name: "worker", count: 3)],"#,
+        r#"domainOutages: [
+            (topologyKey: "topology.rook.io/rack", meanTimeBetween: "60d", meanDuration: "1h", kind: Partition),
+            (topologyKey: "example.com/row", meanTimeBetween: "1y", meanDuration: "30m"),
+        ],
+        nodePools: [
+            (name: "worker", count: 6, racks: 3),
+            (name: "db", count: 2, racks: 1, rackLabel: "example.com/cabinet", labels: {"example.com/row": "r1"}),
+        ],"#,
+    )
+    .replace("\"1y\"", "\"365d\"");
+    let config = parse_scenario(&source, "test.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    let outages = &config.cluster.domain_outages;
+    assert_eq!(outages.len(), 2);
+    assert_eq!(outages[0].topology_key, "topology.rook.io/rack");
+    assert_eq!(outages[0].mean_time_between, SimDuration::from_mins(60 * 24 * 60));
+    assert_eq!(outages[0].mean_duration, SimDuration::from_mins(60));
+    assert!(outages[0].partition);
+    assert!(!outages[1].partition, "Crash is the default kind");
+    let (worker, db) = (&config.cluster.node_pools[0], &config.cluster.node_pools[1]);
+    assert_eq!((worker.racks, worker.rack_label.as_str()), (3, DEFAULT_RACK_LABEL));
+    assert_eq!((db.racks, db.rack_label.as_str()), (1, "example.com/cabinet"));
+    assert_eq!(config.cluster.node_pools.len(), 2);
+    // Without racks, a pool's nodes carry no rack label.
+    let plain = parse_scenario(BASE, "test.ron").unwrap();
+    assert_eq!(plain.cluster.node_pools[0].racks, 0);
+    assert!(plain.cluster.domain_outages.is_empty());
+}
+
+#[test]
+fn a_topology_key_no_node_carries_is_an_error() {
+    let source = edit(
+        r#"nodePools: [(name: "worker", count: 3)],"#,
+        r#"domainOutages: [(topologyKey: "topology.rook.io/rakc", meanTimeBetween: "60d", meanDuration: "1h")],
+        nodePools: [(name: "worker", count: 3, racks: 2)],"#,
+    );
+    let d = only_error(&source);
+    check(&d, "unknown-reference", &source, "\"topology.rook.io/rakc\"", "no node carries this label");
+    assert!(d.help.as_deref().unwrap_or("").contains("did you mean `topology.rook.io/rack`"), "{d:#?}");
+    // The zone and hostname labels are on every node; a pool's own labels on its nodes.
+    for key in ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] {
+        let source = edit(
+            r#"nodePools: [(name: "worker", count: 3)],"#,
+            &format!(
+                r#"domainOutages: [(topologyKey: "{key}", meanTimeBetween: "60d", meanDuration: "1h")],
+        nodePools: [(name: "worker", count: 3)],"#
+            ),
+        );
+        parse_scenario(&source, "test.ron").unwrap_or_else(|d| panic!("{key}: {d:#?}"));
+    }
+    // A key only nodes added later carry still has domains.
+    let source = edit(
+        r#"nodePools: [(name: "worker", count: 3)],"#,
+        r#"domainOutages: [(topologyKey: "example.com/rack", meanTimeBetween: "60d", meanDuration: "1h")],
+        nodePools: [(name: "worker", count: 3), (name: "late", count: 0, labels: {"example.com/rack": "r9"})],"#,
+    )
+    .replacen("timeline: [],", r#"timeline: [(at: "1m", do: AddNode(pool: "late"))],"#, 1);
+    parse_scenario(&source, "test.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+}
+
+#[test]
+fn domain_outages_are_checked() {
+    let with = |outages: &str, pools: &str| {
+        edit(
+            r#"nodePools: [(name: "worker", count: 3)],"#,
+            &format!("domainOutages: [{outages}],\n        nodePools: [{pools}],"),
+        )
+    };
+    let pool = r#"(name: "worker", count: 3, racks: 2)"#;
+    let source =
+        with(r#"(topologyKey: "topology.rook.io/rack", meanTimeBetween: "0s", meanDuration: "1h")"#, pool);
+    check(&only_error(&source), "invalid-value", &source, "\"0s\"", "must be greater than 0");
+    let source = with(r#"(topologyKey: "", meanTimeBetween: "1d", meanDuration: "1h")"#, pool);
+    check(&only_error(&source), "invalid-value", &source, "\"\"", "Required value");
+    let source = with(r#"(topologyKey: "a/b/c", meanTimeBetween: "1d", meanDuration: "1h")"#, pool);
+    let errors = parse_scenario(&source, "test.ron").unwrap_err();
+    assert!(errors.iter().any(|d| d.message.contains("a valid label key")), "{errors:#?}");
+    let twice = r#"(topologyKey: "topology.rook.io/rack", meanTimeBetween: "1d", meanDuration: "1h"),
+            (topologyKey: "topology.rook.io/rack", meanTimeBetween: "2d", meanDuration: "1h")"#;
+    let source = with(twice, pool);
+    let d = only_error(&source);
+    assert_eq!((d.code, d.line), ("duplicate-name", position(&source, "\"2d\"").0), "{d:#?}");
+    // Outages a run may expect: 3 racks (two in zone-a, one in zone-b) failing every second for two hours.
+    let source =
+        with(r#"(topologyKey: "topology.rook.io/rack", meanTimeBetween: "1s", meanDuration: "1s")"#, pool)
+            .replacen("name: \"demo\",", "name: \"demo\", duration: \"2h\",", 1);
+    let d = only_error(&source);
+    check(&d, "limit", &source, "\"1s\"", "3 domains of \"topology.rook.io/rack\" failing every 1s");
+}
+
+#[test]
+fn racks_are_checked() {
+    let pools =
+        |pools: &str| edit(r#"nodePools: [(name: "worker", count: 3)],"#, &format!("nodePools: [{pools}],"));
+    let source = pools(r#"(name: "worker", racks: 0)"#);
+    check(&only_error(&source), "invalid-value", &source, "0)", "must be greater than or equal to 1");
+    let source = pools(r#"(name: "worker", rackLabel: "example.com/rack")"#);
+    check(&only_error(&source), "invalid-value", &source, "\"example.com/rack\"", "without `racks`");
+    let source = pools(r#"(name: "worker", racks: 2, rackLabel: "topology.kubernetes.io/zone")"#);
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "\"topology.kubernetes.io/zone\"",
+        "every node carries",
+    );
+    let source = pools(r#"(name: "worker", racks: 2, rackLabel: "bad key!")"#);
+    check(&only_error(&source), "invalid-value", &source, "\"bad key!\"", "a valid label key");
+    let source = pools(r#"(name: "worker", racks: 2, labels: {"topology.rook.io/rack": "r1"})"#);
+    check(&only_error(&source), "invalid-value", &source, "2,", "the pool's `labels` set it too");
+    let source = pools(r#"(name: "worker", racks: 5000)"#);
+    check(&only_error(&source), "limit", &source, "5000", "must be no more than 2000");
+    // `<zone>-rack-<n>` must be a label value: at most 63 characters.
+    let long = "z".repeat(60);
+    let source = edit(r#"zones: ["zone-a", "zone-b"],"#, &format!(r#"zones: ["{long}"],"#)).replacen(
+        r#"(name: "worker", count: 3)"#,
+        r#"(name: "worker", count: 3, racks: 2)"#,
+        1,
+    );
+    check(&only_error(&source), "invalid-value", &source, "2)", "is not a label value");
+}

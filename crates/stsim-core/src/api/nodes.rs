@@ -136,11 +136,12 @@ impl Api<'_> {
         &mut self,
         name: &str,
         zone: &str,
+        rack: Option<u32>,
         pool_index: usize,
         pool: &crate::config::NodePoolConfig,
     ) -> NodeId {
         let now = self.now;
-        let id = self.world.add_node(name, zone, pool);
+        let id = self.world.add_node(name, zone, rack, pool);
         let node = self.world.node_mut(id);
         node.pool = pool_index;
         node.created_at = now;

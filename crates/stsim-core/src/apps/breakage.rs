@@ -76,7 +76,7 @@ pub fn build(world: &World, trace: &Trace) -> Vec<AppBreakage> {
                 .records
                 .iter()
                 .filter_map(|r| match &r.event {
-                    Event::AppVerdict { app, verdict } if *app == index => Some((r.at, verdict)),
+                    Event::AppVerdict { app, verdict } if *app == index => Some((r.at, &**verdict)),
                     _ => None,
                 })
                 .collect();

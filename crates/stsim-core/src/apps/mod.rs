@@ -741,28 +741,56 @@ pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Resul
     result
 }
 
-/// The earliest time something must be looked at again.
-#[derive(Debug, Default)]
-pub(crate) struct Wake(Option<SimTime>);
+/// The earliest time after the look that something must be looked at again.
+///
+/// Only times after `now` count: a deadline at or before the look (a
+/// catch-up that ended while its member was still cut off, a lease that
+/// ran out) was handled by the look itself, and must not hide a later one,
+/// such as the expiry of a cached NXDOMAIN that some member is waiting out.
+#[derive(Debug)]
+pub(crate) struct Wake {
+    now: SimTime,
+    next: Option<SimTime>,
+}
 
 impl Wake {
+    /// Nothing to look at again yet, as of `now`.
+    pub fn new(now: SimTime) -> Wake {
+        Wake { now, next: None }
+    }
+    /// Something changes at `at`: look again then, unless that has passed.
     pub fn at(&mut self, at: SimTime) {
-        self.0 = Some(self.0.map_or(at, |current| current.min(at)));
+        if at > self.now {
+            self.next = Some(self.next.map_or(at, |current| current.min(at)));
+        }
+    }
+    /// A member's lookup was denied, with the denial cached until
+    /// `expires_at`: its own retry loop looks the name up again every
+    /// `retry`. Until the denial leaves the cache its lookups change nothing
+    /// (a record published meanwhile wakes the applications anyway), so the
+    /// next one that matters is the first at or after the expiry, at least
+    /// one period away: it caches a new denial, or finds the record.
+    pub fn lookup_retry(&mut self, expires_at: SimTime, retry: SimDuration) {
+        let period = retry.as_millis().max(1);
+        let retries = expires_at.since(self.now).as_millis().div_ceil(period).max(1);
+        self.at(self.now + SimDuration::from_millis(retries.saturating_mul(period)));
+    }
+    /// When to look again, if ever.
+    pub fn next(&self) -> Option<SimTime> {
+        self.next
     }
 }
 
 /// Looks at every application: the `Apps` event.
 pub fn observe(api: &mut Api) {
     let now = api.now;
-    let mut wake = Wake::default();
+    let mut wake = Wake::new(now);
     for index in 0..api.world().apps.list.len() {
         let mut app = std::mem::take(&mut api.world.apps.list[index]);
         observe_app(api, &mut app, index, &mut wake);
         api.world.apps.list[index] = app;
     }
-    if let Some(at) = wake.0
-        && at > now
-    {
+    if let Some(at) = wake.next() {
         api.wake_after(EventKey::Apps, at.since(now));
     }
 }
@@ -963,15 +991,7 @@ pub(crate) fn reach(
                 wake.at(until);
             }
             if lookup.answer.is_none() {
-                // The member's own retry loop looks the name up again every
-                // `lookup_retry`. Until the denial leaves the cache its
-                // lookups change nothing (a record published meanwhile wakes
-                // the applications anyway), so the next one that matters is
-                // the first at or after the expiry: it caches a new denial.
-                let period = app.config().lookup_retry.as_millis().max(1);
-                let wait = lookup.expires_at.since(api.now).as_millis();
-                let retries = wait.div_ceil(period).max(1);
-                wake.at(api.now + SimDuration::from_millis(retries.saturating_mul(period)));
+                wake.lookup_retry(lookup.expires_at, app.config().lookup_retry);
             }
             (lookup.answer, lookup.cached)
         }
@@ -1105,7 +1125,7 @@ fn record_verdict(api: &mut Api, app: &mut App, index: usize, mut verdict: Verdi
         verdict.cause.push(format!("{} at {}", verdict.health, api.now));
     }
     app.verdict = Some(verdict.clone());
-    api.record(Event::AppVerdict { app: index, verdict });
+    api.record(Event::AppVerdict { app: index, verdict: Box::new(verdict) });
 }
 
 /// `readiness: Joined`: the probe passes only while the member is in its cluster.
@@ -1221,4 +1241,48 @@ pub(crate) fn list(names: &[String]) -> String {
 /// A duration in the trace's format.
 pub(crate) fn ago(duration: SimDuration) -> String {
     duration.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(text: &str) -> SimTime {
+        SimTime::ZERO + text.parse::<SimDuration>().expect("a duration")
+    }
+
+    /// A deadline that has passed by the look (a catch-up that ended, a
+    /// timeout already reported) was dealt with by it: it must not hide a
+    /// later one, whatever order the models give them in.
+    #[test]
+    fn a_passed_deadline_does_not_hide_a_later_one() {
+        for passed in [t("12m32s"), t("12m"), SimTime::ZERO] {
+            let mut wake = Wake::new(t("12m32s"));
+            wake.at(t("12m37s"));
+            wake.at(passed);
+            assert_eq!(wake.next(), Some(t("12m37s")));
+            let mut wake = Wake::new(t("12m32s"));
+            wake.at(passed);
+            assert_eq!(wake.next(), None);
+            wake.at(t("13m"));
+            wake.at(t("12m40s"));
+            assert_eq!(wake.next(), Some(t("12m40s")));
+        }
+    }
+
+    /// A denied lookup is tried again on the member's loop: the first retry
+    /// at or after the cached denial expires, at least one period on.
+    #[test]
+    fn a_denied_lookup_is_retried_at_the_first_loop_after_the_expiry() {
+        let retry = "10s".parse().unwrap();
+        let mut wake = Wake::new(t("1m"));
+        wake.lookup_retry(t("1m25s"), retry);
+        assert_eq!(wake.next(), Some(t("1m30s")));
+        let mut wake = Wake::new(t("1m"));
+        wake.lookup_retry(t("1m"), retry);
+        assert_eq!(wake.next(), Some(t("1m10s")));
+        let mut wake = Wake::new(t("1m"));
+        wake.lookup_retry(t("1m30s"), retry);
+        assert_eq!(wake.next(), Some(t("1m30s")));
+    }
 }

@@ -154,9 +154,7 @@ fn through_service(
     if lookup.answers.is_empty() {
         tried.push(format!("{name} answers no address"));
         // Looked up again on the member's retry loop, once the denial expires.
-        let period = app.config().lookup_retry.as_millis().max(1);
-        let retries = lookup.expires_at.since(api.now).as_millis().div_ceil(period).max(1);
-        wake.at(api.now + SimDuration::from_millis(retries.saturating_mul(period)));
+        wake.lookup_retry(lookup.expires_at, app.config().lookup_retry);
         return None;
     }
     for ip in &lookup.answers {
@@ -397,7 +395,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
         );
     }
     // The replicas that reach the new primary follow it.
-    let mut wake = Wake::default();
+    let mut wake = Wake::new(api.now);
     let replicas: Vec<PodId> = app
         .processes_in_order()
         .into_iter()

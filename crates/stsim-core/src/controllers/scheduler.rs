@@ -384,14 +384,17 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
         return unresolvable(reason::UNSCHEDULABLE);
     }
     // TaintToleration.
-    if let Some(taint) = node.taints.iter().map(|t| &t.taint).find(|taint| {
-        matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
-            && !pod.tolerations.iter().any(|t| t.tolerates(taint))
-    }) {
+    if !node.taints.is_empty()
+        && let Some(taint) = node.taints.iter().map(|t| &t.taint).find(|taint| {
+            matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+                && !pod.tolerations.iter().any(|t| t.tolerates(taint))
+        })
+    {
         return Err(Rejection::Taint(taint));
     }
     // NodeAffinity.
-    if !node_affinity_matches(pod, node) {
+    let asks_affinity = !pod.node_selector.is_empty() || !pod.affinity.node_required.is_empty();
+    if asks_affinity && !node_affinity_matches(pod, node) {
         return unresolvable(reason::NODE_AFFINITY);
     }
     // NodePorts.
@@ -409,10 +412,11 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
         return Err(Rejection::Short { pods, cpu, memory });
     }
     // VolumeBinding: a bound volume's node affinity.
-    let pinned_elsewhere = cycle.pins.iter().any(|pin| match pin {
-        VolumePin::Zone(zone) => *zone != tree.zone(node.id),
-        VolumePin::Node(pinned) => *pinned != node.id,
-    });
+    let pinned_elsewhere = !cycle.pins.is_empty()
+        && cycle.pins.iter().any(|pin| match pin {
+            VolumePin::Zone(zone) => *zone != tree.zone(node.id),
+            VolumePin::Node(pinned) => *pinned != node.id,
+        });
     if pinned_elsewhere {
         let why = if cycle.wording.old_volume_conflict {
             reason::VOLUME_AFFINITY_OLD
@@ -425,10 +429,10 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
     let in_domain = |domains: &BTreeSet<(String, String)>| {
         domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
     };
-    if in_domain(&cycle.anti_domains) {
+    if !cycle.anti_domains.is_empty() && in_domain(&cycle.anti_domains) {
         return Err(Rejection::Resolvable(reason::ANTI_AFFINITY));
     }
-    if in_domain(&cycle.existing_anti_domains) {
+    if !cycle.existing_anti_domains.is_empty() && in_domain(&cycle.existing_anti_domains) {
         return Err(Rejection::Resolvable(reason::EXISTING_ANTI_AFFINITY));
     }
     if !pod.affinity.affinity_required.is_empty() && !satisfies_pod_affinity(pod, node, cycle) {
@@ -700,42 +704,28 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     let (mut max_taints, mut max_affinity) = (i64::MIN, i64::MIN);
     let (mut min_spread, mut max_spread) = (i64::MAX, i64::MIN);
     // The resource scores depend only on the node's allocatable and
-    // requested resources, which most nodes share with others: the last
-    // few are kept (divisions are the costliest part of a score).
-    let mut fits: [Option<([u64; 4], i64)>; 4] = [None; 4];
-    let raw: Vec<Raw> = nodes
-        .iter()
-        .map(|&id| {
-            let node = world.node(id);
-            let key = [
-                node.allocatable.cpu_millis,
-                node.requested.cpu_millis,
-                node.allocatable.memory_bytes,
-                node.requested.memory_bytes,
-            ];
-            let fit = match fits.iter().flatten().find(|(k, _)| *k == key) {
-                Some((_, fit)) => *fit,
-                None => {
-                    let fit =
-                        clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod));
-                    fits.rotate_right(1);
-                    fits[0] = Some((key, fit));
-                    fit
-                }
-            };
-            let raw = Raw {
-                fit,
-                taints: untolerated_prefer_no_schedule(node, &prefer_tolerations),
-                affinity: node_affinity_score(pod, node),
-                spread: spread.as_ref().map_or(0, |spread| spread.raw(tree, id)),
-            };
-            max_taints = max_taints.max(raw.taints);
-            max_affinity = max_affinity.max(raw.affinity);
-            min_spread = min_spread.min(raw.spread);
-            max_spread = max_spread.max(raw.spread);
-            raw
-        })
-        .collect();
+    // requested resources, which most nodes share with others.
+    let mut fits = FitMemo::default();
+    let prefers_nodes = !pod.affinity.node_preferred.is_empty();
+    let mut raw: Vec<Raw> = Vec::with_capacity(nodes.len());
+    for &id in nodes {
+        let node = world.node(id);
+        let fit = fits.get(node, || {
+            clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod))
+        });
+        let taints = if node.taints.is_empty() {
+            0
+        } else {
+            untolerated_prefer_no_schedule(node, &prefer_tolerations)
+        };
+        let affinity = if prefers_nodes { node_affinity_score(pod, node) } else { 0 };
+        let spread = spread.as_ref().map_or(0, |spread| spread.raw(tree, id));
+        max_taints = max_taints.max(taints);
+        max_affinity = max_affinity.max(affinity);
+        min_spread = min_spread.min(spread);
+        max_spread = max_spread.max(spread);
+        raw.push(Raw { fit, taints, affinity, spread });
+    }
     let inter_pod = inter_pod_affinity_scores(world, pod, nodes);
     // Raw scores take few values: each normalization is reused for the
     // value it was last computed for rather than divided again.
@@ -743,8 +733,8 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     let mut affinity = Memo::default();
     let mut spread_memo = Memo::default();
     raw.iter()
-        .zip(&inter_pod)
-        .map(|(raw, inter_pod)| {
+        .enumerate()
+        .map(|(at, raw)| {
             let mut total = raw.fit;
             total += 3 * taints.get(raw.taints, |s| clamp(normalized(s, max_taints, true)));
             total += 2 * affinity.get(raw.affinity, |s| clamp(normalized(s, max_affinity, false)));
@@ -752,9 +742,43 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
                 total +=
                     2 * spread_memo.get(raw.spread, |s| clamp(Spread::normalized(s, min_spread, max_spread)));
             }
-            total + 2 * clamp(*inter_pod)
+            total + inter_pod.as_ref().map_or(0, |scores| 2 * clamp(scores[at]))
         })
         .collect()
+}
+
+/// NodeResourcesFit and BalancedAllocation of one pod, by the node's
+/// allocatable and requested resources: divisions are the costliest part
+/// of a score, and nodes share these few values. A direct-mapped cache of
+/// a few entries; its fields are compared one by one, as plain integers.
+#[derive(Default)]
+struct FitMemo {
+    entries: [Option<FitKey>; 8],
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FitKey {
+    cpu: (u64, u64),
+    memory: (u64, u64),
+    fit: i64,
+}
+
+impl FitMemo {
+    fn get(&mut self, node: &Node, compute: impl FnOnce() -> i64) -> i64 {
+        let cpu = (node.allocatable.cpu_millis, node.requested.cpu_millis);
+        let memory = (node.allocatable.memory_bytes, node.requested.memory_bytes);
+        let mixed = (cpu.1 ^ memory.1.rotate_left(29) ^ cpu.0.rotate_left(7) ^ memory.0)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = &mut self.entries[(mixed >> 61) as usize];
+        match slot {
+            Some(entry) if entry.cpu == cpu && entry.memory == memory => entry.fit,
+            _ => {
+                let fit = compute();
+                *slot = Some(FitKey { cpu, memory, fit });
+                fit
+            }
+        }
+    }
 }
 
 /// A function's value for the last argument it was computed for.
@@ -862,6 +886,9 @@ struct Spread {
     per_node: Vec<(NodeId, i64)>,
     /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
     per_zone: Vec<Option<i64>>,
+    /// By zone number: the raw score of a node of the zone holding no
+    /// matching pod (most nodes), worked out once.
+    empty_node: Vec<i64>,
     hostname_weight: f64,
     zone_weight: f64,
 }
@@ -896,22 +923,38 @@ impl Spread {
                 *c += count;
             }
         }
+        let hostname_weight = ((nodes.len() + 2) as f64).ln();
+        let zone_weight = ((zones + 2) as f64).ln();
+        let empty_node = per_zone
+            .iter()
+            .map(|count| Self::formula(0.0, count.unwrap_or(0) as f64, hostname_weight, zone_weight))
+            .collect();
         Some(Spread {
             per_node: per_node.into_iter().collect(),
             per_zone,
-            hostname_weight: ((nodes.len() + 2) as f64).ln(),
-            zone_weight: ((zones + 2) as f64).ln(),
+            empty_node,
+            hostname_weight,
+            zone_weight,
         })
     }
 
     fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
-        let on_node = match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
-            Ok(at) => self.per_node[at].1 as f64,
-            Err(_) => 0.0,
-        };
-        let in_zone = self.per_zone[tree.zone(node) as usize].unwrap_or(0) as f64;
-        let score = on_node * self.hostname_weight + (3.0 - 1.0) + in_zone * self.zone_weight + (5.0 - 1.0);
-        round(score)
+        let zone = tree.zone(node) as usize;
+        match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
+            Ok(at) => Self::formula(
+                self.per_node[at].1 as f64,
+                self.per_zone[zone].unwrap_or(0) as f64,
+                self.hostname_weight,
+                self.zone_weight,
+            ),
+            Err(_) => self.empty_node[zone],
+        }
+    }
+
+    /// The summed score of the two constraints, each `count * weight +
+    /// (maxSkew - 1)`, rounded (`scoring.go`, Score).
+    fn formula(on_node: f64, in_zone: f64, hostname_weight: f64, zone_weight: f64) -> i64 {
+        round(on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0))
     }
 
     /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
@@ -936,7 +979,8 @@ fn round(x: f64) -> i64 {
 /// pods, and of existing pods against the pod, by topology domain; and
 /// preferred affinity the same way with the opposite sign, existing pods'
 /// required affinity counting with `hardPodAffinityWeight` 1 (scoring.go).
-fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+/// `None` when no term concerns the pod: every node scores 0.
+fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Option<Vec<i64>> {
     let mut domains: BTreeMap<(String, String), i64> = BTreeMap::new();
     for weighted in &pod.affinity.affinity_preferred {
         for other in world.pods_matching(&weighted.term.label_selector) {
@@ -981,7 +1025,7 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<
         }
     }
     if domains.is_empty() {
-        return vec![0; nodes.len()];
+        return None;
     }
     let raw: Vec<i64> = nodes
         .iter()
@@ -992,7 +1036,8 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<
         .collect();
     let min = raw.iter().copied().min().unwrap_or(0);
     let max = raw.iter().copied().max().unwrap_or(0);
-    raw.iter()
+    let scores = raw
+        .iter()
         .map(|s| {
             if max > min {
                 (MAX_NODE_SCORE as f64 * ((s - min) as f64 / (max - min) as f64)) as i64
@@ -1000,7 +1045,8 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Vec<
                 0
             }
         })
-        .collect()
+        .collect();
+    Some(scores)
 }
 
 #[cfg(test)]

@@ -613,6 +613,8 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         zones: zone.map(|z| vec![z]),
         taints: Some(taints),
         labels: Some(labels),
+        racks: None,
+        rack_label: None,
         failures: None,
         maintenance: None,
     });

@@ -89,6 +89,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             zones: None,
             taints: None,
             labels: None,
+            racks: None,
+            rack_label: None,
             failures: None,
             maintenance: None,
         }]
@@ -190,6 +192,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             zones: Some(zones),
             node_failures: None,
             zone_outages: None,
+            domain_outages: None,
             node_pools: Some(node_pools),
             storage_classes: Some(classes),
         }),

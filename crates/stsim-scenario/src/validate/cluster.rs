@@ -135,20 +135,212 @@ impl Checker<'_, '_> {
     }
 
     fn zone_outages(&mut self, raw: &raw::ZoneOutages) -> ZoneOutageConfig {
-        let base = "cluster.zoneOutages";
+        let (mean_time_between, mean_duration, partition) =
+            self.outage("cluster.zoneOutages", &raw.mean_time_between, &raw.mean_duration, raw.kind);
+        ZoneOutageConfig { mean_time_between, mean_duration, partition }
+    }
+
+    /// An outage process's mean time between outages, mean duration, and
+    /// whether it partitions (else crashes).
+    fn outage(
+        &mut self,
+        base: &str,
+        mean_time_between: &str,
+        mean_duration: &str,
+        kind: Option<raw::OutageKind>,
+    ) -> (SimDuration, SimDuration, bool) {
         let day = SimDuration::from_mins(24 * 60);
-        ZoneOutageConfig {
-            mean_time_between: self.positive_duration(
-                &format!("{base}.meanTimeBetween"),
-                Some(&raw.mean_time_between),
-                day,
-            ),
-            mean_duration: self.positive_duration(
-                &format!("{base}.meanDuration"),
-                Some(&raw.mean_duration),
-                day,
-            ),
-            partition: matches!(raw.kind, Some(raw::OutageKind::Partition)),
+        (
+            self.positive_duration(&format!("{base}.meanTimeBetween"), Some(mean_time_between), day),
+            self.positive_duration(&format!("{base}.meanDuration"), Some(mean_duration), day),
+            matches!(kind, Some(raw::OutageKind::Partition)),
+        )
+    }
+
+    /// `cluster.domainOutages`: one process per topology key.
+    fn domain_outages(&mut self, raw: &[raw::DomainOutages]) -> Vec<DomainOutageConfig> {
+        let mut keys = Vec::new();
+        let mut out = Vec::new();
+        for (i, outages) in raw.iter().enumerate() {
+            let base = format!("cluster.domainOutages[{i}]");
+            let key_path = format!("{base}.topologyKey");
+            let key = &outages.topology_key;
+            if key.is_empty() {
+                let help = "the node label whose values are the domains, like \"topology.rook.io/rack\"";
+                self.report(
+                    "invalid-value",
+                    &key_path,
+                    "Required value: can not be empty",
+                    Some(help.into()),
+                );
+            } else if !is_label_key(key) {
+                self.report(
+                    "invalid-value",
+                    &key_path,
+                    format!("Invalid value: {key:?}: {LABEL_KEY_MESSAGE}"),
+                    None,
+                );
+            }
+            keys.push((key_path, key.as_str()));
+            let (mean_time_between, mean_duration, partition) =
+                self.outage(&base, &outages.mean_time_between, &outages.mean_duration, outages.kind);
+            out.push(DomainOutageConfig {
+                topology_key: key.clone(),
+                mean_time_between,
+                mean_duration,
+                partition,
+            });
+        }
+        self.unique("topology key", &keys);
+        out
+    }
+
+    /// A pool's `racks` and `rackLabel`: racks per zone (0: none) and the label naming them.
+    fn racks(&mut self, base: &str, pool: &raw::NodePool, zones: &[String]) -> (u32, String) {
+        let label = pool.rack_label.clone().unwrap_or_else(|| DEFAULT_RACK_LABEL.to_string());
+        let label_path = format!("{base}.rackLabel");
+        let Some(value) = pool.racks else {
+            if pool.rack_label.is_some() {
+                let help = "add `racks: 2` (racks per zone) for the pool's nodes to carry the label";
+                let message = "Forbidden: may not be specified without `racks`";
+                self.report("invalid-value", &label_path, message, Some(help.into()));
+            }
+            return (0, label);
+        };
+        let path = format!("{base}.racks");
+        let racks = self.int(&path, Some(value), 0, 1, Some("racks per zone, 1 or more"));
+        if u64::from(racks) > self.limits.nodes {
+            let most = self.limits.nodes;
+            self.over(
+                &path,
+                format!("Invalid value: {racks}: must be no more than {most} (the nodes allowed)"),
+            );
+            return (0, label);
+        }
+        if pool.rack_label.is_some() && !is_label_key(&label) {
+            self.report(
+                "invalid-value",
+                &label_path,
+                format!("Invalid value: {label:?}: {LABEL_KEY_MESSAGE}"),
+                None,
+            );
+        }
+        if [stsim_core::objects::labels::HOSTNAME, stsim_core::objects::labels::ZONE]
+            .contains(&label.as_str())
+        {
+            let message =
+                format!("Invalid value: {label:?}: every node carries this label with its own value");
+            let help = format!("name the racks with a label of their own, like {DEFAULT_RACK_LABEL:?}");
+            self.report("invalid-value", &label_path, message, Some(help));
+        } else if pool.labels.as_ref().is_some_and(|l| l.contains_key(&label)) {
+            let message = format!("Invalid value: {label:?}: the pool's `labels` set it too");
+            let help = "`racks` gives each node its rack's value; remove the label from `labels`";
+            let at = if pool.rack_label.is_some() { &label_path } else { &path };
+            self.report("invalid-value", at, message, Some(help.into()));
+        }
+        // The longest value, `<zone>-rack-<racks>`, in each zone of the pool.
+        if racks > 0
+            && let Some(zone) = zones.iter().find(|z| !is_label_value(&rack_value(z, racks - 1)))
+        {
+            let message = format!(
+                "Invalid value: {racks}: rack {:?} of zone {zone:?} is not a label value: {LABEL_VALUE_MESSAGE}",
+                rack_value(zone, racks - 1)
+            );
+            self.report("invalid-value", &path, message, Some("racks are named `<zone>-rack-<n>`".into()));
+        }
+        (racks, label)
+    }
+
+    /// Each topology key of `cluster.domainOutages` must be a label some
+    /// node carries (from the start, or added by `AddNode`): a key no node
+    /// carries has no domain, and its outages would never happen, which is
+    /// a typo far more often than a wish. Also bounds the outages a run may
+    /// expect, like random node failures.
+    pub(super) fn failure_domains(&mut self, config: &Config) {
+        let outages = &config.cluster.domain_outages;
+        if outages.is_empty() {
+            return;
+        }
+        let pools = &config.cluster.node_pools;
+        let added: Vec<usize> = (config.timeline.iter().map(|e| &e.action))
+            .chain(config.triggers.iter().map(|t| &t.action))
+            .filter_map(|a| match a {
+                Action::AddNode { pool, .. } => Some(*pool),
+                _ => None,
+            })
+            .collect();
+        // The values each key has on the nodes of the start; an added node may bring one more.
+        let mut values: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); outages.len()];
+        for placement in config.cluster.placements() {
+            let pool = &pools[placement.pool];
+            let name = stsim_core::sim::pool_node_name(pool, placement.n);
+            let labels = pool.node_labels(&name, placement.zone, placement.rack);
+            for (process, found) in outages.iter().zip(values.iter_mut()) {
+                if let Some(value) = labels.get(&process.topology_key) {
+                    found.insert(value.clone());
+                }
+            }
+        }
+        let carried = |pool: &NodePoolConfig, key: &str| {
+            pool.labels.contains_key(key)
+                || [stsim_core::objects::labels::HOSTNAME, stsim_core::objects::labels::ZONE].contains(&key)
+                || (pool.racks > 0 && pool.rack_label == key)
+        };
+        for (i, (process, found)) in outages.iter().zip(&values).enumerate() {
+            let key = process.topology_key.as_str();
+            let path = format!("cluster.domainOutages[{i}]");
+            if key.is_empty() {
+                continue;
+            }
+            if found.is_empty() && !added.iter().any(|p| carried(&pools[*p], key)) {
+                let mut known: Vec<&str> = (pools.iter())
+                    .flat_map(|p| {
+                        p.labels
+                            .keys()
+                            .map(String::as_str)
+                            .chain((p.racks > 0).then_some(p.rack_label.as_str()))
+                    })
+                    .chain([stsim_core::objects::labels::HOSTNAME, stsim_core::objects::labels::ZONE])
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                // The same name under another prefix (`topology.kubernetes.io/rack`
+                // for `topology.rook.io/rack`) first, then the closest spelling.
+                let name = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+                let same_name = known.iter().copied().find(|k| name(k) == name(key));
+                let help = match same_name.or_else(|| suggest(key, &known)) {
+                    Some(close) => format!("did you mean `{close}`? node labels: {}", list_names(&known)),
+                    None => format!(
+                        "node labels: {}; give nodes a rack with a pool's `racks`, or a label in its `labels`",
+                        list_names(&known)
+                    ),
+                };
+                let message =
+                    format!("Not found: {key:?}: no node carries this label, so it has no failure domain");
+                self.report("unknown-reference", &format!("{path}.topologyKey"), message, Some(help));
+            }
+            for (field, value) in
+                [("meanTimeBetween", process.mean_time_between), ("meanDuration", process.mean_duration)]
+            {
+                if value.as_millis() < self.limits.min_failure_interval_ms {
+                    let least = SimDuration::from_millis(self.limits.min_failure_interval_ms);
+                    self.over(
+                        &format!("{path}.{field}"),
+                        format!("Invalid value: {value}: must be at least {least}"),
+                    );
+                }
+            }
+            let domains = found.len() as u128 + added.len() as u128;
+            let expected = domains * u128::from(config.duration.as_millis())
+                / u128::from(process.mean_time_between.as_millis().max(1));
+            if expected > u128::from(self.limits.expected_failures) {
+                let message = format!(
+                    "{domains} domains of {key:?} failing every {} on average over {} make about {expected} outages, \
+                     more than the {} a run may expect",
+                    process.mean_time_between, config.duration, self.limits.expected_failures
+                );
+                self.over(&format!("{path}.meanTimeBetween"), message);
+            }
         }
     }
 
@@ -198,6 +390,8 @@ impl Checker<'_, '_> {
                 zones: Vec::new(),
                 taints: Vec::new(),
                 labels: Labels::new(),
+                racks: 0,
+                rack_label: DEFAULT_RACK_LABEL.to_string(),
                 failures: None,
                 maintenance: None,
             }],
@@ -226,6 +420,9 @@ impl Checker<'_, '_> {
                         );
                         self.report("invalid-value", &format!("{base}.count"), message, None);
                     }
+                    let pool_zones = self.pool_zones(&base, pool.zones.as_deref(), &zones);
+                    let spread = if pool_zones.is_empty() { &zones } else { &pool_zones };
+                    let (racks, rack_label) = self.racks(&base, pool, spread);
                     out.push(NodePoolConfig {
                         name: pool.name.clone(),
                         count,
@@ -237,10 +434,12 @@ impl Checker<'_, '_> {
                             16 << 30,
                         ),
                         max_pods: self.int(&format!("{base}.maxPods"), pool.max_pods, 110, 0, None),
-                        zones: self.pool_zones(&base, pool.zones.as_deref(), &zones),
+                        zones: pool_zones,
                         taints: self
                             .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
                         labels: pool.labels.clone().unwrap_or_default(),
+                        racks,
+                        rack_label,
                         failures: pool
                             .failures
                             .as_ref()
@@ -274,7 +473,9 @@ impl Checker<'_, '_> {
         let node_failures =
             raw.and_then(|c| c.node_failures.as_ref()).map(|f| self.node_failures("cluster.nodeFailures", f));
         let zone_outages = raw.and_then(|c| c.zone_outages.as_ref()).map(|z| self.zone_outages(z));
-        ClusterConfig { zones, node_failures, zone_outages, node_pools, storage_classes }
+        let domain_outages =
+            self.domain_outages(raw.and_then(|c| c.domain_outages.as_deref()).unwrap_or_default());
+        ClusterConfig { zones, node_failures, zone_outages, domain_outages, node_pools, storage_classes }
     }
 
     /// A pool's `zones`: each must be a cluster zone.

@@ -67,7 +67,7 @@ pub(crate) fn at_most_shown(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
 }
 
 impl Checker<'_, '_> {
-    fn over(&mut self, path: &str, message: String) {
+    pub(super) fn over(&mut self, path: &str, message: String) {
         let help = self.limits.help().to_string();
         self.report("limit", path, message, Some(help));
     }

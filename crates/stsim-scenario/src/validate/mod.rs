@@ -125,6 +125,7 @@ pub(crate) fn validate(
     };
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
+    checker.failure_domains(&config);
     checker.repeated_map_keys();
     if checker.diagnostics.is_empty() {
         Ok(config)
@@ -157,6 +158,20 @@ fn is_label_value(value: &str) -> bool {
             && bytes.iter().all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'))
             && bytes.first().is_some_and(alnum)
             && bytes.last().is_some_and(alnum))
+}
+
+const LABEL_KEY_MESSAGE: &str = "a valid label key is an optional DNS subdomain prefix and '/', then a name of \
+     63 characters or less that begins and ends with an alphanumeric character ([a-z0-9A-Z]) with dashes (-), \
+     underscores (_), dots (.), and alphanumerics between (e.g. 'example.com/rack')";
+
+/// A Kubernetes label key (apimachinery `IsQualifiedName`).
+fn is_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let prefix_ok = prefix.is_none_or(|p| !p.is_empty() && p.len() <= 253 && p.split('.').all(is_dns_label));
+    prefix_ok && !name.is_empty() && is_label_value(name)
 }
 
 /// The closest DNS label to `name`, to suggest as a fix.
