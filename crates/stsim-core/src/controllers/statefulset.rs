@@ -575,6 +575,16 @@ impl Sync {
             (RetentionAction::Delete, RetentionAction::Retain) => (false, scaled_down),
             (RetentionAction::Delete, RetentionAction::Delete) => (!scaled_down, scaled_down),
         };
+        // Under (Retain, Retain) the only writes would drop references to
+        // this set or this pod: with no claim owned by either (the world's
+        // owner index says), there is nothing to look up.
+        if !want_set
+            && !want_pod
+            && api.world().claims_owned_by(Owner::StatefulSet(self.sts)).next().is_none()
+            && api.world().claims_owned_by(Owner::Pod(pod)).next().is_none()
+        {
+            return;
+        }
         // By position rather than collected: writing owners leaves the pod's claim names as they are.
         for i in 0..p.claims.len() {
             let Some(claim) = api.world().pvc_named(&api.world().pod(pod).claims[i]) else {
@@ -626,10 +636,11 @@ impl Sync {
                 }
             }
             if !pod.is_terminating() {
-                if pod.revision() == current {
+                let revision = pod.revision();
+                if revision == current {
                     status.current_replicas += 1;
                 }
-                if pod.revision() == update {
+                if revision == update {
                     status.updated_replicas += 1;
                 }
             }
