@@ -247,4 +247,98 @@ mod tests {
         queue.pop();
         queue.arm("b", t(5), Phase::Script);
     }
+
+    /// Re-arming one key many times leaves stale entries behind: they are
+    /// dropped, the heap stays bounded by the live keys, and the order holds.
+    #[test]
+    fn stale_entries_are_bounded_and_never_fire() {
+        let mut queue = EventQueue::new();
+        for i in 0..10_000u64 {
+            queue.arm("probe", t(20_000 - i), Phase::Kubelet);
+            queue.wake("sync", t(5_000 + i), Phase::Controller);
+        }
+        assert_eq!(queue.len(), 2);
+        assert!(queue.heap.len() <= 2 * queue.len() + 64 + 1, "{} entries", queue.heap.len());
+        assert_eq!(drain(&mut queue), vec![(5_000, "sync"), (10_001, "probe")]);
+    }
+
+    mod against_a_model {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        /// An operation: arm, wake or cancel key `k` at `now + delay`, or pop.
+        #[derive(Debug, Clone)]
+        enum Op {
+            Arm(u8, u64, u8),
+            Wake(u8, u64, u8),
+            Cancel(u8),
+            Pop,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (0u8..8, 0u64..50, 0u8..7).prop_map(|(k, d, p)| Op::Arm(k, d, p)),
+                (0u8..8, 0u64..50, 0u8..7).prop_map(|(k, d, p)| Op::Wake(k, d, p)),
+                (0u8..8).prop_map(Op::Cancel),
+                Just(Op::Pop),
+            ]
+        }
+
+        fn phase(p: u8) -> Phase {
+            [
+                Phase::Script,
+                Phase::Node,
+                Phase::Kubelet,
+                Phase::Volume,
+                Phase::Controller,
+                Phase::Scheduler,
+                Phase::Observe,
+            ][p as usize]
+        }
+
+        proptest! {
+            /// The queue pops exactly what a map of each key's one slot,
+            /// searched for its least slot, would: same keys, same times,
+            /// same order, whatever the arms, wakes and cancels.
+            #[test]
+            fn pops_as_a_map_of_live_slots_would(ops in proptest::collection::vec(op(), 0..400)) {
+                let mut queue = EventQueue::new();
+                let mut model: BTreeMap<u8, Slot> = BTreeMap::new();
+                let mut sequence = 0u64;
+                let mut now = 0u64;
+                for op in ops {
+                    match op {
+                        Op::Arm(k, d, p) => {
+                            queue.arm(k, t(now + d), phase(p));
+                            model.insert(k, (t(now + d), phase(p), sequence));
+                            sequence += 1;
+                        }
+                        Op::Wake(k, d, p) => {
+                            queue.wake(k, t(now + d), phase(p));
+                            if model.get(&k).is_none_or(|s| s.0 > t(now + d)) {
+                                model.insert(k, (t(now + d), phase(p), sequence));
+                                sequence += 1;
+                            }
+                        }
+                        Op::Cancel(k) => prop_assert_eq!(queue.cancel(&k), model.remove(&k).is_some()),
+                        Op::Pop => {
+                            let expected = model.iter().min_by_key(|(_, s)| **s).map(|(k, s)| (s.0, *k));
+                            if let Some((_, k)) = expected {
+                                model.remove(&k);
+                            }
+                            let popped = queue.pop();
+                            prop_assert_eq!(popped, expected);
+                            if let Some((at, _)) = popped {
+                                now = at.as_millis();
+                            }
+                        }
+                    }
+                    prop_assert_eq!(queue.len(), model.len());
+                    let next = model.values().min().map(|s| s.0);
+                    prop_assert_eq!(queue.peek_time(), next);
+                }
+            }
+        }
+    }
 }

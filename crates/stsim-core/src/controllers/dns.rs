@@ -33,7 +33,7 @@
 
 use crate::api::Api;
 use crate::objects::*;
-use crate::world::DnsRecord;
+use crate::world::{DnsRecord, World};
 
 /// Brings the record of pod `id` up to date.
 pub fn sync_pod(api: &mut Api, id: PodId) {
@@ -161,11 +161,12 @@ fn ready_endpoints<'w>(
     })
 }
 
-/// What a client got when it looked a Service's name up: every address.
+/// What a client got when it looked a name up through the cluster DNS
+/// cache: every answer (addresses, or SRV targets).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LookupAll {
-    /// The addresses, sorted; empty for NXDOMAIN.
-    pub answers: Vec<Ipv4>,
+pub struct Answers<A> {
+    /// The answers, sorted; empty for NXDOMAIN.
+    pub answers: Vec<A>,
     pub cached: bool,
     /// When the answer given leaves the cache.
     pub expires_at: crate::time::SimTime,
@@ -173,11 +174,38 @@ pub struct LookupAll {
     pub stale_until: Option<crate::time::SimTime>,
 }
 
+/// A Service name's A records: its ready endpoints' addresses.
+pub type LookupAll = Answers<Ipv4>;
+/// An SRV name's targets, `<target>:<port>`.
+pub type LookupSrv = Answers<String>;
+
+/// CoreDNS's cache in front of `live`, what DNS serves now: an unexpired
+/// cached answer (`cached` reads it) is given as it is, stale if it differs
+/// from `live`; otherwise `live` is given and cached (`store`) for the
+/// positive TTL, or the negative one when it is empty.
+fn through_cache<A: Clone + PartialEq>(
+    api: &mut Api,
+    cached: impl Fn(&World) -> Option<&(Vec<A>, crate::time::SimTime)>,
+    live: Vec<A>,
+    store: impl FnOnce(&mut Api, Vec<A>, crate::time::SimTime),
+) -> Answers<A> {
+    let now = api.now;
+    if let Some((answers, expires_at)) = cached(api.world())
+        && *expires_at > now
+    {
+        let stale_until = (*answers != live).then_some(*expires_at);
+        return Answers { answers: answers.clone(), cached: true, expires_at: *expires_at, stale_until };
+    }
+    let config = api.world().dns_config;
+    let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
+    store(api, live.clone(), now + ttl);
+    Answers { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
+}
+
 /// Looks a headless Service's own name (`<service>.<namespace>.svc.<domain>`)
 /// up through the cluster DNS cache: the addresses of its ready endpoints,
 /// cached like any answer (NXDOMAIN when there is none).
 pub fn resolve_service(api: &mut Api, service: &str) -> LookupAll {
-    let now = api.now;
     let world = api.world();
     let name = format!("{service}.{}.svc.{}", world.namespace, world.cluster_domain);
     let mut live: Vec<Ipv4> = world
@@ -188,47 +216,26 @@ pub fn resolve_service(api: &mut Api, service: &str) -> LookupAll {
         .unwrap_or_default();
     live.sort();
     live.dedup();
-    if let Some((answers, expires_at)) = world.dns_set_cache.get(&name)
-        && *expires_at > now
-    {
-        let stale_until = (*answers != live).then_some(*expires_at);
-        return LookupAll { answers: answers.clone(), cached: true, expires_at: *expires_at, stale_until };
-    }
-    let config = world.dns_config;
-    let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
-    api.cache_dns_answers(&name, live.clone(), now + ttl);
-    LookupAll { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
-}
-
-/// What a client got when it looked an SRV name up: every target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LookupSrv {
-    /// `<target>:<port>`, sorted; empty for NXDOMAIN.
-    pub answers: Vec<String>,
-    pub cached: bool,
-    /// When the answer given leaves the cache.
-    pub expires_at: crate::time::SimTime,
-    /// When the cached answer expires, if it differs from what DNS serves now.
-    pub stale_until: Option<crate::time::SimTime>,
+    through_cache(
+        api,
+        |world| world.dns_set_cache.get(&name),
+        live,
+        |api, answers, until| api.cache_dns_answers(&name, answers, until),
+    )
 }
 
 /// Looks an SRV name (`_<port>._<proto>.<service>.<namespace>.svc.<domain>`)
 /// up through the cluster DNS cache: one target per ready endpoint
 /// ([`service_answers`]), cached like any answer (NXDOMAIN when there is none).
 pub fn resolve_srv(api: &mut Api, name: &str) -> LookupSrv {
-    let now = api.now;
     let world = api.world();
     let live = service_answers(world, name).unwrap_or_default();
-    if let Some((answers, expires_at)) = world.dns_srv_cache.get(name)
-        && *expires_at > now
-    {
-        let stale_until = (*answers != live).then_some(*expires_at);
-        return LookupSrv { answers: answers.clone(), cached: true, expires_at: *expires_at, stale_until };
-    }
-    let config = world.dns_config;
-    let ttl = if live.is_empty() { config.negative_ttl() } else { config.positive_ttl() };
-    api.cache_dns_srv_answers(name, live.clone(), now + ttl);
-    LookupSrv { answers: live, cached: false, expires_at: now + ttl, stale_until: None }
+    through_cache(
+        api,
+        |world| world.dns_srv_cache.get(name),
+        live,
+        |api, answers, until| api.cache_dns_srv_answers(name, answers, until),
+    )
 }
 
 /// Appends the Service-level answers that changed to the log kept for
