@@ -565,12 +565,7 @@ impl<'a> Api<'a> {
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
         p.status.init_failure = failure;
-        let after = p.display_status();
-        let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
-        if before != after {
-            self.record(Event::PodStatus { pod, status: after, ip, restarts });
-        }
-        self.pod_changed(pod);
+        self.status_written(pod, before);
     }
 
     /// The kubelet reports the pod's phase and container state.
@@ -585,6 +580,13 @@ impl<'a> Api<'a> {
         }
         p.status.phase = phase;
         p.status.container = container;
+        self.status_written(pod, before);
+    }
+
+    /// After a write to a pod's status: the STATUS column's change, if it
+    /// changed from `before`, is recorded, and the pod's watchers hear.
+    fn status_written(&mut self, pod: PodId, before: &'static str) {
+        let p = self.world.pod(pod);
         let after = p.display_status();
         let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
         if before != after {
