@@ -8,10 +8,9 @@
 //! The engine never sees unvalidated input.
 
 use crate::time::{SimDuration, SimTime};
-use std::collections::BTreeMap;
 
 /// Labels and selectors: ordered, so iteration is deterministic.
-pub type Labels = BTreeMap<String, String>;
+pub use crate::label_map::Labels;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {

@@ -18,7 +18,7 @@ mod create;
 pub mod custom;
 pub mod verbs;
 
-use crate::config::{AccessMode, IntOrPercent, Labels, PodManagementPolicy, UpdateStrategy};
+use crate::config::{AccessMode, IntOrPercent, PodManagementPolicy, UpdateStrategy};
 use crate::objects::*;
 use crate::time::SimTime;
 use crate::trace::Event;
@@ -192,8 +192,8 @@ fn access_mode(mode: &AccessMode) -> &'static str {
     }
 }
 
-fn labels(labels: &Labels) -> Value {
-    Value::Object(labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> Value {
+    Value::Object(labels.into_iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
 /// A label selector: `matchLabels`, and `matchExpressions` when it has any.

@@ -24,6 +24,7 @@ pub mod findings;
 pub mod fixtures;
 pub mod hash;
 pub mod kube;
+pub mod label_map;
 pub mod name_index;
 pub mod network;
 pub mod objects;

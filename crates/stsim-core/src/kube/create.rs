@@ -205,7 +205,7 @@ fn meta(kind: &str, name: &str, r: &mut Reader) -> Result<Meta, WriteResult> {
 /// an update uses.
 fn finish(api: &mut Api, obj: ObjRef, meta: Meta) -> WriteResult {
     if !meta.annotations.is_empty() {
-        api.annotate(obj, meta.annotations);
+        api.annotate(obj, meta.annotations.into_iter().collect());
     }
     // Part of the object from its creation (no change of its own).
     match obj {

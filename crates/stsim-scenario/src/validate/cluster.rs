@@ -437,7 +437,7 @@ impl Checker<'_, '_> {
                         zones: pool_zones,
                         taints: self
                             .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
-                        labels: pool.labels.clone().unwrap_or_default(),
+                        labels: pool.labels.clone().map(Labels::from).unwrap_or_default(),
                         racks,
                         rack_label,
                         failures: pool

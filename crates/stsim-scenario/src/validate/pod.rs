@@ -110,6 +110,7 @@ impl Checker<'_, '_> {
         let labels = template
             .labels
             .clone()
+            .map(Labels::from)
             .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
         // Any nodeName is accepted, as the API server accepts it: a name no
         // Node has leaves the pod unrun until the pod GC deletes it (a
@@ -128,7 +129,7 @@ impl Checker<'_, '_> {
             pre_stop,
             init_containers,
             termination_grace_period: seconds(grace),
-            node_selector: template.node_selector.clone().unwrap_or_default(),
+            node_selector: template.node_selector.clone().map(Labels::from).unwrap_or_default(),
             affinity: template
                 .affinity
                 .as_ref()
@@ -267,7 +268,7 @@ impl Checker<'_, '_> {
         );
         PodAffinityTerm {
             label_selector: LabelSelector {
-                match_labels: term.label_selector.match_labels.clone().unwrap_or_default(),
+                match_labels: term.label_selector.match_labels.clone().map(Labels::from).unwrap_or_default(),
                 match_expressions,
             },
             topology_key: term.topology_key.clone(),

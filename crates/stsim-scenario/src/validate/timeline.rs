@@ -93,7 +93,7 @@ impl Checker<'_, '_> {
     }
 
     /// Label keys set or removed by hand must be label keys, and not both.
-    fn label_edits(&mut self, do_path: &str, labels: &Option<Labels>, remove: &Option<Vec<String>>) {
+    fn label_edits(&mut self, do_path: &str, labels: &Option<raw::RawLabels>, remove: &Option<Vec<String>>) {
         for (j, key) in remove.iter().flatten().enumerate() {
             if labels.as_ref().is_some_and(|l| l.contains_key(key)) {
                 let message = format!("Invalid value: {key:?}: the label is both set and removed");
@@ -385,7 +385,7 @@ impl Checker<'_, '_> {
                     let path = format!("{do_path}.template");
                     let patch = TemplatePatch {
                         image: template.image.clone(),
-                        labels: template.labels.clone(),
+                        labels: template.labels.clone().map(Labels::from),
                         requests: template
                             .resources
                             .as_ref()
@@ -498,7 +498,7 @@ impl Checker<'_, '_> {
                     self.label_edits(&do_path, labels, remove_labels);
                     Some(Action::PatchPod {
                         pod: pod.clone(),
-                        labels: labels.clone().unwrap_or_default(),
+                        labels: labels.clone().map(Labels::from).unwrap_or_default(),
                         remove_labels: remove_labels.clone().unwrap_or_default(),
                         orphan,
                         finalizers: finalizers.clone(),
@@ -527,7 +527,7 @@ impl Checker<'_, '_> {
                     self.label_edits(&do_path, labels, remove_labels);
                     Some(Action::PatchPvc {
                         pvc: pvc.clone(),
-                        labels: labels.clone().unwrap_or_default(),
+                        labels: labels.clone().map(Labels::from).unwrap_or_default(),
                         remove_labels: remove_labels.clone().unwrap_or_default(),
                         owners: owner_references.clone(),
                         finalizers: finalizers.clone(),
@@ -556,7 +556,7 @@ impl Checker<'_, '_> {
                         self.access_modes(&format!("{do_path}.accessModes"), access_modes.as_deref());
                     Some(Action::CreatePvc {
                         name: name.clone(),
-                        labels: labels.clone().unwrap_or_default(),
+                        labels: labels.clone().map(Labels::from).unwrap_or_default(),
                         storage_bytes,
                         storage_class: storage_class_name.clone(),
                         access_modes,
@@ -586,7 +586,7 @@ impl Checker<'_, '_> {
                     let ports = ports.as_ref().map(|ports| self.service_ports(&do_path, ports));
                     Some(Action::UpdateService {
                         service: service.clone(),
-                        selector: selector.clone(),
+                        selector: selector.clone().map(Labels::from),
                         ports,
                         publish_not_ready_addresses: *publish_not_ready_addresses,
                     })
@@ -638,7 +638,7 @@ impl Checker<'_, '_> {
                         revision_history_limit: int(self, "revisionHistoryLimit", *revision_history_limit),
                         retention,
                         service_name: service_name.clone(),
-                        selector: selector.clone().map(LabelSelector::from_labels),
+                        selector: selector.clone().map(|s| LabelSelector::from_labels(s.into())),
                         pod_management_policy: pod_management_policy.map(|p| match p {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,

@@ -63,7 +63,7 @@ impl Checker<'_, '_> {
             out.push(PodDisruptionBudgetConfig {
                 name: budget.name.clone(),
                 selector: LabelSelector {
-                    match_labels: budget.selector.clone(),
+                    match_labels: budget.selector.clone().into(),
                     match_expressions: self.requirements(&format!("{base}.selectorExpressions"), expressions),
                 },
                 budget: budget_value.unwrap_or(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))),
@@ -95,7 +95,7 @@ impl Checker<'_, '_> {
             out.push(ServiceConfig {
                 name: service.name.clone(),
                 headless: service.cluster_ip.as_deref().unwrap_or("None") == "None",
-                selector: service.selector.clone(),
+                selector: service.selector.clone().into(),
                 publish_not_ready_addresses: service.publish_not_ready_addresses.unwrap_or(false),
                 ports,
             });
@@ -191,10 +191,12 @@ impl Checker<'_, '_> {
     pub(super) fn selector(
         &mut self,
         base: &str,
-        selector: Option<&Labels>,
+        selector: Option<&raw::RawLabels>,
         expressions: Option<&[raw::NodeSelectorRequirement]>,
         labels: &Labels,
     ) -> LabelSelector {
+        let selector = selector.map(|s| Labels::from(s.clone()));
+        let selector = selector.as_ref();
         let match_expressions =
             self.requirements(&format!("{base}.selectorExpressions"), expressions.unwrap_or_default());
         if !match_expressions.is_empty() {
