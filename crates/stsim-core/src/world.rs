@@ -69,7 +69,9 @@ pub struct World {
     pub storage_classes: Vec<StorageClass>,
     pub services: Vec<Service>,
     pub statefulsets: Vec<StatefulSet>,
-    pub pods: Vec<Pod>,
+    /// Boxed: a pod is over a kilobyte and a long run makes tens of
+    /// thousands, so growing this vector moves pointers, not pods.
+    pub pods: Vec<Box<Pod>>,
     pub pvcs: Vec<Pvc>,
     pub pvs: Vec<Pv>,
     /// The Available volumes (made before the run and not yet bound): what
@@ -668,7 +670,7 @@ impl World {
         if pod.owner.is_none() && pod.ordinal.is_some() {
             self.orphans.insert(id);
         }
-        self.pods.push(pod);
+        self.pods.push(Box::new(pod));
         id
     }
 
