@@ -143,6 +143,12 @@ pub struct World {
     pub identity_violations: Vec<IdentityViolation>,
     /// Live pods with pod anti-affinity terms, required or preferred.
     pub anti_affinity_pods: BTreeSet<PodId>,
+    /// StatefulSets owning a pod whose labels have not been compared with
+    /// the set's selector since the pod was created, adopted or relabelled.
+    /// A selector never changes (the API server refuses it), so only these
+    /// sets can have a pod to release; the StatefulSet controller empties
+    /// a set's entry when it has looked.
+    pub owned_labels_unchecked: BTreeSet<StsId>,
     /// Live pods by label: key, then value (looked up with borrowed strings,
     /// so a lookup allocates nothing). Only ever looked up, never iterated.
     pods_by_label: LabelIndex<PodId>,
@@ -215,6 +221,7 @@ impl World {
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),
             anti_affinity_pods: BTreeSet::new(),
+            owned_labels_unchecked: BTreeSet::new(),
             pods_by_label: LabelIndex::default(),
             service_names: NameIndex::new(),
             services_by_label: LabelIndex::default(),
@@ -656,6 +663,7 @@ impl World {
         if let (Some(owner), Some(ordinal)) = (pod.owner, pod.ordinal) {
             let previous = self.statefulsets[owner.index()].pods.insert(ordinal, id);
             assert!(previous.is_none(), "two live pods with ordinal {ordinal}");
+            self.owned_labels_unchecked.insert(owner);
         }
         for claim in &pod.claims {
             self.claim_users.entry(claim.clone()).or_default().push(id);
@@ -737,6 +745,9 @@ impl World {
             index_label(&mut self.pods_by_label, key, value, id);
         }
         self.pods[id.index()].labels = labels;
+        if let Some(owner) = self.pods[id.index()].owner {
+            self.owned_labels_unchecked.insert(owner);
+        }
     }
 
     /// Live pods without an owner, in id order: candidates for adoption.
@@ -754,6 +765,7 @@ impl World {
         pod.owner = Some(set);
         let previous = self.statefulsets[set.index()].pods.insert(ordinal, id);
         assert!(previous.is_none(), "two live pods with ordinal {ordinal}");
+        self.owned_labels_unchecked.insert(set);
     }
 
     /// Live pods that mount the claim with this name, oldest first.

@@ -672,10 +672,16 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
     if set.deletion_timestamp.is_some() {
         return;
     }
-    let selects = |pod: &Pod| set.spec.selector.matches(&pod.labels);
-    let release: Vec<PodId> = set.pods.values().copied().filter(|id| !selects(world.pod(*id))).collect();
-    for pod in release {
-        api.orphan_pod(pod);
+    // The selector is immutable and every owned pod matched it when last
+    // looked at: only a set with a pod created, adopted or relabelled since
+    // can have one to release (`World::owned_labels_unchecked`).
+    if world.owned_labels_unchecked.contains(&sts) {
+        let selects = |pod: &Pod| set.spec.selector.matches(&pod.labels);
+        let release: Vec<PodId> = set.pods.values().copied().filter(|id| !selects(world.pod(*id))).collect();
+        for pod in release {
+            api.orphan_pod(pod);
+        }
+        api.world.owned_labels_unchecked.remove(&sts);
     }
     let world = api.world();
     let set = world.sts(sts);
