@@ -112,7 +112,7 @@ impl Harness {
 
     /// Translates the trace records written since the last call.
     fn collect(&mut self, step: &str) {
-        let records: Vec<_> = self.trace.records[self.seen..].to_vec();
+        let records: Vec<_> = self.trace.records.slice(self.seen..).iter().cloned().collect();
         self.seen = self.trace.records.len();
         for record in records {
             let user = record.actor == Actor::User;
@@ -161,7 +161,7 @@ impl Harness {
             api.assume_pod(pod, NodeId(0));
             api.bind_pod(pod);
         }
-        let acted = self.trace.records[before..].iter().any(|r| {
+        let acted = self.trace.records.slice(before..).iter().any(|r| {
             r.actor == Actor::StatefulSetController
                 && !matches!(r.event, Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. })
         });

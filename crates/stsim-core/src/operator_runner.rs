@@ -15,7 +15,7 @@ use crate::kube::WriteResult;
 use crate::operators::{Operator, Reconciled, View, WatchEvent, watch_event, watch_event_v2};
 use crate::rng::{RngExt, Stream};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{Event, Record};
+use crate::trace::{Event, Slice};
 use crate::world::World;
 use std::collections::VecDeque;
 
@@ -97,7 +97,7 @@ impl Slot {
 pub fn deliver(
     slots: &mut [Slot],
     world: &World,
-    records: &[Record],
+    records: Slice<'_>,
     api_now: SimTime,
 ) -> Vec<(usize, SimTime)> {
     let mut wakes = Vec::new();

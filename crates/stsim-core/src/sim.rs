@@ -382,7 +382,7 @@ impl Simulation {
         let wakes = crate::operator_runner::deliver(
             &mut self.operators,
             &self.world,
-            &self.trace.records[start..],
+            self.trace.records.slice(start..),
             now,
         );
         for (index, at) in wakes {
@@ -428,7 +428,7 @@ impl Simulation {
         self.checked = self.trace.records.len();
         let mut fired = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for record in &self.trace.records[start..] {
+        for record in self.trace.records.slice(start..) {
             // Only these events can fire a trigger; skip the rest without
             // looking at every armed trigger (there may be thousands).
             if !matches!(

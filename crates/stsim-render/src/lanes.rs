@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use stsim_core::apps::Health;
 use stsim_core::objects::{ConditionStatus, Machine, PodId, PvId};
 use stsim_core::report::Report;
-use stsim_core::trace::{Actor, Event, Record, render_into};
+use stsim_core::trace::{Actor, Event, Record, Records, render_into};
 use stsim_core::world::World;
 
 /// A stretch of time in one state.
@@ -98,7 +98,7 @@ impl Detail {
 }
 
 /// Replays the trace into lanes.
-pub fn build(world: &World, records: &[Record], report: &Report, detail: Detail) -> Timeline {
+pub fn build(world: &World, records: &Records, report: &Report, detail: Detail) -> Timeline {
     let end_ms = report.ended_at_ms.max(records.last().map_or(0, |r| r.at.as_millis()));
     let mut replay = Replay::new(world, report, end_ms);
     for record in records {

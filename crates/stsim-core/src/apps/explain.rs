@@ -7,7 +7,7 @@
 
 use crate::objects::*;
 use crate::time::SimTime;
-use crate::trace::{Actor, Event, Record};
+use crate::trace::{Actor, Event, Records, Slice};
 use crate::world::World;
 
 /// The steps from a root cause to a symptom, the root's time, and the fix.
@@ -21,9 +21,9 @@ pub(crate) struct Why {
 }
 
 /// The description of the last scripted action at exactly `at`.
-pub(crate) fn script_at(records: &[Record], at: SimTime) -> Option<&str> {
+pub(crate) fn script_at(records: &Records, at: SimTime) -> Option<&str> {
     let end = records.partition_point(|r| r.at <= at);
-    records[..end].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
+    records.slice(..end).iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
         Event::Script { description, .. } => Some(description.as_str()),
         _ => None,
     })
@@ -33,19 +33,20 @@ pub(crate) fn script_at(records: &[Record], at: SimTime) -> Option<&str> {
 /// backquotes; else an operator's write at that instant, naming the
 /// operator and what it did (`etcd-2 scaled away at 10m3s, after
 /// operator/etcd-operator scaled etcd 3 -> 2`); else `fallback`, with the time.
-pub(crate) fn blame(world: &World, records: &[Record], at: SimTime, fallback: &str) -> String {
+pub(crate) fn blame(world: &World, records: &Records, at: SimTime, fallback: &str) -> String {
     if let Some(description) = script_at(records, at) {
         return format!("`{description}` at {at}");
     }
     let end = records.partition_point(|r| r.at <= at);
-    operator_blame(world, &records[..end], at, fallback)
+    operator_blame(world, records.slice(..end), at, fallback)
 }
 
 /// `fallback` at `at`, naming the operator whose write in the same instant,
 /// among `records` (which end at the symptom), started it, if one did.
-fn operator_blame(world: &World, records: &[Record], at: SimTime, fallback: &str) -> String {
+fn operator_blame(world: &World, records: Slice<'_>, at: SimTime, fallback: &str) -> String {
     let start = records.partition_point(|r| r.at < at);
-    let deed = records[start..]
+    let deed = records
+        .slice(start..)
         .iter()
         .filter(|r| matches!(r.actor, Actor::Operator(_)))
         .find_map(|r| operator_deed(world, &r.event).map(|deed| (r.actor, deed)));
@@ -95,12 +96,12 @@ fn operator_deed(world: &World, event: &Event) -> Option<Deed> {
 }
 
 /// The time of the last record matching `matches`.
-fn last(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<SimTime> {
+fn last(records: &Records, matches: impl Fn(&Event) -> bool) -> Option<SimTime> {
     records.iter().rev().find(|r| matches(&r.event)).map(|r| r.at)
 }
 
 /// The index of the last record matching `matches`.
-fn last_index(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<usize> {
+fn last_index(records: &Records, matches: impl Fn(&Event) -> bool) -> Option<usize> {
     records.iter().rposition(|r| matches(&r.event))
 }
 
@@ -108,12 +109,13 @@ fn last_index(records: &[Record], matches: impl Fn(&Event) -> bool) -> Option<us
 /// in the same instant, in backquotes, or `fallback`, with the time; an
 /// operator's action names the operator, and so does a controller's that
 /// followed an operator's write in the same instant.
-pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fallback: &str) -> String {
+pub(crate) fn blame_record(world: &World, records: &Records, index: usize, fallback: &str) -> String {
     let at = records[index].at;
-    let script = records[..=index].iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
-        Event::Script { description, .. } => Some(description.as_str()),
-        _ => None,
-    });
+    let script =
+        records.slice(..=index).iter().rev().take_while(|r| r.at == at).find_map(|r| match &r.event {
+            Event::Script { description, .. } => Some(description.as_str()),
+            _ => None,
+        });
     match (script, records[index].actor) {
         (Some(description), _) => format!("`{description}` at {at}"),
         (None, actor @ crate::trace::Actor::Operator(_)) => {
@@ -121,7 +123,7 @@ pub(crate) fn blame_record(world: &World, records: &[Record], index: usize, fall
         }
         // A controller's write in the instant of an operator's (the garbage
         // collector deleting the pods of the set the operator deleted).
-        (None, _) => operator_blame(world, &records[..index], at, fallback),
+        (None, _) => operator_blame(world, records.slice(..index), at, fallback),
     }
 }
 
@@ -157,7 +159,7 @@ fn service_of(name: &str) -> &str {
 }
 
 /// Why `name`, the DNS name peers stored for `member`, does not resolve.
-pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member: &str, cached: bool) -> Why {
+pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member: &str, cached: bool) -> Why {
     let service = service_of(name);
     let removed_at = last(records, |e| matches!(e, Event::DnsRemoved { name: n, .. } if n == name));
     let pod = world.pod_named(member).map(|id| world.pod(id));
@@ -363,7 +365,7 @@ pub(crate) fn unresolvable(world: &World, records: &[Record], name: &str, member
 /// Why `member` is no longer at the IP its peers stored.
 pub(crate) fn moved(
     world: &World,
-    records: &[Record],
+    records: &Records,
     member: &str,
     stored: &str,
     now_at: Option<Ipv4>,
@@ -396,7 +398,7 @@ pub(crate) fn moved(
 }
 
 /// Why a member's volume is empty: its claim was deleted and made again.
-pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
+pub(crate) fn emptied(world: &World, records: &Records, claim: PvcId) -> Why {
     let pvc = world.pvc(claim);
     let name = &pvc.name;
     let previous = records.iter().rev().find_map(|r| match r.event {
@@ -440,7 +442,8 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
                         }
                         _ => false,
                     });
-                    let deleting = records[..deleting.map_or(0, |i| i + 1)]
+                    let deleting = records
+                        .slice(..deleting.map_or(0, |i| i + 1))
                         .iter()
                         .rposition(|r| matches!(r.event, Event::PvcDeleting { pvc: old } if world.pvc(old).name == *name))
                         .or(deleting);
@@ -469,7 +472,7 @@ pub(crate) fn emptied(world: &World, records: &[Record], claim: PvcId) -> Why {
 
 /// Why `member` cannot be reached: the network is cut at `node` (a
 /// partitioned or crashed machine), since the last change of its machine.
-pub(crate) fn cut(world: &World, records: &[Record], member: &str, node: crate::objects::NodeId) -> Why {
+pub(crate) fn cut(world: &World, records: &Records, member: &str, node: crate::objects::NodeId) -> Why {
     let name = &world.node(node).name;
     let state = world.node(node).machine.as_str();
     let since = last(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node));
@@ -493,7 +496,7 @@ mod tests {
     use super::*;
     use crate::config::PodManagementPolicy;
     use crate::time::SimDuration;
-    use crate::trace::Actor;
+    use crate::trace::{Actor, Record};
 
     fn record(at: SimTime, actor: Actor, event: Event) -> Record {
         Record { at, actor, event }
@@ -511,38 +514,45 @@ mod tests {
         let at = SimTime::from_millis(603_000);
         let scaled = Event::StatefulSetScaled { sts, from: 3, to: 2 };
         let deleted = Event::PodDeleting { pod: PodId(0), grace: SimDuration::from_secs(30) };
-        let records = vec![
+        let records: Records = [
             record(SimTime::from_millis(1_000), Actor::Operator(0), scaled.clone()),
             record(at, Actor::Operator(0), scaled),
             record(at, Actor::StatefulSetController, deleted.clone()),
-        ];
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(
             blame(&world, &records, at, "redis-2 deleted"),
             "redis-2 deleted at 10m3s, after operator/etcd-operator scaled redis 3 -> 2"
         );
         // The operator's own delete is the cause itself.
-        let records = vec![record(at, Actor::Operator(0), deleted.clone())];
+        let records: Records = [record(at, Actor::Operator(0), deleted.clone())].into_iter().collect();
         assert_eq!(
             blame(&world, &records, at, "redis-0 deleted"),
             "redis-0 deleted by operator/etcd-operator at 10m3s"
         );
         // A controller's own decision, with no operator write then, blames nobody.
-        let records = vec![record(at, Actor::StatefulSetController, deleted.clone())];
+        let records: Records =
+            [record(at, Actor::StatefulSetController, deleted.clone())].into_iter().collect();
         assert_eq!(blame(&world, &records, at, "redis-0 deleted"), "redis-0 deleted at 10m3s");
         // The garbage collector's delete after the operator deleted the set.
-        let records = vec![
+        let records: Records = [
             record(at, Actor::Operator(0), Event::StatefulSetDeleted { sts, cascade: Cascade::Background }),
             record(at, Actor::GarbageCollector, deleted.clone()),
-        ];
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(
             blame_record(&world, &records, 1, "redis-0 deleted"),
             "redis-0 deleted at 10m3s, after operator/etcd-operator deleted statefulset redis"
         );
         // An operator write after the symptom did not cause it.
-        let records = vec![
+        let records: Records = [
             record(at, Actor::GarbageCollector, deleted),
             record(at, Actor::Operator(0), Event::StatefulSetDeleted { sts, cascade: Cascade::Background }),
-        ];
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(blame_record(&world, &records, 0, "redis-0 deleted"), "redis-0 deleted at 10m3s");
     }
 }

@@ -778,11 +778,7 @@ fn same_kind(a: &Issue, b: &Issue) -> bool {
 }
 
 /// Why a member is not running, with the action that stopped it.
-pub(super) fn member_down(
-    world: &crate::world::World,
-    records: &[crate::trace::Record],
-    member: &str,
-) -> Why {
+pub(super) fn member_down(world: &crate::world::World, records: &crate::trace::Records, member: &str) -> Why {
     let fix = format!(
         "Bring {member} back; until then only a failover to a replica restores writes (for PrimaryReplica, \
          an operator such as the built-in Failover promotes one)."

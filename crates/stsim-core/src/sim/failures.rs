@@ -622,7 +622,7 @@ mod tests {
                 sim.world.live_nodes().filter(|n| &n.labels[RACK] == value).map(|n| n.id).collect();
             assert_eq!(nodes, &members, "{value}");
             // The machines' records follow in the same instant.
-            let moved: Vec<NodeId> = (records[i + 1..].iter())
+            let moved: Vec<NodeId> = (records.slice(i + 1..).iter())
                 .take_while(|r| r.at == records[i].at)
                 .filter_map(|r| match r.event {
                     Event::NodeMachine { node, state: s } if s == *state => Some(node),
