@@ -488,3 +488,32 @@ fn a_held_claim_has_only_the_clients_finalizers() {
     });
     assert!(refused, "no new finalizers on a claim being deleted");
 }
+
+/// A pod whose `controller-revision-hash` label is edited by hand is, to
+/// the StatefulSet controller, at another revision than the set's: the
+/// rolling update deletes it and makes it again at the update revision
+/// (`getPodRevision` reads the label), and the status counts it as neither
+/// current nor updated meanwhile.
+#[test]
+fn a_pod_relabelled_to_another_revision_is_replaced() {
+    let (sim, _) = run(&scenario(
+        1,
+        r#"(at: "2m", do: PatchPod(pod: "web-1", labels: {"controller-revision-hash": "web-by-hand"}))"#,
+    ));
+    let log = Log(&sim);
+    let made: Vec<_> =
+        log.creations().into_iter().filter(|(_, name)| name == "web-1").map(|(at, _)| at).collect();
+    assert_eq!(made.len(), 2, "web-1 made, then made again after the edit: {made:?}");
+    assert!(made[1] >= t("2m"), "{made:?}");
+    let pod = sim.world.pod(sim.world.pod_named("web-1").unwrap());
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "web").unwrap();
+    assert_eq!(pod.revision(), set.status.update_revision);
+    assert_eq!((set.status.current_replicas, set.status.updated_replicas), (3, 3));
+    // Right after the edit the status counted web-1 at neither revision.
+    let counted_out = sim.trace.records.iter().any(|r| {
+        r.at >= t("2m")
+            && matches!(&r.event, Event::StatefulSetStatus { status, .. }
+                if status.replicas == 3 && status.current_replicas == 2 && status.updated_replicas == 2)
+    });
+    assert!(counted_out, "a status with web-1 at neither revision");
+}

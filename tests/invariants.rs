@@ -1,8 +1,9 @@
 //! Random valid scenarios run to completion, with the engine's invariants
 //! checked after every event: time never goes backwards, no id dangles, a
 //! claim is bound to at most one volume (and a volume to at most one
-//! claim), every running pod is on a node of the world, and there is at
-//! most one pod object per identity. `PROPTEST_CASES=2000 cargo test -p
+//! claim), every running pod is on a node of the world, there is at most
+//! one pod object per identity, and every pod's revision number is its
+//! revision label's. `PROPTEST_CASES=2000 cargo test -p
 //! stsim-tests --lib invariants` runs it longer.
 
 use proptest::prelude::*;
@@ -145,6 +146,10 @@ fn check(sim: &Simulation) -> Result<(), String> {
             && node.index() >= world.nodes.len()
         {
             return Err(format!("pod {} is bound to node #{} that does not exist", pod.name, node.index()));
+        }
+        let label = pod.labels.get(stsim_core::objects::labels::REVISION);
+        if pod.revision_number != label.and_then(|value| world.revision_number(value)) {
+            return Err(format!("pod {}'s revision number disagrees with its label {label:?}", pod.name));
         }
         if pod.status.phase == PodPhase::Running && pod.node.is_none() {
             return Err(format!("pod {} runs on no node", pod.name));

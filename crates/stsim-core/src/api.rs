@@ -271,6 +271,8 @@ impl<'a> Api<'a> {
             uid,
             name: new.name,
             labels: new.labels,
+            // The world numbers the revision label as it stores the pod.
+            revision_number: None,
             owner: new.owner,
             ordinal: new.ordinal,
             hostname: new.hostname,

@@ -424,6 +424,11 @@ pub struct Pod {
     pub uid: Uid,
     pub name: String,
     pub labels: Labels,
+    /// The revision label's value as a number the world gives each value
+    /// it sees (`World::revision_number`), kept with the labels: the
+    /// StatefulSet controller counts a set's pods at a revision every sync,
+    /// and compares numbers rather than reading each pod's labels.
+    pub revision_number: Option<u32>,
     /// The controlling StatefulSet, if any.
     pub owner: Option<StsId>,
     /// The ordinal parsed from the name, if the pod belongs to a StatefulSet.
@@ -504,6 +509,11 @@ impl Pod {
     }
     pub fn is_terminal(&self) -> bool {
         matches!(self.status.phase, PodPhase::Failed | PodPhase::Succeeded)
+    }
+    /// Whether the pod's revision label is the value numbered `number`
+    /// (`World::revision_number`): never when either is missing.
+    pub fn at_revision(&self, number: Option<u32>) -> bool {
+        self.revision_number.is_some() && self.revision_number == number
     }
     pub fn revision(&self) -> &str {
         self.labels.get(labels::REVISION).map(String::as_str).unwrap_or("")

@@ -149,6 +149,9 @@ pub struct World {
     /// sets can have a pod to release; the StatefulSet controller empties
     /// a set's entry when it has looked.
     pub owned_labels_unchecked: BTreeSet<StsId>,
+    /// Every value a pod's revision label has had, numbered in the order
+    /// first seen (`Pod::revision_number`). Looked up, never listed.
+    revision_numbers: rustc_hash::FxHashMap<String, u32>,
     /// Live pods by label: key, then value (looked up with borrowed strings,
     /// so a lookup allocates nothing). Only ever looked up, never iterated.
     pods_by_label: LabelIndex<PodId>,
@@ -222,6 +225,7 @@ impl World {
             identity_violations: Vec::new(),
             anti_affinity_pods: BTreeSet::new(),
             owned_labels_unchecked: BTreeSet::new(),
+            revision_numbers: Default::default(),
             pods_by_label: LabelIndex::default(),
             service_names: NameIndex::new(),
             services_by_label: LabelIndex::default(),
@@ -530,6 +534,20 @@ impl World {
             .filter(|id| selector.iter().all(|(k, v)| self.pod(*id).labels.get(k) == Some(v)))
             .collect()
     }
+    /// The number of revision label value `value`, if any pod has had it.
+    pub fn revision_number(&self, value: &str) -> Option<u32> {
+        self.revision_numbers.get(value).copied()
+    }
+    /// The number of these labels' revision label value, numbering a new one.
+    fn number_revision(&mut self, labels: &crate::config::Labels) -> Option<u32> {
+        let value = labels.get(labels::REVISION)?;
+        if let Some(number) = self.revision_numbers.get(value.as_str()) {
+            return Some(*number);
+        }
+        let number = self.revision_numbers.len() as u32;
+        self.revision_numbers.insert(value.clone(), number);
+        Some(number)
+    }
     pub fn pod(&self, id: PodId) -> &Pod {
         &self.pods[id.index()]
     }
@@ -655,7 +673,8 @@ impl World {
     }
 
     /// Stores a new pod. The caller has checked the name is free.
-    pub(crate) fn insert_pod(&mut self, pod: Pod) -> PodId {
+    pub(crate) fn insert_pod(&mut self, mut pod: Pod) -> PodId {
+        pod.revision_number = self.number_revision(&pod.labels);
         let id = pod.id;
         assert_eq!(id.index(), self.pods.len(), "pod ids are dense");
         let previous = self.pod_names.insert(&pod.name, id);
@@ -744,6 +763,7 @@ impl World {
         for (key, value) in &labels {
             index_label(&mut self.pods_by_label, key, value, id);
         }
+        self.pods[id.index()].revision_number = self.number_revision(&labels);
         self.pods[id.index()].labels = labels;
         if let Some(owner) = self.pods[id.index()].owner {
             self.owned_labels_unchecked.insert(owner);

@@ -328,7 +328,8 @@ impl Sync {
     /// pod at a time. Waiting uses availability (`minReadySeconds`), as since
     /// k/k PR #130909.
     fn rolling_update(&mut self, api: &mut Api, replicas: &[Slot], partition: usize) -> SyncOutcome {
-        let update_name = self.set(api).revisions[self.revisions.update].name.clone();
+        let update_name = &self.set(api).revisions[self.revisions.update].name;
+        let update_number = api.world().revision_number(update_name);
         let min_ready = self.set(api).spec.min_ready_seconds;
         for target in (partition..replicas.len()).rev() {
             let id = match replicas[target] {
@@ -343,7 +344,7 @@ impl Sync {
                 Slot::Missing { .. } => return SyncOutcome::stopped(Step::RollingUpdate, None),
             };
             let pod = api.world().pod(id);
-            if pod.revision() != update_name && !pod.is_terminating() {
+            if !pod.at_revision(update_number) && !pod.is_terminating() {
                 api.delete_pod(id, None);
                 return SyncOutcome::stopped(Step::RollingUpdate, None);
             }
@@ -375,10 +376,11 @@ impl Sync {
         budget: usize,
         monotonic: bool,
     ) -> SyncOutcome {
-        let update_name = self.set(api).revisions[self.revisions.update].name.clone();
+        let update_name = &self.set(api).revisions[self.revisions.update].name;
         let min_ready = self.set(api).spec.min_ready_seconds;
         let now = api.now;
         let world = api.world();
+        let update_number = world.revision_number(update_name);
         let unavailable = |slot: &Slot| match slot {
             Slot::Pod(id) => {
                 let pod = world.pod(*id);
@@ -389,7 +391,7 @@ impl Sync {
         let outdated = |slot: &Slot| match slot {
             Slot::Pod(id) => {
                 let pod = world.pod(*id);
-                pod.revision() != update_name && !pod.is_terminating()
+                !pod.at_revision(update_number) && !pod.is_terminating()
             }
             Slot::Created(_) | Slot::Missing { .. } => false,
         };
@@ -626,6 +628,10 @@ impl Sync {
             collision_count: set.status.collision_count,
             ..StatefulSetStatus::default()
         };
+        // Revisions as the world numbers label values: a pod's is a field,
+        // not a read of its labels.
+        let current_number = api.world().revision_number(current);
+        let update_number = api.world().revision_number(update);
         for id in set.pods.values() {
             let pod = api.world().pod(*id);
             status.replicas += 1;
@@ -636,11 +642,10 @@ impl Sync {
                 }
             }
             if !pod.is_terminating() {
-                let revision = pod.revision();
-                if revision == current {
+                if pod.at_revision(current_number) {
                     status.current_replicas += 1;
                 }
-                if revision == update {
+                if pod.at_revision(update_number) {
                     status.updated_replicas += 1;
                 }
             }
@@ -739,14 +744,14 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
 fn truncate_history(api: &mut Api, sts: StsId) {
     let set = api.world().sts(sts);
     let limit = set.spec.revision_history_limit as usize;
-    let live: Vec<&str> = set.pods.values().map(|id| api.world().pod(*id).revision()).collect();
+    let live: Vec<u32> = set.pods.values().filter_map(|id| api.world().pod(*id).revision_number).collect();
     let mut history: Vec<&ControllerRevision> = set
         .revisions
         .iter()
         .filter(|r| {
             r.name != set.status.current_revision
                 && r.name != set.status.update_revision
-                && !live.contains(&r.name.as_str())
+                && !api.world().revision_number(&r.name).is_some_and(|n| live.contains(&n))
         })
         .collect();
     if history.len() <= limit {
