@@ -7,14 +7,20 @@
 //! iterated.
 //!
 //! Does not know what the objects are: `world` keeps one per kind.
+//!
+//! Names are kept as `CompactString`s, whose bytes sit in the key itself up
+//! to 24 of them (`web-0`, `data-web-0`): comparing a looked-up name with a
+//! stored one then reads no other allocation, which in a world of tens of
+//! thousands of objects would be a cache miss per comparison.
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct NameIndex<I: Copy> {
-    lookup: FxHashMap<String, I>,
-    ordered: BTreeMap<String, I>,
+    lookup: FxHashMap<CompactString, I>,
+    ordered: BTreeMap<CompactString, I>,
 }
 
 impl<I: Copy + PartialEq + std::fmt::Debug> NameIndex<I> {
@@ -32,8 +38,8 @@ impl<I: Copy + PartialEq + std::fmt::Debug> NameIndex<I> {
 
     /// Indexes `id` under `name`; returns what the name held before.
     pub fn insert(&mut self, name: &str, id: I) -> Option<I> {
-        let previous = self.lookup.insert(name.to_string(), id);
-        let ordered = self.ordered.insert(name.to_string(), id);
+        let previous = self.lookup.insert(CompactString::new(name), id);
+        let ordered = self.ordered.insert(CompactString::new(name), id);
         debug_assert_eq!(previous, ordered, "the two views of a name index disagree");
         previous
     }

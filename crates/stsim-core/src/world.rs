@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::name_index::NameIndex;
 use crate::objects::*;
 use crate::time::SimTime;
+use compact_str::CompactString;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Two container processes ran as one StatefulSet identity: the
@@ -57,7 +58,9 @@ pub struct DnsRecord {
 
 /// Live objects by label key, then value, then id: looked up, never
 /// iterated but for the ids, which are in order.
-type LabelIndex<I> = rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, BTreeSet<I>>>;
+/// Keys and values are `CompactString`s (see `name_index`): their bytes sit
+/// in the table up to 24 of them, so a lookup reads no other allocation.
+type LabelIndex<I> = rustc_hash::FxHashMap<CompactString, rustc_hash::FxHashMap<CompactString, BTreeSet<I>>>;
 
 #[derive(Debug, Clone)]
 pub struct World {
@@ -151,7 +154,7 @@ pub struct World {
     pub owned_labels_unchecked: BTreeSet<StsId>,
     /// Every value a pod's revision label has had, numbered in the order
     /// first seen (`Pod::revision_number`). Looked up, never listed.
-    revision_numbers: rustc_hash::FxHashMap<String, u32>,
+    revision_numbers: rustc_hash::FxHashMap<CompactString, u32>,
     /// Live pods by label: key, then value (looked up with borrowed strings,
     /// so a lookup allocates nothing). Only ever looked up, never iterated.
     pods_by_label: LabelIndex<PodId>,
@@ -162,7 +165,7 @@ pub struct World {
     pod_names: NameIndex<PodId>,
     pub(crate) pvc_names: NameIndex<PvcId>,
     /// Live pods by the claim names they mount.
-    claim_users: rustc_hash::FxHashMap<String, Vec<PodId>>,
+    claim_users: rustc_hash::FxHashMap<CompactString, Vec<PodId>>,
     /// Live claims by the owners their references name.
     claims_by_owner: BTreeMap<Owner, BTreeSet<PvcId>>,
     /// The garbage collector's work queue: owners that went away or gained
@@ -545,7 +548,7 @@ impl World {
             return Some(*number);
         }
         let number = self.revision_numbers.len() as u32;
-        self.revision_numbers.insert(value.clone(), number);
+        self.revision_numbers.insert(CompactString::new(value), number);
         Some(number)
     }
     pub fn pod(&self, id: PodId) -> &Pod {
@@ -612,7 +615,10 @@ impl World {
     pub fn services_selecting(&self, labels: &crate::config::Labels) -> BTreeSet<ServiceId> {
         let mut found = BTreeSet::new();
         for (key, value) in labels {
-            let Some(services) = self.services_by_label.get(key).and_then(|v| v.get(value)) else { continue };
+            let Some(services) = self.services_by_label.get(key.as_str()).and_then(|v| v.get(value.as_str()))
+            else {
+                continue;
+            };
             found.extend(services.iter().copied().filter(|s| self.service(*s).selects(labels)));
         }
         found
@@ -623,8 +629,8 @@ impl World {
         let previous = self.service_names.insert(&service.name, id);
         assert!(previous.is_none(), "two live services named {}", service.name);
         if let Some((key, value)) = service.selector.iter().next() {
-            let by_value = self.services_by_label.entry(key.clone()).or_default();
-            by_value.entry(value.clone()).or_default().insert(id);
+            let by_value = self.services_by_label.entry(CompactString::new(key)).or_default();
+            by_value.entry(CompactString::new(value)).or_default().insert(id);
         }
         self.services.push(Service { id, ..service });
         id
@@ -633,13 +639,14 @@ impl World {
     pub(crate) fn set_service_selector(&mut self, id: ServiceId, selector: crate::config::Labels) {
         let service = &mut self.services[id.index()];
         if let Some((key, value)) = service.selector.iter().next()
-            && let Some(set) = self.services_by_label.get_mut(key).and_then(|v| v.get_mut(value))
+            && let Some(set) =
+                self.services_by_label.get_mut(key.as_str()).and_then(|v| v.get_mut(value.as_str()))
         {
             set.remove(&id);
         }
         if let Some((key, value)) = selector.iter().next() {
-            let by_value = self.services_by_label.entry(key.clone()).or_default();
-            by_value.entry(value.clone()).or_default().insert(id);
+            let by_value = self.services_by_label.entry(CompactString::new(key)).or_default();
+            by_value.entry(CompactString::new(value)).or_default().insert(id);
         }
         service.selector = selector;
     }
@@ -651,7 +658,8 @@ impl World {
         let removed = self.service_names.remove(&service.name);
         assert_eq!(removed, Some(id), "the service index pointed elsewhere");
         if let Some((key, value)) = service.selector.iter().next()
-            && let Some(set) = self.services_by_label.get_mut(key).and_then(|v| v.get_mut(value))
+            && let Some(set) =
+                self.services_by_label.get_mut(key.as_str()).and_then(|v| v.get_mut(value.as_str()))
         {
             set.remove(&id);
         }
@@ -685,7 +693,7 @@ impl World {
             self.owned_labels_unchecked.insert(owner);
         }
         for claim in &pod.claims {
-            self.claim_users.entry(claim.clone()).or_default().push(id);
+            self.claim_users.entry(CompactString::new(claim)).or_default().push(id);
         }
         for (key, value) in &pod.labels {
             index_label(&mut self.pods_by_label, key, value, id);
@@ -876,14 +884,14 @@ impl World {
 fn index_label(index: &mut LabelIndex<PodId>, key: &str, value: &str, id: PodId) {
     let values = match index.get_mut(key) {
         Some(values) => values,
-        None => index.entry(key.to_string()).or_default(),
+        None => index.entry(CompactString::new(key)).or_default(),
     };
     match values.get_mut(value) {
         Some(pods) => {
             pods.insert(id);
         }
         None => {
-            values.insert(value.to_string(), BTreeSet::from([id]));
+            values.insert(CompactString::new(value), BTreeSet::from([id]));
         }
     }
 }
