@@ -330,20 +330,29 @@ impl Harness {
                 let sts = self.sts();
                 self.api(Actor::User).scale_statefulset(sts, replicas);
             }
+            // Spec edits, each a new generation as the API server makes it.
             "image" => {
                 let image = arg(1)?.to_string();
-                self.world.sts_mut(self.sts()).spec.template.image = image;
+                let set = self.world.sts_mut(self.sts());
+                set.spec.template.image = image;
+                set.generation += 1;
             }
             "partition" => {
                 let partition = arg(1)?.parse().map_err(|e| format!("partition: {e}"))?;
-                self.world.sts_mut(self.sts()).spec.update_strategy =
-                    UpdateStrategy::RollingUpdate { partition, max_unavailable: None };
+                let set = self.world.sts_mut(self.sts());
+                set.spec.update_strategy = UpdateStrategy::RollingUpdate { partition, max_unavailable: None };
+                set.generation += 1;
             }
             "start" => {
-                self.world.sts_mut(self.sts()).spec.ordinals_start =
-                    arg(1)?.parse().map_err(|e| format!("start: {e}"))?;
+                let set = self.world.sts_mut(self.sts());
+                set.spec.ordinals_start = arg(1)?.parse().map_err(|e| format!("start: {e}"))?;
+                set.generation += 1;
             }
-            "ondelete" => self.world.sts_mut(self.sts()).spec.update_strategy = UpdateStrategy::OnDelete,
+            "ondelete" => {
+                let set = self.world.sts_mut(self.sts());
+                set.spec.update_strategy = UpdateStrategy::OnDelete;
+                set.generation += 1;
+            }
             "broken" => {
                 self.broken.insert(arg(1)?.to_string());
             }

@@ -1132,11 +1132,13 @@ impl<'a> Api<'a> {
     pub fn add_revision(&mut self, sts: StsId, revision: ControllerRevision) {
         let (name, number) = (revision.name.clone(), revision.revision);
         self.world.sts_mut(sts).revisions.push(revision);
+        self.world.template_revision.remove(&sts);
         self.record(Event::RevisionCreated { sts, name, revision: number });
     }
 
     /// Rolls an older revision forward to `number` (a template revert).
     pub fn renumber_revision(&mut self, sts: StsId, index: usize, number: u64) {
+        self.world.template_revision.remove(&sts);
         let set = self.world.sts_mut(sts);
         set.revisions[index].revision = number;
         let name = set.revisions[index].name.clone();
@@ -1145,6 +1147,7 @@ impl<'a> Api<'a> {
 
     pub fn delete_revisions(&mut self, sts: StsId, names: &[String]) {
         self.world.sts_mut(sts).revisions.retain(|r| !names.contains(&r.name));
+        self.world.template_revision.remove(&sts);
     }
 
     // ----- DNS -----------------------------------------------------------------

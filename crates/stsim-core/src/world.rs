@@ -152,6 +152,11 @@ pub struct World {
     /// sets can have a pod to release; the StatefulSet controller empties
     /// a set's entry when it has looked.
     pub owned_labels_unchecked: BTreeSet<StsId>,
+    /// For each StatefulSet, the generation at which the controller last
+    /// found its template equal to revision `index` of its history: while
+    /// neither changes, the controller need not compare the templates
+    /// again. Any change to the history forgets it.
+    pub template_revision: BTreeMap<StsId, (u64, usize)>,
     /// Every value a pod's revision label has had, numbered in the order
     /// first seen (`Pod::revision_number`). Looked up, never listed.
     revision_numbers: rustc_hash::FxHashMap<CompactString, u32>,
@@ -228,6 +233,7 @@ impl World {
             identity_violations: Vec::new(),
             anti_affinity_pods: BTreeSet::new(),
             owned_labels_unchecked: BTreeSet::new(),
+            template_revision: BTreeMap::new(),
             revision_numbers: Default::default(),
             pods_by_label: LabelIndex::default(),
             service_names: NameIndex::new(),

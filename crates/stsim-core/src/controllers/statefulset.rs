@@ -718,9 +718,19 @@ pub fn revision_name(set: &str, template: &crate::config::PodTemplate, collision
 /// rather than making a duplicate, and finds the current revision.
 fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
     let set = api.world().sts(sts);
+    let generation = set.generation;
     let newest = set.revisions.iter().map(|r| r.revision).max().unwrap_or(0);
     let latest = set.revisions.iter().enumerate().max_by_key(|(_, r)| r.revision).map(|(i, _)| i);
-    let equal = set.revisions.iter().position(|r| r.template == set.spec.template);
+    // Revisions are never made twice for one template, so at most one is
+    // equal; found once, it stays the one while neither the template (the
+    // generation) nor the history (the memo is forgotten) changes.
+    let remembered =
+        api.world().template_revision.get(&sts).filter(|(g, _)| *g == generation).map(|(_, i)| *i);
+    debug_assert!(
+        remembered.is_none_or(|i| set.revisions[i].template == set.spec.template),
+        "a remembered template revision that no longer matches"
+    );
+    let equal = remembered.or_else(|| set.revisions.iter().position(|r| r.template == set.spec.template));
     let update = match (equal, latest) {
         (Some(i), Some(latest)) if i == latest => i,
         (Some(i), _) => {
@@ -734,6 +744,7 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
             api.world().sts(sts).revisions.len() - 1
         }
     };
+    api.world.template_revision.insert(sts, (generation, update));
     let set = api.world().sts(sts);
     let current = set.revisions.iter().position(|r| r.name == set.status.current_revision).unwrap_or(update);
     Revisions { current, update }
