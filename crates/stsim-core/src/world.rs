@@ -146,12 +146,13 @@ pub struct World {
     pub identity_violations: Vec<IdentityViolation>,
     /// Live pods with pod anti-affinity terms, required or preferred.
     pub anti_affinity_pods: BTreeSet<PodId>,
-    /// StatefulSets owning a pod whose labels have not been compared with
-    /// the set's selector since the pod was created, adopted or relabelled.
-    /// A selector never changes (the API server refuses it), so only these
-    /// sets can have a pod to release; the StatefulSet controller empties
-    /// a set's entry when it has looked.
-    pub owned_labels_unchecked: BTreeSet<StsId>,
+    /// Pods, by owning StatefulSet, whose labels have not been compared
+    /// with the set's selector since the pod was created, adopted or
+    /// relabelled. A selector never changes (the API server refuses it), so
+    /// only these can be pods to release; the StatefulSet controller takes
+    /// a set's entries out when it has looked (an entry whose pod has left
+    /// the set since is dropped then).
+    pub owned_labels_unchecked: BTreeSet<(StsId, PodId)>,
     /// For each StatefulSet, the generation at which the controller last
     /// found its template equal to revision `index` of its history: while
     /// neither changes, the controller need not compare the templates
@@ -696,7 +697,7 @@ impl World {
         if let (Some(owner), Some(ordinal)) = (pod.owner, pod.ordinal) {
             let previous = self.statefulsets[owner.index()].pods.insert(ordinal, id);
             assert!(previous.is_none(), "two live pods with ordinal {ordinal}");
-            self.owned_labels_unchecked.insert(owner);
+            self.owned_labels_unchecked.insert((owner, id));
         }
         for claim in &pod.claims {
             self.claim_users.entry(CompactString::new(claim)).or_default().push(id);
@@ -780,7 +781,7 @@ impl World {
         self.pods[id.index()].revision_number = self.number_revision(&labels);
         self.pods[id.index()].labels = labels;
         if let Some(owner) = self.pods[id.index()].owner {
-            self.owned_labels_unchecked.insert(owner);
+            self.owned_labels_unchecked.insert((owner, id));
         }
     }
 
@@ -799,7 +800,7 @@ impl World {
         pod.owner = Some(set);
         let previous = self.statefulsets[set.index()].pods.insert(ordinal, id);
         assert!(previous.is_none(), "two live pods with ordinal {ordinal}");
-        self.owned_labels_unchecked.insert(set);
+        self.owned_labels_unchecked.insert((set, id));
     }
 
     /// Live pods that mount the claim with this name, oldest first.

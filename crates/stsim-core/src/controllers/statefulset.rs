@@ -678,15 +678,28 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
         return;
     }
     // The selector is immutable and every owned pod matched it when last
-    // looked at: only a set with a pod created, adopted or relabelled since
-    // can have one to release (`World::owned_labels_unchecked`).
-    if world.owned_labels_unchecked.contains(&sts) {
-        let selects = |pod: &Pod| set.spec.selector.matches(&pod.labels);
-        let release: Vec<PodId> = set.pods.values().copied().filter(|id| !selects(world.pod(*id))).collect();
-        for pod in release {
+    // looked at: only a pod created, adopted or relabelled since can be one
+    // to release (`World::owned_labels_unchecked`). Released in ordinal
+    // order, as a pass over the set's pods would.
+    let unchecked: Vec<PodId> = world
+        .owned_labels_unchecked
+        .range((sts, PodId(0))..=(sts, PodId(u32::MAX)))
+        .map(|(_, pod)| *pod)
+        .collect();
+    if !unchecked.is_empty() {
+        let mut release: Vec<(u32, PodId)> = unchecked
+            .iter()
+            .map(|id| world.pod(*id))
+            .filter(|pod| pod.exists() && pod.owner == Some(sts) && !set.spec.selector.matches(&pod.labels))
+            .map(|pod| (pod.ordinal.expect("an owned pod has an ordinal"), pod.id))
+            .collect();
+        release.sort_unstable();
+        for (_, pod) in release {
             api.orphan_pod(pod);
         }
-        api.world.owned_labels_unchecked.remove(&sts);
+        for pod in unchecked {
+            api.world.owned_labels_unchecked.remove(&(sts, pod));
+        }
     }
     let world = api.world();
     let set = world.sts(sts);
