@@ -643,12 +643,13 @@ impl Trace {
     /// text is never held whole, and the processor writes the next line
     /// while the hash (one long chain of multiplications) finishes.
     pub fn digest(&self, world: &World) -> String {
+        let names = NameTable::new(world);
         let mut hasher = Fnv64::new();
         let mut line = String::with_capacity(256);
         let mut lines = Lines::default();
         for record in &self.records {
             line.clear();
-            lines.write(&mut line, world, record);
+            lines.write(&mut line, world, &names, record);
             hasher.write(line.as_bytes());
         }
         format!("{:016x}", hasher.finish())
@@ -656,10 +657,11 @@ impl Trace {
 
     /// The whole trace in its text form.
     pub fn render(&self, world: &World) -> String {
+        let names = NameTable::new(world);
         let mut out = String::new();
         let mut lines = Lines::default();
         for record in &self.records {
-            lines.write(&mut out, world, record);
+            lines.write(&mut out, world, &names, record);
         }
         out
     }
@@ -676,15 +678,69 @@ struct Lines {
 }
 
 impl Lines {
-    fn write(&mut self, out: &mut String, world: &World, record: &Record) {
+    fn write(&mut self, out: &mut String, world: &World, names: &impl Names, record: &Record) {
         if self.at != Some(record.at) {
             self.at = Some(record.at);
             self.time.clear();
             self.time.duration(record.at.since(SimTime::ZERO)).put("\t");
         }
         out.push_str(&self.time);
-        render_after_time(out, world, record);
+        render_after_time(out, world, names, record);
         out.push('\n');
+    }
+}
+
+/// Where a record's text finds the names of the pods, claims and nodes it
+/// refers to (most records name one): the world itself, or a
+/// [`NameTable`] copied from it for a pass over a whole trace.
+trait Names {
+    fn pod(&self, id: PodId) -> &str;
+    fn pvc(&self, id: PvcId) -> &str;
+    fn node(&self, id: NodeId) -> &str;
+}
+
+impl Names for World {
+    fn pod(&self, id: PodId) -> &str {
+        &World::pod(self, id).name
+    }
+    fn pvc(&self, id: PvcId) -> &str {
+        &World::pvc(self, id).name
+    }
+    fn node(&self, id: NodeId) -> &str {
+        &World::node(self, id).name
+    }
+}
+
+/// Every pod's, claim's and node's name, copied once into tables by id,
+/// inline up to 24 bytes: a pass over hundreds of thousands of records then
+/// reads names from a few hundred kilobytes, not from each object's own
+/// allocations (names never change, so the copy stays true).
+struct NameTable {
+    pods: Vec<compact_str::CompactString>,
+    pvcs: Vec<compact_str::CompactString>,
+    nodes: Vec<compact_str::CompactString>,
+}
+
+impl NameTable {
+    fn new(world: &World) -> NameTable {
+        let copy = |name: &String| compact_str::CompactString::new(name);
+        NameTable {
+            pods: world.pods.iter().map(|p| copy(&p.name)).collect(),
+            pvcs: world.pvcs.iter().map(|c| copy(&c.name)).collect(),
+            nodes: world.nodes.iter().map(|n| copy(&n.name)).collect(),
+        }
+    }
+}
+
+impl Names for NameTable {
+    fn pod(&self, id: PodId) -> &str {
+        &self.pods[id.index()]
+    }
+    fn pvc(&self, id: PvcId) -> &str {
+        &self.pvcs[id.index()]
+    }
+    fn node(&self, id: NodeId) -> &str {
+        &self.nodes[id.index()]
     }
 }
 
@@ -746,14 +802,20 @@ impl Put for String {
 
 pub fn actor_name(world: &World, actor: Actor) -> String {
     let mut out = String::new();
-    write_actor(&mut out, world, actor);
+    write_actor(&mut out, world, world, actor);
     out
 }
 
 #[inline]
-fn write_actor(out: &mut String, world: &World, actor: Actor) {
-    let (kind, name) = actor_parts(world, actor);
-    out.put(kind).put(name);
+fn write_actor(out: &mut String, world: &World, names: &impl Names, actor: Actor) {
+    match actor {
+        Actor::Kubelet(node) => out.put("kubelet/").put(names.node(node)),
+        Actor::Machine(node) => out.put("machine/").put(names.node(node)),
+        _ => {
+            let (kind, name) = actor_parts(world, actor);
+            out.put(kind).put(name)
+        }
+    };
 }
 
 /// An actor's name in two pieces: `kubelet/` and the node's name, or the
@@ -804,21 +866,21 @@ fn push_joined(out: &mut String, items: &[String], separator: &str) {
 /// Writes one record's text form (without a newline).
 pub fn render_into(out: &mut String, world: &World, record: &Record) {
     out.duration(record.at.since(SimTime::ZERO)).put("\t");
-    render_after_time(out, world, record);
+    render_after_time(out, world, world, record);
 }
 
 /// A record's text form after its time and the tab that follows it.
-fn render_after_time(out: &mut String, world: &World, record: &Record) {
-    let node = |id: NodeId| world.node(id).name.as_str();
+fn render_after_time(out: &mut String, world: &World, names: &impl Names, record: &Record) {
+    let node = |id: NodeId| names.node(id);
     let pv = |id: PvId| world.pv(id).name.as_str();
     let sts = |id: StsId| world.sts(id).name.as_str();
-    write_actor(out, world, record.actor);
+    write_actor(out, world, names, record.actor);
     out.put("\t");
     let pod = |out: &mut String, id: PodId| {
-        out.put("pod/").put(&world.pod(id).name);
+        out.put("pod/").put(names.pod(id));
     };
     let pvc = |out: &mut String, id: PvcId| {
-        out.put("pvc/").put(&world.pvc(id).name);
+        out.put("pvc/").put(names.pvc(id));
     };
     match &record.event {
         Event::Script { description, line } => {
