@@ -123,10 +123,17 @@ impl IntoIterator for Labels {
 }
 
 impl Extend<(String, String)> for Labels {
+    /// As a map's `extend`: a later pair with a key already there replaces
+    /// its value. In bulk (appended, then one stable sort), so a hostile
+    /// map of many labels costs `n log n`, not an insertion each.
     fn extend<I: IntoIterator<Item = (String, String)>>(&mut self, pairs: I) {
-        for (key, value) in pairs {
-            self.insert(key, value);
+        let before = self.entries.len();
+        self.entries.extend(pairs);
+        if self.entries.len() == before {
+            return;
         }
+        let entries = std::mem::take(&mut self.entries);
+        *self = entries.into_iter().collect();
     }
 }
 
@@ -228,6 +235,28 @@ mod tests {
                 assert_eq!(as_map(&labels), map.into_iter().collect::<Vec<_>>());
             }
         }
+    }
+
+    #[test]
+    fn extends_as_a_map_does_and_in_bulk() {
+        let mut labels: Labels =
+            [("b".to_string(), "1".to_string()), ("d".to_string(), "1".to_string())].into();
+        let mut map: BTreeMap<String, String> = labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let more =
+            [("d", "2"), ("a", "2"), ("c", "2"), ("a", "3")].map(|(k, v)| (k.to_string(), v.to_string()));
+        labels.extend(more.clone());
+        map.extend(more);
+        assert_eq!(labels.iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
+        // A hostile map of many labels, in no order, costs n log n: one by
+        // one into a sorted vector it would move quadratically many.
+        let many: Vec<(String, String)> = (0..200_000u64)
+            .map(|i| (format!("k{}", i.wrapping_mul(2654435761) % 1_000_003), i.to_string()))
+            .collect();
+        let mut big = Labels::new();
+        big.extend(many.clone());
+        let map: BTreeMap<String, String> = many.into_iter().collect();
+        assert_eq!(big.len(), map.len());
+        assert!(big.iter().zip(&map).all(|(a, b)| a == b));
     }
 
     #[test]

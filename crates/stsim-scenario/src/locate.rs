@@ -697,15 +697,22 @@ impl<'a> Locator<'a> {
             if char_at(self.source, node.start) != Some('{') {
                 continue;
             }
-            let mut seen: Vec<(&str, usize)> = Vec::new();
+            // By key, the first entry that wrote it: a map may have many
+            // keys (a hostile one, tens of thousands), so neither a scan of
+            // those seen nor a place worked out for each key that is not repeated.
+            let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
             for child in &node.children {
                 let Some(Key::Field(key)) = &self.nodes[*child].key else { continue };
-                let here = self.key_place(*child);
-                match seen.iter().find(|(k, _)| k == key) {
-                    Some((_, first)) => {
-                        out.push((self.path_of(id), key.clone(), here, self.key_place(*first)))
+                match seen.get(key.as_str()) {
+                    Some(first) => out.push((
+                        self.path_of(id),
+                        key.clone(),
+                        self.key_place(*child),
+                        self.key_place(*first),
+                    )),
+                    None => {
+                        seen.insert(key, *child);
                     }
-                    None => seen.push((key, *child)),
                 }
             }
         }

@@ -114,6 +114,34 @@ fn service_name_naming_no_service_is_accepted() {
     check(&d, "invalid-value", &bad, "\"Web_Svc\"", 9, "statefulsets[0].serviceName: Invalid value");
 }
 
+/// A map of tens of thousands of keys (as `--allow-large` admits) is
+/// checked for repeats in `n log n`: a key written twice among them is
+/// found at its place, without a scan of every key before it for each.
+#[test]
+fn a_repeat_in_a_map_of_many_keys_is_found_at_its_place() {
+    let keys: Vec<String> = (0..60_000).map(|i| format!("\"k{i}\": \"v\"")).collect();
+    let labels = format!("{{\"app\": \"web\", {}, \"k123\": \"again\"}}", keys.join(", "));
+    let source = edit(
+        "template: (image: \"nginx:1.25\"),",
+        &format!("template: (image: \"nginx:1.25\", labels: {labels}),"),
+    );
+    let errors = stsim_scenario::parse_scenario_within(
+        &source,
+        "test.ron",
+        &mut |_| Err("no files".to_string()),
+        &stsim_scenario::limits::Limits::LARGE,
+    )
+    .map(|_| ())
+    .expect_err("a repeated key");
+    let repeats: Vec<_> = errors.iter().filter(|d| d.code == "duplicate-field").collect();
+    assert_eq!(repeats.len(), 1, "{errors:#?}");
+    let (line, column) = position(&source, "\"k123\": \"again\"");
+    assert_eq!((repeats[0].line, repeats[0].column), (line, column));
+    let (_, first) = position(&source, "\"k123\": \"v\"");
+    let help = repeats[0].help.as_deref().unwrap_or_default();
+    assert!(help.ends_with(&format!("line {line}, column {first}; keep one of them")), "{help}");
+}
+
 /// A key written twice in a label map is an error naming both places,
 /// not a silent last-wins.
 #[test]

@@ -83,14 +83,14 @@ fn invalid(kind: &str, name: &str, message: String) -> WriteResult {
 }
 
 pub(super) fn string_map(kind: &str, name: &str, path: &str, value: &Value) -> Result<Labels, WriteResult> {
-    let mut out = Labels::new();
+    let mut out = Vec::new();
     for (key, v) in value.as_object().into_iter().flatten() {
         let Some(v) = v.as_str() else {
             return Err(invalid(kind, name, format!("{path}: Invalid value: {v}: values must be strings")));
         };
-        out.insert(key.clone(), v.to_string());
+        out.push((key.clone(), v.to_string()));
     }
-    Ok(out)
+    Ok(out.into_iter().collect())
 }
 
 fn strings(kind: &str, name: &str, path: &str, value: &Value) -> Result<Vec<String>, WriteResult> {

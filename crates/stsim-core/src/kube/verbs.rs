@@ -265,16 +265,16 @@ fn metadata_write(
         if matches!(obj, ObjRef::Node(_) | ObjRef::Pv(_)) {
             return Err(not_modelled(format!("clients changing the labels of a {kind}")));
         }
-        let mut labels = crate::config::Labels::new();
+        let mut labels = Vec::new();
         for (key, value) in meta["labels"].as_object().into_iter().flatten() {
             let Some(value) = value.as_str() else {
                 return Err(invalid(format!(
                     "metadata.labels: Invalid value: {value}: label values must be strings"
                 )));
             };
-            labels.insert(key.clone(), value.to_string());
+            labels.push((key.clone(), value.to_string()));
         }
-        Some(labels)
+        Some(labels.into_iter().collect::<crate::config::Labels>())
     } else {
         None
     };

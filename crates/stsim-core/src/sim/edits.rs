@@ -27,11 +27,8 @@ pub(super) fn node_of(world: &World, pod: &str) -> Option<NodeId> {
 /// and the change in kubectl's words (`a=b c-`).
 fn relabel(old: &Labels, labels: &Labels, remove: &[String]) -> (Labels, String) {
     let mut new = old.clone();
-    let mut words = Vec::new();
-    for (key, value) in labels {
-        new.insert(key.clone(), value.clone());
-        words.push(format!("{key}={value}"));
-    }
+    new.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut words: Vec<String> = labels.iter().map(|(key, value)| format!("{key}={value}")).collect();
     for key in remove {
         new.remove(key);
         words.push(format!("{key}-"));
