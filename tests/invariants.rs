@@ -2,9 +2,10 @@
 //! checked after every event: time never goes backwards, no id dangles, a
 //! claim is bound to at most one volume (and a volume to at most one
 //! claim), every running pod is on a node of the world, there is at most
-//! one pod object per identity, and every pod's revision number is its
-//! revision label's. `PROPTEST_CASES=2000 cargo test -p
-//! stsim-tests --lib invariants` runs it longer.
+//! one pod object per identity, every pod's revision number is its
+//! revision label's, and the index of open identity violations is true.
+//! `PROPTEST_CASES=2000 cargo test -p stsim-tests --lib invariants` runs it
+//! longer.
 
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -162,6 +163,16 @@ fn check(sim: &Simulation) -> Result<(), String> {
     }
     if let Some((name, n)) = by_name.iter().find(|(_, n)| **n > 1) {
         return Err(format!("{n} pod objects named {name}"));
+    }
+    let open: BTreeMap<(stsim_core::objects::StsId, u32), usize> = world
+        .identity_violations
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.until.is_none())
+        .map(|(i, v)| ((v.sts, v.ordinal), i))
+        .collect();
+    if open != world.open_violations {
+        return Err(format!("open identity violations {open:?}, indexed as {:?}", world.open_violations));
     }
     let mut claimed: BTreeMap<usize, usize> = BTreeMap::new();
     for pv in world.pvs.iter().filter(|v| v.removed_at.is_none()) {

@@ -309,6 +309,30 @@ fn a_force_delete_during_a_partition_runs_two_copies() {
     );
 }
 
+/// Once restored, a violation stays closed: the identity's process stopping
+/// and starting again later (its pod deleted and made again) neither
+/// reopens it nor restores it a second time.
+#[test]
+fn a_restored_identity_stays_restored() {
+    let source = scenario_file("partition-force-delete-two-copies")
+        .replace("duration: \"25m\"", "duration: \"40m\"")
+        .replace(
+            "(at: \"20m\", do: RecoverNode(node: \"worker-2\")),",
+            "(at: \"20m\", do: RecoverNode(node: \"worker-2\")),\n        (at: \"30m\", do: DeletePod(pod: \"redis-0\")),",
+        );
+    assert!(source.contains("at: \"30m\""), "the scenario changed shape");
+    let (sim, _) = run(&source);
+    // Made again after the delete, and running: its process started anew.
+    assert!(Log(&sim).creations().iter().any(|(at, name)| name == "redis-0" && *at >= t("30m")));
+    assert!(running_at(&sim, "redis-0", t("30m")).is_some());
+    let [violation] = sim.world.identity_violations.as_slice() else {
+        panic!("{:#?}", sim.world.identity_violations)
+    };
+    assert_eq!(violation.until, Some(t("20m2s")));
+    assert_eq!(times(&sim, |e| matches!(e, Event::IdentityRestored { .. })), [t("20m2s")]);
+    assert!(sim.world.open_violations.is_empty());
+}
+
 /// The invariant holds everywhere else: only the scenarios that force-delete
 /// a pod on a partitioned node ever run two copies of an identity.
 #[test]

@@ -144,6 +144,9 @@ pub struct World {
     pub identity_processes: BTreeMap<(StsId, u32), Vec<PodId>>,
     /// Every time two processes ran as one identity.
     pub identity_violations: Vec<IdentityViolation>,
+    /// The violation still open for an identity (set, ordinal), by index
+    /// into `identity_violations`: at most one is open for each.
+    pub open_violations: BTreeMap<(StsId, u32), usize>,
     /// Live pods with pod anti-affinity terms, required or preferred.
     pub anti_affinity_pods: BTreeSet<PodId>,
     /// Pods, by owning StatefulSet, whose labels have not been compared
@@ -232,6 +235,7 @@ impl World {
             node_set_version: 1,
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),
+            open_violations: BTreeMap::new(),
             anti_affinity_pods: BTreeSet::new(),
             owned_labels_unchecked: BTreeSet::new(),
             template_revision: BTreeMap::new(),

@@ -349,14 +349,11 @@ impl Api<'_> {
         if copies.is_empty() {
             self.world.identity_processes.remove(&identity);
         }
-        let open = self
-            .world
-            .identity_violations
-            .iter()
-            .rposition(|v| v.sts == sts && v.ordinal == ordinal && v.until.is_none());
+        let open = self.world.open_violations.get(&identity).copied();
         match (open, copies.len()) {
             (None, n) if n >= 2 => {
                 let how = self.how_duplicated(&copies);
+                self.world.open_violations.insert(identity, self.world.identity_violations.len());
                 self.world.identity_violations.push(IdentityViolation {
                     sts,
                     ordinal,
@@ -376,6 +373,7 @@ impl Api<'_> {
                 }
             }
             (Some(index), _) => {
+                self.world.open_violations.remove(&identity);
                 self.world.identity_violations[index].until = Some(now);
                 self.record(Event::IdentityRestored { sts, ordinal });
             }
