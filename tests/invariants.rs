@@ -149,7 +149,7 @@ fn check(sim: &Simulation) -> Result<(), String> {
             return Err(format!("pod {} is bound to node #{} that does not exist", pod.name, node.index()));
         }
         let label = pod.labels.get(stsim_core::objects::labels::REVISION);
-        if pod.revision_number != label.and_then(|value| world.revision_number(value)) {
+        if pod.revision_number() != label.and_then(|value| world.revision_number(value)) {
             return Err(format!("pod {}'s revision number disagrees with its label {label:?}", pod.name));
         }
         if pod.status.phase == PodPhase::Running && pod.node.is_none() {
@@ -171,8 +171,8 @@ fn check(sim: &Simulation) -> Result<(), String> {
         .filter(|(_, v)| v.until.is_none())
         .map(|(i, v)| ((v.sts, v.ordinal), i))
         .collect();
-    if open != world.open_violations {
-        return Err(format!("open identity violations {open:?}, indexed as {:?}", world.open_violations));
+    if open != *world.open_violations() {
+        return Err(format!("open identity violations {open:?}, indexed as {:?}", world.open_violations()));
     }
     let mut claimed: BTreeMap<usize, usize> = BTreeMap::new();
     for pv in world.pvs.iter().filter(|v| v.removed_at.is_none()) {

@@ -330,7 +330,7 @@ fn a_restored_identity_stays_restored() {
     };
     assert_eq!(violation.until, Some(t("20m2s")));
     assert_eq!(times(&sim, |e| matches!(e, Event::IdentityRestored { .. })), [t("20m2s")]);
-    assert!(sim.world.open_violations.is_empty());
+    assert!(sim.world.open_violations().is_empty());
 }
 
 /// The invariant holds everywhere else: only the scenarios that force-delete

@@ -428,7 +428,7 @@ pub struct Pod {
     /// it sees (`World::revision_number`), kept with the labels: the
     /// StatefulSet controller counts a set's pods at a revision every sync,
     /// and compares numbers rather than reading each pod's labels.
-    pub revision_number: Option<u32>,
+    pub(crate) revision_number: Option<u32>,
     /// The controlling StatefulSet, if any.
     pub owner: Option<StsId>,
     /// The ordinal parsed from the name, if the pod belongs to a StatefulSet.
@@ -509,6 +509,10 @@ impl Pod {
     }
     pub fn is_terminal(&self) -> bool {
         matches!(self.status.phase, PodPhase::Failed | PodPhase::Succeeded)
+    }
+    /// The revision label's value as the world numbers it (`None` without the label).
+    pub fn revision_number(&self) -> Option<u32> {
+        self.revision_number
     }
     /// Whether the pod's revision label is the value numbered `number`
     /// (`World::revision_number`): never when either is missing.

@@ -146,7 +146,7 @@ pub struct World {
     pub identity_violations: Vec<IdentityViolation>,
     /// The violation still open for an identity (set, ordinal), by index
     /// into `identity_violations`: at most one is open for each.
-    pub open_violations: BTreeMap<(StsId, u32), usize>,
+    open_violations: BTreeMap<(StsId, u32), usize>,
     /// Live pods with pod anti-affinity terms, required or preferred.
     pub anti_affinity_pods: BTreeSet<PodId>,
     /// Pods, by owning StatefulSet, whose labels have not been compared
@@ -155,12 +155,12 @@ pub struct World {
     /// only these can be pods to release; the StatefulSet controller takes
     /// a set's entries out when it has looked (an entry whose pod has left
     /// the set since is dropped then).
-    pub owned_labels_unchecked: BTreeSet<(StsId, PodId)>,
+    pub(crate) owned_labels_unchecked: BTreeSet<(StsId, PodId)>,
     /// For each StatefulSet, the generation at which the controller last
     /// found its template equal to revision `index` of its history: while
     /// neither changes, the controller need not compare the templates
     /// again. Any change to the history forgets it.
-    pub template_revision: BTreeMap<StsId, (u64, usize)>,
+    pub(crate) template_revision: BTreeMap<StsId, (u64, usize)>,
     /// Every value a pod's revision label has had, numbered in the order
     /// first seen (`Pod::revision_number`). Looked up, never listed.
     revision_numbers: rustc_hash::FxHashMap<CompactString, u32>,
@@ -547,6 +547,22 @@ impl World {
             .copied()
             .filter(|id| selector.iter().all(|(k, v)| self.pod(*id).labels.get(k) == Some(v)))
             .collect()
+    }
+    /// The violation open for each identity, by index into
+    /// `identity_violations` (kept by the API server as processes start and stop).
+    pub fn open_violations(&self) -> &BTreeMap<(StsId, u32), usize> {
+        &self.open_violations
+    }
+    /// The identity's open violation, if any.
+    pub(crate) fn open_violation(&self, identity: (StsId, u32)) -> Option<usize> {
+        self.open_violations.get(&identity).copied()
+    }
+    /// Records that `identity`'s violation at `index` opened (`Some`) or closed.
+    pub(crate) fn set_open_violation(&mut self, identity: (StsId, u32), index: Option<usize>) {
+        match index {
+            Some(index) => self.open_violations.insert(identity, index),
+            None => self.open_violations.remove(&identity),
+        };
     }
     /// The number of revision label value `value`, if any pod has had it.
     pub fn revision_number(&self, value: &str) -> Option<u32> {

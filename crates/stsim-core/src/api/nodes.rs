@@ -349,11 +349,12 @@ impl Api<'_> {
         if copies.is_empty() {
             self.world.identity_processes.remove(&identity);
         }
-        let open = self.world.open_violations.get(&identity).copied();
+        let open = self.world.open_violation(identity);
         match (open, copies.len()) {
             (None, n) if n >= 2 => {
                 let how = self.how_duplicated(&copies);
-                self.world.open_violations.insert(identity, self.world.identity_violations.len());
+                let index = self.world.identity_violations.len();
+                self.world.set_open_violation(identity, Some(index));
                 self.world.identity_violations.push(IdentityViolation {
                     sts,
                     ordinal,
@@ -373,7 +374,7 @@ impl Api<'_> {
                 }
             }
             (Some(index), _) => {
-                self.world.open_violations.remove(&identity);
+                self.world.set_open_violation(identity, None);
                 self.world.identity_violations[index].until = Some(now);
                 self.record(Event::IdentityRestored { sts, ordinal });
             }
