@@ -1125,8 +1125,8 @@ impl<'a> Api<'a> {
         if set.status == status {
             return;
         }
-        set.status = status.clone();
-        self.record(Event::StatefulSetStatus { sts, status });
+        self.record(Event::StatefulSetStatus { sts, status: status.clone() });
+        self.world.sts_mut(sts).status = status;
     }
 
     pub fn add_revision(&mut self, sts: StsId, revision: ControllerRevision) {

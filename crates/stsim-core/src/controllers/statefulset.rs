@@ -617,14 +617,13 @@ impl Sync {
 
     /// Computes and writes the status, as `updateStatus` and
     /// `completeRollingUpdate` do, from the pods as they are after the sync.
+    /// An unchanged status is neither copied nor written.
     fn write_status(&self, api: &mut Api) {
         let set = self.set(api);
         let current = &set.revisions[self.revisions.current].name;
         let update = &set.revisions[self.revisions.update].name;
-        let mut status = StatefulSetStatus {
+        let mut counts = StatefulSetStatus {
             observed_generation: set.generation,
-            current_revision: current.clone(),
-            update_revision: update.clone(),
             collision_count: set.status.collision_count,
             ..StatefulSetStatus::default()
         };
@@ -634,32 +633,64 @@ impl Sync {
         let update_number = api.world().revision_number(update);
         for id in set.pods.values() {
             let pod = api.world().pod(*id);
-            status.replicas += 1;
+            counts.replicas += 1;
             if pod.is_running_and_ready() {
-                status.ready_replicas += 1;
+                counts.ready_replicas += 1;
                 if pod.is_available(set.spec.min_ready_seconds, api.now) {
-                    status.available_replicas += 1;
+                    counts.available_replicas += 1;
                 }
             }
             if !pod.is_terminating() {
                 if pod.at_revision(current_number) {
-                    status.current_replicas += 1;
+                    counts.current_replicas += 1;
                 }
                 if pod.at_revision(update_number) {
-                    status.updated_replicas += 1;
+                    counts.updated_replicas += 1;
                 }
             }
         }
         // completeRollingUpdate: once every pod is updated and ready, the
         // update revision becomes the current one.
-        if matches!(set.spec.update_strategy, UpdateStrategy::RollingUpdate { .. })
-            && status.updated_replicas == status.ready_replicas
-            && status.ready_replicas == status.replicas
-            && status.replicas == set.spec.replicas
-        {
-            status.current_revision = status.update_revision.clone();
-            status.current_replicas = status.updated_replicas;
+        let (current, current_replicas) =
+            if matches!(set.spec.update_strategy, UpdateStrategy::RollingUpdate { .. })
+                && counts.updated_replicas == counts.ready_replicas
+                && counts.ready_replicas == counts.replicas
+                && counts.replicas == set.spec.replicas
+            {
+                (update, counts.updated_replicas)
+            } else {
+                (current, counts.current_replicas)
+            };
+        // Every field, named, so that a field added to the status is compared.
+        let StatefulSetStatus {
+            observed_generation,
+            replicas,
+            ready_replicas,
+            available_replicas,
+            current_replicas: written_current_replicas,
+            updated_replicas,
+            current_revision,
+            update_revision,
+            collision_count,
+        } = &set.status;
+        let unchanged = *observed_generation == counts.observed_generation
+            && *replicas == counts.replicas
+            && *ready_replicas == counts.ready_replicas
+            && *available_replicas == counts.available_replicas
+            && *written_current_replicas == current_replicas
+            && *updated_replicas == counts.updated_replicas
+            && *collision_count == counts.collision_count
+            && current_revision == current
+            && update_revision == update;
+        if unchanged {
+            return;
         }
+        let status = StatefulSetStatus {
+            current_replicas,
+            current_revision: current.clone(),
+            update_revision: update.clone(),
+            ..counts
+        };
         api.set_statefulset_status(self.sts, status);
     }
 }
@@ -732,19 +763,44 @@ pub fn revision_name(set: &str, template: &crate::config::PodTemplate, collision
 fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
     let set = api.world().sts(sts);
     let generation = set.generation;
-    let newest = set.revisions.iter().map(|r| r.revision).max().unwrap_or(0);
-    let latest = set.revisions.iter().enumerate().max_by_key(|(_, r)| r.revision).map(|(i, _)| i);
     // Revisions are never made twice for one template, so at most one is
     // equal; found once, it stays the one while neither the template (the
-    // generation) nor the history (the memo is forgotten) changes.
+    // generation) nor the history (the memo is forgotten) changes. It was
+    // the latest when remembered (found latest, rolled forward or made),
+    // and any change to the history forgets it: it still is.
     let remembered =
         api.world().template_revision.get(&sts).filter(|(g, _)| *g == generation).map(|(_, i)| *i);
     debug_assert!(
-        remembered.is_none_or(|i| set.revisions[i].template == set.spec.template),
-        "a remembered template revision that no longer matches"
+        remembered.is_none_or(|i| set.revisions[i].template == set.spec.template
+            && set.revisions.iter().all(|r| r.revision <= set.revisions[i].revision)),
+        "a remembered template revision that no longer matches, or is not the latest"
     );
-    let equal = remembered.or_else(|| set.revisions.iter().position(|r| r.template == set.spec.template));
-    let update = match (equal, latest) {
+    let update = match remembered {
+        Some(i) => i,
+        None => {
+            let update = equal_or_new_revision(api, sts);
+            api.world.template_revision.insert(sts, (generation, update));
+            update
+        }
+    };
+    let set = api.world().sts(sts);
+    // The current revision is the update revision but while a rollout runs.
+    let current = if set.revisions[update].name == set.status.current_revision {
+        update
+    } else {
+        set.revisions.iter().position(|r| r.name == set.status.current_revision).unwrap_or(update)
+    };
+    Revisions { current, update }
+}
+
+/// The index of the revision equal to the template, rolled forward to be
+/// the latest if it is not, or of a new revision made for the template.
+fn equal_or_new_revision(api: &mut Api, sts: StsId) -> usize {
+    let set = api.world().sts(sts);
+    let newest = set.revisions.iter().map(|r| r.revision).max().unwrap_or(0);
+    let latest = set.revisions.iter().enumerate().max_by_key(|(_, r)| r.revision).map(|(i, _)| i);
+    let equal = set.revisions.iter().position(|r| r.template == set.spec.template);
+    match (equal, latest) {
         (Some(i), Some(latest)) if i == latest => i,
         (Some(i), _) => {
             api.renumber_revision(sts, i, newest + 1);
@@ -756,11 +812,7 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
             api.add_revision(sts, ControllerRevision { name, revision: newest + 1, template });
             api.world().sts(sts).revisions.len() - 1
         }
-    };
-    api.world.template_revision.insert(sts, (generation, update));
-    let set = api.world().sts(sts);
-    let current = set.revisions.iter().position(|r| r.name == set.status.current_revision).unwrap_or(update);
-    Revisions { current, update }
+    }
 }
 
 /// `truncateHistory`: keep the current and update revisions and any a live
