@@ -587,7 +587,7 @@ pub fn run_full(
             let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
         }
-        Command::Merge { files, output } => merge_command(&files, &output, out),
+        Command::Merge { files, output } => merge_command(&files, &output, out, err),
         Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out, err),
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
@@ -755,21 +755,39 @@ fn write_sweep(result: &sweep::Sweep, output: &str, out: &mut dyn Write) -> Resu
     Ok(ExitStatus::Success)
 }
 
-fn merge_command(files: &[String], output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn merge_command(
+    files: &[String],
+    output: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let mut parts = Vec::new();
     for file in files {
         let text = input::read_bounded(std::path::Path::new(file), Limits::LARGE.input_bytes)
             .map_err(|e| format!("error: cannot read {}: {}\n", input::shown(file), e.message()))?;
         let part: sweep::Sweep = serde_json::from_str(&text).map_err(|e| {
             format!(
-                "error: {file}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
+                "error: {}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
+                input::shown(file),
                 e.line(),
                 e.column()
             )
         })?;
-        parts.push((file.clone(), part));
+        parts.push((input::shown(file), part));
     }
-    write_sweep(&sweep::merge(parts)?, output, out)
+    let merged = sweep::merge(parts)?;
+    let missing = sweep::missing(&merged);
+    if !missing.is_empty() {
+        let seeds: u64 = missing.iter().map(|(from, to)| to - from).sum();
+        let ranges: Vec<String> = missing.iter().map(|(from, to)| format!("{from}..{}", to - 1)).collect();
+        let warning = format!(
+            "warning: seeds {} ({seeds} of {}) are in no input: the merged report covers only the rest\n",
+            ranges.join(", "),
+            merged.seeds
+        );
+        let _ = err.write_all(warning.as_bytes());
+    }
+    write_sweep(&merged, output, out)
 }
 
 fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {

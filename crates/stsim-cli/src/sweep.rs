@@ -408,8 +408,128 @@ pub fn summarize(runs: &[RunSummary], expectations: usize) -> VariantSummary {
     }
 }
 
+/// What a shard's runs name, in order, for one variant: applications,
+/// StatefulSets and (by count) expectations. Every run of a variant, in
+/// every shard, names the same; the distributions are built on that.
+#[derive(PartialEq)]
+struct Shape<'a> {
+    apps: Vec<&'a str>,
+    statefulsets: Vec<&'a str>,
+    expectations: usize,
+}
+
+impl<'a> Shape<'a> {
+    fn of(run: &'a RunSummary) -> Shape<'a> {
+        Shape {
+            apps: run.apps.iter().map(|a| a.app.as_str()).collect(),
+            statefulsets: run.statefulsets.iter().map(|s| s.statefulset.as_str()).collect(),
+            expectations: run.expectations.len(),
+        }
+    }
+}
+
+/// Checks that a shard read from `name` holds what `stsim sweep` writes:
+/// its slices inside its seed range, sorted and apart; in each variant one
+/// run for each seed of the slices, in seed order; and runs that name the
+/// same applications, StatefulSets and expectations as `shapes` (the first
+/// run seen of each variant, over every shard). A file edited by hand or cut
+/// short is refused here rather than merged into numbers that look right.
+fn check_part<'a>(name: &str, part: &'a Sweep, shapes: &mut Vec<Option<Shape<'a>>>) -> Result<(), String> {
+    let refuse = |what: String| {
+        Err(format!("error: {name}: {what}; is it the JSON output of `stsim sweep -o json`?\n"))
+    };
+    if part.seeds == 0 {
+        return refuse("its seed range is empty".to_string());
+    }
+    if part.variants.is_empty() {
+        return refuse("it has no variants".to_string());
+    }
+    let Some(end) = part.first_seed.checked_add(part.seeds) else {
+        return refuse(format!(
+            "its seed range {}+{} runs past the largest seed",
+            part.first_seed, part.seeds
+        ));
+    };
+    let mut count = 0u64;
+    let mut previous_end = part.first_seed;
+    for (i, &(from, to)) in part.covered.iter().enumerate() {
+        if from < previous_end || to <= from || to > end {
+            return refuse(format!(
+                "covered[{i}] is {from}..{to}, which is not a slice of {}..{end} after the slices before it",
+                part.first_seed
+            ));
+        }
+        previous_end = to;
+        count += to - from;
+    }
+    let covers = |seed: u64| part.covered.iter().any(|&(from, to)| (from..to).contains(&seed));
+    shapes.resize_with(shapes.len().max(part.variants.len()), || None);
+    for (v, variant) in part.variants.iter().enumerate() {
+        if variant.runs.len() as u64 != count {
+            return refuse(format!(
+                "variant {v} ({}) has {} runs for the {count} seeds it covers",
+                variant.name,
+                variant.runs.len()
+            ));
+        }
+        let mut previous: Option<u64> = None;
+        for (r, run) in variant.runs.iter().enumerate() {
+            if previous.is_some_and(|p| run.seed <= p) || !covers(run.seed) {
+                return refuse(format!(
+                    "variants[{v}].runs[{r}] is seed {}, which is out of seed order or outside the slices it covers",
+                    run.seed
+                ));
+            }
+            previous = Some(run.seed);
+            let shape = Shape::of(run);
+            if shape.expectations != part.expectations.len() {
+                return refuse(format!(
+                    "variants[{v}].runs[{r}] (seed {}) has {} expectation results for the sweep's {}",
+                    run.seed,
+                    shape.expectations,
+                    part.expectations.len()
+                ));
+            }
+            match &shapes[v] {
+                None => shapes[v] = Some(shape),
+                Some(first) if *first == shape => {}
+                Some(first) => {
+                    return refuse(format!(
+                        "variants[{v}].runs[{r}] (seed {}) names applications {:?} and StatefulSets {:?} where \
+                         the other runs name {:?} and {:?}",
+                        run.seed, shape.apps, shape.statefulsets, first.apps, first.statefulsets
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The seeds of the whole range that no slice of `sweep` covers, `[from, to)`.
+pub fn missing(sweep: &Sweep) -> Vec<(u64, u64)> {
+    let mut gaps = Vec::new();
+    let mut at = sweep.first_seed;
+    for &(from, to) in &sweep.covered {
+        if from > at {
+            gaps.push((at, from));
+        }
+        at = at.max(to);
+    }
+    let end = sweep.first_seed.saturating_add(sweep.seeds);
+    if at < end {
+        gaps.push((at, end));
+    }
+    gaps
+}
+
 /// Combines shard results of one sweep into the result of the whole.
 pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
+    let mut shapes = Vec::new();
+    for (name, part) in &parts {
+        check_part(name, part, &mut shapes)?;
+    }
+    drop(shapes);
     let mut parts = parts.into_iter();
     let Some((_, mut whole)) = parts.next() else {
         return Err("error: nothing to merge\n".to_string());
@@ -451,13 +571,46 @@ pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
     Ok(whole)
 }
 
-/// The command that replays one run of a variant.
+/// The command that replays one run of a variant, quoted for a POSIX
+/// shell whatever the file name and the overrides hold (a merged shard
+/// comes from a file anyone could have written).
 pub fn replay(sweep: &Sweep, variant: &Variant, seed: u64) -> String {
-    let mut command = format!("stsim run {} --seed {seed}", sweep.file);
+    let mut command = format!("stsim run {} --seed {seed}", shell_word(&sweep.file));
     for set in &variant.set {
-        let _ = write!(command, " --set '{set}'");
+        let _ = write!(command, " --set {}", single_quoted(set));
     }
     command
+}
+
+/// `text` as one shell word: as it is when every character is one a shell
+/// leaves alone, else single-quoted.
+fn shell_word(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=,:@%+".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(single_quoted(text))
+    }
+}
+
+/// `text` in single quotes, each quote in it written `'\''`, and control
+/// characters shown escaped rather than sent to the terminal.
+fn single_quoted(text: &str) -> String {
+    format!("'{}'", shown(text).replace('\'', "'\\''"))
+}
+
+/// `text` with its control characters escaped (`\n`, `\u{1b}`), so that
+/// names read from a file cannot move the cursor or recolour the terminal.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(
+            text.chars()
+                .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// A duration to the second (to the millisecond under a second).
@@ -504,8 +657,8 @@ pub fn render_text(sweep: &Sweep) -> String {
     let _ = writeln!(
         out,
         "sweep of {} ({}): seeds {} of {}..{}, {} variant(s)",
-        sweep.scenario,
-        sweep.file,
+        shown(&sweep.scenario),
+        shown(&sweep.file),
         ranges.join(", "),
         sweep.first_seed,
         sweep.first_seed + sweep.seeds - 1,
@@ -513,7 +666,7 @@ pub fn render_text(sweep: &Sweep) -> String {
     );
     for variant in &sweep.variants {
         let s = &variant.summary;
-        let _ = writeln!(out, "\nvariant {} ({} runs)", variant.name, s.runs);
+        let _ = writeln!(out, "\nvariant {} ({} runs)", shown(&variant.name), s.runs);
         if !sweep.expectations.is_empty() {
             let _ = writeln!(
                 out,
@@ -523,14 +676,14 @@ pub fn render_text(sweep: &Sweep) -> String {
                 percent(s.all_expectations_passed, s.runs)
             );
             for (expectation, passed) in sweep.expectations.iter().zip(&s.expectations_passed) {
-                let _ = writeln!(out, "    {expectation}: held in {passed} runs");
+                let _ = writeln!(out, "    {}: held in {passed} runs", shown(expectation));
             }
         }
         for app in &s.apps {
             let _ = writeln!(
                 out,
                 "  app {}: BROKEN in {} of {} runs ({})",
-                app.app,
+                shown(&app.app),
                 app.broke_runs,
                 s.runs,
                 percent(app.broke_runs, s.runs)
@@ -545,7 +698,11 @@ pub fn render_text(sweep: &Sweep) -> String {
             }
         }
         for set in &s.statefulsets {
-            let _ = writeln!(out, "  statefulset {}: pods short of the desired replicas", set.statefulset);
+            let _ = writeln!(
+                out,
+                "  statefulset {}: pods short of the desired replicas",
+                shown(&set.statefulset)
+            );
             line(&mut out, "time short", &set.unavailable_ms, &ms);
         }
         let _ = writeln!(out, "  orphaned volumes");
@@ -558,7 +715,7 @@ pub fn render_text(sweep: &Sweep) -> String {
             let _ = writeln!(
                 out,
                 "  finding {}: in {} runs ({}), seeds {}",
-                finding.id,
+                shown(&finding.id),
                 finding.runs,
                 percent(finding.runs, s.runs),
                 seeds.join(", ")
@@ -622,6 +779,149 @@ mod tests {
             _ => None,
         };
         assert_eq!(shard_of("8", &slurm), Ok((4, 8)));
+    }
+
+    #[test]
+    fn replay_commands_are_one_shell_word_each() {
+        let mut sweep = Sweep {
+            scenario: "s".to_string(),
+            file: "scenarios/redis.ron".to_string(),
+            first_seed: 1,
+            seeds: 1,
+            covered: vec![(1, 2)],
+            expectations: Vec::new(),
+            variants: Vec::new(),
+        };
+        let variant = Variant {
+            name: "v".to_string(),
+            set: vec!["replicas=5".to_string(), "x=it's\u{1b}[2J".to_string()],
+            summary: summarize(&[], 0),
+            runs: Vec::new(),
+        };
+        assert_eq!(
+            replay(&sweep, &variant, 7),
+            "stsim run scenarios/redis.ron --seed 7 --set 'replicas=5' --set 'x=it'\\''s\\u{1b}[2J'"
+        );
+        sweep.file = "my scenarios/$(reboot).ron".to_string();
+        assert!(replay(&sweep, &variant, 7).starts_with("stsim run 'my scenarios/$(reboot).ron' --seed 7"));
+    }
+
+    /// A shard of seeds 1..=4 of 1..=6, one variant, one app, one expectation.
+    fn shard() -> Sweep {
+        let run = |seed| RunSummary {
+            seed,
+            events: 10,
+            apps: vec![stsim_core::summary::AppRun {
+                app: "redis".to_string(),
+                broke: false,
+                broken_ms: 0,
+                degraded_ms: 0,
+                recoveries_ms: Vec::new(),
+            }],
+            statefulsets: Vec::new(),
+            orphaned_accrued: 0,
+            findings: Default::default(),
+            expectations: vec![true],
+        };
+        let runs: Vec<RunSummary> = (1..5).map(run).collect();
+        Sweep {
+            scenario: "s".to_string(),
+            file: "s.ron".to_string(),
+            first_seed: 1,
+            seeds: 6,
+            covered: vec![(1, 5)],
+            expectations: vec!["NeverBroken(redis)".to_string()],
+            variants: vec![Variant {
+                name: "as written".to_string(),
+                set: Vec::new(),
+                summary: summarize(&runs, 1),
+                runs,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_shard_that_sweep_did_not_write_is_refused() {
+        let merged = |part: Sweep| merge(vec![("part.json".to_string(), part)]);
+        let whole = merged(shard()).unwrap();
+        assert_eq!(missing(&whole), vec![(5, 7)]);
+        /// What each edit breaks, as the error says it.
+        type Edit = (&'static str, fn(&mut Sweep));
+        let edits: [Edit; 11] = [
+            ("app", |s| s.variants[0].runs[2].apps.clear()),
+            ("expectation", |s| s.variants[0].runs[1].expectations.clear()),
+            ("seed order", |s| s.variants[0].runs.swap(0, 1)),
+            ("outside", |s| s.variants[0].runs[3].seed = 6),
+            ("runs for", |s| drop(s.variants[0].runs.pop())),
+            ("slice", |s| s.covered = vec![(3, 2)]),
+            ("slice", |s| s.covered = vec![(1, 9)]),
+            ("slice", |s| s.covered = vec![(1, 3), (2, 5)]),
+            ("largest seed", |s| s.first_seed = u64::MAX - 2),
+            ("empty", |s| s.seeds = 0),
+            ("no variants", |s| s.variants.clear()),
+        ];
+        for (what, edit) in edits {
+            let mut part = shard();
+            edit(&mut part);
+            let error = merged(part).unwrap_err();
+            assert!(error.contains("part.json") && error.contains(what), "{what}: {error}");
+        }
+        // Two shards whose runs name different applications.
+        let mut other = shard();
+        other.covered = vec![(5, 7)];
+        for (run, seed) in other.variants[0].runs.iter_mut().zip(5..) {
+            run.seed = seed;
+            run.apps[0].app = "etcd".to_string();
+        }
+        other.variants[0].runs.truncate(2);
+        let error = merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), other)]).unwrap_err();
+        assert!(error.contains("b.json") && error.contains("etcd"), "{error}");
+    }
+
+    proptest::proptest! {
+        /// Whatever a shard file says, merging two of them and printing the
+        /// result answers or refuses; it never panics. Each shard is a valid
+        /// one with its numbers, slices and lists changed at random.
+        #[test]
+        fn merging_edited_shards_never_panics(
+            edits in proptest::collection::vec((0u8..10, proptest::prelude::any::<u64>(), 0usize..6), 0..6),
+        ) {
+            let mut first = shard();
+            let mut second = shard();
+            second.covered = vec![(5, 7)];
+            second.variants[0].runs.truncate(2);
+            for (run, seed) in second.variants[0].runs.iter_mut().zip(5..) {
+                run.seed = seed;
+            }
+            for (n, (what, value, at)) in edits.into_iter().enumerate() {
+                let part = if n % 2 == 0 { &mut first } else { &mut second };
+                match what {
+                    0 => part.first_seed = value,
+                    1 => part.seeds = value,
+                    2 => part.covered.push((value, value.wrapping_add(at as u64))),
+                    3 => part.covered.clear(),
+                    8 => part.expectations.truncate(at % 2),
+                    9 => part.variants.truncate(at % 2),
+                    _ => {
+                        let Some(variant) = part.variants.first_mut() else { continue };
+                        let runs = &mut variant.runs;
+                        let run = at % runs.len().max(1);
+                        match what {
+                            4 => runs.truncate(at),
+                            5 if !runs.is_empty() => runs[run].seed = value,
+                            6 if !runs.is_empty() => runs[run].apps.truncate(at % 2),
+                            7 if !runs.is_empty() => runs[run].expectations.truncate(at % 2),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            let parts = vec![("a.json".to_string(), first), ("b.json".to_string(), second)];
+            if let Ok(merged) = merge(parts) {
+                let _ = missing(&merged);
+                let _ = render_text(&merged);
+            }
+        }
     }
 
     #[test]

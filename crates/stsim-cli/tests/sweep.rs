@@ -91,6 +91,28 @@ fn a_seed_in_two_inputs_is_refused() {
 }
 
 #[test]
+fn a_missing_shard_is_named_and_a_damaged_one_refused() {
+    let file = temp("first-of-two.json");
+    std::fs::write(&file, stsim(&sweep_args(&["-o", "json", "--shard", "0/2"]), &[]).stdout).unwrap();
+    let path = file.display().to_string();
+    let partial = stsim(&["merge".to_string(), path.clone()], &[]);
+    let warning = String::from_utf8_lossy(&partial.stderr);
+    assert!(warning.contains("seeds 11..16 (6 of 12) are in no input"), "{warning}");
+    // A run that lost its application: refused, not merged into numbers that look right.
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    json["variants"][1]["runs"][3]["apps"] = serde_json::json!([]);
+    let damaged = temp("damaged.json");
+    std::fs::write(&damaged, serde_json::to_vec(&json).unwrap()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["merge", &damaged.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("damaged.json: variants[1].runs[3] (seed 8)"), "{error}");
+}
+
+#[test]
 fn runs_out_writes_a_json_line_per_run() {
     let file = temp("runs.jsonl");
     let path = file.display().to_string();
