@@ -151,6 +151,15 @@ impl Allow {
 }
 
 /// A seed: any u64, with a clear message for anything else (like `-1`).
+/// `--jobs`: at least one thread, and no more than a machine can start
+/// (each takes a stack; thousands take seconds to start and gain nothing).
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(jobs @ 1..=sweep::MAX_JOBS) => Ok(jobs),
+        _ => Err(format!("expected a number of threads from 1 to {}", sweep::MAX_JOBS)),
+    }
+}
+
 fn parse_seed(text: &str) -> Result<u64, String> {
     text.parse::<u64>().map_err(|_| {
         format!("`{}` is not a seed: a seed is a whole number from 0 to {}", input::escape(text), u64::MAX)
@@ -299,8 +308,8 @@ Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  sts
         /// Also write the results as JUnit XML to this file.
         #[arg(long, value_name = "FILE")]
         junit: Option<String>,
-        /// How many scenarios run at once (default: one per core).
-        #[arg(long)]
+        /// How many scenarios run at once, 1 to 1024 (default: one per core).
+        #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         #[command(flatten)]
         allow: Allow,
@@ -370,8 +379,8 @@ Exit status: 0 when the sweep ran, 2 on bad input.")]
         /// Also write one JSON line per run to this file.
         #[arg(long, value_name = "FILE")]
         runs_out: Option<String>,
-        /// How many runs at once (default: one per core).
-        #[arg(long)]
+        /// How many runs at once, 1 to 1024 (default: one per core).
+        #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         /// Let the scenario's `External` operators run (see `stsim run --help`).
         #[arg(long)]

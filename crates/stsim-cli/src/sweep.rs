@@ -19,6 +19,18 @@ use stsim_core::summary::RunSummary;
 /// How many worst runs each distribution names.
 const WORST: usize = 3;
 
+/// The most variants one sweep compares: each is a scenario of its own, parsed and kept.
+pub const MAX_VARIANTS: usize = 1000;
+
+/// The most threads `--jobs` asks for.
+pub const MAX_JOBS: usize = 1024;
+
+/// The most runs (variants times seeds) one process makes. A sweep keeps
+/// every run's numbers, for the exact percentiles and for `stsim merge`:
+/// about a kilobyte each, so a million is a gigabyte. Bigger sweeps are
+/// split with `--shard` and merged.
+pub const MAX_RUNS: u64 = 1_000_000;
+
 /// What `stsim sweep` was asked.
 pub struct Request {
     pub file: String,
@@ -229,6 +241,8 @@ fn split_values(values: &str) -> Vec<String> {
 /// Every combination of the `--vary` values, the first `--vary` outermost.
 fn variants(vary: &[String]) -> Result<Vec<Vec<(String, String)>>, String> {
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    let mut paths: Vec<&str> = Vec::new();
+    let mut count = 1usize;
     for spec in vary {
         let Some((path, values)) = spec.split_once('=') else {
             return Err(format!("error: --vary {spec}: expected path=value1,value2,...\n"));
@@ -237,6 +251,20 @@ fn variants(vary: &[String]) -> Result<Vec<Vec<(String, String)>>, String> {
         if path.trim().is_empty() || values.iter().any(String::is_empty) {
             return Err(format!(
                 "error: --vary {spec}: expected path=value1,value2,... with no empty value\n"
+            ));
+        }
+        if paths.contains(&path.trim()) {
+            return Err(format!(
+                "error: --vary {spec}: {} is varied twice; give all its values in one --vary\n",
+                path.trim()
+            ));
+        }
+        paths.push(path.trim());
+        count = count.saturating_mul(values.len());
+        if count > MAX_VARIANTS {
+            return Err(format!(
+                "error: --vary {spec}: the --vary options make more than {MAX_VARIANTS} variants (every \
+                 combination of their values is one); vary fewer paths or values per sweep\n"
             ));
         }
         combos = combos
@@ -306,6 +334,18 @@ pub fn run(
     }
     let expectations: Vec<String> =
         configs[0].expect.iter().map(|e| stsim_core::expect::describe(&configs[0], &e.expectation)).collect();
+    let runs = (to - from).saturating_mul(configs.len() as u64);
+    if runs > MAX_RUNS {
+        let shards = runs.div_ceil(MAX_RUNS);
+        return Err(format!(
+            "error: this sweep makes {runs} runs ({} variant(s) of {} seeds) in one process, which keeps every \
+             run's numbers; at most {MAX_RUNS} fit. Split it: --shard K/{shards} (or more), each K from 0 to {}, \
+             then `stsim merge` the outputs\n",
+            configs.len(),
+            to - from,
+            shards - 1
+        ));
+    }
     let work: Vec<(usize, u64)> =
         (0..configs.len()).flat_map(|variant| (from..to).map(move |seed| (variant, seed))).collect();
     let bar = match request.progress {
@@ -931,5 +971,12 @@ mod tests {
         assert_eq!(names, ["a=1, b=\"x,y\"", "a=1, b=[1, 2]", "a=2, b=\"x,y\"", "a=2, b=[1, 2]"]);
         assert!(variants(&["a".to_string()]).is_err());
         assert!(variants(&["a=1,,2".to_string()]).is_err());
+        assert!(variants(&["a=1,2".to_string(), " a=3".to_string()]).unwrap_err().contains("varied twice"));
+        // 10 x 10 x 10 is within the limit; one more path of two values is not.
+        let ten = (0..10).map(|v| v.to_string()).collect::<Vec<_>>().join(",");
+        let three: Vec<String> = ["a", "b", "c"].iter().map(|p| format!("{p}={ten}")).collect();
+        assert_eq!(variants(&three).unwrap().len(), 1000);
+        let four: Vec<String> = three.iter().cloned().chain(["d=1,2".to_string()]).collect();
+        assert!(variants(&four).unwrap_err().contains("more than 1000 variants"));
     }
 }

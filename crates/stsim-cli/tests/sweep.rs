@@ -113,6 +113,28 @@ fn a_missing_shard_is_named_and_a_damaged_one_refused() {
 }
 
 #[test]
+fn limits_are_errors_that_say_what_to_do() {
+    let refused = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_stsim")).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+    let file = scenario();
+    // Two million runs are refused at once, before any runs (or memory for them), with the shards to use.
+    let error = refused(&[
+        "sweep",
+        &file,
+        "--seeds",
+        "1000000",
+        "--vary",
+        "podManagementPolicy=OrderedReady,Parallel",
+    ]);
+    assert!(error.contains("2000000 runs") && error.contains("--shard K/2"), "{error}");
+    assert!(refused(&["sweep", &file, "--seeds", "2", "--jobs", "0"]).contains("from 1 to 1024"));
+    assert!(refused(&["sweep", &file, "--seeds", "2", "--jobs", "5000"]).contains("from 1 to 1024"));
+}
+
+#[test]
 fn runs_out_writes_a_json_line_per_run() {
     let file = temp("runs.jsonl");
     let path = file.display().to_string();
