@@ -167,39 +167,69 @@ impl Distribution {
 
 /// `K/N`, or `N` with K from the job's index.
 fn shard_of(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(u64, u64), String> {
-    let bad =
-        || format!("error: --shard {spec}: expected K/N (0 <= K < N), or N with K from the environment\n");
+    let bad = || {
+        format!(
+            "error: --shard {}: expected K/N (0 <= K < N), or N with K from the environment\n",
+            shown(spec)
+        )
+    };
     let (k, n) = match spec.split_once('/') {
         Some((k, n)) => (Some(k.trim().parse::<u64>().map_err(|_| bad())?), n),
         None => (None, spec),
     };
     let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(bad());
+    }
     let k = match k {
-        Some(k) => k,
+        Some(k) if k < n => k,
+        Some(_) => return Err(bad()),
         None => {
             let parse = |name: &str, value: String| {
-                value.trim().parse::<u64>().map_err(|_| format!("error: {name}={value} is not a number\n"))
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("error: {name}={} is not a number\n", shown(&value)))
+            };
+            // The index must be a shard of the N asked for: a Job's
+            // completions or an array's size that disagrees with N would
+            // leave seeds out or run them twice.
+            let beyond = |what: String| {
+                format!(
+                    "error: --shard {n}: {what} is not a shard of {n} (0 to {}); the Job's completions or the \
+                     array's size must be {n}\n",
+                    n - 1
+                )
             };
             if let Some(value) = env("JOB_COMPLETION_INDEX") {
-                parse("JOB_COMPLETION_INDEX", value)?
+                let k = parse("JOB_COMPLETION_INDEX", value)?;
+                if k >= n {
+                    return Err(beyond(format!("JOB_COMPLETION_INDEX={k}")));
+                }
+                k
             } else if let Some(value) = env("SLURM_ARRAY_TASK_ID") {
                 let id = parse("SLURM_ARRAY_TASK_ID", value)?;
                 let min = match env("SLURM_ARRAY_TASK_MIN") {
                     Some(value) => parse("SLURM_ARRAY_TASK_MIN", value)?,
                     None => 0,
                 };
-                id.checked_sub(min).ok_or_else(bad)?
+                match id.checked_sub(min) {
+                    Some(k) if k < n => k,
+                    _ => {
+                        return Err(beyond(format!(
+                            "SLURM_ARRAY_TASK_ID={id} (from SLURM_ARRAY_TASK_MIN={min})"
+                        )));
+                    }
+                }
             } else {
                 return Err(format!(
-                    "error: --shard {spec} gives no K, and neither JOB_COMPLETION_INDEX nor \
-SLURM_ARRAY_TASK_ID is set\n  = help: write --shard K/N\n"
+                    "error: --shard {} gives no K, and neither JOB_COMPLETION_INDEX nor \
+SLURM_ARRAY_TASK_ID is set\n  = help: write --shard K/N\n",
+                    shown(spec)
                 ));
             }
         }
     };
-    if n == 0 || k >= n {
-        return Err(bad());
-    }
     Ok((k, n))
 }
 
@@ -819,6 +849,21 @@ mod tests {
             _ => None,
         };
         assert_eq!(shard_of("8", &slurm), Ok((4, 8)));
+        // An index the N asked for has no shard of: the Job and N disagree.
+        assert!(shard_of("3", &job).unwrap_err().contains("JOB_COMPLETION_INDEX=3 is not a shard of 3"));
+        assert!(
+            shard_of("4", &slurm)
+                .unwrap_err()
+                .contains("SLURM_ARRAY_TASK_ID=5 (from SLURM_ARRAY_TASK_MIN=1)")
+        );
+        let below = |name: &str| match name {
+            "SLURM_ARRAY_TASK_ID" => Some("0".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("1".to_string()),
+            _ => None,
+        };
+        assert!(shard_of("4", &below).unwrap_err().contains("is not a shard of 4"));
+        assert!(shard_of("0", &job).is_err());
+        assert!(shard_of("2/\u{1b}[2J", &none).unwrap_err().contains("\\u{1b}"));
     }
 
     #[test]
