@@ -174,6 +174,26 @@ fn check(sim: &Simulation) -> Result<(), String> {
     if open != *world.open_violations() {
         return Err(format!("open identity violations {open:?}, indexed as {:?}", world.open_violations()));
     }
+    // The scheduler reads nodes through their NodeFit: every write of what
+    // it copies must have refreshed it. The node's pod count and requests
+    // are what its assigned pods ask for.
+    for node in &world.nodes {
+        if *world.node_fit(node.id) != stsim_core::objects::NodeFit::of(node) {
+            return Err(format!("node {}'s NodeFit is out of date", node.name));
+        }
+        let assigned: Vec<_> =
+            world.pods.iter().filter(|p| p.exists() && p.node.or(p.assumed_node) == Some(node.id)).collect();
+        let cpu: u64 = assigned.iter().map(|p| p.requests.cpu_millis).sum();
+        if node.exists() && (node.pod_count as usize != assigned.len() || node.requested.cpu_millis != cpu) {
+            return Err(format!(
+                "node {} counts {} pods and {}m of CPU; {} pods asking {cpu}m are assigned to it",
+                node.name,
+                node.pod_count,
+                node.requested.cpu_millis,
+                assigned.len()
+            ));
+        }
+    }
     let mut claimed: BTreeMap<usize, usize> = BTreeMap::new();
     for pv in world.pvs.iter().filter(|v| v.removed_at.is_none()) {
         if let Some(claim) = pv.claim {

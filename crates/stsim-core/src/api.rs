@@ -360,6 +360,7 @@ impl<'a> Api<'a> {
         for port in ports {
             *n.used_ports.entry(port).or_default() += 1;
         }
+        self.world.refresh_node_fit(node);
     }
 
     /// The node's host ports a pod held are free again (it finished, or
@@ -444,6 +445,7 @@ impl<'a> Api<'a> {
             n.pod_count -= 1;
             n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
             n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
+            self.world.refresh_node_fit(node);
         }
         self.world.remove_pod(pod, self.now);
         self.record(Event::PodRemoved { pod, force });
@@ -544,6 +546,7 @@ impl<'a> Api<'a> {
         n.pod_count -= 1;
         n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
         n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
+        self.world.refresh_node_fit(node);
         self.retry_unschedulable();
     }
 

@@ -133,6 +133,9 @@ pub struct World {
     /// unbound: what pod GC's orphan pass and a Node joining under that name
     /// look at (pods since bound or gone are dropped when next looked at).
     pub pods_on_unknown_nodes: BTreeSet<PodId>,
+    /// What the scheduler reads of each node, by index (`NodeFit`):
+    /// rewritten by `refresh_node_fit` whenever a field it copies changes.
+    node_fits: Vec<crate::objects::NodeFit>,
     /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
     pub scheduler_next_start: usize,
     /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
@@ -230,6 +233,7 @@ impl World {
             gc_quarantine: BTreeMap::new(),
             gc_quarantine_names: BTreeMap::new(),
             pods_on_unknown_nodes: BTreeSet::new(),
+            node_fits: Vec::new(),
             scheduler_next_start: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
@@ -466,6 +470,7 @@ impl World {
             orphans: BTreeSet::new(),
             attached: BTreeSet::new(),
         });
+        self.refresh_node_fit(id);
         self.node_set_version += 1;
         id
     }
@@ -511,6 +516,20 @@ impl World {
     }
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
         &mut self.nodes[id.index()]
+    }
+    /// What the scheduler reads of node `id`, as of its last refresh.
+    pub fn node_fit(&self, id: NodeId) -> &crate::objects::NodeFit {
+        &self.node_fits[id.index()]
+    }
+    /// Copies node `id`'s allocatable, requested, pod count, taints and
+    /// cordon into its `NodeFit`: called by every write of them.
+    pub(crate) fn refresh_node_fit(&mut self, id: NodeId) {
+        let fit = crate::objects::NodeFit::of(&self.nodes[id.index()]);
+        match self.node_fits.get_mut(id.index()) {
+            Some(slot) => *slot = fit,
+            // Node ids are dense: a new node's fit comes next.
+            None => self.node_fits.push(fit),
+        }
     }
     pub fn pv_mut(&mut self, id: PvId) -> &mut Pv {
         &mut self.pvs[id.index()]

@@ -242,6 +242,7 @@ impl Api<'_> {
             return;
         }
         n.taints.push(NodeTaint { taint: taint.clone(), added_at: now });
+        self.world.refresh_node_fit(node);
         self.record(Event::NodeTaintAdded { node, taint: taint.clone() });
         if taint.effect == TaintEffect::NoExecute {
             self.wake(EventKey::TaintEvictionNode(node));
@@ -259,6 +260,7 @@ impl Api<'_> {
             return;
         };
         let taint = n.taints.remove(index).taint;
+        self.world.refresh_node_fit(node);
         self.record(Event::NodeTaintRemoved { node, taint });
         if effect == TaintEffect::NoExecute {
             self.wake(EventKey::TaintEvictionNode(node));
@@ -276,6 +278,7 @@ impl Api<'_> {
             return;
         }
         n.unschedulable = unschedulable;
+        self.world.refresh_node_fit(node);
         self.record(Event::NodeUnschedulable { node, unschedulable });
         self.wake(EventKey::NodeUpdate(node));
         if !unschedulable {

@@ -20,7 +20,10 @@
 //! nodes are found (`numFeasibleNodesToFind`: all below 100 nodes, else an
 //! adaptive percentage, at least 100). When a bound volume pins the pod to
 //! a zone or a node, only those nodes are visited (every other one would be
-//! rejected), counted as if all were; a FitError gets the full pass.
+//! rejected), counted as if all were; a FitError gets the full pass. Nodes
+//! are read through their `NodeFit` (the world keeps one per node, like the
+//! scheduler cache's `NodeInfo`), and the whole `Node` only when a plugin
+//! needs more: a cordon, a taint, or a pod asking for labels or ports.
 //!
 //! Score: TaintToleration (weight 3, PreferNoSchedule taints), NodeAffinity
 //! (2, preferred terms), NodeResourcesFit (1, LeastAllocated), PodTopologySpread
@@ -285,6 +288,9 @@ struct Cycle {
     /// pod's required affinity terms each topology domain holds
     /// (`affinityCounts` in the InterPodAffinity PreFilter).
     affinity_counts: BTreeMap<(String, String), u32>,
+    /// Whether a filter needs more of a node than its `NodeFit`: its labels
+    /// (node affinity, inter-pod terms) or its host ports.
+    reads_node: bool,
 }
 
 fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a String> {
@@ -339,7 +345,13 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
             }
         }
     }
-    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts }
+    let reads_node = !pod.node_selector.is_empty()
+        || !pod.affinity.node_required.is_empty()
+        || !anti_domains.is_empty()
+        || !existing_anti_domains.is_empty()
+        || !pod.affinity.affinity_required.is_empty()
+        || !pod.host_ports.is_empty();
+    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts, reads_node }
 }
 
 /// `satisfyPodAffinity` (InterPodAffinity's Filter): the node has every
@@ -368,8 +380,66 @@ fn node_ports_fit(pod: &Pod, node: &Node) -> bool {
     pod.host_ports.is_empty() || pod.host_ports.iter().all(|port| !node.used_ports.contains_key(port))
 }
 
-/// Runs the filter plugins on one node.
-fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Result<(), Rejection<'a>> {
+/// Runs the filter plugins on one node, from its `NodeFit` alone when
+/// nothing else of the node can reject the pod: not cordoned, no
+/// `NoSchedule` or `NoExecute` taint, and a pod that asks nothing of its
+/// labels or ports. Then only NodeResourcesFit and VolumeBinding's pins
+/// can, which read the fit. Otherwise every plugin runs on the node.
+fn filter<'a>(
+    world: &'a World,
+    pod: &Pod,
+    fit: &NodeFit,
+    tree: &NodeTree,
+    cycle: &Cycle,
+) -> Result<(), Rejection<'a>> {
+    debug_assert_eq!(*fit, NodeFit::of(world.node(fit.id)), "a node's NodeFit is out of date");
+    if cycle.reads_node || fit.flags & (NodeFit::UNSCHEDULABLE | NodeFit::FILTER_TAINTS) != 0 {
+        return filter_node(pod, world.node(fit.id), fit, tree, cycle);
+    }
+    resources_and_pins(pod, fit, tree, cycle)
+}
+
+/// NodeResourcesFit (every shortfall is a reason), then VolumeBinding: a
+/// bound volume's node affinity.
+fn resources_and_pins<'a>(
+    pod: &Pod,
+    fit: &NodeFit,
+    tree: &NodeTree,
+    cycle: &Cycle,
+) -> Result<(), Rejection<'a>> {
+    let pods = fit.pod_count + 1 > fit.max_pods;
+    let cpu = pod.requests.cpu_millis > 0
+        && pod.requests.cpu_millis > fit.allocatable.cpu_millis.saturating_sub(fit.requested.cpu_millis);
+    let memory = pod.requests.memory_bytes > 0
+        && pod.requests.memory_bytes
+            > fit.allocatable.memory_bytes.saturating_sub(fit.requested.memory_bytes);
+    if pods || cpu || memory {
+        return Err(Rejection::Short { pods, cpu, memory });
+    }
+    let pinned_elsewhere = !cycle.pins.is_empty()
+        && cycle.pins.iter().any(|pin| match pin {
+            VolumePin::Zone(zone) => *zone != tree.zone(fit.id),
+            VolumePin::Node(pinned) => *pinned != fit.id,
+        });
+    if pinned_elsewhere {
+        let why = if cycle.wording.old_volume_conflict {
+            reason::VOLUME_AFFINITY_OLD
+        } else {
+            reason::VOLUME_AFFINITY
+        };
+        return Err(Rejection::Unresolvable(why));
+    }
+    Ok(())
+}
+
+/// Runs every filter plugin on one node, in order.
+fn filter_node<'a>(
+    pod: &Pod,
+    node: &'a Node,
+    fit: &NodeFit,
+    tree: &NodeTree,
+    cycle: &Cycle,
+) -> Result<(), Rejection<'a>> {
     let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
     // NodeUnschedulable: tolerating the unschedulable taint lets a pod in.
     if node.unschedulable
@@ -401,30 +471,8 @@ fn filter<'a>(pod: &Pod, node: &'a Node, tree: &NodeTree, cycle: &Cycle) -> Resu
     if !node_ports_fit(pod, node) {
         return Err(Rejection::Resolvable(reason::NODE_PORTS));
     }
-    // NodeResourcesFit: every shortfall is a reason.
-    let pods = node.pod_count + 1 > node.max_pods;
-    let cpu = pod.requests.cpu_millis > 0
-        && pod.requests.cpu_millis > node.allocatable.cpu_millis.saturating_sub(node.requested.cpu_millis);
-    let memory = pod.requests.memory_bytes > 0
-        && pod.requests.memory_bytes
-            > node.allocatable.memory_bytes.saturating_sub(node.requested.memory_bytes);
-    if pods || cpu || memory {
-        return Err(Rejection::Short { pods, cpu, memory });
-    }
-    // VolumeBinding: a bound volume's node affinity.
-    let pinned_elsewhere = !cycle.pins.is_empty()
-        && cycle.pins.iter().any(|pin| match pin {
-            VolumePin::Zone(zone) => *zone != tree.zone(node.id),
-            VolumePin::Node(pinned) => *pinned != node.id,
-        });
-    if pinned_elsewhere {
-        let why = if cycle.wording.old_volume_conflict {
-            reason::VOLUME_AFFINITY_OLD
-        } else {
-            reason::VOLUME_AFFINITY
-        };
-        return unresolvable(why);
-    }
+    // NodeResourcesFit and VolumeBinding.
+    resources_and_pins(pod, fit, tree, cycle)?;
     // InterPodAffinity.
     let in_domain = |domains: &BTreeSet<(String, String)>| {
         domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
@@ -551,9 +599,9 @@ pub fn schedule(api: &mut Api, id: PodId) {
         let first = positions.partition_point(|&at| (at as usize) < start);
         let (before, after) = positions.split_at(first);
         for &at in after.iter().chain(before) {
-            let node = world.node(tree[at as usize]);
-            if filter(pod, node, node_tree, &cycle).is_ok() {
-                feasible.push(node.id);
+            let fit = world.node_fit(tree[at as usize]);
+            if filter(world, pod, fit, node_tree, &cycle).is_ok() {
+                feasible.push(fit.id);
                 if feasible.len() >= wanted {
                     processed = (at as usize + total - start) % total + 1;
                     break;
@@ -568,10 +616,10 @@ pub fn schedule(api: &mut Api, id: PodId) {
             if feasible.len() >= wanted {
                 break;
             }
-            let node = world.node(tree[(start + offset) % total]);
+            let fit = world.node_fit(tree[(start + offset) % total]);
             processed += 1;
-            match filter(pod, node, node_tree, &cycle) {
-                Ok(()) => feasible.push(node.id),
+            match filter(world, pod, fit, node_tree, &cycle) {
+                Ok(()) => feasible.push(fit.id),
                 Err(rejection) => rejections.push(rejection),
             }
         }
@@ -633,7 +681,7 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
     tree.list
         .iter()
         .map(|&node| {
-            let reasons = match filter(pod, world.node(node), &tree, &cycle) {
+            let reasons = match filter(world, pod, world.node_fit(node), &tree, &cycle) {
                 Ok(()) => Vec::new(),
                 Err(rejection) => rejection.reasons(cycle.wording),
             };
@@ -709,16 +757,16 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     let prefers_nodes = !pod.affinity.node_preferred.is_empty();
     let mut raw: Vec<Raw> = Vec::with_capacity(nodes.len());
     for &id in nodes {
-        let node = world.node(id);
+        let node = world.node_fit(id);
         let fit = fits.get(node, || {
             clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod))
         });
-        let taints = if node.taints.is_empty() {
+        let taints = if node.flags & NodeFit::TAINTS == 0 {
             0
         } else {
-            untolerated_prefer_no_schedule(node, &prefer_tolerations)
+            untolerated_prefer_no_schedule(world.node(id), &prefer_tolerations)
         };
-        let affinity = if prefers_nodes { node_affinity_score(pod, node) } else { 0 };
+        let affinity = if prefers_nodes { node_affinity_score(pod, world.node(id)) } else { 0 };
         let spread = spread.as_ref().map_or(0, |spread| spread.raw(tree, id));
         max_taints = max_taints.max(taints);
         max_affinity = max_affinity.max(affinity);
@@ -764,7 +812,7 @@ struct FitKey {
 }
 
 impl FitMemo {
-    fn get(&mut self, node: &Node, compute: impl FnOnce() -> i64) -> i64 {
+    fn get(&mut self, node: &NodeFit, compute: impl FnOnce() -> i64) -> i64 {
         let cpu = (node.allocatable.cpu_millis, node.requested.cpu_millis);
         let memory = (node.allocatable.memory_bytes, node.requested.memory_bytes);
         let mixed = (cpu.1 ^ memory.1.rotate_left(29) ^ cpu.0.rotate_left(7) ^ memory.0)
@@ -820,7 +868,7 @@ fn node_affinity_score(pod: &Pod, node: &Node) -> i64 {
 
 /// LeastAllocated: the mean share of CPU and memory left after placing the
 /// pod, 0 to 100 (`noderesources/least_allocated.go`).
-fn least_allocated_score(node: &Node, pod: &Pod) -> i64 {
+fn least_allocated_score(node: &NodeFit, pod: &Pod) -> i64 {
     let share_left = |allocatable: u64, requested: u64| {
         if allocatable == 0 || requested > allocatable {
             return 0;
@@ -845,7 +893,7 @@ fn least_allocated_score(node: &Node, pod: &Pod) -> i64 {
 
 /// BalancedAllocation: `(1 - std) * 100` of the CPU and memory fractions
 /// after placing the pod (`noderesources/balanced_allocation.go`).
-fn balanced_allocation_score(node: &Node, pod: &Pod) -> i64 {
+fn balanced_allocation_score(node: &NodeFit, pod: &Pod) -> i64 {
     let fraction = |allocatable: u64, requested: u64| {
         if allocatable == 0 {
             return None;
