@@ -932,6 +932,9 @@ fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::La
 struct Spread {
     /// Matching pods that are not terminating, per node, by node id.
     per_node: Vec<(NodeId, i64)>,
+    /// Bit `id % 64` set for each node of `per_node`: a node whose bit is
+    /// clear holds no matching pod (most nodes), known without a search.
+    per_node_bits: u64,
     /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
     per_zone: Vec<Option<i64>>,
     /// By zone number: the raw score of a node of the zone holding no
@@ -978,6 +981,7 @@ impl Spread {
             .map(|count| Self::formula(0.0, count.unwrap_or(0) as f64, hostname_weight, zone_weight))
             .collect();
         Some(Spread {
+            per_node_bits: per_node.keys().fold(0, |bits, node| bits | 1 << (node.0 % 64)),
             per_node: per_node.into_iter().collect(),
             per_zone,
             empty_node,
@@ -988,6 +992,9 @@ impl Spread {
 
     fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
         let zone = tree.zone(node) as usize;
+        if self.per_node_bits & 1 << (node.0 % 64) == 0 {
+            return self.empty_node[zone];
+        }
         match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
             Ok(at) => Self::formula(
                 self.per_node[at].1 as f64,
