@@ -1108,6 +1108,32 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Opti
 mod tests {
     use super::*;
 
+    /// A node sharing its mask bit with a node holding matching pods is
+    /// still searched, and scores as a node holding none; the node itself
+    /// scores with its pods.
+    #[test]
+    fn spread_mask_bits_shared_by_two_nodes() {
+        let tree = NodeTree { zone_of: vec![0; 200], zones: vec!["a".to_string()], ..NodeTree::default() };
+        let (hostname_weight, zone_weight) = ((202f64).ln(), (3f64).ln());
+        let per_node = vec![(NodeId(3), 2), (NodeId(130), 1)];
+        let spread = Spread {
+            per_node_bits: per_node.iter().fold(0, |bits, (node, _)| bits | 1 << (node.0 % 64)),
+            per_node,
+            per_zone: vec![Some(3)],
+            empty_node: vec![Spread::formula(0.0, 3.0, hostname_weight, zone_weight)],
+            hostname_weight,
+            zone_weight,
+        };
+        let empty = spread.empty_node[0];
+        assert_eq!(spread.raw(&tree, NodeId(3)), Spread::formula(2.0, 3.0, hostname_weight, zone_weight));
+        assert_eq!(spread.raw(&tree, NodeId(130)), Spread::formula(1.0, 3.0, hostname_weight, zone_weight));
+        assert_ne!(spread.raw(&tree, NodeId(3)), empty);
+        // 67 and 195 share node 3's bit, 66 node 130's: searched, and hold none.
+        for node in [67, 195, 66, 4, 199] {
+            assert_eq!(spread.raw(&tree, NodeId(node)), empty, "node {node}");
+        }
+    }
+
     /// `numFeasibleNodesToFind`: every node below 100; then 50 % minus 1 %
     /// per 125 nodes, at least 5 %, and never fewer than 100 nodes.
     #[test]
