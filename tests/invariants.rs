@@ -176,13 +176,17 @@ fn check(sim: &Simulation) -> Result<(), String> {
     }
     // The scheduler reads nodes through their NodeFit: every write of what
     // it copies must have refreshed it. The node's pod count and requests
-    // are what its assigned pods ask for.
+    // are what its assigned pods that have not finished ask for (the
+    // scheduler cache drops a finished pod).
     for node in &world.nodes {
         if *world.node_fit(node.id) != stsim_core::objects::NodeFit::of(node) {
             return Err(format!("node {}'s NodeFit is out of date", node.name));
         }
-        let assigned: Vec<_> =
-            world.pods.iter().filter(|p| p.exists() && p.node.or(p.assumed_node) == Some(node.id)).collect();
+        let assigned: Vec<_> = world
+            .pods
+            .iter()
+            .filter(|p| p.exists() && !p.is_terminal() && p.node.or(p.assumed_node) == Some(node.id))
+            .collect();
         let cpu: u64 = assigned.iter().map(|p| p.requests.cpu_millis).sum();
         if node.exists() && (node.pod_count as usize != assigned.len() || node.requested.cpu_millis != cpu) {
             return Err(format!(

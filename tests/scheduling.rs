@@ -412,3 +412,50 @@ fn kubelet_admission_rejects_pods_pinned_by_node_name() {
     assert!(rejections(&sim, "web-0").is_empty());
     assert!(Log(&sim).ready_after("web-0", t("0s")).is_some());
 }
+
+/// A finished pod leaves the scheduler's count of its node at once, even
+/// while a finalizer keeps its object: kube-scheduler's pod informer
+/// watches only pods not `Succeeded` or `Failed`, so to the scheduler cache
+/// a pod that finishes is a deleted one, and the pods waiting for room are
+/// tried again. The kubelet's admission counts only pods that have not
+/// finished either. Here web-0 holds the only node's CPU; deleted at 1m
+/// with a finalizer of someone's on it, it exits with code 1 (Failed) and
+/// stays Terminating; other-0, Pending for want of CPU, is placed then.
+#[test]
+fn a_finished_pod_held_by_a_finalizer_frees_its_nodes_room() {
+    let source = r#"Scenario(
+    name: "finished-pod-frees-room",
+    duration: "5m",
+    images: [(name: "app", pull: "1s", startup: "1s", shutdown: "1s", exitCodeOnSigterm: 1)],
+    cluster: (nodePools: [(name: "worker", count: 1, cpu: "1", memory: "4Gi")]),
+    services: [
+        (name: "web", clusterIP: "None", selector: {"app": "web"}),
+        (name: "other", clusterIP: "None", selector: {"app": "other"}),
+    ],
+    statefulsets: [
+        (name: "web", serviceName: "web", replicas: 1,
+         template: (labels: {"app": "web"}, image: "app", resources: (requests: (cpu: "600m")))),
+        (name: "other", serviceName: "other", replicas: 1,
+         template: (labels: {"app": "other"}, image: "app", resources: (requests: (cpu: "600m")))),
+    ],
+    timeline: [
+        (at: "30s", do: PatchPod(pod: "web-0", finalizers: ["example.com/hold"])),
+        (at: "1m", do: DeletePod(pod: "web-0")),
+    ],
+)"#;
+    let (sim, _) = run(source);
+    let waited = messages(&sim, "other-0");
+    assert!(!waited.is_empty() && waited[0].1.contains("1 Insufficient cpu"), "{waited:?}");
+    let world = &sim.world;
+    let web = world.pod(world.pod_named("web-0").expect("held by its finalizer"));
+    assert!(web.is_terminal() && web.is_terminating(), "web-0 finished and is held: {:?}", web.status.phase);
+    let other = world.pod(world.pod_named("other-0").unwrap());
+    let finished = web.history.phases.last().expect("a phase").0;
+    assert!(finished > t("1m") && finished < t("2m"), "finished at {finished}");
+    assert_eq!(placement(&sim, "other-0").map(|p| p.0), Some("worker-1".to_string()));
+    assert!(other.is_running_and_ready(), "other-0 runs beside the finished web-0");
+    assert!(
+        messages(&sim, "other-0").iter().all(|(at, _)| *at < finished),
+        "no scheduling failure after web-0 finished"
+    );
+}

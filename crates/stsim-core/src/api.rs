@@ -363,25 +363,29 @@ impl<'a> Api<'a> {
         self.world.refresh_node_fit(node);
     }
 
-    /// The node's host ports a pod held are free again (it finished, or
-    /// left the node): the scheduler's informer drops terminal pods.
-    fn free_pod_ports(&mut self, pod: PodId) {
+    /// The pod's requests, pod slot and host ports leave the node's count:
+    /// the scheduler cache drops a pod when it finishes, when it is deleted
+    /// and when its assumption is forgotten. Its informer watches only pods
+    /// that have not finished (the field selector
+    /// `status.phase!=Succeeded,status.phase!=Failed` of the scheduler's pod
+    /// informer, pkg/scheduler), so a finished pod is a deleted one to it,
+    /// even while a finalizer keeps the object.
+    fn give_node_room(&mut self, pod: PodId, node: NodeId) {
         let p = self.world.pod(pod);
-        let Some(node) = p.node.or(p.assumed_node) else { return };
-        if p.host_ports.is_empty() {
-            return;
-        }
-        let ports = p.host_ports.clone();
-        let used = &mut self.world.nodes[node.index()].used_ports;
+        let (requests, ports) = (p.requests, p.host_ports.clone());
+        let n = &mut self.world.nodes[node.index()];
+        n.pod_count -= 1;
+        n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
+        n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
         for port in ports {
-            if let Some(count) = used.get_mut(&port) {
+            if let Some(count) = n.used_ports.get_mut(&port) {
                 *count -= 1;
                 if *count == 0 {
-                    used.remove(&port);
+                    n.used_ports.remove(&port);
                 }
             }
         }
-        self.retry_unschedulable();
+        self.world.refresh_node_fit(node);
     }
 
     /// The kubelet's admission refused the pod (`rejectPod` in
@@ -433,19 +437,13 @@ impl<'a> Api<'a> {
             self.hold_pod(pod, force);
             return;
         }
-        if !self.world.pod(pod).is_terminal() {
-            self.free_pod_ports(pod);
-        }
-        let (node, requests) = {
-            let p = self.world.pod(pod);
-            (p.node.or(p.assumed_node), p.requests)
-        };
-        if let Some(node) = node {
-            let n = &mut self.world.nodes[node.index()];
-            n.pod_count -= 1;
-            n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
-            n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
-            self.world.refresh_node_fit(node);
+        let p = self.world.pod(pod);
+        let node = p.node.or(p.assumed_node);
+        // A finished pod left the scheduler's count when it finished.
+        if let Some(node) = node
+            && !p.is_terminal()
+        {
+            self.give_node_room(pod, node);
         }
         self.world.remove_pod(pod, self.now);
         self.record(Event::PodRemoved { pod, force });
@@ -538,15 +536,9 @@ impl<'a> Api<'a> {
     /// The scheduler forgets a node it assumed for the pod (`Unreserve`
     /// after a failed binding): the node's room is given back.
     pub fn forget_assumed_pod(&mut self, pod: PodId) {
-        self.free_pod_ports(pod);
-        let p = self.world.pod_mut(pod);
-        let Some(node) = p.assumed_node.take() else { return };
-        let requests = p.requests;
-        let n = &mut self.world.nodes[node.index()];
-        n.pod_count -= 1;
-        n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
-        n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
-        self.world.refresh_node_fit(node);
+        let Some(node) = self.world.pod(pod).assumed_node else { return };
+        self.give_node_room(pod, node);
+        self.world.pod_mut(pod).assumed_node = None;
         self.retry_unschedulable();
     }
 
@@ -575,8 +567,13 @@ impl<'a> Api<'a> {
 
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
-        if phase.is_terminal() && !self.world.pod(pod).is_terminal() {
-            self.free_pod_ports(pod);
+        let p = self.world.pod(pod);
+        if phase.is_terminal()
+            && !p.is_terminal()
+            && let Some(node) = p.node.or(p.assumed_node)
+        {
+            self.give_node_room(pod, node);
+            self.retry_unschedulable();
         }
         let p = self.world.pod_mut(pod);
         let before = p.display_status();

@@ -23,7 +23,11 @@
 //! rejected), counted as if all were; a FitError gets the full pass. Nodes
 //! are read through their `NodeFit` (the world keeps one per node, like the
 //! scheduler cache's `NodeInfo`), and the whole `Node` only when a plugin
-//! needs more: a cordon, a taint, or a pod asking for labels or ports.
+//! needs more: a cordon, a taint, or a pod asking for labels or ports. A
+//! node's count holds the pods assumed or bound to it that have not
+//! finished: the scheduler's pod informer watches only pods not
+//! `Succeeded` or `Failed`, so a pod that finishes leaves the count at once,
+//! even while a finalizer keeps its object.
 //!
 //! Score: TaintToleration (weight 3, PreferNoSchedule taints), NodeAffinity
 //! (2, preferred terms), NodeResourcesFit (1, LeastAllocated), PodTopologySpread
