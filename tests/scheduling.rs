@@ -459,3 +459,41 @@ fn a_finished_pod_held_by_a_finalizer_frees_its_nodes_room() {
         "no scheduling failure after web-0 finished"
     );
 }
+
+/// The same rule for inter-pod anti-affinity: a finished pod is not in the
+/// scheduler cache, so it repels no one. b-0 will not share a node with an
+/// `app: a` pod; a-0, on the only node, is deleted at 1m with a finalizer on
+/// it and exits with code 1. Failed and held, it no longer keeps b-0 off.
+#[test]
+fn a_finished_pod_held_by_a_finalizer_repels_no_pod() {
+    let source = r#"Scenario(
+    name: "finished-pod-repels-none",
+    duration: "5m",
+    images: [(name: "app", pull: "1s", startup: "1s", shutdown: "1s", exitCodeOnSigterm: 1)],
+    cluster: (nodePools: [(name: "worker", count: 1)]),
+    services: [
+        (name: "a", clusterIP: "None", selector: {"app": "a"}),
+        (name: "b", clusterIP: "None", selector: {"app": "b"}),
+    ],
+    statefulsets: [
+        (name: "a", serviceName: "a", replicas: 1, template: (labels: {"app": "a"}, image: "app")),
+        (name: "b", serviceName: "b", replicas: 1, template: (labels: {"app": "b"}, image: "app",
+            affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                (labelSelector: (matchLabels: {"app": "a"}), topologyKey: "kubernetes.io/hostname"),
+            ])))),
+    ],
+    timeline: [
+        (at: "30s", do: PatchPod(pod: "a-0", finalizers: ["example.com/hold"])),
+        (at: "1m", do: DeletePod(pod: "a-0")),
+    ],
+)"#;
+    let (sim, _) = run(source);
+    let waited = messages(&sim, "b-0");
+    assert!(!waited.is_empty() && waited[0].1.contains("anti-affinity"), "{waited:?}");
+    let world = &sim.world;
+    let a = world.pod(world.pod_named("a-0").expect("held by its finalizer"));
+    assert!(a.is_terminal() && a.is_terminating());
+    let finished = a.history.phases.last().expect("a phase").0;
+    assert_eq!(placement(&sim, "b-0").map(|p| p.0), Some("worker-1".to_string()));
+    assert!(messages(&sim, "b-0").iter().all(|(at, _)| *at < finished));
+}

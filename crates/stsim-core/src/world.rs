@@ -538,8 +538,13 @@ impl World {
     pub fn live_nodes(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.exists())
     }
-    /// The node a pod is on or assumed on (the scheduler cache's view).
+    /// The node a pod is on or assumed on, as the scheduler cache sees it:
+    /// none for a pod that has finished, which the cache has dropped (its
+    /// pod informer watches only pods not `Succeeded` or `Failed`).
     pub fn pod_node(&self, pod: &Pod) -> Option<NodeId> {
+        if pod.is_terminal() {
+            return None;
+        }
         pod.node.or(pod.assumed_node)
     }
     /// Live pods whose labels include every label of `selector`; an empty
