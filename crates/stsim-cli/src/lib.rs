@@ -788,7 +788,14 @@ fn merge_command(
     let missing = sweep::missing(&merged);
     if !missing.is_empty() {
         let seeds: u64 = missing.iter().map(|(from, to)| to - from).sum();
-        let ranges: Vec<String> = missing.iter().map(|(from, to)| format!("{from}..{}", to - 1)).collect();
+        // The first few ranges, then how many more: a file of many slices
+        // does not make a warning of megabytes.
+        const SHOWN: usize = 10;
+        let mut ranges: Vec<String> =
+            missing.iter().take(SHOWN).map(|(from, to)| format!("{from}..{}", to - 1)).collect();
+        if missing.len() > SHOWN {
+            ranges.push(format!("and {} more ranges", missing.len() - SHOWN));
+        }
         let warning = format!(
             "warning: seeds {} ({seeds} of {}) are in no input: the merged report covers only the rest\n",
             ranges.join(", "),
