@@ -22,6 +22,9 @@ const WORST: usize = 3;
 /// The most variants one sweep compares: each is a scenario of its own, parsed and kept.
 pub const MAX_VARIANTS: usize = 1000;
 
+/// The most `--vary` options (paths) one sweep takes.
+pub const MAX_VARY: usize = 64;
+
 /// The most threads `--jobs` asks for.
 pub const MAX_JOBS: usize = 1024;
 
@@ -270,6 +273,12 @@ fn split_values(values: &str) -> Vec<String> {
 
 /// Every combination of the `--vary` values, the first `--vary` outermost.
 fn variants(vary: &[String]) -> Result<Vec<Vec<(String, String)>>, String> {
+    if vary.len() > MAX_VARY {
+        return Err(format!(
+            "error: {} --vary options; at most {MAX_VARY} paths are varied in one sweep\n",
+            vary.len()
+        ));
+    }
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
     let mut paths: Vec<&str> = Vec::new();
     let mut count = 1usize;
@@ -1055,5 +1064,9 @@ mod tests {
         assert_eq!(variants(&three).unwrap().len(), 1000);
         let four: Vec<String> = three.iter().cloned().chain(["d=1,2".to_string()]).collect();
         assert!(variants(&four).unwrap_err().contains("more than 1000 variants"));
+        // One value each makes one variant, however many paths: those are counted too.
+        let single: Vec<String> = (0..65).map(|i| format!("p{i}=1")).collect();
+        assert_eq!(variants(&single[..64]).unwrap().len(), 1);
+        assert!(variants(&single).unwrap_err().contains("at most 64 paths"));
     }
 }
