@@ -181,10 +181,10 @@ pub struct NodeTaint {
 /// What the scheduler reads of a node on every attempt, as plain numbers
 /// in 48 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
 /// pod count) and flags saying whether the node needs a closer look (a
-/// cordon or taints; a pod asking for ports or labels always looks closer). The
-/// world keeps one per node, by index, rewritten whenever one of these
-/// changes (`World::node_fit`), so that a scheduling attempt at 100,000
-/// nodes scans 5,000 of these instead of 5,000 whole `Node`s.
+/// cordon or taints; a pod asking for ports or labels always looks
+/// closer). The world keeps one per node, by index, rewritten whenever one
+/// of these changes (`World::node_fit`), so that a scheduling attempt at
+/// 100,000 nodes scans 5,000 of these instead of 5,000 whole `Node`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeFit {
     pub allocatable: crate::config::Resources,
@@ -242,9 +242,10 @@ pub struct Node {
     pub ready: bool,
     /// `spec.unschedulable` (cordoned).
     pub unschedulable: bool,
-    /// Requests of the pods assigned to the node (bound or assumed by the scheduler).
+    /// Requests of the pods assigned to the node (bound or assumed by the
+    /// scheduler) that have not finished: the scheduler cache's count.
     pub requested: Resources,
-    /// Number of pods assigned to the node (bound or assumed).
+    /// Number of pods assigned to the node (bound or assumed) that have not finished.
     pub pod_count: u32,
     /// Host ports of the node's bound pods that have not finished, with how
     /// many pods claim each: the scheduler cache's `UsedPorts`.
