@@ -413,87 +413,81 @@ fn kubelet_admission_rejects_pods_pinned_by_node_name() {
     assert!(Log(&sim).ready_after("web-0", t("0s")).is_some());
 }
 
+/// One node; `first`'s pod on it is given a finalizer at 30s, deleted at
+/// 1m, and exits with code 1: Failed, and Terminating while the finalizer
+/// holds it. `second`'s pod cannot start beside it before. Runs the two
+/// StatefulSets (templates completed by `first` and `second`, each with
+/// its own `app` label and Service) and checks what every such case shows:
+/// `second-0` waited with `why`, `first-0` finished and is held, and
+/// `second-0` was placed on the node with no refusal after `first-0`
+/// finished. Returns the run and when `first-0` finished.
+fn beside_a_finished_pod(pool: &str, first: &str, second: &str, why: &str) -> (Simulation, SimTime) {
+    let source = format!(
+        r#"Scenario(
+    name: "beside-a-finished-pod",
+    duration: "5m",
+    images: [(name: "app", pull: "1s", startup: "1s", shutdown: "1s", exitCodeOnSigterm: 1)],
+    cluster: (nodePools: [(name: "worker", count: 1{pool})]),
+    services: [
+        (name: "first", clusterIP: "None", selector: {{"app": "first"}}),
+        (name: "second", clusterIP: "None", selector: {{"app": "second"}}),
+    ],
+    statefulsets: [
+        (name: "first", serviceName: "first", replicas: 1,
+         template: (labels: {{"app": "first"}}, image: "app"{first})),
+        (name: "second", serviceName: "second", replicas: 1,
+         template: (labels: {{"app": "second"}}, image: "app"{second})),
+    ],
+    timeline: [
+        (at: "30s", do: PatchPod(pod: "first-0", finalizers: ["example.com/hold"])),
+        (at: "1m", do: DeletePod(pod: "first-0")),
+    ],
+)"#
+    );
+    let (sim, _) = run(&source);
+    let waited = messages(&sim, "second-0");
+    assert!(!waited.is_empty() && waited[0].1.contains(why), "{waited:?}");
+    let world = &sim.world;
+    let held = world.pod(world.pod_named("first-0").expect("held by its finalizer"));
+    assert!(
+        held.is_terminal() && held.is_terminating(),
+        "first-0 finished and is held: {:?}",
+        held.status.phase
+    );
+    let finished = held.history.phases.last().expect("a phase").0;
+    assert_eq!(placement(&sim, "second-0").map(|p| p.0), Some("worker-1".to_string()));
+    assert!(
+        messages(&sim, "second-0").iter().all(|(at, _)| *at < finished),
+        "no scheduling failure after first-0 finished"
+    );
+    (sim, finished)
+}
+
 /// A finished pod leaves the scheduler's count of its node at once, even
 /// while a finalizer keeps its object: kube-scheduler's pod informer
 /// watches only pods not `Succeeded` or `Failed`, so to the scheduler cache
 /// a pod that finishes is a deleted one, and the pods waiting for room are
 /// tried again. The kubelet's admission counts only pods that have not
-/// finished either. Here web-0 holds the only node's CPU; deleted at 1m
-/// with a finalizer of someone's on it, it exits with code 1 (Failed) and
-/// stays Terminating; other-0, Pending for want of CPU, is placed then.
+/// finished either. Here first-0 holds the only node's CPU; once it has
+/// finished (held), second-0, Pending for want of CPU, is placed and runs.
 #[test]
 fn a_finished_pod_held_by_a_finalizer_frees_its_nodes_room() {
-    let source = r#"Scenario(
-    name: "finished-pod-frees-room",
-    duration: "5m",
-    images: [(name: "app", pull: "1s", startup: "1s", shutdown: "1s", exitCodeOnSigterm: 1)],
-    cluster: (nodePools: [(name: "worker", count: 1, cpu: "1", memory: "4Gi")]),
-    services: [
-        (name: "web", clusterIP: "None", selector: {"app": "web"}),
-        (name: "other", clusterIP: "None", selector: {"app": "other"}),
-    ],
-    statefulsets: [
-        (name: "web", serviceName: "web", replicas: 1,
-         template: (labels: {"app": "web"}, image: "app", resources: (requests: (cpu: "600m")))),
-        (name: "other", serviceName: "other", replicas: 1,
-         template: (labels: {"app": "other"}, image: "app", resources: (requests: (cpu: "600m")))),
-    ],
-    timeline: [
-        (at: "30s", do: PatchPod(pod: "web-0", finalizers: ["example.com/hold"])),
-        (at: "1m", do: DeletePod(pod: "web-0")),
-    ],
-)"#;
-    let (sim, _) = run(source);
-    let waited = messages(&sim, "other-0");
-    assert!(!waited.is_empty() && waited[0].1.contains("1 Insufficient cpu"), "{waited:?}");
-    let world = &sim.world;
-    let web = world.pod(world.pod_named("web-0").expect("held by its finalizer"));
-    assert!(web.is_terminal() && web.is_terminating(), "web-0 finished and is held: {:?}", web.status.phase);
-    let other = world.pod(world.pod_named("other-0").unwrap());
-    let finished = web.history.phases.last().expect("a phase").0;
+    let cpu = r#", resources: (requests: (cpu: "600m"))"#;
+    let (sim, finished) =
+        beside_a_finished_pod(r#", cpu: "1", memory: "4Gi""#, cpu, cpu, "1 Insufficient cpu");
     assert!(finished > t("1m") && finished < t("2m"), "finished at {finished}");
-    assert_eq!(placement(&sim, "other-0").map(|p| p.0), Some("worker-1".to_string()));
-    assert!(other.is_running_and_ready(), "other-0 runs beside the finished web-0");
-    assert!(
-        messages(&sim, "other-0").iter().all(|(at, _)| *at < finished),
-        "no scheduling failure after web-0 finished"
-    );
+    let second = sim.world.pod(sim.world.pod_named("second-0").unwrap());
+    assert!(second.is_running_and_ready(), "second-0 runs beside the finished first-0");
 }
 
 /// The same rule for inter-pod anti-affinity: a finished pod is not in the
-/// scheduler cache, so it repels no one. b-0 will not share a node with an
-/// `app: a` pod; a-0, on the only node, is deleted at 1m with a finalizer on
-/// it and exits with code 1. Failed and held, it no longer keeps b-0 off.
+/// scheduler cache, so it repels no one. second-0 will not share a node
+/// with an `app: first` pod; once first-0 has finished (held), it no
+/// longer keeps second-0 off the only node.
 #[test]
 fn a_finished_pod_held_by_a_finalizer_repels_no_pod() {
-    let source = r#"Scenario(
-    name: "finished-pod-repels-none",
-    duration: "5m",
-    images: [(name: "app", pull: "1s", startup: "1s", shutdown: "1s", exitCodeOnSigterm: 1)],
-    cluster: (nodePools: [(name: "worker", count: 1)]),
-    services: [
-        (name: "a", clusterIP: "None", selector: {"app": "a"}),
-        (name: "b", clusterIP: "None", selector: {"app": "b"}),
-    ],
-    statefulsets: [
-        (name: "a", serviceName: "a", replicas: 1, template: (labels: {"app": "a"}, image: "app")),
-        (name: "b", serviceName: "b", replicas: 1, template: (labels: {"app": "b"}, image: "app",
-            affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
-                (labelSelector: (matchLabels: {"app": "a"}), topologyKey: "kubernetes.io/hostname"),
-            ])))),
-    ],
-    timeline: [
-        (at: "30s", do: PatchPod(pod: "a-0", finalizers: ["example.com/hold"])),
-        (at: "1m", do: DeletePod(pod: "a-0")),
-    ],
-)"#;
-    let (sim, _) = run(source);
-    let waited = messages(&sim, "b-0");
-    assert!(!waited.is_empty() && waited[0].1.contains("anti-affinity"), "{waited:?}");
-    let world = &sim.world;
-    let a = world.pod(world.pod_named("a-0").expect("held by its finalizer"));
-    assert!(a.is_terminal() && a.is_terminating());
-    let finished = a.history.phases.last().expect("a phase").0;
-    assert_eq!(placement(&sim, "b-0").map(|p| p.0), Some("worker-1".to_string()));
-    assert!(messages(&sim, "b-0").iter().all(|(at, _)| *at < finished));
+    let away = r#", affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+        (labelSelector: (matchLabels: {"app": "first"}), topologyKey: "kubernetes.io/hostname"),
+    ]))"#;
+    beside_a_finished_pod("", "", away, "anti-affinity");
 }
