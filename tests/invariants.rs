@@ -179,7 +179,7 @@ fn check(sim: &Simulation) -> Result<(), String> {
     // are what its assigned pods that have not finished ask for (the
     // scheduler cache drops a finished pod).
     for node in &world.nodes {
-        if *world.node_fit(node.id) != stsim_core::objects::NodeFit::of(node) {
+        if *world.node_fit(node.id) != stsim_core::world::NodeFit::of(node) {
             return Err(format!("node {}'s NodeFit is out of date", node.name));
         }
         let assigned: Vec<_> = world

@@ -178,58 +178,6 @@ pub struct NodeTaint {
     pub added_at: SimTime,
 }
 
-/// What the scheduler reads of a node on every attempt, as plain numbers
-/// in 48 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
-/// pod count) and flags saying whether the node needs a closer look (a
-/// cordon or taints; a pod asking for ports or labels always looks
-/// closer). The world keeps one per node, by index, rewritten whenever one
-/// of these changes (`World::node_fit`), so that a scheduling attempt at
-/// 100,000 nodes scans 5,000 of these instead of 5,000 whole `Node`s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NodeFit {
-    pub allocatable: crate::config::Resources,
-    pub requested: crate::config::Resources,
-    pub pod_count: u32,
-    pub max_pods: u32,
-    /// Any of the `NodeFit::*` flags.
-    pub flags: u32,
-    pub id: NodeId,
-}
-
-impl NodeFit {
-    /// `spec.unschedulable`.
-    pub const UNSCHEDULABLE: u32 = 1;
-    /// A `NoSchedule` or `NoExecute` taint: the filter must look at them.
-    pub const FILTER_TAINTS: u32 = 2;
-    /// Any taint: the score must look for `PreferNoSchedule` ones.
-    pub const TAINTS: u32 = 4;
-
-    pub fn of(node: &Node) -> NodeFit {
-        let filter_taints = node.taints.iter().any(|t| {
-            matches!(
-                t.taint.effect,
-                crate::config::TaintEffect::NoSchedule | crate::config::TaintEffect::NoExecute
-            )
-        });
-        let flags = [
-            (node.unschedulable, NodeFit::UNSCHEDULABLE),
-            (filter_taints, NodeFit::FILTER_TAINTS),
-            (!node.taints.is_empty(), NodeFit::TAINTS),
-        ]
-        .iter()
-        .filter(|(set, _)| *set)
-        .fold(0, |flags, (_, flag)| flags | flag);
-        NodeFit {
-            allocatable: node.allocatable,
-            requested: node.requested,
-            pod_count: node.pod_count,
-            max_pods: node.max_pods,
-            flags,
-            id: node.id,
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Node {
     pub id: NodeId,

@@ -50,7 +50,7 @@ use crate::config::{TaintEffect, VolumeBindingMode};
 use crate::features::Version;
 use crate::objects::*;
 use crate::rng::RngExt;
-use crate::world::World;
+use crate::world::{NodeFit, World};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Filter reasons, in kube-scheduler's words.
