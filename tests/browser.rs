@@ -148,8 +148,7 @@ fn a_screenshot_of_the_rename_report() {
     };
     let dir = scratch("screenshot");
     let (sim, report) = run_file("headless-service-renamed");
-    let lesson =
-        stsim_cli::examples::teaching(stsim_cli::examples::find("headless-service-renamed").unwrap()).lesson;
+    let lesson = stsim_examples::teaching(stsim_examples::find("headless-service-renamed").unwrap()).lesson;
     let page = dir.join("report.html");
     std::fs::write(&page, stsim_render::html_with_lesson(&sim, &report, lesson.as_deref())).unwrap();
     let shot = dir.join("headless-service-renamed.png");
@@ -243,7 +242,7 @@ fn the_playground_computes_the_clis_digests() {
     let end = start + dom[start..].find("</pre>").unwrap();
     let digests: serde_json::Value = serde_json::from_str(&dom[start..end]).expect("JSON");
     for name in names {
-        let example = stsim_cli::examples::find(name).unwrap();
+        let example = stsim_examples::find(name).unwrap();
         let config = stsim_scenario::parse_scenario(example.source, example.path).unwrap();
         let (_, report) = stsim_cli::simulate(config, &stsim_cli::consent::ExecPolicy::default()).unwrap();
         assert_eq!(digests[name], report.trace_digest.as_str(), "{name}: the browser's digest is the CLI's");

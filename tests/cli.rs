@@ -82,7 +82,7 @@ fn every_shipped_scenario_is_built_in() {
         if crate::support::scenario_file(&name).contains("External(") {
             continue;
         }
-        assert!(stsim_cli::examples::find(&name).is_some(), "scenarios/{name}.ron is not in examples.rs");
+        assert!(stsim_examples::find(&name).is_some(), "scenarios/{name}.ron is not in examples.rs");
     }
 }
 

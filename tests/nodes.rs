@@ -337,7 +337,7 @@ fn a_restored_identity_stays_restored() {
 /// a pod on a partitioned node ever run two copies of an identity.
 #[test]
 fn only_the_partition_force_delete_scenario_breaks_the_invariant() {
-    for example in stsim_cli::examples::EXAMPLES {
+    for example in stsim_examples::EXAMPLES {
         let (sim, report) = run(example.source);
         let broken = !sim.world.identity_violations.is_empty();
         let reported = report.findings.iter().any(|f| f.id == "identity-duplicated");

@@ -484,7 +484,7 @@ fn a_scenario_runs_no_program_without_consent() {
 
 #[test]
 fn built_in_examples_never_start_a_process() {
-    for example in stsim_cli::examples::EXAMPLES {
+    for example in stsim_examples::EXAMPLES {
         let config = parse(example.source);
         assert!(stsim_cli::consent::commands(&config).is_empty(), "{} names a program", example.name);
     }

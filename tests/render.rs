@@ -259,8 +259,7 @@ fn stsim_run_writes_the_pictures_beside_its_output() {
         "the report is printed too"
     );
     let (sim, report) = run_file("headless-service-renamed");
-    let lesson =
-        stsim_cli::examples::teaching(stsim_cli::examples::find("headless-service-renamed").unwrap()).lesson;
+    let lesson = stsim_examples::teaching(stsim_examples::find("headless-service-renamed").unwrap()).lesson;
     assert!(lesson.is_some());
     let page = std::fs::read_to_string(file("r.html")).unwrap();
     assert_eq!(page, stsim_render::html_with_lesson(&sim, &report, lesson.as_deref()));

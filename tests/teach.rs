@@ -3,7 +3,7 @@
 
 use crate::support::{repo_root, scenario_file, shipped_scenarios};
 use stsim_cli::ExitStatus;
-use stsim_cli::teach::THEMES;
+use stsim_examples::THEMES;
 
 struct Output {
     status: ExitStatus,
@@ -150,7 +150,7 @@ fn every_exercise_fails_until_fixed_and_passes_once_fixed() {
         let source = std::fs::read_to_string(&path).unwrap();
         let teaching = stsim_scenario::parse_teaching(&source, name).unwrap();
         assert!(teaching.hint.is_some() && teaching.tags.iter().any(|t| t == "exercise"), "{name}");
-        assert!(stsim_cli::examples::find(name).is_some(), "{name} is built in");
+        assert!(stsim_examples::find(name).is_some(), "{name} is built in");
         let outcome = stsim_cli::test_command::run_one(&path, &stsim_cli::test_command::Options::default());
         assert!(outcome.verdicts.is_ok(), "{name} is a valid scenario");
         assert!(!outcome.passed(), "{name} must fail as shipped");

@@ -166,3 +166,48 @@ fn the_api_server_names_no_controller() {
         assert!(!code.contains("controllers::"), "{} calls into a controller", file.display());
     }
 }
+
+/// Dependencies point one way (ARCHITECTURE.md, "Crates"): each crate may
+/// use only the stsim crates listed for it here. The core knows no format,
+/// picture or terminal; the playground never builds the CLI.
+#[test]
+fn crate_dependencies_point_one_way() {
+    let allowed: &[(&str, &[&str])] = &[
+        ("stsim-core", &[]),
+        ("stsim-scenario", &["stsim-core"]),
+        ("stsim-render", &["stsim-core"]),
+        ("stsim-examples", &["stsim-scenario"]),
+        ("stsim-cli", &["stsim-core", "stsim-scenario", "stsim-render", "stsim-examples"]),
+        ("stsim-wasm", &["stsim-core", "stsim-scenario", "stsim-render", "stsim-examples"]),
+    ];
+    let crates = repo_root().join("crates");
+    let mut found: Vec<String> = std::fs::read_dir(&crates)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| crates.join(name).join("Cargo.toml").is_file())
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = allowed.iter().map(|(name, _)| name.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed, "every crate under crates/ is listed here with what it may use");
+    for (name, may_use) in allowed {
+        let manifest = std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap();
+        // Only the dependency tables: a crate's own `name = ...` is not a use.
+        let mut in_dependencies = false;
+        for line in manifest.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                in_dependencies = line.contains("dependencies");
+                continue;
+            }
+            let Some(dependency) = line.split(['=', '.', ' ']).next().filter(|d| d.starts_with("stsim-"))
+            else {
+                continue;
+            };
+            assert!(
+                !in_dependencies || may_use.contains(&dependency),
+                "{name} depends on {dependency}, which ARCHITECTURE.md does not allow"
+            );
+        }
+    }
+}

@@ -12,10 +12,10 @@
 //! (control characters escaped, very long words cut). Does not own the
 //! formats: that is `stsim-scenario`.
 
-use crate::examples;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
+use stsim_examples as examples;
 use stsim_scenario::{Diagnostic, Limits, Loaded};
 
 /// Why a file could not be read; `NotFound` lets the caller try a built-in name.

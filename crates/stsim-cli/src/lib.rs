@@ -6,7 +6,6 @@
 //! about the simulated cluster.
 
 pub mod consent;
-pub mod examples;
 pub mod external_operator;
 pub mod input;
 pub mod render;
@@ -17,6 +16,7 @@ pub mod test_command;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use consent::ExecPolicy;
 use std::io::Write;
+use stsim_examples as examples;
 use stsim_scenario::Limits;
 
 /// `-o`: how `stsim run` prints the report.

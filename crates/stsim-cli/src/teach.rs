@@ -3,30 +3,13 @@
 //! ask a scenario's question, run it, and show the answer with the run's
 //! own evidence.
 //!
-//! Owns the words on the terminal only; the metadata comes from
-//! `stsim_scenario::teaching`, the evidence from the core's report.
+//! Owns the words on the terminal only; the library and its themes come
+//! from `stsim-examples`, the metadata from `stsim_scenario::teaching`, the
+//! evidence from the core's report.
 
-use crate::examples::{self, Example};
 use std::fmt::Write as _;
+use stsim_examples::{self as examples, Example, THEMES, theme_title};
 use stsim_scenario::teaching::{Quiz, Teaching, letter};
-
-/// The themes of the library, in the order `stsim examples` shows them:
-/// a scenario's first tag names its theme.
-pub const THEMES: &[(&str, &str)] = &[
-    ("identity-dns", "Identity and DNS"),
-    ("ordering", "Ordering"),
-    ("node-failure", "Node failure"),
-    ("volumes-zones", "Volumes and zones"),
-    ("updates", "Updates"),
-    ("cost", "Cost"),
-    ("operators", "Operators"),
-    ("apps", "Clustered applications"),
-];
-
-/// The title of a theme, or `Other` for a tag that names none.
-pub fn theme_title(tag: Option<&str>) -> &'static str {
-    THEMES.iter().find(|(id, _)| Some(*id) == tag).map_or("Other", |(_, title)| title)
-}
 
 /// Whether a scenario matches a `--tag` and a `--search` word.
 pub fn matches(example: &Example, teaching: &Teaching, tag: Option<&str>, word: Option<&str>) -> bool {

@@ -16,17 +16,17 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// (`quiz`: `{question, choices, answer (an index), explanation}` or null).
 #[wasm_bindgen]
 pub fn library() -> String {
-    let entry = |example: &stsim_cli::examples::Example, exercise: bool| {
-        let teaching = stsim_cli::examples::teaching(example);
+    let entry = |example: &stsim_examples::Example, exercise: bool| {
+        let teaching = stsim_examples::teaching(example);
         json!({
             "name": example.name,
             "path": example.path,
             "source": example.source,
-            "theme": stsim_cli::teach::theme_title(teaching.tags.first().map(String::as_str)),
+            "theme": stsim_examples::theme_title(teaching.tags.first().map(String::as_str)),
             "tags": teaching.tags,
             "lesson": teaching.lesson,
             "hint": teaching.hint,
-            "summary": stsim_cli::examples::summary(example),
+            "summary": stsim_examples::summary(example),
             "exercise": exercise,
             "quiz": teaching.quiz.as_ref().map(|q| json!({
                 "question": q.question,
@@ -36,10 +36,10 @@ pub fn library() -> String {
             })),
         })
     };
-    let all: Vec<serde_json::Value> = stsim_cli::examples::EXAMPLES
+    let all: Vec<serde_json::Value> = stsim_examples::EXAMPLES
         .iter()
         .map(|e| entry(e, false))
-        .chain(stsim_cli::examples::EXERCISES.iter().map(|e| entry(e, true)))
+        .chain(stsim_examples::EXERCISES.iter().map(|e| entry(e, true)))
         .collect();
     serde_json::Value::Array(all).to_string()
 }
@@ -105,7 +105,7 @@ fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {
 mod tests {
     #[test]
     fn runs_a_built_in_scenario_like_the_cli() {
-        let example = stsim_cli::examples::find("headless-service-renamed").unwrap();
+        let example = stsim_examples::find("headless-service-renamed").unwrap();
         let (_, report) =
             stsim_core::run(stsim_scenario::parse_scenario(example.source, example.path).unwrap());
         assert_eq!(super::digest(example.source, example.path), report.trace_digest);

@@ -1,5 +1,11 @@
-//! The built-in scenarios: the files of `scenarios/`, compiled in, so that
-//! `stsim run` works with no file at hand and `stsim examples` can list them.
+//! The built-in scenarios: the files of `scenarios/` and `exercises/`,
+//! compiled in, so that `stsim run` works with no file at hand, `stsim
+//! examples` can list them and the playground can offer them; and the
+//! themes that group them.
+//!
+//! Owns which files ship and how they are named and grouped. Does not own
+//! their format (`stsim-scenario` parses them) or any words on a terminal
+//! or a page (`stsim-cli`'s `teach`, the playground).
 
 /// A scenario shipped with stsim.
 pub struct Example {
@@ -137,4 +143,22 @@ pub fn summary(example: &Example) -> String {
         Ok(config) => config.description.split(". ").next().unwrap_or("").trim_end_matches('.').to_string(),
         Err(_) => "(does not parse: run `stsim check` on it)".to_string(),
     }
+}
+
+/// The themes of the library, in the order `stsim examples` and the
+/// playground show them: a scenario's first tag names its theme.
+pub const THEMES: &[(&str, &str)] = &[
+    ("identity-dns", "Identity and DNS"),
+    ("ordering", "Ordering"),
+    ("node-failure", "Node failure"),
+    ("volumes-zones", "Volumes and zones"),
+    ("updates", "Updates"),
+    ("cost", "Cost"),
+    ("operators", "Operators"),
+    ("apps", "Clustered applications"),
+];
+
+/// The title of a theme, or `Other` for a tag that names none.
+pub fn theme_title(tag: Option<&str>) -> &'static str {
+    THEMES.iter().find(|(id, _)| Some(*id) == tag).map_or("Other", |(_, title)| title)
 }
