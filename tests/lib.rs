@@ -59,4 +59,6 @@ mod teach;
 #[cfg(test)]
 mod tidy;
 #[cfg(test)]
+mod topology_spread;
+#[cfg(test)]
 mod updates;

@@ -377,3 +377,44 @@ fn pre_existing_volumes_and_claims_from_kubectl_get() {
     assert_eq!(run.status, ExitStatus::Success, "{}", run.stderr);
     assert!(run.stdout.contains("released-volumes"), "{}", run.stdout);
 }
+
+/// `stsim export` writes a template's `topologySpreadConstraints`, and
+/// reading the export back (`run -f`'s front end) gives the same constraints.
+#[test]
+fn export_then_import_keeps_topology_spread_constraints() {
+    let ron = r#"Scenario(
+    name: "spread",
+    cluster: (zones: ["a", "b", "c"], nodePools: [(name: "worker", count: 3)],
+              storageClasses: [(name: "gp3", default: true)]),
+    services: [(name: "web", selector: {"app": "web"})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web",
+        replicas: 3,
+        template: (
+            image: "nginx:1.25",
+            topologySpreadConstraints: [
+                (maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: DoNotSchedule,
+                 labelSelector: (matchLabels: {"app": "web"}), minDomains: 3,
+                 nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, matchLabelKeys: ["controller-revision-hash"]),
+                (maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: ScheduleAnyway,
+                 labelSelector: (matchExpressions: [(key: "app", operator: In, values: ["web"])])),
+            ],
+        ),
+    )],
+)"#;
+    let path = temp("spread.ron", ron);
+    let config = stsim_scenario::parse_scenario(ron, &path).unwrap_or_else(|d| panic!("{d:#?}"));
+    let exported = stsim(&["export", &path]);
+    assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
+    assert!(exported.stdout.contains("topologySpreadConstraints:"), "{}", exported.stdout);
+    // The policies at the scheduler's defaults are not written.
+    assert_eq!(exported.stdout.matches("nodeAffinityPolicy").count(), 1, "{}", exported.stdout);
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}\n{}", exported.stdout));
+    assert!(back.warning.is_none(), "{:?}", back.warning);
+    let spread = |c: &stsim_core::Config| c.statefulsets[0].spec.template.topology_spread.clone();
+    assert_eq!(spread(&back.config).len(), 2);
+    assert_eq!(spread(&back.config), spread(&config));
+    assert_eq!(workloads(&back.config), workloads(&config));
+}

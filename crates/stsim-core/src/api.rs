@@ -101,6 +101,7 @@ pub struct NewPod {
     pub affinity: crate::config::Affinity,
     /// As written in the template; the API server adds the default NoExecute ones.
     pub tolerations: Vec<crate::config::Toleration>,
+    pub topology_spread: Vec<crate::config::TopologySpreadConstraint>,
     pub claims: Vec<String>,
     /// `spec.nodeName` as written: the pod is bound at creation, without the scheduler.
     pub node_name: Option<String>,
@@ -130,6 +131,7 @@ impl NewPod {
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),
             tolerations: template.tolerations.clone(),
+            topology_spread: template.topology_spread.clone(),
             claims: Vec::new(),
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
@@ -288,6 +290,7 @@ impl<'a> Api<'a> {
             node_selector: new.node_selector,
             affinity: new.affinity,
             tolerations,
+            topology_spread: new.topology_spread,
             claims: new.claims,
             host_ports: new.host_ports,
             node_name: new.node_name.clone(),

@@ -770,6 +770,65 @@ impl std::fmt::Debug for Affinity {
     }
 }
 
+/// `topologySpreadConstraints[].whenUnsatisfiable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum WhenUnsatisfiable {
+    /// A hard constraint: the scheduler's PodTopologySpread filter refuses
+    /// a node that would make the skew exceed `maxSkew`.
+    DoNotSchedule,
+    /// A soft one: only scored, never refuses a node.
+    ScheduleAnyway,
+}
+
+/// `nodeAffinityPolicy` and `nodeTaintsPolicy` of a spread constraint:
+/// whether a node the pod could not run on still counts as a domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum NodeInclusionPolicy {
+    /// Only nodes that pass (the pod's node affinity and selector, or its
+    /// tolerations of the node's taints) are counted.
+    Honor,
+    /// Every node is counted.
+    Ignore,
+}
+
+/// One of a pod's `topologySpreadConstraints` (core/v1
+/// `TopologySpreadConstraint`), with the API server's defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TopologySpreadConstraint {
+    /// At least 1.
+    pub max_skew: u32,
+    /// A node label: each of its values is a domain.
+    pub topology_key: String,
+    pub when_unsatisfiable: WhenUnsatisfiable,
+    /// The pods counted. `None` (no `labelSelector`) counts no pod.
+    pub label_selector: Option<LabelSelector>,
+    /// With `DoNotSchedule` only: while fewer domains than this exist, the
+    /// global minimum is taken as 0.
+    pub min_domains: Option<u32>,
+    /// Defaults to `Honor`.
+    pub node_affinity_policy: NodeInclusionPolicy,
+    /// Defaults to `Ignore`.
+    pub node_taints_policy: NodeInclusionPolicy,
+    /// Label keys whose values, taken from the incoming pod, are added to
+    /// the selector (a key the pod does not carry is left out).
+    pub match_label_keys: Vec<String>,
+}
+
+impl TopologySpreadConstraint {
+    /// The selector the scheduler counts with for `pod_labels`: the
+    /// `labelSelector` and the pod's values of `matchLabelKeys`
+    /// (`mergeLabelSetWithSelector`); `None` counts no pod.
+    pub fn selector_for(&self, pod_labels: &Labels) -> Option<LabelSelector> {
+        let mut selector = self.label_selector.clone()?;
+        for key in &self.match_label_keys {
+            if let Some(value) = pod_labels.get(key) {
+                selector.match_labels.insert(key.clone(), value.clone());
+            }
+        }
+        Some(selector)
+    }
+}
+
 /// A PodDisruptionBudget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodDisruptionBudgetConfig {
@@ -963,6 +1022,9 @@ pub struct PodTemplate {
     pub node_selector: Labels,
     pub affinity: Affinity,
     pub tolerations: Vec<Toleration>,
+    /// `topologySpreadConstraints`: when any is given, the scheduler's
+    /// system default spreading does not apply to the pod.
+    pub topology_spread: Vec<TopologySpreadConstraint>,
     /// `spec.nodeName`: the pod is bound to this node at creation and never
     /// meets the scheduler; the node's kubelet admits or rejects it.
     pub node_name: Option<String>,
@@ -1043,6 +1105,9 @@ impl PodTemplate {
         }
         for toleration in &self.tolerations {
             out.push_str(&format!("toleration {toleration:?}\n"));
+        }
+        for constraint in &self.topology_spread {
+            out.push_str(&format!("topologySpread {constraint:?}\n"));
         }
         if let Some(node) = &self.node_name {
             out.push_str(&format!("nodeName {node}\n"));

@@ -79,6 +79,7 @@ pub fn statefulset_spec(
             node_selector: Labels::new(),
             affinity: Affinity::default(),
             tolerations: Vec::new(),
+            topology_spread: Vec::new(),
             node_name: None,
             host_ports: Vec::new(),
         },

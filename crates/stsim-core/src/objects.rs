@@ -453,6 +453,8 @@ pub struct Pod {
     pub node_selector: Labels,
     pub affinity: Affinity,
     pub tolerations: Vec<Toleration>,
+    /// `topologySpreadConstraints`.
+    pub topology_spread: Vec<crate::config::TopologySpreadConstraint>,
     /// Claim names of the pod's `persistentVolumeClaim` volumes, in template order.
     pub claims: Vec<String>,
     /// The container's host ports.

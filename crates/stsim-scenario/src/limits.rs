@@ -2,7 +2,8 @@
 //!
 //! Owns the numbers (input size, replicas, nodes, timeline length, horizon,
 //! every duration, string lengths, the expected number of random node
-//! failures in the horizon, diagnostics shown) and the two sets of them:
+//! failures in the horizon, a pod template's spread constraints, diagnostics
+//! shown) and the two sets of them:
 //! [`Limits::DEFAULT`], chosen from what the engine does in seconds on a
 //! laptop, and [`Limits::LARGE`] (`--allow-large`), for a user who means a
 //! big run and accepts minutes and gigabytes. Even the large limits keep
@@ -39,6 +40,10 @@ pub struct Limits {
     pub min_failure_interval_ms: u64,
     /// `External` operators: each is a process started at the beginning of the run.
     pub external_operators: usize,
+    /// `topologySpreadConstraints` of one pod template. Kubernetes sets no
+    /// bound; every constraint is counted for every node in every
+    /// scheduling cycle, and a real pod has a few.
+    pub spread_constraints: usize,
 }
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
@@ -57,6 +62,7 @@ impl Limits {
         expected_failures: 20_000,
         min_failure_interval_ms: 1_000,
         external_operators: 8,
+        spread_constraints: 100,
     };
 
     /// With `--allow-large`: minutes and gigabytes, but never unbounded.
@@ -72,6 +78,7 @@ impl Limits {
         expected_failures: 2_000_000,
         min_failure_interval_ms: 1,
         external_operators: 64,
+        spread_constraints: 10_000,
     };
 
     /// The limits for a run, with or without `--allow-large`.

@@ -862,6 +862,43 @@ pub struct Affinity {
     pub pod_affinity: Option<PodAntiAffinity>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "WhenUnsatisfiable")]
+pub enum WhenUnsatisfiable {
+    DoNotSchedule,
+    ScheduleAnyway,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "NodeInclusionPolicy")]
+pub enum NodeInclusionPolicy {
+    Honor,
+    Ignore,
+}
+
+/// One of a pod template's `topologySpreadConstraints` (core/v1
+/// `TopologySpreadConstraint`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "TopologySpreadConstraint", deny_unknown_fields, rename_all = "camelCase")]
+pub struct TopologySpreadConstraint {
+    pub max_skew: i64,
+    pub topology_key: String,
+    pub when_unsatisfiable: WhenUnsatisfiable,
+    /// The pods counted; without one, none is.
+    #[serde(default)]
+    pub label_selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub min_domains: Option<i64>,
+    /// `Honor` when not given.
+    #[serde(default)]
+    pub node_affinity_policy: Option<NodeInclusionPolicy>,
+    /// `Ignore` when not given.
+    #[serde(default)]
+    pub node_taints_policy: Option<NodeInclusionPolicy>,
+    #[serde(default)]
+    pub match_label_keys: Option<Vec<String>>,
+}
+
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "PodDisruptionBudget", deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodDisruptionBudget {
@@ -1074,6 +1111,9 @@ pub struct PodTemplate {
     pub affinity: Option<Affinity>,
     #[serde(default)]
     pub tolerations: Option<Vec<Toleration>>,
+    /// `topologySpreadConstraints`: how the pods spread over the values of node labels.
+    #[serde(default)]
+    pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
     /// `spec.nodeName`: bound to this node at creation, past the scheduler;
     /// the node's kubelet admits the pod or rejects it (`Failed`).
     #[serde(default)]

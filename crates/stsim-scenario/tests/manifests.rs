@@ -860,3 +860,233 @@ fn nodes_labelled_with_racks_fail_by_rack() {
         "{errors:#?}"
     );
 }
+
+/// `REDIS` with `constraints` (YAML list items, indented under the field)
+/// as the template's `topologySpreadConstraints`.
+fn with_spread(constraints: &str) -> String {
+    edit(
+        "      containers:\n",
+        &format!("      topologySpreadConstraints:\n{constraints}      containers:\n"),
+    )
+}
+
+/// `topologySpreadConstraints` are read in full, with the scheduler's
+/// defaults for what is left out; a field the model does not know is listed.
+#[test]
+fn topology_spread_constraints_are_read() {
+    use stsim_core::config::{NodeInclusionPolicy, WhenUnsatisfiable};
+    let yaml = with_spread(
+        "        - maxSkew: 1\n          topologyKey: topology.kubernetes.io/zone\n          whenUnsatisfiable: DoNotSchedule\n          \
+         labelSelector:\n            matchLabels:\n              app: redis\n            matchExpressions:\n              \
+         - {key: tier, operator: NotIn, values: [cache]}\n          minDomains: 3\n          nodeAffinityPolicy: Ignore\n          \
+         nodeTaintsPolicy: Honor\n          matchLabelKeys: [controller-revision-hash]\n        \
+         - maxSkew: 2\n          topologyKey: kubernetes.io/hostname\n          whenUnsatisfiable: ScheduleAnyway\n",
+    );
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let spread = &loaded.config.statefulsets[0].spec.template.topology_spread;
+    assert_eq!(spread.len(), 2);
+    let (zone, host) = (&spread[0], &spread[1]);
+    assert_eq!((zone.max_skew, zone.topology_key.as_str()), (1, "topology.kubernetes.io/zone"));
+    assert_eq!(zone.when_unsatisfiable, WhenUnsatisfiable::DoNotSchedule);
+    let selector = zone.label_selector.as_ref().unwrap();
+    assert_eq!(selector.match_labels.get("app").map(String::as_str), Some("redis"));
+    assert_eq!(selector.match_expressions[0].key, "tier");
+    assert_eq!(zone.min_domains, Some(3));
+    assert_eq!(
+        (zone.node_affinity_policy, zone.node_taints_policy),
+        (NodeInclusionPolicy::Ignore, NodeInclusionPolicy::Honor)
+    );
+    assert_eq!(zone.match_label_keys, ["controller-revision-hash"]);
+    assert_eq!((host.max_skew, host.when_unsatisfiable), (2, WhenUnsatisfiable::ScheduleAnyway));
+    assert!(host.label_selector.is_none() && host.min_domains.is_none() && host.match_label_keys.is_empty());
+    assert_eq!(
+        (host.node_affinity_policy, host.node_taints_policy),
+        (NodeInclusionPolicy::Honor, NodeInclusionPolicy::Ignore)
+    );
+    // The same constraints in the RON format give the same config.
+    let ron = r#"Scenario(
+    name: "x",
+    cluster: (storageClasses: [(name: "gp3", default: true)]),
+    statefulsets: [(name: "redis", serviceName: "redis-svc", template: (image: "redis:7.0",
+        topologySpreadConstraints: [
+            (maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: DoNotSchedule,
+             labelSelector: (matchLabels: {"app": "redis"}, matchExpressions: [(key: "tier", operator: NotIn, values: ["cache"])]),
+             minDomains: 3, nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, matchLabelKeys: ["controller-revision-hash"]),
+            (maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: ScheduleAnyway),
+        ]))],
+)"#;
+    let from_ron = parse_scenario(ron, "x.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(&from_ron.statefulsets[0].spec.template.topology_spread, spread);
+    // The field is no longer among those ignored; an unknown field of a constraint is.
+    let future =
+        yaml.replacen("          minDomains: 3\n", "          minDomains: 3\n          futureField: x\n", 1);
+    let warning =
+        parse_manifests(&[("redis.yaml".into(), future.clone())], "start").unwrap().warning.unwrap();
+    let (line, column) = position(&future, "futureField");
+    assert!(
+        warning.contains(&format!(
+            "redis.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.topologySpreadConstraints[0].futureField"
+        )),
+        "{warning}"
+    );
+    assert_eq!(warning.matches("topologySpreadConstraints").count(), 1, "{warning}");
+}
+
+/// A manifest's constraint gets the API server's words, at its YAML place.
+#[test]
+fn topology_spread_constraint_errors_are_located() {
+    let one = |fields: &str| with_spread(&format!("        - {fields}\n"));
+    let prefix = "The StatefulSet \"redis\" is invalid: spec.template.spec.topologySpreadConstraints[0]";
+    let yaml = one("{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}");
+    refused(
+        &yaml,
+        "invalid-value",
+        &format!("{prefix}.maxSkew: Invalid value: 0: must be greater than zero"),
+        "0,",
+    );
+    // Left out, maxSkew is the API server's 0 and topologyKey its "": placed at the constraint.
+    let yaml = one("{topologyKey: zone, whenUnsatisfiable: DoNotSchedule}");
+    refused(&yaml, "invalid-value", &format!("{prefix}.maxSkew: Invalid value: 0"), "{topologyKey");
+    let yaml = one("{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}");
+    refused(
+        &yaml,
+        "invalid-value",
+        &format!("{prefix}.topologyKey: Required value: can not be empty"),
+        "{maxSkew",
+    );
+    let yaml = one("{maxSkew: 1, topologyKey: zone}");
+    refused(
+        &yaml,
+        "invalid-value",
+        &format!(
+            "{prefix}.whenUnsatisfiable: Unsupported value: \"\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\""
+        ),
+        "{maxSkew",
+    );
+    let yaml = one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedul}");
+    let d = refused(&yaml, "invalid-value", "Unsupported value: \"DoNotSchedul\"", "DoNotSchedul}");
+    assert_eq!(d.help.as_deref(), Some("did you mean \"DoNotSchedule\"?"));
+    let yaml =
+        one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: honor}");
+    refused(
+        &yaml,
+        "invalid-value",
+        &format!(
+            "{prefix}.nodeTaintsPolicy: Unsupported value: \"honor\": supported values: \"Honor\", \"Ignore\""
+        ),
+        "honor",
+    );
+    let yaml = one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}");
+    refused(
+        &yaml,
+        "invalid-value",
+        "minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule",
+        "2}",
+    );
+    let yaml =
+        one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, matchLabelKeys: [app]}");
+    refused(
+        &yaml,
+        "invalid-value",
+        "matchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
+        "[app]",
+    );
+    let yaml = one(
+        "{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: redis}}, matchLabelKeys: [app]}",
+    );
+    refused(
+        &yaml,
+        "invalid-value",
+        &format!(
+            "{prefix}.matchLabelKeys[0]: Invalid value: \"app\": exists in both matchLabelKeys and labelSelector"
+        ),
+        "app]",
+    );
+    let yaml = one("{maxSkew: one, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}");
+    refused(&yaml, "invalid-type", "maxSkew: expected an integer", "one,");
+    // The same pair twice: the repeat is named by the pair, as the API server names it.
+    let yaml = with_spread(
+        "        - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}\n        \
+         - {maxSkew: 2, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}\n",
+    );
+    refused(
+        &yaml,
+        "duplicate-name",
+        "topologySpreadConstraints[1].{topologyKey, whenUnsatisfiable}: Duplicate value: \"{zone, DoNotSchedule}\"",
+        "{maxSkew: 2",
+    );
+}
+
+/// `export` writes the constraints as kubectl shows them (defaults left
+/// out), and reading the export back gives the same constraints.
+#[test]
+fn topology_spread_constraints_survive_export() {
+    let scenario = |spread: &str| {
+        format!(
+            r#"Scenario(
+    name: "x",
+    cluster: (storageClasses: [(name: "gp3", default: true)]),
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(name: "web", serviceName: "web", template: (image: "nginx:1.25"{spread}))],
+)"#
+        )
+    };
+    let ron = scenario(
+        r#", topologySpreadConstraints: [
+            (maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: DoNotSchedule,
+             labelSelector: (matchLabels: {"app": "web"}, matchExpressions: [(key: "tier", operator: Exists)]),
+             minDomains: 3, nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, matchLabelKeys: ["controller-revision-hash"]),
+            (maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: ScheduleAnyway),
+            (maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: DoNotSchedule, labelSelector: ()),
+        ]"#,
+    );
+    let config = parse_scenario(&ron, "x.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    let objects = stsim_scenario::export::objects(&config);
+    let set = objects.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
+    let written = &set["spec"]["template"]["spec"]["topologySpreadConstraints"];
+    assert_eq!(
+        written[1],
+        serde_json::json!({"maxSkew": 2, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway"})
+    );
+    assert_eq!(written[0]["nodeAffinityPolicy"], "Ignore");
+    assert_eq!(written[0]["nodeTaintsPolicy"], "Honor");
+    assert_eq!(written[0]["minDomains"], 3);
+    // An empty selector (every pod) stays a selector, not none.
+    assert_eq!(written[2]["labelSelector"], serde_json::json!({"matchLabels": {}}));
+    let text: Vec<String> = objects.iter().map(|o| serde_json::to_string(o).unwrap()).collect();
+    let back = parse_manifests(&[("x.json".into(), text.join("\n---\n"))], "start").unwrap();
+    assert!(back.warning.is_none(), "{:?}", back.warning);
+    let spread = |c: &stsim_core::Config| c.statefulsets[0].spec.template.topology_spread.clone();
+    assert_eq!(spread(&back.config), spread(&config));
+    assert_eq!(spread(&config).len(), 3);
+    // Without constraints, nothing is written.
+    let plain = parse_scenario(&scenario(""), "x.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    let objects = stsim_scenario::export::objects(&plain);
+    let set = objects.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
+    assert!(set["spec"]["template"]["spec"].get("topologySpreadConstraints").is_none(), "{set}");
+}
+
+/// A manifest's list is not bounded before it is read, as a RON file's is:
+/// the count of spread constraints is checked with the rest of validation.
+#[test]
+fn a_manifest_template_has_at_most_the_limit_of_spread_constraints() {
+    let most = stsim_scenario::Limits::DEFAULT.spread_constraints;
+    let items: String = (0..=most)
+        .map(|i| {
+            format!(
+                "        - {{maxSkew: 1, topologyKey: example.com/k{i}, whenUnsatisfiable: DoNotSchedule}}\n"
+            )
+        })
+        .collect();
+    let yaml = with_spread(&items);
+    refused(
+        &yaml,
+        "limit",
+        &format!(
+            "spec.template.spec.topologySpreadConstraints: {} constraints, more than the {most} a pod template may have",
+            most + 1
+        ),
+        "- {maxSkew: 1, topologyKey: example.com/k0,",
+    );
+}

@@ -407,3 +407,227 @@ fn racks_are_checked() {
     );
     check(&only_error(&source), "invalid-value", &source, "2)", "is not a label value");
 }
+
+/// `BASE` with `constraints` as the template's `topologySpreadConstraints`.
+fn with_spread(constraints: &str) -> String {
+    edit(
+        r#"template: (image: "nginx:1.25"),"#,
+        &format!(
+            r#"template: (
+            image: "nginx:1.25",
+            topologySpreadConstraints: [
+                {constraints}
+            ],
+        ),"#
+        ),
+    )
+}
+
+#[test]
+fn topology_spread_constraints_become_config() {
+    let source = with_spread(
+        r#"(maxSkew: 2, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: DoNotSchedule,
+                 labelSelector: (matchLabels: {"app": "web"}, matchExpressions: [(key: "tier", operator: NotIn, values: ["cache"])]),
+                 minDomains: 3, nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, matchLabelKeys: ["pod-template-hash"]),
+                (maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: ScheduleAnyway),"#,
+    );
+    let config = parse_scenario(&source, "test.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    let spread = &config.statefulsets[0].spec.template.topology_spread;
+    let selector = LabelSelector {
+        match_labels: Labels::from([("app".to_string(), "web".to_string())]),
+        match_expressions: vec![NodeSelectorRequirement {
+            key: "tier".into(),
+            operator: NodeSelectorOperator::NotIn,
+            values: vec!["cache".into()],
+        }],
+    };
+    assert_eq!(
+        spread,
+        &[
+            TopologySpreadConstraint {
+                max_skew: 2,
+                topology_key: "topology.kubernetes.io/zone".into(),
+                when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
+                label_selector: Some(selector),
+                min_domains: Some(3),
+                node_affinity_policy: NodeInclusionPolicy::Ignore,
+                node_taints_policy: NodeInclusionPolicy::Honor,
+                match_label_keys: vec!["pod-template-hash".into()],
+            },
+            // Left out: no selector (it counts no pod), the scheduler's policies Honor and Ignore.
+            TopologySpreadConstraint {
+                max_skew: 1,
+                topology_key: "kubernetes.io/hostname".into(),
+                when_unsatisfiable: WhenUnsatisfiable::ScheduleAnyway,
+                label_selector: None,
+                min_domains: None,
+                node_affinity_policy: NodeInclusionPolicy::Honor,
+                node_taints_policy: NodeInclusionPolicy::Ignore,
+                match_label_keys: Vec::new(),
+            },
+        ]
+    );
+    // A template without the field has none, as before the field existed; so has an empty list.
+    let plain = parse_scenario(BASE, "test.ron").unwrap();
+    assert!(plain.statefulsets[0].spec.template.topology_spread.is_empty());
+    let empty = parse_scenario(&with_spread(""), "test.ron").unwrap();
+    assert_eq!(empty.statefulsets[0].spec.template, plain.statefulsets[0].spec.template);
+    // The same pair twice is refused, but one key with both actions is two kinds of constraint.
+    let both = with_spread(
+        r#"(maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: DoNotSchedule),
+                (maxSkew: 3, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: ScheduleAnyway),"#,
+    );
+    let config = parse_scenario(&both, "test.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(config.statefulsets[0].spec.template.topology_spread.len(), 2);
+}
+
+#[test]
+fn topology_spread_constraints_follow_the_api_server_rules() {
+    let zone = r#"topologyKey: "topology.kubernetes.io/zone""#;
+    let selector = r#"labelSelector: (matchLabels: {"app": "web"})"#;
+    // maxSkew and minDomains must be greater than zero; minDomains only with DoNotSchedule.
+    let source = with_spread(&format!("(maxSkew: 0, {zone}, whenUnsatisfiable: DoNotSchedule)"));
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "0,",
+        "statefulsets[0].template.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero",
+    );
+    let source =
+        with_spread(&format!("(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, minDomains: -2)"));
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "-2", "minDomains: Invalid value: -2: must be greater than zero");
+    let source =
+        with_spread(&format!("(maxSkew: 1, {zone}, whenUnsatisfiable: ScheduleAnyway, minDomains: 2)"));
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "2)",
+        "minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
+    );
+    let source = with_spread(&format!("(maxSkew: 3000000000, {zone}, whenUnsatisfiable: DoNotSchedule)"));
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "3000000000",
+        "must be less than or equal to 2147483647",
+    );
+    // topologyKey must not be empty; any other key is the API server's to accept.
+    let source = with_spread(r#"(maxSkew: 1, topologyKey: "", whenUnsatisfiable: DoNotSchedule)"#);
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "\"\"", "topologyKey: Required value: can not be empty");
+    parse_scenario(
+        &with_spread(r#"(maxSkew: 1, topologyKey: "no such label!", whenUnsatisfiable: DoNotSchedule)"#),
+        "test.ron",
+    )
+    .unwrap_or_else(|d| panic!("{d:#?}"));
+    // A {topologyKey, whenUnsatisfiable} pair is given once: the repeat is named, with the first's line.
+    let source = with_spread(&format!(
+        "(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule),\n                (maxSkew: 2, {zone}, whenUnsatisfiable: DoNotSchedule),"
+    ));
+    let d = only_error(&source);
+    check(
+        &d,
+        "duplicate-name",
+        &source,
+        "(maxSkew: 2",
+        "topologySpreadConstraints[1].{topologyKey, whenUnsatisfiable}: Duplicate value: \"{topology.kubernetes.io/zone, DoNotSchedule}\"",
+    );
+    let first_line = position(&source, "(maxSkew: 1").0;
+    assert!(d.help.as_deref().unwrap_or("").contains(&format!("line {first_line}")), "{d:#?}");
+    // matchLabelKeys: only with a labelSelector, label keys, none of them in the selector.
+    let source = with_spread(&format!(
+        r#"(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, matchLabelKeys: ["pod-template-hash"])"#
+    ));
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "[\"pod-template-hash\"]",
+        "matchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
+    );
+    let source = with_spread(&format!(
+        r#"(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, {selector}, matchLabelKeys: ["ok", "bad key!"])"#
+    ));
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"bad key!\"",
+        "matchLabelKeys[1]: Invalid value: \"bad key!\": a valid label key",
+    );
+    let source = with_spread(&format!(
+        r#"(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, {selector}, matchLabelKeys: ["app"])"#
+    ));
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"app\"]",
+        "matchLabelKeys[0]: Invalid value: \"app\": exists in both matchLabelKeys and labelSelector",
+    );
+    let source = with_spread(&format!(
+        r#"(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule,
+                 labelSelector: (matchExpressions: [(key: "tier", operator: Exists)]), matchLabelKeys: ["tier"])"#
+    ));
+    let d = only_error(&source);
+    check(&d, "invalid-value", &source, "\"tier\"]", "exists in both matchLabelKeys and labelSelector");
+    // The selector's expressions follow the rules of every label selector.
+    let source = with_spread(&format!(
+        r#"(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, labelSelector: (matchExpressions: [(key: "tier", operator: In)]))"#
+    ));
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "(key: \"tier\"",
+        "must be specified when `operator` is 'In' or 'NotIn'",
+    );
+    // Enums are checked by the format: a policy is Honor or Ignore.
+    let source = with_spread(&format!(
+        "(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Respect)"
+    ));
+    let d = only_error(&source);
+    assert_eq!((d.line, d.column), position(&source, "Respect"), "{d:#?}");
+    assert!(d.message.contains("Honor") && d.message.contains("Ignore"), "{d:#?}");
+    // Every problem of a file is reported at once.
+    let source = with_spread(
+        r#"(maxSkew: 0, topologyKey: "", whenUnsatisfiable: ScheduleAnyway, minDomains: 0, matchLabelKeys: ["x"])"#,
+    );
+    let errors = parse_scenario(&source, "test.ron").unwrap_err();
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+}
+
+#[test]
+fn a_pod_template_has_at_most_the_limit_of_spread_constraints() {
+    let most = stsim_scenario::Limits::DEFAULT.spread_constraints;
+    let constraints: Vec<String> = (0..=most)
+        .map(|i| {
+            format!(r#"(maxSkew: 1, topologyKey: "example.com/key-{i}", whenUnsatisfiable: DoNotSchedule),"#)
+        })
+        .collect();
+    let source = with_spread(&constraints.join("\n"));
+    let d = only_error(&source);
+    check(
+        &d,
+        "limit",
+        &source,
+        "[\n                (maxSkew",
+        &format!(
+            "topologySpreadConstraints: {} constraints, more than the {most} a pod template may have",
+            most + 1
+        ),
+    );
+    let within = with_spread(&constraints[..most].join("\n"));
+    let config = parse_scenario(&within, "test.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(config.statefulsets[0].spec.template.topology_spread.len(), most);
+}

@@ -248,6 +248,7 @@ mod tests {
                 node_selector: Default::default(),
                 affinity: Default::default(),
                 tolerations: Vec::new(),
+                topology_spread: Vec::new(),
                 claims: vec!["data-web-0".into()],
                 node_name: None,
                 host_ports: Vec::new(),

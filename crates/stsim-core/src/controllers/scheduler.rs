@@ -13,8 +13,10 @@
 //! required node affinity), NodePorts (a host port taken on the node),
 //! NodeResourcesFit (pod count, CPU, memory: every
 //! shortfall is a reason), VolumeBinding (a bound volume's node affinity:
-//! its zone, or the node of a local volume), InterPodAffinity (the pod's
-//! required anti-affinity, then existing pods' required anti-affinity).
+//! its zone, or the node of a local volume), PodTopologySpread (the pod's
+//! `DoNotSchedule` constraints: a node without the topology key, or one
+//! whose domain would exceed `maxSkew`; see `spread`), InterPodAffinity (the
+//! pod's required anti-affinity, then existing pods' required anti-affinity).
 //! Nodes are visited from where the last cycle stopped, in the zone-
 //! interleaved order of the scheduler's node tree, until enough feasible
 //! nodes are found (`numFeasibleNodesToFind`: all below 100 nodes, else an
@@ -31,7 +33,8 @@
 //!
 //! Score: TaintToleration (weight 3, PreferNoSchedule taints), NodeAffinity
 //! (2, preferred terms), NodeResourcesFit (1, LeastAllocated), PodTopologySpread
-//! (2, the system default constraints: hostname skew 3, zone skew 5, over the
+//! (2, the pod's `ScheduleAnyway` constraints; for a pod with no constraints
+//! of its own, the system default ones: hostname skew 3, zone skew 5, over the
 //! pods of the same StatefulSet and Services), InterPodAffinity (2, preferred
 //! anti-affinity both ways) and NodeResourcesBalancedAllocation (1), each
 //! normalized to 0-100 as the plugin does. The highest total wins; ties are
@@ -53,6 +56,9 @@ use crate::rng::RngExt;
 use crate::world::{NodeFit, World};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod spread;
+use spread::{HardSpread, SoftSpread, Spread};
+
 /// Filter reasons, in kube-scheduler's words.
 mod reason {
     pub const UNSCHEDULABLE: &str = "node(s) were unschedulable";
@@ -67,6 +73,9 @@ mod reason {
     pub const EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
     pub const AFFINITY: &str = "node(s) didn't match pod affinity rules";
     pub const NODE_PORTS: &str = "node(s) didn't have free ports for the requested pod ports";
+    pub const SPREAD: &str = "node(s) didn't match pod topology spread constraints";
+    pub const SPREAD_LABEL: &str =
+        "node(s) didn't match pod topology spread constraints (missing required label)";
     pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 }
@@ -281,7 +290,7 @@ enum VolumePin {
 
 /// What the filters and scores need about the cluster, computed once per
 /// cycle (the plugins' PreFilter and PreScore state).
-struct Cycle {
+struct Cycle<'a> {
     wording: Wording,
     pins: Vec<VolumePin>,
     /// Topology domains (key, value) holding pods the pod's required anti-affinity terms select.
@@ -292,8 +301,10 @@ struct Cycle {
     /// pod's required affinity terms each topology domain holds
     /// (`affinityCounts` in the InterPodAffinity PreFilter).
     affinity_counts: BTreeMap<(String, String), u32>,
+    /// PodTopologySpread's counts for the pod's `DoNotSchedule` constraints.
+    spread: Option<HardSpread<'a>>,
     /// Whether a filter needs more of a node than its `NodeFit`: its labels
-    /// (node affinity, inter-pod terms) or its host ports.
+    /// (node affinity, inter-pod terms, spread constraints) or its host ports.
     reads_node: bool,
 }
 
@@ -311,7 +322,7 @@ pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
             || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
 }
 
-fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
+fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>) -> Cycle<'a> {
     let wording = Wording::for_version(world.kubernetes);
     let mut anti_domains = BTreeSet::new();
     for term in &pod.affinity.anti_required {
@@ -349,13 +360,15 @@ fn prepare(world: &World, pod: &Pod, pins: Vec<VolumePin>) -> Cycle {
             }
         }
     }
+    let spread = HardSpread::prepare(world, pod);
     let reads_node = !pod.node_selector.is_empty()
         || !pod.affinity.node_required.is_empty()
         || !anti_domains.is_empty()
         || !existing_anti_domains.is_empty()
         || !pod.affinity.affinity_required.is_empty()
-        || !pod.host_ports.is_empty();
-    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts, reads_node }
+        || !pod.host_ports.is_empty()
+        || spread.is_some();
+    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts, spread, reads_node }
 }
 
 /// `satisfyPodAffinity` (InterPodAffinity's Filter): the node has every
@@ -477,6 +490,17 @@ fn filter_node<'a>(
     }
     // NodeResourcesFit and VolumeBinding.
     resources_and_pins(pod, fit, tree, cycle)?;
+    // PodTopologySpread: a node without a constraint's key can never do;
+    // a skew too large could change as pods go (preemption could help).
+    if let Some(spread) = &cycle.spread
+        && let Err(unresolvable) = spread.check(node)
+    {
+        return Err(if unresolvable {
+            Rejection::Unresolvable(reason::SPREAD_LABEL)
+        } else {
+            Rejection::Resolvable(reason::SPREAD)
+        });
+    }
     // InterPodAffinity.
     let in_domain = |domains: &BTreeSet<(String, String)>| {
         domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
@@ -709,6 +733,10 @@ fn claims_bound(api: &Api, pod: &Pod) -> bool {
 
 const MAX_NODE_SCORE: i64 = 100;
 
+/// PodTopologySpread's raw score of a node its constraints ignore (raw
+/// scores are never negative): `invalidScore` in `scoring.go`.
+const IGNORED: i64 = -1;
+
 /// `DefaultNormalizeScore`: scale to 0-100 by the maximum, reversed if asked.
 #[cfg(test)]
 fn normalize(scores: &mut [i64], reverse: bool) {
@@ -750,7 +778,12 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
         .iter()
         .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
         .collect();
-    let spread = Spread::prepare(world, tree, pod, nodes);
+    // The pod's own constraints replace the system default ones.
+    let (spread, soft) = if pod.topology_spread.is_empty() {
+        (Spread::prepare(world, tree, pod, nodes), None)
+    } else {
+        (None, SoftSpread::prepare(world, pod, nodes))
+    };
     let clamp = |s: i64| s.clamp(0, MAX_NODE_SCORE);
     // The extremes over the feasible nodes (never none: one at least is feasible).
     let (mut max_taints, mut max_affinity) = (i64::MIN, i64::MIN);
@@ -771,11 +804,17 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
             untolerated_prefer_no_schedule(world.node(id), &prefer_tolerations)
         };
         let affinity = if prefers_nodes { node_affinity_score(pod, world.node(id)) } else { 0 };
-        let spread = spread.as_ref().map_or(0, |spread| spread.raw(tree, id));
+        let spread = match (&spread, &soft) {
+            (Some(spread), _) => spread.raw(tree, id),
+            (None, Some(soft)) => soft.raw(world.node(id)).unwrap_or(IGNORED),
+            (None, None) => 0,
+        };
         max_taints = max_taints.max(taints);
         max_affinity = max_affinity.max(affinity);
-        min_spread = min_spread.min(spread);
-        max_spread = max_spread.max(spread);
+        if spread != IGNORED {
+            min_spread = min_spread.min(spread);
+            max_spread = max_spread.max(spread);
+        }
         raw.push(Raw { fit, taints, affinity, spread });
     }
     let inter_pod = inter_pod_affinity_scores(world, pod, nodes);
@@ -790,7 +829,8 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
             let mut total = raw.fit;
             total += 3 * taints.get(raw.taints, |s| clamp(normalized(s, max_taints, true)));
             total += 2 * affinity.get(raw.affinity, |s| clamp(normalized(s, max_affinity, false)));
-            if spread.is_some() {
+            // A node ignored by the pod's constraints (it lacks a key) scores 0.
+            if (spread.is_some() || soft.is_some()) && raw.spread != IGNORED {
                 total +=
                     2 * spread_memo.get(raw.spread, |s| clamp(Spread::normalized(s, min_spread, max_spread)));
             }
@@ -919,109 +959,6 @@ fn balanced_allocation_score(node: &NodeFit, pod: &Pod) -> i64 {
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }
 
-/// The system default spreading selector: the owning StatefulSet's selector
-/// and those of the Services selecting the pod (`helper.DefaultSelector`).
-fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::LabelSelector> {
-    let owner = pod.owner?;
-    let mut selector = world.sts(owner).spec.selector.clone();
-    for service in world.services_selecting(&pod.labels) {
-        selector.match_labels.extend(world.service(service).selector.clone());
-    }
-    Some(selector)
-}
-
-/// PodTopologySpread with the system default constraints (ScheduleAnyway):
-/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`): the
-/// PreScore state, then each node's raw score, then the normalization.
-struct Spread {
-    /// Matching pods that are not terminating, per node, by node id.
-    per_node: Vec<(NodeId, i64)>,
-    /// Bit `id % 64` set for each node of `per_node`: a node whose bit is
-    /// clear holds no matching pod (most nodes), known without a search.
-    per_node_bits: u64,
-    /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
-    per_zone: Vec<Option<i64>>,
-    /// By zone number: the raw score of a node of the zone holding no
-    /// matching pod (most nodes), worked out once.
-    empty_node: Vec<i64>,
-    hostname_weight: f64,
-    zone_weight: f64,
-}
-
-impl Spread {
-    /// `None` for a pod no StatefulSet owns: no default constraints apply.
-    fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
-        let selector = default_spread_selector(world, pod)?;
-        let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
-        for other in world.pods_matching(&selector) {
-            let other = world.pod(other);
-            if other.is_terminating() {
-                continue;
-            }
-            if let Some(node) = world.pod_node(other) {
-                *per_node.entry(node).or_default() += 1;
-            }
-        }
-        // Zone counts over every node the pod's node affinity allows
-        // (nodeAffinityPolicy: Honor), for the zones of the feasible nodes.
-        let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
-        for n in nodes {
-            per_zone[tree.zone(*n) as usize] = Some(0);
-        }
-        let zones = per_zone.iter().filter(|z| z.is_some()).count();
-        for (node, count) in &per_node {
-            let node = world.node(*node);
-            if !node.exists() || !node_affinity_matches(pod, node) {
-                continue;
-            }
-            if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
-                *c += count;
-            }
-        }
-        let hostname_weight = ((nodes.len() + 2) as f64).ln();
-        let zone_weight = ((zones + 2) as f64).ln();
-        let empty_node = per_zone
-            .iter()
-            .map(|count| Self::formula(0.0, count.unwrap_or(0) as f64, hostname_weight, zone_weight))
-            .collect();
-        Some(Spread {
-            per_node_bits: per_node.keys().fold(0, |bits, node| bits | 1 << (node.0 % 64)),
-            per_node: per_node.into_iter().collect(),
-            per_zone,
-            empty_node,
-            hostname_weight,
-            zone_weight,
-        })
-    }
-
-    fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
-        let zone = tree.zone(node) as usize;
-        if self.per_node_bits & 1 << (node.0 % 64) == 0 {
-            return self.empty_node[zone];
-        }
-        match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
-            Ok(at) => Self::formula(
-                self.per_node[at].1 as f64,
-                self.per_zone[zone].unwrap_or(0) as f64,
-                self.hostname_weight,
-                self.zone_weight,
-            ),
-            Err(_) => self.empty_node[zone],
-        }
-    }
-
-    /// The summed score of the two constraints, each `count * weight +
-    /// (maxSkew - 1)`, rounded (`scoring.go`, Score).
-    fn formula(on_node: f64, in_zone: f64, hostname_weight: f64, zone_weight: f64) -> i64 {
-        round(on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0))
-    }
-
-    /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
-    fn normalized(score: i64, min: i64, max: i64) -> i64 {
-        if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - score) / max }
-    }
-}
-
 /// `f64::round` (half away from zero) as an integer, without the library
 /// call in the scores' range: below 2^52 the fraction `x - trunc(x)` is
 /// exact, so comparing it with one half rounds exactly as `round` does.
@@ -1111,32 +1048,6 @@ fn inter_pod_affinity_scores(world: &World, pod: &Pod, nodes: &[NodeId]) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A node sharing its mask bit with a node holding matching pods is
-    /// still searched, and scores as a node holding none; the node itself
-    /// scores with its pods.
-    #[test]
-    fn spread_mask_bits_shared_by_two_nodes() {
-        let tree = NodeTree { zone_of: vec![0; 200], zones: vec!["a".to_string()], ..NodeTree::default() };
-        let (hostname_weight, zone_weight) = ((202f64).ln(), (3f64).ln());
-        let per_node = vec![(NodeId(3), 2), (NodeId(130), 1)];
-        let spread = Spread {
-            per_node_bits: per_node.iter().fold(0, |bits, (node, _)| bits | 1 << (node.0 % 64)),
-            per_node,
-            per_zone: vec![Some(3)],
-            empty_node: vec![Spread::formula(0.0, 3.0, hostname_weight, zone_weight)],
-            hostname_weight,
-            zone_weight,
-        };
-        let empty = spread.empty_node[0];
-        assert_eq!(spread.raw(&tree, NodeId(3)), Spread::formula(2.0, 3.0, hostname_weight, zone_weight));
-        assert_eq!(spread.raw(&tree, NodeId(130)), Spread::formula(1.0, 3.0, hostname_weight, zone_weight));
-        assert_ne!(spread.raw(&tree, NodeId(3)), empty);
-        // 67 and 195 share node 3's bit, 66 node 130's: searched, and hold none.
-        for node in [67, 195, 66, 4, 199] {
-            assert_eq!(spread.raw(&tree, NodeId(node)), empty, "node {node}");
-        }
-    }
 
     /// `numFeasibleNodesToFind`: every node below 100; then 50 % minus 1 %
     /// per 125 nodes, at least 5 %, and never fewer than 100 nodes.

@@ -214,6 +214,14 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
             "Nothing brings {node} back: delete the claim {claim} (and the volume {pv}) so the StatefulSet makes a new, empty \
              one where the pod can run; the data on {node} is lost, and the member must be rebuilt from its peers."
         ),
+        None if message.contains("pod topology spread constraints") => format!(
+            "A DoNotSchedule topologySpreadConstraint refuses the nodes that have room: placing {} there would leave \
+             its domain more than maxSkew pods above the emptiest domain. A domain with no room still counts as the \
+             emptiest, and so does one the pod may not use when nodeAffinityPolicy is Ignore; a node without the \
+             topologyKey label never qualifies. Add room in the emptiest domain, raise maxSkew, or make the \
+             constraint whenUnsatisfiable: ScheduleAnyway.",
+            pod.name
+        ),
         None if !pinned.is_empty() => "Make room where the volume is: add a node in that zone, uncordon one, or free CPU and \
              memory there. A zonal disk never moves to another zone; to run elsewhere the data must be restored into a new \
              volume."

@@ -623,6 +623,7 @@ fn pod_template(
         node_selector,
         affinity: Default::default(),
         tolerations: Vec::new(),
+        topology_spread: Vec::new(),
         node_name,
         host_ports: Vec::new(),
     }

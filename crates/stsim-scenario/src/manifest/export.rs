@@ -4,9 +4,11 @@
 //! Owns writing the `Config`'s StorageClasses, PersistentVolumes and claims
 //! that exist from the start, Services, StatefulSets and
 //! PodDisruptionBudgets as the objects `kubectl apply` takes, with every
-//! default written out, as JSON values in the order `kubectl apply` wants
-//! them. The model does not run probe checks, so a probe gets a TCP check on
-//! the first port of the set's service (or `exec: [true]` without one).
+//! default written out (but a spread constraint's node inclusion policies,
+//! left out at the scheduler's defaults as `kubectl get -o yaml` shows
+//! them), as JSON values in the order `kubectl apply` wants them. The model
+//! does not run probe checks, so a probe gets a TCP check on the first port
+//! of the set's service (or `exec: [true]` without one).
 //! Reading them back through this module's sibling front end
 //! (`parse_manifests`) gives the same workloads; a test holds every shipped
 //! scenario to that. Does not own the YAML text (the CLI prints it) or the
@@ -223,6 +225,40 @@ fn toleration(t: &Toleration) -> Value {
     Value::Object(out)
 }
 
+/// A spread constraint as `kubectl get -o yaml` shows one: `labelSelector`,
+/// `minDomains` and `matchLabelKeys` only when given, a node inclusion
+/// policy only when it is not the scheduler's default.
+fn spread_constraint(c: &TopologySpreadConstraint) -> Value {
+    let mut out = Map::new();
+    out.insert("maxSkew".into(), c.max_skew.into());
+    out.insert("topologyKey".into(), c.topology_key.clone().into());
+    let when = match c.when_unsatisfiable {
+        WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
+        WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
+    };
+    out.insert("whenUnsatisfiable".into(), when.into());
+    if let Some(selector) = &c.label_selector {
+        out.insert("labelSelector".into(), label_selector(selector));
+    }
+    if let Some(min_domains) = c.min_domains {
+        out.insert("minDomains".into(), min_domains.into());
+    }
+    let policy = |p: NodeInclusionPolicy| match p {
+        NodeInclusionPolicy::Honor => "Honor",
+        NodeInclusionPolicy::Ignore => "Ignore",
+    };
+    if c.node_affinity_policy != NodeInclusionPolicy::Honor {
+        out.insert("nodeAffinityPolicy".into(), policy(c.node_affinity_policy).into());
+    }
+    if c.node_taints_policy != NodeInclusionPolicy::Ignore {
+        out.insert("nodeTaintsPolicy".into(), policy(c.node_taints_policy).into());
+    }
+    if !c.match_label_keys.is_empty() {
+        out.insert("matchLabelKeys".into(), c.match_label_keys.clone().into());
+    }
+    Value::Object(out)
+}
+
 fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     let spec = &set.spec;
     let template = &spec.template;
@@ -294,6 +330,12 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         pod.insert(
             "tolerations".into(),
             template.tolerations.iter().map(toleration).collect::<Vec<_>>().into(),
+        );
+    }
+    if !template.topology_spread.is_empty() {
+        pod.insert(
+            "topologySpreadConstraints".into(),
+            template.topology_spread.iter().map(spread_constraint).collect::<Vec<_>>().into(),
         );
     }
     let strategy = match spec.update_strategy {

@@ -1036,6 +1036,9 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
     });
     let tolerations =
         spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
+    let topology_spread_constraints = spec
+        .take("topologySpreadConstraints")
+        .and_then(|node| topology_spread(cx, node, &format!("{raw_base}.topologySpreadConstraints")));
     for (key, default) in
         [("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler")]
     {
@@ -1058,6 +1061,7 @@ fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemp
         node_selector,
         affinity,
         tolerations,
+        topology_spread_constraints,
         node_name,
         ports: (!ports.is_empty()).then_some(ports),
     })
@@ -1418,6 +1422,107 @@ fn tolerations(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::
             int_field(cx, &mut toleration, "tolerationSeconds", format!("{raw_at}.tolerationSeconds"));
         toleration.finish(cx);
         out.push(raw::Toleration { key, operator, value, effect, toleration_seconds: seconds });
+    }
+    Some(out)
+}
+
+/// `topologySpreadConstraints`. The API server reads a missing `maxSkew`
+/// as 0 and a missing `topologyKey` as "", which validation refuses in its
+/// words; a missing `whenUnsatisfiable` is its "Unsupported value".
+fn topology_spread(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    raw_base: &str,
+) -> Option<Vec<raw::TopologySpreadConstraint>> {
+    let p = "spec.template.spec.topologySpreadConstraints";
+    cx.at(raw_base.to_string(), node.place, p);
+    let list = cx.list(node, p)?;
+    let mut out = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("{p}[{i}]");
+        let raw_at = format!("{raw_base}[{i}]");
+        let Some(mut constraint) = cx.obj(item, &at) else { continue };
+        cx.at(raw_at.clone(), item.place, &at);
+        // Duplicates are named by the pair, as the API server names them.
+        let pair = "{topologyKey, whenUnsatisfiable}";
+        cx.at(format!("{raw_at}.{pair}"), item.place, &format!("{at}.{pair}"));
+        // Where validation places a value left out: the constraint, under the field's name.
+        let absent = |cx: &mut Cx<'_>, constraint: &Obj<'_>, key: &str| {
+            let written = constraint.entries.iter().any(|(k, _, n)| k == key && n.value != Value::Null);
+            if !written {
+                cx.at(format!("{raw_at}.{key}"), item.place, &format!("{at}.{key}"));
+            }
+        };
+        absent(cx, &constraint, "maxSkew");
+        let max_skew = int_field(cx, &mut constraint, "maxSkew", format!("{raw_at}.maxSkew"));
+        absent(cx, &constraint, "topologyKey");
+        let topology_key = constraint.take("topologyKey").and_then(|k| {
+            cx.at(format!("{raw_at}.topologyKey"), k.place, &format!("{at}.topologyKey"));
+            cx.string(k, &format!("{at}.topologyKey"))
+        });
+        let when = match constraint.take("whenUnsatisfiable") {
+            Some(w) => cx.one_of(w, &format!("{at}.whenUnsatisfiable"), &["DoNotSchedule", "ScheduleAnyway"]),
+            None => {
+                let message =
+                    "Unsupported value: \"\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\"";
+                let help = "DoNotSchedule keeps a pod off nodes that would break maxSkew; \
+                            ScheduleAnyway only prefers the nodes that keep it";
+                let help = help.to_string();
+                cx.invalid(item.place, &format!("{at}.whenUnsatisfiable"), message, Some(help));
+                None
+            }
+        };
+        let label_selector = constraint.take("labelSelector").and_then(|selector| {
+            let (labels, expressions) = label_selector(
+                cx,
+                selector,
+                &format!("{at}.labelSelector"),
+                format!("{raw_at}.labelSelector"),
+                &format!("{raw_at}.labelSelector.matchExpressions"),
+            )?;
+            Some(raw::LabelSelector { match_labels: Some(labels), match_expressions: expressions })
+        });
+        let min_domains = int_field(cx, &mut constraint, "minDomains", format!("{raw_at}.minDomains"));
+        let policy = |cx: &mut Cx<'_>, constraint: &mut Obj<'_>, key: &str| {
+            let node = constraint.take(key)?;
+            cx.at(format!("{raw_at}.{key}"), node.place, &format!("{at}.{key}"));
+            cx.one_of(node, &format!("{at}.{key}"), &["Honor", "Ignore"]).map(|p| match p.as_str() {
+                "Ignore" => raw::NodeInclusionPolicy::Ignore,
+                _ => raw::NodeInclusionPolicy::Honor,
+            })
+        };
+        let node_affinity_policy = policy(cx, &mut constraint, "nodeAffinityPolicy");
+        let node_taints_policy = policy(cx, &mut constraint, "nodeTaintsPolicy");
+        let match_label_keys = constraint.take("matchLabelKeys").and_then(|keys| {
+            let path = format!("{at}.matchLabelKeys");
+            cx.at(format!("{raw_at}.matchLabelKeys"), keys.place, &path);
+            let list = cx.list(keys, &path)?;
+            let keys = list
+                .iter()
+                .enumerate()
+                .filter_map(|(j, key)| {
+                    let here = format!("{path}[{j}]");
+                    cx.at(format!("{raw_at}.matchLabelKeys[{j}]"), key.place, &here);
+                    cx.string(key, &here)
+                })
+                .collect();
+            Some(keys)
+        });
+        constraint.finish(cx);
+        let Some(when) = when else { continue };
+        out.push(raw::TopologySpreadConstraint {
+            max_skew: max_skew.unwrap_or(0),
+            topology_key: topology_key.unwrap_or_default(),
+            when_unsatisfiable: match when.as_str() {
+                "ScheduleAnyway" => raw::WhenUnsatisfiable::ScheduleAnyway,
+                _ => raw::WhenUnsatisfiable::DoNotSchedule,
+            },
+            label_selector,
+            min_domains,
+            node_affinity_policy,
+            node_taints_policy,
+            match_label_keys,
+        });
     }
     Some(out)
 }

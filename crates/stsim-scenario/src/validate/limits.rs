@@ -2,7 +2,8 @@
 //! its strings and lists before it is parsed, then the numbers that decide
 //! how big a run gets (replicas, nodes, horizon, ordinals, expected random
 //! failures). Durations are bounded where every duration is read
-//! (`Checker::duration`).
+//! (`Checker::duration`), a pod template's spread constraints where they
+//! are read (`Checker::topology_spread`).
 
 use super::*;
 

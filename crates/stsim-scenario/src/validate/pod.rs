@@ -1,5 +1,6 @@
 //! A pod template: containers' requests, probes, scheduling constraints (node
-//! affinity, pod (anti-)affinity, tolerations), with the API server's rules.
+//! affinity, pod (anti-)affinity, tolerations, topology spread constraints),
+//! with the API server's rules.
 
 use super::*;
 
@@ -138,6 +139,10 @@ impl Checker<'_, '_> {
             tolerations: self.tolerations(
                 &format!("{base}.tolerations"),
                 template.tolerations.as_deref().unwrap_or_default(),
+            ),
+            topology_spread: self.topology_spread(
+                &format!("{base}.topologySpreadConstraints"),
+                template.topology_spread_constraints.as_deref().unwrap_or_default(),
             ),
             node_name: template.node_name.clone(),
             host_ports,
@@ -368,5 +373,155 @@ impl Checker<'_, '_> {
             out.push(Toleration { key, operator, value, effect, toleration_seconds });
         }
         out
+    }
+
+    /// `topologySpreadConstraints`, with the API server's rules
+    /// (`validateTopologySpreadConstraints` in pkg/apis/core/validation) and
+    /// the scheduler's defaults for the node inclusion policies (`Honor` for
+    /// node affinity, `Ignore` for taints: a nil policy reads so). As the API
+    /// server, any non-empty `topologyKey` is accepted (a key no node carries
+    /// is the scheduler's to judge) and `matchLabelKeys` may repeat a key.
+    pub(super) fn topology_spread(
+        &mut self,
+        base: &str,
+        constraints: &[raw::TopologySpreadConstraint],
+    ) -> Vec<TopologySpreadConstraint> {
+        let most = self.limits.spread_constraints;
+        if constraints.len() > most {
+            let message =
+                format!("{} constraints, more than the {most} a pod template may have", constraints.len());
+            self.over(base, message);
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        // {topologyKey, whenUnsatisfiable} names one kind of constraint: the first index of each.
+        let mut pairs: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for (i, constraint) in constraints.iter().enumerate() {
+            let at = format!("{base}[{i}]");
+            let max_skew = self.greater_than_zero(&format!("{at}.maxSkew"), constraint.max_skew);
+            if constraint.topology_key.is_empty() {
+                let help = "the node label whose values are the domains, like \"topology.kubernetes.io/zone\" or \"kubernetes.io/hostname\"";
+                self.report(
+                    "invalid-value",
+                    &format!("{at}.topologyKey"),
+                    "Required value: can not be empty",
+                    Some(help.to_string()),
+                );
+            }
+            let (when, when_name) = match constraint.when_unsatisfiable {
+                raw::WhenUnsatisfiable::DoNotSchedule => (WhenUnsatisfiable::DoNotSchedule, "DoNotSchedule"),
+                raw::WhenUnsatisfiable::ScheduleAnyway => {
+                    (WhenUnsatisfiable::ScheduleAnyway, "ScheduleAnyway")
+                }
+            };
+            match pairs.get(&(constraint.topology_key.as_str(), when_name)) {
+                Some(first) => {
+                    let line = self.locator.find(&format!("{base}[{first}]")).line;
+                    let help = format!(
+                        "the constraint at line {line} has the same topologyKey and whenUnsatisfiable; \
+                         give each pair once"
+                    );
+                    let pair = format!("{{{}, {when_name}}}", constraint.topology_key);
+                    let message = format!("Duplicate value: {pair:?}");
+                    let path = format!("{at}.{{topologyKey, whenUnsatisfiable}}");
+                    self.report("duplicate-name", &path, message, Some(help));
+                }
+                None => {
+                    pairs.insert((constraint.topology_key.as_str(), when_name), i);
+                }
+            }
+            let min_domains = constraint.min_domains.map(|value| {
+                let path = format!("{at}.minDomains");
+                let min_domains = self.greater_than_zero(&path, value);
+                if when != WhenUnsatisfiable::DoNotSchedule {
+                    let message = format!(
+                        "Invalid value: {value}: can only use minDomains if whenUnsatisfiable=DoNotSchedule, \
+                         not {when_name}"
+                    );
+                    self.report("invalid-value", &path, message, None);
+                }
+                min_domains
+            });
+            let policy = |given: Option<raw::NodeInclusionPolicy>, default| match given {
+                None => default,
+                Some(raw::NodeInclusionPolicy::Honor) => NodeInclusionPolicy::Honor,
+                Some(raw::NodeInclusionPolicy::Ignore) => NodeInclusionPolicy::Ignore,
+            };
+            let label_selector = constraint.label_selector.as_ref().map(|selector| LabelSelector {
+                match_labels: selector.match_labels.clone().map(Labels::from).unwrap_or_default(),
+                match_expressions: self.requirements(
+                    &format!("{at}.labelSelector.matchExpressions"),
+                    selector.match_expressions.as_deref().unwrap_or_default(),
+                ),
+            });
+            let match_label_keys = constraint.match_label_keys.clone().unwrap_or_default();
+            self.match_label_keys(
+                &format!("{at}.matchLabelKeys"),
+                &match_label_keys,
+                label_selector.as_ref(),
+            );
+            out.push(TopologySpreadConstraint {
+                max_skew,
+                topology_key: constraint.topology_key.clone(),
+                when_unsatisfiable: when,
+                label_selector,
+                min_domains,
+                node_affinity_policy: policy(constraint.node_affinity_policy, NodeInclusionPolicy::Honor),
+                node_taints_policy: policy(constraint.node_taints_policy, NodeInclusionPolicy::Ignore),
+                match_label_keys,
+            });
+        }
+        out
+    }
+
+    /// A spread constraint's `matchLabelKeys` (`validateMatchLabelKeysInTopologySpread`):
+    /// only beside a `labelSelector`, each a label key the selector does not use.
+    fn match_label_keys(&mut self, path: &str, keys: &[String], selector: Option<&LabelSelector>) {
+        if keys.is_empty() {
+            return;
+        }
+        if selector.is_none() {
+            let help =
+                "the keys narrow the pods a labelSelector counts; give the labelSelector too".to_string();
+            let message = "Forbidden: must not be specified when labelSelector is not set";
+            self.report("invalid-value", path, message, Some(help));
+        }
+        for (j, key) in keys.iter().enumerate() {
+            let at = format!("{path}[{j}]");
+            if !is_label_key(key) {
+                self.report(
+                    "invalid-value",
+                    &at,
+                    format!("Invalid value: {key:?}: {LABEL_KEY_MESSAGE}"),
+                    None,
+                );
+            }
+            let in_selector = selector.is_some_and(|s| {
+                s.match_labels.contains_key(key) || s.match_expressions.iter().any(|e| &e.key == key)
+            });
+            if in_selector {
+                let message =
+                    format!("Invalid value: {key:?}: exists in both matchLabelKeys and labelSelector");
+                let help = "a key of matchLabelKeys takes its value from the incoming pod; leave it out of \
+                            the labelSelector, or drop it from matchLabelKeys"
+                    .to_string();
+                self.report("invalid-value", &at, message, Some(help));
+            }
+        }
+    }
+
+    /// An int32 field that must be greater than zero (`isNotPositiveErrorMsg`); 1 if it is not.
+    fn greater_than_zero(&mut self, path: &str, value: i64) -> u32 {
+        if value <= 0 {
+            let message = format!("Invalid value: {value}: must be greater than zero");
+            self.report("invalid-value", path, message, None);
+            return 1;
+        }
+        if value > INT32_MAX {
+            let message = format!("Invalid value: {value}: must be less than or equal to {INT32_MAX}");
+            self.report("invalid-value", path, message, None);
+            return 1;
+        }
+        u32::try_from(value).unwrap_or(1)
     }
 }

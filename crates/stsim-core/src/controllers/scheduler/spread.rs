@@ -1,0 +1,368 @@
+//! PodTopologySpread: how the scheduler spreads a pod's kind over
+//! topology domains (`pkg/scheduler/framework/plugins/podtopologyspread`).
+//!
+//! Owns both ways a pod is spread. A pod that gives no
+//! `topologySpreadConstraints` is scored by the system default
+//! constraints (`Spread`): hostname with maxSkew 3 and zone with maxSkew 5,
+//! `ScheduleAnyway`, over the pods of its StatefulSet and Services. A pod
+//! that gives any gets its own instead, and no defaults: its
+//! `DoNotSchedule` constraints filter nodes (`HardSpread`), its
+//! `ScheduleAnyway` ones score them (`SoftSpread`). Does not own the order
+//! of plugins or the weights of scores (the scheduler's).
+
+use super::{MAX_NODE_SCORE, NodeTree, node_affinity_matches, round};
+use crate::config::{
+    LabelSelector, NodeInclusionPolicy, TaintEffect, TopologySpreadConstraint, WhenUnsatisfiable,
+};
+use crate::objects::*;
+use crate::world::World;
+use std::collections::BTreeMap;
+
+/// The system default spreading selector: the owning StatefulSet's selector
+/// and those of the Services selecting the pod (`helper.DefaultSelector`).
+fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::LabelSelector> {
+    let owner = pod.owner?;
+    let mut selector = world.sts(owner).spec.selector.clone();
+    for service in world.services_selecting(&pod.labels) {
+        selector.match_labels.extend(world.service(service).selector.clone());
+    }
+    Some(selector)
+}
+
+/// PodTopologySpread with the system default constraints (ScheduleAnyway):
+/// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`): the
+/// PreScore state, then each node's raw score, then the normalization.
+pub(super) struct Spread {
+    /// Matching pods that are not terminating, per node, by node id.
+    per_node: Vec<(NodeId, i64)>,
+    /// Bit `id % 64` set for each node of `per_node`: a node whose bit is
+    /// clear holds no matching pod (most nodes), known without a search.
+    per_node_bits: u64,
+    /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
+    per_zone: Vec<Option<i64>>,
+    /// By zone number: the raw score of a node of the zone holding no
+    /// matching pod (most nodes), worked out once.
+    empty_node: Vec<i64>,
+    hostname_weight: f64,
+    zone_weight: f64,
+}
+
+impl Spread {
+    /// `None` for a pod no StatefulSet owns: no default constraints apply.
+    pub(super) fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
+        let selector = default_spread_selector(world, pod)?;
+        let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
+        for other in world.pods_matching(&selector) {
+            let other = world.pod(other);
+            if other.is_terminating() {
+                continue;
+            }
+            if let Some(node) = world.pod_node(other) {
+                *per_node.entry(node).or_default() += 1;
+            }
+        }
+        // Zone counts over every node the pod's node affinity allows
+        // (nodeAffinityPolicy: Honor), for the zones of the feasible nodes.
+        let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
+        for n in nodes {
+            per_zone[tree.zone(*n) as usize] = Some(0);
+        }
+        let zones = per_zone.iter().filter(|z| z.is_some()).count();
+        for (node, count) in &per_node {
+            let node = world.node(*node);
+            if !node.exists() || !node_affinity_matches(pod, node) {
+                continue;
+            }
+            if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
+                *c += count;
+            }
+        }
+        let hostname_weight = ((nodes.len() + 2) as f64).ln();
+        let zone_weight = ((zones + 2) as f64).ln();
+        let empty_node = per_zone
+            .iter()
+            .map(|count| Self::formula(0.0, count.unwrap_or(0) as f64, hostname_weight, zone_weight))
+            .collect();
+        Some(Spread {
+            per_node_bits: per_node.keys().fold(0, |bits, node| bits | 1 << (node.0 % 64)),
+            per_node: per_node.into_iter().collect(),
+            per_zone,
+            empty_node,
+            hostname_weight,
+            zone_weight,
+        })
+    }
+
+    pub(super) fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
+        let zone = tree.zone(node) as usize;
+        if self.per_node_bits & 1 << (node.0 % 64) == 0 {
+            return self.empty_node[zone];
+        }
+        match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
+            Ok(at) => Self::formula(
+                self.per_node[at].1 as f64,
+                self.per_zone[zone].unwrap_or(0) as f64,
+                self.hostname_weight,
+                self.zone_weight,
+            ),
+            Err(_) => self.empty_node[zone],
+        }
+    }
+
+    /// The summed score of the two constraints, each `count * weight +
+    /// (maxSkew - 1)`, rounded (`scoring.go`, Score).
+    fn formula(on_node: f64, in_zone: f64, hostname_weight: f64, zone_weight: f64) -> i64 {
+        round(on_node * hostname_weight + (3.0 - 1.0) + in_zone * zone_weight + (5.0 - 1.0))
+    }
+
+    /// Fewer matching pods is better: `max + min - score`, scaled by the maximum.
+    pub(super) fn normalized(score: i64, min: i64, max: i64) -> i64 {
+        if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE * (max + min - score) / max }
+    }
+}
+
+/// The node label whose domains are single nodes: PodTopologySpread counts
+/// its pods per node rather than per domain.
+const HOSTNAME: &str = crate::objects::labels::HOSTNAME;
+
+/// Matching pods per node, as the scheduler cache holds them: bound or
+/// assumed, not finished, not terminating (`countPodsMatchSelector` skips a
+/// pod with a deletion timestamp). `None` selects no pod.
+fn matching_per_node(world: &World, selector: Option<&LabelSelector>) -> BTreeMap<NodeId, i64> {
+    let mut per_node = BTreeMap::new();
+    let Some(selector) = selector else { return per_node };
+    for other in world.pods_matching(selector) {
+        let other = world.pod(other);
+        if other.is_terminating() {
+            continue;
+        }
+        if let Some(node) = world.pod_node(other) {
+            *per_node.entry(node).or_default() += 1;
+        }
+    }
+    per_node
+}
+
+/// Whether the node has every constraint's topology key
+/// (`nodeLabelsMatchSpreadConstraints`).
+fn has_every_key<'c>(
+    node: &Node,
+    mut constraints: impl Iterator<Item = &'c TopologySpreadConstraint>,
+) -> bool {
+    constraints.all(|c| node.labels.get(&c.topology_key).is_some())
+}
+
+/// `matchNodeInclusionPolicies`: whether the constraint counts the node's
+/// pods and domain for `pod`. `Honor` for node affinity: the node passes the
+/// pod's `nodeSelector` and required node affinity. `Honor` for taints: the
+/// pod tolerates the node's `NoSchedule` and `NoExecute` taints.
+fn includes(constraint: &TopologySpreadConstraint, pod: &Pod, node: &Node) -> bool {
+    if constraint.node_affinity_policy == NodeInclusionPolicy::Honor && !node_affinity_matches(pod, node) {
+        return false;
+    }
+    if constraint.node_taints_policy == NodeInclusionPolicy::Honor
+        && node.taints.iter().map(|t| &t.taint).any(|taint| {
+            matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+                && !pod.tolerations.iter().any(|t| t.tolerates(taint))
+        })
+    {
+        return false;
+    }
+    true
+}
+
+/// One `DoNotSchedule` constraint, counted (the Filter's PreFilter state).
+#[derive(Debug)]
+struct HardConstraint<'p> {
+    topology_key: &'p str,
+    max_skew: i64,
+    /// 1 when the pod matches the constraint's selector itself.
+    self_match: i64,
+    /// By domain (the key's value on the counted nodes): the matching pods
+    /// in it, 0 for a domain holding none.
+    per_domain: BTreeMap<&'p str, i64>,
+    /// The least count of any domain, or 0 while fewer domains exist than
+    /// `minDomains`; `None` when no node is counted at all.
+    min: Option<i64>,
+}
+
+/// The pod's `DoNotSchedule` constraints, counted over every live node
+/// once per cycle (`calPreFilterState`): a node is counted when it has the
+/// topology key of every such constraint and each constraint's inclusion
+/// policies admit it.
+#[derive(Debug)]
+pub(super) struct HardSpread<'p> {
+    constraints: Vec<HardConstraint<'p>>,
+}
+
+impl<'p> HardSpread<'p> {
+    /// `None` for a pod without `DoNotSchedule` constraints (the plugin's
+    /// Filter is skipped).
+    pub(super) fn prepare(world: &'p World, pod: &'p Pod) -> Option<HardSpread<'p>> {
+        let hard = || {
+            pod.topology_spread.iter().filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
+        };
+        hard().next()?;
+        let mut constraints = Vec::new();
+        for constraint in hard() {
+            let selector = constraint.selector_for(&pod.labels);
+            let per_node = matching_per_node(world, selector.as_ref());
+            let mut per_domain: BTreeMap<&str, i64> = BTreeMap::new();
+            for node in world.live_nodes() {
+                if !has_every_key(node, hard()) || !includes(constraint, pod, node) {
+                    continue;
+                }
+                let domain = node.labels.get(&constraint.topology_key).expect("has every key");
+                *per_domain.entry(domain.as_str()).or_default() +=
+                    per_node.get(&node.id).copied().unwrap_or(0);
+            }
+            let fewer_than_min_domains =
+                constraint.min_domains.is_some_and(|min| (per_domain.len() as u64) < u64::from(min));
+            let least = per_domain.values().copied().min();
+            constraints.push(HardConstraint {
+                topology_key: &constraint.topology_key,
+                max_skew: i64::from(constraint.max_skew),
+                self_match: i64::from(selector.is_some_and(|s| s.matches(&pod.labels))),
+                per_domain,
+                min: if fewer_than_min_domains { Some(0) } else { least },
+            });
+        }
+        Some(HardSpread { constraints })
+    }
+
+    /// The Filter on one node: `Err(true)` when the node lacks a topology
+    /// key (`UnschedulableAndUnresolvable`), `Err(false)` when placing the
+    /// pod there would make a domain's skew exceed `maxSkew`
+    /// (`Unschedulable`): its matching pods, plus the pod if it matches,
+    /// minus the least of any domain.
+    pub(super) fn check(&self, node: &Node) -> Result<(), bool> {
+        for constraint in &self.constraints {
+            let Some(domain) = node.labels.get(constraint.topology_key) else { return Err(true) };
+            let Some(min) = constraint.min else { continue };
+            let count = constraint.per_domain.get(domain.as_str()).copied().unwrap_or(0);
+            if count + constraint.self_match - min > constraint.max_skew {
+                return Err(false);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One `ScheduleAnyway` constraint, counted (the Score's PreScore state).
+struct SoftConstraint<'p> {
+    topology_key: &'p str,
+    max_skew: i64,
+    /// `ln(domains + 2)`: the domains of the scored nodes, or for hostname
+    /// the scored nodes themselves (`topologyNormalizingWeight`).
+    weight: f64,
+    /// Matching pods per node, for a hostname constraint.
+    per_node: BTreeMap<NodeId, i64>,
+    /// Matching pods per domain of the scored nodes, over the nodes the
+    /// inclusion policies admit, for any other key.
+    per_domain: BTreeMap<&'p str, i64>,
+}
+
+/// The pod's `ScheduleAnyway` constraints, for scoring the feasible
+/// nodes. A feasible node lacking a constraint's key is ignored: it scores
+/// 0 after normalization, and neither its pods nor its domain count.
+pub(super) struct SoftSpread<'p> {
+    constraints: Vec<SoftConstraint<'p>>,
+}
+
+impl<'p> SoftSpread<'p> {
+    /// `None` for a pod without `ScheduleAnyway` constraints (the plugin's
+    /// Score is skipped). Call only for a pod that has constraints of its own.
+    pub(super) fn prepare(world: &'p World, pod: &'p Pod, nodes: &[NodeId]) -> Option<SoftSpread<'p>> {
+        let soft = || {
+            pod.topology_spread.iter().filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::ScheduleAnyway)
+        };
+        soft().next()?;
+        let scored: Vec<&Node> =
+            nodes.iter().map(|id| world.node(*id)).filter(|node| has_every_key(node, soft())).collect();
+        let mut constraints = Vec::new();
+        for constraint in soft() {
+            let selector = constraint.selector_for(&pod.labels);
+            let per_node = matching_per_node(world, selector.as_ref());
+            let key = constraint.topology_key.as_str();
+            let mut per_domain: BTreeMap<&str, i64> = BTreeMap::new();
+            let weight = if key == HOSTNAME {
+                ln_plus_two(scored.len())
+            } else {
+                for node in &scored {
+                    per_domain.insert(node.labels.get(key).expect("has every key").as_str(), 0);
+                }
+                for node in world.live_nodes() {
+                    if !has_every_key(node, soft()) || !includes(constraint, pod, node) {
+                        continue;
+                    }
+                    let domain = node.labels.get(key).expect("has every key");
+                    if let Some(count) = per_domain.get_mut(domain.as_str()) {
+                        *count += per_node.get(&node.id).copied().unwrap_or(0);
+                    }
+                }
+                ln_plus_two(per_domain.len())
+            };
+            constraints.push(SoftConstraint {
+                topology_key: key,
+                max_skew: i64::from(constraint.max_skew),
+                weight,
+                per_node: if key == HOSTNAME { per_node } else { BTreeMap::new() },
+                per_domain,
+            });
+        }
+        Some(SoftSpread { constraints })
+    }
+
+    /// A node's raw score, `None` for an ignored node: per constraint, the
+    /// matching pods in the node's domain times the weight, plus
+    /// `maxSkew - 1`, summed and rounded (`scoring.go`, Score).
+    pub(super) fn raw(&self, node: &Node) -> Option<i64> {
+        let mut score = 0.0;
+        for constraint in &self.constraints {
+            let domain = node.labels.get(constraint.topology_key)?;
+            let count = if constraint.topology_key == HOSTNAME {
+                constraint.per_node.get(&node.id).copied().unwrap_or(0)
+            } else {
+                constraint.per_domain.get(domain.as_str()).copied().unwrap_or(0)
+            };
+            score += count as f64 * constraint.weight + (constraint.max_skew - 1) as f64;
+        }
+        Some(round(score))
+    }
+}
+
+/// `topologyNormalizingWeight`: `ln(size + 2)`.
+fn ln_plus_two(size: usize) -> f64 {
+    ((size + 2) as f64).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A node sharing its mask bit with a node holding matching pods is
+    /// still searched, and scores as a node holding none; the node itself
+    /// scores with its pods.
+    #[test]
+    fn spread_mask_bits_shared_by_two_nodes() {
+        let tree = NodeTree { zone_of: vec![0; 200], zones: vec!["a".to_string()], ..NodeTree::default() };
+        let (hostname_weight, zone_weight) = ((202f64).ln(), (3f64).ln());
+        let per_node = vec![(NodeId(3), 2), (NodeId(130), 1)];
+        let spread = Spread {
+            per_node_bits: per_node.iter().fold(0, |bits, (node, _)| bits | 1 << (node.0 % 64)),
+            per_node,
+            per_zone: vec![Some(3)],
+            empty_node: vec![Spread::formula(0.0, 3.0, hostname_weight, zone_weight)],
+            hostname_weight,
+            zone_weight,
+        };
+        let empty = spread.empty_node[0];
+        assert_eq!(spread.raw(&tree, NodeId(3)), Spread::formula(2.0, 3.0, hostname_weight, zone_weight));
+        assert_eq!(spread.raw(&tree, NodeId(130)), Spread::formula(1.0, 3.0, hostname_weight, zone_weight));
+        assert_ne!(spread.raw(&tree, NodeId(3)), empty);
+        // 67 and 195 share node 3's bit, 66 node 130's: searched, and hold none.
+        for node in [67, 195, 66, 4, 199] {
+            assert_eq!(spread.raw(&tree, NodeId(node)), empty, "node {node}");
+        }
+    }
+}
