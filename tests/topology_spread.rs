@@ -204,3 +204,43 @@ fn schedule_anyway_scores_and_never_blocks() {
         );
     }
 }
+
+/// A pod placed elsewhere can lift the skew that holds a pod back, and the
+/// waiting pod tries again at once (PodTopologySpread's queueing hint for
+/// an assigned pod). `db-a` may run only in zones a and b, yet with
+/// `nodeAffinityPolicy: Ignore` zone c counts, holding 0: `db-a-2` waits.
+/// At 1m `db-b-0`, which counts under the same selector, lands in zone c;
+/// the least count is 1 now, and `db-a-2` is placed in that instant.
+#[test]
+fn a_pod_placed_elsewhere_lets_a_waiting_pod_in() {
+    let source = r#"Scenario(
+    name: "spread-retry",
+    duration: "3m",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {"tier": "ab"}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {"tier": "c"}),
+    ]),
+    services: [(name: "db", selector: {"app": "db"})],
+    statefulsets: [
+        (name: "db-a", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {"app": "db", "set": "a"}, nodeSelector: {"tier": "ab"},
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {"app": "db"}))])),
+        (name: "db-b", serviceName: "db", replicas: 0,
+            template: (image: "postgres", labels: {"app": "db", "set": "b"}, nodeSelector: {"tier": "c"})),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "db-b", replicas: 1))],
+)"#;
+    let (sim, _) = run(source);
+    let scheduled = |name: &str| {
+        let pod = sim.world.pod_named(name).unwrap();
+        sim.trace.records.iter().find_map(|r| match r.event {
+            stsim_core::trace::Event::PodScheduled { pod: p, .. } if p == pod => Some(r.at),
+            _ => None,
+        })
+    };
+    let b = scheduled("db-b-0").expect("db-b-0 is placed");
+    assert!(b >= crate::support::t("1m"));
+    assert_eq!(scheduled("db-a-2"), Some(b), "db-a-2 goes in as soon as db-b-0 is placed");
+}

@@ -534,6 +534,31 @@ impl<'a> Api<'a> {
         p.waits.unschedulable_since = None;
         self.world.unschedulable.remove(&pod);
         self.take_node_room(pod, node);
+        self.retry_spread_waiting(pod);
+    }
+
+    /// A pod placed can lower another's skew: the pods waiting on a
+    /// `DoNotSchedule` spread constraint that counts it try again
+    /// (PodTopologySpread's queueing hint for an assigned pod's add). Pods
+    /// waiting for anything else are not moved by a pod's arrival.
+    fn retry_spread_waiting(&mut self, placed: PodId) {
+        let labels = &self.world.pod(placed).labels;
+        let waiting: Vec<PodId> = self
+            .world
+            .unschedulable
+            .iter()
+            .copied()
+            .filter(|id| {
+                let waiting = self.world.pod(*id);
+                waiting.topology_spread.iter().any(|c| {
+                    c.when_unsatisfiable == crate::config::WhenUnsatisfiable::DoNotSchedule
+                        && c.selector_for(&waiting.labels).is_some_and(|s| s.matches(labels))
+                })
+            })
+            .collect();
+        for pod in waiting {
+            self.wake(EventKey::Schedule(pod));
+        }
     }
 
     /// The scheduler forgets a node it assumed for the pod (`Unreserve`
