@@ -600,9 +600,8 @@ impl World {
         }
         pod.node.or(pod.assumed_node)
     }
-    /// Live pods whose labels include every label of `selector`; an empty
-    /// selector selects every live pod. In id order.
-    /// The pods a label selector matches: the `matchLabels` index, then the expressions.
+    /// The live pods a label selector matches (the `matchLabels` index,
+    /// then the expressions); an empty selector matches every live pod.
     pub fn pods_matching(&self, selector: &crate::config::LabelSelector) -> Vec<PodId> {
         let mut pods = self.pods_selected_by(&selector.match_labels);
         if !selector.match_expressions.is_empty() {
@@ -610,6 +609,8 @@ impl World {
         }
         pods
     }
+    /// Live pods whose labels include every label of `selector`; an empty
+    /// selector selects every live pod. In id order.
     pub fn pods_selected_by(&self, selector: &crate::config::Labels) -> Vec<PodId> {
         let Some((key, value)) = selector.iter().next() else {
             return self.pod_names.values().collect::<BTreeSet<_>>().into_iter().collect();
