@@ -43,6 +43,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "drain-pdb-multi-attach",
     "slow-attach-drain",
     "scheduling-constraints",
+    "zone-spread-cordoned-zone",
     "node-failures-week",
     "rack-outage-quorum",
     "rolling-update",
