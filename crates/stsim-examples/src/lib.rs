@@ -118,6 +118,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "init-containers-delay-start",
     "init-container-crash-loop",
     "databases/failover-partition-majority",
+    "databases/scale-up-stale-replica",
 ];
 
 /// The fix-it exercises of `exercises/`: each fails `stsim test` until the
