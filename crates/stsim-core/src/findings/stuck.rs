@@ -217,8 +217,10 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
         None if message.contains("pod topology spread constraints") => format!(
             "A DoNotSchedule topologySpreadConstraint refuses the nodes that have room: placing {} there would leave \
              its domain more than maxSkew pods above the emptiest domain. A domain with no room still counts as the \
-             emptiest, and so does one the pod may not use when nodeAffinityPolicy is Ignore; a node without the \
-             topologyKey label never qualifies. Add room in the emptiest domain, raise maxSkew, or make the \
+             emptiest, and so does one the pod may not use when nodeAffinityPolicy is Ignore, or one whose nodes are \
+             cordoned or tainted against it when nodeTaintsPolicy is Ignore (the default); a node without the \
+             topologyKey label never qualifies. Add room in the emptiest domain, uncordon it, set nodeTaintsPolicy: \
+             Honor so that tainted and cordoned nodes are left out of the count, raise maxSkew, or make the \
              constraint whenUnsatisfiable: ScheduleAnyway.",
             pod.name
         ),
