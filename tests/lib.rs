@@ -37,6 +37,8 @@ mod manifests;
 #[cfg(test)]
 mod mistakes;
 #[cfg(test)]
+mod node_shutdown;
+#[cfg(test)]
 mod nodes;
 #[cfg(test)]
 mod operator_examples;

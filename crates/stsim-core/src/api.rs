@@ -401,6 +401,17 @@ impl<'a> Api<'a> {
         self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated);
     }
 
+    /// The kubelet stopped the pod for its node's graceful shutdown: it is
+    /// `Failed`, reason `Terminated` (pkg/kubelet/nodeshutdown: the status
+    /// it writes for each pod it kills; the object stays, for its
+    /// controller to delete and replace).
+    pub fn fail_pod_for_shutdown(&mut self, pod: PodId) {
+        let message = "Pod was terminated in response to imminent node shutdown.".to_string();
+        self.world.pod_mut(pod).status.rejected = Some(("Terminated", message));
+        self.record(Event::PodShutdown { pod });
+        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated);
+    }
+
     /// A delete with the pod's own grace period, or `grace` if given.
     ///
     /// As the API server's `CheckGracefulDelete` does, a pod that was never

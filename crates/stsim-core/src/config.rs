@@ -382,6 +382,31 @@ pub struct NodePoolConfig {
     pub failures: Option<NodeFailureConfig>,
     /// A node-pool upgrade rolling through the nodes on a schedule.
     pub maintenance: Option<MaintenanceConfig>,
+    /// The kubelet's graceful node shutdown settings on the pool's nodes.
+    pub shutdown: ShutdownGrace,
+}
+
+/// The kubelet's graceful node shutdown (`shutdownGracePeriod`,
+/// `shutdownGracePeriodCriticalPods`, KubeletConfiguration). Both are 0 by
+/// default, which turns the feature off: a shutdown then stops the pods
+/// with the machine, as a crash does. Otherwise the kubelet first stops
+/// the regular pods within `total - critical`, then the critical ones
+/// within `critical` (pkg/kubelet/nodeshutdown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShutdownGrace {
+    pub total: SimDuration,
+    pub critical: SimDuration,
+}
+
+impl ShutdownGrace {
+    /// Whether the kubelet handles a shutdown at all.
+    pub fn enabled(self) -> bool {
+        !self.total.is_zero()
+    }
+    /// The time the regular pods get: `total - critical`.
+    pub fn regular(self) -> SimDuration {
+        SimDuration::from_millis(self.total.as_millis().saturating_sub(self.critical.as_millis()))
+    }
 }
 
 /// Where one of the nodes that exist from the start is: its pool (index),
@@ -1530,6 +1555,12 @@ pub enum Action {
     RecoverNode {
         node: usize,
     },
+    /// The machine is shut down (`systemctl poweroff`, a cloud stop or a
+    /// spot reclaim that signals the OS): gracefully, pods first, if its
+    /// kubelet has graceful node shutdown on; otherwise as a crash.
+    ShutdownNode {
+        node: usize,
+    },
     /// A membership change run through the database of the pod's
     /// application (etcd `member remove`/`member add`, ZooKeeper `reconfig`).
     RemoveMember {
@@ -1736,6 +1767,7 @@ pub enum Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeAction {
     Crash,
+    Shutdown,
     Partition,
     Recover,
     Drain,
@@ -1751,6 +1783,7 @@ impl NodeAction {
     pub fn on(self, node: usize) -> Action {
         match self {
             NodeAction::Crash => Action::CrashNode { node },
+            NodeAction::Shutdown => Action::ShutdownNode { node },
             NodeAction::Partition => Action::PartitionNode { node },
             NodeAction::Recover => Action::RecoverNode { node },
             NodeAction::Drain => Action::DrainNode { node },

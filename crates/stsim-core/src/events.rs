@@ -66,6 +66,8 @@ pub enum EventKey {
     /// A failure domain's random outage starts or ends (`cluster.domainOutages`;
     /// index into the domains the failure processes know).
     DomainOutage(u32),
+    /// A node's graceful shutdown is over: the machine powers off.
+    NodeShutdown(NodeId),
 }
 
 impl EventKey {
@@ -77,6 +79,9 @@ impl EventKey {
             | EventKey::DomainOutage(_)
             | EventKey::Maintenance(_)
             | EventKey::Drain(_) => Phase::Script,
+            // After the kubelet's steps of that instant: the kills that end
+            // with the period are reported before the machine goes off.
+            EventKey::NodeShutdown(_) => Phase::Volume,
             EventKey::NodeMonitor(_)
             | EventKey::NodeUpdate(_)
             | EventKey::NoExecuteTainting(_)

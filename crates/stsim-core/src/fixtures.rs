@@ -29,6 +29,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             rack_label: DEFAULT_RACK_LABEL.into(),
             failures: None,
             maintenance: None,
+            shutdown: Default::default(),
         }],
         storage_classes: vec![StorageClassConfig {
             name: "gp3".into(),

@@ -232,6 +232,11 @@ pub struct Node {
     pub orphans: BTreeSet<PodId>,
     /// Volumes attached (or attaching, or detaching) to the node.
     pub attached: BTreeSet<PvId>,
+    /// Its kubelet's graceful node shutdown settings (from its pool).
+    pub shutdown: crate::config::ShutdownGrace,
+    /// While the kubelet shuts the node down gracefully: when it began
+    /// (cleared when the machine runs again).
+    pub shutting_down: Option<SimTime>,
 }
 
 impl Node {
@@ -396,8 +401,9 @@ pub struct PodStatus {
     pub restarts: u32,
     /// The scheduler's last `Unschedulable` message, while the pod waits for a node.
     pub unschedulable: Option<String>,
-    /// `status.reason` and `status.message` of a pod the kubelet rejected
-    /// (`OutOfcpu`, `NodePorts`, ...; `Pod was rejected: ...`).
+    /// `status.reason` and `status.message` of a pod the kubelet failed
+    /// itself: rejected at admission (`OutOfcpu`, `NodePorts`, ...; `Pod was
+    /// rejected: ...`) or stopped for a node shutdown (`Terminated`).
     pub rejected: Option<(&'static str, String)>,
     /// The state of an init container that fails (kubectl's `Init:` status),
     /// while the app container waits uncreated.

@@ -580,6 +580,18 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 other("machine", n.node(*node), what.into())
             }
+            Event::NodeShuttingDown { node, pods_grace } if pods_grace.is_zero() => other(
+                "machine",
+                n.node(*node),
+                "shut down without graceful node shutdown (its kubelet's shutdownGracePeriod is 0): the pods stop with the machine"
+                    .into(),
+            ),
+            Event::NodeShuttingDown { node, pods_grace } => {
+                let what = format!(
+                    "shutting down: the kubelet reports the node NotReady (\"node is shutting down\") and stops its pods, each within {pods_grace}, before the machine powers off"
+                );
+                other("machine", n.node(*node), what.into())
+            }
             Event::DomainOutage { key, value, state, nodes } => {
                 let names: Vec<&str> = nodes.iter().map(|n| world.node(*n).name.as_str()).collect();
                 let what = match state {
@@ -676,6 +688,12 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodRejected { pod, reason, message } => {
                 n.pod_row(at_ms, *pod, cat(&["rejected by the kubelet (", reason, "): ", message]), &|_| {})
             }
+            Event::PodShutdown { pod } => n.pod_row(
+                at_ms,
+                *pod,
+                "stopped by the kubelet for the node's shutdown: Failed (Terminated), \"Pod was terminated in response to imminent node shutdown.\"".into(),
+                &|_| {},
+            ),
             Event::PodScheduled { pod, node } => {
                 let what = cat(&["scheduled to ", &world.node(*node).name]);
                 let node = n.node(*node);

@@ -295,6 +295,7 @@ impl Simulation {
             EventKey::ZoneOutage(zone) => self.zone_outage(zone),
             EventKey::DomainOutage(domain) => self.domain_outage(domain),
             EventKey::Maintenance(pool) => self.maintenance_step(pool),
+            EventKey::NodeShutdown(node) => self.power_off(node),
             EventKey::Drain(node) => disruption::drain_step(&mut self.api(Actor::User), node),
             EventKey::NodeMonitor(node) => {
                 node_lifecycle::monitor(&mut self.api(Actor::NodeLifecycleController), node)
@@ -562,6 +563,7 @@ impl Simulation {
             Action::CrashNode { node } => self.set_machine(NodeId(node as u32), Machine::Crashed),
             Action::PartitionNode { node } => self.set_machine(NodeId(node as u32), Machine::Partitioned),
             Action::RecoverNode { node } => self.set_machine(NodeId(node as u32), Machine::Running),
+            Action::ShutdownNode { node } => self.shutdown_node(NodeId(node as u32)),
             Action::RemoveMember { pod } | Action::AddMember { pod } => {
                 let set = &self.config.statefulsets[pod.statefulset].name;
                 let member = crate::objects::pod_name(set, pod.ordinal);
@@ -884,6 +886,46 @@ impl Simulation {
         }
     }
 
+    /// `ShutdownNode`: with graceful node shutdown on (the pool's
+    /// `shutdownGracePeriod`), the kubelet of a running, connected machine
+    /// stops its pods first and the machine powers off when they are done,
+    /// or when the regular pods' share of the period is up; otherwise the
+    /// pods stop with the machine, as in a crash. A machine cut off from the
+    /// control plane shuts down all the same, but its kubelet cannot report.
+    fn shutdown_node(&mut self, node: NodeId) {
+        if node.index() >= self.world.nodes.len() || !self.world.node(node).exists() {
+            let name = format!("node/{}", node_name(&self.config, node.index()));
+            self.api(Actor::User).record(Event::NotFound { name });
+            return;
+        }
+        let n = self.world.node(node);
+        if n.machine == Machine::Crashed || n.shutting_down.is_some() {
+            return;
+        }
+        let grace = n.shutdown;
+        if !grace.enabled() || n.machine != Machine::Running {
+            self.api(Actor::Machine(node))
+                .record(Event::NodeShuttingDown { node, pods_grace: SimDuration::ZERO });
+            self.set_machine(node, Machine::Crashed);
+            return;
+        }
+        let mut api = self.api(Actor::Kubelet(node));
+        // The regular pods' group ends at the latest here; stsim models no
+        // critical pods, so the critical group ends at once after it. Armed
+        // first: the kubelet wakes it sooner when the pods are done.
+        let off_at = api.now + grace.regular();
+        api.arm(EventKey::NodeShutdown(node), off_at);
+        kubelet::node_shutting_down(&mut api, node);
+    }
+
+    /// The graceful shutdown is over: the machine powers off.
+    fn power_off(&mut self, node: NodeId) {
+        let n = self.world.node(node);
+        if n.shutting_down.is_some() && n.machine != Machine::Crashed {
+            self.set_machine(node, Machine::Crashed);
+        }
+    }
+
     /// `AddNode`: a new node of a pool joins, named after the pool's count.
     fn add_node(&mut self, pool: usize, zone: Option<usize>) {
         let config = self.config.cluster.node_pools[pool].clone();
@@ -1106,6 +1148,9 @@ pub fn describe(config: &Config, action: &Action) -> String {
             )
         }
         Action::RecoverNode { node } => format!("node {} is back", node_name(config, *node)),
+        Action::ShutdownNode { node } => {
+            format!("shut down node {} (systemctl poweroff)", node_name(config, *node))
+        }
         Action::DrainNode { node } => {
             format!("kubectl drain {} --ignore-daemonsets --delete-emptydir-data", node_name(config, *node))
         }

@@ -82,6 +82,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PodRejected { pod: id, reason, message } => {
                 format!("The kubelet rejects {} ({reason}): {message}; the pod is Failed.", pod(*id))
             }
+            Event::PodShutdown { pod: id } => format!(
+                "The kubelet has stopped {} for the node's shutdown: the pod is Failed (Terminated), and its volumes are unmounted.",
+                pod(*id)
+            ),
             Event::PodScheduled { pod: id, node } => {
                 format!("{} is placed on {}.", pod(*id), world.node(*node).name)
             }
@@ -212,6 +216,14 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::NodeMachine { node, state } => {
                 format!("The machine behind {} is now {}.", world.node(*node).name, state.as_str())
             }
+            Event::NodeShuttingDown { node, pods_grace } if pods_grace.is_zero() => format!(
+                "The machine behind {} shuts down. Its kubelet has graceful node shutdown off (shutdownGracePeriod 0), so nothing stops the pods first: to the control plane this is a crash.",
+                world.node(*node).name
+            ),
+            Event::NodeShuttingDown { node, pods_grace } => format!(
+                "The machine behind {} shuts down. Its kubelet holds the shutdown back: it reports the node NotReady (\"node is shutting down\"), refuses new pods and stops each running pod within {pods_grace}, marking it Failed, so that its controller can replace it elsewhere.",
+                world.node(*node).name
+            ),
             Event::DomainOutage { key, value, state, nodes } => match state {
                 Machine::Running => {
                     format!("The outage of {key}={value} is over for its {} machine(s).", nodes.len())

@@ -86,6 +86,14 @@ pub enum Event {
         state: Machine,
         nodes: Vec<NodeId>,
     },
+    /// The machine is being shut down. With graceful node shutdown its
+    /// kubelet first stops the pods, each within `pods_grace` at most
+    /// (`shutdownGracePeriod - shutdownGracePeriodCriticalPods`); with the
+    /// feature off (`pods_grace` zero) the pods stop with the machine.
+    NodeShuttingDown {
+        node: NodeId,
+        pods_grace: SimDuration,
+    },
     /// The node's Ready condition changed.
     NodeCondition {
         node: NodeId,
@@ -180,6 +188,11 @@ pub enum Event {
         pod: PodId,
         reason: &'static str,
         message: String,
+    },
+    /// The kubelet stopped the pod's containers for its node's graceful
+    /// shutdown: the pod is `Failed`, reason `Terminated`.
+    PodShutdown {
+        pod: PodId,
     },
     /// The scheduler could not place the pod; `message` is kube-scheduler's.
     PodUnschedulable {
@@ -722,6 +735,9 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::NodeMachine { node: id, state } => {
             out.put("node/").put(node(*id)).put("\tmachine\tstate=").put(state.as_str());
         }
+        Event::NodeShuttingDown { node: id, pods_grace } => {
+            out.put("node/").put(node(*id)).put("\tshutting-down\tpods_grace=").duration(*pods_grace);
+        }
         Event::NodeCondition { node: id, status } => {
             out.put("node/").put(node(*id)).put("\tcondition\tReady=").put(status.as_str());
         }
@@ -789,6 +805,10 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::PodRejected { pod: id, reason, message } => {
             pod(out, *id);
             out.put("\trejected\treason=").put(reason).put(" message=").quoted(message);
+        }
+        Event::PodShutdown { pod: id } => {
+            pod(out, *id);
+            out.put("\tshutdown\treason=Terminated");
         }
         Event::PodUnschedulable { pod: id, message } => {
             pod(out, *id);

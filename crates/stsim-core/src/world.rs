@@ -522,6 +522,8 @@ impl World {
             pods: BTreeSet::new(),
             orphans: BTreeSet::new(),
             attached: BTreeSet::new(),
+            shutdown: pool.shutdown,
+            shutting_down: None,
         });
         self.refresh_node_fit(id);
         self.node_set_version += 1;

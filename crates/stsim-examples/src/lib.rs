@@ -36,6 +36,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "node-crash-out-of-service",
     "node-crash-force-delete",
     "node-crash-node-back",
+    "node-shutdown-graceful",
     "partition-force-delete-two-copies",
     "zonal-volume-no-room",
     "local-volume-node-gone",

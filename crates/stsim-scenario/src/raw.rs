@@ -659,6 +659,12 @@ pub struct NodePool {
     pub failures: Option<NodeFailures>,
     #[serde(default)]
     pub maintenance: Option<Maintenance>,
+    /// The kubelet's `shutdownGracePeriod` (graceful node shutdown; 0s: off).
+    #[serde(default)]
+    pub shutdown_grace_period: Option<String>,
+    /// The kubelet's `shutdownGracePeriodCriticalPods`.
+    #[serde(default)]
+    pub shutdown_grace_period_critical_pods: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -1287,6 +1293,12 @@ pub enum Action {
         node_of: Option<String>,
     },
     RecoverNode {
+        #[serde(default)]
+        node: Option<String>,
+        #[serde(default)]
+        node_of: Option<String>,
+    },
+    ShutdownNode {
         #[serde(default)]
         node: Option<String>,
         #[serde(default)]

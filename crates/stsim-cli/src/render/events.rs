@@ -74,6 +74,12 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     );
                 }
             }
+            // The kubelet's node shutdown manager (pkg/kubelet/nodeshutdown).
+            Event::NodeShuttingDown { node, pods_grace } if !pods_grace.is_zero() => {
+                let node = &world.node(*node).name;
+                let message = "Shutdown manager detected new shutdown event".to_string();
+                push(false, "Shutdown", format!("node/{node}"), message);
+            }
             Event::PodUnschedulable { pod, message } => {
                 push(true, "FailedScheduling", format!("pod/{}", world.pod(*pod).name), message.clone());
             }

@@ -197,6 +197,8 @@ impl Api<'_> {
         if machine == Machine::Running {
             n.heartbeat_anchor = now;
             n.silent_since = None;
+            // A machine that runs again is not shutting down any more.
+            n.shutting_down = None;
         } else {
             n.silent_since.get_or_insert(now);
         }
@@ -211,8 +213,20 @@ impl Api<'_> {
         }
     }
 
-    /// The node's Ready condition: set to True by its kubelet, to Unknown
-    /// by the node lifecycle controller.
+    /// The kubelet learnt that its machine shuts down and handles it
+    /// (graceful node shutdown): it reports the node NotReady, "node is
+    /// shutting down", and will admit nothing new.
+    pub fn begin_node_shutdown(&mut self, node: NodeId) {
+        let now = self.now;
+        let n = self.world.node_mut(node);
+        n.shutting_down = Some(now);
+        let pods_grace = n.shutdown.regular();
+        self.record(Event::NodeShuttingDown { node, pods_grace });
+        self.set_node_condition(node, ConditionStatus::False);
+    }
+
+    /// The node's Ready condition: set to True by its kubelet (False while
+    /// it shuts the node down), to Unknown by the node lifecycle controller.
     pub fn set_node_condition(&mut self, node: NodeId, status: ConditionStatus) {
         let now = self.now;
         let n = self.world.node_mut(node);

@@ -7,7 +7,7 @@
 //! admitted and that have not finished: NodeResourcesFit (pods, then CPU,
 //! then memory), NodeAffinity (`nodeSelector` and required node affinity),
 //! NodePorts (host ports by protocol); then the node's `NoExecute` taints
-//! the pod does not tolerate. The first failure is the verdict: an
+//! the pod does not tolerate; then a node shutdown in progress. The first failure is the verdict: an
 //! insufficient resource reads `OutOf<resource>` with
 //! `Node didn't have enough resource: ...`, any other predicate its plugin
 //! name with `Predicate <name> failed`.
@@ -77,6 +77,12 @@ pub fn admit(world: &World, pod: &Pod, node: &Node) -> Result<(), (&'static str,
     });
     if untolerated {
         return predicate("TaintToleration");
+    }
+    // The node shutdown manager's admit handler, after the predicates:
+    // nothing new starts on a node that is shutting down
+    // (pkg/kubelet/nodeshutdown, `Admit`).
+    if node.shutting_down.is_some() {
+        return Err(("NodeShutdown", "Pod was rejected as the node is shutting down.".to_string()));
     }
     Ok(())
 }

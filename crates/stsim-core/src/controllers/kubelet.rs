@@ -75,6 +75,14 @@ pub fn step(api: &mut Api, id: PodId) {
         }
         return;
     }
+    if let Some(began) = api.world().node(node).shutting_down
+        && !pod.is_terminating()
+        && !pod.is_terminal()
+        && pod.status.container != ContainerState::Unscheduled
+    {
+        shutdown_pod(api, id, node, began);
+        return;
+    }
     if pod.is_terminating() {
         // Deleted before the kubelet admitted it: its pod worker still has
         // to take the pod up and confirm, which takes the same round trip as
@@ -584,6 +592,58 @@ fn terminate(api: &mut Api, id: PodId) {
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");
     api.remove_pod(id, false);
     release_volumes(api, id, node);
+}
+
+/// The machine shuts down and the kubelet handles it (graceful node
+/// shutdown, pkg/kubelet/nodeshutdown): it reports the node NotReady and
+/// stops every pod it runs. The machine powers off when they are all done
+/// (`shutdown_done`) or when their share of the period is up, whichever
+/// comes first (the caller arms that).
+pub fn node_shutting_down(api: &mut Api, node: NodeId) {
+    api.begin_node_shutdown(node);
+    let pods: Vec<PodId> = api.world().node(node).pods.iter().copied().collect();
+    for pod in pods {
+        api.wake(EventKey::Kubelet(pod));
+    }
+    if shutdown_done(api.world(), node) {
+        api.wake(EventKey::NodeShutdown(node));
+    }
+}
+
+/// Whether the kubelet has stopped every pod of its shutting-down node:
+/// each has finished (pods deleted before the shutdown leave the node when
+/// their own termination completes).
+fn shutdown_done(world: &crate::world::World, node: NodeId) -> bool {
+    world.node(node).pods.iter().all(|p| world.pod(*p).is_terminal())
+}
+
+/// Graceful node shutdown, for one running pod: the kubelet kills it when
+/// the shutdown began, its preStop hook first, with the regular pods'
+/// period as the grace period when that is shorter than the pod's own
+/// (`gracePeriodOverride`, at least `minimumGracePeriodInSeconds`). Once the
+/// container is gone the pod is `Failed`, reason `Terminated`, and its
+/// volumes are unmounted; the object stays for its controller to replace.
+fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime) {
+    let pod = api.world().pod(id);
+    let period = api.world().node(node).shutdown.regular();
+    let grace = pod.termination_grace_period.min(period).max(MINIMUM_KILL_GRACE);
+    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
+    let exit_at = match pod.runtime.running {
+        true => began + hook + api.world().image(&pod.image).shutdown.min(left),
+        false => began,
+    };
+    if api.now < exit_at {
+        api.arm(EventKey::Kubelet(id), exit_at);
+        return;
+    }
+    api.set_process(id, false, Some("stopped by the kubelet: the node is shutting down"));
+    api.set_pod_ready(id, false);
+    api.fail_pod_for_shutdown(id);
+    release_volumes(api, id, node);
+    if shutdown_done(api.world(), node) {
+        api.wake(EventKey::NodeShutdown(node));
+    }
 }
 
 /// Unmounts the pod's volumes from `node` unless another pod there uses them.

@@ -138,6 +138,11 @@ pub fn on_change(api: &mut Api, change: Change) {
                 let (zone, now) = (counted_zone(api.world, node), api.world.node(node).condition);
                 api.world.node_lifecycle.count(zone, was, -1);
                 api.world.node_lifecycle.count(zone, now, 1);
+                // A kubelet reported its node not Ready: the next pass sees it.
+                if now == ConditionStatus::False {
+                    let at = next_pass(api.world, api.now);
+                    api.wake_at(EventKey::NodeMonitor(node), at);
+                }
             }
             zones_changed(api);
         }
@@ -201,7 +206,10 @@ pub fn monitor(api: &mut Api, node: NodeId) {
     let heartbeating = n.machine == Machine::Running;
     let now = api.now;
     match (heartbeating, n.condition) {
-        (false, ConditionStatus::True) => {
+        // A stale lease turns any condition but Unknown into Unknown
+        // (`tryUpdateNodeHealth`): True, or the False a kubelet reported
+        // while it shut its node down.
+        (false, ConditionStatus::True | ConditionStatus::False) => {
             let due = unknown_at(api.world, node);
             if now < due {
                 api.wake_at(EventKey::NodeMonitor(node), due);
@@ -215,7 +223,14 @@ pub fn monitor(api: &mut Api, node: NodeId) {
             let next = now + api.world.timings.node_monitor_period;
             api.wake_at(EventKey::NodeMonitor(node), next);
         }
-        (false, ConditionStatus::Unknown | ConditionStatus::False) => {
+        (false, ConditionStatus::Unknown) | (true, ConditionStatus::False) => {
+            // Ready went from True to False or Unknown: MarkPodsNotReady (a
+            // kubelet that reports False is seen at the pass after; Unknown
+            // was set by this controller, which marked the pods then).
+            if n.condition == ConditionStatus::False {
+                mark_pods_not_ready(api, node);
+            }
+            let n = api.world.node(node);
             let key =
                 if n.condition == ConditionStatus::Unknown { taints::UNREACHABLE } else { taints::NOT_READY };
             let tainted =
@@ -225,7 +240,7 @@ pub fn monitor(api: &mut Api, node: NodeId) {
             }
         }
         (true, ConditionStatus::True) => mark_reachable(api, node),
-        (true, _) => {}
+        (true, ConditionStatus::Unknown) => {}
     }
 }
 

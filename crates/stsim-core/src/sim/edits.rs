@@ -201,6 +201,7 @@ pub(super) fn describe(action: &Action) -> String {
 pub(super) fn describe_node_of(pod: &str, action: NodeAction) -> String {
     let what = match action {
         NodeAction::Crash => "crash",
+        NodeAction::Shutdown => "shut down",
         NodeAction::Partition => "cut off from the control plane",
         NodeAction::Recover => "bring back",
         NodeAction::Drain => "kubectl drain",

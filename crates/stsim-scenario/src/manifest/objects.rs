@@ -617,6 +617,8 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         rack_label: None,
         failures: None,
         maintenance: None,
+        shutdown_grace_period: None,
+        shutdown_grace_period_critical_pods: None,
     });
 }
 

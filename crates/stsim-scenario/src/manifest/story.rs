@@ -93,6 +93,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             rack_label: None,
             failures: None,
             maintenance: None,
+            shutdown_grace_period: None,
+            shutdown_grace_period_critical_pods: None,
         }]
     } else {
         collected.node_pools.clone()

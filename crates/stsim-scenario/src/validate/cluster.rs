@@ -134,6 +134,28 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// The kubelet's graceful node shutdown settings, checked as the
+    /// kubelet checks its configuration (pkg/kubelet/apis/config/validation):
+    /// the critical pods' share is at most the whole.
+    fn shutdown_grace(&mut self, pool: &str, raw: &raw::NodePool) -> ShutdownGrace {
+        let total_path = format!("{pool}.shutdownGracePeriod");
+        let critical_path = format!("{pool}.shutdownGracePeriodCriticalPods");
+        let total = self.duration_or(&total_path, raw.shutdown_grace_period.as_deref(), SimDuration::ZERO);
+        let critical = self.duration_or(
+            &critical_path,
+            raw.shutdown_grace_period_critical_pods.as_deref(),
+            SimDuration::ZERO,
+        );
+        if critical > total {
+            let text = raw.shutdown_grace_period_critical_pods.as_deref().unwrap_or_default();
+            let message =
+                format!("Invalid value: {text:?}: must be no more than shutdownGracePeriod ({total})");
+            let help = "the kubelet stops the regular pods within shutdownGracePeriod - shutdownGracePeriodCriticalPods, then the critical ones";
+            self.report("invalid-value", &critical_path, message, Some(help.to_string()));
+        }
+        ShutdownGrace { total, critical }
+    }
+
     fn zone_outages(&mut self, raw: &raw::ZoneOutages) -> ZoneOutageConfig {
         let (mean_time_between, mean_duration, partition) =
             self.outage("cluster.zoneOutages", &raw.mean_time_between, &raw.mean_duration, raw.kind);
@@ -394,6 +416,7 @@ impl Checker<'_, '_> {
                 rack_label: DEFAULT_RACK_LABEL.to_string(),
                 failures: None,
                 maintenance: None,
+                shutdown: Default::default(),
             }],
             Some(pools) => {
                 let mut items = Vec::new();
@@ -445,6 +468,7 @@ impl Checker<'_, '_> {
                             .as_ref()
                             .map(|f| self.node_failures(&format!("{base}.failures"), f)),
                         maintenance: pool.maintenance.as_ref().map(|m| self.maintenance(&base, m)),
+                        shutdown: self.shutdown_grace(&base, pool),
                     });
                 }
                 self.unique("node pool", &items);

@@ -276,6 +276,9 @@ impl Checker<'_, '_> {
                 raw::Action::RecoverNode { node, node_of } => {
                     self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Recover)
                 }
+                raw::Action::ShutdownNode { node, node_of } => {
+                    self.node_target(&do_path, node, node_of, &node_names, sets, NodeAction::Shutdown)
+                }
                 raw::Action::RemoveMember { pod } | raw::Action::AddMember { pod } => {
                     let path = format!("{do_path}.pod");
                     let pod_ref = self.pod(&path, pod, sets);

@@ -1,0 +1,203 @@
+//! Graceful node shutdown (the kubelet's `shutdownGracePeriod` and
+//! `shutdownGracePeriodCriticalPods`, pkg/kubelet/nodeshutdown) against a
+//! shutdown the kubelet does not handle. Each test states the rule it checks.
+
+use crate::support::{parse, run, run_file, t};
+use stsim_core::objects::{ConditionStatus, Machine, PodPhase};
+use stsim_core::sim::Simulation;
+use stsim_core::time::SimTime;
+use stsim_core::trace::Event;
+
+fn node_of(sim: &Simulation, event: &Event) -> Option<String> {
+    let node = match event {
+        Event::NodeShuttingDown { node, .. }
+        | Event::NodeMachine { node, .. }
+        | Event::NodeCondition { node, .. } => *node,
+        _ => return None,
+    };
+    Some(sim.world.node(node).name.clone())
+}
+
+/// When the named pod was stopped for its node's shutdown.
+fn pod_shutdowns(sim: &Simulation, pod: &str) -> Vec<SimTime> {
+    sim.trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PodShutdown { pod: p } if sim.world.pod(p).name == pod))
+        .map(|r| r.at)
+        .collect()
+}
+
+/// The node's shutdown, machine and condition records, in order.
+fn node_story(sim: &Simulation, node: &str) -> Vec<(SimTime, String)> {
+    sim.trace
+        .records
+        .iter()
+        .filter(|r| node_of(sim, &r.event).as_deref() == Some(node))
+        .map(|r| {
+            let what = match &r.event {
+                Event::NodeShuttingDown { pods_grace, .. } => {
+                    format!("shutting down, pods within {pods_grace}")
+                }
+                Event::NodeMachine { state, .. } => format!("machine {}", state.as_str()),
+                Event::NodeCondition { status, .. } => format!("Ready={}", status.as_str()),
+                _ => unreachable!(),
+            };
+            (r.at, what)
+        })
+        .collect()
+}
+
+fn running_at(sim: &Simulation, pod: &str, after: SimTime) -> Option<SimTime> {
+    sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PodStatus { pod: p, status: "Running", .. }
+            if r.at >= after && sim.world.pod(p).name == pod =>
+        {
+            Some(r.at)
+        }
+        _ => None,
+    })
+}
+
+/// With graceful node shutdown the kubelet reports the node NotReady at
+/// once, stops the pod (SIGTERM; the image exits in 5 s), writes it
+/// Failed with reason `Terminated`, unmounts its volume, and the machine
+/// powers off as soon as its pods are done, before the 20 s it may take
+/// (30 s less the 10 s kept for critical pods). The StatefulSet replaces
+/// the Failed pod at once and the volume is detached normally, not forced.
+/// Without the feature the same shutdown is a crash: the pod is stuck.
+#[test]
+fn a_graceful_shutdown_fails_the_pod_and_frees_its_name_and_volume() {
+    let (sim, report) = run_file("node-shutdown-graceful");
+    let web_node = sim.world.pods.iter().rev().find(|p| p.name == "web-1").and_then(|p| p.node).unwrap();
+    assert_ne!(sim.world.node(web_node).name, "graceful-3", "web-1 runs elsewhere now");
+    assert_eq!(
+        node_story(&sim, "graceful-3"),
+        [
+            (t("2m"), "shutting down, pods within 20s".to_string()),
+            (t("2m"), "Ready=False".to_string()),
+            (t("2m5s"), "machine crashed".to_string()),
+            (t("2m55s"), "Ready=Unknown".to_string()),
+        ]
+    );
+    assert_eq!(pod_shutdowns(&sim, "web-1"), [t("2m5s")]);
+    let old =
+        sim.world.pods.iter().find(|p| p.name == "web-1" && p.status.phase == PodPhase::Failed).unwrap();
+    assert_eq!(
+        old.status.rejected.as_ref().map(|(r, m)| (*r, m.as_str())),
+        Some(("Terminated", "Pod was terminated in response to imminent node shutdown."))
+    );
+    let detaches: Vec<(SimTime, Option<&str>)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::VolumeDetaching { node, forced, .. } if sim.world.node(node).name == "graceful-3" => {
+                Some((r.at, forced))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(detaches, [(t("2m5s"), None)], "unmounted by the kubelet, so not forced");
+    assert_eq!(running_at(&sim, "web-1", t("2m1s")), Some(t("2m27s")));
+    // The plain pool's kubelet has the feature off: a crash, and F10.
+    assert_eq!(
+        node_story(&sim, "plain-6"),
+        [
+            (t("2m"), "shutting down, pods within 0s".to_string()),
+            (t("2m"), "machine crashed".to_string()),
+            (t("2m45s"), "Ready=Unknown".to_string()),
+        ]
+    );
+    assert!(pod_shutdowns(&sim, "db-1").is_empty());
+    assert!(report.findings.iter().any(|f| f.id == "pod-stuck-terminating" && f.subject == "pod/db-1"));
+}
+
+/// One node, one pod; `kubelet` is the pool's shutdown settings, `pod` the
+/// template's extra fields, `shutdown` the image's time to exit on SIGTERM.
+fn one_pod(kubelet: &str, pod: &str, shutdown: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "shutdown", description: "d", seed: 1, duration: "10m",
+    cluster: (nodePools: [(name: "worker", count: 2, {kubelet})]),
+    images: [(name: "app:1", pull: "1s", startup: "1s", shutdown: "{shutdown}")],
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+        template: (labels: {{"app": "web"}}, image: "app:1", {pod}))],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+/// The kubelet kills each pod with the shorter of its own grace period and
+/// the regular pods' share (`gracePeriodOverride`); the machine powers off
+/// when that share is up even if a container has not exited.
+#[test]
+fn each_pod_gets_the_shorter_of_its_grace_and_the_kubelets_share() {
+    let kubelet = r#"shutdownGracePeriod: "30s", shutdownGracePeriodCriticalPods: "10s""#;
+    let timeline = r#"(at: "1m", do: ShutdownNode(nodeOf: "web-0"))"#;
+    // The image would take 60 s: the kubelet's 20 s decide, then the machine is off.
+    let (sim, _) = run(&one_pod(kubelet, "", "60s", timeline));
+    assert_eq!(pod_shutdowns(&sim, "web-0"), [t("1m20s")]);
+    let node = sim.world.nodes.iter().find(|n| n.shutting_down.is_some()).unwrap().name.clone();
+    assert_eq!(node_story(&sim, &node)[2], (t("1m20s"), "machine crashed".to_string()));
+    // The pod's own 8 s are shorter: killed then.
+    let (sim, _) = run(&one_pod(kubelet, "terminationGracePeriodSeconds: 8", "60s", timeline));
+    assert_eq!(pod_shutdowns(&sim, "web-0"), [t("1m8s")]);
+    // A preStop hook runs first, within the grace period.
+    let (sim, _) = run(&one_pod(kubelet, r#"lifecycle: (preStop: (sleep: (seconds: 4)))"#, "3s", timeline));
+    assert_eq!(pod_shutdowns(&sim, "web-0"), [t("1m7s")]);
+}
+
+/// While its node shuts down the kubelet admits nothing: a pod bound to
+/// it then (here by `nodeName`) is rejected, reason `NodeShutdown`. A node
+/// that runs again is Ready and takes pods.
+#[test]
+fn a_shutting_down_node_rejects_new_pods_and_recovers() {
+    let kubelet = r#"shutdownGracePeriod: "30s""#;
+    let timeline = r#"(at: "1m", do: ShutdownNode(node: "worker-1")),
+        (at: "1m1s", do: CreatePod(name: "late", template: (labels: {"app": "late"}, image: "app:1", nodeName: "worker-1"))),
+        (at: "5m", do: RecoverNode(node: "worker-1"))"#;
+    // A container that never exits in time keeps the node up for the whole 30 s.
+    let (sim, _) =
+        run(&one_pod(kubelet, r#"nodeSelector: {"kubernetes.io/hostname": "worker-1"}"#, "60s", timeline));
+    let rejected: Vec<(SimTime, &str, &str)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodRejected { reason, message, .. } => Some((r.at, *reason, message.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [(t("1m2s"), "NodeShutdown", "Pod was rejected: Pod was rejected as the node is shutting down.")]
+    );
+    let story = node_story(&sim, "worker-1");
+    assert_eq!(story[2], (t("1m30s"), "machine crashed".to_string()));
+    assert!(story.contains(&(t("5m"), "Ready=True".to_string())), "{story:?}");
+    assert_eq!(sim.world.nodes[0].machine, Machine::Running);
+    assert!(sim.world.nodes[0].shutting_down.is_none());
+    assert_eq!(sim.world.nodes[0].condition, ConditionStatus::True);
+    // web-0 was Failed and replaced; the replacement waits for worker-1 (its
+    // selector) and runs once the node is back.
+    assert!(running_at(&sim, "web-0", t("5m")).is_some());
+}
+
+/// The kubelet's own rule: the critical pods' share is at most the whole.
+#[test]
+fn the_critical_share_is_at_most_the_whole() {
+    let source =
+        one_pod(r#"shutdownGracePeriod: "10s", shutdownGracePeriodCriticalPods: "30s""#, "", "1s", "");
+    let errors = stsim_scenario::parse_scenario(&source, "s.ron").unwrap_err();
+    let error: Vec<String> = errors.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+    assert_eq!(error.len(), 1, "{error:?}");
+    assert!(
+        error[0].contains(
+            r#"cluster.nodePools[0].shutdownGracePeriodCriticalPods: Invalid value: "30s": must be no more than shutdownGracePeriod (10s)"#
+        ),
+        "{error:?}"
+    );
+    let _ = parse(&one_pod(r#"shutdownGracePeriod: "30s""#, "", "1s", ""));
+}
