@@ -201,3 +201,17 @@ fn the_critical_share_is_at_most_the_whole() {
     );
     let _ = parse(&one_pod(r#"shutdownGracePeriod: "30s""#, "", "1s", ""));
 }
+
+/// A pod deleted just before the shutdown goes through its own graceful
+/// termination; once it is gone, nothing holds the machine up.
+#[test]
+fn a_pod_already_terminating_holds_the_machine_until_it_is_gone() {
+    let kubelet = r#"shutdownGracePeriod: "30s""#;
+    let timeline = r#"(at: "1m", do: DeletePod(pod: "web-0")),
+        (at: "1m1s", do: ShutdownNode(node: "worker-1"))"#;
+    let pin = r#"nodeSelector: {"kubernetes.io/hostname": "worker-1"}"#;
+    let (sim, _) = run(&one_pod(kubelet, pin, "3s", timeline));
+    // SIGTERM at 1m, exit 3 s later; the machine goes off then, not at 1m31s.
+    assert!(pod_shutdowns(&sim, "web-0").is_empty(), "it was deleted, not stopped for the shutdown");
+    assert_eq!(node_story(&sim, "worker-1")[2], (t("1m3s"), "machine crashed".to_string()));
+}

@@ -592,6 +592,9 @@ fn terminate(api: &mut Api, id: PodId) {
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");
     api.remove_pod(id, false);
     release_volumes(api, id, node);
+    if api.world().node(node).shutting_down.is_some() && shutdown_done(api.world(), node) {
+        api.wake(EventKey::NodeShutdown(node));
+    }
 }
 
 /// The machine shuts down and the kubelet handles it (graceful node
@@ -610,11 +613,17 @@ pub fn node_shutting_down(api: &mut Api, node: NodeId) {
     }
 }
 
-/// Whether the kubelet has stopped every pod of its shutting-down node:
-/// each has finished (pods deleted before the shutdown leave the node when
-/// their own termination completes).
+/// Whether the kubelet has stopped every pod of its shutting-down node
+/// (its active pods: those it admitted that have not finished; pods
+/// deleted before the shutdown leave the node when their own termination
+/// completes).
 fn shutdown_done(world: &crate::world::World, node: NodeId) -> bool {
-    world.node(node).pods.iter().all(|p| world.pod(*p).is_terminal())
+    world
+        .node(node)
+        .pods
+        .iter()
+        .map(|p| world.pod(*p))
+        .all(|pod| pod.is_terminal() || pod.status.container == ContainerState::Unscheduled)
 }
 
 /// Graceful node shutdown, for one running pod: the kubelet kills it when
