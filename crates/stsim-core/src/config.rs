@@ -1030,6 +1030,14 @@ pub struct PodTemplate {
     pub node_name: Option<String>,
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
+    /// The template as a client wrote it (`{metadata, spec}`), for one an
+    /// operator created or updated: the API server keeps and serves it, and
+    /// it is hashed into the revision as Kubernetes hashes the whole
+    /// template (`controller.ComputeHash` over the template), so a change
+    /// of a field stsim does not model (`env`, `command`) still makes a new
+    /// revision and a rolling update. `None` for a scenario's templates.
+    #[serde(skip)]
+    pub object: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its
@@ -1115,7 +1123,44 @@ impl PodTemplate {
         for port in &self.host_ports {
             out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
         }
+        if let Some(object) = &self.object {
+            out.push_str("object ");
+            canonical_json(object, &mut out);
+            out.push('\n');
+        }
         out
+    }
+}
+
+/// JSON with every object's keys sorted, whatever order the client wrote
+/// them in: the same template, the same text.
+fn canonical_json(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical_json(&map[key], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 

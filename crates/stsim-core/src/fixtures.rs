@@ -82,6 +82,7 @@ pub fn statefulset_spec(
             topology_spread: Vec::new(),
             node_name: None,
             host_ports: Vec::new(),
+            object: None,
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),

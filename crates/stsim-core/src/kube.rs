@@ -16,6 +16,7 @@
 
 mod create;
 pub mod custom;
+pub mod template;
 pub mod verbs;
 
 use crate::config::{AccessMode, IntOrPercent, PodManagementPolicy, UpdateStrategy};
@@ -462,10 +463,15 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             "whenDeleted": retention(spec.retention.when_deleted),
             "whenScaled": retention(spec.retention.when_scaled),
         },
-        "template": {
-            "metadata": {"labels": labels(&spec.template.labels)},
-            "spec": {"containers": [{"name": "main", "image": spec.template.image}],
-                     "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
+        // A template a client wrote is served as written; a scenario's as
+        // its image, labels and grace period.
+        "template": match &spec.template.object {
+            Some(object) => Value::clone(object),
+            None => json!({
+                "metadata": {"labels": labels(&spec.template.labels)},
+                "spec": {"containers": [{"name": "main", "image": spec.template.image}],
+                         "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
+            }),
         },
         "volumeClaimTemplates": templates,
     });
@@ -701,11 +707,24 @@ pub struct WriteResult {
     /// The object as written (for successful writes of objects that remain).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Object>,
+    /// Warnings for the client, as the API server sends `Warning` headers
+    /// with a successful answer (k8s.io/apiserver pkg/warning): the fields of
+    /// a pod template stsim does not model and ignored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl WriteResult {
     pub fn ok(code: u16, object: Option<Object>) -> WriteResult {
-        WriteResult { action: 0, code, status: "Success", reason: None, message: None, object }
+        WriteResult {
+            action: 0,
+            code,
+            status: "Success",
+            reason: None,
+            message: None,
+            object,
+            warnings: Vec::new(),
+        }
     }
     pub fn failure(code: u16, reason: &'static str, message: String) -> WriteResult {
         WriteResult {
@@ -715,6 +734,7 @@ impl WriteResult {
             reason: Some(reason),
             message: Some(message),
             object: None,
+            warnings: Vec::new(),
         }
     }
     pub fn is_success(&self) -> bool {

@@ -146,6 +146,7 @@ impl Checker<'_, '_> {
             ),
             node_name: template.node_name.clone(),
             host_ports,
+            object: None,
         }
     }
 
