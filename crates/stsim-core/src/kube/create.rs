@@ -484,6 +484,14 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
         let n = r.object_at("spec.volumeClaimTemplates").as_array().map_or(0, Vec::len);
         for i in 0..n {
             let at = format!("spec.volumeClaimTemplates.{i}");
+            // Read silently, as a manifest's are: the embedded object's
+            // type, its labels and annotations, the default volume mode.
+            for field in ["apiVersion", "kind", "status", "metadata.labels", "metadata.annotations"] {
+                r.get(&format!("{at}.{field}"));
+            }
+            if r.object_at(&format!("{at}.spec.volumeMode")) == "Filesystem" {
+                r.get(&format!("{at}.spec.volumeMode"));
+            }
             let Some(claim) = r.get(&format!("{at}.metadata.name")).as_str() else {
                 return Err(invalid(kind, name, format!("{at}.metadata.name: Required value")));
             };
