@@ -965,6 +965,11 @@ impl<'a> Api<'a> {
         }
         let set = self.world.sts_mut(sts);
         let (from, to) = (set.spec.replicas, spec.replicas);
+        if set.spec.template != spec.template {
+            // The template as written no longer says what the set holds; an
+            // operator's update sets it again (`kube::verbs`).
+            set.template_object = None;
+        }
         set.spec = spec;
         set.generation += 1;
         self.record(Event::StatefulSetUpdated { sts, change });

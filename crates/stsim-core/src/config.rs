@@ -1030,14 +1030,15 @@ pub struct PodTemplate {
     pub node_name: Option<String>,
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
-    /// The template as a client wrote it (`{metadata, spec}`), for one an
-    /// operator created or updated: the API server keeps and serves it, and
-    /// it is hashed into the revision as Kubernetes hashes the whole
-    /// template (`controller.ComputeHash` over the template), so a change
-    /// of a field stsim does not model (`env`, `command`) still makes a new
-    /// revision and a rolling update. `None` for a scenario's templates.
-    #[serde(skip)]
-    pub object: Option<std::sync::Arc<serde_json::Value>>,
+    /// The fields of a template a client wrote that stsim does not model
+    /// (`env`, `command`, annotations), with their values: one
+    /// `path=json` line each, sorted. Kubernetes hashes the whole template
+    /// into the revision (`controller.ComputeHash`), so a change of one of
+    /// them makes a new revision and a rolling update; they are part of
+    /// the template's identity here for that reason. Empty for a
+    /// scenario's templates, and for a written one that sets none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unmodelled: String,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its
@@ -1123,18 +1124,16 @@ impl PodTemplate {
         for port in &self.host_ports {
             out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
         }
-        if let Some(object) = &self.object {
-            out.push_str("object ");
-            canonical_json(object, &mut out);
-            out.push('\n');
+        for line in self.unmodelled.lines() {
+            out.push_str(&format!("unmodelled {line}\n"));
         }
         out
     }
 }
 
 /// JSON with every object's keys sorted, whatever order the client wrote
-/// them in: the same template, the same text.
-fn canonical_json(value: &serde_json::Value, out: &mut String) {
+/// them in: the same value, the same text.
+pub fn canonical_json(value: &serde_json::Value, out: &mut String) {
     match value {
         serde_json::Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();

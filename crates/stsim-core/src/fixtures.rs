@@ -82,7 +82,7 @@ pub fn statefulset_spec(
             topology_spread: Vec::new(),
             node_name: None,
             host_ports: Vec::new(),
-            object: None,
+            unmodelled: String::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),

@@ -465,8 +465,8 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         },
         // A template a client wrote is served as written; a scenario's as
         // its image, labels and grace period.
-        "template": match &spec.template.object {
-            Some(object) => Value::clone(object),
+        "template": match &set.template_object {
+            Some(object) => object.clone(),
             None => json!({
                 "metadata": {"labels": labels(&spec.template.labels)},
                 "spec": {"containers": [{"name": "main", "image": spec.template.image}],

@@ -832,6 +832,11 @@ pub struct StatefulSet {
     pub removed_at: Option<SimTime>,
     /// The set this one was renamed to (deleted and created again under a new name).
     pub renamed_to: Option<StsId>,
+    /// `spec.template` as a client (an operator) wrote it, which the API
+    /// server keeps and serves (an update or merge patch starts from it).
+    /// `None` for a scenario's set, or once a person's hand edit changed
+    /// the template: then it is served as the model holds it.
+    pub template_object: Option<serde_json::Value>,
 }
 
 impl StatefulSet {

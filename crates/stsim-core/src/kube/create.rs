@@ -417,6 +417,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             return Err(invalid(kind, name, "spec.selector: Required value".into()));
         }
         let template = r.get("spec.template");
+        let written = template.clone();
         let request =
             TemplateRequest { kind: "StatefulSet", name, template, version: api.world().kubernetes };
         let read = super::template::read(reader, &request, kind)?;
@@ -542,13 +543,15 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             template: read.template,
             volume_claim_templates,
         };
-        Ok((spec, meta, read.ignored))
+        Ok((spec, meta, read.ignored, written))
     })();
-    let (spec, meta, ignored) = match result {
+    let (spec, meta, ignored, written) = match result {
         Ok(x) => x,
         Err(e) => return e,
     };
     let sts = api.create_statefulset(name, spec);
+    // Part of the object from its creation.
+    api.world.sts_mut(sts).template_object = Some(written);
     // The application runs in the pods: a set made again under the name of
     // one that ran it (delete, then create: the way to change an immutable
     // field) carries it on, as the timeline's RecreateStatefulSet does.

@@ -22,7 +22,6 @@ use super::WriteResult;
 use crate::config::{PodTemplate, Resources};
 use crate::time::SimDuration;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// A pod template to read.
 #[derive(Debug, Clone, Copy)]
@@ -62,9 +61,10 @@ pub enum TemplateRefusal {
 /// Reads a pod template; supplied by the embedding (see the module doc).
 pub type TemplateReader = fn(&TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal>;
 
-/// Reads `template` with `reader` and keeps the object as written in the
-/// result; a refusal becomes the API server's answer for `kind` (as errors
-/// name it: `StatefulSet.apps`) and `name`.
+/// Reads `template` with `reader`, and records the values of the fields it
+/// ignored in the template (`PodTemplate::unmodelled`); a refusal becomes
+/// the API server's answer for `kind` (as errors name it:
+/// `StatefulSet.apps`) and `name`.
 pub(super) fn read(
     reader: TemplateReader,
     request: &TemplateRequest<'_>,
@@ -72,7 +72,21 @@ pub(super) fn read(
 ) -> Result<ReadTemplate, WriteResult> {
     match reader(request) {
         Ok(mut read) => {
-            read.template.object = Some(Arc::new(request.template.clone()));
+            let prefix = if request.kind == "StatefulSet" { "spec.template." } else { "" };
+            let mut lines: Vec<String> = read
+                .ignored
+                .iter()
+                .map(|path| {
+                    let mut value = String::new();
+                    match value_at(request.template, path.strip_prefix(prefix).unwrap_or(path)) {
+                        Some(v) => crate::config::canonical_json(v, &mut value),
+                        None => value.push('?'),
+                    }
+                    format!("{path}={value}")
+                })
+                .collect();
+            lines.sort();
+            read.template.unmodelled = lines.join("\n");
             Ok(read)
         }
         Err(TemplateRefusal::Invalid(errors)) => {
@@ -87,6 +101,29 @@ pub(super) fn read(
         }
         Err(TemplateRefusal::NotModelled(what)) => Err(super::verbs::not_modelled(what)),
     }
+}
+
+/// The value at `path` (`spec.containers[0].env`, `metadata.annotations`)
+/// of `value`. A key may hold dots (`nvidia.com/gpu`): the longest key that
+/// fits is taken.
+fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    let (mut here, mut rest) = (value, path);
+    while !rest.is_empty() {
+        if let Some(index) = rest.strip_prefix('[') {
+            let (n, after) = index.split_once(']')?;
+            here = here.get(n.parse::<usize>().ok()?)?;
+            rest = after.strip_prefix('.').unwrap_or(after);
+            continue;
+        }
+        let fits = |k: &&String| {
+            rest.strip_prefix(k.as_str()).is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']))
+        };
+        let key = here.as_object()?.keys().filter(fits).max_by_key(|k| k.len())?;
+        here = &here[key.as_str()];
+        rest = &rest[key.len()..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    Some(here)
 }
 
 /// The warnings a write carries for the fields the reader ignored, as the
@@ -176,7 +213,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         topology_spread: Vec::new(),
         node_name,
         host_ports: Vec::new(),
-        object: None,
+        unmodelled: String::new(),
     };
     Ok(ReadTemplate { template, ignored: Vec::new() })
 }
@@ -203,6 +240,18 @@ mod tests {
             template,
             version: crate::features::Version::DEFAULT,
         }
+    }
+
+    #[test]
+    fn values_are_found_by_their_paths() {
+        let template = json!({"metadata": {"annotations": {"a.b/c": "1"}},
+                              "spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": 1}}}]}});
+        assert_eq!(value_at(&template, "metadata.annotations"), Some(&json!({"a.b/c": "1"})));
+        assert_eq!(
+            value_at(&template, "spec.containers[0].resources.limits.nvidia.com/gpu"),
+            Some(&json!(1))
+        );
+        assert_eq!(value_at(&template, "spec.containers[1]"), None);
     }
 
     #[test]

@@ -714,11 +714,12 @@ fn write_statefulset_spec(
     } else {
         None
     };
-    let ignored = template.as_ref().map(|t| t.ignored.clone()).unwrap_or_default();
+    let ignored = template.as_ref().map(|t| t.0.ignored.clone()).unwrap_or_default();
+    let written = template.as_ref().and_then(|t| t.1.then(|| spec["template"].clone()));
     let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
         s.replicas = replicas;
         s.min_ready_seconds = min_ready;
-        if let Some(read) = template {
+        if let Some((read, _)) = template {
             s.template = read.template;
         }
         if let (Some(p), crate::config::UpdateStrategy::RollingUpdate { partition, .. }) =
@@ -733,10 +734,16 @@ fn write_statefulset_spec(
             s.retention.when_scaled = action;
         }
     });
-    result.map(|()| ignored).map_err(|message| WriteResult::failure(422, "Invalid", message))
+    result.map_err(|message| WriteResult::failure(422, "Invalid", message))?;
+    if let Some(object) = written {
+        // Kept as written, even when only fields nothing reads changed.
+        api.world.sts_mut(sts).template_object = Some(object);
+    }
+    Ok(ignored)
 }
 
-/// The template an update of StatefulSet `sts` asks for.
+/// The template an update of StatefulSet `sts` asks for, and whether it is
+/// kept as written.
 fn statefulset_template(
     api: &Api,
     sts: StsId,
@@ -744,9 +751,9 @@ fn statefulset_template(
     desired: &Value,
     changed: &[String],
     reader: TemplateReader,
-) -> Result<super::template::ReadTemplate, WriteResult> {
+) -> Result<(super::template::ReadTemplate, bool), WriteResult> {
     let set = api.world().sts(sts);
-    if set.spec.template.object.is_some() {
+    if set.template_object.is_some() {
         let request = super::template::TemplateRequest {
             kind: "StatefulSet",
             name,
@@ -755,7 +762,7 @@ fn statefulset_template(
         };
         let read = super::template::read(reader, &request, "StatefulSet.apps")?;
         super::create::selector_matches(name, &set.spec.selector, &read.template.labels)?;
-        return Ok(read);
+        return Ok((read, true));
     }
     // A scenario's template is served as its image only: that is all an
     // update can change without dropping what the scenario gave it.
@@ -782,7 +789,7 @@ fn statefulset_template(
     }
     let mut template = set.spec.template.clone();
     template.image = image.to_string();
-    Ok(super::template::ReadTemplate { template, ignored: Vec::new() })
+    Ok((super::template::ReadTemplate { template, ignored: Vec::new() }, false))
 }
 
 /// The annotations a write asks for that the model does not set itself, or why not.

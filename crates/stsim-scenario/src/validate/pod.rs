@@ -168,7 +168,7 @@ impl Checker<'_, '_> {
             ),
             node_name: template.node_name.clone(),
             host_ports,
-            object: None,
+            unmodelled: String::new(),
         }
     }
 
