@@ -18,11 +18,14 @@ use stsim_core::trace::Event;
 /// At a time, the actions to answer (computed from the view then).
 type Step = (u64, Box<dyn Fn(&View) -> Vec<OperatorAction>>);
 
+/// The API server's answers, by the time the operator saw them.
+type Answers = Rc<RefCell<Vec<(u64, Vec<WriteResult>)>>>;
+
 /// Answers with each step's actions at its first reconcile at or after its
 /// time, and keeps the API server's answers by the time they were seen.
 struct Scripted {
     script: Vec<Step>,
-    answers: Rc<RefCell<Vec<(u64, Vec<WriteResult>)>>>,
+    answers: Answers,
 }
 
 impl Operator for Scripted {
@@ -361,7 +364,7 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
     broken(&mut object);
     let files = vec![("pg.json".to_string(), object.to_string())];
     let story = stsim_scenario::STORIES[0].0;
-    let diagnostics = stsim_scenario::parse_manifests(&files, story).err().expect("refused");
+    let Err(diagnostics) = stsim_scenario::parse_manifests(&files, story) else { panic!("refused") };
     let manifest = diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
     let field_error = "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: 0: must be greater than or equal to 1";
     assert_eq!(manifest, [format!("The StatefulSet \"pg\" is invalid: {field_error}")]);
