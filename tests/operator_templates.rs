@@ -160,20 +160,38 @@ fn pod<'w>(sim: &'w stsim_core::Simulation, name: &str) -> &'w stsim_core::objec
 /// model are accepted with warnings, recorded once in the trace.
 #[test]
 fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
-    let script: Vec<Step> = vec![(
-        10_000,
-        Box::new(|_: &View| {
-            vec![
-                headless(),
-                create(postgresql(3)),
-                create(
-                    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "psql", "labels": {"app": "psql"}},
+    let script: Vec<Step> = vec![
+        (
+            10_000,
+            Box::new(|_: &View| {
+                vec![
+                    headless(),
+                    create(postgresql(3)),
+                    create(
+                        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "psql", "labels": {"app": "psql"}},
                               "spec": {"containers": [{"name": "psql", "image": "bitnami/postgresql:16.4.0",
                                                        "env": [{"name": "PGHOST", "value": "pg-0.pg-hl"}]}]}}),
-                ),
-            ]
-        }),
-    )];
+                    ),
+                ]
+            }),
+        ),
+        // The bare pod as served, with a new image (allowed) or a new env (not).
+        (
+            120_000,
+            Box::new(|view: &View| {
+                let served = view.objects.pods.iter().find(|p| p["metadata"]["name"] == "psql").unwrap();
+                let with = |field: &str, value: Value| {
+                    let mut object = served.clone();
+                    object["spec"]["containers"][0][field] = value;
+                    OperatorAction::Update { object }
+                };
+                vec![
+                    with("env", json!([{"name": "PGHOST", "value": "pg-1.pg-hl"}])),
+                    with("image", json!("bitnami/postgresql:16.5.0")),
+                ]
+            }),
+        ),
+    ];
     let (sim, answers) = run(2, "5m", script);
     let got = answers_to(&answers, 10_000);
     let codes: Vec<u16> = got.iter().map(|r| r.code).collect();
@@ -198,6 +216,12 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
         assert!(!warnings.iter().any(|w| w.contains(read)), "{read}: {warnings:#?}");
     }
     assert_eq!(got[2].warnings, ["stsim does not model spec.containers[0].env, and ignored it"]);
+    // The bare pod is served as written: its image may change, its env not.
+    let updated = answers_to(&answers, 120_000);
+    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [422, 200], "{updated:#?}");
+    assert!(updated[0].message.as_deref().is_some_and(|m| m.contains("pod updates may not change fields")));
+    assert_eq!(updated[1].object.as_ref().unwrap()["spec"]["containers"][0]["env"][0]["value"], "pg-0.pg-hl");
+    assert_eq!(pod(&sim, "psql").image, "bitnami/postgresql:16.5.0");
 
     // Scheduling by the anti-affinity: one replica per node, the third waits.
     let (pg0, pg1) = (pod(&sim, "pg-0"), pod(&sim, "pg-1"));

@@ -316,6 +316,7 @@ impl<'a> Api<'a> {
             finalizers: Vec::new(),
             removal_held: None,
             removed_at: None,
+            spec_object: None,
         });
         if let Some(owner) = self.world.pod(id).owner {
             self.world.apps.pod_created(id, owner);

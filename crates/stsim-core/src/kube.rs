@@ -282,13 +282,22 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
                    "persistentVolumeClaim": {"claimName": claim}})
         })
         .collect();
-    let mut spec = json!({
-        "hostname": pod.hostname,
-        "subdomain": pod.subdomain,
-        "containers": [{"name": "main", "image": pod.image}],
-        "volumes": volumes,
-        "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
-    });
+    let mut spec = match &pod.spec_object {
+        // A bare pod a client created: as written, with the image its
+        // container runs now (an update may have changed it).
+        Some(written) => {
+            let mut spec = Value::clone(written);
+            spec["containers"][0]["image"] = json!(pod.image);
+            spec
+        }
+        None => json!({
+            "hostname": pod.hostname,
+            "subdomain": pod.subdomain,
+            "containers": [{"name": "main", "image": pod.image}],
+            "volumes": volumes,
+            "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
+        }),
+    };
     if let Some(node) = pod.node {
         spec["nodeName"] = json!(world.node(node).name);
     }
@@ -307,7 +316,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         "phase": format!("{:?}", pod.status.phase),
         "conditions": [{"type": "PodScheduled", "status": if pod.node.is_some() { "True" } else { "False" }},
                        ready_condition],
-        "containerStatuses": [{"name": "main", "image": pod.image, "ready": pod.status.ready,
+        "containerStatuses": [{"name": spec["containers"][0]["name"], "image": pod.image, "ready": pod.status.ready,
                                "restartCount": pod.status.restarts, "state": state}],
     });
     if let Some(ip) = pod.status.pod_ip {

@@ -483,6 +483,10 @@ pub struct Pod {
     pub removal_held: Option<bool>,
     /// When the object left the API server; `None` while it exists.
     pub removed_at: Option<SimTime>,
+    /// `spec` as a client wrote it, for a bare pod an operator created: the
+    /// API server serves it (with the container's current image and the
+    /// node it is bound to), so an update starts from what was written.
+    pub spec_object: Option<Box<serde_json::Value>>,
 }
 
 impl Pod {

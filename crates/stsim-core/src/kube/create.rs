@@ -253,7 +253,8 @@ pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) ->
         };
         // Claim volumes, the hostname and the subdomain are the pod's own;
         // the rest of the spec is the template the reader reads.
-        let mut spec = r.get("spec").clone();
+        let written = r.get("spec").clone();
+        let mut spec = written.clone();
         let mut claims = Vec::new();
         if let Some(volumes) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
             volumes.retain(|v| match v["persistentVolumeClaim"]["claimName"].as_str() {
@@ -287,14 +288,18 @@ pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) ->
             claims,
             ..NewPod::from_template(name.to_string(), &read.template)
         };
-        Ok((new, meta, read.ignored))
+        Ok((new, meta, read.ignored, written))
     })();
-    let (new, meta, ignored) = match result {
+    let (new, meta, ignored, written) = match result {
         Ok(x) => x,
         Err(e) => return e,
     };
     match api.create_pod(new) {
-        Ok(id) => warned(finish(api, ObjRef::Pod(id), meta), &ignored),
+        Ok(id) => {
+            // Part of the object from its creation.
+            api.world.pod_mut(id).spec_object = Some(Box::new(written));
+            warned(finish(api, ObjRef::Pod(id), meta), &ignored)
+        }
         Err(_) => already_exists("pods", name),
     }
 }
