@@ -242,6 +242,36 @@ mod tests {
         }
     }
 
+    /// Reads the image and ignores the rest, as a reader that ignores fields does.
+    fn ignoring(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal> {
+        let mut template =
+            crate::fixtures::statefulset_spec("x", "x", 1, crate::config::PodManagementPolicy::Parallel)
+                .template;
+        template.image = request.template["spec"]["containers"][0]["image"].as_str().unwrap_or("").into();
+        let ignored =
+            vec!["spec.template.spec.containers[0].env".into(), "spec.template.metadata.annotations".into()];
+        Ok(ReadTemplate { template, ignored })
+    }
+
+    #[test]
+    fn ignored_values_identify_a_template_whatever_the_key_order() {
+        let a = json!({"metadata": {"annotations": {"x": "1", "y": "2"}},
+                       "spec": {"containers": [{"image": "i", "env": [{"name": "A", "value": "1"}]}]}});
+        let b = json!({"spec": {"containers": [{"env": [{"value": "1", "name": "A"}], "image": "i"}]},
+                       "metadata": {"annotations": {"y": "2", "x": "1"}}});
+        let c = json!({"metadata": {"annotations": {"x": "1", "y": "2"}},
+                       "spec": {"containers": [{"image": "i", "env": [{"name": "A", "value": "2"}]}]}});
+        let read = |t: &Value| read(ignoring, &request(t), "StatefulSet.apps").unwrap().template;
+        assert_eq!(read(&a).canonical(), read(&b).canonical());
+        assert_eq!(read(&a), read(&b));
+        assert_ne!(read(&a).canonical(), read(&c).canonical(), "an ignored value changed: a new revision");
+        assert!(
+            read(&a)
+                .unmodelled
+                .contains("spec.template.spec.containers[0].env=[{\"name\":\"A\",\"value\":\"1\"}]")
+        );
+    }
+
     #[test]
     fn values_are_found_by_their_paths() {
         let template = json!({"metadata": {"annotations": {"a.b/c": "1"}},

@@ -21,7 +21,9 @@
 //!   (`Cannot evict pod as it would violate the pod's disruption budget.`).
 //!
 //! What stsim does not model is said so, never silently ignored:
-//! `405 MethodNotAllowed` with a message that starts `stsim does not model`.
+//! `405 MethodNotAllowed` with a message that starts `stsim does not model`,
+//! or, for the fields of a pod template the reader ignores (`template`), a
+//! success with a warning naming each (`WriteResult::warnings`).
 
 // A refusal is the API server's answer, returned as it is (it is what the
 // operator gets); boxing it would only move the allocation.
