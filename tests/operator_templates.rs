@@ -373,6 +373,10 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
                         name: "pg".into(),
                         patch: json!({"spec": {"serviceName": "elsewhere"}}),
                     },
+                    // A container renamed: kept and served, the same revision.
+                    update(view, |o| {
+                        o["spec"]["template"]["spec"]["containers"][1]["name"] = json!("exporter");
+                    }),
                 ]
             }),
         ),
@@ -381,7 +385,7 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
     let created = answers_to(&answers, 10_000);
     assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 422, 201], "{created:#?}");
     let updated = answers_to(&answers, 180_000);
-    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [422, 422, 422], "{updated:#?}");
+    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [422, 422, 422, 200], "{updated:#?}");
 
     // The manifest path, given the same object (JSON is YAML).
     let mut object = postgresql(2);
@@ -411,7 +415,11 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
         "{:?}",
         updated[2].message
     );
-    let set = sim.world.sts(sim.world.sts_named("pg").unwrap());
-    assert_eq!(set.revisions.len(), 1, "refused updates change nothing");
+    let id = sim.world.sts_named("pg").unwrap();
+    let set = sim.world.sts(id);
+    assert_eq!(set.revisions.len(), 1, "refused updates change nothing, a renamed container no revision");
     assert_eq!(set.spec.service_name, "pg-hl");
+    let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Sts(id));
+    assert_eq!(served["spec"]["template"]["spec"]["containers"][1]["name"], "exporter");
+    assert_eq!(served["metadata"]["generation"], 2, "the spec changed");
 }

@@ -982,6 +982,22 @@ impl<'a> Api<'a> {
         Ok(())
     }
 
+    /// Replaces the set's template as a client wrote it (`template_object`)
+    /// where the model's template stays the same (a container renamed): the
+    /// spec changed all the same, so its generation moves and the change is
+    /// recorded (a new `resourceVersion`), and the controller syncs to
+    /// observe it.
+    pub fn set_template_object(&mut self, sts: StsId, object: serde_json::Value, change: String) {
+        let set = self.world.sts_mut(sts);
+        if set.template_object.as_ref() == Some(&object) {
+            return;
+        }
+        set.template_object = Some(object);
+        set.generation += 1;
+        self.record(Event::StatefulSetUpdated { sts, change });
+        self.wake(EventKey::StatefulSetSync(sts));
+    }
+
     /// Deletes a StatefulSet. With `Background` the object goes now and the
     /// garbage collector deletes its pods and the claims it owns; with
     /// `Orphan` it stays, with its `deletionTimestamp` and the `orphan`

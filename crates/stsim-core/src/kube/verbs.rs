@@ -717,6 +717,7 @@ fn write_statefulset_spec(
         None
     };
     let ignored = template.as_ref().map(|t| t.0.ignored.clone()).unwrap_or_default();
+    let generation = api.world().sts(sts).generation;
     let written = template.as_ref().and_then(|t| t.1.then(|| spec["template"].clone()));
     let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
         s.replicas = replicas;
@@ -738,8 +739,12 @@ fn write_statefulset_spec(
     });
     result.map_err(|message| WriteResult::failure(422, "Invalid", message))?;
     if let Some(object) = written {
-        // Kept as written, even when only fields nothing reads changed.
-        api.world.sts_mut(sts).template_object = Some(object);
+        if api.world().sts(sts).generation == generation {
+            // Only what the model does not hold changed (a container's name).
+            api.set_template_object(sts, object, format!("operator update of {}", changed.join(", ")));
+        } else {
+            api.world.sts_mut(sts).template_object = Some(object);
+        }
     }
     Ok(ignored)
 }
