@@ -69,11 +69,23 @@ fn run(
     duration: &str,
     script: Vec<Step>,
 ) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
+    run_with(nodes, duration, script, Some(stsim_scenario::read_pod_template))
+}
+
+/// [`run`] with `reader`, or the core's own when `None`.
+fn run_with(
+    nodes: u32,
+    duration: &str,
+    script: Vec<Step>,
+    reader: Option<stsim_core::kube::template::TemplateReader>,
+) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
     let config = parse(&SCENARIO.replace("NODES", &nodes.to_string()).replace("DURATION", duration));
     let answers = Rc::new(RefCell::new(Vec::new()));
     let operator = Scripted { script, answers: answers.clone() };
     let mut sim = stsim_core::Simulation::with_operators(config, vec![Box::new(operator)]);
-    sim.read_templates_with(stsim_scenario::read_pod_template);
+    if let Some(reader) = reader {
+        sim.read_templates_with(reader);
+    }
     sim.run();
     let answers = answers.borrow().clone();
     (sim, answers)
@@ -422,4 +434,32 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
     let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Sts(id));
     assert_eq!(served["spec"]["template"]["spec"]["containers"][1]["name"], "exporter");
     assert_eq!(served["metadata"]["generation"], 2, "the spec changed");
+}
+
+/// An embedding that gives no reader gets the core's: it reads the one
+/// container's image and requests and refuses the rest by path (405), so a
+/// chart's set is refused whole, and a plain one is taken without warnings.
+#[test]
+fn without_a_reader_the_core_refuses_what_it_cannot_read() {
+    let script: Vec<Step> = vec![(
+        10_000,
+        Box::new(|_: &View| {
+            let mut plain = postgresql(1);
+            plain["spec"]["template"]["spec"] = json!({"containers": [{"name": "postgresql",
+                "image": "bitnami/postgresql:16.4.0", "resources": {"requests": {"cpu": "1"}}}]});
+            plain["spec"]["template"]["metadata"] =
+                json!({"labels": {"app.kubernetes.io/name": "postgresql"}});
+            vec![create(postgresql(1)), create(plain)]
+        }),
+    )];
+    let (sim, answers) = run_with(2, "2m", script, None);
+    let got = answers_to(&answers, 10_000);
+    assert_eq!(got.iter().map(|r| r.code).collect::<Vec<_>>(), [405, 201], "{got:#?}");
+    let message = got[0].message.as_deref().unwrap_or_default();
+    assert!(
+        message.starts_with("stsim does not model pods with more than one container (StatefulSet.apps pg)"),
+        "{message}"
+    );
+    assert!(got[1].warnings.is_empty());
+    assert_eq!(pod(&sim, "pg-0").requests.cpu_millis, 1_000);
 }
