@@ -113,6 +113,27 @@ mod tests {
     }
 
     #[test]
+    fn odd_shapes_are_refused_not_panicked_on() {
+        for template in [
+            json!("text"),
+            json!([1, 2]),
+            json!({"spec": []}),
+            json!({"spec": {"containers": "x"}}),
+            json!({"spec": {"containers": [null, 7]}}),
+            json!({"metadata": {"labels": {"a": 1}}, "spec": {"containers": [{"name": "c", "image": 5}]}}),
+            json!({"spec": {"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": "lots"}}}]}}),
+            json!({"spec": {"containers": [{"name": "c", "image": "i\u{2028}\n\"x"}], "affinity": {"podAntiAffinity": 3}}}),
+        ] {
+            for kind in ["StatefulSet", "Pod"] {
+                match read(kind, &template) {
+                    Err(TemplateRefusal::Invalid(errors)) => assert!(!errors.is_empty(), "{template}"),
+                    other => panic!("{kind} {template}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn invalid_values_get_the_manifest_paths_messages() {
         let template = json!({"metadata": {"labels": {"app": "web"}},
                               "spec": {"containers": [{"name": "db"}], "terminationGracePeriodSeconds": -1}});
