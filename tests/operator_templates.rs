@@ -344,6 +344,17 @@ fn template_updates_roll_the_pods_by_revision() {
         assert_eq!(p.image, "bitnami/postgresql:16.5.0");
         assert_eq!(p.requests.cpu_millis, 1_200, "the sidecar's new request");
         assert_eq!(p.revision(), set.status.update_revision, "{name}");
+        // Served with its revision's template: what the operator wrote.
+        let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Pod(p.id));
+        let spec = &served["spec"];
+        assert_eq!(spec["containers"][0]["env"][0]["value"], "5433", "{served:#}");
+        assert_eq!(spec["containers"][0]["image"], "bitnami/postgresql:16.5.0");
+        assert_eq!(spec["containers"][1]["resources"]["requests"]["cpu"], "200m");
+        assert_eq!(spec["hostname"], name);
+        let volumes: Vec<&str> =
+            spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+        assert_eq!(volumes, ["dshm", "data"]);
+        assert_eq!(spec["volumes"][1]["persistentVolumeClaim"]["claimName"], format!("data-{name}"));
     }
     // Each rollout replaced both pods: 2 at first, then 2 per rollout.
     let created = sim

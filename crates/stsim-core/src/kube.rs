@@ -282,12 +282,32 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
                    "persistentVolumeClaim": {"claimName": claim}})
         })
         .collect();
-    let mut spec = match &pod.spec_object {
-        // A bare pod a client created: as written, with the image its
-        // container runs now (an update may have changed it).
-        Some(written) => {
-            let mut spec = Value::clone(written);
-            spec["containers"][0]["image"] = json!(pod.image);
+    // A set's pod of a revision a client wrote: its template's spec, with
+    // what the controller gives each pod (`newStatefulSetPod`: hostname,
+    // subdomain, the claims' volumes).
+    let revision_object = pod.owner.and_then(|s| {
+        let set = world.sts(s);
+        set.revisions.iter().find(|r| r.name == pod.revision()).and_then(|r| r.object.as_deref())
+    });
+    let from_template = revision_object.map(|o| &o["spec"]).filter(|s| s.is_object()).map(|written| {
+        let mut spec = written.clone();
+        let mut all = spec["volumes"].as_array().cloned().unwrap_or_default();
+        all.extend(volumes.iter().cloned());
+        spec["volumes"] = Value::Array(all);
+        spec["hostname"] = json!(pod.hostname);
+        spec["subdomain"] = json!(pod.subdomain);
+        spec
+    });
+    // A bare pod a client created: as written.
+    let written = pod.spec_object.as_deref().filter(|s| s.is_object()).cloned().or(from_template);
+    let mut spec = match written {
+        Some(mut spec) => {
+            // The image its container runs now (an update may have changed it).
+            if let Some(container) =
+                spec.get_mut("containers").and_then(|c| c.get_mut(0)).and_then(Value::as_object_mut)
+            {
+                container.insert("image".into(), json!(pod.image));
+            }
             spec
         }
         None => json!({

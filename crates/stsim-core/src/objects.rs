@@ -790,6 +790,10 @@ pub struct ControllerRevision {
     /// The `revision` number: higher is newer; a revert bumps an old revision's number.
     pub revision: u64,
     pub template: PodTemplate,
+    /// The template as a client wrote it, when it was (the set's
+    /// `template_object` when the revision was made): the pods of the
+    /// revision are served with its spec.
+    pub object: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
