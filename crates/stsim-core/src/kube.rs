@@ -246,7 +246,9 @@ fn owner_reference(world: &World, owner: &OwnerRef) -> Value {
            "controller": true, "blockOwnerDeletion": true})
 }
 
-/// A Pod, with the one application container stsim models (named `main`).
+/// A Pod: its spec as a client wrote it (a bare pod an operator created, or
+/// its revision's template when an operator wrote the set's), else with the
+/// one application container stsim models (named `main`).
 pub fn pod(world: &World, pod: &Pod) -> Object {
     let mut meta = metadata(
         world,
