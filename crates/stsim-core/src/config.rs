@@ -1033,7 +1033,9 @@ pub struct PodTemplate {
     /// The fields of a template a client wrote that stsim does not model
     /// (`env`, `command`, annotations), with their values: one
     /// `path=json` line each, sorted. Kubernetes hashes the whole template
-    /// into the revision (`controller.ComputeHash`), so a change of one of
+    /// into the revision (the StatefulSet controller's `getPatch` holds
+    /// `spec.template`; pkg/controller/history `HashControllerRevision` is
+    /// FNV-32 of it), so a change of one of
     /// them makes a new revision and a rolling update; they are part of
     /// the template's identity here for that reason. Empty for a
     /// scenario's templates, and for a written one that sets none.
