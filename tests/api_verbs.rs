@@ -86,6 +86,8 @@ fn run(faults: &str, script: Vec<Step>, requeue_ms: Option<u64>) -> (stsim_core:
     let restarts = Rc::new(RefCell::new(0));
     let operator = Scripted { script, seen: seen.clone(), restarts: restarts.clone(), requeue_ms };
     let mut sim = stsim_core::Simulation::with_operators(config, vec![Box::new(operator)]);
+    // As the CLI runs operators: templates are read as manifests are.
+    sim.read_templates_with(stsim_scenario::read_pod_template);
     sim.run();
     let seen = seen.borrow().clone();
     let restarts = *restarts.borrow();
@@ -750,11 +752,13 @@ fn operators_create_services_statefulsets_and_pods() {
             vec![
                 // 0: 422 the selector does not match the template.
                 sts(json!({"app": "other"}), json!({})),
-                // 1: 405 a field stsim does not model.
+                // 1: 405 a field of the set stsim does not model (a pod
+                // template's are read as a manifest's: tests/operator_templates.rs).
                 sts(
                     json!({"app": "web"}),
-                    json!({"spec": {"template": {"spec": {"containers": [
-                    {"name": "nginx", "image": "redis:7.0", "ports": [{"containerPort": 80}]}]}}}}),
+                    json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "www"},
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+                                 "dataSource": {"kind": "VolumeSnapshot", "name": "snap"}}}]}}),
                 ),
                 // 2: 201 the headless Service.
                 OperatorAction::Create {
@@ -799,7 +803,7 @@ fn operators_create_services_statefulsets_and_pods() {
     assert!(got[0].2.ends_with("`selector` does not match template `labels`"), "{}", got[0].2);
     assert_eq!(
         got[1].2,
-        "stsim does not model the fields spec.template.spec.containers.0.ports.0.containerPort of a StatefulSet.apps (web)"
+        "stsim does not model the fields spec.volumeClaimTemplates.0.spec.dataSource.kind, spec.volumeClaimTemplates.0.spec.dataSource.name of a StatefulSet.apps (web)"
     );
     assert_eq!(got[4].2, "statefulsets.apps \"web\" already exists");
     let world = &sim.world;

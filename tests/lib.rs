@@ -43,6 +43,8 @@ mod nodes;
 #[cfg(test)]
 mod operator_examples;
 #[cfg(test)]
+mod operator_templates;
+#[cfg(test)]
 mod operators;
 #[cfg(test)]
 mod oracle_traces;

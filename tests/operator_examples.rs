@@ -142,3 +142,26 @@ fn requests_of_protocol_2_name_the_run() {
     assert!(!err.contains("instead of answering"), "{err}");
     assert_eq!(status, ExitStatus::Failure);
 }
+
+/// A program speaking protocol 2 creates a Redis StatefulSet as a chart
+/// renders it (env, volumeMounts, a metrics sidecar, anti-affinity): the
+/// answer warns of what stsim ignored (the program exits 4 if not), `stsim
+/// run` shows the warnings once, and its env change rolls the pods to a
+/// new revision.
+#[test]
+fn a_chart_like_statefulset_from_a_program_is_read_with_warnings() {
+    let file = repo_root().join("tests/fixtures/operators/creates_redis.ron");
+    let (status, out, err) = stsim(&["run", "--allow-exec", &file.display().to_string()]);
+    assert_eq!(status, ExitStatus::Success, "{out}\n{err}");
+    let warned = "create StatefulSet/redis taken with warnings: \
+                  stsim does not model spec.template.spec.containers[0].env, and ignored it; \
+                  stsim does not model spec.template.spec.containers[0].volumeMounts, and ignored it";
+    assert_eq!(out.matches(warned).count(), 1, "{out}");
+    assert!(out.contains("statefulset/redis operator update of spec.template.spec.containers"), "{out}");
+    let revisions: std::collections::BTreeSet<&str> = out
+        .lines()
+        .filter(|l| l.contains(" redis-") && l.contains("created at revision "))
+        .filter_map(|l| l.split("created at revision ").nth(1))
+        .collect();
+    assert_eq!(revisions.len(), 2, "the env change made a second revision: {revisions:?}");
+}

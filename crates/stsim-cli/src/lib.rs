@@ -1107,7 +1107,10 @@ pub fn simulation(config: stsim_core::Config, exec: &ExecPolicy) -> Result<stsim
             },
         });
     }
-    Ok(stsim_core::Simulation::with_operators(config, operators))
+    let mut sim = stsim_core::Simulation::with_operators(config, operators);
+    // Operators' pod templates are read as manifests are: one reader.
+    sim.read_templates_with(stsim_scenario::read_pod_template);
+    Ok(sim)
 }
 
 /// The message of an operator that stopped the run, if one did.

@@ -316,6 +316,7 @@ impl<'a> Api<'a> {
             finalizers: Vec::new(),
             removal_held: None,
             removed_at: None,
+            spec_object: None,
         });
         if let Some(owner) = self.world.pod(id).owner {
             self.world.apps.pod_created(id, owner);
@@ -976,6 +977,11 @@ impl<'a> Api<'a> {
         }
         let set = self.world.sts_mut(sts);
         let (from, to) = (set.spec.replicas, spec.replicas);
+        if set.spec.template != spec.template {
+            // The template as written no longer says what the set holds; an
+            // operator's update sets it again (`kube::verbs`).
+            set.template_object = None;
+        }
         set.spec = spec;
         set.generation += 1;
         self.record(Event::StatefulSetUpdated { sts, change });
@@ -985,6 +991,22 @@ impl<'a> Api<'a> {
         self.wake(EventKey::StatefulSetSync(sts));
         self.all_claims_changed();
         Ok(())
+    }
+
+    /// Replaces the set's template as a client wrote it (`template_object`)
+    /// where the model's template stays the same (a container renamed): the
+    /// spec changed all the same, so its generation moves and the change is
+    /// recorded (a new `resourceVersion`), and the controller syncs to
+    /// observe it.
+    pub fn set_template_object(&mut self, sts: StsId, object: serde_json::Value, change: String) {
+        let set = self.world.sts_mut(sts);
+        if set.template_object.as_ref() == Some(&object) {
+            return;
+        }
+        set.template_object = Some(object);
+        set.generation += 1;
+        self.record(Event::StatefulSetUpdated { sts, change });
+        self.wake(EventKey::StatefulSetSync(sts));
     }
 
     /// Deletes a StatefulSet. With `Background` the object goes now and the

@@ -1055,6 +1055,17 @@ pub struct PodTemplate {
     pub node_name: Option<String>,
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
+    /// The fields of a template a client wrote that stsim does not model
+    /// (`env`, `command`, annotations), with their values: one
+    /// `path=json` line each, sorted. Kubernetes hashes the whole template
+    /// into the revision (the StatefulSet controller's `getPatch` holds
+    /// `spec.template`; pkg/controller/history `HashControllerRevision` is
+    /// FNV-32 of it), so a change of one of
+    /// them makes a new revision and a rolling update; they are part of
+    /// the template's identity here for that reason. Empty for a
+    /// scenario's templates, and for a written one that sets none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unmodelled: String,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its
@@ -1140,7 +1151,42 @@ impl PodTemplate {
         for port in &self.host_ports {
             out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
         }
+        for line in self.unmodelled.lines() {
+            out.push_str(&format!("unmodelled {line}\n"));
+        }
         out
+    }
+}
+
+/// JSON with every object's keys sorted, whatever order the client wrote
+/// them in: the same value, the same text.
+pub fn canonical_json(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical_json(&map[key], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 

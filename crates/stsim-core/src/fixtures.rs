@@ -83,6 +83,7 @@ pub fn statefulset_spec(
             topology_spread: Vec::new(),
             node_name: None,
             host_ports: Vec::new(),
+            unmodelled: String::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),

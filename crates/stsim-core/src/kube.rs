@@ -16,6 +16,7 @@
 
 mod create;
 pub mod custom;
+pub mod template;
 pub mod verbs;
 
 use crate::config::{AccessMode, IntOrPercent, PodManagementPolicy, UpdateStrategy};
@@ -245,7 +246,9 @@ fn owner_reference(world: &World, owner: &OwnerRef) -> Value {
            "controller": true, "blockOwnerDeletion": true})
 }
 
-/// A Pod, with the one application container stsim models (named `main`).
+/// A Pod: its spec as a client wrote it (a bare pod an operator created, or
+/// its revision's template when an operator wrote the set's), else with the
+/// one application container stsim models (named `main`).
 pub fn pod(world: &World, pod: &Pod) -> Object {
     let mut meta = metadata(
         world,
@@ -281,13 +284,42 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
                    "persistentVolumeClaim": {"claimName": claim}})
         })
         .collect();
-    let mut spec = json!({
-        "hostname": pod.hostname,
-        "subdomain": pod.subdomain,
-        "containers": [{"name": "main", "image": pod.image}],
-        "volumes": volumes,
-        "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
+    // A set's pod of a revision a client wrote: its template's spec, with
+    // what the controller gives each pod (`newStatefulSetPod`: hostname,
+    // subdomain, the claims' volumes).
+    let revision_object = pod.owner.and_then(|s| {
+        let set = world.sts(s);
+        set.revisions.iter().find(|r| r.name == pod.revision()).and_then(|r| r.object.as_deref())
     });
+    let from_template = revision_object.map(|o| &o["spec"]).filter(|s| s.is_object()).map(|written| {
+        let mut spec = written.clone();
+        let mut all = spec["volumes"].as_array().cloned().unwrap_or_default();
+        all.extend(volumes.iter().cloned());
+        spec["volumes"] = Value::Array(all);
+        spec["hostname"] = json!(pod.hostname);
+        spec["subdomain"] = json!(pod.subdomain);
+        spec
+    });
+    // A bare pod a client created: as written.
+    let written = pod.spec_object.as_deref().filter(|s| s.is_object()).cloned().or(from_template);
+    let mut spec = match written {
+        Some(mut spec) => {
+            // The image its container runs now (an update may have changed it).
+            if let Some(container) =
+                spec.get_mut("containers").and_then(|c| c.get_mut(0)).and_then(Value::as_object_mut)
+            {
+                container.insert("image".into(), json!(pod.image));
+            }
+            spec
+        }
+        None => json!({
+            "hostname": pod.hostname,
+            "subdomain": pod.subdomain,
+            "containers": [{"name": "main", "image": pod.image}],
+            "volumes": volumes,
+            "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
+        }),
+    };
     if let Some(node) = pod.node {
         spec["nodeName"] = json!(world.node(node).name);
     }
@@ -306,7 +338,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         "phase": format!("{:?}", pod.status.phase),
         "conditions": [{"type": "PodScheduled", "status": if pod.node.is_some() { "True" } else { "False" }},
                        ready_condition],
-        "containerStatuses": [{"name": "main", "image": pod.image, "ready": pod.status.ready,
+        "containerStatuses": [{"name": spec["containers"][0]["name"], "image": pod.image, "ready": pod.status.ready,
                                "restartCount": pod.status.restarts, "state": state}],
     });
     if let Some(ip) = pod.status.pod_ip {
@@ -462,10 +494,15 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             "whenDeleted": retention(spec.retention.when_deleted),
             "whenScaled": retention(spec.retention.when_scaled),
         },
-        "template": {
-            "metadata": {"labels": labels(&spec.template.labels)},
-            "spec": {"containers": [{"name": "main", "image": spec.template.image}],
-                     "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
+        // A template a client wrote is served as written; a scenario's as
+        // its image, labels and grace period.
+        "template": match &set.template_object {
+            Some(object) => object.clone(),
+            None => json!({
+                "metadata": {"labels": labels(&spec.template.labels)},
+                "spec": {"containers": [{"name": "main", "image": spec.template.image}],
+                         "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
+            }),
         },
         "volumeClaimTemplates": templates,
     });
@@ -701,11 +738,24 @@ pub struct WriteResult {
     /// The object as written (for successful writes of objects that remain).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Object>,
+    /// Warnings for the client, as the API server sends `Warning` headers
+    /// with a successful answer (k8s.io/apiserver pkg/warning): the fields of
+    /// a pod template stsim does not model and ignored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl WriteResult {
     pub fn ok(code: u16, object: Option<Object>) -> WriteResult {
-        WriteResult { action: 0, code, status: "Success", reason: None, message: None, object }
+        WriteResult {
+            action: 0,
+            code,
+            status: "Success",
+            reason: None,
+            message: None,
+            object,
+            warnings: Vec::new(),
+        }
     }
     pub fn failure(code: u16, reason: &'static str, message: String) -> WriteResult {
         WriteResult {
@@ -715,6 +765,7 @@ impl WriteResult {
             reason: Some(reason),
             message: Some(message),
             object: None,
+            warnings: Vec::new(),
         }
     }
     pub fn is_success(&self) -> bool {

@@ -489,6 +489,10 @@ pub struct Pod {
     pub removal_held: Option<bool>,
     /// When the object left the API server; `None` while it exists.
     pub removed_at: Option<SimTime>,
+    /// `spec` as a client wrote it, for a bare pod an operator created: the
+    /// API server serves it (with the container's current image and the
+    /// node it is bound to), so an update starts from what was written.
+    pub spec_object: Option<Box<serde_json::Value>>,
 }
 
 impl Pod {
@@ -792,6 +796,10 @@ pub struct ControllerRevision {
     /// The `revision` number: higher is newer; a revert bumps an old revision's number.
     pub revision: u64,
     pub template: PodTemplate,
+    /// The template as a client wrote it, when it was (the set's
+    /// `template_object` when the revision was made): the pods of the
+    /// revision are served with its spec.
+    pub object: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -838,6 +846,11 @@ pub struct StatefulSet {
     pub removed_at: Option<SimTime>,
     /// The set this one was renamed to (deleted and created again under a new name).
     pub renamed_to: Option<StsId>,
+    /// `spec.template` as a client (an operator) wrote it, which the API
+    /// server keeps and serves (an update or merge patch starts from it).
+    /// `None` for a scenario's set, or once a person's hand edit changed
+    /// the template: then it is served as the model holds it.
+    pub template_object: Option<serde_json::Value>,
 }
 
 impl StatefulSet {

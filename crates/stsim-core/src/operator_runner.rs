@@ -17,7 +17,7 @@ use crate::rng::{RngExt, Stream};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Event, Slice};
 use crate::world::World;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 /// The shortest requeue an operator gets: a shorter `requeue_after_ms`
 /// (including 0) is raised to this, as a work queue's rate limiter would.
@@ -48,6 +48,9 @@ pub struct Slot {
     down_until: Option<SimTime>,
     /// The simulated second of the last reconcile, and how many it held.
     pace: (u64, u32),
+    /// The warnings the API server gave this operator so far: each is
+    /// recorded in the trace once.
+    warned: BTreeSet<String>,
 }
 
 impl Slot {
@@ -64,6 +67,7 @@ impl Slot {
             crashed_at_point: false,
             down_until: None,
             pace: (0, 0),
+            warned: BTreeSet::new(),
         }
     }
 
@@ -138,7 +142,12 @@ pub fn deliver(
 
 /// Operator `index` reconciles: sees its events (with the faults), decides,
 /// and its actions are applied. `Err` is the operator failing.
-pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), String> {
+pub fn reconcile(
+    slot: &mut Slot,
+    index: usize,
+    api: &mut Api,
+    templates: crate::kube::template::TemplateReader,
+) -> Result<(), String> {
     let now = api.now;
     let second = now.as_millis() / 1_000;
     slot.pace = if slot.pace.0 == second { (second, slot.pace.1.saturating_add(1)) } else { (second, 1) };
@@ -204,8 +213,14 @@ pub fn reconcile(slot: &mut Slot, index: usize, api: &mut Api) -> Result<(), Str
     };
     let applied = keep.unwrap_or(actions.len());
     for (i, action) in actions[..applied].iter().enumerate() {
-        let mut result = crate::kube::verbs::apply(api, action);
+        let mut result = crate::kube::verbs::apply(api, action, templates);
         result.action = i;
+        let new: Vec<String> =
+            result.warnings.iter().filter(|w| !slot.warned.contains(*w)).cloned().collect();
+        if !new.is_empty() {
+            slot.warned.extend(new.iter().cloned());
+            api.record(Event::WriteWarned { action: crate::kube::verbs::describe(action), warnings: new });
+        }
         // The answer carries the object only with protocol 2.
         slot.results.push(result);
     }

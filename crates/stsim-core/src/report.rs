@@ -861,6 +861,14 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     )
                 }
             }
+            Event::WriteWarned { action, warnings } => {
+                let actor = n.actor(record.actor);
+                other(
+                    "operator",
+                    actor,
+                    format!("{action} taken with warnings: {}", warnings.join("; ")).into(),
+                )
+            }
             Event::WriteRefused { action, code, message, .. } => {
                 let actor = n.actor(record.actor);
                 other("operator", actor, format!("{action} refused ({code}): {message}").into())

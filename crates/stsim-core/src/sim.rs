@@ -112,6 +112,9 @@ pub struct Simulation {
     operators: Vec<crate::operator_runner::Slot>,
     /// Trace records already delivered to the operators.
     delivered: usize,
+    /// How the API server reads the pod templates operators write; see
+    /// [`Simulation::read_templates_with`].
+    templates: crate::kube::template::TemplateReader,
     pub ended: Option<(SimTime, EndReason)>,
     /// What this run may do; see [`Budget`].
     pub budget: Budget,
@@ -159,6 +162,14 @@ impl Simulation {
         Simulation::with_operators(config, operators)
     }
 
+    /// Reads the pod templates operators write (StatefulSets' and bare
+    /// Pods') with `reader`: the CLI gives the scenario crate's manifest
+    /// reader, so that they are read as manifests are. Without it the core's
+    /// own [`crate::kube::template::minimal`] reads them.
+    pub fn read_templates_with(&mut self, reader: crate::kube::template::TemplateReader) {
+        self.templates = reader;
+    }
+
     /// A simulation with the given operators, one per `config.operators` entry.
     pub fn with_operators(config: Config, operators: Vec<Box<dyn crate::operators::Operator>>) -> Simulation {
         assert_eq!(operators.len(), config.operators.len(), "one operator per configured operator");
@@ -200,6 +211,7 @@ impl Simulation {
             checked: 0,
             operators,
             delivered: 0,
+            templates: crate::kube::template::minimal,
             ended: None,
             budget: Budget::DEFAULT,
             exhausted: None,
@@ -402,7 +414,8 @@ impl Simulation {
             actor: Actor::Operator(index as u32),
             watch: crate::controllers::react,
         };
-        if let Err(message) = crate::operator_runner::reconcile(&mut self.operators[index], index, &mut api) {
+        let slot = &mut self.operators[index];
+        if let Err(message) = crate::operator_runner::reconcile(slot, index, &mut api, self.templates) {
             api.record(Event::OperatorFailed { message });
             let now = self.queue.now();
             self.end(now, EndReason::OperatorFailed);

@@ -363,6 +363,12 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     finalizers.join(", ")
                 )
             }
+            Event::WriteWarned { action, warnings } => {
+                format!(
+                    "The API server takes the operator's `{action}` with warnings: {}.",
+                    warnings.join("; ")
+                )
+            }
             Event::WriteRefused { action, code, reason, message } => {
                 format!("The API server refuses the operator's `{action}`: {code} {reason}: {message}.")
             }

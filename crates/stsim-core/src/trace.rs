@@ -439,6 +439,13 @@ pub enum Event {
         object: crate::kube::ObjRef,
         keys: Vec<String>,
     },
+    /// The API server took an operator's write with warnings (the fields
+    /// of a pod template stsim does not model and ignored), each the first
+    /// time that operator gets it.
+    WriteWarned {
+        action: String,
+        warnings: Vec<String>,
+    },
     /// The API server refused an operator's write (the answer it gets).
     WriteRefused {
         action: String,
@@ -1004,6 +1011,10 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::DeleteHeld { object, finalizers } => {
             out.put(&crate::kube::display(world, *object)).put("\theld\tfinalizers=");
             push_joined(out, finalizers, ",");
+        }
+        Event::WriteWarned { action, warnings } => {
+            out.put("operator\twrite-warned\taction=").quoted(action).put(" warnings=");
+            push_joined(out, warnings, "; ");
         }
         Event::WriteRefused { action, code, reason, message } => {
             out.put("operator\twrite-refused\taction=").quoted(action).put(" code=").num(*code);

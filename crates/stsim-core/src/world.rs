@@ -556,6 +556,7 @@ impl World {
             pending_cascade: None,
             removed_at: None,
             renamed_to: None,
+            template_object: None,
         });
         id
     }

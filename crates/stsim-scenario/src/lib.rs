@@ -31,6 +31,7 @@ use stsim_core::config::Config;
 
 pub use manifest::export;
 pub use manifest::story::STORIES;
+pub use manifest::template::read_pod_template;
 
 /// Reads a scenario. `file` is only used to label diagnostics.
 ///

@@ -82,7 +82,9 @@ fn simulate(source: &str, file: &str) -> Result<(stsim_core::Simulation, stsim_c
             }
         }
     }
-    Ok(stsim_core::finish(stsim_core::Simulation::with_operators(config, operators)))
+    let mut sim = stsim_core::Simulation::with_operators(config, operators);
+    sim.read_templates_with(stsim_scenario::read_pod_template);
+    Ok(stsim_core::finish(sim))
 }
 
 fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {

@@ -809,7 +809,8 @@ fn equal_or_new_revision(api: &mut Api, sts: StsId) -> usize {
         (None, _) => {
             let template = set.spec.template.clone();
             let name = revision_name(&set.name, &template, set.status.collision_count);
-            api.add_revision(sts, ControllerRevision { name, revision: newest + 1, template });
+            let object = set.template_object.clone().map(std::sync::Arc::new);
+            api.add_revision(sts, ControllerRevision { name, revision: newest + 1, template, object });
             api.world().sts(sts).revisions.len() - 1
         }
     }

@@ -7,31 +7,34 @@
 //!
 //! Owns reading those objects, the API server's validation of them (with
 //! its messages), and the list of fields stsim does not model: a create
-//! that sets one is refused (`405`) naming it, never half done.
+//! that sets one is refused (`405`) naming it, never half done. A pod
+//! template (a set's `spec.template`, a bare pod's labels and spec) is read
+//! by the embedding's reader (`template`), which may ignore fields the model
+//! does not need, and the answer warns of them.
 
 // A refusal is the API server's answer, returned as it is.
 #![allow(clippy::result_large_err)]
 
+use super::template::{TemplateReader, TemplateRequest};
 use super::verbs::{not_modelled, owner_refs, parse_quantity};
 use super::{ObjRef, WriteResult, render};
 use crate::api::{Api, NewPod};
 use crate::config::{
-    AccessMode, IntOrPercent, Labels, PodManagementPolicy, PodTemplate, Resources, RetentionAction,
-    RetentionPolicy, StatefulSetSpec, UpdateStrategy, VolumeClaimTemplate,
+    AccessMode, IntOrPercent, Labels, PodManagementPolicy, RetentionAction, RetentionPolicy, StatefulSetSpec,
+    UpdateStrategy, VolumeClaimTemplate,
 };
 use crate::objects::*;
-use crate::time::SimDuration;
 use serde_json::Value;
 
 /// Reads fields of a request by path and remembers which it read, so that
 /// the ones left over (not modelled) can be named.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     object: &'a Value,
     read: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(object: &'a Value) -> Reader<'a> {
+    pub(super) fn new(object: &'a Value) -> Reader<'a> {
         let read = ["apiVersion", "kind", "status", "metadata.name", "metadata.namespace"]
             .iter()
             .chain(super::verbs::SERVER_FIELDS.iter().map(|f| match *f {
@@ -46,13 +49,13 @@ impl<'a> Reader<'a> {
         Reader { object, read }
     }
 
-    fn get(&mut self, path: &str) -> &'a Value {
+    pub(super) fn get(&mut self, path: &str) -> &'a Value {
         self.read.push(path.to_string());
         super::field(self.object, path).unwrap_or(&Value::Null)
     }
 
     /// The fields set in the request that nothing read.
-    fn unread(&self) -> Vec<String> {
+    pub(super) fn unread(&self) -> Vec<String> {
         let mut out = Vec::new();
         leaves("", self.object, &mut out);
         out.retain(|p| !self.read.iter().any(|r| p == r || p.starts_with(&format!("{r}."))));
@@ -114,7 +117,7 @@ fn count(kind: &str, name: &str, path: &str, value: &Value, default: u32) -> Res
 }
 
 /// A CPU quantity in millicores (`500m`, `2`, `0.5`).
-fn cpu_millis(text: &str) -> Option<u64> {
+pub(super) fn cpu_millis(text: &str) -> Option<u64> {
     if let Some(m) = text.strip_suffix('m') {
         return m.parse().ok();
     }
@@ -127,49 +130,9 @@ fn cpu_millis(text: &str) -> Option<u64> {
     Some(whole * 1000 + fraction)
 }
 
-/// `resources.requests` of a container.
-fn requests(kind: &str, name: &str, path: &str, r: &mut Reader) -> Result<Resources, WriteResult> {
-    let cpu = r.get(&format!("{path}.resources.requests.cpu"));
-    let memory = r.get(&format!("{path}.resources.requests.memory"));
-    let bad = |field: &str, v: &Value| {
-        invalid(
-            kind,
-            name,
-            format!("{path}.resources.requests[{field}]: Invalid value: {v}: must be a quantity"),
-        )
-    };
-    let cpu_millis = match cpu {
-        Value::Null => 0,
-        v => v.as_str().and_then(cpu_millis).ok_or_else(|| bad("cpu", v))?,
-    };
-    let memory_bytes = match memory {
-        Value::Null => 0,
-        v => v.as_str().and_then(parse_quantity).ok_or_else(|| bad("memory", v))?,
-    };
-    Ok(Resources { cpu_millis, memory_bytes })
-}
-
-/// The one container stsim models, at `path` (`spec`, `spec.template.spec`).
-fn container(kind: &str, name: &str, path: &str, r: &mut Reader) -> Result<(String, Resources), WriteResult> {
-    let containers = r.object_at(&format!("{path}.containers"));
-    match containers.as_array().map(Vec::len) {
-        Some(1) => {}
-        Some(0) | None => {
-            return Err(invalid(kind, name, format!("{path}.containers: Required value")));
-        }
-        Some(_) => return Err(not_modelled(format!("pods with more than one container ({kind} {name})"))),
-    }
-    let at = format!("{path}.containers.0");
-    r.get(&format!("{at}.name"));
-    let Some(image) = r.get(&format!("{at}.image")).as_str().filter(|i| !i.is_empty()) else {
-        return Err(invalid(kind, name, format!("{at}.image: Required value")));
-    };
-    Ok((image.to_string(), requests(kind, name, &at, r)?))
-}
-
 impl<'a> Reader<'a> {
     /// A value, without counting it as read (its parts are read one by one).
-    fn object_at(&self, path: &str) -> &'a Value {
+    pub(super) fn object_at(&self, path: &str) -> &'a Value {
         super::field(self.object, path).unwrap_or(&Value::Null)
     }
 }
@@ -268,7 +231,7 @@ fn already_exists(resource: &str, name: &str) -> WriteResult {
 /// A bare pod (`kind: Pod`). Its owner references may name a live
 /// StatefulSet as its controller; a pod with none that a StatefulSet's
 /// name and selector match is adopted by that set's controller.
-pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
+pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) -> WriteResult {
     let kind = "Pod";
     if let Err(e) = check_name(kind, name) {
         return e;
@@ -288,48 +251,63 @@ pub fn pod(api: &mut Api, object: &Value, name: &str) -> WriteResult {
             }
             _ => return Err(not_modelled("pods owned by anything but one StatefulSet".into())),
         };
-        let (image, requests) = container(kind, name, "spec", &mut r)?;
-        let grace = count(
-            kind,
-            name,
-            "spec.terminationGracePeriodSeconds",
-            r.get("spec.terminationGracePeriodSeconds"),
-            30,
-        )?;
-        let node_selector = string_map(kind, name, "spec.nodeSelector", r.get("spec.nodeSelector"))?;
+        // Claim volumes, the hostname and the subdomain are the pod's own;
+        // the rest of the spec is the template the reader reads.
+        let written = r.get("spec").clone();
+        let mut spec = written.clone();
         let mut claims = Vec::new();
-        let volumes = r.object_at("spec.volumes").as_array().map_or(0, Vec::len);
-        for i in 0..volumes {
-            r.get(&format!("spec.volumes.{i}.name"));
-            match r.get(&format!("spec.volumes.{i}.persistentVolumeClaim.claimName")).as_str() {
-                Some(claim) => claims.push(claim.to_string()),
-                None => return Err(not_modelled(format!("volumes other than claims (spec.volumes[{i}])"))),
+        if let Some(volumes) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
+            volumes.retain(|v| match v["persistentVolumeClaim"]["claimName"].as_str() {
+                Some(claim) => {
+                    claims.push(claim.to_string());
+                    false
+                }
+                None => true,
+            });
+        }
+        let hostname = spec["hostname"].as_str().unwrap_or(name).to_string();
+        let subdomain = spec["subdomain"].as_str().unwrap_or_default().to_string();
+        if let Some(fields) = spec.as_object_mut() {
+            fields.remove("hostname");
+            fields.remove("subdomain");
+            if fields.get("volumes").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+                fields.remove("volumes");
             }
         }
-        let hostname = r.get("spec.hostname").as_str().unwrap_or(name).to_string();
-        let subdomain = r.get("spec.subdomain").as_str().unwrap_or_default().to_string();
-        // A pod bound by name meets the node's kubelet, not the scheduler.
-        let node_name = r.get("spec.nodeName").as_str().map(str::to_string);
+        let mut labels = serde_json::Map::new();
+        labels.insert("labels".into(), r.get("metadata.labels").clone());
+        let template = serde_json::json!({"metadata": labels, "spec": spec});
+        let request = TemplateRequest { kind, name, template: &template, version: api.world().kubernetes };
+        let read = super::template::read(reader, &request, kind)?;
         check_unread(kind, name, &r)?;
-        let template = pod_template(meta.labels.clone(), image, requests, grace, node_selector, node_name);
         let new = NewPod {
             owner,
             ordinal: parse_pod_name(name).map(|(_, ordinal)| ordinal),
             hostname,
             subdomain,
             claims,
-            ..NewPod::from_template(name.to_string(), &template)
+            ..NewPod::from_template(name.to_string(), &read.template)
         };
-        Ok((new, meta))
+        Ok((new, meta, read.ignored, written))
     })();
-    let (new, meta) = match result {
+    let (new, meta, ignored, written) = match result {
         Ok(x) => x,
         Err(e) => return e,
     };
     match api.create_pod(new) {
-        Ok(id) => finish(api, ObjRef::Pod(id), meta),
+        Ok(id) => {
+            // Part of the object from its creation.
+            api.world.pod_mut(id).spec_object = Some(Box::new(written));
+            warned(finish(api, ObjRef::Pod(id), meta), &ignored)
+        }
         Err(_) => already_exists("pods", name),
     }
+}
+
+/// A successful answer with the warnings for what the reader ignored.
+fn warned(mut result: WriteResult, ignored: &[String]) -> WriteResult {
+    result.warnings = super::template::warnings(ignored);
+    result
 }
 
 /// A Service; `clusterIP: None` makes it headless: it publishes a record
@@ -418,7 +396,7 @@ pub(super) fn service_ports(
 /// A StatefulSet, with the API server's defaults (`replicas: 1`,
 /// `OrderedReady`, `RollingUpdate`, `revisionHistoryLimit: 10`, claims
 /// retained) and its validation: the selector must match the template's labels.
-pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
+pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) -> WriteResult {
     let kind = "StatefulSet.apps";
     if let Err(e) = check_name(kind, name) {
         return e;
@@ -443,16 +421,13 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         if selector.is_empty() {
             return Err(invalid(kind, name, "spec.selector: Required value".into()));
         }
-        let template_labels =
-            string_map(kind, name, "spec.template.metadata.labels", r.get("spec.template.metadata.labels"))?;
-        if !selector.iter().all(|(k, v)| template_labels.get(k) == Some(v)) {
-            let shown: Vec<String> = template_labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
-            let message = format!(
-                "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
-                shown.join(", ")
-            );
-            return Err(invalid(kind, name, message));
-        }
+        let template = r.get("spec.template");
+        let written = template.clone();
+        let request =
+            TemplateRequest { kind: "StatefulSet", name, template, version: api.world().kubernetes };
+        let read = super::template::read(reader, &request, kind)?;
+        let selector = crate::config::LabelSelector::from_labels(selector);
+        selector_matches(name, &selector, &read.template.labels)?;
         let service_name = r.get("spec.serviceName").as_str().unwrap_or_default().to_string();
         let pod_management_policy = match r.get("spec.podManagementPolicy") {
             Value::Null => PodManagementPolicy::OrderedReady,
@@ -511,24 +486,18 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
                 }
             };
         }
-        let (image, requests) = container(kind, name, "spec.template.spec", &mut r)?;
-        let grace = count(
-            kind,
-            name,
-            "spec.template.spec.terminationGracePeriodSeconds",
-            r.get("spec.template.spec.terminationGracePeriodSeconds"),
-            30,
-        )?;
-        let node_selector = string_map(
-            kind,
-            name,
-            "spec.template.spec.nodeSelector",
-            r.get("spec.template.spec.nodeSelector"),
-        )?;
         let mut volume_claim_templates = Vec::new();
         let n = r.object_at("spec.volumeClaimTemplates").as_array().map_or(0, Vec::len);
         for i in 0..n {
             let at = format!("spec.volumeClaimTemplates.{i}");
+            // Read silently, as a manifest's are: the embedded object's
+            // type, its labels and annotations, the default volume mode.
+            for field in ["apiVersion", "kind", "status", "metadata.labels", "metadata.annotations"] {
+                r.get(&format!("{at}.{field}"));
+            }
+            if r.object_at(&format!("{at}.spec.volumeMode")) == "Filesystem" {
+                r.get(&format!("{at}.spec.volumeMode"));
+            }
             let Some(claim) = r.get(&format!("{at}.metadata.name")).as_str() else {
                 return Err(invalid(kind, name, format!("{at}.metadata.name: Required value")));
             };
@@ -568,7 +537,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         check_unread(kind, name, &r)?;
         let spec = StatefulSetSpec {
             replicas,
-            selector: crate::config::LabelSelector::from_labels(selector),
+            selector,
             service_name,
             pod_management_policy,
             update_strategy,
@@ -576,16 +545,18 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
             min_ready_seconds,
             ordinals_start,
             retention,
-            template: pod_template(template_labels, image, requests, grace, node_selector, None),
+            template: read.template,
             volume_claim_templates,
         };
-        Ok((spec, meta))
+        Ok((spec, meta, read.ignored, written))
     })();
-    let (spec, meta) = match result {
+    let (spec, meta, ignored, written) = match result {
         Ok(x) => x,
         Err(e) => return e,
     };
     let sts = api.create_statefulset(name, spec);
+    // Part of the object from its creation.
+    api.world.sts_mut(sts).template_object = Some(written);
     // The application runs in the pods: a set made again under the name of
     // one that ran it (delete, then create: the way to change an immutable
     // field) carries it on, as the timeline's RecreateStatefulSet does.
@@ -594,39 +565,25 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     if let Some(old) = previous {
         api.world.apps.statefulset_recreated(old, sts);
     }
-    finish(api, ObjRef::Sts(sts), meta)
+    warned(finish(api, ObjRef::Sts(sts), meta), &ignored)
 }
 
-/// The pod spec an operator's object can give: its first container's image
-/// and requests, the grace period, node selector and `nodeName`. Probes,
-/// hooks, init containers, affinity, tolerations and containers' ports are
-/// not read here: an object that writes them is refused as unread, so
-/// nothing goes unmodelled.
-fn pod_template(
-    labels: crate::config::Labels,
-    image: String,
-    requests: Resources,
-    grace: u32,
-    node_selector: crate::config::Labels,
-    node_name: Option<String>,
-) -> PodTemplate {
-    PodTemplate {
-        labels,
-        image,
-        requests,
-        readiness_probe: None,
-        liveness_probe: None,
-        startup_probe: None,
-        pre_stop: None,
-        init_containers: Vec::new(),
-        termination_grace_period: SimDuration::from_secs(u64::from(grace)),
-        node_selector,
-        affinity: Default::default(),
-        tolerations: Vec::new(),
-        topology_spread: Vec::new(),
-        node_name,
-        host_ports: Vec::new(),
+/// `ValidateStatefulSetSpec`: the selector must match the template's
+/// labels, on create and update alike.
+pub(super) fn selector_matches(
+    name: &str,
+    selector: &crate::config::LabelSelector,
+    template_labels: &Labels,
+) -> Result<(), WriteResult> {
+    if selector.matches(template_labels) {
+        return Ok(());
     }
+    let shown: Vec<String> = template_labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    let message = format!(
+        "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
+        shown.join(", ")
+    );
+    Err(invalid("StatefulSet.apps", name, message))
 }
 
 #[cfg(test)]

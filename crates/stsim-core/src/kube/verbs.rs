@@ -21,12 +21,15 @@
 //!   (`Cannot evict pod as it would violate the pod's disruption budget.`).
 //!
 //! What stsim does not model is said so, never silently ignored:
-//! `405 MethodNotAllowed` with a message that starts `stsim does not model`.
+//! `405 MethodNotAllowed` with a message that starts `stsim does not model`,
+//! or, for the fields of a pod template the reader ignores (`template`), a
+//! success with a warning naming each (`WriteResult::warnings`).
 
 // A refusal is the API server's answer, returned as it is (it is what the
 // operator gets); boxing it would only move the allocation.
 #![allow(clippy::result_large_err)]
 
+use super::template::TemplateReader;
 use super::{ObjRef, Object, WriteResult, render};
 use crate::api::Api;
 use crate::objects::*;
@@ -189,7 +192,14 @@ enum OwnerWrite {
 /// models it: its metadata (labels, annotations, finalizers, owner
 /// references) through the same API writes a person's hand edit uses, and
 /// the spec fields the kind allows to change.
-fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &Value) -> WriteResult {
+fn write_builtin(
+    api: &mut Api,
+    obj: ObjRef,
+    kind: &str,
+    name: &str,
+    desired: &Value,
+    reader: TemplateReader,
+) -> WriteResult {
     let current = render(api.world(), obj);
     let strip = |v: &Value| {
         let mut v = v.clone();
@@ -226,20 +236,22 @@ fn write_builtin(api: &mut Api, obj: ObjRef, kind: &str, name: &str, desired: &V
     if let Some(path) = rest.iter().find(|p| !p.starts_with("spec.")) {
         return not_modelled(format!("changes to {path} of a {kind} ({name})"));
     }
+    let mut warnings = Vec::new();
     if !rest.is_empty() {
         let result = match obj {
-            ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest),
-            ObjRef::Pod(pod) => write_pod_spec(api, pod, name, &current, desired, &rest),
-            ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest),
-            ObjRef::Service(id) => write_service_spec(api, id, name, desired, &rest),
+            ObjRef::Sts(sts) => write_statefulset_spec(api, sts, name, desired, &rest, reader),
+            ObjRef::Pod(pod) => write_pod_spec(api, pod, name, &current, desired, &rest).map(|()| Vec::new()),
+            ObjRef::Pvc(pvc) => write_claim_spec(api, pvc, name, desired, &rest).map(|()| Vec::new()),
+            ObjRef::Service(id) => write_service_spec(api, id, name, desired, &rest).map(|()| Vec::new()),
             _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
         };
-        if let Err(e) = result {
-            return e;
+        match result {
+            Ok(ignored) => warnings = super::template::warnings(&ignored),
+            Err(e) => return e,
         }
     }
     apply_metadata(api, obj, meta);
-    WriteResult::ok(200, Some(render(api.world(), obj)))
+    WriteResult { warnings, ..WriteResult::ok(200, Some(render(api.world(), obj))) }
 }
 
 /// Checks the metadata fields a write changes; `touches` says which.
@@ -623,13 +635,19 @@ fn write_service_spec(
 
 /// `spec` changes of a StatefulSet: those `ValidateStatefulSetUpdate`
 /// allows and stsim models, applied; immutable ones refused with its message.
+/// A template a client wrote (on create or an earlier update) is read
+/// again whole by `reader`, as on create: any change it can read is applied,
+/// and the controller makes a new revision and rolls the pods. Of a
+/// template the scenario defines (not kept as written) only the image may
+/// change. The answer is the template's fields the reader ignored.
 fn write_statefulset_spec(
     api: &mut Api,
     sts: StsId,
     name: &str,
     desired: &Value,
     changed: &[String],
-) -> Result<(), WriteResult> {
+    reader: TemplateReader,
+) -> Result<Vec<String>, WriteResult> {
     let spec = &desired["spec"];
     let mut immutable = Vec::new();
     let mut unmodelled = Vec::new();
@@ -638,7 +656,7 @@ fn write_statefulset_spec(
         let top = field.split('.').next().unwrap_or_default();
         match top {
             "replicas" | "minReadySeconds" => {}
-            "template" if field == "template.spec.containers" => {}
+            "template" => {}
             "updateStrategy" if field == "updateStrategy.rollingUpdate.partition" => {}
             // Mutable since StatefulSetAutoDeletePVC (1.27 beta, 1.32 GA).
             "persistentVolumeClaimRetentionPolicy" => {}
@@ -693,12 +711,19 @@ fn write_statefulset_spec(
         }
     };
     let (when_deleted, when_scaled) = (retention("whenDeleted")?, retention("whenScaled")?);
-    let image = spec["template"]["spec"]["containers"][0]["image"].as_str().map(String::from);
+    let template = if changed.iter().any(|p| p.starts_with("spec.template")) {
+        Some(statefulset_template(api, sts, name, &spec["template"], changed, reader)?)
+    } else {
+        None
+    };
+    let ignored = template.as_ref().map(|t| t.0.ignored.clone()).unwrap_or_default();
+    let generation = api.world().sts(sts).generation;
+    let written = template.as_ref().and_then(|t| t.1.then(|| spec["template"].clone()));
     let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
         s.replicas = replicas;
         s.min_ready_seconds = min_ready;
-        if let Some(image) = image {
-            s.template.image = image;
+        if let Some((read, _)) = template {
+            s.template = read.template;
         }
         if let (Some(p), crate::config::UpdateStrategy::RollingUpdate { partition, .. }) =
             (partition, &mut s.update_strategy)
@@ -712,7 +737,66 @@ fn write_statefulset_spec(
             s.retention.when_scaled = action;
         }
     });
-    result.map_err(|message| WriteResult::failure(422, "Invalid", message))
+    result.map_err(|message| WriteResult::failure(422, "Invalid", message))?;
+    if let Some(object) = written {
+        if api.world().sts(sts).generation == generation {
+            // Only what the model does not hold changed (a container's name).
+            api.set_template_object(sts, object, format!("operator update of {}", changed.join(", ")));
+        } else {
+            api.world.sts_mut(sts).template_object = Some(object);
+        }
+    }
+    Ok(ignored)
+}
+
+/// The template an update of StatefulSet `sts` asks for, and whether it is
+/// kept as written.
+fn statefulset_template(
+    api: &Api,
+    sts: StsId,
+    name: &str,
+    desired: &Value,
+    changed: &[String],
+    reader: TemplateReader,
+) -> Result<(super::template::ReadTemplate, bool), WriteResult> {
+    let set = api.world().sts(sts);
+    if set.template_object.is_some() {
+        let request = super::template::TemplateRequest {
+            kind: "StatefulSet",
+            name,
+            template: desired,
+            version: api.world().kubernetes,
+        };
+        let read = super::template::read(reader, &request, "StatefulSet.apps")?;
+        super::create::selector_matches(name, &set.spec.selector, &read.template.labels)?;
+        return Ok((read, true));
+    }
+    // A scenario's template is served as its image only: that is all an
+    // update can change without dropping what the scenario gave it.
+    let rendered = render(api.world(), ObjRef::Sts(sts));
+    let without_image = |t: &Value| {
+        let mut t = t.clone();
+        t["spec"]["containers"][0].as_object_mut().map(|c| c.remove("image"));
+        t
+    };
+    let image = desired["spec"]["containers"][0]["image"].as_str().filter(|i| !i.trim().is_empty());
+    let Some(image) = image else {
+        let message = format!(
+            "StatefulSet.apps \"{name}\" is invalid: spec.template.spec.containers[0].image: Required value"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    };
+    if without_image(&rendered["spec"]["template"]) != without_image(desired) {
+        let paths: Vec<&str> =
+            changed.iter().filter(|p| p.starts_with("spec.template")).map(String::as_str).collect();
+        return Err(not_modelled(format!(
+            "changes to {} of StatefulSet {name} other than its image: the scenario defines its template, which the API server does not keep as written",
+            paths.join(", ")
+        )));
+    }
+    let mut template = set.spec.template.clone();
+    template.image = image.to_string();
+    Ok((super::template::ReadTemplate { template, ignored: Vec::new() }, false))
 }
 
 /// The annotations a write asks for that the model does not set itself, or why not.
@@ -793,7 +877,7 @@ fn being_deleted(api: &Api, object: &Value, mut result: WriteResult) -> WriteRes
     result
 }
 
-fn create(api: &mut Api, object: &Value) -> WriteResult {
+fn create(api: &mut Api, object: &Value, reader: TemplateReader) -> WriteResult {
     let (kind, name) = match kind_and_name(object) {
         Ok(x) => x,
         Err(e) => return e,
@@ -802,9 +886,9 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
         return api.create_custom(k, object);
     }
     match kind.as_str() {
-        "Pod" => return super::create::pod(api, object, &name),
+        "Pod" => return super::create::pod(api, object, &name, reader),
         "Service" => return super::create::service(api, object, &name),
-        "StatefulSet" => return super::create::statefulset(api, object, &name),
+        "StatefulSet" => return super::create::statefulset(api, object, &name, reader),
         "PersistentVolumeClaim" => {}
         other => {
             return not_modelled(format!(
@@ -860,7 +944,7 @@ fn create(api: &mut Api, object: &Value) -> WriteResult {
     }
 }
 
-fn update(api: &mut Api, object: &Value, status_only: bool) -> WriteResult {
+fn update(api: &mut Api, object: &Value, status_only: bool, reader: TemplateReader) -> WriteResult {
     let (kind, name) = match kind_and_name(object) {
         Ok(x) => x,
         Err(e) => return e,
@@ -893,10 +977,10 @@ fn update(api: &mut Api, object: &Value, status_only: bool) -> WriteResult {
             "operators writing the status of a {kind}: its controller or kubelet does"
         ));
     }
-    write_builtin(api, obj, &kind, &name, object)
+    write_builtin(api, obj, &kind, &name, object, reader)
 }
 
-fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value) -> WriteResult {
+fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value, reader: TemplateReader) -> WriteResult {
     let obj = match find(api, kind, name) {
         Ok(obj) => obj,
         Err(e) => return e,
@@ -925,7 +1009,7 @@ fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value) -> WriteResult {
             let status_only = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "status"));
             api.update_custom(id, &desired, status_only)
         }
-        _ => write_builtin(api, obj, kind, name, &desired),
+        _ => write_builtin(api, obj, kind, name, &desired, reader),
     }
 }
 
@@ -1015,7 +1099,7 @@ fn evict(api: &mut Api, name: &str) -> WriteResult {
 /// Applies one action through the API server and says how it answered.
 /// The summary actions of protocol 1 keep their trace records (a missing
 /// object is a `not-found` line); a refused verb is a `write-refused` line.
-pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
+pub fn apply(api: &mut Api, action: &OperatorAction, reader: TemplateReader) -> WriteResult {
     let legacy_not_found = |api: &mut Api, kind: &str, short: &str, name: &str| {
         api.record(Event::NotFound { name: format!("{short}/{name}") });
         not_found(api, kind, name)
@@ -1097,12 +1181,12 @@ pub fn apply(api: &mut Api, action: &OperatorAction) -> WriteResult {
             };
         }
         OperatorAction::Create { object } => {
-            let result = create(api, object);
+            let result = create(api, object, reader);
             being_deleted(api, object, result)
         }
-        OperatorAction::Update { object } => update(api, object, false),
-        OperatorAction::UpdateStatus { object } => update(api, object, true),
-        OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p),
+        OperatorAction::Update { object } => update(api, object, false, reader),
+        OperatorAction::UpdateStatus { object } => update(api, object, true, reader),
+        OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p, reader),
         OperatorAction::Delete { kind, name, preconditions, grace_period_seconds, propagation_policy } => {
             delete(
                 api,

@@ -15,6 +15,7 @@ pub mod export;
 mod objects;
 mod storage;
 pub(crate) mod story;
+pub mod template;
 
 use crate::diagnostic::Diagnostic;
 use crate::locate::Place;

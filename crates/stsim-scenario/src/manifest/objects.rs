@@ -900,7 +900,7 @@ fn container_requests(
     (cpu.map(|c| c.0), memory.map(|m| m.0))
 }
 
-fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemplate> {
+pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemplate> {
     let mut template = cx.obj(node, "spec.template")?;
     cx.at(raw_base.to_string(), node.place, "spec.template");
     let mut labels = raw::RawLabels::new();

@@ -105,6 +105,7 @@ pub(crate) fn teaching(
 }
 
 pub(crate) use limits::over_limits;
+pub(crate) use pod::pod_template;
 
 /// Checks `raw` and builds the `Config`, or returns every problem found,
 /// sorted by line and column.

@@ -4,6 +4,28 @@
 
 use super::*;
 
+/// The pod template `raw` as a scenario's: checked with the same rules
+/// (`Checker::template`), its problems reported through `locator`.
+pub(crate) fn pod_template(
+    raw: &raw::PodTemplate,
+    locator: &dyn Find,
+    file: &str,
+    base: &str,
+    name: &str,
+) -> Result<PodTemplate, Vec<Diagnostic>> {
+    let mut checker = Checker {
+        locator,
+        file,
+        diagnostics: Vec::new(),
+        triggers: Vec::new(),
+        limits: Limits::DEFAULT,
+        custom_kinds: Vec::new(),
+        node_names: None,
+    };
+    let template = checker.template(base, name, raw);
+    if checker.diagnostics.is_empty() { Ok(template) } else { Err(checker.diagnostics) }
+}
+
 impl Checker<'_, '_> {
     pub(super) fn requests(&mut self, path: &str, resources: Option<&raw::Resources>) -> Resources {
         let requests = resources.and_then(|r| r.requests.as_ref());
@@ -146,6 +168,7 @@ impl Checker<'_, '_> {
             ),
             node_name: template.node_name.clone(),
             host_ports,
+            unmodelled: String::new(),
         }
     }
 

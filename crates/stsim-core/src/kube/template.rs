@@ -1,0 +1,310 @@
+//! The seam through which the API server reads a pod template a client
+//! writes: a StatefulSet's `spec.template` on create, update and patch, and
+//! a bare Pod's labels and spec.
+//!
+//! The embedding supplies the reader (a plain `fn`, [`TemplateReader`]):
+//! the CLI's is the scenario crate's manifest reader, so that an operator's
+//! objects and a user's manifests are read by one piece of code, with the
+//! same fields, validation, messages and defaults. The core cannot call
+//! that reader itself (`stsim-core` does not depend on `stsim-scenario`), so
+//! it keeps [`minimal`] for embeddings that supply none: the container's
+//! image and requests, the grace period, `nodeSelector` and `nodeName`, and
+//! a `405` for anything else.
+//!
+//! Owns the request and answer types and the fallback; not the reading of
+//! a set's own fields (`create`, `verbs`) nor what the controllers do with
+//! the template.
+
+// A refusal is the API server's answer, returned as it is.
+#![allow(clippy::result_large_err)]
+
+use super::WriteResult;
+use crate::config::{PodTemplate, Resources};
+use crate::time::SimDuration;
+use serde_json::Value;
+
+/// A pod template to read.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateRequest<'a> {
+    /// `StatefulSet` (paths under `spec.template`) or `Pod` (paths from the
+    /// pod's root: `metadata.labels`, `spec.containers[0].image`).
+    pub kind: &'a str,
+    /// The object's name, for messages.
+    pub name: &'a str,
+    /// `{"metadata": {...}, "spec": {...}}`: the set's `spec.template`, or
+    /// the pod's labels and the part of its spec the core does not read
+    /// itself (it reads claim volumes, `hostname` and `subdomain`).
+    pub template: &'a Value,
+    /// The modelled Kubernetes release, for readers whose rules differ by release.
+    pub version: crate::features::Version,
+}
+
+/// A template read: what the model uses, and the field paths it ignored
+/// (`spec.template.spec.containers[0].env`), which the client is warned of.
+#[derive(Debug, Clone)]
+pub struct ReadTemplate {
+    pub template: PodTemplate,
+    pub ignored: Vec<String>,
+}
+
+/// Why a template is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateRefusal {
+    /// The API server's field errors, each `path: message`
+    /// (`spec.template.spec.containers[0].image: Required value`): a `422`.
+    Invalid(Vec<String>),
+    /// What the model would get wrong, in words after `stsim does not
+    /// model ` (`pods with more than one container (Pod web-0)`): a `405`.
+    NotModelled(String),
+}
+
+/// Reads a pod template; supplied by the embedding (see the module doc).
+pub type TemplateReader = fn(&TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal>;
+
+/// Reads `template` with `reader`, and records the values of the fields it
+/// ignored in the template (`PodTemplate::unmodelled`); a refusal becomes
+/// the API server's answer for `kind` (as errors name it:
+/// `StatefulSet.apps`) and `name`.
+pub(super) fn read(
+    reader: TemplateReader,
+    request: &TemplateRequest<'_>,
+    kind: &str,
+) -> Result<ReadTemplate, WriteResult> {
+    match reader(request) {
+        Ok(mut read) => {
+            let prefix = if request.kind == "StatefulSet" { "spec.template." } else { "" };
+            let mut lines: Vec<String> = read
+                .ignored
+                .iter()
+                .map(|path| {
+                    let mut value = String::new();
+                    match value_at(request.template, path.strip_prefix(prefix).unwrap_or(path)) {
+                        Some(v) => crate::config::canonical_json(v, &mut value),
+                        None => value.push('?'),
+                    }
+                    format!("{path}={value}")
+                })
+                .collect();
+            lines.sort();
+            read.template.unmodelled = lines.join("\n");
+            Ok(read)
+        }
+        Err(TemplateRefusal::Invalid(errors)) => {
+            // An aggregate of several field errors prints as `[a, b]`
+            // (apimachinery util/errors `aggregate.Error`).
+            let shown = match errors.as_slice() {
+                [one] => one.clone(),
+                many => format!("[{}]", many.join(", ")),
+            };
+            let message = format!("{kind} \"{}\" is invalid: {shown}", request.name);
+            Err(WriteResult::failure(422, "Invalid", message))
+        }
+        Err(TemplateRefusal::NotModelled(what)) => Err(super::verbs::not_modelled(what)),
+    }
+}
+
+/// The value at `path` (`spec.containers[0].env`, `metadata.annotations`)
+/// of `value`. A key may hold dots (`nvidia.com/gpu`): the longest key that
+/// fits is taken.
+fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    let (mut here, mut rest) = (value, path);
+    while !rest.is_empty() {
+        if let Some(index) = rest.strip_prefix('[') {
+            let (n, after) = index.split_once(']')?;
+            here = here.get(n.parse::<usize>().ok()?)?;
+            rest = after.strip_prefix('.').unwrap_or(after);
+            continue;
+        }
+        let fits = |k: &&String| {
+            rest.strip_prefix(k.as_str()).is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']))
+        };
+        let key = here.as_object()?.keys().filter(fits).max_by_key(|k| k.len())?;
+        here = &here[key.as_str()];
+        rest = &rest[key.len()..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    Some(here)
+}
+
+/// The warnings a write carries for the fields the reader ignored, as the
+/// API server sends `Warning` headers (k8s.io/apiserver pkg/warning,
+/// `AddWarning`; client-go hands them to its `WarningHandler`).
+pub(super) fn warnings(ignored: &[String]) -> Vec<String> {
+    ignored.iter().map(|path| format!("stsim does not model {path}, and ignored it")).collect()
+}
+
+/// The core's own reader, for embeddings that supply none: the first and
+/// only container's `name`, `image` and `resources.requests`,
+/// `terminationGracePeriodSeconds`, `nodeSelector` and `nodeName`, and the
+/// labels. Anything else set is refused (`405`, naming the fields by path),
+/// so nothing goes unmodelled; it ignores nothing.
+pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal> {
+    let set = request.kind == "StatefulSet";
+    let (kind, prefix) = if set { ("StatefulSet.apps", "spec.template.") } else { ("Pod", "") };
+    let name = request.name;
+    let invalid = |message: String| TemplateRefusal::Invalid(vec![format!("{prefix}{message}")]);
+    let mut r = super::create::Reader::new(request.template);
+    let labels = string_map(r.get("metadata.labels"))
+        .map_err(|v| invalid(format!("metadata.labels: Invalid value: {v}: values must be strings")))?;
+    match r.object_at("spec.containers").as_array().map(Vec::len) {
+        Some(1) => {}
+        Some(0) | None => return Err(invalid("spec.containers: Required value".into())),
+        Some(_) => {
+            return Err(TemplateRefusal::NotModelled(format!(
+                "pods with more than one container ({kind} {name})"
+            )));
+        }
+    }
+    r.get("spec.containers.0.name");
+    let Some(image) = r.get("spec.containers.0.image").as_str().filter(|i| !i.is_empty()) else {
+        return Err(invalid("spec.containers.0.image: Required value".into()));
+    };
+    let mut requests = Resources::default();
+    for (field, parse) in [
+        ("cpu", super::create::cpu_millis as fn(&str) -> Option<u64>),
+        ("memory", super::verbs::parse_quantity),
+    ] {
+        let value = r.get(&format!("spec.containers.0.resources.requests.{field}"));
+        if value.is_null() {
+            continue;
+        }
+        let Some(n) = value.as_str().and_then(parse) else {
+            return Err(invalid(format!(
+                "spec.containers.0.resources.requests[{field}]: Invalid value: {value}: must be a quantity"
+            )));
+        };
+        match field {
+            "cpu" => requests.cpu_millis = n,
+            _ => requests.memory_bytes = n,
+        }
+    }
+    let grace = match r.get("spec.terminationGracePeriodSeconds") {
+        Value::Null => 30,
+        v => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+            invalid(format!(
+                "spec.terminationGracePeriodSeconds: Invalid value: {v}: must be greater than or equal to 0"
+            ))
+        })?,
+    };
+    let node_selector = string_map(r.get("spec.nodeSelector"))
+        .map_err(|v| invalid(format!("spec.nodeSelector: Invalid value: {v}: values must be strings")))?;
+    let node_name = r.get("spec.nodeName").as_str().map(str::to_string);
+    let unread = r.unread();
+    if !unread.is_empty() {
+        let paths: Vec<String> = unread.iter().map(|p| format!("{prefix}{p}")).collect();
+        return Err(TemplateRefusal::NotModelled(format!(
+            "the fields {} of a {kind} ({name})",
+            paths.join(", ")
+        )));
+    }
+    let template = PodTemplate {
+        labels,
+        image: image.to_string(),
+        requests,
+        readiness_probe: None,
+        liveness_probe: None,
+        startup_probe: None,
+        pre_stop: None,
+        init_containers: Vec::new(),
+        termination_grace_period: SimDuration::from_secs(u64::from(grace)),
+        node_selector,
+        affinity: Default::default(),
+        tolerations: Vec::new(),
+        topology_spread: Vec::new(),
+        node_name,
+        host_ports: Vec::new(),
+        unmodelled: String::new(),
+    };
+    Ok(ReadTemplate { template, ignored: Vec::new() })
+}
+
+/// A map of strings, or the first value that is not one.
+fn string_map(value: &Value) -> Result<crate::config::Labels, Value> {
+    let mut out = Vec::new();
+    for (key, v) in value.as_object().into_iter().flatten() {
+        let Some(v) = v.as_str() else { return Err(v.clone()) };
+        out.push((key.clone(), v.to_string()));
+    }
+    Ok(out.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(template: &Value) -> TemplateRequest<'_> {
+        TemplateRequest {
+            kind: "StatefulSet",
+            name: "web",
+            template,
+            version: crate::features::Version::DEFAULT,
+        }
+    }
+
+    /// Reads the image and ignores the rest, as a reader that ignores fields does.
+    fn ignoring(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal> {
+        let mut template =
+            crate::fixtures::statefulset_spec("x", "x", 1, crate::config::PodManagementPolicy::Parallel)
+                .template;
+        template.image = request.template["spec"]["containers"][0]["image"].as_str().unwrap_or("").into();
+        let ignored =
+            vec!["spec.template.spec.containers[0].env".into(), "spec.template.metadata.annotations".into()];
+        Ok(ReadTemplate { template, ignored })
+    }
+
+    #[test]
+    fn ignored_values_identify_a_template_whatever_the_key_order() {
+        let a = json!({"metadata": {"annotations": {"x": "1", "y": "2"}},
+                       "spec": {"containers": [{"image": "i", "env": [{"name": "A", "value": "1"}]}]}});
+        let b = json!({"spec": {"containers": [{"env": [{"value": "1", "name": "A"}], "image": "i"}]},
+                       "metadata": {"annotations": {"y": "2", "x": "1"}}});
+        let c = json!({"metadata": {"annotations": {"x": "1", "y": "2"}},
+                       "spec": {"containers": [{"image": "i", "env": [{"name": "A", "value": "2"}]}]}});
+        let read = |t: &Value| read(ignoring, &request(t), "StatefulSet.apps").unwrap().template;
+        assert_eq!(read(&a).canonical(), read(&b).canonical());
+        assert_eq!(read(&a), read(&b));
+        assert_ne!(read(&a).canonical(), read(&c).canonical(), "an ignored value changed: a new revision");
+        assert!(
+            read(&a)
+                .unmodelled
+                .contains("spec.template.spec.containers[0].env=[{\"name\":\"A\",\"value\":\"1\"}]")
+        );
+    }
+
+    #[test]
+    fn values_are_found_by_their_paths() {
+        let template = json!({"metadata": {"annotations": {"a.b/c": "1"}},
+                              "spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": 1}}}]}});
+        assert_eq!(value_at(&template, "metadata.annotations"), Some(&json!({"a.b/c": "1"})));
+        assert_eq!(
+            value_at(&template, "spec.containers[0].resources.limits.nvidia.com/gpu"),
+            Some(&json!(1))
+        );
+        assert_eq!(value_at(&template, "spec.containers[1]"), None);
+    }
+
+    #[test]
+    fn the_fallback_reads_the_container_and_refuses_the_rest_by_path() {
+        let template = json!({"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx",
+                                                       "resources": {"requests": {"cpu": "250m"}}}]}});
+        let read = minimal(&request(&template)).unwrap();
+        assert_eq!(read.template.image, "nginx");
+        assert_eq!(read.template.requests.cpu_millis, 250);
+        assert!(read.ignored.is_empty());
+        let template = json!({"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"image": "nginx", "env": [{"name": "A", "value": "1"}]}]}});
+        assert_eq!(
+            minimal(&request(&template)).unwrap_err(),
+            TemplateRefusal::NotModelled(
+                "the fields spec.template.spec.containers.0.env.0.name, spec.template.spec.containers.0.env.0.value of a StatefulSet.apps (web)".into()
+            )
+        );
+        let template = json!({"spec": {"containers": [{"name": "c"}]}});
+        assert_eq!(
+            minimal(&request(&template)).unwrap_err(),
+            TemplateRefusal::Invalid(vec!["spec.template.spec.containers.0.image: Required value".into()])
+        );
+    }
+}

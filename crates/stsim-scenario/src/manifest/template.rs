@@ -1,0 +1,152 @@
+//! The pod template an operator writes (a StatefulSet's `spec.template`, a
+//! bare Pod's labels and spec), read by the manifest reader: the
+//! [`stsim_core::kube::template::TemplateReader`] the CLI gives the engine.
+//!
+//! Owns turning the JSON of the request into the YAML tree the manifest
+//! reader reads (JSON is YAML), and its diagnostics into the API server's
+//! field errors (`spec.template.spec.containers[0].image: Required value`)
+//! and ignored paths. The fields read, their validation, messages and
+//! defaults are those of a manifest (`objects::template`,
+//! `validate::pod_template`): one reader for both.
+
+use super::{Base, Collected, Cx, Layered};
+use crate::diagnostic::Diagnostic;
+use stsim_core::kube::template::{ReadTemplate, TemplateRefusal, TemplateRequest};
+
+/// Where the template's values are recorded while reading.
+const RAW_BASE: &str = "statefulsets[0].template";
+
+/// Reads an operator's pod template as a manifest's. A bare Pod's paths are
+/// its own (`spec.containers[0].image`, `metadata.labels`); a set's are
+/// under `spec.template`. The release does not change how a template is
+/// read in the modelled releases.
+pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal> {
+    let pod = request.kind == "Pod";
+    if request.template.is_null() {
+        let path = if pod { "spec" } else { "spec.template" };
+        return Err(TemplateRefusal::Invalid(vec![format!("{path}: Required value")]));
+    }
+    let file = "request";
+    let text = request.template.to_string();
+    let object = format!("{} {:?}", request.kind, request.name);
+    let errors = |diagnostics: Vec<Diagnostic>| {
+        let messages = diagnostics.iter().map(|d| field_error(&d.message, &object, pod)).collect();
+        TemplateRefusal::Invalid(messages)
+    };
+    let documents = crate::yaml::parse_stream(&text, file).map_err(|d| errors(vec![d]))?;
+    let Some(root) = documents.first().map(|d| &d.root) else {
+        return Err(TemplateRefusal::Invalid(vec!["spec.template: Required value".into()]));
+    };
+    let mut collected = Collected::default();
+    let mut cx = Cx { file, object: object.clone(), collected: &mut collected, base: Base::default() };
+    let raw = super::objects::template(&mut cx, root, RAW_BASE);
+    if !collected.errors.is_empty() {
+        return Err(errors(std::mem::take(&mut collected.errors)));
+    }
+    let Some(raw) = raw else {
+        return Err(TemplateRefusal::Invalid(vec!["spec.template: Required value".into()]));
+    };
+    let layered = Layered { base: None, spans: &collected.spans, fallback_file: file.to_string() };
+    let template =
+        crate::validate::pod_template(&raw, &layered, file, RAW_BASE, request.name).map_err(errors)?;
+    let mut unused: Vec<&super::Unused> = collected.unused.iter().collect();
+    unused.sort_by_key(|u| (u.place.line, u.place.column));
+    let ignored = unused.iter().map(|u| own_path(&u.path, pod)).collect();
+    Ok(ReadTemplate { template, ignored })
+}
+
+/// A diagnostic's message as the API server's field error: without the
+/// object it names (`The StatefulSet "web" is invalid: `), with the path
+/// the kind has.
+fn field_error(message: &str, object: &str, pod: bool) -> String {
+    let invalid = format!("The {object} is invalid: ");
+    let typed = format!("{object}: ");
+    let bare = message.strip_prefix(&invalid).or_else(|| message.strip_prefix(&typed)).unwrap_or(message);
+    own_path(bare, pod)
+}
+
+/// A path (or a message that starts with one) of a set's template, as a
+/// bare pod's: `spec.template.spec.x` is `spec.x`, `spec.template.metadata.x`
+/// is `metadata.x`.
+fn own_path(text: &str, pod: bool) -> String {
+    if !pod {
+        return text.to_string();
+    }
+    match text.strip_prefix("spec.template.") {
+        Some(rest) => rest.to_string(),
+        None => match text.strip_prefix("spec.template") {
+            Some(rest) => format!("spec{rest}"),
+            None => text.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use stsim_core::features::Version;
+
+    fn read(kind: &str, template: &serde_json::Value) -> Result<ReadTemplate, TemplateRefusal> {
+        read_pod_template(&TemplateRequest { kind, name: "web", template, version: Version::DEFAULT })
+    }
+
+    #[test]
+    fn a_template_is_read_as_a_manifests_and_ignored_fields_are_named() {
+        let template = json!({
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [
+                {"name": "db", "image": "postgres:16", "env": [{"name": "A", "value": "1"}],
+                 "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
+                 "readinessProbe": {"exec": {"command": ["pg_isready"]}, "periodSeconds": 5}},
+                {"name": "metrics", "image": "exporter:1", "resources": {"requests": {"cpu": "100m"}}}]}});
+        let set = read("StatefulSet", &template).unwrap();
+        assert_eq!(set.template.image, "postgres:16");
+        assert_eq!(set.template.requests.cpu_millis, 600, "containers' requests are summed");
+        assert_eq!(set.template.readiness_probe.unwrap().period.as_millis(), 5_000);
+        assert_eq!(
+            set.ignored,
+            ["spec.template.spec.containers[0].env", "spec.template.spec.containers[1].image"]
+        );
+        let pod = read("Pod", &template).unwrap();
+        assert_eq!(pod.ignored, ["spec.containers[0].env", "spec.containers[1].image"]);
+    }
+
+    #[test]
+    fn odd_shapes_are_refused_not_panicked_on() {
+        for template in [
+            json!("text"),
+            json!([1, 2]),
+            json!({"spec": []}),
+            json!({"spec": {"containers": "x"}}),
+            json!({"spec": {"containers": [null, 7]}}),
+            json!({"metadata": {"labels": {"a": 1}}, "spec": {"containers": [{"name": "c", "image": 5}]}}),
+            json!({"spec": {"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": "lots"}}}]}}),
+            json!({"spec": {"containers": [{"name": "c", "image": "i\u{2028}\n\"x"}], "affinity": {"podAntiAffinity": 3}}}),
+        ] {
+            for kind in ["StatefulSet", "Pod"] {
+                match read(kind, &template) {
+                    Err(TemplateRefusal::Invalid(errors)) => assert!(!errors.is_empty(), "{template}"),
+                    other => panic!("{kind} {template}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_values_get_the_manifest_paths_messages() {
+        let template = json!({"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "db"}], "terminationGracePeriodSeconds": -1}});
+        let TemplateRefusal::Invalid(errors) = read("StatefulSet", &template).unwrap_err() else {
+            panic!("a 422")
+        };
+        assert_eq!(errors, ["spec.template.spec.containers[0].image: Required value"]);
+        let template = json!({"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "db", "image": "x"}], "terminationGracePeriodSeconds": -1}});
+        let TemplateRefusal::Invalid(errors) = read("Pod", &template).unwrap_err() else { panic!("a 422") };
+        assert_eq!(
+            errors,
+            ["spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0"]
+        );
+    }
+}

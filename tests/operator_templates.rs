@@ -1,0 +1,476 @@
+//! A real operator's pod templates: an operator (protocol 2, through the
+//! Rust trait) creates a Bitnami-like PostgreSQL StatefulSet, with `env`,
+//! `command`, `volumeMounts`, ports, a readiness probe, a required
+//! podAntiAffinity on the hostname and a metrics sidecar. The API server
+//! reads its template as a manifest's (`stsim_scenario::read_pod_template`,
+//! as the CLI gives it): what the model uses is applied, what it does not
+//! is accepted with warnings, invalid values get the manifest path's
+//! messages, and template updates roll the pods by revision.
+
+use crate::support::parse;
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::rc::Rc;
+use stsim_core::kube::WriteResult;
+use stsim_core::operators::{Operator, OperatorAction, Reconciled, View, WatchEvent};
+use stsim_core::trace::Event;
+
+/// At a time, the actions to answer (computed from the view then).
+type Step = (u64, Box<dyn Fn(&View) -> Vec<OperatorAction>>);
+
+/// The API server's answers, by the time the operator saw them.
+type Answers = Rc<RefCell<Vec<(u64, Vec<WriteResult>)>>>;
+
+/// Answers with each step's actions at its first reconcile at or after its
+/// time, and keeps the API server's answers by the time they were seen.
+struct Scripted {
+    script: Vec<Step>,
+    answers: Answers,
+}
+
+impl Operator for Scripted {
+    fn name(&self) -> &str {
+        "pg-operator"
+    }
+    fn reconcile(&mut self, view: &View, _: &[WatchEvent]) -> Result<Reconciled, String> {
+        if !view.results.is_empty() {
+            self.answers.borrow_mut().push((view.time_ms, view.results.clone()));
+        }
+        let mut actions = Vec::new();
+        while let Some((at, _)) = self.script.first()
+            && *at <= view.time_ms
+        {
+            let (_, step) = self.script.remove(0);
+            actions.extend(step(view));
+        }
+        let next = self.script.first().map(|(at, _)| at - view.time_ms).unwrap_or(30_000);
+        Ok(Reconciled { actions, requeue_after_ms: Some(next) })
+    }
+    fn restart(&mut self) {}
+}
+
+const SCENARIO: &str = r#"Scenario(
+    name: "operator-templates",
+    seed: 3,
+    duration: "DURATION",
+    cluster: (nodePools: [(name: "worker", count: NODES, cpu: "4", memory: "16Gi")]),
+    images: [
+        (name: "bitnami/postgresql:16.4.0", pull: "2s", startup: "4s", shutdown: "5s"),
+        (name: "bitnami/postgresql:16.5.0", pull: "2s", startup: "4s", shutdown: "5s"),
+    ],
+    // An application the scenario runs: its first events wake the operator.
+    statefulsets: [(name: "app", serviceName: "app", replicas: 1, template: (labels: {"app": "app"}, image: "bitnami/postgresql:16.4.0"))],
+    operators: [(operator: PvcCleanup(after: "1h"), reconcileDelay: "1s", protocol: 2)],
+)"#;
+
+/// Runs the script on `nodes` nodes; the simulation and every answer.
+fn run(
+    nodes: u32,
+    duration: &str,
+    script: Vec<Step>,
+) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
+    run_with(nodes, duration, script, Some(stsim_scenario::read_pod_template))
+}
+
+/// [`run`] with `reader`, or the core's own when `None`.
+fn run_with(
+    nodes: u32,
+    duration: &str,
+    script: Vec<Step>,
+    reader: Option<stsim_core::kube::template::TemplateReader>,
+) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
+    let config = parse(&SCENARIO.replace("NODES", &nodes.to_string()).replace("DURATION", duration));
+    let answers = Rc::new(RefCell::new(Vec::new()));
+    let operator = Scripted { script, answers: answers.clone() };
+    let mut sim = stsim_core::Simulation::with_operators(config, vec![Box::new(operator)]);
+    if let Some(reader) = reader {
+        sim.read_templates_with(reader);
+    }
+    sim.run();
+    let answers = answers.borrow().clone();
+    (sim, answers)
+}
+
+/// The answers to the writes made at `at_ms`: those of the next reconcile after it.
+fn answers_to(answers: &[(u64, Vec<WriteResult>)], at_ms: u64) -> Vec<WriteResult> {
+    answers.iter().find(|(t, _)| *t > at_ms).map(|(_, r)| r.clone()).expect("answers after the writes")
+}
+
+/// A StatefulSet as the Bitnami PostgreSQL chart renders it, trimmed.
+fn postgresql(replicas: u32) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "pg", "labels": {"app.kubernetes.io/name": "postgresql"}},
+        "spec": {
+            "replicas": replicas, "serviceName": "pg-hl",
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "postgresql"}},
+            "updateStrategy": {"type": "RollingUpdate"},
+            "template": {
+                "metadata": {"labels": {"app.kubernetes.io/name": "postgresql"},
+                             "annotations": {"checksum/config": "abc"}},
+                "spec": {
+                    "securityContext": {"fsGroup": 1001},
+                    "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                        {"labelSelector": {"matchLabels": {"app.kubernetes.io/name": "postgresql"}},
+                         "topologyKey": "kubernetes.io/hostname"}]}},
+                    "containers": [
+                        {"name": "postgresql", "image": "bitnami/postgresql:16.4.0",
+                         "imagePullPolicy": "IfNotPresent",
+                         "command": ["/opt/bitnami/scripts/postgresql/entrypoint.sh"],
+                         "args": ["/opt/bitnami/scripts/postgresql/run.sh"],
+                         "env": [{"name": "POSTGRESQL_PORT_NUMBER", "value": "5432"},
+                                 {"name": "POSTGRES_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "pg", "key": "password"}}}],
+                         "ports": [{"name": "tcp-postgresql", "containerPort": 5432}],
+                         "readinessProbe": {"exec": {"command": ["/bin/sh", "-c", "pg_isready"]},
+                                            "initialDelaySeconds": 15, "periodSeconds": 10,
+                                            "timeoutSeconds": 5, "failureThreshold": 6},
+                         "resources": {"requests": {"cpu": "1", "memory": "2Gi"},
+                                       "limits": {"cpu": "2", "memory": "4Gi"}},
+                         "volumeMounts": [{"name": "data", "mountPath": "/bitnami/postgresql"}]},
+                        {"name": "metrics", "image": "bitnami/postgres-exporter:0.15.0",
+                         "env": [{"name": "DATA_SOURCE_URI", "value": "127.0.0.1:5432/postgres"}],
+                         "ports": [{"name": "http-metrics", "containerPort": 9187}],
+                         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
+                    "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]}},
+            "volumeClaimTemplates": [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "8Gi"}}}}]}
+    })
+}
+
+fn create(object: Value) -> OperatorAction {
+    OperatorAction::Create { object }
+}
+
+fn headless() -> OperatorAction {
+    create(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "pg-hl"},
+                  "spec": {"clusterIP": "None", "selector": {"app.kubernetes.io/name": "postgresql"},
+                           "ports": [{"name": "tcp-postgresql", "port": 5432}]}}))
+}
+
+/// The set as the view serves it, changed by `edit`, as an update.
+fn update(view: &View, edit: impl Fn(&mut Value)) -> OperatorAction {
+    let mut object = view
+        .objects
+        .stateful_sets
+        .iter()
+        .find(|s| s.pointer("/metadata/name") == Some(&json!("pg")))
+        .unwrap()
+        .clone();
+    edit(&mut object);
+    OperatorAction::Update { object }
+}
+
+fn pod<'w>(sim: &'w stsim_core::Simulation, name: &str) -> &'w stsim_core::objects::Pod {
+    let world = &sim.world;
+    world.pod(world.pod_named(name).unwrap_or_else(|| panic!("no pod {name}")))
+}
+
+/// The template is read as a manifest's: the anti-affinity keeps the third
+/// replica off two nodes, the probe's delay holds readiness, the sidecar's
+/// requests are added to the database's, and the fields stsim does not
+/// model are accepted with warnings, recorded once in the trace.
+#[test]
+fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
+    let script: Vec<Step> = vec![
+        (
+            10_000,
+            Box::new(|_: &View| {
+                vec![
+                    headless(),
+                    create(postgresql(3)),
+                    create(
+                        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "psql", "labels": {"app": "psql"}},
+                              "spec": {"containers": [{"name": "psql", "image": "bitnami/postgresql:16.4.0",
+                                                       "env": [{"name": "PGHOST", "value": "pg-0.pg-hl"}]}]}}),
+                    ),
+                ]
+            }),
+        ),
+        // The bare pod as served, with a new image (allowed) or a new env (not).
+        (
+            120_000,
+            Box::new(|view: &View| {
+                let served = view.objects.pods.iter().find(|p| p["metadata"]["name"] == "psql").unwrap();
+                let with = |field: &str, value: Value| {
+                    let mut object = served.clone();
+                    object["spec"]["containers"][0][field] = value;
+                    OperatorAction::Update { object }
+                };
+                vec![
+                    with("env", json!([{"name": "PGHOST", "value": "pg-1.pg-hl"}])),
+                    with("image", json!("bitnami/postgresql:16.5.0")),
+                ]
+            }),
+        ),
+    ];
+    let (sim, answers) = run(2, "5m", script);
+    let got = answers_to(&answers, 10_000);
+    let codes: Vec<u16> = got.iter().map(|r| r.code).collect();
+    assert_eq!(codes, [201, 201, 201], "{got:#?}");
+    let warnings = &got[1].warnings;
+    for path in [
+        "spec.template.metadata.annotations",
+        "spec.template.spec.securityContext",
+        "spec.template.spec.containers[0].command",
+        "spec.template.spec.containers[0].env",
+        "spec.template.spec.containers[0].volumeMounts",
+        "spec.template.spec.containers[1].image",
+        "spec.template.spec.volumes",
+    ] {
+        let warning = format!("stsim does not model {path}, and ignored it");
+        assert!(warnings.contains(&warning), "{warning:?} in {warnings:#?}");
+    }
+    // What the model reads is not among them (the probe's timeout is: stsim runs no check).
+    for read in
+        ["containers[0].readinessProbe,", "containers[0].ports", "containers[1].resources", "affinity"]
+    {
+        assert!(!warnings.iter().any(|w| w.contains(read)), "{read}: {warnings:#?}");
+    }
+    assert_eq!(got[2].warnings, ["stsim does not model spec.containers[0].env, and ignored it"]);
+    // The bare pod is served as written: its image may change, its env not.
+    let updated = answers_to(&answers, 120_000);
+    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [422, 200], "{updated:#?}");
+    assert!(updated[0].message.as_deref().is_some_and(|m| m.contains("pod updates may not change fields")));
+    assert_eq!(updated[1].object.as_ref().unwrap()["spec"]["containers"][0]["env"][0]["value"], "pg-0.pg-hl");
+    assert_eq!(pod(&sim, "psql").image, "bitnami/postgresql:16.5.0");
+
+    // Scheduling by the anti-affinity: one replica per node, the third waits.
+    let (pg0, pg1) = (pod(&sim, "pg-0"), pod(&sim, "pg-1"));
+    assert!(pg0.is_running_and_ready() && pg1.is_running_and_ready());
+    assert_ne!(pg0.node, pg1.node, "required anti-affinity on the hostname");
+    let pg2 = pod(&sim, "pg-2");
+    assert_eq!(pg2.node, None);
+    let refused = sim.trace.records.iter().rev().find_map(|r| match &r.event {
+        Event::PodUnschedulable { pod, message } if *pod == pg2.id => Some(message.clone()),
+        _ => None,
+    });
+    assert!(
+        refused.as_deref().is_some_and(|m| m.contains("didn't match pod anti-affinity rules")),
+        "{refused:?}"
+    );
+    // Requests summed over the containers (resource.PodRequests).
+    assert_eq!((pg0.requests.cpu_millis, pg0.requests.memory_bytes), (1_100, (2 << 30) + (128 << 20)));
+    // The probe's initial delay holds readiness after the container runs.
+    let at = |pod: stsim_core::objects::PodId, running: bool| {
+        sim.trace.records.iter().find_map(|r| match &r.event {
+            Event::PodStatus { pod: p, status: "Running", .. } if *p == pod && running => Some(r.at),
+            Event::PodReady { pod: p, ready: true } if *p == pod && !running => Some(r.at),
+            _ => None,
+        })
+    };
+    let (running, ready) = (at(pg0.id, true).unwrap(), at(pg0.id, false).unwrap());
+    assert!(ready.as_millis() >= running.as_millis() + 15_000, "ready at {ready}, running at {running}");
+
+    // Each warning is recorded once for the operator, however often it writes.
+    let warned: Vec<&Vec<String>> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::WriteWarned { warnings, .. } => Some(warnings),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:#?}");
+    let text = sim.trace.render(&sim.world);
+    assert!(text.contains("write-warned\taction=\"create StatefulSet/pg\""), "{text}");
+}
+
+/// An update of the template that changes what the model does not use
+/// (`env`) or does (requests) makes a new revision and rolls the pods, as a
+/// new pod-template hash does; an image change still does; a changed
+/// annotation (`kubectl rollout restart`) too.
+#[test]
+fn template_updates_roll_the_pods_by_revision() {
+    let script: Vec<Step> = vec![
+        (10_000, Box::new(|_: &View| vec![headless(), create(postgresql(2))])),
+        (
+            180_000,
+            Box::new(|view: &View| {
+                vec![update(view, |o| {
+                    o["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = json!("5433");
+                })]
+            }),
+        ),
+        (
+            360_000,
+            Box::new(|view: &View| {
+                vec![update(view, |o| {
+                    o["spec"]["template"]["spec"]["containers"][1]["resources"]["requests"]["cpu"] =
+                        json!("200m");
+                })]
+            }),
+        ),
+        (
+            540_000,
+            Box::new(|view: &View| {
+                let set = view.objects.stateful_sets.iter().find(|s| s["metadata"]["name"] == "pg").unwrap();
+                let mut containers = set["spec"]["template"]["spec"]["containers"].clone();
+                containers[0]["image"] = json!("bitnami/postgresql:16.5.0");
+                vec![OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "pg".into(),
+                    patch: json!({"spec": {"template": {"spec": {"containers": containers}}}}),
+                }]
+            }),
+        ),
+        (
+            720_000,
+            Box::new(|_: &View| {
+                vec![OperatorAction::Patch {
+                    kind: "StatefulSet".into(),
+                    name: "pg".into(),
+                    patch: json!({"spec": {"template": {"metadata": {"annotations": {
+                        "kubectl.kubernetes.io/restartedAt": "2025-01-01T00:12:00Z"}}}}}),
+                }]
+            }),
+        ),
+        // The same template again: nothing to roll.
+        (900_000, Box::new(|view: &View| vec![update(view, |_| {})])),
+    ];
+    let (sim, answers) = run(2, "20m", script);
+    for at in [180_000, 360_000, 540_000, 720_000, 900_000] {
+        let got = answers_to(&answers, at);
+        assert_eq!(got.iter().map(|r| r.code).collect::<Vec<_>>(), [200], "at {at}: {got:#?}");
+    }
+    let set = sim.world.sts(sim.world.sts_named("pg").unwrap());
+    // Five templates, five revisions: create, env, requests, image, annotation.
+    assert_eq!(set.revisions.len(), 5, "{:#?}", set.revisions.iter().map(|r| &r.name).collect::<Vec<_>>());
+    assert_eq!(set.status.current_revision, set.status.update_revision, "the last rollout finished");
+    for name in ["pg-0", "pg-1"] {
+        let p = pod(&sim, name);
+        assert!(p.is_running_and_ready(), "{name}");
+        assert_eq!(p.image, "bitnami/postgresql:16.5.0");
+        assert_eq!(p.requests.cpu_millis, 1_200, "the sidecar's new request");
+        assert_eq!(p.revision(), set.status.update_revision, "{name}");
+        // Served with its revision's template: what the operator wrote.
+        let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Pod(p.id));
+        let spec = &served["spec"];
+        assert_eq!(spec["containers"][0]["env"][0]["value"], "5433", "{served:#}");
+        assert_eq!(spec["containers"][0]["image"], "bitnami/postgresql:16.5.0");
+        assert_eq!(spec["containers"][1]["resources"]["requests"]["cpu"], "200m");
+        assert_eq!(spec["hostname"], name);
+        let volumes: Vec<&str> =
+            spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+        assert_eq!(volumes, ["dshm", "data"]);
+        assert_eq!(spec["volumes"][1]["persistentVolumeClaim"]["claimName"], format!("data-{name}"));
+    }
+    // Each rollout replaced both pods: 2 at first, then 2 per rollout.
+    let created = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(&r.event, Event::PodCreated { pod, .. } if sim.world.pod(*pod).name.starts_with("pg-")))
+        .count();
+    assert_eq!(created, 2 + 2 * 4);
+}
+
+/// Invalid values get the message a manifest with the same object gets;
+/// immutable fields stay refused with the API server's message, and a
+/// refused write changes nothing.
+#[test]
+fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() {
+    let broken = |o: &mut Value| {
+        o["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] = json!(0);
+    };
+    let script: Vec<Step> = vec![
+        (
+            10_000,
+            Box::new(move |_: &View| {
+                let mut object = postgresql(2);
+                broken(&mut object);
+                vec![headless(), create(object), create(postgresql(2))]
+            }),
+        ),
+        (
+            180_000,
+            Box::new(move |view: &View| {
+                vec![
+                    update(view, broken),
+                    update(view, |o| {
+                        o["spec"]["template"]["metadata"]["labels"] = json!({"app": "other"});
+                    }),
+                    OperatorAction::Patch {
+                        kind: "StatefulSet".into(),
+                        name: "pg".into(),
+                        patch: json!({"spec": {"serviceName": "elsewhere"}}),
+                    },
+                    // A container renamed: kept and served, the same revision.
+                    update(view, |o| {
+                        o["spec"]["template"]["spec"]["containers"][1]["name"] = json!("exporter");
+                    }),
+                ]
+            }),
+        ),
+    ];
+    let (sim, answers) = run(2, "5m", script);
+    let created = answers_to(&answers, 10_000);
+    assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 422, 201], "{created:#?}");
+    let updated = answers_to(&answers, 180_000);
+    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [422, 422, 422, 200], "{updated:#?}");
+
+    // The manifest path, given the same object (JSON is YAML).
+    let mut object = postgresql(2);
+    broken(&mut object);
+    let files = vec![("pg.json".to_string(), object.to_string())];
+    let story = stsim_scenario::STORIES[0].0;
+    let Err(diagnostics) = stsim_scenario::parse_manifests(&files, story) else { panic!("refused") };
+    let manifest = diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
+    let field_error = "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: 0: must be greater than or equal to 1";
+    assert_eq!(manifest, [format!("The StatefulSet \"pg\" is invalid: {field_error}")]);
+    let message = format!("StatefulSet.apps \"pg\" is invalid: {field_error}");
+    assert_eq!(created[1].message.as_deref(), Some(message.as_str()));
+    assert_eq!(updated[0].message.as_deref(), Some(message.as_str()));
+    assert!(
+        updated[1]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.ends_with("`selector` does not match template `labels`")),
+        "{:?}",
+        updated[1].message
+    );
+    assert!(
+        updated[2]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("spec: Forbidden: updates to statefulset spec")),
+        "{:?}",
+        updated[2].message
+    );
+    let id = sim.world.sts_named("pg").unwrap();
+    let set = sim.world.sts(id);
+    assert_eq!(set.revisions.len(), 1, "refused updates change nothing, a renamed container no revision");
+    assert_eq!(set.spec.service_name, "pg-hl");
+    let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Sts(id));
+    assert_eq!(served["spec"]["template"]["spec"]["containers"][1]["name"], "exporter");
+    assert_eq!(served["metadata"]["generation"], 2, "the spec changed");
+}
+
+/// An embedding that gives no reader gets the core's: it reads the one
+/// container's image and requests and refuses the rest by path (405), so a
+/// chart's set is refused whole, and a plain one is taken without warnings.
+#[test]
+fn without_a_reader_the_core_refuses_what_it_cannot_read() {
+    let script: Vec<Step> = vec![(
+        10_000,
+        Box::new(|_: &View| {
+            let mut plain = postgresql(1);
+            plain["spec"]["template"]["spec"] = json!({"containers": [{"name": "postgresql",
+                "image": "bitnami/postgresql:16.4.0", "resources": {"requests": {"cpu": "1"}}}]});
+            plain["spec"]["template"]["metadata"] =
+                json!({"labels": {"app.kubernetes.io/name": "postgresql"}});
+            vec![create(postgresql(1)), create(plain)]
+        }),
+    )];
+    let (sim, answers) = run_with(2, "2m", script, None);
+    let got = answers_to(&answers, 10_000);
+    assert_eq!(got.iter().map(|r| r.code).collect::<Vec<_>>(), [405, 201], "{got:#?}");
+    let message = got[0].message.as_deref().unwrap_or_default();
+    assert!(
+        message.starts_with("stsim does not model pods with more than one container (StatefulSet.apps pg)"),
+        "{message}"
+    );
+    assert!(got[1].warnings.is_empty());
+    assert_eq!(pod(&sim, "pg-0").requests.cpu_millis, 1_000);
+}
