@@ -32,5 +32,9 @@ pub fn react(api: &mut Api, change: Change) {
         Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
+        Change::AssignedPodAdded(pod) => scheduler::queueing::assigned_pod_changed(api, pod, None),
+        Change::AssignedPodRelabelled { pod, old } => {
+            scheduler::queueing::assigned_pod_changed(api, pod, Some(&old))
+        }
     }
 }

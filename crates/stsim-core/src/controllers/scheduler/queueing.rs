@@ -1,0 +1,121 @@
+//! The scheduling queue: when a pod that did not fit is tried again.
+//!
+//! Owns kube-scheduler's moves out of the unschedulable pod pool
+//! (`pkg/scheduler/backend/queue/scheduling_queue.go`) that follow other
+//! pods: an assigned pod added or relabelled asks the queueing hints of
+//! the plugins that rejected each waiting pod (InterPodAffinity,
+//! PodTopologySpread).
+//!
+//! Does not own the attempt itself (`scheduler::schedule`), nor the broader
+//! retries the API server makes when room, volumes or nodes appear
+//! (`Api::retry_unschedulable`: every waiting pod, a superset of what the
+//! plugins' hints for those events would move). A pod's removal is one of
+//! those: it wakes every waiting pod, where kube-scheduler asks the
+//! rejecting plugins' hints (InterPodAffinity queues a pod only when the
+//! removed pod matched its anti-affinity, and from 1.36 when the removed
+//! pod's anti-affinity matched it, k/k #135325; a pod whose required
+//! self-affinity only the removed pod blocked is not queued, k/k #141354).
+//! stsim retries such a pod at once. An event's move retries the pod at
+//! once: the backoff is not modelled.
+
+use crate::api::Api;
+use crate::config::{Labels, PodAffinityTerm, WhenUnsatisfiable};
+use crate::events::EventKey;
+use crate::objects::{Pod, PodId};
+use crate::world::{Plugins, World};
+
+/// An assigned pod was added (bound, or created with `spec.nodeName`:
+/// the scheduler's informer sees a pod with a node), or had its labels
+/// changed from `old`: the waiting pods that change could help are tried
+/// again (`addAssignedPodToCache`, `updateAssignedPodInCache`).
+pub fn assigned_pod_changed(api: &mut Api, pod: PodId, old: Option<&Labels>) {
+    let world = api.world();
+    if world.unschedulable.is_empty() {
+        return;
+    }
+    let changed = world.pod(pod);
+    let moved: Vec<PodId> = world
+        .unschedulable
+        .iter()
+        .filter(|(id, waiting)| {
+            **id != pod && worth_requeuing(world, world.pod(**id), waiting.rejected_by, changed, old)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in moved {
+        api.wake(EventKey::Schedule(id));
+    }
+}
+
+/// Whether an assigned pod's add (`old` is `None`) or label update moves
+/// the waiting pod, rejected by `rejected_by` on its last attempt.
+///
+/// With `SchedulerQueueingHints` (on from 1.32) the event goes to every
+/// waiting pod (`MoveAllToActiveOrBackoffQueue`), and `isPodWorthRequeuing`
+/// asks the hints of the plugins that rejected it; a pod no plugin
+/// rejected moves on any event. Of the filter plugins stsim models, only
+/// PodTopologySpread and InterPodAffinity register these events. Without
+/// the gate, `AssignedPodAdded` and `AssignedPodUpdated` pre-filter
+/// (`getUnschedulablePodsWithCrossTopologyTerm`): a pod with a required
+/// affinity term matching the changed pod, or (from 1.31, k/k #122627) one
+/// PodTopologySpread rejected; then any rejecting plugin that registered
+/// pod events moves it. Before 1.32, an assigned pod's other updates
+/// (status, readiness) also reached the pre-filter in some releases; stsim
+/// does not model those moves.
+fn worth_requeuing(
+    world: &World,
+    waiting: &Pod,
+    rejected_by: Plugins,
+    changed: &Pod,
+    old: Option<&Labels>,
+) -> bool {
+    let pod_events = Plugins::POD_TOPOLOGY_SPREAD.with(Plugins::INTER_POD_AFFINITY);
+    if world.features.scheduler_queueing_hints {
+        if rejected_by.is_empty() {
+            return true;
+        }
+        return (rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD) && spread_hint(waiting, changed, old))
+            || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY)
+                && affinity_hint(world, waiting, changed, old));
+    }
+    let candidate = (world.kubernetes.minor >= 31 && rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD))
+        || waiting.affinity.affinity_required.iter().any(|term| term.selects(&changed.labels));
+    candidate && (rejected_by.is_empty() || rejected_by.any_of(pod_events))
+}
+
+/// PodTopologySpread's `isSchedulableAfterPodChange`: an added pod that a
+/// `DoNotSchedule` constraint's selector matches, or a label update that
+/// makes such a selector match or stop matching. (A pod turning
+/// terminating is a plain Pod/Update, which the plugin does not register:
+/// the pod it held back waits for the removal, as in stsim.)
+fn spread_hint(waiting: &Pod, changed: &Pod, old: Option<&Labels>) -> bool {
+    let mut selectors = waiting
+        .topology_spread
+        .iter()
+        .filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
+        .filter_map(|c| c.selector_for(&waiting.labels));
+    match old {
+        None => selectors.any(|s| s.matches(&changed.labels)),
+        Some(old) => {
+            *old != changed.labels && selectors.any(|s| s.matches(old) != s.matches(&changed.labels))
+        }
+    }
+}
+
+/// InterPodAffinity's `isSchedulableAfterPodChange`: an added pod that
+/// matches all the waiting pod's required affinity terms (one pod must
+/// satisfy them all), or a label update that makes the pod match them all
+/// or stop matching its required anti-affinity. The anti-affinity check
+/// asks all terms to match before 1.37, any term from 1.37 (k/k #139161).
+fn affinity_hint(world: &World, waiting: &Pod, changed: &Pod, old: Option<&Labels>) -> bool {
+    fn all(terms: &[PodAffinityTerm], labels: &Labels) -> bool {
+        !terms.is_empty() && terms.iter().all(|t| t.selects(labels))
+    }
+    let terms = &waiting.affinity.affinity_required;
+    let Some(old) = old else { return all(terms, &changed.labels) };
+    let anti = &waiting.affinity.anti_required;
+    let anti_matches = |labels: &Labels| {
+        if world.kubernetes.minor >= 37 { anti.iter().any(|t| t.selects(labels)) } else { all(anti, labels) }
+    };
+    (!all(terms, old) && all(terms, &changed.labels)) || (anti_matches(old) && !anti_matches(&changed.labels))
+}
