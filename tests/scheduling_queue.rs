@@ -1,8 +1,10 @@
 //! When a Pending pod is tried again: kube-scheduler's scheduling queue.
 //! An assigned pod added or relabelled moves the waiting pods the
 //! rejecting plugins' queueing hints say it could help (InterPodAffinity,
-//! PodTopologySpread), by release. Each test states the rule it checks
-//! (pkg/scheduler/backend/queue).
+//! PodTopologySpread), by release; a pod no event moves is retried by the
+//! leftover flush once it has waited longer than
+//! `podMaxInUnschedulablePodsDuration`, on the flush's 30 s grid. Each test
+//! states the rule it checks (pkg/scheduler/backend/queue).
 
 use crate::support::{run, t};
 use stsim_core::sim::Simulation;
@@ -72,4 +74,106 @@ fn a_peer_relabelled_to_match_lets_the_waiting_pod_in() {
     let (sim, _) = run(&affinity_scenario("1.36", 1, r#"{"role": "cache"}"#, timeline));
     assert!(scheduled(&sim, "cache-0").is_some_and(|at| at < t("1m")));
     assert_eq!(scheduled(&sim, "web-0"), Some(t("1m")), "web-0 goes in when cache-0 is relabelled");
+}
+
+/// A zone spread that only a terminating pod's departure can satisfy:
+/// `db-2` waits (zones a and b hold one each, zone c counts and holds
+/// none). At 1m `db-0` is deleted; its preStop hook keeps it terminating
+/// for 10 minutes. A terminating pod stops counting at once, but turning
+/// terminating is a plain Pod/Update that PodTopologySpread does not
+/// register, so no event moves `db-2`: the leftover flush does, at the
+/// first 30 s tick after it has waited longer than
+/// `podMaxInUnschedulablePodsDuration` since its last attempt.
+fn spread_scenario(timings: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "flush",
+    duration: "8m",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {{"tier": "ab"}}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {{"tier": "c"}}),
+    ]),
+    timings: ({timings}),
+    services: [(name: "db", selector: {{"app": "db"}})],
+    statefulsets: [
+        (name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {{"app": "db"}}, nodeSelector: {{"tier": "ab"}},
+                terminationGracePeriodSeconds: 900,
+                lifecycle: (preStop: (sleep: (seconds: 600))),
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {{"app": "db"}}))])),
+    ],
+    timeline: [(at: "1m", do: DeletePod(pod: "db-0"))],
+)"#
+    )
+}
+
+/// The last time the scheduler tried `name` and failed before `before`:
+/// the flush counts from there. Failed attempts that repeat the message
+/// record nothing, so this is the first record of the last message.
+fn pending_since(sim: &Simulation, name: &str) -> SimTime {
+    let pod = sim.world.pod_named(name).unwrap();
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodUnschedulable { pod: p, .. } if *p == pod => Some(r.at),
+            _ => None,
+        })
+        .next_back()
+        .expect("it waited")
+}
+
+#[test]
+fn a_pod_no_event_moves_is_retried_by_the_flush() {
+    let (sim, _) = run(&spread_scenario(""));
+    let waited = pending_since(&sim, "db-2");
+    assert!(waited < t("1m"), "db-2 waits from the start");
+    // 5 min after its last failed attempt, on the 30 s grid: 5m30s.
+    assert_eq!(scheduled(&sim, "db-2"), Some(t("5m30s")), "the flush retries db-2");
+    // db-0 still terminates (its preStop hook runs 10 minutes).
+    let db0 = sim.world.pod(sim.world.pod_named("db-0").unwrap());
+    assert!(db0.deletion_timestamp.is_some() && db0.removed_at.is_none());
+
+    // The limit is a timing a scenario may set.
+    let (sim, _) = run(&spread_scenario(r#"podMaxInUnschedulablePodsDuration: "2m""#));
+    assert_eq!(scheduled(&sim, "db-2"), Some(t("2m30s")), "2m after its last attempt, on the grid");
+}
+
+/// The hint for a label update by release: `web-0` may not share a node
+/// with an `app: cache` pod (required anti-affinity), and the one node
+/// runs `cache-0`. At 1m `cache-0` loses the label. With the queueing
+/// hints (1.36) InterPodAffinity moves `web-0` at once. Without them
+/// (1.31) the queue's pre-filter passes only pods with an affinity term
+/// matching the updated pod (or rejected by PodTopologySpread), so
+/// `web-0` waits for the leftover flush: 5m30s.
+#[test]
+fn an_anti_affinity_peer_relabelled_moves_the_waiting_pod_by_release() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+    name: "anti-retry",
+    duration: "7m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "pool", count: 1, zones: ["zone-a"])]),
+    services: [(name: "web", selector: {{"app": "web"}}), (name: "cache", selector: {{"role": "cache"}})],
+    statefulsets: [
+        (name: "cache", serviceName: "cache", replicas: 1,
+            template: (image: "redis", labels: {{"role": "cache", "app": "cache"}})),
+        (name: "web", serviceName: "web", replicas: 1,
+            template: (image: "nginx", labels: {{"app": "web"}},
+                affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {{"app": "cache"}}), topologyKey: "kubernetes.io/hostname"),
+                ])))),
+    ],
+    timeline: [(at: "1m", do: PatchPod(pod: "cache-0", removeLabels: ["app"]))],
+)"#
+        )
+    };
+    let (sim, _) = run(&source("1.36"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("1m")), "1.36: the hint moves web-0");
+    let (sim, _) = run(&source("1.31"));
+    assert!(pending_since(&sim, "web-0") < t("30s"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.31: the flush moves web-0");
 }

@@ -523,8 +523,8 @@ impl<'a> Api<'a> {
     /// status, reason and message), and the FailedScheduling Event of a
     /// repeat is folded by the event recorder into the existing one (its
     /// count and last time), not a new object. The trace records the
-    /// verdict when it changes; a pod retried and failing alike adds
-    /// nothing.
+    /// verdict when it changes; a pod retried every five minutes by the
+    /// flush, failing alike, adds nothing.
     pub fn mark_unschedulable(&mut self, pod: PodId, message: String, rejected_by: crate::world::Plugins) {
         let now = self.now;
         let waiting = self.world.unschedulable.entry(pod).or_insert(crate::world::Waiting {

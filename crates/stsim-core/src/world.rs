@@ -215,6 +215,9 @@ pub struct World {
     /// Live pods that the scheduler could not place yet: kube-scheduler's
     /// unschedulable pod pool, with what each one's last attempt left.
     pub unschedulable: BTreeMap<PodId, Waiting>,
+    /// When the scheduler's leftover flush is next due, while it is armed
+    /// (`controllers::scheduler::queueing`).
+    pub scheduler_flush_at: Option<crate::time::SimTime>,
     /// PodDisruptionBudgets.
     pub pdbs: Vec<crate::controllers::disruption::PodDisruptionBudget>,
     /// `kubectl drain` runs, by node.
@@ -331,6 +334,7 @@ impl World {
             gc_quarantine_names: BTreeMap::new(),
             pods_on_unknown_nodes: BTreeSet::new(),
             node_fits: Vec::new(),
+            scheduler_flush_at: None,
             scheduler_next_start: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,

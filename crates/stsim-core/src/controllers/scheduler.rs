@@ -718,9 +718,12 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
 }
 
-/// The pod fits nowhere: it waits in the unschedulable pool.
+/// The pod fits nowhere: it waits in the unschedulable pool, and the
+/// leftover flush is armed for it (unless armed already).
 fn unschedulable(api: &mut Api, id: PodId, message: String, rejected_by: Plugins) {
     api.mark_unschedulable(id, message, rejected_by);
+    let now = api.now;
+    queueing::arm_flush(api, now);
 }
 
 /// Why each live node does or does not fit the pod now, in filter order:

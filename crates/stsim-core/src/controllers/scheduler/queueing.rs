@@ -2,9 +2,10 @@
 //!
 //! Owns kube-scheduler's moves out of the unschedulable pod pool
 //! (`pkg/scheduler/backend/queue/scheduling_queue.go`) that follow other
-//! pods: an assigned pod added or relabelled asks the queueing hints of
-//! the plugins that rejected each waiting pod (InterPodAffinity,
-//! PodTopologySpread).
+//! pods and time: an assigned pod added or relabelled asks the queueing
+//! hints of the plugins that rejected each waiting pod (InterPodAffinity,
+//! PodTopologySpread), and the leftover flush retries a pod that no event
+//! moved once it has waited longer than `podMaxInUnschedulablePodsDuration`.
 //!
 //! Does not own the attempt itself (`scheduler::schedule`), nor the broader
 //! retries the API server makes when room, volumes or nodes appear
@@ -14,15 +15,42 @@
 //! rejecting plugins' hints (InterPodAffinity queues a pod only when the
 //! removed pod matched its anti-affinity, and from 1.36 when the removed
 //! pod's anti-affinity matched it, k/k #135325; a pod whose required
-//! self-affinity only the removed pod blocked is not queued, k/k #141354).
-//! stsim retries such a pod at once. An event's move retries the pod at
-//! once: the backoff is not modelled.
+//! self-affinity only the removed pod blocked waits for the flush there,
+//! k/k #141354). stsim retries such a pod at once.
+//!
+//! Backoff (`podInitialBackoffSeconds` 1 s, doubled per failed attempt up
+//! to `podMaxBackoffSeconds` 10 s) is applied to the flush's moves only:
+//! an event's move retries the pod at once. With the default five
+//! minutes, a flushed pod's backoff has always run out.
 
 use crate::api::Api;
 use crate::config::{Labels, PodAffinityTerm, WhenUnsatisfiable};
 use crate::events::EventKey;
 use crate::objects::{Pod, PodId};
+use crate::time::{SimDuration, SimTime};
 use crate::world::{Plugins, World};
+
+/// How often the leftover flush runs: `wait.Until(..., 30*time.Second)` in
+/// the queue's `Run`, not configurable.
+pub const FLUSH_PERIOD: SimDuration = SimDuration::from_secs(30);
+
+/// `podInitialBackoffSeconds` and `podMaxBackoffSeconds`, the
+/// KubeSchedulerConfiguration defaults.
+const INITIAL_BACKOFF: SimDuration = SimDuration::from_secs(1);
+const MAX_BACKOFF: SimDuration = SimDuration::from_secs(10);
+
+/// `calculateBackoffDuration`: 1 s doubled per failed attempt after the
+/// first, at most 10 s.
+pub fn backoff(attempts: u32) -> SimDuration {
+    let mut backoff = INITIAL_BACKOFF;
+    for _ in 1..attempts {
+        backoff = SimDuration::from_millis(backoff.as_millis() * 2);
+        if backoff >= MAX_BACKOFF {
+            return MAX_BACKOFF;
+        }
+    }
+    backoff
+}
 
 /// An assigned pod was added (bound, or created with `spec.nodeName`:
 /// the scheduler's informer sees a pod with a node), or had its labels
@@ -118,4 +146,72 @@ fn affinity_hint(world: &World, waiting: &Pod, changed: &Pod, old: Option<&Label
         if world.kubernetes.minor >= 37 { anti.iter().any(|t| t.selects(labels)) } else { all(anti, labels) }
     };
     (!all(terms, old) && all(terms, &changed.labels)) || (anti_matches(old) && !anti_matches(&changed.labels))
+}
+
+/// The first tick of the flush's 30 s grid (from the scheduler's start,
+/// time zero) after both `after` and now.
+fn next_tick(now: SimTime, after: SimTime) -> SimTime {
+    let period = FLUSH_PERIOD.as_millis();
+    let from = after.max(now).as_millis();
+    SimTime::from_millis((from / period + 1) * period)
+}
+
+/// Arms the flush, unless it is armed, for the first tick at which a pod
+/// that failed at `failed_at` will have waited longer than the limit. The
+/// flush re-arms itself for the pods still waiting, so one timer stands
+/// while the pool is not empty and none while it is.
+pub fn arm_flush(api: &mut Api, failed_at: SimTime) {
+    if api.world.scheduler_flush_at.is_some() {
+        return;
+    }
+    let at = next_tick(api.now, failed_at + api.world.timings.pod_max_in_unschedulable_pods);
+    api.world.scheduler_flush_at = Some(at);
+    api.arm(EventKey::SchedulerFlush, at);
+}
+
+/// `flushUnschedulablePodsLeftover`: every pod that has waited longer than
+/// `podMaxInUnschedulablePodsDuration` since its last failed attempt is
+/// tried again, once its backoff is over.
+pub fn flush_leftover(api: &mut Api) {
+    api.world.scheduler_flush_at = None;
+    let (now, limit) = (api.now, api.world.timings.pod_max_in_unschedulable_pods);
+    let mut due: Vec<(PodId, SimTime)> = Vec::new();
+    let mut earliest: Option<SimTime> = None;
+    for (&pod, waiting) in &api.world.unschedulable {
+        if now.since(waiting.failed_at) > limit {
+            due.push((pod, waiting.failed_at + backoff(waiting.attempts)));
+        } else {
+            earliest = Some(earliest.map_or(waiting.failed_at, |e| e.min(waiting.failed_at)));
+        }
+    }
+    for &(pod, backoff_ends) in &due {
+        let key = EventKey::Schedule(pod);
+        api.queue.wake(key, backoff_ends.max(now), key.phase());
+    }
+    // The pods sent back re-arm it when they fail again (from now).
+    if let Some(from) = earliest.or((!due.is_empty()).then_some(now)) {
+        arm_flush(api, from);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_ten() {
+        let secs = |attempts| backoff(attempts).as_millis() / 1000;
+        assert_eq!([secs(1), secs(2), secs(3), secs(4), secs(5), secs(40)], [1, 2, 4, 8, 10, 10]);
+    }
+
+    #[test]
+    fn the_flush_ticks_on_the_thirty_second_grid() {
+        let t = |s: u64| SimTime::from_millis(s * 1000);
+        // Waited longer than the limit: strictly after 5 min.
+        assert_eq!(next_tick(t(0), t(300)), t(330));
+        assert_eq!(next_tick(t(0), t(301)), t(330));
+        assert_eq!(next_tick(t(0), t(329)), t(330));
+        // Never in the past.
+        assert_eq!(next_tick(t(400), t(100)), t(420));
+    }
 }
