@@ -177,3 +177,48 @@ fn an_anti_affinity_peer_relabelled_moves_the_waiting_pod_by_release() {
     assert!(pending_since(&sim, "web-0") < t("30s"));
     assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.31: the flush moves web-0");
 }
+
+/// A pod's removal asks the rejecting plugins' hints too. `cache-0`'s
+/// required anti-affinity keeps `app: web` pods off its node, the only
+/// one, so `web-0` waits (InterPodAffinity, existing pods' anti-affinity).
+/// At 1m `cache` is scaled to 0 and `cache-0` goes. From 1.36
+/// InterPodAffinity queues a pod that the removed pod's anti-affinity
+/// repelled (k/k #135325) and `web-0` goes in when `cache-0` is removed;
+/// in 1.35 its hint asks only the waiting pod's own anti-affinity, so
+/// `web-0` waits for the leftover flush, at 5m30s.
+#[test]
+fn a_repelling_pod_removed_moves_the_waiting_pod_from_1_36() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+    name: "existing-anti",
+    duration: "7m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "pool", count: 1, zones: ["zone-a"])]),
+    services: [(name: "web", selector: {{"app": "web"}}), (name: "cache", selector: {{"app": "cache"}})],
+    statefulsets: [
+        (name: "cache", serviceName: "cache", replicas: 1,
+            template: (image: "redis", labels: {{"app": "cache"}},
+                affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {{"app": "web"}}), topologyKey: "kubernetes.io/hostname"),
+                ])))),
+        (name: "web", serviceName: "web", replicas: 1, template: (image: "nginx", labels: {{"app": "web"}})),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "cache", replicas: 0))],
+)"#
+        )
+    };
+    let removed = |sim: &Simulation| {
+        let at = sim.trace.records.iter().find_map(|r| match r.event {
+            Event::PodRemoved { pod, .. } if sim.world.pod(pod).name == "cache-0" => Some(r.at),
+            _ => None,
+        });
+        at.expect("cache-0 is gone")
+    };
+    let (sim, _) = run(&source("1.36"));
+    assert!(removed(&sim) > t("1m"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(removed(&sim)), "1.36: web-0 goes in as cache-0 goes");
+    let (sim, _) = run(&source("1.35"));
+    assert!(removed(&sim) < t("2m") && pending_since(&sim, "web-0") < t("30s"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.35: the flush moves web-0");
+}

@@ -182,6 +182,9 @@ pub enum Change {
     /// A pod with a node appeared to the scheduler's informer (bound, or
     /// created with `spec.nodeName`): the scheduling queue's work.
     AssignedPodAdded(PodId),
+    /// A pod with a node left the scheduler's view: deleted, finished, or
+    /// its assumption forgotten.
+    AssignedPodRemoved(PodId),
     /// The labels of a pod with a node changed from `old`.
     AssignedPodRelabelled { pod: PodId, old: crate::config::Labels },
 }
@@ -449,9 +452,11 @@ impl<'a> Api<'a> {
         }
         let p = self.world.pod(pod);
         let node = p.node.or(p.assumed_node);
-        // A finished pod left the scheduler's count when it finished.
+        // A finished pod left the scheduler's count (and its informer's
+        // view) when it finished.
+        let leaves_scheduler = node.is_some() && !p.is_terminal();
         if let Some(node) = node
-            && !p.is_terminal()
+            && leaves_scheduler
         {
             self.give_node_room(pod, node);
         }
@@ -460,8 +465,8 @@ impl<'a> Api<'a> {
         self.cancel(EventKey::Kubelet(pod));
         self.cancel(EventKey::Schedule(pod));
         self.pod_changed(pod);
-        if node.is_some() {
-            self.retry_unschedulable();
+        if leaves_scheduler {
+            self.notify(Change::AssignedPodRemoved(pod));
         }
         self.pod_gone(pod);
         // The pvc-protection controller lets go of claims no pod uses now.
@@ -567,7 +572,9 @@ impl<'a> Api<'a> {
         let Some(node) = self.world.pod(pod).assumed_node else { return };
         self.give_node_room(pod, node);
         self.world.pod_mut(pod).assumed_node = None;
-        self.retry_unschedulable();
+        // Unreserve: the scheduler moves the waiting pods as for an
+        // assigned pod's delete (`handleAssumedPodDeletion`).
+        self.notify(Change::AssignedPodRemoved(pod));
     }
 
     /// `spec.nodeName` is set: the pod is bound to its assumed node.
@@ -602,7 +609,9 @@ impl<'a> Api<'a> {
             && let Some(node) = p.node.or(p.assumed_node)
         {
             self.give_node_room(pod, node);
-            self.retry_unschedulable();
+            // The scheduler's informer, which watches only pods that have
+            // not finished, sees a delete.
+            self.notify(Change::AssignedPodRemoved(pod));
         }
         let p = self.world.pod_mut(pod);
         let before = p.display_status();

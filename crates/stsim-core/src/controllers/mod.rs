@@ -33,6 +33,7 @@ pub fn react(api: &mut Api, change: Change) {
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
         Change::AssignedPodAdded(pod) => scheduler::queueing::assigned_pod_changed(api, pod, None),
+        Change::AssignedPodRemoved(pod) => scheduler::queueing::assigned_pod_removed(api, pod),
         Change::AssignedPodRelabelled { pod, old } => {
             scheduler::queueing::assigned_pod_changed(api, pod, Some(&old))
         }

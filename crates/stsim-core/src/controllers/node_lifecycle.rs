@@ -150,6 +150,7 @@ pub fn on_change(api: &mut Api, change: Change) {
         | Change::ResizeRequested(_)
         | Change::ClaimCreated(_)
         | Change::AssignedPodAdded(_)
+        | Change::AssignedPodRemoved(_)
         | Change::AssignedPodRelabelled { .. } => {}
     }
 }

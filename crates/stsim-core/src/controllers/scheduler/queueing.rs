@@ -7,16 +7,13 @@
 //! PodTopologySpread), and the leftover flush retries a pod that no event
 //! moved once it has waited longer than `podMaxInUnschedulablePodsDuration`.
 //!
-//! Does not own the attempt itself (`scheduler::schedule`), nor the broader
-//! retries the API server makes when room, volumes or nodes appear
-//! (`Api::retry_unschedulable`: every waiting pod, a superset of what the
-//! plugins' hints for those events would move). A pod's removal is one of
-//! those: it wakes every waiting pod, where kube-scheduler asks the
-//! rejecting plugins' hints (InterPodAffinity queues a pod only when the
-//! removed pod matched its anti-affinity, and from 1.36 when the removed
-//! pod's anti-affinity matched it, k/k #135325; a pod whose required
-//! self-affinity only the removed pod blocked waits for the flush there,
-//! k/k #141354). stsim retries such a pod at once.
+//! An assigned pod's removal (deleted, finished, or its assumption
+//! forgotten) asks the hints too: NodeResourcesFit and NodePorts (room and
+//! ports freed) as well. Does not own the attempt itself
+//! (`scheduler::schedule`), nor the broader retries the API server makes
+//! when volumes or nodes change (`Api::retry_unschedulable`: every waiting
+//! pod, a superset of what the plugins' hints for those events would move;
+//! a pod that fails again records nothing new).
 //!
 //! Backoff (`podInitialBackoffSeconds` 1 s, doubled per failed attempt up
 //! to `podMaxBackoffSeconds` 10 s) is applied to the flush's moves only:
@@ -75,6 +72,85 @@ pub fn assigned_pod_changed(api: &mut Api, pod: PodId, old: Option<&Labels>) {
     }
 }
 
+/// An assigned pod left the scheduler's view: deleted, finished (its pod
+/// informer watches only pods that have not), or its assumption forgotten
+/// (`deleteAssignedPodFromCache`, `handleAssumedPodDeletion`: an
+/// `AssignedPodDelete` event to every waiting pod).
+pub fn assigned_pod_removed(api: &mut Api, pod: PodId) {
+    let world = api.world();
+    if world.unschedulable.is_empty() {
+        return;
+    }
+    let removed = world.pod(pod);
+    let moved: Vec<PodId> = world
+        .unschedulable
+        .iter()
+        .filter(|(id, waiting)| {
+            **id != pod && worth_requeuing_after_removal(world, world.pod(**id), waiting.rejected_by, removed)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in moved {
+        api.wake(EventKey::Schedule(id));
+    }
+}
+
+/// Whether an assigned pod's removal moves the waiting pod. The plugins
+/// that register pod deletes are NodeResourcesFit, NodePorts,
+/// PodTopologySpread and InterPodAffinity (not NodeUnschedulable,
+/// TaintToleration, NodeAffinity or VolumeBinding). Without the queueing
+/// hints any of them having rejected the pod moves it. With them:
+/// NodeResourcesFit on any assigned pod's delete; NodePorts when the
+/// removed pod held a host port the pod asks for; PodTopologySpread when a
+/// `DoNotSchedule` selector matches the removed pod; InterPodAffinity when
+/// the removed pod matches the pod's required anti-affinity or, from 1.36
+/// (k/k #135325), the removed pod's required anti-affinity selects the pod
+/// (all terms before 1.37, any term from 1.37, k/k #139161). A pod whose
+/// required affinity only the removed pod could have satisfied otherwise
+/// (a self-affinity, k/k #141354) is not moved: it waits for the flush.
+fn worth_requeuing_after_removal(world: &World, waiting: &Pod, rejected_by: Plugins, removed: &Pod) -> bool {
+    let registered = Plugins::NODE_RESOURCES_FIT
+        .with(Plugins::NODE_PORTS)
+        .with(Plugins::POD_TOPOLOGY_SPREAD)
+        .with(Plugins::INTER_POD_AFFINITY);
+    if rejected_by.is_empty() {
+        return true;
+    }
+    if !world.features.scheduler_queueing_hints {
+        return rejected_by.any_of(registered);
+    }
+    let ports = || removed.host_ports.iter().any(|port| waiting.host_ports.contains(port));
+    let spread = || hard_selectors(waiting).any(|s| s.matches(&removed.labels));
+    let affinity = || {
+        anti_matches(world, &waiting.affinity.anti_required, &removed.labels)
+            || (world.kubernetes.minor >= 36
+                && anti_matches(world, &removed.affinity.anti_required, &waiting.labels))
+    };
+    rejected_by.any_of(Plugins::NODE_RESOURCES_FIT)
+        || (rejected_by.any_of(Plugins::NODE_PORTS) && ports())
+        || (rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD) && spread())
+        || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && affinity())
+}
+
+/// The selectors of the pod's `DoNotSchedule` constraints, with
+/// `matchLabelKeys` merged (a constraint without a selector matches none).
+fn hard_selectors(pod: &Pod) -> impl Iterator<Item = crate::config::LabelSelector> + '_ {
+    pod.topology_spread
+        .iter()
+        .filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
+        .filter_map(|c| c.selector_for(&pod.labels))
+}
+
+/// `podMatchesAllAffinityTerms` (none: no match), or, from 1.37, any term
+/// (k/k #139161): whether pods with `labels` are repelled by `terms`.
+fn anti_matches(world: &World, terms: &[PodAffinityTerm], labels: &Labels) -> bool {
+    if world.kubernetes.minor >= 37 {
+        terms.iter().any(|t| t.selects(labels))
+    } else {
+        !terms.is_empty() && terms.iter().all(|t| t.selects(labels))
+    }
+}
+
 /// Whether an assigned pod's add (`old` is `None`) or label update moves
 /// the waiting pod, rejected by `rejected_by` on its last attempt.
 ///
@@ -117,11 +193,7 @@ fn worth_requeuing(
 /// terminating is a plain Pod/Update, which the plugin does not register:
 /// the pod it held back waits for the removal, as in stsim.)
 fn spread_hint(waiting: &Pod, changed: &Pod, old: Option<&Labels>) -> bool {
-    let mut selectors = waiting
-        .topology_spread
-        .iter()
-        .filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
-        .filter_map(|c| c.selector_for(&waiting.labels));
+    let mut selectors = hard_selectors(waiting);
     match old {
         None => selectors.any(|s| s.matches(&changed.labels)),
         Some(old) => {
@@ -142,10 +214,8 @@ fn affinity_hint(world: &World, waiting: &Pod, changed: &Pod, old: Option<&Label
     let terms = &waiting.affinity.affinity_required;
     let Some(old) = old else { return all(terms, &changed.labels) };
     let anti = &waiting.affinity.anti_required;
-    let anti_matches = |labels: &Labels| {
-        if world.kubernetes.minor >= 37 { anti.iter().any(|t| t.selects(labels)) } else { all(anti, labels) }
-    };
-    (!all(terms, old) && all(terms, &changed.labels)) || (anti_matches(old) && !anti_matches(&changed.labels))
+    (!all(terms, old) && all(terms, &changed.labels))
+        || (anti_matches(world, anti, old) && !anti_matches(world, anti, &changed.labels))
 }
 
 /// The first tick of the flush's 30 s grid (from the scheduler's start,
