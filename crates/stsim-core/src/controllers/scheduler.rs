@@ -43,7 +43,9 @@
 //! A pod that fits nowhere stays Pending with kube-scheduler's FitError in
 //! the wording of the modelled release, including the preemption
 //! PostFilter's verdict (all pods have the same priority, so preemption never
-//! helps), and is tried again when the cluster changes. For a
+//! helps), and is tried again when the cluster changes as the scheduling
+//! queue decides (`queueing`: the rejecting plugins' hints, and the
+//! leftover flush after five minutes). For a
 //! `WaitForFirstConsumer` claim the scheduler records its choice on the claim
 //! and waits, with the node reserved, until the volume is provisioned there;
 //! then it binds. Does not own provisioning.
