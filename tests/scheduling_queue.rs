@@ -176,6 +176,13 @@ fn an_anti_affinity_peer_relabelled_moves_the_waiting_pod_by_release() {
     let (sim, _) = run(&source("1.31"));
     assert!(pending_since(&sim, "web-0") < t("30s"));
     assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.31: the flush moves web-0");
+    // The gate, not the release number, decides: 1.36 with it off is 1.31.
+    let gated = source("1.36").replace(
+        r#"kubernetesVersion: "1.36","#,
+        r#"kubernetesVersion: "1.36", featureGates: {"SchedulerQueueingHints": false},"#,
+    );
+    let (sim, _) = run(&gated);
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.36 without the hints");
 }
 
 /// A pod's removal asks the rejecting plugins' hints too. `cache-0`'s
@@ -221,4 +228,47 @@ fn a_repelling_pod_removed_moves_the_waiting_pod_from_1_36() {
     let (sim, _) = run(&source("1.35"));
     assert!(removed(&sim) < t("2m") && pending_since(&sim, "web-0") < t("30s"));
     assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.35: the flush moves web-0");
+}
+
+/// PodTopologySpread's move on an assigned pod's add, by release. `db-a`
+/// may run only in zones a and b, yet zone c counts (`nodeAffinityPolicy:
+/// Ignore`) and holds none, so `db-a-2` waits. At 1m `db-b-0`, which the
+/// constraint counts, lands in zone c. From 1.31 (the queue's pre-filter
+/// takes pods PodTopologySpread rejected, k/k #122627; from 1.32 its
+/// hint) `db-a-2` goes in at that instant; in 1.30 only a pod with a
+/// matching affinity term is passed on, and `db-a-2` waits for the flush.
+#[test]
+fn a_counted_pod_placed_moves_a_spread_waiter_from_1_31() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+    name: "spread-retry",
+    duration: "7m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {{"tier": "ab"}}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {{"tier": "c"}}),
+    ]),
+    services: [(name: "db", selector: {{"app": "db"}})],
+    statefulsets: [
+        (name: "db-a", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {{"app": "db", "set": "a"}}, nodeSelector: {{"tier": "ab"}},
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {{"app": "db"}}))])),
+        (name: "db-b", serviceName: "db", replicas: 0,
+            template: (image: "postgres", labels: {{"app": "db", "set": "b"}}, nodeSelector: {{"tier": "c"}})),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "db-b", replicas: 1))],
+)"#
+        )
+    };
+    for version in ["1.31", "1.36"] {
+        let (sim, _) = run(&source(version));
+        let b = scheduled(&sim, "db-b-0").expect("db-b-0 is placed");
+        assert_eq!(scheduled(&sim, "db-a-2"), Some(b), "{version}: db-a-2 goes in with db-b-0");
+    }
+    let (sim, _) = run(&source("1.30"));
+    assert!(pending_since(&sim, "db-a-2") < t("30s"));
+    assert_eq!(scheduled(&sim, "db-a-2"), Some(t("5m30s")), "1.30: the flush moves db-a-2");
 }
