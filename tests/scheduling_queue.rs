@@ -272,3 +272,33 @@ fn a_counted_pod_placed_moves_a_spread_waiter_from_1_31() {
     assert!(pending_since(&sim, "db-a-2") < t("30s"));
     assert_eq!(scheduled(&sim, "db-a-2"), Some(t("5m30s")), "1.30: the flush moves db-a-2");
 }
+
+/// A waiting pod's own update: `db-2` waits on its zone spread, counting
+/// itself (its selector matches its own labels). At 1m it is relabelled
+/// out of the selector (`kubectl label pod db-2 app=other`): it no longer
+/// adds to its zone's count, and PodTopologySpread's hint for the pod's
+/// own label change sends it back at once (it would otherwise wait for
+/// the flush, 5m30s).
+#[test]
+fn a_waiting_pod_relabelled_out_of_its_spread_selector_goes_in() {
+    let source = r#"Scenario(
+    name: "self-update",
+    duration: "7m",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {"tier": "ab"}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {"tier": "c"}),
+    ]),
+    services: [(name: "db", selector: {"app": "db"})],
+    statefulsets: [
+        (name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {"app": "db"}, nodeSelector: {"tier": "ab"},
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {"app": "db"}))])),
+    ],
+    timeline: [(at: "1m", do: PatchPod(pod: "db-2", labels: {"app": "other"}))],
+)"#;
+    let (sim, _) = run(source);
+    assert!(pending_since(&sim, "db-2") < t("30s"));
+    assert_eq!(scheduled(&sim, "db-2"), Some(t("1m")), "db-2 goes in when relabelled");
+}

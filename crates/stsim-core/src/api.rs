@@ -185,6 +185,10 @@ pub enum Change {
     /// A pod with a node left the scheduler's view: deleted, finished, or
     /// its assumption forgotten.
     AssignedPodRemoved(PodId),
+    /// A pod waiting in the scheduler's unschedulable pool was updated: its
+    /// labels changed from `old_labels`, or (`None`) another field of its
+    /// metadata or spec (owner references, image).
+    UnscheduledPodUpdated { pod: PodId, old_labels: Option<crate::config::Labels> },
     /// The labels of a pod with a node changed from `old`.
     AssignedPodRelabelled { pod: PodId, old: crate::config::Labels },
 }
@@ -500,12 +504,21 @@ impl<'a> Api<'a> {
         self.wake(EventKey::VolumeUsage);
     }
 
+    /// A pod waiting for a node was updated: the scheduler's queue hears
+    /// (`PriorityQueue.Update`).
+    pub(crate) fn waiting_pod_updated(&mut self, pod: PodId, old_labels: Option<crate::config::Labels>) {
+        if self.world.unschedulable.contains_key(&pod) {
+            self.notify(Change::UnscheduledPodUpdated { pod, old_labels });
+        }
+    }
+
     /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
         let now = self.now;
         self.world.pod_mut(pod).history.owners.push((now, None));
         self.record(Event::PodOrphaned { pod });
+        self.waiting_pod_updated(pod, None);
     }
 
     /// A StatefulSet adopts an orphaned pod: its controller reference is set
@@ -516,6 +529,7 @@ impl<'a> Api<'a> {
         self.world.pod_mut(pod).history.owners.push((now, Some(sts)));
         self.record(Event::PodAdopted { pod, sts });
         self.pod_changed(pod);
+        self.waiting_pod_updated(pod, None);
     }
 
     /// The scheduler's verdict that no node fits, with its message and the

@@ -47,6 +47,8 @@ impl Api<'_> {
         let p = self.world.pod(pod);
         if p.node.is_some() && !p.is_terminal() {
             self.notify(Change::AssignedPodRelabelled { pod, old });
+        } else {
+            self.waiting_pod_updated(pod, Some(old));
         }
     }
 
@@ -107,6 +109,7 @@ impl Api<'_> {
         self.record(Event::PodPatched { pod, change: format!("image {image}") });
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
+        self.waiting_pod_updated(pod, None);
         Ok(())
     }
 

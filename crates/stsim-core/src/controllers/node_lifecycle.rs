@@ -151,6 +151,7 @@ pub fn on_change(api: &mut Api, change: Change) {
         | Change::ClaimCreated(_)
         | Change::AssignedPodAdded(_)
         | Change::AssignedPodRemoved(_)
+        | Change::UnscheduledPodUpdated { .. }
         | Change::AssignedPodRelabelled { .. } => {}
     }
 }

@@ -132,6 +132,32 @@ fn worth_requeuing_after_removal(world: &World, waiting: &Pod, rejected_by: Plug
         || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && affinity())
 }
 
+/// A pod in the pool was itself updated (`PriorityQueue.Update`). Without
+/// the queueing hints any change that is not only status or finalizers
+/// (`isPodUpdated`) sends it back. With them, the update's events
+/// (`PodSchedulingPropertiesChange`: a label change, else a plain update)
+/// ask the rejecting plugins: PodTopologySpread when a `DoNotSchedule`
+/// selector starts or stops matching the pod itself, InterPodAffinity
+/// when its labels changed from 1.36 (k/k #135394; before, its hint skipped
+/// an unscheduled pod); no plugin stsim models registers a plain update. A
+/// pod no plugin rejected moves on any update.
+pub fn unscheduled_pod_updated(api: &mut Api, pod: PodId, old: Option<&Labels>) {
+    let world = api.world();
+    let Some(waiting) = world.unschedulable.get(&pod) else { return };
+    let (rejected_by, p) = (waiting.rejected_by, world.pod(pod));
+    let moves = !world.features.scheduler_queueing_hints
+        || rejected_by.is_empty()
+        || old.is_some_and(|old| {
+            *old != p.labels
+                && ((rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD)
+                    && hard_selectors(p).any(|s| s.matches(old) != s.matches(&p.labels)))
+                    || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && world.kubernetes.minor >= 36))
+        });
+    if moves {
+        api.wake(EventKey::Schedule(pod));
+    }
+}
+
 /// The selectors of the pod's `DoNotSchedule` constraints, with
 /// `matchLabelKeys` merged (a constraint without a selector matches none).
 fn hard_selectors(pod: &Pod) -> impl Iterator<Item = crate::config::LabelSelector> + '_ {
