@@ -1,19 +1,18 @@
 //! The scheduling queue: when a pod that did not fit is tried again.
 //!
 //! Owns kube-scheduler's moves out of the unschedulable pod pool
-//! (`pkg/scheduler/backend/queue/scheduling_queue.go`) that follow other
-//! pods and time: an assigned pod added or relabelled asks the queueing
-//! hints of the plugins that rejected each waiting pod (InterPodAffinity,
-//! PodTopologySpread), and the leftover flush retries a pod that no event
+//! (`pkg/scheduler/backend/queue/scheduling_queue.go`) that follow pods
+//! and time: an assigned pod added, relabelled or removed, and a waiting
+//! pod's own update, ask the queueing hints of the plugins that rejected
+//! each waiting pod (by release: `SchedulerQueueingHints`, and the queue's
+//! pre-filter before it); the leftover flush retries a pod that no event
 //! moved once it has waited longer than `podMaxInUnschedulablePodsDuration`.
 //!
-//! An assigned pod's removal (deleted, finished, or its assumption
-//! forgotten) asks the hints too: NodeResourcesFit and NodePorts (room and
-//! ports freed) as well. Does not own the attempt itself
-//! (`scheduler::schedule`), nor the broader retries the API server makes
-//! when volumes or nodes change (`Api::retry_unschedulable`: every waiting
-//! pod, a superset of what the plugins' hints for those events would move;
-//! a pod that fails again records nothing new).
+//! Does not own the attempt itself (`scheduler::schedule`), nor the broader
+//! retries the API server makes when volumes or nodes change
+//! (`Api::retry_unschedulable`: every waiting pod, a superset of what the
+//! plugins' hints for those events would move; a pod that fails again
+//! records nothing new).
 //!
 //! Backoff (`podInitialBackoffSeconds` 1 s, doubled per failed attempt up
 //! to `podMaxBackoffSeconds` 10 s) is applied to the flush's moves only:
@@ -217,7 +216,8 @@ fn worth_requeuing(
 /// `DoNotSchedule` constraint's selector matches, or a label update that
 /// makes such a selector match or stop matching. (A pod turning
 /// terminating is a plain Pod/Update, which the plugin does not register:
-/// the pod it held back waits for the removal, as in stsim.)
+/// in Kubernetes as here, the pod it held back waits for the removal or
+/// the flush.)
 fn spread_hint(waiting: &Pod, changed: &Pod, old: Option<&Labels>) -> bool {
     let mut selectors = hard_selectors(waiting);
     match old {
