@@ -55,6 +55,8 @@ mod report_schema;
 #[cfg(test)]
 mod scheduling;
 #[cfg(test)]
+mod scheduling_queue;
+#[cfg(test)]
 mod storage;
 #[cfg(test)]
 mod support;

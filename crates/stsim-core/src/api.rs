@@ -160,7 +160,7 @@ pub struct NewPvc {
 /// to within the same write, as an informer's handler would before the next
 /// change is seen. The API server says what changed; it does not know who
 /// listens (the simulation passes the listener, `controllers::react`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// A Node object was created.
     NodeAdded(NodeId),
@@ -179,6 +179,18 @@ pub enum Change {
     ResizeRequested(PvcId),
     /// A claim was created: the PV controller and the provisioner's work.
     ClaimCreated(PvcId),
+    /// A pod with a node appeared to the scheduler's informer (bound, or
+    /// created with `spec.nodeName`): the scheduling queue's work.
+    AssignedPodAdded(PodId),
+    /// A pod with a node left the scheduler's view: deleted, finished, or
+    /// its assumption forgotten.
+    AssignedPodRemoved(PodId),
+    /// A pod waiting in the scheduler's unschedulable pool was updated: its
+    /// labels changed from `old_labels`, or (`None`) another field of its
+    /// metadata or spec (owner references, image).
+    UnscheduledPodUpdated { pod: PodId, old_labels: Option<crate::config::Labels> },
+    /// The labels of a pod with a node changed from `old`.
+    AssignedPodRelabelled { pod: PodId, old: crate::config::Labels },
 }
 
 /// Who hears of each [`Change`].
@@ -248,8 +260,10 @@ impl<'a> Api<'a> {
     }
 
     /// Room or volumes appeared: every pod waiting for a node tries again.
+    /// (A superset of the pods the rejecting plugins' queueing hints would
+    /// move: a pod that fails again records nothing new.)
     fn retry_unschedulable(&mut self) {
-        let waiting: Vec<PodId> = self.world.unschedulable.iter().copied().collect();
+        let waiting: Vec<PodId> = self.world.unschedulable.keys().copied().collect();
         for pod in waiting {
             self.wake(EventKey::Schedule(pod));
         }
@@ -454,9 +468,11 @@ impl<'a> Api<'a> {
         }
         let p = self.world.pod(pod);
         let node = p.node.or(p.assumed_node);
-        // A finished pod left the scheduler's count when it finished.
+        // A finished pod left the scheduler's count (and its informer's
+        // view) when it finished.
+        let leaves_scheduler = node.is_some() && !p.is_terminal();
         if let Some(node) = node
-            && !p.is_terminal()
+            && leaves_scheduler
         {
             self.give_node_room(pod, node);
         }
@@ -465,8 +481,8 @@ impl<'a> Api<'a> {
         self.cancel(EventKey::Kubelet(pod));
         self.cancel(EventKey::Schedule(pod));
         self.pod_changed(pod);
-        if node.is_some() {
-            self.retry_unschedulable();
+        if leaves_scheduler {
+            self.notify(Change::AssignedPodRemoved(pod));
         }
         self.pod_gone(pod);
         // The pvc-protection controller lets go of claims no pod uses now.
@@ -500,12 +516,21 @@ impl<'a> Api<'a> {
         self.wake(EventKey::VolumeUsage);
     }
 
+    /// A pod waiting for a node was updated: the scheduler's queue hears
+    /// (`PriorityQueue.Update`).
+    pub(crate) fn waiting_pod_updated(&mut self, pod: PodId, old_labels: Option<crate::config::Labels>) {
+        if self.world.unschedulable.contains_key(&pod) {
+            self.notify(Change::UnscheduledPodUpdated { pod, old_labels });
+        }
+    }
+
     /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
     pub fn orphan_pod(&mut self, pod: PodId) {
         self.world.disown_pod(pod);
         let now = self.now;
         self.world.pod_mut(pod).history.owners.push((now, None));
         self.record(Event::PodOrphaned { pod });
+        self.waiting_pod_updated(pod, None);
     }
 
     /// A StatefulSet adopts an orphaned pod: its controller reference is set
@@ -516,12 +541,31 @@ impl<'a> Api<'a> {
         self.world.pod_mut(pod).history.owners.push((now, Some(sts)));
         self.record(Event::PodAdopted { pod, sts });
         self.pod_changed(pod);
+        self.waiting_pod_updated(pod, None);
     }
 
-    /// The scheduler's verdict that no node fits, with its message.
-    pub fn mark_unschedulable(&mut self, pod: PodId, message: String) {
-        self.world.unschedulable.insert(pod);
+    /// The scheduler's verdict that no node fits, with its message and the
+    /// plugins that rejected the pod: it joins (or stays in) the pool of
+    /// unschedulable pods, its failed attempts counted.
+    ///
+    /// A failure with the message already on the pod records nothing: the
+    /// scheduler writes the PodScheduled condition only when it changes
+    /// (`updatePod` skips the call when `UpdatePodCondition` finds the same
+    /// status, reason and message), and the FailedScheduling Event of a
+    /// repeat is folded by the event recorder into the existing one (its
+    /// count and last time), not a new object. The trace records the
+    /// verdict when it changes; a pod retried every five minutes by the
+    /// flush, failing alike, adds nothing.
+    pub fn mark_unschedulable(&mut self, pod: PodId, message: String, rejected_by: crate::world::Plugins) {
         let now = self.now;
+        let waiting = self.world.unschedulable.entry(pod).or_insert(crate::world::Waiting {
+            failed_at: now,
+            attempts: 0,
+            rejected_by,
+        });
+        waiting.failed_at = now;
+        waiting.attempts += 1;
+        waiting.rejected_by = rejected_by;
         let p = self.world.pod_mut(pod);
         p.waits.unschedulable_since.get_or_insert(now);
         if p.status.unschedulable.as_deref() == Some(message.as_str()) {
@@ -546,31 +590,6 @@ impl<'a> Api<'a> {
         p.waits.unschedulable_since = None;
         self.world.unschedulable.remove(&pod);
         self.take_node_room(pod, node);
-        self.retry_spread_waiting(pod);
-    }
-
-    /// A pod placed can lower another's skew: the pods waiting on a
-    /// `DoNotSchedule` spread constraint that counts it try again
-    /// (PodTopologySpread's queueing hint for an assigned pod's add). Pods
-    /// waiting for anything else are not moved by a pod's arrival.
-    fn retry_spread_waiting(&mut self, placed: PodId) {
-        let labels = &self.world.pod(placed).labels;
-        let waiting: Vec<PodId> = self
-            .world
-            .unschedulable
-            .iter()
-            .copied()
-            .filter(|id| {
-                let waiting = self.world.pod(*id);
-                waiting.topology_spread.iter().any(|c| {
-                    c.when_unsatisfiable == crate::config::WhenUnsatisfiable::DoNotSchedule
-                        && c.selector_for(&waiting.labels).is_some_and(|s| s.matches(labels))
-                })
-            })
-            .collect();
-        for pod in waiting {
-            self.wake(EventKey::Schedule(pod));
-        }
     }
 
     /// The scheduler forgets a node it assumed for the pod (`Unreserve`
@@ -579,7 +598,9 @@ impl<'a> Api<'a> {
         let Some(node) = self.world.pod(pod).assumed_node else { return };
         self.give_node_room(pod, node);
         self.world.pod_mut(pod).assumed_node = None;
-        self.retry_unschedulable();
+        // Unreserve: the scheduler moves the waiting pods as for an
+        // assigned pod's delete (`handleAssumedPodDeletion`).
+        self.notify(Change::AssignedPodRemoved(pod));
     }
 
     /// `spec.nodeName` is set: the pod is bound to its assumed node.
@@ -594,6 +615,7 @@ impl<'a> Api<'a> {
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
         self.pod_bound(pod, node);
+        self.notify(Change::AssignedPodAdded(pod));
     }
 
     /// The kubelet reports the state of a failing init container (`None`:
@@ -613,7 +635,9 @@ impl<'a> Api<'a> {
             && let Some(node) = p.node.or(p.assumed_node)
         {
             self.give_node_room(pod, node);
-            self.retry_unschedulable();
+            // The scheduler's informer, which watches only pods that have
+            // not finished, sees a delete.
+            self.notify(Change::AssignedPodRemoved(pod));
         }
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
@@ -726,7 +750,7 @@ impl<'a> Api<'a> {
             .claim_users(&name)
             .iter()
             .copied()
-            .filter(|p| self.world.unschedulable.contains(p))
+            .filter(|p| self.world.unschedulable.contains_key(p))
             .collect();
         for pod in waiting {
             self.wake(EventKey::Schedule(pod));

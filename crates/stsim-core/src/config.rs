@@ -1536,6 +1536,11 @@ pub struct Timings {
     /// it stuck. StatefulSets have no progress deadline; this borrows the
     /// Deployment default `progressDeadlineSeconds: 600`.
     pub rollout_stuck_after: SimDuration,
+    /// kube-scheduler's `podMaxInUnschedulablePodsDuration` (5 min; 60 s
+    /// before 1.24, k/k #108761): a waiting pod that no event moved is
+    /// tried again once it has waited longer than this, by the flush that
+    /// runs every 30 s (`flushUnschedulablePodsLeftover`).
+    pub pod_max_in_unschedulable_pods: SimDuration,
 }
 
 impl Default for Timings {
@@ -1551,6 +1556,7 @@ impl Default for Timings {
             volume_attach: SimDuration::from_secs(10),
             volume_detach: SimDuration::from_secs(10),
             rollout_stuck_after: SimDuration::from_secs(600),
+            pod_max_in_unschedulable_pods: SimDuration::from_secs(300),
         }
     }
 }

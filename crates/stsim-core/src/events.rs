@@ -48,6 +48,8 @@ pub enum EventKey {
     DnsService(ServiceId),
     /// The scheduler tries to place a pod.
     Schedule(PodId),
+    /// The scheduling queue's leftover flush (`flushUnschedulablePodsLeftover`).
+    SchedulerFlush,
     /// The garbage collector deletes objects whose owners are gone.
     GarbageCollect,
     /// The pvc-protection controller looks at a claim that lost its finalizer.
@@ -98,7 +100,7 @@ impl EventKey {
             | EventKey::PvcProtection(_)
             | EventKey::VolumeUsage
             | EventKey::Operator(_) => Phase::Controller,
-            EventKey::Schedule(_) => Phase::Scheduler,
+            EventKey::Schedule(_) | EventKey::SchedulerFlush => Phase::Scheduler,
             EventKey::Apps => Phase::Observe,
         }
     }

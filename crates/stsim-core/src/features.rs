@@ -10,6 +10,13 @@
 //! `Parallel` (k/k issue #137409: a pod of a never-Ready revision is never
 //! replaced) turned it off again from 1.35.4 and in 1.36 (PRs #137926,
 //! #137904); fixed (PR #137666) and on again in 1.37 (PR #139466).
+//!
+//! `SchedulerQueueingHints`: beta and on in 1.28.0, off by default again
+//! from 1.29 (k/k PR #122289, cherry-picked to 1.28), on from 1.32
+//! (KEP-4247). With it on, an assigned pod's add or label update asks the
+//! queueing hints of the plugins that rejected each waiting pod; with it
+//! off, the scheduling queue's own pre-filter picks the pods to move
+//! (`AssignedPodAdded`). Early 1.28 patches are modelled as off.
 
 use serde::Serialize;
 use std::fmt;
@@ -60,7 +67,7 @@ impl fmt::Display for Version {
 }
 
 /// Feature gates the model knows, by their Kubernetes names.
-pub const KNOWN_GATES: &[&str] = &["MaxUnavailableStatefulSet"];
+pub const KNOWN_GATES: &[&str] = &["MaxUnavailableStatefulSet", "SchedulerQueueingHints"];
 
 /// The behaviours in force for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,6 +77,9 @@ pub struct Features {
     /// The 1.37 fix for `Parallel` sets under maxUnavailable: outdated pods
     /// that are already unavailable are replaced first.
     pub max_unavailable_parallel_fix: bool,
+    /// `SchedulerQueueingHints`: plugins' queueing hints decide which
+    /// waiting pods an event moves (`controllers::scheduler::queueing`).
+    pub scheduler_queueing_hints: bool,
 }
 
 impl Features {
@@ -79,13 +89,19 @@ impl Features {
             35 => version.patch <= 3,
             minor => minor >= 37,
         };
-        Features { max_unavailable_statefulset: gate_on, max_unavailable_parallel_fix: version.minor >= 37 }
+        Features {
+            max_unavailable_statefulset: gate_on,
+            max_unavailable_parallel_fix: version.minor >= 37,
+            scheduler_queueing_hints: version.minor >= 32,
+        }
     }
 
     /// Applies `--feature-gates`-style overrides; unknown names are the caller's to reject.
     pub fn with_gate(mut self, name: &str, on: bool) -> Features {
-        if name == "MaxUnavailableStatefulSet" {
-            self.max_unavailable_statefulset = on;
+        match name {
+            "MaxUnavailableStatefulSet" => self.max_unavailable_statefulset = on,
+            "SchedulerQueueingHints" => self.scheduler_queueing_hints = on,
+            _ => {}
         }
         self
     }
@@ -115,6 +131,18 @@ mod tests {
         assert!(gate("1.37.0"));
         assert!(!Features::for_version(Version::new(35, 0)).max_unavailable_parallel_fix);
         assert!(Features::for_version(Version::new(37, 0)).max_unavailable_parallel_fix);
+    }
+
+    #[test]
+    fn queueing_hints_are_on_from_1_32() {
+        let hints = |minor| Features::for_version(Version::new(minor, 0)).scheduler_queueing_hints;
+        assert!(!hints(24) && !hints(31));
+        assert!(hints(32) && hints(36));
+        assert!(
+            !Features::for_version(Version::new(36, 0))
+                .with_gate("SchedulerQueueingHints", false)
+                .scheduler_queueing_hints
+        );
     }
 
     #[test]

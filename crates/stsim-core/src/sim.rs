@@ -302,6 +302,7 @@ impl Simulation {
             EventKey::DnsPod(pod) => dns::sync_pod(&mut self.api(Actor::Dns), pod),
             EventKey::DnsService(service) => dns::sync_service(&mut self.api(Actor::Dns), service),
             EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
+            EventKey::SchedulerFlush => scheduler::queueing::flush_leftover(&mut self.api(Actor::Scheduler)),
             EventKey::Operator(index) => self.run_operator(index as usize),
             EventKey::NodeChaos(node) => self.node_chaos(node),
             EventKey::ZoneOutage(zone) => self.zone_outage(zone),

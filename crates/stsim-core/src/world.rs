@@ -65,6 +65,49 @@ pub struct DnsRecord {
 /// in the table up to 24 of them, so a lookup reads no other allocation.
 type LabelIndex<I> = rustc_hash::FxHashMap<CompactString, rustc_hash::FxHashMap<CompactString, BTreeSet<I>>>;
 
+/// A pod in the scheduler's unschedulable pool: kube-scheduler's
+/// `QueuedPodInfo` for a pod that did not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    /// When its last attempt failed (`Timestamp`, refreshed by every
+    /// failure): the leftover flush counts from here.
+    pub failed_at: crate::time::SimTime,
+    /// How many attempts failed (`UnschedulableCount`): its backoff.
+    pub attempts: u32,
+    /// The plugins that rejected it on the last attempt
+    /// (`UnschedulablePlugins`): only their queueing hints can move it.
+    pub rejected_by: Plugins,
+}
+
+/// A set of kube-scheduler's filter plugins, as bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Plugins(u16);
+
+impl Plugins {
+    pub const NONE: Plugins = Plugins(0);
+    pub const NODE_UNSCHEDULABLE: Plugins = Plugins(1);
+    pub const TAINT_TOLERATION: Plugins = Plugins(1 << 1);
+    pub const NODE_AFFINITY: Plugins = Plugins(1 << 2);
+    pub const NODE_PORTS: Plugins = Plugins(1 << 3);
+    pub const NODE_RESOURCES_FIT: Plugins = Plugins(1 << 4);
+    pub const VOLUME_BINDING: Plugins = Plugins(1 << 5);
+    pub const POD_TOPOLOGY_SPREAD: Plugins = Plugins(1 << 6);
+    pub const INTER_POD_AFFINITY: Plugins = Plugins(1 << 7);
+
+    pub fn with(self, other: Plugins) -> Plugins {
+        Plugins(self.0 | other.0)
+    }
+
+    /// Whether any plugin of `other` is in the set.
+    pub fn any_of(self, other: Plugins) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 /// What the scheduler reads of a node on every attempt, as plain numbers
 /// in 48 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
 /// pod count) and flags saying whether the node needs a closer look (a
@@ -169,8 +212,12 @@ pub struct World {
     pub all_claims_dirty: bool,
     /// The names of the scenario's operators, by index.
     pub operator_names: Vec<String>,
-    /// Live pods that the scheduler could not place yet.
-    pub unschedulable: std::collections::BTreeSet<PodId>,
+    /// Live pods that the scheduler could not place yet: kube-scheduler's
+    /// unschedulable pod pool, with what each one's last attempt left.
+    pub unschedulable: BTreeMap<PodId, Waiting>,
+    /// When the scheduler's leftover flush is next due, while it is armed
+    /// (`controllers::scheduler::queueing`).
+    pub scheduler_flush_at: Option<crate::time::SimTime>,
     /// PodDisruptionBudgets.
     pub pdbs: Vec<crate::controllers::disruption::PodDisruptionBudget>,
     /// `kubectl drain` runs, by node.
@@ -287,6 +334,7 @@ impl World {
             gc_quarantine_names: BTreeMap::new(),
             pods_on_unknown_nodes: BTreeSet::new(),
             node_fits: Vec::new(),
+            scheduler_flush_at: None,
             scheduler_next_start: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,

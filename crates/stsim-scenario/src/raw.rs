@@ -1565,6 +1565,8 @@ pub struct Timings {
     pub volume_detach: Option<String>,
     #[serde(default)]
     pub rollout_stuck_after: Option<String>,
+    #[serde(default)]
+    pub pod_max_in_unschedulable_pods_duration: Option<String>,
 }
 
 /// A PersistentVolume that exists from the start: a disk made by hand

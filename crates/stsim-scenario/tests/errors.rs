@@ -625,3 +625,18 @@ fn srv_discovery_is_etcd_s() {
     );
     assert!(parse_scenario(&source, "test.ron").is_ok());
 }
+
+#[test]
+fn zero_unschedulable_pods_duration() {
+    let source =
+        edit("name: \"demo\",", "name: \"demo\",\n    timings: (podMaxInUnschedulablePodsDuration: \"0s\"),");
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"0s\"",
+        4,
+        "timings.podMaxInUnschedulablePodsDuration: Invalid value: \"0s\": must be greater than 0",
+    );
+}

@@ -37,10 +37,19 @@ impl Api<'_> {
         if self.world.pod(pod).labels == labels {
             return;
         }
+        let old = self.world.pod(pod).labels.clone();
         self.world.set_pod_labels(pod, labels);
         self.record(Event::PodPatched { pod, change });
         self.pod_changed(pod);
         self.wake_every_statefulset();
+        // The scheduler's informer sees an assigned pod's labels change
+        // (a finished pod is gone from its view).
+        let p = self.world.pod(pod);
+        if p.node.is_some() && !p.is_terminal() {
+            self.notify(Change::AssignedPodRelabelled { pod, old });
+        } else {
+            self.waiting_pod_updated(pod, Some(old));
+        }
     }
 
     /// `metadata.ownerReferences` of a pod removed: it runs on, unowned,
@@ -100,6 +109,7 @@ impl Api<'_> {
         self.record(Event::PodPatched { pod, change: format!("image {image}") });
         self.pod_changed(pod);
         self.wake(EventKey::Kubelet(pod));
+        self.waiting_pod_updated(pod, None);
         Ok(())
     }
 

@@ -32,5 +32,13 @@ pub fn react(api: &mut Api, change: Change) {
         Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
+        Change::AssignedPodAdded(pod) => scheduler::queueing::assigned_pod_changed(api, pod, None),
+        Change::AssignedPodRemoved(pod) => scheduler::queueing::assigned_pod_removed(api, pod),
+        Change::UnscheduledPodUpdated { pod, old_labels } => {
+            scheduler::queueing::unscheduled_pod_updated(api, pod, old_labels.as_ref())
+        }
+        Change::AssignedPodRelabelled { pod, old } => {
+            scheduler::queueing::assigned_pod_changed(api, pod, Some(&old))
+        }
     }
 }

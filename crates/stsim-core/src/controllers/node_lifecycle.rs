@@ -153,7 +153,11 @@ pub fn on_change(api: &mut Api, change: Change) {
         Change::PodGcWork
         | Change::PodOnUnknownNode
         | Change::ResizeRequested(_)
-        | Change::ClaimCreated(_) => {}
+        | Change::ClaimCreated(_)
+        | Change::AssignedPodAdded(_)
+        | Change::AssignedPodRemoved(_)
+        | Change::UnscheduledPodUpdated { .. }
+        | Change::AssignedPodRelabelled { .. } => {}
     }
 }
 

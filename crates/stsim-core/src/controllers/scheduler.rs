@@ -43,7 +43,9 @@
 //! A pod that fits nowhere stays Pending with kube-scheduler's FitError in
 //! the wording of the modelled release, including the preemption
 //! PostFilter's verdict (all pods have the same priority, so preemption never
-//! helps), and is tried again when the cluster changes. For a
+//! helps), and is tried again when the cluster changes as the scheduling
+//! queue decides (`queueing`: the rejecting plugins' hints, and the
+//! leftover flush after five minutes). For a
 //! `WaitForFirstConsumer` claim the scheduler records its choice on the claim
 //! and waits, with the node reserved, until the volume is provisioned there;
 //! then it binds. Does not own provisioning.
@@ -56,7 +58,9 @@ use crate::rng::RngExt;
 use crate::world::{NodeFit, World};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod queueing;
 mod spread;
+use crate::world::Plugins;
 use spread::{HardSpread, SoftSpread, Spread};
 
 /// Filter reasons, in kube-scheduler's words.
@@ -117,6 +121,28 @@ enum Rejection<'a> {
 }
 
 impl Rejection<'_> {
+    /// The plugin that rejected the node, for the pod's
+    /// `UnschedulablePlugins` (whose queueing hints may move it).
+    fn plugin(&self) -> Plugins {
+        match *self {
+            Rejection::Taint(_) => Plugins::TAINT_TOLERATION,
+            Rejection::Short { .. } => Plugins::NODE_RESOURCES_FIT,
+            Rejection::Unresolvable(why) | Rejection::Resolvable(why) => match why {
+                reason::UNSCHEDULABLE => Plugins::NODE_UNSCHEDULABLE,
+                reason::NODE_AFFINITY => Plugins::NODE_AFFINITY,
+                reason::NODE_PORTS => Plugins::NODE_PORTS,
+                reason::VOLUME_AFFINITY | reason::VOLUME_AFFINITY_OLD => Plugins::VOLUME_BINDING,
+                reason::SPREAD | reason::SPREAD_LABEL => Plugins::POD_TOPOLOGY_SPREAD,
+                reason::ANTI_AFFINITY | reason::EXISTING_ANTI_AFFINITY | reason::AFFINITY => {
+                    Plugins::INTER_POD_AFFINITY
+                }
+                // No plugin named: any event moves the pod, as for a
+                // rejection without plugins in kube-scheduler.
+                _ => Plugins::NONE,
+            },
+        }
+    }
+
     /// Whether preemption could ever help on that node.
     fn resolvable(&self) -> bool {
         matches!(self, Rejection::Short { .. } | Rejection::Resolvable(_))
@@ -549,7 +575,9 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let tree = &node_tree.list;
     let total = tree.len();
     if total == 0 {
-        api.mark_unschedulable(id, "no nodes available to schedule pods".to_string());
+        // An error, not a FitError: no plugin rejected the pod, so any
+        // event moves it.
+        unschedulable(api, id, "no nodes available to schedule pods".to_string(), Plugins::NONE);
         return;
     }
 
@@ -559,7 +587,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         let Some(pvc) = world.pvc_named(claim) else {
             let message =
                 prefilter_error(total, &format!("persistentvolumeclaim \"{claim}\" not found"), wording);
-            api.mark_unschedulable(id, message);
+            unschedulable(api, id, message, Plugins::VOLUME_BINDING);
             return;
         };
         let pvc = world.pvc(pvc);
@@ -569,7 +597,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 &format!("persistentvolumeclaim \"{claim}\" is being deleted"),
                 wording,
             );
-            api.mark_unschedulable(id, message);
+            unschedulable(api, id, message, Plugins::VOLUME_BINDING);
             return;
         }
         match pvc.volume {
@@ -592,7 +620,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 if !delayed {
                     let message =
                         prefilter_error(total, "pod has unbound immediate PersistentVolumeClaims", wording);
-                    api.mark_unschedulable(id, message);
+                    unschedulable(api, id, message, Plugins::VOLUME_BINDING);
                     return;
                 }
                 // A volume kept for this claim (its claimRef names it) is the
@@ -655,8 +683,9 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let next_start = (start + processed) % total;
     if feasible.is_empty() {
         let message = fit_error(total, &rejections, wording);
+        let rejected_by = rejections.iter().fold(Plugins::NONE, |all, r| all.with(r.plugin()));
         api.world.scheduler_next_start = next_start;
-        api.mark_unschedulable(id, message);
+        unschedulable(api, id, message, rejected_by);
         return;
     }
 
@@ -689,6 +718,14 @@ pub fn schedule(api: &mut Api, id: PodId) {
             None => api.select_node_for_claim(pvc, chosen),
         }
     }
+}
+
+/// The pod fits nowhere: it waits in the unschedulable pool, and the
+/// leftover flush is armed for it (unless armed already).
+fn unschedulable(api: &mut Api, id: PodId, message: String, rejected_by: Plugins) {
+    api.mark_unschedulable(id, message, rejected_by);
+    let now = api.now;
+    queueing::arm_flush(api, now);
 }
 
 /// Why each live node does or does not fit the pod now, in filter order:

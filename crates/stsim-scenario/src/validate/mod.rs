@@ -478,6 +478,11 @@ impl Checker<'_, '_> {
                 raw.timings.as_ref().and_then(|t| t.rollout_stuck_after.as_deref()),
                 Timings::default().rollout_stuck_after,
             ),
+            pod_max_in_unschedulable_pods: self.positive_duration(
+                "timings.podMaxInUnschedulablePodsDuration",
+                raw_timings.and_then(|t| t.pod_max_in_unschedulable_pods_duration.as_deref()),
+                Timings::default().pod_max_in_unschedulable_pods,
+            ),
         };
         let kubernetes = match raw.kubernetes_version.as_deref() {
             None => Version::DEFAULT,

@@ -128,6 +128,14 @@ const HOSTNAME: &str = crate::objects::labels::HOSTNAME;
 /// Matching pods per node, as the scheduler cache holds them: bound or
 /// assumed, not finished, not terminating (`countPodsMatchSelector` skips a
 /// pod with a deletion timestamp). `None` selects no pod.
+///
+/// A pod stops counting when it turns terminating, yet a pod that its
+/// count held back is not retried then: setting the deletion timestamp is
+/// a plain Pod/Update (`PodSchedulingPropertiesChange` finds no label,
+/// toleration or request change), and PodTopologySpread registers only
+/// Add, UpdatePodLabel (UpdatePodToleration with the hints) and Delete
+/// (its `EventsToRegister`). Kubernetes retries it on the removal or the
+/// leftover flush, and so does stsim (`queueing`).
 fn matching_per_node(world: &World, selector: Option<&LabelSelector>) -> BTreeMap<NodeId, i64> {
     let mut per_node = BTreeMap::new();
     let Some(selector) = selector else { return per_node };

@@ -1,0 +1,313 @@
+//! The scheduling queue: when a pod that did not fit is tried again.
+//!
+//! Owns kube-scheduler's moves out of the unschedulable pod pool
+//! (`pkg/scheduler/backend/queue/scheduling_queue.go`) that follow pods
+//! and time: an assigned pod added, relabelled or removed, and a waiting
+//! pod's own update, ask the queueing hints of the plugins that rejected
+//! each waiting pod (by release: `SchedulerQueueingHints`, and the queue's
+//! pre-filter before it); the leftover flush retries a pod that no event
+//! moved once it has waited longer than `podMaxInUnschedulablePodsDuration`.
+//!
+//! Does not own the attempt itself (`scheduler::schedule`), nor the broader
+//! retries the API server makes when volumes or nodes change
+//! (`Api::retry_unschedulable`: every waiting pod, a superset of what the
+//! plugins' hints for those events would move; a pod that fails again
+//! records nothing new).
+//!
+//! Backoff (`podInitialBackoffSeconds` 1 s, doubled per failed attempt up
+//! to `podMaxBackoffSeconds` 10 s) is applied to the flush's moves only:
+//! an event's move retries the pod at once. With the default five
+//! minutes, a flushed pod's backoff has always run out.
+
+use crate::api::Api;
+use crate::config::{Labels, PodAffinityTerm, WhenUnsatisfiable};
+use crate::events::EventKey;
+use crate::objects::{Pod, PodId};
+use crate::time::{SimDuration, SimTime};
+use crate::world::{Plugins, World};
+
+/// How often the leftover flush runs: `wait.Until(..., 30*time.Second)` in
+/// the queue's `Run`, not configurable.
+pub const FLUSH_PERIOD: SimDuration = SimDuration::from_secs(30);
+
+/// `podInitialBackoffSeconds` and `podMaxBackoffSeconds`, the
+/// KubeSchedulerConfiguration defaults.
+const INITIAL_BACKOFF: SimDuration = SimDuration::from_secs(1);
+const MAX_BACKOFF: SimDuration = SimDuration::from_secs(10);
+
+/// `calculateBackoffDuration`: 1 s doubled per failed attempt after the
+/// first, at most 10 s.
+pub fn backoff(attempts: u32) -> SimDuration {
+    let mut backoff = INITIAL_BACKOFF;
+    for _ in 1..attempts {
+        backoff = SimDuration::from_millis(backoff.as_millis() * 2);
+        if backoff >= MAX_BACKOFF {
+            return MAX_BACKOFF;
+        }
+    }
+    backoff
+}
+
+/// An assigned pod was added (bound, or created with `spec.nodeName`:
+/// the scheduler's informer sees a pod with a node), or had its labels
+/// changed from `old`: the waiting pods that change could help are tried
+/// again (`addAssignedPodToCache`, `updateAssignedPodInCache`).
+pub fn assigned_pod_changed(api: &mut Api, pod: PodId, old: Option<&Labels>) {
+    let world = api.world();
+    if world.unschedulable.is_empty() {
+        return;
+    }
+    let changed = world.pod(pod);
+    let moved: Vec<PodId> = world
+        .unschedulable
+        .iter()
+        .filter(|(id, waiting)| {
+            **id != pod && worth_requeuing(world, world.pod(**id), waiting.rejected_by, changed, old)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in moved {
+        api.wake(EventKey::Schedule(id));
+    }
+}
+
+/// An assigned pod left the scheduler's view: deleted, finished (its pod
+/// informer watches only pods that have not), or its assumption forgotten
+/// (`deleteAssignedPodFromCache`, `handleAssumedPodDeletion`: an
+/// `AssignedPodDelete` event to every waiting pod).
+pub fn assigned_pod_removed(api: &mut Api, pod: PodId) {
+    let world = api.world();
+    if world.unschedulable.is_empty() {
+        return;
+    }
+    let removed = world.pod(pod);
+    let moved: Vec<PodId> = world
+        .unschedulable
+        .iter()
+        .filter(|(id, waiting)| {
+            **id != pod && worth_requeuing_after_removal(world, world.pod(**id), waiting.rejected_by, removed)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in moved {
+        api.wake(EventKey::Schedule(id));
+    }
+}
+
+/// Whether an assigned pod's removal moves the waiting pod. The plugins
+/// that register pod deletes are NodeResourcesFit, NodePorts,
+/// PodTopologySpread and InterPodAffinity (not NodeUnschedulable,
+/// TaintToleration, NodeAffinity or VolumeBinding). Without the queueing
+/// hints any of them having rejected the pod moves it. With them:
+/// NodeResourcesFit on any assigned pod's delete; NodePorts when the
+/// removed pod held a host port the pod asks for; PodTopologySpread when a
+/// `DoNotSchedule` selector matches the removed pod; InterPodAffinity when
+/// the removed pod matches the pod's required anti-affinity or, from 1.36
+/// (k/k #135325), the removed pod's required anti-affinity selects the pod
+/// (all terms before 1.37, any term from 1.37, k/k #139161). A pod whose
+/// required affinity only the removed pod could have satisfied otherwise
+/// (a self-affinity, k/k #141354) is not moved: it waits for the flush.
+fn worth_requeuing_after_removal(world: &World, waiting: &Pod, rejected_by: Plugins, removed: &Pod) -> bool {
+    let registered = Plugins::NODE_RESOURCES_FIT
+        .with(Plugins::NODE_PORTS)
+        .with(Plugins::POD_TOPOLOGY_SPREAD)
+        .with(Plugins::INTER_POD_AFFINITY);
+    if rejected_by.is_empty() {
+        return true;
+    }
+    if !world.features.scheduler_queueing_hints {
+        return rejected_by.any_of(registered);
+    }
+    let ports = || removed.host_ports.iter().any(|port| waiting.host_ports.contains(port));
+    let spread = || hard_selectors(waiting).any(|s| s.matches(&removed.labels));
+    let affinity = || {
+        anti_matches(world, &waiting.affinity.anti_required, &removed.labels)
+            || (world.kubernetes.minor >= 36
+                && anti_matches(world, &removed.affinity.anti_required, &waiting.labels))
+    };
+    rejected_by.any_of(Plugins::NODE_RESOURCES_FIT)
+        || (rejected_by.any_of(Plugins::NODE_PORTS) && ports())
+        || (rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD) && spread())
+        || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && affinity())
+}
+
+/// A pod in the pool was itself updated (`PriorityQueue.Update`). Without
+/// the queueing hints any change that is not only status or finalizers
+/// (`isPodUpdated`) sends it back. With them, the update's events
+/// (`PodSchedulingPropertiesChange`: a label change, else a plain update)
+/// ask the rejecting plugins: PodTopologySpread when a `DoNotSchedule`
+/// selector starts or stops matching the pod itself, InterPodAffinity
+/// when its labels changed from 1.36 (k/k #135394; before, its hint skipped
+/// an unscheduled pod); no plugin stsim models registers a plain update. A
+/// pod no plugin rejected moves on any update.
+pub fn unscheduled_pod_updated(api: &mut Api, pod: PodId, old: Option<&Labels>) {
+    let world = api.world();
+    let Some(waiting) = world.unschedulable.get(&pod) else { return };
+    let (rejected_by, p) = (waiting.rejected_by, world.pod(pod));
+    let moves = !world.features.scheduler_queueing_hints
+        || rejected_by.is_empty()
+        || old.is_some_and(|old| {
+            *old != p.labels
+                && ((rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD)
+                    && hard_selectors(p).any(|s| s.matches(old) != s.matches(&p.labels)))
+                    || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && world.kubernetes.minor >= 36))
+        });
+    if moves {
+        api.wake(EventKey::Schedule(pod));
+    }
+}
+
+/// The selectors of the pod's `DoNotSchedule` constraints, with
+/// `matchLabelKeys` merged (a constraint without a selector matches none).
+fn hard_selectors(pod: &Pod) -> impl Iterator<Item = crate::config::LabelSelector> + '_ {
+    pod.topology_spread
+        .iter()
+        .filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
+        .filter_map(|c| c.selector_for(&pod.labels))
+}
+
+/// `podMatchesAllAffinityTerms` (none: no match), or, from 1.37, any term
+/// (k/k #139161): whether pods with `labels` are repelled by `terms`.
+fn anti_matches(world: &World, terms: &[PodAffinityTerm], labels: &Labels) -> bool {
+    if world.kubernetes.minor >= 37 {
+        terms.iter().any(|t| t.selects(labels))
+    } else {
+        !terms.is_empty() && terms.iter().all(|t| t.selects(labels))
+    }
+}
+
+/// Whether an assigned pod's add (`old` is `None`) or label update moves
+/// the waiting pod, rejected by `rejected_by` on its last attempt.
+///
+/// With `SchedulerQueueingHints` (on from 1.32) the event goes to every
+/// waiting pod (`MoveAllToActiveOrBackoffQueue`), and `isPodWorthRequeuing`
+/// asks the hints of the plugins that rejected it; a pod no plugin
+/// rejected moves on any event. Of the filter plugins stsim models, only
+/// PodTopologySpread and InterPodAffinity register these events. Without
+/// the gate, `AssignedPodAdded` and `AssignedPodUpdated` pre-filter
+/// (`getUnschedulablePodsWithCrossTopologyTerm`): a pod with a required
+/// affinity term matching the changed pod, or (from 1.31, k/k #122627) one
+/// PodTopologySpread rejected; then any rejecting plugin that registered
+/// pod events moves it. Before 1.32, an assigned pod's other updates
+/// (status, readiness) also reached the pre-filter in some releases; stsim
+/// does not model those moves.
+fn worth_requeuing(
+    world: &World,
+    waiting: &Pod,
+    rejected_by: Plugins,
+    changed: &Pod,
+    old: Option<&Labels>,
+) -> bool {
+    let pod_events = Plugins::POD_TOPOLOGY_SPREAD.with(Plugins::INTER_POD_AFFINITY);
+    if world.features.scheduler_queueing_hints {
+        if rejected_by.is_empty() {
+            return true;
+        }
+        return (rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD) && spread_hint(waiting, changed, old))
+            || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY)
+                && affinity_hint(world, waiting, changed, old));
+    }
+    let candidate = (world.kubernetes.minor >= 31 && rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD))
+        || waiting.affinity.affinity_required.iter().any(|term| term.selects(&changed.labels));
+    candidate && (rejected_by.is_empty() || rejected_by.any_of(pod_events))
+}
+
+/// PodTopologySpread's `isSchedulableAfterPodChange`: an added pod that a
+/// `DoNotSchedule` constraint's selector matches, or a label update that
+/// makes such a selector match or stop matching. (A pod turning
+/// terminating is a plain Pod/Update, which the plugin does not register:
+/// in Kubernetes as here, the pod it held back waits for the removal or
+/// the flush.)
+fn spread_hint(waiting: &Pod, changed: &Pod, old: Option<&Labels>) -> bool {
+    let mut selectors = hard_selectors(waiting);
+    match old {
+        None => selectors.any(|s| s.matches(&changed.labels)),
+        Some(old) => {
+            *old != changed.labels && selectors.any(|s| s.matches(old) != s.matches(&changed.labels))
+        }
+    }
+}
+
+/// InterPodAffinity's `isSchedulableAfterPodChange`: an added pod that
+/// matches all the waiting pod's required affinity terms (one pod must
+/// satisfy them all), or a label update that makes the pod match them all
+/// or stop matching its required anti-affinity. The anti-affinity check
+/// asks all terms to match before 1.37, any term from 1.37 (k/k #139161).
+fn affinity_hint(world: &World, waiting: &Pod, changed: &Pod, old: Option<&Labels>) -> bool {
+    fn all(terms: &[PodAffinityTerm], labels: &Labels) -> bool {
+        !terms.is_empty() && terms.iter().all(|t| t.selects(labels))
+    }
+    let terms = &waiting.affinity.affinity_required;
+    let Some(old) = old else { return all(terms, &changed.labels) };
+    let anti = &waiting.affinity.anti_required;
+    (!all(terms, old) && all(terms, &changed.labels))
+        || (anti_matches(world, anti, old) && !anti_matches(world, anti, &changed.labels))
+}
+
+/// The first tick of the flush's 30 s grid (from the scheduler's start,
+/// time zero) after both `after` and now.
+fn next_tick(now: SimTime, after: SimTime) -> SimTime {
+    let period = FLUSH_PERIOD.as_millis();
+    let from = after.max(now).as_millis();
+    SimTime::from_millis((from / period + 1) * period)
+}
+
+/// Arms the flush, unless it is armed, for the first tick at which a pod
+/// that failed at `failed_at` will have waited longer than the limit. The
+/// flush re-arms itself for the pods still waiting, so one timer stands
+/// while the pool is not empty and none while it is.
+pub fn arm_flush(api: &mut Api, failed_at: SimTime) {
+    if api.world.scheduler_flush_at.is_some() {
+        return;
+    }
+    let at = next_tick(api.now, failed_at + api.world.timings.pod_max_in_unschedulable_pods);
+    api.world.scheduler_flush_at = Some(at);
+    api.arm(EventKey::SchedulerFlush, at);
+}
+
+/// `flushUnschedulablePodsLeftover`: every pod that has waited longer than
+/// `podMaxInUnschedulablePodsDuration` since its last failed attempt is
+/// tried again, once its backoff is over.
+pub fn flush_leftover(api: &mut Api) {
+    api.world.scheduler_flush_at = None;
+    let (now, limit) = (api.now, api.world.timings.pod_max_in_unschedulable_pods);
+    let mut due: Vec<(PodId, SimTime)> = Vec::new();
+    let mut earliest: Option<SimTime> = None;
+    for (&pod, waiting) in &api.world.unschedulable {
+        if now.since(waiting.failed_at) > limit {
+            due.push((pod, waiting.failed_at + backoff(waiting.attempts)));
+        } else {
+            earliest = Some(earliest.map_or(waiting.failed_at, |e| e.min(waiting.failed_at)));
+        }
+    }
+    for &(pod, backoff_ends) in &due {
+        let key = EventKey::Schedule(pod);
+        api.queue.wake(key, backoff_ends.max(now), key.phase());
+    }
+    // The pods sent back re-arm it when they fail again (from now).
+    if let Some(from) = earliest.or((!due.is_empty()).then_some(now)) {
+        arm_flush(api, from);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_ten() {
+        let secs = |attempts| backoff(attempts).as_millis() / 1000;
+        assert_eq!([secs(1), secs(2), secs(3), secs(4), secs(5), secs(40)], [1, 2, 4, 8, 10, 10]);
+    }
+
+    #[test]
+    fn the_flush_ticks_on_the_thirty_second_grid() {
+        let t = |s: u64| SimTime::from_millis(s * 1000);
+        // Waited longer than the limit: strictly after 5 min.
+        assert_eq!(next_tick(t(0), t(300)), t(330));
+        assert_eq!(next_tick(t(0), t(301)), t(330));
+        assert_eq!(next_tick(t(0), t(329)), t(330));
+        // Never in the past.
+        assert_eq!(next_tick(t(400), t(100)), t(420));
+    }
+}

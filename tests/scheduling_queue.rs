@@ -1,0 +1,304 @@
+//! When a Pending pod is tried again: kube-scheduler's scheduling queue.
+//! An assigned pod added or relabelled moves the waiting pods the
+//! rejecting plugins' queueing hints say it could help (InterPodAffinity,
+//! PodTopologySpread), by release; a pod no event moves is retried by the
+//! leftover flush once it has waited longer than
+//! `podMaxInUnschedulablePodsDuration`, on the flush's 30 s grid. Each test
+//! states the rule it checks (pkg/scheduler/backend/queue).
+
+use crate::support::{run, t};
+use stsim_core::sim::Simulation;
+use stsim_core::time::SimTime;
+use stsim_core::trace::Event;
+
+/// When the named pod was bound, if it was.
+fn scheduled(sim: &Simulation, name: &str) -> Option<SimTime> {
+    let pod = sim.world.pod_named(name)?;
+    sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PodScheduled { pod: p, .. } if p == pod => Some(r.at),
+        _ => None,
+    })
+}
+
+/// `web` (one replica) must share a node with a pod labelled
+/// `app: cache` (required pod affinity by hostname). `cache` has
+/// `replicas` pods labelled `cache_labels`; `timeline` follows.
+fn affinity_scenario(version: &str, replicas: u32, cache_labels: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "affinity-retry",
+    duration: "3m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "pool", count: 2, zones: ["zone-a"])]),
+    services: [(name: "web", selector: {{"app": "web"}}), (name: "cache", selector: {{"role": "cache"}})],
+    statefulsets: [
+        (name: "web", serviceName: "web", replicas: 1,
+            template: (image: "nginx", labels: {{"app": "web"}},
+                affinity: (podAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {{"app": "cache"}}), topologyKey: "kubernetes.io/hostname"),
+                ])))),
+        (name: "cache", serviceName: "cache", replicas: {replicas},
+            template: (image: "redis", labels: {cache_labels})),
+    ],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+/// InterPodAffinity's queueing hint for an assigned pod's add: the pod
+/// that matches all of `web-0`'s required affinity terms is bound, and
+/// `web-0` is tried again in that instant (with the hints, 1.36; and
+/// through the queue's pre-filter on a required term, 1.31). Before,
+/// nothing moved it: no room, volume or node changed.
+#[test]
+fn a_pod_waiting_for_its_affinity_peer_goes_in_when_the_peer_is_placed() {
+    for version in ["1.36", "1.31"] {
+        let timeline = r#"(at: "1m", do: Scale(statefulset: "cache", replicas: 1))"#;
+        let source = affinity_scenario(version, 0, r#"{"role": "cache", "app": "cache"}"#, timeline);
+        let (sim, _) = run(&source);
+        let cache = scheduled(&sim, "cache-0").expect("cache-0 is placed");
+        assert!(cache >= t("1m"), "{version}");
+        assert_eq!(scheduled(&sim, "web-0"), Some(cache), "{version}: web-0 goes in with cache-0");
+        let web = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+        let cache = sim.world.pod(sim.world.pod_named("cache-0").unwrap());
+        assert_eq!(web.node, cache.node, "{version}: on cache-0's node");
+    }
+}
+
+/// The hint for a label update: `cache-0` runs from the start without the
+/// label `web-0` needs; `kubectl label pod cache-0 app=cache` at 1m makes
+/// it match all of `web-0`'s required terms, and `web-0` goes in at once.
+#[test]
+fn a_peer_relabelled_to_match_lets_the_waiting_pod_in() {
+    let timeline = r#"(at: "1m", do: PatchPod(pod: "cache-0", labels: {"app": "cache"}))"#;
+    let (sim, _) = run(&affinity_scenario("1.36", 1, r#"{"role": "cache"}"#, timeline));
+    assert!(scheduled(&sim, "cache-0").is_some_and(|at| at < t("1m")));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("1m")), "web-0 goes in when cache-0 is relabelled");
+}
+
+/// A zone spread that only a terminating pod's departure can satisfy:
+/// `db-2` waits (zones a and b hold one each, zone c counts and holds
+/// none). At 1m `db-0` is deleted; its preStop hook keeps it terminating
+/// for 10 minutes. A terminating pod stops counting at once, but turning
+/// terminating is a plain Pod/Update that PodTopologySpread does not
+/// register, so no event moves `db-2`: the leftover flush does, at the
+/// first 30 s tick after it has waited longer than
+/// `podMaxInUnschedulablePodsDuration` since its last attempt.
+fn spread_scenario(timings: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "flush",
+    duration: "8m",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {{"tier": "ab"}}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {{"tier": "c"}}),
+    ]),
+    timings: ({timings}),
+    services: [(name: "db", selector: {{"app": "db"}})],
+    statefulsets: [
+        (name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {{"app": "db"}}, nodeSelector: {{"tier": "ab"}},
+                terminationGracePeriodSeconds: 900,
+                lifecycle: (preStop: (sleep: (seconds: 600))),
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {{"app": "db"}}))])),
+    ],
+    timeline: [(at: "1m", do: DeletePod(pod: "db-0"))],
+)"#
+    )
+}
+
+/// The last time the scheduler tried `name` and failed before `before`:
+/// the flush counts from there. Failed attempts that repeat the message
+/// record nothing, so this is the first record of the last message.
+fn pending_since(sim: &Simulation, name: &str) -> SimTime {
+    let pod = sim.world.pod_named(name).unwrap();
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodUnschedulable { pod: p, .. } if *p == pod => Some(r.at),
+            _ => None,
+        })
+        .next_back()
+        .expect("it waited")
+}
+
+#[test]
+fn a_pod_no_event_moves_is_retried_by_the_flush() {
+    let (sim, _) = run(&spread_scenario(""));
+    let waited = pending_since(&sim, "db-2");
+    assert!(waited < t("1m"), "db-2 waits from the start");
+    // 5 min after its last failed attempt, on the 30 s grid: 5m30s.
+    assert_eq!(scheduled(&sim, "db-2"), Some(t("5m30s")), "the flush retries db-2");
+    // db-0 still terminates (its preStop hook runs 10 minutes).
+    let db0 = sim.world.pod(sim.world.pod_named("db-0").unwrap());
+    assert!(db0.deletion_timestamp.is_some() && db0.removed_at.is_none());
+
+    // The limit is a timing a scenario may set.
+    let (sim, _) = run(&spread_scenario(r#"podMaxInUnschedulablePodsDuration: "2m""#));
+    assert_eq!(scheduled(&sim, "db-2"), Some(t("2m30s")), "2m after its last attempt, on the grid");
+}
+
+/// The hint for a label update by release: `web-0` may not share a node
+/// with an `app: cache` pod (required anti-affinity), and the one node
+/// runs `cache-0`. At 1m `cache-0` loses the label. With the queueing
+/// hints (1.36) InterPodAffinity moves `web-0` at once. Without them
+/// (1.31) the queue's pre-filter passes only pods with an affinity term
+/// matching the updated pod (or rejected by PodTopologySpread), so
+/// `web-0` waits for the leftover flush: 5m30s.
+#[test]
+fn an_anti_affinity_peer_relabelled_moves_the_waiting_pod_by_release() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+    name: "anti-retry",
+    duration: "7m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "pool", count: 1, zones: ["zone-a"])]),
+    services: [(name: "web", selector: {{"app": "web"}}), (name: "cache", selector: {{"role": "cache"}})],
+    statefulsets: [
+        (name: "cache", serviceName: "cache", replicas: 1,
+            template: (image: "redis", labels: {{"role": "cache", "app": "cache"}})),
+        (name: "web", serviceName: "web", replicas: 1,
+            template: (image: "nginx", labels: {{"app": "web"}},
+                affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {{"app": "cache"}}), topologyKey: "kubernetes.io/hostname"),
+                ])))),
+    ],
+    timeline: [(at: "1m", do: PatchPod(pod: "cache-0", removeLabels: ["app"]))],
+)"#
+        )
+    };
+    let (sim, _) = run(&source("1.36"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("1m")), "1.36: the hint moves web-0");
+    let (sim, _) = run(&source("1.31"));
+    assert!(pending_since(&sim, "web-0") < t("30s"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.31: the flush moves web-0");
+    // The gate, not the release number, decides: 1.36 with it off is 1.31.
+    let gated = source("1.36").replace(
+        r#"kubernetesVersion: "1.36","#,
+        r#"kubernetesVersion: "1.36", featureGates: {"SchedulerQueueingHints": false},"#,
+    );
+    let (sim, _) = run(&gated);
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.36 without the hints");
+}
+
+/// A pod's removal asks the rejecting plugins' hints too. `cache-0`'s
+/// required anti-affinity keeps `app: web` pods off its node, the only
+/// one, so `web-0` waits (InterPodAffinity, existing pods' anti-affinity).
+/// At 1m `cache` is scaled to 0 and `cache-0` goes. From 1.36
+/// InterPodAffinity queues a pod that the removed pod's anti-affinity
+/// repelled (k/k #135325) and `web-0` goes in when `cache-0` is removed;
+/// in 1.35 its hint asks only the waiting pod's own anti-affinity, so
+/// `web-0` waits for the leftover flush, at 5m30s.
+#[test]
+fn a_repelling_pod_removed_moves_the_waiting_pod_from_1_36() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+    name: "existing-anti",
+    duration: "7m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "pool", count: 1, zones: ["zone-a"])]),
+    services: [(name: "web", selector: {{"app": "web"}}), (name: "cache", selector: {{"app": "cache"}})],
+    statefulsets: [
+        (name: "cache", serviceName: "cache", replicas: 1,
+            template: (image: "redis", labels: {{"app": "cache"}},
+                affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                    (labelSelector: (matchLabels: {{"app": "web"}}), topologyKey: "kubernetes.io/hostname"),
+                ])))),
+        (name: "web", serviceName: "web", replicas: 1, template: (image: "nginx", labels: {{"app": "web"}})),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "cache", replicas: 0))],
+)"#
+        )
+    };
+    let removed = |sim: &Simulation| {
+        let at = sim.trace.records.iter().find_map(|r| match r.event {
+            Event::PodRemoved { pod, .. } if sim.world.pod(pod).name == "cache-0" => Some(r.at),
+            _ => None,
+        });
+        at.expect("cache-0 is gone")
+    };
+    let (sim, _) = run(&source("1.36"));
+    assert!(removed(&sim) > t("1m"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(removed(&sim)), "1.36: web-0 goes in as cache-0 goes");
+    let (sim, _) = run(&source("1.35"));
+    assert!(removed(&sim) < t("2m") && pending_since(&sim, "web-0") < t("30s"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.35: the flush moves web-0");
+}
+
+/// PodTopologySpread's move on an assigned pod's add, by release. `db-a`
+/// may run only in zones a and b, yet zone c counts (`nodeAffinityPolicy:
+/// Ignore`) and holds none, so `db-a-2` waits. At 1m `db-b-0`, which the
+/// constraint counts, lands in zone c. From 1.31 (the queue's pre-filter
+/// takes pods PodTopologySpread rejected, k/k #122627; from 1.32 its
+/// hint) `db-a-2` goes in at that instant; in 1.30 only a pod with a
+/// matching affinity term is passed on, and `db-a-2` waits for the flush.
+#[test]
+fn a_counted_pod_placed_moves_a_spread_waiter_from_1_31() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+    name: "spread-retry",
+    duration: "7m",
+    kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {{"tier": "ab"}}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {{"tier": "c"}}),
+    ]),
+    services: [(name: "db", selector: {{"app": "db"}})],
+    statefulsets: [
+        (name: "db-a", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {{"app": "db", "set": "a"}}, nodeSelector: {{"tier": "ab"}},
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {{"app": "db"}}))])),
+        (name: "db-b", serviceName: "db", replicas: 0,
+            template: (image: "postgres", labels: {{"app": "db", "set": "b"}}, nodeSelector: {{"tier": "c"}})),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "db-b", replicas: 1))],
+)"#
+        )
+    };
+    for version in ["1.31", "1.36"] {
+        let (sim, _) = run(&source(version));
+        let b = scheduled(&sim, "db-b-0").expect("db-b-0 is placed");
+        assert_eq!(scheduled(&sim, "db-a-2"), Some(b), "{version}: db-a-2 goes in with db-b-0");
+    }
+    let (sim, _) = run(&source("1.30"));
+    assert!(pending_since(&sim, "db-a-2") < t("30s"));
+    assert_eq!(scheduled(&sim, "db-a-2"), Some(t("5m30s")), "1.30: the flush moves db-a-2");
+}
+
+/// A waiting pod's own update: `db-2` waits on its zone spread, counting
+/// itself (its selector matches its own labels). At 1m it is relabelled
+/// out of the selector (`kubectl label pod db-2 app=other`): it no longer
+/// adds to its zone's count, and PodTopologySpread's hint for the pod's
+/// own label change sends it back at once (it would otherwise wait for
+/// the flush, 5m30s).
+#[test]
+fn a_waiting_pod_relabelled_out_of_its_spread_selector_goes_in() {
+    let source = r#"Scenario(
+    name: "self-update",
+    duration: "7m",
+    cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [
+        (name: "ab", count: 2, zones: ["zone-a", "zone-b"], labels: {"tier": "ab"}),
+        (name: "c", count: 1, zones: ["zone-c"], labels: {"tier": "c"}),
+    ]),
+    services: [(name: "db", selector: {"app": "db"})],
+    statefulsets: [
+        (name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (image: "postgres", labels: {"app": "db"}, nodeSelector: {"tier": "ab"},
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, nodeAffinityPolicy: Ignore,
+                    labelSelector: (matchLabels: {"app": "db"}))])),
+    ],
+    timeline: [(at: "1m", do: PatchPod(pod: "db-2", labels: {"app": "other"}))],
+)"#;
+    let (sim, _) = run(source);
+    assert!(pending_since(&sim, "db-2") < t("30s"));
+    assert_eq!(scheduled(&sim, "db-2"), Some(t("1m")), "db-2 goes in when relabelled");
+}
