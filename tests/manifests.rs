@@ -418,3 +418,31 @@ fn export_then_import_keeps_topology_spread_constraints() {
     assert_eq!(spread(&back.config), spread(&config));
     assert_eq!(workloads(&back.config), workloads(&config));
 }
+
+/// Found by the manifest fuzzer: requests as large as a quantity allows
+/// overflowed the story's node sizing. Every story now runs (the nodes are
+/// sized as large as a u64 holds), with no panic.
+#[test]
+fn huge_requests_size_the_story_nodes_without_overflow() {
+    let yaml = r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 8
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+        resources: {requests: {cpu: 16397105843297378992m, memory: 16000Pi}}
+"#;
+    let path = temp("huge-requests.yaml", yaml);
+    for story in ["default", "start", "node-crash", "scale-down", "rolling-update", "drain"] {
+        let output = stsim(&["run", "-f", &path, "--story", story]);
+        assert!(!output.stderr.contains("panicked"), "{story}: {}", output.stderr);
+        assert_ne!(output.status, ExitStatus::Failure, "{story}: {}", output.stderr);
+    }
+}

@@ -28,7 +28,7 @@ fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
 
 /// Rounds up to a whole multiple of `unit`.
 fn round_up(value: u64, unit: u64) -> u64 {
-    value.div_ceil(unit) * unit
+    value.div_ceil(unit).saturating_mul(unit)
 }
 
 /// The image a rolling update moves to: the same repository, a new tag.
@@ -60,7 +60,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
                 crate::parse_cpu,
             )
         })
-        .sum();
+        .fold(0, u64::saturating_add);
     let memory: u64 = sets
         .iter()
         .map(|s| {
@@ -73,11 +73,13 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
                 crate::parse_quantity,
             )
         })
-        .sum();
+        .fold(0, u64::saturating_add);
     let node_count = max_replicas.clamp(3, 50);
     let share = 2 * max_replicas.div_ceil(node_count).max(1);
-    let node_cpu = round_up((share * cpu).max(4_000), 1_000);
-    let node_memory = round_up((share * memory).max(16 << 30), 1 << 30);
+    // Saturating: requests as large as a quantity allows must give a node
+    // the validator refuses by its limits, not an overflow.
+    let node_cpu = round_up(share.saturating_mul(cpu).max(4_000), 1_000);
+    let node_memory = round_up(share.saturating_mul(memory).max(16 << 30), 1 << 30);
     let node_pools = if collected.node_pools.is_empty() {
         vec![raw::NodePool {
             names: None,
