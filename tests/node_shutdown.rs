@@ -110,7 +110,9 @@ fn a_graceful_shutdown_fails_the_pod_and_frees_its_name_and_volume() {
         ]
     );
     assert!(pod_shutdowns(&sim, "db-1").is_empty());
-    assert!(report.findings.iter().any(|f| f.id == "pod-stuck-terminating" && f.subject == "pod/db-1"));
+    let stuck = report.findings.iter().find(|f| f.id == "pod-stuck-terminating" && f.subject == "pod/db-1");
+    let stuck = stuck.expect("db-1 is stuck terminating");
+    assert!(stuck.fix.contains("shutdownGracePeriod"), "{}", stuck.fix);
 }
 
 /// One node, one pod; `kubelet` is the pool's shutdown settings, `pod` the

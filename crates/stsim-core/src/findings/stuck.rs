@@ -57,6 +57,15 @@ fn blocks(world: &World, pod: &Pod) -> String {
 
 fn machine_now(node: &Node) -> String {
     match node.machine {
+        // A crash and a shutdown the kubelet does not handle look the same
+        // here; for the planned one, graceful node shutdown is the fix
+        // (pkg/kubelet/nodeshutdown fails the pods before power-off).
+        Machine::Crashed if !node.shutdown.enabled() => format!(
+            "In this run the machine went down at {}: it is off. If that was a planned shutdown, the kubelet's \
+             shutdownGracePeriod (graceful node shutdown, off by default) would have stopped and failed the pods \
+             first, so their controllers replace them.",
+            node.machine_since
+        ),
         Machine::Crashed => format!("In this run the machine crashed at {}: it is off.", node.machine_since),
         Machine::Partitioned => format!(
             "In this run the machine was only cut off at {}: its containers still run, so a force delete would start a second copy.",
