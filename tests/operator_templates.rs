@@ -58,7 +58,7 @@ const SCENARIO: &str = r#"Scenario(
         (name: "bitnami/postgresql:16.4.0", pull: "2s", startup: "4s", shutdown: "5s"),
         (name: "bitnami/postgresql:16.5.0", pull: "2s", startup: "4s", shutdown: "5s"),
     ],
-    // An application the scenario runs: its first events wake the operator.
+    // An application of the scenario's own, beside what the operator creates.
     statefulsets: [(name: "app", serviceName: "app", replicas: 1, template: (labels: {"app": "app"}, image: "bitnami/postgresql:16.4.0"))],
     operators: [(operator: PvcCleanup(after: "1h"), reconcileDelay: "1s", protocol: 2)],
 )"#;

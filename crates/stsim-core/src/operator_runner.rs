@@ -97,6 +97,27 @@ impl Slot {
     }
 }
 
+/// Starts every operator as controller-runtime starts a manager: its
+/// informers list what exists (every object as ADDED) and it reconciles
+/// once its reconcile delay (and any `lag`) is up, whether or not anything changes later.
+/// Without this an operator that only reacts (creating a StatefulSet for a
+/// custom resource that exists from the start) would never run. Returns
+/// when each operator first wakes.
+pub fn start(slots: &mut [Slot], world: &World, now: SimTime) -> Vec<(usize, SimTime)> {
+    let mut wakes = Vec::new();
+    for (index, slot) in slots.iter_mut().enumerate() {
+        let view = View::for_protocol(world, now.as_millis(), slot.config.protocol);
+        slot.pending = relist(&view, slot.config.protocol, now);
+        if !slot.lag().is_zero() {
+            // The lagging cache starts from the list, not from nothing.
+            slot.history.push_back((now, view));
+        }
+        // With `lag`, the cache has the list `lag` late, as it has every event.
+        wakes.push((index, now + slot.lag() + slot.config.reconcile_delay));
+    }
+    wakes
+}
+
 /// Hands the new trace records to every operator as watch events.
 pub fn deliver(
     slots: &mut [Slot],
@@ -170,9 +191,10 @@ pub fn reconcile(
         slot.pending = relist(&slot.cache(api.world(), now), slot.config.protocol, now);
     }
     // With lag, only the events the cache has caught up with are seen.
-    let cutoff = now.as_millis().saturating_sub(slot.lag().as_millis());
-    let (mut events, later): (Vec<WatchEvent>, Vec<WatchEvent>) =
-        std::mem::take(&mut slot.pending).into_iter().partition(|e| e.time_ms <= cutoff);
+    let lag = slot.lag().as_millis();
+    let (mut events, later): (Vec<WatchEvent>, Vec<WatchEvent>) = std::mem::take(&mut slot.pending)
+        .into_iter()
+        .partition(|e| e.time_ms.saturating_add(lag) <= now.as_millis());
     if let Some(first) = later.iter().map(|e| e.time_ms).min() {
         api.arm(key, SimTime::from_millis(first) + slot.lag());
     }

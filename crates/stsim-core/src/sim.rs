@@ -227,7 +227,20 @@ impl Simulation {
         sim.arm_zone_outages();
         sim.arm_domain_outages();
         sim.arm_maintenance();
+        sim.start_operators();
         sim
+    }
+
+    /// Each operator lists the cluster as it is at time zero (the claims
+    /// just created included, so their records are not delivered again)
+    /// and is woken to reconcile it.
+    fn start_operators(&mut self) {
+        self.delivered = self.trace.records.len();
+        let now = self.queue.now();
+        for (index, at) in crate::operator_runner::start(&mut self.operators, &self.world, now) {
+            let key = EventKey::Operator(index as u32);
+            self.queue.wake(key, at, key.phase());
+        }
     }
 
     /// The claims that exist from the start, created as `kubectl apply`
