@@ -202,6 +202,16 @@ fn the_critical_share_is_at_most_the_whole() {
         "{error:?}"
     );
     let _ = parse(&one_pod(r#"shutdownGracePeriod: "30s""#, "", "1s", ""));
+    // An invalid whole is reported alone, not compared as if it were 0s.
+    let source =
+        one_pod(r#"shutdownGracePeriod: "3000d", shutdownGracePeriodCriticalPods: "30s""#, "", "1s", "");
+    let errors = stsim_scenario::parse_scenario(&source, "s.ron").unwrap_err();
+    let error: Vec<String> = errors.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+    assert_eq!(error.len(), 1, "{error:?}");
+    assert!(
+        error[0].contains("shutdownGracePeriod: Invalid value: \"3000d\": must be no more than 400d"),
+        "{error:?}"
+    );
 }
 
 /// A pod deleted just before the shutdown goes through its own graceful

@@ -140,19 +140,23 @@ impl Checker<'_, '_> {
     fn shutdown_grace(&mut self, pool: &str, raw: &raw::NodePool) -> ShutdownGrace {
         let total_path = format!("{pool}.shutdownGracePeriod");
         let critical_path = format!("{pool}.shutdownGracePeriodCriticalPods");
-        let total = self.duration_or(&total_path, raw.shutdown_grace_period.as_deref(), SimDuration::ZERO);
-        let critical = self.duration_or(
-            &critical_path,
-            raw.shutdown_grace_period_critical_pods.as_deref(),
-            SimDuration::ZERO,
-        );
-        if critical > total {
+        // `None`: written but invalid, and already reported; no comparison then.
+        let read = |this: &mut Self, path: &str, text: Option<&str>| match text {
+            Some(text) => this.duration(path, text),
+            None => Some(SimDuration::ZERO),
+        };
+        let total = read(self, &total_path, raw.shutdown_grace_period.as_deref());
+        let critical = read(self, &critical_path, raw.shutdown_grace_period_critical_pods.as_deref());
+        if let (Some(total), Some(critical)) = (total, critical)
+            && critical > total
+        {
             let text = raw.shutdown_grace_period_critical_pods.as_deref().unwrap_or_default();
             let message =
                 format!("Invalid value: {text:?}: must be no more than shutdownGracePeriod ({total})");
             let help = "the kubelet stops the regular pods within shutdownGracePeriod - shutdownGracePeriodCriticalPods, then the critical ones";
             self.report("invalid-value", &critical_path, message, Some(help.to_string()));
         }
+        let (total, critical) = (total.unwrap_or(SimDuration::ZERO), critical.unwrap_or(SimDuration::ZERO));
         ShutdownGrace { total, critical }
     }
 
