@@ -300,6 +300,12 @@ fn variants(vary: &[String]) -> Result<Vec<Vec<(String, String)>>, String> {
                 "error: --vary {spec}: expected path=value1,value2,... with no empty value\n"
             ));
         }
+        if let Some(value) = values.iter().enumerate().find_map(|(i, v)| values[..i].contains(v).then_some(v))
+        {
+            return Err(format!(
+                "error: --vary {spec}: the value {value} is given twice; two variants would be the same run\n"
+            ));
+        }
         if paths.contains(&path.trim()) {
             return Err(format!(
                 "error: --vary {spec}: {} is varied twice; give all its values in one --vary\n",
@@ -569,6 +575,7 @@ mod tests {
         assert!(variants(&["a".to_string()]).is_err());
         assert!(variants(&["a=1,,2".to_string()]).is_err());
         assert!(variants(&["a=1,2".to_string(), " a=3".to_string()]).unwrap_err().contains("varied twice"));
+        assert!(variants(&["a=3, 5,3".to_string()]).unwrap_err().contains("the value 3 is given twice"));
         // 10 x 10 x 10 is within the limit; one more path of two values is not.
         let ten = (0..10).map(|v| v.to_string()).collect::<Vec<_>>().join(",");
         let three: Vec<String> = ["a", "b", "c"].iter().map(|p| format!("{p}={ten}")).collect();
