@@ -13,7 +13,7 @@
 //! `OBJECT` is `kind/name`; `WHAT` one word; `DETAIL` is `key=value` pairs.
 
 mod records;
-pub use records::{Iter, Records, Slice};
+pub use records::{Iter, Kind, Records, Slice};
 
 use crate::hash::Fnv64;
 use crate::objects::*;

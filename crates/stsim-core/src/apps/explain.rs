@@ -7,7 +7,7 @@
 
 use crate::objects::*;
 use crate::time::SimTime;
-use crate::trace::{Actor, Event, Records, Slice};
+use crate::trace::{Actor, Event, Kind, Records, Slice};
 use crate::world::World;
 
 /// The steps from a root cause to a symptom, the root's time, and the fix.
@@ -96,13 +96,14 @@ fn operator_deed(world: &World, event: &Event) -> Option<Deed> {
 }
 
 /// The time of the last record matching `matches`.
-fn last(records: &Records, matches: impl Fn(&Event) -> bool) -> Option<SimTime> {
-    records.iter().rev().find(|r| matches(&r.event)).map(|r| r.at)
+/// Only records of `kind` are read: the trace keeps their positions.
+fn last(records: &Records, kind: Kind, matches: impl Fn(&Event) -> bool) -> Option<SimTime> {
+    last_index(records, kind, matches).map(|i| records[i].at)
 }
 
-/// The index of the last record matching `matches`.
-fn last_index(records: &Records, matches: impl Fn(&Event) -> bool) -> Option<usize> {
-    records.iter().rposition(|r| matches(&r.event))
+/// The index of the last record of `kind` matching `matches`.
+fn last_index(records: &Records, kind: Kind, matches: impl Fn(&Event) -> bool) -> Option<usize> {
+    records.last_of(kind, |r| matches(&r.event))
 }
 
 /// What caused record `index`: the scripted action that ran just before it
@@ -161,12 +162,17 @@ fn service_of(name: &str) -> &str {
 /// Why `name`, the DNS name peers stored for `member`, does not resolve.
 pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member: &str, cached: bool) -> Why {
     let service = service_of(name);
-    let removed_at = last(records, |e| matches!(e, Event::DnsRemoved { name: n, .. } if n == name));
+    let removed_at =
+        last(records, Kind::DnsRemoved, |e| matches!(e, Event::DnsRemoved { name: n, .. } if n == name));
     let pod = world.pod_named(member).map(|id| world.pod(id));
     let publishing = world.service_named(service).map(|id| world.service(id));
     // Published now, but an NXDOMAIN from before is still served from the cache.
     if cached && world.dns.contains_key(name) {
-        let cached_at = last(records, |e| matches!(e, Event::DnsNegativeCached { name: n, .. } if n == name));
+        let cached_at = last(
+            records,
+            Kind::DnsNegativeCached,
+            |e| matches!(e, Event::DnsNegativeCached { name: n, .. } if n == name),
+        );
         let until = world.dns_cache.get(name).map(|c| c.expires_at);
         return Why {
             steps: vec![
@@ -192,13 +198,15 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
         && pod.subdomain != service
     {
         let created = pod.created_at;
-        let previous_deleted = last(records, |e| match e {
-            Event::PodDeleting { pod: p, .. } | Event::PodRemoved { pod: p, .. } => {
-                world.pod(*p).name == member && world.pod(*p).id != pod.id
-            }
-            _ => false,
-        })
-        .filter(|at| *at <= created);
+        let previous_deleted = records
+            .last_of_any(&[Kind::PodDeleting, Kind::PodRemoved], |r| match &r.event {
+                Event::PodDeleting { pod: p, .. } | Event::PodRemoved { pod: p, .. } => {
+                    world.pod(*p).name == member && world.pod(*p).id != pod.id
+                }
+                _ => false,
+            })
+            .map(|i| records[i].at)
+            .filter(|at| *at <= created);
         let root = match previous_deleted {
             Some(at) => blame(world, records, at, &format!("{member} deleted")),
             None => format!("{member} created at {created}"),
@@ -225,6 +233,7 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
     let Some(service_object) = publishing else {
         let deleted = last_index(
             records,
+            Kind::ServiceDeleted,
             |e| matches!(e, Event::ServiceDeleted { service: s } if world.service(*s).name == service),
         );
         let root = match deleted {
@@ -269,8 +278,11 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
     }
     if pod.is_terminating() {
         let at = pod.deletion_timestamp.expect("terminating");
-        let deleting =
-            last_index(records, |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id));
+        let deleting = last_index(
+            records,
+            Kind::PodDeleting,
+            |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id),
+        );
         let root = match deleting {
             Some(index) => blame_record(world, records, index, &format!("{member} deleted")),
             None => blame(world, records, at, &format!("{member} deleted")),
@@ -290,7 +302,11 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
         && node.condition != ConditionStatus::True
         && !pod.status.ready
     {
-        let cut = last_index(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node.id));
+        let cut = last_index(
+            records,
+            Kind::NodeMachine,
+            |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node.id),
+        );
         let root = match cut {
             Some(index) => blame_record(world, records, index, &format!("{} stopped reporting", node.name)),
             None => format!("{} stopped reporting at {}", node.name, node.condition_since),
@@ -319,10 +335,18 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
         let since = pod.status.ready_since.unwrap_or(pod.created_at);
         // A member that was just re-created is not Ready yet: a restart, not a design flaw.
         let earlier_pod = |p: &PodId| world.pod(*p).name == member && *p != pod.id;
-        let earlier =
-            last_index(records, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier_pod(pod))).or_else(
-                || last_index(records, |e| matches!(e, Event::PodRemoved { pod, .. } if earlier_pod(pod))),
-            );
+        let earlier = last_index(
+            records,
+            Kind::PodDeleting,
+            |e| matches!(e, Event::PodDeleting { pod, .. } if earlier_pod(pod)),
+        )
+        .or_else(|| {
+            last_index(
+                records,
+                Kind::PodRemoved,
+                |e| matches!(e, Event::PodRemoved { pod, .. } if earlier_pod(pod)),
+            )
+        });
         if let Some(index) = earlier {
             return Why {
                 steps: vec![
@@ -374,8 +398,15 @@ pub(crate) fn moved(
     let created = current.map(|p| p.created_at);
     // The last delete of an earlier incarnation: what someone did, not the removal.
     let earlier = |p: PodId| world.pod(p).name == member && current.is_none_or(|c| c.id != p);
-    let deleted_at = last(records, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier(*pod)))
-        .or_else(|| last(records, |e| matches!(e, Event::PodRemoved { pod, .. } if earlier(*pod))));
+    let deleted_at =
+        last(records, Kind::PodDeleting, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier(*pod)))
+            .or_else(|| {
+                last(
+                    records,
+                    Kind::PodRemoved,
+                    |e| matches!(e, Event::PodRemoved { pod, .. } if earlier(*pod)),
+                )
+            });
     let root = match deleted_at {
         Some(at) => blame(world, records, at, &format!("{member} deleted")),
         None => format!("{member} restarted"),
@@ -401,21 +432,23 @@ pub(crate) fn moved(
 pub(crate) fn emptied(world: &World, records: &Records, claim: PvcId) -> Why {
     let pvc = world.pvc(claim);
     let name = &pvc.name;
-    let previous = records.iter().rev().find_map(|r| match r.event {
-        Event::PvcRemoved { pvc: old }
-            if old != claim && world.pvc(old).name == *name && r.at <= pvc.created_at =>
-        {
-            Some((r.at, r.actor, old))
-        }
-        _ => None,
-    });
+    let previous = records
+        .last_of(Kind::PvcRemoved, |r| match r.event {
+            Event::PvcRemoved { pvc: old } => {
+                old != claim && world.pvc(old).name == *name && r.at <= pvc.created_at
+            }
+            _ => false,
+        })
+        .map(|i| match records[i].event {
+            Event::PvcRemoved { pvc: old } => (records[i].at, records[i].actor, old),
+            _ => unreachable!("a PvcRemoved position"),
+        });
     match previous {
         Some((at, actor, old)) => {
             // Gone at once, under its pod, because a client removed its
             // pvc-protection finalizer.
             let unprotected = records
-                .iter()
-                .rposition(|r| match &r.event {
+                .last_of(Kind::PvcPatched, |r| match &r.event {
                     Event::PvcPatched { pvc, change } => {
                         *pvc == old
                             && r.at <= at
@@ -436,16 +469,17 @@ pub(crate) fn emptied(world: &World, records: &Records, claim: PvcId) -> Why {
                 ),
                 _ => {
                     // A claim in use is removed when its last pod goes; blame the delete.
-                    let deleting = records.iter().rposition(|r| match r.event {
-                        Event::PvcDeleting { pvc: old } | Event::PvcRemoved { pvc: old } => {
-                            world.pvc(old).name == *name && r.at <= at
-                        }
-                        _ => false,
-                    });
+                    let deleting =
+                        records.last_of_any(&[Kind::PvcDeleting, Kind::PvcRemoved], |r| match r.event {
+                            Event::PvcDeleting { pvc: old } | Event::PvcRemoved { pvc: old } => {
+                                world.pvc(old).name == *name && r.at <= at
+                            }
+                            _ => false,
+                        });
                     let deleting = records
-                        .slice(..deleting.map_or(0, |i| i + 1))
-                        .iter()
-                        .rposition(|r| matches!(r.event, Event::PvcDeleting { pvc: old } if world.pvc(old).name == *name))
+                        .last_of_within(Kind::PvcDeleting, deleting.map_or(0, |i| i + 1), |r| {
+                            matches!(r.event, Event::PvcDeleting { pvc: old } if world.pvc(old).name == *name)
+                        })
                         .or(deleting);
                     match deleting {
                         Some(index) => blame_record(world, records, index, &format!("{name} deleted")),
@@ -475,7 +509,8 @@ pub(crate) fn emptied(world: &World, records: &Records, claim: PvcId) -> Why {
 pub(crate) fn cut(world: &World, records: &Records, member: &str, node: crate::objects::NodeId) -> Why {
     let name = &world.node(node).name;
     let state = world.node(node).machine.as_str();
-    let since = last(records, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node));
+    let since =
+        last(records, Kind::NodeMachine, |e| matches!(e, Event::NodeMachine { node: n, .. } if *n == node));
     let root = match since {
         Some(at) => blame(world, records, at, &format!("{name} {state}")),
         None => format!("{name} {state}"),

@@ -27,6 +27,7 @@
 use super::explain::{self, Why};
 use super::*;
 use crate::config::{Addressing, Bootstrap};
+use crate::trace::Kind;
 
 fn is_primary(app: &App, pod: PodId) -> bool {
     let process = &app.processes[&pod];
@@ -785,11 +786,11 @@ pub(super) fn member_down(world: &crate::world::World, records: &crate::trace::R
     );
     let current = world.pod_named(member);
     // The last delete of this member: of the live pod if it is terminating, else of an earlier one.
-    let deleting = records.iter().rposition(|r| match r.event {
+    let deleting = records.last_of(Kind::PodDeleting, |r| match r.event {
         Event::PodDeleting { pod, .. } => world.pod(pod).name == member,
         _ => false,
     });
-    let removed = records.iter().rposition(|r| match r.event {
+    let removed = records.last_of(Kind::PodRemoved, |r| match r.event {
         Event::PodRemoved { pod, .. } => world.pod(pod).name == member && Some(pod) != current,
         _ => false,
     });
@@ -910,10 +911,11 @@ fn data_lost(api: &Api, app: &App, members: &[PodId]) -> Option<Verdict> {
     let current = members.iter().filter_map(|p| app.cluster_of(&app.processes[p])).min()?;
     let replacement = app.cluster(current);
     let records = &api.trace.records;
-    let root = records.iter().rev().find_map(|r| match &r.event {
-        Event::Script { description, .. } if r.at <= replacement.created_at => {
-            Some((r.at, description.clone()))
-        }
+    let root = records.last_of(Kind::Script, |r| r.at <= replacement.created_at).and_then(|i| match &records
+        [i]
+        .event
+    {
+        Event::Script { description, .. } => Some((records[i].at, description.clone())),
         _ => None,
     });
     let held: Vec<String> = app

@@ -5,7 +5,47 @@
 //! Owns the storage and indexing only; what a record says and how it reads
 //! as text is the parent module's.
 
-use super::Record;
+use super::{Event, Record};
+
+/// Kinds of record that cause chains look back for while a run goes on
+/// (`apps::explain`: when was this pod last deleted, this name withdrawn,
+/// this machine stopped). Their positions are kept as they are written, so
+/// such a question costs the records of its kind, not the whole trace: an
+/// application retrying a name that never resolves asks it at every retry,
+/// and a month of retries made the search quadratic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Script,
+    NodeMachine,
+    PodDeleting,
+    PodRemoved,
+    PvcDeleting,
+    PvcRemoved,
+    PvcPatched,
+    ServiceDeleted,
+    DnsRemoved,
+    DnsNegativeCached,
+}
+
+const KINDS: usize = 10;
+
+impl Kind {
+    fn of(event: &Event) -> Option<Kind> {
+        Some(match event {
+            Event::Script { .. } => Kind::Script,
+            Event::NodeMachine { .. } => Kind::NodeMachine,
+            Event::PodDeleting { .. } => Kind::PodDeleting,
+            Event::PodRemoved { .. } => Kind::PodRemoved,
+            Event::PvcDeleting { .. } => Kind::PvcDeleting,
+            Event::PvcRemoved { .. } => Kind::PvcRemoved,
+            Event::PvcPatched { .. } => Kind::PvcPatched,
+            Event::ServiceDeleted { .. } => Kind::ServiceDeleted,
+            Event::DnsRemoved { .. } => Kind::DnsRemoved,
+            Event::DnsNegativeCached { .. } => Kind::DnsNegativeCached,
+            _ => return None,
+        })
+    }
+}
 
 /// Records per chunk of [`Records`], after the first.
 const CHUNK: usize = 1 << 12;
@@ -19,6 +59,8 @@ const CHUNK: usize = 1 << 12;
 pub struct Records {
     chunks: Vec<Vec<Record>>,
     len: usize,
+    /// By [`Kind`]: the positions of the records of that kind, in order.
+    positions: [Vec<u32>; KINDS],
 }
 
 impl Records {
@@ -29,6 +71,10 @@ impl Records {
         self.len == 0
     }
     pub fn push(&mut self, record: Record) {
+        if let Some(kind) = Kind::of(&record.event) {
+            let position = u32::try_from(self.len).expect("fewer than 2^32 records");
+            self.positions[kind as usize].push(position);
+        }
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(record),
             Some(_) => {
@@ -39,6 +85,25 @@ impl Records {
             None => self.chunks.push(vec![record]),
         }
         self.len += 1;
+    }
+    /// The position of the last record of `kind` for which `pred` holds.
+    pub fn last_of(&self, kind: Kind, pred: impl FnMut(&Record) -> bool) -> Option<usize> {
+        self.last_of_within(kind, self.len, pred)
+    }
+    /// [`Records::last_of`] among the first `end` records.
+    pub fn last_of_within(
+        &self,
+        kind: Kind,
+        end: usize,
+        mut pred: impl FnMut(&Record) -> bool,
+    ) -> Option<usize> {
+        let positions = &self.positions[kind as usize];
+        let before = positions.partition_point(|&i| (i as usize) < end);
+        positions[..before].iter().rev().map(|&i| i as usize).find(|&i| pred(&self[i]))
+    }
+    /// The position of the last record of any of `kinds` for which `pred` holds.
+    pub fn last_of_any(&self, kinds: &[Kind], mut pred: impl FnMut(&Record) -> bool) -> Option<usize> {
+        kinds.iter().filter_map(|kind| self.last_of(*kind, &mut pred)).max()
     }
     pub fn get(&self, index: usize) -> Option<&Record> {
         (index < self.len).then(|| &self.chunks[index / CHUNK][index % CHUNK])
@@ -198,6 +263,44 @@ mod tests {
     use super::*;
     use crate::time::SimTime;
     use crate::trace::{Actor, Event};
+
+    /// The kept positions answer as a search back through every record would.
+    #[test]
+    fn the_last_record_of_a_kind_is_the_one_a_full_search_finds() {
+        use crate::objects::{Machine, NodeId};
+        let event = |i: usize| match i % 7 {
+            0 => Event::Script { description: format!("s{}", i % 5), line: i as u32 },
+            1 | 4 => Event::NodeMachine { node: NodeId((i % 3) as u32), state: Machine::Crashed },
+            _ => Event::End { reason: "x" },
+        };
+        let n = 2 * CHUNK + 5;
+        let vec: Vec<Record> = (0..n)
+            .map(|i| Record { at: SimTime::from_millis(i as u64), actor: Actor::User, event: event(i) })
+            .collect();
+        let records: Records = vec.iter().cloned().collect();
+        let on = |node: u32| move |r: &Record| matches!(r.event, Event::NodeMachine { node: n, .. } if n.0 == node);
+        let script = |d: &'static str| move |r: &Record| matches!(&r.event, Event::Script { description, .. } if description == d);
+        for end in [0, 1, 8, CHUNK, n - 3, n] {
+            for node in 0..4 {
+                assert_eq!(
+                    records.last_of_within(Kind::NodeMachine, end, on(node)),
+                    vec[..end].iter().rposition(on(node))
+                );
+            }
+            assert_eq!(
+                records.last_of_within(Kind::Script, end, script("s2")),
+                vec[..end].iter().rposition(script("s2"))
+            );
+        }
+        let either = |r: &Record| on(1)(r) || script("s0")(r);
+        assert_eq!(
+            records.last_of_any(&[Kind::NodeMachine, Kind::Script], either),
+            vec.iter().rposition(either)
+        );
+        // A kind never written, or a record of another kind, is never found.
+        assert_eq!(records.last_of(Kind::DnsRemoved, |_| true), None);
+        assert_eq!(records.last_of(Kind::NodeMachine, |r| matches!(r.event, Event::End { .. })), None);
+    }
 
     #[test]
     fn records_behave_as_the_vector_they_replace_across_chunks() {
