@@ -256,6 +256,38 @@ fn peers_that_must_join_before_they_are_ready_never_find_each_other() {
     assert!(sim.world.live_pods().all(|p| p.status.ready));
 }
 
+/// A member's DNS record comes from its headless Service's EndpointSlice,
+/// which lists only the pods the Service's selector matches: a selector
+/// that differs from the pod template's labels (a typo) publishes no
+/// member, so the cluster never forms, and the cause names the selector
+/// and the label that differs rather than a generic "does not resolve".
+#[test]
+fn a_service_selector_that_misses_the_pods_publishes_no_member() {
+    let mut config = config("etcd-quorum-lost");
+    let mut selector = stsim_core::config::Labels::new();
+    selector.insert("app".to_string(), "etcd-cluster".to_string());
+    config.services[0].selector = selector;
+    let (sim, report) = run_config(config);
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN");
+    assert!(
+        sim.world.dns.keys().all(|name| !name.ends_with(".etcd.default.svc.cluster.local")),
+        "nothing published"
+    );
+    let interval = &app.intervals[0];
+    let cause = interval.cause.join(" -> ");
+    assert!(
+        cause.contains("the Service etcd selects app=etcd-cluster and etcd-")
+            && cause.contains("has app=etcd), so its EndpointSlice"),
+        "{cause}"
+    );
+    assert!(
+        interval.fix.starts_with("Make the selector of the headless Service etcd match"),
+        "{}",
+        interval.fix
+    );
+}
+
 /// whenScaled: Delete makes a new, empty claim on scale-up (F28); etcd
 /// refuses a member the cluster knows that comes back with an empty data
 /// directory (F03). The cause chain starts at the deleted claim.

@@ -100,6 +100,47 @@ fn a_service_name_naming_no_service_leaves_the_pods_without_dns_names() {
     assert!(report.findings.iter().all(|f| f.id != "service-missing"));
 }
 
+/// The Service exists but does not publish the pods: its selector misses
+/// their labels (a typo), or it has a cluster IP. Either way the pods run
+/// and are Ready without DNS names, and `service-mismatch` says which and
+/// why, also for a selector changed later to one that misses.
+#[test]
+fn a_service_that_does_not_publish_the_pods_is_reported() {
+    let with_service = |service: &str, timeline: &str| {
+        crate::support::scenario_file("service-name-missing")
+            .replace("statefulsets: [(", &format!("services: [{service}],\n    statefulsets: [("))
+            .replace("expect: [", &format!("timeline: [{timeline}],\n    expect: ["))
+    };
+    let (sim, report) = run(&with_service(r#"(name: "web-headless", selector: {"app": "wbe"})"#, ""));
+    assert!(sim.trace.records.iter().all(|r| !matches!(r.event, Event::DnsAdded { .. })), "no records ever");
+    let finding = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
+    assert_eq!((finding.subject.as_str(), finding.since_ms), ("statefulset/web", 0));
+    assert!(finding.summary.contains("does not select 2 of its 2 pods"), "{}", finding.summary);
+    assert!(
+        finding.explanation.starts_with("web-headless selects app=wbe, but web-0 has app=web, so"),
+        "{}",
+        finding.explanation
+    );
+    assert!(report.findings.iter().all(|f| f.id != "service-missing"));
+
+    let (_, report) = run(&with_service(
+        r#"(name: "web-headless", clusterIP: "10.96.0.20", selector: {"app": "web"})"#,
+        "",
+    ));
+    let finding = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
+    assert!(finding.summary.contains("is not headless"), "{}", finding.summary);
+
+    let (_, report) = run(&with_service(
+        r#"(name: "web-headless", selector: {"app": "web"})"#,
+        r#"(at: "3m", do: UpdateService(service: "web-headless", selector: {"app": "web", "tier": "db"}))"#,
+    ));
+    let finding = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
+    assert!(finding.explanation.contains("but web-0 has no tier label"), "{}", finding.explanation);
+
+    let (_, report) = run(&with_service(r#"(name: "web-headless", selector: {"app": "web"})"#, ""));
+    assert!(report.findings.iter().all(|f| f.id != "service-mismatch"), "a matching headless Service");
+}
+
 /// A Service deleted under a running set is the same mistake made later:
 /// the finding dates from the deletion.
 #[test]

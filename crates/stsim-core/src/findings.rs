@@ -31,6 +31,7 @@ pub const IDS: &[&str] = &[
     "drain-blocked",
     "identity-duplicated",
     "service-missing",
+    "service-mismatch",
     "writes-lost",
     "pod-rejected",
     "node-name-unknown",
@@ -67,6 +68,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(claims_deleted_while_needed(world, trace));
     findings.extend(claims_removed_while_in_use(world, trace));
     findings.extend(services_missing(world));
+    findings.extend(services_mismatched(world));
     findings.extend(writes_lost(world));
     findings.extend(pods_rejected(world, trace));
     findings.extend(node_names_unknown(world, trace, end));
@@ -274,6 +276,103 @@ fn services_missing(world: &World) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+/// A StatefulSet whose governing Service exists but publishes no record for
+/// some of its pods: the Service has a cluster IP (only a headless one
+/// publishes `<pod>.<service>` records), or its selector does not match the
+/// pods' labels (the EndpointSlice controller lists only the pods it
+/// selects, and CoreDNS serves the per-pod records from that list).
+fn services_mismatched(world: &World) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
+        let name = &set.spec.service_name;
+        let Some(service) = world.service_named(name).map(|id| world.service(id)) else { continue };
+        let pods: Vec<&Pod> =
+            set.pods.values().map(|id| world.pod(*id)).filter(|p| p.removed_at.is_none()).collect();
+        let records = format!("<pod>.{name}.{}.svc.{}", world.namespace, world.cluster_domain);
+        let (summary, explanation, fix, since) = if !service.headless {
+            let Some(first) = pods.first() else { continue };
+            (
+                format!("{}'s Service {name} is not headless: its pods have no DNS names", set.name),
+                format!(
+                    "{name} has a cluster IP, so DNS answers its name with that one address and publishes no per-pod \
+                     records: {records} does not exist for {} and its peers, and members that find each other by \
+                     name fail.",
+                    first.name
+                ),
+                format!(
+                    "Make {name} headless (clusterIP: None; the field is immutable, so delete and create it again), \
+                     or point serviceName at a headless Service; keep a separate ClusterIP Service for clients."
+                ),
+                pods.iter().map(|p| p.created_at).min().unwrap_or(SimTime::ZERO),
+            )
+        } else {
+            let missed: Vec<&&Pod> = pods.iter().filter(|p| !service.selects(&p.labels)).collect();
+            let Some(first) = missed.first() else { continue };
+            let selector: Vec<String> = service.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let differs: Vec<String> = service
+                .selector
+                .iter()
+                .filter(|(k, v)| first.labels.get(k.as_str()) != Some(*v))
+                .map(|(k, _)| match first.labels.get(k.as_str()) {
+                    Some(has) => format!("{k}={has}"),
+                    None => format!("no {k} label"),
+                })
+                .collect();
+            let selects = if selector.is_empty() {
+                "has no selector, so it lists no pods".to_string()
+            } else {
+                format!("selects {}", selector.join(","))
+            };
+            let has = if differs.is_empty() {
+                String::new()
+            } else {
+                format!(", but {} has {}", first.name, differs.join(", "))
+            };
+            // Since the first pod of the set it missed (pods of the set
+            // carry the same template labels, and the selector is rarely
+            // changed).
+            let since = world
+                .pods
+                .iter()
+                .filter(|p| p.owner == Some(set.id) && !service.selects(&p.labels))
+                .map(|p| p.created_at)
+                .min()
+                .unwrap_or(SimTime::ZERO);
+            (
+                format!(
+                    "{}'s Service {name} does not select {} of its {} pods: they have no DNS names",
+                    set.name,
+                    missed.len(),
+                    pods.len()
+                ),
+                format!(
+                    "{name} {selects}{has}, so the Service's EndpointSlice does not list {pod} and CoreDNS publishes \
+                     no record {pod}.{name}.{}.svc.{}. Its peers and clients cannot find it by name, though it may run \
+                     and be Ready.",
+                    world.namespace,
+                    world.cluster_domain,
+                    pod = first.name
+                ),
+                format!(
+                    "Make {name}'s selector match the labels of {}'s pod template (kubectl get endpointslices -l \
+                     kubernetes.io/service-name={name} shows whom it lists).",
+                    set.name
+                ),
+                since,
+            )
+        };
+        findings.push(Finding {
+            id: "service-mismatch",
+            subject: format!("statefulset/{}", set.name),
+            since_ms: since.as_millis(),
+            summary,
+            explanation,
+            fix,
+        });
+    }
+    findings
 }
 
 /// A claim deleted (by a person or an operator) while a pod used it or its
