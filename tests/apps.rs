@@ -277,8 +277,8 @@ fn a_service_selector_that_misses_the_pods_publishes_no_member() {
     let interval = &app.intervals[0];
     let cause = interval.cause.join(" -> ");
     assert!(
-        cause.contains("the Service etcd selects app=etcd-cluster and etcd-")
-            && cause.contains("has app=etcd), so its EndpointSlice"),
+        cause.contains("the Service etcd selects app=etcd-cluster, but etcd-")
+            && cause.contains(" has app=etcd, so its EndpointSlice does not list etcd-"),
         "{cause}"
     );
     assert!(

@@ -310,26 +310,6 @@ fn services_mismatched(world: &World) -> Vec<Finding> {
         } else {
             let missed: Vec<&&Pod> = pods.iter().filter(|p| !service.selects(&p.labels)).collect();
             let Some(first) = missed.first() else { continue };
-            let selector: Vec<String> = service.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let differs: Vec<String> = service
-                .selector
-                .iter()
-                .filter(|(k, v)| first.labels.get(k.as_str()) != Some(*v))
-                .map(|(k, _)| match first.labels.get(k.as_str()) {
-                    Some(has) => format!("{k}={has}"),
-                    None => format!("no {k} label"),
-                })
-                .collect();
-            let selects = if selector.is_empty() {
-                "has no selector, so it lists no pods".to_string()
-            } else {
-                format!("selects {}", selector.join(","))
-            };
-            let has = if differs.is_empty() {
-                String::new()
-            } else {
-                format!(", but {} has {}", first.name, differs.join(", "))
-            };
             // Since the first pod of the set it missed (pods of the set
             // carry the same template labels, and the selector is rarely
             // changed).
@@ -348,9 +328,10 @@ fn services_mismatched(world: &World) -> Vec<Finding> {
                     pods.len()
                 ),
                 format!(
-                    "{name} {selects}{has}, so the Service's EndpointSlice does not list {pod} and CoreDNS publishes \
+                    "{name} {}, so the Service's EndpointSlice does not list {pod} and CoreDNS publishes \
                      no record {pod}.{name}.{}.svc.{}. Its peers and clients cannot find it by name, though it may run \
                      and be Ready.",
+                    service.misses(&first.name, &first.labels),
                     world.namespace,
                     world.cluster_domain,
                     pod = first.name

@@ -786,6 +786,26 @@ impl Service {
     pub fn selects(&self, labels: &Labels) -> bool {
         !self.selector.is_empty() && self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
     }
+
+    /// How `labels` miss the selector, for people: `selects app=web, but
+    /// web-0 has app=wbe` (`whose` names the labels' owner), or that an
+    /// empty selector lists no pods.
+    pub fn misses(&self, whose: &str, labels: &Labels) -> String {
+        if self.selector.is_empty() {
+            return "has no selector, so it lists no pods".to_string();
+        }
+        let selector: Vec<String> = self.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let differs: Vec<String> = self
+            .selector
+            .iter()
+            .filter(|(k, v)| labels.get(k.as_str()) != Some(*v))
+            .map(|(k, _)| match labels.get(k.as_str()) {
+                Some(has) => format!("{k}={has}"),
+                None => format!("no {k} label"),
+            })
+            .collect();
+        format!("selects {}, but {whose} has {}", selector.join(","), differs.join(", "))
+    }
 }
 
 /// A ControllerRevision: a snapshot of the pod template.

@@ -280,31 +280,11 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
     // only the pods its selector matches (the EndpointSlice controller);
     // its hostname and subdomain alone publish nothing.
     if !service_object.selects(&pod.labels) {
-        let selector: Vec<String> = service_object.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let selector = if selector.is_empty() {
-            "nothing (its selector is empty)".to_string()
-        } else {
-            selector.join(",")
-        };
-        // What the pod has instead, for each key it fails on.
-        let differs: Vec<String> = service_object
-            .selector
-            .iter()
-            .filter(|(k, v)| pod.labels.get(k.as_str()) != Some(*v))
-            .map(|(k, _)| match pod.labels.get(k.as_str()) {
-                Some(has) => format!("{k}={has}"),
-                None => format!("no {k} label"),
-            })
-            .collect();
-        let has = if differs.is_empty() {
-            String::new()
-        } else {
-            format!(" ({member} has {})", differs.join(", "))
-        };
         return Why {
             steps: vec![format!(
-                "the Service {service} selects {selector} and {member} does not match{has}, so its EndpointSlice \
-                 does not list {member} and no record {name} is published"
+                "the Service {service} {}, so its EndpointSlice does not list {member} and no record {name} is \
+                 published",
+                service_object.misses(member, &pod.labels)
             )],
             at: None,
             fix: format!(
