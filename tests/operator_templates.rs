@@ -396,7 +396,8 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
                         name: "pg".into(),
                         patch: json!({"spec": {"serviceName": "elsewhere"}}),
                     },
-                    // A container renamed: kept and served, the same revision.
+                    // A container renamed: kept and served, and a new revision
+                    // (the whole template is hashed, names included).
                     update(view, |o| {
                         o["spec"]["template"]["spec"]["containers"][1]["name"] = json!("exporter");
                     }),
@@ -440,7 +441,11 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
     );
     let id = sim.world.sts_named("pg").unwrap();
     let set = sim.world.sts(id);
-    assert_eq!(set.revisions.len(), 1, "refused updates change nothing, a renamed container no revision");
+    assert_eq!(
+        set.revisions.len(),
+        2,
+        "refused updates change nothing; a renamed container is a new revision"
+    );
     assert_eq!(set.spec.service_name, "pg-hl");
     let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Sts(id));
     assert_eq!(served["spec"]["template"]["spec"]["containers"][1]["name"], "exporter");

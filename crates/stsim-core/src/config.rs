@@ -1056,7 +1056,8 @@ pub struct PodTemplate {
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
     /// The fields of a template a client wrote that stsim does not model
-    /// (`env`, `command`, annotations), with their values: one
+    /// (`env`, `command`, annotations) or reads without keeping (the
+    /// containers' names and ports), with their values: one
     /// `path=json` line each, sorted. Kubernetes hashes the whole template
     /// into the revision (the StatefulSet controller's `getPatch` holds
     /// `spec.template`; pkg/controller/history `HashControllerRevision` is

@@ -315,7 +315,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         None => json!({
             "hostname": pod.hostname,
             "subdomain": pod.subdomain,
-            "containers": [{"name": "main", "image": pod.image}],
+            "containers": [{"name": template::SERVED_CONTAINER, "image": pod.image}],
             "volumes": volumes,
             "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
         }),
@@ -500,7 +500,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             Some(object) => object.clone(),
             None => json!({
                 "metadata": {"labels": labels(&spec.template.labels)},
-                "spec": {"containers": [{"name": "main", "image": spec.template.image}],
+                "spec": {"containers": [{"name": template::SERVED_CONTAINER, "image": spec.template.image}],
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
         },

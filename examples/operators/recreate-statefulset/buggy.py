@@ -20,6 +20,10 @@ import sys
 
 RESYNC_MS = 5_000
 PROPAGATION = "Background"  # THE BUG: the default; "Orphan" keeps the pods
+# The container as the scenario's set has it (stsim serves a scenario's
+# template with one container named "main"): the new set's template must be
+# the same, every field, or it is a new revision and a rolling restart.
+CONTAINER = "main"
 
 
 def desired(cluster):
@@ -36,7 +40,7 @@ def desired(cluster):
             "selector": {"matchLabels": {"app": name}},
             "template": {
                 "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "etcd", "image": spec.get("image", "etcd:3.5")}]},
+                "spec": {"containers": [{"name": CONTAINER, "image": spec.get("image", "etcd:3.5")}]},
             },
             "volumeClaimTemplates": [{
                 "metadata": {"name": "data"},

@@ -58,6 +58,9 @@ pub enum TemplateRefusal {
     NotModelled(String),
 }
 
+/// The name of the one container a scenario's template is served with.
+pub const SERVED_CONTAINER: &str = "main";
+
 /// Reads a pod template; supplied by the embedding (see the module doc).
 pub type TemplateReader = fn(&TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal>;
 
@@ -85,6 +88,24 @@ pub(super) fn read(
                     format!("{path}={value}")
                 })
                 .collect();
+            // Read and checked, but not kept in the model: the containers'
+            // names and ports. They are part of the template all the same,
+            // so renaming a container or a port is a new revision too. A
+            // scenario's template is served with one container named
+            // `main` and no ports: the same written back is the same
+            // template, and adds nothing here.
+            let containers = request.template.pointer("/spec/containers").and_then(Value::as_array);
+            for (i, container) in containers.into_iter().flatten().enumerate() {
+                for key in ["name", "ports"] {
+                    let served =
+                        i == 0 && key == "name" && container.get(key) == Some(&Value::from(SERVED_CONTAINER));
+                    if let Some(v) = container.get(key).filter(|_| !served) {
+                        let mut value = String::new();
+                        crate::config::canonical_json(v, &mut value);
+                        lines.push(format!("{prefix}spec.containers[{i}].{key}={value}"));
+                    }
+                }
+            }
             lines.sort();
             read.template.unmodelled = lines.join("\n");
             Ok(read)
@@ -270,6 +291,32 @@ mod tests {
                 .unmodelled
                 .contains("spec.template.spec.containers[0].env=[{\"name\":\"A\",\"value\":\"1\"}]")
         );
+    }
+
+    /// Names and ports are read, not modelled, and still the template's:
+    /// a rename or a new port is a new revision; the container a
+    /// scenario's template is served with adds nothing.
+    #[test]
+    fn container_names_and_ports_identify_a_template() {
+        let with = |name: &str, ports: Value| {
+            let mut t = json!({"spec": {"containers": [{"name": name, "image": "i"}]}});
+            if !ports.is_null() {
+                t["spec"]["containers"][0]["ports"] = ports;
+            }
+            read(ignoring, &request(&t), "StatefulSet.apps").unwrap().template
+        };
+        let served = with(SERVED_CONTAINER, Value::Null);
+        assert!(!served.unmodelled.contains("containers[0].name"), "{}", served.unmodelled);
+        let renamed = with("etcd", Value::Null);
+        assert!(
+            renamed.unmodelled.contains("spec.template.spec.containers[0].name=\"etcd\""),
+            "{}",
+            renamed.unmodelled
+        );
+        assert_ne!(served.canonical(), renamed.canonical());
+        let ported = with(SERVED_CONTAINER, json!([{"name": "metrics", "containerPort": 9100}]));
+        assert_ne!(served.canonical(), ported.canonical(), "a new port is a new revision");
+        assert_eq!(ported, with(SERVED_CONTAINER, json!([{"containerPort": 9100, "name": "metrics"}])));
     }
 
     #[test]
