@@ -302,3 +302,45 @@ fn a_waiting_pod_relabelled_out_of_its_spread_selector_goes_in() {
     assert!(pending_since(&sim, "db-2") < t("30s"));
     assert_eq!(scheduled(&sim, "db-2"), Some(t("1m")), "db-2 goes in when relabelled");
 }
+
+/// Backoff, by release. `web-0` fits only `worker-1`, cordoned at the
+/// start: it fails at 0s (1 s backoff). At 10s a tainted node joins and the
+/// retry fails again (2 s backoff, until 12s). At 10.5s `worker-1` is
+/// uncordoned. Before 1.33 the pod is still backing off and waits in the
+/// backoff queue for its one-second flush after 12s; from 1.33
+/// (`SchedulerPopFromBackoffQ`) the idle scheduler pops it at once. Either
+/// release with the gate set the other way behaves as the other.
+#[test]
+fn a_moved_pod_still_backing_off_waits_before_1_33() {
+    let scenario = |version: &str, gates: &str| {
+        format!(
+            r#"Scenario(
+    name: "backoff",
+    duration: "2m",
+    kubernetesVersion: "{version}",
+    featureGates: {{{gates}}},
+    cluster: (nodePools: [
+        (name: "worker", count: 1),
+        (name: "tainted", count: 0, taints: [(key: "dedicated", value: "db", effect: NoSchedule)]),
+    ]),
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(name: "web", serviceName: "web", replicas: 1, template: (image: "nginx", labels: {{"app": "web"}}))],
+    timeline: [
+        (at: "0s", do: Cordon(node: "worker-1")),
+        (at: "10s", do: AddNode(pool: "tainted")),
+        (at: "10500ms", do: Uncordon(node: "worker-1")),
+    ],
+)"#
+        )
+    };
+    let cases = [
+        ("1.32", "", "12s"),
+        ("1.36", "", "10500ms"),
+        ("1.36", r#""SchedulerPopFromBackoffQ": false"#, "12s"),
+        ("1.32", r#""SchedulerPopFromBackoffQ": true"#, "10500ms"),
+    ];
+    for (version, gates, at) in cases {
+        let (sim, _) = run(&scenario(version, gates));
+        assert_eq!(scheduled(&sim, "web-0"), Some(t(at)), "{version} {gates}");
+    }
+}

@@ -265,7 +265,9 @@ impl<'a> Api<'a> {
     fn retry_unschedulable(&mut self) {
         let waiting: Vec<PodId> = self.world.unschedulable.keys().copied().collect();
         for pod in waiting {
-            self.wake(EventKey::Schedule(pod));
+            let at = self.world.retry_at(pod, self.now);
+            let key = EventKey::Schedule(pod);
+            self.queue.wake(key, at, key.phase());
         }
     }
 

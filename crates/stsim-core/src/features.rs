@@ -67,7 +67,8 @@ impl fmt::Display for Version {
 }
 
 /// Feature gates the model knows, by their Kubernetes names.
-pub const KNOWN_GATES: &[&str] = &["MaxUnavailableStatefulSet", "SchedulerQueueingHints"];
+pub const KNOWN_GATES: &[&str] =
+    &["MaxUnavailableStatefulSet", "SchedulerPopFromBackoffQ", "SchedulerQueueingHints"];
 
 /// The behaviours in force for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,6 +81,9 @@ pub struct Features {
     /// `SchedulerQueueingHints`: plugins' queueing hints decide which
     /// waiting pods an event moves (`controllers::scheduler::queueing`).
     pub scheduler_queueing_hints: bool,
+    /// `SchedulerPopFromBackoffQ`: with the active queue empty, the
+    /// scheduler pops pods still backing off (`world::Waiting::retry_at`).
+    pub scheduler_pop_from_backoff_q: bool,
 }
 
 impl Features {
@@ -93,6 +97,8 @@ impl Features {
             max_unavailable_statefulset: gate_on,
             max_unavailable_parallel_fix: version.minor >= 37,
             scheduler_queueing_hints: version.minor >= 32,
+            // Beta and on by default from 1.33 (feature-gates docs).
+            scheduler_pop_from_backoff_q: version.minor >= 33,
         }
     }
 
@@ -101,6 +107,7 @@ impl Features {
         match name {
             "MaxUnavailableStatefulSet" => self.max_unavailable_statefulset = on,
             "SchedulerQueueingHints" => self.scheduler_queueing_hints = on,
+            "SchedulerPopFromBackoffQ" => self.scheduler_pop_from_backoff_q = on,
             _ => {}
         }
         self

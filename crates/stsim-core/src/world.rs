@@ -79,6 +79,46 @@ pub struct Waiting {
     pub rejected_by: Plugins,
 }
 
+/// `podInitialBackoffSeconds` and `podMaxBackoffSeconds`, the
+/// KubeSchedulerConfiguration defaults.
+const INITIAL_BACKOFF: crate::time::SimDuration = crate::time::SimDuration::from_secs(1);
+const MAX_BACKOFF: crate::time::SimDuration = crate::time::SimDuration::from_secs(10);
+
+/// How often the scheduling queue moves pods whose backoff is over to the
+/// active queue (`flushBackoffQCompleted`, `wait.Until(..., 1*time.Second)`).
+const BACKOFF_FLUSH_PERIOD: crate::time::SimDuration = crate::time::SimDuration::from_secs(1);
+
+impl Waiting {
+    /// `calculateBackoffDuration`: 1 s doubled per failed attempt after the
+    /// first, at most 10 s.
+    pub fn backoff(attempts: u32) -> crate::time::SimDuration {
+        let mut backoff = INITIAL_BACKOFF;
+        for _ in 1..attempts {
+            backoff = crate::time::SimDuration::from_millis(backoff.as_millis() * 2);
+            if backoff >= MAX_BACKOFF {
+                return MAX_BACKOFF;
+            }
+        }
+        backoff
+    }
+
+    /// When a pod an event (or the leftover flush) moves out of the
+    /// unschedulable pool at `now` is tried: at once, unless it is still
+    /// backing off from its last failure (`isPodBackingoff`); then it waits
+    /// in the backoff queue for the first flush after its backoff ends.
+    /// With `SchedulerPopFromBackoffQ` (on from 1.33) the scheduler pops
+    /// the backoff queue whenever the active queue is empty, as it is at a
+    /// move in stsim (attempts take no time): at once again.
+    pub fn retry_at(&self, now: crate::time::SimTime, pop_from_backoff: bool) -> crate::time::SimTime {
+        let ends = self.failed_at + Self::backoff(self.attempts);
+        if pop_from_backoff || ends <= now {
+            return now;
+        }
+        let period = BACKOFF_FLUSH_PERIOD.as_millis();
+        crate::time::SimTime::from_millis(ends.as_millis().div_ceil(period) * period)
+    }
+}
+
 /// A set of kube-scheduler's filter plugins, as bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Plugins(u16);
@@ -738,6 +778,14 @@ impl World {
     }
     pub fn class(&self, id: ClassId) -> &StorageClass {
         &self.storage_classes[id.index()]
+    }
+
+    /// When the waiting pod `pod`, moved by an event at `now`, is tried
+    /// again (`Waiting::retry_at`); `now` if it is not waiting.
+    pub fn retry_at(&self, pod: PodId, now: crate::time::SimTime) -> crate::time::SimTime {
+        self.unschedulable
+            .get(&pod)
+            .map_or(now, |w| w.retry_at(now, self.features.scheduler_pop_from_backoff_q))
     }
 
     /// The live pod with this name.

@@ -15,9 +15,11 @@
 //! records nothing new).
 //!
 //! Backoff (`podInitialBackoffSeconds` 1 s, doubled per failed attempt up
-//! to `podMaxBackoffSeconds` 10 s) is applied to the flush's moves only:
-//! an event's move retries the pod at once. With the default five
-//! minutes, a flushed pod's backoff has always run out.
+//! to `podMaxBackoffSeconds` 10 s, from the last failure) applies to every
+//! move, the API server's broad retries included (`World::retry_at`): a
+//! pod still backing off waits for the backoff queue's next one-second
+//! flush after its backoff ends, before 1.33; from 1.33
+//! (`SchedulerPopFromBackoffQ`) the idle scheduler pops it at once.
 
 use crate::api::Api;
 use crate::config::{Labels, PodAffinityTerm, WhenUnsatisfiable};
@@ -30,22 +32,17 @@ use crate::world::{Plugins, World};
 /// the queue's `Run`, not configurable.
 pub const FLUSH_PERIOD: SimDuration = SimDuration::from_secs(30);
 
-/// `podInitialBackoffSeconds` and `podMaxBackoffSeconds`, the
-/// KubeSchedulerConfiguration defaults.
-const INITIAL_BACKOFF: SimDuration = SimDuration::from_secs(1);
-const MAX_BACKOFF: SimDuration = SimDuration::from_secs(10);
-
-/// `calculateBackoffDuration`: 1 s doubled per failed attempt after the
-/// first, at most 10 s.
+/// `calculateBackoffDuration` (`world::Waiting::backoff`).
 pub fn backoff(attempts: u32) -> SimDuration {
-    let mut backoff = INITIAL_BACKOFF;
-    for _ in 1..attempts {
-        backoff = SimDuration::from_millis(backoff.as_millis() * 2);
-        if backoff >= MAX_BACKOFF {
-            return MAX_BACKOFF;
-        }
-    }
-    backoff
+    crate::world::Waiting::backoff(attempts)
+}
+
+/// Sends the waiting `pod` to be tried again, now or once its backoff
+/// allows (`World::retry_at`).
+fn requeue(api: &mut Api, pod: PodId) {
+    let at = api.world().retry_at(pod, api.now);
+    let key = EventKey::Schedule(pod);
+    api.queue.wake(key, at, key.phase());
 }
 
 /// An assigned pod was added (bound, or created with `spec.nodeName`:
@@ -67,7 +64,7 @@ pub fn assigned_pod_changed(api: &mut Api, pod: PodId, old: Option<&Labels>) {
         .map(|(id, _)| *id)
         .collect();
     for id in moved {
-        api.wake(EventKey::Schedule(id));
+        requeue(api, id);
     }
 }
 
@@ -90,7 +87,7 @@ pub fn assigned_pod_removed(api: &mut Api, pod: PodId) {
         .map(|(id, _)| *id)
         .collect();
     for id in moved {
-        api.wake(EventKey::Schedule(id));
+        requeue(api, id);
     }
 }
 
@@ -153,7 +150,7 @@ pub fn unscheduled_pod_updated(api: &mut Api, pod: PodId, old: Option<&Labels>) 
                     || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && world.kubernetes.minor >= 36))
         });
     if moves {
-        api.wake(EventKey::Schedule(pod));
+        requeue(api, pod);
     }
 }
 
@@ -271,18 +268,17 @@ pub fn arm_flush(api: &mut Api, failed_at: SimTime) {
 pub fn flush_leftover(api: &mut Api) {
     api.world.scheduler_flush_at = None;
     let (now, limit) = (api.now, api.world.timings.pod_max_in_unschedulable_pods);
-    let mut due: Vec<(PodId, SimTime)> = Vec::new();
+    let mut due: Vec<PodId> = Vec::new();
     let mut earliest: Option<SimTime> = None;
     for (&pod, waiting) in &api.world.unschedulable {
         if now.since(waiting.failed_at) > limit {
-            due.push((pod, waiting.failed_at + backoff(waiting.attempts)));
+            due.push(pod);
         } else {
             earliest = Some(earliest.map_or(waiting.failed_at, |e| e.min(waiting.failed_at)));
         }
     }
-    for &(pod, backoff_ends) in &due {
-        let key = EventKey::Schedule(pod);
-        api.queue.wake(key, backoff_ends.max(now), key.phase());
+    for &pod in &due {
+        requeue(api, pod);
     }
     // The pods sent back re-arm it when they fail again (from now).
     if let Some(from) = earliest.or((!due.is_empty()).then_some(now)) {
