@@ -1269,3 +1269,52 @@ fn a_pods_image_is_changed_in_place() {
     });
     assert!(stopped);
 }
+
+/// An operator's `kubectl rollout restart` of a set the scenario defines:
+/// a merge patch of the template's restartedAt annotation is accepted, is
+/// served back, and rolls the pods through a new revision; the same patch
+/// again changes nothing. Other template changes of such a set stay
+/// refused (405), naming what may change.
+#[test]
+fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
+    let restart = |at: &'static str| {
+        move |_: &View| {
+            vec![patch(
+                "StatefulSet",
+                "redis",
+                json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}}),
+            )]
+        }
+    };
+    let script: Vec<Step> = vec![
+        (120_000, Box::new(restart("2025-01-01T00:02:00Z"))),
+        (300_000, Box::new(restart("2025-01-01T00:02:00Z"))),
+        (
+            310_000,
+            Box::new(|_: &View| {
+                vec![patch(
+                    "StatefulSet",
+                    "redis",
+                    json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "redis:7.0",
+                                                                           "env": [{"name": "A", "value": "1"}]}]}}}}),
+                )]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    assert_eq!(answers(&seen, 120_000).iter().map(|a| a.0).collect::<Vec<_>>(), [200]);
+    assert_eq!(answers(&seen, 300_000).iter().map(|a| a.0).collect::<Vec<_>>(), [200]);
+    let refused = &answers(&seen, 310_000)[0];
+    assert_eq!(refused.0, 405, "{refused:?}");
+    assert!(refused.2.contains("other than its image and annotations"), "{}", refused.2);
+    let set = sim.world.sts(sim.world.sts_named("redis").unwrap());
+    assert_eq!(set.revisions.len(), 2, "one new revision; the same patch again is the same template");
+    let deleted: Vec<String> = crate::support::Log(&sim).deletions().into_iter().map(|(_, n)| n).collect();
+    assert_eq!(deleted, ["redis-2", "redis-1", "redis-0"]);
+    let view = &seen.last().unwrap().view;
+    let served = object(&view.objects.stateful_sets, "redis");
+    assert_eq!(
+        served["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
+        "2025-01-01T00:02:00Z"
+    );
+}

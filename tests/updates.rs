@@ -35,6 +35,34 @@ fn rolling_update_goes_in_reverse_one_pod_at_a_time() {
     assert!(sim.world.live_pods().all(|p| p.image == "redis:7.2"));
 }
 
+/// `kubectl rollout restart` sets the template's restartedAt annotation to
+/// now: a new template, so a new revision and the same ordered roll as an
+/// image change, with nothing else changed; a second restart is another
+/// revision. The annotation is served in the set's template.
+#[test]
+fn rollout_restart_rolls_every_pod_through_a_new_revision() {
+    let source = scenario_file("rolling-update").replace(
+        r#"(at: "2m", do: SetImage(statefulset: "redis", image: "redis:7.2")),"#,
+        r#"(at: "2m", do: RolloutRestart(statefulset: "redis")),
+        (at: "8m", do: RolloutRestart(statefulset: "redis")),"#,
+    );
+    let (sim, report) = run(&source.replace(r#"duration: "10m""#, r#"duration: "15m""#));
+    let log = Log(&sim);
+    let deleted = log.deletions();
+    assert_eq!(names(&deleted), ["redis-2", "redis-1", "redis-0", "redis-2", "redis-1", "redis-0"]);
+    assert_eq!((deleted[0].0, deleted[3].0), (t("2m"), t("8m")));
+    let set = sim.world.sts(sim.world.sts_named("redis").unwrap());
+    assert_eq!(set.revisions.len(), 3, "the first template and one per restart");
+    assert!(sim.world.live_pods().all(|p| p.image == "redis:7.0"), "nothing else changed");
+    let status = &report.statefulsets[0].status;
+    assert_eq!(status.current_revision, status.update_revision);
+    let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Sts(set.id));
+    let restarted =
+        &served["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"];
+    assert_eq!(restarted, "2025-01-01T00:08:00Z");
+    assert!(sim.trace.render(&sim.world).contains("kubectl rollout restart statefulset/redis"));
+}
+
 /// Revision names depend only on the template: stable across runs and
 /// machines (pinned here), and a revert reuses the earlier revision.
 #[test]

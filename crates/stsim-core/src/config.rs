@@ -1028,6 +1028,11 @@ pub struct Resources {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PodTemplate {
     pub labels: Labels,
+    /// `metadata.annotations` of a scenario's template: none at first;
+    /// `kubectl rollout restart` adds `kubectl.kubernetes.io/restartedAt`.
+    /// (A written template's annotations are among its `unmodelled` values.)
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub annotations: Labels,
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<Probe>,
@@ -1092,6 +1097,10 @@ impl PodTemplate {
         let mut out = String::new();
         for (key, value) in &self.labels {
             out.push_str(&format!("label {key}={value}\n"));
+        }
+        // Written only when set, so templates without any keep their revision names.
+        for (key, value) in &self.annotations {
+            out.push_str(&format!("annotation {key}={value}\n"));
         }
         out.push_str(&format!("image {}\n", self.image));
         out.push_str(&format!(
@@ -1671,6 +1680,12 @@ pub enum Action {
     SetImage {
         statefulset: usize,
         image: String,
+    },
+    /// `kubectl rollout restart statefulset/NAME`: the template's
+    /// `kubectl.kubernetes.io/restartedAt` annotation set to now, so a new
+    /// revision and a rolling update that changes nothing else.
+    RolloutRestart {
+        statefulset: usize,
     },
     /// A patch of the pod template: each field given replaces the template's.
     PatchTemplate {

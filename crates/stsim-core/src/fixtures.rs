@@ -68,6 +68,7 @@ pub fn statefulset_spec(
         ordinals_start: 0,
         retention: RetentionPolicy::default(),
         template: PodTemplate {
+            annotations: Labels::new(),
             labels,
             image: "redis:7.0".into(),
             requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },

@@ -498,6 +498,11 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         // its image, labels and grace period.
         "template": match &set.template_object {
             Some(object) => object.clone(),
+            None if !spec.template.annotations.is_empty() => json!({
+                "metadata": {"labels": labels(&spec.template.labels), "annotations": labels(&spec.template.annotations)},
+                "spec": {"containers": [{"name": template::SERVED_CONTAINER, "image": spec.template.image}],
+                         "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
+            }),
             None => json!({
                 "metadata": {"labels": labels(&spec.template.labels)},
                 "spec": {"containers": [{"name": template::SERVED_CONTAINER, "image": spec.template.image}],

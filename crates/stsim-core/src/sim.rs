@@ -665,6 +665,7 @@ impl Simulation {
                     Ok(())
                 });
             }
+            Action::RolloutRestart { statefulset } => self.rollout_restart(statefulset),
             Action::PatchTemplate { statefulset, ref patch } => {
                 let patch = patch.clone();
                 self.update(statefulset, "template patched".into(), |spec| {
@@ -987,6 +988,44 @@ impl Simulation {
     }
 
     /// A scripted update of a StatefulSet, through the API server's checks.
+    /// `kubectl rollout restart`: the template's restartedAt annotation set
+    /// to now. A template a client wrote gets it as written and is read
+    /// again, as that client's own update would be.
+    fn rollout_restart(&mut self, statefulset: usize) {
+        use crate::kube::template::RESTARTED_AT;
+        let sts = self.sts_id(statefulset);
+        let at = crate::kube::timestamp(self.queue.now());
+        let set = self.world.sts(sts);
+        let written = match &set.template_object {
+            Some(object) => {
+                let (name, version) = (set.name.clone(), self.world.kubernetes);
+                match crate::kube::template::restarted(self.templates, object, &name, version, &at) {
+                    Ok(read) => Some(read),
+                    Err(refused) => {
+                        let message = refused.message.unwrap_or_default();
+                        self.api(Actor::User).record(Event::StatefulSetUpdateRejected { sts, message });
+                        return;
+                    }
+                }
+            }
+            None => None,
+        };
+        let template = written.as_ref().map(|(template, _)| template.clone());
+        let change = format!("restarted (kubectl rollout restart: {RESTARTED_AT}={at})");
+        self.update(statefulset, change, |spec| {
+            match template {
+                Some(template) => spec.template = template,
+                None => {
+                    spec.template.annotations.insert(RESTARTED_AT.to_string(), at);
+                }
+            }
+            Ok(())
+        });
+        if let Some((_, object)) = written {
+            self.world.sts_mut(sts).template_object = Some(object);
+        }
+    }
+
     fn update(
         &mut self,
         statefulset: usize,
@@ -1232,6 +1271,9 @@ pub fn describe(config: &Config, action: &Action) -> String {
         ),
         Action::SetImage { statefulset, image } => {
             format!("kubectl set image statefulset/{} *={image}", config.statefulsets[*statefulset].name)
+        }
+        Action::RolloutRestart { statefulset } => {
+            format!("kubectl rollout restart statefulset/{}", config.statefulsets[*statefulset].name)
         }
         Action::PatchTemplate { statefulset, patch } => {
             let mut fields = Vec::new();

@@ -1370,6 +1370,9 @@ pub enum Action {
         statefulset: String,
         image: String,
     },
+    RolloutRestart {
+        statefulset: String,
+    },
     PatchTemplate {
         statefulset: String,
         template: TemplatePatch,

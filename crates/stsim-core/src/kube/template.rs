@@ -19,7 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::WriteResult;
-use crate::config::{PodTemplate, Resources};
+use crate::config::{Labels, PodTemplate, Resources};
 use crate::time::SimDuration;
 use serde_json::Value;
 
@@ -56,6 +56,33 @@ pub enum TemplateRefusal {
     /// What the model would get wrong, in words after `stsim does not
     /// model ` (`pods with more than one container (Pod web-0)`): a `405`.
     NotModelled(String),
+}
+
+/// The annotation `kubectl rollout restart` sets on a pod template, to the
+/// time of the restart (kubectl's `objectrestarter`).
+pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+
+/// `kubectl rollout restart` of a template a client wrote (`template`, as
+/// served): the annotation set to `at` in the template as written, read
+/// again as the write would be. The new template and the object to serve.
+pub(crate) fn restarted(
+    reader: TemplateReader,
+    template: &Value,
+    name: &str,
+    version: crate::features::Version,
+    at: &str,
+) -> Result<(PodTemplate, Value), WriteResult> {
+    let mut object = template.clone();
+    if !object.get("metadata").is_none_or(|m| m.is_object() || m.is_null()) {
+        return Err(WriteResult::failure(422, "Invalid", "spec.template.metadata: not an object".into()));
+    }
+    match object.pointer_mut("/metadata/annotations").filter(|a| a.is_object()) {
+        Some(annotations) => annotations[RESTARTED_AT] = Value::from(at),
+        None => object["metadata"]["annotations"] = serde_json::json!({ RESTARTED_AT: at }),
+    }
+    let request = TemplateRequest { kind: "StatefulSet", name, template: &object, version };
+    let read = read(reader, &request, "StatefulSet.apps")?;
+    Ok((read.template, object))
 }
 
 /// The name of the one container a scenario's template is served with.
@@ -219,6 +246,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         )));
     }
     let template = PodTemplate {
+        annotations: Labels::new(),
         labels,
         image: image.to_string(),
         requests,
@@ -317,6 +345,26 @@ mod tests {
         let ported = with(SERVED_CONTAINER, json!([{"name": "metrics", "containerPort": 9100}]));
         assert_ne!(served.canonical(), ported.canonical(), "a new port is a new revision");
         assert_eq!(ported, with(SERVED_CONTAINER, json!([{"containerPort": 9100, "name": "metrics"}])));
+    }
+
+    /// A restart of a written template keeps what was written, adds or
+    /// replaces the annotation, and is a new template for each time.
+    #[test]
+    fn a_restart_adds_the_annotation_to_the_template_as_written() {
+        let written = json!({"metadata": {"annotations": {"team": "cache"}},
+                             "spec": {"containers": [{"name": "main", "image": "i"}]}});
+        let version = crate::features::Version::DEFAULT;
+        let (first, object) = restarted(ignoring, &written, "web", version, "2025-01-01T00:02:00Z").unwrap();
+        assert_eq!(
+            object["metadata"]["annotations"],
+            json!({"team": "cache", RESTARTED_AT: "2025-01-01T00:02:00Z"})
+        );
+        let (again, _) = restarted(ignoring, &object, "web", version, "2025-01-01T00:08:00Z").unwrap();
+        assert_ne!(first.canonical(), again.canonical(), "each restart is a new revision");
+        let bare = json!({"spec": {"containers": [{"name": "main", "image": "i"}]}});
+        let (_, object) = restarted(ignoring, &bare, "web", version, "t").unwrap();
+        assert_eq!(object["metadata"]["annotations"][RESTARTED_AT], "t");
+        assert!(restarted(ignoring, &json!({"metadata": [1]}), "web", version, "t").is_err());
     }
 
     #[test]

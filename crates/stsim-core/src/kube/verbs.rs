@@ -638,8 +638,8 @@ fn write_service_spec(
 /// A template a client wrote (on create or an earlier update) is read
 /// again whole by `reader`, as on create: any change it can read is applied,
 /// and the controller makes a new revision and rolls the pods. Of a
-/// template the scenario defines (not kept as written) only the image may
-/// change. The answer is the template's fields the reader ignored.
+/// template the scenario defines (not kept as written) only the image and
+/// the annotations may change. The answer is the template's fields the reader ignored.
 fn write_statefulset_spec(
     api: &mut Api,
     sts: StsId,
@@ -774,9 +774,11 @@ fn statefulset_template(
     // A scenario's template is served as its image only: that is all an
     // update can change without dropping what the scenario gave it.
     let rendered = render(api.world(), ObjRef::Sts(sts));
+    // The image and the annotations (`kubectl rollout restart`'s) may change.
     let without_image = |t: &Value| {
         let mut t = t.clone();
         t["spec"]["containers"][0].as_object_mut().map(|c| c.remove("image"));
+        t.get_mut("metadata").and_then(Value::as_object_mut).map(|m| m.remove("annotations"));
         t
     };
     let image = desired["spec"]["containers"][0]["image"].as_str().filter(|i| !i.trim().is_empty());
@@ -790,12 +792,34 @@ fn statefulset_template(
         let paths: Vec<&str> =
             changed.iter().filter(|p| p.starts_with("spec.template")).map(String::as_str).collect();
         return Err(not_modelled(format!(
-            "changes to {} of StatefulSet {name} other than its image: the scenario defines its template, which the API server does not keep as written",
+            "changes to {} of StatefulSet {name} other than its image and annotations: the scenario defines its template, which the API server does not keep as written",
             paths.join(", ")
         )));
     }
     let mut template = set.spec.template.clone();
     template.image = image.to_string();
+    template.annotations = match desired.pointer("/metadata/annotations") {
+        None | Some(Value::Null) => crate::config::Labels::new(),
+        Some(Value::Object(map)) => {
+            let mut annotations = crate::config::Labels::new();
+            for (key, value) in map {
+                let Some(value) = value.as_str() else {
+                    let message = format!(
+                        "StatefulSet.apps \"{name}\" is invalid: spec.template.metadata.annotations: Invalid value: {value}: must be a string"
+                    );
+                    return Err(WriteResult::failure(422, "Invalid", message));
+                };
+                annotations.insert(key.clone(), value.to_string());
+            }
+            annotations
+        }
+        Some(other) => {
+            let message = format!(
+                "StatefulSet.apps \"{name}\" is invalid: spec.template.metadata.annotations: Invalid value: {other}: must be an object"
+            );
+            return Err(WriteResult::failure(422, "Invalid", message));
+        }
+    };
     Ok((super::template::ReadTemplate { template, ignored: Vec::new() }, false))
 }
 

@@ -144,6 +144,7 @@ impl Checker<'_, '_> {
         let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
         PodTemplate {
             labels,
+            annotations: Labels::new(),
             image: template.image.clone(),
             requests,
             readiness_probe,

@@ -383,6 +383,9 @@ impl Checker<'_, '_> {
                     }
                     index.map(|statefulset| Action::SetImage { statefulset, image: image.clone() })
                 }
+                raw::Action::RolloutRestart { statefulset } => self
+                    .set_index(&do_path, statefulset, sets)
+                    .map(|statefulset| Action::RolloutRestart { statefulset }),
                 raw::Action::PatchTemplate { statefulset, template } => {
                     let index = self.set_index(&do_path, statefulset, sets);
                     let path = format!("{do_path}.template");
