@@ -129,6 +129,7 @@ fn a_service_that_does_not_publish_the_pods_is_reported() {
     ));
     let finding = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
     assert!(finding.summary.contains("is not headless"), "{}", finding.summary);
+    assert_eq!(finding.since_ms, 0, "since the set's first pod");
 
     let (_, report) = run(&with_service(
         r#"(name: "web-headless", selector: {"app": "web"})"#,

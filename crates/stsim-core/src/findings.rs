@@ -305,7 +305,14 @@ fn services_mismatched(world: &World) -> Vec<Finding> {
                     "Make {name} headless (clusterIP: None; the field is immutable, so delete and create it again), \
                      or point serviceName at a headless Service; keep a separate ClusterIP Service for clients."
                 ),
-                pods.iter().map(|p| p.created_at).min().unwrap_or(SimTime::ZERO),
+                // Since the set's first pod: a cluster IP cannot be removed.
+                world
+                    .pods
+                    .iter()
+                    .filter(|p| p.owner == Some(set.id))
+                    .map(|p| p.created_at)
+                    .min()
+                    .unwrap_or(SimTime::ZERO),
             )
         } else {
             let missed: Vec<&&Pod> = pods.iter().filter(|p| !service.selects(&p.labels)).collect();
