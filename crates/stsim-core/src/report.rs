@@ -180,7 +180,8 @@ pub struct NodeRow {
     pub taints: Vec<String>,
     /// Live pods bound to the node.
     pub pods: usize,
-    /// `running`, `crashed` or `partitioned`: the machine, which the API does not show.
+    /// `running`, `crashed`, `partitioned`, or `shut down` (off after a
+    /// graceful node shutdown): the machine, which the API does not show.
     pub machine: String,
     /// Volumes attached to the node.
     pub volumes_attached: Vec<String>,
@@ -329,7 +330,11 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 zone: node.zone.clone(),
                 taints: node.taints.iter().map(|t| t.taint.pieces().concat()).collect(),
                 pods: node.pods.len(),
-                machine: node.machine.as_str().to_string(),
+                machine: match node.machine {
+                    // Off, but by its kubelet's graceful shutdown, not a crash.
+                    Machine::Crashed if node.shutting_down.is_some() => "shut down".to_string(),
+                    machine => machine.as_str().to_string(),
+                },
                 volumes_attached: node.attached.iter().map(|pv| world.pv(*pv).name.clone()).collect(),
                 age_ms: age(node.created_at),
             })
