@@ -114,7 +114,7 @@ fn a_graceful_shutdown_fails_the_pod_and_frees_its_name_and_volume() {
     let stuck = stuck.expect("db-1 is stuck terminating");
     // The NODES table tells the two machines apart.
     let machine = |name: &str| report.nodes.iter().find(|n| n.name == name).unwrap().machine.clone();
-    assert_eq!((machine("graceful-3"), machine("plain-6")), ("shut down".to_string(), "crashed".to_string()));
+    assert_eq!((machine("graceful-3"), machine("plain-6")), ("shutdown".to_string(), "crashed".to_string()));
     assert!(stuck.fix.contains("shutdownGracePeriod"), "{}", stuck.fix);
 }
 

@@ -180,7 +180,7 @@ pub struct NodeRow {
     pub taints: Vec<String>,
     /// Live pods bound to the node.
     pub pods: usize,
-    /// `running`, `crashed`, `partitioned`, or `shut down` (off after a
+    /// `running`, `crashed`, `partitioned`, or `shutdown` (off after a
     /// graceful node shutdown): the machine, which the API does not show.
     pub machine: String,
     /// Volumes attached to the node.
@@ -332,7 +332,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 pods: node.pods.len(),
                 machine: match node.machine {
                     // Off, but by its kubelet's graceful shutdown, not a crash.
-                    Machine::Crashed if node.shutting_down.is_some() => "shut down".to_string(),
+                    Machine::Crashed if node.shutting_down.is_some() => "shutdown".to_string(),
                     machine => machine.as_str().to_string(),
                 },
                 volumes_attached: node.attached.iter().map(|pv| world.pv(*pv).name.clone()).collect(),

@@ -55,15 +55,122 @@ pub fn document(report: &Report) -> Value {
     Value::Object(map)
 }
 
+/// The report as JSON text: [`document`], written as it is serialized
+/// rather than built as a `Value` first, so a run of millions of records
+/// needs no tree ten times the size of its text.
 pub fn render(report: &Report) -> String {
-    // invariant: a Value with string keys always prints.
-    let mut out = serde_json::to_string_pretty(&document(report)).expect("JSON always prints");
-    out.push('\n');
-    out
+    #[derive(serde::Serialize)]
+    struct Document<'r> {
+        api_version: &'static str,
+        kind: &'static str,
+        #[serde(flatten)]
+        report: &'r Report,
+    }
+    let document = Document { api_version: API_VERSION, kind: "Report", report };
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, CamelKeys::default());
+    // invariant: a Report is plain data with string keys; serializing it cannot fail.
+    serde::Serialize::serialize(&document, &mut serializer).expect("a report always serializes");
+    out.push(b'\n');
+    // invariant: serde_json writes UTF-8 (keys are renamed char by char).
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// serde_json's pretty printer with every object key written in camelCase,
+/// as [`camel`] renames it: what [`camel_keys`] does to a `Value`, done
+/// while writing.
+#[derive(Default)]
+struct CamelKeys {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+    /// Within a key: whether a character was written, whether the next is upper case.
+    key: Option<(bool, bool)>,
+}
+
+impl serde_json::ser::Formatter for CamelKeys {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.pretty.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.key = Some((false, false));
+        self.pretty.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.key = None;
+        self.pretty.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_object_value(w)
+    }
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let Some((mut started, mut upper)) = self.key else { return w.write_all(fragment.as_bytes()) };
+        let mut out = String::with_capacity(fragment.len());
+        for c in fragment.chars() {
+            if c == '_' && started {
+                upper = true;
+                continue;
+            }
+            if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+            started = true;
+        }
+        self.key = Some((started, upper));
+        w.write_all(out.as_bytes())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    /// Written as serialized, the document is the `Value` one, printed.
+    #[test]
+    fn the_streamed_document_is_the_value_document() {
+        let config = stsim_scenario::parse_scenario(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../scenarios/rolling-update.ron"
+            ))
+            .unwrap(),
+            "rolling-update.ron",
+        )
+        .unwrap();
+        let (_, report) = stsim_core::run(config);
+        let expected = serde_json::to_string_pretty(&super::document(&report)).unwrap() + "\n";
+        assert_eq!(super::render(&report), expected);
+    }
+
     #[test]
     fn camel_case() {
         assert_eq!(super::camel("trace_digest"), "traceDigest");
