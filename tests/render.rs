@@ -82,6 +82,20 @@ fn a_crashed_node_and_the_pod_stuck_terminating_on_it() {
     assert!(states.iter().any(|s| s.contains("NotReady (Unknown)")), "{states:?}");
 }
 
+/// A machine off after a graceful node shutdown is drawn as a stopped
+/// machine, and its words say it was shut down; one without the feature
+/// crashed.
+#[test]
+fn a_graceful_shutdown_is_told_apart_from_a_crash() {
+    let (sim, report) = run_file("node-shutdown-graceful");
+    let timeline = stsim_render::picture_lanes(&sim, &report);
+    let last = |name: &str| lane(&timeline, "nodes", name).spans.last().unwrap().clone();
+    let (graceful, plain) = (last("graceful-3"), last("plain-6"));
+    assert_eq!((graceful.class, plain.class), ("crashed", "crashed"));
+    assert!(graceful.state.starts_with("machine shut down (graceful node shutdown)"), "{}", graceful.state);
+    assert!(plain.state.starts_with("machine crashed"), "{}", plain.state);
+}
+
 #[test]
 fn an_orphaned_volume_shows_its_monthly_cost() {
     let (sim, report) = run_file("scale-down-orphans-volume");

@@ -248,6 +248,8 @@ struct NodeState {
     machine: Machine,
     condition: ConditionStatus,
     cordoned: bool,
+    /// Its kubelet is shutting it down gracefully (until it runs again).
+    shutting_down: bool,
 }
 
 impl NodeState {
@@ -259,6 +261,10 @@ impl NodeState {
         };
         let cordon = if self.cordoned { ", cordoned" } else { "" };
         match self.machine {
+            // Off as a crash is, drawn alike; the words say it was planned.
+            Machine::Crashed if self.shutting_down => {
+                ("crashed", format!("machine shut down (graceful node shutdown); API says {api}{cordon}"))
+            }
             Machine::Crashed => ("crashed", format!("machine crashed; API says {api}{cordon}")),
             Machine::Partitioned => ("partitioned", format!("machine partitioned; API says {api}{cordon}")),
             Machine::Running if self.condition != ConditionStatus::True => {
@@ -347,8 +353,12 @@ impl<'a> Replay<'a> {
         };
         // Nodes of the config exist from their creation without a record.
         for node in &world.nodes {
-            let state =
-                NodeState { machine: Machine::Running, condition: ConditionStatus::True, cordoned: false };
+            let state = NodeState {
+                machine: Machine::Running,
+                condition: ConditionStatus::True,
+                cordoned: false,
+                shutting_down: false,
+            };
             let (class, text) = state.class_and_state();
             let lane = replay.nodes.entry(node.name.clone()).or_default();
             lane.lane.name = node.name.clone();
@@ -389,6 +399,7 @@ impl<'a> Replay<'a> {
             machine: Machine::Running,
             condition: ConditionStatus::True,
             cordoned: false,
+            shutting_down: false,
         });
         change(state);
         let (class, text) = state.class_and_state();
@@ -447,7 +458,13 @@ impl<'a> Replay<'a> {
             }
             Event::NodeMachine { node, state } => {
                 let state = *state;
-                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| s.machine = state)
+                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| {
+                    s.machine = state;
+                    s.shutting_down &= state != Machine::Running;
+                })
+            }
+            Event::NodeShuttingDown { node, pods_grace } if !pods_grace.is_zero() => {
+                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| s.shutting_down = true)
             }
             Event::NodeCondition { node, status } => {
                 let status = *status;
