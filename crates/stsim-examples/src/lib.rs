@@ -99,6 +99,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "node-name-skips-scheduler",
     "node-name-missing-node",
     "service-name-missing",
+    "service-selector-typo",
     "pod-ip-after-reboot",
     "terminating-endpoints",
     "service-dns-names",
