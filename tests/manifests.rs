@@ -245,6 +245,29 @@ fn import_writes_a_scenario_that_runs_like_the_manifest() {
     assert!(imported.stdout.contains("expect: [],"));
 }
 
+/// The `rollout-restart` story: every pod of the first set replaced, from
+/// the highest ordinal, through one new revision; the image stays. Its
+/// import writes the action back as RON that runs the same.
+#[test]
+fn the_rollout_restart_story_replaces_every_pod_through_a_new_revision() {
+    let files = vec![("redis.yaml".to_string(), std::fs::read_to_string(example("redis.yaml")).unwrap())];
+    let loaded =
+        stsim_scenario::parse_manifests(&files, "rollout-restart").unwrap_or_else(|e| panic!("{e:#?}"));
+    let (sim, report) = stsim_cli::simulate(loaded.config, &Default::default()).unwrap();
+    let deleted: Vec<String> = crate::support::Log(&sim).deletions().into_iter().map(|(_, n)| n).collect();
+    assert_eq!(deleted, ["redis-2", "redis-1", "redis-0"]);
+    let set = sim.world.sts(sim.world.sts_named("redis").unwrap());
+    assert_eq!(set.revisions.len(), 2);
+    let status = &report.statefulsets[0].status;
+    assert_eq!(
+        (status.current_revision.as_str(), status.updated_replicas),
+        (status.update_revision.as_str(), 3)
+    );
+    assert!(sim.world.live_pods().all(|p| p.image == set.spec.template.image));
+    let imported = stsim(&["import", &example("redis.yaml"), "--story", "rollout-restart"]);
+    assert!(imported.stdout.contains(r#"RolloutRestart(statefulset: "redis")"#), "{}", imported.stdout);
+}
+
 #[test]
 fn schemas_print_as_shipped() {
     let scenario = stsim(&["schema", "scenario"]);
@@ -440,7 +463,7 @@ spec:
         resources: {requests: {cpu: 16397105843297378992m, memory: 16000Pi}}
 "#;
     let path = temp("huge-requests.yaml", yaml);
-    for story in ["default", "start", "node-crash", "scale-down", "rolling-update", "drain"] {
+    for story in stsim_scenario::STORIES.iter().map(|(name, _)| *name) {
         let output = stsim(&["run", "-f", &path, "--story", story]);
         assert!(!output.stderr.contains("panicked"), "{story}: {}", output.stderr);
         assert_ne!(output.status, ExitStatus::Failure, "{story}: {}", output.stderr);

@@ -18,6 +18,10 @@ pub const STORIES: &[(&str, &str)] = &[
     ("node-crash", "the first node (`worker-1`) crashes after the start and stays down for 10 minutes"),
     ("scale-down", "scale down by one replica (to zero from one), then back up"),
     ("rolling-update", "a new image is rolled out to every pod"),
+    (
+        "rollout-restart",
+        "`kubectl rollout restart` of the first StatefulSet: every pod replaced in its order, nothing else changed",
+    ),
     ("drain", "`kubectl drain` of the first node (`worker-1`), honouring PodDisruptionBudgets"),
 ];
 
@@ -181,6 +185,10 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             timeline.push(at(t, raw::Action::SetImage { statefulset: set.name.clone(), image }));
             t += 60 + 60 * replicas;
         }
+        if story == "rollout-restart" {
+            timeline.push(at(t, raw::Action::RolloutRestart { statefulset: set.name.clone() }));
+            t += 60 + 60 * replicas;
+        }
         end = t.max(started + 60);
     }
     let first = sets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
@@ -258,6 +266,9 @@ fn ron_action(action: &raw::Action) -> String {
         }
         raw::Action::SetImage { statefulset, image } => {
             format!("SetImage(statefulset: {}, image: {})", quote(statefulset), quote(image))
+        }
+        raw::Action::RolloutRestart { statefulset } => {
+            format!("RolloutRestart(statefulset: {})", quote(statefulset))
         }
         // The stories use only the actions above.
         other => format!("Stop /* {other:?} */"),
