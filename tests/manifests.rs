@@ -266,6 +266,10 @@ fn the_rollout_restart_story_replaces_every_pod_through_a_new_revision() {
     assert!(sim.world.live_pods().all(|p| p.image == set.spec.template.image));
     let imported = stsim(&["import", &example("redis.yaml"), "--story", "rollout-restart"]);
     assert!(imported.stdout.contains(r#"RolloutRestart(statefulset: "redis")"#), "{}", imported.stdout);
+    // explain takes manifests and stories as run and events do.
+    let told = stsim(&["explain", "-f", &example("redis.yaml"), "--story", "rollout-restart"]);
+    assert_eq!(told.status, ExitStatus::Success, "{}", told.stderr);
+    assert!(told.stdout.contains("You run `kubectl rollout restart statefulset/redis`"), "{}", told.stdout);
 }
 
 #[test]

@@ -261,11 +261,19 @@ stsim completions fish > ~/.config/fish/completions/stsim.fish")]
     /// Run a scenario and tell its story in plain words, event by event.
     #[command(after_help = "Examples:\n  \
 stsim explain scenarios/headless-service-renamed.ron\n  \
-stsim explain redis.yaml                    a manifest, in the default story\n\n\
+stsim explain redis.yaml                    a manifest, in the default story\n  \
+stsim explain -f redis.yaml --story rollout-restart   ...in another story (see `stsim stories`)\n\n\
 Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
     Explain {
         /// The scenario file (RON), a manifest, `-`, or the name of a built-in example.
-        file: String,
+        #[arg(conflicts_with = "filename", required_unless_present = "filename")]
+        file: Option<String>,
+        /// Kubernetes manifests to simulate; `-` reads standard input.
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
+        /// The story to tell around manifests (see `stsim stories`).
+        #[arg(long, default_value = "default", value_parser = story_names())]
+        story: String,
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
@@ -591,7 +599,14 @@ pub fn run_full(
         }
         Command::Export { file } => export_command(&file, out, err),
         Command::Import { files, story } => import_command(&files, &story, out),
-        Command::Explain { file, seed, set, allow } => explain_command(&file, seed, &set, allow, out, err),
+        Command::Explain { file, filename, story, seed, set, allow } => {
+            let input = match file {
+                _ if !filename.is_empty() => Input::Manifests(filename),
+                Some(file) => Input::File(file),
+                None => Input::File(examples::EXAMPLES[0].name.to_string()),
+            };
+            explain_command(&input, &story, seed, &set, allow, out, err)
+        }
         Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
             let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
@@ -1124,14 +1139,15 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
 }
 
 fn explain_command(
-    name: &str,
+    input: &Input,
+    story: &str,
     seed: Option<u64>,
     set: &[String],
     allow: Allow,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let prepared = prepare(&Input::File(name.to_string()), "default", seed, set, allow, err)?;
+    let prepared = prepare(input, story, seed, set, allow, err)?;
     let (sim, report) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &input::escape(&render::text::story(&report, &story)))?;
