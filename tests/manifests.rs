@@ -473,3 +473,32 @@ spec:
         assert_ne!(output.status, ExitStatus::Failure, "{story}: {}", output.stderr);
     }
 }
+
+/// `priorityClassName` is read (not warned of as ignored): the built-in
+/// critical classes matter to graceful node shutdown, any other name is
+/// accepted as the API server accepts it once the class exists.
+#[test]
+fn a_priority_class_name_is_read_from_a_manifest() {
+    let source = std::fs::read_to_string(example("redis.yaml")).unwrap();
+    assert!(source.contains("      containers:\n"), "the fixture's pod spec");
+    for class in ["system-node-critical", "high-priority"] {
+        let yaml = source.replacen(
+            "      containers:\n",
+            &format!("      priorityClassName: {class}\n      containers:\n"),
+            1,
+        );
+        let loaded = stsim_scenario::parse_manifests(&[("redis.yaml".to_string(), yaml)], "start")
+            .unwrap_or_else(|e| panic!("{e:#?}"));
+        assert!(
+            loaded.warning.as_deref().is_none_or(|w| !w.contains("priorityClassName")),
+            "{:?}",
+            loaded.warning
+        );
+        let template = &loaded.config.statefulsets[0].spec.template;
+        assert_eq!(template.priority_class_name.as_deref(), Some(class));
+        assert_eq!(
+            stsim_core::config::is_critical(template.priority_class_name.as_deref()),
+            class == "system-node-critical"
+        );
+    }
+}

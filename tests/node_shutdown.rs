@@ -230,3 +230,43 @@ fn a_pod_already_terminating_holds_the_machine_until_it_is_gone() {
     assert!(pod_shutdowns(&sim, "web-0").is_empty(), "it was deleted, not stopped for the shutdown");
     assert_eq!(node_story(&sim, "worker-1")[2], (t("1m3s"), "machine crashed".to_string()));
 }
+
+/// Pods of the built-in critical PriorityClasses are stopped last: the
+/// kubelet stops the regular pods within `shutdownGracePeriod -
+/// shutdownGracePeriodCriticalPods` (20 s; `app`'s image would take 25 s),
+/// then the critical ones within `shutdownGracePeriodCriticalPods` (10 s;
+/// `agent`'s image takes 5 s), and the machine powers off when they are
+/// done. With no critical share they are not stopped: they go with the
+/// machine when the regular pods are done or their share is up.
+#[test]
+fn critical_pods_are_stopped_after_the_regular_ones() {
+    let scenario = |critical: &str| {
+        format!(
+            r#"Scenario(
+    name: "critical", description: "d", seed: 1, duration: "10m",
+    cluster: (nodePools: [(name: "worker", count: 1, shutdownGracePeriod: "30s", shutdownGracePeriodCriticalPods: "{critical}")]),
+    images: [
+        (name: "app:1", pull: "1s", startup: "1s", shutdown: "25s"),
+        (name: "agent:1", pull: "1s", startup: "1s", shutdown: "5s"),
+    ],
+    services: [(name: "app", selector: {{"app": "app"}}), (name: "agent", selector: {{"app": "agent"}})],
+    statefulsets: [
+        (name: "app", serviceName: "app", replicas: 1, template: (labels: {{"app": "app"}}, image: "app:1")),
+        (name: "agent", serviceName: "agent", replicas: 1,
+            template: (labels: {{"app": "agent"}}, image: "agent:1", priorityClassName: "system-node-critical")),
+    ],
+    timeline: [(at: "1m", do: ShutdownNode(node: "worker-1"))],
+)"#
+        )
+    };
+    let (sim, _) = run(&scenario("10s"));
+    assert_eq!(pod_shutdowns(&sim, "app-0"), [t("1m20s")]);
+    assert_eq!(pod_shutdowns(&sim, "agent-0"), [t("1m25s")]);
+    assert_eq!(node_story(&sim, "worker-1")[2], (t("1m25s"), "machine crashed".to_string()));
+
+    // The whole 30 s for the regular pods (app-0 exits after its 25 s).
+    let (sim, _) = run(&scenario("0s"));
+    assert_eq!(pod_shutdowns(&sim, "app-0"), [t("1m25s")]);
+    assert!(pod_shutdowns(&sim, "agent-0").is_empty(), "no share: it goes with the machine");
+    assert_eq!(node_story(&sim, "worker-1")[2], (t("1m25s"), "machine crashed".to_string()));
+}

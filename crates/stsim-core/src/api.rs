@@ -106,6 +106,7 @@ pub struct NewPod {
     /// `spec.nodeName` as written: the pod is bound at creation, without the scheduler.
     pub node_name: Option<String>,
     pub host_ports: Vec<crate::config::HostPort>,
+    pub priority_class_name: Option<String>,
 }
 
 impl NewPod {
@@ -135,6 +136,7 @@ impl NewPod {
             claims: Vec::new(),
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
+            priority_class_name: template.priority_class_name.clone(),
         }
     }
 }
@@ -309,6 +311,7 @@ impl<'a> Api<'a> {
             topology_spread: new.topology_spread,
             claims: new.claims,
             host_ports: new.host_ports,
+            priority_class_name: new.priority_class_name,
             node_name: new.node_name.clone(),
             node: None,
             assumed_node: None,

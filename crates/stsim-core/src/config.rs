@@ -1060,6 +1060,9 @@ pub struct PodTemplate {
     pub node_name: Option<String>,
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
+    /// `priorityClassName` (see `PodTemplate::critical`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
     /// The fields of a template a client wrote that stsim does not model
     /// (`env`, `command`, annotations) or reads without keeping (the
     /// containers' names and ports), with their values: one
@@ -1088,6 +1091,17 @@ pub enum Protocol {
     TCP,
     UDP,
     SCTP,
+}
+
+/// The built-in PriorityClasses whose pods the kubelet's graceful node
+/// shutdown stops last, within `shutdownGracePeriodCriticalPods`: their
+/// priority is at least system-cluster-critical's 2,000,000,000
+/// (pkg/kubelet/nodeshutdown, `scheduling.SystemCriticalPriority`).
+pub const CRITICAL_PRIORITY_CLASSES: [&str; 2] = ["system-node-critical", "system-cluster-critical"];
+
+/// Whether a pod of this `priorityClassName` is critical to the kubelet.
+pub fn is_critical(priority_class_name: Option<&str>) -> bool {
+    priority_class_name.is_some_and(|c| CRITICAL_PRIORITY_CLASSES.contains(&c))
 }
 
 impl PodTemplate {
@@ -1160,6 +1174,9 @@ impl PodTemplate {
         }
         for port in &self.host_ports {
             out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
+        }
+        if let Some(class) = &self.priority_class_name {
+            out.push_str(&format!("priorityClassName {class}\n"));
         }
         for line in self.unmodelled.lines() {
             out.push_str(&format!("unmodelled {line}\n"));

@@ -68,6 +68,7 @@ pub fn statefulset_spec(
         ordinals_start: 0,
         retention: RetentionPolicy::default(),
         template: PodTemplate {
+            priority_class_name: None,
             annotations: Labels::new(),
             labels,
             image: "redis:7.0".into(),

@@ -323,6 +323,9 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if let Some(node) = pod.node {
         spec["nodeName"] = json!(world.node(node).name);
     }
+    if let Some(class) = &pod.priority_class_name {
+        spec["priorityClassName"] = json!(class);
+    }
     let ready = if pod.status.ready { "True" } else { "False" };
     let mut ready_condition = json!({"type": "Ready", "status": ready});
     if let Some(since) = pod.status.ready_since {

@@ -237,6 +237,9 @@ pub struct Node {
     /// While the kubelet shuts the node down gracefully: when it began
     /// (cleared when the machine runs again).
     pub shutting_down: Option<SimTime>,
+    /// When the kubelet began stopping the critical pods, after the
+    /// regular ones (cleared with `shutting_down`).
+    pub critical_shutdown: Option<SimTime>,
 }
 
 impl Node {
@@ -465,6 +468,8 @@ pub struct Pod {
     pub claims: Vec<String>,
     /// The container's host ports.
     pub host_ports: Vec<crate::config::HostPort>,
+    /// `spec.priorityClassName`; `critical()` when a built-in critical one.
+    pub priority_class_name: Option<String>,
     /// `spec.nodeName` as the pod was created with: bound by its writer,
     /// never by the scheduler. `None`: the scheduler's to choose.
     pub node_name: Option<String>,
@@ -496,6 +501,12 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// Of a built-in critical PriorityClass: the kubelet's graceful node
+    /// shutdown stops it last (`config::is_critical`).
+    pub fn critical(&self) -> bool {
+        crate::config::is_critical(self.priority_class_name.as_deref())
+    }
+
     pub fn exists(&self) -> bool {
         self.removed_at.is_none()
     }

@@ -938,20 +938,26 @@ impl Simulation {
             return;
         }
         let mut api = self.api(Actor::Kubelet(node));
-        // The regular pods' group ends at the latest here; stsim models no
-        // critical pods, so the critical group ends at once after it. Armed
-        // first: the kubelet wakes it sooner when the pods are done.
+        // The regular pods' group ends at the latest here; then the critical
+        // pods' group, if any runs (`kubelet::critical_phase`). Armed first:
+        // the kubelet wakes it sooner when the pods are done.
         let off_at = api.now + grace.regular();
         api.arm(EventKey::NodeShutdown(node), off_at);
         kubelet::node_shutting_down(&mut api, node);
     }
 
-    /// The graceful shutdown is over: the machine powers off.
+    /// The regular pods' share of a graceful shutdown is up, or every pod
+    /// is done: the kubelet turns to the critical pods if any still run,
+    /// else the machine powers off.
     fn power_off(&mut self, node: NodeId) {
         let n = self.world.node(node);
-        if n.shutting_down.is_some() && n.machine != Machine::Crashed {
-            self.set_machine(node, Machine::Crashed);
+        if n.shutting_down.is_none() || n.machine == Machine::Crashed {
+            return;
         }
+        if kubelet::critical_phase(&mut self.api(Actor::Kubelet(node)), node) {
+            return;
+        }
+        self.set_machine(node, Machine::Crashed);
     }
 
     /// `AddNode`: a new node of a pool joins, named after the pool's count.

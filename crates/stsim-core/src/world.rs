@@ -612,6 +612,7 @@ impl World {
             attached: BTreeSet::new(),
             shutdown: pool.shutdown,
             shutting_down: None,
+            critical_shutdown: None,
         });
         self.refresh_node_fit(id);
         self.node_set_version += 1;

@@ -1124,6 +1124,11 @@ pub struct PodTemplate {
     /// the node's kubelet admits the pod or rejects it (`Failed`).
     #[serde(default)]
     pub node_name: Option<String>,
+    /// `priorityClassName`: the built-in `system-node-critical` and
+    /// `system-cluster-critical` make the pod critical to the kubelet's
+    /// graceful node shutdown; any other name is a regular pod's.
+    #[serde(default)]
+    pub priority_class_name: Option<String>,
     /// The container's `ports`; those with a `hostPort` take that port on the node.
     #[serde(default)]
     pub ports: Option<Vec<ContainerPort>>,

@@ -199,6 +199,7 @@ impl Api<'_> {
             n.silent_since = None;
             // A machine that runs again is not shutting down any more.
             n.shutting_down = None;
+            n.critical_shutdown = None;
         } else {
             n.silent_since.get_or_insert(now);
         }
@@ -223,6 +224,13 @@ impl Api<'_> {
         let pods_grace = n.shutdown.regular();
         self.record(Event::NodeShuttingDown { node, pods_grace });
         self.set_node_condition(node, ConditionStatus::False);
+    }
+
+    /// The kubelet of a shutting-down node begins stopping its critical
+    /// pods (the regular ones are done, or their share of the period is up).
+    pub fn begin_critical_shutdown(&mut self, node: NodeId) {
+        let now = self.now;
+        self.world.node_mut(node).critical_shutdown = Some(now);
     }
 
     /// The node's Ready condition: set to True by its kubelet (False while

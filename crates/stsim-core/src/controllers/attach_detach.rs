@@ -252,6 +252,7 @@ mod tests {
                 claims: vec!["data-web-0".into()],
                 node_name: None,
                 host_ports: Vec::new(),
+                priority_class_name: None,
             })
             .unwrap();
         api.assume_pod(pod, node);

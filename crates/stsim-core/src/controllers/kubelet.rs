@@ -80,7 +80,14 @@ pub fn step(api: &mut Api, id: PodId) {
         && !pod.is_terminal()
         && pod.status.container != ContainerState::Unscheduled
     {
-        shutdown_pod(api, id, node, began);
+        // Regular pods first, within their share; critical pods once the
+        // kubelet turns to them, within theirs.
+        let n = api.world().node(node);
+        match (pod.critical(), n.critical_shutdown) {
+            (false, _) => shutdown_pod(api, id, node, began, n.shutdown.regular()),
+            (true, Some(began)) => shutdown_pod(api, id, node, began, n.shutdown.critical),
+            (true, None) => {}
+        }
         return;
     }
     if pod.is_terminating() {
@@ -592,8 +599,8 @@ fn terminate(api: &mut Api, id: PodId) {
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");
     api.remove_pod(id, false);
     release_volumes(api, id, node);
-    if api.world().node(node).shutting_down.is_some() && shutdown_done(api.world(), node) {
-        api.wake(EventKey::NodeShutdown(node));
+    if api.world().node(node).shutting_down.is_some() {
+        shutdown_progress(api, node);
     }
 }
 
@@ -608,21 +615,59 @@ pub fn node_shutting_down(api: &mut Api, node: NodeId) {
     for pod in pods {
         api.wake(EventKey::Kubelet(pod));
     }
-    if shutdown_done(api.world(), node) {
+    shutdown_progress(api, node);
+}
+
+/// A pod of the shutting-down node is done: once the regular pods all are,
+/// the kubelet turns to the critical ones; once they are too, the machine
+/// may power off (the caller's `NodeShutdown` event).
+fn shutdown_progress(api: &mut Api, node: NodeId) {
+    if !shutdown_done(api.world(), node, Some(false)) {
+        return;
+    }
+    // The regular group is done: on to the critical one, or, with nothing
+    // to wait for there (no active critical pod, or no share for them),
+    // the machine powers off now.
+    let critical_pending = match api.world().node(node).critical_shutdown {
+        None => critical_phase(api, node),
+        Some(_) => !shutdown_done(api.world(), node, Some(true)),
+    };
+    if !critical_pending {
         api.wake(EventKey::NodeShutdown(node));
     }
+}
+
+/// The regular pods are done or their share is up: the kubelet stops the
+/// critical pods, within their share, and the machine powers off at its
+/// end at the latest. `false` when there is nothing to wait for (no active
+/// critical pod, or no share for them): the machine may power off now.
+pub fn critical_phase(api: &mut Api, node: NodeId) -> bool {
+    let n = api.world().node(node);
+    let share = n.shutdown.critical;
+    if n.critical_shutdown.is_some() || share.is_zero() || shutdown_done(api.world(), node, Some(true)) {
+        return false;
+    }
+    api.begin_critical_shutdown(node);
+    api.arm(EventKey::NodeShutdown(node), api.now + share);
+    let critical: Vec<PodId> =
+        api.world().node(node).pods.iter().copied().filter(|p| api.world().pod(*p).critical()).collect();
+    for pod in critical {
+        api.wake(EventKey::Kubelet(pod));
+    }
+    true
 }
 
 /// Whether the kubelet has stopped every pod of its shutting-down node
 /// (its active pods: those it admitted that have not finished; pods
 /// deleted before the shutdown leave the node when their own termination
-/// completes).
-fn shutdown_done(world: &crate::world::World, node: NodeId) -> bool {
+/// completes); with `Some(critical)`, every pod of that group.
+fn shutdown_done(world: &crate::world::World, node: NodeId, critical: Option<bool>) -> bool {
     world
         .node(node)
         .pods
         .iter()
         .map(|p| world.pod(*p))
+        .filter(|pod| critical.is_none_or(|c| pod.critical() == c))
         .all(|pod| pod.is_terminal() || pod.status.container == ContainerState::Unscheduled)
 }
 
@@ -632,9 +677,8 @@ fn shutdown_done(world: &crate::world::World, node: NodeId) -> bool {
 /// (`gracePeriodOverride`, at least `minimumGracePeriodInSeconds`). Once the
 /// container is gone the pod is `Failed`, reason `Terminated`, and its
 /// volumes are unmounted; the object stays for its controller to replace.
-fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime) {
+fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: SimDuration) {
     let pod = api.world().pod(id);
-    let period = api.world().node(node).shutdown.regular();
     let grace = pod.termination_grace_period.min(period).max(MINIMUM_KILL_GRACE);
     let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
     let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
@@ -650,9 +694,7 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime) {
     api.set_pod_ready(id, false);
     api.fail_pod_for_shutdown(id);
     release_volumes(api, id, node);
-    if shutdown_done(api.world(), node) {
-        api.wake(EventKey::NodeShutdown(node));
-    }
+    shutdown_progress(api, node);
 }
 
 /// Unmounts the pod's volumes from `node` unless another pod there uses them.

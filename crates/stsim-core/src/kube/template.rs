@@ -246,6 +246,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         )));
     }
     let template = PodTemplate {
+        priority_class_name: None,
         annotations: Labels::new(),
         labels,
         image: image.to_string(),

@@ -320,6 +320,9 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     if let Some(node) = &template.node_name {
         pod.insert("nodeName".into(), node.clone().into());
     }
+    if let Some(class) = &template.priority_class_name {
+        pod.insert("priorityClassName".into(), class.clone().into());
+    }
     if !template.node_selector.is_empty() {
         pod.insert("nodeSelector".into(), labels(&template.node_selector));
     }

@@ -1036,6 +1036,10 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
         cx.at(format!("{raw_base}.nodeName"), node.place, &format!("{p}.nodeName"));
         cx.string(node, &format!("{p}.nodeName"))
     });
+    let priority_class_name = spec.take("priorityClassName").and_then(|node| {
+        cx.at(format!("{raw_base}.priorityClassName"), node.place, &format!("{p}.priorityClassName"));
+        cx.string(node, &format!("{p}.priorityClassName"))
+    });
     let tolerations =
         spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
     let topology_spread_constraints = spec
@@ -1065,6 +1069,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
         tolerations,
         topology_spread_constraints,
         node_name,
+        priority_class_name,
         ports: (!ports.is_empty()).then_some(ports),
     })
 }

@@ -141,6 +141,12 @@ impl Checker<'_, '_> {
         if let Some(node) = &template.node_name {
             self.dns_subdomain(&format!("{base}.nodeName"), node);
         }
+        // Any class name is accepted (a PriorityClass is a cluster object
+        // stsim does not model); only the two built-in critical ones change
+        // what stsim does.
+        if let Some(class) = &template.priority_class_name {
+            self.dns_subdomain(&format!("{base}.priorityClassName"), class);
+        }
         let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
         PodTemplate {
             labels,
@@ -168,6 +174,7 @@ impl Checker<'_, '_> {
                 template.topology_spread_constraints.as_deref().unwrap_or_default(),
             ),
             node_name: template.node_name.clone(),
+            priority_class_name: template.priority_class_name.clone(),
             host_ports,
             unmodelled: String::new(),
         }
