@@ -102,6 +102,13 @@ pub fn escape(text: &str) -> String {
     stsim_scenario::printable(text)
 }
 
+/// [`escape`] for text already owned, such as a whole report: kept as it
+/// is, not copied, when there is nothing to escape (the usual case; a
+/// month's report is tens of megabytes).
+pub fn escape_owned(text: String) -> String {
+    if stsim_scenario::is_printable(&text) { text } else { escape(&text) }
+}
+
 /// A file name as shown in messages.
 pub fn shown(file: &str) -> String {
     escape(file)

@@ -884,20 +884,20 @@ fn rendered(
     times: render::events::Times,
 ) -> String {
     if options.trace {
-        input::escape(&sim.trace.render(&sim.world))
+        input::escape_owned(sim.trace.render(&sim.world))
     } else {
         match options.output {
             Some(OutputFormat::Json) => render::json::render(report),
             Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(report)),
             Some(OutputFormat::Wide) => {
                 let events = render::events::collect(sim);
-                input::escape(&format!(
+                input::escape_owned(format!(
                     "{}\nEVENTS\n{}",
                     render::text::render(report),
                     render::events::table(&events, times, options.color)
                 ))
             }
-            None => input::escape(&render::text::render(report)),
+            None => input::escape_owned(render::text::render(report)),
         }
     }
 }

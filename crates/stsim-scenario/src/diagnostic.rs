@@ -161,6 +161,22 @@ fn invisible(c: char) -> bool {
 /// The longest word shown whole in a message; longer ones are cut.
 pub const MAX_WORD: usize = 200;
 
+/// Whether [`printable`] would leave `text` as it is: no character to
+/// escape and no word to cut. Checked before copying a long report.
+pub fn is_printable(text: &str) -> bool {
+    let mut word = 0usize;
+    for c in text.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || invisible(c) {
+            return false;
+        }
+        word = if c.is_whitespace() { 0 } else { word + 1 };
+        if word > MAX_WORD {
+            return false;
+        }
+    }
+    true
+}
+
 /// `text` safe to print on a terminal: control characters other than
 /// newline and tab escaped (`\u{1b}`), as are invisible characters that
 /// reorder or hide text, and any word (run of non-spaces)
@@ -215,6 +231,34 @@ impl std::error::Error for Diagnostic {}
 
 #[cfg(test)]
 mod tests {
+    proptest! {
+        /// The same, for any text (words long enough to be cut included).
+        #[test]
+        fn is_printable_agrees_with_printable_on_any_text(text in "(\\PC|[\u{0}-\u{1f}\u{202a}-\u{202e}]|x{190,210}| ){0,40}") {
+            prop_assert_eq!(is_printable(&text), printable(&text) == text);
+        }
+    }
+
+    /// `is_printable` says exactly when `printable` changes nothing.
+    #[test]
+    fn is_printable_agrees_with_printable() {
+        let long = "x".repeat(MAX_WORD);
+        let longer = "x".repeat(MAX_WORD + 1);
+        let cases = [
+            "plain text\nwith lines\tand tabs".to_string(),
+            String::new(),
+            "bell\u{7}".to_string(),
+            "cr\r\n".to_string(),
+            "bidi\u{202E}x".to_string(),
+            format!("{long} {long}"),
+            format!("a {longer}"),
+            "unicode é ✓ 名前".to_string(),
+        ];
+        for case in cases {
+            assert_eq!(is_printable(&case), printable(&case) == case, "{case:?}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

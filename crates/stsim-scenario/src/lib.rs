@@ -21,7 +21,7 @@ pub mod teaching;
 mod validate;
 mod yaml;
 
-pub use diagnostic::{Diagnostic, printable};
+pub use diagnostic::{Diagnostic, is_printable, printable};
 pub use limits::Limits;
 pub use quantity::{parse_cpu, parse_quantity};
 
