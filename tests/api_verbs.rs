@@ -1300,6 +1300,16 @@ fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
                 )]
             }),
         ),
+        (
+            320_000,
+            Box::new(|_: &View| {
+                vec![patch(
+                    "StatefulSet",
+                    "redis",
+                    json!({"spec": {"template": {"metadata": {"annotations": "x"}}}}),
+                )]
+            }),
+        ),
     ];
     let (sim, seen, _) = run("", script, Some(10_000));
     assert_eq!(answers(&seen, 120_000).iter().map(|a| a.0).collect::<Vec<_>>(), [200]);
@@ -1307,6 +1317,13 @@ fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
     let refused = &answers(&seen, 310_000)[0];
     assert_eq!(refused.0, 405, "{refused:?}");
     assert!(refused.2.contains("other than its image and annotations"), "{}", refused.2);
+    let invalid = &answers(&seen, 320_000)[0];
+    assert_eq!(invalid.0, 422, "{invalid:?}");
+    assert!(
+        invalid.2.ends_with("spec.template.metadata.annotations: Invalid value: \"x\": must be an object"),
+        "{}",
+        invalid.2
+    );
     let set = sim.world.sts(sim.world.sts_named("redis").unwrap());
     assert_eq!(set.revisions.len(), 2, "one new revision; the same patch again is the same template");
     let deleted: Vec<String> = crate::support::Log(&sim).deletions().into_iter().map(|(_, n)| n).collect();

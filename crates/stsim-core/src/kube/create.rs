@@ -85,7 +85,12 @@ fn invalid(kind: &str, name: &str, message: String) -> WriteResult {
     WriteResult::failure(422, "Invalid", format!("{kind} \"{name}\" is invalid: {message}"))
 }
 
+/// A map of strings at `path` (`null` or absent: empty), or the API
+/// server's answer to anything else.
 pub(super) fn string_map(kind: &str, name: &str, path: &str, value: &Value) -> Result<Labels, WriteResult> {
+    if !value.is_null() && !value.is_object() {
+        return Err(invalid(kind, name, format!("{path}: Invalid value: {value}: must be an object")));
+    }
     let mut out = Vec::new();
     for (key, v) in value.as_object().into_iter().flatten() {
         let Some(v) = v.as_str() else {

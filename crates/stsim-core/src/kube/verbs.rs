@@ -798,28 +798,13 @@ fn statefulset_template(
     }
     let mut template = set.spec.template.clone();
     template.image = image.to_string();
-    template.annotations = match desired.pointer("/metadata/annotations") {
-        None | Some(Value::Null) => crate::config::Labels::new(),
-        Some(Value::Object(map)) => {
-            let mut annotations = crate::config::Labels::new();
-            for (key, value) in map {
-                let Some(value) = value.as_str() else {
-                    let message = format!(
-                        "StatefulSet.apps \"{name}\" is invalid: spec.template.metadata.annotations: Invalid value: {value}: must be a string"
-                    );
-                    return Err(WriteResult::failure(422, "Invalid", message));
-                };
-                annotations.insert(key.clone(), value.to_string());
-            }
-            annotations
-        }
-        Some(other) => {
-            let message = format!(
-                "StatefulSet.apps \"{name}\" is invalid: spec.template.metadata.annotations: Invalid value: {other}: must be an object"
-            );
-            return Err(WriteResult::failure(422, "Invalid", message));
-        }
-    };
+    let annotations = desired.pointer("/metadata/annotations").unwrap_or(&Value::Null);
+    template.annotations = super::create::string_map(
+        "StatefulSet.apps",
+        name,
+        "spec.template.metadata.annotations",
+        annotations,
+    )?;
     Ok((super::template::ReadTemplate { template, ignored: Vec::new() }, false))
 }
 

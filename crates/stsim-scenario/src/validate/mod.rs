@@ -91,15 +91,7 @@ pub(crate) fn teaching(
     locator: &Locator<'_>,
     file: &str,
 ) -> Result<crate::teaching::Teaching, Vec<Diagnostic>> {
-    let mut checker = Checker {
-        locator,
-        file,
-        diagnostics: Vec::new(),
-        triggers: Vec::new(),
-        limits: Limits::DEFAULT,
-        custom_kinds: Vec::new(),
-        node_names: None,
-    };
+    let mut checker = Checker::new(locator, file, Limits::DEFAULT);
     let teaching = checker.teaching(raw);
     if checker.diagnostics.is_empty() { Ok(teaching) } else { Err(checker.diagnostics) }
 }
@@ -115,15 +107,7 @@ pub(crate) fn validate(
     file: &str,
     limits: &Limits,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let mut checker = Checker {
-        locator,
-        file,
-        diagnostics: Vec::new(),
-        triggers: Vec::new(),
-        limits: *limits,
-        custom_kinds: Vec::new(),
-        node_names: None,
-    };
+    let mut checker = Checker::new(locator, file, *limits);
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
     checker.failure_domains(&config);
@@ -255,6 +239,21 @@ struct Checker<'s, 'l> {
     /// The nodes a run can have, for pod templates' `nodeName`; known once
     /// the cluster is read.
     node_names: Option<timeline::NodeNames>,
+}
+
+impl<'s, 'l> Checker<'s, 'l> {
+    /// A checker with nothing found yet, reporting through `locator`.
+    fn new(locator: &'l (dyn Find + 's), file: &'l str, limits: Limits) -> Self {
+        Checker {
+            locator,
+            file,
+            diagnostics: Vec::new(),
+            triggers: Vec::new(),
+            limits,
+            custom_kinds: Vec::new(),
+            node_names: None,
+        }
+    }
 }
 
 /// When a timeline entry runs.

@@ -13,15 +13,7 @@ pub(crate) fn pod_template(
     base: &str,
     name: &str,
 ) -> Result<PodTemplate, Vec<Diagnostic>> {
-    let mut checker = Checker {
-        locator,
-        file,
-        diagnostics: Vec::new(),
-        triggers: Vec::new(),
-        limits: Limits::DEFAULT,
-        custom_kinds: Vec::new(),
-        node_names: None,
-    };
+    let mut checker = Checker::new(locator, file, Limits::DEFAULT);
     let template = checker.template(base, name, raw);
     if checker.diagnostics.is_empty() { Ok(template) } else { Err(checker.diagnostics) }
 }

@@ -32,11 +32,6 @@ use crate::world::{Plugins, World};
 /// the queue's `Run`, not configurable.
 pub const FLUSH_PERIOD: SimDuration = SimDuration::from_secs(30);
 
-/// `calculateBackoffDuration` (`world::Waiting::backoff`).
-pub fn backoff(attempts: u32) -> SimDuration {
-    crate::world::Waiting::backoff(attempts)
-}
-
 /// Sends the waiting `pod` to be tried again, now or once its backoff
 /// allows (`World::retry_at`).
 fn requeue(api: &mut Api, pod: PodId) {
@@ -292,8 +287,26 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_one_second_to_ten() {
-        let secs = |attempts| backoff(attempts).as_millis() / 1000;
+        let secs = |attempts| crate::world::Waiting::backoff(attempts).as_millis() / 1000;
         assert_eq!([secs(1), secs(2), secs(3), secs(4), secs(5), secs(40)], [1, 2, 4, 8, 10, 10]);
+    }
+
+    /// A pod moved while backing off waits for the backoff queue's next
+    /// one-second flush after its backoff ends (before 1.33), or is popped
+    /// at once (`SchedulerPopFromBackoffQ`); one past its backoff goes now.
+    #[test]
+    fn a_moved_pod_waits_for_the_flush_after_its_backoff() {
+        let ms = SimTime::from_millis;
+        let waiting =
+            crate::world::Waiting { failed_at: ms(10_300), attempts: 2, rejected_by: Plugins::default() };
+        assert_eq!(
+            waiting.retry_at(ms(10_500), false),
+            ms(13_000),
+            "backoff ends at 12.3 s, flushed at 13 s"
+        );
+        assert_eq!(waiting.retry_at(ms(10_500), true), ms(10_500));
+        assert_eq!(waiting.retry_at(ms(12_300), false), ms(12_300), "its backoff is over");
+        assert_eq!(waiting.retry_at(ms(20_000), false), ms(20_000));
     }
 
     #[test]
