@@ -3,7 +3,9 @@
 //! against hand calculations in integer micro-dollars.
 
 use crate::support::{Log, run, run_file, t};
+use stsim_core::objects::PodPhase;
 use stsim_core::pricing::Money;
+use stsim_core::time::SimTime;
 
 /// A month of 730 hours in milliseconds, and 10 GiB of gp3 per month.
 const MONTH_MS: u64 = 730 * 3_600_000;
@@ -287,4 +289,65 @@ fn a_released_volume_binds_no_new_claim_and_is_billed() {
     assert_eq!(claim_volume(&sim, "data-redis-1").unwrap().1.as_deref(), Some("pv-data-redis-1"));
     let redis1 = sim.world.pod(sim.world.pod_named("redis-1").unwrap());
     assert_eq!(sim.world.node(redis1.node.unwrap()).zone, "us-east-1a");
+}
+
+/// `processReplica` re-creates the claims of a pending pod each sync
+/// (`createMissingPersistentVolumeClaims`), however the claim went: at
+/// once when nothing holds it (the pod was never scheduled), or once its
+/// finalizer lets a claim being deleted go. The controller skips the
+/// lookups while no claim has been lost since it last found them all, so
+/// this fails if a loss went uncounted.
+#[test]
+fn a_pending_pods_claim_is_made_again_however_it_went() {
+    let source = |deleted: &str, later: &str| {
+        format!(
+            r#"Scenario(
+    name: "pending-claims",
+    seed: 1,
+    duration: "10m",
+    cluster: (
+        nodePools: [(name: "small", count: 1, cpu: "1", memory: "1Gi")],
+        storageClasses: [(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)],
+    ),
+    statefulsets: [(
+        name: "db",
+        serviceName: "db",
+        replicas: 1,
+        template: (labels: {{"app": "db"}}, image: "postgres:16", resources: (requests: (cpu: "2"))),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+    )],
+    services: [(name: "db", clusterIP: "None", selector: {{"app": "db"}})],
+    timeline: [
+        {deleted}
+        (at: "3m", do: PatchPod(pod: "db-0", labels: {{"poke": "1"}})),
+        {later}
+        (at: "6m", do: PatchPod(pod: "db-0", labels: {{"poke": "2"}})),
+    ],
+)"#
+        )
+    };
+    let claims = |sim: &stsim_core::Simulation| -> Vec<(SimTime, Option<SimTime>)> {
+        sim.world
+            .pvcs
+            .iter()
+            .filter(|c| c.name == "data-db-0")
+            .map(|c| (c.created_at, c.removed_at))
+            .collect()
+    };
+    // Gone at once: the next sync (the patch at 3m) makes it again.
+    let (sim, _) = run(&source(r#"(at: "2m", do: DeletePvc(pvc: "data-db-0")),"#, ""));
+    assert_eq!(sim.world.pod_named("db-0").map(|p| sim.world.pod(p).status.phase), Some(PodPhase::Pending));
+    assert_eq!(claims(&sim), [(t("0s"), Some(t("2m"))), (t("3m"), None)]);
+    // Held by a finalizer: Terminating at 2m, so the sync at 3m cannot
+    // make it (an error, retried with back-off); gone at 5m, made again by
+    // the first sync after.
+    let (sim, _) = run(&source(
+        r#"(at: "1m", do: PatchPvc(pvc: "data-db-0", finalizers: ["example.com/keep"])),
+        (at: "2m", do: DeletePvc(pvc: "data-db-0")),"#,
+        r#"(at: "5m", do: PatchPvc(pvc: "data-db-0", finalizers: [])),"#,
+    ));
+    let made = claims(&sim);
+    assert_eq!(made.len(), 2, "{made:?}");
+    assert_eq!(made[0], (t("0s"), Some(t("5m"))));
+    assert!(made[1].0 > t("5m") && made[1].0 <= t("6m") && made[1].1.is_none(), "{made:?}");
 }

@@ -293,6 +293,7 @@ impl<'a> Api<'a> {
             labels: new.labels,
             // The world numbers the revision label as it stores the pod.
             revision_number: None,
+            claims_present_at: 0,
             owner: new.owner,
             ordinal: new.ordinal,
             hostname: new.hostname,
@@ -794,7 +795,7 @@ impl<'a> Api<'a> {
         if !self.world.claim_protected_by_pod(&claim.name) {
             self.remove_pvc(pvc);
         } else {
-            self.world.pvc_mut(pvc).deletion_timestamp = Some(self.now);
+            self.world.mark_pvc_deleting(pvc, self.now);
             self.record(Event::PvcDeleting { pvc });
         }
     }

@@ -439,6 +439,11 @@ pub struct Pod {
     /// StatefulSet controller counts a set's pods at a revision every sync,
     /// and compares numbers rather than reading each pod's labels.
     pub(crate) revision_number: Option<u32>,
+    /// The StatefulSet controller's memo: the world's `claim_losses` when
+    /// it last found every claim of this pod's ordinal present and not
+    /// being deleted (0: never). While no claim has been lost since, they
+    /// still are, and a sync of a pending pod need not look them up again.
+    pub(crate) claims_present_at: u64,
     /// The controlling StatefulSet, if any.
     pub owner: Option<StsId>,
     /// The ordinal parsed from the name, if the pod belongs to a StatefulSet.

@@ -304,6 +304,10 @@ pub struct World {
     /// neither changes, the controller need not compare the templates
     /// again. Any change to the history forgets it.
     pub(crate) template_revision: BTreeMap<StsId, (u64, usize)>,
+    /// Counts every claim marked for deletion or removed, from 1: a claim
+    /// seen present and alive at one count is still so at the same count
+    /// (claims are renamed never). See `Pod::claims_present_at`.
+    pub(crate) claim_losses: u64,
     /// Every value a pod's revision label has had, numbered in the order
     /// first seen (`Pod::revision_number`). Looked up, never listed.
     revision_numbers: rustc_hash::FxHashMap<CompactString, u32>,
@@ -384,6 +388,7 @@ impl World {
             anti_affinity_pods: BTreeSet::new(),
             owned_labels_unchecked: BTreeSet::new(),
             template_revision: BTreeMap::new(),
+            claim_losses: 1,
             revision_numbers: Default::default(),
             pods_by_label: LabelIndex::default(),
             service_names: NameIndex::new(),
@@ -712,10 +717,15 @@ impl World {
         else {
             return Vec::new();
         };
+        // Every candidate has the first label (the index says so): check the rest.
+        let mut rest = selector.iter().skip(1).peekable();
+        if rest.peek().is_none() {
+            return candidates.iter().copied().collect();
+        }
         candidates
             .iter()
             .copied()
-            .filter(|id| selector.iter().all(|(k, v)| self.pod(*id).labels.get(k) == Some(v)))
+            .filter(|id| selector.iter().skip(1).all(|(k, v)| self.pod(*id).labels.get(k) == Some(v)))
             .collect()
     }
     /// The violation open for each identity, by index into
@@ -1067,7 +1077,15 @@ impl World {
         self.claims_by_owner.get(&owner).into_iter().flatten().copied()
     }
 
+    /// Sets a live claim's deletion timestamp (it stays, Terminating, while
+    /// a finalizer holds it).
+    pub(crate) fn mark_pvc_deleting(&mut self, id: PvcId, at: SimTime) {
+        self.pvcs[id.index()].deletion_timestamp = Some(at);
+        self.claim_losses += 1;
+    }
+
     pub(crate) fn remove_pvc(&mut self, id: PvcId, at: SimTime) {
+        self.claim_losses += 1;
         let pvc = &mut self.pvcs[id.index()];
         assert!(pvc.removed_at.is_none(), "claim {} removed twice", pvc.name);
         pvc.removed_at = Some(at);

@@ -125,9 +125,12 @@ impl Sync {
         let start = set.start_ordinal();
 
         // Partition pods into in-range slots and condemned pods (descending ordinal).
-        let mut replicas: Vec<Slot> = (start..set.end_ordinal_exclusive())
-            .map(|ordinal| match set.pods.get(&ordinal) {
-                Some(pod) => Slot::Pod(*pod),
+        // One walk of the set's pods in ordinal order, not a search per ordinal.
+        let end = set.end_ordinal_exclusive();
+        let mut existing = set.pods.range(start..end).peekable();
+        let mut replicas: Vec<Slot> = (start..end)
+            .map(|ordinal| match existing.next_if(|(at, _)| **at == ordinal) {
+                Some((_, pod)) => Slot::Pod(*pod),
                 None => Slot::Missing { revision: self.revision_for_new_pod(api, ordinal) },
             })
             .collect();
@@ -279,9 +282,16 @@ impl Sync {
             return Ok(Flow::Continue);
         };
         let pod = api.world().pod(id);
-        if pod.status.phase == PodPhase::Pending {
-            // A claim deleted while its pod was pending is made again.
+        if pod.status.phase == PodPhase::Pending && pod.claims_present_at != api.world().claim_losses {
+            // A claim deleted while its pod was pending is made again. Had
+            // every claim been present and alive with no claim lost since,
+            // they still are: nothing to look up (a set of thousands of
+            // pending pods would otherwise look up every claim each sync).
             self.create_missing_claims(api, ordinal)?;
+            let losses = api.world().claim_losses;
+            if self.claims_present(api, ordinal) {
+                api.world.pod_mut(id).claims_present_at = losses;
+            }
         }
         let pod = api.world().pod(id);
         let min_ready = self.set(api).spec.min_ready_seconds;
@@ -489,16 +499,11 @@ impl Sync {
     /// `createPersistentVolumeClaims`: make each template's claim for the
     /// ordinal unless it exists; an existing claim is reused as it is.
     fn create_missing_claims(&self, api: &mut Api, ordinal: u32) -> Result<(), ApiError> {
-        let set = self.set(api);
         // Usually every claim exists and is not being deleted: nothing to build.
-        let all_present = set.spec.volume_claim_templates.iter().all(|t| {
-            api.world()
-                .pvc_named(&claim_name(&t.name, &set.name, ordinal))
-                .is_some_and(|c| api.world().pvc(c).deletion_timestamp.is_none())
-        });
-        if all_present {
+        if self.claims_present(api, ordinal) {
             return Ok(());
         }
+        let set = self.set(api);
         let mut first_error = None;
         let wanted: Vec<NewPvc> = set
             .spec
@@ -540,6 +545,16 @@ impl Sync {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Whether every claim of `ordinal` exists and is not being deleted.
+    fn claims_present(&self, api: &Api, ordinal: u32) -> bool {
+        let set = self.set(api);
+        set.spec.volume_claim_templates.iter().all(|t| {
+            api.world()
+                .pvc_named(&claim_name(&t.name, &set.name, ordinal))
+                .is_some_and(|c| api.world().pvc(c).deletion_timestamp.is_none())
+        })
     }
 
     /// Whether a claim of the pod to create is still owned by an earlier

@@ -51,16 +51,7 @@ impl Spread {
     /// `None` for a pod no StatefulSet owns: no default constraints apply.
     pub(super) fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
         let selector = default_spread_selector(world, pod)?;
-        let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
-        for other in world.pods_matching(&selector) {
-            let other = world.pod(other);
-            if other.is_terminating() {
-                continue;
-            }
-            if let Some(node) = world.pod_node(other) {
-                *per_node.entry(node).or_default() += 1;
-            }
-        }
+        let per_node = counted(&mut matching_nodes(world, Some(&selector)));
         // Zone counts over every node the pod's node affinity allows
         // (nodeAffinityPolicy: Honor), for the zones of the feasible nodes.
         let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
@@ -84,8 +75,8 @@ impl Spread {
             .map(|count| Self::formula(0.0, count.unwrap_or(0) as f64, hostname_weight, zone_weight))
             .collect();
         Some(Spread {
-            per_node_bits: per_node.keys().fold(0, |bits, node| bits | 1 << (node.0 % 64)),
-            per_node: per_node.into_iter().collect(),
+            per_node_bits: per_node.iter().fold(0, |bits, (node, _)| bits | 1 << (node.0 % 64)),
+            per_node,
             per_zone,
             empty_node,
             hostname_weight,
@@ -137,18 +128,35 @@ const HOSTNAME: &str = crate::objects::labels::HOSTNAME;
 /// (its `EventsToRegister`). Kubernetes retries it on the removal or the
 /// leftover flush, and so does stsim (`queueing`).
 fn matching_per_node(world: &World, selector: Option<&LabelSelector>) -> BTreeMap<NodeId, i64> {
-    let mut per_node = BTreeMap::new();
-    let Some(selector) = selector else { return per_node };
-    for other in world.pods_matching(selector) {
-        let other = world.pod(other);
-        if other.is_terminating() {
-            continue;
-        }
-        if let Some(node) = world.pod_node(other) {
-            *per_node.entry(node).or_default() += 1;
+    counted(&mut matching_nodes(world, selector)).into_iter().collect()
+}
+
+/// The node of each matching pod that counts (see `matching_per_node`),
+/// once per pod, in no particular order.
+fn matching_nodes(world: &World, selector: Option<&LabelSelector>) -> Vec<NodeId> {
+    let Some(selector) = selector else { return Vec::new() };
+    world
+        .pods_matching(selector)
+        .into_iter()
+        .filter_map(|other| {
+            let other = world.pod(other);
+            if other.is_terminating() { None } else { world.pod_node(other) }
+        })
+        .collect()
+}
+
+/// Each node with how often it occurs, in node order: a sort and a count,
+/// rather than a map built per scheduling attempt over thousands of pods.
+fn counted(nodes: &mut [NodeId]) -> Vec<(NodeId, i64)> {
+    nodes.sort_unstable();
+    let mut counts: Vec<(NodeId, i64)> = Vec::new();
+    for node in nodes.iter() {
+        match counts.last_mut() {
+            Some((last, count)) if last == node => *count += 1,
+            _ => counts.push((*node, 1)),
         }
     }
-    per_node
+    counts
 }
 
 /// Whether the node has every constraint's topology key
