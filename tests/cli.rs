@@ -48,6 +48,30 @@ fn run_json_is_the_same_report() {
     assert_eq!(json["traceDigest"].as_str().unwrap().len(), 16);
 }
 
+/// The text report is written a part at a time and escaped part by part:
+/// what a scenario says reaches the terminal escaped (an escape sequence,
+/// a bidirectional override, a word longer than any real one), in every
+/// text format, as when the report was escaped whole.
+#[test]
+fn run_output_is_escaped_however_it_is_written() {
+    let source = std::fs::read_to_string(scenario_path("redis-ordered-startup")).unwrap();
+    let long = "x".repeat(300);
+    let needle = "description: \"";
+    let at = source.find(needle).expect("the scenario has a description") + needle.len();
+    let source = format!("{}\\u{{1b}}[31mred \\u{{202e}}turned {long} {}", &source[..at], &source[at..]);
+    let path = temp_scenario("escaped.ron", &source);
+    for extra in [&[][..], &["-o", "wide"][..]] {
+        let output = stsim(&[&["run", path.as_str()][..], extra].concat());
+        assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+        assert!(!output.stdout.contains(['\u{1b}', '\u{202e}']), "{extra:?}");
+        assert!(output.stdout.contains("\\u{1b}[31mred \\u{202e}turned"), "{extra:?}");
+        assert!(output.stdout.contains(&format!("{}...(100 more characters)", "x".repeat(200))), "{extra:?}");
+        assert!(
+            output.stdout.contains("\nTIMELINE\n") && output.stdout.contains(" trace records, trace digest ")
+        );
+    }
+}
+
 #[test]
 fn run_trace_prints_one_change_a_line() {
     let output = stsim(&["run", "redis-ordered-startup", "--trace"]);

@@ -841,7 +841,7 @@ fn run_command(
     let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
     let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
     options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
-    write_out(out, &rendered(&sim, &report, options, times))?;
+    write_rendered(out, &sim, &report, options, times)?;
     run_ended(&sim)?;
     expectations_held(&prepared.label, &sim, &report)
 }
@@ -876,29 +876,47 @@ fn expectations_held(
     Err(text)
 }
 
-/// The text a run prints, as `--trace` and `-o` choose.
-fn rendered(
+/// Writes what a run prints, as `--trace` and `-o` choose. The trace and
+/// the text report are written a part at a time, escaped part by part
+/// (each part ends a line, so this is the escape of the whole), never held
+/// whole: on a run of millions of records they are most of its memory.
+fn write_rendered(
+    out: &mut dyn Write,
     sim: &stsim_core::Simulation,
     report: &stsim_core::Report,
     options: &RunOptions,
     times: render::events::Times,
-) -> String {
-    if options.trace {
-        input::escape_owned(sim.trace.render(&sim.world))
-    } else {
-        match options.output {
-            Some(OutputFormat::Json) => render::json::render(report),
-            Some(OutputFormat::Yaml) => render::yaml::to_yaml(&render::json::document(report)),
-            Some(OutputFormat::Wide) => {
-                let events = render::events::collect(sim);
-                input::escape_owned(format!(
-                    "{}\nEVENTS\n{}",
-                    render::text::render(report),
-                    render::events::table(&events, times, options.color)
-                ))
-            }
-            None => input::escape_owned(render::text::render(report)),
+) -> Result<(), String> {
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+    let mut failed: Option<std::io::Error> = None;
+    let mut escaped = |part: &str| {
+        if failed.is_none() {
+            let written = if stsim_scenario::is_printable(part) {
+                writer.write_all(part.as_bytes())
+            } else {
+                writer.write_all(input::escape(part).as_bytes())
+            };
+            failed = written.err();
         }
+    };
+    match (options.trace, options.output) {
+        (true, _) => sim.trace.render_lines(&sim.world, &mut escaped),
+        (false, None) => render::text::write(report, &mut escaped),
+        (false, Some(OutputFormat::Json)) => failed = render::json::write(report, &mut writer).err(),
+        (false, Some(OutputFormat::Yaml)) => {
+            failed =
+                writer.write_all(render::yaml::to_yaml(&render::json::document(report)).as_bytes()).err();
+        }
+        (false, Some(OutputFormat::Wide)) => {
+            render::text::write(report, &mut escaped);
+            escaped("\nEVENTS\n");
+            escaped(&render::events::table(&render::events::collect(sim), times, options.color));
+        }
+    }
+    match failed.map_or_else(|| writer.flush(), Err) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(format!("error: cannot write output: {error}\n")),
     }
 }
 
@@ -936,7 +954,7 @@ fn determinism_command(
         std::thread::scope(|scope| scope.spawn(|| one_run(config, &exec).map(|(_, _, texts)| texts)).join())
             .map_err(|_| "error: the second run panicked\n".to_string())??;
     options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
-    write_out(out, &rendered(&sim, &report, options, times))?;
+    write_rendered(out, &sim, &report, options, times)?;
     let shown = input::shown(&label);
     if first != second {
         let what = if first.0 != second.0 {

@@ -494,13 +494,23 @@ impl Trace {
 
     /// The whole trace in its text form.
     pub fn render(&self, world: &World) -> String {
-        let names = NameTable::new(world);
         let mut out = String::new();
+        self.render_lines(world, &mut |line| out.push_str(line));
+        out
+    }
+
+    /// The text form a line at a time, each given to `line` with its
+    /// newline: for a caller that writes the lines out rather than hold
+    /// them all (a long run's trace is hundreds of megabytes of text).
+    pub fn render_lines(&self, world: &World, line: &mut dyn FnMut(&str)) {
+        let names = NameTable::new(world);
+        let mut out = String::with_capacity(256);
         let mut lines = Lines::default();
         for record in &self.records {
+            out.clear();
             lines.write(&mut out, world, &names, record);
+            line(&out);
         }
-        out
     }
 }
 

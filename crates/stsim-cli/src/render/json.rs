@@ -59,6 +59,16 @@ pub fn document(report: &Report) -> Value {
 /// rather than built as a `Value` first, so a run of millions of records
 /// needs no tree ten times the size of its text.
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    // invariant: writing to a Vec cannot fail.
+    write(report, &mut out).expect("a Vec takes any bytes");
+    // invariant: serde_json writes UTF-8 (keys are renamed char by char).
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`] written to `out` as it is serialized (`stsim run -o json`:
+/// no copy of the text is held). Fails only as `out` does.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Document<'r> {
         api_version: &'static str,
@@ -67,13 +77,9 @@ pub fn render(report: &Report) -> String {
         report: &'r Report,
     }
     let document = Document { api_version: API_VERSION, kind: "Report", report };
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, CamelKeys::default());
-    // invariant: a Report is plain data with string keys; serializing it cannot fail.
-    serde::Serialize::serialize(&document, &mut serializer).expect("a report always serializes");
-    out.push(b'\n');
-    // invariant: serde_json writes UTF-8 (keys are renamed char by char).
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, CamelKeys::default());
+    serde::Serialize::serialize(&document, &mut serializer).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// serde_json's pretty printer with every object key written in camelCase,

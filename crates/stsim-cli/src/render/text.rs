@@ -71,22 +71,23 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-fn timeline_rows(rows: &[TimelineRow]) -> String {
-    let pods: Vec<&TimelineRow> = rows.iter().filter(|r| r.pod.is_some()).collect();
-    let name_width = pods.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, MAX_COLUMN);
-    let node_width = pods
-        .iter()
-        .filter_map(|r| r.pod.as_ref().and_then(|p| p.node.as_deref()).map(str::len))
-        .max()
-        .unwrap_or(6)
-        .clamp(6, MAX_COLUMN);
+/// The timeline's lines, each given to `line` with its newline (a long
+/// run's timeline is most of the report: a caller may write each line out
+/// rather than hold them all).
+fn timeline_rows(rows: &[TimelineRow], line: &mut dyn FnMut(&str)) {
+    let pods = rows.iter().filter_map(|r| r.pod.as_ref().map(|p| (r, p)));
+    let name_width = pods.clone().map(|(r, _)| r.name.len()).max().unwrap_or(4).clamp(4, MAX_COLUMN);
+    let node_width =
+        pods.filter_map(|(_, p)| p.node.as_deref().map(str::len)).max().unwrap_or(6).clamp(6, MAX_COLUMN);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
         "TIME", "POD", "READY", "STATUS", "RESTARTS", "IP", "NODE"
     );
+    line(&out);
     for row in rows {
+        out.clear();
         let at = time(row.at_ms);
         match (&row.pod, &*row.kind) {
             (Some(pod), _) => {
@@ -115,11 +116,27 @@ fn timeline_rows(rows: &[TimelineRow]) -> String {
                 let _ = writeln!(out, "{at:<11} * {kind}/{} {}", row.name, row.what);
             }
         }
+        line(&out);
     }
+}
+
+/// The whole report as one text.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    write(report, &mut |part| out.push_str(part));
     out
 }
 
-pub fn render(report: &Report) -> String {
+/// The report in parts, in order, each ending with a newline: the
+/// header, each line of the timeline, then the rest (for `stsim run` to
+/// write as it goes; `render` joins them).
+pub fn write(report: &Report, part: &mut dyn FnMut(&str)) {
+    part(&head(report));
+    timeline_rows(&report.timeline, part);
+    part(&tail(report));
+}
+
+fn head(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -134,8 +151,11 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     out.push_str("TIMELINE\n");
-    out.push_str(&timeline_rows(&report.timeline));
+    out
+}
 
+fn tail(report: &Report) -> String {
+    let mut out = String::new();
     out.push_str("\nFINDINGS\n");
     if report.findings.is_empty() {
         out.push_str("none\n");
