@@ -75,3 +75,25 @@ pub fn scale_month(nodes: u32) -> Config {
         SimDuration::from_mins(60),
     )
 }
+
+/// One `Parallel` StatefulSet of `replicas` pods (nodes for all of them),
+/// scaled to zero and back `cycles` times, two minutes apart: the cost of
+/// a large set, each of whose syncs and scheduling attempts looks at all
+/// its pods (as Kubernetes' do).
+pub fn big_set(replicas: u32, cycles: u64) -> Config {
+    let mut config = fixtures::scenario(
+        "bench-big-set",
+        1,
+        replicas,
+        PodManagementPolicy::Parallel,
+        SimDuration::from_mins(cycles * 4 + 2),
+    );
+    let at = |minutes: u64| SimTime::ZERO + SimDuration::from_mins(minutes);
+    for cycle in 0..cycles {
+        let down = Action::Scale { statefulset: 0, replicas: 0 };
+        config.timeline.push(TimelineEntry { at: at(cycle * 4 + 2), action: down, line: 0 });
+        let up = Action::Scale { statefulset: 0, replicas };
+        config.timeline.push(TimelineEntry { at: at(cycle * 4 + 4), action: up, line: 0 });
+    }
+    config
+}

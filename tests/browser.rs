@@ -297,3 +297,54 @@ fn the_playground_runs_a_scenario_and_shows_its_report() {
         assert!(browser.console.is_empty());
     }
 }
+
+/// A scenario of one's own (`&source=`) too big for a page: 20,000 node
+/// failures under 100 sets of 20 make about twice the playground's budget of
+/// records. The run stops there, the status line says so, and the report
+/// of the run so far is shown.
+#[test]
+fn the_playground_stops_a_scenario_too_big_for_a_page() {
+    let (Some(chromium), Some(web)) = (chromium(), playground()) else {
+        eprintln!(
+            "skipped: the playground test needs chromium and a built playground (scripts/build-playground.sh)"
+        );
+        return;
+    };
+    let sets: String = (0..100)
+        .map(|i| {
+            format!(
+                r#"(name: "s{i}", serviceName: "s{i}", replicas: 20, template: (labels: {{"app": "s{i}"}}, image: "redis:7.0"), volumeClaimTemplates: [(name: "data", storage: "1Gi")]),"#
+            )
+        })
+        .collect();
+    let services: String = (0..100)
+        .map(|i| format!(r#"(name: "s{i}", clusterIP: "None", selector: {{"app": "s{i}"}}),"#))
+        .collect();
+    let source = format!(
+        r#"Scenario(name: "big", seed: 1, duration: "400d",
+    cluster: (
+        nodeFailures: (meanTimeBetweenFailures: "40d", meanTimeToRepair: "1h"),
+        nodePools: [(name: "worker", count: 2000, cpu: "4", memory: "16Gi")],
+    ),
+    services: [{services}],
+    statefulsets: [{sets}],
+)"#
+    );
+    let encoded: String = source
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let port = serve(web);
+    let dir = scratch("playground-big");
+    let url =
+        format!("http://127.0.0.1:{port}/index.html?scenario=redis-ordered-startup&source={encoded}&run=1");
+    let browser = headless(&chromium, &dir, &url, &["--dump-dom", "--virtual-time-budget=30000"]);
+    assert!(browser.console.is_empty(), "console messages:\n{}", browser.console.join("\n"));
+    let dom = browser.stdout;
+    assert!(
+        dom.contains("stopped early: 250000 trace records, the budget; the report shows the run up to there"),
+        "the status line says the run stopped at the budget: {}",
+        dom.lines().find(|l| l.contains("id=\"status\"")).unwrap_or("no status line")
+    );
+    assert!(dom.contains("data-group=\"pods\" data-lane=\"s"), "the report of the run so far is shown");
+}

@@ -83,11 +83,25 @@ async function main() {
     });
   }
 
-  function go() {
+  // Runs the editor's scenario. The engine runs on the page's thread: a
+  // run has a budget (see stsim-wasm's BUDGET and TIME_LIMIT_MS) and says
+  // when it stopped early; a trap (out of memory) leaves the engine unusable.
+  async function go() {
     const name = select.value;
     const s = scenarios.find((x) => x.name === name);
+    $('run').disabled = true;
+    $('status').textContent = 'running…';
+    // Let the page show that before the engine takes the thread.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const started = performance.now();
-    const result = JSON.parse(run($('editor').value, s ? s.path : 'scenario.ron'));
+    let result;
+    try {
+      result = JSON.parse(run($('editor').value, s ? s.path : 'scenario.ron'));
+    } catch (error) {
+      $('status').textContent = `the engine stopped (${error}); reload the page to run again`;
+      return;
+    }
+    $('run').disabled = false;
     const ms = Math.round(performance.now() - started);
     if (!result.ok) {
       $('status').textContent = 'the scenario is not valid';
@@ -95,7 +109,10 @@ async function main() {
       $('expectations').innerHTML = '';
       return;
     }
-    $('status').textContent = `ran in ${ms} ms · ${result.records} trace records · digest ${result.digest}`;
+    const early = result.exhausted
+      ? ` · stopped early: ${result.exhausted}; the report shows the run up to there (stsim run allows more)`
+      : '';
+    $('status').textContent = `ran in ${ms} ms · ${result.records} trace records · digest ${result.digest}${early}`;
     $('report').innerHTML = result.html;
     zoom();
     const rows = result.expectations.map((e) => e.passed
@@ -109,6 +126,8 @@ async function main() {
   const first = params.get('scenario') || 'headless-service-renamed';
   select.value = scenarios.some((x) => x.name === first) ? first : scenarios[0].name;
   load(select.value);
+  // ?source=... puts a scenario of one's own in the editor (a shared link).
+  if (params.has('source')) $('editor').value = params.get('source');
   $('run').disabled = false;
   $('status').textContent = 'ready';
   if (params.has('run')) go();

@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use stsim_benches::{churn, node_failures};
+use stsim_benches::{big_set, churn, node_failures};
 use stsim_core::time::SimDuration;
 
 fn statefulsets_100x5(c: &mut Criterion) {
@@ -52,5 +52,20 @@ fn node_failures_month(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, statefulsets_100x5, node_failures_month);
+/// One Parallel StatefulSet of 2,000 pods scaled to zero and back five
+/// times: a large set, each of whose syncs and scheduling attempts looks
+/// at all its pods.
+fn big_set_2000(c: &mut Criterion) {
+    let config = big_set(2000, 5);
+    let (sim, _) = stsim_core::run(config.clone());
+    let mut group = c.benchmark_group("1 statefulset x 2000 replicas, scaled 0 <-> 2000 five times");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sim.events));
+    group.bench_function("events per second", |b| {
+        b.iter(|| black_box(stsim_core::run(black_box(config.clone()))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, statefulsets_100x5, node_failures_month, big_set_2000);
 criterion_main!(benches);

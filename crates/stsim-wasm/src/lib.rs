@@ -51,8 +51,10 @@ pub fn report_assets() -> String {
 }
 
 /// Runs a scenario given as text. Returns JSON: `{"ok": true, "digest",
-/// "records", "html", "expectations": [...]}`, or `{"ok": false, "error"}`
-/// with the diagnostics as the CLI prints them.
+/// "records", "exhausted", "html", "expectations": [...]}`, or `{"ok":
+/// false, "error"}` with the diagnostics as the CLI prints them.
+/// `exhausted` says why a run stopped early ([`BUDGET`], [`TIME_LIMIT_MS`]),
+/// or is null; the report then covers the run up to there.
 #[wasm_bindgen]
 pub fn run(source: &str, file: &str) -> String {
     match run_inner(source, file) {
@@ -71,6 +73,14 @@ pub fn digest(source: &str, file: &str) -> String {
 }
 
 fn simulate(source: &str, file: &str) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    simulate_within(source, file, BUDGET)
+}
+
+fn simulate_within(
+    source: &str,
+    file: &str,
+    budget: stsim_core::sim::Budget,
+) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
     let config = stsim_scenario::parse_scenario(source, file)
         .map_err(|diagnostics| diagnostics.iter().map(|d| d.render(source)).collect::<Vec<_>>().join("\n"))?;
     let mut operators: Vec<Box<dyn stsim_core::operators::Operator>> = Vec::new();
@@ -84,7 +94,50 @@ fn simulate(source: &str, file: &str) -> Result<(stsim_core::Simulation, stsim_c
     }
     let mut sim = stsim_core::Simulation::with_operators(config, operators);
     sim.read_templates_with(stsim_scenario::read_pod_template);
+    sim.budget = budget;
+    let started = clock::now_ms();
+    while sim.step() {
+        if sim.events.is_multiple_of(256) && clock::now_ms() - started > TIME_LIMIT_MS {
+            sim.exhaust(format!("{} s of real time, the playground's limit", TIME_LIMIT_MS / 1000.0));
+        }
+    }
     Ok(stsim_core::finish(sim))
+}
+
+/// What a run in a page may do. A browser tab gives WebAssembly a 32-bit
+/// address space (often less), and the page waits while the engine runs:
+/// an eighth of the CLI's trace records (each costs a few hundred bytes
+/// with the report), still hundreds of times what any shipped scenario makes.
+pub const BUDGET: stsim_core::sim::Budget = stsim_core::sim::Budget {
+    events: 2_000_000,
+    trace_records: 250_000,
+    objects: 100_000,
+    events_per_instant: 1_000_000,
+};
+
+/// Real time a run may take before it stops with the report so far, in ms.
+pub const TIME_LIMIT_MS: f64 = 15_000.0;
+
+/// Milliseconds from some fixed moment: the page's clock in a browser,
+/// the process's elsewhere (the unit tests).
+mod clock {
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = Date, js_name = now)]
+        fn date_now() -> f64;
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn now_ms() -> f64 {
+        date_now()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn now_ms() -> f64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
 }
 
 fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {
@@ -98,6 +151,8 @@ fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {
         "ok": true,
         "digest": report.trace_digest,
         "records": report.trace_records,
+        // Why the run stopped before its end, when the budget above ran out.
+        "exhausted": sim.exhausted,
         "html": stsim_render::html::body(&report, &svg, None),
         "expectations": verdicts,
     }))
@@ -116,5 +171,18 @@ mod tests {
         assert!(out["html"].as_str().unwrap().contains("data-lane=\"pg-0\""));
         let bad: serde_json::Value = serde_json::from_str(&super::run("Scenario(", "x.ron")).unwrap();
         assert_eq!(bad["ok"], false);
+        assert_eq!(out["exhausted"], serde_json::Value::Null);
+    }
+
+    /// A run stops at its budget with the report so far, and says why.
+    /// (`tests/browser.rs` runs a scenario too big for the page's budget.)
+    #[test]
+    fn a_run_stops_at_its_budget() {
+        let example = stsim_examples::find("node-failures-week").unwrap();
+        let budget = stsim_core::sim::Budget { trace_records: 100, ..super::BUDGET };
+        let (sim, report) = super::simulate_within(example.source, example.path, budget).unwrap();
+        assert_eq!(sim.exhausted.as_deref(), Some("100 trace records, the budget"));
+        assert_eq!(report.trace_records, 101, "and the record of the run's end");
+        assert_eq!(report.end_reason, "budget-exhausted");
     }
 }
