@@ -594,6 +594,7 @@ impl<'a> Api<'a> {
         assert!(p.node.is_none() && p.assumed_node.is_none(), "pod {} assumed twice", p.name);
         p.assumed_node = Some(node);
         p.waits.unschedulable_since = None;
+        self.world.assumptions += 1;
         self.world.unschedulable.remove(&pod);
         self.take_node_room(pod, node);
     }
@@ -603,6 +604,7 @@ impl<'a> Api<'a> {
     pub fn forget_assumed_pod(&mut self, pod: PodId) {
         let Some(node) = self.world.pod(pod).assumed_node else { return };
         self.give_node_room(pod, node);
+        self.world.assumptions += 1;
         self.world.pod_mut(pod).assumed_node = None;
         // Unreserve: the scheduler moves the waiting pods as for an
         // assigned pod's delete (`handleAssumedPodDeletion`).

@@ -148,6 +148,45 @@ impl Plugins {
     }
 }
 
+/// The scheduler's memo of the FitErrors its attempts found since what
+/// they read last changed (`World::fit_errors`). Every write of an API
+/// object is a trace record, and every assumption of the scheduler's cache
+/// counts in `World::assumptions`: while the trace's length and that count
+/// are what they were after an attempt failed, the same pod's next attempt
+/// from the same start node would find the same: the same message, the
+/// same plugins, the same next start. A run with thousands of pods that
+/// fit nowhere would otherwise filter every node for each of them at every
+/// retry, for as long as it runs.
+#[derive(Debug, Clone, Default)]
+pub struct FitErrors {
+    /// The trace's length and `assumptions` the entries hold for.
+    at: (usize, u64),
+    /// By pod: the start node's position, the message, the rejecting
+    /// plugins and the next start. Looked up, never listed.
+    by_pod: rustc_hash::FxHashMap<PodId, (usize, String, Plugins, usize)>,
+}
+
+impl FitErrors {
+    /// What the pod's last attempt found, if nothing it read has changed
+    /// since and it starts from the same node.
+    pub fn find(&self, at: (usize, u64), pod: PodId, start: usize) -> Option<(String, Plugins, usize)> {
+        if self.at != at {
+            return None;
+        }
+        let (from, message, plugins, next) = self.by_pod.get(&pod)?;
+        (*from == start).then(|| (message.clone(), *plugins, *next))
+    }
+
+    /// Remembers a FitError, as of `at`; entries of another time are dropped.
+    pub fn remember(&mut self, at: (usize, u64), pod: PodId, found: (usize, String, Plugins, usize)) {
+        if self.at != at {
+            self.at = at;
+            self.by_pod.clear();
+        }
+        self.by_pod.insert(pod, found);
+    }
+}
+
 /// What the scheduler reads of a node on every attempt, as plain numbers
 /// in 48 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
 /// pod count) and flags saying whether the node needs a closer look (a
@@ -278,6 +317,11 @@ pub struct World {
     node_fits: Vec<NodeFit>,
     /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
     pub scheduler_next_start: usize,
+    /// The FitErrors of the scheduler's last attempts, while still true.
+    pub(crate) fit_errors: FitErrors,
+    /// Counts the scheduler cache's assumptions made and forgotten (not
+    /// API writes, so not in the trace): see `FitErrors`.
+    pub(crate) assumptions: u64,
     /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
     /// `node_set_version` it was built for.
     pub scheduler_tree: crate::controllers::scheduler::NodeTree,
@@ -380,6 +424,8 @@ impl World {
             node_fits: Vec::new(),
             scheduler_flush_at: None,
             scheduler_next_start: 0,
+            fit_errors: FitErrors::default(),
+            assumptions: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
             identity_processes: BTreeMap::new(),
@@ -1131,5 +1177,28 @@ fn unindex_label(index: &mut LabelIndex<PodId>, key: &str, value: &str, id: PodI
     }
     if values.is_empty() {
         index.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A remembered FitError holds only for the same trace length and
+    /// assumptions, and the same start node; a new time drops every entry.
+    #[test]
+    fn a_fit_error_is_remembered_only_while_nothing_changed() {
+        let mut memo = FitErrors::default();
+        let (a, b) = (PodId(1), PodId(2));
+        let found = |next| ("0/3 nodes are available".to_string(), Plugins::NODE_RESOURCES_FIT, next);
+        memo.remember((10, 0), a, (1, found(1).0, found(1).1, 1));
+        memo.remember((10, 0), b, (1, found(1).0, found(1).1, 1));
+        assert_eq!(memo.find((10, 0), a, 1), Some(found(1)));
+        assert_eq!(memo.find((10, 0), a, 2), None, "another start node");
+        assert_eq!(memo.find((11, 0), a, 1), None, "a record since");
+        assert_eq!(memo.find((10, 1), a, 1), None, "an assumption since");
+        memo.remember((12, 0), a, (1, found(2).0, found(2).1, 2));
+        assert_eq!(memo.find((12, 0), a, 1), Some(found(2)));
+        assert_eq!(memo.find((12, 0), b, 1), None, "b's entry was of another time");
     }
 }

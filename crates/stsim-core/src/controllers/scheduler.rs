@@ -639,11 +639,18 @@ pub fn schedule(api: &mut Api, id: PodId) {
             }
         }
     }
-    let cycle = prepare(world, pod, pins);
-
     // Filter, from where the last cycle stopped, until enough nodes fit.
-    let wanted = feasible_nodes_to_find(total);
     let start = world.scheduler_next_start % total;
+    // Nothing this attempt reads has changed since the pod's last one
+    // failed: it would fail the same way (`FitErrors`).
+    let memo_at = (api.trace.records.len(), world.assumptions);
+    if let Some((message, rejected_by, next_start)) = world.fit_errors.find(memo_at, id, start) {
+        api.world.scheduler_next_start = next_start;
+        unschedulable(api, id, message, rejected_by);
+        return;
+    }
+    let cycle = prepare(world, pod, pins);
+    let wanted = feasible_nodes_to_find(total);
     let mut feasible: Vec<NodeId> = Vec::new();
     let mut processed = total;
     // A volume pinning the pod to a zone or node: the filters would reject
@@ -685,7 +692,11 @@ pub fn schedule(api: &mut Api, id: PodId) {
         let message = fit_error(total, &rejections, wording);
         let rejected_by = rejections.iter().fold(Plugins::NONE, |all, r| all.with(r.plugin()));
         api.world.scheduler_next_start = next_start;
-        unschedulable(api, id, message, rejected_by);
+        unschedulable(api, id, message.clone(), rejected_by);
+        // Remembered as of after this attempt: it wrote at most the pod's
+        // own PodScheduled condition, which no filter reads.
+        let at = (api.trace.records.len(), api.world.assumptions);
+        api.world.fit_errors.remember(at, id, (start, message, rejected_by, next_start));
         return;
     }
 
