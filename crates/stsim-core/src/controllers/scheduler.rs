@@ -319,10 +319,10 @@ enum VolumePin {
 struct Cycle<'a> {
     wording: Wording,
     pins: Vec<VolumePin>,
-    /// Topology domains (key, value) holding pods the pod's required anti-affinity terms select.
-    anti_domains: BTreeSet<(String, String)>,
+    /// Topology domains holding pods the pod's required anti-affinity terms select.
+    anti_domains: Domains<'a>,
     /// Domains of existing pods whose required anti-affinity selects the pod.
-    existing_anti_domains: BTreeSet<(String, String)>,
+    existing_anti_domains: Domains<'a>,
     /// For required pod affinity: how many placed pods matching all the
     /// pod's required affinity terms each topology domain holds
     /// (`affinityCounts` in the InterPodAffinity PreFilter).
@@ -332,6 +332,28 @@ struct Cycle<'a> {
     /// Whether a filter needs more of a node than its `NodeFit`: its labels
     /// (node affinity, inter-pod terms, spread constraints) or its host ports.
     reads_node: bool,
+}
+
+/// Topology domains, by key then value (`topologyToMatchedTermCount`'s
+/// pairs): a node is in one when its value of some key is listed, found
+/// with one lookup per key rather than a pass over every domain (a set of
+/// thousands of pods with hostname anti-affinity has thousands of them).
+#[derive(Default)]
+struct Domains<'a>(BTreeMap<&'a str, BTreeSet<&'a str>>);
+
+impl<'a> Domains<'a> {
+    fn insert(&mut self, key: &'a str, value: &'a str) {
+        self.0.entry(key).or_default().insert(value);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether the node is in any of the domains.
+    fn hold(&self, node: &Node) -> bool {
+        self.0.iter().any(|(key, values)| node.labels.get(key).is_some_and(|v| values.contains(v.as_str())))
+    }
 }
 
 fn node_label<'a>(world: &'a World, node: NodeId, key: &str) -> Option<&'a String> {
@@ -350,23 +372,23 @@ pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
 
 fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>) -> Cycle<'a> {
     let wording = Wording::for_version(world.kubernetes);
-    let mut anti_domains = BTreeSet::new();
+    let mut anti_domains = Domains::default();
     for term in &pod.affinity.anti_required {
         for other in world.pods_matching(&term.label_selector) {
             if let Some(node) = world.pod_node(world.pod(other))
                 && let Some(value) = node_label(world, node, &term.topology_key)
             {
-                anti_domains.insert((term.topology_key.clone(), value.clone()));
+                anti_domains.insert(&term.topology_key, value);
             }
         }
     }
-    let mut existing_anti_domains = BTreeSet::new();
+    let mut existing_anti_domains = Domains::default();
     for other in &world.anti_affinity_pods {
         let other = world.pod(*other);
         let Some(node) = world.pod_node(other) else { continue };
         for term in other.affinity.anti_required.iter().filter(|t| t.selects(&pod.labels)) {
             if let Some(value) = node_label(world, node, &term.topology_key) {
-                existing_anti_domains.insert((term.topology_key.clone(), value.clone()));
+                existing_anti_domains.insert(&term.topology_key, value);
             }
         }
     }
@@ -528,13 +550,10 @@ fn filter_node<'a>(
         });
     }
     // InterPodAffinity.
-    let in_domain = |domains: &BTreeSet<(String, String)>| {
-        domains.iter().any(|(key, value)| node.labels.get(key) == Some(value))
-    };
-    if !cycle.anti_domains.is_empty() && in_domain(&cycle.anti_domains) {
+    if cycle.anti_domains.hold(node) {
         return Err(Rejection::Resolvable(reason::ANTI_AFFINITY));
     }
-    if !cycle.existing_anti_domains.is_empty() && in_domain(&cycle.existing_anti_domains) {
+    if cycle.existing_anti_domains.hold(node) {
         return Err(Rejection::Resolvable(reason::EXISTING_ANTI_AFFINITY));
     }
     if !pod.affinity.affinity_required.is_empty() && !satisfies_pod_affinity(pod, node, cycle) {
