@@ -383,14 +383,24 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     // Each member's initial cluster: every pod name (the static
     // `--initial-cluster`), or, with DNS discovery, what its SRV lookup found.
     let srv = app.config().discovery == Discovery::Srv;
-    let initial_of = |app: &App, pod: PodId| -> Option<BTreeSet<String>> {
-        if srv { app.bootstrapped.get(&app.processes[&pod].volume).cloned() } else { Some(names.clone()) }
+    // Borrowed, not copied: every candidate compares its initial cluster
+    // with each peer's, and a cluster of thousands would otherwise copy
+    // thousands of names for each pair.
+    let reader: &App = app;
+    let initial_of = |pod: PodId| -> Option<&BTreeSet<String>> {
+        if srv { reader.bootstrapped.get(&reader.processes[&pod].volume) } else { Some(&names) }
     };
+    let same = |a: &BTreeSet<String>, b: &BTreeSet<String>| std::ptr::eq(a, b) || a == b;
     let waiting: Vec<PodId> = app
         .waiting()
         .into_iter()
-        .filter(|p| names.contains(&app.processes[p].member) && initial_of(app, *p).is_some())
+        .filter(|p| names.contains(&app.processes[p].member) && initial_of(*p).is_some())
         .collect();
+    // The waiting pods of each member name, in `waiting`'s order.
+    let mut by_member: BTreeMap<&str, Vec<PodId>> = BTreeMap::new();
+    for &pod in &waiting {
+        by_member.entry(app.processes[&pod].member.as_str()).or_default().push(pod);
+    }
     // Initial members find each other by name, under their own subdomain.
     let name_of = |api: &Api, pod: PodId, of: &str| {
         let subdomain = &api.world().pod(pod).subdomain;
@@ -404,20 +414,20 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         order
     };
     let mut group: Vec<PodId> = Vec::new();
-    let mut group_initial = names.clone();
+    let mut group_initial = &names;
     for &candidate in &waiting {
-        let initial = initial_of(app, candidate).expect("filtered");
+        let initial = initial_of(candidate).expect("filtered");
         let majority = initial.len() / 2 + 1;
         // Every member looks up every peer, up or not (this fills the cache);
         // only peers with the same initial cluster (so the same cluster ID) count.
         let mut reachable = vec![candidate];
-        for member in in_order(&initial) {
+        for member in in_order(initial) {
             if member == app.processes[&candidate].member {
                 continue;
             }
             let address = name_of(api, candidate, &member);
-            let peer = waiting.iter().copied().find(|p| {
-                app.processes[p].member == member && initial_of(app, *p).as_ref() == Some(&initial)
+            let peer = by_member.get(member.as_str()).and_then(|pods| {
+                pods.iter().copied().find(|p| initial_of(*p).is_some_and(|theirs| same(theirs, initial)))
             });
             match peer {
                 Some(peer) => {
@@ -440,6 +450,7 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     if group.is_empty() {
         return;
     }
+    let group_initial = group_initial.clone();
     let founder = app.processes[&group[0]].member.clone();
     let cluster = app.new_cluster(&founder, now);
     let addressing = app.config().addressing;
