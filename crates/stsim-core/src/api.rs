@@ -375,6 +375,7 @@ impl<'a> Api<'a> {
     /// The pod's requests, one pod slot and its host ports counted on the
     /// node (the scheduler cache's NodeInfo), from assumption or binding on.
     fn take_node_room(&mut self, pod: PodId, node: NodeId) {
+        self.world.room_changes += 1;
         let p = self.world.pod(pod);
         let (requests, ports) = (p.requests, p.host_ports.clone());
         let n = &mut self.world.nodes[node.index()];
@@ -395,6 +396,7 @@ impl<'a> Api<'a> {
     /// informer, pkg/scheduler), so a finished pod is a deleted one to it,
     /// even while a finalizer keeps the object.
     fn give_node_room(&mut self, pod: PodId, node: NodeId) {
+        self.world.room_changes += 1;
         let p = self.world.pod(pod);
         let (requests, ports) = (p.requests, p.host_ports.clone());
         let n = &mut self.world.nodes[node.index()];
@@ -594,7 +596,6 @@ impl<'a> Api<'a> {
         assert!(p.node.is_none() && p.assumed_node.is_none(), "pod {} assumed twice", p.name);
         p.assumed_node = Some(node);
         p.waits.unschedulable_since = None;
-        self.world.assumptions += 1;
         self.world.unschedulable.remove(&pod);
         self.take_node_room(pod, node);
     }
@@ -604,7 +605,6 @@ impl<'a> Api<'a> {
     pub fn forget_assumed_pod(&mut self, pod: PodId) {
         let Some(node) = self.world.pod(pod).assumed_node else { return };
         self.give_node_room(pod, node);
-        self.world.assumptions += 1;
         self.world.pod_mut(pod).assumed_node = None;
         // Unreserve: the scheduler moves the waiting pods as for an
         // assigned pod's delete (`handleAssumedPodDeletion`).

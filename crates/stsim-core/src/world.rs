@@ -150,8 +150,9 @@ impl Plugins {
 
 /// The scheduler's memo of the FitErrors its attempts found since what
 /// they read last changed (`World::fit_errors`). Every write of an API
-/// object is a trace record, and every assumption of the scheduler's cache
-/// counts in `World::assumptions`: while the trace's length and that count
+/// object is a trace record, and every pod taking or giving back room on a
+/// node counts in `World::room_changes` (an assumption, or a terminating
+/// pod that finishes, is no record of its own): while the trace's length and that count
 /// are what they were after an attempt failed, the same pod's next attempt
 /// from the same start node would find the same: the same message, the
 /// same plugins, the same next start. A run with thousands of pods that
@@ -159,7 +160,7 @@ impl Plugins {
 /// retry, for as long as it runs.
 #[derive(Debug, Clone, Default)]
 pub struct FitErrors {
-    /// The trace's length and `assumptions` the entries hold for.
+    /// The trace's length and `room_changes` the entries hold for.
     at: (usize, u64),
     /// By pod: the start node's position, the message, the rejecting
     /// plugins and the next start. Looked up, never listed.
@@ -319,9 +320,10 @@ pub struct World {
     pub scheduler_next_start: usize,
     /// The FitErrors of the scheduler's last attempts, while still true.
     pub(crate) fit_errors: FitErrors,
-    /// Counts the scheduler cache's assumptions made and forgotten (not
-    /// API writes, so not in the trace): see `FitErrors`.
-    pub(crate) assumptions: u64,
+    /// Counts every pod taking or giving back room on a node (bound,
+    /// assumed, forgotten, finished, removed), as the scheduler cache sees
+    /// it; some are no API write, so not in the trace: see `FitErrors`.
+    pub(crate) room_changes: u64,
     /// kube-scheduler's zone-interleaved node list (`nodeTree`), and the
     /// `node_set_version` it was built for.
     pub scheduler_tree: crate::controllers::scheduler::NodeTree,
@@ -425,7 +427,7 @@ impl World {
             scheduler_flush_at: None,
             scheduler_next_start: 0,
             fit_errors: FitErrors::default(),
-            assumptions: 0,
+            room_changes: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
             identity_processes: BTreeMap::new(),
@@ -1185,7 +1187,7 @@ mod tests {
     use super::*;
 
     /// A remembered FitError holds only for the same trace length and
-    /// assumptions, and the same start node; a new time drops every entry.
+    /// room changes, and the same start node; a new time drops every entry.
     #[test]
     fn a_fit_error_is_remembered_only_while_nothing_changed() {
         let mut memo = FitErrors::default();
@@ -1196,7 +1198,7 @@ mod tests {
         assert_eq!(memo.find((10, 0), a, 1), Some(found(1)));
         assert_eq!(memo.find((10, 0), a, 2), None, "another start node");
         assert_eq!(memo.find((11, 0), a, 1), None, "a record since");
-        assert_eq!(memo.find((10, 1), a, 1), None, "an assumption since");
+        assert_eq!(memo.find((10, 1), a, 1), None, "a pod took or gave back room since");
         memo.remember((12, 0), a, (1, found(2).0, found(2).1, 2));
         assert_eq!(memo.find((12, 0), a, 1), Some(found(2)));
         assert_eq!(memo.find((12, 0), b, 1), None, "b's entry was of another time");

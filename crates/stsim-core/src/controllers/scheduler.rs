@@ -662,7 +662,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let start = world.scheduler_next_start % total;
     // Nothing this attempt reads has changed since the pod's last one
     // failed: it would fail the same way (`FitErrors`).
-    let memo_at = (api.trace.records.len(), world.assumptions);
+    let memo_at = (api.trace.records.len(), world.room_changes);
     if let Some((message, rejected_by, next_start)) = world.fit_errors.find(memo_at, id, start) {
         api.world.scheduler_next_start = next_start;
         unschedulable(api, id, message, rejected_by);
@@ -714,7 +714,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         unschedulable(api, id, message.clone(), rejected_by);
         // Remembered as of after this attempt: it wrote at most the pod's
         // own PodScheduled condition, which no filter reads.
-        let at = (api.trace.records.len(), api.world.assumptions);
+        let at = (api.trace.records.len(), api.world.room_changes);
         api.world.fit_errors.remember(at, id, (start, message, rejected_by, next_start));
         return;
     }
