@@ -97,3 +97,50 @@ pub fn big_set(replicas: u32, cycles: u64) -> Config {
     }
     config
 }
+
+/// A fleet of `clusters` etcd clusters of `members` members each (`Quorum(system:
+/// Etcd)`, addressed by DNS, each behind its own headless Service) on
+/// `nodes` nodes over 3 zones, each node failing every 10 days on average
+/// for an hour, for `days`: the question "how often does one of our etcd
+/// clusters lose quorum" asked of a whole fleet. Every look of the
+/// applications evaluates every cluster (who reaches whom, through the
+/// DNS cache), so this measures the applications' model as much as the
+/// cluster's.
+pub fn etcd_fleet(clusters: u32, members: u32, nodes: u32, days: u64) -> Config {
+    let services: Vec<String> = (0..clusters)
+        .map(|i| {
+            format!(
+                r#"(name: "etcd-{i}", clusterIP: "None", selector: {{"app": "etcd-{i}"}}, publishNotReadyAddresses: true, ports: [(name: "peer", port: 2380)])"#
+            )
+        })
+        .collect();
+    let sets: Vec<String> = (0..clusters)
+        .map(|i| {
+            format!(
+                r#"(name: "etcd-{i}", serviceName: "etcd-{i}", replicas: {members}, podManagementPolicy: Parallel,
+                    app: Quorum(system: Etcd),
+                    template: (labels: {{"app": "etcd-{i}"}}, image: "etcd:3.5",
+                               resources: (requests: (cpu: "100m", memory: "256Mi")), readinessProbe: (periodSeconds: 5)),
+                    volumeClaimTemplates: [(name: "data", storage: "1Gi")])"#
+            )
+        })
+        .collect();
+    let source = format!(
+        r#"Scenario(
+            name: "bench-etcd-fleet", seed: 5, duration: "{days}d",
+            cluster: (
+                zones: ["zone-a", "zone-b", "zone-c"],
+                nodeFailures: (meanTimeBetweenFailures: "10d", meanTimeToRepair: "1h"),
+                nodePools: [(name: "worker", count: {nodes}, cpu: "8", memory: "32Gi")],
+                storageClasses: [(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)],
+            ),
+            images: [(name: "etcd:3.5", pull: "2s", startup: "3s", shutdown: "1s")],
+            services: [{}],
+            statefulsets: [{}],
+        )"#,
+        services.join(",\n"),
+        sets.join(",\n")
+    );
+    // invariant: the text above is a valid scenario for any counts within the default limits.
+    stsim_scenario::parse_scenario(&source, "bench-etcd-fleet.ron").expect("the fleet scenario parses")
+}

@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use stsim_benches::{big_set, churn, node_failures};
+use stsim_benches::{big_set, churn, etcd_fleet, node_failures};
 use stsim_core::time::SimDuration;
 
 fn statefulsets_100x5(c: &mut Criterion) {
@@ -67,5 +67,19 @@ fn big_set_2000(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, statefulsets_100x5, node_failures_month, big_set_2000);
+/// 100 etcd clusters of 5 on 500 nodes, a week of node failures: every
+/// look of the applications evaluates every cluster.
+fn etcd_fleet_100(c: &mut Criterion) {
+    let config = etcd_fleet(100, 5, 500, 7);
+    let (sim, _) = stsim_core::run(config.clone());
+    let mut group = c.benchmark_group("100 etcd clusters x 5 on 500 nodes, 7 days of node failures");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sim.events));
+    group.bench_function("events per second", |b| {
+        b.iter(|| black_box(stsim_core::run(black_box(config.clone()))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, statefulsets_100x5, node_failures_month, big_set_2000, etcd_fleet_100);
 criterion_main!(benches);

@@ -1300,7 +1300,13 @@ impl<'a> Api<'a> {
         if let Some(log) = &mut self.world.dns_cache_log {
             log.push((self.now, name.to_string(), entry));
         }
-        self.world.dns_cache.insert(name.to_string(), entry);
+        // A refill of a name already cached (the common case) reuses its key.
+        match self.world.dns_cache.get_mut(name) {
+            Some(cached) => *cached = entry,
+            None => {
+                self.world.dns_cache.insert(name.to_string(), entry);
+            }
+        }
         if answer.is_none() {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });
         }

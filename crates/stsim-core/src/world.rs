@@ -263,7 +263,7 @@ pub struct World {
     /// How cluster DNS caches answers.
     pub dns_config: crate::config::DnsConfig,
     /// CoreDNS's cache, shared by every client: answers by name until they expire.
-    pub dns_cache: BTreeMap<String, CachedAnswer>,
+    pub dns_cache: rustc_hash::FxHashMap<String, CachedAnswer>,
     /// Every answer put in the cache, with when (`Some` only when a
     /// scenario asks what a client got at a time: `DnsAnswer`).
     pub dns_cache_log: Option<Vec<(SimTime, String, CachedAnswer)>>,
@@ -272,10 +272,10 @@ pub struct World {
     pub dns_answer_log: Option<DnsAnswerLog>,
     /// CoreDNS's cache of Service names' answers (every address): the
     /// addresses and when they expire.
-    pub dns_set_cache: BTreeMap<String, (Vec<Ipv4>, SimTime)>,
+    pub dns_set_cache: rustc_hash::FxHashMap<String, (Vec<Ipv4>, SimTime)>,
     /// CoreDNS's cache of SRV names' answers (`<target>:<port>`, sorted)
     /// and when they expire.
-    pub dns_srv_cache: BTreeMap<String, (Vec<String>, SimTime)>,
+    pub dns_srv_cache: rustc_hash::FxHashMap<String, (Vec<String>, SimTime)>,
     /// The clustered applications and what their members keep on their volumes.
     pub apps: crate::apps::Apps,
     /// How each image behaves when run (the container runtime's view).
@@ -399,11 +399,11 @@ impl World {
             available_pvs: BTreeSet::new(),
             dns: Default::default(),
             dns_config: crate::config::DnsConfig::default(),
-            dns_cache: BTreeMap::new(),
+            dns_cache: Default::default(),
             dns_cache_log: None,
             dns_answer_log: None,
-            dns_set_cache: BTreeMap::new(),
-            dns_srv_cache: BTreeMap::new(),
+            dns_set_cache: Default::default(),
+            dns_srv_cache: Default::default(),
             apps: crate::apps::Apps::default(),
             images: BTreeMap::new(),
             fallback_image: crate::config::ImageConfig::default_for(

@@ -997,18 +997,26 @@ pub(crate) fn reach(
         }
         Address::Ip(ip) => (Some(*ip), false),
     };
-    // The member's processes in `processes_of` order, without collecting them.
-    let running = || app.processes.values().filter(|p| p.member == member);
-    let order = |p: &&Process| (p.ghost_since.is_some(), p.pod);
-    if let Some(ip) = ip
-        && let Some(process) = running().filter(|p| p.ip == ip).min_by_key(order)
-    {
+    // The member's first process in `processes_of` order, and its first
+    // at the address: one walk, nothing collected.
+    let order = |p: &Process| (p.ghost_since.is_some(), p.pod);
+    let earlier = |best: Option<&Process>, p: &Process| best.is_none_or(|b| order(p) < order(b));
+    let (mut first, mut at_ip): (Option<&Process>, Option<&Process>) = (None, None);
+    for process in app.processes.values().filter(|p| p.member == member) {
+        if earlier(first, process) {
+            first = Some(process);
+        }
+        if ip == Some(process.ip) && earlier(at_ip, process) {
+            at_ip = Some(process);
+        }
+    }
+    if let Some(process) = at_ip {
         return match crate::network::cut_by(api.world(), from, process.node) {
             None => Reach::Ok(process.pod),
             Some(node) => Reach::Cut { node },
         };
     }
-    let Some(first) = running().min_by_key(order) else {
+    let Some(first) = first else {
         return Reach::NotRunning;
     };
     match (ip, address) {
@@ -1041,6 +1049,11 @@ fn duplicate_identity(api: &Api, app: &App) -> Option<Verdict> {
     // The first member by name with two processes in the cluster (looked
     // at every time, so without collecting: there are a few processes).
     let members = || app.processes.values().filter(|p| matches!(p.state, ProcessState::Member { .. }));
+    // Two copies of one member need a ghost (the verdict below names one):
+    // without any, there is nothing to pair.
+    if !members().any(|p| p.ghost_since.is_some()) {
+        return None;
+    }
     let member = members()
         .filter(|p| members().filter(|q| q.member == p.member).nth(1).is_some())
         .map(|p| p.member.as_str())

@@ -595,7 +595,10 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     let Some(cluster) = app.clusters.first().map(|c| c.id) else {
         return not_formed(api, app, wake);
     };
-    let record = app.cluster(cluster).clone();
+    // Borrowed, not copied (a copy of every member's name and address at
+    // each look was most of a look's cost in a fleet of clusters); the
+    // borrow ends before the members in quorum are marked, and is taken again.
+    let record = app.cluster(cluster);
     let n = record.members.len();
     let majority = n / 2 + 1;
     let voters: Vec<PodId> = order
@@ -611,22 +614,22 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     let mut failures: BTreeMap<String, Reach> = BTreeMap::new();
     for (i, &a) in voters.iter().enumerate() {
         for &b in &voters[i + 1..] {
-            let (a_member, b_member) = (app.processes[&a].member.clone(), app.processes[&b].member.clone());
-            let (Some(a_at), Some(b_at)) = (record.peers.get(&a_member), record.peers.get(&b_member)) else {
+            let (a_member, b_member) = (&app.processes[&a].member, &app.processes[&b].member);
+            let (Some(a_at), Some(b_at)) = (record.peers.get(a_member), record.peers.get(b_member)) else {
                 continue;
             };
             let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
-            let to_b = reach(api, app, a_node, &b_member, b_at, wake);
-            let to_a = reach(api, app, b_node, &a_member, a_at, wake);
+            let to_b = reach(api, app, a_node, b_member, b_at, wake);
+            let to_a = reach(api, app, b_node, a_member, a_at, wake);
             if to_b == Reach::Ok(b) && to_a == Reach::Ok(a) {
                 links.get_mut(&a).expect("a voter").push(b);
                 links.get_mut(&b).expect("a voter").push(a);
             } else {
                 if to_b != Reach::Ok(b) {
-                    failures.entry(b_member).or_insert(to_b);
+                    failures.entry(b_member.clone()).or_insert(to_b);
                 }
                 if to_a != Reach::Ok(a) {
-                    failures.entry(a_member).or_insert(to_a);
+                    failures.entry(a_member.clone()).or_insert(to_a);
                 }
             }
         }
@@ -636,7 +639,6 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         pod.exists() && !pod.is_terminating()
     };
     let component = largest_component(&voters, &links, staying);
-    let in_quorum: BTreeSet<String> = component.iter().map(|p| app.processes[p].member.clone()).collect();
     if component.len() >= majority {
         for pod in &component {
             let process = app.processes.get_mut(pod).expect("a voter");
@@ -649,12 +651,14 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             }
         }
     }
+    let record = app.cluster(cluster);
+    let in_quorum: BTreeSet<&str> = component.iter().map(|p| app.processes[p].member.as_str()).collect();
     // Everyone configured who is not in the majority, and why.
     let mut absent: Vec<Absent> = Vec::new();
     let mut members: Vec<&String> = record.members.iter().collect();
-    members.sort_by_key(|m| (crate::objects::parse_pod_name(m).map(|(_, o)| o), m.to_string()));
+    members.sort_by_cached_key(|m| (crate::objects::parse_pod_name(m).map(|(_, o)| o), m.as_str()));
     for member in members {
-        if in_quorum.contains(member) {
+        if in_quorum.contains(member.as_str()) {
             continue;
         }
         absent.push(explain_absent(api, app, member, failures.get(member)));

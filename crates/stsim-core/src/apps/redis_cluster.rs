@@ -332,7 +332,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         }
     }
     let mut members: Vec<&String> = record.members.iter().collect();
-    members.sort_by_key(|m| (crate::objects::parse_pod_name(m).map(|(_, o)| o), m.to_string()));
+    members.sort_by_cached_key(|m| (crate::objects::parse_pod_name(m).map(|(_, o)| o), m.as_str()));
     for member in members {
         if majority.contains(member) {
             continue;
