@@ -1175,8 +1175,8 @@ pub(crate) fn links(
     for &from in nodes {
         let Some(data) = app.data_of(&app.processes[&from]) else { continue };
         let node = app.processes[&from].node;
-        for (peer, address) in data.peers.clone() {
-            if let Reach::Ok(to) = reach(api, app, node, &peer, &address, wake)
+        for (peer, address) in &data.peers {
+            if let Reach::Ok(to) = reach(api, app, node, peer, address, wake)
                 && links.contains_key(&to)
             {
                 links.get_mut(&from).expect("a node").insert(to);
