@@ -144,3 +144,21 @@ pub fn etcd_fleet(clusters: u32, members: u32, nodes: u32, days: u64) -> Config 
     // invariant: the text above is a valid scenario for any counts within the default limits.
     stsim_scenario::parse_scenario(&source, "bench-etcd-fleet.ron").expect("the fleet scenario parses")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fleet the bench measures is a fleet: every cluster is an etcd
+    /// application that forms (no failures in a day this short are likely
+    /// to matter; the seed is fixed).
+    #[test]
+    fn the_etcd_fleet_is_one_etcd_application_per_set_and_each_forms() {
+        let (_, report) = stsim_core::run(etcd_fleet(4, 3, 12, 1));
+        assert_eq!(report.breakage.len(), 4);
+        for app in &report.breakage {
+            assert!(app.kind.contains("etcd"), "{}: {}", app.app, app.kind);
+            assert!(app.first_healthy_ms.is_some(), "{} never formed: {}", app.app, app.reason);
+        }
+    }
+}
