@@ -141,3 +141,32 @@ fn malformed_state_expectations_are_refused_with_their_place() {
     assert!(messages[3].contains("expect[3].owners[0]: Invalid value: \"web\""), "{messages:?}");
     let _ = parse;
 }
+
+/// A check judges each expectation without its trace context first and
+/// shows the context only for those that failed: what `passed` (a sweep's
+/// count) says must be what `check` says, a failure must still show the
+/// records around it, and a pass none, whichever kinds are mixed.
+#[test]
+fn only_failed_expectations_show_context_and_sweeps_count_the_same() {
+    let source = ondelete_with(
+        r#"PodState(pod: "redis-2", at: "5m", phase: Running),
+           PodState(pod: "redis-2", at: "4m5s", phase: Running),
+           StatefulSetStatus(statefulset: "redis", at: "4m30s", updatedReplicas: 3),
+           StatefulSetStatus(statefulset: "redis", at: "3m", replicas: 3),
+           PodReadyBy(pod: "redis-0", by: "1m"),
+           PodReadyBy(pod: "redis-0", by: "1s"),
+           NoFindings"#,
+    );
+    let (sim, report) = run(&source);
+    let checked = stsim_core::expect::check(&sim, &report);
+    let counted = stsim_core::expect::passed(&sim, &report);
+    let passed: Vec<bool> = checked.iter().map(|v| v.passed).collect();
+    assert_eq!(passed, counted);
+    assert_eq!(passed, [true, false, false, true, true, false, true], "{checked:#?}");
+    for verdict in &checked {
+        assert_eq!(verdict.passed, verdict.context.is_empty(), "{verdict:#?}");
+    }
+    // The failed pod check shows the pod's own records, up to its time.
+    let context = &checked[1].context;
+    assert!(context.iter().all(|line| line.contains("pod/redis-2")), "{context:#?}");
+}

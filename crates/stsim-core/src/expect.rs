@@ -37,16 +37,23 @@ pub struct Verdict {
 const CONTEXT_LINES: usize = 12;
 
 /// Checks every expectation of the config against the finished run.
+///
+/// Each is judged without the trace context first; only one that failed
+/// is judged again to show the records around what went wrong. The trace
+/// is rendered to text for that at most once, however many failed (a
+/// thousand expectations over a month's trace would otherwise render it a
+/// thousand times).
 pub fn check(sim: &Simulation, report: &Report) -> Vec<Verdict> {
+    let lines = Lines::new(sim);
     sim.config
         .expect
         .iter()
         .map(|entry| {
-            let mut verdict = evaluate(sim, report, &entry.expectation, true);
-            verdict.line = entry.line;
-            if verdict.passed {
-                verdict.context.clear();
+            let mut verdict = evaluate(sim, report, &entry.expectation, None);
+            if !verdict.passed {
+                verdict = evaluate(sim, report, &entry.expectation, Some(&lines));
             }
+            verdict.line = entry.line;
             verdict
         })
         .collect()
@@ -55,8 +62,39 @@ pub fn check(sim: &Simulation, report: &Report) -> Vec<Verdict> {
 /// Whether each expectation held, without the trace context a failure
 /// shows (for sweeps, which only count).
 pub fn passed(sim: &Simulation, report: &Report) -> Vec<bool> {
-    sim.config.expect.iter().map(|entry| evaluate(sim, report, &entry.expectation, false).passed).collect()
+    sim.config.expect.iter().map(|entry| evaluate(sim, report, &entry.expectation, None).passed).collect()
 }
+
+/// The trace's records as text (`trace::render_into`), rendered on first
+/// use and shared by every failed expectation of one check.
+struct Lines<'a> {
+    sim: &'a Simulation,
+    text: std::cell::OnceCell<Vec<Box<str>>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(sim: &'a Simulation) -> Self {
+        Lines { sim, text: std::cell::OnceCell::new() }
+    }
+
+    fn get(&self) -> &[Box<str>] {
+        self.text.get_or_init(|| {
+            self.sim
+                .trace
+                .records
+                .iter()
+                .map(|record| {
+                    let mut line = String::new();
+                    render_into(&mut line, &self.sim.world, record);
+                    line.into_boxed_str()
+                })
+                .collect()
+        })
+    }
+}
+
+/// The trace context to show, if any: `None` when only the outcome counts.
+type Detail<'a, 'b> = Option<&'b Lines<'a>>;
 
 /// An expectation as a person would write it.
 pub fn describe(config: &Config, expectation: &Expectation) -> String {
@@ -115,41 +153,36 @@ fn verdict(
 }
 
 /// The text form of the records that match, the last `CONTEXT_LINES` of
-/// them up to `until` (or all the run).
-fn context(sim: &Simulation, until: Option<SimTime>, matches: impl Fn(&Record, &str) -> bool) -> Vec<String> {
-    context_if(sim, true, until, matches)
-}
-
-/// As [`context`], or nothing when `detail` is false (a sweep only counts).
+/// them up to `until` (or all the run); nothing without `detail` (a
+/// sweep only counts, and a passed expectation shows none).
 fn context_if(
     sim: &Simulation,
-    detail: bool,
+    detail: Detail,
     until: Option<SimTime>,
     matches: impl Fn(&Record, &str) -> bool,
 ) -> Vec<String> {
-    if !detail {
+    let Some(lines) = detail else {
         return Vec::new();
-    }
-    let mut lines = Vec::new();
-    for record in &sim.trace.records {
+    };
+    let mut found = Vec::new();
+    for (record, line) in sim.trace.records.iter().zip(lines.get()) {
         if until.is_some_and(|until| record.at > until) {
             break;
         }
-        let mut line = String::new();
-        render_into(&mut line, &sim.world, record);
-        if matches(record, &line) {
-            lines.push(line);
+        if matches(record, line) {
+            found.push(line);
         }
     }
-    let skip = lines.len().saturating_sub(CONTEXT_LINES);
-    lines.split_off(skip)
+    let skip = found.len().saturating_sub(CONTEXT_LINES);
+    found[skip..].iter().map(|line| line.to_string()).collect()
 }
 
-fn mentions(name: &str) -> impl Fn(&Record, &str) -> bool + '_ {
-    move |_, line| line.split('\t').nth(2).is_some_and(|object| object.ends_with(&format!("/{name}")))
+fn mentions(name: &str) -> impl Fn(&Record, &str) -> bool {
+    let suffix = format!("/{name}");
+    move |_, line| line.split('\t').nth(2).is_some_and(|object| object.ends_with(&suffix))
 }
 
-fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail: bool) -> Verdict {
+fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail: Detail) -> Verdict {
     let config = &sim.config;
     let world = &sim.world;
     let description = describe(config, expectation);
@@ -317,7 +350,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
             let passed = actual == format!("{field} is {equals}");
             // Who wrote the object: people and operators, the writes that decide its fields.
             let object = format!("{}/{name}", kind.to_lowercase());
-            let writes = context(sim, None, |record, line| {
+            let writes = context_if(sim, detail, None, |record, line| {
                 let operator = matches!(record.actor, crate::trace::Actor::Operator(_));
                 let restart_or_refusal =
                     matches!(record.event, Event::OperatorRestarted { .. } | Event::WriteRefused { .. });
@@ -338,7 +371,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
         | Expectation::ClaimState { .. }
         | Expectation::PodNotCreated { .. }
         | Expectation::UpdateRefused { .. }
-        | Expectation::DnsAnswer { .. } => state::evaluate(sim, expectation, description),
+        | Expectation::DnsAnswer { .. } => state::evaluate(sim, expectation, description, detail),
     }
 }
 
@@ -361,7 +394,7 @@ fn app_expectation(
     sim: &Simulation,
     expectation: &Expectation,
     description: String,
-    detail: bool,
+    detail: Detail,
 ) -> Verdict {
     use crate::apps::Health;
     let app = match expectation {
@@ -487,7 +520,7 @@ fn settled(
     statefulset: usize,
     within: crate::time::SimDuration,
     description: String,
-    detail: bool,
+    detail: Detail,
 ) -> Verdict {
     let config = &sim.config;
     let name = &config.statefulsets[statefulset].name;
@@ -564,6 +597,7 @@ fn settled(
         ),
         (None, None) => format!("{name} never reported a status"),
     };
-    let context = context_if(sim, detail, Some(deadline), |_, line| line.contains(&format!("/{name}")));
+    let named = format!("/{name}");
+    let context = context_if(sim, detail, Some(deadline), |_, line| line.contains(&named));
     verdict(settled_at.is_some(), description, expected, actual, context)
 }

@@ -9,7 +9,7 @@
 //! rest from the trace records up to the time asked. Does not own the
 //! expectation language (`config`) or the verdict format (`expect`).
 
-use super::{Verdict, context, mentions, verdict};
+use super::{Detail, Verdict, context_if, mentions, verdict};
 use crate::config::{ClaimExpect, Expectation, PodStateExpect, StatusExpect};
 use crate::objects::*;
 use crate::sim::Simulation;
@@ -43,13 +43,20 @@ pub(super) fn describe(config: &crate::Config, expectation: &Expectation) -> Opt
 }
 
 /// Checks one of the variants here.
-pub(super) fn evaluate(sim: &Simulation, expectation: &Expectation, description: String) -> Verdict {
+pub(super) fn evaluate(
+    sim: &Simulation,
+    expectation: &Expectation,
+    description: String,
+    detail: Detail,
+) -> Verdict {
     match expectation {
-        Expectation::PodState { pod, at, state } => pod_state(sim, pod, *at, state, description),
+        Expectation::PodState { pod, at, state } => pod_state(sim, pod, *at, state, description, detail),
         Expectation::StatefulSetStatus { statefulset, at, status } => {
-            set_status(sim, *statefulset, *at, status, description)
+            set_status(sim, *statefulset, *at, status, description, detail)
         }
-        Expectation::ClaimState { claim, at, state } => claim_state(sim, claim, *at, state, description),
+        Expectation::ClaimState { claim, at, state } => {
+            claim_state(sim, claim, *at, state, description, detail)
+        }
         Expectation::PodNotCreated { pod, from, to } => {
             let created: Vec<SimTime> = sim
                 .trace
@@ -66,7 +73,7 @@ pub(super) fn evaluate(sim: &Simulation, expectation: &Expectation, description:
                     format!("{pod} was created at {}", times.join(", "))
                 }
             };
-            let context = context(sim, Some(*to), mentions(pod));
+            let context = context_if(sim, detail, Some(*to), mentions(pod));
             let expected = format!("no pod {pod} created from {from} to {to}");
             verdict(created.is_empty(), description, expected, actual, context)
         }
@@ -94,11 +101,12 @@ pub(super) fn evaluate(sim: &Simulation, expectation: &Expectation, description:
                 }
             };
             let expected = format!("an update of {name} refused with a message containing {message:?}");
-            let context = context(sim, None, |_, line| line.contains(&format!("statefulset/{name}\t")));
+            let object = format!("statefulset/{name}\t");
+            let context = context_if(sim, detail, None, |_, line| line.contains(&object));
             verdict(passed, description, expected, actual, context)
         }
         Expectation::DnsAnswer { name, at, resolves, ip, answers } => {
-            dns_answer(sim, name, *at, (*resolves, ip, answers), description)
+            dns_answer(sim, name, *at, (*resolves, ip, answers), description, detail)
         }
         _ => unreachable!("only state expectations come here"),
     }
@@ -211,6 +219,7 @@ fn pod_state(
     at: SimTime,
     want: &PodStateExpect,
     description: String,
+    detail: Detail,
 ) -> Verdict {
     let world = &sim.world;
     let id = alive_at(&world.pods, at, name, |p| (p.name.as_str(), p.created_at, p.removed_at))
@@ -258,7 +267,7 @@ fn pod_state(
         };
         field("owner", &want.owner, owner, &mut fields);
     }
-    let context = context(sim, Some(at), mentions(name));
+    let context = context_if(sim, detail, Some(at), mentions(name));
     fields_verdict(format!("{name} at {at}"), fields, description, context)
 }
 
@@ -268,11 +277,13 @@ fn set_status(
     at: SimTime,
     want: &StatusExpect,
     description: String,
+    detail: Detail,
 ) -> Verdict {
     let name = &sim.config.statefulsets[index].name;
     let status = status_at(sim, name, at);
-    let context = context(
+    let context = context_if(
         sim,
+        detail,
         Some(at),
         |r, _| matches!(&r.event, Event::StatefulSetStatus { sts, .. } if sim.world.sts(*sts).name == *name),
     );
@@ -301,6 +312,7 @@ fn claim_state(
     at: SimTime,
     want: &ClaimExpect,
     description: String,
+    detail: Detail,
 ) -> Verdict {
     let world = &sim.world;
     let id = alive_at(&world.pvcs, at, name, |c| (c.name.as_str(), c.created_at, c.removed_at))
@@ -338,7 +350,7 @@ fn claim_state(
         });
         field("capacity", &want.capacity, || capacity.to_string(), &mut fields);
     }
-    let context = context(sim, Some(at), mentions(name));
+    let context = context_if(sim, detail, Some(at), mentions(name));
     fields_verdict(format!("{name} at {at}"), fields, description, context)
 }
 
@@ -352,10 +364,11 @@ fn dns_answer(
     at: SimTime,
     (resolves, ip, answers): (bool, &Option<String>, &Option<Vec<String>>),
     description: String,
+    detail: Detail,
 ) -> Verdict {
     let world = &sim.world;
     if crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain).is_some() {
-        return service_answer(sim, name, at, (resolves, ip, answers), description);
+        return service_answer(sim, name, at, (resolves, ip, answers), description, detail);
     }
     let cached = sim
         .world
@@ -387,7 +400,7 @@ fn dns_answer(
     let expected = expected_answer(name, at, (resolves, ip, answers));
     let record = published.map_or("none".to_string(), |ip| ip.to_string());
     let actual = format!("{name} answered {got} at {at}, {how}; the published record: {record}");
-    let context = context(sim, Some(at), |r, line| {
+    let context = context_if(sim, detail, Some(at), |r, line| {
         line.contains(name) || matches!(&r.event, Event::DnsNegativeCached { name: n, .. } if n == name)
     });
     verdict(passed, description, expected, actual, context)
@@ -426,6 +439,7 @@ fn service_answer(
     at: SimTime,
     (resolves, ip, answers): (bool, &Option<String>, &Option<Vec<String>>),
     description: String,
+    detail: Detail,
 ) -> Verdict {
     // A client's lookup of a Service name caches every address of it.
     let cached = sim
@@ -455,6 +469,6 @@ fn service_answer(
         if answers.is_empty() { "NXDOMAIN".to_string() } else { answers.join(", ") }
     };
     let actual = format!("{name} answered {} at {at}, {how}", words(&got));
-    let context = context(sim, Some(at), |_, line| line.contains("\tdns\t"));
+    let context = context_if(sim, detail, Some(at), |_, line| line.contains("\tdns\t"));
     verdict(passed, description, expected_answer(name, at, (resolves, ip, answers)), actual, context)
 }
