@@ -170,3 +170,40 @@ fn only_failed_expectations_show_context_and_sweeps_count_the_same() {
     let context = &checked[1].context;
     assert!(context.iter().all(|line| line.contains("pod/redis-2")), "{context:#?}");
 }
+
+/// The answers of a Service's SRV name are logged as they change, once
+/// per name however many expectations ask about it: the same question
+/// twice gets the same answer, and a later one sees the members that
+/// became endpoints since.
+#[test]
+fn service_answers_follow_the_endpoints_whoever_asks_and_how_often() {
+    let source = scenario_file("etcd-srv-discovery");
+    let start = source.find("    expect: [").unwrap();
+    let srv = |set: &str| format!("_etcd-server._tcp.{set}.default.svc.cluster.local");
+    let target = |pod: &str| format!("{pod}.ordered.default.svc.cluster.local:2380");
+    let expect = format!(
+        r#"DnsAnswer(name: "{ordered}", at: "17s", answers: ["{zero}"]),
+           DnsAnswer(name: "{ordered}", at: "17s", answers: ["{zero}"]),
+           DnsAnswer(name: "{ordered}", at: "5m", answers: ["{zero}", "{one}", "{two}"]),
+           DnsAnswer(name: "{hidden}", at: "5m", resolves: false),
+           DnsAnswer(name: "{ordered}", at: "5m", answers: ["{zero}"])"#,
+        ordered = srv("ordered"),
+        hidden = srv("hidden"),
+        zero = target("ordered-0"),
+        one = target("ordered-1"),
+        two = target("ordered-2"),
+    );
+    let v = verdicts(&format!("{}    expect: [{expect}],\n)\n", &source[..start]));
+    let passed: Vec<bool> = v.iter().map(|(passed, ..)| *passed).collect();
+    assert_eq!(passed, [true, true, true, true, false], "{v:?}");
+    assert_eq!(
+        v[4].2,
+        format!(
+            "{} answered {}, {}, {} at 5m, from the endpoints published then",
+            srv("ordered"),
+            target("ordered-0"),
+            target("ordered-1"),
+            target("ordered-2")
+        )
+    );
+}

@@ -43,9 +43,16 @@ pub struct CachedAnswer {
 /// Service-level DNS answers over time, for the names expectations ask about.
 #[derive(Debug, Clone, Default)]
 pub struct DnsAnswerLog {
+    /// The names asked about, each once, sorted.
     pub names: Vec<String>,
     /// When a name's answer changed, and to what (sorted; empty: NXDOMAIN).
     pub entries: Vec<(SimTime, String, Vec<String>)>,
+    /// Each name's last entry's answers, to compare with.
+    pub last: BTreeMap<String, Vec<String>>,
+    /// The trace's length when the answers were last looked at: answers
+    /// change only with what the API server writes (a pod's readiness, IP
+    /// or labels, a Service), and every write is a record.
+    pub looked_at: Option<usize>,
     /// Answers of Service names put in CoreDNS's cache: when, the name, the
     /// addresses, and until when.
     pub cached: Vec<(SimTime, String, Vec<String>, SimTime)>,
@@ -499,6 +506,9 @@ impl World {
                         .is_some()
                 })
                 .collect();
+            let mut names = names;
+            names.sort();
+            names.dedup();
             world.dns_answer_log = Some(DnsAnswerLog { names, ..DnsAnswerLog::default() });
         }
         for placement in config.cluster.placements() {

@@ -239,23 +239,28 @@ pub fn resolve_srv(api: &mut Api, name: &str) -> LookupSrv {
 }
 
 /// Appends the Service-level answers that changed to the log kept for
-/// expectations (nothing when no expectation asks for one).
+/// expectations (nothing when no expectation asks for one). Nothing can
+/// have changed while the trace has not grown since the last look.
 fn log_service_answers(api: &mut Api) {
     let Some(log) = &api.world().dns_answer_log else { return };
-    if log.names.is_empty() {
+    let written = api.trace.records.len();
+    if log.names.is_empty() || log.looked_at == Some(written) {
         return;
     }
     let now = api.now;
     let mut changed = Vec::new();
     for name in &log.names {
         let answers = service_answers(api.world(), name).unwrap_or_default();
-        let last = log.entries.iter().rfind(|(_, n, _)| n == name).map(|(_, _, a)| a);
-        if last != Some(&answers) {
-            changed.push((now, name.clone(), answers));
+        if log.last.get(name) != Some(&answers) {
+            changed.push((name.clone(), answers));
         }
     }
     if let Some(log) = &mut api.world.dns_answer_log {
-        log.entries.extend(changed);
+        log.looked_at = Some(written);
+        for (name, answers) in changed {
+            log.entries.push((now, name.clone(), answers.clone()));
+            log.last.insert(name, answers);
+        }
     }
 }
 
