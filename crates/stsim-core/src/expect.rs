@@ -155,7 +155,7 @@ fn verdict(
 /// The text form of the records that match, the last `CONTEXT_LINES` of
 /// them up to `until` (or all the run); nothing without `detail` (a
 /// sweep only counts, and a passed expectation shows none).
-fn context_if(
+fn context(
     sim: &Simulation,
     detail: Detail,
     until: Option<SimTime>,
@@ -208,7 +208,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                 (false, Some(at)) => format!("{pod} was Ready at {at} but is not at {by}"),
                 (_, None) => format!("{pod} was never Ready by {by}"),
             };
-            let context = context_if(sim, detail, Some(*by), mentions(pod));
+            let context = context(sim, detail, Some(*by), mentions(pod));
             let expected = if *want {
                 format!("{pod} Running and Ready at {by}")
             } else {
@@ -234,7 +234,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                 .cloned()
                 .collect();
             let what = if creation { "created" } else { "deleted" };
-            let context = context_if(sim, detail, None, |r, _| match (creation, &r.event) {
+            let context = context(sim, detail, None, |r, _| match (creation, &r.event) {
                 (true, Event::PodCreated { pod, .. }) | (false, Event::PodDeleting { pod, .. }) => {
                     of_set(&world.pod(*pod).name)
                 }
@@ -263,7 +263,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                     set.iter().copied().collect::<Vec<_>>().join(", ")
                 }
             };
-            let context = context_if(sim, detail, None, |r, _| {
+            let context = context(sim, detail, None, |r, _| {
                 matches!(r.event, Event::PvcOrphaned { .. } | Event::PvcInUse { .. })
             });
             verdict(
@@ -279,7 +279,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
             let actual: Money = report.storage.orphaned_monthly;
             let passed = if at_most { actual <= *per_month } else { actual >= *per_month };
             let bound = if at_most { "at most" } else { "at least" };
-            let context = context_if(sim, detail, None, |r, _| {
+            let context = context(sim, detail, None, |r, _| {
                 matches!(r.event, Event::PvcOrphaned { .. } | Event::PvReleased { .. })
             });
             verdict(
@@ -304,7 +304,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
                 None => format!("{name} did not resolve (NXDOMAIN) at {at}"),
             };
             let expected = if *resolves { "resolves" } else { "does not resolve" };
-            let context = context_if(sim, detail, Some(*at), mentions(name));
+            let context = context(sim, detail, Some(*at), mentions(name));
             verdict(
                 answer.is_some() == *resolves,
                 description,
@@ -350,7 +350,7 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
             let passed = actual == format!("{field} is {equals}");
             // Who wrote the object: people and operators, the writes that decide its fields.
             let object = format!("{}/{name}", kind.to_lowercase());
-            let writes = context_if(sim, detail, None, |record, line| {
+            let writes = context(sim, detail, None, |record, line| {
                 let operator = matches!(record.actor, crate::trace::Actor::Operator(_));
                 let restart_or_refusal =
                     matches!(record.event, Event::OperatorRestarted { .. } | Event::WriteRefused { .. });
@@ -413,9 +413,8 @@ fn app_expectation(
         Some(v) => format!("{} ({}: {})", v.health, v.code, v.reason),
         None => "without a verdict yet (not started)".to_string(),
     };
-    let context = context_if(sim, detail, None, |r, _| {
-        matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. })
-    });
+    let context =
+        context(sim, detail, None, |r, _| matches!(r.event, Event::AppVerdict { .. } | Event::Script { .. }));
     let end = sim.ended.map(|(at, _)| at).unwrap_or(sim.now());
     match expectation {
         Expectation::AppHealth { at, health, .. } => {
@@ -598,6 +597,6 @@ fn settled(
         (None, None) => format!("{name} never reported a status"),
     };
     let named = format!("/{name}");
-    let context = context_if(sim, detail, Some(deadline), |_, line| line.contains(&named));
+    let context = context(sim, detail, Some(deadline), |_, line| line.contains(&named));
     verdict(settled_at.is_some(), description, expected, actual, context)
 }

@@ -49,10 +49,6 @@ pub struct DnsAnswerLog {
     pub entries: Vec<(SimTime, String, Vec<String>)>,
     /// Each name's last entry's answers, to compare with.
     pub last: BTreeMap<String, Vec<String>>,
-    /// The trace's length when the answers were last looked at: answers
-    /// change only with what the API server writes (a pod's readiness, IP
-    /// or labels, a Service), and every write is a record.
-    pub looked_at: Option<usize>,
     /// Answers of Service names put in CoreDNS's cache: when, the name, the
     /// addresses, and until when.
     pub cached: Vec<(SimTime, String, Vec<String>, SimTime)>,

@@ -239,12 +239,13 @@ pub fn resolve_srv(api: &mut Api, name: &str) -> LookupSrv {
 }
 
 /// Appends the Service-level answers that changed to the log kept for
-/// expectations (nothing when no expectation asks for one). Nothing can
-/// have changed while the trace has not grown since the last look.
+/// expectations (nothing when no expectation asks for one). Every name
+/// is looked at each time: not every change of an answer is a record of
+/// its own (a terminating pod that finishes leaves a Service listing
+/// not-ready addresses without one).
 fn log_service_answers(api: &mut Api) {
     let Some(log) = &api.world().dns_answer_log else { return };
-    let written = api.trace.records.len();
-    if log.names.is_empty() || log.looked_at == Some(written) {
+    if log.names.is_empty() {
         return;
     }
     let now = api.now;
@@ -256,7 +257,6 @@ fn log_service_answers(api: &mut Api) {
         }
     }
     if let Some(log) = &mut api.world.dns_answer_log {
-        log.looked_at = Some(written);
         for (name, answers) in changed {
             log.entries.push((now, name.clone(), answers.clone()));
             log.last.insert(name, answers);

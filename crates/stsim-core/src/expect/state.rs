@@ -9,7 +9,7 @@
 //! rest from the trace records up to the time asked. Does not own the
 //! expectation language (`config`) or the verdict format (`expect`).
 
-use super::{Detail, Verdict, context_if, mentions, verdict};
+use super::{Detail, Verdict, context, mentions, verdict};
 use crate::config::{ClaimExpect, Expectation, PodStateExpect, StatusExpect};
 use crate::objects::*;
 use crate::sim::Simulation;
@@ -73,7 +73,7 @@ pub(super) fn evaluate(
                     format!("{pod} was created at {}", times.join(", "))
                 }
             };
-            let context = context_if(sim, detail, Some(*to), mentions(pod));
+            let context = context(sim, detail, Some(*to), mentions(pod));
             let expected = format!("no pod {pod} created from {from} to {to}");
             verdict(created.is_empty(), description, expected, actual, context)
         }
@@ -102,7 +102,7 @@ pub(super) fn evaluate(
             };
             let expected = format!("an update of {name} refused with a message containing {message:?}");
             let object = format!("statefulset/{name}\t");
-            let context = context_if(sim, detail, None, |_, line| line.contains(&object));
+            let context = context(sim, detail, None, |_, line| line.contains(&object));
             verdict(passed, description, expected, actual, context)
         }
         Expectation::DnsAnswer { name, at, resolves, ip, answers } => {
@@ -267,7 +267,7 @@ fn pod_state(
         };
         field("owner", &want.owner, owner, &mut fields);
     }
-    let context = context_if(sim, detail, Some(at), mentions(name));
+    let context = context(sim, detail, Some(at), mentions(name));
     fields_verdict(format!("{name} at {at}"), fields, description, context)
 }
 
@@ -281,7 +281,7 @@ fn set_status(
 ) -> Verdict {
     let name = &sim.config.statefulsets[index].name;
     let status = status_at(sim, name, at);
-    let context = context_if(
+    let context = context(
         sim,
         detail,
         Some(at),
@@ -350,7 +350,7 @@ fn claim_state(
         });
         field("capacity", &want.capacity, || capacity.to_string(), &mut fields);
     }
-    let context = context_if(sim, detail, Some(at), mentions(name));
+    let context = context(sim, detail, Some(at), mentions(name));
     fields_verdict(format!("{name} at {at}"), fields, description, context)
 }
 
@@ -400,7 +400,7 @@ fn dns_answer(
     let expected = expected_answer(name, at, (resolves, ip, answers));
     let record = published.map_or("none".to_string(), |ip| ip.to_string());
     let actual = format!("{name} answered {got} at {at}, {how}; the published record: {record}");
-    let context = context_if(sim, detail, Some(at), |r, line| {
+    let context = context(sim, detail, Some(at), |r, line| {
         line.contains(name) || matches!(&r.event, Event::DnsNegativeCached { name: n, .. } if n == name)
     });
     verdict(passed, description, expected, actual, context)
@@ -469,6 +469,6 @@ fn service_answer(
         if answers.is_empty() { "NXDOMAIN".to_string() } else { answers.join(", ") }
     };
     let actual = format!("{name} answered {} at {at}, {how}", words(&got));
-    let context = context_if(sim, detail, Some(at), |_, line| line.contains("\tdns\t"));
+    let context = context(sim, detail, Some(at), |_, line| line.contains("\tdns\t"));
     verdict(passed, description, expected_answer(name, at, (resolves, ip, answers)), actual, context)
 }
