@@ -891,3 +891,64 @@ fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
     let (_, report) = run_config(published);
     assert_eq!(by_name(&report, "hidden").health, "HEALTHY");
 }
+
+/// One application's story does not depend on another's: the members of a
+/// ZooKeeper ensemble that can never form (it lists only Ready pods, and its
+/// pods are Ready only once they joined) look their peers up on their own
+/// clock, the denial cached for 30 s each time, whatever happens to a
+/// PostgreSQL set on other nodes. A look at the applications used to look
+/// at every one of them, so the neighbour's crashes moved the ensemble's
+/// lookups (and every cache refill) to the neighbour's times.
+#[test]
+fn an_application_looks_its_peers_up_on_its_own_clock_whatever_its_neighbours_do() {
+    let scenario = |neighbour: &str, timeline: &str| {
+        format!(
+            r#"Scenario(
+    name: "zk-and-neighbour", seed: 3, duration: "20m",
+    cluster: (nodePools: [
+        (name: "x", count: 3, labels: {{"pool": "x"}}),
+        (name: "y", count: 3, labels: {{"pool": "y"}}),
+    ]),
+    images: [(name: "zk:3.9", pull: "2s", startup: "3s", shutdown: "1s"),
+             (name: "pg:16", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [
+        (name: "zk", clusterIP: "None", selector: {{"app": "zk"}}, ports: [(name: "peer", port: 2888)]),
+        (name: "pg", clusterIP: "None", selector: {{"app": "pg"}}, ports: [(name: "pg", port: 5432)]),
+    ],
+    statefulsets: [
+        (name: "zk", serviceName: "zk", replicas: 3, podManagementPolicy: Parallel,
+         app: Quorum(system: ZooKeeper, addressing: Dns, readiness: Joined),
+         template: (labels: {{"app": "zk"}}, image: "zk:3.9", nodeSelector: {{"pool": "x"}},
+                    readinessProbe: (periodSeconds: 5)),
+         volumeClaimTemplates: [(name: "data", storage: "1Gi")]),
+        {neighbour}
+    ],
+    timeline: [{timeline}],
+)"#
+        )
+    };
+    let zk_lines = |source: &str| {
+        let (sim, _) = run(source);
+        let mut lines = Vec::new();
+        sim.trace.render_lines(&sim.world, &mut |line: &str| {
+            if line.contains("app/zk") || line.contains("dns/zk") {
+                lines.push(line.to_string());
+            }
+        });
+        let neighbour =
+            sim.trace.records.iter().filter(|r| matches!(r.event, Event::NodeMachine { .. })).count();
+        (lines, neighbour)
+    };
+    let (alone, machines) = zk_lines(&scenario("", ""));
+    assert_eq!(machines, 0);
+    let pg = r#"(name: "pg", serviceName: "pg", replicas: 3, app: PrimaryReplica(),
+         template: (labels: {"app": "pg"}, image: "pg:16", nodeSelector: {"pool": "y"}, readinessProbe: (periodSeconds: 5)),
+         volumeClaimTemplates: [(name: "data", storage: "1Gi")]),"#;
+    let odd_times = r#"(at: "2m7s137ms", do: CrashNode(nodeOf: "pg-1")), (at: "3m1s411ms", do: RecoverNode(nodeOf: "pg-1")),
+        (at: "5m13s3ms", do: PartitionNode(nodeOf: "pg-0")), (at: "6m2s707ms", do: RecoverNode(nodeOf: "pg-0"))"#;
+    let (beside, machines) = zk_lines(&scenario(pg, odd_times));
+    assert_eq!(machines, 4, "the neighbour's machines crashed and were cut off, and came back");
+    let denials = alone.iter().filter(|l| l.contains("\tnegative-cached\t")).count();
+    assert!(denials >= 100, "the ensemble retries its peers all along: {denials} denials");
+    assert_eq!(alone, beside, "the ensemble's story is its own");
+}

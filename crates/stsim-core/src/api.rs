@@ -256,7 +256,8 @@ impl<'a> Api<'a> {
             self.wake(EventKey::StatefulSetSync(owner));
         }
         self.wake(EventKey::DnsPod(pod));
-        if self.world.apps.runs_member(pod) {
+        if let Some(app) = self.world.apps.app_of_pod(pod) {
+            self.world.apps.touch(app);
             self.wake(EventKey::Apps);
         }
     }
@@ -1249,19 +1250,20 @@ impl<'a> Api<'a> {
         let ip = record.ip;
         let previous = self.world.dns.insert(name.clone(), record);
         assert!(previous.is_none(), "DNS record {name} added twice");
+        self.dns_changed(&name);
         self.record(Event::DnsAdded { name, ip });
-        self.dns_changed();
     }
 
     pub fn remove_dns_record(&mut self, name: &str) {
         let record = self.world.dns.remove(name).expect("only a present record is removed");
         self.record(Event::DnsRemoved { name: name.to_string(), ip: record.ip });
-        self.dns_changed();
+        self.dns_changed(name);
     }
 
     /// Applications resolve their peers: a record change may reach them.
-    fn dns_changed(&mut self) {
+    fn dns_changed(&mut self, name: &str) {
         if !self.world.apps.is_empty() {
+            self.world.apps.touch_name(name);
             self.wake(EventKey::Apps);
         }
     }

@@ -206,6 +206,7 @@ impl Api<'_> {
         self.record(Event::NodeMachine { node, state: machine });
         // Who reaches whom changed: the applications look again.
         if !self.world.apps.is_empty() {
+            self.world.apps.touch_node(node);
             self.wake(crate::events::EventKey::Apps);
         }
         if machine != Machine::Running && self.world.node(node).exists() {
@@ -351,7 +352,8 @@ impl Api<'_> {
         p.runtime.running = running;
         let (owner, ordinal, node, exists) = (p.owner, p.ordinal, p.node, p.exists());
         // A member's process starting or stopping matters to its application.
-        if self.world.apps.runs_member(pod) {
+        if let Some(app) = self.world.apps.app_of_pod(pod) {
+            self.world.apps.touch(app);
             self.wake(crate::events::EventKey::Apps);
         }
         if !running && let Some(node) = node {

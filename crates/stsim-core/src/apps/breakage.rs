@@ -66,20 +66,19 @@ pub struct Interval {
 /// The breakage of every application of a run; an interval still open at
 /// the end has no `to_ms`.
 pub fn build(world: &World, trace: &Trace) -> Vec<AppBreakage> {
+    // Each application's verdicts in order, from one pass over the trace.
+    let mut by_app: Vec<Vec<(SimTime, &super::Verdict)>> = vec![Vec::new(); world.apps.list.len()];
+    for record in trace.records.iter() {
+        if let Event::AppVerdict { app, verdict } = &record.event {
+            by_app[*app].push((record.at, &**verdict));
+        }
+    }
     world
         .apps
         .list
         .iter()
-        .enumerate()
-        .map(|(index, app)| {
-            let verdicts: Vec<(SimTime, &super::Verdict)> = trace
-                .records
-                .iter()
-                .filter_map(|r| match &r.event {
-                    Event::AppVerdict { app, verdict } if *app == index => Some((r.at, &**verdict)),
-                    _ => None,
-                })
-                .collect();
+        .zip(by_app)
+        .map(|(app, verdicts)| {
             let mut intervals: Vec<Interval> = Vec::new();
             let mut open: Option<usize> = None;
             let mut last_health = Health::Forming;

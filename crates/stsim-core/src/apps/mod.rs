@@ -550,20 +550,46 @@ impl App {
     }
 }
 
-/// Every application of the run.
+/// Every application of the run, and which of them the next look must
+/// look at.
+///
+/// A look evaluates an application only when something it depends on
+/// changed since its own last look, or a deadline of its own came: its
+/// members' pods and containers ([`Apps::touch`]), a machine one of its
+/// processes runs on ([`Apps::touch_node`]), a DNS name it looked up or a
+/// record under a Service it looked up ([`Apps::touch_name`]), an
+/// operator's change to it, or the time its last look asked to be woken
+/// at. So one application's story does not depend on another's changes
+/// (each member resolves names and retries on its own clock, as real
+/// members do), and a fleet of applications costs in proportion to its
+/// size rather than its square.
 #[derive(Debug, Clone, Default)]
 pub struct Apps {
     pub list: Vec<App>,
     set_app: BTreeMap<StsId, usize>,
     pod_app: BTreeMap<PodId, usize>,
+    /// Applications with a change of their own since their last look.
+    due: BTreeSet<usize>,
+    /// When each application asked to be looked at again, in time order,
+    /// and the same by application.
+    timers: BTreeSet<(SimTime, usize)>,
+    timer_of: Vec<Option<SimTime>>,
+    /// The applications that looked a name up: by the exact name (a
+    /// member's A record) or by a Service's own name (its Service-level and
+    /// SRV answers, which change with any record under it). Only looked
+    /// up, never listed, so the hash order is not observed.
+    watchers: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
 
 impl Apps {
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
-    /// Registers the application of config StatefulSet `index`.
+    /// Registers the application of config StatefulSet `index`; the next
+    /// look looks at it.
     pub fn add(&mut self, index: usize, name: &str, config: AppConfig, set: StsId) {
+        self.due.insert(self.list.len());
+        self.timer_of.push(None);
         self.set_app.insert(set, self.list.len());
         self.list.push(App {
             name: name.to_string(),
@@ -578,6 +604,63 @@ impl Apps {
         if let Some(&app) = self.set_app.get(&old) {
             self.set_app.insert(new, app);
             self.list[app].sets.push(new);
+            self.due.insert(app);
+        }
+    }
+    /// Something application `app` depends on changed: the next look looks at it.
+    pub fn touch(&mut self, app: usize) {
+        self.due.insert(app);
+    }
+    /// The machine behind `node` changed: the applications with a process
+    /// there (a ghost's included) are reached, or cut off, differently.
+    pub fn touch_node(&mut self, node: NodeId) {
+        for (index, app) in self.list.iter().enumerate() {
+            if app.processes.values().any(|p| p.node == node) {
+                self.due.insert(index);
+            }
+        }
+    }
+    /// The DNS record `name` appeared or went: the applications that looked
+    /// the name up, or a Service-level name of the Service it is under.
+    pub fn touch_name(&mut self, name: &str) {
+        let parent = name.split_once('.').map(|(_, parent)| parent);
+        for key in std::iter::once(name).chain(parent) {
+            if let Some(apps) = self.watchers.get(key) {
+                self.due.extend(apps.iter().copied());
+            }
+        }
+    }
+    /// Application `app` looked `key` up (see `watchers`).
+    fn watch(&mut self, key: &str, app: usize) {
+        match self.watchers.get_mut(key) {
+            Some(apps) if apps.contains(&app) => {}
+            Some(apps) => apps.push(app),
+            None => {
+                self.watchers.insert(key.to_string(), vec![app]);
+            }
+        }
+    }
+    /// The first application at or after `from` due for a look at `now`
+    /// (changed, or its timer run out), taken off the due list.
+    fn take_due(&mut self, from: usize, now: SimTime) -> Option<usize> {
+        while let Some(&(at, app)) = self.timers.first()
+            && at <= now
+        {
+            self.timers.pop_first();
+            self.timer_of[app] = None;
+            self.due.insert(app);
+        }
+        let app = self.due.range(from..).next().copied()?;
+        self.due.remove(&app);
+        Some(app)
+    }
+    /// Application `app`'s look asks to be looked at again at `at`.
+    fn set_timer(&mut self, app: usize, at: Option<SimTime>) {
+        if let Some(old) = std::mem::replace(&mut self.timer_of[app], at) {
+            self.timers.remove(&(old, app));
+        }
+        if let Some(at) = at {
+            self.timers.insert((at, app));
         }
     }
     /// A pod was created by `owner`: if the set runs an application, the pod is a member.
@@ -586,10 +669,6 @@ impl Apps {
             self.pod_app.insert(pod, app);
             self.list[app].pods.insert(pod);
         }
-    }
-    /// Whether the pod runs a member of an application.
-    pub fn runs_member(&self, pod: PodId) -> bool {
-        self.pod_app.contains_key(&pod)
     }
     /// The application's name, for the trace.
     pub fn name(&self, app: usize) -> &str {
@@ -679,6 +758,7 @@ pub fn promote(api: &mut Api, name: &str) -> Result<(), String> {
     let result = primary_replica::promote(api, &mut app, index, pod);
     api.world.apps.list[index] = app;
     if result.is_ok() {
+        api.world.apps.touch(index);
         api.wake(EventKey::Apps);
     }
     result
@@ -736,6 +816,7 @@ pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Resul
     };
     api.world.apps.list[index] = app;
     if result.is_ok() {
+        api.world.apps.touch(index);
         api.wake(EventKey::Apps);
     }
     result
@@ -751,12 +832,14 @@ pub fn change_member(api: &mut Api, member: &str, change: MemberChange) -> Resul
 pub(crate) struct Wake {
     now: SimTime,
     next: Option<SimTime>,
+    /// The application being looked at, whose lookups are noted (`watch`).
+    app: usize,
 }
 
 impl Wake {
-    /// Nothing to look at again yet, as of `now`.
-    pub fn new(now: SimTime) -> Wake {
-        Wake { now, next: None }
+    /// Nothing to look at again yet in application `app`, as of `now`.
+    pub fn new(now: SimTime, app: usize) -> Wake {
+        Wake { now, next: None, app }
     }
     /// Something changes at `at`: look again then, unless that has passed.
     pub fn at(&mut self, at: SimTime) {
@@ -781,16 +864,28 @@ impl Wake {
     }
 }
 
-/// Looks at every application: the `Apps` event.
+/// The application being looked at through `wake` looked `name` up: a
+/// change to its record looks at the application again.
+pub(crate) fn watch(api: &mut Api, wake: &Wake, name: &str) {
+    api.world.apps.watch(name, wake.app);
+}
+
+/// Looks at the applications due for a look, in order: the `Apps` event.
+/// One whose look changes another (a readiness result, a container that
+/// exits) has the later one looked at in the same pass, the earlier one
+/// at the next look, which the change asks for at once.
 pub fn observe(api: &mut Api) {
     let now = api.now;
-    let mut wake = Wake::new(now);
-    for index in 0..api.world().apps.list.len() {
+    let mut from = 0;
+    while let Some(index) = api.world.apps.take_due(from, now) {
+        from = index + 1;
+        let mut wake = Wake::new(now, index);
         let mut app = std::mem::take(&mut api.world.apps.list[index]);
         observe_app(api, &mut app, index, &mut wake);
         api.world.apps.list[index] = app;
+        api.world.apps.set_timer(index, wake.next());
     }
-    if let Some(at) = wake.next() {
+    if let Some(&(at, _)) = api.world.apps.timers.first() {
         api.wake_after(EventKey::Apps, at.since(now));
     }
 }
@@ -986,6 +1081,7 @@ pub(crate) fn reach(
 ) -> Reach {
     let (ip, cached) = match address {
         Address::Dns(name) => {
+            watch(api, wake, name);
             let lookup = crate::controllers::dns::resolve(api, name);
             if let Some(until) = lookup.stale_until {
                 wake.at(until);
@@ -1270,11 +1366,11 @@ mod tests {
     #[test]
     fn a_passed_deadline_does_not_hide_a_later_one() {
         for passed in [t("12m32s"), t("12m"), SimTime::ZERO] {
-            let mut wake = Wake::new(t("12m32s"));
+            let mut wake = Wake::new(t("12m32s"), 0);
             wake.at(t("12m37s"));
             wake.at(passed);
             assert_eq!(wake.next(), Some(t("12m37s")));
-            let mut wake = Wake::new(t("12m32s"));
+            let mut wake = Wake::new(t("12m32s"), 0);
             wake.at(passed);
             assert_eq!(wake.next(), None);
             wake.at(t("13m"));
@@ -1288,13 +1384,13 @@ mod tests {
     #[test]
     fn a_denied_lookup_is_retried_at_the_first_loop_after_the_expiry() {
         let retry = "10s".parse().unwrap();
-        let mut wake = Wake::new(t("1m"));
+        let mut wake = Wake::new(t("1m"), 0);
         wake.lookup_retry(t("1m25s"), retry);
         assert_eq!(wake.next(), Some(t("1m30s")));
-        let mut wake = Wake::new(t("1m"));
+        let mut wake = Wake::new(t("1m"), 0);
         wake.lookup_retry(t("1m"), retry);
         assert_eq!(wake.next(), Some(t("1m10s")));
-        let mut wake = Wake::new(t("1m"));
+        let mut wake = Wake::new(t("1m"), 0);
         wake.lookup_retry(t("1m30s"), retry);
         assert_eq!(wake.next(), Some(t("1m30s")));
     }

@@ -147,8 +147,9 @@ fn through_service(
     tried: &mut Vec<String>,
     wake: &mut Wake,
 ) -> Option<(String, String, PodId)> {
-    let lookup = crate::controllers::dns::resolve_service(api, service);
     let name = format!("{service}.{}.svc.{}", api.world().namespace, api.world().cluster_domain);
+    super::watch(api, wake, &name);
+    let lookup = crate::controllers::dns::resolve_service(api, service);
     if let Some(until) = lookup.stale_until {
         wake.at(until);
     }
@@ -396,7 +397,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
         );
     }
     // The replicas that reach the new primary follow it.
-    let mut wake = Wake::new(api.now);
+    let mut wake = Wake::new(api.now, index);
     let replicas: Vec<PodId> = app
         .processes_in_order()
         .into_iter()

@@ -269,6 +269,7 @@ fn discover(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         let subdomain = api.world().pod(pod).subdomain.clone();
         let srv = srv_name(api.world(), &subdomain);
         let own = dns_name(api.world(), &process.member, &subdomain);
+        super::watch(api, wake, &own);
         let own_lookup = dns::resolve(api, &own);
         if let Some(until) = own_lookup.stale_until {
             wake.at(until);
@@ -279,6 +280,8 @@ fn discover(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 if own_lookup.cached { " (a cached NXDOMAIN)" } else { "" }
             )),
             Some(own_ip) => {
+                // The SRV answers change with the records under its Service.
+                super::watch(api, wake, srv.splitn(3, '.').nth(2).unwrap_or(&srv));
                 let lookup = dns::resolve_srv(api, &srv);
                 if let Some(until) = lookup.stale_until {
                     wake.at(until);
@@ -288,6 +291,7 @@ fn discover(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
                 let mut itself = false;
                 for answer in &lookup.answers {
                     let host = answer.rsplit_once(':').map_or(answer.as_str(), |(host, _)| host);
+                    super::watch(api, wake, host);
                     let target = dns::resolve(api, host);
                     if let Some(until) = target.stale_until {
                         wake.at(until);
