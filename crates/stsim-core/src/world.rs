@@ -368,6 +368,8 @@ pub struct World {
     /// Live Services by the first label of their selector (key, then value).
     services_by_label: LabelIndex<ServiceId>,
     pod_names: NameIndex<PodId>,
+    /// Every pod by name, live or gone (`pods_ever_named`); only looked up.
+    incarnations: rustc_hash::FxHashMap<CompactString, Vec<PodId>>,
     pub(crate) pvc_names: NameIndex<PvcId>,
     /// Live pods by the claim names they mount.
     claim_users: rustc_hash::FxHashMap<CompactString, Vec<PodId>>,
@@ -445,6 +447,7 @@ impl World {
             service_names: NameIndex::new(),
             services_by_label: LabelIndex::default(),
             pod_names: NameIndex::new(),
+            incarnations: Default::default(),
             pvc_names: NameIndex::new(),
             claim_users: Default::default(),
             claims_by_owner: BTreeMap::new(),
@@ -857,6 +860,10 @@ impl World {
     pub fn pod_named(&self, name: &str) -> Option<PodId> {
         self.pod_names.get(name)
     }
+    /// Every pod that has had this name, live or gone, oldest first.
+    pub fn pods_ever_named(&self, name: &str) -> &[PodId] {
+        self.incarnations.get(name).map_or(&[], Vec::as_slice)
+    }
     /// The live claim with this name.
     /// What a volume costs a month at its size: its class's price; a volume
     /// of no class the cluster has is not priced.
@@ -956,6 +963,7 @@ impl World {
         assert_eq!(id.index(), self.pods.len(), "pod ids are dense");
         let previous = self.pod_names.insert(&pod.name, id);
         assert!(previous.is_none(), "two live pods named {}", pod.name);
+        self.incarnations.entry(CompactString::new(&pod.name)).or_default().push(id);
         if let (Some(owner), Some(ordinal)) = (pod.owner, pod.ordinal) {
             let previous = self.statefulsets[owner.index()].pods.insert(ordinal, id);
             assert!(previous.is_none(), "two live pods with ordinal {ordinal}");

@@ -198,13 +198,9 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
         && pod.subdomain != service
     {
         let created = pod.created_at;
+        let earlier = world.pods_ever_named(member).iter().copied().filter(|p| *p != pod.id);
         let previous_deleted = records
-            .last_of_any(&[Kind::PodDeleting, Kind::PodRemoved], |r| match &r.event {
-                Event::PodDeleting { pod: p, .. } | Event::PodRemoved { pod: p, .. } => {
-                    world.pod(*p).name == member && world.pod(*p).id != pod.id
-                }
-                _ => false,
-            })
+            .last_of_pods(&[Kind::PodDeleting, Kind::PodRemoved], earlier)
             .map(|i| records[i].at)
             .filter(|at| *at <= created);
         let root = match previous_deleted {
@@ -296,11 +292,7 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
     }
     if pod.is_terminating() {
         let at = pod.deletion_timestamp.expect("terminating");
-        let deleting = last_index(
-            records,
-            Kind::PodDeleting,
-            |e| matches!(e, Event::PodDeleting { pod: p, .. } if *p == pod.id),
-        );
+        let deleting = records.last_of_pods(&[Kind::PodDeleting], [pod.id]);
         let root = match deleting {
             Some(index) => blame_record(world, records, index, &format!("{member} deleted")),
             None => blame(world, records, at, &format!("{member} deleted")),
@@ -352,19 +344,10 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
     if !pod.status.ready && !service_object.publish_not_ready_addresses {
         let since = pod.status.ready_since.unwrap_or(pod.created_at);
         // A member that was just re-created is not Ready yet: a restart, not a design flaw.
-        let earlier_pod = |p: &PodId| world.pod(*p).name == member && *p != pod.id;
-        let earlier = last_index(
-            records,
-            Kind::PodDeleting,
-            |e| matches!(e, Event::PodDeleting { pod, .. } if earlier_pod(pod)),
-        )
-        .or_else(|| {
-            last_index(
-                records,
-                Kind::PodRemoved,
-                |e| matches!(e, Event::PodRemoved { pod, .. } if earlier_pod(pod)),
-            )
-        });
+        let earlier_pods = world.pods_ever_named(member).iter().copied().filter(|p| *p != pod.id);
+        let earlier = records
+            .last_of_pods(&[Kind::PodDeleting], earlier_pods.clone())
+            .or_else(|| records.last_of_pods(&[Kind::PodRemoved], earlier_pods));
         if let Some(index) = earlier {
             return Why {
                 steps: vec![
@@ -415,16 +398,12 @@ pub(crate) fn moved(
     let current = world.pod_named(member).map(|id| world.pod(id));
     let created = current.map(|p| p.created_at);
     // The last delete of an earlier incarnation: what someone did, not the removal.
-    let earlier = |p: PodId| world.pod(p).name == member && current.is_none_or(|c| c.id != p);
-    let deleted_at =
-        last(records, Kind::PodDeleting, |e| matches!(e, Event::PodDeleting { pod, .. } if earlier(*pod)))
-            .or_else(|| {
-                last(
-                    records,
-                    Kind::PodRemoved,
-                    |e| matches!(e, Event::PodRemoved { pod, .. } if earlier(*pod)),
-                )
-            });
+    let earlier =
+        world.pods_ever_named(member).iter().copied().filter(|p| current.is_none_or(|c| c.id != *p));
+    let deleted_at = records
+        .last_of_pods(&[Kind::PodDeleting], earlier.clone())
+        .or_else(|| records.last_of_pods(&[Kind::PodRemoved], earlier))
+        .map(|i| records[i].at);
     let root = match deleted_at {
         Some(at) => blame(world, records, at, &format!("{member} deleted")),
         None => format!("{member} restarted"),

@@ -579,6 +579,8 @@ pub struct Apps {
     /// SRV answers, which change with any record under it). Only looked
     /// up, never listed, so the hash order is not observed.
     watchers: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// By node: the applications with processes there, and how many.
+    on_node: BTreeMap<NodeId, BTreeMap<usize, u32>>,
 }
 
 impl Apps {
@@ -614,9 +616,31 @@ impl Apps {
     /// The machine behind `node` changed: the applications with a process
     /// there (a ghost's included) are reached, or cut off, differently.
     pub fn touch_node(&mut self, node: NodeId) {
-        for (index, app) in self.list.iter().enumerate() {
-            if app.processes.values().any(|p| p.node == node) {
-                self.due.insert(index);
+        // Machines change between looks, when every application is in the list.
+        debug_assert!(
+            self.list.iter().enumerate().all(|(index, app)| {
+                let here = app.processes.values().filter(|p| p.node == node).count() as u32;
+                self.on_node.get(&node).and_then(|apps| apps.get(&index)).copied().unwrap_or(0) == here
+            }),
+            "the node index of processes agrees with the processes"
+        );
+        if let Some(apps) = self.on_node.get(&node) {
+            self.due.extend(apps.keys().copied());
+        }
+    }
+    /// A process of application `app` started on `node` (`true`) or ended.
+    fn process_on(&mut self, node: NodeId, app: usize, started: bool) {
+        let apps = self.on_node.entry(node).or_default();
+        let count = apps.entry(app).or_default();
+        if started {
+            *count += 1;
+        } else {
+            *count -= 1;
+            if *count == 0 {
+                apps.remove(&app);
+                if apps.is_empty() {
+                    self.on_node.remove(&node);
+                }
             }
         }
     }
@@ -983,6 +1007,7 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
     }
     for pod in stopped {
         let process = app.processes.remove(&pod).expect("a process that stops exists");
+        api.world.apps.process_on(process.node, index, false);
         if process.in_sync
             && let Some(data) = app.volumes.get_mut(&process.volume)
         {
@@ -1040,6 +1065,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             in_sync: false,
         };
         app.first_start.get_or_insert(api.now);
+        api.world.apps.process_on(process.node, index, true);
         app.processes.insert(id, process);
         match app.kind() {
             AppKind::PrimaryReplica { .. } => primary_replica::boot(api, app, index, id),

@@ -787,14 +787,10 @@ pub(super) fn member_down(world: &crate::world::World, records: &crate::trace::R
     );
     let current = world.pod_named(member);
     // The last delete of this member: of the live pod if it is terminating, else of an earlier one.
-    let deleting = records.last_of(Kind::PodDeleting, |r| match r.event {
-        Event::PodDeleting { pod, .. } => world.pod(pod).name == member,
-        _ => false,
-    });
-    let removed = records.last_of(Kind::PodRemoved, |r| match r.event {
-        Event::PodRemoved { pod, .. } => world.pod(pod).name == member && Some(pod) != current,
-        _ => false,
-    });
+    let incarnations = world.pods_ever_named(member).iter().copied();
+    let deleting = records.last_of_pods(&[Kind::PodDeleting], incarnations.clone());
+    let earlier = incarnations.filter(|pod| Some(*pod) != current);
+    let removed = records.last_of_pods(&[Kind::PodRemoved], earlier);
     let index = deleting.or(removed);
     let mut steps = Vec::new();
     if let Some(index) = index {

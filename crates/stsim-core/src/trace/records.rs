@@ -6,6 +6,7 @@
 //! as text is the parent module's.
 
 use super::{Event, Record};
+use crate::objects::PodId;
 
 /// Kinds of record that cause chains look back for while a run goes on
 /// (`apps::explain`: when was this pod last deleted, this name withdrawn,
@@ -61,6 +62,11 @@ pub struct Records {
     len: usize,
     /// By [`Kind`]: the positions of the records of that kind, in order.
     positions: [Vec<u32>; KINDS],
+    /// By pod: the positions of its `PodDeleting` and `PodRemoved` records,
+    /// in order (a handful a pod). "When was a pod of this name last
+    /// deleted" then costs the pods of that name, not every deletion of the
+    /// run, which a fleet's cause chains ask at every look.
+    by_pod: rustc_hash::FxHashMap<PodId, Vec<u32>>,
 }
 
 impl Records {
@@ -74,6 +80,9 @@ impl Records {
         if let Some(kind) = Kind::of(&record.event) {
             let position = u32::try_from(self.len).expect("fewer than 2^32 records");
             self.positions[kind as usize].push(position);
+            if let Event::PodDeleting { pod, .. } | Event::PodRemoved { pod, .. } = record.event {
+                self.by_pod.entry(pod).or_default().push(position);
+            }
         }
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(record),
@@ -100,6 +109,22 @@ impl Records {
         let positions = &self.positions[kind as usize];
         let before = positions.partition_point(|&i| (i as usize) < end);
         positions[..before].iter().rev().map(|&i| i as usize).find(|&i| pred(&self[i]))
+    }
+    /// The position of the last `PodDeleting` or `PodRemoved` record (as
+    /// `kinds` asks) of any of `pods`: what [`Records::last_of_any`] finds
+    /// with a predicate that names those pods, found among their records alone.
+    pub fn last_of_pods(&self, kinds: &[Kind], pods: impl IntoIterator<Item = PodId>) -> Option<usize> {
+        debug_assert!(kinds.iter().all(|k| matches!(k, Kind::PodDeleting | Kind::PodRemoved)));
+        pods.into_iter()
+            .filter_map(|pod| {
+                let positions = self.by_pod.get(&pod)?;
+                positions
+                    .iter()
+                    .rev()
+                    .map(|&i| i as usize)
+                    .find(|&i| Kind::of(&self[i].event).is_some_and(|k| kinds.contains(&k)))
+            })
+            .max()
     }
     /// The position of the last record of any of `kinds` for which `pred` holds.
     pub fn last_of_any(&self, kinds: &[Kind], mut pred: impl FnMut(&Record) -> bool) -> Option<usize> {
@@ -300,6 +325,47 @@ mod tests {
         // A kind never written, or a record of another kind, is never found.
         assert_eq!(records.last_of(Kind::DnsRemoved, |_| true), None);
         assert_eq!(records.last_of(Kind::NodeMachine, |r| matches!(r.event, Event::End { .. })), None);
+    }
+
+    /// A pod's deletions and removals, found among its own records, are the
+    /// ones a search of every deletion and removal finds.
+    #[test]
+    fn the_last_deletion_of_some_pods_is_the_one_a_full_search_finds() {
+        use crate::time::SimDuration;
+        let event = |i: usize| {
+            let pod = PodId((i * 7 % 11) as u32);
+            match i % 5 {
+                0 => Event::PodDeleting { pod, grace: SimDuration::from_millis(30_000) },
+                1 | 3 => Event::PodRemoved { pod, force: i.is_multiple_of(2) },
+                2 => Event::Script { description: "x".into(), line: i as u32 },
+                _ => Event::End { reason: "x" },
+            }
+        };
+        let n = CHUNK + 40;
+        let vec: Vec<Record> = (0..n)
+            .map(|i| Record { at: SimTime::from_millis(i as u64), actor: Actor::User, event: event(i) })
+            .collect();
+        let records: Records = vec.iter().cloned().collect();
+        fn of(pods: &[u32], deleting: bool, removed: bool) -> impl Fn(&Record) -> bool + '_ {
+            move |r: &Record| match r.event {
+                Event::PodDeleting { pod, .. } => deleting && pods.contains(&pod.0),
+                Event::PodRemoved { pod, .. } => removed && pods.contains(&pod.0),
+                _ => false,
+            }
+        }
+        for pods in [&[][..], &[3], &[0, 10], &[2, 5, 7], &[11, 12]] {
+            let ids = || pods.iter().map(|p| PodId(*p));
+            let both = [Kind::PodDeleting, Kind::PodRemoved];
+            assert_eq!(records.last_of_pods(&both, ids()), vec.iter().rposition(of(pods, true, true)));
+            assert_eq!(
+                records.last_of_pods(&[Kind::PodDeleting], ids()),
+                vec.iter().rposition(of(pods, true, false))
+            );
+            assert_eq!(
+                records.last_of_pods(&[Kind::PodRemoved], ids()),
+                vec.iter().rposition(of(pods, false, true))
+            );
+        }
     }
 
     #[test]
