@@ -39,6 +39,8 @@ pub struct Slot {
     /// Views of the cluster in the past, for the lag fault: the informer
     /// cache the list and the watch both come from.
     history: VecDeque<(SimTime, View)>,
+    /// The instant whose final state `history` is still to take (`snapshot`).
+    snapshot_at: Option<SimTime>,
     /// The API server's answers to the writes of the last reconcile.
     results: Vec<WriteResult>,
     /// Reconciles that wrote so far, for `crashAt`.
@@ -62,6 +64,7 @@ impl Slot {
             pending: Vec::new(),
             rng,
             history: VecDeque::new(),
+            snapshot_at: None,
             results: Vec::new(),
             reconciles: 0,
             crashed_at_point: false,
@@ -145,13 +148,8 @@ pub fn deliver(
             }
         }
         if !slot.lag().is_zero() && !records.is_empty() {
-            slot.history
-                .push_back((api_now, View::for_protocol(world, api_now.as_millis(), slot.config.protocol)));
-            // Keep one view older than the lag, and everything since.
-            let cutoff = SimTime::from_millis(api_now.as_millis().saturating_sub(slot.lag().as_millis()));
-            while slot.history.len() > 1 && slot.history[1].0 <= cutoff {
-                slot.history.pop_front();
-            }
+            // The cache takes the instant's last state, once time moves on.
+            slot.snapshot_at = Some(api_now);
         }
         if slot.pending.len() > before {
             // An event reaches the operator once its cache has caught up with it.
@@ -159,6 +157,24 @@ pub fn deliver(
         }
     }
     wakes
+}
+
+/// Time is about to move on from the instant of the last delivery: each
+/// lagging operator's cache history takes the cluster as that instant left
+/// it. A lagging cache is read only at least `lag` after the instant, so
+/// one view an instant is all it can see, however many steps the instant
+/// had (each step's view, built on every delivery, made a fleet with a
+/// lagging operator cost the square of its size).
+pub fn snapshot(slots: &mut [Slot], world: &World) {
+    for slot in slots.iter_mut() {
+        let Some(at) = slot.snapshot_at.take() else { continue };
+        slot.history.push_back((at, View::for_protocol(world, at.as_millis(), slot.config.protocol)));
+        // Keep one view older than the lag, and everything since.
+        let cutoff = SimTime::from_millis(at.as_millis().saturating_sub(slot.lag().as_millis()));
+        while slot.history.len() > 1 && slot.history[1].0 <= cutoff {
+            slot.history.pop_front();
+        }
+    }
 }
 
 /// Operator `index` reconciles: sees its events (with the faults), decides,

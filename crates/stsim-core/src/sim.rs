@@ -294,10 +294,14 @@ impl Simulation {
         if self.ended.is_some() {
             return false;
         }
+        let before = self.queue.now();
         let Some((at, key)) = self.queue.pop() else {
             self.end(self.queue.now(), EndReason::Quiescent);
             return false;
         };
+        if at > before {
+            crate::operator_runner::snapshot(&mut self.operators, &self.world);
+        }
         self.events += 1;
         match key {
             EventKey::Horizon => self.end(at, EndReason::Horizon),
