@@ -1137,6 +1137,7 @@ impl<'a> Api<'a> {
             self.world.insert_service(Service { uid, removed_at: None, deletion_timestamp: None, ..service });
         self.record(Event::ServiceCreated { service: id });
         self.wake(EventKey::DnsService(id));
+        self.service_changed(id);
         Ok(id)
     }
 
@@ -1194,6 +1195,7 @@ impl<'a> Api<'a> {
         s.publish_not_ready_addresses = publish_not_ready_addresses;
         self.record(Event::ServiceUpdated { service, change: changes.join(", ") });
         self.wake(EventKey::DnsService(service));
+        self.service_changed(service);
     }
 
     /// The Service object leaves the API server.
@@ -1201,6 +1203,20 @@ impl<'a> Api<'a> {
         self.world.remove_service(service, self.now);
         self.record(Event::ServiceDeleted { service });
         self.wake(EventKey::DnsService(service));
+        self.service_changed(service);
+    }
+
+    /// A Service came, changed or went: its own name's and SRV names'
+    /// answers may change without a record of a pod's (a pod it selects
+    /// whose subdomain is another's has none), so the applications that
+    /// looked them up are due at their next look. Records that do change
+    /// wake them (`dns_changed`).
+    fn service_changed(&mut self, service: ServiceId) {
+        if !self.world.apps.is_empty() {
+            let s = self.world.service(service);
+            let name = format!("{}.{}.svc.{}", s.name, self.world.namespace, self.world.cluster_domain);
+            self.world.apps.touch_name(&name);
+        }
     }
 
     /// The controller records what it waits on (not an API field; see `Waiting`).

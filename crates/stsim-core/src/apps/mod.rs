@@ -644,8 +644,9 @@ impl Apps {
             }
         }
     }
-    /// The DNS record `name` appeared or went: the applications that looked
-    /// the name up, or a Service-level name of the Service it is under.
+    /// The DNS record `name` appeared or went, or the Service whose own name
+    /// is `name` changed: the applications that looked the name up, or a
+    /// Service-level name of the Service it is under.
     pub fn touch_name(&mut self, name: &str) {
         let parent = name.split_once('.').map(|(_, parent)| parent);
         for key in std::iter::once(name).chain(parent) {
