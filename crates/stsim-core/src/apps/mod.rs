@@ -4,9 +4,10 @@
 //! Owns the application models (one module per kind), what each member
 //! keeps on its volume (cluster id, member identity, the peer addresses it
 //! stored, how current it is), the member processes, and the verdict engine.
-//! After every change to an application's pods or to cluster DNS, and when a
-//! cached DNS answer or a timer runs out, members start, look for their
-//! peers, join or are refused, and each application is judged HEALTHY,
+//! After a change to an application's pods, to a machine one of its members
+//! runs on or to a DNS name it looked up, and when a cached DNS answer or a
+//! timer of its own runs out ([`Apps`] keeps which are due), members start,
+//! look for their peers, join or are refused, and each application is judged HEALTHY,
 //! DEGRADED or BROKEN with the reason, the cause chain and the fix
 //! (shared/failure-modes.md section 2, whose rules the kinds follow). Each
 //! change of verdict is a trace record, so the report can give intervals.
