@@ -504,7 +504,10 @@ impl Operator for Failover {
     }
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
         use crate::config::{FailoverPick, Fencing};
-        let ready = |name: &str| view.pods.iter().any(|p| p.name == name && p.ready && !p.terminating);
+        // The Ready pods once, not a search of every pod for each member.
+        let ready_pods: std::collections::BTreeSet<&str> =
+            view.pods.iter().filter(|p| p.ready && !p.terminating).map(|p| p.name.as_str()).collect();
+        let ready = |name: &str| ready_pods.contains(name);
         let mut out = Reconciled::default();
         let requeue = |out: &mut Reconciled, ms: u64| {
             out.requeue_after_ms = Some(out.requeue_after_ms.map_or(ms, |r| r.min(ms)));
