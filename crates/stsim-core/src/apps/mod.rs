@@ -1388,6 +1388,52 @@ mod tests {
         SimTime::ZERO + text.parse::<SimDuration>().expect("a duration")
     }
 
+    /// Which applications a change makes due: a record's own name, or the
+    /// Service it sits under, for those that looked either up; a Service's
+    /// own name for those that looked it up; a machine for those with a
+    /// process on it, as long as they have one. A timer that has run out
+    /// makes its application due; one still ahead does not.
+    #[test]
+    fn a_change_makes_due_only_the_applications_it_concerns() {
+        let mut apps = Apps { timer_of: vec![None; 4], ..Apps::default() };
+        let due = |apps: &mut Apps, now: SimTime| {
+            let mut found = Vec::new();
+            while let Some(app) = apps.take_due(0, now) {
+                found.push(app);
+            }
+            found
+        };
+        apps.watch("db-0.db.ns.svc.local", 0);
+        apps.watch("db.ns.svc.local", 1);
+        apps.watch("db-0.db.ns.svc.local", 2);
+        apps.watch("db-0.db.ns.svc.local", 2);
+        apps.touch_name("db-0.db.ns.svc.local");
+        assert_eq!(due(&mut apps, t("1s")), [0, 1, 2]);
+        apps.touch_name("db-1.db.ns.svc.local");
+        assert_eq!(due(&mut apps, t("1s")), [1]);
+        apps.touch_name("db.ns.svc.local");
+        assert_eq!(due(&mut apps, t("1s")), [1]);
+        apps.touch_name("other-0.other.ns.svc.local");
+        assert!(due(&mut apps, t("1s")).is_empty());
+
+        apps.process_on(NodeId(7), 3, true);
+        apps.process_on(NodeId(7), 3, true);
+        apps.process_on(NodeId(7), 3, false);
+        apps.touch_node(NodeId(7));
+        assert_eq!(due(&mut apps, t("1s")), [3]);
+        apps.process_on(NodeId(7), 3, false);
+        apps.touch_node(NodeId(7));
+        assert!(due(&mut apps, t("1s")).is_empty());
+
+        apps.set_timer(2, Some(t("1m")));
+        apps.set_timer(1, Some(t("30s")));
+        apps.set_timer(1, Some(t("2m")));
+        assert!(due(&mut apps, t("59s")).is_empty());
+        assert_eq!(due(&mut apps, t("1m")), [2]);
+        assert_eq!(due(&mut apps, t("5m")), [1]);
+        assert!(due(&mut apps, t("10m")).is_empty());
+    }
+
     /// A deadline that has passed by the look (a catch-up that ended, a
     /// timeout already reported) was dealt with by it: it must not hide a
     /// later one, whatever order the models give them in.
