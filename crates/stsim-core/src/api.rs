@@ -1214,7 +1214,7 @@ impl<'a> Api<'a> {
     fn service_changed(&mut self, service: ServiceId) {
         if !self.world.apps.is_empty() {
             let s = self.world.service(service);
-            let name = format!("{}.{}.svc.{}", s.name, self.world.namespace, self.world.cluster_domain);
+            let name = self.world.service_fqdn(&s.name);
             self.world.apps.touch_name(&name);
         }
     }

@@ -1157,6 +1157,13 @@ impl World {
         self.unindex_owners(id);
     }
 
+    /// Fully qualified name of a headless Service itself:
+    /// `<service>.<namespace>.svc.<domain>`, which its Service-level and SRV
+    /// names end in, and which applications watch (`apps::Apps::touch_name`).
+    pub fn service_fqdn(&self, service: &str) -> String {
+        format!("{service}.{}.svc.{}", self.namespace, self.cluster_domain)
+    }
+
     /// Fully qualified name of a pod's record under a service:
     /// `<hostname>.<service>.<namespace>.svc.<domain>`.
     pub fn pod_fqdn(&self, pod: &Pod, service: &Service) -> String {

@@ -147,7 +147,7 @@ fn through_service(
     tried: &mut Vec<String>,
     wake: &mut Wake,
 ) -> Option<(String, String, PodId)> {
-    let name = format!("{service}.{}.svc.{}", api.world().namespace, api.world().cluster_domain);
+    let name = api.world().service_fqdn(service);
     super::watch(api, wake, &name);
     let lookup = crate::controllers::dns::resolve_service(api, service);
     if let Some(until) = lookup.stale_until {

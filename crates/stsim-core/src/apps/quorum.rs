@@ -210,7 +210,7 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
 /// (`--discovery-srv <service>.<namespace>.svc.<domain>`; without TLS,
 /// `_etcd-server._tcp.` before it: `GetSRVService` in client/pkg/srv).
 fn srv_name(world: &crate::world::World, service: &str) -> String {
-    format!("_etcd-server._tcp.{service}.{}.svc.{}", world.namespace, world.cluster_domain)
+    format!("_etcd-server._tcp.{}", world.service_fqdn(service))
 }
 
 /// A member whose volume was bootstrapped with the initial cluster
@@ -281,7 +281,8 @@ fn discover(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
             )),
             Some(own_ip) => {
                 // The SRV answers change with the records under its Service.
-                super::watch(api, wake, srv.splitn(3, '.').nth(2).unwrap_or(&srv));
+                let service = api.world().service_fqdn(&subdomain);
+                super::watch(api, wake, &service);
                 let lookup = dns::resolve_srv(api, &srv);
                 if let Some(until) = lookup.stale_until {
                     wake.at(until);

@@ -130,7 +130,7 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
             }
         }
     };
-    let suffix = format!("{}.{}.svc.{}", service.name, world.namespace, world.cluster_domain);
+    let suffix = world.service_fqdn(&service.name);
     let mut answers: Vec<String> = ready_endpoints(world, service)
         .filter_map(|pod| {
             let ip = pod.status.pod_ip?;
@@ -207,7 +207,7 @@ fn through_cache<A: Clone + PartialEq>(
 /// cached like any answer (NXDOMAIN when there is none).
 pub fn resolve_service(api: &mut Api, service: &str) -> LookupAll {
     let world = api.world();
-    let name = format!("{service}.{}.svc.{}", world.namespace, world.cluster_domain);
+    let name = world.service_fqdn(service);
     let mut live: Vec<Ipv4> = world
         .service_named(service)
         .map(|s| world.service(s))
