@@ -892,6 +892,105 @@ fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
     assert_eq!(by_name(&report, "hidden").health, "HEALTHY");
 }
 
+/// etcd's DNS discovery takes every SRV target that resolves as an initial
+/// member (`srv.GetCluster`), and CoreDNS answers an endpoint with no
+/// hostname under the Service by its dashed address. So a client pod that
+/// carries the members' label is in every member's initial cluster and
+/// never starts: the three members run a cluster of four, DEGRADED from the
+/// start, and one node crash loses the quorum, where the same members
+/// behind a Service that selects only them lose one of three. With as many
+/// such pods as members, the cluster never forms. Without the label, the
+/// cluster is the set's own.
+#[test]
+fn a_client_pod_with_the_members_label_is_an_etcd_member_that_never_starts() {
+    let by_name = |report: &Report, name: &str| {
+        report.breakage.iter().find(|b| b.app == name).expect("an application").clone()
+    };
+    let source = scenario_file("etcd-srv-phantom-member");
+    let (sim, report) = run(&source);
+    let failed: Vec<_> = stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let client = sim.world.pods.iter().find(|p| p.name == "etcd-client").expect("the client");
+    let dashed = client.status.pod_ip.expect("an address").to_string().replace('.', "-");
+    let bootstrapped: Vec<&str> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppMember { what, .. } if what.starts_with("DNS discovery") => Some(what.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bootstrapped.len(), 6, "{bootstrapped:?}");
+    for what in &bootstrapped[..3] {
+        assert!(what.contains(&format!("initial cluster {dashed}, etcd-0, etcd-1 and etcd-2")), "{what}");
+    }
+    let etcd = by_name(&report, "etcd");
+    let codes: Vec<(&str, &str, u64)> =
+        etcd.intervals.iter().map(|i| (i.health.as_str(), i.code.as_str(), i.from_ms)).collect();
+    assert_eq!(codes[0], ("DEGRADED", "phantom-member", t("17s").as_millis()), "{codes:?}");
+    assert_eq!(codes[1], ("BROKEN", "quorum-lost", t("8m").as_millis()), "{codes:?}");
+    assert!(etcd.intervals[0].fix.contains("selector that only etcd's pods match"));
+    assert_eq!(by_name(&report, "clean").health, "DEGRADED");
+
+    // Without the label the client is no endpoint: three members, and the
+    // crash leaves two of them, a majority.
+    let unlabelled = source.replace(
+        r#"template: (labels: {"app": "etcd"}, image: "etcd-client:3.5""#,
+        r#"template: (labels: {"app": "etcd-client"}, image: "etcd-client:3.5""#,
+    );
+    assert_ne!(unlabelled, source);
+    let (_, report) = run(&unlabelled);
+    let etcd = by_name(&report, "etcd");
+    assert_eq!(etcd.health, "DEGRADED");
+    assert!(etcd.intervals.iter().all(|i| i.code != "phantom-member"));
+
+    // Three such pods: six initial members, a majority of four, never formed.
+    let line = r#"(at: "0s", do: CreatePod(name: "etcd-client", template: (labels: {"app": "etcd"}, image: "etcd-client:3.5", nodeSelector: {"pool": "e"}))),"#;
+    let three = source
+        .replace(
+            line,
+            &[
+                line,
+                &line.replace("etcd-client\"", "etcd-client-2\""),
+                &line.replace("etcd-client\"", "etcd-client-3\""),
+            ]
+            .join("\n"),
+        )
+        .replace(r#"(name: "e", count: 4"#, r#"(name: "e", count: 6"#);
+    let (_, report) = run(&three);
+    let etcd = by_name(&report, "etcd");
+    assert_eq!(etcd.health, "BROKEN");
+    let last = etcd.intervals.last().expect("a verdict");
+    assert_eq!(last.code, "phantom-member");
+    assert!(last.reason.contains("6 initial members, 3 of them no etcd"), "{}", last.reason);
+}
+
+/// A Service-level name's answer is worked out from the pods its Service
+/// selects, so a change to such a pod that is no member of the application
+/// (and has no record of its own under the Service) still concerns the
+/// applications that looked the name up: they are due for a look.
+#[test]
+fn a_change_to_a_pod_a_looked_up_service_selects_makes_its_readers_due() {
+    let mut sim = Simulation::new(parse(&scenario_file("etcd-srv-phantom-member")));
+    let etcd = sim.world.apps.list.iter().position(|a| a.name == "etcd").expect("etcd");
+    let mut seen = 0;
+    let mut checked = false;
+    while sim.step() {
+        let client = sim.world.pods.iter().find(|p| p.name == "etcd-client").map(|p| p.id);
+        let records = &sim.trace.records;
+        let client_changed = records.slice(seen..).iter().any(|r| {
+            matches!(r.event, Event::PodDeleting { pod, .. } | Event::PodRemoved { pod, .. } if Some(pod) == client)
+        });
+        seen = records.len();
+        if client_changed {
+            assert!(sim.world.apps.is_due(etcd), "the client's change at {} concerns etcd", sim.now());
+            checked = true;
+        }
+    }
+    assert!(checked, "the client was deleted and removed");
+}
+
 /// One application's story does not depend on another's: the members of a
 /// ZooKeeper ensemble that can never form (it lists only Ready pods, and its
 /// pods are Ready only once they joined) look their peers up on their own

@@ -79,6 +79,21 @@ fn a_headless_service_name_answers_its_ready_endpoints() {
         assert_eq!(service_answers(world, "_http._udp.web.default.svc.cluster.local"), Some(vec![]));
         assert_eq!(service_answers(world, "nope.default.svc.cluster.local"), Some(vec![]));
         assert_eq!(service_answers(world, "web-0.web.default.svc.cluster.local"), None, "a pod's name");
+        // An endpoint with no hostname under the Service is named by its
+        // dashed address, which answers it (CoreDNS's `endpointHostname`);
+        // one with a hostname there is named by it, not by its address.
+        for pod in world.live_pods() {
+            let Some(ip) = pod.status.pod_ip else { continue };
+            let dashed = ip.to_string().replace('.', "-");
+            let peers = service_answers(world, &format!("{dashed}.peers.default.svc.cluster.local"));
+            assert_eq!(peers, Some(vec![ip.to_string()]), "{} under peers", pod.name);
+            let web = service_answers(world, &format!("{dashed}.web.default.svc.cluster.local"));
+            assert_eq!(web, Some(vec![]), "{} has its own name under web", pod.name);
+        }
+        for not_an_address in ["10-244-1", "10-244-1-2-3", "10-244-01-2", "10-244-256-2", "a-b-c-d"] {
+            let name = format!("{not_an_address}.peers.default.svc.cluster.local");
+            assert_eq!(service_answers(world, &name), None, "{name} is a pod's name, not an address");
+        }
     }
     // Over time: nothing before the pods are Ready, all three, then web-1 out.
     let (sim, _) = run_file("service-dns-names");

@@ -260,6 +260,37 @@ impl<'a> Api<'a> {
             self.world.apps.touch(app);
             self.wake(EventKey::Apps);
         }
+        self.selected_pod_changed(pod, None);
+    }
+
+    /// A pod that Services select changed (or, with `old`, stopped being
+    /// selected by those labels): their own names', SRV names' and dashed
+    /// endpoint names' answers are worked out from the pods they select, so
+    /// they may change without any record changing, as when a terminating pod whose subdomain is
+    /// another Service's finishes while this one publishes not-ready
+    /// addresses. The applications that looked those names up are looked
+    /// at again, on their own clock: a cached answer then tells them when
+    /// it expires (`Lookup::stale_until`).
+    pub(crate) fn selected_pod_changed(&mut self, pod: PodId, old: Option<&crate::config::Labels>) {
+        if !self.world.apps.watches_services() {
+            return;
+        }
+        let world = &*self.world;
+        let labels = old.unwrap_or(&world.pod(pod).labels);
+        // Whoever looked up one of its SRV or endpoint names watches the
+        // Service's own name too (`apps::watch`).
+        let names: Vec<String> = world
+            .services_selecting(labels)
+            .into_iter()
+            .map(|service| world.service_fqdn(&world.service(service).name))
+            .collect();
+        let mut touched = false;
+        for name in names {
+            touched |= self.world.apps.touch_name(&name);
+        }
+        if touched {
+            self.wake(EventKey::Apps);
+        }
     }
 
     /// Room or volumes appeared: every pod waiting for a node tries again.
@@ -1215,7 +1246,7 @@ impl<'a> Api<'a> {
         if !self.world.apps.is_empty() {
             let s = self.world.service(service);
             let name = self.world.service_fqdn(&s.name);
-            self.world.apps.touch_name(&name);
+            let _ = self.world.apps.touch_name(&name);
         }
     }
 
@@ -1279,7 +1310,7 @@ impl<'a> Api<'a> {
     /// Applications resolve their peers: a record change may reach them.
     fn dns_changed(&mut self, name: &str) {
         if !self.world.apps.is_empty() {
-            self.world.apps.touch_name(name);
+            let _ = self.world.apps.touch_name(name);
             self.wake(EventKey::Apps);
         }
     }

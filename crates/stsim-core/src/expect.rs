@@ -291,15 +291,19 @@ fn evaluate(sim: &Simulation, report: &Report, expectation: &Expectation, detail
             )
         }
         Expectation::DnsResolves { name, at, resolves } => {
-            let mut answer = None;
-            for record in records.iter().take_while(|r| r.at <= *at) {
-                match &record.event {
-                    Event::DnsAdded { name: n, ip } if n == name => answer = Some(*ip),
-                    Event::DnsRemoved { name: n, .. } if n == name => answer = None,
-                    _ => {}
-                }
-            }
-            let actual = match answer {
+            // A pod's own name is a published record; a Service's own name,
+            // its SRV names and its endpoints' dashed names are worked out
+            // from the endpoints, and logged as they changed.
+            let world = &sim.world;
+            let answer: Option<String> =
+                match crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain) {
+                    Some(_) => {
+                        let answers = state::logged_answers(sim, name, *at);
+                        (!answers.is_empty()).then(|| answers.join(", "))
+                    }
+                    None => state::published_record(sim, name, *at).map(|ip| ip.to_string()),
+                };
+            let actual = match &answer {
                 Some(ip) => format!("{name} resolved to {ip} at {at}"),
                 None => format!("{name} did not resolve (NXDOMAIN) at {at}"),
             };

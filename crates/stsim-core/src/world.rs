@@ -490,14 +490,19 @@ impl World {
         world.images = config.images.iter().map(|i| (i.name.clone(), i.clone())).collect();
         world.fallback_image = crate::config::ImageConfig::default_for("", config.default_image);
         world.timings = config.timings.clone();
-        if config.expect.iter().any(|e| matches!(e.expectation, crate::config::Expectation::DnsAnswer { .. }))
-        {
+        if config.expect.iter().any(|e| {
+            matches!(
+                e.expectation,
+                crate::config::Expectation::DnsAnswer { .. } | crate::config::Expectation::DnsResolves { .. }
+            )
+        }) {
             world.dns_cache_log = Some(Vec::new());
             let names: Vec<String> = config
                 .expect
                 .iter()
                 .filter_map(|e| match &e.expectation {
-                    crate::config::Expectation::DnsAnswer { name, .. } => Some(name.clone()),
+                    crate::config::Expectation::DnsAnswer { name, .. }
+                    | crate::config::Expectation::DnsResolves { name, .. } => Some(name.clone()),
                     _ => None,
                 })
                 .filter(|name| {

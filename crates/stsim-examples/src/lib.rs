@@ -76,6 +76,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "peers-retry-negative-cache",
     "primary-found-through-service",
     "etcd-srv-discovery",
+    "etcd-srv-phantom-member",
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",

@@ -41,6 +41,8 @@ impl Api<'_> {
         self.world.set_pod_labels(pod, labels);
         self.record(Event::PodPatched { pod, change });
         self.pod_changed(pod);
+        // The Services of the old labels may have lost it.
+        self.selected_pod_changed(pod, Some(&old));
         self.wake_every_statefulset();
         // The scheduler's informer sees an assigned pod's labels change
         // (a finished pod is gone from its view).

@@ -337,7 +337,12 @@ impl Verdict {
     }
     /// Faults that no amount of waiting undoes: reported even while forming.
     fn definitive(&self) -> bool {
-        matches!(self.code, "split-brain" | "duplicate-identity" | "foreign-data" | "data-lost")
+        // A phantom member is written into every member's initial cluster:
+        // no pod will ever take its name.
+        matches!(
+            self.code,
+            "split-brain" | "duplicate-identity" | "foreign-data" | "data-lost" | "phantom-member"
+        )
     }
 }
 
@@ -364,6 +369,7 @@ pub const CODES: &[&str] = &[
     "not-formed",
     "not-in-membership",
     "peers-unreachable",
+    "phantom-member",
     "quorum-lost",
     "service-missing",
     "service-not-headless",
@@ -580,6 +586,10 @@ pub struct Apps {
     /// SRV answers, which change with any record under it). Only looked
     /// up, never listed, so the hash order is not observed.
     watchers: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// Whether any application looked up a Service-level name (a Service's
+    /// own name, an SRV name, an endpoint's dashed name): only then does a
+    /// change to a pod that a Service selects concern them (`Api::selected_pod_changed`).
+    service_watched: bool,
     /// By node: the applications with processes there, and how many.
     on_node: BTreeMap<NodeId, BTreeMap<usize, u32>>,
 }
@@ -648,21 +658,40 @@ impl Apps {
     /// The DNS record `name` appeared or went, or the Service whose own name
     /// is `name` changed: the applications that looked the name up, or a
     /// Service-level name of the Service it is under.
-    pub fn touch_name(&mut self, name: &str) {
+    /// Whether any application had looked either up.
+    #[must_use]
+    pub fn touch_name(&mut self, name: &str) -> bool {
         let parent = name.split_once('.').map(|(_, parent)| parent);
+        let mut touched = false;
         for key in std::iter::once(name).chain(parent) {
             if let Some(apps) = self.watchers.get(key) {
                 self.due.extend(apps.iter().copied());
+                touched = true;
             }
         }
+        touched
     }
-    /// Application `app` looked `key` up (see `watchers`).
-    fn watch(&mut self, key: &str, app: usize) {
+    /// Whether application `app` is to be looked at in the next look for a
+    /// change of its own (its timer aside).
+    pub fn is_due(&self, app: usize) -> bool {
+        self.due.contains(&app)
+    }
+    /// Whether any application looked a Service-level name up yet.
+    pub fn watches_services(&self) -> bool {
+        self.service_watched
+    }
+    /// Application `app` looked `key` up (see `watchers`); whether that
+    /// is new.
+    fn watch(&mut self, key: &str, app: usize) -> bool {
         match self.watchers.get_mut(key) {
-            Some(apps) if apps.contains(&app) => {}
-            Some(apps) => apps.push(app),
+            Some(apps) if apps.contains(&app) => false,
+            Some(apps) => {
+                apps.push(app);
+                true
+            }
             None => {
                 self.watchers.insert(key.to_string(), vec![app]);
+                true
             }
         }
     }
@@ -893,7 +922,25 @@ impl Wake {
 /// The application being looked at through `wake` looked `name` up: a
 /// change to its record looks at the application again.
 pub(crate) fn watch(api: &mut Api, wake: &Wake, name: &str) {
-    api.world.apps.watch(name, wake.app);
+    if !api.world.apps.watch(name, wake.app) {
+        return;
+    }
+    // A Service-level name changes with the pods its Service selects: the
+    // application watches the Service's own name too, which such a change
+    // touches (`Api::selected_pod_changed`).
+    let world = &*api.world;
+    let service = match crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain) {
+        None => return,
+        Some(crate::controllers::dns::ServiceName::Service { .. }) => None,
+        Some(
+            crate::controllers::dns::ServiceName::Srv { service, .. }
+            | crate::controllers::dns::ServiceName::Endpoint { service, .. },
+        ) => Some(world.service_fqdn(service)),
+    };
+    api.world.apps.service_watched = true;
+    if let Some(service) = service {
+        api.world.apps.watch(&service, wake.app);
+    }
 }
 
 /// Looks at the applications due for a look, in order: the `Apps` event.
@@ -1407,13 +1454,13 @@ mod tests {
         apps.watch("db.ns.svc.local", 1);
         apps.watch("db-0.db.ns.svc.local", 2);
         apps.watch("db-0.db.ns.svc.local", 2);
-        apps.touch_name("db-0.db.ns.svc.local");
+        let _ = apps.touch_name("db-0.db.ns.svc.local");
         assert_eq!(due(&mut apps, t("1s")), [0, 1, 2]);
-        apps.touch_name("db-1.db.ns.svc.local");
+        let _ = apps.touch_name("db-1.db.ns.svc.local");
         assert_eq!(due(&mut apps, t("1s")), [1]);
-        apps.touch_name("db.ns.svc.local");
+        let _ = apps.touch_name("db.ns.svc.local");
         assert_eq!(due(&mut apps, t("1s")), [1]);
-        apps.touch_name("other-0.other.ns.svc.local");
+        let _ = apps.touch_name("other-0.other.ns.svc.local");
         assert!(due(&mut apps, t("1s")).is_empty());
 
         apps.process_on(NodeId(7), 3, true);

@@ -811,11 +811,76 @@ fn fix_for(app: &App, code: &str, member: &str) -> String {
     }
 }
 
+/// An initial member that is no pod of the set: with DNS discovery, etcd
+/// takes every SRV target that resolves as a member (etcd's `srv.GetCluster`
+/// names the ones that are not itself by a counter), so a pod the peer
+/// Service selects but that runs no etcd (a client or debug pod carrying
+/// the label) is in every member's initial cluster and counts towards the
+/// majority, and never joins. CoreDNS names its endpoint by its dashed
+/// address, which is the name the member took.
+fn phantom_member(world: &crate::world::World, app: &App, member: &str) -> Option<Absent> {
+    if app.config().discovery != Discovery::Srv || app.expected(world).iter().any(|(m, _)| m == member) {
+        return None;
+    }
+    let set = app.current_set(world);
+    let service = set.spec.service_name.clone();
+    let address = member.replace('-', ".");
+    let pod = world.pods.iter().rev().find(|p| p.status.pod_ip.is_some_and(|ip| ip.to_string() == address));
+    let who = match pod {
+        Some(p) if p.exists() => format!("pod {} ({address})", p.name),
+        Some(p) => format!("pod {} ({address}, since deleted)", p.name),
+        None => format!("the endpoint {address}"),
+    };
+    let selector = world
+        .service_named(&service)
+        .map(|s| {
+            world.service(s).selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+        })
+        .unwrap_or_default();
+    let steps = vec![
+        format!(
+            "the peer Service {service} selects {selector}, which {who} matches too, though it runs no etcd"
+        ),
+        format!(
+            "its SRV records listed it as {member}.{} when the members bootstrapped, and etcd's DNS discovery took \
+             every target that resolves as an initial member",
+            world.service_fqdn(&service)
+        ),
+        format!(
+            "so the cluster was bootstrapped with {member} as a member that never starts: it counts towards the \
+             majority and is never in it"
+        ),
+    ];
+    Some(Absent {
+        member: member.to_string(),
+        code: "phantom-member",
+        text: format!(
+            "{member} is an initial member that is no etcd ({who}, listed by the peer Service's SRV records)"
+        ),
+        why: Why {
+            steps,
+            at: None,
+            fix: format!(
+                "Give the peer Service {service} a selector that only {}'s pods match (a label of its pod template no \
+                 other pod carries); then remove the phantom member from the running cluster (`etcdctl member \
+                 remove`), or wipe the members' volumes and bootstrap again.",
+                set.name
+            ),
+            code: "phantom-member",
+        },
+    })
+}
+
 /// Why a configured member is not in the majority.
 fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Absent {
     let world = api.world();
     let records = &api.trace.records;
     let processes = app.processes_of(member);
+    if processes.is_empty()
+        && let Some(phantom) = phantom_member(world, app, member)
+    {
+        return phantom;
+    }
     let Some(process) = processes.first() else {
         let why = super::primary_replica::member_down(world, records, member);
         let (status, _) = super::explain::down_status(world, member);
@@ -979,6 +1044,9 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
 /// SRV name lists, and why that gives no majority the same initial cluster.
 fn srv_not_formed(api: &Api, app: &App, n: usize, majority: usize) -> Verdict {
     let world = api.world();
+    if let Some(verdict) = outnumbered_by_phantoms(world, app, n) {
+        return verdict;
+    }
     let service = &app.current_set(world).spec.service_name;
     let srv = srv_name(world, service);
     let publishes = world.service_named(service).map(|s| world.service(s).publish_not_ready_addresses);
@@ -1011,6 +1079,46 @@ fn srv_not_formed(api: &Api, app: &App, n: usize, majority: usize) -> Verdict {
         chain.then("no majority bootstraps with the same initial cluster, so the cluster never forms");
     let member = expected_first(app, world);
     Verdict::broken("discovery-failed", reason).because(chain).fix(fix_for(app, "discovery-failed", &member))
+}
+
+/// Members that bootstrapped with phantom members (`phantom_member`) in
+/// their initial cluster so many that the set's own members, all of them,
+/// are no majority of it: the cluster can never form.
+fn outnumbered_by_phantoms(world: &crate::world::World, app: &App, n: usize) -> Option<Verdict> {
+    let initial = app.bootstrapped.values().max_by_key(|initial| initial.len())?;
+    let phantoms: Vec<&String> = initial
+        .iter()
+        .filter(|m| app.processes_of(m).is_empty() && phantom_member(world, app, m).is_some())
+        .collect();
+    let majority = initial.len() / 2 + 1;
+    if phantoms.is_empty() || n >= majority {
+        return None;
+    }
+    let first = phantom_member(world, app, phantoms[0])?;
+    let names: Vec<String> = phantoms.iter().map(|m| m.to_string()).collect();
+    let reason = format!(
+        "the cluster has not formed: its members bootstrapped with {} initial members, {} of them no etcd ({}), \
+         and a majority is {majority}, more than the {n} the set runs",
+        initial.len(),
+        phantoms.len(),
+        list(&names)
+    );
+    let mut chain = Chain::root(first.why.steps[0].clone(), None);
+    for step in &first.why.steps[1..] {
+        chain = chain.then(step.clone());
+    }
+    let chain = chain.then(format!(
+        "only the set's {n} members can ever start, fewer than a majority ({majority}) of {}, so the cluster never forms",
+        initial.len()
+    ));
+    let service = &app.current_set(world).spec.service_name;
+    let fix = format!(
+        "Give the peer Service {service} a selector that only {}'s pods match (a label of its pod template no \
+         other pod carries); the initial cluster is on the members' volumes, so wipe them and let the members \
+         bootstrap again.",
+        app.current_set(world).name
+    );
+    Some(Verdict::broken("phantom-member", reason).because(chain).fix(fix))
 }
 
 /// The first member the set wants, for fixes that name one.

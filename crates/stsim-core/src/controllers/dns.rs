@@ -26,7 +26,9 @@
 //! `_<port>._tcp.<service>...` answers one SRV record per endpoint for a
 //! named port of the Service: the target is the pod's own name
 //! (`<hostname>.<service>...`) when its subdomain is the Service, else the
-//! dashed address (`10-244-0-3.<service>...`). They are computed, not
+//! dashed address (`10-244-0-3.<service>...`), a name that answers A
+//! queries too (the endpoint's address while it is a ready endpoint
+//! without a hostname under the Service). They are computed, not
 //! stored: kept over time (`World::dns_answer_log`) only for the names a
 //! scenario's expectations ask about. Clients look them up through the
 //! same cache ([`resolve_service`], [`resolve_srv`]).
@@ -87,6 +89,48 @@ pub enum ServiceName<'a> {
     Service { service: &'a str },
     /// `_<port>._<protocol>.<service>.<namespace>.svc.<domain>`: SRV records.
     Srv { port: &'a str, protocol: &'a str, service: &'a str },
+    /// `<a>-<b>-<c>-<d>.<service>.<namespace>.svc.<domain>`: the A record of
+    /// an endpoint that has no hostname of its own under the Service (a
+    /// selected pod whose subdomain is another's, or that has no hostname).
+    /// CoreDNS names such an endpoint by its dashed address (the
+    /// `kubernetes` plugin's `endpointHostname`), which is the target its SRV
+    /// answers give for it, and answers A queries for that name.
+    Endpoint { ip: Ipv4, service: &'a str },
+}
+
+/// The address a dashed label (`10-244-0-3`) writes, if it writes one.
+fn dashed_address(label: &str) -> Option<Ipv4> {
+    let mut octets = [0u8; 4];
+    let mut parts = label.split('-');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        // Decimal octets as an address prints them: no sign, no leading zero.
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.starts_with('0')) {
+            return None;
+        }
+        *octet = part.parse().ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4(u32::from_be_bytes(octets)))
+}
+
+/// Whether `pod`'s endpoint in `service` is named by its own hostname (the
+/// EndpointSlice controller sets the endpoint's hostname only for a pod
+/// with a hostname whose subdomain is the Service) rather than by its
+/// dashed address.
+fn has_hostname_under(pod: &Pod, service: &Service) -> bool {
+    pod.subdomain == service.name && !pod.hostname.is_empty()
+}
+
+/// What an endpoint's dashed name answers now: the address, while a ready
+/// endpoint without a hostname of headless Service `service` has it.
+fn endpoint_answer(world: &World, ip: Ipv4, service: &str) -> Option<Ipv4> {
+    let service = world.service(world.service_named(service)?);
+    if !service.headless {
+        return None;
+    }
+    ready_endpoints(world, service)
+        .any(|pod| pod.status.pod_ip == Some(ip) && !has_hostname_under(pod, service))
+        .then_some(ip)
 }
 
 /// Reads `name` as a Service-level name of `namespace` under `domain`.
@@ -98,6 +142,7 @@ pub fn service_name<'a>(name: &'a str, namespace: &str, domain: &str) -> Option<
         [service] if !service.is_empty() && !service.starts_with('_') => {
             Some(ServiceName::Service { service })
         }
+        [host, service] => Some(ServiceName::Endpoint { ip: dashed_address(host)?, service }),
         [port, protocol, service] => Some(ServiceName::Srv {
             port: port.strip_prefix('_').filter(|p| !p.is_empty())?,
             protocol: protocol.strip_prefix('_').filter(|p| !p.is_empty())?,
@@ -115,6 +160,15 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
     let parsed = service_name(name, &world.namespace, &world.cluster_domain)?;
     let service_name = match parsed {
         ServiceName::Service { service } | ServiceName::Srv { service, .. } => service,
+        ServiceName::Endpoint { ip, service } => {
+            // A pod may also hold the name as its own record (a hostname
+            // that reads as an address): CoreDNS answers every endpoint so named.
+            let mut answers: Vec<Ipv4> = world.dns.get(name).map(|record| record.ip).into_iter().collect();
+            answers.extend(endpoint_answer(world, ip, service));
+            answers.sort();
+            answers.dedup();
+            return Some(answers.into_iter().map(|ip| ip.to_string()).collect());
+        }
     };
     let Some(service) = world.service_named(service_name).map(|s| world.service(s)).filter(|s| s.headless)
     else {
@@ -122,7 +176,7 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
     };
     // Ports are TCP here (the Service's default protocol).
     let port = match parsed {
-        ServiceName::Service { .. } => None,
+        ServiceName::Service { .. } | ServiceName::Endpoint { .. } => None,
         ServiceName::Srv { port, protocol, .. } => {
             match service.ports.iter().find(|p| p.name == port).filter(|_| protocol == "tcp") {
                 Some(p) => Some(p.port),
@@ -136,7 +190,7 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
             let ip = pod.status.pod_ip?;
             Some(match port {
                 None => ip.to_string(),
-                Some(port) if pod.subdomain == service.name && !pod.hostname.is_empty() => {
+                Some(port) if has_hostname_under(pod, service) => {
                     format!("{}.{suffix}:{port}", pod.hostname)
                 }
                 Some(port) => format!("{}.{suffix}:{port}", ip.to_string().replace('.', "-")),
@@ -280,7 +334,14 @@ pub struct Lookup {
 /// Looks `name` up through the cluster DNS cache.
 pub fn resolve(api: &mut Api, name: &str) -> Lookup {
     let now = api.now;
-    let live = api.world().dns.get(name).map(|record| record.ip);
+    let world = api.world();
+    let live = world.dns.get(name).map(|record| record.ip).or_else(|| {
+        // Not a pod's own record: it may be an endpoint's dashed name.
+        match service_name(name, &world.namespace, &world.cluster_domain) {
+            Some(ServiceName::Endpoint { ip, service }) => endpoint_answer(world, ip, service),
+            _ => None,
+        }
+    });
     if let Some(entry) = api.world().dns_cache.get(name)
         && entry.expires_at > now
     {

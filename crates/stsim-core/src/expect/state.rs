@@ -367,7 +367,9 @@ fn dns_answer(
     detail: Detail,
 ) -> Verdict {
     let world = &sim.world;
-    if crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain).is_some() {
+    let parsed = crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain);
+    let endpoint = matches!(parsed, Some(crate::controllers::dns::ServiceName::Endpoint { .. }));
+    if parsed.is_some() && !endpoint {
         return service_answer(sim, name, at, (resolves, ip, answers), description, detail);
     }
     let cached = sim
@@ -378,14 +380,9 @@ fn dns_answer(
         .rfind(|(put, n, _)| n == name && *put <= at)
         .filter(|(_, _, entry)| entry.expires_at > at)
         .map(|(put, _, entry)| (*put, *entry));
-    let mut published = None;
-    for record in sim.trace.records.iter().take_while(|r| r.at <= at) {
-        match &record.event {
-            Event::DnsAdded { name: n, ip } if n == name => published = Some(*ip),
-            Event::DnsRemoved { name: n, .. } if n == name => published = None,
-            _ => {}
-        }
-    }
+    // An endpoint's dashed name is worked out, not published as a record:
+    // its answers were logged as they changed, like a Service's name's.
+    let published = if endpoint { logged_address(sim, name, at) } else { published_record(sim, name, at) };
     let (answer, how) = match cached {
         Some((put, entry)) => {
             (entry.answer, format!("from the cache (cached at {put}, until {})", entry.expires_at))
@@ -404,6 +401,37 @@ fn dns_answer(
         line.contains(name) || matches!(&r.event, Event::DnsNegativeCached { name: n, .. } if n == name)
     });
     verdict(passed, description, expected, actual, context)
+}
+
+/// The address of the record named `name` published at `at`, if any.
+pub(crate) fn published_record(sim: &Simulation, name: &str, at: SimTime) -> Option<crate::objects::Ipv4> {
+    let mut published = None;
+    for record in sim.trace.records.iter().take_while(|r| r.at <= at) {
+        match &record.event {
+            Event::DnsAdded { name: n, ip } if n == name => published = Some(*ip),
+            Event::DnsRemoved { name: n, .. } if n == name => published = None,
+            _ => {}
+        }
+    }
+    published
+}
+
+/// What a Service-level name answered at `at`, as logged (`World::dns_answer_log`).
+pub(crate) fn logged_answers(sim: &Simulation, name: &str, at: SimTime) -> Vec<String> {
+    sim.world
+        .dns_answer_log
+        .iter()
+        .flat_map(|log| log.entries.iter())
+        .rfind(|(when, n, _)| n == name && *when <= at)
+        .map(|(_, _, answers)| answers.clone())
+        .unwrap_or_default()
+}
+
+/// The first address an endpoint's dashed name answered at `at`, as logged.
+fn logged_address(sim: &Simulation, name: &str, at: SimTime) -> Option<crate::objects::Ipv4> {
+    let answers = logged_answers(sim, name, at);
+    let first: std::net::Ipv4Addr = answers.first()?.parse().ok()?;
+    Some(crate::objects::Ipv4(u32::from(first)))
 }
 
 /// What a `DnsAnswer` expects, in words.
@@ -450,14 +478,7 @@ fn service_answer(
         .rfind(|(put, n, _, _)| n == name && *put <= at)
         .filter(|(_, _, _, until)| *until > at)
         .map(|(put, _, answers, until)| (*put, answers.clone(), *until));
-    let published: Vec<String> = sim
-        .world
-        .dns_answer_log
-        .iter()
-        .flat_map(|log| log.entries.iter())
-        .rfind(|(when, n, _)| n == name && *when <= at)
-        .map(|(_, _, answers)| answers.clone())
-        .unwrap_or_default();
+    let published = logged_answers(sim, name, at);
     let (got, how) = match cached {
         Some((put, answers, until)) => (answers, format!("from the cache (cached at {put}, until {until})")),
         None => (published.clone(), "from the endpoints published then".to_string()),

@@ -56,7 +56,8 @@ impl Checker<'_, '_> {
             let raw::Expect::DnsAnswer { name, .. } = entry else { continue };
             let service = match service_name(name, namespace, domain) {
                 Some(ServiceName::Service { service } | ServiceName::Srv { service, .. }) => service,
-                None => continue,
+                // A ClusterIP Service has no endpoint names: NXDOMAIN, as CoreDNS answers.
+                Some(ServiceName::Endpoint { .. }) | None => continue,
             };
             if services.iter().any(|s| s.name == service && !s.headless) {
                 let message = format!(
