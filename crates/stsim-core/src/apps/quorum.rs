@@ -819,13 +819,14 @@ fn fix_for(app: &App, code: &str, member: &str) -> String {
 /// majority, and never joins. CoreDNS names its endpoint by its dashed
 /// address, which is the name the member took.
 fn phantom_member(world: &crate::world::World, app: &App, member: &str) -> Option<Absent> {
-    if app.config().discovery != Discovery::Srv || app.expected(world).iter().any(|(m, _)| m == member) {
-        return None;
-    }
+    let ip = phantom_address(world, app, member)?;
     let set = app.current_set(world);
     let service = set.spec.service_name.clone();
-    let address = member.replace('-', ".");
-    let pod = world.pods.iter().rev().find(|p| p.status.pod_ip.is_some_and(|ip| ip.to_string() == address));
+    let address = ip.to_string();
+    let selected = world.service_named(&service).map(|s| world.pods_selected_by(&world.service(s).selector));
+    let live = selected.into_iter().flatten().map(|id| world.pod(id)).find(|p| p.status.pod_ip == Some(ip));
+    // Gone since: the last pod that had the address (an explanation, not a hot path).
+    let pod = live.or_else(|| world.pods.iter().rev().map(|p| &**p).find(|p| p.status.pod_ip == Some(ip)));
     let who = match pod {
         Some(p) if p.exists() => format!("pod {} ({address})", p.name),
         Some(p) => format!("pod {} ({address}, since deleted)", p.name),
@@ -869,6 +870,22 @@ fn phantom_member(world: &crate::world::World, app: &App, member: &str) -> Optio
             code: "phantom-member",
         },
     })
+}
+
+/// The address an initial member's name writes, if it is a phantom: with
+/// DNS discovery, a name that is an endpoint's dashed address and not one
+/// of the set's own members (a set may be named like an address's start).
+fn phantom_address(world: &crate::world::World, app: &App, member: &str) -> Option<crate::objects::Ipv4> {
+    if app.config().discovery != Discovery::Srv {
+        return None;
+    }
+    let set = app.current_set(world);
+    let own = crate::objects::parse_pod_name(member)
+        .is_some_and(|(name, ordinal)| name == set.name && set.removed_at.is_none() && set.in_range(ordinal));
+    if own {
+        return None;
+    }
+    dns::dashed_address(member)
 }
 
 /// Why a configured member is not in the majority.
@@ -1086,12 +1103,15 @@ fn srv_not_formed(api: &Api, app: &App, n: usize, majority: usize) -> Verdict {
 /// are no majority of it: the cluster can never form.
 fn outnumbered_by_phantoms(world: &crate::world::World, app: &App, n: usize) -> Option<Verdict> {
     let initial = app.bootstrapped.values().max_by_key(|initial| initial.len())?;
+    let majority = initial.len() / 2 + 1;
+    if n >= majority {
+        return None;
+    }
     let phantoms: Vec<&String> = initial
         .iter()
-        .filter(|m| app.processes_of(m).is_empty() && phantom_member(world, app, m).is_some())
+        .filter(|m| phantom_address(world, app, m).is_some() && app.processes_of(m).is_empty())
         .collect();
-    let majority = initial.len() / 2 + 1;
-    if phantoms.is_empty() || n >= majority {
+    if phantoms.is_empty() {
         return None;
     }
     let first = phantom_member(world, app, phantoms[0])?;

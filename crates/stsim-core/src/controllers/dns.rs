@@ -99,13 +99,17 @@ pub enum ServiceName<'a> {
 }
 
 /// The address a dashed label (`10-244-0-3`) writes, if it writes one.
-fn dashed_address(label: &str) -> Option<Ipv4> {
+pub fn dashed_address(label: &str) -> Option<Ipv4> {
     let mut octets = [0u8; 4];
     let mut parts = label.split('-');
     for octet in &mut octets {
         let part = parts.next()?;
         // Decimal octets as an address prints them: no sign, no leading zero.
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.starts_with('0')) {
+        if part.is_empty()
+            || part.len() > 3
+            || !part.bytes().all(|b| b.is_ascii_digit())
+            || (part.len() > 1 && part.starts_with('0'))
+        {
             return None;
         }
         *octet = part.parse().ok()?;
@@ -352,4 +356,36 @@ pub fn resolve(api: &mut Api, name: &str) -> Lookup {
     let ttl = if live.is_some() { config.positive_ttl() } else { config.negative_ttl() };
     api.cache_dns_answer(name, live, now + ttl);
     Lookup { answer: live, cached: false, stale_until: None, expires_at: now + ttl }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dashed_address_is_four_decimal_octets_as_an_address_prints_them() {
+        assert_eq!(dashed_address("10-244-3-2"), Some(Ipv4(u32::from_be_bytes([10, 244, 3, 2]))));
+        assert_eq!(dashed_address("0-0-0-0"), Some(Ipv4(0)));
+        assert_eq!(dashed_address("255-255-255-255"), Some(Ipv4(u32::MAX)));
+        for not in [
+            "",
+            "10-244-3",
+            "10-244-3-2-1",
+            "10-244-03-2",
+            "10-256-3-2",
+            "10--3-2",
+            "+1-2-3-4",
+            "a-b-c-d",
+            "1000-1-1-1",
+        ] {
+            assert_eq!(dashed_address(not), None, "{not:?}");
+        }
+        let name = |n: &'static str| service_name(n, "default", "cluster.local");
+        let ip = Ipv4(u32::from_be_bytes([10, 244, 3, 2]));
+        assert_eq!(
+            name("10-244-3-2.etcd.default.svc.cluster.local"),
+            Some(ServiceName::Endpoint { ip, service: "etcd" })
+        );
+        assert_eq!(name("etcd-0.etcd.default.svc.cluster.local"), None, "a pod's own name");
+    }
 }
