@@ -649,6 +649,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
                     patch("Service", "redis-svc", json!({"metadata": {"generateName": "redis-"}})),
                     // 12: a cluster IP may not change once set.
                     patch("Service", "redis-svc", json!({"spec": {"clusterIP": "10.96.0.10"}})),
+                    // 13: a label value has at most 63 characters, of any kind.
+                    patch("StatefulSet", "redis", json!({"metadata": {"labels": {"team": "c".repeat(64)}}})),
                 ]
             }),
         ),
@@ -665,7 +667,14 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 422, 405, 422], "{got:#?}");
+    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 422, 405, 422, 422], "{got:#?}");
+    assert_eq!(
+        got[13].2,
+        format!(
+            "StatefulSet \"redis\" is invalid: metadata.labels: Invalid value: \"{}\": must be no more than 63 characters",
+            "c".repeat(64)
+        )
+    );
     assert_eq!(
         got[12].2,
         "Service \"redis-svc\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.10\"}: may not change once set"

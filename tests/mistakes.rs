@@ -201,3 +201,60 @@ fn a_pod_whose_node_name_names_no_node_is_deleted_by_the_pod_gc_after_its_quaran
     ));
     assert_eq!(gc_deletions(&sim, "late-0"), ["1m", "2m", "3m", "4m"]);
 }
+
+/// A StatefulSet's name is checked as a name only, but its controller puts
+/// it in each pod's labels: `controller-revision-hash` is `<set>-<hash>`
+/// and `statefulset.kubernetes.io/pod-name` the pod's name, which is also
+/// its hostname, each at most 63 characters (kubernetes/kubernetes#64023).
+/// The rule, over every length of name: a set gets pods exactly when its
+/// revision's name and its pods' names fit; otherwise every create is
+/// refused as invalid, retried with the work queue's back-off, and a
+/// finding names the longest name that fits.
+#[test]
+fn a_statefulset_whose_name_leaves_no_room_for_its_pods_labels_never_gets_a_pod() {
+    let (sim, report) = run_file("statefulset-name-too-long");
+    let failed: Vec<_> = stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let long = "payments-ledger-reconciliation-postgres-primary-replicas";
+    let refusals: Vec<(u64, &str)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PodCreateInvalid { name, message } if name == &format!("{long}-0") => {
+                Some((r.at.as_millis(), message.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let times: Vec<u64> = refusals.iter().take(5).map(|(at, _)| *at).collect();
+    assert_eq!(times, [0, 5, 15, 35, 75], "the work queue's back-off: 5 ms doubling");
+    assert!(
+        refusals[0]
+            .1
+            .starts_with(&format!("Pod \"{long}-0\" is invalid: metadata.labels: Invalid value: \"{long}-"))
+    );
+    assert!(refusals[0].1.ends_with("\": must be no more than 63 characters"), "{}", refusals[0].1);
+    assert!(sim.world.pods.iter().all(|p| !p.name.starts_with(long)), "no pod of the long set exists");
+    let finding = report.findings.iter().find(|f| f.id == "pod-invalid").expect("a finding");
+    assert_eq!(finding.subject, format!("statefulset/{long}"));
+    assert!(finding.fix.contains("at most 52 characters"), "{}", finding.fix);
+
+    // Every length from 40 to 63: pods exactly when everything fits.
+    for length in 40..=63usize {
+        let name: String = "s".repeat(length);
+        let source = format!(
+            r#"Scenario(name: "n{length}", duration: "1m",
+  services: [(name: "svc", clusterIP: "None", selector: {{"app": "x"}})],
+  statefulsets: [(name: "{name}", serviceName: "svc", replicas: 1, template: (labels: {{"app": "x"}}, image: "nginx"))],
+)"#
+        );
+        let (sim, report) = run(&source);
+        let set = &sim.world.statefulsets[0];
+        let revision = &set.revisions.last().expect("a revision").name;
+        let fits = revision.len() <= 63 && length + 2 <= 63;
+        let created = sim.world.pods.iter().any(|p| p.name == format!("{name}-0"));
+        assert_eq!(created, fits, "{length} characters, revision {revision}");
+        assert_eq!(report.findings.iter().any(|f| f.id == "pod-invalid"), !fits, "{length}");
+    }
+}

@@ -21,6 +21,7 @@ use crate::world::{DnsRecord, World};
 mod custom;
 mod edits;
 mod nodes;
+pub mod validation;
 pub use edits::no_new_finalizers;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
 
@@ -29,6 +30,8 @@ pub use nodes::{out_of_service_taint, with_default_tolerations};
 pub enum ApiError {
     /// An object with that name exists (possibly terminating).
     AlreadyExists(String),
+    /// The object fails validation: the API server's whole message.
+    Invalid(String),
     /// The claim exists but is being deleted.
     ClaimBeingDeleted(String),
 }
@@ -37,6 +40,7 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ApiError::AlreadyExists(name) => write!(f, "object \"{name}\" already exists"),
+            ApiError::Invalid(message) => f.write_str(message),
             ApiError::ClaimBeingDeleted(name) => write!(f, "pvc {name} is being deleted"),
         }
     }
@@ -307,8 +311,14 @@ impl<'a> Api<'a> {
 
     // ----- pods -----------------------------------------------------------
 
-    /// Creates a pod, unless a live pod has the name.
+    /// Creates a pod, unless it is invalid (`validation`) or a live pod has the name.
     pub fn create_pod(&mut self, new: NewPod) -> Result<PodId, ApiError> {
+        let errors = validation::pod_errors(&new.labels, &new.hostname);
+        if !errors.is_empty() {
+            let message = validation::invalid("Pod", &new.name, &errors);
+            self.record(Event::PodCreateInvalid { name: new.name.clone(), message: message.clone() });
+            return Err(ApiError::Invalid(message));
+        }
         if self.world.pod_named(&new.name).is_some() {
             self.record(Event::PodCreateRejected { name: new.name.clone() });
             return Err(ApiError::AlreadyExists(new.name));

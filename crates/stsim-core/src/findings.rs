@@ -35,6 +35,7 @@ pub const IDS: &[&str] = &[
     "writes-lost",
     "pod-rejected",
     "node-name-unknown",
+    "pod-invalid",
 ];
 
 mod stuck;
@@ -72,7 +73,76 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(writes_lost(world));
     findings.extend(pods_rejected(world, trace));
     findings.extend(node_names_unknown(world, trace, end));
+    findings.extend(pods_invalid(world, trace));
     findings
+}
+
+/// Pods whose creates the API server refused as invalid (each name once).
+/// A StatefulSet's pods get labels and a hostname from its name that
+/// nothing checked when the set was created: `controller-revision-hash`
+/// (`<set>-<hash>`), `statefulset.kubernetes.io/pod-name` and the hostname
+/// (`<set>-<ordinal>`), each at most 63 characters. So a set whose name
+/// leaves no room for them never gets a pod, and its controller retries
+/// with back-off for ever (kubernetes/kubernetes#64023).
+fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
+    // By name: first refusal, count, last message.
+    let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
+    for record in &trace.records {
+        if let Event::PodCreateInvalid { name, message } = &record.event {
+            let entry = seen.entry(name.as_str()).or_insert((record.at, 0, message));
+            entry.1 += 1;
+            entry.2 = message;
+        }
+    }
+    seen.into_iter()
+        .map(|(name, (since, count, message))| {
+            let set = parse_pod_name(name).and_then(|(set, _)| {
+                world.statefulsets.iter().find(|s| s.removed_at.is_none() && s.name == set)
+            });
+            let (subject, why, fix) = match set {
+                Some(set) => {
+                    let revision = set.revisions.last().map_or("", |r| r.name.as_str());
+                    // The longest value the set's name puts in a pod: its
+                    // revision's name, or the pod's own (ordinals grow).
+                    let longest = revision.len().max(name.len());
+                    let shorter = set.name.len().saturating_sub(longest.saturating_sub(63));
+                    (
+                        format!("statefulset/{}", set.name),
+                        format!(
+                            " StatefulSet {} labels each pod controller-revision-hash={revision} (its \
+                             ControllerRevision's name: the set's name, a dash and a hash) and \
+                             statefulset.kubernetes.io/pod-name={name}, and makes the pod's name its hostname; \
+                             each is limited to 63 characters, and the set's own name ({} characters) was \
+                             never checked against that. Every retry is refused the same way, so the set never \
+                             has a pod.",
+                            set.name,
+                            set.name.len()
+                        ),
+                        format!(
+                            "Name the StatefulSet with at most {shorter} characters (a set's name cannot be \
+                             changed: create it anew under the shorter name and delete this one), so that its \
+                             revision label and its pods' names fit in 63 characters."
+                        ),
+                    )
+                }
+                None => (
+                    format!("pod/{name}"),
+                    String::new(),
+                    "Make the pod's labels and hostname valid: label values and hostnames are at most 63 \
+                     characters of the allowed form."
+                        .to_string(),
+                ),
+            };
+            Finding {
+                id: "pod-invalid",
+                subject,
+                since_ms: since.as_millis(),
+                summary: format!("{name} cannot be created: the API server refused it as invalid {count} time(s)"),
+                explanation: format!("The API server answers: {message}.{why}"),
+                fix,
+            }
+        })
+        .collect()
 }
 
 /// Pods whose `spec.nodeName` names no Node (each pod name once): the API

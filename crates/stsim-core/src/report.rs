@@ -682,6 +682,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodCreated { pod, revision } => {
                 n.pod_row(at_ms, *pod, cat(&["created at revision ", revision]), &|_| {})
             }
+            Event::PodCreateInvalid { name, message } => {
+                other("pod", name.clone().into(), cat(&["create refused (Invalid): ", message]))
+            }
             Event::PodCreateRejected { name } => other(
                 "pod",
                 name.clone().into(),

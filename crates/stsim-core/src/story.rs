@@ -72,6 +72,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     p.name, p.hostname, p.subdomain
                 )
             }
+            Event::PodCreateInvalid { name: _, message } => format!(
+                "The API server refuses the pod: {message}. The controller retries with back-off, and every retry \
+                 is refused the same way."
+            ),
             Event::PodCreateRejected { name } => format!(
                 "The controller cannot create {name}: a pod with that name still exists, and a StatefulSet runs \
                  at most one pod per identity."

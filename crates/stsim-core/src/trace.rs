@@ -181,6 +181,12 @@ pub enum Event {
     PodCreateRejected {
         name: String,
     },
+    /// A create was refused because the pod is invalid: the API server's
+    /// message (`Pod "web-0" is invalid: ...`).
+    PodCreateInvalid {
+        name: String,
+        message: String,
+    },
     /// The kubelet's admission refused the pod, which is now `Failed`:
     /// the admit handler's reason (`OutOfcpu`, `NodePorts`, ...) and the
     /// status message.
@@ -818,6 +824,9 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         }
         Event::PodCreateRejected { name } => {
             out.put("pod/").put(name).put("\tcreate-rejected\treason=AlreadyExists");
+        }
+        Event::PodCreateInvalid { name, message } => {
+            out.put("pod/").put(name).put("\tcreate-rejected\treason=Invalid message=").quoted(message);
         }
         Event::PodRejected { pod: id, reason, message } => {
             pod(out, *id);

@@ -99,6 +99,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "storage-class-mistakes",
     "node-name-skips-scheduler",
     "node-name-missing-node",
+    "statefulset-name-too-long",
     "service-name-missing",
     "service-selector-typo",
     "pod-ip-after-reboot",

@@ -286,7 +286,16 @@ fn metadata_write(
             };
             labels.push((key.clone(), value.to_string()));
         }
-        Some(labels.into_iter().collect::<crate::config::Labels>())
+        let labels: crate::config::Labels = labels.into_iter().collect();
+        let errors = crate::api::validation::label_errors(&labels);
+        if !errors.is_empty() {
+            return Err(WriteResult::failure(
+                422,
+                "Invalid",
+                crate::api::validation::invalid(kind, name, &errors),
+            ));
+        }
+        Some(labels)
     } else {
         None
     };
