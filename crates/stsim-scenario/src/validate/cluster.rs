@@ -199,13 +199,8 @@ impl Checker<'_, '_> {
                     "Required value: can not be empty",
                     Some(help.into()),
                 );
-            } else if !is_label_key(key) {
-                self.report(
-                    "invalid-value",
-                    &key_path,
-                    format!("Invalid value: {key:?}: {LABEL_KEY_MESSAGE}"),
-                    None,
-                );
+            } else {
+                self.label_key(&key_path, key);
             }
             keys.push((key_path, key.as_str()));
             let (mean_time_between, mean_duration, partition) =
@@ -243,13 +238,8 @@ impl Checker<'_, '_> {
             );
             return (0, label);
         }
-        if pool.rack_label.is_some() && !is_label_key(&label) {
-            self.report(
-                "invalid-value",
-                &label_path,
-                format!("Invalid value: {label:?}: {LABEL_KEY_MESSAGE}"),
-                None,
-            );
+        if pool.rack_label.is_some() {
+            self.label_key(&label_path, &label);
         }
         if [stsim_core::objects::labels::HOSTNAME, stsim_core::objects::labels::ZONE]
             .contains(&label.as_str())
@@ -464,7 +454,9 @@ impl Checker<'_, '_> {
                         zones: pool_zones,
                         taints: self
                             .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
-                        labels: pool.labels.clone().map(Labels::from).unwrap_or_default(),
+                        labels: self
+                            .label_map(&format!("{base}.labels"), pool.labels.as_ref())
+                            .unwrap_or_default(),
                         racks,
                         rack_label,
                         failures: pool

@@ -355,6 +355,29 @@ impl Checker<'_, '_> {
         u32::try_from(value).unwrap_or(default)
     }
 
+    /// A label key (apimachinery `IsQualifiedName`), wherever one is written.
+    fn label_key(&mut self, path: &str, key: &str) {
+        if !is_label_key(key) {
+            self.report("invalid-value", path, format!("Invalid value: {key:?}: {LABEL_KEY_MESSAGE}"), None);
+        }
+    }
+
+    /// A map of labels (or a selector's `matchLabels`) as the API server
+    /// validates one (`ValidateLabels`): each key a qualified name, each
+    /// value a label value. Returned as the model's labels either way.
+    fn label_map(&mut self, path: &str, raw: Option<&raw::RawLabels>) -> Option<Labels> {
+        let raw = raw?;
+        for (key, value) in raw {
+            let at = format!("{path}[{key:?}]");
+            self.label_key(&at, key);
+            if !is_label_value(value) {
+                let message = format!("Invalid value: {value:?}: {LABEL_VALUE_MESSAGE}");
+                self.report("invalid-value", &at, message, None);
+            }
+        }
+        Some(Labels::from(raw.clone()))
+    }
+
     fn dns_label(&mut self, path: &str, name: &str) {
         if name.is_empty() {
             self.report("invalid-value", path, "Required value: a name is required", None);

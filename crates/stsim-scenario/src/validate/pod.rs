@@ -122,10 +122,8 @@ impl Checker<'_, '_> {
             0,
             None,
         );
-        let labels = template
-            .labels
-            .clone()
-            .map(Labels::from)
+        let labels = self
+            .label_map(&format!("{base}.labels"), template.labels.as_ref())
             .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
         // Any nodeName is accepted, as the API server accepts it: a name no
         // Node has leaves the pod unrun until the pod GC deletes it (a
@@ -151,7 +149,9 @@ impl Checker<'_, '_> {
             pre_stop,
             init_containers,
             termination_grace_period: seconds(grace),
-            node_selector: template.node_selector.clone().map(Labels::from).unwrap_or_default(),
+            node_selector: self
+                .label_map(&format!("{base}.nodeSelector"), template.node_selector.as_ref())
+                .unwrap_or_default(),
             affinity: template
                 .affinity
                 .as_ref()
@@ -296,7 +296,12 @@ impl Checker<'_, '_> {
         );
         PodAffinityTerm {
             label_selector: LabelSelector {
-                match_labels: term.label_selector.match_labels.clone().map(Labels::from).unwrap_or_default(),
+                match_labels: self
+                    .label_map(
+                        &format!("{path}.labelSelector.matchLabels"),
+                        term.label_selector.match_labels.as_ref(),
+                    )
+                    .unwrap_or_default(),
                 match_expressions,
             },
             topology_key: term.topology_key.clone(),
@@ -471,7 +476,9 @@ impl Checker<'_, '_> {
                 Some(raw::NodeInclusionPolicy::Ignore) => NodeInclusionPolicy::Ignore,
             };
             let label_selector = constraint.label_selector.as_ref().map(|selector| LabelSelector {
-                match_labels: selector.match_labels.clone().map(Labels::from).unwrap_or_default(),
+                match_labels: self
+                    .label_map(&format!("{at}.labelSelector.matchLabels"), selector.match_labels.as_ref())
+                    .unwrap_or_default(),
                 match_expressions: self.requirements(
                     &format!("{at}.labelSelector.matchExpressions"),
                     selector.match_expressions.as_deref().unwrap_or_default(),
@@ -511,14 +518,7 @@ impl Checker<'_, '_> {
         }
         for (j, key) in keys.iter().enumerate() {
             let at = format!("{path}[{j}]");
-            if !is_label_key(key) {
-                self.report(
-                    "invalid-value",
-                    &at,
-                    format!("Invalid value: {key:?}: {LABEL_KEY_MESSAGE}"),
-                    None,
-                );
-            }
+            self.label_key(&at, key);
             let in_selector = selector.is_some_and(|s| {
                 s.match_labels.contains_key(key) || s.match_expressions.iter().any(|e| &e.key == key)
             });

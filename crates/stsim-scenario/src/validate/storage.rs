@@ -122,7 +122,7 @@ impl Checker<'_, '_> {
             out.push(PersistentVolumeClaimConfig {
                 name: claim.name.clone(),
                 uid: claim.uid.clone(),
-                labels: claim.labels.clone().map(Labels::from).unwrap_or_default(),
+                labels: self.label_map(&format!("{path}.labels"), claim.labels.as_ref()).unwrap_or_default(),
                 // The DefaultStorageClass admission plugin fills in the
                 // default class when none is named; `""` asks for none.
                 storage_class_name: match claim.storage_class_name.as_deref() {

@@ -94,7 +94,9 @@ impl Checker<'_, '_> {
 
     /// Label keys set or removed by hand must be label keys, and not both.
     fn label_edits(&mut self, do_path: &str, labels: &Option<raw::RawLabels>, remove: &Option<Vec<String>>) {
+        self.label_map(&format!("{do_path}.labels"), labels.as_ref());
         for (j, key) in remove.iter().flatten().enumerate() {
+            self.label_key(&format!("{do_path}.removeLabels[{j}]"), key);
             if labels.as_ref().is_some_and(|l| l.contains_key(key)) {
                 let message = format!("Invalid value: {key:?}: the label is both set and removed");
                 self.report("invalid-value", &format!("{do_path}.removeLabels[{j}]"), message, None);
@@ -391,7 +393,7 @@ impl Checker<'_, '_> {
                     let path = format!("{do_path}.template");
                     let patch = TemplatePatch {
                         image: template.image.clone(),
-                        labels: template.labels.clone().map(Labels::from),
+                        labels: self.label_map(&format!("{path}.labels"), template.labels.as_ref()),
                         requests: template
                             .resources
                             .as_ref()
@@ -560,9 +562,10 @@ impl Checker<'_, '_> {
                     let storage_bytes = self.size(&format!("{do_path}.storage"), storage);
                     let access_modes =
                         self.access_modes(&format!("{do_path}.accessModes"), access_modes.as_deref());
+                    let labels = self.label_map(&format!("{do_path}.labels"), labels.as_ref());
                     Some(Action::CreatePvc {
                         name: name.clone(),
-                        labels: labels.clone().map(Labels::from).unwrap_or_default(),
+                        labels: labels.unwrap_or_default(),
                         storage_bytes,
                         storage_class: storage_class_name.clone(),
                         access_modes,
@@ -590,9 +593,10 @@ impl Checker<'_, '_> {
                         );
                     }
                     let ports = ports.as_ref().map(|ports| self.service_ports(&do_path, ports));
+                    let selector = self.label_map(&format!("{do_path}.selector"), selector.as_ref());
                     Some(Action::UpdateService {
                         service: service.clone(),
-                        selector: selector.clone().map(Labels::from),
+                        selector,
                         ports,
                         publish_not_ready_addresses: *publish_not_ready_addresses,
                     })
@@ -644,7 +648,9 @@ impl Checker<'_, '_> {
                         revision_history_limit: int(self, "revisionHistoryLimit", *revision_history_limit),
                         retention,
                         service_name: service_name.clone(),
-                        selector: selector.clone().map(|s| LabelSelector::from_labels(s.into())),
+                        selector: self
+                            .label_map(&format!("{do_path}.selector"), selector.as_ref())
+                            .map(LabelSelector::from_labels),
                         pod_management_policy: pod_management_policy.map(|p| match p {
                             raw::PodManagementPolicy::OrderedReady => PodManagementPolicy::OrderedReady,
                             raw::PodManagementPolicy::Parallel => PodManagementPolicy::Parallel,

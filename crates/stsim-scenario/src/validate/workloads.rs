@@ -63,7 +63,9 @@ impl Checker<'_, '_> {
             out.push(PodDisruptionBudgetConfig {
                 name: budget.name.clone(),
                 selector: LabelSelector {
-                    match_labels: budget.selector.clone().into(),
+                    match_labels: self
+                        .label_map(&format!("{base}.selector"), Some(&budget.selector))
+                        .unwrap_or_default(),
                     match_expressions: self.requirements(&format!("{base}.selectorExpressions"), expressions),
                 },
                 budget: budget_value.unwrap_or(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))),
@@ -95,7 +97,9 @@ impl Checker<'_, '_> {
             out.push(ServiceConfig {
                 name: service.name.clone(),
                 headless: service.cluster_ip.as_deref().unwrap_or("None") == "None",
-                selector: service.selector.clone().into(),
+                selector: self
+                    .label_map(&format!("{base}.selector"), Some(&service.selector))
+                    .unwrap_or_default(),
                 publish_not_ready_addresses: service.publish_not_ready_addresses.unwrap_or(false),
                 ports,
             });
@@ -195,7 +199,7 @@ impl Checker<'_, '_> {
         expressions: Option<&[raw::NodeSelectorRequirement]>,
         labels: &Labels,
     ) -> LabelSelector {
-        let selector = selector.map(|s| Labels::from(s.clone()));
+        let selector = self.label_map(&format!("{base}.selector"), selector);
         let selector = selector.as_ref();
         let match_expressions =
             self.requirements(&format!("{base}.selectorExpressions"), expressions.unwrap_or_default());
