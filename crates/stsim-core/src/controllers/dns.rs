@@ -340,7 +340,11 @@ pub fn resolve(api: &mut Api, name: &str) -> Lookup {
     let now = api.now;
     let world = api.world();
     let live = world.dns.get(name).map(|record| record.ip).or_else(|| {
-        // Not a pod's own record: it may be an endpoint's dashed name.
+        // Not a pod's own record: it may be an endpoint's dashed name (which
+        // starts with a digit; most names that miss do not).
+        if !name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
         match service_name(name, &world.namespace, &world.cluster_domain) {
             Some(ServiceName::Endpoint { ip, service }) => endpoint_answer(world, ip, service),
             _ => None,
