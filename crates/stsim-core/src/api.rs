@@ -286,7 +286,9 @@ impl<'a> Api<'a> {
         let names: Vec<String> = world
             .services_selecting(labels)
             .into_iter()
-            .map(|service| world.service_fqdn(&world.service(service).name))
+            .map(|service| &world.service(service).name)
+            .filter(|service| world.apps.watches_service(service))
+            .map(|service| world.service_fqdn(service))
             .collect();
         let mut touched = false;
         for name in names {

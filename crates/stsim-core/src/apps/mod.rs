@@ -586,10 +586,11 @@ pub struct Apps {
     /// SRV answers, which change with any record under it). Only looked
     /// up, never listed, so the hash order is not observed.
     watchers: rustc_hash::FxHashMap<String, Vec<usize>>,
-    /// Whether any application looked up a Service-level name (a Service's
-    /// own name, an SRV name, an endpoint's dashed name): only then does a
-    /// change to a pod that a Service selects concern them (`Api::selected_pod_changed`).
-    service_watched: bool,
+    /// The Services one of whose Service-level names (its own name, an SRV
+    /// name, an endpoint's dashed name) some application looked up: only a
+    /// change to a pod that one of these selects concerns the applications
+    /// (`Api::selected_pod_changed`). Only looked up.
+    services_watched: BTreeSet<String>,
     /// By node: the applications with processes there, and how many.
     on_node: BTreeMap<NodeId, BTreeMap<usize, u32>>,
 }
@@ -678,7 +679,11 @@ impl Apps {
     }
     /// Whether any application looked a Service-level name up yet.
     pub fn watches_services(&self) -> bool {
-        self.service_watched
+        !self.services_watched.is_empty()
+    }
+    /// Whether any application looked up a Service-level name of `service`.
+    pub fn watches_service(&self, service: &str) -> bool {
+        self.services_watched.contains(service)
     }
     /// Application `app` looked `key` up (see `watchers`); whether that
     /// is new.
@@ -928,19 +933,21 @@ pub(crate) fn watch(api: &mut Api, wake: &Wake, name: &str) {
     // A Service-level name changes with the pods its Service selects: the
     // application watches the Service's own name too, which such a change
     // touches (`Api::selected_pod_changed`).
+    use crate::controllers::dns::ServiceName;
     let world = &*api.world;
-    let service = match crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain) {
-        None => return,
-        Some(crate::controllers::dns::ServiceName::Service { .. }) => None,
-        Some(
-            crate::controllers::dns::ServiceName::Srv { service, .. }
-            | crate::controllers::dns::ServiceName::Endpoint { service, .. },
-        ) => Some(world.service_fqdn(service)),
-    };
-    api.world.apps.service_watched = true;
-    if let Some(service) = service {
-        api.world.apps.watch(&service, wake.app);
+    let (service, own_name) =
+        match crate::controllers::dns::service_name(name, &world.namespace, &world.cluster_domain) {
+            None => return,
+            Some(ServiceName::Service { service }) => (service, None),
+            Some(ServiceName::Srv { service, .. } | ServiceName::Endpoint { service, .. }) => {
+                (service, Some(world.service_fqdn(service)))
+            }
+        };
+    let service = service.to_string();
+    if let Some(own_name) = own_name {
+        api.world.apps.watch(&own_name, wake.app);
     }
+    api.world.apps.services_watched.insert(service);
 }
 
 /// Looks at the applications due for a look, in order: the `Apps` event.
