@@ -17,6 +17,10 @@
 //! queueing hints of the plugins that rejected each waiting pod; with it
 //! off, the scheduling queue's own pre-filter picks the pods to move
 //! (`AssignedPodAdded`). Early 1.28 patches are modelled as off.
+//!
+//! `RelaxedServiceNameValidation` (KEP-5311): a Service's name may be any
+//! RFC 1123 label, a leading digit included, instead of an RFC 1035 one;
+//! alpha and off in 1.34, beta and on in 1.36, stable in 1.37.
 
 use serde::Serialize;
 use std::fmt;
@@ -67,8 +71,12 @@ impl fmt::Display for Version {
 }
 
 /// Feature gates the model knows, by their Kubernetes names.
-pub const KNOWN_GATES: &[&str] =
-    &["MaxUnavailableStatefulSet", "SchedulerPopFromBackoffQ", "SchedulerQueueingHints"];
+pub const KNOWN_GATES: &[&str] = &[
+    "MaxUnavailableStatefulSet",
+    "RelaxedServiceNameValidation",
+    "SchedulerPopFromBackoffQ",
+    "SchedulerQueueingHints",
+];
 
 /// The behaviours in force for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,6 +92,8 @@ pub struct Features {
     /// `SchedulerPopFromBackoffQ`: with the active queue empty, the
     /// scheduler pops pods still backing off (`world::Waiting::retry_at`).
     pub scheduler_pop_from_backoff_q: bool,
+    /// `RelaxedServiceNameValidation`: a Service's name may start with a digit.
+    pub relaxed_service_name_validation: bool,
 }
 
 impl Features {
@@ -99,6 +109,7 @@ impl Features {
             scheduler_queueing_hints: version.minor >= 32,
             // Beta and on by default from 1.33 (feature-gates docs).
             scheduler_pop_from_backoff_q: version.minor >= 33,
+            relaxed_service_name_validation: version.minor >= 36,
         }
     }
 
@@ -108,6 +119,7 @@ impl Features {
             "MaxUnavailableStatefulSet" => self.max_unavailable_statefulset = on,
             "SchedulerQueueingHints" => self.scheduler_queueing_hints = on,
             "SchedulerPopFromBackoffQ" => self.scheduler_pop_from_backoff_q = on,
+            "RelaxedServiceNameValidation" => self.relaxed_service_name_validation = on,
             _ => {}
         }
         self
@@ -152,6 +164,15 @@ mod tests {
         );
     }
 
+    #[test]
+    fn service_names_may_start_with_a_digit_from_1_36() {
+        let relaxed = |minor| Features::for_version(Version::new(minor, 0)).relaxed_service_name_validation;
+        assert!(!relaxed(24) && !relaxed(35));
+        assert!(relaxed(36) && relaxed(37));
+        let gated =
+            Features::for_version(Version::new(34, 0)).with_gate("RelaxedServiceNameValidation", true);
+        assert!(gated.relaxed_service_name_validation);
+    }
     #[test]
     fn versions_read_like_kubectl_prints_them() {
         assert_eq!(Version::parse("v1.28.7"), Some(Version::new(28, 7)));

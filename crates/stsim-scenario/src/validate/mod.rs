@@ -556,6 +556,7 @@ impl Checker<'_, '_> {
                 self.report("invalid-value", &format!("featureGates.{gate}"), message, Some(help));
             }
         }
+        self.service_names_for_release(raw.services.as_deref().unwrap_or_default(), kubernetes, &features);
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),

@@ -75,6 +75,34 @@ impl Checker<'_, '_> {
         out
     }
 
+    /// Before `RelaxedServiceNameValidation` a Service's name is an RFC 1035
+    /// label: it must start with a letter (`ValidateServiceName`).
+    pub(super) fn service_names_for_release(
+        &mut self,
+        services: &[raw::Service],
+        release: stsim_core::features::Version,
+        features: &stsim_core::features::Features,
+    ) {
+        if features.relaxed_service_name_validation {
+            return;
+        }
+        for (i, service) in services.iter().enumerate() {
+            if service.name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+                let message = format!(
+                    "Invalid value: {:?}: a DNS-1035 label must consist of lower case alphanumeric characters or \
+                     '-', start with an alphabetic character, and end with an alphanumeric character (e.g. \
+                     'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+                    service.name
+                );
+                let help = format!(
+                    "Kubernetes {release} wants a Service's name to start with a letter; from 1.36 it may start \
+                     with a digit (RelaxedServiceNameValidation, which 1.34 and 1.35 can turn on)"
+                );
+                self.report("invalid-value", &format!("services[{i}].name"), message, Some(help));
+            }
+        }
+    }
+
     pub(super) fn services(&mut self, services: &[raw::Service]) -> Vec<ServiceConfig> {
         let mut items = Vec::new();
         let mut out = Vec::new();
