@@ -1344,3 +1344,41 @@ fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
         "2025-01-01T00:02:00Z"
     );
 }
+
+/// A pod an operator creates is validated as any create is: a label value
+/// over 63 characters is refused with the API server's 422 (and a refusal
+/// by the API server's own pod validation is a 422 too, not taken for a
+/// name already in use).
+#[test]
+fn an_operator_creating_an_invalid_pod_gets_the_api_servers_422() {
+    let long = "v".repeat(64);
+    let create = move |_: &View| {
+        vec![
+            OperatorAction::Create {
+                object: json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "debug", "labels": {"team": long.clone()}},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]}}),
+            },
+            OperatorAction::Create {
+                object: json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "debug-2"},
+                "spec": {"hostname": "h".repeat(64), "containers": [{"name": "c", "image": "busybox"}]}}),
+            },
+        ]
+    };
+    let (sim, seen, _) = run("", vec![(60_000, Box::new(create))], None);
+    let got = answers(&seen, 60_000);
+    assert_eq!(got[0].0, 422, "{got:?}");
+    let refused =
+        format!("Pod \"debug\" is invalid: metadata.labels: Invalid value: \"{}\": ", "v".repeat(64));
+    assert!(got[0].2.starts_with(&refused), "{}", got[0].2);
+    assert_eq!(got[1].0, 422, "{got:?}");
+    assert_eq!(
+        got[1].2,
+        format!(
+            "Pod \"debug-2\" is invalid: spec.hostname: Invalid value: \"{}\": must be no more than 63 characters",
+            "h".repeat(64)
+        )
+    );
+    assert!(sim.world.pods.iter().all(|p| !p.name.starts_with("debug")));
+}

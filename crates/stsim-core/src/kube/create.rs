@@ -305,6 +305,7 @@ pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) ->
             api.world.pod_mut(id).spec_object = Some(Box::new(written));
             warned(finish(api, ObjRef::Pod(id), meta), &ignored)
         }
+        Err(crate::api::ApiError::Invalid(message)) => WriteResult::failure(422, "Invalid", message),
         Err(_) => already_exists("pods", name),
     }
 }
