@@ -270,11 +270,11 @@ impl<'a> Api<'a> {
     /// A pod that Services select changed (or, with `old`, stopped being
     /// selected by those labels): their own names', SRV names' and dashed
     /// endpoint names' answers are worked out from the pods they select, so
-    /// they may change without any record changing, as when a terminating pod whose subdomain is
-    /// another Service's finishes while this one publishes not-ready
-    /// addresses. The applications that looked those names up are looked
-    /// at again, on their own clock: a cached answer then tells them when
-    /// it expires (`Lookup::stale_until`).
+    /// they may change without any record changing, as when a terminating
+    /// pod whose subdomain is another Service's finishes while this one
+    /// publishes not-ready addresses. The applications that looked those
+    /// names up are looked at again, on their own clock: a cached answer
+    /// then tells them when it expires (`Lookup::stale_until`).
     pub(crate) fn selected_pod_changed(&mut self, pod: PodId, old: Option<&crate::config::Labels>) {
         if !self.world.apps.watches_services() {
             return;
