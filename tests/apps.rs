@@ -34,6 +34,11 @@ fn intervals(report: &Report) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The breakage of the application of set `name`, in a report of several.
+fn by_name(report: &Report, name: &str) -> AppBreakage {
+    report.breakage.iter().find(|b| b.app == name).expect("an application").clone()
+}
+
 fn codes(report: &Report) -> Vec<String> {
     app(report).intervals.iter().map(|i| i.code.clone()).collect()
 }
@@ -837,9 +842,6 @@ fn deleting_the_service_breaks_the_same_way_and_the_json_report_says_so() {
 /// management policy, or only publishNotReadyAddresses, changes the outcome.
 #[test]
 fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
-    let by_name = |report: &Report, name: &str| {
-        report.breakage.iter().find(|b| b.app == name).expect("an application").clone()
-    };
     let (sim, report) = run_config(config("etcd-srv-discovery"));
     let ordered = by_name(&report, "ordered");
     assert_eq!(ordered.health, "DEGRADED");
@@ -903,9 +905,6 @@ fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
 /// cluster is the set's own.
 #[test]
 fn a_client_pod_with_the_members_label_is_an_etcd_member_that_never_starts() {
-    let by_name = |report: &Report, name: &str| {
-        report.breakage.iter().find(|b| b.app == name).expect("an application").clone()
-    };
     let source = scenario_file("etcd-srv-phantom-member");
     let (sim, report) = run(&source);
     let failed: Vec<_> = stsim_core::expect::check(&sim, &report).into_iter().filter(|v| !v.passed).collect();

@@ -823,10 +823,19 @@ fn phantom_member(world: &crate::world::World, app: &App, member: &str) -> Optio
     let set = app.current_set(world);
     let service = set.spec.service_name.clone();
     let address = ip.to_string();
-    let selected = world.service_named(&service).map(|s| world.pods_selected_by(&world.service(s).selector));
+    let peers = world.service_named(&service).map(|s| world.service(s));
+    let selected = peers.map(|s| world.pods_selected_by(&s.selector));
     let live = selected.into_iter().flatten().map(|id| world.pod(id)).find(|p| p.status.pod_ip == Some(ip));
-    // Gone since: the last pod that had the address (an explanation, not a hot path).
-    let pod = live.or_else(|| world.pods.iter().rev().map(|p| &**p).find(|p| p.status.pod_ip == Some(ip)));
+    // Gone since: the last pod the Service selects that had the address (an
+    // address is reused, so not any pod's; an explanation, not a hot path).
+    let pod = live.or_else(|| {
+        world
+            .pods
+            .iter()
+            .rev()
+            .map(|p| &**p)
+            .find(|p| p.status.pod_ip == Some(ip) && peers.is_some_and(|s| s.selects(&p.labels)))
+    });
     let who = match pod {
         Some(p) if p.exists() => format!("pod {} ({address})", p.name),
         Some(p) => format!("pod {} ({address}, since deleted)", p.name),
