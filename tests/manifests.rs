@@ -332,6 +332,25 @@ fn a_helm_template_stream_runs_and_names_what_it_skipped() {
     );
 }
 
+/// A CSINode's `allocatable.count` is its Node's attach limit for that
+/// driver (a driver without a count has none); a CSINode must have its Node.
+#[test]
+fn a_csinode_limits_the_volumes_its_node_attaches() {
+    let (report, warning) = simulate(&["csinode-attach-limit.yaml"], "start");
+    assert_eq!(warning, None, "nodeID and topologyKeys say nothing the model uses");
+    assert_eq!(report.statefulsets[0].status.ready_replicas, 2);
+    let pending: Vec<&str> =
+        report.pods.iter().filter(|p| p.state.status == "Pending").map(|p| p.name.as_str()).collect();
+    assert_eq!(pending, ["db-2"]);
+    let source = std::fs::read_to_string(example("csinode-attach-limit.yaml")).unwrap();
+    let orphan = source.replacen("name: aks-nodepool1-0\nspec:", "name: aks-nodepool1-9\nspec:", 1);
+    assert_ne!(orphan, source);
+    let errors = stsim_scenario::parse_manifests(&[("c.yaml".into(), orphan)], "start").err().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("no Node named \"aks-nodepool1-9\""), "{}", errors[0].message);
+    assert_eq!(errors[0].line, 19);
+}
+
 #[test]
 fn a_kubectl_get_list_reads_as_the_objects_it_holds() {
     let (report, warning) = simulate(&["kubectl-get-list.yaml"], "start");

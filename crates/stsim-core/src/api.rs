@@ -429,6 +429,9 @@ impl<'a> Api<'a> {
         for port in ports {
             *n.used_ports.entry(port).or_default() += 1;
         }
+        if !n.volume_attach_limits.is_empty() {
+            n.volume_pods.insert(pod);
+        }
         self.world.refresh_node_fit(node);
     }
 
@@ -455,6 +458,7 @@ impl<'a> Api<'a> {
                 }
             }
         }
+        n.volume_pods.remove(&pod);
         self.world.refresh_node_fit(node);
     }
 

@@ -384,6 +384,11 @@ pub struct NodePoolConfig {
     pub maintenance: Option<MaintenanceConfig>,
     /// The kubelet's graceful node shutdown settings on the pool's nodes.
     pub shutdown: ShutdownGrace,
+    /// How many volumes of each CSI driver one node can attach, as the
+    /// driver reports it (`CSINode.spec.drivers[].allocatable.count`), by
+    /// driver name; a driver not listed has no limit. The scheduler's
+    /// NodeVolumeLimits filter keeps to it.
+    pub volume_attach_limits: std::collections::BTreeMap<String, u32>,
 }
 
 /// The kubelet's graceful node shutdown (`shutdownGracePeriod`,

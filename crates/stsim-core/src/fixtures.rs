@@ -30,6 +30,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             failures: None,
             maintenance: None,
             shutdown: Default::default(),
+            volume_attach_limits: Default::default(),
         }],
         storage_classes: vec![StorageClassConfig {
             name: "gp3".into(),

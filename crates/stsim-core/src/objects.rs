@@ -240,6 +240,13 @@ pub struct Node {
     /// When the kubelet began stopping the critical pods, after the
     /// regular ones (cleared with `shutting_down`).
     pub critical_shutdown: Option<SimTime>,
+    /// Volumes of each CSI driver the node can attach (its CSINode's
+    /// `allocatable.count`, from its pool), by driver; empty: no limit.
+    pub volume_attach_limits: Vec<(String, u32)>,
+    /// With attach limits: the pods the scheduler counts on the node
+    /// (assigned, bound or assumed, and not finished; `pod_count`'s pods),
+    /// whose volumes NodeVolumeLimits counts. Kept only for such nodes.
+    pub volume_pods: BTreeSet<PodId>,
 }
 
 impl Node {
@@ -772,6 +779,37 @@ pub struct StorageClass {
     pub local: bool,
     pub is_default: bool,
     pub allow_volume_expansion: bool,
+}
+
+impl StorageClass {
+    /// The CSI driver whose volumes the class provisions, by which a node's
+    /// attach limits count them: the provisioner, or for an in-tree
+    /// provisioner the CSI driver it migrated to (CSI migration's
+    /// `GetCSINameFromInTreeName`, on for all of these since 1.25 or
+    /// earlier). `None` for local volumes (no CSI driver attaches them).
+    pub fn csi_driver(&self) -> Option<&str> {
+        if self.local {
+            return None;
+        }
+        csi_driver_of(&self.provisioner)
+    }
+}
+
+/// The CSI driver of provisioner `name`: in-tree provisioners by the driver
+/// they migrated to, `kubernetes.io/no-provisioner` (static local volumes)
+/// none, any other as named.
+pub fn csi_driver_of(name: &str) -> Option<&str> {
+    Some(match name {
+        "kubernetes.io/no-provisioner" => return None,
+        "kubernetes.io/aws-ebs" => "ebs.csi.aws.com",
+        "kubernetes.io/gce-pd" => "pd.csi.storage.gke.io",
+        "kubernetes.io/azure-disk" => "disk.csi.azure.com",
+        "kubernetes.io/azure-file" => "file.csi.azure.com",
+        "kubernetes.io/cinder" => "cinder.csi.openstack.org",
+        "kubernetes.io/vsphere-volume" => "csi.vsphere.vmware.com",
+        "kubernetes.io/portworx-volume" => "pxd.portworx.com",
+        other => other,
+    })
 }
 
 #[derive(Debug, Clone)]

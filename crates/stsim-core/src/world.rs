@@ -136,6 +136,7 @@ impl Plugins {
     pub const VOLUME_BINDING: Plugins = Plugins(1 << 5);
     pub const POD_TOPOLOGY_SPREAD: Plugins = Plugins(1 << 6);
     pub const INTER_POD_AFFINITY: Plugins = Plugins(1 << 7);
+    pub const NODE_VOLUME_LIMITS: Plugins = Plugins(1 << 8);
 
     pub fn with(self, other: Plugins) -> Plugins {
         Plugins(self.0 | other.0)
@@ -216,6 +217,8 @@ impl NodeFit {
     pub const FILTER_TAINTS: u32 = 2;
     /// Any taint: the score must look for `PreferNoSchedule` ones.
     pub const TAINTS: u32 = 4;
+    /// CSI attach limits: NodeVolumeLimits must count the node's volumes.
+    pub const VOLUME_LIMITS: u32 = 8;
 
     pub fn of(node: &Node) -> NodeFit {
         let filter_taints = node
@@ -226,6 +229,7 @@ impl NodeFit {
             (node.unschedulable, NodeFit::UNSCHEDULABLE),
             (filter_taints, NodeFit::FILTER_TAINTS),
             (!node.taints.is_empty(), NodeFit::TAINTS),
+            (!node.volume_attach_limits.is_empty(), NodeFit::VOLUME_LIMITS),
         ]
         .iter()
         .filter(|(set, _)| *set)
@@ -332,6 +336,9 @@ pub struct World {
     pub scheduler_tree: crate::controllers::scheduler::NodeTree,
     /// Bumped whenever a Node object is created or deleted.
     pub node_set_version: u64,
+    /// Whether any node ever had CSI attach limits: only then does the
+    /// scheduler work out which of a pod's volumes count against them.
+    pub volume_limits: bool,
     /// Running container processes of each StatefulSet identity (set, ordinal).
     pub identity_processes: BTreeMap<(StsId, u32), Vec<PodId>>,
     /// Every time two processes ran as one identity.
@@ -435,6 +442,7 @@ impl World {
             room_changes: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
+            volume_limits: false,
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),
             open_violations: BTreeMap::new(),
@@ -680,7 +688,10 @@ impl World {
             shutdown: pool.shutdown,
             shutting_down: None,
             critical_shutdown: None,
+            volume_attach_limits: pool.volume_attach_limits.iter().map(|(d, n)| (d.clone(), *n)).collect(),
+            volume_pods: BTreeSet::new(),
         });
+        self.volume_limits |= !pool.volume_attach_limits.is_empty();
         self.refresh_node_fit(id);
         self.node_set_version += 1;
         id

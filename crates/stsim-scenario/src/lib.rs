@@ -128,6 +128,7 @@ pub fn parse_scenario_within(
             }
         }
     }
+    manifest::finish(&mut collected, base);
     if let (Some(own), Some((theirs, loc))) = (&scenario.namespace, &collected.namespace)
         && own != theirs
     {
@@ -213,6 +214,7 @@ pub fn import_manifests(
     for (label, source) in files {
         manifest::read_file(source, label, manifest::Base::default(), &mut collected);
     }
+    manifest::finish(&mut collected, manifest::Base::default());
     // The same checks as simulating them.
     parse_manifests(files, story)?;
     let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
@@ -245,6 +247,7 @@ pub fn parse_manifests_within(
     for (label, source) in files {
         manifest::read_file(source, label, manifest::Base::default(), &mut collected);
     }
+    manifest::finish(&mut collected, manifest::Base::default());
     let first = files.first().map_or_else(String::new, |f| f.0.clone());
     if collected.errors.is_empty() && collected.statefulsets.is_empty() {
         let help = "stsim simulates StatefulSets; give a file with `kind: StatefulSet` (apiVersion apps/v1)";

@@ -665,6 +665,20 @@ pub struct NodePool {
     /// The kubelet's `shutdownGracePeriodCriticalPods`.
     #[serde(default)]
     pub shutdown_grace_period_critical_pods: Option<String>,
+    /// How many volumes of each CSI driver one node can attach (its
+    /// CSINode's `spec.drivers[].allocatable.count`); unlisted drivers: no limit.
+    #[serde(default)]
+    pub volume_attach_limits: Option<Vec<VolumeAttachLimit>>,
+}
+
+/// One CSI driver's attach limit on each node of a pool.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "VolumeAttachLimit", deny_unknown_fields, rename_all = "camelCase")]
+pub struct VolumeAttachLimit {
+    /// The CSI driver's name, as a StorageClass's `provisioner` names it (`ebs.csi.aws.com`).
+    pub driver: String,
+    /// How many of its volumes one node can attach at once.
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

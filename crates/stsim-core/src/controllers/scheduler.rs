@@ -12,7 +12,8 @@
 //! taint the pod does not tolerate), NodeAffinity (`nodeSelector` and
 //! required node affinity), NodePorts (a host port taken on the node),
 //! NodeResourcesFit (pod count, CPU, memory: every
-//! shortfall is a reason), VolumeBinding (a bound volume's node affinity:
+//! shortfall is a reason), NodeVolumeLimits (a node's CSI attach limits,
+//! counting the volumes of the pods on it), VolumeBinding (a bound volume's node affinity:
 //! its zone, or the node of a local volume), PodTopologySpread (the pod's
 //! `DoNotSchedule` constraints: a node without the topology key, or one
 //! whose domain would exceed `maxSkew`; see `spread`), InterPodAffinity (the
@@ -82,7 +83,11 @@ mod reason {
         "node(s) didn't match pod topology spread constraints (missing required label)";
     pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
+    pub const MAX_VOLUME_COUNT: &str = "node(s) exceed max volume count";
 }
+
+/// NodeVolumeLimits' reason (`ErrReasonMaxVolumeCountExceeded`).
+pub const MAX_VOLUME_COUNT: &str = reason::MAX_VOLUME_COUNT;
 
 /// Messages that changed between releases.
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +136,7 @@ impl Rejection<'_> {
                 reason::UNSCHEDULABLE => Plugins::NODE_UNSCHEDULABLE,
                 reason::NODE_AFFINITY => Plugins::NODE_AFFINITY,
                 reason::NODE_PORTS => Plugins::NODE_PORTS,
+                reason::MAX_VOLUME_COUNT => Plugins::NODE_VOLUME_LIMITS,
                 reason::VOLUME_AFFINITY | reason::VOLUME_AFFINITY_OLD => Plugins::VOLUME_BINDING,
                 reason::SPREAD | reason::SPREAD_LABEL => Plugins::POD_TOPOLOGY_SPREAD,
                 reason::ANTI_AFFINITY | reason::EXISTING_ANTI_AFFINITY | reason::AFFINITY => {
@@ -332,6 +338,72 @@ struct Cycle<'a> {
     /// Whether a filter needs more of a node than its `NodeFit`: its labels
     /// (node affinity, inter-pod terms, spread constraints) or its host ports.
     reads_node: bool,
+    /// The pod's volumes that count against a node's attach limits, by CSI
+    /// driver (NodeVolumeLimits' `newVolumes`); computed only when some
+    /// node has limits.
+    volumes: BTreeSet<(&'a str, AttachedVolume)>,
+}
+
+/// A volume as NodeVolumeLimits tells volumes apart: a bound claim by its
+/// volume (two pods sharing it count it once), an unbound one by the claim
+/// (the plugin's made-up handle for a volume still to be provisioned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum AttachedVolume {
+    Bound(PvId),
+    Unbound(PvcId),
+}
+
+/// The CSI driver and identity of the volume of claim `name`, if it counts
+/// against attach limits (`filterAttachableVolumes`, `getCSIDriverInfo`):
+/// a bound claim by its volume's class, an unbound one by its own class; a
+/// claim that does not exist, has no class or a local one does not count.
+fn attachable_volume<'a>(world: &'a World, name: &str) -> Option<(&'a str, AttachedVolume)> {
+    let pvc = world.pvc(world.pvc_named(name)?);
+    match pvc.volume {
+        Some(pv) => {
+            let class = world.pv(pv).storage_class?;
+            Some((world.class(class).csi_driver()?, AttachedVolume::Bound(pv)))
+        }
+        None => Some((world.class(pvc.storage_class?).csi_driver()?, AttachedVolume::Unbound(pvc.id))),
+    }
+}
+
+/// For each CSI driver node `node` limits: its name, the volumes of that
+/// driver the pods counted on the node use (each once), and the limit,
+/// for explanations.
+pub fn attach_usage<'a>(world: &'a World, node: &'a Node) -> Vec<(&'a str, usize, u32)> {
+    let mut attached: BTreeSet<(&str, AttachedVolume)> = BTreeSet::new();
+    for pod in &node.volume_pods {
+        attached.extend(world.pod(*pod).claims.iter().filter_map(|claim| attachable_volume(world, claim)));
+    }
+    node.volume_attach_limits
+        .iter()
+        .map(|(driver, limit)| {
+            (driver.as_str(), attached.iter().filter(|(d, _)| d == driver).count(), *limit)
+        })
+        .collect()
+}
+
+/// NodeVolumeLimits (`nodevolumelimits/csi.go`): for each CSI driver the
+/// node limits, the volumes of the pods counted on it (each once, however
+/// many pods share it) plus the pod's volumes not among them must not
+/// exceed the limit. A driver the node does not limit, or a node without
+/// limits, fits any number. Preemption could free room: `Unschedulable`.
+fn volume_limits_fit(world: &World, node: &Node, new: &BTreeSet<(&str, AttachedVolume)>) -> bool {
+    let mut attached: BTreeSet<(&str, AttachedVolume)> = BTreeSet::new();
+    for pod in &node.volume_pods {
+        attached.extend(world.pod(*pod).claims.iter().filter_map(|claim| attachable_volume(world, claim)));
+    }
+    let mut fresh: BTreeMap<&str, u32> = BTreeMap::new();
+    for (driver, _) in new.iter().filter(|v| !attached.contains(*v)) {
+        *fresh.entry(*driver).or_default() += 1;
+    }
+    fresh.iter().all(|(driver, count)| {
+        node.volume_attach_limits.iter().find(|(d, _)| d == driver).is_none_or(|(_, limit)| {
+            let used = attached.iter().filter(|(d, _)| d == driver).count() as u64;
+            used + u64::from(*count) <= u64::from(*limit)
+        })
+    })
 }
 
 /// Topology domains, by key then value (`topologyToMatchedTermCount`'s
@@ -416,7 +488,12 @@ fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>) -> Cycle<'a
         || !pod.affinity.affinity_required.is_empty()
         || !pod.host_ports.is_empty()
         || spread.is_some();
-    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts, spread, reads_node }
+    let volumes = if world.volume_limits {
+        pod.claims.iter().filter_map(|claim| attachable_volume(world, claim)).collect()
+    } else {
+        BTreeSet::new()
+    };
+    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts, spread, reads_node, volumes }
 }
 
 /// `satisfyPodAffinity` (InterPodAffinity's Filter): the node has every
@@ -459,14 +536,15 @@ fn filter<'a>(
 ) -> Result<(), Rejection<'a>> {
     debug_assert_eq!(*fit, NodeFit::of(world.node(fit.id)), "a node's NodeFit is out of date");
     if cycle.reads_node || fit.flags & (NodeFit::UNSCHEDULABLE | NodeFit::FILTER_TAINTS) != 0 {
-        return filter_node(pod, world.node(fit.id), fit, tree, cycle);
+        return filter_node(world, pod, world.node(fit.id), fit, tree, cycle);
     }
-    resources_and_pins(pod, fit, tree, cycle)
+    resources_and_pins(world, pod, fit, tree, cycle)
 }
 
-/// NodeResourcesFit (every shortfall is a reason), then VolumeBinding: a
-/// bound volume's node affinity.
+/// NodeResourcesFit (every shortfall is a reason), NodeVolumeLimits, then
+/// VolumeBinding: a bound volume's node affinity.
 fn resources_and_pins<'a>(
+    world: &World,
     pod: &Pod,
     fit: &NodeFit,
     tree: &NodeTree,
@@ -480,6 +558,12 @@ fn resources_and_pins<'a>(
             > fit.allocatable.memory_bytes.saturating_sub(fit.requested.memory_bytes);
     if pods || cpu || memory {
         return Err(Rejection::Short { pods, cpu, memory });
+    }
+    if fit.flags & NodeFit::VOLUME_LIMITS != 0
+        && !cycle.volumes.is_empty()
+        && !volume_limits_fit(world, world.node(fit.id), &cycle.volumes)
+    {
+        return Err(Rejection::Resolvable(reason::MAX_VOLUME_COUNT));
     }
     let pinned_elsewhere = !cycle.pins.is_empty()
         && cycle.pins.iter().any(|pin| match pin {
@@ -499,6 +583,7 @@ fn resources_and_pins<'a>(
 
 /// Runs every filter plugin on one node, in order.
 fn filter_node<'a>(
+    world: &World,
     pod: &Pod,
     node: &'a Node,
     fit: &NodeFit,
@@ -537,7 +622,7 @@ fn filter_node<'a>(
         return Err(Rejection::Resolvable(reason::NODE_PORTS));
     }
     // NodeResourcesFit and VolumeBinding.
-    resources_and_pins(pod, fit, tree, cycle)?;
+    resources_and_pins(world, pod, fit, tree, cycle)?;
     // PodTopologySpread: a node without a constraint's key can never do;
     // a skew too large could change as pods go (preemption could help).
     if let Some(spread) = &cycle.spread

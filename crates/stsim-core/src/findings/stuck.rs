@@ -208,6 +208,25 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
     if !rejected.is_empty() {
         explanation.push_str(&format!(" Node by node: {}.", rejected.join("; ")));
     }
+    if message.contains(scheduler::MAX_VOLUME_COUNT) {
+        let usage: Vec<String> = world
+            .nodes
+            .iter()
+            .filter(|n| n.exists() && !n.volume_attach_limits.is_empty())
+            .take(8)
+            .flat_map(|n| {
+                scheduler::attach_usage(world, n)
+                    .into_iter()
+                    .map(move |(driver, used, limit)| format!("{} {used} of {limit} {driver}", n.name))
+            })
+            .collect();
+        explanation.push_str(&format!(
+            " A node attaches only so many volumes of a CSI driver (the count its CSINode reports, set by the machine \
+             type), and kube-scheduler counts the volumes of the pods already on it against that, whatever CPU and \
+             memory are free: {}.",
+            usage.join(", ")
+        ));
+    }
     explanation.push_str(" The pod stays Pending and is tried again whenever nodes or pods change.");
     explanation.push_str(&blocks(world, pod));
     let fix = match gone_node {
@@ -233,6 +252,9 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
              constraint whenUnsatisfiable: ScheduleAnyway.",
             pod.name
         ),
+        None if message.contains(scheduler::MAX_VOLUME_COUNT) => "Add nodes, use a machine type that takes more disks, \
+             free a slot (scale down or move a workload whose pods have claims), or give each pod fewer claims."
+            .to_string(),
         None if !pinned.is_empty() => "Make room where the volume is: add a node in that zone, uncordon one, or free CPU and \
              memory there. A zonal disk never moves to another zone; to run elsewhere the data must be restored into a new \
              volume."

@@ -113,6 +113,8 @@ pub(crate) struct Collected {
     pub persistent_volume_claims: Vec<raw::PersistentVolumeClaim>,
     pub storage_classes: Vec<raw::StorageClass>,
     pub node_pools: Vec<raw::NodePool>,
+    /// CSINode objects read, joined to their Nodes by [`finish`].
+    pub csi_nodes: Vec<CsiNode>,
     /// The zones of the nodes read, in order of first appearance.
     pub zones: Vec<String>,
     /// The namespace the objects are in, with where it was first named.
@@ -124,6 +126,62 @@ pub(crate) struct Collected {
     pub notes: Vec<String>,
     pub spans: Spans,
     pub errors: Vec<Diagnostic>,
+}
+
+/// A CSINode as read: the Node it belongs to (its own name) and, for each
+/// driver that reports a count, the driver, the count, and where each was written.
+#[derive(Debug, Clone)]
+pub(crate) struct CsiNode {
+    pub node: String,
+    pub name_at: Loc,
+    pub drivers: Vec<(raw::VolumeAttachLimit, Loc, Loc)>,
+}
+
+/// After every file is read: each CSINode's attach limits go to the pool of
+/// its Node (a CSINode is named after its Node). A CSINode whose Node is not
+/// among the manifests, or a second one for a Node, is an error.
+pub(crate) fn finish(collected: &mut Collected, base: Base) {
+    let csi_nodes = std::mem::take(&mut collected.csi_nodes);
+    let mut seen: Vec<(&str, &Loc)> = Vec::new();
+    for csi in &csi_nodes {
+        let error = |message: String, help: Option<String>| Diagnostic {
+            code: "invalid-value",
+            message,
+            file: csi.name_at.file.clone(),
+            line: csi.name_at.place.line,
+            column: csi.name_at.place.column,
+            length: csi.name_at.place.length,
+            help,
+        };
+        if let Some((_, first)) = seen.iter().find(|(node, _)| *node == csi.node) {
+            let message = format!("{}: metadata.name: Duplicate value: {:?}", csi.name_at.object, csi.node);
+            let help = format!("{}:{} already gives this Node's CSINode", first.file, first.place.line);
+            collected.errors.push(error(message, Some(help)));
+            continue;
+        }
+        seen.push((&csi.node, &csi.name_at));
+        let pool = collected
+            .node_pools
+            .iter()
+            .position(|p| p.names.as_deref() == Some(std::slice::from_ref(&csi.node)));
+        let Some(index) = pool else {
+            let message = format!(
+                "{}: metadata.name: no Node named {:?} in the manifests",
+                csi.name_at.object, csi.node
+            );
+            let help =
+                "a CSINode is named after its Node: give the Node too (kubectl get nodes,csinodes -o yaml)";
+            collected.errors.push(error(message, Some(help.to_string())));
+            continue;
+        };
+        let raw_base = format!("cluster.nodePools[{}].volumeAttachLimits", base.node_pools + index);
+        for (j, (_, driver_at, count_at)) in csi.drivers.iter().enumerate() {
+            collected.spans.insert(format!("{raw_base}[{j}].driver"), driver_at.clone());
+            collected.spans.insert(format!("{raw_base}[{j}].count"), count_at.clone());
+        }
+        collected.node_pools[index].volume_attach_limits =
+            Some(csi.drivers.iter().map(|(limit, _, _)| limit.clone()).collect());
+    }
 }
 
 /// How many objects of each list the scenario already has, so manifest
@@ -487,6 +545,7 @@ pub(crate) const KINDS: &[(&str, &str)] = &[
     ("PersistentVolume", "v1"),
     ("PersistentVolumeClaim", "v1"),
     ("Node", "v1"),
+    ("CSINode", "storage.k8s.io/v1"),
     ("Namespace", "v1"),
     ("List", "v1"),
 ];
@@ -615,6 +674,7 @@ fn object(cx: &mut Cx<'_>, node: &Node, prefix: &str, list_allowed: bool) {
         "StorageClass" => objects::storage_class(cx, obj),
         "PodDisruptionBudget" => objects::pod_disruption_budget(cx, obj),
         "Node" => objects::node(cx, obj),
+        "CSINode" => objects::csi_node(cx, obj),
         "Namespace" => objects::namespace(cx, obj),
         "PersistentVolume" => storage::persistent_volume(cx, obj),
         "PersistentVolumeClaim" => storage::persistent_volume_claim(cx, obj),

@@ -619,7 +619,76 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         maintenance: None,
         shutdown_grace_period: None,
         shutdown_grace_period_critical_pods: None,
+        volume_attach_limits: None,
     });
+}
+
+/// A CSINode (`kubectl get csinodes -o yaml`): for each driver whose
+/// `allocatable.count` is given, how many of its volumes the node of the
+/// same name can attach. Joined to that Node's pool once every file is read
+/// (`manifest::finish`).
+pub(super) fn csi_node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let index = cx.collected.csi_nodes.len();
+    let Some(name) = metadata(cx, &mut obj, &format!("csiNodes[{index}].name")) else { return };
+    let name_at = obj
+        .nested_place(&["metadata", "name"])
+        .map(|place| Loc {
+            file: cx.file.to_string(),
+            place,
+            object: cx.object.clone(),
+            path: "metadata.name".into(),
+        })
+        .unwrap_or_else(|| Loc {
+            file: cx.file.to_string(),
+            place: obj.place,
+            object: cx.object.clone(),
+            path: String::new(),
+        });
+    let mut drivers = Vec::new();
+    if let Some(mut spec) = obj.take("spec").and_then(|s| cx.obj(s, "spec")) {
+        if let Some(list) = spec.take("drivers")
+            && let Some(items) = cx.list(list, "spec.drivers")
+        {
+            for (j, item) in items.iter().enumerate() {
+                let path = format!("spec.drivers[{j}]");
+                let Some(mut driver) = cx.obj(item, &path) else { continue };
+                let name_node = driver.take("name");
+                let driver_name = name_node.and_then(|n| cx.string(n, &format!("{path}.name")));
+                let mut count = None;
+                if let Some(mut allocatable) =
+                    driver.take("allocatable").and_then(|a| cx.obj(a, &format!("{path}.allocatable")))
+                {
+                    if let Some(node) = allocatable.take("count") {
+                        count = cx.int(node, &format!("{path}.allocatable.count")).map(|n| (n, node.place));
+                    }
+                    allocatable.finish(cx);
+                }
+                driver.skip(&["nodeID", "topologyKeys"]);
+                driver.finish(cx);
+                let loc = |place, field: &str| Loc {
+                    file: cx.file.to_string(),
+                    place,
+                    object: cx.object.clone(),
+                    path: format!("{path}.{field}"),
+                };
+                match (driver_name, name_node, count) {
+                    (Some(driver), Some(name_node), Some((count, count_place))) => drivers.push((
+                        raw::VolumeAttachLimit { driver, count },
+                        loc(name_node.place, "name"),
+                        loc(count_place, "allocatable.count"),
+                    )),
+                    (None, None, _) => {
+                        cx.invalid(item.place, &format!("{path}.name"), "Required value", None)
+                    }
+                    // No count: the driver reports no limit.
+                    _ => {}
+                }
+            }
+        }
+        spec.finish(cx);
+    }
+    obj.finish(cx);
+    cx.collected.csi_nodes.push(crate::manifest::CsiNode { node: name, name_at, drivers });
 }
 
 fn taint_effect(text: &str) -> raw::TaintEffect {

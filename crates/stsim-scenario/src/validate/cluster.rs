@@ -411,6 +411,7 @@ impl Checker<'_, '_> {
                 failures: None,
                 maintenance: None,
                 shutdown: Default::default(),
+                volume_attach_limits: Default::default(),
             }],
             Some(pools) => {
                 let mut items = Vec::new();
@@ -465,6 +466,10 @@ impl Checker<'_, '_> {
                             .map(|f| self.node_failures(&format!("{base}.failures"), f)),
                         maintenance: pool.maintenance.as_ref().map(|m| self.maintenance(&base, m)),
                         shutdown: self.shutdown_grace(&base, pool),
+                        volume_attach_limits: self.volume_attach_limits(
+                            &base,
+                            pool.volume_attach_limits.as_deref().unwrap_or_default(),
+                        ),
                     });
                 }
                 self.unique("node pool", &items);
@@ -496,6 +501,56 @@ impl Checker<'_, '_> {
         let domain_outages =
             self.domain_outages(raw.and_then(|c| c.domain_outages.as_deref()).unwrap_or_default());
         ClusterConfig { zones, node_failures, zone_outages, domain_outages, node_pools, storage_classes }
+    }
+
+    /// A pool's `volumeAttachLimits`, validated as the API server validates
+    /// a CSINode's drivers (`ValidateCSINode`): each driver a CSI driver
+    /// name (lower-cased, a DNS-1123 subdomain of at most 63 characters),
+    /// named once, with a count of at least 0. An in-tree provisioner's
+    /// name is refused with the CSI driver's name to use instead: CSINode
+    /// lists drivers by their CSI names.
+    fn volume_attach_limits(
+        &mut self,
+        base: &str,
+        limits: &[raw::VolumeAttachLimit],
+    ) -> BTreeMap<String, u32> {
+        let mut out = BTreeMap::new();
+        let mut items = Vec::new();
+        for (i, limit) in limits.iter().enumerate() {
+            let path = format!("{base}.volumeAttachLimits[{i}]");
+            let driver_path = format!("{path}.driver");
+            let driver = limit.driver.as_str();
+            let before = self.diagnostics.len();
+            let count = self.int(&format!("{path}.count"), Some(limit.count), 0, 0, None);
+            match stsim_core::objects::csi_driver_of(driver) {
+                _ if driver.is_empty() => self.report("invalid-value", &driver_path, "Required value", None),
+                None => {
+                    let help =
+                        "local volumes are never attached, so no attach limit applies to them".to_string();
+                    let message = format!("Invalid value: {driver:?}: not a CSI driver");
+                    self.report("invalid-value", &driver_path, message, Some(help));
+                }
+                Some(csi) if csi != driver => {
+                    let help = format!(
+                        "CSINode lists drivers by their CSI names: the in-tree `{driver}` migrated to `{csi}`"
+                    );
+                    let message =
+                        format!("Invalid value: {driver:?}: an in-tree provisioner, not a CSI driver");
+                    self.report("invalid-value", &driver_path, message, Some(help));
+                }
+                Some(_) if driver.len() > 63 => {
+                    let message = format!("Too long: may not be more than 63 bytes (got {})", driver.len());
+                    self.report("invalid-value", &driver_path, message, None);
+                }
+                Some(_) => self.dns_subdomain(&driver_path, &driver.to_ascii_lowercase()),
+            }
+            if self.diagnostics.len() == before {
+                items.push((driver_path, driver));
+                out.insert(driver.to_string(), count);
+            }
+        }
+        self.unique("volume attach limit driver", &items);
+        out
     }
 
     /// A pool's `zones`: each must be a cluster zone.

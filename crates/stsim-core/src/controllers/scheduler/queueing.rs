@@ -88,11 +88,13 @@ pub fn assigned_pod_removed(api: &mut Api, pod: PodId) {
 
 /// Whether an assigned pod's removal moves the waiting pod. The plugins
 /// that register pod deletes are NodeResourcesFit, NodePorts,
-/// PodTopologySpread and InterPodAffinity (not NodeUnschedulable,
-/// TaintToleration, NodeAffinity or VolumeBinding). Without the queueing
-/// hints any of them having rejected the pod moves it. With them:
-/// NodeResourcesFit on any assigned pod's delete; NodePorts when the
-/// removed pod held a host port the pod asks for; PodTopologySpread when a
+/// NodeVolumeLimits, PodTopologySpread and InterPodAffinity (not
+/// NodeUnschedulable, TaintToleration, NodeAffinity or VolumeBinding).
+/// Without the queueing hints any of them having rejected the pod moves
+/// it. With them: NodeResourcesFit on any assigned pod's delete; NodePorts
+/// when the removed pod held a host port the pod asks for;
+/// NodeVolumeLimits when the removed pod used a claim
+/// (`isSchedulableAfterPodDeleted` in `nodevolumelimits/csi.go`); PodTopologySpread when a
 /// `DoNotSchedule` selector matches the removed pod; InterPodAffinity when
 /// the removed pod matches the pod's required anti-affinity or, from 1.36
 /// (k/k #135325), the removed pod's required anti-affinity selects the pod
@@ -102,6 +104,7 @@ pub fn assigned_pod_removed(api: &mut Api, pod: PodId) {
 fn worth_requeuing_after_removal(world: &World, waiting: &Pod, rejected_by: Plugins, removed: &Pod) -> bool {
     let registered = Plugins::NODE_RESOURCES_FIT
         .with(Plugins::NODE_PORTS)
+        .with(Plugins::NODE_VOLUME_LIMITS)
         .with(Plugins::POD_TOPOLOGY_SPREAD)
         .with(Plugins::INTER_POD_AFFINITY);
     if rejected_by.is_empty() {
@@ -119,6 +122,7 @@ fn worth_requeuing_after_removal(world: &World, waiting: &Pod, rejected_by: Plug
     };
     rejected_by.any_of(Plugins::NODE_RESOURCES_FIT)
         || (rejected_by.any_of(Plugins::NODE_PORTS) && ports())
+        || (rejected_by.any_of(Plugins::NODE_VOLUME_LIMITS) && !removed.claims.is_empty())
         || (rejected_by.any_of(Plugins::POD_TOPOLOGY_SPREAD) && spread())
         || (rejected_by.any_of(Plugins::INTER_POD_AFFINITY) && affinity())
 }
