@@ -582,26 +582,46 @@ fn attach_limits_count_their_own_drivers_volumes() {
     }
 }
 
-/// A pod NodeVolumeLimits rejected is tried again when an assigned pod
-/// that used a claim goes (the plugin's hint for pod deletes), at once,
-/// not at the leftover flush minutes later. (A pod without claims going
-/// moves nobody, but a retry that fails again writes nothing to observe.)
+/// A pod NodeVolumeLimits rejected is tried again when what it counts
+/// goes, at once, not at the leftover flush minutes later. Before 1.32 it
+/// counts the pods' volumes only: the slot is free when the pod using it
+/// goes (the plugin's hint for pod deletes), while its volume is still
+/// being detached, and the node passes its limit for a while (k/k #126502).
+/// From 1.32 it also counts the node's VolumeAttachments (k/k #127757): the
+/// slot is free when the detach is done, and that delete moves the pod.
 #[test]
-fn a_pod_rejected_for_attach_limits_is_retried_when_a_pod_with_claims_goes() {
+fn a_pod_rejected_for_attach_limits_is_retried_when_its_slot_is_free() {
     let limits = r#"(driver: "disk.csi.azure.com", count: 2)"#;
     // db fills the node's two slots; web-0 waits; at 1m one db pod goes.
     let sets = [("db", 2, 1), ("web", 1, 1)];
     let scaled = r#"(at: "1m", do: Scale(statefulset: "db", replicas: 1))"#;
-    let (sim, _) = run(&attach_scenario(limits, "disk.csi.azure.com", &sets, scaled));
-    let removed = Log(&sim).removals("db-1")[0];
-    let web = sim.world.pod(sim.world.pod_named("web-0").unwrap());
-    assert!(web.node.is_some(), "web-0 took db-1's slot");
-    let scheduled = sim
-        .trace
-        .records
-        .iter()
-        .find(|r| matches!(r.event, Event::PodScheduled { pod, .. } if pod == web.id))
-        .map(|r| r.at)
-        .unwrap();
-    assert!(scheduled >= removed && scheduled < removed + stsim_core::time::SimDuration::from_secs(15));
+    let soon = stsim_core::time::SimDuration::from_secs(15);
+    for (version, counts_attachments) in [("1.31.4", false), ("1.32.0", true), ("1.35.0", true)] {
+        let source = attach_scenario(limits, "disk.csi.azure.com", &sets, scaled).replacen(
+            r#"name: "attach","#,
+            &format!(r#"name: "attach", kubernetesVersion: "{version}","#),
+            1,
+        );
+        let (sim, _) = run(&source);
+        let removed = Log(&sim).removals("db-1")[0];
+        let detached = sim
+            .trace
+            .records
+            .iter()
+            .find(|r| r.at >= removed && matches!(r.event, Event::VolumeDetached { .. }))
+            .map(|r| r.at)
+            .expect("db-1's volume is detached");
+        let web = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+        assert!(web.node.is_some(), "{version}: web-0 took db-1's slot");
+        let scheduled = sim
+            .trace
+            .records
+            .iter()
+            .find(|r| matches!(r.event, Event::PodScheduled { pod, .. } if pod == web.id))
+            .map(|r| r.at)
+            .unwrap();
+        let free = if counts_attachments { detached } else { removed };
+        assert!(scheduled >= free && scheduled < free + soon, "{version}: {scheduled} against {free}");
+        assert_eq!(scheduled < detached, !counts_attachments, "{version}");
+    }
 }

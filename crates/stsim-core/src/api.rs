@@ -197,6 +197,9 @@ pub enum Change {
     UnscheduledPodUpdated { pod: PodId, old_labels: Option<crate::config::Labels> },
     /// The labels of a pod with a node changed from `old`.
     AssignedPodRelabelled { pod: PodId, old: crate::config::Labels },
+    /// A volume's detach from a node finished: its VolumeAttachment object
+    /// is deleted.
+    VolumeDetached(PvId),
 }
 
 /// Who hears of each [`Change`].

@@ -502,6 +502,7 @@ impl Api<'_> {
         self.world.node_mut(node).attached.remove(&pv);
         self.record(Event::VolumeDetached { pv, node });
         self.wake(EventKey::AttachDetach(pv));
+        self.notify(Change::VolumeDetached(pv));
     }
 
     /// When the controller first wanted the volume off `node` (`None` resets it).

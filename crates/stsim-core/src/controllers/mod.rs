@@ -40,5 +40,6 @@ pub fn react(api: &mut Api, change: Change) {
         Change::AssignedPodRelabelled { pod, old } => {
             scheduler::queueing::assigned_pod_changed(api, pod, Some(&old))
         }
+        Change::VolumeDetached(_) => scheduler::queueing::volume_attachment_deleted(api),
     }
 }

@@ -157,7 +157,8 @@ pub fn on_change(api: &mut Api, change: Change) {
         | Change::AssignedPodAdded(_)
         | Change::AssignedPodRemoved(_)
         | Change::UnscheduledPodUpdated { .. }
-        | Change::AssignedPodRelabelled { .. } => {}
+        | Change::AssignedPodRelabelled { .. }
+        | Change::VolumeDetached(_) => {}
     }
 }
 

@@ -368,14 +368,32 @@ fn attachable_volume<'a>(world: &'a World, name: &str) -> Option<(&'a str, Attac
     }
 }
 
-/// For each CSI driver node `node` limits: its name, the volumes of that
-/// driver the pods counted on the node use (each once), and the limit,
-/// for explanations.
-pub fn attach_usage<'a>(world: &'a World, node: &'a Node) -> Vec<(&'a str, usize, u32)> {
+/// The volumes NodeVolumeLimits counts on a node, by driver: those of the
+/// pods counted on it and, from 1.32, those its VolumeAttachments name
+/// (attaching, attached or detaching: the object goes when the detach is
+/// done), each once (k/k #127757, which fixed #126502: a deleted pod's volume
+/// still detaching was not counted, and a new pod could pass the limit).
+fn attached_volumes<'a>(world: &'a World, node: &Node) -> BTreeSet<(&'a str, AttachedVolume)> {
     let mut attached: BTreeSet<(&str, AttachedVolume)> = BTreeSet::new();
     for pod in &node.volume_pods {
         attached.extend(world.pod(*pod).claims.iter().filter_map(|claim| attachable_volume(world, claim)));
     }
+    if world.kubernetes.minor >= 32 {
+        for pv in &node.attached {
+            let Some(class) = world.pv(*pv).storage_class else { continue };
+            if let Some(driver) = world.class(class).csi_driver() {
+                attached.insert((driver, AttachedVolume::Bound(*pv)));
+            }
+        }
+    }
+    attached
+}
+
+/// For each CSI driver node `node` limits: its name, the volumes of that
+/// driver the pods counted on the node use (each once), and the limit,
+/// for explanations.
+pub fn attach_usage<'a>(world: &'a World, node: &'a Node) -> Vec<(&'a str, usize, u32)> {
+    let attached = attached_volumes(world, node);
     node.volume_attach_limits
         .iter()
         .map(|(driver, limit)| {
@@ -390,10 +408,7 @@ pub fn attach_usage<'a>(world: &'a World, node: &'a Node) -> Vec<(&'a str, usize
 /// exceed the limit. A driver the node does not limit, or a node without
 /// limits, fits any number. Preemption could free room: `Unschedulable`.
 fn volume_limits_fit(world: &World, node: &Node, new: &BTreeSet<(&str, AttachedVolume)>) -> bool {
-    let mut attached: BTreeSet<(&str, AttachedVolume)> = BTreeSet::new();
-    for pod in &node.volume_pods {
-        attached.extend(world.pod(*pod).claims.iter().filter_map(|claim| attachable_volume(world, claim)));
-    }
+    let attached = attached_volumes(world, node);
     let mut fresh: BTreeMap<&str, u32> = BTreeMap::new();
     for (driver, _) in new.iter().filter(|v| !attached.contains(*v)) {
         *fresh.entry(*driver).or_default() += 1;
