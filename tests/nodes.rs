@@ -609,3 +609,55 @@ fn pod_gc_runs_on_its_20s_period() {
     // Found at 10m20s, quarantined until 11m0s, removed on the pass at 11m0s.
     assert_eq!(Log(&sim).removals("redis-0"), [t("11m")]);
 }
+
+/// The eviction API and a pod that is not Ready (`eviction.go`): under
+/// `unhealthyPodEvictionPolicy: AlwaysAllow` it is always evicted; under
+/// `IfHealthyBudget`, the default, only while the budget holds (current
+/// healthy at least desired healthy). One budget over two healthy pods of
+/// `web` and a crash-looping `broken-0`, all on the drained node, for each
+/// `minAvailable` and policy: `broken-0` is evicted exactly when the rule says.
+#[test]
+fn a_pod_that_is_not_ready_is_evicted_as_its_budgets_policy_says() {
+    for min_available in [1u32, 2, 3] {
+        for always in [false, true] {
+            let policy = if always { ", unhealthyPodEvictionPolicy: AlwaysAllow" } else { "" };
+            let source = format!(
+                r#"Scenario(
+    name: "unready-eviction",
+    duration: "3m",
+    cluster: (
+        zones: ["zone-a"],
+        nodePools: [(name: "old", count: 1, cpu: "16", memory: "64Gi"), (name: "new", count: 1, cpu: "16", memory: "64Gi")],
+    ),
+    images: [(name: "good", startup: "1s"), (name: "bad", behaviour: CrashLoop, startup: "1s")],
+    statefulsets: [
+        (name: "web", serviceName: "web", replicas: 2, podManagementPolicy: Parallel,
+         template: (labels: {{"tier": "front", "app": "web"}}, image: "good", readinessProbe: (periodSeconds: 5))),
+        (name: "broken", serviceName: "broken", replicas: 1,
+         template: (labels: {{"tier": "front", "app": "broken"}}, image: "bad", readinessProbe: (periodSeconds: 5))),
+    ],
+    podDisruptionBudgets: [(name: "front", selector: {{"tier": "front"}}, minAvailable: {min_available}{policy})],
+    timeline: [
+        (at: "0s", do: Cordon(node: "new-1")),
+        (at: "1m", do: Uncordon(node: "new-1")),
+        (at: "1m", do: DrainNode(node: "old-1")),
+    ],
+)"#
+            );
+            let (sim, _) = run(&source);
+            // Two healthy pods of three expected: the budget holds while it wants at most two.
+            let holds = min_available <= 2;
+            let evicted = evictions(&sim, "broken-0").first().map(|(at, _)| *at);
+            assert_eq!(
+                evicted.is_some_and(|at| at == t("1m")),
+                always || holds,
+                "minAvailable {min_available}, {policy}"
+            );
+            // The Ready pods stay under the budget's arithmetic, whatever the policy:
+            // with minAvailable 3 neither may go.
+            if min_available == 3 {
+                assert!(evictions(&sim, "web-0").is_empty() && evictions(&sim, "web-1").is_empty());
+            }
+        }
+    }
+}

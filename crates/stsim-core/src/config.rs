@@ -865,6 +865,20 @@ pub struct PodDisruptionBudgetConfig {
     pub name: String,
     pub selector: LabelSelector,
     pub budget: DisruptionBudget,
+    /// `spec.unhealthyPodEvictionPolicy`.
+    pub unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy,
+}
+
+/// When a PodDisruptionBudget lets a running pod that is not Ready be
+/// evicted (`spec.unhealthyPodEvictionPolicy`, KEP-3017).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum UnhealthyPodEvictionPolicy {
+    /// Only while the budget holds (current healthy at least desired
+    /// healthy, which is more than 0): the default.
+    #[default]
+    IfHealthyBudget,
+    /// Always: a pod that is not Ready does not count towards the budget.
+    AlwaysAllow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -18,6 +18,10 @@
 //! off, the scheduling queue's own pre-filter picks the pods to move
 //! (`AssignedPodAdded`). Early 1.28 patches are modelled as off.
 //!
+//! `PDBUnhealthyPodEvictionPolicy` (KEP-3017): a budget's
+//! `unhealthyPodEvictionPolicy`; alpha and off in 1.26, beta and on from
+//! 1.27, stable in 1.31. With it off the API server drops the field.
+//!
 //! `RelaxedServiceNameValidation` (KEP-5311): a Service's name may be any
 //! RFC 1123 label, a leading digit included, instead of an RFC 1035 one;
 //! alpha and off in 1.34, beta and on in 1.36, stable in 1.37.
@@ -73,6 +77,7 @@ impl fmt::Display for Version {
 /// Feature gates the model knows, by their Kubernetes names.
 pub const KNOWN_GATES: &[&str] = &[
     "MaxUnavailableStatefulSet",
+    "PDBUnhealthyPodEvictionPolicy",
     "RelaxedServiceNameValidation",
     "SchedulerPopFromBackoffQ",
     "SchedulerQueueingHints",
@@ -94,6 +99,8 @@ pub struct Features {
     pub scheduler_pop_from_backoff_q: bool,
     /// `RelaxedServiceNameValidation`: a Service's name may start with a digit.
     pub relaxed_service_name_validation: bool,
+    /// `PDBUnhealthyPodEvictionPolicy`: a budget's `unhealthyPodEvictionPolicy` is kept.
+    pub pdb_unhealthy_pod_eviction_policy: bool,
 }
 
 impl Features {
@@ -110,6 +117,7 @@ impl Features {
             // Beta and on by default from 1.33 (feature-gates docs).
             scheduler_pop_from_backoff_q: version.minor >= 33,
             relaxed_service_name_validation: version.minor >= 36,
+            pdb_unhealthy_pod_eviction_policy: version.minor >= 27,
         }
     }
 
@@ -120,6 +128,7 @@ impl Features {
             "SchedulerQueueingHints" => self.scheduler_queueing_hints = on,
             "SchedulerPopFromBackoffQ" => self.scheduler_pop_from_backoff_q = on,
             "RelaxedServiceNameValidation" => self.relaxed_service_name_validation = on,
+            "PDBUnhealthyPodEvictionPolicy" => self.pdb_unhealthy_pod_eviction_policy = on,
             _ => {}
         }
         self
@@ -173,6 +182,16 @@ mod tests {
             Features::for_version(Version::new(34, 0)).with_gate("RelaxedServiceNameValidation", true);
         assert!(gated.relaxed_service_name_validation);
     }
+    #[test]
+    fn unhealthy_pod_eviction_policy_is_kept_from_1_27() {
+        let kept = |minor| Features::for_version(Version::new(minor, 0)).pdb_unhealthy_pod_eviction_policy;
+        assert!(!kept(24) && !kept(26));
+        assert!(kept(27) && kept(31) && kept(36));
+        let gated =
+            Features::for_version(Version::new(26, 0)).with_gate("PDBUnhealthyPodEvictionPolicy", true);
+        assert!(gated.pdb_unhealthy_pod_eviction_policy);
+    }
+
     #[test]
     fn versions_read_like_kubectl_prints_them() {
         assert_eq!(Version::parse("v1.28.7"), Some(Version::new(28, 7)));

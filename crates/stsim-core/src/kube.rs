@@ -610,6 +610,9 @@ pub fn pdb(world: &World, index: usize) -> Object {
         crate::config::DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = value(v),
         crate::config::DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = value(v),
     }
+    if budget.unhealthy_pod_eviction_policy == crate::config::UnhealthyPodEvictionPolicy::AlwaysAllow {
+        spec["unhealthyPodEvictionPolicy"] = json!("AlwaysAllow");
+    }
     json!({
         "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
         "metadata": {"name": budget.name, "namespace": world.namespace, "resourceVersion": "1",

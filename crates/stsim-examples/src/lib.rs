@@ -43,6 +43,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "local-volume-node-gone",
     "reinstall-with-kept-volumes",
     "drain-pdb-multi-attach",
+    "drain-blocked-by-broken-pod",
     "slow-attach-drain",
     "scheduling-constraints",
     "zone-spread-cordoned-zone",

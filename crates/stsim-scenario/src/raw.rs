@@ -933,6 +933,17 @@ pub struct PodDisruptionBudget {
     pub min_available: Option<IntOrString>,
     #[serde(default)]
     pub max_unavailable: Option<IntOrString>,
+    /// When a running pod that is not Ready may be evicted: `IfHealthyBudget`
+    /// (the default: only while the budget holds) or `AlwaysAllow`.
+    #[serde(default)]
+    pub unhealthy_pod_eviction_policy: Option<UnhealthyPodEvictionPolicy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "UnhealthyPodEvictionPolicy")]
+pub enum UnhealthyPodEvictionPolicy {
+    IfHealthyBudget,
+    AlwaysAllow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

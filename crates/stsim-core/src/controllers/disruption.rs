@@ -6,8 +6,10 @@
 //! not being deleted, `disruptionsAllowed = currentHealthy - desiredHealthy`),
 //! the eviction subresource's rules (`pkg/registry/core/pod/storage/eviction.go`:
 //! a pending, finished or terminating pod is deleted without looking at
-//! budgets; more than one matching budget is an error; a not-Ready pod may
-//! go while the budget is met; otherwise no allowed disruption means 429
+//! budgets; more than one matching budget is an error; a running pod that
+//! is not Ready may go always under `unhealthyPodEvictionPolicy:
+//! AlwaysAllow`, and while the budget is met under `IfHealthyBudget`, the
+//! default; otherwise no allowed disruption means 429
 //! "Cannot evict pod as it would violate the pod's disruption budget."),
 //! and `kubectl drain`: cordon, then evict every pod on the node, each
 //! refused eviction retried every 5 s, until no pod is left.
@@ -33,6 +35,7 @@ pub struct PodDisruptionBudget {
     pub name: String,
     pub selector: crate::config::LabelSelector,
     pub budget: DisruptionBudget,
+    pub unhealthy_pod_eviction_policy: crate::config::UnhealthyPodEvictionPolicy,
 }
 
 impl PodDisruptionBudget {
@@ -41,6 +44,7 @@ impl PodDisruptionBudget {
             name: config.name.clone(),
             selector: config.selector.clone(),
             budget: config.budget,
+            unhealthy_pod_eviction_policy: config.unhealthy_pod_eviction_policy,
         }
     }
     pub fn selects(&self, labels: &Labels) -> bool {
@@ -127,9 +131,16 @@ pub fn evict(api: &mut Api, pod: PodId, by: &str) -> Result<(), Refused> {
     };
     let status = status(api.world, budget);
     let name = budget.name.clone();
-    // An unready pod may go while the application is not disrupted (IfHealthyBudget).
-    let unready_ok =
-        !p.status.ready && status.current_healthy >= status.desired_healthy && status.desired_healthy > 0;
+    // A pod that is not Ready (`IsPodReady`, the eviction handler's health)
+    // may go: always under AlwaysAllow; under IfHealthyBudget while the
+    // application is not disrupted (pkg/registry/core/pod/storage/eviction.go).
+    let unready_ok = !p.status.ready
+        && match budget.unhealthy_pod_eviction_policy {
+            crate::config::UnhealthyPodEvictionPolicy::AlwaysAllow => true,
+            crate::config::UnhealthyPodEvictionPolicy::IfHealthyBudget => {
+                status.current_healthy >= status.desired_healthy && status.desired_healthy > 0
+            }
+        };
     if unready_ok || status.disruptions_allowed > 0 {
         evict(api);
         return Ok(());
@@ -241,6 +252,7 @@ mod tests {
                     name: "b".into(),
                     selector: crate::config::LabelSelector::from_labels(selector.clone()),
                     budget,
+                    unhealthy_pod_eviction_policy: Default::default(),
                 },
             )
         };

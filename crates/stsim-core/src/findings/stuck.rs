@@ -349,17 +349,36 @@ fn drain_blocked(world: &World, node: NodeId, drain: &disruption::Drain) -> Find
         .map(|(pod, (message, since))| format!("{} (refused since {since}: {message})", world.pod(*pod).name))
         .collect();
     let since = drain.refused.values().map(|(_, at)| *at).min().unwrap_or(drain.started_at);
-    // Budgets that can never allow a voluntary disruption as they stand.
+    // Budgets that can never allow a voluntary disruption as they stand,
+    // and broken pods a budget short of healthy pods protects
+    // (`unhealthyPodEvictionPolicy: IfHealthyBudget`, the default).
     let mut never: Vec<String> = Vec::new();
+    let mut broken: Vec<String> = Vec::new();
+    let mut broken_budgets: Vec<&str> = Vec::new();
     for pod in drain.refused.keys().map(|p| world.pod(*p)).filter(|p| p.exists()) {
         for budget in world.pdbs.iter().filter(|b| b.selects(&pod.labels)) {
             let status = disruption::status(world, budget);
             let text = format!(
-                " The budget {} needs {} healthy pods out of the {} it expects, so it allows no disruption even when                  every pod is healthy: this drain cannot finish.",
+                " The budget {} needs {} healthy pods out of the {} it expects, so it allows no disruption even when \
+                 every pod is healthy: this drain cannot finish.",
                 budget.name, status.desired_healthy, status.expected_pods
             );
             if status.desired_healthy >= status.expected_pods && !never.contains(&text) {
                 never.push(text);
+            }
+            if !pod.status.ready
+                && budget.unhealthy_pod_eviction_policy
+                    == crate::config::UnhealthyPodEvictionPolicy::IfHealthyBudget
+            {
+                broken.push(format!(
+                    " {} is not Ready, so it is no healthy pod of {}; but under the budget's unhealthyPodEvictionPolicy, \
+                     IfHealthyBudget (the default), a pod that is not Ready may be evicted only while the budget holds, and it \
+                     has {} healthy pods of the {} it needs: it protects a pod that serves nothing.",
+                    pod.name, budget.name, status.current_healthy, status.desired_healthy
+                ));
+                if !broken_budgets.contains(&budget.name.as_str()) {
+                    broken_budgets.push(&budget.name);
+                }
             }
         }
     }
@@ -376,9 +395,15 @@ fn drain_blocked(world: &World, node: NodeId, drain: &disruption::Drain) -> Find
             node.name,
             drain.started_at,
             refused.join("; "),
-            never.concat()
+            never.concat() + &broken.concat()
         ),
-        fix: if never.is_empty() {
+        fix: if !broken_budgets.is_empty() {
+            format!(
+                "Set unhealthyPodEvictionPolicy: AlwaysAllow on the budget {} (Kubernetes 1.27 and later), so that a pod \
+                 that is not Ready can always be evicted, or repair the broken pods; the budget still protects the Ready ones.",
+                broken_budgets.join(", ")
+            )
+        } else if never.is_empty() {
             "Wait for the replacements to become Ready (check they can be scheduled and their volumes attached), or fix \
              what keeps the other pods unhealthy; loosen the budget only if the application tolerates it."
                 .to_string()

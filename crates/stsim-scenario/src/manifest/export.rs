@@ -426,6 +426,9 @@ fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
         DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = int_or_percent(v),
         DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = int_or_percent(v),
     }
+    if budget.unhealthy_pod_eviction_policy == stsim_core::config::UnhealthyPodEvictionPolicy::AlwaysAllow {
+        spec["unhealthyPodEvictionPolicy"] = json!("AlwaysAllow");
+    }
     json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": metadata(&budget.name, namespace), "spec": spec})
 }
 

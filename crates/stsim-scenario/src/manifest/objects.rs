@@ -520,10 +520,25 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     };
     let min_available = value(cx, &mut spec, "minAvailable");
     let max_unavailable = value(cx, &mut spec, "maxUnavailable");
+    let unhealthy_pod_eviction_policy = spec.take("unhealthyPodEvictionPolicy").and_then(|node| {
+        let path = "spec.unhealthyPodEvictionPolicy";
+        cx.at(format!("{raw_base}.unhealthyPodEvictionPolicy"), node.place, path);
+        let policy = cx.one_of(node, path, &["IfHealthyBudget", "AlwaysAllow"])?;
+        Some(match policy.as_str() {
+            "AlwaysAllow" => raw::UnhealthyPodEvictionPolicy::AlwaysAllow,
+            _ => raw::UnhealthyPodEvictionPolicy::IfHealthyBudget,
+        })
+    });
     spec.finish(cx);
     obj.finish(cx);
-    let budget =
-        raw::PodDisruptionBudget { name, selector, selector_expressions, min_available, max_unavailable };
+    let budget = raw::PodDisruptionBudget {
+        name,
+        selector,
+        selector_expressions,
+        min_available,
+        max_unavailable,
+        unhealthy_pod_eviction_policy,
+    };
     match index {
         Some(i) => cx.collected.pod_disruption_budgets[i] = budget,
         None => cx.collected.pod_disruption_budgets.push(budget),

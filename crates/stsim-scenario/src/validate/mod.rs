@@ -557,6 +557,11 @@ impl Checker<'_, '_> {
             }
         }
         self.service_names_for_release(raw.services.as_deref().unwrap_or_default(), kubernetes, &features);
+        self.budget_policies_for_release(
+            raw.pod_disruption_budgets.as_deref().unwrap_or_default(),
+            kubernetes,
+            &features,
+        );
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),

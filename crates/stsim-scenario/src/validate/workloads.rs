@@ -69,10 +69,44 @@ impl Checker<'_, '_> {
                     match_expressions: self.requirements(&format!("{base}.selectorExpressions"), expressions),
                 },
                 budget: budget_value.unwrap_or(DisruptionBudget::MaxUnavailable(IntOrPercent::Int(1))),
+                unhealthy_pod_eviction_policy: match budget.unhealthy_pod_eviction_policy {
+                    Some(raw::UnhealthyPodEvictionPolicy::AlwaysAllow) => {
+                        UnhealthyPodEvictionPolicy::AlwaysAllow
+                    }
+                    Some(raw::UnhealthyPodEvictionPolicy::IfHealthyBudget) | None => {
+                        UnhealthyPodEvictionPolicy::IfHealthyBudget
+                    }
+                },
             });
         }
         self.unique("PodDisruptionBudget", &items);
         out
+    }
+
+    /// Without `PDBUnhealthyPodEvictionPolicy` (before 1.27) the API server
+    /// drops a budget's `unhealthyPodEvictionPolicy`: a scenario that sets
+    /// it there is refused rather than run without it.
+    pub(super) fn budget_policies_for_release(
+        &mut self,
+        budgets: &[raw::PodDisruptionBudget],
+        release: stsim_core::features::Version,
+        features: &stsim_core::features::Features,
+    ) {
+        if features.pdb_unhealthy_pod_eviction_policy {
+            return;
+        }
+        for (i, budget) in budgets.iter().enumerate() {
+            if budget.unhealthy_pod_eviction_policy.is_some() {
+                let message = "Forbidden: unhealthyPodEvictionPolicy is not served by this release";
+                let help = format!(
+                    "the API server of Kubernetes {release} drops the field, and the budget would act as IfHealthyBudget; \
+                     it is kept from 1.27 (PDBUnhealthyPodEvictionPolicy, beta; stable in 1.31), and 1.26 can turn \
+                     the gate on"
+                );
+                let path = format!("podDisruptionBudgets[{i}].unhealthyPodEvictionPolicy");
+                self.report("invalid-value", &path, message, Some(help));
+            }
+        }
     }
 
     /// Before `RelaxedServiceNameValidation` a Service's name is an RFC 1035
