@@ -651,6 +651,8 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
                     patch("Service", "redis-svc", json!({"spec": {"clusterIP": "10.96.0.10"}})),
                     // 13: a label value has at most 63 characters, of any kind.
                     patch("StatefulSet", "redis", json!({"metadata": {"labels": {"team": "c".repeat(64)}}})),
+                    // 14: a label key is a qualified name: one '/' at most.
+                    patch("Service", "redis-svc", json!({"metadata": {"labels": {"a/b/c": "x"}}})),
                 ]
             }),
         ),
@@ -667,7 +669,18 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 422, 405, 422, 422], "{got:#?}");
+    assert_eq!(
+        codes,
+        [200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 422, 405, 422, 422, 422],
+        "{got:#?}"
+    );
+    assert!(
+        got[14].2.starts_with(
+            "Service \"redis-svc\" is invalid: metadata.labels: Invalid value: \"a/b/c\": a qualified name must consist of"
+        ),
+        "{}",
+        got[14].2
+    );
     assert_eq!(
         got[13].2,
         format!(

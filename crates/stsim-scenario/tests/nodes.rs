@@ -362,7 +362,10 @@ fn domain_outages_are_checked() {
     check(&only_error(&source), "invalid-value", &source, "\"\"", "Required value");
     let source = with(r#"(topologyKey: "a/b/c", meanTimeBetween: "1d", meanDuration: "1h")"#, pool);
     let errors = parse_scenario(&source, "test.ron").unwrap_err();
-    assert!(errors.iter().any(|d| d.message.contains("a valid label key")), "{errors:#?}");
+    assert!(
+        errors.iter().any(|d| d.message.contains("\"a/b/c\": a qualified name must consist")),
+        "{errors:#?}"
+    );
     let twice = r#"(topologyKey: "topology.rook.io/rack", meanTimeBetween: "1d", meanDuration: "1h"),
             (topologyKey: "topology.rook.io/rack", meanTimeBetween: "2d", meanDuration: "1h")"#;
     let source = with(twice, pool);
@@ -393,7 +396,13 @@ fn racks_are_checked() {
         "every node carries",
     );
     let source = pools(r#"(name: "worker", racks: 2, rackLabel: "bad key!")"#);
-    check(&only_error(&source), "invalid-value", &source, "\"bad key!\"", "a valid label key");
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "\"bad key!\"",
+        "\"bad key!\": name part must consist",
+    );
     let source = pools(r#"(name: "worker", racks: 2, labels: {"topology.rook.io/rack": "r1"})"#);
     check(&only_error(&source), "invalid-value", &source, "2,", "the pool's `labels` set it too");
     let source = pools(r#"(name: "worker", racks: 5000)"#);
@@ -561,7 +570,7 @@ fn topology_spread_constraints_follow_the_api_server_rules() {
         "invalid-value",
         &source,
         "\"bad key!\"",
-        "matchLabelKeys[1]: Invalid value: \"bad key!\": a valid label key",
+        "matchLabelKeys[1]: Invalid value: \"bad key!\": name part must consist",
     );
     let source = with_spread(&format!(
         r#"(maxSkew: 1, {zone}, whenUnsatisfiable: DoNotSchedule, {selector}, matchLabelKeys: ["app"])"#

@@ -12,9 +12,11 @@
 //! named with more than about 52 characters gets every pod create refused
 //! (kubernetes/kubernetes#64023, still open).
 //!
-//! Owns the rules and the API server's words for them. Does not validate
-//! scenarios (stsim-scenario refuses bad input before a run) or write
-//! anything.
+//! Owns the rules and the API server's words for them: label keys
+//! (`IsQualifiedName`) and values (`IsValidLabelValue`) are also what the
+//! scenario validator (stsim-scenario) checks a scenario's labels with, so a
+//! label reads the same wherever it is refused. Does not decide what a
+//! scenario may say, nor write anything.
 
 use crate::config::Labels;
 
@@ -25,6 +27,14 @@ const MAX_LABEL: usize = 63;
 const LABEL_VALUE_FORMAT: &str = "a valid label value must be an empty string or consist of alphanumeric \
      characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or \
      'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+const QUALIFIED_NAME_FORMAT: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must \
+     start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for \
+     validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+const DNS_SUBDOMAIN_FORMAT: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
+     characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex \
+     used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 const DNS_LABEL_FORMAT: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters \
      or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used \
@@ -43,14 +53,80 @@ pub fn pod_errors(labels: &Labels, hostname: &str) -> Vec<String> {
     errors
 }
 
-/// The field errors of an object's label values (`ValidateObjectMeta`),
-/// by key: a client's write of labels is checked as a controller's create is.
+/// The field errors of an object's labels (`ValidateLabels`), by key: each
+/// key a qualified name, then its value a label value. A client's write of
+/// labels is checked as a controller's create is.
 pub fn label_errors(labels: &Labels) -> Vec<String> {
     let mut errors = Vec::new();
-    for (_, value) in labels.iter() {
+    for (key, value) in labels.iter() {
+        for detail in label_key_errors(key) {
+            errors.push(format!("metadata.labels: Invalid value: {key:?}: {detail}"));
+        }
         for detail in label_value_errors(value) {
             errors.push(format!("metadata.labels: Invalid value: {value:?}: {detail}"));
         }
+    }
+    errors
+}
+
+/// `validation.IsQualifiedName`, a label key's rule: an optional DNS
+/// subdomain prefix and `/`, then a name of at most 63 characters.
+pub fn label_key_errors(key: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    let parts: Vec<&str> = key.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errors.push("prefix part must be non-empty".to_string());
+            } else {
+                errors.extend(dns_subdomain_errors(prefix).into_iter().map(|e| format!("prefix part {e}")));
+            }
+            name
+        }
+        _ => {
+            errors.push(format!(
+                "a qualified name {QUALIFIED_NAME_FORMAT} with an optional DNS subdomain prefix and '/' (e.g. \
+                 'example.com/MyName')"
+            ));
+            return errors;
+        }
+    };
+    if name.is_empty() {
+        errors.push("name part must be non-empty".to_string());
+    } else if name.len() > MAX_LABEL {
+        errors.push("name part must be no more than 63 characters".to_string());
+    }
+    if !name.is_empty() && !is_label_value_shaped(name) {
+        errors.push(format!("name part {QUALIFIED_NAME_FORMAT}"));
+    }
+    errors
+}
+
+/// Whether `value` is alphanumerics, `-`, `_` and `.`, starting and ending
+/// with an alphanumeric (the shape of a label value and a key's name part).
+fn is_label_value_shaped(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let inner = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    let ends = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    bytes.iter().all(inner) && ends(bytes.first()) && ends(bytes.last())
+}
+
+/// `validation.IsDNS1123Subdomain`.
+fn dns_subdomain_errors(value: &str) -> Vec<&'static str> {
+    let mut errors = Vec::new();
+    if value.len() > 253 {
+        errors.push("must be no more than 253 characters");
+    }
+    let label_ok = |label: &str| {
+        let bytes = label.as_bytes();
+        let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        bytes.iter().all(|b| alnum(b) || *b == b'-')
+            && bytes.first().is_some_and(alnum)
+            && bytes.last().is_some_and(alnum)
+    };
+    if !value.split('.').all(label_ok) {
+        errors.push(DNS_SUBDOMAIN_FORMAT);
     }
     errors
 }
@@ -65,16 +141,12 @@ pub fn invalid(kind: &str, name: &str, errors: &[String]) -> String {
 }
 
 /// `validation.IsValidLabelValue`.
-fn label_value_errors(value: &str) -> Vec<&'static str> {
+pub fn label_value_errors(value: &str) -> Vec<&'static str> {
     let mut errors = Vec::new();
     if value.len() > MAX_LABEL {
         errors.push("must be no more than 63 characters");
     }
-    let bytes = value.as_bytes();
-    let inner = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    let ends = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-    let well_formed = bytes.iter().all(inner) && ends(bytes.first()) && ends(bytes.last());
-    if !value.is_empty() && !well_formed {
+    if !value.is_empty() && !is_label_value_shaped(value) {
         errors.push(LABEL_VALUE_FORMAT);
     }
     errors
@@ -98,6 +170,25 @@ fn dns_label_errors(value: &str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_keys_are_qualified_names() {
+        for good in ["app", "app.kubernetes.io/name", "example.com/Rack_1", "a", "x/y"] {
+            assert_eq!(label_key_errors(good), Vec::<String>::new(), "{good}");
+        }
+        assert_eq!(label_key_errors(""), ["name part must be non-empty"]);
+        assert_eq!(label_key_errors("/app"), ["prefix part must be non-empty"]);
+        assert_eq!(label_key_errors("Example.com/app"), [format!("prefix part {DNS_SUBDOMAIN_FORMAT}")]);
+        assert_eq!(label_key_errors("a/b/c").len(), 1);
+        assert!(label_key_errors("a/b/c")[0].starts_with("a qualified name must consist"));
+        assert_eq!(label_key_errors(&"k".repeat(64)), ["name part must be no more than 63 characters"]);
+        assert_eq!(label_key_errors("-app"), [format!("name part {QUALIFIED_NAME_FORMAT}")]);
+        let labels: Labels = [("bad key".to_string(), "ok".to_string())].into();
+        assert_eq!(
+            label_errors(&labels),
+            [format!("metadata.labels: Invalid value: \"bad key\": name part {QUALIFIED_NAME_FORMAT}")]
+        );
+    }
 
     #[test]
     fn a_pod_of_a_set_named_with_55_characters_is_invalid_for_its_revision_label_alone() {

@@ -256,10 +256,11 @@ impl Checker<'_, '_> {
         }
         // The longest value, `<zone>-rack-<racks>`, in each zone of the pool.
         if racks > 0
-            && let Some(zone) = zones.iter().find(|z| !is_label_value(&rack_value(z, racks - 1)))
+            && let Some((zone, problem)) =
+                zones.iter().find_map(|z| Some((z, label_value_problem(&rack_value(z, racks - 1))?)))
         {
             let message = format!(
-                "Invalid value: {racks}: rack {:?} of zone {zone:?} is not a label value: {LABEL_VALUE_MESSAGE}",
+                "Invalid value: {racks}: rack {:?} of zone {zone:?} is not a label value: {problem}",
                 rack_value(zone, racks - 1)
             );
             self.report("invalid-value", &path, message, Some("racks are named `<zone>-rack-<n>`".into()));
@@ -384,9 +385,9 @@ impl Checker<'_, '_> {
                             "Required value: a zone name cannot be empty",
                             None,
                         );
-                    } else if !is_label_value(zone) {
+                    } else if let Some(problem) = label_value_problem(zone) {
                         // The zone is the value of the `topology.kubernetes.io/zone` label.
-                        let message = format!("Invalid value: {zone:?}: {LABEL_VALUE_MESSAGE}");
+                        let message = format!("Invalid value: {zone:?}: {problem}");
                         self.report("invalid-value", &path, message, None);
                     }
                     items.push((path, zone.as_str()));

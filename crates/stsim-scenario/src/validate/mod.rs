@@ -130,33 +130,12 @@ fn is_dns_label(name: &str) -> bool {
         && bytes.last().is_some_and(alnum)
 }
 
-const LABEL_VALUE_MESSAGE: &str = "a valid label value must be 63 characters or less and must be empty or begin and \
-     end with an alphanumeric character ([a-z0-9A-Z]) with dashes (-), underscores (_), dots (.), and \
-     alphanumerics between";
-
-/// A Kubernetes label value (apimachinery `IsValidLabelValue`).
-fn is_label_value(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    let alnum = |b: &u8| b.is_ascii_alphanumeric();
-    bytes.is_empty()
-        || (bytes.len() <= 63
-            && bytes.iter().all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'))
-            && bytes.first().is_some_and(alnum)
-            && bytes.last().is_some_and(alnum))
-}
-
-const LABEL_KEY_MESSAGE: &str = "a valid label key is an optional DNS subdomain prefix and '/', then a name of \
-     63 characters or less that begins and ends with an alphanumeric character ([a-z0-9A-Z]) with dashes (-), \
-     underscores (_), dots (.), and alphanumerics between (e.g. 'example.com/rack')";
-
-/// A Kubernetes label key (apimachinery `IsQualifiedName`).
-fn is_label_key(key: &str) -> bool {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let prefix_ok = prefix.is_none_or(|p| !p.is_empty() && p.len() <= 253 && p.split('.').all(is_dns_label));
-    prefix_ok && !name.is_empty() && is_label_value(name)
+/// What is wrong with a label value, in the API server's words
+/// (apimachinery `IsValidLabelValue`, as `stsim_core::api::validation`
+/// words it for the API server's own checks), or `None`.
+fn label_value_problem(value: &str) -> Option<String> {
+    let errors = stsim_core::api::validation::label_value_errors(value);
+    (!errors.is_empty()).then(|| errors.join(", "))
 }
 
 /// The closest DNS label to `name`, to suggest as a fix.
@@ -357,8 +336,14 @@ impl Checker<'_, '_> {
 
     /// A label key (apimachinery `IsQualifiedName`), wherever one is written.
     fn label_key(&mut self, path: &str, key: &str) {
-        if !is_label_key(key) {
-            self.report("invalid-value", path, format!("Invalid value: {key:?}: {LABEL_KEY_MESSAGE}"), None);
+        let errors = stsim_core::api::validation::label_key_errors(key);
+        if !errors.is_empty() {
+            self.report(
+                "invalid-value",
+                path,
+                format!("Invalid value: {key:?}: {}", errors.join(", ")),
+                None,
+            );
         }
     }
 
@@ -370,8 +355,8 @@ impl Checker<'_, '_> {
         for (key, value) in raw {
             let at = format!("{path}[{key:?}]");
             self.label_key(&at, key);
-            if !is_label_value(value) {
-                let message = format!("Invalid value: {value:?}: {LABEL_VALUE_MESSAGE}");
+            if let Some(problem) = label_value_problem(value) {
+                let message = format!("Invalid value: {value:?}: {problem}");
                 self.report("invalid-value", &at, message, None);
             }
         }
