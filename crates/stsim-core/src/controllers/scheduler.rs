@@ -390,8 +390,8 @@ fn attached_volumes<'a>(world: &'a World, node: &Node) -> BTreeSet<(&'a str, Att
 }
 
 /// For each CSI driver node `node` limits: its name, the volumes of that
-/// driver the pods counted on the node use (each once), and the limit,
-/// for explanations.
+/// driver NodeVolumeLimits counts there (`attached_volumes`), and the
+/// limit, for explanations.
 pub fn attach_usage<'a>(world: &'a World, node: &'a Node) -> Vec<(&'a str, usize, u32)> {
     let attached = attached_volumes(world, node);
     node.volume_attach_limits

@@ -129,21 +129,24 @@ fn worth_requeuing_after_removal(world: &World, waiting: &Pod, rejected_by: Plug
 
 /// A VolumeAttachment was deleted (a detach finished). From 1.32
 /// NodeVolumeLimits counts a node's VolumeAttachments and registers their
-/// deletes (k/k #127757, #128337): the pods it rejected that use a claim are
-/// tried again (with the queueing hints, `isSchedulableAfterVolumeAttachmentDeleted`
-/// queues a pod with a claim; a pod NodeVolumeLimits rejected has one).
-/// Before 1.32 no plugin stsim models registers the event.
+/// deletes (k/k #127757, #128337): a pod it rejected is tried again (with the
+/// queueing hints, `isSchedulableAfterVolumeAttachmentDeleted` queues a pod
+/// that uses a claim, which such a pod does), and so is a pod no plugin
+/// rejected, as for any registered event. Before 1.32 no plugin stsim
+/// models registers the event.
 pub fn volume_attachment_deleted(api: &mut Api) {
     let world = api.world();
     if world.kubernetes.minor < 32 || world.unschedulable.is_empty() {
         return;
     }
+    let hints = world.features.scheduler_queueing_hints;
     let moved: Vec<PodId> = world
         .unschedulable
         .iter()
         .filter(|(id, waiting)| {
-            (waiting.rejected_by.is_empty() || waiting.rejected_by.any_of(Plugins::NODE_VOLUME_LIMITS))
-                && !world.pod(**id).claims.is_empty()
+            waiting.rejected_by.is_empty()
+                || (waiting.rejected_by.any_of(Plugins::NODE_VOLUME_LIMITS)
+                    && (!hints || !world.pod(**id).claims.is_empty()))
         })
         .map(|(id, _)| *id)
         .collect();
