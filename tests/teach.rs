@@ -130,6 +130,11 @@ const EXERCISES: &[(&str, &str, &str)] = &[
         "    timeline: [",
         "    podDisruptionBudgets: [(name: \"etcd\", selector: {\"app\": \"etcd\"}, maxUnavailable: 1)],\n    timeline: [",
     ),
+    (
+        "fix-drain-stuck-on-broken-pod",
+        "minAvailable: 1)]",
+        "minAvailable: 1, unhealthyPodEvictionPolicy: AlwaysAllow)]",
+    ),
 ];
 
 #[test]

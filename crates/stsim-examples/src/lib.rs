@@ -133,6 +133,7 @@ pub const EXERCISES: &[Example] = examples!["exercises":
     "fix-parallel-primary-replica",
     "fix-drain-without-budget",
     "fix-scale-down-deletes-data",
+    "fix-drain-stuck-on-broken-pod",
 ];
 
 /// A built-in scenario or exercise by name.
