@@ -109,12 +109,17 @@ fn ron(shape: &Shape) -> String {
     } else {
         ""
     };
+    // A third of the shapes each give nodes room for one or two disks of the default class.
+    let attach = match shape.seed % 3 {
+        0 => String::new(),
+        n => format!(r#", volumeAttachLimits: [(driver: "ebs.csi.aws.com", count: {n})]"#),
+    };
     format!(
         r#"Scenario(
     name: "random",
     seed: {seed},
     duration: "40m",
-    cluster: ({failures} {class} nodePools: [(name: "w", count: {nodes}, cpu: "2", memory: "4Gi")]),
+    cluster: ({failures} {class} nodePools: [(name: "w", count: {nodes}, cpu: "2", memory: "4Gi"{attach})]),
     images: [(name: "db:1", pull: "5s", startup: "3s", shutdown: "2s"), (name: "db:2", pull: "5s", startup: "3s", shutdown: "2s")],
     services: [(name: "svc", selector: {{"app": "db"}})],
     statefulsets: [(
@@ -188,6 +193,18 @@ fn check(sim: &Simulation) -> Result<(), String> {
             .filter(|p| p.exists() && !p.is_terminal() && p.node.or(p.assumed_node) == Some(node.id))
             .collect();
         let cpu: u64 = assigned.iter().map(|p| p.requests.cpu_millis).sum();
+        // NodeVolumeLimits' index: the same pods, kept only on nodes with attach limits.
+        let counted: std::collections::BTreeSet<_> = if node.volume_attach_limits.is_empty() {
+            Default::default()
+        } else {
+            assigned.iter().map(|p| p.id).collect()
+        };
+        if node.exists() && node.volume_pods != counted {
+            return Err(format!(
+                "node {} counts the pods {:?} for attach limits; {counted:?} are assigned",
+                node.name, node.volume_pods
+            ));
+        }
         if node.exists() && (node.pod_count as usize != assigned.len() || node.requested.cpu_millis != cpu) {
             return Err(format!(
                 "node {} counts {} pods and {}m of CPU; {} pods asking {cpu}m are assigned to it",

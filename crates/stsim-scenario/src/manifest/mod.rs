@@ -352,9 +352,13 @@ impl Cx<'_> {
 
     /// Records that the raw value at `raw_path` came from `node` at `path`.
     pub fn at(&mut self, raw_path: String, place: Place, path: &str) {
-        let loc =
-            Loc { file: self.file.to_string(), place, object: self.object.clone(), path: path.to_string() };
+        let loc = self.loc(place, path);
         self.collected.spans.insert(raw_path, loc);
+    }
+
+    /// Where the current object's field at `path` was written.
+    pub fn loc(&self, place: Place, path: &str) -> Loc {
+        Loc { file: self.file.to_string(), place, object: self.object.clone(), path: path.to_string() }
     }
 
     pub fn obj<'n>(&mut self, node: &'n Node, path: &str) -> Option<Obj<'n>> {

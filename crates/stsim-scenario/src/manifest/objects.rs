@@ -645,20 +645,10 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
 pub(super) fn csi_node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let index = cx.collected.csi_nodes.len();
     let Some(name) = metadata(cx, &mut obj, &format!("csiNodes[{index}].name")) else { return };
-    let name_at = obj
-        .nested_place(&["metadata", "name"])
-        .map(|place| Loc {
-            file: cx.file.to_string(),
-            place,
-            object: cx.object.clone(),
-            path: "metadata.name".into(),
-        })
-        .unwrap_or_else(|| Loc {
-            file: cx.file.to_string(),
-            place: obj.place,
-            object: cx.object.clone(),
-            path: String::new(),
-        });
+    let name_at = match obj.nested_place(&["metadata", "name"]) {
+        Some(place) => cx.loc(place, "metadata.name"),
+        None => cx.loc(obj.place, ""),
+    };
     let mut drivers = Vec::new();
     if let Some(mut spec) = obj.take("spec").and_then(|s| cx.obj(s, "spec")) {
         if let Some(list) = spec.take("drivers")
@@ -680,17 +670,11 @@ pub(super) fn csi_node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                 }
                 driver.skip(&["nodeID", "topologyKeys"]);
                 driver.finish(cx);
-                let loc = |place, field: &str| Loc {
-                    file: cx.file.to_string(),
-                    place,
-                    object: cx.object.clone(),
-                    path: format!("{path}.{field}"),
-                };
                 match (driver_name, name_node, count) {
                     (Some(driver), Some(name_node), Some((count, count_place))) => drivers.push((
                         raw::VolumeAttachLimit { driver, count },
-                        loc(name_node.place, "name"),
-                        loc(count_place, "allocatable.count"),
+                        cx.loc(name_node.place, &format!("{path}.name")),
+                        cx.loc(count_place, &format!("{path}.allocatable.count")),
                     )),
                     (None, None, _) => {
                         cx.invalid(item.place, &format!("{path}.name"), "Required value", None)
