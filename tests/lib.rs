@@ -31,6 +31,8 @@ mod hand_edits;
 #[cfg(test)]
 mod hostile;
 #[cfg(test)]
+mod images;
+#[cfg(test)]
 mod invariants;
 #[cfg(test)]
 mod manifests;

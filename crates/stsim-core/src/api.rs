@@ -9,7 +9,7 @@
 //!
 //! Does not decide anything on its own: it does what it is asked, or refuses.
 
-use crate::config::{AccessMode, Resources};
+use crate::config::{AccessMode, ImagePullPolicy, Resources};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::queue::EventQueue;
@@ -100,6 +100,7 @@ pub struct NewPod {
     pub startup_probe: Option<crate::config::Probe>,
     pub pre_stop: Option<SimDuration>,
     pub init_containers: Vec<String>,
+    pub pull_policies: crate::config::PullPolicies,
     pub termination_grace_period: SimDuration,
     pub node_selector: crate::config::Labels,
     pub affinity: crate::config::Affinity,
@@ -132,6 +133,7 @@ impl NewPod {
             startup_probe: template.startup_probe.clone(),
             pre_stop: template.pre_stop,
             init_containers: template.init_containers.clone(),
+            pull_policies: template.pull_policies.clone(),
             termination_grace_period: template.termination_grace_period,
             node_selector: template.node_selector.clone(),
             affinity: template.affinity.clone(),
@@ -333,6 +335,12 @@ impl<'a> Api<'a> {
         let revision = new.labels.get(labels::REVISION).cloned().unwrap_or_default();
         let tolerations =
             nodes::with_default_tolerations(new.tolerations, self.world.timings.default_toleration);
+        // The API server defaults each container's policy by its image as
+        // it stores the pod; an image changed later keeps it.
+        let pull_policy = ImagePullPolicy::resolve(new.pull_policies.container, &new.image);
+        let init_pull_policies = (new.init_containers.iter().enumerate())
+            .map(|(i, image)| ImagePullPolicy::resolve(new.pull_policies.init.get(&i).copied(), image))
+            .collect();
         self.world.insert_pod(Pod {
             id,
             uid,
@@ -351,6 +359,8 @@ impl<'a> Api<'a> {
             liveness_probe: new.liveness_probe,
             startup_probe: new.startup_probe,
             pre_stop: new.pre_stop,
+            pull_policy,
+            init_pull_policies,
             init_containers: new.init_containers,
             termination_grace_period: new.termination_grace_period,
             node_selector: new.node_selector,

@@ -389,6 +389,10 @@ pub struct NodePoolConfig {
     /// driver name; a driver not listed has no limit. The scheduler's
     /// NodeVolumeLimits filter keeps to it.
     pub volume_attach_limits: std::collections::BTreeMap<String, u32>,
+    /// Images on the pool's nodes from the start (baked into the machine
+    /// image, or pre-pulled): a container of one starts without downloading
+    /// it (`Always` still asks the registry), and `Never` finds it.
+    pub preloaded_images: std::collections::BTreeSet<String>,
 }
 
 /// The kubelet's graceful node shutdown (`shutdownGracePeriod`,
@@ -1066,6 +1070,9 @@ pub struct PodTemplate {
     /// Images of the init containers, run in order to completion (each
     /// pulled, then running for its image's `startup`) before the container.
     pub init_containers: Vec<String>,
+    /// The `imagePullPolicy` of the containers, where written.
+    #[serde(skip_serializing_if = "PullPolicies::is_empty")]
+    pub pull_policies: PullPolicies,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -1196,6 +1203,23 @@ impl PodTemplate {
         }
         if let Some(class) = &self.priority_class_name {
             out.push_str(&format!("priorityClassName {class}\n"));
+        }
+        // Written only when it is not the default for the image: Kubernetes
+        // hashes the defaulted template, where a policy written at its
+        // default and one left out are the same.
+        if let Some(policy) = self.pull_policies.container
+            && policy != ImagePullPolicy::default_for(&self.image)
+        {
+            out.push_str(&format!("imagePullPolicy {}\n", policy.as_str()));
+        }
+        for (&index, &policy) in &self.pull_policies.init {
+            if self
+                .init_containers
+                .get(index)
+                .is_some_and(|image| policy != ImagePullPolicy::default_for(image))
+            {
+                out.push_str(&format!("init {index} imagePullPolicy {}\n", policy.as_str()));
+            }
         }
         for line in self.unmodelled.lines() {
             out.push_str(&format!("unmodelled {line}\n"));
@@ -1516,6 +1540,124 @@ impl AppConfig {
     }
 }
 
+/// `imagePullPolicy`: when the kubelet pulls a container's image
+/// (pkg/kubelet/images/image_manager.go, `shouldPullImage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum ImagePullPolicy {
+    /// Every start asks the registry; layers the node has are not
+    /// downloaded again, so a pull of an image the node has is a cached
+    /// one, but it fails when the registry refuses the image.
+    Always,
+    /// Pulled only when the node does not have the image.
+    IfNotPresent,
+    /// Never pulled: a node without the image cannot start the container
+    /// (`ErrImageNeverPull`).
+    Never,
+}
+
+impl ImagePullPolicy {
+    /// The API server's default for a container that sets none
+    /// (`SetDefaults_Container`, pkg/apis/core/v1/defaults.go): `Always`
+    /// when the image's tag is `latest`, which includes a reference with
+    /// neither tag nor digest (the reference parser gives it `latest`);
+    /// `IfNotPresent` otherwise, a digest without a tag included.
+    pub fn default_for(image: &str) -> ImagePullPolicy {
+        if image.trim().is_empty() {
+            // Not a reference: the parser's error leaves no tag, and
+            // validation refuses the image after defaulting.
+            return ImagePullPolicy::IfNotPresent;
+        }
+        match image_tag(image) {
+            Some("latest") => ImagePullPolicy::Always,
+            None if !image.contains('@') => ImagePullPolicy::Always,
+            _ => ImagePullPolicy::IfNotPresent,
+        }
+    }
+
+    /// The policy as written, or the API server's default for `image`.
+    pub fn resolve(written: Option<ImagePullPolicy>, image: &str) -> ImagePullPolicy {
+        written.unwrap_or_else(|| ImagePullPolicy::default_for(image))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullPolicy::Always => "Always",
+            ImagePullPolicy::IfNotPresent => "IfNotPresent",
+            ImagePullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// The tag of an image reference, if it has one: what follows the last
+/// `:` of the last path component, before any `@digest` (`registry:5000/app`
+/// has none; `registry:5000/app:1.2@sha256:...` has `1.2`).
+pub fn image_tag(image: &str) -> Option<&str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split_once(':').map(|(_, tag)| tag)
+}
+
+/// An image reference in the one form the container runtime stores it
+/// under, so that `redis:7.2` and `docker.io/library/redis:7.2` are one
+/// image: Docker Hub's domain and `library/` added where the reference
+/// names no registry (distribution's `ParseNormalizedNamed`), and `latest`
+/// where it has neither tag nor digest (the kubelet's `applyDefaultImageTag`).
+pub fn normalized_image(image: &str) -> String {
+    let (path, digest) = match image.split_once('@') {
+        Some((path, digest)) => (path, Some(digest)),
+        None => (image, None),
+    };
+    let (domain, rest) = match path.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (first, rest),
+        _ => ("docker.io", path),
+    };
+    let domain = if domain == "index.docker.io" { "docker.io" } else { domain };
+    let mut out = String::with_capacity(image.len() + 24);
+    out.push_str(domain);
+    out.push('/');
+    if domain == "docker.io" && !rest.contains('/') {
+        out.push_str("library/");
+    }
+    out.push_str(rest);
+    let tagged = rest.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    match digest {
+        Some(digest) => {
+            out.push('@');
+            out.push_str(digest);
+        }
+        None if !tagged => out.push_str(":latest"),
+        None => {}
+    }
+    out
+}
+
+/// The `imagePullPolicy` a template writes for its containers; `None`
+/// where it writes none (the default then follows the image's tag).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PullPolicies {
+    /// `containers[0]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<ImagePullPolicy>,
+    /// `initContainers[i]`, by index, where written.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub init: std::collections::BTreeMap<usize, ImagePullPolicy>,
+}
+
+impl PullPolicies {
+    pub fn is_empty(&self) -> bool {
+        self.container.is_none() && self.init.is_empty()
+    }
+}
+
+impl ImageBehaviour {
+    /// A started container of it answers its readiness probe after the
+    /// image's `startup`: a healthy one, or one the registry refuses that
+    /// runs from the node's copy.
+    pub fn comes_up(self) -> bool {
+        matches!(self, ImageBehaviour::Healthy | ImageBehaviour::PullFails)
+    }
+}
+
 /// What a container of an image does once started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ImageBehaviour {
@@ -1526,8 +1668,10 @@ pub enum ImageBehaviour {
     /// Exits with an error `startup` after each start; the kubelet restarts it
     /// with back-off (CrashLoopBackOff). The pod stays Running, never Ready.
     CrashLoop,
-    /// The image cannot be pulled: ErrImagePull, then ImagePullBackOff with
-    /// back-off. The pod stays Pending.
+    /// The registry refuses the image: each pull fails (ErrImagePull, then
+    /// ImagePullBackOff with back-off) and the pod stays Pending. A node
+    /// that has the image (a pool's `preloadedImages`) runs it without a
+    /// pull unless the policy is `Always`; it then comes up as a healthy one.
     PullFails,
 }
 
@@ -1587,6 +1731,11 @@ pub struct Timings {
     /// tried again once it has waited longer than this, by the flush that
     /// runs every 30 s (`flushUnschedulablePodsLeftover`).
     pub pod_max_in_unschedulable_pods: SimDuration,
+    /// How long a container's image check and creation take when the node
+    /// has the image (the registry asked or not, no layer downloaded): 2 s,
+    /// or the image's own `pull` when that is shorter. An image's `pull` is
+    /// its pull to a node that lacks it.
+    pub cached_pull: SimDuration,
 }
 
 impl Default for Timings {
@@ -1603,6 +1752,9 @@ impl Default for Timings {
             volume_detach: SimDuration::from_secs(10),
             rollout_stuck_after: SimDuration::from_secs(600),
             pod_max_in_unschedulable_pods: SimDuration::from_secs(300),
+            // A rolling update's pod: "image pull (cached: 2 s, cold: 30 s)"
+            // (shared/failure-modes.md section 6).
+            cached_pull: SimDuration::from_secs(2),
         }
     }
 }
@@ -1931,4 +2083,49 @@ pub struct TimelineEntry {
     pub action: Action,
     /// 1-based line of the entry in its scenario file, for reports (0 if built in code).
     pub line: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `SetDefaults_Container`: `Always` for a `latest` tag or none (and no
+    /// digest), `IfNotPresent` for any other tag or a digest; a registry's
+    /// port is not a tag.
+    #[test]
+    fn the_pull_policy_defaults_by_the_images_tag() {
+        for (image, policy) in [
+            ("redis", ImagePullPolicy::Always),
+            ("redis:latest", ImagePullPolicy::Always),
+            ("localhost:5000/app", ImagePullPolicy::Always),
+            ("registry.example.com:5000/team/app", ImagePullPolicy::Always),
+            ("redis:7.2", ImagePullPolicy::IfNotPresent),
+            ("registry.example.com:5000/team/app:1.2", ImagePullPolicy::IfNotPresent),
+            ("redis@sha256:0123", ImagePullPolicy::IfNotPresent),
+            ("redis:latest@sha256:0123", ImagePullPolicy::Always),
+            ("", ImagePullPolicy::IfNotPresent),
+        ] {
+            assert_eq!(ImagePullPolicy::default_for(image), policy, "{image}");
+        }
+        assert_eq!(ImagePullPolicy::resolve(Some(ImagePullPolicy::Never), "redis"), ImagePullPolicy::Never);
+    }
+
+    /// Docker Hub's short names, a registry's names and digests, each in the
+    /// one form the runtime stores.
+    #[test]
+    fn image_names_are_normalized_as_the_runtime_stores_them() {
+        for (image, normal) in [
+            ("redis", "docker.io/library/redis:latest"),
+            ("redis:7.2", "docker.io/library/redis:7.2"),
+            ("docker.io/library/redis:7.2", "docker.io/library/redis:7.2"),
+            ("index.docker.io/library/redis:7.2", "docker.io/library/redis:7.2"),
+            ("bitnami/redis:7.2", "docker.io/bitnami/redis:7.2"),
+            ("quay.io/coreos/etcd:v3.5", "quay.io/coreos/etcd:v3.5"),
+            ("localhost:5000/app", "localhost:5000/app:latest"),
+            ("localhost/app:1", "localhost/app:1"),
+            ("redis@sha256:0123", "docker.io/library/redis@sha256:0123"),
+        ] {
+            assert_eq!(normalized_image(image), normal, "{image}");
+        }
+    }
 }

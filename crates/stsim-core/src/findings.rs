@@ -36,6 +36,8 @@ pub const IDS: &[&str] = &[
     "pod-rejected",
     "node-name-unknown",
     "pod-invalid",
+    "image-not-on-node",
+    "image-gone-from-registry",
 ];
 
 mod stuck;
@@ -810,11 +812,13 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
             InitFailure::ErrImagePull | InitFailure::ImagePullBackOff => {
                 "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
             }
+            InitFailure::ErrImageNeverPull => never_pull(world, pod),
         };
         return format!("{}'s init container (image {init}) {doing}", pod.name);
     }
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {
+        (ContainerState::ErrImageNeverPull, _) => never_pull(world, pod),
         (ContainerState::CrashLoopBackOff | ContainerState::Error, _) | (_, ImageBehaviour::CrashLoop) => {
             format!("crashes on start (CrashLoopBackOff, {} restarts)", pod.status.restarts)
         }
@@ -825,6 +829,16 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         _ => format!("is {} and not Ready", pod.display_status()),
     };
     format!("{} (image {}) {doing}", pod.name, pod.image)
+}
+
+/// Why a container whose policy is `Never` does not start, and the fixes.
+fn never_pull(world: &World, pod: &Pod) -> String {
+    let node = pod.node.map_or("its node", |n| world.node(n).name.as_str());
+    format!(
+        "cannot start: its imagePullPolicy is Never and {node} does not have the image \
+         (ErrImageNeverPull); load the image onto the nodes first (a pool's preloadedImages), \
+         or let the kubelet pull it (IfNotPresent)"
+    )
 }
 
 /// A rolling update that has waited on the same pod for longer than the

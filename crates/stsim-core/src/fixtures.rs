@@ -31,6 +31,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             maintenance: None,
             shutdown: Default::default(),
             volume_attach_limits: Default::default(),
+            preloaded_images: Default::default(),
         }],
         storage_classes: vec![StorageClassConfig {
             name: "gp3".into(),
@@ -79,6 +80,7 @@ pub fn statefulset_spec(
             startup_probe: None,
             pre_stop: None,
             init_containers: Vec::new(),
+            pull_policies: Default::default(),
             termination_grace_period: SimDuration::from_secs(30),
             node_selector: Labels::new(),
             affinity: Affinity::default(),

@@ -304,18 +304,21 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     let written = pod.spec_object.as_deref().filter(|s| s.is_object()).cloned().or(from_template);
     let mut spec = match written {
         Some(mut spec) => {
-            // The image its container runs now (an update may have changed it).
+            // The image its container runs now (an update may have changed
+            // it), and its policy as the API server defaulted it.
             if let Some(container) =
                 spec.get_mut("containers").and_then(|c| c.get_mut(0)).and_then(Value::as_object_mut)
             {
                 container.insert("image".into(), json!(pod.image));
+                container.insert("imagePullPolicy".into(), json!(pod.pull_policy.as_str()));
             }
             spec
         }
         None => json!({
             "hostname": pod.hostname,
             "subdomain": pod.subdomain,
-            "containers": [{"name": template::SERVED_CONTAINER, "image": pod.image}],
+            "containers": [{"name": template::SERVED_CONTAINER, "image": pod.image,
+                            "imagePullPolicy": pod.pull_policy.as_str()}],
             "volumes": volumes,
             "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
         }),

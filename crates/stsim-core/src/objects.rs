@@ -247,6 +247,12 @@ pub struct Node {
     /// (assigned, bound or assumed, and not finished; `pod_count`'s pods),
     /// whose volumes NodeVolumeLimits counts. Kept only for such nodes.
     pub volume_pods: BTreeSet<PodId>,
+    /// The images on the node's disk (the container runtime's image store),
+    /// by normalized reference (`config::normalized_image`), each with
+    /// when it is there: a pull still running has the time it
+    /// will finish. Kept across a reboot; a pull the crash cut short is
+    /// lost. Image garbage collection is not modelled.
+    pub images: BTreeMap<String, SimTime>,
 }
 
 impl Node {
@@ -296,6 +302,8 @@ pub enum ContainerState {
     ContainerCreating,
     /// The last pull failed.
     ErrImagePull,
+    /// The policy is `Never` and the node does not have the image.
+    ErrImageNeverPull,
     /// Waiting out the back-off before the next pull.
     ImagePullBackOff,
     Running,
@@ -305,6 +313,15 @@ pub enum ContainerState {
     CrashLoopBackOff,
     /// The container exited (after SIGTERM).
     Terminated,
+}
+
+/// The kubelet's image check for one container start (`EnsureImageExists`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pull {
+    /// When the image is there to start from, or the pull has failed.
+    pub done: SimTime,
+    /// The registry is asked (the policy pulls): an image it refuses fails.
+    pub asks_registry: bool,
 }
 
 /// Who owns an object (`metadata.ownerReferences`, controller refs only).
@@ -327,6 +344,9 @@ pub struct Runtime {
     /// When the image pull began (after the sandbox came up and the init
     /// containers ran; set ahead while they run).
     pub pull_started_at: Option<SimTime>,
+    /// When that pull is over (at once when the node has the image and
+    /// the policy does not pull), and whether it asks the registry.
+    pub pull: Option<Pull>,
     /// When the container started running.
     pub started_at: Option<SimTime>,
     /// When the application starts answering its readiness probe.
@@ -362,6 +382,9 @@ pub struct Runtime {
     /// A failing init container: its index, and when its next change is due
     /// (its exit, its failed pull, the end of a back-off).
     pub init_due: Option<(usize, SimTime)>,
+    /// That init container's policy is `Never` and the node did not have
+    /// its image when it was due (`Init:ErrImageNeverPull`).
+    pub init_held: bool,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).
@@ -433,6 +456,9 @@ pub enum InitFailure {
     ErrImagePull,
     /// Waiting out the pull back-off, or pulling again (`Init:ImagePullBackOff`).
     ImagePullBackOff,
+    /// Its policy is `Never` and the node does not have its image
+    /// (`Init:ErrImageNeverPull`).
+    ErrImageNeverPull,
 }
 
 #[derive(Debug, Clone)]
@@ -468,6 +494,11 @@ pub struct Pod {
     pub pre_stop: Option<SimDuration>,
     /// Images of the init containers, run in order before the container.
     pub init_containers: Vec<String>,
+    /// The `imagePullPolicy` of the container and of each init container,
+    /// as the API server defaulted them at creation: an image changed
+    /// later keeps its container's policy.
+    pub pull_policy: crate::config::ImagePullPolicy,
+    pub init_pull_policies: Vec<crate::config::ImagePullPolicy>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).
@@ -576,9 +607,11 @@ impl Pod {
                 Some(InitFailure::CrashLoopBackOff) => "Init:CrashLoopBackOff",
                 Some(InitFailure::ErrImagePull) => "Init:ErrImagePull",
                 Some(InitFailure::ImagePullBackOff) => "Init:ImagePullBackOff",
+                Some(InitFailure::ErrImageNeverPull) => "Init:ErrImageNeverPull",
             },
             (_, ContainerState::Unscheduled) => "Pending",
             (_, ContainerState::ErrImagePull) => "ErrImagePull",
+            (_, ContainerState::ErrImageNeverPull) => "ErrImageNeverPull",
             (_, ContainerState::ImagePullBackOff) => "ImagePullBackOff",
             (_, ContainerState::Running) => "Running",
             (_, ContainerState::Error) => "Error",

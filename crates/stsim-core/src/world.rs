@@ -690,6 +690,9 @@ impl World {
             critical_shutdown: None,
             volume_attach_limits: pool.volume_attach_limits.iter().map(|(d, n)| (d.clone(), *n)).collect(),
             volume_pods: BTreeSet::new(),
+            images: (pool.preloaded_images.iter())
+                .map(|image| (crate::config::normalized_image(image), SimTime::ZERO))
+                .collect(),
         });
         self.volume_limits |= !pool.volume_attach_limits.is_empty();
         self.refresh_node_fit(id);

@@ -44,6 +44,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "reinstall-with-kept-volumes",
     "drain-pdb-multi-attach",
     "drain-blocked-by-broken-pod",
+    "image-gone-from-registry",
     "slow-attach-drain",
     "scheduling-constraints",
     "zone-spread-cordoned-zone",

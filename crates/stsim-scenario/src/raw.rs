@@ -669,6 +669,11 @@ pub struct NodePool {
     /// CSINode's `spec.drivers[].allocatable.count`); unlisted drivers: no limit.
     #[serde(default)]
     pub volume_attach_limits: Option<Vec<VolumeAttachLimit>>,
+    /// Images on the pool's nodes from the start (in the machine image, or
+    /// pre-pulled), written as the pods name them: a container of one
+    /// starts without downloading it (`Always` still asks the registry).
+    #[serde(default)]
+    pub preloaded_images: Option<Vec<String>>,
 }
 
 /// One CSI driver's attach limit on each node of a pool.
@@ -1122,6 +1127,10 @@ pub struct PodTemplate {
     #[serde(default)]
     pub labels: Option<RawLabels>,
     pub image: String,
+    /// When the kubelet pulls the image; by default `Always` for a `latest`
+    /// or missing tag, `IfNotPresent` otherwise.
+    #[serde(default)]
+    pub image_pull_policy: Option<ImagePullPolicy>,
     #[serde(default)]
     pub resources: Option<Resources>,
     #[serde(default)]
@@ -1202,6 +1211,22 @@ pub struct ResourceList {
 pub struct InitContainer {
     pub name: String,
     pub image: String,
+    /// When the kubelet pulls the image; by default `Always` for a `latest`
+    /// or missing tag, `IfNotPresent` otherwise.
+    #[serde(default)]
+    pub image_pull_policy: Option<ImagePullPolicy>,
+}
+
+/// `imagePullPolicy`: when the kubelet pulls a container's image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "ImagePullPolicy")]
+pub enum ImagePullPolicy {
+    /// Ask the registry at every start (no layer the node has is downloaded again).
+    Always,
+    /// Pull only when the node does not have the image.
+    IfNotPresent,
+    /// Never pull: the node must have the image.
+    Never,
 }
 
 /// `lifecycle`: only `preStop` with a `sleep` action is modelled.
@@ -1600,6 +1625,10 @@ pub struct Timings {
     pub rollout_stuck_after: Option<String>,
     #[serde(default)]
     pub pod_max_in_unschedulable_pods_duration: Option<String>,
+    /// A container's image check and creation on a node that has the image
+    /// (2s; an image's `pull` is its pull to a node without it).
+    #[serde(default)]
+    pub cached_pull: Option<String>,
 }
 
 /// A PersistentVolume that exists from the start: a disk made by hand

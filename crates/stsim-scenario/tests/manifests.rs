@@ -1090,3 +1090,44 @@ fn a_manifest_template_has_at_most_the_limit_of_spread_constraints() {
         "- {maxSkew: 1, topologyKey: example.com/k0,",
     );
 }
+
+/// `imagePullPolicy` of the container and of init containers is read (a
+/// value at its default included, as `kubectl get -o yaml` prints it), a
+/// value the API server does not know is refused at its line, and a Node's
+/// `status.images` names are the images on it from the start.
+#[test]
+fn image_pull_policies_and_the_images_on_a_node_are_read() {
+    use stsim_core::config::ImagePullPolicy;
+    let yaml = edit("          image: redis:7.0\n", "          image: redis:7.0\n          imagePullPolicy: Always\n")
+        .replacen(
+            "      containers:\n",
+            "      initContainers:\n        - name: config\n          image: busybox:1.36\n          imagePullPolicy: IfNotPresent\n      containers:\n",
+            1,
+        );
+    let loaded = parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap();
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let policies = &loaded.config.statefulsets[0].spec.template.pull_policies;
+    assert_eq!(policies.container, Some(ImagePullPolicy::Always));
+    assert_eq!(policies.init.get(&0), Some(&ImagePullPolicy::IfNotPresent));
+
+    let yaml = yaml.replace("imagePullPolicy: Always", "imagePullPolicy: Sometimes");
+    refused(
+        &yaml,
+        "invalid-value",
+        "spec.template.spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"",
+        "Sometimes",
+    );
+
+    let node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: ip-10-0-1-5\n  labels:\n    topology.kubernetes.io/zone: us-east-1a\nstatus:\n  allocatable:\n    cpu: \"4\"\n    memory: 16Gi\n  images:\n  - names:\n    - docker.io/library/redis@sha256:0123\n    - docker.io/library/redis:7.0\n    sizeBytes: 41000000\n";
+    let config =
+        parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{node}"))], "start").unwrap().config;
+    let preloaded: Vec<&str> =
+        config.cluster.node_pools[0].preloaded_images.iter().map(String::as_str).collect();
+    assert_eq!(preloaded, ["docker.io/library/redis:7.0", "docker.io/library/redis@sha256:0123"]);
+    let bad = node.replace("    - docker.io/library/redis:7.0\n", "    - \"\"\n");
+    let errors = errors(&format!("{REDIS}---\n{bad}"));
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("an image is required"), "{errors:#?}");
+    let line = format!("{REDIS}---\n{bad}").lines().position(|l| l == "    - \"\"").unwrap() + 1;
+    assert_eq!(errors[0].line, line, "{errors:#?}");
+}

@@ -99,10 +99,12 @@ impl Api<'_> {
             }
             ContainerState::ContainerCreating
             | ContainerState::ErrImagePull
+            | ContainerState::ErrImageNeverPull
             | ContainerState::ImagePullBackOff
                 if p.runtime.pull_started_at.is_some_and(|at| at <= now) =>
             {
                 p.runtime.pull_started_at = Some(now);
+                p.runtime.pull = None;
                 p.runtime.backoff_until = None;
                 p.runtime.pull_failures = 0;
             }

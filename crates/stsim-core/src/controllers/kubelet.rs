@@ -35,7 +35,7 @@
 
 use super::admission;
 use crate::api::Api;
-use crate::config::ImageBehaviour;
+use crate::config::{ImageBehaviour, ImagePullPolicy, normalized_image};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
@@ -125,6 +125,7 @@ pub fn step(api: &mut Api, id: PodId) {
         }
         ContainerState::ContainerCreating
         | ContainerState::ErrImagePull
+        | ContainerState::ErrImageNeverPull
         | ContainerState::ImagePullBackOff => create_container(api, id),
         ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
             if pod.runtime.image_change_due.is_some() =>
@@ -149,7 +150,6 @@ fn change_image(api: &mut Api, id: PodId) {
         api.arm(EventKey::Kubelet(id), due);
         return;
     }
-    let pull = api.world().image(&api.world().pod(id).image).pull;
     let p = api.world.pod_mut(id);
     p.status.restarts += 1;
     p.runtime.image_change_due = None;
@@ -158,10 +158,171 @@ fn change_image(api: &mut Api, id: PodId) {
     p.runtime.backoff_until = None;
     p.runtime.pull_failures = 0;
     p.runtime.pull_started_at = Some(now);
+    p.runtime.pull = None;
     api.set_process(id, false, Some("killed by the kubelet: its container's image changed"));
     api.set_pod_ready(id, false);
     api.set_pod_state(id, PodPhase::Running, ContainerState::ContainerCreating);
-    api.arm(EventKey::Kubelet(id), now + pull);
+    pull_and_start(api, id);
+}
+
+/// The kubelet's image check before a container of `image` starts at
+/// `from` on `node` (`EnsureImageExists`, pkg/kubelet/images/image_manager.go,
+/// and its `shouldPullImage`): `Never` starts from the image on the node or
+/// not at all (`None`: ErrImageNeverPull); `IfNotPresent` pulls only an
+/// image the node lacks; `Always` asks the registry every time, which
+/// downloads no layer the node has but fails for an image the registry
+/// refuses. With the image on the node this takes the cached pull
+/// (`timings.cachedPull`), without it the image's `pull`. A pull of an
+/// image that another container is pulling to the node ends with that
+/// pull: the runtime fetches an image once. An image a pull brings is the
+/// node's from the moment the pull ends; one the registry refuses never
+/// is. Pulls of different images run side by side (`serializeImagePulls`,
+/// on by default, is not modelled).
+fn ensure_image(
+    api: &mut Api,
+    node: NodeId,
+    image: &str,
+    policy: ImagePullPolicy,
+    from: SimTime,
+) -> Option<Pull> {
+    let key = normalized_image(image);
+    let there = api.world().node(node).images.get(&key).copied();
+    let on_disk = there.is_some_and(|at| at <= from);
+    let config = api.world().image(image);
+    let (pull, pullable) = (config.pull, config.behaviour != ImageBehaviour::PullFails);
+    let cached = from + pull.min(api.world().timings.cached_pull);
+    match policy {
+        ImagePullPolicy::Never => return on_disk.then_some(Pull { done: cached, asks_registry: false }),
+        ImagePullPolicy::IfNotPresent if on_disk => return Some(Pull { done: cached, asks_registry: false }),
+        ImagePullPolicy::IfNotPresent | ImagePullPolicy::Always => {}
+    }
+    let done = match there {
+        // On the disk already, or arriving with another container's pull.
+        Some(at) => at.max(cached),
+        None => from + pull,
+    };
+    if pullable && there.is_none() {
+        image_arrives(api, node, key, done);
+    }
+    Some(Pull { done, asks_registry: true })
+}
+
+/// A pull brings `image` to `node` at `at`: the containers waiting there
+/// for it with the policy `Never` look again then (the pod worker retries
+/// a failed sync every 10 s, `backOffPeriod`; here at the moment it can
+/// succeed).
+fn image_arrives(api: &mut Api, node: NodeId, image: String, at: SimTime) {
+    let waiting: Vec<PodId> = (api.world().node(node).pods.iter())
+        .filter(|pod| {
+            let pod = api.world().pod(**pod);
+            match pod.runtime.init_due {
+                Some((index, _)) if pod.runtime.init_held => {
+                    normalized_image(&pod.init_containers[index]) == image
+                }
+                _ => {
+                    pod.status.container == ContainerState::ErrImageNeverPull
+                        && normalized_image(&pod.image) == image
+                }
+            }
+        })
+        .copied()
+        .collect();
+    api.world.node_mut(node).images.insert(image, at);
+    for pod in waiting {
+        api.arm(EventKey::Kubelet(pod), at);
+    }
+}
+
+/// The init containers from `first` on, in order from `from`: each has its
+/// image checked (and pulled if need be), then runs for its image's
+/// `startup` to completion. The first that crashes, cannot be pulled or
+/// cannot start without a pull holds the pod there (`init_due`, `None`
+/// returned); otherwise, when they are all done.
+fn run_init_containers(
+    api: &mut Api,
+    id: PodId,
+    node: NodeId,
+    first: usize,
+    from: SimTime,
+) -> Option<SimTime> {
+    let mut at = from;
+    for index in first..api.world().pod(id).init_containers.len() {
+        let pod = api.world().pod(id);
+        let (image, policy) = (pod.init_containers[index].clone(), pod.init_pull_policies[index]);
+        let (behaviour, startup) = {
+            let config = api.world().image(&image);
+            (config.behaviour, config.startup)
+        };
+        let Some(pull) = ensure_image(api, node, &image, policy, at) else {
+            let runtime = &mut api.world.pod_mut(id).runtime;
+            runtime.init_due = Some((index, at));
+            runtime.init_held = true;
+            api.arm(EventKey::Kubelet(id), at);
+            return None;
+        };
+        let due = match behaviour {
+            ImageBehaviour::PullFails if pull.asks_registry => pull.done,
+            ImageBehaviour::CrashLoop => pull.done + startup,
+            // An init container has no readiness probe: it completes. One
+            // whose registry refuses it runs from the node's copy.
+            ImageBehaviour::Healthy | ImageBehaviour::NeverReady | ImageBehaviour::PullFails => {
+                at = pull.done + startup;
+                continue;
+            }
+        };
+        api.world.pod_mut(id).runtime.init_due = Some((index, due));
+        api.arm(EventKey::Kubelet(id), due);
+        return None;
+    }
+    Some(at)
+}
+
+/// The container's image check, once the init containers are done
+/// (`pull_started_at`), then its start: decided when that time comes, so
+/// an image another container brought meanwhile is found.
+fn pull_and_start(api: &mut Api, id: PodId) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let node = pod.node.expect("a stepped pod is bound");
+    let since = pod.runtime.pull_started_at.expect("the pull is planned");
+    if now < since {
+        api.arm(EventKey::Kubelet(id), since);
+        return;
+    }
+    let pull = match pod.runtime.pull {
+        Some(pull) => pull,
+        None => {
+            let (image, policy) = (pod.image.clone(), pod.pull_policy);
+            match ensure_image(api, node, &image, policy, now) {
+                Some(pull) => {
+                    api.world.pod_mut(id).runtime.pull = Some(pull);
+                    pull
+                }
+                None => {
+                    // Woken when a pull brings the image to the node.
+                    api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImageNeverPull);
+                    return;
+                }
+            }
+        }
+    };
+    if now < pull.done {
+        api.arm(EventKey::Kubelet(id), pull.done);
+        return;
+    }
+    let image = api.world().image(&api.world().pod(id).image);
+    let (behaviour, startup) = (image.behaviour, image.startup);
+    if pull.asks_registry && behaviour == ImageBehaviour::PullFails {
+        let runtime = &mut api.world.pod_mut(id).runtime;
+        runtime.pull_failures += 1;
+        runtime.backoff_until = Some(now + backoff(runtime.pull_failures));
+        api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImagePull);
+        // The kubelet's next look shows the back-off.
+        api.arm(EventKey::Kubelet(id), now);
+        return;
+    }
+    let app_ready_at = behaviour.comes_up().then(|| now + startup);
+    start(api, id, app_ready_at);
 }
 
 /// Volumes, then sandbox and IP, then the image pull, then the container.
@@ -199,46 +360,22 @@ fn create_container(api: &mut Api, id: PodId) {
         init_failing(api, id);
         return;
     }
-    let pod = api.world().pod(id);
-    let image = api.world().image(&pod.image);
-    let (pull, behaviour, startup) = (image.pull, image.behaviour, image.startup);
-    let runtime = &pod.runtime;
+    let runtime = &api.world().pod(id).runtime;
     match (runtime.pull_started_at, runtime.backoff_until) {
         (None, _) => {
             // The sandbox comes up with the pod's IP; the init containers
-            // run in order to completion (each pulled, then running for its
-            // image's `startup`), then the container's pull starts. A new
-            // sandbox runs them again; a container restart does not.
+            // run in order to completion, then the container's image is
+            // checked. A new sandbox runs them again; a container restart
+            // does not.
             api.assign_pod_ip(id);
-            // Init containers that complete take their pull and run time; the
-            // first that crashes or cannot be pulled holds the pod there.
-            let mut init = SimDuration::ZERO;
-            for (index, image) in api.world().pod(id).init_containers.iter().enumerate() {
-                let image = api.world().image(image);
-                match image.behaviour {
-                    ImageBehaviour::CrashLoop => {
-                        let due = now + init + image.pull + image.startup;
-                        api.world.pod_mut(id).runtime.init_due = Some((index, due));
-                        api.arm(EventKey::Kubelet(id), due);
-                        return;
-                    }
-                    ImageBehaviour::PullFails => {
-                        let due = now + init + image.pull;
-                        api.world.pod_mut(id).runtime.init_due = Some((index, due));
-                        api.arm(EventKey::Kubelet(id), due);
-                        return;
-                    }
-                    // An init container has no readiness probe: it completes.
-                    ImageBehaviour::Healthy | ImageBehaviour::NeverReady => {
-                        init = init + image.pull + image.startup
-                    }
-                }
-            }
-            api.world.pod_mut(id).runtime.pull_started_at = Some(now + init);
-            api.arm(EventKey::Kubelet(id), now + init + pull);
+            let Some(done) = run_init_containers(api, id, node, 0, now) else { return };
+            let runtime = &mut api.world.pod_mut(id).runtime;
+            runtime.pull_started_at = Some(done);
+            runtime.pull = None;
+            pull_and_start(api, id);
         }
         (Some(_), Some(until)) => {
-            if pod.status.container == ContainerState::ErrImagePull {
+            if api.world().pod(id).status.container == ContainerState::ErrImagePull {
                 api.set_pod_state(id, PodPhase::Pending, ContainerState::ImagePullBackOff);
             }
             if now < until {
@@ -249,24 +386,10 @@ fn create_container(api: &mut Api, id: PodId) {
             let runtime = &mut api.world.pod_mut(id).runtime;
             runtime.backoff_until = None;
             runtime.pull_started_at = Some(now);
-            api.arm(EventKey::Kubelet(id), now + pull);
+            runtime.pull = None;
+            pull_and_start(api, id);
         }
-        (Some(since), None) if now < since + pull => api.arm(EventKey::Kubelet(id), since + pull),
-        (Some(_), None) if behaviour == ImageBehaviour::PullFails => {
-            let runtime = &mut api.world.pod_mut(id).runtime;
-            runtime.pull_failures += 1;
-            runtime.backoff_until = Some(now + backoff(runtime.pull_failures));
-            api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImagePull);
-            // The kubelet's next look shows the back-off.
-            api.arm(EventKey::Kubelet(id), now);
-        }
-        (Some(_), None) => {
-            let app_ready_at = match behaviour {
-                ImageBehaviour::Healthy => Some(now + startup),
-                ImageBehaviour::NeverReady | ImageBehaviour::CrashLoop | ImageBehaviour::PullFails => None,
-            };
-            start(api, id, app_ready_at);
-        }
+        (Some(_), None) => pull_and_start(api, id),
     }
 }
 
@@ -284,6 +407,27 @@ fn init_failing(api: &mut Api, id: PodId) {
     let Some((index, due)) = pod.runtime.init_due else { return };
     if now < due {
         api.arm(EventKey::Kubelet(id), due);
+        return;
+    }
+    let node = pod.node.expect("a stepped pod is bound");
+    let policy = pod.init_pull_policies[index];
+    if pod.runtime.init_held {
+        // `Never`, and the node did not have the image: look again.
+        let image = pod.init_containers[index].clone();
+        if ensure_image(api, node, &image, policy, now).is_none() {
+            // Woken when a pull brings the image to the node.
+            api.set_init_failure(id, Some(InitFailure::ErrImageNeverPull));
+            return;
+        }
+        let runtime = &mut api.world.pod_mut(id).runtime;
+        runtime.init_held = false;
+        runtime.init_due = None;
+        api.set_init_failure(id, None);
+        let Some(done) = run_init_containers(api, id, node, index, now) else { return };
+        let runtime = &mut api.world.pod_mut(id).runtime;
+        runtime.pull_started_at = Some(done);
+        runtime.pull = None;
+        pull_and_start(api, id);
         return;
     }
     let image = api.world().image(&pod.init_containers[index]);
@@ -306,7 +450,8 @@ fn init_failing(api: &mut Api, id: PodId) {
         }
         (_, _, Some(_)) => {
             api.world.pod_mut(id).runtime.backoff_until = None;
-            now + pull
+            let image = api.world().pod(id).init_containers[index].clone();
+            ensure_image(api, node, &image, policy, now).map_or(now + pull, |pull| pull.done)
         }
         // It ran for its startup time and exits with an error.
         (ImageBehaviour::CrashLoop, _, None) => {
@@ -362,7 +507,7 @@ fn run_container(api: &mut Api, id: PodId) {
             } else {
                 // A healthy application (restarted after a liveness kill)
                 // comes up again; a crashing one never does.
-                let app_ready_at = (image.behaviour == ImageBehaviour::Healthy).then(|| now + image.startup);
+                let app_ready_at = image.behaviour.comes_up().then(|| now + image.startup);
                 start(api, id, app_ready_at);
             }
         }
@@ -730,6 +875,9 @@ fn release_volumes(api: &mut Api, id: PodId, node: NodeId) {
 /// The machine stopped: every container on it is gone, and nothing more
 /// happens until it comes back.
 pub fn node_crashed(api: &mut Api, node: NodeId) {
+    // A pull the crash cut short leaves no image.
+    let now = api.now;
+    api.world.node_mut(node).images.retain(|_, there| *there <= now);
     let n = api.world().node(node);
     let pods: Vec<PodId> = n.pods.iter().chain(n.orphans.iter()).copied().collect();
     for pod in pods {
@@ -764,15 +912,18 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
 /// The pod sandbox died too: the kubelet makes a new one, and the CNI
 /// plugin gives it a new address from the node's range (host-local IPAM
 /// hands out the next free address, not the old one), so the pod's IP
-/// changes; the sandbox and the image check take the image's pull time
-/// again (`SyncPod`: a dead sandbox is killed and re-created, with
-/// `createPodSandbox` and a fresh `podIPs`, pkg/kubelet/kuberuntime).
+/// changes; the init containers run again and the image is checked again,
+/// which pulls it only if the policy says so (`SyncPod`: a dead sandbox is
+/// killed and re-created, with `createPodSandbox` and a fresh `podIPs`,
+/// pkg/kubelet/kuberuntime): images outlive a reboot on the node's disk.
 fn restart_lost_container(api: &mut Api, pod: PodId) {
     api.release_pod_ip(pod);
     let p = api.world.pod_mut(pod);
     p.status.restarts += 1;
     let runtime = &mut p.runtime;
     runtime.pull_started_at = None;
+    runtime.pull = None;
+    runtime.init_held = false;
     runtime.pull_failures = 0;
     runtime.started_at = None;
     runtime.app_ready_at = None;

@@ -4,6 +4,8 @@
 //! Owns the explanations of: a pod stuck Terminating on a silent node, a
 //! pod left on a node that stopped reporting, a pod no node will take, a
 //! pod waiting for its volume to be detached elsewhere (Multi-Attach), a
+//! container that may not pull an image its node lacks (`Never`) or that
+//! the registry refuses while other nodes run it from their copies, a
 //! drain held up by a PodDisruptionBudget, and a broken "at most one running
 //! pod per StatefulSet identity". Reads the world as it is at the end of the
 //! run; changes nothing.
@@ -33,6 +35,10 @@ pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
             && pod.status.container == ContainerState::ContainerCreating
         {
             findings.push(multi_attach(world, pod));
+        } else if let Some(finding) = image_not_on_node(world, pod) {
+            findings.push(finding);
+        } else if let Some(finding) = image_gone_from_registry(world, pod, end) {
+            findings.push(finding);
         }
     }
     for (node, drain) in &world.drains {
@@ -436,5 +442,128 @@ fn identity_duplicated(world: &World, violation: &crate::world::IdentityViolatio
               out-of-service taint or delete the Node object instead; a network partition is waited out. To end it here, \
               stop the old copy: when its node reaches the control plane again, its kubelet kills it."
             .to_string(),
+    }
+}
+
+/// A container whose `imagePullPolicy` is `Never` on a node without its
+/// image (`ErrImageNeverPull`, or `Init:ErrImageNeverPull` for an init
+/// container): the kubelet never pulls it, and the pod waits until the
+/// image is on the node by other means.
+fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
+    let (image, since, which) = match (pod.status.container, pod.runtime.init_due) {
+        (ContainerState::ErrImageNeverPull, _) => (&pod.image, pod.runtime.pull_started_at?, "its container"),
+        (_, Some((index, since)))
+            if pod.runtime.init_held && pod.status.init_failure == Some(InitFailure::ErrImageNeverPull) =>
+        {
+            (&pod.init_containers[index], since, "its init container")
+        }
+        _ => return None,
+    };
+    let node = &world.node(pod.node?).name;
+    Some(Finding {
+        id: "image-not-on-node",
+        subject: format!("pod/{}", pod.name),
+        since_ms: since.as_millis(),
+        summary: format!(
+            "{} cannot start: {node} does not have {image}, and {which}'s imagePullPolicy is Never",
+            pod.name
+        ),
+        explanation: format!(
+            "With imagePullPolicy: Never the kubelet never pulls an image: it starts the container only from one \
+             already on the node, and reports ErrImageNeverPull otherwise (pkg/kubelet/images). {node} did not \
+             have {image} when {which} was due at {since}, nor since, so {} waits until something else brings \
+             it there.{}",
+            pod.name,
+            blocks(world, pod)
+        ),
+        fix: format!(
+            "Put {image} on every node the pod may land on before it comes (a node pool's preloadedImages; in a \
+             cluster, the machine image, a pre-pulling DaemonSet or `kind load docker-image`), or let the kubelet \
+             pull it: imagePullPolicy IfNotPresent."
+        ),
+    })
+}
+
+/// A container that cannot pull its image (`ErrImagePull`,
+/// `ImagePullBackOff`) while some node has it from an earlier pull: the
+/// registry no longer serves it (a tag deleted, the registry down or
+/// rate-limiting), and only the containers that ask the registry see it,
+/// those that land on a node without the image or whose policy is
+/// `Always`. An image no node ever had is a bad reference, which the
+/// rollout finding explains.
+fn image_gone_from_registry(world: &World, pod: &Pod, end: SimTime) -> Option<Finding> {
+    let failing =
+        matches!(pod.status.container, ContainerState::ErrImagePull | ContainerState::ImagePullBackOff);
+    if !failing {
+        return None;
+    }
+    let node = world.node(pod.node?);
+    let image = &pod.image;
+    let key = crate::config::normalized_image(image);
+    let holders: Vec<&str> = world
+        .live_nodes()
+        .filter(|n| n.images.get(&key).is_some_and(|at| *at <= end))
+        .map(|n| n.name.as_str())
+        .collect();
+    if holders.is_empty() {
+        return None;
+    }
+    let others: Vec<&str> = holders.iter().copied().filter(|h| *h != node.name).collect();
+    let (why, elsewhere) = if holders.contains(&node.name.as_str()) {
+        (
+            format!(
+                "{} has the image, but {}'s imagePullPolicy is Always: the kubelet asks the registry at every \
+                 start, and the registry refuses it",
+                node.name, pod.name
+            ),
+            format!(" With IfNotPresent it would start from {}'s copy.", node.name),
+        )
+    } else {
+        (
+            format!(
+                "{} has never had the image, so the kubelet must pull it, and the registry refuses it",
+                node.name
+            ),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Meanwhile {} {} it from earlier pulls and {} containers of it without asking the registry \
+                     (IfNotPresent): the outage shows only when a pod lands on a node without the image, or asks.",
+                    list(&others),
+                    if others.len() == 1 { "has" } else { "have" },
+                    if others.len() == 1 { "starts" } else { "start" }
+                )
+            },
+        )
+    };
+    Some(Finding {
+        id: "image-gone-from-registry",
+        subject: format!("pod/{}", pod.name),
+        since_ms: pod.created_at.as_millis(),
+        summary: format!(
+            "{} cannot pull {image} on {}, which the registry no longer serves ({})",
+            pod.name,
+            node.name,
+            pod.display_status()
+        ),
+        explanation: format!(
+            "{why}: ErrImagePull, then ImagePullBackOff, tried again with a back-off of up to 5 minutes.{elsewhere}{}",
+            blocks(world, pod)
+        ),
+        fix: format!(
+            "Make {image} pullable again (push the tag back, fix the registry or its credentials), or move to an \
+             image the registry serves; refer to images by digest so a tag cannot vanish under running pods. \
+             Until then, a pod starts only on a node that has the image, and only with IfNotPresent."
+        ),
+    })
+}
+
+/// Names joined as English does: `a`, `a and b`, `a, b and c`.
+fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

@@ -19,7 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::WriteResult;
-use crate::config::{Labels, PodTemplate, Resources};
+use crate::config::{ImagePullPolicy, Labels, PodTemplate, PullPolicies, Resources};
 use crate::time::SimDuration;
 use serde_json::Value;
 
@@ -207,6 +207,14 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
     let Some(image) = r.get("spec.containers.0.image").as_str().filter(|i| !i.is_empty()) else {
         return Err(invalid("spec.containers.0.image: Required value".into()));
     };
+    let pull_policy = match r.get("spec.containers.0.imagePullPolicy") {
+        Value::Null => None,
+        value => Some(pull_policy(value).ok_or_else(|| {
+            invalid(format!(
+                "spec.containers[0].imagePullPolicy: Unsupported value: {value}: supported values: \"Always\", \"IfNotPresent\", \"Never\""
+            ))
+        })?),
+    };
     let mut requests = Resources::default();
     for (field, parse) in [
         ("cpu", super::create::cpu_millis as fn(&str) -> Option<u64>),
@@ -256,6 +264,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         startup_probe: None,
         pre_stop: None,
         init_containers: Vec::new(),
+        pull_policies: PullPolicies { container: pull_policy, init: Default::default() },
         termination_grace_period: SimDuration::from_secs(u64::from(grace)),
         node_selector,
         affinity: Default::default(),
@@ -276,6 +285,16 @@ fn string_map(value: &Value) -> Result<crate::config::Labels, Value> {
         out.push((key.clone(), v.to_string()));
     }
     Ok(out.into_iter().collect())
+}
+
+/// An `imagePullPolicy` value, if it is one.
+fn pull_policy(value: &Value) -> Option<ImagePullPolicy> {
+    match value.as_str()? {
+        "Always" => Some(ImagePullPolicy::Always),
+        "IfNotPresent" => Some(ImagePullPolicy::IfNotPresent),
+        "Never" => Some(ImagePullPolicy::Never),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -518,11 +518,18 @@ fn write_pod_spec(
     if changed.iter().any(|p| p == "spec.initContainers") {
         return Err(not_modelled(format!("changes to the images of a pod's init containers ({name})")));
     }
-    // Everything but `image` of each container must stay as it is.
+    // Everything but `image` of each container must stay as it is, once
+    // defaulted: a container written without `imagePullPolicy` gets the
+    // default for its image, as the API server defaults the merged pod.
     let without_images = |v: &Value| {
         let mut v = v["spec"]["containers"].clone();
-        for c in v.as_array_mut().into_iter().flatten() {
-            c.as_object_mut().map(|c| c.remove("image"));
+        for c in v.as_array_mut().into_iter().flatten().filter_map(Value::as_object_mut) {
+            if !c.contains_key("imagePullPolicy") {
+                let image = c.get("image").and_then(Value::as_str).unwrap_or("");
+                let policy = crate::config::ImagePullPolicy::default_for(image);
+                c.insert("imagePullPolicy".into(), policy.as_str().into());
+            }
+            c.remove("image");
         }
         v
     };

@@ -263,6 +263,9 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     let spec = &set.spec;
     let template = &spec.template;
     let mut container = json!({"name": set.name, "image": template.image});
+    if let Some(policy) = template.pull_policies.container {
+        container["imagePullPolicy"] = policy.as_str().into();
+    }
     let mut requests = Map::new();
     if template.requests.cpu_millis > 0 {
         requests.insert("cpu".into(), cpu_quantity(template.requests.cpu_millis).into());
@@ -308,7 +311,13 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             .init_containers
             .iter()
             .enumerate()
-            .map(|(i, image)| json!({"name": format!("init-{i}"), "image": image}))
+            .map(|(i, image)| {
+                let mut init = json!({"name": format!("init-{i}"), "image": image});
+                if let Some(policy) = template.pull_policies.init.get(&i) {
+                    init["imagePullPolicy"] = policy.as_str().into();
+                }
+                init
+            })
             .collect();
         pod.insert("initContainers".into(), init.into());
     }

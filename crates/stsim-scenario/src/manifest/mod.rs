@@ -281,7 +281,6 @@ const DEFAULTED: &[(&str, &str)] = &[
     ("internalTrafficPolicy", "Cluster"),
     ("ipFamilyPolicy", "SingleStack"),
     ("protocol", "TCP"),
-    ("imagePullPolicy", "IfNotPresent"),
     ("scheme", "HTTP"),
     ("terminationMessagePath", "/dev/termination-log"),
     ("terminationMessagePolicy", "File"),

@@ -617,6 +617,36 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             };
         }
     }
+    // The images the node's runtime holds (`status.images[].names`, a tag
+    // and a digest each): a container of one starts without a pull.
+    let mut preloaded = Vec::new();
+    if let Some((_, _, status)) = obj.entries.iter().find(|(k, _, _)| k == "status")
+        && let Some(mut status) = Obj::new(status, "status")
+        && let Some(list) = status.take("images")
+        && let Some(items) = cx.list(list, "status.images")
+    {
+        for (j, item) in items.iter().enumerate() {
+            let path = format!("status.images[{j}]");
+            let Some(mut image) = cx.obj(item, &path) else { continue };
+            if let Some(names) = image.take("names")
+                && let Some(names) = cx.list(names, &format!("{path}.names"))
+            {
+                for (k, node) in names.iter().enumerate() {
+                    let name_path = format!("{path}.names[{k}]");
+                    if let Some(name) = cx.string(node, &name_path) {
+                        cx.at(
+                            format!("{raw_base}.preloadedImages[{}]", preloaded.len()),
+                            node.place,
+                            &name_path,
+                        );
+                        preloaded.push(name);
+                    }
+                }
+            }
+            image.skip(&["sizeBytes"]);
+            image.finish(cx);
+        }
+    }
     obj.finish(cx);
     cx.collected.node_pools.push(raw::NodePool {
         names: Some(vec![name.clone()]),
@@ -635,6 +665,7 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         shutdown_grace_period: None,
         shutdown_grace_period_critical_pods: None,
         volume_attach_limits: None,
+        preloaded_images: (!preloaded.is_empty()).then_some(preloaded),
     });
 }
 
@@ -993,6 +1024,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
     let mut image = None;
     let mut probes = Probes::default();
     let mut lifecycle = None;
+    let mut image_pull_policy = None;
     let mut ports: Vec<raw::ContainerPort> = Vec::new();
     let (mut cpus, mut memories) = (Vec::new(), Vec::new());
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
@@ -1026,8 +1058,12 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
                     container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
-                if container.entries_value("imagePullPolicy").is_some_and(|v| v == "IfNotPresent") {
-                    container.skip(&["imagePullPolicy"]);
+                // Only the first container's is modelled; another's is checked all the same.
+                if let Some(node) = container.take("imagePullPolicy") {
+                    let policy = pull_policy(cx, node, &path);
+                    if i == 0 {
+                        image_pull_policy = policy;
+                    }
                 }
                 container.finish(cx);
             }
@@ -1051,12 +1087,16 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
                 cx.at(format!("{raw_init}.image"), n.place, &format!("{path}.image"));
                 cx.string(n, &format!("{path}.image"))
             });
+            let image_pull_policy =
+                container.take("imagePullPolicy").and_then(|node| pull_policy(cx, node, &path));
             match (name, image) {
-                (Some(name), Some(image)) => init_containers.push(raw::InitContainer { name, image }),
+                (Some(name), Some(image)) => {
+                    init_containers.push(raw::InitContainer { name, image, image_pull_policy })
+                }
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
                 (_, None) => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
             }
-            container.skip(&["terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy"]);
+            container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             // An init container asking for more than all the containers together sets the request.
             let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
@@ -1125,6 +1165,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
     Some(raw::PodTemplate {
         labels: Some(labels),
         image: image?,
+        image_pull_policy,
         resources,
         readiness_probe: probes.readiness,
         liveness_probe: probes.liveness,
@@ -1737,4 +1778,14 @@ fn requirements(
         }
     }
     expressions
+}
+
+/// A container's `imagePullPolicy` (`{path}.imagePullPolicy`).
+fn pull_policy(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<raw::ImagePullPolicy> {
+    let path = format!("{path}.imagePullPolicy");
+    match cx.one_of(node, &path, &["Always", "IfNotPresent", "Never"])?.as_str() {
+        "Always" => Some(raw::ImagePullPolicy::Always),
+        "Never" => Some(raw::ImagePullPolicy::Never),
+        _ => Some(raw::ImagePullPolicy::IfNotPresent),
+    }
 }

@@ -102,6 +102,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             shutdown_grace_period: None,
             shutdown_grace_period_critical_pods: None,
             volume_attach_limits: None,
+            preloaded_images: None,
         }]
     } else {
         collected.node_pools.clone()

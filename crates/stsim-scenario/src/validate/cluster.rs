@@ -413,6 +413,7 @@ impl Checker<'_, '_> {
                 maintenance: None,
                 shutdown: Default::default(),
                 volume_attach_limits: Default::default(),
+                preloaded_images: Default::default(),
             }],
             Some(pools) => {
                 let mut items = Vec::new();
@@ -471,6 +472,8 @@ impl Checker<'_, '_> {
                             &base,
                             pool.volume_attach_limits.as_deref().unwrap_or_default(),
                         ),
+                        preloaded_images: self
+                            .preloaded_images(&base, pool.preloaded_images.as_deref().unwrap_or_default()),
                     });
                 }
                 self.unique("node pool", &items);
@@ -502,6 +505,21 @@ impl Checker<'_, '_> {
         let domain_outages =
             self.domain_outages(raw.and_then(|c| c.domain_outages.as_deref()).unwrap_or_default());
         ClusterConfig { zones, node_failures, zone_outages, domain_outages, node_pools, storage_classes }
+    }
+
+    /// A pool's `preloadedImages`: each named, once.
+    fn preloaded_images(&mut self, base: &str, images: &[String]) -> std::collections::BTreeSet<String> {
+        let mut items = Vec::new();
+        for (i, image) in images.iter().enumerate() {
+            let path = format!("{base}.preloadedImages[{i}]");
+            if image.is_empty() {
+                let help = "name the image as the pods do, like \"redis:7.0\"".to_string();
+                self.report("invalid-value", &path, "Required value: an image is required", Some(help));
+            }
+            items.push((path, image.as_str()));
+        }
+        self.unique("preloaded image", &items);
+        images.iter().cloned().collect()
     }
 
     /// A pool's `volumeAttachLimits`, validated as the API server validates

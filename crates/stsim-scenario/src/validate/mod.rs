@@ -490,6 +490,11 @@ impl Checker<'_, '_> {
                 raw_timings.and_then(|t| t.pod_max_in_unschedulable_pods_duration.as_deref()),
                 Timings::default().pod_max_in_unschedulable_pods,
             ),
+            cached_pull: self.duration_or(
+                "timings.cachedPull",
+                raw_timings.and_then(|t| t.cached_pull.as_deref()),
+                Timings::default().cached_pull,
+            ),
         };
         let kubernetes = match raw.kubernetes_version.as_deref() {
             None => Version::DEFAULT,

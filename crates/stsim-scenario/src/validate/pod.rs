@@ -105,6 +105,12 @@ impl Checker<'_, '_> {
             })
             .collect();
         self.unique("init container", &init_names);
+        let pull_policies = PullPolicies {
+            container: template.image_pull_policy.map(pull_policy),
+            init: (template.init_containers.iter().flatten().enumerate())
+                .filter_map(|(i, c)| Some((i, pull_policy(c.image_pull_policy?))))
+                .collect(),
+        };
         let pre_stop = template.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|handler| {
             let path = format!("{base}.lifecycle.preStop.sleep.seconds");
             seconds(self.int(&path, Some(handler.sleep.seconds), 0, 0, None))
@@ -148,6 +154,7 @@ impl Checker<'_, '_> {
             startup_probe,
             pre_stop,
             init_containers,
+            pull_policies,
             termination_grace_period: seconds(grace),
             node_selector: self
                 .label_map(&format!("{base}.nodeSelector"), template.node_selector.as_ref())
@@ -546,5 +553,13 @@ impl Checker<'_, '_> {
             return 1;
         }
         u32::try_from(value).unwrap_or(1)
+    }
+}
+
+fn pull_policy(policy: raw::ImagePullPolicy) -> ImagePullPolicy {
+    match policy {
+        raw::ImagePullPolicy::Always => ImagePullPolicy::Always,
+        raw::ImagePullPolicy::IfNotPresent => ImagePullPolicy::IfNotPresent,
+        raw::ImagePullPolicy::Never => ImagePullPolicy::Never,
     }
 }

@@ -1,0 +1,200 @@
+//! The kubelet's images: a node keeps what it pulled, `imagePullPolicy`
+//! decides whether it asks the registry, and a container of a `Never`
+//! policy starts only from an image the node has. Each test states the
+//! Kubernetes rule it checks (pkg/kubelet/images/image_manager.go).
+
+use crate::support::{run, t};
+use stsim_core::sim::Simulation;
+use stsim_core::time::{SimDuration, SimTime};
+use stsim_core::trace::Event;
+
+/// A single-zone cluster of `nodes` nodes (the pool's extra fields in
+/// `pool`), one StatefulSet `app` of `replicas` running `image` (with the
+/// template's extra fields in `template`), the images `images` and the
+/// timeline `timeline`.
+fn scenario(nodes: u32, pool: &str, replicas: u32, template: &str, images: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "images",
+    duration: "30m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: {nodes}{pool})]),
+    images: [{images}],
+    statefulsets: [(
+        name: "app", serviceName: "app", replicas: {replicas}, podManagementPolicy: Parallel,
+        template: (labels: {{"app": "app"}}{template}),
+    )],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+/// The statuses (`kubectl get pods` STATUS) the named pod reported, with when.
+fn statuses(sim: &Simulation, name: &str) -> Vec<(SimTime, &'static str)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == name => Some((r.at, status)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// When the named pod's container started running, each time.
+fn running(sim: &Simulation, name: &str) -> Vec<SimTime> {
+    statuses(sim, name).into_iter().filter(|(_, s)| *s == "Running").map(|(at, _)| at).collect()
+}
+
+/// When the named pod was created, each time.
+fn created(sim: &Simulation, name: &str) -> Vec<SimTime> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::PodCreated { pod, .. } if sim.world.pod(pod).name == name => Some(r.at),
+            _ => None,
+        })
+        .collect()
+}
+
+fn d(text: &str) -> SimDuration {
+    text.parse().expect("a duration")
+}
+
+const SLOW: &str = r#"(name: "db:1", pull: "60s", startup: "1s")"#;
+
+/// A node keeps the images it pulled, across a reboot: a container made
+/// again there (a deleted pod's replacement, a rebooted machine's new
+/// sandbox) starts after the cached pull (2 s), not the image's 60 s; the
+/// first start pulls. Whatever the policy: `Always` asks the registry,
+/// which downloads no layer the node has.
+#[test]
+fn a_node_that_has_the_image_starts_the_container_without_pulling_it() {
+    let timeline = r#"(at: "5m", do: DeletePod(pod: "app-0")),
+                      (at: "10m", do: CrashNode(node: "worker-1")), (at: "11m", do: RecoverNode(node: "worker-1"))"#;
+    for (image, policy) in [
+        ("db:1", ""),
+        ("db:1", ", imagePullPolicy: IfNotPresent"),
+        ("db:1", ", imagePullPolicy: Always"),
+        ("db:latest", ""),
+    ] {
+        let images = SLOW.replace("db:1", image);
+        let template = format!(r#", image: "{image}"{policy}"#);
+        let (sim, _) = run(&scenario(1, "", 1, &template, &images, timeline));
+        let starts = running(&sim, "app-0");
+        let made = created(&sim, "app-0");
+        assert_eq!(starts.len(), 3, "{image}{policy}: {starts:?}");
+        assert_eq!(starts[0].since(made[0]), d("60s"), "{image}{policy}: the first start pulls");
+        assert_eq!(starts[1].since(made[1]), d("2s"), "{image}{policy}: the replacement's");
+        assert_eq!(starts[2], t("11m2s"), "{image}{policy}: after the reboot");
+    }
+}
+
+/// A pod made again on another node pulls its image there: the image is
+/// the node's, not the pod's.
+#[test]
+fn a_pod_on_a_node_without_the_image_pulls_it() {
+    let timeline = r#"(at: "5m", do: Cordon(nodeOf: "app-0")), (at: "5m", do: DeletePod(pod: "app-0"))"#;
+    let (sim, _) = run(&scenario(2, "", 1, r#", image: "db:1""#, SLOW, timeline));
+    let starts = running(&sim, "app-0");
+    let made = created(&sim, "app-0");
+    assert_eq!(starts.len(), 2, "{starts:?}");
+    assert_eq!(starts[1].since(made[1]), d("60s"));
+    let nodes: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "app-0").filter_map(|p| p.node).collect();
+    assert_eq!(nodes.len(), 2);
+    assert_ne!(nodes[0], nodes[1]);
+}
+
+/// A pull of an image that another container is pulling to the node ends
+/// with that pull; one the crash cut short leaves nothing, and the image
+/// is pulled again in full after the reboot.
+#[test]
+fn pulls_to_one_node_are_shared_and_a_crash_loses_a_pull_in_progress() {
+    let scale = r#"(at: "30s", do: Scale(statefulset: "app", replicas: 2))"#;
+    let (sim, _) = run(&scenario(1, "", 1, r#", image: "db:1""#, SLOW, scale));
+    assert_eq!(running(&sim, "app-0"), vec![t("60s")]);
+    assert_eq!(running(&sim, "app-1"), vec![t("60s")], "app-1 waits for app-0's pull, not a pull of its own");
+
+    let crash =
+        r#"(at: "30s", do: CrashNode(node: "worker-1")), (at: "40s", do: RecoverNode(node: "worker-1"))"#;
+    let (sim, _) = run(&scenario(1, "", 1, r#", image: "db:1""#, SLOW, crash));
+    assert_eq!(running(&sim, "app-0"), vec![t("1m40s")], "the pull starts again after the reboot");
+}
+
+/// `IfNotPresent` runs an image the node has even when the registry
+/// refuses it; `Always` asks the registry and fails (ErrImagePull). A
+/// pool's preloaded image matches the pods' name for it in any form.
+#[test]
+fn always_asks_the_registry_and_if_not_present_does_not() {
+    let gone = r#"(name: "gone:1", behaviour: PullFails)"#;
+    for (preloaded, policy, runs) in [
+        ("gone:1", "IfNotPresent", true),
+        ("docker.io/library/gone:1", "IfNotPresent", true),
+        ("gone:1", "Always", false),
+        ("gone:2", "IfNotPresent", false),
+    ] {
+        let pool = format!(r#", preloadedImages: ["{preloaded}"]"#);
+        let template = format!(r#", image: "gone:1", imagePullPolicy: {policy}"#);
+        let (sim, _) = run(&scenario(1, &pool, 1, &template, gone, ""));
+        let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+        assert_eq!(seen.contains(&"Running"), runs, "{preloaded} {policy}: {seen:?}");
+        assert_eq!(seen.contains(&"ErrImagePull"), !runs, "{preloaded} {policy}: {seen:?}");
+    }
+}
+
+/// `Never`: a node without the image cannot start the container
+/// (ErrImageNeverPull, with a finding that says why); a node with it
+/// starts it; and a pull another pod makes to the node lets it start.
+#[test]
+fn never_starts_only_from_an_image_the_node_has() {
+    let template = r#", image: "db:1", imagePullPolicy: Never"#;
+    let (sim, report) = run(&scenario(1, "", 1, template, SLOW, ""));
+    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    assert_eq!(seen.last(), Some(&"ErrImageNeverPull"), "{seen:?}");
+    let stuck = report.findings.iter().find(|f| f.id == "image-not-on-node").expect("a finding says why");
+    assert_eq!(
+        stuck.summary,
+        "app-0 cannot start: worker-1 does not have db:1, and its container's imagePullPolicy is Never"
+    );
+
+    let (sim, _) = run(&scenario(1, r#", preloadedImages: ["db:1"]"#, 1, template, SLOW, ""));
+    assert_eq!(running(&sim, "app-0"), vec![t("2s")]);
+
+    // Another set's init container pulls the image to the node, done at 60 s.
+    let source = r#"Scenario(
+    name: "images",
+    duration: "10m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "60s", startup: "1s")],
+    statefulsets: [(
+        name: "app", serviceName: "app", replicas: 1,
+        template: (labels: {"app": "app"}, image: "db:1", imagePullPolicy: Never),
+    ), (
+        name: "puller", serviceName: "puller", replicas: 1,
+        template: (labels: {"app": "puller"}, image: "tool:1", initContainers: [(name: "fetch", image: "db:1")]),
+    )],
+)"#;
+    let (sim, _) = run(source);
+    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    assert!(seen.contains(&"ErrImageNeverPull"), "{seen:?}");
+    assert_eq!(running(&sim, "app-0"), vec![t("62s")], "it starts from the image the pull brought");
+}
+
+/// An init container whose policy is `Never` holds the pod
+/// (`Init:ErrImageNeverPull`) until its node has the image, and the pod
+/// then goes on from that init container.
+#[test]
+fn an_init_container_that_may_not_pull_holds_the_pod() {
+    let template =
+        r#", image: "db:1", initContainers: [(name: "seed", image: "seed:1", imagePullPolicy: Never)]"#;
+    let images =
+        r#"(name: "db:1", pull: "60s", startup: "1s"), (name: "seed:1", pull: "30s", startup: "5s")"#;
+    let (sim, _) = run(&scenario(1, "", 1, template, images, ""));
+    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    assert_eq!(seen.last(), Some(&"Init:ErrImageNeverPull"), "{seen:?}");
+    assert!(running(&sim, "app-0").is_empty());
+
+    let (sim, _) = run(&scenario(1, r#", preloadedImages: ["seed:1"]"#, 1, template, images, ""));
+    // The cached pull (2 s) and run (5 s) of the init container, then db:1's pull.
+    assert_eq!(running(&sim, "app-0"), vec![t("1m7s")]);
+}
