@@ -46,6 +46,8 @@ pub enum ObjRef {
     Pv(PvId),
     Service(ServiceId),
     Sts(StsId),
+    /// A PodDisruptionBudget, by index into `World::pdbs`.
+    Pdb(u32),
     /// A custom resource, by index into `CustomResources::objects`.
     Custom(u32),
 }
@@ -677,6 +679,7 @@ pub fn render(world: &World, obj: ObjRef) -> Object {
         ObjRef::Pv(id) => pv(world, world.pv(id)),
         ObjRef::Service(id) => service(world, world.service(id)),
         ObjRef::Sts(id) => statefulset(world, world.sts(id)),
+        ObjRef::Pdb(i) => pdb(world, i as usize),
         ObjRef::Custom(i) => world.custom.render(world, &world.custom.objects[i as usize]),
     }
 }
@@ -691,6 +694,9 @@ pub fn find(world: &World, kind: &str, name: &str) -> Option<ObjRef> {
         "Node" => world.live_nodes().find(|n| n.name == name).map(|n| ObjRef::Node(n.id)),
         "PersistentVolume" => {
             world.pvs.iter().find(|v| v.removed_at.is_none() && v.name == name).map(|v| ObjRef::Pv(v.id))
+        }
+        "PodDisruptionBudget" => {
+            world.pdbs.iter().position(|b| b.name == name).map(|i| ObjRef::Pdb(i as u32))
         }
         other => {
             world.custom.kind_named(other, None).and_then(|k| world.custom.named(k, name)).map(ObjRef::Custom)
@@ -715,6 +721,7 @@ pub fn display(world: &World, obj: ObjRef) -> String {
         ObjRef::Pv(id) => world.pv(id).name.clone(),
         ObjRef::Service(id) => world.service(id).name.clone(),
         ObjRef::Sts(id) => world.sts(id).name.clone(),
+        ObjRef::Pdb(i) => world.pdbs[i as usize].name.clone(),
         ObjRef::Custom(i) => world.custom.objects[i as usize].name.clone(),
     };
     format!("{}/{name}", kind_of(world, obj).to_lowercase())
@@ -729,6 +736,7 @@ pub fn kind_of(world: &World, obj: ObjRef) -> String {
         ObjRef::Pv(_) => "PersistentVolume".into(),
         ObjRef::Service(_) => "Service".into(),
         ObjRef::Sts(_) => "StatefulSet".into(),
+        ObjRef::Pdb(_) => "PodDisruptionBudget".into(),
         ObjRef::Custom(i) => world.custom.kinds[world.custom.objects[i as usize].kind].kind.clone(),
     }
 }

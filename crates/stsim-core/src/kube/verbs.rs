@@ -1104,7 +1104,9 @@ fn delete(
             after(api, obj)
         }
         ObjRef::Custom(id) => api.delete_custom(id),
-        ObjRef::Node(_) | ObjRef::Pv(_) => not_modelled(format!("operators deleting a {kind}")),
+        ObjRef::Node(_) | ObjRef::Pv(_) | ObjRef::Pdb(_) => {
+            not_modelled(format!("operators deleting a {kind}"))
+        }
     }
 }
 

@@ -175,13 +175,14 @@ impl Checker<'_, '_> {
                 }
                 raw::Expect::ObjectField { kind, name, field, equals } => {
                     let equals = self.json(&format!("{path}.equals"), equals);
-                    const BUILTIN: [&str; 6] = [
+                    const BUILTIN: [&str; 7] = [
                         "Pod",
                         "PersistentVolumeClaim",
                         "StatefulSet",
                         "Service",
                         "Node",
                         "PersistentVolume",
+                        "PodDisruptionBudget",
                     ];
                     let known = BUILTIN.contains(&kind.as_str())
                         || self.custom_kind(&format!("{path}.kind"), kind).is_some();
