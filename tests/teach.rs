@@ -135,6 +135,11 @@ const EXERCISES: &[(&str, &str, &str)] = &[
         "minAvailable: 1)]",
         "minAvailable: 1, unhealthyPodEvictionPolicy: AlwaysAllow)]",
     ),
+    (
+        "fix-image-only-on-some-nodes",
+        "(name: \"extra\", count: 1)",
+        "(name: \"extra\", count: 1, preloadedImages: [\"shop/api:dev\"])",
+    ),
 ];
 
 #[test]

@@ -135,6 +135,7 @@ pub const EXERCISES: &[Example] = examples!["exercises":
     "fix-drain-without-budget",
     "fix-scale-down-deletes-data",
     "fix-drain-stuck-on-broken-pod",
+    "fix-image-only-on-some-nodes",
 ];
 
 /// A built-in scenario or exercise by name.

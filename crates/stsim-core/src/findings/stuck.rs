@@ -486,7 +486,7 @@ fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
 
 /// A container that cannot pull its image (`ErrImagePull`,
 /// `ImagePullBackOff`) while some node has it from an earlier pull: the
-/// registry no longer serves it (a tag deleted, the registry down or
+/// registry refuses it (a tag deleted or never pushed, the registry down or
 /// rate-limiting), and only the containers that ask the registry see it,
 /// those that land on a node without the image or whose policy is
 /// `Always`. An image no node ever had is a bad reference, which the
@@ -542,7 +542,7 @@ fn image_gone_from_registry(world: &World, pod: &Pod, end: SimTime) -> Option<Fi
         subject: format!("pod/{}", pod.name),
         since_ms: pod.created_at.as_millis(),
         summary: format!(
-            "{} cannot pull {image} on {}, which the registry no longer serves ({})",
+            "{} cannot pull {image} on {}: the registry refuses it ({})",
             pod.name,
             node.name,
             pod.display_status()
