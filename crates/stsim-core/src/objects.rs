@@ -247,11 +247,12 @@ pub struct Node {
     /// (assigned, bound or assumed, and not finished; `pod_count`'s pods),
     /// whose volumes NodeVolumeLimits counts. Kept only for such nodes.
     pub volume_pods: BTreeSet<PodId>,
-    /// The images on the node's disk (the container runtime's image store),
-    /// by normalized reference (`config::normalized_image`), each with
-    /// when it is there: a pull still running has the time it
-    /// will finish. Kept across a reboot; a pull the crash cut short is
-    /// lost. Image garbage collection is not modelled.
+    /// The images pulled to the node's disk (the container runtime's image
+    /// store; its pool's preloaded ones are `World::preloaded_images`), by
+    /// normalized reference (`config::normalized_image`), each with when it
+    /// is there: a pull still running has the time it will finish. Kept
+    /// across a reboot; a pull the crash cut short is lost. Image garbage
+    /// collection is not modelled. Read through `World::image_on_node`.
     pub images: BTreeMap<String, SimTime>,
 }
 

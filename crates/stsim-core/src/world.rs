@@ -339,6 +339,10 @@ pub struct World {
     /// Whether any node ever had CSI attach limits: only then does the
     /// scheduler work out which of a pod's volumes count against them.
     pub volume_limits: bool,
+    /// The images each node pool's nodes have from the start (its
+    /// `preloadedImages`, normalized), by pool index: shared by the pool's
+    /// nodes rather than copied into each (`World::image_on_node`).
+    pub preloaded_images: Vec<BTreeSet<String>>,
     /// Running container processes of each StatefulSet identity (set, ordinal).
     pub identity_processes: BTreeMap<(StsId, u32), Vec<PodId>>,
     /// Every time two processes ran as one identity.
@@ -443,6 +447,7 @@ impl World {
             scheduler_tree: Default::default(),
             node_set_version: 1,
             volume_limits: false,
+            preloaded_images: Vec::new(),
             identity_processes: BTreeMap::new(),
             identity_violations: Vec::new(),
             open_violations: BTreeMap::new(),
@@ -523,6 +528,11 @@ impl World {
             names.dedup();
             world.dns_answer_log = Some(DnsAnswerLog { names, ..DnsAnswerLog::default() });
         }
+        world.preloaded_images = (config.cluster.node_pools.iter())
+            .map(|pool| {
+                pool.preloaded_images.iter().map(|image| crate::config::normalized_image(image)).collect()
+            })
+            .collect();
         for placement in config.cluster.placements() {
             let pool = &config.cluster.node_pools[placement.pool];
             let name = crate::sim::pool_node_name(pool, placement.n);
@@ -690,9 +700,7 @@ impl World {
             critical_shutdown: None,
             volume_attach_limits: pool.volume_attach_limits.iter().map(|(d, n)| (d.clone(), *n)).collect(),
             volume_pods: BTreeSet::new(),
-            images: (pool.preloaded_images.iter())
-                .map(|image| (crate::config::normalized_image(image), SimTime::ZERO))
-                .collect(),
+            images: BTreeMap::new(),
         });
         self.volume_limits |= !pool.volume_attach_limits.is_empty();
         self.refresh_node_fit(id);
@@ -1107,6 +1115,15 @@ impl World {
     pub fn claim_protected_by_pod(&self, claim: &str) -> bool {
         let protected = self.pvc_names.get(claim).is_none_or(|id| !self.pvcs[id.index()].protection_removed);
         protected && self.claim_users(claim).iter().any(|pod| self.pod(*pod).node.is_some())
+    }
+
+    /// When `image` (normalized, `config::normalized_image`) is on the
+    /// node's disk: pulled there (a future time while the pull runs), or
+    /// from the start with its pool's preloaded images.
+    pub fn image_on_node(&self, node: NodeId, image: &str) -> Option<SimTime> {
+        let node = self.node(node);
+        let preloaded = self.preloaded_images.get(node.pool).is_some_and(|images| images.contains(image));
+        if preloaded { Some(SimTime::ZERO) } else { node.images.get(image).copied() }
     }
 
     /// How an image behaves, from the scenario or the defaults.

@@ -186,7 +186,7 @@ fn ensure_image(
     from: SimTime,
 ) -> Option<Pull> {
     let key = normalized_image(image);
-    let there = api.world().node(node).images.get(&key).copied();
+    let there = api.world().image_on_node(node, &key);
     let on_disk = there.is_some_and(|at| at <= from);
     let config = api.world().image(image);
     let (pull, pullable) = (config.pull, config.behaviour != ImageBehaviour::PullFails);

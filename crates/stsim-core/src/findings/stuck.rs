@@ -502,7 +502,7 @@ fn image_gone_from_registry(world: &World, pod: &Pod, end: SimTime) -> Option<Fi
     let key = crate::config::normalized_image(image);
     let holders: Vec<&str> = world
         .live_nodes()
-        .filter(|n| n.images.get(&key).is_some_and(|at| *at <= end))
+        .filter(|n| world.image_on_node(n.id, &key).is_some_and(|at| at <= end))
         .map(|n| n.name.as_str())
         .collect();
     if holders.is_empty() {
