@@ -263,9 +263,11 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     assert!(sim.world.live_pods().all(|p| p.name != "web-1"), "OrderedReady waits");
     let cache: Vec<(String, &str)> =
         statuses(&sim, "cache-0").into_iter().filter(|(_, s)| s.starts_with("Init:")).collect();
-    assert_eq!(cache[0], ("2s".to_string(), "Init:ErrImagePull"));
-    assert_eq!(cache[1], ("2s".to_string(), "Init:ImagePullBackOff"));
-    assert_eq!(cache[2], ("14s".to_string(), "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
+    // Its pull waits for web-0's pull of migrate:1 on the same node (one
+    // pull at a time, `serializeImagePulls`), then fails after 2 s.
+    assert_eq!(cache[0], ("4s".to_string(), "Init:ErrImagePull"));
+    assert_eq!(cache[1], ("4s".to_string(), "Init:ImagePullBackOff"));
+    assert_eq!(cache[2], ("16s".to_string(), "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
 
     // A rollout that waits on web-0 is stuck, and the finding names the init container.
     let rollout = crate::support::scenario_file("init-container-crash-loop")

@@ -105,15 +105,34 @@ fn a_pod_on_a_node_without_the_image_pulls_it() {
     assert_ne!(nodes[0], nodes[1]);
 }
 
-/// A pull of an image that another container is pulling to the node ends
-/// with that pull; one the crash cut short leaves nothing, and the image
-/// is pulled again in full after the reboot.
+/// The kubelet pulls one image at a time (`serializeImagePulls`, on by
+/// default): a pull waits for the one before it on the node, and one of an
+/// image that another container is pulling finds it there when that pull
+/// ends. A pull the crash cut short leaves nothing, and the image is pulled
+/// again in full after the reboot.
 #[test]
-fn pulls_to_one_node_are_shared_and_a_crash_loses_a_pull_in_progress() {
+fn pulls_to_one_node_go_one_at_a_time_and_a_crash_loses_a_pull_in_progress() {
     let scale = r#"(at: "30s", do: Scale(statefulset: "app", replicas: 2))"#;
     let (sim, _) = run(&scenario(1, "", 1, r#", image: "db:1""#, SLOW, scale));
     assert_eq!(running(&sim, "app-0"), vec![t("60s")]);
     assert_eq!(running(&sim, "app-1"), vec![t("60s")], "app-1 waits for app-0's pull, not a pull of its own");
+
+    // Two images: the second pull starts when the first is done.
+    let source = r#"Scenario(
+    name: "images",
+    duration: "10m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "60s", startup: "1s"), (name: "cache:1", pull: "30s", startup: "1s")],
+    statefulsets: [
+        (name: "db", serviceName: "db", replicas: 1, template: (labels: {"app": "db"}, image: "db:1")),
+        (name: "cache", serviceName: "cache", replicas: 1, template: (labels: {"app": "cache"}, image: "cache:1")),
+    ],
+)"#;
+    let (sim, _) = run(source);
+    let (db, cache) = (running(&sim, "db-0")[0], running(&sim, "cache-0")[0]);
+    let (first, second) = if db < cache { (db, cache) } else { (cache, db) };
+    assert_eq!(first, if db < cache { t("60s") } else { t("30s") });
+    assert_eq!(second, t("90s"), "db at {db}, cache at {cache}");
 
     let crash =
         r#"(at: "30s", do: CrashNode(node: "worker-1")), (at: "40s", do: RecoverNode(node: "worker-1"))"#;

@@ -254,6 +254,9 @@ pub struct Node {
     /// across a reboot; a pull the crash cut short is lost. Image garbage
     /// collection is not modelled. Read through `World::image_on_node`.
     pub images: BTreeMap<String, SimTime>,
+    /// When the kubelet's image puller is free: it takes one pull at a
+    /// time (`serializeImagePulls`, true by default), in the order asked.
+    pub puller_free_at: SimTime,
 }
 
 impl Node {
@@ -386,6 +389,9 @@ pub struct Runtime {
     /// That init container's policy is `Never` and the node did not have
     /// its image when it was due (`Init:ErrImageNeverPull`).
     pub init_held: bool,
+    /// The next init container to take up, and when: the one before it is
+    /// done then.
+    pub init_next: Option<(usize, SimTime)>,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).

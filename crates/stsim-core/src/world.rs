@@ -701,6 +701,7 @@ impl World {
             volume_attach_limits: pool.volume_attach_limits.iter().map(|(d, n)| (d.clone(), *n)).collect(),
             volume_pods: BTreeSet::new(),
             images: BTreeMap::new(),
+            puller_free_at: SimTime::ZERO,
         });
         self.volume_limits |= !pool.volume_attach_limits.is_empty();
         self.refresh_node_fit(id);

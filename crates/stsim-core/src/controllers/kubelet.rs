@@ -172,12 +172,15 @@ fn change_image(api: &mut Api, id: PodId) {
 /// image the node lacks; `Always` asks the registry every time, which
 /// downloads no layer the node has but fails for an image the registry
 /// refuses. With the image on the node this takes the cached pull
-/// (`timings.cachedPull`), without it the image's `pull`. A pull of an
-/// image that another container is pulling to the node ends with that
-/// pull: the runtime fetches an image once. An image a pull brings is the
-/// node's from the moment the pull ends; one the registry refuses never
-/// is. Pulls of different images run side by side (`serializeImagePulls`,
-/// on by default, is not modelled).
+/// (`timings.cachedPull`), without it the image's `pull`. The kubelet
+/// pulls one image at a time (`serializeImagePulls`, true by default:
+/// "the kubelet sends only one image pull request to the image service at
+/// a time", the Images concept page), in the order asked: a pull waits
+/// for the node's puller (`Node::puller_free_at`), and a pull of an image
+/// that another container is pulling to the node finds it there once that
+/// pull is done (a registry check, which holds the puller for no time).
+/// An image a pull brings is the node's from the moment the pull ends; one
+/// the registry refuses never is.
 fn ensure_image(
     api: &mut Api,
     node: NodeId,
@@ -196,10 +199,16 @@ fn ensure_image(
         ImagePullPolicy::IfNotPresent if on_disk => return Some(Pull { done: cached, asks_registry: false }),
         ImagePullPolicy::IfNotPresent | ImagePullPolicy::Always => {}
     }
+    // The pull waits for the puller. An image on the disk by then (an
+    // earlier pull of it has brought it) is only checked with the
+    // registry, which downloads nothing and holds the puller for no time.
+    let start = from.max(api.world().node(node).puller_free_at);
     let done = match there {
-        // On the disk already, or arriving with another container's pull.
-        Some(at) => at.max(cached),
-        None => from + pull,
+        Some(at) if at <= start => cached.max(start),
+        _ => {
+            api.world.node_mut(node).puller_free_at = start + pull;
+            start + pull
+        }
     };
     if pullable && there.is_none() {
         image_arrives(api, node, key, done);
@@ -233,20 +242,22 @@ fn image_arrives(api: &mut Api, node: NodeId, image: String, at: SimTime) {
     }
 }
 
-/// The init containers from `first` on, in order from `from`: each has its
-/// image checked (and pulled if need be), then runs for its image's
-/// `startup` to completion. The first that crashes, cannot be pulled or
-/// cannot start without a pull holds the pod there (`init_due`, `None`
-/// returned); otherwise, when they are all done.
-fn run_init_containers(
-    api: &mut Api,
-    id: PodId,
-    node: NodeId,
-    first: usize,
-    from: SimTime,
-) -> Option<SimTime> {
-    let mut at = from;
+/// The init containers from `first` on, in order from now: each has its
+/// image checked (and pulled if need be) when the one before it is done,
+/// then runs for its image's `startup` to completion. The first that
+/// crashes, cannot be pulled or cannot start without a pull holds the pod
+/// there (`init_due`); one not due yet is taken up when it is
+/// (`init_next`): `None` either way. Otherwise, when they are all done.
+fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> Option<SimTime> {
+    let mut at = api.now;
     for index in first..api.world().pod(id).init_containers.len() {
+        if at > api.now {
+            // Its image is checked when the one before it is done: the
+            // node's puller takes pulls in the order they are asked for.
+            api.world.pod_mut(id).runtime.init_next = Some((index, at));
+            api.arm(EventKey::Kubelet(id), at);
+            return None;
+        }
         let pod = api.world().pod(id);
         let (image, policy) = (pod.init_containers[index].clone(), pod.init_pull_policies[index]);
         let (behaviour, startup) = {
@@ -275,6 +286,16 @@ fn run_init_containers(
         return None;
     }
     Some(at)
+}
+
+/// The init containers from `first` on, then, once they are done, the
+/// container's image check and start.
+fn init_then_start(api: &mut Api, id: PodId, node: NodeId, first: usize) {
+    let Some(done) = run_init_containers(api, id, node, first) else { return };
+    let runtime = &mut api.world.pod_mut(id).runtime;
+    runtime.pull_started_at = Some(done);
+    runtime.pull = None;
+    pull_and_start(api, id);
 }
 
 /// The container's image check, once the init containers are done
@@ -360,6 +381,15 @@ fn create_container(api: &mut Api, id: PodId) {
         init_failing(api, id);
         return;
     }
+    if let Some((index, at)) = api.world().pod(id).runtime.init_next {
+        if now < at {
+            api.arm(EventKey::Kubelet(id), at);
+        } else {
+            api.world.pod_mut(id).runtime.init_next = None;
+            init_then_start(api, id, node, index);
+        }
+        return;
+    }
     let runtime = &api.world().pod(id).runtime;
     match (runtime.pull_started_at, runtime.backoff_until) {
         (None, _) => {
@@ -368,11 +398,7 @@ fn create_container(api: &mut Api, id: PodId) {
             // checked. A new sandbox runs them again; a container restart
             // does not.
             api.assign_pod_ip(id);
-            let Some(done) = run_init_containers(api, id, node, 0, now) else { return };
-            let runtime = &mut api.world.pod_mut(id).runtime;
-            runtime.pull_started_at = Some(done);
-            runtime.pull = None;
-            pull_and_start(api, id);
+            init_then_start(api, id, node, 0);
         }
         (Some(_), Some(until)) => {
             if api.world().pod(id).status.container == ContainerState::ErrImagePull {
@@ -423,11 +449,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         runtime.init_held = false;
         runtime.init_due = None;
         api.set_init_failure(id, None);
-        let Some(done) = run_init_containers(api, id, node, index, now) else { return };
-        let runtime = &mut api.world.pod_mut(id).runtime;
-        runtime.pull_started_at = Some(done);
-        runtime.pull = None;
-        pull_and_start(api, id);
+        init_then_start(api, id, node, index);
         return;
     }
     let image = api.world().image(&pod.init_containers[index]);
@@ -875,9 +897,11 @@ fn release_volumes(api: &mut Api, id: PodId, node: NodeId) {
 /// The machine stopped: every container on it is gone, and nothing more
 /// happens until it comes back.
 pub fn node_crashed(api: &mut Api, node: NodeId) {
-    // A pull the crash cut short leaves no image.
+    // A pull the crash cut short leaves no image, and the puller's queue is gone.
     let now = api.now;
-    api.world.node_mut(node).images.retain(|_, there| *there <= now);
+    let n = api.world.node_mut(node);
+    n.images.retain(|_, there| *there <= now);
+    n.puller_free_at = n.puller_free_at.min(now);
     let n = api.world().node(node);
     let pods: Vec<PodId> = n.pods.iter().chain(n.orphans.iter()).copied().collect();
     for pod in pods {
@@ -924,6 +948,7 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     runtime.pull_started_at = None;
     runtime.pull = None;
     runtime.init_held = false;
+    runtime.init_next = None;
     runtime.pull_failures = 0;
     runtime.started_at = None;
     runtime.app_ready_at = None;
