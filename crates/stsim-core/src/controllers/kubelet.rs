@@ -4,8 +4,9 @@
 //! is `admission`'s; a rejected pod is reported `Failed`), waiting for volumes,
 //! the sandbox and its IP, the init containers (one that crashes or cannot
 //! be pulled holds the pod in `Init:CrashLoopBackOff` or
-//! `Init:ImagePullBackOff`), the image pull (and its failures, with
-//! ImagePullBackOff), container start, an application's own exit, crashes and restarts (with
+//! `Init:ImagePullBackOff`), the image check before each container (the
+//! decision and the node's images are `images`', the image manager's; a
+//! failed pull ends in ErrImagePull, then ImagePullBackOff), container start, an application's own exit, crashes and restarts (with
 //! CrashLoopBackOff), the readiness probe, and graceful termination
 //! (SIGTERM, exit within `terminationGracePeriodSeconds`, then the object's
 //! removal). Each call of [`step`] looks at the pod as it is now, makes the
@@ -35,10 +36,13 @@
 
 use super::admission;
 use crate::api::Api;
-use crate::config::{ImageBehaviour, ImagePullPolicy, normalized_image};
+use crate::config::ImageBehaviour;
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
+use images::ensure_image;
+
+mod images;
 
 /// The least time the kubelet gives a container to exit when it kills it
 /// (`minimumGracePeriodInSeconds`).
@@ -163,83 +167,6 @@ fn change_image(api: &mut Api, id: PodId) {
     api.set_pod_ready(id, false);
     api.set_pod_state(id, PodPhase::Running, ContainerState::ContainerCreating);
     pull_and_start(api, id);
-}
-
-/// The kubelet's image check before a container of `image` starts at
-/// `from` on `node` (`EnsureImageExists`, pkg/kubelet/images/image_manager.go,
-/// and its `shouldPullImage`): `Never` starts from the image on the node or
-/// not at all (`None`: ErrImageNeverPull); `IfNotPresent` pulls only an
-/// image the node lacks; `Always` asks the registry every time, which
-/// downloads no layer the node has but fails for an image the registry
-/// refuses. With the image on the node this takes the cached pull
-/// (`timings.cachedPull`), without it the image's `pull`. The kubelet
-/// pulls one image at a time (`serializeImagePulls`, true by default:
-/// "the kubelet sends only one image pull request to the image service at
-/// a time", the Images concept page), in the order asked: a pull waits
-/// for the node's puller (`Node::puller_free_at`), and a pull of an image
-/// that another container is pulling to the node finds it there once that
-/// pull is done (a registry check, which holds the puller for no time).
-/// An image a pull brings is the node's from the moment the pull ends; one
-/// the registry refuses never is.
-fn ensure_image(
-    api: &mut Api,
-    node: NodeId,
-    image: &str,
-    policy: ImagePullPolicy,
-    from: SimTime,
-) -> Option<Pull> {
-    let key = normalized_image(image);
-    let there = api.world().image_on_node(node, &key);
-    let on_disk = there.is_some_and(|at| at <= from);
-    let config = api.world().image(image);
-    let (pull, pullable) = (config.pull, config.behaviour != ImageBehaviour::PullFails);
-    let cached = from + pull.min(api.world().timings.cached_pull);
-    match policy {
-        ImagePullPolicy::Never => return on_disk.then_some(Pull { done: cached, asks_registry: false }),
-        ImagePullPolicy::IfNotPresent if on_disk => return Some(Pull { done: cached, asks_registry: false }),
-        ImagePullPolicy::IfNotPresent | ImagePullPolicy::Always => {}
-    }
-    // The pull waits for the puller. An image on the disk by then (an
-    // earlier pull of it has brought it) is only checked with the
-    // registry, which downloads nothing and holds the puller for no time.
-    let start = from.max(api.world().node(node).puller_free_at);
-    let done = match there {
-        Some(at) if at <= start => cached.max(start),
-        _ => {
-            api.world.node_mut(node).puller_free_at = start + pull;
-            start + pull
-        }
-    };
-    if pullable && there.is_none() {
-        image_arrives(api, node, key, done);
-    }
-    Some(Pull { done, asks_registry: true })
-}
-
-/// A pull brings `image` to `node` at `at`: the containers waiting there
-/// for it with the policy `Never` look again then (the pod worker retries
-/// a failed sync every 10 s, `backOffPeriod`; here at the moment it can
-/// succeed).
-fn image_arrives(api: &mut Api, node: NodeId, image: String, at: SimTime) {
-    let waiting: Vec<PodId> = (api.world().node(node).pods.iter())
-        .filter(|pod| {
-            let pod = api.world().pod(**pod);
-            match pod.runtime.init_due {
-                Some((index, _)) if pod.runtime.init_held => {
-                    normalized_image(&pod.init_containers[index]) == image
-                }
-                _ => {
-                    pod.status.container == ContainerState::ErrImageNeverPull
-                        && normalized_image(&pod.image) == image
-                }
-            }
-        })
-        .copied()
-        .collect();
-    api.world.node_mut(node).images.insert(image, at);
-    for pod in waiting {
-        api.arm(EventKey::Kubelet(pod), at);
-    }
 }
 
 /// The init containers from `first` on, in order from now: each has its
@@ -897,11 +824,7 @@ fn release_volumes(api: &mut Api, id: PodId, node: NodeId) {
 /// The machine stopped: every container on it is gone, and nothing more
 /// happens until it comes back.
 pub fn node_crashed(api: &mut Api, node: NodeId) {
-    // A pull the crash cut short leaves no image, and the puller's queue is gone.
-    let now = api.now;
-    let n = api.world.node_mut(node);
-    n.images.retain(|_, there| *there <= now);
-    n.puller_free_at = n.puller_free_at.min(now);
+    images::machine_crashed(api, node);
     let n = api.world().node(node);
     let pods: Vec<PodId> = n.pods.iter().chain(n.orphans.iter()).copied().collect();
     for pod in pods {
