@@ -217,3 +217,23 @@ fn an_init_container_that_may_not_pull_holds_the_pod() {
     // The cached pull (2 s) and run (5 s) of the init container, then db:1's pull.
     assert_eq!(running(&sim, "app-0"), vec![t("1m7s")]);
 }
+
+/// The API server defaults a template's policy when it stores it, and a
+/// later image change (`kubectl set image`) keeps it: a set made with a
+/// tagged image keeps `IfNotPresent` when its image becomes `:latest`,
+/// while a set made with `:latest` gets `Always`. Seen with an image the
+/// registry refuses and the node has.
+#[test]
+fn a_templates_policy_is_defaulted_when_stored_and_kept_when_its_image_changes() {
+    let pool = r#", preloadedImages: ["db:latest"]"#;
+    let images = r#"(name: "db:latest", behaviour: PullFails)"#;
+    let set_image = r#"(at: "1m", do: SetImage(statefulset: "app", image: "db:latest"))"#;
+    let (sim, _) = run(&scenario(1, pool, 1, r#", image: "db:1""#, images, set_image));
+    let starts = running(&sim, "app-0");
+    assert_eq!(starts.len(), 2, "{:?}", statuses(&sim, "app-0"));
+    assert!(starts[1] > t("1m"), "the new revision runs from the node's copy: {starts:?}");
+
+    let (sim, _) = run(&scenario(1, pool, 1, r#", image: "db:latest""#, images, ""));
+    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    assert!(seen.contains(&"ErrImagePull") && !seen.contains(&"Running"), "{seen:?}");
+}

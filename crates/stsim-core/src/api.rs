@@ -1053,6 +1053,7 @@ impl<'a> Api<'a> {
         let set = self.world.sts(sts);
         let mut spec = set.spec.clone();
         apply(&mut spec);
+        spec.template.default_pull_policies();
         if spec == set.spec {
             return Ok(());
         }

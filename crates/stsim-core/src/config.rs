@@ -1649,6 +1649,20 @@ impl PullPolicies {
     }
 }
 
+impl PodTemplate {
+    /// The API server's defaulting of the template as it stores it: each
+    /// container without a policy gets the default for its image then, and
+    /// keeps it when its image changes later (`kubectl set image` patches
+    /// the image only). Revision names do not change: `canonical` writes a
+    /// policy only where it differs from its image's default.
+    pub fn default_pull_policies(&mut self) {
+        self.pull_policies.container.get_or_insert_with(|| ImagePullPolicy::default_for(&self.image));
+        for (index, image) in self.init_containers.iter().enumerate() {
+            self.pull_policies.init.entry(index).or_insert_with(|| ImagePullPolicy::default_for(image));
+        }
+    }
+}
+
 impl ImageBehaviour {
     /// A started container of it answers its readiness probe after the
     /// image's `startup`: a healthy one, or one the registry refuses that

@@ -715,7 +715,8 @@ impl World {
         self.node_set_version += 1;
     }
 
-    pub fn add_statefulset(&mut self, name: &str, spec: crate::config::StatefulSetSpec) -> StsId {
+    pub fn add_statefulset(&mut self, name: &str, mut spec: crate::config::StatefulSetSpec) -> StsId {
+        spec.template.default_pull_policies();
         let uid = self.new_uid();
         let id = StsId(self.statefulsets.len() as u32);
         self.statefulsets.push(StatefulSet {
