@@ -237,3 +237,40 @@ fn a_templates_policy_is_defaulted_when_stored_and_kept_when_its_image_changes()
     let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
     assert!(seen.contains(&"ErrImagePull") && !seen.contains(&"Running"), "{seen:?}");
 }
+
+/// A `Never` container checked while another pod's pull of its image is
+/// still running finds nothing yet, and starts once that pull is done (the
+/// pod worker retries a failed sync; it is not left waiting for good).
+#[test]
+fn a_never_container_starts_when_a_pull_in_progress_ends() {
+    let source = r#"Scenario(
+    name: "images",
+    duration: "10m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "60s", startup: "1s")],
+    statefulsets: [(
+        name: "puller", serviceName: "puller", replicas: 1,
+        template: (labels: {"app": "puller"}, image: "db:1"),
+    ), (
+        name: "app", serviceName: "app", replicas: 0,
+        template: (labels: {"app": "app"}, image: "db:1", imagePullPolicy: Never),
+    )],
+    timeline: [(at: "30s", do: Scale(statefulset: "app", replicas: 1))],
+)"#;
+    let (sim, _) = run(source);
+    assert_eq!(running(&sim, "puller-0"), vec![t("60s")]);
+    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    assert!(seen.contains(&"ErrImageNeverPull"), "checked at 30 s, before the pull is done: {seen:?}");
+    assert_eq!(running(&sim, "app-0"), vec![t("62s")], "{seen:?}");
+
+    // The same for an init container: held at 30 s, it runs once the pull
+    // is done (2 s cached, 1 s running), then the container's tool:1 (2 s).
+    let init = source.replace(
+        r#"image: "db:1", imagePullPolicy: Never)"#,
+        r#"image: "tool:1", initContainers: [(name: "seed", image: "db:1", imagePullPolicy: Never)])"#,
+    );
+    let (sim, _) = run(&init);
+    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    assert!(seen.contains(&"Init:ErrImageNeverPull"), "{seen:?}");
+    assert_eq!(running(&sim, "app-0"), vec![t("65s")], "{seen:?}");
+}

@@ -191,7 +191,7 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             let config = api.world().image(&image);
             (config.behaviour, config.startup)
         };
-        let Some(pull) = ensure_image(api, node, &image, policy, at) else {
+        let Some(pull) = ensure_image(api, id, node, &image, policy, at) else {
             let runtime = &mut api.world.pod_mut(id).runtime;
             runtime.init_due = Some((index, at));
             runtime.init_held = true;
@@ -241,7 +241,7 @@ fn pull_and_start(api: &mut Api, id: PodId) {
         Some(pull) => pull,
         None => {
             let (image, policy) = (pod.image.clone(), pod.pull_policy);
-            match ensure_image(api, node, &image, policy, now) {
+            match ensure_image(api, id, node, &image, policy, now) {
                 Some(pull) => {
                     api.world.pod_mut(id).runtime.pull = Some(pull);
                     pull
@@ -367,7 +367,7 @@ fn init_failing(api: &mut Api, id: PodId) {
     if pod.runtime.init_held {
         // `Never`, and the node did not have the image: look again.
         let image = pod.init_containers[index].clone();
-        if ensure_image(api, node, &image, policy, now).is_none() {
+        if ensure_image(api, id, node, &image, policy, now).is_none() {
             // Woken when a pull brings the image to the node.
             api.set_init_failure(id, Some(InitFailure::ErrImageNeverPull));
             return;
@@ -400,7 +400,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         (_, _, Some(_)) => {
             api.world.pod_mut(id).runtime.backoff_until = None;
             let image = api.world().pod(id).init_containers[index].clone();
-            ensure_image(api, node, &image, policy, now).map_or(now + pull, |pull| pull.done)
+            ensure_image(api, id, node, &image, policy, now).map_or(now + pull, |pull| pull.done)
         }
         // It ran for its startup time and exits with an error.
         (ImageBehaviour::CrashLoop, _, None) => {

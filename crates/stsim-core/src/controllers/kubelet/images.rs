@@ -31,9 +31,13 @@ use crate::time::SimTime;
 /// that another container is pulling to the node finds it there once that
 /// pull is done (a registry check, which holds the puller for no time).
 /// An image a pull brings is the node's from the moment the pull ends; one
-/// the registry refuses never is.
+/// the registry refuses never is. A `Never` container of `pod` that finds
+/// the image still being pulled looks again when that pull ends; one that
+/// finds no pull is looked at again when one brings the image
+/// (`image_arrives`).
 pub(super) fn ensure_image(
     api: &mut Api,
+    pod: PodId,
     node: NodeId,
     image: &str,
     policy: ImagePullPolicy,
@@ -46,7 +50,13 @@ pub(super) fn ensure_image(
     let (pull, pullable) = (config.pull, config.behaviour != ImageBehaviour::PullFails);
     let cached = from + pull.min(api.world().timings.cached_pull);
     match policy {
-        ImagePullPolicy::Never => return on_disk.then_some(Pull { done: cached, asks_registry: false }),
+        ImagePullPolicy::Never if on_disk => return Some(Pull { done: cached, asks_registry: false }),
+        ImagePullPolicy::Never => {
+            if let Some(at) = there {
+                api.arm(EventKey::Kubelet(pod), at);
+            }
+            return None;
+        }
         ImagePullPolicy::IfNotPresent if on_disk => return Some(Pull { done: cached, asks_registry: false }),
         ImagePullPolicy::IfNotPresent | ImagePullPolicy::Always => {}
     }
