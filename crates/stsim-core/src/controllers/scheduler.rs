@@ -468,6 +468,7 @@ fn node_ports_fit(pod: &Pod, node: &Node) -> bool {
 /// `NoSchedule` or `NoExecute` taint, and a pod that asks nothing of its
 /// labels or ports. Then only NodeResourcesFit and VolumeBinding's pins
 /// can, which read the fit. Otherwise every plugin runs on the node.
+#[inline(always)]
 fn filter<'a>(
     world: &'a World,
     pod: &Pod,
@@ -484,6 +485,7 @@ fn filter<'a>(
 
 /// NodeResourcesFit (every shortfall is a reason), NodeVolumeLimits, then
 /// VolumeBinding: a bound volume's node affinity.
+#[inline(always)]
 fn resources_and_pins<'a>(
     world: &World,
     pod: &Pod,
@@ -523,6 +525,7 @@ fn resources_and_pins<'a>(
 }
 
 /// Runs every filter plugin on one node, in order.
+#[inline(never)]
 fn filter_node<'a>(
     world: &World,
     pod: &Pod,
@@ -720,15 +723,18 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let mut rejections: Vec<Rejection> = Vec::new();
     if feasible.is_empty() {
         processed = 0;
-        for offset in 0..total {
-            if feasible.len() >= wanted {
-                break;
-            }
-            let fit = world.node_fit(tree[(start + offset) % total]);
-            processed += 1;
-            match filter(world, pod, fit, node_tree, &cycle) {
-                Ok(()) => feasible.push(fit.id),
-                Err(rejection) => rejections.push(rejection),
+        // From `start` to the end of the list, then from its beginning.
+        'visit: for part in [&tree[start..], &tree[..start]] {
+            for &node in part {
+                if feasible.len() >= wanted {
+                    break 'visit;
+                }
+                let fit = world.node_fit(node);
+                processed += 1;
+                match filter(world, pod, fit, node_tree, &cycle) {
+                    Ok(()) => feasible.push(fit.id),
+                    Err(rejection) => rejections.push(rejection),
+                }
             }
         }
     }
@@ -853,83 +859,83 @@ fn normalized(score: i64, max: i64, reverse: bool) -> i64 {
 /// PodTopologySpread (2), InterPodAffinity (2), BalancedAllocation (1).
 ///
 /// The nodes are many and each plugin's work on one is small, so one pass
-/// computes every plugin's raw score and the extremes its normalization
-/// needs, and a second applies the normalizations and sums. A plugin's
-/// score is 0..=100 (the framework refuses others): kept so whatever the
+/// over them computes the resource scores and gathers what the other
+/// plugins need; each plugin then adds its weighted, normalized score.
+/// Plugins that give most nodes the same raw score (no PreferNoSchedule
+/// taint, no matching pod) work out that score once. A plugin's score is
+/// 0..=100 (the framework refuses others): kept so whatever the
 /// quantities, which also keeps the weighted sum (at most 1,100) from
 /// overflowing.
 fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
-    struct Raw {
-        /// NodeResourcesFit and BalancedAllocation, final (weight 1 each).
-        fit: i64,
-        taints: i64,
-        affinity: i64,
-        spread: i64,
-    }
+    let clamp = |s: i64| s.clamp(0, MAX_NODE_SCORE);
     let prefer_tolerations: Vec<&crate::config::Toleration> = pod
         .tolerations
         .iter()
         .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
         .collect();
-    // The pod's own constraints replace the system default ones.
-    let (spread, soft) = if pod.topology_spread.is_empty() {
-        (Spread::prepare(world, tree, pod, nodes), None)
-    } else {
-        (None, SoftSpread::prepare(world, pod, nodes))
-    };
-    let clamp = |s: i64| s.clamp(0, MAX_NODE_SCORE);
-    // The extremes over the feasible nodes (never none: one at least is feasible).
-    let (mut max_taints, mut max_affinity) = (i64::MIN, i64::MIN);
-    let (mut min_spread, mut max_spread) = (i64::MAX, i64::MIN);
-    // The resource scores depend only on the node's allocatable and
-    // requested resources, which most nodes share with others.
-    let mut fits = FitMemo::default();
     let prefers_nodes = !pod.affinity.node_preferred.is_empty();
-    let mut raw: Vec<Raw> = Vec::with_capacity(nodes.len());
-    for &id in nodes {
+    // NodeResourcesFit and BalancedAllocation (weight 1 each), final: they
+    // depend only on the node's allocatable and requested resources, which
+    // most nodes share with others.
+    let mut totals: Vec<i64> = Vec::with_capacity(nodes.len());
+    let mut fits = FitMemo::default();
+    // TaintToleration's raw scores that are not 0, by position.
+    let mut taints: Vec<(usize, i64)> = Vec::new();
+    for (at, &id) in nodes.iter().enumerate() {
         let node = world.node_fit(id);
-        let fit = fits.get(node, || {
+        totals.push(fits.get(node, || {
             clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod))
-        });
-        let taints = if node.flags & NodeFit::TAINTS == 0 {
-            0
-        } else {
-            untolerated_prefer_no_schedule(world.node(id), &prefer_tolerations)
-        };
-        let affinity = if prefers_nodes { node_affinity_score(pod, world.node(id)) } else { 0 };
-        let spread = match (&spread, &soft) {
-            (Some(spread), _) => spread.raw(tree, id),
-            (None, Some(soft)) => soft.raw(world.node(id)).unwrap_or(IGNORED),
-            (None, None) => 0,
-        };
-        max_taints = max_taints.max(taints);
-        max_affinity = max_affinity.max(affinity);
-        if spread != IGNORED {
-            min_spread = min_spread.min(spread);
-            max_spread = max_spread.max(spread);
-        }
-        raw.push(Raw { fit, taints, affinity, spread });
-    }
-    let inter_pod = inter_pod_affinity_scores(world, pod, nodes);
-    // Raw scores take few values: each normalization is reused for the
-    // value it was last computed for rather than divided again.
-    let mut taints = Memo::default();
-    let mut affinity = Memo::default();
-    let mut spread_memo = Memo::default();
-    raw.iter()
-        .enumerate()
-        .map(|(at, raw)| {
-            let mut total = raw.fit;
-            total += 3 * taints.get(raw.taints, |s| clamp(normalized(s, max_taints, true)));
-            total += 2 * affinity.get(raw.affinity, |s| clamp(normalized(s, max_affinity, false)));
-            // A node ignored by the pod's constraints (it lacks a key) scores 0.
-            if (spread.is_some() || soft.is_some()) && raw.spread != IGNORED {
-                total +=
-                    2 * spread_memo.get(raw.spread, |s| clamp(Spread::normalized(s, min_spread, max_spread)));
+        }));
+        if node.flags & NodeFit::TAINTS != 0 {
+            let untolerated = untolerated_prefer_no_schedule(world.node(id), &prefer_tolerations);
+            if untolerated != 0 {
+                taints.push((at, untolerated));
             }
-            total + inter_pod.as_ref().map_or(0, |scores| 2 * clamp(scores[at]))
-        })
-        .collect()
+        }
+    }
+    // TaintToleration: fewer is better (raw scores are never negative, so
+    // the maximum is that of the ones not 0).
+    let max_taints = taints.iter().map(|(_, s)| *s).max().unwrap_or(0);
+    let no_taint = 3 * clamp(normalized(0, max_taints, true));
+    for total in totals.iter_mut() {
+        *total += no_taint;
+    }
+    for &(at, untolerated) in &taints {
+        totals[at] += 3 * clamp(normalized(untolerated, max_taints, true)) - no_taint;
+    }
+    // NodeAffinity: preferred terms; without them every node scores 0.
+    if prefers_nodes {
+        let raw: Vec<i64> = nodes.iter().map(|id| node_affinity_score(pod, world.node(*id))).collect();
+        let max = raw.iter().copied().max().unwrap_or(0);
+        let mut memo = Memo::default();
+        for (total, s) in totals.iter_mut().zip(raw) {
+            *total += 2 * memo.get(s, |s| clamp(normalized(s, max, false)));
+        }
+    }
+    // PodTopologySpread: the pod's own constraints replace the system
+    // default ones.
+    if pod.topology_spread.is_empty() {
+        if let Some(spread) = Spread::prepare(world, tree, pod) {
+            spread.add_scores(tree, nodes, 2, &mut totals);
+        }
+    } else if let Some(soft) = SoftSpread::prepare(world, pod, nodes) {
+        // A node ignored by the constraints (it lacks a key) scores 0.
+        let raw: Vec<i64> = nodes.iter().map(|id| soft.raw(world.node(*id)).unwrap_or(IGNORED)).collect();
+        let scored = raw.iter().copied().filter(|s| *s != IGNORED);
+        let (min, max) = scored.fold((i64::MAX, i64::MIN), |(min, max), s| (min.min(s), max.max(s)));
+        let mut memo = Memo::default();
+        for (total, s) in totals.iter_mut().zip(raw) {
+            if s != IGNORED {
+                *total += 2 * memo.get(s, |s| clamp(Spread::normalized(s, min, max)));
+            }
+        }
+    }
+    if let Some(scores) = inter_pod_affinity_scores(world, pod, nodes) {
+        for (total, s) in totals.iter_mut().zip(scores) {
+            *total += 2 * clamp(s);
+        }
+    }
+    totals
 }
 
 /// NodeResourcesFit and BalancedAllocation of one pod, by the node's

@@ -31,72 +31,90 @@ fn default_spread_selector(world: &World, pod: &Pod) -> Option<crate::config::La
 
 /// PodTopologySpread with the system default constraints (ScheduleAnyway):
 /// hostname with maxSkew 3 and zone with maxSkew 5 (`scoring.go`): the
-/// PreScore state, then each node's raw score, then the normalization.
+/// PreScore state, then each feasible node's normalized score.
 pub(super) struct Spread {
     /// Matching pods that are not terminating, per node, by node id.
     per_node: Vec<(NodeId, i64)>,
     /// Bit `id % 64` set for each node of `per_node`: a node whose bit is
     /// clear holds no matching pod (most nodes), known without a search.
     per_node_bits: u64,
-    /// Zones by their number in the node tree: `Some(count)` for the zones of feasible nodes.
-    per_zone: Vec<Option<i64>>,
-    /// By zone number: the raw score of a node of the zone holding no
-    /// matching pod (most nodes), worked out once.
-    empty_node: Vec<i64>,
-    hostname_weight: f64,
-    zone_weight: f64,
+    /// By zone number in the node tree: the matching pods on the zone's
+    /// nodes that the pod's node affinity allows (nodeAffinityPolicy: Honor).
+    per_zone: Vec<i64>,
 }
 
 impl Spread {
     /// `None` for a pod no StatefulSet owns: no default constraints apply.
-    pub(super) fn prepare(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Option<Spread> {
+    pub(super) fn prepare(world: &World, tree: &NodeTree, pod: &Pod) -> Option<Spread> {
         let selector = default_spread_selector(world, pod)?;
         let per_node = counted(&mut matching_nodes(world, Some(&selector)));
-        // Zone counts over every node the pod's node affinity allows
-        // (nodeAffinityPolicy: Honor), for the zones of the feasible nodes.
-        let mut per_zone: Vec<Option<i64>> = vec![None; tree.zones.len()];
-        for n in nodes {
-            per_zone[tree.zone(*n) as usize] = Some(0);
-        }
-        let zones = per_zone.iter().filter(|z| z.is_some()).count();
+        let mut per_zone = vec![0; tree.zones.len()];
         for (node, count) in &per_node {
             let node = world.node(*node);
             if !node.exists() || !node_affinity_matches(pod, node) {
                 continue;
             }
-            if let Some(c) = &mut per_zone[tree.zone(node.id) as usize] {
+            if let Some(c) = per_zone.get_mut(tree.zone(node.id) as usize) {
                 *c += count;
             }
         }
-        let hostname_weight = ((nodes.len() + 2) as f64).ln();
-        let zone_weight = ((zones + 2) as f64).ln();
-        let empty_node = per_zone
-            .iter()
-            .map(|count| Self::formula(0.0, count.unwrap_or(0) as f64, hostname_weight, zone_weight))
-            .collect();
         Some(Spread {
             per_node_bits: per_node.iter().fold(0, |bits, (node, _)| bits | 1 << (node.0 % 64)),
             per_node,
             per_zone,
-            empty_node,
-            hostname_weight,
-            zone_weight,
         })
     }
 
-    pub(super) fn raw(&self, tree: &NodeTree, node: NodeId) -> i64 {
-        let zone = tree.zone(node) as usize;
+    /// The matching pods on `node`, when it holds any.
+    fn on_node(&self, node: NodeId) -> Option<i64> {
         if self.per_node_bits & 1 << (node.0 % 64) == 0 {
-            return self.empty_node[zone];
+            return None;
         }
-        match self.per_node.binary_search_by_key(&node, |(n, _)| *n) {
-            Ok(at) => Self::formula(
-                self.per_node[at].1 as f64,
-                self.per_zone[zone].unwrap_or(0) as f64,
-                self.hostname_weight,
-                self.zone_weight,
-            ),
-            Err(_) => self.empty_node[zone],
+        let at = self.per_node.binary_search_by_key(&node, |(n, _)| *n).ok()?;
+        Some(self.per_node[at].1)
+    }
+
+    /// Adds `weight` times each feasible node's normalized score to its
+    /// total (`totals` in the order of `nodes`).
+    ///
+    /// A node's raw score depends on its zone and the matching pods on it;
+    /// most nodes hold none, so their score is worked out once per zone,
+    /// and only the few holding some one by one. The zones counted are
+    /// those of the feasible nodes; the normalization runs over the raw
+    /// scores of the feasible nodes, as the plugin's.
+    pub(super) fn add_scores(&self, tree: &NodeTree, nodes: &[NodeId], weight: i64, totals: &mut [i64]) {
+        let zones = self.per_zone.len();
+        let mut feasible_in_zone = vec![0u32; zones];
+        // (position in `nodes`, zone, matching pods on the node).
+        let mut holding: Vec<(usize, usize, i64)> = Vec::new();
+        for (at, &node) in nodes.iter().enumerate() {
+            let zone = tree.zone(node) as usize;
+            feasible_in_zone[zone] += 1;
+            if let Some(count) = self.on_node(node) {
+                holding.push((at, zone, count));
+            }
+        }
+        let hostname_weight = ln_plus_two(nodes.len());
+        let zone_weight = ln_plus_two(feasible_in_zone.iter().filter(|n| **n > 0).count());
+        let raw = |on_node: i64, zone: usize| {
+            Self::formula(on_node as f64, self.per_zone[zone] as f64, hostname_weight, zone_weight)
+        };
+        let empty: Vec<i64> = (0..zones).map(|zone| raw(0, zone)).collect();
+        let held: Vec<i64> = holding.iter().map(|&(_, zone, count)| raw(count, zone)).collect();
+        let mut empty_in_zone = feasible_in_zone;
+        for &(_, zone, _) in &holding {
+            empty_in_zone[zone] -= 1;
+        }
+        let scored =
+            (0..zones).filter(|z| empty_in_zone[*z] > 0).map(|z| empty[z]).chain(held.iter().copied());
+        let (min, max) = scored.fold((i64::MAX, i64::MIN), |(min, max), s| (min.min(s), max.max(s)));
+        let normalized = |s: i64| weight * Self::normalized(s, min, max).clamp(0, MAX_NODE_SCORE);
+        let by_zone: Vec<i64> = empty.iter().map(|s| normalized(*s)).collect();
+        for (total, &node) in totals.iter_mut().zip(nodes) {
+            *total += by_zone[tree.zone(node) as usize];
+        }
+        for (&(at, zone, _), &raw) in holding.iter().zip(&held) {
+            totals[at] += normalized(raw) - by_zone[zone];
         }
     }
 
@@ -357,28 +375,29 @@ mod tests {
     use super::*;
 
     /// A node sharing its mask bit with a node holding matching pods is
-    /// still searched, and scores as a node holding none; the node itself
-    /// scores with its pods.
+    /// still searched, and scores as a node holding none; the nodes holding
+    /// pods score by their own counts.
     #[test]
     fn spread_mask_bits_shared_by_two_nodes() {
         let tree = NodeTree { zone_of: vec![0; 200], zones: vec!["a".to_string()], ..NodeTree::default() };
-        let (hostname_weight, zone_weight) = ((202f64).ln(), (3f64).ln());
         let per_node = vec![(NodeId(3), 2), (NodeId(130), 1)];
         let spread = Spread {
             per_node_bits: per_node.iter().fold(0, |bits, (node, _)| bits | 1 << (node.0 % 64)),
             per_node,
-            per_zone: vec![Some(3)],
-            empty_node: vec![Spread::formula(0.0, 3.0, hostname_weight, zone_weight)],
-            hostname_weight,
-            zone_weight,
+            per_zone: vec![3],
         };
-        let empty = spread.empty_node[0];
-        assert_eq!(spread.raw(&tree, NodeId(3)), Spread::formula(2.0, 3.0, hostname_weight, zone_weight));
-        assert_eq!(spread.raw(&tree, NodeId(130)), Spread::formula(1.0, 3.0, hostname_weight, zone_weight));
-        assert_ne!(spread.raw(&tree, NodeId(3)), empty);
         // 67 and 195 share node 3's bit, 66 node 130's: searched, and hold none.
-        for node in [67, 195, 66, 4, 199] {
-            assert_eq!(spread.raw(&tree, NodeId(node)), empty, "node {node}");
-        }
+        let nodes: Vec<NodeId> = [3, 130, 67, 195, 66, 4, 199].into_iter().map(NodeId).collect();
+        let mut totals = vec![0; nodes.len()];
+        spread.add_scores(&tree, &nodes, 1, &mut totals);
+        let (hostname_weight, zone_weight) = (ln_plus_two(nodes.len()), ln_plus_two(1));
+        let raw = |on_node: f64| Spread::formula(on_node, 3.0, hostname_weight, zone_weight);
+        let (min, max) = (raw(0.0), raw(2.0));
+        let expected: Vec<i64> = [raw(2.0), raw(1.0), raw(0.0), raw(0.0), raw(0.0), raw(0.0), raw(0.0)]
+            .into_iter()
+            .map(|s| Spread::normalized(s, min, max))
+            .collect();
+        assert_eq!(totals, expected);
+        assert!(totals[0] < totals[1] && totals[1] < totals[2], "{totals:?}");
     }
 }
