@@ -73,10 +73,9 @@ pub fn label_errors(labels: &Labels) -> Vec<String> {
 /// subdomain prefix and `/`, then a name of at most 63 characters.
 pub fn label_key_errors(key: &str) -> Vec<String> {
     let mut errors = Vec::new();
-    let parts: Vec<&str> = key.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
+    let name = match key.split_once('/') {
+        None => key,
+        Some((prefix, name)) if !name.contains('/') => {
             if prefix.is_empty() {
                 errors.push("prefix part must be non-empty".to_string());
             } else {

@@ -475,16 +475,18 @@ fn filter<'a>(
     fit: &NodeFit,
     tree: &NodeTree,
     cycle: &Cycle,
+    pins: &[VolumePin],
 ) -> Result<(), Rejection<'a>> {
     debug_assert_eq!(*fit, NodeFit::of(world.node(fit.id)), "a node's NodeFit is out of date");
     if cycle.reads_node || fit.flags & (NodeFit::UNSCHEDULABLE | NodeFit::FILTER_TAINTS) != 0 {
-        return filter_node(world, pod, world.node(fit.id), fit, tree, cycle);
+        return filter_node(world, pod, world.node(fit.id), fit, tree, cycle, pins);
     }
-    resources_and_pins(world, pod, fit, tree, cycle)
+    resources_and_pins(world, pod, fit, tree, cycle, pins)
 }
 
 /// NodeResourcesFit (every shortfall is a reason), NodeVolumeLimits, then
-/// VolumeBinding: a bound volume's node affinity.
+/// VolumeBinding: a bound volume's node affinity (`pins`: the cycle's, or
+/// none for a node already known to be where they allow).
 #[inline(always)]
 fn resources_and_pins<'a>(
     world: &World,
@@ -492,6 +494,7 @@ fn resources_and_pins<'a>(
     fit: &NodeFit,
     tree: &NodeTree,
     cycle: &Cycle,
+    pins: &[VolumePin],
 ) -> Result<(), Rejection<'a>> {
     let pods = fit.pod_count + 1 > fit.max_pods;
     let cpu = pod.requests.cpu_millis > 0
@@ -508,8 +511,8 @@ fn resources_and_pins<'a>(
     {
         return Err(Rejection::Resolvable(reason::MAX_VOLUME_COUNT));
     }
-    let pinned_elsewhere = !cycle.pins.is_empty()
-        && cycle.pins.iter().any(|pin| match pin {
+    let pinned_elsewhere = !pins.is_empty()
+        && pins.iter().any(|pin| match pin {
             VolumePin::Zone(zone) => *zone != tree.zone(fit.id),
             VolumePin::Node(pinned) => *pinned != fit.id,
         });
@@ -533,6 +536,7 @@ fn filter_node<'a>(
     fit: &NodeFit,
     tree: &NodeTree,
     cycle: &Cycle,
+    pins: &[VolumePin],
 ) -> Result<(), Rejection<'a>> {
     let unresolvable = |why: &'static str| Err(Rejection::Unresolvable(why));
     // NodeUnschedulable: tolerating the unschedulable taint lets a pod in.
@@ -566,7 +570,7 @@ fn filter_node<'a>(
         return Err(Rejection::Resolvable(reason::NODE_PORTS));
     }
     // NodeResourcesFit and VolumeBinding.
-    resources_and_pins(world, pod, fit, tree, cycle)?;
+    resources_and_pins(world, pod, fit, tree, cycle, pins)?;
     // PodTopologySpread: a node without a constraint's key can never do;
     // a skew too large could change as pods go (preemption could help).
     if let Some(spread) = &cycle.spread
@@ -705,13 +709,14 @@ pub fn schedule(api: &mut Api, id: PodId) {
     // every other node (VolumeBinding, if no plugin before it), so only
     // the pinned ones are visited, in the same order from the same start;
     // the nodes visited are counted as if all were. The others' reasons
-    // matter only to a FitError, for which the full pass below runs.
+    // matter only to a FitError, for which the full pass below runs. The
+    // nodes visited are where the pins allow: their check is skipped.
     if let Some(positions) = node_tree.pinned_positions(&cycle.pins) {
         let first = positions.partition_point(|&at| (at as usize) < start);
         let (before, after) = positions.split_at(first);
         for &at in after.iter().chain(before) {
             let fit = world.node_fit(tree[at as usize]);
-            if filter(world, pod, fit, node_tree, &cycle).is_ok() {
+            if filter(world, pod, fit, node_tree, &cycle, &[]).is_ok() {
                 feasible.push(fit.id);
                 if feasible.len() >= wanted {
                     processed = (at as usize + total - start) % total + 1;
@@ -731,7 +736,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 }
                 let fit = world.node_fit(node);
                 processed += 1;
-                match filter(world, pod, fit, node_tree, &cycle) {
+                match filter(world, pod, fit, node_tree, &cycle, &cycle.pins) {
                     Ok(()) => feasible.push(fit.id),
                     Err(rejection) => rejections.push(rejection),
                 }
@@ -808,7 +813,7 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
     tree.list
         .iter()
         .map(|&node| {
-            let reasons = match filter(world, pod, world.node_fit(node), &tree, &cycle) {
+            let reasons = match filter(world, pod, world.node_fit(node), &tree, &cycle, &cycle.pins) {
                 Ok(()) => Vec::new(),
                 Err(rejection) => rejection.reasons(cycle.wording),
             };
