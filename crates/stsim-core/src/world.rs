@@ -193,7 +193,7 @@ impl FitErrors {
 }
 
 /// What the scheduler reads of a node on every attempt, as plain numbers
-/// in 48 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
+/// in 56 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
 /// pod count) and flags saying whether the node needs a closer look (a
 /// cordon or taints; a pod asking for ports or labels always looks
 /// closer). The world keeps one per node, by index, rewritten whenever one
@@ -208,6 +208,10 @@ pub struct NodeFit {
     /// Any of the `NodeFit::*` flags.
     pub flags: u32,
     pub id: NodeId,
+    /// A hash of allocatable and requested CPU and memory, worked out when
+    /// they change rather than on every score (the scheduler's memo of
+    /// resource scores is indexed by it).
+    pub resources_hash: u32,
 }
 
 impl NodeFit {
@@ -241,7 +245,17 @@ impl NodeFit {
             max_pods: node.max_pods,
             flags,
             id: node.id,
+            resources_hash: NodeFit::resources_hash(node.allocatable, node.requested),
         }
+    }
+
+    /// The high 32 bits of a multiplicative hash of the four quantities.
+    fn resources_hash(allocatable: Resources, requested: Resources) -> u32 {
+        let mixed = requested.cpu_millis
+            ^ requested.memory_bytes.rotate_left(29)
+            ^ allocatable.cpu_millis.rotate_left(7)
+            ^ allocatable.memory_bytes;
+        (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32
     }
 }
 

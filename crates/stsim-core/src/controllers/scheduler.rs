@@ -946,7 +946,8 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
 /// NodeResourcesFit and BalancedAllocation of one pod, by the node's
 /// allocatable and requested resources: divisions are the costliest part
 /// of a score, and nodes share these few values. A direct-mapped cache of
-/// a few entries; its fields are compared one by one, as plain integers.
+/// a few entries, indexed by the node's `resources_hash`; its fields are
+/// compared one by one, as plain integers.
 #[derive(Default)]
 struct FitMemo {
     entries: [Option<FitKey>; 8],
@@ -963,9 +964,7 @@ impl FitMemo {
     fn get(&mut self, node: &NodeFit, compute: impl FnOnce() -> i64) -> i64 {
         let cpu = (node.allocatable.cpu_millis, node.requested.cpu_millis);
         let memory = (node.allocatable.memory_bytes, node.requested.memory_bytes);
-        let mixed = (cpu.1 ^ memory.1.rotate_left(29) ^ cpu.0.rotate_left(7) ^ memory.0)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = &mut self.entries[(mixed >> 61) as usize];
+        let slot = &mut self.entries[(node.resources_hash >> 29) as usize];
         match slot {
             Some(entry) if entry.cpu == cpu && entry.memory == memory => entry.fit,
             _ => {
