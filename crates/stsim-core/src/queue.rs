@@ -126,9 +126,13 @@ impl<K: Hash + Eq + Clone> EventQueue<K> {
     }
 
     fn push(&mut self, key: K, slot: Slot) {
-        self.queued.insert(key.clone(), slot);
+        let moved = self.queued.insert(key.clone(), slot).is_some();
         self.heap.push(Entry { slot, key });
-        self.drop_stale();
+        // The top was live, and the new entry is: only a key that was
+        // queued leaves a stale entry, which may be the top.
+        if moved {
+            self.drop_stale();
+        }
         // Stale entries are bounded: when they outnumber the live ones,
         // the heap is rebuilt from the live ones alone.
         if self.heap.len() > 2 * self.queued.len() + 64 {
