@@ -1,6 +1,7 @@
 //! What can be scheduled: the keys of the event queue.
 //!
-//! Owns the list of event kinds and the phase each runs in. A key names
+//! Owns the list of event kinds, the phase each runs in and each key's
+//! dense number for the queue's table of live slots. A key names
 //! what an event is about, so the queue keeps at most one event per key:
 //! a StatefulSet is synced once however many pod changes asked for it, and
 //! a pod has one pending kubelet step. Does not own what an event does
@@ -103,5 +104,43 @@ impl EventKey {
             EventKey::Schedule(_) | EventKey::SchedulerFlush => Phase::Scheduler,
             EventKey::Apps => Phase::Observe,
         }
+    }
+}
+
+/// Every key is a small number within its kind (an object's index, an entry
+/// of the scenario or of its domains), so the queue keeps live slots in a
+/// table by kind and index rather than hashing them.
+impl crate::queue::QueueKey for EventKey {
+    fn dense(&self) -> Option<(usize, usize)> {
+        Some(match *self {
+            EventKey::Script(n) => (0, n as usize),
+            EventKey::Horizon => (1, 0),
+            EventKey::Triggered(n) => (2, n as usize),
+            EventKey::NodeChaos(id) => (3, id.index()),
+            EventKey::Drain(id) => (4, id.index()),
+            EventKey::NodeMonitor(id) => (5, id.index()),
+            EventKey::NodeUpdate(id) => (6, id.index()),
+            EventKey::NoExecuteTainting(n) => (7, n as usize),
+            EventKey::TaintEvictionNode(id) => (8, id.index()),
+            EventKey::TaintEvictionPod(id) => (9, id.index()),
+            EventKey::PodGc => (10, 0),
+            EventKey::AttachDetach(id) => (11, id.index()),
+            EventKey::Kubelet(id) => (12, id.index()),
+            EventKey::Provision(id) => (13, id.index()),
+            EventKey::StatefulSetSync(id) => (14, id.index()),
+            EventKey::DnsPod(id) => (15, id.index()),
+            EventKey::DnsService(id) => (16, id.index()),
+            EventKey::Schedule(id) => (17, id.index()),
+            EventKey::SchedulerFlush => (18, 0),
+            EventKey::GarbageCollect => (19, 0),
+            EventKey::PvcProtection(id) => (20, id.index()),
+            EventKey::Operator(n) => (21, n as usize),
+            EventKey::VolumeUsage => (22, 0),
+            EventKey::Apps => (23, 0),
+            EventKey::ZoneOutage(n) => (24, n as usize),
+            EventKey::Maintenance(n) => (25, n as usize),
+            EventKey::DomainOutage(n) => (26, n as usize),
+            EventKey::NodeShutdown(id) => (27, id.index()),
+        })
     }
 }

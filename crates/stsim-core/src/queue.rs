@@ -58,6 +58,87 @@ impl Slot {
     fn at(self) -> SimTime {
         SimTime::from_millis((self.0 >> 64) as u64)
     }
+
+    /// No slot: never made by `new` (its phase bits would be 255).
+    const NONE: Slot = Slot(u128::MAX);
+}
+
+/// A key of the queue. Keys that are a small number within a kind (an
+/// object's index, an entry of the scenario) say so with `dense`, and their
+/// live slots are kept in a table indexed by it rather than hashed.
+pub trait QueueKey: Hash + Eq + Clone {
+    /// The key as (kind, index within the kind), both small and dense from
+    /// 0; `None` for a key that is not (it is hashed).
+    fn dense(&self) -> Option<(usize, usize)> {
+        None
+    }
+}
+
+impl QueueKey for u32 {
+    fn dense(&self) -> Option<(usize, usize)> {
+        Some((0, *self as usize))
+    }
+}
+
+impl QueueKey for &'static str {}
+
+/// Each queued key's one live slot: by kind and index for dense keys,
+/// hashed for the others. Only looked up, never iterated: no order of it
+/// is observed.
+#[derive(Debug)]
+struct LiveSlots<K> {
+    dense: Vec<Vec<Slot>>,
+    hashed: FxHashMap<K, Slot>,
+    len: usize,
+}
+
+impl<K: QueueKey> LiveSlots<K> {
+    fn new() -> Self {
+        LiveSlots { dense: Vec::new(), hashed: FxHashMap::default(), len: 0 }
+    }
+
+    fn get(&self, key: &K) -> Option<Slot> {
+        match key.dense() {
+            Some((kind, index)) => {
+                let slot = *self.dense.get(kind)?.get(index)?;
+                (slot != Slot::NONE).then_some(slot)
+            }
+            None => self.hashed.get(key).copied(),
+        }
+    }
+
+    /// Sets the key's slot; returns whether it had one.
+    fn insert(&mut self, key: &K, slot: Slot) -> bool {
+        let had = match key.dense() {
+            Some((kind, index)) => {
+                if self.dense.len() <= kind {
+                    self.dense.resize_with(kind + 1, Vec::new);
+                }
+                let table = &mut self.dense[kind];
+                if table.len() <= index {
+                    table.resize(index + 1, Slot::NONE);
+                }
+                std::mem::replace(&mut table[index], slot) != Slot::NONE
+            }
+            None => self.hashed.insert(key.clone(), slot).is_some(),
+        };
+        self.len += usize::from(!had);
+        had
+    }
+
+    /// Removes the key's slot; returns whether it had one.
+    fn remove(&mut self, key: &K) -> bool {
+        let had = match key.dense() {
+            Some((kind, index)) => self
+                .dense
+                .get_mut(kind)
+                .and_then(|table| table.get_mut(index))
+                .is_some_and(|slot| std::mem::replace(slot, Slot::NONE) != Slot::NONE),
+            None => self.hashed.remove(key).is_some(),
+        };
+        self.len -= usize::from(had);
+        had
+    }
 }
 
 /// A queued slot and its key, ordered by slot alone, earliest greatest
@@ -93,24 +174,17 @@ impl<K> Ord for Entry<K> {
 /// `queued` holds each key's one live slot. Moving or cancelling a key
 /// only changes `queued`; the heap entry of its old slot stays, stale, and
 /// is dropped when it reaches the top, so the top entry is always live.
-/// The map is only looked up, never iterated: its hash order is never
-/// observed.
 #[derive(Debug)]
-pub struct EventQueue<K: Hash + Eq> {
+pub struct EventQueue<K: QueueKey> {
     heap: BinaryHeap<Entry<K>>,
-    queued: FxHashMap<K, Slot>,
+    queued: LiveSlots<K>,
     next_sequence: u64,
     now: SimTime,
 }
 
-impl<K: Hash + Eq + Clone> EventQueue<K> {
+impl<K: QueueKey> EventQueue<K> {
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            queued: FxHashMap::default(),
-            next_sequence: 0,
-            now: SimTime::ZERO,
-        }
+        EventQueue { heap: BinaryHeap::new(), queued: LiveSlots::new(), next_sequence: 0, now: SimTime::ZERO }
     }
 
     /// The time of the last event popped.
@@ -126,7 +200,7 @@ impl<K: Hash + Eq + Clone> EventQueue<K> {
     }
 
     fn push(&mut self, key: K, slot: Slot) {
-        let moved = self.queued.insert(key.clone(), slot).is_some();
+        let moved = self.queued.insert(&key, slot);
         self.heap.push(Entry { slot, key });
         // The top was live, and the new entry is: only a key that was
         // queued leaves a stale entry, which may be the top.
@@ -135,16 +209,16 @@ impl<K: Hash + Eq + Clone> EventQueue<K> {
         }
         // Stale entries are bounded: when they outnumber the live ones,
         // the heap is rebuilt from the live ones alone.
-        if self.heap.len() > 2 * self.queued.len() + 64 {
+        if self.heap.len() > 2 * self.queued.len + 64 {
             let queued = &self.queued;
-            self.heap.retain(|e| queued.get(&e.key) == Some(&e.slot));
+            self.heap.retain(|e| queued.get(&e.key) == Some(e.slot));
         }
     }
 
     /// Pops stale entries off the top, so the top is live.
     fn drop_stale(&mut self) {
         while let Some(top) = self.heap.peek() {
-            if self.queued.get(&top.key) == Some(&top.slot) {
+            if self.queued.get(&top.key) == Some(top.slot) {
                 return;
             }
             self.heap.pop();
@@ -173,13 +247,13 @@ impl<K: Hash + Eq + Clone> EventQueue<K> {
 
     /// Removes `key` if it is queued; returns whether it was.
     pub fn cancel(&mut self, key: &K) -> bool {
-        let was = self.queued.remove(key).is_some();
+        let was = self.queued.remove(key);
         self.drop_stale();
         was
     }
 
     pub fn is_queued(&self, key: &K) -> bool {
-        self.queued.contains_key(key)
+        self.queued.get(key).is_some()
     }
 
     /// The time of the next event, if any.
@@ -199,15 +273,15 @@ impl<K: Hash + Eq + Clone> EventQueue<K> {
     }
 
     pub fn len(&self) -> usize {
-        self.queued.len()
+        self.queued.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.queued.is_empty()
+        self.queued.len == 0
     }
 }
 
-impl<K: Hash + Eq + Clone> Default for EventQueue<K> {
+impl<K: QueueKey> Default for EventQueue<K> {
     fn default() -> Self {
         Self::new()
     }
@@ -311,6 +385,14 @@ mod tests {
                 (0u8..8).prop_map(Op::Cancel),
                 Just(Op::Pop),
             ]
+        }
+
+        /// Keys 0 to 3 are dense (two kinds of two), 4 to 7 hashed: one
+        /// queue keeps live slots both ways.
+        impl QueueKey for u8 {
+            fn dense(&self) -> Option<(usize, usize)> {
+                (*self < 4).then(|| (usize::from(*self % 2), usize::from(*self / 2)))
+            }
         }
 
         fn phase(p: u8) -> Phase {
