@@ -82,8 +82,6 @@ impl QueueKey for u32 {
     }
 }
 
-impl QueueKey for &'static str {}
-
 /// Each queued key's one live slot: by kind and index for dense keys,
 /// hashed for the others. Only looked up, never iterated: no order of it
 /// is observed.
@@ -296,6 +294,9 @@ mod tests {
     fn t(ms: u64) -> SimTime {
         SimTime::from_millis(ms)
     }
+
+    /// The unit tests' names: hashed keys.
+    impl QueueKey for &'static str {}
 
     fn drain(queue: &mut EventQueue<&'static str>) -> Vec<(u64, &'static str)> {
         std::iter::from_fn(|| queue.pop().map(|(at, k)| (at.as_millis(), k))).collect()
