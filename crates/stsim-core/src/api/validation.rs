@@ -59,6 +59,11 @@ pub fn pod_errors(labels: &Labels, hostname: &str) -> Vec<String> {
 pub fn label_errors(labels: &Labels) -> Vec<String> {
     let mut errors = Vec::new();
     for (key, value) in labels.iter() {
+        // Most labels are valid (every pod a controller creates is checked):
+        // those pass a byte loop, and only the others get their messages.
+        if is_qualified_name(key) && is_label_value(value) {
+            continue;
+        }
         for detail in label_key_errors(key) {
             errors.push(format!("metadata.labels: Invalid value: {key:?}: {detail}"));
         }
@@ -100,6 +105,46 @@ pub fn label_key_errors(key: &str) -> Vec<String> {
         errors.push(format!("name part {QUALIFIED_NAME_FORMAT}"));
     }
     errors
+}
+
+/// Whether `key` passes [`label_key_errors`] with no error, found without
+/// building any message.
+fn is_qualified_name(key: &str) -> bool {
+    let name = match key.split_once('/') {
+        None => key,
+        Some((prefix, name)) if !name.contains('/') && is_dns_subdomain(prefix) => name,
+        Some(_) => return false,
+    };
+    !name.is_empty() && name.len() <= MAX_LABEL && is_label_value_shaped(name)
+}
+
+/// Whether `value` passes [`label_value_errors`] with no error.
+fn is_label_value(value: &str) -> bool {
+    value.len() <= MAX_LABEL && (value.is_empty() || is_label_value_shaped(value))
+}
+
+/// Whether `value` passes [`dns_subdomain_errors`] with no error: at most
+/// 253 characters, dot-separated labels of lowercase alphanumerics and `-`,
+/// each starting and ending with an alphanumeric, in one pass.
+fn is_dns_subdomain(value: &str) -> bool {
+    if value.len() > 253 {
+        return false;
+    }
+    // The byte before the current one, as if a dot preceded the first.
+    let mut previous = b'.';
+    for &byte in value.as_bytes() {
+        let fits = match byte {
+            b'a'..=b'z' | b'0'..=b'9' => true,
+            b'-' => previous != b'.',
+            b'.' => previous != b'.' && previous != b'-',
+            _ => false,
+        };
+        if !fits {
+            return false;
+        }
+        previous = byte;
+    }
+    previous != b'.' && previous != b'-'
 }
 
 /// Whether `value` is alphanumerics, `-`, `_` and `.`, starting and ending
@@ -169,6 +214,20 @@ fn dns_label_errors(value: &str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte loops that let a valid label through agree with the
+        /// rules that word the errors: valid exactly when there is none.
+        #[test]
+        fn the_quick_checks_agree_with_the_errors(
+            text in "[a-zA-Z0-9./_ -]{0,70}|[a-z.-]{0,260}|([a-z0-9][a-z0-9.-]{0,4}){0,4}/?[A-Za-z0-9._-]{0,66}"
+        ) {
+            prop_assert_eq!(is_qualified_name(&text), label_key_errors(&text).is_empty(), "key {:?}", text);
+            prop_assert_eq!(is_label_value(&text), label_value_errors(&text).is_empty(), "value {:?}", text);
+            prop_assert_eq!(is_dns_subdomain(&text), dns_subdomain_errors(&text).is_empty(), "subdomain {:?}", text);
+        }
+    }
 
     #[test]
     fn label_keys_are_qualified_names() {

@@ -703,7 +703,8 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
     let cycle = prepare(world, pod, pins);
     let wanted = feasible_nodes_to_find(total);
-    let mut feasible: Vec<NodeId> = Vec::new();
+    // At most `wanted` are kept: reserved once, not grown by copying.
+    let mut feasible: Vec<NodeId> = Vec::with_capacity(wanted.min(total));
     let mut processed = total;
     // A volume pinning the pod to a zone or node: the filters would reject
     // every other node (VolumeBinding, if no plugin before it), so only
