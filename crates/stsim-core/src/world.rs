@@ -1213,13 +1213,13 @@ impl World {
     /// `<service>.<namespace>.svc.<domain>`, which its Service-level and SRV
     /// names end in, and which applications watch (`apps::Apps::touch_name`).
     pub fn service_fqdn(&self, service: &str) -> String {
-        format!("{service}.{}.svc.{}", self.namespace, self.cluster_domain)
+        [service, ".", &self.namespace, ".svc.", &self.cluster_domain].concat()
     }
 
     /// Fully qualified name of a pod's record under a service:
     /// `<hostname>.<service>.<namespace>.svc.<domain>`.
     pub fn pod_fqdn(&self, pod: &Pod, service: &Service) -> String {
-        format!("{}.{}.{}.svc.{}", pod.hostname, service.name, self.namespace, self.cluster_domain)
+        [&pod.hostname, ".", &service.name, ".", &self.namespace, ".svc.", &self.cluster_domain].concat()
     }
 }
 
