@@ -164,15 +164,27 @@ pub const MAX_WORD: usize = 200;
 /// Whether [`printable`] would leave `text` as it is: no character to
 /// escape and no word to cut. Checked before copying a long report.
 pub fn is_printable(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut word = 0usize;
-    for c in text.chars() {
-        if (c.is_control() && c != '\n' && c != '\t') || invisible(c) {
+    let mut at = 0;
+    while at < bytes.len() {
+        // ASCII (nearly every byte of a report) a byte at a time; other
+        // characters decoded. No ASCII character is invisible, and the
+        // only ASCII whitespace that is not a control is the space.
+        let (printable, space, width) = match bytes[at] {
+            b'\n' | b'\t' | b' ' => (true, true, 1),
+            0x00..=0x1f | 0x7f => (false, false, 1),
+            0x20..=0x7e => (true, false, 1),
+            _ => {
+                let c = text[at..].chars().next().expect("a character starts at a char boundary");
+                (!c.is_control() && !invisible(c), c.is_whitespace(), c.len_utf8())
+            }
+        };
+        word = if space { 0 } else { word + 1 };
+        if !printable || word > MAX_WORD {
             return false;
         }
-        word = if c.is_whitespace() { 0 } else { word + 1 };
-        if word > MAX_WORD {
-            return false;
-        }
+        at += width;
     }
     true
 }
@@ -234,7 +246,7 @@ mod tests {
     proptest! {
         /// The same, for any text (words long enough to be cut included).
         #[test]
-        fn is_printable_agrees_with_printable_on_any_text(text in "(\\PC|[\u{0}-\u{1f}\u{202a}-\u{202e}]|x{190,210}| ){0,40}") {
+        fn is_printable_agrees_with_printable_on_any_text(text in "(\\PC|[\u{0}-\u{1f}\u{7f}-\u{9f}\u{202a}-\u{202e}]|x{190,210}| ){0,40}") {
             prop_assert_eq!(is_printable(&text), printable(&text) == text);
         }
     }
@@ -253,6 +265,9 @@ mod tests {
             format!("{long} {long}"),
             format!("a {longer}"),
             "unicode é ✓ 名前".to_string(),
+            "delete\u{7f}".to_string(),
+            "next line\u{85}".to_string(),
+            format!("{long}\u{a0}{long}"),
         ];
         for case in cases {
             assert_eq!(is_printable(&case), printable(&case) == case, "{case:?}");
