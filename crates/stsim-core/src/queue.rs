@@ -71,6 +71,10 @@ impl Slot {
         usize::from((self.0 >> Self::SEQUENCE_BITS) as u8)
     }
 
+    fn sequence(self) -> u64 {
+        self.0 as u64 & ((1 << Self::SEQUENCE_BITS) - 1)
+    }
+
     /// No slot: never made by `new` (its phase bits would be 255).
     const NONE: Slot = Slot(u128::MAX);
 }
@@ -119,8 +123,8 @@ impl<K: QueueKey> LiveSlots<K> {
         }
     }
 
-    /// Sets the key's slot; returns whether it had one.
-    fn insert(&mut self, key: &K, slot: Slot) -> bool {
+    /// Sets the key's slot; returns the one it had.
+    fn insert(&mut self, key: &K, slot: Slot) -> Option<Slot> {
         let had = match key.dense() {
             Some((kind, index)) => {
                 if self.dense.len() <= kind {
@@ -130,25 +134,26 @@ impl<K: QueueKey> LiveSlots<K> {
                 if table.len() <= index {
                     table.resize(index + 1, Slot::NONE);
                 }
-                std::mem::replace(&mut table[index], slot) != Slot::NONE
+                Some(std::mem::replace(&mut table[index], slot)).filter(|old| *old != Slot::NONE)
             }
-            None => self.hashed.insert(key.clone(), slot).is_some(),
+            None => self.hashed.insert(key.clone(), slot),
         };
-        self.len += usize::from(!had);
+        self.len += usize::from(had.is_none());
         had
     }
 
-    /// Removes the key's slot; returns whether it had one.
-    fn remove(&mut self, key: &K) -> bool {
+    /// Removes the key's slot; returns the one it had.
+    fn remove(&mut self, key: &K) -> Option<Slot> {
         let had = match key.dense() {
             Some((kind, index)) => self
                 .dense
                 .get_mut(kind)
                 .and_then(|table| table.get_mut(index))
-                .is_some_and(|slot| std::mem::replace(slot, Slot::NONE) != Slot::NONE),
-            None => self.hashed.remove(key).is_some(),
+                .map(|slot| std::mem::replace(slot, Slot::NONE))
+                .filter(|old| *old != Slot::NONE),
+            None => self.hashed.remove(key),
         };
-        self.len -= usize::from(had);
+        self.len -= usize::from(had.is_some());
         had
     }
 }
@@ -194,7 +199,11 @@ impl<K> Ord for Entry<K> {
 /// the lowest non-empty lane's front is the least of all lanes (every lane
 /// entry has the same time). The next event is that front or the heap's
 /// top, whichever slot is less. Time moves on only when every lane is
-/// empty, so a lane never holds an entry of another instant.
+/// empty, so a lane never holds an entry of another instant. An entry due
+/// now that was queued before time reached now is in the heap: where a
+/// slot's entry is follows from its time and sequence (see `lane_of`), so
+/// a key moved, cancelled or popped has only the one place it was in to
+/// be cleaned.
 #[derive(Debug)]
 pub struct EventQueue<K: QueueKey> {
     heap: BinaryHeap<Entry<K>>,
@@ -204,6 +213,9 @@ pub struct EventQueue<K: QueueKey> {
     lanes_used: u8,
     /// Entries in all lanes, stale ones included.
     in_lanes: usize,
+    /// The first sequence made at `now`: entries due now from it on are
+    /// in the lanes, earlier ones in the heap.
+    lanes_from: u64,
     queued: LiveSlots<K>,
     next_sequence: u64,
     now: SimTime,
@@ -216,6 +228,7 @@ impl<K: QueueKey> EventQueue<K> {
             lanes: Default::default(),
             lanes_used: 0,
             in_lanes: 0,
+            lanes_from: 0,
             queued: LiveSlots::new(),
             next_sequence: 0,
             now: SimTime::ZERO,
@@ -234,20 +247,25 @@ impl<K: QueueKey> EventQueue<K> {
         Slot::new(at, phase, sequence)
     }
 
+    /// The lane of the entry of `slot`, or `None` for the heap.
+    fn lane_of(&self, slot: Slot) -> Option<usize> {
+        (slot.at() == self.now && slot.sequence() >= self.lanes_from).then(|| slot.phase())
+    }
+
     fn push(&mut self, key: K, slot: Slot) {
         let moved = self.queued.insert(&key, slot);
-        if slot.at() == self.now {
-            let phase = slot.phase();
-            self.lanes[phase].push_back(Entry { slot, key });
-            self.lanes_used |= 1 << phase;
-            self.in_lanes += 1;
-        } else {
-            self.heap.push(Entry { slot, key });
+        match self.lane_of(slot) {
+            Some(phase) => {
+                self.lanes[phase].push_back(Entry { slot, key });
+                self.lanes_used |= 1 << phase;
+                self.in_lanes += 1;
+            }
+            None => self.heap.push(Entry { slot, key }),
         }
         // The top and the fronts were live, and the new entry is: only a
         // key that was queued leaves a stale entry, which may be one of them.
-        if moved {
-            self.drop_stale();
+        if let Some(old) = moved {
+            self.drop_stale(old);
         }
         // Stale entries are bounded: when they outnumber the live ones,
         // the heap and the lanes keep the live ones alone.
@@ -265,31 +283,33 @@ impl<K: QueueKey> EventQueue<K> {
         }
     }
 
-    /// Drops stale entries off the top of the heap and the front of each
-    /// lane, so each is live (or gone).
-    fn drop_stale(&mut self) {
+    /// The entry of `old` went stale (its key moved, was cancelled or
+    /// popped): if it, or what is stale behind it, heads the heap or its
+    /// lane, it is dropped, so each head is live again (or gone).
+    fn drop_stale(&mut self, old: Slot) {
         let queued = &self.queued;
         let live = |e: &Entry<K>| queued.get(&e.key) == Some(e.slot);
-        while let Some(top) = self.heap.peek() {
-            if live(top) {
-                break;
-            }
-            self.heap.pop();
-        }
-        let mut used = self.lanes_used;
-        while used != 0 {
-            let phase = used.trailing_zeros() as usize;
-            used &= used - 1;
-            let lane = &mut self.lanes[phase];
-            while let Some(front) = lane.front() {
-                if live(front) {
-                    break;
+        match self.lane_of(old) {
+            None => {
+                while let Some(top) = self.heap.peek() {
+                    if live(top) {
+                        break;
+                    }
+                    self.heap.pop();
                 }
-                lane.pop_front();
-                self.in_lanes -= 1;
             }
-            if lane.is_empty() {
-                self.lanes_used &= !(1 << phase);
+            Some(phase) => {
+                let lane = &mut self.lanes[phase];
+                while let Some(front) = lane.front() {
+                    if live(front) {
+                        break;
+                    }
+                    lane.pop_front();
+                    self.in_lanes -= 1;
+                }
+                if lane.is_empty() {
+                    self.lanes_used &= !(1 << phase);
+                }
             }
         }
     }
@@ -317,8 +337,10 @@ impl<K: QueueKey> EventQueue<K> {
     /// Removes `key` if it is queued; returns whether it was.
     pub fn cancel(&mut self, key: &K) -> bool {
         let was = self.queued.remove(key);
-        self.drop_stale();
-        was
+        if let Some(old) = was {
+            self.drop_stale(old);
+        }
+        was.is_some()
     }
 
     pub fn is_queued(&self, key: &K) -> bool {
@@ -359,9 +381,13 @@ impl<K: QueueKey> EventQueue<K> {
         let at = slot.at();
         debug_assert!(at == self.now || self.lanes_used == 0, "time moved on with events due now");
         self.queued.remove(&key);
-        self.drop_stale();
+        // What heads the heap or the lane it came from now may be stale.
+        self.drop_stale(slot);
         assert!(at >= self.now, "time went backwards: {at} < {}", self.now);
-        self.now = at;
+        if at > self.now {
+            self.now = at;
+            self.lanes_from = self.next_sequence;
+        }
         Some((at, key))
     }
 
