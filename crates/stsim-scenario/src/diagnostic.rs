@@ -175,10 +175,11 @@ pub fn is_printable(text: &str) -> bool {
             b'\n' | b'\t' | b' ' => (true, true, 1),
             0x00..=0x1f | 0x7f => (false, false, 1),
             0x20..=0x7e => (true, false, 1),
-            _ => {
-                let c = text[at..].chars().next().expect("a character starts at a char boundary");
-                (!c.is_control() && !invisible(c), c.is_whitespace(), c.len_utf8())
-            }
+            // `at` is always where a character starts, so there is one.
+            _ => match text.get(at..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (!c.is_control() && !invisible(c), c.is_whitespace(), c.len_utf8()),
+                None => return false,
+            },
         };
         word = if space { 0 } else { word + 1 };
         if !printable || word > MAX_WORD {
