@@ -144,3 +144,55 @@ impl crate::queue::QueueKey for EventKey {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::QueueKey;
+
+    /// Two kinds sharing a number would share the queue's table: a
+    /// StatefulSet's sync and a pod's scheduling attempt of the same index
+    /// would replace each other's slot. One key of every variant (a new
+    /// variant belongs here too): their kinds are distinct and number
+    /// 0, 1, 2, ... without a gap, and the index is the key's own.
+    #[test]
+    fn every_kind_has_its_own_dense_number() {
+        let keys = [
+            EventKey::Script(7),
+            EventKey::Horizon,
+            EventKey::Triggered(7),
+            EventKey::NodeChaos(NodeId(7)),
+            EventKey::Drain(NodeId(7)),
+            EventKey::NodeMonitor(NodeId(7)),
+            EventKey::NodeUpdate(NodeId(7)),
+            EventKey::NoExecuteTainting(7),
+            EventKey::TaintEvictionNode(NodeId(7)),
+            EventKey::TaintEvictionPod(PodId(7)),
+            EventKey::PodGc,
+            EventKey::AttachDetach(PvId(7)),
+            EventKey::Kubelet(PodId(7)),
+            EventKey::Provision(PvcId(7)),
+            EventKey::StatefulSetSync(StsId(7)),
+            EventKey::DnsPod(PodId(7)),
+            EventKey::DnsService(ServiceId(7)),
+            EventKey::Schedule(PodId(7)),
+            EventKey::SchedulerFlush,
+            EventKey::GarbageCollect,
+            EventKey::PvcProtection(PvcId(7)),
+            EventKey::Operator(7),
+            EventKey::VolumeUsage,
+            EventKey::Apps,
+            EventKey::ZoneOutage(7),
+            EventKey::Maintenance(7),
+            EventKey::DomainOutage(7),
+            EventKey::NodeShutdown(NodeId(7)),
+        ];
+        let mut kinds: Vec<usize> = keys.iter().map(|k| k.dense().expect("every key is dense").0).collect();
+        for key in keys {
+            let (_, index) = key.dense().expect("every key is dense");
+            assert!(index == 7 || index == 0, "{key:?} is numbered by its own index");
+        }
+        kinds.sort_unstable();
+        assert_eq!(kinds, (0..keys.len()).collect::<Vec<_>>());
+    }
+}

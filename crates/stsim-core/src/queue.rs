@@ -39,6 +39,8 @@ pub enum Phase {
 
 /// How many phases there are: one lane each.
 const PHASES: usize = Phase::Observe as usize + 1;
+// `EventQueue::lanes_used` has a bit a lane.
+const _: () = assert!(PHASES <= u8::BITS as usize);
 
 /// When an event fires: time, then phase, then insertion sequence, packed
 /// in one integer that orders as the triple does (time in the high 64
