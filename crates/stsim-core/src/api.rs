@@ -1296,7 +1296,7 @@ impl<'a> Api<'a> {
         if set.status == status {
             return;
         }
-        self.record(Event::StatefulSetStatus { sts, status: status.clone() });
+        self.record(Event::StatefulSetStatus { sts, status: Box::new(status.clone()) });
         self.world.sts_mut(sts).status = status;
     }
 

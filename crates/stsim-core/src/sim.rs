@@ -1137,10 +1137,10 @@ fn strategy_name(strategy: UpdateStrategy) -> String {
 fn user_write_refused(api: &mut Api, action: String, result: crate::kube::WriteResult) {
     if !result.is_success() {
         api.record(Event::WriteRefused {
-            action,
+            action: action.into(),
             code: result.code,
             reason: result.reason.unwrap_or_default(),
-            message: result.message.unwrap_or_default(),
+            message: result.message.unwrap_or_default().into(),
         });
     }
 }

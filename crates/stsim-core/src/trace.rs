@@ -81,10 +81,10 @@ pub enum Event {
     /// `value` went down at once (`state` crashed or partitioned), or the
     /// outage ended (`running`) for the nodes it held.
     DomainOutage {
-        key: String,
-        value: String,
+        key: Box<str>,
+        value: Box<str>,
         state: Machine,
-        nodes: Vec<NodeId>,
+        nodes: Box<[NodeId]>,
     },
     /// The machine is being shut down. With graceful node shutdown its
     /// kubelet first stops the pods, each within `pods_grace` at most
@@ -101,11 +101,11 @@ pub enum Event {
     },
     NodeTaintAdded {
         node: NodeId,
-        taint: crate::config::Taint,
+        taint: Box<crate::config::Taint>,
     },
     NodeTaintRemoved {
         node: NodeId,
-        taint: crate::config::Taint,
+        taint: Box<crate::config::Taint>,
     },
     /// `spec.unschedulable` changed (cordon, uncordon).
     NodeUnschedulable {
@@ -358,7 +358,7 @@ pub enum Event {
     /// The StatefulSet's status changed.
     StatefulSetStatus {
         sts: StsId,
-        status: StatefulSetStatus,
+        status: Box<StatefulSetStatus>,
     },
     /// A ControllerRevision was created (or an old one rolled forward).
     RevisionCreated {
@@ -454,10 +454,10 @@ pub enum Event {
     },
     /// The API server refused an operator's write (the answer it gets).
     WriteRefused {
-        action: String,
+        action: Box<str>,
         code: u16,
         reason: &'static str,
-        message: String,
+        message: Box<str>,
     },
 }
 
@@ -467,6 +467,13 @@ pub struct Record {
     pub actor: Actor,
     pub event: Event,
 }
+
+// A long run keeps hundreds of thousands of records, and the report reads
+// them all in several passes: the few events whose fields would make every
+// record larger (a StatefulSet's status, a taint, an outage's nodes, a
+// refused write's message) keep them boxed. Grown past 72 bytes, a record
+// costs every pass over the trace.
+const _: () = assert!(std::mem::size_of::<Record>() <= 72, "a trace record grew past 72 bytes");
 
 #[derive(Debug, Clone, Default)]
 pub struct Trace {

@@ -266,7 +266,7 @@ impl Api<'_> {
         }
         n.taints.push(NodeTaint { taint: taint.clone(), added_at: now });
         self.world.refresh_node_fit(node);
-        self.record(Event::NodeTaintAdded { node, taint: taint.clone() });
+        self.record(Event::NodeTaintAdded { node, taint: Box::new(taint.clone()) });
         if taint.effect == TaintEffect::NoExecute {
             self.wake(EventKey::TaintEvictionNode(node));
         }
@@ -284,7 +284,7 @@ impl Api<'_> {
         };
         let taint = n.taints.remove(index).taint;
         self.world.refresh_node_fit(node);
-        self.record(Event::NodeTaintRemoved { node, taint });
+        self.record(Event::NodeTaintRemoved { node, taint: Box::new(taint) });
         if effect == TaintEffect::NoExecute {
             self.wake(EventKey::TaintEvictionNode(node));
         }

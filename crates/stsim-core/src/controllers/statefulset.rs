@@ -836,6 +836,11 @@ fn equal_or_new_revision(api: &mut Api, sts: StsId) -> usize {
 fn truncate_history(api: &mut Api, sts: StsId) {
     let set = api.world().sts(sts);
     let limit = set.spec.revision_history_limit as usize;
+    // The history to trim is some of the revisions: no more of them than
+    // the limit, nothing to trim (most syncs, without a pass over the pods).
+    if set.revisions.len() <= limit {
+        return;
+    }
     let live: Vec<u32> = set.pods.values().filter_map(|id| api.world().pod(*id).revision_number).collect();
     let mut history: Vec<&ControllerRevision> = set
         .revisions

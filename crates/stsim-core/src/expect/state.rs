@@ -208,7 +208,9 @@ fn alive_at<T>(
 /// A StatefulSet's last reported status at `at`, by name.
 fn status_at(sim: &Simulation, name: &str, at: SimTime) -> Option<StatefulSetStatus> {
     sim.trace.records.iter().take_while(|r| r.at <= at).fold(None, |last, r| match &r.event {
-        Event::StatefulSetStatus { sts, status } if sim.world.sts(*sts).name == name => Some(status.clone()),
+        Event::StatefulSetStatus { sts, status } if sim.world.sts(*sts).name == name => {
+            Some((**status).clone())
+        }
         _ => last,
     })
 }

@@ -1228,10 +1228,10 @@ pub fn apply(api: &mut Api, action: &OperatorAction, reader: TemplateReader) -> 
     };
     if !result.is_success() {
         api.record(Event::WriteRefused {
-            action: describe(action),
+            action: describe(action).into(),
             code: result.code,
             reason: result.reason.unwrap_or_default(),
-            message: result.message.clone().unwrap_or_default(),
+            message: result.message.as_deref().unwrap_or_default().into(),
         });
     }
     result

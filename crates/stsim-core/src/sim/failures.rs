@@ -276,10 +276,10 @@ impl Simulation {
             let island = format!("{}={value}", process.topology_key);
             let state = if process.partition { Machine::Partitioned } else { Machine::Crashed };
             self.api(crate::trace::Actor::Infrastructure).record(crate::trace::Event::DomainOutage {
-                key: process.topology_key.clone(),
-                value: value.clone(),
+                key: process.topology_key.as_str().into(),
+                value: value.as_str().into(),
                 state,
-                nodes: nodes.clone(),
+                nodes: nodes.as_slice().into(),
             });
             for node in nodes {
                 self.failures.holders.entry(node).or_default().push(index);
@@ -306,10 +306,10 @@ impl Simulation {
                 .collect();
             let value = self.failures.domains[index as usize].value.clone();
             self.api(crate::trace::Actor::Infrastructure).record(crate::trace::Event::DomainOutage {
-                key: process.topology_key.clone(),
-                value,
+                key: process.topology_key.as_str().into(),
+                value: value.into(),
                 state: Machine::Running,
-                nodes: held.clone(),
+                nodes: held.as_slice().into(),
             });
             for node in held {
                 if let Some(domains) = self.failures.holders.get_mut(&node) {
@@ -616,11 +616,11 @@ mod tests {
         assert!(outages.len() > 10, "{} outage records", outages.len());
         for i in outages {
             let Event::DomainOutage { key, value, state, nodes } = &records[i].event else { unreachable!() };
-            assert_eq!(key, RACK);
+            assert_eq!(&**key, RACK);
             assert_eq!(records[i].actor, crate::trace::Actor::Infrastructure);
             let members: Vec<NodeId> =
-                sim.world.live_nodes().filter(|n| &n.labels[RACK] == value).map(|n| n.id).collect();
-            assert_eq!(nodes, &members, "{value}");
+                sim.world.live_nodes().filter(|n| n.labels[RACK] == **value).map(|n| n.id).collect();
+            assert_eq!(&nodes[..], &members[..], "{value}");
             // The machines' records follow in the same instant.
             let moved: Vec<NodeId> = (records.slice(i + 1..).iter())
                 .take_while(|r| r.at == records[i].at)
@@ -629,7 +629,7 @@ mod tests {
                     _ => None,
                 })
                 .collect();
-            assert_eq!(&moved, nodes, "at {}", records[i].at);
+            assert_eq!(&moved[..], &nodes[..], "at {}", records[i].at);
         }
         let text = sim.trace.render(&sim.world);
         assert!(
