@@ -176,13 +176,16 @@ fn an_anti_affinity_peer_relabelled_moves_the_waiting_pod_by_release() {
     let (sim, _) = run(&source("1.31"));
     assert!(pending_since(&sim, "web-0") < t("30s"));
     assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.31: the flush moves web-0");
-    // The gate, not the release number, decides: 1.36 with it off is 1.31.
-    let gated = source("1.36").replace(
-        r#"kubernetesVersion: "1.36","#,
-        r#"kubernetesVersion: "1.36", featureGates: {"SchedulerQueueingHints": false},"#,
+    // The gate, not the release number, decides: 1.33 (the last release
+    // before it was locked on) with it off is 1.31.
+    let (sim, _) = run(&source("1.33"));
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("1m")), "1.33: the hint moves web-0");
+    let gated = source("1.33").replace(
+        r#"kubernetesVersion: "1.33","#,
+        r#"kubernetesVersion: "1.33", featureGates: {"SchedulerQueueingHints": false},"#,
     );
     let (sim, _) = run(&gated);
-    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.36 without the hints");
+    assert_eq!(scheduled(&sim, "web-0"), Some(t("5m30s")), "1.33 without the hints");
 }
 
 /// A pod's removal asks the rejecting plugins' hints too. `cache-0`'s
@@ -308,8 +311,9 @@ fn a_waiting_pod_relabelled_out_of_its_spread_selector_goes_in() {
 /// retry fails again (2 s backoff, until 12s). At 10.5s `worker-1` is
 /// uncordoned. Before 1.33 the pod is still backing off and waits in the
 /// backoff queue for its one-second flush after 12s; from 1.33
-/// (`SchedulerPopFromBackoffQ`) the idle scheduler pops it at once. Either
-/// release with the gate set the other way behaves as the other.
+/// (`SchedulerPopFromBackoffQ`) the idle scheduler pops it at once. A
+/// release with the gate turned off behaves as one before it (releases
+/// before 1.33 do not have the gate to turn on).
 #[test]
 fn a_moved_pod_still_backing_off_waits_before_1_33() {
     let scenario = |version: &str, gates: &str| {
@@ -337,7 +341,7 @@ fn a_moved_pod_still_backing_off_waits_before_1_33() {
         ("1.32", "", "12s"),
         ("1.36", "", "10500ms"),
         ("1.36", r#""SchedulerPopFromBackoffQ": false"#, "12s"),
-        ("1.32", r#""SchedulerPopFromBackoffQ": true"#, "10500ms"),
+        ("1.33", r#""SchedulerPopFromBackoffQ": false"#, "12s"),
     ];
     for (version, gates, at) in cases {
         let (sim, _) = run(&scenario(version, gates));

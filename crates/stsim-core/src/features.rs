@@ -13,14 +13,21 @@
 //!
 //! `SchedulerQueueingHints`: beta and on in 1.28.0, off by default again
 //! from 1.29 (k/k PR #122289, cherry-picked to 1.28), on from 1.32
-//! (KEP-4247). With it on, an assigned pod's add or label update asks the
+//! (KEP-4247), GA and locked on in 1.34. With it on, an assigned pod's add or label update asks the
 //! queueing hints of the plugins that rejected each waiting pod; with it
 //! off, the scheduling queue's own pre-filter picks the pods to move
 //! (`AssignedPodAdded`). Early 1.28 patches are modelled as off.
 //!
 //! `PDBUnhealthyPodEvictionPolicy` (KEP-3017): a budget's
 //! `unhealthyPodEvictionPolicy`; alpha and off in 1.26, beta and on from
-//! 1.27, stable in 1.31. With it off the API server drops the field.
+//! 1.27, stable (locked on) in 1.31, removed in 1.33. With it off the API
+//! server drops the field.
+//!
+//! `SchedulerPopFromBackoffQ`: introduced as beta, and on, in 1.33.
+//!
+//! A release refuses a gate it does not have, before it came or after it
+//! was removed, and a locked gate set off, as its components refuse such
+//! `--feature-gates` ([`check_gate`]).
 //!
 //! `RelaxedServiceNameValidation` (KEP-5311): a Service's name may be any
 //! RFC 1123 label, a leading digit included, instead of an RFC 1035 one;
@@ -82,6 +89,79 @@ pub const KNOWN_GATES: &[&str] = &[
     "SchedulerPopFromBackoffQ",
     "SchedulerQueueingHints",
 ];
+
+/// A gate's life across releases, as a component of each release sees
+/// `--feature-gates` (k8s.io/component-base/featuregate): before the
+/// release that brought it, and from the one that dropped it, the name is
+/// `unrecognized feature gate` and the component does not start; from its
+/// GA release it is locked to its default (`LockToDefault`), and setting
+/// the other value is refused. Releases are minor versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateLife {
+    pub name: &'static str,
+    /// The first release with the gate.
+    pub since: u32,
+    /// From this release on (GA) the gate is locked on.
+    pub locked_from: Option<u32>,
+    /// The first release without the gate again.
+    pub removed_in: Option<u32>,
+}
+
+/// The lives of [`KNOWN_GATES`], in the same order (the kubernetes/website
+/// feature-gate pages and `pkg/features/kube_features.go`).
+pub const GATE_LIVES: &[GateLife] = &[
+    // Alpha in 1.24; beta, and never locked, through 1.37.
+    GateLife { name: "MaxUnavailableStatefulSet", since: 24, locked_from: None, removed_in: None },
+    // Alpha 1.26, beta 1.27, GA and locked 1.31, removed in 1.33.
+    GateLife {
+        name: "PDBUnhealthyPodEvictionPolicy",
+        since: 26,
+        locked_from: Some(31),
+        removed_in: Some(33),
+    },
+    // Alpha 1.34, beta 1.36, GA in 1.37 (KEP-5311), locked as GA gates are.
+    GateLife { name: "RelaxedServiceNameValidation", since: 34, locked_from: Some(37), removed_in: None },
+    // Introduced as beta in 1.33.
+    GateLife { name: "SchedulerPopFromBackoffQ", since: 33, locked_from: None, removed_in: None },
+    // Beta 1.28 (off 1.29-1.31), GA and locked in 1.34.
+    GateLife { name: "SchedulerQueueingHints", since: 28, locked_from: Some(34), removed_in: None },
+];
+
+/// Why a release refuses a gate setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateRefusal {
+    /// The release has no gate of this name: not one stsim models.
+    Unknown,
+    /// The gate came in a later release.
+    NotYet { since: u32 },
+    /// The gate went GA and was then dropped: its behaviour is always on.
+    Removed { locked_from: Option<u32>, removed_in: u32 },
+    /// The gate is GA and locked to `true` in this release.
+    Locked { since: u32 },
+}
+
+impl GateLife {
+    pub fn of(name: &str) -> Option<&'static GateLife> {
+        GATE_LIVES.iter().find(|g| g.name == name)
+    }
+}
+
+/// Whether `version`'s components accept `name=on` in `--feature-gates`.
+pub fn check_gate(version: Version, name: &str, on: bool) -> Result<(), GateRefusal> {
+    let Some(life) = GateLife::of(name) else { return Err(GateRefusal::Unknown) };
+    if version.minor < life.since {
+        return Err(GateRefusal::NotYet { since: life.since });
+    }
+    if let Some(removed_in) = life.removed_in
+        && version.minor >= removed_in
+    {
+        return Err(GateRefusal::Removed { locked_from: life.locked_from, removed_in });
+    }
+    match life.locked_from {
+        Some(since) if version.minor >= since && !on => Err(GateRefusal::Locked { since }),
+        _ => Ok(()),
+    }
+}
 
 /// The behaviours in force for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,7 +247,7 @@ mod tests {
         assert!(!hints(24) && !hints(31));
         assert!(hints(32) && hints(36));
         assert!(
-            !Features::for_version(Version::new(36, 0))
+            !Features::for_version(Version::new(33, 0))
                 .with_gate("SchedulerQueueingHints", false)
                 .scheduler_queueing_hints
         );
@@ -190,6 +270,53 @@ mod tests {
         let gated =
             Features::for_version(Version::new(26, 0)).with_gate("PDBUnhealthyPodEvictionPolicy", true);
         assert!(gated.pdb_unhealthy_pod_eviction_policy);
+    }
+
+    #[test]
+    fn gate_lives_are_those_of_the_known_gates() {
+        let names: Vec<&str> = GATE_LIVES.iter().map(|g| g.name).collect();
+        assert_eq!(names, KNOWN_GATES);
+        for life in GATE_LIVES {
+            assert!(life.locked_from.is_none_or(|l| l > life.since), "{}", life.name);
+            assert!(life.removed_in.is_none_or(|r| Some(r) > life.locked_from), "{}", life.name);
+        }
+    }
+
+    /// A release's default of a locked gate is the locked value: on.
+    #[test]
+    fn a_locked_gate_is_on_by_default() {
+        for life in GATE_LIVES {
+            let Some(locked) = life.locked_from else { continue };
+            let last = life.removed_in.map_or(Version::NEWEST.minor, |r| r - 1);
+            for minor in locked..=last {
+                let defaults = Features::for_version(Version::new(minor, 0));
+                assert_eq!(defaults.with_gate(life.name, true), defaults, "{} in 1.{minor}", life.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_release_refuses_gates_it_does_not_have_or_has_locked() {
+        let check = |minor, name, on| check_gate(Version::new(minor, 0), name, on);
+        assert_eq!(check(32, "SchedulerPopFromBackoffQ", true), Err(GateRefusal::NotYet { since: 33 }));
+        assert_eq!(check(33, "SchedulerPopFromBackoffQ", false), Ok(()));
+        assert_eq!(check(25, "PDBUnhealthyPodEvictionPolicy", true), Err(GateRefusal::NotYet { since: 26 }));
+        assert_eq!(check(26, "PDBUnhealthyPodEvictionPolicy", true), Ok(()));
+        assert_eq!(check(30, "PDBUnhealthyPodEvictionPolicy", false), Ok(()));
+        assert_eq!(check(31, "PDBUnhealthyPodEvictionPolicy", false), Err(GateRefusal::Locked { since: 31 }));
+        assert_eq!(check(32, "PDBUnhealthyPodEvictionPolicy", true), Ok(()));
+        let removed = Err(GateRefusal::Removed { locked_from: Some(31), removed_in: 33 });
+        assert_eq!(check(33, "PDBUnhealthyPodEvictionPolicy", true), removed);
+        assert_eq!(check(33, "SchedulerQueueingHints", false), Ok(()));
+        assert_eq!(check(34, "SchedulerQueueingHints", false), Err(GateRefusal::Locked { since: 34 }));
+        assert_eq!(check(36, "SchedulerQueueingHints", true), Ok(()));
+        assert_eq!(check(27, "SchedulerQueueingHints", true), Err(GateRefusal::NotYet { since: 28 }));
+        assert_eq!(check(36, "RelaxedServiceNameValidation", false), Ok(()));
+        assert_eq!(check(37, "RelaxedServiceNameValidation", false), Err(GateRefusal::Locked { since: 37 }));
+        assert_eq!(check(33, "RelaxedServiceNameValidation", true), Err(GateRefusal::NotYet { since: 34 }));
+        assert_eq!(check(24, "MaxUnavailableStatefulSet", true), Ok(()));
+        assert_eq!(check(37, "MaxUnavailableStatefulSet", false), Ok(()));
+        assert_eq!(check(36, "EverythingWorks", true), Err(GateRefusal::Unknown));
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
 use std::collections::BTreeMap;
 use stsim_core::config::*;
-use stsim_core::features::{Features, KNOWN_GATES, Version};
+use stsim_core::features::{Features, GateRefusal, KNOWN_GATES, Version, check_gate};
 use stsim_core::pricing;
 use stsim_core::time::{SimDuration, SimTime};
 
@@ -538,13 +538,46 @@ impl Checker<'_, '_> {
         let operators = self.operators(raw.operators.as_deref().unwrap_or_default());
         let mut features = Features::for_version(kubernetes);
         for (gate, on) in raw.feature_gates.iter().flatten() {
-            if KNOWN_GATES.contains(&gate.as_str()) {
-                features = features.with_gate(gate, *on);
-            } else {
-                let message = format!("Invalid value: {gate:?}: unknown feature gate");
-                let help = format!("the gates stsim models are: {}", list_names(KNOWN_GATES));
-                self.report("invalid-value", &format!("featureGates.{gate}"), message, Some(help));
-            }
+            let path = format!("featureGates.{gate}");
+            // As the release's components read `--feature-gates`: a gate
+            // the release does not have, or a locked one set the other way,
+            // stops them from starting.
+            let (message, help) = match check_gate(kubernetes, gate, *on) {
+                Ok(()) => {
+                    features = features.with_gate(gate, *on);
+                    continue;
+                }
+                Err(GateRefusal::Unknown) => (
+                    format!("Invalid value: {gate:?}: unknown feature gate"),
+                    format!("the gates stsim models are: {}", list_names(KNOWN_GATES)),
+                ),
+                Err(GateRefusal::NotYet { since }) => (
+                    format!("Invalid value: {gate:?}: unrecognized feature gate in Kubernetes {kubernetes}"),
+                    format!(
+                        "the gate came in 1.{since}: set kubernetesVersion to 1.{since} or later, or remove it"
+                    ),
+                ),
+                Err(GateRefusal::Removed { locked_from, removed_in }) => (
+                    format!("Invalid value: {gate:?}: unrecognized feature gate in Kubernetes {kubernetes}"),
+                    match locked_from {
+                        Some(ga) => format!(
+                            "the gate went GA in 1.{ga} and was removed in 1.{removed_in}: its behaviour is always on; remove the gate"
+                        ),
+                        None => format!("the gate was removed in 1.{removed_in}; remove it"),
+                    },
+                ),
+                Err(GateRefusal::Locked { since }) => (
+                    format!(
+                        "Invalid value: {on}: cannot set feature gate {gate} to {on}, feature is locked to {}",
+                        !on
+                    ),
+                    format!(
+                        "the gate is GA from 1.{since}; to model it off, set kubernetesVersion to 1.{} or earlier",
+                        since - 1
+                    ),
+                ),
+            };
+            self.report("invalid-value", &path, message, Some(help));
         }
         self.service_names_for_release(raw.services.as_deref().unwrap_or_default(), kubernetes, &features);
         self.budget_policies_for_release(
