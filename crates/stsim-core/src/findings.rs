@@ -11,7 +11,7 @@ use crate::config::{ImageBehaviour, PodManagementPolicy, UpdateStrategy};
 use crate::objects::*;
 use crate::pricing::Money;
 use crate::time::SimTime;
-use crate::trace::{Actor, Event, Trace};
+use crate::trace::{Actor, Event, Kind, Trace};
 use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
 fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
     // By name: first refusal, count, last message.
     let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[Kind::PodCreateInvalid]) {
         if let Event::PodCreateInvalid { name, message } = &record.event {
             let entry = seen.entry(name.as_str()).or_insert((record.at, 0, message));
             entry.1 += 1;
@@ -161,7 +161,7 @@ fn node_names_unknown(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding
             seen.entry(pod.name.as_str()).or_insert((pod.created_at, name, 0));
         }
     }
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[Kind::PodEvicted]) {
         if let Event::PodEvicted { pod, reason: "DeletionByPodGC", .. } = &record.event
             && let Some(entry) = seen.get_mut(world.pod(*pod).name.as_str())
         {
@@ -223,7 +223,7 @@ fn strsim_distance(a: &str, b: &str) -> usize {
 fn pods_rejected(world: &World, trace: &Trace) -> Vec<Finding> {
     // By name: first rejection, count, last rejected pod, reason, message.
     let mut seen: BTreeMap<&str, (SimTime, u32, PodId, &'static str, &str)> = BTreeMap::new();
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[Kind::PodRejected]) {
         if let Event::PodRejected { pod, reason, message } = &record.event {
             let name = world.pod(*pod).name.as_str();
             let entry = seen.entry(name).or_insert((record.at, 0, *pod, reason, message));
@@ -444,7 +444,8 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
     let mut orphaned: BTreeMap<PvcId, bool> = BTreeMap::new();
     let mut asked: BTreeMap<PvcId, ()> = BTreeMap::new();
     let mut findings = Vec::new();
-    for record in &trace.records {
+    let kinds = [Kind::PvcOrphaned, Kind::PvcInUse, Kind::PvcDeleting, Kind::PvcRemoved];
+    for record in trace.records.of_kinds(&kinds) {
         let pvc = match record.event {
             Event::PvcOrphaned { pvc, .. } => {
                 orphaned.insert(pvc, true);
@@ -547,7 +548,7 @@ fn claims_removed_while_in_use(world: &World, trace: &Trace) -> Vec<Finding> {
     // Who last removed the finalizer of each claim, and when.
     let mut unprotected: BTreeMap<PvcId, (SimTime, Actor)> = BTreeMap::new();
     let mut findings = Vec::new();
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[Kind::PvcPatched, Kind::PvcRemoved]) {
         match &record.event {
             Event::PvcPatched { pvc, change } if change.starts_with("finalizers [") => {
                 if change.contains(PVC_PROTECTION) {
@@ -616,7 +617,7 @@ fn claims_removed_while_in_use(world: &World, trace: &Trace) -> Vec<Finding> {
 /// The replicas of StatefulSet `sts` at `at`, from its scale records.
 fn replicas_at(world: &World, trace: &Trace, sts: StsId, at: SimTime) -> u32 {
     let mut replicas = None;
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[Kind::StatefulSetScaled]) {
         if let Event::StatefulSetScaled { sts: s, from, to } = record.event
             && s == sts
         {
@@ -655,7 +656,7 @@ fn scaled_away(world: &World, trace: &Trace, claim: &Pvc, at: SimTime) -> bool {
         .filter(|p| p.removed_at.is_none_or(|gone| gone > at))
         .all(|p| p.deletion_timestamp.is_some_and(|t| t <= at) || p.owner == Some(sts));
     let held_until = claim.removed_at.unwrap_or(SimTime::MAX);
-    let wanted_back = trace.records.iter().any(|r| {
+    let wanted_back = trace.records.of_kinds(&[Kind::StatefulSetScaled]).any(|r| {
         r.at > at
             && r.at < held_until
             && matches!(r.event, Event::StatefulSetScaled { sts: s, to, .. } if s == sts && !out_of_range(to))
@@ -743,7 +744,7 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
     let mut asked: BTreeMap<PvcId, Actor> = BTreeMap::new();
     let mut deleted: BTreeMap<&str, (SimTime, Actor)> = BTreeMap::new();
     let mut findings = Vec::new();
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[Kind::PvcDeleting, Kind::PvcRemoved, Kind::PvcCreated]) {
         match record.event {
             Event::PvcDeleting { pvc } => {
                 asked.insert(pvc, record.actor);

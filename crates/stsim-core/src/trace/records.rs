@@ -8,12 +8,15 @@
 use super::{Event, Record};
 use crate::objects::PodId;
 
-/// Kinds of record that cause chains look back for while a run goes on
+/// Kinds of record looked for by kind: by cause chains while a run goes on
 /// (`apps::explain`: when was this pod last deleted, this name withdrawn,
-/// this machine stopped). Their positions are kept as they are written, so
-/// such a question costs the records of its kind, not the whole trace: an
-/// application retrying a name that never resolves asks it at every retry,
-/// and a month of retries made the search quadratic.
+/// this machine stopped), and by the report's findings after it (which
+/// claims were deleted, which pods refused, how a set was scaled). Their
+/// positions are kept as they are written, so such a question costs the
+/// records of its kind, not the whole trace: an application retrying a
+/// name that never resolves asks it at every retry, and a month of
+/// retries made the search quadratic; a finding that read the whole trace
+/// for each deleted claim was quadratic in the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Script,
@@ -26,9 +29,16 @@ pub enum Kind {
     ServiceDeleted,
     DnsRemoved,
     DnsNegativeCached,
+    PodCreateInvalid,
+    PodEvicted,
+    PodRejected,
+    PvcCreated,
+    PvcOrphaned,
+    PvcInUse,
+    StatefulSetScaled,
 }
 
-const KINDS: usize = 10;
+const KINDS: usize = 17;
 
 impl Kind {
     fn of(event: &Event) -> Option<Kind> {
@@ -43,6 +53,13 @@ impl Kind {
             Event::ServiceDeleted { .. } => Kind::ServiceDeleted,
             Event::DnsRemoved { .. } => Kind::DnsRemoved,
             Event::DnsNegativeCached { .. } => Kind::DnsNegativeCached,
+            Event::PodCreateInvalid { .. } => Kind::PodCreateInvalid,
+            Event::PodEvicted { .. } => Kind::PodEvicted,
+            Event::PodRejected { .. } => Kind::PodRejected,
+            Event::PvcCreated { .. } => Kind::PvcCreated,
+            Event::PvcOrphaned { .. } => Kind::PvcOrphaned,
+            Event::PvcInUse { .. } => Kind::PvcInUse,
+            Event::StatefulSetScaled { .. } => Kind::StatefulSetScaled,
             _ => return None,
         })
     }
@@ -125,6 +142,20 @@ impl Records {
                     .find(|&i| Kind::of(&self[i].event).is_some_and(|k| kinds.contains(&k)))
             })
             .max()
+    }
+    /// The records of any of `kinds` (each named once), in trace order:
+    /// what a pass over the whole trace that looks at nothing else sees.
+    pub fn of_kinds(&self, kinds: &[Kind]) -> impl Iterator<Item = &Record> + '_ {
+        debug_assert!(
+            kinds.iter().enumerate().all(|(i, k)| !kinds[..i].contains(k)),
+            "a kind named twice would give its records twice"
+        );
+        let mut positions: Vec<u32> =
+            kinds.iter().flat_map(|kind| self.positions[*kind as usize].iter().copied()).collect();
+        if kinds.len() > 1 {
+            positions.sort_unstable();
+        }
+        positions.into_iter().map(|i| &self[i as usize])
     }
     /// The position of the last record of any of `kinds` for which `pred` holds.
     pub fn last_of_any(&self, kinds: &[Kind], mut pred: impl FnMut(&Record) -> bool) -> Option<usize> {
@@ -288,6 +319,38 @@ mod tests {
     use super::*;
     use crate::time::SimTime;
     use crate::trace::{Actor, Event};
+
+    /// The records of some kinds are those a pass over every record keeps,
+    /// in the same order, across chunks.
+    #[test]
+    fn records_of_kinds_are_those_a_full_pass_keeps() {
+        use crate::objects::{Machine, NodeId, PvcId, StsId};
+        let event = |i: usize| match i % 5 {
+            0 => Event::PvcCreated { pvc: PvcId(i as u32) },
+            1 => Event::NodeMachine { node: NodeId((i % 3) as u32), state: Machine::Crashed },
+            2 => Event::StatefulSetScaled { sts: StsId(0), from: 1, to: 2 },
+            3 => Event::PvcRemoved { pvc: PvcId(i as u32) },
+            _ => Event::End { reason: "x" },
+        };
+        let n = 2 * CHUNK + 7;
+        let records: Records = (0..n)
+            .map(|i| Record { at: SimTime::from_millis(i as u64), actor: Actor::User, event: event(i) })
+            .collect();
+        let sets: [&[Kind]; 4] = [
+            &[Kind::PvcCreated],
+            &[Kind::PvcRemoved, Kind::PvcCreated],
+            &[Kind::StatefulSetScaled, Kind::NodeMachine, Kind::PvcRemoved],
+            &[Kind::PodEvicted],
+        ];
+        for kinds in sets {
+            let by_kind: Vec<&Record> = records.of_kinds(kinds).collect();
+            let full: Vec<&Record> =
+                records.iter().filter(|r| Kind::of(&r.event).is_some_and(|k| kinds.contains(&k))).collect();
+            assert_eq!(by_kind, full, "{kinds:?}");
+        }
+        let claims = (0..n).filter(|i| i % 5 == 0 || i % 5 == 3).count();
+        assert_eq!(records.of_kinds(&[Kind::PvcCreated, Kind::PvcRemoved]).count(), claims);
+    }
 
     /// The kept positions answer as a search back through every record would.
     #[test]
