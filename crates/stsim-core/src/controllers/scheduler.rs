@@ -860,7 +860,8 @@ fn normalized(score: i64, max: i64, reverse: bool) -> i64 {
     if reverse { MAX_NODE_SCORE - score } else { score }
 }
 
-/// The weighted sum of the score plugins for each feasible node:
+/// The weighted sum of the score plugins for each feasible node, less a
+/// constant shared by all (the selection reads only the best and the ties):
 /// TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1),
 /// PodTopologySpread (2), InterPodAffinity (2), BalancedAllocation (1).
 ///
@@ -900,12 +901,12 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
         }
     }
     // TaintToleration: fewer is better (raw scores are never negative, so
-    // the maximum is that of the ones not 0).
+    // the maximum is that of the ones not 0). The score of a node without
+    // such a taint is added to no node: a sum shared by every node changes
+    // neither the best score nor which nodes tie for it, so the totals are
+    // the weighted sums less that constant.
     let max_taints = taints.iter().map(|(_, s)| *s).max().unwrap_or(0);
     let no_taint = 3 * clamp(normalized(0, max_taints, true));
-    for total in totals.iter_mut() {
-        *total += no_taint;
-    }
     for &(at, untolerated) in &taints {
         totals[at] += 3 * clamp(normalized(untolerated, max_taints, true)) - no_taint;
     }
