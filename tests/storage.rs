@@ -351,3 +351,43 @@ fn a_pending_pods_claim_is_made_again_however_it_went() {
     assert_eq!(made[0], (t("0s"), Some(t("5m"))));
     assert!(made[1].0 > t("5m") && made[1].0 <= t("6m") && made[1].1.is_none(), "{made:?}");
 }
+
+/// A retention policy turned back to Retain drops the references it had
+/// given the claims (`updateClaimOwnerRefForSetAndPod` at the next sync),
+/// so deleting the set afterwards leaves the claims: the garbage
+/// collector has nothing that says they are the set's.
+#[test]
+fn a_policy_turned_back_to_retain_releases_the_claims() {
+    let scenario = |patch: &str| {
+        format!(
+            r#"Scenario(
+    name: "retention-back",
+    duration: "10m",
+    services: [(name: "db", selector: {{"app": "db"}})],
+    statefulsets: [(
+        name: "db",
+        serviceName: "db",
+        replicas: 2,
+        template: (labels: {{"app": "db"}}, image: "postgres"),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+        persistentVolumeClaimRetentionPolicy: (whenDeleted: Delete),
+    )],
+    timeline: [
+        {patch}
+        (at: "4m", do: DeleteStatefulSet(statefulset: "db")),
+    ],
+)"#
+        )
+    };
+    let claims_left = |patch: &str| {
+        let (sim, _) = run(&scenario(patch));
+        let mut names: Vec<String> = sim.world.live_pvcs().map(|c| c.name.clone()).collect();
+        names.sort();
+        let owned = sim.world.live_pvcs().any(|c| !c.owner_refs.is_empty());
+        (names, owned)
+    };
+    // Kept Delete: the claims go with the set.
+    assert_eq!(claims_left(""), (Vec::<String>::new(), false));
+    let back = r#"(at: "2m", do: UpdateStatefulSet(statefulset: "db", persistentVolumeClaimRetentionPolicy: (whenDeleted: Retain, whenScaled: Retain))),"#;
+    assert_eq!(claims_left(back), (vec!["data-db-0".to_string(), "data-db-1".to_string()], false));
+}

@@ -579,7 +579,23 @@ impl Sync {
 
     /// `updateClaimOwnerRefForSetAndPod`: which owners a pod's claims should
     /// have under the retention policy, applied where they differ.
+    ///
+    /// Every sync asks it of every pod: under the default policy (Retain,
+    /// Retain) with no claim owned at all, the answer is known before
+    /// anything of the pod is read.
+    #[inline]
     fn fix_claim_owners(&self, api: &mut Api, pod: PodId) {
+        let policy = self.set(api).spec.retention;
+        if policy.when_scaled == RetentionAction::Retain
+            && policy.when_deleted == RetentionAction::Retain
+            && !api.world().any_claim_owned()
+        {
+            return;
+        }
+        self.write_claim_owners(api, pod);
+    }
+
+    fn write_claim_owners(&self, api: &mut Api, pod: PodId) {
         let set = self.set(api);
         let p = api.world().pod(pod);
         let scaled_down = p.ordinal.is_none_or(|ordinal| !set.in_range(ordinal));
@@ -594,11 +610,13 @@ impl Sync {
         };
         // Under (Retain, Retain) the only writes would drop references to
         // this set or this pod: with no claim owned by either (the world's
-        // owner index says), there is nothing to look up.
+        // owner index says; under the default policy no claim is owned at
+        // all, known without a lookup), there is nothing to look up.
         if !want_set
             && !want_pod
-            && api.world().claims_owned_by(Owner::StatefulSet(self.sts)).next().is_none()
-            && api.world().claims_owned_by(Owner::Pod(pod)).next().is_none()
+            && (!api.world().any_claim_owned()
+                || (api.world().claims_owned_by(Owner::StatefulSet(self.sts)).next().is_none()
+                    && api.world().claims_owned_by(Owner::Pod(pod)).next().is_none()))
         {
             return;
         }

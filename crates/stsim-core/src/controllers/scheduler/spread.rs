@@ -47,7 +47,7 @@ impl Spread {
     /// `None` for a pod no StatefulSet owns: no default constraints apply.
     pub(super) fn prepare(world: &World, tree: &NodeTree, pod: &Pod) -> Option<Spread> {
         let selector = default_spread_selector(world, pod)?;
-        let per_node = counted(&mut matching_nodes(world, Some(&selector)));
+        let per_node = counted(&mut matching_nodes(world, Some(&selector)), world.nodes.len());
         let mut per_zone = vec![0; tree.zones.len()];
         for (node, count) in &per_node {
             let node = world.node(*node);
@@ -146,7 +146,7 @@ const HOSTNAME: &str = crate::objects::labels::HOSTNAME;
 /// (its `EventsToRegister`). Kubernetes retries it on the removal or the
 /// leftover flush, and so does stsim (`queueing`).
 fn matching_per_node(world: &World, selector: Option<&LabelSelector>) -> BTreeMap<NodeId, i64> {
-    counted(&mut matching_nodes(world, selector)).into_iter().collect()
+    counted(&mut matching_nodes(world, selector), world.nodes.len()).into_iter().collect()
 }
 
 /// The node of each matching pod that counts (see `matching_per_node`),
@@ -163,9 +163,31 @@ fn matching_nodes(world: &World, selector: Option<&LabelSelector>) -> Vec<NodeId
         .collect()
 }
 
-/// Each node with how often it occurs, in node order: a sort and a count,
-/// rather than a map built per scheduling attempt over thousands of pods.
-fn counted(nodes: &mut [NodeId]) -> Vec<(NodeId, i64)> {
+/// Each node with how often it occurs, in node order, for nodes numbered
+/// below `node_count`: a count per node when the pods are many for the
+/// nodes (a large set's pods on as many nodes: a pass, where a sort of
+/// thousands of pods per scheduling attempt made a large set's rollout
+/// cost the square of its size), else a sort and a count.
+fn counted(nodes: &mut [NodeId], node_count: usize) -> Vec<(NodeId, i64)> {
+    if nodes.len().saturating_mul(4) >= node_count {
+        counted_by_node(nodes, node_count)
+    } else {
+        counted_by_sort(nodes)
+    }
+}
+
+fn counted_by_node(nodes: &[NodeId], node_count: usize) -> Vec<(NodeId, i64)> {
+    let mut per_node = vec![0u32; node_count];
+    for node in nodes {
+        per_node[node.index()] += 1;
+    }
+    (per_node.iter().enumerate())
+        .filter(|(_, count)| **count > 0)
+        .map(|(at, count)| (NodeId(at as u32), i64::from(*count)))
+        .collect()
+}
+
+fn counted_by_sort(nodes: &mut [NodeId]) -> Vec<(NodeId, i64)> {
     nodes.sort_unstable();
     let mut counts: Vec<(NodeId, i64)> = Vec::new();
     for node in nodes.iter() {
@@ -373,6 +395,24 @@ fn ln_plus_two(size: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counting per node and counting after a sort agree, whatever the
+    /// pods and nodes.
+    #[test]
+    fn both_ways_of_counting_pods_per_node_agree() {
+        use crate::rng::RngExt;
+        let mut rng = crate::rng::stream(7, "test");
+        for _ in 0..200 {
+            let node_count = rng.random_range(1..300usize);
+            let pods = rng.random_range(0..600usize);
+            let nodes: Vec<NodeId> =
+                (0..pods).map(|_| NodeId(rng.random_range(0..node_count) as u32)).collect();
+            let by_node = counted_by_node(&nodes, node_count);
+            assert_eq!(by_node, counted_by_sort(&mut nodes.clone()));
+            assert_eq!(by_node, counted(&mut nodes.clone(), node_count));
+            assert_eq!(by_node.iter().map(|(_, c)| c).sum::<i64>(), pods as i64);
+        }
+    }
 
     /// A node sharing its mask bit with a node holding matching pods is
     /// still searched, and scores as a node holding none; the nodes holding
