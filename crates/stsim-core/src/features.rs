@@ -13,10 +13,11 @@
 //!
 //! `SchedulerQueueingHints`: beta and on in 1.28.0, off by default again
 //! from 1.29 (k/k PR #122289, cherry-picked to 1.28), on from 1.32
-//! (KEP-4247), GA and locked on in 1.34. With it on, an assigned pod's add or label update asks the
-//! queueing hints of the plugins that rejected each waiting pod; with it
-//! off, the scheduling queue's own pre-filter picks the pods to move
-//! (`AssignedPodAdded`). Early 1.28 patches are modelled as off.
+//! (KEP-4247), GA and locked on in 1.34. With it on, an assigned pod's add
+//! or label update asks the queueing hints of the plugins that rejected
+//! each waiting pod; with it off, the scheduling queue's own pre-filter
+//! picks the pods to move (`AssignedPodAdded`). Early 1.28 patches are
+//! modelled as off.
 //!
 //! `PDBUnhealthyPodEvictionPolicy` (KEP-3017): a budget's
 //! `unhealthyPodEvictionPolicy`; alpha and off in 1.26, beta and on from
@@ -25,13 +26,13 @@
 //!
 //! `SchedulerPopFromBackoffQ`: introduced as beta, and on, in 1.33.
 //!
-//! A release refuses a gate it does not have, before it came or after it
-//! was removed, and a locked gate set off, as its components refuse such
-//! `--feature-gates` ([`check_gate`]).
-//!
 //! `RelaxedServiceNameValidation` (KEP-5311): a Service's name may be any
 //! RFC 1123 label, a leading digit included, instead of an RFC 1035 one;
 //! alpha and off in 1.34, beta and on in 1.36, stable in 1.37.
+//!
+//! A release refuses a gate it does not have, before it came or after it
+//! was removed, and a locked gate set off, as its components refuse such
+//! `--feature-gates` ([`check_gate`]).
 
 use serde::Serialize;
 use std::fmt;
