@@ -37,7 +37,7 @@ use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
 use std::collections::BTreeMap;
 use stsim_core::config::*;
-use stsim_core::features::{Features, GateRefusal, KNOWN_GATES, Version, check_gate};
+use stsim_core::features::{Features, GATE_LIVES, GateRefusal, Version, check_gate};
 use stsim_core::pricing;
 use stsim_core::time::{SimDuration, SimTime};
 
@@ -549,7 +549,10 @@ impl Checker<'_, '_> {
                 }
                 Err(GateRefusal::Unknown) => (
                     format!("Invalid value: {gate:?}: unknown feature gate"),
-                    format!("the gates stsim models are: {}", list_names(KNOWN_GATES)),
+                    format!(
+                        "the gates stsim models are: {}",
+                        list_names(&GATE_LIVES.iter().map(|g| g.name).collect::<Vec<_>>())
+                    ),
                 ),
                 Err(GateRefusal::NotYet { since }) => (
                     format!("Invalid value: {gate:?}: unrecognized feature gate in Kubernetes {kubernetes}"),
