@@ -521,3 +521,44 @@ fn a_priority_class_name_is_read_from_a_manifest() {
         );
     }
 }
+
+/// `-n` is kubectl apply's: objects that name no namespace go there (the
+/// DNS names and events say so), an object naming another is refused in
+/// kubectl's words, and a scenario file, which names its own, refuses it.
+/// `stsim import -n` writes the namespace into the scenario, so the
+/// manifests it lists load in the same namespace.
+#[test]
+fn minus_n_places_manifests_as_kubectl_apply_does() {
+    let redis = example("redis.yaml");
+    let output = stsim(&["run", "-f", &redis, "-n", "shop", "--json"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    assert!(output.stdout.contains("redis-0.redis-svc.shop.svc.cluster.local"), "{}", output.stdout);
+    let events = stsim(&["events", "-f", &redis, "--namespace", "shop"]);
+    assert!(events.stdout.contains("Successfully assigned shop/redis-0"), "{}", events.stdout);
+    let text = std::fs::read_to_string(&redis).unwrap();
+    let named = temp("named.yaml", &text.replacen("  name: redis\n", "  name: redis\n  namespace: db\n", 1));
+    let refused = stsim(&["run", "-f", &named, "-n", "shop"]);
+    assert_eq!(refused.status, ExitStatus::Error);
+    assert!(
+        refused.stderr.contains("does not match the namespace \"shop\". You must pass '--namespace=db'"),
+        "{}",
+        refused.stderr
+    );
+    // Without -n, its Service (no namespace) would go in `default`.
+    let split = stsim(&["check", &named]);
+    assert_eq!(split.status, ExitStatus::Error);
+    assert!(split.stderr.contains("\"db\" is a second namespace"), "{}", split.stderr);
+    let scenario = repo_root().join("scenarios/rolling-update.ron").display().to_string();
+    let on_ron = stsim(&["run", &scenario, "-n", "shop"]);
+    assert_eq!(on_ron.status, ExitStatus::Error);
+    assert!(on_ron.stderr.contains("-n shop applies to manifests"), "{}", on_ron.stderr);
+    let imported = stsim(&["import", &redis, "-n", "shop"]);
+    assert_eq!(imported.status, ExitStatus::Success, "{}", imported.stderr);
+    assert!(imported.stdout.contains("    namespace: \"shop\",\n"), "{}", imported.stdout);
+    let copy = temp("redis.yaml", &text);
+    let ron = temp("imported.ron", &imported.stdout);
+    assert_eq!(copy.rsplit_once('/').map(|(d, _)| d), ron.rsplit_once('/').map(|(d, _)| d));
+    let back = stsim(&["run", &ron, "--json"]);
+    assert_eq!(back.status, ExitStatus::Success, "{}", back.stderr);
+    assert!(back.stdout.contains("redis-0.redis-svc.shop.svc.cluster.local"), "{}", back.stdout);
+}

@@ -223,10 +223,24 @@ pub fn scenario(file: &str, source: &str, limits: &Limits) -> Result<Loaded, Str
     result.map_err(|diagnostics| render(&diagnostics, &sources, &format!("{file} is not a valid scenario")))
 }
 
-/// Reads manifests named on the command line and wraps them in `story`.
+/// How manifests are applied: the story told around them, and the
+/// namespace `-n` gives, as to `kubectl apply` (where objects that name
+/// none go, and the only one an object may name).
+#[derive(Debug, Clone, Copy)]
+pub struct Applied<'a> {
+    pub story: &'a str,
+    pub namespace: Option<&'a str>,
+}
+
+impl Applied<'_> {
+    /// The default story, without `-n`.
+    pub const DEFAULT: Applied<'static> = Applied { story: "default", namespace: None };
+}
+
+/// Reads manifests named on the command line and wraps them in `applied`'s story.
 /// A directory stands for its `.yaml`, `.yml` and `.json` files, in name
 /// order, as with `kubectl apply -f DIR`.
-pub fn manifests(names: &[String], story: &str, limits: &Limits) -> Result<Loaded, String> {
+pub fn manifests(names: &[String], applied: Applied<'_>, limits: &Limits) -> Result<Loaded, String> {
     let mut files = Vec::new();
     for name in names {
         if name != "-" && Path::new(name).is_dir() {
@@ -249,16 +263,22 @@ pub fn manifests(names: &[String], story: &str, limits: &Limits) -> Result<Loade
             files.push(read_manifest(name, limits)?);
         }
     }
-    from_manifests(&files, story, limits)
+    from_manifests(&files, applied, limits)
 }
 
-/// Wraps manifests already read (label, text) in `story`.
-pub fn from_manifests(files: &[(String, String)], story: &str, limits: &Limits) -> Result<Loaded, String> {
+/// Wraps manifests already read (label, text) in `applied`'s story.
+pub fn from_manifests(
+    files: &[(String, String)],
+    applied: Applied<'_>,
+    limits: &Limits,
+) -> Result<Loaded, String> {
     let sources: BTreeMap<String, String> = files.iter().cloned().collect();
-    stsim_scenario::parse_manifests_within(files, story, limits).map_err(|diagnostics| {
-        let labels: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
-        render(&diagnostics, &sources, &format!("{} cannot be simulated", labels.join(", ")))
-    })
+    stsim_scenario::parse_manifests_within(files, applied.story, applied.namespace, limits).map_err(
+        |diagnostics| {
+            let labels: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+            render(&diagnostics, &sources, &format!("{} cannot be simulated", labels.join(", ")))
+        },
+    )
 }
 
 /// Reads a manifest file (or `-`) within `limits`, without falling back to
@@ -275,16 +295,23 @@ fn read_manifest(name: &str, limits: &Limits) -> Result<(String, String), String
 /// Reads anything a command accepts as its input: a scenario (which may list
 /// manifests) or a manifest (wrapped in `story`). Returns what was read
 /// (its text too, for messages) and the validated scenario.
-pub fn load(name: &str, story: &str, limits: &Limits) -> Result<(Source, Loaded), String> {
+pub fn load(name: &str, applied: Applied<'_>, limits: &Limits) -> Result<(Source, Loaded), String> {
     let source = read(name, limits)?;
-    let loaded = parse(&source, story, limits)?;
+    let loaded = parse(&source, applied, limits)?;
     Ok((source, loaded))
 }
 
 /// Validates what was read: a manifest in `story`, or a RON scenario.
-pub fn parse(source: &Source, story: &str, limits: &Limits) -> Result<Loaded, String> {
+pub fn parse(source: &Source, applied: Applied<'_>, limits: &Limits) -> Result<Loaded, String> {
+    let story = applied.story;
     if is_manifest(&source.label, &source.text) {
-        from_manifests(&[(source.label.clone(), source.text.clone())], story, limits)
+        from_manifests(&[(source.label.clone(), source.text.clone())], applied, limits)
+    } else if let Some(namespace) = applied.namespace {
+        Err(format!(
+            "error: -n {namespace} applies to manifests, and {} is a scenario\n  \
+= help: a scenario names its namespace itself (`namespace: {namespace:?}`), and its manifests' objects that name none go there\n",
+            shown(&source.label)
+        ))
     } else if story != "default" {
         Err(format!(
             "error: --story {story} applies to manifests, and {} is a scenario with its own timeline\n  \

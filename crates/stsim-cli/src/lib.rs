@@ -192,6 +192,11 @@ ran out of its budget.")]
         /// (see `stsim stories`).
         #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
+        /// The namespace, as `kubectl apply -n` takes it: manifests' objects
+        /// that name none go there (else in `default`), and one naming
+        /// another is refused.
+        #[arg(short = 'n', long, value_name = "NAMESPACE")]
+        namespace: Option<String>,
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
@@ -245,6 +250,11 @@ Columns as `kubectl events` prints them; times are since the start of the run un
         /// The story to tell around manifests (see `stsim stories`).
         #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
+        /// The namespace, as `kubectl apply -n` takes it: manifests' objects
+        /// that name none go there (else in `default`), and one naming
+        /// another is refused.
+        #[arg(short = 'n', long, value_name = "NAMESPACE")]
+        namespace: Option<String>,
         /// Show times as RFC 3339 after this start time.
         #[arg(long, value_name = "TIME")]
         start_time: Option<String>,
@@ -274,6 +284,11 @@ Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
         /// The story to tell around manifests (see `stsim stories`).
         #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
+        /// The namespace, as `kubectl apply -n` takes it: manifests' objects
+        /// that name none go there (else in `default`), and one naming
+        /// another is refused.
+        #[arg(short = 'n', long, value_name = "NAMESPACE")]
+        namespace: Option<String>,
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
@@ -345,6 +360,11 @@ the story's cluster and timeline, and an empty `expect` list.")]
         /// The story whose cluster and timeline to write (see `stsim stories`).
         #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
+        /// The namespace, as `kubectl apply -n` takes it: manifests' objects
+        /// that name none go there (else in `default`), and one naming
+        /// another is refused.
+        #[arg(short = 'n', long, value_name = "NAMESPACE")]
+        namespace: Option<String>,
     },
     /// Print the JSON Schema of the scenario format or of the report.
     #[command(
@@ -484,7 +504,7 @@ fn test(
 /// `limits`; the error is the rendered diagnostics.
 pub fn parse(file: &str, source: &str, limits: &Limits) -> Result<stsim_core::Config, String> {
     let source = input::Source { label: file.to_string(), text: source.to_string(), builtin: false };
-    input::parse(&source, "default", limits).map(|loaded| loaded.config)
+    input::parse(&source, input::Applied::DEFAULT, limits).map(|loaded| loaded.config)
 }
 
 /// Runs `stsim` with `args` (without the program name), writing to `out`
@@ -543,6 +563,7 @@ pub fn run_full(
             file,
             filename,
             story,
+            namespace,
             seed,
             set,
             output,
@@ -563,20 +584,22 @@ pub fn run_full(
             let output = if json { Some(OutputFormat::Json) } else { output };
             let pictures = Pictures { html, svg, perfetto };
             let options = RunOptions { seed, set, output, trace, start_time, color, allow, pictures };
+            let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             if check_determinism {
-                determinism_command(&input, &story, &options, out, err)
+                determinism_command(&input, applied, &options, out, err)
             } else {
-                run_command(&input, &story, &options, out, err)
+                run_command(&input, applied, &options, out, err)
             }
         }
-        Command::Events { file, filename, story, start_time, warnings } => {
+        Command::Events { file, filename, story, namespace, start_time, warnings } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
             let options = EventsOptions { start_time, only_warnings: warnings, color };
-            events_command(&input, &story, &options, out, err)
+            let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
+            events_command(&input, applied, &options, out, err)
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();
@@ -598,14 +621,17 @@ pub fn run_full(
             write_out(out, &text).map(|()| ExitStatus::Success)
         }
         Command::Export { file } => export_command(&file, out, err),
-        Command::Import { files, story } => import_command(&files, &story, out),
-        Command::Explain { file, filename, story, seed, set, allow } => {
+        Command::Import { files, story, namespace } => {
+            import_command(&files, input::Applied { story: &story, namespace: namespace.as_deref() }, out)
+        }
+        Command::Explain { file, filename, story, namespace, seed, set, allow } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            explain_command(&input, &story, seed, &set, allow, out, err)
+            let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
+            explain_command(&input, applied, seed, &set, allow, out, err)
         }
         Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
             let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
@@ -701,7 +727,7 @@ struct Prepared {
 /// (built-in examples never start a process) or manifests in a story.
 fn prepare(
     input: &Input,
-    story: &str,
+    applied: input::Applied<'_>,
     seed: Option<u64>,
     set: &[String],
     allow: Allow,
@@ -717,14 +743,14 @@ fn prepare(
                 source.text = sweep::apply(&source.label, &source.text, &set)?;
                 source.label = format!("{} (with {})", source.label, sweep::describe(&set));
             }
-            let loaded = input::parse(&source, story, &limits)?;
+            let loaded = input::parse(&source, applied, &limits)?;
             if !input::is_manifest(&source.label, &source.text) {
                 lesson =
                     stsim_scenario::parse_teaching(&source.text, &source.label).ok().and_then(|t| t.lesson);
             }
             (source.label, source.builtin, loaded)
         }
-        Input::Manifests(names) => (names.join(", "), false, input::manifests(names, story, &limits)?),
+        Input::Manifests(names) => (names.join(", "), false, input::manifests(names, applied, &limits)?),
     };
     if let Some(warning) = &loaded.warning {
         let _ = err.write_all(input::escape(warning).as_bytes());
@@ -832,13 +858,13 @@ fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {
 
 fn run_command(
     input: &Input,
-    story: &str,
+    applied: input::Applied<'_>,
     options: &RunOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
-    let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
+    let prepared = prepare(input, applied, options.seed, &options.set, options.allow, err)?;
     let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
     options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
     write_rendered(out, &sim, &report, options, times)?;
@@ -925,13 +951,13 @@ fn write_rendered(
 /// report text and JSON); the first's output is printed as usual.
 fn determinism_command(
     input: &Input,
-    story: &str,
+    applied: input::Applied<'_>,
     options: &RunOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
-    let prepared = prepare(input, story, options.seed, &options.set, options.allow, err)?;
+    let prepared = prepare(input, applied, options.seed, &options.set, options.allow, err)?;
     let (config, exec) = (prepared.config, prepared.exec);
     let label = match input {
         Input::File(name) => name.clone(),
@@ -999,14 +1025,14 @@ struct EventsOptions {
 
 fn events_command(
     input: &Input,
-    story: &str,
+    applied: input::Applied<'_>,
     options: &EventsOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
     let allow = Allow::default();
-    let prepared = prepare(input, story, None, &[], allow, err)?;
+    let prepared = prepare(input, applied, None, &[], allow, err)?;
     let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let mut events = render::events::collect(&sim);
     if options.only_warnings {
@@ -1017,7 +1043,7 @@ fn events_command(
 }
 
 fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, String> {
-    let (_, loaded) = input::load(name, "default", &Limits::DEFAULT)?;
+    let (_, loaded) = input::load(name, input::Applied::DEFAULT, &Limits::DEFAULT)?;
     if let Some(warning) = &loaded.warning {
         let _ = err.write_all(input::escape(warning).as_bytes());
     }
@@ -1030,7 +1056,11 @@ fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     Ok(ExitStatus::Success)
 }
 
-fn import_command(names: &[String], story: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+fn import_command(
+    names: &[String],
+    applied: input::Applied<'_>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let mut files = Vec::new();
     for name in names {
         let source = input::read(name, &Limits::DEFAULT)?;
@@ -1045,7 +1075,7 @@ fn import_command(names: &[String], story: &str, out: &mut dyn Write) -> Result<
                 .map_or_else(|| n.clone(), |f| f.to_string_lossy().into_owned())
         })
         .collect();
-    let text = stsim_scenario::import_manifests(&files, &written, story)
+    let text = stsim_scenario::import_manifests(&files, &written, applied.story, applied.namespace)
         .map_err(|d| input::render(&d, &sources, &format!("{} cannot be imported", names.join(", "))))?;
     write_out(out, &text)?;
     Ok(ExitStatus::Success)
@@ -1158,14 +1188,14 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
 
 fn explain_command(
     input: &Input,
-    story: &str,
+    applied: input::Applied<'_>,
     seed: Option<u64>,
     set: &[String],
     allow: Allow,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let prepared = prepare(input, story, seed, set, allow, err)?;
+    let prepared = prepare(input, applied, seed, set, allow, err)?;
     let (sim, report) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let story = stsim_core::story::tell(&sim);
     write_out(out, &input::escape(&render::text::story(&report, &story)))?;
@@ -1180,7 +1210,9 @@ fn check_command(
 ) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match input::load(name, "default", &limits).map(|(source, loaded)| (source.label, loaded)) {
+        match input::load(name, input::Applied::DEFAULT, &limits)
+            .map(|(source, loaded)| (source.label, loaded))
+        {
             Ok((file, loaded)) => {
                 if let Some(warning) = &loaded.warning {
                     let _ = err.write_all(input::escape(warning).as_bytes());
@@ -1216,7 +1248,7 @@ fn quiz_command(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let source = input::read(name, &Limits::DEFAULT)?;
-    let mut config = input::parse(&source, "default", &Limits::DEFAULT)?.config;
+    let mut config = input::parse(&source, input::Applied::DEFAULT, &Limits::DEFAULT)?.config;
     let teaching = stsim_scenario::parse_teaching(&source.text, &source.label).unwrap_or_default();
     let Some(quiz) = &teaching.quiz else {
         return Err(format!(

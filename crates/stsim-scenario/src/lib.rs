@@ -110,7 +110,10 @@ pub fn parse_scenario_within(
             .map(|config| Loaded { config, warning: None });
     };
     let base = manifest::Base::of(&scenario);
-    let mut collected = manifest::Collected::default();
+    // The scenario's namespace is where its manifests' objects that name
+    // none go, as `kubectl apply -n` would put them.
+    let mut collected =
+        manifest::Collected { apply_namespace: scenario.namespace.clone(), ..manifest::Collected::default() };
     for (i, name) in names.iter().enumerate() {
         match read(name) {
             Ok((label, source)) => manifest::read_file(&source, &label, base, &mut collected),
@@ -209,18 +212,19 @@ pub fn import_manifests(
     files: &[(String, String)],
     manifests: &[String],
     story: &str,
+    namespace: Option<&str>,
 ) -> Result<String, Vec<Diagnostic>> {
-    let mut collected = manifest::Collected::default();
+    let mut collected = applied(namespace);
     for (label, source) in files {
         manifest::read_file(source, label, manifest::Base::default(), &mut collected);
     }
     manifest::finish(&mut collected, manifest::Base::default());
     // The same checks as simulating them.
-    parse_manifests(files, story)?;
+    parse_manifests_within(files, story, namespace, &Limits::DEFAULT)?;
     let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
     let Some(scenario) = manifest::story::build(story, &collected, &name) else {
         // `parse_manifests` above refused an unknown story already.
-        return parse_manifests(files, story).map(|_| String::new());
+        return parse_manifests_within(files, story, namespace, &Limits::DEFAULT).map(|_| String::new());
     };
     Ok(manifest::story::ron(&scenario, &collected, manifests, story))
 }
@@ -228,14 +232,27 @@ pub fn import_manifests(
 /// Simulates manifests on their own: `story` (one of `STORIES`) supplies the
 /// cluster and the timeline. `files` are (label, text) pairs.
 pub fn parse_manifests(files: &[(String, String)], story: &str) -> Result<Loaded, Vec<Diagnostic>> {
-    parse_manifests_within(files, story, &Limits::DEFAULT)
+    parse_manifests_within(files, story, None, &Limits::DEFAULT)
+}
+
+/// What the manifests are read into, applied as `kubectl apply -n
+/// NAMESPACE` (or without `-n`) would apply them.
+fn applied(namespace: Option<&str>) -> manifest::Collected {
+    manifest::Collected {
+        apply_namespace: namespace.map(str::to_string),
+        enforce_namespace: namespace.is_some(),
+        ..manifest::Collected::default()
+    }
 }
 
 /// [`parse_manifests`] within `limits`: each file's size, then the scenario
-/// the story builds, as a RON scenario's.
+/// the story builds, as a RON scenario's. `namespace` is `kubectl apply`'s
+/// `-n`: where objects that name no namespace go (else `default`), and the
+/// only namespace an object may name.
 pub fn parse_manifests_within(
     files: &[(String, String)],
     story: &str,
+    namespace: Option<&str>,
     limits: &Limits,
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let too_large: Vec<Diagnostic> =
@@ -243,7 +260,7 @@ pub fn parse_manifests_within(
     if !too_large.is_empty() {
         return Err(too_large);
     }
-    let mut collected = manifest::Collected::default();
+    let mut collected = applied(namespace);
     for (label, source) in files {
         manifest::read_file(source, label, manifest::Base::default(), &mut collected);
     }

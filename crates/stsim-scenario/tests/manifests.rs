@@ -494,6 +494,97 @@ fn two_namespaces() {
     refused(&yaml, "invalid-value", "\"b\" is a second namespace", "b\n");
 }
 
+/// `kubectl apply -f` puts an object without `metadata.namespace` in the
+/// current namespace, not in the one another object names: a headless
+/// Service left without one while its StatefulSet names `db` would serve
+/// no pod of it. stsim simulates one namespace, so that is refused, and
+/// `-n db` (kubectl's way) or naming it on every object is accepted.
+#[test]
+fn an_object_without_a_namespace_goes_where_kubectl_apply_puts_it() {
+    let yaml = edit("  name: redis\n", "  name: redis\n  namespace: db\n");
+    let error = refused(&yaml, "invalid-value", "\"db\" is a second namespace", "db\n");
+    let help = error.help.unwrap_or_default();
+    assert!(
+        help.contains("Service \"redis-svc\" at redis.yaml:4 names none, so it goes in \"default\""),
+        "{help}"
+    );
+    assert!(help.contains("pass `-n db`"), "{help}");
+    let files = [("redis.yaml".to_string(), yaml.clone())];
+    let config = stsim_scenario::parse_manifests_within(&files, "start", Some("db"), &Default::default())
+        .unwrap_or_else(|e| panic!("{e:#?}"))
+        .config;
+    assert_eq!(config.namespace, "db");
+    // The other way round: the namespace-less object comes second.
+    let yaml = edit("  name: redis-svc\n", "  name: redis-svc\n  namespace: db\n");
+    let error = refused(
+        &yaml,
+        "invalid-value",
+        "none given, so kubectl apply puts it in \"default\"",
+        "redis\nspec:\n  serviceName",
+    );
+    assert!(error.help.unwrap_or_default().contains("give this object `namespace: db` too"));
+    // Named on every object, it is the namespace.
+    let yaml = yaml.replacen("  name: redis\n", "  name: redis\n  namespace: db\n", 1);
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    assert_eq!(config.namespace, "db");
+}
+
+/// With `-n`, an object naming another namespace is refused in kubectl's words.
+#[test]
+fn minus_n_refuses_an_object_of_another_namespace() {
+    let yaml = edit("  name: redis\n", "  name: redis\n  namespace: db\n");
+    let files = [("redis.yaml".to_string(), yaml.clone())];
+    let Err(errors) =
+        stsim_scenario::parse_manifests_within(&files, "start", Some("web"), &Default::default())
+    else {
+        panic!("accepted")
+    };
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains(
+        "the namespace from the provided object \"db\" does not match the namespace \"web\". You must pass '--namespace=db'"
+    ), "{errors:#?}");
+    assert_eq!((errors[0].line, errors[0].column), position(&yaml, "db\n"));
+    // Without one named, `-n` is where everything goes.
+    let files = [("redis.yaml".to_string(), REDIS.to_string())];
+    let loaded =
+        stsim_scenario::parse_manifests_within(&files, "start", Some("web"), &Default::default()).unwrap();
+    assert_eq!(loaded.config.namespace, "web");
+}
+
+/// Cluster-scoped kinds have no namespace: the API server clears one
+/// written on them, so it decides nothing (and is listed as unused). A
+/// Namespace object makes a namespace and puts nothing in it.
+#[test]
+fn cluster_scoped_objects_and_namespace_objects_place_nothing() {
+    let yaml = format!(
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\n  namespace: kube-system\nprovisioner: ebs.csi.aws.com\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n---\n{REDIS}"
+    );
+    let loaded = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(loaded.config.namespace, "default");
+    let warning = loaded.warning.unwrap_or_default();
+    assert!(warning.contains("r.yaml:5:14: StorageClass \"gp3\" metadata.namespace"), "{warning}");
+    assert!(warning.contains("Namespace \"db\" (r.yaml:11) holds none of the objects"), "{warning}");
+}
+
+/// A volume reserved for a claim of another namespace binds none of the
+/// simulated claims: refused rather than bound to a claim of the same name.
+#[test]
+fn a_volume_claimed_from_another_namespace_is_refused() {
+    let volume = |namespace: &str| {
+        format!(
+            "{REDIS}---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-0\nspec:\n  capacity:\n    storage: 10Gi\n  accessModes: [ReadWriteOnce]\n  storageClassName: gp3\n  claimRef:\n    namespace: {namespace}\n    name: data-redis-0\n"
+        )
+    };
+    let yaml = volume("shop");
+    refused(
+        &yaml,
+        "invalid-value",
+        "the claim is in \"shop\", and the objects simulated are in \"default\"",
+        "shop\n",
+    );
+    parse_manifests(&[("r.yaml".into(), volume("default"))], "start").unwrap_or_else(|e| panic!("{e:#?}"));
+}
+
 #[test]
 fn immutable_fields_cannot_change_when_applied_again() {
     let second = REDIS.split("---\n").nth(1).unwrap().replace("serviceName: redis-svc", "serviceName: other");

@@ -117,8 +117,19 @@ pub(crate) struct Collected {
     pub csi_nodes: Vec<CsiNode>,
     /// The zones of the nodes read, in order of first appearance.
     pub zones: Vec<String>,
-    /// The namespace the objects are in, with where it was first named.
+    /// The namespace the objects are in, with where it was first named
+    /// (`path` empty: the object named none and went in the apply namespace).
     pub namespace: Option<(String, Loc)>,
+    /// Where `kubectl apply` puts a namespaced object that names no
+    /// namespace: `-n`'s, or a RON scenario's own; `None`, `default`.
+    pub apply_namespace: Option<String>,
+    /// The namespace was given with `-n`: an object naming another is
+    /// refused, as kubectl refuses it.
+    pub enforce_namespace: bool,
+    /// Namespace objects read: they make a namespace, and put nothing in it.
+    pub namespaces_made: Vec<(String, Loc)>,
+    /// PersistentVolumes' `spec.claimRef.namespace`, checked by [`finish`].
+    pub claim_ref_namespaces: Vec<(String, Loc)>,
     pub unused: Vec<Unused>,
     /// Kinds skipped: not modelled.
     pub skipped: Vec<Unused>,
@@ -141,6 +152,7 @@ pub(crate) struct CsiNode {
 /// its Node (a CSINode is named after its Node). A CSINode whose Node is not
 /// among the manifests, or a second one for a Node, is an error.
 pub(crate) fn finish(collected: &mut Collected, base: Base) {
+    claim_refs_and_namespaces(collected);
     let csi_nodes = std::mem::take(&mut collected.csi_nodes);
     let mut seen: Vec<(&str, &Loc)> = Vec::new();
     for csi in &csi_nodes {
@@ -181,6 +193,50 @@ pub(crate) fn finish(collected: &mut Collected, base: Base) {
         }
         collected.node_pools[index].volume_attach_limits =
             Some(csi.drivers.iter().map(|(limit, _, _)| limit.clone()).collect());
+    }
+}
+
+/// The namespace simulated: the objects', or where `kubectl apply` would put them.
+fn simulated_namespace(collected: &Collected) -> String {
+    match (&collected.namespace, &collected.apply_namespace) {
+        (Some((name, _)), _) | (None, Some(name)) => name.clone(),
+        (None, None) => "default".to_string(),
+    }
+}
+
+/// A volume reserved for a claim of another namespace can bind none of the
+/// simulated claims (the PV controller matches `claimRef` by namespace and
+/// name), and stsim simulates one namespace: refused, rather than bound to
+/// a claim of the same name here. A Namespace object that holds none of
+/// the objects is worth a note: they went in another.
+fn claim_refs_and_namespaces(collected: &mut Collected) {
+    let simulated = simulated_namespace(collected);
+    for (namespace, loc) in &collected.claim_ref_namespaces {
+        if *namespace != simulated {
+            collected.errors.push(Diagnostic {
+                code: "invalid-value",
+                message: format!(
+                    "{}: {}: the claim is in {namespace:?}, and the objects simulated are in {simulated:?}",
+                    loc.object, loc.path
+                ),
+                file: loc.file.clone(),
+                line: loc.place.line,
+                column: loc.place.column,
+                length: loc.place.length,
+                help: Some(
+                    "stsim simulates one namespace: a volume reserved for a claim of another binds none of these; leave it out"
+                        .to_string(),
+                ),
+            });
+        }
+    }
+    for (namespace, loc) in &collected.namespaces_made {
+        if *namespace != simulated && collected.namespace.is_some() {
+            collected.notes.push(format!(
+                "Namespace {namespace:?} ({}:{}) holds none of the objects: they are in {simulated:?} (kubectl apply puts an object without metadata.namespace in the namespace -n names, or the current context's; pass `-n {namespace}`)",
+                loc.file, loc.place.line
+            ));
+        }
     }
 }
 

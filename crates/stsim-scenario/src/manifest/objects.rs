@@ -33,20 +33,30 @@ pub(crate) const LOCAL_ANNOTATION: &str = "stsim.io/local";
 /// run, in the scenario format's words (`Quorum(system: Etcd)`).
 pub(crate) const APP_ANNOTATION: &str = "stsim.io/app";
 
-/// Reads `metadata` of a top-level object: its name (required) and namespace.
-pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Option<String> {
+/// Whether a kind's objects live in a namespace (`kubectl api-resources
+/// --namespaced`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// StatefulSet, Service, PodDisruptionBudget, PersistentVolumeClaim.
+    Namespaced,
+    /// Node, CSINode, StorageClass, PersistentVolume: the API server clears
+    /// a `metadata.namespace` written on one (`EnsureObjectNamespaceMatchesRequestNamespace`
+    /// in k8s.io/apiserver's `endpoints/handlers/rest.go`), so it is listed as unused.
+    Cluster,
+}
+
+/// Reads `metadata` of a top-level object: its name (required) and, for a
+/// namespaced kind, the namespace `kubectl apply` would put it in.
+pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str, scope: Scope) -> Option<String> {
     let Some(meta) = obj.take("metadata") else {
         cx.invalid(obj.place, "metadata.name", "Required value: name or generateName is required", None);
         return None;
     };
     let mut meta = cx.obj(meta, "metadata")?;
     meta.skip(SERVER_METADATA);
-    if let Some(namespace) = meta.take("namespace")
-        && let Some(text) = cx.string(namespace, "metadata.namespace")
-    {
-        namespace_seen(cx, &text, namespace.place, "metadata.namespace");
-    }
-    let name = match meta.take("name") {
+    let namespace = meta.take("namespace");
+    let name_node = meta.take("name");
+    let name = match name_node {
         Some(node) => {
             let name = cx.string(node, "metadata.name");
             cx.at(raw_name.to_string(), node.place, "metadata.name");
@@ -58,19 +68,79 @@ pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str) -> Op
             None
         }
     };
+    match (scope, namespace) {
+        (Scope::Cluster, Some(node)) => cx.collected.unused.push(Unused {
+            file: cx.file.to_string(),
+            place: node.place,
+            object: cx.object.clone(),
+            path: "metadata.namespace".to_string(),
+        }),
+        (Scope::Cluster, None) => {}
+        (Scope::Namespaced, Some(node)) => {
+            if let Some(text) = cx.string(node, "metadata.namespace") {
+                given_namespace(cx, &text, node.place);
+            }
+        }
+        (Scope::Namespaced, None) => {
+            // `kubectl apply` puts an object that names no namespace in the
+            // one `-n` gives, or in the current context's (cli-runtime's
+            // `resource.SetNamespace`): `default` in a fresh kubeconfig.
+            let namespace = cx.collected.apply_namespace.clone().unwrap_or_else(|| "default".to_string());
+            let place = name_node.map_or(meta.place, |n| n.place);
+            namespace_seen(cx, &namespace, place, "");
+        }
+    }
     meta.finish(cx);
     name
 }
 
-/// The simulation has one namespace; objects in two are refused.
+/// A namespace an object names. With `-n` given, a different one is
+/// refused as kubectl refuses it (cli-runtime's `resource.RequireNamespace`).
+fn given_namespace(cx: &mut Cx<'_>, name: &str, place: crate::locate::Place) {
+    if cx.collected.enforce_namespace
+        && let Some(flag) = cx.collected.apply_namespace.clone()
+        && flag != name
+    {
+        let message = format!(
+            "{}: the namespace from the provided object {name:?} does not match the namespace {flag:?}. You must pass '--namespace={name}' to perform this operation.",
+            cx.object
+        );
+        cx.error("invalid-value", place, message, None);
+        return;
+    }
+    namespace_seen(cx, name, place, "metadata.namespace");
+}
+
+/// The simulation has one namespace; objects in two are refused. `path`
+/// is `metadata.namespace` where the object names it, empty where it names
+/// none and goes in the one `kubectl apply` gives it.
 fn namespace_seen(cx: &mut Cx<'_>, name: &str, place: crate::locate::Place, path: &str) {
     match &cx.collected.namespace {
         Some((first, loc)) if first != name => {
+            let where_first = if loc.path.is_empty() {
+                format!(
+                    "{} at {}:{} names none, so it goes in {first:?}",
+                    loc.object, loc.file, loc.place.line
+                )
+            } else {
+                format!("{} at {}:{} is in {first:?}", loc.object, loc.file, loc.place.line)
+            };
+            let fix = if path.is_empty() {
+                format!("give this object `namespace: {first}` too")
+            } else {
+                format!("give every object `namespace: {name}`, or none and pass `-n {name}`")
+            };
             let help = Some(format!(
-                "stsim simulates one namespace, and {} at {}:{} is in {first:?}",
-                loc.object, loc.file, loc.place.line
+                "stsim simulates one namespace, and {where_first}: {fix}. kubectl apply puts an object without metadata.namespace in the namespace -n names, or the current context's (`default` unless set)"
             ));
-            let message = format!("{}: {path}: {name:?} is a second namespace", cx.object);
+            let message = if path.is_empty() {
+                format!(
+                    "{}: metadata.namespace: none given, so kubectl apply puts it in {name:?}, a second namespace",
+                    cx.object
+                )
+            } else {
+                format!("{}: {path}: {name:?} is a second namespace", cx.object)
+            };
             cx.error("invalid-value", place, message, help);
         }
         Some(_) => {}
@@ -106,6 +176,7 @@ fn int_field(cx: &mut Cx<'_>, obj: &mut Obj<'_>, key: &str, raw_path: String) ->
 }
 
 pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    // A Namespace object makes a namespace; it puts no other object in it.
     if let Some(meta) = obj.take("metadata")
         && let Some(mut meta) = cx.obj(meta, "metadata")
     {
@@ -113,7 +184,8 @@ pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         if let Some(name) = meta.take("name")
             && let Some(text) = cx.string(name, "metadata.name")
         {
-            namespace_seen(cx, &text, name.place, "metadata.name");
+            let loc = cx.loc(name.place, "metadata.name");
+            cx.collected.namespaces_made.push((text, loc));
         }
         meta.finish(cx);
     }
@@ -124,7 +196,7 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let existing = |cx: &Cx<'_>, name: &str| cx.collected.services.iter().position(|s| s.name == name);
     let provisional = cx.base.services + cx.collected.services.len();
     let mut raw_base = format!("services[{provisional}]");
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Namespaced) else { return };
     let index = existing(cx, &name);
     if let Some(i) = index {
         forget(cx, &format!("services[{}]", cx.base.services + i));
@@ -264,7 +336,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         .find(|(k, _, _)| k == "metadata")
         .and_then(|(_, _, m)| Obj::new(m, "metadata"))
         .and_then(|m| m.nested_value(&["annotations", "storageclass.kubernetes.io/is-default-class"]));
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Cluster) else { return };
     let index = cx.collected.storage_classes.iter().position(|c| c.name == name);
     if let Some(i) = index {
         raw_base = format!("cluster.storageClasses[{}]", base + i);
@@ -496,7 +568,7 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let base = cx.base.pod_disruption_budgets;
     let provisional = base + cx.collected.pod_disruption_budgets.len();
     let mut raw_base = format!("podDisruptionBudgets[{provisional}]");
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Namespaced) else { return };
     let index = cx.collected.pod_disruption_budgets.iter().position(|b| b.name == name);
     if let Some(i) = index {
         raw_base = format!("podDisruptionBudgets[{}]", base + i);
@@ -559,7 +631,7 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         .and_then(|(_, _, m)| Obj::new(m, "metadata"))
         .and_then(|mut m| m.take("labels"))
         .and_then(|l| cx.labels(l, "metadata.labels"));
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Cluster) else { return };
     cx.at(raw_base.clone(), obj.place, "");
     let labels = labels.unwrap_or_default();
     let zone = ZONE_LABELS.iter().find_map(|key| labels.get(*key)).cloned();
@@ -675,7 +747,9 @@ pub(super) fn node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
 /// (`manifest::finish`).
 pub(super) fn csi_node(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let index = cx.collected.csi_nodes.len();
-    let Some(name) = metadata(cx, &mut obj, &format!("csiNodes[{index}].name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("csiNodes[{index}].name"), Scope::Cluster) else {
+        return;
+    };
     let name_at = match obj.nested_place(&["metadata", "name"]) {
         Some(place) => cx.loc(place, "metadata.name"),
         None => cx.loc(obj.place, ""),
@@ -741,7 +815,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         .find(|(k, _, _)| k == "metadata")
         .and_then(|(_, _, m)| Obj::new(m, "metadata"))
         .and_then(|m| m.nested_value(&["annotations", APP_ANNOTATION]));
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Namespaced) else { return };
     let index = cx.collected.statefulsets.iter().position(|s| s.name == name);
     if let Some(i) = index {
         raw_base = format!("statefulsets[{}]", base + i);

@@ -11,7 +11,7 @@
 //! distinguish beyond its node affinity: it is listed as unused. Does not
 //! own binding; that is the PV controller in the core.
 
-use super::objects::{ZONE_LABELS, access_modes, metadata, node_selector_term, spec_of};
+use super::objects::{Scope, ZONE_LABELS, access_modes, metadata, node_selector_term, spec_of};
 use super::{Cx, Obj, Unused};
 use crate::raw;
 use crate::yaml::Node;
@@ -30,7 +30,7 @@ fn peek_metadata<'n>(obj: &Obj<'n>, key: &str) -> Option<&'n Node> {
 pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let index = cx.base.persistent_volumes + cx.collected.persistent_volumes.len();
     let raw_base = format!("persistentVolumes[{index}]");
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Cluster) else { return };
     cx.at(raw_base.clone(), obj.place, "spec");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
     let mut storage = None;
@@ -69,7 +69,15 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let claim_ref = spec.take("claimRef").and_then(|node| {
         let mut r = cx.obj(node, "spec.claimRef")?;
         cx.at(format!("{raw_base}.claimRef"), node.place, "spec.claimRef");
-        r.skip(&["kind", "apiVersion", "namespace", "resourceVersion"]);
+        r.skip(&["kind", "apiVersion", "resourceVersion"]);
+        // The claim it is bound or reserved to is named by namespace and
+        // name: checked against the simulated namespace once it is known.
+        if let Some(namespace) = r.take("namespace")
+            && let Some(text) = cx.string(namespace, "spec.claimRef.namespace")
+        {
+            let loc = cx.loc(namespace.place, "spec.claimRef.namespace");
+            cx.collected.claim_ref_namespaces.push((text, loc));
+        }
         let name = r.take("name").and_then(|n| {
             cx.at(format!("{raw_base}.claimRef.name"), n.place, "spec.claimRef.name");
             cx.string(n, "spec.claimRef.name")
@@ -160,7 +168,7 @@ pub(super) fn persistent_volume_claim(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.at(format!("{raw_base}.labels"), l.place, "metadata.labels");
         cx.labels(l, "metadata.labels")
     });
-    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name")) else { return };
+    let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Namespaced) else { return };
     cx.at(raw_base.clone(), obj.place, "spec");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
     let modes = spec

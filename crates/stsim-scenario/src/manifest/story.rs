@@ -299,6 +299,11 @@ pub(crate) fn ron(
         out.push_str(&format!("    description: {},\n", quote(description)));
     }
     out.push_str(&format!("    seed: {},\n", scenario.seed.unwrap_or(1)));
+    // Applied with `-n`: the manifests' objects that name no namespace go
+    // in the scenario's, as they went in `-n`'s.
+    if let Some(namespace) = &collected.apply_namespace {
+        out.push_str(&format!("    namespace: {},\n", quote(namespace)));
+    }
     if let Some(duration) = &scenario.duration {
         out.push_str(&format!("    duration: {},\n", quote(duration)));
     }
