@@ -301,3 +301,32 @@ fn replicas_keep_retrying_a_name_that_never_resolves() {
     let last = never.last().expect("denied").1;
     assert!(last + SimDuration::from_secs(10) >= t("40m"), "the denials lapse at {last}");
 }
+
+/// `serviceName` is optional (k/k PR #130233 marked it so): a set without
+/// one runs, its pods get no subdomain and so no DNS names of their own,
+/// even beside a headless Service that selects them (a pod's record needs
+/// its subdomain to name the Service), and no `service-missing` finding is
+/// raised for a Service it never named. The Service's own name still
+/// answers the pods' addresses, as its endpoints are the selected pods.
+#[test]
+fn a_set_without_a_service_name_runs_and_its_pods_have_no_names_of_their_own() {
+    let source = r#"Scenario(
+        name: "no-service-name",
+        seed: 1,
+        duration: "3m",
+        cluster: (nodePools: [(name: "worker", count: 2)]),
+        services: [(name: "web", selector: {"app": "web"})],
+        statefulsets: [(name: "web", replicas: 2, template: (labels: {"app": "web"}, image: "nginx:1.25"))],
+    )"#;
+    let (sim, report) = crate::support::run(source);
+    assert_eq!(sim.world.live_pods().filter(|p| p.is_running_and_ready()).count(), 2);
+    assert!(sim.world.live_pods().all(|p| p.subdomain.is_empty()));
+    assert!(report.dns.iter().all(|row| !row.name.starts_with("web-")), "{:?}", report.dns);
+    assert!(report.findings.iter().all(|f| f.id != "service-missing"), "{:?}", report.findings);
+    let service = stsim_core::controllers::dns::service_answers(&sim.world, "web.default.svc.cluster.local");
+    assert_eq!(service.map(|a| a.len()), Some(2));
+    // The same set naming a Service that does not exist is the mistake.
+    let named = source.replace("(name: \"web\", replicas", "(name: \"web\", serviceName: \"gone\", replicas");
+    let (_, report) = crate::support::run(&named);
+    assert!(report.findings.iter().any(|f| f.id == "service-missing"), "{:?}", report.findings);
+}

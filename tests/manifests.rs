@@ -64,7 +64,13 @@ fn run_f_simulates_a_manifest_and_warns_once_about_what_it_ignored() {
 #[test]
 fn stories_change_what_happens() {
     let crash = stsim(&["run", "-f", &example("redis.yaml"), "--story", "node-crash"]);
-    assert!(crash.stdout.contains("node worker-1 crashes"), "{}", crash.stdout);
+    // The node of the set's first pod, wherever it runs.
+    assert!(crash.stdout.contains("crash the node that runs redis-0"), "{}", crash.stdout);
+    assert!(
+        crash.stdout.contains("redis-0 ") && crash.stdout.contains("DeletionByTaintManager"),
+        "{}",
+        crash.stdout
+    );
     assert!(!crash.stdout.contains("kubectl scale"), "{}", crash.stdout);
     let unknown = stsim(&["run", "-f", &example("redis.yaml"), "--story", "meteor"]);
     assert_eq!(unknown.status, ExitStatus::Error);
@@ -313,7 +319,7 @@ fn chart_style_fixtures_start_every_pod_and_survive_the_default_story() {
         assert!(warning.map_or(0, |w| w.matches("warning: stsim does not model").count()) <= 1, "{file}");
         let (report, _) = simulate(&[file], "default");
         assert_eq!(report.end_reason, "horizon", "{file}");
-        assert!(report.timeline.iter().any(|r| r.what.contains("crashes")), "{file}");
+        assert!(report.timeline.iter().any(|r| r.what.contains("crash the node that runs")), "{file}");
     }
 }
 
@@ -561,4 +567,25 @@ fn minus_n_places_manifests_as_kubectl_apply_does() {
     let back = stsim(&["run", &ron, "--json"]);
     assert_eq!(back.status, ExitStatus::Success, "{}", back.stderr);
     assert!(back.stdout.contains("redis-0.redis-svc.shop.svc.cluster.local"), "{}", back.stdout);
+}
+
+/// `storageClassName: ""` asks for no class: no default class is filled in,
+/// nothing is provisioned (the PV controller's Normal FailedBinding, not a
+/// class "" that is not found), and a pre-made volume without a class binds.
+#[test]
+fn an_empty_storage_class_name_binds_only_a_volume_without_one() {
+    let set = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: d}\nspec:\n  serviceName: d\n  replicas: 1\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec: {containers: [{name: c, image: \"busybox:1.36\"}]}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+    let alone = stsim(&["run", "-f", &temp("classless.yaml", set), "--story", "start"]);
+    assert_eq!(alone.status, ExitStatus::Success, "{}", alone.stderr);
+    assert!(
+        alone.stdout.contains("stays Pending: FailedBinding: no persistent volumes available for this claim and no storage class is set"),
+        "{}",
+        alone.stdout
+    );
+    let volume = "---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: disk-a}\nspec: {capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce]}\n";
+    let with_volume =
+        stsim(&["run", "-f", &temp("classless-pv.yaml", &format!("{set}{volume}")), "--story", "start"]);
+    assert_eq!(with_volume.status, ExitStatus::Success, "{}", with_volume.stderr);
+    assert!(with_volume.stdout.contains("pvc/data-d-0 Bound to disk-a"), "{}", with_volume.stdout);
+    assert!(with_volume.stdout.contains("became Ready"), "{}", with_volume.stdout);
 }

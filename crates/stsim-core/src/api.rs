@@ -832,14 +832,18 @@ impl<'a> Api<'a> {
     /// made for, with its event: a class that does not exist fails in
     /// `provisionClaim` (`findProvisionablePlugin`: Warning
     /// ProvisioningFailed with the lister's NotFound); no class at all
-    /// leaves it to static binding (Normal FailedBinding). The claim stays
+    /// leaves it to static binding (Normal FailedBinding), and so does
+    /// `storageClassName: ""` (`GetPersistentVolumeClaimClass` reads nil and
+    /// empty alike: no class, no provisioning). The claim stays
     /// Pending, and its pods unschedulable ("pod has unbound immediate
     /// PersistentVolumeClaims", since a missing class is not
     /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
     pub fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
         let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
-            Some(name) => ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found")),
-            None => (
+            Some(name) if !name.is_empty() => {
+                ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found"))
+            }
+            _ => (
                 "FailedBinding",
                 "no persistent volumes available for this claim and no storage class is set".into(),
             ),

@@ -319,7 +319,13 @@ fn services_missing(world: &World) -> Vec<Finding> {
     world
         .statefulsets
         .iter()
-        .filter(|set| set.removed_at.is_none() && world.service_named(&set.spec.service_name).is_none())
+        // Without a serviceName (optional) the pods have no subdomain, and no
+        // Service is looked for: that is the set's design, not a mistake.
+        .filter(|set| {
+            set.removed_at.is_none()
+                && !set.spec.service_name.is_empty()
+                && world.service_named(&set.spec.service_name).is_none()
+        })
         .map(|set| {
             let service = &set.spec.service_name;
             let example = pod_name(&set.name, set.start_ordinal());

@@ -1092,6 +1092,9 @@ pub struct RetentionPolicy {
 #[serde(rename = "StatefulSet", deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatefulSet {
     pub name: String,
+    /// Optional, as in Kubernetes (k/k PR #130233 marked it so): without
+    /// one, the pods get no subdomain and no DNS names of their own.
+    #[serde(default)]
     pub service_name: String,
     #[serde(default)]
     pub replicas: Option<i64>,

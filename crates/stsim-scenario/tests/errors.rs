@@ -204,15 +204,16 @@ fn unknown_enum_variant() {
 
 #[test]
 fn missing_field() {
-    let source = edit("        serviceName: \"web-svc\",\n", "");
+    // `serviceName` is optional, as in Kubernetes; `name` is not.
+    let source = edit("        name: \"web\",\n", "");
     let d = only_error(&source);
     check(
         &d,
         "missing-field",
         &source,
-        "(\n        name: \"web\"",
+        "(\n        serviceName: \"web-svc\"",
         1,
-        "statefulsets[0]: missing field `serviceName` in StatefulSet",
+        "statefulsets[0]: missing field `name` in StatefulSet",
     );
 }
 

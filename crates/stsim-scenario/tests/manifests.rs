@@ -715,10 +715,18 @@ fn nodes_from_kubectl_get_nodes_make_the_cluster() {
     assert_eq!(last.labels.get("kubernetes.io/hostname").map(String::as_str), Some("ip-10-0-3-5"));
     // Status is read only for the allocatable resources; the rest is ignored, like every status.
     assert_eq!(loaded.warning, None);
-    // The stories act on the first of these nodes.
+    // A drain acts on the first of these nodes; a crash on the node of the
+    // set's first pod, wherever it runs.
     let files = [("nodes.yaml".to_string(), nodes_text), ("redis.yaml".to_string(), REDIS.to_string())];
+    let story = parse_manifests(&files, "drain").unwrap().config;
+    assert!(
+        format!("{:?}", story.timeline[0].action).contains("DrainNode { node: 0 }"),
+        "{:?}",
+        story.timeline
+    );
     let story = parse_manifests(&files, "node-crash").unwrap().config;
-    assert!(format!("{:?}", story.timeline[0].action).contains("CrashNode"), "{:?}", story.timeline);
+    let crash = format!("{:?}", story.timeline[0].action);
+    assert!(crash.contains("OnNodeOf") && crash.contains("ordinal: 0") && crash.contains("Crash"), "{crash}");
 }
 
 #[test]
@@ -1221,4 +1229,24 @@ fn image_pull_policies_and_the_images_on_a_node_are_read() {
     assert!(errors[0].message.contains("an image is required"), "{errors:#?}");
     let line = format!("{REDIS}---\n{bad}").lines().position(|l| l == "    - \"\"").unwrap() + 1;
     assert_eq!(errors[0].line, line, "{errors:#?}");
+}
+
+/// `serviceName` may be left out, as Kubernetes allows (k/k PR #130233); an
+/// application's members find each other by name, so its set needs one.
+#[test]
+fn a_statefulset_without_a_service_name_is_accepted_unless_it_runs_an_application() {
+    let yaml = edit("  serviceName: redis-svc\n", "");
+    let loaded =
+        parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(loaded.config.statefulsets[0].spec.service_name, "");
+    let with_app = yaml.replacen(
+        "  name: redis\n",
+        "  name: redis\n  annotations:\n    stsim.io/app: \"Quorum(system: Etcd)\"\n",
+        1,
+    );
+    let errors = errors(&with_app);
+    assert!(
+        errors.iter().any(|e| e.message.contains("an application's set needs a serviceName")),
+        "{errors:#?}"
+    );
 }

@@ -404,6 +404,12 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         },
         "template": {"metadata": {"labels": labels(&template.labels)}, "spec": pod},
     });
+    // Optional: a set without one is written without one.
+    if spec.service_name.is_empty()
+        && let Some(fields) = out_spec.as_object_mut()
+    {
+        fields.remove("serviceName");
+    }
     if spec.min_ready_seconds > 0 {
         out_spec["minReadySeconds"] = spec.min_ready_seconds.into();
     }

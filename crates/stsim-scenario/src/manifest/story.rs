@@ -15,7 +15,7 @@ use crate::raw;
 pub const STORIES: &[(&str, &str)] = &[
     ("default", "start, a node crash and its recovery, a scale-down and back, a rolling update"),
     ("start", "only the start: pods, claims, volumes and DNS names coming up"),
-    ("node-crash", "the first node (`worker-1`) crashes after the start and stays down for 10 minutes"),
+    ("node-crash", "the node of the first pod crashes after the start and stays down for 10 minutes"),
     ("scale-down", "scale down by one replica (to zero from one), then back up"),
     ("rolling-update", "a new image is rolled out to every pod"),
     (
@@ -132,7 +132,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     let has_default = classes.iter().any(|c| c.default == Some(true));
     for set in sets {
         for claim in set.volume_claim_templates.iter().flatten() {
-            if let Some(class) = &claim.storage_class_name
+            // `storageClassName: ""` asks for no class (a pre-made volume
+            // without one), not for a class to be made.
+            if let Some(class) = claim.storage_class_name.as_ref().filter(|c| !c.is_empty())
                 && !classes.iter().any(|c| &c.name == class)
             {
                 let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
@@ -144,7 +146,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
         classes.push(gp3(name, true));
     }
-    // The timeline, aimed at the first StatefulSet and the first node
+    // The timeline, aimed at the first StatefulSet (its first pod's node crashes) and the first node (drained)
     // (pools name their nodes `<pool>-1`, `<pool>-2`, ...).
     // The first node: its own name (a Node object's), else `<pool>-1`.
     let node = match node_pools.first() {
@@ -163,9 +165,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let mut t = started;
         let all = story == "default";
         if all || story == "node-crash" {
-            timeline.push(at(t, raw::Action::CrashNode { node: Some(node.clone()), node_of: None }));
+            // The node of the set's first pod, wherever the scheduler put
+            // it: the crash is the set's. It stays bound there (Terminating
+            // once evicted) until the node is back, so the recovery names
+            // the same node.
+            let start = set.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
+            let first_pod = Some(format!("{}-{start}", set.name));
+            timeline.push(at(t, raw::Action::CrashNode { node: None, node_of: first_pod.clone() }));
             t += 600;
-            timeline.push(at(t, raw::Action::RecoverNode { node: Some(node.clone()), node_of: None }));
+            timeline.push(at(t, raw::Action::RecoverNode { node: None, node_of: first_pod }));
             t += 240;
         }
         if story == "drain" {
@@ -260,7 +268,9 @@ fn quote(text: &str) -> String {
 fn ron_action(action: &raw::Action) -> String {
     match action {
         raw::Action::CrashNode { node: Some(node), .. } => format!("CrashNode(node: {})", quote(node)),
+        raw::Action::CrashNode { node_of: Some(pod), .. } => format!("CrashNode(nodeOf: {})", quote(pod)),
         raw::Action::RecoverNode { node: Some(node), .. } => format!("RecoverNode(node: {})", quote(node)),
+        raw::Action::RecoverNode { node_of: Some(pod), .. } => format!("RecoverNode(nodeOf: {})", quote(pod)),
         raw::Action::DrainNode { node: Some(node), .. } => format!("DrainNode(node: {})", quote(node)),
         raw::Action::Uncordon { node: Some(node), .. } => format!("Uncordon(node: {})", quote(node)),
         raw::Action::Scale { statefulset, replicas } => {

@@ -180,8 +180,12 @@ impl Checker<'_, '_> {
             items.push((name_path, set.name.as_str()));
             // A serviceName naming no Service is accepted, as the API server
             // accepts it: the pods get no DNS names (the `service-missing`
-            // finding says so). It must still be a DNS label.
-            self.dns_label(&format!("{base}.serviceName"), &set.service_name);
+            // finding says so). It must still be a DNS label, where given:
+            // the field is optional (k/k PR #130233), and a set without one
+            // has pods without a subdomain, hence without DNS names.
+            if !set.service_name.is_empty() {
+                self.dns_label(&format!("{base}.serviceName"), &set.service_name);
+            }
             let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
             let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
             let template = self.template(&format!("{base}.template"), &set.name, &set.template);
@@ -243,6 +247,18 @@ impl Checker<'_, '_> {
                     set.volume_claim_templates.as_deref().unwrap_or_default(),
                 ),
             };
+            if set.app.is_some() && set.service_name.is_empty() {
+                let help = Some(format!(
+                    "members find each other at their pods' DNS names (<pod>.<serviceName>.<namespace>.svc...), which only a set with a serviceName and its headless Service give: add serviceName: {:?} and that Service",
+                    set.name
+                ));
+                self.report(
+                    "invalid-value",
+                    &format!("{base}.app"),
+                    "Required value: an application's set needs a serviceName",
+                    help,
+                );
+            }
             let app = set.app.as_ref().map(|app| self.app(&format!("{base}.app"), app, &spec));
             out.push(StatefulSetConfig { name: set.name.clone(), app, spec });
         }
