@@ -274,3 +274,44 @@ fn a_never_container_starts_when_a_pull_in_progress_ends() {
     assert!(seen.contains(&"Init:ErrImageNeverPull"), "{seen:?}");
     assert_eq!(running(&sim, "app-0"), vec![t("65s")], "{seen:?}");
 }
+
+/// A sidecar (an init container with `restartPolicy: Always`) is started
+/// in its turn and the next init container starts once it has started,
+/// without waiting for its image's start-up, as the kubelet does; a regular
+/// init container runs to completion first. Sidecars need 1.29.
+#[test]
+fn a_sidecar_init_container_lets_the_next_one_start_once_started() {
+    let source = |restart: &str, version: &str| {
+        format!(
+            r#"Scenario(
+        name: "sidecar",
+        seed: 1,
+        duration: "3m",
+        kubernetesVersion: "{version}",
+        cluster: (nodePools: [(name: "worker", count: 1, preloadedImages: ["proxy:1", "migrate:1", "app:1"])]),
+        images: [(name: "proxy:1", startup: "40s"), (name: "migrate:1", startup: "5s"), (name: "app:1", startup: "2s")],
+        statefulsets: [(
+            name: "app",
+            replicas: 1,
+            template: (labels: {{"app": "app"}}, image: "app:1",
+                initContainers: [(name: "proxy", image: "proxy:1"{restart}), (name: "migrate", image: "migrate:1")]),
+        )],
+    )"#
+        )
+    };
+    let ready = |source: &str| {
+        let (sim, _) = run(source);
+        crate::support::Log(&sim).readiness("app-0").into_iter().find(|(_, ready)| *ready).map(|(at, _)| at)
+    };
+    let sidecar = ready(&source(r#", restartPolicy: "Always""#, "1.33")).expect("ready");
+    let regular = ready(&source("", "1.33")).expect("ready");
+    // 5 s of migrate and 2 s of the app, against 40 s more as a regular one.
+    assert_eq!(regular.since(sidecar), SimDuration::from_secs(40), "{sidecar} {regular}");
+    assert!(sidecar < t("40s"), "ready before the sidecar's own start-up would end: {sidecar}");
+    let refused = stsim_scenario::parse_scenario(&source(r#", restartPolicy: "Always""#, "1.28"), "s.ron");
+    let Err(errors) = refused else { panic!("a sidecar accepted on 1.28") };
+    assert!(
+        errors[0].message.contains("sidecar init containers (restartPolicy: Always) are not served"),
+        "{errors:#?}"
+    );
+}

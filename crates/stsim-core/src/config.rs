@@ -1073,6 +1073,11 @@ pub struct PodTemplate {
     /// The `imagePullPolicy` of the containers, where written.
     #[serde(skip_serializing_if = "PullPolicies::is_empty")]
     pub pull_policies: PullPolicies,
+    /// The init containers that are sidecars (`restartPolicy: Always`,
+    /// Kubernetes 1.29+), by index: the next one starts once a sidecar has
+    /// started, not finished, and it runs beside the container.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<usize>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,

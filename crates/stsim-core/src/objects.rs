@@ -501,6 +501,8 @@ pub struct Pod {
     pub pre_stop: Option<SimDuration>,
     /// Images of the init containers, run in order before the container.
     pub init_containers: Vec<String>,
+    /// Which init containers are sidecars (`restartPolicy: Always`), by index.
+    pub sidecars: Vec<usize>,
     /// The `imagePullPolicy` of the container and of each init container,
     /// as the API server defaulted them at creation: an image changed
     /// later keeps its container's policy.

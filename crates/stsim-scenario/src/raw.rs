@@ -1218,6 +1218,11 @@ pub struct InitContainer {
     /// or missing tag, `IfNotPresent` otherwise.
     #[serde(default)]
     pub image_pull_policy: Option<ImagePullPolicy>,
+    /// `Always` makes it a sidecar (Kubernetes 1.29+): it keeps running
+    /// beside the container, and the next init container starts once it
+    /// has started rather than finished.
+    #[serde(default)]
+    pub restart_policy: Option<String>,
 }
 
 /// `imagePullPolicy`: when the kubelet pulls a container's image.

@@ -135,6 +135,40 @@ fn api_server_defaults_apply() {
     assert!(!config.services[0].headless);
 }
 
+/// `resource.PodRequests` with sidecars (init containers with
+/// `restartPolicy: Always`): they add to the containers' sum, and a regular
+/// init container after one runs beside it, so the request is the larger of
+/// (containers + sidecars) and each init container's peak. Here the app
+/// asks 1 CPU, the sidecar 1 and a migration after it 2: the peak is 3, not
+/// the 2 a regular init container of 1 CPU would make.
+#[test]
+fn sidecars_count_beside_the_containers_and_the_init_containers_after_them() {
+    let init = |restart: &str, migrate: &str| {
+        edit(
+            "      containers:\n",
+            &format!(
+                "      initContainers:\n        - name: proxy\n          image: envoy:1\n{restart}          resources: {{requests: {{cpu: \"1\", memory: 256Mi}}}}\n        \
+                 - name: migrate\n          image: migrate:1\n          resources: {{requests: {{cpu: \"{migrate}\"}}}}\n      containers:\n"
+            ),
+        )
+        .replace("cpu: 500m", "cpu: \"1\"")
+    };
+    let requests = |yaml: String| {
+        let config =
+            parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap_or_else(|e| panic!("{e:#?}")).config;
+        let template = &config.statefulsets[0].spec.template;
+        (template.requests.cpu_millis, template.requests.memory_bytes, template.sidecars.clone())
+    };
+    let sidecar = "          restartPolicy: Always\n";
+    // Peak: migrate 2 beside the sidecar 1.
+    assert_eq!(requests(init(sidecar, "2")), (3_000, (1 << 30) + (256 << 20), vec![0]));
+    // Steady: app 1 + sidecar 1 is above migrate 500m beside the sidecar.
+    assert_eq!(requests(init(sidecar, "500m")).0, 2_000);
+    // Without the sidecar: the larger of the app and any one init container.
+    assert_eq!(requests(init("", "2")), (2_000, 1 << 30, vec![]));
+    assert_eq!(requests(init("", "500m")).0, 1_000);
+}
+
 #[test]
 fn requests_default_to_limits_and_sum_over_containers() {
     let yaml = edit(

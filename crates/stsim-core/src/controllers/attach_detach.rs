@@ -244,6 +244,7 @@ mod tests {
                 startup_probe: None,
                 pre_stop: None,
                 init_containers: Vec::new(),
+                sidecars: Vec::new(),
                 pull_policies: Default::default(),
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),

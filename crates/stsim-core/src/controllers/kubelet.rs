@@ -171,7 +171,11 @@ fn change_image(api: &mut Api, id: PodId) {
 
 /// The init containers from `first` on, in order from now: each has its
 /// image checked (and pulled if need be) when the one before it is done,
-/// then runs for its image's `startup` to completion. The first that
+/// then runs for its image's `startup` to completion; a sidecar
+/// (`restartPolicy: Always`) is done once started, and the next one starts
+/// then, as the kubelet's `computeInitContainerActions` starts the next
+/// init container once a restartable one is started (without a startup
+/// probe, its process running). The first that
 /// crashes, cannot be pulled or cannot start without a pull holds the pod
 /// there (`init_due`); one not due yet is taken up when it is
 /// (`init_next`): `None` either way. Otherwise, when they are all done.
@@ -204,7 +208,8 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             // An init container has no readiness probe: it completes. One
             // whose registry refuses it runs from the node's copy.
             ImageBehaviour::Healthy | ImageBehaviour::NeverReady | ImageBehaviour::PullFails => {
-                at = pull.done + startup;
+                let sidecar = api.world().pod(id).sidecars.contains(&index);
+                at = if sidecar { pull.done } else { pull.done + startup };
                 continue;
             }
         };

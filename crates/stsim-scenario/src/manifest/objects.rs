@@ -995,15 +995,6 @@ fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::
     result
 }
 
-/// Sums quantities written as text, with `parse` and `show`; `None` if one does not parse.
-fn sum(texts: &[String], parse: fn(&str) -> Result<u64, String>, show: fn(u64) -> String) -> Option<String> {
-    let mut total = 0u64;
-    for text in texts {
-        total = total.checked_add(parse(text).ok()?)?;
-    }
-    Some(show(total))
-}
-
 type Read = Option<(String, crate::locate::Place, String)>;
 
 /// `resources.requests` or `resources.limits`: the list, and its cpu and memory.
@@ -1071,6 +1062,45 @@ fn container_requests(
     }
     resources.finish(cx);
     (cpu.map(|c| c.0), memory.map(|m| m.0))
+}
+
+/// One resource of a pod's request, as the scheduler counts it
+/// (`resource.PodRequests`, k8s.io/component-helpers): the containers' sum
+/// plus the sidecars' (init containers with `restartPolicy: Always`, which
+/// keep running), or, if larger, the init containers' peak: each regular
+/// one beside the sidecars started before it, each sidecar beside those
+/// and itself. A value that does not parse is returned as written, for the
+/// validator to refuse; one that alone is the whole request, as written.
+fn pod_request(
+    containers: &[String],
+    inits: &[(Option<String>, bool)],
+    parse: fn(&str) -> Result<u64, String>,
+    show: fn(u64) -> String,
+) -> Option<String> {
+    let written: Vec<&String> =
+        containers.iter().chain(inits.iter().filter_map(|(request, _)| request.as_ref())).collect();
+    if let Some(bad) = written.iter().find(|v| parse(v).is_err()) {
+        return Some((*bad).clone());
+    }
+    let value = |text: &str| parse(text).unwrap_or(0);
+    let mut steady = containers.iter().map(|c| value(c)).fold(0u64, u64::saturating_add);
+    let (mut sidecars, mut peak) = (0u64, 0u64);
+    for (request, sidecar) in inits {
+        let own = request.as_deref().map_or(0, value);
+        if *sidecar {
+            sidecars = sidecars.saturating_add(own);
+            steady = steady.saturating_add(own);
+            peak = peak.max(sidecars);
+        } else {
+            peak = peak.max(own.saturating_add(sidecars));
+        }
+    }
+    let total = steady.max(peak);
+    let first = written.first()?;
+    if written.len() == 1 {
+        return Some((*first).clone());
+    }
+    Some(written.iter().find(|v| value(v) == total).map_or_else(|| show(total), |v| (*v).clone()))
 }
 
 pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemplate> {
@@ -1144,9 +1174,9 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
         }
         _ => cx.invalid(spec.place, &format!("{p}.containers"), "Required value", None),
     }
-    // The pod's request is the larger of its containers' sum and any one init
-    // container's (resource.PodRequests); init containers run one at a time.
+    // The pod's request: see `pod_request` (resource.PodRequests).
     let mut init_containers = Vec::new();
+    let (mut init_cpus, mut init_memories) = (Vec::new(), Vec::new());
     if let Some(list) = spec.take("initContainers").and_then(|c| cx.list(c, &format!("{p}.initContainers"))) {
         for (i, node) in list.iter().enumerate() {
             let path = format!("{p}.initContainers[{i}]");
@@ -1163,46 +1193,32 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
             });
             let image_pull_policy =
                 container.take("imagePullPolicy").and_then(|node| pull_policy(cx, node, &path));
+            let restart_policy = container.take("restartPolicy").and_then(|n| {
+                cx.at(format!("{raw_init}.restartPolicy"), n.place, &format!("{path}.restartPolicy"));
+                cx.string(n, &format!("{path}.restartPolicy"))
+            });
+            let sidecar = restart_policy.as_deref() == Some("Always");
             match (name, image) {
-                (Some(name), Some(image)) => {
-                    init_containers.push(raw::InitContainer { name, image, image_pull_policy })
-                }
+                (Some(name), Some(image)) => init_containers.push(raw::InitContainer {
+                    name,
+                    image,
+                    image_pull_policy,
+                    restart_policy,
+                }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
                 (_, None) => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
             }
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
-            // An init container asking for more than all the containers together sets the request.
-            let larger = |one: &str, all: &[String], parse: fn(&str) -> Result<u64, String>| {
-                let total: Option<u64> = all.iter().map(|t| parse(t).ok()).sum();
-                parse(one).is_ok_and(|one| total.is_some_and(|total| one > total))
-            };
-            if let Some(cpu) = cpu.filter(|c| larger(c, &cpus, crate::parse_cpu)) {
-                cpus = vec![cpu];
-            }
-            if let Some(memory) = memory.filter(|m| larger(m, &memories, crate::parse_quantity)) {
-                memories = vec![memory];
-            }
+            init_cpus.push((cpu, sidecar));
+            init_memories.push((memory, sidecar));
             container.finish(cx);
         }
     }
-    let resources = if cpus.is_empty() && memories.is_empty() {
-        None
-    } else {
-        let cpu = match cpus.len() {
-            0 => None,
-            1 => cpus.first().cloned(),
-            _ => sum(&cpus, crate::parse_cpu, |m| format!("{m}m")).or_else(|| cpus.first().cloned()),
-        };
-        let memory = match memories.len() {
-            0 => None,
-            1 => memories.first().cloned(),
-            _ => {
-                sum(&memories, crate::parse_quantity, |b| b.to_string()).or_else(|| memories.first().cloned())
-            }
-        };
-        Some(raw::Resources { requests: Some(raw::ResourceList { cpu, memory }) })
-    };
+    let cpu = pod_request(&cpus, &init_cpus, crate::parse_cpu, |m| format!("{m}m"));
+    let memory = pod_request(&memories, &init_memories, crate::parse_quantity, |b| b.to_string());
+    let resources = (cpu.is_some() || memory.is_some())
+        .then_some(raw::Resources { requests: Some(raw::ResourceList { cpu, memory }) });
     let termination = int_field(
         cx,
         &mut spec,

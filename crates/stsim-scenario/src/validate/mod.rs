@@ -588,6 +588,7 @@ impl Checker<'_, '_> {
             kubernetes,
             &features,
         );
+        self.sidecars_for_release(raw_statefulsets, kubernetes);
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),

@@ -84,6 +84,7 @@ impl Checker<'_, '_> {
         let startup_probe =
             template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
         let mut init_names = Vec::new();
+        let mut sidecars = Vec::new();
         let init_containers: Vec<String> = template
             .init_containers
             .iter()
@@ -93,6 +94,19 @@ impl Checker<'_, '_> {
                 let path = format!("{base}.initContainers[{i}]");
                 self.dns_label(&format!("{path}.name"), &c.name);
                 init_names.push((format!("{path}.name"), c.name.as_str()));
+                match c.restart_policy.as_deref() {
+                    None => {}
+                    Some("Always") => sidecars.push(i),
+                    Some(other) => self.report(
+                        "invalid-value",
+                        &format!("{path}.restartPolicy"),
+                        format!("Unsupported value: {other:?}: supported values: \"Always\""),
+                        Some(
+                            "only `Always` may be set on an init container: it makes it a sidecar"
+                                .to_string(),
+                        ),
+                    ),
+                }
                 if c.image.is_empty() {
                     self.report(
                         "invalid-value",
@@ -154,6 +168,7 @@ impl Checker<'_, '_> {
             startup_probe,
             pre_stop,
             init_containers,
+            sidecars,
             pull_policies,
             termination_grace_period: seconds(grace),
             node_selector: self
