@@ -554,6 +554,7 @@ fn minus_n_places_manifests_as_kubectl_apply_does() {
     let split = stsim(&["check", &named]);
     assert_eq!(split.status, ExitStatus::Error);
     assert!(split.stderr.contains("\"db\" is a second namespace"), "{}", split.stderr);
+    assert_eq!(stsim(&["check", &named, "-n", "db"]).status, ExitStatus::Success);
     let scenario = repo_root().join("scenarios/rolling-update.ron").display().to_string();
     let on_ron = stsim(&["run", &scenario, "-n", "shop"]);
     assert_eq!(on_ron.status, ExitStatus::Error);

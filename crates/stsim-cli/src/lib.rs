@@ -311,6 +311,10 @@ Exit status: 0 when every file is valid, 2 when one is not (errors name file:lin
         /// Check against the large limits (see Limits in docs/scenario-format.md).
         #[arg(long)]
         allow_large: bool,
+        /// The namespace of the manifests, as `kubectl apply -n` takes it
+        /// (see `stsim run --help`).
+        #[arg(short = 'n', long, value_name = "NAMESPACE")]
+        namespace: Option<String>,
     },
     /// Run scenarios and check their expectations, like a test suite.
     #[command(
@@ -638,7 +642,10 @@ pub fn run_full(
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
         }
         Command::Merge { files, output } => merge_command(&files, &output, out, err),
-        Command::Check { files, allow_large } => check_command(&files, Limits::new(allow_large), out, err),
+        Command::Check { files, allow_large, namespace } => {
+            let applied = input::Applied { story: "default", namespace: namespace.as_deref() };
+            check_command(&files, applied, Limits::new(allow_large), out, err)
+        }
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
         }
@@ -1204,15 +1211,14 @@ fn explain_command(
 
 fn check_command(
     files: &[String],
+    applied: input::Applied<'_>,
     limits: Limits,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let mut errors = String::new();
     for name in files {
-        match input::load(name, input::Applied::DEFAULT, &limits)
-            .map(|(source, loaded)| (source.label, loaded))
-        {
+        match input::load(name, applied, &limits).map(|(source, loaded)| (source.label, loaded)) {
             Ok((file, loaded)) => {
                 if let Some(warning) = &loaded.warning {
                     let _ = err.write_all(input::escape(warning).as_bytes());

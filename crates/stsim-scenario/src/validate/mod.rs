@@ -218,6 +218,9 @@ struct Checker<'s, 'l> {
     /// The nodes a run can have, for pod templates' `nodeName`; known once
     /// the cluster is read.
     node_names: Option<timeline::NodeNames>,
+    /// The paths of the sidecar init containers' `restartPolicy` in every
+    /// pod template read, checked against the release once it is known.
+    sidecar_paths: Vec<String>,
 }
 
 impl<'s, 'l> Checker<'s, 'l> {
@@ -231,6 +234,7 @@ impl<'s, 'l> Checker<'s, 'l> {
             limits,
             custom_kinds: Vec::new(),
             node_names: None,
+            sidecar_paths: Vec::new(),
         }
     }
 }
@@ -588,7 +592,7 @@ impl Checker<'_, '_> {
             kubernetes,
             &features,
         );
-        self.sidecars_for_release(raw_statefulsets, kubernetes);
+        self.sidecars_for_release(kubernetes);
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),

@@ -96,7 +96,10 @@ impl Checker<'_, '_> {
                 init_names.push((format!("{path}.name"), c.name.as_str()));
                 match c.restart_policy.as_deref() {
                     None => {}
-                    Some("Always") => sidecars.push(i),
+                    Some("Always") => {
+                        sidecars.push(i);
+                        self.sidecar_paths.push(format!("{path}.restartPolicy"));
+                    }
                     Some(other) => self.report(
                         "invalid-value",
                         &format!("{path}.restartPolicy"),

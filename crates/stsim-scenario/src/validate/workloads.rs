@@ -114,27 +114,19 @@ impl Checker<'_, '_> {
     /// drops the field (1.28, its gate off) or does not know it, and the
     /// container would have to exit before the next one starts, which a
     /// sidecar never does: refused rather than run as something else.
-    pub(super) fn sidecars_for_release(
-        &mut self,
-        sets: &[raw::StatefulSet],
-        release: stsim_core::features::Version,
-    ) {
+    pub(super) fn sidecars_for_release(&mut self, release: stsim_core::features::Version) {
         if release.minor >= 29 {
             return;
         }
-        for (i, set) in sets.iter().enumerate() {
-            for (j, init) in set.template.init_containers.iter().flatten().enumerate() {
-                if init.restart_policy.as_deref() == Some("Always") {
-                    let message = "Forbidden: sidecar init containers (restartPolicy: Always) are not served by this release";
-                    let help = format!(
-                        "Kubernetes {release} drops the field or does not know it, so the container would have to \
-                         exit before the next one starts, and a sidecar never does; sidecars are on by default from \
-                         1.29 (SidecarContainers): set kubernetesVersion to 1.29 or later"
-                    );
-                    let path = format!("statefulsets[{i}].template.initContainers[{j}].restartPolicy");
-                    self.report("invalid-value", &path, message, Some(help));
-                }
-            }
+        for path in std::mem::take(&mut self.sidecar_paths) {
+            let message =
+                "Forbidden: sidecar init containers (restartPolicy: Always) are not served by this release";
+            let help = format!(
+                "Kubernetes {release} drops the field or does not know it, so the container would have to \
+                 exit before the next one starts, and a sidecar never does; sidecars are on by default from \
+                 1.29 (SidecarContainers): set kubernetesVersion to 1.29 or later"
+            );
+            self.report("invalid-value", &path, message, Some(help));
         }
     }
 
