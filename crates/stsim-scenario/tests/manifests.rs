@@ -1284,3 +1284,23 @@ fn a_statefulset_without_a_service_name_is_accepted_unless_it_runs_an_applicatio
         "{errors:#?}"
     );
 }
+
+/// A namespace's name is a DNS label wherever it is written, and the error
+/// points at it: a Namespace object's name, an object's metadata.namespace.
+#[test]
+fn a_namespace_that_is_not_a_dns_label_is_refused_where_it_is_written() {
+    let namespace = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Bad_NS\n---\n{REDIS}");
+    refused(&namespace, "invalid-value", "The Namespace \"Bad_NS\" is invalid: metadata.name", "Bad_NS");
+    let named = edit("  name: redis-svc\n", "  name: redis-svc\n  namespace: Bad_NS\n").replacen(
+        "  name: redis\n",
+        "  name: redis\n  namespace: Bad_NS\n",
+        1,
+    );
+    let errors = errors(&named);
+    assert!(errors.iter().all(|e| e.file == "redis.yaml"), "{errors:#?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("Invalid value: \"Bad_NS\"")
+            && (e.line, e.column) == position(&named, "Bad_NS")),
+        "{errors:#?}"
+    );
+}

@@ -145,6 +145,11 @@ fn namespace_seen(cx: &mut Cx<'_>, name: &str, place: crate::locate::Place, path
         }
         Some(_) => {}
         None => {
+            // Written: the scenario's `namespace` came from here, for the
+            // validator's messages about it.
+            if !path.is_empty() {
+                cx.at("namespace".to_string(), place, path);
+            }
             let loc =
                 Loc { file: cx.file.to_string(), place, object: cx.object.clone(), path: path.to_string() };
             cx.collected.namespace = Some((name.to_string(), loc));
@@ -184,6 +189,11 @@ pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         if let Some(name) = meta.take("name")
             && let Some(text) = cx.string(name, "metadata.name")
         {
+            // A namespace's name is a DNS label, as the API server checks it.
+            if text.len() > 63 || !crate::validate::is_dns_label(&text) {
+                let message = format!("Invalid value: {text:?}: {}", crate::validate::DNS_LABEL_MESSAGE);
+                cx.invalid(name.place, "metadata.name", message, None);
+            }
             let loc = cx.loc(name.place, "metadata.name");
             cx.collected.namespaces_made.push((text, loc));
         }

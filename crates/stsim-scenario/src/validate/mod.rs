@@ -48,7 +48,7 @@ const DURATION_HELP: &str = "a duration is whole numbers with units d, h, m, s o
 const MEMORY_HELP: &str =
     "memory and storage are bytes with an optional suffix, like \"512Mi\", \"10Gi\" or \"1G\"";
 const CPU_HELP: &str = "CPU is in cores, like \"2\" or \"0.5\", or in millicores, like \"500m\"";
-const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', \
+pub(crate) const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', \
      and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
@@ -121,7 +121,7 @@ pub(crate) fn validate(
     }
 }
 
-fn is_dns_label(name: &str) -> bool {
+pub(crate) fn is_dns_label(name: &str) -> bool {
     let bytes = name.as_bytes();
     let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     !bytes.is_empty()
