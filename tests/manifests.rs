@@ -590,3 +590,24 @@ fn an_empty_storage_class_name_binds_only_a_volume_without_one() {
     assert!(with_volume.stdout.contains("pvc/data-d-0 Bound to disk-a"), "{}", with_volume.stdout);
     assert!(with_volume.stdout.contains("became Ready"), "{}", with_volume.stdout);
 }
+
+/// A sidecar survives `stsim export` and `run -f`: the init container is
+/// written with `restartPolicy: Always` and read back as a sidecar.
+#[test]
+fn a_sidecar_survives_export_and_back() {
+    let source = r#"Scenario(
+        name: "sidecar",
+        seed: 1,
+        services: [(name: "web", selector: {"app": "web"})],
+        statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+            template: (labels: {"app": "web"}, image: "nginx:1.25",
+                initContainers: [(name: "proxy", image: "envoy:1", restartPolicy: "Always"), (name: "migrate", image: "migrate:1")]))],
+    )"#;
+    let path = temp("sidecar.ron", source);
+    let exported = stsim(&["export", &path]);
+    assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
+    assert_eq!(exported.stdout.matches("restartPolicy: Always").count(), 1, "{}", exported.stdout);
+    let back =
+        stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start").unwrap();
+    assert_eq!(back.config.statefulsets[0].spec.template.sidecars, [0]);
+}

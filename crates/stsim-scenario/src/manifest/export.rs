@@ -316,6 +316,9 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
                 if let Some(policy) = template.pull_policies.init.get(&i) {
                     init["imagePullPolicy"] = policy.as_str().into();
                 }
+                if template.sidecars.contains(&i) {
+                    init["restartPolicy"] = "Always".into();
+                }
                 init
             })
             .collect();
