@@ -155,7 +155,28 @@ pub fn parse_scenario_within(
     let layered =
         manifest::Layered { base: Some(&locator), spans: &collected.spans, fallback_file: file.to_string() };
     let config = validate::validate(&scenario, &layered, file, limits)?;
+    dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
+}
+
+/// What the release's API server drops from the objects as it stores them,
+/// said rather than left silent: a rollout's `maxUnavailable` without
+/// `MaxUnavailableStatefulSet` (`dropStatefulSetDisabledFields` in
+/// pkg/registry/apps/statefulset/strategy.go).
+fn dropped_by_release(config: &Config, collected: &mut manifest::Collected) {
+    if config.features.max_unavailable_statefulset {
+        return;
+    }
+    for set in &config.statefulsets {
+        if let stsim_core::config::UpdateStrategy::RollingUpdate { max_unavailable: Some(max), .. } =
+            set.spec.update_strategy
+        {
+            collected.notes.push(format!(
+                "StatefulSet {:?}: Kubernetes {} drops updateStrategy.rollingUpdate.maxUnavailable ({max}) as it stores the set (MaxUnavailableStatefulSet is off there), so a rollout replaces one pod at a time; the gate is on by default in 1.35.0 to 1.35.3 and from 1.37",
+                set.name, config.kubernetes
+            ));
+        }
+    }
 }
 
 /// Appends what the manifests hold to the scenario's own objects.
@@ -304,6 +325,7 @@ pub fn parse_manifests_within(
     }
     let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
     let config = validate::validate(&scenario, &layered, &first, limits)?;
+    dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
 }
 

@@ -1304,3 +1304,27 @@ fn a_namespace_that_is_not_a_dns_label_is_refused_where_it_is_written() {
         "{errors:#?}"
     );
 }
+
+/// A release whose `MaxUnavailableStatefulSet` is off drops a rollout's
+/// `maxUnavailable` as it stores the set: said in the warning, not silent.
+/// A release with the gate on keeps it, and says nothing.
+#[test]
+fn a_dropped_max_unavailable_is_told() {
+    let yaml = edit(
+        "  replicas: 3\n",
+        "  replicas: 3\n  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 2\n",
+    );
+    let warning =
+        parse_manifests(&[("r.yaml".into(), yaml.clone())], "start").unwrap().warning.unwrap_or_default();
+    assert!(
+        warning.contains(
+            "StatefulSet \"redis\": Kubernetes 1.36.0 drops updateStrategy.rollingUpdate.maxUnavailable (2)"
+        ),
+        "{warning}"
+    );
+    let scenario =
+        "Scenario(\n    name: \"r\",\n    kubernetesVersion: \"1.37\",\n    manifests: [\"redis.yaml\"],\n)";
+    let mut read = |_: &str| Ok(("redis.yaml".to_string(), yaml.clone()));
+    let loaded = parse_scenario_with(scenario, "x.ron", &mut read).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(loaded.warning, None);
+}
