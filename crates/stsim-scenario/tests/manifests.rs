@@ -598,6 +598,19 @@ fn cluster_scoped_objects_and_namespace_objects_place_nothing() {
     let warning = loaded.warning.unwrap_or_default();
     assert!(warning.contains("r.yaml:5:14: StorageClass \"gp3\" metadata.namespace"), "{warning}");
     assert!(warning.contains("Namespace \"db\" (r.yaml:11) holds none of the objects"), "{warning}");
+    assert!(warning.contains("pass `-n db`"), "{warning}");
+    // Objects that name their namespace are not moved by -n: no such advice.
+    let named = edit("  name: redis-svc\n", "  name: redis-svc\n  namespace: shop\n").replacen(
+        "  name: redis\n",
+        "  name: redis\n  namespace: shop\n",
+        1,
+    );
+    let yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n---\n{named}");
+    let warning = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().warning.unwrap_or_default();
+    assert!(
+        warning.contains("they are in \"shop\" (they name theirs)") && !warning.contains("-n db"),
+        "{warning}"
+    );
 }
 
 /// A volume reserved for a claim of another namespace binds none of the

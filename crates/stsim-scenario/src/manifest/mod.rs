@@ -230,10 +230,20 @@ fn claim_refs_and_namespaces(collected: &mut Collected) {
             });
         }
     }
+    // Objects that named none went in the apply namespace; ones that
+    // named theirs are where they said.
+    let implicit = collected.namespace.as_ref().map(|(_, first)| first.path.is_empty());
     for (namespace, loc) in &collected.namespaces_made {
-        if *namespace != simulated && collected.namespace.is_some() {
+        let why = match implicit {
+            Some(true) => format!(
+                "they name none, so kubectl apply puts them in the namespace -n names, or the current context's: pass `-n {namespace}`"
+            ),
+            Some(false) => "they name theirs".to_string(),
+            None => continue,
+        };
+        if *namespace != simulated {
             collected.notes.push(format!(
-                "Namespace {namespace:?} ({}:{}) holds none of the objects: they are in {simulated:?} (kubectl apply puts an object without metadata.namespace in the namespace -n names, or the current context's; pass `-n {namespace}`)",
+                "Namespace {namespace:?} ({}:{}) holds none of the objects: they are in {simulated:?} ({why})",
                 loc.file, loc.place.line
             ));
         }
