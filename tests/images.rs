@@ -315,3 +315,29 @@ fn a_sidecar_init_container_lets_the_next_one_start_once_started() {
         "{errors:#?}"
     );
 }
+
+/// The release's refusal of a sidecar holds for a bare pod a timeline
+/// creates, not only for a StatefulSet's template.
+#[test]
+fn a_bare_pod_with_a_sidecar_is_refused_before_1_29() {
+    let source = |version: &str| {
+        format!(
+            r#"Scenario(
+        name: "bare",
+        kubernetesVersion: "{version}",
+        timeline: [(at: "1s", do: CreatePod(name: "tool", template: (labels: {{"app": "tool"}}, image: "app:1",
+            initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always")])))],
+    )"#
+        )
+    };
+    let Err(errors) = stsim_scenario::parse_scenario(&source("1.28"), "s.ron") else {
+        panic!("a sidecar accepted on 1.28")
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("sidecar init containers (restartPolicy: Always) are not served")),
+        "{errors:#?}"
+    );
+    stsim_scenario::parse_scenario(&source("1.29"), "s.ron").unwrap_or_else(|e| panic!("{e:#?}"));
+}

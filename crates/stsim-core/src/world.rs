@@ -1186,12 +1186,12 @@ impl World {
         }
     }
 
-    /// Live claims whose references name `owner`, in id order.
     /// Whether any live claim has an owner reference (under the default
     /// retention policy none ever does).
     pub fn any_claim_owned(&self) -> bool {
         !self.claims_by_owner.is_empty()
     }
+    /// Live claims whose references name `owner`, in id order.
     pub fn claims_owned_by(&self, owner: Owner) -> impl Iterator<Item = PvcId> + '_ {
         self.claims_by_owner.get(&owner).into_iter().flatten().copied()
     }

@@ -1304,6 +1304,9 @@ fn a_statefulset_without_a_service_name_is_accepted_unless_it_runs_an_applicatio
 fn a_namespace_that_is_not_a_dns_label_is_refused_where_it_is_written() {
     let namespace = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Bad_NS\n---\n{REDIS}");
     refused(&namespace, "invalid-value", "The Namespace \"Bad_NS\" is invalid: metadata.name", "Bad_NS");
+    let long = "n".repeat(64);
+    let namespace = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {long}\n---\n{REDIS}");
+    refused(&namespace, "invalid-value", "must be no more than 63 characters", &long);
     let named = edit("  name: redis-svc\n", "  name: redis-svc\n  namespace: Bad_NS\n").replacen(
         "  name: redis\n",
         "  name: redis\n  namespace: Bad_NS\n",

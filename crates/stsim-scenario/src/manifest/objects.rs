@@ -190,7 +190,10 @@ pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             && let Some(text) = cx.string(name, "metadata.name")
         {
             // A namespace's name is a DNS label, as the API server checks it.
-            if text.len() > 63 || !crate::validate::is_dns_label(&text) {
+            if text.chars().count() > 63 {
+                let message = format!("Invalid value: {text:?}: must be no more than 63 characters");
+                cx.invalid(name.place, "metadata.name", message, None);
+            } else if !crate::validate::is_dns_label(&text) {
                 let message = format!("Invalid value: {text:?}: {}", crate::validate::DNS_LABEL_MESSAGE);
                 cx.invalid(name.place, "metadata.name", message, None);
             }

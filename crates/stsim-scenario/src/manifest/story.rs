@@ -146,9 +146,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
         classes.push(gp3(name, true));
     }
-    // The timeline, aimed at the first StatefulSet (its first pod's node crashes) and the first node (drained)
-    // (pools name their nodes `<pool>-1`, `<pool>-2`, ...).
-    // The first node: its own name (a Node object's), else `<pool>-1`.
+    // The timeline acts on the first StatefulSet: a crash hits its first
+    // pod's node, a drain the first node, which is its own name (a Node
+    // object's), else `<pool>-1` (pools name their nodes `<pool>-1`, ...).
     let node = match node_pools.first() {
         Some(pool) => match pool.names.as_ref().and_then(|n| n.first()) {
             Some(name) => name.clone(),
