@@ -158,7 +158,12 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
         .trace
         .records
         .iter()
-        .filter(|r| matches!(r.event, Event::PodStatus { status: "Error", .. }))
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Error"), .. }
+            )
+        })
         .map(|r| r.at.to_string())
         .collect();
     assert_eq!(errors, ["1m22s", "1m52s", "2m32s", "3m32s"]);
@@ -179,7 +184,12 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
         .trace
         .records
         .iter()
-        .filter(|r| matches!(r.event, Event::PodStatus { status: "Error", .. }))
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Error"), .. }
+            )
+        })
         .take(3)
         .map(|r| r.at.to_string())
         .collect();
@@ -205,17 +215,34 @@ fn a_pre_stop_hook_delays_termination_within_the_grace_period() {
 #[test]
 fn init_containers_run_before_the_container_and_again_after_a_reboot() {
     let (sim, _) = crate::support::run_file("init-containers-delay-start");
-    let running: Vec<String> = sim
+    let statuses: Vec<String> = sim
         .trace
         .records
         .iter()
-        .filter(|r| {
-            matches!(r.event, Event::PodStatus { pod, status: "Running", .. } if sim.world.pod(pod).name == "db-0")
+        .filter_map(|r| match r.event {
+            Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == "db-0" => {
+                Some(format!("{} {status}", r.at))
+            }
+            _ => None,
         })
-        .map(|r| r.at.to_string())
         .collect();
-    // 2 s + 5 s + 2 s + 20 s of init, then the 2 s pull; after the reboot at 4m, the same again.
-    assert_eq!(running, ["31s", "4m31s"]);
+    // kubectl's STATUS: `Init:<done>/<all>` from the kubelet's first status,
+    // `PodInitializing` while the container's image is pulled. 2 s + 5 s
+    // (migrate), 2 s + 20 s (restore), then the 2 s pull; after the reboot
+    // at 4m, the new sandbox runs them all again.
+    assert_eq!(
+        statuses,
+        [
+            "0s Init:0/2",
+            "7s Init:1/2",
+            "29s PodInitializing",
+            "31s Running",
+            "4m Init:0/2",
+            "4m7s Init:1/2",
+            "4m29s PodInitializing",
+            "4m31s Running"
+        ]
+    );
     // Without them, the container runs after its pull alone.
     let plain = crate::support::scenario_file("init-containers-delay-start").replace(
         r#",
@@ -223,8 +250,12 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
         "",
     );
     let (sim, _) = crate::support::run(&plain);
-    let first =
-        sim.trace.records.iter().find(|r| matches!(r.event, Event::PodStatus { status: "Running", .. }));
+    let first = sim.trace.records.iter().find(|r| {
+        matches!(
+            r.event,
+            Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
+        )
+    });
     assert_eq!(first.map(|r| r.at), Some(t("2s")));
 }
 
@@ -239,35 +270,43 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
 #[test]
 fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_starts() {
     let (sim, _) = crate::support::run_file("init-container-crash-loop");
-    let statuses = |sim: &stsim_core::Simulation, name: &str| -> Vec<(String, &'static str)> {
+    let statuses = |sim: &stsim_core::Simulation, name: &str| -> Vec<(String, String)> {
         sim.trace
             .records
             .iter()
             .filter_map(|r| match r.event {
                 Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == name => {
-                    Some((r.at.to_string(), status))
+                    Some((r.at.to_string(), status.to_string()))
                 }
                 _ => None,
             })
             .collect()
     };
-    let web: Vec<(String, &str)> =
+    let web: Vec<(String, String)> =
         statuses(&sim, "web-0").into_iter().filter(|(_, s)| *s == "Init:Error").collect();
     // 2 s + 5 s (migrate), 2 s + 4 s (check), then back-offs of 10, 20, 40, 80 s, each plus 4 s of running.
     let exits: Vec<&str> = web.iter().map(|(at, _)| at.as_str()).collect();
     assert_eq!(exits, ["13s", "27s", "51s", "1m35s", "2m59s"]);
-    assert!(statuses(&sim, "web-0").iter().all(|(_, s)| !matches!(*s, "Running" | "CrashLoopBackOff")));
+    assert!(
+        statuses(&sim, "web-0").iter().all(|(_, s)| !matches!(s.as_str(), "Running" | "CrashLoopBackOff"))
+    );
     let web0 = sim.world.live_pods().find(|p| p.name == "web-0").expect("web-0");
     assert!(web0.runtime.started_at.is_none() && !web0.status.ready, "the app container never started");
     assert_eq!(web0.display_status(), "Init:CrashLoopBackOff");
     assert!(sim.world.live_pods().all(|p| p.name != "web-1"), "OrderedReady waits");
-    let cache: Vec<(String, &str)> =
+    let cache: Vec<(String, String)> =
         statuses(&sim, "cache-0").into_iter().filter(|(_, s)| s.starts_with("Init:")).collect();
     // Its pull waits for web-0's pull of migrate:1 on the same node (one
     // pull at a time, `serializeImagePulls`), then fails after 2 s.
-    assert_eq!(cache[0], ("4s".to_string(), "Init:ErrImagePull"));
-    assert_eq!(cache[1], ("4s".to_string(), "Init:ImagePullBackOff"));
-    assert_eq!(cache[2], ("16s".to_string(), "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
+    let cache: Vec<(&str, &str)> = cache.iter().map(|(at, s)| (at.as_str(), s.as_str())).collect();
+    assert_eq!(cache[0], ("0s", "Init:0/1"));
+    assert_eq!(cache[1], ("4s", "Init:ErrImagePull"));
+    assert_eq!(cache[2], ("4s", "Init:ImagePullBackOff"));
+    assert_eq!(cache[3], ("16s", "Init:ErrImagePull"), "10 s back-off, then a 2 s pull");
+    // web-0's first init container completes; its second crashes.
+    let progress: Vec<(String, String)> =
+        statuses(&sim, "web-0").into_iter().filter(|(_, s)| s.contains('/')).collect();
+    assert_eq!(progress, [("0s".into(), "Init:0/2".into()), ("7s".into(), "Init:1/2".into())]);
 
     // A rollout that waits on web-0 is stuck, and the finding names the init container.
     let rollout = crate::support::scenario_file("init-container-crash-loop")

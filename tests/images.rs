@@ -29,12 +29,14 @@ fn scenario(nodes: u32, pool: &str, replicas: u32, template: &str, images: &str,
 }
 
 /// The statuses (`kubectl get pods` STATUS) the named pod reported, with when.
-fn statuses(sim: &Simulation, name: &str) -> Vec<(SimTime, &'static str)> {
+fn statuses(sim: &Simulation, name: &str) -> Vec<(SimTime, String)> {
     sim.trace
         .records
         .iter()
         .filter_map(|r| match r.event {
-            Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == name => Some((r.at, status)),
+            Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == name => {
+                Some((r.at, status.to_string()))
+            }
             _ => None,
         })
         .collect()
@@ -155,7 +157,8 @@ fn always_asks_the_registry_and_if_not_present_does_not() {
         let pool = format!(r#", preloadedImages: ["{preloaded}"]"#);
         let template = format!(r#", image: "gone:1", imagePullPolicy: {policy}"#);
         let (sim, _) = run(&scenario(1, &pool, 1, &template, gone, ""));
-        let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+        let all = statuses(&sim, "app-0");
+        let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(seen.contains(&"Running"), runs, "{preloaded} {policy}: {seen:?}");
         assert_eq!(seen.contains(&"ErrImagePull"), !runs, "{preloaded} {policy}: {seen:?}");
     }
@@ -168,7 +171,8 @@ fn always_asks_the_registry_and_if_not_present_does_not() {
 fn never_starts_only_from_an_image_the_node_has() {
     let template = r#", image: "db:1", imagePullPolicy: Never"#;
     let (sim, report) = run(&scenario(1, "", 1, template, SLOW, ""));
-    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    let all = statuses(&sim, "app-0");
+    let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
     assert_eq!(seen.last(), Some(&"ErrImageNeverPull"), "{seen:?}");
     let stuck = report.findings.iter().find(|f| f.id == "image-not-on-node").expect("a finding says why");
     assert_eq!(
@@ -194,7 +198,8 @@ fn never_starts_only_from_an_image_the_node_has() {
     )],
 )"#;
     let (sim, _) = run(source);
-    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    let all = statuses(&sim, "app-0");
+    let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
     assert!(seen.contains(&"ErrImageNeverPull"), "{seen:?}");
     assert_eq!(running(&sim, "app-0"), vec![t("62s")], "it starts from the image the pull brought");
 }
@@ -209,7 +214,8 @@ fn an_init_container_that_may_not_pull_holds_the_pod() {
     let images =
         r#"(name: "db:1", pull: "60s", startup: "1s"), (name: "seed:1", pull: "30s", startup: "5s")"#;
     let (sim, _) = run(&scenario(1, "", 1, template, images, ""));
-    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    let all = statuses(&sim, "app-0");
+    let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
     assert_eq!(seen.last(), Some(&"Init:ErrImageNeverPull"), "{seen:?}");
     assert!(running(&sim, "app-0").is_empty());
 
@@ -234,7 +240,8 @@ fn a_templates_policy_is_defaulted_when_stored_and_kept_when_its_image_changes()
     assert!(starts[1] > t("1m"), "the new revision runs from the node's copy: {starts:?}");
 
     let (sim, _) = run(&scenario(1, pool, 1, r#", image: "db:latest""#, images, ""));
-    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    let all = statuses(&sim, "app-0");
+    let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
     assert!(seen.contains(&"ErrImagePull") && !seen.contains(&"Running"), "{seen:?}");
 }
 
@@ -259,7 +266,8 @@ fn a_never_container_starts_when_a_pull_in_progress_ends() {
 )"#;
     let (sim, _) = run(source);
     assert_eq!(running(&sim, "puller-0"), vec![t("60s")]);
-    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    let all = statuses(&sim, "app-0");
+    let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
     assert!(seen.contains(&"ErrImageNeverPull"), "checked at 30 s, before the pull is done: {seen:?}");
     assert_eq!(running(&sim, "app-0"), vec![t("62s")], "{seen:?}");
 
@@ -270,7 +278,8 @@ fn a_never_container_starts_when_a_pull_in_progress_ends() {
         r#"image: "tool:1", initContainers: [(name: "seed", image: "db:1", imagePullPolicy: Never)])"#,
     );
     let (sim, _) = run(&init);
-    let seen: Vec<&str> = statuses(&sim, "app-0").into_iter().map(|(_, s)| s).collect();
+    let all = statuses(&sim, "app-0");
+    let seen: Vec<&str> = all.iter().map(|(_, s)| s.as_str()).collect();
     assert!(seen.contains(&"Init:ErrImageNeverPull"), "{seen:?}");
     assert_eq!(running(&sim, "app-0"), vec![t("65s")], "{seen:?}");
 }
@@ -305,6 +314,11 @@ fn a_sidecar_init_container_lets_the_next_one_start_once_started() {
     };
     let sidecar = ready(&source(r#", restartPolicy: "Always""#, "1.33")).expect("ready");
     let regular = ready(&source("", "1.33")).expect("ready");
+    // kubectl counts a started sidecar as done: `Init:1/2` once it starts,
+    // not 40 s later.
+    let (sim, _) = run(&source(r#", restartPolicy: "Always""#, "1.33"));
+    let seen: Vec<String> = statuses(&sim, "app-0").into_iter().map(|(at, s)| format!("{at} {s}")).collect();
+    assert_eq!(seen, ["0s Init:0/2", "2s Init:1/2", "9s PodInitializing", "11s Running"]);
     // 5 s of migrate and 2 s of the app, against 40 s more as a regular one.
     assert_eq!(regular.since(sidecar), SimDuration::from_secs(40), "{sidecar} {regular}");
     assert!(sidecar < t("40s"), "ready before the sidecar's own start-up would end: {sidecar}");

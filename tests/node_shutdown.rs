@@ -50,7 +50,7 @@ fn node_story(sim: &Simulation, node: &str) -> Vec<(SimTime, String)> {
 
 fn running_at(sim: &Simulation, pod: &str, after: SimTime) -> Option<SimTime> {
     sim.trace.records.iter().find_map(|r| match r.event {
-        Event::PodStatus { pod: p, status: "Running", .. }
+        Event::PodStatus { pod: p, status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
             if r.at >= after && sim.world.pod(p).name == pod =>
         {
             Some(r.at)

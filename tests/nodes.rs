@@ -68,7 +68,9 @@ fn detaches(sim: &Simulation, node: &str) -> Vec<(SimTime, Option<&'static str>)
 
 fn running_at(sim: &Simulation, pod: &str, after: SimTime) -> Option<SimTime> {
     sim.trace.records.iter().find_map(|r| match r.event {
-        Event::PodStatus { pod: p, status: "Running", .. } if r.at >= after && pod_name(sim, p) == pod => {
+        Event::PodStatus { pod: p, status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
+            if r.at >= after && pod_name(sim, p) == pod =>
+        {
             Some(r.at)
         }
         _ => None,

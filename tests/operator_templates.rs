@@ -254,7 +254,9 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
     // The probe's initial delay holds readiness after the container runs.
     let at = |pod: stsim_core::objects::PodId, running: bool| {
         sim.trace.records.iter().find_map(|r| match &r.event {
-            Event::PodStatus { pod: p, status: "Running", .. } if *p == pod && running => Some(r.at),
+            Event::PodStatus {
+                pod: p, status: stsim_core::objects::StatusColumn::Reason("Running"), ..
+            } if *p == pod && running => Some(r.at),
             Event::PodReady { pod: p, ready: true } if *p == pod && !running => Some(r.at),
             _ => None,
         })

@@ -273,9 +273,9 @@ fn crash_loops_and_pull_failures_back_off() {
         .records
         .iter()
         .filter_map(|r| match r.event {
-            Event::PodStatus { pod, status: "Running", .. } if sim.world.pod(pod).name == "a-0" => {
-                Some(r.at.as_millis())
-            }
+            Event::PodStatus {
+                pod, status: stsim_core::objects::StatusColumn::Reason("Running"), ..
+            } if sim.world.pod(pod).name == "a-0" => Some(r.at.as_millis()),
             _ => None,
         })
         .collect();

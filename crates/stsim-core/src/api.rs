@@ -387,6 +387,7 @@ impl<'a> Api<'a> {
                 unschedulable: None,
                 rejected: None,
                 init_failure: None,
+                init_progress: None,
             },
             runtime: Runtime::default(),
             waits: Waits::default(),
@@ -700,6 +701,18 @@ impl<'a> Api<'a> {
         self.status_written(pod, before);
     }
 
+    /// The kubelet reports how many of the pod's init containers are done
+    /// (`Pod::display_status`: `Init:<n>/<all>`, then `PodInitializing`).
+    pub fn set_init_progress(&mut self, pod: PodId, done: Option<u32>) {
+        let p = self.world.pod_mut(pod);
+        if p.status.init_progress == done {
+            return;
+        }
+        let before = p.display_status();
+        p.status.init_progress = done;
+        self.status_written(pod, before);
+    }
+
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
         let p = self.world.pod(pod);
@@ -724,7 +737,7 @@ impl<'a> Api<'a> {
 
     /// After a write to a pod's status: the STATUS column's change, if it
     /// changed from `before`, is recorded, and the pod's watchers hear.
-    fn status_written(&mut self, pod: PodId, before: &'static str) {
+    fn status_written(&mut self, pod: PodId, before: StatusColumn) {
         let p = self.world.pod(pod);
         let after = p.display_status();
         let (ip, restarts) = (p.status.pod_ip, p.status.restarts);

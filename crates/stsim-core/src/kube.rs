@@ -340,6 +340,11 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         ContainerState::Running => json!({"running": {}}),
         ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
         ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
+        // The kubelet's default waiting reason for a pod with init
+        // containers (`convertToAPIContainerStatuses`).
+        ContainerState::ContainerCreating if !pod.init_containers.is_empty() => {
+            json!({"waiting": {"reason": "PodInitializing"}})
+        }
         other => json!({"waiting": {"reason": format!("{other:?}")}}),
     };
     let mut status = json!({

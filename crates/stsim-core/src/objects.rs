@@ -448,6 +448,77 @@ pub struct PodStatus {
     /// The state of an init container that fails (kubectl's `Init:` status),
     /// while the app container waits uncreated.
     pub init_failure: Option<InitFailure>,
+    /// How many of the init containers are done (a sidecar once started),
+    /// as the kubelet last reported, from the sandbox's start until the
+    /// container starts; `None` for a pod without init containers and once
+    /// the container has started. While the container waits to be created,
+    /// kubectl shows `Init:<n>/<all>`, then `PodInitializing` once all are.
+    pub init_progress: Option<u32>,
+}
+
+/// The STATUS column of `kubectl get pods`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusColumn {
+    /// A reason or phase: `Running`, `ContainerCreating`, `Init:Error`, ...
+    Reason(&'static str),
+    /// `Init:<done>/<of>`: the init containers before `done` are done (a
+    /// sidecar once started), of `of` in all.
+    Init { done: u32, of: u32 },
+}
+
+impl StatusColumn {
+    /// The word, when it is one (not `Init:<done>/<of>`).
+    pub fn reason(self) -> Option<&'static str> {
+        match self {
+            StatusColumn::Reason(reason) => Some(reason),
+            StatusColumn::Init { .. } => None,
+        }
+    }
+
+    /// Appends the column's text.
+    pub fn push_to(self, out: &mut String) {
+        match self {
+            StatusColumn::Reason(reason) => out.push_str(reason),
+            StatusColumn::Init { done, of } => {
+                out.push_str("Init:");
+                push_decimal(out, u64::from(done));
+                out.push('/');
+                push_decimal(out, u64::from(of));
+            }
+        }
+    }
+}
+
+impl PartialEq<&str> for StatusColumn {
+    fn eq(&self, other: &&str) -> bool {
+        match self {
+            StatusColumn::Reason(reason) => reason == other,
+            StatusColumn::Init { .. } => {
+                let mut text = String::new();
+                self.push_to(&mut text);
+                text == *other
+            }
+        }
+    }
+}
+
+/// As its text, as kubectl prints it.
+impl Serialize for StatusColumn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StatusColumn::Reason(reason) => serializer.serialize_str(reason),
+            StatusColumn::Init { .. } => serializer.collect_str(self),
+        }
+    }
+}
+
+impl std::fmt::Display for StatusColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusColumn::Reason(reason) => f.write_str(reason),
+            StatusColumn::Init { done, of } => write!(f, "Init:{done}/{of}"),
+        }
+    }
 }
 
 /// A failing init container, as the kubelet reports it: the pod stays
@@ -598,8 +669,29 @@ impl Pod {
     pub fn revision(&self) -> &str {
         self.labels.get(labels::REVISION).map(String::as_str).unwrap_or("")
     }
-    /// The STATUS column of `kubectl get pods`.
-    pub fn display_status(&self) -> &'static str {
+    /// The STATUS column of `kubectl get pods` (`printPod` in
+    /// pkg/printers/internalversion/printers.go).
+    pub fn display_status(&self) -> StatusColumn {
+        let reason = self.status_reason();
+        if reason == "ContainerCreating"
+            && let Some(done) = self.status.init_progress
+        {
+            // The first init container neither done nor a started sidecar
+            // (the kubelet reports them all waiting in `PodInitializing`
+            // until they run); once they all are, the container waits in
+            // `PodInitializing` until it is created.
+            let of = self.init_containers.len() as u32;
+            return if done < of {
+                StatusColumn::Init { done, of }
+            } else {
+                StatusColumn::Reason("PodInitializing")
+            };
+        }
+        StatusColumn::Reason(reason)
+    }
+
+    /// The STATUS column's word, leaving the init containers' progress aside.
+    fn status_reason(&self) -> &'static str {
         if self.is_terminating() {
             return "Terminating";
         }

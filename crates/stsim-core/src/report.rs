@@ -258,7 +258,7 @@ fn ready_column(ready: bool) -> Cow<'static, str> {
 fn pod_state(world: &World, pod: &Pod) -> PodState {
     PodState {
         ready: ready_column(pod.status.ready),
-        status: Cow::Borrowed(pod.display_status()),
+        status: status_text(pod.display_status()),
         restarts: pod.status.restarts,
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
         node: pod.node.map(|n| world.node(n).name.clone().into()),
@@ -426,7 +426,7 @@ struct Names<'w> {
     /// Each pod's last address and its text.
     ips: Vec<Option<(Ipv4, Arc<str>)>>,
     /// `now <status>` of each status seen.
-    now: Vec<(&'static str, Arc<str>)>,
+    now: Vec<(StatusColumn, Arc<str>)>,
     /// `taint <taint> added` (`true`) or `removed` of each taint seen.
     taints: Vec<(crate::config::Taint, bool, Arc<str>)>,
     /// Each pod's state after the last change replayed.
@@ -525,13 +525,23 @@ impl<'w> Names<'w> {
         Text::Shared(text)
     }
     /// `now <status>`.
-    fn now(&mut self, status: &'static str) -> Text {
+    fn now(&mut self, status: StatusColumn) -> Text {
         if let Some((_, text)) = self.now.iter().find(|(s, _)| *s == status) {
             return Text::Shared(text.clone());
         }
-        let text: Arc<str> = joined(&["now ", status]).into();
+        let mut text = String::from("now ");
+        status.push_to(&mut text);
+        let text: Arc<str> = text.into();
         self.now.push((status, text.clone()));
         Text::Shared(text)
+    }
+}
+
+/// The STATUS column's text: borrowed when it is a word.
+fn status_text(status: StatusColumn) -> Cow<'static, str> {
+    match status.reason() {
+        Some(reason) => Cow::Borrowed(reason),
+        None => Cow::Owned(status.to_string()),
     }
 }
 
@@ -709,9 +719,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::PodStatus { pod, status, ip, restarts } => {
                 let ip = ip.map(|ip| n.ip(*pod, ip));
-                let what = n.now(status);
+                let what = n.now(*status);
                 n.pod_row(at_ms, *pod, what, &|s| {
-                    s.status = Cow::Borrowed(*status);
+                    s.status = status_text(*status);
                     s.ip = ip.clone();
                     s.restarts = *restarts;
                 })

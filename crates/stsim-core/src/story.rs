@@ -95,7 +95,12 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             }
             // A rejected pod's status is the rejection's reason, told just before.
             Event::PodStatus { pod: id, status, .. }
-                if world.pod(*id).status.rejected.as_ref().is_some_and(|(reason, _)| reason == status) =>
+                if world
+                    .pod(*id)
+                    .status
+                    .rejected
+                    .as_ref()
+                    .is_some_and(|(reason, _)| *status == StatusColumn::Reason(reason)) =>
             {
                 format!("kubectl shows {} as {status}.", pod(*id))
             }

@@ -213,7 +213,7 @@ pub enum Event {
     /// The pod's phase or container state changed (see `Pod::display_status`).
     PodStatus {
         pod: PodId,
-        status: &'static str,
+        status: StatusColumn,
         ip: Option<Ipv4>,
         restarts: u32,
     },
@@ -853,7 +853,12 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         }
         Event::PodStatus { pod: id, status, ip, restarts } => {
             pod(out, *id);
-            out.put("\tstatus\tstatus=").put(status).put(" ip=");
+            out.put("\tstatus\tstatus=");
+            match status {
+                StatusColumn::Reason(reason) => out.put(reason),
+                StatusColumn::Init { done, of } => out.put("Init:").num(*done).put("/").num(*of),
+            };
+            out.put(" ip=");
             match ip {
                 Some(ip) => out.ip(*ip),
                 None => out.put("none"),

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use stsim_core::apps::Health;
-use stsim_core::objects::{ConditionStatus, Machine, PodId, PvId};
+use stsim_core::objects::{ConditionStatus, Machine, PodId, PvId, StatusColumn};
 use stsim_core::report::Report;
 use stsim_core::trace::{Actor, Event, Record, Records, render_into};
 use stsim_core::world::World;
@@ -217,9 +217,9 @@ impl LaneBuilder {
     }
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct PodState {
-    status: &'static str,
+    status: StatusColumn,
     ready: bool,
     deleting: bool,
     node: Option<String>,
@@ -231,11 +231,15 @@ impl PodState {
         if self.deleting {
             return ("terminating", "Terminating".into());
         }
-        match self.status {
+        let Some(reason) = self.status.reason() else {
+            // `Init:<n>/<all>`: the init containers run.
+            return ("creating", self.status.to_string());
+        };
+        match reason {
             "Running" if self.ready => ("ready", "Running, Ready".into()),
             "Running" => ("running", "Running, not Ready".into()),
             "Pending" => ("pending", "Pending".into()),
-            "ContainerCreating" => ("creating", "ContainerCreating".into()),
+            "ContainerCreating" | "PodInitializing" => ("creating", reason.into()),
             "Completed" => ("completed", "Completed".into()),
             "Terminating" => ("terminating", "Terminating".into()),
             other => ("failed", other.to_string()),
@@ -483,7 +487,16 @@ impl<'a> Replay<'a> {
                 self.nodes.entry(name).or_default().mark(at, "drained", cause.clone());
             }
             Event::PodCreated { pod, .. } => {
-                self.pod_states.insert(*pod, PodState { status: "Pending", ..PodState::default() });
+                self.pod_states.insert(
+                    *pod,
+                    PodState {
+                        status: StatusColumn::Reason("Pending"),
+                        ready: false,
+                        deleting: false,
+                        node: None,
+                        restarts: 0,
+                    },
+                );
                 self.update_pod(at, *pod, &cause, |_| {});
             }
             Event::PodScheduled { pod, node } => {

@@ -12,6 +12,7 @@
 //! `NodeNotReady`). Records no component would announce are left out.
 
 use std::fmt::Write;
+use stsim_core::objects::StatusColumn;
 use stsim_core::sim::Simulation;
 use stsim_core::trace::{Actor, Event};
 
@@ -93,7 +94,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 );
                 push(false, "Scheduled", format!("pod/{}", pod.name), message);
             }
-            Event::PodStatus { pod, status: "Running", restarts, .. } => {
+            Event::PodStatus { pod, status: StatusColumn::Reason("Running"), restarts, .. } => {
                 let pod = world.pod(*pod);
                 let container = pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone());
                 let reason = if *restarts > 0 { "BackOff" } else { "Started" };

@@ -77,12 +77,18 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 fn timeline_rows(rows: &[TimelineRow], line: &mut dyn FnMut(&str)) {
     let pods = rows.iter().filter_map(|r| r.pod.as_ref().map(|p| (r, p)));
     let name_width = pods.clone().map(|(r, _)| r.name.len()).max().unwrap_or(4).clamp(4, MAX_COLUMN);
-    let node_width =
-        pods.filter_map(|(_, p)| p.node.as_deref().map(str::len)).max().unwrap_or(6).clamp(6, MAX_COLUMN);
+    let node_width = pods
+        .clone()
+        .filter_map(|(_, p)| p.node.as_deref().map(str::len))
+        .max()
+        .unwrap_or(6)
+        .clamp(6, MAX_COLUMN);
+    // As wide as the widest status (`Init:CrashLoopBackOff`), as kubectl's columns are.
+    let status_width = pods.map(|(_, p)| p.status.len()).max().unwrap_or(17).clamp(17, MAX_COLUMN);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {:<node_width$}   EVENT",
+        "{:<11} {:<name_width$}   {:<5}   {:<status_width$}   {:<8}   {:<13}   {:<node_width$}   EVENT",
         "TIME", "POD", "READY", "STATUS", "RESTARTS", "IP", "NODE"
     );
     line(&out);
@@ -95,7 +101,7 @@ fn timeline_rows(rows: &[TimelineRow], line: &mut dyn FnMut(&str)) {
                 let node = pod.node.as_deref().unwrap_or("<none>");
                 let _ = writeln!(
                     out,
-                    "{at:<11} {:<name_width$}   {:<5}   {:<17}   {:<8}   {:<13}   {node:<node_width$}   {}",
+                    "{at:<11} {:<name_width$}   {:<5}   {:<status_width$}   {:<8}   {:<13}   {node:<node_width$}   {}",
                     row.name, pod.ready, pod.status, pod.restarts, ip, row.what
                 );
             }

@@ -124,6 +124,10 @@ pub fn step(api: &mut Api, id: PodId) {
                 api.arm(EventKey::Kubelet(id), due);
                 return;
             }
+            // The first status the kubelet writes lists the init
+            // containers, none done yet (`Init:0/<n>`).
+            let p = api.world.pod_mut(id);
+            p.status.init_progress = (!p.init_containers.is_empty()).then_some(0);
             api.set_pod_state(id, PodPhase::Pending, ContainerState::ContainerCreating);
             create_container(api, id);
         }
@@ -177,17 +181,28 @@ fn change_image(api: &mut Api, id: PodId) {
 /// init container once a restartable one is started (without a startup
 /// probe, its process running). The first that
 /// crashes, cannot be pulled or cannot start without a pull holds the pod
-/// there (`init_due`); one not due yet is taken up when it is
-/// (`init_next`): `None` either way. Otherwise, when they are all done.
+/// there (`init_due`); one not due yet, or the end of the last, is taken
+/// up when it is (`init_next`): `None` either way. Otherwise, now, when
+/// they are all done. Each step is reported as it is reached.
 fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> Option<SimTime> {
     let mut at = api.now;
-    for index in first..api.world().pod(id).init_containers.len() {
+    let count = api.world().pod(id).init_containers.len();
+    // Up to the last one's end: the kubelet reports each step
+    // (`Init:<n>/<all>`, then `PodInitializing`).
+    for index in first..=count {
         if at > api.now {
             // Its image is checked when the one before it is done: the
             // node's puller takes pulls in the order they are asked for.
             api.world.pod_mut(id).runtime.init_next = Some((index, at));
             api.arm(EventKey::Kubelet(id), at);
             return None;
+        }
+        if count > 0 {
+            // Those before it are done by now.
+            api.set_init_progress(id, Some(index as u32));
+        }
+        if index == count {
+            break;
         }
         let pod = api.world().pod(id);
         let (image, policy) = (pod.init_containers[index].clone(), pod.init_pull_policies[index]);
@@ -436,6 +451,7 @@ fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
     runtime.app_ready_at = app_ready_at;
     runtime.probe_result_since = Some(now);
     runtime.backoff_until = None;
+    api.world.pod_mut(id).status.init_progress = None;
     api.set_process(id, true, None);
     api.set_pod_state(id, PodPhase::Running, ContainerState::Running);
     run_container(api, id);
@@ -883,6 +899,8 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     runtime.probe_result_since = None;
     runtime.backoff_until = None;
     runtime.init_due = None;
+    // The new sandbox runs the init containers again.
+    p.status.init_progress = (!p.init_containers.is_empty()).then_some(0);
     let phase = p.status.phase;
     api.set_pod_ready(pod, false);
     api.set_init_failure(pod, None);

@@ -328,7 +328,11 @@ fn multi_attach(world: &World, pod: &Pod) -> Finding {
         id: "volume-multi-attach",
         subject: format!("pod/{}", pod.name),
         since_ms: since.as_millis(),
-        summary: format!("{} has been ContainerCreating since {since}, waiting for its volume", pod.name),
+        summary: format!(
+            "{} has been {} since {since}, waiting for its volume",
+            pod.name,
+            pod.display_status()
+        ),
         explanation: format!(
             "{} was scheduled to {here}, but \"{message}\". A ReadWriteOnce volume is attached to one node at a time, so the \
              kubelet on {here} cannot mount it until the attach-detach controller has detached it from the old node. That \
