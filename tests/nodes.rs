@@ -151,6 +151,22 @@ fn the_taint_manager_evicts_after_300s_and_the_pod_stays_terminating() {
     assert_eq!(created, ["redis-0", "redis-1", "redis-2"], "no replacement is created");
     let row = report.pods.iter().find(|p| p.name == "redis-0").unwrap();
     assert_eq!(row.state.status, "Terminating");
+    // `MarkPodsNotReady` writes only the Ready condition: kubectl's READY
+    // still counts the container its kubelet last reported ready, so the
+    // pod shows `1/1 Terminating` for as long as its node is gone.
+    assert_eq!(&*row.state.ready, "1/1");
+    assert!(
+        !sim.world.live_pods().find(|p| p.name == "redis-0").unwrap().status.ready,
+        "the condition is False"
+    );
+    let ready: Vec<(u64, &str)> = report
+        .timeline
+        .iter()
+        .filter(|r| &*r.name == "redis-0")
+        .filter_map(|r| r.pod.as_ref().map(|p| (r.at_ms / 1000, &*p.ready)))
+        .collect();
+    let after_crash: Vec<&str> = ready.iter().filter(|(at, _)| *at >= 125).map(|(_, r)| *r).collect();
+    assert!(after_crash.len() >= 3 && after_crash.iter().all(|r| *r == "1/1"), "{ready:?}");
     let finding = report.findings.iter().find(|f| f.id == "pod-stuck-terminating").expect("explained");
     assert_eq!(finding.subject, "pod/redis-0");
     assert!(finding.explanation.contains("nobody can confirm"), "{}", finding.explanation);
@@ -594,6 +610,24 @@ fn a_crash_during_a_partition_restarts_the_containers_on_reconnection() {
     assert_eq!(running_at(&sim, "redis-0", t("4m")), Some(t("4m2s")));
     let pod = report.pods.iter().find(|p| p.name == "redis-0").unwrap();
     assert_eq!((pod.state.restarts, &*pod.state.ready), (1, "1/1"));
+    // READY: the kubelet's last report (1/1) while the node is away, then
+    // 0/1 from its new sandbox (the container is not running), then 1/1.
+    let ready: Vec<(String, &str, &str)> = report
+        .timeline
+        .iter()
+        .filter(|r| &*r.name == "redis-0" && r.at_ms >= 175_000)
+        .filter_map(|r| {
+            r.pod
+                .as_ref()
+                .map(|p| (stsim_core::time::SimTime::from_millis(r.at_ms).to_string(), &*p.ready, &*p.status))
+        })
+        .collect();
+    assert_eq!(ready.first().map(|(at, r, _)| (at.as_str(), *r)), Some(("2m55s", "1/1")), "{ready:?}");
+    assert!(
+        ready.iter().any(|(at, r, s)| at == "4m" && *r == "0/1" && *s == "ContainerCreating"),
+        "{ready:?}"
+    );
+    assert_eq!(ready.last().map(|(_, r, s)| (*r, *s)), Some(("1/1", "Running")), "{ready:?}");
     assert!(evictions(&sim, "redis-0").is_empty());
     assert!(sim.world.identity_violations.is_empty());
 }

@@ -381,6 +381,7 @@ impl<'a> Api<'a> {
                 phase: PodPhase::Pending,
                 container: ContainerState::Unscheduled,
                 ready: false,
+                container_ready: false,
                 ready_since: None,
                 pod_ip: None,
                 restarts: 0,
@@ -778,6 +779,18 @@ impl<'a> Api<'a> {
 
     /// The Ready condition changes (kubelet probe result, or a script's override in tests).
     pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
+        self.world.pod_mut(pod).status.container_ready = ready;
+        self.set_ready_condition(pod, ready);
+    }
+
+    /// `MarkPodsNotReady`: the node lifecycle controller sets the pod's
+    /// Ready condition to False and leaves its container statuses as the
+    /// kubelet last wrote them.
+    pub fn mark_pod_not_ready(&mut self, pod: PodId) {
+        self.set_ready_condition(pod, false);
+    }
+
+    fn set_ready_condition(&mut self, pod: PodId, ready: bool) {
         let now = self.now;
         let p = self.world.pod_mut(pod);
         if p.status.ready == ready {

@@ -435,6 +435,12 @@ pub struct PodStatus {
     pub container: ContainerState,
     /// The Ready condition.
     pub ready: bool,
+    /// The container's `ready` as the kubelet last reported it: kubectl's
+    /// READY column counts a running container so reported. The node
+    /// lifecycle controller's `MarkPodsNotReady` writes only the Ready
+    /// condition, so a pod on a node that stopped answering still shows
+    /// `1/1` (`Running`, then `Terminating`).
+    pub container_ready: bool,
     /// `lastTransitionTime` of the Ready condition.
     pub ready_since: Option<SimTime>,
     pub pod_ip: Option<Ipv4>,

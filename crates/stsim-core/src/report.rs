@@ -257,7 +257,7 @@ fn ready_column(ready: bool) -> Cow<'static, str> {
 
 fn pod_state(world: &World, pod: &Pod) -> PodState {
     PodState {
-        ready: ready_column(pod.status.ready),
+        ready: ready_column(pod.status.container_ready && pod.status.container == ContainerState::Running),
         status: status_text(pod.display_status()),
         restarts: pod.status.restarts,
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
@@ -720,11 +720,25 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodStatus { pod, status, ip, restarts } => {
                 let ip = ip.map(|ip| n.ip(*pod, ip));
                 let what = n.now(*status);
+                // kubectl counts only a running container: any other
+                // status but Terminating (which hides the container's)
+                // means it is not running, whatever it last reported.
+                let running = matches!(status.reason(), Some("Running" | "Terminating"));
                 n.pod_row(at_ms, *pod, what, &|s| {
+                    if !running {
+                        s.ready = ready_column(false);
+                    }
                     s.status = status_text(*status);
                     s.ip = ip.clone();
                     s.restarts = *restarts;
                 })
+            }
+            // `MarkPodsNotReady` (the node lifecycle controller's only write
+            // of Ready) sets the condition alone: READY counts the
+            // containers the kubelet last reported ready, and stays.
+            Event::PodReady { pod, ready: false } if record.actor == Actor::NodeLifecycleController => {
+                let what = "stopped being Ready (node not Ready; READY is its kubelet's last report)";
+                n.pod_row(at_ms, *pod, what.into(), &|_| {})
             }
             Event::PodReady { pod, ready } => {
                 let what = if *ready { "became Ready" } else { "stopped being Ready" };

@@ -249,11 +249,12 @@ pub fn monitor(api: &mut Api, node: NodeId) {
     }
 }
 
-/// `MarkPodsNotReady`: every pod on the node gets Ready=False.
+/// `MarkPodsNotReady`: every pod on the node gets Ready=False (the
+/// condition only; its container statuses stay as the kubelet wrote them).
 fn mark_pods_not_ready(api: &mut Api, node: NodeId) {
     let pods: Vec<PodId> = api.world.node(node).pods.iter().copied().collect();
     for pod in pods {
-        api.set_pod_ready(pod, false);
+        api.mark_pod_not_ready(pod);
     }
 }
 
