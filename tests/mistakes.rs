@@ -258,3 +258,91 @@ fn a_statefulset_whose_name_leaves_no_room_for_its_pods_labels_never_gets_a_pod(
         assert_eq!(report.findings.iter().any(|f| f.id == "pod-invalid"), !fits, "{length}");
     }
 }
+
+/// A ReadWriteMany claim on block storage: the EBS driver refuses to create
+/// the volume, the claim stays Pending with the provisioner's error, the
+/// pod the scheduler placed waits for ever (OrderedReady: no shared-1), and
+/// the same claim on an EFS class is provisioned.
+#[test]
+fn read_write_many_on_block_storage_is_never_provisioned() {
+    let (sim, report) = run_file("read-write-many-on-block-storage");
+    assert_eq!(
+        claim_events(&sim),
+        [(
+            "data-shared-0".to_string(),
+            "ProvisioningFailed",
+            "failed to provision volume with StorageClass \"gp3\": rpc error: code = InvalidArgument desc = Volume capabilities not supported"
+                .to_string()
+        )]
+    );
+    let claim = sim.world.pvc(sim.world.pvc_named("data-shared-0").unwrap());
+    assert!(claim.volume.is_none() && claim.selected_node.is_some(), "provisioning was asked, and failed");
+    let pod = sim.world.live_pods().find(|p| p.name == "shared-0").unwrap();
+    assert!(pod.node.is_none() && pod.assumed_node.is_some() && !pod.status.ready);
+    assert!(sim.world.live_pods().all(|p| p.name != "shared-1"), "OrderedReady waits on shared-0");
+    assert!(sim.world.live_pods().filter(|p| p.name.starts_with("files-")).all(|p| p.status.ready));
+    let finding = report.findings.iter().find(|f| f.id == "volume-not-provisioned").expect("explained");
+    assert_eq!(finding.subject, "pod/shared-0");
+    assert!(finding.explanation.contains("ebs.csi.aws.com"), "{}", finding.explanation);
+    assert!(
+        finding.fix.contains("ReadWriteOnce") && finding.fix.contains("data-shared-0"),
+        "{}",
+        finding.fix
+    );
+
+    // An Immediate class: provisioned at once, refused at once; the pod is
+    // unschedulable ("unbound immediate PersistentVolumeClaims").
+    let immediate = crate::support::scenario_file("read-write-many-on-block-storage")
+        .replace("volumeBindingMode: WaitForFirstConsumer, default: true", "default: true");
+    let (sim, report) = run(&immediate);
+    assert_eq!(claim_events(&sim).len(), 1);
+    let finding = report.findings.iter().find(|f| f.id == "pod-unschedulable").expect("explained");
+    assert!(finding.explanation.contains("Volume capabilities not supported"), "{}", finding.explanation);
+    assert!(finding.fix.contains("ReadWriteOnce"), "{}", finding.fix);
+
+    // ReadWriteOnce on the same class runs.
+    let once = crate::support::scenario_file("read-write-many-on-block-storage")
+        .replace(r#"storage: "10Gi", accessModes: [ReadWriteMany])"#, r#"storage: "10Gi")"#);
+    let (sim, _) = run(&once);
+    assert!(claim_events(&sim).is_empty());
+    assert!(sim.world.live_pods().filter(|p| p.name.starts_with("shared-")).count() == 2);
+}
+
+/// Which drivers refuse which access modes for a filesystem volume.
+#[test]
+fn block_storage_drivers_refuse_multi_node_access_modes() {
+    let source = |provisioner: &str, modes: &str| {
+        crate::support::scenario_file("read-write-many-on-block-storage")
+            .replace(r#"provisioner: "ebs.csi.aws.com""#, &format!("provisioner: {provisioner:?}"))
+            .replace("default: true", "default: true, usdPerGibMonth: 0.1")
+            .replace("accessModes: [ReadWriteMany])", &format!("accessModes: [{modes}])"))
+    };
+    let refused = |provisioner: &str, modes: &str| {
+        let (sim, _) = run(&source(provisioner, modes));
+        claim_events(&sim).into_iter().map(|(_, _, message)| message).find(|m| m.contains("gp3"))
+    };
+    assert!(
+        refused("ebs.csi.aws.com", "ReadOnlyMany")
+            .is_some_and(|m| m.ends_with("Volume capabilities not supported"))
+    );
+    assert!(
+        refused("kubernetes.io/aws-ebs", "ReadWriteMany").is_some(),
+        "the in-tree name migrates to the driver"
+    );
+    assert!(
+        refused("pd.csi.storage.gke.io", "ReadWriteMany")
+            .is_some_and(|m| m.ends_with("specified multi writer with mount access type"))
+    );
+    assert_eq!(refused("pd.csi.storage.gke.io", "ReadOnlyMany"), None, "Persistent Disk serves ReadOnlyMany");
+    assert!(
+        refused("disk.csi.azure.com", "ReadWriteOnce, ReadWriteMany")
+            .is_some_and(|m| m.ends_with("Volume capability not supported"))
+    );
+    assert_eq!(refused("ebs.csi.aws.com", "ReadWriteOncePod"), None);
+    assert_eq!(refused("efs.csi.aws.com", "ReadWriteMany"), None);
+    assert_eq!(
+        refused("example.com/unknown", "ReadWriteMany"),
+        None,
+        "an unknown driver is taken at its word"
+    );
+}

@@ -28,6 +28,7 @@ pub const IDS: &[&str] = &[
     "pod-on-lost-node",
     "pod-unschedulable",
     "volume-multi-attach",
+    "volume-not-provisioned",
     "drain-blocked",
     "identity-duplicated",
     "service-missing",

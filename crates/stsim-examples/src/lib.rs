@@ -100,6 +100,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "e2e/recreate-evicted-pod",
     // Mistakes the API server accepts, modelled.
     "storage-class-mistakes",
+    "read-write-many-on-block-storage",
     "node-name-skips-scheduler",
     "node-name-missing-node",
     "statefulset-name-too-long",

@@ -19,6 +19,13 @@
 //! A local class (`local: true`) provisions on the selected node itself:
 //! the volume's node affinity names that node, for good.
 //!
+//! The CSI drivers of block storage (EBS, Persistent Disk, Azure Disk)
+//! refuse to create a volume that several nodes would write to
+//! (`ReadWriteMany`, and `ReadOnlyMany` but on Persistent Disk) as a
+//! filesystem: `CreateVolume` fails with `InvalidArgument`, a final error,
+//! and the claim stays Pending with the provisioner's `ProvisioningFailed`
+//! (`driver_refuses`). Any other driver is taken to serve what it is asked.
+//!
 //! Does not own attach and detach, or what happens to a volume whose claim
 //! is deleted.
 
@@ -119,6 +126,25 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
         .map(|pv| pv.id)
 }
 
+/// What the class's CSI driver answers `CreateVolume` for a filesystem
+/// volume with these access modes, when it refuses: the block-storage
+/// drivers attach a volume to one node at a time (`ReadWriteOncePod` is
+/// passed to them as single-node too). Persistent Disk also serves
+/// `ReadOnlyMany`. The messages are the drivers' own (aws-ebs-csi-driver,
+/// gcp-compute-persistent-disk-csi-driver, azuredisk-csi-driver).
+pub fn driver_refuses(class: &StorageClass, modes: &[AccessMode]) -> Option<&'static str> {
+    let driver = class.csi_driver()?;
+    modes.iter().find_map(|mode| match (driver, mode) {
+        (_, AccessMode::ReadWriteOnce | AccessMode::ReadWriteOncePod) => None,
+        ("ebs.csi.aws.com", _) => Some("Volume capabilities not supported"),
+        ("pd.csi.storage.gke.io", AccessMode::ReadWriteMany) => {
+            Some("VolumeCapabilities is invalid: specified multi writer with mount access type")
+        }
+        ("disk.csi.azure.com", _) => Some("Volume capability not supported"),
+        _ => None,
+    })
+}
+
 /// The external resizer takes up a claim that asks for more than its
 /// volume holds, and expands the volume `RESIZE_TIME` later.
 pub fn resize_requested(api: &mut Api, pvc: PvcId) {
@@ -140,6 +166,17 @@ pub fn provision(api: &mut Api, id: PvcId) {
     }
     let Some(class) = pvc.storage_class else { return };
     let class = api.world.class(class);
+    if let Some(refusal) = driver_refuses(class, &pvc.access_modes) {
+        // A final error: the provisioner retries with back-off, and each
+        // attempt fails the same way, since neither the class nor the
+        // claim's access modes can change.
+        let message = format!(
+            "failed to provision volume with StorageClass \"{}\": rpc error: code = InvalidArgument desc = {refusal}",
+            class.name
+        );
+        api.claim_waits(id, "ProvisioningFailed", message);
+        return;
+    }
     let local_node =
         class.local.then(|| pvc.selected_node.expect("a local claim is provisioned for a selected node"));
     let zone = if let Some(node) = local_node {

@@ -12,7 +12,7 @@
 
 use super::Finding;
 use crate::config::PodManagementPolicy;
-use crate::controllers::{attach_detach, disruption, scheduler};
+use crate::controllers::{attach_detach, disruption, scheduler, volumes};
 use crate::objects::*;
 use crate::time::SimTime;
 use crate::world::World;
@@ -31,6 +31,8 @@ pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
             findings.push(on_silent_node(world, pod));
         } else if pod.node.is_none() && pod.status.unschedulable.is_some() {
             findings.push(unschedulable(world, pod));
+        } else if let Some(finding) = volume_not_provisioned(world, pod) {
+            findings.push(finding);
         } else if pod.waits.attach_error.is_some()
             && pod.status.container == ContainerState::ContainerCreating
         {
@@ -47,6 +49,65 @@ pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The fix for a claim whose class's driver refuses its access modes.
+const ACCESS_MODE_FIX: &str = "A StatefulSet gives each pod a claim of its own: ask ReadWriteOnce (or ReadWriteOncePod) \
+     in the volumeClaimTemplates (a new StatefulSet, since the field is immutable). For one volume several pods \
+     share, use a file-storage class (EFS, Filestore, Azure Files, NFS).";
+
+/// Whether the claim's class's CSI driver refuses its access modes.
+fn refused_access(world: &World, claim: &Pvc) -> bool {
+    claim
+        .storage_class
+        .is_some_and(|c| volumes::driver_refuses(world.class(c), &claim.access_modes).is_some())
+}
+
+/// A pod the scheduler placed (VolumeBinding's PreBind) whose claim's
+/// volume the provisioner fails to create: it waits for a volume that
+/// never comes.
+fn volume_not_provisioned(world: &World, pod: &Pod) -> Option<Finding> {
+    let node = world.node(pod.assumed_node?);
+    let claim = pod
+        .claims
+        .iter()
+        .filter_map(|claim| world.pvc_named(claim).map(|c| world.pvc(c)))
+        .find(|c| c.volume.is_none() && c.waiting.is_some())?;
+    let (reason, message) = claim.waiting.as_ref()?;
+    let class = claim.storage_class.map(|c| world.class(c));
+    let mut explanation = format!(
+        "The scheduler chose {} for {} and asked for claim {}'s volume to be made there (WaitForFirstConsumer),          but the provisioner reports {reason}: \"{message}\". The claim stays Pending and {} with it: the scheduler \
+         waits for the volume (up to its 10-minute bind timeout, then it tries the pod again, and the provisioner \
+         fails the same way).",
+        node.name, pod.name, claim.name, pod.name
+    );
+    let refused = class.and_then(|c| volumes::driver_refuses(c, &claim.access_modes).map(|_| c));
+    let fix = match refused {
+        Some(class) => {
+            explanation.push_str(&format!(
+                " {} is block storage ({}): a volume attaches to one node at a time, and its CSI driver refuses to \
+                 create one that several nodes would use ({}).",
+                class.name,
+                class.provisioner,
+                claim.access_modes.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", ")
+            ));
+            format!("{ACCESS_MODE_FIX} Then delete the Pending claim {}.", claim.name)
+        }
+        None => "Fix what the provisioner reports, then delete the Pending claim so the StatefulSet makes it again."
+            .to_string(),
+    };
+    explanation.push_str(&blocks(world, pod));
+    Some(Finding {
+        id: "volume-not-provisioned",
+        subject: format!("pod/{}", pod.name),
+        since_ms: claim.created_at.as_millis(),
+        summary: format!(
+            "{} waits for a volume that claim {} will never get: {reason}",
+            pod.name, claim.name
+        ),
+        explanation,
+        fix,
+    })
 }
 
 /// What else waits on this pod: an OrderedReady set stops at it.
@@ -236,6 +297,14 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
     explanation.push_str(" The pod stays Pending and is tried again whenever nodes or pods change.");
     explanation.push_str(&blocks(world, pod));
     let fix = match gone_node {
+        _ if waiting_claims.iter().any(|(c, _, _)| refused_access(world, c)) => {
+            let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
+            format!(
+                "{} Then delete the Pending claims {}.",
+                ACCESS_MODE_FIX,
+                names.join(", ")
+            )
+        }
         _ if !waiting_claims.is_empty() => {
             let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
             format!(
