@@ -346,3 +346,34 @@ fn block_storage_drivers_refuse_multi_node_access_modes() {
         "an unknown driver is taken at its word"
     );
 }
+
+/// A network file system's volume (EFS here) is mounted straight from the
+/// node: its CSIDriver says `attachRequired: false`, so no attach comes
+/// first (and none to wait for when its pod moves), where an EBS volume is
+/// attached for 10 s before the pod can start.
+#[test]
+fn a_file_storage_volume_is_mounted_without_an_attach() {
+    let source = crate::support::scenario_file("read-write-many-on-block-storage")
+        .replace(r#"storage: "10Gi", accessModes: [ReadWriteMany])"#, r#"storage: "10Gi")"#);
+    let (sim, _) = run(&source);
+    let attached: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::VolumeAttaching { pv, .. } => {
+                sim.world.pv(pv).claim.map(|c| sim.world.pvc(c).name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attached, ["data-shared-0", "data-shared-1"], "only the EBS volumes attach");
+    let log = crate::support::Log(&sim);
+    // Provisioned at 5 s, then the 2 s pull: Ready without a probe.
+    assert_eq!(log.ready_after("files-0", crate::support::t("0s")), Some(crate::support::t("7s")));
+    assert_eq!(
+        log.ready_after("shared-0", crate::support::t("0s")),
+        Some(crate::support::t("17s")),
+        "a 10 s attach first"
+    );
+}

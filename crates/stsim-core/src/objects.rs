@@ -874,6 +874,13 @@ pub struct Pv {
 }
 
 impl Pv {
+    /// Whether the volume is attached to a node before it is mounted: not a
+    /// local volume, nor one of a class whose driver needs no attach
+    /// (`attach_required_by`). A volume of no known class is attached.
+    pub fn attaches(&self, world: &crate::world::World) -> bool {
+        self.node.is_none()
+            && self.storage_class.is_none_or(|c| world.class(c).csi_driver().is_none_or(attach_required_by))
+    }
     /// Whether the volume may be attached to several nodes at once.
     pub fn multi_attach(&self) -> bool {
         self.access_modes.iter().any(|m| matches!(m, AccessMode::ReadWriteMany | AccessMode::ReadOnlyMany))
@@ -933,6 +940,17 @@ impl StorageClass {
         }
         csi_driver_of(&self.provisioner)
     }
+}
+
+/// Whether the CSI driver's volumes are attached to a node before they are
+/// mounted (its CSIDriver object's `attachRequired`). The network file
+/// systems' drivers (EFS, Filestore, Azure Files, NFS) mount straight from
+/// the node: no VolumeAttachment, no attach or detach, no Multi-Attach.
+pub fn attach_required_by(driver: &str) -> bool {
+    !matches!(
+        driver,
+        "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io"
+    )
 }
 
 /// The CSI driver of provisioner `name`: in-tree provisioners by the driver

@@ -17,7 +17,9 @@
 //! `Multi-Attach error` event on the waiting pods, reported once.
 //!
 //! Attach and detach take `timings.volumeAttach` and `timings.volumeDetach`.
-//! Local volumes are never attached. Does not own mounting (the kubelet).
+//! Local volumes are never attached, nor those of a driver that needs no
+//! attach (`Pv::attaches`: EFS, Filestore, Azure Files, NFS). Does not own
+//! mounting (the kubelet).
 
 use crate::api::Api;
 use crate::events::EventKey;
@@ -59,7 +61,7 @@ fn desired(api: &Api, pv: PvId) -> Vec<(NodeId, Vec<PodId>)> {
 /// Reconciles one volume.
 pub fn reconcile(api: &mut Api, pv: PvId) {
     let now = api.now;
-    if api.world.pv(pv).removed_at.is_some() || api.world.pv(pv).node.is_some() {
+    if api.world.pv(pv).removed_at.is_some() || !api.world.pv(pv).attaches(api.world) {
         return;
     }
     // Finish operations that are due.

@@ -316,7 +316,7 @@ fn create_container(api: &mut Api, id: PodId) {
         .collect();
     let attached = volumes.iter().all(|pv| {
         let pv = api.world().pv(*pv);
-        pv.node.is_some() || pv.attachment(node).is_some_and(|a| a.state == AttachState::Attached)
+        !pv.attaches(api.world()) || pv.attachment(node).is_some_and(|a| a.state == AttachState::Attached)
     });
     if !attached {
         return;
