@@ -316,9 +316,31 @@ fn a_sidecar_init_container_lets_the_next_one_start_once_started() {
     let regular = ready(&source("", "1.33")).expect("ready");
     // kubectl counts a started sidecar as done: `Init:1/2` once it starts,
     // not 40 s later.
-    let (sim, _) = run(&source(r#", restartPolicy: "Always""#, "1.33"));
+    let (sim, report) = run(&source(r#", restartPolicy: "Always""#, "1.33"));
     let seen: Vec<String> = statuses(&sim, "app-0").into_iter().map(|(at, s)| format!("{at} {s}")).collect();
     assert_eq!(seen, ["0s Init:0/2", "2s Init:1/2", "9s PodInitializing", "11s Running"]);
+    // kubectl's READY counts the sidecar beside the container: 1/2 once it
+    // has started, 2/2 once the container is Ready too.
+    let ready: Vec<String> = report
+        .timeline
+        .iter()
+        .filter(|r| &*r.name == "app-0")
+        .filter_map(|r| r.pod.as_ref().map(|p| format!("{} {}", p.ready, p.status)))
+        .collect();
+    assert_eq!(
+        ready,
+        [
+            "0/2 Pending",
+            "0/2 Pending",
+            "0/2 Init:0/2",
+            "1/2 Init:1/2",
+            "1/2 PodInitializing",
+            "1/2 Running",
+            "2/2 Running"
+        ]
+    );
+    let row = report.pods.iter().find(|p| p.name == "app-0").unwrap();
+    assert_eq!(&*row.state.ready, "2/2");
     // 5 s of migrate and 2 s of the app, against 40 s more as a regular one.
     assert_eq!(regular.since(sidecar), SimDuration::from_secs(40), "{sidecar} {regular}");
     assert!(sidecar < t("40s"), "ready before the sidecar's own start-up would end: {sidecar}");

@@ -255,9 +255,42 @@ fn ready_column(ready: bool) -> Cow<'static, str> {
     Cow::Borrowed(if ready { "1/1" } else { "0/1" })
 }
 
+/// `READY` as kubectl counts it (`printPod`): the container, if the kubelet
+/// last reported it ready, and the sidecars started (a restartable init
+/// container counts, and one without a probe is ready once started), over
+/// the container and the sidecars.
+fn ready_count(container: bool, sidecars_up: usize, sidecars: usize) -> Cow<'static, str> {
+    if sidecars == 0 {
+        return ready_column(container);
+    }
+    Cow::Owned(format!("{}/{}", usize::from(container) + sidecars_up, 1 + sidecars))
+}
+
+/// How many of the pod's sidecars run, by its STATUS column: those before
+/// the init container it is at, all of them once the init containers are
+/// done, none before the sandbox or after the pod finished. A failing init
+/// container's status (`Init:Error`) and `Terminating` leave the count as it
+/// was (`unchanged`).
+fn sidecars_up(pod: &Pod, status: StatusColumn, finished: bool, unchanged: usize) -> usize {
+    if finished {
+        return 0;
+    }
+    match status {
+        StatusColumn::Init { done, .. } => pod.sidecars.iter().filter(|i| (**i as u32) < done).count(),
+        StatusColumn::Reason("Terminating") => unchanged,
+        StatusColumn::Reason(reason) if reason.starts_with("Init:") => unchanged,
+        StatusColumn::Reason("Pending" | "ContainerCreating" | "Completed") => 0,
+        StatusColumn::Reason(_) => pod.sidecars.len(),
+    }
+}
+
 fn pod_state(world: &World, pod: &Pod) -> PodState {
     PodState {
-        ready: ready_column(pod.status.container_ready && pod.status.container == ContainerState::Running),
+        ready: ready_count(
+            pod.status.container_ready && pod.status.container == ContainerState::Running,
+            sidecars_up(pod, pod.display_status(), pod.is_terminal(), pod.sidecars.len()),
+            pod.sidecars.len(),
+        ),
         status: status_text(pod.display_status()),
         restarts: pod.status.restarts,
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
@@ -431,6 +464,9 @@ struct Names<'w> {
     taints: Vec<(crate::config::Taint, bool, Arc<str>)>,
     /// Each pod's state after the last change replayed.
     states: Vec<Option<PodState>>,
+    /// Each pod's READY parts: its container as its kubelet last reported
+    /// it (and running), and how many of its sidecars run.
+    readiness: Vec<(bool, usize)>,
 }
 
 /// The text in `slot`, made by `make` the first time.
@@ -452,12 +488,32 @@ impl<'w> Names<'w> {
             ips: vec![None; world.pods.len()],
             taints: Vec::new(),
             states: vec![None; world.pods.len()],
+            readiness: vec![(false, 0); world.pods.len()],
         }
+    }
+    /// The row of a change to pod `id`'s READY parts (`ready_count`): whether
+    /// its container counts, and how many of its sidecars run.
+    fn readiness_row(
+        &mut self,
+        at_ms: u64,
+        id: PodId,
+        what: Text,
+        readiness: impl FnOnce(&mut (bool, usize)),
+        change: &dyn Fn(&mut PodState),
+    ) -> TimelineRow {
+        let parts = &mut self.readiness[id.index()];
+        readiness(parts);
+        let ready = ready_count(parts.0, parts.1, self.world.pod(id).sidecars.len());
+        self.pod_row(at_ms, id, what, &|s| {
+            s.ready = ready.clone();
+            change(s);
+        })
     }
     /// The row of a change to pod `id`, which `change` makes to its state.
     fn pod_row(&mut self, at_ms: u64, id: PodId, what: Text, change: &dyn Fn(&mut PodState)) -> TimelineRow {
+        let sidecars = self.world.pod(id).sidecars.len();
         let state = self.states[id.index()].get_or_insert_with(|| PodState {
-            ready: ready_column(false),
+            ready: ready_count(false, 0, sidecars),
             status: Cow::Borrowed("Pending"),
             restarts: 0,
             ip: None,
@@ -724,11 +780,15 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 // status but Terminating (which hides the container's)
                 // means it is not running, whatever it last reported.
                 let running = matches!(status.reason(), Some("Running" | "Terminating"));
-                n.pod_row(at_ms, *pod, what, &|s| {
-                    if !running {
-                        s.ready = ready_column(false);
-                    }
-                    s.status = status_text(*status);
+                let p = world.pod(*pod);
+                let finished = p.history.phase_at(record.at).is_terminal();
+                let status = *status;
+                let readiness = |parts: &mut (bool, usize)| {
+                    parts.0 &= running;
+                    parts.1 = sidecars_up(p, status, finished, parts.1);
+                };
+                n.readiness_row(at_ms, *pod, what, readiness, &|s| {
+                    s.status = status_text(status);
                     s.ip = ip.clone();
                     s.restarts = *restarts;
                 })
@@ -742,7 +802,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::PodReady { pod, ready } => {
                 let what = if *ready { "became Ready" } else { "stopped being Ready" };
-                n.pod_row(at_ms, *pod, what.into(), &|s| s.ready = ready_column(*ready))
+                n.readiness_row(at_ms, *pod, what.into(), |parts| parts.0 = *ready, &|_| {})
             }
             Event::PodDeleting { pod, grace } => {
                 let mut what = String::with_capacity(48);
@@ -753,7 +813,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::PodRemoved { pod, force } => {
                 let what = if *force { "removed at once (not confirmed by its node)" } else { "removed" };
-                n.pod_row(at_ms, *pod, what.into(), &|s| s.ready = ready_column(false))
+                n.readiness_row(at_ms, *pod, what.into(), |parts| *parts = (false, 0), &|_| {})
             }
             Event::PvcCreated { pvc } => other("pvc", n.pvc(*pvc), "created (Pending)".into()),
             Event::PvcOwnersUpdated { pvc, owners } => {

@@ -107,7 +107,17 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PodStatus { pod: id, status, ip, restarts } => {
                 let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();
                 let restarts = if *restarts > 0 { format!(" ({restarts} restarts)") } else { String::new() };
-                format!("{} is {status}{ip}{restarts}.", pod(*id))
+                match status {
+                    StatusColumn::Init { done, of } => format!(
+                        "{} runs its init containers, {done} of {of} done ({status}){ip}{restarts}.",
+                        pod(*id)
+                    ),
+                    StatusColumn::Reason("PodInitializing") => format!(
+                        "{}'s init containers are done; its container is being created (PodInitializing){ip}{restarts}.",
+                        pod(*id)
+                    ),
+                    _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
+                }
             }
             Event::PodReady { pod: id, ready: true } => {
                 format!("{} passes its readiness probe: Ready.", pod(*id))
