@@ -777,7 +777,8 @@ impl<'a> Api<'a> {
         self.world.nodes[node.index()].ips_in_use.remove(&host);
     }
 
-    /// The Ready condition changes (kubelet probe result, or a script's override in tests).
+    /// The kubelet reports its container ready or not (a probe's result, or
+    /// a script's override), and the Ready condition follows.
     pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
         self.world.pod_mut(pod).status.container_ready = ready;
         self.set_ready_condition(pod, ready);

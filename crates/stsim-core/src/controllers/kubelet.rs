@@ -2,8 +2,9 @@
 //!
 //! Owns what happens between binding and removal: admission (the verdict
 //! is `admission`'s; a rejected pod is reported `Failed`), waiting for volumes,
-//! the sandbox and its IP, the init containers (one that crashes or cannot
-//! be pulled holds the pod in `Init:CrashLoopBackOff` or
+//! the sandbox and its IP, the init containers (each step reported, as
+//! kubectl's `Init:<n>/<all>` then `PodInitializing`; one that crashes or
+//! cannot be pulled holds the pod in `Init:CrashLoopBackOff` or
 //! `Init:ImagePullBackOff`), the image check before each container (the
 //! decision and the node's images are `images`', the image manager's; a
 //! failed pull ends in ErrImagePull, then ImagePullBackOff), container start, an application's own exit, crashes and restarts (with
