@@ -293,6 +293,12 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     let web0 = sim.world.live_pods().find(|p| p.name == "web-0").expect("web-0");
     assert!(web0.runtime.started_at.is_none() && !web0.status.ready, "the app container never started");
     assert_eq!(web0.display_status(), "Init:CrashLoopBackOff");
+    // Served to clients as the kubelet writes it: the app container waits
+    // in `PodInitializing` (its default for a pod with init containers).
+    let served = stsim_core::kube::find(&sim.world, "Pod", "web-0").expect("served");
+    let served = stsim_core::kube::render(&sim.world, served);
+    let reason = stsim_core::kube::field(&served, "status.containerStatuses.0.state.waiting.reason");
+    assert_eq!(reason.map(|v| v.to_string()), Some("\"PodInitializing\"".to_string()));
     assert!(sim.world.live_pods().all(|p| p.name != "web-1"), "OrderedReady waits");
     let cache: Vec<(String, String)> =
         statuses(&sim, "cache-0").into_iter().filter(|(_, s)| s.starts_with("Init:")).collect();

@@ -175,3 +175,29 @@ fn every_exercise_fails_until_fixed_and_passes_once_fixed() {
         );
     }
 }
+
+/// A finding's words are wrapped by whoever shows them (the text report
+/// reflows them; JSON keeps them): each is one run of single-spaced prose,
+/// with no run of spaces a source line's continuation left behind.
+#[test]
+fn every_shipped_scenarios_findings_are_single_spaced_prose() {
+    for name in shipped_scenarios() {
+        let source = scenario_file(&name);
+        // External operators run as processes: the CLI's tests run those.
+        if source.contains("External(") {
+            continue;
+        }
+        let (_, report) = crate::support::run(&source);
+        for finding in &report.findings {
+            for (field, text) in
+                [("summary", &finding.summary), ("explanation", &finding.explanation), ("fix", &finding.fix)]
+            {
+                assert!(
+                    !text.contains("  ") && !text.contains('\n'),
+                    "{name}: {} {field}: {text:?}",
+                    finding.id
+                );
+            }
+        }
+    }
+}

@@ -238,26 +238,30 @@ fn pods_rejected(world: &World, trace: &Trace) -> Vec<Finding> {
             let node = pod.node.map_or_else(|| "its node".to_string(), |n| world.node(n).name.clone());
             let how = match &pod.node_name {
                 Some(_) => format!(
-                    "Its spec.nodeName binds it to {node} without the scheduler, so nothing checked the node before                      its kubelet did"
+                    "Its spec.nodeName binds it to {node} without the scheduler, so nothing checked the node before \
+                     its kubelet did"
                 ),
                 None => format!("It was bound to {node}"),
             };
             let again = match pod.owner {
                 Some(set) => format!(
-                    " StatefulSet {} deletes a Failed pod and makes it again at once, so while the node cannot take                      it a new {name} is made and rejected about once a second.",
+                    " StatefulSet {} deletes a Failed pod and makes it again at once, so while the node cannot take \
+                     it a new {name} is made and rejected about once a second.",
                     world.sts(set).name
                 ),
                 None => String::new(),
             };
             let fix = match reason {
                 "NodePorts" => format!(
-                    "Free the host port on {node} (delete the pod holding it), or drop nodeName: the scheduler's                      NodePorts filter then places {name} on a node where the port is free."
+                    "Free the host port on {node} (delete the pod holding it), or drop nodeName: the scheduler's \
+                     NodePorts filter then places {name} on a node where the port is free."
                 ),
                 "NodeAffinity" => "Make nodeName agree with the pod's nodeSelector and node affinity, or drop nodeName."
                     .to_string(),
                 "TaintToleration" => format!("Tolerate {node}'s NoExecute taint, or name another node."),
                 _ => format!(
-                    "Give {node} room, or pin with a nodeSelector on kubernetes.io/hostname instead of nodeName: the                      scheduler then keeps {name} Pending until it fits, and nothing churns."
+                    "Give {node} room, or pin with a nodeSelector on kubernetes.io/hostname instead of nodeName: the \
+                     scheduler then keeps {name} Pending until it fits, and nothing churns."
                 ),
             };
             Finding {

@@ -942,15 +942,22 @@ impl StorageClass {
     }
 }
 
-/// Whether the CSI driver's volumes are attached to a node before they are
-/// mounted (its CSIDriver object's `attachRequired`). The network file
-/// systems' drivers (EFS, Filestore, Azure Files, NFS) mount straight from
-/// the node: no VolumeAttachment, no attach or detach, no Multi-Attach.
-pub fn attach_required_by(driver: &str) -> bool {
-    !matches!(
+/// Whether the CSI driver serves a network file system (EFS, Filestore,
+/// Azure Files, NFS): its volumes are reachable from every zone, and need
+/// no attach.
+pub fn network_file_system(driver: &str) -> bool {
+    matches!(
         driver,
         "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io"
     )
+}
+
+/// Whether the CSI driver's volumes are attached to a node before they are
+/// mounted (its CSIDriver object's `attachRequired`). A network file
+/// system's are mounted straight from the node: no VolumeAttachment, no
+/// attach or detach, no Multi-Attach.
+pub fn attach_required_by(driver: &str) -> bool {
+    !network_file_system(driver)
 }
 
 /// The CSI driver of provisioner `name`: in-tree provisioners by the driver

@@ -1344,3 +1344,22 @@ fn a_dropped_max_unavailable_is_told() {
     let loaded = parse_scenario_with(scenario, "x.ron", &mut read).unwrap_or_else(|e| panic!("{e:#?}"));
     assert_eq!(loaded.warning, None);
 }
+
+/// A network file system's class (its CSI driver, or the in-tree
+/// provisioner that migrated to it) is reachable from every zone; a block
+/// storage class pins its volumes to one.
+#[test]
+fn network_file_system_classes_are_not_zonal() {
+    let zonal = |provisioner: &str| {
+        let class = format!(
+            "{REDIS}---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: shared\nprovisioner: {provisioner}\nparameters:\n  stsim.io/usd-per-gib-month: \"0.3\"\n"
+        );
+        let config =
+            parse_manifests(&[("r.yaml".into(), class)], "start").unwrap_or_else(|e| panic!("{e:#?}")).config;
+        config.cluster.storage_classes.iter().find(|c| c.name == "shared").expect("the class").zonal
+    };
+    assert!(!zonal("efs.csi.aws.com"));
+    assert!(!zonal("file.csi.azure.com"));
+    assert!(!zonal("kubernetes.io/azure-file"), "the in-tree name migrated to Azure Files' driver");
+    assert!(zonal("ebs.csi.aws.com"));
+}

@@ -76,7 +76,8 @@ fn volume_not_provisioned(world: &World, pod: &Pod) -> Option<Finding> {
     let (reason, message) = claim.waiting.as_ref()?;
     let class = claim.storage_class.map(|c| world.class(c));
     let mut explanation = format!(
-        "The scheduler chose {} for {} and asked for claim {}'s volume to be made there (WaitForFirstConsumer),          but the provisioner reports {reason}: \"{message}\". The claim stays Pending and {} with it: the scheduler \
+        "The scheduler chose {} for {} and asked for claim {}'s volume to be made there (WaitForFirstConsumer), \
+         but the provisioner reports {reason}: \"{message}\". The claim stays Pending and {} with it: the scheduler \
          waits for the volume (up to its 10-minute bind timeout, then it tries the pod again, and the provisioner \
          fails the same way).",
         node.name, pod.name, claim.name, pod.name

@@ -473,7 +473,9 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     // Network file systems are reachable from every zone; local disks are one node's.
     let (zonal, local) = match provisioner_name.as_str() {
         "kubernetes.io/no-provisioner" | "rancher.io/local-path" | "openebs.io/local" => (None, Some(true)),
-        "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io" => {
+        name if stsim_core::objects::csi_driver_of(name)
+            .is_some_and(stsim_core::objects::network_file_system) =>
+        {
             (Some(false), None)
         }
         _ => (None, None),
