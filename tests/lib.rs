@@ -17,6 +17,8 @@ mod browser;
 #[cfg(test)]
 mod cli;
 #[cfg(test)]
+mod containers;
+#[cfg(test)]
 mod databases;
 #[cfg(test)]
 mod determinism;

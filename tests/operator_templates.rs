@@ -215,16 +215,19 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
         "spec.template.spec.containers[0].command",
         "spec.template.spec.containers[0].env",
         "spec.template.spec.containers[0].volumeMounts",
-        "spec.template.spec.containers[1].image",
         "spec.template.spec.volumes",
     ] {
         let warning = format!("stsim does not model {path}, and ignored it");
         assert!(warnings.contains(&warning), "{warning:?} in {warnings:#?}");
     }
     // What the model reads is not among them (the probe's timeout is: stsim runs no check).
-    for read in
-        ["containers[0].readinessProbe,", "containers[0].ports", "containers[1].resources", "affinity"]
-    {
+    for read in [
+        "containers[0].readinessProbe,",
+        "containers[0].ports",
+        "containers[1].resources",
+        "containers[1].image",
+        "affinity",
+    ] {
         assert!(!warnings.iter().any(|w| w.contains(read)), "{read}: {warnings:#?}");
     }
     assert_eq!(got[2].warnings, ["stsim does not model spec.containers[0].env, and ignored it"]);
@@ -251,11 +254,15 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
     );
     // Requests summed over the containers (resource.PodRequests).
     assert_eq!((pg0.requests.cpu_millis, pg0.requests.memory_bytes), (1_100, (2 << 30) + (128 << 20)));
-    // The probe's initial delay holds readiness after the container runs.
+    // The probe's initial delay holds readiness after the first container
+    // runs (the pod has a second, the metrics exporter).
     let at = |pod: stsim_core::objects::PodId, running: bool| {
         sim.trace.records.iter().find_map(|r| match &r.event {
-            Event::PodStatus {
-                pod: p, status: stsim_core::objects::StatusColumn::Reason("Running"), ..
+            Event::ContainerStatus {
+                pod: p,
+                container: 0,
+                state: stsim_core::objects::ContainerState::Running,
+                ..
             } if *p == pod && running => Some(r.at),
             Event::PodReady { pod: p, ready: true } if *p == pod && !running => Some(r.at),
             _ => None,

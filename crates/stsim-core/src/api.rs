@@ -102,6 +102,8 @@ pub struct NewPod {
     pub init_containers: Vec<String>,
     /// Which init containers are sidecars, by index.
     pub sidecars: Vec<usize>,
+    /// `spec.containers[1..]`.
+    pub extra_containers: Vec<crate::config::ExtraContainer>,
     pub pull_policies: crate::config::PullPolicies,
     pub termination_grace_period: SimDuration,
     pub node_selector: crate::config::Labels,
@@ -136,6 +138,7 @@ impl NewPod {
             pre_stop: template.pre_stop,
             init_containers: template.init_containers.clone(),
             sidecars: template.sidecars.clone(),
+            extra_containers: template.extra_containers.clone(),
             pull_policies: template.pull_policies.clone(),
             termination_grace_period: template.termination_grace_period,
             node_selector: template.node_selector.clone(),
@@ -344,6 +347,13 @@ impl<'a> Api<'a> {
         let init_pull_policies = (new.init_containers.iter().enumerate())
             .map(|(i, image)| ImagePullPolicy::resolve(new.pull_policies.init.get(&i).copied(), image))
             .collect();
+        let extra_containers: Vec<crate::config::ExtraContainer> = (new.extra_containers.into_iter())
+            .map(|extra| crate::config::ExtraContainer {
+                pull_policy: Some(ImagePullPolicy::resolve(extra.pull_policy, &extra.image)),
+                ..extra
+            })
+            .collect();
+        let extras = extra_containers.len();
         self.world.insert_pod(Pod {
             id,
             uid,
@@ -366,6 +376,7 @@ impl<'a> Api<'a> {
             init_pull_policies,
             init_containers: new.init_containers,
             sidecars: new.sidecars,
+            extra_containers,
             termination_grace_period: new.termination_grace_period,
             node_selector: new.node_selector,
             affinity: new.affinity,
@@ -389,8 +400,9 @@ impl<'a> Api<'a> {
                 rejected: None,
                 init_failure: None,
                 init_progress: None,
+                extras: vec![ExtraStatus::WAITING; extras],
             },
-            runtime: Runtime::default(),
+            runtime: Runtime { extras: vec![ExtraRuntime::default(); extras], ..Runtime::default() },
             waits: Waits::default(),
             history: PodHistory { phases: Vec::new(), owners: vec![(self.now, new.owner)] },
             created_at: self.now,
@@ -554,6 +566,7 @@ impl<'a> Api<'a> {
         self.world.remove_pod(pod, self.now);
         self.record(Event::PodRemoved { pod, force });
         self.cancel(EventKey::Kubelet(pod));
+        self.cancel(EventKey::Extras(pod));
         self.cancel(EventKey::Schedule(pod));
         self.pod_changed(pod);
         if leaves_scheduler {
@@ -714,6 +727,37 @@ impl<'a> Api<'a> {
         self.status_written(pod, before);
     }
 
+    /// The kubelet reports the state of the pod's other regular container
+    /// `index` (`spec.containers[index + 1]`); the Ready condition follows
+    /// all of the containers' readiness.
+    pub fn set_extra_status(&mut self, pod: PodId, index: usize, status: ExtraStatus) {
+        let p = self.world.pod_mut(pod);
+        if p.status.extras[index] == status {
+            return;
+        }
+        let before = p.display_status();
+        p.status.extras[index] = status;
+        let ready = p.status.container_ready && p.extras_ready();
+        let (state, container) = (status.state, index as u32 + 1);
+        self.record(Event::ContainerStatus { pod, container, state, ready: status.ready });
+        self.status_written(pod, before);
+        self.set_ready_condition(pod, ready);
+    }
+
+    /// After a write to the first container's state or readiness: in a pod
+    /// with other regular containers, its change (from `before`) is
+    /// recorded on its own, as theirs are.
+    fn first_container_written(&mut self, pod: PodId, before: (ContainerState, bool)) {
+        let p = self.world.pod(pod);
+        let after = (p.status.container, p.status.container_ready);
+        // (The kubelet's first report, every container waiting, says
+        // nothing of one.)
+        let first_report = before.0 == ContainerState::Unscheduled;
+        if !p.extra_containers.is_empty() && after != before && !first_report {
+            self.record(Event::ContainerStatus { pod, container: 0, state: after.0, ready: after.1 });
+        }
+    }
+
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
         let p = self.world.pod(pod);
@@ -728,11 +772,21 @@ impl<'a> Api<'a> {
         }
         let p = self.world.pod_mut(pod);
         let before = p.display_status();
+        let first = (p.status.container, p.status.container_ready);
         if p.status.phase != phase {
             p.history.phases.push((self.now, phase));
         }
         p.status.phase = phase;
         p.status.container = container;
+        if container == ContainerState::Running {
+            // The container has started: the init containers' progress is
+            // no longer the pod's status.
+            p.status.init_progress = None;
+        } else {
+            // Only a running container is reported ready.
+            p.status.container_ready = false;
+        }
+        self.first_container_written(pod, first);
         self.status_written(pod, before);
     }
 
@@ -780,8 +834,13 @@ impl<'a> Api<'a> {
     /// The kubelet reports its container ready or not (a probe's result, or
     /// a script's override), and the Ready condition follows.
     pub fn set_pod_ready(&mut self, pod: PodId, ready: bool) {
-        self.world.pod_mut(pod).status.container_ready = ready;
-        self.set_ready_condition(pod, ready);
+        let p = self.world.pod_mut(pod);
+        let first = (p.status.container, p.status.container_ready);
+        p.status.container_ready = ready;
+        // The condition is all of the containers' readiness.
+        let condition = ready && p.extras_ready();
+        self.first_container_written(pod, first);
+        self.set_ready_condition(pod, condition);
     }
 
     /// `MarkPodsNotReady`: the node lifecycle controller sets the pod's

@@ -1078,6 +1078,12 @@ pub struct PodTemplate {
     /// started, not finished, and it runs beside the container.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sidecars: Vec<usize>,
+    /// The pod's other regular containers (`spec.containers[1..]`: a
+    /// metrics exporter, a log shipper, a proxy), started in order after
+    /// the first. Each is Ready once running (their probes are not
+    /// modelled), and the pod is Ready only when all of its containers are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_containers: Vec<ExtraContainer>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`.
     pub node_selector: Labels,
@@ -1106,6 +1112,16 @@ pub struct PodTemplate {
     /// scenario's templates, and for a written one that sets none.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmodelled: String,
+}
+
+/// A regular container after the first (`spec.containers[i]`, i > 0).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExtraContainer {
+    pub name: String,
+    pub image: String,
+    /// `imagePullPolicy` as written; `None`: the default for the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<ImagePullPolicy>,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its
@@ -1224,6 +1240,17 @@ impl PodTemplate {
                 .is_some_and(|image| policy != ImagePullPolicy::default_for(image))
             {
                 out.push_str(&format!("init {index} imagePullPolicy {}\n", policy.as_str()));
+            }
+        }
+        // Written only when there are any, so one-container templates keep
+        // their revision names; a policy only where it is not the image's
+        // default, as the first container's.
+        for extra in &self.extra_containers {
+            out.push_str(&format!("container {} {}\n", extra.name, extra.image));
+            if let Some(policy) = extra.pull_policy
+                && policy != ImagePullPolicy::default_for(&extra.image)
+            {
+                out.push_str(&format!("container {} imagePullPolicy {}\n", extra.name, policy.as_str()));
             }
         }
         for line in self.unmodelled.lines() {
@@ -1664,6 +1691,9 @@ impl PodTemplate {
         self.pull_policies.container.get_or_insert_with(|| ImagePullPolicy::default_for(&self.image));
         for (index, image) in self.init_containers.iter().enumerate() {
             self.pull_policies.init.entry(index).or_insert_with(|| ImagePullPolicy::default_for(image));
+        }
+        for extra in &mut self.extra_containers {
+            extra.pull_policy.get_or_insert_with(|| ImagePullPolicy::default_for(&extra.image));
         }
     }
 }

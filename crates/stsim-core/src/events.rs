@@ -39,6 +39,10 @@ pub enum EventKey {
     AttachDetach(PvId),
     /// The kubelet's next step for a pod: start, probe result, exit.
     Kubelet(PodId),
+    /// The kubelet's next step for a pod's other regular containers
+    /// (`spec.containers[1..]`): an image check, a start, an exit, the end
+    /// of a back-off.
+    Extras(PodId),
     /// The provisioner finishes creating the volume of a claim.
     Provision(PvcId),
     /// The StatefulSet controller syncs a set (its work-queue key).
@@ -92,7 +96,7 @@ impl EventKey {
             | EventKey::TaintEvictionPod(_)
             | EventKey::PodGc => Phase::Controller,
             EventKey::AttachDetach(_) => Phase::Volume,
-            EventKey::Kubelet(_) => Phase::Kubelet,
+            EventKey::Kubelet(_) | EventKey::Extras(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)
             | EventKey::DnsPod(_)
@@ -141,6 +145,7 @@ impl crate::queue::QueueKey for EventKey {
             EventKey::Maintenance(n) => (25, n as usize),
             EventKey::DomainOutage(n) => (26, n as usize),
             EventKey::NodeShutdown(id) => (27, id.index()),
+            EventKey::Extras(id) => (28, id.index()),
         })
     }
 }
@@ -186,6 +191,7 @@ mod tests {
             EventKey::Maintenance(7),
             EventKey::DomainOutage(7),
             EventKey::NodeShutdown(NodeId(7)),
+            EventKey::Extras(PodId(7)),
         ];
         let mut kinds: Vec<usize> = keys.iter().map(|k| k.dense().expect("every key is dense").0).collect();
         for key in keys {

@@ -336,7 +336,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if let Some(since) = pod.status.ready_since {
         ready_condition["lastTransitionTime"] = json!(timestamp(since));
     }
-    let state = match pod.status.container {
+    let state = |state: ContainerState| match state {
         ContainerState::Running => json!({"running": {}}),
         ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
         ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
@@ -345,14 +345,25 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         ContainerState::ContainerCreating if !pod.init_containers.is_empty() => {
             json!({"waiting": {"reason": "PodInitializing"}})
         }
-        other => json!({"waiting": {"reason": format!("{other:?}")}}),
+        other => json!({"waiting": {"reason": other.as_str()}}),
     };
+    // Each container's `ready` is the kubelet's report (the node lifecycle
+    // controller writes only the pod's condition). The other containers'
+    // restarts are their own; the first's are the rest of the pod's.
+    let others: u32 = pod.runtime.extras.iter().map(|extra| extra.restarts).sum();
+    let mut container_statuses = vec![json!({"name": spec["containers"][0]["name"], "image": pod.image,
+        "ready": pod.status.container_ready, "restartCount": pod.status.restarts.saturating_sub(others),
+        "state": state(pod.status.container)})];
+    let extras = pod.extra_containers.iter().zip(&pod.status.extras).zip(&pod.runtime.extras);
+    for ((extra, status), runtime) in extras {
+        container_statuses.push(json!({"name": extra.name, "image": extra.image, "ready": status.ready,
+            "restartCount": runtime.restarts, "state": state(status.state)}));
+    }
     let mut status = json!({
         "phase": format!("{:?}", pod.status.phase),
         "conditions": [{"type": "PodScheduled", "status": if pod.node.is_some() { "True" } else { "False" }},
                        ready_condition],
-        "containerStatuses": [{"name": spec["containers"][0]["name"], "image": pod.image, "ready": pod.status.ready,
-                               "restartCount": pod.status.restarts, "state": state}],
+        "containerStatuses": container_statuses,
     });
     if let Some(ip) = pod.status.pod_ip {
         status["podIP"] = json!(ip.to_string());

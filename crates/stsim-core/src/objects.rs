@@ -319,6 +319,23 @@ pub enum ContainerState {
     Terminated,
 }
 
+impl ContainerState {
+    /// The state's name, as the trace writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerState::Unscheduled => "Unscheduled",
+            ContainerState::ContainerCreating => "ContainerCreating",
+            ContainerState::ErrImagePull => "ErrImagePull",
+            ContainerState::ErrImageNeverPull => "ErrImageNeverPull",
+            ContainerState::ImagePullBackOff => "ImagePullBackOff",
+            ContainerState::Running => "Running",
+            ContainerState::Error => "Error",
+            ContainerState::CrashLoopBackOff => "CrashLoopBackOff",
+            ContainerState::Terminated => "Terminated",
+        }
+    }
+}
+
 /// The kubelet's image check for one container start (`EnsureImageExists`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pull {
@@ -392,6 +409,35 @@ pub struct Runtime {
     /// The next init container to take up, and when: the one before it is
     /// done then.
     pub init_next: Option<(usize, SimTime)>,
+    /// The kubelet's work on the other regular containers, by index.
+    pub extras: Vec<ExtraRuntime>,
+    /// The first container's image check in this sandbox is over, so the
+    /// other regular containers' turn has come (the kubelet starts them in
+    /// order in the same sync).
+    pub extras_launched: bool,
+}
+
+/// The kubelet's work on one of the pod's other regular containers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtraRuntime {
+    /// When its next step is due: the image check once the container
+    /// before it is taken care of, the end of a pull or a back-off, an exit.
+    pub due: Option<SimTime>,
+    /// The image check under way, if any.
+    pub pull: Option<Pull>,
+    /// When it last started, while it runs.
+    pub started_at: Option<SimTime>,
+    /// Failed pulls in a row, and when the current back-off ends.
+    pub pull_failures: u32,
+    pub backoff_until: Option<SimTime>,
+    /// Its exits with an error, for the restart back-off.
+    pub restarts: u32,
+    /// It has started at least once in this sandbox (the kubelet's phase:
+    /// a pod with a container never started is `Pending`).
+    pub ever_started: bool,
+    /// Its `Never` policy found no image on the node: it waits for a pull
+    /// of it to end.
+    pub held: bool,
 }
 
 /// Why a pod waits, kept for the report's explanations (not API fields).
@@ -460,6 +506,23 @@ pub struct PodStatus {
     /// the container has started. While the container waits to be created,
     /// kubectl shows `Init:<n>/<all>`, then `PodInitializing` once all are.
     pub init_progress: Option<u32>,
+    /// The other regular containers' states as the kubelet last reported
+    /// them (`spec.containers[i + 1]`): waiting `ContainerCreating` until
+    /// each is started.
+    pub extras: Vec<ExtraStatus>,
+}
+
+/// What one of the pod's other regular containers is doing, as the kubelet
+/// reports it: a `ContainerState` other than `Unscheduled`, and whether it
+/// is ready (once running: their probes are not modelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraStatus {
+    pub state: ContainerState,
+    pub ready: bool,
+}
+
+impl ExtraStatus {
+    pub const WAITING: ExtraStatus = ExtraStatus { state: ContainerState::ContainerCreating, ready: false };
 }
 
 /// The STATUS column of `kubectl get pods`.
@@ -585,6 +648,9 @@ pub struct Pod {
     /// later keeps its container's policy.
     pub pull_policy: crate::config::ImagePullPolicy,
     pub init_pull_policies: Vec<crate::config::ImagePullPolicy>,
+    /// The other regular containers (`spec.containers[1..]`), each with
+    /// its policy as the API server defaulted it.
+    pub extra_containers: Vec<crate::config::ExtraContainer>,
     pub termination_grace_period: SimDuration,
     /// `nodeSelector`, `affinity` and `tolerations` (with the API server's
     /// default NoExecute tolerations added).
@@ -696,6 +762,39 @@ impl Pod {
         StatusColumn::Reason(reason)
     }
 
+    /// The reason kubectl shows for the first of the other regular
+    /// containers that is not running, if one is not: the kubelet's
+    /// default waiting reason for a container not created yet is
+    /// `PodInitializing` in a pod with init containers
+    /// (`convertToAPIContainerStatuses`).
+    fn extra_reason(&self) -> Option<&'static str> {
+        self.status.extras.iter().find_map(|extra| match extra.state {
+            ContainerState::Running | ContainerState::Unscheduled | ContainerState::Terminated => None,
+            ContainerState::ContainerCreating if !self.init_containers.is_empty() => Some("PodInitializing"),
+            ContainerState::ContainerCreating => Some("ContainerCreating"),
+            ContainerState::ErrImagePull => Some("ErrImagePull"),
+            ContainerState::ErrImageNeverPull => Some("ErrImageNeverPull"),
+            ContainerState::ImagePullBackOff => Some("ImagePullBackOff"),
+            ContainerState::Error => Some("Error"),
+            ContainerState::CrashLoopBackOff => Some("CrashLoopBackOff"),
+        })
+    }
+
+    /// How the report and the story name regular container `index` of the
+    /// pod: the first (whose name is not kept), or another by its name.
+    pub fn container_label(&self, index: u32) -> String {
+        match (index as usize).checked_sub(1).and_then(|i| self.extra_containers.get(i)) {
+            Some(extra) => format!("container {}", extra.name),
+            None => "first container".to_string(),
+        }
+    }
+
+    /// Whether every other regular container is ready (as its kubelet
+    /// reported): with the first's readiness, the pod's Ready condition.
+    pub fn extras_ready(&self) -> bool {
+        self.status.extras.iter().all(|extra| extra.ready)
+    }
+
     /// The STATUS column's word, leaving the init containers' progress aside.
     fn status_reason(&self) -> &'static str {
         if self.is_terminating() {
@@ -720,7 +819,10 @@ impl Pod {
             (_, ContainerState::ErrImagePull) => "ErrImagePull",
             (_, ContainerState::ErrImageNeverPull) => "ErrImageNeverPull",
             (_, ContainerState::ImagePullBackOff) => "ImagePullBackOff",
-            (_, ContainerState::Running) => "Running",
+            // kubectl takes the reason of the first container (in spec
+            // order) that waits or has exited: with the first running, that
+            // of another.
+            (_, ContainerState::Running) => self.extra_reason().unwrap_or("Running"),
             (_, ContainerState::Error) => "Error",
             (_, ContainerState::CrashLoopBackOff) => "CrashLoopBackOff",
             (_, ContainerState::Terminated) => "Completed",

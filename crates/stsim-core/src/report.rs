@@ -255,15 +255,35 @@ fn ready_column(ready: bool) -> Cow<'static, str> {
     Cow::Borrowed(if ready { "1/1" } else { "0/1" })
 }
 
-/// `READY` as kubectl counts it (`printPod`): the container, if the kubelet
-/// last reported it ready, and the sidecars started (a restartable init
-/// container counts, and one without a probe is ready once started), over
-/// the container and the sidecars.
-fn ready_count(container: bool, sidecars_up: usize, sidecars: usize) -> Cow<'static, str> {
-    if sidecars == 0 {
-        return ready_column(container);
+/// A pod's READY parts, as the kubelet last reported them: whether its
+/// first container counts (running, and reported ready), how many of its
+/// sidecars run, and whether each of its other regular containers counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ReadyParts {
+    first: bool,
+    sidecars_up: usize,
+    extras: Vec<bool>,
+}
+
+impl ReadyParts {
+    /// Nothing counts (before the kubelet's first report, or after the pod).
+    fn none(pod: &Pod) -> ReadyParts {
+        ReadyParts { first: false, sidecars_up: 0, extras: vec![false; pod.extra_containers.len()] }
     }
-    Cow::Owned(format!("{}/{}", usize::from(container) + sidecars_up, 1 + sidecars))
+
+    /// `READY` as kubectl counts it (`printPod`): the regular containers
+    /// the kubelet last reported running and ready, and the sidecars
+    /// started (a restartable init container counts, and one without a
+    /// probe is ready once started), over the regular containers and the
+    /// sidecars.
+    fn column(&self, sidecars: usize) -> Cow<'static, str> {
+        if sidecars == 0 && self.extras.is_empty() {
+            return ready_column(self.first);
+        }
+        let extras_up = self.extras.iter().filter(|up| **up).count();
+        let up = usize::from(self.first) + self.sidecars_up + extras_up;
+        Cow::Owned(format!("{up}/{}", 1 + sidecars + self.extras.len()))
+    }
 }
 
 /// How many of the pod's sidecars run, by its STATUS column: those before
@@ -285,12 +305,14 @@ fn sidecars_up(pod: &Pod, status: StatusColumn, finished: bool, unchanged: usize
 }
 
 fn pod_state(world: &World, pod: &Pod) -> PodState {
+    let counts = |state: ContainerState, ready: bool| ready && state == ContainerState::Running;
+    let parts = ReadyParts {
+        first: counts(pod.status.container, pod.status.container_ready),
+        sidecars_up: sidecars_up(pod, pod.display_status(), pod.is_terminal(), pod.sidecars.len()),
+        extras: pod.status.extras.iter().map(|extra| counts(extra.state, extra.ready)).collect(),
+    };
     PodState {
-        ready: ready_count(
-            pod.status.container_ready && pod.status.container == ContainerState::Running,
-            sidecars_up(pod, pod.display_status(), pod.is_terminal(), pod.sidecars.len()),
-            pod.sidecars.len(),
-        ),
+        ready: parts.column(pod.sidecars.len()),
         status: status_text(pod.display_status()),
         restarts: pod.status.restarts,
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
@@ -466,7 +488,7 @@ struct Names<'w> {
     states: Vec<Option<PodState>>,
     /// Each pod's READY parts: its container as its kubelet last reported
     /// it (and running), and how many of its sidecars run.
-    readiness: Vec<(bool, usize)>,
+    readiness: Vec<ReadyParts>,
 }
 
 /// The text in `slot`, made by `make` the first time.
@@ -488,7 +510,7 @@ impl<'w> Names<'w> {
             ips: vec![None; world.pods.len()],
             taints: Vec::new(),
             states: vec![None; world.pods.len()],
-            readiness: vec![(false, 0); world.pods.len()],
+            readiness: world.pods.iter().map(|pod| ReadyParts::none(pod)).collect(),
         }
     }
     /// The row of a change to pod `id`'s READY parts (`ready_count`): whether
@@ -498,12 +520,12 @@ impl<'w> Names<'w> {
         at_ms: u64,
         id: PodId,
         what: Text,
-        readiness: impl FnOnce(&mut (bool, usize)),
+        readiness: impl FnOnce(&mut ReadyParts),
         change: &dyn Fn(&mut PodState),
     ) -> TimelineRow {
         let parts = &mut self.readiness[id.index()];
         readiness(parts);
-        let ready = ready_count(parts.0, parts.1, self.world.pod(id).sidecars.len());
+        let ready = parts.column(self.world.pod(id).sidecars.len());
         self.pod_row(at_ms, id, what, &|s| {
             s.ready = ready.clone();
             change(s);
@@ -511,9 +533,9 @@ impl<'w> Names<'w> {
     }
     /// The row of a change to pod `id`, which `change` makes to its state.
     fn pod_row(&mut self, at_ms: u64, id: PodId, what: Text, change: &dyn Fn(&mut PodState)) -> TimelineRow {
-        let sidecars = self.world.pod(id).sidecars.len();
+        let pod = self.world.pod(id);
         let state = self.states[id.index()].get_or_insert_with(|| PodState {
-            ready: ready_count(false, 0, sidecars),
+            ready: ReadyParts::none(pod).column(pod.sidecars.len()),
             status: Cow::Borrowed("Pending"),
             restarts: 0,
             ip: None,
@@ -783,9 +805,12 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 let p = world.pod(*pod);
                 let finished = p.history.phase_at(record.at).is_terminal();
                 let status = *status;
-                let readiness = |parts: &mut (bool, usize)| {
-                    parts.0 &= running;
-                    parts.1 = sidecars_up(p, status, finished, parts.1);
+                // (A pod with other regular containers has each one's
+                // state reported on its own.)
+                let one_container = p.extra_containers.is_empty();
+                let readiness = |parts: &mut ReadyParts| {
+                    parts.first &= running || !one_container;
+                    parts.sidecars_up = sidecars_up(p, status, finished, parts.sidecars_up);
                 };
                 n.readiness_row(at_ms, *pod, what, readiness, &|s| {
                     s.status = status_text(status);
@@ -800,9 +825,26 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 let what = "stopped being Ready (node not Ready; READY is its kubelet's last report)";
                 n.pod_row(at_ms, *pod, what.into(), &|_| {})
             }
+            // A pod with other regular containers: the condition is all
+            // of theirs, each reported on its own.
+            Event::PodReady { pod, ready } if !world.pod(*pod).extra_containers.is_empty() => {
+                let what = if *ready { "became Ready (all of its containers are)" } else { "stopped being Ready" };
+                n.pod_row(at_ms, *pod, what.into(), &|_| {})
+            }
             Event::PodReady { pod, ready } => {
                 let what = if *ready { "became Ready" } else { "stopped being Ready" };
-                n.readiness_row(at_ms, *pod, what.into(), |parts| parts.0 = *ready, &|_| {})
+                n.readiness_row(at_ms, *pod, what.into(), |parts| parts.first = *ready, &|_| {})
+            }
+            Event::ContainerStatus { pod, container, state, ready } => {
+                let p = world.pod(*pod);
+                let counts = *ready && *state == ContainerState::Running;
+                let readiness = |parts: &mut ReadyParts| match (*container as usize).checked_sub(1) {
+                    None => parts.first = counts,
+                    Some(index) => parts.extras[index] = counts,
+                };
+                let ready = if *ready { "ready" } else { "not ready" };
+                let what = cat(&[&p.container_label(*container), ": ", state.as_str(), ", ", ready]);
+                n.readiness_row(at_ms, *pod, what, readiness, &|_| {})
             }
             Event::PodDeleting { pod, grace } => {
                 let mut what = String::with_capacity(48);
@@ -813,7 +855,8 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::PodRemoved { pod, force } => {
                 let what = if *force { "removed at once (not confirmed by its node)" } else { "removed" };
-                n.readiness_row(at_ms, *pod, what.into(), |parts| *parts = (false, 0), &|_| {})
+                let none = ReadyParts::none(world.pod(*pod));
+                n.readiness_row(at_ms, *pod, what.into(), |parts| *parts = none, &|_| {})
             }
             Event::PvcCreated { pvc } => other("pvc", n.pvc(*pvc), "created (Pending)".into()),
             Event::PvcOwnersUpdated { pvc, owners } => {

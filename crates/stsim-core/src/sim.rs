@@ -317,6 +317,10 @@ impl Simulation {
                 let actor = self.kubelet_actor(pod);
                 kubelet::step(&mut self.api(actor), pod);
             }
+            EventKey::Extras(pod) => {
+                let actor = self.kubelet_actor(pod);
+                kubelet::extras::step(&mut self.api(actor), pod);
+            }
             EventKey::Provision(pvc) => volumes::provision(&mut self.api(Actor::VolumeController), pvc),
             EventKey::StatefulSetSync(sts) => self.sync_statefulset(sts),
             EventKey::DnsPod(pod) => dns::sync_pod(&mut self.api(Actor::Dns), pod),

@@ -119,6 +119,19 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                 }
             }
+            Event::ContainerStatus { pod: id, container, state, ready } => {
+                let p = world.pod(*id);
+                let ready = if *ready { "ready" } else { "not ready" };
+                format!(
+                    "The kubelet reports {}'s {}: {}, {ready}.",
+                    p.name,
+                    p.container_label(*container),
+                    state.as_str()
+                )
+            }
+            Event::PodReady { pod: id, ready: true } if !world.pod(*id).extra_containers.is_empty() => {
+                format!("{} is Ready: each of its containers is.", pod(*id))
+            }
             Event::PodReady { pod: id, ready: true } => {
                 format!("{} passes its readiness probe: Ready.", pod(*id))
             }

@@ -217,6 +217,16 @@ pub enum Event {
         ip: Option<Ipv4>,
         restarts: u32,
     },
+    /// The kubelet reported a change to one container of a pod with more
+    /// than one regular container (`spec.containers[container]`): its state
+    /// or its readiness. Not written for one-container pods, whose
+    /// `PodStatus` and `PodReady` say it all.
+    ContainerStatus {
+        pod: PodId,
+        container: u32,
+        state: ContainerState,
+        ready: bool,
+    },
     /// The Ready condition changed.
     PodReady {
         pod: PodId,
@@ -864,6 +874,16 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
                 None => out.put("none"),
             };
             out.put(" restarts=").num(*restarts);
+        }
+        Event::ContainerStatus { pod: id, container, state, ready } => {
+            pod(out, *id);
+            out.put("\tcontainer\tcontainer=").num(*container);
+            if let Some(extra) =
+                (*container as usize).checked_sub(1).and_then(|i| world.pod(*id).extra_containers.get(i))
+            {
+                out.put(" name=").put(&extra.name);
+            }
+            out.put(" state=").put(state.as_str()).put(" ready=").flag(*ready);
         }
         Event::PodReady { pod: id, ready } => {
             pod(out, *id);

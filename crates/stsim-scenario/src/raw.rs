@@ -1146,6 +1146,11 @@ pub struct PodTemplate {
     pub lifecycle: Option<Lifecycle>,
     #[serde(default)]
     pub init_containers: Option<Vec<InitContainer>>,
+    /// The pod's other regular containers (`spec.containers[1..]` of a
+    /// manifest: a metrics exporter, a log shipper), started in order
+    /// after the first; the pod is Ready when all of them are.
+    #[serde(default)]
+    pub extra_containers: Option<Vec<ExtraContainer>>,
     #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
@@ -1223,6 +1228,20 @@ pub struct InitContainer {
     /// has started rather than finished.
     #[serde(default)]
     pub restart_policy: Option<String>,
+}
+
+/// A regular container beside the first: its image (whose `behaviour`
+/// says whether it pulls, crashes or runs). Ready once running: its probes
+/// are not modelled.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "ExtraContainer", deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExtraContainer {
+    pub name: String,
+    pub image: String,
+    /// When the kubelet pulls the image; by default `Always` for a `latest`
+    /// or missing tag, `IfNotPresent` otherwise.
+    #[serde(default)]
+    pub image_pull_policy: Option<ImagePullPolicy>,
 }
 
 /// `imagePullPolicy`: when the kubelet pulls a container's image.

@@ -934,10 +934,10 @@ fn host_ports_and_node_name_are_read() {
     )
     .replacen("      containers:\n", "      nodeName: worker-1\n      containers:\n", 1);
     let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
-    // The sidecar's image is not the pod's (the model runs the first container's).
-    let warning = loaded.warning.unwrap();
-    assert!(!warning.contains("ports") && warning.contains("containers[1].image"), "{warning}");
+    // The second container runs beside the first: nothing of it is ignored.
+    assert_eq!(loaded.warning, None);
     let template = &loaded.config.statefulsets[0].spec.template;
+    assert_eq!(template.extra_containers[0].image, "exporter:1");
     assert_eq!(template.node_name.as_deref(), Some("worker-1"));
     let ports: Vec<String> =
         template.host_ports.iter().map(|p| format!("{}/{:?}", p.port, p.protocol)).collect();
@@ -1362,4 +1362,36 @@ fn network_file_system_classes_are_not_zonal() {
     assert!(!zonal("file.csi.azure.com"));
     assert!(!zonal("kubernetes.io/azure-file"), "the in-tree name migrated to Azure Files' driver");
     assert!(zonal("ebs.csi.aws.com"));
+}
+
+/// A second regular container is read as one (its name, image and pull
+/// policy), in one namespace with the first's name and the init
+/// containers': the API server refuses a name twice, and an image left out.
+#[test]
+fn a_second_container_is_read_and_its_name_and_image_are_checked() {
+    let second = "        - name: metrics\n          image: oliver006/redis_exporter:v1.62.0\n          \
+                  imagePullPolicy: Always\n  volumeClaimTemplates:\n";
+    let yaml = edit("  volumeClaimTemplates:\n", second);
+    let loaded = parse_manifests(&[("redis.yaml".into(), yaml.clone())], "start").unwrap();
+    let extras = &loaded.config.statefulsets[0].spec.template.extra_containers;
+    assert_eq!(extras.len(), 1);
+    assert_eq!(extras[0].name, "metrics");
+    assert_eq!(extras[0].image, "oliver006/redis_exporter:v1.62.0");
+    assert_eq!(extras[0].pull_policy, Some(stsim_core::config::ImagePullPolicy::Always));
+    assert_eq!(loaded.warning, None, "nothing of it is ignored");
+    let twice = yaml.replace("- name: metrics", "- name: redis");
+    refused(
+        &twice,
+        "invalid-value",
+        "containers[1].name: Duplicate value: \"redis\"",
+        "redis\n          image: oliver",
+    );
+    let no_image = yaml.replace("          image: oliver006/redis_exporter:v1.62.0\n", "");
+    refused(&no_image, "invalid-value", "containers[1].image: Required value", "name: metrics");
+    let init = yaml.replace(
+        "      containers:\n",
+        "      initContainers:\n        - {name: metrics, image: busybox:1}\n      containers:\n",
+    );
+    let error = &errors(&init)[0];
+    assert!(error.message.contains("Duplicate value: \"metrics\""), "{error:#?}");
 }

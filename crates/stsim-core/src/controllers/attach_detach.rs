@@ -247,6 +247,7 @@ mod tests {
                 pre_stop: None,
                 init_containers: Vec::new(),
                 sidecars: Vec::new(),
+                extra_containers: Vec::new(),
                 pull_policies: Default::default(),
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),

@@ -43,6 +43,7 @@ use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
 use images::ensure_image;
 
+pub mod extras;
 mod images;
 
 /// The least time the kubelet gives a container to exit when it kills it
@@ -76,6 +77,7 @@ pub fn step(api: &mut Api, id: PodId) {
                 return;
             }
             api.set_process(id, false, Some("killed by the kubelet: its pod object is gone"));
+            extras::stopped(api, id);
             release_volumes(api, id, node);
         }
         return;
@@ -170,7 +172,8 @@ fn change_image(api: &mut Api, id: PodId) {
     p.runtime.pull = None;
     api.set_process(id, false, Some("killed by the kubelet: its container's image changed"));
     api.set_pod_ready(id, false);
-    api.set_pod_state(id, PodPhase::Running, ContainerState::ContainerCreating);
+    let phase = running_phase(api.world().pod(id));
+    api.set_pod_state(id, phase, ContainerState::ContainerCreating);
     pull_and_start(api, id);
 }
 
@@ -270,6 +273,7 @@ fn pull_and_start(api: &mut Api, id: PodId) {
                 None => {
                     // Woken when a pull brings the image to the node.
                     api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImageNeverPull);
+                    extras::launch(api, id, now);
                     return;
                 }
             }
@@ -288,10 +292,33 @@ fn pull_and_start(api: &mut Api, id: PodId) {
         api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImagePull);
         // The kubelet's next look shows the back-off.
         api.arm(EventKey::Kubelet(id), now);
+        extras::launch(api, id, now);
         return;
     }
     let app_ready_at = behaviour.comes_up().then(|| now + startup);
     start(api, id, app_ready_at);
+    extras::launch(api, id, now);
+}
+
+/// The phase the kubelet reports for a pod whose first container has
+/// started: `Running`, unless another container has never started in this
+/// sandbox (`getPhase` counts it waiting: `Pending`).
+fn running_phase(pod: &Pod) -> PodPhase {
+    if extras::all_started(pod) { PodPhase::Running } else { PodPhase::Pending }
+}
+
+/// Another container started for the first time: the phase the kubelet
+/// reports may be `Running` now.
+fn phase_changed(api: &mut Api, id: PodId) {
+    let pod = api.world().pod(id);
+    let started = matches!(
+        pod.status.container,
+        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
+    );
+    let phase = running_phase(pod);
+    if started && phase != pod.status.phase {
+        api.set_pod_state(id, phase, pod.status.container);
+    }
 }
 
 /// Volumes, then sandbox and IP, then the image pull, then the container.
@@ -452,9 +479,9 @@ fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
     runtime.app_ready_at = app_ready_at;
     runtime.probe_result_since = Some(now);
     runtime.backoff_until = None;
-    api.world.pod_mut(id).status.init_progress = None;
     api.set_process(id, true, None);
-    api.set_pod_state(id, PodPhase::Running, ContainerState::Running);
+    let phase = running_phase(api.world().pod(id));
+    api.set_pod_state(id, phase, ContainerState::Running);
     run_container(api, id);
 }
 
@@ -467,7 +494,7 @@ fn run_container(api: &mut Api, id: PodId) {
     let crash_after = image.startup;
     match pod.status.container {
         ContainerState::Error => {
-            api.set_pod_state(id, PodPhase::Running, ContainerState::CrashLoopBackOff);
+            api.set_pod_state(id, running_phase(pod), ContainerState::CrashLoopBackOff);
             let until = api.world().pod(id).runtime.backoff_until.expect("a crash sets a back-off");
             api.arm(EventKey::Kubelet(id), until.max(now));
         }
@@ -502,7 +529,8 @@ fn run_container(api: &mut Api, id: PodId) {
                 p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
                 api.set_process(id, false, None);
                 api.set_pod_ready(id, false);
-                api.set_pod_state(id, PodPhase::Running, ContainerState::Error);
+                let phase = running_phase(api.world().pod(id));
+                api.set_pod_state(id, phase, ContainerState::Error);
                 api.arm(EventKey::Kubelet(id), now);
                 return;
             }
@@ -575,7 +603,8 @@ pub fn container_exited(api: &mut Api, id: PodId) -> bool {
     p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
     api.set_process(id, false, Some("the application exited with an error"));
     api.set_pod_ready(id, false);
-    api.set_pod_state(id, PodPhase::Running, ContainerState::Error);
+    let phase = running_phase(api.world().pod(id));
+    api.set_pod_state(id, phase, ContainerState::Error);
     api.arm(EventKey::Kubelet(id), now);
     true
 }
@@ -626,7 +655,11 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
         Some(ready) if runtime.probe_override.is_none() && passes => previous_since.max(ready),
         _ => previous_since,
     };
-    if passes == pod.status.ready {
+    // What the kubelet's status says of the container: its own report,
+    // and the condition as it would write it (restored after the node
+    // lifecycle controller set it False, once the kubelet writes again).
+    let reported = pod.status.container_ready && (pod.status.ready || !pod.extras_ready());
+    if passes == reported {
         // Nothing to flip. Look again when the application comes up, if it will.
         return match (passes, runtime.probe_override, runtime.app_ready_at) {
             (false, None, Some(ready)) => Some(ready.max(now)),
@@ -685,9 +718,9 @@ fn terminate(api: &mut Api, id: PodId) {
     // period): `killContainer` in pkg/kubelet/kuberuntime.
     let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
     let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
-    let exit_at = match pod.runtime.running {
-        true => sigterm_at + hook + api.world().image(&pod.image).shutdown.min(left),
-        false => sigterm_at,
+    let exit_at = match slowest_shutdown(api.world(), pod) {
+        Some(shutdown) => sigterm_at + hook + shutdown.min(left),
+        None => sigterm_at,
     };
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
     if api.now < exit_at {
@@ -696,6 +729,7 @@ fn terminate(api: &mut Api, id: PodId) {
     }
     let was_running = api.world().pod(id).runtime.running;
     api.set_process(id, false, None);
+    extras::stopped(api, id);
     let pod = api.world().pod(id);
     if !pod.finalizers.is_empty() && !pod.is_terminal() {
         // The kubelet reports a deleted pod's terminal phase before the
@@ -712,12 +746,24 @@ fn terminate(api: &mut Api, id: PodId) {
     } else if pod.status.container == ContainerState::Running {
         api.set_pod_state(id, pod.status.phase, ContainerState::Terminated);
     }
+    extras::exited(api, id);
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");
     api.remove_pod(id, false);
     release_volumes(api, id, node);
     if api.world().node(node).shutting_down.is_some() {
         shutdown_progress(api, node);
     }
+}
+
+/// How long the slowest of the pod's running containers takes to exit
+/// after SIGTERM (the kubelet stops them all at once, and the pod is done
+/// when the last has exited); `None` when none runs.
+fn slowest_shutdown(world: &crate::world::World, pod: &Pod) -> Option<SimDuration> {
+    let first = pod.runtime.running.then(|| world.image(&pod.image).shutdown);
+    let others = (pod.extra_containers.iter().zip(&pod.runtime.extras))
+        .filter(|(_, runtime)| runtime.started_at.is_some())
+        .map(|(extra, _)| world.image(&extra.image).shutdown);
+    first.into_iter().chain(others).max()
 }
 
 /// The machine shuts down and the kubelet handles it (graceful node
@@ -798,15 +844,16 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     let grace = pod.termination_grace_period.min(period).max(MINIMUM_KILL_GRACE);
     let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
     let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
-    let exit_at = match pod.runtime.running {
-        true => began + hook + api.world().image(&pod.image).shutdown.min(left),
-        false => began,
+    let exit_at = match slowest_shutdown(api.world(), pod) {
+        Some(shutdown) => began + hook + shutdown.min(left),
+        None => began,
     };
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
     }
     api.set_process(id, false, Some("stopped by the kubelet: the node is shutting down"));
+    extras::stopped(api, id);
     api.set_pod_ready(id, false);
     api.fail_pod_for_shutdown(id);
     release_volumes(api, id, node);
@@ -852,6 +899,7 @@ pub fn node_crashed(api: &mut Api, node: NodeId) {
     for pod in pods {
         api.cancel(EventKey::Kubelet(pod));
         api.set_process(pod, false, Some("the machine crashed"));
+        extras::stopped(api, pod);
     }
 }
 
@@ -860,6 +908,7 @@ pub fn node_partitioned(api: &mut Api, node: NodeId) {
     let pods: Vec<PodId> = api.world().node(node).pods.iter().copied().collect();
     for pod in pods {
         api.cancel(EventKey::Kubelet(pod));
+        api.cancel(EventKey::Extras(pod));
     }
 }
 
@@ -873,6 +922,7 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
             restart_lost_container(api, pod);
         }
         api.wake(EventKey::Kubelet(pod));
+        extras::wake(api, pod);
     }
     release_stale_mounts(api, node);
 }
@@ -905,6 +955,7 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     let phase = p.status.phase;
     api.set_pod_ready(pod, false);
     api.set_init_failure(pod, None);
+    extras::reset(api, pod);
     api.set_pod_state(pod, phase, ContainerState::ContainerCreating);
 }
 
@@ -938,13 +989,13 @@ pub fn node_reconnected(api: &mut Api, node: NodeId) {
         let p = api.world().pod(pod);
         let lost = p.exists()
             && !p.is_terminating()
-            && p.status.container == ContainerState::Running
-            && !p.runtime.running;
+            && ((p.status.container == ContainerState::Running && !p.runtime.running) || extras::lost(p));
         if lost {
             restart_lost_container(api, pod);
             lost_any = true;
         }
         api.wake(EventKey::Kubelet(pod));
+        extras::wake(api, pod);
     }
     if lost_any {
         release_stale_mounts(api, node);

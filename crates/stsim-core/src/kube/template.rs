@@ -265,6 +265,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         pre_stop: None,
         init_containers: Vec::new(),
         sidecars: Vec::new(),
+        extra_containers: Vec::new(),
         pull_policies: PullPolicies { container: pull_policy, init: Default::default() },
         termination_grace_period: SimDuration::from_secs(u64::from(grace)),
         node_selector,

@@ -324,7 +324,15 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             .collect();
         pod.insert("initContainers".into(), init.into());
     }
-    pod.insert("containers".into(), json!([container]));
+    let mut containers = vec![container];
+    for extra in &template.extra_containers {
+        let mut other = json!({"name": extra.name, "image": extra.image});
+        if let Some(policy) = extra.pull_policy {
+            other["imagePullPolicy"] = policy.as_str().into();
+        }
+        containers.push(other);
+    }
+    pod.insert("containers".into(), containers.into());
     pod.insert(
         "terminationGracePeriodSeconds".into(),
         (template.termination_grace_period.as_millis() / 1_000).into(),

@@ -1146,13 +1146,37 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
     let mut image_pull_policy = None;
     let mut ports: Vec<raw::ContainerPort> = Vec::new();
     let (mut cpus, mut memories) = (Vec::new(), Vec::new());
+    let mut extra_containers = Vec::new();
+    let mut first_name: Option<String> = None;
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
         Some(containers) if !containers.is_empty() => {
             for (i, node) in containers.iter().enumerate() {
                 let path = format!("{p}.containers[{i}]");
                 let Some(mut container) = cx.obj(node, &path) else { continue };
-                if container.take("name").is_none() {
-                    cx.invalid(node.place, &format!("{path}.name"), "Required value", None);
+                let raw_extra = format!("{raw_base}.extraContainers[{}]", i.saturating_sub(1));
+                let name = match container.take("name") {
+                    None => {
+                        cx.invalid(node.place, &format!("{path}.name"), "Required value", None);
+                        None
+                    }
+                    Some(n) => {
+                        if i > 0 {
+                            cx.at(raw_extra.clone(), node.place, &path);
+                            cx.at(format!("{raw_extra}.name"), n.place, &format!("{path}.name"));
+                        }
+                        let name = cx.string(n, &format!("{path}.name"));
+                        // The first's name is in one namespace with the
+                        // others' (theirs are checked with the init
+                        // containers').
+                        if i > 0 && name.is_some() && name == first_name {
+                            let message = format!("Duplicate value: {:?}", name.as_deref().unwrap_or(""));
+                            cx.invalid(n.place, &format!("{path}.name"), &message, None);
+                        }
+                        name
+                    }
+                };
+                if i == 0 {
+                    first_name = name.clone();
                 }
                 let one = containers.len() == 1;
                 let (cpu, memory) = container_requests(cx, &mut container, &path, one.then_some(raw_base));
@@ -1177,11 +1201,25 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
                     container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
-                // Only the first container's is modelled; another's is checked all the same.
-                if let Some(node) = container.take("imagePullPolicy") {
-                    let policy = pull_policy(cx, node, &path);
-                    if i == 0 {
-                        image_pull_policy = policy;
+                let policy = container.take("imagePullPolicy").and_then(|node| pull_policy(cx, node, &path));
+                if i == 0 {
+                    image_pull_policy = policy;
+                } else {
+                    // Another regular container: its name, image and
+                    // policy (its probes and the rest are ignored, and
+                    // listed so).
+                    let image = match container.take("image") {
+                        Some(n) => {
+                            cx.at(format!("{raw_extra}.image"), n.place, &format!("{path}.image"));
+                            cx.string(n, &format!("{path}.image"))
+                        }
+                        None => {
+                            cx.invalid(node.place, &format!("{path}.image"), "Required value", None);
+                            None
+                        }
+                    };
+                    if let (Some(name), Some(image)) = (name, image) {
+                        extra_containers.push(raw::ExtraContainer { name, image, image_pull_policy: policy });
                     }
                 }
                 container.finish(cx);
@@ -1277,6 +1315,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
         startup_probe: probes.startup,
         lifecycle,
         init_containers: (!init_containers.is_empty()).then_some(init_containers),
+        extra_containers: (!extra_containers.is_empty()).then_some(extra_containers),
         termination_grace_period_seconds: termination,
         node_selector,
         affinity,

@@ -104,12 +104,13 @@ mod tests {
         assert_eq!(set.template.image, "postgres:16");
         assert_eq!(set.template.requests.cpu_millis, 600, "containers' requests are summed");
         assert_eq!(set.template.readiness_probe.unwrap().period.as_millis(), 5_000);
-        assert_eq!(
-            set.ignored,
-            ["spec.template.spec.containers[0].env", "spec.template.spec.containers[1].image"]
-        );
+        // The second container is read as one: its name, image and policy.
+        let extras = &set.template.extra_containers;
+        assert_eq!(extras.len(), 1);
+        assert_eq!((extras[0].name.as_str(), extras[0].image.as_str()), ("metrics", "exporter:1"));
+        assert_eq!(set.ignored, ["spec.template.spec.containers[0].env"]);
         let pod = read("Pod", &template).unwrap();
-        assert_eq!(pod.ignored, ["spec.containers[0].env", "spec.containers[1].image"]);
+        assert_eq!(pod.ignored, ["spec.containers[0].env"]);
     }
 
     #[test]

@@ -121,7 +121,24 @@ impl Checker<'_, '_> {
                 c.image.clone()
             })
             .collect();
-        self.unique("init container", &init_names);
+        let extra_containers: Vec<ExtraContainer> = (template.extra_containers.iter().flatten().enumerate())
+            .map(|(i, c)| {
+                let path = format!("{base}.extraContainers[{i}]");
+                self.dns_label(&format!("{path}.name"), &c.name);
+                init_names.push((format!("{path}.name"), c.name.as_str()));
+                if c.image.is_empty() {
+                    let message = "Required value: an image is required";
+                    self.report("invalid-value", &format!("{path}.image"), message, None);
+                }
+                ExtraContainer {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    pull_policy: c.image_pull_policy.map(pull_policy),
+                }
+            })
+            .collect();
+        // One namespace for the names of all of a pod's containers.
+        self.unique("container", &init_names);
         let pull_policies = PullPolicies {
             container: template.image_pull_policy.map(pull_policy),
             init: (template.init_containers.iter().flatten().enumerate())
@@ -172,6 +189,7 @@ impl Checker<'_, '_> {
             pre_stop,
             init_containers,
             sidecars,
+            extra_containers,
             pull_policies,
             termination_grace_period: seconds(grace),
             node_selector: self

@@ -82,6 +82,17 @@ pub(super) fn ensure_image(
 /// a failed sync every 10 s, `backOffPeriod`; here at the moment it can
 /// succeed).
 fn image_arrives(api: &mut Api, node: NodeId, image: String, at: SimTime) {
+    let extras_waiting: Vec<PodId> = (api.world().node(node).pods.iter())
+        .filter(|pod| {
+            let pod = api.world().pod(**pod);
+            (pod.extra_containers.iter().zip(&pod.runtime.extras))
+                .any(|(extra, runtime)| runtime.held && normalized_image(&extra.image) == image)
+        })
+        .copied()
+        .collect();
+    for pod in extras_waiting {
+        api.arm(EventKey::Extras(pod), at);
+    }
     let waiting: Vec<PodId> = (api.world().node(node).pods.iter())
         .filter(|pod| {
             let pod = api.world().pod(**pod);

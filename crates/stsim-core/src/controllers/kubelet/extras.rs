@@ -1,0 +1,267 @@
+//! The kubelet's work on a pod's other regular containers
+//! (`spec.containers[1..]`: a metrics exporter, a log shipper, a proxy).
+//!
+//! Owns what happens to each of them between the first container's image
+//! check and the pod's end: the kubelet's `SyncPod` starts a pod's
+//! containers in spec order in one sync, each after the image check of the
+//! one before it (pkg/kubelet/kuberuntime `SyncPod`, step 7), and goes on
+//! to the next when one fails; so the first extra container's check comes
+//! when the first container's is over, however it ended, and each next
+//! one's when the one before it has started or failed. A check that pulls
+//! waits for the node's puller (`images`). Each then lives on its own: an
+//! image the registry refuses is `ErrImagePull`, then `ImagePullBackOff`
+//! and pulled again after the back-off; an image that crashes exits
+//! `startup` after each start (`Error`), waits out the restart back-off
+//! (`CrashLoopBackOff`) and starts again, its restarts counted in the
+//! pod's. Their probes are not modelled: each is Ready once running. The
+//! pod is Ready only when all of its containers are (`Api::set_extra_status`).
+//!
+//! Does not own the first container, the sandbox, the init containers or
+//! the pod's termination (the kubelet's), which stop these containers with
+//! it.
+
+use super::backoff;
+use super::images::ensure_image;
+use crate::api::Api;
+use crate::config::{ImageBehaviour, ImagePullPolicy};
+use crate::events::EventKey;
+use crate::objects::*;
+use crate::time::SimTime;
+
+/// The first container's image check in this sandbox is over at `at`
+/// (started, failed, or waiting for an image it may not pull): the other
+/// containers' turn comes, the first of them at once.
+pub(super) fn launch(api: &mut Api, id: PodId, at: SimTime) {
+    let p = api.world.pod_mut(id);
+    if p.runtime.extras_launched || p.extra_containers.is_empty() {
+        return;
+    }
+    p.runtime.extras_launched = true;
+    p.runtime.extras[0].due = Some(at);
+    api.arm(EventKey::Extras(id), at);
+}
+
+/// The kubelet catches up on the pod (its machine is back, or reachable
+/// again): the other containers' steps too, if it has any.
+pub(super) fn wake(api: &mut Api, id: PodId) {
+    if !api.world().pod(id).extra_containers.is_empty() {
+        api.wake(EventKey::Extras(id));
+    }
+}
+
+/// A new sandbox (the machine rebooted): every other container waits to be
+/// created again, after the first container's image check.
+pub(super) fn reset(api: &mut Api, id: PodId) {
+    let p = api.world.pod_mut(id);
+    let count = p.extra_containers.len();
+    // Restart counts go on (`restartCount` is the container's, across
+    // sandboxes).
+    for extra in &mut p.runtime.extras {
+        *extra = ExtraRuntime { restarts: extra.restarts, ..ExtraRuntime::default() };
+    }
+    p.runtime.extras_launched = false;
+    for index in 0..count {
+        api.set_extra_status(id, index, ExtraStatus::WAITING);
+    }
+    api.cancel(EventKey::Extras(id));
+}
+
+/// The containers stopped with the pod's (its termination, a kill, the
+/// machine's crash): none runs any more, and nothing more is due.
+pub(super) fn stopped(api: &mut Api, id: PodId) {
+    for extra in &mut api.world.pod_mut(id).runtime.extras {
+        extra.started_at = None;
+        extra.due = None;
+    }
+    api.cancel(EventKey::Extras(id));
+}
+
+/// The pod's containers have exited after SIGTERM: the kubelet reports
+/// those it showed running as terminated.
+pub(super) fn exited(api: &mut Api, id: PodId) {
+    for index in 0..api.world().pod(id).status.extras.len() {
+        if api.world().pod(id).status.extras[index].state == ContainerState::Running {
+            let status = ExtraStatus { state: ContainerState::Terminated, ready: false };
+            api.set_extra_status(id, index, status);
+        }
+    }
+}
+
+/// Whether each of the other containers has started in this sandbox: until
+/// then the pod is `Pending` (the kubelet's `getPhase` counts a container
+/// never started as waiting).
+pub(super) fn all_started(pod: &Pod) -> bool {
+    pod.runtime.extras.iter().all(|extra| extra.ever_started)
+}
+
+/// Whether one of the other containers ran and is gone while the API still
+/// shows it running (its machine crashed while cut off).
+pub(super) fn lost(pod: &Pod) -> bool {
+    (pod.status.extras.iter().zip(&pod.runtime.extras))
+        .any(|(status, runtime)| status.state == ContainerState::Running && runtime.started_at.is_none())
+}
+
+/// Advances each of pod `id`'s other containers as far as the present
+/// allows, and arms the next step.
+pub fn step(api: &mut Api, id: PodId) {
+    let pod = api.world().pod(id);
+    let Some(node) = pod.node else { return };
+    let active = pod.exists()
+        && !pod.is_terminating()
+        && !pod.is_terminal()
+        && pod.runtime.extras_launched
+        && api.world().node(node).kubelet_connected()
+        && api.world().node(node).shutting_down.is_none();
+    if !active {
+        return;
+    }
+    let mut next: Option<SimTime> = None;
+    for index in 0..pod.extra_containers.len() {
+        if let Some(at) = step_one(api, id, node, index) {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+    }
+    if let Some(at) = next {
+        api.arm(EventKey::Extras(id), at);
+    }
+}
+
+/// One container's change that is due now, if one is; returns when its
+/// next is.
+fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimTime> {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let runtime = pod.runtime.extras[index];
+    let status = pod.status.extras[index];
+    let extra = &pod.extra_containers[index];
+    let (image, policy) = (extra.image.clone(), ImagePullPolicy::resolve(extra.pull_policy, &extra.image));
+    if runtime.held {
+        // `Never`, and the node did not have the image: look again (woken
+        // when a pull brings it).
+        let pull = ensure_image(api, id, node, &image, policy, now)?;
+        let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+        extra.held = false;
+        extra.pull = Some(pull);
+        return check(api, id, node, index);
+    }
+    let due = runtime.due?;
+    if now < due {
+        return Some(due);
+    }
+    match status.state {
+        ContainerState::ContainerCreating | ContainerState::ImagePullBackOff => check(api, id, node, index),
+        ContainerState::ErrImagePull => {
+            // The kubelet's next look shows the back-off.
+            api.set_extra_status(
+                id,
+                index,
+                ExtraStatus { state: ContainerState::ImagePullBackOff, ready: false },
+            );
+            let until = runtime.backoff_until.unwrap_or(now);
+            api.world.pod_mut(id).runtime.extras[index].due = Some(until);
+            Some(until)
+        }
+        ContainerState::Running => {
+            // It crashes: the kubelet restarts it after the back-off.
+            let p = api.world.pod_mut(id);
+            p.status.restarts += 1;
+            let extra = &mut p.runtime.extras[index];
+            extra.restarts += 1;
+            extra.started_at = None;
+            extra.backoff_until = Some(now + backoff(extra.restarts));
+            extra.due = Some(now);
+            api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Error, ready: false });
+            Some(now)
+        }
+        ContainerState::Error => {
+            api.set_extra_status(
+                id,
+                index,
+                ExtraStatus { state: ContainerState::CrashLoopBackOff, ready: false },
+            );
+            let until = runtime.backoff_until.unwrap_or(now);
+            api.world.pod_mut(id).runtime.extras[index].due = Some(until);
+            Some(until)
+        }
+        ContainerState::CrashLoopBackOff => start(api, id, index),
+        ContainerState::Unscheduled | ContainerState::ErrImageNeverPull | ContainerState::Terminated => None,
+    }
+}
+
+/// The container's image check, begun when it became due, then its start.
+fn check(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimTime> {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let extra = &pod.extra_containers[index];
+    let (image, policy) = (extra.image.clone(), ImagePullPolicy::resolve(extra.pull_policy, &extra.image));
+    let runtime = pod.runtime.extras[index];
+    let pull = match runtime.pull {
+        Some(pull) => pull,
+        None => match ensure_image(api, id, node, &image, policy, now) {
+            Some(pull) => {
+                api.world.pod_mut(id).runtime.extras[index].pull = Some(pull);
+                pull
+            }
+            None => {
+                let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+                extra.held = true;
+                extra.due = None;
+                let state = ContainerState::ErrImageNeverPull;
+                api.set_extra_status(id, index, ExtraStatus { state, ready: false });
+                next_in_turn(api, id, index);
+                return None;
+            }
+        },
+    };
+    if now < pull.done {
+        return Some(pull.done);
+    }
+    let behaviour = api.world().image(&image).behaviour;
+    if pull.asks_registry && behaviour == ImageBehaviour::PullFails {
+        let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+        extra.pull = None;
+        extra.pull_failures += 1;
+        extra.backoff_until = Some(now + backoff(extra.pull_failures));
+        extra.due = Some(now);
+        api.set_extra_status(id, index, ExtraStatus { state: ContainerState::ErrImagePull, ready: false });
+        next_in_turn(api, id, index);
+        return Some(now);
+    }
+    let next = start(api, id, index);
+    next_in_turn(api, id, index);
+    next
+}
+
+/// The container starts (or restarts after a crash): Ready once running.
+/// An image that crashes exits after its `startup`.
+fn start(api: &mut Api, id: PodId, index: usize) -> Option<SimTime> {
+    let now = api.now;
+    let image = api.world().pod(id).extra_containers[index].image.clone();
+    let config = api.world().image(&image);
+    let crash_at = (config.behaviour == ImageBehaviour::CrashLoop).then(|| now + config.startup);
+    let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+    let first_start = !extra.ever_started;
+    extra.pull = None;
+    extra.pull_failures = 0;
+    extra.backoff_until = None;
+    extra.started_at = Some(now);
+    extra.ever_started = true;
+    extra.due = crash_at;
+    api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Running, ready: true });
+    if first_start {
+        super::phase_changed(api, id);
+    }
+    crash_at
+}
+
+/// Container `index`'s turn is over: the next one's image check is due now,
+/// unless it has been taken up already.
+fn next_in_turn(api: &mut Api, id: PodId, index: usize) {
+    let now = api.now;
+    let p = api.world.pod_mut(id);
+    let Some(next) = p.runtime.extras.get_mut(index + 1) else { return };
+    let waiting = p.status.extras[index + 1] == ExtraStatus::WAITING;
+    if waiting && next.due.is_none() && next.pull.is_none() && !next.held && !next.ever_started {
+        next.due = Some(now);
+    }
+}

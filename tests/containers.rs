@@ -1,0 +1,242 @@
+//! Pods of more than one regular container (`spec.containers[1..]`: a
+//! metrics exporter beside a database). Each test states the Kubernetes
+//! rule it checks: the kubelet starts a pod's containers in spec order in
+//! one sync, each after the image check of the one before it, and goes on
+//! when one fails (pkg/kubelet/kuberuntime `SyncPod`); a container never
+//! started keeps the pod `Pending` (`getPhase`); the pod is Ready only when
+//! every container is; kubectl's READY counts the ready containers over all
+//! of them, and its STATUS is the first not-running container's reason
+//! (`printPod`).
+
+use crate::support::{Log, run, t};
+use stsim_core::objects::{ContainerState, PodPhase};
+use stsim_core::report::Report;
+use stsim_core::sim::Simulation;
+use stsim_core::time::SimTime;
+use stsim_core::trace::Event;
+
+/// One node, one StatefulSet `db` of `replicas` (OrderedReady) running
+/// `db:1` with a readiness probe and the exporter image `exporter`, the
+/// images `images` beside `db:1` (pull 2 s, startup 3 s), the timeline
+/// `timeline`.
+fn scenario(replicas: u32, exporter: &str, images: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "containers",
+    duration: "20m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "2s", startup: "3s", shutdown: "1s"){images}],
+    statefulsets: [(
+        name: "db", serviceName: "db", replicas: {replicas},
+        template: (labels: {{"app": "db"}}, image: "db:1",
+            readinessProbe: (initialDelaySeconds: 5, periodSeconds: 5),
+            extraContainers: [(name: "exporter", image: "{exporter}")]),
+    )],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+/// The named pod's (READY, STATUS) after each change the timeline shows.
+fn columns(report: &Report, name: &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for row in report.timeline.iter().filter(|r| &*r.name == name) {
+        let Some(pod) = &row.pod else { continue };
+        let shown = format!("{} {}", pod.ready, pod.status);
+        if seen.last() != Some(&shown) {
+            seen.push(shown);
+        }
+    }
+    seen
+}
+
+/// The states the kubelet reported for the named pod's container `index`,
+/// with when.
+fn container_states(sim: &Simulation, name: &str, index: u32) -> Vec<(SimTime, ContainerState, bool)> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::ContainerStatus { pod, container, state, ready }
+                if container == index && sim.world.pod(pod).name == name =>
+            {
+                Some((r.at, state, ready))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The exporter's image is checked once the database's has started (the
+/// node pulls one image at a time), so it starts 2 s after it; READY counts
+/// each container as it becomes ready, and the pod is Ready, in its DNS
+/// record, only once both are. Until the exporter has started the pod is
+/// `Pending` and kubectl shows the exporter's `ContainerCreating`.
+#[test]
+fn the_second_container_starts_after_the_first_and_readiness_needs_both() {
+    let images = r#", (name: "exporter:1", pull: "2s", startup: "1s", shutdown: "1s")"#;
+    let (sim, report) = run(&scenario(1, "exporter:1", images, ""));
+    let first = container_states(&sim, "db-0", 0);
+    let exporter = container_states(&sim, "db-0", 1);
+    assert_eq!(exporter, [(t("4s"), ContainerState::Running, true)], "{exporter:?}");
+    // The database started at 2 s (its pull), and its probe passes from
+    // its 5 s initial delay on once the application is up (3 s startup).
+    assert_eq!(
+        first,
+        [(t("2s"), ContainerState::Running, false), (t("7s"), ContainerState::Running, true)],
+        "{first:?}"
+    );
+    assert_eq!(Log(&sim).readiness("db-0"), [(t("7s"), true)]);
+    let phases = &sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0").history.phases;
+    assert_eq!(phases, &[(t("4s"), PodPhase::Running)], "Pending until the exporter has started");
+    assert_eq!(
+        columns(&report, "db-0"),
+        // (The exporter's own row comes first in the instant it starts.)
+        ["0/2 Pending", "0/2 ContainerCreating", "1/2 ContainerCreating", "1/2 Running", "2/2 Running"],
+        "the exporter is ready first, then the database"
+    );
+}
+
+/// An exporter whose image cannot be pulled holds the pod: the database
+/// runs and is ready (`1/2`), kubectl shows the exporter's
+/// `ImagePullBackOff`, the pod never becomes Ready, and an OrderedReady set
+/// never creates its next pod. The pulls back off 10 s, 20 s, 40 s...
+#[test]
+fn an_exporter_that_cannot_be_pulled_keeps_the_pod_unready_and_stalls_the_set() {
+    let images = r#", (name: "exporter:typo", behaviour: PullFails, pull: "1s")"#;
+    let (sim, report) = run(&scenario(2, "exporter:typo", images, ""));
+    assert!(Log(&sim).readiness("db-0").is_empty(), "never Ready");
+    assert!(!sim.world.pods.iter().any(|p| p.name == "db-1"), "OrderedReady waits for db-0");
+    let states = container_states(&sim, "db-0", 1);
+    let pulls: Vec<SimTime> =
+        states.iter().filter(|(_, s, _)| *s == ContainerState::ErrImagePull).map(|(at, _, _)| *at).collect();
+    // Checked at 2 s (after the database's start), each failing 1 s later;
+    // then again after 10 s, 20 s, 40 s of back-off.
+    assert_eq!(pulls[..4], [t("3s"), t("14s"), t("35s"), t("76s")], "{pulls:?}");
+    let seen = columns(&report, "db-0");
+    assert!(seen.contains(&"1/2 ImagePullBackOff".to_string()), "{seen:?}");
+    assert!(!seen.iter().any(|s| s.starts_with("2/2")), "{seen:?}");
+    let pod = sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0");
+    assert_eq!(pod.status.phase, PodPhase::Pending, "a container never started keeps the pod Pending");
+    assert!(pod.status.container_ready && !pod.status.ready, "the database is ready, the pod is not");
+}
+
+/// The kubelet goes on to the next container when one fails: with the
+/// database's image refused, the exporter still starts (`1/2`), and
+/// kubectl shows the database's `ImagePullBackOff` (the first container's
+/// reason comes first).
+#[test]
+fn the_next_container_starts_when_the_first_cannot_be_pulled() {
+    let source = scenario(1, "exporter:1", "", "")
+        .replace(r#"(name: "db:1", pull: "2s""#, r#"(name: "db:1", behaviour: PullFails, pull: "2s""#);
+    let (sim, report) = run(&source);
+    let exporter = container_states(&sim, "db-0", 1);
+    assert_eq!(exporter.first(), Some(&(t("4s"), ContainerState::Running, true)), "{exporter:?}");
+    let seen = columns(&report, "db-0");
+    assert!(seen.contains(&"1/2 ImagePullBackOff".to_string()), "{seen:?}");
+    assert!(Log(&sim).readiness("db-0").is_empty());
+}
+
+/// A crashing exporter is restarted with the kubelet's back-off, its
+/// restarts counted in the pod's RESTARTS, and each crash takes the pod out
+/// of Ready while the database stays ready.
+#[test]
+fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
+    let images = r#", (name: "exporter:bad", behaviour: CrashLoop, pull: "2s", startup: "5s")"#;
+    let (sim, report) = run(&scenario(1, "exporter:bad", images, ""));
+    let crashes: Vec<SimTime> = container_states(&sim, "db-0", 1)
+        .iter()
+        .filter(|(_, s, _)| *s == ContainerState::Error)
+        .map(|(at, _, _)| *at)
+        .collect();
+    // Started at 4 s, exits 5 s later; back-offs of 10 s, 20 s, 40 s.
+    assert_eq!(crashes[..4], [t("9s"), t("24s"), t("49s"), t("94s")], "{crashes:?}");
+    let seen = columns(&report, "db-0");
+    assert!(seen.contains(&"1/2 CrashLoopBackOff".to_string()), "{seen:?}");
+    assert!(seen.contains(&"2/2 Running".to_string()), "ready between crashes: {seen:?}");
+    let pod = sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0");
+    assert!(pod.status.restarts >= 4, "the exporter's restarts are the pod's: {}", pod.status.restarts);
+    assert_eq!(pod.status.phase, PodPhase::Running, "both have started");
+}
+
+/// A deleted pod is gone when its slowest container has exited: the
+/// kubelet sends every container SIGTERM at once.
+#[test]
+fn termination_waits_for_the_slowest_container() {
+    let images = r#", (name: "exporter:1", pull: "2s", startup: "1s", shutdown: "20s")"#;
+    let timeline = r#"(at: "1m", do: DeletePod(pod: "db-0"))"#;
+    let (sim, _) = run(&scenario(1, "exporter:1", images, timeline));
+    let removed = sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PodRemoved { pod, .. } if sim.world.pod(pod).name == "db-0" => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(removed, Some(t("80s")), "the database exits in 1 s, the exporter in 20 s");
+}
+
+/// After a reboot the pod's new sandbox starts every container again, in
+/// order: the exporter waits again, and READY falls to 0/2 then climbs.
+#[test]
+fn a_reboot_starts_every_container_again() {
+    let images = r#", (name: "exporter:1", pull: "2s", startup: "1s", shutdown: "1s")"#;
+    let timeline =
+        r#"(at: "1m", do: CrashNode(node: "worker-1")), (at: "70s", do: RecoverNode(node: "worker-1"))"#;
+    let (sim, _) = run(&scenario(1, "exporter:1", images, timeline));
+    let exporter = container_states(&sim, "db-0", 1);
+    let after: Vec<(SimTime, ContainerState, bool)> =
+        exporter.into_iter().filter(|(at, _, _)| *at >= t("70s")).collect();
+    // Reset to waiting at the reboot, started again once the database's
+    // image check (now from the node's copy) is over.
+    assert_eq!(after[0], (t("70s"), ContainerState::ContainerCreating, false), "{after:?}");
+    assert_eq!(after[1].1, ContainerState::Running, "{after:?}");
+    assert!(Log(&sim).ready_after("db-0", t("70s")).is_some());
+}
+
+/// One-container pods keep their trace as it was: no container records.
+#[test]
+fn one_container_pods_record_no_container_status() {
+    let source = scenario(1, "exporter:1", "", "")
+        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, "");
+    let (sim, report) = run(&source);
+    assert!(!sim.trace.records.iter().any(|r| matches!(r.event, Event::ContainerStatus { .. })));
+    assert_eq!(
+        columns(&report, "db-0"),
+        ["0/1 Pending", "0/1 ContainerCreating", "0/1 Running", "1/1 Running"]
+    );
+}
+
+/// Served to clients as the kubelet writes it: one status per container,
+/// each with its own state, readiness and restarts.
+#[test]
+fn each_container_is_served_with_its_own_status() {
+    let images = r#", (name: "exporter:typo", behaviour: PullFails, pull: "1s")"#;
+    let (sim, _) = run(&scenario(1, "exporter:typo", images, ""));
+    let served = stsim_core::kube::find(&sim.world, "Pod", "db-0").expect("served");
+    let served = stsim_core::kube::render(&sim.world, served);
+    let field = |path: &str| stsim_core::kube::field(&served, path).map(|v| v.to_string());
+    assert_eq!(field("status.containerStatuses.0.ready").as_deref(), Some("true"));
+    assert_eq!(field("status.containerStatuses.1.name").as_deref(), Some("\"exporter\""));
+    assert_eq!(field("status.containerStatuses.1.ready").as_deref(), Some("false"));
+    assert_eq!(
+        field("status.containerStatuses.1.state.waiting.reason").as_deref(),
+        Some("\"ImagePullBackOff\"")
+    );
+    assert_eq!(field("status.phase").as_deref(), Some("\"Pending\""));
+}
+
+/// `imagePullPolicy: Never`: the exporter starts from an image the node
+/// has, and waits in `ErrImageNeverPull` (the pod unready) on a node
+/// without it.
+#[test]
+fn a_never_pulled_exporter_needs_the_image_on_the_node() {
+    let never = r#"extraContainers: [(name: "exporter", image: "exporter:1", imagePullPolicy: Never)]"#;
+    let source = scenario(1, "exporter:1", "", "")
+        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, never);
+    let (sim, report) = run(&source);
+    assert_eq!(container_states(&sim, "db-0", 1), [(t("2s"), ContainerState::ErrImageNeverPull, false)]);
+    assert!(columns(&report, "db-0").contains(&"1/2 ErrImageNeverPull".to_string()));
+    let preloaded = source.replace(r#"count: 1)"#, r#"count: 1, preloadedImages: ["exporter:1"])"#);
+    let (sim, _) = run(&preloaded);
+    let states = container_states(&sim, "db-0", 1);
+    assert_eq!(states.first().map(|s| s.1), Some(ContainerState::Running), "{states:?}");
+    assert!(!Log(&sim).readiness("db-0").is_empty());
+}
