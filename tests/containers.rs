@@ -240,3 +240,66 @@ fn a_never_pulled_exporter_needs_the_image_on_the_node() {
     assert_eq!(states.first().map(|s| s.1), Some(ContainerState::Running), "{states:?}");
     assert!(!Log(&sim).readiness("db-0").is_empty());
 }
+
+/// The shipped scenario without its fix: the stuck rollout's finding names
+/// the container that holds the pod, and says the first one is ready.
+#[test]
+fn a_stalled_rollout_names_the_container_that_holds_the_pod() {
+    let source = crate::support::scenario_file("exporter-image-typo");
+    let without_delete: String =
+        source.lines().filter(|l| !l.contains("DeletePod")).map(|l| format!("{l}\n")).collect();
+    let without_delete = without_delete.replace("        NoFindings,\n", "");
+    let (_, report) = run(&without_delete);
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("rollout-stuck");
+    assert!(
+        stuck.explanation.starts_with(
+            "redis-2's container metrics (image oliver006/redis_exporter:1.62.0) cannot pull its image \
+             (ImagePullBackOff): its first container is ready"
+        ),
+        "{}",
+        stuck.explanation
+    );
+}
+
+/// A `Never` exporter without its image on the node is the
+/// `image-not-on-node` finding, naming the exporter's image.
+#[test]
+fn a_never_pulled_exporter_without_its_image_is_a_finding() {
+    let never = r#"extraContainers: [(name: "exporter", image: "exporter:1", imagePullPolicy: Never)]"#;
+    let source = scenario(1, "exporter:1", "", "")
+        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, never);
+    let (_, report) = run(&source);
+    let finding = report.findings.iter().find(|f| f.id == "image-not-on-node").expect("image-not-on-node");
+    assert_eq!(
+        finding.summary,
+        "db-0's container exporter cannot start: worker-1 does not have exporter:1, and that container's imagePullPolicy is Never"
+    );
+}
+
+/// `stsim events` gives each container's kubelet events: the exporter's
+/// failed pulls and back-offs, and a Started event per container.
+#[test]
+fn events_name_each_container() {
+    let path = crate::support::repo_root().join("scenarios/exporter-image-typo.ron");
+    let args: Vec<String> = ["events", path.to_str().unwrap()].iter().map(|s| s.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    stsim_cli::run(&args, &mut out, &mut err);
+    let out = String::from_utf8(out).unwrap();
+    let redis_2: Vec<String> = out
+        .lines()
+        .filter(|l| l.contains("pod/redis-2"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let at = |time: &str| -> Vec<&str> {
+        redis_2.iter().filter(|l| l.starts_with(&format!("{time} "))).map(|l| l.as_str()).collect()
+    };
+    assert_eq!(
+        at("2m4s"),
+        [
+            "2m4s Warning Failed pod/redis-2 Error: ErrImagePull",
+            "2m4s Normal BackOff pod/redis-2 Back-off pulling image \"oliver006/redis_exporter:1.62.0\"",
+            "2m4s Warning Failed pod/redis-2 Error: ImagePullBackOff",
+        ]
+    );
+    assert_eq!(at("12m6s"), ["12m6s Normal Started pod/redis-2 Started container metrics"], "{redis_2:#?}");
+}

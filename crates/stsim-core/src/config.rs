@@ -2110,6 +2110,8 @@ pub struct TemplatePatch {
     /// `Some(None)` removes the probe.
     pub readiness_probe: Option<Option<Probe>>,
     pub termination_grace_period: Option<SimDuration>,
+    /// The other regular containers, replacing the template's.
+    pub extra_containers: Option<Vec<ExtraContainer>>,
 }
 
 /// Spec fields to replace in an update; `None` leaves a field as it is.

@@ -828,6 +828,24 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         };
         return format!("{}'s init container (image {init}) {doing}", pod.name);
     }
+    let first_ready = pod.status.container == ContainerState::Running && pod.status.container_ready;
+    let unready = pod.extra_containers.iter().zip(&pod.status.extras).find(|(_, status)| !status.ready);
+    if let (true, Some((extra, status))) = (first_ready, unready) {
+        let doing = match (status.state, world.image(&extra.image).behaviour) {
+            (ContainerState::ErrImageNeverPull, _) => never_pull(world, pod),
+            (ContainerState::ErrImagePull | ContainerState::ImagePullBackOff, _) => {
+                "cannot pull its image (ImagePullBackOff)".to_string()
+            }
+            (ContainerState::Error | ContainerState::CrashLoopBackOff, _)
+            | (_, ImageBehaviour::CrashLoop) => "crashes on start (CrashLoopBackOff)".to_string(),
+            (state, _) => format!("is {}", state.as_str()),
+        };
+        return format!(
+            "{}'s container {} (image {}) {doing}: its first container is ready, but a pod is Ready only when \
+             each of its containers is",
+            pod.name, extra.name, extra.image
+        );
+    }
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {
         (ContainerState::ErrImageNeverPull, _) => never_pull(world, pod),

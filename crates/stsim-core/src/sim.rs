@@ -696,6 +696,9 @@ impl Simulation {
                     if let Some(grace) = patch.termination_grace_period {
                         template.termination_grace_period = grace;
                     }
+                    if let Some(extras) = patch.extra_containers {
+                        template.extra_containers = extras;
+                    }
                     Ok(())
                 });
             }
@@ -1308,6 +1311,10 @@ pub fn describe(config: &Config, action: &Action) -> String {
             }
             if let Some(grace) = patch.termination_grace_period {
                 fields.push(format!("terminationGracePeriodSeconds={}", grace.as_millis() / 1000));
+            }
+            if let Some(extras) = &patch.extra_containers {
+                let named: Vec<String> = extras.iter().map(|c| format!("{}={}", c.name, c.image)).collect();
+                fields.push(format!("containers[1..]=[{}]", named.join(",")));
             }
             format!(
                 "kubectl patch statefulset {} (template: {})",

@@ -55,6 +55,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "ondelete-update",
     "stuck-rollout-revert-only",
     "forced-rollback",
+    "exporter-image-typo",
     "stuck-rollout-parallel",
     "parallel-rollout-1-35-regression",
     "max-unavailable-rollout",

@@ -1631,6 +1631,10 @@ pub struct TemplatePatch {
     pub readiness_probe: Option<Probe>,
     #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
+    /// The other regular containers, replacing the template's (`[]`
+    /// removes them).
+    #[serde(default)]
+    pub extra_containers: Option<Vec<ExtraContainer>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -7,12 +7,13 @@
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, kube-scheduler's `FailedScheduling`/`Scheduled`,
-//! the kubelet's `Killing`/`Started`, the attach-detach controller's
+//! the kubelet's `Killing`/`Started`, its image and back-off `Failed` and
+//! `BackOff`, the attach-detach controller's
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, node lifecycle's
 //! `NodeNotReady`). Records no component would announce are left out.
 
 use std::fmt::Write;
-use stsim_core::objects::StatusColumn;
+use stsim_core::objects::{ContainerState, Pod, StatusColumn};
 use stsim_core::sim::Simulation;
 use stsim_core::trace::{Actor, Event};
 
@@ -31,6 +32,15 @@ pub struct K8sEvent {
 pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     let world = &sim.world;
     let mut out = Vec::new();
+    // Each container's last state, for pods with more than one.
+    let mut last_state: Vec<Vec<ContainerState>> = (world.pods.iter())
+        .map(|p| {
+            vec![
+                ContainerState::Unscheduled;
+                if p.extra_containers.is_empty() { 0 } else { 1 + p.extra_containers.len() }
+            ]
+        })
+        .collect();
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
         let mut push = |warning: bool, reason: &'static str, object: String, message: String| {
@@ -73,6 +83,12 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                         format!("pod/{}", pod.name),
                         format!("Stopping container {container}"),
                     );
+                    // The other containers the kubelet last reported running.
+                    let states = last_state[pod.id.index()].iter().enumerate().skip(1);
+                    for (index, _) in states.filter(|(_, s)| **s == ContainerState::Running) {
+                        let message = format!("Stopping container {}", container_name(world, pod, index));
+                        push(false, "Killing", format!("pod/{}", pod.name), message);
+                    }
                 }
             }
             // The kubelet's node shutdown manager (pkg/kubelet/nodeshutdown).
@@ -94,7 +110,41 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 );
                 push(false, "Scheduled", format!("pod/{}", pod.name), message);
             }
-            Event::PodStatus { pod, status: StatusColumn::Reason("Running"), restarts, .. } => {
+            // A pod with other containers has each one's changes recorded
+            // on their own (below).
+            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. }
+                if world.pod(*pod).extra_containers.is_empty() && *reason != "Running" =>
+            {
+                let pod = world.pod(*pod);
+                let state = match *reason {
+                    "ErrImagePull" => ContainerState::ErrImagePull,
+                    "ImagePullBackOff" => ContainerState::ImagePullBackOff,
+                    "CrashLoopBackOff" => ContainerState::CrashLoopBackOff,
+                    _ => continue,
+                };
+                for (warning, reason, message) in
+                    container_events(world, pod, 0, state, &sim.config.namespace)
+                {
+                    push(warning, reason, format!("pod/{}", pod.name), message);
+                }
+            }
+            Event::ContainerStatus { pod, container, state, .. } => {
+                let pod = world.pod(*pod);
+                let index = *container as usize;
+                let was = std::mem::replace(&mut last_state[pod.id.index()][index], *state);
+                if *state == ContainerState::Running && was != ContainerState::Running {
+                    let message = format!("Started container {}", container_name(world, pod, index));
+                    push(false, "Started", format!("pod/{}", pod.name), message);
+                }
+                for (warning, reason, message) in
+                    container_events(world, pod, index, *state, &sim.config.namespace)
+                {
+                    push(warning, reason, format!("pod/{}", pod.name), message);
+                }
+            }
+            Event::PodStatus { pod, status: StatusColumn::Reason("Running"), restarts, .. }
+                if world.pod(*pod).extra_containers.is_empty() =>
+            {
                 let pod = world.pod(*pod);
                 let container = pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone());
                 let reason = if *restarts > 0 { "BackOff" } else { "Started" };
@@ -184,6 +234,50 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
         }
     }
     out
+}
+
+/// The name of the pod's regular container `index`: the first is named
+/// after its set (as `stsim export` writes it) or its pod.
+fn container_name(world: &stsim_core::world::World, pod: &Pod, index: usize) -> String {
+    match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
+        Some(extra) => extra.name.clone(),
+        None => pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone()),
+    }
+}
+
+/// The kubelet's events for container `index` of `pod` entering `state`:
+/// the image manager's (pkg/kubelet/images `Back-off pulling image`) and
+/// the runtime manager's (`Error: ErrImagePull`, `Back-off restarting
+/// failed container`).
+fn container_events(
+    world: &stsim_core::world::World,
+    pod: &Pod,
+    index: usize,
+    state: ContainerState,
+    namespace: &str,
+) -> Vec<(bool, &'static str, String)> {
+    let image = match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
+        Some(extra) => extra.image.as_str(),
+        None => pod.image.as_str(),
+    };
+    match state {
+        ContainerState::ErrImagePull => vec![(true, "Failed", "Error: ErrImagePull".to_string())],
+        ContainerState::ImagePullBackOff => vec![
+            (false, "BackOff", format!("Back-off pulling image \"{image}\"")),
+            (true, "Failed", "Error: ImagePullBackOff".to_string()),
+        ],
+        ContainerState::CrashLoopBackOff => vec![(
+            true,
+            "BackOff",
+            format!(
+                "Back-off restarting failed container {} in pod {}_{namespace}({})",
+                container_name(world, pod, index),
+                pod.name,
+                stsim_core::kube::uid(pod.uid)
+            ),
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).

@@ -524,8 +524,19 @@ fn identity_duplicated(world: &World, violation: &crate::world::IdentityViolatio
 /// container): the kubelet never pulls it, and the pod waits until the
 /// image is on the node by other means.
 fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
+    let held_extra = (pod.extra_containers.iter().zip(&pod.status.extras))
+        .find(|(_, status)| status.state == ContainerState::ErrImageNeverPull);
+    let mut who = pod.name.clone();
     let (image, since, which) = match (pod.status.container, pod.runtime.init_due) {
         (ContainerState::ErrImageNeverPull, _) => (&pod.image, pod.runtime.pull_started_at?, "its container"),
+        (ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff, _)
+            if held_extra.is_some() =>
+        {
+            // The first container runs: the one that cannot start is another.
+            let (extra, _) = held_extra?;
+            who = format!("{}'s container {}", pod.name, extra.name);
+            (&extra.image, pod.runtime.started_at.unwrap_or(pod.created_at), "that container")
+        }
         (_, Some((index, since)))
             if pod.runtime.init_held && pod.status.init_failure == Some(InitFailure::ErrImageNeverPull) =>
         {
@@ -539,15 +550,13 @@ fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
         subject: format!("pod/{}", pod.name),
         since_ms: since.as_millis(),
         summary: format!(
-            "{} cannot start: {node} does not have {image}, and {which}'s imagePullPolicy is Never",
-            pod.name
+            "{who} cannot start: {node} does not have {image}, and {which}'s imagePullPolicy is Never"
         ),
         explanation: format!(
             "With imagePullPolicy: Never the kubelet never pulls an image: it starts the container only from one \
              already on the node, and reports ErrImageNeverPull otherwise (pkg/kubelet/images). {node} did not \
-             have {image} when {which} was due at {since}, nor since, so {} waits until something else brings \
-             it there.{}",
-            pod.name,
+             have {image} when {which} was due at {since}, nor since, so {who} waits until something else \
+             brings it there.{}",
             blocks(world, pod)
         ),
         fix: format!(
@@ -566,13 +575,18 @@ fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
 /// `Always`. An image no node ever had is a bad reference, which the
 /// rollout finding explains.
 fn image_gone_from_registry(world: &World, pod: &Pod, end: SimTime) -> Option<Finding> {
-    let failing =
-        matches!(pod.status.container, ContainerState::ErrImagePull | ContainerState::ImagePullBackOff);
-    if !failing {
-        return None;
-    }
+    let pulling = |state: ContainerState| {
+        matches!(state, ContainerState::ErrImagePull | ContainerState::ImagePullBackOff)
+    };
+    // The first container's, or else another's (kubectl shows the first
+    // failing container's reason).
+    let image = if pulling(pod.status.container) {
+        &pod.image
+    } else {
+        let failing = pod.extra_containers.iter().zip(&pod.status.extras).find(|(_, s)| pulling(s.state));
+        &failing?.0.image
+    };
     let node = world.node(pod.node?);
-    let image = &pod.image;
     let key = crate::config::normalized_image(image);
     let holders: Vec<&str> = world
         .live_nodes()

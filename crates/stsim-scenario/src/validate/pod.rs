@@ -59,6 +59,31 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// The other regular containers at `path`: each name a DNS label, each
+    /// image given (their names' uniqueness is the caller's, with the pod's
+    /// other containers).
+    pub(super) fn extra_containers(
+        &mut self,
+        path: &str,
+        list: &[raw::ExtraContainer],
+    ) -> Vec<ExtraContainer> {
+        (list.iter().enumerate())
+            .map(|(i, c)| {
+                let path = format!("{path}[{i}]");
+                self.dns_label(&format!("{path}.name"), &c.name);
+                if c.image.is_empty() {
+                    let message = "Required value: an image is required";
+                    self.report("invalid-value", &format!("{path}.image"), message, None);
+                }
+                ExtraContainer {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    pull_policy: c.image_pull_policy.map(pull_policy),
+                }
+            })
+            .collect()
+    }
+
     pub(super) fn template(
         &mut self,
         base: &str,
@@ -121,22 +146,11 @@ impl Checker<'_, '_> {
                 c.image.clone()
             })
             .collect();
-        let extra_containers: Vec<ExtraContainer> = (template.extra_containers.iter().flatten().enumerate())
-            .map(|(i, c)| {
-                let path = format!("{base}.extraContainers[{i}]");
-                self.dns_label(&format!("{path}.name"), &c.name);
-                init_names.push((format!("{path}.name"), c.name.as_str()));
-                if c.image.is_empty() {
-                    let message = "Required value: an image is required";
-                    self.report("invalid-value", &format!("{path}.image"), message, None);
-                }
-                ExtraContainer {
-                    name: c.name.clone(),
-                    image: c.image.clone(),
-                    pull_policy: c.image_pull_policy.map(pull_policy),
-                }
-            })
-            .collect();
+        let extras = template.extra_containers.as_deref().unwrap_or_default();
+        let extra_containers = self.extra_containers(&format!("{base}.extraContainers"), extras);
+        for (i, c) in extras.iter().enumerate() {
+            init_names.push((format!("{base}.extraContainers[{i}].name"), c.name.as_str()));
+        }
         // One namespace for the names of all of a pod's containers.
         self.unique("container", &init_names);
         let pull_policies = PullPolicies {

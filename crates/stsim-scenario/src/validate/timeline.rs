@@ -402,6 +402,14 @@ impl Checker<'_, '_> {
                             .readiness_probe
                             .as_ref()
                             .map(|p| Some(self.probe(&format!("{path}.readinessProbe"), p))),
+                        extra_containers: template.extra_containers.as_ref().map(|list| {
+                            let path = format!("{path}.extraContainers");
+                            let names: Vec<(String, &str)> = (list.iter().enumerate())
+                                .map(|(i, c)| (format!("{path}[{i}].name"), c.name.as_str()))
+                                .collect();
+                            self.unique("container", &names);
+                            self.extra_containers(&path, list)
+                        }),
                         termination_grace_period: template.termination_grace_period_seconds.map(|g| {
                             seconds(self.int(
                                 &format!("{path}.terminationGracePeriodSeconds"),
