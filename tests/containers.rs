@@ -174,7 +174,8 @@ fn termination_waits_for_the_slowest_container() {
 }
 
 /// After a reboot the pod's new sandbox starts every container again, in
-/// order: the exporter waits again, and READY falls to 0/2 then climbs.
+/// order: the exporter waits again, and READY falls to 0/2 then climbs;
+/// the phase stays Running.
 #[test]
 fn a_reboot_starts_every_container_again() {
     let images = r#", (name: "exporter:1", pull: "2s", startup: "1s", shutdown: "1s")"#;
@@ -189,6 +190,10 @@ fn a_reboot_starts_every_container_again() {
     assert_eq!(after[0], (t("70s"), ContainerState::ContainerCreating, false), "{after:?}");
     assert_eq!(after[1].1, ContainerState::Running, "{after:?}");
     assert!(Log(&sim).ready_after("db-0", t("70s")).is_some());
+    // Containers that ran before count as stopped, not waiting: the pod
+    // stays Running through the new sandbox (`getPhase`).
+    let phases = &sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0").history.phases;
+    assert_eq!(phases, &[(t("4s"), PodPhase::Running)], "{phases:?}");
 }
 
 /// One-container pods keep their trace as it was: no container records.

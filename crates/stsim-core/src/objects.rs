@@ -432,8 +432,8 @@ pub struct ExtraRuntime {
     pub backoff_until: Option<SimTime>,
     /// Its exits with an error, for the restart back-off.
     pub restarts: u32,
-    /// It has started at least once in this sandbox (the kubelet's phase:
-    /// a pod with a container never started is `Pending`).
+    /// It has started at least once, in this sandbox or an earlier one (the
+    /// kubelet's phase: a pod with a container never started is `Pending`).
     pub ever_started: bool,
     /// Its `Never` policy found no image on the node: it waits for a pull
     /// of it to end.

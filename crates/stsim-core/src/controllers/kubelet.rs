@@ -301,8 +301,8 @@ fn pull_and_start(api: &mut Api, id: PodId) {
 }
 
 /// The phase the kubelet reports for a pod whose first container has
-/// started: `Running`, unless another container has never started in this
-/// sandbox (`getPhase` counts it waiting: `Pending`).
+/// started: `Running`, unless another container has never started
+/// (`getPhase` counts it waiting: `Pending`).
 fn running_phase(pod: &Pod) -> PodPhase {
     if extras::all_started(pod) { PodPhase::Running } else { PodPhase::Pending }
 }

@@ -55,9 +55,12 @@ pub(super) fn reset(api: &mut Api, id: PodId) {
     let p = api.world.pod_mut(id);
     let count = p.extra_containers.len();
     // Restart counts go on (`restartCount` is the container's, across
-    // sandboxes).
+    // sandboxes), and a container that ran before has a last termination
+    // state: `getPhase` counts it stopped, not waiting, so the pod stays
+    // `Running`.
     for extra in &mut p.runtime.extras {
-        *extra = ExtraRuntime { restarts: extra.restarts, ..ExtraRuntime::default() };
+        let (restarts, ever_started) = (extra.restarts, extra.ever_started);
+        *extra = ExtraRuntime { restarts, ever_started, ..ExtraRuntime::default() };
     }
     p.runtime.extras_launched = false;
     for index in 0..count {
@@ -87,9 +90,10 @@ pub(super) fn exited(api: &mut Api, id: PodId) {
     }
 }
 
-/// Whether each of the other containers has started in this sandbox: until
-/// then the pod is `Pending` (the kubelet's `getPhase` counts a container
-/// never started as waiting).
+/// Whether each of the other containers has ever started: until then the
+/// pod is `Pending` (the kubelet's `getPhase` counts a container waiting
+/// with no last termination state as not started, pkg/kubelet
+/// `kubelet_pods.go`).
 pub(super) fn all_started(pod: &Pod) -> bool {
     pod.runtime.extras.iter().all(|extra| extra.ever_started)
 }
