@@ -738,10 +738,15 @@ impl<'a> Api<'a> {
         let before = p.display_status();
         p.status.extras[index] = status;
         let ready = p.status.container_ready && p.extras_ready();
+        let terminating = p.is_terminating();
         let (state, container) = (status.state, index as u32 + 1);
         self.record(Event::ContainerStatus { pod, container, state, ready: status.ready });
         self.status_written(pod, before);
-        self.set_ready_condition(pod, ready);
+        // A deleted pod's containers exiting leave the condition as it was
+        // (the object goes in the same instant; so for the first container).
+        if !terminating {
+            self.set_ready_condition(pod, ready);
+        }
     }
 
     /// After a write to the first container's state or readiness: in a pod

@@ -855,6 +855,7 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     api.set_process(id, false, Some("stopped by the kubelet: the node is shutting down"));
     extras::stopped(api, id);
     api.set_pod_ready(id, false);
+    extras::exited(api, id);
     api.fail_pod_for_shutdown(id);
     release_volumes(api, id, node);
     shutdown_progress(api, node);
