@@ -226,6 +226,12 @@ fn each_container_is_served_with_its_own_status() {
         Some("\"ImagePullBackOff\"")
     );
     assert_eq!(field("status.phase").as_deref(), Some("\"Pending\""));
+    assert_eq!(field("spec.containers.1.image").as_deref(), Some("\"exporter:typo\""));
+    // The set's template is served with both containers.
+    let set = stsim_core::kube::find(&sim.world, "StatefulSet", "db").expect("served");
+    let set = stsim_core::kube::render(&sim.world, set);
+    let name = stsim_core::kube::field(&set, "spec.template.spec.containers.1.name").map(|v| v.to_string());
+    assert_eq!(name.as_deref(), Some("\"exporter\""));
 }
 
 /// `imagePullPolicy: Never`: the exporter starts from an image the node
@@ -307,4 +313,28 @@ fn events_name_each_container() {
         ]
     );
     assert_eq!(at("12m6s"), ["12m6s Normal Started pod/redis-2 Started container metrics"], "{redis_2:#?}");
+}
+
+/// `stsim export` writes the other containers as `containers[1..]`, and
+/// reading the manifest back gives the same template.
+#[test]
+fn export_writes_the_other_containers_and_reads_them_back() {
+    let with_policy =
+        r#"extraContainers: [(name: "exporter", image: "exporter:1", imagePullPolicy: Always)]"#;
+    let source = scenario(1, "exporter:1", "", "")
+        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, with_policy);
+    let path = std::env::temp_dir().join(format!("stsim-containers-{}.ron", std::process::id()));
+    std::fs::write(&path, &source).unwrap();
+    let args: Vec<String> = vec!["export".into(), path.display().to_string()];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    stsim_cli::run(&args, &mut out, &mut err);
+    std::fs::remove_file(&path).ok();
+    let yaml = String::from_utf8(out).unwrap();
+    assert!(yaml.contains("name: exporter"), "{yaml}\n{}", String::from_utf8_lossy(&err));
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), yaml)], "start").expect("reads back");
+    let original = crate::support::parse(&source);
+    assert_eq!(
+        back.config.statefulsets[0].spec.template.extra_containers,
+        original.statefulsets[0].spec.template.extra_containers
+    );
 }

@@ -319,8 +319,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         None => json!({
             "hostname": pod.hostname,
             "subdomain": pod.subdomain,
-            "containers": [{"name": template::SERVED_CONTAINER, "image": pod.image,
-                            "imagePullPolicy": pod.pull_policy.as_str()}],
+            "containers": served_pod_containers(pod),
             "volumes": volumes,
             "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
         }),
@@ -375,6 +374,32 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         status["containerStatuses"] = json!([]);
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
+}
+
+/// The containers of a pod made from a scenario's template, as served:
+/// each with its image and policy as the API server defaulted it.
+fn served_pod_containers(pod: &Pod) -> Vec<Value> {
+    let mut containers = vec![json!({"name": template::SERVED_CONTAINER, "image": pod.image,
+                                     "imagePullPolicy": pod.pull_policy.as_str()})];
+    containers.extend(pod.extra_containers.iter().map(|extra| {
+        let policy = crate::config::ImagePullPolicy::resolve(extra.pull_policy, &extra.image);
+        json!({"name": extra.name, "image": extra.image, "imagePullPolicy": policy.as_str()})
+    }));
+    containers
+}
+
+/// A scenario's template's containers as served: the first named `main`,
+/// then the others by their names.
+fn served_containers(image: &str, extras: &[crate::config::ExtraContainer]) -> Vec<Value> {
+    let mut containers = vec![json!({"name": template::SERVED_CONTAINER, "image": image})];
+    containers.extend(extras.iter().map(|extra| {
+        let mut container = json!({"name": extra.name, "image": extra.image});
+        if let Some(policy) = extra.pull_policy {
+            container["imagePullPolicy"] = json!(policy.as_str());
+        }
+        container
+    }));
+    containers
 }
 
 /// A PersistentVolumeClaim; live claims carry the `kubernetes.io/pvc-protection`
@@ -519,17 +544,17 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             "whenScaled": retention(spec.retention.when_scaled),
         },
         // A template a client wrote is served as written; a scenario's as
-        // its image, labels and grace period.
+        // its images, labels and grace period.
         "template": match &set.template_object {
             Some(object) => object.clone(),
             None if !spec.template.annotations.is_empty() => json!({
                 "metadata": {"labels": labels(&spec.template.labels), "annotations": labels(&spec.template.annotations)},
-                "spec": {"containers": [{"name": template::SERVED_CONTAINER, "image": spec.template.image}],
+                "spec": {"containers": served_containers(&spec.template.image, &spec.template.extra_containers),
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
             None => json!({
                 "metadata": {"labels": labels(&spec.template.labels)},
-                "spec": {"containers": [{"name": template::SERVED_CONTAINER, "image": spec.template.image}],
+                "spec": {"containers": served_containers(&spec.template.image, &spec.template.extra_containers),
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
         },

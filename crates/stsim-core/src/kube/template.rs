@@ -115,17 +115,19 @@ pub(super) fn read(
                     format!("{path}={value}")
                 })
                 .collect();
-            // Read and checked, but not kept in the model: the containers'
-            // names and ports. They are part of the template all the same,
-            // so renaming a container or a port is a new revision too. A
-            // scenario's template is served with one container named
-            // `main` and no ports: the same written back is the same
-            // template, and adds nothing here.
+            // Read and checked, but not kept in the model: the first
+            // container's name and every container's ports (the others'
+            // names are kept, `PodTemplate::extra_containers`). They are
+            // part of the template all the same, so renaming a container
+            // or a port is a new revision too. A scenario's template is
+            // served with its first container named `main` and no ports:
+            // the same written back is the same template, and adds nothing
+            // here.
             let containers = request.template.pointer("/spec/containers").and_then(Value::as_array);
             for (i, container) in containers.into_iter().flatten().enumerate() {
                 for key in ["name", "ports"] {
-                    let served =
-                        i == 0 && key == "name" && container.get(key) == Some(&Value::from(SERVED_CONTAINER));
+                    let served = key == "name"
+                        && (i > 0 || container.get(key) == Some(&Value::from(SERVED_CONTAINER)));
                     if let Some(v) = container.get(key).filter(|_| !served) {
                         let mut value = String::new();
                         crate::config::canonical_json(v, &mut value);
