@@ -338,3 +338,30 @@ fn export_writes_the_other_containers_and_reads_them_back() {
         original.statefulsets[0].spec.template.extra_containers
     );
 }
+
+/// With two other containers, each waits for the one before it, in the
+/// first sandbox and again after a reboot.
+#[test]
+fn several_other_containers_start_in_order_in_every_sandbox() {
+    let two = r#"extraContainers: [(name: "exporter", image: "exporter:1"), (name: "shipper", image: "shipper:1")]"#;
+    let images = r#", (name: "exporter:1", pull: "2s", startup: "1s"), (name: "shipper:1", pull: "5s", startup: "1s")"#;
+    let timeline =
+        r#"(at: "1m", do: CrashNode(node: "worker-1")), (at: "70s", do: RecoverNode(node: "worker-1"))"#;
+    let source = scenario(1, "exporter:1", images, timeline)
+        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, two);
+    let (sim, report) = run(&source);
+    let started = |index: u32| -> Vec<SimTime> {
+        container_states(&sim, "db-0", index)
+            .into_iter()
+            .filter(|(_, s, _)| *s == ContainerState::Running)
+            .map(|(at, _, _)| at)
+            .collect()
+    };
+    // db at 2 s, the exporter's pull then, the shipper's after it; after
+    // the reboot the images are on the node (the cached check, 2 s each).
+    assert_eq!(started(1), [t("4s"), t("74s")]);
+    assert_eq!(started(2), [t("9s"), t("76s")]);
+    let seen = columns(&report, "db-0");
+    assert!(seen.contains(&"3/3 Running".to_string()), "{seen:?}");
+    assert_eq!(seen.last().map(String::as_str), Some("3/3 Running"), "{seen:?}");
+}

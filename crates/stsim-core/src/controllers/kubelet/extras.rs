@@ -264,8 +264,10 @@ fn next_in_turn(api: &mut Api, id: PodId, index: usize) {
     let now = api.now;
     let p = api.world.pod_mut(id);
     let Some(next) = p.runtime.extras.get_mut(index + 1) else { return };
+    // Not taken up yet in this sandbox: waiting to be created, with nothing
+    // under way.
     let waiting = p.status.extras[index + 1] == ExtraStatus::WAITING;
-    if waiting && next.due.is_none() && next.pull.is_none() && !next.held && !next.ever_started {
+    if waiting && next.due.is_none() && next.pull.is_none() && !next.held && next.started_at.is_none() {
         next.due = Some(now);
     }
 }
