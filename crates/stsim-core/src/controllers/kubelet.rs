@@ -33,6 +33,12 @@
 //! attached to the node before the kubelet mounts them; it reports mounts
 //! and unmounts to the attach-detach controller (`volumesInUse`).
 //!
+//! The pod's other regular containers (`spec.containers[1..]`) are its
+//! submodule `extras`': they start once the first container's image check
+//! is over, keep the pod `Pending` until each has started, hold its Ready
+//! condition until each is ready, and stop with it (termination waits for
+//! the slowest).
+//!
 //! Does not own scheduling, attach and detach, or deletion decisions.
 
 use super::admission;
