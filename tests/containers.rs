@@ -365,3 +365,18 @@ fn several_other_containers_start_in_order_in_every_sandbox() {
     assert!(seen.contains(&"3/3 Running".to_string()), "{seen:?}");
     assert_eq!(seen.last().map(String::as_str), Some("3/3 Running"), "{seen:?}");
 }
+
+/// `stsim explain` tells each container's change in words.
+#[test]
+fn the_story_tells_each_containers_change() {
+    let images = r#", (name: "exporter:typo", behaviour: PullFails, pull: "1s")"#;
+    let (sim, _) = run(&scenario(1, "exporter:typo", images, ""));
+    let lines: Vec<String> = stsim_core::story::tell(&sim).into_iter().map(|l| l.text).collect();
+    for said in [
+        "db-0's first container runs, not ready yet.",
+        "db-0's container exporter is ImagePullBackOff.",
+        "db-0's first container runs and is ready.",
+    ] {
+        assert!(lines.iter().any(|l| l == said), "{said:?} in {lines:#?}");
+    }
+}

@@ -121,13 +121,12 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             }
             Event::ContainerStatus { pod: id, container, state, ready } => {
                 let p = world.pod(*id);
-                let ready = if *ready { "ready" } else { "not ready" };
-                format!(
-                    "The kubelet reports {}'s {}: {}, {ready}.",
-                    p.name,
-                    p.container_label(*container),
-                    state.as_str()
-                )
+                let label = p.container_label(*container);
+                match (state, ready) {
+                    (ContainerState::Running, true) => format!("{}'s {label} runs and is ready.", p.name),
+                    (ContainerState::Running, false) => format!("{}'s {label} runs, not ready yet.", p.name),
+                    (state, _) => format!("{}'s {label} is {}.", p.name, state.as_str()),
+                }
             }
             Event::PodReady { pod: id, ready: true } if !world.pod(*id).extra_containers.is_empty() => {
                 format!("{} is Ready: each of its containers is.", pod(*id))
