@@ -81,7 +81,16 @@ const SCENARIO: &str = r#"Scenario(
 )"#;
 
 fn run(faults: &str, script: Vec<Step>, requeue_ms: Option<u64>) -> (stsim_core::Simulation, Vec<Seen>, u32) {
-    let config = parse(&SCENARIO.replace(" FAULTS", faults));
+    run_source(&SCENARIO.replace(" FAULTS", faults), script, requeue_ms)
+}
+
+/// `run` of another scenario.
+fn run_source(
+    source: &str,
+    script: Vec<Step>,
+    requeue_ms: Option<u64>,
+) -> (stsim_core::Simulation, Vec<Seen>, u32) {
+    let config = parse(source);
     let seen = Rc::new(RefCell::new(Vec::new()));
     let restarts = Rc::new(RefCell::new(0));
     let operator = Scripted { script, seen: seen.clone(), restarts: restarts.clone(), requeue_ms };
@@ -1394,4 +1403,33 @@ fn an_operator_creating_an_invalid_pod_gets_the_api_servers_422() {
         )
     );
     assert!(sim.world.pods.iter().all(|p| !p.name.starts_with("debug")));
+}
+
+/// A pod's other containers' images in place are not modelled: a write
+/// that changes one is refused as such (405), never dropped; its first
+/// container's image still changes in place beside them.
+#[test]
+fn another_containers_image_in_place_is_refused_as_not_modelled() {
+    let source = SCENARIO.replace(" FAULTS", "").replace(
+        r#"image: "redis:7.0", readinessProbe"#,
+        r#"image: "redis:7.0", extraContainers: [(name: "exporter", image: "exporter:1")], readinessProbe"#,
+    );
+    let containers = |first: &str, other: &str| {
+        json!({"spec": {"containers": [{"name": "main", "image": first},
+                                       {"name": "exporter", "image": other}]}})
+    };
+    let patch = |patch: Value| OperatorAction::Patch { kind: "Pod".into(), name: "redis-2".into(), patch };
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(move |_: &View| {
+            vec![patch(containers("redis:7.0", "exporter:2")), patch(containers("redis:7.2", "exporter:1"))]
+        }),
+    )];
+    let (sim, seen, _) = run_source(&source, script, None);
+    let got = answers(&seen, 120_000);
+    assert_eq!(got[0].0, 405, "{got:?}");
+    assert_eq!(got[0].2, "stsim does not model changes to the images of a pod's other containers (redis-2)");
+    assert_eq!(got[1].0, 200, "{got:?}");
+    let pod = sim.world.live_pods().find(|p| p.name == "redis-2").expect("redis-2");
+    assert_eq!((pod.image.as_str(), pod.extra_containers[0].image.as_str()), ("redis:7.2", "exporter:1"));
 }

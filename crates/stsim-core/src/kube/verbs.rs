@@ -497,9 +497,10 @@ fn apply_metadata(api: &mut Api, obj: ObjRef, meta: MetadataWrite) {
 }
 
 /// `ValidatePodUpdate`: a pod's spec is immutable but for a few fields,
-/// the containers' images among them. A new image of its container is
-/// applied in place (`Api::update_pod_image`: the kubelet restarts the
-/// container with it); init containers' images are not modelled.
+/// the containers' images among them. A new image of its first container
+/// is applied in place (`Api::update_pod_image`: the kubelet restarts the
+/// container with it); the images of its init containers and other
+/// containers are not modelled, and their changes refused as such.
 fn write_pod_spec(
     api: &mut Api,
     pod: PodId,
@@ -538,6 +539,15 @@ fn write_pod_spec(
             "Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`"
         );
         return Err(WriteResult::failure(422, "Invalid", message));
+    }
+    // The other containers' images in place are not modelled: said so,
+    // never dropped.
+    let others = |v: &Value| -> Vec<Value> {
+        let containers = v["spec"]["containers"].as_array().cloned().unwrap_or_default();
+        containers.iter().skip(1).map(|c| c["image"].clone()).collect()
+    };
+    if others(current) != others(desired) {
+        return Err(not_modelled(format!("changes to the images of a pod's other containers ({name})")));
     }
     let image = &desired["spec"]["containers"][0]["image"];
     match image.as_str() {
