@@ -486,8 +486,7 @@ struct Names<'w> {
     taints: Vec<(crate::config::Taint, bool, Arc<str>)>,
     /// Each pod's state after the last change replayed.
     states: Vec<Option<PodState>>,
-    /// Each pod's READY parts: its container as its kubelet last reported
-    /// it (and running), and how many of its sidecars run.
+    /// Each pod's READY parts, as its kubelet last reported them.
     readiness: Vec<ReadyParts>,
 }
 
@@ -513,8 +512,8 @@ impl<'w> Names<'w> {
             readiness: world.pods.iter().map(|pod| ReadyParts::none(pod)).collect(),
         }
     }
-    /// The row of a change to pod `id`'s READY parts (`ready_count`): whether
-    /// its container counts, and how many of its sidecars run.
+    /// The row of a change to pod `id`'s READY parts (`ReadyParts`), which
+    /// `readiness` makes.
     fn readiness_row(
         &mut self,
         at_ms: u64,
