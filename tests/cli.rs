@@ -260,3 +260,33 @@ fn ci_checks_determinism_of_every_shipped_scenario() {
     let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();
     assert!(ci.contains("--check-determinism") && ci.contains("find scenarios -name '*.ron'"), "{ci}");
 }
+
+/// `stsim events` gives a one-container pod's kubelet events for failed
+/// pulls and crash loops, with the kubelet's reasons and messages.
+#[test]
+fn events_give_the_kubelets_pull_and_back_off_events() {
+    let squeezed = |name: &str| -> Vec<String> {
+        let output = stsim(&["events", &scenario_path(name)]);
+        output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    };
+    let pulls = squeezed("image-gone-from-registry");
+    for line in [
+        "17s Warning Failed pod/sessions-0 Error: ErrImagePull",
+        "17s Normal BackOff pod/sessions-0 Back-off pulling image \"registry.example.com/shop/db:1.4\"",
+        "17s Warning Failed pod/sessions-0 Error: ImagePullBackOff",
+    ] {
+        assert!(pulls.iter().any(|l| l == line), "{line:?} in {pulls:#?}");
+    }
+    let crashes = squeezed("stuck-rollout-revert-only");
+    let back_off = crashes
+        .iter()
+        .find(|l| l.contains("Back-off restarting failed container"))
+        .unwrap_or_else(|| panic!("{crashes:#?}"));
+    assert!(
+        back_off.ends_with(
+            "Warning BackOff pod/redis-2 Back-off restarting failed container redis in pod \
+             redis-2_default(00000000-0000-4000-8000-00000000000c)"
+        ),
+        "{back_off}"
+    );
+}

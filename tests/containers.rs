@@ -20,6 +20,13 @@ use stsim_core::trace::Event;
 /// images `images` beside `db:1` (pull 2 s, startup 3 s), the timeline
 /// `timeline`.
 fn scenario(replicas: u32, exporter: &str, images: &str, timeline: &str) -> String {
+    let exporter = format!(r#"(name: "exporter", image: "{exporter}")"#);
+    with_containers(replicas, &exporter, images, timeline)
+}
+
+/// `scenario` with the other containers `containers` (the entries of
+/// `extraContainers`; none if empty).
+fn with_containers(replicas: u32, containers: &str, images: &str, timeline: &str) -> String {
     format!(
         r#"Scenario(
     name: "containers",
@@ -30,12 +37,15 @@ fn scenario(replicas: u32, exporter: &str, images: &str, timeline: &str) -> Stri
         name: "db", serviceName: "db", replicas: {replicas},
         template: (labels: {{"app": "db"}}, image: "db:1",
             readinessProbe: (initialDelaySeconds: 5, periodSeconds: 5),
-            extraContainers: [(name: "exporter", image: "{exporter}")]),
+            extraContainers: [{containers}]),
     )],
     timeline: [{timeline}],
 )"#
     )
 }
+
+/// An exporter whose `imagePullPolicy` is `Never`.
+const NEVER: &str = r#"(name: "exporter", image: "exporter:1", imagePullPolicy: Never)"#;
 
 /// The named pod's (READY, STATUS) after each change the timeline shows.
 fn columns(report: &Report, name: &str) -> Vec<String> {
@@ -199,8 +209,7 @@ fn a_reboot_starts_every_container_again() {
 /// One-container pods keep their trace as it was: no container records.
 #[test]
 fn one_container_pods_record_no_container_status() {
-    let source = scenario(1, "exporter:1", "", "")
-        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, "");
+    let source = with_containers(1, "", "", "");
     let (sim, report) = run(&source);
     assert!(!sim.trace.records.iter().any(|r| matches!(r.event, Event::ContainerStatus { .. })));
     assert_eq!(
@@ -239,9 +248,7 @@ fn each_container_is_served_with_its_own_status() {
 /// without it.
 #[test]
 fn a_never_pulled_exporter_needs_the_image_on_the_node() {
-    let never = r#"extraContainers: [(name: "exporter", image: "exporter:1", imagePullPolicy: Never)]"#;
-    let source = scenario(1, "exporter:1", "", "")
-        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, never);
+    let source = with_containers(1, NEVER, "", "");
     let (sim, report) = run(&source);
     assert_eq!(container_states(&sim, "db-0", 1), [(t("2s"), ContainerState::ErrImageNeverPull, false)]);
     assert!(columns(&report, "db-0").contains(&"1/2 ErrImageNeverPull".to_string()));
@@ -276,9 +283,7 @@ fn a_stalled_rollout_names_the_container_that_holds_the_pod() {
 /// `image-not-on-node` finding, naming the exporter's image.
 #[test]
 fn a_never_pulled_exporter_without_its_image_is_a_finding() {
-    let never = r#"extraContainers: [(name: "exporter", image: "exporter:1", imagePullPolicy: Never)]"#;
-    let source = scenario(1, "exporter:1", "", "")
-        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, never);
+    let source = with_containers(1, NEVER, "", "");
     let (_, report) = run(&source);
     let finding = report.findings.iter().find(|f| f.id == "image-not-on-node").expect("image-not-on-node");
     assert_eq!(
@@ -319,10 +324,8 @@ fn events_name_each_container() {
 /// reading the manifest back gives the same template.
 #[test]
 fn export_writes_the_other_containers_and_reads_them_back() {
-    let with_policy =
-        r#"extraContainers: [(name: "exporter", image: "exporter:1", imagePullPolicy: Always)]"#;
-    let source = scenario(1, "exporter:1", "", "")
-        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, with_policy);
+    let always = r#"(name: "exporter", image: "exporter:1", imagePullPolicy: Always)"#;
+    let source = with_containers(1, always, "", "");
     let path = std::env::temp_dir().join(format!("stsim-containers-{}.ron", std::process::id()));
     std::fs::write(&path, &source).unwrap();
     let args: Vec<String> = vec!["export".into(), path.display().to_string()];
@@ -343,12 +346,11 @@ fn export_writes_the_other_containers_and_reads_them_back() {
 /// first sandbox and again after a reboot.
 #[test]
 fn several_other_containers_start_in_order_in_every_sandbox() {
-    let two = r#"extraContainers: [(name: "exporter", image: "exporter:1"), (name: "shipper", image: "shipper:1")]"#;
+    let two = r#"(name: "exporter", image: "exporter:1"), (name: "shipper", image: "shipper:1")"#;
     let images = r#", (name: "exporter:1", pull: "2s", startup: "1s"), (name: "shipper:1", pull: "5s", startup: "1s")"#;
     let timeline =
         r#"(at: "1m", do: CrashNode(node: "worker-1")), (at: "70s", do: RecoverNode(node: "worker-1"))"#;
-    let source = scenario(1, "exporter:1", images, timeline)
-        .replace(r#"extraContainers: [(name: "exporter", image: "exporter:1")]"#, two);
+    let source = with_containers(1, two, images, timeline);
     let (sim, report) = run(&source);
     let started = |index: u32| -> Vec<SimTime> {
         container_states(&sim, "db-0", index)

@@ -319,7 +319,11 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         None => json!({
             "hostname": pod.hostname,
             "subdomain": pod.subdomain,
-            "containers": served_pod_containers(pod),
+            "containers": served_containers(
+                json!({"name": template::SERVED_CONTAINER, "image": pod.image,
+                       "imagePullPolicy": pod.pull_policy.as_str()}),
+                &pod.extra_containers,
+            ),
             "volumes": volumes,
             "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
         }),
@@ -376,30 +380,18 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }
 
-/// The containers of a pod made from a scenario's template, as served:
-/// each with its image and policy as the API server defaulted it.
-fn served_pod_containers(pod: &Pod) -> Vec<Value> {
-    let mut containers = vec![json!({"name": template::SERVED_CONTAINER, "image": pod.image,
-                                     "imagePullPolicy": pod.pull_policy.as_str()})];
-    containers.extend(pod.extra_containers.iter().map(|extra| {
-        let policy = crate::config::ImagePullPolicy::resolve(extra.pull_policy, &extra.image);
-        json!({"name": extra.name, "image": extra.image, "imagePullPolicy": policy.as_str()})
-    }));
-    containers
-}
-
-/// A scenario's template's containers as served: the first named `main`,
-/// then the others by their names.
-fn served_containers(image: &str, extras: &[crate::config::ExtraContainer]) -> Vec<Value> {
-    let mut containers = vec![json!({"name": template::SERVED_CONTAINER, "image": image})];
-    containers.extend(extras.iter().map(|extra| {
+/// The containers of a scenario's template, or of a pod made from one, as
+/// served: `first` (named `main`), then the others by their names, each
+/// with its policy where the API server has defaulted it.
+fn served_containers(first: Value, extras: &[crate::config::ExtraContainer]) -> Vec<Value> {
+    let others = extras.iter().map(|extra| {
         let mut container = json!({"name": extra.name, "image": extra.image});
         if let Some(policy) = extra.pull_policy {
             container["imagePullPolicy"] = json!(policy.as_str());
         }
         container
-    }));
-    containers
+    });
+    std::iter::once(first).chain(others).collect()
 }
 
 /// A PersistentVolumeClaim; live claims carry the `kubernetes.io/pvc-protection`
@@ -527,6 +519,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         })
         .collect();
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");
+    let main = json!({"name": template::SERVED_CONTAINER, "image": spec.template.image});
     let spec_json = json!({
         "replicas": spec.replicas,
         "selector": label_selector(&spec.selector),
@@ -549,12 +542,12 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             Some(object) => object.clone(),
             None if !spec.template.annotations.is_empty() => json!({
                 "metadata": {"labels": labels(&spec.template.labels), "annotations": labels(&spec.template.annotations)},
-                "spec": {"containers": served_containers(&spec.template.image, &spec.template.extra_containers),
+                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers),
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
             None => json!({
                 "metadata": {"labels": labels(&spec.template.labels)},
-                "spec": {"containers": served_containers(&spec.template.image, &spec.template.extra_containers),
+                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers),
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
         },

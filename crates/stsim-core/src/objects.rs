@@ -771,12 +771,8 @@ impl Pod {
         self.status.extras.iter().find_map(|extra| match extra.state {
             ContainerState::Running | ContainerState::Unscheduled | ContainerState::Terminated => None,
             ContainerState::ContainerCreating if !self.init_containers.is_empty() => Some("PodInitializing"),
-            ContainerState::ContainerCreating => Some("ContainerCreating"),
-            ContainerState::ErrImagePull => Some("ErrImagePull"),
-            ContainerState::ErrImageNeverPull => Some("ErrImageNeverPull"),
-            ContainerState::ImagePullBackOff => Some("ImagePullBackOff"),
-            ContainerState::Error => Some("Error"),
-            ContainerState::CrashLoopBackOff => Some("CrashLoopBackOff"),
+            // The waiting and exit reasons are the states' names.
+            state => Some(state.as_str()),
         })
     }
 

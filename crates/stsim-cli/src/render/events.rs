@@ -76,7 +76,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     push(false, "SuccessfulDelete", format!("statefulset/{set}"), message);
                 }
                 if pod.node.is_some() {
-                    let container = pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone());
+                    let container = container_name(world, pod, 0);
                     push(
                         false,
                         "Killing",
@@ -146,7 +146,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 if world.pod(*pod).extra_containers.is_empty() =>
             {
                 let pod = world.pod(*pod);
-                let container = pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone());
+                let container = container_name(world, pod, 0);
                 let reason = if *restarts > 0 { "BackOff" } else { "Started" };
                 if *restarts == 0 {
                     push(

@@ -154,17 +154,9 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
     }
     match status.state {
         ContainerState::ContainerCreating | ContainerState::ImagePullBackOff => check(api, id, node, index),
-        ContainerState::ErrImagePull => {
-            // The kubelet's next look shows the back-off.
-            api.set_extra_status(
-                id,
-                index,
-                ExtraStatus { state: ContainerState::ImagePullBackOff, ready: false },
-            );
-            let until = runtime.backoff_until.unwrap_or(now);
-            api.world.pod_mut(id).runtime.extras[index].due = Some(until);
-            Some(until)
-        }
+        // The kubelet's next look after a failed pull or an exit shows the back-off.
+        ContainerState::ErrImagePull => Some(back_off(api, id, index, ContainerState::ImagePullBackOff)),
+        ContainerState::Error => Some(back_off(api, id, index, ContainerState::CrashLoopBackOff)),
         ContainerState::Running => {
             // It crashes: the kubelet restarts it after the back-off.
             let p = api.world.pod_mut(id);
@@ -177,19 +169,19 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
             api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Error, ready: false });
             Some(now)
         }
-        ContainerState::Error => {
-            api.set_extra_status(
-                id,
-                index,
-                ExtraStatus { state: ContainerState::CrashLoopBackOff, ready: false },
-            );
-            let until = runtime.backoff_until.unwrap_or(now);
-            api.world.pod_mut(id).runtime.extras[index].due = Some(until);
-            Some(until)
-        }
         ContainerState::CrashLoopBackOff => start(api, id, index),
         ContainerState::Unscheduled | ContainerState::ErrImageNeverPull | ContainerState::Terminated => None,
     }
+}
+
+/// Container `index` waits out its back-off in `state` (`ImagePullBackOff`
+/// or `CrashLoopBackOff`); returns when it ends.
+fn back_off(api: &mut Api, id: PodId, index: usize, state: ContainerState) -> SimTime {
+    api.set_extra_status(id, index, ExtraStatus { state, ready: false });
+    let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+    let until = extra.backoff_until.unwrap_or(api.now);
+    extra.due = Some(until);
+    until
 }
 
 /// The container's image check, begun when it became due, then its start.
