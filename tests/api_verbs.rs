@@ -1433,3 +1433,37 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
     let pod = sim.world.live_pods().find(|p| p.name == "redis-2").expect("redis-2");
     assert_eq!((pod.image.as_str(), pod.extra_containers[0].image.as_str()), ("redis:7.2", "exporter:1"));
 }
+
+/// The first container is served with its template's name (here the
+/// scenario's `containerName`), not a name of stsim's: an operator that
+/// finds its container by name finds it, and the template written back
+/// unchanged is the same revision. A rename of a scenario's template is
+/// refused as not modelled (its template is not kept as written), and
+/// changes nothing.
+#[test]
+fn the_first_container_is_served_and_compared_by_its_own_name() {
+    let source = SCENARIO.replace(" FAULTS", "").replace(
+        r#"template: (labels: {"app": "redis"}, image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)),"#,
+        r#"template: (labels: {"app": "redis"}, containerName: "server", image: "redis:7.0"),"#,
+    );
+    let template = |name: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": name, "image": "redis:7.0"}]}}}});
+    let script: Vec<Step> = vec![
+        (120_000, Box::new(move |_: &View| vec![patch("StatefulSet", "redis", template("server"))])),
+        (200_000, Box::new(move |_: &View| vec![patch("StatefulSet", "redis", template("cache"))])),
+    ];
+    let (sim, seen, _) = run_source(&source, script, Some(10_000));
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    assert_eq!(object(&before.objects.pods, "redis-0")["spec"]["containers"][0]["name"], "server");
+    let set = object(&before.objects.stateful_sets, "redis");
+    assert_eq!(set["spec"]["template"]["spec"]["containers"][0]["name"], "server");
+    let revision = set["status"]["updateRevision"].clone();
+    assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
+    let renamed = &answers(&seen, 200_000)[0];
+    assert_eq!(renamed.0, 405, "{renamed:?}");
+    assert!(renamed.2.contains("spec.template.spec.containers of StatefulSet redis"), "{renamed:?}");
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
+    assert_eq!(json!(set.status.update_revision), revision, "the same template: no new revision");
+    for pod in sim.world.live_pods() {
+        assert_eq!(pod.container_name(), "server", "{}", pod.name);
+    }
+}

@@ -284,7 +284,7 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
         .unwrap_or_else(|| panic!("{crashes:#?}"));
     assert!(
         back_off.ends_with(
-            "Warning BackOff pod/redis-2 Back-off restarting failed container redis in pod \
+            "Warning BackOff pod/redis-2 Back-off restarting failed container main in pod \
              redis-2_default(00000000-0000-4000-8000-00000000000c)"
         ),
         "{back_off}"

@@ -382,3 +382,32 @@ fn the_story_tells_each_containers_change() {
         assert!(lines.iter().any(|l| l == said), "{said:?} in {lines:#?}");
     }
 }
+
+/// A scenario's `containerName` names the first container: served to
+/// clients, in `stsim events`, and written by `stsim export`, whose
+/// manifest reads back to the same template.
+#[test]
+fn the_first_container_has_the_templates_name() {
+    let source = with_containers(1, "", "", "")
+        .replace(r#"image: "db:1","#, r#"containerName: "postgres", image: "db:1","#);
+    let (sim, _) = run(&source);
+    let served = stsim_core::kube::find(&sim.world, "Pod", "db-0").expect("served");
+    let served = stsim_core::kube::render(&sim.world, served);
+    let name = stsim_core::kube::field(&served, "spec.containers.0.name").map(|v| v.to_string());
+    assert_eq!(name.as_deref(), Some("\"postgres\""));
+    let path = std::env::temp_dir().join(format!("stsim-container-name-{}.ron", std::process::id()));
+    std::fs::write(&path, &source).unwrap();
+    let cli = |command: &str| {
+        let args: Vec<String> = vec![command.into(), path.display().to_string()];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        stsim_cli::run(&args, &mut out, &mut err);
+        String::from_utf8(out).unwrap()
+    };
+    let (events, yaml) = (cli("events"), cli("export"));
+    std::fs::remove_file(&path).ok();
+    assert!(events.contains("Started container postgres"), "{events}");
+    assert!(yaml.contains("name: postgres"), "{yaml}");
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), yaml)], "start").expect("reads back");
+    let original = crate::support::parse(&source);
+    assert_eq!(back.config.statefulsets[0].spec.template, original.statefulsets[0].spec.template);
+}

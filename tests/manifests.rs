@@ -617,3 +617,51 @@ fn a_sidecar_survives_export_and_back() {
         stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start").unwrap();
     assert_eq!(back.config.statefulsets[0].spec.template.sidecars, [0]);
 }
+
+/// The first container's name is the manifest's (`containers[0].name`):
+/// `stsim events` names it, the `rolling-update` story's `kubectl set
+/// image` takes it (not `*=`, which would set every container's image),
+/// and one the API server would refuse is refused at its line and column.
+#[test]
+fn the_first_containers_name_is_the_manifests() {
+    let yaml = std::fs::read_to_string(example("redis.yaml")).unwrap();
+    let named = |name: &str| {
+        yaml.replace(
+            "        - name: redis\n          image:",
+            &format!("        - name: {name}\n          image:"),
+        )
+    };
+    let path = temp("first-container-name.yaml", &named("server"));
+    let events = stsim(&["events", "-f", &path]);
+    assert_eq!(events.status, ExitStatus::Success, "{}", events.stderr);
+    assert!(events.stdout.contains("Started container server"), "{}", events.stdout);
+    let update = stsim(&["run", "-f", &path, "--story", "rolling-update"]);
+    assert!(
+        update.stdout.contains("kubectl set image statefulset/redis server=redis:7.0-next"),
+        "{}",
+        update.stdout
+    );
+    let bad = temp("first-container-bad-name.yaml", &named("Server_1"));
+    let refused = stsim(&["check", &bad]);
+    assert_ne!(refused.status, ExitStatus::Success);
+    assert!(
+        refused.stderr.contains("spec.template.spec.containers[0].name: Invalid value: \"Server_1\""),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("first-container-bad-name.yaml:33:17"), "{}", refused.stderr);
+    // A second container of the same name: the help names the first by its
+    // manifest path.
+    let twice = named("server").replacen(
+        "      containers:\n",
+        "      containers:\n        - name: server\n          image: exporter:1\n",
+        1,
+    );
+    let refused = stsim(&["check", &temp("first-container-twice.yaml", &twice)]);
+    assert!(refused.stderr.contains("Duplicate value: \"server\""), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("help: spec.template.spec.containers[0].name (line 33)"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -1056,6 +1056,12 @@ pub struct PodTemplate {
     /// (A written template's annotations are among its `unmodelled` values.)
     #[serde(skip_serializing_if = "Labels::is_empty")]
     pub annotations: Labels,
+    /// `spec.containers[0].name` as written (a manifest's, an operator's);
+    /// `None` for a scenario's template, whose first container the API
+    /// server serves as [`DEFAULT_CONTAINER_NAME`], and for one written
+    /// with that name. See [`PodTemplate::container_name`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<String>,
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<Probe>,
@@ -1102,7 +1108,7 @@ pub struct PodTemplate {
     pub priority_class_name: Option<String>,
     /// The fields of a template a client wrote that stsim does not model
     /// (`env`, `command`, annotations) or reads without keeping (the
-    /// containers' names and ports), with their values: one
+    /// containers' ports), with their values: one
     /// `path=json` line each, sorted. Kubernetes hashes the whole template
     /// into the revision (the StatefulSet controller's `getPatch` holds
     /// `spec.template`; pkg/controller/history `HashControllerRevision` is
@@ -1151,7 +1157,17 @@ pub fn is_critical(priority_class_name: Option<&str>) -> bool {
     priority_class_name.is_some_and(|c| CRITICAL_PRIORITY_CLASSES.contains(&c))
 }
 
+/// The first container's name where a template names none (a scenario's):
+/// the name the API serves it with, `stsim events` shows and `stsim export`
+/// writes.
+pub const DEFAULT_CONTAINER_NAME: &str = "main";
+
 impl PodTemplate {
+    /// The first container's name (`spec.containers[0].name`).
+    pub fn container_name(&self) -> &str {
+        self.container_name.as_deref().unwrap_or(DEFAULT_CONTAINER_NAME)
+    }
+
     /// A canonical text form: equal templates, equal text. Revision hashes
     /// are taken over it, so its format must not change without reason.
     pub fn canonical(&self) -> String {
@@ -1162,6 +1178,12 @@ impl PodTemplate {
         // Written only when set, so templates without any keep their revision names.
         for (key, value) in &self.annotations {
             out.push_str(&format!("annotation {key}={value}\n"));
+        }
+        // The name is part of the template Kubernetes hashes, so a renamed
+        // container is a new revision; written only when not the default,
+        // so scenarios' templates keep their revision names.
+        if let Some(name) = &self.container_name {
+            out.push_str(&format!("name {name}\n"));
         }
         out.push_str(&format!("image {}\n", self.image));
         out.push_str(&format!(

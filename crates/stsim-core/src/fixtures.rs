@@ -72,6 +72,7 @@ pub fn statefulset_spec(
         template: PodTemplate {
             priority_class_name: None,
             annotations: Labels::new(),
+            container_name: None,
             labels,
             image: "redis:7.0".into(),
             requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },

@@ -320,7 +320,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
             "hostname": pod.hostname,
             "subdomain": pod.subdomain,
             "containers": served_containers(
-                json!({"name": template::SERVED_CONTAINER, "image": pod.image,
+                json!({"name": pod.container_name(), "image": pod.image,
                        "imagePullPolicy": pod.pull_policy.as_str()}),
                 &pod.extra_containers,
             ),
@@ -519,7 +519,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         })
         .collect();
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");
-    let main = json!({"name": template::SERVED_CONTAINER, "image": spec.template.image});
+    let main = json!({"name": spec.template.container_name(), "image": spec.template.image});
     let spec_json = json!({
         "replicas": spec.replicas,
         "selector": label_selector(&spec.selector),

@@ -632,6 +632,8 @@ pub struct Pod {
     pub hostname: String,
     /// `spec.subdomain`, set once at creation from the StatefulSet's `serviceName`.
     pub subdomain: String,
+    /// `spec.containers[0].name`, when not the default (`config::DEFAULT_CONTAINER_NAME`).
+    pub container_name: Option<String>,
     pub image: String,
     pub requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
@@ -696,6 +698,11 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// The first container's name (`spec.containers[0].name`).
+    pub fn container_name(&self) -> &str {
+        self.container_name.as_deref().unwrap_or(crate::config::DEFAULT_CONTAINER_NAME)
+    }
+
     /// Of a built-in critical PriorityClass: the kubelet's graceful node
     /// shutdown stops it last (`config::is_critical`).
     pub fn critical(&self) -> bool {

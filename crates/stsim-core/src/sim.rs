@@ -1289,8 +1289,15 @@ pub fn describe(config: &Config, action: &Action) -> String {
             "kubectl taint node {} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute-",
             node_name(config, *node)
         ),
+        // The action changes the first container's image: `*=` would set
+        // every container's and init container's (kubectl's `set image`).
         Action::SetImage { statefulset, image } => {
-            format!("kubectl set image statefulset/{} *={image}", config.statefulsets[*statefulset].name)
+            let set = &config.statefulsets[*statefulset];
+            format!(
+                "kubectl set image statefulset/{} {}={image}",
+                set.name,
+                set.spec.template.container_name()
+            )
         }
         Action::RolloutRestart { statefulset } => {
             format!("kubectl rollout restart statefulset/{}", config.statefulsets[*statefulset].name)
@@ -1391,7 +1398,7 @@ pub fn describe(config: &Config, action: &Action) -> String {
         | Action::CreatePod { .. }
         | Action::DeleteBarePod { .. }
         | Action::CreatePvc { .. }
-        | Action::ResizePvc { .. } => edits::describe(action),
+        | Action::ResizePvc { .. } => edits::describe(config, action),
     }
 }
 

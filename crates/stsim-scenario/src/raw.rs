@@ -1129,6 +1129,11 @@ pub struct StatefulSet {
 pub struct PodTemplate {
     #[serde(default)]
     pub labels: Option<RawLabels>,
+    /// The first container's name (`spec.containers[0].name`): the name the
+    /// API serves it with (to operators), events give it, and
+    /// `kubectl set image` takes. Default `main`.
+    #[serde(default)]
+    pub container_name: Option<String>,
     pub image: String,
     /// When the kubelet pulls the image; by default `Always` for a `latest`
     /// or missing tag, `IfNotPresent` otherwise.

@@ -1382,7 +1382,7 @@ fn a_second_container_is_read_and_its_name_and_image_are_checked() {
     let twice = yaml.replace("- name: metrics", "- name: redis");
     refused(
         &twice,
-        "invalid-value",
+        "duplicate-name",
         "containers[1].name: Duplicate value: \"redis\"",
         "redis\n          image: oliver",
     );

@@ -76,7 +76,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     push(false, "SuccessfulDelete", format!("statefulset/{set}"), message);
                 }
                 if pod.node.is_some() {
-                    let container = container_name(world, pod, 0);
+                    let container = container_name(pod, 0);
                     push(
                         false,
                         "Killing",
@@ -86,7 +86,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     // The other containers the kubelet last reported running.
                     let states = last_state[pod.id.index()].iter().enumerate().skip(1);
                     for (index, _) in states.filter(|(_, s)| **s == ContainerState::Running) {
-                        let message = format!("Stopping container {}", container_name(world, pod, index));
+                        let message = format!("Stopping container {}", container_name(pod, index));
                         push(false, "Killing", format!("pod/{}", pod.name), message);
                     }
                 }
@@ -122,9 +122,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     "CrashLoopBackOff" => ContainerState::CrashLoopBackOff,
                     _ => continue,
                 };
-                for (warning, reason, message) in
-                    container_events(world, pod, 0, state, &sim.config.namespace)
-                {
+                for (warning, reason, message) in container_events(pod, 0, state, &sim.config.namespace) {
                     push(warning, reason, format!("pod/{}", pod.name), message);
                 }
             }
@@ -133,11 +131,10 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 let index = *container as usize;
                 let was = std::mem::replace(&mut last_state[pod.id.index()][index], *state);
                 if *state == ContainerState::Running && was != ContainerState::Running {
-                    let message = format!("Started container {}", container_name(world, pod, index));
+                    let message = format!("Started container {}", container_name(pod, index));
                     push(false, "Started", format!("pod/{}", pod.name), message);
                 }
-                for (warning, reason, message) in
-                    container_events(world, pod, index, *state, &sim.config.namespace)
+                for (warning, reason, message) in container_events(pod, index, *state, &sim.config.namespace)
                 {
                     push(warning, reason, format!("pod/{}", pod.name), message);
                 }
@@ -146,7 +143,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 if world.pod(*pod).extra_containers.is_empty() =>
             {
                 let pod = world.pod(*pod);
-                let container = container_name(world, pod, 0);
+                let container = container_name(pod, 0);
                 let reason = if *restarts > 0 { "BackOff" } else { "Started" };
                 if *restarts == 0 {
                     push(
@@ -236,12 +233,11 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     out
 }
 
-/// The name of the pod's regular container `index`: the first is named
-/// after its set (as `stsim export` writes it) or its pod.
-fn container_name(world: &stsim_core::world::World, pod: &Pod, index: usize) -> String {
+/// The name of the pod's regular container `index`.
+fn container_name(pod: &Pod, index: usize) -> &str {
     match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
-        Some(extra) => extra.name.clone(),
-        None => pod.owner.map_or_else(|| pod.name.clone(), |s| world.sts(s).name.clone()),
+        Some(extra) => &extra.name,
+        None => pod.container_name(),
     }
 }
 
@@ -250,7 +246,6 @@ fn container_name(world: &stsim_core::world::World, pod: &Pod, index: usize) -> 
 /// the runtime manager's (`Error: ErrImagePull`, `Back-off restarting
 /// failed container`).
 fn container_events(
-    world: &stsim_core::world::World,
     pod: &Pod,
     index: usize,
     state: ContainerState,
@@ -271,7 +266,7 @@ fn container_events(
             "BackOff",
             format!(
                 "Back-off restarting failed container {} in pod {}_{namespace}({})",
-                container_name(world, pod, index),
+                container_name(pod, index),
                 pod.name,
                 stsim_core::kube::uid(pod.uid)
             ),

@@ -239,6 +239,7 @@ mod tests {
                 ordinal: None,
                 hostname: "web-0".into(),
                 subdomain: "web".into(),
+                container_name: None,
                 image: "nginx".into(),
                 requests: Default::default(),
                 readiness_probe: None,

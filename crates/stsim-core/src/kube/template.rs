@@ -85,9 +85,6 @@ pub(crate) fn restarted(
     Ok((read.template, object))
 }
 
-/// The name of the one container a scenario's template is served with.
-pub const SERVED_CONTAINER: &str = "main";
-
 /// Reads a pod template; supplied by the embedding (see the module doc).
 pub type TemplateReader = fn(&TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal>;
 
@@ -115,24 +112,19 @@ pub(super) fn read(
                     format!("{path}={value}")
                 })
                 .collect();
-            // Read and checked, but not kept in the model: the first
-            // container's name and every container's ports (the others'
-            // names are kept, `PodTemplate::extra_containers`). They are
-            // part of the template all the same, so renaming a container
-            // or a port is a new revision too. A scenario's template is
-            // served with its first container named `main` and no ports:
-            // the same written back is the same template, and adds nothing
-            // here.
+            // Read and checked, but not kept in the model: every
+            // container's ports (the containers' names are kept,
+            // `PodTemplate::container_name` and `extra_containers`). They
+            // are part of the template all the same, so renaming a port
+            // is a new revision too. A scenario's template is served
+            // without ports: the same written back is the same template,
+            // and adds nothing here.
             let containers = request.template.pointer("/spec/containers").and_then(Value::as_array);
             for (i, container) in containers.into_iter().flatten().enumerate() {
-                for key in ["name", "ports"] {
-                    let served = key == "name"
-                        && (i > 0 || container.get(key) == Some(&Value::from(SERVED_CONTAINER)));
-                    if let Some(v) = container.get(key).filter(|_| !served) {
-                        let mut value = String::new();
-                        crate::config::canonical_json(v, &mut value);
-                        lines.push(format!("{prefix}spec.containers[{i}].{key}={value}"));
-                    }
+                if let Some(v) = container.get("ports") {
+                    let mut value = String::new();
+                    crate::config::canonical_json(v, &mut value);
+                    lines.push(format!("{prefix}spec.containers[{i}].ports={value}"));
                 }
             }
             lines.sort();
@@ -205,7 +197,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
             )));
         }
     }
-    r.get("spec.containers.0.name");
+    let container_name = r.get("spec.containers.0.name").as_str().map(str::to_string);
     let Some(image) = r.get("spec.containers.0.image").as_str().filter(|i| !i.is_empty()) else {
         return Err(invalid("spec.containers.0.image: Required value".into()));
     };
@@ -258,6 +250,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
     let template = PodTemplate {
         priority_class_name: None,
         annotations: Labels::new(),
+        container_name: container_name.filter(|n| n != crate::config::DEFAULT_CONTAINER_NAME),
         labels,
         image: image.to_string(),
         requests,
@@ -320,7 +313,12 @@ mod tests {
         let mut template =
             crate::fixtures::statefulset_spec("x", "x", 1, crate::config::PodManagementPolicy::Parallel)
                 .template;
-        template.image = request.template["spec"]["containers"][0]["image"].as_str().unwrap_or("").into();
+        let container = &request.template["spec"]["containers"][0];
+        template.image = container["image"].as_str().unwrap_or("").into();
+        template.container_name = container["name"]
+            .as_str()
+            .filter(|n| *n != crate::config::DEFAULT_CONTAINER_NAME)
+            .map(Into::into);
         let ignored =
             vec!["spec.template.spec.containers[0].env".into(), "spec.template.metadata.annotations".into()];
         Ok(ReadTemplate { template, ignored })
@@ -345,9 +343,10 @@ mod tests {
         );
     }
 
-    /// Names and ports are read, not modelled, and still the template's:
-    /// a rename or a new port is a new revision; the container a
-    /// scenario's template is served with adds nothing.
+    /// The first container's name is kept and ports are read, not
+    /// modelled; both are the template's: a rename or a new port is a new
+    /// revision; the name a scenario's template is served with is its
+    /// default.
     #[test]
     fn container_names_and_ports_identify_a_template() {
         let with = |name: &str, ports: Value| {
@@ -357,18 +356,16 @@ mod tests {
             }
             read(ignoring, &request(&t), "StatefulSet.apps").unwrap().template
         };
-        let served = with(SERVED_CONTAINER, Value::Null);
-        assert!(!served.unmodelled.contains("containers[0].name"), "{}", served.unmodelled);
+        let default = crate::config::DEFAULT_CONTAINER_NAME;
+        let served = with(default, Value::Null);
+        assert_eq!(served.container_name, None);
         let renamed = with("etcd", Value::Null);
-        assert!(
-            renamed.unmodelled.contains("spec.template.spec.containers[0].name=\"etcd\""),
-            "{}",
-            renamed.unmodelled
-        );
+        assert_eq!(renamed.container_name(), "etcd");
+        assert!(!renamed.unmodelled.contains(".name"), "kept, not unmodelled: {}", renamed.unmodelled);
         assert_ne!(served.canonical(), renamed.canonical());
-        let ported = with(SERVED_CONTAINER, json!([{"name": "metrics", "containerPort": 9100}]));
+        let ported = with(default, json!([{"name": "metrics", "containerPort": 9100}]));
         assert_ne!(served.canonical(), ported.canonical(), "a new port is a new revision");
-        assert_eq!(ported, with(SERVED_CONTAINER, json!([{"containerPort": 9100, "name": "metrics"}])));
+        assert_eq!(ported, with(default, json!([{"containerPort": 9100, "name": "metrics"}])));
     }
 
     /// A restart of a written template keeps what was written, adds or

@@ -58,7 +58,8 @@ pub(super) fn run(api: &mut Api, action: Action) {
             if let Some(image) = image
                 && let Err(what) = api.update_pod_image(id, image.clone())
             {
-                let action = format!("kubectl set image pod/{pod} main={image}");
+                let container = api.world().pod(id).container_name();
+                let action = format!("kubectl set image pod/{pod} {container}={image}");
                 api.record(Event::ActionRefused { action, why: format!("stsim does not model {what}") });
             }
         }
@@ -141,12 +142,13 @@ pub(super) fn run(api: &mut Api, action: Action) {
 }
 
 /// A hand edit in kubectl's words.
-pub(super) fn describe(action: &Action) -> String {
+pub(super) fn describe(config: &crate::config::Config, action: &Action) -> String {
     match action {
         Action::PatchPod { pod, labels, remove_labels, orphan, finalizers, image } => {
             let mut parts = Vec::new();
             if let Some(image) = image {
-                parts.push(format!("kubectl set image pod/{pod} main={image}"));
+                let container = container_of(config, pod);
+                parts.push(format!("kubectl set image pod/{pod} {container}={image}"));
             }
             if let Some(finalizers) = finalizers {
                 parts.push(format!("kubectl patch pod {pod}: finalizers [{}]", finalizers.join(", ")));
@@ -198,6 +200,17 @@ pub(super) fn describe(action: &Action) -> String {
 }
 
 /// A node action aimed at a pod's node, in words.
+/// The first container's name of the pod named `pod`, by the set whose
+/// pods are named `<set>-<ordinal>`; the default for any other.
+fn container_of<'c>(config: &'c crate::config::Config, pod: &str) -> &'c str {
+    let ordinal_of = |set: &str| pod.strip_prefix(set)?.strip_prefix('-')?.parse::<u32>().ok();
+    config
+        .statefulsets
+        .iter()
+        .find(|set| ordinal_of(&set.name).is_some())
+        .map_or(crate::config::DEFAULT_CONTAINER_NAME, |set| set.spec.template.container_name())
+}
+
 pub(super) fn describe_node_of(pod: &str, action: NodeAction) -> String {
     let what = match action {
         NodeAction::Crash => "crash",

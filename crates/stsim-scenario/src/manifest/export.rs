@@ -262,7 +262,7 @@ fn spread_constraint(c: &TopologySpreadConstraint) -> Value {
 fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     let spec = &set.spec;
     let template = &spec.template;
-    let mut container = json!({"name": set.name, "image": template.image});
+    let mut container = json!({"name": template.container_name(), "image": template.image});
     if let Some(policy) = template.pull_policies.container {
         container["imagePullPolicy"] = policy.as_str().into();
     }

@@ -85,6 +85,13 @@ impl Find for Layered<'_> {
         }
     }
 
+    fn field(&self, path: &str) -> String {
+        match self.spans.lookup(path) {
+            Some(loc) if !loc.path.is_empty() => loc.path.clone(),
+            _ => self.base.map_or_else(|| path.to_string(), |b| b.field(path)),
+        }
+    }
+
     fn show(&self, path: &str) -> String {
         match self.spans.lookup(path) {
             Some(loc) if loc.path.is_empty() => format!("The {} is invalid", loc.object),

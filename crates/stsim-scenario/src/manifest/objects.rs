@@ -1163,16 +1163,13 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
                         if i > 0 {
                             cx.at(raw_extra.clone(), node.place, &path);
                             cx.at(format!("{raw_extra}.name"), n.place, &format!("{path}.name"));
+                        } else {
+                            cx.at(format!("{raw_base}.containerName"), n.place, &format!("{path}.name"));
                         }
-                        let name = cx.string(n, &format!("{path}.name"));
-                        // The first's name is in one namespace with the
-                        // others' (theirs are checked with the init
-                        // containers').
-                        if i > 0 && name.is_some() && name == first_name {
-                            let message = format!("Duplicate value: {:?}", name.as_deref().unwrap_or(""));
-                            cx.invalid(n.place, &format!("{path}.name"), &message, None);
-                        }
-                        name
+                        // Every name, the first's too, is checked (a DNS
+                        // label, one namespace with the init containers')
+                        // as a scenario's.
+                        cx.string(n, &format!("{path}.name"))
                     }
                 };
                 if i == 0 {
@@ -1307,6 +1304,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
     template.finish(cx);
     Some(raw::PodTemplate {
         labels: Some(labels),
+        container_name: first_name,
         image: image?,
         image_pull_policy,
         resources,

@@ -68,6 +68,11 @@ pub(crate) trait Find {
     fn show(&self, path: &str) -> String {
         path.to_string()
     }
+    /// The field at `path` as its file names it (a manifest's
+    /// `spec.template.spec.containers[0].name`), without its object.
+    fn field(&self, path: &str) -> String {
+        path.to_string()
+    }
     /// Keys written twice in one map: the map's path, the key, where the
     /// repeat is and where the first is. A manifest's YAML parser refuses
     /// these itself, so only the RON locator finds any.
@@ -402,6 +407,7 @@ impl Checker<'_, '_> {
             match seen.get(name) {
                 Some(first) => {
                     let line = self.locator.find(first).line;
+                    let first = self.locator.field(first);
                     let help =
                         format!("{first} (line {line}) already has this name; {what} names must be unique");
                     self.report("duplicate-name", path, format!("Duplicate value: {name:?}"), Some(help));

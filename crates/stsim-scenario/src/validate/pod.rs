@@ -109,6 +109,12 @@ impl Checker<'_, '_> {
         let startup_probe =
             template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
         let mut init_names = Vec::new();
+        let container_name = template.container_name.as_deref();
+        if let Some(name) = container_name {
+            let path = format!("{base}.containerName");
+            self.dns_label(&path, name);
+            init_names.push((path, name));
+        }
         let mut sidecars = Vec::new();
         let init_containers: Vec<String> = template
             .init_containers
@@ -195,6 +201,9 @@ impl Checker<'_, '_> {
         PodTemplate {
             labels,
             annotations: Labels::new(),
+            container_name: container_name
+                .filter(|n| *n != stsim_core::config::DEFAULT_CONTAINER_NAME)
+                .map(Into::into),
             image: template.image.clone(),
             requests,
             readiness_probe,
