@@ -199,7 +199,6 @@ pub(super) fn describe(config: &crate::config::Config, action: &Action) -> Strin
     }
 }
 
-/// A node action aimed at a pod's node, in words.
 /// The first container's name of the pod named `pod`, by the set whose
 /// pods are named `<set>-<ordinal>`; the default for any other.
 fn container_of<'c>(config: &'c crate::config::Config, pod: &str) -> &'c str {
@@ -211,6 +210,7 @@ fn container_of<'c>(config: &'c crate::config::Config, pod: &str) -> &'c str {
         .map_or(crate::config::DEFAULT_CONTAINER_NAME, |set| set.spec.template.container_name())
 }
 
+/// A node action aimed at a pod's node, in words.
 pub(super) fn describe_node_of(pod: &str, action: NodeAction) -> String {
     let what = match action {
         NodeAction::Crash => "crash",

@@ -108,12 +108,12 @@ impl Checker<'_, '_> {
             template.liveness_probe.as_ref().map(|probe| self.probe(&format!("{base}.livenessProbe"), probe));
         let startup_probe =
             template.startup_probe.as_ref().map(|probe| self.probe(&format!("{base}.startupProbe"), probe));
-        let mut init_names = Vec::new();
+        let mut container_names = Vec::new();
         let container_name = template.container_name.as_deref();
         if let Some(name) = container_name {
             let path = format!("{base}.containerName");
             self.dns_label(&path, name);
-            init_names.push((path, name));
+            container_names.push((path, name));
         }
         let mut sidecars = Vec::new();
         let init_containers: Vec<String> = template
@@ -124,7 +124,7 @@ impl Checker<'_, '_> {
             .map(|(i, c)| {
                 let path = format!("{base}.initContainers[{i}]");
                 self.dns_label(&format!("{path}.name"), &c.name);
-                init_names.push((format!("{path}.name"), c.name.as_str()));
+                container_names.push((format!("{path}.name"), c.name.as_str()));
                 match c.restart_policy.as_deref() {
                     None => {}
                     Some("Always") => {
@@ -155,10 +155,10 @@ impl Checker<'_, '_> {
         let extras = template.extra_containers.as_deref().unwrap_or_default();
         let extra_containers = self.extra_containers(&format!("{base}.extraContainers"), extras);
         for (i, c) in extras.iter().enumerate() {
-            init_names.push((format!("{base}.extraContainers[{i}].name"), c.name.as_str()));
+            container_names.push((format!("{base}.extraContainers[{i}].name"), c.name.as_str()));
         }
         // One namespace for the names of all of a pod's containers.
-        self.unique("container", &init_names);
+        self.unique("container", &container_names);
         let pull_policies = PullPolicies {
             container: template.image_pull_policy.map(pull_policy),
             init: (template.init_containers.iter().flatten().enumerate())
