@@ -381,7 +381,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
 }
 
 /// The containers of a scenario's template, or of a pod made from one, as
-/// served: `first` (named `main`), then the others by their names, each
+/// served: `first` (the first container), then the others by their names, each
 /// with its policy where the API server has defaulted it.
 fn served_containers(first: Value, extras: &[crate::config::ExtraContainer]) -> Vec<Value> {
     let others = extras.iter().map(|extra| {

@@ -641,3 +641,30 @@ fn zero_unschedulable_pods_duration() {
         "timings.podMaxInUnschedulablePodsDuration: Invalid value: \"0s\": must be greater than 0",
     );
 }
+
+/// The first container's name: a DNS label, and one namespace with the
+/// other containers' names, its default `main` included.
+#[test]
+fn the_first_containers_name_is_checked() {
+    let source = edit(
+        r#"template: (image: "nginx:1.25")"#,
+        r#"template: (containerName: "Web_1", image: "nginx:1.25")"#,
+    );
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "\"Web_1\"",
+        7,
+        "template.containerName: Invalid value",
+    );
+    let twice = r#"template: (containerName: "web", image: "nginx:1.25", extraContainers: [(name: "web", image: "x:1")])"#;
+    let source = edit(r#"template: (image: "nginx:1.25")"#, twice);
+    let d = only_error(&source);
+    check(&d, "duplicate-name", &source, "\"web\", image: \"x", 5, "Duplicate value: \"web\"");
+    let implicit = r#"template: (image: "nginx:1.25", initContainers: [(name: "main", image: "x:1")])"#;
+    let source = edit(r#"template: (image: "nginx:1.25")"#, implicit);
+    let d = only_error(&source);
+    check(&d, "duplicate-name", &source, "\"main\"", 6, "Duplicate value: \"main\"");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("`containerName` is not given")), "{d:#?}");
+}

@@ -157,8 +157,20 @@ impl Checker<'_, '_> {
         for (i, c) in extras.iter().enumerate() {
             container_names.push((format!("{base}.extraContainers[{i}].name"), c.name.as_str()));
         }
-        // One namespace for the names of all of a pod's containers.
+        // One namespace for the names of all of a pod's containers, the
+        // first's too when it has its default name.
         self.unique("container", &container_names);
+        if container_name.is_none()
+            && let Some((path, _)) =
+                container_names.iter().find(|(_, name)| *name == stsim_core::config::DEFAULT_CONTAINER_NAME)
+        {
+            let message = format!("Duplicate value: {:?}", stsim_core::config::DEFAULT_CONTAINER_NAME);
+            let help = format!(
+                "the first container is named {:?} when `containerName` is not given: name this one otherwise, or give the first another name",
+                stsim_core::config::DEFAULT_CONTAINER_NAME
+            );
+            self.report("duplicate-name", path, message, Some(help));
+        }
         let pull_policies = PullPolicies {
             container: template.image_pull_policy.map(pull_policy),
             init: (template.init_containers.iter().flatten().enumerate())
