@@ -411,3 +411,40 @@ fn the_first_container_has_the_templates_name() {
     let original = crate::support::parse(&source);
     assert_eq!(back.config.statefulsets[0].spec.template, original.statefulsets[0].spec.template);
 }
+
+/// The conditions of the kubelet and of the node lifecycle controller:
+/// ContainersReady is the kubelet's report, with its reason and the
+/// unready containers' names; on a node that stopped answering, the
+/// controller turns only Ready to False (`MarkPodsNotReady`), so
+/// ContainersReady stays True: an operator that reads it, not Ready,
+/// takes the pod for healthy.
+#[test]
+fn containers_ready_is_the_kubelets_and_survives_an_unreachable_node() {
+    let condition = |sim: &Simulation, kind: &str| {
+        let served = stsim_core::kube::find(&sim.world, "Pod", "db-0").expect("served");
+        let served = stsim_core::kube::render(&sim.world, served);
+        let conditions = served["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        conditions.into_iter().find(|c| c["type"] == kind).unwrap_or_else(|| panic!("no {kind}: {served:#}"))
+    };
+    let images = r#", (name: "exporter:typo", behaviour: PullFails, pull: "1s")"#;
+    let (sim, _) = run(&scenario(1, "exporter:typo", images, ""));
+    for kind in ["Ready", "ContainersReady"] {
+        let c = condition(&sim, kind);
+        assert_eq!(
+            (c["status"].as_str(), c["reason"].as_str()),
+            (Some("False"), Some("ContainersNotReady")),
+            "{c}"
+        );
+        assert_eq!(c["message"], "containers with unready status: [exporter]");
+    }
+    let crash = r#"(at: "2m", do: CrashNode(nodeOf: "db-0"))"#;
+    let (sim, _) =
+        run(&scenario(1, "exporter:1", r#", (name: "exporter:1")"#, crash).replace("\"20m\"", "\"4m\""));
+    let (ready, containers) = (condition(&sim, "Ready"), condition(&sim, "ContainersReady"));
+    assert_eq!((ready["status"].as_str(), ready.get("reason")), (Some("False"), None), "{ready}");
+    assert_eq!(
+        (containers["status"].as_str(), containers.get("reason")),
+        (Some("True"), None),
+        "{containers}"
+    );
+}

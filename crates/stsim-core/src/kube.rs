@@ -339,6 +339,27 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if let Some(since) = pod.status.ready_since {
         ready_condition["lastTransitionTime"] = json!(timestamp(since));
     }
+    // ContainersReady is the kubelet's own: every container ready as it
+    // last reported. The node lifecycle controller writes only the Ready
+    // condition (`MarkPodsNotReady`), so on an unreachable node
+    // ContainersReady stays True while Ready is False. Both carry the
+    // kubelet's reason when it reports a container unready
+    // (`GenerateContainersReadyCondition`: the names in brackets).
+    let first =
+        std::iter::once((spec["containers"][0]["name"].as_str().unwrap_or(""), pod.status.container_ready));
+    let others = pod.extra_containers.iter().zip(&pod.status.extras).map(|(c, s)| (c.name.as_str(), s.ready));
+    let unready: Vec<&str> = first.chain(others).filter(|(_, ready)| !ready).map(|(name, _)| name).collect();
+    let mut containers_ready =
+        json!({"type": "ContainersReady", "status": if unready.is_empty() { "True" } else { "False" }});
+    // Written by the kubelet of the pod's node; a pod it rejected ran nothing.
+    let by_kubelet = pod.node.is_some() && pod.status.rejected.is_none();
+    if by_kubelet && !unready.is_empty() {
+        let why = json!({"reason": "ContainersNotReady",
+                         "message": format!("containers with unready status: [{}]", unready.join(" "))});
+        for condition in [&mut containers_ready, &mut ready_condition] {
+            condition.as_object_mut().expect("an object").extend(why.as_object().expect("an object").clone());
+        }
+    }
     let state = |state: ContainerState| match state {
         ContainerState::Running => json!({"running": {}}),
         ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
@@ -376,6 +397,9 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         status["reason"] = json!(reason);
         status["message"] = json!(message);
         status["containerStatuses"] = json!([]);
+    }
+    if by_kubelet && let Some(conditions) = status["conditions"].as_array_mut() {
+        conditions.push(containers_ready);
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }
