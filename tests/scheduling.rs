@@ -625,3 +625,38 @@ fn a_pod_rejected_for_attach_limits_is_retried_when_its_slot_is_free() {
         assert_eq!(scheduled < detached, !counts_attachments, "{version}");
     }
 }
+
+/// A pod's PodScheduled condition as the scheduler writes it: False with
+/// reason `Unschedulable` and the FitError when nodes reject it,
+/// `SchedulerError` when there are no nodes at all (not a rejection:
+/// `handleSchedulingFailure`), True once bound. A pod no kubelet has has
+/// no Ready condition; a bound one has the kubelet's Ready and
+/// ContainersReady.
+#[test]
+fn pod_scheduled_carries_the_schedulers_reason_and_message() {
+    let conditions = |sim: &Simulation, pod: &str| {
+        let served = stsim_core::kube::find(&sim.world, "Pod", pod).expect("served");
+        let served = stsim_core::kube::render(&sim.world, served);
+        served["status"]["conditions"].as_array().cloned().unwrap_or_default()
+    };
+    let anti = r#"affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+        (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "kubernetes.io/hostname")]))"#;
+    let (sim, report) = run(&scenario(r#"(name: "worker", count: 2)"#, 3, anti, "", ""));
+    let pending = report.pods.iter().find(|p| p.state.node.is_none()).unwrap();
+    let served = conditions(&sim, &pending.name);
+    assert_eq!(served.len(), 1, "{served:#?}");
+    assert_eq!(
+        (served[0]["type"].as_str(), served[0]["status"].as_str()),
+        (Some("PodScheduled"), Some("False"))
+    );
+    assert_eq!(served[0]["reason"], "Unschedulable");
+    assert_eq!(served[0]["message"].as_str(), pending.unschedulable.as_deref());
+    let placed = report.pods.iter().find(|p| p.state.node.is_some()).unwrap();
+    let kinds: Vec<_> =
+        conditions(&sim, &placed.name).iter().map(|c| format!("{} {}", c["type"], c["status"])).collect();
+    assert_eq!(kinds, ["\"Ready\" \"True\"", "\"ContainersReady\" \"True\"", "\"PodScheduled\" \"True\""]);
+    let (sim, _) = run(&scenario(r#"(name: "worker", count: 0)"#, 1, "", "", ""));
+    let served = conditions(&sim, "web-0");
+    assert_eq!(served[0]["reason"], "SchedulerError", "{served:#?}");
+    assert_eq!(served[0]["message"], "no nodes available to schedule pods");
+}

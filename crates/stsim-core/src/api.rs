@@ -401,6 +401,7 @@ impl<'a> Api<'a> {
                 pod_ip: None,
                 restarts: 0,
                 unschedulable: None,
+                unschedulable_reason: "",
                 rejected: None,
                 init_failure: None,
                 init_progress: None,
@@ -648,7 +649,13 @@ impl<'a> Api<'a> {
     /// count and last time), not a new object. The trace records the
     /// verdict when it changes; a pod retried every five minutes by the
     /// flush, failing alike, adds nothing.
-    pub fn mark_unschedulable(&mut self, pod: PodId, message: String, rejected_by: crate::world::Plugins) {
+    pub fn mark_unschedulable(
+        &mut self,
+        pod: PodId,
+        reason: &'static str,
+        message: String,
+        rejected_by: crate::world::Plugins,
+    ) {
         let now = self.now;
         let waiting = self.world.unschedulable.entry(pod).or_insert(crate::world::Waiting {
             failed_at: now,
@@ -660,6 +667,7 @@ impl<'a> Api<'a> {
         waiting.rejected_by = rejected_by;
         let p = self.world.pod_mut(pod);
         p.waits.unschedulable_since.get_or_insert(now);
+        p.status.unschedulable_reason = reason;
         if p.status.unschedulable.as_deref() == Some(message.as_str()) {
             return;
         }

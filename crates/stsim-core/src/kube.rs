@@ -353,7 +353,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         json!({"type": "ContainersReady", "status": if unready.is_empty() { "True" } else { "False" }});
     // Written by the kubelet of the pod's node; a pod it rejected ran nothing.
     let by_kubelet = pod.node.is_some() && pod.status.rejected.is_none();
-    if by_kubelet && !unready.is_empty() {
+    if !unready.is_empty() {
         let why = json!({"reason": "ContainersNotReady",
                          "message": format!("containers with unready status: [{}]", unready.join(" "))});
         for condition in [&mut containers_ready, &mut ready_condition] {
@@ -383,10 +383,23 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         container_statuses.push(json!({"name": extra.name, "image": extra.image, "ready": status.ready,
             "restartCount": runtime.restarts, "state": state(status.state)}));
     }
+    // The kubelet's conditions, then the scheduler's, in the order
+    // Kubernetes lists them. A pod the scheduler has not placed has only
+    // PodScheduled, and only once an attempt failed (its reason and the
+    // scheduler's message); a bound one has it True.
+    let mut conditions = Vec::new();
+    if by_kubelet {
+        conditions.extend([ready_condition, containers_ready]);
+    }
+    match (pod.node, &pod.status.unschedulable) {
+        (Some(_), _) => conditions.push(json!({"type": "PodScheduled", "status": "True"})),
+        (None, Some(message)) => conditions.push(json!({"type": "PodScheduled", "status": "False",
+            "reason": pod.status.unschedulable_reason, "message": message})),
+        (None, None) => {}
+    }
     let mut status = json!({
         "phase": format!("{:?}", pod.status.phase),
-        "conditions": [{"type": "PodScheduled", "status": if pod.node.is_some() { "True" } else { "False" }},
-                       ready_condition],
+        "conditions": conditions,
         "containerStatuses": container_statuses,
     });
     if let Some(ip) = pod.status.pod_ip {
@@ -397,9 +410,6 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         status["reason"] = json!(reason);
         status["message"] = json!(message);
         status["containerStatuses"] = json!([]);
-    }
-    if by_kubelet && let Some(conditions) = status["conditions"].as_array_mut() {
-        conditions.push(containers_ready);
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }

@@ -493,6 +493,11 @@ pub struct PodStatus {
     pub restarts: u32,
     /// The scheduler's last `Unschedulable` message, while the pod waits for a node.
     pub unschedulable: Option<String>,
+    /// That failure's reason on the `PodScheduled` condition:
+    /// `Unschedulable` when the nodes rejected the pod, `SchedulerError`
+    /// when the scheduler failed on its own (`handleSchedulingFailure`: a
+    /// status that is not a rejection, such as no nodes at all).
+    pub unschedulable_reason: &'static str,
     /// `status.reason` and `status.message` of a pod the kubelet failed
     /// itself: rejected at admission (`OutOfcpu`, `NodePorts`, ...; `Pod was
     /// rejected: ...`) or stopped for a node shutdown (`Terminated`).

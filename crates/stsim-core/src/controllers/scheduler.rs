@@ -629,7 +629,8 @@ pub fn schedule(api: &mut Api, id: PodId) {
     if total == 0 {
         // An error, not a FitError: no plugin rejected the pod, so any
         // event moves it.
-        unschedulable(api, id, "no nodes available to schedule pods".to_string(), Plugins::NONE);
+        let message = "no nodes available to schedule pods".to_string();
+        unschedulable(api, id, "SchedulerError", message, Plugins::NONE);
         return;
     }
 
@@ -639,7 +640,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         let Some(pvc) = world.pvc_named(claim) else {
             let message =
                 prefilter_error(total, &format!("persistentvolumeclaim \"{claim}\" not found"), wording);
-            unschedulable(api, id, message, Plugins::VOLUME_BINDING);
+            unschedulable(api, id, "Unschedulable", message, Plugins::VOLUME_BINDING);
             return;
         };
         let pvc = world.pvc(pvc);
@@ -649,7 +650,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 &format!("persistentvolumeclaim \"{claim}\" is being deleted"),
                 wording,
             );
-            unschedulable(api, id, message, Plugins::VOLUME_BINDING);
+            unschedulable(api, id, "Unschedulable", message, Plugins::VOLUME_BINDING);
             return;
         }
         match pvc.volume {
@@ -672,7 +673,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 if !delayed {
                     let message =
                         prefilter_error(total, "pod has unbound immediate PersistentVolumeClaims", wording);
-                    unschedulable(api, id, message, Plugins::VOLUME_BINDING);
+                    unschedulable(api, id, "Unschedulable", message, Plugins::VOLUME_BINDING);
                     return;
                 }
                 // A volume kept for this claim (its claimRef names it) is the
@@ -698,7 +699,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
     let memo_at = (api.trace.records.len(), world.room_changes);
     if let Some((message, rejected_by, next_start)) = world.fit_errors.find(memo_at, id, start) {
         api.world.scheduler_next_start = next_start;
-        unschedulable(api, id, message, rejected_by);
+        unschedulable(api, id, "Unschedulable", message, rejected_by);
         return;
     }
     let cycle = prepare(world, pod, pins);
@@ -749,7 +750,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         let message = fit_error(total, &rejections, wording);
         let rejected_by = rejections.iter().fold(Plugins::NONE, |all, r| all.with(r.plugin()));
         api.world.scheduler_next_start = next_start;
-        unschedulable(api, id, message.clone(), rejected_by);
+        unschedulable(api, id, "Unschedulable", message.clone(), rejected_by);
         // Remembered as of after this attempt: it wrote at most the pod's
         // own PodScheduled condition, which no filter reads.
         let at = (api.trace.records.len(), api.world.room_changes);
@@ -788,10 +789,11 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
 }
 
-/// The pod fits nowhere: it waits in the unschedulable pool, and the
-/// leftover flush is armed for it (unless armed already).
-fn unschedulable(api: &mut Api, id: PodId, message: String, rejected_by: Plugins) {
-    api.mark_unschedulable(id, message, rejected_by);
+/// The pod fits nowhere (`reason`: `Unschedulable`, or `SchedulerError`
+/// for a failure of the scheduler's own): it waits in the unschedulable
+/// pool, and the leftover flush is armed for it (unless armed already).
+fn unschedulable(api: &mut Api, id: PodId, reason: &'static str, message: String, rejected_by: Plugins) {
+    api.mark_unschedulable(id, reason, message, rejected_by);
     let now = api.now;
     queueing::arm_flush(api, now);
 }
