@@ -165,3 +165,14 @@ fn a_chart_like_statefulset_from_a_program_is_read_with_warnings() {
         .collect();
     assert_eq!(revisions.len(), 2, "the env change made a second revision: {revisions:?}");
 }
+
+#[test]
+fn a_health_check_on_containers_ready_misses_a_dead_node() {
+    pair(
+        "containers-ready",
+        &[
+            "etcd-0 deleted by operator/etcd-operator at 5m1s",
+            "etcd-2 is not running (the machine behind worker-1 crashed at 4m; the API shows the pod Running)",
+        ],
+    );
+}
