@@ -356,8 +356,10 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if !unready.is_empty() {
         let why = json!({"reason": "ContainersNotReady",
                          "message": format!("containers with unready status: [{}]", unready.join(" "))});
-        for condition in [&mut containers_ready, &mut ready_condition] {
-            condition.as_object_mut().expect("an object").extend(why.as_object().expect("an object").clone());
+        let why = why.as_object().expect("an object");
+        containers_ready.as_object_mut().expect("an object").extend(why.clone());
+        if !pod.status.ready {
+            ready_condition.as_object_mut().expect("an object").extend(why.clone());
         }
     }
     let state = |state: ContainerState| match state {
