@@ -402,6 +402,7 @@ impl<'a> Api<'a> {
                 restarts: 0,
                 unschedulable: None,
                 unschedulable_reason: "",
+                pod_scheduled_since: None,
                 rejected: None,
                 init_failure: None,
                 init_progress: None,
@@ -668,6 +669,7 @@ impl<'a> Api<'a> {
         let p = self.world.pod_mut(pod);
         p.waits.unschedulable_since.get_or_insert(now);
         p.status.unschedulable_reason = reason;
+        p.status.pod_scheduled_since.get_or_insert(now);
         if p.status.unschedulable.as_deref() == Some(message.as_str()) {
             return;
         }
@@ -710,6 +712,7 @@ impl<'a> Api<'a> {
         assert!(p.node.is_none(), "pod {} bound twice", p.name);
         p.node = Some(node);
         p.status.unschedulable = None;
+        p.status.pod_scheduled_since = Some(self.now);
         self.world.node_mut(node).pods.insert(pod);
         self.record(Event::PodScheduled { pod, node });
         self.pod_changed(pod);

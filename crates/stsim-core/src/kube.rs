@@ -393,11 +393,17 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if by_kubelet {
         conditions.extend([ready_condition, containers_ready]);
     }
-    match (pod.node, &pod.status.unschedulable) {
-        (Some(_), _) => conditions.push(json!({"type": "PodScheduled", "status": "True"})),
-        (None, Some(message)) => conditions.push(json!({"type": "PodScheduled", "status": "False",
+    let scheduled = match (pod.node, &pod.status.unschedulable) {
+        (Some(_), _) => Some(json!({"type": "PodScheduled", "status": "True"})),
+        (None, Some(message)) => Some(json!({"type": "PodScheduled", "status": "False",
             "reason": pod.status.unschedulable_reason, "message": message})),
-        (None, None) => {}
+        (None, None) => None,
+    };
+    if let Some(mut scheduled) = scheduled {
+        if let Some(since) = pod.status.pod_scheduled_since {
+            scheduled["lastTransitionTime"] = json!(timestamp(since));
+        }
+        conditions.push(scheduled);
     }
     let mut status = json!({
         "phase": format!("{:?}", pod.status.phase),

@@ -498,6 +498,11 @@ pub struct PodStatus {
     /// when the scheduler failed on its own (`handleSchedulingFailure`: a
     /// status that is not a rejection, such as no nodes at all).
     pub unschedulable_reason: &'static str,
+    /// When the `PodScheduled` condition took its status: the first
+    /// failed attempt (False; a later failure with another message keeps
+    /// it, as `UpdatePodCondition` keeps a transition time while the
+    /// status is unchanged), then the binding (True).
+    pub pod_scheduled_since: Option<SimTime>,
     /// `status.reason` and `status.message` of a pod the kubelet failed
     /// itself: rejected at admission (`OutOfcpu`, `NodePorts`, ...; `Pod was
     /// rejected: ...`) or stopped for a node shutdown (`Terminated`).
