@@ -1467,3 +1467,42 @@ fn the_first_container_is_served_and_compared_by_its_own_name() {
         assert_eq!(pod.container_name(), "server", "{}", pod.name);
     }
 }
+
+/// A scenario's init containers are served by name in its set's template,
+/// so that the set written back as read (a replace, as an operator's
+/// `update` does) is the same template, the same revision; and they are
+/// part of the template Kubernetes hashes, so renaming one is a new
+/// revision.
+#[test]
+fn init_containers_are_served_in_the_template_and_written_back_unchanged() {
+    let source = SCENARIO.replace(" FAULTS", "").replace(
+        r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)),"#,
+        r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5),
+            initContainers: [(name: "config", image: "redis:7.0")]),"#,
+    );
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(|view: &View| {
+            let mut set = object(&view.objects.stateful_sets, "redis").clone();
+            set.as_object_mut().unwrap().remove("status");
+            vec![OperatorAction::Update { object: set }]
+        }),
+    )];
+    let (sim, seen, _) = run_source(&source, script, Some(10_000));
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let set = object(&before.objects.stateful_sets, "redis");
+    assert_eq!(set["spec"]["template"]["spec"]["initContainers"][0]["name"], "config");
+    let revision = set["status"]["updateRevision"].clone();
+    assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
+    assert_eq!(json!(set.status.update_revision), revision, "the same template: no new revision");
+    assert_eq!(set.revisions.len(), 1);
+
+    let mut renamed = set.spec.template.clone();
+    renamed.init_containers[0].name = "setup".into();
+    assert_ne!(
+        stsim_core::controllers::statefulset::revision_name("redis", &renamed, 0),
+        stsim_core::controllers::statefulset::revision_name("redis", &set.spec.template, 0),
+        "a renamed init container is another template"
+    );
+}

@@ -448,3 +448,162 @@ fn containers_ready_is_the_kubelets_and_survives_an_unreachable_node() {
         "{containers}"
     );
 }
+
+/// The served pod `name` at the end of `source`, as a field reader.
+fn served_pod(sim: &Simulation, name: &str) -> impl Fn(&str) -> Option<String> {
+    let served = stsim_core::kube::find(&sim.world, "Pod", name).expect("served");
+    let served = stsim_core::kube::render(&sim.world, served);
+    move |path: &str| stsim_core::kube::field(&served, path).map(|v| v.to_string())
+}
+
+/// `init-containers-delay-start` cut at `at`, without its expectations
+/// (and its reboot, when `at` is before it).
+fn init_delay_until(at: &str) -> Simulation {
+    let mut source = crate::support::scenario_file("init-containers-delay-start")
+        .replace(r#"duration: "8m""#, &format!(r#"duration: "{at}""#));
+    let (expect, _) = source.split_once("    expect: [").expect("expectations");
+    source = format!("{expect})");
+    if !at.contains('m') {
+        let (before, after) = source.split_once("    timeline: [").expect("a timeline");
+        let (_, after) = after.split_once("    ],\n").expect("the timeline's end");
+        source = format!("{before}{after}");
+    }
+    run(&source).0
+}
+
+/// Init containers are served by name, as the kubelet writes them
+/// (`convertToAPIContainerStatuses`, the prober manager's readiness, and
+/// `GeneratePodInitializedCondition`): one done is terminated with exit
+/// code 0 and ready; the one the kubelet is at runs; the pod is not
+/// `Initialized` until all are done, naming those that are not; its
+/// container waits in `PodInitializing`.
+#[test]
+fn init_containers_are_served_by_name_with_the_initialized_condition() {
+    // migrate ran 2 s + 5 s; restore runs from 9 s to 29 s.
+    let sim = init_delay_until("10s");
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(field("spec.initContainers.0.name").as_deref(), Some("\"migrate\""));
+    assert_eq!(field("spec.initContainers.1.image").as_deref(), Some("\"restore:1\""));
+    assert_eq!(field("status.initContainerStatuses.0.name").as_deref(), Some("\"migrate\""));
+    assert_eq!(
+        field("status.initContainerStatuses.0.state.terminated.reason").as_deref(),
+        Some("\"Completed\"")
+    );
+    assert_eq!(field("status.initContainerStatuses.0.state.terminated.exitCode").as_deref(), Some("0"));
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
+    assert_eq!(field("status.initContainerStatuses.1.state.running").as_deref(), Some("{}"));
+    assert_eq!(field("status.initContainerStatuses.1.ready").as_deref(), Some("false"));
+    assert_eq!(field("status.conditions.0.type").as_deref(), Some("\"Initialized\""));
+    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"False\""));
+    assert_eq!(field("status.conditions.0.reason").as_deref(), Some("\"ContainersNotInitialized\""));
+    assert_eq!(
+        field("status.conditions.0.message").as_deref(),
+        Some("\"containers with incomplete status: [restore]\"")
+    );
+    assert_eq!(
+        field("status.containerStatuses.0.state.waiting.reason").as_deref(),
+        Some("\"PodInitializing\"")
+    );
+    // The set's template is served with them, so that an operator's write
+    // of what it read keeps the template.
+    let set = stsim_core::kube::find(&sim.world, "StatefulSet", "db").expect("served");
+    let set = stsim_core::kube::render(&sim.world, set);
+    let name = stsim_core::kube::field(&set, "spec.template.spec.initContainers.1.name");
+    assert_eq!(name.map(|v| v.to_string()).as_deref(), Some("\"restore\""));
+
+    // Both done, the container running: Initialized.
+    let sim = init_delay_until("35s");
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"True\""));
+    assert_eq!(
+        field("status.initContainerStatuses.1.state.terminated.reason").as_deref(),
+        Some("\"Completed\"")
+    );
+    assert_eq!(field("status.containerStatuses.0.state.running").as_deref(), Some("{}"));
+
+    // After the reboot the new sandbox runs them again, but a regular
+    // container started before: the pod stays Initialized, and RESTARTS
+    // counts the regular container's restart, not the init containers'.
+    let sim = init_delay_until("4m10s");
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(field("status.initContainerStatuses.1.state.running").as_deref(), Some("{}"));
+    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"True\""));
+    let pod = sim.world.live_pods().find(|p| p.name == "db-0").expect("db-0");
+    assert_eq!(pod.display_status(), "Init:1/2");
+    assert_eq!(pod.restarts_column(), 1);
+}
+
+/// An init container that crashes counts its own restarts: the app
+/// container, never started, has none (kubectl's RESTARTS shows the init
+/// containers' while the pod is not initialized).
+#[test]
+fn a_crashing_init_container_counts_its_own_restarts() {
+    let (sim, report) = crate::support::run_file("init-container-crash-loop");
+    let field = served_pod(&sim, "web-0");
+    assert_eq!(field("status.initContainerStatuses.1.name").as_deref(), Some("\"check\""));
+    assert_eq!(field("status.initContainerStatuses.1.restartCount").as_deref(), Some("5"));
+    assert_eq!(field("status.initContainerStatuses.0.restartCount").as_deref(), Some("0"));
+    assert_eq!(field("status.containerStatuses.0.restartCount").as_deref(), Some("0"));
+    let reason = field("status.initContainerStatuses.1.state.waiting.reason")
+        .or_else(|| field("status.initContainerStatuses.1.state.terminated.reason"));
+    assert!(matches!(reason.as_deref(), Some("\"CrashLoopBackOff\"" | "\"Error\"")), "{reason:?}");
+    assert_eq!(
+        field("status.conditions.0.message").as_deref(),
+        Some("\"containers with incomplete status: [check]\"")
+    );
+    let row = report.pods.iter().find(|p| p.name == "web-0").expect("web-0");
+    assert_eq!(row.state.restarts, 5);
+    // The pull that fails: waiting with the kubelet's reason.
+    let field = served_pod(&sim, "cache-0");
+    assert_eq!(
+        field("status.initContainerStatuses.0.state.waiting.reason").as_deref(),
+        Some("\"ImagePullBackOff\"")
+    );
+}
+
+/// A pod the kubelet has not reported on has no container statuses and
+/// none of the kubelet's conditions: only the scheduler's.
+#[test]
+fn a_pod_no_kubelet_reported_on_has_no_container_statuses() {
+    let source = with_containers(1, "", "", "")
+        .replace(r#"image: "db:1","#, r#"image: "db:1", nodeSelector: {"disktype": "ssd"},"#);
+    let (sim, _) = run(&source);
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(field("status.containerStatuses"), None);
+    assert_eq!(field("status.conditions.0.type").as_deref(), Some("\"PodScheduled\""));
+    assert_eq!(field("status.conditions.1"), None);
+}
+
+/// A sidecar is one of the containers `ContainersReady` waits for, named
+/// before the regular ones (`GenerateContainersReadyCondition`).
+#[test]
+fn a_sidecar_not_started_keeps_containers_ready_false() {
+    let source = with_containers(1, "", r#", (name: "proxy:1", pull: "30s")"#, "")
+        .replace(r#"duration: "20m""#, r#"duration: "10s""#)
+        .replace(
+            "extraContainers: []",
+            r#"initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always")]"#,
+        );
+    let (sim, _) = run(&source);
+    let field = served_pod(&sim, "db-0");
+    let containers_ready = (0..4)
+        .find(|i| field(&format!("status.conditions.{i}.type")).as_deref() == Some("\"ContainersReady\""))
+        .expect("ContainersReady");
+    assert_eq!(
+        field(&format!("status.conditions.{containers_ready}.message")).as_deref(),
+        Some("\"containers with unready status: [proxy main]\"")
+    );
+    assert_eq!(field("spec.initContainers.0.restartPolicy").as_deref(), Some("\"Always\""));
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("false"));
+    assert_eq!(
+        field("status.initContainerStatuses.0.state.waiting.reason").as_deref(),
+        Some("\"PodInitializing\"")
+    );
+    // Started, it runs beside the container, ready (no probe modelled).
+    let (sim, _) = run(&source.replace(r#"duration: "10s""#, r#"duration: "1m""#));
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(field("status.initContainerStatuses.0.state.running").as_deref(), Some("{}"));
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("true"));
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
+    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"True\""));
+}

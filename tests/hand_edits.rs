@@ -321,7 +321,9 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     let (_, report) = crate::support::run(&rollout);
     let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("stuck");
     assert!(
-        stuck.explanation.contains("init container (image check:1) crashes on start (Init:CrashLoopBackOff"),
+        stuck
+            .explanation
+            .contains("init container check (image check:1) crashes on start (Init:CrashLoopBackOff"),
         "{}",
         stuck.explanation
     );

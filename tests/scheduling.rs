@@ -657,12 +657,20 @@ fn pod_scheduled_carries_the_schedulers_reason_and_message() {
     let placed = report.pods.iter().find(|p| p.state.node.is_some()).unwrap();
     let served = conditions(&sim, &placed.name);
     let kinds: Vec<_> = served.iter().map(|c| format!("{} {}", c["type"], c["status"])).collect();
-    assert_eq!(kinds, ["\"Ready\" \"True\"", "\"ContainersReady\" \"True\"", "\"PodScheduled\" \"True\""]);
+    assert_eq!(
+        kinds,
+        [
+            "\"Initialized\" \"True\"",
+            "\"Ready\" \"True\"",
+            "\"ContainersReady\" \"True\"",
+            "\"PodScheduled\" \"True\""
+        ]
+    );
     let bound = sim.trace.records.iter().find_map(|r| match &r.event {
         Event::PodScheduled { pod, .. } if sim.world.pod(*pod).name == placed.name => Some(r.at),
         _ => None,
     });
-    assert_eq!(served[2]["lastTransitionTime"], stsim_core::kube::timestamp(bound.unwrap()));
+    assert_eq!(served[3]["lastTransitionTime"], stsim_core::kube::timestamp(bound.unwrap()));
     let (sim, _) = run(&scenario(r#"(name: "worker", count: 0)"#, 1, "", "", ""));
     let served = conditions(&sim, "web-0");
     assert_eq!(served[0]["reason"], "SchedulerError", "{served:#?}");

@@ -101,7 +101,7 @@ pub struct NewPod {
     pub liveness_probe: Option<crate::config::Probe>,
     pub startup_probe: Option<crate::config::Probe>,
     pub pre_stop: Option<SimDuration>,
-    pub init_containers: Vec<String>,
+    pub init_containers: Vec<crate::config::InitContainer>,
     /// Which init containers are sidecars, by index.
     pub sidecars: Vec<usize>,
     /// `spec.containers[1..]`.
@@ -348,7 +348,7 @@ impl<'a> Api<'a> {
         // it stores the pod; an image changed later keeps it.
         let pull_policy = ImagePullPolicy::resolve(new.pull_policies.container, &new.image);
         let init_pull_policies = (new.init_containers.iter().enumerate())
-            .map(|(i, image)| ImagePullPolicy::resolve(new.pull_policies.init.get(&i).copied(), image))
+            .map(|(i, init)| ImagePullPolicy::resolve(new.pull_policies.init.get(&i).copied(), &init.image))
             .collect();
         let extra_containers: Vec<crate::config::ExtraContainer> = (new.extra_containers.into_iter())
             .map(|extra| crate::config::ExtraContainer {
@@ -357,6 +357,7 @@ impl<'a> Api<'a> {
             })
             .collect();
         let extras = extra_containers.len();
+        let inits = new.init_containers.len();
         self.world.insert_pod(Pod {
             id,
             uid,
@@ -400,6 +401,8 @@ impl<'a> Api<'a> {
                 ready_since: None,
                 pod_ip: None,
                 restarts: 0,
+                init_restarts: vec![0; inits],
+                containers_started: false,
                 unschedulable: None,
                 unschedulable_reason: "",
                 pod_scheduled_since: None,
@@ -802,6 +805,7 @@ impl<'a> Api<'a> {
             // The container has started: the init containers' progress is
             // no longer the pod's status.
             p.status.init_progress = None;
+            p.status.containers_started = true;
         } else {
             // Only a running container is reported ready.
             p.status.container_ready = false;
@@ -815,7 +819,7 @@ impl<'a> Api<'a> {
     fn status_written(&mut self, pod: PodId, before: StatusColumn) {
         let p = self.world.pod(pod);
         let after = p.display_status();
-        let (ip, restarts) = (p.status.pod_ip, p.status.restarts);
+        let (ip, restarts) = (p.status.pod_ip, p.restarts_column());
         if before != after {
             self.record(Event::PodStatus { pod, status: after, ip, restarts });
         }

@@ -1073,9 +1073,9 @@ pub struct PodTemplate {
     pub startup_probe: Option<Probe>,
     /// `lifecycle.preStop.sleep.seconds`: the hook runs before SIGTERM, within the grace period.
     pub pre_stop: Option<SimDuration>,
-    /// Images of the init containers, run in order to completion (each
-    /// pulled, then running for its image's `startup`) before the container.
-    pub init_containers: Vec<String>,
+    /// The init containers, run in order to completion (each pulled, then
+    /// running for its image's `startup`) before the container.
+    pub init_containers: Vec<InitContainer>,
     /// The `imagePullPolicy` of the containers, where written.
     #[serde(skip_serializing_if = "PullPolicies::is_empty")]
     pub pull_policies: PullPolicies,
@@ -1118,6 +1118,14 @@ pub struct PodTemplate {
     /// scenario's templates, and for a written one that sets none.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmodelled: String,
+}
+
+/// An init container (`spec.initContainers[i]`): its name, which its
+/// status and the pod's `Initialized` condition report it by, and its image.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InitContainer {
+    pub name: String,
+    pub image: String,
 }
 
 /// A regular container after the first (`spec.containers[i]`, i > 0).
@@ -1201,8 +1209,10 @@ impl PodTemplate {
         }
         out.push_str(&format!("terminationGracePeriod {}\n", self.termination_grace_period.as_millis()));
         // Written only when set, so templates without one keep their revision names.
-        for image in &self.init_containers {
-            out.push_str(&format!("init {image}\n"));
+        // The names are part of the template Kubernetes hashes: a renamed
+        // init container is a new revision.
+        for init in &self.init_containers {
+            out.push_str(&format!("init {} {}\n", init.name, init.image));
         }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
@@ -1259,7 +1269,7 @@ impl PodTemplate {
             if self
                 .init_containers
                 .get(index)
-                .is_some_and(|image| policy != ImagePullPolicy::default_for(image))
+                .is_some_and(|init| policy != ImagePullPolicy::default_for(&init.image))
             {
                 out.push_str(&format!("init {index} imagePullPolicy {}\n", policy.as_str()));
             }
@@ -1711,8 +1721,8 @@ impl PodTemplate {
     /// policy only where it differs from its image's default.
     pub fn default_pull_policies(&mut self) {
         self.pull_policies.container.get_or_insert_with(|| ImagePullPolicy::default_for(&self.image));
-        for (index, image) in self.init_containers.iter().enumerate() {
-            self.pull_policies.init.entry(index).or_insert_with(|| ImagePullPolicy::default_for(image));
+        for (index, init) in self.init_containers.iter().enumerate() {
+            self.pull_policies.init.entry(index).or_insert_with(|| ImagePullPolicy::default_for(&init.image));
         }
         for extra in &mut self.extra_containers {
             extra.pull_policy.get_or_insert_with(|| ImagePullPolicy::default_for(&extra.image));

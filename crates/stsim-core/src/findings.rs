@@ -819,14 +819,14 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         let doing = match failure {
             InitFailure::Error | InitFailure::CrashLoopBackOff => format!(
                 "crashes on start (Init:CrashLoopBackOff, {} restarts), so its container is never created",
-                pod.status.restarts
+                pod.status.init_restarts[index]
             ),
             InitFailure::ErrImagePull | InitFailure::ImagePullBackOff => {
                 "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
             }
             InitFailure::ErrImageNeverPull => never_pull(world, pod),
         };
-        return format!("{}'s init container (image {init}) {doing}", pod.name);
+        return format!("{}'s init container {} (image {}) {doing}", pod.name, init.name, init.image);
     }
     let first_ready = pod.status.container == ContainerState::Running && pod.status.container_ready;
     let unready = pod.extra_containers.iter().zip(&pod.status.extras).find(|(_, status)| !status.ready);

@@ -328,6 +328,10 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
             "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
         }),
     };
+    if !pod.init_containers.is_empty() && spec.get("initContainers").is_none() {
+        let policy = |i: usize| pod.init_pull_policies.get(i).copied();
+        spec["initContainers"] = served_init_containers(&pod.init_containers, &pod.sidecars, policy).into();
+    }
     if let Some(node) = pod.node {
         spec["nodeName"] = json!(world.node(node).name);
     }
@@ -345,14 +349,21 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     // ContainersReady stays True while Ready is False. Both carry the
     // kubelet's reason when it reports a container unready
     // (`GenerateContainersReadyCondition`: the names in brackets).
+    // The sidecars count first (started, as they have no probe modelled),
+    // then the regular containers.
+    let sidecars = pod.sidecars.iter().map(|i| (pod.init_containers[*i].name.as_str(), init_done(pod, *i)));
     let first =
         std::iter::once((spec["containers"][0]["name"].as_str().unwrap_or(""), pod.status.container_ready));
     let others = pod.extra_containers.iter().zip(&pod.status.extras).map(|(c, s)| (c.name.as_str(), s.ready));
-    let unready: Vec<&str> = first.chain(others).filter(|(_, ready)| !ready).map(|(name, _)| name).collect();
+    let unready: Vec<&str> =
+        sidecars.chain(first).chain(others).filter(|(_, ready)| !ready).map(|(name, _)| name).collect();
     let mut containers_ready =
         json!({"type": "ContainersReady", "status": if unready.is_empty() { "True" } else { "False" }});
-    // Written by the kubelet of the pod's node; a pod it rejected ran nothing.
-    let by_kubelet = pod.node.is_some() && pod.status.rejected.is_none();
+    // Written by the kubelet of the pod's node, from its first status on; a
+    // pod it rejected ran nothing.
+    let by_kubelet = pod.node.is_some()
+        && pod.status.rejected.is_none()
+        && pod.status.container != ContainerState::Unscheduled;
     if !unready.is_empty() {
         let why = json!({"reason": "ContainersNotReady",
                          "message": format!("containers with unready status: [{}]", unready.join(" "))});
@@ -375,7 +386,8 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     };
     // Each container's `ready` is the kubelet's report (the node lifecycle
     // controller writes only the pod's condition). The other containers'
-    // restarts are their own; the first's are the rest of the pod's.
+    // restarts are their own; the first's are the rest of the regular
+    // containers' (the init containers count theirs apart).
     let others: u32 = pod.runtime.extras.iter().map(|extra| extra.restarts).sum();
     let mut container_statuses = vec![json!({"name": spec["containers"][0]["name"], "image": pod.image,
         "ready": pod.status.container_ready, "restartCount": pod.status.restarts.saturating_sub(others),
@@ -391,7 +403,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     // scheduler's message); a bound one has it True.
     let mut conditions = Vec::new();
     if by_kubelet {
-        conditions.extend([ready_condition, containers_ready]);
+        conditions.extend([initialized_condition(pod), ready_condition, containers_ready]);
     }
     let scheduled = match (pod.node, &pod.status.unschedulable) {
         (Some(_), _) => Some(json!({"type": "PodScheduled", "status": "True"})),
@@ -408,8 +420,17 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     let mut status = json!({
         "phase": format!("{:?}", pod.status.phase),
         "conditions": conditions,
-        "containerStatuses": container_statuses,
     });
+    // The kubelet's first status lists every container; before it, a pod
+    // has none.
+    if pod.status.container != ContainerState::Unscheduled {
+        if !pod.init_containers.is_empty() {
+            let init: Vec<Value> =
+                (0..pod.init_containers.len()).map(|i| init_container_status(pod, i)).collect();
+            status["initContainerStatuses"] = init.into();
+        }
+        status["containerStatuses"] = container_statuses.into();
+    }
     if let Some(ip) = pod.status.pod_ip {
         status["podIP"] = json!(ip.to_string());
     }
@@ -420,6 +441,91 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         status["containerStatuses"] = json!([]);
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
+}
+
+/// Whether init container `index` of the pod is done in its sandbox (a
+/// sidecar: started), as the kubelet last reported: before the one it is
+/// at, or all of them once the container has started.
+fn init_done(pod: &Pod, index: usize) -> bool {
+    match pod.status.init_progress {
+        Some(done) => index < done as usize,
+        None => pod.status.container != ContainerState::Unscheduled,
+    }
+}
+
+/// Init container `index`'s status as the kubelet writes it: done (a
+/// sidecar running, ready once started as it has no probe modelled; any
+/// other terminated with exit code 0, which is its `ready`), the one the
+/// kubelet is at (running, its pull not told apart, or failing as
+/// `Init:<reason>` shows; a sidecar there has not started), or waiting in
+/// `PodInitializing`
+/// (`convertToAPIContainerStatuses`; readiness: the prober manager's
+/// `UpdatePodStatus`).
+fn init_container_status(pod: &Pod, index: usize) -> Value {
+    let init = &pod.init_containers[index];
+    let sidecar = pod.sidecars.contains(&index);
+    let at = pod.status.init_progress.is_some_and(|done| done as usize == index);
+    let (state, ready, started) = match (init_done(pod, index), sidecar) {
+        // A finished pod's containers have all stopped.
+        (true, true) if pod.is_terminal() => {
+            (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), false, false)
+        }
+        (true, true) => (json!({"running": {}}), true, true),
+        (true, false) => (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), true, false),
+        // A sidecar is done once started: the one the kubelet is at has
+        // not started yet.
+        (false, true) if at && pod.status.init_failure.is_none() => {
+            (json!({"waiting": {"reason": "PodInitializing"}}), false, false)
+        }
+        (false, _) if at => match pod.status.init_failure {
+            None => (json!({"running": {}}), false, true),
+            Some(InitFailure::Error) => {
+                (json!({"terminated": {"reason": "Error", "exitCode": 1}}), false, false)
+            }
+            Some(failure) => (json!({"waiting": {"reason": failure.as_str()}}), false, false),
+        },
+        (false, _) => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
+    };
+    json!({"name": init.name, "image": init.image, "ready": ready, "started": started,
+           "restartCount": pod.status.init_restarts.get(index).copied().unwrap_or(0), "state": state})
+}
+
+/// The kubelet's `Initialized` condition: True once every init container
+/// is done (a sidecar started), and from the first start of a regular
+/// container on; otherwise False, naming those not done
+/// (`GeneratePodInitializedCondition`, pkg/kubelet/status/generate.go).
+fn initialized_condition(pod: &Pod) -> Value {
+    if pod.initialized() {
+        return json!({"type": "Initialized", "status": "True"});
+    }
+    let incomplete: Vec<&str> = (pod.init_containers.iter().enumerate())
+        .filter(|(i, _)| !init_done(pod, *i))
+        .map(|(_, c)| c.name.as_str())
+        .collect();
+    json!({"type": "Initialized", "status": "False", "reason": "ContainersNotInitialized",
+           "message": format!("containers with incomplete status: [{}]", incomplete.join(" "))})
+}
+
+/// The init containers of a scenario's template, or of a pod made from
+/// one, as served: names and images, each policy where the API server has
+/// defaulted it (`policy`), and `restartPolicy: Always` on the sidecars.
+fn served_init_containers(
+    inits: &[crate::config::InitContainer],
+    sidecars: &[usize],
+    policy: impl Fn(usize) -> Option<crate::config::ImagePullPolicy>,
+) -> Vec<Value> {
+    (inits.iter().enumerate())
+        .map(|(i, init)| {
+            let mut container = json!({"name": init.name, "image": init.image});
+            if let Some(policy) = policy(i) {
+                container["imagePullPolicy"] = json!(policy.as_str());
+            }
+            if sidecars.contains(&i) {
+                container["restartPolicy"] = json!("Always");
+            }
+            container
+        })
+        .collect()
 }
 
 /// The containers of a scenario's template, or of a pod made from one, as
@@ -595,6 +701,13 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         },
         "volumeClaimTemplates": templates,
     });
+    let mut spec_json = spec_json;
+    if set.template_object.is_none() && !spec.template.init_containers.is_empty() {
+        let t = &spec.template;
+        let policy = |i: usize| t.pull_policies.init.get(&i).copied();
+        spec_json["template"]["spec"]["initContainers"] =
+            served_init_containers(&t.init_containers, &t.sidecars, policy).into();
+    }
     let s = &set.status;
     let status = json!({
         "observedGeneration": s.observed_generation,

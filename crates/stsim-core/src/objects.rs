@@ -490,7 +490,18 @@ pub struct PodStatus {
     /// `lastTransitionTime` of the Ready condition.
     pub ready_since: Option<SimTime>,
     pub pod_ip: Option<Ipv4>,
+    /// Restarts of the regular containers (the first's and the others'),
+    /// a new sandbox's included; the init containers' are their own
+    /// (`init_restarts`).
     pub restarts: u32,
+    /// Each init container's `restartCount`, by index: how often it was
+    /// started again after it failed.
+    pub init_restarts: Vec<u32>,
+    /// A regular container has started in the pod (in any sandbox): the
+    /// kubelet's `Initialized` condition stays True from then on, while a
+    /// new sandbox runs the init containers again
+    /// (`HasAnyRegularContainerStarted`, pkg/kubelet/status/generate.go).
+    pub containers_started: bool,
     /// The scheduler's last `Unschedulable` message, while the pod waits for a node.
     pub unschedulable: Option<String>,
     /// That failure's reason on the `PodScheduled` condition:
@@ -618,6 +629,20 @@ pub enum InitFailure {
     ErrImageNeverPull,
 }
 
+impl InitFailure {
+    /// The reason the kubelet reports in the init container's state (kubectl
+    /// shows it after `Init:`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InitFailure::Error => "Error",
+            InitFailure::CrashLoopBackOff => "CrashLoopBackOff",
+            InitFailure::ErrImagePull => "ErrImagePull",
+            InitFailure::ImagePullBackOff => "ImagePullBackOff",
+            InitFailure::ErrImageNeverPull => "ErrImageNeverPull",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Pod {
     pub id: PodId,
@@ -651,8 +676,8 @@ pub struct Pod {
     pub startup_probe: Option<crate::config::Probe>,
     /// The preStop hook's sleep, run before SIGTERM.
     pub pre_stop: Option<SimDuration>,
-    /// Images of the init containers, run in order before the container.
-    pub init_containers: Vec<String>,
+    /// The init containers, run in order before the container.
+    pub init_containers: Vec<crate::config::InitContainer>,
     /// Which init containers are sidecars (`restartPolicy: Always`), by index.
     pub sidecars: Vec<usize>,
     /// The `imagePullPolicy` of the container and of each init container,
@@ -800,6 +825,30 @@ impl Pod {
             Some(extra) => format!("container {}", extra.name),
             None => "first container".to_string(),
         }
+    }
+
+    /// Whether an init container is still to complete (a sidecar: to
+    /// start) in the current sandbox, as the kubelet last reported.
+    pub fn initializing(&self) -> bool {
+        self.status.init_progress.is_some_and(|done| (done as usize) < self.init_containers.len())
+    }
+
+    /// The kubelet's `Initialized` condition: no init containers, each
+    /// done in this sandbox, or a regular container started before
+    /// (`GeneratePodInitializedCondition`).
+    pub fn initialized(&self) -> bool {
+        !self.initializing() || self.status.containers_started
+    }
+
+    /// The RESTARTS column (kubectl's `printPod`): while the pod is not
+    /// initialized, the init containers' restarts; then the regular
+    /// containers' and the sidecars'.
+    pub fn restarts_column(&self) -> u32 {
+        if !self.initialized() {
+            return self.status.init_restarts.iter().sum();
+        }
+        let sidecars: u32 = self.sidecars.iter().filter_map(|i| self.status.init_restarts.get(*i)).sum();
+        self.status.restarts + sidecars
     }
 
     /// Whether every other regular container is ready (as its kubelet

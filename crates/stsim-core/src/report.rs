@@ -314,7 +314,7 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
     PodState {
         ready: parts.column(pod.sidecars.len()),
         status: status_text(pod.display_status()),
-        restarts: pod.status.restarts,
+        restarts: pod.restarts_column(),
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
         node: pod.node.map(|n| world.node(n).name.clone().into()),
     }

@@ -204,7 +204,9 @@ fn liveness_and_startup_probes_pre_stop_sleep_and_init_containers_are_read() {
     let startup = template.startup_probe.as_ref().expect("the startup probe is read");
     assert_eq!((startup.period.as_millis(), startup.failure_threshold), (10_000, 30));
     assert_eq!(template.pre_stop.map(|d| d.as_millis()), Some(12_000));
-    assert_eq!(template.init_containers, vec!["busybox:1.36".to_string()]);
+    let init: Vec<(&str, &str)> =
+        template.init_containers.iter().map(|c| (c.name.as_str(), c.image.as_str())).collect();
+    assert_eq!(init, [("config", "busybox:1.36")]);
 }
 
 #[test]

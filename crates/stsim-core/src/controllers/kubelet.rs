@@ -215,7 +215,7 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             break;
         }
         let pod = api.world().pod(id);
-        let (image, policy) = (pod.init_containers[index].clone(), pod.init_pull_policies[index]);
+        let (image, policy) = (pod.init_containers[index].image.clone(), pod.init_pull_policies[index]);
         let (behaviour, startup) = {
             let config = api.world().image(&image);
             (config.behaviour, config.startup)
@@ -420,7 +420,7 @@ fn init_failing(api: &mut Api, id: PodId) {
     let policy = pod.init_pull_policies[index];
     if pod.runtime.init_held {
         // `Never`, and the node did not have the image: look again.
-        let image = pod.init_containers[index].clone();
+        let image = pod.init_containers[index].image.clone();
         if ensure_image(api, id, node, &image, policy, now).is_none() {
             // Woken when a pull brings the image to the node.
             api.set_init_failure(id, Some(InitFailure::ErrImageNeverPull));
@@ -433,7 +433,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         init_then_start(api, id, node, index);
         return;
     }
-    let image = api.world().image(&pod.init_containers[index]);
+    let image = api.world().image(&pod.init_containers[index].image);
     let (behaviour, pull, startup) = (image.behaviour, image.pull, image.startup);
     let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
     let next = match (behaviour, failure, backoff_until) {
@@ -453,14 +453,16 @@ fn init_failing(api: &mut Api, id: PodId) {
         }
         (_, _, Some(_)) => {
             api.world.pod_mut(id).runtime.backoff_until = None;
-            let image = api.world().pod(id).init_containers[index].clone();
+            let image = api.world().pod(id).init_containers[index].image.clone();
             ensure_image(api, id, node, &image, policy, now).map_or(now + pull, |pull| pull.done)
         }
         // It ran for its startup time and exits with an error.
+        // Its restarts are its own, and so is its back-off (the kubelet
+        // keys back-offs by container).
         (ImageBehaviour::CrashLoop, _, None) => {
             let p = api.world.pod_mut(id);
-            p.status.restarts += 1;
-            p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+            p.status.init_restarts[index] += 1;
+            p.runtime.backoff_until = Some(now + backoff(p.status.init_restarts[index]));
             api.set_init_failure(id, Some(InitFailure::Error));
             now
         }

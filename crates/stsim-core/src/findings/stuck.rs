@@ -540,7 +540,7 @@ fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
         (_, Some((index, since)))
             if pod.runtime.init_held && pod.status.init_failure == Some(InitFailure::ErrImageNeverPull) =>
         {
-            (&pod.init_containers[index], since, "its init container")
+            (&pod.init_containers[index].image, since, "its init container")
         }
         _ => return None,
     };

@@ -305,14 +305,12 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     }
     let mut pod = Map::new();
     if !template.init_containers.is_empty() {
-        // The model keeps init containers' images, in order; the names are
-        // the API server's requirement only.
         let init: Vec<Value> = template
             .init_containers
             .iter()
             .enumerate()
-            .map(|(i, image)| {
-                let mut init = json!({"name": format!("init-{i}"), "image": image});
+            .map(|(i, c)| {
+                let mut init = json!({"name": c.name, "image": c.image});
                 if let Some(policy) = template.pull_policies.init.get(&i) {
                     init["imagePullPolicy"] = policy.as_str().into();
                 }

@@ -116,7 +116,7 @@ impl Checker<'_, '_> {
             container_names.push((path, name));
         }
         let mut sidecars = Vec::new();
-        let init_containers: Vec<String> = template
+        let init_containers: Vec<stsim_core::config::InitContainer> = template
             .init_containers
             .iter()
             .flatten()
@@ -149,7 +149,7 @@ impl Checker<'_, '_> {
                         None,
                     );
                 }
-                c.image.clone()
+                stsim_core::config::InitContainer { name: c.name.clone(), image: c.image.clone() }
             })
             .collect();
         let extras = template.extra_containers.as_deref().unwrap_or_default();

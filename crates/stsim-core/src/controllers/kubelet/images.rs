@@ -98,7 +98,7 @@ fn image_arrives(api: &mut Api, node: NodeId, image: String, at: SimTime) {
             let pod = api.world().pod(**pod);
             match pod.runtime.init_due {
                 Some((index, _)) if pod.runtime.init_held => {
-                    normalized_image(&pod.init_containers[index]) == image
+                    normalized_image(&pod.init_containers[index].image) == image
                 }
                 _ => {
                     pod.status.container == ContainerState::ErrImageNeverPull
