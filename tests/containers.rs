@@ -449,11 +449,22 @@ fn containers_ready_is_the_kubelets_and_survives_an_unreachable_node() {
     );
 }
 
-/// The served pod `name` at the end of `source`, as a field reader.
+/// The served pod `name` at the end of `source`, as a field reader; a
+/// path `condition:<Type>.<field>` reads the condition of that type.
 fn served_pod(sim: &Simulation, name: &str) -> impl Fn(&str) -> Option<String> {
     let served = stsim_core::kube::find(&sim.world, "Pod", name).expect("served");
     let served = stsim_core::kube::render(&sim.world, served);
-    move |path: &str| stsim_core::kube::field(&served, path).map(|v| v.to_string())
+    move |path: &str| {
+        let path = match path.strip_prefix("condition:").and_then(|p| p.split_once('.')) {
+            Some((kind, field)) => {
+                let conditions = served["status"]["conditions"].as_array()?;
+                let index = conditions.iter().position(|c| c["type"] == kind)?;
+                format!("status.conditions.{index}.{field}")
+            }
+            None => path.to_string(),
+        };
+        stsim_core::kube::field(&served, &path).map(|v| v.to_string())
+    }
 }
 
 /// `init-containers-delay-start` cut at `at`, without its expectations
@@ -493,11 +504,11 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
     assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
     assert_eq!(field("status.initContainerStatuses.1.state.running").as_deref(), Some("{}"));
     assert_eq!(field("status.initContainerStatuses.1.ready").as_deref(), Some("false"));
-    assert_eq!(field("status.conditions.0.type").as_deref(), Some("\"Initialized\""));
-    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"False\""));
-    assert_eq!(field("status.conditions.0.reason").as_deref(), Some("\"ContainersNotInitialized\""));
+    assert_eq!(field("status.conditions.1.type").as_deref(), Some("\"Initialized\""));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"False\""));
+    assert_eq!(field("condition:Initialized.reason").as_deref(), Some("\"ContainersNotInitialized\""));
     assert_eq!(
-        field("status.conditions.0.message").as_deref(),
+        field("condition:Initialized.message").as_deref(),
         Some("\"containers with incomplete status: [restore]\"")
     );
     assert_eq!(
@@ -514,7 +525,7 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
     // Both done, the container running: Initialized.
     let sim = init_delay_until("35s");
     let field = served_pod(&sim, "db-0");
-    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"True\""));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
     assert_eq!(
         field("status.initContainerStatuses.1.state.terminated.reason").as_deref(),
         Some("\"Completed\"")
@@ -527,7 +538,7 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
     let sim = init_delay_until("4m10s");
     let field = served_pod(&sim, "db-0");
     assert_eq!(field("status.initContainerStatuses.1.state.running").as_deref(), Some("{}"));
-    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"True\""));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
     let pod = sim.world.live_pods().find(|p| p.name == "db-0").expect("db-0");
     assert_eq!(pod.display_status(), "Init:1/2");
     assert_eq!(pod.restarts_column(), 1);
@@ -548,7 +559,7 @@ fn a_crashing_init_container_counts_its_own_restarts() {
         .or_else(|| field("status.initContainerStatuses.1.state.terminated.reason"));
     assert!(matches!(reason.as_deref(), Some("\"CrashLoopBackOff\"" | "\"Error\"")), "{reason:?}");
     assert_eq!(
-        field("status.conditions.0.message").as_deref(),
+        field("condition:Initialized.message").as_deref(),
         Some("\"containers with incomplete status: [check]\"")
     );
     let row = report.pods.iter().find(|p| p.name == "web-0").expect("web-0");
@@ -586,11 +597,8 @@ fn a_sidecar_not_started_keeps_containers_ready_false() {
         );
     let (sim, _) = run(&source);
     let field = served_pod(&sim, "db-0");
-    let containers_ready = (0..4)
-        .find(|i| field(&format!("status.conditions.{i}.type")).as_deref() == Some("\"ContainersReady\""))
-        .expect("ContainersReady");
     assert_eq!(
-        field(&format!("status.conditions.{containers_ready}.message")).as_deref(),
+        field("condition:ContainersReady.message").as_deref(),
         Some("\"containers with unready status: [proxy main]\"")
     );
     assert_eq!(field("spec.initContainers.0.restartPolicy").as_deref(), Some("\"Always\""));
@@ -605,5 +613,44 @@ fn a_sidecar_not_started_keeps_containers_ready_false() {
     assert_eq!(field("status.initContainerStatuses.0.state.running").as_deref(), Some("{}"));
     assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("true"));
     assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
-    assert_eq!(field("status.conditions.0.status").as_deref(), Some("\"True\""));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
+}
+
+/// `PodReadyToStartContainers` (KEP-3085, on from 1.29): the kubelet's
+/// condition that the pod's sandbox is up with its network, first of its
+/// conditions; False while the kubelet waits for the pod's volumes to
+/// attach, which comes before the sandbox; absent before 1.29 (alpha, off).
+#[test]
+fn pod_ready_to_start_containers_waits_for_the_volumes_and_the_sandbox() {
+    let source = |version: &str, duration: &str| {
+        format!(
+            r#"Scenario(
+    name: "sandbox",
+    kubernetesVersion: "{version}",
+    duration: "{duration}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    statefulsets: [(
+        name: "db", serviceName: "db", replicas: 1,
+        template: (labels: {{"app": "db"}}, image: "db:1"),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+    )],
+)"#
+        )
+    };
+    let at = |version: &str, duration: &str| {
+        let (sim, _) = run(&source(version, duration));
+        let field = served_pod(&sim, "db-0");
+        (field("status.conditions.0.type"), field("condition:PodReadyToStartContainers.status"))
+    };
+    let waiting = at("1.36", "10s");
+    assert_eq!(waiting.0.as_deref(), Some("\"PodReadyToStartContainers\""));
+    assert_eq!(waiting.1.as_deref(), Some("\"False\""), "the volume is still attaching");
+    assert_eq!(at("1.36", "1m").1.as_deref(), Some("\"True\""));
+    assert_eq!(at("1.28", "1m").1, None, "alpha and off in 1.28");
+    // Locked on once GA.
+    let locked = source("1.37", "1m").replace(
+        r#"duration: "1m","#,
+        r#"duration: "1m", featureGates: {"PodReadyToStartContainersCondition": false},"#,
+    );
+    assert!(stsim_scenario::parse_scenario(&locked, "s.ron").is_err());
 }

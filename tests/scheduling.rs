@@ -660,6 +660,7 @@ fn pod_scheduled_carries_the_schedulers_reason_and_message() {
     assert_eq!(
         kinds,
         [
+            "\"PodReadyToStartContainers\" \"True\"",
             "\"Initialized\" \"True\"",
             "\"Ready\" \"True\"",
             "\"ContainersReady\" \"True\"",
@@ -670,7 +671,7 @@ fn pod_scheduled_carries_the_schedulers_reason_and_message() {
         Event::PodScheduled { pod, .. } if sim.world.pod(*pod).name == placed.name => Some(r.at),
         _ => None,
     });
-    assert_eq!(served[3]["lastTransitionTime"], stsim_core::kube::timestamp(bound.unwrap()));
+    assert_eq!(served[4]["lastTransitionTime"], stsim_core::kube::timestamp(bound.unwrap()));
     let (sim, _) = run(&scenario(r#"(name: "worker", count: 0)"#, 1, "", "", ""));
     let served = conditions(&sim, "web-0");
     assert_eq!(served[0]["reason"], "SchedulerError", "{served:#?}");

@@ -26,6 +26,11 @@
 //!
 //! `SchedulerPopFromBackoffQ`: introduced as beta, and on, in 1.33.
 //!
+//! `PodReadyToStartContainersCondition` (KEP-3085): the kubelet's
+//! `PodReadyToStartContainers` pod condition; alpha and off in 1.28 (named
+//! `PodHasNetworkCondition` in 1.25-1.27), beta and on from 1.29, GA and
+//! locked on in 1.37.
+//!
 //! `RelaxedServiceNameValidation` (KEP-5311): a Service's name may be any
 //! RFC 1123 label, a leading digit included, instead of an RFC 1035 one;
 //! alpha and off in 1.34, beta and on in 1.36, stable in 1.37.
@@ -112,6 +117,15 @@ pub const GATE_LIVES: &[GateLife] = &[
         locked_from: Some(31),
         removed_in: Some(33),
     },
+    // Alpha 1.28 (renamed from 1.25's PodHasNetworkCondition, which stsim
+    // does not model), beta and on 1.29, GA and locked in 1.37 (KEP-3085,
+    // k/k PR #140488).
+    GateLife {
+        name: "PodReadyToStartContainersCondition",
+        since: 28,
+        locked_from: Some(37),
+        removed_in: None,
+    },
     // Alpha 1.34, beta 1.36, GA in 1.37 (KEP-5311), locked as GA gates are.
     GateLife { name: "RelaxedServiceNameValidation", since: 34, locked_from: Some(37), removed_in: None },
     // Introduced as beta in 1.33.
@@ -174,6 +188,9 @@ pub struct Features {
     pub relaxed_service_name_validation: bool,
     /// `PDBUnhealthyPodEvictionPolicy`: a budget's `unhealthyPodEvictionPolicy` is kept.
     pub pdb_unhealthy_pod_eviction_policy: bool,
+    /// `PodReadyToStartContainersCondition`: the kubelet writes the pod's
+    /// `PodReadyToStartContainers` condition (its sandbox is up, with its network).
+    pub pod_ready_to_start_containers: bool,
 }
 
 impl Features {
@@ -191,6 +208,7 @@ impl Features {
             scheduler_pop_from_backoff_q: version.minor >= 33,
             relaxed_service_name_validation: version.minor >= 36,
             pdb_unhealthy_pod_eviction_policy: version.minor >= 27,
+            pod_ready_to_start_containers: version.minor >= 29,
         }
     }
 
@@ -202,6 +220,7 @@ impl Features {
             "SchedulerPopFromBackoffQ" => self.scheduler_pop_from_backoff_q = on,
             "RelaxedServiceNameValidation" => self.relaxed_service_name_validation = on,
             "PDBUnhealthyPodEvictionPolicy" => self.pdb_unhealthy_pod_eviction_policy = on,
+            "PodReadyToStartContainersCondition" => self.pod_ready_to_start_containers = on,
             _ => {}
         }
         self

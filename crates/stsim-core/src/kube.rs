@@ -403,6 +403,15 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     // scheduler's message); a bound one has it True.
     let mut conditions = Vec::new();
     if by_kubelet {
+        // The pod's sandbox is up with its network: it has its address,
+        // which a new sandbox (after a reboot) gets anew, until the pod
+        // finished and its sandbox was stopped
+        // (`GeneratePodReadyToStartContainersCondition`).
+        if world.features.pod_ready_to_start_containers {
+            let sandbox = pod.status.pod_ip.is_some() && !pod.is_terminal();
+            let status = if sandbox { "True" } else { "False" };
+            conditions.push(json!({"type": "PodReadyToStartContainers", "status": status}));
+        }
         conditions.extend([initialized_condition(pod), ready_condition, containers_ready]);
     }
     let scheduled = match (pod.node, &pod.status.unschedulable) {
