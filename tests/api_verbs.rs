@@ -1083,7 +1083,11 @@ fn removing_pvc_protection_deletes_a_claim_in_use() {
     for (name, at) in [("data-redis-2", "120s"), ("data-redis-1", "130s")] {
         let c = claim(name);
         assert_eq!(c.removed_at, Some(t(at)), "{name}");
-        assert_eq!(sim.world.pv(c.volume.unwrap()).removed_at, Some(t(at)), "{name}: its disk");
+        // Its volume is released at once; the disk, still attached to the
+        // running pod's node, cannot be deleted yet.
+        let volume = sim.world.pv(c.volume.unwrap());
+        assert_eq!(volume.released_at, Some(t(at)), "{name}: its volume");
+        assert!(volume.removed_at.is_none_or(|gone| gone > t(at)), "{name}: its disk");
         let pod = sim.world.pods.iter().find(|p| c.name.ends_with(&p.name)).unwrap();
         assert_eq!(pod.history.phase_at(t(at)), stsim_core::objects::PodPhase::Running, "{name}");
     }

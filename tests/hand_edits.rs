@@ -382,9 +382,12 @@ fn removing_pvc_protection_lets_a_claim_go_under_its_pod() {
     let (old, new) = (claims[0], claims[1]);
     assert_eq!(old.deletion_timestamp, Some(t("2m")), "held at 2m: the controller had put it back");
     assert_eq!(old.removed_at, Some(t("3m")), "gone with its finalizer, under the running pod");
+    // Reclaim policy Delete: the volume is released with its claim, and
+    // its disk deleted once the pod is gone and the disk detached.
     let volume = sim.world.pv(old.volume.unwrap());
-    assert_eq!(volume.removed_at, Some(t("3m")), "reclaim policy Delete: the disk goes too");
+    assert_eq!(volume.released_at, Some(t("3m")));
     let first = sim.world.pods.iter().find(|p| p.name == "web-0").unwrap();
+    assert!(volume.removed_at.expect("deleted in the end") > first.removed_at.unwrap());
     assert!(first.removed_at.unwrap() > t("4m"), "the pod ran on until deleted");
     assert_eq!(first.history.phase_at(t("3m30s")), stsim_core::objects::PodPhase::Running);
     assert!(new.created_at > t("4m") && new.exists() && new.volume != old.volume);

@@ -61,9 +61,15 @@ fn when_scaled_delete_deletes_the_claim_and_scale_up_starts_empty() {
     assert_eq!(removed, Log(&sim).removals("redis-2")[0], "deleted once its pod is gone, not before");
     assert_eq!(incarnations[1].created_at, t("1h"));
     assert_ne!(incarnations[0].volume, incarnations[1].volume, "a new volume");
-    // The old volume was deleted with its claim (reclaim Delete) and stopped billing.
+    // The old volume was released with its claim (reclaim Delete), and its
+    // disk deleted once detached: the provisioner's delete fails on an
+    // attached disk, and its retries (1 s, 2 s, 4 s, 8 s after the first)
+    // find it detached 10.1 s after the pod went.
     let old = sim.world.pv(incarnations[0].volume.unwrap());
-    assert_eq!(old.removed_at, Some(removed));
+    assert_eq!(old.released_at, Some(removed));
+    assert_eq!(old.removed_at, Some(removed + stsim_core::time::SimDuration::from_secs(15)));
+    assert!(old.attachments.is_empty());
+    assert!(sim.world.nodes.iter().all(|n| !n.attached.contains(&old.id)), "no node keeps it attached");
     let finding = report.findings.iter().find(|f| f.id == "volume-data-deleted").expect("a finding");
     assert_eq!(finding.subject, "pvc/data-redis-2");
 }

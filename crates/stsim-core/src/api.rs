@@ -179,6 +179,9 @@ pub struct NewPvc {
 /// listens (the simulation passes the listener, `controllers::react`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// A volume's claim is gone: the PV controller reclaims it as its
+    /// policy says (`phase` is still what it was bound as).
+    VolumeReleased(PvId),
     /// A Node object was created.
     NodeAdded(NodeId),
     /// A Node object was deleted (`removed_at` is set).
@@ -1001,20 +1004,33 @@ impl<'a> Api<'a> {
         }
         self.cancel(EventKey::Provision(pvc));
         if let Some(pv) = self.world.pvc(pvc).volume {
-            let now = self.now;
-            let volume = &mut self.world.pvs[pv.index()];
-            match volume.reclaim_policy {
-                crate::config::ReclaimPolicy::Delete => {
-                    volume.removed_at = Some(now);
-                    self.record(Event::PvDeleted { pv });
-                }
-                crate::config::ReclaimPolicy::Retain => {
-                    volume.phase = PvPhase::Released;
-                    volume.released_at = Some(now);
-                    self.record(Event::PvReleased { pv });
-                }
-            }
+            self.notify(Change::VolumeReleased(pv));
         }
+    }
+
+    /// The PV controller marks a volume whose claim is gone `Released`: a
+    /// `Retain` volume stays so, holding (and billing) its disk; a `Delete`
+    /// one waits for its provisioner's delete.
+    pub fn release_pv(&mut self, pv: PvId) {
+        let now = self.now;
+        let volume = &mut self.world.pvs[pv.index()];
+        volume.phase = PvPhase::Released;
+        volume.released_at = Some(now);
+        self.record(Event::PvReleased { pv });
+    }
+
+    /// The provisioner deleted the volume's disk, and the PV object goes.
+    pub fn delete_pv(&mut self, pv: PvId) {
+        self.world.pvs[pv.index()].removed_at = Some(self.now);
+        self.record(Event::PvDeleted { pv });
+    }
+
+    /// The provisioner's delete of the volume's disk failed (the disk is
+    /// still attached); returns how many have failed.
+    pub fn pv_delete_failed(&mut self, pv: PvId) -> u32 {
+        let volume = &mut self.world.pvs[pv.index()];
+        volume.delete_failures += 1;
+        volume.delete_failures
     }
 
     /// The claim's orphan status changes: `Some(reason)` when no pod uses it
@@ -1088,6 +1104,7 @@ impl<'a> Api<'a> {
             iops,
             throughput_mibps,
             released_at: None,
+            delete_failures: 0,
             // Dynamically provisioned volumes are named after the claim's uid.
             name: format!("pvc-{:08x}", claim.uid.0),
             capacity_bytes: claim.request_bytes,

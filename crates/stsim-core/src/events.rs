@@ -75,6 +75,8 @@ pub enum EventKey {
     DomainOutage(u32),
     /// A node's graceful shutdown is over: the machine powers off.
     NodeShutdown(NodeId),
+    /// The provisioner tries again to delete a released volume's disk.
+    Reclaim(PvId),
 }
 
 impl EventKey {
@@ -95,7 +97,7 @@ impl EventKey {
             | EventKey::TaintEvictionNode(_)
             | EventKey::TaintEvictionPod(_)
             | EventKey::PodGc => Phase::Controller,
-            EventKey::AttachDetach(_) => Phase::Volume,
+            EventKey::AttachDetach(_) | EventKey::Reclaim(_) => Phase::Volume,
             EventKey::Kubelet(_) | EventKey::Extras(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)
@@ -146,6 +148,7 @@ impl crate::queue::QueueKey for EventKey {
             EventKey::DomainOutage(n) => (26, n as usize),
             EventKey::NodeShutdown(id) => (27, id.index()),
             EventKey::Extras(id) => (28, id.index()),
+            EventKey::Reclaim(id) => (29, id.index()),
         })
     }
 }
@@ -192,6 +195,7 @@ mod tests {
             EventKey::DomainOutage(7),
             EventKey::NodeShutdown(NodeId(7)),
             EventKey::Extras(PodId(7)),
+            EventKey::Reclaim(PvId(7)),
         ];
         let mut kinds: Vec<usize> = keys.iter().map(|k| k.dense().expect("every key is dense").0).collect();
         for key in keys {

@@ -587,7 +587,8 @@ fn claims_removed_while_in_use(world: &World, trace: &Trace) -> Vec<Finding> {
                 let volume = claim.volume.map(|pv| world.pv(pv));
                 let fate = match volume.map(|v| v.reclaim_policy) {
                     Some(crate::config::ReclaimPolicy::Delete) => format!(
-                        "its volume {} was deleted (reclaim policy Delete): the disk and its data are gone",
+                        "its volume {} was Released for deletion (reclaim policy Delete): no claim binds it \
+                         again, and its provisioner deletes the disk with its data once the disk is detached",
                         volume.map_or("", |v| v.name.as_str())
                     ),
                     Some(crate::config::ReclaimPolicy::Retain) => format!(

@@ -1022,6 +1022,9 @@ pub struct Pv {
     pub throughput_mibps: u64,
     /// When the claim went away and the PV became Released (`Retain`).
     pub released_at: Option<SimTime>,
+    /// The provisioner's failed deletes of the disk (it was still attached),
+    /// for its retry back-off.
+    pub delete_failures: u32,
     /// The node a local volume lives on (its node affinity on the hostname).
     pub node: Option<NodeId>,
     /// VolumeAttachments: the nodes the volume is attached to, or being

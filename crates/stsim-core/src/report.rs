@@ -930,11 +930,15 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::PvcOrphaned { pvc, reason } => other("pvc", n.pvc(*pvc), cat(&["orphaned: ", reason])),
             Event::PvcInUse { pvc } => other("pvc", n.pvc(*pvc), "in use again".into()),
-            Event::PvReleased { pv } => other(
-                "pv",
-                n.pv(*pv),
-                "Released: its claim is gone, the disk is retained (and billed)".into(),
-            ),
+            Event::PvReleased { pv } => {
+                let what = match world.pv(*pv).reclaim_policy {
+                    crate::config::ReclaimPolicy::Retain => "Released: its claim is gone, the disk is retained (and billed)",
+                    crate::config::ReclaimPolicy::Delete => {
+                        "Released: its claim is gone; the disk is deleted once no node has it attached"
+                    }
+                };
+                other("pv", n.pv(*pv), what.into())
+            }
             Event::PvDeleted { pv } => other("pv", n.pv(*pv), "deleted with its disk".into()),
             Event::StatefulSetDeleted { sts, cascade } => other(
                 "statefulset",

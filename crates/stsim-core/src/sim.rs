@@ -11,7 +11,7 @@
 use crate::api::{Api, Streams};
 use crate::config::{Action, Config, PodRef, StatefulSetSpec, Trigger, UpdateStrategy};
 use crate::controllers::{
-    attach_detach, disruption, dns, garbage_collector, kubelet, node_lifecycle, pod_gc, scheduler,
+    attach_detach, disruption, dns, garbage_collector, kubelet, node_lifecycle, pod_gc, reclaim, scheduler,
     statefulset, taint_eviction, volumes,
 };
 use crate::events::EventKey;
@@ -353,6 +353,7 @@ impl Simulation {
             EventKey::AttachDetach(pv) => {
                 attach_detach::reconcile(&mut self.api(Actor::AttachDetachController), pv)
             }
+            EventKey::Reclaim(pv) => reclaim::retry(&mut self.api(Actor::VolumeController), pv),
             EventKey::GarbageCollect => garbage_collector::collect(&mut self.api(Actor::GarbageCollector)),
             EventKey::PvcProtection(pvc) => {
                 crate::controllers::pvc_protection::sync(&mut self.api(Actor::VolumeController), pvc)

@@ -196,10 +196,17 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("Claim {} is orphaned, and still costs money: {reason}.", pvc(*id))
             }
             Event::PvcInUse { pvc: id } => format!("Claim {} is in use again.", pvc(*id)),
-            Event::PvReleased { pv } => format!(
-                "Volume {} is Released: its claim is gone, and reclaimPolicy Retain keeps the disk.",
-                world.pv(*pv).name
-            ),
+            Event::PvReleased { pv } => match world.pv(*pv).reclaim_policy {
+                crate::config::ReclaimPolicy::Retain => format!(
+                    "Volume {} is Released: its claim is gone, and reclaimPolicy Retain keeps the disk.",
+                    world.pv(*pv).name
+                ),
+                crate::config::ReclaimPolicy::Delete => format!(
+                    "Volume {} is Released: its claim is gone, and reclaimPolicy Delete deletes the disk, but not \
+                     while a node has it attached; the provisioner retries until it is detached.",
+                    world.pv(*pv).name
+                ),
+            },
             Event::PvDeleted { pv } => format!("Volume {} and its disk are deleted.", world.pv(*pv).name),
             Event::StatefulSetDeleted { sts, cascade } => match cascade {
                 Cascade::Orphan => format!(

@@ -652,6 +652,7 @@ impl World {
                 iops: 0,
                 throughput_mibps: 0,
                 released_at: (phase == PvPhase::Released).then_some(SimTime::ZERO),
+                delete_failures: 0,
                 node,
                 attachments: Vec::new(),
                 in_use_on: Default::default(),

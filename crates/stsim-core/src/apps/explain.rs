@@ -458,7 +458,7 @@ pub(crate) fn emptied(world: &World, records: &Records, claim: PvcId) -> Why {
                 .map(|i| {
                     let who =
                         blame_record(world, records, i, "its kubernetes.io/pvc-protection finalizer removed");
-                    format!("{who}: it went at once, with its volume, under the pod using it")
+                    format!("{who}: it went at once under the pod using it, releasing its volume")
                 });
             let root = match actor {
                 Actor::GarbageCollector => format!(

@@ -41,6 +41,11 @@ fn terminated(pod: &Pod) -> bool {
 fn desired(api: &Api, pv: PvId) -> Vec<(NodeId, Vec<PodId>)> {
     let world = api.world();
     let Some(claim) = world.pv(pv).claim else { return Vec::new() };
+    // A released volume is no pod's: its claim is gone, and a new claim of
+    // the same name has a volume of its own.
+    if world.pvc(claim).removed_at.is_some() || world.pvc(claim).volume != Some(pv) {
+        return Vec::new();
+    }
     let mut out: Vec<(NodeId, Vec<PodId>)> = Vec::new();
     for pod in world.claim_users(&world.pvc(claim).name) {
         let p = world.pod(*pod);

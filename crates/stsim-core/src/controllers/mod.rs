@@ -13,6 +13,7 @@ pub mod kubelet;
 pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod pvc_protection;
+pub mod reclaim;
 pub mod scheduler;
 pub mod statefulset;
 pub mod taint_eviction;
@@ -24,6 +25,7 @@ use crate::api::{Api, Change};
 /// server reports a change (the simulation passes this as `Api::watch`).
 pub fn react(api: &mut Api, change: Change) {
     match change {
+        Change::VolumeReleased(pv) => reclaim::released(api, pv),
         Change::NodeAdded(_)
         | Change::NodeRemoved(_)
         | Change::NodeCondition { .. }

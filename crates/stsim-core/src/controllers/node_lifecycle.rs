@@ -150,7 +150,8 @@ pub fn on_change(api: &mut Api, change: Change) {
             let at = unknown_at(api.world, node);
             api.wake_at(EventKey::NodeMonitor(node), at);
         }
-        Change::PodGcWork
+        Change::VolumeReleased(_)
+        | Change::PodGcWork
         | Change::PodOnUnknownNode
         | Change::ResizeRequested(_)
         | Change::ClaimCreated(_)

@@ -1,0 +1,65 @@
+//! Reclaiming a volume whose claim is gone: the PV controller's
+//! `reclaimVolume` and the external provisioner's delete.
+//!
+//! Owns what happens to a bound volume once its claim leaves the API
+//! server: it is `Released`, and then, by its `persistentVolumeReclaimPolicy`,
+//! kept (`Retain`: the disk stays, and is billed, until someone deletes it)
+//! or deleted with its disk (`Delete`). A cloud disk cannot be deleted while
+//! a node has it attached (EBS answers `VolumeInUse`, Persistent Disk
+//! `resourceInUseByAnotherResource`, and the CSI external-attacher's
+//! finalizer holds the PV object meanwhile), so a `Delete` volume still
+//! attached waits: the attach-detach controller detaches it once its node
+//! has unmounted it (or force-detaches it after six minutes on a node that
+//! stopped answering), and the provisioner's delete, retried with its
+//! exponential back-off (`--retry-interval-start` 1 s doubling to
+//! `--retry-interval-max` 5 min, csi-provisioner), succeeds at the first
+//! try after that. A detached volume is deleted at once.
+//!
+//! Does not own attach and detach (`attach_detach`) nor provisioning
+//! (`volumes`).
+
+use crate::api::Api;
+use crate::config::ReclaimPolicy;
+use crate::events::EventKey;
+use crate::objects::PvId;
+use crate::time::SimDuration;
+
+/// csi-provisioner's `--retry-interval-start`.
+pub const RETRY_START: SimDuration = SimDuration::from_secs(1);
+/// csi-provisioner's `--retry-interval-max`.
+pub const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
+
+/// The volume's claim is gone (`Change::VolumeReleased`).
+pub fn released(api: &mut Api, pv: PvId) {
+    let volume = api.world().pv(pv);
+    match volume.reclaim_policy {
+        ReclaimPolicy::Retain => api.release_pv(pv),
+        ReclaimPolicy::Delete if volume.attachments.is_empty() => api.delete_pv(pv),
+        ReclaimPolicy::Delete => {
+            api.release_pv(pv);
+            failed(api, pv);
+        }
+    }
+}
+
+/// The provisioner's next try at deleting a released volume's disk.
+pub fn retry(api: &mut Api, pv: PvId) {
+    let volume = api.world().pv(pv);
+    if volume.removed_at.is_some() || volume.reclaim_policy != ReclaimPolicy::Delete {
+        return;
+    }
+    if volume.attachments.is_empty() {
+        api.delete_pv(pv);
+    } else {
+        failed(api, pv);
+    }
+}
+
+/// A delete failed because the disk is attached: tried again after the
+/// back-off, which doubles with each failure up to its maximum.
+fn failed(api: &mut Api, pv: PvId) {
+    let failures = api.pv_delete_failed(pv);
+    let doubled = RETRY_START.as_millis().saturating_mul(1u64 << (failures - 1).min(20));
+    let delay = SimDuration::from_millis(doubled.min(RETRY_MAX.as_millis()));
+    api.wake_after(EventKey::Reclaim(pv), delay);
+}
