@@ -852,10 +852,14 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 what.push_str(" grace period)");
                 n.pod_row(at_ms, *pod, what.into(), &|s| s.status = Cow::Borrowed("Terminating"))
             }
-            Event::PodRemoved { pod, force } => {
-                let what = if *force { "removed at once (not confirmed by its node)" } else { "removed" };
+            // A forced removal deletes the object as it was: the watch's
+            // last sight of it shows what its kubelet last reported.
+            Event::PodRemoved { pod, force: true } => {
+                n.pod_row(at_ms, *pod, "removed at once (not confirmed by its node)".into(), &|_| {})
+            }
+            Event::PodRemoved { pod, force: false } => {
                 let none = ReadyParts::none(world.pod(*pod));
-                n.readiness_row(at_ms, *pod, what.into(), |parts| *parts = none, &|_| {})
+                n.readiness_row(at_ms, *pod, "removed".into(), |parts| *parts = none, &|_| {})
             }
             Event::PvcCreated { pvc } => other("pvc", n.pvc(*pvc), "created (Pending)".into()),
             Event::PvcOwnersUpdated { pvc, owners } => {
