@@ -74,6 +74,24 @@ fn when_scaled_delete_deletes_the_claim_and_scale_up_starts_empty() {
     assert_eq!(finding.subject, "pvc/data-redis-2");
 }
 
+/// A run that ends while a Delete volume waits to be detached shows it
+/// Released and billed, with nothing to clean up: it is no Retain
+/// volume's `released-volumes` finding, and its provisioner deletes it.
+#[test]
+fn a_delete_volume_waiting_for_its_detach_is_no_retained_volume() {
+    let source = crate::support::scenario_file("scale-down-when-scaled-delete")
+        .replace(r#"duration: "2h""#, r#"duration: "10m10s""#)
+        .replace(r#"        (at: "1h", do: Scale(statefulset: "redis", replicas: 3)),"#, "");
+    let (source, _) = source.split_once("    expect: [").unwrap();
+    let (sim, report) = run(&format!("{source})"));
+    assert!(report.findings.iter().all(|f| f.id != "released-volumes"), "{:?}", report.findings);
+    let waiting = report.storage.orphaned.iter().find(|o| o.kind == "ReleasedPV").expect("listed");
+    assert!(waiting.why.contains("reclaimPolicy Delete deletes the disk, but not while it is attached"));
+    assert!(waiting.cleanup.starts_with("# "), "no command: {}", waiting.cleanup);
+    let volume = sim.world.pvs.iter().find(|pv| pv.name == waiting.pv).unwrap();
+    assert!(volume.removed_at.is_none() && !volume.attachments.is_empty());
+}
+
 /// whenDeleted: Delete takes the claims along (after the pods); Retain leaves them.
 #[test]
 fn deleting_a_statefulset_follows_when_deleted() {

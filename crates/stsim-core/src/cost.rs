@@ -266,6 +266,22 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
             continue;
         }
         let orphan = match (pv.phase, claim) {
+            // Billed until its provisioner can delete it: once detached.
+            (PvPhase::Released, claim) if pv.reclaim_policy == crate::config::ReclaimPolicy::Delete => {
+                let nodes: Vec<&str> =
+                    pv.attachments.iter().map(|a| world.node(a.node).name.as_str()).collect();
+                Some((
+                    "ReleasedPV",
+                    pv.released_at.expect("a released volume says when"),
+                    format!(
+                        "its claim {} was deleted and reclaimPolicy Delete deletes the disk, but not while it \
+                         is attached (to {})",
+                        claim.map(|c| c.name.as_str()).unwrap_or("?"),
+                        nodes.join(", ")
+                    ),
+                    format!("# {}: nothing to do, its provisioner deletes it once it is detached", pv.name),
+                ))
+            }
             (PvPhase::Released, claim) => Some((
                 "ReleasedPV",
                 pv.released_at.expect("a released volume says when"),

@@ -685,8 +685,12 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
         let set = claim.statefulset.map(|s| world.sts(s).name.clone()).unwrap_or_default();
         groups.entry(set).or_default().push(claim);
     }
-    let released: Vec<&Pv> =
-        world.pvs.iter().filter(|pv| pv.removed_at.is_none() && pv.phase == PvPhase::Released).collect();
+    // Retained ones: a Delete volume still Released is on its way out, once
+    // detached (`controllers::reclaim`).
+    let released: Vec<&Pv> = (world.pvs.iter())
+        .filter(|pv| pv.removed_at.is_none() && pv.phase == PvPhase::Released)
+        .filter(|pv| pv.reclaim_policy == crate::config::ReclaimPolicy::Retain)
+        .collect();
     let monthly = |pv: &Pv| world.volume_monthly(pv);
     let mut findings = Vec::new();
     for (set, claims) in groups {
