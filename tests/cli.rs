@@ -289,4 +289,29 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
         ),
         "{back_off}"
     );
+    // `Never` without the image on the node.
+    let never = temp_scenario(
+        "never.ron",
+        r#"Scenario(name: "never", duration: "1m", cluster: (nodePools: [(name: "worker", count: 1)]),
+            statefulsets: [(name: "db", serviceName: "db", replicas: 1,
+                template: (labels: {"app": "db"}, image: "db:1", imagePullPolicy: Never))])"#,
+    );
+    let output = stsim(&["events", &never]);
+    let never: Vec<String> =
+        output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    for line in [
+        "0s Warning ErrImageNeverPull pod/db-0 Container image \"db:1\" is not present with pull policy of Never",
+        "0s Warning Failed pod/db-0 Error: ErrImageNeverPull",
+    ] {
+        assert!(never.iter().any(|l| l == line), "{line:?} in {never:#?}");
+    }
+    // An init container's, by its name and image, the one the kubelet is at.
+    let init = squeezed("init-container-crash-loop");
+    for line in [
+        "4s Normal BackOff pod/cache-0 Back-off pulling image \"warm:1\"",
+        "13s Warning BackOff pod/web-0 Back-off restarting failed container check in pod \
+         web-0_default(00000000-0000-4000-8000-000000000005)",
+    ] {
+        assert!(init.iter().any(|l| l == line), "{line:?} in {init:#?}");
+    }
 }

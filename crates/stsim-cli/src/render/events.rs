@@ -7,8 +7,9 @@
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, kube-scheduler's `FailedScheduling`/`Scheduled`,
-//! the kubelet's `Killing`/`Started`, its image and back-off `Failed` and
-//! `BackOff`, the attach-detach controller's
+//! the kubelet's `Killing`/`Started`, its image and back-off `Failed`,
+//! `BackOff` and `ErrImageNeverPull` (for an init container too, by its
+//! name: the one its pod's `Init:<done>/<all>` was at), the attach-detach controller's
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, node lifecycle's
 //! `NodeNotReady`). Records no component would announce are left out.
 
@@ -41,6 +42,8 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             ]
         })
         .collect();
+    // Each pod's init container the kubelet is at (`Init:<done>/<all>`).
+    let mut init_at: Vec<usize> = vec![0; world.pods.len()];
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
         let mut push = |warning: bool, reason: &'static str, object: String, message: String| {
@@ -110,19 +113,35 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 );
                 push(false, "Scheduled", format!("pod/{}", pod.name), message);
             }
+            Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
+                init_at[pod.index()] = *done as usize;
+            }
+            // The init container the kubelet is at fails: its events, by
+            // its name and image.
+            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. }
+                if reason.starts_with("Init:") =>
+            {
+                let pod = world.pod(*pod);
+                let Some(state) = failed_state(&reason["Init:".len()..]) else { continue };
+                let Some(init) = pod.init_containers.get(init_at[pod.id.index()]) else { continue };
+                let (name, image) = (init.name.as_str(), init.image.as_str());
+                for (warning, reason, message) in
+                    container_events(pod, name, image, state, &sim.config.namespace)
+                {
+                    push(warning, reason, format!("pod/{}", pod.name), message);
+                }
+            }
             // A pod with other containers has each one's changes recorded
             // on their own (below).
             Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. }
                 if world.pod(*pod).extra_containers.is_empty() && *reason != "Running" =>
             {
                 let pod = world.pod(*pod);
-                let state = match *reason {
-                    "ErrImagePull" => ContainerState::ErrImagePull,
-                    "ImagePullBackOff" => ContainerState::ImagePullBackOff,
-                    "CrashLoopBackOff" => ContainerState::CrashLoopBackOff,
-                    _ => continue,
-                };
-                for (warning, reason, message) in container_events(pod, 0, state, &sim.config.namespace) {
+                let Some(state) = failed_state(reason) else { continue };
+                let (name, image) = (container_name(pod, 0), pod.image.as_str());
+                for (warning, reason, message) in
+                    container_events(pod, name, image, state, &sim.config.namespace)
+                {
                     push(warning, reason, format!("pod/{}", pod.name), message);
                 }
             }
@@ -134,7 +153,13 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     let message = format!("Started container {}", container_name(pod, index));
                     push(false, "Started", format!("pod/{}", pod.name), message);
                 }
-                for (warning, reason, message) in container_events(pod, index, *state, &sim.config.namespace)
+                let name = container_name(pod, index);
+                let image = match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
+                    Some(extra) => extra.image.as_str(),
+                    None => pod.image.as_str(),
+                };
+                for (warning, reason, message) in
+                    container_events(pod, name, image, *state, &sim.config.namespace)
                 {
                     push(warning, reason, format!("pod/{}", pod.name), message);
                 }
@@ -241,22 +266,40 @@ fn container_name(pod: &Pod, index: usize) -> &str {
     }
 }
 
-/// The kubelet's events for container `index` of `pod` entering `state`:
-/// the image manager's (pkg/kubelet/images `Back-off pulling image`) and
+/// The failed state a STATUS reason (without `Init:`) names, if it is one
+/// the kubelet announces.
+fn failed_state(reason: &str) -> Option<ContainerState> {
+    Some(match reason {
+        "ErrImagePull" => ContainerState::ErrImagePull,
+        "ImagePullBackOff" => ContainerState::ImagePullBackOff,
+        "CrashLoopBackOff" => ContainerState::CrashLoopBackOff,
+        "ErrImageNeverPull" => ContainerState::ErrImageNeverPull,
+        _ => return None,
+    })
+}
+
+/// The kubelet's events for `pod`'s container `name` (of `image`; an init
+/// container or a regular one) entering `state`: the image manager's
+/// (pkg/kubelet/images `Back-off pulling image`, `ErrImageNeverPull`) and
 /// the runtime manager's (`Error: ErrImagePull`, `Back-off restarting
 /// failed container`).
 fn container_events(
     pod: &Pod,
-    index: usize,
+    name: &str,
+    image: &str,
     state: ContainerState,
     namespace: &str,
 ) -> Vec<(bool, &'static str, String)> {
-    let image = match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
-        Some(extra) => extra.image.as_str(),
-        None => pod.image.as_str(),
-    };
     match state {
         ContainerState::ErrImagePull => vec![(true, "Failed", "Error: ErrImagePull".to_string())],
+        ContainerState::ErrImageNeverPull => vec![
+            (
+                true,
+                "ErrImageNeverPull",
+                format!("Container image \"{image}\" is not present with pull policy of Never"),
+            ),
+            (true, "Failed", "Error: ErrImageNeverPull".to_string()),
+        ],
         ContainerState::ImagePullBackOff => vec![
             (false, "BackOff", format!("Back-off pulling image \"{image}\"")),
             (true, "Failed", "Error: ImagePullBackOff".to_string()),
@@ -265,8 +308,7 @@ fn container_events(
             true,
             "BackOff",
             format!(
-                "Back-off restarting failed container {} in pod {}_{namespace}({})",
-                container_name(pod, index),
+                "Back-off restarting failed container {name} in pod {}_{namespace}({})",
                 pod.name,
                 stsim_core::kube::uid(pod.uid)
             ),
