@@ -677,7 +677,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         .collect();
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");
     let main = json!({"name": spec.template.container_name(), "image": spec.template.image});
-    let spec_json = json!({
+    let mut spec_json = json!({
         "replicas": spec.replicas,
         "selector": label_selector(&spec.selector),
         "serviceName": spec.service_name,
@@ -710,7 +710,6 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         },
         "volumeClaimTemplates": templates,
     });
-    let mut spec_json = spec_json;
     if set.template_object.is_none() && !spec.template.init_containers.is_empty() {
         let t = &spec.template;
         let policy = |i: usize| t.pull_policies.init.get(&i).copied();
