@@ -697,3 +697,24 @@ fn a_pod_that_is_not_ready_is_evicted_as_its_budgets_policy_says() {
         }
     }
 }
+
+/// Node IPAM gives every node its own pod CIDR: on a cluster of more than
+/// 256 nodes, no two pods share an address (they did when the 257th node
+/// was given the first node's 10.244.0.0/24 again).
+#[test]
+fn pods_on_hundreds_of_nodes_have_distinct_addresses() {
+    let source = r#"Scenario(
+    name: "wide",
+    duration: "2m",
+    cluster: (nodePools: [(name: "worker", count: 300)]),
+    statefulsets: [(
+        name: "web", serviceName: "web", replicas: 300, podManagementPolicy: Parallel,
+        template: (labels: {"app": "web"}, image: "web:1", resources: (requests: (cpu: "3"))),
+    )],
+)"#;
+    let (sim, _) = run(source);
+    let ips: Vec<_> = sim.world.live_pods().filter_map(|p| p.status.pod_ip).collect();
+    assert_eq!(ips.len(), 300, "one pod a node, each with an address");
+    let distinct: std::collections::BTreeSet<_> = ips.iter().collect();
+    assert_eq!(distinct.len(), 300, "no address twice");
+}

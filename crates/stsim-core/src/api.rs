@@ -844,7 +844,7 @@ impl<'a> Api<'a> {
         assert!(!n.ips_in_use.contains(&host), "node {} ran out of pod IPs", n.name);
         n.ips_in_use.insert(host);
         n.next_ip = if host >= 254 { 2 } else { host + 1 };
-        let ip = Ipv4(u32::from_be_bytes([10, 244, n.pod_cidr, host]));
+        let ip = n.pod_cidr.address(host);
         self.world.pod_mut(pod).status.pod_ip = Some(ip);
         ip
     }

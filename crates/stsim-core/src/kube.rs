@@ -789,7 +789,7 @@ pub fn node(world: &World, node: &Node) -> Object {
         })
         .collect();
     let spec = json!({"unschedulable": node.unschedulable, "taints": taints,
-                      "podCIDR": format!("10.244.{}.0/24", node.pod_cidr)});
+                      "podCIDR": node.pod_cidr.to_string()});
     let status = json!({
         "conditions": [{"type": "Ready", "status": node.condition.as_str(),
                         "lastTransitionTime": timestamp(node.condition_since)}],

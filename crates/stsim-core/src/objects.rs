@@ -198,8 +198,8 @@ pub struct Node {
     /// Host ports of the node's bound pods that have not finished, with how
     /// many pods claim each: the scheduler cache's `UsedPorts`.
     pub used_ports: BTreeMap<crate::config::HostPort, u32>,
-    /// Third octet of the node's pod CIDR, `10.244.<n>.0/24`.
-    pub pod_cidr: u8,
+    /// The node's pod CIDR, a /24 of 10.0.0.0/8 (`PodCidr::of`).
+    pub pod_cidr: PodCidr,
     /// Host parts of pod IPs in use on this node.
     pub ips_in_use: std::collections::BTreeSet<u8>,
     pub next_ip: u8,
@@ -640,6 +640,34 @@ impl InitFailure {
             InitFailure::ImagePullBackOff => "ImagePullBackOff",
             InitFailure::ErrImageNeverPull => "ErrImageNeverPull",
         }
+    }
+}
+
+/// A node's pod CIDR: the `n`-th /24 of the cluster CIDR, 10.0.0.0/8 from
+/// 10.244.0.0 on, so the first 256 nodes get `10.244.<n>.0/24` (kubeadm's
+/// and flannel's 10.244.0.0/16) and larger clusters go on to 10.245.0.0
+/// and beyond, as a cluster CIDR sized for them does. Node IPAM hands each
+/// node its own range: past 65,536 nodes (far beyond Kubernetes' 5,000) the
+/// ranges would repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodCidr(u16);
+
+impl PodCidr {
+    /// The range of the node numbered `n`.
+    pub fn of(n: u32) -> PodCidr {
+        PodCidr(((244 << 8) + n % (1 << 16)) as u16)
+    }
+    /// The address `host` of the range.
+    pub fn address(self, host: u8) -> Ipv4 {
+        let [second, third] = self.0.to_be_bytes();
+        Ipv4(u32::from_be_bytes([10, second, third, host]))
+    }
+}
+
+impl fmt::Display for PodCidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [second, third] = self.0.to_be_bytes();
+        write!(f, "10.{second}.{third}.0/24")
     }
 }
 
@@ -1353,6 +1381,18 @@ pub fn parse_pod_name(name: &str) -> Option<(&str, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_node_has_its_own_pod_cidr_past_the_256th() {
+        assert_eq!(PodCidr::of(0).to_string(), "10.244.0.0/24");
+        assert_eq!(PodCidr::of(255).to_string(), "10.244.255.0/24");
+        assert_eq!(PodCidr::of(256).to_string(), "10.245.0.0/24");
+        assert_eq!(PodCidr::of(3_072).to_string(), "10.0.0.0/24");
+        assert_eq!(PodCidr::of(256).address(2).to_string(), "10.245.0.2");
+        let ranges: std::collections::BTreeSet<String> =
+            (0..1 << 16).map(|n| PodCidr::of(n).to_string()).collect();
+        assert_eq!(ranges.len(), 1 << 16);
+    }
 
     #[test]
     fn addresses_print_dotted() {

@@ -688,8 +688,7 @@ impl World {
             requested: Default::default(),
             pod_count: 0,
             used_ports: Default::default(),
-            // Node n gets 10.244.n.0/24, as kubeadm with a /16 cluster CIDR does.
-            pod_cidr: (id.0 % 256) as u8,
+            pod_cidr: PodCidr::of(id.0),
             ips_in_use: Default::default(),
             next_ip: 2,
             pool: 0,
