@@ -654,3 +654,37 @@ fn pod_ready_to_start_containers_waits_for_the_volumes_and_the_sandbox() {
     );
     assert!(stsim_scenario::parse_scenario(&locked, "s.ron").is_err());
 }
+
+/// The kubelet's status carries the pod's addresses as lists too
+/// (`podIPs`), its node's address (`hostIP`, `hostIPs`: the node's
+/// `InternalIP`) and `startTime`, when it first acknowledged the pod, kept
+/// through a reboot's new sandbox. A pod no kubelet has reported on has
+/// none of them.
+#[test]
+fn served_pods_carry_their_addresses_and_start_time() {
+    let sim = init_delay_until("4m10s");
+    let field = served_pod(&sim, "db-0");
+    let pod = sim.world.live_pods().find(|p| p.name == "db-0").expect("db-0");
+    assert_eq!(field("status.podIPs.0.ip"), field("status.podIP"));
+    let node = stsim_core::kube::find(&sim.world, "Node", &sim.world.node(pod.node.unwrap()).name).unwrap();
+    let node = stsim_core::kube::render(&sim.world, node);
+    let internal = stsim_core::kube::field(&node, "status.addresses.0.address").map(|v| v.to_string());
+    assert_eq!(
+        stsim_core::kube::field(&node, "status.addresses.0.type").map(|v| v.to_string()).as_deref(),
+        Some("\"InternalIP\"")
+    );
+    assert_eq!(field("status.hostIP"), internal);
+    assert_eq!(field("status.hostIPs.0.ip"), internal);
+    assert_ne!(field("status.hostIP"), field("status.podIP"));
+    let acknowledged = format!("\"{}\"", stsim_core::kube::timestamp(t("0s")));
+    assert_eq!(field("status.startTime"), Some(acknowledged), "its first status, not the reboot's");
+
+    let source = with_containers(1, "", "", "")
+        .replace(r#"image: "db:1","#, r#"image: "db:1", nodeSelector: {"disktype": "ssd"},"#);
+    let (sim, _) = run(&source);
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(
+        (field("status.hostIP"), field("status.startTime"), field("status.podIPs")),
+        (None, None, None)
+    );
+}

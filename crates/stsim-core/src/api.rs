@@ -406,6 +406,7 @@ impl<'a> Api<'a> {
                 restarts: 0,
                 init_restarts: vec![0; inits],
                 containers_started: false,
+                start_time: None,
                 unschedulable: None,
                 unschedulable_reason: "",
                 pod_scheduled_since: None,
@@ -801,6 +802,10 @@ impl<'a> Api<'a> {
         let first = (p.status.container, p.status.container_ready);
         if p.status.phase != phase {
             p.history.phases.push((self.now, phase));
+        }
+        // The kubelet's first status acknowledges the pod.
+        if p.status.container == ContainerState::Unscheduled && container != ContainerState::Unscheduled {
+            p.status.start_time.get_or_insert(self.now);
         }
         p.status.phase = phase;
         p.status.container = container;

@@ -442,6 +442,16 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     }
     if let Some(ip) = pod.status.pod_ip {
         status["podIP"] = json!(ip.to_string());
+        status["podIPs"] = json!([{"ip": ip.to_string()}]);
+    }
+    // The kubelet's: its node's address, and when it acknowledged the pod.
+    if let (true, Some(node)) = (by_kubelet, pod.node) {
+        let host = crate::objects::node_address(node.0).to_string();
+        status["hostIP"] = json!(host);
+        status["hostIPs"] = json!([{"ip": host}]);
+    }
+    if let Some(since) = pod.status.start_time {
+        status["startTime"] = json!(timestamp(since));
     }
     if let Some((reason, message)) = &pod.status.rejected {
         // A rejected pod never ran a container: no container statuses.
@@ -795,6 +805,8 @@ pub fn node(world: &World, node: &Node) -> Object {
                         "lastTransitionTime": timestamp(node.condition_since)}],
         "allocatable": {"cpu": format!("{}m", node.allocatable.cpu_millis),
                         "memory": quantity(node.allocatable.memory_bytes), "pods": node.max_pods.to_string()},
+        "addresses": [{"type": "InternalIP", "address": crate::objects::node_address(node.id.0).to_string()},
+                      {"type": "Hostname", "address": node.name}],
     });
     json!({"apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": spec, "status": status})
 }

@@ -497,6 +497,9 @@ pub struct PodStatus {
     /// Each init container's `restartCount`, by index: how often it was
     /// started again after it failed.
     pub init_restarts: Vec<u32>,
+    /// `status.startTime`: when the kubelet first acknowledged the pod (its
+    /// first status), kept through restarts and new sandboxes.
+    pub start_time: Option<SimTime>,
     /// A regular container has started in the pod (in any sandbox): the
     /// kubelet's `Initialized` condition stays True from then on, while a
     /// new sandbox runs the init containers again
@@ -641,6 +644,13 @@ impl InitFailure {
             InitFailure::ErrImageNeverPull => "ErrImageNeverPull",
         }
     }
+}
+
+/// The node numbered `n`'s `InternalIP`: an address of a /16 subnet
+/// (172.31.0.0/16, AWS's default VPC), from 172.31.0.10 on, apart from
+/// every pod CIDR (10.0.0.0/8). Past 65,526 nodes they would repeat.
+pub fn node_address(n: u32) -> Ipv4 {
+    Ipv4(u32::from_be_bytes([172, 31, 0, 0]) + 10 + n % 65_526)
 }
 
 /// A node's pod CIDR: the `n`-th /24 of the cluster CIDR, 10.0.0.0/8 from
