@@ -273,6 +273,7 @@ impl<'a> Api<'a> {
     /// A pod changed: wake its StatefulSet and its DNS records, and the
     /// applications if it runs a member of one.
     pub(crate) fn pod_changed(&mut self, pod: PodId) {
+        self.kubelet_conditions_written(pod);
         if let Some(owner) = self.world.pod(pod).owner {
             self.wake(EventKey::StatefulSetSync(owner));
         }
@@ -282,6 +283,24 @@ impl<'a> Api<'a> {
             self.wake(EventKey::Apps);
         }
         self.selected_pod_changed(pod, None);
+    }
+
+    /// After a write to a pod's status: the kubelet's conditions it changed
+    /// take this instant as their `lastTransitionTime` (none before its
+    /// first status).
+    fn kubelet_conditions_written(&mut self, pod: PodId) {
+        let now = self.now;
+        let p = self.world.pod_mut(pod);
+        if p.status.container == ContainerState::Unscheduled {
+            return;
+        }
+        let current = p.kubelet_conditions();
+        let written = p.status.kubelet_conditions.get_or_insert(current.map(|status| (status, now)));
+        for ((status, since), now_status) in written.iter_mut().zip(current) {
+            if *status != now_status {
+                (*status, *since) = (now_status, now);
+            }
+        }
     }
 
     /// A pod that Services select changed (or, with `old`, stopped being
@@ -407,6 +426,7 @@ impl<'a> Api<'a> {
                 init_restarts: vec![0; inits],
                 containers_started: false,
                 start_time: None,
+                kubelet_conditions: None,
                 unschedulable: None,
                 unschedulable_reason: "",
                 pod_scheduled_since: None,
@@ -851,6 +871,7 @@ impl<'a> Api<'a> {
         n.next_ip = if host >= 254 { 2 } else { host + 1 };
         let ip = n.pod_cidr.address(host);
         self.world.pod_mut(pod).status.pod_ip = Some(ip);
+        self.kubelet_conditions_written(pod);
         ip
     }
 
@@ -861,6 +882,7 @@ impl<'a> Api<'a> {
         let (Some(node), Some(ip)) = (p.node, p.status.pod_ip.take()) else { return };
         let host = ip.0.to_be_bytes()[3];
         self.world.nodes[node.index()].ips_in_use.remove(&host);
+        self.kubelet_conditions_written(pod);
     }
 
     /// The kubelet reports its container ready or not (a probe's result, or

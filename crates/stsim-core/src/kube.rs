@@ -351,7 +351,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     // (`GenerateContainersReadyCondition`: the names in brackets).
     // The sidecars count first (started, as they have no probe modelled),
     // then the regular containers.
-    let sidecars = pod.sidecars.iter().map(|i| (pod.init_containers[*i].name.as_str(), init_done(pod, *i)));
+    let sidecars = pod.sidecars.iter().map(|i| (pod.init_containers[*i].name.as_str(), pod.init_done(*i)));
     let first =
         std::iter::once((spec["containers"][0]["name"].as_str().unwrap_or(""), pod.status.container_ready));
     let others = pod.extra_containers.iter().zip(&pod.status.extras).map(|(c, s)| (c.name.as_str(), s.ready));
@@ -408,11 +408,25 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         // finished and its sandbox was stopped
         // (`GeneratePodReadyToStartContainersCondition`).
         if world.features.pod_ready_to_start_containers {
-            let sandbox = pod.status.pod_ip.is_some() && !pod.is_terminal();
-            let status = if sandbox { "True" } else { "False" };
+            let status = if pod.sandbox_ready() { "True" } else { "False" };
             conditions.push(json!({"type": "PodReadyToStartContainers", "status": status}));
         }
         conditions.extend([initialized_condition(pod), ready_condition, containers_ready]);
+        // Each of the kubelet's own conditions changed last when the
+        // status it was written with did (`Ready` has its own, above).
+        if let Some(written) = pod.status.kubelet_conditions {
+            let since = |kind: &str| match kind {
+                "PodReadyToStartContainers" => Some(written[0].1),
+                "Initialized" => Some(written[1].1),
+                "ContainersReady" => Some(written[2].1),
+                _ => None,
+            };
+            for condition in &mut conditions {
+                if let Some(at) = condition["type"].as_str().and_then(since) {
+                    condition["lastTransitionTime"] = json!(timestamp(at));
+                }
+            }
+        }
     }
     let scheduled = match (pod.node, &pod.status.unschedulable) {
         (Some(_), _) => Some(json!({"type": "PodScheduled", "status": "True"})),
@@ -462,16 +476,6 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }
 
-/// Whether init container `index` of the pod is done in its sandbox (a
-/// sidecar: started), as the kubelet last reported: before the one it is
-/// at, or all of them once the container has started.
-fn init_done(pod: &Pod, index: usize) -> bool {
-    match pod.status.init_progress {
-        Some(done) => index < done as usize,
-        None => pod.status.container != ContainerState::Unscheduled,
-    }
-}
-
 /// Init container `index`'s status as the kubelet writes it: done (a
 /// sidecar running, ready once started as it has no probe modelled; any
 /// other terminated with exit code 0, which is its `ready`), the one the
@@ -484,7 +488,7 @@ fn init_container_status(pod: &Pod, index: usize) -> Value {
     let init = &pod.init_containers[index];
     let sidecar = pod.sidecars.contains(&index);
     let at = pod.status.init_progress.is_some_and(|done| done as usize == index);
-    let (state, ready, started) = match (init_done(pod, index), sidecar) {
+    let (state, ready, started) = match (pod.init_done(index), sidecar) {
         // A finished pod's containers have all stopped.
         (true, true) if pod.is_terminal() => {
             (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), false, false)
@@ -518,7 +522,7 @@ fn initialized_condition(pod: &Pod) -> Value {
         return json!({"type": "Initialized", "status": "True"});
     }
     let incomplete: Vec<&str> = (pod.init_containers.iter().enumerate())
-        .filter(|(i, _)| !init_done(pod, *i))
+        .filter(|(i, _)| !pod.init_done(*i))
         .map(|(_, c)| c.name.as_str())
         .collect();
     json!({"type": "Initialized", "status": "False", "reason": "ContainersNotInitialized",

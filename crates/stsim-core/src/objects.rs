@@ -497,6 +497,10 @@ pub struct PodStatus {
     /// Each init container's `restartCount`, by index: how often it was
     /// started again after it failed.
     pub init_restarts: Vec<u32>,
+    /// The kubelet's `PodReadyToStartContainers`, `Initialized` and
+    /// `ContainersReady` conditions as last written (`Pod::kubelet_conditions`),
+    /// each with its `lastTransitionTime`; `None` before its first status.
+    pub kubelet_conditions: Option<[(bool, SimTime); 3]>,
     /// `status.startTime`: when the kubelet first acknowledged the pod (its
     /// first status), kept through restarts and new sandboxes.
     pub start_time: Option<SimTime>,
@@ -863,6 +867,34 @@ impl Pod {
             Some(extra) => format!("container {}", extra.name),
             None => "first container".to_string(),
         }
+    }
+
+    /// Whether init container `index` is done in its sandbox (a sidecar:
+    /// started), as the kubelet last reported: before the one it is at, or
+    /// all of them once the container has started.
+    pub fn init_done(&self, index: usize) -> bool {
+        match self.status.init_progress {
+            Some(done) => index < done as usize,
+            None => self.status.container != ContainerState::Unscheduled,
+        }
+    }
+
+    /// The kubelet's `ContainersReady`: every sidecar started (they have
+    /// no probe modelled) and every regular container reported ready.
+    pub fn containers_ready(&self) -> bool {
+        self.sidecars.iter().all(|i| self.init_done(*i)) && self.status.container_ready && self.extras_ready()
+    }
+
+    /// The kubelet's `PodReadyToStartContainers`: the pod's sandbox is up
+    /// with its address, until the pod finished and its sandbox stopped.
+    pub fn sandbox_ready(&self) -> bool {
+        self.status.pod_ip.is_some() && !self.is_terminal()
+    }
+
+    /// `PodReadyToStartContainers`, `Initialized` and `ContainersReady`, in
+    /// that order (`kubelet_conditions`).
+    pub fn kubelet_conditions(&self) -> [bool; 3] {
+        [self.sandbox_ready(), self.initialized(), self.containers_ready()]
     }
 
     /// Whether an init container is still to complete (a sidecar: to
