@@ -224,9 +224,7 @@ fn one_container_pods_record_no_container_status() {
 fn each_container_is_served_with_its_own_status() {
     let images = r#", (name: "exporter:typo", behaviour: PullFails, pull: "1s")"#;
     let (sim, _) = run(&scenario(1, "exporter:typo", images, ""));
-    let served = stsim_core::kube::find(&sim.world, "Pod", "db-0").expect("served");
-    let served = stsim_core::kube::render(&sim.world, served);
-    let field = |path: &str| stsim_core::kube::field(&served, path).map(|v| v.to_string());
+    let field = served_pod(&sim, "db-0");
     assert_eq!(field("status.containerStatuses.0.ready").as_deref(), Some("true"));
     assert_eq!(field("status.containerStatuses.1.name").as_deref(), Some("\"exporter\""));
     assert_eq!(field("status.containerStatuses.1.ready").as_deref(), Some("false"));

@@ -120,7 +120,8 @@ pub struct OrphanedVolume {
     pub accrued_while_orphaned: Money,
     /// What it will cost per month from now on.
     pub monthly: Money,
-    /// The command that would clean it up.
+    /// The command that would clean it up, or a `#` comment when there is
+    /// nothing to do (a `Delete` volume its provisioner deletes once detached).
     pub cleanup: String,
 }
 

@@ -349,14 +349,8 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     // ContainersReady stays True while Ready is False. Both carry the
     // kubelet's reason when it reports a container unready
     // (`GenerateContainersReadyCondition`: the names in brackets).
-    // The sidecars count first (started, as they have no probe modelled),
-    // then the regular containers.
-    let sidecars = pod.sidecars.iter().map(|i| (pod.init_containers[*i].name.as_str(), pod.init_done(*i)));
-    let first =
-        std::iter::once((spec["containers"][0]["name"].as_str().unwrap_or(""), pod.status.container_ready));
-    let others = pod.extra_containers.iter().zip(&pod.status.extras).map(|(c, s)| (c.name.as_str(), s.ready));
-    let unready: Vec<&str> =
-        sidecars.chain(first).chain(others).filter(|(_, ready)| !ready).map(|(name, _)| name).collect();
+    // The sidecars count first, then the regular containers (`Pod::unready_containers`).
+    let unready: Vec<&str> = pod.unready_containers().collect();
     let mut containers_ready =
         json!({"type": "ContainersReady", "status": if unready.is_empty() { "True" } else { "False" }});
     // Written by the kubelet of the pod's node, from its first status on; a

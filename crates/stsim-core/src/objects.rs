@@ -669,7 +669,8 @@ pub struct PodCidr(u16);
 impl PodCidr {
     /// The range of the node numbered `n`.
     pub fn of(n: u32) -> PodCidr {
-        PodCidr(((244 << 8) + n % (1 << 16)) as u16)
+        // The 16 bits of a /24's place in 10.0.0.0/8, wrapping past 10.255.255.0.
+        PodCidr((244u16 << 8).wrapping_add(n as u16))
     }
     /// The address `host` of the range.
     pub fn address(self, host: u8) -> Ipv4 {
@@ -879,10 +880,22 @@ impl Pod {
         }
     }
 
-    /// The kubelet's `ContainersReady`: every sidecar started (they have
-    /// no probe modelled) and every regular container reported ready.
+    /// The containers the kubelet's `ContainersReady` waits for, by name,
+    /// in its order (`GenerateContainersReadyCondition`): the sidecars not
+    /// started yet (they have no probe modelled), then the regular
+    /// containers it last reported unready.
+    pub fn unready_containers(&self) -> impl Iterator<Item = &str> + '_ {
+        let sidecars =
+            self.sidecars.iter().map(|i| (self.init_containers[*i].name.as_str(), self.init_done(*i)));
+        let first = std::iter::once((self.container_name(), self.status.container_ready));
+        let others =
+            self.extra_containers.iter().zip(&self.status.extras).map(|(c, s)| (c.name.as_str(), s.ready));
+        sidecars.chain(first).chain(others).filter(|(_, ready)| !ready).map(|(name, _)| name)
+    }
+
+    /// The kubelet's `ContainersReady`: no container it waits for.
     pub fn containers_ready(&self) -> bool {
-        self.sidecars.iter().all(|i| self.init_done(*i)) && self.status.container_ready && self.extras_ready()
+        self.unready_containers().next().is_none()
     }
 
     /// The kubelet's `PodReadyToStartContainers`: the pod's sandbox is up
