@@ -689,7 +689,7 @@ fn served_pods_carry_their_addresses_and_start_time() {
 
 /// The kubelet's conditions carry their `lastTransitionTime`: when the
 /// status they were written with last changed. After a reboot, the new
-/// sandbox is up again at once and the pod stays Initialized, while its
+/// sandbox is reported with its address after its first image check, and the pod stays Initialized, while its
 /// container is not ready until it starts again.
 #[test]
 fn the_kubelets_conditions_carry_their_transition_times() {
@@ -699,14 +699,16 @@ fn the_kubelets_conditions_carry_their_transition_times() {
     let at = |text: &str| Some(stsim_core::kube::timestamp(t(text)));
     let sim = init_delay_until("59s");
     let field = served_pod(&sim, "db-0");
-    assert_eq!(since(&field, "PodReadyToStartContainers"), at("0s"), "the sandbox came up at once");
+    // The sandbox came up at once; the kubelet reports it with its address,
+    // once its first sync (the first init container's 2 s pull) is over.
+    assert_eq!(since(&field, "PodReadyToStartContainers"), at("2s"));
     assert_eq!(since(&field, "Initialized"), at("29s"), "restore ended at 29 s");
     let ready = Log(&sim).readiness("db-0")[0].0;
     assert_eq!(since(&field, "ContainersReady"), Some(stsim_core::kube::timestamp(ready)));
 
     let sim = init_delay_until("4m10s");
     let field = served_pod(&sim, "db-0");
-    assert_eq!(since(&field, "PodReadyToStartContainers"), at("4m"), "a new sandbox at the reboot");
+    assert_eq!(since(&field, "PodReadyToStartContainers"), at("4m2s"), "a new sandbox at the reboot");
     assert_eq!(since(&field, "Initialized"), at("29s"), "a regular container started before");
     assert_eq!(field("condition:ContainersReady.status").as_deref(), Some("\"False\""));
     assert_eq!(since(&field, "ContainersReady"), at("4m"));

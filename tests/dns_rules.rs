@@ -330,3 +330,58 @@ fn a_set_without_a_service_name_runs_and_its_pods_have_no_names_of_their_own() {
     let (_, report) = crate::support::run(&named);
     assert!(report.findings.iter().any(|f| f.id == "service-missing"), "{:?}", report.findings);
 }
+
+/// The kubelet makes a pod's sandbox and pulls its first container's image
+/// in one sync, and writes the status it generated at the start of a sync:
+/// the address reaches the API (so the EndpointSlice and DNS) with the
+/// first status written after that image check, not when the sandbox is
+/// made. A Service that publishes not-ready addresses answers for the pod
+/// from then on; the trace records the address when it is written, even
+/// where the STATUS column stays (an init container started).
+#[test]
+fn a_pods_address_reaches_dns_once_the_kubelet_reports_it() {
+    use stsim_core::trace::Event;
+    let scenario = |init: &str| {
+        format!(
+            r#"Scenario(
+    name: "slow-pull", seed: 1, duration: "2m",
+    images: [(name: "big:1", pull: "40s"), (name: "setup:1", pull: "15s", startup: "5s")],
+    services: [(name: "db", selector: {{"app": "db"}}, publishNotReadyAddresses: true)],
+    statefulsets: [(name: "db", serviceName: "db", replicas: 1,
+        template: (labels: {{"app": "db"}}, image: "big:1"{init}))],
+)"#
+        )
+    };
+    let statuses = |sim: &stsim_core::Simulation| -> Vec<(stsim_core::time::SimTime, String, bool)> {
+        (sim.trace.records.iter())
+            .filter_map(|r| match r.event {
+                Event::PodStatus { status, ip, .. } => Some((r.at, status.to_string(), ip.is_some())),
+                _ => None,
+            })
+            .collect()
+    };
+    let (sim, _) = crate::support::run(&scenario(""));
+    let record = Log(&sim).dns("db-0.db.default.svc.cluster.local");
+    assert_eq!(record[0].0, t("40s"), "published with the status after the 40 s pull: {record:?}");
+    assert_eq!(
+        statuses(&sim),
+        [(t("0s"), "ContainerCreating".into(), false), (t("40s"), "Running".into(), true)],
+        "the address comes with the container's start, in one write"
+    );
+
+    let (sim, _) = crate::support::run(&scenario(r#", initContainers: [(name: "setup", image: "setup:1")]"#));
+    let record = Log(&sim).dns("db-0.db.default.svc.cluster.local");
+    assert_eq!(record[0].0, t("15s"), "after the init container's pull: {record:?}");
+    assert_eq!(
+        statuses(&sim)[..3],
+        [
+            (t("0s"), "Init:0/1".into(), false),
+            (t("15s"), "Init:0/1".into(), true),
+            (t("20s"), "PodInitializing".into(), true)
+        ]
+    );
+    let report = stsim_core::report::build(&sim);
+    let row = report.timeline.iter().find(|r| r.at_ms == 15_000 && &*r.name == "db-0").expect("a row");
+    assert_eq!(&*row.what, "its sandbox's address reported");
+    assert_eq!(row.pod.as_ref().and_then(|p| p.ip.as_deref()), Some(record[0].2.as_str()));
+}

@@ -220,8 +220,8 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
         .records
         .iter()
         .filter_map(|r| match r.event {
-            Event::PodStatus { pod, status, .. } if sim.world.pod(pod).name == "db-0" => {
-                Some(format!("{} {status}", r.at))
+            Event::PodStatus { pod, status, ip, .. } if sim.world.pod(pod).name == "db-0" => {
+                Some(format!("{} {status} {}", r.at, ip.map_or("none".into(), |ip| ip.to_string())))
             }
             _ => None,
         })
@@ -229,18 +229,22 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
     // kubectl's STATUS: `Init:<done>/<all>` from the kubelet's first status,
     // `PodInitializing` while the container's image is pulled. 2 s + 5 s
     // (migrate), 2 s + 20 s (restore), then the 2 s pull; after the reboot
-    // at 4m, the new sandbox runs them all again.
+    // at 4m, the new sandbox runs them all again. The sandbox's address is
+    // in the status written once the first init container's image is
+    // checked (the sync that made the sandbox pulls it), the column the same.
     assert_eq!(
         statuses,
         [
-            "0s Init:0/2",
-            "7s Init:1/2",
-            "29s PodInitializing",
-            "31s Running",
-            "4m Init:0/2",
-            "4m7s Init:1/2",
-            "4m29s PodInitializing",
-            "4m31s Running"
+            "0s Init:0/2 none",
+            "2s Init:0/2 10.244.1.2",
+            "7s Init:1/2 10.244.1.2",
+            "29s PodInitializing 10.244.1.2",
+            "31s Running 10.244.1.2",
+            "4m Init:0/2 none",
+            "4m2s Init:0/2 10.244.1.3",
+            "4m7s Init:1/2 10.244.1.3",
+            "4m29s PodInitializing 10.244.1.3",
+            "4m31s Running 10.244.1.3"
         ]
     );
     // Without them, the container runs after its pull alone.
@@ -312,7 +316,15 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     // web-0's first init container completes; its second crashes.
     let progress: Vec<(String, String)> =
         statuses(&sim, "web-0").into_iter().filter(|(_, s)| s.contains('/')).collect();
-    assert_eq!(progress, [("0s".into(), "Init:0/2".into()), ("7s".into(), "Init:1/2".into())]);
+    assert_eq!(
+        progress,
+        [
+            ("0s".into(), "Init:0/2".into()),
+            ("2s".into(), "Init:0/2".into()),
+            ("7s".into(), "Init:1/2".into())
+        ],
+        "the second Init:0/2 carries the sandbox's address"
+    );
 
     // A rollout that waits on web-0 is stuck, and the finding names the init container.
     let rollout = crate::support::scenario_file("init-container-crash-loop")

@@ -844,17 +844,41 @@ impl<'a> Api<'a> {
 
     /// After a write to a pod's status: the STATUS column's change, if it
     /// changed from `before`, is recorded, and the pod's watchers hear.
+    /// A kubelet status write carries the address of the pod's sandbox
+    /// once its first sync of that sandbox is over
+    /// (`Runtime::sandbox_reported_at`); a new address is recorded with the
+    /// column, even if the column stays.
     fn status_written(&mut self, pod: PodId, before: StatusColumn) {
-        let p = self.world.pod(pod);
+        let now = self.now;
+        let p = self.world.pod_mut(pod);
+        let ip_before = p.status.pod_ip;
+        if p.runtime.sandbox_reported_at.is_some_and(|at| at <= now) {
+            p.status.pod_ip = p.runtime.sandbox_ip;
+        }
         let after = p.display_status();
         let (ip, restarts) = (p.status.pod_ip, p.restarts_column());
-        if before != after {
+        if before != after || ip != ip_before {
             self.record(Event::PodStatus { pod, status: after, ip, restarts });
         }
         self.pod_changed(pod);
     }
 
-    /// The kubelet gives the pod an address from its node's pod CIDR.
+    /// The kubelet's first sync of the pod's sandbox is over, and nothing
+    /// else it reports changed: its status write carries the address.
+    pub fn report_sandbox(&mut self, pod: PodId) {
+        let p = self.world.pod(pod);
+        if p.status.pod_ip == p.runtime.sandbox_ip
+            || p.runtime.sandbox_reported_at.is_none_or(|at| at > self.now)
+        {
+            return;
+        }
+        let before = p.display_status();
+        self.status_written(pod, before);
+    }
+
+    /// The kubelet makes the pod's sandbox, and the CNI plugin gives it an
+    /// address from its node's pod CIDR. The API has it once the kubelet's
+    /// first sync of the sandbox is over (`Runtime::sandbox_reported_at`).
     pub fn assign_pod_ip(&mut self, pod: PodId) -> Ipv4 {
         let node = self.world.pod(pod).node.expect("only a bound pod gets an IP");
         let n = &mut self.world.nodes[node.index()];
@@ -870,8 +894,9 @@ impl<'a> Api<'a> {
         n.ips_in_use.insert(host);
         n.next_ip = if host >= 254 { 2 } else { host + 1 };
         let ip = n.pod_cidr.address(host);
-        self.world.pod_mut(pod).status.pod_ip = Some(ip);
-        self.kubelet_conditions_written(pod);
+        let runtime = &mut self.world.pod_mut(pod).runtime;
+        runtime.sandbox_ip = Some(ip);
+        runtime.sandbox_reported_at = None;
         ip
     }
 
@@ -879,7 +904,9 @@ impl<'a> Api<'a> {
     /// back to the node's range, and the next sandbox gets a new one.
     pub fn release_pod_ip(&mut self, pod: PodId) {
         let p = self.world.pod_mut(pod);
-        let (Some(node), Some(ip)) = (p.node, p.status.pod_ip.take()) else { return };
+        p.status.pod_ip = None;
+        p.runtime.sandbox_reported_at = None;
+        let (Some(node), Some(ip)) = (p.node, p.runtime.sandbox_ip.take()) else { return };
         let host = ip.0.to_be_bytes()[3];
         self.world.nodes[node.index()].ips_in_use.remove(&host);
         self.kubelet_conditions_written(pod);

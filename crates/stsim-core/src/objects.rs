@@ -362,6 +362,21 @@ pub struct OwnerRef {
 /// API may not yet. Kept apart from `PodStatus`, which is what was reported.
 #[derive(Debug, Clone, Default)]
 pub struct Runtime {
+    /// The address the CNI plugin gave the pod's current sandbox, from the
+    /// sandbox's creation on; what the pod's processes answer on. The API
+    /// has it (`PodStatus::pod_ip`) from `sandbox_reported_at`.
+    pub sandbox_ip: Option<Ipv4>,
+    /// When the kubelet's first sync of the current sandbox ends, so that
+    /// its status writes carry the sandbox's address (and
+    /// `PodReadyToStartContainers`) from then on. The pod worker makes the
+    /// sandbox and starts the first container in one `SyncPod`, its image
+    /// pull included (pkg/kubelet/kuberuntime `SyncPod`, `startContainer`,
+    /// `EnsureImageExists`); the status it writes is generated at the start
+    /// of a sync (`generateAPIPodStatus`), so the address is first written
+    /// by the sync after that one: once the first container (the first
+    /// init container, if any) has been checked and started, or its check
+    /// failed. (The next sync follows within a PLEG relist; not modelled.)
+    pub sandbox_reported_at: Option<SimTime>,
     /// When the image pull began (after the sandbox came up and the init
     /// containers ran; set ahead while they run).
     pub pull_started_at: Option<SimTime>,

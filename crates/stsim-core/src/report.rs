@@ -795,8 +795,16 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 n.pod_row(at_ms, *pod, what, &|s| s.node = Some(node.clone()))
             }
             Event::PodStatus { pod, status, ip, restarts } => {
+                let shown = n.states[pod.index()].as_ref().map(|s| (s.status.clone(), s.ip.is_some()));
+                let what = match shown {
+                    // The column stays: the kubelet's status carries the
+                    // new sandbox's address.
+                    Some((was, false)) if ip.is_some() && was == status_text(*status) => {
+                        Text::Static("its sandbox's address reported")
+                    }
+                    _ => n.now(*status),
+                };
                 let ip = ip.map(|ip| n.ip(*pod, ip));
-                let what = n.now(*status);
                 // kubectl counts only a running container: any other
                 // status but Terminating (which hides the container's)
                 // means it is not running, whatever it last reported.

@@ -56,7 +56,17 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
     let pod = |id: PodId| world.pod(id).name.clone();
     let pvc = |id: PvcId| world.pvc(id).name.clone();
     let mut lines = Vec::new();
+    // Each pod's STATUS and address as last told.
+    let mut told: Vec<Option<(StatusColumn, bool)>> = vec![None; world.pods.len()];
     for record in &sim.trace.records {
+        // The kubelet reports an address while the column stays.
+        let address_only = match &record.event {
+            Event::PodStatus { pod, status, ip, .. } => {
+                let was = told[pod.index()].replace((*status, ip.is_some()));
+                ip.is_some() && was == Some((*status, false))
+            }
+            _ => false,
+        };
         let text = match &record.event {
             Event::Script { description, .. } => format!("You run `{description}`."),
             Event::NotFound { name } => format!("kubectl answers that {name} is not found."),
@@ -103,6 +113,12 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     .is_some_and(|(reason, _)| *status == StatusColumn::Reason(reason)) =>
             {
                 format!("kubectl shows {} as {status}.", pod(*id))
+            }
+            Event::PodStatus { pod: id, ip: Some(ip), .. } if address_only => {
+                format!(
+                    "{}'s sandbox is up: the kubelet reports its address, {ip}, in the first status it writes after the first container's image check.",
+                    pod(*id)
+                )
             }
             Event::PodStatus { pod: id, status, ip, restarts } => {
                 let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();

@@ -1037,7 +1037,7 @@ impl World {
         let owner = pod.owner.zip(pod.ordinal);
         let removed = self.pod_names.remove(pod.name.as_str());
         assert_eq!(removed, Some(id), "the name index pointed elsewhere");
-        if let (Some(node), Some(ip)) = (pod.node, pod.status.pod_ip) {
+        if let (Some(node), Some(ip)) = (pod.node, pod.runtime.sandbox_ip) {
             let host = ip.0.to_be_bytes()[3];
             self.nodes[node.index()].ips_in_use.remove(&host);
         }

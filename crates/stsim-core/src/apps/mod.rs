@@ -1111,7 +1111,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             pod: id,
             member: pod.name.clone(),
             ordinal,
-            ip: pod.status.pod_ip.expect("a running container has an IP"),
+            ip: pod.runtime.sandbox_ip.expect("a running container has an address"),
             node: pod.node.expect("a running container has a node"),
             started_at: pod.runtime.started_at.expect("filtered"),
             volume,

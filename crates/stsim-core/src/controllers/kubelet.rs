@@ -64,6 +64,27 @@ pub fn backoff(failures: u32) -> SimDuration {
 
 /// Advances pod `id` as far as the present allows.
 pub fn step(api: &mut Api, id: PodId) {
+    advance(api, id);
+    report_sandbox(api, id);
+}
+
+/// The status write that first carries the address of the pod's sandbox,
+/// when nothing else the kubelet reports changes then (an init container
+/// started): now, or woken for it.
+fn report_sandbox(api: &mut Api, id: PodId) {
+    let pod = api.world().pod(id);
+    if pod.status.pod_ip == pod.runtime.sandbox_ip || !pod.exists() {
+        return;
+    }
+    match pod.runtime.sandbox_reported_at {
+        Some(at) if at <= api.now => api.report_sandbox(id),
+        Some(at) => api.wake_at(EventKey::Kubelet(id), at),
+        None => {}
+    }
+}
+
+/// [`step`]'s work on the pod's containers.
+fn advance(api: &mut Api, id: PodId) {
     let pod = api.world().pod(id);
     let Some(node) = pod.node else { return };
     if !api.world().node(node).kubelet_connected() {
@@ -222,11 +243,15 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
         };
         let Some(pull) = ensure_image(api, id, node, &image, policy, at) else {
             let runtime = &mut api.world.pod_mut(id).runtime;
+            runtime.sandbox_reported_at.get_or_insert(at);
             runtime.init_due = Some((index, at));
             runtime.init_held = true;
             api.arm(EventKey::Kubelet(id), at);
             return None;
         };
+        // The sync that made the sandbox ends with the first container's
+        // image check.
+        api.world.pod_mut(id).runtime.sandbox_reported_at.get_or_insert(pull.done);
         let due = match behaviour {
             ImageBehaviour::PullFails if pull.asks_registry => pull.done,
             ImageBehaviour::CrashLoop => pull.done + startup,
@@ -273,10 +298,15 @@ fn pull_and_start(api: &mut Api, id: PodId) {
             let (image, policy) = (pod.image.clone(), pod.pull_policy);
             match ensure_image(api, id, node, &image, policy, now) {
                 Some(pull) => {
-                    api.world.pod_mut(id).runtime.pull = Some(pull);
+                    let runtime = &mut api.world.pod_mut(id).runtime;
+                    runtime.pull = Some(pull);
+                    // Without init containers, the sync that made the
+                    // sandbox ends with this image check.
+                    runtime.sandbox_reported_at.get_or_insert(pull.done);
                     pull
                 }
                 None => {
+                    api.world.pod_mut(id).runtime.sandbox_reported_at.get_or_insert(now);
                     // Woken when a pull brings the image to the node.
                     api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImageNeverPull);
                     extras::launch(api, id, now);
