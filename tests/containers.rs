@@ -291,31 +291,77 @@ fn a_never_pulled_exporter_without_its_image_is_a_finding() {
 }
 
 /// `stsim events` gives each container's kubelet events: the exporter's
-/// failed pulls and back-offs, and a Started event per container.
+/// failed pulls and back-offs, and for each start the image manager's
+/// `Pulled` (the pull's time, with the wait for the node's puller), then
+/// the runtime's `Created` and `Started`, worded as the release words them:
+/// by name until 1.34, `Container created`/`Container started` from 1.35
+/// (the name being the event's field path).
 #[test]
 fn events_name_each_container() {
-    let path = crate::support::repo_root().join("scenarios/exporter-image-typo.ron");
-    let args: Vec<String> = ["events", path.to_str().unwrap()].iter().map(|s| s.to_string()).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    stsim_cli::run(&args, &mut out, &mut err);
-    let out = String::from_utf8(out).unwrap();
-    let redis_2: Vec<String> = out
-        .lines()
-        .filter(|l| l.contains("pod/redis-2"))
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
-    let at = |time: &str| -> Vec<&str> {
-        redis_2.iter().filter(|l| l.starts_with(&format!("{time} "))).map(|l| l.as_str()).collect()
+    let source =
+        std::fs::read_to_string(crate::support::repo_root().join("scenarios/exporter-image-typo.ron"))
+            .unwrap();
+    let events = |version: &str| {
+        let source = source.replacen("Scenario(", &format!("Scenario(kubernetesVersion: \"{version}\", "), 1);
+        let path = std::env::temp_dir().join(format!("stsim-events-{version}-{}.ron", std::process::id()));
+        std::fs::write(&path, source).unwrap();
+        let args: Vec<String> = ["events", path.to_str().unwrap()].iter().map(|s| s.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        stsim_cli::run(&args, &mut out, &mut err);
+        std::fs::remove_file(&path).ok();
+        let out = String::from_utf8(out).unwrap();
+        out.lines()
+            .filter(|l| l.contains("pod/redis-2"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<String>>()
     };
+    let at = |lines: &[String], time: &str| -> Vec<String> {
+        lines.iter().filter(|l| l.starts_with(&format!("{time} "))).cloned().collect()
+    };
+    let redis_2 = events("1.36");
     assert_eq!(
-        at("2m4s"),
+        at(&redis_2, "2m4s"),
         [
             "2m4s Warning Failed pod/redis-2 Error: ErrImagePull",
             "2m4s Normal BackOff pod/redis-2 Back-off pulling image \"oliver006/redis_exporter:1.62.0\"",
             "2m4s Warning Failed pod/redis-2 Error: ImagePullBackOff",
         ]
     );
-    assert_eq!(at("12m6s"), ["12m6s Normal Started pod/redis-2 Started container metrics"], "{redis_2:#?}");
+    // After the reboot at 12m: redis from the node's copy, then the fixed
+    // exporter's 3 s pull.
+    assert_eq!(
+        at(&redis_2, "12m3s"),
+        [
+            "12m3s Normal Pulled pod/redis-2 Container image \"redis:7.0\" already present on machine",
+            "12m3s Normal Created pod/redis-2 Container created",
+            "12m3s Normal Started pod/redis-2 Container started",
+            "12m3s Normal Pulling pod/redis-2 Pulling image \"oliver006/redis_exporter:v1.62.0\"",
+        ],
+        "{redis_2:#?}"
+    );
+    assert_eq!(
+        at(&redis_2, "12m6s"),
+        [
+            "12m6s Normal Pulled pod/redis-2 Successfully pulled image \"oliver006/redis_exporter:v1.62.0\" in 3s (3s including waiting)",
+            "12m6s Normal Created pod/redis-2 Container created",
+            "12m6s Normal Started pod/redis-2 Container started",
+        ]
+    );
+    let named = |version: &str| at(&events(version), "12m6s")[1..].to_vec();
+    assert_eq!(
+        named("1.34"),
+        [
+            "12m6s Normal Created pod/redis-2 Created container: metrics",
+            "12m6s Normal Started pod/redis-2 Started container metrics"
+        ]
+    );
+    assert_eq!(
+        named("1.32"),
+        [
+            "12m6s Normal Created pod/redis-2 Created container metrics",
+            "12m6s Normal Started pod/redis-2 Started container metrics"
+        ]
+    );
 }
 
 /// `stsim export` writes the other containers as `containers[1..]`, and
@@ -386,8 +432,10 @@ fn the_story_tells_each_containers_change() {
 /// manifest reads back to the same template.
 #[test]
 fn the_first_container_has_the_templates_name() {
+    // (Events name the container in their message until 1.34.)
     let source = with_containers(1, "", "", "")
-        .replace(r#"image: "db:1","#, r#"containerName: "postgres", image: "db:1","#);
+        .replace(r#"image: "db:1","#, r#"containerName: "postgres", image: "db:1","#)
+        .replacen("Scenario(", r#"Scenario(kubernetesVersion: "1.34","#, 1);
     let (sim, _) = run(&source);
     let served = stsim_core::kube::find(&sim.world, "Pod", "db-0").expect("served");
     let served = stsim_core::kube::render(&sim.world, served);

@@ -377,3 +377,52 @@ fn a_bare_pod_with_a_sidecar_is_refused_before_1_29() {
     );
     stsim_scenario::parse_scenario(&source("1.29"), "s.ron").unwrap_or_else(|e| panic!("{e:#?}"));
 }
+
+/// The image manager's history, as `stsim events` gives it: a check that
+/// pulls is `Pulling` when asked and `Pulled` (with the pull's own time
+/// and the time including the wait for the node's puller) when the image
+/// is there; an init container, whose start no record carries, is
+/// `Created` and `Started` then. A pull the machine's crash cut short is
+/// never `Pulled`; the new sandbox after the reboot pulls again.
+#[test]
+fn image_checks_are_pulling_then_pulled_and_a_crash_cuts_one_short() {
+    let images = r#"(name: "setup:1", pull: "60s", startup: "5s"), (name: "db:1", pull: "10s")"#;
+    let template = r#", image: "db:1", initContainers: [(name: "setup", image: "setup:1")]"#;
+    let crash =
+        r#"(at: "30s", do: CrashNode(node: "worker-1")), (at: "40s", do: RecoverNode(node: "worker-1"))"#;
+    let (sim, _) = run(&scenario(1, "", 1, template, images, crash));
+    let pod = sim.world.pod(sim.world.pod_named("app-0").unwrap());
+    let checks: Vec<(SimTime, SimTime, bool)> =
+        pod.history.image_checks.iter().map(|c| (c.asked, c.done, c.cut)).collect();
+    assert_eq!(
+        checks,
+        [(t("0s"), t("60s"), true), (t("40s"), t("1m40s"), false), (t("1m45s"), t("1m55s"), false)],
+        "the first pull is cut by the crash at 30 s; after the reboot setup, then db"
+    );
+    let path = std::env::temp_dir().join(format!("stsim-image-events-{}.ron", std::process::id()));
+    std::fs::write(&path, scenario(1, "", 1, template, images, crash)).unwrap();
+    let args: Vec<String> = vec!["events".into(), path.display().to_string()];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    stsim_cli::run(&args, &mut out, &mut err);
+    std::fs::remove_file(&path).ok();
+    let kubelet: Vec<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| ["Pulling", "Pulled", "Created", "Started"].iter().any(|r| l.contains(&format!(" {r} "))))
+        .collect();
+    assert_eq!(
+        kubelet,
+        [
+            "0s Normal Pulling pod/app-0 Pulling image \"setup:1\"",
+            "40s Normal Pulling pod/app-0 Pulling image \"setup:1\"",
+            "1m40s Normal Pulled pod/app-0 Successfully pulled image \"setup:1\" in 1m0s (1m0s including waiting)",
+            "1m40s Normal Created pod/app-0 Container created",
+            "1m40s Normal Started pod/app-0 Container started",
+            "1m45s Normal Pulling pod/app-0 Pulling image \"db:1\"",
+            "1m55s Normal Pulled pod/app-0 Successfully pulled image \"db:1\" in 10s (10s including waiting)",
+            "1m55s Normal Created pod/app-0 Container created",
+            "1m55s Normal Started pod/app-0 Container started",
+        ]
+    );
+}

@@ -619,7 +619,7 @@ fn a_sidecar_survives_export_and_back() {
 }
 
 /// The first container's name is the manifest's (`containers[0].name`):
-/// `stsim events` names it, the `rolling-update` story's `kubectl set
+/// the `rolling-update` story's `kubectl set
 /// image` takes it (not `*=`, which would set every container's image),
 /// and one the API server would refuse is refused at its line and column.
 #[test]
@@ -634,7 +634,8 @@ fn the_first_containers_name_is_the_manifests() {
     let path = temp("first-container-name.yaml", &named("server"));
     let events = stsim(&["events", "-f", &path]);
     assert_eq!(events.status, ExitStatus::Success, "{}", events.stderr);
-    assert!(events.stdout.contains("Started container server"), "{}", events.stdout);
+    assert!(events.stdout.contains("Container started"), "1.36 names it by field path: {}", events.stdout);
+    assert!(!events.stdout.contains("Started container"), "{}", events.stdout);
     let update = stsim(&["run", "-f", &path, "--story", "rolling-update"]);
     assert!(
         update.stdout.contains("kubectl set image statefulset/redis server=redis:7.0-next"),
@@ -664,4 +665,28 @@ fn the_first_containers_name_is_the_manifests() {
         "{}",
         refused.stderr
     );
+}
+
+/// `--set` edits a RON scenario by path; manifests have no such paths, so
+/// a `--set` with them is refused, naming the way to a scenario around
+/// them, rather than silently ignored (`-f`) or misread as RON (FILE).
+#[test]
+fn set_is_refused_with_manifests_not_ignored() {
+    let path = example("redis.yaml");
+    let path = path.as_str();
+    let runs: [&[&str]; 2] =
+        [&["run", "-f", path, "--set", "replicas=5"], &["run", path, "--set", "replicas=5"]];
+    for args in runs {
+        let out = stsim(args);
+        assert_ne!(out.status, ExitStatus::Success, "{args:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("--set and --vary change a RON scenario, not manifests"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(&format!("stsim import {path}")), "{}", out.stderr);
+    }
+    let sweep = stsim(&["sweep", path, "--seeds", "2", "--vary", "replicas=3,5"]);
+    assert_ne!(sweep.status, ExitStatus::Success);
+    assert!(sweep.stderr.contains("not manifests"), "{}", sweep.stderr);
 }

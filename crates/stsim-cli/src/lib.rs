@@ -757,7 +757,12 @@ fn prepare(
             }
             (source.label, source.builtin, loaded)
         }
-        Input::Manifests(names) => (names.join(", "), false, input::manifests(names, applied, &limits)?),
+        Input::Manifests(names) => {
+            if let (Some((path, value)), Some(file)) = (overrides(set)?.first(), names.first()) {
+                return Err(sweep::manifests_not_set(file, path, value));
+            }
+            (names.join(", "), false, input::manifests(names, applied, &limits)?)
+        }
     };
     if let Some(warning) = &loaded.warning {
         let _ = err.write_all(input::escape(warning).as_bytes());

@@ -346,6 +346,11 @@ pub fn configure(file: &str, source: &str, set: &[(String, String)]) -> Result<s
 
 /// The scenario's text with `set`'s values replaced (RON scenarios only).
 pub fn apply(file: &str, source: &str, set: &[(String, String)]) -> Result<String, String> {
+    if let Some((path, value)) = set.first()
+        && crate::input::is_manifest(file, source)
+    {
+        return Err(manifests_not_set(file, path, value));
+    }
     let mut text = source.to_string();
     for (path, value) in set {
         text = stsim_scenario::overrides::set(&text, path, value).map_err(|message| {
@@ -353,6 +358,17 @@ pub fn apply(file: &str, source: &str, set: &[(String, String)]) -> Result<Strin
         })?;
     }
     Ok(text)
+}
+
+/// `--set` (and `--vary`) edit a scenario's RON by path; manifests have no
+/// such paths, and a value silently left unset would be a wrong run.
+pub fn manifests_not_set(file: &str, path: &str, value: &str) -> String {
+    crate::input::escape(&format!(
+        "error: {file}: cannot set {path}={value}: --set and --vary change a RON scenario, not manifests; \
+         edit the manifests for their objects, or write a scenario around them with \
+         `stsim import {file} > scenario.ron` and set its own fields there (seed, duration, \
+         kubernetesVersion, cluster)\n"
+    ))
 }
 
 /// `a=1, b=2`.

@@ -437,7 +437,7 @@ impl<'a> Api<'a> {
             },
             runtime: Runtime { extras: vec![ExtraRuntime::default(); extras], ..Runtime::default() },
             waits: Waits::default(),
-            history: PodHistory { phases: Vec::new(), owners: vec![(self.now, new.owner)] },
+            history: PodHistory { owners: vec![(self.now, new.owner)], ..PodHistory::default() },
             created_at: self.now,
             deletion_timestamp: None,
             deletion_grace: None,

@@ -477,6 +477,39 @@ pub struct PodHistory {
     pub phases: Vec<(SimTime, PodPhase)>,
     /// Its controller (owner reference) from creation on, with when it changed.
     pub owners: Vec<(SimTime, Option<StsId>)>,
+    /// Each image check the kubelet made for one of its containers, in the
+    /// order asked (for the kubelet's `Pulling`/`Pulled` events).
+    pub image_checks: Vec<ImageCheck>,
+}
+
+/// A container of a pod: `spec.initContainers[i]` or `spec.containers[i]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerRef {
+    Init(u32),
+    Regular(u32),
+}
+
+/// One image check of the kubelet's image manager (`EnsureImageExists`)
+/// for a container start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageCheck {
+    pub container: ContainerRef,
+    /// The image, as the container named it then.
+    pub image: String,
+    /// When the check was asked for (the `Pulling` event's time).
+    pub asked: SimTime,
+    /// When the pull began, after waiting for the node's puller (or the
+    /// look at the node's copy).
+    pub started: SimTime,
+    /// When the image was there to start from, or the pull failed.
+    pub done: SimTime,
+    /// The registry was asked (the policy pulls); otherwise the node's copy
+    /// was used (`already present on machine`).
+    pub pulled: bool,
+    /// The registry refused the image (`ErrImagePull`).
+    pub refused: bool,
+    /// The machine crashed before `done`: the pull never finished.
+    pub cut: bool,
 }
 
 impl PodHistory {

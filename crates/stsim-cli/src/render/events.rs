@@ -7,15 +7,19 @@
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, kube-scheduler's `FailedScheduling`/`Scheduled`,
-//! the kubelet's `Killing`/`Started`, its image and back-off `Failed`,
+//! the kubelet's `Killing`, `Pulling`/`Pulled` (from each pod's image
+//! checks, `PodHistory::image_checks`), `Created`/`Started` (worded per
+//! release), its image and back-off `Failed`,
 //! `BackOff` and `ErrImageNeverPull` (for an init container too, by its
 //! name: the one its pod's `Init:<done>/<all>` was at), the attach-detach controller's
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, node lifecycle's
 //! `NodeNotReady`). Records no component would announce are left out.
 
 use std::fmt::Write;
-use stsim_core::objects::{ContainerState, Pod, StatusColumn};
+use stsim_core::features::Version;
+use stsim_core::objects::{ContainerRef, ContainerState, ImageCheck, Pod, StatusColumn};
 use stsim_core::sim::Simulation;
+use stsim_core::time::{SimDuration, SimTime};
 use stsim_core::trace::{Actor, Event};
 
 /// One event.
@@ -44,8 +48,18 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
         .collect();
     // Each pod's init container the kubelet is at (`Init:<done>/<all>`).
     let mut init_at: Vec<usize> = vec![0; world.pods.len()];
+    // Whether each single-container pod's STATUS was last `Running`.
+    let mut running: Vec<bool> = vec![false; world.pods.len()];
+    let release = sim.config.kubernetes;
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
+        let started_anew = match &record.event {
+            Event::PodStatus { pod, status, .. } => {
+                let now = *status == StatusColumn::Reason("Running");
+                !std::mem::replace(&mut running[pod.index()], now) && now
+            }
+            _ => false,
+        };
         let mut push = |warning: bool, reason: &'static str, object: String, message: String| {
             out.push(K8sEvent { at_ms, warning, reason, object, message });
         };
@@ -150,8 +164,10 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 let index = *container as usize;
                 let was = std::mem::replace(&mut last_state[pod.id.index()][index], *state);
                 if *state == ContainerState::Running && was != ContainerState::Running {
-                    let message = format!("Started container {}", container_name(pod, index));
-                    push(false, "Started", format!("pod/{}", pod.name), message);
+                    let container = ContainerRef::Regular(index as u32);
+                    for (reason, message) in container_start(pod, container, record.at, release) {
+                        push(false, reason, format!("pod/{}", pod.name), message);
+                    }
                 }
                 let name = container_name(pod, index);
                 let image = match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
@@ -164,19 +180,13 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     push(warning, reason, format!("pod/{}", pod.name), message);
                 }
             }
-            Event::PodStatus { pod, status: StatusColumn::Reason("Running"), restarts, .. }
-                if world.pod(*pod).extra_containers.is_empty() =>
+            // The container started (again, after a restart or a new sandbox).
+            Event::PodStatus { pod, status: StatusColumn::Reason("Running"), .. }
+                if world.pod(*pod).extra_containers.is_empty() && started_anew =>
             {
                 let pod = world.pod(*pod);
-                let container = container_name(pod, 0);
-                let reason = if *restarts > 0 { "BackOff" } else { "Started" };
-                if *restarts == 0 {
-                    push(
-                        false,
-                        reason,
-                        format!("pod/{}", pod.name),
-                        format!("Started container {container}"),
-                    );
+                for (reason, message) in container_start(pod, ContainerRef::Regular(0), record.at, release) {
+                    push(false, reason, format!("pod/{}", pod.name), message);
                 }
             }
             Event::VolumeAttached { pv, node } => {
@@ -255,7 +265,159 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             _ => {}
         }
     }
+    merge(out, image_events(sim, release))
+}
+
+/// The image manager's events no trace record carries, from each pod's
+/// image checks (`PodHistory::image_checks`): `Pulling` when a check asks
+/// the registry, and for an init container, which has no record of its
+/// start, `Pulled`, `Created` and `Started` once its image is there. (A
+/// regular container's `Pulled` comes with its start, `container_start`.)
+fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
+    let mut out = Vec::new();
+    for pod in &sim.world.pods {
+        let object = format!("pod/{}", pod.name);
+        let stopped = pod.deletion_timestamp.or(pod.removed_at);
+        for check in &pod.history.image_checks {
+            if check.pulled {
+                out.push(K8sEvent {
+                    at_ms: check.asked.as_millis(),
+                    warning: false,
+                    reason: "Pulling",
+                    object: object.clone(),
+                    message: format!("Pulling image \"{}\"", check.image),
+                });
+            }
+            let ContainerRef::Init(_) = check.container else { continue };
+            if check.refused || check.cut || stopped.is_some_and(|at| at <= check.done) {
+                continue;
+            }
+            let name = container_name_of(pod, check.container);
+            let at_ms = check.done.as_millis();
+            let mut push = |reason: &'static str, message: String| {
+                out.push(K8sEvent { at_ms, warning: false, reason, object: object.clone(), message });
+            };
+            push("Pulled", pulled(check));
+            for (reason, message) in lifecycle(release, name) {
+                push(reason, message);
+            }
+        }
+    }
+    out.sort_by_key(|e| e.at_ms);
     out
+}
+
+/// The trace's events and `extra` (both in time order) as one list: at
+/// the same instant, the trace's first (what made the kubelet look at an
+/// image happened before it).
+fn merge(records: Vec<K8sEvent>, extra: Vec<K8sEvent>) -> Vec<K8sEvent> {
+    let mut out = Vec::with_capacity(records.len() + extra.len());
+    let mut extra = extra.into_iter().peekable();
+    for event in records {
+        while let Some(next) = extra.next_if(|e| e.at_ms < event.at_ms) {
+            out.push(next);
+        }
+        out.push(event);
+    }
+    out.extend(extra);
+    out
+}
+
+/// The kubelet's events for a regular container's start at `at`: the image
+/// check's `Pulled` (a restart finds the image on the node: `already
+/// present`), then `Created` and `Started`.
+fn container_start(
+    pod: &Pod,
+    container: ContainerRef,
+    at: SimTime,
+    release: Version,
+) -> Vec<(&'static str, String)> {
+    let check = (pod.history.image_checks.iter().rev())
+        .find(|c| c.container == container && c.done == at && !c.refused && !c.cut);
+    let pulled = match check {
+        Some(check) => pulled(check),
+        None => present(image_of(pod, container)),
+    };
+    let mut events = vec![("Pulled", pulled)];
+    events.extend(lifecycle(release, container_name_of(pod, container)));
+    events
+}
+
+/// The image manager's `Pulled` message (pkg/kubelet/images
+/// `EnsureImageExists`): the pull's own time, and from 1.28 the time
+/// including the wait for the node's puller. (The image's size, which the
+/// kubelet adds from 1.30, is not modelled.)
+fn pulled(check: &ImageCheck) -> String {
+    if !check.pulled {
+        return present(&check.image);
+    }
+    let took = go_duration(check.done.since(check.started));
+    let waited = go_duration(check.done.since(check.asked));
+    format!("Successfully pulled image \"{}\" in {took} ({waited} including waiting)", check.image)
+}
+
+/// `Pulled` for an image the node has and the policy does not pull.
+fn present(image: &str) -> String {
+    format!("Container image \"{image}\" already present on machine")
+}
+
+/// The runtime manager's `Created` and `Started` messages for container
+/// `name` (pkg/kubelet/kuberuntime `startContainer`): `Created container
+/// <name>` until 1.32, `Created container: <name>` in 1.33 and 1.34, and
+/// from 1.35 `Container created` and `Container started`, the container
+/// being the event's `fieldPath` (k/k #134043).
+fn lifecycle(release: Version, name: &str) -> [(&'static str, String); 2] {
+    if release >= Version::new(35, 0) {
+        [("Created", "Container created".to_string()), ("Started", "Container started".to_string())]
+    } else if release >= Version::new(33, 0) {
+        [("Created", format!("Created container: {name}")), ("Started", format!("Started container {name}"))]
+    } else {
+        [("Created", format!("Created container {name}")), ("Started", format!("Started container {name}"))]
+    }
+}
+
+/// Go's `time.Duration` text, as the kubelet's messages print it
+/// (`500ms`, `2s`, `1.5s`, `2m0s`, `1h0m0s`).
+fn go_duration(d: SimDuration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let (hours, minutes, seconds, millis) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut text = String::new();
+    if hours > 0 {
+        let _ = write!(text, "{hours}h");
+    }
+    if hours > 0 || minutes > 0 {
+        let _ = write!(text, "{minutes}m");
+    }
+    let _ = write!(text, "{seconds}");
+    if millis > 0 {
+        let fraction = format!("{millis:03}");
+        let _ = write!(text, ".{}", fraction.trim_end_matches('0'));
+    }
+    text.push('s');
+    text
+}
+
+/// The name of `container` of `pod`.
+fn container_name_of(pod: &Pod, container: ContainerRef) -> &str {
+    match container {
+        ContainerRef::Init(i) => &pod.init_containers[i as usize].name,
+        ContainerRef::Regular(i) => container_name(pod, i as usize),
+    }
+}
+
+/// The image `container` of `pod` names now.
+fn image_of(pod: &Pod, container: ContainerRef) -> &str {
+    match container {
+        ContainerRef::Init(i) => &pod.init_containers[i as usize].image,
+        ContainerRef::Regular(0) => &pod.image,
+        ContainerRef::Regular(i) => &pod.extra_containers[i as usize - 1].image,
+    }
 }
 
 /// The name of the pod's regular container `index`.
@@ -465,5 +627,18 @@ mod tests {
         assert_eq!(parse_rfc3339("1970-01-02T00:00:01Z").unwrap(), 86_401_000);
         assert!(parse_rfc3339("2026-13-01T00:00:00Z").is_err());
         assert!(parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn durations_print_as_go_prints_them() {
+        let text = |ms: u64| go_duration(SimDuration::from_millis(ms));
+        assert_eq!(text(0), "0s");
+        assert_eq!(text(313), "313ms");
+        assert_eq!(text(2_000), "2s");
+        assert_eq!(text(1_594), "1.594s");
+        assert_eq!(text(1_500), "1.5s");
+        assert_eq!(text(120_000), "2m0s");
+        assert_eq!(text(90_250), "1m30.25s");
+        assert_eq!(text(3_600_000), "1h0m0s");
     }
 }

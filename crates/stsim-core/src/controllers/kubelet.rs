@@ -241,7 +241,8 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             let config = api.world().image(&image);
             (config.behaviour, config.startup)
         };
-        let Some(pull) = ensure_image(api, id, node, &image, policy, at) else {
+        let Some(pull) = ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, at)
+        else {
             let runtime = &mut api.world.pod_mut(id).runtime;
             runtime.sandbox_reported_at.get_or_insert(at);
             runtime.init_due = Some((index, at));
@@ -296,7 +297,7 @@ fn pull_and_start(api: &mut Api, id: PodId) {
         Some(pull) => pull,
         None => {
             let (image, policy) = (pod.image.clone(), pod.pull_policy);
-            match ensure_image(api, id, node, &image, policy, now) {
+            match ensure_image(api, id, ContainerRef::Regular(0), node, &image, policy, now) {
                 Some(pull) => {
                     let runtime = &mut api.world.pod_mut(id).runtime;
                     runtime.pull = Some(pull);
@@ -451,7 +452,7 @@ fn init_failing(api: &mut Api, id: PodId) {
     if pod.runtime.init_held {
         // `Never`, and the node did not have the image: look again.
         let image = pod.init_containers[index].image.clone();
-        if ensure_image(api, id, node, &image, policy, now).is_none() {
+        if ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, now).is_none() {
             // Woken when a pull brings the image to the node.
             api.set_init_failure(id, Some(InitFailure::ErrImageNeverPull));
             return;
@@ -479,12 +480,15 @@ fn init_failing(api: &mut Api, id: PodId) {
         // The back-off is over: run (or pull) it again.
         (ImageBehaviour::CrashLoop, _, Some(_)) => {
             api.world.pod_mut(id).runtime.backoff_until = None;
+            let name = api.world().pod(id).init_containers[index].image.clone();
+            images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &name);
             now + startup
         }
         (_, _, Some(_)) => {
             api.world.pod_mut(id).runtime.backoff_until = None;
             let image = api.world().pod(id).init_containers[index].image.clone();
-            ensure_image(api, id, node, &image, policy, now).map_or(now + pull, |pull| pull.done)
+            ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, now)
+                .map_or(now + pull, |pull| pull.done)
         }
         // It ran for its startup time and exits with an error.
         // Its restarts are its own, and so is its back-off (the kubelet
@@ -544,6 +548,8 @@ fn run_container(api: &mut Api, id: PodId) {
                 // A healthy application (restarted after a liveness kill)
                 // comes up again; a crashing one never does.
                 let app_ready_at = image.behaviour.comes_up().then(|| now + image.startup);
+                let name = pod.image.clone();
+                images::restart_finds_image(api, id, ContainerRef::Regular(0), &name);
                 start(api, id, app_ready_at);
             }
         }

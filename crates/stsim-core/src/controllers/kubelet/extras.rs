@@ -142,7 +142,7 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
     if runtime.held {
         // `Never`, and the node did not have the image: look again (woken
         // when a pull brings it).
-        let pull = ensure_image(api, id, node, &image, policy, now)?;
+        let pull = ensure_image(api, id, ContainerRef::Regular(index as u32 + 1), node, &image, policy, now)?;
         let extra = &mut api.world.pod_mut(id).runtime.extras[index];
         extra.held = false;
         extra.pull = Some(pull);
@@ -193,21 +193,23 @@ fn check(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimTime
     let runtime = pod.runtime.extras[index];
     let pull = match runtime.pull {
         Some(pull) => pull,
-        None => match ensure_image(api, id, node, &image, policy, now) {
-            Some(pull) => {
-                api.world.pod_mut(id).runtime.extras[index].pull = Some(pull);
-                pull
+        None => {
+            match ensure_image(api, id, ContainerRef::Regular(index as u32 + 1), node, &image, policy, now) {
+                Some(pull) => {
+                    api.world.pod_mut(id).runtime.extras[index].pull = Some(pull);
+                    pull
+                }
+                None => {
+                    let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+                    extra.held = true;
+                    extra.due = None;
+                    let state = ContainerState::ErrImageNeverPull;
+                    api.set_extra_status(id, index, ExtraStatus { state, ready: false });
+                    next_in_turn(api, id, index);
+                    return None;
+                }
             }
-            None => {
-                let extra = &mut api.world.pod_mut(id).runtime.extras[index];
-                extra.held = true;
-                extra.due = None;
-                let state = ContainerState::ErrImageNeverPull;
-                api.set_extra_status(id, index, ExtraStatus { state, ready: false });
-                next_in_turn(api, id, index);
-                return None;
-            }
-        },
+        }
     };
     if now < pull.done {
         return Some(pull.done);

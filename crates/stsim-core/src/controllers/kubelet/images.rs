@@ -35,14 +35,62 @@ use crate::time::SimTime;
 /// the image still being pulled looks again when that pull ends; one that
 /// finds no pull is looked at again when one brings the image
 /// (`image_arrives`).
+///
+/// Each check that finds or pulls the image is kept in the pod's history
+/// (`PodHistory::image_checks`), for the kubelet's events.
 pub(super) fn ensure_image(
+    api: &mut Api,
+    pod: PodId,
+    container: ContainerRef,
+    node: NodeId,
+    image: &str,
+    policy: ImagePullPolicy,
+    from: SimTime,
+) -> Option<Pull> {
+    let (pull, started) = check_image(api, pod, node, image, policy, from)?;
+    let refused = pull.asks_registry && api.world().image(image).behaviour == ImageBehaviour::PullFails;
+    let check = ImageCheck {
+        container,
+        image: image.to_string(),
+        asked: from,
+        started,
+        done: pull.done,
+        pulled: pull.asks_registry,
+        refused,
+        cut: false,
+    };
+    api.world.pod_mut(pod).history.image_checks.push(check);
+    Some(pull)
+}
+
+/// A crashed container is started again from the image on the node (its
+/// image check finds it there at once, as the kubelet's first start left
+/// it): kept in the pod's history like any check.
+pub(super) fn restart_finds_image(api: &mut Api, pod: PodId, container: ContainerRef, image: &str) {
+    let now = api.now;
+    let check = ImageCheck {
+        container,
+        image: image.to_string(),
+        asked: now,
+        started: now,
+        done: now,
+        pulled: false,
+        refused: false,
+        cut: false,
+    };
+    api.world.pod_mut(pod).history.image_checks.push(check);
+}
+
+/// [`ensure_image`]'s decision, and when the pull (or the look at the
+/// node's copy) began.
+fn check_image(
     api: &mut Api,
     pod: PodId,
     node: NodeId,
     image: &str,
     policy: ImagePullPolicy,
     from: SimTime,
-) -> Option<Pull> {
+) -> Option<(Pull, SimTime)> {
     let key = normalized_image(image);
     let there = api.world().image_on_node(node, &key);
     let on_disk = there.is_some_and(|at| at <= from);
@@ -50,14 +98,18 @@ pub(super) fn ensure_image(
     let (pull, pullable) = (config.pull, config.behaviour != ImageBehaviour::PullFails);
     let cached = from + pull.min(api.world().timings.cached_pull);
     match policy {
-        ImagePullPolicy::Never if on_disk => return Some(Pull { done: cached, asks_registry: false }),
+        ImagePullPolicy::Never if on_disk => {
+            return Some((Pull { done: cached, asks_registry: false }, from));
+        }
         ImagePullPolicy::Never => {
             if let Some(at) = there {
                 api.arm(EventKey::Kubelet(pod), at);
             }
             return None;
         }
-        ImagePullPolicy::IfNotPresent if on_disk => return Some(Pull { done: cached, asks_registry: false }),
+        ImagePullPolicy::IfNotPresent if on_disk => {
+            return Some((Pull { done: cached, asks_registry: false }, from));
+        }
         ImagePullPolicy::IfNotPresent | ImagePullPolicy::Always => {}
     }
     // The pull waits for the puller. An image on the disk by then (an
@@ -74,7 +126,7 @@ pub(super) fn ensure_image(
     if pullable && there.is_none() {
         image_arrives(api, node, key, done);
     }
-    Some(Pull { done, asks_registry: true })
+    Some((Pull { done, asks_registry: true }, start))
 }
 
 /// A pull brings `image` to `node` at `at`: the containers waiting there
@@ -121,4 +173,10 @@ pub(super) fn machine_crashed(api: &mut Api, node: NodeId) {
     let n = api.world.node_mut(node);
     n.images.retain(|_, there| *there <= now);
     n.puller_free_at = n.puller_free_at.min(now);
+    let pods: Vec<PodId> = n.pods.iter().copied().collect();
+    for pod in pods {
+        for check in &mut api.world.pod_mut(pod).history.image_checks {
+            check.cut |= check.done > now;
+        }
+    }
 }
