@@ -322,6 +322,7 @@ fn events_name_each_container() {
     assert_eq!(
         at(&redis_2, "2m4s"),
         [
+            "2m4s Warning Failed pod/redis-2 Failed to pull image \"oliver006/redis_exporter:1.62.0\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/oliver006/redis_exporter:1.62.0\": failed to resolve reference \"docker.io/oliver006/redis_exporter:1.62.0\": docker.io/oliver006/redis_exporter:1.62.0: not found",
             "2m4s Warning Failed pod/redis-2 Error: ErrImagePull",
             "2m4s Normal BackOff pod/redis-2 Back-off pulling image \"oliver006/redis_exporter:1.62.0\"",
             "2m4s Warning Failed pod/redis-2 Error: ImagePullBackOff",

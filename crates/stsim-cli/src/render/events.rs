@@ -356,6 +356,17 @@ fn pulled(check: &ImageCheck) -> String {
     format!("Successfully pulled image \"{}\" in {took} ({waited} including waiting)", check.image)
 }
 
+/// The image manager's `Failed` for a pull the registry refused: the
+/// kubelet's `Failed to pull image` around the runtime's error, here
+/// containerd's for a reference the registry does not have (a mistyped
+/// tag, an image deleted from the registry), under the name it resolved.
+fn pull_failed(image: &str) -> String {
+    let reference = stsim_core::config::normalized_image(image);
+    format!(
+        "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": {reference}: not found"
+    )
+}
+
 /// `Pulled` for an image the node has and the policy does not pull.
 fn present(image: &str) -> String {
     format!("Container image \"{image}\" already present on machine")
@@ -442,7 +453,8 @@ fn failed_state(reason: &str) -> Option<ContainerState> {
 
 /// The kubelet's events for `pod`'s container `name` (of `image`; an init
 /// container or a regular one) entering `state`: the image manager's
-/// (pkg/kubelet/images `Back-off pulling image`, `ErrImageNeverPull`) and
+/// (pkg/kubelet/images `Failed to pull image`, `Back-off pulling image`,
+/// `ErrImageNeverPull`) and
 /// the runtime manager's (`Error: ErrImagePull`, `Back-off restarting
 /// failed container`).
 fn container_events(
@@ -453,7 +465,9 @@ fn container_events(
     namespace: &str,
 ) -> Vec<(bool, &'static str, String)> {
     match state {
-        ContainerState::ErrImagePull => vec![(true, "Failed", "Error: ErrImagePull".to_string())],
+        ContainerState::ErrImagePull => {
+            vec![(true, "Failed", pull_failed(image)), (true, "Failed", "Error: ErrImagePull".to_string())]
+        }
         ContainerState::ErrImageNeverPull => vec![
             (
                 true,
