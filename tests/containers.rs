@@ -532,12 +532,21 @@ fn init_delay_until(at: &str) -> Simulation {
 /// Init containers are served by name, as the kubelet writes them
 /// (`convertToAPIContainerStatuses`, the prober manager's readiness, and
 /// `GeneratePodInitializedCondition`): one done is terminated with exit
-/// code 0 and ready; the one the kubelet is at runs; the pod is not
+/// code 0 and ready; the one the kubelet is at waits (`PodInitializing`)
+/// while its image is pulled, since the sync that pulls it writes the
+/// status it began with, and runs from its start on; the pod is not
 /// `Initialized` until all are done, naming those that are not; its
 /// container waits in `PodInitializing`.
 #[test]
 fn init_containers_are_served_by_name_with_the_initialized_condition() {
-    // migrate ran 2 s + 5 s; restore runs from 9 s to 29 s.
+    // migrate ran 2 s + 5 s; restore is pulled from 7 s and runs from 9 s to 29 s.
+    let early = init_delay_until("8s");
+    let pulling = served_pod(&early, "db-0");
+    assert_eq!(
+        pulling("status.initContainerStatuses.1.state.waiting.reason").as_deref(),
+        Some("\"PodInitializing\"")
+    );
+    assert_eq!(pulling("status.initContainerStatuses.1.started").as_deref(), Some("false"));
     let sim = init_delay_until("10s");
     let field = served_pod(&sim, "db-0");
     assert_eq!(field("spec.initContainers.0.name").as_deref(), Some("\"migrate\""));

@@ -433,6 +433,7 @@ impl<'a> Api<'a> {
                 rejected: None,
                 init_failure: None,
                 init_progress: None,
+                init_started: false,
                 extras: vec![ExtraStatus::WAITING; extras],
             },
             runtime: Runtime { extras: vec![ExtraRuntime::default(); extras], ..Runtime::default() },
@@ -766,6 +767,19 @@ impl<'a> Api<'a> {
         }
         let before = p.display_status();
         p.status.init_progress = done;
+        p.status.init_started = false;
+        self.status_written(pod, before);
+    }
+
+    /// The kubelet reports the init container it is at started (its image
+    /// check is over).
+    pub fn set_init_started(&mut self, pod: PodId) {
+        let p = self.world.pod_mut(pod);
+        if p.status.init_started {
+            return;
+        }
+        let before = p.display_status();
+        p.status.init_started = true;
         self.status_written(pod, before);
     }
 

@@ -494,8 +494,10 @@ fn init_container_status(pod: &Pod, index: usize) -> Value {
         (false, true) if at && pod.status.init_failure.is_none() => {
             (json!({"waiting": {"reason": "PodInitializing"}}), false, false)
         }
+        // Waiting while its image is checked (pulled), then running.
         (false, _) if at => match pod.status.init_failure {
-            None => (json!({"running": {}}), false, true),
+            None if pod.status.init_started => (json!({"running": {}}), false, true),
+            None => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
             Some(InitFailure::Error) => {
                 (json!({"terminated": {"reason": "Error", "exitCode": 1}}), false, false)
             }

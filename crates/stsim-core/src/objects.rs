@@ -377,6 +377,10 @@ pub struct Runtime {
     /// init container, if any) has been checked and started, or its check
     /// failed. (The next sync follows within a PLEG relist; not modelled.)
     pub sandbox_reported_at: Option<SimTime>,
+    /// When the init container the kubelet is at starts: its image check
+    /// is over (the kubelet's status says so from then on,
+    /// `PodStatus::init_started`).
+    pub init_starts_at: Option<SimTime>,
     /// When the image pull began (after the sandbox came up and the init
     /// containers ran; set ahead while they run).
     pub pull_started_at: Option<SimTime>,
@@ -582,6 +586,10 @@ pub struct PodStatus {
     /// the container has started. While the container waits to be created,
     /// kubectl shows `Init:<n>/<all>`, then `PodInitializing` once all are.
     pub init_progress: Option<u32>,
+    /// The init container the kubelet is at (`init_progress`) has started,
+    /// as its status written after that container's image check says
+    /// (before, it is waiting: `PodInitializing`).
+    pub init_started: bool,
     /// The other regular containers' states as the kubelet last reported
     /// them (`spec.containers[i + 1]`): waiting `ContainerCreating` until
     /// each is started.

@@ -65,21 +65,31 @@ pub fn backoff(failures: u32) -> SimDuration {
 /// Advances pod `id` as far as the present allows.
 pub fn step(api: &mut Api, id: PodId) {
     advance(api, id);
-    report_sandbox(api, id);
+    report_starts(api, id);
 }
 
-/// The status write that first carries the address of the pod's sandbox,
-/// when nothing else the kubelet reports changes then (an init container
-/// started): now, or woken for it.
-fn report_sandbox(api: &mut Api, id: PodId) {
+/// The status writes that report a start no other change carries: the
+/// first with the address of the pod's sandbox, and the one saying the
+/// init container the kubelet is at has started (both once its image
+/// check is over): now, or woken for them.
+fn report_starts(api: &mut Api, id: PodId) {
     let pod = api.world().pod(id);
-    if pod.status.pod_ip == pod.runtime.sandbox_ip || !pod.exists() {
+    if !pod.exists() {
         return;
     }
-    match pod.runtime.sandbox_reported_at {
-        Some(at) if at <= api.now => api.report_sandbox(id),
-        Some(at) => api.wake_at(EventKey::Kubelet(id), at),
-        None => {}
+    let (now, runtime) = (api.now, &pod.runtime);
+    let sandbox = (pod.status.pod_ip != runtime.sandbox_ip).then_some(runtime.sandbox_reported_at).flatten();
+    let init = (pod.status.init_progress.is_some() && !pod.status.init_started)
+        .then_some(runtime.init_starts_at)
+        .flatten();
+    if sandbox.is_some_and(|at| at <= now) {
+        api.report_sandbox(id);
+    }
+    if init.is_some_and(|at| at <= now) {
+        api.set_init_started(id);
+    }
+    if let Some(next) = [sandbox, init].into_iter().flatten().filter(|at| *at > now).min() {
+        api.wake_at(EventKey::Kubelet(id), next);
     }
 }
 
@@ -241,6 +251,7 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             let config = api.world().image(&image);
             (config.behaviour, config.startup)
         };
+        api.world.pod_mut(id).runtime.init_starts_at = None;
         let Some(pull) = ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, at)
         else {
             let runtime = &mut api.world.pod_mut(id).runtime;
@@ -251,8 +262,11 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             return None;
         };
         // The sync that made the sandbox ends with the first container's
-        // image check.
-        api.world.pod_mut(id).runtime.sandbox_reported_at.get_or_insert(pull.done);
+        // image check; each init container starts once its own is over.
+        let refused = pull.asks_registry && behaviour == ImageBehaviour::PullFails;
+        let runtime = &mut api.world.pod_mut(id).runtime;
+        runtime.sandbox_reported_at.get_or_insert(pull.done);
+        runtime.init_starts_at = (!refused).then_some(pull.done);
         let due = match behaviour {
             ImageBehaviour::PullFails if pull.asks_registry => pull.done,
             ImageBehaviour::CrashLoop => pull.done + startup,
