@@ -547,6 +547,19 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
         Some("\"PodInitializing\"")
     );
     assert_eq!(pulling("status.initContainerStatuses.1.started").as_deref(), Some("false"));
+    // The reboot at 4m: the new sandbox checks migrate's image again (2 s).
+    let rebooted = init_delay_until("4m1s");
+    let again = served_pod(&rebooted, "db-0");
+    assert_eq!(
+        again("status.initContainerStatuses.0.state.waiting.reason").as_deref(),
+        Some("\"PodInitializing\""),
+        "not the last sandbox's start"
+    );
+    let started = init_delay_until("4m3s");
+    assert_eq!(
+        served_pod(&started, "db-0")("status.initContainerStatuses.0.state.running").as_deref(),
+        Some("{}")
+    );
     let sim = init_delay_until("10s");
     let field = served_pod(&sim, "db-0");
     assert_eq!(field("spec.initContainers.0.name").as_deref(), Some("\"migrate\""));

@@ -74,7 +74,8 @@ pub fn step(api: &mut Api, id: PodId) {
 /// check is over): now, or woken for them.
 fn report_starts(api: &mut Api, id: PodId) {
     let pod = api.world().pod(id);
-    if !pod.exists() {
+    // A stopped or cut-off kubelet writes nothing.
+    if !pod.exists() || !pod.node.is_some_and(|node| api.world().node(node).kubelet_connected()) {
         return;
     }
     let (now, runtime) = (api.now, &pod.runtime);
@@ -1009,8 +1010,10 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     runtime.probe_result_since = None;
     runtime.backoff_until = None;
     runtime.init_due = None;
+    runtime.init_starts_at = None;
     // The new sandbox runs the init containers again.
     p.status.init_progress = (!p.init_containers.is_empty()).then_some(0);
+    p.status.init_started = false;
     let phase = p.status.phase;
     api.set_pod_ready(pod, false);
     api.set_init_failure(pod, None);
