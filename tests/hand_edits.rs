@@ -267,7 +267,8 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
 /// kubelet's `computeInitContainerActions` restarts a failed init container
 /// of a restartPolicy Always pod with the container back-off): one that
 /// crashes alternates `Init:Error` and `Init:CrashLoopBackOff` (10 s, 20 s,
-/// 40 s, ...), its restarts counted; one whose image cannot be pulled,
+/// 40 s, ...), shown running again (`Init:1/2`) from each back-off's end
+/// to its next exit, its restarts counted; one whose image cannot be pulled,
 /// `Init:ErrImagePull` and `Init:ImagePullBackOff`. The pod stays Pending,
 /// the app container and its probes never start, and OrderedReady never
 /// creates the next pod. With a healthy init image the same set runs.
@@ -316,14 +317,19 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     // web-0's first init container completes; its second crashes.
     let progress: Vec<(String, String)> =
         statuses(&sim, "web-0").into_iter().filter(|(_, s)| s.contains('/')).collect();
+    let progress: Vec<(&str, &str)> = progress.iter().map(|(at, s)| (at.as_str(), s.as_str())).collect();
     assert_eq!(
         progress,
         [
-            ("0s".into(), "Init:0/2".into()),
-            ("2s".into(), "Init:0/2".into()),
-            ("7s".into(), "Init:1/2".into())
+            ("0s", "Init:0/2"),
+            ("2s", "Init:0/2"),
+            ("7s", "Init:1/2"),
+            ("23s", "Init:1/2"),
+            ("47s", "Init:1/2"),
+            ("1m31s", "Init:1/2"),
+            ("2m55s", "Init:1/2")
         ],
-        "the second Init:0/2 carries the sandbox's address"
+        "the second Init:0/2 carries the sandbox's address; check runs again 4 s before each exit"
     );
 
     // A rollout that waits on web-0 is stuck, and the finding names the init container.

@@ -497,6 +497,10 @@ fn init_failing(api: &mut Api, id: PodId) {
             api.world.pod_mut(id).runtime.backoff_until = None;
             let name = api.world().pod(id).init_containers[index].image.clone();
             images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &name);
+            // It runs again, and the kubelet says so: kubectl shows
+            // `Init:<n>/<all>` until it exits (`Init:Error`) again.
+            api.set_init_failure(id, None);
+            api.set_init_started(id);
             now + startup
         }
         (_, _, Some(_)) => {
