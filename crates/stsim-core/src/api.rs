@@ -864,9 +864,12 @@ impl<'a> Api<'a> {
     /// column, even if the column stays.
     fn status_written(&mut self, pod: PodId, before: StatusColumn) {
         let now = self.now;
+        // (Only the pod's kubelet writes what its sandbox is: not pod GC's
+        // write for a pod on a node whose kubelet is gone.)
+        let kubelet = self.world.pod(pod).node.is_some_and(|n| self.world.node(n).kubelet_connected());
         let p = self.world.pod_mut(pod);
         let ip_before = p.status.pod_ip;
-        if p.runtime.sandbox_reported_at.is_some_and(|at| at <= now) {
+        if kubelet && p.runtime.sandbox_reported_at.is_some_and(|at| at <= now) {
             p.status.pod_ip = p.runtime.sandbox_ip;
         }
         let after = p.display_status();

@@ -486,6 +486,18 @@ pub struct PodHistory {
     pub image_checks: Vec<ImageCheck>,
 }
 
+impl ImageCheck {
+    /// When the container this check was for started from its image: once
+    /// the image is there (`done`), unless the registry refused it, the
+    /// machine's crash cut the pull short, or `pod` was being deleted by
+    /// then (the kubelet then only stops what runs).
+    pub fn start(&self, pod: &Pod) -> Option<SimTime> {
+        let stopped = pod.deletion_timestamp.or(pod.removed_at);
+        let started = !self.refused && !self.cut && stopped.is_none_or(|at| self.done < at);
+        started.then_some(self.done)
+    }
+}
+
 /// A container of a pod: `spec.initContainers[i]` or `spec.containers[i]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerRef {

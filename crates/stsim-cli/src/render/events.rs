@@ -277,7 +277,6 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let mut out = Vec::new();
     for pod in &sim.world.pods {
         let object = format!("pod/{}", pod.name);
-        let stopped = pod.deletion_timestamp.or(pod.removed_at);
         for check in &pod.history.image_checks {
             if check.pulled {
                 out.push(K8sEvent {
@@ -289,7 +288,7 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
                 });
             }
             let ContainerRef::Init(_) = check.container else { continue };
-            if check.refused || check.cut || stopped.is_some_and(|at| at <= check.done) {
+            if check.start(pod).is_none() {
                 continue;
             }
             let name = container_name_of(pod, check.container);
@@ -297,7 +296,7 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
             let mut push = |reason: &'static str, message: String| {
                 out.push(K8sEvent { at_ms, warning: false, reason, object: object.clone(), message });
             };
-            push("Pulled", pulled(check));
+            push("Pulled", pulled(check, release));
             for (reason, message) in lifecycle(release, name) {
                 push(reason, message);
             }
@@ -333,9 +332,9 @@ fn container_start(
     release: Version,
 ) -> Vec<(&'static str, String)> {
     let check = (pod.history.image_checks.iter().rev())
-        .find(|c| c.container == container && c.done == at && !c.refused && !c.cut);
+        .find(|c| c.container == container && c.start(pod) == Some(at));
     let pulled = match check {
-        Some(check) => pulled(check),
+        Some(check) => pulled(check, release),
         None => present(image_of(pod, container)),
     };
     let mut events = vec![("Pulled", pulled)];
@@ -344,15 +343,19 @@ fn container_start(
 }
 
 /// The image manager's `Pulled` message (pkg/kubelet/images
-/// `EnsureImageExists`): the pull's own time, and from 1.28 the time
-/// including the wait for the node's puller. (The image's size, which the
+/// `EnsureImageExists`): from 1.26 the pull's own time and the time
+/// including the wait for the node's puller (k/k #111772); before, the
+/// time since the check was asked alone. (The image's size, which the
 /// kubelet adds from 1.30, is not modelled.)
-fn pulled(check: &ImageCheck) -> String {
+fn pulled(check: &ImageCheck, release: Version) -> String {
     if !check.pulled {
         return present(&check.image);
     }
-    let took = go_duration(check.done.since(check.started));
     let waited = go_duration(check.done.since(check.asked));
+    if release < Version::new(26, 0) {
+        return format!("Successfully pulled image \"{}\" in {waited}", check.image);
+    }
+    let took = go_duration(check.done.since(check.started));
     format!("Successfully pulled image \"{}\" in {took} ({waited} including waiting)", check.image)
 }
 
