@@ -398,7 +398,8 @@ fn the_app_annotation_brings_the_application_model() {
 /// `kubectl get pv,pvc -o yaml` beside the StatefulSet: the kept claim is
 /// bound to its volume (the claimRef uid matches the claim's), redis-0 goes
 /// back to that volume's zone, the volume whose claim is gone is Released
-/// and billed, and the volume source is named in the warning.
+/// and billed, who made each volume is read from its annotation, and what
+/// its source says of the disk is named in the warning.
 #[test]
 fn pre_existing_volumes_and_claims_from_kubectl_get() {
     let files: Vec<(String, String)> = ["redis.yaml", "kept-volumes.yaml"]
@@ -408,10 +409,14 @@ fn pre_existing_volumes_and_claims_from_kubectl_get() {
     let loaded = stsim_scenario::parse_manifests(&files, "start").unwrap();
     let warning = loaded.warning.unwrap();
     assert!(
-        warning.contains("kept-volumes.yaml:39:5: PersistentVolume \"pvc-6b1c0c7e\" spec.csi"),
+        warning.contains("kept-volumes.yaml:42:7: PersistentVolume \"pvc-6b1c0c7e\" spec.csi.driver"),
         "{warning}"
     );
     assert_eq!(loaded.config.persistent_volumes.len(), 2);
+    let origins: Vec<&stsim_core::objects::PvOrigin> =
+        loaded.config.persistent_volumes.iter().map(|pv| &pv.origin).collect();
+    let ebs = stsim_core::objects::PvOrigin::Provisioned("ebs.csi.aws.com".to_string());
+    assert_eq!(origins, [&ebs, &ebs]);
     let claim = &loaded.config.persistent_volume_claims[0];
     assert_eq!(claim.volume_name.as_deref(), Some("pvc-6b1c0c7e"));
     assert_eq!(loaded.config.persistent_volumes[0].zone.as_deref(), Some("us-east-1c"));

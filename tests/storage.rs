@@ -415,3 +415,185 @@ fn a_policy_turned_back_to_retain_releases_the_claims() {
     let back = r#"(at: "2m", do: UpdateStatefulSet(statefulset: "db", persistentVolumeClaimRetentionPolicy: (whenDeleted: Retain, whenScaled: Retain))),"#;
     assert_eq!(claims_left(back), (vec!["data-db-0".to_string(), "data-db-1".to_string()], false));
 }
+
+/// Static local volumes of a `kubernetes.io/no-provisioner` class
+/// (`storageClassName: local-storage`, each pinned to one node), and a set
+/// of `replicas` pods asking for them.
+fn no_provisioner(binding: &str, replicas: u32) -> String {
+    format!(
+        r#"Scenario(
+    name: "no-provisioner",
+    seed: 3,
+    duration: "3m",
+    cluster: (
+        zones: ["zone-a"],
+        nodePools: [(name: "worker", count: 4, cpu: "4", memory: "16Gi")],
+        storageClasses: [(name: "local-storage", provisioner: "kubernetes.io/no-provisioner",
+            volumeBindingMode: {binding}, local: true, zonal: false)],
+    ),
+    persistentVolumes: [
+        (name: "local-pv-a", storage: "10Gi", storageClassName: "local-storage", node: "worker-2"),
+        (name: "local-pv-b", storage: "10Gi", storageClassName: "local-storage", node: "worker-4"),
+    ],
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web",
+        replicas: {replicas},
+        podManagementPolicy: Parallel,
+        template: (labels: {{"app": "web"}}, image: "nginx"),
+        volumeClaimTemplates: [(name: "www", storage: "10Gi", storageClassName: "local-storage")],
+    )],
+)"#
+    )
+}
+
+/// A class of `kubernetes.io/no-provisioner` makes no volume: the
+/// scheduler's VolumeBinding admits only nodes holding a volume that fits
+/// each claim (`checkVolumeProvisions` refuses the provisioner), so the
+/// pods go to worker-2 and worker-4 whatever the scores say, and a third
+/// pod, with no volume left, waits with `ErrReasonBindConflict` on every
+/// node. An Immediate claim of such a class waits with the PV controller's
+/// `ProvisioningFailed` (`findProvisionablePlugin`).
+#[test]
+fn a_class_without_a_provisioner_binds_only_the_volumes_made_beforehand() {
+    let (sim, _) = run(&no_provisioner("WaitForFirstConsumer", 3));
+    let mut placed: Vec<(String, String)> = ["www-web-0", "www-web-1", "www-web-2"]
+        .iter()
+        .filter_map(|claim| {
+            let (_, volume) = claim_volume(&sim, claim)?;
+            let pod = sim.world.pod(sim.world.pod_named(&claim.replace("www-", ""))?);
+            Some((volume?, sim.world.node(pod.node?).name.clone()))
+        })
+        .collect();
+    placed.sort();
+    assert_eq!(
+        placed,
+        [("local-pv-a".into(), "worker-2".into()), ("local-pv-b".into(), "worker-4".into())],
+        "each bound pod runs on its volume's node"
+    );
+    assert_eq!(sim.world.pvs.len(), 2, "nothing is provisioned");
+    let waiting: Vec<&Box<stsim_core::objects::Pod>> =
+        sim.world.pods.iter().filter(|p| p.exists() && p.node.is_none()).collect();
+    assert_eq!(waiting.len(), 1, "one pod has no volume left");
+    let message = waiting[0].status.unschedulable.clone().unwrap_or_default();
+    assert!(
+        message.starts_with(
+            "0/4 nodes are available: 4 node(s) didn't find available persistent volumes to bind."
+        ),
+        "{message}"
+    );
+    // Immediate: the claims bind the two volumes at once, the third waits.
+    let (sim, _) = run(&no_provisioner("Immediate", 3));
+    assert_eq!(sim.world.pvs.len(), 2, "nothing is provisioned");
+    let pending: Vec<_> = sim.world.live_pvcs().filter(|c| c.volume.is_none()).collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        pending[0].waiting,
+        Some((
+            "ProvisioningFailed",
+            "no volume plugin matched name: kubernetes.io/no-provisioner".to_string()
+        ))
+    );
+}
+
+/// Five released volumes under `Delete`, each made another way, their
+/// claims deleted at 1m, on release `version`.
+fn made_by_hand(version: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "made-by-hand",
+    seed: 1,
+    duration: "3m",
+    kubernetesVersion: "{version}",
+    persistentVolumes: [
+        (name: "provisioned", storage: "10Gi", storageClassName: "gp3", zone: "us-east-1a",
+         persistentVolumeReclaimPolicy: Delete, provisionedBy: "ebs.csi.aws.com"),
+        (name: "local", storage: "10Gi", node: "worker-1", persistentVolumeReclaimPolicy: Delete),
+        (name: "csi", storage: "10Gi", storageClassName: "gp3", zone: "us-east-1a",
+         persistentVolumeReclaimPolicy: Delete),
+        (name: "tmp", storage: "10Gi", node: "worker-1", source: HostPath("/tmp/data"),
+         persistentVolumeReclaimPolicy: Delete),
+        (name: "mnt", storage: "10Gi", node: "worker-1", source: HostPath("/mnt/data"),
+         persistentVolumeReclaimPolicy: Delete),
+    ],
+    persistentVolumeClaims: [
+        (name: "c-provisioned", storage: "10Gi", volumeName: "provisioned"),
+        (name: "c-local", storage: "10Gi", storageClassName: "", volumeName: "local"),
+        (name: "c-csi", storage: "10Gi", volumeName: "csi"),
+        (name: "c-tmp", storage: "10Gi", storageClassName: "", volumeName: "tmp"),
+        (name: "c-mnt", storage: "10Gi", storageClassName: "", volumeName: "mnt"),
+    ],
+    timeline: [
+        (at: "1m", do: DeletePvc(pvc: "c-provisioned")),
+        (at: "1m", do: DeletePvc(pvc: "c-local")),
+        (at: "1m", do: DeletePvc(pvc: "c-csi")),
+        (at: "1m", do: DeletePvc(pvc: "c-tmp")),
+        (at: "1m", do: DeletePvc(pvc: "c-mnt")),
+    ],
+)"#
+    )
+}
+
+/// Only the provisioner that made a volume deletes its disk
+/// (`findDeletablePlugin`): a volume made by hand under `Delete` is Failed
+/// when no in-tree plugin deletes its source (a local disk; hostPath
+/// outside `/tmp/`), and a CSI one is Failed before `HonorPVReclaimPolicy`
+/// (1.31) and from then on stays Released, left to an external
+/// provisioner that deletes only what it made. Either way the disk is
+/// billed and the report says so.
+#[test]
+fn only_the_provisioner_that_made_a_volume_deletes_it() {
+    let states = |version: &str| {
+        let (sim, report) = run(&made_by_hand(version));
+        let states: Vec<String> = sim
+            .world
+            .pvs
+            .iter()
+            .map(|pv| match pv.removed_at {
+                Some(_) => format!("{} deleted", pv.name),
+                None => format!("{} {:?}", pv.name, pv.phase),
+            })
+            .collect();
+        (sim, report, states)
+    };
+    let (sim, report, now) = states("1.36");
+    assert_eq!(now, ["provisioned deleted", "local Failed", "csi Released", "tmp deleted", "mnt Failed"]);
+    let failed: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::PvFailed { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "error getting deleter volume plugin for volume \"local\": no deletable volume plugin matched",
+            "host_path deleter only supports /tmp/.+ but received provided /mnt/data",
+        ]
+    );
+    let finding = report.findings.iter().find(|f| f.id == "volumes-not-deleted").expect("a finding");
+    assert!(
+        finding.summary.contains("3 volumes") && finding.summary.contains("local, csi, mnt"),
+        "{}",
+        finding.summary
+    );
+    let kinds: Vec<(&str, &str)> =
+        report.storage.orphaned.iter().map(|o| (o.pv.as_str(), o.kind.as_str())).collect();
+    assert_eq!(kinds, [("local", "FailedPV"), ("csi", "ReleasedPV"), ("mnt", "FailedPV")]);
+    let csi = report.storage.orphaned.iter().find(|o| o.pv == "csi").unwrap();
+    assert_eq!(csi.monthly, Money(GP3_10GI), "the disk is still billed");
+    // Before HonorPVReclaimPolicy the PV controller looks for an in-tree
+    // deleter of the CSI volume too.
+    let (_, _, before) = states("1.30");
+    assert_eq!(before, ["provisioned deleted", "local Failed", "csi Failed", "tmp deleted", "mnt Failed"]);
+    // And the gate decides it, where the release lets it be set.
+    let gated = made_by_hand("1.31")
+        .replace("seed: 1,", r#"seed: 1, featureGates: {"HonorPVReclaimPolicy": false},"#);
+    let (sim, _) = run(&gated);
+    let csi = sim.world.pv(stsim_core::objects::PvId(2));
+    assert_eq!(format!("{:?}", csi.phase), "Failed");
+}

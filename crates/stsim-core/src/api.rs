@@ -1090,6 +1090,14 @@ impl<'a> Api<'a> {
         self.record(Event::PvReleased { pv });
     }
 
+    /// The PV controller found nothing to delete the released volume's
+    /// disk: the volume is Failed (`VolumeFailedDelete`), and stays, with
+    /// its disk, until someone deletes it.
+    pub fn fail_pv(&mut self, pv: PvId, message: String) {
+        self.world.pvs[pv.index()].phase = PvPhase::Failed;
+        self.trace.push(self.now, Actor::VolumeController, Event::PvFailed { pv, message });
+    }
+
     /// The provisioner deleted the volume's disk, and the PV object goes.
     pub fn delete_pv(&mut self, pv: PvId) {
         self.world.pvs[pv.index()].removed_at = Some(self.now);
@@ -1191,6 +1199,7 @@ impl<'a> Api<'a> {
             attachments: Vec::new(),
             in_use_on: Default::default(),
             resized: Vec::new(),
+            origin: PvOrigin::Provisioned(class_object.provisioner.clone()),
             created_at: self.now,
             removed_at: None,
         };

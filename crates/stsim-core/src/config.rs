@@ -75,6 +75,8 @@ pub struct PersistentVolumeConfig {
     pub node: Option<String>,
     /// `spec.claimRef`: the claim it is bound or reserved to.
     pub claim_ref: Option<ClaimRefConfig>,
+    /// Who made it: a provisioner, or someone by hand with which source.
+    pub origin: crate::objects::PvOrigin,
 }
 
 /// A volume's `spec.claimRef`: a claim's name, and its uid once bound.

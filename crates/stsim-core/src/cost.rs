@@ -107,8 +107,9 @@ pub struct VolumeCost {
 /// A volume that costs money and serves nobody at the end of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrphanedVolume {
-    /// `UnmountedPVC` (a claim no pod uses) or `ReleasedPV` (a retained
-    /// volume whose claim is gone).
+    /// `UnmountedPVC` (a claim no pod uses), `ReleasedPV` (a volume whose
+    /// claim is gone, kept by `Retain` or by no one able to delete it) or
+    /// `FailedPV` (its `Delete` found nothing to delete it).
     pub kind: String,
     pub pvc: Option<String>,
     pub pv: String,
@@ -247,6 +248,7 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
         let status = match (pv.removed_at, pv.phase) {
             (Some(_), _) => "Deleted",
             (None, PvPhase::Released) => "Released",
+            (None, PvPhase::Failed) => "Failed",
             (None, _) => "Bound",
         };
         volumes.push(VolumeCost {
@@ -266,7 +268,39 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
         if pv.removed_at.is_some() {
             continue;
         }
+        let claim_name = claim.map(|c| c.name.as_str()).unwrap_or("?");
+        let deleter = pv.deleter(world.features.honor_pv_reclaim_policy);
         let orphan = match (pv.phase, claim) {
+            (PvPhase::Failed, _) => Some((
+                "FailedPV",
+                pv.released_at.expect("a failed volume was released"),
+                format!(
+                    "its claim {claim_name} was deleted and reclaimPolicy Delete found nothing to delete the disk: {}",
+                    match &deleter {
+                        crate::objects::Deleter::Missing(message) => message.as_str(),
+                        _ => "?",
+                    }
+                ),
+                format!("kubectl delete pv {}   # then delete the disk by hand: nothing else will", pv.name),
+            )),
+            // No provisioner made it, and the external one deletes only its own.
+            (PvPhase::Released, _)
+                if pv.reclaim_policy == crate::config::ReclaimPolicy::Delete
+                    && deleter == crate::objects::Deleter::NoneExternal =>
+            {
+                Some((
+                    "ReleasedPV",
+                    pv.released_at.expect("a released volume says when"),
+                    format!(
+                        "its claim {claim_name} was deleted and its reclaimPolicy is Delete, but no provisioner made \
+                         it (no pv.kubernetes.io/provisioned-by annotation), so none deletes the disk"
+                    ),
+                    format!(
+                        "kubectl delete pv {}   # then delete the disk by hand: nothing else will",
+                        pv.name
+                    ),
+                ))
+            }
             // Billed until its provisioner can delete it: once detached.
             (PvPhase::Released, claim) if pv.reclaim_policy == crate::config::ReclaimPolicy::Delete => {
                 let nodes: Vec<&str> =

@@ -35,6 +35,12 @@
 //! RFC 1123 label, a leading digit included, instead of an RFC 1035 one;
 //! alpha and off in 1.34, beta and on in 1.36, stable in 1.37.
 //!
+//! `HonorPVReclaimPolicy` (KEP-2644): alpha and off in 1.23, beta and on
+//! in 1.31, GA and locked on in 1.33, removed in 1.36. With it on, the PV
+//! controller leaves the delete of a released CSI volume to the external
+//! provisioner (which deletes only volumes it made) instead of looking for
+//! an in-tree plugin, finding none and marking the volume Failed.
+//!
 //! A release refuses a gate it does not have, before it came or after it
 //! was removed, and a locked gate set off, as its components refuse such
 //! `--feature-gates` ([`check_gate`]).
@@ -108,6 +114,9 @@ pub struct GateLife {
 /// alphabetical order, each with its life (the kubernetes/website
 /// feature-gate pages and `pkg/features/kube_features.go`).
 pub const GATE_LIVES: &[GateLife] = &[
+    // Alpha 1.23, beta 1.31, GA and locked 1.33, marked for removal in
+    // 1.36 (pkg/features/kube_features.go).
+    GateLife { name: "HonorPVReclaimPolicy", since: 23, locked_from: Some(33), removed_in: Some(36) },
     // Alpha in 1.24; beta, and never locked, through 1.37.
     GateLife { name: "MaxUnavailableStatefulSet", since: 24, locked_from: None, removed_in: None },
     // Alpha 1.26, beta 1.27, GA and locked 1.31, removed in 1.33.
@@ -191,6 +200,9 @@ pub struct Features {
     /// `PodReadyToStartContainersCondition`: the kubelet writes the pod's
     /// `PodReadyToStartContainers` condition (its sandbox is up, with its network).
     pub pod_ready_to_start_containers: bool,
+    /// `HonorPVReclaimPolicy`: a released CSI volume made by hand is left
+    /// to its external provisioner rather than Failed (`Pv::deleter`).
+    pub honor_pv_reclaim_policy: bool,
 }
 
 impl Features {
@@ -209,6 +221,7 @@ impl Features {
             relaxed_service_name_validation: version.minor >= 36,
             pdb_unhealthy_pod_eviction_policy: version.minor >= 27,
             pod_ready_to_start_containers: version.minor >= 29,
+            honor_pv_reclaim_policy: version.minor >= 31,
         }
     }
 
@@ -221,6 +234,7 @@ impl Features {
             "RelaxedServiceNameValidation" => self.relaxed_service_name_validation = on,
             "PDBUnhealthyPodEvictionPolicy" => self.pdb_unhealthy_pod_eviction_policy = on,
             "PodReadyToStartContainersCondition" => self.pod_ready_to_start_containers = on,
+            "HonorPVReclaimPolicy" => self.honor_pv_reclaim_policy = on,
             _ => {}
         }
         self

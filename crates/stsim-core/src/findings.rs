@@ -691,6 +691,16 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
         .filter(|pv| pv.removed_at.is_none() && pv.phase == PvPhase::Released)
         .filter(|pv| pv.reclaim_policy == crate::config::ReclaimPolicy::Retain)
         .collect();
+    // `Delete` ones nothing will delete: made by hand, not by a provisioner.
+    let honor = world.features.honor_pv_reclaim_policy;
+    let undeleted: Vec<&Pv> = (world.pvs.iter())
+        .filter(|pv| pv.removed_at.is_none() && pv.reclaim_policy == crate::config::ReclaimPolicy::Delete)
+        .filter(|pv| {
+            pv.phase == PvPhase::Failed
+                || (pv.phase == PvPhase::Released
+                    && pv.deleter(honor) == crate::objects::Deleter::NoneExternal)
+        })
+        .collect();
     let monthly = |pv: &Pv| world.volume_monthly(pv);
     let mut findings = Vec::new();
     for (set, claims) in groups {
@@ -744,6 +754,42 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
             fix: format!(
                 "If the data is not needed: kubectl delete pv {}, then delete the disks in the cloud (deleting a \
                  Retain PV does not delete its disk).",
+                names.join(" ")
+            ),
+        });
+    }
+    if !undeleted.is_empty() {
+        let since = undeleted.iter().filter_map(|pv| pv.released_at).min().unwrap_or(end);
+        let cost: Money = undeleted.iter().map(|pv| monthly(pv)).sum();
+        let names: Vec<&str> = undeleted.iter().map(|pv| pv.name.as_str()).collect();
+        let states: Vec<String> = (undeleted.iter())
+            .map(|pv| match pv.deleter(honor) {
+                crate::objects::Deleter::Missing(message) => format!("{} is Failed ({message})", pv.name),
+                _ => format!("{} stays Released (its CSI driver's provisioner did not make it)", pv.name),
+            })
+            .collect();
+        findings.push(Finding {
+            id: "volumes-not-deleted",
+            subject: "persistentvolumes".to_string(),
+            since_ms: since.as_millis(),
+            summary: match undeleted.len() {
+                1 => format!("1 volume with reclaimPolicy Delete was not deleted and keeps costing {cost} per month: {}", names[0]),
+                n => format!(
+                    "{n} volumes with reclaimPolicy Delete were not deleted and keep costing {cost} per month: {}",
+                    names.join(", ")
+                ),
+            },
+            explanation: format!(
+                "Their claims were deleted and their persistentVolumeReclaimPolicy is Delete, but only the \
+                 provisioner that made a volume deletes it, and these were made by hand (no \
+                 pv.kubernetes.io/provisioned-by annotation): {}. The disks stay, and are billed, until someone \
+                 deletes them.",
+                states.join("; ")
+            ),
+            fix: format!(
+                "If the data is not needed: kubectl delete pv {}, then delete the disks by hand. Give volumes made \
+                 by hand reclaimPolicy Retain, which says what will happen, or let a StorageClass's provisioner \
+                 make them.",
                 names.join(" ")
             ),
         });

@@ -136,7 +136,7 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::PvcDeleting { pvc }
         | Event::PvcSelectedNode { pvc, .. } => one(Pvc(*pvc)),
         Event::PvcBound { pvc, pv } => (Some(Pvc(*pvc)), Some(Pv(*pv))),
-        Event::PvReleased { pv } | Event::PvDeleted { pv } => one(Pv(*pv)),
+        Event::PvReleased { pv } | Event::PvDeleted { pv } | Event::PvFailed { pv, .. } => one(Pv(*pv)),
         Event::StatefulSetDeleted { sts, .. }
         | Event::StatefulSetCreated { sts }
         | Event::StatefulSetUpdated { sts, .. }
@@ -610,7 +610,7 @@ pub fn pvc(world: &World, claim: &Pvc) -> Object {
 
 /// A PersistentVolume.
 pub fn pv(world: &World, volume: &Pv) -> Object {
-    let meta = metadata(
+    let mut meta = metadata(
         world,
         Meta {
             name: &volume.name,
@@ -620,6 +620,12 @@ pub fn pv(world: &World, volume: &Pv) -> Object {
             deleted: None,
         },
     );
+    // The provisioner marks what it made (and so will delete).
+    if let PvOrigin::Provisioned(name) = &volume.origin
+        && let Some(annotations) = meta.entry("annotations").or_insert_with(|| json!({})).as_object_mut()
+    {
+        annotations.entry("pv.kubernetes.io/provisioned-by").or_insert_with(|| json!(name));
+    }
     let modes: Vec<&str> = volume.access_modes.iter().map(access_mode).collect();
     let mut spec = json!({
         "capacity": {"storage": quantity(volume.capacity_bytes)},

@@ -1145,6 +1145,39 @@ pub enum PvPhase {
     Available,
     Bound,
     Released,
+    /// Its reclaim failed: `Delete` found nothing that deletes the disk.
+    Failed,
+}
+
+/// Where a volume came from, which decides who deletes its disk when its
+/// claim is gone and its policy says `Delete` (the PV controller's
+/// `findDeletablePlugin`, pkg/controller/volume/persistentvolume).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PvOrigin {
+    /// Made by the provisioner named, as the `pv.kubernetes.io/provisioned-by`
+    /// annotation says: that provisioner deletes the disk.
+    Provisioned(String),
+    /// Made by hand, of a CSI driver (`spec.csi`). The external
+    /// provisioner deletes only what it made; before `HonorPVReclaimPolicy`
+    /// the PV controller looks for an in-tree deleter and finds none.
+    Csi,
+    /// Made by hand on a node's path (`spec.hostPath`): the hostPath
+    /// plugin deletes only a path under `/tmp/`.
+    HostPath(String),
+    /// Made by hand of a source no in-tree plugin deletes (`spec.local`,
+    /// `spec.nfs`, ...).
+    NoDeleter,
+}
+
+/// What becomes of a released volume whose policy is `Delete`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deleter {
+    /// Its disk is deleted (by its provisioner, or the hostPath plugin).
+    Found,
+    /// Left to an external provisioner that did not make it: it stays Released.
+    NoneExternal,
+    /// The PV controller finds no plugin: the volume is Failed, with this message.
+    Missing(String),
 }
 
 #[derive(Debug, Clone)]
@@ -1187,11 +1220,41 @@ pub struct Pv {
     /// Earlier sizes, with when each began (before a volume expansion):
     /// `capacity_bytes` holds from the last change on.
     pub resized: Vec<(SimTime, u64)>,
+    /// Who made it, and so who deletes its disk.
+    pub origin: PvOrigin,
     pub created_at: SimTime,
     pub removed_at: Option<SimTime>,
 }
 
 impl Pv {
+    /// Who deletes the disk once the claim is gone, under `Delete`
+    /// (`findDeletablePlugin`): the provisioner that made it; for a volume
+    /// made by hand, from `HonorPVReclaimPolicy` (beta and on in 1.31) a
+    /// CSI volume is left to its external provisioner, which deletes only
+    /// what it provisioned, and any other source needs an in-tree plugin
+    /// that deletes (only hostPath's, for a path under `/tmp/`).
+    pub fn deleter(&self, honor_pv_reclaim_policy: bool) -> Deleter {
+        let missing = |why: &str| {
+            Deleter::Missing(format!(
+                "error getting deleter volume plugin for volume \"{}\": {why}",
+                self.name
+            ))
+        };
+        match &self.origin {
+            PvOrigin::Provisioned(_) => Deleter::Found,
+            PvOrigin::Csi if honor_pv_reclaim_policy => Deleter::NoneExternal,
+            // The plugin's check is the unanchored regexp `/tmp/.+`.
+            PvOrigin::HostPath(path) if path.match_indices("/tmp/").any(|(at, _)| path.len() > at + 5) => {
+                Deleter::Found
+            }
+            // The hostPath plugin is found; its deleter refuses the path.
+            PvOrigin::HostPath(path) => Deleter::Missing(format!(
+                "host_path deleter only supports /tmp/.+ but received provided {path}"
+            )),
+            PvOrigin::Csi | PvOrigin::NoDeleter => missing("no deletable volume plugin matched"),
+        }
+    }
+
     /// Whether the volume is attached to a node before it is mounted: not a
     /// local volume, nor one of a class whose driver needs no attach
     /// (`attach_required_by`). A volume of no known class is attached.
@@ -1246,7 +1309,21 @@ pub struct StorageClass {
     pub allow_volume_expansion: bool,
 }
 
+/// The provisioner of a class that never provisions (`volume.NotSupportedProvisioner`,
+/// pkg/volume/util): its claims bind only volumes made beforehand.
+pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
+
 impl StorageClass {
+    /// Whether a claim of the class can get a new volume. Not for
+    /// `kubernetes.io/no-provisioner`: no volume plugin has that name, so
+    /// the PV controller's `findProvisionablePlugin` fails (a
+    /// `kubernetes.io/` name is never left to an external provisioner) and
+    /// the scheduler's VolumeBinding (`checkVolumeProvisions`) admits only
+    /// nodes where an existing volume matches.
+    pub fn provisions(&self) -> bool {
+        self.provisioner != NO_PROVISIONER
+    }
+
     /// The CSI driver whose volumes the class provisions, by which a node's
     /// attach limits count them: the provisioner, or for an in-tree
     /// provisioner the CSI driver it migrated to (CSI migration's
@@ -1283,7 +1360,7 @@ pub fn attach_required_by(driver: &str) -> bool {
 /// none, any other as named.
 pub fn csi_driver_of(name: &str) -> Option<&str> {
     Some(match name {
-        "kubernetes.io/no-provisioner" => return None,
+        NO_PROVISIONER => return None,
         "kubernetes.io/aws-ebs" => "ebs.csi.aws.com",
         "kubernetes.io/gce-pd" => "pd.csi.storage.gke.io",
         "kubernetes.io/azure-disk" => "disk.csi.azure.com",

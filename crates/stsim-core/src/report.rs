@@ -943,15 +943,23 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PvcOrphaned { pvc, reason } => other("pvc", n.pvc(*pvc), cat(&["orphaned: ", reason])),
             Event::PvcInUse { pvc } => other("pvc", n.pvc(*pvc), "in use again".into()),
             Event::PvReleased { pv } => {
-                let what = match world.pv(*pv).reclaim_policy {
+                let volume = world.pv(*pv);
+                let what = match volume.reclaim_policy {
                     crate::config::ReclaimPolicy::Retain => "Released: its claim is gone, the disk is retained (and billed)",
-                    crate::config::ReclaimPolicy::Delete => {
-                        "Released: its claim is gone; the disk is deleted once no node has it attached"
-                    }
+                    crate::config::ReclaimPolicy::Delete => match volume.deleter(world.features.honor_pv_reclaim_policy) {
+                        crate::objects::Deleter::Found => {
+                            "Released: its claim is gone; the disk is deleted once no node has it attached"
+                        }
+                        crate::objects::Deleter::NoneExternal => {
+                            "Released: its claim is gone; reclaimPolicy Delete, but no provisioner made it, so none deletes the disk (kept, and billed)"
+                        }
+                        crate::objects::Deleter::Missing(_) => "Released: its claim is gone",
+                    },
                 };
                 other("pv", n.pv(*pv), what.into())
             }
             Event::PvDeleted { pv } => other("pv", n.pv(*pv), "deleted with its disk".into()),
+            Event::PvFailed { pv, message } => other("pv", n.pv(*pv), cat(&["Failed: ", message])),
             Event::StatefulSetDeleted { sts, cascade } => other(
                 "statefulset",
                 world.sts(*sts).name.clone().into(),

@@ -217,13 +217,32 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     "Volume {} is Released: its claim is gone, and reclaimPolicy Retain keeps the disk.",
                     world.pv(*pv).name
                 ),
-                crate::config::ReclaimPolicy::Delete => format!(
-                    "Volume {} is Released: its claim is gone, and reclaimPolicy Delete deletes the disk, but not \
-                     while a node has it attached; the provisioner retries until it is detached.",
-                    world.pv(*pv).name
-                ),
+                crate::config::ReclaimPolicy::Delete => {
+                    let volume = world.pv(*pv);
+                    match volume.deleter(world.features.honor_pv_reclaim_policy) {
+                        crate::objects::Deleter::Found => format!(
+                            "Volume {} is Released: its claim is gone, and reclaimPolicy Delete deletes the disk, \
+                             but not while a node has it attached; the provisioner retries until it is detached.",
+                            volume.name
+                        ),
+                        crate::objects::Deleter::NoneExternal => format!(
+                            "Volume {} is Released: its claim is gone and its reclaimPolicy is Delete, but no \
+                             provisioner made it (it has no pv.kubernetes.io/provisioned-by annotation), and the \
+                             external provisioner deletes only what it made: the disk stays, and is billed.",
+                            volume.name
+                        ),
+                        crate::objects::Deleter::Missing(_) => {
+                            format!("Volume {} is Released: its claim is gone.", volume.name)
+                        }
+                    }
+                }
             },
             Event::PvDeleted { pv } => format!("Volume {} and its disk are deleted.", world.pv(*pv).name),
+            Event::PvFailed { pv, message } => format!(
+                "Volume {} is Failed: its reclaimPolicy is Delete, but the PV controller found nothing to delete \
+                 it ({message}). The disk stays, and is billed, until someone deletes the PV and the disk by hand.",
+                world.pv(*pv).name
+            ),
             Event::StatefulSetDeleted { sts, cascade } => match cascade {
                 Cascade::Orphan => format!(
                     "StatefulSet {} is deleted; its pods keep running, unowned (--cascade=orphan).",

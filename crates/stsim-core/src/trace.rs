@@ -318,6 +318,12 @@ pub enum Event {
     PvDeleted {
         pv: PvId,
     },
+    /// A released volume's `Delete` found nothing to delete its disk: it is
+    /// Failed (`VolumeFailedDelete`, with the PV controller's message).
+    PvFailed {
+        pv: PvId,
+        message: String,
+    },
     /// The StatefulSet object was deleted.
     StatefulSetDeleted {
         sts: StsId,
@@ -965,6 +971,9 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         }
         Event::PvDeleted { pv: v } => {
             out.put("pv/").put(pv(*v)).put("\tdeleted\t");
+        }
+        Event::PvFailed { pv: v, message } => {
+            out.put("pv/").put(pv(*v)).put("\tfailed\tmessage=").quoted(message);
         }
         Event::StatefulSetDeleted { sts: set, cascade } => {
             let _ = write!(out.put("statefulset/").put(sts(*set)), "\tdeleted\tcascade={cascade:?}");

@@ -657,6 +657,7 @@ impl World {
                 attachments: Vec::new(),
                 in_use_on: Default::default(),
                 resized: Vec::new(),
+                origin: volume.origin.clone(),
                 created_at: SimTime::ZERO,
                 removed_at: None,
             });

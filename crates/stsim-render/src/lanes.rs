@@ -287,11 +287,16 @@ struct VolumeState {
     detaching: BTreeSet<String>,
     orphaned: Option<String>,
     released: bool,
+    /// Its `Delete` found nothing to delete the disk.
+    failed: bool,
 }
 
 impl VolumeState {
     fn class_and_state(&self) -> (&'static str, String, Option<String>) {
         let nodes = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+        if self.failed {
+            return ("released", "Failed: nothing deletes the disk, still billed".into(), None);
+        }
         if self.released {
             return ("released", "Released: claim gone, disk retained and billed".into(), None);
         }
@@ -600,6 +605,7 @@ impl<'a> Replay<'a> {
                 }
             }
             Event::PvReleased { pv } => self.volume(at, *pv, &cause, |s| s.released = true),
+            Event::PvFailed { pv, .. } => self.volume(at, *pv, &cause, |s| s.failed = true),
             Event::PvDeleted { pv } => {
                 let name = world.pv(*pv).name.clone();
                 if let Some(lane) = self.volumes.get_mut(&name) {

@@ -1691,6 +1691,29 @@ pub struct PersistentVolume {
     pub node: Option<String>,
     #[serde(default)]
     pub claim_ref: Option<ClaimRef>,
+    /// The provisioner that made it (the `pv.kubernetes.io/provisioned-by`
+    /// annotation, e.g. `"ebs.csi.aws.com"`), which deletes its disk under
+    /// `Delete`. Absent: made by hand, and only `source` says who could.
+    #[serde(default)]
+    pub provisioned_by: Option<String>,
+    /// The volume source of a volume made by hand: `Local` unless given
+    /// for a volume on a `node`, `Csi` for any other.
+    #[serde(default)]
+    pub source: Option<VolumeSource>,
+}
+
+/// A PersistentVolume's source (`spec.csi`, `spec.local`, ...), which
+/// decides whether anything deletes a volume made by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum VolumeSource {
+    /// `spec.csi`: a CSI driver's volume (a cloud disk).
+    Csi,
+    /// `spec.local`: a disk of one node.
+    Local,
+    /// `spec.nfs`: an NFS export.
+    Nfs,
+    /// `spec.hostPath` with its path.
+    HostPath(String),
 }
 
 /// `spec.claimRef`: the claim a volume is bound or kept for.

@@ -213,6 +213,18 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     message,
                 );
             }
+            // The PV controller's word on a claim it cannot bind or provision
+            // (`FailedBinding`, `VolumeMismatch`, `ProvisioningFailed`).
+            Event::PvcWaiting { pvc, reason, message } => {
+                push(true, reason, format!("persistentvolumeclaim/{}", world.pvc(*pvc).name), message.clone())
+            }
+            // `deleteVolumeOperation`: nothing deletes the released volume.
+            Event::PvFailed { pv, message } => push(
+                true,
+                "VolumeFailedDelete",
+                format!("persistentvolume/{}", world.pv(*pv).name),
+                message.clone(),
+            ),
             Event::PvcBound { pvc, pv } if record.actor == Actor::VolumeController => {
                 let message = format!("Successfully provisioned volume {}", world.pv(*pv).name);
                 push(

@@ -15,13 +15,21 @@
 //! `--retry-interval-max` 5 min, csi-provisioner), succeeds at the first
 //! try after that. A detached volume is deleted at once.
 //!
+//! Only the provisioner that made a volume deletes its disk. A volume made
+//! by hand (no `pv.kubernetes.io/provisioned-by`) under `Delete` is Failed
+//! when the PV controller finds no in-tree plugin to delete it (a local
+//! disk, NFS, a hostPath outside `/tmp/`, and a CSI volume before
+//! `HonorPVReclaimPolicy`), or stays Released, left to an external
+//! provisioner that will not touch it (a CSI volume from 1.31): either way
+//! the disk stays, and is billed, until someone deletes it (`Pv::deleter`).
+//!
 //! Does not own attach and detach (`attach_detach`) nor provisioning
 //! (`volumes`).
 
 use crate::api::Api;
 use crate::config::ReclaimPolicy;
 use crate::events::EventKey;
-use crate::objects::PvId;
+use crate::objects::{Deleter, PvId};
 use crate::time::SimDuration;
 
 /// csi-provisioner's `--retry-interval-start`.
@@ -32,12 +40,20 @@ pub const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
 /// The volume's claim is gone (`Change::VolumeReleased`).
 pub fn released(api: &mut Api, pv: PvId) {
     let volume = api.world().pv(pv);
-    match volume.reclaim_policy {
-        ReclaimPolicy::Retain => api.release_pv(pv),
-        ReclaimPolicy::Delete if volume.attachments.is_empty() => api.delete_pv(pv),
-        ReclaimPolicy::Delete => {
+    if volume.reclaim_policy == ReclaimPolicy::Retain {
+        api.release_pv(pv);
+        return;
+    }
+    match volume.deleter(api.world().features.honor_pv_reclaim_policy) {
+        Deleter::Found if volume.attachments.is_empty() => api.delete_pv(pv),
+        Deleter::Found => {
             api.release_pv(pv);
             failed(api, pv);
+        }
+        Deleter::NoneExternal => api.release_pv(pv),
+        Deleter::Missing(message) => {
+            api.release_pv(pv);
+            api.fail_pv(pv, message);
         }
     }
 }

@@ -14,7 +14,9 @@
 //! NodeResourcesFit (pod count, CPU, memory: every
 //! shortfall is a reason), NodeVolumeLimits (a node's CSI attach limits,
 //! counting the volumes on it: `volume_limits`), VolumeBinding (a bound volume's node affinity:
-//! its zone, or the node of a local volume), PodTopologySpread (the pod's
+//! its zone, or the node of a local volume; for an unbound claim of a class
+//! that provisions nothing, an existing volume that fits on the node),
+//! PodTopologySpread (the pod's
 //! `DoNotSchedule` constraints: a node without the topology key, or one
 //! whose domain would exceed `maxSkew`; see `spread`), InterPodAffinity (the
 //! pod's required anti-affinity, then existing pods' required anti-affinity).
@@ -87,10 +89,14 @@ mod reason {
     pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
     pub const MAX_VOLUME_COUNT: &str = "node(s) exceed max volume count";
+    pub const BIND_CONFLICT: &str = "node(s) didn't find available persistent volumes to bind";
 }
 
 /// NodeVolumeLimits' reason (`ErrReasonMaxVolumeCountExceeded`).
 pub const MAX_VOLUME_COUNT: &str = reason::MAX_VOLUME_COUNT;
+/// VolumeBinding's reason when no volume on the node fits a claim that no
+/// provisioner serves (`ErrReasonBindConflict`).
+pub const BIND_CONFLICT: &str = reason::BIND_CONFLICT;
 
 /// Messages that changed between releases.
 #[derive(Debug, Clone, Copy)]
@@ -140,7 +146,9 @@ impl Rejection<'_> {
                 reason::NODE_AFFINITY => Plugins::NODE_AFFINITY,
                 reason::NODE_PORTS => Plugins::NODE_PORTS,
                 reason::MAX_VOLUME_COUNT => Plugins::NODE_VOLUME_LIMITS,
-                reason::VOLUME_AFFINITY | reason::VOLUME_AFFINITY_OLD => Plugins::VOLUME_BINDING,
+                reason::VOLUME_AFFINITY | reason::VOLUME_AFFINITY_OLD | reason::BIND_CONFLICT => {
+                    Plugins::VOLUME_BINDING
+                }
                 reason::SPREAD | reason::SPREAD_LABEL => Plugins::POD_TOPOLOGY_SPREAD,
                 reason::ANTI_AFFINITY | reason::EXISTING_ANTI_AFFINITY | reason::AFFINITY => {
                     Plugins::INTER_POD_AFFINITY
@@ -345,6 +353,9 @@ struct Cycle<'a> {
     /// driver (NodeVolumeLimits' `newVolumes`); computed only when some
     /// node has limits.
     volumes: BTreeSet<(&'a str, AttachedVolume)>,
+    /// The pod's unbound `WaitForFirstConsumer` claims of a class that
+    /// provisions nothing: a node must hold an existing volume for each.
+    static_claims: Vec<PvcId>,
 }
 
 /// Topology domains, by key then value (`topologyToMatchedTermCount`'s
@@ -383,7 +394,7 @@ pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
             || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
 }
 
-fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>) -> Cycle<'a> {
+fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>, static_claims: Vec<PvcId>) -> Cycle<'a> {
     let wording = Wording::for_version(world.kubernetes);
     let mut anti_domains = Domains::default();
     for term in &pod.affinity.anti_required {
@@ -434,7 +445,17 @@ fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>) -> Cycle<'a
     } else {
         BTreeSet::new()
     };
-    Cycle { wording, pins, anti_domains, existing_anti_domains, affinity_counts, spread, reads_node, volumes }
+    Cycle {
+        wording,
+        pins,
+        anti_domains,
+        existing_anti_domains,
+        affinity_counts,
+        spread,
+        reads_node,
+        volumes,
+        static_claims,
+    }
 }
 
 /// `satisfyPodAffinity` (InterPodAffinity's Filter): the node has every
@@ -524,7 +545,46 @@ fn resources_and_pins<'a>(
         };
         return Err(Rejection::Unresolvable(why));
     }
+    if !cycle.static_claims.is_empty() && !static_volumes_on(world, fit.id, &cycle.static_claims) {
+        return Err(Rejection::Unresolvable(reason::BIND_CONFLICT));
+    }
     Ok(())
+}
+
+/// VolumeBinding's `FindPodVolumes` for claims no provisioner serves:
+/// whether the node holds a distinct existing volume for each
+/// (`findMatchingVolumes`); `checkVolumeProvisions` admits no node for
+/// them, so without one the node is rejected (`ErrReasonBindConflict`).
+fn static_volumes_on(world: &World, node: NodeId, claims: &[PvcId]) -> bool {
+    let mut taken: Vec<PvId> = Vec::with_capacity(claims.len());
+    claims.iter().all(|claim| match super::volumes::find_match_besides(world, *claim, Some(node), &taken) {
+        Some(pv) => {
+            taken.push(pv);
+            true
+        }
+        None => false,
+    })
+}
+
+/// The pod's claims that wait for a node and that no provisioner serves
+/// (`Cycle::static_claims`).
+fn static_claims(world: &World, pod: &Pod) -> Vec<PvcId> {
+    pod.claims
+        .iter()
+        .filter_map(|claim| world.pvc_named(claim))
+        .filter(|pvc| static_only(world, world.pvc(*pvc)))
+        .collect()
+}
+
+/// An unbound claim that waits for its first consumer, of a class that
+/// provisions nothing.
+fn static_only(world: &World, pvc: &Pvc) -> bool {
+    pvc.volume.is_none()
+        && pvc.volume_name.is_none()
+        && pvc.storage_class.is_some_and(|c| {
+            let class = world.class(c);
+            class.binding_mode == VolumeBindingMode::WaitForFirstConsumer && !class.provisions()
+        })
 }
 
 /// Runs every filter plugin on one node, in order.
@@ -636,6 +696,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
 
     // PreFilter: the pod's claims must exist, and Immediate ones be bound.
     let mut pins: Vec<VolumePin> = Vec::new();
+    let mut static_claims: Vec<PvcId> = Vec::new();
     for claim in &pod.claims {
         let Some(pvc) = world.pvc_named(claim) else {
             let message =
@@ -643,6 +704,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
             unschedulable(api, id, "Unschedulable", message, Plugins::VOLUME_BINDING);
             return;
         };
+        let pvc_id = pvc;
         let pvc = world.pvc(pvc);
         if pvc.deletion_timestamp.is_some() {
             let message = prefilter_error(
@@ -676,6 +738,9 @@ pub fn schedule(api: &mut Api, id: PodId) {
                     unschedulable(api, id, "Unschedulable", message, Plugins::VOLUME_BINDING);
                     return;
                 }
+                if static_only(world, pvc) {
+                    static_claims.push(pvc_id);
+                }
                 // A volume kept for this claim (its claimRef names it) is the
                 // one it will get: the pod must run where that volume is.
                 if let Some(pv) = world.available_pvs.iter().map(|id| world.pv(*id)).find(|pv| {
@@ -702,7 +767,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         unschedulable(api, id, "Unschedulable", message, rejected_by);
         return;
     }
-    let cycle = prepare(world, pod, pins);
+    let cycle = prepare(world, pod, pins, static_claims);
     let wanted = feasible_nodes_to_find(total);
     // At most `wanted` are kept: reserved once, not grown by copying.
     let mut feasible: Vec<NodeId> = Vec::with_capacity(wanted.min(total));
@@ -812,7 +877,7 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
             pins.push(VolumePin::Zone(tree.zone_named(zone)));
         }
     }
-    let cycle = prepare(world, pod, pins);
+    let cycle = prepare(world, pod, pins, static_claims(world, pod));
     tree.list
         .iter()
         .map(|&node| {

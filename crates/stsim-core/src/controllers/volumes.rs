@@ -19,6 +19,12 @@
 //! A local class (`local: true`) provisions on the selected node itself:
 //! the volume's node affinity names that node, for good.
 //!
+//! A class of `kubernetes.io/no-provisioner` (static local volumes)
+//! provisions nothing: its claims bind only volumes made beforehand. An
+//! `Immediate` claim with none to bind waits with `ProvisioningFailed`; a
+//! `WaitForFirstConsumer` claim's pod goes only where a volume matches
+//! (the scheduler's VolumeBinding filter).
+//!
 //! The CSI drivers of block storage (EBS, Persistent Disk, Azure Disk)
 //! refuse to create a volume that several nodes would write to
 //! (`ReadWriteMany`, and `ReadOnlyMany` but on Persistent Disk) as a
@@ -83,7 +89,16 @@ pub fn claim_created(api: &mut Api, pvc: PvcId) {
     match class {
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
-        Some(class) if class.binding_mode == VolumeBindingMode::Immediate => api.start_provisioning(pvc),
+        Some(class) if class.binding_mode == VolumeBindingMode::Immediate && class.provisions() => {
+            api.start_provisioning(pvc)
+        }
+        // `provisionClaim`: no plugin provisions for this class. The
+        // controller says so at each sync of the claim; a volume made
+        // beforehand is its only way to bind.
+        Some(class) if class.binding_mode == VolumeBindingMode::Immediate => {
+            let message = format!("no volume plugin matched name: {}", class.provisioner);
+            api.claim_waits(pvc, "ProvisioningFailed", message);
+        }
         Some(_) => {}
         None => api.claim_cannot_be_provisioned(pvc),
     }
@@ -110,6 +125,17 @@ fn satisfies(pv: &Pv, claim: &Pvc) -> bool {
 /// satisfy it and, given a node, whose node affinity admits that node, one
 /// kept for this claim first, else the smallest; ties go to the older.
 pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>) -> Option<PvId> {
+    find_match_besides(world, pvc, node, &[])
+}
+
+/// `find_match` among the volumes not in `taken` (the scheduler's
+/// `findMatchingVolumes`: each claim of a pod gets a volume of its own).
+pub fn find_match_besides(
+    world: &crate::world::World,
+    pvc: PvcId,
+    node: Option<NodeId>,
+    taken: &[PvId],
+) -> Option<PvId> {
     let claim = world.pvc(pvc);
     let fits = |pv: &Pv| match node {
         None => true,
@@ -121,7 +147,7 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
         .available_pvs
         .iter()
         .map(|id| world.pv(*id))
-        .filter(|pv| usable_by(pv, claim) && satisfies(pv, claim) && fits(pv))
+        .filter(|pv| usable_by(pv, claim) && satisfies(pv, claim) && fits(pv) && !taken.contains(&pv.id))
         .min_by_key(|pv| (pv.reserved_for.is_none(), pv.capacity_bytes, pv.id))
         .map(|pv| pv.id)
 }

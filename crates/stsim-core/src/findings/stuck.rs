@@ -331,6 +331,12 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
         None if message.contains(scheduler::MAX_VOLUME_COUNT) => "Add nodes, use a machine type that takes more disks, \
              free a slot (scale down or move a workload whose pods have claims), or give each pod fewer claims."
             .to_string(),
+        None if message.contains(scheduler::BIND_CONFLICT) => "The pod's claim is of a class whose provisioner \
+             (kubernetes.io/no-provisioner) makes no volume, and no node that could take the pod holds an Available \
+             PersistentVolume that fits it. Create one where the pod can run (a local volume on a node with room; the \
+             local static provisioner makes one for each disk it finds), or give the claims a class with a \
+             provisioner. A Released or Failed volume is not bound again until an administrator frees it."
+            .to_string(),
         None if !pinned.is_empty() => "Make room where the volume is: add a node in that zone, uncordon one, or free CPU and \
              memory there. A zonal disk never moves to another zone; to run elsewhere the data must be restored into a new \
              volume."

@@ -469,7 +469,9 @@ fn access_modes(modes: &[AccessMode]) -> Vec<&'static str> {
 }
 
 /// A volume that exists from the start, with the node affinity of its
-/// zone or node.
+/// zone or node, the provisioner that made it and a `hostPath` source. Other
+/// sources are left out (stsim keeps only their kind): read back, a volume
+/// with a node is local and any other a CSI volume.
 fn persistent_volume(volume: &PersistentVolumeConfig, namespace: &str) -> Value {
     let mut spec = json!({
         "capacity": {"storage": bytes_quantity(volume.capacity_bytes)},
@@ -499,7 +501,14 @@ fn persistent_volume(volume: &PersistentVolumeConfig, namespace: &str) -> Value 
             {"matchExpressions": [{"key": key, "operator": "In", "values": [value]}]}
         ]}});
     }
-    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": volume.name}, "spec": spec})
+    if let stsim_core::objects::PvOrigin::HostPath(path) = &volume.origin {
+        spec["hostPath"] = json!({"path": path});
+    }
+    let mut metadata = json!({"name": volume.name});
+    if let stsim_core::objects::PvOrigin::Provisioned(name) = &volume.origin {
+        metadata["annotations"] = json!({"pv.kubernetes.io/provisioned-by": name});
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": metadata, "spec": spec})
 }
 
 /// A claim that exists from the start. A claim of no class is written with

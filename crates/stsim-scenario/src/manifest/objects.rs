@@ -536,7 +536,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
 }
 
 impl Obj<'_> {
-    fn nested_value(&self, keys: &[&str]) -> Option<String> {
+    pub(super) fn nested_value(&self, keys: &[&str]) -> Option<String> {
         let (first, rest) = keys.split_first()?;
         let mut node = &self.entries.iter().find(|(k, _, _)| k == first)?.2;
         for key in rest {

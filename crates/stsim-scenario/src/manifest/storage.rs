@@ -6,10 +6,11 @@
 //! `raw::PersistentVolumeClaim`: a volume's size, class, access modes,
 //! reclaim policy, `claimRef` and the zone or node of its node affinity; a
 //! claim's uid (which a volume's `claimRef.uid` must match), labels, size,
-//! class and `volumeName`. The volume source (`csi`, `awsElasticBlockStore`,
-//! `local`, ...) is the disk behind the volume, which the model does not
-//! distinguish beyond its node affinity: it is listed as unused. Does not
-//! own binding; that is the PV controller in the core.
+//! class and `volumeName`; who made a volume (its
+//! `pv.kubernetes.io/provisioned-by` annotation) and the kind of its source
+//! (`csi`, `local`, `nfs`, `hostPath`, the in-tree cloud disks), which
+//! decide what deletes it. What a source says of the disk behind it is not
+//! modelled. Does not own binding; that is the PV controller in the core.
 
 use super::objects::{Scope, ZONE_LABELS, access_modes, metadata, node_selector_term, spec_of};
 use super::{Cx, Obj, Unused};
@@ -17,6 +18,8 @@ use crate::raw;
 use crate::yaml::Node;
 
 const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+/// The annotation a provisioner puts on the volumes it makes.
+const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
 
 /// A string under `metadata` of a top-level object, before `metadata` reads it.
 fn peek_metadata<'n>(obj: &Obj<'n>, key: &str) -> Option<&'n Node> {
@@ -30,6 +33,21 @@ fn peek_metadata<'n>(obj: &Obj<'n>, key: &str) -> Option<&'n Node> {
 pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let index = cx.base.persistent_volumes + cx.collected.persistent_volumes.len();
     let raw_base = format!("persistentVolumes[{index}]");
+    // Who made it, read before `metadata` skips annotations: the
+    // provisioner deletes what it made; empty is as absent (the PV
+    // controller's `findDeletablePlugin`).
+    let provisioned_by = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", PROVISIONED_BY]))
+        .filter(|name| !name.is_empty());
+    if let Some(place) = obj.nested_place(&["metadata", "annotations", PROVISIONED_BY])
+        && provisioned_by.is_some()
+    {
+        cx.at(format!("{raw_base}.provisionedBy"), place, &format!("metadata.annotations[{PROVISIONED_BY}]"));
+    }
     let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Cluster) else { return };
     cx.at(raw_base.clone(), obj.place, "spec");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
@@ -93,6 +111,7 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     if let Some(affinity) = spec.take("nodeAffinity") {
         (zone, host) = node_affinity(cx, affinity, &raw_base);
     }
+    let source = volume_source(cx, &mut spec, &raw_base);
     spec.finish(cx);
     obj.finish(cx);
     let Some(storage) = storage else { return };
@@ -108,7 +127,58 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         zone,
         node: host,
         claim_ref,
+        provisioned_by,
+        source,
     });
+}
+
+/// The volume source, which decides what deletes a volume made by hand:
+/// `csi` and the in-tree cloud disks (migrated to their CSI drivers) are
+/// a CSI driver's; `local` and `nfs` have no deleter; `hostPath` has one
+/// for paths under `/tmp/`. What the source says of the disk itself
+/// (driver, handle, server) is not modelled: listed as unused.
+fn volume_source(cx: &mut Cx<'_>, spec: &mut Obj<'_>, raw_base: &str) -> Option<raw::VolumeSource> {
+    const CLOUD: &[&str] = &[
+        "csi",
+        "awsElasticBlockStore",
+        "gcePersistentDisk",
+        "azureDisk",
+        "azureFile",
+        "cinder",
+        "vsphereVolume",
+        "portworxVolume",
+    ];
+    let key = spec
+        .entries
+        .iter()
+        .map(|(k, _, _)| k.as_str())
+        .find(|k| CLOUD.contains(k) || ["local", "nfs", "hostPath"].contains(k))?;
+    let key = key.to_string();
+    let node = spec.take(&key)?;
+    cx.at(format!("{raw_base}.source"), node.place, &format!("spec.{key}"));
+    // What the source says of the disk (driver, handle, server, path) is
+    // listed as unused: only its kind is read.
+    if key != "hostPath"
+        && let Some(fields) = cx.obj(node, &format!("spec.{key}"))
+    {
+        fields.finish(cx);
+    }
+    Some(match key.as_str() {
+        "local" => raw::VolumeSource::Local,
+        "nfs" => raw::VolumeSource::Nfs,
+        "hostPath" => {
+            let mut host_path = cx.obj(node, "spec.hostPath")?;
+            host_path.skip(&["type"]);
+            let path = host_path.take("path").and_then(|p| cx.string(p, "spec.hostPath.path"));
+            host_path.finish(cx);
+            let Some(path) = path else {
+                cx.invalid(node.place, "spec.hostPath.path", "Required value", None);
+                return None;
+            };
+            raw::VolumeSource::HostPath(path)
+        }
+        _ => raw::VolumeSource::Csi,
+    })
 }
 
 /// A volume's `nodeAffinity.required`: the zone or the node it lives on,

@@ -633,7 +633,15 @@ impl Checker<'_, '_> {
                 }
             }
             let local = class.local.unwrap_or(false);
-            if local && class.volume_binding_mode != Some(raw::VolumeBindingMode::WaitForFirstConsumer) {
+            // A local provisioner makes the volume on the node chosen for the
+            // pod; a class of static local volumes (no provisioner) may bind
+            // at once, as Kubernetes allows (its pods then go where the
+            // volumes are, or nowhere).
+            let provisions = provisioner != stsim_core::objects::NO_PROVISIONER;
+            if local
+                && provisions
+                && class.volume_binding_mode != Some(raw::VolumeBindingMode::WaitForFirstConsumer)
+            {
                 let help = "local volumes are made on the node chosen for the pod; add `volumeBindingMode: WaitForFirstConsumer`"
                     .to_string();
                 let message =

@@ -13,6 +13,7 @@
 
 use super::timeline::node_names;
 use super::*;
+use stsim_core::objects::PvOrigin;
 
 impl Checker<'_, '_> {
     /// `accessModes`: `[ReadWriteOnce]` when left out, at least one when given.
@@ -83,7 +84,27 @@ impl Checker<'_, '_> {
             if let Some(claim) = &volume.claim_ref {
                 self.dns_subdomain(&format!("{path}.claimRef.name"), &claim.name);
             }
+            if volume.provisioned_by.as_deref() == Some("") {
+                let message =
+                    "Invalid value: \"\": a provisioner's name; leave it out for a volume made by hand";
+                self.report("invalid-value", &format!("{path}.provisionedBy"), message, None);
+            }
+            if let Some(raw::VolumeSource::HostPath(host_path)) = &volume.source
+                && host_path.is_empty()
+            {
+                let message = "Required value: the host path";
+                self.report("invalid-value", &format!("{path}.source"), message, None);
+            }
+            let origin = match (&volume.provisioned_by, &volume.source) {
+                (Some(name), _) => PvOrigin::Provisioned(name.clone()),
+                (None, Some(raw::VolumeSource::Csi)) => PvOrigin::Csi,
+                (None, Some(raw::VolumeSource::HostPath(host_path))) => PvOrigin::HostPath(host_path.clone()),
+                (None, Some(raw::VolumeSource::Local | raw::VolumeSource::Nfs)) => PvOrigin::NoDeleter,
+                (None, None) if volume.node.is_some() => PvOrigin::NoDeleter,
+                (None, None) => PvOrigin::Csi,
+            };
             out.push(PersistentVolumeConfig {
+                origin,
                 name: volume.name.clone(),
                 capacity_bytes,
                 storage_class_name: volume.storage_class_name.clone().unwrap_or_default(),
