@@ -457,7 +457,16 @@ fn no_provisioner(binding: &str, replicas: u32) -> String {
 /// `ProvisioningFailed` (`findProvisionablePlugin`).
 #[test]
 fn a_class_without_a_provisioner_binds_only_the_volumes_made_beforehand() {
-    let (sim, _) = run(&no_provisioner("WaitForFirstConsumer", 3));
+    let (sim, report) = run(&no_provisioner("WaitForFirstConsumer", 3));
+    let fix = |report: &stsim_core::report::Report| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.id == "pod-unschedulable")
+            .map(|f| f.fix.clone())
+            .unwrap_or_default()
+    };
+    assert!(fix(&report).contains("(kubernetes.io/no-provisioner) makes no volume"), "{}", fix(&report));
     let mut placed: Vec<(String, String)> = ["www-web-0", "www-web-1", "www-web-2"]
         .iter()
         .filter_map(|claim| {
@@ -484,7 +493,8 @@ fn a_class_without_a_provisioner_binds_only_the_volumes_made_beforehand() {
         "{message}"
     );
     // Immediate: the claims bind the two volumes at once, the third waits.
-    let (sim, _) = run(&no_provisioner("Immediate", 3));
+    let (sim, report) = run(&no_provisioner("Immediate", 3));
+    assert!(fix(&report).contains("makes no volume (kubernetes.io/no-provisioner)"), "{}", fix(&report));
     assert_eq!(sim.world.pvs.len(), 2, "nothing is provisioned");
     let pending: Vec<_> = sim.world.live_pvcs().filter(|c| c.volume.is_none()).collect();
     assert_eq!(pending.len(), 1);

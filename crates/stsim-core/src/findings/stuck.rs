@@ -306,6 +306,19 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                 names.join(", ")
             )
         }
+        _ if waiting_claims
+            .iter()
+            .any(|(c, _, _)| c.storage_class.is_some_and(|class| !world.class(class).provisions())) =>
+        {
+            let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
+            format!(
+                "The claim's class makes no volume (kubernetes.io/no-provisioner) and no Available volume fits it: \
+                 create a PersistentVolume of that class that holds the request and offers its access modes (the \
+                 local static provisioner makes one for each disk it finds), or give the volumeClaimTemplates a class \
+                 with a provisioner (a new StatefulSet, since the field is immutable) and delete the Pending claims {}.",
+                names.join(", ")
+            )
+        }
         _ if !waiting_claims.is_empty() => {
             let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
             format!(
