@@ -607,3 +607,40 @@ fn only_the_provisioner_that_made_a_volume_deletes_it() {
     let csi = sim.world.pv(stsim_core::objects::PvId(2));
     assert_eq!(format!("{:?}", csi.phase), "Failed");
 }
+
+/// A hostPath or NFS volume made by hand is mounted at once: their volume
+/// plugins have no attacher, so the attach-detach controller makes no
+/// VolumeAttachment for them; a by-hand CSI volume is attached first.
+#[test]
+fn by_hand_host_path_and_nfs_volumes_are_never_attached() {
+    let scenario = |source: &str| {
+        format!(
+            r#"Scenario(
+    name: "by-hand",
+    seed: 1,
+    duration: "2m",
+    persistentVolumes: [(name: "disk", storage: "10Gi", storageClassName: "manual"{source})],
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web",
+        replicas: 1,
+        template: (labels: {{"app": "web"}}, image: "nginx"),
+        volumeClaimTemplates: [(name: "www", storage: "1Gi", storageClassName: "manual")],
+    )],
+)"#
+        )
+    };
+    let attached = |source: &str| {
+        let (sim, _) = run(&scenario(source));
+        let attaches = (sim.trace.records.iter())
+            .filter(|r| matches!(r.event, stsim_core::trace::Event::VolumeAttached { .. }))
+            .count();
+        let web0 = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+        assert!(web0.status.ready, "{source}: web-0 runs on the volume");
+        attaches
+    };
+    assert_eq!(attached(r#", source: HostPath("/mnt/data")"#), 0);
+    assert_eq!(attached(", source: Nfs"), 0);
+    assert_eq!(attached(""), 1, "a by-hand CSI volume is attached");
+}

@@ -1164,8 +1164,8 @@ pub enum PvOrigin {
     /// Made by hand on a node's path (`spec.hostPath`): the hostPath
     /// plugin deletes only a path under `/tmp/`.
     HostPath(String),
-    /// Made by hand of a source no in-tree plugin deletes (`spec.local`,
-    /// `spec.nfs`, ...).
+    /// Made by hand of a source no in-tree plugin deletes or attaches
+    /// (`spec.local`, `spec.nfs`).
     NoDeleter,
 }
 
@@ -1256,10 +1256,12 @@ impl Pv {
     }
 
     /// Whether the volume is attached to a node before it is mounted: not a
-    /// local volume, nor one of a class whose driver needs no attach
+    /// local volume, nor a by-hand hostPath or NFS one (their plugins have
+    /// no attacher), nor one of a class whose driver needs no attach
     /// (`attach_required_by`). A volume of no known class is attached.
     pub fn attaches(&self, world: &crate::world::World) -> bool {
-        self.node.is_none()
+        !matches!(self.origin, PvOrigin::HostPath(_) | PvOrigin::NoDeleter)
+            && self.node.is_none()
             && self.storage_class.is_none_or(|c| world.class(c).csi_driver().is_none_or(attach_required_by))
     }
     /// Whether the volume may be attached to several nodes at once.
