@@ -482,6 +482,11 @@ fn a_class_without_a_provisioner_binds_only_the_volumes_made_beforehand() {
         "each bound pod runs on its volume's node"
     );
     assert_eq!(sim.world.pvs.len(), 2, "nothing is provisioned");
+    // The story says so too: existing volumes are bound, none is provisioned.
+    let story: Vec<String> = stsim_core::story::tell(&sim).into_iter().map(|l| l.text).collect();
+    let bound: Vec<&String> = story.iter().filter(|t| t.contains("bound to claim")).collect();
+    assert_eq!(bound.len(), 2, "{story:#?}");
+    assert!(bound.iter().all(|t| t.starts_with("The existing 10 GiB volume local-pv-")), "{bound:?}");
     let waiting: Vec<&Box<stsim_core::objects::Pod>> =
         sim.world.pods.iter().filter(|p| p.exists() && p.node.is_none()).collect();
     assert_eq!(waiting.len(), 1, "one pod has no volume left");

@@ -91,7 +91,7 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                  at most one pod per identity."
             ),
             Event::PodUnschedulable { pod: id, message } => {
-                format!("{} cannot be scheduled: {message}.", pod(*id))
+                format!("{} cannot be scheduled: {}.", pod(*id), message.trim_end_matches('.'))
             }
             Event::PodRejected { pod: id, reason, message } => {
                 format!("The kubelet rejects {} ({reason}): {message}; the pod is Failed.", pod(*id))
@@ -265,11 +265,24 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PvcBound { pvc: id, pv } => {
                 let volume = world.pv(*pv);
                 let zone = volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
-                format!(
-                    "A {} volume is provisioned{zone} and bound to claim {}.",
-                    size(volume.capacity_bytes),
-                    pvc(*id)
-                )
+                if pv.index() >= world.pvs_before_run {
+                    format!(
+                        "A {} volume is provisioned{zone} and bound to claim {}.",
+                        size(volume.capacity_bytes),
+                        pvc(*id)
+                    )
+                } else {
+                    let place = match volume.node {
+                        Some(node) => format!(" on {}", world.node(node).name),
+                        None => zone,
+                    };
+                    format!(
+                        "The existing {} volume {}{place} is bound to claim {}.",
+                        size(volume.capacity_bytes),
+                        volume.name,
+                        pvc(*id)
+                    )
+                }
             }
             Event::PvcSelectedNode { .. } => continue,
             Event::DnsAdded { name, ip } => format!("{name} now resolves to {ip}."),
