@@ -47,6 +47,9 @@ fn scale_down_orphans_the_claim_and_its_cost_is_exact() {
     assert_eq!(storage.per_statefulset[0].monthly, Money(3 * GP3_10GI));
     let finding = report.findings.iter().find(|f| f.id == "orphaned-volumes").expect("a finding");
     assert!(finding.summary.contains("$0.80 per month"));
+    // A provisioned volume is served with its provisioner's mark.
+    let served = stsim_core::kube::pv(&sim.world, &sim.world.pvs[0]);
+    assert_eq!(served["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"], "ebs.csi.aws.com");
 }
 
 /// whenScaled: Delete: the claim goes with the pod (after it), nothing is

@@ -1199,7 +1199,7 @@ impl<'a> Api<'a> {
             attachments: Vec::new(),
             in_use_on: Default::default(),
             resized: Vec::new(),
-            origin: PvOrigin::Provisioned(class_object.provisioner.clone()),
+            origin: PvOrigin::ProvisionedByClass,
             created_at: self.now,
             removed_at: None,
         };

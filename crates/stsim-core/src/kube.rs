@@ -621,7 +621,7 @@ pub fn pv(world: &World, volume: &Pv) -> Object {
         },
     );
     // The provisioner marks what it made (and so will delete).
-    if let PvOrigin::Provisioned(name) = &volume.origin
+    if let Some(name) = volume.provisioned_by(world)
         && let Some(annotations) = meta.entry("annotations").or_insert_with(|| json!({})).as_object_mut()
     {
         annotations.entry("pv.kubernetes.io/provisioned-by").or_insert_with(|| json!(name));

@@ -1154,9 +1154,13 @@ pub enum PvPhase {
 /// `findDeletablePlugin`, pkg/controller/volume/persistentvolume).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PvOrigin {
-    /// Made by the provisioner named, as the `pv.kubernetes.io/provisioned-by`
-    /// annotation says: that provisioner deletes the disk.
+    /// Made before the run by the provisioner named, as the
+    /// `pv.kubernetes.io/provisioned-by` annotation says: that provisioner
+    /// deletes the disk.
     Provisioned(String),
+    /// Made during the run by its class's provisioner (`Pv::provisioned_by`
+    /// names it), which deletes the disk.
+    ProvisionedByClass,
     /// Made by hand, of a CSI driver (`spec.csi`). The external
     /// provisioner deletes only what it made; before `HonorPVReclaimPolicy`
     /// the PV controller looks for an in-tree deleter and finds none.
@@ -1227,6 +1231,16 @@ pub struct Pv {
 }
 
 impl Pv {
+    /// The provisioner that made the volume, if one did (its
+    /// `pv.kubernetes.io/provisioned-by` annotation).
+    pub fn provisioned_by<'a>(&'a self, world: &'a crate::world::World) -> Option<&'a str> {
+        match &self.origin {
+            PvOrigin::Provisioned(name) => Some(name),
+            PvOrigin::ProvisionedByClass => self.storage_class.map(|c| world.class(c).provisioner.as_str()),
+            _ => None,
+        }
+    }
+
     /// Who deletes the disk once the claim is gone, under `Delete`
     /// (`findDeletablePlugin`): the provisioner that made it; for a volume
     /// made by hand, from `HonorPVReclaimPolicy` (beta and on in 1.31) a
@@ -1241,7 +1255,7 @@ impl Pv {
             ))
         };
         match &self.origin {
-            PvOrigin::Provisioned(_) => Deleter::Found,
+            PvOrigin::Provisioned(_) | PvOrigin::ProvisionedByClass => Deleter::Found,
             PvOrigin::Csi if honor_pv_reclaim_policy => Deleter::NoneExternal,
             // The plugin's check is the unanchored regexp `/tmp/.+`.
             PvOrigin::HostPath(path) if path.match_indices("/tmp/").any(|(at, _)| path.len() > at + 5) => {
