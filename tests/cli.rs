@@ -305,6 +305,25 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     ] {
         assert!(never.iter().any(|l| l == line), "{line:?} in {never:#?}");
     }
+    // The PV controller's: "no storage class is set" is a Normal event,
+    // a class that does not exist a Warning.
+    let claims = temp_scenario(
+        "claims.ron",
+        r#"Scenario(name: "claims", duration: "1m",
+            persistentVolumeClaims: [(name: "scratch", storage: "1Gi", storageClassName: ""),
+                                     (name: "fast", storage: "1Gi", storageClassName: "nope")],
+            statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (image: "db:1"))])"#,
+    );
+    let output = stsim(&["events", &claims]);
+    let claims: Vec<String> =
+        output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    for line in [
+        "0s Normal FailedBinding persistentvolumeclaim/scratch no persistent volumes available for this claim and \
+         no storage class is set",
+        "0s Warning ProvisioningFailed persistentvolumeclaim/fast storageclass.storage.k8s.io \"nope\" not found",
+    ] {
+        assert!(claims.iter().any(|l| l == line), "{line:?} in {claims:#?}");
+    }
     // An init container's, by its name and image, the one the kubelet is at.
     let init = squeezed("init-container-crash-loop");
     for line in [

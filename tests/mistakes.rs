@@ -10,7 +10,7 @@ fn claim_events(sim: &stsim_core::Simulation) -> Vec<(String, &'static str, Stri
         .records
         .iter()
         .filter_map(|r| match &r.event {
-            Event::PvcWaiting { pvc, reason, message } => {
+            Event::PvcWaiting { pvc, reason, message, .. } => {
                 Some((sim.world.pvc(*pvc).name.clone(), *reason, message.clone()))
             }
             _ => None,

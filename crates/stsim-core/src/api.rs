@@ -1027,16 +1027,17 @@ impl<'a> Api<'a> {
     /// PersistentVolumeClaims", since a missing class is not
     /// WaitForFirstConsumer). pkg/controller/volume/persistentvolume/pv_controller.go.
     pub fn claim_cannot_be_provisioned(&mut self, pvc: PvcId) {
-        let (reason, message) = match &self.world.pvc(pvc).storage_class_name {
+        let (reason, message, warning) = match &self.world.pvc(pvc).storage_class_name {
             Some(name) if !name.is_empty() => {
-                ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found"))
+                ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{name}\" not found"), true)
             }
             _ => (
                 "FailedBinding",
                 "no persistent volumes available for this claim and no storage class is set".into(),
+                false,
             ),
         };
-        self.claim_waits(pvc, reason, message);
+        self.claim_waits_with(pvc, reason, message, warning);
     }
 
     /// A delete of a claim. While a scheduled pod uses it, the
@@ -1149,10 +1150,18 @@ impl<'a> Api<'a> {
         self.start_provisioning(pvc);
     }
 
-    /// The PV controller records why a claim waits (an event on it).
+    /// The PV controller records why a claim waits (a Warning event on it).
     pub fn claim_waits(&mut self, pvc: PvcId, reason: &'static str, message: String) {
+        self.claim_waits_with(pvc, reason, message, true);
+    }
+
+    /// As `claim_waits`, the event a Warning or not: the PV controller's
+    /// "no persistent volumes available for this claim and no storage
+    /// class is set" is Normal (`syncUnboundClaim`).
+    fn claim_waits_with(&mut self, pvc: PvcId, reason: &'static str, message: String, warning: bool) {
         self.world.pvc_mut(pvc).waiting = Some((reason, message.clone()));
-        self.trace.push(self.now, Actor::VolumeController, Event::PvcWaiting { pvc, reason, message });
+        let event = Event::PvcWaiting { pvc, reason, message, warning };
+        self.trace.push(self.now, Actor::VolumeController, event);
     }
 
     /// The external provisioner takes up the claim; its volume is due after

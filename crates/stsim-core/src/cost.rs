@@ -284,23 +284,15 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
                 format!("kubectl delete pv {}   # then delete the disk by hand: nothing else will", pv.name),
             )),
             // No provisioner made it, and the external one deletes only its own.
-            (PvPhase::Released, _)
-                if pv.reclaim_policy == crate::config::ReclaimPolicy::Delete
-                    && deleter == crate::objects::Deleter::NoneExternal =>
-            {
-                Some((
-                    "ReleasedPV",
-                    pv.released_at.expect("a released volume says when"),
-                    format!(
-                        "its claim {claim_name} was deleted and its reclaimPolicy is Delete, but no provisioner made \
+            (PvPhase::Released, _) if pv.left_by_delete(world.features.honor_pv_reclaim_policy) => Some((
+                "ReleasedPV",
+                pv.released_at.expect("a released volume says when"),
+                format!(
+                    "its claim {claim_name} was deleted and its reclaimPolicy is Delete, but no provisioner made \
                          it (no pv.kubernetes.io/provisioned-by annotation), so none deletes the disk"
-                    ),
-                    format!(
-                        "kubectl delete pv {}   # then delete the disk by hand: nothing else will",
-                        pv.name
-                    ),
-                ))
-            }
+                ),
+                format!("kubectl delete pv {}   # then delete the disk by hand: nothing else will", pv.name),
+            )),
             // Billed until its provisioner can delete it: once detached.
             (PvPhase::Released, claim) if pv.reclaim_policy == crate::config::ReclaimPolicy::Delete => {
                 let nodes: Vec<&str> =

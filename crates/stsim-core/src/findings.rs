@@ -693,14 +693,7 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
         .collect();
     // `Delete` ones nothing will delete: made by hand, not by a provisioner.
     let honor = world.features.honor_pv_reclaim_policy;
-    let undeleted: Vec<&Pv> = (world.pvs.iter())
-        .filter(|pv| pv.removed_at.is_none() && pv.reclaim_policy == crate::config::ReclaimPolicy::Delete)
-        .filter(|pv| {
-            pv.phase == PvPhase::Failed
-                || (pv.phase == PvPhase::Released
-                    && pv.deleter(honor) == crate::objects::Deleter::NoneExternal)
-        })
-        .collect();
+    let undeleted: Vec<&Pv> = world.pvs.iter().filter(|pv| pv.left_by_delete(honor)).collect();
     let monthly = |pv: &Pv| world.volume_monthly(pv);
     let mut findings = Vec::new();
     for (set, claims) in groups {

@@ -1241,6 +1241,16 @@ impl Pv {
         }
     }
 
+    /// A volume whose `Delete` deleted nothing and never will: Failed, or
+    /// Released and left to an external provisioner that did not make it.
+    pub fn left_by_delete(&self, honor_pv_reclaim_policy: bool) -> bool {
+        self.removed_at.is_none()
+            && self.reclaim_policy == crate::config::ReclaimPolicy::Delete
+            && (self.phase == PvPhase::Failed
+                || (self.phase == PvPhase::Released
+                    && self.deleter(honor_pv_reclaim_policy) == Deleter::NoneExternal))
+    }
+
     /// Who deletes the disk once the claim is gone, under `Delete`
     /// (`findDeletablePlugin`): the provisioner that made it; for a volume
     /// made by hand, from `HonorPVReclaimPolicy` (beta and on in 1.31) a

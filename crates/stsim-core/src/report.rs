@@ -937,7 +937,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("pvc", n.pvc(*pvc), cat(&["deleted, held by finalizers ", &finalizers.join(", ")]))
             }
             Event::PvcPatched { pvc, change } => other("pvc", n.pvc(*pvc), cat(&["edited: ", change])),
-            Event::PvcWaiting { pvc, reason, message } => {
+            Event::PvcWaiting { pvc, reason, message, .. } => {
                 other("pvc", n.pvc(*pvc), cat(&["stays Pending: ", reason, ": ", message]))
             }
             Event::PvcOrphaned { pvc, reason } => other("pvc", n.pvc(*pvc), cat(&["orphaned: ", reason])),

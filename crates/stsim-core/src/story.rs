@@ -204,7 +204,7 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PvcPatched { pvc: id, change } => {
                 format!("Claim {} is edited by hand: {change}.", pvc(*id))
             }
-            Event::PvcWaiting { pvc: id, reason, message } => format!(
+            Event::PvcWaiting { pvc: id, reason, message, .. } => format!(
                 "Claim {} gets no volume and stays Pending ({reason}: {message}); its pod cannot be scheduled.",
                 pvc(*id)
             ),

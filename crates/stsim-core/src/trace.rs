@@ -290,11 +290,13 @@ pub enum Event {
         change: String,
     },
     /// The PV controller cannot get the claim a volume, with its event's
-    /// reason and message (`ProvisioningFailed`, `FailedBinding`).
+    /// reason and message (`ProvisioningFailed`, `FailedBinding`) and
+    /// whether the event is a Warning (not part of the trace's text).
     PvcWaiting {
         pvc: PvcId,
         reason: &'static str,
         message: String,
+        warning: bool,
     },
     /// A delete of a claim in use: `kubernetes.io/pvc-protection` holds it
     /// until no pod uses it.
@@ -954,7 +956,7 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             pvc(out, *id);
             out.put("\tpatched\t").put(change);
         }
-        Event::PvcWaiting { pvc: id, reason, message } => {
+        Event::PvcWaiting { pvc: id, reason, message, .. } => {
             pvc(out, *id);
             out.put("\tevent\treason=").put(reason).put(" message=").quoted(message);
         }

@@ -215,9 +215,12 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             // The PV controller's word on a claim it cannot bind or provision
             // (`FailedBinding`, `VolumeMismatch`, `ProvisioningFailed`).
-            Event::PvcWaiting { pvc, reason, message } => {
-                push(true, reason, format!("persistentvolumeclaim/{}", world.pvc(*pvc).name), message.clone())
-            }
+            Event::PvcWaiting { pvc, reason, message, warning } => push(
+                *warning,
+                reason,
+                format!("persistentvolumeclaim/{}", world.pvc(*pvc).name),
+                message.clone(),
+            ),
             // `deleteVolumeOperation`: nothing deletes the released volume.
             Event::PvFailed { pv, message } => push(
                 true,
