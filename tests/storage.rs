@@ -261,7 +261,14 @@ const STATIC: &str = r#"Scenario(
 /// pins its pod to the volume's zone; a claim naming a missing volume waits.
 #[test]
 fn pre_existing_volumes_bind_as_the_pv_controller_matches_them() {
-    let (sim, _) = run(STATIC);
+    let (sim, report) = run(STATIC);
+    // The cost table tells each volume's phase, an unclaimed one Available.
+    let phases: Vec<(String, String)> =
+        sim.world.pvs.iter().map(|pv| (pv.name.clone(), format!("{:?}", pv.phase))).collect();
+    let statuses: Vec<(String, String)> =
+        report.storage.volumes.iter().map(|v| (v.pv.clone(), v.status.clone())).collect();
+    assert_eq!(statuses, phases);
+    assert!(phases.iter().any(|(_, phase)| phase == "Available"), "{phases:?}");
     let bound = |name: &str| claim_volume(&sim, name).unwrap();
     assert_eq!(
         bound("scratch"),
@@ -651,4 +658,24 @@ fn by_hand_host_path_and_nfs_volumes_are_never_attached() {
     assert_eq!(attached(r#", source: HostPath("/mnt/data")"#), 0);
     assert_eq!(attached(", source: Nfs"), 0);
     assert_eq!(attached(""), 1, "a by-hand CSI volume is attached");
+}
+
+/// Another in-tree plugin's source (`InTree("iscsi")`) has no deleter
+/// either: Failed under `Delete`, as a local volume. A name that is no
+/// such plugin, and a `Local` source without a node, are refused.
+#[test]
+fn an_in_tree_source_has_no_deleter_and_a_local_one_needs_a_node() {
+    let scenario = made_by_hand("1.36").replace(
+        r#"(name: "local", storage: "10Gi", node: "worker-1","#,
+        r#"(name: "local", storage: "10Gi", source: InTree("iscsi"),"#,
+    );
+    let (sim, _) = run(&scenario);
+    let local = sim.world.pvs.iter().find(|pv| pv.name == "local").unwrap();
+    assert_eq!((local.phase, local.node), (stsim_core::objects::PvPhase::Failed, None));
+    let refused = |source: &str, words: &str| {
+        let errors = stsim_scenario::parse_scenario(source, "s.ron").expect_err("refused");
+        assert!(errors.iter().any(|e| e.message.contains(words)), "{errors:#?}");
+    };
+    refused(&scenario.replace(r#"InTree("iscsi")"#, r#"InTree("ceph")"#), r#"Unsupported value: "ceph""#);
+    refused(&scenario.replace(r#"InTree("iscsi")"#, "Local"), "a local volume lives on one node");
 }

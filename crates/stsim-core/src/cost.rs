@@ -92,7 +92,7 @@ pub struct VolumeCost {
     pub size_bytes: u64,
     pub storage_class: String,
     pub zone: Option<String>,
-    /// `Bound`, `Released` or `Deleted`.
+    /// `Available`, `Bound`, `Released`, `Failed` or `Deleted`.
     pub status: String,
     pub created_ms: u64,
     pub deleted_ms: Option<u64>,
@@ -249,7 +249,8 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
             (Some(_), _) => "Deleted",
             (None, PvPhase::Released) => "Released",
             (None, PvPhase::Failed) => "Failed",
-            (None, _) => "Bound",
+            (None, PvPhase::Available) => "Available",
+            (None, PvPhase::Bound) => "Bound",
         };
         volumes.push(VolumeCost {
             pv: pv.name.clone(),

@@ -1714,6 +1714,10 @@ pub enum VolumeSource {
     Nfs,
     /// `spec.hostPath` with its path.
     HostPath(String),
+    /// The source of another in-tree plugin, by its field's name
+    /// (`iscsi`, `fc`, `rbd`, `cephfs`, `glusterfs`, `flexVolume`, ...):
+    /// none of them deletes a disk or attaches through a VolumeAttachment.
+    InTree(String),
 }
 
 /// `spec.claimRef`: the claim a volume is bound or kept for.

@@ -621,7 +621,7 @@ fn cluster_scoped_objects_and_namespace_objects_place_nothing() {
 fn a_volume_claimed_from_another_namespace_is_refused() {
     let volume = |namespace: &str| {
         format!(
-            "{REDIS}---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-0\nspec:\n  capacity:\n    storage: 10Gi\n  accessModes: [ReadWriteOnce]\n  storageClassName: gp3\n  claimRef:\n    namespace: {namespace}\n    name: data-redis-0\n"
+            "{REDIS}---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-0\nspec:\n  capacity:\n    storage: 10Gi\n  accessModes: [ReadWriteOnce]\n  storageClassName: gp3\n  csi: {{driver: ebs.csi.aws.com, volumeHandle: vol-0abc}}\n  claimRef:\n    namespace: {namespace}\n    name: data-redis-0\n"
         )
     };
     let yaml = volume("shop");
@@ -801,6 +801,9 @@ spec:
     storage: 10Gi
   accessModes: [ReadWriteOnce]
   storageClassName: gp3
+  csi:
+    driver: ebs.csi.aws.com
+    volumeHandle: vol-0abc
   nodeAffinity:
     required:
       nodeSelectorTerms:
@@ -1396,4 +1399,51 @@ fn a_second_container_is_read_and_its_name_and_image_are_checked() {
     );
     let error = &errors(&init)[0];
     assert!(error.message.contains("Duplicate value: \"metrics\""), "{error:#?}");
+}
+
+/// As the API server (`ValidatePersistentVolumeSpec`): a volume names
+/// exactly one source. A second is refused on its own field, found in the
+/// API's order of sources rather than the file's; none is refused on
+/// `spec`; `flexVolume` is counted without that check; a `local` volume
+/// needs node affinity. Another in-tree plugin's source is read as one
+/// without a deleter.
+#[test]
+fn a_volume_names_exactly_one_source() {
+    let with = |source: &str| {
+        format!(
+            "{REDIS}---\n{}",
+            VOLUME.replace("  csi:\n    driver: ebs.csi.aws.com\n    volumeHandle: vol-0abc\n", source)
+        )
+    };
+    let two = with("  nfs: {server: 10.0.0.5, path: /a}\n  hostPath: {path: /data}\n");
+    refused(&two, "invalid-value", "spec.nfs: Forbidden: may not specify more than 1 volume type", "{server");
+    let none = with("");
+    let error = refused(
+        &none,
+        "invalid-value",
+        "spec: Required value: must specify a volume type",
+        "capacity:\n    storage: 10Gi",
+    );
+    assert!(error.message.contains("PersistentVolume \"disk-1\""), "{}", error.message);
+    let local = with("  local: {path: /mnt/disks/ssd1}\n").replace("  nodeAffinity:\n", "  other:\n");
+    let errors = errors(&local);
+    assert!(
+        errors.iter().any(|e| e
+            .message
+            .contains("spec.nodeAffinity: Required value: Local volume requires node affinity")),
+        "{errors:#?}"
+    );
+    let iscsi = with(
+        "  iscsi: {targetPortal: \"10.0.0.9:3260\", iqn: iqn.2001-04.com.example:disk1, lun: 0}\n  flexVolume: {driver: example/flex}\n",
+    );
+    let read = parse_manifests(&[("redis.yaml".into(), iscsi)], "start").unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(read.config.persistent_volumes[0].origin, stsim_core::objects::PvOrigin::NoDeleter);
+    let warning = read.warning.unwrap_or_default();
+    assert!(warning.contains("spec.iscsi.iqn") && warning.contains("spec.flexVolume"), "{warning}");
+    let csi = parse_manifests(
+        &[("redis.yaml".into(), with("  csi: {driver: ebs.csi.aws.com, volumeHandle: v}\n"))],
+        "start",
+    )
+    .unwrap();
+    assert_eq!(csi.config.persistent_volumes[0].origin, stsim_core::objects::PvOrigin::Csi);
 }

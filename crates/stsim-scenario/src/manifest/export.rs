@@ -17,6 +17,7 @@
 use serde_json::{Map, Value, json};
 use stsim_core::Config;
 use stsim_core::config::*;
+use stsim_core::objects::PvOrigin;
 
 /// A quantity of bytes in the largest binary unit that divides it.
 pub fn bytes_quantity(bytes: u64) -> String {
@@ -469,10 +470,15 @@ fn access_modes(modes: &[AccessMode]) -> Vec<&'static str> {
 }
 
 /// A volume that exists from the start, with the node affinity of its
-/// zone or node, the provisioner that made it and a `hostPath` source. Other
-/// sources are left out (stsim keeps only their kind): read back, a volume
-/// with a node is local and any other a CSI volume.
-fn persistent_volume(volume: &PersistentVolumeConfig, namespace: &str) -> Value {
+/// zone or node, the provisioner that made it and its one source, which
+/// the API server requires. stsim keeps only a source's kind, so what the
+/// source says of the disk is made up where the model has no value: a CSI
+/// volume's driver is its provisioner's, else its class's (else the
+/// default class's) and its handle the volume's name; a volume of no
+/// deleter is `local` on its node (its path under `/mnt/disks/`) or, with
+/// no node, an NFS export. Read back, each gives the same volume.
+fn persistent_volume(volume: &PersistentVolumeConfig, config: &Config) -> Value {
+    let namespace = &config.namespace;
     let mut spec = json!({
         "capacity": {"storage": bytes_quantity(volume.capacity_bytes)},
         "accessModes": access_modes(&volume.access_modes),
@@ -501,14 +507,44 @@ fn persistent_volume(volume: &PersistentVolumeConfig, namespace: &str) -> Value 
             {"matchExpressions": [{"key": key, "operator": "In", "values": [value]}]}
         ]}});
     }
-    if let stsim_core::objects::PvOrigin::HostPath(path) = &volume.origin {
-        spec["hostPath"] = json!({"path": path});
+    match &volume.origin {
+        PvOrigin::HostPath(path) => spec["hostPath"] = json!({"path": path}),
+        PvOrigin::NoDeleter if volume.node.is_some() => {
+            spec["local"] = json!({"path": format!("/mnt/disks/{}", volume.name)});
+        }
+        PvOrigin::NoDeleter => {
+            spec["nfs"] =
+                json!({"server": "nfs.example.internal", "path": format!("/exports/{}", volume.name)});
+        }
+        PvOrigin::Csi | PvOrigin::Provisioned(_) | PvOrigin::ProvisionedByClass => {
+            spec["csi"] = json!({"driver": csi_driver(volume, config), "volumeHandle": volume.name});
+        }
     }
     let mut metadata = json!({"name": volume.name});
-    if let stsim_core::objects::PvOrigin::Provisioned(name) = &volume.origin {
+    if let PvOrigin::Provisioned(name) = &volume.origin {
         metadata["annotations"] = json!({"pv.kubernetes.io/provisioned-by": name});
     }
     json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": metadata, "spec": spec})
+}
+
+/// The CSI driver of a volume: its provisioner's, else its class's, else
+/// the default class's, else the model's default cloud's.
+fn csi_driver<'c>(volume: &'c PersistentVolumeConfig, config: &'c Config) -> &'c str {
+    let classes = &config.cluster.storage_classes;
+    let class = |name: &str| classes.iter().find(|c| c.name == name).map(|c| c.provisioner.as_str());
+    let provisioners = [
+        match &volume.origin {
+            PvOrigin::Provisioned(name) => Some(name.as_str()),
+            _ => None,
+        },
+        class(&volume.storage_class_name),
+        classes.iter().find(|c| c.is_default).map(|c| c.provisioner.as_str()),
+    ];
+    provisioners
+        .into_iter()
+        .flatten()
+        .find_map(stsim_core::objects::csi_driver_of)
+        .unwrap_or("ebs.csi.aws.com")
 }
 
 /// A claim that exists from the start. A claim of no class is written with
@@ -539,7 +575,7 @@ pub fn objects(config: &Config) -> Vec<Value> {
         out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": config.namespace}}));
     }
     out.extend(config.cluster.storage_classes.iter().map(storage_class));
-    out.extend(config.persistent_volumes.iter().map(|v| persistent_volume(v, &config.namespace)));
+    out.extend(config.persistent_volumes.iter().map(|v| persistent_volume(v, config)));
     out.extend(config.persistent_volume_claims.iter().map(|c| persistent_volume_claim(c, &config.namespace)));
     out.extend(config.services.iter().map(|s| service(s, &config.namespace)));
     out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));

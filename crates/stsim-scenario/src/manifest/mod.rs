@@ -14,6 +14,7 @@
 pub mod export;
 mod objects;
 mod storage;
+pub(crate) use storage::{in_tree_sources, is_in_tree_source};
 pub(crate) mod story;
 pub mod template;
 

@@ -108,10 +108,18 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     if spec.entries_value("volumeMode").is_some_and(|v| v == "Filesystem") {
         spec.skip(&["volumeMode"]);
     }
-    if let Some(affinity) = spec.take("nodeAffinity") {
+    let affinity = spec.take("nodeAffinity");
+    if let Some(affinity) = affinity {
         (zone, host) = node_affinity(cx, affinity, &raw_base);
     }
-    let source = volume_source(cx, &mut spec, &raw_base);
+    // `nodeAffinitySpecified` of the API's check: a `required` selector.
+    let required = affinity.is_some_and(|a| match &a.value {
+        crate::yaml::Value::Map(entries) => {
+            entries.iter().any(|(k, _, v)| k == "required" && v.value != crate::yaml::Value::Null)
+        }
+        _ => false,
+    });
+    let source = volume_source(cx, &mut spec, &raw_base, required);
     spec.finish(cx);
     obj.finish(cx);
     let Some(storage) = storage else { return };
@@ -132,52 +140,139 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     });
 }
 
+/// How the model reads a volume source's kind.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A CSI driver's volume: `csi`, and the in-tree cloud disks, which
+    /// CSI migration hands to their drivers.
+    Csi,
+    Local,
+    Nfs,
+    HostPath,
+    /// An in-tree plugin with no deleter and no attach in the model.
+    InTree,
+}
+
+/// Whether `name` is the field of an in-tree source of no deleter and no
+/// attach in the model: what a scenario's `InTree(..)` may name.
+pub(crate) fn is_in_tree_source(name: &str) -> bool {
+    in_tree_sources().any(|key| key == name)
+}
+
+/// The fields of the in-tree sources of no deleter, in the API's order.
+pub(crate) fn in_tree_sources() -> impl Iterator<Item = &'static str> {
+    SOURCES.iter().filter(|(_, _, kind)| matches!(kind, Kind::InTree)).map(|&(key, _, _)| key)
+}
+
+/// The volume sources of a PersistentVolume in the order the API server
+/// checks them (`ValidatePersistentVolumeSpec`, pkg/apis/core/validation),
+/// with the name its error gives the field (`cephfs` is checked as
+/// `cephFS`) and how the model reads it.
+const SOURCES: &[(&str, &str, Kind)] = &[
+    ("hostPath", "hostPath", Kind::HostPath),
+    ("gcePersistentDisk", "gcePersistentDisk", Kind::Csi),
+    ("awsElasticBlockStore", "awsElasticBlockStore", Kind::Csi),
+    ("glusterfs", "glusterfs", Kind::InTree),
+    ("flocker", "flocker", Kind::InTree),
+    ("nfs", "nfs", Kind::Nfs),
+    ("rbd", "rbd", Kind::InTree),
+    ("quobyte", "quobyte", Kind::InTree),
+    ("cephfs", "cephFS", Kind::InTree),
+    ("iscsi", "iscsi", Kind::InTree),
+    ("cinder", "cinder", Kind::Csi),
+    ("fc", "fc", Kind::InTree),
+    ("flexVolume", "flexVolume", Kind::InTree),
+    ("azureFile", "azureFile", Kind::Csi),
+    ("vsphereVolume", "vsphereVolume", Kind::Csi),
+    ("photonPersistentDisk", "photonPersistentDisk", Kind::InTree),
+    ("portworxVolume", "portworxVolume", Kind::Csi),
+    ("azureDisk", "azureDisk", Kind::Csi),
+    ("scaleIO", "scaleIO", Kind::InTree),
+    ("local", "local", Kind::Local),
+    ("storageos", "storageos", Kind::InTree),
+    ("csi", "csi", Kind::Csi),
+];
+
 /// The volume source, which decides what deletes a volume made by hand:
 /// `csi` and the in-tree cloud disks (migrated to their CSI drivers) are
-/// a CSI driver's; `local` and `nfs` have no deleter; `hostPath` has one
-/// for paths under `/tmp/`. What the source says of the disk itself
-/// (driver, handle, server) is not modelled: listed as unused.
-fn volume_source(cx: &mut Cx<'_>, spec: &mut Obj<'_>, raw_base: &str) -> Option<raw::VolumeSource> {
-    const CLOUD: &[&str] = &[
-        "csi",
-        "awsElasticBlockStore",
-        "gcePersistentDisk",
-        "azureDisk",
-        "azureFile",
-        "cinder",
-        "vsphereVolume",
-        "portworxVolume",
-    ];
-    let key = spec
-        .entries
-        .iter()
-        .map(|(k, _, _)| k.as_str())
-        .find(|k| CLOUD.contains(k) || ["local", "nfs", "hostPath"].contains(k))?;
-    let key = key.to_string();
-    let node = spec.take(&key)?;
+/// a CSI driver's; `local`, `nfs` and the other in-tree plugins have no
+/// deleter; `hostPath` has one for paths under `/tmp/`. What the source
+/// says of the disk itself (driver, handle, server) is not modelled:
+/// listed as unused.
+///
+/// As the API server, a volume must name exactly one source: none is
+/// `Required value: must specify a volume type` on `spec`, and each source
+/// after the first in the API's order is `Forbidden: may not specify more
+/// than 1 volume type` on its own field, but for `flexVolume`, which that
+/// check counts without refusing. A `local` volume needs node affinity.
+fn volume_source(
+    cx: &mut Cx<'_>,
+    spec: &mut Obj<'_>,
+    raw_base: &str,
+    has_affinity: bool,
+) -> Option<raw::VolumeSource> {
+    let mut first: Option<(&str, Kind, &Node)> = None;
+    for &(key, field, kind) in SOURCES {
+        let Some(node) = spec.take(key) else { continue };
+        match first {
+            None => first = Some((key, kind, node)),
+            // Accepted, and not read: the first source is the volume's.
+            Some(_) if key == "flexVolume" => cx.collected.unused.push(Unused {
+                file: cx.file.to_string(),
+                place: spec.entries.iter().find(|(k, _, _)| k == key).map_or(node.place, |(_, p, _)| *p),
+                object: cx.object.clone(),
+                path: "spec.flexVolume".to_string(),
+            }),
+            Some(_) => cx.invalid(
+                node.place,
+                &format!("spec.{field}"),
+                "Forbidden: may not specify more than 1 volume type",
+                Some("a volume has one source: keep the one that names its disk".to_string()),
+            ),
+        }
+    }
+    let Some((key, kind, node)) = first else {
+        cx.invalid(
+            spec.place,
+            "spec",
+            "Required value: must specify a volume type",
+            Some("name the disk behind the volume, like `csi: {driver: ebs.csi.aws.com, volumeHandle: vol-0abc}`, `local: {path: /mnt/disks/ssd1}` or `nfs: {server: ..., path: ...}`".to_string()),
+        );
+        return None;
+    };
+    if matches!(kind, Kind::Local) && !has_affinity {
+        cx.invalid(
+            node.place,
+            "spec.nodeAffinity",
+            "Required value: Local volume requires node affinity",
+            Some(
+                "a local volume lives on one node: add `nodeAffinity.required` on `kubernetes.io/hostname`"
+                    .to_string(),
+            ),
+        );
+    }
     cx.at(format!("{raw_base}.source"), node.place, &format!("spec.{key}"));
+    if let Kind::HostPath = kind {
+        let mut host_path = cx.obj(node, "spec.hostPath")?;
+        host_path.skip(&["type"]);
+        let path = host_path.take("path").and_then(|p| cx.string(p, "spec.hostPath.path"));
+        host_path.finish(cx);
+        let Some(path) = path else {
+            cx.invalid(node.place, "spec.hostPath.path", "Required value", None);
+            return None;
+        };
+        return Some(raw::VolumeSource::HostPath(path));
+    }
     // What the source says of the disk (driver, handle, server, path) is
     // listed as unused: only its kind is read.
-    if key != "hostPath"
-        && let Some(fields) = cx.obj(node, &format!("spec.{key}"))
-    {
+    if let Some(fields) = cx.obj(node, &format!("spec.{key}")) {
         fields.finish(cx);
     }
-    Some(match key.as_str() {
-        "local" => raw::VolumeSource::Local,
-        "nfs" => raw::VolumeSource::Nfs,
-        "hostPath" => {
-            let mut host_path = cx.obj(node, "spec.hostPath")?;
-            host_path.skip(&["type"]);
-            let path = host_path.take("path").and_then(|p| cx.string(p, "spec.hostPath.path"));
-            host_path.finish(cx);
-            let Some(path) = path else {
-                cx.invalid(node.place, "spec.hostPath.path", "Required value", None);
-                return None;
-            };
-            raw::VolumeSource::HostPath(path)
-        }
-        _ => raw::VolumeSource::Csi,
+    Some(match kind {
+        Kind::Local => raw::VolumeSource::Local,
+        Kind::Nfs => raw::VolumeSource::Nfs,
+        Kind::InTree => raw::VolumeSource::InTree(key.to_string()),
+        Kind::Csi | Kind::HostPath => raw::VolumeSource::Csi,
     })
 }
 

@@ -95,11 +95,29 @@ impl Checker<'_, '_> {
                 let message = "Required value: the host path";
                 self.report("invalid-value", &format!("{path}.source"), message, None);
             }
+            match &volume.source {
+                Some(raw::VolumeSource::InTree(name)) if !crate::manifest::is_in_tree_source(name) => {
+                    let known: Vec<&str> = crate::manifest::in_tree_sources().collect();
+                    let message = format!(
+                        "Unsupported value: {name:?}: supported values: {}",
+                        known.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+                    );
+                    self.report("invalid-value", &format!("{path}.source"), &message, None);
+                }
+                Some(raw::VolumeSource::Local) if volume.node.is_none() => {
+                    let message = "Required value: a local volume lives on one node: set `node` (the API server's \"Local volume requires node affinity\")";
+                    self.report("invalid-value", &format!("{path}.node"), message, None);
+                }
+                _ => {}
+            }
             let origin = match (&volume.provisioned_by, &volume.source) {
                 (Some(name), _) => PvOrigin::Provisioned(name.clone()),
                 (None, Some(raw::VolumeSource::Csi)) => PvOrigin::Csi,
                 (None, Some(raw::VolumeSource::HostPath(host_path))) => PvOrigin::HostPath(host_path.clone()),
-                (None, Some(raw::VolumeSource::Local | raw::VolumeSource::Nfs)) => PvOrigin::NoDeleter,
+                (
+                    None,
+                    Some(raw::VolumeSource::Local | raw::VolumeSource::Nfs | raw::VolumeSource::InTree(_)),
+                ) => PvOrigin::NoDeleter,
                 (None, None) if volume.node.is_some() => PvOrigin::NoDeleter,
                 (None, None) => PvOrigin::Csi,
             };
