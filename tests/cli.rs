@@ -334,3 +334,95 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
         assert!(init.iter().any(|l| l == line), "{line:?} in {init:#?}");
     }
 }
+
+/// `stsim events` gives the PV controller's and the external provisioner's
+/// events on claims: `WaitForFirstConsumer` at a delayed claim's first
+/// sync (whether or not its pod is ever scheduled), `ExternalProvisioning`
+/// (worded anew in 1.28, an in-tree provisioner named by its CSI driver)
+/// and `Provisioning` once the claim goes to the provisioner (at the
+/// scheduler's choice of node, or at once for an Immediate class), and
+/// none of them for a claim bound at once to a volume kept for it.
+#[test]
+fn events_give_the_claims_binding_and_provisioning_events() {
+    let scenario = |version: &str| {
+        temp_scenario(
+            &format!("claims-{version}.ron"),
+            &format!(
+                r#"Scenario(name: "claims", duration: "2m", kubernetesVersion: "{version}",
+            cluster: (storageClasses: [(name: "gp3", volumeBindingMode: WaitForFirstConsumer, default: true),
+                                       (name: "now", provisioner: "kubernetes.io/aws-ebs", volumeBindingMode: Immediate)]),
+            persistentVolumes: [(name: "kept", storage: "10Gi", storageClassName: "gp3", zone: "us-east-1a",
+                                 claimRef: (name: "data-db-0"))],
+            persistentVolumeClaims: [(name: "early", storage: "1Gi", storageClassName: "now")],
+            statefulsets: [
+                (name: "db", serviceName: "db", replicas: 2, podManagementPolicy: Parallel,
+                 template: (labels: {{"app": "db"}}, image: "db:1"),
+                 volumeClaimTemplates: [(name: "data", storage: "10Gi")]),
+                (name: "huge", serviceName: "huge", replicas: 1,
+                 template: (labels: {{"app": "huge"}}, image: "db:1", resources: (requests: (cpu: "500"))),
+                 volumeClaimTemplates: [(name: "data", storage: "10Gi")]),
+            ])"#
+            ),
+        )
+    };
+    let lines = |version: &str| -> Vec<String> {
+        let output = stsim(&["events", &scenario(version)]);
+        assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+        output
+            .stdout
+            .lines()
+            .filter(|l| l.contains("persistentvolumeclaim/"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let now = lines("1.36");
+    let waiting = "Waiting for a volume to be created either by the external provisioner 'ebs.csi.aws.com' or \
+                   manually by the system administrator. If volume creation is delayed, please verify that the \
+                   provisioner is running and correctly registered.";
+    let on = |claim: &str| -> Vec<String> {
+        now.iter()
+            .filter(|l| l.contains(&format!("persistentvolumeclaim/{claim} ")))
+            .map(|l| l.split(' ').skip(2).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let claim =
+        |reason: &str, name: &str, message: &str| format!("{reason} persistentvolumeclaim/{name} {message}");
+    assert_eq!(
+        on("early"),
+        [
+            claim("ExternalProvisioning", "early", waiting),
+            claim(
+                "Provisioning",
+                "early",
+                "External provisioner is provisioning volume for claim \"default/early\""
+            ),
+            claim("ProvisioningSucceeded", "early", "Successfully provisioned volume pvc-00000004"),
+        ]
+    );
+    assert!(on("data-db-0").is_empty(), "{now:#?}");
+    let db1 = on("data-db-1");
+    assert_eq!(db1.len(), 4, "{db1:#?}");
+    assert_eq!(
+        db1[0],
+        claim("WaitForFirstConsumer", "data-db-1", "waiting for first consumer to be created before binding")
+    );
+    assert_eq!(db1[1], claim("ExternalProvisioning", "data-db-1", waiting));
+    assert!(db1[2].starts_with("Provisioning ") && db1[3].starts_with("ProvisioningSucceeded "), "{db1:#?}");
+    // A pod no node can hold: its claim waits for it, and is never provisioned.
+    assert_eq!(
+        on("data-huge-0"),
+        [claim(
+            "WaitForFirstConsumer",
+            "data-huge-0",
+            "waiting for first consumer to be created before binding"
+        )]
+    );
+    let old = lines("1.27");
+    assert!(
+        old.iter().any(|l| l.ends_with(
+            "ExternalProvisioning persistentvolumeclaim/early waiting for a volume to be created, either by \
+             external provisioner \"ebs.csi.aws.com\" or manually created by system administrator"
+        )),
+        "{old:#?}"
+    );
+}

@@ -12,10 +12,13 @@
 //! release), its image and back-off `Failed`,
 //! `BackOff` and `ErrImageNeverPull` (for an init container too, by its
 //! name: the one its pod's `Init:<done>/<all>` was at), the attach-detach controller's
-//! `SuccessfulAttachVolume`/`FailedAttachVolume`, node lifecycle's
+//! `SuccessfulAttachVolume`/`FailedAttachVolume`, the PV controller's
+//! `WaitForFirstConsumer`/`ExternalProvisioning` and the external
+//! provisioner's `Provisioning`/`ProvisioningSucceeded`, node lifecycle's
 //! `NodeNotReady`). Records no component would announce are left out.
 
 use std::fmt::Write;
+use stsim_core::config::VolumeBindingMode;
 use stsim_core::features::Version;
 use stsim_core::objects::{ContainerRef, ContainerState, ImageCheck, Pod, StatusColumn};
 use stsim_core::sim::Simulation;
@@ -51,6 +54,16 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     // Whether each single-container pod's STATUS was last `Running`.
     let mut running: Vec<bool> = vec![false; world.pods.len()];
     let release = sim.config.kubernetes;
+    // Each claim the PV controller bound at its creation (to a volume kept
+    // for it): it never waits, so it gets none of the waiting events.
+    let mut bound_at_creation = vec![false; world.pvcs.len()];
+    for record in &sim.trace.records {
+        if let Event::PvcBound { pvc, .. } = &record.event
+            && world.pvc(*pvc).created_at == record.at
+        {
+            bound_at_creation[pvc.index()] = true;
+        }
+    }
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
         let started_anew = match &record.event {
@@ -72,9 +85,11 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     push(false, "SuccessfulCreate", format!("statefulset/{set}"), message);
                 }
             }
-            Event::PvcCreated { pvc } if record.actor == Actor::StatefulSetController => {
-                let pvc = world.pvc(*pvc);
-                if let Some(set) = set_of(pvc.statefulset) {
+            Event::PvcCreated { pvc: id } => {
+                let pvc = world.pvc(*id);
+                if record.actor == Actor::StatefulSetController
+                    && let Some(set) = set_of(pvc.statefulset)
+                {
                     // The claim name is `<template>-<set>-<ordinal>`; the pod is the part after the template.
                     let pod = pvc
                         .name
@@ -82,6 +97,28 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                         .map_or(String::new(), |i| pvc.name[i + 1..].to_string());
                     let message = format!("create Claim {} Pod {pod} in StatefulSet {set} success", pvc.name);
                     push(false, "SuccessfulCreate", format!("statefulset/{set}"), message);
+                }
+                // The PV controller's first sync of the claim, unless it bound
+                // a volume kept for the claim at once (`syncUnboundClaim`).
+                let class = pvc.storage_class.map(|c| world.class(c));
+                if pvc.volume_name.is_none() && !bound_at_creation[id.index()] {
+                    let object = format!("persistentvolumeclaim/{}", pvc.name);
+                    match class {
+                        Some(c) if c.binding_mode == VolumeBindingMode::WaitForFirstConsumer => push(
+                            false,
+                            "WaitForFirstConsumer",
+                            object,
+                            "waiting for first consumer to be created before binding".to_string(),
+                        ),
+                        Some(c) if c.provisions() => {
+                            for (reason, message) in
+                                provisioning(c, &pvc.name, &sim.config.namespace, release)
+                            {
+                                push(false, reason, object.clone(), message);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
             Event::PodDeleting { pod, .. } => {
@@ -204,14 +241,16 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             Event::VolumeMultiAttach { pod, message, .. } => {
                 push(true, "FailedAttachVolume", format!("pod/{}", world.pod(*pod).name), message.clone());
             }
+            // The scheduler's chosen node on a WaitForFirstConsumer claim:
+            // the claim goes to its class's provisioner.
             Event::PvcSelectedNode { pvc, .. } => {
-                let message = "waiting for first consumer to be created before binding".to_string();
-                push(
-                    false,
-                    "WaitForFirstConsumer",
-                    format!("persistentvolumeclaim/{}", world.pvc(*pvc).name),
-                    message,
-                );
+                let pvc = world.pvc(*pvc);
+                if let Some(class) = pvc.storage_class.map(|c| world.class(c)) {
+                    let object = format!("persistentvolumeclaim/{}", pvc.name);
+                    for (reason, message) in provisioning(class, &pvc.name, &sim.config.namespace, release) {
+                        push(false, reason, object.clone(), message);
+                    }
+                }
             }
             // The PV controller's word on a claim it cannot bind or provision
             // (`FailedBinding`, `VolumeMismatch`, `ProvisioningFailed`).
@@ -281,6 +320,42 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
         }
     }
     merge(out, image_events(sim, release))
+}
+
+/// The events of a claim taken up by its class's provisioner: the PV
+/// controller's `ExternalProvisioning` (`provisionClaim`, worded anew in
+/// 1.28 by k/k #118262; an in-tree provisioner is named by the CSI driver
+/// it migrated to) and the external provisioner's `Provisioning`. None
+/// for a class whose provisioner makes no volume.
+fn provisioning(
+    class: &stsim_core::objects::StorageClass,
+    claim: &str,
+    namespace: &str,
+    release: Version,
+) -> Vec<(&'static str, String)> {
+    if !class.provisions() {
+        return Vec::new();
+    }
+    let name = class.csi_driver().unwrap_or(&class.provisioner);
+    let waiting = if release >= Version::new(28, 0) {
+        format!(
+            "Waiting for a volume to be created either by the external provisioner '{name}' or manually by \
+             the system administrator. If volume creation is delayed, please verify that the provisioner is \
+             running and correctly registered."
+        )
+    } else {
+        format!(
+            "waiting for a volume to be created, either by external provisioner \"{name}\" or manually \
+             created by system administrator"
+        )
+    };
+    vec![
+        ("ExternalProvisioning", waiting),
+        (
+            "Provisioning",
+            format!("External provisioner is provisioning volume for claim \"{namespace}/{claim}\""),
+        ),
+    ]
 }
 
 /// The image manager's events no trace record carries, from each pod's
