@@ -679,3 +679,39 @@ fn an_in_tree_source_has_no_deleter_and_a_local_one_needs_a_node() {
     refused(&scenario.replace(r#"InTree("iscsi")"#, r#"InTree("ceph")"#), r#"Unsupported value: "ceph""#);
     refused(&scenario.replace(r#"InTree("iscsi")"#, "Local"), "a local volume lives on one node");
 }
+
+/// The PV controller binds a claim, whoever created it: the bind of a
+/// claim to the volume kept for it is the controller's in the trace, and
+/// the story tells what the claim asks for, who bound it (the PV
+/// controller) and who made a volume (the provisioner).
+#[test]
+fn the_pv_controller_binds_whoever_created_the_claim() {
+    let (sim, _) = run_file("reinstall-with-kept-volumes");
+    let bound: Vec<(stsim_core::trace::Actor, String)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::PvcBound { pvc, .. } => {
+                Some((r.actor, sim.world.pvc(*pvc).name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!bound.is_empty());
+    assert!(bound.iter().all(|(actor, _)| *actor == stsim_core::trace::Actor::VolumeController), "{bound:?}");
+    let story: Vec<(String, String)> =
+        stsim_core::story::tell(&sim).into_iter().map(|l| (l.who, l.text)).collect();
+    let told = |who: &str, text: &str| story.iter().any(|(w, t)| w == who && t.starts_with(text));
+    assert!(told("you", "Claim data-redis-0 is created: it asks for volume pv-data-redis-0."), "{story:#?}");
+    assert!(told("the PV controller", "The existing 10 GiB volume pv-data-redis-0"), "{story:#?}");
+    assert!(told("the PV controller", "Claim data-redis-2 gets no volume"), "{story:#?}");
+    assert!(
+        told(
+            "the StatefulSet controller",
+            "Claim data-redis-1 is created: it asks for 10 GiB of storage class gp3."
+        ),
+        "{story:#?}"
+    );
+    assert!(told("the volume provisioner", "A 10 GiB volume is provisioned"), "{story:#?}");
+}

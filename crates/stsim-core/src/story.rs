@@ -26,7 +26,7 @@ fn who(sim: &Simulation, actor: Actor) -> String {
         Actor::StatefulSetController => "the StatefulSet controller".into(),
         Actor::Scheduler => "the scheduler".into(),
         Actor::Kubelet(node) => format!("the kubelet on {}", sim.world.node(node).name),
-        Actor::VolumeController => "the volume provisioner".into(),
+        Actor::VolumeController => "the PV controller".into(),
         Actor::Dns => "cluster DNS".into(),
         Actor::GarbageCollector => "the garbage collector".into(),
         Actor::Application => "the application".into(),
@@ -40,6 +40,26 @@ fn who(sim: &Simulation, actor: Actor) -> String {
             format!("the operator {}", sim.world.operator_names.get(n as usize).map_or("?", String::as_str))
         }
     }
+}
+
+/// Who made `record`: its actor, but for the volume controller the
+/// component behind the record. The external provisioner makes a class's
+/// volumes (and refuses what its driver cannot make) and deletes the
+/// volumes it made; the PV controller does the rest: it binds, releases,
+/// waits, fails, and deletes a `/tmp/` hostPath volume with its in-tree
+/// plugin.
+fn who_did(sim: &Simulation, record: &crate::trace::Record) -> String {
+    let world = &sim.world;
+    let provisioner = record.actor == Actor::VolumeController
+        && match &record.event {
+            Event::PvcBound { pv, .. } => world.pv(*pv).origin == PvOrigin::ProvisionedByClass,
+            Event::PvDeleted { pv } => {
+                matches!(world.pv(*pv).origin, PvOrigin::ProvisionedByClass | PvOrigin::Provisioned(_))
+            }
+            Event::PvcWaiting { message, .. } => message.starts_with("failed to provision volume"),
+            _ => false,
+        };
+    if provisioner { "the volume provisioner".into() } else { who(sim, record.actor) }
 }
 
 fn size(bytes: u64) -> String {
@@ -161,7 +181,17 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 pod(*id)
             ),
             Event::PodRemoved { pod: id, force: false } => format!("{} has stopped and is gone.", pod(*id)),
-            Event::PvcCreated { pvc: id } => format!("Claim {} is created: a new, empty volume.", pvc(*id)),
+            Event::PvcCreated { pvc: id } => {
+                let claim = world.pvc(*id);
+                let asks = match (&claim.volume_name, claim.storage_class_name.as_deref()) {
+                    (Some(volume), _) => format!("volume {volume}"),
+                    (None, Some(class)) if !class.is_empty() => {
+                        format!("{} of storage class {class}", size(claim.request_bytes))
+                    }
+                    (None, _) => format!("{}, of no storage class", size(claim.request_bytes)),
+                };
+                format!("Claim {} is created: it asks for {asks}.", claim.name)
+            }
             Event::PvcOwnersUpdated { pvc: id, owners } if !owners.is_empty() => {
                 let owners: Vec<String> = owners.iter().map(|o| owner_name(world, o)).collect();
                 format!(
@@ -495,7 +525,7 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 text
             }
         };
-        lines.push(Line { at_ms: record.at.as_millis(), who: who(sim, record.actor), text });
+        lines.push(Line { at_ms: record.at.as_millis(), who: who_did(sim, record), text });
     }
     lines
 }

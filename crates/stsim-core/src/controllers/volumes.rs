@@ -39,6 +39,7 @@ use crate::api::Api;
 use crate::config::{AccessMode, VolumeBindingMode};
 use crate::objects::*;
 use crate::rng::RngExt;
+use crate::trace::Actor;
 
 /// How long the external resizer takes to expand a volume
 /// (ControllerExpandVolume; the file system of a mounted volume is then
@@ -58,6 +59,14 @@ pub const RESIZE_TIME: crate::time::SimDuration = crate::time::SimDuration::from
 ///   the pod will run, and a claim with no usable class waits, with the
 ///   controller's event.
 pub fn claim_created(api: &mut Api, pvc: PvcId) {
+    // The PV controller acts on the claim, whoever wrote it: the writer
+    // only created it (`syncUnboundClaim` runs in the controller's worker).
+    let writer = std::mem::replace(&mut api.actor, Actor::VolumeController);
+    sync_new_claim(api, pvc);
+    api.actor = writer;
+}
+
+fn sync_new_claim(api: &mut Api, pvc: PvcId) {
     let claim = api.world.pvc(pvc);
     if let Some(volume) = claim.volume_name.clone() {
         match api.world.pv_named(&volume) {
