@@ -1052,3 +1052,51 @@ fn an_application_looks_its_peers_up_on_its_own_clock_whatever_its_neighbours_do
     assert!(denials >= 100, "the ensemble retries its peers all along: {denials} denials");
     assert_eq!(alone, beside, "the ensemble's story is its own");
 }
+
+/// A hostPath volume without node affinity is a directory on whichever node
+/// the pod runs on: the claim follows etcd-1 to another node, its data
+/// stays behind, and its cluster refuses it; the cause chain names the
+/// volume and the node. The same volumes pinned to their nodes keep etcd-1
+/// Pending for its node instead (F23), and a member back on its own node
+/// finds its data.
+#[test]
+fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
+    let (sim, report) = run_config(config("etcd-hostpath-data-stays-on-the-node"));
+    let etcd = app(&report);
+    assert_eq!(etcd.health, "DEGRADED");
+    let refused = etcd.intervals.iter().find(|i| i.code == "empty-data").expect("refused");
+    let etcd1 = sim.world.pod(sim.world.pod_named("etcd-1").unwrap());
+    let node = &sim.world.node(etcd1.node.unwrap()).name;
+    assert_ne!(node, "worker-3");
+    assert!(
+        refused.reason.contains(&format!(
+            "etcd-1 is refused: it started with an empty directory /mnt/data on {node} (volume data-1)"
+        )),
+        "{}",
+        refused.reason
+    );
+    assert!(
+        refused.cause[0].contains("volume data-1 is the hostPath /mnt/data with no node affinity"),
+        "{:?}",
+        refused.cause
+    );
+    assert!(refused.fix.contains("Pin the volume to the node that holds its data"), "{}", refused.fix);
+    // Pinned where the pods first ran: etcd-1 waits for worker-3.
+    let mut pinned = config("etcd-hostpath-data-stays-on-the-node");
+    for (volume, node) in pinned.persistent_volumes.iter_mut().zip(["worker-4", "worker-3", "worker-1"]) {
+        volume.node = Some(node.to_string());
+    }
+    let (sim, report) = run_config(pinned);
+    let etcd1 = sim.world.pod(sim.world.pod_named("etcd-1").unwrap());
+    assert_eq!(etcd1.node, None, "etcd-1 waits for its node");
+    assert!(app(&report).intervals.iter().all(|i| i.code != "empty-data"), "{:?}", app(&report).intervals);
+    // The machine back instead of the Node deleted: etcd-1 restarts on
+    // worker-3 and finds its directory there.
+    let mut back = config("etcd-hostpath-data-stays-on-the-node");
+    let stsim_core::config::Action::CrashNode { node } = back.timeline[0].action else {
+        panic!("a crash first")
+    };
+    back.timeline[1].action = stsim_core::config::Action::RecoverNode { node };
+    let (_, report) = run_config(back);
+    assert_eq!(app(&report).health, "HEALTHY", "{:?}", app(&report).intervals);
+}

@@ -84,6 +84,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "ordered-ready-quorum-deadlock",
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
+    "etcd-hostpath-data-stays-on-the-node",
     "redis-cluster-full-restart",
     "kafka-reinstall-cluster-id",
     "kafka-not-enough-replicas",

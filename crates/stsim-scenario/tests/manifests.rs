@@ -1447,3 +1447,25 @@ fn a_volume_names_exactly_one_source() {
     .unwrap();
     assert_eq!(csi.config.persistent_volumes[0].origin, stsim_core::objects::PvOrigin::Csi);
 }
+
+/// A class that only volumes made by hand name (the tutorial's `manual`)
+/// is not made up by the story: static binding needs no StorageClass, and
+/// a made-up provisioner would give claims volumes no cluster would. A
+/// class a provisioned volume names is made up, as any missing class.
+#[test]
+fn a_class_only_hand_made_volumes_name_is_not_made_up() {
+    let manual = edit("storageClassName: gp3", "storageClassName: manual");
+    let volume = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: task-pv-volume\nspec:\n  storageClassName: manual\n  capacity: {storage: 10Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /mnt/data}\n";
+    let classes = |yaml: String| -> Vec<String> {
+        let read =
+            parse_manifests(&[("redis.yaml".into(), yaml)], "start").unwrap_or_else(|e| panic!("{e:#?}"));
+        read.config.cluster.storage_classes.iter().map(|c| c.name.clone()).collect()
+    };
+    assert_eq!(classes(format!("{manual}---\n{volume}")), ["gp3"], "only the default");
+    assert_eq!(classes(manual.clone()), ["manual"], "a class no volume names is made up, as the default");
+    let provisioned = volume.replace(
+        "  name: task-pv-volume\n",
+        "  name: task-pv-volume\n  annotations: {pv.kubernetes.io/provisioned-by: ebs.csi.aws.com}\n",
+    );
+    assert_eq!(classes(format!("{manual}---\n{provisioned}")), ["manual"]);
+}

@@ -404,19 +404,22 @@ fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
     match &process.state {
         ProcessState::Rejected { why, code } => {
             let mut steps = Vec::new();
-            let mut at = None;
-            if let VolumeKey::Claim(claim) = process.volume {
-                let emptied = explain::emptied(world, records, claim);
+            let (mut at, mut volume_fix) = (None, String::new());
+            if let Some(emptied) = explain::volume_emptied(world, records, process) {
                 at = emptied.at;
                 steps.extend(emptied.steps);
+                volume_fix = emptied.fix;
             }
             steps.push(format!("{member} is refused: {why}"));
             Why {
                 steps,
                 at,
-                fix: format!(
-                    "Start {member} once with -Dcassandra.replace_address_first_boot=<its old address>, or \
-                     `nodetool removenode` its old host ID first."
+                fix: explain::and_volume_fix(
+                    format!(
+                        "Start {member} once with -Dcassandra.replace_address_first_boot=<its old address>, or \
+                         `nodetool removenode` its old host ID first."
+                    ),
+                    &volume_fix,
                 ),
                 code,
             }

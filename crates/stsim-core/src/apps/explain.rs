@@ -425,6 +425,51 @@ pub(crate) fn moved(
     }
 }
 
+/// Why the volume a member `process` started on holds none of its data:
+/// its claim was made anew, or its hostPath volume has no node affinity
+/// and the pod runs on another node than the one that holds the data.
+/// `None` for pod-local storage, which is empty by nature.
+pub(crate) fn volume_emptied(world: &World, records: &Records, process: &super::Process) -> Option<Why> {
+    match process.volume {
+        super::VolumeKey::Claim(claim) => Some(emptied(world, records, claim)),
+        super::VolumeKey::HostDir { pv, node } => {
+            let volume = world.pv(pv);
+            let path = match &volume.origin {
+                PvOrigin::HostPath(path) => path.as_str(),
+                _ => "?",
+            };
+            let bound = &volume.name;
+            let claim = volume.claim.map_or("?", |c| world.pvc(c).name.as_str());
+            let node = &world.node(node).name;
+            Some(Why {
+                steps: vec![
+                    format!(
+                        "volume {bound} is the hostPath {path} with no node affinity: claim {claim} follows its pod \
+                         to any node, and what is written stays on the node it was written on"
+                    ),
+                    format!(
+                        "{} started on {node} at {}, where {path} holds none of its data",
+                        process.member, process.started_at
+                    ),
+                ],
+                at: Some(process.started_at),
+                fix: "Pin the volume to the node that holds its data (nodeAffinity on kubernetes.io/hostname, or a \
+                      local volume, which requires it), or use a StorageClass whose provisioner makes a volume per \
+                      claim."
+                    .to_string(),
+                code: "empty-data",
+            })
+        }
+        super::VolumeKey::Pod(_) => None,
+    }
+}
+
+/// `fix`, then the fix of how the volume came to be empty, if it has one
+/// (a hostPath volume to pin to its node).
+pub(crate) fn and_volume_fix(fix: String, volume_fix: &str) -> String {
+    if volume_fix.is_empty() { fix } else { format!("{fix} {volume_fix}") }
+}
+
 /// Why a member's volume is empty: its claim was deleted and made again.
 pub(crate) fn emptied(world: &World, records: &Records, claim: PvcId) -> Why {
     let pvc = world.pvc(claim);

@@ -14,8 +14,10 @@
 //!
 //! A member's data lives on its claim ([`VolumeKey::Claim`]): a pod re-created
 //! with the same claim finds its data again; a claim deleted and made again
-//! is a new, empty volume. A set without claims keeps data in the pod, which
-//! is lost with it (emptyDir).
+//! is a new, empty volume. Behind a hostPath volume of no node affinity it
+//! lives in that node's directory ([`VolumeKey::HostDir`]): the claim follows
+//! a pod moved to another node, the data does not. A set without claims
+//! keeps data in the pod, which is lost with it (emptyDir).
 //!
 //! Peers are reached at the address a member stored: a DNS name works while
 //! it resolves (through CoreDNS's cache, `dns::resolve`) to the member's
@@ -95,6 +97,28 @@ pub enum VolumeKey {
     Claim(PvcId),
     /// In the pod itself (no claim templates): lost with the pod.
     Pod(PodId),
+    /// In a node's directory behind hostPath volume `pv`, which has no node
+    /// affinity: the claim follows the pod to any node, the data stays on
+    /// the node it was written on. (Two volumes of one path share the
+    /// directory on a node; the model keeps each volume's apart.)
+    HostDir { pv: PvId, node: NodeId },
+}
+
+impl VolumeKey {
+    /// Where the member of `pod`, on `node`, keeps its data: the directory
+    /// of a hostPath volume of no node affinity on that node, else its
+    /// first claim, else the pod.
+    fn of(world: &crate::world::World, pod: PodId, node: NodeId) -> VolumeKey {
+        let Some(claim) = world.pod(pod).claims.first().and_then(|c| world.pvc_named(c)) else {
+            return VolumeKey::Pod(pod);
+        };
+        match world.pvc(claim).volume.map(|v| world.pv(v)) {
+            Some(pv) if matches!(pv.origin, PvOrigin::HostPath(_)) && pv.node.is_none() => {
+                VolumeKey::HostDir { pv: pv.id, node }
+            }
+            _ => VolumeKey::Claim(claim),
+        }
+    }
 }
 
 /// What a member keeps on its volume.
@@ -1102,11 +1126,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
     starting.sort();
     for (ordinal, id) in starting {
         let pod = api.world.pod(id);
-        let volume = pod
-            .claims
-            .first()
-            .and_then(|claim| api.world.pvc_named(claim))
-            .map_or(VolumeKey::Pod(id), VolumeKey::Claim);
+        let volume = VolumeKey::of(api.world, id, pod.node.expect("a running container has a node"));
         let process = Process {
             pod: id,
             member: pod.name.clone(),
@@ -1420,6 +1440,13 @@ pub(crate) fn volume_words(world: &crate::world::World, volume: VolumeKey) -> St
     match volume {
         VolumeKey::Claim(claim) => format!("volume {}", world.pvc(claim).name),
         VolumeKey::Pod(_) => "pod-local storage".to_string(),
+        VolumeKey::HostDir { pv, node } => {
+            let path = match &world.pv(pv).origin {
+                PvOrigin::HostPath(path) => path.as_str(),
+                _ => "?",
+            };
+            format!("directory {path} on {} (volume {})", world.node(node).name, world.pv(pv).name)
+        }
     }
 }
 

@@ -710,22 +710,25 @@ fn replicas_cut_off(api: &Api, app: &App, primary: &str, issues: &[(String, Issu
         Issue::Foreign { primary: target, theirs, ours } => {
             let cluster = app.cluster(*theirs);
             let mut steps = Vec::new();
-            let mut at = Some(cluster.created_at);
+            let (mut at, mut volume_fix) = (Some(cluster.created_at), String::new());
             if let Some(process) = app.processes_of(target).first()
-                && let VolumeKey::Claim(claim) = process.volume
+                && let Some(emptied) = explain::volume_emptied(world, records, process)
             {
-                let emptied = explain::emptied(world, records, claim);
                 at = emptied.at;
                 steps.extend(emptied.steps);
+                volume_fix = emptied.fix;
             }
             steps.extend(cluster.origin.iter().cloned());
             let why = Why {
                 steps,
                 at,
-                fix: format!(
-                    "Never let a member with an empty volume initialise a cluster while the cluster exists: restore \
-                     {target}'s data (or make a replica of {ours} the primary and rebuild {target} from it), and \
-                     let only a deliberate bootstrap create a new cluster."
+                fix: explain::and_volume_fix(
+                    format!(
+                        "Never let a member with an empty volume initialise a cluster while the cluster exists: \
+                         restore {target}'s data (or make a replica of {ours} the primary and rebuild {target} from \
+                         it), and let only a deliberate bootstrap create a new cluster."
+                    ),
+                    &volume_fix,
                 ),
                 code: "foreign-data",
             };
@@ -921,6 +924,7 @@ fn data_lost(api: &Api, app: &App, members: &[PodId]) -> Option<Verdict> {
         .filter(|(_, d)| d.cluster == original.id)
         .filter_map(|(volume, _)| match volume {
             VolumeKey::Claim(claim) => Some(api.world().pvc(*claim).name.clone()),
+            VolumeKey::HostDir { .. } => Some(volume_words(api.world(), *volume)),
             VolumeKey::Pod(_) => None,
         })
         .collect();

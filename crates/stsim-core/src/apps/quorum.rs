@@ -920,13 +920,13 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
     match &process.state {
         ProcessState::Rejected { why, code } => {
             let mut steps = Vec::new();
-            let mut at = None;
+            let (mut at, mut volume_fix) = (None, String::new());
             if *code == "empty-data"
-                && let VolumeKey::Claim(claim) = process.volume
+                && let Some(emptied) = explain::volume_emptied(world, records, process)
             {
-                let emptied = explain::emptied(world, records, claim);
                 at = emptied.at;
                 steps.extend(emptied.steps);
+                volume_fix = emptied.fix;
             }
             let removed = app.clusters.first().and_then(|c| c.removed.get(member).map(|at| (c.id, *at)));
             if *code == "stale-data"
@@ -957,7 +957,12 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
                 member: member.to_string(),
                 code,
                 text: format!("{member} is refused: {why}"),
-                why: Why { steps, at, fix: fix_for(app, code, member), code },
+                why: Why {
+                    steps,
+                    at,
+                    fix: explain::and_volume_fix(fix_for(app, code, member), &volume_fix),
+                    code,
+                },
             }
         }
         ProcessState::Waiting { why } => Absent {

@@ -384,19 +384,22 @@ fn absent_why(api: &Api, app: &App, record: &Cluster, member: &str) -> Why {
     };
     if let ProcessState::Rejected { why, .. } = &process.state {
         let mut steps = Vec::new();
-        let mut at = None;
-        if let VolumeKey::Claim(claim) = process.volume {
-            let emptied = explain::emptied(world, records, claim);
+        let (mut at, mut volume_fix) = (None, String::new());
+        if let Some(emptied) = explain::volume_emptied(world, records, process) {
             at = emptied.at;
             steps.extend(emptied.steps);
+            volume_fix = emptied.fix;
         }
         steps.push(format!("{member} is on its own: {why}"));
         return Why {
             steps,
             at,
-            fix: format!(
-                "Forget {member}'s old node ID (CLUSTER FORGET on every node) and add it again with redis-cli \
-                 --cluster add-node, or restore its nodes.conf."
+            fix: explain::and_volume_fix(
+                format!(
+                    "Forget {member}'s old node ID (CLUSTER FORGET on every node) and add it again with redis-cli \
+                     --cluster add-node, or restore its nodes.conf."
+                ),
+                &volume_fix,
             ),
             code: "empty-data",
         };

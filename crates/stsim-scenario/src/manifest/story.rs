@@ -130,12 +130,22 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         allow_volume_expansion: None,
     };
     let has_default = classes.iter().any(|c| c.default == Some(true));
+    // A class only volumes made by hand name (the tutorial's `manual`) is
+    // a name for static binding, which needs no StorageClass object: none
+    // is made up, so a claim no such volume fits waits, as it would.
+    let static_only = |class: &str| {
+        let named: Vec<&raw::PersistentVolume> = (collected.persistent_volumes.iter())
+            .filter(|v| v.storage_class_name.as_deref() == Some(class))
+            .collect();
+        !named.is_empty() && named.iter().all(|v| v.provisioned_by.is_none())
+    };
     for set in sets {
         for claim in set.volume_claim_templates.iter().flatten() {
             // `storageClassName: ""` asks for no class (a pre-made volume
             // without one), not for a class to be made.
             if let Some(class) = claim.storage_class_name.as_ref().filter(|c| !c.is_empty())
                 && !classes.iter().any(|c| &c.name == class)
+                && !static_only(class)
             {
                 let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
                 classes.push(gp3(class, default));
