@@ -718,3 +718,24 @@ fn pods_on_hundreds_of_nodes_have_distinct_addresses() {
     let distinct: std::collections::BTreeSet<_> = ips.iter().collect();
     assert_eq!(distinct.len(), 300, "no address twice");
 }
+
+/// The story tells each Ready condition by what it means (Unknown: the
+/// kubelet did not post in time; True: it posts again), and leaves DNS to
+/// Cluster DNS's own lines: a Terminating pod's record stays published
+/// where its Service publishes not-ready addresses, so the deletion's
+/// sentence does not say it goes.
+#[test]
+fn the_story_tells_node_conditions_apart_and_dns_by_its_own_lines() {
+    let (sim, _) = run_file("node-crash-node-back");
+    let story: Vec<(String, String)> =
+        stsim_core::story::tell(&sim).into_iter().map(|l| (l.who, l.text)).collect();
+    let has = |text: &str| story.iter().any(|(_, t)| t.contains(text));
+    assert!(
+        has("Ready condition turns Unknown: its kubelet has not posted its status within the grace period."),
+        "{story:#?}"
+    );
+    assert!(has("Ready condition turns True: its kubelet posts its status again."), "{story:#?}");
+    let deletions: Vec<&String> =
+        story.iter().map(|(_, t)| t).filter(|t| t.contains("is told to stop")).collect();
+    assert!(!deletions.is_empty() && deletions.iter().all(|t| !t.contains("DNS")), "{deletions:#?}");
+}

@@ -171,10 +171,9 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("{} passes its readiness probe: Ready.", pod(*id))
             }
             Event::PodReady { pod: id, ready: false } => format!("{} is no longer Ready.", pod(*id)),
-            Event::PodDeleting { pod: id, grace } => format!(
-                "{} is told to stop and has {grace} to do so; it is Terminating, and its DNS record is withdrawn.",
-                pod(*id)
-            ),
+            Event::PodDeleting { pod: id, grace } => {
+                format!("{} is told to stop and has {grace} to do so; it is Terminating.", pod(*id))
+            }
             Event::PodRemoved { pod: id, force: true } => format!(
                 "{} is removed from the API server at once, without waiting for its node to confirm the \
                  container stopped.",
@@ -351,9 +350,15 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 ),
             },
             Event::NodeCondition { node, status } => format!(
-                "Node {}'s Ready condition turns {}: its kubelet has not reported in time, or is back.",
+                "Node {}'s Ready condition turns {}: {}.",
                 world.node(*node).name,
-                status.as_str()
+                status.as_str(),
+                match status {
+                    ConditionStatus::Unknown =>
+                        "its kubelet has not posted its status within the grace period",
+                    ConditionStatus::True => "its kubelet posts its status again",
+                    ConditionStatus::False => "its kubelet reports the node not ready",
+                }
             ),
             Event::NodeTaintAdded { node, taint } => {
                 format!("Node {} is tainted {taint}.", world.node(*node).name)
