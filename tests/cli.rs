@@ -426,3 +426,19 @@ fn events_give_the_claims_binding_and_provisioning_events() {
         "{old:#?}"
     );
 }
+
+/// `Killing` is the kubelet's: it stops a running container of a deleted
+/// pod on a machine that runs, and says nothing for a pod evicted from a
+/// crashed machine, whose containers are gone and whose kubelet is silent.
+#[test]
+fn events_give_killing_only_from_a_kubelet_that_runs() {
+    let events = |name: &str| stsim(&["events", &scenario_path(name)]).stdout;
+    let crashed = events("node-crash-stuck-terminating");
+    assert!(crashed.contains("TaintManagerEviction") && !crashed.contains("Killing"), "{crashed}");
+    let deleted = events("pod-deleted-comes-back");
+    let squeezed = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        deleted.lines().any(|l| squeezed(l).ends_with("Normal Killing pod/redis-1 Stopping container main")),
+        "{deleted}"
+    );
+}

@@ -64,8 +64,13 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             bound_at_creation[pvc.index()] = true;
         }
     }
+    // Whether each node's machine runs and reaches the control plane.
+    let mut machine_up = vec![true; world.nodes.len()];
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
+        if let Event::NodeMachine { node, state } = &record.event {
+            machine_up[node.index()] = *state == stsim_core::objects::Machine::Running;
+        }
         let started_anew = match &record.event {
             Event::PodStatus { pod, status, .. } => {
                 let now = *status == StatusColumn::Reason("Running");
@@ -129,16 +134,25 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     let message = format!("delete Pod {} in StatefulSet {set} successful", pod.name);
                     push(false, "SuccessfulDelete", format!("statefulset/{set}"), message);
                 }
-                if pod.node.is_some() {
-                    let container = container_name(pod, 0);
-                    push(
-                        false,
-                        "Killing",
-                        format!("pod/{}", pod.name),
-                        format!("Stopping container {container}"),
-                    );
+                // The kubelet stops the containers it runs, if its machine
+                // runs and reaches the API server: a crashed machine's
+                // containers are gone, a cut-off kubelet does not see the
+                // deletion (`killContainer`, pkg/kubelet/kuberuntime).
+                if let Some(node) = pod.node
+                    && machine_up[node.index()]
+                {
+                    let states = &last_state[pod.id.index()];
+                    let first_running = match states.first() {
+                        Some(state) => *state == ContainerState::Running,
+                        None => running[pod.id.index()],
+                    };
+                    if first_running {
+                        let container = container_name(pod, 0);
+                        let message = format!("Stopping container {container}");
+                        push(false, "Killing", format!("pod/{}", pod.name), message);
+                    }
                     // The other containers the kubelet last reported running.
-                    let states = last_state[pod.id.index()].iter().enumerate().skip(1);
+                    let states = states.iter().enumerate().skip(1);
                     for (index, _) in states.filter(|(_, s)| **s == ContainerState::Running) {
                         let message = format!("Stopping container {}", container_name(pod, index));
                         push(false, "Killing", format!("pod/{}", pod.name), message);
