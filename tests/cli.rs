@@ -417,6 +417,22 @@ fn events_give_the_claims_binding_and_provisioning_events() {
             "waiting for first consumer to be created before binding"
         )]
     );
+    // Provisioned at once (no provisioning delay), the claim still went
+    // through the provisioner.
+    let instant = temp_scenario(
+        "claims-instant.ron",
+        r#"Scenario(name: "instant", duration: "1m", timings: (provisioning: "0s"),
+            cluster: (storageClasses: [(name: "now", volumeBindingMode: Immediate, default: true)]),
+            persistentVolumeClaims: [(name: "early", storage: "1Gi")],
+            statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (image: "db:1"))])"#,
+    );
+    let output = stsim(&["events", &instant]);
+    assert!(
+        output.stdout.contains("ExternalProvisioning") && output.stdout.contains("ProvisioningSucceeded"),
+        "{}{}",
+        output.stdout,
+        output.stderr
+    );
     let old = lines("1.27");
     assert!(
         old.iter().any(|l| l.ends_with(

@@ -54,12 +54,15 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     // Whether each single-container pod's STATUS was last `Running`.
     let mut running: Vec<bool> = vec![false; world.pods.len()];
     let release = sim.config.kubernetes;
-    // Each claim the PV controller bound at its creation (to a volume kept
-    // for it): it never waits, so it gets none of the waiting events.
+    // Each claim the PV controller bound at its creation to a volume that
+    // existed (one kept for it, or an Available one): it never waits, so it
+    // gets none of the waiting events. (A volume provisioned at once, with
+    // no provisioning delay, still went through the provisioner.)
     let mut bound_at_creation = vec![false; world.pvcs.len()];
     for record in &sim.trace.records {
-        if let Event::PvcBound { pvc, .. } = &record.event
+        if let Event::PvcBound { pvc, pv } = &record.event
             && world.pvc(*pvc).created_at == record.at
+            && world.pv(*pv).origin != stsim_core::objects::PvOrigin::ProvisionedByClass
         {
             bound_at_creation[pvc.index()] = true;
         }
