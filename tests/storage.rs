@@ -715,3 +715,28 @@ fn the_pv_controller_binds_whoever_created_the_claim() {
     );
     assert!(told("the volume provisioner", "A 10 GiB volume is provisioned"), "{story:#?}");
 }
+
+/// A claim of a class no StorageClass defines but volumes carry (the
+/// tutorial's `manual`) binds only such a volume: one too few leaves the
+/// last replica's claim Pending (`storageclass "manual" not found`), and
+/// the finding says to make one more volume of that class, not the class.
+#[test]
+fn a_static_class_short_of_volumes_is_told_to_make_one_more() {
+    let (_, report) = run(r#"Scenario(name: "manual", duration: "2m",
+            persistentVolumes: [(name: "task-pv-volume", storage: "10Gi", storageClassName: "manual",
+                                 source: HostPath("/mnt/data"))],
+            statefulsets: [(name: "web", serviceName: "web", replicas: 2, template: (image: "nginx:1.27"),
+                            volumeClaimTemplates: [(name: "www", storage: "3Gi", storageClassName: "manual")])])"#);
+    let finding = report.findings.iter().find(|f| f.id == "pod-unschedulable").expect("web-1 waits");
+    assert!(
+        finding.explanation.contains("\"storageclass.storage.k8s.io \"manual\" not found\""),
+        "{}",
+        finding.explanation
+    );
+    assert!(
+        finding.fix.contains("Create one more PersistentVolume of class \"manual\" for each claim"),
+        "{}",
+        finding.fix
+    );
+    assert!(finding.fix.contains("delete the Pending claims www-web-1"), "{}", finding.fix);
+}

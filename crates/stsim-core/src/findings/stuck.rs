@@ -319,6 +319,20 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                 names.join(", ")
             )
         }
+        // A class no StorageClass defines that volumes made by hand name
+        // (the tutorial's `manual`): static binding, one volume a claim.
+        _ if waiting_claims.iter().any(|(c, _, _)| static_class_of(world, c).is_some()) => {
+            let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
+            let class = waiting_claims.iter().find_map(|(c, _, _)| static_class_of(world, c)).unwrap_or_default();
+            format!(
+                "No StorageClass {class:?} exists, but existing volumes carry that class: only such a volume binds \
+                 the claim, one claim each, and none is Available that holds the request and offers its access modes. \
+                 Create one more PersistentVolume of class {class:?} for each claim (one a replica), or give the \
+                 volumeClaimTemplates a class with a provisioner (a new StatefulSet, since the field is immutable) and \
+                 delete the Pending claims {}.",
+                names.join(", ")
+            )
+        }
         _ if !waiting_claims.is_empty() => {
             let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
             format!(
@@ -673,4 +687,11 @@ fn list(names: &[&str]) -> String {
         [one] => one.to_string(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
+}
+
+/// The class `claim` names when no StorageClass defines it but a volume
+/// made before the run carries it: a name for static binding only.
+fn static_class_of<'w>(world: &'w World, claim: &'w Pvc) -> Option<&'w str> {
+    let name = claim.storage_class_name.as_deref().filter(|n| !n.is_empty())?;
+    (claim.storage_class.is_none() && world.pvs.iter().any(|pv| pv.class_name == name)).then_some(name)
 }
