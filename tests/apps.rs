@@ -1099,4 +1099,20 @@ fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
     back.timeline[1].action = stsim_core::config::Action::RecoverNode { node };
     let (_, report) = run_config(back);
     assert_eq!(app(&report).health, "HEALTHY", "{:?}", app(&report).intervals);
+    // A primary on such a volume, moved: it starts empty, initialises a new
+    // cluster, and its replicas refuse to follow it; the cause names the
+    // hostPath volume.
+    let primary = scenario_file("etcd-hostpath-data-stays-on-the-node")
+        .replace("app: Quorum(system: Etcd, addressing: Dns)", "app: PrimaryReplica(addressing: Dns)")
+        .replace("podManagementPolicy: Parallel,", "")
+        .replace("\"worker-3\"", "\"worker-4\"");
+    let (_, report) = run(&primary);
+    let foreign =
+        app(&report).intervals.iter().find(|i| i.code == "foreign-data").expect("a foreign primary");
+    assert!(
+        foreign.cause[0].contains("volume data-0 is the hostPath /mnt/data with no node affinity"),
+        "{:?}",
+        foreign.cause
+    );
+    assert!(foreign.fix.contains("Pin the volume to the node that holds its data"), "{}", foreign.fix);
 }

@@ -294,7 +294,7 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PvcBound { pvc: id, pv } => {
                 let volume = world.pv(*pv);
                 let zone = volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
-                if pv.index() >= world.pvs_before_run {
+                if volume.origin == PvOrigin::ProvisionedByClass {
                     format!(
                         "A {} volume is provisioned{zone} and bound to claim {}.",
                         size(volume.capacity_bytes),

@@ -274,9 +274,6 @@ pub struct World {
     pub pods: Vec<Box<Pod>>,
     pub pvcs: Vec<Pvc>,
     pub pvs: Vec<Pv>,
-    /// How many of `pvs` existed before the run (`persistentVolumes`): the
-    /// rest were provisioned for a claim during it.
-    pub pvs_before_run: usize,
     /// The Available volumes (made before the run and not yet bound): what
     /// the PV controller may bind, so that a new claim looks at these and
     /// not at every volume.
@@ -429,7 +426,6 @@ impl World {
             pods: Vec::new(),
             pvcs: Vec::new(),
             pvs: Vec::new(),
-            pvs_before_run: 0,
             available_pvs: BTreeSet::new(),
             dns: Default::default(),
             dns_config: crate::config::DnsConfig::default(),
@@ -597,7 +593,6 @@ impl World {
             });
         }
         world.add_volumes(config);
-        world.pvs_before_run = world.pvs.len();
         world.dns_config = config.dns;
         for (index, set) in config.statefulsets.iter().enumerate() {
             let id = world.add_statefulset(&set.name, set.spec.clone());
