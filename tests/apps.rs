@@ -1067,7 +1067,9 @@ fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
     let refused = etcd.intervals.iter().find(|i| i.code == "empty-data").expect("refused");
     let etcd1 = sim.world.pod(sim.world.pod_named("etcd-1").unwrap());
     let node = &sim.world.node(etcd1.node.unwrap()).name;
-    assert_ne!(node, "worker-3");
+    let first = sim.world.pods.iter().find(|p| p.name == "etcd-1").unwrap();
+    assert_ne!(first.id, etcd1.id, "etcd-1 was made again");
+    assert_ne!(first.node, etcd1.node, "on another node");
     assert!(
         refused.reason.contains(&format!(
             "etcd-1 is refused: it started with an empty directory /mnt/data on {node} (volume data-1)"
@@ -1091,13 +1093,10 @@ fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
     assert_eq!(etcd1.node, None, "etcd-1 waits for its node");
     assert!(app(&report).intervals.iter().all(|i| i.code != "empty-data"), "{:?}", app(&report).intervals);
     // The machine back instead of the Node deleted: etcd-1 restarts on
-    // worker-3 and finds its directory there.
-    let mut back = config("etcd-hostpath-data-stays-on-the-node");
-    let stsim_core::config::Action::CrashNode { node } = back.timeline[0].action else {
-        panic!("a crash first")
-    };
-    back.timeline[1].action = stsim_core::config::Action::RecoverNode { node };
-    let (_, report) = run_config(back);
+    // its node and finds its directory there.
+    let back = scenario_file("etcd-hostpath-data-stays-on-the-node")
+        .replace("DeleteNode(nodeOf: \"etcd-1\")", "RecoverNode(nodeOf: \"etcd-1\")");
+    let (_, report) = run(&back);
     assert_eq!(app(&report).health, "HEALTHY", "{:?}", app(&report).intervals);
     // A primary on such a volume, moved: it starts empty, initialises a new
     // cluster, and its replicas refuse to follow it; the cause names the
@@ -1105,7 +1104,7 @@ fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
     let primary = scenario_file("etcd-hostpath-data-stays-on-the-node")
         .replace("app: Quorum(system: Etcd, addressing: Dns)", "app: PrimaryReplica(addressing: Dns)")
         .replace("podManagementPolicy: Parallel,", "")
-        .replace("\"worker-3\"", "\"worker-4\"");
+        .replace("nodeOf: \"etcd-1\"", "nodeOf: \"etcd-0\"");
     let (_, report) = run(&primary);
     let foreign =
         app(&report).intervals.iter().find(|i| i.code == "foreign-data").expect("a foreign primary");
