@@ -1115,3 +1115,48 @@ fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
     );
     assert!(foreign.fix.contains("Pin the volume to the node that holds its data"), "{}", foreign.fix);
 }
+
+/// minikube's provisioner makes each volume a hostPath directory of no node
+/// affinity: no zone, no attach, and a primary drained to another node
+/// finds its directory there empty, starts a new cluster, and its replicas
+/// refuse it; the cause names the provisioner and the fix another class.
+/// With kind's local-path provisioner instead, the volume pins redis-0 to
+/// its node: it waits there (cordoned), and no cluster is started anew.
+#[test]
+fn a_minikube_hostpath_volume_does_not_follow_its_pod_to_another_node() {
+    let (sim, report) = run_config(config("minikube-hostpath-multinode"));
+    let world = &sim.world;
+    let claim = world.pvc(world.pvc_named("data-redis-0").unwrap());
+    let volume = world.pv(claim.volume.unwrap());
+    assert_eq!(volume.host_path.as_deref(), Some("/tmp/hostpath-provisioner/default/data-redis-0"));
+    assert_eq!((volume.zone.as_deref(), volume.node), (None, None));
+    let attached = sim.trace.records.iter().any(|r| matches!(r.event, Event::VolumeAttaching { .. }));
+    assert!(!attached, "a hostPath volume is never attached");
+    let redis = app(&report);
+    assert_eq!(redis.health, "BROKEN");
+    let foreign = redis.intervals.iter().find(|i| i.code == "foreign-data").expect("a foreign primary");
+    assert!(
+        foreign.cause[0].contains(&format!(
+            "volume {}, made by provisioner k8s.io/minikube-hostpath, is the hostPath \
+             /tmp/hostpath-provisioner/default/data-redis-0 with no node affinity",
+            volume.name
+        )),
+        "{:?}",
+        foreign.cause
+    );
+    assert!(foreign.fix.contains("rancher.io/local-path"), "{}", foreign.fix);
+    assert!(
+        report.storage.volumes.iter().all(|v| v.monthly == stsim_core::pricing::Money::ZERO),
+        "paid for with the node"
+    );
+
+    let local = scenario_file("minikube-hostpath-multinode").replace(
+        r#"provisioner: "k8s.io/minikube-hostpath","#,
+        r#"provisioner: "rancher.io/local-path", volumeBindingMode: WaitForFirstConsumer, local: true,"#,
+    );
+    let (sim, report) = run(&local);
+    let redis0 = sim.world.pod(sim.world.pod_named("redis-0").unwrap());
+    assert_eq!(redis0.node, None, "redis-0 waits for its cordoned node");
+    let redis = app(&report);
+    assert!(redis.intervals.iter().all(|i| i.code != "foreign-data"), "{:?}", redis.intervals);
+}

@@ -706,3 +706,57 @@ fn set_is_refused_with_manifests_not_ignored() {
     assert_ne!(sweep.status, ExitStatus::Success);
     assert!(sweep.stderr.contains("not manifests"), "{}", sweep.stderr);
 }
+
+/// minikube's default class and a volume it made, as `kubectl get sc,pv -o
+/// yaml` prints them: the class reads as neither zonal nor local and costs
+/// nothing without a warning; the volume keeps its hostPath path beside its
+/// provisioner, is never attached, and is written back as a hostPath.
+#[test]
+fn minikube_hostpath_class_and_volume_read_and_export_as_hostpath() {
+    let yaml = r#"
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: k8s.io/minikube-hostpath
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pvc-0d6c7d3e
+  annotations:
+    pv.kubernetes.io/provisioned-by: k8s.io/minikube-hostpath
+spec:
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Delete
+  storageClassName: standard
+  claimRef: {namespace: default, name: data-redis-0}
+  hostPath: {path: /tmp/hostpath-provisioner/default/data-redis-0, type: ""}
+"#;
+    let redis = std::fs::read_to_string(example("redis.yaml")).unwrap().replace("storageClassName: gp3", "");
+    let files = [("redis.yaml".to_string(), redis), ("minikube.yaml".to_string(), yaml.to_string())];
+    let loaded = stsim_scenario::parse_manifests(&files, "start").unwrap();
+    assert!(loaded.warning.as_deref().is_none_or(|w| !w.contains("no price")), "{:?}", loaded.warning);
+    let class = loaded.config.cluster.storage_classes.iter().find(|c| c.name == "standard").unwrap();
+    assert!(!class.zonal && !class.local, "{class:?}");
+    let volume = &loaded.config.persistent_volumes[0];
+    assert_eq!(volume.host_path.as_deref(), Some("/tmp/hostpath-provisioner/default/data-redis-0"));
+    let mut sim = stsim_core::Simulation::new(loaded.config.clone());
+    sim.run();
+    let claim = sim.world.pvc(sim.world.pvc_named("data-redis-0").unwrap());
+    assert_eq!(sim.world.pv(claim.volume.unwrap()).name, "pvc-0d6c7d3e", "bound to the volume kept for it");
+    let new = sim.world.pv(sim.world.pvc(sim.world.pvc_named("data-redis-1").unwrap()).volume.unwrap());
+    assert_eq!(new.host_path.as_deref(), Some("/tmp/hostpath-provisioner/default/data-redis-1"));
+    let attached =
+        sim.trace.records.iter().any(|r| matches!(r.event, stsim_core::trace::Event::VolumeAttaching { .. }));
+    assert!(!attached, "no hostPath volume is attached");
+    let objects = stsim_scenario::export::objects(&loaded.config);
+    let pv = objects.iter().find(|o| o["kind"] == "PersistentVolume").unwrap();
+    assert_eq!(pv["spec"]["hostPath"]["path"], "/tmp/hostpath-provisioner/default/data-redis-0", "{pv}");
+    assert!(pv["spec"].get("csi").is_none(), "{pv}");
+}

@@ -1186,6 +1186,8 @@ impl<'a> Api<'a> {
         let size_gib = claim.request_bytes.div_ceil(1 << 30);
         let iops = class_object.iops.or(class_object.iops_per_gib.map(|per| per * size_gib)).unwrap_or(0);
         let throughput_mibps = class_object.throughput_mibps.unwrap_or(0);
+        let host_path =
+            class_object.host_path_dir().map(|dir| format!("{dir}/{}/{}", self.world.namespace, claim.name));
         let pv = Pv {
             id,
             uid,
@@ -1205,6 +1207,7 @@ impl<'a> Api<'a> {
             claim: Some(pvc),
             zone,
             node: None,
+            host_path,
             attachments: Vec::new(),
             in_use_on: Default::default(),
             resized: Vec::new(),

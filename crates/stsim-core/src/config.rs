@@ -77,6 +77,9 @@ pub struct PersistentVolumeConfig {
     pub claim_ref: Option<ClaimRefConfig>,
     /// Who made it: a provisioner, or someone by hand with which source.
     pub origin: crate::objects::PvOrigin,
+    /// `spec.hostPath.path`, for a hostPath volume (made by hand or by a
+    /// provisioner).
+    pub host_path: Option<String>,
 }
 
 /// A volume's `spec.claimRef`: a claim's name, and its uid once bound.

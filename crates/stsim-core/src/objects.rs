@@ -1165,9 +1165,10 @@ pub enum PvOrigin {
     /// provisioner deletes only what it made; before `HonorPVReclaimPolicy`
     /// the PV controller looks for an in-tree deleter and finds none.
     Csi,
-    /// Made by hand on a node's path (`spec.hostPath`): the hostPath
-    /// plugin deletes only a path under `/tmp/`.
-    HostPath(String),
+    /// Made by hand on a node's path (`spec.hostPath`, the path in
+    /// [`Pv::host_path`]): the hostPath plugin deletes only a path under
+    /// `/tmp/`.
+    HostPath,
     /// Made by hand of a source no in-tree plugin deletes or attaches
     /// (`spec.local`, `spec.nfs`).
     NoDeleter,
@@ -1215,6 +1216,10 @@ pub struct Pv {
     pub delete_failures: u32,
     /// The node a local volume lives on (its node affinity on the hostname).
     pub node: Option<NodeId>,
+    /// `spec.hostPath.path`, for a hostPath volume: made by hand, or by a
+    /// provisioner of hostPath volumes ([`host_path_dir_of`]). Without node
+    /// affinity (`node`), it is that path on whichever node runs the pod.
+    pub host_path: Option<String>,
     /// VolumeAttachments: the nodes the volume is attached to, or being
     /// attached to or detached from (the attach-detach controller's actual
     /// state of the world).
@@ -1267,14 +1272,18 @@ impl Pv {
         match &self.origin {
             PvOrigin::Provisioned(_) | PvOrigin::ProvisionedByClass => Deleter::Found,
             PvOrigin::Csi if honor_pv_reclaim_policy => Deleter::NoneExternal,
-            // The plugin's check is the unanchored regexp `/tmp/.+`.
-            PvOrigin::HostPath(path) if path.match_indices("/tmp/").any(|(at, _)| path.len() > at + 5) => {
-                Deleter::Found
+            PvOrigin::HostPath => {
+                let path = self.host_path.as_deref().unwrap_or_default();
+                // The plugin's check is the unanchored regexp `/tmp/.+`.
+                if path.match_indices("/tmp/").any(|(at, _)| path.len() > at + 5) {
+                    Deleter::Found
+                } else {
+                    // The hostPath plugin is found; its deleter refuses the path.
+                    Deleter::Missing(format!(
+                        "host_path deleter only supports /tmp/.+ but received provided {path}"
+                    ))
+                }
             }
-            // The hostPath plugin is found; its deleter refuses the path.
-            PvOrigin::HostPath(path) => Deleter::Missing(format!(
-                "host_path deleter only supports /tmp/.+ but received provided {path}"
-            )),
             PvOrigin::Csi | PvOrigin::NoDeleter => missing("no deletable volume plugin matched"),
         }
     }
@@ -1284,11 +1293,17 @@ impl Pv {
     /// no attacher), nor one of a class whose driver needs no attach
     /// (`attach_required_by`). A volume of no known class is attached.
     pub fn attaches(&self, world: &crate::world::World) -> bool {
-        !matches!(self.origin, PvOrigin::HostPath(_) | PvOrigin::NoDeleter)
+        self.host_path.is_none()
+            && self.origin != PvOrigin::NoDeleter
             && self.node.is_none()
             && self.storage_class.is_none_or(|c| world.class(c).csi_driver().is_none_or(attach_required_by))
     }
     /// Whether the volume may be attached to several nodes at once.
+    /// The path of a hostPath volume of no node affinity: what the pod
+    /// finds there depends on the node it runs on.
+    pub fn host_dir(&self) -> Option<&str> {
+        self.host_path.as_deref().filter(|_| self.node.is_none())
+    }
     pub fn multi_attach(&self) -> bool {
         self.access_modes.iter().any(|m| matches!(m, AccessMode::ReadWriteMany | AccessMode::ReadOnlyMany))
     }
@@ -1356,10 +1371,35 @@ impl StorageClass {
     /// `GetCSINameFromInTreeName`, on for all of these since 1.25 or
     /// earlier). `None` for local volumes (no CSI driver attaches them).
     pub fn csi_driver(&self) -> Option<&str> {
-        if self.local {
+        if self.local || self.host_path_dir().is_some() {
             return None;
         }
         csi_driver_of(&self.provisioner)
+    }
+
+    /// The directory the class's provisioner makes hostPath volumes in,
+    /// if it is such a provisioner ([`host_path_dir_of`]).
+    pub fn host_path_dir(&self) -> Option<&'static str> {
+        host_path_dir_of(&self.provisioner)
+    }
+}
+
+/// The provisioners that make hostPath volumes of no node affinity, with
+/// the directory they make each volume under (`<dir>/<namespace>/<claim>`).
+/// Only minikube's `storage-provisioner` (class `standard`, the default of
+/// `minikube start`): it makes the directory on its own node and gives
+/// the volume no node affinity, so on a cluster of several nodes a pod
+/// scheduled elsewhere mounts that path on its own node, without the data
+/// (minikube#12165, #9305; the Kubernetes docs' StorageClass page: "the
+/// data lives in /tmp on the node the Pod is scheduled onto and does not
+/// move between nodes"). Its volumes are in no zone, never attached, and
+/// counted by no CSI driver's attach limit. Provisioners of node-local
+/// volumes (`rancher.io/local-path`, kind's) pin them to their node
+/// instead: those are local classes.
+pub fn host_path_dir_of(provisioner: &str) -> Option<&'static str> {
+    match provisioner {
+        "k8s.io/minikube-hostpath" => Some("/tmp/hostpath-provisioner"),
+        _ => None,
     }
 }
 

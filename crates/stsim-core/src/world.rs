@@ -654,6 +654,7 @@ impl World {
                 released_at: (phase == PvPhase::Released).then_some(SimTime::ZERO),
                 delete_failures: 0,
                 node,
+                host_path: volume.host_path.clone(),
                 attachments: Vec::new(),
                 in_use_on: Default::default(),
                 resized: Vec::new(),

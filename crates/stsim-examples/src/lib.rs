@@ -85,6 +85,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "etcd-member-back-empty",
     "etcd-removed-member-returns",
     "etcd-hostpath-data-stays-on-the-node",
+    "minikube-hostpath-multinode",
     "redis-cluster-full-restart",
     "kafka-reinstall-cluster-id",
     "kafka-not-enough-replicas",

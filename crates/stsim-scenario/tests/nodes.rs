@@ -196,6 +196,23 @@ fn a_local_class_needs_wait_for_first_consumer() {
 }
 
 #[test]
+fn a_hostpath_provisioner_class_is_neither_zonal_nor_local() {
+    let source = edit(
+        r#"(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)"#,
+        r#"(name: "standard", provisioner: "k8s.io/minikube-hostpath", zonal: true, default: true)"#,
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "true, default",
+        "\"k8s.io/minikube-hostpath\" makes hostPath volumes of no node affinity, neither zonal nor local",
+    );
+    assert!(d.message.contains("cluster.storageClasses[0].zonal"), "{}", d.message);
+}
+
+#[test]
 fn budgets_need_exactly_one_bound() {
     let both = edit(
         "timeline: [],",

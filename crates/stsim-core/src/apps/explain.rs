@@ -434,18 +434,28 @@ pub(crate) fn volume_emptied(world: &World, records: &Records, process: &super::
         super::VolumeKey::Claim(claim) => Some(emptied(world, records, claim)),
         super::VolumeKey::HostDir { pv, node } => {
             let volume = world.pv(pv);
-            let path = match &volume.origin {
-                PvOrigin::HostPath(path) => path.as_str(),
-                _ => "?",
-            };
+            let path = volume.host_path.as_deref().unwrap_or("?");
             let bound = &volume.name;
             let claim = volume.claim.map_or("?", |c| world.pvc(c).name.as_str());
             let node = &world.node(node).name;
+            let made_by = match volume.provisioned_by(world) {
+                Some(provisioner) => format!(", made by provisioner {provisioner},"),
+                None => String::new(),
+            };
+            let fix = if made_by.is_empty() {
+                "Pin the volume to the node that holds its data (nodeAffinity on kubernetes.io/hostname, or a \
+                 local volume, which requires it), or use a StorageClass whose provisioner makes a volume per \
+                 claim."
+            } else {
+                "On more than one node, use a StorageClass whose volumes follow the pod (a network disk's CSI \
+                 driver) or pin it to its node (a local provisioner such as rancher.io/local-path, with \
+                 WaitForFirstConsumer): this provisioner's volumes suit a single node."
+            };
             Some(Why {
                 steps: vec![
                     format!(
-                        "volume {bound} is the hostPath {path} with no node affinity: claim {claim} follows its pod \
-                         to any node, and what is written stays on the node it was written on"
+                        "volume {bound}{made_by} is the hostPath {path} with no node affinity: claim {claim} follows \
+                         its pod to any node, and what is written stays on the node it was written on"
                     ),
                     format!(
                         "{} started on {node} at {}, where {path} holds none of its data",
@@ -453,10 +463,7 @@ pub(crate) fn volume_emptied(world: &World, records: &Records, process: &super::
                     ),
                 ],
                 at: Some(process.started_at),
-                fix: "Pin the volume to the node that holds its data (nodeAffinity on kubernetes.io/hostname, or a \
-                      local volume, which requires it), or use a StorageClass whose provisioner makes a volume per \
-                      claim."
-                    .to_string(),
+                fix: fix.to_string(),
                 code: "empty-data",
             })
         }

@@ -113,9 +113,7 @@ impl VolumeKey {
             return VolumeKey::Pod(pod);
         };
         match world.pvc(claim).volume.map(|v| world.pv(v)) {
-            Some(pv) if matches!(pv.origin, PvOrigin::HostPath(_)) && pv.node.is_none() => {
-                VolumeKey::HostDir { pv: pv.id, node }
-            }
+            Some(pv) if pv.host_dir().is_some() => VolumeKey::HostDir { pv: pv.id, node },
             _ => VolumeKey::Claim(claim),
         }
     }
@@ -1441,10 +1439,7 @@ pub(crate) fn volume_words(world: &crate::world::World, volume: VolumeKey) -> St
         VolumeKey::Claim(claim) => format!("volume {}", world.pvc(claim).name),
         VolumeKey::Pod(_) => "pod-local storage".to_string(),
         VolumeKey::HostDir { pv, node } => {
-            let path = match &world.pv(pv).origin {
-                PvOrigin::HostPath(path) => path.as_str(),
-                _ => "?",
-            };
+            let path = world.pv(pv).host_path.as_deref().unwrap_or("?");
             format!("directory {path} on {} (volume {})", world.node(node).name, world.pv(pv).name)
         }
     }

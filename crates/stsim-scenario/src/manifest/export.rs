@@ -508,11 +508,12 @@ fn persistent_volume(volume: &PersistentVolumeConfig, config: &Config) -> Value 
         ]}});
     }
     match &volume.origin {
-        PvOrigin::HostPath(path) => spec["hostPath"] = json!({"path": path}),
-        PvOrigin::NoDeleter if volume.node.is_some() => {
+        _ if volume.host_path.is_some() => spec["hostPath"] = json!({"path": volume.host_path}),
+        // (A by-hand hostPath volume has its path: the validator keeps it.)
+        PvOrigin::NoDeleter | PvOrigin::HostPath if volume.node.is_some() => {
             spec["local"] = json!({"path": format!("/mnt/disks/{}", volume.name)});
         }
-        PvOrigin::NoDeleter => {
+        PvOrigin::NoDeleter | PvOrigin::HostPath => {
             spec["nfs"] =
                 json!({"server": "nfs.example.internal", "path": format!("/exports/{}", volume.name)});
         }

@@ -648,6 +648,17 @@ impl Checker<'_, '_> {
                     "Invalid value: true: a local class needs volumeBindingMode WaitForFirstConsumer";
                 self.report("invalid-value", &format!("{base}.local"), message, Some(help));
             }
+            let host_path = stsim_core::objects::host_path_dir_of(&provisioner).is_some();
+            for (field, set) in [("zonal", class.zonal), ("local", class.local)] {
+                if host_path && set == Some(true) {
+                    let message = format!(
+                        "Invalid value: true: {provisioner:?} makes hostPath volumes of no node affinity, neither zonal nor local"
+                    );
+                    let help = "leave it out: such a volume is a directory on whichever node runs the pod"
+                        .to_string();
+                    self.report("invalid-value", &format!("{base}.{field}"), message, Some(help));
+                }
+            }
             out.push(StorageClassConfig {
                 name: class.name.clone(),
                 provisioner,
@@ -659,8 +670,8 @@ impl Checker<'_, '_> {
                     raw::ReclaimPolicy::Delete => ReclaimPolicy::Delete,
                     raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
                 },
-                zonal: class.zonal.unwrap_or(true),
-                local,
+                zonal: !host_path && class.zonal.unwrap_or(true),
+                local: local && !host_path,
                 pricing,
                 iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
                 iops_per_gib: class
@@ -719,6 +730,15 @@ impl Checker<'_, '_> {
             // A node's own disk is paid for with the node, not by the GiB.
             return pricing::Pricing {
                 priced_at: "a node's local disk, paid for with the node".into(),
+                ..pricing::Pricing::per_gib(pricing::Money::ZERO)
+            };
+        }
+        if stsim_core::objects::host_path_dir_of(provisioner).is_some()
+            && class.pricing.is_none()
+            && per_gib.is_none()
+        {
+            return pricing::Pricing {
+                priced_at: "a directory on a node's disk, paid for with the node".into(),
                 ..pricing::Pricing::per_gib(pricing::Money::ZERO)
             };
         }

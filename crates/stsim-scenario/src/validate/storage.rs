@@ -113,7 +113,7 @@ impl Checker<'_, '_> {
             let origin = match (&volume.provisioned_by, &volume.source) {
                 (Some(name), _) => PvOrigin::Provisioned(name.clone()),
                 (None, Some(raw::VolumeSource::Csi)) => PvOrigin::Csi,
-                (None, Some(raw::VolumeSource::HostPath(host_path))) => PvOrigin::HostPath(host_path.clone()),
+                (None, Some(raw::VolumeSource::HostPath(_))) => PvOrigin::HostPath,
                 (
                     None,
                     Some(raw::VolumeSource::Local | raw::VolumeSource::Nfs | raw::VolumeSource::InTree(_)),
@@ -137,6 +137,10 @@ impl Checker<'_, '_> {
                     .claim_ref
                     .as_ref()
                     .map(|c| ClaimRefConfig { name: c.name.clone(), uid: c.uid.clone() }),
+                host_path: match &volume.source {
+                    Some(raw::VolumeSource::HostPath(path)) => Some(path.clone()),
+                    _ => None,
+                },
             });
         }
         self.unique("persistent volume", &names);
