@@ -444,8 +444,9 @@ fn events_give_the_claims_binding_and_provisioning_events() {
 }
 
 /// `Killing` is the kubelet's: it stops a running container of a deleted
-/// pod on a machine that runs, and says nothing for a pod evicted from a
-/// crashed machine, whose containers are gone and whose kubelet is silent.
+/// pod on a machine that runs, says nothing for a pod evicted from a
+/// crashed machine, whose containers are gone and whose kubelet is silent,
+/// and on a machine cut off from the API server, stops it once it is back.
 #[test]
 fn events_give_killing_only_from_a_kubelet_that_runs() {
     let events = |name: &str| stsim(&["events", &scenario_path(name)]).stdout;
@@ -457,4 +458,11 @@ fn events_give_killing_only_from_a_kubelet_that_runs() {
         deleted.lines().any(|l| squeezed(l).ends_with("Normal Killing pod/redis-1 Stopping container main")),
         "{deleted}"
     );
+    // A kubelet cut off from the API server hears of the deletions (graceful
+    // at 8m, by force at 9m) only when it is back at 20m: it stops the
+    // container then, once.
+    let partitioned = events("partition-force-delete-two-copies");
+    let killing: Vec<String> =
+        partitioned.lines().map(squeezed).filter(|l| l.contains(" Killing ")).collect();
+    assert_eq!(killing, ["20m Normal Killing pod/redis-0 Stopping container main"], "{partitioned}");
 }

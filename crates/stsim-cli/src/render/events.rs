@@ -20,7 +20,7 @@
 use std::fmt::Write;
 use stsim_core::config::VolumeBindingMode;
 use stsim_core::features::Version;
-use stsim_core::objects::{ContainerRef, ContainerState, ImageCheck, Pod, StatusColumn};
+use stsim_core::objects::{ContainerRef, ContainerState, ImageCheck, Machine, Pod, PodId, StatusColumn};
 use stsim_core::sim::Simulation;
 use stsim_core::time::{SimDuration, SimTime};
 use stsim_core::trace::{Actor, Event};
@@ -34,6 +34,21 @@ pub struct K8sEvent {
     /// `pod/redis-0`.
     pub object: String,
     pub message: String,
+}
+
+/// The kubelet's `Stopping container NAME` for each container of `pod` it
+/// last reported running (`states`, for a pod of several containers;
+/// `running`, its STATUS, for one of a single container).
+fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<String> {
+    let first_running = match states.first() {
+        Some(state) => *state == ContainerState::Running,
+        None => running,
+    };
+    let others = states.iter().enumerate().skip(1).filter(|(_, s)| **s == ContainerState::Running);
+    (first_running.then_some(0).into_iter())
+        .chain(others.map(|(index, _)| index))
+        .map(|index| format!("Stopping container {}", container_name(pod, index)))
+        .collect()
 }
 
 /// The events of a run, in trace order.
@@ -67,12 +82,25 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             bound_at_creation[pvc.index()] = true;
         }
     }
-    // Whether each node's machine runs and reaches the control plane.
-    let mut machine_up = vec![true; world.nodes.len()];
+    // Each node's machine: running and reaching the control plane, crashed,
+    // or cut off from it.
+    let mut machine = vec![Machine::Running; world.nodes.len()];
+    // Each cut-off node's pods deleted meanwhile (gracefully or by force)
+    // whose containers run on: its kubelet hears of the deletion only once
+    // it reaches the API server again, and stops them then.
+    let mut unheard: Vec<Vec<PodId>> = vec![Vec::new(); world.nodes.len()];
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
+        let mut reconnected = Vec::new();
         if let Event::NodeMachine { node, state } = &record.event {
-            machine_up[node.index()] = *state == stsim_core::objects::Machine::Running;
+            let was = std::mem::replace(&mut machine[node.index()], *state);
+            let deleted = std::mem::take(&mut unheard[node.index()]);
+            if (was, *state) == (Machine::Partitioned, Machine::Running) {
+                reconnected = deleted;
+                // (Deleted gracefully, then again with a shorter grace or by force.)
+                reconnected.sort();
+                reconnected.dedup();
+            }
         }
         let started_anew = match &record.event {
             Event::PodStatus { pod, status, .. } => {
@@ -140,24 +168,32 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 // The kubelet stops the containers it runs, if its machine
                 // runs and reaches the API server: a crashed machine's
                 // containers are gone, a cut-off kubelet does not see the
-                // deletion (`killContainer`, pkg/kubelet/kuberuntime).
-                if let Some(node) = pod.node
-                    && machine_up[node.index()]
-                {
-                    let states = &last_state[pod.id.index()];
-                    let first_running = match states.first() {
-                        Some(state) => *state == ContainerState::Running,
-                        None => running[pod.id.index()],
-                    };
-                    if first_running {
-                        let container = container_name(pod, 0);
-                        let message = format!("Stopping container {container}");
-                        push(false, "Killing", format!("pod/{}", pod.name), message);
+                // deletion (`killContainer`, pkg/kubelet/kuberuntime) until
+                // it is back.
+                match pod.node.map(|node| (node, machine[node.index()])) {
+                    Some((_, Machine::Running)) => {
+                        for message in stopping(pod, &last_state[pod.id.index()], running[pod.id.index()]) {
+                            push(false, "Killing", format!("pod/{}", pod.name), message);
+                        }
                     }
-                    // The other containers the kubelet last reported running.
-                    let states = states.iter().enumerate().skip(1);
-                    for (index, _) in states.filter(|(_, s)| **s == ContainerState::Running) {
-                        let message = format!("Stopping container {}", container_name(pod, index));
+                    Some((node, Machine::Partitioned)) => unheard[node.index()].push(pod.id),
+                    _ => {}
+                }
+            }
+            // Gone at once, by force, from a cut-off node: its kubelet stops
+            // the containers of the pod it no longer finds once it is back
+            // (a graceful delete there is already waiting).
+            Event::PodRemoved { pod, force: true } => {
+                let pod = world.pod(*pod);
+                if let Some(node) = pod.node
+                    && machine[node.index()] == Machine::Partitioned
+                {
+                    unheard[node.index()].push(pod.id);
+                }
+            }
+            Event::NodeMachine { .. } => {
+                for pod in reconnected.iter().map(|p| world.pod(*p)) {
+                    for message in stopping(pod, &last_state[pod.id.index()], running[pod.id.index()]) {
                         push(false, "Killing", format!("pod/{}", pod.name), message);
                     }
                 }
