@@ -1404,13 +1404,48 @@ pub fn host_path_dir_of(provisioner: &str) -> Option<&'static str> {
 }
 
 /// Whether the CSI driver serves a network file system (EFS, Filestore,
-/// Azure Files, NFS): its volumes are reachable from every zone, and need
-/// no attach.
+/// Azure Files, NFS, SMB, CephFS): its volumes are reachable from every
+/// zone, and need no attach (their CSIDriver objects say
+/// `attachRequired: false`).
 pub fn network_file_system(driver: &str) -> bool {
     matches!(
         driver,
-        "efs.csi.aws.com" | "filestore.csi.storage.gke.io" | "file.csi.azure.com" | "nfs.csi.k8s.io"
+        "efs.csi.aws.com"
+            | "filestore.csi.storage.gke.io"
+            | "file.csi.azure.com"
+            | "nfs.csi.k8s.io"
+            | "smb.csi.k8s.io"
+            | "cephfs.csi.ceph.com"
     )
+}
+
+/// Whether the CSI driver serves block storage replicated over the
+/// cluster's own nodes (Longhorn, Ceph RBD): attached like a cloud disk,
+/// but reachable from every node, so its volumes carry no topology (the
+/// drivers report none unless configured to, e.g. Longhorn's strict-local
+/// data locality or ceph-csi's `--domainlabels`).
+pub fn distributed_block(driver: &str) -> bool {
+    matches!(driver, "driver.longhorn.io" | "rbd.csi.ceph.com")
+}
+
+/// Provisioners that make local volumes: a directory or disk of the node
+/// chosen for the first pod, pinned to it by node affinity on the
+/// hostname (kind's and k3s' `rancher.io/local-path`, `openebs.io/local`;
+/// `kubernetes.io/no-provisioner` makes none, and its classes usually hold
+/// local volumes made by hand).
+pub fn makes_local_volumes(provisioner: &str) -> bool {
+    matches!(provisioner, NO_PROVISIONER | "rancher.io/local-path" | "openebs.io/local")
+}
+
+/// Whether the volumes a provisioner makes live in one zone and pin their
+/// pods to it, as a cloud's block disks do (the topology its driver
+/// reports for a new volume): not a local provisioner's, a hostPath
+/// provisioner's, a network file system's or a distributed block store's.
+/// A provisioner stsim does not know is taken for a cloud's disks.
+pub fn makes_zonal_volumes(provisioner: &str) -> bool {
+    !(makes_local_volumes(provisioner) && provisioner != NO_PROVISIONER)
+        && host_path_dir_of(provisioner).is_none()
+        && !csi_driver_of(provisioner).is_some_and(|d| network_file_system(d) || distributed_block(d))
 }
 
 /// Whether the CSI driver's volumes are attached to a node before they are

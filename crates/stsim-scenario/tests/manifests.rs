@@ -1351,8 +1351,9 @@ fn a_dropped_max_unavailable_is_told() {
 }
 
 /// A network file system's class (its CSI driver, or the in-tree
-/// provisioner that migrated to it) is reachable from every zone; a block
-/// storage class pins its volumes to one.
+/// provisioner that migrated to it) and a distributed block store's are
+/// reachable from every zone; a cloud's block storage class pins its
+/// volumes to one.
 #[test]
 fn network_file_system_classes_are_not_zonal() {
     let zonal = |provisioner: &str| {
@@ -1366,6 +1367,8 @@ fn network_file_system_classes_are_not_zonal() {
     assert!(!zonal("efs.csi.aws.com"));
     assert!(!zonal("file.csi.azure.com"));
     assert!(!zonal("kubernetes.io/azure-file"), "the in-tree name migrated to Azure Files' driver");
+    assert!(!zonal("driver.longhorn.io"), "Longhorn's replicas serve every node");
+    assert!(!zonal("rbd.csi.ceph.com"));
     assert!(zonal("ebs.csi.aws.com"));
 }
 

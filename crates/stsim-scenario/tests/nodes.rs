@@ -195,6 +195,56 @@ fn a_local_class_needs_wait_for_first_consumer() {
     );
 }
 
+/// Unless written, a class is zonal and local as its provisioner's volumes
+/// are: a cloud's disks one zone's, a local provisioner's one node's (free,
+/// and only with WaitForFirstConsumer), a distributed block store's and a
+/// network file system's every node's, an unknown driver's taken for a
+/// cloud's; what is written wins.
+#[test]
+fn a_class_is_zonal_and_local_by_its_provisioner_unless_written() {
+    let class = |fields: &str| {
+        let source = edit(r#"(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)"#, fields);
+        let config = parse_scenario(&source, "test.ron").unwrap_or_else(|e| panic!("{e:#?}"));
+        let class = config.cluster.storage_classes[0].clone();
+        (class.zonal, class.local)
+    };
+    let with = |provisioner: &str| {
+        class(&format!(
+            r#"(name: "c", provisioner: "{provisioner}", volumeBindingMode: WaitForFirstConsumer, usdPerGibMonth: 0.1, default: true)"#
+        ))
+    };
+    assert_eq!(with("ebs.csi.aws.com"), (true, false));
+    assert_eq!(with("example.com/disks"), (true, false));
+    assert_eq!(with("driver.longhorn.io"), (false, false));
+    assert_eq!(with("rbd.csi.ceph.com"), (false, false));
+    assert_eq!(with("cephfs.csi.ceph.com"), (false, false));
+    assert_eq!(with("efs.csi.aws.com"), (false, false));
+    assert_eq!(with("rancher.io/local-path"), (false, true));
+    assert_eq!(
+        class(
+            r#"(name: "c", provisioner: "driver.longhorn.io", zonal: true, usdPerGibMonth: 0.1, default: true)"#
+        ),
+        (true, false)
+    );
+    // Free without a price, as a node's disk.
+    let free = class(
+        r#"(name: "c", provisioner: "rancher.io/local-path", volumeBindingMode: WaitForFirstConsumer, default: true)"#,
+    );
+    assert_eq!(free, (false, true));
+    let source = edit(
+        r#"(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)"#,
+        r#"(name: "c", provisioner: "rancher.io/local-path", default: true)"#,
+    );
+    let d = only_error(&source);
+    check(
+        &d,
+        "invalid-value",
+        &source,
+        "\"rancher.io/local-path\"",
+        "a local provisioner's class needs volumeBindingMode WaitForFirstConsumer",
+    );
+}
+
 #[test]
 fn a_hostpath_provisioner_class_is_neither_zonal_nor_local() {
     let source = edit(

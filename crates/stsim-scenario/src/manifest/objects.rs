@@ -470,15 +470,11 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             });
         }
     }
-    // Network file systems are reachable from every zone; local disks are one node's.
-    let (zonal, local) = match provisioner_name.as_str() {
-        "kubernetes.io/no-provisioner" | "rancher.io/local-path" | "openebs.io/local" => (None, Some(true)),
-        name if stsim_core::objects::csi_driver_of(name)
-            .is_some_and(stsim_core::objects::network_file_system) =>
-        {
-            (Some(false), None)
-        }
-        _ => (None, None),
+    // Local disks are one node's (whether a class is zonal is the
+    // validator's default, by provisioner, for manifests and scenarios).
+    let (zonal, local) = match stsim_core::objects::makes_local_volumes(&provisioner_name) {
+        true => (None, Some(true)),
+        false => (None, None),
     };
     // A class of a provisioner stsim has no prices for costs nothing, and
     // says so; a node's directories are paid for with the node.

@@ -632,7 +632,16 @@ impl Checker<'_, '_> {
                     None => default_class = Some(class.name.as_str()),
                 }
             }
-            let local = class.local.unwrap_or(false);
+            // By provisioner unless written: a local provisioner's volumes
+            // are one node's, a cloud's disks one zone's.
+            let local = class.local.unwrap_or(
+                stsim_core::objects::makes_local_volumes(&provisioner)
+                    && provisioner != stsim_core::objects::NO_PROVISIONER,
+            );
+            let local_path = match class.local {
+                Some(_) => format!("{base}.local"),
+                None => format!("{base}.provisioner"),
+            };
             // A local provisioner makes the volume on the node chosen for the
             // pod; a class of static local volumes (no provisioner) may bind
             // at once, as Kubernetes allows (its pods then go where the
@@ -644,9 +653,15 @@ impl Checker<'_, '_> {
             {
                 let help = "local volumes are made on the node chosen for the pod; add `volumeBindingMode: WaitForFirstConsumer`"
                     .to_string();
-                let message =
-                    "Invalid value: true: a local class needs volumeBindingMode WaitForFirstConsumer";
-                self.report("invalid-value", &format!("{base}.local"), message, Some(help));
+                let message = match class.local {
+                    Some(_) => {
+                        "Invalid value: true: a local class needs volumeBindingMode WaitForFirstConsumer"
+                    }
+                    None => {
+                        "Invalid value: a local provisioner's class needs volumeBindingMode WaitForFirstConsumer"
+                    }
+                };
+                self.report("invalid-value", &local_path, message, Some(help));
             }
             let host_path = stsim_core::objects::host_path_dir_of(&provisioner).is_some();
             for (field, set) in [("zonal", class.zonal), ("local", class.local)] {
@@ -659,6 +674,8 @@ impl Checker<'_, '_> {
                     self.report("invalid-value", &format!("{base}.{field}"), message, Some(help));
                 }
             }
+            let zonal =
+                !host_path && class.zonal.unwrap_or(stsim_core::objects::makes_zonal_volumes(&provisioner));
             out.push(StorageClassConfig {
                 name: class.name.clone(),
                 provisioner,
@@ -670,7 +687,7 @@ impl Checker<'_, '_> {
                     raw::ReclaimPolicy::Delete => ReclaimPolicy::Delete,
                     raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
                 },
-                zonal: !host_path && class.zonal.unwrap_or(true),
+                zonal,
                 local: local && !host_path,
                 pricing,
                 iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
@@ -726,7 +743,11 @@ impl Checker<'_, '_> {
             }
             money
         });
-        if class.local == Some(true) && class.pricing.is_none() && per_gib.is_none() {
+        let local = class.local.unwrap_or(
+            stsim_core::objects::makes_local_volumes(provisioner)
+                && provisioner != stsim_core::objects::NO_PROVISIONER,
+        );
+        if local && class.pricing.is_none() && per_gib.is_none() {
             // A node's own disk is paid for with the node, not by the GiB.
             return pricing::Pricing {
                 priced_at: "a node's local disk, paid for with the node".into(),
