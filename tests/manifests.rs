@@ -760,3 +760,60 @@ spec:
     assert_eq!(pv["spec"]["hostPath"]["path"], "/tmp/hostpath-provisioner/default/data-redis-0", "{pv}");
     assert!(pv["spec"].get("csi").is_none(), "{pv}");
 }
+
+/// `kubectl get pv` of a GKE cluster, with the StatefulSet and without the
+/// StorageClass: the volume's zone is read from the PD driver's own key,
+/// the made-up cluster is in that zone (not us-east-1), and the class the
+/// claims name is made up of the volume's provisioner, priced by its
+/// cloud's preset. A class of a provisioner stsim has no price for is made
+/// up free, and says so; a local provisioner's class costs nothing, and
+/// needs no word.
+#[test]
+fn a_missing_class_is_made_up_of_the_provisioner_of_the_volumes_that_name_it() {
+    let pv = |provisioner: &str, key: &str| {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pvc-1111\n  annotations:\n    \
+             pv.kubernetes.io/provisioned-by: {provisioner}\nspec:\n  capacity: {{storage: 10Gi}}\n  \
+             accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Delete\n  storageClassName: \
+             standard-rwo\n  claimRef: {{namespace: default, name: data-redis-0}}\n  csi: {{driver: \
+             {provisioner}, volumeHandle: disk-1}}\n  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      \
+             - matchExpressions:\n        - {{key: {key}, operator: In, values: [us-central1-a]}}\n"
+        )
+    };
+    let redis = std::fs::read_to_string(example("redis.yaml"))
+        .unwrap()
+        .replace("storageClassName: gp3", "storageClassName: standard-rwo");
+    let load = |volume: String| {
+        let files = [("redis.yaml".to_string(), redis.clone()), ("pv.yaml".to_string(), volume)];
+        stsim_scenario::parse_manifests(&files, "start").unwrap_or_else(|e| panic!("{e:#?}"))
+    };
+    let gke = load(pv("pd.csi.storage.gke.io", "topology.gke.io/zone"));
+    assert_eq!(gke.config.cluster.zones, ["us-central1-a"]);
+    assert_eq!(gke.config.persistent_volumes[0].zone.as_deref(), Some("us-central1-a"));
+    let class = gke.config.cluster.storage_classes.iter().find(|c| c.name == "standard-rwo").unwrap();
+    assert_eq!(class.provisioner, "pd.csi.storage.gke.io");
+    assert!(class.zonal);
+    assert_eq!(class.pricing, stsim_core::pricing::preset("gcp-pd-balanced").unwrap());
+    assert!(gke.warning.as_deref().is_none_or(|w| !w.contains("price")), "{:?}", gke.warning);
+    let mut sim = stsim_core::Simulation::new(gke.config);
+    sim.run();
+    let redis0 = sim.world.pod(sim.world.pod_named("redis-0").unwrap());
+    assert_eq!(sim.world.node(redis0.node.unwrap()).zone, "us-central1-a");
+
+    let unknown = load(pv("example.com/disks", "topology.kubernetes.io/zone"));
+    let class = unknown.config.cluster.storage_classes.iter().find(|c| c.name == "standard-rwo").unwrap();
+    assert_eq!(class.provisioner, "example.com/disks");
+    let warning = unknown.warning.unwrap_or_default();
+    assert!(
+        warning.contains(
+            "StorageClass \"standard-rwo\", made up for the volumes of provisioner \"example.com/disks\" that name it, has no price; its volumes cost $0"
+        ),
+        "{warning}"
+    );
+
+    let local_path = "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: standard-rwo\n\
+                      provisioner: rancher.io/local-path\nvolumeBindingMode: WaitForFirstConsumer\n";
+    let files = [("redis.yaml".to_string(), format!("{redis}{local_path}"))];
+    let loaded = stsim_scenario::parse_manifests(&files, "start").unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(loaded.warning.as_deref().is_none_or(|w| !w.contains("price")), "{:?}", loaded.warning);
+}

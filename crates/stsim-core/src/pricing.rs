@@ -158,6 +158,27 @@ pub const PRESETS: &[&str] = &[
     "azure-premium-ssd",
 ];
 
+/// The preset of a provisioner's usual default class (its cloud's), for a
+/// class that names no preset and no price.
+pub fn default_preset(provisioner: &str) -> Option<&'static str> {
+    match provisioner {
+        "ebs.csi.aws.com" | "kubernetes.io/aws-ebs" => Some("aws-gp3"),
+        "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => Some("gcp-pd-balanced"),
+        "disk.csi.azure.com" | "kubernetes.io/azure-disk" => Some("azure-standard-ssd"),
+        _ => None,
+    }
+}
+
+/// Whether a class of `provisioner` has a price without one written: its
+/// cloud's preset, or nothing at all for a node's own disk (a local
+/// provisioner's volumes, a hostPath provisioner's directories), which is
+/// paid for with the node.
+pub fn priced_by_provisioner(provisioner: &str) -> bool {
+    default_preset(provisioner).is_some()
+        || crate::objects::makes_local_volumes(provisioner)
+        || crate::objects::host_path_dir_of(provisioner).is_some()
+}
+
 /// A built-in preset by name.
 pub fn preset(name: &str) -> Option<Pricing> {
     let flat = |price: &str, at: &str| Pricing {

@@ -243,7 +243,7 @@ pub fn import_manifests(
     // The same checks as simulating them.
     parse_manifests_within(files, story, namespace, &Limits::DEFAULT)?;
     let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
-    let Some(scenario) = manifest::story::build(story, &collected, &name) else {
+    let Some((scenario, _)) = manifest::story::build(story, &collected, &name) else {
         // `parse_manifests` above refused an unknown story already.
         return parse_manifests_within(files, story, namespace, &Limits::DEFAULT).map(|_| String::new());
     };
@@ -303,7 +303,7 @@ pub fn parse_manifests_within(
         return Err(collected.errors);
     }
     let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
-    let Some(scenario) = manifest::story::build(story, &collected, &name) else {
+    let Some((scenario, notes)) = manifest::story::build(story, &collected, &name) else {
         let names: Vec<&str> = STORIES.iter().map(|(n, _)| *n).collect();
         return Err(vec![Diagnostic {
             code: "unknown-story",
@@ -315,6 +315,7 @@ pub fn parse_manifests_within(
             help: Some(format!("the stories are: {}", names.join(", "))),
         }]);
     };
+    collected.notes.extend(notes);
     for set in &collected.statefulsets {
         if !set.service_name.is_empty() && !collected.services.iter().any(|s| s.name == set.service_name) {
             collected.notes.push(format!(

@@ -825,9 +825,12 @@ fn a_volume_without_capacity() {
     assert!(error.message.contains("PersistentVolume \"disk-1\""), "{}", error.message);
 }
 
+/// The Nodes given make the cluster's zones: a volume in another is
+/// refused. (Without Nodes, the made-up cluster is in the volumes' zones.)
 #[test]
 fn a_volume_in_a_zone_the_cluster_does_not_have() {
-    let yaml = format!("{REDIS}---\n{}", VOLUME.replace("[us-east-1a]", "[mars-1a]"));
+    let node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  labels:\n    topology.kubernetes.io/zone: us-east-1a\n";
+    let yaml = format!("{REDIS}---\n{node}---\n{}", VOLUME.replace("[us-east-1a]", "[mars-1a]"));
     refused(
         &yaml,
         "unknown-reference",

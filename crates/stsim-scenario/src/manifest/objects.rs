@@ -477,17 +477,8 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         false => (None, None),
     };
     // A class of a provisioner stsim has no prices for costs nothing, and
-    // says so; a node's directories are paid for with the node.
-    let known = stsim_core::objects::host_path_dir_of(&provisioner_name).is_some()
-        || matches!(
-            provisioner_name.as_str(),
-            "ebs.csi.aws.com"
-                | "kubernetes.io/aws-ebs"
-                | "pd.csi.storage.gke.io"
-                | "kubernetes.io/gce-pd"
-                | "disk.csi.azure.com"
-                | "kubernetes.io/azure-disk"
-        );
+    // says so; a node's own disk is paid for with the node.
+    let known = stsim_core::pricing::priced_by_provisioner(&provisioner_name);
     let usd_per_gib_month = match usd_per_gib_month {
         None if pricing.is_none() && !known => {
             cx.collected.notes.push(format!(

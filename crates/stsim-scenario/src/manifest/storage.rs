@@ -279,6 +279,14 @@ fn volume_source(
 /// A volume's `nodeAffinity.required`: the zone or the node it lives on,
 /// from a term of one `In` requirement on the zone or hostname label; any
 /// other requirement is listed as unused.
+/// The zone keys the cloud disks' CSI drivers put in the node affinity of
+/// the volumes they make (the topology key each reports: EBS's, GCE PD's,
+/// Azure Disk's), whose values are the zone names nodes carry in
+/// `topology.kubernetes.io/zone`: a volume of `kubectl get pv` on GKE
+/// or AKS is pinned by one of these.
+const DRIVER_ZONE_LABELS: &[&str] =
+    &["topology.ebs.csi.aws.com/zone", "topology.gke.io/zone", "topology.disk.csi.azure.com/zone"];
+
 fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String>, Option<String>) {
     let (mut zone, mut host) = (None, None);
     let Some(mut affinity) = cx.obj(node, "spec.nodeAffinity") else { return (zone, host) };
@@ -301,7 +309,10 @@ fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String
                     let place = cx.collected.spans.lookup(&here).map_or(term.place, |loc| loc.place);
                     let value_path = format!("{at}.matchExpressions[{j}].values[0]");
                     match one {
-                        Some(value) if ZONE_LABELS.contains(&requirement.key.as_str()) => {
+                        Some(value)
+                            if ZONE_LABELS.contains(&requirement.key.as_str())
+                                || DRIVER_ZONE_LABELS.contains(&requirement.key.as_str()) =>
+                        {
                             cx.at(format!("{raw_base}.zone"), place, &value_path);
                             zone = Some(value)
                         }

@@ -46,7 +46,7 @@ fn next_image(image: &str) -> String {
 
 /// Builds the scenario `story` tells around what the manifests hold.
 /// `None` if no story has that name.
-pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<raw::Scenario> {
+pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(raw::Scenario, Vec<String>)> {
     let (_, summary) = STORIES.iter().find(|(n, _)| *n == story)?;
     let sets = &collected.statefulsets;
     let max_replicas = sets.iter().map(|s| story_replicas(s.replicas)).max().unwrap_or(1);
@@ -107,10 +107,22 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
     } else {
         collected.node_pools.clone()
     };
-    let zones = if collected.zones.is_empty() {
-        vec!["us-east-1a".to_string(), "us-east-1b".to_string(), "us-east-1c".to_string()]
-    } else {
+    // The zones of the Nodes given; else three of us-east-1, unless the
+    // volumes given are in other zones (a `kubectl get pv` of a cluster in
+    // another region: its disks name its zones), which are then the zones.
+    let default_zones = ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec();
+    let mut volume_zones: Vec<String> = Vec::new();
+    for zone in collected.persistent_volumes.iter().filter_map(|v| v.zone.as_ref()) {
+        if !volume_zones.contains(zone) {
+            volume_zones.push(zone.clone());
+        }
+    }
+    let zones = if !collected.zones.is_empty() {
         collected.zones.clone()
+    } else if volume_zones.iter().all(|z| default_zones.contains(z)) {
+        default_zones
+    } else {
+        volume_zones
     };
     // The classes the claims name, and a default one, gp3-like where missing.
     let mut classes = collected.storage_classes.clone();
@@ -139,6 +151,16 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
             .collect();
         !named.is_empty() && named.iter().all(|v| v.provisioned_by.is_none())
     };
+    // A class that volumes a provisioner made name (`kubectl get pv` of a
+    // cluster, without its StorageClass objects) is made up of that
+    // provisioner: zonal, local and priced as its volumes are (free of a
+    // price stsim has not, and said so).
+    let provisioner_of = |class: &str| {
+        (collected.persistent_volumes.iter())
+            .filter(|v| v.storage_class_name.as_deref() == Some(class))
+            .find_map(|v| v.provisioned_by.clone())
+    };
+    let mut notes = Vec::new();
     for set in sets {
         for claim in set.volume_claim_templates.iter().flatten() {
             // `storageClassName: ""` asks for no class (a pre-made volume
@@ -148,7 +170,25 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
                 && !static_only(class)
             {
                 let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
-                classes.push(gp3(class, default));
+                let made_up = match provisioner_of(class) {
+                    Some(provisioner) => {
+                        let priced = stsim_core::pricing::priced_by_provisioner(&provisioner);
+                        if !priced {
+                            notes.push(format!(
+                                "StorageClass {class:?}, made up for the volumes of provisioner {provisioner:?} that name it, has no price; its volumes cost $0"
+                            ));
+                        }
+                        raw::StorageClass {
+                            provisioner: Some(provisioner),
+                            zonal: None,
+                            pricing: None,
+                            usd_per_gib_month: (!priced).then_some(0.0),
+                            ..gp3(class, default)
+                        }
+                    }
+                    None => gp3(class, default),
+                };
+                classes.push(made_up);
             }
         }
     }
@@ -212,7 +252,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         end = t.max(started + 60);
     }
     let first = sets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
-    Some(raw::Scenario {
+    let scenario = raw::Scenario {
         name: name.to_string(),
         description: Some(format!("The `{story}` story around {first}: {summary}.")),
         seed: Some(1),
@@ -248,7 +288,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<ra
         lesson: None,
         quiz: None,
         hint: None,
-    })
+    };
+    Some((scenario, notes))
 }
 
 /// The replicas a story sizes its cluster and timeline by: the manifest's,

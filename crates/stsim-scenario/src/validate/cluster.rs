@@ -715,12 +715,7 @@ impl Checker<'_, '_> {
     ) -> pricing::Pricing {
         let preset_name = match &class.pricing {
             Some(name) => Some(name.as_str()),
-            None => match provisioner {
-                "ebs.csi.aws.com" | "kubernetes.io/aws-ebs" => Some("aws-gp3"),
-                "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => Some("gcp-pd-balanced"),
-                "disk.csi.azure.com" | "kubernetes.io/azure-disk" => Some("azure-standard-ssd"),
-                _ => None,
-            },
+            None => pricing::default_preset(provisioner),
         };
         let preset = preset_name.and_then(|name| {
             let found = pricing::preset(name);
