@@ -260,6 +260,10 @@ fn a_hostpath_provisioner_class_is_neither_zonal_nor_local() {
         "\"k8s.io/minikube-hostpath\" makes hostPath volumes of no node affinity, neither zonal nor local",
     );
     assert!(d.message.contains("cluster.storageClasses[0].zonal"), "{}", d.message);
+    // `local: true` alone: that error, not also a local class's binding mode.
+    let local = source.replace("zonal: true", "local: true");
+    let d = only_error(&local);
+    assert!(d.message.contains("cluster.storageClasses[0].local"), "{}", d.message);
 }
 
 #[test]

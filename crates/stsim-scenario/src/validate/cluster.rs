@@ -647,8 +647,11 @@ impl Checker<'_, '_> {
             // at once, as Kubernetes allows (its pods then go where the
             // volumes are, or nowhere).
             let provisions = provisioner != stsim_core::objects::NO_PROVISIONER;
+            // (A hostPath provisioner's class is never local: refused below.)
+            let host_path = stsim_core::objects::host_path_dir_of(&provisioner).is_some();
             if local
                 && provisions
+                && !host_path
                 && class.volume_binding_mode != Some(raw::VolumeBindingMode::WaitForFirstConsumer)
             {
                 let help = "local volumes are made on the node chosen for the pod; add `volumeBindingMode: WaitForFirstConsumer`"
@@ -663,7 +666,6 @@ impl Checker<'_, '_> {
                 };
                 self.report("invalid-value", &local_path, message, Some(help));
             }
-            let host_path = stsim_core::objects::host_path_dir_of(&provisioner).is_some();
             for (field, set) in [("zonal", class.zonal), ("local", class.local)] {
                 if host_path && set == Some(true) {
                     let message = format!(
