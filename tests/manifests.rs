@@ -810,6 +810,12 @@ fn a_missing_class_is_made_up_of_the_provisioner_of_the_volumes_that_name_it() {
         ),
         "{warning}"
     );
+    // `stsim import` writes that class with its price, so the scenario is valid.
+    let files = [temp("made-up-redis.yaml", &redis), temp("made-up-pv.yaml", &pv("example.com/disks", "x"))];
+    let imported = stsim(&["import", &files[0], &files[1]]);
+    assert!(imported.stdout.contains("usdPerGibMonth: 0.0"), "{}", imported.stdout);
+    let checked = stsim(&["check", &temp("made-up.ron", &imported.stdout)]);
+    assert_eq!(checked.status, ExitStatus::Success, "{}{}", checked.stdout, checked.stderr);
 
     let local_path = "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: standard-rwo\n\
                       provisioner: rancher.io/local-path\nvolumeBindingMode: WaitForFirstConsumer\n";

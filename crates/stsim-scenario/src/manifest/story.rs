@@ -418,6 +418,9 @@ pub(crate) fn ron(
                 if let Some(pricing) = &class.pricing {
                     fields.push(format!("pricing: {}", quote(pricing)));
                 }
+                if let Some(usd) = class.usd_per_gib_month {
+                    fields.push(format!("usdPerGibMonth: {usd:?}"));
+                }
                 if let Some(default) = class.default {
                     fields.push(format!("default: {default}"));
                 }
