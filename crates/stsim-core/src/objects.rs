@@ -1289,8 +1289,9 @@ impl Pv {
     }
 
     /// Whether the volume is attached to a node before it is mounted: not a
-    /// local volume, nor a by-hand hostPath or NFS one (their plugins have
-    /// no attacher), nor one of a class whose driver needs no attach
+    /// local volume, nor a hostPath one (by hand or a hostPath
+    /// provisioner's) or a by-hand NFS one (their plugins have no
+    /// attacher), nor one of a class whose driver needs no attach
     /// (`attach_required_by`). A volume of no known class is attached.
     pub fn attaches(&self, world: &crate::world::World) -> bool {
         self.host_path.is_none()
@@ -1298,12 +1299,12 @@ impl Pv {
             && self.node.is_none()
             && self.storage_class.is_none_or(|c| world.class(c).csi_driver().is_none_or(attach_required_by))
     }
-    /// Whether the volume may be attached to several nodes at once.
     /// The path of a hostPath volume of no node affinity: what the pod
     /// finds there depends on the node it runs on.
     pub fn host_dir(&self) -> Option<&str> {
         self.host_path.as_deref().filter(|_| self.node.is_none())
     }
+    /// Whether the volume may be attached to several nodes at once.
     pub fn multi_attach(&self) -> bool {
         self.access_modes.iter().any(|m| matches!(m, AccessMode::ReadWriteMany | AccessMode::ReadOnlyMany))
     }
@@ -1430,11 +1431,11 @@ pub fn distributed_block(driver: &str) -> bool {
 
 /// Provisioners that make local volumes: a directory or disk of the node
 /// chosen for the first pod, pinned to it by node affinity on the
-/// hostname (kind's and k3s' `rancher.io/local-path`, `openebs.io/local`;
-/// `kubernetes.io/no-provisioner` makes none, and its classes usually hold
-/// local volumes made by hand).
+/// hostname (kind's and k3s' `rancher.io/local-path`, `openebs.io/local`).
+/// (`kubernetes.io/no-provisioner` makes none; its classes usually hold
+/// local volumes made by hand.)
 pub fn makes_local_volumes(provisioner: &str) -> bool {
-    matches!(provisioner, NO_PROVISIONER | "rancher.io/local-path" | "openebs.io/local")
+    matches!(provisioner, "rancher.io/local-path" | "openebs.io/local")
 }
 
 /// Whether the volumes a provisioner makes live in one zone and pin their
@@ -1443,7 +1444,7 @@ pub fn makes_local_volumes(provisioner: &str) -> bool {
 /// provisioner's, a network file system's or a distributed block store's.
 /// A provisioner stsim does not know is taken for a cloud's disks.
 pub fn makes_zonal_volumes(provisioner: &str) -> bool {
-    !(makes_local_volumes(provisioner) && provisioner != NO_PROVISIONER)
+    !makes_local_volumes(provisioner)
         && host_path_dir_of(provisioner).is_none()
         && !csi_driver_of(provisioner).is_some_and(|d| network_file_system(d) || distributed_block(d))
 }

@@ -171,11 +171,13 @@ pub fn default_preset(provisioner: &str) -> Option<&'static str> {
 
 /// Whether a class of `provisioner` has a price without one written: its
 /// cloud's preset, or nothing at all for a node's own disk (a local
-/// provisioner's volumes, a hostPath provisioner's directories), which is
-/// paid for with the node.
+/// provisioner's volumes, the local volumes made by hand that a
+/// `kubernetes.io/no-provisioner` class holds, a hostPath provisioner's
+/// directories), which is paid for with the node.
 pub fn priced_by_provisioner(provisioner: &str) -> bool {
     default_preset(provisioner).is_some()
         || crate::objects::makes_local_volumes(provisioner)
+        || provisioner == crate::objects::NO_PROVISIONER
         || crate::objects::host_path_dir_of(provisioner).is_some()
 }
 

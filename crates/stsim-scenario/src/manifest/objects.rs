@@ -472,10 +472,10 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     // Local disks are one node's (whether a class is zonal is the
     // validator's default, by provisioner, for manifests and scenarios).
-    let (zonal, local) = match stsim_core::objects::makes_local_volumes(&provisioner_name) {
-        true => (None, Some(true)),
-        false => (None, None),
-    };
+    // (A no-provisioner class holds volumes made by hand: local ones, as a rule.)
+    let local = stsim_core::objects::makes_local_volumes(&provisioner_name)
+        || provisioner_name == stsim_core::objects::NO_PROVISIONER;
+    let (zonal, local) = (None, local.then_some(true));
     // A class of a provisioner stsim has no prices for costs nothing, and
     // says so; a node's own disk is paid for with the node.
     let known = stsim_core::pricing::priced_by_provisioner(&provisioner_name);

@@ -634,10 +634,7 @@ impl Checker<'_, '_> {
             }
             // By provisioner unless written: a local provisioner's volumes
             // are one node's, a cloud's disks one zone's.
-            let local = class.local.unwrap_or(
-                stsim_core::objects::makes_local_volumes(&provisioner)
-                    && provisioner != stsim_core::objects::NO_PROVISIONER,
-            );
+            let local = class.local.unwrap_or(stsim_core::objects::makes_local_volumes(&provisioner));
             let local_path = match class.local {
                 Some(_) => format!("{base}.local"),
                 None => format!("{base}.provisioner"),
@@ -740,10 +737,7 @@ impl Checker<'_, '_> {
             }
             money
         });
-        let local = class.local.unwrap_or(
-            stsim_core::objects::makes_local_volumes(provisioner)
-                && provisioner != stsim_core::objects::NO_PROVISIONER,
-        );
+        let local = class.local.unwrap_or(stsim_core::objects::makes_local_volumes(provisioner));
         if local && class.pricing.is_none() && per_gib.is_none() {
             // A node's own disk is paid for with the node, not by the GiB.
             return pricing::Pricing {
