@@ -470,9 +470,9 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             });
         }
     }
-    // Local disks are one node's (whether a class is zonal is the
-    // validator's default, by provisioner, for manifests and scenarios).
-    // (A no-provisioner class holds volumes made by hand: local ones, as a rule.)
+    // A local provisioner's volumes are one node's, and so, as a rule, are
+    // those made by hand that a no-provisioner class holds. (Whether a class
+    // is zonal is the validator's default, by provisioner.)
     let local = stsim_core::objects::makes_local_volumes(&provisioner_name)
         || provisioner_name == stsim_core::objects::NO_PROVISIONER;
     let (zonal, local) = (None, local.then_some(true));

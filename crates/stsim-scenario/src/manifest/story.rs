@@ -44,7 +44,8 @@ fn next_image(image: &str) -> String {
     }
 }
 
-/// Builds the scenario `story` tells around what the manifests hold.
+/// Builds the scenario `story` tells around what the manifests hold, with
+/// the notes for the warning on what it made up (a class without a price).
 /// `None` if no story has that name.
 pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(raw::Scenario, Vec<String>)> {
     let (_, summary) = STORIES.iter().find(|(n, _)| *n == story)?;
