@@ -673,8 +673,8 @@ impl Checker<'_, '_> {
                     self.report("invalid-value", &format!("{base}.{field}"), message, Some(help));
                 }
             }
-            let zonal =
-                !host_path && class.zonal.unwrap_or(stsim_core::objects::makes_zonal_volumes(&provisioner));
+            // (Set on a hostPath provisioner's class, it is refused above.)
+            let zonal = class.zonal.unwrap_or(stsim_core::objects::makes_zonal_volumes(&provisioner));
             out.push(StorageClassConfig {
                 name: class.name.clone(),
                 provisioner,
@@ -687,7 +687,7 @@ impl Checker<'_, '_> {
                     raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
                 },
                 zonal,
-                local: local && !host_path,
+                local,
                 pricing,
                 iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
                 iops_per_gib: class
