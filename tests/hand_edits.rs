@@ -49,6 +49,66 @@ fn node_of_follows_the_pod_under_every_seed() {
     assert!(nodes.len() > 1, "the seeds place web-1 on different nodes: {nodes:?}");
 }
 
+/// The base scenario without volumes: a pod that leaves its node can run
+/// on any other.
+fn stateless(seed: u64, timeline: &str) -> String {
+    let source = scenario(seed, timeline);
+    let claims = "        volumeClaimTemplates: [(name: \"data\", storage: \"1Gi\")],\n";
+    assert!(source.contains(claims));
+    source.replace(claims, "")
+}
+
+/// The nodes whose `spec.unschedulable` a run set to `to`, in order.
+fn unschedulable_set(sim: &stsim_core::Simulation, to: bool) -> Vec<stsim_core::objects::NodeId> {
+    (sim.trace.records.iter())
+        .filter_map(|r| match r.event {
+            Event::NodeUnschedulable { node, unschedulable } if unschedulable == to => Some(node),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A drain evicts the pod it was aimed through, and its set makes the pod
+/// again on another node: the uncordon aimed through the same pod means
+/// the node drained, not the one the pod runs on now.
+#[test]
+fn an_uncordon_through_a_pod_means_the_node_its_drain_hit() {
+    let timeline = r#"(at: "1m", do: DrainNode(nodeOf: "web-1")), (at: "4m", do: Uncordon(nodeOf: "web-1"))"#;
+    for seed in 0..4 {
+        let (sim, _) = run(&stateless(seed, timeline));
+        let drained = unschedulable_set(&sim, true);
+        assert_eq!(drained.len(), 1, "seed {seed}");
+        assert_eq!(unschedulable_set(&sim, false), drained, "seed {seed}: the drained node is uncordoned");
+        let now = sim.world.pods.iter().rev().find(|p| p.name == "web-1").unwrap().node;
+        assert!(now.is_some_and(|n| n != drained[0]), "seed {seed}: web-1 moved ({now:?})");
+        assert!(sim.world.nodes.iter().all(|n| !n.unschedulable), "seed {seed}: no node is left cordoned");
+    }
+}
+
+/// A graceful shutdown ends the pod, and its set makes it again elsewhere:
+/// the recovery aimed through it brings back the node shut down.
+#[test]
+fn a_recovery_through_a_pod_means_the_node_its_shutdown_hit() {
+    let timeline =
+        r#"(at: "1m", do: ShutdownNode(nodeOf: "web-0")), (at: "4m", do: RecoverNode(nodeOf: "web-0"))"#;
+    let pool = r#"(name: "worker", count: 4)"#;
+    let graceful = r#"(name: "worker", count: 4, shutdownGracePeriod: "30s")"#;
+    let source = stateless(1, timeline);
+    assert!(source.contains(pool));
+    let (sim, _) = run(&source.replace(pool, graceful));
+    let machines: Vec<_> = (sim.trace.records.iter())
+        .filter_map(|r| match r.event {
+            Event::NodeMachine { node, state } => Some((node, state)),
+            _ => None,
+        })
+        .collect();
+    use stsim_core::objects::Machine;
+    assert_eq!(machines.len(), 2, "{machines:?}");
+    assert_eq!(machines[1], (machines[0].0, Machine::Running), "{machines:?}");
+    let now = sim.world.pods.iter().rev().find(|p| p.name == "web-0").unwrap().node;
+    assert!(now.is_some_and(|n| n != machines[0].0), "web-0 moved ({now:?})");
+}
+
 #[test]
 fn node_and_node_of_are_exclusive() {
     let source = scenario(1, r#"(at: "1m", do: CrashNode(node: "worker-1", nodeOf: "web-1"))"#);

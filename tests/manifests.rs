@@ -3,6 +3,7 @@
 
 use crate::support::repo_root;
 use stsim_cli::ExitStatus;
+use stsim_core::trace::Event;
 
 struct Output {
     status: ExitStatus,
@@ -293,6 +294,36 @@ fn the_rollout_restart_story_replaces_every_pod_through_a_new_revision() {
     let told = stsim(&["explain", "-f", &example("redis.yaml"), "--story", "rollout-restart"]);
     assert_eq!(told.status, ExitStatus::Success, "{}", told.stderr);
     assert!(told.stdout.contains("You run `kubectl rollout restart statefulset/redis`"), "{}", told.stdout);
+}
+
+/// The `drain` story drains the node of the first set's first pod,
+/// wherever the scheduler put it (a fixed node could hold none of the
+/// set's pods), and its uncordon names the node drained, which the pod has
+/// left. Its import writes both actions back as RON.
+#[test]
+fn the_drain_story_drains_the_first_pods_node_and_uncordons_that_node() {
+    let files = vec![("redis.yaml".to_string(), std::fs::read_to_string(example("redis.yaml")).unwrap())];
+    for seed in [1, 2, 3] {
+        let mut loaded =
+            stsim_scenario::parse_manifests(&files, "drain").unwrap_or_else(|e| panic!("{e:#?}"));
+        loaded.config.seed = seed;
+        let (sim, _) = stsim_cli::simulate(loaded.config, &Default::default()).unwrap();
+        let first = sim.world.pods.iter().find(|p| p.name == "redis-0").unwrap();
+        let toggled: Vec<(stsim_core::objects::NodeId, bool)> = (sim.trace.records.iter())
+            .filter_map(|r| match r.event {
+                Event::NodeUnschedulable { node, unschedulable } => Some((node, unschedulable)),
+                _ => None,
+            })
+            .collect();
+        let drained = first.node.unwrap();
+        assert_eq!(toggled, [(drained, true), (drained, false)], "seed {seed}");
+        let evicted = (sim.trace.records.iter())
+            .any(|r| matches!(r.event, Event::PodEvicted { pod, .. } if pod == first.id));
+        assert!(evicted, "seed {seed}: redis-0 is evicted");
+    }
+    let imported = stsim(&["import", &example("redis.yaml"), "--story", "drain"]);
+    assert!(imported.stdout.contains(r#"DrainNode(nodeOf: "redis-0")"#), "{}", imported.stdout);
+    assert!(imported.stdout.contains(r#"Uncordon(nodeOf: "redis-0")"#), "{}", imported.stdout);
 }
 
 #[test]

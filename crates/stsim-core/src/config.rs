@@ -2047,7 +2047,9 @@ pub enum Action {
     },
     /// A node action aimed at the node that runs the pod (its live object's
     /// `spec.nodeName`, else where its last incarnation ran), resolved when
-    /// the action runs, so it means the same under any seed.
+    /// the action runs, so it means the same under any seed. An action that
+    /// undoes another (`NodeAction::undoes`) aimed through the same pod
+    /// means the node that one hit.
     OnNodeOf {
         pod: PodRef,
         action: NodeAction,
@@ -2121,6 +2123,27 @@ pub enum NodeAction {
 }
 
 impl NodeAction {
+    /// The earlier actions this one undoes: `kubectl uncordon` a drain or a
+    /// cordon, a recovery a crash, shutdown or partition, the taint's
+    /// removal its addition. Aimed at a pod's node, an undoing action means
+    /// the node the undone one hit through the same pod, which the pod may
+    /// have left since (a drain evicts it; a graceful shutdown or the
+    /// out-of-service taint ends it and its set makes it again elsewhere).
+    pub fn undoes(self) -> &'static [NodeAction] {
+        match self {
+            NodeAction::Uncordon => &[NodeAction::Drain, NodeAction::Cordon],
+            NodeAction::Recover => &[NodeAction::Crash, NodeAction::Shutdown, NodeAction::Partition],
+            NodeAction::UntaintOutOfService => &[NodeAction::TaintOutOfService],
+            NodeAction::Crash
+            | NodeAction::Shutdown
+            | NodeAction::Partition
+            | NodeAction::Drain
+            | NodeAction::Cordon
+            | NodeAction::Delete
+            | NodeAction::TaintOutOfService => &[],
+        }
+    }
+
     /// The action on node `node`.
     pub fn on(self, node: usize) -> Action {
         match self {

@@ -9,7 +9,7 @@
 //! Does not decide anything about the cluster: the controllers do.
 
 use crate::api::{Api, Streams};
-use crate::config::{Action, Config, PodRef, StatefulSetSpec, Trigger, UpdateStrategy};
+use crate::config::{Action, Config, NodeAction, PodRef, StatefulSetSpec, Trigger, UpdateStrategy};
 use crate::controllers::{
     attach_detach, disruption, dns, garbage_collector, kubelet, node_lifecycle, pod_gc, reclaim, scheduler,
     statefulset, taint_eviction, volumes,
@@ -132,6 +132,10 @@ pub struct Simulation {
     /// `RecreateStatefulSet`s waiting for the old set to go (`kubectl
     /// delete --cascade=orphan --wait`, then `kubectl apply`).
     recreations: Vec<Recreation>,
+    /// The node actions aimed through a pod (`OnNodeOf`), in order: the
+    /// pod's name, the action, and the node it hit, for an action that
+    /// undoes one of them.
+    node_of_actions: Vec<(String, NodeAction, NodeId)>,
 }
 
 /// A StatefulSet to create again once the set it replaces is gone.
@@ -222,6 +226,7 @@ impl Simulation {
             maintenance: Vec::new(),
             instant: (SimTime::ZERO, 0),
             recreations: Vec::new(),
+            node_of_actions: Vec::new(),
         };
         sim.create_claims();
         for node in 0..sim.world.nodes.len() {
@@ -864,8 +869,15 @@ impl Simulation {
             }
             Action::OnNodeOf { pod, action } => {
                 let (name, _) = self.live_pod(pod);
-                match edits::node_of(&self.world, &name) {
-                    Some(node) => self.execute(action.on(node.index())),
+                let undone = action.undoes();
+                let hit = (self.node_of_actions.iter().rev())
+                    .find(|(p, earlier, _)| *p == name && undone.contains(earlier))
+                    .map(|(_, _, node)| *node);
+                match hit.or_else(|| edits::node_of(&self.world, &name)) {
+                    Some(node) => {
+                        self.node_of_actions.push((name, action, node));
+                        self.execute(action.on(node.index()))
+                    }
                     None => self
                         .api(Actor::User)
                         .record(Event::NotFound { name: format!("pod/{name} (no node)") }),

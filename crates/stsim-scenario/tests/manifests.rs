@@ -764,15 +764,14 @@ fn nodes_from_kubectl_get_nodes_make_the_cluster() {
     assert_eq!(last.labels.get("kubernetes.io/hostname").map(String::as_str), Some("ip-10-0-3-5"));
     // Status is read only for the allocatable resources; the rest is ignored, like every status.
     assert_eq!(loaded.warning, None);
-    // A drain acts on the first of these nodes; a crash on the node of the
-    // set's first pod, wherever it runs.
+    // A drain and a crash act on the node of the set's first pod, wherever
+    // it runs among these nodes; the uncordon on the node drained.
     let files = [("nodes.yaml".to_string(), nodes_text), ("redis.yaml".to_string(), REDIS.to_string())];
     let story = parse_manifests(&files, "drain").unwrap().config;
-    assert!(
-        format!("{:?}", story.timeline[0].action).contains("DrainNode { node: 0 }"),
-        "{:?}",
-        story.timeline
-    );
+    let (drain, uncordon) =
+        (format!("{:?}", story.timeline[0].action), format!("{:?}", story.timeline[1].action));
+    assert!(drain.contains("OnNodeOf") && drain.contains("ordinal: 0") && drain.contains("Drain"), "{drain}");
+    assert!(uncordon.contains("OnNodeOf") && uncordon.contains("Uncordon"), "{uncordon}");
     let story = parse_manifests(&files, "node-crash").unwrap().config;
     let crash = format!("{:?}", story.timeline[0].action);
     assert!(crash.contains("OnNodeOf") && crash.contains("ordinal: 0") && crash.contains("Crash"), "{crash}");

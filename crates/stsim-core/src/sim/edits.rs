@@ -224,5 +224,10 @@ pub(super) fn describe_node_of(pod: &str, action: NodeAction) -> String {
         NodeAction::TaintOutOfService => "taint out-of-service",
         NodeAction::UntaintOutOfService => "remove the out-of-service taint from",
     };
-    format!("{what} the node that runs {pod}")
+    if action.undoes().is_empty() {
+        format!("{what} the node that runs {pod}")
+    } else {
+        // The node the undone action hit, which the pod may have left.
+        format!("{what} the node of {pod}")
+    }
 }

@@ -22,7 +22,10 @@ pub const STORIES: &[(&str, &str)] = &[
         "rollout-restart",
         "`kubectl rollout restart` of the first StatefulSet: every pod replaced in its order, nothing else changed",
     ),
-    ("drain", "`kubectl drain` of the first node (`worker-1`), honouring PodDisruptionBudgets"),
+    (
+        "drain",
+        "`kubectl drain` of the node of the first pod, honouring PodDisruptionBudgets, then `kubectl uncordon` of it",
+    ),
 ];
 
 fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
@@ -197,16 +200,8 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
         classes.push(gp3(name, true));
     }
-    // The timeline acts on the first StatefulSet: a crash hits its first
-    // pod's node, a drain the first node, which is its own name (a Node
-    // object's), else `<pool>-1` (pools name their nodes `<pool>-1`, ...).
-    let node = match node_pools.first() {
-        Some(pool) => match pool.names.as_ref().and_then(|n| n.first()) {
-            Some(name) => name.clone(),
-            None => format!("{}-1", pool.name),
-        },
-        None => "worker-1".to_string(),
-    };
+    // The timeline acts on the first StatefulSet: a crash or a drain hits
+    // the node of its first pod, wherever the scheduler put it.
     let mut timeline = Vec::new();
     let mut end = 300u64;
     if let Some(set) = sets.first() {
@@ -215,22 +210,23 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         let started = if parallel { 90 } else { 60 + 30 * replicas };
         let mut t = started;
         let all = story == "default";
+        let start = set.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
+        let first_pod = Some(format!("{}-{start}", set.name));
         if all || story == "node-crash" {
-            // The node of the set's first pod, wherever the scheduler put
-            // it: the crash is the set's. It stays bound there (Terminating
-            // once evicted) until the node is back, so the recovery names
-            // the same node.
-            let start = set.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
-            let first_pod = Some(format!("{}-{start}", set.name));
+            // The crash is the set's. Its recovery, aimed through the same
+            // pod, names the node the crash hit.
             timeline.push(at(t, raw::Action::CrashNode { node: None, node_of: first_pod.clone() }));
             t += 600;
-            timeline.push(at(t, raw::Action::RecoverNode { node: None, node_of: first_pod }));
+            timeline.push(at(t, raw::Action::RecoverNode { node: None, node_of: first_pod.clone() }));
             t += 240;
         }
         if story == "drain" {
-            timeline.push(at(t, raw::Action::DrainNode { node: Some(node.clone()), node_of: None }));
+            // The pod is evicted and made again elsewhere, or waits where
+            // its volume allows; the uncordon, aimed through it, names the
+            // node drained.
+            timeline.push(at(t, raw::Action::DrainNode { node: None, node_of: first_pod.clone() }));
             t += 300;
-            timeline.push(at(t, raw::Action::Uncordon { node: Some(node.clone()), node_of: None }));
+            timeline.push(at(t, raw::Action::Uncordon { node: None, node_of: first_pod }));
             t += 120;
         }
         if all || story == "scale-down" {
@@ -324,7 +320,9 @@ fn ron_action(action: &raw::Action) -> String {
         raw::Action::RecoverNode { node: Some(node), .. } => format!("RecoverNode(node: {})", quote(node)),
         raw::Action::RecoverNode { node_of: Some(pod), .. } => format!("RecoverNode(nodeOf: {})", quote(pod)),
         raw::Action::DrainNode { node: Some(node), .. } => format!("DrainNode(node: {})", quote(node)),
+        raw::Action::DrainNode { node_of: Some(pod), .. } => format!("DrainNode(nodeOf: {})", quote(pod)),
         raw::Action::Uncordon { node: Some(node), .. } => format!("Uncordon(node: {})", quote(node)),
+        raw::Action::Uncordon { node_of: Some(pod), .. } => format!("Uncordon(nodeOf: {})", quote(pod)),
         raw::Action::Scale { statefulset, replicas } => {
             format!("Scale(statefulset: {}, replicas: {replicas})", quote(statefulset))
         }
