@@ -130,6 +130,8 @@ fn events_have_kubernetes_reasons_types_and_times() {
     assert!(row(" FailedAttachVolume ").contains("Warning"), "{}", output.stdout);
     assert!(row(" Multi-Attach error").contains("pod/"), "{}", output.stdout);
     assert!(row(" Killing ").contains("Stopping container"), "{}", output.stdout);
+    // The drain's evictions are no event of their own: only the kubelet's Killing shows them.
+    assert!(!output.stdout.contains("Evict"), "{}", output.stdout);
     // RFC 3339 after a given start.
     let absolute = stsim(&["events", &path, "--start-time", "2026-01-02T15:04:05Z"]);
     assert!(

@@ -358,12 +358,19 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             Event::PodEvicted { pod, reason, message } => {
                 let pod = world.pod(*pod);
-                if *reason == "DeletionByTaintManager" {
-                    // The taint eviction controller's event; the reason above is the pod condition's.
-                    let message = format!("Marking for deletion Pod {}/{}", sim.config.namespace, pod.name);
-                    push(false, "TaintManagerEviction", format!("pod/{}", pod.name), message);
-                } else {
-                    push(false, reason, format!("pod/{}", pod.name), message.clone());
+                match *reason {
+                    "DeletionByTaintManager" => {
+                        // The taint eviction controller's event; the reason above is the pod condition's.
+                        let message =
+                            format!("Marking for deletion Pod {}/{}", sim.config.namespace, pod.name);
+                        push(false, "TaintManagerEviction", format!("pod/{}", pod.name), message);
+                    }
+                    // The API server's eviction subresource records no event
+                    // (pkg/registry/core/pod/storage/eviction.go): the
+                    // eviction shows as the DisruptionTarget condition, what
+                    // `kubectl drain` prints, and the kubelet's Killing.
+                    "EvictionByEvictionAPI" => {}
+                    _ => push(false, reason, format!("pod/{}", pod.name), message.clone()),
                 }
             }
             Event::StatefulSetUpdateRejected { sts, message } => {
