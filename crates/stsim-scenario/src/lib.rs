@@ -316,18 +316,46 @@ pub fn parse_manifests_within(
         }]);
     };
     collected.notes.extend(notes);
+    // One note per missing Service, naming the sets that name it (a
+    // namespace's dump can hold hundreds).
+    let mut missing: Vec<(&str, Vec<&str>)> = Vec::new();
     for set in &collected.statefulsets {
-        if !set.service_name.is_empty() && !collected.services.iter().any(|s| s.name == set.service_name) {
-            collected.notes.push(format!(
-                "StatefulSet {:?} names the service {:?}, which the manifests do not define: its pods get no DNS names",
-                set.name, set.service_name
-            ));
+        let service = set.service_name.as_str();
+        if service.is_empty() || collected.services.iter().any(|s| s.name == service) {
+            continue;
         }
+        match missing.iter_mut().find(|(name, _)| *name == service) {
+            Some((_, sets)) => sets.push(&set.name),
+            None => missing.push((service, vec![&set.name])),
+        }
+    }
+    for (service, sets) in missing {
+        let note = match sets.as_slice() {
+            [set] => format!(
+                "StatefulSet {set:?} names the service {service:?}, which the manifests do not define: its pods get no DNS names"
+            ),
+            _ => format!(
+                "StatefulSets {} name the service {service:?}, which the manifests do not define: their pods get no DNS names",
+                quoted_list(&sets)
+            ),
+        };
+        collected.notes.push(note);
     }
     let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
     let config = validate::validate(&scenario, &layered, &first, limits)?;
     dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
+}
+
+/// `"a"`, `"b"` and `"c"`; past five names, the first three and how many more.
+fn quoted_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [shown @ .., last] if quoted.len() <= 5 => format!("{} and {last}", shown.join(", ")),
+        _ => format!("{} and {} more", quoted[..3].join(", "), quoted.len() - 3),
+    }
 }
 
 /// The whole input is larger than the limit.

@@ -300,6 +300,34 @@ fn stories_shape_the_timeline() {
     assert_eq!(error[0].code, "unknown-story");
 }
 
+/// Many small sets (a namespace's dump): the story's cluster has room for
+/// all their pods under the kubelet's default `maxPods` (110), twice over,
+/// where one node per replica of the largest set would give three nodes
+/// for 400 pods. A Service they all name but nobody defines is one warning.
+#[test]
+fn many_small_sets_get_nodes_enough_and_one_note_per_missing_service() {
+    let set = |i: usize, service: &str| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s{i}\nspec:\n  serviceName: {service}\n  replicas: 2\n  selector:\n    matchLabels: {{app: s{i}}}\n  template:\n    metadata:\n      labels: {{app: s{i}}}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n"
+        )
+    };
+    let yaml: String = (0..200).map(|i| set(i, if i == 7 { "other" } else { "svc" })).collect();
+    let loaded = parse_manifests(&[("many.yaml".into(), yaml)], "start").unwrap();
+    let pool = &loaded.config.cluster.node_pools[0];
+    assert_eq!(pool.count, 8, "400 pods, twice over, at 110 a node");
+    assert!(u64::from(pool.count) * u64::from(pool.max_pods) >= 2 * 400);
+    let warning = loaded.warning.unwrap();
+    let notes: Vec<&str> =
+        warning.lines().filter(|l| l.contains("which the manifests do not define")).collect();
+    assert_eq!(
+        notes,
+        [
+            "warning: StatefulSets \"s0\", \"s1\", \"s2\" and 196 more name the service \"svc\", which the manifests do not define: their pods get no DNS names",
+            "warning: StatefulSet \"s7\" names the service \"other\", which the manifests do not define: its pods get no DNS names",
+        ]
+    );
+}
+
 // ---- refusals, each with its place ----
 
 #[test]

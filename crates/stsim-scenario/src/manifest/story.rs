@@ -33,6 +33,9 @@ fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
     raw::TimelineEntry { at: Some(at), when: None, after: None, action }
 }
 
+/// The kubelet's default `maxPods`, which the stories' nodes keep.
+const KUBELET_MAX_PODS: u64 = 110;
+
 /// Rounds up to a whole multiple of `unit`.
 fn round_up(value: u64, unit: u64) -> u64 {
     value.div_ceil(unit).saturating_mul(unit)
@@ -55,8 +58,10 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
     let sets = &collected.statefulsets;
     let max_replicas = sets.iter().map(|s| story_replicas(s.replicas)).max().unwrap_or(1);
     // One node per replica of the largest set (three at least, fifty at
-    // most), so that the node the stories fail holds one of its pods; each
-    // node has room for twice its share of every set's pods.
+    // most), and more if the pods would not fit under the kubelet's default
+    // `maxPods` (110) with room for twice each node's share: many small
+    // sets (a namespace's dump) need more nodes than their largest set has
+    // replicas. Each node has room for twice its share of every set's pods.
     let per_pod = |text: Option<&String>, parse: fn(&str) -> Result<u64, String>| {
         text.and_then(|t| parse(t).ok()).unwrap_or(0)
     };
@@ -82,7 +87,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
             )
         })
         .fold(0, u64::saturating_add);
-    let node_count = max_replicas.clamp(3, 50);
+    let pods = sets.iter().map(|s| story_replicas(s.replicas)).fold(0, u64::saturating_add);
+    let for_pods = pods.saturating_mul(2).div_ceil(KUBELET_MAX_PODS);
+    let node_count = max_replicas.clamp(3, 50).max(for_pods).min(crate::limits::Limits::DEFAULT.nodes);
     let share = 2 * max_replicas.div_ceil(node_count).max(1);
     // Saturating: requests as large as a quantity allows must give a node
     // the validator refuses by its limits, not an overflow.
