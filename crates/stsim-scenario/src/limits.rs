@@ -24,6 +24,9 @@ pub struct Limits {
     pub string_chars: usize,
     /// `replicas` of a StatefulSet, and of each `Scale`/`UpdateStatefulSet`.
     pub replicas: u32,
+    /// Pods over all StatefulSets, each at the most replicas the file gives
+    /// it: a thousand sets may not each reach the per-set limit.
+    pub pods: u64,
     /// Nodes over all pools plus every `AddNode`.
     pub nodes: u64,
     /// Entries of the timeline.
@@ -54,6 +57,7 @@ impl Limits {
         input_bytes: 4 << 20,
         string_chars: 4_096,
         replicas: 2_000,
+        pods: 20_000,
         nodes: 2_000,
         timeline: 10_000,
         list: 1_000,
@@ -70,6 +74,7 @@ impl Limits {
         input_bytes: 64 << 20,
         string_chars: 65_536,
         replicas: 100_000,
+        pods: 1_000_000,
         nodes: 100_000,
         timeline: 1_000_000,
         list: 100_000,

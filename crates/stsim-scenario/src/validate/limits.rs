@@ -114,6 +114,27 @@ impl Checker<'_, '_> {
                 }
             }
         }
+        // Pods: every set at its most replicas (each within its own limit:
+        // what is over it is refused above).
+        // Shown at the set, in file order, whose pods pass the limit.
+        let most = i64::from(limits.replicas);
+        let (mut pods, mut crossed) = (0u64, None);
+        for (i, set) in sets.iter().enumerate() {
+            let replicas = highest.get(set.name.as_str()).map_or(0, |(replicas, _, _)| *replicas);
+            pods = pods.saturating_add(u64::try_from(replicas.clamp(0, most)).unwrap_or(0));
+            if pods > limits.pods && crossed.is_none() {
+                crossed = Some(i);
+            }
+        }
+        if let Some(i) = crossed {
+            let message = format!(
+                "the StatefulSets up to this one already hold more than the {} pods a run may hold \
+                 ({pods} over all {}, each at its most replicas)",
+                limits.pods,
+                sets.len()
+            );
+            self.over(&format!("statefulsets[{i}].replicas"), message);
+        }
         for (name, (replicas, start, path)) in highest {
             let last = start.saturating_add(replicas.max(1)).saturating_sub(1);
             if (0..=INT32_MAX).contains(&start) && last > INT32_MAX && replicas <= i64::from(limits.replicas)
