@@ -433,7 +433,14 @@ pub struct App {
     pub sets: Vec<StsId>,
     /// Live pods that run (or will run) a member.
     pub pods: BTreeSet<PodId>,
+    /// Added and removed through `add_process` and `remove_process`,
+    /// which keep `by_member`.
     pub processes: BTreeMap<PodId, Process>,
+    /// The pods of `processes` by member name: a member is looked for by
+    /// name at every lookup of a peer, and a look of a forming cluster of
+    /// n members makes n² of them (a scan of every process for each made
+    /// a 300-member etcd's start run for minutes).
+    by_member: BTreeMap<String, BTreeSet<PodId>>,
     pub volumes: BTreeMap<VolumeKey, MemberData>,
     pub clusters: Vec<Cluster>,
     /// Members that have held data in a cluster.
@@ -566,16 +573,33 @@ impl App {
     }
     /// The running processes of a member, live incarnation first.
     pub fn processes_of(&self, member: &str) -> Vec<&Process> {
-        let mut found: Vec<&Process> = self.processes.values().filter(|p| p.member == member).collect();
+        let mut found: Vec<&Process> = self.processes_named(member).collect();
         found.sort_by_key(|p| (p.ghost_since.is_some(), p.pod));
         found
     }
     /// The first of `processes_of(member)`, without collecting them.
     pub fn first_process_of(&self, member: &str) -> Option<&Process> {
-        self.processes
-            .values()
-            .filter(|p| p.member == member)
-            .min_by_key(|p| (p.ghost_since.is_some(), p.pod))
+        self.processes_named(member).min_by_key(|p| (p.ghost_since.is_some(), p.pod))
+    }
+    /// The processes of `member`, by pod.
+    pub fn processes_named(&self, member: &str) -> impl Iterator<Item = &Process> {
+        self.by_member.get(member).into_iter().flatten().map(|pod| &self.processes[pod])
+    }
+    /// A process starts at `pod`.
+    pub fn add_process(&mut self, process: Process) {
+        self.by_member.entry(process.member.clone()).or_default().insert(process.pod);
+        self.processes.insert(process.pod, process);
+    }
+    /// The process at `pod` is gone, if there was one.
+    pub fn remove_process(&mut self, pod: PodId) -> Option<Process> {
+        let process = self.processes.remove(&pod)?;
+        if let Some(pods) = self.by_member.get_mut(&process.member) {
+            pods.remove(&pod);
+            if pods.is_empty() {
+                self.by_member.remove(&process.member);
+            }
+        }
+        Some(process)
     }
 }
 
@@ -1084,7 +1108,7 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
         member_event(api, index, pod, what);
     }
     for pod in stopped {
-        let process = app.processes.remove(&pod).expect("a process that stops exists");
+        let process = app.remove_process(pod).expect("a process that stops exists");
         api.world.apps.process_on(process.node, index, false);
         if process.in_sync
             && let Some(data) = app.volumes.get_mut(&process.volume)
@@ -1140,7 +1164,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
         };
         app.first_start.get_or_insert(api.now);
         api.world.apps.process_on(process.node, index, true);
-        app.processes.insert(id, process);
+        app.add_process(process);
         match app.kind() {
             AppKind::PrimaryReplica { .. } => primary_replica::boot(api, app, index, id),
             AppKind::Quorum { .. } => quorum::boot(api, app, index, id),
@@ -1198,7 +1222,7 @@ pub(crate) fn reach(
     let order = |p: &Process| (p.ghost_since.is_some(), p.pod);
     let earlier = |best: Option<&Process>, p: &Process| best.is_none_or(|b| order(p) < order(b));
     let (mut first, mut at_ip): (Option<&Process>, Option<&Process>) = (None, None);
-    for process in app.processes.values().filter(|p| p.member == member) {
+    for process in app.processes_named(member) {
         if earlier(first, process) {
             first = Some(process);
         }
@@ -1465,6 +1489,41 @@ mod tests {
 
     fn t(text: &str) -> SimTime {
         SimTime::ZERO + text.parse::<SimDuration>().expect("a duration")
+    }
+
+    /// A member's processes are found by name as a scan of every process
+    /// finds them, through starts and stops, a ghost beside its
+    /// replacement included, and the ghost first only when it is not one.
+    #[test]
+    fn processes_are_found_by_member_as_they_start_and_stop() {
+        let process = |pod: usize, member: &str, ghost: bool| Process {
+            pod: PodId(pod as u32),
+            member: member.to_string(),
+            ordinal: 0,
+            ip: Ipv4(pod as u32),
+            node: NodeId(0),
+            started_at: SimTime::ZERO,
+            volume: VolumeKey::Pod(PodId(pod as u32)),
+            state: ProcessState::Waiting { why: "starting".into() },
+            ghost_since: ghost.then_some(SimTime::ZERO),
+            catching_up: None,
+            in_sync: false,
+        };
+        let mut app = App::default();
+        let pods =
+            |app: &App, member: &str| app.processes_of(member).iter().map(|p| p.pod.0).collect::<Vec<_>>();
+        app.add_process(process(3, "db-0", true));
+        app.add_process(process(1, "db-1", false));
+        app.add_process(process(5, "db-0", false));
+        assert_eq!(pods(&app, "db-0"), [5, 3], "the ghost last");
+        assert_eq!(app.first_process_of("db-1").map(|p| p.pod.0), Some(1));
+        assert_eq!(app.remove_process(PodId(5)).map(|p| p.pod.0), Some(5));
+        assert_eq!(pods(&app, "db-0"), [3]);
+        assert!(app.remove_process(PodId(5)).is_none());
+        app.remove_process(PodId(3));
+        assert!(app.processes_of("db-0").is_empty() && app.first_process_of("db-0").is_none());
+        assert_eq!(pods(&app, "db-1"), [1]);
+        assert!(app.by_member.keys().eq(["db-1"]), "no name is kept without a process");
     }
 
     /// Which applications a change makes due: a record's own name, or the

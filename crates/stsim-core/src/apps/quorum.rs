@@ -373,10 +373,9 @@ fn mutual(
     b_at: &Address,
     wake: &mut Wake,
 ) -> bool {
-    let (a_member, b_member) = (app.processes[&a].member.clone(), app.processes[&b].member.clone());
-    let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
-    reach(api, app, a_node, &b_member, b_at, wake) == Reach::Ok(b)
-        && reach(api, app, b_node, &a_member, a_at, wake) == Reach::Ok(a)
+    let (a_process, b_process) = (&app.processes[&a], &app.processes[&b]);
+    reach(api, app, a_process.node, &b_process.member, b_at, wake) == Reach::Ok(b)
+        && reach(api, app, b_process.node, &a_process.member, a_at, wake) == Reach::Ok(a)
 }
 
 /// The initial members that are up look for each other by DNS name; once a
