@@ -85,6 +85,24 @@ fn an_uncordon_through_a_pod_means_the_node_its_drain_hit() {
     }
 }
 
+/// An uncordon undoes its drain once: a second uncordon through the same
+/// pod means the node the pod runs on now (here cordoned by name).
+#[test]
+fn an_undo_through_a_pod_undoes_its_action_once() {
+    let first = r#"(at: "1m", do: DrainNode(nodeOf: "web-1")), (at: "3m", do: Uncordon(nodeOf: "web-1"))"#;
+    let (sim, _) = run(&stateless(1, first));
+    let drained = unschedulable_set(&sim, true)[0];
+    let now = sim.world.pods.iter().rev().find(|p| p.name == "web-1").unwrap().node.unwrap();
+    assert_ne!(now, drained);
+    let name = &sim.world.node(now).name;
+    let timeline = format!(
+        r#"{first}, (at: "4m", do: Cordon(node: "{name}")), (at: "5m", do: Uncordon(nodeOf: "web-1"))"#
+    );
+    let (sim, _) = run(&stateless(1, &timeline));
+    assert_eq!(unschedulable_set(&sim, true), [drained, now]);
+    assert_eq!(unschedulable_set(&sim, false), [drained, now], "the second uncordon is of web-1's node now");
+}
+
 /// A graceful shutdown ends the pod, and its set makes it again elsewhere:
 /// the recovery aimed through it brings back the node shut down.
 #[test]

@@ -358,6 +358,10 @@ pub struct ClusterConfig {
     pub storage_classes: Vec<StorageClassConfig>,
 }
 
+/// The kubelet's default `maxPods`: the pods a node takes when its
+/// configuration does not say.
+pub const DEFAULT_MAX_PODS: u32 = 110;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodePoolConfig {
     pub name: String,
@@ -370,7 +374,7 @@ pub struct NodePoolConfig {
     pub cpu_millis: u64,
     /// Allocatable memory in bytes.
     pub memory_bytes: u64,
-    /// Allocatable pod count (kubelet `maxPods`, 110 by default).
+    /// Allocatable pod count (kubelet `maxPods`, [`DEFAULT_MAX_PODS`] by default).
     pub max_pods: u32,
     /// The zones this pool's nodes are spread over, round-robin; empty
     /// means every zone of the cluster.
@@ -2048,8 +2052,8 @@ pub enum Action {
     /// A node action aimed at the node that runs the pod (its live object's
     /// `spec.nodeName`, else where its last incarnation ran), resolved when
     /// the action runs, so it means the same under any seed. An action that
-    /// undoes another (`NodeAction::undoes`) aimed through the same pod
-    /// means the node that one hit.
+    /// undoes another (`NodeAction::undoes`) aimed through the same pod and
+    /// not yet undone means the node that one hit.
     OnNodeOf {
         pod: PodRef,
         action: NodeAction,
@@ -2126,8 +2130,8 @@ impl NodeAction {
     /// The earlier actions this one undoes: `kubectl uncordon` a drain or a
     /// cordon, a recovery a crash, shutdown or partition, the taint's
     /// removal its addition. Aimed at a pod's node, an undoing action means
-    /// the node the undone one hit through the same pod, which the pod may
-    /// have left since (a drain evicts it; a graceful shutdown or the
+    /// the node the last such action through the same pod, not yet undone,
+    /// hit, which the pod may have left since (a drain evicts it; a graceful shutdown or the
     /// out-of-service taint ends it and its set makes it again elsewhere).
     pub fn undoes(self) -> &'static [NodeAction] {
         match self {
@@ -2142,6 +2146,13 @@ impl NodeAction {
             | NodeAction::Delete
             | NodeAction::TaintOutOfService => &[],
         }
+    }
+
+    /// Whether some action undoes this one.
+    pub fn undone_by_some(action: NodeAction) -> bool {
+        [NodeAction::Uncordon, NodeAction::Recover, NodeAction::UntaintOutOfService]
+            .iter()
+            .any(|undo| undo.undoes().contains(&action))
     }
 
     /// The action on node `node`.

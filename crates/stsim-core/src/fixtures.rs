@@ -21,7 +21,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             count: nodes,
             cpu_millis: 4_000,
             memory_bytes: 16 << 30,
-            max_pods: 110,
+            max_pods: crate::config::DEFAULT_MAX_PODS,
             zones: Vec::new(),
             taints: Vec::new(),
             labels: Labels::new(),

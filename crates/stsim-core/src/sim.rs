@@ -132,9 +132,9 @@ pub struct Simulation {
     /// `RecreateStatefulSet`s waiting for the old set to go (`kubectl
     /// delete --cascade=orphan --wait`, then `kubectl apply`).
     recreations: Vec<Recreation>,
-    /// The node actions aimed through a pod (`OnNodeOf`), in order: the
-    /// pod's name, the action, and the node it hit, for an action that
-    /// undoes one of them.
+    /// The node actions aimed through a pod (`OnNodeOf`) that another may
+    /// undo and none has yet, in order: the pod's name, the action, and the
+    /// node it hit.
     node_of_actions: Vec<(String, NodeAction, NodeId)>,
 }
 
@@ -869,13 +869,18 @@ impl Simulation {
             }
             Action::OnNodeOf { pod, action } => {
                 let (name, _) = self.live_pod(pod);
+                // An undoing action takes the last action through the same
+                // pod it undoes, which is then undone: a second undo means
+                // the pod's node again.
                 let undone = action.undoes();
-                let hit = (self.node_of_actions.iter().rev())
-                    .find(|(p, earlier, _)| *p == name && undone.contains(earlier))
-                    .map(|(_, _, node)| *node);
+                let hit = (self.node_of_actions.iter())
+                    .rposition(|(p, earlier, _)| *p == name && undone.contains(earlier))
+                    .map(|at| self.node_of_actions.remove(at).2);
                 match hit.or_else(|| edits::node_of(&self.world, &name)) {
                     Some(node) => {
-                        self.node_of_actions.push((name, action, node));
+                        if NodeAction::undone_by_some(action) {
+                            self.node_of_actions.push((name, action, node));
+                        }
                         self.execute(action.on(node.index()))
                     }
                     None => self

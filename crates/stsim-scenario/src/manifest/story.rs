@@ -33,9 +33,6 @@ fn at(seconds: u64, action: raw::Action) -> raw::TimelineEntry {
     raw::TimelineEntry { at: Some(at), when: None, after: None, action }
 }
 
-/// The kubelet's default `maxPods`, which the stories' nodes keep.
-const KUBELET_MAX_PODS: u64 = 110;
-
 /// Rounds up to a whole multiple of `unit`.
 fn round_up(value: u64, unit: u64) -> u64 {
     value.div_ceil(unit).saturating_mul(unit)
@@ -88,7 +85,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         })
         .fold(0, u64::saturating_add);
     let pods = sets.iter().map(|s| story_replicas(s.replicas)).fold(0, u64::saturating_add);
-    let for_pods = pods.saturating_mul(2).div_ceil(KUBELET_MAX_PODS);
+    let for_pods = pods.saturating_mul(2).div_ceil(u64::from(stsim_core::config::DEFAULT_MAX_PODS));
     let node_count = max_replicas.clamp(3, 50).max(for_pods).min(crate::limits::Limits::DEFAULT.nodes);
     let share = 2 * max_replicas.div_ceil(node_count).max(1);
     // Saturating: requests as large as a quantity allows must give a node

@@ -403,7 +403,7 @@ impl Checker<'_, '_> {
                 names: Vec::new(),
                 cpu_millis: 4_000,
                 memory_bytes: 16 << 30,
-                max_pods: 110,
+                max_pods: stsim_core::config::DEFAULT_MAX_PODS,
                 zones: Vec::new(),
                 taints: Vec::new(),
                 labels: Labels::new(),
@@ -453,7 +453,13 @@ impl Checker<'_, '_> {
                             pool.memory.as_deref(),
                             16 << 30,
                         ),
-                        max_pods: self.int(&format!("{base}.maxPods"), pool.max_pods, 110, 0, None),
+                        max_pods: self.int(
+                            &format!("{base}.maxPods"),
+                            pool.max_pods,
+                            stsim_core::config::DEFAULT_MAX_PODS,
+                            0,
+                            None,
+                        ),
                         zones: pool_zones,
                         taints: self
                             .taints(&format!("{base}.taints"), pool.taints.as_deref().unwrap_or_default()),
