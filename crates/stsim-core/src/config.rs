@@ -2149,10 +2149,10 @@ impl NodeAction {
     }
 
     /// Whether some action undoes this one.
-    pub fn undone_by_some(action: NodeAction) -> bool {
+    pub fn undone_by_some(self) -> bool {
         [NodeAction::Uncordon, NodeAction::Recover, NodeAction::UntaintOutOfService]
             .iter()
-            .any(|undo| undo.undoes().contains(&action))
+            .any(|undo| undo.undoes().contains(&self))
     }
 
     /// The action on node `node`.

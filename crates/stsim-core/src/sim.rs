@@ -878,7 +878,7 @@ impl Simulation {
                     .map(|at| self.node_of_actions.remove(at).2);
                 match hit.or_else(|| edits::node_of(&self.world, &name)) {
                     Some(node) => {
-                        if NodeAction::undone_by_some(action) {
+                        if action.undone_by_some() {
                             self.node_of_actions.push((name, action, node));
                         }
                         self.execute(action.on(node.index()))
