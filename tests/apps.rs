@@ -39,6 +39,18 @@ fn by_name(report: &Report, name: &str) -> AppBreakage {
     report.breakage.iter().find(|b| b.app == name).expect("an application").clone()
 }
 
+/// What members said (`AppMember` records) that `matches`, in order.
+fn member_events(sim: &Simulation, matches: impl Fn(&str) -> bool) -> Vec<&str> {
+    sim.trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::AppMember { what, .. } if matches(what) => Some(what.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn codes(report: &Report) -> Vec<String> {
     app(report).intervals.iter().map(|i| i.code.clone()).collect()
 }
@@ -237,6 +249,38 @@ fn a_shorter_dns_cache_shortens_the_outage() {
         log.ready_after("etcd-0", t("10m")).unwrap().max(log.ready_after("etcd-1", t("10m")).unwrap());
     let healthy = stsim_core::time::SimTime::from_millis(app.intervals[0].healthy_again_ms.unwrap());
     assert!(healthy < t("10m30s") && healthy >= ready, "healthy again at {healthy}, Ready at {ready}");
+}
+
+/// etcd forms once a majority of its initial members reach each other by
+/// name: 13 of 25 started one at a time (OrderedReady) form it, and the 12
+/// started later join it, with CoreDNS's cache or without one (`0s`: every
+/// lookup asks again). Each look tries every pair of members and resolves
+/// each name once; debug builds (this suite) check every kept answer
+/// against a new lookup, so a kept answer that differs fails here.
+#[test]
+fn a_large_etcd_forms_with_a_majority_and_the_rest_join_it() {
+    for cache in [None, Some(stsim_core::time::SimDuration::ZERO)] {
+        let mut config = config("etcd-quorum-lost");
+        config.statefulsets[0].spec.replicas = 25;
+        config.statefulsets[0].spec.pod_management_policy = PodManagementPolicy::OrderedReady;
+        config.timeline.clear();
+        config.expect.clear();
+        config.duration = stsim_core::time::SimDuration::from_secs(3600);
+        if let Some(cache) = cache {
+            config.dns.cache_max_ttl = cache;
+        }
+        let (sim, report) = run_config(config);
+        let formed = member_events(&sim, |what| what.starts_with("formed "));
+        assert_eq!(formed.len(), 13, "{cache:?}: {formed:?}");
+        assert!(formed[0].ends_with("and etcd-12 (13 of 25 initial members)"), "{cache:?}: {}", formed[0]);
+        let app = app(&report);
+        assert_eq!(app.health, "HEALTHY", "{cache:?}: {}", app.reason);
+        assert!(
+            app.reason.contains("all 25 members of cluster-1 are in quorum"),
+            "{cache:?}: {}",
+            app.reason
+        );
+    }
 }
 
 /// F24: members whose readiness needs a joined cluster, behind a Service
@@ -850,15 +894,7 @@ fn etcd_members_bootstrap_from_the_srv_records_they_see_when_they_start() {
     let refused = ordered.intervals.last().expect("a verdict");
     assert_eq!(refused.code, "cluster-id-mismatch");
     assert!(refused.reason.contains("ordered-1 is refused"), "{}", refused.reason);
-    let refusals: Vec<&str> = sim
-        .trace
-        .records
-        .iter()
-        .filter_map(|r| match &r.event {
-            Event::AppMember { what, .. } if what.contains("cluster IDs differ") => Some(what.as_str()),
-            _ => None,
-        })
-        .collect();
+    let refusals = member_events(&sim, |what| what.contains("cluster IDs differ"));
     assert_eq!(refusals.len(), 2, "ordered-1 and ordered-2 are refused: {refusals:?}");
     assert!(refusals[1].contains("ordered-0, ordered-1 and ordered-2"), "{}", refusals[1]);
     let hidden = by_name(&report, "hidden");

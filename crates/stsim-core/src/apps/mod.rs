@@ -1203,7 +1203,32 @@ pub(crate) fn reach(
     address: &Address,
     wake: &mut Wake,
 ) -> Reach {
-    let (ip, cached) = match address {
+    target(api, app, member, address, wake).reach_from(api.world(), from, address)
+}
+
+/// `member` at `address` as a look found it: the address the name
+/// resolved to (through the DNS cache, with that lookup's effects: the
+/// cache filled, the name watched, the look's wake-up set), and which of
+/// the member's processes are there. Reaching it from a node is then the
+/// network's question alone (`Target::reach_from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// The address, or `None`: the name does not resolve.
+    ip: Option<Ipv4>,
+    /// Whether the DNS answer came from the cache.
+    cached: bool,
+    /// Whether a second lookup now would find the answer in the cache (a
+    /// cache of `0s` keeps none).
+    kept: bool,
+    /// The member's process at `ip`, and its node.
+    at_ip: Option<(PodId, NodeId)>,
+    /// Where the member's first process runs, when none is at `ip`.
+    first: Option<Ipv4>,
+}
+
+/// Resolves `address` as `member`'s peers would (see `Target`).
+fn target(api: &mut Api, app: &App, member: &str, address: &Address, wake: &mut Wake) -> Target {
+    let (ip, cached, kept) = match address {
         Address::Dns(name) => {
             watch(api, wake, name);
             let lookup = crate::controllers::dns::resolve(api, name);
@@ -1213,9 +1238,9 @@ pub(crate) fn reach(
             if lookup.answer.is_none() {
                 wake.lookup_retry(lookup.expires_at, app.config().lookup_retry);
             }
-            (lookup.answer, lookup.cached)
+            (lookup.answer, lookup.cached, lookup.expires_at > api.now)
         }
-        Address::Ip(ip) => (Some(*ip), false),
+        Address::Ip(ip) => (Some(*ip), false, true),
     };
     // The member's first process in `processes_of` order, and its first
     // at the address: one walk, nothing collected.
@@ -1230,19 +1255,73 @@ pub(crate) fn reach(
             at_ip = Some(process);
         }
     }
-    if let Some(process) = at_ip {
-        return match crate::network::cut_by(api.world(), from, process.node) {
-            None => Reach::Ok(process.pod),
-            Some(node) => Reach::Cut { node },
+    Target { ip, cached, kept, at_ip: at_ip.map(|p| (p.pod, p.node)), first: first.map(|p| p.ip) }
+}
+
+impl Target {
+    /// What a process on node `from` gets when it tries the member at
+    /// `address` (the address this target was resolved from).
+    fn reach_from(&self, world: &crate::world::World, from: NodeId, address: &Address) -> Reach {
+        if let Some((pod, node)) = self.at_ip {
+            return match crate::network::cut_by(world, from, node) {
+                None => Reach::Ok(pod),
+                Some(node) => Reach::Cut { node },
+            };
+        }
+        let Some(first) = self.first else {
+            return Reach::NotRunning;
         };
+        match (self.ip, address) {
+            (None, Address::Dns(name)) => Reach::Unresolvable { name: name.clone(), cached: self.cached },
+            _ => Reach::WrongAddress { address: address.clone(), now_at: Some(first) },
+        }
     }
-    let Some(first) = first else {
-        return Reach::NotRunning;
+}
+
+/// `reach`, through a target resolved once in `slot`, so that a member
+/// every peer tries is resolved once in a look, not once for each peer: a
+/// cluster of hundreds of members tries every pair at each look. The
+/// caller keeps one slot for each target (each name) of its pass.
+///
+/// Exact only while nothing but the DNS cache changes (within one pass
+/// over the members): a later try of the same name would find, in the DNS
+/// cache, the answer the first one left there (`cached`), and its other
+/// effects (the name watched, the wake-up) are already done.
+pub(crate) fn reach_once(
+    slot: &mut Option<(Address, Target)>,
+    api: &mut Api,
+    app: &App,
+    from: NodeId,
+    member: &str,
+    address: impl FnOnce(&Api) -> Address,
+    wake: &mut Wake,
+) -> Reach {
+    let (address, target) = match slot {
+        Some((address, target)) if target.kept => {
+            // The first lookup left its answer in the cache: a second finds it there.
+            let cached = target.cached || matches!(address, Address::Dns(_));
+            let known = Target { cached, ..*target };
+            // Debug builds (the test suite) try again, as every try did
+            // before targets were kept, and check the kept one is the same.
+            #[cfg(debug_assertions)]
+            {
+                let again = self::target(api, app, member, address, wake);
+                assert_eq!(known, again, "{member} at {address}: a kept target differs from a new try");
+            }
+            (&*address, known)
+        }
+        Some((address, _)) => {
+            let again = target(api, app, member, address, wake);
+            (&*address, again)
+        }
+        None => {
+            let address = address(api);
+            let target = target(api, app, member, &address, wake);
+            let (address, _) = slot.insert((address, target));
+            (&*address, target)
+        }
     };
-    match (ip, address) {
-        (None, Address::Dns(name)) => Reach::Unresolvable { name: name.clone(), cached },
-        _ => Reach::WrongAddress { address: address.clone(), now_at: Some(first.ip) },
-    }
+    target.reach_from(api.world(), from, address)
 }
 
 /// The DNS name of `member` under `subdomain`:

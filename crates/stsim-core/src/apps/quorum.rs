@@ -363,21 +363,6 @@ fn refuse_mismatched(api: &mut Api, app: &mut App, index: usize) {
     }
 }
 
-/// Whether `a` and `b` reach each other at the addresses given.
-fn mutual(
-    api: &mut Api,
-    app: &App,
-    a: PodId,
-    a_at: &Address,
-    b: PodId,
-    b_at: &Address,
-    wake: &mut Wake,
-) -> bool {
-    let (a_process, b_process) = (&app.processes[&a], &app.processes[&b]);
-    reach(api, app, a_process.node, &b_process.member, b_at, wake) == Reach::Ok(b)
-        && reach(api, app, b_process.node, &a_process.member, a_at, wake) == Reach::Ok(a)
-}
-
 /// The initial members that are up look for each other by DNS name; once a
 /// majority of them can reach each other, the cluster forms.
 fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
@@ -400,50 +385,96 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         .into_iter()
         .filter(|p| names.contains(&app.processes[p].member) && initial_of(*p).is_some())
         .collect();
-    // The waiting pods of each member name, in `waiting`'s order.
-    let mut by_member: BTreeMap<&str, Vec<PodId>> = BTreeMap::new();
-    for &pod in &waiting {
-        by_member.entry(app.processes[&pod].member.as_str()).or_default().push(pod);
+    // A look tries every candidate with every member of its initial
+    // cluster: each name, subdomain and initial cluster is numbered once,
+    // and each name under each subdomain resolved once.
+    // The members' names: the set's first, then others from initial clusters.
+    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut all: Vec<&str> = Vec::new();
+    for (member, _) in &expected {
+        ids.entry(member.as_str()).or_insert_with(|| {
+            all.push(member.as_str());
+            all.len() - 1
+        });
     }
-    // Initial members find each other by name, under their own subdomain.
-    let name_of = |api: &Api, pod: PodId, of: &str| {
+    // The distinct initial clusters of the waiting pods, and each one's
+    // members in order (the set's order first, then the others by name).
+    let mut classes: Vec<(&BTreeSet<String>, Vec<usize>)> = Vec::new();
+    // Each waiting pod's initial cluster, subdomain and name, by number.
+    let mut seat: BTreeMap<PodId, (usize, usize, usize)> = BTreeMap::new();
+    let mut subdomains: Vec<String> = Vec::new();
+    for &pod in &waiting {
+        let initial = initial_of(pod).expect("filtered");
+        let class = classes.iter().position(|(c, _)| same(c, initial)).unwrap_or_else(|| {
+            let mut order: Vec<usize> =
+                expected.iter().filter(|(m, _)| initial.contains(m)).map(|(m, _)| ids[m.as_str()]).collect();
+            for extra in initial.iter().filter(|m| !names.contains(*m)) {
+                let id = *ids.entry(extra.as_str()).or_insert_with(|| {
+                    all.push(extra.as_str());
+                    all.len() - 1
+                });
+                order.push(id);
+            }
+            classes.push((initial, order));
+            classes.len() - 1
+        });
         let subdomain = &api.world().pod(pod).subdomain;
-        Address::Dns(dns_name(api.world(), of, subdomain))
-    };
-    // The members of an initial cluster, the set's order first.
-    let in_order = |initial: &BTreeSet<String>| -> Vec<String> {
-        let mut order: Vec<String> =
-            expected.iter().map(|(m, _)| m.clone()).filter(|m| initial.contains(m)).collect();
-        order.extend(initial.iter().filter(|m| !names.contains(*m)).cloned());
-        order
-    };
+        let place = subdomains.iter().position(|s| s == subdomain).unwrap_or_else(|| {
+            subdomains.push(subdomain.clone());
+            subdomains.len() - 1
+        });
+        seat.insert(pod, (class, place, ids[app.processes[&pod].member.as_str()]));
+    }
+    // The peer a member counts for each name: the first waiting pod of that
+    // name with the same initial cluster (so the same cluster ID).
+    let mut peer_of: Vec<Vec<Option<PodId>>> = vec![vec![None; all.len()]; classes.len()];
+    for &pod in &waiting {
+        let (class, _, id) = seat[&pod];
+        peer_of[class][id].get_or_insert(pod);
+    }
+    let name_under =
+        |api: &Api, id: usize, place: usize| Address::Dns(dns_name(api.world(), all[id], &subdomains[place]));
+    let mut slots: Vec<Vec<Option<(Address, super::Target)>>> = vec![vec![None; all.len()]; subdomains.len()];
     let mut group: Vec<PodId> = Vec::new();
     let mut group_initial = &names;
     for &candidate in &waiting {
-        let initial = initial_of(candidate).expect("filtered");
+        let (class, own_place, own_id) = seat[&candidate];
+        let (initial, members) = (&classes[class].0, &classes[class].1);
         let majority = initial.len() / 2 + 1;
+        let own_node = app.processes[&candidate].node;
         // Every member looks up every peer, up or not (this fills the cache);
-        // only peers with the same initial cluster (so the same cluster ID) count.
+        // only peers with the same initial cluster count, and only those
+        // that reach it back under their own subdomain.
         let mut reachable = vec![candidate];
-        for member in in_order(initial) {
-            if member == app.processes[&candidate].member {
+        for &id in members {
+            if id == own_id {
                 continue;
             }
-            let address = name_of(api, candidate, &member);
-            let peer = by_member.get(member.as_str()).and_then(|pods| {
-                pods.iter().copied().find(|p| initial_of(*p).is_some_and(|theirs| same(theirs, initial)))
-            });
-            match peer {
-                Some(peer) => {
-                    let back = name_of(api, peer, &app.processes[&candidate].member.clone());
-                    if mutual(api, app, candidate, &back, peer, &address, wake) {
-                        reachable.push(peer);
-                    }
-                }
-                None => {
-                    let from = app.processes[&candidate].node;
-                    let _ = reach(api, app, from, &member, &address, wake);
-                }
+            let there = reach_once(
+                &mut slots[own_place][id],
+                api,
+                app,
+                own_node,
+                all[id],
+                |api| name_under(api, id, own_place),
+                wake,
+            );
+            let Some(peer) = peer_of[class][id] else { continue };
+            if there != Reach::Ok(peer) {
+                continue;
+            }
+            let (_, peer_place, _) = seat[&peer];
+            let back = reach_once(
+                &mut slots[peer_place][own_id],
+                api,
+                app,
+                app.processes[&peer].node,
+                all[own_id],
+                |api| name_under(api, own_id, peer_place),
+                wake,
+            );
+            if back == Reach::Ok(candidate) {
+                reachable.push(peer);
             }
         }
         if reachable.len() >= majority && group.is_empty() {
@@ -460,16 +491,16 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let addressing = app.config().addressing;
     let subdomain = api.world().pod(group[0]).subdomain.clone();
     let mut peers = BTreeMap::new();
-    for member in &in_order(&group_initial) {
+    for &member in &ordered(&expected, &names, &group_initial) {
         let address = match addressing {
             crate::config::Addressing::Dns => Some(Address::Dns(dns_name(api.world(), member, &subdomain))),
             crate::config::Addressing::Ip => group
                 .iter()
-                .find(|p| app.processes[p].member == *member)
+                .find(|p| app.processes[p].member == member)
                 .map(|p| Address::Ip(app.processes[p].ip)),
         };
         if let Some(address) = address {
-            peers.insert(member.clone(), address);
+            peers.insert(member.to_string(), address);
         }
     }
     let founders: Vec<String> = group.iter().map(|p| app.processes[p].member.clone()).collect();
@@ -512,6 +543,19 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     }
 }
 
+/// The members of an initial cluster, the set's order (`expected`, whose
+/// names are `names`) first, then the others by name.
+fn ordered<'a>(
+    expected: &'a [(String, u32)],
+    names: &BTreeSet<String>,
+    initial: &'a BTreeSet<String>,
+) -> Vec<&'a str> {
+    let mut order: Vec<&str> =
+        expected.iter().map(|(m, _)| m.as_str()).filter(|m| initial.contains(*m)).collect();
+    order.extend(initial.iter().filter(|m| !names.contains(*m)).map(String::as_str));
+    order
+}
+
 /// A member with an empty volume joins the formed cluster once it can
 /// reach a member of it (and be reached).
 fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: PodId, wake: &mut Wake) {
@@ -534,10 +578,16 @@ fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: Pod
         .filter(|p| app.cluster_of(&app.processes[p]) == Some(cluster) && *p != pod)
         .collect();
     let mut contact = None;
+    // The joiner's own name, which every voter tries, resolved once.
+    let mut own_target = None;
     for voter in voters {
         let voter_member = app.processes[&voter].member.clone();
         let Some(at) = app.cluster(cluster).peers.get(&voter_member).cloned() else { continue };
-        if mutual(api, app, pod, &own, voter, &at, wake) {
+        let voter_node = app.processes[&voter].node;
+        let reaches = reach(api, app, process.node, &voter_member, &at, wake) == Reach::Ok(voter)
+            && reach_once(&mut own_target, api, app, voter_node, &member, |_| own.clone(), wake)
+                == Reach::Ok(pod);
+        if reaches {
             contact = Some(voter_member);
             break;
         }
@@ -613,27 +663,38 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             app.cluster_of(process) == Some(cluster) && record.members.contains(&process.member)
         })
         .collect();
-    // Who reaches whom, both ways, at the addresses the membership records.
-    let mut links: BTreeMap<PodId, Vec<PodId>> = voters.iter().map(|p| (*p, Vec::new())).collect();
+    // Who reaches whom, both ways, at the addresses the membership records:
+    // each voter's links, by place in `voters`.
+    let mut links: Vec<Vec<usize>> = vec![Vec::new(); voters.len()];
     let mut failures: BTreeMap<String, Reach> = BTreeMap::new();
-    for (i, &a) in voters.iter().enumerate() {
-        for &b in &voters[i + 1..] {
-            let (a_member, b_member) = (&app.processes[&a].member, &app.processes[&b].member);
-            let (Some(a_at), Some(b_at)) = (record.peers.get(a_member), record.peers.get(b_member)) else {
+    // Each voter's name, node and recorded address, read once: a look tries
+    // every pair, and a cluster may have hundreds of members.
+    let seats: Vec<(PodId, &String, NodeId, Option<&Address>)> = voters
+        .iter()
+        .map(|p| {
+            let process = &app.processes[p];
+            (*p, &process.member, process.node, record.peers.get(&process.member))
+        })
+        .collect();
+    // One target for each voter, resolved at its first try.
+    let mut targets: Vec<Option<(Address, super::Target)>> = vec![None; seats.len()];
+    for (i, &(a, a_member, a_node, a_at)) in seats.iter().enumerate() {
+        for (j, &(b, b_member, b_node, b_at)) in seats.iter().enumerate().skip(i + 1) {
+            let (Some(a_at), Some(b_at)) = (a_at, b_at) else {
                 continue;
             };
-            let (a_node, b_node) = (app.processes[&a].node, app.processes[&b].node);
-            let to_b = reach(api, app, a_node, b_member, b_at, wake);
-            let to_a = reach(api, app, b_node, a_member, a_at, wake);
+            let to_b = reach_once(&mut targets[j], api, app, a_node, b_member, |_| b_at.clone(), wake);
+            let to_a = reach_once(&mut targets[i], api, app, b_node, a_member, |_| a_at.clone(), wake);
             if to_b == Reach::Ok(b) && to_a == Reach::Ok(a) {
-                links.get_mut(&a).expect("a voter").push(b);
-                links.get_mut(&b).expect("a voter").push(a);
+                links[i].push(j);
+                links[j].push(i);
             } else {
-                if to_b != Reach::Ok(b) {
-                    failures.entry(b_member.clone()).or_insert(to_b);
+                // The first failure to reach each member is the one told.
+                if to_b != Reach::Ok(b) && !failures.contains_key(b_member) {
+                    failures.insert(b_member.clone(), to_b);
                 }
-                if to_a != Reach::Ok(a) {
-                    failures.entry(a_member.clone()).or_insert(to_a);
+                if to_a != Reach::Ok(a) && !failures.contains_key(a_member) {
+                    failures.insert(a_member.clone(), to_a);
                 }
             }
         }
@@ -746,36 +807,35 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     Verdict::healthy(format!("all {n} members of {cluster} are in quorum"))
 }
 
-/// The largest set of voters connected through mutual links; on a tie, the
-/// one with more members that are staying (not being deleted), then the first by ordinal.
-fn largest_component(
-    voters: &[PodId],
-    links: &BTreeMap<PodId, Vec<PodId>>,
-    staying: impl Fn(&PodId) -> bool,
-) -> Vec<PodId> {
-    let mut seen: BTreeSet<PodId> = BTreeSet::new();
-    let mut best: Vec<PodId> = Vec::new();
-    for &start in voters {
-        if seen.contains(&start) {
+/// The largest set of voters connected through mutual links (`links[i]`:
+/// the places in `voters` that voter `i` reaches both ways); on a tie, the
+/// one with more members that are staying (not being deleted), then the
+/// first by ordinal. Its voters in the order found, from the first.
+fn largest_component(voters: &[PodId], links: &[Vec<usize>], staying: impl Fn(&PodId) -> bool) -> Vec<PodId> {
+    let mut seen = vec![false; voters.len()];
+    let mut best: Vec<usize> = Vec::new();
+    let score = |c: &[usize]| (c.len(), c.iter().filter(|&&i| staying(&voters[i])).count());
+    for start in 0..voters.len() {
+        if seen[start] {
             continue;
         }
         let mut component = vec![start];
-        seen.insert(start);
+        seen[start] = true;
         let mut i = 0;
         while i < component.len() {
-            for next in &links[&component[i]] {
-                if seen.insert(*next) {
-                    component.push(*next);
+            for &next in &links[component[i]] {
+                if !seen[next] {
+                    seen[next] = true;
+                    component.push(next);
                 }
             }
             i += 1;
         }
-        let score = |c: &[PodId]| (c.len(), c.iter().filter(|p| staying(p)).count());
         if best.is_empty() || score(&component) > score(&best) {
             best = component;
         }
     }
-    best
+    best.into_iter().map(|i| voters[i]).collect()
 }
 
 fn fix_for(app: &App, code: &str, member: &str) -> String {
@@ -1035,16 +1095,24 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
     let up: Vec<&Process> = app.processes.values().filter(|p| p.ghost_since.is_none()).collect();
     // The first peer a member cannot resolve says why nobody forms.
     let mut why: Option<Why> = None;
+    // Each name under each subdomain resolved once in the pass.
+    let mut targets: BTreeMap<Address, Option<(Address, super::Target)>> = BTreeMap::new();
     'outer: for process in &up {
         let subdomain = api.world().pod(process.pod).subdomain.clone();
         for (member, _) in &expected {
             if *member == process.member {
                 continue;
             }
-            let name = dns_name(api.world(), member, &subdomain);
-            if let Reach::Unresolvable { cached, .. } =
-                reach(api, app, process.node, member, &Address::Dns(name.clone()), wake)
-            {
+            let address = Address::Dns(dns_name(api.world(), member, &subdomain));
+            if let Reach::Unresolvable { name, cached } = reach_once(
+                targets.entry(address.clone()).or_default(),
+                api,
+                app,
+                process.node,
+                member,
+                |_| address,
+                wake,
+            ) {
                 why = Some(explain::unresolvable(api.world(), &api.trace.records, &name, member, cached));
                 break 'outer;
             }
