@@ -3,7 +3,8 @@
 //! Owns reading a quantity into an exact integer in base units: bytes for
 //! memory and storage, millicores for CPU. The grammar is Kubernetes' own: a
 //! non-negative decimal number, then an optional suffix: binary `Ki Mi Gi Ti
-//! Pi Ei`, decimal `k M G T P E`, `m` (thousandths), or a decimal exponent
+//! Pi Ei`, decimal `k M G T P E`, `m u n` (thousandths, millionths,
+//! billionths: `metrics-server` writes CPU in `n`), or a decimal exponent
 //! `e3`/`E-3`. All arithmetic is integer (u128 with overflow checks); a value
 //! that is not a whole number of base units is rejected rather than rounded.
 //! Does not own where a quantity sits in a file or what it is for.
@@ -14,7 +15,7 @@ struct Fraction {
     denominator: u128,
 }
 
-const SUFFIXES: &str = "Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E or m";
+const SUFFIXES: &str = "Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E, m, u or n";
 
 /// The longest number we read: 38 digits always fit in a u128.
 const MAX_DIGITS: usize = 38;
@@ -62,6 +63,8 @@ fn parse_fraction(text: &str) -> Result<Fraction, String> {
         "Ti" => (1 << 40, 1),
         "Pi" => (1 << 50, 1),
         "Ei" => (1 << 60, 1),
+        "n" => (1, 1_000_000_000),
+        "u" => (1, 1_000_000),
         "m" => (1, 1_000),
         "k" => (1_000, 1),
         "M" => (1_000_000, 1),
@@ -133,6 +136,8 @@ mod tests {
         assert_eq!(parse_quantity("+0"), Ok(0));
         assert_eq!(parse_quantity("0.000"), Ok(0));
         assert_eq!(parse_quantity("2000m"), Ok(2));
+        assert_eq!(parse_quantity("3000000u"), Ok(3));
+        assert_eq!(parse_quantity("4000000000n"), Ok(4));
     }
 
     #[test]
@@ -144,7 +149,7 @@ mod tests {
         }
         assert_eq!(
             parse_quantity("10Gb"),
-            Err("invalid quantity \"10Gb\": unknown suffix `Gb` (expected Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E or m)".into())
+            Err("invalid quantity \"10Gb\": unknown suffix `Gb` (expected Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E, m, u or n)".into())
         );
         assert_eq!(parse_quantity("-1"), Err("invalid quantity \"-1\": must not be negative".into()));
         assert_eq!(
@@ -166,6 +171,9 @@ mod tests {
         assert!(parse_cpu("0.0001").is_err());
         assert!(parse_cpu("-1").is_err());
         assert!(parse_cpu("1.5m").is_err());
+        assert_eq!(parse_cpu("250000000n"), Ok(250), "as metrics-server writes CPU");
+        assert!(parse_cpu("1500u").is_err(), "1.5m: not a whole millicore");
+        assert!(parse_quantity("1n").is_err(), "not a whole byte");
         assert!(parse_cpu("").is_err());
     }
 
