@@ -512,7 +512,7 @@ fn explain_tells_the_story_of_the_rename() {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for phrase in [
         "At 30m:",
-        "You run `rename service pg-svc to pg-headless",
+        "In the script: rename service pg-svc to pg-headless",
         "Service pg-svc is deleted, and every per-pod record it published with it.",
         "pg-0.pg-svc.default.svc.cluster.local no longer resolves.",
         "pg-1: joined cluster-1 as a replica of pg-0, stored as pg-0.pg-svc.default.svc.cluster.local.",

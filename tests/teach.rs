@@ -201,3 +201,35 @@ fn every_shipped_scenarios_findings_are_single_spaced_prose() {
         }
     }
 }
+
+/// `stsim explain` says "You run" only of a command one types (`kubectl`,
+/// an application's tool); a happening of the script (a node crashes, the
+/// node of a pod is brought back) is told as such, not as a command.
+#[test]
+fn explain_says_you_run_only_of_commands() {
+    let told = stsim(&["explain", "node-crash-node-back"]);
+    assert_eq!(told.status, ExitStatus::Success, "{}", told.stderr);
+    assert!(
+        told.stdout.contains("In the script: node worker-2 crashes (the machine stops)."),
+        "{}",
+        told.stdout
+    );
+    assert!(told.stdout.contains("In the script: node worker-2 is back."), "{}", told.stdout);
+    let told = stsim(&["explain", "etcd-removed-member-returns"]);
+    assert!(
+        told.stdout.contains("You run `kubectl scale statefulset etcd --replicas=2`."),
+        "{}",
+        told.stdout
+    );
+    for output in [&told.stdout, &stsim(&["explain", "node-crash-node-back"]).stdout] {
+        for line in output.lines().filter(|l| l.contains("You run `")) {
+            let command = line.split("You run `").nth(1).unwrap_or_default();
+            assert!(
+                ["kubectl ", "etcdctl ", "zkCli.sh ", "redis-cli ", "nodetool "]
+                    .iter()
+                    .any(|p| command.starts_with(p)),
+                "not a command: {line}"
+            );
+        }
+    }
+}

@@ -62,6 +62,14 @@ fn who_did(sim: &Simulation, record: &crate::trace::Record) -> String {
     if provisioner { "the volume provisioner".into() } else { who(sim, record.actor) }
 }
 
+/// Whether a scripted action's words are a command one types (`kubectl`,
+/// or an application's own tool) rather than a happening told in words
+/// ("node worker-1 crashes", "crash the node that runs pg-0").
+fn is_command(description: &str) -> bool {
+    const PROGRAMS: [&str; 5] = ["kubectl", "etcdctl", "zkCli.sh", "redis-cli", "nodetool"];
+    description.split_whitespace().next().is_some_and(|program| PROGRAMS.contains(&program))
+}
+
 fn size(bytes: u64) -> String {
     match bytes {
         b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
@@ -88,7 +96,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             _ => false,
         };
         let text = match &record.event {
-            Event::Script { description, .. } => format!("You run `{description}`."),
+            Event::Script { description, .. } if is_command(description) => {
+                format!("You run `{description}`.")
+            }
+            Event::Script { description, .. } => format!("In the script: {description}."),
             Event::NotFound { name } => format!("kubectl answers that {name} is not found."),
             Event::PodCreated { pod: id, .. } => {
                 let p = world.pod(*id);
