@@ -300,7 +300,7 @@ pub fn parse_manifests_within(
         });
     }
     if !collected.errors.is_empty() {
-        return Err(collected.errors);
+        return Err(validate::at_most_shown(collected.errors));
     }
     let name = collected.statefulsets.first().map_or_else(|| "manifests".to_string(), |s| s.name.clone());
     let Some((scenario, notes)) = manifest::story::build(story, &collected, &name) else {

@@ -766,6 +766,9 @@ fn object(cx: &mut Cx<'_>, node: &Node, prefix: &str, list_allowed: bool) {
     }
 }
 
+/// The ignored objects and fields the warning lists; past them, how many more.
+const MAX_IGNORED_SHOWN: usize = 100;
+
 /// The one warning about what the model does not use, or `None`.
 pub(crate) fn warning(collected: &Collected) -> Option<String> {
     if collected.unused.is_empty() && collected.skipped.is_empty() && collected.notes.is_empty() {
@@ -795,8 +798,12 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
             }))
             .collect();
         lines.sort();
-        for (file, line, column, what) in lines {
+        let total = lines.len();
+        for (file, line, column, what) in lines.into_iter().take(MAX_IGNORED_SHOWN) {
             text.push_str(&format!("  {file}:{line}:{column}: {what}\n"));
+        }
+        if total > MAX_IGNORED_SHOWN {
+            text.push_str(&format!("  and {} more\n", total - MAX_IGNORED_SHOWN));
         }
     }
     for note in &collected.notes {

@@ -76,6 +76,27 @@ impl Checker<'_, '_> {
     /// The numbers that decide how big a run gets, against the limits.
     pub(super) fn within_limits(&mut self, raw: &raw::Scenario, config: &Config) {
         let limits = self.limits;
+        // The lists manifests fill, one object each (a RON file's own lists
+        // are refused by the scan of its text, before it is parsed): shown
+        // at the first object past the limit.
+        let len = |list: Option<usize>| list.unwrap_or(0);
+        let cluster = raw.cluster.as_ref();
+        let lists = [
+            ("statefulsets", len(raw.statefulsets.as_ref().map(Vec::len))),
+            ("services", len(raw.services.as_ref().map(Vec::len))),
+            ("podDisruptionBudgets", len(raw.pod_disruption_budgets.as_ref().map(Vec::len))),
+            ("persistentVolumes", len(raw.persistent_volumes.as_ref().map(Vec::len))),
+            ("persistentVolumeClaims", len(raw.persistent_volume_claims.as_ref().map(Vec::len))),
+            ("cluster.nodePools", len(cluster.and_then(|c| c.node_pools.as_ref()).map(Vec::len))),
+            ("cluster.storageClasses", len(cluster.and_then(|c| c.storage_classes.as_ref()).map(Vec::len))),
+            ("cluster.zones", len(cluster.and_then(|c| c.zones.as_ref()).map(Vec::len))),
+        ];
+        for (list, items) in lists {
+            if items > limits.list {
+                let message = format!("{list} has {items} items, more than the {} allowed", limits.list);
+                self.over(&format!("{list}[{}]", limits.list), message);
+            }
+        }
         if config.duration.as_millis() > limits.horizon_ms {
             let most = SimDuration::from_millis(limits.horizon_ms);
             self.over("duration", format!("Invalid value: {}: must be no more than {most}", config.duration));

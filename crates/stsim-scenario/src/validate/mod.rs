@@ -35,6 +35,7 @@ use crate::limits::Limits;
 use crate::locate::{Locator, Place};
 use crate::quantity::{parse_cpu, parse_quantity};
 use crate::raw;
+pub(crate) use limits::at_most_shown;
 use std::collections::BTreeMap;
 use stsim_core::config::*;
 use stsim_core::features::{Features, GATE_LIVES, GateRefusal, Version, check_gate};
