@@ -840,6 +840,30 @@ spec:
           values: [us-east-1a]
 ";
 
+/// A volume is modelled in one zone: of two terms naming different zones
+/// (either could match), the first is taken and the second listed as
+/// unused, not taken silently in the first's place. The same zone under
+/// the driver's key beside the well-known one is the same zone.
+#[test]
+fn a_volume_pinned_to_two_zones_keeps_the_first_and_says_so() {
+    let two_terms = VOLUME.to_string()
+        + "      - matchExpressions:\n        - key: topology.kubernetes.io/zone\n          operator: In\n          values: [us-east-1b]\n";
+    let loaded = parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{two_terms}"))], "start").unwrap();
+    assert_eq!(loaded.config.persistent_volumes[0].zone.as_deref(), Some("us-east-1a"));
+    let warning = loaded.warning.unwrap_or_default();
+    assert!(
+        warning.contains(
+            "PersistentVolume \"disk-1\" spec.nodeAffinity.required.nodeSelectorTerms[1].matchExpressions[0]"
+        ),
+        "{warning}"
+    );
+    let both_keys = VOLUME.to_string()
+        + "        - key: topology.ebs.csi.aws.com/zone\n          operator: In\n          values: [us-east-1a]\n";
+    let loaded = parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{both_keys}"))], "start").unwrap();
+    assert_eq!(loaded.config.persistent_volumes[0].zone.as_deref(), Some("us-east-1a"));
+    assert!(!loaded.warning.unwrap_or_default().contains("nodeSelectorTerms"), "the same zone twice is read");
+}
+
 #[test]
 fn a_volume_without_capacity() {
     let yaml = format!("{REDIS}---\n{}", VOLUME.replace("  capacity:\n    storage: 10Gi\n", ""));

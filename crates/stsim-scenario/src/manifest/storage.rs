@@ -277,8 +277,9 @@ fn volume_source(
 }
 
 /// A volume's `nodeAffinity.required`: the zone or the node it lives on,
-/// from a term of one `In` requirement on the zone or hostname label; any
-/// other requirement is listed as unused.
+/// from a term of one `In` requirement on the zone or hostname label (the
+/// first of each; another that names a different zone or node is listed
+/// as unused, as is any other requirement).
 /// The zone keys the cloud disks' CSI drivers put in the node affinity of
 /// the volumes they make (the topology key each reports: EBS's, GCE PD's,
 /// Azure Disk's), whose values are the zone names nodes carry in
@@ -308,16 +309,25 @@ fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String
                     let here = format!("{raw_base}.nodeAffinity[{i}].matchExpressions[{j}]");
                     let place = cx.collected.spans.lookup(&here).map_or(term.place, |loc| loc.place);
                     let value_path = format!("{at}.matchExpressions[{j}].values[0]");
+                    // A volume is modelled in one zone, on at most one node: a
+                    // second that differs (another term, which could match
+                    // instead, or the same term, which no node could then
+                    // match) is listed as unused, not taken in the first's place.
+                    let zonal = ZONE_LABELS.contains(&requirement.key.as_str())
+                        || DRIVER_ZONE_LABELS.contains(&requirement.key.as_str());
+                    let differs =
+                        |known: &Option<String>, value: &String| known.as_ref().is_some_and(|k| k != value);
                     match one {
-                        Some(value)
-                            if ZONE_LABELS.contains(&requirement.key.as_str())
-                                || DRIVER_ZONE_LABELS.contains(&requirement.key.as_str()) =>
-                        {
-                            cx.at(format!("{raw_base}.zone"), place, &value_path);
+                        Some(value) if zonal && !differs(&zone, &value) => {
+                            if zone.is_none() {
+                                cx.at(format!("{raw_base}.zone"), place, &value_path);
+                            }
                             zone = Some(value)
                         }
-                        Some(value) if requirement.key == HOSTNAME_LABEL => {
-                            cx.at(format!("{raw_base}.node"), place, &value_path);
+                        Some(value) if requirement.key == HOSTNAME_LABEL && !differs(&host, &value) => {
+                            if host.is_none() {
+                                cx.at(format!("{raw_base}.node"), place, &value_path);
+                            }
                             host = Some(value)
                         }
                         _ => cx.collected.unused.push(Unused {
