@@ -276,10 +276,6 @@ fn volume_source(
     })
 }
 
-/// A volume's `nodeAffinity.required`: the zone or the node it lives on,
-/// from a term of one `In` requirement on the zone or hostname label (the
-/// first of each; another that names a different zone or node is listed
-/// as unused, as is any other requirement).
 /// The zone keys the cloud disks' CSI drivers put in the node affinity of
 /// the volumes they make (the topology key each reports: EBS's, GCE PD's,
 /// Azure Disk's), whose values are the zone names nodes carry in
@@ -288,6 +284,10 @@ fn volume_source(
 const DRIVER_ZONE_LABELS: &[&str] =
     &["topology.ebs.csi.aws.com/zone", "topology.gke.io/zone", "topology.disk.csi.azure.com/zone"];
 
+/// A volume's `nodeAffinity.required`: the zone or the node it lives on,
+/// from a term of one `In` requirement on the zone or hostname label (the
+/// first of each; another that names a different zone or node is listed
+/// as unused, as is any other requirement).
 fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String>, Option<String>) {
     let (mut zone, mut host) = (None, None);
     let Some(mut affinity) = cx.obj(node, "spec.nodeAffinity") else { return (zone, host) };

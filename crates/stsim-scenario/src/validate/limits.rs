@@ -79,17 +79,19 @@ impl Checker<'_, '_> {
         // The lists manifests fill, one object each (a RON file's own lists
         // are refused by the scan of its text, before it is parsed): shown
         // at the first object past the limit.
-        let len = |list: Option<usize>| list.unwrap_or(0);
+        fn len<T>(list: Option<&Vec<T>>) -> usize {
+            list.map_or(0, Vec::len)
+        }
         let cluster = raw.cluster.as_ref();
         let lists = [
-            ("statefulsets", len(raw.statefulsets.as_ref().map(Vec::len))),
-            ("services", len(raw.services.as_ref().map(Vec::len))),
-            ("podDisruptionBudgets", len(raw.pod_disruption_budgets.as_ref().map(Vec::len))),
-            ("persistentVolumes", len(raw.persistent_volumes.as_ref().map(Vec::len))),
-            ("persistentVolumeClaims", len(raw.persistent_volume_claims.as_ref().map(Vec::len))),
-            ("cluster.nodePools", len(cluster.and_then(|c| c.node_pools.as_ref()).map(Vec::len))),
-            ("cluster.storageClasses", len(cluster.and_then(|c| c.storage_classes.as_ref()).map(Vec::len))),
-            ("cluster.zones", len(cluster.and_then(|c| c.zones.as_ref()).map(Vec::len))),
+            ("statefulsets", len(raw.statefulsets.as_ref())),
+            ("services", len(raw.services.as_ref())),
+            ("podDisruptionBudgets", len(raw.pod_disruption_budgets.as_ref())),
+            ("persistentVolumes", len(raw.persistent_volumes.as_ref())),
+            ("persistentVolumeClaims", len(raw.persistent_volume_claims.as_ref())),
+            ("cluster.nodePools", len(cluster.and_then(|c| c.node_pools.as_ref()))),
+            ("cluster.storageClasses", len(cluster.and_then(|c| c.storage_classes.as_ref()))),
+            ("cluster.zones", len(cluster.and_then(|c| c.zones.as_ref()))),
         ];
         for (list, items) in lists {
             if items > limits.list {
