@@ -2127,6 +2127,20 @@ pub enum NodeAction {
 }
 
 impl NodeAction {
+    /// Every node action.
+    pub const ALL: [NodeAction; 10] = [
+        NodeAction::Crash,
+        NodeAction::Shutdown,
+        NodeAction::Partition,
+        NodeAction::Recover,
+        NodeAction::Drain,
+        NodeAction::Cordon,
+        NodeAction::Uncordon,
+        NodeAction::Delete,
+        NodeAction::TaintOutOfService,
+        NodeAction::UntaintOutOfService,
+    ];
+
     /// The earlier actions this one undoes: `kubectl uncordon` a drain or a
     /// cordon, a recovery a crash, shutdown or partition, the taint's
     /// removal its addition. Aimed at a pod's node, an undoing action means
@@ -2148,11 +2162,9 @@ impl NodeAction {
         }
     }
 
-    /// Whether some action undoes this one.
+    /// Whether some action undoes this one (derived from `undoes`).
     pub fn undone_by_some(self) -> bool {
-        [NodeAction::Uncordon, NodeAction::Recover, NodeAction::UntaintOutOfService]
-            .iter()
-            .any(|undo| undo.undoes().contains(&self))
+        NodeAction::ALL.iter().any(|undo| undo.undoes().contains(&self))
     }
 
     /// The action on node `node`.
@@ -2210,6 +2222,41 @@ pub struct TimelineEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ALL` lists every node action once (the match is exhaustive: a new
+    /// action needs a place here, and `ALL` then fails the count until it
+    /// lists it), and an action is undone by some other exactly when it is
+    /// a drain or cordon, a crash, shutdown or partition, or the taint.
+    #[test]
+    fn every_node_action_is_listed_once_and_the_undone_ones_are_known() {
+        let place = |action: NodeAction| match action {
+            NodeAction::Crash => 0,
+            NodeAction::Shutdown => 1,
+            NodeAction::Partition => 2,
+            NodeAction::Recover => 3,
+            NodeAction::Drain => 4,
+            NodeAction::Cordon => 5,
+            NodeAction::Uncordon => 6,
+            NodeAction::Delete => 7,
+            NodeAction::TaintOutOfService => 8,
+            NodeAction::UntaintOutOfService => 9,
+        };
+        let mut places: Vec<usize> = NodeAction::ALL.iter().map(|a| place(*a)).collect();
+        places.sort_unstable();
+        assert_eq!(places, (0..10).collect::<Vec<_>>());
+        let undone: Vec<NodeAction> = NodeAction::ALL.into_iter().filter(|a| a.undone_by_some()).collect();
+        assert_eq!(
+            undone,
+            [
+                NodeAction::Crash,
+                NodeAction::Shutdown,
+                NodeAction::Partition,
+                NodeAction::Drain,
+                NodeAction::Cordon,
+                NodeAction::TaintOutOfService
+            ]
+        );
+    }
 
     /// `SetDefaults_Container`: `Always` for a `latest` tag or none (and no
     /// digest), `IfNotPresent` for any other tag or a digest; a registry's
