@@ -262,11 +262,12 @@ fn ci_checks_determinism_of_every_shipped_scenario() {
 }
 
 /// `stsim events` gives a one-container pod's kubelet events for failed
-/// pulls and crash loops, with the kubelet's reasons and messages.
+/// pulls and crash loops, with the kubelet's reasons and messages (as
+/// emitted, `--raw`).
 #[test]
 fn events_give_the_kubelets_pull_and_back_off_events() {
     let squeezed = |name: &str| -> Vec<String> {
-        let output = stsim(&["events", &scenario_path(name)]);
+        let output = stsim(&["events", "--raw", &scenario_path(name)]);
         output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
     };
     let pulls = squeezed("image-gone-from-registry");
@@ -333,6 +334,82 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     ] {
         assert!(init.iter().any(|l| l == line), "{line:?} in {init:#?}");
     }
+}
+
+/// `stsim events` lists the events as the API server keeps them, after
+/// each component's recorder (client-go's `EventCorrelator`): repeats of
+/// an event are one event with a count (`x5 over 4m`); the tenth similar
+/// message of the StatefulSet controller within 10 minutes becomes
+/// `(combined from similar events)`; a kubelet that starts anew (its
+/// machine back from a crash) counts afresh; the scheduler's failed
+/// retries join a series; pod GC records nothing. `--raw` lists every
+/// event as emitted.
+#[test]
+fn events_are_listed_as_their_recorders_write_them() {
+    let scenario = temp_scenario(
+        "recorders.ron",
+        r#"Scenario(name: "recorders", duration: "12m", cluster: (nodePools: [(name: "worker", count: 1)]),
+            images: [(name: "db:typo", behaviour: PullFails)],
+            statefulsets: [
+                (name: "web", serviceName: "web", replicas: 8, template: (labels: {"app": "web"}, image: "web:1"),
+                 volumeClaimTemplates: [(name: "data", storage: "1Gi")]),
+                (name: "db", serviceName: "db", replicas: 1, template: (labels: {"app": "db"}, image: "db:typo")),
+                (name: "huge", serviceName: "huge", replicas: 1,
+                 template: (labels: {"app": "huge"}, image: "db:1", resources: (requests: (cpu: "500")))),
+            ],
+            timeline: [(at: "6m", do: CrashNode(node: "worker-1")), (at: "6m20s", do: RecoverNode(node: "worker-1"))])"#,
+    );
+    let lines = |raw: bool| -> (Vec<String>, String) {
+        let mut args = vec!["events", &scenario];
+        if raw {
+            args.push("--raw");
+        }
+        let output = stsim(&args);
+        assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+        let lines = output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "));
+        (lines.collect(), output.stderr)
+    };
+    let ((kept, note), (raw, no_note)) = (lines(false), lines(true));
+    // db-0's kubelet emits five events a pull: past 25, one every 5 minutes is written.
+    assert!(note.contains("emitted events were not written") && no_note.is_empty(), "{note}");
+    // The pull failures, before the crash and after: each one event with its
+    // count, a second one once the kubelet started anew.
+    let failed: Vec<&String> = kept.iter().filter(|l| l.ends_with("pod/db-0 Error: ErrImagePull")).collect();
+    assert_eq!(failed.len(), 2, "{kept:#?}");
+    let count = |line: &str| -> u32 {
+        line.split_once("(x").map_or(1, |(_, rest)| rest.split(' ').next().unwrap().parse().unwrap())
+    };
+    let raw_failed = raw.iter().filter(|l| l.ends_with("pod/db-0 Error: ErrImagePull")).count() as u32;
+    assert!(count(failed[0]) > 1 && count(failed[1]) > 1, "{failed:#?}");
+    // (Counted, but not written, after their last write got through.)
+    assert!(count(failed[0]) + count(failed[1]) <= raw_failed, "{failed:#?} of {raw:#?}");
+    let last_before_the_crash = failed[0].split(' ').next().unwrap();
+    assert!(last_before_the_crash < "6m" && failed[0].contains(" over "), "{failed:#?}");
+    // Eight pods and eight claims: the tenth message on and those after are one.
+    let combined: Vec<&String> =
+        kept.iter().filter(|l| l.contains("(combined from similar events)")).collect();
+    assert_eq!(combined.len(), 1, "{kept:#?}");
+    assert!(
+        combined[0].contains("(x7 over ")
+            && combined[0].ends_with("create Pod web-7 in StatefulSet web successful"),
+        "{combined:#?}"
+    );
+    let creates = kept.iter().filter(|l| l.contains("SuccessfulCreate statefulset/web")).count();
+    assert_eq!(creates, 10, "{kept:#?}");
+    assert_eq!(raw.iter().filter(|l| l.contains("SuccessfulCreate statefulset/web")).count(), 16);
+    assert!(raw.iter().all(|l| !l.contains("(x") && !l.contains("combined")), "{raw:#?}");
+    // The scheduler's retries of a pod no node fits (as other pods come and
+    // at the flush of unschedulable pods): each attempt an event, merged
+    // into series; nothing dropped, so the counts add up to the attempts.
+    let scheduling = |lines: &[String]| -> Vec<String> {
+        lines.iter().filter(|l| l.contains("FailedScheduling pod/huge-0")).cloned().collect()
+    };
+    let (series, attempts) = (scheduling(&kept), scheduling(&raw));
+    assert!(attempts.len() >= 3 && series.len() < attempts.len(), "{series:#?} {attempts:#?}");
+    assert_eq!(series.iter().map(|l| count(l)).sum::<u32>(), attempts.len() as u32, "{series:#?}");
+    // Pod GC has no recorder: its deletion of a pod on a deleted node is not an event.
+    let gc = stsim(&["events", "--raw", &scenario_path("node-crash-delete-node")]).stdout;
+    assert!(gc.contains("RemovingNode") && !gc.contains("PodGC"), "{gc}");
 }
 
 /// `stsim events` gives the PV controller's and the external provisioner's

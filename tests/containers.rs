@@ -295,7 +295,7 @@ fn a_never_pulled_exporter_without_its_image_is_a_finding() {
 /// `Pulled` (the pull's time, with the wait for the node's puller), then
 /// the runtime's `Created` and `Started`, worded as the release words them:
 /// by name until 1.34, `Container created`/`Container started` from 1.35
-/// (the name being the event's field path).
+/// (the name being the event's field path). As emitted (`--raw`).
 #[test]
 fn events_name_each_container() {
     let source =
@@ -305,7 +305,8 @@ fn events_name_each_container() {
         let source = source.replacen("Scenario(", &format!("Scenario(kubernetesVersion: \"{version}\", "), 1);
         let path = std::env::temp_dir().join(format!("stsim-events-{version}-{}.ron", std::process::id()));
         std::fs::write(&path, source).unwrap();
-        let args: Vec<String> = ["events", path.to_str().unwrap()].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> =
+            ["events", "--raw", path.to_str().unwrap()].iter().map(|s| s.to_string()).collect();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         stsim_cli::run(&args, &mut out, &mut err);
         std::fs::remove_file(&path).ok();

@@ -238,8 +238,12 @@ ran out of its budget.")]
     #[command(after_help = "Examples:\n  \
 stsim events -f redis.yaml --story node-crash\n  \
 stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n\n\
-Columns as `kubectl events` prints them; times are since the start of the run unless \
---start-time is given.")]
+Columns as `kubectl events` prints them, and the events as the API server keeps them: \
+each component's recorder counts repeats of an event into one, shown as `5m (x4 over 3m)` \
+(last seen at 5m, 4 times over 3 minutes), combines ten similar ones within 10 minutes into \
+`(combined from similar events): ...`, and writes at most 25 events about one object, then \
+one every 5 minutes. `--raw` lists every event as emitted instead. Times are since the start \
+of the run unless --start-time is given.")]
     Events {
         /// The scenario file, a manifest, `-`, or a built-in example.
         #[arg(conflicts_with = "filename")]
@@ -261,6 +265,12 @@ Columns as `kubectl events` prints them; times are since the start of the run un
         /// Only Warning events (like `kubectl events --types=Warning`).
         #[arg(long)]
         warnings: bool,
+        /// Every event as its component emitted it, in time order, before
+        /// its recorder counts repeats into one (`x4 over 5m`), combines
+        /// similar ones and drops spam: what a watch on the recorders would
+        /// see, not what the API server keeps.
+        #[arg(long)]
+        raw: bool,
     },
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
@@ -595,13 +605,13 @@ pub fn run_full(
                 run_command(&input, applied, &options, out, err)
             }
         }
-        Command::Events { file, filename, story, namespace, start_time, warnings } => {
+        Command::Events { file, filename, story, namespace, start_time, warnings, raw } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            let options = EventsOptions { start_time, only_warnings: warnings, color };
+            let options = EventsOptions { start_time, only_warnings: warnings, raw, color };
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             events_command(&input, applied, &options, out, err)
         }
@@ -948,7 +958,7 @@ fn write_rendered(
         (false, Some(OutputFormat::Wide)) => {
             render::text::write(report, &mut escaped);
             escaped("\nEVENTS\n");
-            escaped(&render::events::table(&render::events::collect(sim), times, options.color));
+            escaped(&render::events::table(&render::events::recorded(sim).events, times, options.color));
         }
     }
     match failed.map_or_else(|| writer.flush(), Err) {
@@ -1032,6 +1042,7 @@ fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
 struct EventsOptions {
     start_time: Option<String>,
     only_warnings: bool,
+    raw: bool,
     color: bool,
 }
 
@@ -1046,11 +1057,27 @@ fn events_command(
     let allow = Allow::default();
     let prepared = prepare(input, applied, None, &[], allow, err)?;
     let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
-    let mut events = render::events::collect(&sim);
+    let (mut events, filtered) = match options.raw {
+        true => (render::events::emitted(&sim), 0),
+        false => {
+            let correlated = render::events::recorded(&sim);
+            (correlated.events, correlated.filtered)
+        }
+    };
     if options.only_warnings {
         events.retain(|e| e.warning);
     }
     write_out(out, &render::events::table(&events, times, options.color))?;
+    if filtered > 0 {
+        let _ = err.write_all(
+            format!(
+                "note: {filtered} emitted events were not written: a component's recorder writes 25 events \
+                 about one object, then one every 5 minutes (client-go's spam filter); the counts shown \
+                 include them when a later write got through. `--raw` lists every event as emitted.\n"
+            )
+            .as_bytes(),
+        );
+    }
     Ok(ExitStatus::Success)
 }
 

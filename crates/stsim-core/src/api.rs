@@ -677,7 +677,8 @@ impl<'a> Api<'a> {
     /// repeat is folded by the event recorder into the existing one (its
     /// count and last time), not a new object. The trace records the
     /// verdict when it changes; a pod retried every five minutes by the
-    /// flush, failing alike, adds nothing.
+    /// flush, failing alike, adds nothing to it, only the attempt's time to
+    /// the pod's history (for `stsim events`).
     pub fn mark_unschedulable(
         &mut self,
         pod: PodId,
@@ -699,6 +700,7 @@ impl<'a> Api<'a> {
         p.status.unschedulable_reason = reason;
         p.status.pod_scheduled_since.get_or_insert(now);
         if p.status.unschedulable.as_deref() == Some(message.as_str()) {
+            p.history.scheduling_retries.push(now);
             return;
         }
         p.status.unschedulable = Some(message.clone());

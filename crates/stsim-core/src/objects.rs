@@ -484,6 +484,10 @@ pub struct PodHistory {
     /// Each image check the kubelet made for one of its containers, in the
     /// order asked (for the kubelet's `Pulling`/`Pulled` events).
     pub image_checks: Vec<ImageCheck>,
+    /// When the scheduler failed to place it again with the message it
+    /// already had (the trace records a change of message only): each
+    /// attempt records a `FailedScheduling` event.
+    pub scheduling_retries: Vec<SimTime>,
 }
 
 impl ImageCheck {
@@ -499,7 +503,7 @@ impl ImageCheck {
 }
 
 /// A container of a pod: `spec.initContainers[i]` or `spec.containers[i]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ContainerRef {
     Init(u32),
     Regular(u32),

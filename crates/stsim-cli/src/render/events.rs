@@ -15,31 +15,101 @@
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, the PV controller's
 //! `WaitForFirstConsumer`/`ExternalProvisioning` and the external
 //! provisioner's `Provisioning`/`ProvisioningSucceeded`, node lifecycle's
-//! `NodeNotReady`). Records no component would announce are left out.
+//! `NodeNotReady`), each with the component whose recorder writes it.
+//! Records no component would announce are left out. What the API server
+//! keeps of them is `correlate`'s.
 
+pub mod correlate;
+
+pub use correlate::{Correlated, Recorded};
 use std::fmt::Write;
 use stsim_core::config::VolumeBindingMode;
 use stsim_core::features::Version;
-use stsim_core::objects::{ContainerRef, ContainerState, ImageCheck, Machine, Pod, PodId, StatusColumn};
+use stsim_core::objects::{
+    ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, StatusColumn,
+};
 use stsim_core::sim::Simulation;
 use stsim_core::time::{SimDuration, SimTime};
 use stsim_core::trace::{Actor, Event};
 
-/// One event.
+/// The controllers' recorders, by their components' names.
+const STATEFULSET: Source = Source::Controller("statefulset-controller");
+const PV_CONTROLLER: Source = Source::Controller("persistentvolume-controller");
+const ATTACH_DETACH: Source = Source::Controller("attachdetach-controller");
+const NODE_CONTROLLER: Source = Source::Controller("node-controller");
+const TAINT_EVICTION: Source = Source::Controller("taint-eviction-controller");
+/// The external provisioner (a CSI driver's sidecar).
+const PROVISIONER: Source = Source::Controller("external-provisioner");
+
+/// One event, as its component emitted it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct K8sEvent {
     pub at_ms: u64,
+    /// Whose recorder wrote it.
+    pub source: Source,
     pub warning: bool,
     pub reason: &'static str,
-    /// `pod/redis-0`.
-    pub object: String,
+    pub involved: Involved,
     pub message: String,
+}
+
+/// Who records an event: its `source` (component and host). Each
+/// component has its own recorder, and so its own counts and spam budget
+/// (`correlate`); a kubelet's start anew begins them afresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// The kubelet of a node (`source.host` is the node).
+    Kubelet(NodeId),
+    /// A controller that records through client-go's `tools/record`, by
+    /// its component name (`statefulset-controller`,
+    /// `persistentvolume-controller`, ...).
+    Controller(&'static str),
+    /// kube-scheduler, which records through `events.k8s.io/v1`
+    /// (`tools/events`), with event series instead of counts.
+    Scheduler,
+}
+
+/// The object an event is about (`involvedObject`): its kind and name, its
+/// identity (a pod made anew under the same name is another object, and
+/// its events are counted apart), and for a container's event the
+/// container (`fieldPath`, `spec.containers{main}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Involved {
+    /// The resource, as `kubectl get events` writes the kind: `pod`.
+    pub kind: &'static str,
+    pub name: String,
+    /// The object's uid (a node's index: nodes carry none in the model).
+    pub uid: u64,
+    pub container: Option<ContainerRef>,
+}
+
+impl Involved {
+    /// A pod, or one of its containers.
+    fn pod(pod: &Pod, container: Option<ContainerRef>) -> Involved {
+        Involved { kind: "pod", name: pod.name.clone(), uid: pod.uid.0, container }
+    }
+    fn node(node: &stsim_core::objects::Node) -> Involved {
+        Involved { kind: "node", name: node.name.clone(), uid: u64::from(node.id.0), container: None }
+    }
+    fn statefulset(set: &stsim_core::objects::StatefulSet) -> Involved {
+        Involved { kind: "statefulset", name: set.name.clone(), uid: set.uid.0, container: None }
+    }
+    fn claim(pvc: &stsim_core::objects::Pvc) -> Involved {
+        Involved { kind: "persistentvolumeclaim", name: pvc.name.clone(), uid: pvc.uid.0, container: None }
+    }
+    fn volume(pv: &stsim_core::objects::Pv) -> Involved {
+        Involved { kind: "persistentvolume", name: pv.name.clone(), uid: pv.uid.0, container: None }
+    }
+    /// `pod/redis-0`.
+    pub fn object(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
 }
 
 /// The kubelet's `Stopping container NAME` for each container of `pod` it
 /// last reported running (`states`, for a pod of several containers;
 /// `running`, its STATUS, for one of a single container).
-fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<String> {
+fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<(ContainerRef, String)> {
     let first_running = match states.first() {
         Some(state) => *state == ContainerState::Running,
         None => running,
@@ -47,8 +117,41 @@ fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<String> 
     let others = states.iter().enumerate().skip(1).filter(|(_, s)| **s == ContainerState::Running);
     (first_running.then_some(0).into_iter())
         .chain(others.map(|(index, _)| index))
-        .map(|index| format!("Stopping container {}", container_name(pod, index)))
+        .map(|index| {
+            (
+                ContainerRef::Regular(index as u32),
+                format!("Stopping container {}", container_name(pod, index)),
+            )
+        })
         .collect()
+}
+
+/// The events the API server holds at the end of the run: those of
+/// `collect` through their recorders (`correlate`).
+pub fn recorded(sim: &Simulation) -> Correlated {
+    correlate::correlate(&collect(sim), &kubelet_starts(sim))
+}
+
+/// Every event as its component emitted it, each on its own.
+pub fn emitted(sim: &Simulation) -> Vec<Recorded> {
+    collect(sim).iter().map(Recorded::emitted).collect()
+}
+
+/// When a node's kubelet started anew, with a recorder of its own: when
+/// its machine runs again after a crash (not after a partition, which the
+/// kubelet lives through).
+fn kubelet_starts(sim: &Simulation) -> Vec<(u64, NodeId)> {
+    let mut machine = vec![Machine::Running; sim.world.nodes.len()];
+    let mut starts = Vec::new();
+    for record in &sim.trace.records {
+        if let Event::NodeMachine { node, state } = &record.event {
+            let was = std::mem::replace(&mut machine[node.index()], *state);
+            if (was, *state) == (Machine::Crashed, Machine::Running) {
+                starts.push((record.at.as_millis(), *node));
+            }
+        }
+    }
+    starts
 }
 
 /// The events of a run, in trace order.
@@ -109,16 +212,19 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             _ => false,
         };
-        let mut push = |warning: bool, reason: &'static str, object: String, message: String| {
-            out.push(K8sEvent { at_ms, warning, reason, object, message });
-        };
-        let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s).name.clone());
+        let mut push =
+            |source: Source, warning: bool, reason: &'static str, involved: Involved, message: String| {
+                out.push(K8sEvent { at_ms, source, warning, reason, involved, message });
+            };
+        let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s));
+        // A pod's kubelet (the node it was bound to).
+        let kubelet = |pod: &Pod| pod.node.map_or(Source::Controller("kubelet"), Source::Kubelet);
         match &record.event {
             Event::PodCreated { pod, .. } => {
                 let pod = world.pod(*pod);
                 if let Some(set) = set_of(pod.owner) {
-                    let message = format!("create Pod {} in StatefulSet {set} successful", pod.name);
-                    push(false, "SuccessfulCreate", format!("statefulset/{set}"), message);
+                    let message = format!("create Pod {} in StatefulSet {} successful", pod.name, set.name);
+                    push(STATEFULSET, false, "SuccessfulCreate", Involved::statefulset(set), message);
                 }
             }
             Event::PvcCreated { pvc: id } => {
@@ -129,28 +235,30 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     // The claim name is `<template>-<set>-<ordinal>`; the pod is the part after the template.
                     let pod = pvc
                         .name
-                        .find(&format!("-{set}-"))
+                        .find(&format!("-{}-", set.name))
                         .map_or(String::new(), |i| pvc.name[i + 1..].to_string());
-                    let message = format!("create Claim {} Pod {pod} in StatefulSet {set} success", pvc.name);
-                    push(false, "SuccessfulCreate", format!("statefulset/{set}"), message);
+                    let message =
+                        format!("create Claim {} Pod {pod} in StatefulSet {} success", pvc.name, set.name);
+                    push(STATEFULSET, false, "SuccessfulCreate", Involved::statefulset(set), message);
                 }
                 // The PV controller's first sync of the claim, unless it bound
                 // a volume kept for the claim at once (`syncUnboundClaim`).
                 let class = pvc.storage_class.map(|c| world.class(c));
                 if pvc.volume_name.is_none() && !bound_at_creation[id.index()] {
-                    let object = format!("persistentvolumeclaim/{}", pvc.name);
+                    let object = Involved::claim(pvc);
                     match class {
                         Some(c) if c.binding_mode == VolumeBindingMode::WaitForFirstConsumer => push(
+                            PV_CONTROLLER,
                             false,
                             "WaitForFirstConsumer",
                             object,
                             "waiting for first consumer to be created before binding".to_string(),
                         ),
                         Some(c) if c.provisions() => {
-                            for (reason, message) in
+                            for (source, reason, message) in
                                 provisioning(c, &pvc.name, &sim.config.namespace, release)
                             {
-                                push(false, reason, object.clone(), message);
+                                push(source, false, reason, object.clone(), message);
                             }
                         }
                         _ => {}
@@ -162,8 +270,8 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 if record.actor == Actor::StatefulSetController
                     && let Some(set) = set_of(pod.owner)
                 {
-                    let message = format!("delete Pod {} in StatefulSet {set} successful", pod.name);
-                    push(false, "SuccessfulDelete", format!("statefulset/{set}"), message);
+                    let message = format!("delete Pod {} in StatefulSet {} successful", pod.name, set.name);
+                    push(STATEFULSET, false, "SuccessfulDelete", Involved::statefulset(set), message);
                 }
                 // The kubelet stops the containers it runs, if its machine
                 // runs and reaches the API server: a crashed machine's
@@ -171,9 +279,12 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 // deletion (`killContainer`, pkg/kubelet/kuberuntime) until
                 // it is back.
                 match pod.node.map(|node| (node, machine[node.index()])) {
-                    Some((_, Machine::Running)) => {
-                        for message in stopping(pod, &last_state[pod.id.index()], running[pod.id.index()]) {
-                            push(false, "Killing", format!("pod/{}", pod.name), message);
+                    Some((node, Machine::Running)) => {
+                        for (container, message) in
+                            stopping(pod, &last_state[pod.id.index()], running[pod.id.index()])
+                        {
+                            let involved = Involved::pod(pod, Some(container));
+                            push(Source::Kubelet(node), false, "Killing", involved, message);
                         }
                     }
                     Some((node, Machine::Partitioned)) => unheard[node.index()].push(pod.id),
@@ -193,19 +304,21 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             Event::NodeMachine { .. } => {
                 for pod in reconnected.iter().map(|p| world.pod(*p)) {
-                    for message in stopping(pod, &last_state[pod.id.index()], running[pod.id.index()]) {
-                        push(false, "Killing", format!("pod/{}", pod.name), message);
+                    for (container, message) in
+                        stopping(pod, &last_state[pod.id.index()], running[pod.id.index()])
+                    {
+                        push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
                     }
                 }
             }
             // The kubelet's node shutdown manager (pkg/kubelet/nodeshutdown).
             Event::NodeShuttingDown { node, pods_grace } if !pods_grace.is_zero() => {
-                let node = &world.node(*node).name;
                 let message = "Shutdown manager detected new shutdown event".to_string();
-                push(false, "Shutdown", format!("node/{node}"), message);
+                push(Source::Kubelet(*node), false, "Shutdown", Involved::node(world.node(*node)), message);
             }
             Event::PodUnschedulable { pod, message } => {
-                push(true, "FailedScheduling", format!("pod/{}", world.pod(*pod).name), message.clone());
+                let involved = Involved::pod(world.pod(*pod), None);
+                push(Source::Scheduler, true, "FailedScheduling", involved, message.clone());
             }
             Event::PodScheduled { pod, node } => {
                 let pod = world.pod(*pod);
@@ -215,7 +328,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     pod.name,
                     world.node(*node).name
                 );
-                push(false, "Scheduled", format!("pod/{}", pod.name), message);
+                push(Source::Scheduler, false, "Scheduled", Involved::pod(pod, None), message);
             }
             Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
                 init_at[pod.index()] = *done as usize;
@@ -229,10 +342,11 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 let Some(state) = failed_state(&reason["Init:".len()..]) else { continue };
                 let Some(init) = pod.init_containers.get(init_at[pod.id.index()]) else { continue };
                 let (name, image) = (init.name.as_str(), init.image.as_str());
+                let involved = Involved::pod(pod, Some(ContainerRef::Init(init_at[pod.id.index()] as u32)));
                 for (warning, reason, message) in
                     container_events(pod, name, image, state, &sim.config.namespace)
                 {
-                    push(warning, reason, format!("pod/{}", pod.name), message);
+                    push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
             }
             // A pod with other containers has each one's changes recorded
@@ -243,20 +357,22 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 let pod = world.pod(*pod);
                 let Some(state) = failed_state(reason) else { continue };
                 let (name, image) = (container_name(pod, 0), pod.image.as_str());
+                let involved = Involved::pod(pod, Some(ContainerRef::Regular(0)));
                 for (warning, reason, message) in
                     container_events(pod, name, image, state, &sim.config.namespace)
                 {
-                    push(warning, reason, format!("pod/{}", pod.name), message);
+                    push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
             }
             Event::ContainerStatus { pod, container, state, .. } => {
                 let pod = world.pod(*pod);
                 let index = *container as usize;
                 let was = std::mem::replace(&mut last_state[pod.id.index()][index], *state);
+                let container = ContainerRef::Regular(index as u32);
+                let involved = Involved::pod(pod, Some(container));
                 if *state == ContainerState::Running && was != ContainerState::Running {
-                    let container = ContainerRef::Regular(index as u32);
                     for (reason, message) in container_start(pod, container, record.at, release) {
-                        push(false, reason, format!("pod/{}", pod.name), message);
+                        push(kubelet(pod), false, reason, involved.clone(), message);
                     }
                 }
                 let name = container_name(pod, index);
@@ -267,7 +383,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 for (warning, reason, message) in
                     container_events(pod, name, image, *state, &sim.config.namespace)
                 {
-                    push(warning, reason, format!("pod/{}", pod.name), message);
+                    push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
             }
             // The container started (again, after a restart or a new sandbox).
@@ -275,8 +391,9 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 if world.pod(*pod).extra_containers.is_empty() && started_anew =>
             {
                 let pod = world.pod(*pod);
-                for (reason, message) in container_start(pod, ContainerRef::Regular(0), record.at, release) {
-                    push(false, reason, format!("pod/{}", pod.name), message);
+                let container = ContainerRef::Regular(0);
+                for (reason, message) in container_start(pod, container, record.at, release) {
+                    push(kubelet(pod), false, reason, Involved::pod(pod, Some(container)), message);
                 }
             }
             Event::VolumeAttached { pv, node } => {
@@ -286,75 +403,66 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     world.pods.iter().rev().find(|p| {
                         p.node == Some(*node) && claim.as_ref().is_some_and(|c| p.claims.contains(c))
                     });
-                let object = user
-                    .map_or_else(|| format!("persistentvolume/{}", pv.name), |p| format!("pod/{}", p.name));
+                let involved = user.map_or_else(|| Involved::volume(pv), |p| Involved::pod(p, None));
                 let message = format!("AttachVolume.Attach succeeded for volume \"{}\"", pv.name);
-                push(false, "SuccessfulAttachVolume", object, message);
+                push(ATTACH_DETACH, false, "SuccessfulAttachVolume", involved, message);
             }
             Event::VolumeMultiAttach { pod, message, .. } => {
-                push(true, "FailedAttachVolume", format!("pod/{}", world.pod(*pod).name), message.clone());
+                let involved = Involved::pod(world.pod(*pod), None);
+                push(ATTACH_DETACH, true, "FailedAttachVolume", involved, message.clone());
             }
             // The scheduler's chosen node on a WaitForFirstConsumer claim:
             // the claim goes to its class's provisioner.
             Event::PvcSelectedNode { pvc, .. } => {
                 let pvc = world.pvc(*pvc);
                 if let Some(class) = pvc.storage_class.map(|c| world.class(c)) {
-                    let object = format!("persistentvolumeclaim/{}", pvc.name);
-                    for (reason, message) in provisioning(class, &pvc.name, &sim.config.namespace, release) {
-                        push(false, reason, object.clone(), message);
+                    let object = Involved::claim(pvc);
+                    for (source, reason, message) in
+                        provisioning(class, &pvc.name, &sim.config.namespace, release)
+                    {
+                        push(source, false, reason, object.clone(), message);
                     }
                 }
             }
             // The PV controller's word on a claim it cannot bind or provision
             // (`FailedBinding`, `VolumeMismatch`, `ProvisioningFailed`).
-            Event::PvcWaiting { pvc, reason, message, warning } => push(
-                *warning,
-                reason,
-                format!("persistentvolumeclaim/{}", world.pvc(*pvc).name),
-                message.clone(),
-            ),
+            Event::PvcWaiting { pvc, reason, message, warning } => {
+                push(PV_CONTROLLER, *warning, reason, Involved::claim(world.pvc(*pvc)), message.clone())
+            }
             // `deleteVolumeOperation`: nothing deletes the released volume.
-            Event::PvFailed { pv, message } => push(
-                true,
-                "VolumeFailedDelete",
-                format!("persistentvolume/{}", world.pv(*pv).name),
-                message.clone(),
-            ),
+            Event::PvFailed { pv, message } => {
+                let involved = Involved::volume(world.pv(*pv));
+                push(PV_CONTROLLER, true, "VolumeFailedDelete", involved, message.clone())
+            }
             Event::PvcBound { pvc, pv } if record.actor == Actor::VolumeController => {
                 let message = format!("Successfully provisioned volume {}", world.pv(*pv).name);
-                push(
-                    false,
-                    "ProvisioningSucceeded",
-                    format!("persistentvolumeclaim/{}", world.pvc(*pvc).name),
-                    message,
-                );
+                let involved = Involved::claim(world.pvc(*pvc));
+                push(PROVISIONER, false, "ProvisioningSucceeded", involved, message);
             }
             Event::NodeCondition { node, status } => {
                 let node = world.node(*node);
                 let ready = matches!(status, stsim_core::objects::ConditionStatus::True);
                 let reason = if ready { "NodeReady" } else { "NodeNotReady" };
-                push(
-                    !ready,
-                    reason,
-                    format!("node/{}", node.name),
-                    format!("Node {} status is now: {reason}", node.name),
-                );
+                // The kubelet records its own report (`recordNodeStatusEvent`);
+                // node lifecycle, the `Unknown` it writes for a silent kubelet.
+                let source = match status {
+                    stsim_core::objects::ConditionStatus::Unknown => NODE_CONTROLLER,
+                    _ => Source::Kubelet(node.id),
+                };
+                let message = format!("Node {} status is now: {reason}", node.name);
+                push(source, !ready, reason, Involved::node(node), message);
             }
             Event::NodeUnschedulable { node, unschedulable } => {
                 let node = world.node(*node);
                 let reason = if *unschedulable { "NodeNotSchedulable" } else { "NodeSchedulable" };
-                push(
-                    false,
-                    reason,
-                    format!("node/{}", node.name),
-                    format!("Node {} status is now: {reason}", node.name),
-                );
+                let message = format!("Node {} status is now: {reason}", node.name);
+                push(Source::Kubelet(node.id), false, reason, Involved::node(node), message);
             }
             Event::NodeRemoved { node } => {
                 let node = world.node(*node);
                 let message =
                     format!("Node {} event: Removing Node {} from Controller", node.name, node.name);
-                push(false, "RemovingNode", format!("node/{}", node.name), message);
+                push(NODE_CONTROLLER, false, "RemovingNode", Involved::node(node), message);
             }
             Event::PodEvicted { pod, reason, message } => {
                 let pod = world.pod(*pod);
@@ -363,23 +471,59 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                         // The taint eviction controller's event; the reason above is the pod condition's.
                         let message =
                             format!("Marking for deletion Pod {}/{}", sim.config.namespace, pod.name);
-                        push(false, "TaintManagerEviction", format!("pod/{}", pod.name), message);
+                        let involved = Involved::pod(pod, None);
+                        push(TAINT_EVICTION, false, "TaintManagerEviction", involved, message);
                     }
                     // The API server's eviction subresource records no event
                     // (pkg/registry/core/pod/storage/eviction.go): the
                     // eviction shows as the DisruptionTarget condition, what
                     // `kubectl drain` prints, and the kubelet's Killing.
-                    "EvictionByEvictionAPI" => {}
-                    _ => push(false, reason, format!("pod/{}", pod.name), message.clone()),
+                    // Nor does pod GC, which has no event recorder
+                    // (pkg/controller/podgc): its deletion shows as the
+                    // condition and the pod gone.
+                    "EvictionByEvictionAPI" | "DeletionByPodGC" => {}
+                    _ => push(kubelet(pod), false, reason, Involved::pod(pod, None), message.clone()),
                 }
             }
             Event::StatefulSetUpdateRejected { sts, message } => {
-                push(true, "FailedUpdate", format!("statefulset/{}", world.sts(*sts).name), message.clone());
+                let involved = Involved::statefulset(world.sts(*sts));
+                push(STATEFULSET, true, "FailedUpdate", involved, message.clone());
             }
             _ => {}
         }
     }
-    merge(out, image_events(sim, release))
+    let mut extra = image_events(sim, release);
+    extra.extend(scheduling_retries(sim));
+    extra.sort_by_key(|e| e.at_ms);
+    merge(out, extra)
+}
+
+/// The scheduler's `FailedScheduling` for each attempt that failed as the
+/// one before (`PodHistory::scheduling_retries`, not in the trace), with
+/// the message the pod had then.
+fn scheduling_retries(sim: &Simulation) -> Vec<K8sEvent> {
+    let mut verdicts: Vec<Vec<(SimTime, &str)>> = vec![Vec::new(); sim.world.pods.len()];
+    for record in &sim.trace.records {
+        if let Event::PodUnschedulable { pod, message } = &record.event {
+            verdicts[pod.index()].push((record.at, message));
+        }
+    }
+    let mut out = Vec::new();
+    for pod in &sim.world.pods {
+        let verdicts = &verdicts[pod.id.index()];
+        for at in &pod.history.scheduling_retries {
+            let Some((_, message)) = verdicts.iter().rev().find(|(when, _)| when <= at) else { continue };
+            out.push(K8sEvent {
+                at_ms: at.as_millis(),
+                source: Source::Scheduler,
+                warning: true,
+                reason: "FailedScheduling",
+                involved: Involved::pod(pod, None),
+                message: message.to_string(),
+            });
+        }
+    }
+    out
 }
 
 /// The events of a claim taken up by its class's provisioner: the PV
@@ -392,7 +536,7 @@ fn provisioning(
     claim: &str,
     namespace: &str,
     release: Version,
-) -> Vec<(&'static str, String)> {
+) -> Vec<(Source, &'static str, String)> {
     if !class.provisions() {
         return Vec::new();
     }
@@ -410,8 +554,9 @@ fn provisioning(
         )
     };
     vec![
-        ("ExternalProvisioning", waiting),
+        (PV_CONTROLLER, "ExternalProvisioning", waiting),
         (
+            PROVISIONER,
             "Provisioning",
             format!("External provisioner is provisioning volume for claim \"{namespace}/{claim}\""),
         ),
@@ -426,14 +571,16 @@ fn provisioning(
 fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let mut out = Vec::new();
     for pod in &sim.world.pods {
-        let object = format!("pod/{}", pod.name);
+        let source = pod.node.map_or(Source::Controller("kubelet"), Source::Kubelet);
         for check in &pod.history.image_checks {
+            let involved = Involved::pod(pod, Some(check.container));
             if check.pulled {
                 out.push(K8sEvent {
                     at_ms: check.asked.as_millis(),
+                    source,
                     warning: false,
                     reason: "Pulling",
-                    object: object.clone(),
+                    involved: involved.clone(),
                     message: format!("Pulling image \"{}\"", check.image),
                 });
             }
@@ -444,7 +591,8 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
             let name = container_name_of(pod, check.container);
             let at_ms = check.done.as_millis();
             let mut push = |reason: &'static str, message: String| {
-                out.push(K8sEvent { at_ms, warning: false, reason, object: object.clone(), message });
+                let involved = involved.clone();
+                out.push(K8sEvent { at_ms, source, warning: false, reason, involved, message });
             };
             push("Pulled", pulled(check, release));
             for (reason, message) in lifecycle(release, name) {
@@ -728,7 +876,7 @@ impl Times {
 }
 
 /// The `kubectl events` table; Warning rows in yellow when `color`.
-pub fn table(events: &[K8sEvent], times: Times, color: bool) -> String {
+pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
     let header = match times {
         Times::SinceStart => "SINCE START",
         Times::At(_) => "TIME",
@@ -737,7 +885,7 @@ pub fn table(events: &[K8sEvent], times: Times, color: bool) -> String {
         .iter()
         .map(|e| {
             [
-                times.show(e.at_ms),
+                correlate::seen(e, |ms| times.show(ms)),
                 if e.warning { "Warning" } else { "Normal" }.to_string(),
                 e.reason.to_string(),
                 e.object.clone(),

@@ -13,7 +13,7 @@ pub fn time(ms: u64) -> String {
 }
 
 /// An age as kubectl prints it: two units at most, no milliseconds.
-fn age(ms: u64) -> String {
+pub fn age(ms: u64) -> String {
     let whole = SimDuration::from_millis(ms - ms % 1000).to_string();
     // Keep the two largest units: 1d2h, 5m30s, 36s.
     let mut units = 0;

@@ -1,0 +1,392 @@
+//! What the API server keeps of the events the components emit, which is
+//! what `kubectl events` lists.
+//!
+//! Owns the recorders' client-side bookkeeping, by the component that
+//! records:
+//!
+//! - **`core/v1` recorders** (client-go `tools/record`: the kubelet and
+//!   the controllers) pass each event through an `EventCorrelator`
+//!   (`events_cache.go`), in this order:
+//!   1. *aggregation*: once one source has written, about one object, ten
+//!      events of the same type and reason with different messages, each
+//!      less than 10 minutes after the one before, the tenth and those
+//!      after become one event, `(combined from similar events): <the
+//!      latest message>`;
+//!   2. *counting*: an event equal to one written before (same object,
+//!      container, type, reason and message) updates it: its `count` goes
+//!      up, its `lastTimestamp` moves, `firstTimestamp` stays;
+//!   3. *spam filter*: a source may write 25 events about one object,
+//!      then one every 5 minutes (a token bucket, full at the start). An
+//!      event over the budget is not written, but was counted: the next
+//!      write that gets through carries the count.
+//!
+//!   Each recorder keeps this per process: a kubelet that starts anew
+//!   (its machine back from a crash) forgets its counts and budgets, and
+//!   writes new events.
+//! - **`events.k8s.io/v1` recorders** (client-go `tools/events`:
+//!   kube-scheduler) merge an event equal to one recorded before into an
+//!   `EventSeries` (count and last time) unless the first has been idle
+//!   for 6 minutes when the recorder checks, every 6 minutes from its
+//!   start (`finishSeries`); then a new event starts. No spam filter. The
+//!   series' counts are shown as the recorder holds them (it writes them
+//!   to the API server every 30 minutes and when the series ends).
+//!
+//! Not modelled: the recorders' caches are LRU caches of 4,096 entries
+//! (a run keeps every key), the API server's one-hour event TTL
+//! (`--event-ttl`; a run's events are all listed), and which of ten
+//! similar messages aggregation forgets (Go's `PopAny` takes any; here the
+//! least in byte order, so the table is a function of the trace).
+//!
+//! Does not own the events themselves (`collect`) nor the table.
+
+use super::{K8sEvent, Source};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Ten similar events in the interval make an aggregate
+/// (`defaultAggregateMaxEvents`, `defaultAggregateIntervalInSeconds`).
+const AGGREGATE_MAX_EVENTS: usize = 10;
+const AGGREGATE_INTERVAL_MS: u64 = 600_000;
+/// A source's budget of events about one object: 25, refilled at one
+/// every 300 s (`defaultSpamBurst`, `defaultSpamQPS`).
+const SPAM_BURST: u64 = 25;
+const SPAM_REFILL_MS: u64 = 300_000;
+/// `tools/events`' `finishTime`: a series idle this long ends, checked at
+/// this period.
+const SERIES_FINISH_MS: u64 = 360_000;
+
+/// The prefix of an aggregate event's message
+/// (`EventAggregatorByReasonMessageFunc`).
+pub const COMBINED: &str = "(combined from similar events): ";
+
+/// One event as the API server holds it at the end of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// `firstTimestamp` (or the series' `eventTime`).
+    pub first_ms: u64,
+    /// `lastTimestamp` (or the series' `lastObservedTime`).
+    pub last_ms: u64,
+    /// `count` (or the series' count); 1 for an event seen once.
+    pub count: u32,
+    pub warning: bool,
+    pub reason: &'static str,
+    /// `pod/redis-0`.
+    pub object: String,
+    pub message: String,
+}
+
+impl Recorded {
+    /// An emitted event on its own, as `--raw` lists it.
+    pub fn emitted(event: &K8sEvent) -> Recorded {
+        Recorded {
+            first_ms: event.at_ms,
+            last_ms: event.at_ms,
+            count: 1,
+            warning: event.warning,
+            reason: event.reason,
+            object: event.involved.object(),
+            message: event.message.clone(),
+        }
+    }
+}
+
+/// The events the API server holds, in `kubectl events`' order (by last
+/// time; at the same time, in the order they were last written), and how
+/// many emitted events the spam filter kept from being written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Correlated {
+    pub events: Vec<Recorded>,
+    pub filtered: usize,
+}
+
+/// An object, by kind and identity (its name follows from them).
+type ObjectKey = (&'static str, u64);
+
+/// What makes two events one (`getEventKey`), or one aggregate
+/// (`EventAggregatorByReasonFunc`: the message and container left out).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKey {
+    Exact {
+        source: Source,
+        object: ObjectKey,
+        container: Option<stsim_core::objects::ContainerRef>,
+        warning: bool,
+        reason: &'static str,
+        message: String,
+    },
+    Aggregate(AggregateKey),
+}
+
+type AggregateKey = (Source, ObjectKey, bool, &'static str);
+
+/// The similar messages seen lately under an aggregate key.
+struct Similar {
+    messages: BTreeSet<String>,
+    last_ms: u64,
+}
+
+/// A count kept by the recorder (`eventLog`): how many times, since when.
+struct Observed {
+    count: u32,
+    first_ms: u64,
+}
+
+/// A token bucket in milliseconds of refill: full at `SPAM_BURST *
+/// SPAM_REFILL_MS`, an event takes `SPAM_REFILL_MS`.
+struct Bucket {
+    tokens_ms: u64,
+    at_ms: u64,
+}
+
+/// One recorder's `EventCorrelator` and what it wrote.
+#[derive(Default)]
+struct Correlator {
+    similar: BTreeMap<AggregateKey, Similar>,
+    observed: BTreeMap<EventKey, Observed>,
+    buckets: BTreeMap<ObjectKey, Bucket>,
+    /// The event each key last wrote, by index into the output.
+    written: BTreeMap<EventKey, usize>,
+}
+
+/// A scheduler series: the event, when last seen.
+struct Series {
+    index: usize,
+    last_ms: u64,
+}
+
+/// Passes `emitted` (in time order) through the recorders. `kubelet_starts`
+/// are the times a node's kubelet started anew (in time order).
+pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objects::NodeId)]) -> Correlated {
+    let mut recorders: BTreeMap<Source, Correlator> = BTreeMap::new();
+    let mut series: BTreeMap<(ObjectKey, bool, &'static str, String), Series> = BTreeMap::new();
+    // Each stored event, and the sequence number of its last write.
+    let mut out: Vec<(Recorded, usize)> = Vec::new();
+    let mut filtered = 0;
+    let mut starts = kubelet_starts.iter().peekable();
+    for (sequence, event) in emitted.iter().enumerate() {
+        while let Some((_, node)) = starts.next_if(|(at, _)| *at <= event.at_ms) {
+            recorders.remove(&Source::Kubelet(*node));
+        }
+        let object = (event.involved.kind, event.involved.uid);
+        if event.source == Source::Scheduler {
+            let key = (object, event.warning, event.reason, event.message.clone());
+            match series.get_mut(&key) {
+                Some(open) if !finished(open.last_ms, event.at_ms) => {
+                    open.last_ms = event.at_ms;
+                    let (recorded, last) = &mut out[open.index];
+                    recorded.count += 1;
+                    recorded.last_ms = event.at_ms;
+                    *last = sequence;
+                }
+                _ => {
+                    series.insert(key, Series { index: out.len(), last_ms: event.at_ms });
+                    out.push((Recorded::emitted(event), sequence));
+                }
+            }
+            continue;
+        }
+        let recorder = recorders.entry(event.source).or_default();
+        let (key, message) = recorder.aggregate(event, object);
+        let (count, first_ms) = recorder.observe(key.clone(), event.at_ms);
+        if !recorder.allow(object, event.at_ms) {
+            filtered += 1;
+            continue;
+        }
+        let recorded = Recorded {
+            first_ms,
+            last_ms: event.at_ms,
+            count,
+            warning: event.warning,
+            reason: event.reason,
+            object: event.involved.object(),
+            message,
+        };
+        match recorder.written.get(&key) {
+            Some(index) => out[*index] = (recorded, sequence),
+            None => {
+                recorder.written.insert(key, out.len());
+                out.push((recorded, sequence));
+            }
+        }
+    }
+    out.sort_by_key(|(recorded, last)| (recorded.last_ms, *last));
+    Correlated { events: out.into_iter().map(|(recorded, _)| recorded).collect(), filtered }
+}
+
+/// Whether the scheduler's recorder ended a series last seen at `last_ms`
+/// by `now_ms`: a check (every `SERIES_FINISH_MS` from the start) came
+/// more than `SERIES_FINISH_MS` after it.
+fn finished(last_ms: u64, now_ms: u64) -> bool {
+    let first_check = (last_ms + SERIES_FINISH_MS) / SERIES_FINISH_MS * SERIES_FINISH_MS + SERIES_FINISH_MS;
+    first_check <= now_ms
+}
+
+impl Correlator {
+    /// `EventAggregate`: the key to count `event` under, and its message.
+    fn aggregate(&mut self, event: &K8sEvent, object: ObjectKey) -> (EventKey, String) {
+        let exact = EventKey::Exact {
+            source: event.source,
+            object,
+            container: event.involved.container,
+            warning: event.warning,
+            reason: event.reason,
+            message: event.message.clone(),
+        };
+        let group = (event.source, object, event.warning, event.reason);
+        let similar = self.similar.entry(group).or_insert(Similar { messages: BTreeSet::new(), last_ms: 0 });
+        if event.at_ms.saturating_sub(similar.last_ms) > AGGREGATE_INTERVAL_MS {
+            similar.messages.clear();
+        }
+        similar.messages.insert(event.message.clone());
+        similar.last_ms = event.at_ms;
+        if similar.messages.len() < AGGREGATE_MAX_EVENTS {
+            return (exact, event.message.clone());
+        }
+        // Keep the set below the threshold (`PopAny`).
+        similar.messages.pop_first();
+        (EventKey::Aggregate(group), format!("{COMBINED}{}", event.message))
+    }
+
+    /// `eventObserve`: counts one more under `key`; the count and the first time.
+    fn observe(&mut self, key: EventKey, at_ms: u64) -> (u32, u64) {
+        let observed = self.observed.entry(key).or_insert(Observed { count: 0, first_ms: at_ms });
+        observed.count += 1;
+        (observed.count, observed.first_ms)
+    }
+
+    /// The spam filter's `TryAccept` for an event about `object` at `at_ms`.
+    fn allow(&mut self, object: ObjectKey, at_ms: u64) -> bool {
+        let full = SPAM_BURST * SPAM_REFILL_MS;
+        let bucket = self.buckets.entry(object).or_insert(Bucket { tokens_ms: full, at_ms });
+        bucket.tokens_ms = (bucket.tokens_ms + at_ms.saturating_sub(bucket.at_ms)).min(full);
+        bucket.at_ms = at_ms;
+        if bucket.tokens_ms < SPAM_REFILL_MS {
+            return false;
+        }
+        bucket.tokens_ms -= SPAM_REFILL_MS;
+        true
+    }
+}
+
+/// How `kubectl events` shows when: the last time, and for an event seen
+/// more than once `(xN over SPAN)`, the span from its first time.
+pub fn seen(recorded: &Recorded, show: impl Fn(u64) -> String) -> String {
+    if recorded.count <= 1 {
+        return show(recorded.last_ms);
+    }
+    let span = super::super::text::age(recorded.last_ms - recorded.first_ms);
+    format!("{} (x{} over {span})", show(recorded.last_ms), recorded.count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::events::Involved;
+    use stsim_core::objects::{ContainerRef, NodeId};
+
+    fn event(at_s: u64, source: Source, reason: &'static str, pod: u64, message: &str) -> K8sEvent {
+        K8sEvent {
+            at_ms: at_s * 1000,
+            source,
+            warning: false,
+            reason,
+            involved: Involved {
+                kind: "pod",
+                name: format!("web-{pod}"),
+                uid: pod,
+                container: Some(ContainerRef::Regular(0)),
+            },
+            message: message.to_string(),
+        }
+    }
+    const KUBELET: Source = Source::Kubelet(NodeId(0));
+
+    #[test]
+    fn repeats_are_counted_into_one_event() {
+        let emitted: Vec<K8sEvent> =
+            (0..4).map(|i| event(i * 60, KUBELET, "BackOff", 0, "Back-off")).collect();
+        let correlated = correlate(&emitted, &[]);
+        assert_eq!(correlated.events.len(), 1);
+        let only = &correlated.events[0];
+        assert_eq!((only.first_ms, only.last_ms, only.count), (0, 180_000, 4));
+        assert_eq!(seen(only, |ms| format!("{}s", ms / 1000)), "180s (x4 over 3m)");
+    }
+
+    #[test]
+    fn another_object_or_source_is_another_event() {
+        let emitted = [
+            event(0, KUBELET, "BackOff", 0, "Back-off"),
+            event(1, KUBELET, "BackOff", 1, "Back-off"),
+            event(2, Source::Kubelet(NodeId(1)), "BackOff", 0, "Back-off"),
+        ];
+        assert_eq!(correlate(&emitted, &[]).events.len(), 3);
+    }
+
+    #[test]
+    fn the_tenth_similar_message_is_combined() {
+        let emitted: Vec<K8sEvent> =
+            (0..12).map(|i| event(i, KUBELET, "Failed", 0, &format!("message {i:02}"))).collect();
+        let events = correlate(&emitted, &[]).events;
+        assert_eq!(events.len(), 10, "{events:#?}");
+        let combined = events.last().unwrap();
+        assert_eq!(combined.message, format!("{COMBINED}message 11"));
+        assert_eq!((combined.count, combined.first_ms), (3, 9000));
+        // Similar messages 10 minutes apart start afresh.
+        let apart: Vec<K8sEvent> =
+            (0..12).map(|i| event(i * 601, KUBELET, "Failed", 0, &format!("message {i:02}"))).collect();
+        assert!(correlate(&apart, &[]).events.iter().all(|e| !e.message.starts_with(COMBINED)));
+    }
+
+    #[test]
+    fn the_spam_filter_lets_25_through_then_one_each_five_minutes() {
+        let emitted: Vec<K8sEvent> =
+            (0..40).map(|i| event(i, KUBELET, "Pulled", 0, &format!("pulled {i}"))).collect();
+        // Different messages of different reasons: no aggregation, each its own event.
+        let emitted: Vec<K8sEvent> =
+            emitted.into_iter().enumerate().map(|(i, e)| K8sEvent { reason: REASONS[i], ..e }).collect();
+        let correlated = correlate(&emitted, &[]);
+        assert_eq!((correlated.events.len(), correlated.filtered), (25, 15));
+        // Five minutes on, one more gets through.
+        let mut later = emitted.clone();
+        later.push(K8sEvent { at_ms: 39_000 + 300_000, reason: "Other", ..emitted[0].clone() });
+        assert_eq!(correlate(&later, &[]).events.len(), 26);
+        // A kubelet started anew has its budget back.
+        let restarted = correlate(&emitted, &[(30_000, NodeId(0))]);
+        assert_eq!(restarted.events.len(), 35);
+    }
+
+    const REASONS: [&str; 40] = [
+        "R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+        "R16", "R17", "R18", "R19", "R20", "R21", "R22", "R23", "R24", "R25", "R26", "R27", "R28", "R29",
+        "R30", "R31", "R32", "R33", "R34", "R35", "R36", "R37", "R38", "R39",
+    ];
+
+    #[test]
+    fn a_count_filtered_meanwhile_shows_at_the_next_write() {
+        // 25 other events take the budget; the 26th to 30th repeats are filtered,
+        // the one five minutes on carries their count.
+        let mut emitted: Vec<K8sEvent> =
+            (0..25).map(|i| event(i, KUBELET, REASONS[i as usize], 0, "x")).collect();
+        emitted.extend((0..5).map(|i| event(30 + i, KUBELET, "BackOff", 0, "Back-off")));
+        emitted.push(event(30 + 300, KUBELET, "BackOff", 0, "Back-off"));
+        let correlated = correlate(&emitted, &[]);
+        assert_eq!(correlated.filtered, 5);
+        let back_off = correlated.events.iter().find(|e| e.reason == "BackOff").unwrap();
+        assert_eq!((back_off.count, back_off.first_ms, back_off.last_ms), (6, 30_000, 330_000));
+    }
+
+    #[test]
+    fn the_schedulers_series_end_after_six_idle_minutes() {
+        let at = |s| event(s, Source::Scheduler, "FailedScheduling", 0, "0/3 nodes are available");
+        // 0s and 5m: one series. The check at 6m finds it seen 1m ago.
+        let one = correlate(&[at(0), at(300)], &[]).events;
+        assert_eq!((one.len(), one[0].count), (1, 2));
+        // 5m and 12m30s: the check at 12m finds 5m more than 6m ago.
+        assert_eq!(correlate(&[at(300), at(750)], &[]).events.len(), 2);
+        // 7m and 12m30s: the check at 12m finds it 5m old; at 18m it would end.
+        assert_eq!(correlate(&[at(420), at(750)], &[]).events.len(), 1);
+        // The scheduler has no spam filter.
+        let many: Vec<K8sEvent> =
+            (0..100).map(|i| event(i, Source::Scheduler, "Scheduled", i, "x")).collect();
+        assert_eq!(correlate(&many, &[]).events.len(), 100);
+    }
+}
