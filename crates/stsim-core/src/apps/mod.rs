@@ -51,6 +51,7 @@ use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Event;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -66,7 +67,7 @@ impl fmt::Display for ClusterId {
 }
 
 /// How a member stored a peer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Address {
     Dns(String),
     Ip(Ipv4),
@@ -1467,26 +1468,34 @@ fn readiness(api: &mut Api, app: &mut App) {
 /// Who reaches whom at the addresses in their own stored peers (Redis's
 /// nodes.conf, Cassandra's peers table). A contact goes both ways: the one
 /// reached learns the caller's address from it.
+///
+/// Every node lists (nearly) every other, so a look is a question per
+/// pair; the pairs share few distinct peers and addresses, and each is
+/// resolved once in the look (`reach_once`: nothing but the DNS cache
+/// changes during it), then asked of the network from each node.
 pub(crate) fn links(
     api: &mut Api,
     app: &App,
     nodes: &[PodId],
     wake: &mut Wake,
 ) -> BTreeMap<PodId, BTreeSet<PodId>> {
-    let mut links: BTreeMap<PodId, BTreeSet<PodId>> = nodes.iter().map(|p| (*p, BTreeSet::new())).collect();
-    for &from in nodes {
+    let position: FxHashMap<PodId, usize> = nodes.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut adjacent: Vec<Vec<PodId>> = vec![Vec::new(); nodes.len()];
+    let mut targets: FxHashMap<(&str, &Address), Option<(Address, Target)>> = FxHashMap::default();
+    for (at, &from) in nodes.iter().enumerate() {
         let Some(data) = app.data_of(&app.processes[&from]) else { continue };
         let node = app.processes[&from].node;
         for (peer, address) in &data.peers {
-            if let Reach::Ok(to) = reach(api, app, node, peer, address, wake)
-                && links.contains_key(&to)
+            let slot = targets.entry((peer.as_str(), address)).or_default();
+            if let Reach::Ok(to) = reach_once(slot, api, app, node, peer, |_| address.clone(), wake)
+                && let Some(&other) = position.get(&to)
             {
-                links.get_mut(&from).expect("a node").insert(to);
-                links.get_mut(&to).expect("a node").insert(from);
+                adjacent[at].push(to);
+                adjacent[other].push(from);
             }
         }
     }
-    links
+    nodes.iter().zip(adjacent).map(|(pod, linked)| (*pod, linked.into_iter().collect())).collect()
 }
 
 /// The groups of nodes connected through links, each in discovery order.
@@ -1519,21 +1528,63 @@ pub(crate) fn spread_addresses(api: &mut Api, app: &mut App, index: usize, compo
         .iter()
         .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
         .collect();
+    let mut by_name: Vec<usize> = (0..current.len()).collect();
+    by_name.sort_by(|a, b| current[*a].0.cmp(&current[*b].0));
+    // A name twice (two processes of one member) is learned twice, the
+    // second address last: compared one at a time, in order.
+    let unique = by_name.windows(2).all(|w| current[w[0]].0 != current[w[1]].0);
     for pod in component {
         let process = &app.processes[pod];
         let (member, volume) = (process.member.clone(), process.volume);
         let Some(data) = app.volumes.get_mut(&volume) else { continue };
-        let mut learned = Vec::new();
-        for (peer, address) in &current {
-            if *peer != member && data.peers.get(peer) != Some(address) {
-                data.peers.insert(peer.clone(), address.clone());
-                learned.push(format!("{peer} at {address}"));
-            }
-        }
-        if !learned.is_empty() {
+        let stored = learn(&mut data.peers, &member, &current, unique.then_some(&by_name[..]));
+        if !stored.is_empty() {
+            let learned: Vec<String> =
+                stored.iter().map(|i| format!("{} at {}", current[*i].0, current[*i].1)).collect();
             member_event(api, index, *pod, format!("learned by gossip: {}", list(&learned)));
         }
     }
+}
+
+/// What a node with the peers `stored` learns from the `current`
+/// addresses of its group (its own, `member`'s, aside): it stores each one
+/// that differs; the positions in `current` of those, in order.
+///
+/// With `by_name` (the positions of `current` in name order, no name
+/// twice), the two are compared in one walk of both in name order: a
+/// lookup per pair made large rings cubic to form. Without, one at a
+/// time in order, so a name listed twice is stored twice, the second last.
+fn learn(
+    stored: &mut BTreeMap<String, Address>,
+    member: &str,
+    current: &[(String, Address)],
+    by_name: Option<&[usize]>,
+) -> Vec<usize> {
+    let Some(by_name) = by_name else {
+        let mut learned = Vec::new();
+        for (i, (peer, address)) in current.iter().enumerate() {
+            if peer != member && stored.get(peer) != Some(address) {
+                stored.insert(peer.clone(), address.clone());
+                learned.push(i);
+            }
+        }
+        return learned;
+    };
+    let mut differs = Vec::new();
+    let mut walk = stored.iter().peekable();
+    for &i in by_name {
+        let (peer, address) = &current[i];
+        while walk.next_if(|(name, _)| name.as_str() < peer.as_str()).is_some() {}
+        let same = walk.peek().is_some_and(|(name, at)| *name == peer && *at == address);
+        if peer != member && !same {
+            differs.push(i);
+        }
+    }
+    differs.sort_unstable();
+    for &i in &differs {
+        stored.insert(current[i].0.clone(), current[i].1.clone());
+    }
+    differs
 }
 
 /// How a member's volume reads in sentences.
@@ -1565,6 +1616,33 @@ pub(crate) fn ago(duration: SimDuration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The walk in name order learns what a lookup per peer learns,
+        /// in the same order, and leaves the same peers stored.
+        #[test]
+        fn learning_in_one_walk_is_learning_one_at_a_time(
+            stored in proptest::collection::btree_map(0u8..12, 0u32..3, 0..12),
+            current in proptest::collection::btree_map(0u8..12, 0u32..3, 0..12),
+            order in proptest::collection::vec(0usize..1000, 12),
+            member in 0u8..12,
+        ) {
+            let peer = |n: u8| format!("db-{n}");
+            let at = |a: u32| if a == 2 { Address::Dns(format!("db-{a}.db")) } else { Address::Ip(Ipv4(a)) };
+            let stored: BTreeMap<String, Address> = stored.into_iter().map(|(n, a)| (peer(n), at(a))).collect();
+            // The group in some order other than by name.
+            let mut current: Vec<(String, Address)> = current.into_iter().map(|(n, a)| (peer(n), at(a))).collect();
+            let mut keyed: Vec<(usize, (String, Address))> = order.into_iter().zip(current.drain(..)).collect();
+            keyed.sort_by_key(|(k, _)| *k);
+            let current: Vec<(String, Address)> = keyed.into_iter().map(|(_, c)| c).collect();
+            let mut by_name: Vec<usize> = (0..current.len()).collect();
+            by_name.sort_by(|a, b| current[*a].0.cmp(&current[*b].0));
+            let (mut walked, mut one_by_one) = (stored.clone(), stored);
+            let learned = learn(&mut walked, &peer(member), &current, Some(&by_name));
+            proptest::prop_assert_eq!(&learned, &learn(&mut one_by_one, &peer(member), &current, None));
+            proptest::prop_assert_eq!(walked, one_by_one);
+        }
+    }
 
     fn t(text: &str) -> SimTime {
         SimTime::ZERO + text.parse::<SimDuration>().expect("a duration")
