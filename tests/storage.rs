@@ -740,3 +740,113 @@ fn a_static_class_short_of_volumes_is_told_to_make_one_more() {
     );
     assert!(finding.fix.contains("delete the Pending claims www-web-1"), "{}", finding.fix);
 }
+
+/// A regional class (GCE PD, `replication-type: regional-pd`) keeps each
+/// disk in two zones: the zone of the node chosen for the pod, and the
+/// next zone by name that has nodes, after the last the first (the
+/// external provisioner prefers the nodes' zones in name order from the
+/// chosen node's; the driver takes the first two). Zones without nodes are
+/// skipped. Billed at the regional price, twice the zonal one.
+#[test]
+fn a_regional_volume_is_in_its_pods_zone_and_the_next_with_nodes() {
+    let (sim, report) = run(r#"Scenario(name: "regional", duration: "5m",
+        cluster: (zones: ["zone-a", "zone-b", "zone-c", "zone-d"],
+                  nodePools: [(name: "w", count: 3, zones: ["zone-a", "zone-b", "zone-d"])],
+                  storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
+                                    volumeBindingMode: WaitForFirstConsumer, regional: true, default: true)]),
+        statefulsets: [(name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (labels: {"app": "db"}, image: "db:1",
+                topologySpreadConstraints: [(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: DoNotSchedule, labelSelector: (matchLabels: {"app": "db"}))]),
+            volumeClaimTemplates: [(name: "data", storage: "10Gi")])])"#);
+    let world = &sim.world;
+    let mut seen = Vec::new();
+    for pod in world.live_pods() {
+        let node_zone = &world.node(pod.node.expect("scheduled")).zone;
+        let claim = world.pvc_named(&format!("data-{}", pod.name)).expect("a claim");
+        let pv = world.pv(world.pvc(claim).volume.expect("bound"));
+        let zones: Vec<&str> = pv.zones().collect();
+        let next = match node_zone.as_str() {
+            "zone-a" => "zone-b",
+            "zone-b" => "zone-d",
+            "zone-d" => "zone-a",
+            other => panic!("no node in {other}"),
+        };
+        assert_eq!(zones, [node_zone.as_str(), next], "{}", pod.name);
+        seen.push(node_zone.clone());
+    }
+    seen.sort();
+    assert_eq!(seen, ["zone-a", "zone-b", "zone-d"]);
+    // $0.20 a GiB-month: 10 GiB is $2.00.
+    assert!(
+        report.storage.volumes.iter().all(|v| v.monthly == Money(2_000_000)),
+        "{:?}",
+        report.storage.volumes
+    );
+    assert!(report.pvs.iter().any(|v| v.zone.as_deref() == Some("zone-d,zone-a")), "{:?}", report.pvs);
+}
+
+/// With nodes in one zone only, the driver cannot pick two: the claim is
+/// refused with its words and the pod stays Pending.
+#[test]
+fn a_regional_volume_needs_nodes_in_two_zones() {
+    let (sim, _) = run(r#"Scenario(name: "regional-one-zone", duration: "2m",
+        cluster: (zones: ["zone-a", "zone-b"], nodePools: [(name: "w", count: 2, zones: ["zone-a"])],
+                  storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
+                                    volumeBindingMode: WaitForFirstConsumer, regional: true, default: true)]),
+        statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (labels: {"app": "db"}, image: "db:1"),
+            volumeClaimTemplates: [(name: "data", storage: "10Gi")])])"#);
+    let claim = sim.world.pvc(sim.world.pvc_named("data-db-0").unwrap());
+    assert!(claim.volume.is_none());
+    let (reason, message) = claim.waiting.as_ref().expect("waiting");
+    assert_eq!(*reason, "ProvisioningFailed");
+    assert!(
+        message.ends_with(
+            "CreateVolume failed to pick zones for disk: failed to pick zones from topology: need 2 zones from \
+             topology, only got 1 unique zones"
+        ),
+        "{message}"
+    );
+    let pod = sim.world.live_pods().find(|p| p.name == "db-0").unwrap();
+    assert_eq!(pod.status.phase, PodPhase::Pending);
+}
+
+/// A volume given in two zones (`zones`) may be used from a node in
+/// either, and from no other: with zone-a and zone-b cordoned, the pod
+/// waits although zone-c has room, and starts in zone-b once it is
+/// uncordoned.
+#[test]
+fn a_volume_in_two_zones_pins_its_pod_to_them() {
+    let (sim, _) = run(r#"Scenario(name: "two-zones", duration: "3m",
+        cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [(name: "w", count: 3)],
+                  storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
+                                    volumeBindingMode: WaitForFirstConsumer, regional: true, default: true)]),
+        persistentVolumes: [(name: "kept", storage: "10Gi", storageClassName: "regional",
+                             zones: ["zone-a", "zone-b"], claimRef: (name: "data-db-0"))],
+        statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (labels: {"app": "db"}, image: "db:1"),
+            volumeClaimTemplates: [(name: "data", storage: "10Gi")])],
+        timeline: [(at: "0s", do: Cordon(node: "w-1")), (at: "0s", do: Cordon(node: "w-2")),
+                   (at: "1m", do: Uncordon(node: "w-2"))])"#);
+    let world = &sim.world;
+    let zone_of = |name: &str| world.nodes.iter().find(|n| n.name == name).unwrap().zone.clone();
+    assert_eq!(
+        (zone_of("w-1"), zone_of("w-2"), zone_of("w-3")),
+        ("zone-a".into(), "zone-b".into(), "zone-c".into())
+    );
+    let scheduled: Vec<(SimTime, String)> = (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::PodScheduled { pod, node } if world.pod(*pod).name == "db-0" => {
+                Some((r.at, world.node(*node).name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scheduled, [(t("1m"), "w-2".to_string())], "not on w-3 in zone-c");
+    let text = sim.trace.render(world);
+    assert!(
+        text.contains(
+            "1 node(s) didn't match PersistentVolume's node affinity, 2 node(s) were unschedulable"
+        ),
+        "{text}"
+    );
+}

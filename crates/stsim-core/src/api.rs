@@ -1178,8 +1178,12 @@ impl<'a> Api<'a> {
         self.arm(EventKey::Provision(pvc), self.now + delay);
     }
 
-    /// The provisioner created the volume: a new PV, bound to the claim.
-    pub fn bind_new_volume(&mut self, pvc: PvcId, zone: Option<String>) -> PvId {
+    /// The provisioner created the volume in `zones` (none, one, or a
+    /// regional volume's two): a new PV, bound to the claim.
+    pub fn bind_new_volume(&mut self, pvc: PvcId, zones: Vec<String>) -> PvId {
+        let mut zones = zones.into_iter();
+        let zone = zones.next();
+        let other_zones = zones.collect();
         let uid = self.world.new_uid();
         let claim = self.world.pvc(pvc);
         let class = claim.storage_class.expect("only claims with a class are provisioned");
@@ -1208,6 +1212,7 @@ impl<'a> Api<'a> {
             phase: PvPhase::Bound,
             claim: Some(pvc),
             zone,
+            other_zones,
             node: None,
             host_path,
             attachments: Vec::new(),

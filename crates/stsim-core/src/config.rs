@@ -71,6 +71,9 @@ pub struct PersistentVolumeConfig {
     pub access_modes: Vec<AccessMode>,
     /// The zone of its node affinity (`topology.kubernetes.io/zone`).
     pub zone: Option<String>,
+    /// A regional volume's other zones: its node affinity names `zone`
+    /// and these, and a node in any of them may use it.
+    pub other_zones: Vec<String>,
     /// The node of its node affinity (`kubernetes.io/hostname`): a local disk.
     pub node: Option<String>,
     /// `spec.claimRef`: the claim it is bound or reserved to.
@@ -931,6 +934,10 @@ pub struct StorageClassConfig {
     pub reclaim_policy: ReclaimPolicy,
     /// Whether volumes live in one zone (block storage like EBS or PD) and pin pods to it.
     pub zonal: bool,
+    /// Whether volumes are regional: replicated in two zones (GCE PD's
+    /// `replication-type: regional-pd`), the pod's node's and the next
+    /// zone by name that has nodes; a pod may use one from either.
+    pub regional: bool,
     /// How volumes of the class are billed.
     pub pricing: crate::pricing::Pricing,
     /// Provisioned IOPS per volume (the `iops` parameter), if set.

@@ -258,7 +258,7 @@ pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
             statefulset: claim.and_then(|c| c.statefulset).map(|s| world.sts(s).name.clone()),
             size_bytes: pv.capacity_bytes,
             storage_class: pv.class_name.clone(),
-            zone: pv.zone.clone(),
+            zone: pv.zones_text(),
             status: status.to_string(),
             created_ms: pv.created_at.as_millis(),
             deleted_ms: pv.removed_at.map(SimTime::as_millis),

@@ -39,6 +39,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             binding_mode: VolumeBindingMode::WaitForFirstConsumer,
             reclaim_policy: ReclaimPolicy::Delete,
             zonal: true,
+            regional: false,
             pricing: crate::pricing::preset("aws-gp3").expect("a built-in preset"),
             iops: None,
             iops_per_gib: None,

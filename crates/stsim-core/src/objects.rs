@@ -1210,6 +1210,10 @@ pub struct Pv {
     pub claim: Option<PvcId>,
     /// The zone the volume lives in, for zonal classes (its node affinity).
     pub zone: Option<String>,
+    /// A regional volume's other zones (GCE's regional PD keeps a replica
+    /// in two): its node affinity names them all, and a pod may use it
+    /// from a node in any. Empty for a volume of one zone.
+    pub other_zones: Vec<String>,
     /// Provisioned IOPS and throughput (MiB/s), from the class parameters.
     pub iops: u64,
     pub throughput_mibps: u64,
@@ -1240,6 +1244,23 @@ pub struct Pv {
 }
 
 impl Pv {
+    /// Whether a node in `zone` may use the volume: it is in no zone, or
+    /// in that one among its zones.
+    pub fn in_zone(&self, zone: &str) -> bool {
+        self.zone.as_deref().is_none_or(|z| z == zone || self.other_zones.iter().any(|o| o == zone))
+    }
+
+    /// Every zone the volume is in, in its node affinity's order.
+    pub fn zones(&self) -> impl Iterator<Item = &str> {
+        self.zone.iter().chain(&self.other_zones).map(String::as_str)
+    }
+
+    /// Its zones as one text: `us-east-1a`, `us-central1-a,us-central1-b`.
+    pub fn zones_text(&self) -> Option<String> {
+        self.zone.as_ref()?;
+        Some(self.zones().collect::<Vec<_>>().join(","))
+    }
+
     /// The provisioner that made the volume, if one did (its
     /// `pv.kubernetes.io/provisioned-by` annotation).
     pub fn provisioned_by<'a>(&'a self, world: &'a crate::world::World) -> Option<&'a str> {
@@ -1346,6 +1367,8 @@ pub struct StorageClass {
     pub binding_mode: VolumeBindingMode,
     pub reclaim_policy: ReclaimPolicy,
     pub zonal: bool,
+    /// Volumes in two zones (see `StorageClassConfig::regional`).
+    pub regional: bool,
     pub pricing: crate::pricing::Pricing,
     pub iops: Option<u64>,
     pub iops_per_gib: Option<u64>,
@@ -1358,6 +1381,12 @@ pub struct StorageClass {
 /// The provisioner of a class that never provisions (`volume.NotSupportedProvisioner`,
 /// pkg/volume/util): its claims bind only volumes made beforehand.
 pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
+
+/// Whether `provisioner` can make regional disks, kept in two zones: GCE
+/// PD's CSI driver and its in-tree plugin (`replication-type: regional-pd`).
+pub fn makes_regional_disks(provisioner: &str) -> bool {
+    matches!(provisioner, "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd")
+}
 
 impl StorageClass {
     /// Whether a claim of the class can get a new volume. Not for

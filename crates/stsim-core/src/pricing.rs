@@ -154,6 +154,9 @@ pub const PRESETS: &[&str] = &[
     "gcp-pd-standard",
     "gcp-pd-balanced",
     "gcp-pd-ssd",
+    "gcp-regional-pd-standard",
+    "gcp-regional-pd-balanced",
+    "gcp-regional-pd-ssd",
     "azure-standard-ssd",
     "azure-premium-ssd",
 ];
@@ -166,6 +169,16 @@ pub fn default_preset(provisioner: &str) -> Option<&'static str> {
         "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => Some("gcp-pd-balanced"),
         "disk.csi.azure.com" | "kubernetes.io/azure-disk" => Some("azure-standard-ssd"),
         _ => None,
+    }
+}
+
+/// The preset of a regional class of `provisioner` that names no preset:
+/// its cloud's regional disk of the default type (a regional disk is
+/// billed for both of its replicas).
+pub fn default_regional_preset(provisioner: &str) -> Option<&'static str> {
+    match provisioner {
+        "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => Some("gcp-regional-pd-balanced"),
+        other => default_preset(other),
     }
 }
 
@@ -209,6 +222,10 @@ pub fn preset(name: &str) -> Option<Pricing> {
         "gcp-pd-standard" => flat("0.04", GCP),
         "gcp-pd-balanced" => flat("0.10", GCP),
         "gcp-pd-ssd" => flat("0.17", GCP),
+        // Regional disks: twice the zonal price, one replica in each zone.
+        "gcp-regional-pd-standard" => flat("0.08", GCP),
+        "gcp-regional-pd-balanced" => flat("0.20", GCP),
+        "gcp-regional-pd-ssd" => flat("0.34", GCP),
         // Standard SSD: E30 (1 TiB) is $76.80, $0.075 per GiB; smaller tiers
         // are priced at that rate on the provisioned size.
         "azure-standard-ssd" => flat("0.075", AZURE),

@@ -440,7 +440,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 status: format!("{:?}", pv.phase),
                 claim: pv.claim.map(|c| format!("{}/{}", world.namespace, world.pvc(c).name)),
                 storage_class: pv.class_name.clone(),
-                zone: pv.zone.clone(),
+                zone: pv.zones_text(),
                 age_ms: age(pv.created_at),
             })
             .collect(),
@@ -878,8 +878,8 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PvcRemoved { pvc } => other("pvc", n.pvc(*pvc), "removed".into()),
             Event::PvcBound { pvc, pv } => {
                 let pv = world.pv(*pv);
-                let what = match pv.zone.as_deref() {
-                    Some(zone) => cat(&["Bound to ", &pv.name, " in ", zone]),
+                let what = match pv.zones_text() {
+                    Some(zones) => cat(&["Bound to ", &pv.name, " in ", &zones]),
                     None => cat(&["Bound to ", &pv.name]),
                 };
                 other("pvc", n.pvc(*pvc), what)

@@ -304,7 +304,13 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::PodOrphaned { pod: id } => format!("{} keeps running without an owner.", pod(*id)),
             Event::PvcBound { pvc: id, pv } => {
                 let volume = world.pv(*pv);
-                let zone = volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
+                let zone = match volume.other_zones.is_empty() {
+                    true => volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default(),
+                    false => {
+                        let zones: Vec<String> = volume.zones().map(str::to_string).collect();
+                        format!(" in {} (a regional disk)", crate::apps::list(&zones))
+                    }
+                };
                 if volume.origin == PvOrigin::ProvisionedByClass {
                     format!(
                         "A {} volume is provisioned{zone} and bound to claim {}.",

@@ -991,6 +991,9 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             let v = world.pv(*v);
             pvc(out, *id);
             out.put("\tbound\tvolume=").put(&v.name).put(" zone=").put(v.zone.as_deref().unwrap_or("-"));
+            for other in &v.other_zones {
+                out.put(",").put(other);
+            }
         }
         Event::PvcSelectedNode { pvc: id, node: on } => {
             pvc(out, *id);

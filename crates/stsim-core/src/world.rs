@@ -566,6 +566,7 @@ impl World {
                 binding_mode: class.binding_mode,
                 reclaim_policy: class.reclaim_policy,
                 zonal: class.zonal,
+                regional: class.regional,
                 pricing: class.pricing.clone(),
                 iops: class.iops,
                 iops_per_gib: class.iops_per_gib,
@@ -628,9 +629,9 @@ impl World {
                 }
             };
             let node = volume.node.as_ref().and_then(|name| self.nodes.iter().find(|n| n.name == *name));
-            let (node, zone) = match node {
-                Some(node) => (Some(node.id), Some(node.zone.clone())),
-                None => (None, volume.zone.clone()),
+            let (node, zone, other_zones) = match node {
+                Some(node) => (Some(node.id), Some(node.zone.clone()), Vec::new()),
+                None => (None, volume.zone.clone(), volume.other_zones.clone()),
             };
             let id = PvId(self.pvs.len() as u32);
             if phase == PvPhase::Available {
@@ -649,6 +650,7 @@ impl World {
                 phase,
                 claim: None,
                 zone,
+                other_zones,
                 iops: 0,
                 throughput_mibps: 0,
                 released_at: (phase == PvPhase::Released).then_some(SimTime::ZERO),

@@ -39,6 +39,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "node-shutdown-graceful",
     "partition-force-delete-two-copies",
     "zonal-volume-no-room",
+    "regional-volume-other-zone",
     "volume-attach-limit",
     "local-volume-node-gone",
     "reinstall-with-kept-volumes",

@@ -977,6 +977,11 @@ pub struct StorageClass {
     pub reclaim_policy: Option<ReclaimPolicy>,
     #[serde(default)]
     pub zonal: Option<bool>,
+    /// Volumes replicated in two zones (GCE PD's `replication-type:
+    /// regional-pd`): the zone of the pod's node and the next zone by name
+    /// that has nodes. A pod may use one from either zone.
+    #[serde(default)]
+    pub regional: Option<bool>,
     #[serde(default)]
     pub local: Option<bool>,
     #[serde(default)]
@@ -1686,6 +1691,11 @@ pub struct PersistentVolume {
     /// The zone its node affinity names.
     #[serde(default)]
     pub zone: Option<String>,
+    /// The zones its node affinity names, for a regional volume (GCE's
+    /// regional PD is in two): a pod may use it from a node in any.
+    /// Instead of `zone`.
+    #[serde(default)]
+    pub zones: Option<Vec<String>>,
     /// The node its node affinity names (a local disk).
     #[serde(default)]
     pub node: Option<String>,

@@ -668,3 +668,42 @@ fn the_first_containers_name_is_checked() {
     check(&d, "duplicate-name", &source, "\"main\"", 6, "Duplicate value: \"main\"");
     assert!(d.help.as_deref().is_some_and(|h| h.contains("`containerName` is not given")), "{d:#?}");
 }
+
+/// A regional volume's `zones`: each a zone of the cluster, found at its
+/// place; none twice; not beside `zone` or `node`; not empty. A regional
+/// class must be GCE PD's.
+#[test]
+fn regional_volumes_and_classes() {
+    let volume = |zones: &str| {
+        edit(
+            "services:",
+            &format!(
+                "cluster: (zones: [\"zone-b\", \"zone-a\"]),\n    persistentVolumes: [(name: \"kept\", storage: \"1Gi\", {zones})],\n    services:"
+            ),
+        )
+    };
+    let source = volume(r#"zones: ["zone-a", "zone-q"]"#);
+    check(&only_error(&source), "unknown-reference", &source, "\"zone-q\"", 8, "Not found: \"zone-q\"");
+    let source = volume(r#"zones: ["zone-b", "zone-b"]"#);
+    let d = only_error(&source);
+    assert_eq!(
+        (d.code, d.message.contains("Duplicate value: \"zone-b\"")),
+        ("invalid-value", true),
+        "{d:#?}"
+    );
+    // At the second, on the volume's line.
+    let second = source.rfind("\"zone-b\"").unwrap();
+    let line_start = source[..second].rfind('\n').unwrap() + 1;
+    let at = (source[..second].matches('\n').count() + 1, source[line_start..second].chars().count() + 1);
+    assert_eq!((d.line, d.column), at, "{d:#?}");
+    let source = volume(r#"zone: "zone-a", zones: ["zone-a", "zone-b"]"#);
+    check(&only_error(&source), "invalid-value", &source, "[\"zone-a\", \"zone-b\"]", 20, "not both");
+    let source = volume("zones: []");
+    check(&only_error(&source), "invalid-value", &source, "[]", 2, "Required value: at least one zone");
+    let source = edit(
+        "services:",
+        r#"cluster: (storageClasses: [(name: "fast", provisioner: "ebs.csi.aws.com", regional: true)]),
+    services:"#,
+    );
+    check(&only_error(&source), "invalid-value", &source, "true", 4, "regional volumes are GCE PD's");
+}

@@ -840,28 +840,43 @@ spec:
           values: [us-east-1a]
 ";
 
-/// A volume is modelled in one zone: of two terms naming different zones
-/// (either could match), the first is taken and the second listed as
-/// unused, not taken silently in the first's place. The same zone under
-/// the driver's key beside the well-known one is the same zone.
+/// A regional volume's node affinity names two zones, in two terms (either
+/// may match: GCE PD's driver writes one a zone) or as two values of one
+/// requirement: a node in either may use it. Two zone requirements of one
+/// term that differ (both must hold, so no node could) keep the first and
+/// list the second as unused. The same zone under the driver's key beside
+/// the well-known one is the same zone.
 #[test]
-fn a_volume_pinned_to_two_zones_keeps_the_first_and_says_so() {
+fn a_volume_pinned_to_two_zones_is_in_both() {
+    let zones = |yaml: &str| {
+        let loaded = parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{yaml}"))], "start").unwrap();
+        let volume = &loaded.config.persistent_volumes[0];
+        let mut zones: Vec<String> = volume.zone.iter().cloned().collect();
+        zones.extend(volume.other_zones.iter().cloned());
+        (zones, loaded.warning.unwrap_or_default())
+    };
     let two_terms = VOLUME.to_string()
         + "      - matchExpressions:\n        - key: topology.kubernetes.io/zone\n          operator: In\n          values: [us-east-1b]\n";
-    let loaded = parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{two_terms}"))], "start").unwrap();
-    assert_eq!(loaded.config.persistent_volumes[0].zone.as_deref(), Some("us-east-1a"));
-    let warning = loaded.warning.unwrap_or_default();
+    let (read, warning) = zones(&two_terms);
+    assert_eq!(read, ["us-east-1a", "us-east-1b"]);
+    assert!(!warning.contains("nodeSelectorTerms"), "{warning}");
+    let one_requirement = VOLUME.replace("values: [us-east-1a]", "values: [us-east-1a, us-east-1c]");
+    assert_eq!(zones(&one_requirement).0, ["us-east-1a", "us-east-1c"]);
+    let both_hold = VOLUME.to_string()
+        + "        - key: topology.kubernetes.io/zone\n          operator: In\n          values: [us-east-1b]\n";
+    let (read, warning) = zones(&both_hold);
+    assert_eq!(read, ["us-east-1a"]);
     assert!(
         warning.contains(
-            "PersistentVolume \"disk-1\" spec.nodeAffinity.required.nodeSelectorTerms[1].matchExpressions[0]"
+            "PersistentVolume \"disk-1\" spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[1]"
         ),
         "{warning}"
     );
     let both_keys = VOLUME.to_string()
         + "        - key: topology.ebs.csi.aws.com/zone\n          operator: In\n          values: [us-east-1a]\n";
-    let loaded = parse_manifests(&[("r.yaml".into(), format!("{REDIS}---\n{both_keys}"))], "start").unwrap();
-    assert_eq!(loaded.config.persistent_volumes[0].zone.as_deref(), Some("us-east-1a"));
-    assert!(!loaded.warning.unwrap_or_default().contains("nodeSelectorTerms"), "the same zone twice is read");
+    let (read, warning) = zones(&both_keys);
+    assert_eq!(read, ["us-east-1a"]);
+    assert!(!warning.contains("nodeSelectorTerms"), "the same zone twice is read: {warning}");
 }
 
 #[test]
@@ -1525,4 +1540,33 @@ fn a_class_only_hand_made_volumes_name_is_not_made_up() {
         "  name: task-pv-volume\n  annotations: {pv.kubernetes.io/provisioned-by: ebs.csi.aws.com}\n",
     );
     assert_eq!(classes(format!("{manual}---\n{provisioned}")), ["manual"]);
+}
+
+/// GCE PD's `replication-type: regional-pd` makes the class regional,
+/// priced as a regional disk of its `type`; `none` leaves it zonal; other
+/// values are refused as the driver refuses them; on another provisioner
+/// the parameter is not read (listed as unused).
+#[test]
+fn a_gce_class_of_regional_disks() {
+    let class = |provisioner: &str, replication: &str| {
+        format!(
+            "{REDIS}---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: regional\nprovisioner: {provisioner}\nvolumeBindingMode: WaitForFirstConsumer\nparameters:\n  type: pd-ssd\n  replication-type: {replication}\n"
+        )
+    };
+    let load = |yaml: String| {
+        parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap_or_else(|e| panic!("{e:#?}"))
+    };
+    let loaded = load(class("pd.csi.storage.gke.io", "regional-pd"));
+    let regional = loaded.config.cluster.storage_classes.iter().find(|c| c.name == "regional").unwrap();
+    assert!(regional.regional && regional.zonal);
+    assert_eq!(regional.pricing.per_gib_month, stsim_core::pricing::Money(340_000));
+    let loaded = load(class("kubernetes.io/gce-pd", "none"));
+    let zonal = loaded.config.cluster.storage_classes.iter().find(|c| c.name == "regional").unwrap();
+    assert!(!zonal.regional);
+    assert_eq!(zonal.pricing.per_gib_month, stsim_core::pricing::Money(170_000));
+    let yaml = class("pd.csi.storage.gke.io", "triple");
+    refused(&yaml, "invalid-value", "Unsupported value: \"triple\"", "triple");
+    let loaded = load(class("ebs.csi.aws.com", "regional-pd").replace("pd-ssd", "gp3"));
+    assert!(!loaded.config.cluster.storage_classes.iter().any(|c| c.regional));
+    assert!(loaded.warning.unwrap_or_default().contains("parameters.replication-type"));
 }

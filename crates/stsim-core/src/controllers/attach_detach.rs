@@ -235,7 +235,7 @@ mod tests {
                 volume_name: None,
             })
             .unwrap();
-        let pv = api.bind_new_volume(pvc, Some("us-east-1a".into()));
+        let pv = api.bind_new_volume(pvc, vec!["us-east-1a".into()]);
         let pod = api
             .create_pod(NewPod {
                 name: "web-0".into(),

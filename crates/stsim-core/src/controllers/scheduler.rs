@@ -281,27 +281,48 @@ impl NodeTree {
     /// The positions in `list` of the only nodes the volume pins leave
     /// possible, ascending; `None` when the pins leave every node.
     fn pinned_positions(&self, pins: &[VolumePin]) -> Option<std::borrow::Cow<'_, [u32]>> {
-        let mut zone = None;
         let mut node = None;
+        // The zones every zone pin allows, ascending; `None` for all.
+        let mut zones: Option<Vec<u32>> = None;
         for pin in pins {
-            match *pin {
-                VolumePin::Node(n) if node.is_none_or(|m| m == n) => node = Some(n),
-                VolumePin::Zone(z) if zone.is_none_or(|y| y == z) => zone = Some(z),
-                // Two different nodes or zones: no node can hold the pod.
-                _ => return Some(std::borrow::Cow::Borrowed(&[])),
+            match pin {
+                VolumePin::Node(n) if node.is_none_or(|m| m == *n) => node = Some(*n),
+                // Two different nodes: no node can hold the pod.
+                VolumePin::Node(_) => return Some(std::borrow::Cow::Borrowed(&[])),
+                _ => match &mut zones {
+                    None => {
+                        zones = Some(match pin {
+                            VolumePin::Zone(z) => vec![*z],
+                            VolumePin::Zones(list) => list.clone(),
+                            VolumePin::Node(_) => unreachable!("matched above"),
+                        })
+                    }
+                    Some(allowed) => allowed.retain(|z| pin.allows_zone(*z)),
+                },
             }
         }
         if let Some(node) = node {
             let at = self.position.get(node.index()).copied().unwrap_or(u32::MAX);
-            let in_pinned_zone = zone.is_none_or(|z| self.zone_of.get(node.index()) == Some(&z));
+            let zone = self.zone_of.get(node.index());
+            let in_pinned_zone =
+                zones.as_ref().is_none_or(|allowed| zone.is_some_and(|z| allowed.contains(z)));
             return Some(if at == u32::MAX || !in_pinned_zone {
                 std::borrow::Cow::Borrowed(&[])
             } else {
                 std::borrow::Cow::Owned(vec![at])
             });
         }
-        let zone = zone?;
-        Some(std::borrow::Cow::Borrowed(self.in_zone.get(zone as usize).map_or(&[][..], Vec::as_slice)))
+        let in_zone = |z: u32| self.in_zone.get(z as usize).map_or(&[][..], Vec::as_slice);
+        Some(match zones?.as_slice() {
+            [] => std::borrow::Cow::Borrowed(&[]),
+            [zone] => std::borrow::Cow::Borrowed(in_zone(*zone)),
+            several => {
+                let mut positions: Vec<u32> =
+                    several.iter().flat_map(|z| in_zone(*z).iter().copied()).collect();
+                positions.sort_unstable();
+                std::borrow::Cow::Owned(positions)
+            }
+        })
     }
 
     fn zone(&self, node: NodeId) -> u32 {
@@ -328,7 +349,36 @@ fn feasible_nodes_to_find(all: usize) -> usize {
 enum VolumePin {
     /// A zone, by its number in the node tree.
     Zone(u32),
+    /// Any of a regional volume's zones, by number, ascending.
+    Zones(Vec<u32>),
     Node(NodeId),
+}
+
+impl VolumePin {
+    /// Where volume `pv` lets a pod run: its node, its zone or zones, or
+    /// anywhere (`None`).
+    fn of(tree: &NodeTree, pv: &crate::objects::Pv) -> Option<VolumePin> {
+        if let Some(node) = pv.node {
+            return Some(VolumePin::Node(node));
+        }
+        let zone = pv.zone.as_ref()?;
+        if pv.other_zones.is_empty() {
+            return Some(VolumePin::Zone(tree.zone_named(zone)));
+        }
+        let mut zones: Vec<u32> = pv.zones().map(|z| tree.zone_named(z)).collect();
+        zones.sort_unstable();
+        zones.dedup();
+        Some(VolumePin::Zones(zones))
+    }
+
+    /// Whether a node in zone `zone` (by number) is where the pin allows.
+    fn allows_zone(&self, zone: u32) -> bool {
+        match self {
+            VolumePin::Zone(z) => *z == zone,
+            VolumePin::Zones(zones) => zones.contains(&zone),
+            VolumePin::Node(_) => true,
+        }
+    }
 }
 
 /// What the filters and scores need about the cluster, computed once per
@@ -534,8 +584,8 @@ fn resources_and_pins<'a>(
     }
     let pinned_elsewhere = !pins.is_empty()
         && pins.iter().any(|pin| match pin {
-            VolumePin::Zone(zone) => *zone != tree.zone(fit.id),
             VolumePin::Node(pinned) => *pinned != fit.id,
+            zones => !zones.allows_zone(tree.zone(fit.id)),
         });
     if pinned_elsewhere {
         let why = if cycle.wording.old_volume_conflict {
@@ -717,12 +767,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
         }
         match pvc.volume {
             Some(pv) => {
-                let pv = world.pv(pv);
-                if let Some(node) = pv.node {
-                    pins.push(VolumePin::Node(node));
-                } else if let Some(zone) = &pv.zone {
-                    pins.push(VolumePin::Zone(node_tree.zone_named(zone)));
-                }
+                pins.extend(VolumePin::of(node_tree, world.pv(pv)));
             }
             None => {
                 // A claim that names its volume is the PV controller's to
@@ -748,11 +793,7 @@ pub fn schedule(api: &mut Api, id: PodId) {
                         && pv.phase == crate::objects::PvPhase::Available
                         && pv.reserved_for.as_deref() == Some(pvc.name.as_str())
                 }) {
-                    if let Some(node) = pv.node {
-                        pins.push(VolumePin::Node(node));
-                    } else if let Some(zone) = &pv.zone {
-                        pins.push(VolumePin::Zone(node_tree.zone_named(zone)));
-                    }
+                    pins.extend(VolumePin::of(node_tree, pv));
                 }
             }
         }
@@ -870,12 +911,7 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
     let mut pins = Vec::new();
     for claim in &pod.claims {
         let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
-        let pv = world.pv(pv);
-        if let Some(node) = pv.node {
-            pins.push(VolumePin::Node(node));
-        } else if let Some(zone) = &pv.zone {
-            pins.push(VolumePin::Zone(tree.zone_named(zone)));
-        }
+        pins.extend(VolumePin::of(&tree, world.pv(pv)));
     }
     let cycle = prepare(world, pod, pins, static_claims(world, pod));
     tree.list

@@ -137,6 +137,19 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
     find_match_besides(world, pvc, node, &[])
 }
 
+/// A regional volume's second zone, after `first`: the external
+/// provisioner prefers the zones of the cluster's nodes in name order,
+/// starting at the selected node's (`GenerateAccessibilityRequirements`,
+/// without strict topology), and GCE PD's driver takes the first two it
+/// prefers (`pickZonesFromTopology`): the next zone by name that has
+/// nodes, after the last the first. `None` when no other zone has nodes.
+fn second_zone(world: &crate::world::World, first: &str) -> Option<String> {
+    let zones: std::collections::BTreeSet<&str> =
+        world.live_nodes().map(|node| node.zone.as_str()).filter(|zone| *zone != first).collect();
+    let next = zones.range::<str, _>((std::ops::Bound::Excluded(first), std::ops::Bound::Unbounded)).next();
+    next.or(zones.first()).map(|zone| zone.to_string())
+}
+
 /// `find_match` among the volumes not in `taken` (the scheduler's
 /// `findMatchingVolumes`: each claim of a pod gets a volume of its own).
 pub fn find_match_besides(
@@ -148,9 +161,7 @@ pub fn find_match_besides(
     let claim = world.pvc(pvc);
     let fits = |pv: &Pv| match node {
         None => true,
-        Some(node) => {
-            pv.node.is_none_or(|n| n == node) && pv.zone.as_ref().is_none_or(|z| *z == world.node(node).zone)
-        }
+        Some(node) => pv.node.is_none_or(|n| n == node) && pv.in_zone(&world.node(node).zone),
     };
     world
         .available_pvs
@@ -214,23 +225,39 @@ pub fn provision(api: &mut Api, id: PvcId) {
     }
     let local_node =
         class.local.then(|| pvc.selected_node.expect("a local claim is provisioned for a selected node"));
-    let zone = if let Some(node) = local_node {
-        Some(api.world.node(node).zone.clone())
+    let zones = if let Some(node) = local_node {
+        vec![api.world.node(node).zone.clone()]
     } else if !class.zonal {
-        None
+        Vec::new()
     } else {
-        match class.binding_mode {
+        let first = match class.binding_mode {
             VolumeBindingMode::WaitForFirstConsumer => {
                 let node = pvc.selected_node.expect("a delayed claim is provisioned for a selected node");
-                Some(api.world.node(node).zone.clone())
+                api.world.node(node).zone.clone()
             }
             VolumeBindingMode::Immediate => {
                 let zones = &api.world.zones;
                 let pick = api.streams.provisioner.random_range(0..zones.len());
-                Some(zones[pick].clone())
+                zones[pick].clone()
             }
+        };
+        if !class.regional {
+            vec![first]
+        } else if let Some(second) = second_zone(api.world, &first) {
+            vec![first, second]
+        } else {
+            // Not retried when a zone gains nodes later (the provisioner's
+            // back-off would find it).
+            let message = format!(
+                "failed to provision volume with StorageClass \"{}\": rpc error: code = InvalidArgument desc = \
+                 CreateVolume failed to pick zones for disk: failed to pick zones from topology: need 2 zones \
+                 from topology, only got 1 unique zones",
+                class.name
+            );
+            api.claim_waits(id, "ProvisioningFailed", message);
+            return;
         }
     };
-    let pv = api.bind_new_volume(id, zone);
+    let pv = api.bind_new_volume(id, zones);
     api.world.pv_mut(pv).node = local_node;
 }

@@ -244,10 +244,17 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
             }
             pinned.push(format!("its local volume {} lives on the disk of {}", pv.name, node.name));
         } else if let Some(zone) = &pv.zone {
-            pinned.push(format!(
-                "its volume {} (claim {claim}) lives in zone {zone} and can be attached only there",
-                pv.name
-            ));
+            pinned.push(match pv.other_zones.as_slice() {
+                [] => format!(
+                    "its volume {} (claim {claim}) lives in zone {zone} and can be attached only there",
+                    pv.name
+                ),
+                _ => format!(
+                    "its regional volume {} (claim {claim}) lives in zones {} and can be attached only there",
+                    pv.name,
+                    crate::apps::list(&pv.zones().map(str::to_string).collect::<Vec<_>>())
+                ),
+            });
         }
     }
     let verdicts = scheduler::node_verdicts(world, pod);

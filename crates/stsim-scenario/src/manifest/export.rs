@@ -90,6 +90,9 @@ fn storage_class(class: &StorageClassConfig) -> Value {
             parameters.insert(key.into(), value.to_string().into());
         }
     }
+    if class.regional {
+        parameters.insert("replication-type".into(), "regional-pd".into());
+    }
     if !parameters.is_empty() {
         object["parameters"] = Value::Object(parameters);
     }
@@ -497,14 +500,17 @@ fn persistent_volume(volume: &PersistentVolumeConfig, config: &Config) -> Value 
         }
         spec["claimRef"] = r;
     }
+    // A regional volume's zones, all as values of one requirement.
     let affinity = match (&volume.node, &volume.zone) {
-        (Some(node), _) => Some(("kubernetes.io/hostname", node)),
-        (None, Some(zone)) => Some(("topology.kubernetes.io/zone", zone)),
+        (Some(node), _) => Some(("kubernetes.io/hostname", vec![node])),
+        (None, Some(zone)) => {
+            Some(("topology.kubernetes.io/zone", std::iter::once(zone).chain(&volume.other_zones).collect()))
+        }
         (None, None) => None,
     };
-    if let Some((key, value)) = affinity {
+    if let Some((key, values)) = affinity {
         spec["nodeAffinity"] = json!({"required": {"nodeSelectorTerms": [
-            {"matchExpressions": [{"key": key, "operator": "In", "values": [value]}]}
+            {"matchExpressions": [{"key": key, "operator": "In", "values": values}]}
         ]}});
     }
     match &volume.origin {

@@ -419,6 +419,8 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let mut iops_per_gb = None;
     let mut throughput = None;
     let mut disk_type = None;
+    let mut regional = None;
+    let gce = stsim_core::objects::makes_regional_disks(&provisioner_name);
     if let Some(parameters) = obj.take("parameters")
         && let Some(mut parameters) = cx.obj(parameters, "parameters")
     {
@@ -446,10 +448,28 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             cx.at(format!("{raw_base}.pricing"), node.place, "parameters.type");
             disk_type = cx.string(node, "parameters.type");
         }
+        // GCE PD's `replication-type`: `regional-pd` keeps each disk in two
+        // zones; `none` (the default), in one.
+        if gce && let Some(node) = parameters.take("replication-type") {
+            cx.at(format!("{raw_base}.regional"), node.place, "parameters.replication-type");
+            match cx.string(node, "parameters.replication-type").as_deref() {
+                Some("regional-pd") => regional = Some(true),
+                Some("none") | None => {}
+                Some(other) => cx.invalid(
+                    node.place,
+                    "parameters.replication-type",
+                    format!("Unsupported value: {other:?}: supported values: \"none\", \"regional-pd\""),
+                    None,
+                ),
+            }
+        }
         parameters.finish(cx);
     }
     let pricing = match (provisioner_name.as_str(), disk_type.as_deref()) {
         ("ebs.csi.aws.com" | "kubernetes.io/aws-ebs", Some(t)) => Some(format!("aws-{t}")),
+        ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", Some(t)) if regional == Some(true) => {
+            Some(format!("gcp-regional-{t}"))
+        }
         ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", Some(t)) => Some(format!("gcp-{t}")),
         ("disk.csi.azure.com" | "kubernetes.io/azure-disk", Some("StandardSSD_LRS")) => {
             Some("azure-standard-ssd".to_string())
@@ -509,6 +529,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             _ => raw::ReclaimPolicy::Delete,
         }),
         zonal,
+        regional,
         local,
         usd_per_gib_month,
         pricing,

@@ -104,13 +104,13 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         r.finish(cx);
         Some(raw::ClaimRef { name: name?, uid })
     });
-    let (mut zone, mut host) = (None, None);
+    let (mut zones, mut host) = (Vec::new(), None);
     if spec.entries_value("volumeMode").is_some_and(|v| v == "Filesystem") {
         spec.skip(&["volumeMode"]);
     }
     let affinity = spec.take("nodeAffinity");
     if let Some(affinity) = affinity {
-        (zone, host) = node_affinity(cx, affinity, &raw_base);
+        (zones, host) = node_affinity(cx, affinity, &raw_base);
     }
     // `nodeAffinitySpecified` of the API's check: a `required` selector.
     let required = affinity.is_some_and(|a| match &a.value {
@@ -132,7 +132,9 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             "Delete" => raw::ReclaimPolicy::Delete,
             _ => raw::ReclaimPolicy::Retain,
         }),
-        zone,
+        // One zone as `zone`; a regional volume's as `zones`.
+        zone: (zones.len() == 1).then(|| zones[0].clone()),
+        zones: (zones.len() > 1).then_some(zones),
         node: host,
         claim_ref,
         provisioned_by,
@@ -284,13 +286,16 @@ fn volume_source(
 const DRIVER_ZONE_LABELS: &[&str] =
     &["topology.ebs.csi.aws.com/zone", "topology.gke.io/zone", "topology.disk.csi.azure.com/zone"];
 
-/// A volume's `nodeAffinity.required`: the zone or the node it lives on,
-/// from a term of one `In` requirement on the zone or hostname label (the
-/// first of each; another that names a different zone or node is listed
-/// as unused, as is any other requirement).
-fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String>, Option<String>) {
-    let (mut zone, mut host) = (None, None);
-    let Some(mut affinity) = cx.obj(node, "spec.nodeAffinity") else { return (zone, host) };
+/// A volume's `nodeAffinity.required`: the zones or the node it lives on,
+/// from `In` requirements on the zone or hostname label. A node in any of
+/// the values of a term's zone requirement, or of any term's (terms are
+/// alternatives), may use the volume: a regional disk's affinity names two
+/// zones, in one term or two. A second zone requirement in one term that
+/// names other zones (both must then hold), a second node, and any other
+/// requirement are listed as unused.
+fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Vec<String>, Option<String>) {
+    let (mut zones, mut host): (Vec<String>, Option<String>) = (Vec::new(), None);
+    let Some(mut affinity) = cx.obj(node, "spec.nodeAffinity") else { return (zones, host) };
     if let Some(mut required) =
         affinity.take("required").and_then(|r| cx.obj(r, "spec.nodeAffinity.required"))
     {
@@ -302,33 +307,48 @@ fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String
                 else {
                     continue;
                 };
+                // This term's zones, from its first zone requirement.
+                let mut term_zones: Option<Vec<String>> = None;
                 for (j, requirement) in read.match_expressions.iter().flatten().enumerate() {
                     let values = requirement.values.as_deref().unwrap_or_default();
-                    let one = (requirement.operator == raw::NodeSelectorOperator::In && values.len() == 1)
-                        .then(|| values[0].clone());
+                    let is_in = requirement.operator == raw::NodeSelectorOperator::In && !values.is_empty();
                     let here = format!("{raw_base}.nodeAffinity[{i}].matchExpressions[{j}]");
                     let place = cx.collected.spans.lookup(&here).map_or(term.place, |loc| loc.place);
-                    let value_path = format!("{at}.matchExpressions[{j}].values[0]");
-                    // A volume is modelled in one zone, on at most one node: a
-                    // second that differs (another term, which could match
-                    // instead, or the same term, which no node could then
-                    // match) is listed as unused, not taken in the first's place.
+                    let value_path = |k: usize| format!("{at}.matchExpressions[{j}].values[{k}]");
                     let zonal = ZONE_LABELS.contains(&requirement.key.as_str())
                         || DRIVER_ZONE_LABELS.contains(&requirement.key.as_str());
-                    let differs =
-                        |known: &Option<String>, value: &String| known.as_ref().is_some_and(|k| k != value);
-                    match one {
-                        Some(value) if zonal && !differs(&zone, &value) => {
-                            if zone.is_none() {
-                                cx.at(format!("{raw_base}.zone"), place, &value_path);
+                    // The same zones under the driver's key beside the
+                    // well-known one say nothing new.
+                    let same_zones =
+                        |known: &Option<Vec<String>>| known.as_deref().is_none_or(|k| k == values);
+                    match () {
+                        _ if is_in && zonal && same_zones(&term_zones) => {
+                            if term_zones.is_none() {
+                                for (k, value) in values.iter().enumerate() {
+                                    if !zones.contains(value) {
+                                        if zones.is_empty() {
+                                            cx.at(format!("{raw_base}.zone"), place, &value_path(k));
+                                        }
+                                        cx.at(
+                                            format!("{raw_base}.zones[{}]", zones.len()),
+                                            place,
+                                            &value_path(k),
+                                        );
+                                        zones.push(value.clone());
+                                    }
+                                }
+                                term_zones = Some(values.to_vec());
                             }
-                            zone = Some(value)
                         }
-                        Some(value) if requirement.key == HOSTNAME_LABEL && !differs(&host, &value) => {
+                        _ if is_in
+                            && values.len() == 1
+                            && requirement.key == HOSTNAME_LABEL
+                            && host.as_ref().is_none_or(|h| *h == values[0]) =>
+                        {
                             if host.is_none() {
-                                cx.at(format!("{raw_base}.node"), place, &value_path);
+                                cx.at(format!("{raw_base}.node"), place, &value_path(0));
                             }
-                            host = Some(value)
+                            host = Some(values[0].clone())
                         }
                         _ => cx.collected.unused.push(Unused {
                             file: cx.file.to_string(),
@@ -343,7 +363,7 @@ fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Option<String
         required.finish(cx);
     }
     affinity.finish(cx);
-    (zone, host)
+    (zones, host)
 }
 
 pub(super) fn persistent_volume_claim(cx: &mut Cx<'_>, mut obj: Obj<'_>) {

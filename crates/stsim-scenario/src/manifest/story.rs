@@ -120,7 +120,9 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
     // another region: its disks name its zones), which are then the zones.
     let default_zones = ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec();
     let mut volume_zones: Vec<String> = Vec::new();
-    for zone in collected.persistent_volumes.iter().filter_map(|v| v.zone.as_ref()) {
+    for zone in
+        collected.persistent_volumes.iter().flat_map(|v| v.zone.iter().chain(v.zones.iter().flatten()))
+    {
         if !volume_zones.contains(zone) {
             volume_zones.push(zone.clone());
         }
@@ -140,6 +142,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         volume_binding_mode: Some(raw::VolumeBindingMode::WaitForFirstConsumer),
         reclaim_policy: Some(raw::ReclaimPolicy::Delete),
         zonal: Some(true),
+        regional: None,
         local: None,
         usd_per_gib_month: None,
         pricing: Some("aws-gp3".to_string()),
@@ -189,6 +192,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
                         raw::StorageClass {
                             provisioner: Some(provisioner),
                             zonal: None,
+                            regional: None,
                             pricing: None,
                             usd_per_gib_month: (!priced).then_some(0.0),
                             ..gp3(class, default)

@@ -494,6 +494,7 @@ impl Checker<'_, '_> {
                 binding_mode: VolumeBindingMode::WaitForFirstConsumer,
                 reclaim_policy: ReclaimPolicy::Delete,
                 zonal: true,
+                regional: false,
                 local: false,
                 // invariant: "aws-gp3" is one of the built-in presets, not user input.
                 pricing: pricing::preset("aws-gp3").expect("a built-in preset"),
@@ -681,6 +682,23 @@ impl Checker<'_, '_> {
             }
             // (Set on a hostPath provisioner's class, it is refused above.)
             let zonal = class.zonal.unwrap_or(stsim_core::objects::makes_zonal_volumes(&provisioner));
+            let regional = class.regional == Some(true);
+            if regional && !stsim_core::objects::makes_regional_disks(&provisioner) {
+                let message = format!(
+                    "Invalid value: true: regional volumes are GCE PD's (`replication-type: regional-pd`), not {provisioner:?}'s"
+                );
+                let help = "use provisioner pd.csi.storage.gke.io; other drivers' zone-redundant disks are not modelled"
+                    .to_string();
+                self.report("invalid-value", &format!("{base}.regional"), message, Some(help));
+            } else if regional && (!zonal || local) {
+                let what = if local { "a node's own disk" } else { "not zonal" };
+                let message = format!(
+                    "Invalid value: true: a regional volume is a zonal disk kept in two zones, and this class's volumes are {what}"
+                );
+                let help = "leave `regional` out, or use a cloud disk's provisioner (pd.csi.storage.gke.io)"
+                    .to_string();
+                self.report("invalid-value", &format!("{base}.regional"), message, Some(help));
+            }
             out.push(StorageClassConfig {
                 name: class.name.clone(),
                 provisioner,
@@ -693,6 +711,7 @@ impl Checker<'_, '_> {
                     raw::ReclaimPolicy::Retain => ReclaimPolicy::Retain,
                 },
                 zonal,
+                regional,
                 local,
                 pricing,
                 iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
@@ -720,6 +739,7 @@ impl Checker<'_, '_> {
     ) -> pricing::Pricing {
         let preset_name = match &class.pricing {
             Some(name) => Some(name.as_str()),
+            None if class.regional == Some(true) => pricing::default_regional_preset(provisioner),
             None => pricing::default_preset(provisioner),
         };
         let preset = preset_name.and_then(|name| {

@@ -63,21 +63,13 @@ impl Checker<'_, '_> {
             let capacity_bytes = self.size(&format!("{path}.storage"), &volume.storage);
             let access_modes =
                 self.access_modes(&format!("{path}.accessModes"), volume.access_modes.as_deref());
-            if let Some(zone) = &volume.zone
-                && !cluster.zones.contains(zone)
-            {
-                let message = format!("Not found: {zone:?}: the cluster has no such zone");
-                let help = format!(
-                    "the cluster's zones are: {}",
-                    list_names(&cluster.zones.iter().map(String::as_str).collect::<Vec<_>>())
-                );
-                self.report("unknown-reference", &format!("{path}.zone"), message, Some(help));
-            }
+            let zones = self.volume_zones(&path, volume, &cluster.zones);
             if let Some(node) = &volume.node {
-                if volume.zone.is_some() {
+                if !zones.is_empty() {
+                    let field = if volume.zone.is_some() { "zone" } else { "zones" };
                     let message = "Forbidden: give the node or the zone of its node affinity, not both: \
                                    a node's volume lives in the node's zone";
-                    self.report("invalid-value", &format!("{path}.zone"), message, None);
+                    self.report("invalid-value", &format!("{path}.{field}"), message, None);
                 }
                 self.node(&path, node, &nodes);
             }
@@ -131,7 +123,8 @@ impl Checker<'_, '_> {
                     Some(raw::ReclaimPolicy::Retain) | None => ReclaimPolicy::Retain,
                 },
                 access_modes,
-                zone: volume.zone.clone(),
+                zone: zones.first().cloned(),
+                other_zones: zones.iter().skip(1).cloned().collect(),
                 node: volume.node.clone(),
                 claim_ref: volume
                     .claim_ref
@@ -145,6 +138,45 @@ impl Checker<'_, '_> {
         }
         self.unique("persistent volume", &names);
         out
+    }
+
+    /// The zones of a volume's node affinity: its `zone`, or its `zones`
+    /// (a regional volume's), each a zone of the cluster, none twice.
+    fn volume_zones(&mut self, path: &str, volume: &raw::PersistentVolume, known: &[String]) -> Vec<String> {
+        let listed: Vec<(String, &String)> = match (&volume.zone, &volume.zones) {
+            (Some(_), Some(_)) => {
+                let message = "Forbidden: give `zone` or `zones`, not both";
+                let help = "`zones` lists every zone of a regional volume, the first included".to_string();
+                self.report("invalid-value", &format!("{path}.zones"), message, Some(help));
+                return Vec::new();
+            }
+            (Some(zone), None) => vec![(format!("{path}.zone"), zone)],
+            (None, Some(zones)) if zones.is_empty() => {
+                let message = "Required value: at least one zone; leave `zones` out for a volume of no zone";
+                self.report("invalid-value", &format!("{path}.zones"), message, None);
+                return Vec::new();
+            }
+            (None, Some(zones)) => {
+                zones.iter().enumerate().map(|(k, z)| (format!("{path}.zones[{k}]"), z)).collect()
+            }
+            (None, None) => return Vec::new(),
+        };
+        let mut zones: Vec<String> = Vec::new();
+        for (at, zone) in listed {
+            if !known.contains(zone) {
+                let message = format!("Not found: {zone:?}: the cluster has no such zone");
+                let help = format!(
+                    "the cluster's zones are: {}",
+                    list_names(&known.iter().map(String::as_str).collect::<Vec<_>>())
+                );
+                self.report("unknown-reference", &at, message, Some(help));
+            } else if zones.contains(zone) {
+                self.report("invalid-value", &at, format!("Duplicate value: {zone:?}"), None);
+            } else {
+                zones.push(zone.clone());
+            }
+        }
+        zones
     }
 
     pub(super) fn persistent_volume_claims(
