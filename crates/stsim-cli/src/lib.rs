@@ -237,7 +237,8 @@ ran out of its budget.")]
     /// Run a scenario or manifests and print what happened as Kubernetes events.
     #[command(after_help = "Examples:\n  \
 stsim events -f redis.yaml --story node-crash\n  \
-stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n\n\
+stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n  \
+stsim events scenarios/init-container-crash-loop.ron --raw   every event as emitted, none counted\n\n\
 Columns as `kubectl events` prints them, and the events as the API server keeps them: \
 each component's recorder counts repeats of an event into one, shown as `5m (x4 over 3m)` \
 (last seen at 5m, 4 times over 3 minutes), combines ten similar ones within 10 minutes into \
