@@ -814,10 +814,11 @@ fn a_regional_volume_needs_nodes_in_two_zones() {
 /// A volume given in two zones (`zones`) may be used from a node in
 /// either, and from no other: with zone-a and zone-b cordoned, the pod
 /// waits although zone-c has room, and starts in zone-b once it is
-/// uncordoned.
+/// uncordoned. A pod whose bound regional volume's zones have no room is
+/// reported stuck, with both zones named.
 #[test]
 fn a_volume_in_two_zones_pins_its_pod_to_them() {
-    let (sim, _) = run(r#"Scenario(name: "two-zones", duration: "3m",
+    let source = r#"Scenario(name: "two-zones", duration: "3m",
         cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [(name: "w", count: 3)],
                   storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
                                     volumeBindingMode: WaitForFirstConsumer, regional: true, default: true)]),
@@ -826,7 +827,18 @@ fn a_volume_in_two_zones_pins_its_pod_to_them() {
         statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (labels: {"app": "db"}, image: "db:1"),
             volumeClaimTemplates: [(name: "data", storage: "10Gi")])],
         timeline: [(at: "0s", do: Cordon(node: "w-1")), (at: "0s", do: Cordon(node: "w-2")),
-                   (at: "1m", do: Uncordon(node: "w-2"))])"#);
+                   (at: "1m", do: Uncordon(node: "w-2"))])"#;
+    // The shipped scenario with its zone-c node cordoned: the recreated
+    // pod is stuck, and the finding says where its bound volume is.
+    let shipped = crate::support::scenario_file("regional-volume-other-zone").replace(
+        r#"(at: "1m5s", do: CrashNode"#,
+        r#"(at: "1m", do: Cordon(node: "big-2")), (at: "1m5s", do: CrashNode"#,
+    );
+    let (_, report) = run(&shipped);
+    let stuck = report.findings.iter().find(|f| f.id == "pod-unschedulable").expect("stuck");
+    let said = "its regional volume pvc-00000009 (claim data-redis-3) lives in zones zone-b and zone-c";
+    assert!(stuck.explanation.contains(said), "{stuck:#?}");
+    let (sim, _) = run(source);
     let world = &sim.world;
     let zone_of = |name: &str| world.nodes.iter().find(|n| n.name == name).unwrap().zone.clone();
     assert_eq!(

@@ -307,8 +307,8 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 let zone = match volume.other_zones.is_empty() {
                     true => volume.zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default(),
                     false => {
-                        let zones: Vec<String> = volume.zones().map(str::to_string).collect();
-                        format!(" in {} (a regional disk)", crate::apps::list(&zones))
+                        let zones: Vec<&str> = volume.zones().collect();
+                        format!(" in {} (a regional disk)", zones.join(" and "))
                     }
                 };
                 if volume.origin == PvOrigin::ProvisionedByClass {

@@ -252,7 +252,7 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                 _ => format!(
                     "its regional volume {} (claim {claim}) lives in zones {} and can be attached only there",
                     pv.name,
-                    crate::apps::list(&pv.zones().map(str::to_string).collect::<Vec<_>>())
+                    list(&pv.zones().collect::<Vec<_>>())
                 ),
             });
         }
