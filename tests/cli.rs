@@ -407,6 +407,25 @@ fn events_are_listed_as_their_recorders_write_them() {
     let (series, attempts) = (scheduling(&kept), scheduling(&raw));
     assert!(attempts.len() >= 3 && series.len() < attempts.len(), "{series:#?} {attempts:#?}");
     assert_eq!(series.iter().map(|l| count(l)).sum::<u32>(), attempts.len() as u32, "{series:#?}");
+    // `-o json`: the same events as a `v1` EventList, as `kubectl events -o json`.
+    let output = stsim(&["events", &scenario, "-o", "json", "--start-time", "2026-01-02T15:04:05Z"]);
+    let list: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
+    assert_eq!((list["apiVersion"].as_str(), list["kind"].as_str()), (Some("v1"), Some("EventList")));
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), kept.len() - 1, "a row of the table each");
+    let pull = items
+        .iter()
+        .find(|e| e["message"] == "Error: ErrImagePull" && e["count"].as_u64() > Some(1))
+        .expect("a counted pull failure");
+    assert_eq!(pull["involvedObject"]["fieldPath"], "spec.containers{main}");
+    assert_eq!(pull["source"], serde_json::json!({"component": "kubelet", "host": "worker-1"}));
+    assert!(pull["firstTimestamp"].as_str() < pull["lastTimestamp"].as_str(), "{pull}");
+    assert!(pull["firstTimestamp"].as_str().unwrap().starts_with("2026-01-02T15:0"), "{pull}");
+    let series = items.iter().find(|e| e["reason"] == "FailedScheduling" && e["series"].is_object());
+    let series = series.expect("the scheduler's repeats as a series");
+    assert_eq!(series["involvedObject"]["name"], "huge-0");
+    assert_eq!(series["reportingComponent"], "default-scheduler");
+    assert!(series["series"]["count"].as_u64() > Some(1) && series.get("count").is_none(), "{series}");
     // Pod GC has no recorder: its deletion of a pod on a deleted node is not an event.
     let gc = stsim(&["events", "--raw", &scenario_path("node-crash-delete-node")]).stdout;
     assert!(gc.contains("RemovingNode") && !gc.contains("PodGC"), "{gc}");

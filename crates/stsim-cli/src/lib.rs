@@ -19,6 +19,15 @@ use std::io::Write;
 use stsim_examples as examples;
 use stsim_scenario::Limits;
 
+/// `-o` of `stsim events`: the events as a list object instead of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    /// A `v1` `EventList`, as `kubectl events -o json` prints it.
+    Json,
+    /// The same list as YAML.
+    Yaml,
+}
+
 /// `-o`: how `stsim run` prints the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -272,6 +281,11 @@ of the run unless --start-time is given.")]
         /// see, not what the API server keeps.
         #[arg(long)]
         raw: bool,
+        /// Output format: json or yaml, a `v1` `EventList` as `kubectl
+        /// events -o json` prints it (times after --start-time, else the
+        /// Unix epoch).
+        #[arg(short = 'o', long = "output", value_enum)]
+        output: Option<EventsFormat>,
     },
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
@@ -606,13 +620,13 @@ pub fn run_full(
                 run_command(&input, applied, &options, out, err)
             }
         }
-        Command::Events { file, filename, story, namespace, start_time, warnings, raw } => {
+        Command::Events { file, filename, story, namespace, start_time, warnings, raw, output } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            let options = EventsOptions { start_time, only_warnings: warnings, raw, color };
+            let options = EventsOptions { start_time, only_warnings: warnings, raw, output, color };
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             events_command(&input, applied, &options, out, err)
         }
@@ -1044,6 +1058,7 @@ struct EventsOptions {
     start_time: Option<String>,
     only_warnings: bool,
     raw: bool,
+    output: Option<EventsFormat>,
     color: bool,
 }
 
@@ -1068,7 +1083,18 @@ fn events_command(
     if options.only_warnings {
         events.retain(|e| e.warning);
     }
-    write_out(out, &render::events::table(&events, times, options.color))?;
+    let start_ms = match times {
+        render::events::Times::At(start) => start,
+        render::events::Times::SinceStart => 0,
+    };
+    let list = || render::events::list::event_list(&events, &sim.world, &sim.config.namespace, start_ms);
+    match options.output {
+        None => write_out(out, &render::events::table(&events, times, options.color))?,
+        Some(EventsFormat::Json) => {
+            write_out(out, &format!("{}\n", serde_json::to_string_pretty(&list()).expect("a JSON value")))?
+        }
+        Some(EventsFormat::Yaml) => write_out(out, &render::yaml::to_yaml(&list()))?,
+    }
     if filtered > 0 {
         let _ = err.write_all(
             format!(

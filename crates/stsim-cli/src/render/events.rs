@@ -20,6 +20,7 @@
 //! keeps of them is `correlate`'s.
 
 pub mod correlate;
+pub mod list;
 
 pub use correlate::{Correlated, Recorded};
 use std::fmt::Write;
@@ -78,27 +79,39 @@ pub struct Involved {
     /// The resource, as `kubectl get events` writes the kind: `pod`.
     pub kind: &'static str,
     pub name: String,
-    /// The object's uid (a node's index: nodes carry none in the model).
+    /// The object's identity: its uid (a node's index: nodes carry none in
+    /// the model, and are then served without one).
     pub uid: u64,
     pub container: Option<ContainerRef>,
+    /// The container as `involvedObject.fieldPath` names it:
+    /// `spec.containers{main}`, `spec.initContainers{migrate}`.
+    pub field_path: Option<String>,
 }
 
 impl Involved {
     /// A pod, or one of its containers.
     fn pod(pod: &Pod, container: Option<ContainerRef>) -> Involved {
-        Involved { kind: "pod", name: pod.name.clone(), uid: pod.uid.0, container }
+        let field_path = container.map(|c| match c {
+            ContainerRef::Init(_) => format!("spec.initContainers{{{}}}", container_name_of(pod, c)),
+            ContainerRef::Regular(_) => format!("spec.containers{{{}}}", container_name_of(pod, c)),
+        });
+        Involved { kind: "pod", name: pod.name.clone(), uid: pod.uid.0, container, field_path }
     }
     fn node(node: &stsim_core::objects::Node) -> Involved {
-        Involved { kind: "node", name: node.name.clone(), uid: u64::from(node.id.0), container: None }
+        let uid = u64::from(node.id.0);
+        Involved { kind: "node", name: node.name.clone(), uid, container: None, field_path: None }
     }
     fn statefulset(set: &stsim_core::objects::StatefulSet) -> Involved {
-        Involved { kind: "statefulset", name: set.name.clone(), uid: set.uid.0, container: None }
+        Involved::whole("statefulset", &set.name, set.uid.0)
     }
     fn claim(pvc: &stsim_core::objects::Pvc) -> Involved {
-        Involved { kind: "persistentvolumeclaim", name: pvc.name.clone(), uid: pvc.uid.0, container: None }
+        Involved::whole("persistentvolumeclaim", &pvc.name, pvc.uid.0)
     }
     fn volume(pv: &stsim_core::objects::Pv) -> Involved {
-        Involved { kind: "persistentvolume", name: pv.name.clone(), uid: pv.uid.0, container: None }
+        Involved::whole("persistentvolume", &pv.name, pv.uid.0)
+    }
+    fn whole(kind: &'static str, name: &str, uid: u64) -> Involved {
+        Involved { kind, name: name.to_string(), uid, container: None, field_path: None }
     }
     /// `pod/redis-0`.
     pub fn object(&self) -> String {
@@ -888,7 +901,7 @@ pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
                 correlate::seen(e, |ms| times.show(ms)),
                 if e.warning { "Warning" } else { "Normal" }.to_string(),
                 e.reason.to_string(),
-                e.object.clone(),
+                e.object(),
                 e.message.clone(),
             ]
         })

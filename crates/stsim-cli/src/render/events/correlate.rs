@@ -39,7 +39,7 @@
 //!
 //! Does not own the events themselves (`collect`) nor the table.
 
-use super::{K8sEvent, Source};
+use super::{Involved, K8sEvent, Source};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Ten similar events in the interval make an aggregate
@@ -69,8 +69,8 @@ pub struct Recorded {
     pub count: u32,
     pub warning: bool,
     pub reason: &'static str,
-    /// `pod/redis-0`.
-    pub object: String,
+    pub source: Source,
+    pub involved: Involved,
     pub message: String,
 }
 
@@ -83,9 +83,15 @@ impl Recorded {
             count: 1,
             warning: event.warning,
             reason: event.reason,
-            object: event.involved.object(),
+            source: event.source,
+            involved: event.involved.clone(),
             message: event.message.clone(),
         }
+    }
+
+    /// `pod/redis-0`.
+    pub fn object(&self) -> String {
+        self.involved.object()
     }
 }
 
@@ -197,7 +203,8 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
             count,
             warning: event.warning,
             reason: event.reason,
-            object: event.involved.object(),
+            source: event.source,
+            involved: event.involved.clone(),
             message,
         };
         match recorder.written.get(&key) {
@@ -280,7 +287,6 @@ pub fn seen(recorded: &Recorded, show: impl Fn(u64) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::events::Involved;
     use stsim_core::objects::{ContainerRef, NodeId};
 
     fn event(at_s: u64, source: Source, reason: &'static str, pod: u64, message: &str) -> K8sEvent {
@@ -294,6 +300,7 @@ mod tests {
                 name: format!("web-{pod}"),
                 uid: pod,
                 container: Some(ContainerRef::Regular(0)),
+                field_path: Some("spec.containers{main}".to_string()),
             },
             message: message.to_string(),
         }

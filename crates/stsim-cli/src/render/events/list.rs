@@ -1,0 +1,111 @@
+//! The events as `kubectl events -o json` (or `-o yaml`) prints them: a
+//! `v1` `EventList` of the events the API server keeps (`correlate`).
+//!
+//! Owns the Event object's fields: its object (`involvedObject` with the
+//! container as `fieldPath`), type, reason and message, and who recorded
+//! it and when, as each recorder writes them. client-go's `tools/record`
+//! (the kubelet, the controllers) writes `source`, `count`,
+//! `firstTimestamp` and `lastTimestamp`; the scheduler's
+//! `events.k8s.io/v1` recorder writes `eventTime`, `action`, the reporting
+//! controller and, for repeats, a `series`. Times are RFC 3339 after the
+//! run's start (`--start-time`; the Unix epoch without one). Does not own
+//! which events there are (`collect`, `correlate`) nor the table.
+
+use super::{Recorded, Source, format_rfc3339};
+use serde_json::{Value, json};
+use stsim_core::world::World;
+
+/// The list, in the order given (`kubectl events` sorts by last time).
+pub fn event_list(events: &[Recorded], world: &World, namespace: &str, start_ms: i64) -> Value {
+    let items: Vec<Value> =
+        events.iter().enumerate().map(|(i, e)| event(e, i, world, namespace, start_ms)).collect();
+    json!({"apiVersion": "v1", "kind": "EventList", "metadata": {}, "items": items})
+}
+
+fn event(e: &Recorded, index: usize, world: &World, namespace: &str, start_ms: i64) -> Value {
+    let at = |ms: u64| format_rfc3339(start_ms.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)));
+    let (kind, api_version, namespaced) = match e.involved.kind {
+        "pod" => ("Pod", "v1", true),
+        "statefulset" => ("StatefulSet", "apps/v1", true),
+        "persistentvolumeclaim" => ("PersistentVolumeClaim", "v1", true),
+        "persistentvolume" => ("PersistentVolume", "v1", false),
+        _ => ("Node", "v1", false),
+    };
+    let mut involved = json!({"apiVersion": api_version, "kind": kind, "name": e.involved.name});
+    if namespaced {
+        involved["namespace"] = namespace.into();
+    }
+    if kind != "Node" {
+        involved["uid"] = stsim_core::kube::uid(stsim_core::objects::Uid(e.involved.uid)).into();
+    }
+    if let Some(field_path) = &e.involved.field_path {
+        involved["fieldPath"] = field_path.as_str().into();
+    }
+    // client-go names an event `<object>.<nanoseconds, in hex>`; the
+    // position in the list keeps two of one millisecond apart.
+    let first = start_ms.saturating_add(i64::try_from(e.first_ms).unwrap_or(i64::MAX));
+    let nanos = first.saturating_mul(1_000_000).saturating_add(index as i64);
+    let mut out = json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {
+            "name": format!("{}.{:x}", e.involved.name, nanos),
+            // Events about cluster-scoped objects are kept in `default`.
+            "namespace": if namespaced { namespace } else { "default" },
+        },
+        "involvedObject": involved,
+        "reason": e.reason,
+        "message": e.message,
+        "type": if e.warning { "Warning" } else { "Normal" },
+    });
+    match e.source {
+        Source::Scheduler => {
+            out["eventTime"] = micro(&at(e.first_ms)).into();
+            out["action"] = if e.reason == "Scheduled" { "Binding" } else { "Scheduling" }.into();
+            out["reportingComponent"] = "default-scheduler".into();
+            out["reportingInstance"] = "default-scheduler".into();
+            if e.count > 1 {
+                out["series"] = json!({"count": e.count, "lastObservedTime": micro(&at(e.last_ms))});
+            }
+        }
+        Source::Kubelet(node) => {
+            let host = world.node(node).name.as_str();
+            out["source"] = json!({"component": "kubelet", "host": host});
+            out["reportingComponent"] = "kubelet".into();
+            out["reportingInstance"] = host.into();
+            legacy(&mut out, e, &at);
+        }
+        Source::Controller(component) => {
+            out["source"] = json!({"component": component});
+            out["reportingComponent"] = component.into();
+            legacy(&mut out, e, &at);
+        }
+    }
+    out
+}
+
+/// `tools/record`'s count and times.
+fn legacy(out: &mut Value, e: &Recorded, at: &dyn Fn(u64) -> String) {
+    out["count"] = e.count.into();
+    out["firstTimestamp"] = at(e.first_ms).into();
+    out["lastTimestamp"] = at(e.last_ms).into();
+}
+
+/// An RFC 3339 time with microseconds, as a `MicroTime` is written:
+/// `2026-01-02T15:04:05.250000Z`.
+fn micro(rfc3339: &str) -> String {
+    let body = rfc3339.trim_end_matches('Z');
+    match body.split_once('.') {
+        Some((whole, fraction)) => format!("{whole}.{fraction:0<6}Z"),
+        None => format!("{body}.000000Z"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn micro_times_have_six_digits() {
+        assert_eq!(super::micro("2026-01-02T15:04:05Z"), "2026-01-02T15:04:05.000000Z");
+        assert_eq!(super::micro("2026-01-02T15:04:05.250Z"), "2026-01-02T15:04:05.250000Z");
+    }
+}
