@@ -1091,7 +1091,9 @@ fn events_command(
     match options.output {
         None => write_out(out, &render::events::table(&events, times, options.color))?,
         Some(EventsFormat::Json) => {
-            write_out(out, &format!("{}\n", serde_json::to_string_pretty(&list()).expect("a JSON value")))?
+            let text = serde_json::to_string_pretty(&list())
+                .map_err(|error| format!("error: cannot write the events as JSON: {error}\n"))?;
+            write_out(out, &format!("{text}\n"))?
         }
         Some(EventsFormat::Yaml) => write_out(out, &render::yaml::to_yaml(&list()))?,
     }
