@@ -878,9 +878,10 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PvcRemoved { pvc } => other("pvc", n.pvc(*pvc), "removed".into()),
             Event::PvcBound { pvc, pv } => {
                 let pv = world.pv(*pv);
-                let what = match pv.zones_text() {
-                    Some(zones) => cat(&["Bound to ", &pv.name, " in ", &zones]),
-                    None => cat(&["Bound to ", &pv.name]),
+                let what = match (pv.zone.as_deref(), pv.other_zones.is_empty()) {
+                    (Some(zone), true) => cat(&["Bound to ", &pv.name, " in ", zone]),
+                    (Some(_), false) => cat(&["Bound to ", &pv.name, " in ", &pv.zones().collect::<Vec<_>>().join(",")]),
+                    (None, _) => cat(&["Bound to ", &pv.name]),
                 };
                 other("pvc", n.pvc(*pvc), what)
             }

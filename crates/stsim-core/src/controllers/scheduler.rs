@@ -283,23 +283,23 @@ impl NodeTree {
     fn pinned_positions(&self, pins: &[VolumePin]) -> Option<std::borrow::Cow<'_, [u32]>> {
         let mut node = None;
         // The zones every zone pin allows, ascending; `None` for all.
-        let mut zones: Option<Vec<u32>> = None;
+        // Borrowed from the pin while only one restricts them.
+        let mut zones: Option<std::borrow::Cow<'_, [u32]>> = None;
         for pin in pins {
-            match pin {
-                VolumePin::Node(n) if node.is_none_or(|m| m == *n) => node = Some(*n),
+            let allowed = match pin {
+                VolumePin::Node(n) if node.is_none_or(|m| m == *n) => {
+                    node = Some(*n);
+                    continue;
+                }
                 // Two different nodes: no node can hold the pod.
                 VolumePin::Node(_) => return Some(std::borrow::Cow::Borrowed(&[])),
-                _ => match &mut zones {
-                    None => {
-                        zones = Some(match pin {
-                            VolumePin::Zone(z) => vec![*z],
-                            VolumePin::Zones(list) => list.clone(),
-                            VolumePin::Node(_) => unreachable!("matched above"),
-                        })
-                    }
-                    Some(allowed) => allowed.retain(|z| pin.allows_zone(*z)),
-                },
-            }
+                VolumePin::Zone(z) => std::slice::from_ref(z),
+                VolumePin::Zones(list) => list.as_slice(),
+            };
+            zones = Some(match zones.take() {
+                None => std::borrow::Cow::Borrowed(allowed),
+                Some(known) => known.iter().copied().filter(|z| allowed.contains(z)).collect(),
+            });
         }
         if let Some(node) = node {
             let at = self.position.get(node.index()).copied().unwrap_or(u32::MAX);
@@ -313,7 +313,8 @@ impl NodeTree {
             });
         }
         let in_zone = |z: u32| self.in_zone.get(z as usize).map_or(&[][..], Vec::as_slice);
-        Some(match zones?.as_slice() {
+        let zones = zones?;
+        Some(match &*zones {
             [] => std::borrow::Cow::Borrowed(&[]),
             [zone] => std::borrow::Cow::Borrowed(in_zone(*zone)),
             several => {
