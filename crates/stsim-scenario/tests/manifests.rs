@@ -903,6 +903,15 @@ fn a_volume_in_a_zone_the_cluster_does_not_have() {
         "no such zone",
         "key: topology.kubernetes.io/zone\n          operator: In\n          values: [mars",
     );
+    // A regional volume's second zone, named by its own value.
+    let yaml = format!("{REDIS}---\n{node}---\n{}", VOLUME.replace("[us-east-1a]", "[us-east-1a, mars-1a]"));
+    let error = refused(
+        &yaml,
+        "unknown-reference",
+        "no such zone",
+        "key: topology.kubernetes.io/zone\n          operator: In\n          values: [us-east-1a, mars",
+    );
+    assert!(error.message.contains("values[1]"), "{}", error.message);
 }
 
 #[test]

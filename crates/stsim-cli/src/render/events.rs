@@ -70,6 +70,15 @@ pub enum Source {
     Scheduler,
 }
 
+impl Source {
+    /// The kubelet of the node `pod` is bound to: the one that records its
+    /// container events. (Only a bound pod has any; an unbound one would
+    /// be given a kubelet of no node.)
+    fn kubelet_of(pod: &Pod) -> Source {
+        pod.node.map_or(Source::Controller("kubelet"), Source::Kubelet)
+    }
+}
+
 /// The object an event is about (`involvedObject`): its kind and name, its
 /// identity (a pod made anew under the same name is another object, and
 /// its events are counted apart), and for a container's event the
@@ -231,7 +240,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             };
         let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s));
         // A pod's kubelet (the node it was bound to).
-        let kubelet = |pod: &Pod| pod.node.map_or(Source::Controller("kubelet"), Source::Kubelet);
+        let kubelet = Source::kubelet_of;
         match &record.event {
             Event::PodCreated { pod, .. } => {
                 let pod = world.pod(*pod);
@@ -584,7 +593,7 @@ fn provisioning(
 fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let mut out = Vec::new();
     for pod in &sim.world.pods {
-        let source = pod.node.map_or(Source::Controller("kubelet"), Source::Kubelet);
+        let source = Source::kubelet_of(pod);
         for check in &pod.history.image_checks {
             let involved = Involved::pod(pod, Some(check.container));
             if check.pulled {

@@ -153,17 +153,12 @@ struct Correlator {
     written: BTreeMap<EventKey, usize>,
 }
 
-/// A scheduler series: the event, when last seen.
-struct Series {
-    index: usize,
-    last_ms: u64,
-}
-
 /// Passes `emitted` (in time order) through the recorders. `kubelet_starts`
 /// are the times a node's kubelet started anew (in time order).
 pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objects::NodeId)]) -> Correlated {
     let mut recorders: BTreeMap<Source, Correlator> = BTreeMap::new();
-    let mut series: BTreeMap<(ObjectKey, bool, &'static str, String), Series> = BTreeMap::new();
+    // Each scheduler series (or single event), by index into the output.
+    let mut series: BTreeMap<(ObjectKey, bool, &'static str, String), usize> = BTreeMap::new();
     // Each stored event, and the sequence number of its last write.
     let mut out: Vec<(Recorded, usize)> = Vec::new();
     let mut filtered = 0;
@@ -175,16 +170,14 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
         let object = (event.involved.kind, event.involved.uid);
         if event.source == Source::Scheduler {
             let key = (object, event.warning, event.reason, event.message.clone());
-            match series.get_mut(&key) {
-                Some(open) if !finished(open.last_ms, event.at_ms) => {
-                    open.last_ms = event.at_ms;
-                    let (recorded, last) = &mut out[open.index];
+            match series.get(&key).map(|index| &mut out[*index]) {
+                Some((recorded, last)) if !finished(recorded.last_ms, event.at_ms) => {
                     recorded.count += 1;
                     recorded.last_ms = event.at_ms;
                     *last = sequence;
                 }
                 _ => {
-                    series.insert(key, Series { index: out.len(), last_ms: event.at_ms });
+                    series.insert(key, out.len());
                     out.push((Recorded::emitted(event), sequence));
                 }
             }
