@@ -147,6 +147,26 @@ fn the_html_report_is_self_contained_with_a_lane_per_pod() {
 }
 
 #[test]
+fn the_html_report_lists_the_events_the_api_server_keeps() {
+    // web-0's liveness probe fails again and again: the kubelet's recorder
+    // counts the repeats of one event rather than writing a row each.
+    let (sim, report) = run_file("liveness-restarts");
+    let html = stsim_render::html(&sim, &report);
+    let section = &html[html.find("<h2>Events</h2>").expect("an Events section")..];
+    let section = &section[..section.find("</table>").unwrap()];
+    assert!(section.contains(
+        "<tr class=\"warn\"><td>3m32s (x4 over 2m10s)</td><td>Warning</td><td>BackOff</td><td>pod/web-0</td>"
+    ));
+    assert!(section.contains("<td>0s</td><td>Normal</td><td>SuccessfulCreate</td><td>statefulset/web</td>"));
+    // As many rows as `stsim events` lists, in its order.
+    let kept = stsim_render::events::recorded(&sim).events;
+    assert_eq!(section.matches("<tr").count(), kept.len() + 1);
+    let reasons: Vec<&str> = kept.iter().map(|e| e.reason).collect();
+    let shown: Vec<&str> = section.split("</td><td>").filter(|c| reasons.contains(c)).collect();
+    assert_eq!(shown, reasons);
+}
+
+#[test]
 fn the_svg_is_the_picture_alone() {
     let (sim, report) = run_file("headless-service-renamed");
     let svg = stsim_render::svg(&sim, &report);

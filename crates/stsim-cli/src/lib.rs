@@ -884,11 +884,11 @@ fn merge_command(
     write_sweep(&merged, output, out)
 }
 
-fn times(start_time: Option<&str>) -> Result<render::events::Times, String> {
+fn times(start_time: Option<&str>) -> Result<stsim_render::events::Times, String> {
     match start_time {
-        None => Ok(render::events::Times::SinceStart),
-        Some(text) => render::events::parse_rfc3339(text)
-            .map(render::events::Times::At)
+        None => Ok(stsim_render::events::Times::SinceStart),
+        Some(text) => stsim_render::events::parse_rfc3339(text)
+            .map(stsim_render::events::Times::At)
             .map_err(|e| format!("error: {}\n", input::escape(&e.to_string()))),
     }
 }
@@ -948,7 +948,7 @@ fn write_rendered(
     sim: &stsim_core::Simulation,
     report: &stsim_core::Report,
     options: &RunOptions,
-    times: render::events::Times,
+    times: stsim_render::events::Times,
 ) -> Result<(), String> {
     let mut writer = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
     let mut failed: Option<std::io::Error> = None;
@@ -973,7 +973,11 @@ fn write_rendered(
         (false, Some(OutputFormat::Wide)) => {
             render::text::write(report, &mut escaped);
             escaped("\nEVENTS\n");
-            escaped(&render::events::table(&render::events::recorded(sim).events, times, options.color));
+            escaped(&stsim_render::events::table(
+                &stsim_render::events::recorded(sim).events,
+                times,
+                options.color,
+            ));
         }
     }
     match failed.map_or_else(|| writer.flush(), Err) {
@@ -1074,9 +1078,9 @@ fn events_command(
     let prepared = prepare(input, applied, None, &[], allow, err)?;
     let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
     let (mut events, filtered) = match options.raw {
-        true => (render::events::emitted(&sim), 0),
+        true => (stsim_render::events::emitted(&sim), 0),
         false => {
-            let correlated = render::events::recorded(&sim);
+            let correlated = stsim_render::events::recorded(&sim);
             (correlated.events, correlated.filtered)
         }
     };
@@ -1084,12 +1088,13 @@ fn events_command(
         events.retain(|e| e.warning);
     }
     let start_ms = match times {
-        render::events::Times::At(start) => start,
-        render::events::Times::SinceStart => 0,
+        stsim_render::events::Times::At(start) => start,
+        stsim_render::events::Times::SinceStart => 0,
     };
-    let list = || render::events::list::event_list(&events, &sim.world, &sim.config.namespace, start_ms);
+    let list =
+        || stsim_render::events::list::event_list(&events, &sim.world, &sim.config.namespace, start_ms);
     match options.output {
-        None => write_out(out, &render::events::table(&events, times, options.color))?,
+        None => write_out(out, &stsim_render::events::table(&events, times, options.color))?,
         Some(EventsFormat::Json) => {
             let text = serde_json::to_string_pretty(&list())
                 .map_err(|error| format!("error: cannot write the events as JSON: {error}\n"))?;

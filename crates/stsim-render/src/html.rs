@@ -1,10 +1,12 @@
 //! The HTML report: one self-contained page (inline CSS and script, no
 //! network) with the timeline picture and the report's sections below it:
-//! actions, breakage with cause chains, findings, storage cost, final pods.
+//! actions, breakage with cause chains, findings, the Kubernetes events,
+//! storage cost, final pods.
 //!
 //! Owns the page's words and layout; the picture comes from `svg`, the
-//! facts from the [`Report`].
+//! facts from the [`Report`], the events from [`crate::events`].
 
+use crate::events::Recorded;
 use crate::svg::esc;
 use std::fmt::Write;
 use stsim_core::report::Report;
@@ -24,7 +26,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:26px 0 8px;border-bott
 .hint{background:#f6f7f9;border-left:3px solid #5d8fe8;padding:6px 10px;font-size:13px;margin:10px 0}
 table{border-collapse:collapse;font-size:12.5px}td,th{border-bottom:1px solid #eceef2;padding:3px 10px 3px 0;text-align:left;vertical-align:top}
 th{color:#5a6275;font-weight:600}.chain{margin:2px 0 2px 18px;padding:0}.chain li{margin:1px 0}
-.fix{color:#1b5e20}.muted{color:#5a6275}code{font-size:12px;background:#f3f4f7;padding:0 3px;border-radius:3px}
+.warn td{color:#9a5b00}.fix{color:#1b5e20}.muted{color:#5a6275}code{font-size:12px;background:#f3f4f7;padding:0 3px;border-radius:3px}
 "#;
 
 const SCRIPT: &str = r#"
@@ -103,7 +105,7 @@ pub fn script() -> &'static str {
 
 /// The report as one self-contained HTML page around the picture `svg`,
 /// with the scenario's one-line lesson, if it has one, under its title.
-pub fn render(report: &Report, svg: &str, lesson: Option<&str>) -> String {
+pub fn render(report: &Report, svg: &str, events: &[Recorded], lesson: Option<&str>) -> String {
     let mut page = String::new();
     let _ = write!(
         page,
@@ -112,13 +114,14 @@ pub fn render(report: &Report, svg: &str, lesson: Option<&str>) -> String {
         esc(&report.scenario),
         style()
     );
-    page.push_str(&body(report, svg, lesson));
+    page.push_str(&body(report, svg, events, lesson));
     let _ = writeln!(page, "</main><script>{SCRIPT}</script></body></html>");
     page
 }
 
 /// The page's content without `<html>`, for embedding (the playground).
-pub fn body(report: &Report, svg: &str, lesson: Option<&str>) -> String {
+/// `events` are those the API server keeps (`events::recorded`).
+pub fn body(report: &Report, svg: &str, events: &[Recorded], lesson: Option<&str>) -> String {
     let mut page = String::new();
     let _ =
         write!(page, "<h1>{}</h1><p class=\"desc\">{}</p>", esc(&report.scenario), esc(&report.description));
@@ -157,6 +160,7 @@ record behind it. Drag across the picture to zoom, double-click to zoom out.</di
     actions(&mut page, report);
     breakage(&mut page, report);
     findings(&mut page, report);
+    kubernetes_events(&mut page, events);
     cost(&mut page, report);
     pods(&mut page, report);
     page
@@ -177,13 +181,47 @@ fn actions(page: &mut String, report: &Report) {
 }
 
 fn more(page: &mut String, total: usize) {
+    more_in(page, total, "stsim run --json");
+}
+
+/// Says how many items past [`LIST_LIMIT`] a section left out, and which
+/// command lists them all.
+fn more_in(page: &mut String, total: usize, command: &str) {
     if total > LIST_LIMIT {
         let _ = write!(
             page,
-            "<p class=\"muted\">… and {} more (see <code>stsim run --json</code>)</p>",
-            total - LIST_LIMIT
+            "<p class=\"muted\">… and {} more (see <code>{}</code>)</p>",
+            total - LIST_LIMIT,
+            esc(command)
         );
     }
+}
+
+/// The events `kubectl events` would list after the run, in its order (by
+/// last time), repeats counted as the API server keeps them.
+fn kubernetes_events(page: &mut String, events: &[Recorded]) {
+    if events.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h2>Events</h2><p class=\"muted\">As <code>kubectl events</code> lists them after the run: \
+each component's recorder counts repeats (<i>x4 over 2m10s</i>) and merges floods.</p>\
+<table><tr><th>last seen</th><th>type</th><th>reason</th><th>object</th><th>message</th></tr>",
+    );
+    for event in events.iter().take(LIST_LIMIT) {
+        let kind = if event.warning { "Warning" } else { "Normal" };
+        let _ = write!(
+            page,
+            "<tr{}><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if event.warning { " class=\"warn\"" } else { "" },
+            esc(&crate::events::correlate::seen(event, ms)),
+            esc(event.reason),
+            esc(&event.object()),
+            esc(&event.message)
+        );
+    }
+    page.push_str("</table>");
+    more_in(page, events.len(), "stsim events FILE");
 }
 
 fn breakage(page: &mut String, report: &Report) {

@@ -6,11 +6,14 @@
 //! - [`svg`]: the timeline picture (`stsim run --svg`).
 //! - [`html`]: the self-contained HTML report around it (`stsim run --html`).
 //! - [`perfetto`]: Chrome trace-event JSON for Perfetto (`stsim run --perfetto`).
+//! - [`events`]: the run as the Kubernetes events its components record and
+//!   the API server keeps (`stsim events`, and the HTML report's table).
 //!
 //! Depends on `stsim-core` only, so both the CLI and the WebAssembly
 //! playground draw the same pictures. Does no I/O: every function returns a
 //! string; output is a function of the run alone (deterministic).
 
+pub mod events;
 pub mod html;
 pub mod lanes;
 pub mod perfetto;
@@ -40,12 +43,18 @@ pub fn svg(sim: &Simulation, report: &Report) -> String {
 
 /// The report of a finished run as one self-contained HTML page.
 pub fn html(sim: &Simulation, report: &Report) -> String {
-    html::render(report, &svg(sim, report), None)
+    html_with_lesson(sim, report, None)
 }
 
 /// The same page with the scenario's lesson under its title.
 pub fn html_with_lesson(sim: &Simulation, report: &Report, lesson: Option<&str>) -> String {
-    html::render(report, &svg(sim, report), lesson)
+    html::render(report, &svg(sim, report), &events::recorded(sim).events, lesson)
+}
+
+/// The page's content without `<html>` (for the playground to embed),
+/// with the picture and the events of the run.
+pub fn html_body(sim: &Simulation, report: &Report) -> String {
+    html::body(report, &svg(sim, report), &events::recorded(sim).events, None)
 }
 
 /// The run as Chrome trace-event JSON, at full detail.

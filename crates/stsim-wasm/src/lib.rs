@@ -1,7 +1,8 @@
 //! stsim-wasm: what the browser playground (`web/`) calls. Parses a
 //! scenario, runs it with the same engine as the CLI (so the trace digest is
 //! the CLI's, byte for byte), and returns the report as the HTML the CLI's
-//! `--html` writes, all as JSON strings.
+//! `--html` writes (picture, sections and the run's Kubernetes events), all
+//! as JSON strings.
 //!
 //! Owns the JavaScript-facing functions only; the library of scenarios and
 //! their teaching metadata come from `stsim-cli`'s built-in examples.
@@ -142,7 +143,6 @@ mod clock {
 
 fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {
     let (sim, report) = simulate(source, file)?;
-    let svg = stsim_render::svg(&sim, &report);
     let verdicts: Vec<serde_json::Value> = stsim_core::expect::check(&sim, &report)
         .iter()
         .map(|v| json!({"description": v.description, "passed": v.passed, "expected": v.expected, "actual": v.actual}))
@@ -153,7 +153,7 @@ fn run_inner(source: &str, file: &str) -> Result<serde_json::Value, String> {
         "records": report.trace_records,
         // Why the run stopped before its end, when the budget above ran out.
         "exhausted": sim.exhausted,
-        "html": stsim_render::html::body(&report, &svg, None),
+        "html": stsim_render::html_body(&sim, &report),
         "expectations": verdicts,
     }))
 }
@@ -168,7 +168,10 @@ mod tests {
         assert_eq!(super::digest(example.source, example.path), report.trace_digest);
         let out: serde_json::Value = serde_json::from_str(&super::run(example.source, example.path)).unwrap();
         assert_eq!(out["ok"], true);
-        assert!(out["html"].as_str().unwrap().contains("data-lane=\"pg-0\""));
+        let html = out["html"].as_str().unwrap();
+        assert!(html.contains("data-lane=\"pg-0\""));
+        // The playground shows the run's Kubernetes events too.
+        assert!(html.contains("<td>Normal</td><td>SuccessfulCreate</td><td>statefulset/pg</td>"), "{html}");
         let bad: serde_json::Value = serde_json::from_str(&super::run("Scenario(", "x.ron")).unwrap();
         assert_eq!(bad["ok"], false);
         assert_eq!(out["exhausted"], serde_json::Value::Null);

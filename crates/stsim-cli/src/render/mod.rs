@@ -2,7 +2,6 @@
 //!
 //! Owns presentation only; the report's content is `stsim_core::report`.
 
-pub mod events;
 pub mod json;
 pub mod text;
 pub mod yaml;

@@ -12,23 +12,7 @@ pub fn time(ms: u64) -> String {
     SimTime::from_millis(ms).to_string()
 }
 
-/// An age as kubectl prints it: two units at most, no milliseconds.
-pub fn age(ms: u64) -> String {
-    let whole = SimDuration::from_millis(ms - ms % 1000).to_string();
-    // Keep the two largest units: 1d2h, 5m30s, 36s.
-    let mut units = 0;
-    let mut out = String::new();
-    for c in whole.chars() {
-        out.push(c);
-        if c.is_ascii_alphabetic() {
-            units += 1;
-            if units == 2 {
-                break;
-            }
-        }
-    }
-    out
-}
+pub use stsim_render::events::age;
 
 /// Bytes as a Kubernetes quantity with a binary suffix, when exact.
 pub fn bytes(n: u64) -> String {

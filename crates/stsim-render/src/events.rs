@@ -827,18 +827,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
 /// Reads an RFC 3339 time in UTC (`2026-01-02T15:04:05Z`), to milliseconds since the epoch.
 pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
     let bad =
@@ -868,13 +856,32 @@ pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
 /// Formats milliseconds since the epoch as RFC 3339 in UTC.
 pub fn format_rfc3339(ms: i64) -> String {
     let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = stsim_core::kube::civil_from_days(days);
     let (h, min, s, milli) = (rest / 3_600_000, rest / 60_000 % 60, rest / 1_000 % 60, rest % 1_000);
     if milli == 0 {
         format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z")
     } else {
         format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
     }
+}
+
+/// An age as kubectl prints it (`duration.HumanDuration`'s short form):
+/// two units at most, no milliseconds.
+pub fn age(ms: u64) -> String {
+    let whole = SimDuration::from_millis(ms - ms % 1000).to_string();
+    // Keep the two largest units: 1d2h, 5m30s, 36s.
+    let mut units = 0;
+    let mut out = String::new();
+    for c in whole.chars() {
+        out.push(c);
+        if c.is_ascii_alphabetic() {
+            units += 1;
+            if units == 2 {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// How times are shown.
@@ -889,7 +896,7 @@ pub enum Times {
 impl Times {
     pub fn show(self, at_ms: u64) -> String {
         match self {
-            Times::SinceStart => super::text::time(at_ms),
+            Times::SinceStart => SimTime::from_millis(at_ms).to_string(),
             Times::At(start) => {
                 format_rfc3339(start.saturating_add(i64::try_from(at_ms).unwrap_or(i64::MAX)))
             }
