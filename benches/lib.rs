@@ -145,6 +145,48 @@ pub fn etcd_fleet(clusters: u32, members: u32, nodes: u32, days: u64) -> Config 
     stsim_scenario::parse_scenario(&source, "bench-etcd-fleet.ron").expect("the fleet scenario parses")
 }
 
+/// A fleet of `sets` PostgreSQL-like primary/replica sets of 3 (addressed
+/// by DNS) on five nodes a set, each node failing every 10 days on average
+/// for an hour, for `days`, watched by one built-in `Failover` operator:
+/// an operator that looks at the whole fleet at every reconcile, the shape
+/// a user regression-testing a fleet-wide operator writes.
+pub fn failover_fleet(sets: u32, days: u64) -> Config {
+    let services: Vec<String> = (0..sets)
+        .map(|i| {
+            format!(
+                r#"(name: "pg{i}-svc", clusterIP: "None", selector: {{"app": "pg{i}"}}, ports: [(name: "postgres", port: 5432)])"#
+            )
+        })
+        .collect();
+    let statefulsets: Vec<String> = (0..sets)
+        .map(|i| {
+            format!(
+                r#"(name: "pg{i}", app: PrimaryReplica(addressing: Dns), serviceName: "pg{i}-svc", replicas: 3,
+                    template: (labels: {{"app": "pg{i}"}}, image: "postgres:16", readinessProbe: (initialDelaySeconds: 5)),
+                    volumeClaimTemplates: [(name: "data", storage: "10Gi")])"#
+            )
+        })
+        .collect();
+    let source = format!(
+        r#"Scenario(
+            name: "bench-failover-fleet", seed: 7, duration: "{days}d",
+            cluster: (
+                nodeFailures: (meanTimeBetweenFailures: "10d", meanTimeToRepair: "1h"),
+                nodePools: [(name: "worker", count: {nodes})],
+            ),
+            images: [(name: "postgres:16", pull: "2s", startup: "3s", shutdown: "5s")],
+            services: [{}],
+            statefulsets: [{}],
+            operators: [(operator: Failover(after: "30s"), reconcileDelay: "1s")],
+        )"#,
+        services.join(",\n"),
+        statefulsets.join(",\n"),
+        nodes = sets * 5
+    );
+    // invariant: the text above is a valid scenario for any counts within the default limits.
+    stsim_scenario::parse_scenario(&source, "bench-failover-fleet.ron").expect("the fleet scenario parses")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +202,17 @@ mod tests {
             assert!(app.kind.contains("etcd"), "{}: {}", app.app, app.kind);
             assert!(app.first_healthy_ms.is_some(), "{} never formed: {}", app.app, app.reason);
         }
+    }
+
+    /// The Failover fleet is one primary/replica application per set, and
+    /// its operator runs: a week of failures on 60 nodes crashes some
+    /// primary's node, and the operator promotes a replica.
+    #[test]
+    fn the_failover_fleet_has_an_operator_that_promotes() {
+        let (sim, report) = stsim_core::run(failover_fleet(12, 7));
+        assert_eq!(report.breakage.len(), 12);
+        let by_operator =
+            sim.trace.records.iter().filter(|r| r.actor == stsim_core::trace::Actor::Operator(0));
+        assert!(by_operator.count() > 0, "the operator never acted in a week of failures");
     }
 }

@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use stsim_benches::{big_set, churn, etcd_fleet, node_failures};
+use stsim_benches::{big_set, churn, etcd_fleet, failover_fleet, node_failures};
 use stsim_core::time::SimDuration;
 
 fn statefulsets_100x5(c: &mut Criterion) {
@@ -89,5 +89,34 @@ fn etcd_fleets(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, statefulsets_100x5, node_failures_month, big_set_2000, etcd_fleets);
+/// Fleets of primary/replica sets watched by one `Failover` operator, a
+/// week of node failures: the operator's view is refreshed in place from
+/// the objects that changed, so only the applications' part of it (their
+/// members' positions move with time) and the operator's own look at every
+/// set grow with the fleet at each reconcile.
+fn failover_fleets(c: &mut Criterion) {
+    for sets in [100, 400] {
+        let config = failover_fleet(sets, 7);
+        let (sim, _) = stsim_core::run(config.clone());
+        let mut group = c.benchmark_group(format!(
+            "{sets} primary/replica sets x 3 on {} nodes with Failover, 7 days of node failures",
+            sets * 5
+        ));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(sim.events));
+        group.bench_function("events per second", |b| {
+            b.iter(|| black_box(stsim_core::run(black_box(config.clone()))))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    statefulsets_100x5,
+    node_failures_month,
+    big_set_2000,
+    etcd_fleets,
+    failover_fleets
+);
 criterion_main!(benches);

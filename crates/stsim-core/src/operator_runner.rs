@@ -11,13 +11,17 @@
 use crate::api::Api;
 use crate::config::OperatorConfig;
 use crate::events::EventKey;
-use crate::kube::WriteResult;
+use crate::kube::{ObjRef, WriteResult};
 use crate::operators::{Operator, Reconciled, View, WatchEvent, watch_event, watch_event_v2};
 use crate::rng::{RngExt, Stream};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Event, Slice};
 use crate::world::World;
 use std::collections::{BTreeSet, VecDeque};
+
+/// The most changed objects a live cache keeps track of between two
+/// reconciles; past it, the next reconcile lists everything afresh.
+const MAX_CHANGES: usize = 4096;
 
 /// The shortest requeue an operator gets: a shorter `requeue_after_ms`
 /// (including 0) is raised to this, as a work queue's rate limiter would.
@@ -39,6 +43,13 @@ pub struct Slot {
     /// Views of the cluster in the past, for the lag fault: the informer
     /// cache the list and the watch both come from.
     history: VecDeque<(SimTime, View)>,
+    /// Without the lag fault, the cache as of the last reconcile, brought
+    /// up to date in place at the next (`View::refresh`).
+    live: View,
+    /// The objects changed since `live` was refreshed (`kube::touched` of
+    /// each record delivered); `None` until the first refresh, and when
+    /// so many changed that listing afresh is cheaper.
+    changed: Option<Vec<ObjRef>>,
     /// The instant whose final state `history` is still to take (`snapshot`).
     snapshot_at: Option<SimTime>,
     /// The API server's answers to the writes of the last reconcile.
@@ -64,6 +75,8 @@ impl Slot {
             pending: Vec::new(),
             rng,
             history: VecDeque::new(),
+            live: View::default(),
+            changed: None,
             snapshot_at: None,
             results: Vec::new(),
             reconciles: 0,
@@ -130,6 +143,16 @@ pub fn deliver(
 ) -> Vec<(usize, SimTime)> {
     let mut wakes = Vec::new();
     for (index, slot) in slots.iter_mut().enumerate() {
+        if let Some(changed) = &mut slot.changed {
+            // Whatever the watch loses, the cache is a list of what is.
+            for record in records {
+                let (a, b) = crate::kube::touched(&record.event);
+                changed.extend(a.into_iter().chain(b));
+            }
+            if changed.len() > MAX_CHANGES {
+                slot.changed = None;
+            }
+        }
         let before = slot.pending.len();
         // A restarting operator has no watch: it lists afresh when it is back.
         if slot.down_until.is_none() {
@@ -226,9 +249,34 @@ pub fn reconcile(
         last.reverse();
         events = last;
     }
-    let mut view = slot.cache(api.world(), now);
+    let mut stale;
+    let view = if slot.lag().is_zero() {
+        let (world, now_ms, protocol) = (api.world(), now.as_millis(), slot.config.protocol);
+        match slot.changed.as_mut() {
+            Some(changed) => {
+                changed.sort_unstable();
+                changed.dedup();
+                slot.live.refresh_changed(world, now_ms, protocol, changed);
+                changed.clear();
+            }
+            None => {
+                slot.live.refresh(world, now_ms, protocol);
+                slot.changed = Some(Vec::new());
+            }
+        }
+        debug_assert!(
+            slot.live == View { results: Vec::new(), ..slot.cache(api.world(), now) },
+            "a view refreshed in place is the view listed afresh"
+        );
+        &mut slot.live
+    } else {
+        stale = slot.cache(api.world(), now);
+        &mut stale
+    };
     view.results = std::mem::take(&mut slot.results);
-    let Reconciled { actions, requeue_after_ms } = slot.operator.reconcile(&view, &events)?;
+    let reconciled = slot.operator.reconcile(view, &events);
+    view.results.clear();
+    let Reconciled { actions, requeue_after_ms } = reconciled?;
     // A crash at the configured point, or a random restart between two writes:
     // only the first `keep` actions happen.
     // `crashAt` counts the reconciles that write (answer with an action):

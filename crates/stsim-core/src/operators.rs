@@ -13,6 +13,7 @@
 //! Does no I/O: an operator in another process implements the trait
 //! outside the core (the CLI's `external_operator`).
 
+use crate::kube::ObjRef;
 use crate::objects::*;
 use crate::time::SimDuration;
 use crate::world::World;
@@ -153,49 +154,286 @@ impl View {
 
     /// The summaries of protocol 1 (`objects` left empty).
     pub fn of(world: &World, time_ms: u64) -> View {
-        View {
-            time_ms,
-            pods: world
-                .live_pods()
-                .map(|p| PodView {
-                    name: p.name.clone(),
-                    phase: format!("{:?}", p.status.phase),
-                    ready: p.status.ready,
-                    terminating: p.is_terminating(),
-                    node: p.node.map(|n| world.node(n).name.clone()),
-                    node_ready: p.node.is_some_and(|n| world.node(n).ready),
-                    statefulset: p.owner.map(|s| world.sts(s).name.clone()),
-                    claims: p.claims.clone(),
-                    deletion_ms: p.deletion_timestamp.map(|t| t.as_millis()),
-                })
-                .collect(),
-            pvcs: world
-                .live_pvcs()
-                .map(|c| PvcView {
-                    name: c.name.clone(),
-                    phase: format!("{:?}", c.phase),
-                    terminating: c.deletion_timestamp.is_some(),
-                    labels: c.labels.clone(),
-                })
-                .collect(),
-            statefulsets: world
-                .statefulsets
-                .iter()
-                .filter(|s| s.removed_at.is_none())
-                .map(|s| StatefulSetView {
-                    name: s.name.clone(),
-                    replicas: s.spec.replicas,
-                    ordinals_start: s.spec.ordinals_start,
-                    ready_replicas: s.status.ready_replicas,
-                    claim_templates: s.spec.volume_claim_templates.iter().map(|t| t.name.clone()).collect(),
-                })
-                .collect(),
-            nodes: world.nodes.iter().map(|n| NodeView { name: n.name.clone(), ready: n.ready }).collect(),
-            apps: crate::apps::views(world, crate::time::SimTime::from_millis(time_ms)),
-            objects: crate::kube::Objects::default(),
-            results: Vec::new(),
+        let mut view = View::default();
+        view.refresh_summaries(world, time_ms);
+        view
+    }
+
+    /// Brings this view up to date with `world` at `time_ms`, as
+    /// [`View::for_protocol`] would make it, changing only what changed (an
+    /// informer's store updated in place rather than a new list each
+    /// reconcile: a fleet's operator reconciles about as often as the fleet
+    /// is large, and each new list copied every name in it). `results` is
+    /// left as it is.
+    pub fn refresh(&mut self, world: &World, time_ms: u64, protocol: u32) {
+        self.refresh_summaries(world, time_ms);
+        if protocol >= 2 {
+            self.objects = crate::kube::Objects::of(world);
         }
     }
+
+    /// [`View::refresh`] when only the objects `changed` (the trace's
+    /// records since the last refresh say which, `kube::touched`) may
+    /// differ: each is looked at, and the pods on a changed node (their
+    /// `node_ready`); the applications are worked out afresh, as their
+    /// members' positions move with time.
+    pub fn refresh_changed(&mut self, world: &World, time_ms: u64, protocol: u32, changed: &[ObjRef]) {
+        let (mut sets, mut nodes) = (false, Vec::new());
+        for object in changed {
+            match *object {
+                ObjRef::Pod(id) => {
+                    let live = world.pod_named(&world.pod(id).name).map(|id| world.pod(id));
+                    refresh_named(
+                        &mut self.pods,
+                        &world.pod(id).name,
+                        live,
+                        |v| &v.name,
+                        |v, p| refresh_pod(v, p, world),
+                    );
+                }
+                ObjRef::Pvc(id) => {
+                    let live = world.pvc_named(&world.pvc(id).name).map(|id| world.pvc(id));
+                    refresh_named(&mut self.pvcs, &world.pvc(id).name, live, |v| &v.name, refresh_pvc);
+                }
+                ObjRef::Sts(_) => sets = true,
+                ObjRef::Node(id) => nodes.push(id),
+                _ => {}
+            }
+        }
+        if sets {
+            let live = world.statefulsets.iter().filter(|s| s.removed_at.is_none());
+            update_in_order(&mut self.statefulsets, live, |v| &v.name, |s| &s.name, refresh_set);
+        }
+        if !nodes.is_empty() {
+            // Every node is listed, by id: a changed one is at its index,
+            // unless nodes were added since.
+            let in_place = self.nodes.len() == world.nodes.len()
+                && nodes.iter().all(|id| self.nodes[id.index()].name == world.node(*id).name);
+            if in_place {
+                for id in &nodes {
+                    self.nodes[id.index()].ready = world.node(*id).ready;
+                }
+            } else {
+                let all = world.nodes.iter();
+                update_in_order(&mut self.nodes, all, |v| &v.name, |n| &n.name, |v, n| v.ready = n.ready);
+            }
+            let names: Vec<&str> = nodes.iter().map(|id| world.node(*id).name.as_str()).collect();
+            for view in &mut self.pods {
+                if view.node.as_deref().is_some_and(|node| names.contains(&node)) {
+                    // invariant: a pod view is kept only for a live pod of its name.
+                    let pod = world.pod_named(&view.name).map(|id| world.pod(id)).expect("a live pod");
+                    refresh_pod(view, pod, world);
+                }
+            }
+        }
+        self.time_ms = time_ms;
+        self.apps = crate::apps::views(world, crate::time::SimTime::from_millis(time_ms));
+        if protocol >= 2 {
+            self.objects = crate::kube::Objects::of(world);
+        }
+    }
+
+    /// The summaries of protocol 1, refreshed in place. Pods and claims
+    /// are listed by name (the API server's order), sets and nodes by id.
+    fn refresh_summaries(&mut self, world: &World, time_ms: u64) {
+        self.time_ms = time_ms;
+        merge_by_name(
+            &mut self.pods,
+            world.live_pods(),
+            |v| &v.name,
+            |p| &p.name,
+            |v, p| refresh_pod(v, p, world),
+        );
+        merge_by_name(&mut self.pvcs, world.live_pvcs(), |v| &v.name, |c| &c.name, refresh_pvc);
+        let sets = world.statefulsets.iter().filter(|s| s.removed_at.is_none());
+        update_in_order(&mut self.statefulsets, sets, |v| &v.name, |s| &s.name, refresh_set);
+        update_in_order(
+            &mut self.nodes,
+            world.nodes.iter(),
+            |v| &v.name,
+            |n| &n.name,
+            |v, n| v.ready = n.ready,
+        );
+        self.apps = crate::apps::views(world, crate::time::SimTime::from_millis(time_ms));
+    }
+}
+
+/// What a view shows of an object, and how it is brought up to date.
+trait Summary<T>: Sized {
+    fn new(object: &T) -> Self;
+}
+
+impl Summary<Pod> for PodView {
+    fn new(pod: &Pod) -> PodView {
+        PodView {
+            name: pod.name.clone(),
+            phase: String::new(),
+            ready: false,
+            terminating: false,
+            node: None,
+            node_ready: false,
+            statefulset: None,
+            claims: Vec::new(),
+            deletion_ms: None,
+        }
+    }
+}
+
+impl Summary<Pvc> for PvcView {
+    fn new(claim: &Pvc) -> PvcView {
+        PvcView {
+            name: claim.name.clone(),
+            phase: String::new(),
+            terminating: false,
+            labels: Default::default(),
+        }
+    }
+}
+
+impl Summary<StatefulSet> for StatefulSetView {
+    fn new(set: &StatefulSet) -> StatefulSetView {
+        StatefulSetView {
+            name: set.name.clone(),
+            replicas: 0,
+            ordinals_start: 0,
+            ready_replicas: 0,
+            claim_templates: Vec::new(),
+        }
+    }
+}
+
+impl Summary<Node> for NodeView {
+    fn new(node: &Node) -> NodeView {
+        NodeView { name: node.name.clone(), ready: false }
+    }
+}
+
+/// Sets `slot` to `value` unless it holds it already (no allocation then).
+fn assign(slot: &mut String, value: &str) {
+    if slot != value {
+        value.clone_into(slot);
+    }
+}
+
+fn assign_name(slot: &mut Option<String>, value: Option<&str>) {
+    if slot.as_deref() != value {
+        *slot = value.map(str::to_string);
+    }
+}
+
+fn refresh_pod(v: &mut PodView, p: &Pod, world: &World) {
+    assign(&mut v.phase, phase_name(p.status.phase));
+    v.ready = p.status.ready;
+    v.terminating = p.is_terminating();
+    assign_name(&mut v.node, p.node.map(|n| world.node(n).name.as_str()));
+    v.node_ready = p.node.is_some_and(|n| world.node(n).ready);
+    assign_name(&mut v.statefulset, p.owner.map(|s| world.sts(s).name.as_str()));
+    if v.claims != p.claims {
+        v.claims.clone_from(&p.claims);
+    }
+    v.deletion_ms = p.deletion_timestamp.map(|t| t.as_millis());
+}
+
+fn refresh_pvc(v: &mut PvcView, c: &Pvc) {
+    assign(
+        &mut v.phase,
+        match c.phase {
+            PvcPhase::Pending => "Pending",
+            PvcPhase::Bound => "Bound",
+            PvcPhase::Lost => "Lost",
+        },
+    );
+    v.terminating = c.deletion_timestamp.is_some();
+    if v.labels != c.labels {
+        v.labels.clone_from(&c.labels);
+    }
+}
+
+fn refresh_set(v: &mut StatefulSetView, s: &StatefulSet) {
+    v.replicas = s.spec.replicas;
+    v.ordinals_start = s.spec.ordinals_start;
+    v.ready_replicas = s.status.ready_replicas;
+    let templates = &s.spec.volume_claim_templates;
+    if !v.claim_templates.iter().map(String::as_str).eq(templates.iter().map(|t| t.name.as_str())) {
+        v.claim_templates = templates.iter().map(|t| t.name.clone()).collect();
+    }
+}
+
+fn phase_name(phase: PodPhase) -> &'static str {
+    match phase {
+        PodPhase::Pending => "Pending",
+        PodPhase::Running => "Running",
+        PodPhase::Succeeded => "Succeeded",
+        PodPhase::Failed => "Failed",
+    }
+}
+
+/// Brings `views`, in name order, to the `objects` (in name order): an
+/// object whose name has a view keeps it, refreshed; a new name gets a new
+/// view; the views of names gone are dropped.
+fn merge_by_name<'w, T: 'w, V: Summary<T>>(
+    views: &mut Vec<V>,
+    objects: impl Iterator<Item = &'w T>,
+    view_name: impl Fn(&V) -> &String,
+    name: impl Fn(&T) -> &String,
+    refresh: impl Fn(&mut V, &T),
+) {
+    let old = std::mem::take(views);
+    views.reserve(old.len());
+    let mut old = old.into_iter().peekable();
+    for object in objects {
+        let name = name(object);
+        while old.next_if(|v| view_name(v) < name).is_some() {}
+        let mut view = old.next_if(|v| view_name(v) == name).unwrap_or_else(|| V::new(object));
+        refresh(&mut view, object);
+        views.push(view);
+    }
+}
+
+/// Brings the view of `name` in `views` (in name order) to `live`, the
+/// live object of that name if there is one: refreshed, made, or dropped.
+fn refresh_named<T, V: Summary<T>>(
+    views: &mut Vec<V>,
+    name: &str,
+    live: Option<&T>,
+    view_name: impl Fn(&V) -> &String,
+    refresh: impl Fn(&mut V, &T),
+) {
+    let at = views.binary_search_by(|v| view_name(v).as_str().cmp(name));
+    match (at, live) {
+        (Ok(at), Some(object)) => refresh(&mut views[at], object),
+        (Ok(at), None) => {
+            views.remove(at);
+        }
+        (Err(at), Some(object)) => {
+            let mut view = V::new(object);
+            refresh(&mut view, object);
+            views.insert(at, view);
+        }
+        (Err(_), None) => {}
+    }
+}
+
+/// Brings `views` to the `objects`, position by position: a view whose
+/// name matches its object's is refreshed; from the first that does not,
+/// the rest are made anew.
+fn update_in_order<'w, T: 'w, V: Summary<T>>(
+    views: &mut Vec<V>,
+    objects: impl Iterator<Item = &'w T>,
+    view_name: impl Fn(&V) -> &String,
+    name: impl Fn(&T) -> &String,
+    refresh: impl Fn(&mut V, &T),
+) {
+    let mut count = 0;
+    for object in objects {
+        if views.get(count).is_none_or(|v| view_name(v) != name(object)) {
+            views.truncate(count);
+            views.push(V::new(object));
+        }
+        refresh(&mut views[count], object);
+        count += 1;
+    }
+    views.truncate(count);
 }
 
 /// `DeleteOptions.preconditions`: the delete (or update) happens only if
