@@ -152,6 +152,56 @@ fn events_have_kubernetes_reasons_types_and_times() {
 }
 
 #[test]
+fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
+    let path = repo_root().join("scenarios/liveness-restarts.ron").display().to_string();
+    let all = stsim(&["events", &path]);
+    // Rows with their columns' padding taken out (the widths follow the rows shown).
+    let rows = |output: &str| {
+        output.lines().skip(1).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>()
+    };
+    // `--for` takes kubectl's resource names, plurals and short names, in any case.
+    for object in ["pod/web-0", "pods/web-0", "po/web-0", "Pod/web-0"] {
+        let mine = stsim(&["events", &path, "--for", object]);
+        assert_eq!(mine.status, ExitStatus::Success, "{}", mine.stderr);
+        let expected: Vec<String> =
+            rows(&all.stdout).into_iter().filter(|r| r.contains(" pod/web-0 ")).collect();
+        assert_eq!(rows(&mine.stdout), expected, "{object}");
+    }
+    let set = stsim(&["events", &path, "--for", "sts/web"]);
+    assert_eq!(rows(&set.stdout).len(), 1, "{}", set.stdout);
+    assert!(set.stdout.contains("SuccessfulCreate"));
+    // `--types`, without case; both types are every event.
+    let warnings = stsim(&["events", &path, "--types", "warning"]);
+    assert_eq!(rows(&warnings.stdout), rows(&stsim(&["events", &path, "--warnings"]).stdout));
+    assert!(rows(&warnings.stdout).iter().all(|r| r.contains(" Warning ")), "{}", warnings.stdout);
+    let normal = stsim(&["events", &path, "--types", "Normal"]);
+    assert!(rows(&normal.stdout).iter().all(|r| r.contains(" Normal ")), "{}", normal.stdout);
+    assert_eq!(rows(&normal.stdout).len() + rows(&warnings.stdout).len(), rows(&all.stdout).len());
+    assert_eq!(stsim(&["events", &path, "--types", "Normal,Warning"]).stdout, all.stdout);
+    // Nothing left: kubectl's words on standard error, nothing on standard output, in any format.
+    for format in [None, Some("json")] {
+        let mut args = vec!["events", path.as_str(), "--for", "pod/web-7"];
+        args.extend(format.map(|f| ["-o", f]).into_iter().flatten());
+        let none = stsim(&args);
+        assert_eq!(none.status, ExitStatus::Success);
+        assert_eq!(
+            (none.stdout.as_str(), none.stderr.as_str()),
+            ("", "No events found in default namespace.\n")
+        );
+    }
+    // Bad filters are refused before the run, naming what is wrong.
+    let refused = |args: &[&str], says: &str| {
+        let output = stsim(&[&["events", path.as_str()], args].concat());
+        assert_eq!(output.status, ExitStatus::Error, "{args:?}");
+        assert!(output.stderr.contains(says), "{args:?}: {}", output.stderr);
+    };
+    refused(&["--types", "Info"], "--types `Info`: valid --types are Normal or Warning");
+    refused(&["--for", "web-0"], "--for `web-0`: give the object in resource/name form");
+    refused(&["--for", "deployment/web"], "no resource type `deployment` has events here");
+    refused(&["--for", "pod/"], "resource/name form");
+}
+
+#[test]
 fn completions_for_three_shells() {
     for shell in ["bash", "zsh", "fish"] {
         let output = stsim(&["completions", shell]);

@@ -247,7 +247,8 @@ ran out of its budget.")]
     #[command(after_help = "Examples:\n  \
 stsim events -f redis.yaml --story node-crash\n  \
 stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n  \
-stsim events scenarios/init-container-crash-loop.ron --raw   every event as emitted, none counted\n\n\
+stsim events scenarios/init-container-crash-loop.ron --raw   every event as emitted, none counted\n  \
+stsim events scenarios/liveness-restarts.ron --for pod/web-0 --types Warning\n\n\
 Columns as `kubectl events` prints them, and the events as the API server keeps them: \
 each component's recorder counts repeats of an event into one, shown as `5m (x4 over 3m)` \
 (last seen at 5m, 4 times over 3 minutes), combines ten similar ones within 10 minutes into \
@@ -272,9 +273,18 @@ of the run unless --start-time is given.")]
         /// Show times as RFC 3339 after this start time.
         #[arg(long, value_name = "TIME")]
         start_time: Option<String>,
-        /// Only Warning events (like `kubectl events --types=Warning`).
-        #[arg(long)]
+        /// Only Warning events (`--types Warning`).
+        #[arg(long, conflicts_with = "types")]
         warnings: bool,
+        /// Only events of these types, as `kubectl events --types`:
+        /// `Normal`, `Warning` or both, comma-separated.
+        #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+        types: Vec<String>,
+        /// Only the events about one object, as `kubectl events --for`:
+        /// `pod/web-0`, `statefulset/web` (`sts`), `pvc/data-web-0`,
+        /// `pv/NAME`, `node/NAME` (`no`).
+        #[arg(long = "for", value_name = "TYPE/NAME")]
+        for_object: Option<String>,
         /// Every event as its component emitted it, in time order, before
         /// its recorder counts repeats into one (`x4 over 5m`), combines
         /// similar ones and drops spam: what a watch on the recorders would
@@ -620,13 +630,25 @@ pub fn run_full(
                 run_command(&input, applied, &options, out, err)
             }
         }
-        Command::Events { file, filename, story, namespace, start_time, warnings, raw, output } => {
+        Command::Events {
+            file,
+            filename,
+            story,
+            namespace,
+            start_time,
+            warnings,
+            types,
+            for_object,
+            raw,
+            output,
+        } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
                 Some(file) => Input::File(file),
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
-            let options = EventsOptions { start_time, only_warnings: warnings, raw, output, color };
+            let types = if warnings { vec!["Warning".to_string()] } else { types };
+            let options = EventsOptions { start_time, types, for_object, raw, output, color };
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             events_command(&input, applied, &options, out, err)
         }
@@ -1058,9 +1080,54 @@ fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
     }
 }
 
+/// `kubectl events --types`: which of Normal and Warning to list (both
+/// when none is given), compared without case as kubectl does.
+fn event_types(types: &[String]) -> Result<(bool, bool), String> {
+    if types.is_empty() {
+        return Ok((true, true));
+    }
+    let mut wanted = (false, false);
+    for name in types {
+        if name.eq_ignore_ascii_case("Normal") {
+            wanted.0 = true;
+        } else if name.eq_ignore_ascii_case("Warning") {
+            wanted.1 = true;
+        } else {
+            return Err(format!(
+                "error: --types `{}`: valid --types are Normal or Warning\n",
+                input::escape(name)
+            ));
+        }
+    }
+    Ok(wanted)
+}
+
+/// `kubectl events --for TYPE/NAME`: the kind of object events name and
+/// the object's name. The types are those that have events here, by the
+/// names, plurals and short names kubectl knows them by.
+fn for_object(text: &str) -> Result<(&'static str, String), String> {
+    let shown = input::escape(text);
+    let Some((resource, name)) = text.split_once('/').filter(|(r, n)| !r.is_empty() && !n.is_empty()) else {
+        return Err(format!(
+            "error: --for `{shown}`: give the object in resource/name form, like pod/web-0\n"
+        ));
+    };
+    let kind = stsim_render::events::kind_of_resource(resource).ok_or_else(|| {
+        format!(
+            "error: --for `{shown}`: no resource type `{}` has events here\n  = help: one of pod (po), \
+             statefulset (sts), persistentvolumeclaim (pvc), persistentvolume (pv), node (no)\n",
+            input::escape(resource)
+        )
+    })?;
+    Ok((kind, name.to_string()))
+}
+
 struct EventsOptions {
     start_time: Option<String>,
-    only_warnings: bool,
+    /// `--types`: empty for every type.
+    types: Vec<String>,
+    /// `--for TYPE/NAME`.
+    for_object: Option<String>,
     raw: bool,
     output: Option<EventsFormat>,
     color: bool,
@@ -1074,6 +1141,8 @@ fn events_command(
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
+    let (normal, warning) = event_types(&options.types)?;
+    let about = options.for_object.as_deref().map(for_object).transpose()?;
     let allow = Allow::default();
     let prepared = prepare(input, applied, None, &[], allow, err)?;
     let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
@@ -1084,8 +1153,14 @@ fn events_command(
             (correlated.events, correlated.filtered)
         }
     };
-    if options.only_warnings {
-        events.retain(|e| e.warning);
+    events.retain(|e| if e.warning { warning } else { normal });
+    if let Some((kind, name)) = &about {
+        events.retain(|e| e.involved.kind == *kind && e.involved.name == *name);
+    }
+    if events.is_empty() {
+        // As kubectl says it, whatever the output format.
+        let _ = err.write_all(format!("No events found in {} namespace.\n", sim.config.namespace).as_bytes());
+        return run_ended(&sim);
     }
     let start_ms = match times {
         stsim_render::events::Times::At(start) => start,

@@ -884,6 +884,23 @@ pub fn age(ms: u64) -> String {
     out
 }
 
+/// The kind of object events name (`pod`, `statefulset`, ...) for a
+/// resource type as kubectl takes it (`kubectl events --for TYPE/NAME`):
+/// its name, plural or short name, in any case. `None` for a type that
+/// has no events here.
+pub fn kind_of_resource(resource: &str) -> Option<&'static str> {
+    let resource = resource.to_ascii_lowercase();
+    let kind = match resource.as_str() {
+        "pod" | "pods" | "po" => "pod",
+        "statefulset" | "statefulsets" | "sts" => "statefulset",
+        "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => "persistentvolumeclaim",
+        "persistentvolume" | "persistentvolumes" | "pv" => "persistentvolume",
+        "node" | "nodes" | "no" => "node",
+        _ => return None,
+    };
+    Some(kind)
+}
+
 /// How times are shown.
 #[derive(Debug, Clone, Copy)]
 pub enum Times {
