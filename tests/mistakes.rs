@@ -308,6 +308,42 @@ fn read_write_many_on_block_storage_is_never_provisioned() {
     assert!(sim.world.live_pods().filter(|p| p.name.starts_with("shared-")).count() == 2);
 }
 
+/// The refusal is a final error: the external provisioner retries the
+/// claim with csi-provisioner's back-off (1 s, doubling to 5 minutes) for
+/// as long as it is unbound, each attempt a `Provisioning` and the same
+/// `ProvisioningFailed`, which the provisioner's recorder counts into one
+/// event, as `kubectl describe pvc` shows it; the attempts stop when the
+/// claim goes.
+#[test]
+fn a_refused_claim_is_retried_with_back_off_until_it_goes() {
+    let failed = |sim: &stsim_core::Simulation| {
+        let events = stsim_render::events::recorded(sim).events;
+        let on_claim = |reason: &str| {
+            events
+                .iter()
+                .find(|e| e.reason == reason && e.involved.name == "data-shared-0")
+                .map(|e| (e.count, e.first_ms, e.last_ms, e.source))
+        };
+        (on_claim("ProvisioningFailed"), on_claim("Provisioning"))
+    };
+    let (sim, _) = run_file("read-write-many-on-block-storage");
+    let provisioner = stsim_render::events::Source::Controller("external-provisioner");
+    // Refused at 5 s, then at 6, 8, 12, 20, 36, 68, 132, 260, 516 and 816 s;
+    // the next, at 1,116 s, is after the run's 15 minutes.
+    assert_eq!(sim.now().as_millis(), 900_000);
+    let (refusals, attempts) = failed(&sim);
+    assert_eq!(refusals, Some((11, 5_000, 816_000, provisioner)));
+    assert_eq!(attempts, Some((11, 0, 816_000, provisioner)), "one Provisioning an attempt");
+    // Deleted at 3 minutes: the attempts stop there.
+    let deleted = crate::support::scenario_file("read-write-many-on-block-storage").replace(
+        r#"duration: "15m","#,
+        r#"duration: "15m", timeline: [(at: "3m", do: DeleteStatefulSet(statefulset: "shared")), (at: "3m", do: DeletePvc(pvc: "data-shared-0"))],"#,
+    );
+    assert!(deleted.contains("DeletePvc"));
+    let (sim, _) = run(&deleted);
+    assert_eq!(failed(&sim).0, Some((8, 5_000, 132_000, provisioner)));
+}
+
 /// Which drivers refuse which access modes for a filesystem volume.
 #[test]
 fn block_storage_drivers_refuse_multi_node_access_modes() {

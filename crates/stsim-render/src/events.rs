@@ -448,8 +448,12 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             // The PV controller's word on a claim it cannot bind or provision
             // (`FailedBinding`, `VolumeMismatch`, `ProvisioningFailed`).
+            // A provisioner's refusal is its own event (sig-storage-lib-external-provisioner's
+            // `provisionClaimOperation`); `provisioning_retries` adds its later attempts.
             Event::PvcWaiting { pvc, reason, message, warning } => {
-                push(PV_CONTROLLER, *warning, reason, Involved::claim(world.pvc(*pvc)), message.clone())
+                let source =
+                    if refused_by_provisioner(reason, message) { PROVISIONER } else { PV_CONTROLLER };
+                push(source, *warning, reason, Involved::claim(world.pvc(*pvc)), message.clone())
             }
             // `deleteVolumeOperation`: nothing deletes the released volume.
             Event::PvFailed { pv, message } => {
@@ -516,6 +520,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     }
     let mut extra = image_events(sim, release);
     extra.extend(scheduling_retries(sim));
+    extra.extend(provisioning_retries(sim));
     extra.sort_by_key(|e| e.at_ms);
     merge(out, extra)
 }
@@ -543,6 +548,92 @@ fn scheduling_retries(sim: &Simulation) -> Vec<K8sEvent> {
                 involved: Involved::pod(pod, None),
                 message: message.to_string(),
             });
+        }
+    }
+    out
+}
+
+/// Whether a claim's `ProvisioningFailed` is the external provisioner's
+/// (its `CreateVolume` refused), not the PV controller's.
+fn refused_by_provisioner(reason: &str, message: &str) -> bool {
+    reason == "ProvisioningFailed" && message.starts_with("failed to provision volume with StorageClass")
+}
+
+/// The first wait of csi-provisioner's retries (`--retry-interval-start`),
+/// doubled after each failure up to [`RETRY_MAX`] (`--retry-interval-max`).
+const RETRY_START: SimDuration = SimDuration::from_secs(1);
+const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
+
+/// The external provisioner's later attempts at a claim it refused. The
+/// refusal is a final error (`InvalidArgument`: `checkError` does not ask
+/// the scheduler to reschedule), so the library requeues the claim with
+/// csi-provisioner's exponential back-off, 1 s doubling to 5 minutes, and
+/// retries for as long as the claim is unbound (no failure threshold).
+/// Each attempt is a `Provisioning` and, the claim and class being
+/// unchangeable, the same `ProvisioningFailed`; they stop when the claim is
+/// bound or deleted, or the run ends. (The core does not retry: a regional
+/// class refused for want of a second zone would succeed at an attempt
+/// after a zone gained nodes; see `volumes::second_zone`.)
+fn provisioning_retries(sim: &Simulation) -> Vec<K8sEvent> {
+    let world = &sim.world;
+    let mut refused: Vec<Option<(SimTime, &str)>> = vec![None; world.pvcs.len()];
+    let mut out = Vec::new();
+    let retry = |pvc: stsim_core::objects::PvcId,
+                 from: SimTime,
+                 until: SimTime,
+                 message: &str,
+                 out: &mut Vec<K8sEvent>| {
+        let claim = world.pvc(pvc);
+        let provisioning = format!(
+            "External provisioner is provisioning volume for claim \"{}/{}\"",
+            sim.config.namespace, claim.name
+        );
+        let (mut at, mut wait) = (from, RETRY_START);
+        loop {
+            at = at + wait;
+            if at > until {
+                break;
+            }
+            for (warning, reason, message) in [
+                (false, "Provisioning", provisioning.clone()),
+                (true, "ProvisioningFailed", message.to_string()),
+            ] {
+                let involved = Involved::claim(claim);
+                out.push(K8sEvent {
+                    at_ms: at.as_millis(),
+                    source: PROVISIONER,
+                    warning,
+                    reason,
+                    involved,
+                    message,
+                });
+            }
+            wait = (wait + wait).min(RETRY_MAX);
+        }
+    };
+    for record in &sim.trace.records {
+        match &record.event {
+            Event::PvcWaiting { pvc, reason, message, .. } if refused_by_provisioner(reason, message) => {
+                refused[pvc.index()] = Some((record.at, message));
+            }
+            Event::PvcBound { pvc, .. } | Event::PvcDeleting { pvc } | Event::PvcRemoved { pvc } => {
+                if let Some((from, message)) = refused[pvc.index()].take() {
+                    // Up to the instant before: the attempt at it would find the claim bound or going.
+                    retry(
+                        *pvc,
+                        from,
+                        SimTime::from_millis(record.at.as_millis().saturating_sub(1)),
+                        message,
+                        &mut out,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    for (index, open) in refused.iter().enumerate() {
+        if let Some((from, message)) = open {
+            retry(stsim_core::objects::PvcId(index as u32), *from, sim.now(), message, &mut out);
         }
     }
     out
