@@ -307,7 +307,8 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
         assert!(never.iter().any(|l| l == line), "{line:?} in {never:#?}");
     }
     // The PV controller's: "no storage class is set" is a Normal event,
-    // a class that does not exist a Warning.
+    // a class that does not exist a Warning; each said again at every
+    // resync (15 s) of the minute.
     let claims = temp_scenario(
         "claims.ron",
         r#"Scenario(name: "claims", duration: "1m",
@@ -319,9 +320,10 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     let claims: Vec<String> =
         output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
     for line in [
-        "0s Normal FailedBinding persistentvolumeclaim/scratch no persistent volumes available for this claim and \
-         no storage class is set",
-        "0s Warning ProvisioningFailed persistentvolumeclaim/fast storageclass.storage.k8s.io \"nope\" not found",
+        "1m (x5 over 1m) Normal FailedBinding persistentvolumeclaim/scratch no persistent volumes available for \
+         this claim and no storage class is set",
+        "1m (x5 over 1m) Warning ProvisioningFailed persistentvolumeclaim/fast storageclass.storage.k8s.io \"nope\" \
+         not found",
     ] {
         assert!(claims.iter().any(|l| l == line), "{line:?} in {claims:#?}");
     }
@@ -478,7 +480,14 @@ fn events_give_the_claims_binding_and_provisioning_events() {
     let on = |claim: &str| -> Vec<String> {
         now.iter()
             .filter(|l| l.contains(&format!("persistentvolumeclaim/{claim} ")))
-            .map(|l| l.split(' ').skip(2).collect::<Vec<_>>().join(" "))
+            .map(|l| {
+                // Without the time, its repeats (`(x8 over 1m45s)`) and the type.
+                let rest = match l.split_once(") ") {
+                    Some((seen, rest)) if seen.contains(" (x") => rest,
+                    _ => l.split_once(' ').map_or("", |(_, rest)| rest),
+                };
+                rest.split_once(' ').map_or("", |(_, rest)| rest).to_string()
+            })
             .collect()
     };
     let claim =
@@ -504,15 +513,22 @@ fn events_give_the_claims_binding_and_provisioning_events() {
     );
     assert_eq!(db1[1], claim("ExternalProvisioning", "data-db-1", waiting));
     assert!(db1[2].starts_with("Provisioning ") && db1[3].starts_with("ProvisioningSucceeded "), "{db1:#?}");
-    // A pod no node can hold: its claim waits for it, and is never provisioned.
+    // A pod no node can hold: its claim waits for it, and is never
+    // provisioned. The PV controller says so at the claim's first sync
+    // (before the pod exists) and again at each resync, every 15 s, naming
+    // the pod that has no node.
     assert_eq!(
         on("data-huge-0"),
-        [claim(
-            "WaitForFirstConsumer",
-            "data-huge-0",
-            "waiting for first consumer to be created before binding"
-        )]
+        [
+            claim(
+                "WaitForFirstConsumer",
+                "data-huge-0",
+                "waiting for first consumer to be created before binding"
+            ),
+            claim("WaitForPodScheduled", "data-huge-0", "waiting for pod huge-0 to be scheduled"),
+        ]
     );
+    assert!(now.iter().any(|l| l.starts_with("2m (x8 over 1m45s) Normal WaitForPodScheduled ")), "{now:#?}");
     // Provisioned at once (no provisioning delay), the claim still went
     // through the provisioner.
     let instant = temp_scenario(

@@ -113,7 +113,12 @@ fn output_flags_follow_kubectl() {
     let yaml = stsim(&["run", "-o", "yaml"]);
     assert!(yaml.stdout.starts_with("apiVersion: stsim.io/v1alpha1\nkind: Report\n"), "{}", yaml.stdout);
     let wide = stsim(&["run", "-o", "wide"]);
-    assert!(wide.stdout.contains("\nEVENTS\nSINCE START   TYPE     REASON"), "{}", wide.stdout);
+    assert!(wide.stdout.contains("\nEVENTS\nSINCE START "), "{}", wide.stdout);
+    let header = wide.stdout.split("\nEVENTS\n").nth(1).and_then(|t| t.lines().next()).unwrap_or_default();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["SINCE", "START", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    );
     let bad = stsim(&["run", "-o", "xml"]);
     assert_eq!(bad.status, ExitStatus::Error);
 }

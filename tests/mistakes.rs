@@ -344,6 +344,38 @@ fn a_refused_claim_is_retried_with_back_off_until_it_goes() {
     assert_eq!(failed(&sim).0, Some((8, 5_000, 132_000, provisioner)));
 }
 
+/// The PV controller says why a claim waits at its first sync and again
+/// at every resync (15 s): a claim whose class does not exist shows
+/// `ProvisioningFailed (x41 over 10m)` after ten minutes. Past an hour of
+/// repeats the rest are counted, not listed, so a run of 400 days costs no
+/// more than a day's.
+#[test]
+fn a_waiting_claim_is_said_again_at_every_resync() {
+    let waited = |duration: &str| {
+        let source = crate::support::scenario_file("storage-class-mistakes")
+            .replace(r#"duration: "10m""#, &format!(r#"duration: "{duration}""#));
+        assert!(source.contains(duration));
+        let (sim, _) = run(&source);
+        let emitted = stsim_render::events::emitted(&sim);
+        let on_claim = emitted.iter().filter(|e| e.involved.name == "data-db-0").count();
+        let kept = stsim_render::events::recorded(&sim).events;
+        let failed = kept
+            .iter()
+            .find(|e| e.involved.name == "data-db-0" && e.reason == "ProvisioningFailed")
+            .map(|e| (e.count, e.first_ms, e.last_ms));
+        (failed, on_claim)
+    };
+    let (failed, _) = waited("10m");
+    assert_eq!(failed, Some((41, 0, 600_000)));
+    // Three hours: 721 syncs, an hour of them listed, the rest counted at the last.
+    let (failed, listed) = waited("3h");
+    assert_eq!(failed, Some((721, 0, 10_800_000)));
+    assert_eq!(listed, 1 + 240 + 1, "the first sync, an hour of resyncs, the rest as one");
+    let (failed, listed) = waited("400d");
+    assert_eq!(failed, Some((2_304_001, 0, 400 * 86_400_000)));
+    assert_eq!(listed, 242);
+}
+
 /// Which drivers refuse which access modes for a filesystem volume.
 #[test]
 fn block_storage_drivers_refuse_multi_node_access_modes() {

@@ -17,10 +17,12 @@
 //! provisioner's `Provisioning`/`ProvisioningSucceeded`, node lifecycle's
 //! `NodeNotReady`), each with the component whose recorder writes it.
 //! Records no component would announce are left out. What the API server
-//! keeps of them is `correlate`'s.
+//! keeps of them is `correlate`'s; the PV controller's words said again at
+//! each resync are `resync`'s.
 
 pub mod correlate;
 pub mod list;
+pub mod resync;
 
 pub use correlate::{Correlated, Recorded};
 use std::fmt::Write;
@@ -52,6 +54,10 @@ pub struct K8sEvent {
     pub reason: &'static str,
     pub involved: Involved,
     pub message: String,
+    /// How many more emissions, the same as this one, it stands for: the
+    /// PV controller's resyncs of a claim waiting for hours are counted
+    /// at their last, not listed (`resync`). 0 for an event on its own.
+    pub also: u32,
 }
 
 /// Who records an event: its `source` (component and host). Each
@@ -236,7 +242,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
         };
         let mut push =
             |source: Source, warning: bool, reason: &'static str, involved: Involved, message: String| {
-                out.push(K8sEvent { at_ms, source, warning, reason, involved, message });
+                out.push(K8sEvent { at_ms, source, warning, reason, involved, message, also: 0 });
             };
         let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s));
         // A pod's kubelet (the node it was bound to).
@@ -521,6 +527,12 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     let mut extra = image_events(sim, release);
     extra.extend(scheduling_retries(sim));
     extra.extend(provisioning_retries(sim));
+    extra.extend(resync::repeats(sim, |pvc| {
+        let claim = world.pvc(pvc);
+        let class = world.class(claim.storage_class?);
+        let said = provisioning(class, &claim.name, &sim.config.namespace, release);
+        said.into_iter().find(|(source, ..)| *source == PV_CONTROLLER).map(|(_, _, message)| message)
+    }));
     extra.sort_by_key(|e| e.at_ms);
     merge(out, extra)
 }
@@ -547,6 +559,7 @@ fn scheduling_retries(sim: &Simulation) -> Vec<K8sEvent> {
                 reason: "FailedScheduling",
                 involved: Involved::pod(pod, None),
                 message: message.to_string(),
+                also: 0,
             });
         }
     }
@@ -588,12 +601,8 @@ fn provisioning_retries(sim: &Simulation) -> Vec<K8sEvent> {
             "External provisioner is provisioning volume for claim \"{}/{}\"",
             sim.config.namespace, claim.name
         );
-        let (mut at, mut wait) = (from, RETRY_START);
-        loop {
-            at = at + wait;
-            if at > until {
-                break;
-            }
+        let (mut at, mut wait, mut attempts) = (from, RETRY_START, 0);
+        let attempt = |at: SimTime, also: u32, out: &mut Vec<K8sEvent>| {
             for (warning, reason, message) in [
                 (false, "Provisioning", provisioning.clone()),
                 (true, "ProvisioningFailed", message.to_string()),
@@ -606,8 +615,21 @@ fn provisioning_retries(sim: &Simulation) -> Vec<K8sEvent> {
                     reason,
                     involved,
                     message,
+                    also,
                 });
             }
+        };
+        while at + wait <= until {
+            if wait == RETRY_MAX && attempts >= resync::LISTED / 10 {
+                // Every 5 minutes from here on: counted at the last attempt, not listed.
+                let n = (until.as_millis() - at.as_millis()) / RETRY_MAX.as_millis();
+                let last = SimTime::from_millis(at.as_millis() + n * RETRY_MAX.as_millis());
+                attempt(last, u32::try_from(n - 1).unwrap_or(u32::MAX), out);
+                break;
+            }
+            at = at + wait;
+            attempt(at, 0, out);
+            attempts += 1;
             wait = (wait + wait).min(RETRY_MAX);
         }
     };
@@ -695,6 +717,7 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
                     reason: "Pulling",
                     involved: involved.clone(),
                     message: format!("Pulling image \"{}\"", check.image),
+                    also: 0,
                 });
             }
             let ContainerRef::Init(_) = check.container else { continue };
@@ -705,7 +728,7 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
             let at_ms = check.done.as_millis();
             let mut push = |reason: &'static str, message: String| {
                 let involved = involved.clone();
-                out.push(K8sEvent { at_ms, source, warning: false, reason, involved, message });
+                out.push(K8sEvent { at_ms, source, warning: false, reason, involved, message, also: 0 });
             };
             push("Pulled", pulled(check, release));
             for (reason, message) in lifecycle(release, name) {

@@ -80,7 +80,7 @@ impl Recorded {
         Recorded {
             first_ms: event.at_ms,
             last_ms: event.at_ms,
-            count: 1,
+            count: event.also.saturating_add(1),
             warning: event.warning,
             reason: event.reason,
             source: event.source,
@@ -172,7 +172,7 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
             let key = (object, event.warning, event.reason, event.message.clone());
             match series.get(&key).map(|index| &mut out[*index]) {
                 Some((recorded, last)) if !finished(recorded.last_ms, event.at_ms) => {
-                    recorded.count += 1;
+                    recorded.count = recorded.count.saturating_add(event.also.saturating_add(1));
                     recorded.last_ms = event.at_ms;
                     *last = sequence;
                 }
@@ -185,7 +185,7 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
         }
         let recorder = recorders.entry(event.source).or_default();
         let (key, message) = recorder.aggregate(event, object);
-        let (count, first_ms) = recorder.observe(key.clone(), event.at_ms);
+        let (count, first_ms) = recorder.observe(key.clone(), event.at_ms, event.also.saturating_add(1));
         if !recorder.allow(object, event.at_ms) {
             filtered += 1;
             continue;
@@ -246,10 +246,10 @@ impl Correlator {
         (EventKey::Aggregate(group), format!("{COMBINED}{}", event.message))
     }
 
-    /// `eventObserve`: counts one more under `key`; the count and the first time.
-    fn observe(&mut self, key: EventKey, at_ms: u64) -> (u32, u64) {
+    /// `eventObserve`: counts `times` more under `key`; the count and the first time.
+    fn observe(&mut self, key: EventKey, at_ms: u64, times: u32) -> (u32, u64) {
         let observed = self.observed.entry(key).or_insert(Observed { count: 0, first_ms: at_ms });
-        observed.count += 1;
+        observed.count = observed.count.saturating_add(times);
         (observed.count, observed.first_ms)
     }
 
@@ -296,6 +296,7 @@ mod tests {
                 field_path: Some("spec.containers{main}".to_string()),
             },
             message: message.to_string(),
+            also: 0,
         }
     }
     const KUBELET: Source = Source::Kubelet(NodeId(0));
