@@ -219,9 +219,10 @@ impl View {
             }
             let names: Vec<&str> = nodes.iter().map(|id| world.node(*id).name.as_str()).collect();
             for view in &mut self.pods {
-                if view.node.as_deref().is_some_and(|node| names.contains(&node)) {
-                    // invariant: a pod view is kept only for a live pod of its name.
-                    let pod = world.pod_named(&view.name).map(|id| world.pod(id)).expect("a live pod");
+                // A pod view is kept only for a live pod of its name (the
+                // runner's debug assertion holds it to a fresh list).
+                let on_changed_node = view.node.as_deref().is_some_and(|node| names.contains(&node));
+                if on_changed_node && let Some(pod) = world.pod_named(&view.name).map(|id| world.pod(id)) {
                     refresh_pod(view, pod, world);
                 }
             }
