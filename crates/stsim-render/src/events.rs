@@ -584,7 +584,9 @@ const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
 /// retries for as long as the claim is unbound (no failure threshold).
 /// Each attempt is a `Provisioning` and, the claim and class being
 /// unchangeable, the same `ProvisioningFailed`; they stop when the claim is
-/// bound or deleted, or the run ends. (The core does not retry: a regional
+/// bound or deleted, or the run ends; past two dozen attempts (5 minutes
+/// apart by then) the rest are counted at the last (`K8sEvent::also`).
+/// (The core does not retry: a regional
 /// class refused for want of a second zone would succeed at an attempt
 /// after a zone gained nodes; see `volumes::second_zone`.)
 fn provisioning_retries(sim: &Simulation) -> Vec<K8sEvent> {
