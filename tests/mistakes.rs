@@ -342,6 +342,16 @@ fn a_refused_claim_is_retried_with_back_off_until_it_goes() {
     assert!(deleted.contains("DeletePvc"));
     let (sim, _) = run(&deleted);
     assert_eq!(failed(&sim).0, Some((8, 5_000, 132_000, provisioner)));
+    // 400 days: nine doubling waits to 516 s, then one every 5 minutes,
+    // 115,198 of them; past two dozen attempts they are counted, not listed.
+    let long = crate::support::scenario_file("read-write-many-on-block-storage")
+        .replace(r#"duration: "15m","#, r#"duration: "400d","#);
+    let (sim, _) = run(&long);
+    let last = 516_000 + 115_198 * 300_000;
+    assert_eq!(failed(&sim).0, Some((1 + 9 + 115_198, 5_000, last, provisioner)));
+    let listed =
+        stsim_render::events::emitted(&sim).iter().filter(|e| e.reason == "ProvisioningFailed").count();
+    assert_eq!(listed, 1 + 24 + 1, "the refusal, two dozen attempts, the rest as one");
 }
 
 /// The PV controller says why a claim waits at its first sync and again

@@ -576,6 +576,9 @@ fn refused_by_provisioner(reason: &str, message: &str) -> bool {
 /// doubled after each failure up to [`RETRY_MAX`] (`--retry-interval-max`).
 const RETRY_START: SimDuration = SimDuration::from_secs(1);
 const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
+/// The provisioner's attempts listed one by one before the rest, 5 minutes
+/// apart, are counted at the last (about an hour and a quarter of them).
+const RETRIES_LISTED: u32 = 24;
 
 /// The external provisioner's later attempts at a claim it refused. The
 /// refusal is a final error (`InvalidArgument`: `checkError` does not ask
@@ -622,7 +625,7 @@ fn provisioning_retries(sim: &Simulation) -> Vec<K8sEvent> {
             }
         };
         while at + wait <= until {
-            if wait == RETRY_MAX && attempts >= resync::LISTED / 10 {
+            if wait == RETRY_MAX && attempts >= RETRIES_LISTED {
                 // Every 5 minutes from here on: counted at the last attempt, not listed.
                 let n = (until.as_millis() - at.as_millis()) / RETRY_MAX.as_millis();
                 let last = SimTime::from_millis(at.as_millis() + n * RETRY_MAX.as_millis());
