@@ -204,6 +204,7 @@ fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
     refused(&["--for", "web-0"], "--for `web-0`: give the object in resource/name form");
     refused(&["--for", "deployment/web"], "no resource type `deployment` has events here");
     refused(&["--for", "pod/"], "resource/name form");
+    refused(&["--for", "pod/web-0/x"], "resource/name form");
 }
 
 #[test]

@@ -1107,7 +1107,9 @@ fn event_types(types: &[String]) -> Result<(bool, bool), String> {
 /// names, plurals and short names kubectl knows them by.
 fn for_object(text: &str) -> Result<(&'static str, String), String> {
     let shown = input::escape(text);
-    let Some((resource, name)) = text.split_once('/').filter(|(r, n)| !r.is_empty() && !n.is_empty()) else {
+    let Some((resource, name)) =
+        text.split_once('/').filter(|(r, n)| !r.is_empty() && !n.is_empty() && !n.contains('/'))
+    else {
         return Err(format!(
             "error: --for `{shown}`: give the object in resource/name form, like pod/web-0\n"
         ));
