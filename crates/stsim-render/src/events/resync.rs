@@ -253,7 +253,7 @@ pub fn repeats(sim: &Simulation, external_provisioning: impl Fn(PvcId) -> Option
             }
             Event::PvcSelectedNode { pvc, .. } => external(*pvc).map(|word| (*pvc, Some(word))),
             Event::PvcWaiting { pvc, reason, message, warning }
-                if !super::refused_by_provisioner(reason, message) =>
+                if !super::provisioning::refused_by_provisioner(reason, message) =>
             {
                 Some((*pvc, Some(Word::Said { reason, message: message.clone(), warning: *warning })))
             }

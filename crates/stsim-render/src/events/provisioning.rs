@@ -1,0 +1,149 @@
+//! The events of a claim's provisioning: the PV controller's
+//! `ExternalProvisioning` and the external provisioner's `Provisioning`
+//! when a claim goes to its class's provisioner, and the provisioner's
+//! later attempts at a claim it refused, with csi-provisioner's back-off.
+//! Owns which `ProvisioningFailed` is the provisioner's; the PV
+//! controller's repeats at each resync are `resync`'s.
+
+use super::{Involved, K8sEvent, PROVISIONER, PV_CONTROLLER, Source};
+use stsim_core::features::Version;
+use stsim_core::sim::Simulation;
+use stsim_core::time::{SimDuration, SimTime};
+use stsim_core::trace::Event;
+
+/// Whether a claim's `ProvisioningFailed` is the external provisioner's
+/// (its `CreateVolume` refused), not the PV controller's.
+pub(super) fn refused_by_provisioner(reason: &str, message: &str) -> bool {
+    reason == "ProvisioningFailed" && message.starts_with("failed to provision volume with StorageClass")
+}
+
+/// The first wait of csi-provisioner's retries (`--retry-interval-start`),
+/// doubled after each failure up to [`RETRY_MAX`] (`--retry-interval-max`).
+const RETRY_START: SimDuration = SimDuration::from_secs(1);
+const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
+/// The provisioner's attempts listed one by one before the rest, 5 minutes
+/// apart, are counted at the last (about an hour and a quarter of them).
+const RETRIES_LISTED: u32 = 24;
+
+/// The external provisioner's later attempts at a claim it refused. The
+/// refusal is a final error (`InvalidArgument`: `checkError` does not ask
+/// the scheduler to reschedule), so the library requeues the claim with
+/// csi-provisioner's exponential back-off, 1 s doubling to 5 minutes, and
+/// retries for as long as the claim is unbound (no failure threshold).
+/// Each attempt is a `Provisioning` and, the claim and class being
+/// unchangeable, the same `ProvisioningFailed`; they stop when the claim is
+/// bound or deleted, or the run ends; past two dozen attempts (5 minutes
+/// apart by then) the rest are counted at the last (`K8sEvent::also`).
+/// (The core does not retry: a regional class refused for want of a second
+/// zone would succeed at an attempt after a zone gained nodes; see
+/// `volumes::second_zone`.)
+pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
+    let world = &sim.world;
+    let mut refused: Vec<Option<(SimTime, &str)>> = vec![None; world.pvcs.len()];
+    let mut out = Vec::new();
+    let retry = |pvc: stsim_core::objects::PvcId,
+                 from: SimTime,
+                 until: SimTime,
+                 message: &str,
+                 out: &mut Vec<K8sEvent>| {
+        let claim = world.pvc(pvc);
+        let provisioning = format!(
+            "External provisioner is provisioning volume for claim \"{}/{}\"",
+            sim.config.namespace, claim.name
+        );
+        let (mut at, mut wait, mut attempts) = (from, RETRY_START, 0);
+        let attempt = |at: SimTime, also: u32, out: &mut Vec<K8sEvent>| {
+            for (warning, reason, message) in [
+                (false, "Provisioning", provisioning.clone()),
+                (true, "ProvisioningFailed", message.to_string()),
+            ] {
+                let involved = Involved::claim(claim);
+                out.push(K8sEvent {
+                    at_ms: at.as_millis(),
+                    source: PROVISIONER,
+                    warning,
+                    reason,
+                    involved,
+                    message,
+                    also,
+                });
+            }
+        };
+        while at + wait <= until {
+            if wait == RETRY_MAX && attempts >= RETRIES_LISTED {
+                // Every 5 minutes from here on: counted at the last attempt, not listed.
+                let n = (until.as_millis() - at.as_millis()) / RETRY_MAX.as_millis();
+                let last = SimTime::from_millis(at.as_millis() + n * RETRY_MAX.as_millis());
+                attempt(last, u32::try_from(n - 1).unwrap_or(u32::MAX), out);
+                break;
+            }
+            at = at + wait;
+            attempt(at, 0, out);
+            attempts += 1;
+            wait = (wait + wait).min(RETRY_MAX);
+        }
+    };
+    for record in &sim.trace.records {
+        match &record.event {
+            Event::PvcWaiting { pvc, reason, message, .. } if refused_by_provisioner(reason, message) => {
+                refused[pvc.index()] = Some((record.at, message));
+            }
+            Event::PvcBound { pvc, .. } | Event::PvcDeleting { pvc } | Event::PvcRemoved { pvc } => {
+                if let Some((from, message)) = refused[pvc.index()].take() {
+                    // Up to the instant before: the attempt at it would find the claim bound or going.
+                    retry(
+                        *pvc,
+                        from,
+                        SimTime::from_millis(record.at.as_millis().saturating_sub(1)),
+                        message,
+                        &mut out,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    for (index, open) in refused.iter().enumerate() {
+        if let Some((from, message)) = open {
+            retry(stsim_core::objects::PvcId(index as u32), *from, sim.now(), message, &mut out);
+        }
+    }
+    out
+}
+
+/// The events of a claim taken up by its class's provisioner: the PV
+/// controller's `ExternalProvisioning` (`provisionClaim`, worded anew in
+/// 1.28 by k/k #118262; an in-tree provisioner is named by the CSI driver
+/// it migrated to) and the external provisioner's `Provisioning`. None
+/// for a class whose provisioner makes no volume.
+pub(super) fn provisioning(
+    class: &stsim_core::objects::StorageClass,
+    claim: &str,
+    namespace: &str,
+    release: Version,
+) -> Vec<(Source, &'static str, String)> {
+    if !class.provisions() {
+        return Vec::new();
+    }
+    let name = class.csi_driver().unwrap_or(&class.provisioner);
+    let waiting = if release >= Version::new(28, 0) {
+        format!(
+            "Waiting for a volume to be created either by the external provisioner '{name}' or manually by \
+             the system administrator. If volume creation is delayed, please verify that the provisioner is \
+             running and correctly registered."
+        )
+    } else {
+        format!(
+            "waiting for a volume to be created, either by external provisioner \"{name}\" or manually \
+             created by system administrator"
+        )
+    };
+    vec![
+        (PV_CONTROLLER, "ExternalProvisioning", waiting),
+        (
+            PROVISIONER,
+            "Provisioning",
+            format!("External provisioner is provisioning volume for claim \"{namespace}/{claim}\""),
+        ),
+    ]
+}
