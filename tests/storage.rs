@@ -811,6 +811,62 @@ fn a_regional_volume_needs_nodes_in_two_zones() {
     assert_eq!(pod.status.phase, PodPhase::Pending);
 }
 
+/// The refusal of a regional class is a final error that the external
+/// provisioner retries with its back-off, 1 s doubling to 5 minutes after
+/// the first refusal (at 5 s, the provisioning time): attempts at 6 s,
+/// 8 s, 12 s, 20 s, 36 s, 1m8s, 2m12s, 4m20s, 8m36s, then every 5 minutes
+/// (13m36s, ...). Each asks the nodes' zones again: once a node joins
+/// zone-b, the next attempt picks zone-a (the selected node's) and zone-b,
+/// and the claim is bound the provisioning time later; the pod starts.
+/// The refusal is said once however many attempts fail; `stsim events`
+/// lists them, the last attempt as the one that provisioned.
+#[test]
+fn a_regional_claim_is_made_at_the_first_attempt_after_a_node_joins_another_zone() {
+    let scenario = |join: &str| {
+        format!(
+            r#"Scenario(name: "regional-later", duration: "20m",
+            cluster: (zones: ["zone-a", "zone-b"], nodePools: [(name: "w", count: 2, zones: ["zone-a"])],
+                      storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
+                                        volumeBindingMode: WaitForFirstConsumer, regional: true, default: true)]),
+            statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (labels: {{"app": "db"}}, image: "db:1"),
+                volumeClaimTemplates: [(name: "data", storage: "10Gi")])],
+            timeline: [(at: "{join}", do: AddNode(pool: "w", zone: "zone-b"))])"#
+        )
+    };
+    for (join, attempt) in [("2m", "2m12s"), ("1m8s", "1m8s"), ("10m", "13m36s")] {
+        let (sim, _) = run(&scenario(join));
+        let world = &sim.world;
+        let claim = world.pvc_named("data-db-0").expect("a claim");
+        let waits: Vec<SimTime> = sim
+            .trace
+            .records
+            .iter()
+            .filter(|r| matches!(&r.event, stsim_core::trace::Event::PvcWaiting { pvc, .. } if *pvc == claim))
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(waits, [t("5s")], "joined at {join}: the refusal is said once");
+        let bound = sim.trace.records.iter().find_map(|r| match &r.event {
+            stsim_core::trace::Event::PvcBound { pvc, pv } if *pvc == claim => Some((r.at, *pv)),
+            _ => None,
+        });
+        let (at, pv) = bound.unwrap_or_else(|| panic!("joined at {join}: never bound"));
+        assert_eq!(at, t(attempt) + stsim_core::time::SimDuration::from_secs(5), "joined at {join}");
+        let zones: Vec<&str> = world.pv(pv).zones().collect();
+        assert_eq!(zones, ["zone-a", "zone-b"], "joined at {join}");
+        let pod = world.live_pods().find(|p| p.name == "db-0").expect("db-0");
+        assert_eq!(pod.status.phase, PodPhase::Running, "joined at {join}");
+        let events = stsim_render::events::collect(&sim);
+        let provisioning: Vec<(u64, u32)> =
+            events.iter().filter(|e| e.reason == "Provisioning").map(|e| (e.at_ms, e.also)).collect();
+        assert_eq!(provisioning.last().map(|(at, _)| *at), Some(t(attempt).as_millis()), "joined at {join}");
+        let failed = events.iter().filter(|e| e.reason == "ProvisioningFailed").count();
+        let before = [6u64, 8, 12, 20, 36, 68, 132, 260, 516, 816]
+            .into_iter()
+            .filter(|s| s * 1000 < t(attempt).as_millis());
+        assert_eq!(failed, 1 + before.count(), "joined at {join}: the refusal and each failed attempt");
+    }
+}
+
 /// A volume given in two zones (`zones`) may be used from a node in
 /// either, and from no other: with zone-a and zone-b cordoned, the pod
 /// waits although zone-c has room, and starts in zone-b once it is

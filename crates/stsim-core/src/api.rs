@@ -987,6 +987,7 @@ impl<'a> Api<'a> {
             owner_references: Vec::new(),
             selected_node: None,
             provisioning: false,
+            provision_failures: 0,
             statefulset: new.statefulset,
             volume_name: new.volume_name,
             orphaned: None,
@@ -1166,6 +1167,25 @@ impl<'a> Api<'a> {
         self.trace.push(self.now, Actor::VolumeController, event);
     }
 
+    /// The external provisioner's attempt at the claim's volume failed (not
+    /// an API change: its rate limiter's count, which the claim keeps
+    /// here); no request is under way until the next. Returns the failures
+    /// so far.
+    pub fn provision_failed(&mut self, pvc: PvcId) -> u32 {
+        let c = self.world.pvc_mut(pvc);
+        c.provisioning = false;
+        c.provision_failures += 1;
+        c.provision_failures
+    }
+
+    /// A retry of the external provisioner found what its last attempt
+    /// lacked: the volume is being made, due after `timings.provisioning`.
+    pub fn retry_provisioning(&mut self, pvc: PvcId) {
+        self.world.pvc_mut(pvc).provisioning = true;
+        let delay = self.world.timings.provisioning;
+        self.arm(EventKey::Provision(pvc), self.now + delay);
+    }
+
     /// The external provisioner takes up the claim; its volume is due after
     /// `timings.provisioning`.
     pub fn start_provisioning(&mut self, pvc: PvcId) {
@@ -1243,6 +1263,7 @@ impl<'a> Api<'a> {
         c.phase = PvcPhase::Bound;
         c.volume = Some(id);
         c.provisioning = false;
+        c.provision_failures = 0;
         c.waiting = None;
         self.record(Event::PvcBound { pvc, pv: id });
         // Pods waiting on this claim: the scheduler (to bind) and the kubelet (to mount).

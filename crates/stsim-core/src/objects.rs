@@ -1081,6 +1081,11 @@ pub struct Pvc {
     pub selected_node: Option<NodeId>,
     /// Whether a provisioning request is under way.
     pub provisioning: bool,
+    /// The external provisioner's failed attempts at the claim's volume
+    /// (its rate limiter's count, which sets the next attempt's back-off),
+    /// while a refusal whose cause may go away is retried: a regional class
+    /// that found nodes in one zone only (`controllers::volumes`).
+    pub provision_failures: u32,
     /// The StatefulSet whose template made the claim, if any.
     pub statefulset: Option<StsId>,
     /// `spec.volumeName` as written at creation: the volume it asks for.

@@ -37,6 +37,15 @@ pub const RETRY_START: SimDuration = SimDuration::from_secs(1);
 /// csi-provisioner's `--retry-interval-max`.
 pub const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
 
+/// The wait before the provisioner's next try after `failures`
+/// consecutive failures at one object (its rate limiter's exponential
+/// back-off): `RETRY_START`, doubled with each failure, at most
+/// `RETRY_MAX`. Deletes and creates (`volumes::provision`) alike.
+pub fn retry_delay(failures: u32) -> SimDuration {
+    let doubled = RETRY_START.as_millis().saturating_mul(1u64 << failures.saturating_sub(1).min(20));
+    SimDuration::from_millis(doubled.min(RETRY_MAX.as_millis()))
+}
+
 /// The volume's claim is gone (`Change::VolumeReleased`).
 pub fn released(api: &mut Api, pv: PvId) {
     let volume = api.world().pv(pv);
@@ -75,7 +84,5 @@ pub fn retry(api: &mut Api, pv: PvId) {
 /// back-off, which doubles with each failure up to its maximum.
 fn failed(api: &mut Api, pv: PvId) {
     let failures = api.pv_delete_failed(pv);
-    let doubled = RETRY_START.as_millis().saturating_mul(1u64 << (failures - 1).min(20));
-    let delay = SimDuration::from_millis(doubled.min(RETRY_MAX.as_millis()));
-    api.wake_after(EventKey::Reclaim(pv), delay);
+    api.wake_after(EventKey::Reclaim(pv), retry_delay(failures));
 }

@@ -200,6 +200,17 @@ pub fn resize_requested(api: &mut Api, pvc: PvcId) {
 
 /// The provisioner finishes the volume of claim `id`; for a bound claim
 /// asking for more than its volume holds, the resizer expands it.
+///
+/// A regional class that finds the cluster's nodes in one zone is refused
+/// (`need 2 zones from topology`), a final error that the provisioner
+/// retries with its back-off (`reclaim::retry_delay`: 1 s doubling to
+/// 5 min) for as long as the claim is unbound; each attempt asks the
+/// nodes' zones again, so once a node joins another zone the next attempt
+/// makes the volume (`provisioning` later). The refusal is said once, at
+/// the first attempt: the later ones fail alike, and are `stsim events`'
+/// to list. A driver's refusal of the access modes is not retried here:
+/// neither the class nor the claim's modes can change, so every attempt
+/// would fail alike.
 pub fn provision(api: &mut Api, id: PvcId) {
     let pvc = api.world.pvc(id);
     if !pvc.exists() {
@@ -212,6 +223,8 @@ pub fn provision(api: &mut Api, id: PvcId) {
     }
     let Some(class) = pvc.storage_class else { return };
     let class = api.world.class(class);
+    // An attempt after a refusal, not the end of one under way.
+    let retry = pvc.provision_failures > 0 && !pvc.provisioning;
     if let Some(refusal) = driver_refuses(class, &pvc.access_modes) {
         // A final error: the provisioner retries with back-off, and each
         // attempt fails the same way, since neither the class nor the
@@ -246,18 +259,26 @@ pub fn provision(api: &mut Api, id: PvcId) {
         } else if let Some(second) = second_zone(api.world, &first) {
             vec![first, second]
         } else {
-            // Not retried when a zone gains nodes later (the provisioner's
-            // back-off would find it).
-            let message = format!(
-                "failed to provision volume with StorageClass \"{}\": rpc error: code = InvalidArgument desc = \
-                 CreateVolume failed to pick zones for disk: failed to pick zones from topology: need 2 zones \
-                 from topology, only got 1 unique zones",
-                class.name
-            );
-            api.claim_waits(id, "ProvisioningFailed", message);
+            let said = (pvc.provision_failures == 0).then(|| {
+                format!(
+                    "failed to provision volume with StorageClass \"{}\": rpc error: code = InvalidArgument desc = \
+                     CreateVolume failed to pick zones for disk: failed to pick zones from topology: need 2 zones \
+                     from topology, only got 1 unique zones",
+                    class.name
+                )
+            });
+            let failures = api.provision_failed(id);
+            if let Some(message) = said {
+                api.claim_waits(id, "ProvisioningFailed", message);
+            }
+            api.wake_after(crate::events::EventKey::Provision(id), super::reclaim::retry_delay(failures));
             return;
         }
     };
+    if retry {
+        api.retry_provisioning(id);
+        return;
+    }
     let pv = api.bind_new_volume(id, zones);
     api.world.pv_mut(pv).node = local_node;
 }

@@ -18,9 +18,10 @@ pub(super) fn refused_by_provisioner(reason: &str, message: &str) -> bool {
 }
 
 /// The first wait of csi-provisioner's retries (`--retry-interval-start`),
-/// doubled after each failure up to [`RETRY_MAX`] (`--retry-interval-max`).
-const RETRY_START: SimDuration = SimDuration::from_secs(1);
-const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
+/// doubled after each failure up to [`RETRY_MAX`] (`--retry-interval-max`):
+/// the run's own (`reclaim::retry_delay`).
+const RETRY_START: SimDuration = stsim_core::controllers::reclaim::RETRY_START;
+const RETRY_MAX: SimDuration = stsim_core::controllers::reclaim::RETRY_MAX;
 /// The provisioner's attempts listed one by one before the rest, 5 minutes
 /// apart, are counted at the last (about an hour and a quarter of them).
 const RETRIES_LISTED: u32 = 24;
@@ -34,16 +35,21 @@ const RETRIES_LISTED: u32 = 24;
 /// unchangeable, the same `ProvisioningFailed`; they stop when the claim is
 /// bound or deleted, or the run ends; past two dozen attempts (5 minutes
 /// apart by then) the rest are counted at the last (`K8sEvent::also`).
-/// (The core does not retry: a regional class refused for want of a second
-/// zone would succeed at an attempt after a zone gained nodes; see
-/// `volumes::second_zone`.)
+/// A claim the provisioner binds after all (a regional class refused for
+/// want of a second zone, retried once a node joined another: the run
+/// retries these, `volumes::provision`) was bound `timings.provisioning`
+/// after the attempt that succeeded: that one is its `Provisioning`, and
+/// the failures listed are those before it.
 pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
     let world = &sim.world;
     let mut refused: Vec<Option<(SimTime, &str)>> = vec![None; world.pvcs.len()];
     let mut out = Vec::new();
+    // How long a volume takes to make (CreateVolume): a bound claim's last attempt was this long before.
+    let create_time = world.timings.provisioning;
     let retry = |pvc: stsim_core::objects::PvcId,
                  from: SimTime,
                  until: SimTime,
+                 succeeded: Option<SimTime>,
                  message: &str,
                  out: &mut Vec<K8sEvent>| {
         let claim = world.pvc(pvc);
@@ -69,6 +75,11 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
                 });
             }
         };
+        // The failures: those before the attempt that succeeded, if one did.
+        let until = match succeeded {
+            Some(start) => SimTime::from_millis(until.as_millis().min(start.as_millis().saturating_sub(1))),
+            None => until,
+        };
         while at + wait <= until {
             if wait == RETRY_MAX && attempts >= RETRIES_LISTED {
                 // Every 5 minutes from here on: counted at the last attempt, not listed.
@@ -82,6 +93,19 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
             attempts += 1;
             wait = (wait + wait).min(RETRY_MAX);
         }
+        if let Some(start) = succeeded {
+            let involved = Involved::claim(claim);
+            let (reason, also) = ("Provisioning", 0);
+            out.push(K8sEvent {
+                at_ms: start.as_millis(),
+                source: PROVISIONER,
+                warning: false,
+                reason,
+                involved,
+                message: provisioning,
+                also,
+            });
+        }
     };
     for record in &sim.trace.records {
         match &record.event {
@@ -90,14 +114,19 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
             }
             Event::PvcBound { pvc, .. } | Event::PvcDeleting { pvc } | Event::PvcRemoved { pvc } => {
                 if let Some((from, message)) = refused[pvc.index()].take() {
+                    // Bound by the provisioner: its last attempt, `provisioning` before, made the volume.
+                    let made = matches!(record.event, Event::PvcBound { .. })
+                        && record.actor == stsim_core::trace::Actor::VolumeController;
+                    let start = made
+                        .then(|| {
+                            SimTime::from_millis(
+                                record.at.as_millis().saturating_sub(create_time.as_millis()),
+                            )
+                        })
+                        .filter(|start| *start > from);
                     // Up to the instant before: the attempt at it would find the claim bound or going.
-                    retry(
-                        *pvc,
-                        from,
-                        SimTime::from_millis(record.at.as_millis().saturating_sub(1)),
-                        message,
-                        &mut out,
-                    );
+                    let until = SimTime::from_millis(record.at.as_millis().saturating_sub(1));
+                    retry(*pvc, from, until, start, message, &mut out);
                 }
             }
             _ => {}
@@ -105,7 +134,7 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
     }
     for (index, open) in refused.iter().enumerate() {
         if let Some((from, message)) = open {
-            retry(stsim_core::objects::PvcId(index as u32), *from, sim.now(), message, &mut out);
+            retry(stsim_core::objects::PvcId(index as u32), *from, sim.now(), None, message, &mut out);
         }
     }
     out
