@@ -207,6 +207,55 @@ fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
     refused(&["--for", "pod/web-0/x"], "resource/name form");
 }
 
+/// At the end of a long run the API server holds only the events written
+/// in the last `--event-ttl` (kube-apiserver's, 1 h): a week of node
+/// failures ends with the last hour's events, and a note on standard
+/// error counts the rest; `--event-ttl 0` keeps them all (the table the
+/// run made before TTLs), a day keeps the last day's. With `--raw` (what
+/// was emitted, not what is kept) a TTL is refused, and so is a TTL that
+/// is no duration.
+#[test]
+fn events_older_than_the_api_servers_ttl_are_gone_at_the_end_of_a_long_run() {
+    let path = repo_root().join("scenarios/node-failures-week.ron").display().to_string();
+    // Rows with their columns' padding taken out (the widths follow the rows shown).
+    let rows = |output: &str| {
+        output.lines().skip(1).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>()
+    };
+    let since =
+        |rows: &[String], prefix: &[&str]| rows.iter().all(|r| prefix.iter().any(|p| r.starts_with(p)));
+    let all = stsim(&["events", &path, "--event-ttl", "0"]);
+    assert_eq!(all.stderr, "", "nothing deleted, nothing to say");
+    let hour = stsim(&["events", &path]);
+    assert_eq!(hour.status, ExitStatus::Success, "{}", hour.stderr);
+    let (all, hour_rows) = (rows(&all.stdout), rows(&hour.stdout));
+    assert!(!hour_rows.is_empty() && hour_rows.len() < all.len() / 10, "{}", hour.stdout);
+    assert!(since(&hour_rows, &["6d23h", "7d "]), "{}", hour.stdout);
+    let deleted = all.len() - hour_rows.len();
+    assert!(
+        hour.stderr.starts_with(&format!("note: {deleted} events were deleted before the run ended")),
+        "{}",
+        hour.stderr
+    );
+    assert!(hour.stderr.contains("1h after its last write") && hour.stderr.contains("--event-ttl 0"));
+    let day = rows(&stsim(&["events", &path, "--event-ttl", "1d"]).stdout);
+    assert!(
+        day.len() > hour_rows.len() && day.len() < all.len(),
+        "{} {} {}",
+        day.len(),
+        hour_rows.len(),
+        all.len()
+    );
+    assert!(since(&day, &["6d", "7d "]), "{day:#?}");
+    // The longer a TTL keeps, the more of the same table's last rows.
+    assert!(all.ends_with(&day) && day.ends_with(&hour_rows));
+    let refused = stsim(&["events", &path, "--raw", "--event-ttl", "2h"]);
+    assert_eq!(refused.status, ExitStatus::Error);
+    assert!(refused.stderr.contains("'--raw' cannot be used with '--event-ttl"), "{}", refused.stderr);
+    let refused = stsim(&["events", &path, "--event-ttl", "soon"]);
+    assert_eq!(refused.status, ExitStatus::Error);
+    assert!(refused.stderr.contains("`soon` is not a duration"), "{}", refused.stderr);
+}
+
 #[test]
 fn completions_for_three_shells() {
     for shell in ["bash", "zsh", "fish"] {

@@ -131,6 +131,11 @@ impl Default for Allow {
     }
 }
 
+fn parse_event_ttl(text: &str) -> Result<stsim_core::time::SimDuration, String> {
+    text.parse::<stsim_core::time::SimDuration>()
+        .map_err(|error| format!("`{}` is not a duration: {error}", input::escape(text)))
+}
+
 fn parse_time_limit(text: &str) -> Result<stsim_core::time::SimDuration, String> {
     match text.parse::<stsim_core::time::SimDuration>() {
         Ok(limit) if !limit.is_zero() => Ok(limit),
@@ -248,13 +253,16 @@ ran out of its budget.")]
 stsim events -f redis.yaml --story node-crash\n  \
 stsim events scenarios/drain-pdb-multi-attach.ron --start-time 2026-01-02T15:04:05Z\n  \
 stsim events scenarios/init-container-crash-loop.ron --raw   every event as emitted, none counted\n  \
-stsim events scenarios/liveness-restarts.ron --for pod/web-0 --types Warning\n\n\
+stsim events scenarios/liveness-restarts.ron --for pod/web-0 --types Warning\n  \
+stsim events scenarios/node-failures-week.ron --event-ttl 0   the whole week, none deleted\n\n\
 Columns as `kubectl events` prints them, and the events as the API server keeps them: \
 each component's recorder counts repeats of an event into one, shown as `5m (x4 over 3m)` \
 (last seen at 5m, 4 times over 3 minutes), combines ten similar ones within 10 minutes into \
 `(combined from similar events): ...`, and writes at most 25 events about one object, then \
-one every 5 minutes. `--raw` lists every event as emitted instead. Times are since the start \
-of the run unless --start-time is given.")]
+one every 5 minutes. The API server deletes an event an hour after its last write \
+(`--event-ttl`): at the end of a longer run only the last hour's are left, as `kubectl events` \
+would find them (`--event-ttl 0` keeps all). `--raw` lists every event as emitted instead. \
+Times are since the start of the run unless --start-time is given.")]
     Events {
         /// The scenario file, a manifest, `-`, or a built-in example.
         #[arg(conflicts_with = "filename")]
@@ -291,6 +299,12 @@ of the run unless --start-time is given.")]
         /// see, not what the API server keeps.
         #[arg(long)]
         raw: bool,
+        /// How long the API server keeps an event after its last write, as
+        /// kube-apiserver's `--event-ttl` (1h): at the end of a longer run,
+        /// the events not written in its last hour are gone, as `kubectl
+        /// events` would find them. `0` keeps every event (no lease).
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_event_ttl, conflicts_with = "raw")]
+        event_ttl: stsim_core::time::SimDuration,
         /// Output format: json or yaml, a `v1` `EventList` as `kubectl
         /// events -o json` prints it (times after --start-time, else the
         /// Unix epoch).
@@ -640,6 +654,7 @@ pub fn run_full(
             types,
             for_object,
             raw,
+            event_ttl,
             output,
         } => {
             let input = match file {
@@ -648,7 +663,7 @@ pub fn run_full(
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
             let types = if warnings { vec!["Warning".to_string()] } else { types };
-            let options = EventsOptions { start_time, types, for_object, raw, output, color };
+            let options = EventsOptions { start_time, types, for_object, raw, event_ttl, output, color };
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             events_command(&input, applied, &options, out, err)
         }
@@ -1131,6 +1146,8 @@ struct EventsOptions {
     /// `--for TYPE/NAME`.
     for_object: Option<String>,
     raw: bool,
+    /// `--event-ttl`: zero keeps every event.
+    event_ttl: stsim_core::time::SimDuration,
     output: Option<EventsFormat>,
     color: bool,
 }
@@ -1159,9 +1176,26 @@ fn events_command(
     if let Some((kind, name)) = &about {
         events.retain(|e| e.involved.kind == *kind && e.involved.name == *name);
     }
+    // What the API server still holds at the end (not for `--raw`: emitted, not kept).
+    let (end_ms, ttl_ms) = (sim.now().as_millis(), options.event_ttl.as_millis());
+    let asked = events.len();
+    if !options.raw {
+        events.retain(|e| e.kept_at(end_ms, ttl_ms));
+    }
+    let expired = asked - events.len();
+    let expired_note = || {
+        format!(
+            "note: {expired} events were deleted before the run ended: the API server keeps an event {} after \
+             its last write (kube-apiserver's --event-ttl). `--event-ttl 0` lists them too.\n",
+            options.event_ttl
+        )
+    };
     if events.is_empty() {
         // As kubectl says it, whatever the output format.
         let _ = err.write_all(format!("No events found in {} namespace.\n", sim.config.namespace).as_bytes());
+        if expired > 0 {
+            let _ = err.write_all(expired_note().as_bytes());
+        }
         return run_ended(&sim);
     }
     let start_ms = match times {
@@ -1178,6 +1212,9 @@ fn events_command(
             write_out(out, &format!("{text}\n"))?
         }
         Some(EventsFormat::Yaml) => write_out(out, &render::yaml::to_yaml(&list()))?,
+    }
+    if expired > 0 {
+        let _ = err.write_all(expired_note().as_bytes());
     }
     if filtered > 0 {
         let _ = err.write_all(

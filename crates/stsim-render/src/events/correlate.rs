@@ -31,11 +31,16 @@
 //!   series' counts are shown as the recorder holds them (it writes them
 //!   to the API server every 30 minutes and when the series ends).
 //!
+//! What the API server then keeps: each write of an event (its creation,
+//! an update of its count or series) gives it `--event-ttl` (one hour)
+//! before the API server deletes it (`Recorded::kept_at`); a recorder
+//! whose update finds its event gone creates it again, with the count and
+//! first time it holds.
+//!
 //! Not modelled: the recorders' caches are LRU caches of 4,096 entries
-//! (a run keeps every key), the API server's one-hour event TTL
-//! (`--event-ttl`; a run's events are all listed), and which of ten
-//! similar messages aggregation forgets (Go's `PopAny` takes any; here the
-//! least in byte order, so the table is a function of the trace).
+//! (a run keeps every key), and which of ten similar messages aggregation
+//! forgets (Go's `PopAny` takes any; here the least in byte order, so the
+//! table is a function of the trace).
 //!
 //! Does not own the events themselves (`collect`) nor the table.
 
@@ -53,6 +58,16 @@ const SPAM_REFILL_MS: u64 = 300_000;
 /// `tools/events`' `finishTime`: a series idle this long ends, checked at
 /// this period.
 const SERIES_FINISH_MS: u64 = 360_000;
+/// `tools/events`' `refreshTime`: every series the recorder holds is
+/// written again at this period from its start (`refreshExistingEventSeries`).
+const SERIES_REFRESH_MS: u64 = 1_800_000;
+
+/// kube-apiserver's `--event-ttl` (1 h): the API server deletes an event
+/// this long after its last write. The events registry gives the same TTL
+/// to a create and to an update (`pkg/registry/core/event/storage`,
+/// `TTLFunc`), so each count update renews it; `0` stores events with no
+/// lease, for ever.
+pub const EVENT_TTL_MS: u64 = 3_600_000;
 
 /// The prefix of an aggregate event's message
 /// (`EventAggregatorByReasonMessageFunc`).
@@ -67,6 +82,10 @@ pub struct Recorded {
     pub last_ms: u64,
     /// `count` (or the series' count); 1 for an event seen once.
     pub count: u32,
+    /// When its recorder last wrote it as it occurred: a `core/v1` event's
+    /// last time; a scheduler event's first, or its series' start at the
+    /// second occurrence (the series' later writes are periodic: `kept_at`).
+    pub written_ms: u64,
     pub warning: bool,
     pub reason: &'static str,
     pub source: Source,
@@ -81,6 +100,7 @@ impl Recorded {
             first_ms: event.at_ms,
             last_ms: event.at_ms,
             count: event.also.saturating_add(1),
+            written_ms: event.at_ms,
             warning: event.warning,
             reason: event.reason,
             source: event.source,
@@ -92,6 +112,24 @@ impl Recorded {
     /// `pod/redis-0`.
     pub fn object(&self) -> String {
         self.involved.object()
+    }
+
+    /// Whether the API server still holds the event at `end_ms`, deleting
+    /// events `ttl_ms` after their last write (`0`: never). A scheduler
+    /// series is written again every 30 minutes while its recorder holds it,
+    /// and a last time by the check that ends it (`finishSeries`).
+    pub fn kept_at(&self, end_ms: u64, ttl_ms: u64) -> bool {
+        if ttl_ms == 0 {
+            return true;
+        }
+        let written = match self.source {
+            Source::Scheduler if self.count > 1 => match finish_check(self.last_ms) {
+                ended if ended <= end_ms => ended,
+                _ => self.written_ms.max(end_ms / SERIES_REFRESH_MS * SERIES_REFRESH_MS),
+            },
+            _ => self.written_ms,
+        };
+        written.saturating_add(ttl_ms) > end_ms
     }
 }
 
@@ -172,6 +210,10 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
             let key = (object, event.warning, event.reason, event.message.clone());
             match series.get(&key).map(|index| &mut out[*index]) {
                 Some((recorded, last)) if !finished(recorded.last_ms, event.at_ms) => {
+                    if recorded.count == 1 {
+                        // The second occurrence makes it a series: written now.
+                        recorded.written_ms = event.at_ms;
+                    }
                     recorded.count = recorded.count.saturating_add(event.also.saturating_add(1));
                     recorded.last_ms = event.at_ms;
                     *last = sequence;
@@ -194,6 +236,7 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
             first_ms,
             last_ms: event.at_ms,
             count,
+            written_ms: event.at_ms,
             warning: event.warning,
             reason: event.reason,
             source: event.source,
@@ -216,8 +259,12 @@ pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objec
 /// by `now_ms`: a check (every `SERIES_FINISH_MS` from the start) came
 /// more than `SERIES_FINISH_MS` after it.
 fn finished(last_ms: u64, now_ms: u64) -> bool {
-    let first_check = (last_ms + SERIES_FINISH_MS) / SERIES_FINISH_MS * SERIES_FINISH_MS + SERIES_FINISH_MS;
-    first_check <= now_ms
+    finish_check(last_ms) <= now_ms
+}
+
+/// The check that ends a series last seen at `last_ms`, unless it is seen again before.
+fn finish_check(last_ms: u64) -> u64 {
+    (last_ms + SERIES_FINISH_MS) / SERIES_FINISH_MS * SERIES_FINISH_MS + SERIES_FINISH_MS
 }
 
 impl Correlator {
@@ -389,5 +436,42 @@ mod tests {
         let many: Vec<K8sEvent> =
             (0..100).map(|i| event(i, Source::Scheduler, "Scheduled", i, "x")).collect();
         assert_eq!(correlate(&many, &[]).events.len(), 100);
+    }
+
+    #[test]
+    fn the_api_server_keeps_an_event_an_hour_after_its_last_write() {
+        const HOUR: u64 = EVENT_TTL_MS;
+        // Counted at 0s and 10m: written at 10m, gone an hour later.
+        let back_off =
+            &correlate(&[event(0, KUBELET, "BackOff", 0, "x"), event(600, KUBELET, "BackOff", 0, "x")], &[])
+                .events[0];
+        assert!(back_off.kept_at(600_000 + HOUR - 1, HOUR));
+        assert!(!back_off.kept_at(600_000 + HOUR, HOUR));
+        // `0`: no lease, kept for ever; a shorter TTL, sooner.
+        assert!(back_off.kept_at(400 * 24 * HOUR, 0));
+        assert!(!back_off.kept_at(700_000, 60_000));
+        let at = |s| event(s, Source::Scheduler, "FailedScheduling", 0, "0/3 nodes are available");
+        // A series seen at 0s and 5m ends at the check at 12m, which writes it a last time.
+        let ended = &correlate(&[at(0), at(300)], &[]).events[0];
+        assert!(ended.kept_at(720_000 + HOUR - 1, HOUR));
+        assert!(!ended.kept_at(720_000 + HOUR, HOUR));
+        // Seen once: written once.
+        let once = &correlate(&[at(0)], &[]).events[0];
+        assert!(!once.kept_at(HOUR, HOUR));
+        // Seen every minute for two hours: still a series at 2h0m30s, written
+        // at the 30-minute refreshes (the last at 2h), kept an hour after
+        // that, or 10 minutes after it with a TTL of 10 minutes.
+        let ongoing: Vec<K8sEvent> = (0..=120).map(|m| at(m * 60)).collect();
+        let ongoing = &correlate(&ongoing, &[]).events[0];
+        assert_eq!(ongoing.count, 121);
+        assert!(ongoing.kept_at(7_230_000, HOUR));
+        assert!(ongoing.kept_at(7_230_000, 600_000));
+        assert!(!ongoing.kept_at(7_200_000 + 600_000, 600_000));
+        // Its second occurrence made it a series and wrote it: a refresh
+        // before that does not count.
+        let late: Vec<K8sEvent> = [1_790, 1_850, 1_900].into_iter().map(at).collect();
+        let late = &correlate(&late, &[]).events[0];
+        assert_eq!(late.written_ms, 1_850_000);
+        assert!(!late.kept_at(1_900_000 + 200_000, 60_000), "the refresh at 30m came before the series");
     }
 }
