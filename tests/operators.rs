@@ -574,3 +574,42 @@ fn an_operator_lists_what_exists_when_it_starts() {
     let created = sim.world.pods.iter().find(|p| p.name == "sessions-0").unwrap().created_at;
     assert_eq!(created, stsim_core::time::SimTime::from_millis(2_000));
 }
+
+/// What operators see of the applications, refreshed in place from one
+/// reconcile to the next (`apps::refresh_views`), is what a fresh list
+/// gives, at every step of every shipped scenario with an application:
+/// members renamed, scaled down and back, deleted and recreated, positions
+/// moving. Debug builds also check each against the rule written plainly.
+#[test]
+fn application_views_kept_in_place_equal_fresh_ones_at_every_step() {
+    // A set renamed to a name before its own: the new set's members and
+    // the old ones still shutting down are listed by ordinal, then name.
+    let renamed = r#"Scenario(name: "renamed-app", duration: "5m",
+        images: [(name: "postgres:16", pull: "2s", startup: "3s", shutdown: "40s")],
+        services: [(name: "pg", clusterIP: "None", selector: {"app": "pg"})],
+        statefulsets: [(name: "web", serviceName: "pg", replicas: 3, podManagementPolicy: Parallel,
+            app: PrimaryReplica(addressing: Dns),
+            template: (labels: {"app": "pg"}, image: "postgres:16", terminationGracePeriodSeconds: 60),
+            volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+        timeline: [(at: "1m", do: RenameStatefulSet(statefulset: "web", to: "api"))])"#;
+    let inputs = crate::support::shipped_scenarios()
+        .into_iter()
+        .map(|name| (name.clone(), crate::support::scenario_file(&name)))
+        .chain([("renamed-app".to_string(), renamed.to_string())]);
+    let mut looked = 0;
+    for (name, source) in inputs {
+        let config = parse(&source);
+        if !config.statefulsets.iter().any(|s| s.app.is_some()) {
+            continue;
+        }
+        let mut sim = stsim_core::Simulation::new(config);
+        let mut kept = Vec::new();
+        while sim.step() {
+            let now = sim.now();
+            stsim_core::apps::refresh_views(&sim.world, now, &mut kept);
+            assert_eq!(kept, stsim_core::apps::views(&sim.world, now), "{name} at {now}");
+            looked += 1;
+        }
+    }
+    assert!(looked > 10_000, "{looked} steps looked at");
+}

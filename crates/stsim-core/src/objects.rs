@@ -1685,18 +1685,23 @@ pub fn claim_name(template: &str, set: &str, ordinal: u32) -> String {
 /// (names are built on the controllers' hot paths).
 /// Appends `n` in decimal to `out`, without the formatting machinery.
 pub fn push_decimal(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
+    let mut buffer = [0u8; 20];
+    out.extend(decimal(n, &mut buffer).iter().map(|d| char::from(*d)));
+}
+
+/// `n`'s decimal digits, written at the end of `buffer`.
+pub fn decimal(n: u64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut start = buffer.len();
     let mut rest = n;
     loop {
         start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
+        buffer[start] = b'0' + (rest % 10) as u8;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    out.extend(digits[start..].iter().map(|d| char::from(*d)));
+    &buffer[start..]
 }
 
 /// The ordinal of claim `name` if it is `<template>-<set>-<ordinal>`.

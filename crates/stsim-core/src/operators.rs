@@ -126,6 +126,7 @@ pub struct MemberView {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct View {
     pub time_ms: u64,
+    /// The live pods, in name order (the API server lists by name).
     pub pods: Vec<PodView>,
     pub pvcs: Vec<PvcView>,
     pub statefulsets: Vec<StatefulSetView>,
@@ -228,7 +229,7 @@ impl View {
             }
         }
         self.time_ms = time_ms;
-        self.apps = crate::apps::views(world, crate::time::SimTime::from_millis(time_ms));
+        crate::apps::refresh_views(world, crate::time::SimTime::from_millis(time_ms), &mut self.apps);
         if protocol >= 2 {
             self.objects = crate::kube::Objects::of(world);
         }
@@ -255,7 +256,7 @@ impl View {
             |n| &n.name,
             |v, n| v.ready = n.ready,
         );
-        self.apps = crate::apps::views(world, crate::time::SimTime::from_millis(time_ms));
+        crate::apps::refresh_views(world, crate::time::SimTime::from_millis(time_ms), &mut self.apps);
     }
 }
 
@@ -743,10 +744,20 @@ impl Operator for Failover {
     }
     fn reconcile(&mut self, view: &View, _events: &[WatchEvent]) -> Result<Reconciled, String> {
         use crate::config::{FailoverPick, Fencing};
-        // The Ready pods once, not a search of every pod for each member.
-        let ready_pods: std::collections::BTreeSet<&str> =
-            view.pods.iter().filter(|p| p.ready && !p.terminating).map(|p| p.name.as_str()).collect();
-        let ready = |name: &str| ready_pods.contains(name);
+        // The pods are listed by name: a member's is found by a binary
+        // search, not a scan (nor a set of the fleet's pods made at every
+        // reconcile), and a set's members are next to each other, so the
+        // pod after the last one found is tried first.
+        debug_assert!(view.pods.is_sorted_by(|a, b| a.name < b.name), "the pods are listed by name");
+        let next = std::cell::Cell::new(0);
+        let ready = |name: &str| {
+            let at = match view.pods.get(next.get()) {
+                Some(pod) if pod.name == name => Some(next.get()),
+                _ => view.pods.binary_search_by(|p| p.name.as_str().cmp(name)).ok(),
+            };
+            next.set(at.map_or(0, |at| at + 1));
+            at.is_some_and(|at| view.pods[at].ready && !view.pods[at].terminating)
+        };
         let mut out = Reconciled::default();
         let requeue = |out: &mut Reconciled, ms: u64| {
             out.requeue_after_ms = Some(out.requeue_after_ms.map_or(ms, |r| r.min(ms)));

@@ -789,62 +789,190 @@ impl Apps {
 
 /// Every application as its members report themselves, for operators.
 pub fn views(world: &crate::world::World, now: SimTime) -> Vec<crate::operators::AppView> {
-    use crate::operators::{AppView, MemberView};
-    world
-        .apps
-        .list
-        .iter()
-        .map(|app| {
-            let mut names: Vec<(u32, String)> =
-                app.expected(world).into_iter().map(|(name, ordinal)| (ordinal, name)).collect();
-            for process in app.processes.values() {
-                if !names.iter().any(|(_, name)| *name == process.member) {
-                    names.push((process.ordinal, process.member.clone()));
-                }
-            }
-            names.sort();
-            let leader_position =
-                replication::leader_pod(app).map(|pod| replication::live_position(app, pod, now));
-            let members = names
-                .into_iter()
-                .map(|(_, name)| {
-                    let running = app.processes_of(&name).first().copied();
-                    let role = running
-                        .filter(|p| matches!(p.state, ProcessState::Member { .. }))
-                        .and_then(|p| app.data_of(p))
-                        .and_then(|data| match data.role {
-                            Role::Primary => Some("primary"),
-                            Role::Replica => Some("replica"),
-                            Role::Voter => None,
-                        });
-                    let reachable =
-                        running.is_some_and(|p| crate::network::reaches_control_plane(world, p.node));
-                    let (position, lag, timeline) = match running {
-                        Some(p) if replication::tracked(app) => {
-                            let at = replication::live_position(app, p.pod, now);
-                            let behind = leader_position
-                                .map(|l| replication::writes(app.config(), l.saturating_sub(at)));
-                            let line = app.data_of(p).map(|d| d.repl.timeline);
-                            (Some(replication::writes(app.config(), at)), behind, line)
-                        }
-                        _ => (None, None, None),
-                    };
-                    MemberView { name, role, running: running.is_some(), reachable, position, lag, timeline }
-                })
-                .collect();
-            let (leader, leader_lease_expires_ms) = match replication::lease_view(world, app, now) {
-                Some((leader, expires)) => (Some(leader), expires.map(|t| t.as_millis())),
-                None => (None, None),
+    let mut views = Vec::new();
+    refresh_views(world, now, &mut views);
+    views
+}
+
+/// [`views`] written over `views`, as an operator's view keeps them from one
+/// reconcile to the next: the names and lists already there are reused,
+/// so a fleet's applications cost no allocation at a reconcile where their
+/// members are the same (a fleet-wide operator reconciles about as often
+/// as the fleet is large, and every reconcile reports every application).
+pub fn refresh_views(world: &crate::world::World, now: SimTime, views: &mut Vec<crate::operators::AppView>) {
+    use crate::operators::AppView;
+    views.truncate(world.apps.list.len());
+    let mut name = String::new();
+    for (index, app) in world.apps.list.iter().enumerate() {
+        if index == views.len() {
+            let empty = AppView {
+                name: String::new(),
+                kind: "",
+                members: Vec::new(),
+                leader: None,
+                leader_lease_expires_ms: None,
             };
-            AppView {
-                name: app.current_set(world).name.clone(),
-                kind: app.kind().name(),
-                members,
-                leader,
-                leader_lease_expires_ms,
-            }
+            views.push(empty);
+        }
+        refresh_view(world, now, app, &mut views[index], &mut name);
+    }
+}
+
+/// One application's view (see [`refresh_views`]); `name` is scratch.
+fn refresh_view(
+    world: &crate::world::World,
+    now: SimTime,
+    app: &App,
+    view: &mut crate::operators::AppView,
+    name: &mut String,
+) {
+    use crate::operators::MemberView;
+    let set = app.current_set(world);
+    assign(&mut view.name, &set.name);
+    view.kind = app.kind().name();
+    // The members the set wants (none once it is deleted), then any other
+    // member still running (of a set renamed or scaled down), by ordinal
+    // then name, each once.
+    let wanted =
+        if set.removed_at.is_some() { 0..0 } else { set.start_ordinal()..set.end_ordinal_exclusive() };
+    let is_wanted = |p: &Process| wanted.contains(&p.ordinal) && is_pod_name(&p.member, &set.name, p.ordinal);
+    let mut others: Vec<(u32, &str)> =
+        app.processes.values().filter(|p| !is_wanted(p)).map(|p| (p.ordinal, p.member.as_str())).collect();
+    others.sort_unstable();
+    others.dedup();
+    let mut others = others.into_iter().peekable();
+    let leader_position = replication::leader_pod(app).map(|pod| replication::live_position(app, pod, now));
+    let mut count = 0;
+    let mut member = |view: &mut crate::operators::AppView, member: &str| {
+        let state = member_state(world, now, app, leader_position, app.first_process_of(member));
+        if count == view.members.len() {
+            view.members.push(state);
+        } else {
+            let out = &mut view.members[count];
+            *out = MemberView { name: std::mem::take(&mut out.name), ..state };
+        }
+        assign(&mut view.members[count].name, member);
+        count += 1;
+    };
+    for ordinal in wanted {
+        write_pod_name(&set.name, ordinal, name);
+        // Others of lower ordinals first; at an equal ordinal, in name order.
+        while let Some((_, other)) = others.next_if(|(o, n)| (*o, *n) < (ordinal, name.as_str())) {
+            member(view, other);
+        }
+        member(view, name);
+    }
+    for (_, other) in others {
+        member(view, other);
+    }
+    view.members.truncate(count);
+    let (leader, expires) = match replication::lease_view(world, app, now) {
+        Some((leader, expires)) => (Some(leader), expires.map(|t| t.as_millis())),
+        None => (None, None),
+    };
+    (view.leader, view.leader_lease_expires_ms) = (leader, expires);
+    // Debug builds (the test suite) check the view against one made from
+    // scratch, by the rule written plainly.
+    #[cfg(debug_assertions)]
+    {
+        let fresh = view_from_scratch(world, now, app);
+        assert_eq!(*view, fresh, "{}: the view refreshed in place differs from a fresh one", set.name);
+    }
+}
+
+/// An application's view made from scratch: the members the set wants by
+/// name, then any other member with a process, each once, sorted by
+/// ordinal and name; each member's first process tells its state.
+#[cfg(debug_assertions)]
+fn view_from_scratch(world: &crate::world::World, now: SimTime, app: &App) -> crate::operators::AppView {
+    use crate::operators::{AppView, MemberView};
+    let mut names: Vec<(u32, String)> =
+        app.expected(world).into_iter().map(|(name, ordinal)| (ordinal, name)).collect();
+    for process in app.processes.values() {
+        if !names.iter().any(|(_, name)| *name == process.member) {
+            names.push((process.ordinal, process.member.clone()));
+        }
+    }
+    names.sort();
+    let leader_position = replication::leader_pod(app).map(|pod| replication::live_position(app, pod, now));
+    let members = names
+        .into_iter()
+        .map(|(_, name)| {
+            let running = app.processes_of(&name).first().copied();
+            MemberView { name, ..member_state(world, now, app, leader_position, running) }
         })
-        .collect()
+        .collect();
+    let (leader, leader_lease_expires_ms) = match replication::lease_view(world, app, now) {
+        Some((leader, expires)) => (Some(leader), expires.map(|t| t.as_millis())),
+        None => (None, None),
+    };
+    AppView {
+        name: app.current_set(world).name.clone(),
+        kind: app.kind().name(),
+        members,
+        leader,
+        leader_lease_expires_ms,
+    }
+}
+
+/// What a member reports of itself, from its first process (`running`:
+/// `None` when none runs); the name left empty.
+fn member_state(
+    world: &crate::world::World,
+    now: SimTime,
+    app: &App,
+    leader_position: Option<u64>,
+    running: Option<&Process>,
+) -> crate::operators::MemberView {
+    let role = running
+        .filter(|p| matches!(p.state, ProcessState::Member { .. }))
+        .and_then(|p| app.data_of(p))
+        .and_then(|data| match data.role {
+            Role::Primary => Some("primary"),
+            Role::Replica => Some("replica"),
+            Role::Voter => None,
+        });
+    let reachable = running.is_some_and(|p| crate::network::reaches_control_plane(world, p.node));
+    let (position, lag, timeline) = match running {
+        Some(p) if replication::tracked(app) => {
+            let at = replication::live_position(app, p.pod, now);
+            let behind = leader_position.map(|l| replication::writes(app.config(), l.saturating_sub(at)));
+            let line = app.data_of(p).map(|d| d.repl.timeline);
+            (Some(replication::writes(app.config(), at)), behind, line)
+        }
+        _ => (None, None, None),
+    };
+    crate::operators::MemberView {
+        name: String::new(),
+        role,
+        running: running.is_some(),
+        reachable,
+        position,
+        lag,
+        timeline,
+    }
+}
+
+/// Sets `to` to `text`, keeping its buffer when it is already that.
+fn assign(to: &mut String, text: &str) {
+    if to != text {
+        to.clear();
+        to.push_str(text);
+    }
+}
+
+/// Writes `<set>-<ordinal>` (`objects::pod_name`) over `name`.
+fn write_pod_name(set: &str, ordinal: u32, name: &mut String) {
+    name.clear();
+    name.push_str(set);
+    name.push('-');
+    crate::objects::push_decimal(name, u64::from(ordinal));
+}
+
+/// Whether `name` is `<set>-<ordinal>` (`objects::pod_name`), without making it.
+fn is_pod_name(name: &str, set: &str, ordinal: u32) -> bool {
+    let Some(digits) = name.strip_prefix(set).and_then(|rest| rest.strip_prefix('-')) else { return false };
+    digits.as_bytes() == crate::objects::decimal(u64::from(ordinal), &mut [0; 20])
 }
 
 /// An operator asks to promote the member running in pod `name`: applied
