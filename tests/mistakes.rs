@@ -1,7 +1,7 @@
 //! Mistakes the API server accepts are modelled, not refused: what the
 //! cluster then does, and how the report explains it.
 
-use crate::support::{run, run_file};
+use crate::support::{run, run_file, t};
 use stsim_core::trace::Event;
 
 /// The PV controller's events on the claims of `storage-class-mistakes`.
@@ -352,6 +352,49 @@ fn a_refused_claim_is_retried_with_back_off_until_it_goes() {
     let listed =
         stsim_render::events::emitted(&sim).iter().filter(|e| e.reason == "ProvisioningFailed").count();
     assert_eq!(listed, 1 + 24 + 1, "the refusal, two dozen attempts, the rest as one");
+}
+
+/// A `Delete` volume released while a node still has it attached: the
+/// external provisioner refuses to delete a disk a VolumeAttachment names,
+/// says so on the volume (`VolumeFailedDelete`, a Warning), and retries
+/// with its back-off until the first attempt after the detach deletes it.
+/// In pvc-protection-removed the claim goes at 15m while its pod runs: the
+/// attempts at 15m, 15m1s, 15m3s, ... 19m15s are refused (nine), the
+/// detach ends at 20m11.1s and the attempt at 23m31s deletes the disk. A
+/// volume detached before its claim goes is deleted at once: no refusal.
+#[test]
+fn a_released_volume_still_attached_is_refused_deletion_until_detached() {
+    let provisioner = stsim_render::events::Source::Controller("external-provisioner");
+    let refused = |sim: &stsim_core::Simulation| {
+        let events = stsim_render::events::recorded(sim).events;
+        events
+            .iter()
+            .filter(|e| e.reason == "VolumeFailedDelete")
+            .map(|e| (e.object(), e.count, e.first_ms, e.last_ms, e.source, e.warning, e.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let (sim, _) = run_file("pvc-protection-removed");
+    let deleted = sim.trace.records.iter().find_map(|r| match r.event {
+        stsim_core::trace::Event::PvDeleted { pv } if sim.world.pv(pv).name == "pvc-00000003" => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(deleted, Some(t("23m31s")));
+    let message = "persistentvolume pvc-00000003 is still attached to node worker-1".to_string();
+    assert_eq!(
+        refused(&sim),
+        [("persistentvolume/pvc-00000003".to_string(), 9, 900_000, 1_155_000, provisioner, true, message)]
+    );
+    // Scaled down with `whenScaled: Delete`: the claim goes with the pod,
+    // before the detach; four refusals over 7 s, deleted at the fifth try.
+    let (sim, _) = run_file("scale-down-when-scaled-delete");
+    let rows = refused(&sim);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].1, rows[0].3 - rows[0].2), (4, 7_000), "{rows:?}");
+    // A claim deleted after its pod is gone and its volume detached (the
+    // operator's clean-up): the disk is deleted at once, with no refusal.
+    let (sim, _) = run_file("operators/pvc-cleanup");
+    assert!(sim.trace.records.iter().any(|r| matches!(r.event, stsim_core::trace::Event::PvDeleted { .. })));
+    assert!(refused(&sim).is_empty());
 }
 
 /// The PV controller says why a claim waits at its first sync and again

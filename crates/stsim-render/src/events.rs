@@ -14,13 +14,15 @@
 //! name: the one its pod's `Init:<done>/<all>` was at), the attach-detach controller's
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, the PV controller's
 //! `WaitForFirstConsumer`/`ExternalProvisioning` and the external
-//! provisioner's `Provisioning`/`ProvisioningSucceeded`, node lifecycle's
+//! provisioner's `Provisioning`/`ProvisioningSucceeded` (and its
+//! `VolumeFailedDelete` for a disk still attached: `deletion`), node lifecycle's
 //! `NodeNotReady`), each with the component whose recorder writes it.
 //! Records no component would announce are left out. What the API server
 //! keeps of them is `correlate`'s; the PV controller's words said again at
 //! each resync are `resync`'s.
 
 pub mod correlate;
+mod deletion;
 pub mod list;
 mod provisioning;
 pub mod resync;
@@ -531,6 +533,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     let mut extra = image_events(sim, release);
     extra.extend(scheduling_retries(sim));
     extra.extend(provisioning::retries(sim));
+    extra.extend(deletion::refused_deletes(sim));
     extra.extend(resync::repeats(sim, |pvc| {
         let claim = world.pvc(pvc);
         let class = world.class(claim.storage_class?);

@@ -57,7 +57,6 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
             "External provisioner is provisioning volume for claim \"{}/{}\"",
             sim.config.namespace, claim.name
         );
-        let (mut at, mut wait, mut attempts) = (from, RETRY_START, 0);
         let attempt = |at: SimTime, also: u32, out: &mut Vec<K8sEvent>| {
             for (warning, reason, message) in [
                 (false, "Provisioning", provisioning.clone()),
@@ -80,18 +79,8 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
             Some(start) => SimTime::from_millis(until.as_millis().min(start.as_millis().saturating_sub(1))),
             None => until,
         };
-        while at + wait <= until {
-            if wait == RETRY_MAX && attempts >= RETRIES_LISTED {
-                // Every 5 minutes from here on: counted at the last attempt, not listed.
-                let n = (until.as_millis() - at.as_millis()) / RETRY_MAX.as_millis();
-                let last = SimTime::from_millis(at.as_millis() + n * RETRY_MAX.as_millis());
-                attempt(last, u32::try_from(n - 1).unwrap_or(u32::MAX), out);
-                break;
-            }
-            at = at + wait;
-            attempt(at, 0, out);
-            attempts += 1;
-            wait = (wait + wait).min(RETRY_MAX);
+        for (at, also) in attempts(from, until) {
+            attempt(at, also, out);
         }
         if let Some(start) = succeeded {
             let involved = Involved::claim(claim);
@@ -136,6 +125,27 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
         if let Some((from, message)) = open {
             retry(stsim_core::objects::PvcId(index as u32), *from, sim.now(), None, message, &mut out);
         }
+    }
+    out
+}
+
+/// The times of csi-provisioner's attempts after a failure at `from`, up
+/// to `until`: 1 s later, then each wait doubled up to 5 minutes. Past
+/// [`RETRIES_LISTED`] attempts the rest are one, at the last of them, with
+/// the count of the others (`K8sEvent::also`); otherwise 0.
+pub(super) fn attempts(from: SimTime, until: SimTime) -> Vec<(SimTime, u32)> {
+    let (mut at, mut wait, mut out) = (from, RETRY_START, Vec::new());
+    while at + wait <= until {
+        if wait == RETRY_MAX && out.len() >= RETRIES_LISTED as usize {
+            // Every 5 minutes from here on: counted at the last attempt, not listed.
+            let n = (until.as_millis() - at.as_millis()) / RETRY_MAX.as_millis();
+            let last = SimTime::from_millis(at.as_millis() + n * RETRY_MAX.as_millis());
+            out.push((last, u32::try_from(n - 1).unwrap_or(u32::MAX)));
+            break;
+        }
+        at = at + wait;
+        out.push((at, 0));
+        wait = (wait + wait).min(RETRY_MAX);
     }
     out
 }
