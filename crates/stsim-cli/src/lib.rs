@@ -1184,9 +1184,11 @@ fn events_command(
     }
     let expired = asked - events.len();
     let expired_note = || {
+        let (events, were, them) =
+            if expired == 1 { ("event", "was", "it") } else { ("events", "were", "them") };
         format!(
-            "note: {expired} events were deleted before the run ended: the API server keeps an event {} after \
-             its last write (kube-apiserver's --event-ttl). `--event-ttl 0` lists them too.\n",
+            "note: {expired} {events} {were} deleted before the run ended: the API server keeps an event {} \
+             after its last write (kube-apiserver's --event-ttl). `--event-ttl 0` lists {them} too.\n",
             options.event_ttl
         )
     };

@@ -276,6 +276,8 @@ pub fn provision(api: &mut Api, id: PvcId) {
         }
     };
     if retry {
+        // The attempt found its zones: CreateVolume takes `provisioning`,
+        // and its end works the zones out again, as every end does.
         api.retry_provisioning(id);
         return;
     }
