@@ -867,6 +867,57 @@ fn a_regional_claim_is_made_at_the_first_attempt_after_a_node_joins_another_zone
     }
 }
 
+/// An `Immediate` class provisions before any pod is placed, in a zone the
+/// external provisioner's topology offers: one where nodes are (their
+/// CSINodes), never a listed zone without nodes, where no pod could use
+/// the volume. A regional one with nodes in one zone only is refused at
+/// every attempt, whatever zone it tries first, until a node joins
+/// another zone.
+#[test]
+fn an_immediate_class_provisions_only_where_nodes_are() {
+    let zonal = |seed: u64| {
+        format!(
+            r#"Scenario(name: "immediate", duration: "10m", seed: {seed},
+            cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [(name: "w", count: 4, zones: ["zone-a", "zone-b"])],
+                      storageClasses: [(name: "fast", volumeBindingMode: Immediate, default: true)]),
+            statefulsets: [(name: "db", serviceName: "db", replicas: 6, podManagementPolicy: Parallel,
+                template: (labels: {{"app": "db"}}, image: "db:1"),
+                volumeClaimTemplates: [(name: "data", storage: "1Gi")])])"#
+        )
+    };
+    for seed in 0..4 {
+        let (sim, _) = run(&zonal(seed));
+        let zones: Vec<&str> = sim.world.pvs.iter().filter_map(|pv| pv.zones().next()).collect();
+        assert_eq!(zones.len(), 6, "seed {seed}");
+        assert!(zones.iter().all(|z| *z != "zone-c"), "seed {seed}: {zones:?}");
+        assert!(sim.world.live_pods().all(|p| p.status.phase == PodPhase::Running), "seed {seed}");
+    }
+    let regional = r#"Scenario(name: "immediate-regional", duration: "20m", seed: 1,
+        cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [(name: "w", count: 2, zones: ["zone-a"])],
+                  storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
+                                    volumeBindingMode: Immediate, regional: true, default: true)]),
+        statefulsets: [(name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+            template: (labels: {"app": "db"}, image: "db:1"),
+            volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+        timeline: [(at: "10m", do: AddNode(pool: "w", zone: "zone-b"))])"#;
+    let (sim, _) = run(regional);
+    let bound: Vec<(SimTime, Vec<&str>)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            stsim_core::trace::Event::PvcBound { pv, .. } => Some((r.at, sim.world.pv(pv).zones().collect())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bound.len(), 3, "{bound:?}");
+    for (at, mut zones) in bound {
+        assert!(at > t("10m"), "bound at {at} before a second zone had nodes");
+        zones.sort();
+        assert_eq!(zones, ["zone-a", "zone-b"]);
+    }
+}
+
 /// A volume given in two zones (`zones`) may be used from a node in
 /// either, and from no other: with zone-a and zone-b cordoned, the pod
 /// waits although zone-c has room, and starts in zone-b once it is

@@ -350,6 +350,10 @@ pub struct World {
     pub scheduler_tree: crate::controllers::scheduler::NodeTree,
     /// Bumped whenever a Node object is created or deleted.
     pub node_set_version: u64,
+    /// Live Node objects per zone, by index into `zones` (a node in a zone
+    /// not listed there is not counted): which zones a CSI provisioner's
+    /// topology offers (`zone_has_nodes`).
+    zone_live_nodes: Vec<u32>,
     /// Whether any node ever had CSI attach limits: only then does the
     /// scheduler work out which of a pod's volumes count against them.
     pub volume_limits: bool,
@@ -460,6 +464,7 @@ impl World {
             room_changes: 0,
             scheduler_tree: Default::default(),
             node_set_version: 1,
+            zone_live_nodes: Vec::new(),
             volume_limits: false,
             preloaded_images: Vec::new(),
             identity_processes: BTreeMap::new(),
@@ -724,6 +729,7 @@ impl World {
         self.volume_limits |= !pool.volume_attach_limits.is_empty();
         self.refresh_node_fit(id);
         self.node_set_version += 1;
+        self.count_zone_node(id, 1);
         id
     }
 
@@ -731,6 +737,28 @@ impl World {
     pub(crate) fn remove_node(&mut self, id: NodeId, at: SimTime) {
         self.nodes[id.index()].removed_at = Some(at);
         self.node_set_version += 1;
+        self.count_zone_node(id, -1);
+    }
+
+    fn count_zone_node(&mut self, id: NodeId, by: i32) {
+        let zone = &self.nodes[id.index()].zone;
+        if let Some(index) = self.zones.iter().position(|z| z == zone) {
+            if self.zone_live_nodes.len() < self.zones.len() {
+                self.zone_live_nodes.resize(self.zones.len(), 0);
+            }
+            self.zone_live_nodes[index] = self.zone_live_nodes[index].saturating_add_signed(by);
+        }
+    }
+
+    /// Whether zone `index` (into `zones`) holds a live Node object.
+    pub fn zone_has_nodes(&self, index: usize) -> bool {
+        let has = self.zone_live_nodes.get(index).is_some_and(|n| *n > 0);
+        debug_assert_eq!(
+            has,
+            self.live_nodes().any(|n| Some(&n.zone) == self.zones.get(index)),
+            "zone {index}"
+        );
+        has
     }
 
     pub fn add_statefulset(&mut self, name: &str, mut spec: crate::config::StatefulSetSpec) -> StsId {

@@ -11,8 +11,9 @@
 //! claim's volume is due: create a PersistentVolume of the claim's size and
 //! class, in the zone of the node the scheduler selected
 //! (`WaitForFirstConsumer`) or, for `Immediate` claims, in a zone the
-//! provisioner picks from the seeded `provisioner` stream without knowing
-//! where the pod will run; then bind claim and volume. The API server starts
+//! provisioner picks from the seeded `provisioner` stream among those
+//! where nodes are (its requisite topology), without knowing where the pod
+//! will run; then bind claim and volume. The API server starts
 //! provisioning (`Api::create_pvc`, `Api::select_node_for_claim`) after
 //! `timings.provisioning`.
 //!
@@ -249,8 +250,16 @@ pub fn provision(api: &mut Api, id: PvcId) {
                 api.world.node(node).zone.clone()
             }
             VolumeBindingMode::Immediate => {
+                // The provisioner's requisite topology: the zones where
+                // nodes are (their CSINodes'), in the cluster's order; with
+                // no node at all, any zone.
                 let zones = &api.world.zones;
-                let pick = api.streams.provisioner.random_range(0..zones.len());
+                let with_nodes: Vec<usize> =
+                    (0..zones.len()).filter(|z| api.world.zone_has_nodes(*z)).collect();
+                let pick = match with_nodes.len() {
+                    0 => api.streams.provisioner.random_range(0..zones.len()),
+                    n => with_nodes[api.streams.provisioner.random_range(0..n)],
+                };
                 zones[pick].clone()
             }
         };
