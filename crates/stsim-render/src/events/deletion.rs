@@ -31,6 +31,8 @@ pub(super) fn refused_deletes(sim: &Simulation) -> Vec<K8sEvent> {
     let mut attachments: Vec<Vec<Attachment>> = vec![Vec::new(); world.pvs.len()];
     // Volumes released while attached, whose disk their provisioner deletes: when, and until when tried.
     let mut deleting: Vec<(PvId, SimTime, Option<SimTime>)> = Vec::new();
+    // Each volume's entry in `deleting`, while its deletion is tried.
+    let mut tried: Vec<Option<usize>> = vec![None; world.pvs.len()];
     for record in &sim.trace.records {
         match &record.event {
             Event::VolumeAttaching { pv, node } => attachments[pv.index()].push((*node, record.at, None)),
@@ -47,14 +49,13 @@ pub(super) fn refused_deletes(sim: &Simulation) -> Vec<K8sEvent> {
                     && volume.deleter(world.features.honor_pv_reclaim_policy) == Deleter::Found;
                 let attached = attachments[pv.index()].iter().any(|(_, _, to)| to.is_none());
                 if provisioner_deletes && attached {
+                    tried[pv.index()] = Some(deleting.len());
                     deleting.push((*pv, record.at, None));
                 }
             }
             Event::PvDeleted { pv } => {
-                if let Some((_, _, until)) =
-                    deleting.iter_mut().rev().find(|(v, _, until)| v == pv && until.is_none())
-                {
-                    *until = Some(record.at);
+                if let Some(index) = tried[pv.index()].take() {
+                    deleting[index].2 = Some(record.at);
                 }
             }
             _ => {}
