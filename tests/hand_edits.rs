@@ -245,11 +245,36 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
         .map(|r| r.at.to_string())
         .collect();
     assert_eq!(errors, ["1m22s", "1m52s", "2m32s", "3m32s"]);
+    // The trace and `stsim events` say why: the kubelet killed it for its
+    // probe (kubectl's `Killing`), not a crash of its own.
+    assert_eq!(kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS), errors);
+    let killing = killing(&sim);
+    let said = "pod/web-0 Container main failed liveness probe, will be restarted";
+    let at_kills: Vec<(u64, String)> =
+        errors.iter().map(|at| (t(at).as_millis(), said.to_string())).collect();
+    assert_eq!(killing, at_kills);
     assert_eq!(Log(&sim).creations().len(), 1);
     // Without a livenessProbe, SetLive is refused.
     let source = crate::support::scenario_file("liveness-restarts").replace(", livenessProbe: ()", "");
     let errors = stsim_scenario::parse_scenario(&source, "x.ron").unwrap_err();
     assert!(errors[0].message.contains("SetLive needs a livenessProbe"), "{}", errors[0].message);
+}
+
+/// When the kubelet stopped a container for `reason` (the trace's
+/// `container-stopped`).
+fn kills(sim: &stsim_core::Simulation, reason: &str) -> Vec<String> {
+    let stopped = sim.trace.records.iter().filter(|r| match &r.event {
+        Event::ContainerStopped { reason: why, .. } => *why == reason,
+        _ => false,
+    });
+    stopped.map(|r| r.at.to_string()).collect()
+}
+
+/// The kubelet's `Killing` events of a run (`stsim events`), each as when
+/// and `pod/NAME message`.
+fn killing(sim: &stsim_core::Simulation) -> Vec<(u64, String)> {
+    let events = stsim_render::events::collect(sim).into_iter().filter(|e| e.reason == "Killing");
+    events.map(|e| (e.at_ms, format!("{} {}", e.involved.object(), e.message))).collect()
 }
 
 /// A startup probe kills an application that is not up within
@@ -273,6 +298,14 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
         .collect();
     // Started at 2s; restarted at 1m2s (10 s back-off) and 2m12s (20 s).
     assert_eq!(kills, ["52s", "1m52s", "3m2s"]);
+    let by_probe = self::kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_STARTUP);
+    assert_eq!(by_probe[..3], kills);
+    let messages: std::collections::BTreeSet<String> =
+        killing(&sim).into_iter().map(|(_, said)| said).collect();
+    assert_eq!(
+        messages.into_iter().collect::<Vec<_>>(),
+        ["pod/tight-0 Container main failed startup probe, will be restarted"]
+    );
     assert_eq!(Log(&sim).ready_after("roomy-0", t("0s")), Some(t("1m32s")));
     assert_eq!(Log(&sim).ready_after("tight-0", t("0s")), None);
 }
@@ -604,6 +637,10 @@ fn a_service_and_a_pods_image_are_changed_by_hand() {
     assert_eq!(pods.len(), 1, "changed in place");
     assert_eq!((pods[0].image.as_str(), pods[0].status.restarts), ("nginx:1.27", 1));
     assert!(log.ready_after("web-1", t("4m")).is_some(), "ready again with the new image");
+    // The kubelet says so as it kills the running container (kubectl's
+    // `Killing`); the other pods' containers are not touched.
+    let said = "pod/web-1 Container main definition changed, will be restarted";
+    assert_eq!(killing(&sim), [(t("4m").as_millis(), said.to_string())]);
     let bad =
         scenario(1, r#"(at: "2m", do: UpdateService(service: "web", selector: {}, ports: [(port: 0)]))"#);
     let errors = stsim_scenario::parse_scenario(&bad, "x.ron").unwrap_err();

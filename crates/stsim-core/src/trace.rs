@@ -129,9 +129,11 @@ pub enum Event {
         pod: PodId,
         message: String,
     },
-    /// A container process stopped on its machine without the API knowing
-    /// (the machine crashed) or after the object was gone (the kubelet
-    /// killed an orphan).
+    /// A container process stopped on its machine, and why: the machine
+    /// crashed or shut down, the application exited, or the kubelet killed
+    /// it (an orphan whose object is gone, an image changed, a probe that
+    /// failed). A crash of the image's own (`CrashLoop`) records none: its
+    /// pod's status says it.
     ContainerStopped {
         pod: PodId,
         node: NodeId,

@@ -7,7 +7,9 @@
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, kube-scheduler's `FailedScheduling`/`Scheduled`,
-//! the kubelet's `Killing`, `Pulling`/`Pulled` (from each pod's image
+//! the kubelet's `Killing` (a deleted pod's containers stopped; one
+//! restarted for its failed liveness or startup probe or changed image),
+//! `Pulling`/`Pulled` (from each pod's image
 //! checks, `PodHistory::image_checks`), `Created`/`Started` (worded per
 //! release), its image and back-off `Failed`,
 //! `BackOff` and `ErrImageNeverPull` (for an init container too, by its
@@ -30,6 +32,7 @@ pub mod resync;
 pub use correlate::{Correlated, Recorded};
 use std::fmt::Write;
 use stsim_core::config::VolumeBindingMode;
+use stsim_core::controllers::kubelet;
 use stsim_core::features::Version;
 use stsim_core::objects::{
     ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, StatusColumn,
@@ -141,10 +144,7 @@ impl Involved {
 /// last reported running (`states`, for a pod of several containers;
 /// `running`, its STATUS, for one of a single container).
 fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<(ContainerRef, String)> {
-    let first_running = match states.first() {
-        Some(state) => *state == ContainerState::Running,
-        None => running,
-    };
+    let first_running = first_running(states, running);
     let others = states.iter().enumerate().skip(1).filter(|(_, s)| **s == ContainerState::Running);
     (first_running.then_some(0).into_iter())
         .chain(others.map(|(index, _)| index))
@@ -155,6 +155,23 @@ fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<(Contain
             )
         })
         .collect()
+}
+
+/// Whether the kubelet last reported `pod`'s first container running
+/// (`states` and `running` as for `stopping`).
+fn first_running(states: &[ContainerState], running: bool) -> bool {
+    match states.first() {
+        Some(state) => *state == ContainerState::Running,
+        None => running,
+    }
+}
+
+/// The kubelet's `Killing` when it restarts a running container in place:
+/// kuberuntime `computePodActions` words why, and `killContainer` records
+/// it with ", will be restarted".
+fn restarting(pod: &Pod, why: &str) -> (ContainerRef, String) {
+    let name = container_name(pod, 0);
+    (ContainerRef::Regular(0), format!("Container {name} {why}, will be restarted"))
 }
 
 /// The events the API server holds at the end of the run: those of
@@ -341,6 +358,27 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                         push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
                     }
                 }
+            }
+            // The kubelet kills a container that failed its probe, and
+            // restarts it after the back-off.
+            Event::ContainerStopped { pod, reason, .. }
+                if [kubelet::KILLED_BY_LIVENESS, kubelet::KILLED_BY_STARTUP].contains(reason) =>
+            {
+                let pod = world.pod(*pod);
+                let probe = if *reason == kubelet::KILLED_BY_LIVENESS { "liveness" } else { "startup" };
+                let (container, message) = restarting(pod, &format!("failed {probe} probe"));
+                push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
+            }
+            // The image of a running container changed in the pod's spec
+            // (`Api::update_pod_image`): the kubelet kills it at once and
+            // starts the new image once it has exited.
+            Event::PodPatched { pod, change }
+                if change.starts_with("image ")
+                    && first_running(&last_state[pod.index()], running[pod.index()]) =>
+            {
+                let pod = world.pod(*pod);
+                let (container, message) = restarting(pod, "definition changed");
+                push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
             }
             // The kubelet's node shutdown manager (pkg/kubelet/nodeshutdown).
             Event::NodeShuttingDown { node, pods_grace } if !pods_grace.is_zero() => {

@@ -56,6 +56,16 @@ mod images;
 /// (`minimumGracePeriodInSeconds`).
 pub const MINIMUM_KILL_GRACE: SimDuration = SimDuration::from_secs(2);
 
+/// Why the kubelet stopped a container whose liveness probe failed
+/// `failureThreshold` times in a row (the trace's `container-stopped`;
+/// kubectl's `Killing`: "Container main failed liveness probe, will be
+/// restarted", kuberuntime `computePodActions`).
+pub const KILLED_BY_LIVENESS: &str = "killed by the kubelet: its liveness probe failed";
+/// Why the kubelet stopped a container whose startup probe failed
+/// `failureThreshold` times ("Container main failed startup probe, will be
+/// restarted").
+pub const KILLED_BY_STARTUP: &str = "killed by the kubelet: its startup probe failed";
+
 /// Back-off after the `failures`-th failure in a row: 10 s, doubling, at most 5 min.
 pub fn backoff(failures: u32) -> SimDuration {
     let seconds = 10u64 << failures.saturating_sub(1).min(5);
@@ -574,23 +584,29 @@ fn run_container(api: &mut Api, id: PodId) {
         }
         _ => {
             let started = pod.runtime.started_at.expect("a running container has a start time");
-            let startup = startup_result(pod, started);
-            let liveness_kill = match startup {
-                Ok(passed) => liveness_kill_at(pod, passed),
-                Err(killed) => Some(killed),
+            let kill = match startup_result(pod, started) {
+                Ok(passed) => liveness_kill_at(pod, passed).map(|at| (at, KILLED_BY_LIVENESS)),
+                Err(killed) => Some((killed, KILLED_BY_STARTUP)),
             };
-            let crash_at = match (crashes.then(|| started + crash_after), liveness_kill) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+            // The earlier of the application's own crash and the kubelet's
+            // kill; at the same instant, the crash (the kubelet finds the
+            // container already exited).
+            let stop = match (crashes.then(|| started + crash_after), kill) {
+                (Some(crash), Some((kill, why))) if kill < crash => Some((kill, Some(why))),
+                (Some(crash), _) => Some((crash, None)),
+                (None, Some((kill, why))) => Some((kill, Some(why))),
+                (None, None) => None,
             };
-            if let Some(crash_at) = crash_at
+            let crash_at = stop.map(|(at, _)| at);
+            if let Some((crash_at, killed_by)) = stop
                 && now >= crash_at
             {
-                // The process exits with an error; the kubelet restarts it after a back-off.
+                // The process exits (with an error, or killed by the kubelet
+                // for its probe); the kubelet restarts it after a back-off.
                 let p = api.world.pod_mut(id);
                 p.status.restarts += 1;
                 p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
-                api.set_process(id, false, None);
+                api.set_process(id, false, killed_by);
                 api.set_pod_ready(id, false);
                 let phase = running_phase(api.world().pod(id));
                 api.set_pod_state(id, phase, ContainerState::Error);
