@@ -175,9 +175,10 @@ fn an_unschedulable_pod_is_retried_when_a_node_is_uncordoned() {
 }
 
 /// WaitForFirstConsumer: the volume is provisioned in the zone of the node
-/// chosen for the pod. Immediate: provisioned first, in a zone the
-/// provisioner picks among those with nodes, without knowing the pod's
-/// constraints, and the pod must follow it; before it is bound the pod
+/// chosen for the pod. Immediate: provisioned first, in the zone the
+/// provisioner prefers among those with nodes (round the zones by
+/// ordinal), without knowing the pod's constraints, and the pod must
+/// follow it; before it is bound the pod
 /// waits with "pod has unbound immediate PersistentVolumeClaims", and a pod
 /// whose node selector excludes the volume's zone is never placed.
 #[test]
@@ -193,36 +194,51 @@ fn binding_modes_decide_who_follows_whom() {
         assert_eq!(placement(&sim, "web-0").map(|(_, zone)| zone).as_deref(), Some("zone-a"), "seed {seed}");
         assert!(sim.world.pvs.iter().all(|pv| pv.zone.as_deref() == Some("zone-a")));
     }
-    let mut pending = 0;
     for seed in 0..6 {
+        // The cluster's zones listed in another order: sorted all the same.
+        let order = if seed % 2 == 0 {
+            r#"["zone-a", "zone-b", "zone-c"]"#
+        } else {
+            r#"["zone-c", "zone-a", "zone-b"]"#
+        };
         let now = scenario(
             r#"(name: "worker", count: 3)"#,
-            1,
+            3,
             r#"nodeSelector: {"topology.kubernetes.io/zone": "zone-a"}"#,
-            r#"(name: "data", storage: "1Gi", storageClassName: "now")"#,
+            r#"(name: "data", storage: "1Gi", storageClassName: "now"), (name: "logs", storage: "1Gi", storageClassName: "now")"#,
             "",
         )
-        .replacen("name: \"sched\",", &format!("name: \"sched\",\n    seed: {seed},"), 1);
+        .replacen("name: \"sched\",", &format!("name: \"sched\",\n    seed: {seed},"), 1)
+        .replacen(r#"zones: ["zone-a", "zone-b", "zone-c"]"#, &format!("zones: {order}"), 1);
         let (sim, _) = run(&now);
-        let said = messages(&sim, "web-0");
-        assert!(
-            said[0]
-                .1
-                .starts_with("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims."),
-            "{said:?}"
-        );
-        let zone = sim.world.pvs[0].zone.clone().unwrap();
-        match placement(&sim, "web-0") {
-            Some((_, placed)) => assert_eq!((placed.as_str(), zone.as_str()), ("zone-a", "zone-a")),
-            None => {
-                assert_ne!(zone, "zone-a");
-                let last = &said.last().unwrap().1;
-                assert!(last.contains("1 node(s) didn't match PersistentVolume's node affinity"), "{last}");
-                pending += 1;
-            }
+        // The provisioner's preferred zone: the zones sorted by name,
+        // rotated by the hash of the set's name (FNV-1 of "web" is 0 mod 3)
+        // plus the ordinal. Both claims of a member share its zone; the
+        // seed plays no part.
+        let zone_of = |claim: &str| {
+            let claim = sim.world.pvcs.iter().find(|c| c.name == claim).unwrap();
+            sim.world.pv(claim.volume.unwrap()).zone.clone().unwrap()
+        };
+        for (ordinal, zone) in ["zone-a", "zone-b", "zone-c"].into_iter().enumerate() {
+            assert_eq!(zone_of(&format!("data-web-{ordinal}")), zone, "seed {seed}");
+            assert_eq!(zone_of(&format!("logs-web-{ordinal}")), zone, "seed {seed}");
+        }
+        for pod in ["web-0", "web-1", "web-2"] {
+            let said = messages(&sim, pod);
+            assert!(
+                said[0].1.starts_with(
+                    "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims."
+                ),
+                "{said:?}"
+            );
+        }
+        assert_eq!(placement(&sim, "web-0").map(|(_, zone)| zone).as_deref(), Some("zone-a"));
+        for pod in ["web-1", "web-2"] {
+            assert_eq!(placement(&sim, pod), None, "seed {seed}: {pod}'s volume is outside zone-a");
+            let last = messages(&sim, pod).pop().unwrap().1;
+            assert!(last.contains("1 node(s) didn't match PersistentVolume's node affinity"), "{last}");
         }
     }
-    assert!(pending > 0, "some seed provisions in a zone the pod's selector excludes");
 }
 
 /// The default topology spread constraints spread a StatefulSet's pods over

@@ -40,6 +40,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "partition-force-delete-two-copies",
     "zonal-volume-no-room",
     "regional-volume-other-zone",
+    "immediate-binding-volume-zone-conflict",
     "volume-attach-limit",
     "local-volume-node-gone",
     "reinstall-with-kept-volumes",

@@ -10,10 +10,11 @@
 //! Owns what the external provisioner and the PV controller do when a
 //! claim's volume is due: create a PersistentVolume of the claim's size and
 //! class, in the zone of the node the scheduler selected
-//! (`WaitForFirstConsumer`) or, for `Immediate` claims, in a zone the
-//! provisioner picks from the seeded `provisioner` stream among those
-//! where nodes are (its requisite topology), without knowing where the pod
-//! will run; then bind claim and volume. The API server starts
+//! (`WaitForFirstConsumer`) or, for `Immediate` claims, in the zone the
+//! provisioner prefers among those where nodes are, by a hash of the
+//! claim's name that sends a StatefulSet's volumes round the zones by
+//! ordinal (`immediate_zone`), without knowing where the pod will run;
+//! then bind claim and volume. The API server starts
 //! provisioning (`Api::create_pvc`, `Api::select_node_for_claim`) after
 //! `timings.provisioning`.
 //!
@@ -138,6 +139,45 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
     find_match_besides(world, pvc, node, &[])
 }
 
+/// The zone the driver makes an `Immediate` claim's volume in, knowing
+/// nothing of where its pod will run: the first the external provisioner
+/// prefers. Its requisite topology is the zones where nodes are, sorted
+/// by name; it prefers them rotated by a hash of the claim's name, so that
+/// a StatefulSet's volumes go round the zones by ordinal
+/// (`GenerateAccessibilityRequirements` and `getPVCNameHashAndIndexOffset`
+/// in external-provisioner's `pkg/controller/topology.go`, the in-tree
+/// volume util's rule before it), and the drivers (EBS, Persistent Disk,
+/// Azure Disk) take the first zone preferred. `None` with no node.
+fn immediate_zone<'w>(world: &'w crate::world::World, claim: &str) -> Option<&'w str> {
+    let mut zones: Vec<&str> = (0..world.zones.len())
+        .filter(|z| world.zone_has_nodes(*z))
+        .map(|z| world.zones[z].as_str())
+        .collect();
+    zones.sort_unstable();
+    zones.dedup();
+    let count = u32::try_from(zones.len()).ok().filter(|n| *n > 0)?;
+    let (hash, index) = spread_hash(claim);
+    Some(zones[(hash.wrapping_add(index) % count) as usize])
+}
+
+/// `getPVCNameHashAndIndexOffset`: a claim named like a StatefulSet's,
+/// `<template>-<set>-<ordinal>`, hashes only the last dash-separated part
+/// before the ordinal (so that a member's claims share a zone) and is
+/// offset by the ordinal (so that the members go round the zones); any
+/// other name hashes whole, offset 0. The hash is 32-bit FNV-1 (Go's
+/// `fnv.New32`), the ordinal decimal digits that fit in 32 bits
+/// (`strconv.ParseUint(s, 10, 32)`: no sign).
+fn spread_hash(claim: &str) -> (u32, u32) {
+    let ordinal = claim.rsplit_once('-').and_then(|(prefix, last)| {
+        let digits = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
+        let index = last.parse::<u32>().ok().filter(|_| digits)?;
+        Some((prefix.rsplit_once('-').map_or(prefix, |(_, set)| set), index))
+    });
+    let (hashed, index) = ordinal.unwrap_or((claim, 0));
+    let hash = hashed.bytes().fold(2_166_136_261u32, |h, b| h.wrapping_mul(16_777_619) ^ u32::from(b));
+    (hash, index)
+}
+
 /// A regional volume's second zone, after `first`: the external
 /// provisioner prefers the zones of the cluster's nodes in name order,
 /// starting at the selected node's (`GenerateAccessibilityRequirements`,
@@ -249,19 +289,16 @@ pub fn provision(api: &mut Api, id: PvcId) {
                 let node = pvc.selected_node.expect("a delayed claim is provisioned for a selected node");
                 api.world.node(node).zone.clone()
             }
-            VolumeBindingMode::Immediate => {
-                // The provisioner's requisite topology: the zones where
-                // nodes are (their CSINodes'), in the cluster's order; with
-                // no node at all, any zone.
-                let zones = &api.world.zones;
-                let with_nodes: Vec<usize> =
-                    (0..zones.len()).filter(|z| api.world.zone_has_nodes(*z)).collect();
-                let pick = match with_nodes.len() {
-                    0 => api.streams.provisioner.random_range(0..zones.len()),
-                    n => with_nodes[api.streams.provisioner.random_range(0..n)],
-                };
-                zones[pick].clone()
-            }
+            VolumeBindingMode::Immediate => match immediate_zone(api.world, &pvc.name) {
+                Some(zone) => zone.to_string(),
+                // No node at all: any zone, from the seed (the real
+                // provisioner fails, "no available topology found", and
+                // retries until a node registers).
+                None => {
+                    let zones = &api.world.zones;
+                    zones[api.streams.provisioner.random_range(0..zones.len())].clone()
+                }
+            },
         };
         if !class.regional {
             vec![first]
@@ -292,4 +329,40 @@ pub fn provision(api: &mut Api, id: PvcId) {
     }
     let pv = api.bind_new_volume(id, zones);
     api.world.pv_mut(pv).node = local_node;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread_hash;
+
+    /// 32-bit FNV-1, as Go's `fnv.New32` (the FNV reference vectors).
+    fn fnv1(text: &str) -> u32 {
+        spread_hash(text).0
+    }
+
+    #[test]
+    fn the_hash_is_fnv_1_of_32_bits() {
+        assert_eq!(fnv1(""), 0x811c_9dc5);
+        assert_eq!(fnv1("a"), 0x050c_5d7e);
+        assert_eq!(fnv1("foobar"), 0x31f0_b262);
+    }
+
+    #[test]
+    fn a_statefulset_claim_hashes_its_sets_part_offset_by_its_ordinal() {
+        assert_eq!(spread_hash("data-redis-2"), (fnv1("redis"), 2));
+        assert_eq!(
+            spread_hash("logs-redis-2"),
+            spread_hash("data-redis-2"),
+            "a member's claims share a zone"
+        );
+        // Only the part after the last dash before the ordinal.
+        assert_eq!(spread_hash("data-my-db-10"), (fnv1("db"), 10));
+        // `Name-Id` goes round too; no dash before: the whole prefix.
+        assert_eq!(spread_hash("cache-7"), (fnv1("cache"), 7));
+        // Not an ordinal (`strconv.ParseUint(s, 10, 32)`): the whole name, offset 0.
+        for name in ["data-redis-x", "data-redis-+1", "data-redis-", "data-redis-4294967296"] {
+            assert_eq!(spread_hash(name), (fnv1(name), 0), "{name}");
+        }
+        assert_eq!(spread_hash("data-redis-4294967295"), (fnv1("redis"), u32::MAX));
+    }
 }
