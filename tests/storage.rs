@@ -872,7 +872,7 @@ fn a_regional_claim_is_made_at_the_first_attempt_after_a_node_joins_another_zone
 /// CSINodes), never a listed zone without nodes, where no pod could use
 /// the volume. A regional one with nodes in one zone only is refused at
 /// every attempt, whatever zone it tries first, until a node joins
-/// another zone.
+/// another zone; with no node at all, any class is.
 #[test]
 fn an_immediate_class_provisions_only_where_nodes_are() {
     let zonal = |seed: u64| {
@@ -916,6 +916,39 @@ fn an_immediate_class_provisions_only_where_nodes_are() {
         zones.sort();
         assert_eq!(zones, ["zone-a", "zone-b"]);
     }
+    // With no node at all there is no topology: refused ("no available
+    // topology found") and retried with the back-off (6 s, 8 s, 12 s, 20 s,
+    // 36 s, 1m8s, ...) until a node registers; made at the first attempt
+    // after, in the new node's zone, the provisioning time later.
+    let nodeless = r#"Scenario(name: "immediate-nodeless", duration: "5m",
+        cluster: (zones: ["zone-a", "zone-b"], nodePools: [(name: "w", count: 0, zones: ["zone-a", "zone-b"])],
+                  storageClasses: [(name: "fast", volumeBindingMode: Immediate, default: true)]),
+        statefulsets: [(name: "db", serviceName: "db", replicas: 1,
+            template: (labels: {"app": "db"}, image: "db:1"),
+            volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+        timeline: [(at: "1m", do: AddNode(pool: "w", zone: "zone-b"))])"#;
+    let (sim, _) = run(nodeless);
+    let said: Vec<(SimTime, String)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::PvcWaiting { reason: "ProvisioningFailed", message, .. } => {
+                Some((r.at, message.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let refusal = "failed to provision volume with StorageClass \"fast\": error generating accessibility \
+                   requirements: no available topology found";
+    assert_eq!(said, [(t("5s"), refusal.to_string())], "said once");
+    let bound = sim.trace.records.iter().find_map(|r| match r.event {
+        stsim_core::trace::Event::PvcBound { pv, .. } => {
+            Some((r.at, sim.world.pv(pv).zones().collect::<Vec<_>>()))
+        }
+        _ => None,
+    });
+    assert_eq!(bound, Some((t("1m13s"), vec!["zone-b"])));
 }
 
 /// A volume given in two zones (`zones`) may be used from a node in

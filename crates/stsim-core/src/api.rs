@@ -66,7 +66,6 @@ pub fn statefulset_forbidden(world: &World, sts: StsId) -> String {
 #[derive(Debug, Clone)]
 pub struct Streams {
     pub scheduler: Stream,
-    pub provisioner: Stream,
     /// Random node crashes and repairs (`cluster.nodeFailures`).
     pub node_failures: Stream,
     /// Random zone outages (`cluster.zoneOutages`).
@@ -77,7 +76,6 @@ impl Streams {
     pub fn new(seed: u64) -> Streams {
         Streams {
             scheduler: crate::rng::stream(seed, "scheduler"),
-            provisioner: crate::rng::stream(seed, "provisioner"),
             node_failures: crate::rng::stream(seed, "node-failures"),
             zone_outages: crate::rng::stream(seed, "zone-outages"),
         }

@@ -40,7 +40,6 @@
 use crate::api::Api;
 use crate::config::{AccessMode, VolumeBindingMode};
 use crate::objects::*;
-use crate::rng::RngExt;
 use crate::trace::Actor;
 
 /// How long the external resizer takes to expand a volume
@@ -147,7 +146,8 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
 /// (`GenerateAccessibilityRequirements` and `getPVCNameHashAndIndexOffset`
 /// in external-provisioner's `pkg/controller/topology.go`, the in-tree
 /// volume util's rule before it), and the drivers (EBS, Persistent Disk,
-/// Azure Disk) take the first zone preferred. `None` with no node.
+/// Azure Disk) take the first zone preferred. `None` with no node: no
+/// topology to ask for.
 fn immediate_zone<'w>(world: &'w crate::world::World, claim: &str) -> Option<&'w str> {
     let mut zones: Vec<&str> = (0..world.zones.len())
         .filter(|z| world.zone_has_nodes(*z))
@@ -243,13 +243,14 @@ pub fn resize_requested(api: &mut Api, pvc: PvcId) {
 /// asking for more than its volume holds, the resizer expands it.
 ///
 /// A regional class that finds the cluster's nodes in one zone is refused
-/// (`need 2 zones from topology`), a final error that the provisioner
-/// retries with its back-off (`reclaim::retry_delay`: 1 s doubling to
+/// (`need 2 zones from topology`), and an `Immediate` zonal class that
+/// finds no node at all (`no available topology found`): errors that the
+/// provisioner retries with its back-off (`reclaim::retry_delay`: 1 s doubling to
 /// 5 min) for as long as the claim is unbound; each attempt asks the
-/// nodes' zones again, so once a node joins another zone the next attempt
-/// makes the volume (`provisioning` later). The refusal is said once, at
-/// the first attempt: the later ones fail alike, and are `stsim events`'
-/// to list. A driver's refusal of the access modes is not retried here:
+/// nodes' zones again, so once the nodes it lacked are there the next
+/// attempt makes the volume (`provisioning` later). A refusal is said
+/// once, at the first attempt it meets: the later ones fail alike, and are
+/// `stsim events`' to list. A driver's refusal of the access modes is not retried here:
 /// neither the class nor the claim's modes can change, so every attempt
 /// would fail alike.
 pub fn provision(api: &mut Api, id: PvcId) {
@@ -287,38 +288,39 @@ pub fn provision(api: &mut Api, id: PvcId) {
         let first = match class.binding_mode {
             VolumeBindingMode::WaitForFirstConsumer => {
                 let node = pvc.selected_node.expect("a delayed claim is provisioned for a selected node");
-                api.world.node(node).zone.clone()
+                Ok(api.world.node(node).zone.clone())
             }
-            VolumeBindingMode::Immediate => match immediate_zone(api.world, &pvc.name) {
-                Some(zone) => zone.to_string(),
-                // No node at all: any zone, from the seed (the real
-                // provisioner fails, "no available topology found", and
-                // retries until a node registers).
-                None => {
-                    let zones = &api.world.zones;
-                    zones[api.streams.provisioner.random_range(0..zones.len())].clone()
-                }
-            },
+            // With no node at all there is no topology to ask for:
+            // `GenerateAccessibilityRequirements` fails, and the
+            // provisioner retries until a node registers.
+            VolumeBindingMode::Immediate => immediate_zone(api.world, &pvc.name)
+                .map(str::to_string)
+                .ok_or("error generating accessibility requirements: no available topology found"),
         };
-        if !class.regional {
-            vec![first]
-        } else if let Some(second) = second_zone(api.world, &first) {
-            vec![first, second]
-        } else {
-            let said = (pvc.provision_failures == 0).then(|| {
-                format!(
-                    "failed to provision volume with StorageClass \"{}\": rpc error: code = InvalidArgument desc = \
-                     CreateVolume failed to pick zones for disk: failed to pick zones from topology: need 2 zones \
-                     from topology, only got 1 unique zones",
-                    class.name
-                )
-            });
-            let failures = api.provision_failed(id);
-            if let Some(message) = said {
-                api.claim_waits(id, "ProvisioningFailed", message);
+        let zones = first.and_then(|first| match class.regional {
+            false => Ok(vec![first]),
+            true => match second_zone(api.world, &first) {
+                Some(second) => Ok(vec![first, second]),
+                None => Err("rpc error: code = InvalidArgument desc = CreateVolume failed to pick zones for \
+                             disk: failed to pick zones from topology: need 2 zones from topology, only got 1 \
+                             unique zones"),
+            },
+        });
+        match zones {
+            Ok(zones) => zones,
+            Err(why) => {
+                let message =
+                    format!("failed to provision volume with StorageClass \"{}\": {why}", class.name);
+                // Each attempt fails alike until the nodes change; a new
+                // refusal is said once.
+                let said = pvc.waiting.as_ref().is_none_or(|(_, was)| *was != message);
+                let failures = api.provision_failed(id);
+                if said {
+                    api.claim_waits(id, "ProvisioningFailed", message);
+                }
+                api.wake_after(crate::events::EventKey::Provision(id), super::reclaim::retry_delay(failures));
+                return;
             }
-            api.wake_after(crate::events::EventKey::Provision(id), super::reclaim::retry_delay(failures));
-            return;
         }
     };
     if retry {
