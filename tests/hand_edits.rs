@@ -227,8 +227,9 @@ fn an_expanded_claim_is_billed_at_each_size() {
 }
 
 /// A failing liveness probe kills the container after failureThreshold
-/// failed ticks (3 x 10 s), and each restart waits the kubelet's back-off
-/// (10 s, 20 s, 40 s, 80 s); the pod object is never replaced.
+/// failed ticks (3 x 10 s): SIGTERM, and the image's 1 s shutdown before it
+/// exits; each restart waits the kubelet's back-off from the exit (10 s,
+/// 20 s, 40 s, 80 s); the pod object is never replaced.
 #[test]
 fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     let (sim, _) = crate::support::run_file("liveness-restarts");
@@ -244,15 +245,22 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
         })
         .map(|r| r.at.to_string())
         .collect();
-    assert_eq!(errors, ["1m22s", "1m52s", "2m32s", "3m32s"]);
+    // Started at 2s, 1m33s, 2m14s and 2m55s... each third failed tick 10 s
+    // apart kills it (1m22s, 1m53s, 2m34s, 3m35s), and it exits 1 s later.
+    assert_eq!(errors, ["1m23s", "1m54s", "2m35s", "3m36s"]);
     // The trace and `stsim events` say why: the kubelet killed it for its
-    // probe (kubectl's `Killing`), not a crash of its own.
+    // probe (kubectl's `Killing`, when the kill begins), not a crash of its own.
     assert_eq!(kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS), errors);
-    let killing = killing(&sim);
     let said = "pod/web-0 Container main failed liveness probe, will be restarted";
-    let at_kills: Vec<(u64, String)> =
-        errors.iter().map(|at| (t(at).as_millis(), said.to_string())).collect();
-    assert_eq!(killing, at_kills);
+    let begun: Vec<(u64, String)> =
+        ["1m22s", "1m53s", "2m34s", "3m35s"].iter().map(|at| (t(at).as_millis(), said.to_string())).collect();
+    assert_eq!(killing(&sim), begun);
+    // With a preStop hook of 5 s the kill takes the hook and then the shutdown.
+    let hooked = crate::support::scenario_file("liveness-restarts")
+        .replace("livenessProbe: ()", "livenessProbe: (), lifecycle: (preStop: (sleep: (seconds: 5)))");
+    let (sim, _) = crate::support::run(&hooked);
+    let stopped = kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS);
+    assert_eq!(stopped.first().map(String::as_str), Some("1m28s"), "killed at 1m22s, 5 s hook, 1 s shutdown");
     assert_eq!(Log(&sim).creations().len(), 1);
     // Without a livenessProbe, SetLive is refused.
     let source = crate::support::scenario_file("liveness-restarts").replace(", livenessProbe: ()", "");
@@ -296,8 +304,9 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
         .take(3)
         .map(|r| r.at.to_string())
         .collect();
-    // Started at 2s; restarted at 1m2s (10 s back-off) and 2m12s (20 s).
-    assert_eq!(kills, ["52s", "1m52s", "3m2s"]);
+    // Started at 2s, killed at its sixth tick (52s), exits 1 s later;
+    // restarted at 1m3s (10 s back-off) and 2m14s (20 s).
+    assert_eq!(kills, ["53s", "1m54s", "3m5s"]);
     let by_probe = self::kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_STARTUP);
     assert_eq!(by_probe[..3], kills);
     let messages: std::collections::BTreeSet<String> =

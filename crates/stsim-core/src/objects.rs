@@ -358,6 +358,23 @@ pub struct OwnerRef {
     pub uid: Uid,
 }
 
+/// The probe whose failures make the kubelet kill a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedProbe {
+    Liveness,
+    Startup,
+}
+
+impl FailedProbe {
+    /// `liveness` or `startup`, as kubectl's words for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedProbe::Liveness => "liveness",
+            FailedProbe::Startup => "startup",
+        }
+    }
+}
+
 /// The real container process on a node: what the kubelet knows and the
 /// API may not yet. Kept apart from `PodStatus`, which is what was reported.
 #[derive(Debug, Clone, Default)]
@@ -410,6 +427,9 @@ pub struct Runtime {
     /// container had SIGTERM and exits within the grace period, then the
     /// new image is pulled and started in the same sandbox.
     pub image_change_due: Option<SimTime>,
+    /// The kubelet is killing the container for a failed probe: when it
+    /// exits (its preStop hook and shutdown done), and which probe.
+    pub probe_kill: Option<(SimTime, FailedProbe)>,
     /// The container process is running on its machine, whatever the API
     /// server believes. The model-world invariant (one running copy per
     /// StatefulSet identity) is checked on this.

@@ -720,6 +720,10 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::EvictionRefused { pod, message } => {
                 n.pod_row(at_ms, *pod, cat(&["eviction refused (429): ", message]), &|_| {})
             }
+            Event::ContainerKilling { pod, node, probe } => {
+                let what = cat(&["the kubelet kills the container on ", &world.node(*node).name, ": it failed its ", probe, " probe"]);
+                other("container", n.pod(*pod), what)
+            }
             Event::ContainerStopped { pod, node, reason } => {
                 let what = cat(&["container on ", &world.node(*node).name, " stopped: ", reason]);
                 other("container", n.pod(*pod), what)

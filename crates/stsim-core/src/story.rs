@@ -415,6 +415,11 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::EvictionRefused { pod: id, message } => {
                 format!("The eviction of {} is refused: {message}.", pod(*id))
             }
+            Event::ContainerKilling { pod: id, node, probe } => format!(
+                "The kubelet kills the container of {} on {} (its preStop hook, then SIGTERM): it failed its {probe} probe.",
+                pod(*id),
+                world.node(*node).name
+            ),
             Event::ContainerStopped { pod: id, node, reason } => {
                 format!("The container of {} on {} stops: {reason}.", pod(*id), world.node(*node).name)
             }

@@ -129,6 +129,14 @@ pub enum Event {
         pod: PodId,
         message: String,
     },
+    /// The kubelet begins killing a container whose `probe` (`liveness`,
+    /// `startup`) failed `failureThreshold` times: its preStop hook, then
+    /// SIGTERM; `ContainerStopped` follows when it exits.
+    ContainerKilling {
+        pod: PodId,
+        node: NodeId,
+        probe: &'static str,
+    },
     /// A container process stopped on its machine, and why: the machine
     /// crashed or shut down, the application exited, or the kubelet killed
     /// it (an orphan whose object is gone, an image changed, a probe that
@@ -812,6 +820,10 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::EvictionRefused { pod: id, message } => {
             pod(out, *id);
             out.put("\teviction-refused\tmessage=").quoted(message);
+        }
+        Event::ContainerKilling { pod: id, node: on, probe } => {
+            pod(out, *id);
+            out.put("\tcontainer-killing\tnode=").put(node(*on)).put(" probe=").put(probe);
         }
         Event::ContainerStopped { pod: id, node: on, reason } => {
             pod(out, *id);

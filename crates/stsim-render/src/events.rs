@@ -32,7 +32,6 @@ pub mod resync;
 pub use correlate::{Correlated, Recorded};
 use std::fmt::Write;
 use stsim_core::config::VolumeBindingMode;
-use stsim_core::controllers::kubelet;
 use stsim_core::features::Version;
 use stsim_core::objects::{
     ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, StatusColumn,
@@ -361,11 +360,8 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             // The kubelet kills a container that failed its probe, and
             // restarts it after the back-off.
-            Event::ContainerStopped { pod, reason, .. }
-                if [kubelet::KILLED_BY_LIVENESS, kubelet::KILLED_BY_STARTUP].contains(reason) =>
-            {
+            Event::ContainerKilling { pod, probe, .. } => {
                 let pod = world.pod(*pod);
-                let probe = if *reason == kubelet::KILLED_BY_LIVENESS { "liveness" } else { "startup" };
                 let (container, message) = restarting(pod, &format!("failed {probe} probe"));
                 push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
             }

@@ -544,7 +544,7 @@ impl<'a> Replay<'a> {
                 self.pod_lane(&name).mark(at, "error", cause.clone());
                 self.volume_mark(at, *pv, "error", cause.clone());
             }
-            Event::ContainerStopped { pod, .. } => {
+            Event::ContainerKilling { pod, .. } | Event::ContainerStopped { pod, .. } => {
                 let name = world.pod(*pod).name.clone();
                 self.pod_lane(&name).mark(at, "warning", cause.clone());
             }

@@ -57,14 +57,22 @@ mod images;
 pub const MINIMUM_KILL_GRACE: SimDuration = SimDuration::from_secs(2);
 
 /// Why the kubelet stopped a container whose liveness probe failed
-/// `failureThreshold` times in a row (the trace's `container-stopped`;
-/// kubectl's `Killing`: "Container main failed liveness probe, will be
-/// restarted", kuberuntime `computePodActions`).
+/// `failureThreshold` times in a row (the trace's `container-stopped`; it
+/// began the kill at `container-killing`).
 pub const KILLED_BY_LIVENESS: &str = "killed by the kubelet: its liveness probe failed";
 /// Why the kubelet stopped a container whose startup probe failed
-/// `failureThreshold` times ("Container main failed startup probe, will be
-/// restarted").
+/// `failureThreshold` times.
 pub const KILLED_BY_STARTUP: &str = "killed by the kubelet: its startup probe failed";
+
+impl FailedProbe {
+    /// Why its kill stopped the container (the trace's `container-stopped`).
+    pub fn killed(self) -> &'static str {
+        match self {
+            FailedProbe::Liveness => KILLED_BY_LIVENESS,
+            FailedProbe::Startup => KILLED_BY_STARTUP,
+        }
+    }
+}
 
 /// Back-off after the `failures`-th failure in a row: 10 s, doubling, at most 5 min.
 pub fn backoff(failures: u32) -> SimDuration {
@@ -212,6 +220,7 @@ fn change_image(api: &mut Api, id: PodId) {
     let p = api.world.pod_mut(id);
     p.status.restarts += 1;
     p.runtime.image_change_due = None;
+    p.runtime.probe_kill = None;
     p.runtime.started_at = None;
     p.runtime.app_ready_at = None;
     p.runtime.backoff_until = None;
@@ -550,6 +559,7 @@ fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
     runtime.app_ready_at = app_ready_at;
     runtime.probe_result_since = Some(now);
     runtime.backoff_until = None;
+    runtime.probe_kill = None;
     api.set_process(id, true, None);
     let phase = running_phase(api.world().pod(id));
     api.set_pod_state(id, phase, ContainerState::Running);
@@ -584,34 +594,58 @@ fn run_container(api: &mut Api, id: PodId) {
         }
         _ => {
             let started = pod.runtime.started_at.expect("a running container has a start time");
-            let kill = match startup_result(pod, started) {
-                Ok(passed) => liveness_kill_at(pod, passed).map(|at| (at, KILLED_BY_LIVENESS)),
-                Err(killed) => Some((killed, KILLED_BY_STARTUP)),
+            let own_crash = crashes.then(|| started + crash_after);
+            // What ends the container next: the application's own crash,
+            // the kubelet's kill for a failed probe (it begins, and the
+            // container exits once its preStop hook and shutdown are
+            // done), or the end of a kill begun. At the same instant as a
+            // kill, the crash: the kubelet finds the container exited.
+            let due = match pod.runtime.probe_kill {
+                Some((exit, probe)) => match own_crash {
+                    Some(crash) if crash < exit => Due::Crash(crash),
+                    _ => Due::Killed(exit, probe),
+                },
+                None => {
+                    let kill = match startup_result(pod, started) {
+                        Ok(passed) => liveness_kill_at(pod, passed).map(|at| (at, FailedProbe::Liveness)),
+                        Err(killed) => Some((killed, FailedProbe::Startup)),
+                    };
+                    match (own_crash, kill) {
+                        (Some(crash), Some((kill, probe))) if kill < crash => Due::Kill(kill, probe),
+                        (Some(crash), _) => Due::Crash(crash),
+                        (None, Some((kill, probe))) => Due::Kill(kill, probe),
+                        (None, None) => Due::Nothing,
+                    }
+                }
             };
-            // The earlier of the application's own crash and the kubelet's
-            // kill; at the same instant, the crash (the kubelet finds the
-            // container already exited).
-            let stop = match (crashes.then(|| started + crash_after), kill) {
-                (Some(crash), Some((kill, why))) if kill < crash => Some((kill, Some(why))),
-                (Some(crash), _) => Some((crash, None)),
-                (None, Some((kill, why))) => Some((kill, Some(why))),
-                (None, None) => None,
-            };
-            let crash_at = stop.map(|(at, _)| at);
-            if let Some((crash_at, killed_by)) = stop
-                && now >= crash_at
-            {
-                // The process exits (with an error, or killed by the kubelet
-                // for its probe); the kubelet restarts it after a back-off.
-                let p = api.world.pod_mut(id);
-                p.status.restarts += 1;
-                p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
-                api.set_process(id, false, killed_by);
-                api.set_pod_ready(id, false);
-                let phase = running_phase(api.world().pod(id));
-                api.set_pod_state(id, phase, ContainerState::Error);
-                api.arm(EventKey::Kubelet(id), now);
-                return;
+            let crash_at = due.at();
+            match due {
+                Due::Kill(at, probe) if now >= at => {
+                    let exit = now + probe_kill_time(api.world(), api.world().pod(id));
+                    api.world.pod_mut(id).runtime.probe_kill = Some((exit, probe));
+                    api.kill_container(id, probe.as_str());
+                    // Its exit, at once if nothing delays it.
+                    return run_container(api, id);
+                }
+                Due::Crash(at) | Due::Killed(at, _) if now >= at => {
+                    // The process exits (with an error, or killed by the
+                    // kubelet for its probe); the kubelet restarts it after a back-off.
+                    let killed = match due {
+                        Due::Killed(_, probe) => Some(probe.killed()),
+                        _ => None,
+                    };
+                    let p = api.world.pod_mut(id);
+                    p.status.restarts += 1;
+                    p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+                    p.runtime.probe_kill = None;
+                    api.set_process(id, false, killed);
+                    api.set_pod_ready(id, false);
+                    let phase = running_phase(api.world().pod(id));
+                    api.set_pod_state(id, phase, ContainerState::Error);
+                    api.arm(EventKey::Kubelet(id), now);
+                    return;
+                }
+                _ => {}
             }
             let next_probe = probe(api, id);
             let next = match (next_probe, crash_at) {
@@ -623,6 +657,40 @@ fn run_container(api: &mut Api, id: PodId) {
             }
         }
     }
+}
+
+/// What ends a running container next (`run_container`), and when.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    Nothing,
+    /// The application crashes of its own accord.
+    Crash(SimTime),
+    /// The kubelet begins killing it: its probe failed `failureThreshold` times.
+    Kill(SimTime, FailedProbe),
+    /// The container the kubelet is killing exits.
+    Killed(SimTime, FailedProbe),
+}
+
+impl Due {
+    fn at(self) -> Option<SimTime> {
+        match self {
+            Due::Nothing => None,
+            Due::Crash(at) | Due::Kill(at, _) | Due::Killed(at, _) => Some(at),
+        }
+    }
+}
+
+/// How long the container the kubelet kills for a failed probe takes to
+/// exit: its preStop hook, then SIGTERM and the image's shutdown, within
+/// the pod's `terminationGracePeriodSeconds` (what the hook leaves, at least
+/// the 2 s minimum), as for a deletion (`killContainer`, pkg/kubelet/
+/// kuberuntime; the probe's own `terminationGracePeriodSeconds` is not
+/// modelled).
+fn probe_kill_time(world: &crate::world::World, pod: &Pod) -> SimDuration {
+    let grace = pod.termination_grace_period.max(MINIMUM_KILL_GRACE);
+    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
+    hook + world.image(&pod.image).shutdown.min(left)
 }
 
 /// The startup probe's verdict for a container started at `started`: when
