@@ -867,6 +867,49 @@ fn a_regional_claim_is_made_at_the_first_attempt_after_a_node_joins_another_zone
     }
 }
 
+/// The provisioner's back-off is csi-provisioner's flags, which a scenario
+/// may set (`timings.provisionerRetryIntervalStart`, `...Max`): starting at
+/// 10 s and capped at 30 s, the refused regional claim is tried at 15 s,
+/// 35 s, 1m5s, 1m35s, ... (from the refusal at 5 s, the first attempt
+/// begun at 0 s having taken the provisioning time), so a node joining at
+/// 1m10s is found at 1m35s, and the claim bound 5 s later; `stsim events`
+/// lists the same attempts. A zero wait would retry in a loop in no time:
+/// refused.
+#[test]
+fn the_provisioners_back_off_is_its_flags() {
+    let scenario = |timings: &str| {
+        format!(
+            r#"Scenario(name: "regional-later", duration: "5m",
+            cluster: (zones: ["zone-a", "zone-b"], nodePools: [(name: "w", count: 2, zones: ["zone-a"])],
+                      storageClasses: [(name: "regional", provisioner: "pd.csi.storage.gke.io",
+                                        volumeBindingMode: WaitForFirstConsumer, regional: true, default: true)]),
+            timings: ({timings}),
+            statefulsets: [(name: "db", serviceName: "db", replicas: 1, template: (labels: {{"app": "db"}}, image: "db:1"),
+                volumeClaimTemplates: [(name: "data", storage: "10Gi")])],
+            timeline: [(at: "1m10s", do: AddNode(pool: "w", zone: "zone-b"))])"#
+        )
+    };
+    let (sim, _) =
+        run(&scenario(r#"provisionerRetryIntervalStart: "10s", provisionerRetryIntervalMax: "30s""#));
+    let bound = sim.trace.records.iter().find_map(|r| match r.event {
+        stsim_core::trace::Event::PvcBound { .. } => Some(r.at),
+        _ => None,
+    });
+    assert_eq!(bound, Some(t("1m40s")));
+    let events = stsim_render::events::collect(&sim);
+    let provisioning: Vec<u64> =
+        events.iter().filter(|e| e.reason == "Provisioning").map(|e| e.at_ms / 1000).collect();
+    assert_eq!(provisioning, [0, 15, 35, 65, 95], "the first attempt, then each retry");
+    for zero in ["provisionerRetryIntervalStart", "provisionerRetryIntervalMax"] {
+        let errors =
+            stsim_scenario::parse_scenario(&scenario(&format!(r#"{zero}: "0s""#)), "x.ron").unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            format!(r#"timings.{zero}: Invalid value: "0s": must be greater than 0"#)
+        );
+    }
+}
+
 /// An `Immediate` class provisions before any pod is placed, in a zone the
 /// external provisioner's topology offers: one where nodes are (their
 /// CSINodes), never a listed zone without nodes, where no pod could use

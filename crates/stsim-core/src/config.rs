@@ -1833,6 +1833,12 @@ pub struct Timings {
     /// or the image's own `pull` when that is shorter. An image's `pull` is
     /// its pull to a node that lacks it.
     pub cached_pull: SimDuration,
+    /// csi-provisioner's `--retry-interval-start` (1 s): its wait before
+    /// retrying an object (a claim to provision, a volume to delete) after
+    /// its first failure, doubled after each further one.
+    pub provisioner_retry_start: SimDuration,
+    /// csi-provisioner's `--retry-interval-max` (5 min): the longest of those waits.
+    pub provisioner_retry_max: SimDuration,
 }
 
 impl Default for Timings {
@@ -1852,6 +1858,8 @@ impl Default for Timings {
             // A rolling update's pod: "image pull (cached: 2 s, cold: 30 s)"
             // (shared/failure-modes.md section 6).
             cached_pull: SimDuration::from_secs(2),
+            provisioner_retry_start: SimDuration::from_secs(1),
+            provisioner_retry_max: SimDuration::from_mins(5),
         }
     }
 }

@@ -1670,6 +1670,14 @@ pub struct Timings {
     /// (2s; an image's `pull` is its pull to a node without it).
     #[serde(default)]
     pub cached_pull: Option<String>,
+    /// csi-provisioner's `--retry-interval-start` (1s): its first wait
+    /// before retrying a claim or a volume it failed at, doubled after
+    /// each further failure.
+    #[serde(default)]
+    pub provisioner_retry_interval_start: Option<String>,
+    /// csi-provisioner's `--retry-interval-max` (5m): the longest such wait.
+    #[serde(default)]
+    pub provisioner_retry_interval_max: Option<String>,
 }
 
 /// A PersistentVolume that exists from the start: a disk made by hand

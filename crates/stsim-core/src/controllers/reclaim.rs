@@ -12,8 +12,8 @@
 //! has unmounted it (or force-detaches it after six minutes on a node that
 //! stopped answering), and the provisioner's delete, retried with its
 //! exponential back-off (`--retry-interval-start` 1 s doubling to
-//! `--retry-interval-max` 5 min, csi-provisioner), succeeds at the first
-//! try after that. A detached volume is deleted at once.
+//! `--retry-interval-max` 5 min, csi-provisioner; `timings`), succeeds at
+//! the first try after that. A detached volume is deleted at once.
 //!
 //! Only the provisioner that made a volume deletes its disk. A volume made
 //! by hand (no `pv.kubernetes.io/provisioned-by`) under `Delete` is Failed
@@ -27,23 +27,23 @@
 //! (`volumes`).
 
 use crate::api::Api;
-use crate::config::ReclaimPolicy;
+use crate::config::{ReclaimPolicy, Timings};
 use crate::events::EventKey;
 use crate::objects::{Deleter, PvId};
 use crate::time::SimDuration;
 
-/// csi-provisioner's `--retry-interval-start`.
-pub const RETRY_START: SimDuration = SimDuration::from_secs(1);
-/// csi-provisioner's `--retry-interval-max`.
-pub const RETRY_MAX: SimDuration = SimDuration::from_mins(5);
-
 /// The wait before the provisioner's next try after `failures`
 /// consecutive failures at one object (its rate limiter's exponential
-/// back-off): `RETRY_START`, doubled with each failure, at most
-/// `RETRY_MAX`. Deletes and creates (`volumes::provision`) alike.
-pub fn retry_delay(failures: u32) -> SimDuration {
-    let doubled = RETRY_START.as_millis().saturating_mul(1u64 << failures.saturating_sub(1).min(20));
-    SimDuration::from_millis(doubled.min(RETRY_MAX.as_millis()))
+/// back-off, client-go's `ItemExponentialFailureRateLimiter`):
+/// `--retry-interval-start`, doubled with each failure, at most
+/// `--retry-interval-max` (`timings.provisioner_retry_start` and `_max`).
+/// Deletes and creates (`volumes::provision`) alike.
+pub fn retry_delay(timings: &Timings, failures: u32) -> SimDuration {
+    let doubled = timings
+        .provisioner_retry_start
+        .as_millis()
+        .saturating_mul(1u64 << failures.saturating_sub(1).min(40));
+    SimDuration::from_millis(doubled.min(timings.provisioner_retry_max.as_millis()))
 }
 
 /// The volume's claim is gone (`Change::VolumeReleased`).
@@ -84,5 +84,5 @@ pub fn retry(api: &mut Api, pv: PvId) {
 /// back-off, which doubles with each failure up to its maximum.
 fn failed(api: &mut Api, pv: PvId) {
     let failures = api.pv_delete_failed(pv);
-    api.wake_after(EventKey::Reclaim(pv), retry_delay(failures));
+    api.wake_after(EventKey::Reclaim(pv), retry_delay(&api.world().timings, failures));
 }

@@ -246,7 +246,7 @@ pub fn resize_requested(api: &mut Api, pvc: PvcId) {
 /// (`need 2 zones from topology`), and an `Immediate` zonal class that
 /// finds no node at all (`no available topology found`): errors that the
 /// provisioner retries with its back-off (`reclaim::retry_delay`: 1 s doubling to
-/// 5 min) for as long as the claim is unbound; each attempt asks the
+/// 5 min by default) for as long as the claim is unbound; each attempt asks the
 /// nodes' zones again, so once the nodes it lacked are there the next
 /// attempt makes the volume (`provisioning` later). A refusal is said
 /// once, at the first attempt it meets: the later ones fail alike, and are
@@ -318,7 +318,8 @@ pub fn provision(api: &mut Api, id: PvcId) {
                 if said {
                     api.claim_waits(id, "ProvisioningFailed", message);
                 }
-                api.wake_after(crate::events::EventKey::Provision(id), super::reclaim::retry_delay(failures));
+                let wait = super::reclaim::retry_delay(&api.world.timings, failures);
+                api.wake_after(crate::events::EventKey::Provision(id), wait);
                 return;
             }
         }

@@ -6,7 +6,7 @@
 //! names it (`canDeleteVolume`: `persistentvolume <pv> is still attached
 //! to node <node>`), and its library records each refusal as a Warning
 //! `VolumeFailedDelete` on the volume and retries with its back-off (1 s
-//! doubling to 5 minutes, the run's own `reclaim::retry_delay`), until the
+//! doubling to 5 minutes by default, the run's own `reclaim::retry_delay`), until the
 //! first attempt after the detach deletes it. The run makes those attempts
 //! and records the release and the deletion; this module lists the
 //! refused ones. Owns those events only.
@@ -67,7 +67,7 @@ pub(super) fn refused_deletes(sim: &Simulation) -> Vec<K8sEvent> {
         // Up to the instant before the deletion: the attempt then deleted it.
         let until = deleted.map_or(sim.now(), |at| SimTime::from_millis(at.as_millis().saturating_sub(1)));
         let mut named = None;
-        for (at, also) in std::iter::once((released, 0)).chain(attempts(released, until)) {
+        for (at, also) in std::iter::once((released, 0)).chain(attempts(&world.timings, released, until)) {
             // The node of a VolumeAttachment there at the attempt (the first by
             // name), else the one named before: a detach in the attempt's instant.
             let there = attachments[pv.index()]

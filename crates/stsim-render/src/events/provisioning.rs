@@ -6,9 +6,11 @@
 //! controller's repeats at each resync are `resync`'s.
 
 use super::{Involved, K8sEvent, PROVISIONER, PV_CONTROLLER, Source};
+use stsim_core::config::Timings;
+use stsim_core::controllers::reclaim::retry_delay;
 use stsim_core::features::Version;
 use stsim_core::sim::Simulation;
-use stsim_core::time::{SimDuration, SimTime};
+use stsim_core::time::SimTime;
 use stsim_core::trace::Event;
 
 /// Whether a claim's `ProvisioningFailed` is the external provisioner's
@@ -17,13 +19,9 @@ pub(super) fn refused_by_provisioner(reason: &str, message: &str) -> bool {
     reason == "ProvisioningFailed" && message.starts_with("failed to provision volume with StorageClass")
 }
 
-/// The first wait of csi-provisioner's retries (`--retry-interval-start`),
-/// doubled after each failure up to [`RETRY_MAX`] (`--retry-interval-max`):
-/// the run's own (`reclaim::retry_delay`).
-const RETRY_START: SimDuration = stsim_core::controllers::reclaim::RETRY_START;
-const RETRY_MAX: SimDuration = stsim_core::controllers::reclaim::RETRY_MAX;
-/// The provisioner's attempts listed one by one before the rest, 5 minutes
-/// apart, are counted at the last (about an hour and a quarter of them).
+/// The provisioner's attempts listed one by one before the rest, at its
+/// longest wait apart, are counted at the last (with the default 5
+/// minutes, about an hour and a quarter of them).
 const RETRIES_LISTED: u32 = 24;
 
 /// The external provisioner's later attempts at a claim it refused. The
@@ -79,7 +77,7 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
             Some(start) => SimTime::from_millis(until.as_millis().min(start.as_millis().saturating_sub(1))),
             None => until,
         };
-        for (at, also) in attempts(from, until) {
+        for (at, also) in attempts(&world.timings, from, until) {
             attempt(at, also, out);
         }
         if let Some(start) = succeeded {
@@ -130,22 +128,29 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
 }
 
 /// The times of csi-provisioner's attempts after a failure at `from`, up
-/// to `until`: 1 s later, then each wait doubled up to 5 minutes. Past
-/// [`RETRIES_LISTED`] attempts the rest are one, at the last of them, with
-/// the count of the others (`K8sEvent::also`); otherwise 0.
-pub(super) fn attempts(from: SimTime, until: SimTime) -> Vec<(SimTime, u32)> {
-    let (mut at, mut wait, mut out) = (from, RETRY_START, Vec::new());
-    while at + wait <= until {
-        if wait == RETRY_MAX && out.len() >= RETRIES_LISTED as usize {
-            // Every 5 minutes from here on: counted at the last attempt, not listed.
-            let n = (until.as_millis() - at.as_millis()) / RETRY_MAX.as_millis();
-            let last = SimTime::from_millis(at.as_millis() + n * RETRY_MAX.as_millis());
+/// to `until`, with the run's back-off (`reclaim::retry_delay`: 1 s later,
+/// then each wait doubled up to 5 minutes, by default). Past
+/// [`RETRIES_LISTED`] attempts at the longest wait the rest are one, at the
+/// last of them, with the count of the others (`K8sEvent::also`);
+/// otherwise 0.
+pub(super) fn attempts(timings: &Timings, from: SimTime, until: SimTime) -> Vec<(SimTime, u32)> {
+    let longest = retry_delay(timings, u32::MAX);
+    let (mut at, mut failures, mut out) = (from, 1, Vec::new());
+    loop {
+        let wait = retry_delay(timings, failures);
+        if at + wait > until {
+            break;
+        }
+        if wait == longest && out.len() >= RETRIES_LISTED as usize {
+            // The longest wait from here on: counted at the last attempt, not listed.
+            let n = (until.as_millis() - at.as_millis()) / longest.as_millis();
+            let last = SimTime::from_millis(at.as_millis() + n * longest.as_millis());
             out.push((last, u32::try_from(n - 1).unwrap_or(u32::MAX)));
             break;
         }
         at = at + wait;
         out.push((at, 0));
-        wait = (wait + wait).min(RETRY_MAX);
+        failures = failures.saturating_add(1);
     }
     out
 }

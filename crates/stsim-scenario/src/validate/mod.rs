@@ -506,6 +506,16 @@ impl Checker<'_, '_> {
                 raw_timings.and_then(|t| t.cached_pull.as_deref()),
                 Timings::default().cached_pull,
             ),
+            provisioner_retry_start: self.positive_duration(
+                "timings.provisionerRetryIntervalStart",
+                raw_timings.and_then(|t| t.provisioner_retry_interval_start.as_deref()),
+                Timings::default().provisioner_retry_start,
+            ),
+            provisioner_retry_max: self.positive_duration(
+                "timings.provisionerRetryIntervalMax",
+                raw_timings.and_then(|t| t.provisioner_retry_interval_max.as_deref()),
+                Timings::default().provisioner_retry_max,
+            ),
         };
         let kubernetes = match raw.kubernetes_version.as_deref() {
             None => Version::DEFAULT,
