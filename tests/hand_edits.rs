@@ -268,6 +268,72 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     assert!(errors[0].message.contains("SetLive needs a livenessProbe"), "{}", errors[0].message);
 }
 
+/// The failed probe's own `terminationGracePeriodSeconds` bounds the
+/// kill instead of the pod's: an image that takes 20 s to shut down is
+/// killed 3 s after SIGTERM with it, and exits after its 20 s within the
+/// pod's 30 s without it. The API server refuses it on a readiness probe,
+/// and below 1; a manifest's is read (not reported unused).
+#[test]
+fn a_probes_own_grace_period_bounds_its_kill() {
+    let source = |probe: &str| {
+        crate::support::scenario_file("liveness-restarts")
+            .replace("livenessProbe: ()", &format!("livenessProbe: ({probe})"))
+            .replace("image: \"nginx\", readiness", "image: \"slow-stop\", readiness")
+            .replace(
+                "duration: \"8m\",",
+                "duration: \"8m\",\n    images: [(name: \"slow-stop\", shutdown: \"20s\")],",
+            )
+    };
+    let first_exit = |probe: &str| {
+        let (sim, _) = crate::support::run(&source(probe));
+        kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS).first().cloned()
+    };
+    assert_eq!(
+        first_exit("terminationGracePeriodSeconds: 3").as_deref(),
+        Some("1m25s"),
+        "killed at 1m22s, 3 s"
+    );
+    assert_eq!(first_exit("").as_deref(), Some("1m42s"), "the image's 20 s within the pod's 30 s");
+    let refused = |source: &str| {
+        let errors = stsim_scenario::parse_scenario(source, "x.ron").unwrap_err();
+        errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refused(&source("terminationGracePeriodSeconds: 0")),
+        [
+            "statefulsets[0].template.livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0"
+        ]
+    );
+    let readiness = source("").replace(
+        "readinessProbe: (periodSeconds: 5)",
+        "readinessProbe: (periodSeconds: 5, terminationGracePeriodSeconds: 3)",
+    );
+    assert_eq!(
+        refused(&readiness),
+        [
+            "statefulsets[0].template.readinessProbe.terminationGracePeriodSeconds: Invalid value: 3: must not be set for readinessProbes"
+        ]
+    );
+    let manifest = r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: main
+        image: nginx
+        livenessProbe: {tcpSocket: {port: 80}, terminationGracePeriodSeconds: 7}
+"#;
+    let loaded = stsim_scenario::parse_manifests(&[("web.yaml".into(), manifest.into())], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let probe = loaded.config.statefulsets[0].spec.template.liveness_probe.clone().expect("a liveness probe");
+    assert_eq!(probe.termination_grace_period, Some(stsim_core::time::SimDuration::from_secs(7)));
+}
+
 /// When the kubelet stopped a container for `reason` (the trace's
 /// `container-stopped`).
 fn kills(sim: &stsim_core::Simulation, reason: &str) -> Vec<String> {

@@ -1042,6 +1042,11 @@ pub struct Probe {
     pub period: SimDuration,
     pub success_threshold: u32,
     pub failure_threshold: u32,
+    /// The probe's own `terminationGracePeriodSeconds` (liveness and
+    /// startup probes): the grace period of the kubelet's kill when it
+    /// fails, instead of the pod's (`ProbeTerminationGracePeriod`, on by
+    /// default from 1.22, GA in 1.28).
+    pub termination_grace_period: Option<SimDuration>,
 }
 
 impl Default for Probe {
@@ -1053,6 +1058,7 @@ impl Default for Probe {
             period: SimDuration::from_secs(10),
             success_threshold: 1,
             failure_threshold: 3,
+            termination_grace_period: None,
         }
     }
 }
@@ -1233,21 +1239,28 @@ impl PodTemplate {
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
         }
+        // A probe's own grace period is written only when set, so that
+        // templates without it keep their revision names.
+        let grace = |probe: &Probe| {
+            probe.termination_grace_period.map(|g| format!(" grace={}", g.as_millis())).unwrap_or_default()
+        };
         if let Some(probe) = &self.startup_probe {
             out.push_str(&format!(
-                "startup initialDelay={} period={} failure={}\n",
+                "startup initialDelay={} period={} failure={}{}\n",
                 probe.initial_delay.as_millis(),
                 probe.period.as_millis(),
-                probe.failure_threshold
+                probe.failure_threshold,
+                grace(probe)
             ));
         }
         if let Some(probe) = &self.liveness_probe {
             out.push_str(&format!(
-                "liveness initialDelay={} period={} success={} failure={}\n",
+                "liveness initialDelay={} period={} success={} failure={}{}\n",
                 probe.initial_delay.as_millis(),
                 probe.period.as_millis(),
                 probe.success_threshold,
-                probe.failure_threshold
+                probe.failure_threshold,
+                grace(probe)
             ));
         }
         // Scheduling fields are written only when set, so templates without

@@ -1297,6 +1297,10 @@ pub struct Probe {
     pub success_threshold: Option<i64>,
     #[serde(default)]
     pub failure_threshold: Option<i64>,
+    /// Liveness and startup probes: the grace period of the kubelet's kill
+    /// when the probe fails, instead of the pod's.
+    #[serde(default)]
+    pub termination_grace_period_seconds: Option<i64>,
 }
 
 /// Kubernetes' own names, hence the common prefix.

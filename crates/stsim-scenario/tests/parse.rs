@@ -79,7 +79,13 @@ fn the_full_example_parses() {
     assert_eq!((spec.template.requests.cpu_millis, spec.template.requests.memory_bytes), (500, 1 << 30));
     assert_eq!(
         spec.template.readiness_probe,
-        Some(Probe { initial_delay: secs(5), period: secs(10), success_threshold: 1, failure_threshold: 3 })
+        Some(Probe {
+            initial_delay: secs(5),
+            period: secs(10),
+            success_threshold: 1,
+            failure_threshold: 3,
+            termination_grace_period: None
+        })
     );
     assert_eq!(spec.template.termination_grace_period, secs(30));
     let claim = &spec.volume_claim_templates[0];

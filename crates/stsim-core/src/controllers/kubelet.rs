@@ -621,7 +621,7 @@ fn run_container(api: &mut Api, id: PodId) {
             let crash_at = due.at();
             match due {
                 Due::Kill(at, probe) if now >= at => {
-                    let exit = now + probe_kill_time(api.world(), api.world().pod(id));
+                    let exit = now + probe_kill_time(api.world(), api.world().pod(id), probe);
                     api.world.pod_mut(id).runtime.probe_kill = Some((exit, probe));
                     api.kill_container(id, probe.as_str());
                     // Its exit, at once if nothing delays it.
@@ -680,14 +680,19 @@ impl Due {
     }
 }
 
-/// How long the container the kubelet kills for a failed probe takes to
-/// exit: its preStop hook, then SIGTERM and the image's shutdown, within
-/// the pod's `terminationGracePeriodSeconds` (what the hook leaves, at least
-/// the 2 s minimum), as for a deletion (`killContainer`, pkg/kubelet/
-/// kuberuntime; the probe's own `terminationGracePeriodSeconds` is not
-/// modelled).
-fn probe_kill_time(world: &crate::world::World, pod: &Pod) -> SimDuration {
-    let grace = pod.termination_grace_period.max(MINIMUM_KILL_GRACE);
+/// How long the container the kubelet kills for its failed `probe` takes
+/// to exit: its preStop hook, then SIGTERM and the image's shutdown, within
+/// the grace period (what the hook leaves, at least the 2 s minimum), as
+/// for a deletion (`killContainer`, pkg/kubelet/kuberuntime). The grace
+/// period is the failed probe's own `terminationGracePeriodSeconds` if it
+/// has one, else the pod's.
+fn probe_kill_time(world: &crate::world::World, pod: &Pod, probe: FailedProbe) -> SimDuration {
+    let failed = match probe {
+        FailedProbe::Liveness => pod.liveness_probe.as_ref(),
+        FailedProbe::Startup => pod.startup_probe.as_ref(),
+    };
+    let grace = failed.and_then(|p| p.termination_grace_period).unwrap_or(pod.termination_grace_period);
+    let grace = grace.max(MINIMUM_KILL_GRACE);
     let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
     let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
     hook + world.image(&pod.image).shutdown.min(left)

@@ -445,6 +445,9 @@ fn probe_object(probe: &Probe, port: Option<u16>) -> Value {
     out["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
     out["successThreshold"] = probe.success_threshold.into();
     out["failureThreshold"] = probe.failure_threshold.into();
+    if let Some(grace) = probe.termination_grace_period {
+        out["terminationGracePeriodSeconds"] = (grace.as_millis() / 1_000).into();
+    }
     out
 }
 

@@ -1476,6 +1476,12 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
             "failureThreshold",
             format!("{raw_probe}.failureThreshold"),
         ),
+        termination_grace_period_seconds: int_field(
+            cx,
+            &mut probe,
+            "terminationGracePeriodSeconds",
+            format!("{raw_probe}.terminationGracePeriodSeconds"),
+        ),
     };
     probe.finish(cx);
     Some(out)

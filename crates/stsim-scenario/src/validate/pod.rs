@@ -56,7 +56,27 @@ impl Checker<'_, '_> {
                 1,
                 None,
             ),
+            termination_grace_period: self.probe_grace(path, probe.termination_grace_period_seconds),
         }
+    }
+
+    /// A probe's `terminationGracePeriodSeconds`: more than 0, and for
+    /// liveness and startup probes only (the API server's `validateProbe`
+    /// and its readiness rule).
+    fn probe_grace(&mut self, path: &str, seconds: Option<i64>) -> Option<SimDuration> {
+        let value = seconds?;
+        let field = format!("{path}.terminationGracePeriodSeconds");
+        if path.ends_with("readinessProbe") {
+            let message = format!("Invalid value: {value}: must not be set for readinessProbes");
+            self.report("invalid-value", &field, message, None);
+            return None;
+        }
+        if value <= 0 {
+            let message = format!("Invalid value: {value}: must be greater than 0");
+            self.report("invalid-value", &field, message, None);
+            return None;
+        }
+        Some(SimDuration::from_secs(u64::try_from(value).ok()?))
     }
 
     /// The other regular containers at `path`: each name a DNS label, each
