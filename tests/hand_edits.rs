@@ -294,6 +294,14 @@ fn a_probes_own_grace_period_bounds_its_kill() {
         "killed at 1m22s, 3 s"
     );
     assert_eq!(first_exit("").as_deref(), Some("1m42s"), "the image's 20 s within the pod's 30 s");
+    // Deleted at 1m30s, while the kubelet is killing it: the container had
+    // its SIGTERM at 1m22s and exits at 1m42s, not 20 s after the deletion.
+    let deleted = source("").replace(
+        r#"(at: "4m", do: SetLive(pod: "web-0", live: true)),"#,
+        r#"(at: "1m30s", do: DeletePod(pod: "web-0")), (at: "4m", do: SetLive(pod: "web-0", live: true)),"#,
+    );
+    let (sim, _) = crate::support::run(&deleted);
+    assert_eq!(Log(&sim).removals("web-0").first(), Some(&t("1m42s")));
     let refused = |source: &str| {
         let errors = stsim_scenario::parse_scenario(source, "x.ron").unwrap_err();
         errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>()

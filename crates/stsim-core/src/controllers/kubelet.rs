@@ -870,10 +870,18 @@ fn terminate(api: &mut Api, id: PodId) {
     // period): `killContainer` in pkg/kubelet/kuberuntime.
     let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
     let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
-    let exit_at = match slowest_shutdown(api.world(), pod) {
-        Some(shutdown) => sigterm_at + hook + shutdown.min(left),
-        None => sigterm_at,
-    };
+    let world = api.world();
+    let exits = |shutdown: SimDuration| sigterm_at + hook + shutdown.min(left);
+    // A container the kubelet is already killing for a failed probe had
+    // its SIGTERM then: it exits no later than that kill would have it.
+    let first = pod.runtime.running.then(|| {
+        let exit = exits(world.image(&pod.image).shutdown);
+        pod.runtime.probe_kill.map_or(exit, |(killed, _)| exit.min(killed))
+    });
+    let others = (pod.extra_containers.iter().zip(&pod.runtime.extras))
+        .filter(|(_, runtime)| runtime.started_at.is_some())
+        .map(|(extra, _)| exits(world.image(&extra.image).shutdown));
+    let exit_at = first.into_iter().chain(others).max().unwrap_or(sigterm_at);
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
