@@ -359,7 +359,8 @@ pub struct OwnerRef {
 }
 
 /// The probe whose failures make the kubelet kill a container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailedProbe {
     Liveness,
     Startup,

@@ -721,7 +721,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 n.pod_row(at_ms, *pod, cat(&["eviction refused (429): ", message]), &|_| {})
             }
             Event::ContainerKilling { pod, node, probe } => {
-                let what = cat(&["the kubelet kills the container on ", &world.node(*node).name, ": it failed its ", probe, " probe"]);
+                let what = cat(&["the kubelet kills the container on ", &world.node(*node).name, ": it failed its ", probe.as_str(), " probe"]);
                 other("container", n.pod(*pod), what)
             }
             Event::ContainerStopped { pod, node, reason } => {

@@ -416,9 +416,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 format!("The eviction of {} is refused: {message}.", pod(*id))
             }
             Event::ContainerKilling { pod: id, node, probe } => format!(
-                "The kubelet kills the container of {} on {} (its preStop hook, then SIGTERM): it failed its {probe} probe.",
+                "The kubelet kills the container of {} on {} (its preStop hook, then SIGTERM): it failed its {} probe.",
                 pod(*id),
-                world.node(*node).name
+                world.node(*node).name,
+                probe.as_str()
             ),
             Event::ContainerStopped { pod: id, node, reason } => {
                 format!("The container of {} on {} stops: {reason}.", pod(*id), world.node(*node).name)

@@ -129,13 +129,13 @@ pub enum Event {
         pod: PodId,
         message: String,
     },
-    /// The kubelet begins killing a container whose `probe` (`liveness`,
-    /// `startup`) failed `failureThreshold` times: its preStop hook, then
-    /// SIGTERM; `ContainerStopped` follows when it exits.
+    /// The kubelet begins killing a container whose `probe` failed
+    /// `failureThreshold` times: its preStop hook, then SIGTERM;
+    /// `ContainerStopped` follows when it exits.
     ContainerKilling {
         pod: PodId,
         node: NodeId,
-        probe: &'static str,
+        probe: crate::objects::FailedProbe,
     },
     /// A container process stopped on its machine, and why: the machine
     /// crashed or shut down, the application exited, or the kubelet killed
@@ -823,7 +823,7 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         }
         Event::ContainerKilling { pod: id, node: on, probe } => {
             pod(out, *id);
-            out.put("\tcontainer-killing\tnode=").put(node(*on)).put(" probe=").put(probe);
+            out.put("\tcontainer-killing\tnode=").put(node(*on)).put(" probe=").put(probe.as_str());
         }
         Event::ContainerStopped { pod: id, node: on, reason } => {
             pod(out, *id);

@@ -362,7 +362,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             // restarts it after the back-off.
             Event::ContainerKilling { pod, probe, .. } => {
                 let pod = world.pod(*pod);
-                let (container, message) = restarting(pod, &format!("failed {probe} probe"));
+                let (container, message) = restarting(pod, &format!("failed {} probe", probe.as_str()));
                 push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
             }
             // The image of a running container changed in the pod's spec

@@ -340,18 +340,18 @@ impl Api<'_> {
 
     // ----- container processes ------------------------------------------------
 
-    /// A pod's container process starts or stops on its machine. `reason`
-    /// is given when the API server cannot know (a crash, a kill of a
-    /// container whose pod object is gone) and is recorded.
     /// The kubelet begins killing a running container whose `probe`
-    /// (`liveness`, `startup`) failed: its preStop hook, then SIGTERM; the
-    /// process stops when it exits (`set_process`).
-    pub fn kill_container(&mut self, pod: PodId, probe: &'static str) {
+    /// failed: its preStop hook, then SIGTERM; the process stops when it
+    /// exits (`set_process`).
+    pub fn kill_container(&mut self, pod: PodId, probe: FailedProbe) {
         if let Some(node) = self.world.pod(pod).node {
             self.record(Event::ContainerKilling { pod, node, probe });
         }
     }
 
+    /// A pod's container process starts or stops on its machine. `reason`
+    /// is given when the API server cannot know (a crash, a kill of a
+    /// container whose pod object is gone) and is recorded.
     pub fn set_process(&mut self, pod: PodId, running: bool, reason: Option<&'static str>) {
         let now = self.now;
         let p = self.world.pod_mut(pod);

@@ -623,7 +623,7 @@ fn run_container(api: &mut Api, id: PodId) {
                 Due::Kill(at, probe) if now >= at => {
                     let exit = now + probe_kill_time(api.world(), api.world().pod(id), probe);
                     api.world.pod_mut(id).runtime.probe_kill = Some((exit, probe));
-                    api.kill_container(id, probe.as_str());
+                    api.kill_container(id, probe);
                     // Its exit, at once if nothing delays it.
                     return run_container(api, id);
                 }
