@@ -692,10 +692,35 @@ fn probe_kill_time(world: &crate::world::World, pod: &Pod, probe: FailedProbe) -
         FailedProbe::Startup => pod.startup_probe.as_ref(),
     };
     let grace = failed.and_then(|p| p.termination_grace_period).unwrap_or(pod.termination_grace_period);
-    let grace = grace.max(MINIMUM_KILL_GRACE);
-    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
-    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
-    hook + world.image(&pod.image).shutdown.min(left)
+    Kill::with_grace(pod, grace).exit_after(world.image(&pod.image).shutdown)
+}
+
+/// How the kubelet kills a pod's container within a grace period
+/// (`killContainer` in pkg/kubelet/kuberuntime): the preStop hook first,
+/// its time counted against the grace period; then SIGTERM, with what is
+/// left, at least the 2 s minimum (the one-off extension when the hook
+/// outlasts the grace period). Deletions, node shutdowns and probes' kills
+/// alike.
+#[derive(Debug, Clone, Copy)]
+struct Kill {
+    hook: SimDuration,
+    left: SimDuration,
+}
+
+impl Kill {
+    /// With `grace`, raised to the kubelet's `minimumGracePeriodInSeconds`.
+    fn with_grace(pod: &Pod, grace: SimDuration) -> Kill {
+        let grace = grace.max(MINIMUM_KILL_GRACE);
+        let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+        let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
+        Kill { hook, left }
+    }
+
+    /// How long after the kill begins a container is gone whose image
+    /// takes `shutdown` to exit after SIGTERM.
+    fn exit_after(self, shutdown: SimDuration) -> SimDuration {
+        self.hook + shutdown.min(self.left)
+    }
 }
 
 /// The startup probe's verdict for a container started at `started`: when
@@ -864,23 +889,15 @@ fn terminate(api: &mut Api, id: PodId) {
     // The kubelet gives a container at least `minimumGracePeriodInSeconds`
     // to exit (a grace-0 delete whose object finalizers hold reaches here).
     let grace = pod.deletion_grace.expect("a graceful delete has a grace period").max(MINIMUM_KILL_GRACE);
-    // A preStop hook runs first, and its time counts against the grace
-    // period; SIGTERM follows it with what is left, at least the 2 s
-    // minimum (the one-off extension when the hook outlasts the grace
-    // period): `killContainer` in pkg/kubelet/kuberuntime.
-    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
-    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
-    let world = api.world();
-    let exits = |shutdown: SimDuration| sigterm_at + hook + shutdown.min(left);
+    let kill = Kill::with_grace(pod, grace);
+    let (first, others) = running_shutdowns(api.world(), pod);
     // A container the kubelet is already killing for a failed probe had
     // its SIGTERM then: it exits no later than that kill would have it.
-    let first = pod.runtime.running.then(|| {
-        let exit = exits(world.image(&pod.image).shutdown);
+    let first = first.map(|shutdown| {
+        let exit = sigterm_at + kill.exit_after(shutdown);
         pod.runtime.probe_kill.map_or(exit, |(killed, _)| exit.min(killed))
     });
-    let others = (pod.extra_containers.iter().zip(&pod.runtime.extras))
-        .filter(|(_, runtime)| runtime.started_at.is_some())
-        .map(|(extra, _)| exits(world.image(&extra.image).shutdown));
+    let others = others.map(|shutdown| sigterm_at + kill.exit_after(shutdown));
     let exit_at = first.into_iter().chain(others).max().unwrap_or(sigterm_at);
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
     if api.now < exit_at {
@@ -919,11 +936,22 @@ fn terminate(api: &mut Api, id: PodId) {
 /// after SIGTERM (the kubelet stops them all at once, and the pod is done
 /// when the last has exited); `None` when none runs.
 fn slowest_shutdown(world: &crate::world::World, pod: &Pod) -> Option<SimDuration> {
+    let (first, others) = running_shutdowns(world, pod);
+    first.into_iter().chain(others).max()
+}
+
+/// How long each of the pod's running containers takes to exit after
+/// SIGTERM (its image's `shutdown`): the first container's, if it runs,
+/// and the other started ones'.
+fn running_shutdowns<'a>(
+    world: &'a crate::world::World,
+    pod: &'a Pod,
+) -> (Option<SimDuration>, impl Iterator<Item = SimDuration> + 'a) {
     let first = pod.runtime.running.then(|| world.image(&pod.image).shutdown);
     let others = (pod.extra_containers.iter().zip(&pod.runtime.extras))
         .filter(|(_, runtime)| runtime.started_at.is_some())
         .map(|(extra, _)| world.image(&extra.image).shutdown);
-    first.into_iter().chain(others).max()
+    (first, others)
 }
 
 /// The machine shuts down and the kubelet handles it (graceful node
@@ -1001,13 +1029,9 @@ fn shutdown_done(world: &crate::world::World, node: NodeId, critical: Option<boo
 /// volumes are unmounted; the object stays for its controller to replace.
 fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: SimDuration) {
     let pod = api.world().pod(id);
-    let grace = pod.termination_grace_period.min(period).max(MINIMUM_KILL_GRACE);
-    let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
-    let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
-    let exit_at = match slowest_shutdown(api.world(), pod) {
-        Some(shutdown) => began + hook + shutdown.min(left),
-        None => began,
-    };
+    let kill = Kill::with_grace(pod, pod.termination_grace_period.min(period));
+    let exit_at =
+        slowest_shutdown(api.world(), pod).map_or(began, |shutdown| began + kill.exit_after(shutdown));
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
