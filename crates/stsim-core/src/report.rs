@@ -578,7 +578,12 @@ impl<'w> Names<'w> {
     }
     /// `taint <taint> added` or `removed`.
     fn taint(&mut self, taint: &crate::config::Taint, added: bool) -> Text {
-        if let Some((.., text)) = self.taints.iter().find(|(t, a, _)| t == taint && *a == added) {
+        // The cheap fields first: most taints seen differ from this one in
+        // the effect or the direction, and a key is a long string.
+        let same = |(t, a, _): &&(crate::config::Taint, bool, Arc<str>)| {
+            *a == added && t.effect == taint.effect && t.key == taint.key && t.value == taint.value
+        };
+        if let Some((.., text)) = self.taints.iter().find(same) {
             return Text::Shared(text.clone());
         }
         let [a, b, c, d, e] = taint.pieces();
