@@ -45,7 +45,7 @@ fn seed_address(api: &Api, app: &App, from: PodId, seed: &str) -> Address {
     {
         return address.clone();
     }
-    Address::Dns(dns_name(api.world(), seed, &api.world().pod(from).subdomain))
+    Address::Dns(dns_name(api.world(), seed, &api.world().pod(from).subdomain).into())
 }
 
 /// A node's process started.
@@ -231,23 +231,16 @@ fn nodes_of(app: &App, cluster: ClusterId) -> Vec<PodId> {
 }
 
 /// Contacts through the peers each node stored, and through the seeds.
-fn ring_links(
-    api: &mut Api,
-    app: &App,
-    nodes: &[PodId],
-    seeds: &[String],
-    wake: &mut Wake,
-) -> BTreeMap<PodId, BTreeSet<PodId>> {
+fn ring_links(api: &mut Api, app: &App, nodes: &[PodId], seeds: &[String], wake: &mut Wake) -> Links {
     let mut links = links(api, app, nodes, wake);
     for &from in nodes {
         for seed in seeds {
             let address = seed_address(api, app, from, seed);
             if let Reach::Ok(to) = reach(api, app, app.processes[&from].node, seed, &address, wake)
                 && to != from
-                && links.contains_key(&to)
+                && links.contains(to)
             {
-                links.get_mut(&from).expect("a node").insert(to);
-                links.get_mut(&to).expect("a node").insert(from);
+                links.link(from, to);
             }
         }
     }
@@ -445,7 +438,7 @@ fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
                 .filter(|p| p.member != member)
                 .find_map(|p| app.data_of(p).and_then(|d| d.peers.get(member)).cloned());
             if let Some(Address::Dns(name)) = &stored {
-                return explain::unresolvable(world, records, name, member, world.dns.contains_key(name));
+                return explain::unresolvable(world, records, name, member, world.dns.contains_key(&**name));
             }
             let stored = stored.map_or("?".to_string(), |a| a.to_string());
             let moved = explain::moved(world, records, member, &stored, Some(process.ip));

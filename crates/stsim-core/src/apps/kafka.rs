@@ -181,9 +181,10 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             if other == voter {
                 continue;
             }
-            let to = Address::Dns(dns_name(api.world(), other, &subdomain));
-            let back =
-                Address::Dns(dns_name(api.world(), voter, &api.world().pod(*other_pod).subdomain.clone()));
+            let to = Address::Dns(dns_name(api.world(), other, &subdomain).into());
+            let back = Address::Dns(
+                dns_name(api.world(), voter, &api.world().pod(*other_pod).subdomain.clone()).into(),
+            );
             let (node, other_node) = (app.processes[pod].node, app.processes[other_pod].node);
             let there = reach(api, app, node, other, &to, wake);
             let here = reach(api, app, other_node, voter, &back, wake);
@@ -237,7 +238,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         let subdomain = api.world().pod(pod).subdomain.clone();
         let name = dns_name(api.world(), &best[0], &subdomain);
         let from = app.processes[&pod].node;
-        if reach(api, app, from, &best[0], &Address::Dns(name), wake) == Reach::Ok(quorum_pod) {
+        if reach(api, app, from, &best[0], &Address::Dns(name.into()), wake) == Reach::Ok(quorum_pod) {
             registered.insert(member.clone());
         }
     }

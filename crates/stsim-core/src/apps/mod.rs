@@ -55,6 +55,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// A cluster some member initialised, numbered in the order they appeared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -69,7 +70,9 @@ impl fmt::Display for ClusterId {
 /// How a member stored a peer.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Address {
-    Dns(String),
+    /// A DNS name: shared, so that copies of one member's name compare
+    /// equal at a glance (`Arc`'s equality tries the pointer first).
+    Dns(Arc<str>),
     Ip(Ipv4),
 }
 
@@ -216,6 +219,9 @@ pub struct Process {
     pub member: String,
     pub ordinal: u32,
     pub ip: Ipv4,
+    /// Its name in DNS, `<member>.<subdomain>.<namespace>.svc.<domain>`:
+    /// made once, and shared by every peer that stores it.
+    pub dns_name: Arc<str>,
     pub node: NodeId,
     pub started_at: SimTime,
     pub volume: VolumeKey,
@@ -1283,6 +1289,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             member: pod.name.clone(),
             ordinal,
             ip: pod.runtime.sandbox_ip.expect("a running container has an address"),
+            dns_name: dns_name(api.world, &pod.name, &pod.subdomain).into(),
             node: pod.node.expect("a running container has a node"),
             started_at: pod.runtime.started_at.expect("filtered"),
             volume,
@@ -1401,7 +1408,7 @@ impl Target {
             return Reach::NotRunning;
         };
         match (self.ip, address) {
-            (None, Address::Dns(name)) => Reach::Unresolvable { name: name.clone(), cached: self.cached },
+            (None, Address::Dns(name)) => Reach::Unresolvable { name: name.to_string(), cached: self.cached },
             _ => Reach::WrongAddress { address: address.clone(), now_at: Some(first) },
         }
     }
@@ -1463,12 +1470,9 @@ pub(crate) fn dns_name(world: &crate::world::World, member: &str, subdomain: &st
 }
 
 /// The address a member at `pod` would store for itself or be stored by.
-pub(crate) fn address_of(world: &crate::world::World, app: &App, process: &Process) -> Address {
+pub(crate) fn address_of(app: &App, process: &Process) -> Address {
     match app.config().addressing {
-        crate::config::Addressing::Dns => {
-            let pod = world.pod(process.pod);
-            Address::Dns(dns_name(world, &process.member, &pod.subdomain))
-        }
+        crate::config::Addressing::Dns => Address::Dns(process.dns_name.clone()),
         crate::config::Addressing::Ip => Address::Ip(process.ip),
     }
 }
@@ -1601,45 +1605,112 @@ fn readiness(api: &mut Api, app: &mut App) {
 /// pair; the pairs share few distinct peers and addresses, and each is
 /// resolved once in the look (`reach_once`: nothing but the DNS cache
 /// changes during it), then asked of the network from each node.
-pub(crate) fn links(
-    api: &mut Api,
-    app: &App,
-    nodes: &[PodId],
-    wake: &mut Wake,
-) -> BTreeMap<PodId, BTreeSet<PodId>> {
-    let position: FxHashMap<PodId, usize> = nodes.iter().enumerate().map(|(i, p)| (*p, i)).collect();
-    let mut adjacent: Vec<Vec<PodId>> = vec![Vec::new(); nodes.len()];
-    let mut targets: FxHashMap<(&str, &Address), Option<(Address, Target)>> = FxHashMap::default();
-    for (at, &from) in nodes.iter().enumerate() {
+pub(crate) fn links(api: &mut Api, app: &App, nodes: &[PodId], wake: &mut Wake) -> Links {
+    let mut links = Links::new(nodes);
+    let mut targets: FxHashMap<PeerKey, Option<(Address, Target)>> = FxHashMap::default();
+    for &from in nodes {
         let Some(data) = app.data_of(&app.processes[&from]) else { continue };
         let node = app.processes[&from].node;
         for (peer, address) in &data.peers {
-            let slot = targets.entry((peer.as_str(), address)).or_default();
+            let slot = targets.entry(PeerKey { peer, address }).or_default();
             if let Reach::Ok(to) = reach_once(slot, api, app, node, peer, |_| address.clone(), wake)
-                && let Some(&other) = position.get(&to)
+                && links.contains(to)
             {
-                adjacent[at].push(to);
-                adjacent[other].push(from);
+                links.link(from, to);
             }
         }
     }
-    nodes.iter().zip(adjacent).map(|(pod, linked)| (*pod, linked.into_iter().collect())).collect()
+    links
+}
+
+/// A peer as a node stored it, the key of a look's answers. Hashed by the
+/// name and the address's kind and length only: a look asks a pair at a
+/// time, and hashing every stored DNS name in full was a fifth of forming
+/// a large ring; equal keys still compare in full.
+#[derive(PartialEq, Eq)]
+struct PeerKey<'a> {
+    peer: &'a str,
+    address: &'a Address,
+}
+
+impl std::hash::Hash for PeerKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.peer.hash(state);
+        match self.address {
+            Address::Ip(ip) => ip.0.hash(state),
+            Address::Dns(name) => name.len().hash(state),
+        }
+    }
+}
+
+/// Who is in contact with whom among a look's nodes (each listed once):
+/// a matrix of bits, a row and a column a node in pod order, so a node's
+/// contacts come out in pod order, as a set of them would list them. A
+/// look of a large ring links nearly every pair: the bits are a
+/// thirty-second of a list of pods, and need no sorting.
+pub(crate) struct Links {
+    /// Each node's row and column.
+    rank: FxHashMap<PodId, usize>,
+    /// The node of each row, in pod order.
+    pods: Vec<PodId>,
+    /// Words a row.
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Links {
+    fn new(nodes: &[PodId]) -> Links {
+        let mut pods = nodes.to_vec();
+        pods.sort_unstable();
+        let words = pods.len().div_ceil(64);
+        Links {
+            rank: pods.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
+            bits: vec![0; words * pods.len()],
+            pods,
+            words,
+        }
+    }
+    /// Whether `pod` is one of the look's nodes.
+    pub(crate) fn contains(&self, pod: PodId) -> bool {
+        self.rank.contains_key(&pod)
+    }
+    /// The contacts of `pod`, one of the look's nodes, in pod order.
+    pub(crate) fn of(&self, pod: PodId) -> impl Iterator<Item = PodId> + '_ {
+        let row = self.rank[&pod] * self.words;
+        self.bits[row..row + self.words].iter().enumerate().flat_map(move |(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    self.pods[w * 64 + bit]
+                })
+            })
+        })
+    }
+    /// `a` and `b`, both of the look's nodes, reach each other.
+    pub(crate) fn link(&mut self, a: PodId, b: PodId) {
+        let (a, b) = (self.rank[&a], self.rank[&b]);
+        self.bits[a * self.words + b / 64] |= 1 << (b % 64);
+        self.bits[b * self.words + a / 64] |= 1 << (a % 64);
+    }
 }
 
 /// The groups of nodes connected through links, each in discovery order.
-pub(crate) fn components(nodes: &[PodId], links: &BTreeMap<PodId, BTreeSet<PodId>>) -> Vec<Vec<PodId>> {
-    let mut seen = BTreeSet::new();
+pub(crate) fn components(nodes: &[PodId], links: &Links) -> Vec<Vec<PodId>> {
+    let mut seen = vec![false; links.pods.len()];
+    let mut first_time = |pod: PodId| !std::mem::replace(&mut seen[links.rank[&pod]], true);
     let mut out = Vec::new();
     for &start in nodes {
-        if !seen.insert(start) {
+        if !first_time(start) {
             continue;
         }
         let mut component = vec![start];
         let mut i = 0;
         while i < component.len() {
-            for next in &links[&component[i]] {
-                if seen.insert(*next) {
-                    component.push(*next);
+            for next in links.of(component[i]) {
+                if first_time(next) {
+                    component.push(next);
                 }
             }
             i += 1;
@@ -1654,7 +1725,7 @@ pub(crate) fn components(nodes: &[PodId], links: &BTreeMap<PodId, BTreeSet<PodId
 pub(crate) fn spread_addresses(api: &mut Api, app: &mut App, index: usize, component: &[PodId]) {
     let current: Vec<(String, Address)> = component
         .iter()
-        .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
+        .map(|p| (app.processes[p].member.clone(), address_of(app, &app.processes[p])))
         .collect();
     let mut by_name: Vec<usize> = (0..current.len()).collect();
     by_name.sort_by(|a, b| current[*a].0.cmp(&current[*b].0));
@@ -1702,8 +1773,15 @@ fn learn(
     let mut walk = stored.iter().peekable();
     for &i in by_name {
         let (peer, address) = &current[i];
-        while walk.next_if(|(name, _)| name.as_str() < peer.as_str()).is_some() {}
-        let same = walk.peek().is_some_and(|(name, at)| *name == peer && *at == address);
+        // One comparison of the names a step: a look compares every pair.
+        let same = loop {
+            let Some((name, at)) = walk.peek() else { break false };
+            match name.as_str().cmp(peer) {
+                std::cmp::Ordering::Less => _ = walk.next(),
+                std::cmp::Ordering::Equal => break *at == address,
+                std::cmp::Ordering::Greater => break false,
+            }
+        };
         if peer != member && !same {
             differs.push(i);
         }
@@ -1756,7 +1834,7 @@ mod tests {
             member in 0u8..12,
         ) {
             let peer = |n: u8| format!("db-{n}");
-            let at = |a: u32| if a == 2 { Address::Dns(format!("db-{a}.db")) } else { Address::Ip(Ipv4(a)) };
+            let at = |a: u32| if a == 2 { Address::Dns(format!("db-{a}.db").into()) } else { Address::Ip(Ipv4(a)) };
             let stored: BTreeMap<String, Address> = stored.into_iter().map(|(n, a)| (peer(n), at(a))).collect();
             // The group in some order other than by name.
             let mut current: Vec<(String, Address)> = current.into_iter().map(|(n, a)| (peer(n), at(a))).collect();
@@ -1776,6 +1854,45 @@ mod tests {
         SimTime::ZERO + text.parse::<SimDuration>().expect("a duration")
     }
 
+    /// A look's contacts: each listed once and in pod order, whatever the
+    /// order of the look's nodes and of the links; groups found from the
+    /// nodes in the look's order, each in discovery order.
+    #[test]
+    fn links_list_contacts_in_pod_order_and_groups_in_discovery_order() {
+        let pods = |ids: &[u32]| ids.iter().map(|i| PodId(*i)).collect::<Vec<_>>();
+        let nodes = pods(&[5, 2, 9, 7, 70, 3]);
+        let mut links = Links::new(&nodes);
+        links.link(PodId(5), PodId(9));
+        links.link(PodId(9), PodId(2));
+        links.link(PodId(5), PodId(2));
+        links.link(PodId(9), PodId(5));
+        links.link(PodId(70), PodId(3));
+        assert!(links.contains(PodId(70)) && !links.contains(PodId(4)));
+        assert_eq!(links.of(PodId(5)).collect::<Vec<_>>(), pods(&[2, 9]));
+        assert_eq!(links.of(PodId(9)).collect::<Vec<_>>(), pods(&[2, 5]));
+        assert_eq!(links.of(PodId(7)).count(), 0);
+        assert_eq!(links.of(PodId(3)).collect::<Vec<_>>(), pods(&[70]));
+        let groups = components(&nodes, &links);
+        assert_eq!(groups, [pods(&[5, 2, 9]), pods(&[7]), pods(&[70, 3])]);
+    }
+
+    /// More than 64 nodes: contacts past the first word of a row.
+    #[test]
+    fn links_of_a_large_look_span_words() {
+        let nodes: Vec<PodId> = (0..150).rev().map(PodId).collect();
+        let mut links = Links::new(&nodes);
+        for i in 0..149 {
+            links.link(PodId(i), PodId(i + 1));
+        }
+        links.link(PodId(0), PodId(149));
+        assert_eq!(links.of(PodId(0)).collect::<Vec<_>>(), [PodId(1), PodId(149)]);
+        assert_eq!(links.of(PodId(100)).collect::<Vec<_>>(), [PodId(99), PodId(101)]);
+        let groups = components(&nodes, &links);
+        assert_eq!(groups.len(), 1);
+        // From 149: its contacts 0 and 148, then 0's (1), 148's (147), ...
+        assert_eq!(&groups[0][..5], [PodId(149), PodId(0), PodId(148), PodId(1), PodId(147)]);
+    }
+
     /// A member's processes are found by name as a scan of every process
     /// finds them, through starts and stops, a ghost beside its
     /// replacement included, and the ghost first only when it is not one.
@@ -1786,6 +1903,7 @@ mod tests {
             member: member.to_string(),
             ordinal: 0,
             ip: Ipv4(pod as u32),
+            dns_name: format!("{member}.db").into(),
             node: NodeId(0),
             started_at: SimTime::ZERO,
             volume: VolumeKey::Pod(PodId(pod as u32)),

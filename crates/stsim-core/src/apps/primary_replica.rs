@@ -91,7 +91,7 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
         let by_pods = app.config().discovery == crate::config::Discovery::Pods;
         for (member, _) in expected.iter().filter(|(m, _)| by_pods && *m != process.member) {
             let name = dns_name(api.world(), member, &subdomain);
-            match reach(api, app, process.node, member, &Address::Dns(name.clone()), wake) {
+            match reach(api, app, process.node, member, &Address::Dns(name.as_str().into()), wake) {
                 Reach::Ok(target) if is_primary(app, target) => {
                     found = Some((member.clone(), name, target));
                     break;
@@ -179,7 +179,7 @@ fn through_service(
 fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, primary: &str, name: String, target: PodId) {
     let now = api.now;
     let stored = match app.config().addressing {
-        Addressing::Dns => Address::Dns(name),
+        Addressing::Dns => Address::Dns(name.into()),
         Addressing::Ip => Address::Ip(app.processes[&target].ip),
     };
     let cluster = app.cluster_of(&app.processes[&target]).expect("a primary is a member");
@@ -278,7 +278,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
     app.replicating.clear();
     app.writing.clear();
     let followed = data.peers.keys().next().cloned();
-    let address = address_of(api.world(), app, &process);
+    let address = address_of(app, &process);
     let who = crate::trace::actor_name(api.world(), api.actor);
     let lease_note = app
         .cluster(cluster)

@@ -432,8 +432,9 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         let (class, _, id) = seat[&pod];
         peer_of[class][id].get_or_insert(pod);
     }
-    let name_under =
-        |api: &Api, id: usize, place: usize| Address::Dns(dns_name(api.world(), all[id], &subdomains[place]));
+    let name_under = |api: &Api, id: usize, place: usize| {
+        Address::Dns(dns_name(api.world(), all[id], &subdomains[place]).into())
+    };
     let mut slots: Vec<Vec<Option<(Address, super::Target)>>> = vec![vec![None; all.len()]; subdomains.len()];
     let mut group: Vec<PodId> = Vec::new();
     let mut group_initial = &names;
@@ -493,7 +494,9 @@ fn form(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let mut peers = BTreeMap::new();
     for &member in &ordered(&expected, &names, &group_initial) {
         let address = match addressing {
-            crate::config::Addressing::Dns => Some(Address::Dns(dns_name(api.world(), member, &subdomain))),
+            crate::config::Addressing::Dns => {
+                Some(Address::Dns(dns_name(api.world(), member, &subdomain).into()))
+            }
             crate::config::Addressing::Ip => group
                 .iter()
                 .find(|p| app.processes[p].member == member)
@@ -566,12 +569,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, pod: Pod
     if !readded && !app.cluster(cluster).members.contains(&member) {
         return;
     }
-    let own = app
-        .cluster(cluster)
-        .peers
-        .get(&member)
-        .cloned()
-        .unwrap_or_else(|| address_of(api.world(), app, &process));
+    let own = app.cluster(cluster).peers.get(&member).cloned().unwrap_or_else(|| address_of(app, &process));
     let voters: Vec<PodId> = app
         .processes_in_order()
         .into_iter()
@@ -1103,7 +1101,7 @@ fn not_formed(api: &mut Api, app: &App, wake: &mut Wake) -> Verdict {
             if *member == process.member {
                 continue;
             }
-            let address = Address::Dns(dns_name(api.world(), member, &subdomain));
+            let address = Address::Dns(dns_name(api.world(), member, &subdomain).into());
             if let Reach::Unresolvable { name, cached } = reach_once(
                 targets.entry(address.clone()).or_default(),
                 api,
@@ -1313,7 +1311,7 @@ pub(super) fn add_member(api: &mut Api, app: &mut App, index: usize, member: &st
     let system = system(app);
     let subdomain = api.world().pod(target).subdomain.clone();
     let address = match app.config().addressing {
-        crate::config::Addressing::Dns => Address::Dns(dns_name(api.world(), member, &subdomain)),
+        crate::config::Addressing::Dns => Address::Dns(dns_name(api.world(), member, &subdomain).into()),
         crate::config::Addressing::Ip => match app.processes_of(member).first() {
             Some(p) => Address::Ip(p.ip),
             None => return Err(format!("{member} does not run, so it has no IP to add")),

@@ -89,7 +89,7 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     let from = app.processes[&waiting[0]].node;
     for (member, _) in &expected {
         let name = dns_name(api.world(), member, &subdomain);
-        if !matches!(reach(api, app, from, member, &Address::Dns(name), wake), Reach::Ok(_)) {
+        if !matches!(reach(api, app, from, member, &Address::Dns(name.into()), wake), Reach::Ok(_)) {
             return;
         }
     }
@@ -108,7 +108,7 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
     }
     let addresses: BTreeMap<String, Address> = waiting
         .iter()
-        .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
+        .map(|p| (app.processes[p].member.clone(), address_of(app, &app.processes[p])))
         .collect();
     for pod in &waiting {
         let process = app.processes.get_mut(pod).expect("creating");
@@ -412,7 +412,7 @@ fn absent_why(api: &Api, app: &App, record: &Cluster, member: &str) -> Why {
         .find_map(|p| app.data_of(p).and_then(|d| d.peers.get(member)).cloned());
     let _ = record;
     if let Some(Address::Dns(name)) = &stored {
-        let cached = world.dns.contains_key(name);
+        let cached = world.dns.contains_key(&**name);
         return explain::unresolvable(world, records, name, member, cached);
     }
     let stored = stored.map_or("?".to_string(), |a| a.to_string());
@@ -538,7 +538,7 @@ pub(super) fn meet(api: &mut Api, app: &mut App, index: usize, member: &str) -> 
         .expect("a cluster has masters");
     let peers: BTreeMap<String, Address> = members_of(app, cluster)
         .iter()
-        .map(|p| (app.processes[p].member.clone(), address_of(api.world(), app, &app.processes[p])))
+        .map(|p| (app.processes[p].member.clone(), address_of(app, &app.processes[p])))
         .collect();
     {
         let record = app.cluster_mut(cluster);

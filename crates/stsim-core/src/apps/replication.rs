@@ -275,8 +275,10 @@ pub(super) fn step_down(api: &mut Api, app: &mut App, index: usize, pod: PodId, 
         .unwrap_or(data.repl.timeline);
     let branch = branch_point(app.cluster(cluster), data.repl.timeline, leader_line);
     let address = match app.processes_of(leader).into_iter().find(|p| p.ghost_since.is_none()) {
-        Some(p) => address_of(api.world(), app, p),
-        None => Address::Dns(dns_name(api.world(), leader, &api.world().pod(process.pod).subdomain.clone())),
+        Some(p) => address_of(app, p),
+        None => Address::Dns(
+            dns_name(api.world(), leader, &api.world().pod(process.pod).subdomain.clone()).into(),
+        ),
     };
     let before = data.repl.position_ms;
     let after = branch.map_or(before, |b| before.min(b));

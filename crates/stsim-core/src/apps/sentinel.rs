@@ -44,7 +44,7 @@ fn ask_sentinels(api: &mut Api, app: &App, pod: PodId, wake: &mut Wake) -> Optio
         if peer == member {
             continue;
         }
-        let name = Address::Dns(dns_name(api.world(), &peer, &subdomain));
+        let name = Address::Dns(dns_name(api.world(), &peer, &subdomain).into());
         if let Reach::Ok(answer) = reach(api, app, app.processes[&pod].node, &peer, &name, wake)
             && matches!(app.processes[&answer].state, ProcessState::Member { .. })
         {
@@ -86,7 +86,7 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
 fn start(api: &mut Api, app: &mut App, index: usize, pod: PodId, wake: &mut Wake) {
     let now = api.now;
     let process = app.processes[&pod].clone();
-    let own = address_of(api.world(), app, &process);
+    let own = address_of(app, &process);
     let first = app.current_set(api.world()).start_ordinal();
     let data = app.volumes.get(&process.volume).cloned();
     let answer = ask_sentinels(api, app, pod, wake);
@@ -211,7 +211,7 @@ fn learn(api: &mut Api, app: &mut App, cluster: ClusterId, wake: &mut Wake) {
         if let Reach::Ok(target) = reach(api, app, from, &followed, &address, wake)
             && app.processes[&target].member == master
         {
-            let current = address_of(api.world(), app, &app.processes[&pod]);
+            let current = address_of(app, &app.processes[&pod]);
             let member = app.processes[&pod].member.clone();
             app.cluster_mut(cluster).peers.insert(member, current);
         }
