@@ -358,11 +358,9 @@ fn the_old_primary_rejoins_as_a_replica() {
         [("pg-0".to_string(), Role::Replica), ("pg-1".into(), Role::Primary), ("pg-2".into(), Role::Replica)]
     );
     let pg0 = app.processes.values().find(|p| p.member == "pg-0").unwrap();
-    let followed: Vec<(&String, &Address)> = app.data_of(pg0).unwrap().peers.iter().collect();
-    assert_eq!(
-        followed,
-        [(&"pg-1".to_string(), &Address::Dns("pg-1.pg-svc.default.svc.cluster.local".into()))]
-    );
+    let followed: Vec<(&str, &Address)> =
+        app.data_of(pg0).unwrap().peers.iter().map(|(m, a)| (&**m, a)).collect();
+    assert_eq!(followed, [("pg-1", &Address::Dns("pg-1.pg-svc.default.svc.cluster.local".into()))]);
     assert!(trace_lines(&sim, "split-brain").is_empty());
     let came_back = trace_lines(&sim, "pod/pg-0 what=\"started with its data");
     assert_eq!(came_back.len(), 1, "it started empty, then came back once: {came_back:?}");

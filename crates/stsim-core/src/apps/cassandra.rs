@@ -121,9 +121,9 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
         match reach(api, app, app.processes[&pod].node, seed, &address, wake) {
             Reach::Ok(target) => {
                 if let Some(cluster) = app.cluster_of(&app.processes[&target]) {
-                    let peers: BTreeMap<String, Address> = nodes_of(app, cluster)
+                    let peers: BTreeMap<Arc<str>, Address> = nodes_of(app, cluster)
                         .iter()
-                        .map(|p| (app.processes[p].member.clone(), Address::Ip(app.processes[p].ip)))
+                        .map(|p| (app.processes[p].name.clone(), Address::Ip(app.processes[p].ip)))
                         .collect();
                     let (catch_up, formed) = (app.config().catch_up, app.formed);
                     let process = app.processes.get_mut(&pod).expect("joining");

@@ -131,7 +131,9 @@ pub struct MemberData {
     pub member: String,
     pub role: Role,
     /// Peers by member name, at the address stored when they were learned.
-    pub peers: BTreeMap<String, Address>,
+    /// The names are the processes' own (`Process::name`), shared by every
+    /// member that stores them: a look compares them pair by pair.
+    pub peers: BTreeMap<Arc<str>, Address>,
     /// Until when the data is known to be current with its cluster.
     pub synced_at: SimTime,
     /// Primary/replica kinds: how far the data goes, and the lease it believes it holds.
@@ -217,6 +219,8 @@ pub struct Process {
     pub pod: PodId,
     /// The identity it runs as: the pod name.
     pub member: String,
+    /// `member`, shared: the key under which peers store it.
+    pub name: Arc<str>,
     pub ordinal: u32,
     pub ip: Ipv4,
     /// Its name in DNS, `<member>.<subdomain>.<namespace>.svc.<domain>`:
@@ -1287,6 +1291,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
         let process = Process {
             pod: id,
             member: pod.name.clone(),
+            name: pod.name.as_str().into(),
             ordinal,
             ip: pod.runtime.sandbox_ip.expect("a running container has an address"),
             dns_name: dns_name(api.world, &pod.name, &pod.subdomain).into(),
@@ -1629,7 +1634,7 @@ pub(crate) fn links(api: &mut Api, app: &App, nodes: &[PodId], wake: &mut Wake) 
 /// a large ring; equal keys still compare in full.
 #[derive(PartialEq, Eq)]
 struct PeerKey<'a> {
-    peer: &'a str,
+    peer: &'a Arc<str>,
     address: &'a Address,
 }
 
@@ -1723,9 +1728,9 @@ pub(crate) fn components(nodes: &[PodId], links: &Links) -> Vec<Vec<PodId>> {
 /// Gossip inside a group of nodes in contact: each learns the others'
 /// current addresses and stores them.
 pub(crate) fn spread_addresses(api: &mut Api, app: &mut App, index: usize, component: &[PodId]) {
-    let current: Vec<(String, Address)> = component
+    let current: Vec<(Arc<str>, Address)> = component
         .iter()
-        .map(|p| (app.processes[p].member.clone(), address_of(app, &app.processes[p])))
+        .map(|p| (app.processes[p].name.clone(), address_of(app, &app.processes[p])))
         .collect();
     let mut by_name: Vec<usize> = (0..current.len()).collect();
     by_name.sort_by(|a, b| current[*a].0.cmp(&current[*b].0));
@@ -1754,15 +1759,15 @@ pub(crate) fn spread_addresses(api: &mut Api, app: &mut App, index: usize, compo
 /// lookup per pair made large rings cubic to form. Without, one at a
 /// time in order, so a name listed twice is stored twice, the second last.
 fn learn(
-    stored: &mut BTreeMap<String, Address>,
+    stored: &mut BTreeMap<Arc<str>, Address>,
     member: &str,
-    current: &[(String, Address)],
+    current: &[(Arc<str>, Address)],
     by_name: Option<&[usize]>,
 ) -> Vec<usize> {
     let Some(by_name) = by_name else {
         let mut learned = Vec::new();
         for (i, (peer, address)) in current.iter().enumerate() {
-            if peer != member && stored.get(peer) != Some(address) {
+            if &**peer != member && stored.get(peer) != Some(address) {
                 stored.insert(peer.clone(), address.clone());
                 learned.push(i);
             }
@@ -1776,13 +1781,14 @@ fn learn(
         // One comparison of the names a step: a look compares every pair.
         let same = loop {
             let Some((name, at)) = walk.peek() else { break false };
-            match name.as_str().cmp(peer) {
+            let order = if Arc::ptr_eq(name, peer) { std::cmp::Ordering::Equal } else { (*name).cmp(peer) };
+            match order {
                 std::cmp::Ordering::Less => _ = walk.next(),
                 std::cmp::Ordering::Equal => break *at == address,
                 std::cmp::Ordering::Greater => break false,
             }
         };
-        if peer != member && !same {
+        if &**peer != member && !same {
             differs.push(i);
         }
     }
@@ -1834,13 +1840,19 @@ mod tests {
             member in 0u8..12,
         ) {
             let peer = |n: u8| format!("db-{n}");
+            // The group's names, shared; the stored copies of the even ones
+            // share them (as gossip stores them), of the odd ones not.
+            let shared: Vec<Arc<str>> = (0..12).map(|n| peer(n).into()).collect();
+            let stored_name = |n: u8| if n.is_multiple_of(2) { shared[n as usize].clone() } else { peer(n).into() };
             let at = |a: u32| if a == 2 { Address::Dns(format!("db-{a}.db").into()) } else { Address::Ip(Ipv4(a)) };
-            let stored: BTreeMap<String, Address> = stored.into_iter().map(|(n, a)| (peer(n), at(a))).collect();
+            let stored: BTreeMap<Arc<str>, Address> =
+                stored.into_iter().map(|(n, a)| (stored_name(n), at(a))).collect();
             // The group in some order other than by name.
-            let mut current: Vec<(String, Address)> = current.into_iter().map(|(n, a)| (peer(n), at(a))).collect();
-            let mut keyed: Vec<(usize, (String, Address))> = order.into_iter().zip(current.drain(..)).collect();
+            let mut current: Vec<(Arc<str>, Address)> =
+                current.into_iter().map(|(n, a)| (shared[n as usize].clone(), at(a))).collect();
+            let mut keyed: Vec<(usize, (Arc<str>, Address))> = order.into_iter().zip(current.drain(..)).collect();
             keyed.sort_by_key(|(k, _)| *k);
-            let current: Vec<(String, Address)> = keyed.into_iter().map(|(_, c)| c).collect();
+            let current: Vec<(Arc<str>, Address)> = keyed.into_iter().map(|(_, c)| c).collect();
             let mut by_name: Vec<usize> = (0..current.len()).collect();
             by_name.sort_by(|a, b| current[*a].0.cmp(&current[*b].0));
             let (mut walked, mut one_by_one) = (stored.clone(), stored);
@@ -1901,6 +1913,7 @@ mod tests {
         let process = |pod: usize, member: &str, ghost: bool| Process {
             pod: PodId(pod as u32),
             member: member.to_string(),
+            name: member.into(),
             ordinal: 0,
             ip: Ipv4(pod as u32),
             dns_name: format!("{member}.db").into(),

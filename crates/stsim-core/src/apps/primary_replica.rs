@@ -199,7 +199,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, primary: &str, n
             cluster,
             member: member.clone(),
             role: Role::Replica,
-            peers: [(primary.to_string(), stored.clone())].into(),
+            peers: [(Arc::<str>::from(primary), stored.clone())].into(),
             synced_at: now,
             repl: Replication { timeline, ..Replication::default() },
         },
@@ -381,7 +381,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
         let tracked = replication::tracked(app);
         let data = app.volumes.get_mut(&volume).expect("listed above");
         data.role = Role::Replica;
-        data.peers = [(name.clone(), address.clone())].into();
+        data.peers = [(Arc::<str>::from(name.as_str()), address.clone())].into();
         if tracked {
             data.repl.position_ms = data.repl.position_ms.min(branch.position_ms);
             data.repl.timeline = branch.timeline;
@@ -406,7 +406,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
         .collect();
     for replica in replicas {
         let volume = app.processes[&replica].volume;
-        if app.volumes[&volume].peers.get(&name) == Some(&address) {
+        if app.volumes[&volume].peers.get(name.as_str()) == Some(&address) {
             continue;
         }
         let member = app.processes[&replica].member.clone();
@@ -414,7 +414,7 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
         match reach(api, app, from, &name, &address, &mut wake) {
             Reach::Ok(target) if target == pod => {
                 app.volumes.get_mut(&volume).expect("a replica's data").peers =
-                    [(name.clone(), address.clone())].into();
+                    [(Arc::<str>::from(name.as_str()), address.clone())].into();
                 member_event(api, index, replica, format!("follows the new primary {name} at {address}"));
             }
             _ => member_event(
@@ -489,22 +489,22 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
                 source = Some(target);
                 match theirs {
                     Some(theirs) if theirs != ours => {
-                        Some(Issue::Foreign { primary: primary.clone(), theirs, ours })
+                        Some(Issue::Foreign { primary: primary.to_string(), theirs, ours })
                     }
                     _ if !is_primary(app, target) || !primaries.contains(&target) => {
-                        Some(Issue::NotPrimary { primary: primary.clone() })
+                        Some(Issue::NotPrimary { primary: primary.to_string() })
                     }
                     _ => None,
                 }
             }
-            Reach::Cut { node } => Some(Issue::Cut { primary: primary.clone(), node }),
+            Reach::Cut { node } => Some(Issue::Cut { primary: primary.to_string(), node }),
             Reach::Unresolvable { name, cached } => {
-                Some(Issue::Unresolvable { primary: primary.clone(), name, cached })
+                Some(Issue::Unresolvable { primary: primary.to_string(), name, cached })
             }
             Reach::WrongAddress { address, now_at } => {
-                Some(Issue::Moved { primary: primary.clone(), stored: address.to_string(), now_at })
+                Some(Issue::Moved { primary: primary.to_string(), stored: address.to_string(), now_at })
             }
-            Reach::NotRunning => Some(Issue::PrimaryDown { primary: primary.clone() }),
+            Reach::NotRunning => Some(Issue::PrimaryDown { primary: primary.to_string() }),
         };
         match issue {
             Some(issue) => issues.push((process.member.clone(), issue)),

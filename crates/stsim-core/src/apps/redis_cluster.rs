@@ -106,16 +106,14 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         record.origin =
             vec![format!("the cluster was created at {now} with masters {}", list(&names[..masters]))];
     }
-    let addresses: BTreeMap<String, Address> = waiting
-        .iter()
-        .map(|p| (app.processes[p].member.clone(), address_of(app, &app.processes[p])))
-        .collect();
+    let addresses: BTreeMap<Arc<str>, Address> =
+        waiting.iter().map(|p| (app.processes[p].name.clone(), address_of(app, &app.processes[p]))).collect();
     for pod in &waiting {
         let process = app.processes.get_mut(pod).expect("creating");
         process.state = ProcessState::Member { cluster };
         let member = process.member.clone();
         let peers =
-            addresses.iter().filter(|(m, _)| **m != member).map(|(m, a)| (m.clone(), a.clone())).collect();
+            addresses.iter().filter(|(m, _)| ***m != *member).map(|(m, a)| (m.clone(), a.clone())).collect();
         let role = if names[..masters].contains(&member) { Role::Primary } else { Role::Replica };
         app.volumes.insert(
             process.volume,
@@ -536,9 +534,9 @@ pub(super) fn meet(api: &mut Api, app: &mut App, index: usize, member: &str) -> 
         .min_by_key(|m| record.follows.values().filter(|of| of == m).count())
         .cloned()
         .expect("a cluster has masters");
-    let peers: BTreeMap<String, Address> = members_of(app, cluster)
+    let peers: BTreeMap<Arc<str>, Address> = members_of(app, cluster)
         .iter()
-        .map(|p| (app.processes[p].member.clone(), address_of(app, &app.processes[p])))
+        .map(|p| (app.processes[p].name.clone(), address_of(app, &app.processes[p])))
         .collect();
     {
         let record = app.cluster_mut(cluster);

@@ -285,7 +285,7 @@ pub(super) fn step_down(api: &mut Api, app: &mut App, index: usize, pod: PodId, 
     let discarded = writes(app.config(), before) - writes(app.config(), after);
     let volume = app.volumes.get_mut(&process.volume).expect("checked above");
     volume.role = Role::Replica;
-    volume.peers = [(leader.to_string(), address.clone())].into();
+    volume.peers = [(Arc::<str>::from(leader), address.clone())].into();
     volume.repl =
         Replication { position_ms: after, timeline: leader_line, lease_until: None, held_since: None };
     let rewound = if discarded > 0 {
@@ -591,8 +591,9 @@ fn followers(api: &Api, app: &App, pod: PodId) -> usize {
         .filter(|p| p.pod != pod && p.ghost_since.is_none())
         .filter(|p| matches!(p.state, ProcessState::Member { .. }))
         .filter(|p| {
-            app.data_of(p)
-                .is_some_and(|d| d.role == Role::Replica && d.peers.keys().next() == Some(&master.member))
+            app.data_of(p).is_some_and(|d| {
+                d.role == Role::Replica && d.peers.keys().next().map(|m| &**m) == Some(master.member.as_str())
+            })
         })
         .filter(|p| network::reachable(api.world(), p.node, master.node))
         .count()

@@ -110,7 +110,7 @@ fn start(api: &mut Api, app: &mut App, index: usize, pod: PodId, wake: &mut Wake
             } else {
                 format!("the sentinels say the master is {master} at {address}: it replicates from there")
             };
-            (Role::Replica, [(master, address)].into(), cluster, what)
+            (Role::Replica, [(Arc::<str>::from(master), address)].into(), cluster, what)
         }
         (None, Some(data)) => (
             data.role,
@@ -202,7 +202,8 @@ fn learn(api: &mut Api, app: &mut App, cluster: ClusterId, wake: &mut Wake) {
             continue;
         }
         let Some(data) = app.data_of(process) else { continue };
-        let Some((followed, address)) = data.peers.iter().next().map(|(m, a)| (m.clone(), a.clone())) else {
+        let Some((followed, address)) = data.peers.iter().next().map(|(m, a)| (m.to_string(), a.clone()))
+        else {
             continue;
         };
         if followed != master {
@@ -289,7 +290,7 @@ fn reconfigure(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, w
             continue;
         }
         let Some(data) = app.data_of(process) else { continue };
-        let right = data.role == Role::Replica && data.peers.get(&master) == Some(&master_at);
+        let right = data.role == Role::Replica && data.peers.get(master.as_str()) == Some(&master_at);
         if right {
             continue;
         }
@@ -301,7 +302,7 @@ fn reconfigure(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, w
         let volume = process.volume;
         if let Some(data) = app.volumes.get_mut(&volume) {
             data.role = Role::Replica;
-            data.peers = [(master.clone(), master_at.clone())].into();
+            data.peers = [(Arc::<str>::from(master.as_str()), master_at.clone())].into();
         }
         app.cluster_mut(cluster).follows.insert(member, master.clone());
         member_event(
