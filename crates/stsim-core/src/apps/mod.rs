@@ -1648,32 +1648,48 @@ impl std::hash::Hash for PeerKey<'_> {
     }
 }
 
-/// Who is in contact with whom among a look's nodes (each listed once):
-/// a matrix of bits, a row and a column a node in pod order, so a node's
-/// contacts come out in pod order, as a set of them would list them. A
-/// look of a large ring links nearly every pair: the bits are a
-/// thirty-second of a list of pods, and need no sorting.
+/// Who is in contact with whom among a look's nodes (each listed once),
+/// each node a row in pod order, so a node's contacts come out in pod
+/// order, as a set of them would list them. A look of a large ring links
+/// nearly every pair: its rows are bits, a thirty-second of a list of pods
+/// that needs no sorting. Past `DENSE_BYTES` of bits (a look of more than
+/// about 8,000 nodes, which only `--allow-large` admits) the rows are
+/// ordered sets instead, which cost what they hold rather than the square
+/// of the look.
 pub(crate) struct Links {
     /// Each node's row and column.
     rank: FxHashMap<PodId, usize>,
     /// The node of each row, in pod order.
     pods: Vec<PodId>,
-    /// Words a row.
-    words: usize,
-    bits: Vec<u64>,
+    rows: Rows,
+}
+
+/// The most a look's matrix of bits may take; larger looks keep sets.
+const DENSE_BYTES: usize = 8 << 20;
+
+enum Rows {
+    /// `words` words a row.
+    Bits { words: usize, bits: Vec<u64> },
+    /// The ranks of each row's contacts.
+    Sets(Vec<BTreeSet<u32>>),
 }
 
 impl Links {
     fn new(nodes: &[PodId]) -> Links {
+        let words = nodes.len().div_ceil(64);
+        Links::with_bits(nodes, words.saturating_mul(nodes.len()).saturating_mul(8) <= DENSE_BYTES)
+    }
+    /// Rows of bits, or (`dense` false) of sets.
+    fn with_bits(nodes: &[PodId], dense: bool) -> Links {
         let mut pods = nodes.to_vec();
         pods.sort_unstable();
         let words = pods.len().div_ceil(64);
-        Links {
-            rank: pods.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
-            bits: vec![0; words * pods.len()],
-            pods,
-            words,
-        }
+        let rows = if dense {
+            Rows::Bits { words, bits: vec![0; words * pods.len()] }
+        } else {
+            Rows::Sets(vec![BTreeSet::new(); pods.len()])
+        };
+        Links { rank: pods.iter().enumerate().map(|(i, p)| (*p, i)).collect(), pods, rows }
     }
     /// Whether `pod` is one of the look's nodes.
     pub(crate) fn contains(&self, pod: PodId) -> bool {
@@ -1681,23 +1697,53 @@ impl Links {
     }
     /// The contacts of `pod`, one of the look's nodes, in pod order.
     pub(crate) fn of(&self, pod: PodId) -> impl Iterator<Item = PodId> + '_ {
-        let row = self.rank[&pod] * self.words;
-        self.bits[row..row + self.words].iter().enumerate().flat_map(move |(w, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let bit = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    self.pods[w * 64 + bit]
-                })
-            })
-        })
+        let at = self.rank[&pod];
+        match &self.rows {
+            Rows::Bits { words, bits } => {
+                let row = &bits[at * words..(at + 1) * words];
+                Either::Bits(row.iter().enumerate().flat_map(move |(w, &word)| {
+                    let mut rest = word;
+                    std::iter::from_fn(move || {
+                        (rest != 0).then(|| {
+                            let bit = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            self.pods[w * 64 + bit]
+                        })
+                    })
+                }))
+            }
+            Rows::Sets(sets) => Either::Sets(sets[at].iter().map(|r| self.pods[*r as usize])),
+        }
     }
     /// `a` and `b`, both of the look's nodes, reach each other.
     pub(crate) fn link(&mut self, a: PodId, b: PodId) {
         let (a, b) = (self.rank[&a], self.rank[&b]);
-        self.bits[a * self.words + b / 64] |= 1 << (b % 64);
-        self.bits[b * self.words + a / 64] |= 1 << (a % 64);
+        match &mut self.rows {
+            Rows::Bits { words, bits } => {
+                bits[a * *words + b / 64] |= 1 << (b % 64);
+                bits[b * *words + a / 64] |= 1 << (a % 64);
+            }
+            Rows::Sets(sets) => {
+                sets[a].insert(b as u32);
+                sets[b].insert(a as u32);
+            }
+        }
+    }
+}
+
+/// One of two iterators of the same items: a row of bits's or of a set's.
+enum Either<B, S> {
+    Bits(B),
+    Sets(S),
+}
+
+impl<B: Iterator<Item = PodId>, S: Iterator<Item = PodId>> Iterator for Either<B, S> {
+    type Item = PodId;
+    fn next(&mut self) -> Option<PodId> {
+        match self {
+            Either::Bits(b) => b.next(),
+            Either::Sets(s) => s.next(),
+        }
     }
 }
 
@@ -1873,36 +1919,53 @@ mod tests {
     fn links_list_contacts_in_pod_order_and_groups_in_discovery_order() {
         let pods = |ids: &[u32]| ids.iter().map(|i| PodId(*i)).collect::<Vec<_>>();
         let nodes = pods(&[5, 2, 9, 7, 70, 3]);
-        let mut links = Links::new(&nodes);
-        links.link(PodId(5), PodId(9));
-        links.link(PodId(9), PodId(2));
-        links.link(PodId(5), PodId(2));
-        links.link(PodId(9), PodId(5));
-        links.link(PodId(70), PodId(3));
-        assert!(links.contains(PodId(70)) && !links.contains(PodId(4)));
-        assert_eq!(links.of(PodId(5)).collect::<Vec<_>>(), pods(&[2, 9]));
-        assert_eq!(links.of(PodId(9)).collect::<Vec<_>>(), pods(&[2, 5]));
-        assert_eq!(links.of(PodId(7)).count(), 0);
-        assert_eq!(links.of(PodId(3)).collect::<Vec<_>>(), pods(&[70]));
-        let groups = components(&nodes, &links);
-        assert_eq!(groups, [pods(&[5, 2, 9]), pods(&[7]), pods(&[70, 3])]);
+        // Rows of bits, and of sets as a look too large for bits keeps.
+        for dense in [true, false] {
+            let mut links = Links::with_bits(&nodes, dense);
+            links.link(PodId(5), PodId(9));
+            links.link(PodId(9), PodId(2));
+            links.link(PodId(5), PodId(2));
+            links.link(PodId(9), PodId(5));
+            links.link(PodId(70), PodId(3));
+            assert!(links.contains(PodId(70)) && !links.contains(PodId(4)));
+            assert_eq!(links.of(PodId(5)).collect::<Vec<_>>(), pods(&[2, 9]));
+            assert_eq!(links.of(PodId(9)).collect::<Vec<_>>(), pods(&[2, 5]));
+            assert_eq!(links.of(PodId(7)).count(), 0);
+            assert_eq!(links.of(PodId(3)).collect::<Vec<_>>(), pods(&[70]));
+            let groups = components(&nodes, &links);
+            assert_eq!(groups, [pods(&[5, 2, 9]), pods(&[7]), pods(&[70, 3])]);
+        }
     }
 
     /// More than 64 nodes: contacts past the first word of a row.
     #[test]
     fn links_of_a_large_look_span_words() {
         let nodes: Vec<PodId> = (0..150).rev().map(PodId).collect();
-        let mut links = Links::new(&nodes);
-        for i in 0..149 {
-            links.link(PodId(i), PodId(i + 1));
+        for dense in [true, false] {
+            let mut links = Links::with_bits(&nodes, dense);
+            for i in 0..149 {
+                links.link(PodId(i), PodId(i + 1));
+            }
+            links.link(PodId(0), PodId(149));
+            assert_eq!(links.of(PodId(0)).collect::<Vec<_>>(), [PodId(1), PodId(149)]);
+            assert_eq!(links.of(PodId(100)).collect::<Vec<_>>(), [PodId(99), PodId(101)]);
+            let groups = components(&nodes, &links);
+            assert_eq!(groups.len(), 1);
+            // From 149: its contacts 0 and 148, then 0's (1), 148's (147), ...
+            assert_eq!(&groups[0][..5], [PodId(149), PodId(0), PodId(148), PodId(1), PodId(147)]);
         }
-        links.link(PodId(0), PodId(149));
-        assert_eq!(links.of(PodId(0)).collect::<Vec<_>>(), [PodId(1), PodId(149)]);
-        assert_eq!(links.of(PodId(100)).collect::<Vec<_>>(), [PodId(99), PodId(101)]);
-        let groups = components(&nodes, &links);
-        assert_eq!(groups.len(), 1);
-        // From 149: its contacts 0 and 148, then 0's (1), 148's (147), ...
-        assert_eq!(&groups[0][..5], [PodId(149), PodId(0), PodId(148), PodId(1), PodId(147)]);
+    }
+
+    /// Bits up to `DENSE_BYTES` of them, sets past it: a look's size, not
+    /// its links, decides, and a large look never asks for the square.
+    #[test]
+    fn links_of_a_look_too_large_for_bits_are_sets() {
+        let dense = |n: u32| {
+            let nodes: Vec<PodId> = (0..n).map(PodId).collect();
+            matches!(Links::new(&nodes).rows, Rows::Bits { .. })
+        };
+        assert!(dense(2_000) && dense(8_000));
+        assert!(!dense(8_300) && !dense(100_000));
     }
 
     /// A member's processes are found by name as a scan of every process
