@@ -91,6 +91,27 @@ fn a_seed_in_two_inputs_is_refused() {
 }
 
 #[test]
+fn a_shard_of_another_scenario_is_named_so() {
+    let ours = temp("ours.json");
+    std::fs::write(&ours, stsim(&sweep_args(&["-o", "json", "--shard", "0/2"]), &[]).stdout).unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/etcd-quorum-lost.ron");
+    let args: Vec<String> = ["sweep", &root.display().to_string(), "--seeds", "12", "--first-seed", "5"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["-o", "json", "--shard", "1/2"].map(String::from))
+        .collect();
+    let theirs = temp("theirs.json");
+    std::fs::write(&theirs, stsim(&args, &[]).stdout).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["merge", &ours.display().to_string(), &theirs.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("theirs.json is from another sweep"), "{error}");
+}
+
+#[test]
 fn a_missing_shard_is_named_and_a_damaged_one_refused() {
     let file = temp("first-of-two.json");
     std::fs::write(&file, stsim(&sweep_args(&["-o", "json", "--shard", "0/2"]), &[]).stdout).unwrap();

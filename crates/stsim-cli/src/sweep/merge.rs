@@ -128,8 +128,31 @@ pub fn missing(sweep: &Sweep) -> Vec<(u64, u64)> {
     gaps
 }
 
+/// Whether two results are of one sweep: one scenario, seed range,
+/// expectations and variants.
+fn same_sweep(a: &Sweep, b: &Sweep) -> bool {
+    a.scenario == b.scenario
+        && a.first_seed == b.first_seed
+        && a.seeds == b.seeds
+        && a.expectations == b.expectations
+        && a.variants.len() == b.variants.len()
+        && a.variants.iter().zip(&b.variants).all(|(a, b)| a.set == b.set)
+}
+
 /// Combines shard results of one sweep into the result of the whole.
 pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
+    // Each part is of the first one's sweep, before the runs of one are
+    // compared with another's: a shard of another scenario is named as
+    // such, not as a damaged file.
+    if let Some((_, first)) = parts.first() {
+        for (name, part) in &parts[1..] {
+            if !same_sweep(first, part) {
+                return Err(format!(
+                    "error: {name} is from another sweep (its scenario, seed range or variants differ)\n"
+                ));
+            }
+        }
+    }
     let mut shapes = Vec::new();
     for (name, part) in &parts {
         check_part(name, part, &mut shapes)?;
@@ -139,18 +162,7 @@ pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
     let Some((_, mut whole)) = parts.next() else {
         return Err("error: nothing to merge\n".to_string());
     };
-    for (name, part) in parts {
-        let same = part.scenario == whole.scenario
-            && part.first_seed == whole.first_seed
-            && part.seeds == whole.seeds
-            && part.expectations == whole.expectations
-            && part.variants.len() == whole.variants.len()
-            && part.variants.iter().zip(&whole.variants).all(|(a, b)| a.set == b.set);
-        if !same {
-            return Err(format!(
-                "error: {name} is from another sweep (its scenario, seed range or variants differ)\n"
-            ));
-        }
+    for (_, part) in parts {
         whole.covered.extend(part.covered);
         for (into, from) in whole.variants.iter_mut().zip(part.variants) {
             into.runs.extend(from.runs);
