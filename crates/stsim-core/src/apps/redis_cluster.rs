@@ -112,8 +112,11 @@ fn create(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         let process = app.processes.get_mut(pod).expect("creating");
         process.state = ProcessState::Member { cluster };
         let member = process.member.clone();
-        let peers =
-            addresses.iter().filter(|(m, _)| ***m != *member).map(|(m, a)| (m.clone(), a.clone())).collect();
+        let peers = addresses
+            .iter()
+            .filter(|(m, _)| m.as_ref() != member)
+            .map(|(m, a)| (m.clone(), a.clone()))
+            .collect();
         let role = if names[..masters].contains(&member) { Role::Primary } else { Role::Replica };
         app.volumes.insert(
             process.volume,
