@@ -1,6 +1,7 @@
 //! The largest scenario stsim simulates: limits that are part of the format.
 //!
-//! Owns the numbers (input size, replicas, nodes, timeline length, horizon,
+//! Owns the numbers (input size, replicas, nodes, members of an
+//! application, timeline length, horizon,
 //! every duration, string lengths, the expected number of random node
 //! failures in the horizon, a pod template's spread constraints, diagnostics
 //! shown) and the two sets of them:
@@ -29,6 +30,12 @@ pub struct Limits {
     pub pods: u64,
     /// Nodes over all pools plus every `AddNode`.
     pub nodes: u64,
+    /// Members of one clustered application (`app` on a StatefulSet): the
+    /// most replicas the file gives its set. Each look at an application
+    /// asks, for every member, about every peer it knows, and a set started
+    /// `OrderedReady` is looked at several times a member: forming a ring
+    /// grows with the cube of its members.
+    pub app_members: u32,
     /// Entries of the timeline.
     pub timeline: usize,
     /// Entries of every other list (StatefulSets, services, pools, zones, expectations, ...).
@@ -59,6 +66,7 @@ impl Limits {
         replicas: 2_000,
         pods: 20_000,
         nodes: 2_000,
+        app_members: 400,
         timeline: 10_000,
         list: 1_000,
         horizon_ms: 400 * DAY_MS,
@@ -76,6 +84,7 @@ impl Limits {
         replicas: 100_000,
         pods: 1_000_000,
         nodes: 100_000,
+        app_members: 2_000,
         timeline: 1_000_000,
         list: 100_000,
         horizon_ms: 100 * 366 * DAY_MS,

@@ -150,3 +150,42 @@ fn no_writes_lost_needs_a_primary_replica_application() {
     let d = only_error(&source);
     check(&d, "invalid-value", &source, "\"pg\")]", "NoWritesLost needs a PrimaryReplica application");
 }
+
+/// An application's members are bounded (`Limits::app_members`), at the
+/// set's replicas or at the timeline's first scale past the bound; a set
+/// without an application is not, and `--allow-large` raises the bound.
+#[test]
+fn an_application_has_at_most_the_limit_of_members() {
+    let limit = stsim_scenario::limits::Limits::DEFAULT.app_members;
+    let source = edit("replicas: 3,", &format!("replicas: {},", limit + 1));
+    let d = only_error(&source);
+    check(&d, "limit", &source, &format!("{},", limit + 1), &format!("the {limit} one application may have"));
+    assert!(d.message.contains("StatefulSet pg would have"), "{d:#?}");
+    assert!(parse_scenario(&edit("replicas: 3,", &format!("replicas: {limit},")), "test.ron").is_ok());
+    // Scaled past it by the timeline: shown at that entry.
+    let source = edit(
+        "timeline: [],",
+        &format!(
+            r#"timeline: [(at: "1m", do: Scale(statefulset: "pg", replicas: {limit})),
+        (at: "2m", do: Scale(statefulset: "pg", replicas: {})),
+        (at: "3m", do: Scale(statefulset: "pg", replicas: {}))],"#,
+            limit + 1,
+            limit + 2
+        ),
+    );
+    let d = only_error(&source);
+    check(&d, "limit", &source, &format!("{})", limit + 1), &format!("would have {} members", limit + 2));
+    // A set that runs no application: only the replicas limit.
+    let source = BASE.replacen(
+        "name: \"web\",\n        serviceName",
+        &format!("name: \"web\",\n        replicas: {},\n        serviceName", limit + 1),
+        1,
+    );
+    assert!(parse_scenario(&source, "test.ron").is_ok());
+    // `--allow-large`.
+    let large = stsim_scenario::limits::Limits::LARGE;
+    assert!(large.app_members > limit);
+    let source = edit("replicas: 3,", &format!("replicas: {},", limit + 1));
+    let mut no_files = |_: &str| Err("no files".to_string());
+    assert!(stsim_scenario::parse_scenario_within(&source, "test.ron", &mut no_files, &large).is_ok());
+}

@@ -107,11 +107,19 @@ impl Checker<'_, '_> {
         let sets = raw.statefulsets.as_deref().unwrap_or_default();
         let entries = raw.timeline.as_deref().unwrap_or_default();
         let mut highest: BTreeMap<&str, (i64, i64, String)> = BTreeMap::new();
+        // The members of each application's set: (most replicas, where first
+        // given past the limit).
+        let mut members: BTreeMap<&str, (i64, Option<String>)> = BTreeMap::new();
+        let past_members = |replicas: i64| replicas > i64::from(limits.app_members);
         for (i, set) in sets.iter().enumerate() {
             let replicas = set.replicas.unwrap_or(1);
             let start = set.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
             self.replicas(&format!("statefulsets[{i}].replicas"), replicas);
             highest.insert(&set.name, (replicas, start, format!("statefulsets[{i}].ordinals.start")));
+            if set.app.is_some() {
+                let path = past_members(replicas).then(|| format!("statefulsets[{i}].replicas"));
+                members.insert(&set.name, (replicas, path));
+            }
         }
         let mut added_nodes = 0u64;
         for (i, entry) in entries.iter().enumerate() {
@@ -128,6 +136,12 @@ impl Checker<'_, '_> {
             };
             if let Some(replicas) = replicas {
                 self.replicas(&format!("timeline[{i}].do.replicas"), replicas);
+                if let Some((most, path)) = members.get_mut(name.as_str()) {
+                    *most = (*most).max(replicas);
+                    if path.is_none() && past_members(replicas) {
+                        *path = Some(format!("timeline[{i}].do.replicas"));
+                    }
+                }
             }
             if let Some(entry) = highest.get_mut(name.as_str()) {
                 entry.0 = entry.0.max(replicas.unwrap_or(0));
@@ -167,6 +181,20 @@ impl Checker<'_, '_> {
                      ordinal past the int32 range (at most {INT32_MAX})"
                 );
                 self.report("invalid-value", &path, message, None);
+            }
+        }
+        // Members of an application: its set at its most replicas (a count
+        // over the replicas limit is refused above, once).
+        for (name, (most, path)) in members {
+            if let Some(path) = path
+                && most <= i64::from(limits.replicas)
+            {
+                let message = format!(
+                    "Invalid value: {most}: the application of StatefulSet {name} would have {most} members, \
+                     more than the {} one application may have",
+                    limits.app_members
+                );
+                self.over(&path, message);
             }
         }
         // Nodes: every pool's, and every `AddNode`.
