@@ -40,11 +40,18 @@ pub(crate) fn links(api: &mut Api, app: &App, nodes: &[PodId], wake: &mut Wake) 
 /// A peer as a node stored it, the key of a look's answers. Hashed by the
 /// name and the address's kind and length only: a look asks a pair at a
 /// time, and hashing every stored DNS name in full was a fifth of forming
-/// a large ring; equal keys still compare in full.
-#[derive(PartialEq, Eq)]
+/// a large ring. Equal keys are equal at the pointer when they share their
+/// name and address (as gossip stores them), and compare in full when not.
+#[derive(Eq)]
 struct PeerKey<'a> {
     peer: &'a Arc<str>,
     address: &'a Address,
+}
+
+impl PartialEq for PeerKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_text(self.peer, other.peer) && self.address == other.address
+    }
 }
 
 impl std::hash::Hash for PeerKey<'_> {

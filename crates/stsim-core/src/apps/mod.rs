@@ -70,12 +70,42 @@ impl fmt::Display for ClusterId {
 }
 
 /// How a member stored a peer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Eq, PartialOrd, Ord, Serialize)]
 pub enum Address {
     /// A DNS name: shared, so that copies of one member's name compare
-    /// equal at a glance (`Arc`'s equality tries the pointer first).
+    /// equal at a glance (see `PartialEq`).
     Dns(Arc<str>),
     Ip(Ipv4),
+}
+
+/// Equal as the derived equality is, but two copies of one DNS name are
+/// equal at the pointer: `Arc<str>`'s own equality always compares the
+/// text (the standard library's pointer shortcut is for sized values), and
+/// a look at a large ring compares a stored address per pair of members.
+impl PartialEq for Address {
+    fn eq(&self, other: &Address) -> bool {
+        match (self, other) {
+            (Address::Dns(a), Address::Dns(b)) => same_text(a, b),
+            (Address::Ip(a), Address::Ip(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Hashed as the derived hash would: the kind, then the name or the IP.
+impl std::hash::Hash for Address {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Address::Dns(name) => name.hash(state),
+            Address::Ip(ip) => ip.hash(state),
+        }
+    }
+}
+
+/// Two shared strings are equal: the same one, or the same text.
+pub(crate) fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 impl fmt::Display for Address {
@@ -1636,6 +1666,23 @@ mod tests {
 
     fn t(text: &str) -> SimTime {
         SimTime::ZERO + text.parse::<SimDuration>().expect("a duration")
+    }
+
+    /// Addresses are equal as their text is, shared or not; equal ones hash
+    /// equal; the kinds never equal each other.
+    #[test]
+    fn addresses_compare_by_text_whether_shared_or_not() {
+        use std::hash::BuildHasher;
+        let hash = |a: &Address| rustc_hash::FxBuildHasher.hash_one(a);
+        let name: Arc<str> = "db-0.db.default.svc.cluster.local".into();
+        let shared = Address::Dns(name.clone());
+        let copy = Address::Dns(name.to_string().into());
+        assert!(shared == Address::Dns(name.clone()) && shared == copy && copy == shared);
+        assert_eq!(hash(&shared), hash(&copy));
+        assert!(shared != Address::Dns("db-1.db.default.svc.cluster.local".into()));
+        assert!(Address::Ip(Ipv4(7)) == Address::Ip(Ipv4(7)) && Address::Ip(Ipv4(7)) != Address::Ip(Ipv4(8)));
+        assert!(shared != Address::Ip(Ipv4(7)) && Address::Ip(Ipv4(7)) != shared);
+        assert!(same_text(&name, &name.to_string().into()) && !same_text(&name, &"db-1".into()));
     }
 
     /// A member's processes are found by name as a scan of every process
