@@ -25,12 +25,14 @@ pub(crate) fn links(api: &mut Api, app: &App, nodes: &[PodId], wake: &mut Wake) 
     for &from in nodes {
         let Some(data) = app.data_of(&app.processes[&from]) else { continue };
         let node = app.processes[&from].node;
+        // Rows by rank: a look is a question per pair, each a lookup less.
+        let row = links.rank[&from];
         for (peer, address) in &data.peers {
             let slot = targets.entry(PeerKey { peer, address }).or_default();
             if let Reach::Ok(to) = reach_once(slot, api, app, node, peer, |_| address.clone(), wake)
-                && links.contains(to)
+                && let Some(&column) = links.rank.get(&to)
             {
-                links.link(from, to);
+                links.link_ranks(row, column);
             }
         }
     }
@@ -133,7 +135,10 @@ impl Links {
     }
     /// `a` and `b`, both of the look's nodes, reach each other.
     pub(crate) fn link(&mut self, a: PodId, b: PodId) {
-        let (a, b) = (self.rank[&a], self.rank[&b]);
+        self.link_ranks(self.rank[&a], self.rank[&b]);
+    }
+    /// The nodes of rows `a` and `b` reach each other.
+    fn link_ranks(&mut self, a: usize, b: usize) {
         match &mut self.rows {
             Rows::Bits { words, bits } => {
                 bits[a * *words + b / 64] |= 1 << (b % 64);

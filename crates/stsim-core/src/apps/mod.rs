@@ -1677,7 +1677,9 @@ mod tests {
         let name: Arc<str> = "db-0.db.default.svc.cluster.local".into();
         let shared = Address::Dns(name.clone());
         let copy = Address::Dns(name.to_string().into());
-        assert!(shared == Address::Dns(name.clone()) && shared == copy && copy == shared);
+        assert_eq!(shared, Address::Dns(name.clone()));
+        assert_eq!(shared, copy);
+        assert_eq!(copy, shared);
         assert_eq!(hash(&shared), hash(&copy));
         assert!(shared != Address::Dns("db-1.db.default.svc.cluster.local".into()));
         assert!(Address::Ip(Ipv4(7)) == Address::Ip(Ipv4(7)) && Address::Ip(Ipv4(7)) != Address::Ip(Ipv4(8)));
