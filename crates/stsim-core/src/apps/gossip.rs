@@ -71,7 +71,8 @@ impl std::hash::Hash for PeerKey<'_> {
 /// order, as a set of them would list them. A look of a large ring links
 /// nearly every pair: its rows are bits, a thirty-second of a list of pods
 /// that needs no sorting. Past `DENSE_BYTES` of bits (a look of more than
-/// about 8,000 nodes, which only `--allow-large` admits) the rows are
+/// about 8,000 nodes: beyond the format's limit of members, so only a set
+/// an operator scales up, or a configuration built in Rust) the rows are
 /// ordered sets instead, which cost what they hold rather than the square
 /// of the look.
 pub(crate) struct Links {
