@@ -159,8 +159,9 @@ fn an_application_has_at_most_the_limit_of_members() {
     let limit = stsim_scenario::limits::Limits::DEFAULT.app_members;
     let source = edit("replicas: 3,", &format!("replicas: {},", limit + 1));
     let d = only_error(&source);
-    check(&d, "limit", &source, &format!("{},", limit + 1), &format!("the {limit} one application may have"));
-    assert!(d.message.contains("StatefulSet pg would have"), "{d:#?}");
+    let phrase = format!("Invalid value: {}: must be no more than {limit}, the members", limit + 1);
+    check(&d, "limit", &source, &format!("{},", limit + 1), &phrase);
+    assert!(d.message.contains("(StatefulSet pg runs one)"), "{d:#?}");
     assert!(parse_scenario(&edit("replicas: 3,", &format!("replicas: {limit},")), "test.ron").is_ok());
     // Scaled past it by the timeline: shown at that entry.
     let source = edit(
@@ -174,7 +175,7 @@ fn an_application_has_at_most_the_limit_of_members() {
         ),
     );
     let d = only_error(&source);
-    check(&d, "limit", &source, &format!("{})", limit + 1), &format!("would have {} members", limit + 2));
+    check(&d, "limit", &source, &format!("{})", limit + 1), &format!("Invalid value: {}:", limit + 1));
     // A set that runs no application: only the replicas limit.
     let source = BASE.replacen(
         "name: \"web\",\n        serviceName",

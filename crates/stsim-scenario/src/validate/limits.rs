@@ -107,9 +107,9 @@ impl Checker<'_, '_> {
         let sets = raw.statefulsets.as_deref().unwrap_or_default();
         let entries = raw.timeline.as_deref().unwrap_or_default();
         let mut highest: BTreeMap<&str, (i64, i64, String)> = BTreeMap::new();
-        // The members of each application's set: (most replicas, where first
-        // given past the limit).
-        let mut members: BTreeMap<&str, (i64, Option<String>)> = BTreeMap::new();
+        // The members of each application's set: its most replicas, and
+        // where and what they are first given past the limit.
+        let mut members: BTreeMap<&str, (i64, Option<(String, i64)>)> = BTreeMap::new();
         let past_members = |replicas: i64| replicas > i64::from(limits.app_members);
         for (i, set) in sets.iter().enumerate() {
             let replicas = set.replicas.unwrap_or(1);
@@ -117,7 +117,7 @@ impl Checker<'_, '_> {
             self.replicas(&format!("statefulsets[{i}].replicas"), replicas);
             highest.insert(&set.name, (replicas, start, format!("statefulsets[{i}].ordinals.start")));
             if set.app.is_some() {
-                let path = past_members(replicas).then(|| format!("statefulsets[{i}].replicas"));
+                let path = past_members(replicas).then(|| (format!("statefulsets[{i}].replicas"), replicas));
                 members.insert(&set.name, (replicas, path));
             }
         }
@@ -139,7 +139,7 @@ impl Checker<'_, '_> {
                 if let Some((most, path)) = members.get_mut(name.as_str()) {
                     *most = (*most).max(replicas);
                     if path.is_none() && past_members(replicas) {
-                        *path = Some(format!("timeline[{i}].do.replicas"));
+                        *path = Some((format!("timeline[{i}].do.replicas"), replicas));
                     }
                 }
             }
@@ -185,13 +185,13 @@ impl Checker<'_, '_> {
         }
         // Members of an application: its set at its most replicas (a count
         // over the replicas limit is refused above, once).
-        for (name, (most, path)) in members {
-            if let Some(path) = path
+        for (name, (most, first_past)) in members {
+            if let Some((path, value)) = first_past
                 && most <= i64::from(limits.replicas)
             {
                 let message = format!(
-                    "Invalid value: {most}: the application of StatefulSet {name} would have {most} members, \
-                     more than the {} one application may have",
+                    "Invalid value: {value}: must be no more than {}, the members one application may have \
+                     (StatefulSet {name} runs one)",
                     limits.app_members
                 );
                 self.over(&path, message);
