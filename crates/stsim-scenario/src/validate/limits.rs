@@ -109,7 +109,8 @@ impl Checker<'_, '_> {
         let mut highest: BTreeMap<&str, (i64, i64, String)> = BTreeMap::new();
         // The members of each application's set: its most replicas, and
         // where and what they are first given past the limit.
-        let mut members: BTreeMap<&str, (i64, Option<(String, i64)>)> = BTreeMap::new();
+        type FirstPast = Option<(String, i64)>;
+        let mut members: BTreeMap<&str, (i64, FirstPast)> = BTreeMap::new();
         let past_members = |replicas: i64| replicas > i64::from(limits.app_members);
         for (i, set) in sets.iter().enumerate() {
             let replicas = set.replicas.unwrap_or(1);
