@@ -1296,6 +1296,29 @@ fn topology_spread_constraints_survive_export() {
     assert!(set["spec"]["template"]["spec"].get("topologySpreadConstraints").is_none(), "{set}");
 }
 
+/// An application's members are bounded in a manifest as in a RON file,
+/// at the StatefulSet's `spec.replicas`; a set without the annotation is not.
+#[test]
+fn a_manifest_application_has_at_most_the_limit_of_members() {
+    let most = stsim_scenario::Limits::DEFAULT.app_members;
+    let annotated = |replicas: u32| {
+        edit(
+            "  name: redis\nspec:",
+            "  name: redis\n  annotations:\n    stsim.io/app: \"PrimaryReplica()\"\nspec:",
+        )
+        .replacen("  replicas: 3\n", &format!("  replicas: {replicas}\n"), 1)
+    };
+    refused(
+        &annotated(most + 1),
+        "limit",
+        &format!("spec.replicas: Invalid value: {}: must be no more than {most}, the members", most + 1),
+        &format!("{}\n  selector", most + 1),
+    );
+    assert!(parse_manifests(&[("r.yaml".into(), annotated(most))], "start").is_ok());
+    let plain = edit("  replicas: 3\n", &format!("  replicas: {}\n", most + 1));
+    assert!(parse_manifests(&[("r.yaml".into(), plain)], "start").is_ok());
+}
+
 /// A manifest's list is not bounded before it is read, as a RON file's is:
 /// the count of spread constraints is checked with the rest of validation.
 #[test]
