@@ -105,6 +105,41 @@ fn check_accepts_manifests() {
     assert!(output.stdout.contains("1 statefulset(s)"), "{}", output.stdout);
 }
 
+/// Manifests split over files: a Service in one, its StatefulSet in the
+/// other. Named without `-f`, `check` takes each file on its own (the
+/// Service alone has no set to simulate) and says how to check them
+/// together; with `-f`, it reads them as `stsim run -f` does. `import -f`
+/// is the same as naming the files.
+#[test]
+fn check_and_import_take_manifests_split_over_files_with_f() {
+    let text = std::fs::read_to_string(example("redis.yaml")).unwrap();
+    let (service, set) = text.split_once("\n---\n").unwrap();
+    let service = temp("split-service.yaml", service);
+    let set = temp("split-set.yaml", set);
+    let each = stsim(&["check", &service, &set]);
+    assert_eq!(each.status, ExitStatus::Error);
+    assert!(each.stderr.contains("no StatefulSet in the manifests"), "{}", each.stderr);
+    assert!(each.stderr.contains(&format!("stsim check -f {service} -f {set}")), "{}", each.stderr);
+    assert!(each.stderr.contains("names the service \"redis-svc\", which the manifests do not define"));
+    let together = stsim(&["check", "-f", &service, "-f", &set]);
+    assert_eq!(together.status, ExitStatus::Success, "{}", together.stderr);
+    assert!(
+        together.stdout.contains(&format!("ok: {service}, {set}: scenario redis")),
+        "{}",
+        together.stdout
+    );
+    assert!(!together.stderr.contains("do not define"), "{}", together.stderr);
+    // The same set, as `run -f` reads it.
+    assert_eq!(
+        digest(&["run", "-f", &service, "-f", &set, "-o", "json"]),
+        digest(&["run", "-f", &example("redis.yaml"), "-o", "json"])
+    );
+    let named = stsim(&["import", &service, &set]);
+    assert_eq!(named.status, ExitStatus::Success, "{}", named.stderr);
+    assert_eq!(stsim(&["import", "-f", &service, "-f", &set]).stdout, named.stdout);
+    assert_eq!(stsim(&["import", &service, "-f", &set]).stdout, named.stdout);
+}
+
 #[test]
 fn output_flags_follow_kubectl() {
     let json = stsim(&["run", "-o", "json"]);

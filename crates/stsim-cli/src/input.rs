@@ -114,6 +114,23 @@ pub fn shown(file: &str) -> String {
     escape(file)
 }
 
+/// `text` as one word of a POSIX shell command: as it is when every
+/// character is one a shell leaves alone, else single-quoted.
+pub fn shell_word(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=,:@%+".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(single_quoted(text))
+    }
+}
+
+/// `text` in single quotes, each quote in it written `'\''`, and control
+/// characters shown escaped rather than sent to the terminal.
+pub fn single_quoted(text: &str) -> String {
+    format!("'{}'", shown(text).replace('\'', "'\\''"))
+}
+
 /// The label standard input gets in messages.
 pub const STDIN: &str = "<stdin>";
 

@@ -351,12 +351,19 @@ Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
     #[command(after_help = "Examples:\n  \
 stsim check my.ron\n  \
 stsim check redis.yaml                      a manifest, as the API server would check it\n  \
+stsim check -f svc.yaml -f sts.yaml         manifests split over files, checked together\n  \
 helm template my ./chart | stsim check -\n\n\
+Each FILE is checked on its own; the `-f` files are checked together, as one set of \
+manifests, the way `stsim run -f` reads them.\n\
 Exit status: 0 when every file is valid, 2 when one is not (errors name file:line:column).")]
     Check {
-        /// Scenario files or manifests to check (`-` reads standard input).
-        #[arg(required = true)]
+        /// Scenario files or manifests to check, each on its own (`-` reads standard input).
+        #[arg(required_unless_present = "filename")]
         files: Vec<String>,
+        /// Manifests to check together, as `stsim run -f` reads them (like
+        /// `kubectl apply -f`, repeatable; `-` reads standard input).
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
         /// Check against the large limits (see Limits in docs/scenario-format.md).
         #[arg(long)]
         allow_large: bool,
@@ -403,13 +410,19 @@ filled in; `stsim run -f` reads them back to the same workloads.")]
     /// Write a RON scenario around manifests, to add a timeline and expectations.
     #[command(after_help = "Examples:\n  \
 stsim import redis.yaml > redis.ron\n  \
-stsim import redis.yaml --story node-crash > redis-crash.ron\n\n\
+stsim import redis.yaml --story node-crash > redis-crash.ron\n  \
+stsim import -f svc.yaml -f sts.yaml > db.ron    manifests split over files\n\n\
 The scenario lists the manifests (as named here, relative to where you save it), \
-the story's cluster and timeline, and an empty `expect` list.")]
+the story's cluster and timeline, and an empty `expect` list. Every file given, \
+with or without `-f`, is one set of manifests.")]
     Import {
         /// Manifest files (YAML or JSON).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "filename")]
         files: Vec<String>,
+        /// Manifest files, as `kubectl apply -f` takes them (repeatable; the
+        /// same as naming them without `-f`).
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        filename: Vec<String>,
         /// The story whose cluster and timeline to write (see `stsim stories`).
         #[arg(long, default_value = "default", value_parser = story_names())]
         story: String,
@@ -687,7 +700,8 @@ pub fn run_full(
             write_out(out, &text).map(|()| ExitStatus::Success)
         }
         Command::Export { file } => export_command(&file, out, err),
-        Command::Import { files, story, namespace } => {
+        Command::Import { mut files, filename, story, namespace } => {
+            files.extend(filename);
             import_command(&files, input::Applied { story: &story, namespace: namespace.as_deref() }, out)
         }
         Command::Explain { file, filename, story, namespace, seed, set, allow } => {
@@ -704,9 +718,9 @@ pub fn run_full(
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
         }
         Command::Merge { files, output } => merge_command(&files, &output, out, err),
-        Command::Check { files, allow_large, namespace } => {
+        Command::Check { files, filename, allow_large, namespace } => {
             let applied = input::Applied { story: "default", namespace: namespace.as_deref() };
-            check_command(&files, applied, Limits::new(allow_large), out, err)
+            check_command(&files, &filename, applied, Limits::new(allow_large), out, err)
         }
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
@@ -1391,16 +1405,23 @@ fn explain_command(
     run_ended(&sim)
 }
 
+/// Checks each of `files` on its own, then the `manifests` (`-f`) together.
 fn check_command(
     files: &[String],
+    manifests: &[String],
     applied: input::Applied<'_>,
     limits: Limits,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let mut errors = String::new();
-    for name in files {
-        match input::load(name, applied, &limits).map(|(source, loaded)| (source.label, loaded)) {
+    let each = files
+        .iter()
+        .map(|name| input::load(name, applied, &limits).map(|(source, loaded)| (source.label, loaded)));
+    let together = (!manifests.is_empty())
+        .then(|| input::manifests(manifests, applied, &limits).map(|loaded| (manifests.join(", "), loaded)));
+    for checked in each.chain(together) {
+        match checked {
             Ok((file, loaded)) => {
                 if let Some(warning) = &loaded.warning {
                     let _ = err.write_all(input::escape(warning).as_bytes());
@@ -1424,6 +1445,15 @@ fn check_command(
             }
             Err(message) => errors.push_str(&message),
         }
+    }
+    // Manifests split over files fail one by one (a Service without its
+    // set, a set without its Service): say how to check them together.
+    let split: Vec<&str> = files.iter().filter(|f| input::is_manifest(f, "")).map(String::as_str).collect();
+    if !errors.is_empty() && manifests.is_empty() && split.len() > 1 {
+        errors.push_str(&format!(
+            "note: each file was checked on its own; to check manifests together, as `stsim run -f` reads them: stsim check -f {}\n",
+            split.iter().map(|f| input::shell_word(f)).collect::<Vec<_>>().join(" -f ")
+        ));
     }
     if errors.is_empty() { Ok(ExitStatus::Success) } else { Err(errors) }
 }

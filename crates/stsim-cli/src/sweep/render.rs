@@ -6,6 +6,7 @@
 //! control characters escaped. Does not compute distributions.
 
 use super::{Distribution, Sweep, Variant, shown};
+use crate::input::{shell_word, single_quoted};
 use serde::Serialize;
 use std::fmt::Write as _;
 use stsim_core::summary::RunSummary;
@@ -19,23 +20,6 @@ pub fn replay(sweep: &Sweep, variant: &Variant, seed: u64) -> String {
         let _ = write!(command, " --set {}", single_quoted(set));
     }
     command
-}
-
-/// `text` as one shell word: as it is when every character is one a shell
-/// leaves alone, else single-quoted.
-fn shell_word(text: &str) -> std::borrow::Cow<'_, str> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=,:@%+".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        std::borrow::Cow::Borrowed(text)
-    } else {
-        std::borrow::Cow::Owned(single_quoted(text))
-    }
-}
-
-/// `text` in single quotes, each quote in it written `'\''`, and control
-/// characters shown escaped rather than sent to the terminal.
-fn single_quoted(text: &str) -> String {
-    format!("'{}'", shown(text).replace('\'', "'\\''"))
 }
 
 /// A duration to the second (to the millisecond under a second).
