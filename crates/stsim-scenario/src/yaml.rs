@@ -1,8 +1,9 @@
 //! YAML (and JSON) text to a tree of values that remember where they were.
 //!
 //! Owns reading a multi-document YAML stream with `saphyr-parser` into
-//! `Node`s: scalars resolved by the YAML 1.2 core schema (as JSON is read
-//! too), mappings as ordered key/value lists, aliases expanded, duplicate keys
+//! `Node`s: plain scalars resolved as kubectl reads them (YAML 1.1's
+//! booleans and octals, through go-yaml v2 and then JSON; a stream that
+//! starts with `{` by JSON's rules), mappings as ordered key/value lists, aliases expanded, duplicate keys
 //! refused, every value and key with its place (line, column, length). Syntax
 //! errors become located `Diagnostic`s. Builds the tree without recursion and
 //! never panics. Does not know what a Kubernetes object is: that is `manifest`.
@@ -44,7 +45,7 @@ impl Value {
             Value::Null => "null".to_string(),
             Value::Bool(b) => format!("the boolean `{b}`"),
             Value::Int(n) => format!("the number `{n}`"),
-            Value::Float(x) => format!("the number `{x}`"),
+            Value::Float(x) => format!("the number `{x:?}`"),
             Value::Str(s) => {
                 let short: String = s.chars().take(40).collect();
                 format!("the string {short:?}")
@@ -68,42 +69,170 @@ fn place_of(span: &Span) -> Place {
     Place { line: start.line().max(1), column: start.col() + 1, length: length.max(1) }
 }
 
-/// Resolves a plain scalar by the YAML 1.2 core schema.
+/// Resolves a plain scalar as kubectl reads a YAML manifest: sigs.k8s.io/yaml
+/// turns each document into JSON through go-yaml v2, whose resolver keeps
+/// YAML 1.1's rules (`yaml.v2/resolve.go`), and the API types are decoded
+/// from that JSON. So `y`, `yes`, `on` (and `n`, `no`, `off`, in three
+/// cases each) are booleans; an integer is read as Go's `ParseInt` with base
+/// 0 reads it once `_`s are dropped: `0x1f`, `0o17` and `0b11` by their
+/// prefix, `017` as octal (15, not 17), a sign allowed; what does not fit
+/// 64 bits, or is not an integer, is a float if it has a float's shape and
+/// a finite value (`1e400` stays a string, as Go's `ParseFloat` fails on
+/// it); and a float with a whole value below 1e21 (`3.0`, `1e3`) is an
+/// integer, because Go's JSON encoder writes it as `3`, `1000`. Dates
+/// (`2024-01-02`) stay strings: go-yaml v2 hands them to an untyped value as
+/// the text written.
 fn resolve_plain(text: &str) -> Value {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    let bytes = text.as_bytes();
-    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
-    if let Some(hex) = text.strip_prefix("0x")
-        && digits(hex, 16)
+    let string = || Value::Str(text.to_string());
+    match text.as_bytes().first() {
+        // Not in the table: a float, as Go's `ParseFloat` reads the text.
+        Some(b'.') => {
+            return text.parse::<f64>().ok().filter(|x| x.is_finite()).map_or_else(string, json_number);
+        }
+        Some(b'0'..=b'9' | b'+' | b'-') => {}
+        _ => return string(),
+    }
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    if let Some(n) = go_int(&plain) {
+        return Value::Int(n);
+    }
+    // Past `i64` but within `u64`: a number still (one no field takes).
+    if let Some(n) = go_uint(&plain) {
+        return Value::Float(n as f64);
+    }
+    if go_float_shape(&plain)
+        && let Ok(x) = plain.parse::<f64>()
+        && x.is_finite()
     {
-        return i64::from_str_radix(hex, 16).map_or_else(|_| Value::Str(text.to_string()), Value::Int);
+        return json_number(x);
     }
-    if let Some(oct) = text.strip_prefix("0o")
-        && digits(oct, 8)
-    {
-        return i64::from_str_radix(oct, 8).map_or_else(|_| Value::Str(text.to_string()), Value::Int);
+    string()
+}
+
+/// A float as it comes out of Go's JSON encoder and into a typed field: a
+/// whole value below 1e21 is written without a point or exponent, so an
+/// integer field takes it.
+fn json_number(x: f64) -> Value {
+    // Whole values from 2^63 up to 1e21 are written whole too, but fit no
+    // field stsim reads; they stay numbers.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if x.fract() == 0.0 && (-TWO_63..TWO_63).contains(&x) {
+        // invariant: a whole value within i64's range converts exactly.
+        Value::Int(x as i64)
+    } else {
+        Value::Float(x)
     }
-    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits(unsigned, 10) {
-        return text.parse::<i64>().map_or_else(|_| Value::Str(text.to_string()), Value::Int);
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: an optional sign, then `0x`, `0o`,
+/// `0b` (either case) or a leading `0` (octal) choose the base; `None`
+/// when a digit does not belong to it or the value does not fit.
+fn go_int(s: &str) -> Option<i64> {
+    let (negative, unsigned) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let magnitude = go_uint(unsigned)?;
+    if negative {
+        if magnitude <= 1u64 << 63 { Some((magnitude as i64).wrapping_neg()) } else { None }
+    } else {
+        i64::try_from(magnitude).ok()
     }
-    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
-    let looks_float = !unsigned.is_empty()
-        && unsigned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
-        && unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && bytes.iter().any(u8::is_ascii_digit);
-    if looks_float && let Ok(x) = text.parse::<f64>() {
-        return Value::Float(x);
+}
+
+/// Go's `strconv.ParseUint(s, 0, 64)` (no sign).
+fn go_uint(s: &str) -> Option<u64> {
+    let bytes = s.as_bytes();
+    // Both bytes ASCII, so slicing after them is on a character boundary.
+    let prefixed = |letter: u8| bytes.len() > 2 && bytes[0] == b'0' && bytes[1].eq_ignore_ascii_case(&letter);
+    let (digits, radix) = if prefixed(b'x') {
+        (&s[2..], 16)
+    } else if prefixed(b'o') {
+        (&s[2..], 8)
+    } else if prefixed(b'b') {
+        (&s[2..], 2)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
     }
-    Value::Str(text.to_string())
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// go-yaml v2's float shape: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn go_float_shape(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(at) => (&s[..at], Some(&s[at + 1..])),
+        None => (s, None),
+    };
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", fraction)) => !fraction.is_empty() && all_digits(fraction),
+        Some((whole, fraction)) => all_digits(whole) && all_digits(fraction),
+        None => !mantissa.is_empty() && all_digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !digits.is_empty() && all_digits(digits)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// Resolves a plain scalar of a JSON stream. kubectl decodes a stream that
+/// starts with `{` as JSON, not through YAML: `true`, `false` and `null`
+/// as written, and a number is an integer only when written as one, so
+/// `3.0` is refused where an integer is wanted (Go's JSON decoder reads the
+/// literal). Other plain words are taken as text.
+fn resolve_json(text: &str) -> Value {
+    match text {
+        "true" => return Value::Bool(true),
+        "false" => return Value::Bool(false),
+        "null" => return Value::Null,
+        _ => {}
+    }
+    // JSON's number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let whole_end = unsigned.find(['.', 'e', 'E']).unwrap_or(unsigned.len());
+    let (whole, rest) = unsigned.split_at(whole_end);
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let whole_ok = digits(whole) && (whole == "0" || !whole.starts_with('0'));
+    let (fraction, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+        None => (rest, None),
+    };
+    let fraction_ok = fraction.is_empty() || fraction.strip_prefix('.').is_some_and(digits);
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    if !(whole_ok && fraction_ok && exponent_ok) {
+        return Value::Str(text.to_string());
+    }
+    if rest.is_empty() {
+        // Past 64 bits: a number still, as the decoder reads it.
+        return text
+            .parse::<i64>()
+            .map_or_else(|_| Value::Float(text.parse().unwrap_or(f64::INFINITY)), Value::Int);
+    }
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() => Value::Float(x),
+        _ => Value::Str(text.to_string()),
+    }
 }
 
 enum Frame {
@@ -145,6 +274,10 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
     let mut expanded = 0usize;
+    // kubectl's `YAMLOrJSONDecoder`: a stream whose first character past
+    // white space is `{` is JSON (`hasJSONPrefix`).
+    let json = source.trim_start().starts_with('{');
+    let resolve = if json { resolve_json } else { resolve_plain };
     for item in Parser::new_from_str(source) {
         let (event, span) = match item {
             Ok(item) => item,
@@ -179,7 +312,7 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
             Event::Scalar(text, style, anchor, tag) => {
                 let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
                 let value = if style == ScalarStyle::Plain && !tagged_str {
-                    resolve_plain(&text)
+                    resolve(&text)
                 } else {
                     Value::Str(text.into_owned())
                 };
@@ -276,13 +409,16 @@ mod tests {
         docs.remove(0).root
     }
 
+    fn values(text: &str) -> Vec<Value> {
+        let Value::Map(entries) = one(text).value else { panic!("a mapping") };
+        entries.into_iter().map(|e| e.2.value).collect()
+    }
+
     #[test]
-    fn scalars_follow_the_core_schema() {
-        let root = one("a: 1\nb: \"1\"\nc: true\nd: ~\ne: 1.5\nf: 500m\ng: 0x1f\nh: !!str 3\n");
-        let Value::Map(entries) = root.value else { panic!() };
-        let values: Vec<Value> = entries.into_iter().map(|e| e.2.value).collect();
+    fn scalars_resolve_as_kubectl_reads_them() {
+        let text = "a: 1\nb: \"1\"\nc: true\nd: ~\ne: 1.5\nf: 500m\ng: 0x1f\nh: !!str 3\ni: 2024-01-02\n";
         assert_eq!(
-            values,
+            values(text),
             vec![
                 Value::Int(1),
                 Value::Str("1".into()),
@@ -292,7 +428,99 @@ mod tests {
                 Value::Str("500m".into()),
                 Value::Int(31),
                 Value::Str("3".into()),
+                Value::Str("2024-01-02".into()),
             ]
+        );
+    }
+
+    /// go-yaml v2's YAML 1.1 words, and its integers: Go's `ParseInt` with
+    /// base 0 once `_`s are dropped (a leading 0 is octal), then unsigned,
+    /// then a float of the right shape and a finite value.
+    #[test]
+    fn yaml_1_1_booleans_octals_and_separators() {
+        for word in ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"] {
+            assert_eq!(values(&format!("a: {word}\n")), vec![Value::Bool(true)], "{word}");
+        }
+        for word in ["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"] {
+            assert_eq!(values(&format!("a: {word}\n")), vec![Value::Bool(false)], "{word}");
+        }
+        for (text, value) in [
+            ("010", Value::Int(8)),
+            ("-010", Value::Int(-8)),
+            ("08", Value::Int(8)),
+            ("0", Value::Int(0)),
+            ("0o17", Value::Int(15)),
+            ("0O17", Value::Int(15)),
+            ("0b101", Value::Int(5)),
+            ("-0b101", Value::Int(-5)),
+            ("0X1F", Value::Int(31)),
+            ("+0x10", Value::Int(16)),
+            ("1_000", Value::Int(1000)),
+            ("+3", Value::Int(3)),
+            ("9223372036854775807", Value::Int(i64::MAX)),
+            ("-9223372036854775808", Value::Int(i64::MIN)),
+            ("18446744073709551615", Value::Float(18446744073709551615.0)),
+            ("0x", Value::Str("0x".into())),
+            ("0b", Value::Str("0b".into())),
+            ("0b2", Value::Str("0b2".into())),
+            ("1e", Value::Str("1e".into())),
+            ("12:30", Value::Str("12:30".into())),
+            ("-x", Value::Str("-x".into())),
+            ("-\u{bd0}", Value::Str("-\u{bd0}".into())),
+            ("0\u{bd0}", Value::Str("0\u{bd0}".into())),
+            ("_1", Value::Str("_1".into())),
+            ("1e400", Value::Str("1e400".into())),
+            ("Yes please", Value::Str("Yes please".into())),
+            ("NaN", Value::Str("NaN".into())),
+        ] {
+            assert_eq!(values(&format!("a: {text}\n")), vec![value], "{text}");
+        }
+    }
+
+    /// A whole float goes to JSON without a point (`3.0` is `3`), so an
+    /// integer field takes it; others stay floats.
+    #[test]
+    fn whole_floats_are_integers_as_json_writes_them() {
+        for (text, value) in [
+            ("3.0", Value::Int(3)),
+            ("1e3", Value::Int(1000)),
+            ("1.", Value::Int(1)),
+            ("-0.0", Value::Int(0)),
+            ("1_0.0", Value::Int(10)),
+            ("2.5", Value::Float(2.5)),
+            (".5", Value::Float(0.5)),
+            ("+.5", Value::Float(0.5)),
+            ("1e19", Value::Float(1e19)),
+            (".inf", Value::Float(f64::INFINITY)),
+        ] {
+            assert_eq!(values(&format!("a: {text}\n")), vec![value], "{text}");
+        }
+    }
+
+    /// A stream that starts with `{` is JSON to kubectl: its literals as
+    /// written, numbers integers only when written as such.
+    #[test]
+    fn a_json_stream_keeps_json_literals() {
+        let json = values(
+            r#" {"a": 3.0, "b": 1e3, "c": 3, "d": true, "e": null, "f": -0, "g": "x", "h": 99999999999999999999}"#,
+        );
+        assert_eq!(
+            json,
+            vec![
+                Value::Float(3.0),
+                Value::Float(1000.0),
+                Value::Int(3),
+                Value::Bool(true),
+                Value::Null,
+                Value::Int(0),
+                Value::Str("x".into()),
+                Value::Float(99999999999999999999.0),
+            ]
+        );
+        // YAML words are not JSON's.
+        assert_eq!(
+            values(r#"{"a": yes, "b": 010, "c": .5}"#),
+            vec![Value::Str("yes".into()), Value::Str("010".into()), Value::Str(".5".into()),]
         );
     }
 

@@ -353,6 +353,45 @@ fn duplicate_keys() {
     refused(&yaml, "yaml-duplicate-key", "key \"replicas\" already set in map", "replicas: 4");
 }
 
+/// Scalars as kubectl reads them: sigs.k8s.io/yaml goes through go-yaml
+/// v2 (YAML 1.1) to JSON, then into the typed object. So `010` is 8
+/// replicas, `3.0` is 3 (JSON writes it `3`), `yes` is true, and an
+/// unquoted `on` where a string is wanted is refused (a boolean, not text);
+/// a JSON stream keeps JSON's literals, so `3.0` there is no integer.
+#[test]
+fn yaml_scalars_read_as_kubectl_reads_them() {
+    let replicas = |yaml: String| {
+        parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config.statefulsets[0].spec.replicas
+    };
+    assert_eq!(replicas(edit("  replicas: 3\n", "  replicas: 010\n")), 8);
+    assert_eq!(replicas(edit("  replicas: 3\n", "  replicas: 3.0\n")), 3);
+    assert_eq!(replicas(edit("  replicas: 3\n", "  replicas: 0b101\n")), 5);
+    assert_eq!(replicas(edit("  replicas: 3\n", "  replicas: 1_0\n")), 10);
+    refused(
+        &edit("  replicas: 3\n", "  replicas: 2.5\n"),
+        "invalid-type",
+        "expected an integer, found the number `2.5`",
+        "2.5",
+    );
+    let yes = edit("  clusterIP: None\n", "  clusterIP: None\n  publishNotReadyAddresses: yes\n");
+    let services = parse_manifests(&[("r.yaml".into(), yes)], "start").unwrap().config.services;
+    assert!(services[0].publish_not_ready_addresses);
+    let on = edit(
+        "      labels:\n        app: redis\n",
+        "      labels:\n        app: redis\n        enabled: on\n",
+    );
+    let error = refused(&on, "invalid-type", "expected a string, found the boolean `true`", "on\n");
+    assert!(error.help.unwrap().contains("quote it"));
+    let json = r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+      "spec": {"replicas": 3.0, "selector": {"matchLabels": {"app": "web"}}, "serviceName": "web",
+      "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}"#;
+    let errors = match parse_manifests(&[("w.json".into(), json.into())], "start") {
+        Ok(_) => panic!("3.0 is no integer in JSON"),
+        Err(errors) => errors,
+    };
+    assert!(errors[0].message.contains("expected an integer, found the number `3.0`"), "{errors:#?}");
+}
+
 #[test]
 fn unknown_api_version_of_a_known_kind() {
     let yaml = edit("apiVersion: apps/v1", "apiVersion: apps/v1beta2");

@@ -416,7 +416,7 @@ impl Cx<'_> {
             format!("{}: {path}: expected {expected}, found {}", self.object, node.value.describe());
         let help = match &node.value {
             Value::Int(_) | Value::Float(_) | Value::Bool(_) if expected.contains("string") => {
-                Some("quote it, like \"1.0\"; Kubernetes reads unquoted numbers and booleans as such".into())
+                Some("quote it, like \"1.0\" or \"on\"; kubectl reads unquoted numbers and booleans (`yes`, `no`, `on` and `off` among them, as YAML 1.1 has them) as such".into())
             }
             _ => None,
         };
