@@ -81,7 +81,8 @@ fn place_of(span: &Span) -> Place {
 /// it); and a float with a whole value below 1e21 (`3.0`, `1e3`) is an
 /// integer, because Go's JSON encoder writes it as `3`, `1000`. Dates
 /// (`2024-01-02`) stay strings: go-yaml v2 hands them to an untyped value as
-/// the text written.
+/// the text written. (kubernetes/kubernetes#34146, open since 2016: kubectl
+/// is not YAML 1.2; an unquoted `yes` label value fails as a boolean.)
 fn resolve_plain(text: &str) -> Value {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
