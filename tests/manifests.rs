@@ -138,6 +138,17 @@ fn check_and_import_take_manifests_split_over_files_with_f() {
     assert_eq!(named.status, ExitStatus::Success, "{}", named.stderr);
     assert_eq!(stsim(&["import", "-f", &service, "-f", &set]).stdout, named.stdout);
     assert_eq!(stsim(&["import", &service, "-f", &set]).stdout, named.stdout);
+    // A directory, as `kubectl apply -f DIR` reads it: its files in name order.
+    let dir = std::path::Path::new(&service).parent().unwrap().join("split-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (from, name) in [(&service, "split-service.yaml"), (&set, "split-set.yaml")] {
+        std::fs::copy(from, dir.join(name)).unwrap();
+    }
+    let dir = dir.display().to_string();
+    let from_dir = stsim(&["import", "-f", &dir]);
+    assert_eq!(from_dir.status, ExitStatus::Success, "{}", from_dir.stderr);
+    assert_eq!(from_dir.stdout, named.stdout);
+    assert_eq!(stsim(&["check", "-f", &dir]).status, ExitStatus::Success);
 }
 
 #[test]

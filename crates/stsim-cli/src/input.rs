@@ -258,6 +258,13 @@ impl Applied<'_> {
 /// A directory stands for its `.yaml`, `.yml` and `.json` files, in name
 /// order, as with `kubectl apply -f DIR`.
 pub fn manifests(names: &[String], applied: Applied<'_>, limits: &Limits) -> Result<Loaded, String> {
+    from_manifests(&read_manifests(names, limits)?, applied, limits)
+}
+
+/// The manifests named on the command line, read within `limits`, as
+/// (label, text): a directory stands for its `.yaml`, `.yml` and `.json`
+/// files in name order, `-` for standard input.
+pub fn read_manifests(names: &[String], limits: &Limits) -> Result<Vec<(String, String)>, String> {
     let mut files = Vec::new();
     for name in names {
         if name != "-" && Path::new(name).is_dir() {
@@ -280,7 +287,7 @@ pub fn manifests(names: &[String], applied: Applied<'_>, limits: &Limits) -> Res
             files.push(read_manifest(name, limits)?);
         }
     }
-    from_manifests(&files, applied, limits)
+    Ok(files)
 }
 
 /// Wraps manifests already read (label, text) in `applied`'s story.

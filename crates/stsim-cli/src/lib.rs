@@ -411,16 +411,17 @@ filled in; `stsim run -f` reads them back to the same workloads.")]
     #[command(after_help = "Examples:\n  \
 stsim import redis.yaml > redis.ron\n  \
 stsim import redis.yaml --story node-crash > redis-crash.ron\n  \
-stsim import -f svc.yaml -f sts.yaml > db.ron    manifests split over files\n\n\
+stsim import -f svc.yaml -f sts.yaml > db.ron    manifests split over files\n  \
+stsim import -f manifests/ > db.ron         a directory's .yaml, .yml and .json files\n\n\
 The scenario lists the manifests (as named here, relative to where you save it), \
 the story's cluster and timeline, and an empty `expect` list. Every file given, \
 with or without `-f`, is one set of manifests.")]
     Import {
-        /// Manifest files (YAML or JSON).
+        /// Manifest files (YAML or JSON) or directories of them.
         #[arg(required_unless_present = "filename")]
         files: Vec<String>,
-        /// Manifest files, as `kubectl apply -f` takes them (repeatable; the
-        /// same as naming them without `-f`).
+        /// Manifest files or directories, as `kubectl apply -f` takes them
+        /// (repeatable; the same as naming them without `-f`).
         #[arg(short = 'f', long = "filename", value_name = "FILE")]
         filename: Vec<String>,
         /// The story whose cluster and timeline to write (see `stsim stories`).
@@ -1264,18 +1265,17 @@ fn import_command(
     applied: input::Applied<'_>,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let mut files = Vec::new();
-    for name in names {
-        let source = input::read(name, &Limits::DEFAULT)?;
-        files.push((source.label, source.text));
-    }
+    let files = input::read_manifests(names, &Limits::DEFAULT)?;
     let sources: std::collections::BTreeMap<String, String> = files.iter().cloned().collect();
-    let written: Vec<String> = names
+    // Each file as the scenario lists it: by its name, for a scenario saved
+    // beside the manifests (standard input stays `-`).
+    let written: Vec<String> = files
         .iter()
-        .map(|n| {
-            std::path::Path::new(n)
+        .map(|(label, _)| match label.as_str() {
+            input::STDIN => "-".to_string(),
+            label => std::path::Path::new(label)
                 .file_name()
-                .map_or_else(|| n.clone(), |f| f.to_string_lossy().into_owned())
+                .map_or_else(|| label.to_string(), |f| f.to_string_lossy().into_owned()),
         })
         .collect();
     let text = stsim_scenario::import_manifests(&files, &written, applied.story, applied.namespace)
