@@ -78,8 +78,8 @@ fn place_of(span: &Span) -> Place {
 /// prefix, `017` as octal (15, not 17), a sign allowed; what does not fit
 /// 64 bits, or is not an integer, is a float if it has a float's shape and
 /// a finite value (`1e400` stays a string, as Go's `ParseFloat` fails on
-/// it); and a float with a whole value below 1e21 (`3.0`, `1e3`) is an
-/// integer, because Go's JSON encoder writes it as `3`, `1000`. Dates
+/// it); and a float with a whole value (`3.0`, `1e3`) is an integer,
+/// because Go's JSON encoder writes it as `3`, `1000`. Dates
 /// (`2024-01-02`) stay strings: go-yaml v2 hands them to an untyped value as
 /// the text written. (kubernetes/kubernetes#34146, open since 2016: kubectl
 /// is not YAML 1.2; an unquoted `yes` label value fails as a boolean.)
