@@ -72,8 +72,8 @@ fn place_of(span: &Span) -> Place {
 /// Resolves a plain scalar as kubectl reads a YAML manifest: sigs.k8s.io/yaml
 /// turns each document into JSON through go-yaml v2, whose resolver keeps
 /// YAML 1.1's rules (`yaml.v2/resolve.go`), and the API types are decoded
-/// from that JSON. So `y`, `yes`, `on` (and `n`, `no`, `off`, in three
-/// cases each) are booleans; an integer is read as Go's `ParseInt` with base
+/// from that JSON. So `yes`, `on` and `y` (and `no`, `off` and `n`; the
+/// words as `yes`, `Yes` or `YES`, the letters in either case) are booleans; an integer is read as Go's `ParseInt` with base
 /// 0 reads it once `_`s are dropped: `0x1f`, `0o17` and `0b11` by their
 /// prefix, `017` as octal (15, not 17), a sign allowed; what does not fit
 /// 64 bits, or is not an integer, is a float if it has a float's shape and
