@@ -176,6 +176,16 @@ fn an_application_has_at_most_the_limit_of_members() {
     );
     let d = only_error(&source);
     check(&d, "limit", &source, &format!("{})", limit + 1), &format!("Invalid value: {}:", limit + 1));
+    // Made again with more replicas (`RecreateStatefulSet` keeps the application).
+    let source = edit(
+        "timeline: [],",
+        &format!(
+            r#"timeline: [(at: "1m", do: RecreateStatefulSet(statefulset: "pg", replicas: {}))],"#,
+            limit + 1
+        ),
+    );
+    let d = only_error(&source);
+    check(&d, "limit", &source, &format!("{})", limit + 1), &format!("Invalid value: {}:", limit + 1));
     // A set that runs no application: only the replicas limit.
     let source = BASE.replacen(
         "name: \"web\",\n        serviceName",

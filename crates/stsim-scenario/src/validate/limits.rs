@@ -126,7 +126,9 @@ impl Checker<'_, '_> {
         for (i, entry) in entries.iter().enumerate() {
             let (name, replicas, start) = match &entry.action {
                 raw::Action::Scale { statefulset, replicas } => (statefulset, Some(*replicas), None),
-                raw::Action::UpdateStatefulSet { statefulset, replicas, ordinals, .. } => {
+                // A set made again carries the fields given as an update does.
+                raw::Action::UpdateStatefulSet { statefulset, replicas, ordinals, .. }
+                | raw::Action::RecreateStatefulSet { statefulset, replicas, ordinals, .. } => {
                     (statefulset, *replicas, ordinals.as_ref().and_then(|o| o.start))
                 }
                 raw::Action::AddNode { .. } => {
