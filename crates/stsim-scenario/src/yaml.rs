@@ -439,11 +439,14 @@ mod tests {
     /// then a float of the right shape and a finite value.
     #[test]
     fn yaml_1_1_booleans_octals_and_separators() {
-        for word in ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"] {
-            assert_eq!(values(&format!("a: {word}\n")), vec![Value::Bool(true)], "{word}");
-        }
-        for word in ["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"] {
-            assert_eq!(values(&format!("a: {word}\n")), vec![Value::Bool(false)], "{word}");
+        let truths = [
+            (true, ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"]),
+            (false, ["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"]),
+        ];
+        for (truth, words) in truths {
+            for word in words {
+                assert_eq!(values(&format!("a: {word}\n")), vec![Value::Bool(truth)], "{word}");
+            }
         }
         for (text, value) in [
             ("010", Value::Int(8)),
