@@ -259,6 +259,85 @@ fn a_statefulset_whose_name_leaves_no_room_for_its_pods_labels_never_gets_a_pod(
     }
 }
 
+/// A pod's images are checked as a template's are not
+/// (`validateContainersOnlyForPod`, on create and on update): a StatefulSet
+/// whose template has an image with white space around it is accepted, and
+/// each pod create refused in the API server's words, whichever container
+/// has it (the first, another, an init container), retried with the work
+/// queue's back-off; the set gets its pods once its template is mended. A
+/// running pod's image changed to such an image is refused too.
+#[test]
+fn an_image_with_white_space_around_it_is_refused_in_each_pod_not_in_the_template() {
+    let set = |containers: &str| {
+        format!(
+            r#"Scenario(name: "ws", duration: "2m",
+  services: [(name: "svc", clusterIP: "None", selector: {{"app": "x"}})],
+  statefulsets: [(name: "web", serviceName: "svc", replicas: 1,
+    template: (labels: {{"app": "x"}}, {containers}))],
+  timeline: [(at: "1m", do: SetImage(statefulset: "web", image: "nginx:1.27"))],
+)"#
+        )
+    };
+    let cases = [
+        (r#"image: "nginx:1.27 ""#, r#"spec.containers[0].image: Invalid value: "nginx:1.27 ""#),
+        (r#"image: "\tnginx""#, r#"spec.containers[0].image: Invalid value: "\tnginx""#),
+        (r#"image: "\u{a0}nginx""#, r#"spec.containers[0].image: Invalid value: "\u00a0nginx""#),
+        (
+            r#"image: "nginx", extraContainers: [(name: "metrics", image: " exporter:1")]"#,
+            r#"spec.containers[1].image: Invalid value: " exporter:1""#,
+        ),
+        (
+            r#"image: "nginx", initContainers: [(name: "a", image: "busybox"), (name: "b", image: "busybox ")]"#,
+            r#"spec.initContainers[1].image: Invalid value: "busybox ""#,
+        ),
+    ];
+    for (containers, field) in cases {
+        let (sim, report) = run(&set(containers));
+        let refusals: Vec<(u64, &str)> = (sim.trace.records.iter())
+            .filter_map(|r| match &r.event {
+                Event::PodCreateInvalid { name, message } if name == "web-0" => {
+                    Some((r.at.as_millis(), message.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        let expected =
+            format!("Pod \"web-0\" is invalid: {field}: must not have leading or trailing whitespace");
+        assert!(refusals.iter().all(|(_, m)| *m == expected), "{containers}: {refusals:?}");
+        let times: Vec<u64> = refusals.iter().take(4).map(|(at, _)| *at).collect();
+        assert_eq!(times, [0, 5, 15, 35], "{containers}: the work queue's back-off");
+        let first = sim.world.pods.iter().find(|p| p.name == "web-0").map(|p| p.created_at.as_millis());
+        let mended = (field.starts_with("spec.containers[0]")).then_some(60_000);
+        assert_eq!(first, mended, "{containers}: web-0 exists once the template is mended, and only then");
+        let finding = report.findings.iter().find(|f| f.id == "pod-invalid").expect("a finding");
+        assert!(finding.explanation.contains("a pod's images for white space"), "{}", finding.explanation);
+        assert!(!finding.explanation.contains("63 characters"), "{}", finding.explanation);
+        assert!(finding.fix.starts_with("Write the image without the white space"), "{}", finding.fix);
+    }
+
+    // A running pod's image changed in place is checked as a created pod's.
+    let (sim, _) = run(r#"Scenario(name: "ws", duration: "2m",
+  services: [(name: "svc", clusterIP: "None", selector: {"app": "x"})],
+  statefulsets: [(name: "web", serviceName: "svc", replicas: 1, template: (labels: {"app": "x"}, image: "nginx"))],
+  timeline: [(at: "1m", do: PatchPod(pod: "web-0", image: " nginx:1.27")), (at: "1m30s", do: PatchPod(pod: "web-0", image: "  "))],
+)"#);
+    let refused: Vec<&str> = (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            Event::ActionRefused { why, .. } => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            r#"Pod "web-0" is invalid: spec.containers[0].image: Invalid value: " nginx:1.27": must not have leading or trailing whitespace"#,
+            r#"Pod "web-0" is invalid: spec.containers[0].image: Invalid value: "  ": must not have leading or trailing whitespace"#,
+        ]
+    );
+    let pod = sim.world.pods.iter().find(|p| p.name == "web-0").expect("web-0");
+    assert_eq!((pod.image.as_str(), pod.status.restarts), ("nginx", 0), "the pod kept its image");
+}
+
 /// A ReadWriteMany claim on block storage: the EBS driver refuses to create
 /// the volume, the claim stays Pending with the provisioner's error, the
 /// pod the scheduler placed waits for ever (OrderedReady: no shared-1), and

@@ -36,6 +36,15 @@ pub enum ApiError {
     ClaimBeingDeleted(String),
 }
 
+/// Why a change to a pod's image was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageUpdateRefusal {
+    /// The API server refuses it (`ValidatePodUpdate`): its whole message.
+    Invalid(String),
+    /// A change stsim does not model: what it is.
+    NotModelled(String),
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -349,7 +358,8 @@ impl<'a> Api<'a> {
 
     /// Creates a pod, unless it is invalid (`validation`) or a live pod has the name.
     pub fn create_pod(&mut self, new: NewPod) -> Result<PodId, ApiError> {
-        let errors = validation::pod_errors(&new.labels, &new.hostname);
+        let mut errors = validation::pod_errors(&new.labels, &new.hostname);
+        errors.extend(validation::pod_image_errors(&new.image, &new.extra_containers, &new.init_containers));
         if !errors.is_empty() {
             let message = validation::invalid("Pod", &new.name, &errors);
             self.record(Event::PodCreateInvalid { name: new.name.clone(), message: message.clone() });

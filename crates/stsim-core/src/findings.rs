@@ -80,13 +80,16 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings
 }
 
-/// Pods whose creates the API server refused as invalid (each name once).
-/// A StatefulSet's pods get labels and a hostname from its name that
-/// nothing checked when the set was created: `controller-revision-hash`
-/// (`<set>-<hash>`), `statefulset.kubernetes.io/pod-name` and the hostname
-/// (`<set>-<ordinal>`), each at most 63 characters. So a set whose name
-/// leaves no room for them never gets a pod, and its controller retries
-/// with back-off for ever (kubernetes/kubernetes#64023).
+/// Pods whose creates the API server refused as invalid (each name once),
+/// explained by the fields its last answer names. A StatefulSet's pods get
+/// labels and a hostname from its name that nothing checked when the set
+/// was created: `controller-revision-hash` (`<set>-<hash>`),
+/// `statefulset.kubernetes.io/pod-name` and the hostname (`<set>-<ordinal>`),
+/// each at most 63 characters, so a set whose name leaves no room for them
+/// never gets a pod (kubernetes/kubernetes#64023). And a pod's images are
+/// checked as the set's template was not: one with white space around it
+/// is refused (`validateContainersOnlyForPod`). Either way the controller
+/// retries with back-off for ever.
 fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
     // By name: first refusal, count, last message.
     let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
@@ -102,47 +105,74 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
             let set = parse_pod_name(name).and_then(|(set, _)| {
                 world.statefulsets.iter().find(|s| s.removed_at.is_none() && s.name == set)
             });
-            let (subject, why, fix) = match set {
+            // The API server's answer names the fields it refused
+            // (`api::validation`): labels and hostname, images.
+            let names = message.contains("metadata.labels: ") || message.contains("spec.hostname: ");
+            let images = message.contains("].image: Invalid value: ");
+            let mut why = String::new();
+            let mut fixes = Vec::new();
+            match set {
                 Some(set) => {
-                    let revision = set.revisions.last().map_or("", |r| r.name.as_str());
-                    // The longest value the set's name puts in a pod: its
-                    // revision's name, or the pod's own (ordinals grow).
-                    let longest = revision.len().max(name.len());
-                    let shorter = set.name.len().saturating_sub(longest.saturating_sub(63));
-                    (
-                        format!("statefulset/{}", set.name),
-                        format!(
+                    if names {
+                        let revision = set.revisions.last().map_or("", |r| r.name.as_str());
+                        // The longest value the set's name puts in a pod: its
+                        // revision's name, or the pod's own (ordinals grow).
+                        let longest = revision.len().max(name.len());
+                        let shorter = set.name.len().saturating_sub(longest.saturating_sub(63));
+                        why.push_str(&format!(
                             " StatefulSet {} labels each pod controller-revision-hash={revision} (its \
                              ControllerRevision's name: the set's name, a dash and a hash) and \
                              statefulset.kubernetes.io/pod-name={name}, and makes the pod's name its hostname; \
                              each is limited to 63 characters, and the set's own name ({} characters) was \
-                             never checked against that. Every retry is refused the same way, so the set never \
-                             has a pod.",
+                             never checked against that.",
                             set.name,
                             set.name.len()
-                        ),
-                        format!(
+                        ));
+                        fixes.push(format!(
                             "Name the StatefulSet with at most {shorter} characters (a set's name cannot be \
                              changed: create it anew under the shorter name and delete this one), so that its \
                              revision label and its pods' names fit in 63 characters."
-                        ),
-                    )
+                        ));
+                    }
+                    if images {
+                        why.push_str(&format!(
+                            " StatefulSet {}'s template was accepted with that image: the API server checks \
+                             a pod's images for white space around them, not a template's, so it refuses each \
+                             pod the controller makes from the template.",
+                            set.name
+                        ));
+                        fixes.push(format!(
+                            "Write the image without the white space around it (kubectl set image \
+                             statefulset/{} <container>=<image>); the controller then makes the pods at the new \
+                             revision.",
+                            set.name
+                        ));
+                    }
+                    why.push_str(match names {
+                        true => " Every retry is refused the same way, so the set never has a pod.",
+                        false => " Every retry is refused the same way while the template stays so.",
+                    });
                 }
-                None => (
-                    format!("pod/{name}"),
-                    String::new(),
-                    "Make the pod's labels and hostname valid: label values and hostnames are at most 63 \
-                     characters of the allowed form."
-                        .to_string(),
-                ),
-            };
+                None => {
+                    if names {
+                        fixes.push(
+                            "Make the pod's labels and hostname valid: label values and hostnames are at most 63 \
+                             characters of the allowed form."
+                                .to_string(),
+                        );
+                    }
+                    if images {
+                        fixes.push("Write the pod's images without white space around them.".to_string());
+                    }
+                }
+            }
             Finding {
                 id: "pod-invalid",
-                subject,
+                subject: set.map_or_else(|| format!("pod/{name}"), |set| format!("statefulset/{}", set.name)),
                 since_ms: since.as_millis(),
                 summary: format!("{name} cannot be created: the API server refused it as invalid {count} time(s)"),
                 explanation: format!("The API server answers: {message}.{why}"),
-                fix,
+                fix: fixes.join(" "),
             }
         })
         .collect()

@@ -8,7 +8,7 @@
 //! another may adopt it), a claim's owners reach the garbage collector.
 //! Decides nothing on its own.
 
-use super::{Api, Change};
+use super::{Api, Change, ImageUpdateRefusal, validation};
 use crate::config::Labels;
 use crate::events::EventKey;
 use crate::kube::ObjRef;
@@ -77,15 +77,21 @@ impl Api<'_> {
     /// (kuberuntime `computePodActions`: "Container main definition
     /// changed, will be restarted"). A pull under way starts again with the
     /// new image; a pod not yet started just has it. A pod terminating or
-    /// finished is not modelled changing (`Err` says so).
-    pub fn update_pod_image(&mut self, pod: PodId, image: String) -> Result<(), String> {
+    /// finished is not modelled changing (`Err` says so). An image with
+    /// white space around it is refused as on create
+    /// (`validateContainersOnlyForPod`).
+    pub fn update_pod_image(&mut self, pod: PodId, image: String) -> Result<(), ImageUpdateRefusal> {
         let now = self.now;
         let p = self.world.pod(pod);
         if p.image == image {
             return Ok(());
         }
+        if let Some(error) = validation::image_error("spec.containers[0].image", &image) {
+            return Err(ImageUpdateRefusal::Invalid(validation::invalid("Pod", &p.name, &[error])));
+        }
         if p.is_terminating() || p.is_terminal() {
-            return Err(format!("changes to the image of a terminating or finished pod ({})", p.name));
+            let what = format!("changes to the image of a terminating or finished pod ({})", p.name);
+            return Err(ImageUpdateRefusal::NotModelled(what));
         }
         let old_shutdown = self.world.image(&p.image).shutdown;
         let grace = p.termination_grace_period;

@@ -5,6 +5,13 @@
 //! then `spec.hostname` as an RFC 1123 label), and the label values a
 //! client writes on any object.
 //!
+//! A pod's images are checked as a template's are not
+//! (`validateContainersOnlyForPod`, on create and update): none may start or
+//! end with white space. Templates kept the old leniency for backward
+//! compatibility (an image of `" "` was a placeholder some tools wrote), so
+//! a StatefulSet with `image: " nginx"` is accepted and each of its pod
+//! creates refused.
+//!
 //! The StatefulSet controller labels each pod `controller-revision-hash:
 //! <set>-<hash>` (its ControllerRevision's name) and
 //! `statefulset.kubernetes.io/pod-name: <pod>`, and sets its hostname to the
@@ -18,7 +25,7 @@
 //! label reads the same wherever it is refused. Does not decide what a
 //! scenario may say, nor write anything.
 
-use crate::config::Labels;
+use crate::config::{ExtraContainer, InitContainer, Labels};
 
 /// The longest label value and RFC 1123 label (`validation.LabelValueMaxLength`,
 /// `DNS1123LabelMaxLength`).
@@ -51,6 +58,61 @@ pub fn pod_errors(labels: &Labels, hostname: &str) -> Vec<String> {
         }
     }
     errors
+}
+
+/// The field errors of a pod's images, in the API server's order: its
+/// containers (`spec.containers[0]` the first, then the others), then its
+/// init containers, sidecars among them (`validateContainersOnlyForPod`).
+pub fn pod_image_errors(image: &str, extras: &[ExtraContainer], inits: &[InitContainer]) -> Vec<String> {
+    let containers = std::iter::once(image).chain(extras.iter().map(|c| c.image.as_str()));
+    let containers = containers.enumerate().map(|(i, image)| (format!("spec.containers[{i}].image"), image));
+    let inits =
+        inits.iter().enumerate().map(|(i, c)| (format!("spec.initContainers[{i}].image"), c.image.as_str()));
+    containers.chain(inits).filter_map(|(path, image)| image_error(&path, image)).collect()
+}
+
+/// The error of one image of a pod at `path`, if it starts or ends with
+/// white space (Go's `strings.TrimSpace`: Unicode's White_Space, as Rust's
+/// `trim`).
+pub fn image_error(path: &str, image: &str) -> Option<String> {
+    (image.trim().len() != image.len()).then(|| {
+        format!("{path}: Invalid value: {}: must not have leading or trailing whitespace", go_quoted(image))
+    })
+}
+
+/// A string as Go's `%q` writes it (`strconv.Quote`), as `field.Invalid`
+/// shows a string value: printable characters as they are, `\t`, `\n` and
+/// the like for those with a short escape, `\xHH` for other ASCII controls,
+/// `\uHHHH` (or `\UHHHHHHHH`) for other characters Go does not print.
+/// Go's "printable" is Unicode's letters, marks, numbers, punctuation,
+/// symbols and the ASCII space; here, every character but controls and
+/// white space other than the space (the characters an image's check is
+/// about), so a format character such as U+200B is written as it is.
+pub fn go_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            ' ' => out.push(' '),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() || c.is_whitespace() => match c as u32 {
+                code @ ..=0xffff => out.push_str(&format!("\\u{code:04x}")),
+                code => out.push_str(&format!("\\U{code:08x}")),
+            },
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The field errors of an object's labels (`ValidateLabels`), by key: each
@@ -227,6 +289,33 @@ mod tests {
             prop_assert_eq!(is_label_value(&text), label_value_errors(&text).is_empty(), "value {:?}", text);
             prop_assert_eq!(is_dns_subdomain(&text), dns_subdomain_errors(&text).is_empty(), "subdomain {:?}", text);
         }
+    }
+
+    #[test]
+    fn values_are_quoted_as_go_quotes_them() {
+        let cases = [
+            ("nginx:1.27 ", r#""nginx:1.27 ""#),
+            ("\ta\"b\\c\n", r#""\ta\"b\\c\n""#),
+            ("\u{1}\u{7f}\u{b}", r#""\x01\x7f\v""#),
+            ("\u{a0}\u{85}\u{2028}\u{3000}x", r#""\u00a0\u0085\u2028\u3000x""#),
+            ("ünïcode-😀", r#""ünïcode-😀""#),
+        ];
+        for (text, quoted) in cases {
+            assert_eq!(go_quoted(text), quoted, "{text:?}");
+        }
+        let extras = [ExtraContainer { name: "m".into(), image: "m:1".into(), pull_policy: None }];
+        let inits = [InitContainer { name: "i".into(), image: "i:1\n".into() }];
+        assert_eq!(
+            pod_image_errors(" a", &extras, &inits),
+            [
+                r#"spec.containers[0].image: Invalid value: " a": must not have leading or trailing whitespace"#,
+                r#"spec.initContainers[0].image: Invalid value: "i:1\n": must not have leading or trailing whitespace"#,
+            ]
+        );
+        assert!(
+            pod_image_errors("a b", &extras, &[]).is_empty(),
+            "white space inside is the kubelet's to refuse"
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@
 
 use super::template::TemplateReader;
 use super::{ObjRef, Object, WriteResult, render};
-use crate::api::Api;
+use crate::api::{Api, ImageUpdateRefusal};
 use crate::objects::*;
 use crate::operators::{OperatorAction, Preconditions};
 use crate::time::SimDuration;
@@ -551,8 +551,11 @@ fn write_pod_spec(
     }
     let image = &desired["spec"]["containers"][0]["image"];
     match image.as_str() {
-        Some(image) if !image.trim().is_empty() => {
-            api.update_pod_image(pod, image.to_string()).map_err(not_modelled)
+        Some(image) if !image.is_empty() => {
+            api.update_pod_image(pod, image.to_string()).map_err(|r| match r {
+                ImageUpdateRefusal::Invalid(message) => WriteResult::failure(422, "Invalid", message),
+                ImageUpdateRefusal::NotModelled(what) => not_modelled(what),
+            })
         }
         _ => Err(WriteResult::failure(
             422,

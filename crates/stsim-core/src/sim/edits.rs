@@ -8,7 +8,7 @@
 //! releasing a pod, the garbage collector deleting a claim) is the
 //! controllers' business.
 
-use crate::api::{Api, NewPod, NewPvc};
+use crate::api::{Api, ImageUpdateRefusal, NewPod, NewPvc};
 use crate::config::{Action, Labels, NodeAction};
 use crate::objects::*;
 use crate::trace::Event;
@@ -56,11 +56,15 @@ pub(super) fn run(api: &mut Api, action: Action) {
                 let _ = api.set_pod_finalizers(id, finalizers);
             }
             if let Some(image) = image
-                && let Err(what) = api.update_pod_image(id, image.clone())
+                && let Err(refusal) = api.update_pod_image(id, image.clone())
             {
                 let container = api.world().pod(id).container_name();
                 let action = format!("kubectl set image pod/{pod} {container}={image}");
-                api.record(Event::ActionRefused { action, why: format!("stsim does not model {what}") });
+                let why = match refusal {
+                    ImageUpdateRefusal::Invalid(message) => message,
+                    ImageUpdateRefusal::NotModelled(what) => format!("stsim does not model {what}"),
+                };
+                api.record(Event::ActionRefused { action, why });
             }
         }
         Action::PatchPvc { pvc, labels, remove_labels, owners, finalizers } => {

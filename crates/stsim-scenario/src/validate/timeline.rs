@@ -488,7 +488,9 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::PatchPod { pod, labels, remove_labels, owner_references, finalizers, image } => {
                     self.finalizer_names(&do_path, finalizers, None);
-                    if image.as_deref().is_some_and(|i| i.trim().is_empty()) {
+                    // An image with white space around it (`"  "` among
+                    // them) is the API server's to refuse, in its words.
+                    if image.as_deref().is_some_and(str::is_empty) {
                         self.report(
                             "invalid-value",
                             &format!("{do_path}.image"),
