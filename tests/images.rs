@@ -426,3 +426,80 @@ fn image_checks_are_pulling_then_pulled_and_a_crash_cuts_one_short() {
         ]
     );
 }
+
+/// An image reference the kubelet cannot read (`InvalidImageName`): the
+/// API server stores it, the kubelet pulls nothing whatever the policy, and
+/// the pod stays Pending with the release's words, for the first
+/// container, another one and an init container alike. `Foo/bar` names a
+/// registry `Foo` from 1.29 on (distribution/reference v0.5) and is
+/// pulled; before, it is a repository name in capitals. A pod's image
+/// mended in place is pulled and started at once.
+#[test]
+fn an_image_the_kubelet_cannot_read_is_never_pulled_and_the_pod_waits() {
+    let source = |version: &str, template: &str, timeline: &str| {
+        format!(
+            r#"Scenario(
+    name: "images", duration: "10m", kubernetesVersion: "{version}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "60s", startup: "1s")],
+    statefulsets: [(name: "app", serviceName: "app", replicas: 1,
+        template: (labels: {{"app": "app"}}{template}))],
+    timeline: [{timeline}],
+)"#
+        )
+    };
+    let cases = [
+        (
+            "1.36",
+            r#", image: "DB:1", imagePullPolicy: Always"#,
+            "InvalidImageName",
+            "name \"DB:1\": invalid reference format: repository name (library/DB) must be lowercase",
+        ),
+        (
+            "1.27",
+            r#", image: "DB:1""#,
+            "InvalidImageName",
+            "reference \"DB:1\": invalid reference format: repository name must be lowercase",
+        ),
+        ("1.30", r#", image: "db::1""#, "InvalidImageName", "name \"db::1\": invalid reference format"),
+        (
+            "1.30",
+            r#", image: "db:1", initContainers: [(name: "seed", image: "Seed:1")]"#,
+            "Init:InvalidImageName",
+            "(library/Seed) must be lowercase",
+        ),
+        ("1.28", r#", image: "Foo/db:1""#, "InvalidImageName", "repository name must be lowercase"),
+    ];
+    for (version, template, status, words) in cases {
+        let (sim, report) = run(&source(version, template, ""));
+        let seen = statuses(&sim, "app-0");
+        assert_eq!(seen.last().map(|(_, s)| s.as_str()), Some(status), "{version} {template}: {seen:?}");
+        let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+        assert_eq!(pod.status.phase, stsim_core::objects::PodPhase::Pending, "{template}");
+        assert!(
+            pod.history.image_checks.iter().all(|c| c.image == "db:1"),
+            "nothing else pulled: {template}"
+        );
+        let finding = report.findings.iter().find(|f| f.id == "image-name-invalid").expect("a finding");
+        assert!(finding.explanation.contains(words), "{version} {template}: {}", finding.explanation);
+    }
+    // The same `Foo/db:1` from 1.29 on: a registry's image, pulled and run.
+    let (sim, report) = run(&source("1.29", r#", image: "Foo/db:1""#, ""));
+    assert_eq!(running(&sim, "app-0").len(), 1);
+    assert!(report.findings.iter().all(|f| f.id != "image-name-invalid"));
+
+    // Another container's image: the first runs, the pod is never Ready.
+    let template = r#", image: "db:1", extraContainers: [(name: "metrics", image: "-exporter")]"#;
+    let (sim, report) = run(&source("1.36", template, ""));
+    let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!(pod.status.extras[0].state, stsim_core::objects::ContainerState::InvalidImageName);
+    assert!(!pod.status.ready);
+    let finding = report.findings.iter().find(|f| f.id == "image-name-invalid").expect("a finding");
+    assert!(finding.summary.starts_with("app-0's container metrics cannot start"), "{}", finding.summary);
+
+    // Mended in place at 5m: pulled (60 s), then started.
+    let timeline = r#"(at: "5m", do: PatchPod(pod: "app-0", image: "db:1"))"#;
+    let (sim, report) = run(&source("1.36", r#", image: "DB:1""#, timeline));
+    assert_eq!(running(&sim, "app-0"), vec![t("6m")]);
+    assert!(report.findings.iter().all(|f| f.id != "image-name-invalid"));
+}

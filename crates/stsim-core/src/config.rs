@@ -1653,11 +1653,13 @@ impl ImagePullPolicy {
     /// (`SetDefaults_Container`, pkg/apis/core/v1/defaults.go): `Always`
     /// when the image's tag is `latest`, which includes a reference with
     /// neither tag nor digest (the reference parser gives it `latest`);
-    /// `IfNotPresent` otherwise, a digest without a tag included.
+    /// `IfNotPresent` otherwise, a digest without a tag included, and an
+    /// image the parser cannot read (its error leaves no tag: `NGINX`, or
+    /// a blank one that validation refuses after defaulting). Read by the
+    /// newest release's parser: the releases differ only on upper-case
+    /// registries, IPv6 ones and the length limit (`image_ref`).
     pub fn default_for(image: &str) -> ImagePullPolicy {
-        if image.trim().is_empty() {
-            // Not a reference: the parser's error leaves no tag, and
-            // validation refuses the image after defaulting.
+        if !crate::image_ref::readable(image) {
             return ImagePullPolicy::IfNotPresent;
         }
         match image_tag(image) {
@@ -2298,8 +2300,11 @@ mod tests {
             ("registry.example.com:5000/team/app", ImagePullPolicy::Always),
             ("redis:7.2", ImagePullPolicy::IfNotPresent),
             ("registry.example.com:5000/team/app:1.2", ImagePullPolicy::IfNotPresent),
-            ("redis@sha256:0123", ImagePullPolicy::IfNotPresent),
-            ("redis:latest@sha256:0123", ImagePullPolicy::Always),
+            (&format!("redis@sha256:{}", "0".repeat(64)), ImagePullPolicy::IfNotPresent),
+            (&format!("redis:latest@sha256:{}", "0".repeat(64)), ImagePullPolicy::Always),
+            // References the parser cannot read have no tag.
+            ("redis:latest@sha256:0123", ImagePullPolicy::IfNotPresent),
+            ("NGINX", ImagePullPolicy::IfNotPresent),
             ("", ImagePullPolicy::IfNotPresent),
         ] {
             assert_eq!(ImagePullPolicy::default_for(image), policy, "{image}");

@@ -39,6 +39,7 @@ pub const IDS: &[&str] = &[
     "pod-invalid",
     "image-not-on-node",
     "image-gone-from-registry",
+    "image-name-invalid",
 ];
 
 mod stuck;
@@ -899,6 +900,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
                 "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
             }
             InitFailure::ErrImageNeverPull => never_pull(world, pod),
+            InitFailure::InvalidImageName => invalid_name(world, &init.image),
         };
         return format!("{}'s init container {} (image {}) {doing}", pod.name, init.name, init.image);
     }
@@ -907,6 +909,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
     if let (true, Some((extra, status))) = (first_ready, unready) {
         let doing = match (status.state, world.image(&extra.image).behaviour) {
             (ContainerState::ErrImageNeverPull, _) => never_pull(world, pod),
+            (ContainerState::InvalidImageName, _) => invalid_name(world, &extra.image),
             (ContainerState::ErrImagePull | ContainerState::ImagePullBackOff, _) => {
                 "cannot pull its image (ImagePullBackOff)".to_string()
             }
@@ -923,6 +926,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {
         (ContainerState::ErrImageNeverPull, _) => never_pull(world, pod),
+        (ContainerState::InvalidImageName, _) => invalid_name(world, &pod.image),
         (ContainerState::CrashLoopBackOff | ContainerState::Error, _) | (_, ImageBehaviour::CrashLoop) => {
             format!("crashes on start (CrashLoopBackOff, {} restarts)", pod.status.restarts)
         }
@@ -933,6 +937,12 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         _ => format!("is {} and not Ready", pod.display_status()),
     };
     format!("{} (image {}) {doing}", pod.name, pod.image)
+}
+
+/// Why a container whose image the kubelet cannot read does not start.
+fn invalid_name(world: &World, image: &str) -> String {
+    let message = crate::image_ref::invalid_image_message(image, world.kubernetes).unwrap_or_default();
+    format!("cannot start: the kubelet cannot read its image ({message}: InvalidImageName)")
 }
 
 /// Why a container whose policy is `Never` does not start, and the fixes.

@@ -23,6 +23,7 @@ pub mod features;
 pub mod findings;
 pub mod fixtures;
 pub mod hash;
+pub mod image_ref;
 pub mod kube;
 pub mod label_map;
 pub mod name_index;

@@ -308,6 +308,9 @@ pub enum ContainerState {
     ErrImagePull,
     /// The policy is `Never` and the node does not have the image.
     ErrImageNeverPull,
+    /// The kubelet cannot read the image's reference (`image_ref`): it is
+    /// never pulled, and the container waits until its image changes.
+    InvalidImageName,
     /// Waiting out the back-off before the next pull.
     ImagePullBackOff,
     Running,
@@ -327,6 +330,7 @@ impl ContainerState {
             ContainerState::ContainerCreating => "ContainerCreating",
             ContainerState::ErrImagePull => "ErrImagePull",
             ContainerState::ErrImageNeverPull => "ErrImageNeverPull",
+            ContainerState::InvalidImageName => "InvalidImageName",
             ContainerState::ImagePullBackOff => "ImagePullBackOff",
             ContainerState::Running => "Running",
             ContainerState::Error => "Error",
@@ -727,6 +731,8 @@ pub enum InitFailure {
     /// Its policy is `Never` and the node does not have its image
     /// (`Init:ErrImageNeverPull`).
     ErrImageNeverPull,
+    /// The kubelet cannot read its image's reference (`Init:InvalidImageName`).
+    InvalidImageName,
 }
 
 impl InitFailure {
@@ -739,6 +745,7 @@ impl InitFailure {
             InitFailure::ErrImagePull => "ErrImagePull",
             InitFailure::ImagePullBackOff => "ImagePullBackOff",
             InitFailure::ErrImageNeverPull => "ErrImageNeverPull",
+            InitFailure::InvalidImageName => "InvalidImageName",
         }
     }
 }
@@ -1052,10 +1059,12 @@ impl Pod {
                 Some(InitFailure::ErrImagePull) => "Init:ErrImagePull",
                 Some(InitFailure::ImagePullBackOff) => "Init:ImagePullBackOff",
                 Some(InitFailure::ErrImageNeverPull) => "Init:ErrImageNeverPull",
+                Some(InitFailure::InvalidImageName) => "Init:InvalidImageName",
             },
             (_, ContainerState::Unscheduled) => "Pending",
             (_, ContainerState::ErrImagePull) => "ErrImagePull",
             (_, ContainerState::ErrImageNeverPull) => "ErrImageNeverPull",
+            (_, ContainerState::InvalidImageName) => "InvalidImageName",
             (_, ContainerState::ImagePullBackOff) => "ImagePullBackOff",
             // kubectl takes the reason of the first container (in spec
             // order) that waits or has exited: with the first running, that

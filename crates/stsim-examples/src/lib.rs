@@ -58,6 +58,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "stuck-rollout-revert-only",
     "forced-rollback",
     "exporter-image-typo",
+    "image-name-uppercase",
     "stuck-rollout-parallel",
     "parallel-rollout-1-35-regression",
     "max-unavailable-rollout",

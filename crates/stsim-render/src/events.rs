@@ -12,7 +12,8 @@
 //! `Pulling`/`Pulled` (from each pod's image
 //! checks, `PodHistory::image_checks`), `Created`/`Started` (worded per
 //! release), its image and back-off `Failed`,
-//! `BackOff` and `ErrImageNeverPull` (for an init container too, by its
+//! `BackOff`, `ErrImageNeverPull` and `InvalidImageName`'s `InspectFailed`
+//! (for an init container too, by its
 //! name: the one its pod's `Init:<done>/<all>` was at), the attach-detach controller's
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, the PV controller's
 //! `WaitForFirstConsumer`/`ExternalProvisioning` and the external
@@ -409,7 +410,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 let (name, image) = (init.name.as_str(), init.image.as_str());
                 let involved = Involved::pod(pod, Some(ContainerRef::Init(init_at[pod.id.index()] as u32)));
                 for (warning, reason, message) in
-                    container_events(pod, name, image, state, &sim.config.namespace)
+                    container_events(pod, (name, image), state, release, &sim.config.namespace)
                 {
                     push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
@@ -424,7 +425,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 let (name, image) = (container_name(pod, 0), pod.image.as_str());
                 let involved = Involved::pod(pod, Some(ContainerRef::Regular(0)));
                 for (warning, reason, message) in
-                    container_events(pod, name, image, state, &sim.config.namespace)
+                    container_events(pod, (name, image), state, release, &sim.config.namespace)
                 {
                     push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
@@ -446,7 +447,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     None => pod.image.as_str(),
                 };
                 for (warning, reason, message) in
-                    container_events(pod, name, image, *state, &sim.config.namespace)
+                    container_events(pod, (name, image), *state, release, &sim.config.namespace)
                 {
                     push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
@@ -793,6 +794,7 @@ fn failed_state(reason: &str) -> Option<ContainerState> {
         "ImagePullBackOff" => ContainerState::ImagePullBackOff,
         "CrashLoopBackOff" => ContainerState::CrashLoopBackOff,
         "ErrImageNeverPull" => ContainerState::ErrImageNeverPull,
+        "InvalidImageName" => ContainerState::InvalidImageName,
         _ => return None,
     })
 }
@@ -805,12 +807,19 @@ fn failed_state(reason: &str) -> Option<ContainerState> {
 /// failed container`).
 fn container_events(
     pod: &Pod,
-    name: &str,
-    image: &str,
+    (name, image): (&str, &str),
     state: ContainerState,
+    release: stsim_core::features::Version,
     namespace: &str,
 ) -> Vec<(bool, &'static str, String)> {
     match state {
+        // The image manager's words, then the runtime manager's. (An image
+        // changed since is read as it is now: its words are left out.)
+        ContainerState::InvalidImageName => {
+            let inspect = stsim_core::image_ref::invalid_image_message(image, release);
+            let inspect = inspect.map(|message| (true, "InspectFailed", message));
+            inspect.into_iter().chain([(true, "Failed", "Error: InvalidImageName".to_string())]).collect()
+        }
         ContainerState::ErrImagePull => {
             vec![(true, "Failed", pull_failed(image)), (true, "Failed", "Error: ErrImagePull".to_string())]
         }

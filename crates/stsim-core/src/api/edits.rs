@@ -106,6 +106,7 @@ impl Api<'_> {
             ContainerState::ContainerCreating
             | ContainerState::ErrImagePull
             | ContainerState::ErrImageNeverPull
+            | ContainerState::InvalidImageName
             | ContainerState::ImagePullBackOff
                 if p.runtime.pull_started_at.is_some_and(|at| at <= now) =>
             {

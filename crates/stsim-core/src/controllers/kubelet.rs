@@ -193,6 +193,7 @@ fn advance(api: &mut Api, id: PodId) {
         ContainerState::ContainerCreating
         | ContainerState::ErrImagePull
         | ContainerState::ErrImageNeverPull
+        | ContainerState::InvalidImageName
         | ContainerState::ImagePullBackOff => create_container(api, id),
         ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
             if pod.runtime.image_change_due.is_some() =>
@@ -272,7 +273,7 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             (config.behaviour, config.startup)
         };
         api.world.pod_mut(id).runtime.init_starts_at = None;
-        let Some(pull) = ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, at)
+        let Ok(pull) = ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, at)
         else {
             let runtime = &mut api.world.pod_mut(id).runtime;
             runtime.sandbox_reported_at.get_or_insert(at);
@@ -332,7 +333,7 @@ fn pull_and_start(api: &mut Api, id: PodId) {
         None => {
             let (image, policy) = (pod.image.clone(), pod.pull_policy);
             match ensure_image(api, id, ContainerRef::Regular(0), node, &image, policy, now) {
-                Some(pull) => {
+                Ok(pull) => {
                     let runtime = &mut api.world.pod_mut(id).runtime;
                     runtime.pull = Some(pull);
                     // Without init containers, the sync that made the
@@ -340,10 +341,11 @@ fn pull_and_start(api: &mut Api, id: PodId) {
                     runtime.sandbox_reported_at.get_or_insert(pull.done);
                     pull
                 }
-                None => {
+                Err(no_image) => {
                     api.world.pod_mut(id).runtime.sandbox_reported_at.get_or_insert(now);
-                    // Woken when a pull brings the image to the node.
-                    api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImageNeverPull);
+                    // Woken when a pull brings the image to the node, or
+                    // when the image changes.
+                    api.set_pod_state(id, PodPhase::Pending, no_image.state());
                     extras::launch(api, id, now);
                     return;
                 }
@@ -486,9 +488,11 @@ fn init_failing(api: &mut Api, id: PodId) {
     if pod.runtime.init_held {
         // `Never`, and the node did not have the image: look again.
         let image = pod.init_containers[index].image.clone();
-        if ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, now).is_none() {
+        if let Err(no_image) =
+            ensure_image(api, id, ContainerRef::Init(index as u32), node, &image, policy, now)
+        {
             // Woken when a pull brings the image to the node.
-            api.set_init_failure(id, Some(InitFailure::ErrImageNeverPull));
+            api.set_init_failure(id, Some(no_image.init_failure()));
             return;
         }
         let runtime = &mut api.world.pod_mut(id).runtime;

@@ -4,7 +4,8 @@
 //! Owns the explanations of: a pod stuck Terminating on a silent node, a
 //! pod left on a node that stopped reporting, a pod no node will take, a
 //! pod waiting for its volume to be detached elsewhere (Multi-Attach), a
-//! container that may not pull an image its node lacks (`Never`) or that
+//! container whose image reference the kubelet cannot read, one that may
+//! not pull an image its node lacks (`Never`) or that
 //! the registry refuses while other nodes run it from their copies, a
 //! drain held up by a PodDisruptionBudget, and a broken "at most one running
 //! pod per StatefulSet identity". Reads the world as it is at the end of the
@@ -37,6 +38,8 @@ pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
             && pod.status.container == ContainerState::ContainerCreating
         {
             findings.push(multi_attach(world, pod));
+        } else if let Some(finding) = image_name_invalid(world, pod) {
+            findings.push(finding);
         } else if let Some(finding) = image_not_on_node(world, pod) {
             findings.push(finding);
         } else if let Some(finding) = image_gone_from_registry(world, pod, end) {
@@ -557,6 +560,66 @@ fn identity_duplicated(world: &World, violation: &crate::world::IdentityViolatio
               stop the old copy: when its node reaches the control plane again, its kubelet kills it."
             .to_string(),
     }
+}
+
+/// A container whose image reference the kubelet cannot read
+/// (`InvalidImageName`, `Init:InvalidImageName` for an init container):
+/// the API server stored it, as it checks no image's form, and no pull or
+/// retry can bring it.
+fn image_name_invalid(world: &World, pod: &Pod) -> Option<Finding> {
+    let invalid_extra = (pod.extra_containers.iter().zip(&pod.status.extras))
+        .find(|(_, status)| status.state == ContainerState::InvalidImageName);
+    let (image, container, since) = match (pod.status.container, pod.runtime.init_due) {
+        (ContainerState::InvalidImageName, _) => {
+            (&pod.image, pod.container_name(), pod.runtime.pull_started_at?)
+        }
+        (_, Some((index, since)))
+            if pod.runtime.init_held && pod.status.init_failure == Some(InitFailure::InvalidImageName) =>
+        {
+            let init = &pod.init_containers[index];
+            (&init.image, init.name.as_str(), since)
+        }
+        _ => {
+            let (extra, _) = invalid_extra?;
+            (&extra.image, extra.name.as_str(), pod.runtime.started_at.unwrap_or(pod.created_at))
+        }
+    };
+    let message = crate::image_ref::invalid_image_message(image, world.kubernetes)?;
+    let node = &world.node(pod.node?).name;
+    let change = match pod.owner.map(|s| world.sts(s)) {
+        Some(set) if set.spec.pod_management_policy == PodManagementPolicy::OrderedReady => format!(
+            "in StatefulSet {}'s template (kubectl set image statefulset/{} {container}=<image>). Because the \
+             controller waits on a pod that is not Running and Ready before it changes any other, it will not \
+             replace {} by itself: delete the pod once the template is mended (the StatefulSet documentation's \
+             forced rollback).",
+            set.name, set.name, pod.name
+        ),
+        Some(set) => format!(
+            "in StatefulSet {}'s template (kubectl set image statefulset/{} {container}=<image>): the rolling \
+             update replaces {}.",
+            set.name, set.name, pod.name
+        ),
+        None => format!("in the pod (kubectl set image pod/{} {container}=<image>).", pod.name),
+    };
+    Some(Finding {
+        id: "image-name-invalid",
+        subject: format!("pod/{}", pod.name),
+        since_ms: since.as_millis(),
+        summary: format!(
+            "{}'s container {container} cannot start: the kubelet cannot read the image {image}",
+            pod.name
+        ),
+        explanation: format!(
+            "The API server stores any image but an empty one; the kubelet on {node} reads the reference before it \
+             pulls anything, and says: {message} (InvalidImageName). No pull is tried, and the pod worker's \
+             retries every 10-15 s fail the same way, so the pod stays Pending until its image changes.{}",
+            blocks(world, pod)
+        ),
+        fix: format!(
+            "Write the image as the container runtime reads it: a lower-case repository name, a tag of letters, \
+             digits, '_', '.' and '-' after a single ':', a digest after '@'; {change}"
+        ),
+    })
 }
 
 /// A container whose `imagePullPolicy` is `Never` on a node without its

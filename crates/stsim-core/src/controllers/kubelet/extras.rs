@@ -142,7 +142,8 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
     if runtime.held {
         // `Never`, and the node did not have the image: look again (woken
         // when a pull brings it).
-        let pull = ensure_image(api, id, ContainerRef::Regular(index as u32 + 1), node, &image, policy, now)?;
+        let pull =
+            ensure_image(api, id, ContainerRef::Regular(index as u32 + 1), node, &image, policy, now).ok()?;
         let extra = &mut api.world.pod_mut(id).runtime.extras[index];
         extra.held = false;
         extra.pull = Some(pull);
@@ -170,7 +171,10 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
             Some(now)
         }
         ContainerState::CrashLoopBackOff => start(api, id, index),
-        ContainerState::Unscheduled | ContainerState::ErrImageNeverPull | ContainerState::Terminated => None,
+        ContainerState::Unscheduled
+        | ContainerState::ErrImageNeverPull
+        | ContainerState::InvalidImageName
+        | ContainerState::Terminated => None,
     }
 }
 
@@ -195,15 +199,15 @@ fn check(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimTime
         Some(pull) => pull,
         None => {
             match ensure_image(api, id, ContainerRef::Regular(index as u32 + 1), node, &image, policy, now) {
-                Some(pull) => {
+                Ok(pull) => {
                     api.world.pod_mut(id).runtime.extras[index].pull = Some(pull);
                     pull
                 }
-                None => {
+                Err(no_image) => {
                     let extra = &mut api.world.pod_mut(id).runtime.extras[index];
                     extra.held = true;
                     extra.due = None;
-                    let state = ContainerState::ErrImageNeverPull;
+                    let state = no_image.state();
                     api.set_extra_status(id, index, ExtraStatus { state, ready: false });
                     next_in_turn(api, id, index);
                     return None;

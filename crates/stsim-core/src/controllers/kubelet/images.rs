@@ -36,6 +36,14 @@ use crate::time::SimTime;
 /// finds no pull is looked at again when one brings the image
 /// (`image_arrives`).
 ///
+/// Before all that the image manager reads the reference
+/// (`applyDefaultImageTag`): one the release's parser cannot read
+/// (`image_ref`) is never pulled whatever the policy, and the container
+/// waits in `InvalidImageName`. The pod worker retries the failed sync
+/// every 10-15 s (`backOffPeriod`, jittered), without the image back-off,
+/// and each retry fails the same way until the image changes: the kubelet
+/// looks again then.
+///
 /// Each check that finds or pulls the image is kept in the pod's history
 /// (`PodHistory::image_checks`), for the kubelet's events.
 pub(super) fn ensure_image(
@@ -46,8 +54,11 @@ pub(super) fn ensure_image(
     image: &str,
     policy: ImagePullPolicy,
     from: SimTime,
-) -> Option<Pull> {
-    let (pull, started) = check_image(api, pod, node, image, policy, from)?;
+) -> Result<Pull, NoImage> {
+    if !crate::image_ref::readable_in(image, api.world().kubernetes) {
+        return Err(NoImage::InvalidName);
+    }
+    let (pull, started) = check_image(api, pod, node, image, policy, from).ok_or(NoImage::NeverPull)?;
     let refused = pull.asks_registry && api.world().image(image).behaviour == ImageBehaviour::PullFails;
     let check = ImageCheck {
         container,
@@ -60,7 +71,35 @@ pub(super) fn ensure_image(
         cut: false,
     };
     record_check(api, pod, check);
-    Some(pull)
+    Ok(pull)
+}
+
+/// Why an image check leaves a container without its image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoImage {
+    /// The policy is `Never` and the node does not have the image: the
+    /// container looks again when a pull brings it.
+    NeverPull,
+    /// The reference does not parse: no pull can bring it.
+    InvalidName,
+}
+
+impl NoImage {
+    /// The container's state while it waits.
+    pub(super) fn state(self) -> ContainerState {
+        match self {
+            NoImage::NeverPull => ContainerState::ErrImageNeverPull,
+            NoImage::InvalidName => ContainerState::InvalidImageName,
+        }
+    }
+
+    /// An init container's failure while it waits (`Init:<reason>`).
+    pub(super) fn init_failure(self) -> InitFailure {
+        match self {
+            NoImage::NeverPull => InitFailure::ErrImageNeverPull,
+            NoImage::InvalidName => InitFailure::InvalidImageName,
+        }
+    }
 }
 
 /// Keeps `check` in the pod's history: most pods see one or two, so the
