@@ -250,6 +250,11 @@ fn a_never_pulled_exporter_needs_the_image_on_the_node() {
     let (sim, report) = run(&source);
     assert_eq!(container_states(&sim, "db-0", 1), [(t("2s"), ContainerState::ErrImageNeverPull, false)]);
     assert!(columns(&report, "db-0").contains(&"1/2 ErrImageNeverPull".to_string()));
+    let field = served_pod(&sim, "db-0");
+    assert_eq!(
+        field("status.containerStatuses.1.state.waiting.message").as_deref(),
+        Some(r#""Container image \"exporter:1\" is not present with pull policy of Never""#)
+    );
     let preloaded = source.replace(r#"count: 1)"#, r#"count: 1, preloadedImages: ["exporter:1"])"#);
     let (sim, _) = run(&preloaded);
     let states = container_states(&sim, "db-0", 1);

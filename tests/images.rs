@@ -482,6 +482,18 @@ fn an_image_the_kubelet_cannot_read_is_never_pulled_and_the_pod_waits() {
         );
         let finding = report.findings.iter().find(|f| f.id == "image-name-invalid").expect("a finding");
         assert!(finding.explanation.contains(words), "{version} {template}: {}", finding.explanation);
+        // An operator reads the same words in the container's waiting state.
+        let served = stsim_core::kube::find(&sim.world, "Pod", "app-0").expect("served");
+        let served = stsim_core::kube::render(&sim.world, served);
+        let statuses =
+            if status.starts_with("Init:") { "initContainerStatuses" } else { "containerStatuses" };
+        let waiting = &served["status"][statuses][0]["state"]["waiting"];
+        assert_eq!(waiting["reason"], "InvalidImageName", "{template}");
+        let message = waiting["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("Failed to apply default image tag") && message.ends_with(words),
+            "{message}"
+        );
     }
     // The same `Foo/db:1` from 1.29 on: a registry's image, pulled and run.
     let (sim, report) = run(&source("1.29", r#", image: "Foo/db:1""#, ""));

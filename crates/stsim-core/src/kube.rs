@@ -372,7 +372,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
             ready_condition.as_object_mut().expect("an object").extend(why.clone());
         }
     }
-    let state = |state: ContainerState| match state {
+    let state = |state: ContainerState, image: &str| match state {
         ContainerState::Running => json!({"running": {}}),
         ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
         ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
@@ -381,7 +381,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         ContainerState::ContainerCreating if !pod.init_containers.is_empty() => {
             json!({"waiting": {"reason": "PodInitializing"}})
         }
-        other => json!({"waiting": {"reason": other.as_str()}}),
+        other => waiting(world, other.as_str(), image),
     };
     // Each container's `ready` is the kubelet's report (the node lifecycle
     // controller writes only the pod's condition). The other containers'
@@ -390,11 +390,11 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     let others: u32 = pod.runtime.extras.iter().map(|extra| extra.restarts).sum();
     let mut container_statuses = vec![json!({"name": spec["containers"][0]["name"], "image": pod.image,
         "ready": pod.status.container_ready, "restartCount": pod.status.restarts.saturating_sub(others),
-        "state": state(pod.status.container)})];
+        "state": state(pod.status.container, &pod.image)})];
     let extras = pod.extra_containers.iter().zip(&pod.status.extras).zip(&pod.runtime.extras);
     for ((extra, status), runtime) in extras {
         container_statuses.push(json!({"name": extra.name, "image": extra.image, "ready": status.ready,
-            "restartCount": runtime.restarts, "state": state(status.state)}));
+            "restartCount": runtime.restarts, "state": state(status.state, &extra.image)}));
     }
     // The kubelet's conditions, then the scheduler's, in the order
     // Kubernetes lists them. A pod the scheduler has not placed has only
@@ -448,7 +448,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if pod.status.container != ContainerState::Unscheduled {
         if !pod.init_containers.is_empty() {
             let init: Vec<Value> =
-                (0..pod.init_containers.len()).map(|i| init_container_status(pod, i)).collect();
+                (0..pod.init_containers.len()).map(|i| init_container_status(world, pod, i)).collect();
             status["initContainerStatuses"] = init.into();
         }
         status["containerStatuses"] = container_statuses.into();
@@ -483,7 +483,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
 /// `PodInitializing`
 /// (`convertToAPIContainerStatuses`; readiness: the prober manager's
 /// `UpdatePodStatus`).
-fn init_container_status(pod: &Pod, index: usize) -> Value {
+fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
     let init = &pod.init_containers[index];
     let sidecar = pod.sidecars.contains(&index);
     let at = pod.status.init_progress.is_some_and(|done| done as usize == index);
@@ -506,7 +506,7 @@ fn init_container_status(pod: &Pod, index: usize) -> Value {
             Some(InitFailure::Error) => {
                 (json!({"terminated": {"reason": "Error", "exitCode": 1}}), false, false)
             }
-            Some(failure) => (json!({"waiting": {"reason": failure.as_str()}}), false, false),
+            Some(failure) => (waiting(world, failure.as_str(), &init.image), false, false),
         },
         (false, _) => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
     };
@@ -1012,6 +1012,24 @@ impl WriteResult {
     }
     pub fn is_success(&self) -> bool {
         self.status == "Success"
+    }
+}
+
+/// A container's `waiting` state for `reason`, with the kubelet's message
+/// where its words are the image manager's own: `ErrImageNeverPull`
+/// (`Container image %q is not present with pull policy of Never`) and
+/// `InvalidImageName` (the release's parser's words, `image_ref`).
+fn waiting(world: &World, reason: &str, image: &str) -> Value {
+    let message = match reason {
+        "ErrImageNeverPull" => {
+            Some(format!("Container image \"{image}\" is not present with pull policy of Never"))
+        }
+        "InvalidImageName" => crate::image_ref::invalid_image_message(image, world.kubernetes),
+        _ => None,
+    };
+    match message {
+        Some(message) => json!({"waiting": {"reason": reason, "message": message}}),
+        None => json!({"waiting": {"reason": reason}}),
     }
 }
 
