@@ -185,13 +185,18 @@ fn is_digest_shaped(text: &str) -> bool {
 }
 
 /// go-digest's check of a digest the grammar read: an algorithm it knows
-/// (the kubelet links SHA-256, SHA-384 and SHA-512), its length, lower-case hex.
+/// (the kubelet links SHA-256, SHA-384 and SHA-512; another is
+/// unsupported if it has go-digest's shape, lower case, and malformed
+/// otherwise), its length, lower-case hex.
 fn digest_error(digest: &str) -> Option<&'static str> {
     let (algorithm, hex) = digest.split_once(':')?;
     let length = match algorithm {
         "sha256" => 64,
         "sha384" => 96,
         "sha512" => 128,
+        other if other.bytes().any(|b| b.is_ascii_uppercase()) => {
+            return Some("invalid checksum digest format");
+        }
         _ => return Some("unsupported digest algorithm"),
     };
     if hex.len() != length {
@@ -306,6 +311,9 @@ mod tests {
             (format!("nginx@sha256:{}", "a".repeat(40)), "invalid checksum digest length"),
             (format!("nginx@sha256:{}", "A".repeat(64)), "invalid checksum digest format"),
             (format!("nginx@md5:{}", "a".repeat(32)), "unsupported digest algorithm"),
+            // (Without a tag the name is cut at the digest's colon, and its
+            // capitals are the repository name's: `(library/nginx@SHA256)`.)
+            (format!("nginx:1@SHA256:{}", "a".repeat(64)), "invalid checksum digest format"),
         ];
         for (image, message) in digests {
             assert_eq!(error(&image, 30).as_deref(), Some(message), "{image}");
