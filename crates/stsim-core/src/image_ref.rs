@@ -53,32 +53,69 @@ pub fn readable(image: &str) -> bool {
     readable_in(image, Version::NEWEST)
 }
 
-/// Whether release `version`'s kubelet reads `image`.
+/// Whether release `version`'s kubelet reads `image` (called at every
+/// image check: nothing is allocated unless it is refused).
 pub fn readable_in(image: &str, version: Version) -> bool {
-    !image.trim().is_empty() && parse_error(image, version).is_none()
+    !image.trim().is_empty() && refusal(image, version).is_none()
 }
 
 /// `ParseNormalizedNamed`'s error for `image`, as the release's parser
 /// words it.
 fn parse_error(image: &str, version: Version) -> Option<String> {
+    refusal(image, version).map(|refusal| refusal.words(image, version))
+}
+
+/// Why the parser refuses a reference.
+enum Refusal<'a> {
+    /// 64 lower-case hex digits: an image ID, not a name.
+    Identifier,
+    /// Capitals in the repository name (`library/` added to a Docker Hub
+    /// name of one component), cut at the first `:`.
+    Uppercase { library: bool, remote: &'a str },
+    /// Outside the grammar.
+    Format,
+    /// Over 255 characters.
+    TooLong,
+    /// go-digest's refusal of the digest.
+    Digest(&'static str),
+}
+
+impl Refusal<'_> {
+    fn words(&self, image: &str, version: Version) -> String {
+        match self {
+            Refusal::Identifier => {
+                format!("invalid repository name ({image}), cannot specify 64-byte hexadecimal strings")
+            }
+            Refusal::Uppercase { library, remote } if version.minor >= 29 => {
+                let library = if *library { "library/" } else { "" };
+                format!("invalid reference format: repository name ({library}{remote}) must be lowercase")
+            }
+            Refusal::Uppercase { .. } => {
+                "invalid reference format: repository name must be lowercase".to_string()
+            }
+            Refusal::Format => "invalid reference format".to_string(),
+            Refusal::TooLong => format!("repository name must not be more than {NAME_MAX} characters"),
+            Refusal::Digest(words) => words.to_string(),
+        }
+    }
+}
+
+/// The parser's reading of `image` (`ParseNormalizedNamed`, then `Parse`).
+fn refusal(image: &str, version: Version) -> Option<Refusal<'_>> {
     let v05 = version.minor >= 29;
     if image.len() == 64 && image.bytes().all(|b| matches!(b, b'a'..=b'f' | b'0'..=b'9')) {
-        return Some(format!(
-            "invalid repository name ({image}), cannot specify 64-byte hexadecimal strings"
-        ));
+        return Some(Refusal::Identifier);
     }
-    let (domain, remainder) = split_docker_domain(image, v05);
-    let remote = remainder.split(':').next().unwrap_or(&remainder);
-    if remote.to_lowercase() != remote {
-        return Some(match v05 {
-            true => format!("invalid reference format: repository name ({remote}) must be lowercase"),
-            false => "invalid reference format: repository name must be lowercase".to_string(),
-        });
+    let (domain, library, remainder) = split_docker_domain(image, v05);
+    let remote = remainder.split(':').next().unwrap_or(remainder);
+    if changes_in_lower_case(remote) {
+        return Some(Refusal::Uppercase { library, remote });
     }
-    // `Parse(domain + "/" + remainder)`: the reference's grammar.
+    // `Parse(domain + "/" + remainder)`: the reference's grammar (`library`
+    // is a path component of it).
     let (name, digest) = match remainder.split_once('@') {
         Some((name, digest)) => (name, Some(digest)),
-        None => (remainder.as_str(), None),
+        None => (remainder, None),
     };
     let (path, tag) = match name.rsplit_once(':') {
         Some((path, tag)) if !tag.contains('/') => (path, Some(tag)),
@@ -90,35 +127,43 @@ fn parse_error(image: &str, version: Version) -> Option<String> {
     let name_read = path_read && (is_domain(domain, v05) || is_path_component(domain));
     let digest_shaped = digest.is_none_or(is_digest_shaped);
     if !name_read || !tag.is_none_or(is_tag) || !digest_shaped {
-        return Some("invalid reference format".to_string());
+        return Some(Refusal::Format);
     }
-    let counted = if version.minor >= 32 { path.len() } else { domain.len() + 1 + path.len() };
+    let path_len = if library { "library/".len() } else { 0 } + path.len();
+    let counted = if version.minor >= 32 { path_len } else { domain.len() + 1 + path_len };
     if counted > NAME_MAX {
-        return Some(format!("repository name must not be more than {NAME_MAX} characters"));
+        return Some(Refusal::TooLong);
     }
-    digest.and_then(digest_error).map(str::to_string)
+    digest.and_then(digest_error).map(Refusal::Digest)
 }
 
-/// `splitDockerDomain`: the registry an image names and the rest, Docker
-/// Hub's (`docker.io`, with `library/` before a one-component name) where
-/// its first component names none.
-fn split_docker_domain(image: &str, v05: bool) -> (&str, String) {
+/// Whether Go's `strings.ToLower` changes `text` (rune by rune: a rune
+/// whose lower case is another).
+fn changes_in_lower_case(text: &str) -> bool {
+    match text.is_ascii() {
+        true => text.bytes().any(|b| b.is_ascii_uppercase()),
+        false => text.chars().any(|c| c.to_lowercase().ne(std::iter::once(c))),
+    }
+}
+
+/// `splitDockerDomain`: the registry an image names, whether `library/`
+/// goes before the rest, and the rest: Docker Hub's registry
+/// (`docker.io`, with `library/` before a one-component name) where its
+/// first component names none.
+fn split_docker_domain(image: &str, v05: bool) -> (&str, bool, &str) {
     let (domain, remainder) = match image.split_once('/') {
         Some((first, rest))
             if first.contains(['.', ':'])
                 || first == "localhost"
-                || (v05 && first.to_lowercase() != first) =>
+                || (v05 && changes_in_lower_case(first)) =>
         {
             (first, rest)
         }
         _ => ("docker.io", image),
     };
     let domain = if domain == "index.docker.io" { "docker.io" } else { domain };
-    let remainder = match domain == "docker.io" && !remainder.contains('/') {
-        true => format!("library/{remainder}"),
-        false => remainder.to_string(),
-    };
-    (domain, remainder)
+    let library = domain == "docker.io" && !remainder.contains('/');
+    (domain, library, remainder)
 }
 
 /// A path component: lower-case letters and digits in runs joined by `.`,
