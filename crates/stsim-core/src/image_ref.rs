@@ -47,16 +47,16 @@ pub fn invalid_image_message(image: &str, version: Version) -> Option<String> {
 }
 
 /// Whether the newest modelled release's parser reads `image` (the API
-/// server's defaulting reads the reference with it too). A blank image is
-/// no reference.
+/// server's defaulting reads the reference with it too).
 pub fn readable(image: &str) -> bool {
     readable_in(image, Version::NEWEST)
 }
 
 /// Whether release `version`'s kubelet reads `image` (called at every
-/// image check: nothing is allocated unless it is refused).
+/// image check: nothing is allocated unless it is refused). A blank image
+/// is outside the grammar.
 pub fn readable_in(image: &str, version: Version) -> bool {
-    !image.trim().is_empty() && refusal(image, version).is_none()
+    refusal(image, version).is_none()
 }
 
 /// `ParseNormalizedNamed`'s error for `image`, as the release's parser
@@ -107,18 +107,18 @@ fn refusal(image: &str, version: Version) -> Option<Refusal<'_>> {
         return Some(Refusal::Identifier);
     }
     let (domain, library, remainder) = split_docker_domain(image, v05);
-    let remote = remainder.split(':').next().unwrap_or(remainder);
+    let remote = split(remainder, b':').map_or(remainder, |(remote, _)| remote);
     if changes_in_lower_case(remote) {
         return Some(Refusal::Uppercase { library, remote });
     }
     // `Parse(domain + "/" + remainder)`: the reference's grammar (`library`
     // is a path component of it).
-    let (name, digest) = match remainder.split_once('@') {
+    let (name, digest) = match split(remainder, b'@') {
         Some((name, digest)) => (name, Some(digest)),
         None => (remainder, None),
     };
-    let (path, tag) = match name.rsplit_once(':') {
-        Some((path, tag)) if !tag.contains('/') => (path, Some(tag)),
+    let (path, tag) = match split_last(name, b':') {
+        Some((path, tag)) if !tag.bytes().any(|b| b == b'/') => (path, Some(tag)),
         _ => (name, None),
     };
     let path_read = path.split('/').all(is_path_component);
@@ -146,14 +146,27 @@ fn changes_in_lower_case(text: &str) -> bool {
     }
 }
 
+/// `text` around its first `byte` (an ASCII one), as `split_once` but a
+/// plain byte loop: references are short, and read at every image check.
+fn split(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// `text` around its last `byte` (an ASCII one).
+fn split_last(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().rposition(|b| b == byte)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
 /// `splitDockerDomain`: the registry an image names, whether `library/`
 /// goes before the rest, and the rest: Docker Hub's registry
 /// (`docker.io`, with `library/` before a one-component name) where its
 /// first component names none.
 fn split_docker_domain(image: &str, v05: bool) -> (&str, bool, &str) {
-    let (domain, remainder) = match image.split_once('/') {
+    let (domain, remainder) = match split(image, b'/') {
         Some((first, rest))
-            if first.contains(['.', ':'])
+            if first.bytes().any(|b| b == b'.' || b == b':')
                 || first == "localhost"
                 || (v05 && changes_in_lower_case(first)) =>
         {
@@ -162,30 +175,38 @@ fn split_docker_domain(image: &str, v05: bool) -> (&str, bool, &str) {
         _ => ("docker.io", image),
     };
     let domain = if domain == "index.docker.io" { "docker.io" } else { domain };
-    let library = domain == "docker.io" && !remainder.contains('/');
+    let library = domain == "docker.io" && split(remainder, b'/').is_none();
     (domain, library, remainder)
 }
 
 /// A path component: lower-case letters and digits in runs joined by `.`,
 /// `_`, `__` or dashes.
 fn is_path_component(text: &str) -> bool {
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let bytes = text.as_bytes();
-    if !bytes.first().is_some_and(|b| alnum(*b)) || !bytes.last().is_some_and(|b| alnum(*b)) {
+    if !bytes.first().is_some_and(alnum) || !bytes.last().is_some_and(alnum) {
         return false;
     }
     // Every run between letters and digits is a separator.
-    let mut runs =
-        text.split(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()).filter(|r| !r.is_empty());
-    runs.all(|run| matches!(run, "." | "_" | "__") || run.bytes().all(|b| b == b'-'))
+    let mut rest = bytes;
+    while let Some(start) = rest.iter().position(|b| !alnum(b)) {
+        let run = &rest[start..];
+        let end = run.iter().position(alnum).unwrap_or(run.len());
+        let (separator, after) = run.split_at(end);
+        if !(matches!(separator, b"." | b"_" | b"__") || separator.iter().all(|b| *b == b'-')) {
+            return false;
+        }
+        rest = after;
+    }
+    true
 }
 
 /// A registry: dot-separated names of letters, digits and inner dashes,
 /// or (from distribution/reference v0.5) an IPv6 address in brackets, and
 /// an optional port.
 fn is_domain(text: &str, v05: bool) -> bool {
-    let (host, port) = match text.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+    let (host, port) = match split_last(text, b':') {
+        Some((host, port)) if !port.bytes().any(|b| b == b']') => (host, Some(port)),
         _ => (text, None),
     };
     if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {

@@ -65,17 +65,25 @@ pub fn pod_errors(labels: &Labels, hostname: &str) -> Vec<String> {
 /// init containers, sidecars among them (`validateContainersOnlyForPod`).
 pub fn pod_image_errors(image: &str, extras: &[ExtraContainer], inits: &[InitContainer]) -> Vec<String> {
     let containers = std::iter::once(image).chain(extras.iter().map(|c| c.image.as_str()));
-    let containers = containers.enumerate().map(|(i, image)| (format!("spec.containers[{i}].image"), image));
-    let inits =
-        inits.iter().enumerate().map(|(i, c)| (format!("spec.initContainers[{i}].image"), c.image.as_str()));
-    containers.chain(inits).filter_map(|(path, image)| image_error(&path, image)).collect()
+    let containers = containers.enumerate().map(|(i, image)| ("containers", i, image));
+    let inits = inits.iter().enumerate().map(|(i, c)| ("initContainers", i, c.image.as_str()));
+    // The path is written only for an image refused (a pod create checks
+    // every image).
+    (containers.chain(inits))
+        .filter(|(_, _, image)| surrounded_by_white_space(image))
+        .filter_map(|(list, i, image)| image_error(&format!("spec.{list}[{i}].image"), image))
+        .collect()
+}
+
+fn surrounded_by_white_space(image: &str) -> bool {
+    image.starts_with(char::is_whitespace) || image.ends_with(char::is_whitespace)
 }
 
 /// The error of one image of a pod at `path`, if it starts or ends with
 /// white space (Go's `strings.TrimSpace`: Unicode's White_Space, as Rust's
 /// `trim`).
 pub fn image_error(path: &str, image: &str) -> Option<String> {
-    (image.trim().len() != image.len()).then(|| {
+    surrounded_by_white_space(image).then(|| {
         format!("{path}: Invalid value: {}: must not have leading or trailing whitespace", go_quoted(image))
     })
 }
