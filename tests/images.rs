@@ -509,6 +509,17 @@ fn an_image_the_kubelet_cannot_read_is_never_pulled_and_the_pod_waits() {
     let finding = report.findings.iter().find(|f| f.id == "image-name-invalid").expect("a finding");
     assert!(finding.summary.starts_with("app-0's container metrics cannot start"), "{}", finding.summary);
 
+    // What mends it: under OrderedReady (the default) the mended template
+    // alone does not replace the pod; under Parallel the rolling update does.
+    let (_, report) = run(&source("1.36", r#", image: "DB:1""#, ""));
+    let finding = report.findings.iter().find(|f| f.id == "image-name-invalid").expect("a finding");
+    assert!(finding.fix.contains("then delete app-0"), "{}", finding.fix);
+    let parallel = source("1.36", r#", image: "DB:1""#, "")
+        .replace("replicas: 1,", "replicas: 1, podManagementPolicy: Parallel,");
+    let (_, report) = run(&parallel);
+    let finding = report.findings.iter().find(|f| f.id == "image-name-invalid").expect("a finding");
+    assert!(finding.fix.ends_with("the rolling update replaces app-0."), "{}", finding.fix);
+
     // Mended in place at 5m: pulled (60 s), then started.
     let timeline = r#"(at: "5m", do: PatchPod(pod: "app-0", image: "db:1"))"#;
     let (sim, report) = run(&source("1.36", r#", image: "DB:1""#, timeline));

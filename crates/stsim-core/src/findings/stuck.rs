@@ -12,7 +12,7 @@
 //! run; changes nothing.
 
 use super::Finding;
-use crate::config::PodManagementPolicy;
+use crate::config::{PodManagementPolicy, UpdateStrategy};
 use crate::controllers::{attach_detach, disruption, scheduler, volumes};
 use crate::objects::*;
 use crate::time::SimTime;
@@ -587,18 +587,37 @@ fn image_name_invalid(world: &World, pod: &Pod) -> Option<Finding> {
     let message = crate::image_ref::invalid_image_message(image, world.kubernetes)?;
     let node = &world.node(pod.node?).name;
     let change = match pod.owner.map(|s| world.sts(s)) {
-        Some(set) if set.spec.pod_management_policy == PodManagementPolicy::OrderedReady => format!(
-            "in StatefulSet {}'s template (kubectl set image statefulset/{} {container}=<image>). Because the \
-             controller waits on a pod that is not Running and Ready before it changes any other, it will not \
-             replace {} by itself: delete the pod once the template is mended (the StatefulSet documentation's \
-             forced rollback).",
-            set.name, set.name, pod.name
-        ),
-        Some(set) => format!(
-            "in StatefulSet {}'s template (kubectl set image statefulset/{} {container}=<image>): the rolling \
-             update replaces {}.",
-            set.name, set.name, pod.name
-        ),
+        Some(set) => {
+            let template = format!(
+                "in StatefulSet {}'s template (kubectl set image statefulset/{} {container}=<image>)",
+                set.name, set.name
+            );
+            // Whether the rolling update replaces the pod by itself: under
+            // Parallel, at or above the partition. OrderedReady waits on a
+            // pod that is not Running and Ready before it changes any
+            // other, this one included; OnDelete replaces only what is
+            // deleted.
+            let replaced = set.spec.pod_management_policy == PodManagementPolicy::Parallel
+                && matches!(set.spec.update_strategy, UpdateStrategy::RollingUpdate { partition, .. }
+                    if pod.ordinal.is_some_and(|o| o >= set.start_ordinal() + partition));
+            match replaced {
+                true => format!("{template}: the rolling update replaces {}.", pod.name),
+                false => format!(
+                    "{template}, then delete {} (the StatefulSet documentation's forced rollback): {} does not \
+                     replace it by itself.",
+                    pod.name,
+                    match set.spec.update_strategy {
+                        UpdateStrategy::OnDelete => "OnDelete",
+                        UpdateStrategy::RollingUpdate { .. }
+                            if set.spec.pod_management_policy == PodManagementPolicy::OrderedReady =>
+                        {
+                            "OrderedReady waits on a pod that is not Running and Ready, and"
+                        }
+                        UpdateStrategy::RollingUpdate { .. } => "below the partition the rolling update",
+                    }
+                ),
+            }
+        }
         None => format!("in the pod (kubectl set image pod/{} {container}=<image>).", pod.name),
     };
     Some(Finding {
