@@ -494,6 +494,10 @@ fn an_image_the_kubelet_cannot_read_is_never_pulled_and_the_pod_waits() {
             message.starts_with("Failed to apply default image tag") && message.ends_with(words),
             "{message}"
         );
+        // And `stsim explain` says why, in the same words.
+        let story: Vec<String> = stsim_core::story::tell(&sim).into_iter().map(|l| l.text).collect();
+        let told = story.iter().find(|l| l.starts_with(&format!("app-0 is {status}"))).expect("told");
+        assert!(told.contains(&format!("{words}), so it pulls nothing")), "{told}");
     }
     // The same `Foo/db:1` from 1.29 on: a registry's image, pulled and run.
     let (sim, report) = run(&source("1.29", r#", image: "Foo/db:1""#, ""));

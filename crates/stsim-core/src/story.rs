@@ -163,6 +163,26 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                         "{}'s init containers are done; its container is being created (PodInitializing){ip}{restarts}.",
                         pod(*id)
                     ),
+                    // Why, in the kubelet's words (the image as it is at the
+                    // end: one changed since is told without them).
+                    StatusColumn::Reason(reason @ ("InvalidImageName" | "Init:InvalidImageName")) => {
+                        let p = world.pod(*id);
+                        let image = match *reason {
+                            "InvalidImageName" => p.image.as_str(),
+                            _ => p
+                                .runtime
+                                .init_due
+                                .map_or("", |(index, _)| p.init_containers[index].image.as_str()),
+                        };
+                        match crate::image_ref::invalid_image_message(image, world.kubernetes) {
+                            Some(message) => format!(
+                                "{} is {status}{ip}{restarts}: the kubelet cannot read the image {image} ({message}), \
+                                 so it pulls nothing, and the pod waits until its image changes.",
+                                pod(*id)
+                            ),
+                            None => format!("{} is {status}{ip}{restarts}.", pod(*id)),
+                        }
+                    }
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                 }
             }
