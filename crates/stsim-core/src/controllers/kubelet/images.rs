@@ -2,8 +2,9 @@
 //! container's image check does with them.
 //!
 //! Owns the images pulled to each node (`Node::images`; a pool's preloaded
-//! ones are `World::preloaded_images`), `imagePullPolicy`'s decision to
-//! pull (pkg/kubelet/images/image_manager.go), the node's one-at-a-time
+//! ones are `World::preloaded_images`), the check's refusal of a reference
+//! it cannot read (the grammar is `image_ref`'s), `imagePullPolicy`'s
+//! decision to pull (pkg/kubelet/images/image_manager.go), the node's one-at-a-time
 //! puller (`serializeImagePulls`), a pull's end (the image is the node's,
 //! and the containers of a `Never` policy that waited for it look again),
 //! and what a crash does to pulls in progress. Does not own a container's
