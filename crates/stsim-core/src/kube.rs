@@ -1016,18 +1016,9 @@ impl WriteResult {
 }
 
 /// A container's `waiting` state for `reason`, with the kubelet's message
-/// where its words are the image manager's own: `ErrImageNeverPull`
-/// (`Container image %q is not present with pull policy of Never`) and
-/// `InvalidImageName` (the release's parser's words, `image_ref`).
+/// where its words are the image manager's own (`image_manager_message`).
 fn waiting(world: &World, reason: &str, image: &str) -> Value {
-    let message = match reason {
-        "ErrImageNeverPull" => {
-            Some(format!("Container image \"{image}\" is not present with pull policy of Never"))
-        }
-        "InvalidImageName" => crate::image_ref::invalid_image_message(image, world.kubernetes),
-        _ => None,
-    };
-    match message {
+    match image_manager_message(reason, image, world.kubernetes) {
         Some(message) => json!({"waiting": {"reason": reason, "message": message}}),
         None => json!({"waiting": {"reason": reason}}),
     }

@@ -340,6 +340,22 @@ impl ContainerState {
     }
 }
 
+/// The image manager's message for a container waiting with `reason`
+/// (a `ContainerState` or `InitFailure` name), where the words are its own
+/// and known: `ErrImageNeverPull` and `InvalidImageName`
+/// (pkg/kubelet/images/image_manager.go; the parser's words are
+/// `image_ref`'s). One source for the waiting state served to clients and
+/// the kubelet's events.
+pub fn image_manager_message(reason: &str, image: &str, release: crate::features::Version) -> Option<String> {
+    match reason {
+        "ErrImageNeverPull" => {
+            Some(format!("Container image \"{image}\" is not present with pull policy of Never"))
+        }
+        "InvalidImageName" => crate::image_ref::invalid_image_message(image, release),
+        _ => None,
+    }
+}
+
 /// The kubelet's image check for one container start (`EnsureImageExists`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pull {

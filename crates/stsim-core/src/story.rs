@@ -6,6 +6,7 @@
 //! finished run; decides nothing. The cause chains of application verdicts
 //! come from the verdicts themselves.
 
+use crate::image_ref::invalid_image_message;
 use crate::objects::*;
 use crate::sim::Simulation;
 use crate::trace::{Actor, Event, owner_name};
@@ -168,14 +169,13 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     StatusColumn::Reason(reason @ ("InvalidImageName" | "Init:InvalidImageName")) => {
                         let p = world.pod(*id);
                         let image = match *reason {
-                            "InvalidImageName" => p.image.as_str(),
-                            _ => p
-                                .runtime
-                                .init_due
-                                .map_or("", |(index, _)| p.init_containers[index].image.as_str()),
+                            "InvalidImageName" => Some(p.image.as_str()),
+                            _ => p.runtime.init_due.map(|(index, _)| p.init_containers[index].image.as_str()),
                         };
-                        match crate::image_ref::invalid_image_message(image, world.kubernetes) {
-                            Some(message) => format!(
+                        let words =
+                            image.and_then(|i| Some((i, invalid_image_message(i, world.kubernetes)?)));
+                        match words {
+                            Some((image, message)) => format!(
                                 "{} is {status}{ip}{restarts}: the kubelet cannot read the image {image} ({message}), \
                                  so it pulls nothing, and the pod waits until its image changes.",
                                 pod(*id)

@@ -36,6 +36,7 @@ use stsim_core::config::VolumeBindingMode;
 use stsim_core::features::Version;
 use stsim_core::objects::{
     ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, StatusColumn,
+    image_manager_message,
 };
 use stsim_core::sim::Simulation;
 use stsim_core::time::{SimDuration, SimTime};
@@ -816,7 +817,7 @@ fn container_events(
         // The image manager's words, then the runtime manager's. (An image
         // changed since is read as it is now: its words are left out.)
         ContainerState::InvalidImageName => {
-            let inspect = stsim_core::image_ref::invalid_image_message(image, release);
+            let inspect = image_manager_message(state.as_str(), image, release);
             let inspect = inspect.map(|message| (true, "InspectFailed", message));
             inspect.into_iter().chain([(true, "Failed", "Error: InvalidImageName".to_string())]).collect()
         }
@@ -827,7 +828,7 @@ fn container_events(
             (
                 true,
                 "ErrImageNeverPull",
-                format!("Container image \"{image}\" is not present with pull policy of Never"),
+                image_manager_message(state.as_str(), image, release).unwrap_or_default(),
             ),
             (true, "Failed", "Error: ErrImageNeverPull".to_string()),
         ],
