@@ -331,7 +331,9 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     let init = squeezed("init-container-crash-loop");
     for line in [
         "4s Normal BackOff pod/cache-0 Back-off pulling image \"warm:1\"",
-        "13s Warning BackOff pod/web-0 Back-off restarting failed container check in pod \
+        // Its first exit (13s) restarts it at once; the back-off holds it
+        // from the second (17s) on.
+        "17s Warning BackOff pod/web-0 Back-off restarting failed container check in pod \
          web-0_default(00000000-0000-4000-8000-000000000005)",
     ] {
         assert!(init.iter().any(|l| l == line), "{line:?} in {init:#?}");

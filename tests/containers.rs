@@ -159,8 +159,13 @@ fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
         .filter(|(_, s, _)| *s == ContainerState::Error)
         .map(|(at, _, _)| *at)
         .collect();
-    // Started at 4 s, exits 5 s later; back-offs of 10 s, 20 s, 40 s.
-    assert_eq!(crashes[..4], [t("9s"), t("24s"), t("49s"), t("94s")], "{crashes:?}");
+    // Started at 4 s, exits 5 s later and starts again at once; then
+    // back-offs of 10 s, 20 s, 40 s.
+    assert_eq!(crashes[..5], [t("9s"), t("14s"), t("29s"), t("54s"), t("99s")], "{crashes:?}");
+    let states = container_states(&sim, "db-0", 1);
+    let after_first: Vec<ContainerState> =
+        states.iter().filter(|(at, ..)| *at == t("9s")).map(|(_, s, _)| *s).collect();
+    assert_eq!(after_first, [ContainerState::Error, ContainerState::Running], "no back-off the first time");
     let seen = columns(&report, "db-0");
     assert!(seen.contains(&"1/2 CrashLoopBackOff".to_string()), "{seen:?}");
     assert!(seen.contains(&"2/2 Running".to_string()), "ready between crashes: {seen:?}");

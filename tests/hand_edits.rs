@@ -228,8 +228,9 @@ fn an_expanded_claim_is_billed_at_each_size() {
 
 /// A failing liveness probe kills the container after failureThreshold
 /// failed ticks (3 x 10 s): SIGTERM, and the image's 1 s shutdown before it
-/// exits; each restart waits the kubelet's back-off from the exit (10 s,
-/// 20 s, 40 s, 80 s); the pod object is never replaced.
+/// exits; the first restart is at once, each later one waits the kubelet's
+/// back-off from the exit (10 s, 20 s, 40 s, 80 s); the pod object is never
+/// replaced.
 #[test]
 fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     let (sim, _) = crate::support::run_file("liveness-restarts");
@@ -245,15 +246,18 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
         })
         .map(|r| r.at.to_string())
         .collect();
-    // Started at 2s, 1m33s, 2m14s and 2m55s... each third failed tick 10 s
-    // apart kills it (1m22s, 1m53s, 2m34s, 3m35s), and it exits 1 s later.
-    assert_eq!(errors, ["1m23s", "1m54s", "2m35s", "3m36s"]);
+    // Started at 2s, 1m23s, 1m54s, 2m35s and 3m36s: each third failed tick
+    // 10 s apart kills it (1m22s, 1m43s, 2m14s, 2m55s, 3m56s), and it exits
+    // 1 s later. From 4m the probe passes: the start at 5m17s stays up.
+    assert_eq!(errors, ["1m23s", "1m44s", "2m15s", "2m56s", "3m57s"]);
     // The trace and `stsim events` say why: the kubelet killed it for its
     // probe (kubectl's `Killing`, when the kill begins), not a crash of its own.
     assert_eq!(kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS), errors);
     let said = "pod/web-0 Container main failed liveness probe, will be restarted";
-    let begun: Vec<(u64, String)> =
-        ["1m22s", "1m53s", "2m34s", "3m35s"].iter().map(|at| (t(at).as_millis(), said.to_string())).collect();
+    let begun: Vec<(u64, String)> = ["1m22s", "1m43s", "2m14s", "2m55s", "3m56s"]
+        .iter()
+        .map(|at| (t(at).as_millis(), said.to_string()))
+        .collect();
     assert_eq!(killing(&sim), begun);
     // With a preStop hook of 5 s the kill takes the hook and then the shutdown.
     let hooked = crate::support::scenario_file("liveness-restarts")
@@ -379,8 +383,8 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
         .map(|r| r.at.to_string())
         .collect();
     // Started at 2s, killed at its sixth tick (52s), exits 1 s later;
-    // restarted at 1m3s (10 s back-off) and 2m14s (20 s).
-    assert_eq!(kills, ["53s", "1m54s", "3m5s"]);
+    // restarted at once (its first exit), then at 1m54s (10 s back-off).
+    assert_eq!(kills, ["53s", "1m44s", "2m45s"]);
     let by_probe = self::kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_STARTUP);
     assert_eq!(by_probe[..3], kills);
     let messages: std::collections::BTreeSet<String> =
@@ -460,8 +464,9 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
 /// A failing init container holds its pod (Init Containers docs; the
 /// kubelet's `computeInitContainerActions` restarts a failed init container
 /// of a restartPolicy Always pod with the container back-off): one that
-/// crashes alternates `Init:Error` and `Init:CrashLoopBackOff` (10 s, 20 s,
-/// 40 s, ...), shown running again (`Init:1/2`) from each back-off's end
+/// crashes runs again at once after its first exit, then alternates
+/// `Init:Error` and `Init:CrashLoopBackOff` (10 s, 20 s, 40 s, ...), shown
+/// running again (`Init:1/2`) from each back-off's end
 /// to its next exit, its restarts counted; one whose image cannot be pulled,
 /// `Init:ErrImagePull` and `Init:ImagePullBackOff`. The pod stays Pending,
 /// the app container and its probes never start, and OrderedReady never
@@ -483,9 +488,10 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     };
     let web: Vec<(String, String)> =
         statuses(&sim, "web-0").into_iter().filter(|(_, s)| *s == "Init:Error").collect();
-    // 2 s + 5 s (migrate), 2 s + 4 s (check), then back-offs of 10, 20, 40, 80 s, each plus 4 s of running.
+    // 2 s + 5 s (migrate), 2 s + 4 s (check), again at once, then back-offs
+    // of 10, 20, 40, 80 s, each plus 4 s of running.
     let exits: Vec<&str> = web.iter().map(|(at, _)| at.as_str()).collect();
-    assert_eq!(exits, ["13s", "27s", "51s", "1m35s", "2m59s"]);
+    assert_eq!(exits, ["13s", "17s", "31s", "55s", "1m39s", "3m3s"]);
     assert!(
         statuses(&sim, "web-0").iter().all(|(_, s)| !matches!(s.as_str(), "Running" | "CrashLoopBackOff"))
     );
@@ -518,10 +524,11 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
             ("0s", "Init:0/2"),
             ("2s", "Init:0/2"),
             ("7s", "Init:1/2"),
-            ("23s", "Init:1/2"),
-            ("47s", "Init:1/2"),
-            ("1m31s", "Init:1/2"),
-            ("2m55s", "Init:1/2")
+            ("13s", "Init:1/2"),
+            ("27s", "Init:1/2"),
+            ("51s", "Init:1/2"),
+            ("1m35s", "Init:1/2"),
+            ("2m59s", "Init:1/2")
         ],
         "the second Init:0/2 carries the sandbox's address; check runs again 4 s before each exit"
     );

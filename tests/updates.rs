@@ -253,7 +253,9 @@ fn scaling_takes_precedence_over_updates() {
     assert_eq!(recreated, ["redis-1", "redis-0"], "redis-2 is scaled away, not updated");
 }
 
-/// The kubelet's back-off: restarts at 10 s, 20 s, 40 s ... after each crash;
+/// The kubelet's back-off: the first crash restarts at once (no back-off
+/// entry yet), then 10 s, 20 s, 40 s ... after each crash; `restartCount`
+/// counts the restarts done, so a pod first shows `CrashLoopBackOff` with 1;
 /// a pod whose image cannot be pulled stays Pending.
 #[test]
 fn crash_loops_and_pull_failures_back_off() {
@@ -279,8 +281,19 @@ fn crash_loops_and_pull_failures_back_off() {
             _ => None,
         })
         .collect();
-    // Started at 1s (pull), crashes 5 s later, restarts after 10, 20, 40, 80 s of back-off.
-    assert_eq!(&starts[..5], &[1_000, 16_000, 41_000, 86_000, 171_000]);
+    // Started at 1s (pull), crashes 5 s later and restarts at once, then
+    // after 10, 20, 40, 80 s of back-off.
+    assert_eq!(&starts[..6], &[1_000, 6_000, 21_000, 46_000, 91_000, 176_000]);
+    let first_back_off = sim.trace.records.iter().find_map(|r| match r.event {
+        Event::PodStatus {
+            pod,
+            status: stsim_core::objects::StatusColumn::Reason("CrashLoopBackOff"),
+            restarts,
+            ..
+        } if sim.world.pod(pod).name == "a-0" => Some((r.at.as_millis(), restarts)),
+        _ => None,
+    });
+    assert_eq!(first_back_off, Some((11_000, 1)), "the second crash, after one restart");
     let a = sim.world.live_pods().find(|p| p.name == "a-0").unwrap();
     assert_eq!(a.status.phase, stsim_core::objects::PodPhase::Running);
     assert!(!a.status.ready);
@@ -346,4 +359,91 @@ fn switching_to_ondelete_stops_a_rollout() {
     // A partition makes no sense for OnDelete: refused.
     assert!(sim.trace.records.iter().any(|r| matches!(&r.event,
         Event::StatefulSetUpdateRejected { message, .. } if message.contains("only allowed for updateStrategy 'RollingUpdate'"))));
+}
+
+/// The restart back-off expires: an entry the kubelet has not moved for
+/// more than twice its maximum (10 min) when the container exits is
+/// started afresh (`hasExpired`), so a container that runs eleven minutes
+/// between exits starts again at once every time, never in
+/// `CrashLoopBackOff`; one that runs nine minutes is held 10 s, then 20 s.
+/// A container whose image changed in place is another back-off key: its
+/// first exit after the change restarts it at once.
+#[test]
+fn the_restart_back_off_expires_after_ten_minutes_and_a_new_image_starts_afresh() {
+    let source = |startup: &str, timeline: &str| {
+        format!(
+            r#"Scenario(
+        name: "rare-exits",
+        duration: "1h",
+        images: [(name: "app:1", behaviour: CrashLoop, pull: "1s", startup: "{startup}"),
+                 (name: "app:2", behaviour: CrashLoop, pull: "1s", startup: "{startup}")],
+        services: [(name: "svc", selector: {{"app": "a"}})],
+        statefulsets: [(name: "a", serviceName: "svc", replicas: 1, template: (labels: {{"app": "a"}}, image: "app:1"))],
+        timeline: [{timeline}],
+    )"#
+        )
+    };
+    let statuses = |sim: &stsim_core::Simulation| -> Vec<(u64, &'static str, u32)> {
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match r.event {
+                Event::PodStatus {
+                    status: stsim_core::objects::StatusColumn::Reason(reason),
+                    restarts,
+                    ..
+                } => Some((r.at.as_millis() / 1000, reason, restarts)),
+                _ => None,
+            })
+            .collect()
+    };
+    let (sim, _) = run(&source("11m", ""));
+    let seen = statuses(&sim);
+    assert!(seen.iter().all(|(_, reason, _)| *reason != "CrashLoopBackOff"), "{seen:?}");
+    let starts: Vec<(u64, u32)> =
+        seen.iter().filter(|(_, reason, _)| *reason == "Running").map(|(at, _, n)| (*at, *n)).collect();
+    assert_eq!(starts, [(1, 0), (661, 1), (1321, 2), (1981, 3), (2641, 4), (3301, 5)]);
+
+    let (sim, _) = run(&source("9m", ""));
+    let starts: Vec<u64> =
+        statuses(&sim).iter().filter(|(_, reason, _)| *reason == "Running").map(|(at, ..)| *at).collect();
+    // Exits at 9m1s (started again at once), 18m1s (held 10 s), 27m11s
+    // (20 s), 36m31s (40 s), 46m11s (80 s), 56m31s (160 s).
+    assert_eq!(starts, [1, 541, 1091, 1651, 2231, 2851, 3551]);
+
+    // The back-off lives in the kubelet's memory: after its machine
+    // crashed and came back (a new sandbox), the first exit restarts at once.
+    let (sim, _) = run(&source("5s", ""));
+    let node = &sim.world.node(sim.world.pods[0].node.expect("placed")).name;
+    let reboot = format!(
+        r#"(at: "3m", do: CrashNode(node: "{node}")), (at: "3m20s", do: RecoverNode(node: "{node}"))"#
+    );
+    let (sim, _) = run(&source("5s", &reboot));
+    let after = |sim: &stsim_core::Simulation, from: u64, n: usize| -> Vec<(u64, &'static str)> {
+        let seen = statuses(sim).into_iter().filter(|(at, ..)| *at >= from);
+        seen.map(|(at, reason, _)| (at, reason)).take(n).collect()
+    };
+    let expected =
+        [(200, "ContainerCreating"), (201, "Running"), (206, "Error"), (206, "Running"), (211, "Error")];
+    let seen = after(&sim, 200, 7);
+    assert_eq!(seen[..5], expected);
+    assert_eq!(seen[5..], [(211, "CrashLoopBackOff"), (221, "Running")]);
+
+    // Crash-looping on app:1 (5 s each), patched to app:2 at 2m: its first
+    // exit restarts at once, the next waits 10 s.
+    let patched = source("5s", r#"(at: "2m", do: PatchPod(pod: "a-0", image: "app:2"))"#);
+    let (sim, _) = run(&patched);
+    assert_eq!(
+        after(&sim, 120, 8),
+        [
+            (120, "ContainerCreating"),
+            (121, "Running"),
+            (126, "Error"),
+            (126, "Running"),
+            (131, "Error"),
+            (131, "CrashLoopBackOff"),
+            (141, "Running"),
+            (146, "Error"),
+        ],
+    );
 }

@@ -427,6 +427,10 @@ pub struct Runtime {
     pub pull: Option<Pull>,
     /// When the container started running.
     pub started_at: Option<SimTime>,
+    /// How many times the container has started in the pod's life: tells a
+    /// new container from the one before it when the kubelet starts it
+    /// again in the instant it exited.
+    pub starts: u32,
     /// When the application starts answering its readiness probe.
     pub app_ready_at: Option<SimTime>,
     /// A scripted override of the probe's result (`SetReady`), if any.
@@ -440,6 +444,11 @@ pub struct Runtime {
     pub pull_failures: u32,
     /// When the current back-off (pull or restart) ends.
     pub backoff_until: Option<SimTime>,
+    /// The kubelet's restart back-off for the first container.
+    pub crash_backoff: CrashBackOff,
+    /// The same for each init container that has exited with an error, by
+    /// index (empty until one has).
+    pub init_backoff: Vec<CrashBackOff>,
     /// When the kubelet's kill of an orphaned container (its pod object
     /// gone) completes.
     pub killed_by: Option<SimTime>,
@@ -477,6 +486,20 @@ pub struct Runtime {
     pub extras_launched: bool,
 }
 
+/// The kubelet's restart back-off for one container: the entry client-go's
+/// `flowcontrol.Backoff` keeps under the container's key (the runtime
+/// manager's `doBackOff`; the key names the pod, the container and the hash
+/// of its spec, so a changed image starts afresh), which lives in the
+/// kubelet's memory. The default is no entry. How the kubelet moves it is
+/// `controllers::kubelet::backoff`'s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrashBackOff {
+    /// The current window; zero for no entry.
+    pub window: SimDuration,
+    /// When the kubelet last moved the window (`lastUpdate`).
+    pub updated_at: SimTime,
+}
+
 /// The kubelet's work on one of the pod's other regular containers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExtraRuntime {
@@ -490,8 +513,10 @@ pub struct ExtraRuntime {
     /// Failed pulls in a row, and when the current back-off ends.
     pub pull_failures: u32,
     pub backoff_until: Option<SimTime>,
-    /// Its exits with an error, for the restart back-off.
+    /// Its `restartCount`: how often it was started again after it exited.
     pub restarts: u32,
+    /// Its restart back-off.
+    pub crash_backoff: CrashBackOff,
     /// It has started at least once, in this sandbox or an earlier one (the
     /// kubelet's phase: a pod with a container never started is `Pending`).
     pub ever_started: bool,

@@ -260,6 +260,9 @@ pub struct Process {
     pub dns_name: Arc<str>,
     pub node: NodeId,
     pub started_at: SimTime,
+    /// Which start of its pod's container it is (`Runtime::starts`): a
+    /// container started again in the instant it exited is a new process.
+    pub start: u32,
     pub volume: VolumeKey,
     pub state: ProcessState,
     /// Set when its pod object was removed while the container still ran (a
@@ -1252,7 +1255,7 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
     let mut ghosts = Vec::new();
     for process in app.processes.values_mut() {
         let pod = api.world.pod(process.pod);
-        let alive = pod.runtime.running && pod.runtime.started_at == Some(process.started_at);
+        let alive = pod.runtime.running && pod.runtime.starts == process.start;
         if !alive {
             stopped.push(process.pod);
             continue;
@@ -1329,6 +1332,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             dns_name: dns_name(api.world, &pod.name, &pod.subdomain).into(),
             node: pod.node.expect("a running container has a node"),
             started_at: pod.runtime.started_at.expect("filtered"),
+            start: pod.runtime.starts,
             volume,
             state: ProcessState::Waiting { why: "starting".into() },
             ghost_since: None,
@@ -1701,6 +1705,7 @@ mod tests {
             dns_name: format!("{member}.db").into(),
             node: NodeId(0),
             started_at: SimTime::ZERO,
+            start: 0,
             volume: VolumeKey::Pod(PodId(pod as u32)),
             state: ProcessState::Waiting { why: "starting".into() },
             ghost_since: ghost.then_some(SimTime::ZERO),

@@ -329,7 +329,7 @@ fn discover(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
             Err(why) => {
                 if crate::controllers::kubelet::container_exited(api, pod) {
                     let what = format!(
-                        "DNS discovery failed: {why}; etcd exits, and the kubelet restarts it after a back-off"
+                        "DNS discovery failed: {why}; etcd exits, and the kubelet restarts it (at once the first time, then after a back-off)"
                     );
                     app.processes.get_mut(&pod).expect("discovering").state = ProcessState::Rejected {
                         why: format!("DNS discovery failed: {why}"),
@@ -1169,7 +1169,9 @@ fn srv_not_formed(api: &Api, app: &App, n: usize, majority: usize) -> Verdict {
             _ => None,
         });
     if let Some(failed) = failed {
-        chain = chain.then(format!("{failed}; etcd exits and the kubelet restarts it after a back-off"));
+        chain = chain.then(format!(
+            "{failed}; etcd exits and the kubelet restarts it, with a back-off from its second exit"
+        ));
     }
     let chain =
         chain.then("no majority bootstraps with the same initial cluster, so the cluster never forms");

@@ -15,7 +15,10 @@
 //!
 //! Back-offs double from 10 s to at most 5 min, for restarts and pulls alike
 //! (`pkg/kubelet/kubelet.go`: `initialCrashLoopBackOff`, `MaxContainerBackOff`,
-//! `MaxImageBackOff`).
+//! `MaxImageBackOff`). A pull's is counted from each failed pull
+//! ([`pull_backoff`]); a restart's is the submodule `backoff`'s: a first
+//! exit, or one after ten minutes without a back-off, starts the container
+//! again at once.
 //!
 //! Probes are not simulated tick by tick. A probe's result only changes when
 //! the application becomes ready or a script overrides it, so the kubelet
@@ -49,6 +52,7 @@ use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
 use images::ensure_image;
 
+mod backoff;
 pub mod extras;
 mod images;
 
@@ -74,8 +78,10 @@ impl FailedProbe {
     }
 }
 
-/// Back-off after the `failures`-th failure in a row: 10 s, doubling, at most 5 min.
-pub fn backoff(failures: u32) -> SimDuration {
+/// The image pull back-off after the `failures`-th failed pull in a row
+/// (the image manager's `Next` at each failure): 10 s, doubling, at most 5
+/// min. Failed pulls come at most 5 min apart, so the entry never expires.
+pub fn pull_backoff(failures: u32) -> SimDuration {
     let seconds = 10u64 << failures.saturating_sub(1).min(5);
     SimDuration::from_secs(seconds.min(300))
 }
@@ -225,6 +231,8 @@ fn change_image(api: &mut Api, id: PodId) {
     p.runtime.started_at = None;
     p.runtime.app_ready_at = None;
     p.runtime.backoff_until = None;
+    // The new spec's hash is another back-off key.
+    p.runtime.crash_backoff = CrashBackOff::default();
     p.runtime.pull_failures = 0;
     p.runtime.pull_started_at = Some(now);
     p.runtime.pull = None;
@@ -361,7 +369,7 @@ fn pull_and_start(api: &mut Api, id: PodId) {
     if pull.asks_registry && behaviour == ImageBehaviour::PullFails {
         let runtime = &mut api.world.pod_mut(id).runtime;
         runtime.pull_failures += 1;
-        runtime.backoff_until = Some(now + backoff(runtime.pull_failures));
+        runtime.backoff_until = Some(now + pull_backoff(runtime.pull_failures));
         api.set_pod_state(id, PodPhase::Pending, ContainerState::ErrImagePull);
         // The kubelet's next look shows the back-off.
         api.arm(EventKey::Kubelet(id), now);
@@ -506,7 +514,13 @@ fn init_failing(api: &mut Api, id: PodId) {
     let (behaviour, pull, startup) = (image.behaviour, image.pull, image.startup);
     let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
     let next = match (behaviour, failure, backoff_until) {
-        // The kubelet's next look after an exit or a failed pull shows the back-off.
+        // The kubelet's next look after an exit: it runs again at once (a
+        // first exit, or an expired back-off entry), or the back-off holds
+        // it; after a failed pull, the pull back-off holds it.
+        (_, Some(InitFailure::Error), Some(until)) if until <= now => {
+            restart_init(api, id, index);
+            now + startup
+        }
         (_, Some(InitFailure::Error), Some(until)) => {
             api.set_init_failure(id, Some(InitFailure::CrashLoopBackOff));
             until
@@ -517,13 +531,9 @@ fn init_failing(api: &mut Api, id: PodId) {
         }
         // The back-off is over: run (or pull) it again.
         (ImageBehaviour::CrashLoop, _, Some(_)) => {
-            api.world.pod_mut(id).runtime.backoff_until = None;
-            let name = api.world().pod(id).init_containers[index].image.clone();
-            images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &name);
-            // It runs again, and the kubelet says so: kubectl shows
-            // `Init:<n>/<all>` until it exits (`Init:Error`) again.
-            api.set_init_failure(id, None);
-            api.set_init_started(id);
+            let runtime = &mut api.world.pod_mut(id).runtime;
+            backoff::waited(&mut runtime.init_backoff[index], now);
+            restart_init(api, id, index);
             now + startup
         }
         (_, _, Some(_)) => {
@@ -536,9 +546,11 @@ fn init_failing(api: &mut Api, id: PodId) {
         // Its restarts are its own, and so is its back-off (the kubelet
         // keys back-offs by container).
         (ImageBehaviour::CrashLoop, _, None) => {
-            let p = api.world.pod_mut(id);
-            p.status.init_restarts[index] += 1;
-            p.runtime.backoff_until = Some(now + backoff(p.status.init_restarts[index]));
+            let runtime = &mut api.world.pod_mut(id).runtime;
+            if runtime.init_backoff.len() <= index {
+                runtime.init_backoff.resize(index + 1, CrashBackOff::default());
+            }
+            runtime.backoff_until = Some(backoff::exited(&mut runtime.init_backoff[index], now));
             api.set_init_failure(id, Some(InitFailure::Error));
             now
         }
@@ -546,7 +558,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         (_, _, None) => {
             let runtime = &mut api.world.pod_mut(id).runtime;
             runtime.pull_failures += 1;
-            runtime.backoff_until = Some(now + backoff(runtime.pull_failures));
+            runtime.backoff_until = Some(now + pull_backoff(runtime.pull_failures));
             api.set_init_failure(id, Some(InitFailure::ErrImagePull));
             now
         }
@@ -555,11 +567,25 @@ fn init_failing(api: &mut Api, id: PodId) {
     api.arm(EventKey::Kubelet(id), next);
 }
 
+/// Init container `index`, which exited with an error, runs again from the
+/// image on the node (its own `restartCount` goes up), and the kubelet says
+/// so: kubectl shows `Init:<n>/<all>` until it exits (`Init:Error`) again.
+fn restart_init(api: &mut Api, id: PodId, index: usize) {
+    let p = api.world.pod_mut(id);
+    p.runtime.backoff_until = None;
+    p.status.init_restarts[index] += 1;
+    let name = p.init_containers[index].image.clone();
+    images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &name);
+    api.set_init_failure(id, None);
+    api.set_init_started(id);
+}
+
 /// The container starts (or restarts).
 fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
     let now = api.now;
     let runtime = &mut api.world.pod_mut(id).runtime;
     runtime.started_at = Some(now);
+    runtime.starts += 1;
     runtime.app_ready_at = app_ready_at;
     runtime.probe_result_since = Some(now);
     runtime.backoff_until = None;
@@ -570,6 +596,21 @@ fn start(api: &mut Api, id: PodId, app_ready_at: Option<SimTime>) {
     run_container(api, id);
 }
 
+/// The exited container starts again (a new container, in the same
+/// sandbox, from the image on the node): its `restartCount` goes up. A
+/// healthy application (restarted after a liveness kill) comes up again; a
+/// crashing one never does.
+fn restart(api: &mut Api, id: PodId) {
+    let now = api.now;
+    let pod = api.world.pod_mut(id);
+    pod.status.restarts += 1;
+    let name = pod.image.clone();
+    let image = api.world().image(&name);
+    let app_ready_at = image.behaviour.comes_up().then(|| now + image.startup);
+    images::restart_finds_image(api, id, ContainerRef::Regular(0), &name);
+    start(api, id, app_ready_at);
+}
+
 /// A started container: probes, and for a crashing image, crash and restart.
 fn run_container(api: &mut Api, id: PodId) {
     let now = api.now;
@@ -578,22 +619,25 @@ fn run_container(api: &mut Api, id: PodId) {
     let crashes = image.behaviour == ImageBehaviour::CrashLoop;
     let crash_after = image.startup;
     match pod.status.container {
+        // The kubelet's sync after the exit: started again at once (no
+        // back-off entry, or an expired one), or held in CrashLoopBackOff.
         ContainerState::Error => {
-            api.set_pod_state(id, running_phase(pod), ContainerState::CrashLoopBackOff);
-            let until = api.world().pod(id).runtime.backoff_until.expect("a crash sets a back-off");
-            api.arm(EventKey::Kubelet(id), until.max(now));
+            let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
+            if now < until {
+                api.set_pod_state(id, running_phase(pod), ContainerState::CrashLoopBackOff);
+                api.arm(EventKey::Kubelet(id), until);
+            } else {
+                restart(api, id);
+            }
         }
         ContainerState::CrashLoopBackOff => {
             let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
             if now < until {
                 api.arm(EventKey::Kubelet(id), until);
             } else {
-                // A healthy application (restarted after a liveness kill)
-                // comes up again; a crashing one never does.
-                let app_ready_at = image.behaviour.comes_up().then(|| now + image.startup);
-                let name = pod.image.clone();
-                images::restart_finds_image(api, id, ContainerRef::Regular(0), &name);
-                start(api, id, app_ready_at);
+                let runtime = &mut api.world.pod_mut(id).runtime;
+                backoff::waited(&mut runtime.crash_backoff, now);
+                restart(api, id);
             }
         }
         _ => {
@@ -633,15 +677,14 @@ fn run_container(api: &mut Api, id: PodId) {
                 }
                 Due::Crash(at) | Due::Killed(at, _) if now >= at => {
                     // The process exits (with an error, or killed by the
-                    // kubelet for its probe); the kubelet restarts it after a back-off.
+                    // kubelet for its probe); the kubelet restarts it, at once or after its back-off.
                     let killed = match due {
                         Due::Killed(_, probe) => Some(probe.killed()),
                         _ => None,
                     };
-                    let p = api.world.pod_mut(id);
-                    p.status.restarts += 1;
-                    p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
-                    p.runtime.probe_kill = None;
+                    let runtime = &mut api.world.pod_mut(id).runtime;
+                    runtime.backoff_until = Some(backoff::exited(&mut runtime.crash_backoff, now));
+                    runtime.probe_kill = None;
                     api.set_process(id, false, killed);
                     api.set_pod_ready(id, false);
                     let phase = running_phase(api.world().pod(id));
@@ -779,9 +822,8 @@ pub fn container_exited(api: &mut Api, id: PodId) -> bool {
     {
         return false;
     }
-    let p = api.world.pod_mut(id);
-    p.status.restarts += 1;
-    p.runtime.backoff_until = Some(now + backoff(p.status.restarts));
+    let runtime = &mut api.world.pod_mut(id).runtime;
+    runtime.backoff_until = Some(backoff::exited(&mut runtime.crash_backoff, now));
     api.set_process(id, false, Some("the application exited with an error"));
     api.set_pod_ready(id, false);
     let phase = running_phase(api.world().pod(id));
@@ -1138,6 +1180,9 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     runtime.app_ready_at = None;
     runtime.probe_result_since = None;
     runtime.backoff_until = None;
+    // The kubelet started anew, with no back-off entries.
+    runtime.crash_backoff = CrashBackOff::default();
+    runtime.init_backoff.clear();
     runtime.init_due = None;
     runtime.init_starts_at = None;
     // The new sandbox runs the init containers again.
@@ -1199,7 +1244,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_10s_to_5m() {
-        let seconds: Vec<u64> = (1..=7).map(|n| backoff(n).as_millis() / 1000).collect();
+        let seconds: Vec<u64> = (1..=7).map(|n| pull_backoff(n).as_millis() / 1000).collect();
         assert_eq!(seconds, [10, 20, 40, 80, 160, 300, 300]);
     }
 }

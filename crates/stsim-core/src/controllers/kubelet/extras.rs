@@ -20,8 +20,8 @@
 //! the pod's termination (the kubelet's), which stop these containers with
 //! it.
 
-use super::backoff;
 use super::images::ensure_image;
+use super::pull_backoff;
 use crate::api::Api;
 use crate::config::{ImageBehaviour, ImagePullPolicy};
 use crate::events::EventKey;
@@ -57,7 +57,7 @@ pub(super) fn reset(api: &mut Api, id: PodId) {
     // Restart counts go on (`restartCount` is the container's, across
     // sandboxes), and a container that ran before has a last termination
     // state: `getPhase` counts it stopped, not waiting, so the pod stays
-    // `Running`.
+    // `Running`. The kubelet started anew, with no back-off entries.
     for extra in &mut p.runtime.extras {
         let (restarts, ever_started) = (extra.restarts, extra.ever_started);
         *extra = ExtraRuntime { restarts, ever_started, ..ExtraRuntime::default() };
@@ -157,25 +157,40 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         ContainerState::ContainerCreating | ContainerState::ImagePullBackOff => check(api, id, node, index),
         // The kubelet's next look after a failed pull or an exit shows the back-off.
         ContainerState::ErrImagePull => Some(back_off(api, id, index, ContainerState::ImagePullBackOff)),
+        // After an exit: started again at once (a first exit, or an expired
+        // back-off entry), or held in CrashLoopBackOff.
+        ContainerState::Error if runtime.backoff_until.is_some_and(|until| until <= now) => {
+            restart(api, id, index)
+        }
         ContainerState::Error => Some(back_off(api, id, index, ContainerState::CrashLoopBackOff)),
         ContainerState::Running => {
-            // It crashes: the kubelet restarts it after the back-off.
-            let p = api.world.pod_mut(id);
-            p.status.restarts += 1;
-            let extra = &mut p.runtime.extras[index];
-            extra.restarts += 1;
+            // It crashes: the kubelet restarts it, at once or after the back-off.
+            let extra = &mut api.world.pod_mut(id).runtime.extras[index];
             extra.started_at = None;
-            extra.backoff_until = Some(now + backoff(extra.restarts));
+            extra.backoff_until = Some(super::backoff::exited(&mut extra.crash_backoff, now));
             extra.due = Some(now);
             api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Error, ready: false });
             Some(now)
         }
-        ContainerState::CrashLoopBackOff => start(api, id, index),
+        ContainerState::CrashLoopBackOff => {
+            let extra = &mut api.world.pod_mut(id).runtime.extras[index];
+            super::backoff::waited(&mut extra.crash_backoff, now);
+            restart(api, id, index)
+        }
         ContainerState::Unscheduled
         | ContainerState::ErrImageNeverPull
         | ContainerState::InvalidImageName
         | ContainerState::Terminated => None,
     }
+}
+
+/// Container `index`, which exited, starts again: a new container, whose
+/// `restartCount` (and the pod's) goes up.
+fn restart(api: &mut Api, id: PodId, index: usize) -> Option<SimTime> {
+    let p = api.world.pod_mut(id);
+    p.status.restarts += 1;
+    p.runtime.extras[index].restarts += 1;
+    start(api, id, index)
 }
 
 /// Container `index` waits out its back-off in `state` (`ImagePullBackOff`
@@ -223,7 +238,7 @@ fn check(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimTime
         let extra = &mut api.world.pod_mut(id).runtime.extras[index];
         extra.pull = None;
         extra.pull_failures += 1;
-        extra.backoff_until = Some(now + backoff(extra.pull_failures));
+        extra.backoff_until = Some(now + pull_backoff(extra.pull_failures));
         extra.due = Some(now);
         api.set_extra_status(id, index, ExtraStatus { state: ContainerState::ErrImagePull, ready: false });
         next_in_turn(api, id, index);
