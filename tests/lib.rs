@@ -65,6 +65,8 @@ mod storage;
 #[cfg(test)]
 mod support;
 #[cfg(test)]
+mod sync_retries;
+#[cfg(test)]
 mod teach;
 #[cfg(test)]
 mod tidy;

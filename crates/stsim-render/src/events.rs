@@ -22,13 +22,15 @@
 //! `NodeNotReady`), each with the component whose recorder writes it.
 //! Records no component would announce are left out. What the API server
 //! keeps of them is `correlate`'s; the PV controller's words said again at
-//! each resync are `resync`'s.
+//! each resync are `resync`'s, the kubelet's said again at each retry of a
+//! pod's failed sync `sync_retries`'.
 
 pub mod correlate;
 mod deletion;
 pub mod list;
 mod provisioning;
 pub mod resync;
+mod sync_retries;
 
 pub use correlate::{Correlated, Recorded};
 use std::fmt::Write;
@@ -569,6 +571,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     let mut extra = image_events(sim, release);
     extra.extend(scheduling_retries(sim));
     extra.extend(provisioning::retries(sim));
+    extra.extend(sync_retries::repeats(sim, release));
     extra.extend(deletion::refused_deletes(sim));
     extra.extend(resync::repeats(sim, |pvc| {
         let claim = world.pvc(pvc);
