@@ -294,6 +294,13 @@ fn crash_loops_and_pull_failures_back_off() {
         _ => None,
     });
     assert_eq!(first_back_off, Some((11_000, 1)), "the second crash, after one restart");
+    // The story says why it waits, and counts one restart as one.
+    let story: Vec<String> = stsim_core::story::tell(&sim).into_iter().map(|l| l.text).collect();
+    let waits = story.iter().find(|l| l.starts_with("a-0 is CrashLoopBackOff")).expect("told");
+    assert!(waits.contains("(1 restart): its container exited again"), "{waits}");
+    assert!(
+        waits.contains("a first exit, or one ten minutes after the last back-off, is started again at once")
+    );
     let a = sim.world.live_pods().find(|p| p.name == "a-0").unwrap();
     assert_eq!(a.status.phase, stsim_core::objects::PodPhase::Running);
     assert!(!a.status.ready);

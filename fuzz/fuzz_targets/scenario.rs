@@ -1,7 +1,9 @@
 //! Fuzz target: any bytes through what `stsim run` does with a file: UTF-8,
 //! parse and validate (default limits), then a short run within a small
-//! budget, the report, its text and JSON renderings, the story and the
-//! expectations. Any panic, hang or unbounded growth is a finding.
+//! budget, the report, its text and JSON renderings, the story, the
+//! expectations, and what `stsim events` and the pictures make of the run
+//! (the HTML report, with its events, and the Perfetto trace). Any panic,
+//! hang or unbounded growth is a finding.
 //! Run it as `fuzz/README.md` says.
 #![no_main]
 
@@ -26,4 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = sim.trace.render(&sim.world);
     let _ = stsim_core::story::tell(&sim);
     let _ = stsim_core::expect::check(&sim, &report);
+    let _ = stsim_render::events::emitted(&sim);
+    let _ = stsim_render::html(&sim, &report);
+    let _ = stsim_render::perfetto(&sim, &report);
 });

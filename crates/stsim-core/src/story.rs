@@ -154,7 +154,11 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             }
             Event::PodStatus { pod: id, status, ip, restarts } => {
                 let ip = ip.map(|ip| format!(" with IP {ip}")).unwrap_or_default();
-                let restarts = if *restarts > 0 { format!(" ({restarts} restarts)") } else { String::new() };
+                let restarts = match *restarts {
+                    0 => String::new(),
+                    1 => " (1 restart)".to_string(),
+                    n => format!(" ({n} restarts)"),
+                };
                 match status {
                     StatusColumn::Init { done, of } => format!(
                         "{} runs its init containers, {done} of {of} done ({status}){ip}{restarts}.",
@@ -183,6 +187,12 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                             None => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                         }
                     }
+                    StatusColumn::Reason(reason @ ("CrashLoopBackOff" | "Init:CrashLoopBackOff")) => format!(
+                        "{} is {reason}{ip}{restarts}: its container exited again, and the kubelet waits out \
+                         its back-off before starting it (10 s from the second exit, doubling to 5 minutes; a \
+                         first exit, or one ten minutes after the last back-off, is started again at once).",
+                        pod(*id)
+                    ),
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                 }
             }
