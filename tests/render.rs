@@ -334,3 +334,38 @@ fn two_copies_of_an_identity_show_as_a_bar_over_its_lane() {
         redis0.spans.iter().filter_map(|s| s.node.as_deref()).collect();
     assert!(nodes.len() >= 2, "redis-0 ran on two nodes: {nodes:?}");
 }
+
+/// A name looked up again and again while it does not resolve has its
+/// NXDOMAIN cached anew every 30 s for the whole run: a week of it is
+/// thousands of overlays a lane, merged to the picture's
+/// resolution (found by fuzzing: the HTML report of one such month was
+/// 120 MB; every trace record is still in `--perfetto`'s full detail).
+#[test]
+fn a_week_of_cached_denials_is_merged_in_the_picture() {
+    let source = crate::support::scenario_file("rack-outage-quorum")
+        .replace(r#"(name: "by-rack", clusterIP: "None","#, r#"(name: "by-rack", clusterIP: "10.96.0.10","#)
+        .replace(r#"duration: "30d","#, r#"duration: "7d","#);
+    let (sim, report) = crate::support::run(&source);
+    let denials = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, stsim_core::trace::Event::DnsNegativeCached { .. }))
+        .count();
+    assert!(denials > 10_000, "{denials}");
+    let timeline = stsim_render::picture_lanes(&sim, &report);
+    let overlays: Vec<&stsim_render::lanes::Span> =
+        timeline.groups.iter().flat_map(|g| &g.lanes).flat_map(|l| &l.overlays).collect();
+    assert!(overlays.len() < 100, "{} overlays", overlays.len());
+    let merged: u64 = overlays.iter().map(|o| u64::from(o.merged)).sum();
+    assert!(merged as usize >= denials, "each denial is counted: {merged} of {denials}");
+    let widest = overlays.iter().max_by_key(|o| o.merged).unwrap();
+    assert!(
+        widest.title.contains(&format!("NXDOMAIN cached {} times from", widest.merged)),
+        "{}",
+        widest.title
+    );
+    assert!(widest.title.contains("\nfirst: "), "{}", widest.title);
+    let html = stsim_render::html(&sim, &report);
+    assert!(html.len() < 2_000_000, "{} bytes", html.len());
+}

@@ -826,6 +826,9 @@ fn compact(lane: &mut Lane, detail: Detail) {
         flush(&mut run, &mut out);
         lane.spans = out;
     }
+    if min > 0 && lane.overlays.len() > 1 {
+        compact_overlays(lane, min);
+    }
     if min > 0 && detail.marks_per_window > 0 && lane.marks.len() > 1 {
         let mut out: Vec<Mark> = Vec::new();
         let mut hidden = 0usize;
@@ -856,6 +859,48 @@ fn compact(lane: &mut Lane, detail: Detail) {
         }
         lane.marks = out;
     }
+}
+
+/// Merges runs of overlays of one kind shorter than `min_span_ms`, each
+/// less than that after the one before (or overlapping it), into one: a
+/// name looked up again and again while it does not resolve has its
+/// NXDOMAIN cached anew every 30 s for as long as the lookups go on,
+/// tens of thousands of times in a month.
+fn compact_overlays(lane: &mut Lane, min: u64) {
+    let short = |span: &Span| span.to_ms - span.from_ms < min;
+    let mut out: Vec<Span> = Vec::new();
+    for overlay in std::mem::take(&mut lane.overlays) {
+        match out.last_mut() {
+            Some(last)
+                if last.class == overlay.class
+                    && short(&overlay)
+                    && (last.merged > 1 || short(last))
+                    && overlay.from_ms < last.to_ms.saturating_add(min) =>
+            {
+                let merged = last.merged.saturating_add(overlay.merged);
+                if last.merged == 1 {
+                    // The first one's own words stay, after the summary.
+                    last.title = format!("\nfirst: {}", cut(&last.title, 200));
+                } else if let Some(first) = last.title.find("\nfirst: ") {
+                    last.title.replace_range(..first, "");
+                }
+                last.title.insert_str(
+                    0,
+                    &format!(
+                        "{}: {} {merged} times from {} to {} (details: zoom in, or the --perfetto trace)",
+                        lane.name,
+                        last.state,
+                        ms(last.from_ms),
+                        ms(overlay.to_ms.max(last.to_ms))
+                    ),
+                );
+                last.to_ms = last.to_ms.max(overlay.to_ms);
+                last.merged = merged;
+            }
+            _ => out.push(overlay),
+        }
+    }
+    lane.overlays = out;
 }
 
 /// Keeps the `max_lanes - 1` lanes that spent longest in bad states and

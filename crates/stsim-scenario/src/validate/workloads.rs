@@ -176,6 +176,22 @@ impl Checker<'_, '_> {
                     Some(help),
                 );
             }
+            if let Some(ip) = service.cluster_ip.as_deref()
+                && !ip.is_empty()
+                && ip != "None"
+                && !is_valid_ip(ip)
+            {
+                // `ValidateService`: each of `clusterIPs` (defaulted from
+                // `clusterIP`) is "None" (the first only) or an IP address.
+                let message = format!(
+                    "Invalid value: {ip:?}: must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+                );
+                let help =
+                    "\"None\" (spelt so) makes a headless Service, with a DNS record per pod; leave it out \
+                            (or \"\") for an ordinary one, whose address the API server allocates"
+                        .to_string();
+                self.report("invalid-value", &format!("{base}.clusterIP"), &message, Some(help));
+            }
             let ports = self.service_ports(&base, service.ports.as_deref().unwrap_or_default());
             out.push(ServiceConfig {
                 name: service.name.clone(),
@@ -462,4 +478,22 @@ impl Checker<'_, '_> {
         let index = self.statefulset_reference(path, set, sets, pod)?;
         Some(PodRef { statefulset: index, ordinal })
     }
+}
+
+/// An IP address as the API server reads one in a Service's `clusterIP`
+/// (k8s.io/utils/net `ParseIPSloppy`, Go's parser before 1.17): IPv4 in
+/// four decimal parts, leading zeros allowed (read as decimal), or IPv6.
+fn is_valid_ip(text: &str) -> bool {
+    if text.contains(':') {
+        return text.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|part| {
+            let digits = part.trim_start_matches('0');
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && digits.len() <= 3
+                && digits.parse::<u16>().map_or(digits.is_empty(), |n| n <= 255)
+        })
 }
