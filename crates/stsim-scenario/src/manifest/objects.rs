@@ -218,16 +218,28 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     cx.at(raw_base.clone(), obj.place, "");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
-    let cluster_ip = match spec.take("clusterIP") {
+    let (cluster_ip, ip_place) = match spec.take("clusterIP") {
         Some(node) => {
-            cx.at(format!("{raw_base}.clusterIP"), node.place, "spec.clusterIP");
-            cx.string(node, "spec.clusterIP")
+            // The API server copies it into `clusterIPs` and checks that.
+            cx.at(format!("{raw_base}.clusterIP"), node.place, "spec.clusterIPs[0]");
+            (cx.string(node, "spec.clusterIP"), Some(node.place))
         }
         // The API server allocates an address: the service is not headless.
-        None => Some(String::new()),
+        None => (Some(String::new()), None),
     };
     if let Some(kind) = spec.take("type") {
         let kind = cx.one_of(kind, "spec.type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
+        // `ValidateService`: a node port or a load balancer needs a cluster IP.
+        if let (Some(kind @ ("NodePort" | "LoadBalancer")), Some("None"), Some(place)) =
+            (kind.as_deref(), cluster_ip.as_deref(), ip_place)
+        {
+            let message = format!("Invalid value: \"None\": may not be set to 'None' for {kind} services");
+            let help =
+                "a headless Service (clusterIP: None) is of type ClusterIP: leave `type` out, or give \
+                        the node port its own Service"
+                    .to_string();
+            cx.invalid(place, "spec.clusterIPs[0]", message, Some(help));
+        }
         if kind.as_deref().is_some_and(|k| k != "ClusterIP") {
             spec.used_again("type", false);
         }
