@@ -610,6 +610,26 @@ impl Checker<'_, '_> {
         zones.to_vec()
     }
 
+    /// A class's provisioner as `ValidateStorageClass` checks it: required,
+    /// and, lower-cased, a qualified name (`ValidateQualifiedName`: an
+    /// optional DNS-subdomain prefix and `/`, then up to 63 alphanumerics,
+    /// `-`, `_` or `.`).
+    fn provisioner_name(&mut self, path: &str, provisioner: &str) {
+        if provisioner.is_empty() {
+            self.report("invalid-value", path, "Required value", None);
+            return;
+        }
+        let lower = provisioner.to_lowercase();
+        let errors = stsim_core::api::validation::label_key_errors(&lower);
+        if !errors.is_empty() {
+            let help = "a CSI driver's name, like \"ebs.csi.aws.com\", or an in-tree one, like \
+                        \"kubernetes.io/aws-ebs\""
+                .to_string();
+            let message = format!("Invalid value: {lower:?}: {}", errors.join(", "));
+            self.report("invalid-value", path, message, Some(help));
+        }
+    }
+
     pub(super) fn storage_classes(&mut self, classes: &[raw::StorageClass]) -> Vec<StorageClassConfig> {
         let mut items = Vec::new();
         let mut out = Vec::new();
@@ -620,6 +640,7 @@ impl Checker<'_, '_> {
             self.dns_label(&name_path, &class.name);
             items.push((name_path, class.name.as_str()));
             let provisioner = class.provisioner.clone().unwrap_or_else(|| "ebs.csi.aws.com".to_string());
+            self.provisioner_name(&format!("{base}.provisioner"), &provisioner);
             let pricing = self.pricing(&base, class, &provisioner);
             let is_default = class.default.unwrap_or(false);
             if is_default {
