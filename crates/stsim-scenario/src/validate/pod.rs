@@ -387,6 +387,9 @@ impl Checker<'_, '_> {
                 "Required value: can not be empty",
                 Some(help.to_string()),
             );
+        } else {
+            // `validatePodAffinityTerm`: a label name (`ValidateLabelName`).
+            self.label_key(&format!("{path}.topologyKey"), &term.topology_key);
         }
         let match_expressions = self.requirements(
             &format!("{path}.labelSelector.matchExpressions"),
