@@ -60,14 +60,16 @@ const LISTED: u32 = 200;
 
 /// One container that cannot start: in which state, when its restart
 /// back-off ends (a `CrashLoopBackOff` ended by a restart), how often its
-/// pod's retries have said so, and those words past [`LISTED`], not yet
-/// written.
+/// pod's retries have said so, what each retry says (worded once, at the
+/// first), and the retries past [`LISTED`] not yet written: when the last
+/// was and how many.
 struct Waiting {
     container: ContainerRef,
     state: ContainerState,
     until: Option<SimTime>,
     retries: u32,
-    held: Vec<(K8sEvent, u32)>,
+    words: Option<Vec<K8sEvent>>,
+    held: Option<(u64, u32)>,
 }
 
 /// One pod's worker as the walk knows it.
@@ -134,7 +136,7 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
             .into_iter()
             .partition(|w| waiting.iter().any(|n| n.container == w.container && n.state == w.state));
         for w in ended {
-            walk.out.extend(w.held.into_iter().map(flush));
+            flush(w, walk.out);
         }
         for mut new in waiting {
             if kept.iter().all(|w| w.container != new.container) {
@@ -156,7 +158,7 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     walk.retries_before(sim.now(), true, &mut workers, &mut due);
     for worker in &mut workers {
         for w in worker.waiting.drain(..) {
-            out.extend(w.held.into_iter().map(flush));
+            flush(w, &mut out);
         }
     }
     out.sort_by_key(|e| e.at_ms);
@@ -165,7 +167,7 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
 
 /// A container now waiting in `state`, from the walk's point of view.
 fn waiting(container: ContainerRef, state: ContainerState) -> Waiting {
-    Waiting { container, state, until: None, retries: 0, held: Vec::new() }
+    Waiting { container, state, until: None, retries: 0, words: None, held: None }
 }
 
 /// `others` and `container`, if `state` is a failure the kubelet retries.
@@ -239,10 +241,11 @@ fn next_after(times: &[SimTime], at: SimTime) -> Option<SimTime> {
     times.iter().copied().find(|t| *t > at)
 }
 
-/// Held repeats as one event at the last of them.
-fn flush((mut last, count): (K8sEvent, u32)) -> K8sEvent {
-    last.also = count - 1;
-    last
+/// A wait's held retries, each of its words as one event at the last of
+/// them.
+fn flush(waiting: Waiting, out: &mut Vec<K8sEvent>) {
+    let (Some(words), Some((at_ms, count))) = (waiting.words, waiting.held) else { return };
+    out.extend(words.into_iter().map(|word| K8sEvent { at_ms, also: count - 1, ..word }));
 }
 
 /// What the walk carries between records.
@@ -322,32 +325,28 @@ impl Walk<'_, '_> {
                 }
                 ContainerRef::Regular(i) => (container_name(p, i as usize), super::image_of(p, w.container)),
             };
-            let involved = Involved::pod(p, Some(w.container));
+            let words = w.words.get_or_insert_with(|| {
+                let involved = Involved::pod(p, Some(w.container));
+                let said = container_events(p, (name, image), w.state, self.release, namespace);
+                (said.into_iter())
+                    .map(|(warning, reason, message)| K8sEvent {
+                        at_ms: 0,
+                        source: Source::kubelet_of(p),
+                        warning,
+                        reason,
+                        involved: involved.clone(),
+                        message,
+                        also: 0,
+                    })
+                    .collect()
+            });
             w.retries = w.retries.saturating_add(1);
-            for (warning, reason, message) in
-                container_events(p, (name, image), w.state, self.release, namespace)
-            {
-                let event = K8sEvent {
-                    at_ms: at.as_millis(),
-                    source: Source::kubelet_of(p),
-                    warning,
-                    reason,
-                    involved: involved.clone(),
-                    message,
-                    also: 0,
-                };
-                if w.retries <= LISTED {
-                    self.out.push(event);
-                    continue;
-                }
-                match w.held.iter_mut().find(|(e, _)| e.reason == event.reason && e.message == event.message)
-                {
-                    Some((last, count)) => {
-                        *last = event;
-                        *count = count.saturating_add(1);
-                    }
-                    None => w.held.push((event, 1)),
-                }
+            if w.retries <= LISTED {
+                let at_ms = at.as_millis();
+                self.out.extend(words.iter().map(|word| K8sEvent { at_ms, ..word.clone() }));
+            } else {
+                let count = w.held.map_or(0, |(_, count)| count);
+                w.held = Some((at.as_millis(), count.saturating_add(1)));
             }
         }
     }
