@@ -531,8 +531,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         }
         // The back-off is over: run (or pull) it again.
         (ImageBehaviour::CrashLoop, _, Some(_)) => {
-            let runtime = &mut api.world.pod_mut(id).runtime;
-            backoff::waited(&mut runtime.init_backoff[index], now);
+            backoff::waited(init_backoff(&mut api.world.pod_mut(id).runtime, index), now);
             restart_init(api, id, index);
             now + startup
         }
@@ -547,10 +546,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         // keys back-offs by container).
         (ImageBehaviour::CrashLoop, _, None) => {
             let runtime = &mut api.world.pod_mut(id).runtime;
-            if runtime.init_backoff.len() <= index {
-                runtime.init_backoff.resize(index + 1, CrashBackOff::default());
-            }
-            runtime.backoff_until = Some(backoff::exited(&mut runtime.init_backoff[index], now));
+            runtime.backoff_until = Some(backoff::exited(init_backoff(runtime, index), now));
             api.set_init_failure(id, Some(InitFailure::Error));
             now
         }
@@ -565,6 +561,14 @@ fn init_failing(api: &mut Api, id: PodId) {
     };
     api.world.pod_mut(id).runtime.init_due = Some((index, next));
     api.arm(EventKey::Kubelet(id), next);
+}
+
+/// Init container `index`'s back-off entry, made when first asked for.
+fn init_backoff(runtime: &mut Runtime, index: usize) -> &mut CrashBackOff {
+    if runtime.init_backoff.len() <= index {
+        runtime.init_backoff.resize(index + 1, CrashBackOff::default());
+    }
+    &mut runtime.init_backoff[index]
 }
 
 /// Init container `index`, which exited with an error, runs again from the

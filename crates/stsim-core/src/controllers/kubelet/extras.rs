@@ -21,7 +21,7 @@
 //! it.
 
 use super::images::ensure_image;
-use super::pull_backoff;
+use super::{backoff, pull_backoff};
 use crate::api::Api;
 use crate::config::{ImageBehaviour, ImagePullPolicy};
 use crate::events::EventKey;
@@ -167,14 +167,14 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
             // It crashes: the kubelet restarts it, at once or after the back-off.
             let extra = &mut api.world.pod_mut(id).runtime.extras[index];
             extra.started_at = None;
-            extra.backoff_until = Some(super::backoff::exited(&mut extra.crash_backoff, now));
+            extra.backoff_until = Some(backoff::exited(&mut extra.crash_backoff, now));
             extra.due = Some(now);
             api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Error, ready: false });
             Some(now)
         }
         ContainerState::CrashLoopBackOff => {
             let extra = &mut api.world.pod_mut(id).runtime.extras[index];
-            super::backoff::waited(&mut extra.crash_backoff, now);
+            backoff::waited(&mut extra.crash_backoff, now);
             restart(api, id, index)
         }
         ContainerState::Unscheduled
