@@ -43,6 +43,15 @@ impl Checker<'_, '_> {
                     "Required value: a taint needs a key",
                     None,
                 );
+            } else {
+                // `validateNodeTaints`: the key a label name, the value a label value.
+                self.label_key(&format!("{path}.key"), &taint.key);
+            }
+            if let Some(value) = &taint.value
+                && let Some(problem) = super::label_value_problem(value)
+            {
+                let message = format!("Invalid value: {value:?}: {problem}");
+                self.report("invalid-value", &format!("{path}.value"), message, None);
             }
             let taint = Taint {
                 key: taint.key.clone(),

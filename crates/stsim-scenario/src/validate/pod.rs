@@ -481,6 +481,17 @@ impl Checker<'_, '_> {
                 raw::TolerationOperator::Equal => TolerationOperator::Equal,
                 raw::TolerationOperator::Exists => TolerationOperator::Exists,
             };
+            // `validateTolerations`: a key is a label name; an `Equal`
+            // toleration's value is a label value.
+            if !key.is_empty() {
+                self.label_key(&format!("{path}.key"), &key);
+            }
+            if operator == TolerationOperator::Equal
+                && let Some(problem) = super::label_value_problem(&value)
+            {
+                let message = format!("Invalid value: {value:?}: {problem}");
+                self.report("invalid-value", &format!("{path}.value"), message, None);
+            }
             if key.is_empty() && operator != TolerationOperator::Exists {
                 let message = "Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"";
                 self.report("invalid-value", &format!("{path}.operator"), message, None);
