@@ -198,8 +198,11 @@ fn retried(state: ContainerState) -> bool {
     )
 }
 
-/// When each container started again after a `CrashLoopBackOff`, by pod and
-/// container: the back-off's end.
+/// When each container left a `CrashLoopBackOff`, by pod and container: the
+/// back-off's end when it started again. A wait ended otherwise (the pod
+/// deleted) is also kept: from 1.35 it bounds the next retry there rather
+/// than a minute on, and a retry at or after that end says nothing, so the
+/// events are the same either way.
 fn restart_times(sim: &Simulation) -> BTreeMap<(PodId, ContainerRef), Vec<SimTime>> {
     let mut ends: BTreeMap<(PodId, ContainerRef), Vec<SimTime>> = BTreeMap::new();
     let mut init_at: BTreeMap<PodId, u32> = BTreeMap::new();
