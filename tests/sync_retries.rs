@@ -172,3 +172,52 @@ fn a_day_of_retries_is_counted_not_listed() {
     let inspect = kept.iter().find(|e| e.reason == "InspectFailed").unwrap();
     assert_eq!(u64::from(inspect.count), total);
 }
+
+/// An init container in `Init:CrashLoopBackOff` is retried like a main
+/// container, but only while it waits: once it runs again (`Init:0/1`)
+/// or its pod's STATUS has moved past it, no retry says `BackOff`. Every
+/// `BackOff` falls in a window the trace shows the pod in
+/// `Init:CrashLoopBackOff` (the init container runs 30 s before each
+/// crash, time for two or three retries were it still counted as waiting).
+#[test]
+fn an_init_container_is_retried_only_while_it_waits() {
+    use stsim_core::objects::StatusColumn;
+    use stsim_core::trace::Event;
+    let source = scenario(
+        "1.34",
+        r#"(name: "app:1", startup: "1s"), (name: "check:1", startup: "30s", behaviour: CrashLoop)"#,
+        "12m",
+        "",
+    )
+    .replace(
+        r#"image: "app:1"))"#,
+        r#"image: "app:1", initContainers: [(name: "check", image: "check:1")]))"#,
+    );
+    let (sim, _) = run(&source);
+    // The windows in which a-0's STATUS is `Init:CrashLoopBackOff`.
+    let mut windows: Vec<(u64, u64)> = Vec::new();
+    let mut open: Option<u64> = None;
+    for record in &sim.trace.records {
+        let Event::PodStatus { status, .. } = &record.event else { continue };
+        let at = record.at.as_millis();
+        let backing_off = *status == StatusColumn::Reason("Init:CrashLoopBackOff");
+        match (open, backing_off) {
+            (None, true) => open = Some(at),
+            (Some(from), false) => {
+                windows.push((from, at));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    windows.extend(open.map(|from| (from, u64::MAX)));
+    assert!(windows.len() >= 4, "the init container crash-loops: {windows:?}");
+    let back_offs = emitted(&sim, "BackOff");
+    assert!(back_offs.len() > windows.len(), "retries said again: {back_offs:?}");
+    for at in &back_offs {
+        assert!(
+            windows.iter().any(|(from, to)| (*from..*to).contains(at)),
+            "BackOff at {at} outside {windows:?}"
+        );
+    }
+}

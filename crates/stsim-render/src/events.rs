@@ -30,9 +30,11 @@ mod deletion;
 pub mod list;
 mod provisioning;
 pub mod resync;
+mod states;
 mod sync_retries;
 
 pub use correlate::{Correlated, Recorded};
+use states::{Reader, Said};
 use std::fmt::Write;
 use stsim_core::config::VolumeBindingMode;
 use stsim_core::features::Version;
@@ -218,8 +220,8 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             ]
         })
         .collect();
-    // Each pod's init container the kubelet is at (`Init:<done>/<all>`).
-    let mut init_at: Vec<usize> = vec![0; world.pods.len()];
+    // What each record says of its pod's containers.
+    let mut states = Reader::new(world);
     // Whether each single-container pod's STATUS was last `Running`.
     let mut running: Vec<bool> = vec![false; world.pods.len()];
     let release = sim.config.kubernetes;
@@ -270,6 +272,20 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
         let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s));
         // A pod's kubelet (the node it was bound to).
         let kubelet = Source::kubelet_of;
+        // A container entering a failed state (by its pod's STATUS, its
+        // pod's `Init:<reason>` or its own record): the kubelet's words.
+        if let Some(Said { pod, container: Some((container, Some(state))), .. }) = states.read(&record.event)
+        {
+            let pod = world.pod(pod);
+            if let Some(name_image) = name_and_image(pod, container) {
+                let involved = Involved::pod(pod, Some(container));
+                for (warning, reason, message) in
+                    container_events(pod, name_image, state, release, &sim.config.namespace)
+                {
+                    push(kubelet(pod), warning, reason, involved.clone(), message);
+                }
+            }
+        }
         match &record.event {
             Event::PodCreated { pod, .. } => {
                 let pod = world.pod(*pod);
@@ -399,60 +415,15 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                 );
                 push(Source::Scheduler, false, "Scheduled", Involved::pod(pod, None), message);
             }
-            Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
-                init_at[pod.index()] = *done as usize;
-            }
-            // The init container the kubelet is at fails: its events, by
-            // its name and image.
-            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. }
-                if reason.starts_with("Init:") =>
-            {
-                let pod = world.pod(*pod);
-                let Some(state) = failed_state(&reason["Init:".len()..]) else { continue };
-                let Some(init) = pod.init_containers.get(init_at[pod.id.index()]) else { continue };
-                let (name, image) = (init.name.as_str(), init.image.as_str());
-                let involved = Involved::pod(pod, Some(ContainerRef::Init(init_at[pod.id.index()] as u32)));
-                for (warning, reason, message) in
-                    container_events(pod, (name, image), state, release, &sim.config.namespace)
-                {
-                    push(kubelet(pod), warning, reason, involved.clone(), message);
-                }
-            }
-            // A pod with other containers has each one's changes recorded
-            // on their own (below).
-            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. }
-                if world.pod(*pod).extra_containers.is_empty() && *reason != "Running" =>
-            {
-                let pod = world.pod(*pod);
-                let Some(state) = failed_state(reason) else { continue };
-                let (name, image) = (container_name(pod, 0), pod.image.as_str());
-                let involved = Involved::pod(pod, Some(ContainerRef::Regular(0)));
-                for (warning, reason, message) in
-                    container_events(pod, (name, image), state, release, &sim.config.namespace)
-                {
-                    push(kubelet(pod), warning, reason, involved.clone(), message);
-                }
-            }
             Event::ContainerStatus { pod, container, state, .. } => {
                 let pod = world.pod(*pod);
                 let index = *container as usize;
                 let was = std::mem::replace(&mut last_state[pod.id.index()][index], *state);
                 let container = ContainerRef::Regular(index as u32);
-                let involved = Involved::pod(pod, Some(container));
                 if *state == ContainerState::Running && was != ContainerState::Running {
                     for (reason, message) in container_start(pod, container, record.at, release) {
-                        push(kubelet(pod), false, reason, involved.clone(), message);
+                        push(kubelet(pod), false, reason, Involved::pod(pod, Some(container)), message);
                     }
-                }
-                let name = container_name(pod, index);
-                let image = match index.checked_sub(1).and_then(|i| pod.extra_containers.get(i)) {
-                    Some(extra) => extra.image.as_str(),
-                    None => pod.image.as_str(),
-                };
-                for (warning, reason, message) in
-                    container_events(pod, (name, image), *state, release, &sim.config.namespace)
-                {
-                    push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
             }
             // The container started (again, after a restart or a new sandbox).
@@ -780,6 +751,16 @@ fn image_of(pod: &Pod, container: ContainerRef) -> &str {
         ContainerRef::Regular(0) => &pod.image,
         ContainerRef::Regular(i) => &pod.extra_containers[i as usize - 1].image,
     }
+}
+
+/// The name and image of `container` of `pod`, if the pod has it.
+fn name_and_image(pod: &Pod, container: ContainerRef) -> Option<(&str, &str)> {
+    let (name, image) = match container {
+        ContainerRef::Init(i) => pod.init_containers.get(i as usize).map(|c| (&c.name, &c.image))?,
+        ContainerRef::Regular(0) => return Some((pod.container_name(), &pod.image)),
+        ContainerRef::Regular(i) => pod.extra_containers.get(i as usize - 1).map(|c| (&c.name, &c.image))?,
+    };
+    Some((name, image))
 }
 
 /// The name of the pod's regular container `index`.

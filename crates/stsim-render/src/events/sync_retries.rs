@@ -39,10 +39,11 @@
 //! event at the last of them (`K8sEvent::also`), as the PV controller's
 //! resyncs are (`resync`).
 
-use super::{Involved, K8sEvent, Source, container_events, container_name, failed_state};
+use super::states::{Reader, Said};
+use super::{Involved, K8sEvent, Source, container_events, name_and_image};
 use std::collections::{BTreeMap, BTreeSet};
 use stsim_core::features::Version;
-use stsim_core::objects::{ContainerRef, ContainerState, Machine, PodId, StatusColumn};
+use stsim_core::objects::{ContainerRef, ContainerState, Machine, PodId};
 use stsim_core::rng::{RngExt, Stream, stream};
 use stsim_core::sim::Simulation;
 use stsim_core::time::{SimDuration, SimTime};
@@ -86,7 +87,7 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let restarted = restart_times(sim);
     let mut workers: Vec<Worker> = (0..world.pods.len()).map(|_| Worker::default()).collect();
     let mut machine = vec![Machine::Running; world.nodes.len()];
-    let mut init_at: Vec<usize> = vec![0; world.pods.len()];
+    let mut states = Reader::new(world);
     // Pods with a retry due, by when.
     let mut due: BTreeSet<(SimTime, PodId)> = BTreeSet::new();
     let mut out = Vec::new();
@@ -100,32 +101,17 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
             }
             // The pod worker terminates the pod: it starts nothing more.
             Event::PodDeleting { pod, .. } | Event::PodRemoved { pod, .. } => (*pod, Vec::new()),
-            Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
-                init_at[pod.index()] = *done as usize;
-                (*pod, without(&workers[pod.index()].waiting, is_init))
+            event => {
+                let Some(said) = states.read(event) else { continue };
+                let stated = |c: ContainerRef| said.container.is_some_and(|(at, _)| at == c);
+                let others = without(&workers[said.pod.index()].waiting, |c| {
+                    (said.inits_settled && is_init(c)) || stated(c)
+                });
+                match said.container {
+                    Some((container, state)) => (said.pod, with(others, container, state)),
+                    None => (said.pod, others),
+                }
             }
-            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. } => {
-                let now = &workers[pod.index()].waiting;
-                let waiting = match reason.strip_prefix("Init:") {
-                    Some(init) => {
-                        let at = ContainerRef::Init(init_at[pod.index()] as u32);
-                        with(without(now, |c| c == at), at, failed_state(init))
-                    }
-                    // A single container's state is its pod's STATUS.
-                    None if world.pod(*pod).extra_containers.is_empty() => {
-                        let main = ContainerRef::Regular(0);
-                        with(without(now, |c| is_init(c) || c == main), main, failed_state(reason))
-                    }
-                    None => without(now, is_init),
-                };
-                (*pod, waiting)
-            }
-            Event::ContainerStatus { pod, container, state, .. } => {
-                let container = ContainerRef::Regular(*container);
-                let others = without(&workers[pod.index()].waiting, |c| c == container);
-                (*pod, with(others, container, failed_state(state.as_str())))
-            }
-            _ => continue,
         };
         let worker = &mut workers[pod.index()];
         if let Some(next) = worker.next.take() {
@@ -205,30 +191,11 @@ fn retried(state: ContainerState) -> bool {
 /// events are the same either way.
 fn restart_times(sim: &Simulation) -> BTreeMap<(PodId, ContainerRef), Vec<SimTime>> {
     let mut ends: BTreeMap<(PodId, ContainerRef), Vec<SimTime>> = BTreeMap::new();
-    let mut init_at: BTreeMap<PodId, u32> = BTreeMap::new();
+    let mut states = Reader::new(&sim.world);
     let mut backing_off: BTreeMap<(PodId, ContainerRef), bool> = BTreeMap::new();
     for record in &sim.trace.records {
-        let (pod, container, state) = match &record.event {
-            Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
-                init_at.insert(*pod, *done);
-                let at = ContainerRef::Init(*done);
-                (*pod, at, None)
-            }
-            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. } => {
-                match reason.strip_prefix("Init:") {
-                    Some(init) => {
-                        (*pod, ContainerRef::Init(init_at.get(pod).copied().unwrap_or(0)), failed_state(init))
-                    }
-                    None if sim.world.pod(*pod).extra_containers.is_empty() => {
-                        (*pod, ContainerRef::Regular(0), failed_state(reason))
-                    }
-                    None => continue,
-                }
-            }
-            Event::ContainerStatus { pod, container, state, .. } => {
-                (*pod, ContainerRef::Regular(*container), Some(*state))
-            }
-            _ => continue,
+        let Some(Said { pod, container: Some((container, state)), .. }) = states.read(&record.event) else {
+            continue;
         };
         let now = state == Some(ContainerState::CrashLoopBackOff);
         let was = backing_off.insert((pod, container), now).unwrap_or(false);
@@ -321,13 +288,7 @@ impl Walk<'_, '_> {
             if w.until.is_some_and(|until| until <= at) {
                 continue;
             }
-            let (name, image) = match w.container {
-                ContainerRef::Init(i) => {
-                    let Some(init) = p.init_containers.get(i as usize) else { continue };
-                    (init.name.as_str(), init.image.as_str())
-                }
-                ContainerRef::Regular(i) => (container_name(p, i as usize), super::image_of(p, w.container)),
-            };
+            let Some((name, image)) = name_and_image(p, w.container) else { continue };
             let words = w.words.get_or_insert_with(|| {
                 let involved = Involved::pod(p, Some(w.container));
                 let said = container_events(p, (name, image), w.state, self.release, namespace);

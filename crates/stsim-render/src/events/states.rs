@@ -1,0 +1,75 @@
+//! What a trace record says of the state of a pod's containers, read the
+//! one way every pass over the events needs it.
+//!
+//! The trace states a container's state in three shapes, as `kubectl get
+//! pods` shows them: a pod of one container by its STATUS
+//! (`CrashLoopBackOff`), an init container by its pod's `Init:<reason>`,
+//! which is about the init container the last `Init:<done>/<all>` named
+//! (the `done`-th, counted from 0), and each container of a pod of several
+//! by its own `ContainerStatus` record. [`Reader`] turns each into one
+//! [`Said`]: which container is now in which state, and whether the pod's
+//! init containers are now behind it. It decides nothing about events;
+//! `collect` and `sync_retries` do.
+
+use super::failed_state;
+use stsim_core::objects::{ContainerRef, ContainerState, PodId, StatusColumn};
+use stsim_core::trace::Event;
+use stsim_core::world::World;
+
+/// What one record says of a pod's containers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Said {
+    pub pod: PodId,
+    /// No init container waits now: one runs (`Init:<done>/<all>`, the
+    /// earlier ones done) or all are done (a STATUS past them).
+    pub inits_settled: bool,
+    /// The container the record is about and its state, `None` where the
+    /// STATUS names no failure the kubelet announces (a pod of one
+    /// container `Running`, `Completed`, `ContainerCreating`; an init
+    /// container running). A pod of several containers' STATUS past its
+    /// init containers is about none of them (each has its own record).
+    pub container: Option<(ContainerRef, Option<ContainerState>)>,
+}
+
+/// Reads records in trace order, remembering which init container each
+/// pod's kubelet is at.
+pub(super) struct Reader<'w> {
+    world: &'w World,
+    init_at: Vec<u32>,
+}
+
+impl<'w> Reader<'w> {
+    pub fn new(world: &'w World) -> Self {
+        Reader { world, init_at: vec![0; world.pods.len()] }
+    }
+
+    /// What `event` says of its pod's containers, if it is about them.
+    pub fn read(&mut self, event: &Event) -> Option<Said> {
+        match event {
+            Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
+                self.init_at[pod.index()] = *done;
+                let container = Some((ContainerRef::Init(*done), None));
+                Some(Said { pod: *pod, inits_settled: true, container })
+            }
+            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. } => {
+                Some(match reason.strip_prefix("Init:") {
+                    Some(init) => {
+                        let at = ContainerRef::Init(self.init_at[pod.index()]);
+                        Said { pod: *pod, inits_settled: false, container: Some((at, failed_state(init))) }
+                    }
+                    None => {
+                        let single = self.world.pod(*pod).extra_containers.is_empty();
+                        let main = single.then(|| (ContainerRef::Regular(0), failed_state(reason)));
+                        Said { pod: *pod, inits_settled: true, container: main }
+                    }
+                })
+            }
+            Event::ContainerStatus { pod, container, state, .. } => Some(Said {
+                pod: *pod,
+                inits_settled: false,
+                container: Some((ContainerRef::Regular(*container), Some(*state))),
+            }),
+            _ => None,
+        }
+    }
+}
