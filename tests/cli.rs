@@ -322,9 +322,9 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     let claims: Vec<String> =
         output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
     for line in [
-        "1m (x5 over 1m) Normal FailedBinding persistentvolumeclaim/scratch no persistent volumes available for \
+        "1m (x5 over 60s) Normal FailedBinding persistentvolumeclaim/scratch no persistent volumes available for \
          this claim and no storage class is set",
-        "1m (x5 over 1m) Warning ProvisioningFailed persistentvolumeclaim/fast storageclass.storage.k8s.io \"nope\" \
+        "1m (x5 over 60s) Warning ProvisioningFailed persistentvolumeclaim/fast storageclass.storage.k8s.io \"nope\" \
          not found",
     ] {
         assert!(claims.iter().any(|l| l == line), "{line:?} in {claims:#?}");
@@ -532,7 +532,7 @@ fn events_give_the_claims_binding_and_provisioning_events() {
             claim("WaitForPodScheduled", "data-huge-0", "waiting for pod huge-0 to be scheduled"),
         ]
     );
-    assert!(now.iter().any(|l| l.starts_with("2m (x8 over 1m45s) Normal WaitForPodScheduled ")), "{now:#?}");
+    assert!(now.iter().any(|l| l.starts_with("2m (x8 over 105s) Normal WaitForPodScheduled ")), "{now:#?}");
     // Provisioned at once (no provisioning delay), the claim still went
     // through the provisioner.
     let instant = temp_scenario(

@@ -522,6 +522,7 @@ mod tests {
         assert_eq!(bytes(1000), "1000");
         assert_eq!(age(36_500), "36s");
         assert_eq!(age(330_000), "5m30s");
-        assert_eq!(age(93_784_000), "1d2h");
+        assert_eq!(age(93_784_000), "26h");
+        assert_eq!(age(200_000_000), "2d7h");
     }
 }
