@@ -1007,3 +1007,27 @@ fn a_missing_class_is_made_up_of_the_provisioner_of_the_volumes_that_name_it() {
     let loaded = stsim_scenario::parse_manifests(&files, "start").unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(loaded.warning.as_deref().is_none_or(|w| !w.contains("price")), "{:?}", loaded.warning);
 }
+
+/// An ExternalName Service is a DNS alias: the API server gives it no
+/// cluster IP and the EndpointSlice controller no endpoints, so a
+/// StatefulSet naming it gets no per-pod records, whatever its selector;
+/// the same Service headless gives each pod its record.
+#[test]
+fn an_external_name_service_gives_the_pods_no_records() {
+    let set =
+        std::fs::read_to_string(repo_root().join("tests/hostile/service-external-name-alias.yaml")).unwrap();
+    let alias = temp("external-name-alias.yaml", &set);
+    let headless = temp(
+        "external-name-headless.yaml",
+        &set.replace("  type: ExternalName\n  externalName: db.example.com.\n", "  clusterIP: None\n"),
+    );
+    let records = |file: &str| -> Vec<String> {
+        let out = stsim(&["run", "-f", file, "-o", "json"]);
+        assert_eq!(out.status, ExitStatus::Success, "{}", out.stderr);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let dns = report["dns"].as_array().unwrap();
+        dns.iter().map(|row| row["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(records(&headless).iter().any(|name| name.starts_with("db-0.db.")), "{:?}", records(&headless));
+    assert!(!records(&alias).iter().any(|name| name.starts_with("db-0.")), "{:?}", records(&alias));
+}

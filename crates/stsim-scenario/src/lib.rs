@@ -330,12 +330,19 @@ pub fn parse_manifests_within(
         }
     }
     for (service, sets) in missing {
+        // A Service read but left out (`services_left_out`) is there, but
+        // gives the pods no records either.
+        let left_out = collected.services_left_out.iter().rev().find(|(name, _)| name == service);
+        let what = left_out.map_or("which the manifests do not define", |(_, why)| *why);
+        let which = if left_out.is_some() { "which " } else { "" };
         let note = match sets.as_slice() {
-            [set] => format!(
-                "StatefulSet {set:?} names the service {service:?}, which the manifests do not define: its pods get no DNS names"
-            ),
+            [set] => {
+                format!(
+                    "StatefulSet {set:?} names the service {service:?}, {which}{what}: its pods get no DNS names"
+                )
+            }
             _ => format!(
-                "StatefulSets {} name the service {service:?}, which the manifests do not define: their pods get no DNS names",
+                "StatefulSets {} name the service {service:?}, {which}{what}: their pods get no DNS names",
                 quoted_list(&sets)
             ),
         };

@@ -139,8 +139,12 @@ pub(crate) struct Collected {
     /// PersistentVolumes' `spec.claimRef.namespace`, checked by [`finish`].
     pub claim_ref_namespaces: Vec<(String, Loc)>,
     pub unused: Vec<Unused>,
-    /// Kinds skipped: not modelled.
+    /// Objects skipped: of a kind not modelled (`path` empty), or left out
+    /// for the reason `path` gives.
     pub skipped: Vec<Unused>,
+    /// Services read but left out, as they give pods no DNS records: each
+    /// name and why (no selector; an ExternalName alias).
+    pub services_left_out: Vec<(String, &'static str)>,
     /// Other things a user should know (a set naming a missing service).
     pub notes: Vec<String>,
     pub spans: Spans,
@@ -785,7 +789,10 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
                     item.file.as_str(),
                     item.place.line,
                     item.place.column,
-                    format!("{} (the kind is not modelled)", item.object),
+                    match item.path.as_str() {
+                        "" => format!("{} (the kind is not modelled)", item.object),
+                        why => format!("{} ({why})", item.object),
+                    },
                 )
             })
             .chain(collected.unused.iter().map(|item| {

@@ -8,6 +8,7 @@
 
 use super::{Cx, Loc, Obj, Unused};
 use crate::raw;
+use crate::validate::{DNS_SUBDOMAIN_MESSAGE, is_dns_subdomain};
 use crate::yaml::{Node, Value};
 
 /// Metadata the API server sets, or that labels an object without changing
@@ -227,8 +228,10 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         // The API server allocates an address: the service is not headless.
         None => (Some(String::new()), None),
     };
+    let mut external = false;
     if let Some(kind) = spec.take("type") {
         let kind = cx.one_of(kind, "spec.type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
+        external = kind.as_deref() == Some("ExternalName");
         // `ValidateService`: a node port or a load balancer needs a cluster IP.
         if let (Some(kind @ ("NodePort" | "LoadBalancer")), Some("None"), Some(place)) =
             (kind.as_deref(), cluster_ip.as_deref(), ip_place)
@@ -240,9 +243,13 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                     .to_string();
             cx.invalid(place, "spec.clusterIPs[0]", message, Some(help));
         }
-        if kind.as_deref().is_some_and(|k| k != "ClusterIP") {
+        if kind.as_deref().is_some_and(|k| k != "ClusterIP" && k != "ExternalName") {
             spec.used_again("type", false);
         }
+    }
+    if external {
+        external_name(cx, name, obj, spec, cluster_ip.as_deref().zip(ip_place));
+        return;
     }
     let selector = match spec.take("selector") {
         Some(node) => {
@@ -256,9 +263,10 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.collected.skipped.push(Unused {
             file: cx.file.to_string(),
             place: obj.place,
-            object: format!("{} (no selector: it selects no pods)", cx.object),
-            path: String::new(),
+            object: cx.object.clone(),
+            path: "no selector: it selects no pods".to_string(),
         });
+        cx.collected.services_left_out.push((name, "has no selector"));
         spec.finish(cx);
         obj.finish(cx);
         return;
@@ -302,6 +310,65 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         Some(i) => cx.collected.services[i] = service,
         None => cx.collected.services.push(service),
     }
+}
+
+/// An `ExternalName` Service: a DNS alias (a CNAME) of the name it gives,
+/// with no cluster IP, no endpoints and no records of pods, whatever its
+/// selector says (the EndpointSlice controller passes it by). Checked as
+/// `ValidateService` checks it, then left out of the run with a note.
+fn external_name(
+    cx: &mut Cx<'_>,
+    name: String,
+    obj: Obj<'_>,
+    mut spec: Obj<'_>,
+    cluster_ip: Option<(&str, crate::locate::Place)>,
+) {
+    if let Some((ip, place)) = cluster_ip.filter(|(ip, _)| !ip.is_empty()) {
+        let help = format!(
+            "an ExternalName Service is only a DNS alias: leave `clusterIP` ({ip:?}) out, or make it a \
+             ClusterIP Service (a headless one with `clusterIP: None`) to give the pods DNS records"
+        );
+        cx.invalid(
+            place,
+            "spec.clusterIPs",
+            "Forbidden: may not be set for ExternalName services",
+            Some(help),
+        );
+    }
+    let target = match spec.take("externalName") {
+        Some(node) => {
+            let place = node.place;
+            let name = cx.string(node, "spec.externalName");
+            // The CNAME may end in a dot, fully qualified.
+            let bare = name.as_deref().map(|n| n.strip_suffix('.').unwrap_or(n));
+            match bare {
+                Some("") => cx.invalid(place, "spec.externalName", "Required value", None),
+                Some(bare) if !is_dns_subdomain(bare) => {
+                    let message = format!("Invalid value: {bare:?}: {DNS_SUBDOMAIN_MESSAGE}");
+                    cx.invalid(place, "spec.externalName", message, None);
+                }
+                _ => {}
+            }
+            name
+        }
+        None => {
+            cx.invalid(spec.place, "spec.externalName", "Required value", None);
+            None
+        }
+    };
+    // What an ExternalName Service ignores.
+    spec.skip(&["selector", "ports", "publishNotReadyAddresses", "sessionAffinity"]);
+    spec.finish(cx);
+    let place = obj.place;
+    obj.finish(cx);
+    let alias = target.map_or(String::new(), |t| format!(" of {t:?}"));
+    cx.collected.skipped.push(Unused {
+        file: cx.file.to_string(),
+        place,
+        object: cx.object.clone(),
+        path: format!("type ExternalName: a DNS alias{alias}, with no endpoints and no records of pods"),
+    });
+    cx.collected.services_left_out.push((name, "is an ExternalName Service (a DNS alias)"));
 }
 
 /// Records the name again under the index of the object it replaces.

@@ -52,7 +52,7 @@ const CPU_HELP: &str = "CPU is in cores, like \"2\" or \"0.5\", or in millicores
 pub(crate) const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', \
      and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
+pub(crate) const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
      '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
@@ -125,6 +125,12 @@ pub(crate) fn validate(
         diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         Err(limits::at_most_shown(diagnostics))
     }
+}
+
+/// `IsDNS1123Subdomain`: dot-separated lowercase RFC 1123 labels, 253
+/// characters at most.
+pub(crate) fn is_dns_subdomain(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
 pub(crate) fn is_dns_label(name: &str) -> bool {
@@ -390,8 +396,7 @@ impl Checker<'_, '_> {
     }
 
     fn dns_subdomain(&mut self, path: &str, name: &str) {
-        let valid = !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label);
-        if !valid {
+        if !is_dns_subdomain(name) {
             self.report(
                 "invalid-value",
                 path,
