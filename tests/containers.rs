@@ -9,7 +9,7 @@
 //! (`printPod`).
 
 use crate::support::{Log, run, t};
-use stsim_core::objects::{ContainerState, PodPhase};
+use stsim_core::objects::{ContainerState, PodPhase, StatusColumn};
 use stsim_core::report::Report;
 use stsim_core::sim::Simulation;
 use stsim_core::time::SimTime;
@@ -799,4 +799,54 @@ fn the_kubelets_conditions_carry_their_transition_times() {
     assert_eq!(since(&field, "Initialized"), at("29s"), "a regular container started before");
     assert_eq!(field("condition:ContainersReady.status").as_deref(), Some("\"False\""));
     assert_eq!(since(&field, "ContainersReady"), at("4m"));
+}
+
+/// kubectl's RESTARTS column counts its `(5m ago)` from the last
+/// termination of a container it counts (`printPod`'s `lastRestartDate`,
+/// the latest `lastState.terminated.finishedAt`): for a crash loop, its
+/// last exit; for a container lost with its machine, the moment the
+/// runtime, started again, finds it gone; for an exporter that crashes,
+/// its own exits.
+#[test]
+fn restarts_count_their_ago_from_the_last_termination() {
+    let crashing = r#"Scenario(
+        name: "ago", duration: "6m", kubernetesVersion: "1.34",
+        cluster: (nodePools: [(name: "worker", count: 1)]),
+        images: [(name: "app:1", behaviour: CrashLoop, pull: "1s", startup: "5s")],
+        services: [(name: "svc", selector: {"app": "a"})],
+        statefulsets: [(name: "a", serviceName: "svc", replicas: 1, template: (labels: {"app": "a"}, image: "app:1"))],
+    )"#;
+    let (sim, report) = run(crashing);
+    let pod = &report.pods[0];
+    // Exits at 6s (started again at once), 11s, 26s, 51s, 1m36s, 3m1s and
+    // 5m46s; started again after each but the last.
+    assert_eq!((pod.state.restarts, pod.last_termination_ms), (6, Some(346_000)), "{pod:?}");
+    let exits: Vec<SimTime> = (sim.trace.records.iter())
+        .filter(|r| matches!(&r.event, Event::PodStatus { status, .. } if *status == StatusColumn::Reason("Error")))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(exits.last().map(|at| at.as_millis()), pod.last_termination_ms, "{exits:?}");
+    let text = stsim_cli::render::text::render(&report);
+    assert!(text.contains("6 (14s ago)"), "{text}");
+
+    // A machine that crashed at 1m and came back at 3m: the container was
+    // lost, and the runtime reports it exited when the kubelet is back.
+    let lost = crashing
+        .replace(r#"behaviour: CrashLoop, "#, "")
+        .replace(r#"duration: "6m","#, r#"duration: "6m", timeline: [(at: "1m", do: CrashNode(node: "worker-1")), (at: "3m", do: RecoverNode(node: "worker-1"))],"#);
+    let (_, report) = run(&lost);
+    let pod = &report.pods[0];
+    assert_eq!((pod.state.restarts, pod.last_termination_ms), (1, Some(180_000)), "{pod:?}");
+
+    // A crashing exporter beside a healthy database: its exits count.
+    let images = r#", (name: "exporter:1", behaviour: CrashLoop, pull: "1s", startup: "5s")"#;
+    let (sim, report) = run(&scenario(1, "exporter:1", images, ""));
+    let exits: Vec<SimTime> = container_states(&sim, "db-0", 1)
+        .into_iter()
+        .filter(|(_, state, _)| *state == ContainerState::Error)
+        .map(|(at, _, _)| at)
+        .collect();
+    let pod = report.pods.iter().find(|p| p.name == "db-0").expect("db-0");
+    assert!(pod.state.restarts > 0, "{pod:?}");
+    assert_eq!(exits.last().map(|at| at.as_millis()), pod.last_termination_ms, "{exits:?}");
 }

@@ -3,7 +3,8 @@
 //! claim is bound to at most one volume (and a volume to at most one
 //! claim), every running pod is on a node of the world, there is at most
 //! one pod object per identity, every pod's revision number is its
-//! revision label's, and the index of open identity violations is true.
+//! revision label's, a pod showing restarts has a last termination, and
+//! the index of open identity violations is true.
 //! `PROPTEST_CASES=2000 cargo test -p stsim-tests --lib invariants` runs it
 //! longer.
 
@@ -156,6 +157,16 @@ fn check(sim: &Simulation) -> Result<(), String> {
         let label = pod.labels.get(stsim_core::objects::labels::REVISION);
         if pod.revision_number() != label.and_then(|value| world.revision_number(value)) {
             return Err(format!("pod {}'s revision number disagrees with its label {label:?}", pod.name));
+        }
+        // kubectl's RESTARTS column: a restart counted has a last
+        // termination to count its `(5m ago)` from, in the past.
+        if pod.restarts_column() > 0 && pod.last_restart_column().is_none_or(|at| at > sim.now()) {
+            return Err(format!(
+                "pod {} shows {} restarts and its last termination at {:?}",
+                pod.name,
+                pod.restarts_column(),
+                pod.last_restart_column()
+            ));
         }
         if pod.status.phase == PodPhase::Running && pod.node.is_none() {
             return Err(format!("pod {} runs on no node", pod.name));

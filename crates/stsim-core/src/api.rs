@@ -432,6 +432,8 @@ impl<'a> Api<'a> {
                 pod_ip: None,
                 restarts: 0,
                 init_restarts: vec![0; inits],
+                finished_at: None,
+                init_finished_at: None,
                 containers_started: false,
                 start_time: None,
                 kubelet_conditions: None,

@@ -631,6 +631,12 @@ pub struct PodStatus {
     /// Each init container's `restartCount`, by index: how often it was
     /// started again after it failed.
     pub init_restarts: Vec<u32>,
+    /// When a regular container or a sidecar last terminated (the latest
+    /// `lastState.terminated.finishedAt` among them), and when an init
+    /// container did (sidecars included): what kubectl's RESTARTS column
+    /// counts its `(5m ago)` from (`Pod::last_restart_column`).
+    pub finished_at: Option<SimTime>,
+    pub init_finished_at: Option<SimTime>,
     /// The kubelet's `PodReadyToStartContainers`, `Initialized` and
     /// `ContainersReady` conditions as last written (`Pod::kubelet_conditions`),
     /// each with its `lastTransitionTime`; `None` before its first status.
@@ -1073,6 +1079,14 @@ impl Pod {
         }
         let sidecars: u32 = self.sidecars.iter().filter_map(|i| self.status.init_restarts.get(*i)).sum();
         self.status.restarts + sidecars
+    }
+
+    /// When the containers the RESTARTS column counts last terminated
+    /// (kubectl's `lastRestartDate`, shown as `3 (5m ago)`): the init
+    /// containers' while the pod is not initialized, then the regular
+    /// containers' and the sidecars'.
+    pub fn last_restart_column(&self) -> Option<SimTime> {
+        if !self.initialized() { self.status.init_finished_at } else { self.status.finished_at }
     }
 
     /// Whether every other regular container is ready (as its kubelet

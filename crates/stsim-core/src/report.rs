@@ -202,6 +202,10 @@ pub struct PodRow {
     pub state: PodState,
     pub revision: String,
     pub age_ms: u64,
+    /// When (ms into the run) a container the RESTARTS column counts last
+    /// terminated (kubectl's `lastRestartDate`, the latest
+    /// `lastState.terminated.finishedAt`): kubectl prints `3 (5m ago)`.
+    pub last_termination_ms: Option<u64>,
     /// The scheduler's message while the pod waits for a node.
     pub unschedulable: Option<String>,
 }
@@ -410,6 +414,7 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                 state: pod_state(world, pod),
                 revision: pod.revision().to_string(),
                 age_ms: age(pod.created_at),
+                last_termination_ms: pod.last_restart_column().map(|at| at.as_millis()),
                 unschedulable: pod.status.unschedulable.clone(),
             })
             .collect(),

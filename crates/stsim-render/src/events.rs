@@ -882,41 +882,6 @@ pub fn format_rfc3339(ms: i64) -> String {
     }
 }
 
-/// An age as kubectl prints it (apimachinery's `duration.HumanDuration`,
-/// which `translateTimestampSince` uses for every AGE column and event
-/// time): seconds up to two minutes, then two units below ten minutes,
-/// minutes alone up to three hours (`150m`), two units below eight hours,
-/// hours alone up to two days, two units below eight days, days alone up
-/// to two years, then years and days. Whole units, rounded down.
-pub fn age(ms: u64) -> String {
-    let seconds = ms / 1000;
-    let (minutes, hours) = (seconds / 60, seconds / 3600);
-    let (days, years) = (hours / 24, hours / 24 / 365);
-    let two = |big: u64, big_unit: &str, small: u64, small_unit: &str| match small {
-        0 => format!("{big}{big_unit}"),
-        _ => format!("{big}{big_unit}{small}{small_unit}"),
-    };
-    if seconds < 120 {
-        format!("{seconds}s")
-    } else if minutes < 10 {
-        two(minutes, "m", seconds % 60, "s")
-    } else if minutes < 180 {
-        format!("{minutes}m")
-    } else if hours < 8 {
-        two(hours, "h", minutes % 60, "m")
-    } else if hours < 48 {
-        format!("{hours}h")
-    } else if hours < 24 * 8 {
-        two(days, "d", hours % 24, "h")
-    } else if hours < 24 * 365 * 2 {
-        format!("{days}d")
-    } else if hours < 24 * 365 * 8 {
-        two(years, "y", days % 365, "d")
-    } else {
-        format!("{years}y")
-    }
-}
-
 /// The kind of object events name (`pod`, `statefulset`, ...) for a
 /// resource type as kubectl takes it (`kubectl events --for TYPE/NAME`):
 /// its name, plural or short name, in any case. `None` for a type that
@@ -1007,40 +972,6 @@ pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// apimachinery's `HumanDuration` at each of its boundaries.
-    #[test]
-    fn ages_read_as_kubectl_prints_them() {
-        let (s, m, h, d) = (1000, 60_000, 3_600_000, 86_400_000);
-        let cases = [
-            (0, "0s"),
-            (999, "0s"),
-            (90 * s, "90s"),
-            (119 * s + 999, "119s"),
-            (2 * m, "2m"),
-            (5 * m + 30 * s, "5m30s"),
-            (9 * m + 59 * s, "9m59s"),
-            (10 * m + 30 * s, "10m"),
-            (150 * m + 59 * s, "150m"),
-            (179 * m, "179m"),
-            (3 * h, "3h"),
-            (7 * h + 59 * m + 59 * s, "7h59m"),
-            (8 * h + 30 * m, "8h"),
-            (47 * h, "47h"),
-            (2 * d, "2d"),
-            (2 * d + 5 * h, "2d5h"),
-            (7 * d + 23 * h, "7d23h"),
-            (8 * d + 23 * h, "8d"),
-            (729 * d, "729d"),
-            (730 * d, "2y"),
-            (731 * d, "2y1d"),
-            (8 * 365 * d, "8y"),
-            (9 * 365 * d + 40 * d, "9y"),
-        ];
-        for (ms, text) in cases {
-            assert_eq!(age(ms), text, "{ms} ms");
-        }
-    }
 
     #[test]
     fn rfc3339_round_trips() {

@@ -346,7 +346,7 @@ fn pods(page: &mut String, report: &Report) {
             esc(&pod.name),
             esc(&pod.state.ready),
             esc(&pod.state.status),
-            pod.state.restarts,
+            crate::cells::restarts(pod, report.ended_at_ms),
             esc(pod.state.ip.as_deref().unwrap_or("<none>")),
             esc(pod.state.node.as_deref().unwrap_or("<none>")),
             esc(&pod.revision)

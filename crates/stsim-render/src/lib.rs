@@ -8,11 +8,14 @@
 //! - [`perfetto`]: Chrome trace-event JSON for Perfetto (`stsim run --perfetto`).
 //! - [`events`]: the run as the Kubernetes events its components record and
 //!   the API server keeps (`stsim events`, and the HTML report's table).
+//! - [`cells`]: kubectl's forms of a table cell (ages, RESTARTS), for every
+//!   table above and the CLI's.
 //!
 //! Depends on `stsim-core` only, so both the CLI and the WebAssembly
 //! playground draw the same pictures. Does no I/O: every function returns a
 //! string; output is a function of the run alone (deterministic).
 
+pub mod cells;
 pub mod events;
 pub mod html;
 pub mod lanes;

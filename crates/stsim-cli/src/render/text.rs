@@ -12,7 +12,7 @@ pub fn time(ms: u64) -> String {
     SimTime::from_millis(ms).to_string()
 }
 
-pub use stsim_render::events::age;
+pub use stsim_render::cells::age;
 
 /// Bytes as a Kubernetes quantity with a binary suffix, when exact.
 pub fn bytes(n: u64) -> String {
@@ -201,7 +201,7 @@ fn tail(report: &Report) -> String {
                 p.name.clone(),
                 p.state.ready.to_string(),
                 p.state.status.to_string(),
-                p.state.restarts.to_string(),
+                stsim_render::cells::restarts(p, report.ended_at_ms),
                 age(p.age_ms),
                 p.state.ip.as_deref().unwrap_or("<none>").to_string(),
                 p.state.node.as_deref().unwrap_or("<none>").to_string(),

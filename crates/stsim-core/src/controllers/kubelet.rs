@@ -224,6 +224,8 @@ fn change_image(api: &mut Api, id: PodId) {
         api.arm(EventKey::Kubelet(id), due);
         return;
     }
+    // The old container exited when its shutdown ended.
+    terminated(api, id, ContainerRef::Regular(0), due);
     let p = api.world.pod_mut(id);
     p.status.restarts += 1;
     p.runtime.image_change_due = None;
@@ -547,6 +549,7 @@ fn init_failing(api: &mut Api, id: PodId) {
         (ImageBehaviour::CrashLoop, _, None) => {
             let runtime = &mut api.world.pod_mut(id).runtime;
             runtime.backoff_until = Some(backoff::exited(init_backoff(runtime, index), now));
+            terminated(api, id, ContainerRef::Init(index as u32), now);
             api.set_init_failure(id, Some(InitFailure::Error));
             now
         }
@@ -582,6 +585,22 @@ fn restart_init(api: &mut Api, id: PodId, index: usize) {
     images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &name);
     api.set_init_failure(id, None);
     api.set_init_started(id);
+}
+
+/// `container` of the pod terminated `at`: its `lastState.terminated.finishedAt`,
+/// which kubectl's RESTARTS column counts its `(5m ago)` from. A sidecar is
+/// an init container the column counts with the regular ones.
+pub(super) fn terminated(api: &mut Api, id: PodId, container: ContainerRef, at: SimTime) {
+    let pod = api.world.pod_mut(id);
+    match container {
+        ContainerRef::Init(index) => {
+            pod.status.init_finished_at = Some(at);
+            if pod.sidecars.contains(&(index as usize)) {
+                pod.status.finished_at = Some(at);
+            }
+        }
+        ContainerRef::Regular(_) => pod.status.finished_at = Some(at),
+    }
 }
 
 /// The container starts (or restarts).
@@ -689,6 +708,7 @@ fn run_container(api: &mut Api, id: PodId) {
                     let runtime = &mut api.world.pod_mut(id).runtime;
                     runtime.backoff_until = Some(backoff::exited(&mut runtime.crash_backoff, now));
                     runtime.probe_kill = None;
+                    terminated(api, id, ContainerRef::Regular(0), now);
                     api.set_process(id, false, killed);
                     api.set_pod_ready(id, false);
                     let phase = running_phase(api.world().pod(id));
@@ -828,6 +848,7 @@ pub fn container_exited(api: &mut Api, id: PodId) -> bool {
     }
     let runtime = &mut api.world.pod_mut(id).runtime;
     runtime.backoff_until = Some(backoff::exited(&mut runtime.crash_backoff, now));
+    terminated(api, id, ContainerRef::Regular(0), now);
     api.set_process(id, false, Some("the application exited with an error"));
     api.set_pod_ready(id, false);
     let phase = running_phase(api.world().pod(id));
@@ -1172,6 +1193,10 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
 /// pkg/kubelet/kuberuntime): images outlive a reboot on the node's disk.
 fn restart_lost_container(api: &mut Api, pod: PodId) {
     api.release_pod_ip(pod);
+    // The runtime, started again, finds no task behind the old container
+    // and reports it exited then (exit code 255, reason `Unknown`:
+    // containerd's CRI `loadContainer`).
+    terminated(api, pod, ContainerRef::Regular(0), api.now);
     let p = api.world.pod_mut(pod);
     p.status.restarts += 1;
     let runtime = &mut p.runtime;

@@ -320,7 +320,7 @@ pub fn seen(recorded: &Recorded, show: impl Fn(u64) -> String) -> String {
     if recorded.count <= 1 {
         return show(recorded.last_ms);
     }
-    let span = super::age(recorded.last_ms - recorded.first_ms);
+    let span = crate::cells::age(recorded.last_ms - recorded.first_ms);
     format!("{} (x{} over {span})", show(recorded.last_ms), recorded.count)
 }
 

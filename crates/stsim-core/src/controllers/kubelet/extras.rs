@@ -169,6 +169,7 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
             extra.started_at = None;
             extra.backoff_until = Some(backoff::exited(&mut extra.crash_backoff, now));
             extra.due = Some(now);
+            super::terminated(api, id, ContainerRef::Regular(index as u32 + 1), now);
             api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Error, ready: false });
             Some(now)
         }
