@@ -1006,7 +1006,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             raw::RetentionPolicy { when_deleted, when_scaled }
         });
     let template = match spec.take("template") {
-        Some(node) => template(cx, node, &r("template")),
+        Some(node) => template(cx, node, &r("template"), true),
         None => {
             cx.invalid(spec.place, "spec.template", "Required value", None);
             None
@@ -1148,6 +1148,28 @@ fn container_requests(
             }
         }
     }
+    // `ValidateResourceRequirements`: a request above its limit is refused
+    // (the value as written; the API server prints it canonical).
+    let above = |request: &Read, limit: &Read, parse: fn(&str) -> Result<u64, String>| match (request, limit)
+    {
+        (Some((request, place, _)), Some((limit, _, _))) => {
+            let (Ok(asked), Ok(allowed)) = (parse(request), parse(limit)) else { return None };
+            (asked > allowed).then(|| (request.clone(), *place, limit.clone()))
+        }
+        _ => None,
+    };
+    for (request, limit, key, parse) in [
+        (&cpu, &limit_cpu, "cpu", crate::parse_cpu as fn(&str) -> Result<u64, String>),
+        (&memory, &limit_memory, "memory", crate::parse_quantity),
+    ] {
+        if let Some((asked, place, allowed)) = above(request, limit, parse) {
+            let message =
+                format!("Invalid value: {asked:?}: must be less than or equal to {key} limit of {allowed}");
+            let help =
+                format!("a container may not ask the scheduler for more {key} than its limit lets it use");
+            cx.invalid(place, &format!("{path}.resources.requests"), message, Some(help));
+        }
+    }
     let cpu = cpu.or_else(|| {
         limits_used.0 = limit_cpu.is_some();
         limit_cpu.clone()
@@ -1207,7 +1229,9 @@ fn pod_request(
     Some(written.iter().find(|v| value(v) == total).map_or_else(|| show(total), |v| (*v).clone()))
 }
 
-pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<raw::PodTemplate> {
+/// A pod template: a StatefulSet's `spec.template` (`set`), or an
+/// operator's Pod.
+pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Option<raw::PodTemplate> {
     let mut template = cx.obj(node, "spec.template")?;
     cx.at(raw_base.to_string(), node.place, "spec.template");
     let mut labels = raw::RawLabels::new();
@@ -1382,6 +1406,18 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<r
     let topology_spread_constraints = spec
         .take("topologySpreadConstraints")
         .and_then(|node| topology_spread(cx, node, &format!("{raw_base}.topologySpreadConstraints")));
+    // `ValidateStatefulSetSpec`: a set's pods restart their containers, so
+    // only `Always` is supported (a Pod of its own may say otherwise; stsim
+    // then ignores it, with a warning).
+    if set
+        && let Some(policy) = spec.entries_value("restartPolicy").filter(|policy| policy != "Always")
+        && let Some(node) = spec.take("restartPolicy")
+    {
+        let message = format!("Unsupported value: {policy:?}: supported values: \"Always\"");
+        let help =
+            "a StatefulSet's pods always restart their containers; leave `restartPolicy` out".to_string();
+        cx.invalid(node.place, &format!("{p}.restartPolicy"), message, Some(help));
+    }
     for (key, default) in
         [("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler")]
     {

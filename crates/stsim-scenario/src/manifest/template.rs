@@ -39,7 +39,7 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     };
     let mut collected = Collected::default();
     let mut cx = Cx { file, object: object.clone(), collected: &mut collected, base: Base::default() };
-    let raw = super::objects::template(&mut cx, root, RAW_BASE);
+    let raw = super::objects::template(&mut cx, root, RAW_BASE, !pod);
     if !collected.errors.is_empty() {
         return Err(errors(std::mem::take(&mut collected.errors)));
     }
@@ -111,6 +111,37 @@ mod tests {
         assert_eq!(set.ignored, ["spec.template.spec.containers[0].env"]);
         let pod = read("Pod", &template).unwrap();
         assert_eq!(pod.ignored, ["spec.containers[0].env"]);
+    }
+
+    /// `ValidateStatefulSetSpec` allows only `restartPolicy: Always`; a Pod
+    /// may say `Never` (stsim ignores it, and says so). A request above its
+    /// limit is refused for both (`ValidateResourceRequirements`).
+    #[test]
+    fn a_sets_pods_restart_always_and_ask_no_more_than_their_limits() {
+        let never = json!({"metadata": {"labels": {"app": "web"}},
+                           "spec": {"restartPolicy": "Never", "containers": [{"name": "db", "image": "x"}]}});
+        let TemplateRefusal::Invalid(errors) = read("StatefulSet", &never).unwrap_err() else {
+            panic!("a 422")
+        };
+        assert_eq!(
+            errors,
+            ["spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""]
+        );
+        assert_eq!(read("Pod", &never).unwrap().ignored, ["spec.restartPolicy"]);
+        let greedy = json!({"metadata": {"labels": {"app": "web"}},
+                            "spec": {"containers": [{"name": "db", "image": "x",
+                                     "resources": {"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}}}]}});
+        let TemplateRefusal::Invalid(errors) = read("Pod", &greedy).unwrap_err() else { panic!("a 422") };
+        assert_eq!(
+            errors,
+            [
+                "spec.containers[0].resources.requests: Invalid value: \"2Gi\": must be less than or equal to memory limit of 1Gi"
+            ]
+        );
+        let even = json!({"metadata": {"labels": {"app": "web"}},
+                          "spec": {"containers": [{"name": "db", "image": "x",
+                                   "resources": {"requests": {"cpu": "1000m"}, "limits": {"cpu": "1"}}}]}});
+        assert!(read("StatefulSet", &even).is_ok());
     }
 
     #[test]
