@@ -550,8 +550,11 @@ fn claim_without_storage() {
 fn claim_without_access_modes() {
     let yaml = edit("        accessModes: [\"ReadWriteOnce\"]\n", "");
     let error = errors(&yaml).remove(0);
-    assert!(error.message.contains("at least 1 access mode is required"), "{error:#?}");
-    assert_eq!(error.line, position(&yaml, "metadata:\n        name: data").0);
+    let message =
+        "spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required";
+    assert!(error.message.contains(message), "{error:#?}");
+    // At the claim's spec, where the modes belong.
+    assert_eq!(error.line, position(&yaml, "storageClassName: gp3").0);
 }
 
 #[test]

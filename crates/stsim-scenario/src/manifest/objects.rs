@@ -289,7 +289,16 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         for (j, item) in items.iter().enumerate() {
             let path = format!("spec.ports[{j}]");
             let Some(mut port) = cx.obj(item, &path) else { continue };
-            let name = port.take("name").and_then(|n| cx.string(n, &format!("{path}.name")));
+            let name = match port.take("name") {
+                Some(node) => {
+                    cx.at(format!("{raw_base}.ports[{j}].name"), node.place, &format!("{path}.name"));
+                    cx.string(node, &format!("{path}.name"))
+                }
+                None => {
+                    cx.at(format!("{raw_base}.ports[{j}].name"), item.place, &format!("{path}.name"));
+                    None
+                }
+            };
             let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
             // targetPort defaults to the port.
             if port.entries_value("targetPort").is_some_and(|t| Some(t) == port.entries_value("port")) {
@@ -1451,7 +1460,8 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
 }
 
 /// A container's `ports`, appended to the pod's (`containerPort`,
-/// `hostPort`, `protocol`; a port's `name` is read silently).
+/// `hostPort`, `protocol`; a port's `name` is checked as the API server
+/// checks it, then not modelled).
 fn container_ports(
     cx: &mut Cx<'_>,
     node: &Node,
@@ -1460,12 +1470,26 @@ fn container_ports(
     out: &mut Vec<raw::ContainerPort>,
 ) {
     let Some(list) = cx.list(node, path) else { return };
+    // `validateContainerPorts`: each name a valid port name, unique in its container.
+    let mut names: Vec<String> = Vec::new();
     for (i, item) in list.iter().enumerate() {
         let at = format!("{path}[{i}]");
         let Some(mut port) = cx.obj(item, &at) else { continue };
         let raw_at = format!("{raw_path}[{}]", out.len());
         cx.at(raw_at.clone(), item.place, &at);
-        port.skip(&["name"]);
+        if let Some(node) = port.take("name")
+            && let Some(name) = cx.string(node, &format!("{at}.name")).filter(|n| !n.is_empty())
+        {
+            let problems = port_name_errors(&name);
+            for problem in &problems {
+                let message = format!("Invalid value: {name:?}: {problem}");
+                cx.invalid(node.place, &format!("{at}.name"), message, None);
+            }
+            if problems.is_empty() && names.contains(&name) {
+                cx.invalid(node.place, &format!("{at}.name"), format!("Duplicate value: {name:?}"), None);
+            }
+            names.push(name);
+        }
         let container_port = int_field(cx, &mut port, "containerPort", format!("{raw_at}.containerPort"));
         let host_port = int_field(cx, &mut port, "hostPort", format!("{raw_at}.hostPort"));
         let protocol = port
@@ -1969,6 +1993,9 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
             if spec.entries_value("volumeMode").is_some_and(|v| v == "Filesystem") {
                 spec.skip(&["volumeMode"]);
             }
+            if modes.is_none() {
+                cx.at(format!("{raw_at}.accessModes"), spec.place, &format!("{at}.spec.accessModes"));
+            }
             spec.finish(cx);
         }
         // The API server requires an access mode (the scenario format defaults one).
@@ -1987,6 +2014,29 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         }
     }
     Some(out)
+}
+
+/// What is wrong with a port name (`validation.IsValidPortName`, an IANA
+/// service name): at most 15 characters, lower-case letters, digits and
+/// single hyphens inside, at least one letter.
+fn port_name_errors(name: &str) -> Vec<&'static str> {
+    let mut problems = Vec::new();
+    if name.len() > 15 {
+        problems.push("must be no more than 15 characters");
+    }
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        problems.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+    }
+    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        problems.push("must contain at least one letter (a-z)");
+    }
+    if name.contains("--") {
+        problems.push("must not contain consecutive hyphens");
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        problems.push("must not begin or end with a hyphen");
+    }
+    problems
 }
 
 /// `accessModes`: each one of Kubernetes' four.

@@ -77,7 +77,22 @@ impl Checker<'_, '_> {
     /// A Service's ports, each numbered 1 to 65535, under `base`.
     pub(super) fn service_ports(&mut self, base: &str, ports: &[raw::ServicePort]) -> Vec<ServicePort> {
         let mut out = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
         for (j, port) in ports.iter().enumerate() {
+            // `ValidateServicePort`: a name is required once there are two
+            // ports; one given is a DNS label, unique in the Service.
+            let at = format!("{base}.ports[{j}].name");
+            match port.name.as_deref().filter(|n| !n.is_empty()) {
+                None if ports.len() > 1 => self.report("invalid-value", &at, "Required value", None),
+                None => {}
+                Some(name) => {
+                    self.dns_label(&at, name);
+                    if is_dns_label(name) && names.contains(&name) {
+                        self.report("duplicate-name", &at, format!("Duplicate value: {name:?}"), None);
+                    }
+                    names.push(name);
+                }
+            }
             let number = match u16::try_from(port.port) {
                 Ok(number) if number >= 1 => number,
                 _ => {
