@@ -577,3 +577,54 @@ fn a_file_storage_volume_is_mounted_without_an_attach() {
         "a 10 s attach first"
     );
 }
+
+/// A mount naming no volume of the pod: the API server takes the
+/// StatefulSet (it does not check a set's template against its volumes)
+/// and refuses each pod the controller makes from it, with the field's
+/// path (`validateVolumeMounts`); the claim template's own volume and the
+/// template's `volumes` are fine, in every kind of container. Fixed by
+/// naming the claim template, the pods run.
+#[test]
+fn a_mount_naming_no_volume_gets_every_pod_create_refused() {
+    let scenario = |mounts: &str, init_mounts: &str| {
+        format!(
+            r#"Scenario(
+            name: "mounts", duration: "2m",
+            cluster: (nodePools: [(name: "worker", count: 2)]),
+            services: [(name: "db", clusterIP: "None", selector: {{"app": "db"}})],
+            statefulsets: [(
+                name: "db", serviceName: "db", replicas: 2,
+                template: (
+                    labels: {{"app": "db"}}, image: "postgres:16",
+                    volumes: ["config"], volumeMounts: [{mounts}],
+                    initContainers: [(name: "init", image: "busybox:1", volumeMounts: [{init_mounts}])],
+                    extraContainers: [(name: "exporter", image: "exporter:1", volumeMounts: ["config"])],
+                ),
+                volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+            )],
+        )"#
+        )
+    };
+    let (sim, report) = run(&scenario(r#""data", "config""#, r#""dta""#));
+    assert!(sim.world.pods.is_empty(), "no pod is ever made");
+    let refused: Vec<&str> = (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            Event::PodCreateInvalid { message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(refused.len() > 5, "retried with back-off: {}", refused.len());
+    assert_eq!(
+        refused[0],
+        r#"Pod "db-0" is invalid: spec.initContainers[0].volumeMounts[0].name: Not found: "dta""#
+    );
+    let finding = report.findings.iter().find(|f| f.id == "pod-invalid").expect("pod-invalid");
+    assert!(finding.fix.contains("volumeClaimTemplate (data)"), "{}", finding.fix);
+    let events = stsim_render::events::collect(&sim);
+    assert!(events.iter().any(|e| e.reason == "FailedCreate"
+        && e.message.starts_with("create Pod db-0 in StatefulSet db failed error: Pod \"db-0\" is invalid")));
+
+    let (sim, report) = run(&scenario(r#""data", "config""#, r#""data""#));
+    assert_eq!(sim.world.pods.iter().filter(|p| p.exists()).count(), 2, "both pods made");
+    assert!(report.findings.iter().all(|f| f.id != "pod-invalid"));
+}

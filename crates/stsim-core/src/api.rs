@@ -121,6 +121,11 @@ pub struct NewPod {
     pub tolerations: Vec<crate::config::Toleration>,
     pub topology_spread: Vec<crate::config::TopologySpreadConstraint>,
     pub claims: Vec<String>,
+    /// The names of the pod's volumes (its template's and, for a
+    /// StatefulSet's pod, one per claim template) and of those its first
+    /// container mounts; the others' mounts are in their containers.
+    pub volumes: Vec<String>,
+    pub volume_mounts: Vec<String>,
     /// `spec.nodeName` as written: the pod is bound at creation, without the scheduler.
     pub node_name: Option<String>,
     pub host_ports: Vec<crate::config::HostPort>,
@@ -156,6 +161,8 @@ impl NewPod {
             tolerations: template.tolerations.clone(),
             topology_spread: template.topology_spread.clone(),
             claims: Vec::new(),
+            volumes: template.volumes.clone(),
+            volume_mounts: template.volume_mounts.clone(),
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
             priority_class_name: template.priority_class_name.clone(),
@@ -358,7 +365,13 @@ impl<'a> Api<'a> {
 
     /// Creates a pod, unless it is invalid (`validation`) or a live pod has the name.
     pub fn create_pod(&mut self, new: NewPod) -> Result<PodId, ApiError> {
-        let mut errors = validation::pod_errors(&new.labels, &new.hostname);
+        let mounts = validation::Mounts {
+            volumes: &new.volumes,
+            first: &new.volume_mounts,
+            extras: &new.extra_containers,
+            inits: &new.init_containers,
+        };
+        let mut errors = validation::pod_errors(&new.labels, &mounts, &new.hostname);
         errors.extend(validation::pod_image_errors(&new.image, &new.extra_containers, &new.init_containers));
         if !errors.is_empty() {
             let message = validation::invalid("Pod", &new.name, &errors);

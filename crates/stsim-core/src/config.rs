@@ -1128,6 +1128,16 @@ pub struct PodTemplate {
     /// `priorityClassName` (see `PodTemplate::critical`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
+    /// The names of the pod's own volumes (`spec.volumes[].name`), and of
+    /// those the first container mounts (`volumeMounts[].name`). A pod's
+    /// volumes are these and, for a StatefulSet's, one per claim template;
+    /// a mount of any other name gets the pod create refused. Not part of
+    /// the revision's hash here: a written template's mounts and volumes
+    /// are in `unmodelled` whole, and a scenario cannot change them.
+    #[serde(skip)]
+    pub volumes: Vec<String>,
+    #[serde(skip)]
+    pub volume_mounts: Vec<String>,
     /// The fields of a template a client wrote that stsim does not model
     /// (`env`, `command`, annotations) or reads without keeping (the
     /// containers' ports), with their values: one
@@ -1148,6 +1158,9 @@ pub struct PodTemplate {
 pub struct InitContainer {
     pub name: String,
     pub image: String,
+    /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
+    #[serde(skip)]
+    pub volume_mounts: Vec<String>,
 }
 
 /// A regular container after the first (`spec.containers[i]`, i > 0).
@@ -1158,6 +1171,9 @@ pub struct ExtraContainer {
     /// `imagePullPolicy` as written; `None`: the default for the image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<ImagePullPolicy>,
+    /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
+    #[serde(skip)]
+    pub volume_mounts: Vec<String>,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its

@@ -107,9 +107,11 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
                 world.statefulsets.iter().find(|s| s.removed_at.is_none() && s.name == set)
             });
             // The API server's answer names the fields it refused
-            // (`api::validation`): labels and hostname, images.
+            // (`api::validation`): labels and hostname, images, volumes
+            // and mounts.
             let names = message.contains("metadata.labels: ") || message.contains("spec.hostname: ");
             let images = message.contains("].image: Invalid value: ");
+            let mounts = message.contains("].volumeMounts[") || message.contains("spec.volumes[");
             let mut why = String::new();
             let mut fixes = Vec::new();
             match set {
@@ -149,6 +151,27 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
                             set.name
                         ));
                     }
+                    if mounts {
+                        let claims: Vec<&str> =
+                            set.spec.volume_claim_templates.iter().map(|c| c.name.as_str()).collect();
+                        let claims = match claims.as_slice() {
+                            [] => "none".to_string(),
+                            names => names.join(", "),
+                        };
+                        why.push_str(&format!(
+                            " StatefulSet {}'s template was accepted with those volumes and mounts: the API \
+                             server does not check a set's pod template against its volumes (the controller \
+                             adds one per volumeClaimTemplate to each pod it makes), so it checks each pod, and \
+                             a pod's mount must name one of its volumes: the template's own and the claim \
+                             templates' ({claims}).",
+                            set.name
+                        ));
+                        fixes.push(format!(
+                            "Make each volumeMount name a volume the pod has: one of the template's `volumes` or \
+                             a volumeClaimTemplate ({claims}); the template can be changed in place (kubectl \
+                             apply), and the controller then makes the pods at the new revision."
+                        ));
+                    }
                     why.push_str(match names {
                         true => " Every retry is refused the same way, so the set never has a pod.",
                         false => " Every retry is refused the same way while the template stays so.",
@@ -164,6 +187,9 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
                     }
                     if images {
                         fixes.push("Write the pod's images without white space around them.".to_string());
+                    }
+                    if mounts {
+                        fixes.push("Make each volumeMount name one of the pod's volumes.".to_string());
                     }
                 }
             }

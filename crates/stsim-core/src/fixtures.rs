@@ -72,6 +72,8 @@ pub fn statefulset_spec(
         retention: RetentionPolicy::default(),
         template: PodTemplate {
             priority_class_name: None,
+            volumes: Vec::new(),
+            volume_mounts: Vec::new(),
             annotations: Labels::new(),
             container_name: None,
             labels,

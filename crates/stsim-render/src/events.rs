@@ -294,6 +294,19 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
                     push(STATEFULSET, false, "SuccessfulCreate", Involved::statefulset(set), message);
                 }
             }
+            // A pod the API server refused: the StatefulSet controller's
+            // `recordPodEvent` (stateful_pod_control.go), on the set.
+            Event::PodCreateInvalid { name, message } if record.actor == Actor::StatefulSetController => {
+                let alive =
+                    |s: &&stsim_core::objects::StatefulSet| s.removed_at.is_none_or(|at| at > record.at);
+                let set = stsim_core::objects::parse_pod_name(name)
+                    .and_then(|(set, _)| world.statefulsets.iter().filter(alive).find(|s| s.name == set));
+                if let Some(set) = set {
+                    let message =
+                        format!("create Pod {name} in StatefulSet {} failed error: {message}", set.name);
+                    push(STATEFULSET, true, "FailedCreate", Involved::statefulset(set), message);
+                }
+            }
             Event::PvcCreated { pvc: id } => {
                 let pvc = world.pvc(*id);
                 if record.actor == Actor::StatefulSetController

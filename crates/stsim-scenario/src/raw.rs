@@ -1184,6 +1184,15 @@ pub struct PodTemplate {
     /// The container's `ports`; those with a `hostPort` take that port on the node.
     #[serde(default)]
     pub ports: Option<Vec<ContainerPort>>,
+    /// The names of the pod's own volumes (`spec.volumes[].name`; a
+    /// StatefulSet adds one per claim template when it makes a pod).
+    #[serde(default)]
+    pub volumes: Option<Vec<String>>,
+    /// The names of the volumes the first container mounts
+    /// (`volumeMounts[].name`): each must be one of the pod's, or its pod
+    /// create is refused.
+    #[serde(default)]
+    pub volume_mounts: Option<Vec<String>>,
 }
 
 /// A container port: `containerPort`, and `hostPort` to bind it on the node.
@@ -1238,6 +1247,9 @@ pub struct InitContainer {
     /// has started rather than finished.
     #[serde(default)]
     pub restart_policy: Option<String>,
+    /// The names of the pod's volumes it mounts (`volumeMounts[].name`).
+    #[serde(default)]
+    pub volume_mounts: Option<Vec<String>>,
 }
 
 /// A regular container beside the first: its image (whose `behaviour`
@@ -1252,6 +1264,9 @@ pub struct ExtraContainer {
     /// or missing tag, `IfNotPresent` otherwise.
     #[serde(default)]
     pub image_pull_policy: Option<ImagePullPolicy>,
+    /// The names of the pod's volumes it mounts (`volumeMounts[].name`).
+    #[serde(default)]
+    pub volume_mounts: Option<Vec<String>>,
 }
 
 /// `imagePullPolicy`: when the kubelet pulls a container's image.

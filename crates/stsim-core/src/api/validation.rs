@@ -12,6 +12,13 @@
 //! a StatefulSet with `image: " nginx"` is accepted and each of its pod
 //! creates refused.
 //!
+//! A pod's volume mounts must each name one of its volumes
+//! (`validateVolumeMounts`). A StatefulSet's template is not checked so
+//! (`ValidatePodTemplateSpecForStatefulSet` leaves the pod spec out, as the
+//! controller adds a volume per claim template to each pod), so a set
+//! whose mount names neither a volume of its template nor a claim template
+//! is accepted and each of its pod creates refused.
+//!
 //! The StatefulSet controller labels each pod `controller-revision-hash:
 //! <set>-<hash>` (its ControllerRevision's name) and
 //! `statefulset.kubernetes.io/pod-name: <pod>`, and sets its hostname to the
@@ -47,14 +54,66 @@ const DNS_LABEL_FORMAT: &str = "a lowercase RFC 1123 label must consist of lower
      or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used \
      for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-/// The field errors of a pod with these labels and hostname, in the order
-/// the API server finds them (labels by key: the API server walks a map,
-/// whose order Go leaves open).
-pub fn pod_errors(labels: &Labels, hostname: &str) -> Vec<String> {
+/// A pod's volumes and what its containers mount, by name.
+pub struct Mounts<'p> {
+    /// The pod's volumes: its template's and, for a StatefulSet's pod, one
+    /// per claim template (the controller's `updateStorage`).
+    pub volumes: &'p [String],
+    /// What the first container mounts.
+    pub first: &'p [String],
+    pub extras: &'p [ExtraContainer],
+    pub inits: &'p [InitContainer],
+}
+
+/// The field errors of a pod with these labels, mounts and hostname, in
+/// the order the API server finds them (`ValidatePodCreate`: labels by key,
+/// as the API server walks a map, whose order Go leaves open; then
+/// `ValidatePodSpec`'s containers' and init containers' volume mounts, each
+/// naming one of the pod's volumes, `validateVolumeMounts`; then the
+/// hostname).
+pub fn pod_errors(labels: &Labels, mounts: &Mounts<'_>, hostname: &str) -> Vec<String> {
     let mut errors = label_errors(labels);
+    errors.extend(mount_errors(mounts));
     if !hostname.is_empty() {
         for detail in dns_label_errors(hostname) {
             errors.push(format!("spec.hostname: Invalid value: {hostname:?}: {detail}"));
+        }
+    }
+    errors
+}
+
+/// The pod's volumes' names (`ValidateVolumes`: each a DNS label, once),
+/// then each volume mount naming no volume of the pod
+/// (`spec.containers[0].volumeMounts[0].name: Not found: "dta"`).
+fn mount_errors(mounts: &Mounts<'_>) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (i, name) in mounts.volumes.iter().enumerate() {
+        let path = format!("spec.volumes[{i}].name");
+        if name.is_empty() {
+            errors.push(format!("{path}: Required value"));
+        }
+        for detail in dns_label_errors(name).into_iter().filter(|_| !name.is_empty()) {
+            errors.push(format!("{path}: Invalid value: {}: {detail}", go_quoted(name)));
+        }
+        if mounts.volumes[..i].contains(name) {
+            errors.push(format!("{path}: Duplicate value: {}", go_quoted(name)));
+        }
+    }
+    let containers =
+        std::iter::once(mounts.first).chain(mounts.extras.iter().map(|c| c.volume_mounts.as_slice()));
+    let containers = containers.enumerate().map(|(i, names)| ("containers", i, names));
+    let inits =
+        mounts.inits.iter().enumerate().map(|(i, c)| ("initContainers", i, c.volume_mounts.as_slice()));
+    for (list, i, names) in containers.chain(inits) {
+        for (j, name) in names.iter().enumerate() {
+            let path = format!("spec.{list}[{i}].volumeMounts[{j}].name");
+            // An empty name is both required and found nowhere.
+            if name.is_empty() {
+                errors.push(format!("{path}: Required value"));
+            }
+            if !mounts.volumes.contains(name) {
+                errors.push(format!("{path}: Not found: {}", go_quoted(name)));
+            }
         }
     }
     errors
@@ -286,6 +345,39 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    const NO_MOUNTS: Mounts<'static> = Mounts { volumes: &[], first: &[], extras: &[], inits: &[] };
+
+    /// `validateVolumeMounts`: every container's mounts, then the init
+    /// containers', each naming one of the pod's volumes.
+    #[test]
+    fn a_mount_names_one_of_the_pods_volumes() {
+        let volumes = ["data".to_string(), "config".to_string()];
+        let first = ["data".to_string(), "dta".to_string()];
+        let extras = [ExtraContainer {
+            name: "exporter".into(),
+            image: "exporter:1".into(),
+            pull_policy: None,
+            volume_mounts: vec!["config".into(), String::new()],
+        }];
+        let inits = [InitContainer {
+            name: "init".into(),
+            image: "busybox".into(),
+            volume_mounts: vec!["Data".into()],
+        }];
+        let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
+        assert_eq!(
+            pod_errors(&Labels::default(), &mounts, "db-0"),
+            [
+                r#"spec.containers[0].volumeMounts[1].name: Not found: "dta""#,
+                "spec.containers[1].volumeMounts[1].name: Required value",
+                r#"spec.containers[1].volumeMounts[1].name: Not found: """#,
+                r#"spec.initContainers[0].volumeMounts[0].name: Not found: "Data""#,
+            ]
+        );
+        let fine = Mounts { volumes: &volumes, first: &first[..1], extras: &[], inits: &[] };
+        assert!(pod_errors(&Labels::default(), &fine, "db-0").is_empty());
+    }
+
     proptest! {
         /// The byte loops that let a valid label through agree with the
         /// rules that word the errors: valid exactly when there is none.
@@ -311,8 +403,13 @@ mod tests {
         for (text, quoted) in cases {
             assert_eq!(go_quoted(text), quoted, "{text:?}");
         }
-        let extras = [ExtraContainer { name: "m".into(), image: "m:1".into(), pull_policy: None }];
-        let inits = [InitContainer { name: "i".into(), image: "i:1\n".into() }];
+        let extras = [ExtraContainer {
+            name: "m".into(),
+            image: "m:1".into(),
+            pull_policy: None,
+            volume_mounts: Vec::new(),
+        }];
+        let inits = [InitContainer { name: "i".into(), image: "i:1\n".into(), volume_mounts: Vec::new() }];
         assert_eq!(
             pod_image_errors(" a", &extras, &inits),
             [
@@ -354,7 +451,7 @@ mod tests {
             ("statefulset.kubernetes.io/pod-name".to_string(), format!("{set}-0")),
         ]
         .into();
-        let errors = pod_errors(&labels, &format!("{set}-0"));
+        let errors = pod_errors(&labels, &NO_MOUNTS, &format!("{set}-0"));
         assert_eq!(
             errors,
             [format!(
@@ -365,13 +462,15 @@ mod tests {
         // 62 characters: the pod name (a label and the hostname) too.
         let set = "b".repeat(62);
         let labels: Labels = [("statefulset.kubernetes.io/pod-name".to_string(), format!("{set}-0"))].into();
-        let errors = pod_errors(&labels, &format!("{set}-0"));
+        let errors = pod_errors(&labels, &NO_MOUNTS, &format!("{set}-0"));
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[1].starts_with("spec.hostname: Invalid value:"));
         assert!(invalid("Pod", "p", &errors).contains(": [metadata.labels: "));
         // Well-formed values pass; malformed ones say how.
-        assert!(pod_errors(&[("k".to_string(), "My_value.1".to_string())].into(), "web-0").is_empty());
-        assert!(pod_errors(&[("k".to_string(), String::new())].into(), "").is_empty());
-        assert_eq!(pod_errors(&[("k".to_string(), "-x".to_string())].into(), "Web").len(), 2);
+        assert!(
+            pod_errors(&[("k".to_string(), "My_value.1".to_string())].into(), &NO_MOUNTS, "web-0").is_empty()
+        );
+        assert!(pod_errors(&[("k".to_string(), String::new())].into(), &NO_MOUNTS, "").is_empty());
+        assert_eq!(pod_errors(&[("k".to_string(), "-x".to_string())].into(), &NO_MOUNTS, "Web").len(), 2);
     }
 }

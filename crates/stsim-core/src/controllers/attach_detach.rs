@@ -254,6 +254,8 @@ mod tests {
                 init_containers: Vec::new(),
                 sidecars: Vec::new(),
                 extra_containers: Vec::new(),
+                volumes: Vec::new(),
+                volume_mounts: Vec::new(),
                 pull_policies: Default::default(),
                 termination_grace_period: SimDuration::from_secs(30),
                 node_selector: Default::default(),

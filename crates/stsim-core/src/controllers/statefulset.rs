@@ -478,17 +478,22 @@ impl Sync {
         pod_labels.insert(labels::POD_NAME.to_string(), name.clone());
         pod_labels.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
         pod_labels.insert(labels::REVISION.to_string(), set.revisions[revision].name.clone());
+        // `updateStorage`: a volume per claim template, named as the
+        // template (replacing one of the template's own of that name).
+        let claim_templates = &set.spec.volume_claim_templates;
+        let mut volumes = template.volumes.clone();
+        for claim in claim_templates {
+            if !volumes.contains(&claim.name) {
+                volumes.push(claim.name.clone());
+            }
+        }
         let new = NewPod {
             subdomain: set.spec.service_name.clone(),
             labels: pod_labels,
             owner: Some(self.sts),
             ordinal: Some(ordinal),
-            claims: set
-                .spec
-                .volume_claim_templates
-                .iter()
-                .map(|t| claim_name(&t.name, &set.name, ordinal))
-                .collect(),
+            claims: claim_templates.iter().map(|t| claim_name(&t.name, &set.name, ordinal)).collect(),
+            volumes,
             ..NewPod::from_template(name, template)
         };
         let id = api.create_pod(new)?;

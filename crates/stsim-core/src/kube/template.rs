@@ -249,6 +249,8 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
     }
     let template = PodTemplate {
         priority_class_name: None,
+        volumes: Vec::new(),
+        volume_mounts: Vec::new(),
         annotations: Labels::new(),
         container_name: container_name.filter(|n| n != crate::config::DEFAULT_CONTAINER_NAME),
         labels,

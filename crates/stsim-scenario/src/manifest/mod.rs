@@ -320,6 +320,24 @@ impl<'n> Obj<'n> {
         (node.value != Value::Null).then_some(node)
     }
 
+    /// The `name` of each mapping in the list under `key`, read without
+    /// marking the list used: `volumes` and `volumeMounts`, whose names the
+    /// API server matches when it is asked for a pod, and whose other
+    /// fields stsim does not model (the list stays in the warning, and in
+    /// the template's identity). A name of another type is refused.
+    pub fn names_under(&self, cx: &mut Cx<'_>, key: &str) -> Option<Vec<String>> {
+        let (_, _, node) = self.entries.iter().find(|(k, _, _)| k == key)?;
+        let Value::Seq(items) = &node.value else { return None };
+        let mut names = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let Value::Map(entries) = &item.value else { continue };
+            let path = format!("{}[{i}].name", self.child(key));
+            let name = entries.iter().find(|(k, _, _)| k == "name").map(|(_, _, n)| n);
+            names.push(name.and_then(|n| cx.string(n, &path)).unwrap_or_default());
+        }
+        Some(names)
+    }
+
     /// Marks keys as read without using them (server-set and ignored fields).
     pub fn skip(&mut self, keys: &[&str]) {
         for (i, (k, _, _)) in self.entries.iter().enumerate() {

@@ -1270,6 +1270,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     let (mut cpus, mut memories) = (Vec::new(), Vec::new());
     let mut extra_containers = Vec::new();
     let mut first_name: Option<String> = None;
+    let mut first_mounts: Option<Vec<String>> = None;
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
         Some(containers) if !containers.is_empty() => {
             for (i, node) in containers.iter().enumerate() {
@@ -1294,8 +1295,10 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                         cx.string(n, &format!("{path}.name"))
                     }
                 };
+                let mounts = container.names_under(cx, "volumeMounts");
                 if i == 0 {
                     first_name = name.clone();
+                    first_mounts = mounts.clone();
                 }
                 let one = containers.len() == 1;
                 let (cpu, memory) = container_requests(cx, &mut container, &path, one.then_some(raw_base));
@@ -1338,7 +1341,13 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                         }
                     };
                     if let (Some(name), Some(image)) = (name, image) {
-                        extra_containers.push(raw::ExtraContainer { name, image, image_pull_policy: policy });
+                        let volume_mounts = mounts;
+                        extra_containers.push(raw::ExtraContainer {
+                            name,
+                            image,
+                            image_pull_policy: policy,
+                            volume_mounts,
+                        });
                     }
                 }
                 container.finish(cx);
@@ -1370,12 +1379,14 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                 cx.string(n, &format!("{path}.restartPolicy"))
             });
             let sidecar = restart_policy.as_deref() == Some("Always");
+            let volume_mounts = container.names_under(cx, "volumeMounts");
             match (name, image) {
                 (Some(name), Some(image)) => init_containers.push(raw::InitContainer {
                     name,
                     image,
                     image_pull_policy,
                     restart_policy,
+                    volume_mounts,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
                 (_, None) => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
@@ -1434,9 +1445,12 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
             spec.skip(&[key]);
         }
     }
+    let volumes = spec.names_under(cx, "volumes");
     spec.finish(cx);
     template.finish(cx);
     Some(raw::PodTemplate {
+        volumes,
+        volume_mounts: first_mounts,
         labels: Some(labels),
         container_name: first_name,
         image: image?,

@@ -99,6 +99,7 @@ impl Checker<'_, '_> {
                     name: c.name.clone(),
                     image: c.image.clone(),
                     pull_policy: c.image_pull_policy.map(pull_policy),
+                    volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
                 }
             })
             .collect()
@@ -169,7 +170,11 @@ impl Checker<'_, '_> {
                         None,
                     );
                 }
-                stsim_core::config::InitContainer { name: c.name.clone(), image: c.image.clone() }
+                stsim_core::config::InitContainer {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
+                }
             })
             .collect();
         let extras = template.extra_containers.as_deref().unwrap_or_default();
@@ -266,6 +271,9 @@ impl Checker<'_, '_> {
             node_name: template.node_name.clone(),
             priority_class_name: template.priority_class_name.clone(),
             host_ports,
+            // As written: the API server checks them when it is asked for a pod.
+            volumes: template.volumes.clone().unwrap_or_default(),
+            volume_mounts: template.volume_mounts.clone().unwrap_or_default(),
             unmodelled: String::new(),
         }
     }
