@@ -479,12 +479,21 @@ impl Sync {
         pod_labels.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
         pod_labels.insert(labels::REVISION.to_string(), set.revisions[revision].name.clone());
         // `updateStorage`: a volume per claim template, named as the
-        // template (replacing one of the template's own of that name).
+        // template (replacing one of the template's own of that name). The
+        // API server checks them against the pod's mounts; the claim
+        // templates' names are DNS labels, once each (checked with the
+        // set), so a pod that neither mounts nor has volumes of its own
+        // needs no list.
         let claim_templates = &set.spec.volume_claim_templates;
+        let mounts = !template.volume_mounts.is_empty()
+            || template.extra_containers.iter().any(|c| !c.volume_mounts.is_empty())
+            || template.init_containers.iter().any(|c| !c.volume_mounts.is_empty());
         let mut volumes = template.volumes.clone();
-        for claim in claim_templates {
-            if !volumes.contains(&claim.name) {
-                volumes.push(claim.name.clone());
+        if mounts || !volumes.is_empty() {
+            for claim in claim_templates {
+                if !volumes.contains(&claim.name) {
+                    volumes.push(claim.name.clone());
+                }
             }
         }
         let new = NewPod {
