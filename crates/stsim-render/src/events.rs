@@ -6,7 +6,8 @@
 //! ...) and message, and the table with times since the start (like
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
-//! `stateful_pod_control.go`, kube-scheduler's `FailedScheduling`/`Scheduled`,
+//! `stateful_pod_control.go`, its `FailedCreate` for a pod the API server
+//! refused too, kube-scheduler's `FailedScheduling`/`Scheduled`,
 //! the kubelet's `Killing` (a deleted pod's containers stopped; one
 //! restarted for its failed liveness or startup probe or changed image),
 //! `Pulling`/`Pulled` (from each pod's image
