@@ -324,16 +324,20 @@ impl<'n> Obj<'n> {
     /// marking the list used: `volumes` and `volumeMounts`, whose names the
     /// API server matches when it is asked for a pod, and whose other
     /// fields stsim does not model (the list stays in the warning, and in
-    /// the template's identity). A name of another type is refused.
+    /// the template's identity). A list, item or name of another type is
+    /// refused, as the API server's decoding refuses it.
     pub fn names_under(&self, cx: &mut Cx<'_>, key: &str) -> Option<Vec<String>> {
         let (_, _, node) = self.entries.iter().find(|(k, _, _)| k == key)?;
-        let Value::Seq(items) = &node.value else { return None };
+        if node.value == Value::Null {
+            return None;
+        }
+        let items = cx.list(node, &self.child(key))?;
         let mut names = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let Value::Map(entries) = &item.value else { continue };
-            let path = format!("{}[{i}].name", self.child(key));
-            let name = entries.iter().find(|(k, _, _)| k == "name").map(|(_, _, n)| n);
-            names.push(name.and_then(|n| cx.string(n, &path)).unwrap_or_default());
+            let path = format!("{}[{i}]", self.child(key));
+            let Some(item) = cx.obj(item, &path) else { continue };
+            let name = item.entries.iter().find(|(k, _, _)| k == "name").map(|(_, _, n)| n);
+            names.push(name.and_then(|n| cx.string(n, &format!("{path}.name"))).unwrap_or_default());
         }
         Some(names)
     }
