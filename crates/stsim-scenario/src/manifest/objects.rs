@@ -251,6 +251,16 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         external_name(cx, name, obj, spec, cluster_ip.as_deref().zip(ip_place));
         return;
     }
+    // `ValidateService`: a Service with a cluster IP forwards ports, so it
+    // names at least one; a headless one need not.
+    let has_ports = spec.has_items("ports");
+    if cluster_ip.as_deref() != Some("None") && !has_ports {
+        let help =
+            "list the ports it forwards (`ports: [{port: 5432}]`), or make it headless (`clusterIP: None`) \
+                    as a StatefulSet's governing Service usually is"
+                .to_string();
+        cx.invalid(spec.place, "spec.ports", "Required value", Some(help));
+    }
     let selector = match spec.take("selector") {
         Some(node) => {
             cx.at(format!("{raw_base}.selector"), node.place, "spec.selector");
@@ -405,6 +415,13 @@ impl Obj<'_> {
     }
 
     /// The place of a value under nested keys.
+    /// Whether `key` holds a list with at least one item.
+    pub(super) fn has_items(&self, key: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|(k, _, n)| k == key && matches!(&n.value, Value::Seq(items) if !items.is_empty()))
+    }
+
     pub(super) fn nested_place(&self, keys: &[&str]) -> Option<crate::locate::Place> {
         let (first, rest) = keys.split_first()?;
         let mut node = &self.entries.iter().find(|(k, _, _)| k == first)?.2;
