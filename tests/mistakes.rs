@@ -124,7 +124,7 @@ fn a_service_that_does_not_publish_the_pods_is_reported() {
     assert!(report.findings.iter().all(|f| f.id != "service-missing"));
 
     let (_, report) = run(&with_service(
-        r#"(name: "web-headless", clusterIP: "10.96.0.20", selector: {"app": "web"})"#,
+        r#"(name: "web-headless", clusterIP: "10.96.0.20", selector: {"app": "web"}, ports: [(port: 80)])"#,
         "",
     ));
     let finding = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");

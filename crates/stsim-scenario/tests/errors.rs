@@ -566,7 +566,7 @@ fn host_ports_out_of_range_and_repeated() {
 
 #[test]
 fn dns_answer_for_a_cluster_ip_service_name_is_not_modelled() {
-    let source = edit("selector: {\"app\": \"web\"})],", "selector: {\"app\": \"web\"}, clusterIP: \"10.0.0.1\")],")
+    let source = edit("selector: {\"app\": \"web\"})],", "selector: {\"app\": \"web\"}, clusterIP: \"10.0.0.1\", ports: [(port: 80)])],")
         .replace(")],\n)\n", ")],\n    expect: [DnsAnswer(name: \"web-svc.default.svc.cluster.local\", at: \"1m\", resolves: true)],\n)\n");
     let d = only_error(&source);
     check(&d, "invalid-value", &source, "\"web-svc.default", 35, "is a ClusterIP Service");

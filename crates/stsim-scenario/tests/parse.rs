@@ -198,7 +198,7 @@ Scenario(
         nodePools: [(name: "big", count: 0), (name: "small", cpu: "500m", memory: "1.5Gi")],
         storageClasses: [(name: "standard", default: true), (name: "cheap", usdPerGibMonth: 0, volumeBindingMode: Immediate)],
     ),
-    services: [(name: "svc", clusterIP: "10.0.0.1", selector: {"app": "x"}), (name: "other", selector: {"app": "y"})],
+    services: [(name: "svc", clusterIP: "10.0.0.1", selector: {"app": "x"}, ports: [(port: 6379)]), (name: "other", selector: {"app": "y"})],
     statefulsets: [
         (name: "redis-cache", serviceName: "svc", selector: {"app": "x"}, template: (labels: {"app": "x", "tier": "cache"}, image: "redis", readinessProbe: Some((periodSeconds: 2))), updateStrategy: RollingUpdate(),
          volumeClaimTemplates: [(name: "data", storage: "1Gi", storageClassName: None), (name: "logs", storage: "100Mi", storageClassName: Some("cheap"), accessModes: [ReadWriteOncePod])]),

@@ -251,15 +251,11 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         external_name(cx, name, obj, spec, cluster_ip.as_deref().zip(ip_place));
         return;
     }
-    // `ValidateService`: a Service with a cluster IP forwards ports, so it
-    // names at least one; a headless one need not.
-    let has_ports = spec.has_items("ports");
-    if cluster_ip.as_deref() != Some("None") && !has_ports {
-        let help =
-            "list the ports it forwards (`ports: [{port: 5432}]`), or make it headless (`clusterIP: None`) \
-                    as a StatefulSet's governing Service usually is"
-                .to_string();
-        cx.invalid(spec.place, "spec.ports", "Required value", Some(help));
+    // Where a missing `ports` is reported (the validator's
+    // `services[i].ports`, for a Service with a cluster IP).
+    if !spec.has_items("ports") {
+        let place = spec.nested_place(&["ports"]).unwrap_or(spec.place);
+        cx.at(format!("{raw_base}.ports"), place, "spec.ports");
     }
     let selector = match spec.take("selector") {
         Some(node) => {
@@ -269,6 +265,11 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         None => None,
     };
     let Some(selector) = selector.filter(|s| !s.is_empty()) else {
+        // Left out before the validator sees it: its ports checked here.
+        if cluster_ip.as_deref() != Some("None") && !spec.has_items("ports") {
+            let place = spec.nested_place(&["ports"]).unwrap_or(spec.place);
+            cx.invalid(place, "spec.ports", "Required value", Some(crate::validate::PORTS_HELP.to_string()));
+        }
         // A service without a selector is valid but selects no pods.
         cx.collected.skipped.push(Unused {
             file: cx.file.to_string(),

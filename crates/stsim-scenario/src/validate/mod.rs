@@ -52,6 +52,11 @@ const CPU_HELP: &str = "CPU is in cores, like \"2\" or \"0.5\", or in millicores
 pub(crate) const DNS_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', \
      and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+/// What to do about a Service with a cluster IP and no ports
+/// (`ValidateService`'s `spec.ports: Required value`).
+pub(crate) const PORTS_HELP: &str = "list the ports it forwards (`ports: [{port: 5432}]`), or make it headless \
+     (`clusterIP: None`) as a StatefulSet's governing Service usually is";
+
 pub(crate) const DNS_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
      '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', \
      regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";

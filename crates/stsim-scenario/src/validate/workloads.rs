@@ -192,10 +192,17 @@ impl Checker<'_, '_> {
                         .to_string();
                 self.report("invalid-value", &format!("{base}.clusterIP"), &message, Some(help));
             }
+            let headless = service.cluster_ip.as_deref().unwrap_or("None") == "None";
+            // `ValidateService`: a Service with a cluster IP forwards ports,
+            // so it names at least one; a headless one need not.
+            if !headless && service.ports.as_deref().unwrap_or_default().is_empty() {
+                let help = Some(PORTS_HELP.to_string());
+                self.report("invalid-value", &format!("{base}.ports"), "Required value", help);
+            }
             let ports = self.service_ports(&base, service.ports.as_deref().unwrap_or_default());
             out.push(ServiceConfig {
                 name: service.name.clone(),
-                headless: service.cluster_ip.as_deref().unwrap_or("None") == "None",
+                headless,
                 selector: self
                     .label_map(&format!("{base}.selector"), Some(&service.selector))
                     .unwrap_or_default(),
