@@ -91,9 +91,10 @@ fn mount_errors(mounts: &Mounts<'_>) -> Vec<String> {
         let path = format!("spec.volumes[{i}].name");
         if name.is_empty() {
             errors.push(format!("{path}: Required value"));
-        }
-        for detail in dns_label_errors(name).into_iter().filter(|_| !name.is_empty()) {
-            errors.push(format!("{path}: Invalid value: {}: {detail}", go_quoted(name)));
+        } else {
+            for detail in dns_label_errors(name) {
+                errors.push(format!("{path}: Invalid value: {}: {detail}", go_quoted(name)));
+            }
         }
         if mounts.volumes[..i].contains(name) {
             errors.push(format!("{path}: Duplicate value: {}", go_quoted(name)));

@@ -415,7 +415,6 @@ impl Obj<'_> {
         }
     }
 
-    /// The place of a value under nested keys.
     /// Whether `key` holds a list with at least one item.
     pub(super) fn has_items(&self, key: &str) -> bool {
         self.entries
@@ -423,6 +422,7 @@ impl Obj<'_> {
             .any(|(k, _, n)| k == key && matches!(&n.value, Value::Seq(items) if !items.is_empty()))
     }
 
+    /// The place of a value under nested keys.
     pub(super) fn nested_place(&self, keys: &[&str]) -> Option<crate::locate::Place> {
         let (first, rest) = keys.split_first()?;
         let mut node = &self.entries.iter().find(|(k, _, _)| k == first)?.2;
