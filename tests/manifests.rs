@@ -1031,3 +1031,43 @@ fn an_external_name_service_gives_the_pods_no_records() {
     assert!(records(&headless).iter().any(|name| name.starts_with("db-0.db.")), "{:?}", records(&headless));
     assert!(!records(&alias).iter().any(|name| name.starts_with("db-0.")), "{:?}", records(&alias));
 }
+
+/// Charts render `""` for "unset": where the API server's defaulting fills
+/// an empty string as it fills a field left out (a StatefulSet's
+/// `podManagementPolicy`, `updateStrategy.type` and retention policy, a
+/// Service's `type`, a port's `protocol`, a container's `imagePullPolicy`,
+/// the pod's `restartPolicy`, `dnsPolicy`, `schedulerName`,
+/// `priorityClassName` and `nodeName`, a toleration's `operator`, an
+/// object's `namespace` as kubectl reads it), the run is the one without
+/// the field, with nothing refused and nothing said to be ignored.
+#[test]
+fn empty_strings_are_the_api_servers_defaults() {
+    let manifest = |empty: bool| {
+        let field = |line: &str| if empty { format!("{line}\n") } else { String::new() };
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n{ns}spec:\n  clusterIP: None\n{ty}  ports:\n  - port: 80\n{proto}  selector:\n    app: web\n---\n\
+             apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\n{ns}spec:\n  serviceName: web\n{pmp}{us}{rp}  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n{pod}      tolerations:\n      - key: dedicated\n{op}        value: db\n      containers:\n      - name: nginx\n        image: nginx:1.25\n{pull}        ports:\n        - containerPort: 80\n{cproto}",
+            ns = field("  namespace: \"\""),
+            ty = field("  type: \"\""),
+            proto = field("    protocol: \"\""),
+            pmp = field("  podManagementPolicy: \"\""),
+            us = field("  updateStrategy:\n    type: \"\""),
+            rp =
+                field("  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: \"\"\n    whenScaled: \"\""),
+            pod = field(
+                "      nodeName: \"\"\n      priorityClassName: \"\"\n      restartPolicy: \"\"\n      dnsPolicy: \"\"\n      schedulerName: \"\""
+            ),
+            op = field("        operator: \"\""),
+            pull = field("        imagePullPolicy: \"\""),
+            cproto = field("          protocol: \"\""),
+        )
+    };
+    let read = |empty: bool| {
+        stsim_scenario::parse_manifests(&[("web.yaml".into(), manifest(empty))], "start")
+            .unwrap_or_else(|e| panic!("{e:#?}\n{}", manifest(empty)))
+    };
+    let (left_out, empty) = (read(false), read(true));
+    assert_eq!(empty.warning, left_out.warning, "{}", manifest(true));
+    assert_eq!(workloads(&empty.config), workloads(&left_out.config));
+    assert!(manifest(true).matches("\"\"").count() >= 14, "{}", manifest(true));
+}

@@ -391,8 +391,31 @@ const DEFAULTED: &[(&str, &str)] = &[
     ("creationTimestamp", "null"),
 ];
 
+/// Fields the API server's defaulting fills when they are empty strings
+/// as when they are left out (`SetDefaults_Service`, `SetDefaults_PodSpec`,
+/// `SetDefaults_Container`, `SetDefaults_HTTPGetAction`...), which the model
+/// assumes at their defaults.
+const DEFAULTED_WHEN_EMPTY: &[&str] = &[
+    "sessionAffinity",
+    "protocol",
+    "scheme",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "restartPolicy",
+    "dnsPolicy",
+    "schedulerName",
+];
+
+/// Whether `node` is the empty string.
+pub(crate) fn is_empty_string(node: &Node) -> bool {
+    matches!(&node.value, Value::Str(s) if s.is_empty())
+}
+
 /// Whether a field says nothing the model would do differently: empty, or at its default.
 fn says_nothing(key: &str, value: &Value) -> bool {
+    if matches!(value, Value::Str(s) if s.is_empty()) && DEFAULTED_WHEN_EMPTY.contains(&key) {
+        return true;
+    }
     let text = match value {
         Value::Null => return true,
         Value::Map(entries) => return entries.is_empty(),
@@ -552,6 +575,20 @@ impl Cx<'_> {
             }
         }
         Some(out)
+    }
+
+    /// One of `allowed` for a field the API server defaults when it is
+    /// empty as when it is left out (its `SetDefaults_*` test `== ""`: a
+    /// StatefulSet's `podManagementPolicy`, a port's `protocol`, a
+    /// container's `imagePullPolicy`...): `None` for `""`, so that the
+    /// caller's default applies, as charts rendering `""` for "unset" expect.
+    /// A field the API server keeps as a pointer (a StorageClass's
+    /// `volumeBindingMode`) is read with [`Cx::one_of`]: there `""` is refused.
+    pub fn defaulted_one_of(&mut self, node: &Node, path: &str, allowed: &[&str]) -> Option<String> {
+        if is_empty_string(node) {
+            return None;
+        }
+        self.one_of(node, path, allowed)
     }
 
     /// One of `allowed`, or the API server's "Unsupported value" error.

@@ -6,7 +6,7 @@
 //! which lists it as unused. Semantic checks (ranges, names, selector against
 //! labels) are left to `validate`, which sees the same raw structs as for RON.
 
-use super::{Cx, Loc, Obj, Unused};
+use super::{Cx, Loc, Obj, Unused, is_empty_string};
 use crate::raw;
 use crate::validate::{DNS_SUBDOMAIN_MESSAGE, is_dns_subdomain};
 use crate::yaml::{Node, Value};
@@ -55,7 +55,9 @@ pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str, scope
     };
     let mut meta = cx.obj(meta, "metadata")?;
     meta.skip(SERVER_METADATA);
-    let namespace = meta.take("namespace");
+    // kubectl reads an empty namespace as none given (cli-runtime's
+    // `SetNamespace` fills it when its length is 0).
+    let namespace = meta.take("namespace").filter(|node| !is_empty_string(node));
     let name_node = meta.take("name");
     let name = match name_node {
         Some(node) => {
@@ -230,7 +232,11 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     };
     let mut external = false;
     if let Some(kind) = spec.take("type") {
-        let kind = cx.one_of(kind, "spec.type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
+        let kind = cx.defaulted_one_of(
+            kind,
+            "spec.type",
+            &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
+        );
         external = kind.as_deref() == Some("ExternalName");
         // `ValidateService`: a node port or a load balancer needs a cluster IP.
         if let (Some(kind @ ("NodePort" | "LoadBalancer")), Some("None"), Some(place)) =
@@ -1000,7 +1006,9 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     };
     let pod_management_policy = spec.take("podManagementPolicy").and_then(|node| {
         cx.at(r("podManagementPolicy"), node.place, "spec.podManagementPolicy");
-        cx.one_of(node, "spec.podManagementPolicy", &["OrderedReady", "Parallel"]).map(|p| match p.as_str() {
+        cx.defaulted_one_of(node, "spec.podManagementPolicy", &["OrderedReady", "Parallel"]).map(|p| match p
+            .as_str()
+        {
             "Parallel" => raw::PodManagementPolicy::Parallel,
             _ => raw::PodManagementPolicy::OrderedReady,
         })
@@ -1022,7 +1030,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                 let node = policy.take(key)?;
                 let path = policy.child(key);
                 cx.at(r(&format!("persistentVolumeClaimRetentionPolicy.{key}")), node.place, &path);
-                cx.one_of(node, &path, &["Retain", "Delete"]).map(|a| match a.as_str() {
+                cx.defaulted_one_of(node, &path, &["Retain", "Delete"]).map(|a| match a.as_str() {
                     "Delete" => raw::RetentionAction::Delete,
                     _ => raw::RetentionAction::Retain,
                 })
@@ -1097,8 +1105,10 @@ fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::
     let mut strategy = cx.obj(node, "spec.updateStrategy")?;
     cx.at(raw_path.to_string(), node.place, "spec.updateStrategy");
     let kind = match strategy.take("type") {
-        Some(t) => cx.one_of(t, "spec.updateStrategy.type", &["RollingUpdate", "OnDelete"])?,
-        None => "RollingUpdate".to_string(),
+        Some(t) if !is_empty_string(t) => {
+            cx.one_of(t, "spec.updateStrategy.type", &["RollingUpdate", "OnDelete"])?
+        }
+        _ => "RollingUpdate".to_string(),
     };
     let rolling = strategy.take("rollingUpdate");
     let result = match (kind.as_str(), rolling) {
@@ -1448,7 +1458,8 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     // only `Always` is supported (a Pod of its own may say otherwise; stsim
     // then ignores it, with a warning).
     if set
-        && let Some(policy) = spec.entries_value("restartPolicy").filter(|policy| policy != "Always")
+        && let Some(policy) =
+            spec.entries_value("restartPolicy").filter(|policy| !policy.is_empty() && policy != "Always")
         && let Some(node) = spec.take("restartPolicy")
     {
         let message = format!("Unsupported value: {policy:?}: supported values: \"Always\"");
@@ -1526,7 +1537,7 @@ fn container_ports(
         let host_port = int_field(cx, &mut port, "hostPort", format!("{raw_at}.hostPort"));
         let protocol = port
             .take("protocol")
-            .and_then(|p| cx.one_of(p, &format!("{at}.protocol"), &["TCP", "UDP", "SCTP"]));
+            .and_then(|p| cx.defaulted_one_of(p, &format!("{at}.protocol"), &["TCP", "UDP", "SCTP"]));
         port.finish(cx);
         let Some(container_port) = container_port else {
             if port_missing(cx, item) {
@@ -1851,9 +1862,11 @@ fn tolerations(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::
         cx.at(raw_at.clone(), item.place, &at);
         let key = toleration.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
         let operator = toleration.take("operator").and_then(|o| {
-            cx.one_of(o, &format!("{at}.operator"), &["Equal", "Exists"]).map(|o| match o.as_str() {
-                "Exists" => raw::TolerationOperator::Exists,
-                _ => raw::TolerationOperator::Equal,
+            cx.defaulted_one_of(o, &format!("{at}.operator"), &["Equal", "Exists"]).map(|o| {
+                match o.as_str() {
+                    "Exists" => raw::TolerationOperator::Exists,
+                    _ => raw::TolerationOperator::Equal,
+                }
             })
         });
         let value = toleration.take("value").and_then(|v| cx.string(v, &format!("{at}.value")));
@@ -2138,7 +2151,7 @@ fn requirements(
 /// A container's `imagePullPolicy` (`{path}.imagePullPolicy`).
 fn pull_policy(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<raw::ImagePullPolicy> {
     let path = format!("{path}.imagePullPolicy");
-    match cx.one_of(node, &path, &["Always", "IfNotPresent", "Never"])?.as_str() {
+    match cx.defaulted_one_of(node, &path, &["Always", "IfNotPresent", "Never"])?.as_str() {
         "Always" => Some(raw::ImagePullPolicy::Always),
         "Never" => Some(raw::ImagePullPolicy::Never),
         _ => Some(raw::ImagePullPolicy::IfNotPresent),

@@ -81,7 +81,7 @@ pub(super) fn persistent_volume(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                 p.place,
                 "spec.persistentVolumeReclaimPolicy",
             );
-            cx.one_of(p, "spec.persistentVolumeReclaimPolicy", &["Retain", "Delete", "Recycle"])
+            cx.defaulted_one_of(p, "spec.persistentVolumeReclaimPolicy", &["Retain", "Delete", "Recycle"])
         }),
     };
     let claim_ref = spec.take("claimRef").and_then(|node| {

@@ -225,13 +225,18 @@ impl Checker<'_, '_> {
         // Any nodeName is accepted, as the API server accepts it: a name no
         // Node has leaves the pod unrun until the pod GC deletes it (a
         // finding says so); only the name's form is checked.
-        if let Some(node) = &template.node_name {
+        // An empty name is no name: `ValidatePodSpec` checks each only
+        // when it is set (`len(spec.NodeName) > 0`), and charts render
+        // `priorityClassName: ""` for "none".
+        let node_name = template.node_name.clone().filter(|name| !name.is_empty());
+        let priority_class_name = template.priority_class_name.clone().filter(|name| !name.is_empty());
+        if let Some(node) = &node_name {
             self.dns_subdomain(&format!("{base}.nodeName"), node);
         }
         // Any class name is accepted (a PriorityClass is a cluster object
         // stsim does not model); only the two built-in critical ones change
         // what stsim does.
-        if let Some(class) = &template.priority_class_name {
+        if let Some(class) = &priority_class_name {
             self.dns_subdomain(&format!("{base}.priorityClassName"), class);
         }
         let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
@@ -268,8 +273,8 @@ impl Checker<'_, '_> {
                 &format!("{base}.topologySpreadConstraints"),
                 template.topology_spread_constraints.as_deref().unwrap_or_default(),
             ),
-            node_name: template.node_name.clone(),
-            priority_class_name: template.priority_class_name.clone(),
+            node_name,
+            priority_class_name,
             host_ports,
             // As written: the API server checks them when it is asked for a pod.
             volumes: template.volumes.clone().unwrap_or_default(),
