@@ -160,8 +160,13 @@ fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
         .map(|(at, _, _)| *at)
         .collect();
     // Started at 4 s, exits 5 s later and starts again at once; then
-    // back-offs of 10 s, 20 s, 40 s.
-    assert_eq!(crashes[..5], [t("9s"), t("14s"), t("29s"), t("54s"), t("99s")], "{crashes:?}");
+    // back-offs of 10 s, 20 s, 40 s, each ended at the pod worker's next
+    // sync, which from 1.35 waits for the end jittered by up to half.
+    assert_eq!(crashes[..2], [t("9s"), t("14s")], "{crashes:?}");
+    for (i, window) in [10, 20, 40].into_iter().enumerate() {
+        let waited = crashes[i + 2].since(crashes[i + 1]).as_millis() - 5_000;
+        assert!((window * 1000..window * 1500).contains(&waited), "{window}: {crashes:?}");
+    }
     let states = container_states(&sim, "db-0", 1);
     let after_first: Vec<ContainerState> =
         states.iter().filter(|(at, ..)| *at == t("9s")).map(|(_, s, _)| *s).collect();
@@ -818,16 +823,18 @@ fn restarts_count_their_ago_from_the_last_termination() {
     )"#;
     let (sim, report) = run(crashing);
     let pod = &report.pods[0];
-    // Exits at 6s (started again at once), 11s, 26s, 51s, 1m36s, 3m1s and
-    // 5m46s; started again after each but the last.
-    assert_eq!((pod.state.restarts, pod.last_termination_ms), (6, Some(346_000)), "{pod:?}");
+    // Exits at 6s (started again at once), 11s, then 5 s after each start,
+    // which is the pod worker's first retry (10 to 15 s apart) after the
+    // back-off's end (10, 20, 40, 80 s); the last, at 3m22s, waits out
+    // 160 s past the run's end.
+    assert_eq!((pod.state.restarts, pod.last_termination_ms), (5, Some(202_049)), "{pod:?}");
     let exits: Vec<SimTime> = (sim.trace.records.iter())
         .filter(|r| matches!(&r.event, Event::PodStatus { status, .. } if *status == StatusColumn::Reason("Error")))
         .map(|r| r.at)
         .collect();
     assert_eq!(exits.last().map(|at| at.as_millis()), pod.last_termination_ms, "{exits:?}");
     let text = stsim_cli::render::text::render(&report);
-    assert!(text.contains("6 (14s ago)"), "{text}");
+    assert!(text.contains("5 (2m37s ago)"), "{text}");
 
     // A machine that crashed at 1m and came back at 3m: the container was
     // lost, and the runtime reports it exited when the kubelet is back.

@@ -246,18 +246,21 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
         })
         .map(|r| r.at.to_string())
         .collect();
-    // Started at 2s, 1m23s, 1m54s, 2m35s and 3m36s: each third failed tick
-    // 10 s apart kills it (1m22s, 1m43s, 2m14s, 2m55s, 3m56s), and it exits
-    // 1 s later. From 4m the probe passes: the start at 5m17s stays up.
-    assert_eq!(errors, ["1m23s", "1m44s", "2m15s", "2m56s", "3m57s"]);
+    // Started at 2s and 1m23s: each third failed tick 10 s apart kills it
+    // (1m22s, 1m43s), and it exits 1 s later; then started at the pod
+    // worker's sync after each back-off (about 1m55s, 2m37s), killed 21 s
+    // after each start. From 4m the probe passes: the start after the 40 s
+    // back-off (about 3m56s) stays up.
+    assert_eq!(errors[..2], ["1m23s", "1m44s"]);
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    restarts_at_the_workers_sync(&errors, "21s");
     // The trace and `stsim events` say why: the kubelet killed it for its
     // probe (kubectl's `Killing`, when the kill begins), not a crash of its own.
     assert_eq!(kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS), errors);
     let said = "pod/web-0 Container main failed liveness probe, will be restarted";
-    let begun: Vec<(u64, String)> = ["1m22s", "1m43s", "2m14s", "2m55s", "3m56s"]
-        .iter()
-        .map(|at| (t(at).as_millis(), said.to_string()))
-        .collect();
+    // Each kill begins the container's 1 s shutdown before its exit.
+    let begun: Vec<(u64, String)> =
+        errors.iter().map(|at| (t(at).as_millis() - 1_000, said.to_string())).collect();
     assert_eq!(killing(&sim), begun);
     // With a preStop hook of 5 s the kill takes the hook and then the shutdown.
     let hooked = crate::support::scenario_file("liveness-restarts")
@@ -363,6 +366,17 @@ fn killing(sim: &stsim_core::Simulation) -> Vec<(u64, String)> {
     events.map(|e| (e.at_ms, format!("{} {}", e.involved.object(), e.message))).collect()
 }
 
+/// Asserts that each exit of `exits` after the second came `running` after
+/// a restart that ended a back-off of 10 s, 20 s, 40 s... from the exit
+/// before it, at the pod worker's sync (these scenarios' default release
+/// is 1.35 or later).
+fn restarts_at_the_workers_sync(exits: &[String], running: &str) {
+    let exits: Vec<u64> = exits.iter().map(|at| t(at).as_millis()).collect();
+    let running = t(running).as_millis();
+    let waits: Vec<(u64, u64)> = exits[1..].windows(2).map(|w| (w[0], w[1] - running)).collect();
+    crate::support::restarted_at_workers_syncs(&waits);
+}
+
 /// A startup probe kills an application that is not up within
 /// failureThreshold x periodSeconds (6 x 10 s < 90 s), on every start;
 /// one with room passes on its first tick after the start (2 s + 90 s).
@@ -383,8 +397,10 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
         .map(|r| r.at.to_string())
         .collect();
     // Started at 2s, killed at its sixth tick (52s), exits 1 s later;
-    // restarted at once (its first exit), then at 1m54s (10 s back-off).
-    assert_eq!(kills, ["53s", "1m44s", "2m45s"]);
+    // restarted at once (its first exit), then at the pod worker's sync
+    // after the 10 s back-off, and killed 51 s after each start.
+    assert_eq!(kills[..2], ["53s", "1m44s"]);
+    restarts_at_the_workers_sync(&kills, "51s");
     let by_probe = self::kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_STARTUP);
     assert_eq!(by_probe[..3], kills);
     let messages: std::collections::BTreeSet<String> =
@@ -489,9 +505,12 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     let web: Vec<(String, String)> =
         statuses(&sim, "web-0").into_iter().filter(|(_, s)| *s == "Init:Error").collect();
     // 2 s + 5 s (migrate), 2 s + 4 s (check), again at once, then back-offs
-    // of 10, 20, 40, 80 s, each plus 4 s of running.
-    let exits: Vec<&str> = web.iter().map(|(at, _)| at.as_str()).collect();
-    assert_eq!(exits, ["13s", "17s", "31s", "55s", "1m39s", "3m3s"]);
+    // of 10, 20, 40, 80 s, each ended at the pod worker's sync, plus 4 s of
+    // running.
+    let exits: Vec<String> = web.iter().map(|(at, _)| at.clone()).collect();
+    assert_eq!(exits[..2], ["13s", "17s"]);
+    assert_eq!(exits.len(), 6, "{exits:?}");
+    restarts_at_the_workers_sync(&exits, "4s");
     assert!(
         statuses(&sim, "web-0").iter().all(|(_, s)| !matches!(s.as_str(), "Running" | "CrashLoopBackOff"))
     );
@@ -519,19 +538,17 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
         statuses(&sim, "web-0").into_iter().filter(|(_, s)| s.contains('/')).collect();
     let progress: Vec<(&str, &str)> = progress.iter().map(|(at, s)| (at.as_str(), s.as_str())).collect();
     assert_eq!(
-        progress,
-        [
-            ("0s", "Init:0/2"),
-            ("2s", "Init:0/2"),
-            ("7s", "Init:1/2"),
-            ("13s", "Init:1/2"),
-            ("27s", "Init:1/2"),
-            ("51s", "Init:1/2"),
-            ("1m35s", "Init:1/2"),
-            ("2m59s", "Init:1/2")
-        ],
-        "the second Init:0/2 carries the sandbox's address; check runs again 4 s before each exit"
+        progress[..4],
+        [("0s", "Init:0/2"), ("2s", "Init:0/2"), ("7s", "Init:1/2"), ("13s", "Init:1/2")],
+        "the second Init:0/2 carries the sandbox's address"
     );
+    // check runs again 4 s before each later exit.
+    let runs: Vec<String> = progress[4..].iter().map(|(at, _)| at.to_string()).collect();
+    let exits_after: Vec<String> = exits[2..].to_vec();
+    assert_eq!(runs.len(), exits_after.len());
+    for (run, exit) in runs.iter().zip(&exits_after) {
+        assert_eq!(t(exit).since(t(run)), t("4s").since(t("0s")), "{runs:?} {exits_after:?}");
+    }
 
     // A rollout that waits on web-0 is stuck, and the finding names the init container.
     let rollout = crate::support::scenario_file("init-container-crash-loop")

@@ -156,3 +156,17 @@ impl Log<'_> {
 pub fn t(text: &str) -> SimTime {
     SimTime::ZERO + text.parse::<stsim_core::time::SimDuration>().expect("a duration")
 }
+
+/// Asserts that each of `waits` (a container's exit and its restart, in
+/// ms), the i-th held by a restart back-off of 10 s doubled i times, ended
+/// at the pod worker's sync (release 1.35 or later, `kubelet::pod_worker`):
+/// after the back-off's end, and less than half the back-off (at most
+/// 30 s, half the worker's longest wait) later.
+pub fn restarted_at_workers_syncs(waits: &[(u64, u64)]) {
+    for (i, (exit, restart)) in waits.iter().enumerate() {
+        let window = (10_000u64 << i).min(300_000);
+        let waited = restart - exit;
+        let late = (window / 2).min(30_000);
+        assert!(waited > window && waited < window + late, "{window} ms: {waits:?}");
+    }
+}

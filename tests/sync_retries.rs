@@ -1,7 +1,9 @@
 //! The kubelet's words on a container that cannot start, said again at each
 //! retry of its pod's sync (`stsim_render::events`' `sync_retries`): every
 //! 10 to 15 s, by the pod's seeded stream; from 1.35 a restart back-off is
-//! waited out instead, at most a minute at a time.
+//! waited out instead, at most a minute at a time. The kubelet starts a
+//! crash-looping container again at one of those retries
+//! (`kubelet::pod_worker`), not at its back-off's end.
 
 use crate::support::run;
 use stsim_core::Simulation;
@@ -36,56 +38,73 @@ fn gaps(times: &[u64]) -> Vec<u64> {
 
 const CRASHING: &str = r#"(name: "app:1", behaviour: CrashLoop, pull: "1s", startup: "5s")"#;
 
+/// Each wait of a crash loop (run 1.34 or 1.35 for 9 minutes): when the
+/// container exited and when it started again, from the kubelet's
+/// `Started` events (the image crashes 5 s after each start; the first
+/// exit starts it again at once, without a back-off).
+fn waits(sim: &Simulation) -> Vec<(u64, u64)> {
+    let starts = emitted(sim, "Started");
+    assert!(starts.len() >= 7, "{starts:?}");
+    assert_eq!(starts[1], starts[0] + 5_000, "the first exit is started again at once: {starts:?}");
+    starts[1..].windows(2).map(|w| (w[0] + 5_000, w[1])).collect()
+}
+
+/// The back-off windows of the waits, in order.
+const WINDOWS: [u64; 5] = [10_000, 20_000, 40_000, 80_000, 160_000];
+
 /// Before 1.35 a pod in `CrashLoopBackOff` is synced again every 10 to
-/// 15 s, each sync saying `BackOff` again, until the restart: none while a
-/// back-off of 10 s lasts, one or more in the longer ones.
+/// 15 s, each sync saying `BackOff` again, and the sync that finds the
+/// back-off over starts the container: each restart is 10 to 15 s after
+/// the sync before it, and 0 to 15 s after the back-off's end.
 #[test]
-fn before_1_35_a_crash_loop_says_back_off_at_every_retry() {
-    let (sim, _) = run(&scenario("1.34", CRASHING, "6m", ""));
+fn before_1_35_a_crash_loop_says_back_off_at_every_retry_and_restarts_at_one() {
+    let (sim, _) = run(&scenario("1.34", CRASHING, "9m", ""));
     let back_offs = emitted(&sim, "BackOff");
-    // Exits at 11s (10 s back-off), 26s (20 s), 51s (40 s), 1m36s (80 s),
-    // 3m1s (160 s), 5m46s (300 s); each exit's own sync says it once.
-    let exits = [11_000, 26_000, 51_000, 96_000, 181_000, 346_000];
-    for exit in exits {
-        assert!(back_offs.contains(&exit), "{exit} in {back_offs:?}");
-    }
-    let retries: Vec<u64> = back_offs.iter().copied().filter(|at| !exits.contains(at)).collect();
-    // Between the exits and the restarts (21s, 46s, 1m31s, 2m56s, 5m41s,
-    // and 10m46s, after the run).
-    let restarts = [21_000, 46_000, 91_000, 176_000, 341_000, 646_000];
-    for at in &retries {
-        let (exit, restart) =
-            exits.iter().zip(&restarts).find(|(e, r)| **e < *at && *at < **r).expect("in a back-off");
-        assert!(at - exit >= 10_000, "{at} after {exit}, before {restart}");
-    }
-    // Every gap within a back-off is the pod worker's 10 to 15 s.
-    for window in back_offs.windows(2) {
-        if restarts.iter().any(|r| window[0] < *r && *r < window[1]) {
-            continue;
-        }
-        let gap = window[1] - window[0];
-        assert!((10_000..15_000).contains(&gap), "{window:?}");
+    let waits = waits(&sim);
+    for ((exit, restart), window) in waits.iter().zip(WINDOWS) {
+        // The exit's own sync says it, then each retry until the restart.
+        let said: Vec<u64> = back_offs.iter().copied().filter(|at| exit <= at && at < restart).collect();
+        assert_eq!(said[0], *exit, "{exit}: {back_offs:?}");
+        let syncs: Vec<u64> = said.iter().copied().chain([*restart]).collect();
+        assert!(gaps(&syncs).iter().all(|g| (10_000..15_000).contains(g)), "{syncs:?}");
+        assert!(*restart >= exit + window && *restart < exit + window + 15_000, "{exit} -> {restart}");
+        // Every retry before the end says it; none after.
+        assert!(said.iter().all(|at| *at < exit + window), "{said:?}");
     }
     // 20 s: one retry; 40 s: two or three; 80 s: five to seven; 160 s: ten to fifteen.
-    let within = |from: u64, to: u64| retries.iter().filter(|at| from < **at && **at < to).count();
-    assert_eq!(within(26_000, 46_000), 1);
-    assert!((2..=3).contains(&within(51_000, 91_000)), "{retries:?}");
-    assert!((5..=7).contains(&within(96_000, 176_000)), "{retries:?}");
-    assert!((10..=15).contains(&within(181_000, 341_000)), "{retries:?}");
+    let retries = |i: usize| back_offs.iter().filter(|at| waits[i].0 < **at && **at < waits[i].1).count();
+    assert_eq!(retries(0), 0);
+    assert!((1..=1).contains(&retries(1)));
+    assert!((2..=3).contains(&retries(2)), "{back_offs:?}");
+    assert!((5..=7).contains(&retries(3)), "{back_offs:?}");
+    assert!((10..=15).contains(&retries(4)), "{back_offs:?}");
 }
 
 /// From 1.35 the sync that finds a restart back-off carries its end, and
 /// the pod worker waits for it (a minute at most, jittered by half): a
-/// back-off of a minute or less is said once, at the exit; one of 160 s
-/// once or twice more.
+/// back-off of a minute or less is said once, at the exit, and the
+/// container starts up to half the back-off after its end; one of 160 s
+/// is said once or twice more.
 #[test]
 fn from_1_35_the_pod_worker_waits_for_the_back_off_to_end() {
-    let (sim, _) = run(&scenario("1.35", CRASHING, "6m", ""));
+    let (sim, _) = run(&scenario("1.35", CRASHING, "9m", ""));
     let back_offs = emitted(&sim, "BackOff");
-    assert_eq!(back_offs[..4], [11_000, 26_000, 51_000, 96_000], "{back_offs:?}");
-    let long = back_offs.iter().filter(|at| (181_000..341_000).contains(*at)).count();
-    assert!((2..=3).contains(&long), "the exit at 3m1s and a retry or two: {back_offs:?}");
-    let (old, _) = run(&scenario("1.34", CRASHING, "6m", ""));
+    let waits = waits(&sim);
+    for ((exit, restart), window) in waits.iter().zip(WINDOWS) {
+        let said = back_offs.iter().filter(|at| *exit <= **at && **at < *restart).count();
+        // The last wait's jitter puts the restart after the end.
+        assert!(*restart > exit + window, "{exit} -> {restart}");
+        if window <= 60_000 {
+            assert_eq!(said, 1, "{exit}: {back_offs:?}");
+            assert!(*restart < exit + window * 3 / 2, "{exit} -> {restart}");
+        } else {
+            // A minute (and its jitter) at a time, then what is left.
+            let most = if window > 120_000 { 3 } else { 2 };
+            assert!((1..=most).contains(&said), "the exit and a retry or two: {back_offs:?}");
+            assert!(*restart < exit + window + 30_000, "{exit} -> {restart}");
+        }
+    }
+    let (old, _) = run(&scenario("1.34", CRASHING, "9m", ""));
     assert!(emitted(&old, "BackOff").len() > back_offs.len() + 10);
 }
 

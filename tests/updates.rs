@@ -282,8 +282,10 @@ fn crash_loops_and_pull_failures_back_off() {
         })
         .collect();
     // Started at 1s (pull), crashes 5 s later and restarts at once, then
-    // after 10, 20, 40, 80 s of back-off.
-    assert_eq!(&starts[..6], &[1_000, 6_000, 21_000, 46_000, 91_000, 176_000]);
+    // at the pod worker's sync after 10, 20, 40, 80 s of back-off.
+    assert_eq!(&starts[..2], &[1_000, 6_000]);
+    let waits: Vec<(u64, u64)> = starts[1..6].windows(2).map(|w| (w[0] + 5_000, w[1])).collect();
+    crate::support::restarted_at_workers_syncs(&waits);
     let first_back_off = sim.trace.records.iter().find_map(|r| match r.event {
         Event::PodStatus {
             pod,
@@ -414,9 +416,21 @@ fn the_restart_back_off_expires_after_ten_minutes_and_a_new_image_starts_afresh(
     let (sim, _) = run(&source("9m", ""));
     let starts: Vec<u64> =
         statuses(&sim).iter().filter(|(_, reason, _)| *reason == "Running").map(|(at, ..)| *at).collect();
-    // Exits at 9m1s (started again at once), 18m1s (held 10 s), 27m11s
-    // (20 s), 36m31s (40 s), 46m11s (80 s), 56m31s (160 s).
-    assert_eq!(starts, [1, 541, 1091, 1651, 2231, 2851, 3551]);
+    // Exits at 9m1s (started again at once), then 9 minutes after each
+    // start, held 10 s, 20 s, 40 s, 80 s, 160 s until the pod worker's sync.
+    assert_eq!(starts[..2], [1, 541]);
+    assert_eq!(starts.len(), 7, "{starts:?}");
+    let starts_ms: Vec<u64> = (sim.trace.records.iter())
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
+            )
+        })
+        .map(|r| r.at.as_millis())
+        .collect();
+    let waits: Vec<(u64, u64)> = starts_ms[1..].windows(2).map(|w| (w[0] + 540_000, w[1])).collect();
+    crate::support::restarted_at_workers_syncs(&waits);
 
     // The back-off lives in the kubelet's memory: after its machine
     // crashed and came back (a new sandbox), the first exit restarts at once.
@@ -434,14 +448,17 @@ fn the_restart_back_off_expires_after_ten_minutes_and_a_new_image_starts_afresh(
         [(200, "ContainerCreating"), (201, "Running"), (206, "Error"), (206, "Running"), (211, "Error")];
     let seen = after(&sim, 200, 7);
     assert_eq!(seen[..5], expected);
-    assert_eq!(seen[5..], [(211, "CrashLoopBackOff"), (221, "Running")]);
+    // Held 10 s, until the pod worker's sync 10 to 15 s after the exit.
+    assert_eq!(seen[5], (211, "CrashLoopBackOff"));
+    assert!(seen[6].1 == "Running" && (221..226).contains(&seen[6].0), "{seen:?}");
 
     // Crash-looping on app:1 (5 s each), patched to app:2 at 2m: its first
     // exit restarts at once, the next waits 10 s.
     let patched = source("5s", r#"(at: "2m", do: PatchPod(pod: "a-0", image: "app:2"))"#);
     let (sim, _) = run(&patched);
+    let seen = after(&sim, 120, 8);
     assert_eq!(
-        after(&sim, 120, 8),
+        seen[..6],
         [
             (120, "ContainerCreating"),
             (121, "Running"),
@@ -449,8 +466,9 @@ fn the_restart_back_off_expires_after_ten_minutes_and_a_new_image_starts_afresh(
             (126, "Running"),
             (131, "Error"),
             (131, "CrashLoopBackOff"),
-            (141, "Running"),
-            (146, "Error"),
         ],
     );
+    let restart = seen[6].0;
+    assert!(seen[6].1 == "Running" && (141..146).contains(&restart), "{seen:?}");
+    assert_eq!(seen[7], (restart + 5, "Error"));
 }

@@ -74,6 +74,9 @@ pub fn statefulset_forbidden(world: &World, sts: StsId) -> String {
 /// The seeded random streams of the subsystems that draw.
 #[derive(Debug, Clone)]
 pub struct Streams {
+    /// The scenario's seed, for streams made per object (a pod worker's
+    /// retries, `kubelet::pod_worker`).
+    pub seed: u64,
     pub scheduler: Stream,
     /// Random node crashes and repairs (`cluster.nodeFailures`).
     pub node_failures: Stream,
@@ -84,6 +87,7 @@ pub struct Streams {
 impl Streams {
     pub fn new(seed: u64) -> Streams {
         Streams {
+            seed,
             scheduler: crate::rng::stream(seed, "scheduler"),
             node_failures: crate::rng::stream(seed, "node-failures"),
             zone_outages: crate::rng::stream(seed, "zone-outages"),

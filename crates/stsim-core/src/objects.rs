@@ -442,7 +442,8 @@ pub struct Runtime {
     pub probe_result_since: Option<SimTime>,
     /// Failed pulls in a row, for the image pull back-off.
     pub pull_failures: u32,
-    /// When the current back-off (pull or restart) ends.
+    /// When the current pull back-off ends, or when the pod worker's sync
+    /// finds the current restart back-off over (`pod_worker`).
     pub backoff_until: Option<SimTime>,
     /// The kubelet's restart back-off for the first container.
     pub crash_backoff: CrashBackOff,
@@ -510,7 +511,8 @@ pub struct ExtraRuntime {
     pub pull: Option<Pull>,
     /// When it last started, while it runs.
     pub started_at: Option<SimTime>,
-    /// Failed pulls in a row, and when the current back-off ends.
+    /// Failed pulls in a row, and when the current pull back-off ends (or
+    /// the sync that finds its restart back-off over).
     pub pull_failures: u32,
     pub backoff_until: Option<SimTime>,
     /// Its `restartCount`: how often it was started again after it exited.
@@ -554,6 +556,19 @@ pub struct PodHistory {
     /// already had (the trace records a change of message only): each
     /// attempt records a `FailedScheduling` event.
     pub scheduling_retries: Vec<SimTime>,
+    /// Each time one of its containers was held by its restart back-off
+    /// (`CrashLoopBackOff`), in order (for the kubelet's `BackOff` events).
+    pub restart_waits: Vec<RestartWait>,
+}
+
+/// A container held by its restart back-off: from the failed sync that
+/// began the wait until the back-off's end. The pod worker's retries after
+/// `from` (`kubelet::pod_worker`) start it at the first at or after `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestartWait {
+    pub container: ContainerRef,
+    pub from: SimTime,
+    pub until: SimTime,
 }
 
 impl ImageCheck {

@@ -55,6 +55,7 @@ use images::ensure_image;
 mod backoff;
 pub mod extras;
 mod images;
+pub mod pod_worker;
 
 /// The least time the kubelet gives a container to exit when it kills it
 /// (`minimumGracePeriodInSeconds`).
@@ -524,8 +525,10 @@ fn init_failing(api: &mut Api, id: PodId) {
             now + startup
         }
         (_, Some(InitFailure::Error), Some(until)) => {
+            let sync = held_until(api, id, ContainerRef::Init(index as u32), until);
+            api.world.pod_mut(id).runtime.backoff_until = Some(sync);
             api.set_init_failure(id, Some(InitFailure::CrashLoopBackOff));
-            until
+            sync
         }
         (_, Some(InitFailure::ErrImagePull), Some(until)) => {
             api.set_init_failure(id, Some(InitFailure::ImagePullBackOff));
@@ -564,6 +567,18 @@ fn init_failing(api: &mut Api, id: PodId) {
     };
     api.world.pod_mut(id).runtime.init_due = Some((index, next));
     api.arm(EventKey::Kubelet(id), next);
+}
+
+/// `container` exited into its restart back-off, which ends at `until`:
+/// the kubelet's sync now fails on it, and the pod worker's first retry at
+/// or after `until` starts it again (`pod_worker`). Kept in the pod's
+/// history for the events; returns that retry.
+pub(super) fn held_until(api: &mut Api, id: PodId, container: ContainerRef, until: SimTime) -> SimTime {
+    let now = api.now;
+    let uid = api.world().pod(id).uid;
+    let sync = pod_worker::restart_sync(api.streams.seed, uid, api.world().kubernetes, now, until);
+    api.world.pod_mut(id).history.restart_waits.push(RestartWait { container, from: now, until });
+    sync
 }
 
 /// Init container `index`'s back-off entry, made when first asked for.
@@ -647,8 +662,11 @@ fn run_container(api: &mut Api, id: PodId) {
         ContainerState::Error => {
             let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
             if now < until {
-                api.set_pod_state(id, running_phase(pod), ContainerState::CrashLoopBackOff);
-                api.arm(EventKey::Kubelet(id), until);
+                let sync = held_until(api, id, ContainerRef::Regular(0), until);
+                api.world.pod_mut(id).runtime.backoff_until = Some(sync);
+                let phase = running_phase(api.world().pod(id));
+                api.set_pod_state(id, phase, ContainerState::CrashLoopBackOff);
+                api.arm(EventKey::Kubelet(id), sync);
             } else {
                 restart(api, id);
             }

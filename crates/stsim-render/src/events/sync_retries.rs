@@ -22,45 +22,39 @@
 //! retried by the earliest end among its restart back-offs, if it has any
 //! (`MinBackoffExpiration`).
 //!
-//! The retries are the pod worker's alone: each trace record about the
-//! pod's containers is a sync, from which the next retry is counted anew;
-//! a retry draws its jitter from the pod's own seeded stream
-//! (`pod-worker/<uid>`), so the events are a function of the scenario and
-//! its seed. A pod being deleted is no longer started (its worker
-//! terminates it), and a kubelet that is down or cut off writes nothing.
+//! The retries are the pod worker's (`kubelet::pod_worker` in the core,
+//! whose rule and seeded stream this walk shares): each trace record about
+//! the pod's containers is a sync, from which the next retries are counted
+//! anew. The kubelet starts a container out of `CrashLoopBackOff` at the
+//! first retry at or after its back-off's end (kept in the pod's history,
+//! `PodHistory::restart_waits`), so each restart is the retry after the
+//! last `BackOff` listed. A pod being deleted is no longer started (its
+//! worker terminates it), and a kubelet that is down or cut off writes
+//! nothing.
 //!
-//! Not modelled: the kubelet starts a container again at the first retry
-//! after its back-off ends (up to 15 s later, or half the back-off from
-//! 1.35); the core restarts it when the back-off ends, and the retries
-//! stop there.
+//! Not modelled: a sync for another container of the pod during a wait
+//! restarts the worker's retries here, while the kubelet's restart keeps
+//! to the retries counted from the wait's start.
 //!
 //! A container that waits for hours is said again thousands of times:
 //! past [`LISTED`] retries in one wait, the rest are counted into one
 //! event at the last of them (`K8sEvent::also`), as the PV controller's
 //! resyncs are (`resync`).
 
-use super::states::{Reader, Said};
+use super::states::Reader;
 use super::{Involved, K8sEvent, Source, container_events, name_and_image};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use stsim_core::controllers::kubelet::pod_worker::{self, Retries};
 use stsim_core::features::Version;
 use stsim_core::objects::{ContainerRef, ContainerState, Machine, PodId};
-use stsim_core::rng::{RngExt, Stream, stream};
 use stsim_core::sim::Simulation;
-use stsim_core::time::{SimDuration, SimTime};
+use stsim_core::time::SimTime;
 use stsim_core::trace::Event;
-
-/// The pod worker's `backOffPeriod`.
-const RETRY: SimDuration = SimDuration::from_secs(10);
-/// The kubelet's `--sync-frequency` (`resyncInterval`): the longest a
-/// pod worker waits for a back-off's end from 1.35.
-const RESYNC: SimDuration = SimDuration::from_secs(60);
-/// `workerBackOffPeriodJitterFactor`.
-const JITTER: f64 = 0.5;
 /// The retries of one wait listed one by one (about forty minutes of them).
 const LISTED: u32 = 200;
 
 /// One container that cannot start: in which state, when its restart
-/// back-off ends (a `CrashLoopBackOff` ended by a restart), how often its
+/// back-off ends (a `CrashLoopBackOff`), how often its
 /// pod's retries have said so, what each retry says (worded once, at the
 /// first), and the retries past [`LISTED`] not yet written: when the last
 /// was and how many.
@@ -73,18 +67,17 @@ struct Waiting {
     held: Option<(u64, u32)>,
 }
 
-/// One pod's worker as the walk knows it.
+/// One pod's worker as the walk knows it: its retries since its last sync.
 #[derive(Default)]
 struct Worker {
     waiting: Vec<Waiting>,
     next: Option<SimTime>,
-    rng: Option<Stream>,
+    retries: Option<Retries>,
 }
 
 /// The repeats, in time order.
 pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let world = &sim.world;
-    let restarted = restart_times(sim);
     let mut workers: Vec<Worker> = (0..world.pods.len()).map(|_| Worker::default()).collect();
     let mut machine = vec![Machine::Running; world.nodes.len()];
     let mut states = Reader::new(world);
@@ -127,8 +120,9 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
         for mut new in waiting {
             if kept.iter().all(|w| w.container != new.container) {
                 if new.state == ContainerState::CrashLoopBackOff {
-                    let ends = restarted.get(&(pod, new.container));
-                    new.until = ends.and_then(|ends| next_after(ends, record.at));
+                    let waits = &world.pod(pod).history.restart_waits;
+                    let wait = waits.iter().find(|w| w.container == new.container && w.from == record.at);
+                    new.until = wait.map(|w| w.until);
                 }
                 worker.waiting.push(new);
             }
@@ -136,7 +130,9 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
         worker.waiting.extend(kept);
         worker.waiting.sort_by_key(|w| w.container);
         if !worker.waiting.is_empty() {
-            let at = record.at + walk.delay(pod, worker, record.at);
+            let uid = world.pod(pod).uid;
+            worker.retries = Some(Retries::after(sim.config.seed, uid, record.at));
+            let at = walk.next_retry(worker, record.at);
             worker.next = Some(at);
             due.insert((at, pod));
         }
@@ -184,33 +180,6 @@ fn retried(state: ContainerState) -> bool {
     )
 }
 
-/// When each container left a `CrashLoopBackOff`, by pod and container: the
-/// back-off's end when it started again. A wait ended otherwise (the pod
-/// deleted) is also kept: from 1.35 it bounds the next retry there rather
-/// than a minute on, and a retry at or after that end says nothing, so the
-/// events are the same either way.
-fn restart_times(sim: &Simulation) -> BTreeMap<(PodId, ContainerRef), Vec<SimTime>> {
-    let mut ends: BTreeMap<(PodId, ContainerRef), Vec<SimTime>> = BTreeMap::new();
-    let mut states = Reader::new(&sim.world);
-    let mut backing_off: BTreeMap<(PodId, ContainerRef), bool> = BTreeMap::new();
-    for record in &sim.trace.records {
-        let Some(Said { pod, container: Some((container, state)), .. }) = states.read(&record.event) else {
-            continue;
-        };
-        let now = state == Some(ContainerState::CrashLoopBackOff);
-        let was = backing_off.insert((pod, container), now).unwrap_or(false);
-        if was && !now {
-            ends.entry((pod, container)).or_default().push(record.at);
-        }
-    }
-    ends
-}
-
-/// The first of `times` (in order) after `at`.
-fn next_after(times: &[SimTime], at: SimTime) -> Option<SimTime> {
-    times.iter().copied().find(|t| *t > at)
-}
-
 /// A wait's held retries, each of its words as one event at the last of
 /// them.
 fn flush(waiting: Waiting, out: &mut Vec<K8sEvent>) {
@@ -227,30 +196,20 @@ struct Walk<'s, 'o> {
 }
 
 impl Walk<'_, '_> {
-    /// The pod worker's wait after a failed sync of `pod` at `now`.
-    fn delay(&self, pod: PodId, worker: &mut Worker, now: SimTime) -> SimDuration {
-        let base = match self.back_off_end(worker) {
-            Some(until) => until.since(now).min(RESYNC),
-            None => RETRY,
-        };
-        let seed = self.sim.config.seed;
-        let uid = self.sim.world.pod(pod).uid.0;
-        let rng = worker.rng.get_or_insert_with(|| stream(seed, &format!("pod-worker/{uid}")));
-        // `wait.Jitter`: the base plus up to half of it more.
-        let extra = (base.as_millis() as f64 * JITTER * rng.random::<f64>()) as u64;
-        SimDuration::from_millis(base.as_millis() + extra)
+    /// The worker's next retry after its sync at `now` failed again.
+    fn next_retry(&self, worker: &mut Worker, now: SimTime) -> SimTime {
+        let wait = pod_worker::wait(self.release, now, self.back_off_end(worker));
+        // A worker with containers waiting has its retries, made at the
+        // record that began them.
+        worker.retries.as_mut().map_or(now + wait, |retries| retries.next(wait))
     }
 
-    /// From 1.35, the earliest end of a restart back-off among the pod's
-    /// waiting containers (`MinBackoffExpiration`); none before, or when
-    /// none waits in one. A back-off that no restart ends (the pod deleted,
-    /// the run over) is past anything the walk will see: a minute.
+    /// The earliest end of a restart back-off among the pod's waiting
+    /// containers (`MinBackoffExpiration`, which the worker waits for from
+    /// 1.35), if one waits in one.
     fn back_off_end(&self, worker: &Worker) -> Option<SimTime> {
-        if self.release < Version::new(35, 0) {
-            return None;
-        }
         let crash_looping = worker.waiting.iter().filter(|w| w.state == ContainerState::CrashLoopBackOff);
-        crash_looping.map(|w| w.until.unwrap_or(SimTime::MAX)).min()
+        crash_looping.filter_map(|w| w.until).min()
     }
 
     /// The retries due before `until` (and at it, when `inclusive`).
@@ -269,7 +228,7 @@ impl Walk<'_, '_> {
             let worker = &mut workers[pod.index()];
             worker.next = None;
             self.retry(pod, worker, at);
-            let next = at + self.delay(pod, worker, at);
+            let next = self.next_retry(worker, at);
             worker.next = Some(next);
             due.insert((next, pod));
         }

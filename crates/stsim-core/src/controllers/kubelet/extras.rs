@@ -162,7 +162,12 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         ContainerState::Error if runtime.backoff_until.is_some_and(|until| until <= now) => {
             restart(api, id, index)
         }
-        ContainerState::Error => Some(back_off(api, id, index, ContainerState::CrashLoopBackOff)),
+        ContainerState::Error => {
+            let until = runtime.backoff_until.unwrap_or(now);
+            let sync = super::held_until(api, id, ContainerRef::Regular(index as u32 + 1), until);
+            api.world.pod_mut(id).runtime.extras[index].backoff_until = Some(sync);
+            Some(back_off(api, id, index, ContainerState::CrashLoopBackOff))
+        }
         ContainerState::Running => {
             // It crashes: the kubelet restarts it, at once or after the back-off.
             let extra = &mut api.world.pod_mut(id).runtime.extras[index];
