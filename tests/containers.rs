@@ -9,7 +9,7 @@
 //! (`printPod`).
 
 use crate::support::{Log, run, t};
-use stsim_core::objects::{ContainerState, PodPhase, StatusColumn};
+use stsim_core::objects::{ContainerRef, ContainerState, PodPhase, StatusColumn};
 use stsim_core::report::Report;
 use stsim_core::sim::Simulation;
 use stsim_core::time::SimTime;
@@ -121,8 +121,40 @@ fn an_exporter_that_cannot_be_pulled_keeps_the_pod_unready_and_stalls_the_set() 
     let pulls: Vec<SimTime> =
         states.iter().filter(|(_, s, _)| *s == ContainerState::ErrImagePull).map(|(at, _, _)| *at).collect();
     // Checked at 2 s (after the database's start), each failing 1 s later;
-    // then again after 10 s, 20 s, 40 s of back-off.
-    assert_eq!(pulls[..4], [t("3s"), t("14s"), t("35s"), t("76s")], "{pulls:?}");
+    // then again after 10 s, 20 s, 40 s of back-off, each at the pod
+    // worker's first sync (every 10 to 15 s) after its end.
+    assert_eq!(pulls[0], t("3s"), "{pulls:?}");
+    for (i, window) in [10_000, 20_000, 40_000].into_iter().enumerate() {
+        let waited = pulls[i + 1].since(pulls[i]).as_millis() - 1_000;
+        assert!((window..window + 15_000).contains(&waited), "{window}: {pulls:?}");
+    }
+    // The pod worker counts its retries from the pod's last status write
+    // about its containers: the database's start (ready at 5 s, during the
+    // first back-off) moves them, and the exporter's pull comes at the
+    // first retry after the back-off counted from there.
+    let pod = sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0");
+    let written: Vec<SimTime> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::PodStatus { pod: p, .. } | Event::ContainerStatus { pod: p, .. } if p == pod.id))
+        .map(|r| r.at)
+        .collect();
+    let mut moved = 0;
+    for (i, window) in [10_000u64, 20_000, 40_000].into_iter().enumerate() {
+        let pulled =
+            SimTime::ZERO + stsim_core::time::SimDuration::from_millis(pulls[i + 1].as_millis() - 1_000);
+        let end = SimTime::ZERO + stsim_core::time::SimDuration::from_millis(pulls[i].as_millis() + window);
+        let from = *written.iter().filter(|at| **at < pulled).max().expect("written");
+        moved += usize::from(from > pulls[i]);
+        let sync = stsim_core::controllers::kubelet::pod_worker::first_sync(
+            sim.config.seed,
+            pod.uid,
+            sim.config.kubernetes,
+            from,
+            end,
+            None,
+        );
+        assert_eq!(pulled, sync, "{i}: from {from:?}");
+    }
+    assert_eq!(moved, 1, "the database's readiness moved the first wait's retries");
     let seen = columns(&report, "db-0");
     assert!(seen.contains(&"1/2 ImagePullBackOff".to_string()), "{seen:?}");
     assert!(!seen.iter().any(|s| s.starts_with("2/2")), "{seen:?}");
@@ -166,6 +198,32 @@ fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
     for (i, window) in [10, 20, 40].into_iter().enumerate() {
         let waited = crashes[i + 2].since(crashes[i + 1]).as_millis() - 5_000;
         assert!((window * 1000..window * 1500).contains(&waited), "{window}: {crashes:?}");
+    }
+    // Each restart is the pod worker's sync after the back-off, its retries
+    // counted from the pod's last status write about its containers.
+    let pod = sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0");
+    let written: Vec<SimTime> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::PodStatus { pod: p, .. } | Event::ContainerStatus { pod: p, .. } if p == pod.id))
+        .map(|r| r.at)
+        .collect();
+    let waits: Vec<_> =
+        pod.history.restart_waits.iter().filter(|w| w.container == ContainerRef::Regular(1)).collect();
+    assert!(waits.len() >= 5, "{waits:?}");
+    for wait in waits {
+        // It crashes 5 s after each start.
+        let Some(crash) = crashes.iter().find(|at| **at > wait.from) else { continue };
+        let restart = SimTime::ZERO + stsim_core::time::SimDuration::from_millis(crash.as_millis() - 5_000);
+        let from = *written.iter().filter(|at| **at < restart).max().expect("written");
+        let release = sim.config.kubernetes;
+        let sync = stsim_core::controllers::kubelet::pod_worker::first_sync(
+            sim.config.seed,
+            pod.uid,
+            release,
+            from,
+            wait.until,
+            Some(wait.until),
+        );
+        assert_eq!(restart, sync, "{wait:?} from {from:?}");
     }
     let states = container_states(&sim, "db-0", 1);
     let after_first: Vec<ContainerState> =

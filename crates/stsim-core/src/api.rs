@@ -451,6 +451,7 @@ impl<'a> Api<'a> {
                 init_restarts: vec![0; inits],
                 finished_at: None,
                 init_finished_at: None,
+                containers_written_at: self.now,
                 containers_started: false,
                 start_time: None,
                 kubelet_conditions: None,
@@ -826,6 +827,7 @@ impl<'a> Api<'a> {
         let terminating = p.is_terminating();
         let (state, container) = (status.state, index as u32 + 1);
         self.record(Event::ContainerStatus { pod, container, state, ready: status.ready });
+        self.world.pod_mut(pod).status.containers_written_at = self.now;
         self.status_written(pod, before);
         // A deleted pod's containers exiting leave the condition as it was
         // (the object goes in the same instant; so for the first container).
@@ -845,6 +847,7 @@ impl<'a> Api<'a> {
         let first_report = before.0 == ContainerState::Unscheduled;
         if !p.extra_containers.is_empty() && after != before && !first_report {
             self.record(Event::ContainerStatus { pod, container: 0, state: after.0, ready: after.1 });
+            self.world.pod_mut(pod).status.containers_written_at = self.now;
         }
     }
 
@@ -905,6 +908,7 @@ impl<'a> Api<'a> {
         let (ip, restarts) = (p.status.pod_ip, p.restarts_column());
         if before != after || ip != ip_before {
             self.record(Event::PodStatus { pod, status: after, ip, restarts });
+            self.world.pod_mut(pod).status.containers_written_at = self.now;
         }
         self.pod_changed(pod);
     }

@@ -652,6 +652,11 @@ pub struct PodStatus {
     /// counts its `(5m ago)` from (`Pod::last_restart_column`).
     pub finished_at: Option<SimTime>,
     pub init_finished_at: Option<SimTime>,
+    /// When a write last changed what the status says of the pod's
+    /// containers (its STATUS column or address, or one container's state
+    /// or readiness, each recorded in the trace): the kubelet's pod worker
+    /// counts its retries from its last such sync (`kubelet::pod_worker`).
+    pub containers_written_at: SimTime,
     /// The kubelet's `PodReadyToStartContainers`, `Initialized` and
     /// `ContainersReady` conditions as last written (`Pod::kubelet_conditions`),
     /// each with its `lastTransitionTime`; `None` before its first status.

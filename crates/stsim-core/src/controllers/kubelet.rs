@@ -91,6 +91,7 @@ pub fn pull_backoff(failures: u32) -> SimDuration {
 pub fn step(api: &mut Api, id: PodId) {
     advance(api, id);
     report_starts(api, id);
+    worker_synced(api, id);
 }
 
 /// The status writes that report a start no other change carries: the
@@ -463,8 +464,10 @@ fn create_container(api: &mut Api, id: PodId) {
             if api.world().pod(id).status.container == ContainerState::ErrImagePull {
                 api.set_pod_state(id, PodPhase::Pending, ContainerState::ImagePullBackOff);
             }
-            if now < until {
-                api.arm(EventKey::Kubelet(id), until);
+            // Pulled again at the pod worker's sync after the back-off.
+            let sync = worker_sync(api, id, until);
+            if now < sync {
+                api.arm(EventKey::Kubelet(id), sync);
                 return;
             }
             // The back-off is over: pull again.
@@ -513,9 +516,21 @@ fn init_failing(api: &mut Api, id: PodId) {
         init_then_start(api, id, node, index);
         return;
     }
+    let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
+    // Held by a back-off: until the pod worker's sync after its end.
+    if let (Some(InitFailure::CrashLoopBackOff | InitFailure::ImagePullBackOff), Some(until)) =
+        (failure, backoff_until)
+    {
+        let sync = worker_sync(api, id, until);
+        if now < sync {
+            api.world.pod_mut(id).runtime.init_due = Some((index, sync));
+            api.arm(EventKey::Kubelet(id), sync);
+            return;
+        }
+    }
+    let pod = api.world().pod(id);
     let image = api.world().image(&pod.init_containers[index].image);
     let (behaviour, pull, startup) = (image.behaviour, image.pull, image.startup);
-    let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
     let next = match (behaviour, failure, backoff_until) {
         // The kubelet's next look after an exit: it runs again at once (a
         // first exit, or an expired back-off entry), or the back-off holds
@@ -525,14 +540,13 @@ fn init_failing(api: &mut Api, id: PodId) {
             now + startup
         }
         (_, Some(InitFailure::Error), Some(until)) => {
-            let sync = held_until(api, id, ContainerRef::Init(index as u32), until);
-            api.world.pod_mut(id).runtime.backoff_until = Some(sync);
+            held(api, id, ContainerRef::Init(index as u32), until);
             api.set_init_failure(id, Some(InitFailure::CrashLoopBackOff));
-            sync
+            worker_sync(api, id, until)
         }
         (_, Some(InitFailure::ErrImagePull), Some(until)) => {
             api.set_init_failure(id, Some(InitFailure::ImagePullBackOff));
-            until
+            worker_sync(api, id, until)
         }
         // The back-off is over: run (or pull) it again.
         (ImageBehaviour::CrashLoop, _, Some(_)) => {
@@ -570,15 +584,69 @@ fn init_failing(api: &mut Api, id: PodId) {
 }
 
 /// `container` exited into its restart back-off, which ends at `until`:
-/// the kubelet's sync now fails on it, and the pod worker's first retry at
-/// or after `until` starts it again (`pod_worker`). Kept in the pod's
-/// history for the events; returns that retry.
-pub(super) fn held_until(api: &mut Api, id: PodId, container: ContainerRef, until: SimTime) -> SimTime {
-    let now = api.now;
-    let uid = api.world().pod(id).uid;
-    let sync = pod_worker::restart_sync(api.streams.seed, uid, api.world().kubernetes, now, until);
-    api.world.pod_mut(id).history.restart_waits.push(RestartWait { container, from: now, until });
-    sync
+/// kept in the pod's history, for the events.
+pub(super) fn held(api: &mut Api, id: PodId, container: ContainerRef, until: SimTime) {
+    let from = api.now;
+    api.world.pod_mut(id).history.restart_waits.push(RestartWait { container, from, until });
+}
+
+/// When the pod worker's sync finds a back-off that ends at `until` over
+/// (a restart's or a pull's): the first of its retries at or after
+/// `until`, counted from the pod's last status write about its containers
+/// (`PodStatus::containers_written_at`: each is a sync), waiting from 1.35
+/// for the earliest restart back-off's end among the pod's containers
+/// (`pod_worker`). `until` itself when the last sync is not before it.
+pub(super) fn worker_sync(api: &Api, id: PodId, until: SimTime) -> SimTime {
+    let pod = api.world().pod(id);
+    let from = pod.status.containers_written_at;
+    let release = api.world().kubernetes;
+    pod_worker::first_sync(api.streams.seed, pod.uid, release, from, until, restart_ends(pod))
+}
+
+/// The earliest end of a restart back-off among the pod's containers
+/// held in one (`MinBackoffExpiration`).
+fn restart_ends(pod: &Pod) -> Option<SimTime> {
+    let first = (pod.status.container == ContainerState::CrashLoopBackOff
+        || pod.status.init_failure == Some(InitFailure::CrashLoopBackOff))
+    .then_some(pod.runtime.backoff_until)
+    .flatten();
+    let others = (pod.status.extras.iter().zip(&pod.runtime.extras))
+        .filter(|(status, _)| status.state == ContainerState::CrashLoopBackOff)
+        .filter_map(|(_, runtime)| runtime.backoff_until);
+    first.into_iter().chain(others).min()
+}
+
+/// After a step of the pod's kubelet: if a status write about its
+/// containers was recorded now, the pod worker's retries count from now,
+/// and each container held by a back-off is looked at again by its next
+/// sync (its timer moved earlier if need be; a look that finds the sync
+/// later waits on).
+pub(super) fn worker_synced(api: &mut Api, id: PodId) {
+    let pod = api.world().pod(id);
+    if pod.status.containers_written_at != api.now || !pod.exists() {
+        return;
+    }
+    let held = |state: ContainerState| {
+        matches!(state, ContainerState::CrashLoopBackOff | ContainerState::ImagePullBackOff)
+    };
+    let first_held = held(pod.status.container)
+        || matches!(
+            pod.status.init_failure,
+            Some(InitFailure::CrashLoopBackOff | InitFailure::ImagePullBackOff)
+        );
+    if let (true, Some(until)) = (first_held, pod.runtime.backoff_until) {
+        let sync = worker_sync(api, id, until);
+        api.wake_at(EventKey::Kubelet(id), sync);
+    }
+    let pod = api.world().pod(id);
+    let others: Vec<SimTime> = (pod.status.extras.iter().zip(&pod.runtime.extras))
+        .filter(|(status, _)| held(status.state))
+        .filter_map(|(_, runtime)| runtime.backoff_until)
+        .collect();
+    for until in others {
+        let sync = worker_sync(api, id, until);
+        api.wake_at(EventKey::Extras(id), sync);
+    }
 }
 
 /// Init container `index`'s back-off entry, made when first asked for.
@@ -662,19 +730,20 @@ fn run_container(api: &mut Api, id: PodId) {
         ContainerState::Error => {
             let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
             if now < until {
-                let sync = held_until(api, id, ContainerRef::Regular(0), until);
-                api.world.pod_mut(id).runtime.backoff_until = Some(sync);
+                held(api, id, ContainerRef::Regular(0), until);
                 let phase = running_phase(api.world().pod(id));
                 api.set_pod_state(id, phase, ContainerState::CrashLoopBackOff);
-                api.arm(EventKey::Kubelet(id), sync);
+                api.arm(EventKey::Kubelet(id), worker_sync(api, id, until));
             } else {
                 restart(api, id);
             }
         }
         ContainerState::CrashLoopBackOff => {
             let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
-            if now < until {
-                api.arm(EventKey::Kubelet(id), until);
+            // Started again at the pod worker's sync after the back-off.
+            let sync = worker_sync(api, id, until);
+            if now < sync {
+                api.arm(EventKey::Kubelet(id), sync);
             } else {
                 let runtime = &mut api.world.pod_mut(id).runtime;
                 backoff::waited(&mut runtime.crash_backoff, now);

@@ -23,18 +23,16 @@
 //! (`MinBackoffExpiration`).
 //!
 //! The retries are the pod worker's (`kubelet::pod_worker` in the core,
-//! whose rule and seeded stream this walk shares): each trace record about
+//! whose rule and seeded streams this walk shares): each trace record about
 //! the pod's containers is a sync, from which the next retries are counted
-//! anew. The kubelet starts a container out of `CrashLoopBackOff` at the
-//! first retry at or after its back-off's end (kept in the pod's history,
-//! `PodHistory::restart_waits`), so each restart is the retry after the
-//! last `BackOff` listed. A pod being deleted is no longer started (its
-//! worker terminates it), and a kubelet that is down or cut off writes
-//! nothing.
-//!
-//! Not modelled: a sync for another container of the pod during a wait
-//! restarts the worker's retries here, while the kubelet's restart keeps
-//! to the retries counted from the wait's start.
+//! anew, as the core's kubelet counts them (`PodStatus::containers_written_at`).
+//! The kubelet starts a container out of `CrashLoopBackOff`, or pulls an
+//! image again out of `ImagePullBackOff`, at the first retry at or after
+//! the back-off's end (a restart back-off's end is kept in the pod's
+//! history, `PodHistory::restart_waits`, for the wait from 1.35), so each
+//! restart or pull is the retry after the last one listed. A pod being
+//! deleted is no longer started (its worker terminates it), and a kubelet
+//! that is down or cut off writes nothing.
 //!
 //! A container that waits for hours is said again thousands of times:
 //! past [`LISTED`] retries in one wait, the rest are counted into one

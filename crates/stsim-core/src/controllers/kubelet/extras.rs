@@ -128,6 +128,7 @@ pub fn step(api: &mut Api, id: PodId) {
     if let Some(at) = next {
         api.arm(EventKey::Extras(id), at);
     }
+    super::worker_synced(api, id);
 }
 
 /// One container's change that is due now, if one is; returns when its
@@ -149,8 +150,15 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         extra.pull = Some(pull);
         return check(api, id, node, index);
     }
-    let due = runtime.due?;
+    // Held by a back-off: until the pod worker's sync after its end, which
+    // a sync for another container may have moved.
+    let held = matches!(status.state, ContainerState::CrashLoopBackOff | ContainerState::ImagePullBackOff);
+    let due = match (held, runtime.backoff_until) {
+        (true, Some(until)) => super::worker_sync(api, id, until),
+        _ => runtime.due?,
+    };
     if now < due {
+        api.world.pod_mut(id).runtime.extras[index].due = Some(due);
         return Some(due);
     }
     match status.state {
@@ -164,8 +172,7 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         }
         ContainerState::Error => {
             let until = runtime.backoff_until.unwrap_or(now);
-            let sync = super::held_until(api, id, ContainerRef::Regular(index as u32 + 1), until);
-            api.world.pod_mut(id).runtime.extras[index].backoff_until = Some(sync);
+            super::held(api, id, ContainerRef::Regular(index as u32 + 1), until);
             Some(back_off(api, id, index, ContainerState::CrashLoopBackOff))
         }
         ContainerState::Running => {
@@ -200,13 +207,13 @@ fn restart(api: &mut Api, id: PodId, index: usize) -> Option<SimTime> {
 }
 
 /// Container `index` waits out its back-off in `state` (`ImagePullBackOff`
-/// or `CrashLoopBackOff`); returns when it ends.
+/// or `CrashLoopBackOff`); returns when the pod worker's sync finds it over.
 fn back_off(api: &mut Api, id: PodId, index: usize, state: ContainerState) -> SimTime {
     api.set_extra_status(id, index, ExtraStatus { state, ready: false });
-    let extra = &mut api.world.pod_mut(id).runtime.extras[index];
-    let until = extra.backoff_until.unwrap_or(api.now);
-    extra.due = Some(until);
-    until
+    let until = api.world().pod(id).runtime.extras[index].backoff_until.unwrap_or(api.now);
+    let sync = super::worker_sync(api, id, until);
+    api.world.pod_mut(id).runtime.extras[index].due = Some(sync);
+    sync
 }
 
 /// The container's image check, begun when it became due, then its start.

@@ -15,7 +15,9 @@
 //! is over (`doBackOff`), so a container in `CrashLoopBackOff` starts again
 //! at the first retry at or after its back-off's end, not at the end
 //! itself: before 1.35 up to 15 s later, from 1.35 up to half the last
-//! wait later.
+//! wait later. The image manager asks the same of a pull back-off
+//! (`EnsureImageExists`), whose error carries no end: an image in
+//! `ImagePullBackOff` is pulled again at the first 10-15 s retry after it.
 //!
 //! The retries after one failed sync are a function of the scenario's seed,
 //! the pod's uid and the instant of that sync (their own seeded stream,
@@ -74,16 +76,39 @@ pub fn wait(release: Version, at: SimTime, restart_ends: Option<SimTime>) -> Sim
     }
 }
 
-/// The sync that starts again a container whose restart back-off ends at
-/// `until`, of a pod whose sync failed at `from` on it: the first retry at
-/// or after `until` (`until` itself when it is not after `from`).
-pub fn restart_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
+/// The first of a pod worker's retries after a sync at `from` that is at
+/// or after `until` (`until` itself when `from` is not before it): the sync
+/// that finds a back-off ending at `until` over. `restart_ends` is the
+/// earliest end of a restart back-off among the pod's containers, which
+/// the worker waits for from 1.35 (see [`wait`]).
+pub fn first_sync(
+    seed: u64,
+    uid: Uid,
+    release: Version,
+    from: SimTime,
+    until: SimTime,
+    restart_ends: Option<SimTime>,
+) -> SimTime {
     let mut retries = Retries::after(seed, uid, from);
     let mut at = from;
     while at < until {
-        at = retries.next(wait(release, at, Some(until)));
+        at = retries.next(wait(release, at, restart_ends));
     }
     at
+}
+
+/// The sync that starts again a container whose restart back-off ends at
+/// `until`, the pod's only one, of a pod whose last sync was at `from`.
+pub fn restart_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
+    first_sync(seed, uid, release, from, until, Some(until))
+}
+
+/// The sync that pulls again an image whose pull back-off ends at `until`,
+/// of a pod with no restart back-off whose last sync was at `from`: every
+/// [`RETRY`] (jittered) whatever the release, as a pull back-off's error
+/// carries no end (`ErrImagePullBackOff`).
+pub fn pull_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
+    first_sync(seed, uid, release, from, until, None)
 }
 
 #[cfg(test)]
@@ -131,6 +156,19 @@ mod tests {
         assert_eq!(wait(release, s(10), Some(s(10))), RETRY);
         assert_eq!(wait(release, s(10), None), RETRY);
         assert_eq!(wait(Version::new(34, 0), s(10), Some(s(25))), RETRY);
+    }
+
+    #[test]
+    fn a_pull_back_off_is_retried_every_10_to_15_s_in_every_release() {
+        for release in [Version::new(34, 0), Version::new(36, 0)] {
+            for seed in 0..100 {
+                let at = pull_sync(seed, Uid(5), release, s(0), s(80));
+                assert!(at >= s(80) && at < s(95), "{seed}: {at:?}");
+                let mut r = Retries::after(seed, Uid(5), s(0));
+                let points: Vec<SimTime> = (0..10).map(|_| r.next(RETRY)).collect();
+                assert_eq!(points.iter().find(|p| **p >= s(80)), Some(&at));
+            }
+        }
     }
 
     #[test]
