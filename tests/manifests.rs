@@ -1071,3 +1071,39 @@ fn empty_strings_are_the_api_servers_defaults() {
     assert_eq!(workloads(&empty.config), workloads(&left_out.config));
     assert!(manifest(true).matches("\"\"").count() >= 14, "{}", manifest(true));
 }
+
+/// Older charts name a claim's class with the deprecated
+/// `volume.beta.kubernetes.io/storage-class` annotation, which Kubernetes
+/// still reads before `spec.storageClassName`
+/// (`GetPersistentVolumeClaimClass`): on a claim template (copied to each
+/// claim) and on a claim of its own, with a note where the two disagree.
+#[test]
+fn the_beta_storage_class_annotation_names_the_claims_class() {
+    let manifest = |annotation: &str| {
+        format!(
+            "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: slow\nprovisioner: ebs.csi.aws.com\n---\n\
+             apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\nprovisioner: ebs.csi.aws.com\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector:\n    app: db\n---\n\
+             apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: shared\n{annotation}spec:\n  storageClassName: fast\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n---\n\
+             apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  replicas: 1\n  selector:\n    matchLabels:\n      app: db\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: db:1\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n{template_annotation}    spec:\n      storageClassName: fast\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 1Gi\n",
+            template_annotation = annotation.lines().map(|l| format!("    {l}\n")).collect::<String>(),
+        )
+    };
+    let read = |annotation: &str| {
+        let text = manifest(annotation);
+        stsim_scenario::parse_manifests(&[("db.yaml".into(), text.clone())], "start")
+            .unwrap_or_else(|e| panic!("{e:#?}\n{text}"))
+    };
+    let classes = |read: &stsim_scenario::Loaded| {
+        let template = &read.config.statefulsets[0].spec.volume_claim_templates[0];
+        let claim = read.config.persistent_volume_claims.iter().find(|c| c.name == "shared").expect("shared");
+        (template.storage_class.clone(), claim.storage_class_name.clone())
+    };
+    let plain = read("");
+    assert_eq!(classes(&plain), (Some("fast".into()), Some("fast".into())));
+    assert!(plain.warning.as_deref().is_none_or(|w| !w.contains("deprecated annotation")));
+    let annotated = read("  annotations:\n    volume.beta.kubernetes.io/storage-class: slow\n");
+    assert_eq!(classes(&annotated), (Some("slow".into()), Some("slow".into())), "{}", manifest("x"));
+    let warning = annotated.warning.expect("told");
+    assert_eq!(warning.matches("Kubernetes reads the deprecated annotation first").count(), 2, "{warning}");
+}

@@ -1985,6 +1985,45 @@ fn topology_spread(
     Some(out)
 }
 
+/// The deprecated `volume.beta.kubernetes.io/storage-class` annotation of a
+/// claim (older charts write it), which Kubernetes still honours.
+pub(super) const BETA_CLASS: &str = "volume.beta.kubernetes.io/storage-class";
+
+/// A claim's `volume.beta.kubernetes.io/storage-class` annotation, with its
+/// place, read before `metadata` skips annotations.
+pub(super) fn beta_class(claim: &Obj<'_>) -> Option<(String, crate::locate::Place)> {
+    let place = claim.nested_place(&["metadata", "annotations", BETA_CLASS])?;
+    let meta =
+        claim.entries.iter().find(|(k, _, _)| k == "metadata").and_then(|(_, _, m)| Obj::new(m, "metadata"));
+    Some((meta?.nested_value(&["annotations", BETA_CLASS])?, place))
+}
+
+/// A claim's class: its beta annotation when it has one, which the PV
+/// controller, the scheduler's volume binding and the DefaultStorageClass
+/// admission read before `spec.storageClassName`
+/// (`storagehelpers.GetPersistentVolumeClaimClass`), else `spec_class`. A
+/// note says so where both are given and differ. `at` is the claim's path
+/// in the object (empty for a claim of its own).
+pub(super) fn claim_class(
+    cx: &mut Cx<'_>,
+    spec_class: Option<String>,
+    beta: Option<(String, crate::locate::Place)>,
+    raw_path: &str,
+    at: &str,
+) -> Option<String> {
+    let Some((beta, place)) = beta else { return spec_class };
+    let prefix = if at.is_empty() { String::new() } else { format!("{at}.") };
+    cx.at(raw_path.to_string(), place, &format!("{prefix}metadata.annotations[{BETA_CLASS}]"));
+    if let Some(spec_class) = spec_class.filter(|class| *class != beta) {
+        cx.collected.notes.push(format!(
+            "{}: {prefix}metadata.annotations[{BETA_CLASS}] names class {beta:?} and {prefix}spec.storageClassName \
+             {spec_class:?}: Kubernetes reads the deprecated annotation first, so the claim's class is {beta:?}",
+            cx.object
+        ));
+    }
+    Some(beta)
+}
+
 fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::VolumeClaimTemplate>> {
     let p = "spec.volumeClaimTemplates";
     let list = cx.list(node, p)?;
@@ -1995,6 +2034,8 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         let Some(mut claim) = cx.obj(item, &at) else { continue };
         cx.at(raw_at.clone(), item.place, &at);
         claim.skip(&["apiVersion", "kind", "status"]);
+        // The controller copies the template's annotations to each claim.
+        let beta = beta_class(&claim);
         let name =
             claim.take("metadata").and_then(|m| cx.obj(m, &format!("{at}.metadata"))).and_then(|mut meta| {
                 meta.skip(&["creationTimestamp", "labels", "annotations"]);
@@ -2016,6 +2057,7 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
                 cx.at(format!("{raw_at}.storageClassName"), c.place, &format!("{at}.spec.storageClassName"));
                 cx.string(c, &format!("{at}.spec.storageClassName"))
             });
+            class = claim_class(cx, class, beta, &format!("{raw_at}.storageClassName"), &at);
             modes = spec.take("accessModes").and_then(|m| {
                 access_modes(cx, m, &format!("{at}.spec.accessModes"), &format!("{raw_at}.accessModes"))
             });

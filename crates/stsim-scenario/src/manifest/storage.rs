@@ -374,6 +374,7 @@ pub(super) fn persistent_volume_claim(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.at(format!("{raw_base}.labels"), l.place, "metadata.labels");
         cx.labels(l, "metadata.labels")
     });
+    let beta = super::objects::beta_class(&obj);
     let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Namespaced) else { return };
     cx.at(raw_base.clone(), obj.place, "spec");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
@@ -384,6 +385,7 @@ pub(super) fn persistent_volume_claim(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.at(format!("{raw_base}.storageClassName"), c.place, "spec.storageClassName");
         cx.string(c, "spec.storageClassName")
     });
+    let class = super::objects::claim_class(cx, class, beta, &format!("{raw_base}.storageClassName"), "");
     let volume_name = spec.take("volumeName").and_then(|v| {
         cx.at(format!("{raw_base}.volumeName"), v.place, "spec.volumeName");
         cx.string(v, "spec.volumeName")
