@@ -24,6 +24,20 @@ const SERVER_METADATA: &[&str] = &[
     "annotations",
 ];
 
+/// Checks that the `keys` of `meta` (at `path`: its labels, annotations)
+/// are mappings of strings, in file order, as the API server decodes them
+/// (`map[string]string`: `prometheus.io/scrape: true` unquoted is refused,
+/// `json: cannot unmarshal bool into Go struct field
+/// ObjectMeta.metadata.annotations of type string`); what they say is read
+/// elsewhere or not modelled.
+pub(super) fn check_string_maps(cx: &mut Cx<'_>, meta: &Obj<'_>, path: &str, keys: &[&str]) {
+    for (key, _, node) in meta.entries.iter() {
+        if keys.contains(&key.as_str()) && node.value != Value::Null {
+            cx.labels(node, &format!("{path}.{key}"));
+        }
+    }
+}
+
 /// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
 pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
 
@@ -54,6 +68,7 @@ pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str, scope
         return None;
     };
     let mut meta = cx.obj(meta, "metadata")?;
+    check_string_maps(cx, &meta, "metadata", &["labels", "annotations"]);
     meta.skip(SERVER_METADATA);
     // kubectl reads an empty namespace as none given (cli-runtime's
     // `SetNamespace` fills it when its length is 0).
@@ -188,6 +203,7 @@ pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     if let Some(meta) = obj.take("metadata")
         && let Some(mut meta) = cx.obj(meta, "metadata")
     {
+        check_string_maps(cx, &meta, "metadata", &["labels", "annotations"]);
         meta.skip(SERVER_METADATA);
         if let Some(name) = meta.take("name")
             && let Some(text) = cx.string(name, "metadata.name")
@@ -1275,6 +1291,8 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     if let Some(meta) = template.take("metadata")
         && let Some(mut meta) = cx.obj(meta, "spec.template.metadata")
     {
+        // (The labels are read below.)
+        check_string_maps(cx, &meta, "spec.template.metadata", &["annotations"]);
         if let Some(node) = meta.take("labels") {
             cx.at(format!("{raw_base}.labels"), node.place, "spec.template.metadata.labels");
             labels = cx.labels(node, "spec.template.metadata.labels").unwrap_or_default();
@@ -2038,6 +2056,7 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         let beta = beta_class(&claim);
         let name =
             claim.take("metadata").and_then(|m| cx.obj(m, &format!("{at}.metadata"))).and_then(|mut meta| {
+                check_string_maps(cx, &meta, &format!("{at}.metadata"), &["labels", "annotations"]);
                 meta.skip(&["creationTimestamp", "labels", "annotations"]);
                 let name = meta.take("name").and_then(|n| {
                     cx.at(format!("{raw_at}.name"), n.place, &format!("{at}.metadata.name"));
