@@ -293,9 +293,9 @@ pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) ->
             claims,
             ..NewPod::from_template(name.to_string(), &read.template)
         };
-        Ok((new, meta, read.ignored, written))
+        Ok((new, meta, super::template::warnings(&read), written))
     })();
-    let (new, meta, ignored, written) = match result {
+    let (new, meta, said, written) = match result {
         Ok(x) => x,
         Err(e) => return e,
     };
@@ -303,16 +303,16 @@ pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) ->
         Ok(id) => {
             // Part of the object from its creation.
             api.world.pod_mut(id).spec_object = Some(Box::new(written));
-            warned(finish(api, ObjRef::Pod(id), meta), &ignored)
+            warned(finish(api, ObjRef::Pod(id), meta), said)
         }
         Err(crate::api::ApiError::Invalid(message)) => WriteResult::failure(422, "Invalid", message),
         Err(_) => already_exists("pods", name),
     }
 }
 
-/// A successful answer with the warnings for what the reader ignored.
-fn warned(mut result: WriteResult, ignored: &[String]) -> WriteResult {
-    result.warnings = super::template::warnings(ignored);
+/// A successful answer with the template's warnings (`template::warnings`).
+fn warned(mut result: WriteResult, said: Vec<String>) -> WriteResult {
+    result.warnings = said;
     result
 }
 
@@ -432,6 +432,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
         let request =
             TemplateRequest { kind: "StatefulSet", name, template, version: api.world().kubernetes };
         let read = super::template::read(reader, &request, kind)?;
+        let said = super::template::warnings(&read);
         let selector = crate::config::LabelSelector::from_labels(selector);
         selector_matches(name, &selector, &read.template.labels)?;
         let service_name = r.get("spec.serviceName").as_str().unwrap_or_default().to_string();
@@ -554,9 +555,9 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             template: read.template,
             volume_claim_templates,
         };
-        Ok((spec, meta, read.ignored, written))
+        Ok((spec, meta, said, written))
     })();
-    let (spec, meta, ignored, written) = match result {
+    let (spec, meta, said, written) = match result {
         Ok(x) => x,
         Err(e) => return e,
     };
@@ -571,7 +572,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
     if let Some(old) = previous {
         api.world.apps.statefulset_recreated(old, sts);
     }
-    warned(finish(api, ObjRef::Sts(sts), meta), &ignored)
+    warned(finish(api, ObjRef::Sts(sts), meta), said)
 }
 
 /// `ValidateStatefulSetSpec`: the selector must match the template's

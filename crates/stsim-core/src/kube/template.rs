@@ -39,12 +39,15 @@ pub struct TemplateRequest<'a> {
     pub version: crate::features::Version,
 }
 
-/// A template read: what the model uses, and the field paths it ignored
-/// (`spec.template.spec.containers[0].env`), which the client is warned of.
+/// A template read: what the model uses, the field paths it ignored
+/// (`spec.template.spec.containers[0].env`), which the client is warned
+/// of, and the API server's own warnings on what it accepted
+/// (`GetWarningsForPodTemplate`: a negative grace period), said as they are.
 #[derive(Debug, Clone)]
 pub struct ReadTemplate {
     pub template: PodTemplate,
     pub ignored: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 /// Why a template is refused.
@@ -171,8 +174,9 @@ fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
 /// The warnings a write carries for the fields the reader ignored, as the
 /// API server sends `Warning` headers (k8s.io/apiserver pkg/warning,
 /// `AddWarning`; client-go hands them to its `WarningHandler`).
-pub(super) fn warnings(ignored: &[String]) -> Vec<String> {
-    ignored.iter().map(|path| format!("stsim does not model {path}, and ignored it")).collect()
+pub(super) fn warnings(read: &ReadTemplate) -> Vec<String> {
+    let ignored = read.ignored.iter().map(|path| format!("stsim does not model {path}, and ignored it"));
+    read.warnings.iter().cloned().chain(ignored).collect()
 }
 
 /// The core's own reader, for embeddings that supply none: the first and
@@ -273,7 +277,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         host_ports: Vec::new(),
         unmodelled: String::new(),
     };
-    Ok(ReadTemplate { template, ignored: Vec::new() })
+    Ok(ReadTemplate { template, ignored: Vec::new(), warnings: Vec::new() })
 }
 
 /// A map of strings, or the first value that is not one.
@@ -323,7 +327,7 @@ mod tests {
             .map(Into::into);
         let ignored =
             vec!["spec.template.spec.containers[0].env".into(), "spec.template.metadata.annotations".into()];
-        Ok(ReadTemplate { template, ignored })
+        Ok(ReadTemplate { template, ignored, warnings: Vec::new() })
     }
 
     #[test]

@@ -246,7 +246,7 @@ fn write_builtin(
             _ => Err(not_modelled(format!("changes to {} of a {kind} ({name})", rest.join(", ")))),
         };
         match result {
-            Ok(ignored) => warnings = super::template::warnings(&ignored),
+            Ok(said) => warnings = said,
             Err(e) => return e,
         }
     }
@@ -745,7 +745,7 @@ fn write_statefulset_spec(
     } else {
         None
     };
-    let ignored = template.as_ref().map(|t| t.0.ignored.clone()).unwrap_or_default();
+    let said = template.as_ref().map(|t| super::template::warnings(&t.0)).unwrap_or_default();
     let generation = api.world().sts(sts).generation;
     let written = template.as_ref().and_then(|t| t.1.then(|| spec["template"].clone()));
     let result = api.update_statefulset(sts, format!("operator update of {}", changed.join(", ")), |s| {
@@ -775,7 +775,7 @@ fn write_statefulset_spec(
             api.world.sts_mut(sts).template_object = Some(object);
         }
     }
-    Ok(ignored)
+    Ok(said)
 }
 
 /// The template an update of StatefulSet `sts` asks for, and whether it is
@@ -834,7 +834,7 @@ fn statefulset_template(
         "spec.template.metadata.annotations",
         annotations,
     )?;
-    Ok((super::template::ReadTemplate { template, ignored: Vec::new() }, false))
+    Ok((super::template::ReadTemplate { template, ignored: Vec::new(), warnings: Vec::new() }, false))
 }
 
 /// The annotations a write asks for that the model does not set itself, or why not.

@@ -1453,7 +1453,21 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
         &mut spec,
         "terminationGracePeriodSeconds",
         format!("{raw_base}.terminationGracePeriodSeconds"),
-    );
+    )
+    .map(|grace| {
+        // The API server takes a negative grace period with a warning
+        // (`GetWarningsForPodTemplate`) and treats it as 1 s; kubectl prints
+        // the warning.
+        if grace < 0 {
+            cx.collected.notes.push(format!(
+                "{}: {p}.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be \
+                 treated as 1 (the API server's warning; stsim gives the pods 1 s)",
+                cx.object
+            ));
+            return 1;
+        }
+        grace
+    });
     let node_selector = spec.take("nodeSelector").and_then(|node| {
         cx.at(format!("{raw_base}.nodeSelector"), node.place, &format!("{p}.nodeSelector"));
         cx.labels(node, &format!("{p}.nodeSelector"))

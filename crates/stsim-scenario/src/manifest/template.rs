@@ -52,7 +52,13 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     let mut unused: Vec<&super::Unused> = collected.unused.iter().collect();
     unused.sort_by_key(|u| (u.place.line, u.place.column));
     let ignored = unused.iter().map(|u| own_path(&u.path, pod)).collect();
-    Ok(ReadTemplate { template, ignored })
+    // The API server's warnings on what it accepts (a negative grace
+    // period), with the kind's own paths.
+    let typed = format!("{object}: ");
+    let warnings = (collected.notes.iter())
+        .map(|note| own_path(note.strip_prefix(&typed).unwrap_or(note), pod))
+        .collect();
+    Ok(ReadTemplate { template, ignored, warnings })
 }
 
 /// A diagnostic's message as the API server's field error: without the
@@ -173,12 +179,22 @@ mod tests {
             panic!("a 422")
         };
         assert_eq!(errors, ["spec.template.spec.containers[0].image: Required value"]);
+        // A negative grace period is taken with the API server's warning,
+        // and treated as 1 s (`GetWarningsForPodTemplate`).
         let template = json!({"metadata": {"labels": {"app": "web"}},
                               "spec": {"containers": [{"name": "db", "image": "x"}], "terminationGracePeriodSeconds": -1}});
-        let TemplateRefusal::Invalid(errors) = read("Pod", &template).unwrap_err() else { panic!("a 422") };
+        let pod = read("Pod", &template).unwrap();
+        assert_eq!(pod.template.termination_grace_period.as_millis(), 1_000);
         assert_eq!(
-            errors,
-            ["spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0"]
+            pod.warnings,
+            [
+                "spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1 \
+              (the API server's warning; stsim gives the pods 1 s)"
+            ]
+        );
+        let set = read("StatefulSet", &template).unwrap();
+        assert!(
+            set.warnings[0].starts_with("spec.template.spec.terminationGracePeriodSeconds: must be >= 0")
         );
     }
 }
