@@ -1107,3 +1107,35 @@ fn the_beta_storage_class_annotation_names_the_claims_class() {
     let warning = annotated.warning.expect("told");
     assert_eq!(warning.matches("Kubernetes reads the deprecated annotation first").count(), 2, "{warning}");
 }
+
+/// A Service applied again under the same name in a form stsim leaves out
+/// (an ExternalName alias, or one without a selector) replaces the earlier
+/// one, as `kubectl apply` configures it: the set's pods get no DNS names,
+/// and the Services after it keep the places of their own fields.
+#[test]
+fn a_service_applied_again_as_an_alias_replaces_the_earlier_one() {
+    let manifest = |port_name: &str, again: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector:\n    app: db\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  clusterIP: None\n  selector:\n    app: other\n  ports:\n  - port: 80\n    name: {port_name}\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n{again}---\n\
+             apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  replicas: 1\n  selector:\n    matchLabels:\n      app: db\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n"
+        )
+    };
+    let alias = "  type: ExternalName\n  externalName: db.example.com\n";
+    let no_selector = "  clusterIP: None\n";
+    for again in [alias, no_selector] {
+        let text = manifest("http", again);
+        let read = stsim_scenario::parse_manifests(&[("db.yaml".into(), text.clone())], "start")
+            .unwrap_or_else(|e| panic!("{e:#?}\n{text}"));
+        let names: Vec<&str> = read.config.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["other"], "{again}");
+        assert!(read.warning.as_deref().is_some_and(|w| w.contains("its pods get no DNS names")));
+        // The later Service's field keeps its own line.
+        let text = manifest("bad_name", again);
+        let errors =
+            stsim_scenario::parse_manifests(&[("db.yaml".into(), text.clone())], "start").unwrap_err();
+        let line = text.lines().position(|l| l.contains("bad_name")).unwrap() + 1;
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [line], "{errors:#?}");
+    }
+}

@@ -47,6 +47,29 @@ impl Spans {
         self.map.insert(raw_path, loc);
     }
 
+    /// The object at `list[index]` is gone from the list: its places are
+    /// forgotten and the later objects' move down by one.
+    pub(crate) fn remove_index(&mut self, list: &str, index: usize) {
+        let prefix = format!("{list}[");
+        let map = std::mem::take(&mut self.map);
+        for (path, loc) in map {
+            let moved = path.strip_prefix(&prefix).and_then(|rest| {
+                let (number, after) = rest.split_once(']')?;
+                let number: usize = number.parse().ok()?;
+                Some((number, after.to_string()))
+            });
+            match moved {
+                Some((number, _)) if number == index => {}
+                Some((number, after)) if number > index => {
+                    self.map.insert(format!("{prefix}{}]{after}", number - 1), loc);
+                }
+                _ => {
+                    self.map.insert(path, loc);
+                }
+            }
+        }
+    }
+
     /// The recorded place of `path` or of its nearest recorded parent.
     fn lookup(&self, path: &str) -> Option<&Loc> {
         let mut path = path;

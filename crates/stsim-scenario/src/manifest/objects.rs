@@ -270,6 +270,7 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }
     }
     if external {
+        drop_replaced(cx, index);
         external_name(cx, name, obj, spec, cluster_ip.as_deref().zip(ip_place));
         return;
     }
@@ -300,6 +301,7 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             path: "no selector: it selects no pods".to_string(),
         });
         cx.collected.services_left_out.push((name, "has no selector"));
+        drop_replaced(cx, index);
         spec.finish(cx);
         obj.finish(cx);
         return;
@@ -411,6 +413,17 @@ fn external_name(
         path: format!("type ExternalName: a DNS alias{alias}, with no endpoints and no records of pods"),
     });
     cx.collected.services_left_out.push((name, "is an ExternalName Service (a DNS alias)"));
+}
+
+/// A Service applied again under the name of one read before (`kubectl
+/// apply`'s "configured"), in a form left out of the run (no selector, an
+/// ExternalName alias): the earlier one is gone from the cluster too, and
+/// from the run.
+fn drop_replaced(cx: &mut Cx<'_>, index: Option<usize>) {
+    if let Some(i) = index {
+        cx.collected.services.remove(i);
+        cx.collected.spans.remove_index("services", cx.base.services + i);
+    }
 }
 
 /// Records the name again under the index of the object it replaces.
