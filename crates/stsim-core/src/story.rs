@@ -190,7 +190,8 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                     StatusColumn::Reason(reason @ ("CrashLoopBackOff" | "Init:CrashLoopBackOff")) => format!(
                         "{} is {reason}{ip}{restarts}: its container exited again, and the kubelet waits out \
                          its back-off before starting it (10 s from the second exit, doubling to 5 minutes; a \
-                         first exit, or one ten minutes after the last back-off, is started again at once).",
+                         first exit, or one ten minutes after the last back-off, is started again at once), \
+                         at the first sync of the pod after the back-off's end.",
                         pod(*id)
                     ),
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
