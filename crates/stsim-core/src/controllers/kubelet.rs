@@ -18,7 +18,10 @@
 //! `MaxImageBackOff`). A pull's is counted from each failed pull
 //! ([`pull_backoff`]); a restart's is the submodule `backoff`'s: a first
 //! exit, or one after ten minutes without a back-off, starts the container
-//! again at once.
+//! again at once. A container held by either starts (or pulls) again at the
+//! pod worker's first sync after the back-off's end (the submodule
+//! `pod_worker`), its retries counted from the pod's last status write
+//! about its containers (`worker_sync`).
 //!
 //! Probes are not simulated tick by tick. A probe's result only changes when
 //! the application becomes ready or a script overrides it, so the kubelet
