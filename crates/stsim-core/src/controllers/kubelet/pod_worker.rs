@@ -97,23 +97,21 @@ pub fn first_sync(
     at
 }
 
-/// The sync that starts again a container whose restart back-off ends at
-/// `until`, the pod's only one, of a pod whose last sync was at `from`.
-pub fn restart_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
-    first_sync(seed, uid, release, from, until, Some(until))
-}
-
-/// The sync that pulls again an image whose pull back-off ends at `until`,
-/// of a pod with no restart back-off whose last sync was at `from`: every
-/// [`RETRY`] (jittered) whatever the release, as a pull back-off's error
-/// carries no end (`ErrImagePullBackOff`).
-pub fn pull_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
-    first_sync(seed, uid, release, from, until, None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sync that starts again a container whose restart back-off, the
+    /// pod's only one, ends at `until`, its pod last synced at `from`.
+    fn restart_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
+        first_sync(seed, uid, release, from, until, Some(until))
+    }
+
+    /// The sync that pulls again an image whose pull back-off ends at
+    /// `until`, its pod (with no restart back-off) last synced at `from`.
+    fn pull_sync(seed: u64, uid: Uid, release: Version, from: SimTime, until: SimTime) -> SimTime {
+        first_sync(seed, uid, release, from, until, None)
+    }
 
     fn s(secs: u64) -> SimTime {
         SimTime::ZERO + SimDuration::from_secs(secs)
