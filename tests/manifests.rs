@@ -1139,3 +1139,20 @@ fn a_service_applied_again_as_an_alias_replaces_the_earlier_one() {
         assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [line], "{errors:#?}");
     }
 }
+
+/// A claim of its own that names a class the manifests do not define (a
+/// `kubectl get pvc -o yaml` of a cluster without its StorageClasses) gets
+/// the class made up, as a claim template's does, rather than a
+/// `storageclass "archive" not found` the real cluster would not say.
+#[test]
+fn a_claims_undefined_class_is_made_up_as_a_templates_is() {
+    let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: shared\nspec:\n  storageClassName: archive\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector:\n    app: db\n---\n\
+         apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  replicas: 1\n  selector:\n    matchLabels:\n      app: db\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: db:1\n";
+    let read = stsim_scenario::parse_manifests(&[("db.yaml".into(), text.into())], "start").unwrap();
+    let classes: Vec<&str> = read.config.cluster.storage_classes.iter().map(|c| c.name.as_str()).collect();
+    assert!(classes.contains(&"archive"), "{classes:?}");
+    let (sim, _) = stsim_core::run(read.config);
+    let said = sim.trace.render(&sim.world);
+    assert!(!said.contains("not found"), "{said}");
+}

@@ -172,36 +172,39 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
             .find_map(|v| v.provisioned_by.clone())
     };
     let mut notes = Vec::new();
-    for set in sets {
-        for claim in set.volume_claim_templates.iter().flatten() {
-            // `storageClassName: ""` asks for no class (a pre-made volume
-            // without one), not for a class to be made.
-            if let Some(class) = claim.storage_class_name.as_ref().filter(|c| !c.is_empty())
-                && !classes.iter().any(|c| &c.name == class)
-                && !static_only(class)
-            {
-                let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
-                let made_up = match provisioner_of(class) {
-                    Some(provisioner) => {
-                        let priced = stsim_core::pricing::priced_by_provisioner(&provisioner);
-                        if !priced {
-                            notes.push(format!(
+    // The claim templates' classes, then the claims' of their own (a
+    // `kubectl get pvc -o yaml` of a cluster without its StorageClasses).
+    let named = (sets.iter().flat_map(|set| set.volume_claim_templates.iter().flatten()))
+        .map(|claim| claim.storage_class_name.as_ref())
+        .chain(collected.persistent_volume_claims.iter().map(|claim| claim.storage_class_name.as_ref()));
+    for claim_class in named {
+        // `storageClassName: ""` asks for no class (a pre-made volume
+        // without one), not for a class to be made.
+        if let Some(class) = claim_class.filter(|c| !c.is_empty())
+            && !classes.iter().any(|c| &c.name == class)
+            && !static_only(class)
+        {
+            let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
+            let made_up = match provisioner_of(class) {
+                Some(provisioner) => {
+                    let priced = stsim_core::pricing::priced_by_provisioner(&provisioner);
+                    if !priced {
+                        notes.push(format!(
                                 "StorageClass {class:?}, made up for the volumes of provisioner {provisioner:?} that name it, has no price; its volumes cost $0"
                             ));
-                        }
-                        raw::StorageClass {
-                            provisioner: Some(provisioner),
-                            zonal: None,
-                            regional: None,
-                            pricing: None,
-                            usd_per_gib_month: (!priced).then_some(0.0),
-                            ..gp3(class, default)
-                        }
                     }
-                    None => gp3(class, default),
-                };
-                classes.push(made_up);
-            }
+                    raw::StorageClass {
+                        provisioner: Some(provisioner),
+                        zonal: None,
+                        regional: None,
+                        pricing: None,
+                        usd_per_gib_month: (!priced).then_some(0.0),
+                        ..gp3(class, default)
+                    }
+                }
+                None => gp3(class, default),
+            };
+            classes.push(made_up);
         }
     }
     if !classes.iter().any(|c| c.default == Some(true)) {
