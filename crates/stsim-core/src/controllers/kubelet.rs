@@ -496,10 +496,21 @@ fn init_failing(api: &mut Api, id: PodId) {
     let now = api.now;
     let pod = api.world().pod(id);
     let Some((index, due)) = pod.runtime.init_due else { return };
+    let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
+    // Held by a back-off: until the pod worker's sync after its end, which
+    // a status write since (another sync) may have moved.
+    let due = match (failure, backoff_until) {
+        (Some(InitFailure::CrashLoopBackOff | InitFailure::ImagePullBackOff), Some(until)) => {
+            worker_sync(api, id, until)
+        }
+        _ => due,
+    };
     if now < due {
+        api.world.pod_mut(id).runtime.init_due = Some((index, due));
         api.arm(EventKey::Kubelet(id), due);
         return;
     }
+    let pod = api.world().pod(id);
     let node = pod.node.expect("a stepped pod is bound");
     let policy = pod.init_pull_policies[index];
     if pod.runtime.init_held {
@@ -519,19 +530,6 @@ fn init_failing(api: &mut Api, id: PodId) {
         init_then_start(api, id, node, index);
         return;
     }
-    let (failure, backoff_until) = (pod.status.init_failure, pod.runtime.backoff_until);
-    // Held by a back-off: until the pod worker's sync after its end.
-    if let (Some(InitFailure::CrashLoopBackOff | InitFailure::ImagePullBackOff), Some(until)) =
-        (failure, backoff_until)
-    {
-        let sync = worker_sync(api, id, until);
-        if now < sync {
-            api.world.pod_mut(id).runtime.init_due = Some((index, sync));
-            api.arm(EventKey::Kubelet(id), sync);
-            return;
-        }
-    }
-    let pod = api.world().pod(id);
     let image = api.world().image(&pod.init_containers[index].image);
     let (behaviour, pull, startup) = (image.behaviour, image.pull, image.startup);
     let next = match (behaviour, failure, backoff_until) {
