@@ -240,3 +240,82 @@ fn an_init_container_is_retried_only_while_it_waits() {
         );
     }
 }
+
+/// Every restart out of a `CrashLoopBackOff` in every shipped scenario is
+/// the pod worker's sync (`kubelet::pod_worker::first_sync`): the first
+/// retry at or after the back-off's end, its retries counted from the
+/// pod's last status write about its containers before the restart. Pods
+/// with one crash-looping container (several would wait, from 1.35, for
+/// the earliest end among them), restarts not brought by something else
+/// (a machine's crash or return, an image change).
+#[test]
+fn every_restart_out_of_a_back_off_is_a_pod_worker_sync() {
+    use stsim_core::controllers::kubelet::pod_worker::first_sync;
+    use stsim_core::objects::{ContainerRef, ContainerState, StatusColumn};
+    use stsim_core::trace::Event;
+    let mut checked = 0;
+    for name in crate::support::shipped_scenarios() {
+        let (sim, _) = crate::support::run_file(&name);
+        for pod in &sim.world.pods {
+            let waits = &pod.history.restart_waits;
+            if waits.iter().any(|w| w.container != waits[0].container) {
+                continue;
+            }
+            let single = pod.extra_containers.is_empty();
+            // The pod's status writes about its containers, and whether
+            // each starts the container of a wait again.
+            let writes: Vec<_> = (sim.trace.records.iter())
+                .filter(|r| match r.event {
+                    Event::PodStatus { pod: p, .. } | Event::ContainerStatus { pod: p, .. } => p == pod.id,
+                    _ => false,
+                })
+                .collect();
+            let starts = |event: &Event, container: ContainerRef| match (event, container) {
+                (
+                    Event::PodStatus { status: StatusColumn::Reason("Running"), .. },
+                    ContainerRef::Regular(0),
+                ) => single,
+                (
+                    Event::ContainerStatus { container: c, state: ContainerState::Running, .. },
+                    ContainerRef::Regular(k),
+                ) => !single && *c == k,
+                (Event::PodStatus { status: StatusColumn::Init { done, .. }, .. }, ContainerRef::Init(i)) => {
+                    *done == i
+                }
+                _ => false,
+            };
+            // What else starts containers again.
+            let disturbed = |from, to| {
+                sim.trace.records.iter().any(|r| {
+                    from < r.at
+                        && r.at <= to
+                        && match &r.event {
+                            Event::NodeMachine { node, .. } => pod.node == Some(*node),
+                            Event::PodDeleting { pod: p, .. } => *p == pod.id,
+                            _ => matches!(
+                                r.actor,
+                                stsim_core::trace::Actor::User | stsim_core::trace::Actor::Operator(_)
+                            ),
+                        }
+                })
+            };
+            for wait in waits {
+                let Some(restart) =
+                    writes.iter().find(|r| r.at > wait.from && starts(&r.event, wait.container))
+                else {
+                    continue;
+                };
+                if restart.at < wait.until || disturbed(wait.from, restart.at) {
+                    continue;
+                }
+                let from =
+                    writes.iter().map(|r| r.at).filter(|at| *at < restart.at).max().expect("the wait's own");
+                let release = sim.config.kubernetes;
+                let sync = first_sync(sim.config.seed, pod.uid, release, from, wait.until, Some(wait.until));
+                assert_eq!(restart.at, sync, "{name}: {} {wait:?} from {from:?}", pod.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "{checked} restarts checked");
+}
