@@ -319,3 +319,27 @@ fn every_restart_out_of_a_back_off_is_a_pod_worker_sync() {
     }
     assert!(checked >= 20, "{checked} restarts checked");
 }
+
+/// The pod worker pulls within a sync: while a pull is under way (here 30
+/// s, longer than the 10-15 s between retries) no retry says `Back-off
+/// pulling image`; the retries come back after the pull fails.
+#[test]
+fn no_retry_is_said_while_a_pull_is_under_way() {
+    let slow = r#"(name: "app:1", behaviour: PullFails, pull: "30s")"#;
+    let (sim, _) = run(&scenario("1.36", slow, "10m", ""));
+    let pulls = emitted(&sim, "Pulling");
+    let failed: Vec<u64> = stsim_render::events::collect(&sim)
+        .into_iter()
+        .filter(|e| {
+            e.involved.name == "a-0" && e.reason == "Failed" && e.message.starts_with("Failed to pull")
+        })
+        .map(|e| e.at_ms)
+        .collect();
+    assert!(pulls.len() >= 4 && failed.len() >= 4, "{pulls:?} {failed:?}");
+    let back_offs = emitted(&sim, "BackOff");
+    assert!(back_offs.len() > 5, "{back_offs:?}");
+    for (start, end) in pulls.iter().zip(&failed) {
+        assert_eq!(end - start, 30_000);
+        assert!(!back_offs.iter().any(|at| start < at && at < end), "{start}..{end}: {back_offs:?}");
+    }
+}

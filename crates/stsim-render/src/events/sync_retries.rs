@@ -30,9 +30,11 @@
 //! image again out of `ImagePullBackOff`, at the first retry at or after
 //! the back-off's end (a restart back-off's end is kept in the pod's
 //! history, `PodHistory::restart_waits`, for the wait from 1.35), so each
-//! restart or pull is the retry after the last one listed. A pod being
-//! deleted is no longer started (its worker terminates it), and a kubelet
-//! that is down or cut off writes nothing.
+//! restart or pull is the retry after the last one listed. The worker
+//! pulls within a sync, so no retry is said while a pull of the pod's is
+//! under way (`PodHistory::image_checks`). A pod being deleted is no
+//! longer started (its worker terminates it), and a kubelet that is down
+//! or cut off writes nothing.
 //!
 //! A container that waits for hours is said again thousands of times:
 //! past [`LISTED`] retries in one wait, the rest are counted into one
@@ -71,6 +73,9 @@ struct Worker {
     waiting: Vec<Waiting>,
     next: Option<SimTime>,
     retries: Option<Retries>,
+    /// The first of the pod's image checks (`PodHistory::image_checks`, in
+    /// the order asked) not over by the last retry.
+    checks: usize,
 }
 
 /// The repeats, in time order.
@@ -178,6 +183,18 @@ fn retried(state: ContainerState) -> bool {
     )
 }
 
+/// Whether one of `checks` (in the order asked) is pulling at `at`, from
+/// `cursor` on, which moves past the checks over by then (retries come in
+/// time order).
+fn pulling(checks: &[stsim_core::objects::ImageCheck], cursor: &mut usize, at: SimTime) -> bool {
+    while checks.get(*cursor).is_some_and(|check| check.done <= at) {
+        *cursor += 1;
+    }
+    (checks[*cursor..].iter())
+        .take_while(|check| check.asked <= at)
+        .any(|check| check.pulled && !check.cut && at < check.done)
+}
+
 /// A wait's held retries, each of its words as one event at the last of
 /// them.
 fn flush(waiting: Waiting, out: &mut Vec<K8sEvent>) {
@@ -238,6 +255,11 @@ impl Walk<'_, '_> {
         let p = world.pod(pod);
         let Some(node) = p.node else { return };
         if self.machine[node.index()] != Machine::Running {
+            return;
+        }
+        // A sync that pulls an image is under way (the worker pulls within
+        // it, the next due when it ends): this retry is not one.
+        if pulling(&p.history.image_checks, &mut worker.checks, at) {
             return;
         }
         let namespace = &self.sim.config.namespace;
