@@ -323,6 +323,12 @@ pub enum ContainerState {
 }
 
 impl ContainerState {
+    /// Held by a back-off (a restart's or a pull's), until the pod
+    /// worker's sync after its end (`kubelet::pod_worker`).
+    pub fn backing_off(self) -> bool {
+        matches!(self, ContainerState::CrashLoopBackOff | ContainerState::ImagePullBackOff)
+    }
+
     /// The state's name, as the trace writes it.
     pub fn as_str(self) -> &'static str {
         match self {

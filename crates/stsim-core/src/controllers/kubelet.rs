@@ -627,10 +627,7 @@ pub(super) fn worker_synced(api: &mut Api, id: PodId) {
     if pod.status.containers_written_at != api.now || !pod.exists() {
         return;
     }
-    let held = |state: ContainerState| {
-        matches!(state, ContainerState::CrashLoopBackOff | ContainerState::ImagePullBackOff)
-    };
-    let first_held = held(pod.status.container)
+    let first_held = pod.status.container.backing_off()
         || matches!(
             pod.status.init_failure,
             Some(InitFailure::CrashLoopBackOff | InitFailure::ImagePullBackOff)
@@ -641,7 +638,7 @@ pub(super) fn worker_synced(api: &mut Api, id: PodId) {
     }
     let pod = api.world().pod(id);
     let others: Vec<SimTime> = (pod.status.extras.iter().zip(&pod.runtime.extras))
-        .filter(|(status, _)| held(status.state))
+        .filter(|(status, _)| status.state.backing_off())
         .filter_map(|(_, runtime)| runtime.backoff_until)
         .collect();
     for until in others {

@@ -123,8 +123,11 @@ pub(super) fn repeats(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
         for mut new in waiting {
             if kept.iter().all(|w| w.container != new.container) {
                 if new.state == ContainerState::CrashLoopBackOff {
+                    // The pod's waits, in the order they began.
                     let waits = &world.pod(pod).history.restart_waits;
-                    let wait = waits.iter().find(|w| w.container == new.container && w.from == record.at);
+                    let here = &waits[waits.partition_point(|w| w.from < record.at)..];
+                    let wait = (here.iter().take_while(|w| w.from == record.at))
+                        .find(|w| w.container == new.container);
                     new.until = wait.map(|w| w.until);
                 }
                 worker.waiting.push(new);

@@ -152,8 +152,7 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
     }
     // Held by a back-off: until the pod worker's sync after its end, which
     // a sync for another container may have moved.
-    let held = matches!(status.state, ContainerState::CrashLoopBackOff | ContainerState::ImagePullBackOff);
-    let due = match (held, runtime.backoff_until) {
+    let due = match (status.state.backing_off(), runtime.backoff_until) {
         (true, Some(until)) => super::worker_sync(api, id, until),
         _ => runtime.due?,
     };
