@@ -332,7 +332,7 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     // An init container's, by its name and image, the one the kubelet is at.
     let init = squeezed("init-container-crash-loop");
     for line in [
-        "4s Normal BackOff pod/cache-0 Back-off pulling image \"warm:1\"",
+        "2s Normal BackOff pod/cache-0 Back-off pulling image \"warm:1\"",
         // Its first exit (13s) restarts it at once; the back-off holds it
         // from the second (17s) on.
         "17s Warning BackOff pod/web-0 Back-off restarting failed container check in pod \

@@ -184,6 +184,11 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
                               "spec": {"containers": [{"name": "psql", "image": "bitnami/postgresql:16.4.0",
                                                        "env": [{"name": "PGHOST", "value": "pg-0.pg-hl"}]}]}}),
                     ),
+                    // A client that asks for no field validation gets the
+                    // API server's default, `Warn`: the typo is dropped.
+                    create(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "typo"},
+                                  "spec": {"containers": [{"name": "c", "image": "busybox:1.37",
+                                                           "imagePullPolicyy": "Always"}]}})),
                 ]
             }),
         ),
@@ -207,7 +212,8 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
     let (sim, answers) = run(2, "5m", script);
     let got = answers_to(&answers, 10_000);
     let codes: Vec<u16> = got.iter().map(|r| r.code).collect();
-    assert_eq!(codes, [201, 201, 201], "{got:#?}");
+    assert_eq!(codes, [201, 201, 201, 201], "{got:#?}");
+    assert_eq!(got[3].warnings, ["unknown field \"spec.containers[0].imagePullPolicyy\""]);
     let warnings = &got[1].warnings;
     for path in [
         "spec.template.metadata.annotations",
@@ -281,7 +287,7 @@ fn a_bitnami_postgresql_statefulset_is_read_as_a_manifest() {
             _ => None,
         })
         .collect();
-    assert_eq!(warned.len(), 2, "{warned:#?}");
+    assert_eq!(warned.len(), 3, "{warned:#?}");
     let text = sim.trace.render(&sim.world);
     assert!(text.contains("write-warned\taction=\"create StatefulSet/pg\""), "{text}");
 }

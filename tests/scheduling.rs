@@ -692,3 +692,71 @@ fn pod_scheduled_carries_the_schedulers_reason_and_message() {
     assert_eq!(served[0]["reason"], "SchedulerError", "{served:#?}");
     assert_eq!(served[0]["message"], "no nodes available to schedule pods");
 }
+
+/// Two sets of pods that request nothing, made one after the other: kube-
+/// scheduler's scoring counts each container that requests no CPU or
+/// memory as asking 100m and 200 MiB (pkg/scheduler/util/non_zero.go), so
+/// LeastAllocated sends the second set's pod to the node with no pod, for
+/// every seed. Counted as written (nothing), every node would look empty
+/// and the pod would land beside another one in two seeds of three.
+#[test]
+fn pods_that_request_nothing_still_weigh_on_the_scoring() {
+    for seed in 0..12 {
+        let source = format!(
+            r#"Scenario(
+    name: "nonzero",
+    seed: {seed},
+    duration: "3m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 3, cpu: "4", memory: "8Gi")]),
+    services: [(name: "a", selector: {{"app": "a"}}), (name: "b", selector: {{"app": "b"}})],
+    statefulsets: [
+        (name: "a", serviceName: "a", replicas: 2, podManagementPolicy: Parallel,
+         template: (labels: {{"app": "a"}}, image: "nginx")),
+        (name: "b", serviceName: "b", replicas: 0, template: (labels: {{"app": "b"}}, image: "nginx")),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "b", replicas: 1))],
+)"#
+        );
+        let (sim, _) = run(&source);
+        let nodes: std::collections::BTreeSet<String> =
+            ["a-0", "a-1", "b-0"].iter().map(|p| placement(&sim, p).unwrap().0).collect();
+        assert_eq!(nodes.len(), 3, "seed {seed}: a-0, a-1 and b-0 on {nodes:?}");
+    }
+}
+
+/// BalancedAllocation leaves out a pod that requests no CPU and no memory
+/// from 1.33 (k/k #130260; it had packed such pods onto one node, #129138).
+/// worker-1 runs a pod asking 1 CPU (and no memory), worker-2 one asking
+/// 500m and 2 GiB. For a pod that asks nothing, LeastAllocated (requests
+/// counted with the 100m/200 MiB defaults) gives worker-1 83 and worker-2
+/// 78; BalancedAllocation (requests as written) 87 and 93. Up to 1.32 the
+/// sums are 170 and 171: worker-2. From 1.33 only LeastAllocated counts:
+/// worker-1.
+#[test]
+fn balanced_allocation_skips_pods_that_request_nothing_from_1_33() {
+    for (version, node) in [("1.32", "worker-2"), ("1.33", "worker-1"), ("1.36", "worker-1")] {
+        for seed in 0..4 {
+            let source = format!(
+                r#"Scenario(
+    name: "balanced",
+    seed: {seed},
+    kubernetesVersion: "{version}",
+    duration: "3m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 2, cpu: "4", memory: "8Gi")]),
+    services: [(name: "q", selector: {{"app": "q"}})],
+    statefulsets: [
+        (name: "cpu", serviceName: "q", replicas: 1,
+         template: (labels: {{"app": "cpu"}}, image: "nginx", resources: (requests: (cpu: "1")), nodeName: "worker-1")),
+        (name: "mixed", serviceName: "q", replicas: 1,
+         template: (labels: {{"app": "mixed"}}, image: "nginx",
+                    resources: (requests: (cpu: "500m", memory: "2Gi")), nodeName: "worker-2")),
+        (name: "q", serviceName: "q", replicas: 0, template: (labels: {{"app": "q"}}, image: "nginx")),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "q", replicas: 1))],
+)"#
+            );
+            let (sim, _) = run(&source);
+            assert_eq!(placement(&sim, "q-0").unwrap().0, node, "{version}, seed {seed}");
+        }
+    }
+}

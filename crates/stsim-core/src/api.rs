@@ -108,6 +108,9 @@ pub struct NewPod {
     pub container_name: Option<String>,
     pub image: String,
     pub requests: Resources,
+    /// The pod's requests as the scheduler's scoring counts them
+    /// (`PodTemplate::pod_scoring_requests`).
+    pub scoring_requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
     pub liveness_probe: Option<crate::config::Probe>,
     pub startup_probe: Option<crate::config::Probe>,
@@ -151,6 +154,7 @@ impl NewPod {
             container_name: template.container_name.clone(),
             image: template.image.clone(),
             requests: template.requests,
+            scoring_requests: template.pod_scoring_requests(),
             readiness_probe: template.readiness_probe.clone(),
             liveness_probe: template.liveness_probe.clone(),
             startup_probe: template.startup_probe.clone(),
@@ -420,6 +424,7 @@ impl<'a> Api<'a> {
             container_name: new.container_name,
             image: new.image,
             requests: new.requests,
+            scoring_requests: new.scoring_requests,
             readiness_probe: new.readiness_probe,
             liveness_probe: new.liveness_probe,
             startup_probe: new.startup_probe,
@@ -514,11 +519,14 @@ impl<'a> Api<'a> {
     fn take_node_room(&mut self, pod: PodId, node: NodeId) {
         self.world.room_changes += 1;
         let p = self.world.pod(pod);
-        let (requests, ports) = (p.requests, p.host_ports.clone());
+        let (requests, scoring, ports) = (p.requests, p.scoring_requests, p.host_ports.clone());
         let n = &mut self.world.nodes[node.index()];
         n.pod_count += 1;
         n.requested.cpu_millis = n.requested.cpu_millis.saturating_add(requests.cpu_millis);
         n.requested.memory_bytes = n.requested.memory_bytes.saturating_add(requests.memory_bytes);
+        n.scoring_requested.cpu_millis = n.scoring_requested.cpu_millis.saturating_add(scoring.cpu_millis);
+        n.scoring_requested.memory_bytes =
+            n.scoring_requested.memory_bytes.saturating_add(scoring.memory_bytes);
         for port in ports {
             *n.used_ports.entry(port).or_default() += 1;
         }
@@ -538,11 +546,14 @@ impl<'a> Api<'a> {
     fn give_node_room(&mut self, pod: PodId, node: NodeId) {
         self.world.room_changes += 1;
         let p = self.world.pod(pod);
-        let (requests, ports) = (p.requests, p.host_ports.clone());
+        let (requests, scoring, ports) = (p.requests, p.scoring_requests, p.host_ports.clone());
         let n = &mut self.world.nodes[node.index()];
         n.pod_count -= 1;
         n.requested.cpu_millis = n.requested.cpu_millis.saturating_sub(requests.cpu_millis);
         n.requested.memory_bytes = n.requested.memory_bytes.saturating_sub(requests.memory_bytes);
+        n.scoring_requested.cpu_millis = n.scoring_requested.cpu_millis.saturating_sub(scoring.cpu_millis);
+        n.scoring_requested.memory_bytes =
+            n.scoring_requested.memory_bytes.saturating_sub(scoring.memory_bytes);
         for port in ports {
             if let Some(count) = n.used_ports.get_mut(&port) {
                 *count -= 1;

@@ -1069,6 +1069,65 @@ pub struct Resources {
     pub memory_bytes: u64,
 }
 
+impl Resources {
+    /// What kube-scheduler's scoring takes a container to request of a
+    /// resource it requests none of: 100m of CPU and 200 MiB of memory
+    /// (pkg/scheduler/util/non_zero.go, `DefaultMilliCPURequest` and
+    /// `DefaultMemoryRequest`), so that pods without requests do not all
+    /// land on the node that looks emptiest.
+    pub const SCORING_DEFAULTS: Resources = Resources { cpu_millis: 100, memory_bytes: 200 * 1024 * 1024 };
+
+    /// A container's requests as written (`None`: the resource is not
+    /// written, not even as `0`) as the scoring counts them: each missing
+    /// one at its default (`resource.PodResourcesOptions`'
+    /// `NonMissingContainerRequests`, which fills a key only where the
+    /// container's request list lacks it).
+    pub fn for_scoring(cpu_millis: Option<u64>, memory_bytes: Option<u64>) -> Resources {
+        Resources {
+            cpu_millis: cpu_millis.unwrap_or(Resources::SCORING_DEFAULTS.cpu_millis),
+            memory_bytes: memory_bytes.unwrap_or(Resources::SCORING_DEFAULTS.memory_bytes),
+        }
+    }
+
+    fn plus(self, other: Resources) -> Resources {
+        Resources {
+            cpu_millis: self.cpu_millis.saturating_add(other.cpu_millis),
+            memory_bytes: self.memory_bytes.saturating_add(other.memory_bytes),
+        }
+    }
+
+    fn max(self, other: Resources) -> Resources {
+        Resources {
+            cpu_millis: self.cpu_millis.max(other.cpu_millis),
+            memory_bytes: self.memory_bytes.max(other.memory_bytes),
+        }
+    }
+
+    /// A pod's request from its containers' (`resource.PodRequests`,
+    /// k8s.io/component-helpers): the regular containers' sum plus the
+    /// sidecars' (init containers that keep running), or, where larger,
+    /// the init containers' peak: each regular init container beside the
+    /// sidecars started before it, each sidecar beside those and itself.
+    /// `inits` are in order, each with whether it is a sidecar.
+    pub fn of_pod(
+        containers: impl IntoIterator<Item = Resources>,
+        inits: impl IntoIterator<Item = (Resources, bool)>,
+    ) -> Resources {
+        let mut steady = containers.into_iter().fold(Resources::default(), Resources::plus);
+        let (mut sidecars, mut peak) = (Resources::default(), Resources::default());
+        for (own, sidecar) in inits {
+            if sidecar {
+                sidecars = sidecars.plus(own);
+                steady = steady.plus(own);
+                peak = peak.max(sidecars);
+            } else {
+                peak = peak.max(own.plus(sidecars));
+            }
+        }
+        steady.max(peak)
+    }
+}
+
 /// The pod template: everything that makes a ControllerRevision.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PodTemplate {
@@ -1086,6 +1145,12 @@ pub struct PodTemplate {
     pub container_name: Option<String>,
     pub image: String,
     pub requests: Resources,
+    /// The first container's requests as kube-scheduler's scoring counts
+    /// them ([`Resources::for_scoring`]); `requests` is the whole pod's as
+    /// the filter counts them. Kept apart because a container that writes
+    /// no request of a resource and one that writes `0` differ here only.
+    #[serde(skip)]
+    pub scoring_requests: Resources,
     pub readiness_probe: Option<Probe>,
     /// The liveness probe: failing `failure_threshold` times in a row, the
     /// kubelet kills the container and restarts it (with its back-off).
@@ -1161,6 +1226,9 @@ pub struct InitContainer {
     /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
+    /// Its requests as the scoring counts them (see `PodTemplate::scoring_requests`).
+    #[serde(skip)]
+    pub scoring_requests: Resources,
 }
 
 /// A regular container after the first (`spec.containers[i]`, i > 0).
@@ -1174,6 +1242,9 @@ pub struct ExtraContainer {
     /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
+    /// Its requests as the scoring counts them (see `PodTemplate::scoring_requests`).
+    #[serde(skip)]
+    pub scoring_requests: Resources,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its
@@ -1212,6 +1283,18 @@ impl PodTemplate {
     /// The first container's name (`spec.containers[0].name`).
     pub fn container_name(&self) -> &str {
         self.container_name.as_deref().unwrap_or(DEFAULT_CONTAINER_NAME)
+    }
+
+    /// The pod's requests as kube-scheduler's scoring counts them (the
+    /// `NonZeroRequested` of its `NodeInfo`): every container's, each
+    /// resource it writes no request of at its default, summed as
+    /// [`Resources::of_pod`] sums them.
+    pub fn pod_scoring_requests(&self) -> Resources {
+        let containers = std::iter::once(self.scoring_requests)
+            .chain(self.extra_containers.iter().map(|c| c.scoring_requests));
+        let inits = (self.init_containers.iter().enumerate())
+            .map(|(i, c)| (c.scoring_requests, self.sidecars.contains(&i)));
+        Resources::of_pod(containers, inits)
     }
 
     /// A canonical text form: equal templates, equal text. Revision hashes
@@ -2236,6 +2319,9 @@ pub struct TemplatePatch {
     pub image: Option<String>,
     pub labels: Option<Labels>,
     pub requests: Option<Resources>,
+    /// With `requests`: the same as the scoring counts them (what was
+    /// left out at its default, see `PodTemplate::scoring_requests`).
+    pub scoring_requests: Option<Resources>,
     /// `Some(None)` removes the probe.
     pub readiness_probe: Option<Option<Probe>>,
     pub termination_grace_period: Option<SimDuration>,

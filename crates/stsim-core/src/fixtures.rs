@@ -79,6 +79,7 @@ pub fn statefulset_spec(
             labels,
             image: "redis:7.0".into(),
             requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },
+            scoring_requests: Resources { cpu_millis: 500, memory_bytes: 1 << 30 },
             readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
             liveness_probe: None,
             startup_probe: None,

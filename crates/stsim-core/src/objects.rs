@@ -193,6 +193,9 @@ pub struct Node {
     /// Requests of the pods assigned to the node (bound or assumed by the
     /// scheduler) that have not finished: the scheduler cache's count.
     pub requested: Resources,
+    /// The same pods' requests as the scoring counts them (`NodeInfo`'s
+    /// `NonZeroRequested`; `Pod::scoring_requests`).
+    pub scoring_requested: Resources,
     /// Number of pods assigned to the node (bound or assumed) that have not finished.
     pub pod_count: u32,
     /// Host ports of the node's bound pods that have not finished, with how
@@ -887,6 +890,9 @@ pub struct Pod {
     pub container_name: Option<String>,
     pub image: String,
     pub requests: Resources,
+    /// Its requests as the scheduler's scoring counts them
+    /// (`PodTemplate::pod_scoring_requests`).
+    pub scoring_requests: Resources,
     pub readiness_probe: Option<crate::config::Probe>,
     pub liveness_probe: Option<crate::config::Probe>,
     pub startup_probe: Option<crate::config::Probe>,

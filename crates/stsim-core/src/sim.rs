@@ -696,6 +696,9 @@ impl Simulation {
                     if let Some(requests) = patch.requests {
                         template.requests = requests;
                     }
+                    if let Some(requests) = patch.scoring_requests {
+                        template.scoring_requests = requests;
+                    }
                     if let Some(probe) = patch.readiness_probe {
                         template.readiness_probe = probe;
                     }

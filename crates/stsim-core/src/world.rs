@@ -193,8 +193,8 @@ impl FitErrors {
 }
 
 /// What the scheduler reads of a node on every attempt, as plain numbers
-/// in 56 bytes: the scheduler cache's `NodeInfo` (allocatable, requested,
-/// pod count) and flags saying whether the node needs a closer look (a
+/// in 72 bytes: the scheduler cache's `NodeInfo` (allocatable, requested
+/// as the filter and as the scoring count them, pod count) and flags saying whether the node needs a closer look (a
 /// cordon or taints; a pod asking for ports or labels always looks
 /// closer). The world keeps one per node, by index, rewritten whenever one
 /// of these changes (`World::node_fit`), so that a scheduling attempt at
@@ -203,6 +203,8 @@ impl FitErrors {
 pub struct NodeFit {
     pub allocatable: Resources,
     pub requested: Resources,
+    /// `Node::scoring_requested`.
+    pub scoring_requested: Resources,
     pub pod_count: u32,
     pub max_pods: u32,
     /// Any of the `NodeFit::*` flags.
@@ -241,20 +243,23 @@ impl NodeFit {
         NodeFit {
             allocatable: node.allocatable,
             requested: node.requested,
+            scoring_requested: node.scoring_requested,
             pod_count: node.pod_count,
             max_pods: node.max_pods,
             flags,
             id: node.id,
-            resources_hash: NodeFit::resources_hash(node.allocatable, node.requested),
+            resources_hash: NodeFit::resources_hash(node.allocatable, node.requested, node.scoring_requested),
         }
     }
 
-    /// The high 32 bits of a multiplicative hash of the four quantities.
-    fn resources_hash(allocatable: Resources, requested: Resources) -> u32 {
+    /// The high 32 bits of a multiplicative hash of the six quantities.
+    fn resources_hash(allocatable: Resources, requested: Resources, scoring: Resources) -> u32 {
         let mixed = requested.cpu_millis
             ^ requested.memory_bytes.rotate_left(29)
             ^ allocatable.cpu_millis.rotate_left(7)
-            ^ allocatable.memory_bytes;
+            ^ allocatable.memory_bytes
+            ^ scoring.cpu_millis.rotate_left(43)
+            ^ scoring.memory_bytes.rotate_left(17);
         (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32
     }
 }
@@ -695,6 +700,7 @@ impl World {
             ready: true,
             unschedulable: false,
             requested: Default::default(),
+            scoring_requested: Default::default(),
             pod_count: 0,
             used_ports: Default::default(),
             pod_cidr: PodCidr::of(id.0),

@@ -1193,6 +1193,12 @@ pub struct PodTemplate {
     /// create is refused.
     #[serde(default)]
     pub volume_mounts: Option<Vec<String>>,
+    /// A manifest's first container's own requests, as written (its
+    /// `resources` above are then the whole pod's); `None` in a scenario,
+    /// whose `resources` are the first container's. Read by the scheduler's
+    /// scoring, which tells a request left out from one of `0`.
+    #[serde(skip)]
+    pub first_requests: Option<ResourceList>,
 }
 
 /// A container port: `containerPort`, and `hostPort` to bind it on the node.
@@ -1223,7 +1229,7 @@ pub struct Resources {
     pub requests: Option<ResourceList>,
 }
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename = "ResourceList", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceList {
     #[serde(default)]
@@ -1250,6 +1256,10 @@ pub struct InitContainer {
     /// The names of the pod's volumes it mounts (`volumeMounts[].name`).
     #[serde(default)]
     pub volume_mounts: Option<Vec<String>>,
+    /// A manifest's init container's requests, as written (counted in the
+    /// pod template's `resources`); a scenario's have none.
+    #[serde(skip)]
+    pub requests: Option<ResourceList>,
 }
 
 /// A regular container beside the first: its image (whose `behaviour`
@@ -1267,6 +1277,10 @@ pub struct ExtraContainer {
     /// The names of the pod's volumes it mounts (`volumeMounts[].name`).
     #[serde(default)]
     pub volume_mounts: Option<Vec<String>>,
+    /// A manifest's container's requests, as written (counted in the pod
+    /// template's `resources`); a scenario's have none.
+    #[serde(skip)]
+    pub requests: Option<ResourceList>,
 }
 
 /// `imagePullPolicy`: when the kubelet pulls a container's image.

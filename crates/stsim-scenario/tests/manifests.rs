@@ -286,6 +286,59 @@ fn unused_fields_and_kinds_are_listed_in_one_warning() {
     assert!(parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().warning.is_none());
 }
 
+/// kubectl applies with strict field validation by default: a key that no
+/// field of its type has refuses the object, in the API server's strict
+/// decoding words, with the path from the object's root (in a `List`, from
+/// its item's), at any level stsim reads; a real field stsim ignores is
+/// only listed (above). A close field name is suggested.
+#[test]
+fn unknown_fields_are_refused_as_kubectls_strict_validation_refuses_them() {
+    let error = refused(
+        &edit("  replicas: 3\n", "  replica: 3\n"),
+        "unknown-field",
+        "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: strict decoding error: unknown field \"spec.replica\"",
+        "replica: 3",
+    );
+    assert!(error.help.unwrap().contains("did you mean `replicas`?"));
+    refused(
+        &edit("          readinessProbe:", "          readinessprobe:"),
+        "unknown-field",
+        "unknown field \"spec.template.spec.containers[0].readinessprobe\"",
+        "readinessprobe",
+    );
+    refused(
+        &edit("  clusterIP: None\n", "  clusterIP: None\n  publishNotReadyAddress: true\n"),
+        "unknown-field",
+        "Service in version \"v1\" cannot be handled as a Service: strict decoding error: unknown field \"spec.publishNotReadyAddress\"",
+        "publishNotReadyAddress",
+    );
+    // A field one level too deep is unknown where it lands, null or not.
+    refused(
+        &edit("        accessModes:", "        resources: {}\n        accessModes:").replacen(
+            "      spec:\n        resources: {}",
+            "      spec:\n        podManagementPolicy:",
+            1,
+        ),
+        "unknown-field",
+        "unknown field \"spec.volumeClaimTemplates[0].spec.podManagementPolicy\"",
+        "podManagementPolicy:",
+    );
+    // In a List, from the item's root.
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}",
+        edit("  replicas: 3\n", "  replicas: 3\n  serviceNme: x\n")
+            .split("---\n")
+            .map(|doc| format!("- {}", doc.trim_end().replace('\n', "\n  ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    refused(&list, "unknown-field", "unknown field \"spec.serviceNme\"", "serviceNme");
+    // The data of maps is not checked: labels, resource lists, a Service's selector.
+    let data =
+        edit("              memory: 1Gi\n", "              memory: 1Gi\n              nvidia.com/gpu: 1\n");
+    assert!(parse_manifests(&[("r.yaml".into(), data)], "start").is_ok());
+}
+
 #[test]
 fn stories_shape_the_timeline() {
     let start = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;
@@ -1189,19 +1242,19 @@ fn topology_spread_constraints_are_read() {
 )"#;
     let from_ron = parse_scenario(ron, "x.ron").unwrap_or_else(|d| panic!("{d:#?}"));
     assert_eq!(&from_ron.statefulsets[0].spec.template.topology_spread, spread);
-    // The field is no longer among those ignored; an unknown field of a constraint is.
+    // The field is no longer among those ignored; a key that is no field of
+    // a constraint is refused, as kubectl's strict validation refuses it.
     let future =
         yaml.replacen("          minDomains: 3\n", "          minDomains: 3\n          futureField: x\n", 1);
-    let warning =
-        parse_manifests(&[("redis.yaml".into(), future.clone())], "start").unwrap().warning.unwrap();
-    let (line, column) = position(&future, "futureField");
+    let errors = parse_manifests(&[("redis.yaml".into(), future.clone())], "start").unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, "unknown-field");
     assert!(
-        warning.contains(&format!(
-            "redis.yaml:{line}:{column}: StatefulSet \"redis\" spec.template.spec.topologySpreadConstraints[0].futureField"
-        )),
-        "{warning}"
+        errors[0]
+            .message
+            .ends_with("unknown field \"spec.template.spec.topologySpreadConstraints[0].futureField\"")
     );
-    assert_eq!(warning.matches("topologySpreadConstraints").count(), 1, "{warning}");
+    assert_eq!((errors[0].line, errors[0].column), position(&future, "futureField"));
 }
 
 /// A manifest's constraint gets the API server's words, at its YAML place.

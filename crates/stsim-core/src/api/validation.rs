@@ -344,6 +344,7 @@ fn dns_label_errors(value: &str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Resources;
     use proptest::prelude::*;
 
     const NO_MOUNTS: Mounts<'static> = Mounts { volumes: &[], first: &[], extras: &[], inits: &[] };
@@ -359,11 +360,13 @@ mod tests {
             image: "exporter:1".into(),
             pull_policy: None,
             volume_mounts: vec!["config".into(), String::new()],
+            scoring_requests: Resources::SCORING_DEFAULTS,
         }];
         let inits = [InitContainer {
             name: "init".into(),
             image: "busybox".into(),
             volume_mounts: vec!["Data".into()],
+            scoring_requests: Resources::SCORING_DEFAULTS,
         }];
         let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
         assert_eq!(
@@ -409,8 +412,14 @@ mod tests {
             image: "m:1".into(),
             pull_policy: None,
             volume_mounts: Vec::new(),
+            scoring_requests: Resources::SCORING_DEFAULTS,
         }];
-        let inits = [InitContainer { name: "i".into(), image: "i:1\n".into(), volume_mounts: Vec::new() }];
+        let inits = [InitContainer {
+            name: "i".into(),
+            image: "i:1\n".into(),
+            volume_mounts: Vec::new(),
+            scoring_requests: Resources::SCORING_DEFAULTS,
+        }];
         assert_eq!(
             pod_image_errors(" a", &extras, &inits),
             [

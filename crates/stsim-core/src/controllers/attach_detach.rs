@@ -247,6 +247,7 @@ mod tests {
                 container_name: None,
                 image: "nginx".into(),
                 requests: Default::default(),
+                scoring_requests: crate::config::Resources::SCORING_DEFAULTS,
                 readiness_probe: None,
                 liveness_probe: None,
                 startup_probe: None,

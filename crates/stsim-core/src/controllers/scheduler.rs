@@ -54,7 +54,7 @@
 //! then it binds. Does not own provisioning.
 
 use crate::api::Api;
-use crate::config::{TaintEffect, VolumeBindingMode};
+use crate::config::{Resources, TaintEffect, VolumeBindingMode};
 use crate::features::Version;
 use crate::objects::*;
 use crate::rng::RngExt;
@@ -985,6 +985,10 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
         .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
         .collect();
     let prefers_nodes = !pod.affinity.node_preferred.is_empty();
+    // BalancedAllocation skips a pod that requests no CPU and no memory
+    // from 1.33 (its PreScore returns Skip, k/k #130260: it had packed such
+    // pods onto one node, #129138): every node then gets nothing from it.
+    let balanced = world.kubernetes.minor < 33 || pod.requests != Resources::default();
     // NodeResourcesFit and BalancedAllocation (weight 1 each), final: they
     // depend only on the node's allocatable and requested resources, which
     // most nodes share with others.
@@ -995,7 +999,8 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     for (at, &id) in nodes.iter().enumerate() {
         let node = world.node_fit(id);
         totals.push(fits.get(node, || {
-            clamp(least_allocated_score(node, pod)) + clamp(balanced_allocation_score(node, pod))
+            let balanced = if balanced { clamp(balanced_allocation_score(node, pod)) } else { 0 };
+            clamp(least_allocated_score(node, pod)) + balanced
         }));
         if node.flags & NodeFit::TAINTS != 0 {
             let untolerated = untolerated_prefer_no_schedule(world.node(id), &prefer_tolerations);
@@ -1061,21 +1066,31 @@ struct FitMemo {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct FitKey {
-    cpu: (u64, u64),
-    memory: (u64, u64),
+    allocatable: Resources,
+    requested: Resources,
+    scoring_requested: Resources,
     fit: i64,
 }
 
 impl FitMemo {
     fn get(&mut self, node: &NodeFit, compute: impl FnOnce() -> i64) -> i64 {
-        let cpu = (node.allocatable.cpu_millis, node.requested.cpu_millis);
-        let memory = (node.allocatable.memory_bytes, node.requested.memory_bytes);
         let slot = &mut self.entries[(node.resources_hash >> 29) as usize];
         match slot {
-            Some(entry) if entry.cpu == cpu && entry.memory == memory => entry.fit,
+            Some(entry)
+                if entry.allocatable == node.allocatable
+                    && entry.requested == node.requested
+                    && entry.scoring_requested == node.scoring_requested =>
+            {
+                entry.fit
+            }
             _ => {
                 let fit = compute();
-                *slot = Some(FitKey { cpu, memory, fit });
+                *slot = Some(FitKey {
+                    allocatable: node.allocatable,
+                    requested: node.requested,
+                    scoring_requested: node.scoring_requested,
+                    fit,
+                });
                 fit
             }
         }
@@ -1120,7 +1135,11 @@ fn node_affinity_score(pod: &Pod, node: &Node) -> i64 {
 }
 
 /// LeastAllocated: the mean share of CPU and memory left after placing the
-/// pod, 0 to 100 (`noderesources/least_allocated.go`).
+/// pod, 0 to 100 (`noderesources/least_allocated.go`), counted as the
+/// scoring counts requests: the node's pods and this one each with the
+/// default for what a container requests none of (`resourceAllocationScorer`
+/// reads `NodeInfo.NonZeroRequested` unless `useRequested`, which only
+/// BalancedAllocation sets).
 fn least_allocated_score(node: &NodeFit, pod: &Pod) -> i64 {
     let share_left = |allocatable: u64, requested: u64| {
         if allocatable == 0 || requested > allocatable {
@@ -1135,17 +1154,18 @@ fn least_allocated_score(node: &NodeFit, pod: &Pod) -> i64 {
     };
     let cpu = share_left(
         node.allocatable.cpu_millis,
-        node.requested.cpu_millis.saturating_add(pod.requests.cpu_millis),
+        node.scoring_requested.cpu_millis.saturating_add(pod.scoring_requests.cpu_millis),
     );
     let memory = share_left(
         node.allocatable.memory_bytes,
-        node.requested.memory_bytes.saturating_add(pod.requests.memory_bytes),
+        node.scoring_requested.memory_bytes.saturating_add(pod.scoring_requests.memory_bytes),
     );
     (cpu + memory) / 2
 }
 
 /// BalancedAllocation: `(1 - std) * 100` of the CPU and memory fractions
-/// after placing the pod (`noderesources/balanced_allocation.go`).
+/// after placing the pod (`noderesources/balanced_allocation.go`), of the
+/// requests as written (`useRequested: true`, since 1.23's k/k #105845).
 fn balanced_allocation_score(node: &NodeFit, pod: &Pod) -> i64 {
     let fraction = |allocatable: u64, requested: u64| {
         if allocatable == 0 {

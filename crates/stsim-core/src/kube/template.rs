@@ -213,7 +213,8 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
             ))
         })?),
     };
-    let mut requests = Resources::default();
+    // Each as written, `None` where not: the scoring tells the two apart.
+    let (mut cpu, mut memory) = (None, None);
     for (field, parse) in [
         ("cpu", super::create::cpu_millis as fn(&str) -> Option<u64>),
         ("memory", super::verbs::parse_quantity),
@@ -228,10 +229,11 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
             )));
         };
         match field {
-            "cpu" => requests.cpu_millis = n,
-            _ => requests.memory_bytes = n,
+            "cpu" => cpu = Some(n),
+            _ => memory = Some(n),
         }
     }
+    let requests = Resources { cpu_millis: cpu.unwrap_or(0), memory_bytes: memory.unwrap_or(0) };
     let grace = match r.get("spec.terminationGracePeriodSeconds") {
         Value::Null => 30,
         v => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
@@ -260,6 +262,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         labels,
         image: image.to_string(),
         requests,
+        scoring_requests: Resources::for_scoring(cpu, memory),
         readiness_probe: None,
         liveness_probe: None,
         startup_probe: None,

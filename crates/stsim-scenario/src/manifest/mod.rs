@@ -13,6 +13,7 @@
 
 pub mod export;
 mod objects;
+mod schema;
 mod storage;
 pub(crate) use storage::{in_tree_sources, is_in_tree_source};
 pub(crate) mod story;
@@ -162,6 +163,10 @@ pub(crate) struct Collected {
     /// PersistentVolumes' `spec.claimRef.namespace`, checked by [`finish`].
     pub claim_ref_namespaces: Vec<(String, Loc)>,
     pub unused: Vec<Unused>,
+    /// Keys no field of their type has (`spec.replica`): kubectl's strict
+    /// field validation refuses the object for each; a client that asks
+    /// for none (an operator) gets a warning and the field is dropped.
+    pub unknown: Vec<Unused>,
     /// Objects skipped: of a kind not modelled (`path` empty), or left out
     /// for the reason `path` gives.
     pub skipped: Vec<Unused>,
@@ -383,8 +388,18 @@ impl<'n> Obj<'n> {
     /// the API server's default (as `kubectl get -o yaml` prints them), which
     /// change nothing.
     pub fn finish(self, cx: &mut Cx<'_>) {
+        let known = schema::fields(cx.kind(), &self.path);
         for (i, (key, place, node)) in self.entries.iter().enumerate() {
-            if !self.used[i] && !says_nothing(key, &node.value) {
+            // The API's decoding knows a key or not whatever its value.
+            if !self.used[i] && known.is_some_and(|fields| !fields.contains(&key.as_str())) {
+                let unknown = Unused {
+                    file: cx.file.to_string(),
+                    place: *place,
+                    object: cx.object.clone(),
+                    path: self.child(key),
+                };
+                cx.collected.unknown.push(unknown);
+            } else if !self.used[i] && !says_nothing(key, &node.value) {
                 cx.collected.unused.push(Unused {
                     file: cx.file.to_string(),
                     place: *place,
@@ -465,6 +480,11 @@ pub(crate) struct Cx<'c> {
 }
 
 impl Cx<'_> {
+    /// The kind of the object being read (`StatefulSet`).
+    pub fn kind(&self) -> &str {
+        self.object.split(' ').next().unwrap_or_default()
+    }
+
     pub fn error(&mut self, code: &'static str, place: Place, message: String, help: Option<String>) {
         self.collected.errors.push(Diagnostic {
             code,
@@ -729,6 +749,53 @@ pub(crate) fn read_file(source: &str, file: &str, base: Base, collected: &mut Co
     let mut cx = Cx { file, object: String::new(), collected, base };
     for document in &documents {
         object(&mut cx, &document.root, "", true);
+    }
+    // kubectl applies with strict field validation: each unknown key
+    // refuses its object.
+    let mut unknown = std::mem::take(&mut collected.unknown);
+    unknown.sort_by_key(|u| (u.place.line, u.place.column));
+    collected.errors.extend(unknown.iter().map(unknown_field));
+}
+
+/// An unknown key as kubectl's strict field validation refuses it (the API
+/// server's strict decoding, `serializer/json` with `Strict`): `StatefulSet
+/// in version "v1" cannot be handled as a StatefulSet: strict decoding
+/// error: unknown field "spec.replica"`, the path from the object's root
+/// (every kind stsim reads is served in a `v1`).
+fn unknown_field(unknown: &Unused) -> Diagnostic {
+    let kind = unknown.object.split(' ').next().unwrap_or_default();
+    let path = object_path(&unknown.path);
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (parent, key),
+        None => ("", path),
+    };
+    let suggestion = schema::fields(kind, parent).and_then(|fields| crate::validate::suggest(key, fields));
+    let help = match suggestion {
+        Some(close) => format!("{}: did you mean `{close}`?", unknown.object),
+        None => format!(
+            "{}: no field of this name belongs here; check its spelling, and its indentation (a field \
+             one level too deep or too shallow is unknown where it lands)",
+            unknown.object
+        ),
+    };
+    Diagnostic {
+        code: "unknown-field",
+        message: format!(
+            "{kind} in version \"v1\" cannot be handled as a {kind}: strict decoding error: unknown field {path:?}"
+        ),
+        file: unknown.file.clone(),
+        line: unknown.place.line,
+        column: unknown.place.column,
+        length: unknown.place.length,
+        help: Some(help),
+    }
+}
+
+/// A path within a `List`, from its item's root: `items[2].spec.x` is `spec.x`.
+fn object_path(path: &str) -> &str {
+    match path.strip_prefix("items[").and_then(|rest| rest.split_once("].")) {
+        Some((_, rest)) => rest,
+        None => path,
     }
 }
 

@@ -1330,6 +1330,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     let mut extra_containers = Vec::new();
     let mut first_name: Option<String> = None;
     let mut first_mounts: Option<Vec<String>> = None;
+    let mut first_requests: Option<raw::ResourceList> = None;
     match spec.take("containers").and_then(|c| cx.list(c, &format!("{p}.containers"))) {
         Some(containers) if !containers.is_empty() => {
             for (i, node) in containers.iter().enumerate() {
@@ -1361,6 +1362,12 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                 }
                 let one = containers.len() == 1;
                 let (cpu, memory) = container_requests(cx, &mut container, &path, one.then_some(raw_base));
+                // Each container's own, for the scheduler's scoring, which
+                // tells a request left out from one of `0`.
+                let own = raw::ResourceList { cpu: cpu.clone(), memory: memory.clone() };
+                if i == 0 {
+                    first_requests = Some(own.clone());
+                }
                 cpus.extend(cpu);
                 memories.extend(memory);
                 if i == 0 {
@@ -1406,6 +1413,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                             image,
                             image_pull_policy: policy,
                             volume_mounts,
+                            requests: Some(own),
                         });
                     }
                 }
@@ -1439,6 +1447,9 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
             });
             let sidecar = restart_policy.as_deref() == Some("Always");
             let volume_mounts = container.names_under(cx, "volumeMounts");
+            container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
+            let (cpu, memory) = container_requests(cx, &mut container, &path, None);
+            let requests = Some(raw::ResourceList { cpu: cpu.clone(), memory: memory.clone() });
             match (name, image) {
                 (Some(name), Some(image)) => init_containers.push(raw::InitContainer {
                     name,
@@ -1446,12 +1457,11 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                     image_pull_policy,
                     restart_policy,
                     volume_mounts,
+                    requests,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
                 (_, None) => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
             }
-            container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
-            let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             init_cpus.push((cpu, sidecar));
             init_memories.push((memory, sidecar));
             container.finish(cx);
@@ -1525,6 +1535,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     Some(raw::PodTemplate {
         volumes,
         volume_mounts: first_mounts,
+        first_requests,
         labels: Some(labels),
         container_name: first_name,
         image: image?,

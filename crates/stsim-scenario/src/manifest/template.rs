@@ -55,8 +55,12 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     // The API server's warnings on what it accepts (a negative grace
     // period), with the kind's own paths.
     let typed = format!("{object}: ");
+    // A client that asks for no field validation gets the API server's
+    // default, `Warn`: an unknown field is dropped with a warning.
+    let unknown = (collected.unknown.iter()).map(|u| format!("unknown field {:?}", own_path(&u.path, pod)));
     let warnings = (collected.notes.iter())
         .map(|note| own_path(note.strip_prefix(&typed).unwrap_or(note), pod))
+        .chain(unknown)
         .collect();
     Ok(ReadTemplate { template, ignored, warnings })
 }
@@ -117,6 +121,34 @@ mod tests {
         assert_eq!(set.ignored, ["spec.template.spec.containers[0].env"]);
         let pod = read("Pod", &template).unwrap();
         assert_eq!(pod.ignored, ["spec.containers[0].env"]);
+    }
+
+    /// The scheduler's scoring counts each container's requests as written,
+    /// and 100m of CPU or 200 MiB of memory for a container that writes
+    /// none of it (`NonMissingContainerRequests`): a written `0` stays 0, a
+    /// limit written alone is the request, and init containers count by
+    /// `resource.PodRequests` (their peak beside the sidecars started
+    /// before them, when larger than the running containers' sum).
+    #[test]
+    fn the_scoring_counts_what_a_container_leaves_out_at_its_default() {
+        const MI: u64 = 1 << 20;
+        let template = json!({
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "initContainers": [
+                    {"name": "proxy", "image": "proxy:1", "restartPolicy": "Always",
+                     "resources": {"requests": {"memory": "0"}}},
+                    {"name": "migrate", "image": "migrate:1", "resources": {"limits": {"cpu": "2"}}}],
+                "containers": [
+                    {"name": "db", "image": "postgres:16", "resources": {"requests": {"cpu": "500m"}}},
+                    {"name": "metrics", "image": "exporter:1"}]}});
+        let read = read("StatefulSet", &template).unwrap().template;
+        assert_eq!((read.requests.cpu_millis, read.requests.memory_bytes), (2_000, 0));
+        let scoring = read.pod_scoring_requests();
+        // CPU: the migration's 2 (its limit) beside the proxy's 100m beats
+        // 500m + 100m + 100m; memory: 200 MiB (db) + 200 MiB (metrics) + 0
+        // (the proxy wrote 0) beats 200 MiB (migrate) + 0.
+        assert_eq!((scoring.cpu_millis, scoring.memory_bytes), (2_100, 400 * MI));
     }
 
     /// `ValidateStatefulSetSpec` allows only `restartPolicy: Always`; a Pod

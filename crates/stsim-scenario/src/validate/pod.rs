@@ -31,6 +31,16 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Requests as the scheduler's scoring counts them: what `list` writes,
+    /// each resource it leaves out at its default (`Resources::for_scoring`).
+    /// A value that does not parse counts as left out: it is refused where
+    /// the requests themselves are read.
+    pub(super) fn scoring_requests(list: Option<&raw::ResourceList>) -> Resources {
+        let cpu = list.and_then(|l| l.cpu.as_deref()).and_then(|v| crate::parse_cpu(v).ok());
+        let memory = list.and_then(|l| l.memory.as_deref()).and_then(|v| crate::parse_quantity(v).ok());
+        Resources::for_scoring(cpu, memory)
+    }
+
     pub(super) fn probe(&mut self, path: &str, probe: &raw::Probe) -> Probe {
         let defaults = Probe::default();
         Probe {
@@ -100,6 +110,7 @@ impl Checker<'_, '_> {
                     image: c.image.clone(),
                     pull_policy: c.image_pull_policy.map(pull_policy),
                     volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
+                    scoring_requests: Self::scoring_requests(c.requests.as_ref()),
                 }
             })
             .collect()
@@ -174,6 +185,7 @@ impl Checker<'_, '_> {
                     name: c.name.clone(),
                     image: c.image.clone(),
                     volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
+                    scoring_requests: Self::scoring_requests(c.requests.as_ref()),
                 }
             })
             .collect();
@@ -248,6 +260,13 @@ impl Checker<'_, '_> {
                 .map(Into::into),
             image: template.image.clone(),
             requests,
+            // A manifest's first container's own; a scenario's `resources` are its first container's.
+            scoring_requests: Self::scoring_requests(
+                template
+                    .first_requests
+                    .as_ref()
+                    .or_else(|| template.resources.as_ref().and_then(|r| r.requests.as_ref())),
+            ),
             readiness_probe,
             liveness_probe,
             startup_probe,

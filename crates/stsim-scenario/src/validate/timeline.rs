@@ -413,6 +413,8 @@ impl Checker<'_, '_> {
                             .resources
                             .as_ref()
                             .map(|r| self.requests(&format!("{path}.resources.requests"), Some(r))),
+                        scoring_requests: (template.resources.as_ref())
+                            .map(|r| Self::scoring_requests(r.requests.as_ref())),
                         readiness_probe: template
                             .readiness_probe
                             .as_ref()
