@@ -1,7 +1,7 @@
 //! Mistakes the API server accepts are modelled, not refused: what the
 //! cluster then does, and how the report explains it.
 
-use crate::support::{run, run_file, t};
+use crate::support::{run, run_file, scenario_file, t};
 use stsim_core::trace::Event;
 
 /// The PV controller's events on the claims of `storage-class-mistakes`.
@@ -62,6 +62,36 @@ fn a_missing_or_absent_storage_class_leaves_the_claim_pending_with_the_pv_contro
     assert!(finding.fix.contains("data-db-0"), "{}", finding.fix);
     // The class that exists works as before.
     assert!(sim.world.pod(sim.world.pod_named("web-0").unwrap()).is_running_and_ready());
+}
+
+/// A claim that leaves its class out could get a default class (the fix
+/// says so); one that writes `storageClassName: ""` asks for none, which no
+/// default class changes: its fix says to make a volume of no class.
+#[test]
+fn the_fix_for_a_claim_of_no_class_depends_on_whether_it_asked_for_none() {
+    let fix = |source: &str| {
+        let (_, report) = run(source);
+        report
+            .findings
+            .iter()
+            .find(|f| f.subject == "pod/cache-0")
+            .expect("a finding for cache-0")
+            .fix
+            .clone()
+    };
+    let source = scenario_file("storage-class-mistakes");
+    let left_out = fix(&source);
+    assert!(left_out.contains("mark one class default"), "{left_out}");
+    let cache = source.find("name: \"cache\",").unwrap();
+    let claim = cache + source[cache..].find("(name: \"data\", storage: \"1Gi\")").unwrap();
+    let none = format!(
+        "{}(name: \"data\", storage: \"1Gi\", storageClassName: \"\"){}",
+        &source[..claim],
+        &source[claim + "(name: \"data\", storage: \"1Gi\")".len()..]
+    );
+    let asked_none = fix(&none);
+    assert!(asked_none.contains("storageClassName: \"\""), "{asked_none}");
+    assert!(!asked_none.contains("mark one class default"), "{asked_none}");
 }
 
 /// With a default class, a claim naming none gets it (DefaultStorageClass

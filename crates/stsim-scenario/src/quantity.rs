@@ -5,8 +5,12 @@
 //! non-negative decimal number, then an optional suffix: binary `Ki Mi Gi Ti
 //! Pi Ei`, decimal `k M G T P E`, `m u n` (thousandths, millionths,
 //! billionths: `metrics-server` writes CPU in `n`), or a decimal exponent
-//! `e3`/`E-3`. All arithmetic is integer (u128 with overflow checks); a value
-//! that is not a whole number of base units is rejected rather than rounded.
+//! `e3`/`E-3`. All arithmetic is integer (u128 with overflow checks). A value
+//! that is not a whole number of base units is rounded up, as the API server
+//! reads it (`Quantity.Value()` and `MilliValue()` round up: `memory: 500m`,
+//! half a byte, is 1 byte; `cpu: 0.1m` is 1m): it accepts such values for
+//! CPU, memory and storage, whose requests need no whole number
+//! (`ValidateResourceQuantityValue` asks one only of integer resources).
 //! Does not own where a quantity sits in a file or what it is for.
 
 /// A parsed quantity as an exact fraction `numerator / denominator`.
@@ -92,28 +96,27 @@ fn unknown_suffix(text: &str, suffix: &str) -> String {
     format!("invalid quantity {text:?}: unknown suffix `{suffix}` (expected {SUFFIXES})")
 }
 
-/// `fraction * scale` as an exact u64, or why not.
-fn exact(text: &str, fraction: Fraction, scale: u128, unit: &str) -> Result<u64, String> {
+/// `fraction * scale` rounded up to a u64, or why not.
+fn rounded_up(text: &str, fraction: Fraction, scale: u128) -> Result<u64, String> {
     let too_large = || format!("invalid quantity {text:?}: the value is too large");
     let scaled = fraction.numerator.checked_mul(scale).ok_or_else(too_large)?;
-    if fraction.denominator == 0 || scaled % fraction.denominator != 0 {
-        return Err(format!("invalid quantity {text:?}: not a whole number of {unit}"));
-    }
-    u64::try_from(scaled / fraction.denominator).map_err(|_| too_large())
+    // `parse_fraction` makes denominators of powers of ten, never 0.
+    let whole = scaled.div_ceil(fraction.denominator.max(1));
+    u64::try_from(whole).map_err(|_| too_large())
 }
 
 /// Reads a memory or storage quantity into bytes: `"10Gi"`, `"512Mi"`,
-/// `"1G"`, `"100"`, `"1.5Gi"`. The result must be a whole number of bytes.
+/// `"1G"`, `"100"`, `"1.5Gi"`; a fraction of a byte rounds up.
 pub fn parse_quantity(text: &str) -> Result<u64, String> {
     let fraction = parse_fraction(text)?;
-    exact(text, fraction, 1, "bytes")
+    rounded_up(text, fraction, 1)
 }
 
 /// Reads a CPU quantity into millicores: `"500m"` is 500, `"2"` is 2000,
-/// `"0.5"` is 500. The result must be a whole number of millicores.
+/// `"0.5"` is 500; a fraction of a millicore rounds up.
 pub fn parse_cpu(text: &str) -> Result<u64, String> {
     let fraction = parse_fraction(text)?;
-    exact(text, fraction, 1_000, "millicores (1m is the smallest CPU unit)")
+    rounded_up(text, fraction, 1_000)
 }
 
 #[cfg(test)]
@@ -142,9 +145,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_memory_quantities() {
-        for bad in [
-            "", "-1Gi", "Gi", "1Gb", "1.5.5", "1 Gi", ".", "1.5", "0.1Ki", "16Ei", "1e", "1e-", "1e99", "abc",
-        ] {
+        for bad in ["", "-1Gi", "Gi", "1Gb", "1.5.5", "1 Gi", ".", "16Ei", "1e", "1e-", "1e99", "abc"] {
             assert!(parse_quantity(bad).is_err(), "{bad:?} should be rejected");
         }
         assert_eq!(
@@ -152,10 +153,11 @@ mod tests {
             Err("invalid quantity \"10Gb\": unknown suffix `Gb` (expected Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E, m, u or n)".into())
         );
         assert_eq!(parse_quantity("-1"), Err("invalid quantity \"-1\": must not be negative".into()));
-        assert_eq!(
-            parse_quantity("1.5"),
-            Err("invalid quantity \"1.5\": not a whole number of bytes".into())
-        );
+        // Fractions of a byte round up, as `Quantity.Value()` rounds them.
+        assert_eq!(parse_quantity("1.5"), Ok(2));
+        assert_eq!(parse_quantity("500m"), Ok(1));
+        assert_eq!(parse_quantity("0.1Ki"), Ok(103));
+        assert_eq!(parse_quantity("1n"), Ok(1));
         assert!(
             parse_quantity("99999999999999999999999999999999999999999").unwrap_err().contains("too large")
         );
@@ -168,12 +170,13 @@ mod tests {
         assert_eq!(parse_cpu("0.5"), Ok(500));
         assert_eq!(parse_cpu("0.25"), Ok(250));
         assert_eq!(parse_cpu("1k"), Ok(1_000_000));
-        assert!(parse_cpu("0.0001").is_err());
+        // Fractions of a millicore round up, as `MilliValue()` rounds them.
+        assert_eq!(parse_cpu("0.0001"), Ok(1));
+        assert_eq!(parse_cpu("0.1m"), Ok(1));
+        assert_eq!(parse_cpu("1.5m"), Ok(2));
+        assert_eq!(parse_cpu("1500u"), Ok(2));
         assert!(parse_cpu("-1").is_err());
-        assert!(parse_cpu("1.5m").is_err());
         assert_eq!(parse_cpu("250000000n"), Ok(250), "as metrics-server writes CPU");
-        assert!(parse_cpu("1500u").is_err(), "1.5m: not a whole millicore");
-        assert!(parse_quantity("1n").is_err(), "not a whole byte");
         assert!(parse_cpu("").is_err());
     }
 

@@ -339,6 +339,109 @@ fn unknown_fields_are_refused_as_kubectls_strict_validation_refuses_them() {
     assert!(parse_manifests(&[("r.yaml".into(), data)], "start").is_ok());
 }
 
+/// Checks the API server makes of a template's hooks and probes and of a
+/// Service's ports, each found refused by none before: a preStop sleep
+/// past the grace period (`validateSleepAction`), a hook with no action or
+/// two (`validateLifecycleHandler`), a probe's port out of range or not a
+/// port name (`ValidatePortNumOrName`; gRPC's is a number), a Service's
+/// `targetPort` likewise; and a successThreshold's message names its value.
+#[test]
+fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them() {
+    let probe = "          readinessProbe:\n            tcpSocket:\n              port: 6379\n";
+    refused(
+        &edit(
+            "          readinessProbe:",
+            "          lifecycle:\n            preStop:\n              sleep:\n                seconds: 45\n          readinessProbe:",
+        ),
+        "invalid-value",
+        "spec.template.spec.containers[0].lifecycle.preStop.sleep: Invalid value: 45: must be non-negative and less than terminationGracePeriodSeconds (30)",
+        "seconds: 45",
+    );
+    // Within the grace period, or with a longer one, the sleep is taken.
+    let longer = edit(
+        "          readinessProbe:",
+        "          lifecycle:\n            preStop:\n              sleep:\n                seconds: 45\n          readinessProbe:",
+    )
+    .replace("      containers:", "      terminationGracePeriodSeconds: 60\n      containers:");
+    assert!(parse_manifests(&[("r.yaml".into(), longer)], "start").is_ok());
+    refused(
+        &edit(
+            "          readinessProbe:",
+            "          lifecycle:\n            postStart: {}\n          readinessProbe:",
+        ),
+        "invalid-value",
+        "spec.template.spec.containers[0].lifecycle.postStart: Required value: must specify a handler type",
+        "{}",
+    );
+    refused(
+        &edit(
+            "          readinessProbe:",
+            "          lifecycle:\n            preStop:\n              exec: {command: [stop]}\n              sleep: {seconds: 5}\n          readinessProbe:",
+        ),
+        "invalid-value",
+        "lifecycle.preStop.sleep: Forbidden: may not specify more than 1 handler type",
+        "exec:",
+    );
+    for (port, words, needle) in [
+        (
+            "0",
+            "readinessProbe.tcpSocket.port: Invalid value: 0: must be between 1 and 65535, inclusive",
+            "0\n            initialDelay",
+        ),
+        (
+            "Redis_Port",
+            "readinessProbe.tcpSocket.port: Invalid value: \"Redis_Port\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+            "Redis_Port",
+        ),
+    ] {
+        let yaml = edit(probe, &probe.replace("port: 6379", &format!("port: {port}")));
+        refused(&yaml, "invalid-value", words, needle);
+    }
+    let grpc = edit(probe, "          readinessProbe:\n            grpc:\n              port: redis\n");
+    refused(
+        &grpc,
+        "invalid-type",
+        "readinessProbe.grpc.port: expected an integer",
+        "redis\n            initialDelay",
+    );
+    refused(
+        &edit(
+            probe,
+            &format!(
+                "{probe}          livenessProbe:\n            exec: {{command: [true]}}\n            successThreshold: 7\n"
+            ),
+        ),
+        "invalid-value",
+        "livenessProbe.successThreshold: Invalid value: 7: must be 1",
+        "7\n",
+    );
+    refused(
+        &edit("      port: 6379\n", "      port: 6379\n      targetPort: redis_port\n"),
+        "invalid-value",
+        "The Service \"redis-svc\" is invalid: spec.ports[0].targetPort: Invalid value: \"redis_port\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+        "redis_port",
+    );
+    // A named target port, and 0 (defaulted to the port), are taken.
+    for target in ["redis", "0"] {
+        let yaml = edit("      port: 6379\n", &format!("      port: 6379\n      targetPort: {target}\n"));
+        assert!(parse_manifests(&[("r.yaml".into(), yaml)], "start").is_ok(), "{target}");
+    }
+}
+
+/// A fraction of a byte or of a millicore is taken and rounded up, as the
+/// API server reads a quantity (`Value()`, `MilliValue()`): `memory: 500m`
+/// (a slip for 500Mi) is 1 byte, not an error.
+#[test]
+fn fractional_quantities_round_up() {
+    let yaml = edit(
+        "              cpu: 500m\n              memory: 1Gi\n",
+        "              cpu: 0.1m\n              memory: 500m\n",
+    );
+    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
+    let requests = config.statefulsets[0].spec.template.requests;
+    assert_eq!((requests.cpu_millis, requests.memory_bytes), (1, 1));
+}
+
 #[test]
 fn stories_shape_the_timeline() {
     let start = parse_manifests(&[("r.yaml".into(), REDIS.into())], "start").unwrap().config;

@@ -343,6 +343,19 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                 names.join(", ")
             )
         }
+        // `storageClassName: ""` asks for no class: the DefaultStorageClass
+        // admission plugin and the retroactive default assignment fill in
+        // only a class left out, so a default class changes nothing.
+        _ if waiting_claims.iter().any(|(c, _, _)| c.storage_class_name.as_deref() == Some("")) => {
+            let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
+            format!(
+                "The claim asks for no class (storageClassName: \"\"), which keeps it from the default class and from \
+                 any provisioner: only a PersistentVolume of no class binds it. Create one that holds the request and \
+                 offers its access modes (one a replica), or give the volumeClaimTemplates a class with a provisioner \
+                 (a new StatefulSet, since the field is immutable) and delete the Pending claims {}.",
+                names.join(", ")
+            )
+        }
         _ if !waiting_claims.is_empty() => {
             let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
             format!(

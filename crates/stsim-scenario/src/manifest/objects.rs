@@ -335,6 +335,30 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
                 }
             };
             let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
+            // `validateServicePort`: `ValidatePortNumOrName` of the target
+            // port, once 0 or "" is defaulted to the port.
+            if let Some(target) = port.peek("targetPort") {
+                let target_path = format!("{path}.targetPort");
+                match &target.value {
+                    Value::Int(0) | Value::Null => {}
+                    Value::Int(n) if !(1..=65_535).contains(n) => cx.invalid(
+                        target.place,
+                        &target_path,
+                        format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
+                        None,
+                    ),
+                    Value::Int(_) => {}
+                    Value::Str(name) => {
+                        for problem in port_name_errors(name).into_iter().filter(|_| !name.is_empty()) {
+                            let message = format!("Invalid value: {name:?}: {problem}");
+                            cx.invalid(target.place, &target_path, message, None);
+                        }
+                    }
+                    _ => {
+                        cx.int_or_string(target, &target_path);
+                    }
+                }
+            }
             // targetPort defaults to the port.
             if port.entries_value("targetPort").is_some_and(|t| Some(t) == port.entries_value("port")) {
                 port.skip(&["targetPort"]);
@@ -433,7 +457,12 @@ fn metadata_again(cx: &mut Cx<'_>, raw_base: &str, obj: &Obj<'_>) {
     }
 }
 
-impl Obj<'_> {
+impl<'n> Obj<'n> {
+    /// The node under `key`, if written, without marking it used.
+    pub(super) fn peek(&self, key: &str) -> Option<&'n Node> {
+        self.entries.iter().find(|(k, _, _)| k == key).map(|(_, _, n)| n)
+    }
+
     /// The string under `key`, without marking it used.
     pub(super) fn entries_value(&self, key: &str) -> Option<String> {
         self.entries.iter().find(|(k, _, _)| k == key).and_then(|(_, _, n)| match &n.value {
@@ -1651,11 +1680,35 @@ impl Probes {
 fn lifecycle_hooks(cx: &mut Cx<'_>, node: &Node, path: &str, raw_base: &str) -> Option<raw::Lifecycle> {
     let mut lifecycle = cx.obj(node, path)?;
     let mut out = None;
+    // `validateLifecycleHandler`: each hook names exactly one action, even
+    // the `postStart` stsim does not model.
+    for key in ["postStart", "preStop"] {
+        if let Some(node) = lifecycle.peek(key)
+            && let Value::Map(entries) = &node.value
+        {
+            let given: Vec<&str> = (entries.iter())
+                .map(|(k, _, _)| k.as_str())
+                .filter(|k| ["exec", "httpGet", "tcpSocket", "sleep"].contains(k))
+                .collect();
+            let hook_path = format!("{path}.{key}");
+            match given.len() {
+                0 => cx.invalid(node.place, &hook_path, "Required value: must specify a handler type", None),
+                1 => {}
+                _ => cx.invalid(
+                    node.place,
+                    &format!("{hook_path}.{}", given[1]),
+                    "Forbidden: may not specify more than 1 handler type",
+                    None,
+                ),
+            }
+        }
+    }
     if let Some(node) = lifecycle.take("preStop") {
         let hook_path = format!("{path}.preStop");
         if let Some(mut hook) = cx.obj(node, &hook_path) {
             if let Some(sleep) = hook.take("sleep") {
                 let sleep_path = format!("{hook_path}.sleep");
+                cx.at(format!("{raw_base}.lifecycle.preStop.sleep"), sleep.place, &sleep_path);
                 if let Some(mut sleep) = cx.obj(sleep, &sleep_path) {
                     let raw_seconds = format!("{raw_base}.lifecycle.preStop.sleep.seconds");
                     match int_field(cx, &mut sleep, "seconds", raw_seconds) {
@@ -1683,6 +1736,11 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
     cx.at(raw_probe.clone(), node.place, path);
     // The model does not run the check: whether it passes is the image's behaviour.
     let handlers = ["exec", "httpGet", "tcpSocket", "grpc"];
+    for handler in ["httpGet", "tcpSocket", "grpc"] {
+        if let Some(action) = probe.peek(handler) {
+            probe_port(cx, action, &format!("{path}.{handler}"), handler == "grpc");
+        }
+    }
     let given: Vec<&str> = handlers.iter().copied().filter(|h| probe.take(h).is_some()).collect();
     match given.len() {
         0 => cx.invalid(node.place, path, "Required value: must specify a handler type", None),
@@ -2158,6 +2216,40 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         }
     }
     Some(out)
+}
+
+/// A probe's port, as the API server checks it (`validateTCPSocketAction`,
+/// `validateHTTPGetAction`: `ValidatePortNumOrName`; `validateGRPCAction`:
+/// a number, `GRPCAction.Port` being an int32): a number from 1 to 65535,
+/// or (not for gRPC) a port name. stsim runs no check, so the port is not
+/// matched to the container's ports, as the API server does not either.
+fn probe_port(cx: &mut Cx<'_>, action: &Node, path: &str, number_only: bool) {
+    let Value::Map(entries) = &action.value else { return };
+    let port_path = format!("{path}.port");
+    match entries.iter().find(|(k, _, _)| k == "port").map(|(_, _, n)| n) {
+        None => cx.invalid(action.place, &port_path, "Required value", None),
+        Some(node) => match &node.value {
+            Value::Int(n) if !(1..=65_535).contains(n) => cx.invalid(
+                node.place,
+                &port_path,
+                format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
+                None,
+            ),
+            Value::Int(_) => {}
+            Value::Str(name) if !number_only => {
+                for problem in port_name_errors(name) {
+                    cx.invalid(node.place, &port_path, format!("Invalid value: {name:?}: {problem}"), None);
+                }
+            }
+            // Any other type is a decoding error, said as for other fields.
+            _ if number_only => {
+                cx.int(node, &port_path);
+            }
+            _ => {
+                cx.int_or_string(node, &port_path);
+            }
+        },
+    }
 }
 
 /// What is wrong with a port name (`validation.IsValidPortName`, an IANA

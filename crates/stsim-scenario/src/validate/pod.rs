@@ -219,9 +219,9 @@ impl Checker<'_, '_> {
             seconds(self.int(&path, Some(handler.sleep.seconds), 0, 0, None))
         });
         for (probe, field) in [(&liveness_probe, "livenessProbe"), (&startup_probe, "startupProbe")] {
-            if probe.as_ref().is_some_and(|p| p.success_threshold != 1) {
-                let message = "Invalid value: must be 1";
-                self.report("invalid-value", &format!("{base}.{field}.successThreshold"), message, None);
+            if let Some(p) = probe.as_ref().filter(|p| p.success_threshold != 1) {
+                let message = format!("Invalid value: {}: must be 1", p.success_threshold);
+                self.report("invalid-value", &format!("{base}.{field}.successThreshold"), &message, None);
             }
         }
         let grace = self.int(
@@ -231,6 +231,21 @@ impl Checker<'_, '_> {
             0,
             None,
         );
+        // `validateSleepAction`: the sleep must end within the grace period
+        // (with 1.33's PodLifecycleSleepActionAllowZero, on by default, 0 is
+        // allowed).
+        if let Some(sleep) =
+            template.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|h| h.sleep.seconds)
+            && sleep > i64::from(grace)
+        {
+            let message = format!(
+                "Invalid value: {sleep}: must be non-negative and less than terminationGracePeriodSeconds ({grace})"
+            );
+            let help = format!(
+                "the kubelet kills the container when the grace period ends, sleep or not: raise terminationGracePeriodSeconds to at least {sleep}, or sleep less"
+            );
+            self.report("invalid-value", &format!("{base}.lifecycle.preStop.sleep"), message, Some(help));
+        }
         let labels = self
             .label_map(&format!("{base}.labels"), template.labels.as_ref())
             .unwrap_or_else(|| Labels::from([("app".to_string(), set_name.to_string())]));
