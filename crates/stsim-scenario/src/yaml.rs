@@ -7,16 +7,29 @@
 //! refused, every value and key with its place (line, column, length). Syntax
 //! errors become located `Diagnostic`s. Builds the tree without recursion and
 //! never panics. Does not know what a Kubernetes object is: that is `manifest`.
+//!
+//! saphyr-parser checks indentation where kubectl's go-yaml v2 (libyaml's
+//! scanner) checks none: inside a flow collection (`[`, `{`: a closing
+//! bracket or an item on a line indented less than the key that holds the
+//! collection) and on the continuation lines of a quoted scalar. There
+//! leading spaces mean nothing (they separate tokens, or are folded away),
+//! so a line saphyr refuses for its indentation alone is read again with
+//! spaces added at its start (`Padding`), and every place is mapped back to
+//! the text as written.
 
 use crate::diagnostic::Diagnostic;
 use crate::locate::Place;
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How deep collections may nest before the input is refused.
 const MAX_DEPTH: usize = 200;
 /// How many nodes aliases may expand to in one stream (a guard against "billion laughs").
 const MAX_NODES: usize = 1_000_000;
+/// How many bytes a stream's readings may cover in all, once lines are
+/// padded and the stream read again; past it, saphyr's refusal stands.
+const MAX_REREAD_BYTES: usize = 64 << 20;
 
 /// One value with its place.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,11 +75,125 @@ pub(crate) struct Document {
     pub root: Node,
 }
 
-fn place_of(span: &Span) -> Place {
+fn place_of(span: &Span, padding: &Padding) -> Place {
     let start = span.start;
     let end = span.end;
     let length = if end.line() == start.line() { end.col().saturating_sub(start.col()) } else { 1 };
-    Place { line: start.line().max(1), column: start.col() + 1, length: length.max(1) }
+    Place { length: length.max(1), ..padding.place(&start) }
+}
+
+/// Spaces added at the start of lines the parser refused for their
+/// indentation alone, where kubectl checks none (see the module's
+/// documentation): by line (1-based), how many.
+#[derive(Debug, Default)]
+struct Padding {
+    spaces: BTreeMap<usize, usize>,
+}
+
+impl Padding {
+    /// The text with each padded line's spaces added.
+    fn apply<'a>(&self, source: &'a str) -> Cow<'a, str> {
+        if self.spaces.is_empty() {
+            return Cow::Borrowed(source);
+        }
+        let extra: usize = self.spaces.values().sum();
+        let mut text = String::with_capacity(source.len() + extra);
+        for (index, line) in lines(source).enumerate() {
+            if let Some(&n) = self.spaces.get(&(index + 1)) {
+                text.extend(std::iter::repeat_n(' ', n));
+            }
+            text.push_str(line);
+        }
+        Cow::Owned(text)
+    }
+
+    /// Where a position of the padded text is in the text as written.
+    fn place(&self, mark: &Marker) -> Place {
+        let line = mark.line().max(1);
+        let added = self.spaces.get(&line).copied().unwrap_or(0);
+        Place { line, column: mark.col().saturating_sub(added) + 1, length: 1 }
+    }
+
+    /// Pads `line` (of the padded `text`) so that what starts at `column`
+    /// (0-based) moves to `target`; false when it is there already.
+    fn raise(&mut self, line: usize, column: usize, target: usize) -> bool {
+        if column >= target {
+            return false;
+        }
+        *self.spaces.entry(line).or_insert(0) += target - column;
+        true
+    }
+}
+
+/// The lines of `text`, each with its line break: `\n`, `\r\n` or a lone
+/// `\r`, the breaks YAML (and saphyr's line count) knows.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'\n' && bytes[end] != b'\r' {
+            end += 1;
+        }
+        if end < bytes.len() {
+            end += if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') { 2 } else { 1 };
+        }
+        // Breaks are ASCII, so `start` and `end` are character boundaries.
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
+/// `text` from line `line` (1-based), column `column` (0-based, in
+/// characters) on; `None` past its end.
+fn rest_from(text: &str, line: usize, column: usize) -> Option<&str> {
+    let skipped: usize = lines(text).take(line.checked_sub(1)?).map(str::len).sum();
+    let rest = text.get(skipped..)?;
+    let at = rest.char_indices().nth(column)?.0;
+    rest.get(at..)
+}
+
+/// The lines a quoted scalar starting at (`line`, `column`) continues on,
+/// each with the column (0-based) of its first character that is no
+/// space or tab: where saphyr checks a continuation's indentation.
+fn continuations(text: &str, line: usize, column: usize) -> Vec<(usize, usize)> {
+    let Some(rest) = rest_from(text, line, column) else { return Vec::new() };
+    let mut chars = rest.chars().peekable();
+    let Some(quote) = chars.next().filter(|c| *c == '"' || *c == '\'') else { return Vec::new() };
+    let mut found = Vec::new();
+    let mut current = line;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if quote == '\'' && chars.peek() == Some(&'\'') => {
+                chars.next();
+            }
+            c if c == quote => break,
+            '\\' if quote == '"' && chars.peek().is_some_and(|n| *n != '\n' && *n != '\r') => {
+                chars.next();
+            }
+            '\r' | '\n' => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                current += 1;
+                let mut indent = 0;
+                while chars.peek().is_some_and(|n| *n == ' ' || *n == '\t') {
+                    chars.next();
+                    indent += 1;
+                }
+                // A blank line is no continuation saphyr checks.
+                if chars.peek().is_some_and(|n| *n != '\n' && *n != '\r') {
+                    found.push((current, indent));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Resolves a plain scalar as kubectl reads a YAML manifest: sigs.k8s.io/yaml
@@ -237,8 +364,45 @@ fn resolve_json(text: &str) -> Value {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, place: Place, anchor: usize },
-    Map { entries: Vec<(String, Place, Node)>, key: Option<(String, Place)>, place: Place, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        place: Place,
+        anchor: usize,
+        start: Marker,
+    },
+    Map {
+        entries: Vec<(String, Place, Node)>,
+        key: Option<(String, Place)>,
+        place: Place,
+        anchor: usize,
+        start: Marker,
+    },
+}
+
+impl Frame {
+    fn start(&self) -> Marker {
+        match self {
+            Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+        }
+    }
+}
+
+/// Why one reading stopped.
+enum Stop {
+    /// A refusal that stands.
+    Refused(Box<Diagnostic>),
+    /// saphyr refused a line for its indentation alone, where kubectl
+    /// checks none: the line at `at` (1-based line, 0-based column, in the
+    /// padded text) if `quoted` is false, else the continuation lines of
+    /// the quoted scalar starting there. `target` is the column past the
+    /// innermost block collection read, the least indentation saphyr wants.
+    Indentation { diagnostic: Box<Diagnostic>, at: (usize, usize), quoted: bool, target: usize },
+}
+
+impl Stop {
+    fn refused(diagnostic: Diagnostic) -> Stop {
+        Stop::Refused(Box::new(diagnostic))
+    }
 }
 
 fn error(file: &str, place: Place, message: impl Into<String>, help: Option<&str>) -> Diagnostic {
@@ -271,6 +435,43 @@ fn count_nodes(node: &Node) -> usize {
 /// `helm template` writes between sources) are left out. The first syntax
 /// error stops reading.
 pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Diagnostic> {
+    let mut padding = Padding::default();
+    let mut read = 0usize;
+    // The last refusal, and how far past its target the next padding goes
+    // (doubled each time the same place is refused again).
+    let mut last: Option<(usize, usize)> = None;
+    let mut boost = 0usize;
+    loop {
+        let text = padding.apply(source);
+        read = read.saturating_add(text.len());
+        let (diagnostic, at, quoted, target) = match read_stream(&text, file, &padding) {
+            Ok(documents) => return Ok(documents),
+            Err(Stop::Refused(diagnostic)) => return Err(*diagnostic),
+            Err(Stop::Indentation { diagnostic, at, quoted, target }) => (*diagnostic, at, quoted, target),
+        };
+        if read > MAX_REREAD_BYTES {
+            let help = "kubectl reads a line inside `[...]` or `{...}`, or continuing a quoted string, at any \
+                        indentation; stsim reads such a stream again for each of these lines, up to 64 MiB of \
+                        reading: indent the lines past their key";
+            return Err(Diagnostic { help: Some(help.to_string()), ..diagnostic });
+        }
+        let lines = if quoted { continuations(&text, at.0, at.1) } else { vec![at] };
+        if lines.is_empty() {
+            return Err(diagnostic);
+        }
+        boost = if last == Some(at) { (boost * 2).max(1) } else { 0 };
+        last = Some(at);
+        // Each line moves at least one column, so the loop ends.
+        while !lines.iter().fold(false, |raised, &(line, column)| {
+            padding.raise(line, column, target.saturating_add(boost)) | raised
+        }) {
+            boost = (boost * 2).max(1);
+        }
+    }
+}
+
+/// One reading of the (padded) text.
+fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Document>, Stop> {
     let mut documents = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
@@ -284,16 +485,31 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
             Ok(item) => item,
             Err(scan) => {
                 let marker = scan.marker();
-                let place = Place { line: marker.line().max(1), column: marker.col() + 1, length: 1 };
-                let help = if scan.info().contains("tab") {
+                // "tab" or "tabs" as a word ("unprintable" holds it too).
+                let words = scan.info().split(|c: char| !c.is_ascii_alphabetic());
+                let help = if { words }.any(|w| w == "tab" || w == "tabs") {
                     Some("YAML indents with spaces; replace the tabs")
                 } else {
                     None
                 };
-                return Err(error(file, place, format!("invalid YAML: {}", scan.info()), help));
+                let diagnostic =
+                    error(file, padding.place(marker), format!("invalid YAML: {}", scan.info()), help);
+                // saphyr's checks against the indentation of the block
+                // around: "invalid indentation" is only raised within a flow
+                // collection (in a block, the indentation unrolls to the
+                // token first), "in flow construct" too, and "in quoted
+                // scalar" on a quoted scalar's continuation line.
+                let quoted = match scan.info() {
+                    "invalid indentation" | "invalid indentation in flow construct" => false,
+                    "invalid indentation in quoted scalar" => true,
+                    _ => return Err(Stop::refused(diagnostic)),
+                };
+                let target = innermost_block(&stack, source).map_or(1, |column| column + 1);
+                let at = (marker.line().max(1), marker.col());
+                return Err(Stop::Indentation { diagnostic: Box::new(diagnostic), at, quoted, target });
             }
         };
-        let place = place_of(&span);
+        let place = place_of(&span, padding);
         let done = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
@@ -304,11 +520,16 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
                 Some(node) => {
                     expanded += count_nodes(node);
                     if expanded > MAX_NODES {
-                        return Err(error(file, place, "aliases expand to too many values", None));
+                        return Err(Stop::refused(error(
+                            file,
+                            place,
+                            "aliases expand to too many values",
+                            None,
+                        )));
                     }
                     Some((Node { value: node.value.clone(), place }, 0))
                 }
-                None => return Err(error(file, place, "unknown alias", None)),
+                None => return Err(Stop::refused(error(file, place, "unknown alias", None))),
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -321,29 +542,29 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(error(file, place, "values nest too deeply", None));
+                    return Err(Stop::refused(error(file, place, "values nest too deeply", None)));
                 }
-                stack.push(Frame::Seq { items: Vec::new(), place, anchor });
+                stack.push(Frame::Seq { items: Vec::new(), place, anchor, start: span.start });
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(error(file, place, "values nest too deeply", None));
+                    return Err(Stop::refused(error(file, place, "values nest too deeply", None)));
                 }
-                stack.push(Frame::Map { entries: Vec::new(), key: None, place, anchor });
+                stack.push(Frame::Map { entries: Vec::new(), key: None, place, anchor, start: span.start });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, place, anchor }) => {
+                Some(Frame::Seq { items, place, anchor, .. }) => {
                     Some((Node { value: Value::Seq(items), place }, anchor))
                 }
-                _ => return Err(error(file, place, "unbalanced sequence", None)),
+                _ => return Err(Stop::refused(error(file, place, "unbalanced sequence", None))),
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map { entries, place, anchor, .. }) => {
                     Some((Node { value: Value::Map(entries), place }, anchor))
                 }
-                _ => return Err(error(file, place, "unbalanced mapping", None)),
+                _ => return Err(Stop::refused(error(file, place, "unbalanced mapping", None))),
             },
         };
         let Some((node, anchor)) = done else { continue };
@@ -362,25 +583,25 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
                         Value::Float(x) => x.to_string(),
                         Value::Null => "null".to_string(),
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(error(
+                            return Err(Stop::refused(error(
                                 file,
                                 node.place,
                                 "a mapping key must be a scalar",
                                 Some("Kubernetes objects have string keys"),
-                            ));
+                            )));
                         }
                     };
                     if name == "<<" {
-                        return Err(error(
+                        return Err(Stop::refused(error(
                             file,
                             node.place,
                             "merge keys (`<<`) are not supported",
                             Some("write the merged fields out, as `helm template` does"),
-                        ));
+                        )));
                     }
                     if let Some((_, first, _)) = entries.iter().find(|(k, _, _)| *k == name) {
                         // sigs.k8s.io/yaml (and so kubectl) refuses duplicate keys.
-                        return Err(Diagnostic {
+                        return Err(Stop::refused(Diagnostic {
                             code: "yaml-duplicate-key",
                             message: format!("key {name:?} already set in map"),
                             file: file.to_string(),
@@ -388,7 +609,7 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
                             column: node.place.column,
                             length: node.place.length,
                             help: Some(format!("the first {name:?} is at line {}", first.line)),
-                        });
+                        }));
                     }
                     *key = Some((name, node.place));
                 }
@@ -398,6 +619,15 @@ pub(crate) fn parse_stream(source: &str, file: &str) -> Result<Vec<Document>, Di
     }
     documents.retain(|d| d.root.value != Value::Null);
     Ok(documents)
+}
+
+/// The column (0-based, in the padded text) of the innermost block
+/// collection read so far: a frame whose first character is no `[` or `{`.
+fn innermost_block(stack: &[Frame], text: &str) -> Option<usize> {
+    stack.iter().rev().map(Frame::start).find_map(|start| {
+        let first = rest_from(text, start.line().max(1), start.col()).and_then(|rest| rest.chars().next());
+        (!matches!(first, Some('[' | '{'))).then_some(start.col())
+    })
 }
 
 #[cfg(test)]
@@ -551,6 +781,53 @@ mod tests {
         let error = parse_stream("a: [1, 2\nb: 3\n", "t.yaml").unwrap_err();
         assert_eq!(error.code, "yaml-syntax");
         assert!(error.line >= 1);
+    }
+
+    /// kubectl (go-yaml v2) checks no indentation inside a flow collection:
+    /// the vault chart's `command: [` closes its list under the key, after
+    /// quoted items.
+    #[test]
+    fn flow_collections_close_at_any_indentation() {
+        let root = one("c: [\n  \"x\"\n]\n");
+        let Value::Map(entries) = root.value else { panic!("a mapping") };
+        let Value::Seq(items) = &entries[0].2.value else { panic!("a list") };
+        assert_eq!(items[0].value, Value::Str("x".into()));
+        assert_eq!((items[0].place.line, items[0].place.column, items[0].place.length), (2, 3, 3));
+        let text = "a:\n  b:\n    c: [ \"x\",\n\"y\", {k: 'v'\n}, [ \"z\"\n]\n]\n    d: 1\n";
+        let Value::Map(a) = one(text).value else { panic!("a mapping") };
+        let Value::Map(b) = &a[0].2.value else { panic!("a mapping") };
+        let Value::Map(inner) = &b[0].2.value else { panic!("a mapping") };
+        let Value::Seq(items) = &inner[0].2.value else { panic!("a list") };
+        let values: Vec<&Value> = items.iter().map(|n| &n.value).collect();
+        assert_eq!(values[..2], [&Value::Str("x".into()), &Value::Str("y".into())]);
+        // Places on a padded line are those of the text as written.
+        assert_eq!((items[1].place.line, items[1].place.column), (4, 1));
+        let Value::Map(flow) = &items[2].value else { panic!("a mapping") };
+        assert_eq!((flow[0].1.line, flow[0].1.column), (4, 7));
+        assert_eq!((flow[0].2.place.line, flow[0].2.place.column, flow[0].2.place.length), (4, 10, 3));
+        assert_eq!((inner[1].0.as_str(), &inner[1].2.value), ("d", &Value::Int(1)));
+        // An error on a padded line points where it is written.
+        let error = parse_stream("c: [\n{a: 1, a: 2}\n]\n", "t.yaml").unwrap_err();
+        assert_eq!((error.code, error.line, error.column), ("yaml-duplicate-key", 2, 8));
+        let error = parse_stream("a:\n  c: [\n\"x\", ]]\n", "t.yaml").unwrap_err();
+        assert_eq!((error.code, error.line), ("yaml-syntax", 3));
+        // A block still has its indentation, and an unclosed list is refused.
+        assert!(parse_stream("a:\n  b: 1\n c: 2\n", "t.yaml").is_err());
+        assert!(parse_stream("a:\n  c: [\n\"x\",\n", "t.yaml").is_err());
+    }
+
+    /// A quoted scalar's continuation lines are folded, their leading
+    /// spaces dropped: kubectl reads them at any indentation.
+    #[test]
+    fn quoted_scalars_continue_at_any_indentation() {
+        let text = "a:\n  b: \"one\ntwo \\\"q\\\"\n\n  three\"\n  c: 'it''s\nfour'\n  d: [\"x\ny\"]\n";
+        let Value::Map(a) = one(text).value else { panic!("a mapping") };
+        let Value::Map(b) = &a[0].2.value else { panic!("a mapping") };
+        assert_eq!(b[0].2.value, Value::Str("one two \"q\"\nthree".into()));
+        assert_eq!(b[1].2.value, Value::Str("it's four".into()));
+        assert_eq!((b[1].1.line, b[1].1.column), (6, 3));
+        let Value::Seq(items) = &b[2].2.value else { panic!("a list") };
+        assert_eq!(items[0].value, Value::Str("x y".into()));
     }
 
     #[test]

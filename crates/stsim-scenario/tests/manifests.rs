@@ -1800,3 +1800,16 @@ fn a_gce_class_of_regional_disks() {
     assert!(!loaded.config.cluster.storage_classes.iter().any(|c| c.regional));
     assert!(loaded.warning.unwrap_or_default().contains("parameters.replication-type"));
 }
+
+/// The hashicorp/vault chart's preStop hook: a flow list of quoted strings
+/// closed under its key, which kubectl reads (go-yaml checks no
+/// indentation inside `[...]`).
+#[test]
+fn a_flow_list_closed_under_its_key_is_read() {
+    let yaml = edit(
+        "          image: redis:7.0\n",
+        "          image: redis:7.0\n          args: [\n            \"--save\", \"\",\n          ]\n          command: [\n\"redis-server\"\n]\n          ports: [\n{containerPort: x}]\n",
+    );
+    // The error on a line read padded points where the text is written.
+    refused(&yaml, "invalid-type", "containerPort", "x}");
+}
