@@ -56,7 +56,14 @@ fn snapshot(name: &str, what: &str, args: &[String]) {
 /// The `// what` and `// args:` lines at the top of a corpus file.
 fn header(path: &std::path::Path) -> (String, Vec<String>) {
     let bytes = std::fs::read(path).unwrap();
-    let text = String::from_utf8_lossy(&bytes);
+    // Read as stsim reads it (a byte-order mark dropped, UTF-16 converted).
+    let text = stsim_cli::input::decode(bytes.clone(), u64::MAX).unwrap_or_else(|_| match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => {
+            let units: Vec<u16> = rest.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+            String::from_utf16_lossy(&units)
+        }
+        _ => String::from_utf8_lossy(&bytes).replace('\0', ""),
+    });
     let mut lines = text.lines();
     // `// ` in RON, `# ` in YAML.
     let what = lines.next().unwrap_or("").trim_start_matches("// ").trim_start_matches("# ").to_string();

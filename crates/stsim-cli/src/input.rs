@@ -5,7 +5,9 @@
 //! Owns reading a file within bounds: only a regular file (a FIFO, a device
 //! like `/dev/zero` or a directory is refused before it is opened, so nothing
 //! blocks), at most the format's input limit (`stsim_scenario::limits`), and
-//! UTF-8 with the line, column and byte offset of the first bad byte; telling
+//! decoded as kubectl decodes a file (a UTF-8 byte-order mark dropped, UTF-16
+//! with a byte-order mark converted, anything else UTF-8), with the line,
+//! column and byte offset of the first bad byte; telling
 //! a manifest from a RON scenario; resolving a scenario's `manifests`
 //! relative to its own file; rendering the diagnostics of any of these files
 //! with the source each one points into; and making text safe for a terminal
@@ -33,7 +35,7 @@ impl ReadError {
     }
 }
 
-/// Reads `path` as UTF-8 text of at most `cap` bytes.
+/// Reads `path` as text (see [`decode`]) of at most `cap` bytes.
 pub fn read_bounded(path: &Path, cap: u64) -> Result<String, ReadError> {
     let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ReadError::NotFound(e.to_string()),
@@ -66,11 +68,96 @@ pub fn read_bounded(path: &Path, cap: u64) -> Result<String, ReadError> {
     if bytes.len() as u64 > cap {
         return Err(too_big("larger than that".to_string()));
     }
-    utf8(bytes).map_err(ReadError::Refused)
+    decode(bytes, cap).map_err(ReadError::Refused)
+}
+
+/// The bytes as text, as kubectl reads a file: cli-runtime decodes it
+/// through `unicode.BOMOverride(unicode.UTF8.NewDecoder())`, so a UTF-8
+/// byte-order mark is dropped, UTF-16 (little- or big-endian) that starts
+/// with its byte-order mark is converted (Windows PowerShell 5.1's `>`
+/// writes it), and anything else is read as UTF-8 (UTF-16 without a mark
+/// too, and refused then). The mark is no character of the text, so lines
+/// and columns count from what follows it. Converted text must still be
+/// within `cap` bytes: UTF-16 can take half the bytes of the same UTF-8
+/// text, or two thirds.
+pub fn decode(bytes: Vec<u8>, cap: u64) -> Result<String, String> {
+    let (little, mark) = match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, ..] => {
+            let mut bytes = bytes;
+            bytes.drain(..3);
+            return utf8_after(bytes, 3);
+        }
+        [0xFF, 0xFE, ..] => (true, "UTF-16LE"),
+        [0xFE, 0xFF, ..] => (false, "UTF-16BE"),
+        // One zero byte in the first two: UTF-16 without its mark, which
+        // kubectl reads as UTF-8 and refuses too; said plainly here.
+        [a, b, ..] if (*a == 0) != (*b == 0) => {
+            return Err("it looks like UTF-16 text without a byte-order mark (every other byte is zero): \
+                        a file is read as UTF-8 unless it starts with a byte-order mark, as kubectl reads it; \
+                        save it as UTF-8"
+                .to_string());
+        }
+        _ => return utf8(bytes),
+    };
+    let body = &bytes[2..];
+    let unit = |i: usize| {
+        let pair = [body[i], body[i + 1]];
+        if little { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+    };
+    let mut text = String::with_capacity(body.len() / 2);
+    let (mut line, mut column, mut i) = (1, 1, 0);
+    while i < body.len() {
+        let refused = |what: &str| {
+            format!(
+                "it is {mark} text (it starts with that byte-order mark), and {what} at line {line}, \
+                 column {column} (byte offset {}): save it as UTF-8",
+                i + 2
+            )
+        };
+        if i + 1 == body.len() {
+            return Err(refused("it ends in half a character"));
+        }
+        let first = unit(i);
+        let (c, width) = match first {
+            0xD800..=0xDBFF if i + 3 < body.len() && (0xDC00..=0xDFFF).contains(&unit(i + 2)) => {
+                let code = 0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(unit(i + 2)) - 0xDC00);
+                (char::from_u32(code), 4)
+            }
+            0xD800..=0xDFFF => (None, 2),
+            _ => (char::from_u32(u32::from(first)), 2),
+        };
+        let Some(c) = c else {
+            return Err(refused("a lone UTF-16 surrogate (half of a pair, no character) is"));
+        };
+        text.push(c);
+        i += width;
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    if text.len() as u64 > cap {
+        return Err(format!(
+            "it is {mark} text of {}, {} as UTF-8, more than the {} a scenario may be (see `limits` in \
+             docs/scenario-format.md; `--allow-large` raises it)",
+            human_bytes(bytes.len() as u64),
+            human_bytes(text.len() as u64),
+            human_bytes(cap)
+        ));
+    }
+    Ok(text)
 }
 
 /// The bytes as text, or where the first byte that is not UTF-8 is.
 pub fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    utf8_after(bytes, 0)
+}
+
+/// [`utf8`] for the bytes that follow `skipped` bytes of the file (its
+/// byte-order mark), which count in the byte offset and not in columns.
+fn utf8_after(bytes: Vec<u8>, skipped: usize) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|error| {
         let bytes = error.as_bytes();
         let at = error.utf8_error().valid_up_to();
@@ -78,8 +165,9 @@ pub fn utf8(bytes: Vec<u8>) -> Result<String, String> {
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         let byte = bytes.get(at).copied().unwrap_or(0);
+        let offset = at + skipped;
         format!(
-            "it is not UTF-8 text: the byte 0x{byte:02x} at line {line}, column {column} (byte offset {at}) \
+            "it is not UTF-8 text: the byte 0x{byte:02x} at line {line}, column {column} (byte offset {offset}) \
              does not start a UTF-8 character"
         )
     })
@@ -143,7 +231,7 @@ pub struct Source {
     pub builtin: bool,
 }
 
-/// Reads standard input as UTF-8 text of at most `cap` bytes.
+/// Reads standard input as text (see [`decode`]) of at most `cap` bytes.
 fn read_stdin(cap: u64) -> Result<Source, String> {
     let mut bytes = Vec::new();
     std::io::stdin()
@@ -157,7 +245,7 @@ fn read_stdin(cap: u64) -> Result<Source, String> {
             human_bytes(cap)
         ));
     }
-    let text = utf8(bytes).map_err(|e| format!("error: cannot read standard input: {e}\n"))?;
+    let text = decode(bytes, cap).map_err(|e| format!("error: cannot read standard input: {e}\n"))?;
     Ok(Source { label: STDIN.to_string(), text, builtin: false })
 }
 
@@ -363,6 +451,49 @@ mod tests {
     fn bad_utf8_is_located() {
         let error = utf8(b"ab\ncd\xffe".to_vec()).unwrap_err();
         assert!(error.contains("0xff at line 2, column 3 (byte offset 5)"), "{error}");
+    }
+
+    /// As kubectl reads a file: a UTF-8 byte-order mark dropped, UTF-16
+    /// with its mark converted, UTF-16 without one refused as not UTF-8.
+    #[test]
+    fn byte_order_marks_are_read_as_kubectl_reads_them() {
+        let utf16 = |little: bool, text: &str| {
+            let mut bytes = if little { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+            for unit in text.encode_utf16() {
+                bytes.extend(if little { unit.to_le_bytes() } else { unit.to_be_bytes() });
+            }
+            bytes
+        };
+        let text = "kind: Service\r\nname: \"é 中 😀\"\n";
+        assert_eq!(decode(b"\xEF\xBB\xBFkind: x\n".to_vec(), 100).unwrap(), "kind: x\n");
+        assert_eq!(decode(utf16(true, text), 100).unwrap(), text);
+        assert_eq!(decode(utf16(false, text), 100).unwrap(), text);
+        // The mark counts in the byte offset, not in the columns.
+        let error = decode(b"\xEF\xBB\xBFab\ncd\xffe".to_vec(), 100).unwrap_err();
+        assert!(error.contains("0xff at line 2, column 3 (byte offset 8)"), "{error}");
+        // UTF-16 without a mark is refused, in either order.
+        for little in [true, false] {
+            let mut unmarked = utf16(little, "a: 1\n");
+            unmarked.drain(..2);
+            assert!(decode(unmarked, 100).unwrap_err().contains("UTF-16 text without a byte-order mark"));
+        }
+        // A lone surrogate, or half a unit, is located.
+        let mut bad = utf16(true, "ab\ncd");
+        bad.extend([0x00, 0xDC]);
+        let error = decode(bad.clone(), 100).unwrap_err();
+        assert!(error.contains("UTF-16LE") && error.contains("surrogate"), "{error}");
+        assert!(error.contains("at line 2, column 3 (byte offset 12)"), "{error}");
+        bad.truncate(bad.len() - 1);
+        let error = decode(bad, 100).unwrap_err();
+        assert!(error.contains("half a character at line 2, column 3 (byte offset 12)"), "{error}");
+        let mut high = utf16(false, "x");
+        high.extend([0xD8, 0x00, 0x00, 0x41]);
+        assert!(decode(high, 100).unwrap_err().contains("line 1, column 2 (byte offset 4)"));
+        // Converted text is held to the limit too: three UTF-8 bytes for two.
+        let wide = utf16(true, &"中".repeat(40));
+        assert_eq!(wide.len(), 82);
+        let error = decode(wide, 100).unwrap_err();
+        assert!(error.contains("82 bytes, 120 bytes as UTF-8, more than the 100 bytes"), "{error}");
     }
 
     #[test]

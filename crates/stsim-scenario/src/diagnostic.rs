@@ -118,6 +118,8 @@ impl Diagnostic {
     /// The diagnostic as plain text, with a frame of the line it points at
     /// (no frame if that line is not in `source`). Ends with a newline.
     pub fn render(&self, source: &str) -> String {
+        // Columns count from past a byte-order mark, as they are found.
+        let source = crate::without_bom(source);
         let line_text = self
             .line
             .checked_sub(1)

@@ -90,18 +90,16 @@ pub fn parse_scenario_within(
     if let Some(diagnostic) = input_too_large(source, file, limits) {
         return Err(vec![diagnostic]);
     }
-    // A byte-order mark is one character; a space keeps every column where it was.
-    let text = match source.strip_prefix('\u{feff}') {
-        Some(rest) => format!(" {rest}"),
-        None => source.to_string(),
-    };
-    let locator = Locator::new(&text);
+    // A byte-order mark (as editors on Windows write) is no character of
+    // the text: lines and columns count from what follows it.
+    let text = without_bom(source);
+    let locator = Locator::new(text);
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let over = validate::over_limits(&locator, file, limits);
     if !over.is_empty() {
         return Err(over);
     }
-    let mut scenario = match options.from_str::<raw::Scenario>(&text) {
+    let mut scenario = match options.from_str::<raw::Scenario>(text) {
         Ok(scenario) => scenario,
         Err(error) => return Err(vec![ron_diagnostic(&error, &locator, file)]),
     };
@@ -365,6 +363,13 @@ fn quoted_list(names: &[&str]) -> String {
     }
 }
 
+/// `source` without the byte-order mark it may start with: the mark is no
+/// character of the text, so lines and columns count from what follows
+/// (and `Diagnostic::render` drops it too).
+pub(crate) fn without_bom(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
+}
+
 /// The whole input is larger than the limit.
 fn input_too_large(source: &str, file: &str, limits: &Limits) -> Option<Diagnostic> {
     let size = source.len() as u64;
@@ -385,13 +390,10 @@ fn input_too_large(source: &str, file: &str, limits: &Limits) -> Option<Diagnost
 /// Reads a scenario's teaching metadata (`tags`, `mirrors`, `lesson`,
 /// `quiz`, `hint`); the rest of the file must be well-formed too.
 pub fn parse_teaching(source: &str, file: &str) -> Result<teaching::Teaching, Vec<Diagnostic>> {
-    let text = match source.strip_prefix('\u{feff}') {
-        Some(rest) => format!(" {rest}"),
-        None => source.to_string(),
-    };
-    let locator = Locator::new(&text);
+    let text = without_bom(source);
+    let locator = Locator::new(text);
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    match options.from_str::<raw::Scenario>(&text) {
+    match options.from_str::<raw::Scenario>(text) {
         Ok(scenario) => validate::teaching(&scenario, &locator, file),
         Err(error) => Err(vec![ron_diagnostic(&error, &locator, file)]),
     }

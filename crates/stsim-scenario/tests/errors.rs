@@ -518,6 +518,21 @@ fn crlf_line_endings_and_a_byte_order_mark() {
     assert!(d.render(&source).contains("7 |         replicas: -1,\n  |                   ^^\n"));
 }
 
+/// A byte-order mark is no column: an error on the first line points at
+/// the column an editor shows (it was one to the right, the mark read as
+/// a space), and the frame drops the mark.
+#[test]
+fn a_byte_order_mark_is_no_column() {
+    let source = "\u{feff}Scenario(nme: \"x\")\n";
+    let d = only_error(source);
+    assert_eq!((d.code, d.line, d.column, d.length), ("unknown-field", 1, 10, 3));
+    assert!(
+        d.render(source).contains("1 | Scenario(nme: \"x\")\n  |          ^^^\n"),
+        "{}",
+        d.render(source)
+    );
+}
+
 /// A template's `nodeName` naming no Node is accepted, as the API server
 /// accepts it: the pod never runs and the pod GC deletes it after its
 /// quarantine (a finding names the nearest node). Its form is checked.

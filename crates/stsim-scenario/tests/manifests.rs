@@ -1801,6 +1801,26 @@ fn a_gce_class_of_regional_disks() {
     assert!(loaded.warning.unwrap_or_default().contains("parameters.replication-type"));
 }
 
+/// A UTF-8 byte-order mark is dropped, as kubectl drops it: it is no
+/// column. (It was read as a space, which indented the first key past the
+/// second: "did not find expected <document start>" at line 2.)
+#[test]
+fn a_byte_order_mark_is_no_column() {
+    let bom = |text: &str| format!("\u{feff}{text}");
+    let from_plain = parse_manifests(&[("redis.yaml".to_string(), REDIS.to_string())], "default").unwrap();
+    let from_bom = parse_manifests(&[("redis.yaml".to_string(), bom(REDIS))], "default").unwrap();
+    assert_eq!(format!("{:?}", from_bom.config), format!("{:?}", from_plain.config));
+    let yaml = bom(&REDIS.replacen("apiVersion: v1", "apiVersion: v2", 1));
+    let errors = errors(&yaml);
+    let error = &errors[0];
+    assert_eq!((errors.len(), error.code, error.line, error.column), (1, "unknown-api-version", 1, 13));
+    assert!(
+        error.render(&yaml).contains("1 | apiVersion: v2\n  |             ^^\n"),
+        "{}",
+        error.render(&yaml)
+    );
+}
+
 /// The hashicorp/vault chart's preStop hook: a flow list of quoted strings
 /// closed under its key, which kubectl reads (go-yaml checks no
 /// indentation inside `[...]`).

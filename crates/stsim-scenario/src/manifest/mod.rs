@@ -735,11 +735,8 @@ pub(crate) const KINDS: &[(&str, &str)] = &[
 
 /// Reads one manifest file into `collected`.
 pub(crate) fn read_file(source: &str, file: &str, base: Base, collected: &mut Collected) {
-    let text = match source.strip_prefix('\u{feff}') {
-        Some(rest) => format!(" {rest}"),
-        None => source.to_string(),
-    };
-    let documents = match yaml::parse_stream(&text, file) {
+    // kubectl drops a UTF-8 byte-order mark; it is no column.
+    let documents = match yaml::parse_stream(crate::without_bom(source), file) {
         Ok(documents) => documents,
         Err(diagnostic) => {
             collected.errors.push(diagnostic);
