@@ -428,6 +428,52 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
     }
 }
 
+/// `env`, `command` and `args` are not modelled, but the API server decodes
+/// them with their types before it validates anything: an unquoted number
+/// or `yes` where a string goes refuses the object (`json: cannot unmarshal
+/// number into Go struct field EnvVar...env.value of type string`), and a
+/// variable needs its name. They stay in the warning when well typed.
+#[test]
+fn env_command_and_args_are_decoded_with_their_types() {
+    let with =
+        |fields: &str| edit("          image: redis:7.0\n", &format!("          image: redis:7.0\n{fields}"));
+    refused(
+        &with("          env:\n            - name: PORT\n              value: 6379\n"),
+        "invalid-type",
+        "spec.template.spec.containers[0].env[0].value: expected a string, found the number `6379`",
+        "6379\n          resources",
+    );
+    refused(
+        &with("          env:\n            - name: ALLOW_EMPTY_PASSWORD\n              value: yes\n"),
+        "invalid-type",
+        "env[0].value: expected a string, found the boolean `true`",
+        "yes",
+    );
+    refused(
+        &with("          args: [\"--port\", 6379]\n"),
+        "invalid-type",
+        "spec.template.spec.containers[0].args[1]: expected a string, found the number `6379`",
+        "6379]",
+    );
+    refused(
+        &with("          env:\n            - value: \"1\"\n"),
+        "invalid-value",
+        "spec.template.spec.containers[0].env[0].name: Required value",
+        "value: \"1\"",
+    );
+    refused(
+        &with("          env:\n            - name: A\n              valu: \"1\"\n"),
+        "unknown-field",
+        "unknown field \"spec.template.spec.containers[0].env[0].valu\"",
+        "valu:",
+    );
+    let fine = with(
+        "          command: [redis-server]\n          env:\n            - name: PORT\n              value: \"6379\"\n            - name: POD\n              valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
+    );
+    let warning = parse_manifests(&[("r.yaml".into(), fine)], "start").unwrap().warning.unwrap();
+    assert!(warning.contains("containers[0].env") && warning.contains("containers[0].command"), "{warning}");
+}
+
 /// A fraction of a byte or of a millicore is taken and rounded up, as the
 /// API server reads a quantity (`Value()`, `MilliValue()`): `memory: 500m`
 /// (a slip for 500Mi) is 1 byte, not an error.

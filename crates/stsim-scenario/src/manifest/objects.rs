@@ -1418,6 +1418,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                     container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
+                decoded_unmodelled(cx, &container, &path);
                 let policy = container.take("imagePullPolicy").and_then(|node| pull_policy(cx, node, &path));
                 if i == 0 {
                     image_pull_policy = policy;
@@ -1477,6 +1478,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
             let sidecar = restart_policy.as_deref() == Some("Always");
             let volume_mounts = container.names_under(cx, "volumeMounts");
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
+            decoded_unmodelled(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             let requests = Some(raw::ResourceList { cpu: cpu.clone(), memory: memory.clone() });
             match (name, image) {
@@ -2216,6 +2218,44 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         }
     }
     Some(out)
+}
+
+/// What a container says that stsim does not model but the API server
+/// decodes with its types before anything else, whatever the field
+/// validation asked: a value of the wrong type refuses the whole object
+/// (`json: cannot unmarshal number into Go struct field EnvVar.spec.template.
+/// spec.containers.env.value of type string`, the classic unquoted `value:
+/// 6379` or `value: yes`). Checked for the fields charts get wrong most:
+/// `command` and `args` (lists of strings) and `env` (a name, required, and
+/// a string `value` or a `valueFrom`). The fields stay in the warning.
+fn decoded_unmodelled(cx: &mut Cx<'_>, container: &Obj<'_>, path: &str) {
+    for key in ["command", "args"] {
+        let Some(node) = container.peek(key).filter(|n| n.value != Value::Null) else { continue };
+        if let Some(items) = cx.list(node, &format!("{path}.{key}")) {
+            for (i, item) in items.iter().enumerate().filter(|(_, item)| item.value != Value::Null) {
+                cx.string(item, &format!("{path}.{key}[{i}]"));
+            }
+        }
+    }
+    let Some(env) = container.peek("env").filter(|n| n.value != Value::Null) else { return };
+    let Some(items) = cx.list(env, &format!("{path}.env")) else { return };
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}.env[{i}]");
+        let Some(mut var) = cx.obj(item, &at) else { continue };
+        // `ValidateEnv`: a variable needs its name.
+        match var.take("name").map(|name| cx.string(name, &format!("{at}.name"))) {
+            Some(Some(name)) if !name.is_empty() => {}
+            Some(None) => {}
+            _ => cx.invalid(item.place, &format!("{at}.name"), "Required value", None),
+        }
+        if let Some(value) = var.take("value") {
+            cx.string(value, &format!("{at}.value"));
+        }
+        if let Some(from) = var.take("valueFrom") {
+            cx.obj(from, &format!("{at}.valueFrom"));
+        }
+        var.finish(cx);
+    }
 }
 
 /// A probe's port, as the API server checks it (`validateTCPSocketAction`,

@@ -356,6 +356,7 @@ pub(crate) fn fields(kind: &str, path: &str) -> Option<&'static [&'static str]> 
         "selector" | "labelSelector" | "namespaceSelector" => LABEL_SELECTOR,
         "matchExpressions" | "matchFields" => REQUIREMENT,
         "containers" | "initContainers" => CONTAINER,
+        "env" if parent == "containers" || parent == "initContainers" => &["name", "value", "valueFrom"],
         "ports" if parent == "containers" || parent == "initContainers" => CONTAINER_PORT,
         "ports" if kind == "Service" && top_level_spec(parents) => SERVICE_PORT,
         "resources" if parent == "containers" || parent == "initContainers" || is_pod_spec(kind, parents) => {
