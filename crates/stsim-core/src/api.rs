@@ -432,7 +432,7 @@ impl<'a> Api<'a> {
             pull_policy,
             init_pull_policies,
             init_containers: new.init_containers,
-            sidecars: new.sidecars,
+            sidecars: new.sidecars.into_boxed_slice(),
             extra_containers,
             termination_grace_period: new.termination_grace_period,
             node_selector: new.node_selector,
