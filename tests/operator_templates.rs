@@ -387,7 +387,7 @@ fn template_updates_roll_the_pods_by_revision() {
 #[test]
 fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() {
     let broken = |o: &mut Value| {
-        o["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] = json!(0);
+        o["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] = json!(-1);
     };
     let script: Vec<Step> = vec![
         (
@@ -433,7 +433,7 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
     let story = stsim_scenario::STORIES[0].0;
     let Err(diagnostics) = stsim_scenario::parse_manifests(&files, story) else { panic!("refused") };
     let manifest = diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
-    let field_error = "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: 0: must be greater than or equal to 1";
+    let field_error = "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0";
     assert_eq!(manifest, [format!("The StatefulSet \"pg\" is invalid: {field_error}")]);
     let message = format!("StatefulSet.apps \"pg\" is invalid: {field_error}");
     assert_eq!(created[1].message.as_deref(), Some(message.as_str()));

@@ -474,6 +474,26 @@ fn env_command_and_args_are_decoded_with_their_types() {
     assert!(warning.contains("containers[0].env") && warning.contains("containers[0].command"), "{warning}");
 }
 
+/// A probe's period and thresholds written 0 are the API server's defaults
+/// (`SetDefaults_Probe`: 10 s, 1, 3), and only a negative one is refused,
+/// in its words (`validateProbe`: `must be greater than or equal to 0`).
+#[test]
+fn probe_counts_of_zero_are_defaulted_and_negative_ones_refused() {
+    let zeros = edit(
+        "            periodSeconds: 10\n",
+        "            periodSeconds: 0\n            successThreshold: 0\n            failureThreshold: 0\n",
+    );
+    let config = parse_manifests(&[("r.yaml".into(), zeros)], "start").unwrap().config;
+    let probe = config.statefulsets[0].spec.template.readiness_probe.clone().unwrap();
+    assert_eq!((probe.period.as_millis(), probe.success_threshold, probe.failure_threshold), (10_000, 1, 3));
+    refused(
+        &edit("            periodSeconds: 10\n", "            periodSeconds: -5\n"),
+        "invalid-value",
+        "readinessProbe.periodSeconds: Invalid value: -5: must be greater than or equal to 0",
+        "-5",
+    );
+}
+
 /// A fraction of a byte or of a millicore is taken and rounded up, as the
 /// API server reads a quantity (`Value()`, `MilliValue()`): `memory: 500m`
 /// (a slip for 500Mi) is 1 byte, not an error.

@@ -1761,19 +1761,9 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
             "initialDelaySeconds",
             format!("{raw_probe}.initialDelaySeconds"),
         ),
-        period_seconds: int_field(cx, &mut probe, "periodSeconds", format!("{raw_probe}.periodSeconds")),
-        success_threshold: int_field(
-            cx,
-            &mut probe,
-            "successThreshold",
-            format!("{raw_probe}.successThreshold"),
-        ),
-        failure_threshold: int_field(
-            cx,
-            &mut probe,
-            "failureThreshold",
-            format!("{raw_probe}.failureThreshold"),
-        ),
+        period_seconds: probe_count(cx, &mut probe, "periodSeconds", &raw_probe),
+        success_threshold: probe_count(cx, &mut probe, "successThreshold", &raw_probe),
+        failure_threshold: probe_count(cx, &mut probe, "failureThreshold", &raw_probe),
         termination_grace_period_seconds: int_field(
             cx,
             &mut probe,
@@ -2255,6 +2245,23 @@ fn decoded_unmodelled(cx: &mut Cx<'_>, container: &Obj<'_>, path: &str) {
             cx.obj(from, &format!("{at}.valueFrom"));
         }
         var.finish(cx);
+    }
+}
+
+/// A probe's period or threshold as the API server takes it: 0 is the
+/// field left out (`SetDefaults_Probe` fills 10, 1 and 3 for a 0), and
+/// validation asks only that it not be negative (`validateProbe`,
+/// `ValidateNonnegativeField`).
+fn probe_count(cx: &mut Cx<'_>, probe: &mut Obj<'_>, key: &str, raw_probe: &str) -> Option<i64> {
+    let place = probe.peek(key).map(|node| node.place);
+    match int_field(cx, probe, key, format!("{raw_probe}.{key}")) {
+        Some(0) => None,
+        Some(n) if n < 0 => {
+            let message = format!("Invalid value: {n}: must be greater than or equal to 0");
+            cx.invalid(place.unwrap_or(probe.place), &probe.child(key), message, None);
+            None
+        }
+        n => n,
     }
 }
 
