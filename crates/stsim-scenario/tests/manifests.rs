@@ -496,16 +496,20 @@ fn probe_counts_of_zero_are_defaulted_and_negative_ones_refused() {
 
 /// A fraction of a byte or of a millicore is taken and rounded up, as the
 /// API server reads a quantity (`Value()`, `MilliValue()`): `memory: 500m`
-/// (a slip for 500Mi) is 1 byte, not an error.
+/// (a slip for 500Mi) is 1 byte, not an error, with a note.
 #[test]
 fn fractional_quantities_round_up() {
     let yaml = edit(
         "              cpu: 500m\n              memory: 1Gi\n",
         "              cpu: 0.1m\n              memory: 500m\n",
     );
-    let config = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().config;
-    let requests = config.statefulsets[0].spec.template.requests;
+    let read = parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap();
+    let requests = read.config.statefulsets[0].spec.template.requests;
     assert_eq!((requests.cpu_millis, requests.memory_bytes), (1, 1));
+    // Taken silently by the API server; said here, as the slip it usually is.
+    let warning = read.warning.unwrap();
+    assert!(warning.contains("requests.memory: \"500m\" is thousandths of a byte"), "{warning}");
+    assert!(warning.contains("did you mean \"500Mi\"?"), "{warning}");
 }
 
 #[test]

@@ -1265,6 +1265,21 @@ fn container_requests(
             cx.invalid(place, &format!("{path}.resources.requests"), message, Some(help));
         }
     }
+    // Memory in thousandths of a byte is valid, and almost always a slip
+    // for mebibytes: said, not refused (the API server takes it silently).
+    for (memory, list) in [(&memory, "requests"), (&limit_memory, "limits")] {
+        if let Some((text, _, _)) = memory
+            && text.ends_with('m')
+            && crate::parse_quantity(text).is_ok()
+        {
+            cx.collected.notes.push(format!(
+                "{}: {path}.resources.{list}.memory: {text:?} is thousandths of a byte (taken, and rounded up to \
+                 whole bytes); did you mean \"{}Mi\"?",
+                cx.object,
+                text.trim_end_matches('m')
+            ));
+        }
+    }
     let cpu = cpu.or_else(|| {
         limits_used.0 = limit_cpu.is_some();
         limit_cpu.clone()
