@@ -333,6 +333,25 @@ fn unknown_fields_are_refused_as_kubectls_strict_validation_refuses_them() {
             .join("\n")
     );
     refused(&list, "unknown-field", "unknown field \"spec.serviceNme\"", "serviceNme");
+    // The template and the update strategy are walked too.
+    refused(
+        &edit(
+            "    metadata:\n      labels:\n        app: redis\n",
+            "    metdata:\n      labels:\n        app: redis\n",
+        ),
+        "unknown-field",
+        "unknown field \"spec.template.metdata\"",
+        "metdata",
+    );
+    refused(
+        &edit("  replicas: 3\n", "  replicas: 3\n  updateStrategy:\n    rollingUpdat: {partition: 1}\n"),
+        "unknown-field",
+        "unknown field \"spec.updateStrategy.rollingUpdat\"",
+        "rollingUpdat",
+    );
+    // A field behind a gate is still a field of its type (1.36's schedulingGroup).
+    let gated = edit("      containers:", "      schedulingGroup: {podGroupName: pg-0}\n      containers:");
+    assert!(parse_manifests(&[("r.yaml".into(), gated)], "start").is_ok());
     // The data of maps is not checked: labels, resource lists, a Service's selector.
     let data =
         edit("              memory: 1Gi\n", "              memory: 1Gi\n              nvidia.com/gpu: 1\n");

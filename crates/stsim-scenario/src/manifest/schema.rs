@@ -102,7 +102,11 @@ const POD_SPEC: &[&str] = &[
     "resourceClaims",
     "resources",
     "hostnameOverride",
+    // 1.35's gang scheduling (KEP-4671), renamed `schedulingGroup` in 1.36;
+    // a field behind a gate is still part of the type strict decoding knows.
     "workloadRef",
+    "schedulingGroup",
+    "evictionResponders",
 ];
 
 const CONTAINER: &[&str] = &[
@@ -328,6 +332,8 @@ pub(crate) fn fields(kind: &str, path: &str) -> Option<&'static [&'static str]> 
     };
     let parent = parents.last().copied().unwrap_or("");
     let top = segments.len() == 1;
+    // A field of the object's own `spec`.
+    let in_spec = parents == ["spec"];
     Some(match last {
         "metadata" => OBJECT_META,
         "spec" if top => match kind {
@@ -345,9 +351,9 @@ pub(crate) fn fields(kind: &str, path: &str) -> Option<&'static [&'static str]> 
         "status" if top && kind == "Node" => NODE_STATUS,
         "spec" if parent == "template" => POD_SPEC,
         "spec" if parent == "volumeClaimTemplates" => PVC_SPEC,
-        "template" if top => POD_TEMPLATE,
+        "template" if in_spec => POD_TEMPLATE,
         "volumeClaimTemplates" => OBJECT,
-        "updateStrategy" if top => &["type", "rollingUpdate"],
+        "updateStrategy" if in_spec => &["type", "rollingUpdate"],
         "rollingUpdate" if parent == "updateStrategy" => &["partition", "maxUnavailable"],
         "persistentVolumeClaimRetentionPolicy" => &["whenDeleted", "whenScaled"],
         "ordinals" => &["start"],
@@ -358,7 +364,7 @@ pub(crate) fn fields(kind: &str, path: &str) -> Option<&'static [&'static str]> 
         "containers" | "initContainers" => CONTAINER,
         "env" if parent == "containers" || parent == "initContainers" => &["name", "value", "valueFrom"],
         "ports" if parent == "containers" || parent == "initContainers" => CONTAINER_PORT,
-        "ports" if kind == "Service" && top_level_spec(parents) => SERVICE_PORT,
+        "ports" if kind == "Service" && in_spec => SERVICE_PORT,
         "resources" if parent == "containers" || parent == "initContainers" || is_pod_spec(kind, parents) => {
             RESOURCE_REQUIREMENTS
         }
@@ -397,11 +403,6 @@ fn is_pod_spec(kind: &str, parents: &[&str]) -> bool {
     matches!(parents, [.., "template", "spec"]) || (kind == "Pod" && parents == ["spec"])
 }
 
-/// Whether `parents` is just the object's `spec`.
-fn top_level_spec(parents: &[&str]) -> bool {
-    parents == ["spec"]
-}
-
 /// `path` without list indices and without a `List`'s `items[i].`.
 fn normalized(path: &str) -> String {
     let path = match path.strip_prefix("items[") {
@@ -434,6 +435,8 @@ mod tests {
         assert_eq!(fields("StatefulSet", "spec"), Some(STATEFUL_SET_SPEC));
         assert_eq!(fields("StatefulSet", "items[3].spec"), Some(STATEFUL_SET_SPEC));
         assert_eq!(fields("StatefulSet", "spec.template.spec"), Some(POD_SPEC));
+        assert_eq!(fields("StatefulSet", "spec.template"), Some(POD_TEMPLATE));
+        assert_eq!(fields("StatefulSet", "spec.updateStrategy"), Some(&["type", "rollingUpdate"][..]));
         assert_eq!(fields("StatefulSet", "spec.template.spec.containers[1]"), Some(CONTAINER));
         assert_eq!(
             fields("StatefulSet", "spec.template.spec.containers[0].resources"),
