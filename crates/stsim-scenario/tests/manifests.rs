@@ -486,8 +486,23 @@ fn env_command_and_args_are_decoded_with_their_types() {
         "unknown field \"spec.template.spec.containers[0].env[0].valu\"",
         "valu:",
     );
+    refused(
+        &with("          securityContext:\n            runAsUser: \"1001\"\n"),
+        "invalid-type",
+        "spec.template.spec.containers[0].securityContext.runAsUser: expected an integer, found the string \"1001\"",
+        "\"1001\"",
+    );
+    refused(
+        &edit(
+            "      containers:",
+            "      securityContext:\n        fsGroup: 1001\n        runAsNonRoot: \"true\"\n      containers:",
+        ),
+        "invalid-type",
+        "spec.template.spec.securityContext.runAsNonRoot: expected `true` or `false`, found the string",
+        "\"true\"",
+    );
     let fine = with(
-        "          command: [redis-server]\n          env:\n            - name: PORT\n              value: \"6379\"\n            - name: POD\n              valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
+        "          securityContext: {runAsUser: 1001, allowPrivilegeEscalation: false}\n          command: [redis-server]\n          env:\n            - name: PORT\n              value: \"6379\"\n            - name: POD\n              valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
     );
     let warning = parse_manifests(&[("r.yaml".into(), fine)], "start").unwrap().warning.unwrap();
     assert!(warning.contains("containers[0].env") && warning.contains("containers[0].command"), "{warning}");

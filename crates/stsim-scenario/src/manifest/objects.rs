@@ -1517,6 +1517,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     let memory = pod_request(&memories, &init_memories, crate::parse_quantity, |b| b.to_string());
     let resources = (cpu.is_some() || memory.is_some())
         .then_some(raw::Resources { requests: Some(raw::ResourceList { cpu, memory }) });
+    decoded_security_context(cx, &spec, p, true);
     let termination = int_field(
         cx,
         &mut spec,
@@ -2234,6 +2235,7 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
 /// `command` and `args` (lists of strings) and `env` (a name, required, and
 /// a string `value` or a `valueFrom`). The fields stay in the warning.
 fn decoded_unmodelled(cx: &mut Cx<'_>, container: &Obj<'_>, path: &str) {
+    decoded_security_context(cx, container, path, false);
     for key in ["command", "args"] {
         let Some(node) = container.peek(key).filter(|n| n.value != Value::Null) else { continue };
         if let Some(items) = cx.list(node, &format!("{path}.{key}")) {
@@ -2260,6 +2262,40 @@ fn decoded_unmodelled(cx: &mut Cx<'_>, container: &Obj<'_>, path: &str) {
             cx.obj(from, &format!("{at}.valueFrom"));
         }
         var.finish(cx);
+    }
+}
+
+/// The typed fields of a container's or a pod's `securityContext` that
+/// charts write most (`runAsUser: "1001"` quoted is a classic), decoded as
+/// the API server decodes them: the ids integers (int64), the switches
+/// booleans, `supplementalGroups` a list of integers. The rest of it is
+/// not looked into; the whole stays in the warning.
+fn decoded_security_context(cx: &mut Cx<'_>, obj: &Obj<'_>, path: &str, pod: bool) {
+    let Some(context) = obj.peek("securityContext") else { return };
+    let Value::Map(entries) = &context.value else {
+        if context.value != Value::Null {
+            cx.obj(context, &format!("{path}.securityContext"));
+        }
+        return;
+    };
+    let ints: &[&str] =
+        if pod { &["runAsUser", "runAsGroup", "fsGroup"] } else { &["runAsUser", "runAsGroup"] };
+    let booleans: &[&str] = if pod {
+        &["runAsNonRoot"]
+    } else {
+        &["runAsNonRoot", "privileged", "readOnlyRootFilesystem", "allowPrivilegeEscalation"]
+    };
+    for (key, _, node) in entries.iter().filter(|(_, _, n)| n.value != Value::Null) {
+        let at = format!("{path}.securityContext.{key}");
+        if ints.contains(&key.as_str()) {
+            cx.int(node, &at);
+        } else if booleans.contains(&key.as_str()) {
+            cx.boolean(node, &at);
+        } else if pod && key == "supplementalGroups" {
+            for (i, group) in cx.list(node, &at).unwrap_or_default().iter().enumerate() {
+                cx.int(group, &format!("{at}[{i}]"));
+            }
+        }
     }
 }
 
