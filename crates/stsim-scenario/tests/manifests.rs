@@ -528,6 +528,40 @@ fn probe_counts_of_zero_are_defaulted_and_negative_ones_refused() {
     );
 }
 
+/// policy/v1 requires neither a selector nor a count of a budget: without
+/// a selector it selects no pod (left out, with a note, and it replaces one
+/// applied before under its name); without minAvailable or maxUnavailable
+/// the disruption controller wants no pod healthy (every eviction allowed).
+#[test]
+fn budgets_without_a_selector_or_a_count_are_taken_as_policy_v1_takes_them() {
+    let budget = |spec: &str| {
+        format!(
+            "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: redis\nspec:\n{spec}"
+        )
+    };
+    let with_budget = |spec: &str| format!("{REDIS}{}", budget(spec));
+    let read = parse_manifests(&[("r.yaml".into(), with_budget("  maxUnavailable: 1\n"))], "start").unwrap();
+    assert!(read.config.pod_disruption_budgets.is_empty(), "no selector, no budget");
+    assert!(read.warning.unwrap().contains("selects no pod and protects none"));
+    let twice = format!(
+        "{}{}",
+        with_budget("  maxUnavailable: 1\n  selector: {matchLabels: {app: redis}}\n"),
+        budget("  maxUnavailable: 1\n")
+    );
+    let read = parse_manifests(&[("r.yaml".into(), twice)], "start").unwrap();
+    assert!(read.config.pod_disruption_budgets.is_empty(), "the second apply selects nothing");
+    let read = parse_manifests(
+        &[("r.yaml".into(), with_budget("  selector: {matchLabels: {app: redis}}\n"))],
+        "start",
+    )
+    .unwrap();
+    assert_eq!(
+        read.config.pod_disruption_budgets[0].budget,
+        stsim_core::config::DisruptionBudget::MinAvailable(stsim_core::config::IntOrPercent::Int(0))
+    );
+    assert!(read.warning.unwrap().contains("the budget allows every eviction"));
+}
+
 /// A fraction of a byte or of a millicore is taken and rounded up, as the
 /// API server reads a quantity (`Value()`, `MilliValue()`): `memory: 500m`
 /// (a slip for 500Mi) is 1 byte, not an error, with a note.

@@ -772,6 +772,10 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     cx.at(raw_base.clone(), obj.place, "spec");
     let Some(mut spec) = spec_of(cx, &mut obj) else { return };
+    // In policy/v1 a budget without a selector selects no pod (an empty
+    // one, every pod of the namespace): it protects nothing, and is left
+    // out, replacing one applied before under its name.
+    let selects_none = spec.peek("selector").is_none_or(|node| node.value == Value::Null);
     let selector = spec
         .take("selector")
         .and_then(|node| {
@@ -785,8 +789,18 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.at(format!("{raw_base}.{key}"), node.place, &format!("spec.{key}"));
         cx.int_or_string(node, &format!("spec.{key}"))
     };
-    let min_available = value(cx, &mut spec, "minAvailable");
+    let mut min_available = value(cx, &mut spec, "minAvailable");
     let max_unavailable = value(cx, &mut spec, "maxUnavailable");
+    // Neither given: policy/v1 defaults neither and requires neither, and
+    // the disruption controller then wants no pod healthy
+    // (`getExpectedPodCount`): every eviction is allowed, as minAvailable 0.
+    if min_available.is_none() && max_unavailable.is_none() && spec.peek("minAvailable").is_none() {
+        cx.collected.notes.push(format!(
+            "{}: neither spec.minAvailable nor spec.maxUnavailable is set: the budget allows every eviction",
+            cx.object
+        ));
+        min_available = Some(raw::IntOrString::Int(0));
+    }
     let unhealthy_pod_eviction_policy = spec.take("unhealthyPodEvictionPolicy").and_then(|node| {
         let path = "spec.unhealthyPodEvictionPolicy";
         cx.at(format!("{raw_base}.unhealthyPodEvictionPolicy"), node.place, path);
@@ -798,6 +812,22 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     });
     spec.finish(cx);
     obj.finish(cx);
+    if selects_none {
+        cx.collected.notes.push(format!(
+            "{}: spec.selector is not set: in policy/v1 a budget without a selector selects no pod and \
+             protects none (left out)",
+            cx.object
+        ));
+        match index {
+            Some(i) => {
+                cx.collected.pod_disruption_budgets.remove(i);
+                cx.collected.spans.remove_index("podDisruptionBudgets", base + i);
+            }
+            // The places recorded for it go with it.
+            None => cx.collected.spans.remove_index("podDisruptionBudgets", provisional),
+        }
+        return;
+    }
     let budget = raw::PodDisruptionBudget {
         name,
         selector,
