@@ -346,6 +346,37 @@ pub fn parse_manifests_within(
         };
         collected.notes.push(note);
     }
+    // A PriorityClass is a cluster object the manifests may not carry: one
+    // a set names that they do not define is taken to be in the cluster,
+    // and said, since without it the Priority admission plugin refuses
+    // every pod (`no PriorityClass with name X was found`).
+    let mut classes: Vec<(&str, Vec<&str>)> = Vec::new();
+    for set in &collected.statefulsets {
+        let Some(class) = set.template.priority_class_name.as_deref().filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let defined = format!("PriorityClass {class:?}");
+        if stsim_core::config::CRITICAL_PRIORITY_CLASSES.contains(&class)
+            || collected.skipped.iter().any(|s| s.object == defined)
+        {
+            continue;
+        }
+        match classes.iter_mut().find(|(name, _)| *name == class) {
+            Some((_, sets)) => sets.push(&set.name),
+            None => classes.push((class, vec![&set.name])),
+        }
+    }
+    for (class, sets) in classes {
+        let who = match sets.as_slice() {
+            [set] => format!("StatefulSet {set:?} names"),
+            _ => format!("StatefulSets {} name", quoted_list(&sets)),
+        };
+        collected.notes.push(format!(
+            "{who} the PriorityClass {class:?}, which the manifests do not define: stsim takes the cluster to \
+             have it (without it, the Priority admission plugin refuses each pod: no PriorityClass with name \
+             {class} was found)"
+        ));
+    }
     let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
     let config = validate::validate(&scenario, &layered, &first, limits)?;
     dropped_by_release(&config, &mut collected);

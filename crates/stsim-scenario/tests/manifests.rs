@@ -562,6 +562,35 @@ fn budgets_without_a_selector_or_a_count_are_taken_as_policy_v1_takes_them() {
     assert!(read.warning.unwrap().contains("the budget allows every eviction"));
 }
 
+/// A PriorityClass the manifests do not define is taken to be in the
+/// cluster, and said (without it, the Priority admission plugin refuses
+/// every pod); one they define, or a built-in critical class, is not.
+#[test]
+fn a_priority_class_not_in_the_manifests_is_said() {
+    let with_class = |class: &str| {
+        edit("      containers:", &format!("      priorityClassName: {class}\n      containers:"))
+    };
+    let warning = |yaml: String| parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap().warning;
+    let said = warning(with_class("db-critical")).unwrap();
+    assert!(
+        said.contains(
+            "StatefulSet \"redis\" names the PriorityClass \"db-critical\", which the manifests do not define"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("no PriorityClass with name db-critical was found"), "{said}");
+    let defined = format!(
+        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: db-critical\nvalue: 1000000\n---\n{}",
+        with_class("db-critical")
+    );
+    assert!(!warning(defined).unwrap_or_default().contains("names the PriorityClass"));
+    assert!(
+        !warning(with_class("system-cluster-critical"))
+            .unwrap_or_default()
+            .contains("names the PriorityClass")
+    );
+}
+
 /// A fraction of a byte or of a millicore is taken and rounded up, as the
 /// API server reads a quantity (`Value()`, `MilliValue()`): `memory: 500m`
 /// (a slip for 500Mi) is 1 byte, not an error, with a note.
