@@ -436,6 +436,9 @@ fn promote_on_a_pod_that_is_not_a_replica_changes_nothing() {
 #[test]
 fn a_scenario_runs_no_program_without_consent() {
     let dir = std::env::temp_dir().join(format!("stsim-consent-{}", std::process::id()));
+    // An earlier run's directory under a reused process id would hold a
+    // marker already.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let marker = dir.join("touched");
     let source = file("scenarios/operators/pvc-cleanup.ron").replace(
@@ -477,6 +480,7 @@ fn a_scenario_runs_no_program_without_consent() {
     }
     assert!(trusted.check("x.ron", &other).is_err(), "another command is not trusted");
     assert!(stsim_cli::simulate(other, &trusted).is_err(), "simulate asks too");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -942,6 +942,10 @@ pub struct PodDisruptionBudget {
     /// (the default: only while the budget holds) or `AlwaysAllow`.
     #[serde(default)]
     pub unhealthy_pod_eviction_policy: Option<UnhealthyPodEvictionPolicy>,
+    /// A manifest's empty `selector: {}`, which in policy/v1 selects every
+    /// pod of the namespace; a scenario's budget names its labels.
+    #[serde(skip)]
+    pub all_pods: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

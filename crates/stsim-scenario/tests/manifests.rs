@@ -530,8 +530,9 @@ fn probe_counts_of_zero_are_defaulted_and_negative_ones_refused() {
 
 /// policy/v1 requires neither a selector nor a count of a budget: without
 /// a selector it selects no pod (left out, with a note, and it replaces one
-/// applied before under its name); without minAvailable or maxUnavailable
-/// the disruption controller wants no pod healthy (every eviction allowed).
+/// applied before under its name), with an empty one every pod; without
+/// minAvailable or maxUnavailable the disruption controller wants no pod
+/// healthy (every eviction allowed).
 #[test]
 fn budgets_without_a_selector_or_a_count_are_taken_as_policy_v1_takes_them() {
     let budget = |spec: &str| {
@@ -560,6 +561,12 @@ fn budgets_without_a_selector_or_a_count_are_taken_as_policy_v1_takes_them() {
         stsim_core::config::DisruptionBudget::MinAvailable(stsim_core::config::IntOrPercent::Int(0))
     );
     assert!(read.warning.unwrap().contains("the budget allows every eviction"));
+    // An empty selector selects every pod of the namespace.
+    let read =
+        parse_manifests(&[("r.yaml".into(), with_budget("  maxUnavailable: 1\n  selector: {}\n"))], "start")
+            .unwrap();
+    assert!(read.config.pod_disruption_budgets[0].selector.is_empty());
+    assert!(read.warning.unwrap().contains("in policy/v1 it selects every pod of the namespace"));
 }
 
 /// A PriorityClass the manifests do not define is taken to be in the

@@ -784,6 +784,14 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         })
         .unwrap_or_default();
     let (selector, selector_expressions) = selector;
+    let all_pods =
+        !selects_none && selector.is_empty() && selector_expressions.as_ref().is_none_or(|e| e.is_empty());
+    if all_pods {
+        cx.collected.notes.push(format!(
+            "{}: spec.selector is empty: in policy/v1 it selects every pod of the namespace",
+            cx.object
+        ));
+    }
     let value = |cx: &mut Cx<'_>, spec: &mut Obj<'_>, key: &str| {
         let node = spec.take(key)?;
         cx.at(format!("{raw_base}.{key}"), node.place, &format!("spec.{key}"));
@@ -835,6 +843,7 @@ pub(super) fn pod_disruption_budget(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         min_available,
         max_unavailable,
         unhealthy_pod_eviction_policy,
+        all_pods,
     };
     match index {
         Some(i) => cx.collected.pod_disruption_budgets[i] = budget,

@@ -18,7 +18,7 @@ impl Checker<'_, '_> {
             self.dns_label(&name_path, &budget.name);
             items.push((name_path, budget.name.as_str()));
             let expressions = budget.selector_expressions.as_deref().unwrap_or_default();
-            if budget.selector.is_empty() && expressions.is_empty() {
+            if budget.selector.is_empty() && expressions.is_empty() && !budget.all_pods {
                 let help =
                     "the selector picks the pods the budget protects, like {\"app\": \"redis\"}".to_string();
                 let message = "Required value: a selector needs at least one label";
