@@ -501,6 +501,21 @@ fn env_command_and_args_are_decoded_with_their_types() {
         "spec.template.spec.securityContext.runAsNonRoot: expected `true` or `false`, found the string",
         "\"true\"",
     );
+    refused(
+        &edit(
+            "  volumeClaimTemplates:",
+            "      volumes:\n        - {name: conf, configMap: {name: redis, defaultMode: \"0755\"}}\n  volumeClaimTemplates:",
+        ),
+        "invalid-type",
+        "spec.template.spec.volumes[0].configMap.defaultMode: expected an integer, found the string \"0755\"",
+        "\"0755\"",
+    );
+    // Unquoted, YAML 1.1 reads 0755 as octal: 493, as the API expects.
+    let octal = edit(
+        "  volumeClaimTemplates:",
+        "      volumes:\n        - {name: conf, configMap: {name: redis, defaultMode: 0755}}\n  volumeClaimTemplates:",
+    );
+    assert!(parse_manifests(&[("r.yaml".into(), octal)], "start").is_ok());
     let fine = with(
         "          securityContext: {runAsUser: 1001, allowPrivilegeEscalation: false}\n          command: [redis-server]\n          env:\n            - name: PORT\n              value: \"6379\"\n            - name: POD\n              valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
     );

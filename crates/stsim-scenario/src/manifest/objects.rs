@@ -1616,6 +1616,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
         }
     }
     let volumes = spec.names_under(cx, "volumes");
+    decoded_volume_sources(cx, &spec, p);
     spec.finish(cx);
     template.finish(cx);
     Some(raw::PodTemplate {
@@ -2333,6 +2334,49 @@ fn decoded_security_context(cx: &mut Cx<'_>, obj: &Obj<'_>, path: &str, pod: boo
         } else if pod && key == "supplementalGroups" {
             for (i, group) in cx.list(node, &at).unwrap_or_default().iter().enumerate() {
                 cx.int(group, &format!("{at}[{i}]"));
+            }
+        }
+    }
+}
+
+/// The typed fields of a pod's volumes that charts get wrong most, decoded
+/// as the API server decodes them: the file modes of `configMap`, `secret`
+/// and `projected` sources (`defaultMode: "0755"` quoted is a string where
+/// an int32 goes; unquoted, YAML 1.1 reads 0755 as octal, 493, as the API
+/// expects) and of their `items`, a source's `readOnly`, and a claim's
+/// `claimName`. The volumes stay in the warning.
+fn decoded_volume_sources(cx: &mut Cx<'_>, spec: &Obj<'_>, path: &str) {
+    let Some(list) = spec.peek("volumes") else { return };
+    let Value::Seq(volumes) = &list.value else { return };
+    let field = |entries: &[(String, crate::locate::Place, Node)], key: &str| {
+        entries.iter().find(|(k, _, n)| k == key && n.value != Value::Null).map(|(_, _, n)| n.clone())
+    };
+    for (i, volume) in volumes.iter().enumerate() {
+        let Value::Map(sources) = &volume.value else { continue };
+        for (kind, _, source) in sources.iter().filter(|(k, _, _)| k != "name") {
+            let Value::Map(entries) = &source.value else { continue };
+            let at = format!("{path}.volumes[{i}].{kind}");
+            if let Some(mode) = field(entries, "defaultMode") {
+                cx.int(&mode, &format!("{at}.defaultMode"));
+            }
+            if let Some(read_only) = field(entries, "readOnly") {
+                cx.boolean(&read_only, &format!("{at}.readOnly"));
+            }
+            if kind == "persistentVolumeClaim"
+                && let Some(claim) = field(entries, "claimName")
+            {
+                cx.string(&claim, &format!("{at}.claimName"));
+            }
+            if let Some(items) = field(entries, "items")
+                && let Value::Seq(items) = &items.value
+            {
+                for (j, item) in items.iter().enumerate() {
+                    if let Value::Map(item) = &item.value
+                        && let Some(mode) = field(item, "mode")
+                    {
+                        cx.int(&mode, &format!("{at}.items[{j}].mode"));
+                    }
+                }
             }
         }
     }
