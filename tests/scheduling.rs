@@ -760,3 +760,24 @@ fn balanced_allocation_skips_pods_that_request_nothing_from_1_33() {
         }
     }
 }
+
+/// A template patch's requests reach the scoring too: a part the patch
+/// leaves out counts at its default, as a template's does. Pods made after
+/// the patch carry both counts; the node's scoring count follows them.
+#[test]
+fn a_patched_template_s_requests_are_scored_as_written() {
+    let (sim, _) = run(r#"Scenario(
+    name: "patched",
+    duration: "5m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1, cpu: "4", memory: "8Gi")]),
+    services: [(name: "web", selector: {"app": "web"})],
+    statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+        template: (labels: {"app": "web"}, image: "nginx", resources: (requests: (cpu: "2", memory: "1Gi"))))],
+    timeline: [(at: "1m", do: PatchTemplate(statefulset: "web", template: (resources: (requests: (cpu: "1")))))],
+)"#);
+    let pod = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+    assert_eq!((pod.requests.cpu_millis, pod.requests.memory_bytes), (1_000, 0), "the patched pod");
+    assert_eq!((pod.scoring_requests.cpu_millis, pod.scoring_requests.memory_bytes), (1_000, 200 << 20));
+    let node = sim.world.node(pod.node.unwrap());
+    assert_eq!(node.scoring_requested, pod.scoring_requests, "the node counts its one pod");
+}

@@ -11,6 +11,7 @@
 //! are gathered into one warning, with their paths. Does no I/O: callers hand
 //! in the files' text. The stories around a bare manifest are `story`.
 
+mod decode;
 pub mod export;
 mod objects;
 mod schema;
@@ -482,7 +483,7 @@ pub(crate) struct Cx<'c> {
 impl Cx<'_> {
     /// The kind of the object being read (`StatefulSet`).
     pub fn kind(&self) -> &str {
-        self.object.split(' ').next().unwrap_or_default()
+        kind_of(&self.object)
     }
 
     pub fn error(&mut self, code: &'static str, place: Place, message: String, help: Option<String>) {
@@ -760,7 +761,7 @@ pub(crate) fn read_file(source: &str, file: &str, base: Base, collected: &mut Co
 /// error: unknown field "spec.replica"`, the path from the object's root
 /// (every kind stsim reads is served in a `v1`).
 fn unknown_field(unknown: &Unused) -> Diagnostic {
-    let kind = unknown.object.split(' ').next().unwrap_or_default();
+    let kind = kind_of(&unknown.object);
     let path = object_path(&unknown.path);
     let (parent, key) = match path.rsplit_once('.') {
         Some((parent, key)) => (parent, key),
@@ -786,6 +787,11 @@ fn unknown_field(unknown: &Unused) -> Diagnostic {
         length: unknown.place.length,
         help: Some(help),
     }
+}
+
+/// The kind an object is named by (`StatefulSet "redis"`, as `Cx::object`).
+fn kind_of(object: &str) -> &str {
+    object.split(' ').next().unwrap_or_default()
 }
 
 /// A path within a `List`, from its item's root: `items[2].spec.x` is `spec.x`.

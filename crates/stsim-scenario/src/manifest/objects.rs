@@ -337,27 +337,11 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
             // `validateServicePort`: `ValidatePortNumOrName` of the target
             // port, once 0 or "" is defaulted to the port.
-            if let Some(target) = port.peek("targetPort") {
-                let target_path = format!("{path}.targetPort");
-                match &target.value {
-                    Value::Int(0) | Value::Null => {}
-                    Value::Int(n) if !(1..=65_535).contains(n) => cx.invalid(
-                        target.place,
-                        &target_path,
-                        format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
-                        None,
-                    ),
-                    Value::Int(_) => {}
-                    Value::Str(name) => {
-                        for problem in port_name_errors(name).into_iter().filter(|_| !name.is_empty()) {
-                            let message = format!("Invalid value: {name:?}: {problem}");
-                            cx.invalid(target.place, &target_path, message, None);
-                        }
-                    }
-                    _ => {
-                        cx.int_or_string(target, &target_path);
-                    }
-                }
+            if let Some(target) = port.peek("targetPort")
+                && !matches!(&target.value, Value::Int(0) | Value::Null)
+                && !matches!(&target.value, Value::Str(name) if name.is_empty())
+            {
+                port_num_or_name(cx, target, &format!("{path}.targetPort"), false);
             }
             // targetPort defaults to the port.
             if port.entries_value("targetPort").is_some_and(|t| Some(t) == port.entries_value("port")) {
@@ -1472,7 +1456,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                     container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
-                decoded_unmodelled(cx, &container, &path);
+                super::decode::container(cx, &container, &path);
                 let policy = container.take("imagePullPolicy").and_then(|node| pull_policy(cx, node, &path));
                 if i == 0 {
                     image_pull_policy = policy;
@@ -1532,7 +1516,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
             let sidecar = restart_policy.as_deref() == Some("Always");
             let volume_mounts = container.names_under(cx, "volumeMounts");
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
-            decoded_unmodelled(cx, &container, &path);
+            super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
             let requests = Some(raw::ResourceList { cpu: cpu.clone(), memory: memory.clone() });
             match (name, image) {
@@ -1556,7 +1540,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     let memory = pod_request(&memories, &init_memories, crate::parse_quantity, |b| b.to_string());
     let resources = (cpu.is_some() || memory.is_some())
         .then_some(raw::Resources { requests: Some(raw::ResourceList { cpu, memory }) });
-    decoded_security_context(cx, &spec, p, true);
+    super::decode::security_context(cx, &spec, p, true);
     let termination = int_field(
         cx,
         &mut spec,
@@ -1616,7 +1600,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
         }
     }
     let volumes = spec.names_under(cx, "volumes");
-    decoded_volume_sources(cx, &spec, p);
+    super::decode::volume_sources(cx, &spec, p);
     spec.finish(cx);
     template.finish(cx);
     Some(raw::PodTemplate {
@@ -2266,122 +2250,6 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
     Some(out)
 }
 
-/// What a container says that stsim does not model but the API server
-/// decodes with its types before anything else, whatever the field
-/// validation asked: a value of the wrong type refuses the whole object
-/// (`json: cannot unmarshal number into Go struct field EnvVar.spec.template.
-/// spec.containers.env.value of type string`, the classic unquoted `value:
-/// 6379` or `value: yes`). Checked for the fields charts get wrong most:
-/// `command` and `args` (lists of strings) and `env` (a name, required, and
-/// a string `value` or a `valueFrom`). The fields stay in the warning.
-fn decoded_unmodelled(cx: &mut Cx<'_>, container: &Obj<'_>, path: &str) {
-    decoded_security_context(cx, container, path, false);
-    for key in ["command", "args"] {
-        let Some(node) = container.peek(key).filter(|n| n.value != Value::Null) else { continue };
-        if let Some(items) = cx.list(node, &format!("{path}.{key}")) {
-            for (i, item) in items.iter().enumerate().filter(|(_, item)| item.value != Value::Null) {
-                cx.string(item, &format!("{path}.{key}[{i}]"));
-            }
-        }
-    }
-    let Some(env) = container.peek("env").filter(|n| n.value != Value::Null) else { return };
-    let Some(items) = cx.list(env, &format!("{path}.env")) else { return };
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("{path}.env[{i}]");
-        let Some(mut var) = cx.obj(item, &at) else { continue };
-        // `ValidateEnv`: a variable needs its name.
-        match var.take("name").map(|name| cx.string(name, &format!("{at}.name"))) {
-            Some(Some(name)) if !name.is_empty() => {}
-            Some(None) => {}
-            _ => cx.invalid(item.place, &format!("{at}.name"), "Required value", None),
-        }
-        if let Some(value) = var.take("value") {
-            cx.string(value, &format!("{at}.value"));
-        }
-        if let Some(from) = var.take("valueFrom") {
-            cx.obj(from, &format!("{at}.valueFrom"));
-        }
-        var.finish(cx);
-    }
-}
-
-/// The typed fields of a container's or a pod's `securityContext` that
-/// charts write most (`runAsUser: "1001"` quoted is a classic), decoded as
-/// the API server decodes them: the ids integers (int64), the switches
-/// booleans, `supplementalGroups` a list of integers. The rest of it is
-/// not looked into; the whole stays in the warning.
-fn decoded_security_context(cx: &mut Cx<'_>, obj: &Obj<'_>, path: &str, pod: bool) {
-    let Some(context) = obj.peek("securityContext") else { return };
-    let Value::Map(entries) = &context.value else {
-        if context.value != Value::Null {
-            cx.obj(context, &format!("{path}.securityContext"));
-        }
-        return;
-    };
-    let ints: &[&str] =
-        if pod { &["runAsUser", "runAsGroup", "fsGroup"] } else { &["runAsUser", "runAsGroup"] };
-    let booleans: &[&str] = if pod {
-        &["runAsNonRoot"]
-    } else {
-        &["runAsNonRoot", "privileged", "readOnlyRootFilesystem", "allowPrivilegeEscalation"]
-    };
-    for (key, _, node) in entries.iter().filter(|(_, _, n)| n.value != Value::Null) {
-        let at = format!("{path}.securityContext.{key}");
-        if ints.contains(&key.as_str()) {
-            cx.int(node, &at);
-        } else if booleans.contains(&key.as_str()) {
-            cx.boolean(node, &at);
-        } else if pod && key == "supplementalGroups" {
-            for (i, group) in cx.list(node, &at).unwrap_or_default().iter().enumerate() {
-                cx.int(group, &format!("{at}[{i}]"));
-            }
-        }
-    }
-}
-
-/// The typed fields of a pod's volumes that charts get wrong most, decoded
-/// as the API server decodes them: the file modes of `configMap`, `secret`
-/// and `projected` sources (`defaultMode: "0755"` quoted is a string where
-/// an int32 goes; unquoted, YAML 1.1 reads 0755 as octal, 493, as the API
-/// expects) and of their `items`, a source's `readOnly`, and a claim's
-/// `claimName`. The volumes stay in the warning.
-fn decoded_volume_sources(cx: &mut Cx<'_>, spec: &Obj<'_>, path: &str) {
-    let Some(list) = spec.peek("volumes") else { return };
-    let Value::Seq(volumes) = &list.value else { return };
-    let field = |entries: &[(String, crate::locate::Place, Node)], key: &str| {
-        entries.iter().find(|(k, _, n)| k == key && n.value != Value::Null).map(|(_, _, n)| n.clone())
-    };
-    for (i, volume) in volumes.iter().enumerate() {
-        let Value::Map(sources) = &volume.value else { continue };
-        for (kind, _, source) in sources.iter().filter(|(k, _, _)| k != "name") {
-            let Value::Map(entries) = &source.value else { continue };
-            let at = format!("{path}.volumes[{i}].{kind}");
-            if let Some(mode) = field(entries, "defaultMode") {
-                cx.int(&mode, &format!("{at}.defaultMode"));
-            }
-            if let Some(read_only) = field(entries, "readOnly") {
-                cx.boolean(&read_only, &format!("{at}.readOnly"));
-            }
-            if kind == "persistentVolumeClaim"
-                && let Some(claim) = field(entries, "claimName")
-            {
-                cx.string(&claim, &format!("{at}.claimName"));
-            }
-            if let Some(items) = field(entries, "items")
-                && let Value::Seq(items) = &items.value
-            {
-                for (j, item) in items.iter().enumerate() {
-                    if let Value::Map(item) = &item.value
-                        && let Some(mode) = field(item, "mode")
-                    {
-                        cx.int(&mode, &format!("{at}.items[{j}].mode"));
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// A probe's period or threshold as the API server takes it: 0 is the
 /// field left out (`SetDefaults_Probe` fills 10, 1 and 3 for a 0), and
 /// validation asks only that it not be negative (`validateProbe`,
@@ -2409,27 +2277,33 @@ fn probe_port(cx: &mut Cx<'_>, action: &Node, path: &str, number_only: bool) {
     let port_path = format!("{path}.port");
     match entries.iter().find(|(k, _, _)| k == "port").map(|(_, _, n)| n) {
         None => cx.invalid(action.place, &port_path, "Required value", None),
-        Some(node) => match &node.value {
-            Value::Int(n) if !(1..=65_535).contains(n) => cx.invalid(
-                node.place,
-                &port_path,
-                format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
-                None,
-            ),
-            Value::Int(_) => {}
-            Value::Str(name) if !number_only => {
-                for problem in port_name_errors(name) {
-                    cx.invalid(node.place, &port_path, format!("Invalid value: {name:?}: {problem}"), None);
-                }
+        Some(node) => port_num_or_name(cx, node, &port_path, number_only),
+    }
+}
+
+/// `ValidatePortNumOrName`: a number from 1 to 65535, or (unless
+/// `number_only`) a port name; any other type is a decoding error, said as
+/// for other fields.
+fn port_num_or_name(cx: &mut Cx<'_>, node: &Node, path: &str, number_only: bool) {
+    match &node.value {
+        Value::Int(n) if !(1..=65_535).contains(n) => cx.invalid(
+            node.place,
+            path,
+            format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
+            None,
+        ),
+        Value::Int(_) => {}
+        Value::Str(name) if !number_only => {
+            for problem in port_name_errors(name) {
+                cx.invalid(node.place, path, format!("Invalid value: {name:?}: {problem}"), None);
             }
-            // Any other type is a decoding error, said as for other fields.
-            _ if number_only => {
-                cx.int(node, &port_path);
-            }
-            _ => {
-                cx.int_or_string(node, &port_path);
-            }
-        },
+        }
+        _ if number_only => {
+            cx.int(node, path);
+        }
+        _ => {
+            cx.int_or_string(node, path);
+        }
     }
 }
 
