@@ -1045,3 +1045,44 @@ fn a_volume_in_two_zones_pins_its_pod_to_them() {
         "{text}"
     );
 }
+
+/// A cloud driver allocates whole GiB (vSphere's whole MiB): `10G` (9.31
+/// GiB) makes a 10 GiB disk, whose size the claim's status shows and the
+/// bill counts; an expansion rounds up alike, and one the disk already
+/// holds is no expansion. A local provisioner makes exactly what was asked.
+#[test]
+fn a_cloud_driver_allocates_whole_units_and_bills_them() {
+    const GIB: u64 = 1 << 30;
+    let scenario = |class: &str, timeline: &str| {
+        format!(
+            r#"Scenario(name: "p", duration: "10m", cluster: (storageClasses: [{class}]),
+            services: [(name: "s", selector: {{"app": "a"}})],
+            statefulsets: [(name: "a", serviceName: "s", template: (labels: {{"app": "a"}}, image: "x"),
+                volumeClaimTemplates: [(name: "d", storage: "10G")])],
+            timeline: [{timeline}])"#
+        )
+    };
+    let ebs = r#"(name: "gp3", provisioner: "ebs.csi.aws.com", allowVolumeExpansion: true, default: true)"#;
+    let (sim, report) = run(&scenario(ebs, ""));
+    let volume = &report.storage.volumes[0];
+    assert_eq!(volume.size_bytes, 10 * GIB, "10G is provisioned as 10 GiB");
+    assert_eq!(volume.monthly, Money(GP3_10GI));
+    assert_eq!(report.pvcs[0].capacity_bytes, 10 * GIB, "status.capacity is the volume's");
+    assert_eq!(sim.world.pvcs[0].request_bytes, 10_000_000_000, "the request stays as written");
+
+    // 15G is 13.97 GiB: the disk grows to 14 GiB. 10.5G fits in 10 GiB.
+    let (_, grown) = run(&scenario(ebs, r#"(at: "3m", do: ResizePvc(pvc: "d-a-0", storage: "15G"))"#));
+    assert_eq!(grown.storage.volumes[0].size_bytes, 14 * GIB);
+    let (sim, held) = run(&scenario(ebs, r#"(at: "3m", do: ResizePvc(pvc: "d-a-0", storage: "10500M"))"#));
+    assert_eq!(held.storage.volumes[0].size_bytes, 10 * GIB);
+    assert!(
+        !sim.trace.records.iter().any(|r| matches!(r.event, stsim_core::trace::Event::PvResized { .. })),
+        "a request the disk already holds resizes nothing"
+    );
+
+    let sized = |class: &str| run(&scenario(class, "")).0.world.pvs[0].capacity_bytes;
+    let vsphere = r#"(name: "v", provisioner: "csi.vsphere.vmware.com", usdPerGibMonth: 0.1, default: true)"#;
+    assert_eq!(sized(vsphere), 9537 << 20, "10G is 9,536.7 MiB: 9,537 MiB");
+    let local = r#"(name: "l", provisioner: "rancher.io/local-path", volumeBindingMode: WaitForFirstConsumer, default: true)"#;
+    assert_eq!(sized(local), 10_000_000_000, "a local provisioner makes what was asked");
+}

@@ -1265,7 +1265,7 @@ impl<'a> Api<'a> {
             delete_failures: 0,
             // Dynamically provisioned volumes are named after the claim's uid.
             name: format!("pvc-{:08x}", claim.uid.0),
-            capacity_bytes: claim.request_bytes,
+            capacity_bytes: crate::objects::allocated_bytes(&class_object.provisioner, claim.request_bytes),
             storage_class: Some(class),
             class_name: class_object.name.clone(),
             reserved_for: None,

@@ -1620,6 +1620,45 @@ pub fn attach_required_by(driver: &str) -> bool {
     !network_file_system(driver)
 }
 
+/// The unit in which provisioner `name`'s driver allocates a volume: a new
+/// or expanded volume has the size asked for rounded up to it, and that is
+/// the capacity the driver reports, so the PV's, the claim's
+/// `status.capacity`, and what the volume is billed for. Cloud block disks
+/// (and Azure's file shares, and Cinder's volumes) come in whole GiB:
+/// `storage: 10G` (9.31 GiB) makes a 10 GiB disk; vSphere's in MiB. Any
+/// other driver is taken to make exactly what was asked.
+///
+/// The drivers' `CreateVolume` and `ControllerExpandVolume`:
+/// aws-ebs-csi-driver `util.RoundUpBytes` (pkg/driver/controller.go
+/// `getVolSizeBytes`); gcp-compute-persistent-disk-csi-driver
+/// `common.BytesToGbRoundUp` (at least 1 GiB); azuredisk- and
+/// azurefile-csi-driver `volumehelper.RoundUpGiB` (a disk at least 1 GiB);
+/// cinder-csi-plugin `util.RoundUpSize(bytes, GiB)`; vsphere-csi-driver
+/// `common.RoundUpSize(bytes, common.MbInBytes)`.
+pub fn allocation_unit(provisioner: &str) -> u64 {
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+    match csi_driver_of(provisioner) {
+        Some(
+            "ebs.csi.aws.com"
+            | "pd.csi.storage.gke.io"
+            | "disk.csi.azure.com"
+            | "file.csi.azure.com"
+            | "cinder.csi.openstack.org",
+        ) => GIB,
+        Some("csi.vsphere.vmware.com") => MIB,
+        _ => 1,
+    }
+}
+
+/// The capacity provisioner `name`'s driver gives a volume asked to hold
+/// `bytes`: `bytes` rounded up to its [`allocation_unit`] (kept as asked
+/// where the whole unit above would not fit in 64 bits).
+pub fn allocated_bytes(provisioner: &str, bytes: u64) -> u64 {
+    let unit = allocation_unit(provisioner);
+    bytes.div_ceil(unit).checked_mul(unit).unwrap_or(bytes)
+}
+
 /// The CSI driver of provisioner `name`: in-tree provisioners by the driver
 /// they migrated to, `kubernetes.io/no-provisioner` (static local volumes)
 /// none, any other as named.

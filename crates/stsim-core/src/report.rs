@@ -216,6 +216,8 @@ pub struct PvcRow {
     /// `Pending`, `Bound` or `Lost`.
     pub status: String,
     pub volume: Option<String>,
+    /// The bound volume's capacity (the claim's `status.capacity`), or
+    /// the size asked for while the claim is unbound.
     pub capacity_bytes: u64,
     pub access_modes: Vec<String>,
     pub storage_class: Option<String>,
@@ -427,7 +429,9 @@ fn build_with(sim: &Simulation, full: bool) -> Report {
                     None => format!("{:?}", pvc.phase),
                 },
                 volume: pvc.volume.map(|pv| world.pv(pv).name.clone()),
-                capacity_bytes: pvc.request_bytes,
+                // `status.capacity`, what `kubectl get pvc` shows: the bound
+                // volume's (its driver may round the request up).
+                capacity_bytes: pvc.volume.map_or(pvc.request_bytes, |pv| world.pv(pv).capacity_bytes),
                 access_modes: pvc.access_modes.iter().map(|m| format!("{m:?}")).collect(),
                 storage_class: pvc.storage_class_name.clone(),
                 owners: pvc.owner_refs.iter().map(|o| owner_name(world, o)).collect(),

@@ -259,7 +259,13 @@ pub fn provision(api: &mut Api, id: PvcId) {
         return;
     }
     if let Some(pv) = pvc.volume {
-        let bytes = pvc.request_bytes;
+        // The driver grows the volume in its allocation unit, as it made it.
+        let bytes = match api.world.pv(pv).storage_class {
+            Some(class) => {
+                crate::objects::allocated_bytes(&api.world.class(class).provisioner, pvc.request_bytes)
+            }
+            None => pvc.request_bytes,
+        };
         api.expand_volume(pv, bytes);
         return;
     }
