@@ -7,10 +7,11 @@
 //! error. A path names a value as error messages do
 //! (`statefulsets[0].replicas`, `cluster.nodeFailures.meanTimeToRepair`);
 //! a path that is no top-level field of a scenario applies to every
-//! StatefulSet (`replicas`, `podManagementPolicy`). Does not parse or
-//! validate values itself.
+//! StatefulSet (`replicas`, `podManagementPolicy`). A value must be one
+//! RON value (a bare word for a string is quoted), so that it can change
+//! nothing but its own place; otherwise it is not parsed or validated here.
 
-use crate::locate::{Key, Locator, Tok, format_path, parse_path};
+use crate::locate::{Key, Locator, Tok, format_path, parse_path, tokenize};
 
 /// The top-level fields of a scenario (`raw::Scenario`, camelCase).
 const TOP_LEVEL: &[&str] = &[
@@ -32,7 +33,96 @@ const TOP_LEVEL: &[&str] = &[
     "featureGates",
     "expect",
     "operators",
+    "manifests",
+    "tags",
+    "mirrors",
+    "lesson",
+    "quiz",
+    "hint",
+    "customResourceDefinitions",
+    "persistentVolumes",
+    "persistentVolumeClaims",
+    "customResources",
 ];
+
+/// Whether a string token (`"..."`, `r#"..."#`, `b"..."`) ends with its
+/// closing quote and as many `#` as it opened with.
+fn string_closed(text: &str) -> bool {
+    let body = text.trim_start_matches(['b', 'r']);
+    let hashes = body.len() - body.trim_start_matches('#').len();
+    let body = &body[hashes..];
+    let raw = text.trim_start_matches('b').starts_with('r');
+    // In a plain string, a quote after an odd run of backslashes is escaped.
+    let escaped = !raw
+        && body.len() >= 2
+        && (body[..body.len() - 1].len() - body[..body.len() - 1].trim_end_matches('\\').len()) % 2 == 1;
+    body.len() >= 2 + hashes && body.ends_with(&format!("\"{}", "#".repeat(hashes))) && !escaped
+}
+
+/// Refuses a `value` that is not one RON value and nothing more: text that
+/// would close its place and open others (`1), (name: "x"`), add fields
+/// (`3, podManagementPolicy: Parallel`) or comment out the rest of its
+/// line (`3 //`).
+fn one_value(value: &str) -> Result<(), String> {
+    let refuse = |why: &str| Err(format!("`{value}` is not one value: {why}"));
+    let tokens = tokenize(value);
+    // Anything between tokens but whitespace is a comment.
+    let mut at = 0;
+    for token in &tokens {
+        if !value[at..token.start].trim().is_empty() {
+            return refuse("a value cannot hold a comment");
+        }
+        at = token.end;
+    }
+    if !value[at..].trim().is_empty() {
+        return refuse("a value cannot hold a comment");
+    }
+    let mut open: Vec<char> = Vec::new();
+    // Whether a whole value has been read, and whether it was a name
+    // (which a `(` may follow: `Some(3)`, `Parallel`, `(a: 1)`).
+    let (mut whole, mut named, mut signed) = (false, false, false);
+    for token in &tokens {
+        let text = &value[token.start..token.end];
+        match token.kind {
+            Tok::Punct(c @ ('(' | '[' | '{')) => {
+                if open.is_empty() && whole && !(named && c == '(') {
+                    return refuse(&format!("`{text}` after the value"));
+                }
+                open.push(match c {
+                    '(' => ')',
+                    '[' => ']',
+                    _ => '}',
+                });
+            }
+            Tok::Punct(c @ (')' | ']' | '}')) => {
+                if open.pop() != Some(c) {
+                    return refuse(&format!("`{c}` closes nothing it opened"));
+                }
+                if open.is_empty() {
+                    (whole, named, signed) = (true, false, false);
+                }
+            }
+            _ if !open.is_empty() => {}
+            Tok::Punct('-' | '+') if !whole && !signed => signed = true,
+            Tok::Str if !string_closed(text) => return refuse("the string is not closed"),
+            Tok::Ident | Tok::Str | Tok::Number | Tok::Char if !whole => {
+                (whole, named, signed) = (true, token.kind == Tok::Ident, false);
+            }
+            _ => {
+                return refuse(&format!(
+                    "`{text}` after the value (one value per path; repeat the option for another)"
+                ));
+            }
+        }
+    }
+    if let Some(close) = open.last() {
+        return refuse(&format!("`{close}` is missing"));
+    }
+    if !whole {
+        return refuse("there is no value");
+    }
+    Ok(())
+}
 
 /// The scenario text with the value at `path` replaced by `value` (RON
 /// text; a bare word where the scenario has a string is quoted). A missing
@@ -45,20 +135,17 @@ pub fn set(source: &str, path: &str, value: &str) -> Result<String, String> {
     if TOP_LEVEL.contains(&first.as_str()) {
         return set_one(source, &keys, value);
     }
-    // A StatefulSet field, for every StatefulSet.
+    // A StatefulSet field, for every StatefulSet of the scenario as written.
+    let locator = Locator::new(source);
+    let sets =
+        (0..).take_while(|index| locator.exact_span(&format!("statefulsets[{index}]")).is_some()).count();
     let mut text = source.to_string();
-    let mut index = 0;
-    loop {
-        let prefix = format!("statefulsets[{index}]");
-        if Locator::new(&text).exact_span(&prefix).is_none() {
-            break;
-        }
+    for index in 0..sets {
         let mut full = vec![Key::Field("statefulsets".into()), Key::Index(index)];
         full.extend(keys.iter().cloned());
         text = set_one(&text, &full, value)?;
-        index += 1;
     }
-    if index == 0 {
+    if sets == 0 {
         return Err(format!(
             "`{path}` is no top-level field of a scenario, and the scenario has no StatefulSet to set it in"
         ));
@@ -71,9 +158,15 @@ fn set_one(source: &str, keys: &[Key], value: &str) -> Result<String, String> {
     let path = format_path(keys);
     if let Some((start, end, string)) = locator.exact_span(&path) {
         let quoted = string && !value.trim_start().starts_with(['"', 'r']);
-        let value = if quoted { format!("{value:?}") } else { value.to_string() };
+        let value = if quoted {
+            format!("{value:?}")
+        } else {
+            one_value(value)?;
+            value.to_string()
+        };
         return Ok(format!("{}{value}{}", &source[..start], &source[end..]));
     }
+    one_value(value)?;
     // A missing field: add it at the start of its struct.
     let (Some(Key::Field(field)), parent) = (keys.last(), &keys[..keys.len() - 1]) else {
         return Err(format!("the scenario has no `{path}`"));
@@ -138,6 +231,53 @@ mod tests {
     fn a_missing_field_goes_into_its_struct() {
         let text = set(SOURCE, "seed", "7").unwrap();
         assert!(text.starts_with("Scenario(seed: 7, "), "{text}");
+    }
+
+    /// A value is one value: it cannot close its place and open another
+    /// (which, for a path every StatefulSet takes, once added a set at each
+    /// pass and never ended), add a field, or comment out the rest.
+    #[test]
+    fn a_value_is_one_value_and_nothing_more() {
+        for bad in [
+            "1), (",
+            "5), (name: \"e\", replicas: 2",
+            "3, podManagementPolicy: Parallel",
+            "3 // the rest",
+            "3 /* x */",
+            "(a: 1",
+            "[1)",
+            "\"open",
+            "\"open\\\"",
+            "Some(3) 4",
+            "-",
+            "",
+        ] {
+            for path in ["replicas", "statefulsets[0].replicas", "seed", "cluster"] {
+                let error = set(SOURCE, path, bad).expect_err(bad);
+                assert!(error.contains("is not one value"), "{path}={bad}: {error}");
+            }
+        }
+        for good in
+            ["5", "-3", "Parallel", "Some(3)", "(a: [1, (b: 2)], c: {\"k\": \"v\"})", "\"a, b\"", "r#\"x\"#"]
+        {
+            set(SOURCE, "statefulsets[0].replicas", good).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+        // A bare word for a string is quoted whatever it holds.
+        let text = set(SOURCE, "duration", "1h), (").unwrap();
+        assert!(text.contains(r#"duration: "1h), (","#), "{text}");
+    }
+
+    /// Every top-level field of the format is set in the scenario, not in
+    /// each StatefulSet.
+    #[test]
+    fn the_top_level_fields_are_the_formats() {
+        let schema = serde_json::to_value(schemars::schema_for!(crate::raw::Scenario)).unwrap();
+        let mut fields: Vec<&str> =
+            schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut listed = TOP_LEVEL.to_vec();
+        fields.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(listed, fields);
     }
 
     #[test]
