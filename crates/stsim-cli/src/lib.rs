@@ -451,7 +451,8 @@ not depend on the number of threads.\n\
 --shard K/N runs the K-th (from 0) of N slices of the seed range; with --shard N, K comes from \
 JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or SLURM_ARRAY_TASK_ID. Save each shard with -o json \
 and combine them with `stsim merge`. See docs/sweeps.md.\n\
-Exit status: 0 when the sweep ran, 2 on bad input.")]
+Exit status: 0 when the sweep ran, 3 when it ran but some runs stopped before the scenario's \
+duration (their budget ran out, or an operator failed; each variant counts them), 2 on bad input.")]
     Sweep {
         /// The scenario file (RON), or the name of a built-in example.
         file: String,
@@ -483,7 +484,7 @@ Exit status: 0 when the sweep ran, 2 on bad input.")]
     },
     /// Combine the JSON outputs of sweep shards into the report of the whole sweep.
     #[command(
-        after_help = "Exit status: 0 when merged, 2 when an input is unreadable or from another sweep."
+        after_help = "Exit status: 0 when merged, 3 when some merged runs were cut short (see `stsim sweep --help`), 2 when an input is unreadable, of another format or from another sweep."
     )]
     Merge {
         /// Outputs of `stsim sweep ... --shard K/N -o json`.
@@ -716,7 +717,7 @@ pub fn run_full(
         }
         Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
             let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
-            sweep_command(request, &output, runs_out.as_deref(), allow_exec, out)
+            sweep_command(request, &output, runs_out.as_deref(), allow_exec, out, err)
         }
         Command::Merge { files, output } => merge_command(&files, &output, out, err),
         Command::Check { files, filename, allow_large, namespace } => {
@@ -870,6 +871,7 @@ fn sweep_command(
     runs_out: Option<&str>,
     allow_exec: bool,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     use std::io::IsTerminal;
     let source = input::read(&request.file, &Limits::DEFAULT)?;
@@ -881,17 +883,36 @@ fn sweep_command(
         std::fs::write(path, sweep::runs_lines(&result))
             .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
     }
-    write_sweep(&result, output, out)
+    write_sweep(&result, output, out, err)
 }
 
-fn write_sweep(result: &sweep::Sweep, output: &str, out: &mut dyn Write) -> Result<ExitStatus, String> {
+/// Writes the sweep; exit 3, with a warning, when some of its runs were
+/// cut short (their numbers cover less than the scenario's duration).
+fn write_sweep(
+    result: &sweep::Sweep,
+    output: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
     let text = match output {
         // invariant: plain data with string keys always serializes to JSON.
         "json" => serde_json::to_string(result).expect("a sweep serializes") + "\n",
         _ => sweep::render_text(result),
     };
     write_out(out, &text)?;
-    Ok(ExitStatus::Success)
+    let cut: u64 = result.variants.iter().map(|v| v.summary.cut_short).sum();
+    if cut == 0 {
+        return Ok(ExitStatus::Success);
+    }
+    let runs: u64 = result.variants.iter().map(|v| v.summary.runs).sum();
+    let _ = err.write_all(
+        format!(
+            "warning: {cut} of {runs} runs stopped before the scenario's duration (their budget ran out, or an \
+             operator failed), so their numbers cover less time; `stsim run` one of them to see why\n"
+        )
+        .as_bytes(),
+    );
+    Ok(ExitStatus::Budget)
 }
 
 fn merge_command(
@@ -904,6 +925,22 @@ fn merge_command(
     for file in files {
         let text = input::read_bounded(std::path::Path::new(file), Limits::LARGE.input_bytes)
             .map_err(|e| format!("error: cannot read {}: {}\n", input::shown(file), e.message()))?;
+        // The format first: an older shard is named as such, not as a
+        // damaged file.
+        let format = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|value| value.as_object().map(|o| o.get("format").and_then(serde_json::Value::as_u64)));
+        if let Some(format) = format
+            && format != Some(u64::from(sweep::FORMAT))
+        {
+            return Err(format!(
+                "error: {}: a sweep output of format {}, and this stsim reads format {}: run that shard again \
+                 with this stsim\n",
+                input::shown(file),
+                format.map_or("1 (which did not say)".to_string(), |f| f.to_string()),
+                sweep::FORMAT
+            ));
+        }
         let part: sweep::Sweep = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "error: {}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
@@ -933,7 +970,7 @@ fn merge_command(
         );
         let _ = err.write_all(warning.as_bytes());
     }
-    write_sweep(&merged, output, out)
+    write_sweep(&merged, output, out, err)
 }
 
 fn times(start_time: Option<&str>) -> Result<stsim_render::events::Times, String> {

@@ -42,6 +42,28 @@ pub const MAX_JOBS: usize = 1024;
 /// split with `--shard` and merged.
 pub const MAX_RUNS: u64 = 1_000_000;
 
+/// The version of a sweep's JSON form. 2: `format`, `stsim`, `digest`,
+/// each run's `end` and each variant's `cut_short`.
+pub const FORMAT: u32 = 2;
+
+/// What the variants run, as one digest: their configurations (the
+/// scenario as parsed, manifests and overrides applied), the seed and
+/// where the file is on this machine (an operator's directory) aside, so
+/// that shards run from other checkouts agree.
+fn digest(configs: &[stsim_core::Config]) -> String {
+    let mut hasher = stsim_core::hash::Fnv64::new();
+    for config in configs {
+        let mut config = stsim_core::Config { seed: 0, ..config.clone() };
+        for operator in &mut config.operators {
+            if let stsim_core::config::OperatorKind::External { workdir, .. } = &mut operator.kind {
+                *workdir = None;
+            }
+        }
+        hasher.write(format!("{config:?}").as_bytes());
+    }
+    format!("{:016x}", hasher.finish())
+}
+
 /// What `stsim sweep` was asked.
 pub struct Request {
     pub file: String,
@@ -57,8 +79,17 @@ pub struct Request {
 /// A sweep's result: every run's numbers and their distributions. The JSON
 /// form of a shard is what `stsim merge` reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sweep {
+    /// The version of this JSON form ([`FORMAT`]); `stsim merge` reads only its own.
+    pub format: u32,
+    /// The stsim that ran it (`CARGO_PKG_VERSION`).
+    pub stsim: String,
     pub scenario: String,
+    /// FNV-1a 64 of what each variant ran (the scenario as parsed, its
+    /// manifests included, with the overrides applied), in hex: shards of
+    /// a file edited between them differ here.
+    pub digest: String,
     /// The file as named on the command line.
     pub file: String,
     pub first_seed: u64,
@@ -72,6 +103,7 @@ pub struct Sweep {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Variant {
     /// `podManagementPolicy=Parallel, replicas=5`, or `as written`.
     pub name: String,
@@ -86,6 +118,9 @@ pub struct Variant {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantSummary {
     pub runs: u64,
+    /// Runs stopped before the scenario's duration (their budget ran out,
+    /// or an operator failed): what they count covers less time.
+    pub cut_short: u64,
     /// Runs in which every expectation held.
     pub all_expectations_passed: u64,
     /// Per expectation, in order: runs in which it held.
@@ -457,7 +492,10 @@ pub fn run(
         })
         .collect();
     Ok(Sweep {
+        format: FORMAT,
+        stsim: env!("CARGO_PKG_VERSION").to_string(),
         scenario: configs[0].name.clone(),
+        digest: digest(&configs),
         file: request.file.clone(),
         first_seed: request.first_seed,
         seeds: request.seeds,
@@ -487,6 +525,7 @@ pub fn summarize(runs: &[RunSummary], expectations: usize) -> VariantSummary {
     }
     VariantSummary {
         runs: runs.len() as u64,
+        cut_short: runs.iter().filter(|r| r.cut_short()).count() as u64,
         all_expectations_passed: runs.iter().filter(|r| r.expectations.iter().all(|p| *p)).count() as u64,
         expectations_passed: (0..expectations)
             .map(|i| runs.iter().filter(|r| r.expectations.get(i).copied().unwrap_or(false)).count() as u64)

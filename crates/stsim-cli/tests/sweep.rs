@@ -87,7 +87,8 @@ fn a_seed_in_two_inputs_is_refused() {
     let path = file.display().to_string();
     let output = Command::new(env!("CARGO_BIN_EXE_stsim")).args(["merge", &path, &path]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("more than one input"));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("seeds 5..10 are in") && error.contains("twice.json, given twice"), "{error}");
 }
 
 #[test]
@@ -108,7 +109,10 @@ fn a_shard_of_another_scenario_is_named_so() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let error = String::from_utf8_lossy(&output.stderr);
-    assert!(error.contains("theirs.json is from another sweep"), "{error}");
+    assert!(
+        error.contains("theirs.json is not of") && error.contains("its scenario is etcd-quorum-lost"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -206,4 +210,56 @@ fn a_bad_variant_is_a_located_error() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no `cluster.zoneOutages`"));
+}
+
+/// Runs stopped before the scenario's duration (here an operator that
+/// wakes itself without end, stopped at once each run) are counted and
+/// named, in the report and the JSON, and the sweep exits 3, as `stsim run`
+/// of one of them does; merged, they stay counted.
+#[test]
+fn runs_cut_short_are_counted_and_exit_3() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/hostile/operator-loop.ron");
+    let sweep = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stsim"))
+            .args(["sweep", &file.display().to_string(), "--seeds", "2", "--allow-exec"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let text = sweep(&[]);
+    assert_eq!(text.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("cut short: 2 of 2 runs"));
+    assert!(String::from_utf8_lossy(&text.stderr).contains("warning: 2 of 2 runs stopped before"));
+    let json = sweep(&["-o", "json"]);
+    assert_eq!(json.status.code(), Some(3));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["variants"][0]["summary"]["cut_short"], 2);
+    assert_eq!(value["variants"][0]["runs"][0]["end"], "operator-failed");
+    let shard = temp("cut.json");
+    std::fs::write(&shard, &json.stdout).unwrap();
+    let merged = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["merge", &shard.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(merged.status.code(), Some(3));
+}
+
+/// A shard of an older JSON form is named as such.
+#[test]
+fn a_shard_of_another_format_is_named_so() {
+    let file = temp("old.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&stsim(&sweep_args(&["-o", "json", "--shard", "0/2"]), &[]).stdout).unwrap();
+    json.as_object_mut().unwrap().remove("format");
+    std::fs::write(&file, serde_json::to_vec(&json).unwrap()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["merge", &file.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("a sweep output of format 1 (which did not say), and this stsim reads format 2"),
+        "{error}"
+    );
 }

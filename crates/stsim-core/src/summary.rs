@@ -8,15 +8,20 @@
 //! sweep does that.
 
 use crate::apps::breakage::AppBreakage;
-use crate::sim::Simulation;
+use crate::sim::{EndReason, Simulation};
 use crate::trace::Event;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One run, in numbers. Times in ms, money in micro-dollars.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunSummary {
     pub seed: u64,
+    /// Why the run ended (`EndReason::as_str`): `budget-exhausted` and
+    /// `operator-failed` are runs cut short, whose numbers cover less than
+    /// the scenario's duration.
+    pub end: String,
     pub events: u64,
     pub apps: Vec<AppRun>,
     pub statefulsets: Vec<SetRun>,
@@ -26,6 +31,15 @@ pub struct RunSummary {
     pub findings: BTreeMap<String, u32>,
     /// For each expectation of the scenario, in order: whether it held.
     pub expectations: Vec<bool>,
+}
+
+impl RunSummary {
+    /// Whether the run stopped before its horizon for want of budget or
+    /// because an operator failed: its numbers cover less than the
+    /// scenario's duration.
+    pub fn cut_short(&self) -> bool {
+        self.end == EndReason::BudgetExhausted.as_str() || self.end == EndReason::OperatorFailed.as_str()
+    }
 }
 
 /// One application over one run.
@@ -62,6 +76,7 @@ pub fn build(sim: &Simulation) -> RunSummary {
     }
     RunSummary {
         seed: sim.config.seed,
+        end: sim.ended.map_or("running", |(_, reason)| reason.as_str()).to_string(),
         events: sim.events,
         apps: report.breakage.iter().map(|app| app_run(app, end)).collect(),
         statefulsets: unavailability(sim, end),

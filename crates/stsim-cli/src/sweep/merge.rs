@@ -128,15 +128,37 @@ pub fn missing(sweep: &Sweep) -> Vec<(u64, u64)> {
     gaps
 }
 
-/// Whether two results are of one sweep: one scenario, seed range,
-/// expectations and variants.
-fn same_sweep(a: &Sweep, b: &Sweep) -> bool {
-    a.scenario == b.scenario
-        && a.first_seed == b.first_seed
-        && a.seeds == b.seeds
-        && a.expectations == b.expectations
-        && a.variants.len() == b.variants.len()
-        && a.variants.iter().zip(&b.variants).all(|(a, b)| a.set == b.set)
+/// How `b` is not of `a`'s sweep, if it is not: another stsim, another
+/// scenario (by name, or by what it ran: the file was edited between the
+/// shards), seed range, expectations or variants.
+fn differs(a: &Sweep, b: &Sweep) -> Option<String> {
+    let variants = |s: &Sweep| s.variants.iter().map(|v| shown(&v.name).into_owned()).collect::<Vec<_>>();
+    if a.stsim != b.stsim {
+        Some(format!("it was run by stsim {}, the first by stsim {}", shown(&b.stsim), shown(&a.stsim)))
+    } else if a.scenario != b.scenario {
+        Some(format!("its scenario is {}, the first's {}", shown(&b.scenario), shown(&a.scenario)))
+    } else if a.digest != b.digest {
+        Some(format!(
+            "its scenario {} ran as something else (digest {}, the first's {}): was the file, or a manifest it \
+             names, changed between the shards?",
+            shown(&b.scenario),
+            shown(&b.digest),
+            shown(&a.digest)
+        ))
+    } else if (a.first_seed, a.seeds) != (b.first_seed, b.seeds) {
+        Some(format!(
+            "its seed range is {}+{}, the first's {}+{}",
+            b.first_seed, b.seeds, a.first_seed, a.seeds
+        ))
+    } else if a.expectations != b.expectations {
+        Some("its expectations differ from the first's".to_string())
+    } else if a.variants.len() != b.variants.len()
+        || a.variants.iter().zip(&b.variants).any(|(a, b)| a.set != b.set)
+    {
+        Some(format!("its variants are {:?}, the first's {:?}", variants(b), variants(a)))
+    } else {
+        None
+    }
 }
 
 /// Combines shard results of one sweep into the result of the whole.
@@ -144,12 +166,10 @@ pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
     // Each part is of the first one's sweep, before the runs of one are
     // compared with another's: a shard of another scenario is named as
     // such, not as a damaged file.
-    if let Some((_, first)) = parts.first() {
+    if let Some((first_name, first)) = parts.first() {
         for (name, part) in &parts[1..] {
-            if !same_sweep(first, part) {
-                return Err(format!(
-                    "error: {name} is from another sweep (its scenario, seed range or variants differ)\n"
-                ));
+            if let Some(how) = differs(first, part) {
+                return Err(format!("error: {name} is not of {first_name}'s sweep: {how}\n"));
             }
         }
     }
@@ -158,25 +178,38 @@ pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
         check_part(name, part, &mut shapes)?;
     }
     drop(shapes);
+    // Every slice with the input it came from, in seed order: two that
+    // overlap are named by their files.
+    let mut slices: Vec<(u64, u64, usize)> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, part))| part.covered.iter().map(move |&(from, to)| (from, to, i)))
+        .collect();
+    slices.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    let mut last_owner = 0;
+    for (from, to, owner) in slices {
+        match merged.last_mut() {
+            Some(last) if from < last.1 => {
+                let (a, b) = (&parts[last_owner].0, &parts[owner].0);
+                let also = if a == b { ", given twice".to_string() } else { format!(" and {b}") };
+                return Err(format!(
+                    "error: seeds {from}..{} are in {a}{also}: each seed may be in one input only\n",
+                    to.min(last.1) - 1
+                ));
+            }
+            Some(last) if from == last.1 => last.1 = to,
+            _ => merged.push((from, to)),
+        }
+        last_owner = owner;
+    }
     let mut parts = parts.into_iter();
     let Some((_, mut whole)) = parts.next() else {
         return Err("error: nothing to merge\n".to_string());
     };
     for (_, part) in parts {
-        whole.covered.extend(part.covered);
         for (into, from) in whole.variants.iter_mut().zip(part.variants) {
             into.runs.extend(from.runs);
-        }
-    }
-    whole.covered.sort_unstable();
-    let mut merged: Vec<(u64, u64)> = Vec::new();
-    for (from, to) in whole.covered.drain(..) {
-        match merged.last_mut() {
-            Some(last) if from < last.1 => {
-                return Err(format!("error: seeds {from}..{} are in more than one input\n", to.min(last.1)));
-            }
-            Some(last) if from == last.1 => last.1 = to,
-            _ => merged.push((from, to)),
         }
     }
     whole.covered = merged;
@@ -197,6 +230,7 @@ mod tests {
     fn shard() -> Sweep {
         let run = |seed| RunSummary {
             seed,
+            end: "horizon".to_string(),
             events: 10,
             apps: vec![stsim_core::summary::AppRun {
                 app: "redis".to_string(),
@@ -212,7 +246,10 @@ mod tests {
         };
         let runs: Vec<RunSummary> = (1..5).map(run).collect();
         Sweep {
+            format: crate::sweep::FORMAT,
+            stsim: "0.1.0".to_string(),
             scenario: "s".to_string(),
+            digest: "0123456789abcdef".to_string(),
             file: "s.ron".to_string(),
             first_seed: 1,
             seeds: 6,
@@ -263,6 +300,53 @@ mod tests {
         other.variants[0].runs.truncate(2);
         let error = merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), other)]).unwrap_err();
         assert!(error.contains("b.json") && error.contains("etcd"), "{error}");
+    }
+
+    /// Shards of different sweeps are refused, saying how they differ;
+    /// overlapping shards are refused naming both files and the seeds
+    /// (inclusive, as every range printed).
+    #[test]
+    fn shards_of_other_sweeps_or_overlapping_are_named() {
+        let second = || {
+            let mut other = shard();
+            other.covered = vec![(5, 7)];
+            for (run, seed) in other.variants[0].runs.iter_mut().zip(5..) {
+                run.seed = seed;
+            }
+            other.variants[0].runs.truncate(2);
+            other
+        };
+        merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), second())]).unwrap();
+        type Edit = (&'static str, fn(&mut Sweep));
+        let edits: [Edit; 6] = [
+            ("stsim 0.0.9", |s| s.stsim = "0.0.9".to_string()),
+            ("its scenario is t", |s| s.scenario = "t".to_string()),
+            ("changed between the shards", |s| s.digest = "fedcba9876543210".to_string()),
+            ("seed range is 1+7", |s| s.seeds = 7),
+            ("expectations differ", |s| s.expectations.clear()),
+            ("variants are", |s| s.variants[0].set.push("replicas=5".to_string())),
+        ];
+        for (what, edit) in edits {
+            let mut other = second();
+            edit(&mut other);
+            let error =
+                merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), other)]).unwrap_err();
+            assert!(
+                error.contains("b.json is not of a.json's sweep") && error.contains(what),
+                "{what}: {error}"
+            );
+        }
+        let mut overlapping = second();
+        overlapping.covered = vec![(3, 5)];
+        for (run, seed) in overlapping.variants[0].runs.iter_mut().zip(3..) {
+            run.seed = seed;
+        }
+        let error =
+            merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), overlapping)]).unwrap_err();
+        assert!(error.contains("seeds 3..4 are in a.json and b.json"), "{error}");
+        let error =
+            merge(vec![("a.json".to_string(), shard()), ("a.json".to_string(), shard())]).unwrap_err();
+        assert!(error.contains("seeds 1..4 are in a.json, given twice"), "{error}");
     }
 
     /// A shard written as 100,000 one-seed slices, every other seed, is

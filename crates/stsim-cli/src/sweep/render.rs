@@ -5,7 +5,7 @@
 //! the JSON lines. Names that came from shard files are printed with their
 //! control characters escaped. Does not compute distributions.
 
-use super::{Distribution, Sweep, Variant, shown};
+use super::{Distribution, Sweep, Variant, WORST, shown};
 use crate::input::{shell_word, single_quoted};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -83,6 +83,23 @@ pub fn render_text(sweep: &Sweep) -> String {
     for variant in &sweep.variants {
         let s = &variant.summary;
         let _ = writeln!(out, "\nvariant {} ({} runs)", shown(&variant.name), s.runs);
+        if s.cut_short > 0 {
+            let seeds: Vec<String> = variant
+                .runs
+                .iter()
+                .filter(|r| r.cut_short())
+                .take(WORST)
+                .map(|r| r.seed.to_string())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  cut short: {} of {} runs stopped before the scenario's duration (budget or operator), seeds {}{}",
+                s.cut_short,
+                s.runs,
+                seeds.join(", "),
+                if s.cut_short > seeds.len() as u64 { ", ..." } else { "" }
+            );
+        }
         if !sweep.expectations.is_empty() {
             let _ = writeln!(
                 out,
@@ -170,7 +187,10 @@ mod tests {
     #[test]
     fn replay_commands_are_one_shell_word_each() {
         let mut sweep = Sweep {
+            format: crate::sweep::FORMAT,
+            stsim: "0.1.0".to_string(),
             scenario: "s".to_string(),
+            digest: String::new(),
             file: "scenarios/redis.ron".to_string(),
             first_seed: 1,
             seeds: 1,
