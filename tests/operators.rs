@@ -615,3 +615,66 @@ fn application_views_kept_in_place_equal_fresh_ones_at_every_step() {
     }
     assert!(looked > 10_000, "{looked} steps looked at");
 }
+
+/// An operator that, once, sets a 200 kB annotation on a Service and
+/// then patches it `patches` more times in the same answer.
+struct Annotator {
+    patches: usize,
+    done: bool,
+}
+
+impl stsim_core::operators::Operator for Annotator {
+    fn name(&self) -> &str {
+        "annotator"
+    }
+    fn reconcile(
+        &mut self,
+        _view: &stsim_core::operators::View,
+        _events: &[stsim_core::operators::WatchEvent],
+    ) -> Result<stsim_core::operators::Reconciled, String> {
+        use serde_json::json;
+        use stsim_core::operators::OperatorAction::Patch;
+        if std::mem::replace(&mut self.done, true) {
+            return Ok(stsim_core::operators::Reconciled { actions: vec![], requeue_after_ms: None });
+        }
+        let patch = |key: &str, value: String| Patch {
+            kind: "Service".to_string(),
+            name: "redis-svc".to_string(),
+            patch: json!({"metadata": {"annotations": {key: value}}}),
+        };
+        let mut actions = vec![patch("example.com/big", "x".repeat(200_000))];
+        actions.extend((0..self.patches).map(|i| patch("example.com/n", i.to_string())));
+        Ok(stsim_core::operators::Reconciled { actions, requeue_after_ms: Some(1_000) })
+    }
+}
+
+/// The results of one answer's writes carry each object written (and the
+/// watch sends it again), so a small answer can ask for a request of
+/// gigabytes: 400 patches of an object with a 200 kB annotation are 80 MB
+/// of results. Past `MAX_RESULT_BYTES` the run stops with an error that
+/// says so; 100 such patches (20 MB) run.
+#[test]
+fn an_answer_whose_results_would_outgrow_a_request_stops_the_run() {
+    let scenario = r#"Scenario(name: "annotations", duration: "1m",
+        services: [(name: "redis-svc", selector: {"app": "redis"})],
+        operators: [(operator: PvcCleanup(after: "1h"), reconcileDelay: "1s", protocol: 2)])"#;
+    let run = |patches| {
+        let operator = Annotator { patches, done: false };
+        let mut sim = stsim_core::Simulation::with_operators(parse(scenario), vec![Box::new(operator)]);
+        sim.run();
+        sim
+    };
+    let failed = |sim: &stsim_core::Simulation| {
+        sim.trace.records.iter().find_map(|r| match &r.event {
+            stsim_core::trace::Event::OperatorFailed { message } => Some(message.to_string()),
+            _ => None,
+        })
+    };
+    let big = run(400);
+    let message = failed(&big).expect("the run stops");
+    assert!(
+        message.contains("answer made 168 writes (of 401) whose results carry more than 32 MiB"),
+        "{message}"
+    );
+    assert_eq!(failed(&run(100)), None);
+}

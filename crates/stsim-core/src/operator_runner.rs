@@ -32,6 +32,32 @@ pub const MIN_REQUEUE: SimDuration = SimDuration::from_millis(100);
 /// run stops with an error naming it instead of spinning.
 pub const MAX_RECONCILES_PER_SECOND: u32 = 50;
 
+/// The most the results of one answer's writes may carry of objects, in
+/// bytes of their JSON. The API server answers each write with the object
+/// as written, and its watch sends it again, so an answer of a thousand
+/// small patches to an object with a 250 kB annotation asks for half a
+/// gigabyte in the next request, which stsim, unlike a real client's
+/// stream, holds whole. Past this the run stops with an error that says so.
+pub const MAX_RESULT_BYTES: usize = 32 << 20;
+
+/// The length of `value`'s JSON, counted without writing it anywhere.
+fn json_len(value: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // invariant: a JSON value always serializes, and Count never fails.
+    serde_json::to_writer(&mut count, value).expect("a JSON value serializes");
+    count.0
+}
+
 /// One operator and its mailbox.
 pub struct Slot {
     pub operator: Box<dyn Operator>,
@@ -298,9 +324,23 @@ pub fn reconcile(
         None
     };
     let applied = keep.unwrap_or(actions.len());
+    let mut carried = slot.results.iter().filter_map(|r| r.object.as_ref()).map(json_len).sum::<usize>();
     for (i, action) in actions[..applied].iter().enumerate() {
         let mut result = crate::kube::verbs::apply(api, action, templates);
         result.action = i;
+        carried = carried.saturating_add(result.object.as_ref().map_or(0, json_len));
+        if carried > MAX_RESULT_BYTES {
+            return Err(format!(
+                "operator {}'s answer made {} writes (of {}) whose results carry more than {} MiB of objects, and \
+                 its watch events as much again, for its next request: the API server answers each write with \
+                 the object written, and stsim holds a request whole. Write less in one answer (requeue for the \
+                 rest), or keep the objects smaller",
+                slot.operator.name(),
+                i + 1,
+                actions.len(),
+                MAX_RESULT_BYTES >> 20
+            ));
+        }
         let new: Vec<String> =
             result.warnings.iter().filter(|w| !slot.warned.contains(*w)).cloned().collect();
         if !new.is_empty() {
