@@ -693,7 +693,7 @@ fn metadata_writes_follow_the_rules_of_every_kind() {
     assert_eq!(
         got[13].2,
         format!(
-            "StatefulSet \"redis\" is invalid: metadata.labels: Invalid value: \"{}\": must be no more than 63 characters",
+            "StatefulSet.apps \"redis\" is invalid: metadata.labels: Invalid value: \"{}\": must be no more than 63 characters",
             "c".repeat(64)
         )
     );
@@ -1509,4 +1509,136 @@ fn init_containers_are_served_in_the_template_and_written_back_unchanged() {
         stsim_core::controllers::statefulset::revision_name("redis", &set.spec.template, 0),
         "a renamed init container is another template"
     );
+}
+
+/// What the API server checks of every create, whatever the kind
+/// (`ValidateObjectMeta`, `rest.BeforeCreate`): the namespace, the name by
+/// its kind's rule (a StatefulSet's an RFC 1123 label from 1.27; a claim's
+/// and a custom resource's a subdomain), labels, annotation keys and their
+/// 256 KiB, finalizer names; a name made from `generateName`; a pod whose
+/// subdomain (its set's serviceName) is no DNS label is refused.
+#[test]
+fn every_create_passes_the_object_meta_rules() {
+    fn create(object: Value) -> OperatorAction {
+        OperatorAction::Create { object }
+    }
+    fn pvc(meta: Value) -> OperatorAction {
+        create(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}))
+    }
+    fn set(name: &str, service: &str) -> OperatorAction {
+        create(json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
+            "spec": {"serviceName": service, "replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "redis:7.0"}]}}}}))
+    }
+    let script: Vec<Step> = vec![(
+        60_000,
+        Box::new(move |_: &View| {
+            vec![
+                pvc(json!({"name": "Bad_Name"})),
+                pvc(json!({"name": "ok-1", "namespace": "kube-system"})),
+                pvc(json!({"name": "ok-2", "annotations": {"bad key!": "v"}})),
+                pvc(json!({"name": "ok-3", "annotations": {"example.com/big": "x".repeat(262_144)}})),
+                pvc(json!({"name": "ok-4", "finalizers": ["bad finalizer"]})),
+                pvc(json!({"name": "ok-5", "labels": {"Bad Label": "v"}})),
+                pvc(json!({})),
+                pvc(json!({"generateName": "gen-"})),
+                create(json!({"apiVersion": "cache.example.com/v1", "kind": "RedisCluster",
+                              "metadata": {"name": "T_2"}, "spec": {"size": 1}})),
+                set("db.dotted", "redis-svc"),
+                set("dbsvc", "Bad_Svc"),
+                patch("Service", "redis-svc", json!({"metadata": {"annotations": {"bad key!": "v"}}})),
+                patch("StatefulSet", "redis", json!({"metadata": {"finalizers": ["bad finalizer"]}})),
+            ]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 60_000);
+    let codes: Vec<u16> = got.iter().map(|(c, _, _)| *c).collect();
+    assert_eq!(codes, [422, 400, 422, 422, 422, 422, 422, 201, 422, 422, 201, 422, 422], "{got:#?}");
+    let starts = |i: usize, text: &str| assert!(got[i].2.starts_with(text), "{i}: {}", got[i].2);
+    starts(
+        0,
+        "PersistentVolumeClaim \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain",
+    );
+    starts(1, "the namespace of the provided object does not match the namespace sent on the request");
+    starts(
+        2,
+        "PersistentVolumeClaim \"ok-2\" is invalid: metadata.annotations: Invalid value: \"bad key!\": name part must consist of",
+    );
+    starts(
+        3,
+        "PersistentVolumeClaim \"ok-3\" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes",
+    );
+    starts(
+        4,
+        "PersistentVolumeClaim \"ok-4\" is invalid: metadata.finalizers: Invalid value: \"bad finalizer\": name part must consist of",
+    );
+    starts(5, "PersistentVolumeClaim \"ok-5\" is invalid: metadata.labels: Invalid value: \"Bad Label\"");
+    starts(
+        6,
+        "PersistentVolumeClaim \"\" is invalid: metadata.name: Required value: name or generateName is required",
+    );
+    starts(8, "RedisCluster.cache.example.com \"T_2\" is invalid: metadata.name: Invalid value: \"T_2\"");
+    starts(
+        9,
+        "StatefulSet.apps \"db.dotted\" is invalid: metadata.name: Invalid value: \"db.dotted\": a lowercase RFC 1123 label",
+    );
+    starts(11, "Service \"redis-svc\" is invalid: metadata.annotations: Invalid value: \"bad key!\"");
+    starts(
+        12,
+        "StatefulSet.apps \"redis\" is invalid: metadata.finalizers: Invalid value: \"bad finalizer\"",
+    );
+    // The generated name: the prefix and five of the generator's letters.
+    let made = got[7].2.clone();
+    let claim = sim.world.pvcs.iter().find(|c| c.name.starts_with("gen-")).expect("a claim named for it");
+    assert_eq!(claim.name.len(), "gen-".len() + 5, "{made}");
+    assert!(claim.name["gen-".len()..].bytes().all(|b| b"bcdfghjklmnpqrstvwxz2456789".contains(&b)));
+    // A set whose serviceName is no DNS label is made, and each pod refused.
+    let refused = sim.trace.records.iter().find_map(|r| match &r.event {
+        Event::PodCreateInvalid { name, message } if name == "dbsvc-0" => Some(message.to_string()),
+        _ => None,
+    });
+    assert!(
+        refused.as_deref().is_some_and(|m| m.contains("spec.subdomain: Invalid value: \"Bad_Svc\"")),
+        "{refused:?}"
+    );
+    // Before 1.27 a StatefulSet's name was a subdomain: the dotted one is made.
+    let script: Vec<Step> = vec![(60_000, Box::new(move |_: &View| vec![set("db.dotted", "redis-svc")]))];
+    let (_, seen, _) = run_source(
+        &SCENARIO
+            .replace(" FAULTS", "")
+            .replace("name: \"verbs\",", "name: \"verbs\", kubernetesVersion: \"1.26\","),
+        script,
+        Some(10_000),
+    );
+    assert_eq!(answers(&seen, 60_000)[0].0, 201);
+}
+
+/// `DeleteOptions.gracePeriodSeconds` is an int64: a negative one is no
+/// protocol error but a delete the pod strategy gives 1 s.
+#[test]
+fn a_negative_grace_period_deletes_in_one_second() {
+    let script: Vec<Step> = vec![(
+        60_000,
+        Box::new(|_: &View| {
+            vec![OperatorAction::Delete {
+                kind: "Pod".into(),
+                name: "redis-1".into(),
+                preconditions: None,
+                grace_period_seconds: Some(-1),
+                propagation_policy: None,
+            }]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    assert_eq!(answers(&seen, 60_000)[0].0, 200);
+    let first = sim.world.pods.iter().find(|p| p.name == "redis-1").unwrap();
+    let gone = first.removed_at.expect("deleted");
+    assert!(gone <= t("1m1s") + stsim_core::time::SimDuration::from_secs(1), "gone at {gone}");
+    let action: OperatorAction =
+        serde_json::from_str(r#"{"action": "Delete", "kind": "Pod", "name": "x", "gracePeriodSeconds": -1}"#)
+            .unwrap();
+    assert!(matches!(action, OperatorAction::Delete { grace_period_seconds: Some(-1), .. }));
 }

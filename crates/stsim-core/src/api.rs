@@ -379,7 +379,7 @@ impl<'a> Api<'a> {
             extras: &new.extra_containers,
             inits: &new.init_containers,
         };
-        let mut errors = validation::pod_errors(&new.labels, &mounts, &new.hostname);
+        let mut errors = validation::pod_errors(&new.labels, &mounts, &new.hostname, &new.subdomain);
         errors.extend(validation::pod_image_errors(&new.image, &new.extra_containers, &new.init_containers));
         if !errors.is_empty() {
             let message = validation::invalid("Pod", &new.name, &errors);

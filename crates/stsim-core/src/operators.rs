@@ -521,7 +521,9 @@ pub enum OperatorAction {
         #[serde(default)]
         preconditions: Option<Preconditions>,
         #[serde(default)]
-        grace_period_seconds: Option<u64>,
+        /// An `int64`, as in `DeleteOptions`: a negative one counts as 1 s
+        /// (the pod strategy's `CheckGracefulDelete`).
+        grace_period_seconds: Option<i64>,
         /// `Background` (the default), `Orphan` or `Foreground` (the owner
         /// stays, `foregroundDeletion`, until its dependents are gone).
         #[serde(default)]

@@ -793,6 +793,12 @@ impl World {
         id
     }
 
+    /// The uid the next object will get: a different value after each
+    /// object made, for draws made per object.
+    pub fn next_uid(&self) -> u64 {
+        self.next_uid
+    }
+
     pub fn new_uid(&mut self) -> Uid {
         let uid = Uid(self.next_uid);
         self.next_uid += 1;

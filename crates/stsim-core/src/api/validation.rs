@@ -71,12 +71,51 @@ pub struct Mounts<'p> {
 /// `ValidatePodSpec`'s containers' and init containers' volume mounts, each
 /// naming one of the pod's volumes, `validateVolumeMounts`; then the
 /// hostname).
-pub fn pod_errors(labels: &Labels, mounts: &Mounts<'_>, hostname: &str) -> Vec<String> {
+pub fn pod_errors(labels: &Labels, mounts: &Mounts<'_>, hostname: &str, subdomain: &str) -> Vec<String> {
     let mut errors = label_errors(labels);
     errors.extend(mount_errors(mounts));
-    if !hostname.is_empty() {
-        for detail in dns_label_errors(hostname) {
-            errors.push(format!("spec.hostname: Invalid value: {hostname:?}: {detail}"));
+    // `ValidatePodSpec`: both become DNS names, each an RFC 1123 label.
+    for (field, value) in [("spec.hostname", hostname), ("spec.subdomain", subdomain)] {
+        if !value.is_empty() {
+            for detail in dns_label_errors(value) {
+                errors.push(format!("{field}: Invalid value: {value:?}: {detail}"));
+            }
+        }
+    }
+    errors
+}
+
+/// The most an object's annotations may hold, keys and values together
+/// (`TotalAnnotationSizeLimitB`, 256 KiB).
+pub const ANNOTATIONS_MAX_BYTES: usize = 256 << 10;
+
+/// The field errors of an object's annotations and finalizers
+/// (`ValidateObjectMeta`: `ValidateAnnotations`, each key a qualified name
+/// once lower-cased and all of them at most [`ANNOTATIONS_MAX_BYTES`];
+/// `ValidateFinalizers`, each a qualified name), as the API server checks
+/// them on every create and update. Labels are [`label_errors`].
+pub fn annotation_and_finalizer_errors<'a>(
+    annotations: impl Iterator<Item = (&'a str, &'a str)>,
+    finalizers: &[String],
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut total = 0usize;
+    for (key, value) in annotations {
+        total = total.saturating_add(key.len() + value.len());
+        if !is_qualified_name(&key.to_lowercase()) {
+            for detail in label_key_errors(&key.to_lowercase()) {
+                errors.push(format!("metadata.annotations: Invalid value: {key:?}: {detail}"));
+            }
+        }
+    }
+    if total > ANNOTATIONS_MAX_BYTES {
+        errors.push(format!(
+            "metadata.annotations: Too long: may not be more than {ANNOTATIONS_MAX_BYTES} bytes"
+        ));
+    }
+    for finalizer in finalizers {
+        for detail in label_key_errors(finalizer) {
+            errors.push(format!("metadata.finalizers: Invalid value: {finalizer:?}: {detail}"));
         }
     }
     errors
@@ -370,7 +409,7 @@ mod tests {
         }];
         let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
         assert_eq!(
-            pod_errors(&Labels::default(), &mounts, "db-0"),
+            pod_errors(&Labels::default(), &mounts, "db-0", "db"),
             [
                 r#"spec.containers[0].volumeMounts[1].name: Not found: "dta""#,
                 "spec.containers[1].volumeMounts[1].name: Required value",
@@ -379,7 +418,7 @@ mod tests {
             ]
         );
         let fine = Mounts { volumes: &volumes, first: &first[..1], extras: &[], inits: &[] };
-        assert!(pod_errors(&Labels::default(), &fine, "db-0").is_empty());
+        assert!(pod_errors(&Labels::default(), &fine, "db-0", "db").is_empty());
     }
 
     proptest! {
@@ -461,7 +500,7 @@ mod tests {
             ("statefulset.kubernetes.io/pod-name".to_string(), format!("{set}-0")),
         ]
         .into();
-        let errors = pod_errors(&labels, &NO_MOUNTS, &format!("{set}-0"));
+        let errors = pod_errors(&labels, &NO_MOUNTS, &format!("{set}-0"), "");
         assert_eq!(
             errors,
             [format!(
@@ -472,15 +511,21 @@ mod tests {
         // 62 characters: the pod name (a label and the hostname) too.
         let set = "b".repeat(62);
         let labels: Labels = [("statefulset.kubernetes.io/pod-name".to_string(), format!("{set}-0"))].into();
-        let errors = pod_errors(&labels, &NO_MOUNTS, &format!("{set}-0"));
+        let errors = pod_errors(&labels, &NO_MOUNTS, &format!("{set}-0"), "");
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[1].starts_with("spec.hostname: Invalid value:"));
         assert!(invalid("Pod", "p", &errors).contains(": [metadata.labels: "));
         // Well-formed values pass; malformed ones say how.
         assert!(
-            pod_errors(&[("k".to_string(), "My_value.1".to_string())].into(), &NO_MOUNTS, "web-0").is_empty()
+            pod_errors(&[("k".to_string(), "My_value.1".to_string())].into(), &NO_MOUNTS, "web-0", "web")
+                .is_empty()
         );
-        assert!(pod_errors(&[("k".to_string(), String::new())].into(), &NO_MOUNTS, "").is_empty());
-        assert_eq!(pod_errors(&[("k".to_string(), "-x".to_string())].into(), &NO_MOUNTS, "Web").len(), 2);
+        assert!(pod_errors(&[("k".to_string(), String::new())].into(), &NO_MOUNTS, "", "").is_empty());
+        assert_eq!(pod_errors(&[("k".to_string(), "-x".to_string())].into(), &NO_MOUNTS, "Web", "").len(), 2);
+        // A subdomain (a StatefulSet's serviceName) is a DNS label too.
+        assert_eq!(
+            pod_errors(&Labels::default(), &NO_MOUNTS, "web-0", "Bad_Svc"),
+            [format!("spec.subdomain: Invalid value: \"Bad_Svc\": {DNS_LABEL_FORMAT}")]
+        );
     }
 }

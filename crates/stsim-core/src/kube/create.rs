@@ -35,17 +35,18 @@ pub(super) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub(super) fn new(object: &'a Value) -> Reader<'a> {
-        let read = ["apiVersion", "kind", "status", "metadata.name", "metadata.namespace"]
-            .iter()
-            .chain(super::verbs::SERVER_FIELDS.iter().map(|f| match *f {
-                "resourceVersion" => &"metadata.resourceVersion",
-                "uid" => &"metadata.uid",
-                "creationTimestamp" => &"metadata.creationTimestamp",
-                "generation" => &"metadata.generation",
-                _ => &"metadata.deletionTimestamp",
-            }))
-            .map(|p| p.to_string())
-            .collect();
+        let read =
+            ["apiVersion", "kind", "status", "metadata.name", "metadata.generateName", "metadata.namespace"]
+                .iter()
+                .chain(super::verbs::SERVER_FIELDS.iter().map(|f| match *f {
+                    "resourceVersion" => &"metadata.resourceVersion",
+                    "uid" => &"metadata.uid",
+                    "creationTimestamp" => &"metadata.creationTimestamp",
+                    "generation" => &"metadata.generation",
+                    _ => &"metadata.deletionTimestamp",
+                }))
+                .map(|p| p.to_string())
+                .collect();
         Reader { object, read }
     }
 
@@ -194,39 +195,75 @@ fn finish(api: &mut Api, obj: ObjRef, meta: Meta) -> WriteResult {
     WriteResult::ok(201, Some(render(api.world(), obj)))
 }
 
-/// `metadata.name` as the API server validates it: a DNS-1035 label for a
-/// Service (it becomes a DNS name), a DNS-1123 subdomain for the others
-/// (apimachinery `validation.IsDNS1035Label`, `IsDNS1123Subdomain`).
-fn check_name(kind: &str, name: &str) -> Result<(), WriteResult> {
-    // Only a label is limited to 63 characters; a subdomain's parts are not.
-    let label = |part: &str, dns1035: bool| {
+/// How the API server checks a kind's `metadata.name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NameRule {
+    /// `IsDNS1035Label`: a Service's, before `RelaxedServiceNameValidation`.
+    Dns1035Label,
+    /// `IsDNS1123Label`: a StatefulSet's from 1.27 (k/k #114172: its pods'
+    /// hostnames are its name), a Service's with the relaxed rule.
+    Dns1123Label,
+    /// `IsDNS1123Subdomain`: the other kinds'.
+    Subdomain,
+}
+
+/// The rule for `kind`'s names under the run's release and gates.
+pub(super) fn name_rule(api: &Api, kind: &str) -> NameRule {
+    let world = api.world();
+    match kind {
+        "Service" if world.features.relaxed_service_name_validation => NameRule::Dns1123Label,
+        "Service" => NameRule::Dns1035Label,
+        "StatefulSet" if world.kubernetes.minor >= 27 => NameRule::Dns1123Label,
+        _ => NameRule::Subdomain,
+    }
+}
+
+/// `metadata.name` as the API server validates it (apimachinery
+/// `validation.IsDNS1035Label`, `IsDNS1123Label`, `IsDNS1123Subdomain`),
+/// in its words; `kind` as errors name it (`StatefulSet.apps`).
+pub(super) fn check_name(kind: &str, name: &str, rule: NameRule) -> Result<(), WriteResult> {
+    // The shape, length aside; each label of a subdomain alike.
+    let shaped = |part: &str, dns1035: bool| {
         let bytes = part.as_bytes();
         !bytes.is_empty()
-            && (!dns1035 || bytes.len() <= 63)
             && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
             && (if dns1035 { bytes[0].is_ascii_lowercase() } else { bytes[0] != b'-' })
             && bytes[bytes.len() - 1] != b'-'
     };
-    let (ok, rule) = if kind == "Service" {
-        (
-            label(name, true),
+    let (shape_ok, max, format) = match rule {
+        NameRule::Dns1035Label => (
+            shaped(name, true),
+            63,
             "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an \
              alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex \
              used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
-        )
-    } else {
-        (
-            name.len() <= 253 && name.split('.').all(|part| label(part, false)),
+        ),
+        NameRule::Dns1123Label => (
+            shaped(name, false),
+            63,
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must \
+             start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for \
+             validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        ),
+        NameRule::Subdomain => (
+            name.split('.').all(|part| shaped(part, false)),
+            253,
             "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and \
              must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is \
              '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-        )
+        ),
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(kind, name, format!("metadata.name: Invalid value: {name:?}: {rule}")))
+    let mut errors = Vec::new();
+    if name.len() > max {
+        errors.push(format!("metadata.name: Invalid value: {name:?}: must be no more than {max} characters"));
     }
+    if !shape_ok {
+        errors.push(format!("metadata.name: Invalid value: {name:?}: {format}"));
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(WriteResult::failure(422, "Invalid", crate::api::validation::invalid(kind, name, &errors)))
 }
 
 fn already_exists(resource: &str, name: &str) -> WriteResult {
@@ -238,9 +275,6 @@ fn already_exists(resource: &str, name: &str) -> WriteResult {
 /// name and selector match is adopted by that set's controller.
 pub fn pod(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) -> WriteResult {
     let kind = "Pod";
-    if let Err(e) = check_name(kind, name) {
-        return e;
-    }
     if api.world().pod_named(name).is_some() {
         return already_exists("pods", name);
     }
@@ -320,9 +354,6 @@ fn warned(mut result: WriteResult, said: Vec<String>) -> WriteResult {
 /// per pod whose `subdomain` names it.
 pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     let kind = "Service";
-    if let Err(e) = check_name(kind, name) {
-        return e;
-    }
     if api.world().service_named(name).is_some() {
         return already_exists("services", name);
     }
@@ -404,9 +435,6 @@ pub(super) fn service_ports(
 /// retained) and its validation: the selector must match the template's labels.
 pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateReader) -> WriteResult {
     let kind = "StatefulSet.apps";
-    if let Err(e) = check_name(kind, name) {
-        return e;
-    }
     if api.world().sts_named(name).is_some() {
         return already_exists("statefulsets.apps", name);
     }
@@ -599,16 +627,30 @@ mod tests {
 
     #[test]
     fn names_are_validated_as_the_api_server_does() {
-        assert!(check_name("Service", "web-1").is_ok());
-        assert!(check_name("Service", "1web").is_err(), "a DNS-1035 label starts with a letter");
-        assert!(check_name("Pod", "1web.a").is_ok());
-        let refused = check_name("Pod", "Web_0").unwrap_err();
+        use NameRule::*;
+        assert!(check_name("Service", "web-1", Dns1035Label).is_ok());
+        assert!(
+            check_name("Service", "1web", Dns1035Label).is_err(),
+            "a DNS-1035 label starts with a letter"
+        );
+        assert!(check_name("Service", "1web", Dns1123Label).is_ok(), "an RFC 1123 label may not");
+        assert!(check_name("Pod", "1web.a", Subdomain).is_ok());
+        let refused = check_name("Pod", "Web_0", Subdomain).unwrap_err();
         assert!(refused.message.unwrap().starts_with(
             "Pod \"Web_0\" is invalid: metadata.name: Invalid value: \"Web_0\": a lowercase RFC 1123 subdomain"
         ));
-        assert!(check_name("Service", &"a".repeat(64)).is_err());
-        assert!(check_name("StatefulSet.apps", &"a".repeat(64)).is_ok());
-        assert!(check_name("StatefulSet.apps", &"a".repeat(254)).is_err());
+        assert!(check_name("Service", &"a".repeat(64), Dns1035Label).is_err());
+        assert!(check_name("StatefulSet.apps", &"a".repeat(64), Subdomain).is_ok());
+        assert!(check_name("StatefulSet.apps", &"a".repeat(254), Subdomain).is_err());
+        let dotted = check_name("StatefulSet.apps", "db.dotted", Dns1123Label).unwrap_err();
+        assert!(dotted.message.unwrap().contains("\"db.dotted\": a lowercase RFC 1123 label must"));
+        let long = check_name("StatefulSet.apps", &"a".repeat(64), Dns1123Label).unwrap_err();
+        assert!(long.message.unwrap().ends_with("must be no more than 63 characters"));
+        let both = check_name("Pod", &"A".repeat(254), Subdomain).unwrap_err().message.unwrap();
+        assert!(
+            both.contains(": [metadata.name: ")
+                && both.contains("no more than 253 characters, metadata.name")
+        );
     }
 
     #[test]

@@ -132,6 +132,100 @@ fn check_version(api: &Api, kind: &str, name: &str, obj: ObjRef, object: &Value)
     Ok(())
 }
 
+/// The kind as the API server's errors name it (`StatefulSet.apps`,
+/// `Cache.example.com`), for the kinds an operator may create; `None` for
+/// any other (refused as not modelled).
+fn shown_kind(api: &Api, object: &Value) -> Option<String> {
+    let kind = object["kind"].as_str()?;
+    if let Some(k) = api.world().custom.kind_named(kind, object["apiVersion"].as_str()) {
+        let k = &api.world().custom.kinds[k];
+        return Some(format!("{}.{}", k.kind, k.group));
+    }
+    match kind {
+        "StatefulSet" => Some("StatefulSet.apps".to_string()),
+        "Pod" | "Service" | "PersistentVolumeClaim" => Some(kind.to_string()),
+        _ => None,
+    }
+}
+
+/// A create without a name: the API server makes one from
+/// `metadata.generateName` (`names.SimpleNameGenerator`: the prefix cut to
+/// 58 bytes, then 5 characters of `bcdfghjklmnpqrstvwxz2456789`, drawn
+/// here from a stream of the run's seed and the object's place among those
+/// made), or refuses it with `name or generateName is required`. `None`
+/// when the object has a name (or no kind, which `kind_and_name` refuses).
+fn generated_name(api: &Api, object: &Value) -> Result<Option<Value>, WriteResult> {
+    use crate::rng::RngExt;
+    let meta = &object["metadata"];
+    if meta["name"].as_str().is_some_and(|n| !n.is_empty()) {
+        return Ok(None);
+    }
+    let Some(shown) = shown_kind(api, object) else { return Ok(None) };
+    let Some(prefix) = meta["generateName"].as_str().filter(|p| !p.is_empty()) else {
+        let message = format!(
+            "{shown} \"\" is invalid: metadata.name: Required value: name or generateName is required"
+        );
+        return Err(WriteResult::failure(422, "Invalid", message));
+    };
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut cut = prefix.len().min(58);
+    while !prefix.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut rng = crate::rng::stream(api.streams.seed, &format!("generate-name/{}", api.world().next_uid()));
+    let suffix: String = (0..5).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let mut named = object.clone();
+    named["metadata"]["name"] = Value::String(format!("{}{suffix}", &prefix[..cut]));
+    Ok(Some(named))
+}
+
+/// What `ValidateObjectMeta` checks of every create, whatever its kind:
+/// the object's namespace is the request's (`rest.BeforeCreate`: `400`
+/// otherwise), its name follows its kind's rule, its labels, annotations
+/// and finalizers are well formed and its annotations within 256 KiB.
+fn check_object_meta(
+    api: &Api,
+    shown: &str,
+    kind: &str,
+    name: &str,
+    object: &Value,
+) -> Result<(), WriteResult> {
+    let meta = &object["metadata"];
+    if let Some(namespace) = meta["namespace"].as_str()
+        && !namespace.is_empty()
+        && namespace != api.world().namespace
+    {
+        let message = "the namespace of the provided object does not match the namespace sent on the request";
+        return Err(WriteResult::failure(400, "BadRequest", message.to_string()));
+    }
+    super::create::check_name(shown, name, super::create::name_rule(api, kind))?;
+    let strings = |field: &str| -> Vec<(&str, &str)> {
+        meta[field]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+            .collect()
+    };
+    let labels: crate::config::Labels =
+        strings("labels").into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let finalizers: Vec<String> = meta["finalizers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str().map(String::from))
+        .collect();
+    let mut errors = crate::api::validation::label_errors(&labels);
+    errors.extend(crate::api::validation::annotation_and_finalizer_errors(
+        strings("annotations").into_iter(),
+        &finalizers,
+    ));
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(WriteResult::failure(422, "Invalid", crate::api::validation::invalid(shown, name, &errors)))
+}
+
 fn kind_and_name(object: &Value) -> Result<(String, String), WriteResult> {
     let kind = object["kind"].as_str().unwrap_or_default().to_string();
     let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
@@ -264,8 +358,10 @@ fn metadata_write(
     desired: &Value,
     touches: &dyn Fn(&str) -> bool,
 ) -> Result<MetadataWrite, WriteResult> {
+    // As the API server's errors name the kind: with its group, but for the core's.
+    let shown = if kind == "StatefulSet" { "StatefulSet.apps" } else { kind };
     let invalid = |message: String| {
-        WriteResult::failure(422, "Invalid", format!("{kind} \"{name}\" is invalid: {message}"))
+        WriteResult::failure(422, "Invalid", format!("{shown} \"{name}\" is invalid: {message}"))
     };
     let meta = &desired["metadata"];
     let annotations = if touches("annotations") {
@@ -292,7 +388,7 @@ fn metadata_write(
             return Err(WriteResult::failure(
                 422,
                 "Invalid",
-                crate::api::validation::invalid(kind, name, &errors),
+                crate::api::validation::invalid(shown, name, &errors),
             ));
         }
         Some(labels)
@@ -331,6 +427,29 @@ fn metadata_write(
     } else {
         None
     };
+    // The annotations and finalizers written, as a create's are checked
+    // (`ValidateObjectMetaUpdate` checks the whole metadata; what was not
+    // written was checked when it was).
+    let written: Vec<(&str, &str)> = match touches("annotations") {
+        true => meta["annotations"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+            .collect(),
+        false => Vec::new(),
+    };
+    let errors = crate::api::validation::annotation_and_finalizer_errors(
+        written.into_iter(),
+        finalizers.as_deref().unwrap_or_default(),
+    );
+    if !errors.is_empty() {
+        return Err(WriteResult::failure(
+            422,
+            "Invalid",
+            crate::api::validation::invalid(shown, name, &errors),
+        ));
+    }
     let owners = if touches("ownerReferences") {
         if matches!(obj, ObjRef::Sts(_) | ObjRef::Service(_)) {
             return Ok(MetadataWrite {
@@ -916,10 +1035,24 @@ fn being_deleted(api: &Api, object: &Value, mut result: WriteResult) -> WriteRes
 }
 
 fn create(api: &mut Api, object: &Value, reader: TemplateReader) -> WriteResult {
+    let named;
+    let object = match generated_name(api, object) {
+        Ok(Some(with_name)) => {
+            named = with_name;
+            &named
+        }
+        Ok(None) => object,
+        Err(refused) => return refused,
+    };
     let (kind, name) = match kind_and_name(object) {
         Ok(x) => x,
         Err(e) => return e,
     };
+    if let Some(shown) = shown_kind(api, object)
+        && let Err(refused) = check_object_meta(api, &shown, &kind, &name, object)
+    {
+        return refused;
+    }
     if let Some(k) = api.world().custom.kind_named(&kind, object["apiVersion"].as_str()) {
         return api.create_custom(k, object);
     }
@@ -1233,7 +1366,9 @@ pub fn apply(api: &mut Api, action: &OperatorAction, reader: TemplateReader) -> 
                 kind,
                 name,
                 preconditions.as_ref(),
-                *grace_period_seconds,
+                // `CheckGracefulDelete` (pkg/registry/core/pod/strategy.go):
+                // a negative period is taken as 1 s.
+                grace_period_seconds.map(|g| u64::try_from(g).unwrap_or(1)),
                 propagation_policy.as_deref(),
             )
         }
