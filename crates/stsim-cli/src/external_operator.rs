@@ -8,6 +8,15 @@
 //! the timeout (it is killed), or it answered something that is not the
 //! protocol. stsim never waits on it longer than the timeout.
 //!
+//! On Unix each operator runs in a process group of its own, and stsim
+//! stops the whole group (SIGKILL to it) wherever it stops the operator:
+//! on a timeout, a refused answer, a restart fault, an exit, and at the end
+//! of the run (after closing its stdin and a moment's grace). So a program
+//! started through a shell (`sh -c "python3 op.py"`) or one that forks
+//! helpers leaves nothing running behind it. While waiting for an answer,
+//! stsim also notices the process it started exiting although its output
+//! stays open (a child of its own holds it), and says so.
+//!
 //! The simulation stays deterministic: the process sees simulated time only,
 //! and stsim waits for each answer before going on.
 //!
@@ -33,6 +42,25 @@ pub const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 /// The shortest timeout, whatever the configuration says.
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// How often, while waiting for an answer, stsim checks that the process
+/// it started is still running.
+const EXIT_POLL: Duration = Duration::from_millis(50);
+
+/// Once the process it started has exited with its output still open, how
+/// long a line it had already written gets to arrive.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
+
+/// How waiting for an answer ended without a line.
+enum NoLine {
+    /// The timeout passed.
+    Timeout,
+    /// The output closed, or could not be read.
+    Closed,
+    /// The process stsim started exited, and its output is still open:
+    /// a process it started holds it.
+    Exited(std::process::ExitStatus),
+}
 
 /// What the stdout reader hands over: a line, or why reading stopped.
 enum Line {
@@ -218,13 +246,17 @@ impl ExternalOperator {
         if let Some(dir) = &self.workdir {
             command.current_dir(dir);
         }
+        // A process group of its own, so that stopping it stops whatever it
+        // started too (a shell's child, a forked helper).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(|e| {
             format!("error: operator {}: cannot start `{}`: {e}\n", self.name, self.command.join(" "))
         })?;
         let (Some(stdin), Some(stdout), Some(stderr_pipe)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
-            let _ = child.kill();
+            stop(&mut child);
             return Err(format!("error: operator {}: its standard streams could not be opened\n", self.name));
         };
         let (tx, lines) = channel();
@@ -255,7 +287,8 @@ impl ExternalOperator {
     /// The end of what the process wrote to stderr. Once it has exited (or
     /// been killed) its stderr reaches its end, and everything it wrote is
     /// read before the tail is taken, however slow the machine; the bound
-    /// only covers a child of its own that keeps the pipe open.
+    /// only covers a process that left its group (or a system without
+    /// process groups) and keeps the pipe open.
     fn stderr_tail(process: &Running) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while !process.stderr_reader.is_finished() && std::time::Instant::now() < deadline {
@@ -270,20 +303,62 @@ impl ExternalOperator {
         }
     }
 
+    /// The process stsim started exited with `status`, but a process it
+    /// started keeps its output open: both are stopped.
+    fn exited_leaving(&mut self, status: std::process::ExitStatus) -> String {
+        let tail = self.process.take().map(|mut process| {
+            stop(&mut process.child);
+            Self::stderr_tail(&process)
+        });
+        format!(
+            "operator {} exited with {status} instead of answering, and a process it started, which still \
+             held its output open, was killed (stsim spoke protocol {} to it: docs/operator-protocol.md){}",
+            self.name,
+            self.protocol,
+            tail.unwrap_or_default()
+        )
+    }
+
+    /// Waits for the answer line, at most the timeout, noticing on the way
+    /// the process stsim started exiting while its output stays open.
+    fn wait_line(&mut self) -> Result<Line, NoLine> {
+        let Some(process) = self.process.as_mut() else {
+            return Err(NoLine::Closed);
+        };
+        let deadline = std::time::Instant::now() + self.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match process.lines.recv_timeout(left.min(EXIT_POLL)) {
+                Ok(line) => return Ok(line),
+                Err(RecvTimeoutError::Disconnected) => return Err(NoLine::Closed),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if let Ok(Some(status)) = process.child.try_wait() {
+                // A line it wrote just before exiting may still be on its way.
+                return match process.lines.recv_timeout(EXIT_GRACE) {
+                    Ok(line) => Ok(line),
+                    Err(RecvTimeoutError::Disconnected) => Err(NoLine::Closed),
+                    Err(RecvTimeoutError::Timeout) => Err(NoLine::Exited(status)),
+                };
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(NoLine::Timeout);
+            }
+        }
+    }
+
     fn exited(&mut self) -> String {
         let Some(mut process) = self.process.take() else {
             return format!("operator {} is not running", self.name);
         };
         // Its output closed: it is most likely exiting. A busy machine may
-        // take a while to let it finish; one that lives on is killed.
+        // take a while to let it finish; one that lives on is killed, and
+        // so is anything it started.
         let status = match process.child.wait_timeout(Duration::from_secs(5)) {
             Some(status) => format!("exited with {status}"),
-            None => {
-                let _ = process.child.kill();
-                let _ = process.child.wait();
-                "closed its output".to_string()
-            }
+            None => "closed its output".to_string(),
         };
+        stop(&mut process.child);
         format!(
             "operator {} {status} instead of answering (stsim spoke protocol {} to it: docs/operator-protocol.md){}",
             self.name,
@@ -341,7 +416,7 @@ impl Operator for ExternalOperator {
         if process.stdin.write_all(line.as_bytes()).and_then(|()| process.stdin.flush()).is_err() {
             return Err(self.exited());
         }
-        match process.lines.recv_timeout(self.timeout) {
+        match self.wait_line() {
             Ok(Line::Text(answer, true)) => {
                 self.kill();
                 Err(format!(
@@ -354,10 +429,11 @@ impl Operator for ExternalOperator {
             Ok(Line::Text(answer, false)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
                 format!(
                     "operator {} answered with something that is not the protocol: {e}\n    it said: {}\n    \
-                     expected one line like {{\"actions\": [{{\"action\": \"DeletePvc\", \"name\": \"data-redis-2\"}}], \
-                     \"requeue_after_ms\": null}}",
+                     expected one line like {} (protocol {}: docs/operator-protocol.md)",
                     self.name,
-                    shorten(&answer)
+                    shorten(&answer),
+                    example_answer(self.protocol),
+                    self.protocol,
                 )
             }),
             Ok(Line::TooLong) => {
@@ -372,12 +448,12 @@ impl Operator for ExternalOperator {
                 self.kill();
                 Err(format!("operator {} answered with a line that is not UTF-8", self.name))
             }
-            Ok(Line::Failed) | Err(RecvTimeoutError::Disconnected) => Err(self.exited()),
-            Err(RecvTimeoutError::Timeout) => {
-                // Killed first, so that its stderr ends and is read whole.
+            Ok(Line::Failed) | Err(NoLine::Closed) => Err(self.exited()),
+            Err(NoLine::Exited(status)) => Err(self.exited_leaving(status)),
+            Err(NoLine::Timeout) => {
+                // Killed first, with all it started, so that its stderr ends and is read whole.
                 let tail = self.process.take().map(|mut process| {
-                    let _ = process.child.kill();
-                    let _ = process.child.wait();
+                    stop(&mut process.child);
                     Self::stderr_tail(&process)
                 });
                 let tail = tail.unwrap_or_default();
@@ -399,9 +475,32 @@ impl Operator for ExternalOperator {
 impl ExternalOperator {
     fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {
-            let _ = process.child.kill();
-            let _ = process.child.wait();
+            stop(&mut process.child);
         }
+    }
+}
+
+/// Kills the process and its whole process group (what it started, however
+/// deep, unless it left the group), then reaps the process. The group is
+/// signalled before the process is reaped here; where it was reaped already
+/// (it had exited), its number stays taken while any member of its group
+/// lives, and the group is signalled at once after.
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(id) = i32::try_from(child.id()) {
+        // No such group (all of it gone) is fine.
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(id), nix::sys::signal::Signal::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// One answer line of the protocol spoken, for hints.
+fn example_answer(protocol: u32) -> &'static str {
+    if protocol >= 2 {
+        r#"{"actions": [{"action": "Patch", "kind": "StatefulSet", "name": "web", "patch": {"spec": {"replicas": 2}}}], "requeueAfterMs": 30000}"#
+    } else {
+        r#"{"actions": [{"action": "DeletePvc", "name": "data-redis-2"}], "requeue_after_ms": null}"#
     }
 }
 
@@ -417,12 +516,11 @@ fn shorten(text: &str) -> String {
 impl Drop for ExternalOperator {
     fn drop(&mut self) {
         if let Some(mut process) = self.process.take() {
-            // Closing stdin asks it to exit; it gets a moment, then is killed.
+            // Closing stdin asks it to exit; it gets a moment, then it and
+            // whatever it started (a helper it forked) are killed.
             drop(process.stdin);
-            if process.child.wait_timeout(Duration::from_millis(200)).is_none() {
-                let _ = process.child.kill();
-                let _ = process.child.wait();
-            }
+            let _ = process.child.wait_timeout(Duration::from_millis(200));
+            stop(&mut process.child);
         }
     }
 }
