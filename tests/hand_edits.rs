@@ -208,7 +208,9 @@ fn an_expanded_claim_is_billed_at_each_size() {
     assert_eq!(
         refusals,
         [
-            "data-web-1: PersistentVolumeClaim \"data-web-1\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than previous value",
+            // 5Gi is below the volume's 10Gi: refused under 1.36's
+            // RecoverVolumeExpansionFailure too, with its message.
+            "data-web-1: PersistentVolumeClaim \"data-web-1\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity",
             "data-legacy-0: persistentvolumeclaims \"data-legacy-0\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
         ]
     );
@@ -224,6 +226,96 @@ fn an_expanded_claim_is_billed_at_each_size() {
     // An unexpanded volume is billed as before.
     let other = report.storage.volumes.iter().find(|v| v.pvc.as_deref() == Some("data-web-1")).unwrap();
     assert_eq!(other.accrued, stsim_core::pricing::accrued(small, t("10m").as_millis() - other.created_ms));
+}
+
+/// A claim whose request is lowered, by release: before
+/// `RecoverVolumeExpansionFailure` (1.31, or the gate forced off in 1.32 and
+/// 1.33) never; from 1.32 while it stays above `status.capacity`, the
+/// volume's capacity (10Gi here, its 9.5Gi request rounded up to whole GiB
+/// by the EBS driver), so that an expansion still to be done (to 30Gi) is
+/// asked again smaller (20Gi): the volume ends at 20Gi, never at 30Gi, and
+/// never shrinks (pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate).
+#[test]
+fn a_lowered_claim_request_is_validated_by_release() {
+    const SOURCE: &str = r#"Scenario(
+    name: "lowered", seed: 1, duration: "5m", RELEASE
+    cluster: (storageClasses: [(name: "gp3", volumeBindingMode: WaitForFirstConsumer, allowVolumeExpansion: true, default: true)]),
+    services: [(name: "web", selector: {"app": "web"})],
+    statefulsets: [(
+        name: "web", serviceName: "web", replicas: 2, podManagementPolicy: Parallel,
+        template: (labels: {"app": "web"}, image: "nginx"),
+        volumeClaimTemplates: [(name: "data", storage: "9728Mi")],
+    )],
+    timeline: [
+        (at: "1m", do: ResizePvc(pvc: "data-web-0", storage: "5Gi")),
+        (at: "2m", do: ResizePvc(pvc: "data-web-1", storage: "30Gi")),
+        (at: "2m2s", do: ResizePvc(pvc: "data-web-1", storage: "9984Mi")),
+        (at: "2m4s", do: ResizePvc(pvc: "data-web-1", storage: "10Gi")),
+        (at: "2m6s", do: ResizePvc(pvc: "data-web-1", storage: "20Gi")),
+        (at: "3m", do: ResizePvc(pvc: "data-web-1", storage: "15Gi")),
+    ],
+)"#;
+    const GIB: u64 = 1 << 30;
+    let lowered = |release: &str| {
+        let (sim, _) = run(&SOURCE.replace("RELEASE", release));
+        let mut said = Vec::new();
+        for r in &sim.trace.records {
+            match &r.event {
+                Event::PvcUpdateRejected { message, .. } => {
+                    let why = message.rsplit("Forbidden: ").next().unwrap();
+                    said.push(format!("{} refused: {why}", r.at));
+                }
+                Event::PvcResizeRequested { bytes, .. } => said.push(format!("{} asked {bytes}", r.at)),
+                Event::PvResized { bytes, .. } => said.push(format!("{} resized {bytes}", r.at)),
+                _ => {}
+            }
+        }
+        let claim = sim.world.pvcs.iter().find(|c| c.name == "data-web-1").unwrap();
+        let volume = sim.world.pv(claim.volume.unwrap());
+        (said, claim.request_bytes, volume.capacity_bytes)
+    };
+    let previous = "field can not be less than previous value";
+    let old_rule = (
+        vec![
+            format!("1m refused: {previous}"),
+            format!("2m asked {}", 30 * GIB),
+            format!("2m2s refused: {previous}"),
+            format!("2m4s refused: {previous}"),
+            format!("2m6s refused: {previous}"),
+            format!("2m10s resized {}", 30 * GIB),
+            format!("3m refused: {previous}"),
+        ],
+        30 * GIB,
+        30 * GIB,
+    );
+    assert_eq!(lowered(r#"kubernetesVersion: "1.31","#), old_rule, "1.31: before the gate");
+    for release in ["1.32", "1.33"] {
+        let off = format!(
+            r#"kubernetesVersion: "{release}", featureGates: {{"RecoverVolumeExpansionFailure": false}},"#
+        );
+        assert_eq!(lowered(&off), old_rule, "{release} with the gate off");
+    }
+    let capacity = "field can not be less than status.capacity";
+    let recovered = (
+        vec![
+            // Below the volume's 10Gi, and at it: refused.
+            format!("1m refused: {capacity}"),
+            format!("2m asked {}", 30 * GIB),
+            // 9.75Gi is above the 9.5Gi first asked, but not above the volume.
+            format!("2m2s refused: {capacity}"),
+            format!("2m4s refused: {capacity}"),
+            // Above it, while the expansion to 30Gi is still to be done:
+            // accepted, and the resizer expands to 20Gi 10 s later.
+            format!("2m6s asked {}", 20 * GIB),
+            format!("2m16s resized {}", 20 * GIB),
+            // The volume now holds 20Gi: 15Gi is below it.
+            format!("3m refused: {capacity}"),
+        ],
+        20 * GIB,
+        20 * GIB,
+    );
+    assert_eq!(lowered(""), recovered, "1.36, the default release");
+    assert_eq!(lowered(r#"kubernetesVersion: "1.32","#), recovered, "1.32: beta and on");
 }
 
 /// A failing liveness probe kills the container after failureThreshold

@@ -41,6 +41,14 @@
 //! provisioner (which deletes only volumes it made) instead of looking for
 //! an in-tree plugin, finding none and marking the volume Failed.
 //!
+//! `RecoverVolumeExpansionFailure` (KEP-1790): alpha and off in 1.23,
+//! beta and on in 1.32 (k/k PR #128342), GA and locked on in 1.34 (PR
+//! #132662; its removal, PR #139079, is not in any release modelled).
+//! With it on, the API server lets a claim's storage request be lowered,
+//! so that a user can recover from an expansion that fails, as long as
+//! the new request stays above the claim's `status.capacity`
+//! (`ValidatePersistentVolumeClaimUpdate`); with it off, never.
+//!
 //! A release refuses a gate it does not have, before it came or after it
 //! was removed, and a locked gate set off, as its components refuse such
 //! `--feature-gates` ([`check_gate`]).
@@ -135,6 +143,10 @@ pub const GATE_LIVES: &[GateLife] = &[
         locked_from: Some(37),
         removed_in: None,
     },
+    // Alpha 1.23, beta and on 1.32, GA and locked 1.34 (KEP-1790); marked
+    // for removal in 1.37 in kube_features.go, but the removal (k/k PR
+    // #139079) is not merged, so the gate is kept.
+    GateLife { name: "RecoverVolumeExpansionFailure", since: 23, locked_from: Some(34), removed_in: None },
     // Alpha 1.34, beta 1.36, GA in 1.37 (KEP-5311), locked as GA gates are.
     GateLife { name: "RelaxedServiceNameValidation", since: 34, locked_from: Some(37), removed_in: None },
     // Introduced as beta in 1.33.
@@ -203,6 +215,10 @@ pub struct Features {
     /// `HonorPVReclaimPolicy`: a released CSI volume made by hand is left
     /// to its external provisioner rather than Failed (`Pv::deleter`).
     pub honor_pv_reclaim_policy: bool,
+    /// `RecoverVolumeExpansionFailure`: a claim's storage request may be
+    /// lowered while it stays above the claim's `status.capacity`
+    /// (`Api::resize_pvc`).
+    pub recover_volume_expansion_failure: bool,
 }
 
 impl Features {
@@ -222,6 +238,8 @@ impl Features {
             pdb_unhealthy_pod_eviction_policy: version.minor >= 27,
             pod_ready_to_start_containers: version.minor >= 29,
             honor_pv_reclaim_policy: version.minor >= 31,
+            // Beta and on by default from 1.32 (pkg/features/kube_features.go).
+            recover_volume_expansion_failure: version.minor >= 32,
         }
     }
 
@@ -235,6 +253,7 @@ impl Features {
             "PDBUnhealthyPodEvictionPolicy" => self.pdb_unhealthy_pod_eviction_policy = on,
             "PodReadyToStartContainersCondition" => self.pod_ready_to_start_containers = on,
             "HonorPVReclaimPolicy" => self.honor_pv_reclaim_policy = on,
+            "RecoverVolumeExpansionFailure" => self.recover_volume_expansion_failure = on,
             _ => {}
         }
         self
@@ -288,6 +307,16 @@ mod tests {
             Features::for_version(Version::new(34, 0)).with_gate("RelaxedServiceNameValidation", true);
         assert!(gated.relaxed_service_name_validation);
     }
+    #[test]
+    fn a_claim_request_may_be_lowered_from_1_32() {
+        let recover = |minor| Features::for_version(Version::new(minor, 0)).recover_volume_expansion_failure;
+        assert!(!recover(24) && !recover(31));
+        assert!(recover(32) && recover(34) && recover(37));
+        let gated =
+            Features::for_version(Version::new(31, 0)).with_gate("RecoverVolumeExpansionFailure", true);
+        assert!(gated.recover_volume_expansion_failure);
+    }
+
     #[test]
     fn unhealthy_pod_eviction_policy_is_kept_from_1_27() {
         let kept = |minor| Features::for_version(Version::new(minor, 0)).pdb_unhealthy_pod_eviction_policy;
@@ -345,6 +374,11 @@ mod tests {
         assert_eq!(check(33, "RelaxedServiceNameValidation", true), Err(GateRefusal::NotYet { since: 34 }));
         assert_eq!(check(24, "MaxUnavailableStatefulSet", true), Ok(()));
         assert_eq!(check(37, "MaxUnavailableStatefulSet", false), Ok(()));
+        assert_eq!(check(22, "RecoverVolumeExpansionFailure", true), Err(GateRefusal::NotYet { since: 23 }));
+        assert_eq!(check(33, "RecoverVolumeExpansionFailure", false), Ok(()));
+        let locked = Err(GateRefusal::Locked { since: 34 });
+        assert_eq!(check(34, "RecoverVolumeExpansionFailure", false), locked);
+        assert_eq!(check(37, "RecoverVolumeExpansionFailure", true), Ok(()));
         assert_eq!(check(36, "EverythingWorks", true), Err(GateRefusal::Unknown));
     }
 

@@ -268,7 +268,9 @@ pub enum Event {
         pvc: PvcId,
         message: String,
     },
-    /// A claim's requested size was raised: a volume expansion is asked for.
+    /// A claim's requested size was raised, or lowered while still above
+    /// its volume's capacity (`RecoverVolumeExpansionFailure`): a volume
+    /// expansion is asked for.
     PvcResizeRequested {
         pvc: PvcId,
         bytes: u64,

@@ -342,26 +342,40 @@ impl Api<'_> {
         Ok(())
     }
 
-    /// `kubectl patch pvc` raising `spec.resources.requests.storage`. The
-    /// API server refuses it for a claim not yet bound (the spec is
-    /// immutable then) and for a smaller size; the
-    /// PersistentVolumeClaimResize admission plugin refuses it unless the
-    /// claim's class sets `allowVolumeExpansion`. Accepted, the external
-    /// resizer (which hears of it as a `Change`) expands the volume later
+    /// `kubectl patch pvc` of `spec.resources.requests.storage`. The API
+    /// server refuses it for a claim not yet bound (the spec is immutable
+    /// then) and for a smaller size: always before
+    /// `RecoverVolumeExpansionFailure` (on from 1.32), and with it only for
+    /// a size not above the claim's `status.capacity`, its volume's
+    /// capacity, so that an expansion not yet done may be asked again
+    /// smaller (the volume never shrinks). The
+    /// PersistentVolumeClaimResize admission plugin, which lets a lowered
+    /// request through, refuses any other unless the claim's class sets
+    /// `allowVolumeExpansion`. Accepted, the
+    /// external resizer (which hears of it as a `Change`) expands the
+    /// volume to the request it then finds
     /// (pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate,
     /// plugin/pkg/admission/storage/persistentvolume/resize).
     pub fn resize_pvc(&mut self, pvc: PvcId, bytes: u64) -> Result<(), String> {
         let claim = self.world.pvc(pvc);
         let invalid = format!("PersistentVolumeClaim {:?} is invalid: ", claim.name);
+        // `status.capacity`: the bound volume's capacity.
+        let capacity = claim.volume.map_or(0, |pv| self.world.pv(pv).capacity_bytes);
         let refusal = if claim.phase != PvcPhase::Bound {
             Some(format!(
                 "{invalid}spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
             ))
-        } else if bytes < claim.request_bytes {
+        } else if bytes < claim.request_bytes && !self.world.features.recover_volume_expansion_failure {
             Some(format!(
                 "{invalid}spec.resources.requests.storage: Forbidden: field can not be less than previous value"
             ))
-        } else if !claim.storage_class.is_some_and(|c| self.world.class(c).allow_volume_expansion) {
+        } else if bytes < claim.request_bytes && bytes <= capacity {
+            Some(format!(
+                "{invalid}spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"
+            ))
+        } else if bytes >= claim.request_bytes
+            && !claim.storage_class.is_some_and(|c| self.world.class(c).allow_volume_expansion)
+        {
             Some(format!(
                 "persistentvolumeclaims {:?} is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
                 claim.name

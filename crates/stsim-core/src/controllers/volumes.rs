@@ -234,6 +234,16 @@ pub fn driver_refuses(class: &StorageClass, modes: &[AccessMode]) -> Option<&'st
 
 /// The external resizer takes up a claim that asks for more than its
 /// volume holds, and expands the volume `RESIZE_TIME` later.
+///
+/// A request lowered while an expansion is still to be done (allowed from
+/// `RecoverVolumeExpansionFailure`, as long as it stays above the volume's
+/// capacity) starts it again: the volume is expanded `RESIZE_TIME` later to
+/// the request then asked, the lowered one, and never shrinks
+/// (`Api::expand_volume`). This is the real resizer's recovery after an
+/// expansion failed (kubernetes-csi/external-resizer
+/// `expandAndRecover`); expansions here never fail, and the resizer's
+/// `status.allocatedResources` is not modelled: a real resizer whose
+/// larger expansion is still in flight, not failed, lets it finish first.
 pub fn resize_requested(api: &mut Api, pvc: PvcId) {
     let at = api.now + RESIZE_TIME;
     api.arm(crate::events::EventKey::Provision(pvc), at);

@@ -685,7 +685,8 @@ fn write_pod_spec(
 }
 
 /// `ValidatePersistentVolumeClaimUpdate`: only `resources.requests` of a
-/// bound claim may change (an expansion, through the resize path).
+/// bound claim may change (an expansion, or a lowered request the release
+/// allows, through the resize path: `Api::resize_pvc`).
 fn write_claim_spec(
     api: &mut Api,
     pvc: PvcId,
