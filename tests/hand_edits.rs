@@ -232,9 +232,12 @@ fn an_expanded_claim_is_billed_at_each_size() {
 /// `RecoverVolumeExpansionFailure` (1.31, or the gate forced off in 1.32 and
 /// 1.33) never; from 1.32 while it stays above `status.capacity`, the
 /// volume's capacity (10Gi here, its 9.5Gi request rounded up to whole GiB
-/// by the EBS driver), so that an expansion still to be done (to 30Gi) is
-/// asked again smaller (20Gi): the volume ends at 20Gi, never at 30Gi, and
-/// never shrinks (pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate).
+/// by the EBS driver). A request lowered (20Gi) while the expansion to 30Gi
+/// is under way is accepted but does not stop it: the resizer began with
+/// 30Gi (`status.allocatedResources`) and tries a smaller size only after
+/// a failed expansion (external-resizer `expandAndRecover`), so the volume
+/// ends at 30Gi, and never shrinks (pkg/apis/core/validation
+/// ValidatePersistentVolumeClaimUpdate).
 #[test]
 fn a_lowered_claim_request_is_validated_by_release() {
     const SOURCE: &str = r#"Scenario(
@@ -304,15 +307,15 @@ fn a_lowered_claim_request_is_validated_by_release() {
             // 9.75Gi is above the 9.5Gi first asked, but not above the volume.
             format!("2m2s refused: {capacity}"),
             format!("2m4s refused: {capacity}"),
-            // Above it, while the expansion to 30Gi is still to be done:
-            // accepted, and the resizer expands to 20Gi 10 s later.
+            // Above it, while the expansion to 30Gi is under way: accepted,
+            // and the expansion goes on to 30Gi.
             format!("2m6s asked {}", 20 * GIB),
-            format!("2m16s resized {}", 20 * GIB),
-            // The volume now holds 20Gi: 15Gi is below it.
+            format!("2m10s resized {}", 30 * GIB),
+            // The volume now holds 30Gi: 15Gi is below it.
             format!("3m refused: {capacity}"),
         ],
         20 * GIB,
-        20 * GIB,
+        30 * GIB,
     );
     assert_eq!(lowered(""), recovered, "1.36, the default release");
     assert_eq!(lowered(r#"kubernetesVersion: "1.32","#), recovered, "1.32: beta and on");

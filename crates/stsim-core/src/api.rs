@@ -1022,6 +1022,7 @@ impl<'a> Api<'a> {
             storage_class_name: new.storage_class_name,
             waiting: None,
             request_bytes: new.request_bytes,
+            allocated_bytes: 0,
             access_modes: new.access_modes,
             phase: PvcPhase::Pending,
             volume: None,

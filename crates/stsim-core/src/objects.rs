@@ -1194,6 +1194,10 @@ pub struct Pvc {
     /// volume it cannot get: reason and message.
     pub waiting: Option<(&'static str, String)>,
     pub request_bytes: u64,
+    /// `status.allocatedResources`: the largest size the resizer was asked
+    /// to expand the volume to (0 before any resize). A request lowered
+    /// while that expansion is under way does not stop it.
+    pub allocated_bytes: u64,
     pub access_modes: Vec<AccessMode>,
     pub phase: PvcPhase,
     pub volume: Option<PvId>,

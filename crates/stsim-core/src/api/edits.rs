@@ -390,9 +390,18 @@ impl Api<'_> {
         if bytes == claim.request_bytes {
             return Ok(());
         }
-        self.world.pvc_mut(pvc).request_bytes = bytes;
+        let claim = self.world.pvc_mut(pvc);
+        let raised = bytes > claim.request_bytes;
+        if raised {
+            claim.allocated_bytes = claim.allocated_bytes.max(bytes);
+        }
+        claim.request_bytes = bytes;
         self.record(Event::PvcResizeRequested { pvc, bytes });
-        self.notify(Change::ResizeRequested(pvc));
+        // A lowered request (only ever above the volume, so while an
+        // expansion is under way) leaves the resizer to finish that one.
+        if raised {
+            self.notify(Change::ResizeRequested(pvc));
+        }
         Ok(())
     }
 

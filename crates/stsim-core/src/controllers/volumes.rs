@@ -235,15 +235,13 @@ pub fn driver_refuses(class: &StorageClass, modes: &[AccessMode]) -> Option<&'st
 /// The external resizer takes up a claim that asks for more than its
 /// volume holds, and expands the volume `RESIZE_TIME` later.
 ///
-/// A request lowered while an expansion is still to be done (allowed from
+/// A request lowered while an expansion is under way (allowed from
 /// `RecoverVolumeExpansionFailure`, as long as it stays above the volume's
-/// capacity) starts it again: the volume is expanded `RESIZE_TIME` later to
-/// the request then asked, the lowered one, and never shrinks
-/// (`Api::expand_volume`). This is the real resizer's recovery after an
-/// expansion failed (kubernetes-csi/external-resizer
-/// `expandAndRecover`); expansions here never fail, and the resizer's
-/// `status.allocatedResources` is not modelled: a real resizer whose
-/// larger expansion is still in flight, not failed, lets it finish first.
+/// capacity) does not stop it: the resizer recorded the larger size in
+/// `status.allocatedResources` when it began (`Pvc::allocated_bytes`), and
+/// only a failed expansion lets it try the lowered one
+/// (kubernetes-csi/external-resizer `expandAndRecover`); expansions here
+/// never fail. The volume never shrinks (`Api::expand_volume`).
 pub fn resize_requested(api: &mut Api, pvc: PvcId) {
     let at = api.now + RESIZE_TIME;
     api.arm(crate::events::EventKey::Provision(pvc), at);
@@ -269,12 +267,12 @@ pub fn provision(api: &mut Api, id: PvcId) {
         return;
     }
     if let Some(pv) = pvc.volume {
-        // The driver grows the volume in its allocation unit, as it made it.
+        // The size the resizer began with, or a larger one asked since; the
+        // driver grows the volume in its allocation unit, as it made it.
+        let asked = pvc.request_bytes.max(pvc.allocated_bytes);
         let bytes = match api.world.pv(pv).storage_class {
-            Some(class) => {
-                crate::objects::allocated_bytes(&api.world.class(class).provisioner, pvc.request_bytes)
-            }
-            None => pvc.request_bytes,
+            Some(class) => crate::objects::allocated_bytes(&api.world.class(class).provisioner, asked),
+            None => asked,
         };
         api.expand_volume(pv, bytes);
         return;
