@@ -134,20 +134,26 @@ fn parallel_bootstrap_gives_several_primaries_and_ordered_ready_does_not() {
 
 /// The fix for F02 without giving up Parallel: only the first ordinal may
 /// initialise; the others wait for a primary. They find it once its name
-/// resolves, and their own NXDOMAIN answers have left CoreDNS's cache
-/// (30 s after they first looked).
+/// resolves: at once under kubeadm's CoreDNS from 1.32, which caches
+/// nothing of the cluster domain; where it does (before 1.32), once their
+/// own NXDOMAIN answers have left the cache, 30 s after they first looked.
 #[test]
 fn bootstrapping_only_from_ordinal_zero_keeps_one_cluster_under_parallel() {
     let mut config = config("parallel-bootstrap-split-brain");
     config.statefulsets[0].app.as_mut().unwrap().kind =
         AppKind::PrimaryReplica { bootstrap: Bootstrap::OrdinalZero };
+    let mut cached = config.clone();
+    cached.dns.cache_cluster_domain = true;
     let (sim, report) = run_config(config);
     assert!(app(&report).healthy_throughout, "{:?}", app(&report).intervals);
     assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
-    // The replicas first looked at 17s and were told NXDOMAIN for 30 s.
     let first_lookup =
         sim.trace.records.iter().find(|r| matches!(r.event, Event::DnsNegativeCached { .. })).unwrap();
     assert_eq!(first_lookup.at, t("17s"));
+    assert_eq!(app(&report).first_healthy_ms, Some(t("22s").as_millis()), "as soon as pg-0 is published");
+    // The replicas first looked at 17s and were told NXDOMAIN for 30 s.
+    let (sim, report) = run_config(cached);
+    assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
     assert_eq!(app(&report).first_healthy_ms, Some(t("47s").as_millis()));
 }
 
@@ -172,14 +178,18 @@ fn a_rescheduled_primary_breaks_ip_addressed_replicas_but_not_dns_addressed_ones
 
     let mut dns = config("ip-addressed-primary-rescheduled");
     set_addressing(&mut dns, Addressing::Dns);
-    let (_, report) = run_config(dns);
-    let app = app(&report);
-    assert_eq!(app.health, "HEALTHY");
-    assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "never BROKEN: {:?}", app.intervals);
-    assert!(app.intervals.iter().all(|i| i.code != "stale-ip"));
-    // pg-0 is Ready again at 10m8s; the replicas were told NXDOMAIN at 10m
-    // and CoreDNS serves it until 10m30s.
-    assert_eq!(app.intervals.last().unwrap().healthy_again_ms, Some(t("10m30s").as_millis()));
+    let mut cached = dns.clone();
+    cached.dns.cache_cluster_domain = true;
+    for (config, healthy_again) in [(dns, "10m8s"), (cached, "10m30s")] {
+        let (_, report) = run_config(config);
+        let app = app(&report);
+        assert_eq!(app.health, "HEALTHY");
+        assert!(app.intervals.iter().all(|i| i.health == "DEGRADED"), "never BROKEN: {:?}", app.intervals);
+        assert!(app.intervals.iter().all(|i| i.code != "stale-ip"));
+        // pg-0 is Ready again at 10m8s; the replicas were told NXDOMAIN at
+        // 10m, which a CoreDNS that caches the cluster domain serves until 10m30s.
+        assert_eq!(app.intervals.last().unwrap().healthy_again_ms, Some(t(healthy_again).as_millis()));
+    }
 }
 
 /// The same rule for a quorum system: etcd's membership records each
@@ -228,11 +238,17 @@ fn losing_two_of_three_etcd_members_at_once_loses_the_quorum_until_they_return()
         lost.reason
     );
     assert!(lost.fix.contains("PodDisruptionBudget with minAvailable: 2"), "{}", lost.fix);
-    // Both pods are Ready again before the cached NXDOMAIN answers expire.
+    // Whole again once both pods are Ready (10m8s): kubeadm's CoreDNS from
+    // 1.32 keeps no NXDOMAIN of the cluster domain.
     let log = Log(&sim);
     let ready = log.ready_after("etcd-1", t("10m")).unwrap();
+    assert_eq!(lost.healthy_again_ms, Some(ready.as_millis()));
+    // Where it does, the pods are Ready before the cached denials expire.
+    let mut cached = config("etcd-quorum-lost");
+    cached.dns.cache_cluster_domain = true;
+    let (_, report) = run_config(cached);
     assert!(ready < t("10m30s"), "{ready}");
-    assert_eq!(lost.healthy_again_ms, Some(t("10m30s").as_millis()));
+    assert_eq!(report.breakage[0].intervals[0].healthy_again_ms, Some(t("10m30s").as_millis()));
 }
 
 /// The DNS cache is part of the model: with CoreDNS's cache cut to 5 s the
@@ -241,6 +257,7 @@ fn losing_two_of_three_etcd_members_at_once_loses_the_quorum_until_they_return()
 #[test]
 fn a_shorter_dns_cache_shortens_the_outage() {
     let mut config = config("etcd-quorum-lost");
+    config.dns.cache_cluster_domain = true;
     config.dns.cache_max_ttl = stsim_core::time::SimDuration::from_secs(5);
     let (sim, report) = run_config(config);
     let app = app(&report);
@@ -261,6 +278,7 @@ fn a_shorter_dns_cache_shortens_the_outage() {
 fn a_large_etcd_forms_with_a_majority_and_the_rest_join_it() {
     for cache in [None, Some(stsim_core::time::SimDuration::ZERO)] {
         let mut config = config("etcd-quorum-lost");
+        config.dns.cache_cluster_domain = true;
         config.statefulsets[0].spec.replicas = 25;
         config.statefulsets[0].spec.pod_management_policy = PodManagementPolicy::OrderedReady;
         config.timeline.clear();

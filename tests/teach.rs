@@ -71,7 +71,7 @@ fn the_article_quiz_gives_the_right_answer_with_the_runs_evidence() {
     // The evidence is the run's: the record withdrawn, the NXDOMAIN, the verdict, the cause.
     for evidence in [
         "dns/redis-0.redis-svc.default.svc.cluster.local: A 10.244.0.2 withdrawn",
-        "NXDOMAIN, cached until",
+        "NXDOMAIN (not cached)",
         "app/redis: BROKEN: redis-1 and redis-2 cannot reach their primary redis-0",
         "cause: `rename service redis-svc to redis-headless",
         "holds  AppVerdict(redis at 40m: BROKEN)",

@@ -1493,32 +1493,58 @@ pub struct StatefulSetConfig {
     pub spec: StatefulSetSpec,
 }
 
-/// Cluster DNS caching. CoreDNS's default Corefile (kubeadm) has `cache 30`,
-/// which caps positive and negative answers at 30 s, and the `kubernetes`
-/// plugin answers with `ttl 5` (k8s-facts section 4.4; coredns/coredns#2434).
+/// Cluster DNS caching, as kubeadm sets CoreDNS up
+/// (cmd/kubeadm/app/phases/addons/dns/manifests.go, `CoreDNSConfigMap`):
+/// the `kubernetes` plugin answers with `ttl 30`, and `cache 30` caps what
+/// is cached at 30 s. From 1.32 the cache leaves the cluster domain alone
+/// (`disable success` and `disable denial` for it, k/k #128359), so a
+/// record is seen the moment it changes; before, an answer about a pod was
+/// served from the cache for up to 30 s, NXDOMAIN included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DnsConfig {
-    /// TTL of the records the `kubernetes` plugin serves (`ttl`, 5 s).
+    /// TTL of the records the `kubernetes` plugin serves (`ttl`, 30 s);
+    /// also its SOA's minimum, which bounds how long NXDOMAIN is cached.
     pub record_ttl: SimDuration,
-    /// The cache's cap for any answer (`cache 30`). Negative answers
-    /// (NXDOMAIN) are cached this long.
+    /// The cache's cap for any answer (`cache 30`).
     pub cache_max_ttl: SimDuration,
+    /// Whether the cache keeps answers about the cluster domain at all
+    /// (kubeadm before 1.32; a Corefile without the `disable` lines).
+    pub cache_cluster_domain: bool,
+    /// A cap for positive answers alone (the cache block's `success
+    /// CAPACITY TTL`), if the Corefile sets one.
+    pub success_max_ttl: Option<SimDuration>,
 }
 
 impl Default for DnsConfig {
+    /// kubeadm's from 1.32 (the default release's).
     fn default() -> Self {
-        DnsConfig { record_ttl: SimDuration::from_secs(5), cache_max_ttl: SimDuration::from_secs(30) }
+        DnsConfig {
+            record_ttl: SimDuration::from_secs(30),
+            cache_max_ttl: SimDuration::from_secs(30),
+            cache_cluster_domain: false,
+            success_max_ttl: None,
+        }
     }
 }
 
 impl DnsConfig {
-    /// How long a positive answer is cached: the record's TTL, capped by the cache.
-    pub fn positive_ttl(&self) -> SimDuration {
-        self.record_ttl.min(self.cache_max_ttl)
+    /// kubeadm's CoreDNS of `version`.
+    pub fn for_version(version: crate::features::Version) -> DnsConfig {
+        DnsConfig { cache_cluster_domain: version.minor < 32, ..DnsConfig::default() }
     }
-    /// How long NXDOMAIN is cached (the SOA minimum is not modelled; the cap applies).
+    /// How long a positive answer is cached: the record's TTL, capped by
+    /// the cache; nothing when the cache leaves the cluster domain alone.
+    pub fn positive_ttl(&self) -> SimDuration {
+        let success = self.success_max_ttl.unwrap_or(self.cache_max_ttl);
+        self.negative_ttl().min(success)
+    }
+    /// How long NXDOMAIN is cached: the SOA's minimum (the plugin's `ttl`,
+    /// coredns plugin/kubernetes `MinTTL`), capped by the cache.
     pub fn negative_ttl(&self) -> SimDuration {
-        self.cache_max_ttl
+        match self.cache_cluster_domain {
+            true => self.record_ttl.min(self.cache_max_ttl),
+            false => SimDuration::ZERO,
+        }
     }
 }
 

@@ -1071,6 +1071,10 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodAdopted { pod, sts } => {
                 n.pod_row(at_ms, *pod, cat(&["adopted by StatefulSet ", &world.sts(*sts).name]), &|_| {})
             }
+            // Not cached when CoreDNS leaves the cluster domain alone.
+            Event::DnsNegativeCached { name, until } if until.as_millis() <= at_ms => {
+                other("dns", name.clone().into(), "NXDOMAIN (not cached)".into())
+            }
             Event::DnsNegativeCached { name, until } => {
                 let mut what = String::from("NXDOMAIN, cached until ");
                 until.push_to(&mut what);

@@ -567,6 +567,10 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 world.sts(*sts).name,
                 pod(*id)
             ),
+            Event::DnsNegativeCached { name, until } if *until <= record.at => format!(
+                "A lookup of {name} gets NXDOMAIN. CoreDNS keeps no answer about the cluster domain, so the next \
+                 lookup sees the name as soon as it is published."
+            ),
             Event::DnsNegativeCached { name, until } => format!(
                 "A lookup of {name} gets NXDOMAIN, and CoreDNS will give that answer until {until}, even if the \
                  name appears meanwhile."

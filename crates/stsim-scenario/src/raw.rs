@@ -406,9 +406,17 @@ pub struct Dns {
     /// The cache's cap on any answer, positive or NXDOMAIN (`cache 30`).
     #[serde(default)]
     pub cache: Option<String>,
-    /// The TTL of the records the `kubernetes` plugin serves (`ttl 5`).
+    /// The TTL of the records the `kubernetes` plugin serves (`ttl 30`).
     #[serde(default)]
     pub ttl: Option<String>,
+    /// Whether the cache keeps answers about the cluster domain (kubeadm
+    /// before 1.32; from 1.32 its Corefile disables that).
+    #[serde(default)]
+    pub cache_cluster_domain: Option<bool>,
+    /// A cap for positive answers alone (`success CAPACITY TTL` in the
+    /// cache block).
+    #[serde(default)]
+    pub success_cache: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

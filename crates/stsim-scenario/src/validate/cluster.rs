@@ -873,10 +873,21 @@ impl Checker<'_, '_> {
         out
     }
 
-    /// Cluster DNS caching: `dns: (cache: "30s", ttl: "5s")`.
-    pub(super) fn dns(&mut self, raw: Option<&raw::Dns>) -> DnsConfig {
-        let defaults = DnsConfig::default();
+    /// Cluster DNS caching: `dns: (cache: "30s", ttl: "30s", cacheClusterDomain: true)`,
+    /// what is not written as kubeadm sets it up in `version`.
+    pub(super) fn dns(
+        &mut self,
+        raw: Option<&raw::Dns>,
+        version: stsim_core::features::Version,
+    ) -> DnsConfig {
+        let defaults = DnsConfig::for_version(version);
         DnsConfig {
+            cache_cluster_domain: raw
+                .and_then(|d| d.cache_cluster_domain)
+                .unwrap_or(defaults.cache_cluster_domain),
+            success_max_ttl: raw
+                .and_then(|d| d.success_cache.as_deref())
+                .and_then(|text| self.duration("dns.successCache", text)),
             cache_max_ttl: self.duration_or(
                 "dns.cache",
                 raw.and_then(|d| d.cache.as_deref()),

@@ -449,7 +449,6 @@ impl Checker<'_, '_> {
         self.dns_label("namespace", &namespace);
         let cluster_domain = raw.cluster_domain.clone().unwrap_or_else(|| "cluster.local".to_string());
         self.dns_subdomain("clusterDomain", &cluster_domain);
-        let dns = self.dns(raw.dns.as_ref());
         let cluster = self.cluster(raw.cluster.as_ref());
         self.node_names = Some(timeline::node_names(raw.timeline.as_deref().unwrap_or_default(), &cluster));
         let images = self.images(raw.images.as_deref().unwrap_or_default());
@@ -549,6 +548,7 @@ impl Checker<'_, '_> {
                 }
             },
         };
+        let dns = self.dns(raw.dns.as_ref(), kubernetes);
         let mut timings = timings;
         if raw_timings.and_then(|t| t.node_monitor_grace_period.as_ref()).is_none() && kubernetes.minor < 32 {
             // The default grace period was 40 s before 1.32 (k/k PR #126287).
