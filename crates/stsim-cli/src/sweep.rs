@@ -422,7 +422,11 @@ pub fn run(
         return Err("error: --seeds must be at least 1\n".to_string());
     }
     if request.first_seed.checked_add(request.seeds).is_none() {
-        return Err("error: --first-seed plus --seeds is beyond the largest seed\n".to_string());
+        return Err(format!(
+            "error: --first-seed plus --seeds is beyond the last seed a sweep reaches, {} (its range ends one past \
+             its last seed); `stsim run --seed` runs any\n",
+            u64::MAX - 1
+        ));
     }
     let (from, to) = match &request.shard {
         Some(spec) => {
@@ -433,8 +437,22 @@ pub fn run(
     };
     let combos = variants(&request.vary)?;
     let mut configs = Vec::new();
-    for set in &combos {
-        configs.push(configure(&request.file, source, set)?);
+    // Two variants that run the same scenario (`replicas=3,03`) would
+    // split one variant's runs in two under different names.
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (i, set) in combos.iter().enumerate() {
+        let config = configure(&request.file, source, set)?;
+        let key = digest(std::slice::from_ref(&config));
+        if let Some(&first) = seen.get(&key) {
+            return Err(format!(
+                "error: {}: the variants {} and {} run the same scenario; give each value once\n",
+                crate::input::escape(&request.file),
+                describe(&combos[first]),
+                describe(set)
+            ));
+        }
+        seen.insert(key, i);
+        configs.push(config);
     }
     let expectations: Vec<String> =
         configs[0].expect.iter().map(|e| stsim_core::expect::describe(&configs[0], &e.expectation)).collect();

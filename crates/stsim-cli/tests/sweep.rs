@@ -263,3 +263,16 @@ fn a_shard_of_another_format_is_named_so() {
         "{error}"
     );
 }
+
+/// Two variants that run the same scenario (`replicas=3,03`) are refused,
+/// naming both, rather than splitting one variant's runs in two.
+#[test]
+fn variants_that_run_the_same_scenario_are_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["sweep", &scenario(), "--seeds", "2", "--vary", "replicas=3,03"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("the variants replicas=3 and replicas=03 run the same scenario"), "{error}");
+}
