@@ -914,3 +914,31 @@ fn a_pod_relabelled_to_another_revision_is_replaced() {
     });
     assert!(counted_out, "a status with web-1 at neither revision");
 }
+
+/// A patch to the size a claim already asks for changes nothing and is
+/// refused by nothing, on a class without `allowVolumeExpansion` too (the
+/// resize admission plugin lets any request not larger through); a larger
+/// one there is refused.
+#[test]
+fn the_same_size_is_no_resize() {
+    let source = r#"Scenario(name: "same", duration: "3m",
+        cluster: (storageClasses: [(name: "fixed", volumeBindingMode: WaitForFirstConsumer, default: true)]),
+        services: [(name: "web", selector: {"app": "web"})],
+        statefulsets: [(name: "web", serviceName: "web", template: (labels: {"app": "web"}, image: "nginx"),
+            volumeClaimTemplates: [(name: "data", storage: "10Gi")])],
+        timeline: [
+            (at: "1m", do: ResizePvc(pvc: "data-web-0", storage: "10Gi")),
+            (at: "2m", do: ResizePvc(pvc: "data-web-0", storage: "11Gi")),
+        ])"#;
+    let (sim, _) = run(source);
+    let refused: Vec<String> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::PvcUpdateRejected { .. } => Some(r.at.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, ["2m"]);
+}

@@ -358,6 +358,11 @@ impl Api<'_> {
     /// plugin/pkg/admission/storage/persistentvolume/resize).
     pub fn resize_pvc(&mut self, pvc: PvcId, bytes: u64) -> Result<(), String> {
         let claim = self.world.pvc(pvc);
+        // The same size changes nothing: no rule refuses it, and the
+        // admission plugin lets any request not larger through.
+        if bytes == claim.request_bytes {
+            return Ok(());
+        }
         let invalid = format!("PersistentVolumeClaim {:?} is invalid: ", claim.name);
         // `status.capacity`: the bound volume's capacity.
         let capacity = claim.volume.map_or(0, |pv| self.world.pv(pv).capacity_bytes);
@@ -373,7 +378,7 @@ impl Api<'_> {
             Some(format!(
                 "{invalid}spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"
             ))
-        } else if bytes >= claim.request_bytes
+        } else if bytes > claim.request_bytes
             && !claim.storage_class.is_some_and(|c| self.world.class(c).allow_volume_expansion)
         {
             Some(format!(
@@ -386,9 +391,6 @@ impl Api<'_> {
         if let Some(message) = refusal {
             self.record(Event::PvcUpdateRejected { pvc, message: message.clone() });
             return Err(message);
-        }
-        if bytes == claim.request_bytes {
-            return Ok(());
         }
         let claim = self.world.pvc_mut(pvc);
         let raised = bytes > claim.request_bytes;
