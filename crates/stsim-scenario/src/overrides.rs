@@ -157,7 +157,11 @@ fn set_one(source: &str, keys: &[Key], value: &str) -> Result<String, String> {
     let locator = Locator::new(source);
     let path = format_path(keys);
     if let Some((start, end, string)) = locator.exact_span(&path) {
-        let quoted = string && !value.trim_start().starts_with(['"', 'r']);
+        // A value already quoted (a string, or a raw string `r"..."`,
+        // `r#"..."#`) is kept; any other, `redis:9` too, is quoted.
+        let trimmed = value.trim_start();
+        let literal = trimmed.starts_with('"') || trimmed.starts_with("r\"") || trimmed.starts_with("r#");
+        let quoted = string && !literal;
         let value = if quoted {
             format!("{value:?}")
         } else {
@@ -217,6 +221,11 @@ mod tests {
     fn a_bare_word_for_a_string_is_quoted() {
         let text = set(SOURCE, "duration", "30d").unwrap();
         assert!(text.contains(r#"duration: "30d","#), "{text}");
+        // A word that starts with `r` is no raw string.
+        let text = set(SOURCE, "statefulsets[0].template.image", "redis:9").unwrap();
+        assert!(text.contains(r#"template: (image: "redis:9")"#), "{text}");
+        let text = set(SOURCE, "statefulsets[0].template.image", r##"r#"redis:9"#"##).unwrap();
+        assert!(text.contains(r##"template: (image: r#"redis:9"#)"##), "{text}");
     }
 
     #[test]
