@@ -508,6 +508,31 @@ fn ron_diagnostic(error: &SpannedError, locator: &Locator<'_>, file: &str) -> Di
         start = locator.token_at_or_after(start).map_or(start, |next| next.start);
     }
     let token = locator.token_at(start);
+    // A file cut short in the middle of a word reads as that word: `(nam`
+    // is an unknown field `nam`, `Del` an unknown variant. Where the error
+    // is at the file's last token and a bracket is still open, the end of
+    // the file is what went wrong, and is said so.
+    let end = locator.source().len();
+    let last = locator.token_before(end);
+    if !matches!(error.code, Error::Eof | Error::ExpectedStringEnd | Error::UnclosedBlockComment)
+        && let (Some(last), Some((open_char, at))) = (last, locator.open_bracket_at(end))
+        && token.is_some_and(|t| t.start == last.start)
+    {
+        let (line, column) = locator.line_col(last.start);
+        let (open_line, open_column) = locator.line_col(at);
+        return Diagnostic {
+            code: "syntax",
+            message: format!(
+                "unexpected end of file after {} (is the file cut short?)",
+                describe(locator, Some(last))
+            ),
+            file: file.to_string(),
+            line,
+            column,
+            length: locator.token_length(last),
+            help: Some(format!("the `{open_char}` at line {open_line}, column {open_column} is not closed")),
+        };
+    }
     let path = locator.path_at(start);
     let prefix = if path.is_empty() { String::new() } else { format!("{path}: ") };
     // By default, underline the token at the error, or one character.
