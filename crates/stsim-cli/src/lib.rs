@@ -376,7 +376,7 @@ Exit status: 0 when every file is valid, 2 when one is not (errors name file:lin
     #[command(
         after_help = "Prints one line per scenario and `N passed, N failed`; each failure says what was \
 expected, what happened, the trace around it, and the command that re-runs it.\n\
-Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments.\n\n\
+Exit status: 0 when every expectation holds, 1 when one fails, 2 on bad arguments or when a file is not a valid scenario (the valid ones still run and are counted).\n\n\
 Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  stsim test --junit results.xml"
     )]
     Test {
