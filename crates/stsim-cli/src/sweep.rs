@@ -49,7 +49,9 @@ pub const FORMAT: u32 = 2;
 /// What the variants run, as one digest: their configurations (the
 /// scenario as parsed, manifests and overrides applied), the seed and
 /// where the file is on this machine (an operator's directory) aside, so
-/// that shards run from other checkouts agree.
+/// that shards run from other checkouts agree. It hashes the configuration's
+/// `Debug` text: deterministic (the configuration holds no hash maps), and
+/// compared only between outputs of one stsim version (`Sweep::stsim`).
 fn digest(configs: &[stsim_core::Config]) -> String {
     let mut hasher = stsim_core::hash::Fnv64::new();
     for config in configs {

@@ -276,3 +276,26 @@ fn variants_that_run_the_same_scenario_are_refused() {
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(error.contains("the variants replicas=3 and replicas=03 run the same scenario"), "{error}");
 }
+
+/// A shard's digest is of what ran, not of where the file was: the same
+/// scenario named by another path, from another directory (another
+/// checkout, another machine of a fleet), gives the same digest, so its
+/// shards merge.
+#[test]
+fn the_digest_does_not_depend_on_where_the_file_is() {
+    let digest = |file: &str, dir: &std::path::Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_stsim"))
+            .args(["sweep", file, "--seeds", "1", "-o", "json"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["digest"].as_str().unwrap().to_string()
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for name in ["benches/scenarios/redis-month.ron", "examples/manifests/redis-ordered-startup.ron"] {
+        let relative = digest(name, &root);
+        let absolute = digest(&root.join(name).display().to_string(), &std::env::temp_dir());
+        assert_eq!(relative, absolute, "{name}");
+    }
+}
