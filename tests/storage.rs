@@ -77,6 +77,76 @@ fn when_scaled_delete_deletes_the_claim_and_scale_up_starts_empty() {
     assert_eq!(finding.subject, "pvc/data-redis-2");
 }
 
+/// Scaled down and straight back up under whenScaled: Delete: the pod's
+/// claim is stale when the controller wants the pod again, the sync stops
+/// without an error, and the claim's deletion wakes nothing. The set stays
+/// a pod short until the informer's resync, which comes between
+/// `minResyncPeriod` and twice that after the start, and then every such
+/// period; a run that ends before it says why (`pod-not-recreated`).
+#[test]
+fn a_stale_claim_stops_the_set_until_the_informer_resyncs() {
+    let source = crate::support::scenario_file("scale-bounce-stale-claim");
+    let (source, _) = source.split_once("    expect: [").unwrap();
+    let with = |period: &str, duration: &str, seed: u64| {
+        let source = source
+            .replace(r#"duration: "1d""#, &format!(r#"duration: "{duration}""#))
+            .replace("seed: 7,", &format!("seed: {seed},\n    timings: (minResyncPeriod: \"{period}\"),"));
+        run(&format!("{source})"))
+    };
+    for seed in [1, 2, 3, 4] {
+        let (sim, report) = with("1h", "3h", seed);
+        let incarnations: Vec<_> = sim.world.pods.iter().filter(|p| p.name == "pg-2").collect();
+        assert_eq!(incarnations.len(), 2, "seed {seed}: made again");
+        let gone = Log(&sim).removals("pg-2")[0];
+        assert_eq!(gone, t("10m8s"));
+        let again = incarnations[1].created_at;
+        // The first resync is the period itself, in [1h, 2h).
+        assert!(again >= t("1h") && again < t("2h"), "seed {seed}: made again at {again:?}");
+        assert!(report.findings.iter().all(|f| f.id != "pod-not-recreated"), "rescued");
+        let resyncs: Vec<SimTime> = sim
+            .trace
+            .records
+            .iter()
+            .filter(|r| matches!(r.event, stsim_core::trace::Event::StatefulSetResync { .. }))
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(resyncs, [again], "seed {seed}: recorded once, for the set it rescued, when it did");
+        let rendered = sim.trace.render(&sim.world);
+        let claim_stale = rendered.lines().find(|l| l.contains("\tclaim-stale\t")).expect("recorded");
+        assert_eq!(
+            claim_stale,
+            "10m8s\tstatefulset-controller\tstatefulset/pg\tclaim-stale\tclaim=data-pg-2 owner=Pod/pg-2"
+        );
+    }
+    // Ended before the resync: one finding, since the sync that stopped.
+    let (sim, report) = with("12h", "2h", 7);
+    assert_eq!(sim.world.pods.iter().filter(|p| p.name == "pg-2").count(), 1, "not made again");
+    let finding = report.findings.iter().find(|f| f.id == "pod-not-recreated").expect("a finding");
+    assert_eq!((finding.subject.as_str(), finding.since_ms), ("statefulset/pg", t("10m8s").as_millis()));
+    assert!(finding.explanation.contains("The claim has been deleted since"), "{}", finding.explanation);
+    // The same bounce without the retention policy's Delete: no stale claim.
+    let retain = source
+        .replace("whenScaled: Delete", "whenScaled: Retain")
+        .replace(r#"duration: "1d""#, r#"duration: "1h""#);
+    let (sim, report) = run(&format!("{retain})"));
+    assert_eq!(sim.world.pods.iter().filter(|p| p.name == "pg-2").count(), 2, "made again at once");
+    assert!(report.findings.iter().all(|f| f.id != "pod-not-recreated"));
+}
+
+/// A resync of a set with nothing to do changes nothing and records
+/// nothing: three days of a quiet set give the trace of the same run
+/// without resyncs (a period longer than the run).
+#[test]
+fn resyncs_of_a_quiet_set_record_nothing() {
+    let source = crate::support::scenario_file("scale-down-when-scaled-delete")
+        .replace(r#"duration: "2h""#, r#"duration: "3d""#);
+    let (sim, _) = run(&source);
+    let never = source.replace("seed: 7,", "seed: 7, timings: (minResyncPeriod: \"1000h\"),");
+    let (quiet, _) = run(&never);
+    assert!(sim.events > quiet.events, "the resyncs ran");
+    assert_eq!(sim.trace.render(&sim.world), quiet.trace.render(&quiet.world));
+}
+
 /// A run that ends while a Delete volume waits to be detached shows it
 /// Released and billed, with nothing to clean up: it is no Retain
 /// volume's `released-volumes` finding, and its provisioner deletes it.
@@ -1085,4 +1155,96 @@ fn a_cloud_driver_allocates_whole_units_and_bills_them() {
     assert_eq!(sized(vsphere), 9537 << 20, "10G is 9,536.7 MiB: 9,537 MiB");
     let local = r#"(name: "l", provisioner: "rancher.io/local-path", volumeBindingMode: WaitForFirstConsumer, default: true)"#;
     assert_eq!(sized(local), 10_000_000_000, "a local provisioner makes what was asked");
+}
+
+/// Features the older releases modelled had off by default, each as its
+/// release's API server and controllers behave: a field the gate guards is
+/// dropped when a set is written (`dropStatefulSetDisabledFields`), and
+/// the controllers skip what the gate guards.
+#[test]
+fn statefulset_gates_follow_their_releases() {
+    let set = |version: &str, gates: &str| {
+        format!(
+            r#"Scenario(
+    name: "gates", seed: 7, duration: "10m", kubernetesVersion: "{version}", featureGates: {{{gates}}},
+    statefulsets: [(
+        name: "web",
+        replicas: 3,
+        ordinals: (start: 5),
+        persistentVolumeClaimRetentionPolicy: (whenScaled: Delete, whenDeleted: Delete),
+        template: (labels: {{"app": "web"}}, image: "app:1"),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+    )],
+    timeline: [(at: "3m", do: Scale(statefulset: "web", replicas: 1))],
+)"#
+        )
+    };
+    let outcome = |version: &str, gates: &str| {
+        let (sim, _) = run(&set(version, gates));
+        let first = sim.world.pods.iter().map(|p| p.name.clone()).min().unwrap();
+        let claims_left = sim.world.live_pvcs().count();
+        let indexed = sim.world.pods[0].labels.contains_key("apps.kubernetes.io/pod-index");
+        (first, claims_left, indexed)
+    };
+    // 1.26: StatefulSetStartOrdinal is alpha (off), StatefulSetAutoDeletePVC
+    // alpha (off), PodIndexLabel not yet: web-0 first, every claim kept.
+    assert_eq!(outcome("1.26", ""), ("web-0".to_string(), 3, false));
+    assert_eq!(outcome("1.26", r#""StatefulSetStartOrdinal": true"#), ("web-5".to_string(), 3, false));
+    assert_eq!(outcome("1.26", r#""StatefulSetAutoDeletePVC": true"#), ("web-0".to_string(), 1, false));
+    // 1.27: both beta and on; 1.28 adds the index label.
+    assert_eq!(outcome("1.27", ""), ("web-5".to_string(), 1, false));
+    assert_eq!(outcome("1.28", ""), ("web-5".to_string(), 1, true));
+    assert_eq!(outcome("1.28", r#""PodIndexLabel": false"#), ("web-5".to_string(), 1, false));
+    assert_eq!(outcome("1.31", r#""StatefulSetAutoDeletePVC": false"#), ("web-5".to_string(), 3, true));
+}
+
+/// Without `NodeOutOfServiceVolumeDetach` (off before 1.26) the
+/// out-of-service taint is an ordinary NoExecute taint: the pod of the dead
+/// node stays Terminating and its volume attached; with it, pod GC
+/// force-deletes the pod and the volume is detached at once.
+#[test]
+fn the_out_of_service_taint_needs_its_gate() {
+    let source = |version: &str| {
+        crate::support::scenario_file("node-crash-out-of-service")
+            .replace("seed: 3,", &format!(r#"seed: 3, kubernetesVersion: "{version}","#))
+    };
+    let (source_125, _) =
+        source("1.25").split_once("    expect: [").map(|(a, b)| (a.to_string(), b.to_string())).unwrap();
+    let (sim, _) = run(&format!("{source_125})"));
+    let forced = |sim: &stsim_core::Simulation| {
+        sim.trace.render(&sim.world).lines().filter(|l| l.contains("forced=out-of-service")).count()
+    };
+    assert_eq!(forced(&sim), 0, "1.25: no detach without an unmount");
+    let first = sim.world.pods.iter().find(|p| p.name == "redis-0").unwrap();
+    assert_eq!(
+        first.removed_at,
+        Some(t("13m")),
+        "1.25: gone only once the machine is back and its kubelet confirms"
+    );
+    let (source_126, _) =
+        source("1.26").split_once("    expect: [").map(|(a, b)| (a.to_string(), b.to_string())).unwrap();
+    let (sim, _) = run(&format!("{source_126})"));
+    assert_eq!(forced(&sim), 1, "1.26: detached at once");
+    let first = sim.world.pods.iter().find(|p| p.name == "redis-0").unwrap();
+    assert!(first.removed_at.unwrap() < t("13m"));
+    // Force-deleted by hand on 1.25, the pod is gone but its volume is
+    // still mounted on the dead node: the attach-detach controller waits
+    // its 6 minutes for an unmount rather than honour the taint.
+    let by_hand = source_125
+        .replace(
+            r#"(at: "13m", do: RecoverNode(node: "worker-2")),"#,
+            r#"(at: "10m30s", do: ForceDeletePod(pod: "redis-0")),"#,
+        )
+        .replace(r#"(at: "14m", do: UntaintOutOfService(node: "worker-2")),"#, "")
+        .replace(r#"duration: "15m""#, r#"duration: "20m""#);
+    let (sim, _) = run(&format!("{by_hand})"));
+    assert_eq!(forced(&sim), 0);
+    let detach =
+        sim.trace.render(&sim.world).lines().find(|l| l.contains("\tdetaching\t")).map(str::to_string);
+    assert_eq!(
+        detach.as_deref(),
+        Some(
+            "16m30s100ms\tattachdetach-controller\tpv/pvc-00000003\tdetaching\tnode=worker-2 forced=timeout"
+        )
+    );
 }

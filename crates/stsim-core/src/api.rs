@@ -1352,6 +1352,7 @@ impl<'a> Api<'a> {
         let mut spec = set.spec.clone();
         apply(&mut spec);
         spec.template.default_pull_policies();
+        spec.drop_disabled_fields(&self.world.features, Some(&set.spec));
         if spec == set.spec {
             return Ok(());
         }
@@ -1579,14 +1580,31 @@ impl<'a> Api<'a> {
     }
 
     /// The controller records what it waits on (not an API field; see `Waiting`).
+    /// What the set's last sync waited on. A wait on something the
+    /// controller does not watch (a stale claim) is recorded when it
+    /// begins: nothing else in the trace would say why the set stopped.
     pub fn set_statefulset_waiting(&mut self, sts: StsId, waiting: Option<(PodId, WaitReason)>) {
         let now = self.now;
         let set = self.world.sts_mut(sts);
-        set.waiting = match (set.waiting, waiting) {
-            (Some(old), Some((pod, reason))) if old.pod == pod && old.reason == reason => Some(old),
-            (_, Some((pod, reason))) => Some(Waiting { pod, reason, since: now }),
-            (_, None) => None,
+        let (waiting, began) = match (set.waiting, waiting) {
+            (Some(old), Some((pod, reason))) if old.pod == pod && old.reason == reason => (Some(old), false),
+            (_, Some((pod, reason))) => (Some(Waiting { pod, reason, since: now }), true),
+            (_, None) => (None, false),
         };
+        set.waiting = waiting;
+        if let Some(Waiting { pod, reason: WaitReason::ClaimStale, .. }) = waiting
+            && began
+        {
+            let ordinal = self.world.pod(pod).ordinal;
+            let set = self.world.sts(sts);
+            let claim = set.spec.volume_claim_templates.iter().find_map(|template| {
+                let claim = self.world.pvc_named(&claim_name(&template.name, &set.name, ordinal?))?;
+                self.world.pvc(claim).owner_refs.iter().any(|r| r.owner == Owner::Pod(pod)).then_some(claim)
+            });
+            if let Some(claim) = claim {
+                self.record(Event::StatefulSetClaimStale { sts, claim, owner: pod });
+            }
+        }
     }
 
     pub fn set_statefulset_status(&mut self, sts: StsId, status: StatefulSetStatus) {

@@ -1485,6 +1485,27 @@ pub struct StatefulSetSpec {
     pub volume_claim_templates: Vec<VolumeClaimTemplate>,
 }
 
+impl StatefulSetSpec {
+    /// What the API server keeps of a written set whose release has the
+    /// fields' gates off (`dropStatefulSetDisabledFields`): a field is
+    /// dropped unless the stored set (`old`, on an update) already uses it.
+    /// A default value counts as unused.
+    pub fn drop_disabled_fields(
+        &mut self,
+        features: &crate::features::Features,
+        old: Option<&StatefulSetSpec>,
+    ) {
+        if !features.stateful_set_auto_delete_pvc
+            && old.is_none_or(|o| o.retention == RetentionPolicy::default())
+        {
+            self.retention = RetentionPolicy::default();
+        }
+        if !features.stateful_set_start_ordinal && old.is_none_or(|o| o.ordinals_start == 0) {
+            self.ordinals_start = 0;
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatefulSetConfig {
     pub name: String,
@@ -1979,6 +2000,12 @@ pub struct Timings {
     pub provisioner_retry_start: SimDuration,
     /// csi-provisioner's `--retry-interval-max` (5 min): the longest of those waits.
     pub provisioner_retry_max: SimDuration,
+    /// kube-controller-manager's `--min-resync-period` (12 h): its shared
+    /// informers re-deliver every object they hold once a period, a period
+    /// drawn once at start between this and twice this (`ResyncPeriod`).
+    /// The StatefulSet controller enqueues each set it is told of, so a set
+    /// that no event woke is synced again at the latest then.
+    pub min_resync_period: SimDuration,
 }
 
 impl Default for Timings {
@@ -2000,6 +2027,7 @@ impl Default for Timings {
             cached_pull: SimDuration::from_secs(2),
             provisioner_retry_start: SimDuration::from_secs(1),
             provisioner_retry_max: SimDuration::from_mins(5),
+            min_resync_period: SimDuration::from_mins(12 * 60),
         }
     }
 }

@@ -47,6 +47,9 @@ pub enum EventKey {
     Provision(PvcId),
     /// The StatefulSet controller syncs a set (its work-queue key).
     StatefulSetSync(StsId),
+    /// The StatefulSet controller's informer re-delivers every set it holds
+    /// (`--min-resync-period`), and each is enqueued for a sync.
+    InformerResync,
     /// Endpoints and DNS records of one pod are brought up to date.
     DnsPod(PodId),
     /// Endpoints and DNS records of every pod of one Service.
@@ -101,6 +104,7 @@ impl EventKey {
             EventKey::Kubelet(_) | EventKey::Extras(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)
+            | EventKey::InformerResync
             | EventKey::DnsPod(_)
             | EventKey::DnsService(_)
             | EventKey::GarbageCollect
@@ -149,6 +153,7 @@ impl crate::queue::QueueKey for EventKey {
             EventKey::NodeShutdown(id) => (27, id.index()),
             EventKey::Extras(id) => (28, id.index()),
             EventKey::Reclaim(id) => (29, id.index()),
+            EventKey::InformerResync => (30, 0),
         })
     }
 }
@@ -196,6 +201,7 @@ mod tests {
             EventKey::NodeShutdown(NodeId(7)),
             EventKey::Extras(PodId(7)),
             EventKey::Reclaim(PvId(7)),
+            EventKey::InformerResync,
         ];
         let mut kinds: Vec<usize> = keys.iter().map(|k| k.dense().expect("every key is dense").0).collect();
         for key in keys {

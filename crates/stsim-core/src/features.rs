@@ -49,6 +49,31 @@
 //! the new request stays above the claim's `status.capacity`
 //! (`ValidatePersistentVolumeClaimUpdate`); with it off, never.
 //!
+//! `StatefulSetAutoDeletePVC` (KEP-1847): alpha and off from 1.23, beta
+//! and on in 1.27, GA and locked in 1.32. With it off the API server drops
+//! a set's `persistentVolumeClaimRetentionPolicy` (unless the stored set
+//! already has one: `dropStatefulSetDisabledFields`), and the controller
+//! neither owns claims by policy nor checks for stale ones.
+//!
+//! `StatefulSetStartOrdinal` (KEP-3335): alpha and off in 1.26, beta and
+//! on in 1.27, GA and locked in 1.31. With it off the API server drops
+//! `ordinals`, so the first pod is `<set>-0`.
+//!
+//! `NodeOutOfServiceVolumeDetach` (KEP-2268): alpha and off in 1.24, beta
+//! and on in 1.26, GA and locked in 1.28. With it off the
+//! `node.kubernetes.io/out-of-service` taint is an ordinary NoExecute
+//! taint: the taint manager deletes the node's pods gracefully, but pod GC
+//! does not force-delete them and the attach-detach controller does not
+//! detach their volumes without an unmount (`gc_controller.go`,
+//! `reconciler.go`).
+//!
+//! `PodIndexLabel` (KEP-4017): beta and on from 1.28, GA and locked in
+//! 1.32: the StatefulSet controller labels each pod
+//! `apps.kubernetes.io/pod-index`.
+//!
+//! The four were marked for removal some releases after GA (1.31, 1.33,
+//! 1.35); their removal is not checked, so the gates are kept.
+//!
 //! A release refuses a gate it does not have, before it came or after it
 //! was removed, and a locked gate set off, as its components refuse such
 //! `--feature-gates` ([`check_gate`]).
@@ -127,6 +152,8 @@ pub const GATE_LIVES: &[GateLife] = &[
     GateLife { name: "HonorPVReclaimPolicy", since: 23, locked_from: Some(33), removed_in: Some(36) },
     // Alpha in 1.24; beta, and never locked, through 1.37.
     GateLife { name: "MaxUnavailableStatefulSet", since: 24, locked_from: None, removed_in: None },
+    // Alpha 1.24, beta 1.26, GA and locked 1.28.
+    GateLife { name: "NodeOutOfServiceVolumeDetach", since: 24, locked_from: Some(28), removed_in: None },
     // Alpha 1.26, beta 1.27, GA and locked 1.31, removed in 1.33.
     GateLife {
         name: "PDBUnhealthyPodEvictionPolicy",
@@ -134,6 +161,8 @@ pub const GATE_LIVES: &[GateLife] = &[
         locked_from: Some(31),
         removed_in: Some(33),
     },
+    // Beta (and on) 1.28, GA and locked 1.32.
+    GateLife { name: "PodIndexLabel", since: 28, locked_from: Some(32), removed_in: None },
     // Alpha 1.28 (renamed from 1.25's PodHasNetworkCondition, which stsim
     // does not model), beta and on 1.29, GA and locked in 1.37 (KEP-3085,
     // k/k PR #140488).
@@ -153,6 +182,10 @@ pub const GATE_LIVES: &[GateLife] = &[
     GateLife { name: "SchedulerPopFromBackoffQ", since: 33, locked_from: None, removed_in: None },
     // Beta 1.28 (off 1.29-1.31), GA and locked in 1.34.
     GateLife { name: "SchedulerQueueingHints", since: 28, locked_from: Some(34), removed_in: None },
+    // Alpha 1.23, beta 1.27, GA and locked 1.32.
+    GateLife { name: "StatefulSetAutoDeletePVC", since: 23, locked_from: Some(32), removed_in: None },
+    // Alpha 1.26, beta 1.27, GA and locked 1.31.
+    GateLife { name: "StatefulSetStartOrdinal", since: 26, locked_from: Some(31), removed_in: None },
 ];
 
 /// Why a release refuses a gate setting.
@@ -219,6 +252,15 @@ pub struct Features {
     /// lowered while it stays above the claim's `status.capacity`
     /// (`Api::resize_pvc`).
     pub recover_volume_expansion_failure: bool,
+    /// `StatefulSetAutoDeletePVC`: `persistentVolumeClaimRetentionPolicy` is kept and followed.
+    pub stateful_set_auto_delete_pvc: bool,
+    /// `StatefulSetStartOrdinal`: `ordinals.start` is kept.
+    pub stateful_set_start_ordinal: bool,
+    /// `NodeOutOfServiceVolumeDetach`: the out-of-service taint makes pod
+    /// GC force-delete and the attach-detach controller detach at once.
+    pub node_out_of_service_volume_detach: bool,
+    /// `PodIndexLabel`: pods are labelled `apps.kubernetes.io/pod-index`.
+    pub pod_index_label: bool,
 }
 
 impl Features {
@@ -240,6 +282,10 @@ impl Features {
             honor_pv_reclaim_policy: version.minor >= 31,
             // Beta and on by default from 1.32 (pkg/features/kube_features.go).
             recover_volume_expansion_failure: version.minor >= 32,
+            stateful_set_auto_delete_pvc: version.minor >= 27,
+            stateful_set_start_ordinal: version.minor >= 27,
+            node_out_of_service_volume_detach: version.minor >= 26,
+            pod_index_label: version.minor >= 28,
         }
     }
 
@@ -254,6 +300,10 @@ impl Features {
             "PodReadyToStartContainersCondition" => self.pod_ready_to_start_containers = on,
             "HonorPVReclaimPolicy" => self.honor_pv_reclaim_policy = on,
             "RecoverVolumeExpansionFailure" => self.recover_volume_expansion_failure = on,
+            "StatefulSetAutoDeletePVC" => self.stateful_set_auto_delete_pvc = on,
+            "StatefulSetStartOrdinal" => self.stateful_set_start_ordinal = on,
+            "NodeOutOfServiceVolumeDetach" => self.node_out_of_service_volume_detach = on,
+            "PodIndexLabel" => self.pod_index_label = on,
             _ => {}
         }
         self

@@ -40,6 +40,7 @@ pub const IDS: &[&str] = &[
     "image-not-on-node",
     "image-gone-from-registry",
     "image-name-invalid",
+    "pod-not-recreated",
 ];
 
 mod stuck;
@@ -67,6 +68,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(stuck::all(world, end));
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
+        findings.extend(pod_not_recreated(world, set));
     }
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
@@ -985,6 +987,61 @@ fn never_pull(world: &World, pod: &Pod) -> String {
 /// progress deadline. StatefulSets have no `progressDeadlineSeconds`; stsim
 /// borrows the Deployment default (600 s) as the point where waiting becomes
 /// being stuck (`timings.rolloutStuckAfter`).
+/// A set whose last sync stopped on a stale claim (`PodClaimIsStale`):
+/// the pod's claim still belonged to the earlier pod of its name, which
+/// `whenScaled: Delete` made its owner when it was scaled away, and the
+/// garbage collector had yet to delete it. The sync ends without an error,
+/// so the work queue does not retry it, and the controller has no claim
+/// handler, so the claim's deletion does not wake it: only a change to the
+/// set or one of its pods, or the informer's periodic resync, does.
+fn pod_not_recreated(world: &World, set: &StatefulSet) -> Option<Finding> {
+    let waiting = set.waiting.filter(|w| w.reason == WaitReason::ClaimStale)?;
+    let old = world.pod(waiting.pod);
+    let name = &old.name;
+    let claims: Vec<&str> = world
+        .live_pvcs()
+        .filter(|c| c.owner_refs.iter().any(|r| r.owner == Owner::Pod(waiting.pod)))
+        .map(|c| c.name.as_str())
+        .collect();
+    let state = if claims.is_empty() {
+        "The claim has been deleted since, but nothing told the controller".to_string()
+    } else {
+        format!(
+            "{} still {} the earlier {name}'s; the garbage collector deletes {} once that pod is gone, but that \
+             will not wake the controller either",
+            claims.join(", "),
+            if claims.len() == 1 { "is" } else { "are" },
+            if claims.len() == 1 { "it" } else { "them" }
+        )
+    };
+    Some(Finding {
+        id: "pod-not-recreated",
+        subject: format!("statefulset/{}", set.name),
+        since_ms: waiting.since.as_millis(),
+        summary: format!(
+            "{name} is not re-created: when the controller last looked, its claim still belonged to the {name} \
+             that was scaled away"
+        ),
+        explanation: format!(
+            "StatefulSet {} was scaled down with whenScaled: Delete, which makes each condemned pod the owner of \
+             its claims so that they are deleted after it, and scaled up again before the garbage collector had \
+             deleted them. A claim owned by an earlier pod of the same name is stale: the controller will not \
+             create {name} on it, and ends its sync without an error, so the work queue does not retry. {state}. \
+             The controller watches StatefulSets, pods and ControllerRevisions, not claims: the set waits until \
+             one of its pods changes, the set itself does, or the informer's periodic resync delivers it again \
+             (kube-controller-manager's --min-resync-period, 12 h, times a factor between 1 and 2). The set runs \
+             below its replicas until then, and an application waiting for {name} waits too.",
+            set.name
+        ),
+        fix: format!(
+            "Any change to StatefulSet {} wakes the controller (for example `kubectl annotate statefulset {} \
+             resync=now --overwrite`). Before scaling back up after a scale-down with whenScaled: Delete, wait \
+             until the condemned pods' claims are gone (`kubectl get pvc`).",
+            set.name, set.name
+        ),
+    })
+}
+
 fn rollout_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option<Finding> {
     let UpdateStrategy::RollingUpdate { .. } = set.spec.update_strategy else { return None };
     let waiting = set.waiting?;

@@ -1820,6 +1820,19 @@ pub enum WaitReason {
     UpdatedPodNotAvailable,
     /// maxUnavailable: the budget of unavailable pods is used up.
     UnavailableBudgetUsed,
+    /// A pod to create has a claim still owned by the earlier pod of its
+    /// name (the waiting pod, gone or going): the controller creates nothing
+    /// and does not look again until something wakes it (`PodClaimIsStale`).
+    ClaimStale,
+}
+
+impl WaitReason {
+    /// Whether what the set waits on is something the controller watches,
+    /// so that its change wakes the set: pods are, claims are not (the
+    /// controller has no claim event handler).
+    pub fn watched(self) -> bool {
+        !matches!(self, WaitReason::ClaimStale)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -932,6 +932,20 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 world.sts(*sts).name.clone().into(),
                 format!("replicas {from} -> {to}").into(),
             ),
+            Event::StatefulSetClaimStale { sts, claim, owner } => other(
+                "statefulset",
+                world.sts(*sts).name.clone().into(),
+                format!(
+                    "{} not created: claim {} still belongs to the earlier {} (stale)",
+                    n.pod(*owner),
+                    n.pvc(*claim),
+                    n.pod(*owner)
+                )
+                .into(),
+            ),
+            Event::StatefulSetResync { sts } => {
+                other("statefulset", world.sts(*sts).name.clone().into(), "synced again by the informer's resync".into())
+            }
             // Status and revisions are in the trace; the timeline shows their effects.
             Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
             Event::PvcDeleting { pvc } => other(

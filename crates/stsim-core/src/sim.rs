@@ -136,6 +136,9 @@ pub struct Simulation {
     /// undo and none has yet, in order: the pod's name, the action, and the
     /// node it hit.
     node_of_actions: Vec<(String, NodeAction, NodeId)>,
+    /// How often the StatefulSet controller's informer re-delivers every
+    /// set: drawn once, as kube-controller-manager draws it at start.
+    resync_period: SimDuration,
 }
 
 /// A StatefulSet to create again once the set it replaces is gone.
@@ -149,6 +152,17 @@ struct Recreation {
 
 mod failures;
 mod maintenance;
+
+/// kube-controller-manager's informer resync period: `--min-resync-period`
+/// times a factor drawn once in [1, 2) (`ResyncPeriod`,
+/// cmd/kube-controller-manager/app/controllermanager.go), so that its
+/// informers do not resync in lock-step. From a stream of its own, so the
+/// draw shifts no other.
+fn resync_period(seed: u64, min: SimDuration) -> SimDuration {
+    use crate::rng::RngExt;
+    let factor: f64 = crate::rng::stream(seed, "informer-resync").random::<f64>() + 1.0;
+    SimDuration::from_millis((min.as_millis() as f64 * factor) as u64)
+}
 
 /// The work queue's per-item back-off: 5 ms doubling to 1000 s
 /// (client-go `DefaultTypedControllerRateLimiter`).
@@ -202,6 +216,8 @@ impl Simulation {
             queue.wake(key, SimTime::ZERO, key.phase());
         }
         let streams = Streams::new(config.seed);
+        let resync_period = resync_period(config.seed, config.timings.min_resync_period);
+        queue.arm(EventKey::InformerResync, SimTime::ZERO + resync_period, EventKey::InformerResync.phase());
         let sync_failures = vec![0; world.statefulsets.len()];
         let statefulset_ids = world.statefulsets.iter().map(|s| s.id).collect();
         let armed = (0..config.triggers.len()).collect();
@@ -227,6 +243,7 @@ impl Simulation {
             instant: (SimTime::ZERO, 0),
             recreations: Vec::new(),
             node_of_actions: Vec::new(),
+            resync_period,
         };
         sim.create_claims();
         for node in 0..sim.world.nodes.len() {
@@ -328,6 +345,7 @@ impl Simulation {
             }
             EventKey::Provision(pvc) => volumes::provision(&mut self.api(Actor::VolumeController), pvc),
             EventKey::StatefulSetSync(sts) => self.sync_statefulset(sts),
+            EventKey::InformerResync => self.resync_statefulsets(at),
             EventKey::DnsPod(pod) => dns::sync_pod(&mut self.api(Actor::Dns), pod),
             EventKey::DnsService(service) => dns::sync_service(&mut self.api(Actor::Dns), service),
             EventKey::Schedule(pod) => scheduler::schedule(&mut self.api(Actor::Scheduler), pod),
@@ -550,6 +568,32 @@ impl Simulation {
         } else {
             *failures = 0;
         }
+    }
+
+    /// The informer's periodic resync: every set it holds is delivered as
+    /// an update, and the controller's `UpdateFunc` enqueues each one
+    /// (`stateful_set.go`, `NewStatefulSetController`). Nothing is recorded:
+    /// a set with nothing to do syncs without a write. What it rescues is a
+    /// set whose last sync stopped with no error and no event since to wake
+    /// it, such as one waiting on a stale claim (`PodClaimIsStale`), since
+    /// the controller does not watch claims.
+    fn resync_statefulsets(&mut self, at: SimTime) {
+        let sets: Vec<(StsId, bool)> = self
+            .world
+            .statefulsets
+            .iter()
+            .filter(|s| s.removed_at.is_none())
+            .map(|s| (s.id, s.waiting.is_some_and(|w| !w.reason.watched())))
+            .collect();
+        for (sts, rescued) in sets {
+            if rescued {
+                self.api(Actor::StatefulSetController).record(Event::StatefulSetResync { sts });
+            }
+            let key = EventKey::StatefulSetSync(sts);
+            self.queue.wake(key, at, key.phase());
+        }
+        let key = EventKey::InformerResync;
+        self.queue.arm(key, at + self.resync_period, key.phase());
     }
 
     /// The StatefulSet object a timeline entry means by its config index.

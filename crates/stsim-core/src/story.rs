@@ -371,6 +371,22 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
             Event::StatefulSetScaled { sts, from, to } => {
                 format!("StatefulSet {} now wants {to} pods instead of {from}.", world.sts(*sts).name)
             }
+            Event::StatefulSetClaimStale { sts, claim, owner } => {
+                let (pod, claim) = (&world.pod(*owner).name, &world.pvc(*claim).name);
+                format!(
+                    "StatefulSet {} needs {pod} again, but claim {claim} still belongs to the {pod} that was \
+                     scaled away (whenScaled: Delete), and the garbage collector has yet to delete it. The \
+                     controller creates nothing and ends its sync without an error, so nothing retries it; and \
+                     it does not watch claims, so the claim's deletion will not wake it either.",
+                    world.sts(*sts).name
+                )
+            }
+            Event::StatefulSetResync { sts } => format!(
+                "The controller's informer re-delivers every StatefulSet once a period (kube-controller-manager's \
+                 --min-resync-period, 12 h, times a factor between 1 and 2), and StatefulSet {} is synced again: \
+                 the first sync since it stopped on a stale claim.",
+                world.sts(*sts).name
+            ),
             Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
             Event::NodeAdded { node } => {
                 format!("Node {} joins the cluster in {}.", world.node(*node).name, world.node(*node).zone)

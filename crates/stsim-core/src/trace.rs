@@ -390,6 +390,21 @@ pub enum Event {
         sts: StsId,
         status: Box<StatefulSetStatus>,
     },
+    /// A sync stopped before creating a pod: the pod's claim is still owned
+    /// by an earlier pod of its name (`whenScaled: Delete` made it so), and
+    /// the garbage collector has yet to delete it (`PodClaimIsStale`).
+    /// Recorded when the set starts waiting on it, not at every sync.
+    StatefulSetClaimStale {
+        sts: StsId,
+        claim: PvcId,
+        owner: PodId,
+    },
+    /// The informer's periodic resync delivered a set whose last sync had
+    /// stopped on something the controller does not watch (a stale claim):
+    /// the first sync since. Resyncs of other sets change nothing to see.
+    StatefulSetResync {
+        sts: StsId,
+    },
     /// A ControllerRevision was created (or an old one rolled forward).
     RevisionCreated {
         sts: StsId,
@@ -1036,6 +1051,13 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             out.put(" current=").num(status.current_replicas).put(" updated=").num(status.updated_replicas);
             out.put(" currentRevision=").put(&status.current_revision);
             out.put(" updateRevision=").put(&status.update_revision);
+        }
+        Event::StatefulSetClaimStale { sts: set, claim, owner } => {
+            out.put("statefulset/").put(sts(*set)).put("\tclaim-stale\tclaim=").put(names.pvc(*claim));
+            out.put(" owner=Pod/").put(names.pod(*owner));
+        }
+        Event::StatefulSetResync { sts: set } => {
+            out.put("statefulset/").put(sts(*set)).put("\tresync");
         }
         Event::RevisionCreated { sts: set, name, revision } => {
             out.put("statefulset/").put(sts(*set)).put("\trevision\tname=").put(name);

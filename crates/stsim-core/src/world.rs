@@ -769,6 +769,7 @@ impl World {
 
     pub fn add_statefulset(&mut self, name: &str, mut spec: crate::config::StatefulSetSpec) -> StsId {
         spec.template.default_pull_policies();
+        spec.drop_disabled_fields(&self.features, None);
         let uid = self.new_uid();
         let id = StsId(self.statefulsets.len() as u32);
         self.statefulsets.push(StatefulSet {

@@ -65,6 +65,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "immutable-fields",
     "scale-down-orphans-volume",
     "scale-down-when-scaled-delete",
+    "scale-bounce-stale-claim",
     "delete-statefulset-retention",
     "delete-statefulset-orphan-cascade",
     "rename-statefulset",

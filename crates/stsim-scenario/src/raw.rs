@@ -1723,6 +1723,10 @@ pub struct Timings {
     /// csi-provisioner's `--retry-interval-max` (5m): the longest such wait.
     #[serde(default)]
     pub provisioner_retry_interval_max: Option<String>,
+    /// kube-controller-manager's `--min-resync-period` (12h): its informers
+    /// re-deliver every object once a period between this and twice this.
+    #[serde(default)]
+    pub min_resync_period: Option<String>,
 }
 
 /// A PersistentVolume that exists from the start: a disk made by hand

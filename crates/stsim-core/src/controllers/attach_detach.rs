@@ -106,7 +106,10 @@ pub fn reconcile(api: &mut Api, pv: PvId) {
                 };
                 let n = api.world.node(node);
                 let healthy = n.exists() && n.condition == ConditionStatus::True;
-                let out_of_service = n.exists() && n.has_taint(taints::OUT_OF_SERVICE);
+                // `hasOutOfServiceTaint` is false without `NodeOutOfServiceVolumeDetach`.
+                let out_of_service = api.world.features.node_out_of_service_volume_detach
+                    && n.exists()
+                    && n.has_taint(taints::OUT_OF_SERVICE);
                 let expired = now.since(requested) > MAX_WAIT_FOR_UNMOUNT;
                 let mounted = api.world.pv(pv).in_use_on.contains(&node);
                 let force = !healthy && expired;

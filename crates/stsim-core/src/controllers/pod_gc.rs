@@ -60,7 +60,12 @@ fn gc_terminating(api: &mut Api) {
     let doomed: Vec<(PodId, String)> = api
         .world
         .live_nodes()
-        .filter(|n| n.condition != ConditionStatus::True && n.has_taint(taints::OUT_OF_SERVICE))
+        .filter(|n| {
+            // `gcTerminating` runs only with `NodeOutOfServiceVolumeDetach` (`gc`).
+            api.world.features.node_out_of_service_volume_detach
+                && n.condition != ConditionStatus::True
+                && n.has_taint(taints::OUT_OF_SERVICE)
+        })
         .flat_map(|n| {
             n.pods
                 .iter()

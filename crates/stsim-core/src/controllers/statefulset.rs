@@ -265,9 +265,12 @@ impl Sync {
         }
         if let Slot::Missing { revision } = replicas[i] {
             // A claim still owned by an earlier pod of this name will be
-            // garbage-collected: wait for it (`PodClaimIsStale`).
-            if self.claim_is_stale(api, ordinal) {
-                return Ok(Flow::Block(None));
+            // garbage-collected: stop this sync (`PodClaimIsStale`). The
+            // real controller returns without an error, so nothing requeues
+            // the set, and it has no claim handler: the claim's deletion
+            // wakes nothing (see `Simulation`'s informer resync).
+            if let Some(owner) = self.stale_claim_owner(api, ordinal) {
+                return Ok(Flow::Block(Some((owner, WaitReason::ClaimStale))));
             }
             let pod = self.create_pod(api, ordinal, revision)?;
             replicas[i] = Slot::Created(pod);
@@ -476,7 +479,9 @@ impl Sync {
         let name = pod_name(&set.name, ordinal);
         let mut pod_labels = template.labels.clone();
         pod_labels.insert(labels::POD_NAME.to_string(), name.clone());
-        pod_labels.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
+        if api.world().features.pod_index_label {
+            pod_labels.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
+        }
         pod_labels.insert(labels::REVISION.to_string(), set.revisions[revision].name.clone());
         // `updateStorage`: a volume per claim template, named as the
         // template (replacing one of the template's own of that name). The
@@ -571,22 +576,23 @@ impl Sync {
         })
     }
 
-    /// Whether a claim of the pod to create is still owned by an earlier
-    /// pod of the same name (different uid): only with `whenScaled: Delete`.
-    fn claim_is_stale(&self, api: &Api, ordinal: u32) -> bool {
+    /// The earlier pod of the same name (a different uid) that still owns
+    /// a claim of the pod to create, if one does: only with `whenScaled:
+    /// Delete`.
+    fn stale_claim_owner(&self, api: &Api, ordinal: u32) -> Option<PodId> {
         let set = self.set(api);
-        if set.spec.retention.when_scaled == RetentionAction::Retain {
-            return false;
+        if !api.world().features.stateful_set_auto_delete_pvc
+            || set.spec.retention.when_scaled == RetentionAction::Retain
+        {
+            return None;
         }
         let name = pod_name(&set.name, ordinal);
-        set.spec.volume_claim_templates.iter().any(|template| {
-            let Some(claim) = api.world().pvc_named(&claim_name(&template.name, &set.name, ordinal)) else {
-                return false;
-            };
-            api.world().pvc(claim).owner_refs.iter().any(|r| match r.owner {
+        set.spec.volume_claim_templates.iter().find_map(|template| {
+            let claim = api.world().pvc_named(&claim_name(&template.name, &set.name, ordinal))?;
+            api.world().pvc(claim).owner_refs.iter().find_map(|r| match r.owner {
                 // The pod to create has no uid yet, so any pod reference by name is stale.
-                Owner::Pod(old) => api.world().pod(old).name == name,
-                Owner::StatefulSet(_) => false,
+                Owner::Pod(old) if api.world().pod(old).name == name => Some(old),
+                Owner::Pod(_) | Owner::StatefulSet(_) => None,
             })
         })
     }
@@ -599,6 +605,10 @@ impl Sync {
     /// anything of the pod is read.
     #[inline]
     fn fix_claim_owners(&self, api: &mut Api, pod: PodId) {
+        // Every call of the real controller's is behind the gate.
+        if !api.world().features.stateful_set_auto_delete_pvc {
+            return;
+        }
         let policy = self.set(api).spec.retention;
         if policy.when_scaled == RetentionAction::Retain
             && policy.when_deleted == RetentionAction::Retain

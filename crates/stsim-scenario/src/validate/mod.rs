@@ -525,6 +525,11 @@ impl Checker<'_, '_> {
                 raw_timings.and_then(|t| t.provisioner_retry_interval_max.as_deref()),
                 Timings::default().provisioner_retry_max,
             ),
+            min_resync_period: self.positive_duration(
+                "timings.minResyncPeriod",
+                raw_timings.and_then(|t| t.min_resync_period.as_deref()),
+                Timings::default().min_resync_period,
+            ),
         };
         let kubernetes = match raw.kubernetes_version.as_deref() {
             None => Version::DEFAULT,
