@@ -2022,3 +2022,79 @@ fn a_flow_list_closed_under_its_key_is_read() {
     // The error on a line read padded points where the text is written.
     refused(&yaml, "invalid-type", "containerPort", "x}");
 }
+
+/// Manifests that define StorageClasses say which classes the cluster has:
+/// a class a claim names that they leave out is not made up (the claim
+/// stays Pending, `storageclass.storage.k8s.io "gp3" not found`, as in
+/// Kubernetes), and a note says so; the default class the story adds is
+/// named as no claim names a class, and a claim of no class gets it, with
+/// a note, where no class of the manifests is the default. Without
+/// StorageClasses in the manifests, the class is made up (the default).
+#[test]
+fn a_class_the_manifests_leave_out_beside_theirs_is_not_made_up() {
+    let standard = "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: standard\nprovisioner: ebs.csi.aws.com\nvolumeBindingMode: WaitForFirstConsumer\n";
+    let load = |yaml: String| {
+        parse_manifests(&[("redis.yaml".into(), yaml)], "start").unwrap_or_else(|e| panic!("{e:#?}"))
+    };
+    let claim = |config: stsim_core::Config| {
+        let (sim, _) = stsim_core::run(config);
+        let pvc = sim.world.pvc(sim.world.pvc_named("data-redis-0").unwrap());
+        (pvc.phase, pvc.storage_class_name.clone(), sim.trace.render(&sim.world))
+    };
+    let names = |config: &stsim_core::Config| -> Vec<(String, bool)> {
+        config.cluster.storage_classes.iter().map(|c| (c.name.clone(), c.is_default)).collect()
+    };
+
+    let missing = load(format!("{REDIS}{standard}"));
+    let warning = missing.warning.clone().unwrap_or_default();
+    assert!(
+        warning.contains(
+            "warning: StorageClass \"gp3\", which the claim template \"data\" of StatefulSet \"redis\" names, is not among the StorageClasses the manifests define (\"standard\"), and is not made up"
+        ),
+        "{warning}"
+    );
+    assert!(!warning.contains("is the default"), "{warning}");
+    assert_eq!(names(&missing.config), [("standard".into(), false), ("stsim-default".into(), true)]);
+    let (phase, class, trace) = claim(missing.config);
+    assert_eq!((phase, class.as_deref()), (stsim_core::objects::PvcPhase::Pending, Some("gp3")));
+    assert!(trace.contains(r#"message="storageclass.storage.k8s.io \"gp3\" not found""#), "{trace}");
+
+    let classless = load(format!("{}{standard}", edit("        storageClassName: gp3\n", "")));
+    let warning = classless.warning.clone().unwrap_or_default();
+    assert!(
+        warning.contains(
+            "warning: no StorageClass the manifests define (\"standard\") is the default: the claims that name no class get \"gp3\""
+        ),
+        "{warning}"
+    );
+    assert_eq!(names(&classless.config), [("standard".into(), false), ("gp3".into(), true)]);
+    let (phase, class, _) = claim(classless.config);
+    assert_eq!((phase, class.as_deref()), (stsim_core::objects::PvcPhase::Bound, Some("gp3")));
+
+    // A class only volumes made by hand name needs no object, and is no
+    // name for the default the story adds.
+    let volume = "---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: by-hand\nspec:\n  storageClassName: gp3\n  capacity: {storage: 10Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /mnt/data}\n";
+    let by_hand = load(format!("{REDIS}{standard}{volume}"));
+    assert!(
+        by_hand.warning.as_deref().is_none_or(|w| !w.contains("\"gp3\", which")),
+        "{:?}",
+        by_hand.warning
+    );
+    assert_eq!(names(&by_hand.config), [("standard".into(), false), ("stsim-default".into(), true)]);
+    let (phase, class, _) = claim(by_hand.config);
+    assert_eq!((phase, class.as_deref()), (stsim_core::objects::PvcPhase::Bound, Some("gp3")));
+
+    // A default class of theirs: no note about it.
+    let default = standard.replace(
+        "  name: standard\n",
+        "  name: standard\n  annotations:\n    storageclass.kubernetes.io/is-default-class: \"true\"\n",
+    );
+    let theirs = load(format!("{}{default}", edit("        storageClassName: gp3\n", "")));
+    assert_eq!(theirs.warning, None);
+    assert_eq!(names(&theirs.config), [("standard".into(), true)]);
+
+    // No StorageClass in the manifests: the class is made up, the default.
+    let alone = load(REDIS.to_string());
+    assert_eq!(alone.warning, None);
+    assert_eq!(names(&alone.config), [("gp3".into(), true)]);
+}

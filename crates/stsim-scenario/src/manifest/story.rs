@@ -2,11 +2,13 @@
 //!
 //! Owns what `stsim run -f x.yaml [--story NAME]` simulates when the user
 //! brings only workloads: three zones, a node pool sized from the pods'
-//! requests, a `gp3`-like WaitForFirstConsumer default storage class (and one
-//! of the same kind for each class the claims name that the manifests do not
-//! define), and a timeline of the things people fear, aimed at the first
-//! StatefulSet. Nodes and classes the manifests do define are used as given.
-//! The result is a `raw::Scenario`, validated like any other.
+//! requests, a `gp3`-like WaitForFirstConsumer default storage class unless
+//! a class is the default (and, when the manifests define no class, one for
+//! each class the claims name, the first the default), and a timeline of
+//! the things people fear, aimed at the first StatefulSet. Nodes and
+//! classes the manifests do define are used as given; when they define
+//! classes, a class they leave out is not made up, and notes say so. The
+//! result is a `raw::Scenario`, validated like any other.
 
 use super::Collected;
 use crate::raw;
@@ -152,7 +154,6 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         default: Some(default),
         allow_volume_expansion: None,
     };
-    let has_default = classes.iter().any(|c| c.default == Some(true));
     // A class only volumes made by hand name (the tutorial's `manual`) is
     // a name for static binding, which needs no StorageClass object: none
     // is made up, so a claim no such volume fits waits, as it would.
@@ -173,18 +174,50 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
     };
     let mut notes = Vec::new();
     // The claim templates' classes, then the claims' of their own (a
-    // `kubectl get pvc -o yaml` of a cluster without its StorageClasses).
-    let named = (sets.iter().flat_map(|set| set.volume_claim_templates.iter().flatten()))
-        .map(|claim| claim.storage_class_name.as_ref())
-        .chain(collected.persistent_volume_claims.iter().map(|claim| claim.storage_class_name.as_ref()));
-    for claim_class in named {
+    // `kubectl get pvc -o yaml` of a cluster without its StorageClasses),
+    // each with who names it.
+    let named =
+        (sets.iter().flat_map(|set| {
+            (set.volume_claim_templates.iter().flatten()).map(move |claim| {
+                let who = format!("the claim template {:?} of StatefulSet {:?}", claim.name, set.name);
+                (claim.storage_class_name.as_ref(), who)
+            })
+        }))
+        .chain(collected.persistent_volume_claims.iter().map(|claim| {
+            (claim.storage_class_name.as_ref(), format!("PersistentVolumeClaim {:?}", claim.name))
+        }));
+    // Manifests that define StorageClasses say which the cluster has: a
+    // class they leave out is not made up (a claim naming it stays Pending,
+    // `storageclass.storage.k8s.io "X" not found`, as Kubernetes leaves it).
+    // Without any, they are workloads for a cluster of its own classes,
+    // which the story stands in for.
+    let defined: Vec<String> = collected.storage_classes.iter().map(|c| format!("{:?}", c.name)).collect();
+    let (mut missing, mut claimed): (Vec<&String>, Vec<&String>) = (Vec::new(), Vec::new());
+    let mut classless = false;
+    for (claim_class, who) in named {
+        classless |= claim_class.is_none();
+        claimed.extend(claim_class);
         // `storageClassName: ""` asks for no class (a pre-made volume
         // without one), not for a class to be made.
         if let Some(class) = claim_class.filter(|c| !c.is_empty())
+            && !defined.is_empty()
+            && !collected.storage_classes.iter().any(|c| &c.name == class)
+            && !missing.contains(&class)
+            && !static_only(class)
+        {
+            missing.push(class);
+            notes.push(format!(
+                "StorageClass {class:?}, which {who} names, is not among the StorageClasses the manifests define ({}), and is not made up: a claim of it that no volume given fits stays Pending, as Kubernetes leaves it (storageclass.storage.k8s.io {class:?} not found); define the class to give such claims volumes",
+                defined.join(", ")
+            ));
+        }
+        if let Some(class) = claim_class.filter(|c| !c.is_empty())
+            && defined.is_empty()
             && !classes.iter().any(|c| &c.name == class)
             && !static_only(class)
         {
-            let default = !has_default && !classes.iter().any(|c| c.default == Some(true));
+            // (The manifests define no class: the first made up is the default.)
+            let default = !classes.iter().any(|c| c.default == Some(true));
             let made_up = match provisioner_of(class) {
                 Some(provisioner) => {
                     let priced = stsim_core::pricing::priced_by_provisioner(&provisioner);
@@ -208,8 +241,23 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         }
     }
     if !classes.iter().any(|c| c.default == Some(true)) {
-        let name = if classes.iter().any(|c| c.name == "gp3") { "stsim-default" } else { "gp3" };
-        classes.push(gp3(name, true));
+        // Named as no class is, and as no claim names a class (one left
+        // out, or one only volumes made by hand name).
+        let taken = |name: &str| classes.iter().any(|c| c.name == name) || claimed.iter().any(|m| *m == name);
+        let name = ["gp3".to_string(), "stsim-default".to_string()]
+            .into_iter()
+            .chain((2..).map(|n| format!("stsim-default-{n}")))
+            .find(|name| !taken(name))
+            .unwrap_or_default();
+        classes.push(gp3(&name, true));
+        // Most clusters have a default class, which manifests seldom hold;
+        // a claim of no class gets it, and the user is told which.
+        if !defined.is_empty() && classless {
+            notes.push(format!(
+                "no StorageClass the manifests define ({}) is the default: the claims that name no class get {name:?}, a gp3-like default the story adds (without a default class they would stay Pending); mark yours with storageclass.kubernetes.io/is-default-class: \"true\" to have them use it",
+                defined.join(", ")
+            ));
+        }
     }
     // The timeline acts on the first StatefulSet: a crash or a drain hits
     // the node of its first pod, wherever the scheduler put it.
