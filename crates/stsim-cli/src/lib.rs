@@ -401,8 +401,16 @@ Examples:\n  stsim test\n  stsim test scenarios/node-crash-*.ron --seed 3\n  sts
     #[command(after_help = "Examples:\n  \
 stsim export scenarios/rolling-update.ron > rolling-update.yaml\n  \
 stsim export rolling-update | kubectl apply --dry-run=client -f -\n\n\
-Writes StorageClasses, Services, StatefulSets and PodDisruptionBudgets with every default \
-filled in; `stsim run -f` reads them back to the same workloads.")]
+Writes the scenario's workloads with every default filled in: its Namespace (unless \
+`default`), StorageClasses (every field; stsim's `stsim.io/` annotations where Kubernetes \
+has none), the PersistentVolumes and claims that exist from the start, Services, \
+StatefulSets (the application in the `stsim.io/app` annotation) and PodDisruptionBudgets; \
+`stsim run -f` reads them back to the same workloads. Probes get a TCP check, which stsim \
+does not run.\n\nNot written: the cluster (zones, nodes, failures), images' behaviour, the timeline, \
+expectations, timings, the release and feature gates, DNS settings, operators, custom \
+resources, and what a manifest's pod template has that stsim does not model (env, commands, \
+mounts, limits, probe handlers). \
+See docs/manifests.md, \"Round trip\".")]
     Export {
         /// The scenario file, `-`, or the name of a built-in example.
         file: String,

@@ -938,8 +938,18 @@ pub struct StorageClassConfig {
     /// `replication-type: regional-pd`), the pod's node's and the next
     /// zone by name that has nodes; a pod may use one from either.
     pub regional: bool,
-    /// How volumes of the class are billed.
+    /// How volumes of the class are billed: worked out from `price_preset`
+    /// (else the provisioner's usual class), `price_per_gib`, and whether
+    /// the volumes are regional or a node's own disk.
     pub pricing: crate::pricing::Pricing,
+    /// The price preset the class names, as written (a scenario's
+    /// `pricing`, a manifest's disk type or `stsim.io/pricing`), if it
+    /// names one; `None` for the provisioner's usual class.
+    pub price_preset: Option<String>,
+    /// The per-GiB monthly price written for the class (`usdPerGibMonth`,
+    /// a manifest's `stsim.io/usd-per-gib-month`), which replaces the
+    /// preset's, if one is written.
+    pub price_per_gib: Option<crate::pricing::Money>,
     /// Provisioned IOPS per volume (the `iops` parameter), if set.
     pub iops: Option<u64>,
     /// Provisioned IOPS per GiB (io1/io2's `iopsPerGB`), if set.

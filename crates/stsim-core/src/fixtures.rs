@@ -41,6 +41,8 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             zonal: true,
             regional: false,
             pricing: crate::pricing::preset("aws-gp3").expect("a built-in preset"),
+            price_preset: None,
+            price_per_gib: None,
             iops: None,
             iops_per_gib: None,
             throughput_mibps: None,

@@ -2023,6 +2023,177 @@ fn a_flow_list_closed_under_its_key_is_read() {
     refused(&yaml, "invalid-type", "containerPort", "x}");
 }
 
+/// A scenario's objects as `stsim export` writes them, read back by `run -f`.
+fn exported_and_read_back(config: &stsim_core::Config) -> (Vec<serde_json::Value>, stsim_scenario::Loaded) {
+    let objects = stsim_scenario::export::objects(config);
+    let text: Vec<String> = objects.iter().map(|o| serde_json::to_string(o).unwrap()).collect();
+    let back = parse_manifests(&[("x.json".into(), text.join("\n---\n"))], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}\n{}", text.join("\n")));
+    (objects, back)
+}
+
+/// Every field of a StorageClass survives `stsim export` and `run -f`, in
+/// Kubernetes' own fields where they exist (`allowVolumeExpansion`, the
+/// driver's disk type: EBS's and PD's `type`, Azure Disk's `skuName`) and
+/// stsim's annotations where they do not (volumes zonal or local against
+/// what the provisioner makes, a price preset no disk type of the
+/// provisioner names, a price per GiB); the shipped scenarios cover only
+/// some of these (tests/manifests.rs holds them all to the same).
+#[test]
+fn every_storage_class_field_survives_export() {
+    let ron = r#"Scenario(
+    name: "classes",
+    cluster: (storageClasses: [
+        (name: "io2", provisioner: "ebs.csi.aws.com", pricing: "aws-io2", iops: 3000, allowVolumeExpansion: true,
+         volumeBindingMode: WaitForFirstConsumer, reclaimPolicy: Retain, default: true),
+        (name: "gp3-fast", provisioner: "ebs.csi.aws.com", iopsPerGB: 50, throughput: 250, usdPerGibMonth: 0.09),
+        (name: "ebs-anywhere", provisioner: "ebs.csi.aws.com", zonal: false),
+        (name: "ebs-priced-as-gcp", provisioner: "ebs.csi.aws.com", pricing: "gcp-pd-ssd"),
+        (name: "regional-ssd", provisioner: "pd.csi.storage.gke.io", regional: true, pricing: "gcp-regional-pd-ssd"),
+        (name: "regional", provisioner: "pd.csi.storage.gke.io", regional: true),
+        (name: "regional-zonal-price", provisioner: "pd.csi.storage.gke.io", regional: true, pricing: "gcp-pd-ssd"),
+        (name: "pd-standard", provisioner: "kubernetes.io/gce-pd", pricing: "gcp-pd-standard"),
+        (name: "premium", provisioner: "disk.csi.azure.com", pricing: "azure-premium-ssd", zonal: false),
+        (name: "nfs", provisioner: "nfs.csi.k8s.io", usdPerGibMonth: 0.3),
+        (name: "nfs-zonal", provisioner: "nfs.csi.k8s.io", zonal: true, pricing: "aws-io1", usdPerGibMonth: 0.2),
+        (name: "local-path", provisioner: "rancher.io/local-path", volumeBindingMode: WaitForFirstConsumer),
+        (name: "static", provisioner: "kubernetes.io/no-provisioner", local: false, usdPerGibMonth: 0.05),
+        (name: "static-local", provisioner: "kubernetes.io/no-provisioner", volumeBindingMode: WaitForFirstConsumer, local: true),
+        (name: "my-local", provisioner: "example.com/disks", local: true, zonal: false,
+         volumeBindingMode: WaitForFirstConsumer),
+        (name: "hostpath", provisioner: "k8s.io/minikube-hostpath"),
+    ]),
+    services: [(name: "web", selector: {"app": "web"})],
+    statefulsets: [(name: "web", serviceName: "web", template: (image: "nginx:1.25"),
+                    volumeClaimTemplates: [(name: "data", storage: "1Gi", storageClassName: "io2")])],
+)"#;
+    let config = parse_scenario(ron, "x.ron").unwrap_or_else(|d| panic!("{d:#?}"));
+    let (objects, back) = exported_and_read_back(&config);
+    assert_eq!(back.warning, None);
+    assert_eq!(
+        format!("{:#?}", back.config.cluster.storage_classes),
+        format!("{:#?}", config.cluster.storage_classes)
+    );
+    let class = |name: &str| {
+        objects.iter().find(|o| o["kind"] == "StorageClass" && o["metadata"]["name"] == name).unwrap().clone()
+    };
+    let annotation = |name: &str, key: &str| class(name)["metadata"]["annotations"][key].clone();
+    // Kubernetes' fields, as the drivers read them.
+    let io2 = class("io2");
+    assert_eq!(io2["allowVolumeExpansion"], true, "{io2}");
+    assert_eq!(io2["parameters"], serde_json::json!({"type": "io2", "iops": "3000"}), "{io2}");
+    assert_eq!(
+        io2["metadata"]["annotations"],
+        serde_json::json!({"storageclass.kubernetes.io/is-default-class": "true"})
+    );
+    assert_eq!(class("gp3-fast")["allowVolumeExpansion"], false);
+    assert_eq!(
+        class("regional-ssd")["parameters"],
+        serde_json::json!({"type": "pd-ssd", "replication-type": "regional-pd"})
+    );
+    assert_eq!(class("pd-standard")["parameters"], serde_json::json!({"type": "pd-standard"}));
+    assert_eq!(class("premium")["parameters"], serde_json::json!({"skuName": "Premium_LRS"}));
+    // stsim's, where Kubernetes has no field.
+    assert_eq!(annotation("ebs-anywhere", "stsim.io/zonal"), "false");
+    assert_eq!(annotation("nfs-zonal", "stsim.io/zonal"), "true");
+    assert_eq!(annotation("ebs-priced-as-gcp", "stsim.io/pricing"), "gcp-pd-ssd");
+    assert_eq!(annotation("regional-zonal-price", "stsim.io/pricing"), "gcp-pd-ssd");
+    assert_eq!(annotation("nfs-zonal", "stsim.io/pricing"), "aws-io1");
+    assert_eq!(annotation("gp3-fast", "stsim.io/usd-per-gib-month"), "0.09");
+    assert_eq!(annotation("static", "stsim.io/local"), "false");
+    assert_eq!(annotation("my-local", "stsim.io/local"), "true");
+    // Nothing where the provisioner says it: no annotation, no parameter.
+    for name in ["local-path", "static-local", "hostpath", "regional"] {
+        assert!(class(name)["metadata"].get("annotations").is_none(), "{}", class(name));
+    }
+    assert!(class("ebs-anywhere").get("parameters").is_none());
+}
+
+/// Azure Disk's driver reads the disk type from `skuName`, or its alias
+/// `storageAccountType`, in any case; stsim prices the class by it.
+#[test]
+fn an_azure_disk_class_is_priced_by_its_sku_name() {
+    for key in ["skuName", "skuname", "storageAccountType", "type"] {
+        let yaml = format!(
+            "{REDIS}---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: disk.csi.azure.com\nvolumeBindingMode: WaitForFirstConsumer\nparameters:\n  {key}: Premium_LRS\n"
+        );
+        let loaded =
+            parse_manifests(&[("r.yaml".into(), yaml)], "start").unwrap_or_else(|e| panic!("{e:#?}"));
+        let class = loaded.config.cluster.storage_classes.iter().find(|c| c.name == "gp3").unwrap();
+        assert_eq!(class.price_preset.as_deref(), Some("azure-premium-ssd"), "{key}");
+        assert_eq!(class.pricing, stsim_core::pricing::preset("azure-premium-ssd").unwrap(), "{key}");
+        assert_eq!(loaded.warning, None, "{key}");
+    }
+}
+
+/// `stsim.io/zonal` is "true" or "false"; `stsim.io/pricing` names a preset.
+#[test]
+fn stsim_class_annotations_are_checked() {
+    let class = |annotation: &str| {
+        format!(
+            "{REDIS}---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\n  annotations:\n    {annotation}\nprovisioner: ebs.csi.aws.com\n"
+        )
+    };
+    refused(
+        &class("stsim.io/zonal: \"no\""),
+        "invalid-value",
+        "Invalid value: \"no\": expected \"true\" or \"false\"",
+        "\"no\"",
+    );
+    refused(
+        &class("stsim.io/pricing: aws-gp9"),
+        "invalid-value",
+        "Invalid value: \"aws-gp9\": no such price preset",
+        "aws-gp9",
+    );
+    let loaded = parse_manifests(&[("r.yaml".into(), class("stsim.io/zonal: \"false\""))], "start").unwrap();
+    assert!(!loaded.config.cluster.storage_classes[0].zonal);
+}
+
+/// An application survives `stsim export` and `run -f` with every field,
+/// in the `stsim.io/app` annotation, written out.
+#[test]
+fn an_application_survives_export_with_every_field() {
+    let scenario = |app: &str| {
+        format!(
+            r#"Scenario(
+    name: "x",
+    services: [(name: "db", selector: {{"app": "db"}})],
+    statefulsets: [(name: "db", serviceName: "db", replicas: 6, app: {app},
+                    template: (image: "db:1", readinessProbe: ()))],
+)"#
+        )
+    };
+    for app in [
+        "PrimaryReplica(addressing: Ip, bootstrap: OrdinalZero, readiness: Joined, catchUp: \"1m\", staleAfter: \"10m\", formTimeout: \"2m\", lookupRetry: \"3s\", peerTimeout: \"45s\", writeRate: 7, leaseTtl: \"40s\", leaseRenew: \"5s\", synchronous: true, stepDownWithoutMajority: \"12s\", replicationLag: \"2s\", discovery: Service)",
+        "PrimaryReplica()",
+        "Quorum(system: Etcd, discovery: Srv, addressing: Ip, removeOnScaleDown: true)",
+        "Quorum(system: ZooKeeper)",
+        "RedisSentinel(addressing: Dns, downAfter: \"20s\", minReplicasToWrite: 1, peerTimeout: \"1m\")",
+        "Cassandra(seeds: [0, 2], replicationFactor: 2, addressing: Ip)",
+        "Kafka(controllers: 1, replicationFactor: 2, minInsyncReplicas: 1, fixedClusterId: true)",
+        "RedisCluster(addressing: Dns, replicasPerMaster: 1, nodeTimeout: \"5s\")",
+    ] {
+        let config = parse_scenario(&scenario(app), "x.ron").unwrap_or_else(|d| panic!("{app}: {d:#?}"));
+        let (objects, back) = exported_and_read_back(&config);
+        assert_eq!(back.config.statefulsets[0].app, config.statefulsets[0].app, "{app}");
+        assert!(config.statefulsets[0].app.is_some());
+        let set = objects.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
+        let written = set["metadata"]["annotations"]["stsim.io/app"].as_str().unwrap();
+        assert!(written.starts_with(&app[..app.find('(').unwrap()]), "{written}");
+    }
+    let written = |app: &str| {
+        let config = parse_scenario(&scenario(app), "x.ron").unwrap();
+        let objects = stsim_scenario::export::objects(&config);
+        let set = objects.iter().find(|o| o["kind"] == "StatefulSet").unwrap().clone();
+        set["metadata"]["annotations"]["stsim.io/app"].clone()
+    };
+    assert_eq!(
+        written("Quorum(system: Etcd)"),
+        "Quorum(system: Etcd, addressing: Dns, discovery: Pods, removeOnScaleDown: false, readiness: Process, catchUp: \"30s\", staleAfter: \"5m\", formTimeout: \"5m\", lookupRetry: \"1s\")"
+    );
+}
+
 /// Manifests that define StorageClasses say which classes the cluster has:
 /// a class a claim names that they leave out is not made up (the claim
 /// stays Pending, `storageclass.storage.k8s.io "gp3" not found`, as in

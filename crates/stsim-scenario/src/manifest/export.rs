@@ -6,13 +6,17 @@
 //! PodDisruptionBudgets as the objects `kubectl apply` takes, with every
 //! default written out (but a spread constraint's node inclusion policies,
 //! left out at the scheduler's defaults as `kubectl get -o yaml` shows
-//! them), as JSON values in the order `kubectl apply` wants them. The model
+//! them), as JSON values in the order `kubectl apply` wants them. Each is
+//! the exact inverse of this module's sibling reader (`manifest::objects`):
+//! a class's every field in Kubernetes' own fields where they exist (the
+//! driver's disk type for its price preset) and in stsim's annotations
+//! where they do not, a set's application in `stsim.io/app`. The model
 //! does not run probe checks, so a probe gets a TCP check on the first port
 //! of the set's service (or `exec: [true]` without one).
-//! Reading them back through this module's sibling front end
-//! (`parse_manifests`) gives the same workloads; a test holds every shipped
-//! scenario to that. Does not own the YAML text (the CLI prints it) or the
-//! cluster's nodes, which are not workloads.
+//! Reading them back through the front end (`parse_manifests`) gives the
+//! same workloads; a test holds every shipped scenario to that, field by
+//! field. Does not own the YAML text (the CLI prints it) or the cluster's
+//! nodes, which are not workloads.
 
 use serde_json::{Map, Value, json};
 use stsim_core::Config;
@@ -54,35 +58,65 @@ fn int_or_percent(value: IntOrPercent) -> Value {
     }
 }
 
+/// A class as `run -f` reads it back: Kubernetes' own fields where they
+/// say it (`allowVolumeExpansion`, the disk type and the other parameters
+/// of its driver, the default-class annotation), stsim's annotations where
+/// nothing in Kubernetes does: the volumes' kind where the provisioner
+/// would say another (`stsim.io/local`, `stsim.io/zonal`), a price preset
+/// that is no disk type of the provisioner (`stsim.io/pricing`), a price
+/// per GiB (`stsim.io/usd-per-gib-month`).
 fn storage_class(class: &StorageClassConfig) -> Value {
+    use super::objects::{
+        LOCAL_ANNOTATION, PRICE_ANNOTATION, PRICING_ANNOTATION, ZONAL_ANNOTATION, disk_type_of_preset,
+        disk_type_parameter,
+    };
+    use stsim_core::objects::{NO_PROVISIONER, makes_local_volumes, makes_zonal_volumes};
+    let provisioner = class.provisioner.as_str();
     let mut meta = Map::new();
     meta.insert("name".into(), class.name.clone().into());
     let mut annotations = Map::new();
     if class.is_default {
         annotations.insert("storageclass.kubernetes.io/is-default-class".into(), "true".into());
     }
-    // Disks of one node under a provisioner stsim would not know as local.
-    if class.local {
-        annotations.insert("stsim.io/local".into(), "true".into());
+    // The reader takes a local provisioner's volumes, and those a
+    // no-provisioner class holds, for one node's; a cloud's for one zone's.
+    let local_by_provisioner = makes_local_volumes(provisioner) || provisioner == NO_PROVISIONER;
+    if class.local != local_by_provisioner {
+        annotations.insert(LOCAL_ANNOTATION.into(), class.local.to_string().into());
     }
-    // The price, so that `stsim run -f` reads the same costs back.
-    annotations.insert(
-        "stsim.io/usd-per-gib-month".into(),
-        class.pricing.per_gib_month.to_string().trim_start_matches('$').to_string().into(),
-    );
-    meta.insert("annotations".into(), Value::Object(annotations));
+    if class.zonal != makes_zonal_volumes(provisioner) {
+        annotations.insert(ZONAL_ANNOTATION.into(), class.zonal.to_string().into());
+    }
+    // The preset named: the provisioner's disk type where it is one.
+    let disk_type = class
+        .price_preset
+        .as_deref()
+        .map(|preset| (preset, disk_type_of_preset(provisioner, preset, class.regional)));
+    if let Some((preset, None)) = disk_type {
+        annotations.insert(PRICING_ANNOTATION.into(), preset.into());
+    }
+    if let Some(price) = class.price_per_gib {
+        annotations.insert(PRICE_ANNOTATION.into(), price.to_string().trim_start_matches('$').into());
+    }
+    if !annotations.is_empty() {
+        meta.insert("annotations".into(), Value::Object(annotations));
+    }
     let mut object = json!({
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
         "metadata": meta,
-        "provisioner": class.provisioner,
+        "provisioner": provisioner,
         "reclaimPolicy": match class.reclaim_policy { ReclaimPolicy::Delete => "Delete", ReclaimPolicy::Retain => "Retain" },
         "volumeBindingMode": match class.binding_mode {
             VolumeBindingMode::Immediate => "Immediate",
             VolumeBindingMode::WaitForFirstConsumer => "WaitForFirstConsumer",
         },
+        "allowVolumeExpansion": class.allow_volume_expansion,
     });
     let mut parameters = Map::new();
+    if let Some((_, Some(disk_type))) = disk_type {
+        parameters.insert(disk_type_parameter(provisioner).into(), disk_type.into());
+    }
     for (key, value) in
         [("iops", class.iops), ("iopsPerGB", class.iops_per_gib), ("throughput", class.throughput_mibps)]
     {
@@ -432,7 +466,110 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     if !claims.is_empty() {
         out_spec["volumeClaimTemplates"] = claims.into();
     }
-    json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata(&set.name, &config.namespace), "spec": out_spec})
+    let mut meta = metadata(&set.name, &config.namespace);
+    if let Some(app) = &set.app {
+        meta["annotations"] = json!({super::objects::APP_ANNOTATION: app_annotation(app)});
+    }
+    json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": out_spec})
+}
+
+/// The application in the pods as the `stsim.io/app` annotation writes it:
+/// the scenario format's `app`, every field its kind takes written out.
+fn app_annotation(app: &AppConfig) -> String {
+    let duration = |d: stsim_core::time::SimDuration| format!("{:?}", d.to_string());
+    let addressing = match app.addressing {
+        Addressing::Dns => "Dns",
+        Addressing::Ip => "Ip",
+    };
+    let discovery = match app.discovery {
+        Discovery::Pods => "Pods",
+        Discovery::Service => "Service",
+        Discovery::Srv => "Srv",
+    };
+    let (kind, mut fields): (&str, Vec<String>) = match &app.kind {
+        AppKind::PrimaryReplica { bootstrap } => {
+            let bootstrap = match bootstrap {
+                Bootstrap::AnyMember => "AnyMember",
+                Bootstrap::OrdinalZero => "OrdinalZero",
+            };
+            let mut fields = vec![
+                format!("addressing: {addressing}"),
+                format!("bootstrap: {bootstrap}"),
+                format!("discovery: {discovery}"),
+                format!("peerTimeout: {}", duration(app.peer_timeout)),
+                format!("writeRate: {}", app.write_rate),
+                format!("leaseTtl: {}", duration(app.lease_ttl)),
+                format!("leaseRenew: {}", duration(app.lease_renew)),
+                format!("synchronous: {}", app.synchronous),
+            ];
+            if let Some(step_down) = app.step_down_without_majority {
+                fields.push(format!("stepDownWithoutMajority: {}", duration(step_down)));
+            }
+            fields.push(format!("replicationLag: {}", duration(app.replication_lag)));
+            ("PrimaryReplica", fields)
+        }
+        AppKind::Quorum { system, remove_on_scale_down } => {
+            let system = match system {
+                QuorumSystem::Etcd => "Etcd",
+                QuorumSystem::ZooKeeper => "ZooKeeper",
+            };
+            let fields = vec![
+                format!("system: {system}"),
+                format!("addressing: {addressing}"),
+                format!("discovery: {discovery}"),
+                format!("removeOnScaleDown: {remove_on_scale_down}"),
+            ];
+            ("Quorum", fields)
+        }
+        AppKind::RedisCluster { replicas_per_master, node_timeout } => {
+            let fields = vec![
+                format!("addressing: {addressing}"),
+                format!("replicasPerMaster: {replicas_per_master}"),
+                format!("nodeTimeout: {}", duration(*node_timeout)),
+            ];
+            ("RedisCluster", fields)
+        }
+        // A broker registers its address anew at every start: no addressing.
+        AppKind::Kafka { controllers, replication_factor, min_insync_replicas, fixed_cluster_id } => {
+            let fields = vec![
+                format!("controllers: {controllers}"),
+                format!("replicationFactor: {replication_factor}"),
+                format!("minInsyncReplicas: {min_insync_replicas}"),
+                format!("fixedClusterId: {fixed_cluster_id}"),
+            ];
+            ("Kafka", fields)
+        }
+        AppKind::Cassandra { seeds, replication_factor } => {
+            let seeds: Vec<String> = seeds.iter().map(u32::to_string).collect();
+            let fields = vec![
+                format!("addressing: {addressing}"),
+                format!("seeds: [{}]", seeds.join(", ")),
+                format!("replicationFactor: {replication_factor}"),
+            ];
+            ("Cassandra", fields)
+        }
+        AppKind::RedisSentinel { down_after, min_replicas_to_write } => {
+            let fields = vec![
+                format!("addressing: {addressing}"),
+                format!("downAfter: {}", duration(*down_after)),
+                format!("minReplicasToWrite: {min_replicas_to_write}"),
+                format!("peerTimeout: {}", duration(app.peer_timeout)),
+            ];
+            ("RedisSentinel", fields)
+        }
+    };
+    let readiness = match app.readiness {
+        AppReadiness::Process => "Process",
+        AppReadiness::Joined => "Joined",
+    };
+    fields.extend([
+        format!("readiness: {readiness}"),
+        format!("catchUp: {}", duration(app.catch_up)),
+        format!("staleAfter: {}", duration(app.stale_after)),
+        format!("formTimeout: {}", duration(app.form_timeout)),
+        format!("lookupRetry: {}", duration(app.lookup_retry)),
+    ]);
+    format!("{kind}({})", fields.join(", "))
 }
 
 /// A probe with a handler the model does not run: a TCP check on `port`.

@@ -5,6 +5,8 @@
 //! each raw value came from, and leaves every other field to `Obj::finish`,
 //! which lists it as unused. Semantic checks (ranges, names, selector against
 //! labels) are left to `validate`, which sees the same raw structs as for RON.
+//! Also owns stsim's own annotations and the mapping, both ways, between a
+//! cloud driver's disk types and the price presets, which `export` shares.
 
 use super::{Cx, Loc, Obj, Unused, is_empty_string};
 use crate::raw;
@@ -43,6 +45,72 @@ pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
 
 /// The annotation that marks a StorageClass's volumes as disks of one node.
 pub(crate) const LOCAL_ANNOTATION: &str = "stsim.io/local";
+
+/// The annotation that says whether a StorageClass's volumes live in one
+/// zone, where its provisioner would say otherwise (`"false"`: a disk
+/// reachable from every zone).
+pub(crate) const ZONAL_ANNOTATION: &str = "stsim.io/zonal";
+
+/// The annotation that names the price preset of a StorageClass's volumes
+/// (`aws-io2`), where no disk type of its provisioner names it.
+pub(crate) const PRICING_ANNOTATION: &str = "stsim.io/pricing";
+
+/// The parameter that names the disk type of a class of `provisioner`'s:
+/// Azure Disk's `skuName`, every other cloud disk's `type`.
+pub(crate) fn disk_type_parameter(provisioner: &str) -> &'static str {
+    if azure_disk(provisioner) { "skuName" } else { "type" }
+}
+
+fn azure_disk(provisioner: &str) -> bool {
+    matches!(provisioner, "disk.csi.azure.com" | "kubernetes.io/azure-disk")
+}
+
+/// The price preset of a disk of type `disk_type` made by `provisioner`,
+/// regional or not, if stsim has prices for it.
+pub(crate) fn preset_of_disk_type(provisioner: &str, disk_type: &str, regional: bool) -> Option<String> {
+    match (provisioner, disk_type) {
+        ("ebs.csi.aws.com" | "kubernetes.io/aws-ebs", t) => Some(format!("aws-{t}")),
+        ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", t) if regional => {
+            Some(format!("gcp-regional-{t}"))
+        }
+        ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", t) => Some(format!("gcp-{t}")),
+        (p, "StandardSSD_LRS") if azure_disk(p) => Some("azure-standard-ssd".to_string()),
+        (p, "Premium_LRS") if azure_disk(p) => Some("azure-premium-ssd".to_string()),
+        _ => None,
+    }
+}
+
+/// The disk type of `provisioner` that `preset_of_disk_type` reads as
+/// `preset`, if the preset is one of that provisioner's disks (a disk type
+/// its driver knows).
+pub(crate) fn disk_type_of_preset(provisioner: &str, preset: &str, regional: bool) -> Option<&'static str> {
+    const AWS: &[&str] = &["gp3", "gp2", "io1", "io2", "st1", "sc1"];
+    const GCP: &[&str] = &["pd-standard", "pd-balanced", "pd-ssd"];
+    const AZURE: &[&str] = &["StandardSSD_LRS", "Premium_LRS"];
+    // (Only GCE PD's disks are regional; the validator refuses others.)
+    if regional && !stsim_core::objects::makes_regional_disks(provisioner) {
+        return None;
+    }
+    let types = match provisioner {
+        "ebs.csi.aws.com" | "kubernetes.io/aws-ebs" => AWS,
+        "pd.csi.storage.gke.io" | "kubernetes.io/gce-pd" => GCP,
+        p if azure_disk(p) => AZURE,
+        _ => return None,
+    };
+    types.iter().copied().find(|t| preset_of_disk_type(provisioner, t, regional).as_deref() == Some(preset))
+}
+
+/// A string annotation of an object, with where it is written.
+fn annotation(obj: &Obj<'_>, key: &str) -> Option<(crate::locate::Place, String)> {
+    let place = obj.nested_place(&["metadata", "annotations", key])?;
+    let value = obj
+        .entries
+        .iter()
+        .find(|(k, _, _)| k == "metadata")
+        .and_then(|(_, _, m)| Obj::new(m, "metadata"))
+        .and_then(|m| m.nested_value(&["annotations", key]))?;
+    Some((place, value))
+}
 
 /// The annotation that names the clustered application a StatefulSet's pods
 /// run, in the scenario format's words (`Quorum(system: Etcd)`).
@@ -598,9 +666,23 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         iops = number(cx, &mut parameters, "iops");
         iops_per_gb = number(cx, &mut parameters, "iopsPerGB");
         throughput = number(cx, &mut parameters, "throughput");
-        if let Some(node) = parameters.take("type") {
-            cx.at(format!("{raw_base}.pricing"), node.place, "parameters.type");
-            disk_type = cx.string(node, "parameters.type");
+        // Azure Disk's driver names the disk type `skuName` (or its alias
+        // `storageAccountType`), in any case; stsim reads `type` too.
+        let sku_key = (parameters.entries.iter())
+            .map(|(k, _, _)| k.as_str())
+            .find(|k| {
+                azure_disk(&provisioner_name)
+                    && ["skuname", "storageaccounttype"].contains(&k.to_ascii_lowercase().as_str())
+            })
+            .map(str::to_string);
+        for key in sku_key.iter().map(String::as_str).chain(["type"]) {
+            if disk_type.is_none()
+                && let Some(node) = parameters.take(key)
+            {
+                let path = format!("parameters.{key}");
+                cx.at(format!("{raw_base}.pricing"), node.place, &path);
+                disk_type = cx.string(node, &path).map(|t| (t, path));
+            }
         }
         // GCE PD's `replication-type`: `regional-pd` keeps each disk in two
         // zones; `none` (the default), in one.
@@ -619,40 +701,66 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }
         parameters.finish(cx);
     }
-    let pricing = match (provisioner_name.as_str(), disk_type.as_deref()) {
-        ("ebs.csi.aws.com" | "kubernetes.io/aws-ebs", Some(t)) => Some(format!("aws-{t}")),
-        ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", Some(t)) if regional == Some(true) => {
-            Some(format!("gcp-regional-{t}"))
-        }
-        ("pd.csi.storage.gke.io" | "kubernetes.io/gce-pd", Some(t)) => Some(format!("gcp-{t}")),
-        ("disk.csi.azure.com" | "kubernetes.io/azure-disk", Some("StandardSSD_LRS")) => {
-            Some("azure-standard-ssd".to_string())
-        }
-        ("disk.csi.azure.com" | "kubernetes.io/azure-disk", Some("Premium_LRS")) => {
-            Some("azure-premium-ssd".to_string())
-        }
-        _ => None,
-    };
-    if disk_type.is_some() && pricing.is_none() {
+    let mut pricing = disk_type
+        .as_ref()
+        .and_then(|(t, _)| preset_of_disk_type(&provisioner_name, t, regional == Some(true)));
+    if let Some((_, path)) = &disk_type
+        && pricing.is_none()
+    {
         cx.collected.spans.map.remove(&format!("{raw_base}.pricing"));
-        if let Some(place) = obj.nested_place(&["parameters", "type"]) {
+        let key = path.trim_start_matches("parameters.");
+        if let Some(place) = obj.nested_place(&["parameters", key]) {
             cx.collected.unused.push(Unused {
                 file: cx.file.to_string(),
                 place,
                 object: cx.object.clone(),
-                path: "parameters.type".to_string(),
+                path: path.clone(),
             });
         }
+    }
+    // stsim's own annotation: a price preset no disk type of the
+    // provisioner names (the validator refuses a name that is no preset).
+    if let Some((place, preset)) = annotation(&obj, PRICING_ANNOTATION) {
+        cx.at(format!("{raw_base}.pricing"), place, &format!("metadata.annotations[{PRICING_ANNOTATION}]"));
+        pricing = Some(preset);
     }
     // A local provisioner's volumes are one node's, and so, as a rule, are
     // those made by hand that a no-provisioner class holds. (Whether a class
     // is zonal is the validator's default, by provisioner.)
     let local = stsim_core::objects::makes_local_volumes(&provisioner_name)
         || provisioner_name == stsim_core::objects::NO_PROVISIONER;
-    let (zonal, local) = (None, local.then_some(true));
+    let local = local.then_some(true);
+    // stsim's own annotation: volumes in one zone or in none, whatever the
+    // provisioner (else the validator's default, by provisioner).
+    let zonal = match annotation(&obj, ZONAL_ANNOTATION) {
+        Some((place, text)) => {
+            let path = format!("metadata.annotations[{ZONAL_ANNOTATION}]");
+            cx.at(format!("{raw_base}.zonal"), place, &path);
+            match text.as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => {
+                    let message = format!("Invalid value: {text:?}: expected \"true\" or \"false\"");
+                    cx.invalid(place, &path, message, None);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let local = match (local_place, local_value) {
+        (Some(place), Some(text)) => {
+            cx.at(format!("{raw_base}.local"), place, &format!("metadata.annotations[{LOCAL_ANNOTATION}]"));
+            Some(text == "true")
+        }
+        _ => local,
+    };
     // A class of a provisioner stsim has no prices for costs nothing, and
-    // says so; a node's own disk is paid for with the node.
-    let known = stsim_core::pricing::priced_by_provisioner(&provisioner_name);
+    // says so; a node's own disk (a local class's, a hostPath
+    // provisioner's) is paid for with the node, as the validator prices it.
+    let known = stsim_core::pricing::default_preset(&provisioner_name).is_some()
+        || local == Some(true)
+        || stsim_core::objects::host_path_dir_of(&provisioner_name).is_some();
     let usd_per_gib_month = match usd_per_gib_month {
         None if pricing.is_none() && !known => {
             cx.collected.notes.push(format!(
@@ -662,13 +770,6 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             Some(0.0)
         }
         price => price,
-    };
-    let local = match (local_place, local_value) {
-        (Some(place), Some(text)) => {
-            cx.at(format!("{raw_base}.local"), place, &format!("metadata.annotations[{LOCAL_ANNOTATION}]"));
-            Some(text == "true")
-        }
-        _ => local,
     };
     obj.finish(cx);
     let class = raw::StorageClass {
@@ -2401,5 +2502,51 @@ fn pull_policy(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<raw::ImagePul
         "Always" => Some(raw::ImagePullPolicy::Always),
         "Never" => Some(raw::ImagePullPolicy::Never),
         _ => Some(raw::ImagePullPolicy::IfNotPresent),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cloud disk preset is a disk type of its cloud's provisioners
+    /// (regional or not, as the preset is), and the type written for a
+    /// preset is read back as that preset, never as another.
+    #[test]
+    fn disk_types_and_price_presets_are_inverses() {
+        let provisioners = [
+            "ebs.csi.aws.com",
+            "kubernetes.io/aws-ebs",
+            "pd.csi.storage.gke.io",
+            "kubernetes.io/gce-pd",
+            "disk.csi.azure.com",
+            "kubernetes.io/azure-disk",
+            "nfs.csi.k8s.io",
+        ];
+        for preset in stsim_core::pricing::PRESETS {
+            let mut found = 0;
+            for provisioner in provisioners {
+                for regional in [false, true] {
+                    let Some(disk_type) = disk_type_of_preset(provisioner, preset, regional) else {
+                        continue;
+                    };
+                    found += 1;
+                    let back = preset_of_disk_type(provisioner, disk_type, regional);
+                    assert_eq!(back.as_deref(), Some(*preset), "{provisioner} {disk_type} {regional}");
+                    assert_eq!(regional, preset.starts_with("gcp-regional-"), "{preset}");
+                }
+            }
+            // The CSI driver and the in-tree plugin of its cloud.
+            assert_eq!(found, 2, "{preset}");
+        }
+        assert_eq!(disk_type_of_preset("ebs.csi.aws.com", "aws-io2", false), Some("io2"));
+        assert_eq!(disk_type_of_preset("pd.csi.storage.gke.io", "gcp-regional-pd-ssd", true), Some("pd-ssd"));
+        assert_eq!(disk_type_of_preset("pd.csi.storage.gke.io", "gcp-regional-pd-ssd", false), None);
+        assert_eq!(
+            disk_type_of_preset("disk.csi.azure.com", "azure-premium-ssd", false),
+            Some("Premium_LRS")
+        );
+        assert_eq!(disk_type_parameter("disk.csi.azure.com"), "skuName");
+        assert_eq!(disk_type_parameter("ebs.csi.aws.com"), "type");
     }
 }

@@ -507,6 +507,8 @@ impl Checker<'_, '_> {
                 local: false,
                 // invariant: "aws-gp3" is one of the built-in presets, not user input.
                 pricing: pricing::preset("aws-gp3").expect("a built-in preset"),
+                price_preset: None,
+                price_per_gib: None,
                 iops: None,
                 iops_per_gib: None,
                 throughput_mibps: None,
@@ -744,6 +746,11 @@ impl Checker<'_, '_> {
                 regional,
                 local,
                 pricing,
+                price_preset: class.pricing.clone(),
+                // (`pricing` above reports a price that is no dollar amount.)
+                price_per_gib: class
+                    .usd_per_gib_month
+                    .and_then(|price| pricing::Money::from_dollars(&price.to_string())),
                 iops: class.iops.map(|v| u64::from(self.int(&format!("{base}.iops"), Some(v), 0, 0, None))),
                 iops_per_gib: class
                     .iops_per_gb
