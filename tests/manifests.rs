@@ -144,10 +144,14 @@ fn check_and_import_take_manifests_split_over_files_with_f() {
     for (from, name) in [(&service, "split-service.yaml"), (&set, "split-set.yaml")] {
         std::fs::copy(from, dir.join(name)).unwrap();
     }
+    let in_dir = |name: &str| dir.join(name).display().to_string();
+    let (service_in_dir, set_in_dir) = (in_dir("split-service.yaml"), in_dir("split-set.yaml"));
     let dir = dir.display().to_string();
     let from_dir = stsim(&["import", "-f", &dir]);
     assert_eq!(from_dir.status, ExitStatus::Success, "{}", from_dir.stderr);
-    assert_eq!(from_dir.stdout, named.stdout);
+    // Its files, each named by its path in the directory.
+    assert_eq!(from_dir.stdout, stsim(&["import", &service_in_dir, &set_in_dir]).stdout);
+    assert!(from_dir.stdout.contains(&format!("manifests: [{service_in_dir:?}, {set_in_dir:?}]")));
     assert_eq!(stsim(&["check", "-f", &dir]).status, ExitStatus::Success);
 }
 

@@ -7,6 +7,7 @@
 
 pub mod consent;
 pub mod external_operator;
+mod import;
 pub mod input;
 pub mod render;
 pub mod sweep;
@@ -16,6 +17,7 @@ pub mod test_command;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use consent::ExecPolicy;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use stsim_examples as examples;
 use stsim_scenario::Limits;
 
@@ -417,13 +419,19 @@ See docs/manifests.md, \"Round trip\".")]
     },
     /// Write a RON scenario around manifests, to add a timeline and expectations.
     #[command(after_help = "Examples:\n  \
-stsim import redis.yaml > redis.ron\n  \
-stsim import redis.yaml --story node-crash > redis-crash.ron\n  \
-stsim import -f svc.yaml -f sts.yaml > db.ron    manifests split over files\n  \
-stsim import -f manifests/ > db.ron         a directory's .yaml, .yml and .json files\n\n\
-The scenario lists the manifests (as named here, relative to where you save it), \
-the story's cluster and timeline, and an empty `expect` list. Every file given, \
-with or without `-f`, is one set of manifests.")]
+stsim import redis.yaml -o redis.ron\n  \
+stsim import redis.yaml --story node-crash -o scenarios/redis-crash.ron\n  \
+stsim import -f svc.yaml -f sts.yaml -o db.ron     manifests split over files\n  \
+stsim import -f manifests/ -o db.ron               a directory's .yaml, .yml and .json files\n  \
+stsim import redis.yaml > redis.ron                to standard output: save it in this directory\n\n\
+The scenario lists the manifests, the story's cluster and timeline, and an empty `expect` list. \
+Every file given, with or without `-f`, is one set of manifests; a directory stands for its files. \
+A scenario names its manifests by path, relative to the scenario file. With `-o FILE` the paths \
+are written relative to FILE's directory (absolute ones stay absolute), so the scenario runs \
+from where it is written. On standard output they are written as given, relative to the current \
+directory: save the scenario in the current directory, or use `-o`. Standard input (`-`) cannot be \
+imported, since a scenario can only name files: save the manifests first \
+(`helm template my ./chart > chart.yaml`), or simulate them without a scenario (`stsim run -f -`).")]
     Import {
         /// Manifest files (YAML or JSON) or directories of them.
         #[arg(required_unless_present = "filename")]
@@ -440,6 +448,11 @@ with or without `-f`, is one set of manifests.")]
         /// another is refused.
         #[arg(short = 'n', long, value_name = "NAMESPACE")]
         namespace: Option<String>,
+        /// Write the scenario to this file (a `.ron`; replaced if it
+        /// exists, and only once the manifests are read and valid) instead
+        /// of standard output, naming the manifests by paths relative to it.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<String>,
     },
     /// Print the JSON Schema of the scenario format or of the report.
     #[command(
@@ -710,9 +723,10 @@ pub fn run_full(
             write_out(out, &text).map(|()| ExitStatus::Success)
         }
         Command::Export { file } => export_command(&file, out, err),
-        Command::Import { mut files, filename, story, namespace } => {
+        Command::Import { mut files, filename, story, namespace, output } => {
             files.extend(filename);
-            import_command(&files, input::Applied { story: &story, namespace: namespace.as_deref() }, out)
+            let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
+            import_command(&files, applied, output.as_deref(), out)
         }
         Command::Explain { file, filename, story, namespace, seed, set, allow } => {
             let input = match file {
@@ -1308,25 +1322,74 @@ fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Resul
 fn import_command(
     names: &[String],
     applied: input::Applied<'_>,
+    output: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
+    if names.iter().any(|name| name == "-") {
+        return Err("error: stsim import -: a scenario names its manifests by path, and standard input has none\n  \
+             = help: save the manifests to a file first and import that (`helm template my ./chart > chart.yaml`, \
+             then `stsim import chart.yaml -o chart.ron`), or simulate them without a scenario: `stsim run -f -`\n"
+            .to_string());
+    }
+    let dir = output.map(import_output_dir).transpose()?;
     let files = input::read_manifests(names, &Limits::DEFAULT)?;
     let sources: std::collections::BTreeMap<String, String> = files.iter().cloned().collect();
-    // Each file as the scenario lists it: by its name, for a scenario saved
-    // beside the manifests (standard input stays `-`).
+    // Each file as the scenario names it: relative to the file written, or
+    // to the current directory for standard output, where the file it is
+    // saved to is unknown.
     let written: Vec<String> = files
         .iter()
-        .map(|(label, _)| match label.as_str() {
-            input::STDIN => "-".to_string(),
-            label => std::path::Path::new(label)
-                .file_name()
-                .map_or_else(|| label.to_string(), |f| f.to_string_lossy().into_owned()),
+        .map(|(label, _)| match &dir {
+            Some(dir) => import::path_from(dir, Path::new(label)),
+            None => label.clone(),
         })
         .collect();
     let text = stsim_scenario::import_manifests(&files, &written, applied.story, applied.namespace)
         .map_err(|d| input::render(&d, &sources, &format!("{} cannot be imported", names.join(", "))))?;
-    write_out(out, &text)?;
+    match output {
+        None => write_out(out, &text)?,
+        Some(file) => std::fs::write(file, &text)
+            .map_err(|e| format!("error: cannot write the scenario to `{}`: {e}\n", input::escape(file)))?,
+    }
     Ok(ExitStatus::Success)
+}
+
+/// The directory a scenario written to `file` (`import -o`) is in, after
+/// refusing a name the scenario could not be read back from or written to.
+fn import_output_dir(file: &str) -> Result<PathBuf, String> {
+    let shown = input::escape(file);
+    let path = Path::new(file);
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if let Some(extension @ ("yaml" | "yml" | "json")) = extension.as_deref() {
+        return Err(format!(
+            "error: -o `{shown}`: stsim reads a .{extension} file as Kubernetes manifests, and import writes a RON \
+             scenario\n  = help: name it .ron, like `-o {}`\n",
+            input::escape(&path.with_extension("ron").to_string_lossy())
+        ));
+    }
+    if ["json", "yaml", "wide", "name", "text"].contains(&file) {
+        return Err(format!(
+            "error: -o `{shown}`: import writes a RON scenario, and -o names the file to write it to\n  \
+             = help: like `-o db.ron`; `stsim export SCENARIO` writes a scenario's workloads as YAML\n"
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "error: -o `{shown}` is a directory\n  = help: name the scenario file in it, like `-o {}`\n",
+            input::escape(&path.join("db.ron").to_string_lossy())
+        ));
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "error: -o `{shown}`: there is no directory `{}` to write it in\n",
+            input::escape(&dir.to_string_lossy())
+        ));
+    }
+    Ok(dir)
 }
 
 fn stories_command(out: &mut dyn Write) -> Result<ExitStatus, String> {

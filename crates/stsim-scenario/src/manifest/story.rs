@@ -406,11 +406,14 @@ pub(crate) fn ron(
     story: &str,
 ) -> String {
     let mut out = String::new();
+    // A name with a line break in it must not end the comment.
+    let named: Vec<String> = manifests.iter().map(|m| m.escape_debug().to_string()).collect();
     out.push_str(&format!(
         "// The `{story}` story around {}, written by `stsim import`.\n\
-         // The objects stay in the manifests; add to the timeline, and expectations\n\
-         // (`expect: [...]`, see docs/scenario-format.md), then `stsim test` this file.\n",
-        manifests.join(", ")
+         // The objects stay in the manifests, named by paths relative to this file;\n\
+         // add to the timeline, and expectations (`expect: [...]`, see\n\
+         // docs/scenario-format.md), then `stsim test` this file.\n",
+        named.join(", ")
     ));
     out.push_str("Scenario(\n");
     out.push_str(&format!("    name: {},\n", quote(&scenario.name)));
