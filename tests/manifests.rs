@@ -206,6 +206,50 @@ fn events_have_kubernetes_reasons_types_and_times() {
     assert!(String::from_utf8(out).unwrap().contains("\u{1b}[33m"));
 }
 
+/// An event's `firstTimestamp` and `lastTimestamp` are `metav1.Time`s,
+/// which the API server keeps and writes in whole seconds (RFC 3339, no
+/// fraction); the scheduler's `eventTime` is a `MicroTime`, with six
+/// digits. The table shows every time in whole seconds too, as kubectl
+/// does. In liveness-restarts the kubelet's last `Killing` is at
+/// 2m56.861s: `2m56s`, 15:07:01 after a start at 15:04:05.
+#[test]
+fn event_times_are_kept_in_whole_seconds_as_the_api_server_keeps_them() {
+    let path = repo_root().join("scenarios/liveness-restarts.ron").display().to_string();
+    let json = stsim(&["events", &path, "-o", "json", "--start-time", "2026-01-02T15:04:05Z"]);
+    let list: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let items = list["items"].as_array().unwrap();
+    let whole = |t: &str| t.len() == "2026-01-02T15:04:05Z".len() && t.ends_with('Z') && !t.contains('.');
+    let micro = |t: &str| t.len() == "2026-01-02T15:04:05.000000Z".len() && t.split('.').nth(1).is_some();
+    let (mut legacy, mut scheduler) = (0, 0);
+    for item in items {
+        for key in ["firstTimestamp", "lastTimestamp"] {
+            if let Some(at) = item[key].as_str() {
+                assert!(whole(at), "{key} {at}");
+                legacy += 1;
+            }
+        }
+        if let Some(at) = item["eventTime"].as_str() {
+            assert!(micro(at), "eventTime {at}");
+            scheduler += 1;
+        }
+    }
+    assert!(legacy > 10 && scheduler > 0, "{legacy} {scheduler}");
+    let killing = items.iter().find(|e| e["reason"] == "Killing").expect("a Killing event");
+    assert_eq!(killing["firstTimestamp"], "2026-01-02T15:05:27Z");
+    assert_eq!(killing["lastTimestamp"], "2026-01-02T15:07:01Z");
+    // A start with a fraction moves the second kept: 15:04:05.5 + 2m56.861s.
+    let later = stsim(&["events", &path, "-o", "json", "--start-time", "2026-01-02T15:04:05.500Z"]);
+    assert!(later.stdout.contains("\"lastTimestamp\": \"2026-01-02T15:07:02Z\""), "{}", later.stdout);
+    // The table: whole seconds since the start, or RFC 3339 without a fraction.
+    let row = |output: &str| {
+        output.lines().find(|l| l.contains(" Killing ")).map(|l| l.split("   ").next().unwrap().to_string())
+    };
+    assert_eq!(row(&stsim(&["events", &path]).stdout).as_deref(), Some("2m56s (x4 over 94s)"));
+    let at = stsim(&["events", &path, "--start-time", "2026-01-02T15:04:05Z"]).stdout;
+    assert_eq!(row(&at).as_deref(), Some("2026-01-02T15:07:01Z (x4 over 94s)"));
+    assert!(!stsim(&["events", &path]).stdout.contains("ms "), "no milliseconds");
+}
+
 #[test]
 fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
     let path = repo_root().join("scenarios/liveness-restarts.ron").display().to_string();

@@ -264,7 +264,8 @@ each component's recorder counts repeats of an event into one, shown as `5m (x4 
 one every 5 minutes. The API server deletes an event an hour after its last write \
 (`--event-ttl`): at the end of a longer run only the last hour's are left, as `kubectl events` \
 would find them (`--event-ttl 0` keeps all). `--raw` lists every event as emitted instead. \
-Times are since the start of the run unless --start-time is given.")]
+Times are in whole seconds, as the API server keeps an event's, since the start of the run \
+unless --start-time is given.")]
     Events {
         /// The scenario file, a manifest, `-`, or a built-in example.
         #[arg(conflicts_with = "filename")]

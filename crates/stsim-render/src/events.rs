@@ -923,14 +923,36 @@ pub enum Times {
 }
 
 impl Times {
+    /// `at_ms` into the run, in ms since the epoch (the run starting at
+    /// the epoch for [`Times::SinceStart`]).
+    pub fn epoch_ms(self, at_ms: u64) -> i64 {
+        let start = match self {
+            Times::SinceStart => 0,
+            Times::At(start) => start,
+        };
+        start.saturating_add(i64::try_from(at_ms).unwrap_or(i64::MAX))
+    }
+
+    /// `at_ms` into the run as the table shows a time: in whole seconds,
+    /// as the API server keeps an event's `lastTimestamp` and as kubectl
+    /// prints every time of an event (`2m56s` for 2m56.861s into the run,
+    /// `2026-01-02T15:07:01Z` after `--start-time`).
     pub fn show(self, at_ms: u64) -> String {
+        let whole = whole_seconds(self.epoch_ms(at_ms));
         match self {
-            Times::SinceStart => SimTime::from_millis(at_ms).to_string(),
-            Times::At(start) => {
-                format_rfc3339(start.saturating_add(i64::try_from(at_ms).unwrap_or(i64::MAX)))
-            }
+            Times::SinceStart => SimTime::from_millis(u64::try_from(whole).unwrap_or(0)).to_string(),
+            Times::At(_) => format_rfc3339(whole),
         }
     }
+}
+
+/// A time (ms since the epoch) as the API server keeps a `metav1.Time`,
+/// such as an event's `firstTimestamp` and `lastTimestamp`: whole seconds,
+/// the fraction dropped (its JSON is RFC 3339 without one, and its
+/// protobuf form keeps no nanoseconds). A `MicroTime` (`eventTime`) keeps
+/// its fraction.
+pub fn whole_seconds(epoch_ms: i64) -> i64 {
+    epoch_ms.div_euclid(1000).saturating_mul(1000)
 }
 
 /// The `kubectl events` table; Warning rows in yellow when `color`.
@@ -943,7 +965,7 @@ pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
         .iter()
         .map(|e| {
             [
-                correlate::seen(e, |ms| times.show(ms)),
+                correlate::seen(e, times),
                 if e.warning { "Warning" } else { "Normal" }.to_string(),
                 e.reason.to_string(),
                 e.object(),

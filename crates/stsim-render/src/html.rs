@@ -214,7 +214,7 @@ each component's recorder counts repeats (<i>x4 over 2m10s</i>) and merges flood
             page,
             "<tr{}><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if event.warning { " class=\"warn\"" } else { "" },
-            esc(&crate::events::correlate::seen(event, ms)),
+            esc(&crate::events::correlate::seen(event, crate::events::Times::SinceStart)),
             esc(event.reason),
             esc(&event.object()),
             esc(&event.message)

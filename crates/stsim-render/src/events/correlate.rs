@@ -44,7 +44,7 @@
 //!
 //! Does not own the events themselves (`collect`) nor the table.
 
-use super::{Involved, K8sEvent, Source};
+use super::{Involved, K8sEvent, Source, Times};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Ten similar events in the interval make an aggregate
@@ -315,13 +315,24 @@ impl Correlator {
 }
 
 /// How `kubectl events` shows when: the last time, and for an event seen
-/// more than once `(xN over SPAN)`, the span from its first time.
-pub fn seen(recorded: &Recorded, show: impl Fn(u64) -> String) -> String {
+/// more than once `(xN over SPAN)`, the span from its first time. Both in
+/// whole seconds ([`Times::show`]); the span is between the times the API
+/// server keeps: a `core/v1` event's `firstTimestamp` and `lastTimestamp`
+/// in whole seconds, a scheduler series' `eventTime` and
+/// `lastObservedTime` in microseconds.
+pub fn seen(recorded: &Recorded, times: Times) -> String {
+    let last = times.show(recorded.last_ms);
     if recorded.count <= 1 {
-        return show(recorded.last_ms);
+        return last;
     }
-    let span = crate::cells::age(recorded.last_ms - recorded.first_ms);
-    format!("{} (x{} over {span})", show(recorded.last_ms), recorded.count)
+    let span_ms = match recorded.source {
+        Source::Scheduler => recorded.last_ms.saturating_sub(recorded.first_ms),
+        Source::Kubelet(_) | Source::Controller(_) => {
+            let kept = |at_ms: u64| super::whole_seconds(times.epoch_ms(at_ms));
+            u64::try_from(kept(recorded.last_ms).saturating_sub(kept(recorded.first_ms))).unwrap_or(0)
+        }
+    };
+    format!("{last} (x{} over {})", recorded.count, crate::cells::age(span_ms))
 }
 
 #[cfg(test)]
@@ -356,7 +367,34 @@ mod tests {
         assert_eq!(correlated.events.len(), 1);
         let only = &correlated.events[0];
         assert_eq!((only.first_ms, only.last_ms, only.count), (0, 180_000, 4));
-        assert_eq!(seen(only, |ms| format!("{}s", ms / 1000)), "180s (x4 over 3m)");
+        assert_eq!(seen(only, Times::SinceStart), "3m (x4 over 3m)");
+    }
+
+    /// Times in whole seconds, as kubectl prints them; the span between
+    /// the times the API server keeps: whole seconds for a `core/v1`
+    /// event (10.9 s and 12.1 s are kept as 10 s and 12 s), the
+    /// scheduler's microseconds for a series (1.2 s).
+    #[test]
+    fn times_are_shown_in_the_seconds_the_api_server_keeps() {
+        let twice = |source: Source| Recorded {
+            first_ms: 10_900,
+            last_ms: 12_100,
+            count: 2,
+            written_ms: 12_100,
+            ..Recorded::emitted(&event(0, source, "BackOff", 0, "Back-off"))
+        };
+        assert_eq!(seen(&twice(KUBELET), Times::SinceStart), "12s (x2 over 2s)");
+        assert_eq!(
+            seen(&twice(Source::Controller("statefulset-controller")), Times::SinceStart),
+            "12s (x2 over 2s)"
+        );
+        assert_eq!(seen(&twice(Source::Scheduler), Times::SinceStart), "12s (x2 over 1s)");
+        // A start half a second past a whole second moves the seconds kept.
+        let at = Times::At(500);
+        assert_eq!(seen(&twice(KUBELET), at), "1970-01-01T00:00:12Z (x2 over 1s)");
+        let once = Recorded { count: 1, ..twice(KUBELET) };
+        assert_eq!(seen(&once, Times::At(1_767_366_245_000)), "2026-01-02T15:04:17Z");
+        assert_eq!(seen(&once, Times::SinceStart), "12s");
     }
 
     #[test]

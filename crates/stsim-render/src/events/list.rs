@@ -8,10 +8,13 @@
 //! `firstTimestamp` and `lastTimestamp`; the scheduler's
 //! `events.k8s.io/v1` recorder writes `eventTime`, `action`, the reporting
 //! controller and, for repeats, a `series`. Times are RFC 3339 after the
-//! run's start (`--start-time`; the Unix epoch without one). Does not own
-//! which events there are (`collect`, `correlate`) nor the table.
+//! run's start (`--start-time`; the Unix epoch without one): a
+//! `metav1.Time` (`firstTimestamp`, `lastTimestamp`) in whole seconds, as
+//! the API server keeps and writes it, a `MicroTime` (`eventTime`,
+//! `lastObservedTime`) with six digits of fraction. Does not own which
+//! events there are (`collect`, `correlate`) nor the table.
 
-use super::{Recorded, Source, format_rfc3339};
+use super::{Recorded, Source, format_rfc3339, whole_seconds};
 use serde_json::{Value, json};
 use stsim_core::world::World;
 
@@ -23,7 +26,8 @@ pub fn event_list(events: &[Recorded], world: &World, namespace: &str, start_ms:
 }
 
 fn event(e: &Recorded, index: usize, world: &World, namespace: &str, start_ms: i64) -> Value {
-    let at = |ms: u64| format_rfc3339(start_ms.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)));
+    let micro_at =
+        |ms: u64| micro(&format_rfc3339(start_ms.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX))));
     let (kind, api_version, namespaced) = match e.involved.kind {
         "pod" => ("Pod", "v1", true),
         "statefulset" => ("StatefulSet", "apps/v1", true),
@@ -60,12 +64,12 @@ fn event(e: &Recorded, index: usize, world: &World, namespace: &str, start_ms: i
     });
     match e.source {
         Source::Scheduler => {
-            out["eventTime"] = micro(&at(e.first_ms)).into();
+            out["eventTime"] = micro_at(e.first_ms).into();
             out["action"] = if e.reason == "Scheduled" { "Binding" } else { "Scheduling" }.into();
             out["reportingComponent"] = "default-scheduler".into();
             out["reportingInstance"] = "default-scheduler".into();
             if e.count > 1 {
-                out["series"] = json!({"count": e.count, "lastObservedTime": micro(&at(e.last_ms))});
+                out["series"] = json!({"count": e.count, "lastObservedTime": micro_at(e.last_ms)});
             }
         }
         Source::Kubelet(node) => {
@@ -73,19 +77,24 @@ fn event(e: &Recorded, index: usize, world: &World, namespace: &str, start_ms: i
             out["source"] = json!({"component": "kubelet", "host": host});
             out["reportingComponent"] = "kubelet".into();
             out["reportingInstance"] = host.into();
-            legacy(&mut out, e, &at);
+            legacy(&mut out, e, start_ms);
         }
         Source::Controller(component) => {
             out["source"] = json!({"component": component});
             out["reportingComponent"] = component.into();
-            legacy(&mut out, e, &at);
+            legacy(&mut out, e, start_ms);
         }
     }
     out
 }
 
-/// `tools/record`'s count and times.
-fn legacy(out: &mut Value, e: &Recorded, at: &dyn Fn(u64) -> String) {
+/// `tools/record`'s count and times. The times are `metav1.Time`s: the
+/// API server keeps whole seconds, and writes them so
+/// (`2026-01-02T15:07:01Z` for an event last seen at 15:07:01.861).
+fn legacy(out: &mut Value, e: &Recorded, start_ms: i64) {
+    let at = |ms: u64| {
+        format_rfc3339(whole_seconds(start_ms.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX))))
+    };
     out["count"] = e.count.into();
     out["firstTimestamp"] = at(e.first_ms).into();
     out["lastTimestamp"] = at(e.last_ms).into();
