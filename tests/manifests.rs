@@ -269,6 +269,16 @@ fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
     let set = stsim(&["events", &path, "--for", "sts/web"]);
     assert_eq!(rows(&set.stdout).len(), 1, "{}", set.stdout);
     assert!(set.stdout.contains("SuccessfulCreate"));
+    // With the API group, and its version, as kubectl reads `resource.group`.
+    for object in
+        ["statefulset.apps/web", "statefulsets.apps/web", "sts.apps/web", "statefulsets.v1.apps/web"]
+    {
+        let grouped = stsim(&["events", &path, "--for", object]);
+        assert_eq!(grouped.status, ExitStatus::Success, "{object}: {}", grouped.stderr);
+        assert_eq!(grouped.stdout, set.stdout, "{object}");
+    }
+    let core = stsim(&["events", &path, "--for", "pods.v1./web-0"]);
+    assert_eq!(core.stdout, stsim(&["events", &path, "--for", "pod/web-0"]).stdout);
     // `--types`, without case; both types are every event.
     let warnings = stsim(&["events", &path, "--types", "warning"]);
     assert_eq!(rows(&warnings.stdout), rows(&stsim(&["events", &path, "--warnings"]).stdout));
@@ -297,6 +307,8 @@ fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
     refused(&["--types", "Info"], "--types `Info`: valid --types are Normal or Warning");
     refused(&["--for", "web-0"], "--for `web-0`: give the object in resource/name form");
     refused(&["--for", "deployment/web"], "no resource type `deployment` has events here");
+    refused(&["--for", "statefulset.batch/web"], "no resource type `statefulset.batch` has events here");
+    refused(&["--for", "deployment.apps/web"], "with its API group as kubectl takes it: statefulset.apps");
     refused(&["--for", "pod/"], "resource/name form");
     refused(&["--for", "pod/web-0/x"], "resource/name form");
 }

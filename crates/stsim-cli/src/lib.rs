@@ -292,8 +292,8 @@ unless --start-time is given.")]
         #[arg(long, value_name = "TYPES", value_delimiter = ',')]
         types: Vec<String>,
         /// Only the events about one object, as `kubectl events --for`:
-        /// `pod/web-0`, `statefulset/web` (`sts`), `pvc/data-web-0`,
-        /// `pv/NAME`, `node/NAME` (`no`).
+        /// `pod/web-0`, `statefulset/web` (`sts`, `statefulset.apps`),
+        /// `pvc/data-web-0`, `pv/NAME`, `node/NAME` (`no`).
         #[arg(long = "for", value_name = "TYPE/NAME")]
         for_object: Option<String>,
         /// Every event as its component emitted it, in time order, before
@@ -1194,7 +1194,8 @@ fn event_types(types: &[String]) -> Result<(bool, bool), String> {
 
 /// `kubectl events --for TYPE/NAME`: the kind of object events name and
 /// the object's name. The types are those that have events here, by the
-/// names, plurals and short names kubectl knows them by.
+/// names, plurals and short names kubectl knows them by, with or without
+/// their API group (`statefulset.apps`).
 fn for_object(text: &str) -> Result<(&'static str, String), String> {
     let shown = input::escape(text);
     let Some((resource, name)) =
@@ -1207,7 +1208,8 @@ fn for_object(text: &str) -> Result<(&'static str, String), String> {
     let kind = stsim_render::events::kind_of_resource(resource).ok_or_else(|| {
         format!(
             "error: --for `{shown}`: no resource type `{}` has events here\n  = help: one of pod (po), \
-             statefulset (sts), persistentvolumeclaim (pvc), persistentvolume (pv), node (no)\n",
+             statefulset (sts), persistentvolumeclaim (pvc), persistentvolume (pv), node (no), in any case, \
+             alone or with its API group as kubectl takes it: statefulset.apps, statefulsets.v1.apps\n",
             input::escape(resource)
         )
     })?;

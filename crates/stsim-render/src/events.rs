@@ -898,19 +898,38 @@ pub fn format_rfc3339(ms: i64) -> String {
 
 /// The kind of object events name (`pod`, `statefulset`, ...) for a
 /// resource type as kubectl takes it (`kubectl events --for TYPE/NAME`):
-/// its name, plural or short name, in any case. `None` for a type that
-/// has no events here.
+/// its name, plural or short name, in any case, alone or with its API
+/// group (`statefulset.apps`, `sts.apps`; `pod.` for the core group) or
+/// with its version and group (`statefulsets.v1.apps`, `pods.v1.`), as
+/// apimachinery's `ParseResourceArg` reads them and the REST mapper finds
+/// them. `None` for a type that has no events here, or in another group.
 pub fn kind_of_resource(resource: &str) -> Option<&'static str> {
     let resource = resource.to_ascii_lowercase();
-    let kind = match resource.as_str() {
-        "pod" | "pods" | "po" => "pod",
-        "statefulset" | "statefulsets" | "sts" => "statefulset",
-        "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => "persistentvolumeclaim",
-        "persistentvolume" | "persistentvolumes" | "pv" => "persistentvolume",
-        "node" | "nodes" | "no" => "node",
-        _ => return None,
+    // The kind and its group (`""`: the core group), served as `v1`.
+    let kind = |name: &str| -> Option<(&'static str, &'static str)> {
+        Some(match name {
+            "pod" | "pods" | "po" => ("pod", ""),
+            "statefulset" | "statefulsets" | "sts" => ("statefulset", "apps"),
+            "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => ("persistentvolumeclaim", ""),
+            "persistentvolume" | "persistentvolumes" | "pv" => ("persistentvolume", ""),
+            "node" | "nodes" | "no" => ("node", ""),
+            _ => return None,
+        })
     };
-    Some(kind)
+    // `resource.version.group` first, then `resource.group`: the group is
+    // everything after the first dot.
+    let mut parts = resource.splitn(3, '.');
+    if let (Some(name), Some(version), Some(group)) = (parts.next(), parts.next(), parts.next())
+        && let Some((kind, its_group)) = kind(name)
+        && version == "v1"
+        && group == its_group
+    {
+        return Some(kind);
+    }
+    match resource.split_once('.') {
+        None => kind(&resource).map(|(kind, _)| kind),
+        Some((name, group)) => kind(name).filter(|(_, its_group)| *its_group == group).map(|(kind, _)| kind),
+    }
 }
 
 /// How times are shown.
@@ -1008,6 +1027,47 @@ pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The resource types `kubectl events --for` takes, with and without
+    /// their group and version; none of another group or version.
+    #[test]
+    fn resource_types_read_as_kubectl_reads_them() {
+        for (resource, kind) in [
+            ("sts", "statefulset"),
+            ("StatefulSet", "statefulset"),
+            ("statefulset.apps", "statefulset"),
+            ("statefulsets.apps", "statefulset"),
+            ("sts.apps", "statefulset"),
+            ("StatefulSet.apps", "statefulset"),
+            ("statefulsets.v1.apps", "statefulset"),
+            ("po", "pod"),
+            ("pods", "pod"),
+            ("pod.", "pod"),
+            ("pods.v1.", "pod"),
+            ("pvc", "persistentvolumeclaim"),
+            ("persistentvolumeclaims.v1.", "persistentvolumeclaim"),
+            ("pv", "persistentvolume"),
+            ("no", "node"),
+            ("Node", "node"),
+        ] {
+            assert_eq!(kind_of_resource(resource), Some(kind), "{resource}");
+        }
+        for resource in [
+            "statefulset.batch",
+            "statefulset.",
+            "statefulsets.v1beta1.apps",
+            "statefulsets.v1",
+            "pod.apps",
+            "pods.v1.apps",
+            "pods.v1",
+            "deployment",
+            "deployment.apps",
+            "",
+            ".apps",
+        ] {
+            assert_eq!(kind_of_resource(resource), None, "{resource}");
+        }
+    }
 
     #[test]
     fn rfc3339_round_trips() {
