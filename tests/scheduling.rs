@@ -781,3 +781,38 @@ fn a_patched_template_s_requests_are_scored_as_written() {
     let node = sim.world.node(pod.node.unwrap());
     assert_eq!(node.scoring_requested, pod.scoring_requests, "the node counts its one pod");
 }
+
+/// Every kubelet registers its node with `kubernetes.io/os` and
+/// `kubernetes.io/arch` (`InitialNode`): charts pin their pods with
+/// `nodeSelector: {kubernetes.io/os: linux}`, which every node of a Linux
+/// cluster matches. A pool's own labels (`--node-labels`) may say another
+/// architecture, and a selector for it then picks that pool.
+#[test]
+fn nodes_carry_the_kubelets_os_and_arch_labels() {
+    let linux = scenario(
+        r#"(name: "worker", count: 3)"#,
+        3,
+        r#"nodeSelector: {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}"#,
+        "",
+        "",
+    );
+    let (sim, _) = run(&linux);
+    for pod in ["web-0", "web-1", "web-2"] {
+        assert!(placement(&sim, pod).is_some(), "{pod} placed on a Linux amd64 node");
+    }
+    let node = &sim.world.nodes[0];
+    assert_eq!(node.labels.get("kubernetes.io/os").map(String::as_str), Some("linux"));
+    let arm = scenario(
+        r#"(name: "worker", count: 2), (name: "graviton", count: 1, labels: {"kubernetes.io/arch": "arm64"})"#,
+        2,
+        r#"nodeSelector: {"kubernetes.io/arch": "arm64"}"#,
+        "",
+        "",
+    );
+    let (sim, _) = run(&arm);
+    assert_eq!(placement(&sim, "web-0").map(|(node, _)| node).as_deref(), Some("graviton-1"));
+    assert_eq!(placement(&sim, "web-1").map(|(node, _)| node).as_deref(), Some("graviton-1"));
+    let windows = linux.replace(r#""kubernetes.io/os": "linux""#, r#""kubernetes.io/os": "windows""#);
+    let (sim, _) = run(&windows);
+    assert_eq!(placement(&sim, "web-0"), None, "no Windows node");
+}

@@ -469,9 +469,18 @@ impl ClusterConfig {
 
 impl NodePoolConfig {
     /// The labels of a node of this pool: the pool's, `kubernetes.io/hostname`,
-    /// `topology.kubernetes.io/zone`, and its rack's when it has one.
+    /// `topology.kubernetes.io/zone`, and its rack's when it has one. The
+    /// kubelet registers every node with `kubernetes.io/os` and
+    /// `kubernetes.io/arch` (`InitialNode`, pkg/kubelet/nodestatus): a Linux
+    /// amd64 machine unless the pool's labels say otherwise, as
+    /// `--node-labels` (applied after them) may.
     pub fn node_labels(&self, name: &str, zone: &str, rack: Option<u32>) -> Labels {
         let mut labels = self.labels.clone();
+        for (key, value) in [(crate::objects::labels::OS, "linux"), (crate::objects::labels::ARCH, "amd64")] {
+            if !labels.contains_key(key) {
+                labels.insert(key.to_string(), value.to_string());
+            }
+        }
         labels.insert(crate::objects::labels::HOSTNAME.to_string(), name.to_string());
         labels.insert(crate::objects::labels::ZONE.to_string(), zone.to_string());
         if let Some(rack) = rack {

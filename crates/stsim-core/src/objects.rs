@@ -119,6 +119,8 @@ pub mod labels {
     pub const POD_INDEX: &str = "apps.kubernetes.io/pod-index";
     pub const REVISION: &str = "controller-revision-hash";
     pub const HOSTNAME: &str = "kubernetes.io/hostname";
+    pub const OS: &str = "kubernetes.io/os";
+    pub const ARCH: &str = "kubernetes.io/arch";
     pub const ZONE: &str = "topology.kubernetes.io/zone";
 }
 
