@@ -327,6 +327,36 @@ fn min_ready_seconds_paces_the_rollout() {
     }
 }
 
+/// Before 1.34 (k/k PR #130909) the rolling update waited for an updated
+/// pod to be Ready, not available: a Parallel set moved to the next pod as
+/// soon as the new one was Ready, minReadySeconds or not (#112066,
+/// #119234). An OrderedReady set still waited, in processReplica.
+#[test]
+fn min_ready_seconds_paces_a_parallel_rollout_from_1_34() {
+    let gaps = |version: &str, policy: &str| {
+        let source = scenario_file("rolling-update")
+            .replace(
+                "replicas: 3,",
+                &format!(
+                    "replicas: 3,\n        minReadySeconds: 30,\n        podManagementPolicy: {policy},"
+                ),
+            )
+            .replace("seed: ", &format!("kubernetesVersion: \"{version}\",\n    seed: "));
+        let (sim, _) = run(&source);
+        let log = Log(&sim);
+        let deleted = log.deletions();
+        assert_eq!(names(&deleted), ["redis-2", "redis-1", "redis-0"], "{version} {policy}");
+        deleted
+            .windows(2)
+            .map(|pair| (pair[1].0.since(log.ready_after(&pair[0].1, pair[0].0).unwrap())).as_millis() / 1000)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(gaps("1.33", "Parallel"), [0, 0], "the next pod goes when the new one is Ready");
+    assert_eq!(gaps("1.34", "Parallel"), [30, 30]);
+    assert_eq!(gaps("1.33", "OrderedReady"), [30, 30]);
+    assert_eq!(gaps("1.34", "OrderedReady"), [30, 30]);
+}
+
 /// revisionHistoryLimit: old revisions beyond the limit are deleted, but
 /// never the current or update revision, nor one a live pod uses.
 #[test]

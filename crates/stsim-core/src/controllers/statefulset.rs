@@ -145,7 +145,8 @@ impl Sync {
         // The first unhealthy pod: in-range ascending, then condemned
         // ascending. A pod yet to be created is unhealthy and matches no
         // condemned pod, so it blocks every unhealthy condemned pod.
-        let healthy = |id: &PodId| api.world().pod(*id).is_healthy();
+        let min_ready = set.spec.min_ready_seconds;
+        let healthy = |id: &PodId| healthy(api, api.world().pod(*id), min_ready);
         let first_unhealthy = match replicas.iter().find(|slot| match slot {
             Slot::Pod(id) => !healthy(id),
             Slot::Created(_) | Slot::Missing { .. } => true,
@@ -337,9 +338,9 @@ impl Sync {
 
     /// The classic rolling update (`MaxUnavailableStatefulSet` off): from
     /// the highest slot down to the partition, delete the first pod not at
-    /// the update revision, or wait on the first that is not available. One
-    /// pod at a time. Waiting uses availability (`minReadySeconds`), as since
-    /// k/k PR #130909.
+    /// the update revision, or wait on the first that is not healthy. One
+    /// pod at a time. Healthy is available (`minReadySeconds`) from 1.34
+    /// (k/k PR #130909), Running and Ready before (see [`healthy`]).
     fn rolling_update(&mut self, api: &mut Api, replicas: &[Slot], partition: usize) -> SyncOutcome {
         let update_name = &self.set(api).revisions[self.revisions.update].name;
         let update_number = api.world().revision_number(update_name);
@@ -361,7 +362,7 @@ impl Sync {
                 api.delete_pod(id, None);
                 return SyncOutcome::stopped(Step::RollingUpdate, None);
             }
-            if pod.is_terminating() || !pod.is_available(min_ready, api.now) {
+            if !healthy(api, pod, min_ready) {
                 return SyncOutcome::stopped(
                     Step::RollingUpdate,
                     Some((id, WaitReason::UpdatedPodNotAvailable)),
@@ -395,10 +396,7 @@ impl Sync {
         let world = api.world();
         let update_number = world.revision_number(update_name);
         let unavailable = |slot: &Slot| match slot {
-            Slot::Pod(id) => {
-                let pod = world.pod(*id);
-                pod.is_terminating() || !pod.is_available(min_ready, now)
-            }
+            Slot::Pod(id) => !healthy_at(world, now, world.pod(*id), min_ready),
             Slot::Created(_) | Slot::Missing { .. } => true,
         };
         let outdated = |slot: &Slot| match slot {
@@ -803,6 +801,21 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
     for pod in adopt {
         api.adopt_pod(pod, sts);
     }
+}
+
+/// `isHealthy`: not terminating, and Running and Ready, and from 1.34
+/// available too, Ready for `minReadySeconds` (k/k PR #130909, "StatefulSet
+/// now respects minReadySeconds", CHANGELOG-1.34). Before it the rolling
+/// update, the `maxUnavailable` count and the first unhealthy pod used
+/// Ready alone, so a `Parallel` rollout moved on as soon as each new pod
+/// was Ready (#112066, #119234); OrderedReady still waited, in
+/// `processReplica`'s own availability check.
+fn healthy(api: &Api, pod: &Pod, min_ready: u32) -> bool {
+    healthy_at(api.world(), api.now, pod, min_ready)
+}
+
+fn healthy_at(world: &crate::world::World, now: crate::time::SimTime, pod: &Pod, min_ready: u32) -> bool {
+    pod.is_healthy() && (world.kubernetes.minor < 34 || pod.is_available(min_ready, now))
 }
 
 /// The revision name for a template: `<set>-<SafeEncodeString(fnv32)>`.
