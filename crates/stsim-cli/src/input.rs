@@ -319,6 +319,9 @@ pub fn scenario(file: &str, source: &str, limits: &Limits) -> Result<Loaded, Str
     sources.insert(file.to_string(), source.to_string());
     let mut read_manifest = |name: &str| {
         let path = if Path::new(name).is_absolute() || file == STDIN { name.into() } else { dir.join(name) };
+        if !limits.manifests_outside_root {
+            within_root(&path, if file == STDIN { Path::new(".") } else { &dir })?;
+        }
         let label = path.to_string_lossy().into_owned();
         let text = read_bounded(&path, limits.input_bytes).map_err(|e| e.message().to_string())?;
         sources.insert(label.clone(), text.clone());
@@ -326,6 +329,27 @@ pub fn scenario(file: &str, source: &str, limits: &Limits) -> Result<Loaded, Str
     };
     let result = stsim_scenario::parse_scenario_within(source, file, &mut read_manifest, limits);
     result.map_err(|diagnostics| render(&diagnostics, &sources, &format!("{file} is not a valid scenario")))
+}
+
+/// Refuses a manifest path that leads out of `root` (the scenario's
+/// directory), symbolic links followed, as kustomize's default load
+/// restrictor refuses a file "not in or below" its root: a scenario is
+/// data, and it must not make stsim read, and quote in its diagnostics,
+/// the machine's other files. A path that does not resolve is left to the
+/// read to report.
+fn within_root(path: &Path, root: &Path) -> Result<(), String> {
+    let root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
+    let (Ok(real), Ok(real_root)) = (std::fs::canonicalize(path), std::fs::canonicalize(root)) else {
+        return Ok(());
+    };
+    if real.starts_with(&real_root) {
+        return Ok(());
+    }
+    Err(format!(
+        "security: it is not in or below the scenario's directory {:?}; a scenario reads only the manifests beside \
+         it, unless you pass --load-restrictor LoadRestrictionsNone",
+        real_root.to_string_lossy()
+    ))
 }
 
 /// How manifests are applied: the story told around them, and the

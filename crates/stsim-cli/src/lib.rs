@@ -121,6 +121,31 @@ pub struct Allow {
     /// Stop a run that takes longer than this in real time (exit 3), like "30s" or "10m".
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_time_limit)]
     pub time_limit: stsim_core::time::SimDuration,
+    /// Which files a scenario's `manifests` may name, as kustomize's flag
+    /// says: `LoadRestrictionsRootOnly`, files in or below the scenario's
+    /// own directory; `LoadRestrictionsNone`, any file (absolute paths,
+    /// `..`). A scenario is data, and a manifest it names is quoted in
+    /// diagnostics.
+    #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsRootOnly", value_parser = parse_load_restrictor)]
+    pub load_restrictor: LoadRestrictor,
+}
+
+/// `--load-restrictor`: whether a scenario may read manifests outside its directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadRestrictor {
+    RootOnly,
+    None,
+}
+
+fn parse_load_restrictor(text: &str) -> Result<LoadRestrictor, String> {
+    match text {
+        "LoadRestrictionsRootOnly" | "rootOnly" => Ok(LoadRestrictor::RootOnly),
+        "LoadRestrictionsNone" | "none" => Ok(LoadRestrictor::None),
+        _ => Err(format!(
+            "`{}` is not a load restrictor: LoadRestrictionsRootOnly (the default) or LoadRestrictionsNone",
+            input::escape(text)
+        )),
+    }
 }
 
 impl Default for Allow {
@@ -129,6 +154,7 @@ impl Default for Allow {
             allow_exec: false,
             allow_large: false,
             time_limit: stsim_core::time::SimDuration::from_mins(10),
+            load_restrictor: LoadRestrictor::RootOnly,
         }
     }
 }
@@ -148,7 +174,10 @@ fn parse_time_limit(text: &str) -> Result<stsim_core::time::SimDuration, String>
 
 impl Allow {
     pub fn limits(&self) -> Limits {
-        Limits::new(self.allow_large)
+        Limits {
+            manifests_outside_root: self.load_restrictor == LoadRestrictor::None,
+            ..Limits::new(self.allow_large)
+        }
     }
     /// The run's budget and wall-clock limit.
     pub fn budget(&self) -> RunBudget {
@@ -374,6 +403,9 @@ Exit status: 0 when every file is valid, 2 when one is not (errors name file:lin
         /// (see `stsim run --help`).
         #[arg(short = 'n', long, value_name = "NAMESPACE")]
         namespace: Option<String>,
+        /// Which files a scenario's `manifests` may name (see `stsim run --help`).
+        #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsRootOnly", value_parser = parse_load_restrictor)]
+        load_restrictor: LoadRestrictor,
     },
     /// Run scenarios and check their expectations, like a test suite.
     #[command(
@@ -727,7 +759,7 @@ pub fn run_full(
         Command::Import { mut files, filename, story, namespace, output } => {
             files.extend(filename);
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
-            import_command(&files, applied, output.as_deref(), out)
+            import_command(&files, applied, output.as_deref(), out, err)
         }
         Command::Explain { file, filename, story, namespace, seed, set, allow } => {
             let input = match file {
@@ -743,9 +775,13 @@ pub fn run_full(
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out, err)
         }
         Command::Merge { files, output } => merge_command(&files, &output, out, err),
-        Command::Check { files, filename, allow_large, namespace } => {
+        Command::Check { files, filename, allow_large, namespace, load_restrictor } => {
             let applied = input::Applied { story: "default", namespace: namespace.as_deref() };
-            check_command(&files, &filename, applied, Limits::new(allow_large), out, err)
+            let limits = Limits {
+                manifests_outside_root: load_restrictor == LoadRestrictor::None,
+                ..Limits::new(allow_large)
+            };
+            check_command(&files, &filename, applied, limits, out, err)
         }
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
@@ -1327,6 +1363,7 @@ fn import_command(
     applied: input::Applied<'_>,
     output: Option<&str>,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     if names.iter().any(|name| name == "-") {
         return Err("error: stsim import -: a scenario names its manifests by path, and standard input has none\n  \
@@ -1349,6 +1386,19 @@ fn import_command(
         .collect();
     let text = stsim_scenario::import_manifests(&files, &written, applied.story, applied.namespace)
         .map_err(|d| input::render(&d, &sources, &format!("{} cannot be imported", names.join(", "))))?;
+    // A scenario reads only the manifests in or below its own directory
+    // unless told otherwise (`--load-restrictor`): say so when these are not.
+    let outside = written.iter().any(|w| {
+        let path = Path::new(w);
+        path.is_absolute() || path.components().any(|c| c == std::path::Component::ParentDir)
+    });
+    if outside {
+        let _ = writeln!(
+            err,
+            "note: the scenario names manifests outside its own directory; run it with --load-restrictor \
+             LoadRestrictionsNone, or save it beside or above the manifests"
+        );
+    }
     match output {
         None => write_out(out, &text)?,
         Some(file) => std::fs::write(file, &text)

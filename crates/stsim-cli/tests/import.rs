@@ -55,9 +55,22 @@ fn manifests_line(scenario: &str) -> &str {
     scenario.lines().find(|l| l.trim_start().starts_with("manifests:")).unwrap_or_default().trim()
 }
 
-/// `stsim run FILE` from `dir` succeeds, and simulated the sets named.
+/// `stsim run FILE` from `dir` succeeds, and simulated the sets named. A
+/// scenario whose manifests are outside its directory (`..`, an absolute
+/// path) is first refused, as a scenario reads only the files beside it by
+/// default, then runs with `--load-restrictor LoadRestrictionsNone`.
 fn runs(dir: &Path, file: &str, sets: &[&str]) {
-    let (code, out, err) = stsim(dir, &["run", file], "");
+    let scenario = std::fs::read_to_string(dir.join(file)).unwrap();
+    let line = manifests_line(&scenario);
+    let outside = line.contains("\"/") || line.contains("..");
+    let mut args = vec!["run", file];
+    if outside {
+        let (code, _, err) = stsim(dir, &args, "");
+        assert_eq!(code, 2, "{file}: {line} read without consent");
+        assert!(err.contains("security: it is not in or below the scenario's directory"), "{err}");
+        args.extend(["--load-restrictor", "LoadRestrictionsNone"]);
+    }
+    let (code, out, err) = stsim(dir, &args, "");
     assert_eq!(code, 0, "stsim run {file} in {}:\n{err}", dir.display());
     for set in sets {
         assert!(out.contains(&format!("{set}-0")), "{file}: no pod of {set}:\n{out}");
@@ -100,6 +113,7 @@ fn a_scenario_written_with_o_runs_from_where_it_is_saved() {
     let (code, out, err) =
         stsim(&dir, &["import", "-f", "manifests/", "--story", "start", "-o", "scenarios/db.ron"], "");
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(err.contains("note: the scenario names manifests outside its own directory"), "{err}");
     let scenario = std::fs::read_to_string(dir.join("scenarios/db.ron")).unwrap();
     assert_eq!(manifests_line(&scenario), "manifests: [\"../manifests/sts.yaml\"],");
     assert!(scenario.contains("named by paths relative to this file"), "{scenario}");
@@ -110,6 +124,7 @@ fn a_scenario_written_with_o_runs_from_where_it_is_saved() {
     // Beside the manifests, and above them.
     let (code, _, err) = stsim(&dir, &["import", "manifests/sts.yaml", "-o", "manifests/db.ron"], "");
     assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("outside"), "{err}");
     let beside = std::fs::read_to_string(dir.join("manifests/db.ron")).unwrap();
     assert_eq!(manifests_line(&beside), "manifests: [\"sts.yaml\"],");
     let (code, _, err) =

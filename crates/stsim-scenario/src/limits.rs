@@ -54,6 +54,11 @@ pub struct Limits {
     /// bound; every constraint is counted for every node in every
     /// scheduling cycle, and a real pod has a few.
     pub spread_constraints: usize,
+    /// Whether the scenario's `manifests` may name files outside the
+    /// directory of the scenario file (absolute paths, `..`, symbolic links
+    /// that lead out). Off by default, as kustomize's load restrictor is: a
+    /// scenario is data, and a manifest it names is echoed in diagnostics.
+    pub manifests_outside_root: bool,
 }
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
@@ -75,6 +80,7 @@ impl Limits {
         min_failure_interval_ms: 1_000,
         external_operators: 8,
         spread_constraints: 100,
+        manifests_outside_root: false,
     };
 
     /// With `--allow-large`: minutes and gigabytes, but never unbounded.
@@ -93,6 +99,7 @@ impl Limits {
         min_failure_interval_ms: 1,
         external_operators: 64,
         spread_constraints: 10_000,
+        manifests_outside_root: false,
     };
 
     /// The limits for a run, with or without `--allow-large`.
