@@ -164,6 +164,39 @@ fn special_and_huge_inputs_are_refused_without_reading_them() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "linear: {:?}", started.elapsed());
 }
 
+/// Annotations of 256 KiB and one byte more (keys and values together): the
+/// API server takes the first and refuses the second
+/// (`TotalAnnotationSizeLimitB`), on the object and on its pod template.
+/// Made here, as a file of a quarter of a megabyte would burden the corpus.
+#[test]
+fn annotations_over_256_kib_are_refused() {
+    let manifest = |at: &str, bytes: usize| {
+        // `note` and its value: the key's 4 bytes count too.
+        let value = "x".repeat(bytes - "note".len());
+        let (top, template) = if at == "top" { (value.as_str(), "z") } else { ("z", value.as_str()) };
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  clusterIP: None\n  selector:\n    app: a\n---\n\
+             apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: a\n  annotations:\n    note: {top}\n\
+             spec:\n  serviceName: s\n  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n\
+             \x20     labels:\n        app: a\n      annotations:\n        note: {template}\n    spec:\n\
+             \x20     containers:\n      - name: c\n        image: i\n"
+        )
+    };
+    let limit = stsim_core::api::validation::ANNOTATIONS_MAX_BYTES;
+    for at in ["top", "template"] {
+        let path = temp(&format!("annotations-{at}.yaml"));
+        std::fs::write(&path, manifest(at, limit)).unwrap();
+        let (status, _, err) = outcome(&args(&["check", &path.display().to_string()]));
+        assert_eq!(status, ExitStatus::Success, "{at}: exactly the limit is taken: {err}");
+        std::fs::write(&path, manifest(at, limit + 1)).unwrap();
+        snapshot(
+            &format!("annotations-over-256-kib-{at}"),
+            "annotations one byte over 256 KiB",
+            &args(&["check", &path.display().to_string()]),
+        );
+    }
+}
+
 /// Slow paths within the limits: every error on a long name among many
 /// candidates (suggestions cost the square of the lengths) stays fast.
 #[test]

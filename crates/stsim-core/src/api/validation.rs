@@ -89,6 +89,25 @@ pub fn pod_errors(labels: &Labels, mounts: &Mounts<'_>, hostname: &str, subdomai
 /// (`TotalAnnotationSizeLimitB`, 256 KiB).
 pub const ANNOTATIONS_MAX_BYTES: usize = 256 << 10;
 
+/// What `ValidateAnnotations` says of annotations whose keys and values
+/// together hold more than [`ANNOTATIONS_MAX_BYTES`] (`field.TooLong`).
+pub const ANNOTATIONS_TOO_LONG: &str = "Too long: may not be more than 262144 bytes";
+
+/// The problems of one annotation key (`ValidateAnnotations`: the rule of
+/// a label key, `IsQualifiedName`, but checked once lower-cased, so
+/// `Example.com/Name` is a valid annotation key and no valid label key).
+pub fn annotation_key_errors(key: &str) -> Vec<String> {
+    let lower = key.to_lowercase();
+    if is_qualified_name(&lower) { Vec::new() } else { label_key_errors(&lower) }
+}
+
+/// Whether annotations hold more than [`ANNOTATIONS_MAX_BYTES`], keys and
+/// values together, in bytes (`ValidateAnnotationsSize`).
+pub fn annotations_too_long<'a>(annotations: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+    let total = annotations.fold(0usize, |sum, (k, v)| sum.saturating_add(k.len()).saturating_add(v.len()));
+    total > ANNOTATIONS_MAX_BYTES
+}
+
 /// The field errors of an object's annotations and finalizers
 /// (`ValidateObjectMeta`: `ValidateAnnotations`, each key a qualified name
 /// once lower-cased and all of them at most [`ANNOTATIONS_MAX_BYTES`];
@@ -102,16 +121,12 @@ pub fn annotation_and_finalizer_errors<'a>(
     let mut total = 0usize;
     for (key, value) in annotations {
         total = total.saturating_add(key.len() + value.len());
-        if !is_qualified_name(&key.to_lowercase()) {
-            for detail in label_key_errors(&key.to_lowercase()) {
-                errors.push(format!("metadata.annotations: Invalid value: {key:?}: {detail}"));
-            }
+        for detail in annotation_key_errors(key) {
+            errors.push(format!("metadata.annotations: Invalid value: {key:?}: {detail}"));
         }
     }
     if total > ANNOTATIONS_MAX_BYTES {
-        errors.push(format!(
-            "metadata.annotations: Too long: may not be more than {ANNOTATIONS_MAX_BYTES} bytes"
-        ));
+        errors.push(format!("metadata.annotations: {ANNOTATIONS_TOO_LONG}"));
     }
     for finalizer in finalizers {
         for detail in label_key_errors(finalizer) {
@@ -489,6 +504,18 @@ mod tests {
             label_errors(&labels),
             [format!("metadata.labels: Invalid value: \"bad key\": name part {QUALIFIED_NAME_FORMAT}")]
         );
+    }
+
+    #[test]
+    fn annotation_keys_are_qualified_names_in_any_case_and_all_within_256_kib() {
+        assert_eq!(annotation_key_errors("Example.COM/Owner"), Vec::<String>::new());
+        assert_eq!(annotation_key_errors("bad key"), [format!("name part {QUALIFIED_NAME_FORMAT}")]);
+        let value = "v".repeat(ANNOTATIONS_MAX_BYTES - 1);
+        assert!(!annotations_too_long([("k", value.as_str())].into_iter()));
+        assert!(annotations_too_long([("k", value.as_str()), ("x", "")].into_iter()));
+        assert!(ANNOTATIONS_TOO_LONG.ends_with(&format!(" {ANNOTATIONS_MAX_BYTES} bytes")));
+        let errors = annotation_and_finalizer_errors([("k", value.as_str()), ("x", "")].into_iter(), &[]);
+        assert_eq!(errors, [format!("metadata.annotations: {ANNOTATIONS_TOO_LONG}")]);
     }
 
     #[test]

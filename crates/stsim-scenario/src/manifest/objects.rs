@@ -40,6 +40,62 @@ pub(super) fn check_string_maps(cx: &mut Cx<'_>, meta: &Obj<'_>, path: &str, key
     }
 }
 
+/// Checks the labels (`labels`: where nothing else reads them) and
+/// annotations of `meta` (at `path`) as the API server validates every
+/// object's metadata (apimachinery `api/validation/objectmeta.go`,
+/// `validateObjectMetaAccessorWithOptsCommon`: `v1validation.ValidateLabels`,
+/// each key a qualified name and each value a label value; then
+/// `ValidateAnnotations`, each key a qualified name once lower-cased and
+/// all of them within `TotalAnnotationSizeLimitB`, 256 KiB), and a
+/// StatefulSet's pod template's (`ValidatePodTemplateSpecForStatefulSet`
+/// calls the same two). Each error is at the key or value written, in the
+/// words of `stsim_core::api::validation`, which checks what operators write.
+pub(super) fn check_metadata_maps(cx: &mut Cx<'_>, meta: &Obj<'_>, path: &str, labels: bool) {
+    use stsim_core::api::validation as api;
+    let keys: &[&str] = if labels { &["labels", "annotations"] } else { &["annotations"] };
+    check_string_maps(cx, meta, path, keys);
+    for (key, key_place, node) in meta.entries.iter() {
+        let Value::Map(entries) = &node.value else { continue };
+        let strings = || {
+            entries.iter().filter_map(|(k, _, v)| match &v.value {
+                Value::Str(s) => Some((k.as_str(), s.as_str())),
+                Value::Null => Some((k.as_str(), "")),
+                _ => None,
+            })
+        };
+        let field = format!("{path}.{key}");
+        match key.as_str() {
+            "labels" if labels => {
+                for (k, k_place, v) in entries {
+                    for detail in api::label_key_errors(k) {
+                        cx.invalid(*k_place, &field, format!("Invalid value: {k:?}: {detail}"), None);
+                    }
+                    if let Value::Str(text) = &v.value {
+                        for detail in api::label_value_errors(text) {
+                            cx.invalid(v.place, &field, format!("Invalid value: {text:?}: {detail}"), None);
+                        }
+                    }
+                }
+            }
+            "annotations" => {
+                for (k, k_place, _) in entries {
+                    for detail in api::annotation_key_errors(k) {
+                        cx.invalid(*k_place, &field, format!("Invalid value: {k:?}: {detail}"), None);
+                    }
+                }
+                if api::annotations_too_long(strings()) {
+                    let total: usize = strings().map(|(k, v)| k.len() + v.len()).sum();
+                    let help = format!(
+                        "its annotations hold {total} bytes, keys and values together; keep large data in a ConfigMap"
+                    );
+                    cx.invalid(*key_place, &field, api::ANNOTATIONS_TOO_LONG, Some(help));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The annotation that prices a StorageClass's volumes for stsim, in US dollars per GiB-month.
 pub(crate) const PRICE_ANNOTATION: &str = "stsim.io/usd-per-gib-month";
 
@@ -136,7 +192,9 @@ pub(super) fn metadata(cx: &mut Cx<'_>, obj: &mut Obj<'_>, raw_name: &str, scope
         return None;
     };
     let mut meta = cx.obj(meta, "metadata")?;
-    check_string_maps(cx, &meta, "metadata", &["labels", "annotations"]);
+    // A claim's labels, and a Node's, are read (and checked) with the object.
+    let labels_read = matches!(cx.kind(), "PersistentVolumeClaim" | "Node");
+    check_metadata_maps(cx, &meta, "metadata", !labels_read);
     meta.skip(SERVER_METADATA);
     // kubectl reads an empty namespace as none given (cli-runtime's
     // `SetNamespace` fills it when its length is 0).
@@ -271,7 +329,7 @@ pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     if let Some(meta) = obj.take("metadata")
         && let Some(mut meta) = cx.obj(meta, "metadata")
     {
-        check_string_maps(cx, &meta, "metadata", &["labels", "annotations"]);
+        check_metadata_maps(cx, &meta, "metadata", true);
         meta.skip(SERVER_METADATA);
         if let Some(name) = meta.take("name")
             && let Some(text) = cx.string(name, "metadata.name")
@@ -1473,7 +1531,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
         && let Some(mut meta) = cx.obj(meta, "spec.template.metadata")
     {
         // (The labels are read below.)
-        check_string_maps(cx, &meta, "spec.template.metadata", &["annotations"]);
+        check_metadata_maps(cx, &meta, "spec.template.metadata", false);
         if let Some(node) = meta.take("labels") {
             cx.at(format!("{raw_base}.labels"), node.place, "spec.template.metadata.labels");
             labels = cx.labels(node, "spec.template.metadata.labels").unwrap_or_default();

@@ -87,6 +87,8 @@ impl Checker<'_, '_> {
                 .as_ref()
                 .map_or(serde_json::Value::Null, |v| self.json(&format!("{path}.status"), v));
             self.custom_schema(&path, kind, &serde_json::json!({"spec": spec, "status": status}));
+            // Its metadata is checked as every object's (`ValidateObjectMeta`).
+            self.label_map(&format!("{path}.labels"), entry.labels.as_ref());
             let labels = entry
                 .labels
                 .iter()
