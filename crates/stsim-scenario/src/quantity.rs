@@ -5,40 +5,50 @@
 //! non-negative decimal number, then an optional suffix: binary `Ki Mi Gi Ti
 //! Pi Ei`, decimal `k M G T P E`, `m u n` (thousandths, millionths,
 //! billionths: `metrics-server` writes CPU in `n`), or a decimal exponent
-//! `e3`/`E-3`. All arithmetic is integer (u128 with overflow checks). A value
-//! that is not a whole number of base units is rounded up, as the API server
-//! reads it (`Quantity.Value()` and `MilliValue()` round up: `memory: 500m`,
-//! half a byte, is 1 byte; `cpu: 0.1m` is 1m): it accepts such values for
-//! CPU, memory and storage, whose requests need no whole number
-//! (`ValidateResourceQuantityValue` asks one only of integer resources).
+//! `e3`/`E-3`. All arithmetic is exact, on the decimal digits as written. A
+//! value that is not a whole number of base units is rounded up, as the API
+//! server reads it (`Quantity.Value()` and `MilliValue()` round up: `memory:
+//! 500m`, half a byte, is 1 byte; `cpu: 0.1m` is 1m; `storage: 1e-40`, which
+//! `ParseQuantity` rounds up to its smallest amount, 1n, is 1 byte): it
+//! accepts such values for CPU, memory and storage, whose requests need no
+//! whole number (`ValidateResourceQuantityValue` asks one only of integer
+//! resources). As the API server reads it (apimachinery
+//! `api/resource/quantity.go`), white space around the text is dropped
+//! (`UnmarshalJSON` parses `strings.TrimSpace` of it) and a value with a
+//! binary suffix is capped at 2^63 - 1 (`16Ei` is 2^63 - 1 bytes); one with
+//! a decimal suffix or exponent is not capped there, and one too large for
+//! stsim's integers (a u64 of base units) is refused.
 //! Does not own where a quantity sits in a file or what it is for.
 
-/// A parsed quantity as an exact fraction `numerator / denominator`.
-struct Fraction {
-    numerator: u128,
-    denominator: u128,
+/// A parsed quantity, exactly: `digits × 10^exponent × 2^binary`.
+struct Parsed {
+    /// Decimal digits (values 0 to 9), most significant first, without
+    /// leading zeros: empty for zero.
+    digits: Vec<u8>,
+    exponent: i64,
+    /// The binary suffix's power of two (`Ki` 10 ... `Ei` 60), 0 without one.
+    binary: u32,
 }
 
 const SUFFIXES: &str = "Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E, m, u or n";
 
-/// The longest number we read: 38 digits always fit in a u128.
-const MAX_DIGITS: usize = 38;
+/// The largest amount a quantity with a binary suffix keeps: the API
+/// server caps larger ones to it (`maxAllowed`, 2^63 - 1).
+const BINARY_MAX: u64 = i64::MAX as u64;
 
-fn pow10(exponent: u32) -> Option<u128> {
-    10u128.checked_pow(exponent)
-}
-
-fn parse_fraction(text: &str) -> Result<Fraction, String> {
-    let too_large = || format!("invalid quantity {text:?}: the value is too large");
-    if text.is_empty() {
-        return Err("invalid quantity \"\": the quantity is empty".to_string());
+fn parse(text: &str) -> Result<Parsed, String> {
+    // `Quantity.UnmarshalJSON` parses `strings.TrimSpace` of the string, so
+    // `" 10Gi "` is 10Gi (Go's white space is Unicode's, as `trim`'s).
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(format!("invalid quantity {text:?}: the quantity is empty"));
     }
-    let body = match text.strip_prefix('+') {
+    let body = match trimmed.strip_prefix('+') {
         Some(rest) => rest,
-        None if text.starts_with('-') => {
+        None if trimmed.starts_with('-') => {
             return Err(format!("invalid quantity {text:?}: must not be negative"));
         }
-        None => text,
+        None => trimmed,
     };
     let number_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (number, suffix) = body.split_at(number_end);
@@ -49,74 +59,136 @@ fn parse_fraction(text: &str) -> Result<Fraction, String> {
     if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
         return Err(format!("invalid quantity {text:?}: expected a number like 512Mi, 10Gi, 1.5 or 500m"));
     }
-    let fraction = fraction.trim_end_matches('0');
-    let digits: String = format!("{whole}{fraction}");
-    let digits = digits.trim_start_matches('0');
-    if digits.len() > MAX_DIGITS {
-        return Err(too_large());
-    }
-    let mut numerator: u128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| too_large())? };
-    // `fraction` is at most MAX_DIGITS long here, because `digits` is.
-    let mut denominator = u32::try_from(fraction.len()).ok().and_then(pow10).ok_or_else(too_large)?;
-
-    let (multiplier, divisor): (u128, u128) = match suffix {
-        "" => (1, 1),
-        "Ki" => (1 << 10, 1),
-        "Mi" => (1 << 20, 1),
-        "Gi" => (1 << 30, 1),
-        "Ti" => (1 << 40, 1),
-        "Pi" => (1 << 50, 1),
-        "Ei" => (1 << 60, 1),
-        "n" => (1, 1_000_000_000),
-        "u" => (1, 1_000_000),
-        "m" => (1, 1_000),
-        "k" => (1_000, 1),
-        "M" => (1_000_000, 1),
-        "G" => (1_000_000_000, 1),
-        "T" => (1_000_000_000_000, 1),
-        "P" => (1_000_000_000_000_000, 1),
-        "E" => (1_000_000_000_000_000_000, 1),
+    let (exponent, binary): (i64, u32) = match suffix {
+        "" => (0, 0),
+        "Ki" => (0, 10),
+        "Mi" => (0, 20),
+        "Gi" => (0, 30),
+        "Ti" => (0, 40),
+        "Pi" => (0, 50),
+        "Ei" => (0, 60),
+        "n" => (-9, 0),
+        "u" => (-6, 0),
+        "m" => (-3, 0),
+        "k" => (3, 0),
+        "M" => (6, 0),
+        "G" => (9, 0),
+        "T" => (12, 0),
+        "P" => (15, 0),
+        "E" => (18, 0),
         _ => {
             let exponent = suffix.strip_prefix(['e', 'E']).ok_or_else(|| unknown_suffix(text, suffix))?;
             let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(unknown_suffix(text, suffix));
             }
-            let power: u32 = digits.parse().ok().filter(|p| *p <= MAX_DIGITS as u32).ok_or_else(too_large)?;
-            let scale = pow10(power).ok_or_else(too_large)?;
-            if exponent.starts_with('-') { (1, scale) } else { (scale, 1) }
+            // The API server keeps the exponent as an int32 (`suffix.go`
+            // `interpret`) and misreads one past it, and negates it into a
+            // scale, which overflows for the least: stsim refuses those.
+            let power: i32 = exponent.parse().ok().filter(|p| *p != i32::MIN).ok_or_else(|| {
+                format!("invalid quantity {text:?}: the exponent `{exponent}` is out of range (at most 2147483647 either way)")
+            })?;
+            (i64::from(power), 0)
         }
     };
-    numerator = numerator.checked_mul(multiplier).ok_or_else(too_large)?;
-    denominator = denominator.checked_mul(divisor).ok_or_else(too_large)?;
-    Ok(Fraction { numerator, denominator })
+    let digits: Vec<u8> =
+        whole.bytes().chain(fraction.bytes()).skip_while(|b| *b == b'0').map(|b| b - b'0').collect();
+    // `fraction` is at most as long as the text, far from i64's limits.
+    let exponent = exponent - i64::try_from(fraction.len()).unwrap_or(i64::MAX);
+    Ok(Parsed { digits, exponent, binary })
 }
 
 fn unknown_suffix(text: &str, suffix: &str) -> String {
     format!("invalid quantity {text:?}: unknown suffix `{suffix}` (expected {SUFFIXES})")
 }
 
-/// `fraction * scale` rounded up to a u64, or why not.
-fn rounded_up(text: &str, fraction: Fraction, scale: u128) -> Result<u64, String> {
+/// `digits × 2^power`, in decimal digits, most significant first.
+fn times_power_of_two(digits: &[u8], power: u32) -> Vec<u8> {
+    let factor = 1u128 << power;
+    let mut out = Vec::with_capacity(digits.len() + 19);
+    let mut carry = 0u128;
+    for &d in digits.iter().rev() {
+        let x = u128::from(d) * factor + carry;
+        out.push((x % 10) as u8);
+        carry = x / 10;
+    }
+    while carry > 0 {
+        out.push((carry % 10) as u8);
+        carry /= 10;
+    }
+    out.reverse();
+    out
+}
+
+/// `digits × 10^exponent` rounded up to a whole number, if it fits in a
+/// u64 (`None` if not).
+fn ceil_u64(digits: &[u8], exponent: i64) -> Option<u64> {
+    // `digits` is at most a few megabytes long: these fit in i64.
+    let len = i64::try_from(digits.len()).ok()?;
+    let (whole, rest) = if exponent >= 0 {
+        (digits, &[][..])
+    } else if -exponent >= len {
+        (&[][..], digits)
+    } else {
+        digits.split_at(usize::try_from(len + exponent).ok()?)
+    };
+    // u64::MAX has 20 digits.
+    let zeros = exponent.max(0);
+    if i64::try_from(whole.len()).ok()? + zeros > 20 && !whole.is_empty() {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for &d in whole {
+        value = value * 10 + u128::from(d);
+    }
+    for _ in 0..zeros.min(20) {
+        value = value.checked_mul(10)?;
+    }
+    if rest.iter().any(|d| *d != 0) {
+        value += 1;
+    }
+    u64::try_from(value).ok()
+}
+
+/// The quantity in units of `10^-scale` of its base unit (0: bytes, 3:
+/// millicores), rounded up, as the API server reads it: a value below the
+/// smallest it keeps, a nano, is rounded up to one (`ParseQuantity`: "This
+/// rounds non-zero values up to the minimum representable value"), and
+/// `Value()` and `MilliValue()` round up again, so any positive amount
+/// is at least one unit; a value with a binary suffix is capped at 2^63 - 1
+/// ("The max is just a simple cap"). Others too large for a u64 are
+/// refused.
+fn amount(text: &str, scale: i64) -> Result<u64, String> {
+    let parsed = parse(text)?;
+    if parsed.digits.is_empty() {
+        return Ok(0);
+    }
     let too_large = || format!("invalid quantity {text:?}: the value is too large");
-    let scaled = fraction.numerator.checked_mul(scale).ok_or_else(too_large)?;
-    // `parse_fraction` makes denominators of powers of ten, never 0.
-    let whole = scaled.div_ceil(fraction.denominator.max(1));
-    u64::try_from(whole).map_err(|_| too_large())
+    let (mut digits, mut exponent) = (times_power_of_two(&parsed.digits, parsed.binary), parsed.exponent);
+    if parsed.binary > 0 {
+        // Over the cap if its whole part is, or equal with a fraction left.
+        let over = match ceil_u64(&digits, exponent) {
+            None => true,
+            Some(ceiling) => ceiling > BINARY_MAX,
+        };
+        if over {
+            digits = BINARY_MAX.to_string().bytes().map(|b| b - b'0').collect();
+            exponent = 0;
+        }
+    }
+    ceil_u64(&digits, exponent.saturating_add(scale)).ok_or_else(too_large)
 }
 
 /// Reads a memory or storage quantity into bytes: `"10Gi"`, `"512Mi"`,
 /// `"1G"`, `"100"`, `"1.5Gi"`; a fraction of a byte rounds up.
 pub fn parse_quantity(text: &str) -> Result<u64, String> {
-    let fraction = parse_fraction(text)?;
-    rounded_up(text, fraction, 1)
+    amount(text, 0)
 }
 
 /// Reads a CPU quantity into millicores: `"500m"` is 500, `"2"` is 2000,
 /// `"0.5"` is 500; a fraction of a millicore rounds up.
 pub fn parse_cpu(text: &str) -> Result<u64, String> {
-    let fraction = parse_fraction(text)?;
-    rounded_up(text, fraction, 1_000)
+    amount(text, 3)
 }
 
 #[cfg(test)]
@@ -135,7 +207,7 @@ mod tests {
         assert_eq!(parse_quantity("2Ki"), Ok(2048));
         assert_eq!(parse_quantity("1e3"), Ok(1000));
         assert_eq!(parse_quantity("1E"), Ok(1_000_000_000_000_000_000));
-        assert_eq!(parse_quantity("15Ei"), Ok(15 << 60));
+        assert_eq!(parse_quantity("7Ei"), Ok(7 << 60));
         assert_eq!(parse_quantity("+0"), Ok(0));
         assert_eq!(parse_quantity("0.000"), Ok(0));
         assert_eq!(parse_quantity("2000m"), Ok(2));
@@ -145,7 +217,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_memory_quantities() {
-        for bad in ["", "-1Gi", "Gi", "1Gb", "1.5.5", "1 Gi", ".", "16Ei", "1e", "1e-", "1e99", "abc"] {
+        for bad in ["", "  ", "-1Gi", "Gi", "1Gb", "1.5.5", "1 Gi", ".", "1e", "1e-", "1e99", "1e20", "abc"] {
             assert!(parse_quantity(bad).is_err(), "{bad:?} should be rejected");
         }
         assert_eq!(
@@ -161,6 +233,58 @@ mod tests {
         assert!(
             parse_quantity("99999999999999999999999999999999999999999").unwrap_err().contains("too large")
         );
+    }
+
+    #[test]
+    fn tiny_values_round_up_to_one_unit() {
+        // `ParseQuantity` rounds a positive value up to 1n, then `Value()` to 1.
+        for tiny in ["1e-40", "1e-300", "1e-2147483647", "0.1n", "0.0000000000000000000001Ki"] {
+            assert_eq!(parse_quantity(tiny), Ok(1), "{tiny}");
+            assert_eq!(parse_cpu(tiny), Ok(1), "{tiny}");
+        }
+        let decimals = format!("0.{}1", "0".repeat(43));
+        assert_eq!(parse_quantity(&decimals), Ok(1));
+        assert_eq!(parse_quantity("0e-40"), Ok(0));
+        assert_eq!(parse_quantity(&format!("0.{}", "0".repeat(3000))), Ok(0));
+        // A fraction anywhere in thousands of digits still rounds up.
+        assert_eq!(parse_quantity(&format!("1.{}1", "0".repeat(3000))), Ok(2));
+        assert_eq!(parse_quantity(&format!("{}e-3000", "1".repeat(3002))), Ok(12));
+    }
+
+    #[test]
+    fn binary_values_are_capped_and_others_too_large_refused() {
+        // `if format == BinarySI && amount.Cmp(maxAllowed.Dec) > 0`: capped.
+        for huge in ["16Ei", "8Ei", "100000000000000000000Gi", "8191.9999999999999999999999Pi"] {
+            assert_eq!(parse_quantity(huge), Ok(BINARY_MAX), "{huge}");
+        }
+        assert!(parse_quantity("1e-2Ki").is_err(), "no exponent with a binary suffix");
+        assert_eq!(parse_quantity(&format!("{}Ki", "9".repeat(3000))), Ok(BINARY_MAX));
+        assert_eq!(parse_quantity("9223372036854775807"), Ok(BINARY_MAX));
+        assert_eq!(parse_quantity("8388607.9999999999999Ti"), Ok(BINARY_MAX));
+        // Decimal suffixes and exponents are not capped: too large for stsim.
+        assert_eq!(parse_quantity("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(
+            parse_quantity("18446744073709551616"),
+            Err("invalid quantity \"18446744073709551616\": the value is too large".into())
+        );
+        assert!(parse_quantity(&"9".repeat(3000)).unwrap_err().ends_with("the value is too large"));
+        assert!(parse_quantity("1e1000000").unwrap_err().ends_with("the value is too large"));
+        // Capped bytes are too many millicores.
+        assert!(parse_cpu("16Ei").unwrap_err().ends_with("the value is too large"));
+        assert!(parse_quantity("1e-2147483648").unwrap_err().contains("out of range"));
+        assert_eq!(
+            parse_quantity("1e-9999999999"),
+            Err("invalid quantity \"1e-9999999999\": the exponent `-9999999999` is out of range (at most 2147483647 either way)".into())
+        );
+    }
+
+    #[test]
+    fn white_space_around_a_quantity_is_dropped() {
+        // `UnmarshalJSON`: `ParseQuantity(strings.TrimSpace(...))`.
+        assert_eq!(parse_quantity(" 10Gi "), Ok(10 << 30));
+        assert_eq!(parse_cpu("\t500m\n"), Ok(500));
+        assert_eq!(parse_quantity("\u{a0}1Ki"), Ok(1024));
+        assert!(parse_quantity("10 Gi").is_err(), "inside, it is no quantity");
     }
 
     #[test]
@@ -182,8 +306,22 @@ mod tests {
 
     proptest! {
         #[test]
-        fn gibibytes_are_exact(n in 0u64..=(u64::MAX >> 30)) {
+        fn gibibytes_are_exact(n in 0u64..=(BINARY_MAX >> 30)) {
             prop_assert_eq!(parse_quantity(&format!("{n}Gi")), Ok(n << 30));
+        }
+
+        #[test]
+        fn gibibytes_past_the_cap_are_capped(n in (BINARY_MAX >> 30) + 1..=u64::MAX) {
+            prop_assert_eq!(parse_quantity(&format!("{n}Gi")), Ok(BINARY_MAX));
+        }
+
+        #[test]
+        fn decimal_values_are_exact(n in 0u64..=u64::MAX, shift in 0u32..20) {
+            // n / 10^shift, written with a decimal point, rounded up.
+            let text = format!("{n:0>21}");
+            let (whole, fraction) = text.split_at(21 - shift as usize);
+            let divisor = 10u64.pow(shift);
+            prop_assert_eq!(parse_quantity(&format!("{whole}.{fraction}")), Ok(n.div_ceil(divisor)));
         }
 
         #[test]
