@@ -468,7 +468,10 @@ mod tests {
         assert_eq!(escape("a\u{1b}[31mb\0\nok\t."), "a\\u{1b}[31mb\\u{0}\nok\t.");
         let long = "x".repeat(1000);
         let shown = escape(&format!("name {long} end"));
-        assert_eq!(shown, format!("name {}...(800 more characters) end", "x".repeat(200)));
+        assert_eq!(
+            shown,
+            format!("name {}...(808 more characters)...{} end", "x".repeat(176), "x".repeat(16))
+        );
     }
 
     #[test]

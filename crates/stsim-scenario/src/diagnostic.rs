@@ -194,37 +194,86 @@ pub fn is_printable(text: &str) -> bool {
 
 /// `text` safe to print on a terminal: control characters other than
 /// newline and tab escaped (`\u{1b}`), as are invisible characters that
-/// reorder or hide text, and any word (run of non-spaces)
-/// longer than [`MAX_WORD`] characters cut, with how much was left out.
+/// reorder or hide text, and any word (run of non-spaces, as shown)
+/// longer than [`MAX_WORD`] characters cut in its middle: its first
+/// characters, `...(N more characters)...` with N the characters left out,
+/// and its last few, so a quote or colon that ends it is kept. Idempotent:
+/// what it returns it leaves as it is (each part of a cut word is within
+/// [`MAX_WORD`], and escapes are printable), so text that goes through it
+/// twice (a message, then the whole diagnostic) is cut once.
 pub fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(1 << 16));
-    let mut word = 0usize;
-    let mut skipped = 0usize;
-    let flush = |out: &mut String, skipped: &mut usize| {
-        if *skipped > 0 {
-            out.push_str(&format!("...({} more characters)", *skipped));
-            *skipped = 0;
-        }
-    };
+    let mut word = Word::default();
     for c in text.chars() {
-        if c.is_whitespace() {
-            flush(&mut out, &mut skipped);
-            word = 0;
-        } else {
-            word += 1;
-            if word > MAX_WORD {
-                skipped += 1;
-                continue;
-            }
-        }
-        if (c.is_control() && c != '\n' && c != '\t') || invisible(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
+        let escaped = (c.is_control() && c != '\n' && c != '\t') || invisible(c);
+        // Only white space shown as itself ends a word as shown: an
+        // escaped `\r` is six characters of the word around it.
+        if c.is_whitespace() && !escaped {
+            word.finish(&mut out);
             out.push(c);
+        } else if escaped {
+            word.push(&format!("\\u{{{:x}}}", c as u32), &mut out);
+        } else {
+            word.push(c.encode_utf8(&mut [0; 4]), &mut out);
         }
     }
-    flush(&mut out, &mut skipped);
+    word.finish(&mut out);
     out
+}
+
+/// The characters of a cut word shown before its marker: with the marker's
+/// `...(` and a count of up to 20 digits, still one word of [`MAX_WORD`].
+const CUT_HEAD: usize = MAX_WORD - 24;
+
+/// The characters of a cut word shown after its marker's `characters)...`.
+const CUT_TAIL: usize = 16;
+
+/// The word [`printable`] is writing: its first [`CUT_HEAD`] characters
+/// (as shown) are written at once; the rest is held until the word ends
+/// within [`MAX_WORD`] (written whole) or passes it (cut: the pieces past
+/// the head are counted, but for the last [`CUT_TAIL`] characters).
+#[derive(Default)]
+struct Word {
+    /// Characters shown so far (an escape counts its length).
+    width: usize,
+    cut: bool,
+    /// What follows the head, each piece one character of the text, until
+    /// the word is cut; then its last pieces, within [`CUT_TAIL`].
+    held: std::collections::VecDeque<String>,
+    held_width: usize,
+    /// Characters of the text left out of a cut word.
+    skipped: usize,
+}
+
+impl Word {
+    fn push(&mut self, piece: &str, out: &mut String) {
+        let len = piece.chars().count();
+        self.width += len;
+        if !self.cut && self.width <= CUT_HEAD {
+            out.push_str(piece);
+            return;
+        }
+        self.held.push_back(piece.to_string());
+        self.held_width += len;
+        if !self.cut && self.width > MAX_WORD {
+            self.cut = true;
+        }
+        while self.cut && self.held_width > CUT_TAIL {
+            let Some(first) = self.held.pop_front() else { break };
+            self.held_width -= first.chars().count();
+            self.skipped += 1;
+        }
+    }
+
+    fn finish(&mut self, out: &mut String) {
+        if self.cut {
+            out.push_str(&format!("...({} more characters)...", self.skipped));
+        }
+        for piece in self.held.drain(..) {
+            out.push_str(&piece);
+        }
+        *self = Word::default();
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -252,6 +301,44 @@ mod tests {
         fn is_printable_agrees_with_printable_on_any_text(text in "(\\PC|[\u{0}-\u{1f}\u{7f}-\u{9f}\u{202a}-\u{202e}]|x{190,210}| ){0,40}") {
             prop_assert_eq!(is_printable(&text), printable(&text) == text);
         }
+    }
+
+    proptest! {
+        /// What `printable` returns, it leaves as it is, and every word of
+        /// it is within `MAX_WORD`.
+        #[test]
+        fn printable_is_idempotent(text in "(\\PC|[\u{0}-\u{1f}\u{7f}-\u{9f}\u{202a}-\u{202e}]|x{150,450}|\r| ){0,12}") {
+            let once = printable(&text);
+            prop_assert_eq!(printable(&once), once.clone());
+            prop_assert!(once.split(char::is_whitespace).all(|w| w.chars().count() <= MAX_WORD), "{}", once);
+        }
+    }
+
+    #[test]
+    fn a_long_word_is_cut_once_in_its_middle_with_the_count_left_out() {
+        let message = format!("invalid quantity \"{}\": the value is too large", "9".repeat(3000));
+        let shown = printable(&message);
+        let expected = format!(
+            "invalid quantity \"{}...(2811 more characters)...{}\": the value is too large",
+            "9".repeat(CUT_HEAD - 1),
+            "9".repeat(CUT_TAIL - 2)
+        );
+        assert_eq!(shown, expected);
+        assert_eq!(printable(&shown), shown);
+        // The count is of the text's characters: the word is `"`, 3000 digits and `":`.
+        assert_eq!(CUT_HEAD + 2811 + CUT_TAIL, 3003);
+        // A word of escapes is measured as shown, so shown twice it stays.
+        let escapes = "\u{1b}".repeat(40);
+        let shown = printable(&escapes);
+        assert!(shown.contains("more characters)"), "{shown}");
+        assert_eq!(printable(&shown), shown);
+        // Exactly MAX_WORD characters are shown whole.
+        let word = "y".repeat(MAX_WORD);
+        assert_eq!(printable(&word), word);
+        assert_eq!(
+            printable(&format!("{word}z")),
+            format!("{}...(9 more characters)...{}", "y".repeat(CUT_HEAD), "y".repeat(CUT_TAIL - 1) + "z")
+        );
     }
 
     /// `is_printable` says exactly when `printable` changes nothing.
