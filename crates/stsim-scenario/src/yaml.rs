@@ -487,13 +487,20 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
                 let marker = scan.marker();
                 // "tab" or "tabs" as a word ("unprintable" holds it too).
                 let words = scan.info().split(|c: char| !c.is_ascii_alphabetic());
-                let help = if { words }.any(|w| w == "tab" || w == "tabs") {
-                    Some("YAML indents with spaces; replace the tabs")
-                } else {
-                    None
+                let about_tabs = { words }.any(|w| w == "tab" || w == "tabs");
+                let diagnostic = match about_tabs.then(|| indenting_tab(source, marker)).flatten() {
+                    // At the tab, wherever saphyr was when it found it.
+                    Some((line, column)) => error(
+                        file,
+                        padding.place(&Marker::new(0, line, column)),
+                        "invalid YAML: a tab indents this line, and tabs cannot indent YAML",
+                        Some("YAML indents with spaces; replace the tabs"),
+                    ),
+                    None => {
+                        let help = about_tabs.then_some("YAML indents with spaces; replace the tabs");
+                        error(file, padding.place(marker), format!("invalid YAML: {}", scan.info()), help)
+                    }
                 };
-                let diagnostic =
-                    error(file, padding.place(marker), format!("invalid YAML: {}", scan.info()), help);
                 // saphyr's checks against the indentation of the block
                 // around: "invalid indentation" is only raised within a flow
                 // collection (in a block, the indentation unrolls to the
@@ -619,6 +626,33 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
     }
     documents.retain(|d| d.root.value != Value::Null);
     Ok(documents)
+}
+
+/// The tab that a scan error about tabs at `marker` is about: the first
+/// in the indentation of a line with content, from the marker's line on
+/// (at or before the marker on that line), as (line, 0-based column).
+/// saphyr places some of these errors at the token before the tab (a
+/// plain scalar continued on a line indented with one, a block scalar
+/// whose content starts with one), others just past it; kubectl's go-yaml
+/// names the tab's own line (libyaml's scanner: `found a tab character
+/// that violate indentation`, or `found character that cannot start any
+/// token` where a line starts with one).
+fn indenting_tab(text: &str, marker: &Marker) -> Option<(usize, usize)> {
+    let first = marker.line().max(1);
+    for (offset, line) in lines(text).skip(first - 1).enumerate() {
+        // Indentation is ASCII: its byte offsets are its columns.
+        let indent = line.find(|c| c != ' ' && c != '\t').unwrap_or(line.len());
+        let content = line[indent..].trim_end_matches(['\n', '\r']);
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if let Some(tab) = line[..indent].find('\t')
+            && (offset > 0 || tab <= marker.col())
+        {
+            return Some((first + offset, tab));
+        }
+    }
+    None
 }
 
 /// The column (0-based, in the padded text) of the innermost block
@@ -781,6 +815,25 @@ mod tests {
         let error = parse_stream("a: [1, 2\nb: 3\n", "t.yaml").unwrap_err();
         assert_eq!(error.code, "yaml-syntax");
         assert!(error.line >= 1);
+    }
+
+    /// A tab in a line's indentation is refused at the tab, wherever
+    /// saphyr noticed it: at a plain or block scalar before it, or past it.
+    #[test]
+    fn a_tab_indenting_a_line_is_refused_where_it_is() {
+        for (text, line, column) in [
+            ("kind: Service\nspec:\n  clusterIP: None\n\tselector: {}\n", 4, 1),
+            ("spec:\n  ports: []\n\tselector: {}\n", 3, 1),
+            ("a:\n  b: c\n\t\n\td: e\n", 4, 1),
+            ("a: |\n\tx\n", 2, 1),
+            ("a:\n  b: 1\n  \t# a comment\n\t\tc: 2\n", 4, 1),
+        ] {
+            let error = parse_stream(text, "t.yaml").unwrap_err();
+            assert_eq!((error.line, error.column), (line, column), "{text:?}: {error:?}");
+            assert_eq!(error.message, "invalid YAML: a tab indents this line, and tabs cannot indent YAML");
+        }
+        // A tab between a key and its value separates them, as in go-yaml.
+        assert_eq!(values("a: \tb\n"), vec![Value::Str("b".into())]);
     }
 
     /// kubectl (go-yaml v2) checks no indentation inside a flow collection:
