@@ -127,6 +127,15 @@ pub(crate) fn validate(
         Ok(config)
     } else {
         let mut diagnostics = checker.diagnostics;
+        // A story around manifests (`manifest::story`) writes values in no
+        // file (line 0), each derived from one the manifests wrote: a scale
+        // back to the set's replicas, its first pod's name, the scenario's
+        // name. When a value written in a file is refused too, those are
+        // its echoes ("timeline[2].do.replicas: 99999" for `replicas:
+        // 2147483648`), and are left out; alone, they are shown.
+        if diagnostics.iter().any(|d| d.line > 0) {
+            diagnostics.retain(|d| d.line > 0);
+        }
         diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         Err(limits::at_most_shown(diagnostics))
     }
@@ -668,6 +677,45 @@ mod tests {
         }
         assert_eq!(as_dns_label("My_Redis!"), "my-redis");
         assert_eq!(as_dns_label("--"), "");
+    }
+
+    /// A story's values, written in no file (line 0), are its echoes of
+    /// the manifests' when one of those is refused too, and left out; alone
+    /// they are shown.
+    #[test]
+    fn values_written_in_no_file_are_shown_only_when_nothing_written_is_refused() {
+        /// The RON scenario's places, but the timeline's in no file, as a story's.
+        struct Story<'a>(Locator<'a>);
+        impl Find for Story<'_> {
+            fn find(&self, path: &str) -> Place {
+                match path.starts_with("timeline") {
+                    true => Place { line: 0, column: 1, length: 1 },
+                    false => self.0.find(path),
+                }
+            }
+        }
+        let errors = |replicas: i64| {
+            let text = format!(
+                "Scenario(name: \"s\", services: [(name: \"svc\", selector: {{\"app\": \"a\"}})],\n\
+                 statefulsets: [(name: \"a\", serviceName: \"svc\", replicas: {replicas},\n\
+                 template: (labels: {{\"app\": \"a\"}}, image: \"i\"))],\n\
+                 timeline: [(at: \"1m\", do: Scale(statefulset: \"a\", replicas: -1))])\n"
+            );
+            let options =
+                ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+            let raw: raw::Scenario = options.from_str(&text).unwrap();
+            let story = Story(Locator::new(&text));
+            let errors = validate(&raw, &story, "s.yaml", &Limits::DEFAULT).unwrap_err();
+            errors.iter().map(|d| (d.line, d.message.clone())).collect::<Vec<_>>()
+        };
+        let alone = errors(1);
+        assert_eq!(alone.len(), 1, "{alone:?}");
+        assert_eq!(alone[0].0, 0, "{alone:?}");
+        assert!(alone[0].1.starts_with("timeline[0].do.replicas: Invalid value: -1"), "{alone:?}");
+        let with_written = errors(-1);
+        assert_eq!(with_written.len(), 1, "{with_written:?}");
+        assert_eq!(with_written[0].0, 2, "{with_written:?}");
+        assert!(with_written[0].1.contains("replicas: Invalid value: -1"), "{with_written:?}");
     }
 
     #[test]
