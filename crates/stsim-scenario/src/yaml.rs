@@ -3,7 +3,8 @@
 //! Owns reading a multi-document YAML stream with `saphyr-parser` into
 //! `Node`s: plain scalars resolved as kubectl reads them (YAML 1.1's
 //! booleans and octals, through go-yaml v2 and then JSON; a stream that
-//! starts with `{` by JSON's rules), mappings as ordered key/value lists, aliases expanded, duplicate keys
+//! starts with `{` by JSON's rules), mappings as ordered key/value lists, aliases expanded (each
+//! within its document, as kubectl decodes each on its own), duplicate keys
 //! refused, every value and key with its place (line, column, length). Syntax
 //! errors become located `Diagnostic`s. Builds the tree without recursion and
 //! never panics. Does not know what a Kubernetes object is: that is `manifest`.
@@ -475,6 +476,10 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
     let mut documents = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
+    // The anchors of the documents before this one, with where each
+    // anchored value is: saphyr resolves an alias across `---`, kubectl
+    // does not (below).
+    let mut earlier: BTreeMap<usize, Place> = BTreeMap::new();
     let mut expanded = 0usize;
     // kubectl's `YAMLOrJSONDecoder`: a stream whose first character past
     // white space is `{` is JSON (`hasJSONPrefix`).
@@ -521,6 +526,7 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
                 stack.clear();
+                earlier.extend(std::mem::take(&mut anchors).into_iter().map(|(id, node)| (id, node.place)));
                 None
             }
             Event::Alias(id) => match anchors.get(&id) {
@@ -536,7 +542,32 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
                     }
                     Some((Node { value: node.value.clone(), place }, 0))
                 }
-                None => return Err(Stop::refused(error(file, place, "unknown alias", None))),
+                // kubectl splits a stream into its documents before it
+                // decodes each with go-yaml (apimachinery `util/yaml`'s
+                // `YAMLReader`), so an anchor of another document is unknown
+                // there (go-yaml's `unknown anchor 'a' referenced`).
+                None => {
+                    let name = rest_from(source, span.start.line().max(1), span.start.col())
+                        .map(alias_name)
+                        .unwrap_or_default();
+                    let open = stack.iter().any(|frame| match frame {
+                        Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => *anchor == id,
+                    });
+                    let (message, help) = match earlier.get(&id) {
+                        // go-yaml's words for an alias inside its own anchor.
+                        _ if open => (format!("anchor '{name}' value contains itself"), None),
+                        Some(anchored) => (
+                            format!(
+                                "unknown anchor '{name}' referenced: `&{name}` anchors a value of another \
+                                 document (line {}), and kubectl reads each document on its own",
+                                anchored.line
+                            ),
+                            Some("write the value here too, or anchor it in this document"),
+                        ),
+                        None => (format!("unknown anchor '{name}' referenced"), None),
+                    };
+                    return Err(Stop::refused(error(file, place, message, help)));
+                }
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -626,6 +657,13 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
     }
     documents.retain(|d| d.root.value != Value::Null);
     Ok(documents)
+}
+
+/// The anchor an alias names: what follows its `*`, up to white space or
+/// a flow indicator.
+fn alias_name(text: &str) -> String {
+    let name = text.strip_prefix('*').unwrap_or(text);
+    name.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}')).collect()
 }
 
 /// The tab that a scan error about tabs at `marker` is about: the first
@@ -834,6 +872,27 @@ mod tests {
         }
         // A tab between a key and its value separates them, as in go-yaml.
         assert_eq!(values("a: \tb\n"), vec![Value::Str("b".into())]);
+    }
+
+    /// kubectl decodes each document on its own: an alias to an anchor of
+    /// another document is refused at the alias; within one, it is read.
+    #[test]
+    fn an_alias_to_another_documents_anchor_is_refused() {
+        let error = parse_stream("a: &x redis\n---\nb: [1, *x]\n", "t.yaml").unwrap_err();
+        assert_eq!((error.line, error.column, error.length), (3, 8, 2));
+        assert_eq!(
+            error.message,
+            "unknown anchor 'x' referenced: `&x` anchors a value of another document (line 1), and kubectl \
+             reads each document on its own"
+        );
+        let docs = parse_stream("a: &x redis\nb: *x\n---\nc: &x 2\nd: *x\n", "t.yaml").unwrap();
+        let Value::Map(entries) = &docs[1].root.value else { panic!("a mapping") };
+        assert_eq!(entries[1].2.value, Value::Int(2), "the same name anchored again in this document");
+        let error = parse_stream("a: &s {b: [*s]}\n", "t.yaml").unwrap_err();
+        assert_eq!(
+            (error.line, error.column, error.message.as_str()),
+            (1, 12, "anchor 's' value contains itself")
+        );
     }
 
     /// kubectl (go-yaml v2) checks no indentation inside a flow collection:
