@@ -4,8 +4,8 @@
 //! `Node`s: plain scalars resolved as kubectl reads them (YAML 1.1's
 //! booleans and octals, through go-yaml v2 and then JSON; a stream that
 //! starts with `{` by JSON's rules), mappings as ordered key/value lists, aliases expanded (each
-//! within its document, as kubectl decodes each on its own), duplicate keys
-//! refused, every value and key with its place (line, column, length). Syntax
+//! within its document, as kubectl decodes each on its own), tags applied
+//! as go-yaml v2 applies them (`tagged_scalar`), duplicate keys refused, every value and key with its place (line, column, length). Syntax
 //! errors become located `Diagnostic`s. Builds the tree without recursion and
 //! never panics. Does not know what a Kubernetes object is: that is `manifest`.
 //!
@@ -74,6 +74,9 @@ impl Value {
 #[derive(Debug, Clone)]
 pub(crate) struct Document {
     pub root: Node,
+    /// The scalars a tag go-yaml does not resolve (`!foo 3`) made strings,
+    /// each with its tag as written: for the message where a string will not do.
+    pub tagged: Vec<(Place, String)>,
 }
 
 fn place_of(span: &Span, padding: &Padding) -> Place {
@@ -480,6 +483,7 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
     // anchored value is: saphyr resolves an alias across `---`, kubectl
     // does not (below).
     let mut earlier: BTreeMap<usize, Place> = BTreeMap::new();
+    let mut tagged: Vec<(Place, String)> = Vec::new();
     let mut expanded = 0usize;
     // kubectl's `YAMLOrJSONDecoder`: a stream whose first character past
     // white space is `{` is JSON (`hasJSONPrefix`).
@@ -526,6 +530,7 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
                 stack.clear();
+                tagged.clear();
                 earlier.extend(std::mem::take(&mut anchors).into_iter().map(|(id, node)| (id, node.place)));
                 None
             }
@@ -570,11 +575,42 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
                 }
             },
             Event::Scalar(text, style, anchor, tag) => {
-                let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                let value = if style == ScalarStyle::Plain && !tagged_str {
-                    resolve(&text)
-                } else {
-                    Value::Str(text.into_owned())
+                let value = match tag {
+                    None if style == ScalarStyle::Plain => resolve(&text),
+                    None => Value::Str(text.into_owned()),
+                    Some(_) if json => {
+                        let message = "a YAML tag in a JSON manifest: kubectl decodes a stream that starts \
+                                       with `{` as JSON, which has no tags (invalid character '!' looking for \
+                                       beginning of value)";
+                        return Err(Stop::refused(error(file, place, message, None)));
+                    }
+                    Some(tag) => {
+                        let full = format!("{}{}", tag.handle, tag.suffix);
+                        match tagged_scalar(&full, &text) {
+                            Ok(Tagged::Resolved(value)) => value,
+                            Ok(Tagged::Unknown) => {
+                                // Shown as written: `!foo`, `!!foo` for
+                                // yaml.org's own, or the verbatim tag.
+                                let shown = match full.strip_prefix(CORE_TAG) {
+                                    Some(name) => format!("!!{name}"),
+                                    None if tag.handle == "!" => format!("!{}", tag.suffix),
+                                    None => full.clone(),
+                                };
+                                tagged.push((place, shown));
+                                Value::Str(text.into_owned())
+                            }
+                            Err(message) => {
+                                let help = "kubectl reads YAML with go-yaml, which reads a tagged value as its tag \
+                                            says: write a value of that type, or drop the tag";
+                                return Err(Stop::refused(error(
+                                    file,
+                                    place,
+                                    format!("invalid YAML: {message}"),
+                                    Some(help),
+                                )));
+                            }
+                        }
+                    }
                 };
                 Some((Node { value, place }, anchor))
             }
@@ -610,7 +646,7 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
             anchors.insert(anchor, node.clone());
         }
         match stack.last_mut() {
-            None => documents.push(Document { root: node }),
+            None => documents.push(Document { root: node, tagged: std::mem::take(&mut tagged) }),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None => {
@@ -657,6 +693,175 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
     }
     documents.retain(|d| d.root.value != Value::Null);
     Ok(documents)
+}
+
+/// The prefix of the tags of YAML's own types: `!!int` is `tag:yaml.org,2002:int`.
+const CORE_TAG: &str = "tag:yaml.org,2002:";
+
+/// What a tag makes of a scalar.
+enum Tagged {
+    Resolved(Value),
+    /// A tag go-yaml does not resolve: the scalar is its text.
+    Unknown,
+}
+
+/// A scalar of tag `tag` (in full: `tag:yaml.org,2002:int`, `!foo`), as
+/// go-yaml v2 decodes it into an untyped value, which sigs.k8s.io/yaml
+/// turns into JSON for kubectl (`resolve` in goyaml.v2/resolve.go, then
+/// `decoder.scalar` in decode.go): `!!str` keeps the text; `!!binary` is
+/// its base64 decoded; `!!int`, `!!float`, `!!bool`, `!!null` and
+/// `!!timestamp` read the text, quoted or not, as an untagged plain scalar
+/// is read and must find that type (an integer is a float too), else
+/// `cannot decode !!str `x` as a !!int`; every other tag (a local `!foo`,
+/// the non-specific `!`, `!!seq` on a scalar) leaves the text, a string,
+/// as `resolvableTag` refuses it.
+fn tagged_scalar(tag: &str, text: &str) -> Result<Tagged, String> {
+    let Some(name) = tag.strip_prefix(CORE_TAG) else { return Ok(Tagged::Unknown) };
+    let wanted = match name {
+        "str" => return Ok(Tagged::Resolved(Value::Str(text.to_string()))),
+        "binary" => {
+            let bytes =
+                base64_std(text).ok_or_else(|| "!!binary value contains invalid base64 data".to_string())?;
+            return Ok(Tagged::Resolved(Value::Str(go_json_string(&bytes))));
+        }
+        "int" | "float" | "bool" | "null" | "timestamp" => name,
+        _ => return Ok(Tagged::Unknown),
+    };
+    // The type go-yaml finds for the text, and the value kubectl gets.
+    let (found, value) = match resolve_plain(text) {
+        // A date is a timestamp only under its tag (untagged, it stays text).
+        Value::Str(s) if wanted == "timestamp" && go_timestamp(&s) => ("timestamp", Value::Str(s)),
+        Value::Str(s) => ("str", Value::Str(s)),
+        Value::Null => ("null", Value::Null),
+        Value::Bool(b) => ("bool", Value::Bool(b)),
+        // `resolve_plain` makes a whole float an integer, as JSON writes
+        // it; go-yaml's own type is in the text's shape.
+        Value::Int(n) if go_int(&text.replace('_', "")).is_some() => ("int", Value::Int(n)),
+        value @ (Value::Int(_) | Value::Float(_)) => {
+            let plain = text.replace('_', "");
+            let int = go_uint(plain.strip_prefix('+').unwrap_or(&plain)).is_some();
+            (if int { "int" } else { "float" }, value)
+        }
+        value @ (Value::Seq(_) | Value::Map(_)) => ("str", value),
+    };
+    if found == wanted || (wanted == "float" && found == "int") {
+        Ok(Tagged::Resolved(value))
+    } else {
+        Err(format!("cannot decode !!{found} `{text}` as a !!{wanted}"))
+    }
+}
+
+/// Go's `base64.StdEncoding.DecodeString`: the standard alphabet with
+/// `=` padding, line breaks ignored; `None` if the text is not that.
+fn base64_std(text: &str) -> Option<Vec<u8>> {
+    let symbols: Vec<u8> = text.bytes().filter(|b| *b != b'\r' && *b != b'\n').collect();
+    if !symbols.len().is_multiple_of(4) {
+        return None;
+    }
+    let sextet = |b: u8| -> Option<u32> {
+        Some(u32::from(match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    };
+    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
+    let quanta = symbols.len() / 4;
+    for (i, quantum) in symbols.chunks(4).enumerate() {
+        // Padding only ends the last quantum: `xx==` or `xxx=`.
+        let padding = quantum.iter().rev().take_while(|b| **b == b'=').count();
+        if padding > 2 || (padding > 0 && i + 1 != quanta) {
+            return None;
+        }
+        let mut bits = 0u32;
+        for &b in &quantum[..4 - padding] {
+            bits = bits << 6 | sextet(b)?;
+        }
+        bits <<= 6 * padding as u32;
+        let decoded = [(bits >> 16) as u8, (bits >> 8) as u8, bits as u8];
+        out.extend_from_slice(&decoded[..3 - padding]);
+    }
+    Some(out)
+}
+
+/// Bytes as Go's JSON encoder writes a string of them: each byte of no
+/// valid UTF-8 sequence becomes U+FFFD.
+fn go_json_string(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                break;
+            }
+            Err(error) => {
+                let valid = error.valid_up_to();
+                // Checked by `from_utf8` up to `valid`.
+                out.push_str(std::str::from_utf8(&rest[..valid]).unwrap_or_default());
+                let bad = error.error_len().unwrap_or(rest.len() - valid);
+                out.extend(std::iter::repeat_n('\u{fffd}', bad));
+                rest = &rest[valid + bad..];
+            }
+        }
+    }
+    out
+}
+
+/// Whether go-yaml's `parseTimestamp` reads `text`: `2006-1-2`, then
+/// optionally a time `15:4:5` (with a fraction of up to nine digits)
+/// after `T` or `t` with a zone (`Z` or `+07:00`), or after a space
+/// without one, each number in its range (Go's `time.Parse` checks the
+/// day against the month).
+fn go_timestamp(text: &str) -> bool {
+    // A number of `min..=max` digits at the start, and what follows.
+    fn number(text: &str, min: usize, max: usize) -> Option<(u32, &str)> {
+        let len = text.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        (len >= min).then(|| (text[..len].parse().unwrap_or(0), &text[len..]))
+    }
+    let date = || -> Option<(&str, bool)> {
+        let (year, rest) = number(text, 4, 4)?;
+        let (month, rest) = number(rest.strip_prefix('-')?, 1, 2)?;
+        let (day, rest) = number(rest.strip_prefix('-')?, 1, 2)?;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        Some((rest, (1..=days).contains(&day)))
+    };
+    let Some((rest, true)) = date() else { return false };
+    let (zoned, rest) = match rest.chars().next() {
+        None => return true,
+        Some('T' | 't') => (true, &rest[1..]),
+        Some(' ') => (false, &rest[1..]),
+        Some(_) => return false,
+    };
+    let time = || -> Option<&str> {
+        let (hour, rest) = number(rest, 1, 2)?;
+        let (minute, rest) = number(rest.strip_prefix(':')?, 1, 2)?;
+        let (second, mut rest) = number(rest.strip_prefix(':')?, 1, 2)?;
+        if let Some(fraction) = rest.strip_prefix('.') {
+            rest = number(fraction, 1, 9)?.1;
+        }
+        (hour < 24 && minute < 60 && second < 60).then_some(rest)
+    };
+    let Some(rest) = time() else { return false };
+    if !zoned {
+        return rest.is_empty();
+    }
+    if rest == "Z" {
+        return true;
+    }
+    let Some(offset) = rest.strip_prefix(['+', '-']) else { return false };
+    matches!(number(offset, 2, 2), Some((h, tail)) if h < 24
+        && matches!(number(tail.strip_prefix(':').unwrap_or("x"), 2, 2), Some((m, "")) if m < 60))
 }
 
 /// The anchor an alias names: what follows its `*`, up to white space or
@@ -872,6 +1077,83 @@ mod tests {
         }
         // A tab between a key and its value separates them, as in go-yaml.
         assert_eq!(values("a: \tb\n"), vec![Value::Str("b".into())]);
+    }
+
+    /// Tags as go-yaml v2 applies them to an untyped value (goyaml.v2
+    /// `resolve` and `decoder.scalar`), which is what kubectl gets.
+    #[test]
+    fn tags_are_applied_as_go_yaml_applies_them() {
+        let text = "a: !!int \"3\"\nb: !!float 3\nc: !!bool \"yes\"\nd: !!str 3\ne: !!binary cmVkaXM6Ny4w\n\
+                    f: !foo 3\ng: ! 3\nh: !!null ''\ni: !!timestamp 2024-02-29T10:00:00Z\nj: !!seq 3\n\
+                    k: !!float \"1.5\"\nl: !<tag:yaml.org,2002:int> \"0x10\"\nm: !!binary |\n  cmVk\n  aXM=\n";
+        assert_eq!(
+            values(text),
+            vec![
+                Value::Int(3),
+                Value::Int(3),
+                Value::Bool(true),
+                Value::Str("3".into()),
+                Value::Str("redis:7.0".into()),
+                Value::Str("3".into()),
+                Value::Str("3".into()),
+                Value::Null,
+                Value::Str("2024-02-29T10:00:00Z".into()),
+                Value::Str("3".into()),
+                Value::Float(1.5),
+                Value::Int(16),
+                Value::Str("redis".into()),
+            ]
+        );
+        let docs = parse_stream("a: !foo 3\nb: !!str 4\n", "t.yaml").unwrap();
+        let tagged: Vec<(usize, usize, &str)> =
+            docs[0].tagged.iter().map(|(p, t)| (p.line, p.column, t.as_str())).collect();
+        assert_eq!(tagged, [(1, 4, "!foo")], "only tags go-yaml does not resolve are kept");
+        for (text, message) in [
+            ("a: !!int abc\n", "invalid YAML: cannot decode !!str `abc` as a !!int"),
+            ("a: !!int 1.5\n", "invalid YAML: cannot decode !!float `1.5` as a !!int"),
+            ("a: !!int 1e3\n", "invalid YAML: cannot decode !!float `1e3` as a !!int"),
+            ("a: !!bool 1\n", "invalid YAML: cannot decode !!int `1` as a !!bool"),
+            ("a: !!null x\n", "invalid YAML: cannot decode !!str `x` as a !!null"),
+            (
+                "a: !!timestamp 2023-02-29\n",
+                "invalid YAML: cannot decode !!str `2023-02-29` as a !!timestamp",
+            ),
+            ("a: !!binary cmVkaXM6Ny4\n", "invalid YAML: !!binary value contains invalid base64 data"),
+            ("a: !!binary cm=kaXM6\n", "invalid YAML: !!binary value contains invalid base64 data"),
+        ] {
+            let error = parse_stream(text, "t.yaml").unwrap_err();
+            assert_eq!((error.line, error.column, error.message.as_str()), (1, 4, message), "{text:?}");
+        }
+        let error = parse_stream("{\"a\": !!int \"3\"}\n", "t.json").unwrap_err();
+        assert!(error.message.starts_with("a YAML tag in a JSON manifest"), "{error:?}");
+    }
+
+    #[test]
+    fn base64_and_timestamps_as_go_reads_them() {
+        assert_eq!(base64_std(""), Some(Vec::new()));
+        assert_eq!(base64_std("YQ=="), Some(b"a".to_vec()));
+        assert_eq!(base64_std("YWI="), Some(b"ab".to_vec()));
+        assert_eq!(base64_std("YWJj\r\nZA=="), Some(b"abcd".to_vec()));
+        for bad in ["YQ", "Y===", "YQ==YQ==", "YW J", "YW-_"] {
+            assert_eq!(base64_std(bad), None, "{bad}");
+        }
+        // Go's JSON encoder: one U+FFFD per byte of no valid sequence.
+        assert_eq!(go_json_string(&[b'a', 0xE2, 0x82, b'b', 0xFF]), "a\u{fffd}\u{fffd}b\u{fffd}");
+        for good in
+            ["2024-01-02", "2024-1-2", "2024-02-29", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10"]
+        {
+            assert!(go_timestamp(good), "{good}");
+        }
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "24-01-02",
+            "2024-01-02T10:00:00",
+            "2024-01-02 10:00:00Z",
+            "2024-01-02x",
+        ] {
+            assert!(!go_timestamp(bad), "{bad}");
+        }
     }
 
     /// kubectl decodes each document on its own: an alias to an anchor of

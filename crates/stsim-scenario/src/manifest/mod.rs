@@ -178,6 +178,9 @@ pub(crate) struct Collected {
     pub notes: Vec<String>,
     pub spans: Spans,
     pub errors: Vec<Diagnostic>,
+    /// Scalars an unknown YAML tag made strings (`!foo 3`), by file and
+    /// place, with the tag: said where a string will not do.
+    pub tagged: Vec<(String, Place, String)>,
 }
 
 /// A CSINode as read: the Node it belongs to (its own name) and, for each
@@ -507,10 +510,17 @@ impl Cx<'_> {
     fn type_error(&mut self, node: &Node, path: &str, expected: &str) {
         let message =
             format!("{}: {path}: expected {expected}, found {}", self.object, node.value.describe());
+        let tag = (self.collected.tagged.iter())
+            .find(|(file, place, _)| file == self.file && *place == node.place)
+            .map(|(_, _, tag)| tag);
         let help = match &node.value {
             Value::Int(_) | Value::Float(_) | Value::Bool(_) if expected.contains("string") => {
                 Some("quote it, like \"1.0\" or \"on\"; kubectl reads unquoted numbers and booleans (`yes`, `no`, `on` and `off` among them, as YAML 1.1 has them) as such".into())
             }
+            // go-yaml leaves a scalar of a tag it does not resolve as text.
+            Value::Str(_) if let Some(tag) = tag => Some(format!(
+                "the tag `{tag}` makes it a string: kubectl reads YAML with go-yaml, which resolves only its own tags (`!!int`, `!!str`, ...); remove the tag"
+            )),
             _ => None,
         };
         self.error("invalid-type", node.place, message, help);
@@ -744,6 +754,11 @@ pub(crate) fn read_file(source: &str, file: &str, base: Base, collected: &mut Co
             return;
         }
     };
+    for document in &documents {
+        collected
+            .tagged
+            .extend(document.tagged.iter().map(|(place, tag)| (file.to_string(), *place, tag.clone())));
+    }
     let mut cx = Cx { file, object: String::new(), collected, base };
     for document in &documents {
         object(&mut cx, &document.root, "", true);
