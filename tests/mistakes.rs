@@ -479,7 +479,7 @@ fn a_released_volume_still_attached_is_refused_deletion_until_detached() {
         events
             .iter()
             .filter(|e| e.reason == "VolumeFailedDelete")
-            .map(|e| (e.object(), e.count, e.first_ms, e.last_ms, e.source, e.warning, e.message.clone()))
+            .map(|e| (e.object(), e.count, e.first_ms, e.last_ms, e.source, e.warning, e.message.to_string()))
             .collect::<Vec<_>>()
     };
     let (sim, _) = run_file("pvc-protection-removed");

@@ -370,3 +370,74 @@ fn a_week_of_cached_denials_is_merged_in_the_picture() {
     let html = stsim_render::html(&sim, &report);
     assert!(html.len() < 2_000_000, "{} bytes", html.len());
 }
+
+/// Every hover text is worded from what it quotes: a state's span names
+/// its lane, state, node and times, then the record that began it (at its
+/// start); a restart its count; an NXDOMAIN and two copies their own
+/// words; a verdict its cause chain. Worded as the lanes are built, and
+/// so as the Perfetto trace is written.
+#[test]
+fn hover_texts_quote_what_began_them() {
+    let ms = |at: u64| stsim_core::time::SimTime::from_millis(at).to_string();
+    let mut seen = std::collections::BTreeSet::new();
+    for name in ["liveness-restarts", "headless-service-renamed", "force-delete-two-copies"] {
+        let (sim, report) = run_file(name);
+        let full = stsim_render::lanes::build(
+            &sim.world,
+            &sim.trace.records,
+            &report,
+            stsim_render::lanes::Detail::FULL,
+        );
+        for lane in full.groups.iter().flat_map(|g| &g.lanes) {
+            for span in &lane.spans {
+                let place = span.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
+                let head = format!(
+                    "{}: {}{place}\n{} to {} ({})\n",
+                    lane.name,
+                    span.state,
+                    ms(span.from_ms),
+                    ms(span.to_ms),
+                    SimDuration::from_millis(span.to_ms - span.from_ms)
+                );
+                let cause =
+                    span.title.strip_prefix(&head).unwrap_or_else(|| panic!("{head:?}: {}", span.title));
+                let begun = format!("{}  ", ms(span.from_ms));
+                assert!(
+                    cause.starts_with(&begun) || cause == "in the scenario's cluster from the start",
+                    "{}",
+                    span.title
+                );
+                if span.class == "broken" && cause.contains("\ncause: ") {
+                    seen.insert("verdict");
+                }
+                seen.insert("state");
+            }
+            for overlay in &lane.overlays {
+                let words = match overlay.class {
+                    "nxdomain" => format!("{}: NXDOMAIN, cached by CoreDNS until ", lane.name),
+                    _ => format!("{}: two copies of this identity run at once\n", lane.name),
+                };
+                assert!(overlay.title.starts_with(&words), "{words:?}: {}", overlay.title);
+                seen.insert(overlay.class);
+            }
+            for mark in &lane.marks {
+                let at = format!("{}  ", ms(mark.at_ms));
+                let cause = match mark.class {
+                    "restart" => {
+                        seen.insert("restart");
+                        let (count, cause) = mark.title.split_once('\n').unwrap();
+                        assert!(count.strip_prefix("restart #").is_some_and(|n| n.parse::<u32>().is_ok()));
+                        cause
+                    }
+                    _ => mark.title.as_str(),
+                };
+                assert!(cause.starts_with(&at), "{at:?}: {}", mark.title);
+            }
+        }
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["duplicate", "nxdomain", "restart", "state", "verdict"],
+        "every kind of hover text was seen"
+    );
+}

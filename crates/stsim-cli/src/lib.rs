@@ -294,7 +294,9 @@ one every 5 minutes. The API server deletes an event an hour after its last writ
 (`--event-ttl`): at the end of a longer run only the last hour's are left, as `kubectl events` \
 would find them (`--event-ttl 0` keeps all). `--raw` lists every event as emitted instead. \
 Times are in whole seconds, as the API server keeps an event's, since the start of the run \
-unless --start-time is given.")]
+unless --start-time is given.\n\
+Exit status: 0 when the run completed, 1 when an operator stopped the run, 2 when the input is \
+invalid, 3 when the run ran out of its budget (the events listed stop where it stopped).")]
     Events {
         /// The scenario file, a manifest, `-`, or a built-in example.
         #[arg(conflicts_with = "filename")]
@@ -342,6 +344,8 @@ unless --start-time is given.")]
         /// Unix epoch).
         #[arg(short = 'o', long = "output", value_enum)]
         output: Option<EventsFormat>,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
@@ -354,7 +358,8 @@ stsim completions fish > ~/.config/fish/completions/stsim.fish")]
 stsim explain scenarios/headless-service-renamed.ron\n  \
 stsim explain redis.yaml                    a manifest, in the default story\n  \
 stsim explain -f redis.yaml --story rollout-restart   ...in another story (see `stsim stories`)\n\n\
-Exit status: 0 when the run completed, 2 when the scenario is invalid.")]
+Exit status: 0 when the run completed, 1 when an operator stopped the run, 2 when the scenario \
+is invalid, 3 when the run ran out of its budget (the story stops where it stopped).")]
     Explain {
         /// The scenario file (RON), a manifest, `-`, or the name of a built-in example.
         #[arg(conflicts_with = "filename", required_unless_present = "filename")]
@@ -564,7 +569,8 @@ duration (their budget ran out, or an operator failed; each variant counts them)
     },
     /// Predict, then see: ask a scenario's question, run it, show the answer with the run's evidence.
     #[command(after_help = "Asks on the terminal (type the letter of a choice), or takes --answer.
-Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is invalid or has no quiz.")]
+Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is invalid or has no quiz, \
+3 when the run ran out of its budget (the evidence shown stops where it stopped).")]
     Quiz {
         /// The scenario file (RON), or the name of a built-in example (`stsim examples --search quiz`).
         file: String,
@@ -725,6 +731,7 @@ pub fn run_full(
             raw,
             event_ttl,
             output,
+            allow,
         } => {
             let input = match file {
                 _ if !filename.is_empty() => Input::Manifests(filename),
@@ -732,7 +739,9 @@ pub fn run_full(
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
             let types = if warnings { vec!["Warning".to_string()] } else { types };
-            let options = EventsOptions { start_time, types, for_object, raw, event_ttl, output, color };
+            let budget = allow.budget();
+            let options =
+                EventsOptions { start_time, types, for_object, raw, event_ttl, output, color, allow, budget };
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             events_command(&input, applied, &options, out, err)
         }
@@ -768,7 +777,7 @@ pub fn run_full(
                 None => Input::File(examples::EXAMPLES[0].name.to_string()),
             };
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
-            explain_command(&input, applied, seed, &set, allow, out, err)
+            explain_command(&input, applied, seed, &set, allow, allow.budget(), out, err)
         }
         Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
             let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
@@ -786,7 +795,9 @@ pub fn run_full(
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
         }
-        Command::Quiz { file, answer, seed } => quiz_command(&file, answer.as_deref(), seed, input, out),
+        Command::Quiz { file, answer, seed } => {
+            quiz_command(&file, answer.as_deref(), seed, &RunBudget::default(), input, out)
+        }
         Command::Test { paths, seed, seeds, junit, jobs, allow } => {
             test(&paths, seed, seeds, junit.as_deref(), jobs, allow, out)
         }
@@ -794,18 +805,20 @@ pub fn run_full(
     match result {
         Ok(status) => status,
         Err(message) => {
-            let status = if message.starts_with("error: the run stopped")
-                || message.starts_with("error: expectations failed")
-            {
-                ExitStatus::Failure
-            } else if message.starts_with(BUDGET_ERROR) {
-                ExitStatus::Budget
-            } else {
-                ExitStatus::Error
-            };
             let _ = err.write_all(input::escape(&message).as_bytes());
-            status
+            status_of(&message)
         }
+    }
+}
+
+/// How a command that failed with `message` ends.
+fn status_of(message: &str) -> ExitStatus {
+    if message.starts_with("error: the run stopped") || message.starts_with("error: expectations failed") {
+        ExitStatus::Failure
+    } else if message.starts_with(BUDGET_ERROR) {
+        ExitStatus::Budget
+    } else {
+        ExitStatus::Error
     }
 }
 
@@ -817,24 +830,34 @@ struct Pictures {
 }
 
 impl Pictures {
+    /// Writes each file asked for; `page_events` are the HTML page's
+    /// events if they were worked out already.
     fn write(
         &self,
         sim: &stsim_core::Simulation,
         report: &stsim_core::Report,
         lesson: Option<&str>,
+        page_events: Option<stsim_render::html::PageEvents>,
     ) -> Result<(), String> {
         let write = |path: &str, text: String| {
             std::fs::write(path, text)
                 .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))
         };
         if let Some(path) = &self.html {
-            write(path, stsim_render::html_with_lesson(sim, report, lesson))?;
+            let events = page_events.unwrap_or_else(|| stsim_render::page_events(sim));
+            write(path, stsim_render::html_with_events(sim, report, &events, lesson))?;
         }
         if let Some(path) = &self.svg {
             write(path, stsim_render::svg(sim, report))?;
         }
         if let Some(path) = &self.perfetto {
-            write(path, stsim_render::perfetto(sim, report))?;
+            // Written as it is made: the trace can be many times the size of the run.
+            let written = std::fs::File::create(path).and_then(|file| {
+                let mut writer = std::io::BufWriter::with_capacity(1 << 16, file);
+                stsim_render::write_perfetto(sim, report, &mut writer)?;
+                writer.flush()
+            });
+            written.map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
         }
         Ok(())
     }
@@ -1050,11 +1073,18 @@ fn run_command(
 ) -> Result<ExitStatus, String> {
     let times = times(options.start_time.as_deref())?;
     let prepared = prepare(input, applied, options.seed, &options.set, options.allow, err)?;
-    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &options.allow.budget())?;
-    options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
-    write_rendered(out, &sim, &report, options, times)?;
-    run_ended(&sim)?;
-    expectations_held(&prepared.label, &sim, &report)
+    let sim = run_within(prepared.config, &prepared.exec, &options.allow.budget())?;
+    // The events the HTML page lists are worked out before the report is
+    // made: each is as large as the run, and they are not held at once.
+    let page_events = options.pictures.html.as_ref().map(|_| stsim_render::page_events(&sim));
+    let (sim, report) = stsim_core::finish(sim);
+    options.pictures.write(&sim, &report, prepared.lesson.as_deref(), page_events)?;
+    // Judged before the output is written, which lets go of the report
+    // as soon as it is written (`-o wide` then works out the events).
+    let held = expectations_held(&prepared.label, &sim, &report);
+    write_rendered(out, &sim, report, options, times)?;
+    run_ended(&sim, REPORT_STOPS)?;
+    held
 }
 
 /// The scenario's expectations, checked as `stsim test` checks them, so
@@ -1087,14 +1117,16 @@ fn expectations_held(
     Err(text)
 }
 
-/// Writes what a run prints, as `--trace` and `-o` choose. The trace and
-/// the text report are written a part at a time, escaped part by part
-/// (each part ends a line, so this is the escape of the whole), never held
-/// whole: on a run of millions of records they are most of its memory.
+/// Writes what a run prints, as `--trace` and `-o` choose. Every output
+/// is written a part at a time, never held whole: on a run of millions of
+/// records it would be most of its memory. The trace, the text report and
+/// the events' table are escaped part by part (each part ends a line, so
+/// this is the escape of the whole). The report is let go of once
+/// written, before `-o wide` works out the events.
 fn write_rendered(
     out: &mut dyn Write,
     sim: &stsim_core::Simulation,
-    report: &stsim_core::Report,
+    report: stsim_core::Report,
     options: &RunOptions,
     times: stsim_render::events::Times,
 ) -> Result<(), String> {
@@ -1112,20 +1144,18 @@ fn write_rendered(
     };
     match (options.trace, options.output) {
         (true, _) => sim.trace.render_lines(&sim.world, &mut escaped),
-        (false, None) => render::text::write(report, &mut escaped),
-        (false, Some(OutputFormat::Json)) => failed = render::json::write(report, &mut writer).err(),
+        (false, None) => render::text::write(&report, &mut escaped),
+        (false, Some(OutputFormat::Json)) => failed = render::json::write(&report, &mut writer).err(),
         (false, Some(OutputFormat::Yaml)) => {
-            failed =
-                writer.write_all(render::yaml::to_yaml(&render::json::document(report)).as_bytes()).err();
+            let document = render::json::Document::of(&report);
+            failed = render::yaml::write(&document, &mut writer, render::yaml::Keys::Camel).err();
         }
         (false, Some(OutputFormat::Wide)) => {
-            render::text::write(report, &mut escaped);
+            render::text::write(&report, &mut escaped);
+            drop(report);
             escaped("\nEVENTS\n");
-            escaped(&stsim_render::events::table(
-                &stsim_render::events::recorded(sim).events,
-                times,
-                options.color,
-            ));
+            let events = stsim_render::events::recorded(sim).events;
+            stsim_render::events::write_table(&events, times, options.color, &mut escaped);
         }
     }
     match failed.map_or_else(|| writer.flush(), Err) {
@@ -1168,8 +1198,8 @@ fn determinism_command(
     let second =
         std::thread::scope(|scope| scope.spawn(|| one_run(config, &exec).map(|(_, _, texts)| texts)).join())
             .map_err(|_| "error: the second run panicked\n".to_string())??;
-    options.pictures.write(&sim, &report, prepared.lesson.as_deref())?;
-    write_rendered(out, &sim, &report, options, times)?;
+    options.pictures.write(&sim, &report, prepared.lesson.as_deref(), None)?;
+    write_rendered(out, &sim, report, options, times)?;
     let shown = input::shown(&label);
     if first != second {
         let what = if first.0 != second.0 {
@@ -1191,13 +1221,14 @@ fn determinism_command(
     let _ = err.write_all(
         format!("ok: {shown}: 2 runs (2 threads) gave the same trace, digest {}\n", first.3).as_bytes(),
     );
-    run_ended(&sim)
+    run_ended(&sim, REPORT_STOPS)
 }
 
 /// How a finished run ends the command: an operator's failure, a budget
-/// that ran out, or success.
-fn run_ended(sim: &stsim_core::Simulation) -> Result<ExitStatus, String> {
-    if let Some(message) = budget_exhausted(sim) {
+/// that ran out (`stopped` says what of the output stops where the run
+/// did), or success.
+fn run_ended(sim: &stsim_core::Simulation, stopped: &str) -> Result<ExitStatus, String> {
+    if let Some(message) = budget_message(sim, stopped) {
         return Err(format!("{message}\n"));
     }
     match operator_failure(sim) {
@@ -1263,6 +1294,9 @@ struct EventsOptions {
     event_ttl: stsim_core::time::SimDuration,
     output: Option<EventsFormat>,
     color: bool,
+    allow: Allow,
+    /// The run's budget (`allow`'s).
+    budget: RunBudget,
 }
 
 fn events_command(
@@ -1275,9 +1309,9 @@ fn events_command(
     let times = times(options.start_time.as_deref())?;
     let (normal, warning) = event_types(&options.types)?;
     let about = options.for_object.as_deref().map(for_object).transpose()?;
-    let allow = Allow::default();
-    let prepared = prepare(input, applied, None, &[], allow, err)?;
-    let (sim, _) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
+    let prepared = prepare(input, applied, None, &[], options.allow, err)?;
+    // No report: the events are worked out from the run alone.
+    let sim = run_within(prepared.config, &prepared.exec, &options.budget)?;
     let (mut events, filtered) = match options.raw {
         true => (stsim_render::events::emitted(&sim), 0),
         false => {
@@ -1311,23 +1345,35 @@ fn events_command(
         if expired > 0 {
             let _ = err.write_all(expired_note().as_bytes());
         }
-        return run_ended(&sim);
+        return run_ended(&sim, "the events listed stop there");
     }
     let start_ms = match times {
         stsim_render::events::Times::At(start) => start,
         stsim_render::events::Times::SinceStart => 0,
     };
-    let list =
-        || stsim_render::events::list::event_list(&events, &sim.world, &sim.config.namespace, start_ms);
-    match options.output {
-        None => write_out(out, &stsim_render::events::table(&events, times, options.color))?,
-        Some(EventsFormat::Json) => {
-            let text = serde_json::to_string_pretty(&list())
-                .map_err(|error| format!("error: cannot write the events as JSON: {error}\n"))?;
-            write_out(out, &format!("{text}\n"))?
+    // Written as they are made: the list can be the size of the run.
+    let list = stsim_render::events::list::EventList {
+        events: &events,
+        world: &sim.world,
+        namespace: &sim.config.namespace,
+        start_ms,
+    };
+    write_streamed(out, |writer| match options.output {
+        None => {
+            let mut failed = Ok(());
+            stsim_render::events::write_table(&events, times, options.color, &mut |line| {
+                if failed.is_ok() {
+                    failed = writer.write_all(line.as_bytes());
+                }
+            });
+            failed
         }
-        Some(EventsFormat::Yaml) => write_out(out, &render::yaml::to_yaml(&list()))?,
-    }
+        Some(EventsFormat::Json) => {
+            serde_json::to_writer_pretty(&mut *writer, &list).map_err(std::io::Error::from)?;
+            writer.write_all(b"\n")
+        }
+        Some(EventsFormat::Yaml) => render::yaml::write(&list, writer, render::yaml::Keys::AsTheyAre),
+    })?;
     if expired > 0 {
         let _ = err.write_all(expired_note().as_bytes());
     }
@@ -1341,7 +1387,7 @@ fn events_command(
             .as_bytes(),
         );
     }
-    Ok(ExitStatus::Success)
+    run_ended(&sim, "the events listed stop there")
 }
 
 fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, String> {
@@ -1457,10 +1503,18 @@ fn stories_command(out: &mut dyn Write) -> Result<ExitStatus, String> {
 
 /// The message of a run stopped by its budget, if it was.
 pub fn budget_exhausted(sim: &stsim_core::Simulation) -> Option<String> {
+    budget_message(sim, REPORT_STOPS)
+}
+
+/// What `stsim run`'s message says of its output.
+const REPORT_STOPS: &str = "the report above stops there";
+
+/// [`budget_exhausted`], saying `stopped` of the output.
+fn budget_message(sim: &stsim_core::Simulation, stopped: &str) -> Option<String> {
     let what = sim.exhausted.as_ref()?;
     let at = sim.ended.map_or(stsim_core::time::SimTime::ZERO, |(at, _)| at);
     Some(format!(
-        "{BUDGET_ERROR}: {what}, at {at} of simulated time; the report above stops there\n  \
+        "{BUDGET_ERROR}: {what}, at {at} of simulated time; {stopped}\n  \
          = help: a run this big is usually a runaway (an operator scaling without end, failures in a loop); \
          `--allow-large` raises the budget, `--time-limit` the real time allowed"
     ))
@@ -1495,6 +1549,15 @@ pub fn simulate_with(
     exec: &ExecPolicy,
     budget: &RunBudget,
 ) -> Result<(stsim_core::Simulation, stsim_core::Report), String> {
+    run_within(config, exec, budget).map(stsim_core::finish)
+}
+
+/// [`simulate_with`] without the report: the finished run.
+pub fn run_within(
+    config: stsim_core::Config,
+    exec: &ExecPolicy,
+    budget: &RunBudget,
+) -> Result<stsim_core::Simulation, String> {
     let mut sim = simulation(config, exec)?;
     sim.budget = budget.budget;
     let started = std::time::Instant::now();
@@ -1503,7 +1566,7 @@ pub fn simulate_with(
             sim.exhaust(format!("{:?} of real time, the --time-limit", budget.wall));
         }
     }
-    Ok(stsim_core::finish(sim))
+    Ok(sim)
 }
 
 /// The simulation of a scenario with its operators (external ones started,
@@ -1550,20 +1613,37 @@ pub fn operator_failure(sim: &stsim_core::Simulation) -> Option<String> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn explain_command(
     input: &Input,
     applied: input::Applied<'_>,
     seed: Option<u64>,
     set: &[String],
     allow: Allow,
+    budget: RunBudget,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
     let prepared = prepare(input, applied, seed, set, allow, err)?;
-    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &allow.budget())?;
-    let story = stsim_core::story::tell(&sim);
-    write_out(out, &input::escape(&render::text::story(&report, &story)))?;
-    run_ended(&sim)
+    let (sim, report) = simulate_with(prepared.config, &prepared.exec, &budget)?;
+    // Told and written a line at a time: the story can be the size of the run.
+    write_streamed(out, |writer| {
+        let mut failed = Ok(());
+        let mut part = |text: &str| {
+            if failed.is_ok() {
+                failed = writer.write_all(input::escape(text).as_bytes());
+            }
+        };
+        let mut story = render::text::Story::start(&report);
+        part(&story.take());
+        stsim_core::story::tell_each(&sim, &mut |line| {
+            story.line(&line);
+            part(&story.take());
+        });
+        part(&story.end(&report));
+        failed
+    })?;
+    run_ended(&sim, "the story above stops there")
 }
 
 /// Checks each of `files` on its own, then the `manifests` (`-f`) together.
@@ -1623,6 +1703,7 @@ fn quiz_command(
     name: &str,
     answer: Option<&str>,
     seed: Option<u64>,
+    budget: &RunBudget,
     input: &mut dyn std::io::BufRead,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
@@ -1668,8 +1749,11 @@ fn quiz_command(
         config.seed = seed;
     }
     // A quiz is for learners: it never starts a process, whatever the file names.
-    let (sim, report) = simulate(config, &ExecPolicy::default())?;
+    let (sim, report) = simulate_with(config, &ExecPolicy::default(), budget)?;
     write_out(out, &teach::reveal(quiz, choice, &teaching, &sim, &report))?;
+    if let Some(message) = budget_message(&sim, "the evidence above stops there") {
+        return Err(format!("{message}\n"));
+    }
     Ok(if choice == quiz.answer { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
@@ -1696,11 +1780,102 @@ fn examples_command(
     Ok(ExitStatus::Success)
 }
 
+/// Writes output made a part at a time by `write` (through a buffer);
+/// a closed pipe is not an error, as for [`write_out`].
+fn write_streamed(
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+    match write(&mut writer).and_then(|()| writer.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(format!("error: cannot write output: {error}\n")),
+    }
+}
+
 /// Writes output; a closed pipe (`stsim run | head`) is not an error.
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(format!("error: cannot write output: {error}\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default budget, but for a run cut short after 20 trace records
+    /// (the built-in Redis example makes hundreds).
+    fn small_budget() -> RunBudget {
+        RunBudget {
+            budget: stsim_core::sim::Budget { trace_records: 20, ..stsim_core::sim::Budget::DEFAULT },
+            ..RunBudget::default()
+        }
+    }
+
+    fn redis() -> Input {
+        Input::File("redis-ordered-startup".to_string())
+    }
+
+    fn events(budget: RunBudget, output: Option<EventsFormat>) -> (Result<ExitStatus, String>, String) {
+        let options = EventsOptions {
+            start_time: None,
+            types: Vec::new(),
+            for_object: None,
+            raw: false,
+            event_ttl: stsim_core::time::SimDuration::ZERO,
+            output,
+            color: false,
+            allow: Allow::default(),
+            budget,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let result = events_command(&redis(), input::Applied::DEFAULT, &options, &mut out, &mut err);
+        (result, String::from_utf8(out).unwrap())
+    }
+
+    /// A run cut short by its budget is said to be, with the exit status
+    /// of `stsim run`, by every command that shows a run: the events, the
+    /// story and a quiz's evidence stop where the run did.
+    #[test]
+    fn every_command_that_runs_says_when_the_budget_cut_the_run_short() {
+        let stopped = |result: Result<ExitStatus, String>, what: &str| {
+            let message = result.expect_err("a run cut short is no success");
+            assert!(message.starts_with(BUDGET_ERROR), "{message}");
+            assert!(message.contains("20 trace records") && message.contains(what), "{message}");
+            assert_eq!(status_of(&message), ExitStatus::Budget);
+        };
+        for output in [None, Some(EventsFormat::Json), Some(EventsFormat::Yaml)] {
+            let (result, out) = events(small_budget(), output);
+            stopped(result, "the events listed stop there");
+            assert!(out.contains("SuccessfulCreate"), "the events before the cut are listed: {out}");
+        }
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let applied = input::Applied::DEFAULT;
+        let result = explain_command(
+            &redis(),
+            applied,
+            None,
+            &[],
+            Allow::default(),
+            small_budget(),
+            &mut out,
+            &mut err,
+        );
+        stopped(result, "the story above stops there");
+        assert!(String::from_utf8(out).unwrap().starts_with("The story of redis-ordered-startup"));
+        let mut out = Vec::new();
+        let quiz = "servicename-changed";
+        let result = quiz_command(quiz, Some("c"), None, &small_budget(), &mut std::io::empty(), &mut out);
+        stopped(result, "the evidence above stops there");
+        assert!(!out.is_empty());
+        // Within the budget, each ends as it did.
+        assert_eq!(events(RunBudget::default(), None).0, Ok(ExitStatus::Success));
+        let result =
+            quiz_command(quiz, Some("c"), None, &RunBudget::default(), &mut std::io::empty(), &mut out);
+        assert_eq!(result, Ok(ExitStatus::Success));
     }
 }

@@ -81,10 +81,17 @@ fn size(bytes: u64) -> String {
 
 /// Every line of the story of a finished run.
 pub fn tell(sim: &Simulation) -> Vec<Line> {
+    let mut lines = Vec::new();
+    tell_each(sim, &mut |line| lines.push(line));
+    lines
+}
+
+/// The lines of [`tell`], each given to `each` as it is told: the story of
+/// a run of millions of records need not be held.
+pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
     let world = &sim.world;
     let pod = |id: PodId| world.pod(id).name.clone();
     let pvc = |id: PvcId| world.pvc(id).name.clone();
-    let mut lines = Vec::new();
     // Each pod's STATUS and address as last told.
     let mut told: Vec<Option<(StatusColumn, bool)>> = vec![None; world.pods.len()];
     for record in &sim.trace.records {
@@ -604,7 +611,6 @@ pub fn tell(sim: &Simulation) -> Vec<Line> {
                 text
             }
         };
-        lines.push(Line { at_ms: record.at.as_millis(), who: who_did(sim, record), text });
+        each(Line { at_ms: record.at.as_millis(), who: who_did(sim, record), text });
     }
-    lines
 }

@@ -43,6 +43,7 @@ use stsim_core::objects::{
     ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, StatusColumn,
     image_manager_message,
 };
+use stsim_core::report::Text;
 use stsim_core::sim::Simulation;
 use stsim_core::time::{SimDuration, SimTime};
 use stsim_core::trace::{Actor, Event};
@@ -65,7 +66,7 @@ pub struct K8sEvent {
     pub warning: bool,
     pub reason: &'static str,
     pub involved: Involved,
-    pub message: String,
+    pub message: Text,
     /// How many more emissions, the same as this one, it stands for: the
     /// PV controller's resyncs of a claim waiting for hours are counted
     /// at their last, not listed (`resync`). 0 for an event on its own.
@@ -105,28 +106,30 @@ impl Source {
 pub struct Involved {
     /// The resource, as `kubectl get events` writes the kind: `pod`.
     pub kind: &'static str,
-    pub name: String,
+    pub name: Text,
     /// The object's identity: its uid (a node's index: nodes carry none in
     /// the model, and are then served without one).
     pub uid: u64,
     pub container: Option<ContainerRef>,
     /// The container as `involvedObject.fieldPath` names it:
     /// `spec.containers{main}`, `spec.initContainers{migrate}`.
-    pub field_path: Option<String>,
+    pub field_path: Option<Text>,
 }
 
 impl Involved {
     /// A pod, or one of its containers.
     fn pod(pod: &Pod, container: Option<ContainerRef>) -> Involved {
-        let field_path = container.map(|c| match c {
-            ContainerRef::Init(_) => format!("spec.initContainers{{{}}}", container_name_of(pod, c)),
-            ContainerRef::Regular(_) => format!("spec.containers{{{}}}", container_name_of(pod, c)),
+        let field_path = container.map(|c| {
+            Text::from(match c {
+                ContainerRef::Init(_) => format!("spec.initContainers{{{}}}", container_name_of(pod, c)),
+                ContainerRef::Regular(_) => format!("spec.containers{{{}}}", container_name_of(pod, c)),
+            })
         });
-        Involved { kind: "pod", name: pod.name.clone(), uid: pod.uid.0, container, field_path }
+        Involved { kind: "pod", name: pod.name.clone().into(), uid: pod.uid.0, container, field_path }
     }
     fn node(node: &stsim_core::objects::Node) -> Involved {
         let uid = u64::from(node.id.0);
-        Involved { kind: "node", name: node.name.clone(), uid, container: None, field_path: None }
+        Involved { kind: "node", name: node.name.clone().into(), uid, container: None, field_path: None }
     }
     fn statefulset(set: &stsim_core::objects::StatefulSet) -> Involved {
         Involved::whole("statefulset", &set.name, set.uid.0)
@@ -138,7 +141,7 @@ impl Involved {
         Involved::whole("persistentvolume", &pv.name, pv.uid.0)
     }
     fn whole(kind: &'static str, name: &str, uid: u64) -> Involved {
-        Involved { kind, name: name.to_string(), uid, container: None, field_path: None }
+        Involved { kind, name: name.to_string().into(), uid, container: None, field_path: None }
     }
     /// `pod/redis-0`.
     pub fn object(&self) -> String {
@@ -183,12 +186,17 @@ fn restarting(pod: &Pod, why: &str) -> (ContainerRef, String) {
 /// The events the API server holds at the end of the run: those of
 /// `collect` through their recorders (`correlate`).
 pub fn recorded(sim: &Simulation) -> Correlated {
-    correlate::correlate(&collect(sim), &kubelet_starts(sim))
+    let starts = kubelet_starts(sim);
+    let mut correlating = correlate::Correlating::new(&starts);
+    collect_each(sim, &mut |event| correlating.push(event));
+    correlating.finish()
 }
 
 /// Every event as its component emitted it, each on its own.
 pub fn emitted(sim: &Simulation) -> Vec<Recorded> {
-    collect(sim).iter().map(Recorded::emitted).collect()
+    let (mut out, mut strings) = (Vec::new(), correlate::Strings::default());
+    collect_each(sim, &mut |event| out.push(Recorded::of(strings.event(event))));
+    out
 }
 
 /// When a node's kubelet started anew, with a recorder of its own: when
@@ -210,8 +218,32 @@ fn kubelet_starts(sim: &Simulation) -> Vec<(u64, NodeId)> {
 
 /// The events of a run, in trace order.
 pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
-    let world = &sim.world;
     let mut out = Vec::new();
+    collect_each(sim, &mut |event| out.push(event));
+    out
+}
+
+/// The events of a run, in trace order, each given to `sink` as it is
+/// made: a run of millions of records is not held twice over.
+pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
+    let world = &sim.world;
+    let release = sim.config.kubernetes;
+    // The events no trace record carries, in time order, given out among
+    // the trace's: at the same instant, the trace's first (what made the
+    // kubelet look at an image happened before it).
+    let mut extra = image_events(sim, release);
+    extra.extend(scheduling_retries(sim));
+    extra.extend(provisioning::retries(sim));
+    extra.extend(sync_retries::repeats(sim, release));
+    extra.extend(deletion::refused_deletes(sim));
+    extra.extend(resync::repeats(sim, |pvc| {
+        let claim = world.pvc(pvc);
+        let class = world.class(claim.storage_class?);
+        let said = provisioning::provisioning(class, &claim.name, &sim.config.namespace, release);
+        said.into_iter().find(|(source, ..)| *source == PV_CONTROLLER).map(|(_, _, message)| message)
+    }));
+    extra.sort_by_key(|e| e.at_ms);
+    let mut extra = extra.into_iter().peekable();
     // Each container's last state, for pods with more than one.
     let mut last_state: Vec<Vec<ContainerState>> = (world.pods.iter())
         .map(|p| {
@@ -225,7 +257,6 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     let mut states = Reader::new(world);
     // Whether each single-container pod's STATUS was last `Running`.
     let mut running: Vec<bool> = vec![false; world.pods.len()];
-    let release = sim.config.kubernetes;
     // Each claim the PV controller bound at its creation to a volume that
     // existed (one kept for it, or an Available one): it never waits, so it
     // gets none of the waiting events. (A volume provisioned at once, with
@@ -246,6 +277,17 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
     // whose containers run on: its kubelet hears of the deletion only once
     // it reaches the API server again, and stops them then.
     let mut unheard: Vec<Vec<PodId>> = vec![Vec::new(); world.nodes.len()];
+    // Who a volume attached to a node was for: the last pod made that was
+    // bound there with the claim, as the run ended (looked up by each
+    // attach; a run makes hundreds of thousands of pods).
+    let mut users: std::collections::BTreeMap<(NodeId, &str), &Pod> = std::collections::BTreeMap::new();
+    for pod in &world.pods {
+        if let Some(node) = pod.node {
+            for claim in &pod.claims {
+                users.insert((node, claim.as_str()), pod);
+            }
+        }
+    }
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
         let mut reconnected = Vec::new();
@@ -268,7 +310,10 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
         };
         let mut push =
             |source: Source, warning: bool, reason: &'static str, involved: Involved, message: String| {
-                out.push(K8sEvent { at_ms, source, warning, reason, involved, message, also: 0 });
+                while let Some(next) = extra.next_if(|e| e.at_ms < at_ms) {
+                    sink(next);
+                }
+                sink(K8sEvent { at_ms, source, warning, reason, involved, message: message.into(), also: 0 });
             };
         let set_of = |owner: Option<stsim_core::objects::StsId>| owner.map(|s| world.sts(s));
         // A pod's kubelet (the node it was bound to).
@@ -452,11 +497,8 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             }
             Event::VolumeAttached { pv, node } => {
                 let pv = world.pv(*pv);
-                let claim = pv.claim.map(|c| world.pvc(c).name.clone());
-                let user =
-                    world.pods.iter().rev().find(|p| {
-                        p.node == Some(*node) && claim.as_ref().is_some_and(|c| p.claims.contains(c))
-                    });
+                let claim = pv.claim.map(|c| world.pvc(c).name.as_str());
+                let user = claim.and_then(|claim| users.get(&(*node, claim)).copied());
                 let involved = user.map_or_else(|| Involved::volume(pv), |p| Involved::pod(p, None));
                 let message = format!("AttachVolume.Attach succeeded for volume \"{}\"", pv.name);
                 push(ATTACH_DETACH, false, "SuccessfulAttachVolume", involved, message);
@@ -553,19 +595,7 @@ pub fn collect(sim: &Simulation) -> Vec<K8sEvent> {
             _ => {}
         }
     }
-    let mut extra = image_events(sim, release);
-    extra.extend(scheduling_retries(sim));
-    extra.extend(provisioning::retries(sim));
-    extra.extend(sync_retries::repeats(sim, release));
-    extra.extend(deletion::refused_deletes(sim));
-    extra.extend(resync::repeats(sim, |pvc| {
-        let claim = world.pvc(pvc);
-        let class = world.class(claim.storage_class?);
-        let said = provisioning::provisioning(class, &claim.name, &sim.config.namespace, release);
-        said.into_iter().find(|(source, ..)| *source == PV_CONTROLLER).map(|(_, _, message)| message)
-    }));
-    extra.sort_by_key(|e| e.at_ms);
-    merge(out, extra)
+    extra.for_each(sink);
 }
 
 /// The scheduler's `FailedScheduling` for each attempt that failed as the
@@ -589,7 +619,7 @@ fn scheduling_retries(sim: &Simulation) -> Vec<K8sEvent> {
                 warning: true,
                 reason: "FailedScheduling",
                 involved: Involved::pod(pod, None),
-                message: message.to_string(),
+                message: message.to_string().into(),
                 also: 0,
             });
         }
@@ -615,7 +645,7 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
                     warning: false,
                     reason: "Pulling",
                     involved: involved.clone(),
-                    message: format!("Pulling image \"{}\"", check.image),
+                    message: format!("Pulling image \"{}\"", check.image).into(),
                     also: 0,
                 });
             }
@@ -627,7 +657,15 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
             let at_ms = check.done.as_millis();
             let mut push = |reason: &'static str, message: String| {
                 let involved = involved.clone();
-                out.push(K8sEvent { at_ms, source, warning: false, reason, involved, message, also: 0 });
+                out.push(K8sEvent {
+                    at_ms,
+                    source,
+                    warning: false,
+                    reason,
+                    involved,
+                    message: message.into(),
+                    also: 0,
+                });
             };
             push("Pulled", pulled(check, release));
             for (reason, message) in lifecycle(release, name) {
@@ -636,22 +674,6 @@ fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
         }
     }
     out.sort_by_key(|e| e.at_ms);
-    out
-}
-
-/// The trace's events and `extra` (both in time order) as one list: at
-/// the same instant, the trace's first (what made the kubelet look at an
-/// image happened before it).
-fn merge(records: Vec<K8sEvent>, extra: Vec<K8sEvent>) -> Vec<K8sEvent> {
-    let mut out = Vec::with_capacity(records.len() + extra.len());
-    let mut extra = extra.into_iter().peekable();
-    for event in records {
-        while let Some(next) = extra.next_if(|e| e.at_ms < event.at_ms) {
-            out.push(next);
-        }
-        out.push(event);
-    }
-    out.extend(extra);
     out
 }
 
@@ -976,32 +998,42 @@ pub fn whole_seconds(epoch_ms: i64) -> i64 {
 
 /// The `kubectl events` table; Warning rows in yellow when `color`.
 pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
+    let mut out = String::new();
+    write_table(events, times, color, &mut |line| out.push_str(line));
+    out
+}
+
+/// [`table`], given to `out` a line at a time: the columns' widths are
+/// found in a first pass over the events, so no row is held.
+pub fn write_table(events: &[Recorded], times: Times, color: bool, out: &mut dyn FnMut(&str)) {
     let header = match times {
         Times::SinceStart => "SINCE START",
         Times::At(_) => "TIME",
     };
-    let rows: Vec<[String; 5]> = events
-        .iter()
-        .map(|e| {
-            [
-                correlate::seen(e, times),
-                if e.warning { "Warning" } else { "Normal" }.to_string(),
-                e.reason.to_string(),
-                e.object(),
-                e.message.clone(),
-            ]
-        })
-        .collect();
+    let row = |e: &Recorded| -> [String; 4] {
+        [
+            correlate::seen(e, times),
+            if e.warning { "Warning" } else { "Normal" }.to_string(),
+            e.reason.to_string(),
+            e.object(),
+        ]
+    };
     let headers = [header, "TYPE", "REASON", "OBJECT", "MESSAGE"];
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+    for event in events {
+        let cells = row(event);
+        let cells = cells.iter().map(String::as_str).chain([event.message.as_str()]);
+        for (w, cell) in widths.iter_mut().zip(cells) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
-    let line = |out: &mut String, cells: &[&str], paint: bool| {
-        let mut text = String::new();
+    let mut text = String::new();
+    let mut line = |cells: &[&str], paint: bool| {
+        text.clear();
+        if paint {
+            text.push_str("\u{1b}[33m");
+        }
+        let start = text.len();
         for (i, cell) in cells.iter().enumerate() {
             if i + 1 == cells.len() {
                 text.push_str(cell);
@@ -1009,19 +1041,19 @@ pub fn table(events: &[Recorded], times: Times, color: bool) -> String {
                 let _ = write!(text, "{cell:<width$}   ", width = widths[i]);
             }
         }
-        let text = text.trim_end();
+        text.truncate(start + text[start..].trim_end().len());
         if paint {
-            let _ = writeln!(out, "\u{1b}[33m{text}\u{1b}[0m");
-        } else {
-            let _ = writeln!(out, "{text}");
+            text.push_str("\u{1b}[0m");
         }
+        text.push('\n');
+        out(&text);
     };
-    line(&mut out, &headers, false);
-    for (row, event) in rows.iter().zip(events) {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        line(&mut out, &cells, color && event.warning);
+    line(&headers, false);
+    for event in events {
+        let cells = row(event);
+        let [seen, kind, reason, object] = [&cells[0], &cells[1], &cells[2], &cells[3]];
+        line(&[seen, kind, reason, object, &event.message], color && event.warning);
     }
-    out
 }
 
 #[cfg(test)]

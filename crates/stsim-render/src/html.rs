@@ -103,9 +103,27 @@ pub fn script() -> &'static str {
     SCRIPT
 }
 
+/// The events a page lists: the first of those the API server keeps
+/// (`events::recorded`), in their order, and how many there are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageEvents {
+    pub first: Vec<Recorded>,
+    pub total: usize,
+}
+
+impl PageEvents {
+    pub fn of(mut events: Vec<Recorded>) -> PageEvents {
+        let total = events.len();
+        events.truncate(LIST_LIMIT);
+        // Kept while the page is made: not with the room of all of them.
+        events.shrink_to_fit();
+        PageEvents { first: events, total }
+    }
+}
+
 /// The report as one self-contained HTML page around the picture `svg`,
 /// with the scenario's one-line lesson, if it has one, under its title.
-pub fn render(report: &Report, svg: &str, events: &[Recorded], lesson: Option<&str>) -> String {
+pub fn render(report: &Report, svg: &str, events: &PageEvents, lesson: Option<&str>) -> String {
     let mut page = String::new();
     let _ = write!(
         page,
@@ -121,7 +139,7 @@ pub fn render(report: &Report, svg: &str, events: &[Recorded], lesson: Option<&s
 
 /// The page's content without `<html>`, for embedding (the playground).
 /// `events` are those the API server keeps (`events::recorded`).
-pub fn body(report: &Report, svg: &str, events: &[Recorded], lesson: Option<&str>) -> String {
+pub fn body(report: &Report, svg: &str, events: &PageEvents, lesson: Option<&str>) -> String {
     let mut page = String::new();
     let _ =
         write!(page, "<h1>{}</h1><p class=\"desc\">{}</p>", esc(&report.scenario), esc(&report.description));
@@ -199,8 +217,8 @@ fn more_in(page: &mut String, total: usize, command: &str) {
 
 /// The events `kubectl events` would list after the run, in its order (by
 /// last time), repeats counted as the API server keeps them.
-fn kubernetes_events(page: &mut String, events: &[Recorded]) {
-    if events.is_empty() {
+fn kubernetes_events(page: &mut String, events: &PageEvents) {
+    if events.total == 0 {
         return;
     }
     page.push_str(
@@ -208,7 +226,7 @@ fn kubernetes_events(page: &mut String, events: &[Recorded]) {
 each component's recorder counts repeats (<i>x4 over 2m10s</i>) and merges floods.</p>\
 <table><tr><th>last seen</th><th>type</th><th>reason</th><th>object</th><th>message</th></tr>",
     );
-    for event in events.iter().take(LIST_LIMIT) {
+    for event in events.first.iter().take(LIST_LIMIT) {
         let kind = if event.warning { "Warning" } else { "Normal" };
         let _ = write!(
             page,
@@ -221,7 +239,7 @@ each component's recorder counts repeats (<i>x4 over 2m10s</i>) and merges flood
         );
     }
     page.push_str("</table>");
-    more_in(page, events.len(), "stsim events FILE");
+    more_in(page, events.total, "stsim events FILE");
 }
 
 fn breakage(page: &mut String, report: &Report) {

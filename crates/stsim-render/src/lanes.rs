@@ -3,8 +3,12 @@
 //!
 //! Owns the replay and the aggregation that keeps a long run readable and
 //! small (short spans merged to the picture's resolution, the quietest
-//! lanes of a crowded group folded into one count lane). Knows no output
-//! format: `svg` and `perfetto` draw what this builds.
+//! lanes of a crowded group folded into one count lane, as its lanes
+//! come). While replaying, a hover text is kept as what to word it from
+//! (`Words`: most quote a trace record, which the run keeps anyway), and
+//! worded lane by lane (`Wording`), so a run of millions of records is
+//! replayed in a few tens of bytes a span. Knows no output format: `svg`
+//! and `perfetto` draw what this builds.
 
 use std::collections::{BTreeMap, BTreeSet};
 use stsim_core::apps::Health;
@@ -13,9 +17,11 @@ use stsim_core::report::Report;
 use stsim_core::trace::{Actor, Event, Record, Records, render_into};
 use stsim_core::world::World;
 
-/// A stretch of time in one state.
+/// A stretch of time in one state. `T` is its hover text: written out
+/// (`String`, what every picture reads), or, while a run is replayed,
+/// [`Words`] to word it from when it is shown.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Span {
+pub struct Span<T = String> {
     pub from_ms: u64,
     pub to_ms: u64,
     /// The state's CSS class (`ready`, `crashed`, `broken`, ...).
@@ -25,45 +31,190 @@ pub struct Span {
     /// Where: the node of a pod, the node a volume is attached to.
     pub node: Option<String>,
     /// The hover text: the state and the trace record(s) that began it.
-    pub title: String,
+    pub title: T,
     /// How many states this span stands for (more than 1 once merged).
     pub merged: u32,
 }
 
 /// One instant worth marking: an action, a restart, an error.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mark {
+pub struct Mark<T = String> {
     pub at_ms: u64,
     pub class: &'static str,
-    pub title: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Lane {
-    pub name: String,
-    /// A short note after the name: nodes a pod ran on, restarts, cost.
-    pub detail: String,
-    pub spans: Vec<Span>,
-    /// Thin bars over the lane: two copies of an identity, cached NXDOMAIN.
-    pub overlays: Vec<Span>,
-    pub marks: Vec<Mark>,
+    pub title: T,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Group {
+pub struct Lane<T = String> {
+    pub name: String,
+    /// A short note after the name: nodes a pod ran on, restarts, cost.
+    pub detail: String,
+    pub spans: Vec<Span<T>>,
+    /// Thin bars over the lane: two copies of an identity, cached NXDOMAIN.
+    pub overlays: Vec<Span<T>>,
+    pub marks: Vec<Mark<T>>,
+}
+
+impl<T> Default for Lane<T> {
+    fn default() -> Lane<T> {
+        Lane {
+            name: String::new(),
+            detail: String::new(),
+            spans: Vec::new(),
+            overlays: Vec::new(),
+            marks: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group<T = String> {
     /// `apps`, `actions`, `pods`, `nodes`, `volumes`, `dns`.
     pub id: &'static str,
     pub title: String,
-    pub lanes: Vec<Lane>,
+    pub lanes: Vec<Lane<T>>,
 }
 
 /// Every lane of a run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Timeline {
+pub struct Timeline<T = String> {
     pub end_ms: u64,
-    pub groups: Vec<Group>,
+    pub groups: Vec<Group<T>>,
     /// The scripted actions, drawn across every lane.
     pub actions: Vec<Mark>,
+}
+
+/// The hover text of a span or mark while a run is replayed: what to word
+/// it from once it is shown. Most hover texts quote the trace record that
+/// began the state or made the mark, and a run keeps its records anyway,
+/// so the replay of millions of them holds a few bytes each instead of
+/// their words ([`Wording`] words them).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Words {
+    /// A state: `{lane}: {state}{ on node}\n{from} to {to} ({how long})\n{cause}`,
+    /// then `note`.
+    State { cause: Cause, note: Option<Box<str>> },
+    /// An NXDOMAIN cached, by its record: `{name}: NXDOMAIN, cached by
+    /// CoreDNS until {until}\n{cause}`.
+    Nxdomain(usize),
+    /// Two copies of an identity: `{lane}: two copies of this identity run
+    /// at once\n{cause}`.
+    Duplicate(Cause),
+    /// A mark: its cause.
+    Mark(Cause),
+    /// A container's restart, by its record: `restart #{n}\n{cause}`.
+    Restart(usize),
+}
+
+/// Why a state began or a mark was made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cause {
+    /// A node of the scenario's cluster, there from the start.
+    Start,
+    /// The trace record at this index: its time and words.
+    Record(usize),
+    /// An application's verdict, the record at this index: its time and
+    /// words, then the verdict's cause chain and fix.
+    Verdict(usize),
+}
+
+/// Words the hover texts of a replay ([`Words`]) from the run.
+pub(crate) struct Wording<'a> {
+    pub world: &'a World,
+    pub records: &'a Records,
+    pub end_ms: u64,
+}
+
+impl Wording<'_> {
+    fn cause(&self, cause: Cause) -> String {
+        let (Cause::Record(index) | Cause::Verdict(index)) = cause else {
+            return "in the scenario's cluster from the start".to_string();
+        };
+        // invariant: a replay names only records of its own trace.
+        let Some(record) = self.records.get(index) else { return String::new() };
+        let text = record_text(self.world, record);
+        let at = record.at.as_millis();
+        let mut line =
+            format!("{}  {}", ms(at), text.split_once("  ").map_or(text.as_str(), |(_, rest)| rest));
+        if let (Cause::Verdict(_), Event::AppVerdict { verdict, .. }) = (cause, &record.event) {
+            if !verdict.cause.is_empty() {
+                line.push_str(&format!("\ncause: {}", verdict.cause.join(" -> ")));
+            }
+            if !verdict.fix.is_empty() {
+                line.push_str(&format!("\nfix: {}", verdict.fix));
+            }
+        }
+        line
+    }
+
+    /// The hover text of `span`, of the lane named `lane`.
+    pub(crate) fn span(&self, lane: &str, span: &Span<Words>) -> String {
+        match &span.title {
+            Words::State { cause, note } => {
+                let place = span.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
+                format!(
+                    "{lane}: {}{place}\n{} to {} ({})\n{}{}",
+                    span.state,
+                    ms(span.from_ms),
+                    ms(span.to_ms),
+                    stsim_core::time::SimDuration::from_millis(span.to_ms - span.from_ms),
+                    self.cause(*cause),
+                    note.as_deref().unwrap_or_default()
+                )
+            }
+            Words::Nxdomain(index) => {
+                let (name, until) = match self.records.get(*index).map(|r| &r.event) {
+                    Some(Event::DnsNegativeCached { name, until }) => (name.as_str(), until.as_millis()),
+                    _ => (lane, span.to_ms),
+                };
+                let cause = self.cause(Cause::Record(*index));
+                format!("{name}: NXDOMAIN, cached by CoreDNS until {}\n{cause}", ms(until.min(self.end_ms)))
+            }
+            Words::Duplicate(cause) => {
+                format!("{lane}: two copies of this identity run at once\n{}", self.cause(*cause))
+            }
+            Words::Mark(cause) => self.cause(*cause),
+            Words::Restart(index) => self.restart(*index),
+        }
+    }
+
+    /// The hover text of `mark`.
+    pub(crate) fn mark(&self, mark: &Mark<Words>) -> String {
+        match &mark.title {
+            Words::Restart(index) => self.restart(*index),
+            // Marks are made of causes and restarts only.
+            Words::Mark(cause) | Words::State { cause, .. } | Words::Duplicate(cause) => self.cause(*cause),
+            Words::Nxdomain(index) => self.cause(Cause::Record(*index)),
+        }
+    }
+
+    fn restart(&self, index: usize) -> String {
+        let restarts = match self.records.get(index).map(|r| &r.event) {
+            Some(Event::PodStatus { restarts, .. }) => *restarts,
+            _ => 0,
+        };
+        format!("restart #{restarts}\n{}", self.cause(Cause::Record(index)))
+    }
+
+    /// `lane` with its hover texts worded.
+    fn lane(&self, lane: Lane<Words>) -> Lane {
+        let name = lane.name;
+        let span = |span: Span<Words>| Span {
+            title: self.span(&name, &span),
+            from_ms: span.from_ms,
+            to_ms: span.to_ms,
+            class: span.class,
+            state: span.state,
+            node: span.node,
+            merged: span.merged,
+        };
+        let spans = lane.spans.into_iter().map(span).collect();
+        let overlays = lane.overlays.into_iter().map(span).collect();
+        let marks = (lane.marks.into_iter())
+            .map(|mark| Mark { title: self.mark(&mark), at_ms: mark.at_ms, class: mark.class })
+            .collect();
+        Lane { name, detail: lane.detail, spans, overlays, marks }
+    }
 }
 
 /// How much detail to keep.
@@ -99,20 +250,26 @@ impl Detail {
 
 /// Replays the trace into lanes.
 pub fn build(world: &World, records: &Records, report: &Report, detail: Detail) -> Timeline {
-    let end_ms = report.ended_at_ms.max(records.last().map_or(0, |r| r.at.as_millis()));
-    let mut replay = Replay::new(world, report, end_ms);
-    for record in records {
-        replay.record(record);
-    }
-    let mut timeline = replay.finish();
-    for group in &mut timeline.groups {
-        for lane in &mut group.lanes {
-            compact(lane, detail);
-        }
-        if detail.max_lanes > 0 && group.lanes.len() > detail.max_lanes {
-            fold(group, detail, end_ms);
-        }
-    }
+    let replayed = replay(world, records, report);
+    let end_ms = replayed.end_ms;
+    let wording = Wording { world, records, end_ms };
+    // Each lane worded and merged to the detail in turn, and a crowded
+    // group folded as its lanes come: only the lanes kept are held worded.
+    let groups = (replayed.groups.into_iter())
+        .map(|group| {
+            let lanes = group.lanes.into_iter().map(|lane| {
+                let mut lane = wording.lane(lane);
+                compact(&mut lane, detail);
+                lane
+            });
+            let lanes = match detail.max_lanes {
+                0 => lanes.collect(),
+                _ => fold(group.id, lanes, detail, end_ms),
+            };
+            Group { id: group.id, title: group.title, lanes }
+        })
+        .collect();
+    let mut timeline = Timeline { end_ms, groups, actions: replayed.actions };
     let mut coarser = detail;
     while detail.max_elements > 0 && elements(&timeline) > detail.max_elements && coarser.min_span_ms < end_ms
     {
@@ -122,6 +279,17 @@ pub fn build(world: &World, records: &Records, report: &Report, detail: Detail) 
         }
     }
     timeline
+}
+
+/// The lanes of the trace as replayed, their hover texts still to be
+/// worded ([`Wording`]): every span and mark, unmerged.
+pub(crate) fn replay(world: &World, records: &Records, report: &Report) -> Timeline<Words> {
+    let end_ms = report.ended_at_ms.max(records.last().map_or(0, |r| r.at.as_millis()));
+    let mut replay = Replay::new(world, report, end_ms);
+    for (index, record) in records.iter().enumerate() {
+        replay.record(index, record);
+    }
+    replay.finish()
 }
 
 /// Spans, overlays and marks of every lane.
@@ -155,24 +323,23 @@ fn ms(at: u64) -> String {
 }
 
 /// One lane's current state while replaying.
-#[derive(Default)]
 struct Open {
     from_ms: u64,
     class: &'static str,
     state: String,
     node: Option<String>,
-    cause: String,
+    cause: Cause,
 }
 
 #[derive(Default)]
 struct LaneBuilder {
-    lane: Lane,
+    lane: Lane<Words>,
     open: Option<Open>,
 }
 
 impl LaneBuilder {
     /// The lane enters a state (or leaves every state, with `None`) at `at`.
-    fn set(&mut self, at: u64, next: Option<(&'static str, String, Option<String>)>, cause: &str) {
+    fn set(&mut self, at: u64, next: Option<(&'static str, String, Option<String>)>, cause: Cause) {
         if let (Some(open), Some((class, state, node))) = (&self.open, &next)
             && open.class == *class
             && open.state == *state
@@ -182,7 +349,7 @@ impl LaneBuilder {
         }
         self.close(at);
         if let Some((class, state, node)) = next {
-            self.open = Some(Open { from_ms: at, class, state, node, cause: cause.to_string() });
+            self.open = Some(Open { from_ms: at, class, state, node, cause });
         }
     }
 
@@ -190,29 +357,19 @@ impl LaneBuilder {
         if let Some(open) = self.open.take()
             && at > open.from_ms
         {
-            let place = open.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
-            let title = format!(
-                "{}: {}{place}\n{} to {} ({})\n{}",
-                self.lane.name,
-                open.state,
-                ms(open.from_ms),
-                ms(at),
-                stsim_core::time::SimDuration::from_millis(at - open.from_ms),
-                open.cause
-            );
             self.lane.spans.push(Span {
                 from_ms: open.from_ms,
                 to_ms: at,
                 class: open.class,
                 state: open.state,
                 node: open.node,
-                title,
+                title: Words::State { cause: open.cause, note: None },
                 merged: 1,
             });
         }
     }
 
-    fn mark(&mut self, at: u64, class: &'static str, title: String) {
+    fn mark(&mut self, at: u64, class: &'static str, title: Words) {
         self.lane.marks.push(Mark { at_ms: at, class, title });
     }
 }
@@ -327,7 +484,7 @@ struct Replay<'a> {
     pod_states: BTreeMap<PodId, PodState>,
     pod_nodes: BTreeMap<String, BTreeSet<String>>,
     pod_restarts: BTreeMap<String, u32>,
-    duplicated: BTreeMap<String, (u64, String)>,
+    duplicated: BTreeMap<String, (u64, Cause)>,
     nodes: BTreeMap<String, LaneBuilder>,
     node_states: BTreeMap<String, NodeState>,
     volumes: BTreeMap<String, LaneBuilder>,
@@ -372,11 +529,7 @@ impl<'a> Replay<'a> {
             let lane = replay.nodes.entry(node.name.clone()).or_default();
             lane.lane.name = node.name.clone();
             lane.lane.detail = node.zone.clone();
-            lane.set(
-                node.created_at.as_millis(),
-                Some((class, text, None)),
-                "in the scenario's cluster from the start",
-            );
+            lane.set(node.created_at.as_millis(), Some((class, text, None)), Cause::Start);
             replay.node_states.insert(node.name.clone(), state);
         }
         replay
@@ -388,7 +541,7 @@ impl<'a> Replay<'a> {
         lane
     }
 
-    fn update_pod(&mut self, at: u64, id: PodId, cause: &str, change: impl FnOnce(&mut PodState)) {
+    fn update_pod(&mut self, at: u64, id: PodId, cause: Cause, change: impl FnOnce(&mut PodState)) {
         let name = self.world.pod(id).name.clone();
         // Only a pod object between its creation and its removal has a
         // state; a record about one already removed (its name may belong to
@@ -403,7 +556,7 @@ impl<'a> Replay<'a> {
         self.pod_lane(&name).set(at, Some((class, text, state.node.clone())), cause);
     }
 
-    fn node_lane(&mut self, at: u64, name: &str, cause: &str, change: impl FnOnce(&mut NodeState)) {
+    fn node_lane(&mut self, at: u64, name: &str, cause: Cause, change: impl FnOnce(&mut NodeState)) {
         let state = self.node_states.entry(name.to_string()).or_insert(NodeState {
             machine: Machine::Running,
             condition: ConditionStatus::True,
@@ -417,7 +570,7 @@ impl<'a> Replay<'a> {
         lane.set(at, Some((class, text, None)), cause);
     }
 
-    fn volume(&mut self, at: u64, pv: PvId, cause: &str, change: impl FnOnce(&mut VolumeState)) {
+    fn volume(&mut self, at: u64, pv: PvId, cause: Cause, change: impl FnOnce(&mut VolumeState)) {
         let state = self.volume_states.entry(pv).or_default();
         change(state);
         let (class, text, node) = state.class_and_state();
@@ -427,23 +580,22 @@ impl<'a> Replay<'a> {
         lane.set(at, Some((class, text, node)), cause);
     }
 
-    fn volume_mark(&mut self, at: u64, pv: PvId, class: &'static str, title: String) {
+    fn volume_mark(&mut self, at: u64, pv: PvId, class: &'static str, title: Words) {
         let name = self.world.pv(pv).name.clone();
         let lane = self.volumes.entry(name.clone()).or_default();
         lane.lane.name = name;
         lane.mark(at, class, title);
     }
 
-    fn record(&mut self, record: &Record) {
+    fn record(&mut self, index: usize, record: &Record) {
         let world = self.world;
         let at = record.at.as_millis();
-        let text = record_text(world, record);
-        let cause = format!("{}  {}", ms(at), text.split_once("  ").map_or(text.as_str(), |(_, rest)| rest));
+        let cause = Cause::Record(index);
         if let Actor::Operator(_) = record.actor {
             let name = stsim_core::trace::actor_name(world, record.actor);
             let lane = self.operators.entry(name.clone()).or_default();
             lane.lane.name = name;
-            lane.mark(at, "operator", cause.clone());
+            lane.mark(at, "operator", Words::Mark(cause));
         }
         match &record.event {
             Event::Script { description, .. } => {
@@ -456,40 +608,40 @@ impl<'a> Replay<'a> {
             Event::NodeAdded { node } => {
                 let node = world.node(*node);
                 self.nodes.entry(node.name.clone()).or_default().lane.detail = node.zone.clone();
-                self.node_lane(at, &node.name.clone(), &cause, |_| {});
+                self.node_lane(at, &node.name.clone(), cause, |_| {});
             }
             Event::NodeRemoved { node } => {
                 let name = world.node(*node).name.clone();
                 if let Some(lane) = self.nodes.get_mut(&name) {
-                    lane.set(at, None, &cause);
-                    lane.mark(at, "removed", cause.clone());
+                    lane.set(at, None, cause);
+                    lane.mark(at, "removed", Words::Mark(cause));
                 }
             }
             Event::NodeMachine { node, state } => {
                 let state = *state;
-                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| {
+                self.node_lane(at, &world.node(*node).name.clone(), cause, |s| {
                     s.machine = state;
                     s.shutting_down &= state != Machine::Running;
                 })
             }
             Event::NodeShuttingDown { node, pods_grace } if !pods_grace.is_zero() => {
-                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| s.shutting_down = true)
+                self.node_lane(at, &world.node(*node).name.clone(), cause, |s| s.shutting_down = true)
             }
             Event::NodeCondition { node, status } => {
                 let status = *status;
-                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| s.condition = status)
+                self.node_lane(at, &world.node(*node).name.clone(), cause, |s| s.condition = status)
             }
             Event::NodeUnschedulable { node, unschedulable } => {
                 let cordoned = *unschedulable;
-                self.node_lane(at, &world.node(*node).name.clone(), &cause, |s| s.cordoned = cordoned)
+                self.node_lane(at, &world.node(*node).name.clone(), cause, |s| s.cordoned = cordoned)
             }
             Event::NodeTaintAdded { node, .. } | Event::NodeTaintRemoved { node, .. } => {
                 let name = world.node(*node).name.clone();
-                self.nodes.entry(name).or_default().mark(at, "taint", cause.clone());
+                self.nodes.entry(name).or_default().mark(at, "taint", Words::Mark(cause));
             }
             Event::NodeDrained { node } => {
                 let name = world.node(*node).name.clone();
-                self.nodes.entry(name).or_default().mark(at, "drained", cause.clone());
+                self.nodes.entry(name).or_default().mark(at, "drained", Words::Mark(cause));
             }
             Event::PodCreated { pod, .. } => {
                 self.pod_states.insert(
@@ -502,34 +654,34 @@ impl<'a> Replay<'a> {
                         restarts: 0,
                     },
                 );
-                self.update_pod(at, *pod, &cause, |_| {});
+                self.update_pod(at, *pod, cause, |_| {});
             }
             Event::PodScheduled { pod, node } => {
                 let node = world.node(*node).name.clone();
-                self.update_pod(at, *pod, &cause, |s| s.node = Some(node));
+                self.update_pod(at, *pod, cause, |s| s.node = Some(node));
             }
             Event::PodStatus { pod, status, restarts, .. } => {
                 let name = world.pod(*pod).name.clone();
                 let before = self.pod_states.get(pod).map_or(0, |s| s.restarts);
                 if *restarts > before {
-                    self.pod_lane(&name).mark(at, "restart", format!("restart #{restarts}\n{cause}"));
+                    self.pod_lane(&name).mark(at, "restart", Words::Restart(index));
                     *self.pod_restarts.entry(name.clone()).or_default() += restarts - before;
                 }
                 let (status, restarts) = (*status, *restarts);
-                self.update_pod(at, *pod, &cause, |s| {
+                self.update_pod(at, *pod, cause, |s| {
                     s.status = status;
                     s.restarts = restarts;
                 });
             }
             Event::PodReady { pod, ready } => {
                 let ready = *ready;
-                self.update_pod(at, *pod, &cause, |s| s.ready = ready);
+                self.update_pod(at, *pod, cause, |s| s.ready = ready);
             }
-            Event::PodDeleting { pod, .. } => self.update_pod(at, *pod, &cause, |s| s.deleting = true),
+            Event::PodDeleting { pod, .. } => self.update_pod(at, *pod, cause, |s| s.deleting = true),
             Event::PodRemoved { pod, .. } => {
                 self.pod_states.remove(pod);
                 let name = world.pod(*pod).name.clone();
-                self.pod_lane(&name).set(at, None, &cause);
+                self.pod_lane(&name).set(at, None, cause);
             }
             Event::PodEvicted { pod, .. }
             | Event::EvictionRefused { pod, .. }
@@ -537,49 +689,49 @@ impl<'a> Replay<'a> {
                 let name = world.pod(*pod).name.clone();
                 let class =
                     if matches!(record.event, Event::PodEvicted { .. }) { "evicted" } else { "warning" };
-                self.pod_lane(&name).mark(at, class, cause.clone());
+                self.pod_lane(&name).mark(at, class, Words::Mark(cause));
             }
             Event::VolumeMultiAttach { pod, pv, .. } => {
                 let name = world.pod(*pod).name.clone();
-                self.pod_lane(&name).mark(at, "error", cause.clone());
-                self.volume_mark(at, *pv, "error", cause.clone());
+                self.pod_lane(&name).mark(at, "error", Words::Mark(cause));
+                self.volume_mark(at, *pv, "error", Words::Mark(cause));
             }
             Event::ContainerKilling { pod, .. } | Event::ContainerStopped { pod, .. } => {
                 let name = world.pod(*pod).name.clone();
-                self.pod_lane(&name).mark(at, "warning", cause.clone());
+                self.pod_lane(&name).mark(at, "warning", Words::Mark(cause));
             }
             Event::IdentityDuplicated { sts, ordinal, .. } => {
                 let name = stsim_core::objects::pod_name(&world.sts(*sts).name, *ordinal);
-                self.duplicated.entry(name.clone()).or_insert((at, cause.clone()));
-                self.pod_lane(&name).mark(at, "error", cause.clone());
+                self.duplicated.entry(name.clone()).or_insert((at, cause));
+                self.pod_lane(&name).mark(at, "error", Words::Mark(cause));
             }
             Event::IdentityRestored { sts, ordinal } => {
                 let name = stsim_core::objects::pod_name(&world.sts(*sts).name, *ordinal);
                 if let Some((from, why)) = self.duplicated.remove(&name) {
-                    self.push_duplicate(&name, from, at, &why);
+                    self.push_duplicate(&name, from, at, why);
                 }
             }
             Event::PvcBound { pvc, pv } => {
                 self.pvc_volume.insert(pvc.index(), *pv);
-                self.volume(at, *pv, &cause, |_| {});
+                self.volume(at, *pv, cause, |_| {});
             }
             Event::VolumeAttaching { pv, node } => {
                 let node = world.node(*node).name.clone();
-                self.volume(at, *pv, &cause, |s| {
+                self.volume(at, *pv, cause, |s| {
                     s.detaching.remove(&node);
                     s.attaching.insert(node);
                 });
             }
             Event::VolumeAttached { pv, node } => {
                 let node = world.node(*node).name.clone();
-                self.volume(at, *pv, &cause, |s| {
+                self.volume(at, *pv, cause, |s| {
                     s.attaching.remove(&node);
                     s.attached.insert(node);
                 });
             }
             Event::VolumeDetaching { pv, node, .. } => {
                 let node = world.node(*node).name.clone();
-                self.volume(at, *pv, &cause, |s| {
+                self.volume(at, *pv, cause, |s| {
                     s.attached.remove(&node);
                     s.attaching.remove(&node);
                     s.detaching.insert(node);
@@ -587,7 +739,7 @@ impl<'a> Replay<'a> {
             }
             Event::VolumeDetached { pv, node } => {
                 let node = world.node(*node).name.clone();
-                self.volume(at, *pv, &cause, |s| {
+                self.volume(at, *pv, cause, |s| {
                     s.attached.remove(&node);
                     s.attaching.remove(&node);
                     s.detaching.remove(&node);
@@ -596,31 +748,31 @@ impl<'a> Replay<'a> {
             Event::PvcOrphaned { pvc, reason } => {
                 if let Some(pv) = self.claim_volume(pvc.index()) {
                     let reason = reason.clone();
-                    self.volume(at, pv, &cause, |s| s.orphaned = Some(reason));
+                    self.volume(at, pv, cause, |s| s.orphaned = Some(reason));
                 }
             }
             Event::PvcInUse { pvc } => {
                 if let Some(pv) = self.claim_volume(pvc.index()) {
-                    self.volume(at, pv, &cause, |s| s.orphaned = None);
+                    self.volume(at, pv, cause, |s| s.orphaned = None);
                 }
             }
-            Event::PvReleased { pv } => self.volume(at, *pv, &cause, |s| s.released = true),
-            Event::PvFailed { pv, .. } => self.volume(at, *pv, &cause, |s| s.failed = true),
+            Event::PvReleased { pv } => self.volume(at, *pv, cause, |s| s.released = true),
+            Event::PvFailed { pv, .. } => self.volume(at, *pv, cause, |s| s.failed = true),
             Event::PvDeleted { pv } => {
                 let name = world.pv(*pv).name.clone();
                 if let Some(lane) = self.volumes.get_mut(&name) {
-                    lane.set(at, None, &cause);
-                    lane.mark(at, "removed", cause.clone());
+                    lane.set(at, None, cause);
+                    lane.mark(at, "removed", Words::Mark(cause));
                 }
             }
             Event::DnsAdded { name, ip } => {
                 let lane = self.dns_lane(name);
-                lane.set(at, Some(("dns", format!("A {ip}"), None)), &cause);
+                lane.set(at, Some(("dns", format!("A {ip}"), None)), cause);
             }
             Event::DnsRemoved { name, .. } => {
                 let lane = self.dns_lane(name);
-                lane.set(at, None, &cause);
-                lane.mark(at, "removed", cause.clone());
+                lane.set(at, None, cause);
+                lane.mark(at, "removed", Words::Mark(cause));
             }
             Event::DnsNegativeCached { name, until } => {
                 let until = until.as_millis().min(self.end_ms);
@@ -631,7 +783,7 @@ impl<'a> Replay<'a> {
                     class: "nxdomain",
                     state: "NXDOMAIN cached".into(),
                     node: None,
-                    title: format!("{name}: NXDOMAIN, cached by CoreDNS until {}\n{cause}", ms(until)),
+                    title: Words::Nxdomain(index),
                     merged: 1,
                 });
             }
@@ -645,20 +797,14 @@ impl<'a> Replay<'a> {
                     Health::Degraded => "degraded",
                     Health::Broken => "broken",
                 };
-                let mut why = cause.clone();
-                if !verdict.cause.is_empty() {
-                    why.push_str(&format!("\ncause: {}", verdict.cause.join(" -> ")));
-                }
-                if !verdict.fix.is_empty() {
-                    why.push_str(&format!("\nfix: {}", verdict.fix));
-                }
-                lane.set(at, Some((class, format!("{}: {}", verdict.health, verdict.reason), None)), &why);
+                let why = Cause::Verdict(index);
+                lane.set(at, Some((class, format!("{}: {}", verdict.health, verdict.reason), None)), why);
             }
             Event::AppMember { app, .. } => {
                 let name = world.apps.name(*app).to_string();
                 let lane = self.apps.entry(name.clone()).or_default();
                 lane.lane.name = name;
-                lane.mark(at, "member", cause.clone());
+                lane.mark(at, "member", Words::Mark(cause));
             }
             _ => {}
         }
@@ -674,7 +820,7 @@ impl<'a> Replay<'a> {
         lane
     }
 
-    fn push_duplicate(&mut self, name: &str, from: u64, to: u64, why: &str) {
+    fn push_duplicate(&mut self, name: &str, from: u64, to: u64, why: Cause) {
         let lane = self.pod_lane(name);
         lane.lane.overlays.push(Span {
             from_ms: from,
@@ -682,17 +828,17 @@ impl<'a> Replay<'a> {
             class: "duplicate",
             state: "TWO COPIES RUNNING".into(),
             node: None,
-            title: format!("{name}: two copies of this identity run at once\n{why}"),
+            title: Words::Duplicate(why),
             merged: 1,
         });
     }
 
-    fn finish(mut self) -> Timeline {
+    fn finish(mut self) -> Timeline<Words> {
         let end = self.end_ms;
         for (name, (from, why)) in std::mem::take(&mut self.duplicated) {
-            self.push_duplicate(&name, from, end, &why);
+            self.push_duplicate(&name, from, end, why);
         }
-        let close = |lanes: BTreeMap<String, LaneBuilder>| -> Vec<Lane> {
+        let close = |lanes: BTreeMap<String, LaneBuilder>| -> Vec<Lane<Words>> {
             lanes
                 .into_values()
                 .map(|mut b| {
@@ -729,7 +875,9 @@ impl<'a> Replay<'a> {
                     orphan.accrued_while_orphaned, orphan.monthly
                 );
                 for span in lane.spans.iter_mut().filter(|s| s.class == "orphaned" || s.class == "released") {
-                    span.title.push_str(&note);
+                    if let Words::State { note: kept, .. } = &mut span.title {
+                        *kept = Some(note.as_str().into());
+                    }
                 }
             }
         }
@@ -903,34 +1051,33 @@ fn compact_overlays(lane: &mut Lane, min: u64) {
     lane.overlays = out;
 }
 
-/// Keeps the `max_lanes - 1` lanes that spent longest in bad states and
-/// folds the others into one lane whose spans count how many of them were
-/// in a bad state (severity 4 or more) in each window.
-fn fold(group: &mut Group, detail: Detail, end_ms: u64) {
+/// A group of more than `max_lanes` lanes keeps the `max_lanes - 1` that
+/// spent longest in bad states and folds the others into one lane whose
+/// spans count how many of them were in a bad state (severity 4 or more)
+/// in each window; a group of fewer keeps them all. Lanes are taken as
+/// they come (in order), and held only while among the worst so far.
+fn fold(id: &'static str, lanes: impl Iterator<Item = Lane>, detail: Detail, end_ms: u64) -> Vec<Lane> {
     let keep = detail.max_lanes.saturating_sub(1).max(1);
+    let room = detail.max_lanes.max(keep);
     let badness = |lane: &Lane| -> u64 {
         lane.spans.iter().filter(|s| severity(s.class) >= 4).map(|s| s.to_ms - s.from_ms).sum::<u64>()
             + lane.overlays.iter().map(|s| s.to_ms - s.from_ms).sum::<u64>()
             + lane.marks.iter().filter(|m| severity(m.class) >= 4 || m.class == "error").count() as u64
     };
-    let mut ranked: Vec<(u64, usize)> =
-        group.lanes.iter().enumerate().map(|(i, l)| (badness(l), i)).collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let kept: BTreeSet<usize> = ranked.iter().take(keep).map(|&(_, i)| i).collect();
-    let lanes = std::mem::take(&mut group.lanes);
-    let total = lanes.len();
-    let mut folded = Vec::new();
-    for (i, lane) in lanes.into_iter().enumerate() {
-        if kept.contains(&i) {
-            group.lanes.push(lane);
-        } else {
-            folded.push(lane);
-        }
-    }
     let window = (detail.min_span_ms * 4).max(end_ms / 250).max(1);
     let windows = end_ms.div_ceil(window).max(1);
     let mut bad = vec![0u32; windows as usize];
-    for lane in &folded {
+    let mut folded = 0usize;
+    // The lanes held, by how bad and in order; the least bad (the later of
+    // two as bad) is folded first.
+    let mut held: Vec<(u64, usize, Lane)> = Vec::new();
+    let mut fold_one = |held: &mut Vec<(u64, usize, Lane)>| {
+        let least = (held.iter().enumerate())
+            .min_by(|(_, a), (_, b)| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+            .map(|(at, _)| at);
+        let Some(least) = least else { return };
+        let (_, _, lane) = held.remove(least);
+        folded += 1;
         for span in lane.spans.iter().filter(|s| severity(s.class) >= 4) {
             let first = span.from_ms / window;
             let last = (span.to_ms.saturating_sub(1) / window).min(windows - 1);
@@ -938,10 +1085,24 @@ fn fold(group: &mut Group, detail: Detail, end_ms: u64) {
                 bad[w as usize] += 1;
             }
         }
+    };
+    let mut total = 0;
+    for (index, lane) in lanes.enumerate() {
+        total += 1;
+        held.push((badness(&lane), index, lane));
+        if held.len() > room {
+            fold_one(&mut held);
+        }
     }
-    let n = folded.len();
+    if total <= detail.max_lanes {
+        return held.into_iter().map(|(_, _, lane)| lane).collect();
+    }
+    while held.len() > keep {
+        fold_one(&mut held);
+    }
+    let n = folded;
     let mut lane = Lane {
-        name: format!("{n} more {}", group.id),
+        name: format!("{n} more {id}"),
         detail: format!("folded: {} of {total} shown", total - n),
         ..Lane::default()
     };
@@ -970,13 +1131,61 @@ fn fold(group: &mut Group, detail: Detail, end_ms: u64) {
             state: format!("{count}"),
             node: None,
             title: format!(
-                "{count} of the {n} folded {} in a bad state (NotReady, crashed, Terminating, orphaned...) between {} and {}",
-                group.id,
+                "{count} of the {n} folded {id} in a bad state (NotReady, crashed, Terminating, orphaned...) between {} and {}",
                 ms(from),
                 ms(to)
             ),
             merged: 1,
         });
     }
-    group.lanes.push(lane);
+    let mut kept: Vec<Lane> = held.into_iter().map(|(_, _, lane)| lane).collect();
+    kept.push(lane);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lane named `name` with a bad span of `bad_ms` (none for 0) and a
+    /// good one after it.
+    fn lane(name: &str, bad_ms: u64) -> Lane {
+        let span = |from_ms, to_ms, class| Span {
+            from_ms,
+            to_ms,
+            class,
+            state: class.to_string(),
+            node: None,
+            title: String::new(),
+            merged: 1,
+        };
+        let mut spans = Vec::new();
+        if bad_ms > 0 {
+            spans.push(span(1_000, 1_000 + bad_ms, "crashed"));
+        }
+        spans.push(span(1_000 + bad_ms, 100_000, "ready"));
+        Lane { name: name.to_string(), spans, ..Lane::default() }
+    }
+
+    /// Folded as the lanes come, a group keeps the lanes it kept when it
+    /// was folded whole: the worst, the earlier of two as bad, in their
+    /// order, then the count lane of the others.
+    #[test]
+    fn folding_as_lanes_come_keeps_the_worst_and_the_earlier() {
+        let detail = Detail { min_span_ms: 100, max_lanes: 5, marks_per_window: 1, max_elements: 0 };
+        let badness = [0, 30, 0, 30, 50, 0, 30, 0, 10, 30, 0];
+        let lanes = || badness.iter().enumerate().map(|(i, bad)| lane(&format!("l{i}"), *bad));
+        let folded = fold("pods", lanes(), detail, 100_000);
+        let names: Vec<&str> = folded.iter().map(|l| l.name.as_str()).collect();
+        // The four kept: 50 (l4), then the three earliest of the 30s (l1, l3, l6), in order.
+        assert_eq!(names, ["l1", "l3", "l4", "l6", "7 more pods"]);
+        assert_eq!(folded[4].detail, "folded: 4 of 11 shown");
+        // Two of the seven folded were ever in a bad state, in one window.
+        let counted: Vec<(&str, &str)> =
+            folded[4].spans.iter().map(|s| (s.state.as_str(), s.class)).collect();
+        assert_eq!(counted, [("2", "agg2")]);
+        // A group within the limit is kept whole.
+        let few = fold("pods", lanes().take(5), detail, 100_000);
+        assert_eq!(few.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["l0", "l1", "l2", "l3", "l4"]);
+    }
 }

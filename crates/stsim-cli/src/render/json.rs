@@ -69,17 +69,26 @@ pub fn render(report: &Report) -> String {
 /// [`render`] written to `out` as it is serialized (`stsim run -o json`:
 /// no copy of the text is held). Fails only as `out` does.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    #[derive(serde::Serialize)]
-    struct Document<'r> {
-        api_version: &'static str,
-        kind: &'static str,
-        #[serde(flatten)]
-        report: &'r Report,
-    }
-    let document = Document { api_version: API_VERSION, kind: "Report", report };
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, CamelKeys::default());
-    serde::Serialize::serialize(&document, &mut serializer).map_err(std::io::Error::from)?;
+    serde::Serialize::serialize(&Document::of(report), &mut serializer).map_err(std::io::Error::from)?;
     out.write_all(b"\n")
+}
+
+/// The serde form of [`document`] before its keys are renamed to
+/// camelCase: the report's fields after `api_version` and `kind`, for
+/// writers that serialize as they go (this module's, `render::yaml`'s).
+#[derive(serde::Serialize)]
+pub struct Document<'r> {
+    api_version: &'static str,
+    kind: &'static str,
+    #[serde(flatten)]
+    report: &'r Report,
+}
+
+impl Document<'_> {
+    pub fn of(report: &Report) -> Document<'_> {
+        Document { api_version: API_VERSION, kind: "Report", report }
+    }
 }
 
 /// serde_json's pretty printer with every object key written in camelCase,

@@ -295,25 +295,57 @@ fn tail(report: &Report) -> String {
 /// The story of a run (`stsim explain`): what happened at each instant, in
 /// words, then how each clustered application fared.
 pub fn story(report: &Report, lines: &[stsim_core::story::Line]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "The story of {} (seed {}).", report.scenario, report.seed);
-    for line in report.description.lines() {
-        wrap(&mut out, "", line);
-    }
-    let mut current = None;
+    let mut story = Story::start(report);
     for line in lines {
-        if current != Some(line.at_ms) {
-            current = Some(line.at_ms);
-            let _ = writeln!(out, "\nAt {}:", time(line.at_ms));
+        story.line(line);
+    }
+    story.end(report)
+}
+
+/// [`story`] written a part at a time: [`Story::start`], each line as it
+/// is told ([`Story::line`]), then [`Story::end`]; each part is what it
+/// adds to the text, taken with [`Story::take`], and ends a line.
+pub struct Story {
+    out: String,
+    /// The instant of the last line told.
+    current: Option<u64>,
+}
+
+impl Story {
+    /// The title and the scenario's description.
+    pub fn start(report: &Report) -> Story {
+        let mut out = String::new();
+        let _ = writeln!(out, "The story of {} (seed {}).", report.scenario, report.seed);
+        for line in report.description.lines() {
+            wrap(&mut out, "", line);
+        }
+        Story { out, current: None }
+    }
+
+    /// One line, under its instant's heading.
+    pub fn line(&mut self, line: &stsim_core::story::Line) {
+        if self.current != Some(line.at_ms) {
+            self.current = Some(line.at_ms);
+            let _ = writeln!(self.out, "\nAt {}:", time(line.at_ms));
         }
         let mut who = line.who.clone();
         if let Some(first) = who.get(..1) {
             who.replace_range(..1, &first.to_uppercase());
         }
-        wrap(&mut out, "  - ", &format!("[{who}] {}", line.text));
+        wrap(&mut self.out, "  - ", &format!("[{who}] {}", line.text));
     }
-    breakage(&mut out, report);
-    out
+
+    /// The text written since the last take.
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The breakage of the clustered applications, after the lines: the
+    /// rest of the text.
+    pub fn end(mut self, report: &Report) -> String {
+        breakage(&mut self.out, report);
+        self.out
+    }
 }
 
 /// Clustered applications: when each was DEGRADED or BROKEN, why, and the

@@ -42,10 +42,18 @@
 //! forgets (Go's `PopAny` takes any; here the least in byte order, so the
 //! table is a function of the trace).
 //!
+//! Events are fed one at a time, in time order (`Correlating`), so none
+//! need be held: what is kept is each recorder's counts and what it wrote,
+//! with each string held once. What a recorder keeps that can no longer
+//! change a later event (a spam budget refilled to full, similar messages
+//! more than 10 minutes old, a scheduler series ended) is let go.
+//!
 //! Does not own the events themselves (`collect`) nor the table.
 
 use super::{Involved, K8sEvent, Source, Times};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use stsim_core::report::Text;
 
 /// Ten similar events in the interval make an aggregate
 /// (`defaultAggregateMaxEvents`, `defaultAggregateIntervalInSeconds`).
@@ -90,12 +98,17 @@ pub struct Recorded {
     pub reason: &'static str,
     pub source: Source,
     pub involved: Involved,
-    pub message: String,
+    pub message: Text,
 }
 
 impl Recorded {
     /// An emitted event on its own, as `--raw` lists it.
     pub fn emitted(event: &K8sEvent) -> Recorded {
+        Recorded::of(event.clone())
+    }
+
+    /// [`Recorded::emitted`], taking the event.
+    pub fn of(event: K8sEvent) -> Recorded {
         Recorded {
             first_ms: event.at_ms,
             last_ms: event.at_ms,
@@ -104,8 +117,8 @@ impl Recorded {
             warning: event.warning,
             reason: event.reason,
             source: event.source,
-            involved: event.involved.clone(),
-            message: event.message.clone(),
+            involved: event.involved,
+            message: event.message,
         }
     }
 
@@ -155,7 +168,7 @@ enum EventKey {
         container: Option<stsim_core::objects::ContainerRef>,
         warning: bool,
         reason: &'static str,
-        message: String,
+        message: Text,
     },
     Aggregate(AggregateKey),
 }
@@ -164,14 +177,17 @@ type AggregateKey = (Source, ObjectKey, bool, &'static str);
 
 /// The similar messages seen lately under an aggregate key.
 struct Similar {
-    messages: BTreeSet<String>,
+    messages: BTreeSet<Text>,
     last_ms: u64,
 }
 
-/// A count kept by the recorder (`eventLog`): how many times, since when.
+/// What the recorder keeps of a key: the count of its `eventLog` (how
+/// many times, since when), and the event it last wrote, if it wrote one,
+/// by index into the output.
 struct Observed {
     count: u32,
     first_ms: u64,
+    written: Option<usize>,
 }
 
 /// A token bucket in milliseconds of refill: full at `SPAM_BURST *
@@ -181,78 +197,190 @@ struct Bucket {
     at_ms: u64,
 }
 
+const FULL_BUCKET_MS: u64 = SPAM_BURST * SPAM_REFILL_MS;
+
 /// One recorder's `EventCorrelator` and what it wrote.
 #[derive(Default)]
 struct Correlator {
     similar: BTreeMap<AggregateKey, Similar>,
     observed: BTreeMap<EventKey, Observed>,
     buckets: BTreeMap<ObjectKey, Bucket>,
-    /// The event each key last wrote, by index into the output.
-    written: BTreeMap<EventKey, usize>,
+    /// How many entries `similar` and `buckets` had after they were last
+    /// swept of those that hold nothing (`sweep`).
+    swept: (usize, usize),
 }
 
 /// Passes `emitted` (in time order) through the recorders. `kubelet_starts`
 /// are the times a node's kubelet started anew (in time order).
 pub fn correlate(emitted: &[K8sEvent], kubelet_starts: &[(u64, stsim_core::objects::NodeId)]) -> Correlated {
-    let mut recorders: BTreeMap<Source, Correlator> = BTreeMap::new();
-    // Each scheduler series (or single event), by index into the output.
-    let mut series: BTreeMap<(ObjectKey, bool, &'static str, String), usize> = BTreeMap::new();
-    // Each stored event, and the sequence number of its last write.
-    let mut out: Vec<(Recorded, usize)> = Vec::new();
-    let mut filtered = 0;
-    let mut starts = kubelet_starts.iter().peekable();
-    for (sequence, event) in emitted.iter().enumerate() {
-        while let Some((_, node)) = starts.next_if(|(at, _)| *at <= event.at_ms) {
-            recorders.remove(&Source::Kubelet(*node));
+    let mut correlating = Correlating::new(kubelet_starts);
+    for event in emitted {
+        correlating.push(event.clone());
+    }
+    correlating.finish()
+}
+
+/// [`correlate`], fed one event at a time (in time order), so the events
+/// emitted need not be held: what is kept is what the recorders keep and
+/// the events they write, with each string they repeat (a pod's name, a
+/// message said of every incarnation of a pod) held once. What a recorder
+/// keeps that can no longer change a later event (a spam budget refilled,
+/// similar messages of more than 10 minutes ago, a scheduler series that
+/// has ended) is let go as the events go by.
+pub struct Correlating<'a> {
+    recorders: BTreeMap<Source, Correlator>,
+    /// Each scheduler series (or single event), by index into the output.
+    series: BTreeMap<(ObjectKey, bool, &'static str, Text), usize>,
+    /// How many series there were after they were last swept of the ended.
+    series_swept: usize,
+    /// Each stored event, and the sequence number of its last write.
+    out: Vec<(Recorded, usize)>,
+    filtered: usize,
+    starts: std::iter::Peekable<std::slice::Iter<'a, (u64, stsim_core::objects::NodeId)>>,
+    /// How many events were pushed.
+    sequence: usize,
+    /// The latest time pushed, and whether every event came in time order
+    /// (else nothing is let go: what can change a later event is only
+    /// known of events in order).
+    latest_ms: u64,
+    ordered: bool,
+    strings: Strings,
+}
+
+/// The strings of events, each held once (a set only looked up: no order
+/// depends on it).
+#[derive(Default)]
+pub(crate) struct Strings(HashSet<Arc<str>>);
+
+impl Strings {
+    /// The one copy of `text`.
+    fn share(&mut self, text: Text) -> Text {
+        if let Text::Static(_) = text {
+            return text;
+        }
+        match self.0.get(text.as_str()) {
+            Some(shared) => Text::Shared(Arc::clone(shared)),
+            None => {
+                let shared: Arc<str> = Arc::from(text.as_str());
+                self.0.insert(Arc::clone(&shared));
+                Text::Shared(shared)
+            }
+        }
+    }
+
+    /// `event` with its message, object name and field path shared.
+    pub(crate) fn event(&mut self, mut event: K8sEvent) -> K8sEvent {
+        event.message = self.share(event.message);
+        event.involved.name = self.share(event.involved.name);
+        event.involved.field_path = event.involved.field_path.map(|path| self.share(path));
+        event
+    }
+}
+
+/// Sweep a map once it has doubled since its last sweep (and holds a
+/// few), so sweeping costs a constant per entry made.
+fn due(len: usize, after_last: usize) -> bool {
+    len >= 1024 && len > 2 * after_last
+}
+
+impl<'a> Correlating<'a> {
+    /// `kubelet_starts`: the times a node's kubelet started anew (in time order).
+    pub fn new(kubelet_starts: &'a [(u64, stsim_core::objects::NodeId)]) -> Correlating<'a> {
+        Correlating {
+            recorders: BTreeMap::new(),
+            series: BTreeMap::new(),
+            series_swept: 0,
+            out: Vec::new(),
+            filtered: 0,
+            starts: kubelet_starts.iter().peekable(),
+            sequence: 0,
+            latest_ms: 0,
+            ordered: true,
+            strings: Strings::default(),
+        }
+    }
+
+    /// The next event emitted.
+    pub fn push(&mut self, event: K8sEvent) {
+        let sequence = self.sequence;
+        self.sequence += 1;
+        let now = event.at_ms;
+        self.ordered &= now >= self.latest_ms;
+        self.latest_ms = self.latest_ms.max(now);
+        let event = self.strings.event(event);
+        while let Some((_, node)) = self.starts.next_if(|(at, _)| *at <= now) {
+            self.recorders.remove(&Source::Kubelet(*node));
         }
         let object = (event.involved.kind, event.involved.uid);
+        let out = &mut self.out;
         if event.source == Source::Scheduler {
+            if self.ordered && due(self.series.len(), self.series_swept) {
+                // A series ended by now is ended for every later event too.
+                self.series.retain(|_, index| !finished(out[*index].0.last_ms, now));
+                self.series_swept = self.series.len();
+            }
             let key = (object, event.warning, event.reason, event.message.clone());
-            match series.get(&key).map(|index| &mut out[*index]) {
-                Some((recorded, last)) if !finished(recorded.last_ms, event.at_ms) => {
+            match self.series.get(&key).map(|index| &mut out[*index]) {
+                Some((recorded, last)) if !finished(recorded.last_ms, now) => {
                     if recorded.count == 1 {
                         // The second occurrence makes it a series: written now.
-                        recorded.written_ms = event.at_ms;
+                        recorded.written_ms = now;
                     }
                     recorded.count = recorded.count.saturating_add(event.also.saturating_add(1));
-                    recorded.last_ms = event.at_ms;
+                    recorded.last_ms = now;
                     *last = sequence;
                 }
                 _ => {
-                    series.insert(key, out.len());
-                    out.push((Recorded::emitted(event), sequence));
+                    self.series.insert(key, out.len());
+                    out.push((Recorded::of(event), sequence));
                 }
             }
-            continue;
+            return;
         }
-        let recorder = recorders.entry(event.source).or_default();
-        let (key, message) = recorder.aggregate(event, object);
-        let (count, first_ms) = recorder.observe(key.clone(), event.at_ms, event.also.saturating_add(1));
-        if !recorder.allow(object, event.at_ms) {
-            filtered += 1;
-            continue;
+        let recorder = self.recorders.entry(event.source).or_default();
+        if self.ordered {
+            recorder.sweep(now);
+        }
+        let (key, message) = recorder.aggregate(&event, object);
+        let message = self.strings.share(message);
+        let observed =
+            recorder.observed.entry(key).or_insert(Observed { count: 0, first_ms: now, written: None });
+        observed.count = observed.count.saturating_add(event.also.saturating_add(1));
+        let (count, first_ms) = (observed.count, observed.first_ms);
+        if !allow(&mut recorder.buckets, object, now) {
+            self.filtered += 1;
+            return;
         }
         let recorded = Recorded {
             first_ms,
-            last_ms: event.at_ms,
+            last_ms: now,
             count,
-            written_ms: event.at_ms,
+            written_ms: now,
             warning: event.warning,
             reason: event.reason,
             source: event.source,
-            involved: event.involved.clone(),
+            involved: event.involved,
             message,
         };
-        match recorder.written.get(&key) {
-            Some(index) => out[*index] = (recorded, sequence),
+        match observed.written {
+            Some(index) => out[index] = (recorded, sequence),
             None => {
-                recorder.written.insert(key, out.len());
+                observed.written = Some(out.len());
                 out.push((recorded, sequence));
             }
         }
     }
-    out.sort_by_key(|(recorded, last)| (recorded.last_ms, *last));
-    Correlated { events: out.into_iter().map(|(recorded, _)| recorded).collect(), filtered }
+
+    /// The events written, in `kubectl events`' order, and how many the
+    /// spam filter kept from being written.
+    pub fn finish(self) -> Correlated {
+        let mut out = self.out;
+        out.sort_by_key(|(recorded, last)| (recorded.last_ms, *last));
+        Correlated {
+            events: out.into_iter().map(|(recorded, _)| recorded).collect(),
+            filtered: self.filtered,
+        }
+    }
 }
 
 /// Whether the scheduler's recorder ended a series last seen at `last_ms`
@@ -269,7 +397,7 @@ fn finish_check(last_ms: u64) -> u64 {
 
 impl Correlator {
     /// `EventAggregate`: the key to count `event` under, and its message.
-    fn aggregate(&mut self, event: &K8sEvent, object: ObjectKey) -> (EventKey, String) {
+    fn aggregate(&mut self, event: &K8sEvent, object: ObjectKey) -> (EventKey, Text) {
         let exact = EventKey::Exact {
             source: event.source,
             object,
@@ -290,28 +418,37 @@ impl Correlator {
         }
         // Keep the set below the threshold (`PopAny`).
         similar.messages.pop_first();
-        (EventKey::Aggregate(group), format!("{COMBINED}{}", event.message))
+        (EventKey::Aggregate(group), format!("{COMBINED}{}", event.message).into())
     }
 
-    /// `eventObserve`: counts `times` more under `key`; the count and the first time.
-    fn observe(&mut self, key: EventKey, at_ms: u64, times: u32) -> (u32, u64) {
-        let observed = self.observed.entry(key).or_insert(Observed { count: 0, first_ms: at_ms });
-        observed.count = observed.count.saturating_add(times);
-        (observed.count, observed.first_ms)
-    }
-
-    /// The spam filter's `TryAccept` for an event about `object` at `at_ms`.
-    fn allow(&mut self, object: ObjectKey, at_ms: u64) -> bool {
-        let full = SPAM_BURST * SPAM_REFILL_MS;
-        let bucket = self.buckets.entry(object).or_insert(Bucket { tokens_ms: full, at_ms });
-        bucket.tokens_ms = (bucket.tokens_ms + at_ms.saturating_sub(bucket.at_ms)).min(full);
-        bucket.at_ms = at_ms;
-        if bucket.tokens_ms < SPAM_REFILL_MS {
-            return false;
+    /// Lets go, at `now` (no earlier than any event seen), of what is as
+    /// good as absent for every later event: similar messages last seen
+    /// more than the aggregation interval ago (the next one clears them),
+    /// and spam budgets refilled to full (a new one starts full).
+    fn sweep(&mut self, now: u64) {
+        if due(self.similar.len(), self.swept.0) {
+            self.similar.retain(|_, similar| now.saturating_sub(similar.last_ms) <= AGGREGATE_INTERVAL_MS);
+            self.swept.0 = self.similar.len();
         }
-        bucket.tokens_ms -= SPAM_REFILL_MS;
-        true
+        if due(self.buckets.len(), self.swept.1) {
+            self.buckets.retain(|_, bucket| {
+                bucket.tokens_ms.saturating_add(now.saturating_sub(bucket.at_ms)) < FULL_BUCKET_MS
+            });
+            self.swept.1 = self.buckets.len();
+        }
     }
+}
+
+/// The spam filter's `TryAccept` for an event about `object` at `at_ms`.
+fn allow(buckets: &mut BTreeMap<ObjectKey, Bucket>, object: ObjectKey, at_ms: u64) -> bool {
+    let bucket = buckets.entry(object).or_insert(Bucket { tokens_ms: FULL_BUCKET_MS, at_ms });
+    bucket.tokens_ms = (bucket.tokens_ms + at_ms.saturating_sub(bucket.at_ms)).min(FULL_BUCKET_MS);
+    bucket.at_ms = at_ms;
+    if bucket.tokens_ms < SPAM_REFILL_MS {
+        return false;
+    }
+    bucket.tokens_ms -= SPAM_REFILL_MS;
+    true
 }
 
 /// How `kubectl events` shows when: the last time, and for an event seen
@@ -348,16 +485,83 @@ mod tests {
             reason,
             involved: Involved {
                 kind: "pod",
-                name: format!("web-{pod}"),
+                name: format!("web-{pod}").into(),
                 uid: pod,
                 container: Some(ContainerRef::Regular(0)),
-                field_path: Some("spec.containers{main}".to_string()),
+                field_path: Some("spec.containers{main}".to_string().into()),
             },
-            message: message.to_string(),
+            message: message.to_string().into(),
             also: 0,
         }
     }
     const KUBELET: Source = Source::Kubelet(NodeId(0));
+
+    /// Letting go of what can no longer change a later event changes no
+    /// event: long streams (many objects, so the recorders' maps are
+    /// swept) give what they give when nothing is let go.
+    #[test]
+    fn what_is_let_go_changes_nothing() {
+        let mut filtered = 0;
+        for (seed, objects, step_ms) in
+            [(1u64, 300u64, 4_000u64), (2, 700, 1_000), (3, 150, 20_000), (4, 2_000, 500), (5, 90, 60_000)]
+        {
+            let mut state = seed;
+            let mut next = |n: u64| {
+                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                (z ^ (z >> 31)) % n
+            };
+            let mut at_ms = 0;
+            let emitted: Vec<K8sEvent> = (0..30_000)
+                .map(|_| {
+                    at_ms += next(step_ms);
+                    let source = match next(4) {
+                        0 => Source::Scheduler,
+                        1 => Source::Controller("statefulset-controller"),
+                        n => Source::Kubelet(NodeId(n as u32)),
+                    };
+                    let message = format!("message {}", next(12));
+                    // Half the events about a few busy objects (their spam budgets run out).
+                    let object = if next(2) == 0 { next(8) } else { next(objects) };
+                    let mut e = event(0, source, REASONS[next(3) as usize], object, &message);
+                    e.at_ms = at_ms;
+                    e
+                })
+                .collect();
+            let starts = [(at_ms / 3, NodeId(2)), (at_ms / 2, NodeId(3))];
+            let swept = correlate(&emitted, &starts);
+            let mut kept = Correlating::new(&starts);
+            kept.ordered = false;
+            for e in &emitted {
+                kept.push(e.clone());
+            }
+            let kept = kept.finish();
+            assert_eq!(swept.filtered, kept.filtered, "seed {seed}");
+            assert_eq!(swept.events.len(), kept.events.len(), "seed {seed}");
+            assert!(swept == kept, "seed {seed}");
+            // The stream made the maps large enough to be swept.
+            assert!(swept.events.len() > 2_000, "seed {seed}: {}", swept.events.len());
+            filtered += swept.filtered;
+        }
+        assert!(filtered > 0, "some spam budgets ran out");
+        // A spam budget partly spent when the buckets are swept is kept:
+        // 20 events about one pod, 2,000 about others 50 minutes later
+        // (the sweep, the first pod's budget refilled to 15 of 25), and
+        // 20 more about the first pod at an hour, 17 of them written.
+        let burst = |from_s: u64| (0..20).map(move |i| event(from_s, KUBELET, REASONS[i], 0, "x"));
+        let mut emitted: Vec<K8sEvent> = burst(0).collect();
+        emitted.extend((1..=2_000).map(|pod| event(3_000, KUBELET, "Other", pod, "y")));
+        emitted.extend(burst(3_600));
+        let mut kept = Correlating::new(&[]);
+        kept.ordered = false;
+        for e in &emitted {
+            kept.push(e.clone());
+        }
+        assert_eq!(kept.finish().filtered, 3);
+        assert_eq!(correlate(&emitted, &[]).filtered, 3);
+    }
 
     #[test]
     fn repeats_are_counted_into_one_event() {

@@ -83,7 +83,7 @@ pub(super) fn refused_deletes(sim: &Simulation) -> Vec<K8sEvent> {
                 warning: true,
                 reason: "VolumeFailedDelete",
                 involved: Involved::volume(volume),
-                message: format!("persistentvolume {} is still attached to node {node}", volume.name),
+                message: format!("persistentvolume {} is still attached to node {node}", volume.name).into(),
                 also,
             });
         }

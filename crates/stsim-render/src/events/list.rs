@@ -25,6 +25,42 @@ pub fn event_list(events: &[Recorded], world: &World, namespace: &str, start_ms:
     json!({"apiVersion": "v1", "kind": "EventList", "metadata": {}, "items": items})
 }
 
+/// [`event_list`] as serde serializes it, each event made as it is
+/// written: a writer that serializes as it goes holds one event at a
+/// time, not the list.
+pub struct EventList<'a> {
+    pub events: &'a [Recorded],
+    pub world: &'a World,
+    pub namespace: &'a str,
+    pub start_ms: i64,
+}
+
+impl serde::Serialize for EventList<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("apiVersion", "v1")?;
+        map.serialize_entry("kind", "EventList")?;
+        map.serialize_entry("metadata", &serde_json::Map::new())?;
+        map.serialize_entry("items", &Items(self))?;
+        map.end()
+    }
+}
+
+struct Items<'a>(&'a EventList<'a>);
+
+impl serde::Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let list = self.0;
+        let mut seq = serializer.serialize_seq(Some(list.events.len()))?;
+        for (i, e) in list.events.iter().enumerate() {
+            seq.serialize_element(&event(e, i, list.world, list.namespace, list.start_ms))?;
+        }
+        seq.end()
+    }
+}
+
 fn event(e: &Recorded, index: usize, world: &World, namespace: &str, start_ms: i64) -> Value {
     let micro_at =
         |ms: u64| micro(&format_rfc3339(start_ms.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX))));
@@ -112,6 +148,30 @@ fn micro(rfc3339: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Serialized as it goes, the list is the `Value` one, in JSON (pretty
+    /// and compact) and in every event's order.
+    #[test]
+    fn the_streamed_list_is_the_value_list() {
+        let config = stsim_core::fixtures::scenario(
+            "list",
+            1,
+            3,
+            stsim_core::config::PodManagementPolicy::OrderedReady,
+            stsim_core::time::SimDuration::from_mins(10),
+        );
+        let (sim, _) = stsim_core::run(config);
+        let events = crate::events::recorded(&sim).events;
+        assert!(events.len() > 3, "{events:?}");
+        let value = super::event_list(&events, &sim.world, "default", 1_000);
+        let list =
+            super::EventList { events: &events, world: &sim.world, namespace: "default", start_ms: 1_000 };
+        assert_eq!(
+            serde_json::to_string_pretty(&list).unwrap(),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+        assert_eq!(serde_json::to_string(&list).unwrap(), serde_json::to_string(&value).unwrap());
+    }
+
     #[test]
     fn micro_times_have_six_digits() {
         assert_eq!(super::micro("2026-01-02T15:04:05Z"), "2026-01-02T15:04:05.000000Z");

@@ -67,7 +67,7 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
                     warning,
                     reason,
                     involved,
-                    message,
+                    message: message.into(),
                     also,
                 });
             }
@@ -89,7 +89,7 @@ pub(super) fn retries(sim: &Simulation) -> Vec<K8sEvent> {
                 warning: false,
                 reason,
                 involved,
-                message: provisioning,
+                message: provisioning.into(),
                 also,
             });
         }

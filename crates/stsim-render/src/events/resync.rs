@@ -102,7 +102,7 @@ impl State<'_> {
             warning,
             reason,
             involved,
-            message,
+            message: message.into(),
             also: 0,
         })
     }

@@ -281,7 +281,7 @@ impl Walk<'_, '_> {
                         warning,
                         reason,
                         involved: involved.clone(),
-                        message,
+                        message: message.into(),
                         also: 0,
                     })
                     .collect()
