@@ -375,19 +375,23 @@ pub fn manifests(names: &[String], applied: Applied<'_>, limits: &Limits) -> Res
 
 /// The manifests named on the command line, read within `limits`, as
 /// (label, text): a directory stands for its `.yaml`, `.yml` and `.json`
-/// files in name order, `-` for standard input.
+/// entries in name order (as `kubectl apply -f DIR`: subdirectories
+/// skipped, any other entry read, so a pipe, device or link to one among
+/// them is refused as it is when named), `-` for standard input.
 pub fn read_manifests(names: &[String], limits: &Limits) -> Result<Vec<(String, String)>, String> {
     let mut files = Vec::new();
     for name in names {
         if name != "-" && Path::new(name).is_dir() {
-            let entries = std::fs::read_dir(name)
-                .map_err(|e| format!("error: cannot read directory `{}`: {e}\n", shown(name)))?;
-            let mut paths: Vec<_> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") && p.is_file()
-                })
-                .collect();
+            let cannot = |e: std::io::Error| format!("error: cannot read directory `{}`: {e}\n", shown(name));
+            let mut paths = Vec::new();
+            for entry in std::fs::read_dir(name).map_err(cannot)? {
+                let path = entry.map_err(cannot)?.path();
+                if path.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                    && !path.is_dir()
+                {
+                    paths.push(path);
+                }
+            }
             paths.sort();
             if paths.is_empty() {
                 return Err(format!("error: no .yaml, .yml or .json files in `{}`\n", shown(name)));
@@ -529,5 +533,26 @@ mod tests {
         assert!(error.message().contains("not a regular file"), "{}", error.message());
         let error = read_bounded(Path::new("/"), 1 << 20).unwrap_err();
         assert!(error.message().contains("directory"), "{}", error.message());
+    }
+
+    /// In a directory of manifests, a special file is refused as it is
+    /// when named, not skipped; a subdirectory is skipped, as kubectl
+    /// skips it without `--recursive`.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_in_a_directory_are_refused_as_when_named() {
+        let dir = std::env::temp_dir().join(format!("stsim-input-dir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub.yaml")).unwrap();
+        std::fs::write(dir.join("a.yaml"), "kind: Service\n").unwrap();
+        let names = [dir.to_string_lossy().into_owned()];
+        let read = read_manifests(&names, &Limits::DEFAULT).unwrap();
+        assert_eq!(read.len(), 1, "the subdirectory is skipped: {read:?}");
+        std::os::unix::fs::symlink("/dev/zero", dir.join("z.yaml")).unwrap();
+        let error = read_manifests(&names, &Limits::DEFAULT).unwrap_err();
+        let named = read_manifest(&dir.join("z.yaml").to_string_lossy(), &Limits::DEFAULT).unwrap_err();
+        assert_eq!(error, named);
+        assert!(error.contains("z.yaml`: it is not a regular file"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
