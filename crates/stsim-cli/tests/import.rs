@@ -233,3 +233,22 @@ fn a_scenario_written_through_a_symbolic_link_still_finds_its_manifests() {
     runs(&work, "link/db.ron", &["redis"]);
     runs(&dir.join("elsewhere/deep"), "db.ron", &["redis"]);
 }
+
+/// A file name with a line break, quotes or a backslash in it: the
+/// scenario names it escaped, in its `manifests` list and in the comment
+/// at its top, so it still reads as RON and runs.
+#[test]
+fn a_name_with_a_line_break_stays_in_its_comment() {
+    let names = ["new\nline.yaml", "we\"ird.yaml", "back\\slash.yaml", "cr\rlf.yaml"];
+    let files: Vec<(&str, String)> = names.iter().map(|name| (*name, redis())).collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(name, text)| (*name, text.as_str())).collect();
+    let dir = workdir("odd-names", &files);
+    for name in names {
+        let (code, scenario, err) = stsim(&dir, &["import", name, "--story", "start"], "");
+        assert_eq!(code, 0, "{name:?}: {err}");
+        let header: Vec<&str> = scenario.lines().take_while(|l| !l.starts_with("Scenario(")).collect();
+        assert!(header.iter().all(|l| l.starts_with("//")), "{name:?}: the comment is broken:\n{scenario}");
+        std::fs::write(dir.join("db.ron"), &scenario).unwrap();
+        runs(&dir, "db.ron", &["redis"]);
+    }
+}
