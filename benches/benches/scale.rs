@@ -122,6 +122,7 @@ fn sweep(c: &mut Criterion) {
         shard: None,
         jobs: None,
         progress: false,
+        manifests_outside_root: false,
     };
     // The bench scenario runs no external operator: nothing to allow.
     let exec = stsim_cli::consent::ExecPolicy::default();

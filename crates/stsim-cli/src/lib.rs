@@ -137,6 +137,13 @@ pub enum LoadRestrictor {
     None,
 }
 
+impl LoadRestrictor {
+    /// The limits of a command with this flag (and `--allow-large`).
+    fn limits(self, allow_large: bool) -> Limits {
+        Limits { manifests_outside_root: self == LoadRestrictor::None, ..Limits::new(allow_large) }
+    }
+}
+
 fn parse_load_restrictor(text: &str) -> Result<LoadRestrictor, String> {
     match text {
         "LoadRestrictionsRootOnly" | "rootOnly" => Ok(LoadRestrictor::RootOnly),
@@ -174,10 +181,7 @@ fn parse_time_limit(text: &str) -> Result<stsim_core::time::SimDuration, String>
 
 impl Allow {
     pub fn limits(&self) -> Limits {
-        Limits {
-            manifests_outside_root: self.load_restrictor == LoadRestrictor::None,
-            ..Limits::new(self.allow_large)
-        }
+        self.load_restrictor.limits(self.allow_large)
     }
     /// The run's budget and wall-clock limit.
     pub fn budget(&self) -> RunBudget {
@@ -454,6 +458,9 @@ See docs/manifests.md, \"Round trip\".")]
     Export {
         /// The scenario file, `-`, or the name of a built-in example.
         file: String,
+        /// Which files the scenario's `manifests` may name (see `stsim run --help`).
+        #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsRootOnly", value_parser = parse_load_restrictor)]
+        load_restrictor: LoadRestrictor,
     },
     /// Write a RON scenario around manifests, to add a timeline and expectations.
     #[command(after_help = "Examples:\n  \
@@ -540,6 +547,9 @@ duration (their budget ran out, or an operator failed; each variant counts them)
         /// Let the scenario's `External` operators run (see `stsim run --help`).
         #[arg(long)]
         allow_exec: bool,
+        /// Which files the scenario's `manifests` may name (see `stsim run --help`).
+        #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsRootOnly", value_parser = parse_load_restrictor)]
+        load_restrictor: LoadRestrictor,
     },
     /// Combine the JSON outputs of sweep shards into the report of the whole sweep.
     #[command(
@@ -580,6 +590,9 @@ Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is i
         /// Use this seed instead of the scenario's.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
         seed: Option<u64>,
+        /// Which files the scenario's `manifests` may name (see `stsim run --help`).
+        #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsRootOnly", value_parser = parse_load_restrictor)]
+        load_restrictor: LoadRestrictor,
     },
 }
 
@@ -764,7 +777,9 @@ pub fn run_full(
             };
             write_out(out, &text).map(|()| ExitStatus::Success)
         }
-        Command::Export { file } => export_command(&file, out, err),
+        Command::Export { file, load_restrictor } => {
+            export_command(&file, load_restrictor.limits(false), out, err)
+        }
         Command::Import { mut files, filename, story, namespace, output } => {
             files.extend(filename);
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
@@ -779,24 +794,43 @@ pub fn run_full(
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
             explain_command(&input, applied, seed, &set, allow, allow.budget(), out, err)
         }
-        Command::Sweep { file, seeds, first_seed, vary, shard, output, runs_out, jobs, allow_exec } => {
-            let request = sweep::Request { file, seeds, first_seed, vary, shard, jobs, progress: false };
+        Command::Sweep {
+            file,
+            seeds,
+            first_seed,
+            vary,
+            shard,
+            output,
+            runs_out,
+            jobs,
+            allow_exec,
+            load_restrictor,
+        } => {
+            let manifests_outside_root = load_restrictor == LoadRestrictor::None;
+            let request = sweep::Request {
+                file,
+                seeds,
+                first_seed,
+                vary,
+                shard,
+                jobs,
+                progress: false,
+                manifests_outside_root,
+            };
             sweep_command(request, &output, runs_out.as_deref(), allow_exec, out, err)
         }
         Command::Merge { files, output } => merge_command(&files, &output, out, err),
         Command::Check { files, filename, allow_large, namespace, load_restrictor } => {
             let applied = input::Applied { story: "default", namespace: namespace.as_deref() };
-            let limits = Limits {
-                manifests_outside_root: load_restrictor == LoadRestrictor::None,
-                ..Limits::new(allow_large)
-            };
+            let limits = load_restrictor.limits(allow_large);
             check_command(&files, &filename, applied, limits, out, err)
         }
         Command::Examples { name, tag, search } => {
             examples_command(name.as_deref(), tag.as_deref(), search.as_deref(), out)
         }
-        Command::Quiz { file, answer, seed } => {
-            quiz_command(&file, answer.as_deref(), seed, &RunBudget::default(), input, out)
+        Command::Quiz { file, answer, seed, load_restrictor } => {
+            let limits = load_restrictor.limits(false);
+            quiz_command(&file, answer.as_deref(), seed, &limits, &RunBudget::default(), input, out)
         }
         Command::Test { paths, seed, seeds, junit, jobs, allow } => {
             test(&paths, seed, seeds, junit.as_deref(), jobs, allow, out)
@@ -1390,8 +1424,13 @@ fn events_command(
     run_ended(&sim, "the events listed stop there")
 }
 
-fn export_command(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, String> {
-    let (_, loaded) = input::load(name, input::Applied::DEFAULT, &Limits::DEFAULT)?;
+fn export_command(
+    name: &str,
+    limits: Limits,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, String> {
+    let (_, loaded) = input::load(name, input::Applied::DEFAULT, &limits)?;
     if let Some(warning) = &loaded.warning {
         let _ = err.write_all(input::escape(warning).as_bytes());
     }
@@ -1703,12 +1742,13 @@ fn quiz_command(
     name: &str,
     answer: Option<&str>,
     seed: Option<u64>,
+    limits: &Limits,
     budget: &RunBudget,
     input: &mut dyn std::io::BufRead,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
-    let source = input::read(name, &Limits::DEFAULT)?;
-    let mut config = input::parse(&source, input::Applied::DEFAULT, &Limits::DEFAULT)?.config;
+    let source = input::read(name, limits)?;
+    let mut config = input::parse(&source, input::Applied::DEFAULT, limits)?.config;
     let teaching = stsim_scenario::parse_teaching(&source.text, &source.label).unwrap_or_default();
     let Some(quiz) = &teaching.quiz else {
         return Err(format!(
@@ -1869,13 +1909,28 @@ mod tests {
         assert!(String::from_utf8(out).unwrap().starts_with("The story of redis-ordered-startup"));
         let mut out = Vec::new();
         let quiz = "servicename-changed";
-        let result = quiz_command(quiz, Some("c"), None, &small_budget(), &mut std::io::empty(), &mut out);
+        let result = quiz_command(
+            quiz,
+            Some("c"),
+            None,
+            &Limits::DEFAULT,
+            &small_budget(),
+            &mut std::io::empty(),
+            &mut out,
+        );
         stopped(result, "the evidence above stops there");
         assert!(!out.is_empty());
         // Within the budget, each ends as it did.
         assert_eq!(events(RunBudget::default(), None).0, Ok(ExitStatus::Success));
-        let result =
-            quiz_command(quiz, Some("c"), None, &RunBudget::default(), &mut std::io::empty(), &mut out);
+        let result = quiz_command(
+            quiz,
+            Some("c"),
+            None,
+            &Limits::DEFAULT,
+            &RunBudget::default(),
+            &mut std::io::empty(),
+            &mut out,
+        );
         assert_eq!(result, Ok(ExitStatus::Success));
     }
 }

@@ -76,6 +76,9 @@ pub struct Request {
     pub jobs: Option<usize>,
     /// Show a progress bar (the caller checks for a terminal).
     pub progress: bool,
+    /// `--load-restrictor LoadRestrictionsNone`: the scenario's manifests
+    /// may be outside its directory.
+    pub manifests_outside_root: bool,
 }
 
 /// A sweep's result: every run's numbers and their distributions. The JSON
@@ -102,6 +105,11 @@ pub struct Sweep {
     /// The scenario's expectations, as written.
     pub expectations: Vec<String>,
     pub variants: Vec<Variant>,
+    /// Whether the sweep read manifests from outside the scenario's
+    /// directory (`--load-restrictor LoadRestrictionsNone`), which the
+    /// replay commands then repeat. Absent when it did not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manifests_outside_root: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -372,13 +380,18 @@ fn variants(vary: &[String]) -> Result<Vec<Vec<(String, String)>>, String> {
 }
 
 /// The scenario text with the overrides applied, parsed.
-pub fn configure(file: &str, source: &str, set: &[(String, String)]) -> Result<stsim_core::Config, String> {
+pub fn configure(
+    file: &str,
+    source: &str,
+    set: &[(String, String)],
+    limits: &stsim_scenario::Limits,
+) -> Result<stsim_core::Config, String> {
     let text = apply(file, source, set)?;
     let label = match set.is_empty() {
         true => file.to_string(),
         false => format!("{file} (with {})", describe(set)),
     };
-    crate::parse(&label, &text, &stsim_scenario::Limits::DEFAULT)
+    crate::parse(&label, &text, limits)
 }
 
 /// The scenario's text with `set`'s values replaced (RON scenarios only).
@@ -443,7 +456,11 @@ pub fn run(
     // split one variant's runs in two under different names.
     let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (i, set) in combos.iter().enumerate() {
-        let config = configure(&request.file, source, set)?;
+        let limits = stsim_scenario::Limits {
+            manifests_outside_root: request.manifests_outside_root,
+            ..stsim_scenario::Limits::DEFAULT
+        };
+        let config = configure(&request.file, source, set, &limits)?;
         let key = digest(std::slice::from_ref(&config));
         if let Some(&first) = seen.get(&key) {
             return Err(format!(
@@ -522,6 +539,7 @@ pub fn run(
         covered: if from < to { vec![(from, to)] } else { Vec::new() },
         expectations,
         variants,
+        manifests_outside_root: request.manifests_outside_root,
     })
 }
 

@@ -68,3 +68,76 @@ fn manifests_outside_the_scenarios_directory_are_refused_unquoted() {
     assert_eq!(code, 2);
     assert!(text.contains("LoadRestrictionsRootOnly (the default) or LoadRestrictionsNone"), "{text}");
 }
+
+/// Every command that reads a scenario's manifests takes the flag:
+/// `sweep` (whose replay commands then repeat it, through a merge too),
+/// `export`, `quiz`, `explain`, `events`, `test`.
+#[test]
+fn every_command_that_reads_a_scenario_takes_the_flag() {
+    let dir = workdir("commands");
+    scenario(&dir, "../redis.yaml");
+    let none = ["--load-restrictor", "LoadRestrictionsNone"];
+    let commands: [&[&str]; 6] = [
+        &["sweep", "scenarios/x.ron", "--seeds", "2", "--jobs", "1"],
+        &["export", "scenarios/x.ron"],
+        &["quiz", "scenarios/x.ron", "--answer", "a"],
+        &["explain", "scenarios/x.ron"],
+        &["events", "scenarios/x.ron"],
+        &["test", "scenarios/x.ron"],
+    ];
+    for args in commands {
+        let (code, text) = stsim(&dir, args);
+        assert_eq!(code, 2, "{args:?}: {text}");
+        assert!(
+            text.contains("security: it is not in or below the scenario's directory"),
+            "{args:?}: {text}"
+        );
+        let (_, text) = stsim(&dir, &[args, &none[..]].concat());
+        assert!(!text.contains("security:"), "{args:?} with the flag: {text}");
+    }
+    // The scenario has no quiz: with the flag the quiz gets as far as saying so.
+    let (code, text) = stsim(&dir, &["quiz", "scenarios/x.ron", "--answer", "a", none[0], none[1]]);
+    assert_eq!(code, 2);
+    assert!(text.contains("has no quiz"), "{text}");
+
+    // A sweep's result says the restrictor was lifted (its replay commands
+    // then repeat the flag: `sweep::render`'s tests), and so does a merge
+    // of its shards; a sweep within the directory's does not.
+    let (code, text) =
+        stsim(&dir, &["sweep", "scenarios/x.ron", "--seeds", "2", "--jobs", "1", none[0], none[1]]);
+    assert_eq!(code, 0, "{text}");
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        let (code, json) = stsim(
+            &dir,
+            &[
+                "sweep",
+                "scenarios/x.ron",
+                "--seeds",
+                "2",
+                "--jobs",
+                "1",
+                "--shard",
+                &shard,
+                "-o",
+                "json",
+                none[0],
+                none[1],
+            ],
+        );
+        assert_eq!(code, 0, "{json}");
+        assert!(json.contains("\"manifests_outside_root\":true"), "{json}");
+        std::fs::write(dir.join(format!("shard-{k}.json")), json).unwrap();
+    }
+    let (code, merged) = stsim(&dir, &["merge", "shard-0.json", "shard-1.json"]);
+    assert_eq!(code, 0, "{merged}");
+    assert_eq!(merged, text, "the merge is the sweep");
+    let (code, merged) = stsim(&dir, &["merge", "shard-0.json", "shard-1.json", "-o", "json"]);
+    assert_eq!(code, 0, "{merged}");
+    assert!(merged.contains("\"manifests_outside_root\":true"), "{merged}");
+    scenario(&dir, "deep/redis.yaml");
+    let (code, text) =
+        stsim(&dir, &["sweep", "scenarios/x.ron", "--seeds", "2", "--jobs", "1", "-o", "json"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("manifests_outside_root"), "{text}");
+}

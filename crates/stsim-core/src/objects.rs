@@ -986,6 +986,16 @@ impl Pod {
         self.status.phase == PodPhase::Running && self.status.ready
     }
     /// `isRunningAndAvailable`: ready for at least `min_ready_seconds`.
+    ///
+    /// `podutil.IsPodAvailable` compares the Ready condition's
+    /// `lastTransitionTime` (whole seconds once read back from the API)
+    /// plus `minReadySeconds` with the time of the check: strictly
+    /// (`Before`) up to 1.33, `<=` from 1.34 (k/k PR #132122). Both come
+    /// to `>=` here: the controller's look is the sync its own `AddAfter`
+    /// requeues `minReadySeconds` after the sync that saw the pod turn
+    /// Ready, and that sync ran after the flip (milliseconds, in a real
+    /// cluster), so the strict comparison holds there too; stsim's sync
+    /// runs in the flip's instant, where only `>=` gives the same answer.
     pub fn is_available(&self, min_ready_seconds: u32, now: SimTime) -> bool {
         if !self.is_running_and_ready() {
             return false;

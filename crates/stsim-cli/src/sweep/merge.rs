@@ -208,6 +208,9 @@ pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
         return Err("error: nothing to merge\n".to_string());
     };
     for (_, part) in parts {
+        // A shard that needed the restrictor lifted read its manifests
+        // from outside: the replay commands need it too.
+        whole.manifests_outside_root |= part.manifests_outside_root;
         for (into, from) in whole.variants.iter_mut().zip(part.variants) {
             into.runs.extend(from.runs);
         }
@@ -261,6 +264,7 @@ mod tests {
                 summary: summarize(&runs, 1),
                 runs,
             }],
+            manifests_outside_root: false,
         }
     }
 

@@ -19,6 +19,9 @@ pub fn replay(sweep: &Sweep, variant: &Variant, seed: u64) -> String {
     for set in &variant.set {
         let _ = write!(command, " --set {}", single_quoted(set));
     }
+    if sweep.manifests_outside_root {
+        command.push_str(" --load-restrictor LoadRestrictionsNone");
+    }
     command
 }
 
@@ -197,6 +200,7 @@ mod tests {
             covered: vec![(1, 2)],
             expectations: Vec::new(),
             variants: Vec::new(),
+            manifests_outside_root: false,
         };
         let variant = Variant {
             name: "v".to_string(),
@@ -210,5 +214,12 @@ mod tests {
         );
         sweep.file = "my scenarios/$(reboot).ron".to_string();
         assert!(replay(&sweep, &variant, 7).starts_with("stsim run 'my scenarios/$(reboot).ron' --seed 7"));
+        // A sweep that read manifests from outside the scenario's
+        // directory replays with the same consent.
+        sweep.manifests_outside_root = true;
+        assert!(
+            replay(&sweep, &variant, 7)
+                .ends_with("--set 'x=it'\\''s\\u{1b}[2J' --load-restrictor LoadRestrictionsNone")
+        );
     }
 }
