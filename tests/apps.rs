@@ -655,6 +655,38 @@ fn kafka_brokers_refuse_a_reinstall_with_another_cluster_id() {
     assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
 }
 
+/// A refused member whose program exits on the refusal (Kafka's
+/// InconsistentClusterIdException ends in "Exiting Kafka due to fatal
+/// exception") is a container that exits: the kubelet restarts it with the
+/// back-off, its pod is never Ready, and a rolling update waits behind it.
+/// So a `kubectl rollout restart` after the reinstall stops at the first
+/// broker, DEGRADED, where letting it on would lose the controller quorum;
+/// the verdict keeps the refusal as its reason while the pod crash-loops.
+#[test]
+fn a_refused_member_that_exits_crash_loops_and_holds_the_rollout() {
+    let source = scenario_file("kafka-reinstall-cluster-id");
+    let timeline = &source[source.find("(at: \"15m\"").expect("the restarts")
+        ..source.find("    ],\n    expect").expect("expect")];
+    let source = source.replace(timeline, "(at: \"15m\", do: RolloutRestart(statefulset: \"kafka\")),\n");
+    let expect = &source[source.find("    expect: [").expect("expect")..source.rfind(')').expect("the end")];
+    let source = source.replace(expect, "");
+    let (sim, report) = run(&source);
+    let kafka2 = sim.world.pod(sim.world.pod_named("kafka-2").expect("kafka-2"));
+    assert!(!kafka2.status.ready, "kafka-2 is never Ready");
+    assert!(kafka2.restarts_column() >= 5, "it crash-loops: {} restarts", kafka2.restarts_column());
+    assert_eq!(kafka2.display_status().to_string(), "CrashLoopBackOff");
+    // The rollout deleted kafka-2 only: kafka-1 and kafka-0 keep running
+    // their first containers with their data.
+    let deleted: Vec<String> = Log(&sim).deletions().into_iter().map(|(_, name)| name).collect();
+    assert_eq!(deleted, ["kafka-2"], "the rollout waits behind kafka-2");
+    let app = app(&report);
+    assert_eq!(app.health, "DEGRADED", "{}", app.reason);
+    assert!(app.reason.contains("kafka-2"), "{}", app.reason);
+    assert!(app.intervals.iter().all(|i| i.health != "BROKEN"), "{:?}", intervals(&report));
+    let last = app.intervals.last().expect("an interval");
+    assert!(last.cause.iter().any(|c| c.contains("InconsistentClusterIdException")), "{:?}", last.cause);
+}
+
 /// A partition takes acks=all writes while min.insync.replicas of its
 /// replicas are in sync. Two neighbouring brokers down leave some
 /// partitions with one: BROKEN (NotEnoughReplicas), though the controller

@@ -333,7 +333,12 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .map(|(m, _)| m)
         .filter(|m| decommissioned(app, m))
         .filter_map(|m| {
-            let process = app.processes_of(&m).into_iter().find(|p| p.ghost_since.is_none())?;
+            // Running, or restarting in CrashLoopBackOff: Cassandra exits on it.
+            let process = app
+                .processes_of(&m)
+                .into_iter()
+                .find(|p| p.ghost_since.is_none())
+                .or_else(|| app.crash_looping.get(&m))?;
             match &process.state {
                 ProcessState::Rejected { why, code: "stale-data" } => Some(format!("{m} is refused: {why}")),
                 _ => None,
@@ -390,7 +395,12 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
 fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
     let world = api.world();
     let records = &api.trace.records;
-    let Some(process) = app.processes_of(member).into_iter().find(|p| p.ghost_since.is_none()) else {
+    let Some(process) = app
+        .processes_of(member)
+        .into_iter()
+        .find(|p| p.ghost_since.is_none())
+        .or_else(|| app.crash_looping.get(member))
+    else {
         let why = super::primary_replica::member_down(world, records, member);
         return Why { fix: format!("Bring {member} back."), ..why };
     };

@@ -307,7 +307,11 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
 fn absent_why(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Why {
     let world = api.world();
     let records = &api.trace.records;
-    let process = app.processes_of(member).into_iter().find(|p| p.ghost_since.is_none());
+    let process = app
+        .processes_of(member)
+        .into_iter()
+        .find(|p| p.ghost_since.is_none())
+        .or_else(|| app.crash_looping.get(member));
     let Some(process) = process else {
         let why = super::primary_replica::member_down(world, records, member);
         return Why { fix: format!("Bring {member} back."), ..why };

@@ -33,7 +33,8 @@
 //! Does not change Kubernetes objects, except the readiness probe result of
 //! a member whose probe passes only once it has joined (`readiness: Joined`),
 //! and a container whose process exits of its own accord (an etcd member
-//! that fails its DNS discovery), through the kubelet.
+//! that fails its DNS discovery, a member its database refuses in a way the
+//! program does not survive: `exits_when_refused`), through the kubelet.
 
 pub mod breakage;
 mod cassandra;
@@ -514,6 +515,12 @@ pub struct App {
     /// (etcd writes it, with the cluster ID it gives, to the data directory
     /// before the cluster has formed).
     pub bootstrapped: BTreeMap<VolumeKey, BTreeSet<String>>,
+    /// Members whose program exits at each start because it is refused
+    /// (`exits_when_refused`), each with its last refused process: while it
+    /// restarts in CrashLoopBackOff, the verdict still gives the refusal as
+    /// the reason, not just a member down. Cleared when the member starts
+    /// and is not refused, or its pod is gone.
+    pub crash_looping: BTreeMap<String, Process>,
 }
 
 impl App {
@@ -1208,6 +1215,7 @@ fn observe_app(api: &mut Api, app: &mut App, index: usize, wake: &mut Wake) {
         AppKind::Cassandra { .. } => cassandra::progress(api, app, index, wake),
         AppKind::RedisSentinel { .. } => sentinel::progress(api, app, index, wake),
     }
+    exit_refused(api, app, index);
     let verdict = match app.kind() {
         AppKind::PrimaryReplica { .. } => primary_replica::evaluate(api, app, wake),
         AppKind::Quorum { .. } => quorum::evaluate(api, app, wake),
@@ -1301,10 +1309,87 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
         .filter(|p| !api.world.pod(*p).exists() && !app.processes.contains_key(p))
         .collect();
     for pod in gone {
+        app.crash_looping.remove(&api.world.pod(pod).name);
         app.pods.remove(&pod);
         api.world.apps.pod_app.remove(&pod);
         app.overrides.remove(&pod);
     }
+}
+
+/// Whether the real program exits when it refuses to serve for `code`
+/// (rather than staying up, refused): the kubelet then restarts its
+/// container, with the back-off, and it is refused again at each start,
+/// so its pod never turns Ready and a rolling update or an `OrderedReady`
+/// start waits behind it.
+///
+/// - etcd: a member started with an empty data directory under a name the
+///   cluster knows panics at its leader's first heartbeat ("tocommit(N) is
+///   out of range [lastIndex(0)]. Was the raft log corrupted, truncated, or
+///   lost?", etcd-io/etcd#3504, #10254, #13509); a removed member's server
+///   stops on `ErrMemberRemoved` ("the member has been permanently removed
+///   from the cluster") and etcd exits; a name outside the static
+///   `--initial-cluster` is fatal at start. A member of another cluster ID
+///   stays up and drops the other side's messages.
+/// - ZooKeeper: "My id N not in the peer list" is thrown from
+///   `QuorumPeer.start`, and `QuorumPeerMain` exits.
+/// - Kafka: `InconsistentClusterIdException` ends in "Exiting Kafka due to
+///   fatal exception".
+/// - Cassandra: the endpoint collision ("A node with address ... already
+///   exists") and a decommissioned node's restart are exceptions at
+///   start-up, and `CassandraDaemon` exits; a node decommissioned while it
+///   runs stays up, in mode DECOMMISSIONED.
+/// - Redis Cluster (a node on its own) and PostgreSQL (a standby of another
+///   system identifier: its WAL receiver fails, the server stays up) do not exit.
+fn exits_when_refused(kind: &AppKind, code: &str) -> Option<&'static str> {
+    use crate::config::QuorumSystem;
+    match (kind, code) {
+        (
+            AppKind::Quorum { system: QuorumSystem::Etcd, .. },
+            "empty-data" | "stale-data" | "not-in-membership",
+        ) => Some("etcd"),
+        (AppKind::Quorum { system: QuorumSystem::ZooKeeper, .. }, "not-in-membership") => Some("ZooKeeper"),
+        (AppKind::Kafka { .. }, "foreign-data") => Some("Kafka"),
+        (AppKind::Cassandra { .. }, "empty-data" | "stale-data") => Some("Cassandra"),
+        _ => None,
+    }
+}
+
+/// Members refused in a way their program does not survive exit: their
+/// containers stop (the kubelet restarts them after the back-off), and
+/// their processes end.
+fn exit_refused(api: &mut Api, app: &mut App, index: usize) {
+    let exiting: Vec<(PodId, &'static str)> = app
+        .processes
+        .values()
+        .filter(|p| p.ghost_since.is_none())
+        .filter_map(|p| match &p.state {
+            ProcessState::Rejected { code, .. } => {
+                exits_when_refused(app.kind(), code).map(|name| (p.pod, name))
+            }
+            _ => None,
+        })
+        .collect();
+    if exiting.is_empty() {
+        return;
+    }
+    for (pod, program) in exiting {
+        // Its node's kubelet may not be able to report the exit (cut off):
+        // the process is then looked at again when the node is back.
+        if crate::controllers::kubelet::container_exited(api, pod) {
+            let process = app.processes[&pod].clone();
+            app.crash_looping.insert(process.member.clone(), process);
+            member_event(
+                api,
+                index,
+                pod,
+                format!(
+                    "{program} exits, and the kubelet restarts the container (at once the first time, then after a \
+                     back-off: CrashLoopBackOff while it is refused)"
+                ),
+            );
+        }
+    }
+    stop_processes(api, app, index);
 }
 
 /// Starts a process for each member pod whose container started.
@@ -1349,6 +1434,11 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             AppKind::Kafka { .. } => kafka::boot(api, app, index, id),
             AppKind::Cassandra { .. } => cassandra::boot(api, app, index, id),
             AppKind::RedisSentinel { .. } => sentinel::boot(api, app, index, id),
+        }
+        let process = &app.processes[&id];
+        if !matches!(process.state, ProcessState::Rejected { .. }) {
+            let member = process.member.clone();
+            app.crash_looping.remove(&member);
         }
     }
 }

@@ -12,8 +12,9 @@
 //! - a member with data rejoins; one whose data says it was removed from
 //!   the cluster is refused (etcd: "the member has been permanently removed
 //!   from the cluster"); with an empty volume, an etcd member the cluster
-//!   already had is a stranger and is refused (cluster ID mismatch) until
-//!   removed and added again, while a ZooKeeper server syncs from the
+//!   already had panics at the leader's first heartbeat (its raft log is
+//!   behind the commit index) until removed and added again, while a
+//!   ZooKeeper server syncs from the
 //!   leader; a member outside the static membership is refused (ZooKeeper:
 //!   "My id N not in the peer list"; etcd needs `member add`);
 //! - with etcd's DNS discovery (`discovery: Srv`, `--discovery-srv`), the
@@ -139,8 +140,10 @@ fn empty_volume(app: &App, system: QuorumSystem, process: &Process, words: &str)
                 )
             } else if app.joined.contains(&member) && system == QuorumSystem::Etcd {
                 let why = format!(
-                    "it started with an empty {words}, but {id} already has a member {member} with data: etcd \
-                 refuses it (cluster ID mismatch) until it is removed and added again"
+                    "it started with an empty {words}, but {id} already has a member {member} with data: the \
+                     leader's commit index is past its empty log, and etcd panics (\"tocommit(N) is out of range \
+                     [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?\") until it is removed and \
+                     added again"
                 );
                 (
                     ProcessState::Rejected { why: why.clone(), code: "empty-data" },
@@ -726,12 +729,18 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         }
         absent.push(explain_absent(api, app, member, failures.get(member)));
     }
-    // Members running outside the membership, and refused ones.
+    // Members running outside the membership, and refused ones; and those
+    // whose program exits at each start for it (`crash_looping`).
     for pod in &order {
         let process = &app.processes[pod];
         if matches!(process.state, ProcessState::Rejected { .. }) && !record.members.contains(&process.member)
         {
             absent.push(explain_absent(api, app, &process.member, None));
+        }
+    }
+    for member in app.crash_looping.keys() {
+        if !record.members.contains(member) && app.processes_of(member).is_empty() {
+            absent.push(explain_absent(api, app, member, None));
         }
     }
     let catching: Vec<String> = component
@@ -964,7 +973,7 @@ fn explain_absent(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -
     {
         return phantom;
     }
-    let Some(process) = processes.first() else {
+    let Some(process) = processes.first().copied().or_else(|| app.crash_looping.get(member)) else {
         let why = super::primary_replica::member_down(world, records, member);
         let (status, _) = super::explain::down_status(world, member);
         return Absent {
