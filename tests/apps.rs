@@ -1246,3 +1246,68 @@ fn a_minikube_hostpath_volume_does_not_follow_its_pod_to_another_node() {
     let redis = app(&report);
     assert!(redis.intervals.iter().all(|i| i.code != "foreign-data"), "{:?}", redis.intervals);
 }
+
+/// etcd's `--strict-reconfig-check`, on by default: with etcd-2's machine
+/// down, removing a healthy member (which would leave one of two members
+/// reachable) and adding one (only while every member is connected) are
+/// refused with "etcdserver: unhealthy cluster", and the cluster stays
+/// DEGRADED; removing the member that is down is allowed and leaves a
+/// healthy cluster of two.
+#[test]
+fn etcd_refuses_membership_changes_that_would_break_its_active_quorum() {
+    let scenario = |change: &str| {
+        format!(
+            r#"Scenario(
+    name: "etcd-reconfig",
+    seed: 7,
+    duration: "30m",
+    images: [(name: "etcd:3.5", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "etcd", clusterIP: "None", selector: {{"app": "etcd"}}, publishNotReadyAddresses: true, ports: [(name: "peer", port: 2380)])],
+    statefulsets: [(
+        name: "etcd",
+        app: Quorum(system: Etcd, addressing: Dns),
+        serviceName: "etcd",
+        replicas: 3,
+        podManagementPolicy: Parallel,
+        template: (labels: {{"app": "etcd"}}, image: "etcd:3.5", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "10m", do: CrashNode(nodeOf: "etcd-2")),
+        (at: "12m", do: {change}),
+    ],
+)"#
+        )
+    };
+    let refusals = |sim: &Simulation| -> Vec<String> {
+        sim.trace
+            .records
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::ActionRefused { why, .. } => Some(why.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    for change in [r#"RemoveMember(pod: "etcd-1")"#, r#"AddMember(pod: "etcd-3")"#] {
+        let (sim, report) = run(&scenario(change));
+        let refused = refusals(&sim);
+        assert_eq!(refused.len(), 1, "{change}: {refused:?}");
+        assert!(refused[0].contains("\"etcdserver: unhealthy cluster\""), "{change}: {refused:?}");
+        assert!(refused[0].contains("etcd-2 cannot be reached"), "{change}: {refused:?}");
+        assert_eq!(
+            sim.world.apps.list[0].clusters[0].members.len(),
+            3,
+            "{change}: the membership is unchanged"
+        );
+        assert!(
+            app(&report).intervals.iter().all(|i| i.health != "BROKEN"),
+            "{change}: {:?}",
+            intervals(&report)
+        );
+    }
+    let (sim, report) = run(&scenario(r#"RemoveMember(pod: "etcd-2")"#));
+    assert!(refusals(&sim).is_empty(), "{:?}", refusals(&sim));
+    assert_eq!(sim.world.apps.list[0].clusters[0].members.len(), 2);
+    assert_eq!(app(&report).health, "HEALTHY", "{}", app(&report).reason);
+}

@@ -1259,9 +1259,12 @@ fn can_commit(app: &App) -> Result<ClusterId, String> {
 /// data is tombstoned: it is refused if it comes back with it.
 pub(super) fn remove_member(api: &mut Api, app: &mut App, index: usize, member: &str) -> Result<(), String> {
     let cluster = can_commit(app)?;
-    exec_target(api, app, cluster)?;
+    let target = exec_target(api, app, cluster)?;
     if !app.cluster(cluster).members.contains(member) {
         return Err(format!("{member} is not a member of {cluster}"));
+    }
+    if system(app) == QuorumSystem::Etcd {
+        may_remove(api, app, cluster, target, member)?;
     }
     let now = api.now;
     let system = system(app);
@@ -1319,6 +1322,9 @@ pub(super) fn add_member(api: &mut Api, app: &mut App, index: usize, member: &st
     if app.cluster(cluster).members.contains(member) {
         return Err(format!("{member} is already a member of {cluster}"));
     }
+    if system(app) == QuorumSystem::Etcd {
+        may_add(api, app, cluster, target)?;
+    }
     let system = system(app);
     let subdomain = api.world().pod(target).subdomain.clone();
     let address = match app.config().addressing {
@@ -1361,6 +1367,105 @@ pub(super) fn add_member(api: &mut Api, app: &mut App, index: usize, member: &st
             n / 2 + 1
         ),
     });
+    Ok(())
+}
+
+/// The refusal etcd gives a membership change under
+/// `--strict-reconfig-check`, on by default (server/embed/config.go
+/// `DefaultStrictReconfigCheck`).
+fn strict(error: &str, why: String) -> String {
+    format!("etcd refuses it (--strict-reconfig-check, on by default): \"{error}\": {why}")
+}
+
+/// Whether `member` of `cluster` is connected to the member the command
+/// runs in (`target`): it runs, in the cluster, and the network between
+/// them works. The member the command runs in is connected to itself.
+fn connected(api: &Api, app: &App, cluster: ClusterId, target: PodId, member: &str) -> bool {
+    let from = &app.processes[&target];
+    from.member == member
+        || app.processes_of(member).into_iter().any(|p| {
+            p.ghost_since.is_none()
+                && app.cluster_of(p) == Some(cluster)
+                && crate::network::reachable(api.world(), from.node, p.node)
+        })
+}
+
+/// Whether a member has started once in the cluster (etcd: published its
+/// attributes, `Member.IsStarted`).
+fn started(app: &App, member: &str) -> bool {
+    app.joined.contains(member)
+}
+
+/// etcd's `mayRemoveMember` (etcdserver/server.go): the voters left must
+/// include a majority that have started (`IsReadyToRemoveVotingMember`);
+/// a member the receiving member is not connected to is safe to remove;
+/// otherwise the receiving member must stay connected to a majority of the
+/// voters after the removal (`numConnectedSince`, within its 5 s
+/// `HealthInterval`: not modelled, connected means connected now).
+fn may_remove(api: &Api, app: &App, cluster: ClusterId, target: PodId, member: &str) -> Result<(), String> {
+    let voters = &app.cluster(cluster).members;
+    let others: Vec<&String> = voters.iter().filter(|m| *m != member).collect();
+    let started_others = others.iter().filter(|m| started(app, m)).count();
+    if others.is_empty() || started_others < others.len() / 2 + 1 {
+        return Err(strict(
+            "etcdserver: re-configuration failed due to not enough started members",
+            format!(
+                "{started_others} of the {} members left would have started, fewer than a majority",
+                others.len()
+            ),
+        ));
+    }
+    if !connected(api, app, cluster, target, member) {
+        return Ok(());
+    }
+    let active = voters.iter().filter(|m| connected(api, app, cluster, target, m)).count();
+    let majority_after = 1 + (voters.len() - 1) / 2;
+    if active - 1 < majority_after {
+        let down: Vec<String> =
+            voters.iter().filter(|m| !connected(api, app, cluster, target, m)).cloned().collect();
+        return Err(strict(
+            "etcdserver: unhealthy cluster",
+            format!(
+                "{} cannot be reached, so removing {member}, which can, would leave {} of {} members reachable, \
+                 fewer than a majority",
+                list(&down),
+                active - 1,
+                voters.len() - 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// etcd's `mayAddMember` (etcdserver/server.go): a majority of the
+/// membership with the new member must have started
+/// (`IsReadyToAddVotingMember`; a second member added to a cluster of one
+/// is allowed), and the receiving member must be connected to every voter
+/// (`isConnectedFullySince`).
+fn may_add(api: &Api, app: &App, cluster: ClusterId, target: PodId) -> Result<(), String> {
+    let voters = &app.cluster(cluster).members;
+    let members = voters.len() + 1;
+    let started_voters = voters.iter().filter(|m| started(app, m)).count();
+    if !(started_voters == 1 && members == 2) && started_voters < members / 2 + 1 {
+        return Err(strict(
+            "etcdserver: re-configuration failed due to not enough started members",
+            format!(
+                "only {started_voters} of the {members} members it would then have started, fewer than a \
+                 majority: a member added before has not started yet"
+            ),
+        ));
+    }
+    let down: Vec<String> =
+        voters.iter().filter(|m| !connected(api, app, cluster, target, m)).cloned().collect();
+    if !down.is_empty() {
+        return Err(strict(
+            "etcdserver: unhealthy cluster",
+            format!(
+                "{} cannot be reached, and a member is added only while every member is connected",
+                list(&down)
+            ),
+        ));
+    }
     Ok(())
 }
 
