@@ -1311,3 +1311,42 @@ fn etcd_refuses_membership_changes_that_would_break_its_active_quorum() {
     assert_eq!(sim.world.apps.list[0].clusters[0].members.len(), 2);
     assert_eq!(app(&report).health, "HEALTHY", "{}", app(&report).reason);
 }
+
+/// Sentinel promotes the reachable replica with the highest replication
+/// offset (`sentinelSelectSlave`, `compareSlavesForPromotion` in
+/// sentinel.c), not the lowest ordinal: redis-1, made again on an empty
+/// volume and still in its initial full sync when the master's machine
+/// crashes, is passed over for redis-2, and is then pointed at it.
+#[test]
+fn sentinel_promotes_the_replica_with_the_most_data() {
+    let source = r#"Scenario(
+    name: "sentinel-pick",
+    seed: 7,
+    duration: "30m",
+    images: [(name: "redis:7.2", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "redis-headless", clusterIP: "None", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
+    statefulsets: [(
+        name: "redis",
+        app: RedisSentinel(addressing: Dns, catchUp: "15m"),
+        serviceName: "redis-headless",
+        replicas: 3,
+        template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "5m", do: DeletePvc(pvc: "data-redis-1")),
+        (at: "5m", do: DeletePod(pod: "redis-1")),
+        (at: "8m", do: CrashNode(nodeOf: "redis-0")),
+    ],
+)"#;
+    let (sim, _) = run(source);
+    let failovers = member_events(&sim, |what| what.starts_with("failover:"));
+    assert_eq!(failovers.len(), 1, "{failovers:?}");
+    assert!(
+        failovers[0].contains("promote redis-2, the replica with the highest replication offset"),
+        "{failovers:?}"
+    );
+    assert!(failovers[0].contains("redis-1 is still copying"), "{failovers:?}");
+    let reconfigured = member_events(&sim, |what| what.contains("SLAVEOF redis-2"));
+    assert!(!reconfigured.is_empty(), "redis-1 follows the new master");
+}

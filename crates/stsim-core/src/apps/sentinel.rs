@@ -241,9 +241,20 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
     if sentinels * 2 <= expected {
         return;
     }
-    // A replica the sentinels can reach at the address they recorded.
+    // The replica the sentinels promote: `sentinelSelectSlave` (sentinel.c)
+    // keeps the replicas they reach and ranks them by `replica-priority`
+    // (all equal here), then by replication offset, highest first, then by
+    // run ID (random; here the ordinal). A replica still copying the
+    // master's data in its initial sync, or one cut off from it for a while,
+    // has the lower offset: the one whose data is the most recent wins.
+    let mut ranked: Vec<PodId> = app.processes_in_order();
+    ranked.sort_by_key(|pod| {
+        let process = &app.processes[pod];
+        let synced = app.volumes.get(&process.volume).map(|d| d.synced_at);
+        (process.catching_up.is_some(), std::cmp::Reverse(synced))
+    });
     let mut candidate = None;
-    for pod in app.processes_in_order() {
+    for pod in ranked {
         let process = &app.processes[&pod];
         if process.member == master || process.ghost_since.is_some() {
             continue;
@@ -256,6 +267,25 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
         }
     }
     let Some((pod, promoted)) = candidate else { return };
+    // Lower ordinals ranked after it for their offset: still catching up.
+    let ordinal = app.processes[&pod].ordinal;
+    let passed: Vec<String> = app
+        .processes_in_order()
+        .into_iter()
+        .map(|p| &app.processes[&p])
+        .filter(|p| p.ordinal < ordinal && p.member != master && p.ghost_since.is_none())
+        .filter(|p| p.catching_up.is_some())
+        .map(|p| p.member.clone())
+        .collect();
+    let passed = if passed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", the replica with the highest replication offset ({} {} still copying the master's data)",
+            list(&passed),
+            if passed.len() == 1 { "is" } else { "are" }
+        )
+    };
     {
         let record = app.cluster_mut(cluster);
         record.slots = vec![promoted.clone()];
@@ -274,7 +304,7 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
         pod,
         format!(
             "failover: nobody answered at {master}'s address {address} for {timeout} (down-after-milliseconds), so \
-             the sentinels promote {promoted}"
+             the sentinels promote {promoted}{passed}"
         ),
     );
 }
