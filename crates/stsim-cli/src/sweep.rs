@@ -43,8 +43,11 @@ pub const MAX_JOBS: usize = 1024;
 pub const MAX_RUNS: u64 = 1_000_000;
 
 /// The version of a sweep's JSON form. 2: `format`, `stsim`, `digest`,
-/// each run's `end` and each variant's `cut_short`.
-pub const FORMAT: u32 = 2;
+/// each run's `end` and each variant's `cut_short`. 3: `recoveries_ms`
+/// and `recovery_ms` count one recovery per outage (before, one per
+/// BROKEN interval, so an outage whose reason changed counted again), so
+/// shards of format 2 must not be merged with those of 3.
+pub const FORMAT: u32 = 3;
 
 /// What the variants run, as one digest: their configurations (the
 /// scenario as parsed, manifests and overrides applied), the seed and
@@ -150,7 +153,8 @@ pub struct AppStats {
     pub broke_runs: u64,
     pub broken_ms: Distribution,
     pub degraded_ms: Distribution,
-    /// Over BROKEN intervals that ended HEALTHY: from the start to HEALTHY again.
+    /// Over outages that ended HEALTHY: from the first BROKEN verdict to
+    /// HEALTHY again, one value per outage whatever reasons came between.
     pub recovery_ms: Distribution,
 }
 

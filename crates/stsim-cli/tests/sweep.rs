@@ -259,7 +259,7 @@ fn a_shard_of_another_format_is_named_so() {
     assert_eq!(output.status.code(), Some(2));
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(
-        error.contains("a sweep output of format 1 (which did not say), and this stsim reads format 2"),
+        error.contains("a sweep output of format 1 (which did not say), and this stsim reads format 3"),
         "{error}"
     );
 }

@@ -52,7 +52,9 @@ pub struct AppRun {
     pub broken_ms: u64,
     /// Time spent DEGRADED.
     pub degraded_ms: u64,
-    /// For each BROKEN interval that ended HEALTHY: from its start to HEALTHY again.
+    /// For each outage that ended HEALTHY: from its first BROKEN verdict to
+    /// HEALTHY again, whatever reasons came between (one per outage, not per
+    /// reason: `AppBreakage::outages`).
     pub recoveries_ms: Vec<u64>,
 }
 
@@ -99,11 +101,11 @@ fn app_run(app: &AppBreakage, end: u64) -> AppRun {
         if interval.health == "BROKEN" {
             run.broke = true;
             run.broken_ms += length;
-            run.recoveries_ms.extend(interval.time_to_recover_ms);
         } else {
             run.degraded_ms += length;
         }
     }
+    run.recoveries_ms = app.outages.iter().filter_map(|o| o.time_to_recover_ms).collect();
     run
 }
 
@@ -204,5 +206,38 @@ mod tests {
         config.cluster.node_failures = None;
         let (sim, _) = crate::run(config);
         assert!(build(&sim).statefulsets.iter().all(|s| s.unavailable_ms == 0));
+    }
+
+    /// One outage whose reason changes (BROKEN no-primary, then BROKEN
+    /// member-down, then HEALTHY) is one recovery, from the first BROKEN;
+    /// the time BROKEN is both intervals.
+    #[test]
+    fn one_outage_is_one_recovery_whatever_its_reasons() {
+        use crate::apps::Health::*;
+        let (intervals, outages) = crate::apps::breakage::tests::split(&[
+            (0, Healthy, "ok"),
+            (100, Broken, "no-primary"),
+            (1060, Broken, "member-down"),
+            (1065, Healthy, "ok"),
+            (2000, Broken, "member-down"),
+            (2030, Healthy, "ok"),
+        ]);
+        let app = AppBreakage {
+            app: "redis".into(),
+            kind: "PrimaryReplica".into(),
+            addressing: "Dns".into(),
+            statefulset: "redis".into(),
+            first_healthy_ms: Some(0),
+            health: "HEALTHY".into(),
+            reason: String::new(),
+            healthy_throughout: false,
+            intervals,
+            outages,
+            writes_lost: Vec::new(),
+        };
+        let run = app_run(&app, 3_000_000);
+        assert_eq!(run.recoveries_ms, [965_000, 30_000]);
+        assert_eq!(run.broken_ms, 965_000 + 30_000);
+        assert!(run.broke);
     }
 }

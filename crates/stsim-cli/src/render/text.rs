@@ -398,6 +398,15 @@ fn breakage(out: &mut String, report: &Report) {
                 }
                 None => timing.push("not HEALTHY again".to_string()),
             }
+            // An interval that continues an outage begun earlier: the time
+            // to recover is the outage's, from its first BROKEN.
+            let outage = app.outages.iter().find(|o| {
+                o.from_ms < interval.from_ms
+                    && o.healthy_again_ms.is_none_or(|again| interval.from_ms < again)
+            });
+            if let Some(outage) = outage {
+                timing.push(format!("in the outage since {}", time(outage.from_ms)));
+            }
             let _ = writeln!(
                 out,
                 "  {} from {} to {} ({})",
