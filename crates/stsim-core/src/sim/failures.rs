@@ -9,9 +9,13 @@
 //! other topology keys (`cluster.domainOutages`): a domain is the set of
 //! live nodes that share a value of a node label (a rack, a row), and its
 //! outage takes them all at once, a partition keeping them on one island
-//! (they still reach each other). A node held down by an outage stays
-//! down until every outage holding it ends, whatever its own process does;
-//! then it returns to what its own process says. Draws come from the
+//! (they still reach each other). Each node's own process decides its own
+//! failures and repairs from its own memory, never from the machine's state.
+//! A node is held down by every outage in progress that took it and by a
+//! maintenance reboot (`sim/maintenance.rs` says when one starts and ends;
+//! the machine's holders are kept here): it stays down until every holder
+//! lets go, whatever its own process does meanwhile; then it returns to what
+//! its own process says, so it runs only when nothing keeps it down. Draws come from the
 //! seeded `node-failures` and `zone-outages` streams and one
 //! `domain-outages/<key>` stream per topology key, in event order. Does not
 //! decide what a crash or partition does to pods (the kubelet model does).
@@ -38,6 +42,8 @@ pub struct State {
     domain_streams: Vec<Stream>,
     /// The domains whose outage in progress holds a node, in the order they took it.
     holders: BTreeMap<NodeId, Vec<u32>>,
+    /// The nodes a maintenance reboot holds down (crashed) until its downtime ends.
+    maintained: BTreeSet<NodeId>,
 }
 
 /// One failure domain: the live nodes whose topology key has `value`.
@@ -174,9 +180,28 @@ impl Simulation {
         self.queue.arm(key, at, key.phase());
     }
 
-    fn held_by_outage(&self, node: NodeId) -> bool {
+    /// Whether something other than the node's own process holds its
+    /// machine: an outage in progress or a maintenance reboot.
+    fn held(&self, node: NodeId) -> bool {
         self.failures.outages.iter().flatten().any(|held| held.contains(&node))
             || self.failures.holders.contains_key(&node)
+            || self.failures.maintained.contains(&node)
+    }
+
+    /// A maintenance reboot takes the machine down: it is held crashed
+    /// until [`Simulation::maintenance_reboot_done`], whatever its own
+    /// failure process does meanwhile.
+    pub(super) fn maintenance_reboot(&mut self, node: NodeId) {
+        self.failures.maintained.insert(node);
+        self.set_machine(node, Machine::Crashed);
+    }
+
+    /// A maintenance reboot's downtime is over: the machine is as its
+    /// other holders and its own process say (running if none holds it).
+    pub(super) fn maintenance_reboot_done(&mut self, node: NodeId) {
+        if self.failures.maintained.remove(&node) && self.world.node(node).exists() {
+            self.settle(node);
+        }
     }
 
     fn set_own(&mut self, node: NodeId, own: Option<Machine>) {
@@ -192,12 +217,12 @@ impl Simulation {
         if !self.world.node(node).exists() {
             return;
         }
-        let held = self.held_by_outage(node);
-        let failed = match held {
-            // The outage decides the machine; the node's own process goes on underneath.
-            true => self.failures.own.get(node.index()).copied().flatten().is_some(),
-            false => self.world.node(node).machine != Machine::Running,
-        };
+        // Its own process's memory says whether this is a failure or a
+        // repair: a machine down for an outage or a maintenance reboot has
+        // not failed on its own. A holder decides the machine meanwhile;
+        // the node's own process goes on underneath.
+        let held = self.held(node);
+        let failed = self.failures.own.get(node.index()).copied().flatten().is_some();
         let stream = &mut self.streams.node_failures;
         let (own, next_in) = if failed {
             (None, exponential(stream, failures.mean_time_between_failures))
@@ -328,14 +353,15 @@ impl Simulation {
         }
     }
 
-    /// After an outage that held a node ends: the machine as the causes
-    /// still holding it say. Its own failure, or an outage that crashes it,
-    /// keeps it crashed; else its own partition keeps it cut off alone, or
+    /// After an outage or a maintenance reboot that held a node ends: the
+    /// machine as the causes still holding it say. Its own failure, a
+    /// maintenance reboot, or an outage that crashes it, keeps it crashed;
+    /// else its own partition keeps it cut off alone, or
     /// the first outage still partitioning it keeps it on that outage's
     /// island (its zone, for a zone outage); else it runs.
     fn settle(&mut self, node: NodeId) {
         let own = self.failures.own.get(node.index()).copied().flatten();
-        let mut crashed = own == Some(Machine::Crashed);
+        let mut crashed = own == Some(Machine::Crashed) || self.failures.maintained.contains(&node);
         let mut island: Option<Option<String>> = (own == Some(Machine::Partitioned)).then_some(None);
         let zone_partition = self.config.cluster.zone_outages.map(|z| z.partition);
         if self.failures.outages.iter().flatten().any(|held| held.contains(&node)) {
@@ -495,6 +521,95 @@ mod tests {
                 assert_ne!(node.machine, Machine::Running, "{} is up while failed", node.name);
             }
         }
+    }
+
+    /// A maintenance reboot is one more holder of the machine: the node's
+    /// own failure during it is a failure (not read as a repair of the
+    /// reboot), the reboot's end leaves it down while its own failure or an
+    /// outage holds it, and its own repair does not end an outage or reboot.
+    #[test]
+    fn a_maintenance_reboot_holds_the_machine_beside_failures_and_outages() {
+        let mut config = week(6);
+        let long = SimDuration::from_mins(365 * 24 * 60);
+        config.cluster.node_failures =
+            Some(NodeFailureConfig::crashes(SimDuration::from_mins(24 * 60), SimDuration::from_mins(120)));
+        config.cluster.zone_outages =
+            Some(ZoneOutageConfig { mean_time_between: long, mean_duration: long, partition: false });
+        let mut sim = Simulation::new(config);
+        let n = NodeId(0);
+        let machine = |sim: &Simulation| sim.world.node(n).machine;
+        let own = |sim: &Simulation| sim.failures.own.get(n.index()).copied().flatten();
+        sim.maintenance_reboot(n);
+        assert_eq!(machine(&sim), Machine::Crashed);
+        // Its own process fails it during the reboot.
+        sim.node_chaos(n);
+        assert_eq!(own(&sim), Some(Machine::Crashed), "a failure of its own, not a repair");
+        sim.maintenance_reboot_done(n);
+        assert_eq!(machine(&sim), Machine::Crashed, "its own failure outlasts the reboot");
+        sim.node_chaos(n);
+        assert_eq!((own(&sim), machine(&sim)), (None, Machine::Running), "its own repair");
+        // A zone outage (6 nodes over 3 zones: zone 0 holds nodes 0 and 3) during a reboot.
+        sim.maintenance_reboot(n);
+        sim.zone_outage(0);
+        sim.maintenance_reboot_done(n);
+        assert_eq!(machine(&sim), Machine::Crashed, "the outage still holds it");
+        sim.zone_outage(0);
+        assert_eq!(machine(&sim), Machine::Running);
+        // And the other way round: the outage ends during the reboot.
+        sim.zone_outage(0);
+        sim.maintenance_reboot(n);
+        sim.zone_outage(0);
+        assert_eq!(machine(&sim), Machine::Crashed, "the reboot still holds it");
+        assert_eq!(sim.world.node(NodeId(3)).machine, Machine::Running, "the rest of the zone is back");
+        sim.maintenance_reboot_done(n);
+        assert_eq!(machine(&sim), Machine::Running);
+    }
+
+    /// Maintenance every 4 hours (30-minute reboots) over failures every 3
+    /// hours per node (2-hour repairs, as the probe's `interact2.ron`) and
+    /// zone outages: after every event, each machine runs exactly when
+    /// neither its own failure, nor an outage, nor a reboot holds it.
+    #[test]
+    fn a_machine_runs_only_when_no_holder_keeps_it_down() {
+        let mut config = week(4);
+        config.duration = SimDuration::from_mins(4 * 24 * 60);
+        let mut failures =
+            NodeFailureConfig::crashes(SimDuration::from_mins(3 * 60), SimDuration::from_mins(120));
+        failures.repair = RepairDistribution::Fixed;
+        config.cluster.node_failures = Some(failures);
+        config.cluster.zone_outages = Some(ZoneOutageConfig {
+            mean_time_between: SimDuration::from_mins(12 * 60),
+            mean_duration: SimDuration::from_mins(3 * 60),
+            partition: false,
+        });
+        config.cluster.node_pools[0].maintenance = Some(crate::config::MaintenanceConfig {
+            start: SimDuration::from_mins(60),
+            every: SimDuration::from_mins(4 * 60),
+            downtime: SimDuration::from_mins(30),
+            drain_timeout: SimDuration::from_mins(5),
+        });
+        let mut sim = Simulation::new(config);
+        let (mut reboots, mut overlaps) = (0, 0);
+        while sim.step() {
+            for node in sim.world.live_nodes() {
+                let own = sim.failures.own.get(node.id.index()).copied().flatten();
+                let held = sim.held(node.id);
+                assert_eq!(
+                    node.machine == Machine::Running,
+                    own.is_none() && !held,
+                    "{} at {}: own {own:?}, held {held}",
+                    node.name,
+                    sim.now()
+                );
+                if sim.failures.maintained.contains(&node.id) {
+                    reboots += 1;
+                    overlaps += usize::from(
+                        own.is_some() || sim.failures.outages.iter().flatten().any(|h| h.contains(&node.id)),
+                    );
+                }
+            }
+        }
+        assert!(reboots > 0 && overlaps > 0, "reboots met failures or outages: {reboots} {overlaps}");
     }
 
     const RACK: &str = crate::config::DEFAULT_RACK_LABEL;

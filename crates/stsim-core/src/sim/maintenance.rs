@@ -4,10 +4,14 @@
 //! `start`, every `every`, the pool's live nodes one at a time, in name
 //! order, are drained as `kubectl drain` does (cordon, evictions that
 //! respect PodDisruptionBudgets, retried), for at most `drainTimeout`; then
-//! the machine reboots for `downtime` (unless it is already down), comes
-//! back, and is uncordoned; then the next node. The progress is this
-//! module's own memory. Does not decide what a drain or a reboot does to
-//! pods (the disruption controller and the kubelet model do).
+//! the machine reboots for `downtime` (unless it is already down), and is
+//! uncordoned; then the next node. The reboot is one more holder of the
+//! machine beside the random failure processes' (`sim/failures.rs` keeps
+//! the holders): the machine comes back at the downtime's end only if its
+//! own failure and every outage have let go too, and a failure of its own
+//! during the reboot is not cut short by the reboot's end. The progress is
+//! this module's own memory. Does not decide what a drain or a reboot does
+//! to pods (the disruption controller and the kubelet model do).
 
 use super::Simulation;
 use crate::controllers::disruption;
@@ -68,7 +72,7 @@ impl Simulation {
                 if !exists || drained || now >= since + config.drain_timeout {
                     let took_down = exists && self.world.node(node).machine == Machine::Running;
                     if took_down {
-                        self.set_machine(node, Machine::Crashed);
+                        self.maintenance_reboot(node);
                     }
                     self.maintenance[index].current = Some((node, Step::Rebooting { took_down }));
                     self.queue.arm(key, now + config.downtime, key.phase());
@@ -79,10 +83,10 @@ impl Simulation {
                 }
             }
             Some((node, Step::Rebooting { took_down })) => {
+                if took_down {
+                    self.maintenance_reboot_done(node);
+                }
                 if self.world.node(node).exists() {
-                    if took_down && self.world.node(node).machine == Machine::Crashed {
-                        self.set_machine(node, Machine::Running);
-                    }
                     self.api(Actor::User).set_unschedulable(node, false);
                 }
                 self.next_node(index, config.every, config.start);
