@@ -505,6 +505,66 @@ fn a_drain_finishes_when_no_pod_is_left() {
     assert!(report.findings.iter().all(|f| f.id != "drain-blocked"), "{:#?}", report.findings);
 }
 
+/// A maintenance drain that reaches `drainTimeout` is aborted, as
+/// `kubectl drain --timeout` or kured's `--drain-timeout` gives up: it
+/// evicts nothing more, neither during the reboot nor after the node is
+/// uncordoned and the next node is drained; the pod the budget kept stays
+/// on the node through the reboot (kured's `--force-reboot`).
+#[test]
+fn a_maintenance_drain_stops_at_its_timeout() {
+    let source = r#"Scenario(
+        name: "maint", seed: 1, duration: "3h",
+        cluster: (
+            zones: ["zone-a"],
+            nodePools: [(name: "worker", count: 4, cpu: "4", memory: "16Gi",
+                maintenance: (every: "30d", start: "10m", downtime: "5m", drainTimeout: "10m"))],
+            storageClasses: [(name: "ebs", volumeBindingMode: WaitForFirstConsumer, default: true)],
+        ),
+        images: [(name: "web:1", pull: "2s", startup: "3s", shutdown: "5s")],
+        services: [(name: "web", clusterIP: "None", selector: {"app": "web"}, ports: [(name: "http", port: 80)])],
+        podDisruptionBudgets: [(name: "web", selector: {"app": "web"}, maxUnavailable: 1)],
+        statefulsets: [(
+            name: "web", serviceName: "web", replicas: 3, podManagementPolicy: Parallel,
+            template: (labels: {"app": "web"}, image: "web:1", readinessProbe: (periodSeconds: 5),
+              affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+                (labelSelector: (matchLabels: {"app": "web"}), topologyKey: "kubernetes.io/hostname")]))),
+        )],
+        timeline: [
+            (at: "9m", do: SetReady(pod: "web-1", ready: false)),
+            (at: "1h", do: SetReady(pod: "web-1", ready: true)),
+        ],
+    )"#;
+    let (sim, _) = run(source);
+    // web-2 is on worker-1, drained first from 10m; web-1 not Ready keeps the budget at 0.
+    let aborted: Vec<(SimTime, String, u32)> = (sim.trace.records.iter())
+        .filter_map(|r| match r.event {
+            Event::NodeDrainAborted { node, left } => Some((r.at, node_name(&sim, node).to_string(), left)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(aborted, [(t("20m"), "worker-1".to_string(), 1)]);
+    let text = sim.trace.render(&sim.world);
+    assert!(text.contains("20m\tuser\tnode/worker-1\tdrain-aborted\tpods-left=1"), "{text}");
+    // Nothing evicts web-2 or asks to after the timeout: no refusal during
+    // the reboot, no eviction once worker-1 is back (the old drain went on
+    // and evicted it at 30m25s while worker-3 was being drained).
+    assert!(evictions(&sim, "web-2").is_empty(), "{:?}", evictions(&sim, "web-2"));
+    let refused_late = (sim.trace.records.iter())
+        .filter(|r| {
+            r.at > t("20m")
+                && matches!(r.event, Event::EvictionRefused { pod, .. } if pod_name(&sim, pod) == "web-2")
+        })
+        .count();
+    assert_eq!(refused_late, 0);
+    // The pod stays on worker-1 through the reboot and runs there again.
+    let web2 = sim.world.pods.iter().find(|p| p.name == "web-2" && p.removed_at.is_none()).unwrap();
+    assert_eq!(web2.node.map(|n| node_name(&sim, n)), Some("worker-1"));
+    assert_eq!(
+        times(&sim, |e| matches!(e, Event::NodeDrained { node } if node_name(&sim, *node) == "worker-1")),
+        []
+    );
+}
+
 /// A local volume pins its pod to the node for good: once the node is gone,
 /// nothing fits, and the fix is to give up the claim.
 #[test]

@@ -490,11 +490,13 @@ impl NodePoolConfig {
     }
 }
 
-/// Scheduled maintenance of a pool (a node-pool upgrade): from `start`,
-/// every `every`, its nodes one at a time are drained (evictions respect
-/// PodDisruptionBudgets, for at most `drain_timeout`, then the node goes
-/// anyway, as GKE's surge upgrades do after an hour), rebooted for
-/// `downtime`, and uncordoned.
+/// Scheduled maintenance of a pool: an in-place reboot of each node, as
+/// kured does (`--drain-timeout`, `--force-reboot`). From `start`, every
+/// `every`, its nodes one at a time in name order are drained (evictions
+/// respect PodDisruptionBudgets; at `drain_timeout` the drain is aborted
+/// and evicts nothing more), rebooted for `downtime` with whatever pods
+/// are left on them, and uncordoned. Managed upgrades that re-create nodes
+/// are not modelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaintenanceConfig {
     pub start: SimDuration,

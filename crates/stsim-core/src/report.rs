@@ -747,6 +747,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("node", n.node(*node), what.into())
             }
             Event::NodeDrained { node } => other("node", n.node(*node), "drained: no pods left".into()),
+            Event::NodeDrainAborted { node, left } => {
+                other("node", n.node(*node), format!("drain aborted at its timeout: {left} pod(s) left").into())
+            }
             Event::PodEvicted { pod, reason, message } => {
                 n.pod_row(at_ms, *pod, cat(&[reason, ": ", message]), &|_| {})
             }

@@ -446,6 +446,10 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
             Event::NodeDrained { node } => {
                 format!("Node {} is drained: no pods are left on it.", world.node(*node).name)
             }
+            Event::NodeDrainAborted { node, left } => format!(
+                "The drain of node {} gives up at its timeout with {left} pod(s) still on it: it evicts nothing more.",
+                world.node(*node).name
+            ),
             Event::PodEvicted { pod: id, reason, message } => {
                 let p = world.pod(*id);
                 match (&p.node_name, p.node) {

@@ -116,6 +116,12 @@ pub enum Event {
     NodeDrained {
         node: NodeId,
     },
+    /// A drain gave up at its timeout (a maintenance's `drainTimeout`),
+    /// with `left` pods still on the node: it evicts nothing more.
+    NodeDrainAborted {
+        node: NodeId,
+        left: u32,
+    },
     /// A pod is deleted by a controller or the eviction API, with the
     /// `DisruptionTarget` reason (`DeletionByTaintManager`,
     /// `EvictionByEvictionAPI`, `DeletionByPodGC`) and why.
@@ -829,6 +835,9 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         }
         Event::NodeDrained { node: id } => {
             out.put("node/").put(node(*id)).put("\tdrained\t");
+        }
+        Event::NodeDrainAborted { node: id, left } => {
+            out.put("node/").put(node(*id)).put("\tdrain-aborted\tpods-left=").num(*left);
         }
         Event::PodEvicted { pod: id, reason, message } => {
             pod(out, *id);

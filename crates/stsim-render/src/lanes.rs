@@ -643,6 +643,10 @@ impl<'a> Replay<'a> {
                 let name = world.node(*node).name.clone();
                 self.nodes.entry(name).or_default().mark(at, "drained", Words::Mark(cause));
             }
+            Event::NodeDrainAborted { node, .. } => {
+                let name = world.node(*node).name.clone();
+                self.nodes.entry(name).or_default().mark(at, "drain aborted", Words::Mark(cause));
+            }
             Event::PodCreated { pod, .. } => {
                 self.pod_states.insert(
                     *pod,

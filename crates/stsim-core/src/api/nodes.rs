@@ -338,6 +338,10 @@ impl Api<'_> {
         self.record(Event::NodeDrained { node });
     }
 
+    pub fn record_drain_aborted(&mut self, node: NodeId, left: u32) {
+        self.record(Event::NodeDrainAborted { node, left });
+    }
+
     // ----- container processes ------------------------------------------------
 
     /// The kubelet begins killing a running container whose `probe`

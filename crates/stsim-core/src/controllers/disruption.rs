@@ -12,7 +12,8 @@
 //! default; otherwise no allowed disruption means 429
 //! "Cannot evict pod as it would violate the pod's disruption budget."),
 //! and `kubectl drain`: cordon, then evict every pod on the node, each
-//! refused eviction retried every 5 s, until no pod is left.
+//! refused eviction retried every 5 s, until no pod is left, or until a
+//! timeout aborts it (`abort_drain`, as `kubectl drain --timeout` gives up).
 //!
 //! Budgets are computed from the world when an eviction asks, which is what
 //! the controller's status plus the eviction handler's `DisruptedPods`
@@ -175,6 +176,23 @@ pub fn start_drain(api: &mut Api, node: NodeId) {
         *drain = Drain { started_at: now, refused: BTreeMap::new(), finished_at: None };
     }
     api.wake(EventKey::Drain(node));
+}
+
+/// The drain of `node` gives up (its timeout: `kubectl drain --timeout`,
+/// "the length of time to wait before giving up", or kured's
+/// `--drain-timeout`, "timeout after which the drain is aborted"): it
+/// evicts nothing more and leaves the node cordoned, with its remaining
+/// pods where they are. A drain already finished is left as it is.
+pub fn abort_drain(api: &mut Api, node: NodeId) {
+    if api.world.drains.get(&node).is_none_or(|d| d.finished_at.is_some()) {
+        return;
+    }
+    api.world.drains.remove(&node);
+    let left = api.world.node(node).pods.len() as u32;
+    let actor = api.actor;
+    api.actor = Actor::User;
+    api.record_drain_aborted(node, left);
+    api.actor = actor;
 }
 
 /// One round of the drain: evict what can be, retry the rest in 5 s, and

@@ -1,17 +1,22 @@
-//! Scheduled maintenance: a node-pool upgrade rolling through the nodes.
+//! Scheduled maintenance: an in-place reboot rolling through a pool's
+//! nodes, as kured does with `--drain-timeout` and `--force-reboot` (not a
+//! managed upgrade that re-creates nodes).
 //!
 //! Owns the schedule of each pool's `maintenance` and its progress: from
 //! `start`, every `every`, the pool's live nodes one at a time, in name
 //! order, are drained as `kubectl drain` does (cordon, evictions that
-//! respect PodDisruptionBudgets, retried), for at most `drainTimeout`; then
-//! the machine reboots for `downtime` (unless it is already down), and is
-//! uncordoned; then the next node. The reboot is one more holder of the
-//! machine beside the random failure processes' (`sim/failures.rs` keeps
-//! the holders): the machine comes back at the downtime's end only if its
-//! own failure and every outage have let go too, and a failure of its own
-//! during the reboot is not cut short by the reboot's end. The progress is
-//! this module's own memory. Does not decide what a drain or a reboot does
-//! to pods (the disruption controller and the kubelet model do).
+//! respect PodDisruptionBudgets, retried) until no pod is left or
+//! `drainTimeout` has passed; at the timeout the drain is aborted
+//! (`disruption::abort_drain`: it evicts nothing more) and the pods left
+//! stay bound. Then the machine reboots for `downtime` (unless it is
+//! already down), and the node is uncordoned; then the next node. The
+//! reboot is one more holder of the machine beside the random failure
+//! processes' (`sim/failures.rs` keeps the holders): the machine comes
+//! back at the downtime's end only if its own failure and every outage
+//! have let go too, and a failure of its own during the reboot is not cut
+//! short by the reboot's end. The progress is this module's own memory.
+//! Does not decide what a drain or a reboot does to pods (the disruption
+//! controller and the kubelet model do).
 
 use super::Simulation;
 use crate::controllers::disruption;
@@ -70,6 +75,11 @@ impl Simulation {
                 let exists = self.world.node(node).exists();
                 let drained = self.world.drains.get(&node).is_some_and(|d| d.finished_at.is_some());
                 if !exists || drained || now >= since + config.drain_timeout {
+                    if exists && !drained {
+                        // At the timeout the drain is aborted: it evicts
+                        // nothing more, and the reboot stops what is left.
+                        disruption::abort_drain(&mut self.api(Actor::User), node);
+                    }
                     let took_down = exists && self.world.node(node).machine == Machine::Running;
                     if took_down {
                         self.maintenance_reboot(node);
