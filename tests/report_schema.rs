@@ -177,7 +177,7 @@ fn the_validator_catches_a_renamed_key_and_a_wrong_type() {
 }
 
 /// A YAML document to JSON, by the YAML 1.2 core schema, with saphyr-parser.
-fn yaml_to_json(text: &str) -> Value {
+pub(crate) fn yaml_to_json(text: &str) -> Value {
     use saphyr_parser::{Event, Parser, ScalarStyle};
     enum Frame {
         Seq(Vec<Value>),

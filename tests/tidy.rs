@@ -1,6 +1,7 @@
 //! Checks on the shape of the repository itself, run with the tests:
-//! every module says what it owns, CI runs the README's test command, and
-//! every oracle fixture matches shared/ when it is there.
+//! every module says what it owns, CI runs the README's test command,
+//! every oracle fixture matches shared/ when it is there, and the Indexed
+//! Job of docs/sweeps parses and has what docs/sweeps.md says it has.
 
 use crate::support::repo_root;
 use std::path::{Path, PathBuf};
@@ -210,4 +211,44 @@ fn crate_dependencies_point_one_way() {
             );
         }
     }
+}
+
+/// docs/sweeps/indexed-job.yaml is a Job the API server takes as
+/// docs/sweeps.md describes it: Indexed with per-index back-off limits, bad
+/// input (exit 2) failing its index at once, a shard kept on exit 0 or 3,
+/// one sweep thread per requested CPU, and a vary whose arms differ.
+#[test]
+fn the_indexed_job_example_has_what_the_docs_say() {
+    let text = std::fs::read_to_string(repo_root().join("docs/sweeps/indexed-job.yaml")).unwrap();
+    let job = crate::report_schema::yaml_to_json(&text);
+    assert_eq!((job["apiVersion"].as_str(), job["kind"].as_str()), (Some("batch/v1"), Some("Job")));
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    assert!(spec["backoffLimitPerIndex"].as_u64().is_some() && spec["maxFailedIndexes"].as_u64().is_some());
+    let pod = &spec["template"]["spec"];
+    assert_eq!(pod["restartPolicy"], "Never", "podFailurePolicy and backoffLimitPerIndex need Never");
+    let container = &pod["containers"][0];
+    let rules = spec["podFailurePolicy"]["rules"].as_array().expect("a podFailurePolicy");
+    let fail_index = rules.iter().find(|r| r["action"] == "FailIndex").expect("a FailIndex rule");
+    let codes = &fail_index["onExitCodes"];
+    assert_eq!((&codes["operator"], &codes["values"]), (&"In".into(), &serde_json::json!([2])));
+    assert_eq!(codes["containerName"], container["name"]);
+    // The shell command as the folded scalar joins it.
+    let command = container["command"][2].as_str().unwrap();
+    assert!(command.contains("if [ $rc -eq 0 ] || [ $rc -eq 3 ]; then mv $out.tmp $out"), "{command}");
+    let cpu = container["resources"]["requests"]["cpu"].as_str().unwrap();
+    assert!(command.contains(&format!("--jobs {cpu} ")), "--jobs matches the CPU request {cpu}: {command}");
+    assert!(command.contains("--shard 100 ") && spec["completions"] == 100, "{command}");
+    assert!(!command.contains("podManagementPolicy"), "redis-month's Parallel arm is BROKEN in every seed");
+    // The sweep the pod runs is one stsim accepts.
+    let vary = command.split("--vary '").nth(1).and_then(|v| v.split('\'').next()).unwrap();
+    let scenario = repo_root().join("benches/scenarios/redis-month.ron").display().to_string();
+    let args: Vec<String> = ["sweep", &scenario, "--seeds", "2", "--jobs", "1", "--vary", vary]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = stsim_cli::run(&args, &mut out, &mut err);
+    assert_eq!(status, stsim_cli::ExitStatus::Success, "{}", String::from_utf8_lossy(&err));
+    assert!(String::from_utf8_lossy(&out).contains("2 variant(s)"));
 }
