@@ -245,12 +245,6 @@ fn shard_of(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(u64, u6
         Some(k) if k < n => k,
         Some(_) => return Err(bad()),
         None => {
-            let parse = |name: &str, value: String| {
-                value
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| format!("error: {name}={} is not a number\n", shown(&value)))
-            };
             // The index must be a shard of the N asked for: a Job's
             // completions or an array's size that disagrees with N would
             // leave seeds out or run them twice.
@@ -260,6 +254,14 @@ fn shard_of(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(u64, u6
                      array's size must be {n}\n",
                     n - 1
                 )
+            };
+            // A number too large for 64 bits is still a number: beyond the
+            // shards, not "not a number".
+            let parse = |name: &str, value: String| {
+                value.trim().parse::<u64>().map_err(|e| match e.kind() {
+                    std::num::IntErrorKind::PosOverflow => beyond(format!("{name}={}", shown(value.trim()))),
+                    _ => format!("error: {name}={} is not a number\n", shown(&value)),
+                })
             };
             if let Some(value) = env("JOB_COMPLETION_INDEX") {
                 let k = parse("JOB_COMPLETION_INDEX", value)?;
@@ -660,6 +662,15 @@ mod tests {
             _ => None,
         };
         assert!(shard_of("4", &below).unwrap_err().contains("is not a shard of 4"));
+        // A number past u64 is out of range, not "not a number"; a word is not a number.
+        let huge = |name: &str| (name == "JOB_COMPLETION_INDEX").then(|| "99999999999999999999".to_string());
+        let error = shard_of("100", &huge).unwrap_err();
+        assert!(
+            error.contains("JOB_COMPLETION_INDEX=99999999999999999999 is not a shard of 100 (0 to 99)"),
+            "{error}"
+        );
+        let word = |name: &str| (name == "JOB_COMPLETION_INDEX").then(|| "abc".to_string());
+        assert!(shard_of("100", &word).unwrap_err().contains("JOB_COMPLETION_INDEX=abc is not a number"));
         assert!(shard_of("0", &job).is_err());
         assert!(shard_of("2/\u{1b}[2J", &none).unwrap_err().contains("\\u{1b}"));
     }
