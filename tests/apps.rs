@@ -1350,3 +1350,62 @@ fn sentinel_promotes_the_replica_with_the_most_data() {
     let reconfigured = member_events(&sim, |what| what.contains("SLAVEOF redis-2"));
     assert!(!reconfigured.is_empty(), "redis-1 follows the new master");
 }
+
+/// Kafka elects a partition leader only from its ISR
+/// (`unclean.leader.election.enable=false`, the default): p3's replicas are
+/// kafka-3, kafka-4 and kafka-0; kafka-3 and kafka-4 go down first, so the
+/// ISR shrinks to kafka-0, which then goes down too and stays in it as the
+/// last member. kafka-3 coming back cannot lead or fetch: p3 stays offline
+/// (BROKEN, and the fix names kafka-0) until kafka-0 is back.
+#[test]
+fn a_kafka_partition_is_offline_until_its_last_in_sync_replica_returns() {
+    let source = r#"Scenario(
+    name: "kafka-last-isr",
+    seed: 7,
+    duration: "40m",
+    cluster: (zones: ["us-east-1a"], nodePools: [(name: "worker", count: 5, cpu: "2", memory: "8Gi")]),
+    images: [(name: "kafka:3.7", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "kafka-headless", clusterIP: "None", selector: {"app": "kafka"}, ports: [(name: "controller", port: 9093), (name: "broker", port: 9092)])],
+    statefulsets: [(
+        name: "kafka",
+        app: Kafka(controllers: 3, replicationFactor: 3, minInsyncReplicas: 1),
+        serviceName: "kafka-headless",
+        replicas: 5,
+        podManagementPolicy: Parallel,
+        template: (labels: {"app": "kafka"}, image: "kafka:3.7", readinessProbe: (initialDelaySeconds: 5), resources: (requests: (cpu: "1500m", memory: "1Gi"))),
+        volumeClaimTemplates: [(name: "data", storage: "50Gi")],
+    )],
+    timeline: [
+        (at: "10m", do: CrashNode(nodeOf: "kafka-3")),
+        (at: "10m", do: CrashNode(nodeOf: "kafka-4")),
+        (at: "12m", do: CrashNode(nodeOf: "kafka-0")),
+        (at: "20m", do: RecoverNode(node: "worker-4")),
+        (at: "20m", do: RecoverNode(node: "worker-5")),
+        (at: "30m", do: RecoverNode(node: "worker-2")),
+    ],
+)"#;
+    // Without kafka-0 back, p3 ends offline although kafka-3 is back.
+    let stays = source.replace("        (at: \"30m\", do: RecoverNode(node: \"worker-2\")),\n", "");
+    let (_, report) = run(&stays);
+    let app = app(&report);
+    let offline: Vec<_> = app.intervals.iter().filter(|i| i.code == "partition-offline").collect();
+    assert_eq!(offline.len(), 1, "{:?}", intervals(&report));
+    assert_eq!(offline[0].from_ms, t("12m").as_millis(), "{:?}", intervals(&report));
+    assert_eq!(app.health, "BROKEN");
+    assert!(
+        app.reason.contains("no replica of its last ISR (kafka-0) runs; kafka-3 is back"),
+        "{}",
+        app.reason
+    );
+    assert!(offline[0].fix.starts_with("Bring kafka-0 back"), "{}", offline[0].fix);
+    // Once kafka-0 is back, the partition has a leader again.
+    let (_, report) = run(source);
+    let app = crate::apps::app(&report);
+    assert!(app.intervals.iter().any(|i| i.code == "partition-offline"), "{:?}", intervals(&report));
+    assert_ne!(
+        app.intervals.last().expect("an interval").code,
+        "partition-offline",
+        "{:?}",
+        intervals(&report)
+    );
+}

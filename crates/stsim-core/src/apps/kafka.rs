@@ -15,12 +15,15 @@
 //!   address, so pod IPs changing does not matter to Kafka itself;
 //! - partitions are spread evenly: partition p has its replicas on the p-th
 //!   and following brokers (replicationFactor of them). A replica is in
-//!   sync (ISR) while its broker is registered and not catching up; a
-//!   partition takes `acks=all` writes while its ISR has at least
-//!   min.insync.replicas.
+//!   sync (ISR) while its broker is registered and not catching up, and
+//!   rejoins the ISR only from a live leader: the last member of an ISR
+//!   stays in it, and with no live ISR member the partition is offline
+//!   (unclean leader election off, Kafka's default). A partition takes
+//!   `acks=all` writes while its ISR has at least min.insync.replicas.
 //!
-//! Verdict: BROKEN when the controller quorum is lost or some partition has
-//! fewer in-sync replicas than min.insync.replicas (NotEnoughReplicas);
+//! Verdict: BROKEN when the controller quorum is lost, some partition is
+//! offline, or some partition has fewer in-sync replicas than
+//! min.insync.replicas (NotEnoughReplicas);
 //! DEGRADED when a partition is under-replicated; HEALTHY otherwise.
 
 use super::explain::Why;
@@ -249,14 +252,66 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     let min_isr = settings.min_insync.min(rf).max(1);
     let mut not_enough: Vec<(usize, Vec<String>)> = Vec::new();
     let mut under: Vec<usize> = Vec::new();
+    // Partitions with no live replica in their ISR, with that ISR.
+    let mut offline: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
     for p in 0..n {
         let replicas: Vec<String> = (0..rf).map(|k| expected[(p + k) % n].0.clone()).collect();
-        let isr = replicas.iter().filter(|m| in_sync.contains(*m)).count();
+        // The ISR as the controller keeps it: a replica leaves it when its
+        // broker is fenced or falls behind, but the last member stays (the
+        // partition keeps it as its last leader), and a replica rejoins
+        // only by fetching from the partition's leader, a live ISR member.
+        // With `unclean.leader.election.enable=false`, Kafka's default
+        // since 0.11 (KIP-106), no replica outside the ISR may lead: a
+        // partition whose ISR has no live member is offline until one
+        // returns, whoever else is back (KIP-966's ELR keeps this rule).
+        // Replicas placed anew (the set was scaled) start in sync.
+        let entry = app.isr.entry(p).or_insert_with(|| (replicas.clone(), replicas.clone()));
+        if entry.0 != replicas {
+            *entry = (replicas.clone(), replicas.clone());
+        }
+        if entry.1.iter().any(|m| in_sync.contains(m)) {
+            entry.1 = replicas.iter().filter(|m| in_sync.contains(*m)).cloned().collect();
+        } else {
+            offline.push((p, replicas.clone(), entry.1.clone()));
+            continue;
+        }
+        let isr = entry.1.len();
         if isr < min_isr {
             not_enough.push((p, replicas));
         } else if isr < rf {
             under.push(p);
         }
+    }
+    if let Some((partition, replicas, last)) = offline.first() {
+        let why = absent_why(api, app, &last[0], None);
+        let mut chain = Chain::root(why.steps[0].clone(), why.at);
+        for step in &why.steps[1..] {
+            chain = chain.then(step.clone());
+        }
+        let partitions: Vec<String> = offline.iter().map(|(p, _, _)| format!("p{p}")).collect();
+        let back: Vec<String> = replicas.iter().filter(|m| in_sync.contains(*m)).cloned().collect();
+        let others = match back.as_slice() {
+            [] => String::new(),
+            [one] => format!("; {one} is back but was not in it, and may not lead"),
+            many => format!("; {} are back but were not in it, and may not lead", list(many)),
+        };
+        return Verdict::broken(
+            "partition-offline",
+            format!(
+                "partition p{partition} (replicas {}) is offline: no replica of its last ISR ({}) runs{others} \
+                 (unclean.leader.election.enable=false); {} of {n} partitions have no leader: {}",
+                list(replicas),
+                list(last),
+                offline.len(),
+                why.steps.last().cloned().unwrap_or_default()
+            ),
+        )
+        .because(chain.then(format!("{} have no in-sync replica left to lead", list(&partitions))))
+        .fix(format!(
+            "Bring {} back: only a replica of the last ISR may lead without losing acknowledged writes (enabling \
+             unclean leader election elects another replica and loses what only the last ISR had).",
+            list(last)
+        ));
     }
     let absent: Vec<String> =
         expected.iter().map(|(m, _)| m.clone()).filter(|m| !in_sync.contains(m)).collect();

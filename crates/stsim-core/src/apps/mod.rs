@@ -521,6 +521,9 @@ pub struct App {
     /// the reason, not just a member down. Cleared when the member starts
     /// and is not refused, or its pod is gone.
     pub crash_looping: BTreeMap<String, Process>,
+    /// Kafka: each partition's replicas and its in-sync replica set (ISR),
+    /// as the controller keeps it (`kafka::evaluate`).
+    pub isr: BTreeMap<usize, (Vec<String>, Vec<String>)>,
 }
 
 impl App {
