@@ -479,7 +479,8 @@ fn a_force_deleted_pod_on_an_unreachable_node_keeps_running_beside_its_replaceme
 /// `serviceName` is immutable: the set is deleted with --cascade=orphan and
 /// created again, and adopts the running pods (same name prefix, matching
 /// selector), which keep their subdomain. Pods re-created afterwards get the
-/// new subdomain, but the replicas' volumes still hold the old names.
+/// new subdomain, but the replicas' volumes still hold the old names
+/// (primary_conninfo in postgresql.auto.conf).
 #[test]
 fn recreating_the_statefulset_with_a_new_service_name_adopts_the_pods_and_keeps_old_names() {
     let (sim, report) = run_config(config("servicename-changed"));
@@ -492,16 +493,16 @@ fn recreating_the_statefulset_with_a_new_service_name_adopts_the_pods_and_keeps_
             _ => None,
         })
         .collect();
-    assert_eq!(adopted, ["redis-0", "redis-1", "redis-2"]);
+    assert_eq!(adopted, ["pg-0", "pg-1", "pg-2"]);
     // Nothing was re-created by the re-creation of the set itself.
     let created = Log(&sim).creations();
     assert!(created.iter().all(|(at, _)| *at < t("20m") || *at > t("25m")), "{created:?}");
     let subdomains: Vec<&str> = sim.world.live_pods().map(|p| p.subdomain.as_str()).collect();
-    assert_eq!(subdomains, ["redis-headless"; 3]);
+    assert_eq!(subdomains, ["pg-headless"; 3]);
     let app = app(&report);
     assert_eq!(app.health, "BROKEN");
     let last = app.intervals.last().unwrap();
-    assert!(last.cause.iter().any(|c| c.contains("subdomain redis-headless")), "{:?}", last.cause);
+    assert!(last.cause.iter().any(|c| c.contains("subdomain pg-headless")), "{:?}", last.cause);
     assert!(last.fix.contains("re-point every member at the new names"), "{}", last.fix);
     assert!(report.storage.orphaned.is_empty(), "the new set uses the same claims");
 }
@@ -1206,25 +1207,25 @@ fn a_host_path_volume_without_node_affinity_leaves_the_data_on_the_node() {
 /// affinity: no zone, no attach, and a primary drained to another node
 /// finds its directory there empty, starts a new cluster, and its replicas
 /// refuse it; the cause names the provisioner and the fix another class.
-/// With kind's local-path provisioner instead, the volume pins redis-0 to
+/// With kind's local-path provisioner instead, the volume pins pg-0 to
 /// its node: it waits there (cordoned), and no cluster is started anew.
 #[test]
 fn a_minikube_hostpath_volume_does_not_follow_its_pod_to_another_node() {
     let (sim, report) = run_config(config("minikube-hostpath-multinode"));
     let world = &sim.world;
-    let claim = world.pvc(world.pvc_named("data-redis-0").unwrap());
+    let claim = world.pvc(world.pvc_named("data-pg-0").unwrap());
     let volume = world.pv(claim.volume.unwrap());
-    assert_eq!(volume.host_path.as_deref(), Some("/tmp/hostpath-provisioner/default/data-redis-0"));
+    assert_eq!(volume.host_path.as_deref(), Some("/tmp/hostpath-provisioner/default/data-pg-0"));
     assert_eq!((volume.zone.as_deref(), volume.node), (None, None));
     let attached = sim.trace.records.iter().any(|r| matches!(r.event, Event::VolumeAttaching { .. }));
     assert!(!attached, "a hostPath volume is never attached");
-    let redis = app(&report);
-    assert_eq!(redis.health, "BROKEN");
-    let foreign = redis.intervals.iter().find(|i| i.code == "foreign-data").expect("a foreign primary");
+    let pg = app(&report);
+    assert_eq!(pg.health, "BROKEN");
+    let foreign = pg.intervals.iter().find(|i| i.code == "foreign-data").expect("a foreign primary");
     assert!(
         foreign.cause[0].contains(&format!(
             "volume {}, made by provisioner k8s.io/minikube-hostpath, is the hostPath \
-             /tmp/hostpath-provisioner/default/data-redis-0 with no node affinity",
+             /tmp/hostpath-provisioner/default/data-pg-0 with no node affinity",
             volume.name
         )),
         "{:?}",
@@ -1241,10 +1242,10 @@ fn a_minikube_hostpath_volume_does_not_follow_its_pod_to_another_node() {
         r#"provisioner: "rancher.io/local-path", volumeBindingMode: WaitForFirstConsumer, local: true,"#,
     );
     let (sim, report) = run(&local);
-    let redis0 = sim.world.pod(sim.world.pod_named("redis-0").unwrap());
-    assert_eq!(redis0.node, None, "redis-0 waits for its cordoned node");
-    let redis = app(&report);
-    assert!(redis.intervals.iter().all(|i| i.code != "foreign-data"), "{:?}", redis.intervals);
+    let pg0 = sim.world.pod(sim.world.pod_named("pg-0").unwrap());
+    assert_eq!(pg0.node, None, "pg-0 waits for its cordoned node");
+    let pg = app(&report);
+    assert!(pg.intervals.iter().all(|i| i.code != "foreign-data"), "{:?}", pg.intervals);
 }
 
 /// etcd's `--strict-reconfig-check`, on by default: with etcd-2's machine

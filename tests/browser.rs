@@ -280,7 +280,7 @@ fn the_playground_runs_a_scenario_and_shows_its_report() {
     );
     assert!(browser.stdout.contains("class=\"wrong\">B) "), "the wrong choice is marked");
     assert!(browser.stdout.contains("class=\"right\">C) "), "the right choice is marked");
-    assert!(browser.stdout.contains("data-group=\"pods\" data-lane=\"redis-0\""), "the run is shown");
+    assert!(browser.stdout.contains("data-group=\"pods\" data-lane=\"pg-0\""), "the run is shown");
     if std::env::var_os("STSIM_UPDATE_SCREENSHOTS").is_some() {
         let shot = repo_root().join("docs/images/playground.png");
         let url = format!("http://127.0.0.1:{port}/index.html?scenario=servicename-changed&answer=C");

@@ -294,14 +294,14 @@ fn a_catch_up_that_ended_does_not_hide_the_retry_after_a_cached_denial() {
 
 /// A primary/replica member keeps looking its primary's name up on its
 /// retry loop for as long as it does not resolve, also once the cluster is
-/// BROKEN (`servicename-changed`: redis-0.redis-svc... is never published
+/// BROKEN (`servicename-changed`: pg-0.pg-svc... is never published
 /// again): each denial is followed by the next within one `lookupRetry`
 /// (10 s) of its expiry, up to the end of the run. The deadline of the
 /// BROKEN verdict, long past, must not stop the retries.
 #[test]
 fn replicas_keep_retrying_a_name_that_never_resolves() {
     let (sim, _) = run_file("servicename-changed");
-    let never = denials(&sim, "redis-0.redis-svc.default.svc.cluster.local");
+    let never = denials(&sim, "pg-0.pg-svc.default.svc.cluster.local");
     assert!(never.len() >= 3, "{never:?}");
     for pair in never.windows(2) {
         let (expired, again) = (pair[0].1, pair[1].0);

@@ -68,13 +68,19 @@ fn the_article_quiz_gives_the_right_answer_with_the_runs_evidence() {
     assert_eq!(right.status, ExitStatus::Success, "{}", right.stderr);
     assert!(right.stdout.starts_with("QUIZ (servicename-changed)\n"));
     assert!(right.stdout.contains("C is right."));
-    // The evidence is the run's: the record withdrawn, the NXDOMAIN, the verdict, the cause.
+    // The evidence is the run's: the record withdrawn, the verdict, the
+    // restarts the answer speaks of, the replicas following the old name
+    // after them while the new records are published, the cause.
     for evidence in [
-        "dns/redis-0.redis-svc.default.svc.cluster.local: A 10.244.0.2 withdrawn",
-        "NXDOMAIN (not cached)",
-        "app/redis: BROKEN: redis-1 and redis-2 cannot reach their primary redis-0",
-        "cause: `rename service redis-svc to redis-headless",
-        "holds  AppVerdict(redis at 40m: BROKEN)",
+        "dns/pg-0.pg-svc.default.svc.cluster.local: A 10.244.0.2 withdrawn",
+        "app/pg: BROKEN: pg-1 and pg-2 cannot reach their primary pg-0",
+        "25m       script/line 53: kubectl delete pod pg-2\n",
+        "29m       script/line 55: kubectl delete pod pg-0\n",
+        "app/pg: pg-1: started with its data on volume data-pg-1: a replica in cluster-1 that follows pg-0 at \
+         pg-0.pg-svc.default.svc.cluster.local",
+        "29m8s     dns/pg-0.pg-headless.default.svc.cluster.local: A 10.244.0.3 published\n",
+        "cause: `rename service pg-svc to pg-headless",
+        "holds  AppVerdict(pg at 40m: BROKEN)",
         "LESSON: ",
     ] {
         assert!(right.stdout.contains(evidence), "no {evidence:?} in\n{}", right.stdout);
