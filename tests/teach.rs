@@ -85,9 +85,72 @@ fn the_article_quiz_gives_the_right_answer_with_the_runs_evidence() {
     ] {
         assert!(right.stdout.contains(evidence), "no {evidence:?} in\n{}", right.stdout);
     }
+    assert!(!right.stdout.contains("not shown"), "all of its evidence fits:\n{}", right.stdout);
     let wrong = stsim(&["quiz", "servicename-changed", "--answer", "B"]);
     assert_eq!(wrong.status, ExitStatus::Failure);
     assert!(wrong.stdout.contains("Not quite: you answered B; the answer is C) The replicas cannot connect"));
+}
+
+/// The evidence lines of `stsim quiz` on servicename-changed with its
+/// `evidence` words replaced by `words`, and the source it ran.
+fn quiz_evidence(words: &[&str]) -> (Vec<String>, String) {
+    let source = scenario_file("servicename-changed");
+    let line = source.lines().find(|l| l.trim_start().starts_with("evidence: [")).unwrap().trim();
+    let quoted: Vec<String> = words.iter().map(|w| format!("{w:?}")).collect();
+    let source = source.replacen(line, &format!("evidence: [{}],", quoted.join(", ")), 1);
+    let scratch = std::env::temp_dir().join(format!("stsim-quiz-evidence-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let file = scratch.join(format!("quiz-{}.ron", words.len()));
+    std::fs::write(&file, &source).unwrap();
+    let quiz = stsim(&["quiz", file.to_str().unwrap(), "--answer", "C"]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(quiz.status, ExitStatus::Success, "{}", quiz.stderr);
+    let evidence = quiz.stdout.split("EVIDENCE FROM THE RUN").nth(1).unwrap().lines().skip(1);
+    (evidence.take_while(|l| !l.starts_with("  pg ")).map(str::to_string).collect(), source)
+}
+
+/// The quiz's evidence folds rows that differ only in their time into one
+/// line (`(×N until T)`), shows at most 24 lines, and says how many it
+/// left out.
+#[test]
+fn quiz_evidence_folds_repeated_rows_and_counts_the_lines_left_out() {
+    // The primary's old name is looked up (twice) every 10 s from 20m to
+    // the end, NXDOMAIN each time: one line from one action to the next.
+    let (evidence, _) = quiz_evidence(&["dns/pg-0.pg-svc", "script/"]);
+    let nxdomain = "dns/pg-0.pg-svc.default.svc.cluster.local: NXDOMAIN (not cached)";
+    assert_eq!(
+        evidence[4..],
+        [
+            format!("  20m       {nxdomain} (×60 until 24m50s)"),
+            "  25m       script/line 53: kubectl delete pod pg-2".to_string(),
+            format!("  25m       {nxdomain} (×29 until 26m53s)"),
+            "  27m       script/line 54: kubectl delete pod pg-1".to_string(),
+            format!("  27m       {nxdomain} (×29 until 28m53s)"),
+            "  29m       script/line 55: kubectl delete pod pg-0".to_string(),
+            format!("  29m       {nxdomain} (×138 until 39m53s)"),
+        ],
+        "{evidence:#?}"
+    );
+    // Every pod and DNS row: more lines than are shown, even folded.
+    let words = ["pod/", "dns/"];
+    let (evidence, source) = quiz_evidence(&words);
+    let (_, report) = crate::support::run(&source);
+    let mut folded: Vec<String> = Vec::new();
+    for row in &report.timeline {
+        let text = format!("{}/{} {}", row.kind, row.name, row.what);
+        if words.iter().any(|w| text.contains(w)) && folded.last() != Some(&text) {
+            folded.push(text);
+        }
+    }
+    assert!(folded.len() > 24, "{folded:#?}");
+    assert_eq!(evidence.len(), 25, "24 lines and the count: {evidence:#?}");
+    assert_eq!(
+        evidence[24],
+        format!(
+            "  ... {} more rows not shown (`stsim run servicename-changed` prints the whole timeline)",
+            folded.len() - 24
+        )
+    );
 }
 
 #[test]

@@ -136,9 +136,28 @@ pub fn reveal(
         "\nEVIDENCE FROM THE RUN ({} with seed {}, trace digest {})",
         report.scenario, report.seed, report.trace_digest
     );
-    for row in evidence(quiz, report) {
+    let (rows, left_out) = evidence(quiz, report);
+    for Evidence { row, times, last_ms } in rows {
         let at = stsim_core::time::SimTime::from_millis(row.at_ms);
-        let _ = writeln!(text, "  {:<9} {}/{}: {}", at.to_string(), row.kind, row.name, row.what);
+        let _ = write!(text, "  {:<9} {}/{}: {}", at.to_string(), row.kind, row.name, row.what);
+        match times {
+            1 => text.push('\n'),
+            _ if last_ms == row.at_ms => {
+                let _ = writeln!(text, " (×{times})");
+            }
+            _ => {
+                let until = stsim_core::time::SimTime::from_millis(last_ms);
+                let _ = writeln!(text, " (×{times} until {until})");
+            }
+        }
+    }
+    if left_out > 0 {
+        let _ = writeln!(
+            text,
+            "  ... {left_out} more {} not shown (`stsim run {}` prints the whole timeline)",
+            if left_out == 1 { "row" } else { "rows" },
+            report.scenario
+        );
     }
     for app in &report.breakage {
         for interval in &app.intervals {
@@ -172,25 +191,45 @@ pub fn reveal(
     text
 }
 
+/// One line of evidence: a timeline row, and how many times it came in a
+/// row with the same words (at the same or later times), up to `last_ms`.
+struct Evidence<'r> {
+    row: &'r stsim_core::report::TimelineRow,
+    times: usize,
+    last_ms: u64,
+}
+
+/// The most lines of evidence shown; the rest are counted.
+const MOST_EVIDENCE: usize = 24;
+
 /// The timeline rows the quiz names as evidence (by default the actions
-/// and the applications' verdict changes).
-fn evidence<'r>(quiz: &Quiz, report: &'r stsim_core::Report) -> Vec<&'r stsim_core::report::TimelineRow> {
-    const MOST: usize = 24;
-    let rows: Vec<&stsim_core::report::TimelineRow> = report
-        .timeline
-        .iter()
-        .filter(|row| {
-            if quiz.evidence.is_empty() {
-                row.kind == "script"
-                    || (row.kind == "app"
-                        && ["FORMING", "HEALTHY", "DEGRADED", "BROKEN"]
-                            .iter()
-                            .any(|h| row.what.starts_with(h)))
-            } else {
-                let line = format!("{}/{} {}", row.kind, row.name, row.what);
-                quiz.evidence.iter().any(|word| line.contains(word.as_str()))
+/// and the applications' verdict changes), each run of rows that differ
+/// only in their time folded into one line, at most `MOST_EVIDENCE` lines,
+/// and how many lines were left out.
+fn evidence<'r>(quiz: &Quiz, report: &'r stsim_core::Report) -> (Vec<Evidence<'r>>, usize) {
+    let mut lines: Vec<Evidence<'r>> = Vec::new();
+    let picked = report.timeline.iter().filter(|row| {
+        if quiz.evidence.is_empty() {
+            row.kind == "script"
+                || (row.kind == "app"
+                    && ["FORMING", "HEALTHY", "DEGRADED", "BROKEN"].iter().any(|h| row.what.starts_with(h)))
+        } else {
+            let line = format!("{}/{} {}", row.kind, row.name, row.what);
+            quiz.evidence.iter().any(|word| line.contains(word.as_str()))
+        }
+    });
+    for row in picked {
+        match lines.last_mut() {
+            Some(last)
+                if last.row.kind == row.kind && last.row.name == row.name && last.row.what == row.what =>
+            {
+                last.times += 1;
+                last.last_ms = row.at_ms;
             }
-        })
-        .collect();
-    rows.into_iter().take(MOST).collect()
+            _ => lines.push(Evidence { row, times: 1, last_ms: row.at_ms }),
+        }
+    }
+    let left_out = lines.len().saturating_sub(MOST_EVIDENCE);
+    lines.truncate(MOST_EVIDENCE);
+    (lines, left_out)
 }
