@@ -35,6 +35,27 @@ fn every_shipped_scenario_has_a_theme_a_source_and_a_lesson() {
     }
 }
 
+/// Each scenario and exercise of the library says what it does in words of
+/// its own: no two share a description, nor the first sentence that
+/// `stsim examples` lists.
+#[test]
+fn no_two_library_scenarios_share_a_description() {
+    let mut descriptions: std::collections::BTreeMap<String, &str> = Default::default();
+    let mut summaries: std::collections::BTreeMap<String, &str> = Default::default();
+    for example in stsim_examples::EXAMPLES.iter().chain(stsim_examples::EXERCISES) {
+        let config = stsim_scenario::parse_scenario(example.source, example.path).unwrap();
+        assert!(!config.description.is_empty(), "{} has no description", example.name);
+        if let Some(other) = descriptions.insert(config.description.clone(), example.name) {
+            panic!("{} and {other} share the description {:?}", example.name, config.description);
+        }
+        let summary = stsim_examples::summary(example);
+        if let Some(other) = summaries.insert(summary.clone(), example.name) {
+            panic!("{} and {other} are listed alike: {summary:?}", example.name);
+        }
+    }
+    assert_eq!(descriptions.len(), stsim_examples::EXAMPLES.len() + stsim_examples::EXERCISES.len());
+}
+
 #[test]
 fn examples_group_by_theme_and_filter() {
     let all = stsim(&["examples"]);
