@@ -36,7 +36,10 @@ fn scale_down_orphans_the_claim_and_its_cost_is_exact() {
     assert_eq!(orphaned_ms, 2_627_399_000);
     assert_eq!(orphan.accrued_while_orphaned, Money(799_817));
     assert_eq!(storage.orphaned_monthly, Money(GP3_10GI));
-    assert!(orphan.why.contains("scaled to 2 replicas"), "{}", orphan.why);
+    assert_eq!(
+        orphan.why,
+        "redis has 2 replicas, so no pod redis-2 exists; a scale-up to 3 replicas would mount it again"
+    );
     assert_eq!(orphan.cleanup, "kubectl delete pvc data-redis-2");
     // Every volume accrues from its provisioning to the end of the run.
     let accrued: Vec<u64> = storage.volumes.iter().map(|v| v.accrued.micro_dollars()).collect();
@@ -50,6 +53,54 @@ fn scale_down_orphans_the_claim_and_its_cost_is_exact() {
     // A provisioned volume is served with its provisioner's mark.
     let served = stsim_core::kube::pv(&sim.world, &sim.world.pvs[0]);
     assert_eq!(served["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"], "ebs.csi.aws.com");
+}
+
+/// A claim is marked orphaned and in use again by stsim's cost report, not
+/// by a Kubernetes component (none marks it; the PV controller does nothing
+/// on a scale-down), and the reason says a scale-up mounts the claim again,
+/// as it does. A claim left below a raised `ordinals.start` says so.
+#[test]
+fn orphaned_claims_are_the_cost_reports_words_and_a_scale_up_mounts_them_again() {
+    let (sim, _) = run(r#"Scenario(
+        name: "orphan-words", seed: 1, duration: "12m",
+        services: [(name: "redis-svc", selector: {"app": "redis"})],
+        statefulsets: [(name: "redis", serviceName: "redis-svc", replicas: 3,
+            template: (labels: {"app": "redis"}, image: "redis:7.2"),
+            volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+        timeline: [
+            (at: "3m", do: Scale(statefulset: "redis", replicas: 1)),
+            (at: "6m", do: Scale(statefulset: "redis", replicas: 3)),
+            (at: "9m", do: UpdateStatefulSet(statefulset: "redis", ordinals: (start: 1), replicas: 2)),
+        ],
+    )"#);
+    use stsim_core::trace::{Event, actor_name};
+    let marks: Vec<(String, &Event)> = sim
+        .trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::PvcOrphaned { .. } | Event::PvcInUse { .. }))
+        .map(|r| (actor_name(&sim.world, r.actor), &r.event))
+        .collect();
+    assert!(!marks.is_empty());
+    assert!(marks.iter().all(|(actor, _)| actor == "stsim-cost"), "{marks:#?}");
+    let story: Vec<(String, String)> = stsim_core::story::tell(&sim)
+        .into_iter()
+        .filter(|l| l.text.starts_with("Claim data-redis-") && !l.text.contains("created"))
+        .map(|l| (l.who, l.text))
+        .collect();
+    let said = |text: &str| story.iter().any(|(who, t)| who == "the stsim cost report" && t == text);
+    for text in [
+        "Claim data-redis-1 is unused and still billed: redis has 1 replica, so no pod redis-1 exists; \
+         a scale-up to 2 replicas would mount it again.",
+        "Claim data-redis-2 is unused and still billed: redis has 1 replica, so no pod redis-2 exists; \
+         a scale-up to 3 replicas would mount it again.",
+        "Claim data-redis-1 is in use again, so no longer counted as orphaned.",
+        "Claim data-redis-2 is in use again, so no longer counted as orphaned.",
+        "Claim data-redis-0 is unused and still billed: redis's ordinals start at 1, so no pod redis-0 \
+         exists; ordinals that include 0 again would mount it.",
+    ] {
+        assert!(said(text), "no {text:?} in {story:#?}");
+    }
 }
 
 /// whenScaled: Delete: the claim goes with the pod (after it), nothing is

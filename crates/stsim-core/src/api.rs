@@ -1160,7 +1160,8 @@ impl<'a> Api<'a> {
     }
 
     /// The claim's orphan status changes: `Some(reason)` when no pod uses it
-    /// and no StatefulSet will, `None` when one does again.
+    /// and no StatefulSet wants it at its present size, `None` when one does
+    /// again. Recorded as whoever calls: stsim's cost report.
     pub fn set_claim_orphaned(&mut self, pvc: PvcId, reason: Option<String>) {
         let now = self.now;
         let claim = self.world.pvc_mut(pvc);

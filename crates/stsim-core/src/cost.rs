@@ -3,7 +3,10 @@
 //! Owns two things. During the run, [`check_usage`] marks each claim
 //! orphaned the moment no pod uses it and no live StatefulSet would (a pod
 //! that is only being replaced does not orphan its claim), saying why: a
-//! scale-down, a deleted or renamed StatefulSet. After the run, [`account`]
+//! scale-down, a deleted or renamed StatefulSet. The marks are stsim's own
+//! bookkeeping, recorded as `Actor::CostReport`: no Kubernetes component
+//! marks a claim, and a claim kept by a scale-down is kept so that a
+//! scale-up mounts it again. After the run, [`account`]
 //! prices every volume from its creation to its deletion, and the time it
 //! spent orphaned (an unmounted claim, or a Released PV whose claim is
 //! gone), in exact micro-dollars, in the spirit of OpenCost's unmounted
@@ -20,8 +23,8 @@ use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Why a claim nobody uses will not be used again, or `None` if it is in
-/// use or wanted by a live StatefulSet.
+/// Why no pod uses a claim and no live StatefulSet wants it at its present
+/// size, or `None` if it is in use or wanted.
 fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
     if !world.claim_users(&claim.name).is_empty() || claim.deletion_timestamp.is_some() {
         return None;
@@ -39,11 +42,25 @@ fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
     }
     Some(match own {
         Some(set) if set.removed_at.is_none() => {
-            let pod = ordinal(set).map(|o| pod_name(&set.name, o)).unwrap_or_default();
-            format!(
-                "{} was scaled to {} replicas, so no pod {pod} will use it again",
-                set.name, set.spec.replicas
-            )
+            let ordinal = ordinal(set).unwrap_or(0);
+            let pod = pod_name(&set.name, ordinal);
+            let start = set.start_ordinal();
+            if ordinal < start {
+                format!(
+                    "{}'s ordinals start at {start}, so no pod {pod} exists; \
+                     ordinals that include {ordinal} again would mount it",
+                    set.name
+                )
+            } else {
+                let replicas =
+                    |n: u32| if n == 1 { "1 replica".to_string() } else { format!("{n} replicas") };
+                format!(
+                    "{} has {}, so no pod {pod} exists; a scale-up to {} would mount it again",
+                    set.name,
+                    replicas(set.spec.replicas),
+                    replicas((ordinal - start).saturating_add(1))
+                )
+            }
         }
         Some(set) => match set.renamed_to {
             Some(new) => {
@@ -60,7 +77,7 @@ fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
             }
             None => format!("StatefulSet {} was deleted and its claims were retained", set.name),
         },
-        None => "no pod uses it and no StatefulSet will".to_string(),
+        None => "no pod uses it and no StatefulSet wants it".to_string(),
     })
 }
 

@@ -773,9 +773,10 @@ fn orphaned_volumes(world: &World, end: SimTime) -> Vec<Finding> {
                 n => format!("{n} orphaned claims keep costing {cost} per month: {}", names.join(", ")),
             },
             explanation: format!(
-                "No pod uses these claims and no StatefulSet will. Kubernetes keeps a StatefulSet's claims \
-                 on scale-down and deletion unless its persistentVolumeClaimRetentionPolicy says Delete, and \
-                 the cloud bills a disk for its provisioned size until it is deleted. {}.",
+                "No pod uses these claims and no StatefulSet wants them at its present size. Kubernetes \
+                 keeps a StatefulSet's claims on scale-down and deletion unless its \
+                 persistentVolumeClaimRetentionPolicy says Delete, and the cloud bills a disk for its \
+                 provisioned size until it is deleted. {}.",
                 reasons.join("; ")
             ),
             fix: format!(

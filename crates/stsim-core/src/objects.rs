@@ -1231,7 +1231,8 @@ pub struct Pvc {
     pub statefulset: Option<StsId>,
     /// `spec.volumeName` as written at creation: the volume it asks for.
     pub volume_name: Option<String>,
-    /// Since when no pod uses the claim and no StatefulSet will, and why.
+    /// Since when no pod uses the claim and no StatefulSet wants it at its
+    /// present size, and why.
     pub orphaned: Option<(SimTime, String)>,
     pub created_at: SimTime,
     pub deletion_timestamp: Option<SimTime>,

@@ -381,7 +381,7 @@ impl Simulation {
             EventKey::PvcProtection(pvc) => {
                 crate::controllers::pvc_protection::sync(&mut self.api(Actor::VolumeController), pvc)
             }
-            EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::VolumeController)),
+            EventKey::VolumeUsage => crate::cost::check_usage(&mut self.api(Actor::CostReport)),
             EventKey::Apps => crate::apps::observe(&mut self.api(Actor::Application)),
         }
         if !self.recreations.is_empty() {

@@ -32,6 +32,7 @@ fn who(sim: &Simulation, actor: Actor) -> String {
         Actor::GarbageCollector => "the garbage collector".into(),
         Actor::Application => "the application".into(),
         Actor::Infrastructure => "the infrastructure".into(),
+        Actor::CostReport => "the stsim cost report".into(),
         Actor::Machine(node) => format!("the machine behind {}", sim.world.node(node).name),
         Actor::NodeLifecycleController => "the node lifecycle controller".into(),
         Actor::TaintEvictionController => "the taint eviction controller".into(),
@@ -287,9 +288,11 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                 pvc(*id)
             ),
             Event::PvcOrphaned { pvc: id, reason } => {
-                format!("Claim {} is orphaned, and still costs money: {reason}.", pvc(*id))
+                format!("Claim {} is unused and still billed: {reason}.", pvc(*id))
             }
-            Event::PvcInUse { pvc: id } => format!("Claim {} is in use again.", pvc(*id)),
+            Event::PvcInUse { pvc: id } => {
+                format!("Claim {} is in use again, so no longer counted as orphaned.", pvc(*id))
+            }
             Event::PvReleased { pv } => match world.pv(*pv).reclaim_policy {
                 crate::config::ReclaimPolicy::Retain => format!(
                     "Volume {} is Released: its claim is gone, and reclaimPolicy Retain keeps the disk.",

@@ -22,7 +22,8 @@ use crate::world::World;
 use serde::Serialize;
 use std::fmt::Write;
 
-/// Who made a change: the component of the cluster, or the scenario's script.
+/// Who made a change: the component of the cluster, the scenario's script,
+/// or stsim's own cost analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Actor {
     /// A scripted action from the scenario's timeline (a person with kubectl).
@@ -49,6 +50,9 @@ pub enum Actor {
     /// What the machines stand on: racks, power, the network between them
     /// (a failure domain's outage; the world, not the API).
     Infrastructure,
+    /// stsim's cost analysis (`cost::check_usage`), which marks a claim no
+    /// pod uses orphaned and in use again: no Kubernetes component does.
+    CostReport,
 }
 
 /// One change to the world.
@@ -321,7 +325,8 @@ pub enum Event {
     PvcDeleting {
         pvc: PvcId,
     },
-    /// No pod uses the claim and no StatefulSet will: it is orphaned.
+    /// No pod uses the claim and no StatefulSet wants it at its present size:
+    /// stsim counts it orphaned (its cost report, `Actor::CostReport`).
     PvcOrphaned {
         pvc: PvcId,
         reason: String,
@@ -747,6 +752,7 @@ pub fn actor_parts(world: &World, actor: Actor) -> (&'static str, &str) {
         Actor::GarbageCollector => ("garbage-collector", ""),
         Actor::Application => ("application", ""),
         Actor::Infrastructure => ("infrastructure", ""),
+        Actor::CostReport => ("stsim-cost", ""),
         Actor::Operator(n) => ("operator/", world.operator_names.get(n as usize).map_or("?", String::as_str)),
     }
 }
