@@ -83,6 +83,44 @@ fn examples_group_by_theme_and_filter() {
     assert!(exercise.stdout.contains("DrainNode"));
 }
 
+/// `stsim examples --tag quiz`, which `stsim quiz --help` and its error
+/// name, lists every scenario with a quiz and no other; `--search quiz`
+/// finds each of them too; docs/teaching.md names each.
+#[test]
+fn the_quiz_tag_lists_every_scenario_with_a_quiz() {
+    let mut with_quiz: Vec<&str> = stsim_examples::EXAMPLES
+        .iter()
+        .chain(stsim_examples::EXERCISES)
+        .filter(|e| stsim_examples::teaching(e).quiz.is_some())
+        .map(|e| e.name)
+        .collect();
+    with_quiz.sort_unstable();
+    assert!(with_quiz.len() >= 8, "{with_quiz:?}");
+    let listed = |args: &[&str]| -> Vec<String> {
+        let out = stsim(args);
+        assert_eq!(out.status, ExitStatus::Success, "{}", out.stderr);
+        let mut names: Vec<String> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect();
+        names.sort_unstable();
+        names
+    };
+    assert_eq!(listed(&["examples", "--tag", "quiz"]), with_quiz);
+    let found = listed(&["examples", "--search", "quiz"]);
+    assert!(with_quiz.iter().all(|name| found.iter().any(|f| f == name)), "{found:?}");
+    let docs = std::fs::read_to_string(repo_root().join("docs/teaching.md")).unwrap();
+    for name in &with_quiz {
+        assert!(docs.contains(&format!("`{name}`")), "docs/teaching.md does not name {name}");
+    }
+    let help = stsim(&["quiz", "--help"]);
+    assert!(help.stdout.contains("`stsim examples --tag quiz`"), "{}", help.stdout);
+    let none = stsim(&["quiz", "rolling-update", "--answer", "A"]);
+    assert!(none.stderr.contains("help: `stsim examples --tag quiz` lists the scenarios that have one"));
+}
+
 #[test]
 fn the_article_quiz_gives_the_right_answer_with_the_runs_evidence() {
     let right = stsim(&["quiz", "servicename-changed", "--answer", "c"]);

@@ -565,15 +565,15 @@ duration (their budget ran out, or an operator failed; each variant counts them)
     },
     /// List the built-in scenarios by theme, or print one of them.
     #[command(
-        after_help = "Examples:\n  stsim examples\n  stsim examples --tag node-failure\n  stsim examples rolling-update > my.ron"
+        after_help = "Examples:\n  stsim examples\n  stsim examples --tag node-failure\n  stsim examples --tag quiz\n  stsim examples rolling-update > my.ron"
     )]
     Examples {
         /// Print this example's source (save it to start your own).
         name: Option<String>,
-        /// Only scenarios with this tag (a theme like `node-failure`, or `exercise`).
+        /// Only scenarios with this tag (a theme like `node-failure`, or `exercise`), or `quiz` for those with a quiz.
         #[arg(long)]
         tag: Option<String>,
-        /// Only scenarios whose name, description, tags, sources or lesson contain this word.
+        /// Only scenarios whose name, description, tags, sources or lesson contain this word (`quiz` also finds those with a quiz).
         #[arg(long, value_name = "WORD")]
         search: Option<String>,
     },
@@ -582,7 +582,7 @@ duration (their budget ran out, or an operator failed; each variant counts them)
 Exit status: 0 for the right answer, 1 for a wrong one, 2 when the scenario is invalid or has no quiz, \
 3 when the run ran out of its budget (the evidence shown stops where it stopped).")]
     Quiz {
-        /// The scenario file (RON), or the name of a built-in example (`stsim examples --search quiz`).
+        /// The scenario file (RON), or the name of a built-in example (`stsim examples --tag quiz` lists those with a quiz).
         file: String,
         /// Answer without being asked (the letter of a choice).
         #[arg(long)]
@@ -1752,7 +1752,7 @@ fn quiz_command(
     let teaching = stsim_scenario::parse_teaching(&source.text, &source.label).unwrap_or_default();
     let Some(quiz) = &teaching.quiz else {
         return Err(format!(
-            "error: {} has no quiz\n  = help: `stsim examples --search quiz` lists the scenarios that have one\n",
+            "error: {} has no quiz\n  = help: `stsim examples --tag quiz` lists the scenarios that have one\n",
             input::shown(&source.label)
         ));
     };

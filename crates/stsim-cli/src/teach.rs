@@ -11,13 +11,22 @@ use std::fmt::Write as _;
 use stsim_examples::{self as examples, Example, THEMES, theme_title};
 use stsim_scenario::teaching::{Quiz, Teaching, letter};
 
-/// Whether a scenario matches a `--tag` and a `--search` word.
+/// The pseudo-tag of the scenarios that have a quiz (`--tag quiz`), which
+/// `--search quiz` finds too.
+pub const QUIZ_TAG: &str = "quiz";
+
+/// Whether a scenario matches a `--tag` and a `--search` word. A scenario
+/// with a quiz has the tag `quiz` besides its own.
 pub fn matches(example: &Example, teaching: &Teaching, tag: Option<&str>, word: Option<&str>) -> bool {
-    let tag_ok = tag.is_none_or(|tag| teaching.tags.iter().any(|t| t == tag));
+    let quiz = teaching.quiz.is_some().then_some(QUIZ_TAG);
+    let tag_ok = tag.is_none_or(|tag| teaching.tags.iter().map(String::as_str).chain(quiz).any(|t| t == tag));
     let word_ok = word.is_none_or(|word| {
         let word = word.to_lowercase();
         let mut text = format!("{} {} ", example.name, examples::summary(example));
         text.push_str(&teaching.tags.join(" "));
+        if let Some(quiz) = quiz {
+            let _ = write!(text, " {quiz}");
+        }
         for mirror in &teaching.mirrors {
             let _ = write!(text, " {mirror}");
         }
@@ -51,7 +60,7 @@ pub fn listing(tag: Option<&str>, word: Option<&str>) -> String {
     let width = examples::EXAMPLES.iter().chain(examples::EXERCISES).map(|e| e.name.len()).max().unwrap_or(0);
     let mut text = String::from(
         "Built-in scenarios by theme (run one with `stsim run NAME`, see it with `stsim examples NAME`;\n\
-         filter with --tag TAG or --search WORD; `stsim quiz NAME` for the ones marked [quiz]):\n",
+         filter with --tag TAG or --search WORD; `stsim quiz NAME` for the ones marked [quiz], --tag quiz):\n",
     );
     let mut shown = 0;
     let entry = |text: &mut String, example: &Example, teaching: &Teaching| {
@@ -83,11 +92,12 @@ pub fn listing(tag: Option<&str>, word: Option<&str>) -> String {
         }
     }
     if shown == 0 {
-        let tags: std::collections::BTreeSet<String> = examples::EXAMPLES
+        let mut tags: std::collections::BTreeSet<String> = examples::EXAMPLES
             .iter()
             .chain(examples::EXERCISES)
             .flat_map(|e| examples::teaching(e).tags)
             .collect();
+        tags.insert(QUIZ_TAG.to_string());
         let _ = writeln!(
             text,
             "\nno scenario matches; the tags are: {}",
