@@ -242,6 +242,49 @@ fn the_out_of_service_taint_force_deletes_and_detaches_at_once() {
     assert!(sim.world.identity_violations.is_empty());
 }
 
+/// The story tells a forced detach as it starts (without waiting for an
+/// unmount, and why: the 6-minute wait on a node that is not Ready or gone,
+/// or the out-of-service taint), and as done when the trace says it is.
+#[test]
+fn the_story_tells_a_forced_detach_starting_then_done() {
+    let cases = [
+        (
+            "node-crash-force-delete",
+            "more than 6 minutes have passed since its detach was requested, and the node is not Ready",
+            (t("16m100ms"), t("16m10s100ms")),
+        ),
+        (
+            "node-crash-delete-node",
+            "more than 6 minutes have passed since its detach was requested, and the node has been deleted",
+            (t("16m40s100ms"), t("16m50s100ms")),
+        ),
+        ("node-crash-out-of-service", "the node has the out-of-service taint", (t("10m"), t("10m10s"))),
+    ];
+    for (name, why, (starts, done)) in cases {
+        let (sim, _) = run_file(name);
+        let detach: Vec<(SimTime, String)> = stsim_core::story::tell(&sim)
+            .into_iter()
+            .filter(|l| l.who == "the attach/detach controller" && l.text.contains("detach"))
+            .filter(|l| l.text.contains("from worker-2"))
+            .map(|l| (SimTime::from_millis(l.at_ms), l.text))
+            .collect();
+        assert_eq!(
+            detach,
+            [
+                (
+                    starts,
+                    format!(
+                        "Volume pvc-00000003 starts detaching from worker-2 without waiting for an unmount \
+                         (a forced detach): {why}."
+                    )
+                ),
+                (done, "Volume pvc-00000003 is detached from worker-2.".to_string()),
+            ],
+            "{name}"
+        );
+    }
+}
+
 /// The out-of-service taint on a Ready node does not force anything: pod GC
 /// acts only on nodes that are not Ready. The taint manager evicts the pods
 /// that do not tolerate it, gracefully, and their kubelet finishes normally.

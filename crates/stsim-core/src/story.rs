@@ -498,11 +498,29 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
             Event::VolumeAttached { pv, node } => {
                 format!("Volume {} is attached to {}.", world.pv(*pv).name, world.node(*node).name)
             }
+            // A forced detach starts here and ends with `VolumeDetached`,
+            // the plugin's detach time later. The attach/detach
+            // controller's reconciler forces it on an unhealthy node once
+            // `ReconcilerMaxWaitForUnmountDuration` (6 minutes by default,
+            // DefaultTimerConfig in k/k pkg/controller/volume/attachdetach)
+            // has passed since the detach was requested, or at once on a
+            // node with the out-of-service taint.
             Event::VolumeDetaching { pv, node, forced } => match forced {
                 Some(why) => format!(
-                    "Volume {} is detached from {} without waiting for an unmount ({why}).",
+                    "Volume {} starts detaching from {} without waiting for an unmount (a forced detach): {}.",
                     world.pv(*pv).name,
-                    world.node(*node).name
+                    world.node(*node).name,
+                    match *why {
+                        "out-of-service" => "the node has the out-of-service taint".to_string(),
+                        _ => format!(
+                            "more than {} minutes have passed since its detach was requested, and the node {}",
+                            crate::controllers::attach_detach::MAX_WAIT_FOR_UNMOUNT.as_millis() / 60_000,
+                            match world.node(*node).removed_at {
+                                Some(gone) if gone <= record.at => "has been deleted",
+                                _ => "is not Ready",
+                            }
+                        ),
+                    }
                 ),
                 None => {
                     format!("Volume {} starts detaching from {}.", world.pv(*pv).name, world.node(*node).name)
