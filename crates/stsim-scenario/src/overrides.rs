@@ -175,13 +175,32 @@ fn set_one(source: &str, keys: &[Key], value: &str) -> Result<String, String> {
     let (Some(Key::Field(field)), parent) = (keys.last(), &keys[..keys.len() - 1]) else {
         return Err(format!("the scenario has no `{path}`"));
     };
-    let parent_path = format_path(parent);
-    let Some((start, end, _)) = locator.exact_span(&parent_path) else {
-        return Err(format!(
-            "the scenario has no `{}` to set `{field}` in; write that section first",
-            if parent_path.is_empty() { "Scenario(...)" } else { &parent_path }
-        ));
+    // The nearest enclosing struct the file has; sections missing below it
+    // are written in as structs of their own, so that the parser judges
+    // their names (a misspelt one is an unknown field, with the expected
+    // names) and what else they need, with its usual located errors.
+    let mut depth = parent.len();
+    let mut value = format!("{field}: {value}");
+    let (start, end, parent_path) = loop {
+        let path = format_path(&keys[..depth]);
+        if let Some((start, end, _)) = locator.exact_span(&path) {
+            break (start, end, path);
+        }
+        match keys[..depth].last() {
+            Some(Key::Field(section)) if section.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                value = format!("{section}: ({value})");
+                depth -= 1;
+            }
+            _ => {
+                return Err(format!(
+                    "the scenario has no `{}` to set `{}` in",
+                    if path.is_empty() { "Scenario(...)" } else { &path },
+                    format_path(&keys[depth..])
+                ));
+            }
+        }
     };
+    let field = format_path(&keys[depth..]);
     // The struct's `(`: the value's first token, or the one after its name.
     let mut at = start;
     let open = loop {
@@ -194,7 +213,7 @@ fn set_one(source: &str, keys: &[Key], value: &str) -> Result<String, String> {
     let Some(open) = open else {
         return Err(format!("`{parent_path}` is not a struct `(...)`, so `{field}` cannot be set in it"));
     };
-    Ok(format!("{}{field}: {value}, {}", &source[..open], &source[open..]))
+    Ok(format!("{}{value}, {}", &source[..open], &source[open..]))
 }
 
 #[cfg(test)]
@@ -290,10 +309,16 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_section_is_an_error() {
-        let error = set(SOURCE, "cluster.nodeFailures.meanTimeToRepair", "\"1h\"").unwrap_err();
-        assert!(error.contains("no `cluster.nodeFailures`"), "{error}");
+    fn a_missing_section_is_written_in_for_the_parser_to_judge() {
+        let text = set(SOURCE, "cluster.nodeFailures.meanTimeToRepair", "\"1h\"").unwrap();
+        assert!(text.starts_with("Scenario(cluster: (nodeFailures: (meanTimeToRepair: \"1h\")), "), "{text}");
+        let text = set(&text, "cluster.nodeFailures.mix.reboot", "2").unwrap();
+        assert!(text.contains("nodeFailures: (mix: (reboot: 2), meanTimeToRepair"), "{text}");
+        let text = set("Scenario(name: \"x\")", "cluster.nodeFailurez.meanTimeToRepair", "\"1h\"").unwrap();
+        assert!(text.starts_with("Scenario(cluster: (nodeFailurez: (meanTimeToRepair: \"1h\")), "), "{text}");
         let error = set("Scenario(name: \"x\")", "replicas", "3").unwrap_err();
         assert!(error.contains("no StatefulSet"), "{error}");
+        let error = set(SOURCE, "statefulsets[7].replicas", "3").unwrap_err();
+        assert!(error.contains("no `statefulsets[7]`"), "{error}");
     }
 }

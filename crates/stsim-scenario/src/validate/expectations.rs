@@ -204,9 +204,13 @@ impl Checker<'_, '_> {
                         if !tracked {
                             let message = format!(
                                 "Invalid value: {app:?}: NoWritesLost needs a PrimaryReplica application, whose \
-                                 members keep write positions"
+                                 members' write positions stsim tracks"
                             );
-                            let help = "other kinds have no positions to lose; use NeverBroken or NeverSplitBrain";
+                            // Other kinds lose writes too (a Redis master partitioned away and
+                            // made a replica drops what it took alone), but stsim does not
+                            // track their positions: not judged, rather than judged lossless.
+                            let help = "stsim does not track the write positions of the other kinds, so it cannot \
+                                        tell whether they lose writes; use NeverBroken or NeverSplitBrain";
                             self.report("invalid-value", &field, message, Some(help.to_string()));
                         }
                         tracked
