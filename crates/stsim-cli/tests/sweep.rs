@@ -209,7 +209,10 @@ fn a_bad_variant_is_a_located_error() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no `cluster.zoneOutages`"));
+    // The missing section is written in, and the parser says what else it needs, where.
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("cluster.zoneOutages: missing field `meanTimeBetween`"), "{err}");
+    assert!(err.contains("(with cluster.zoneOutages.meanDuration=\"1h\")"), "{err}");
 }
 
 /// Runs stopped before the scenario's duration (here an operator that
