@@ -1410,3 +1410,44 @@ fn a_kafka_partition_is_offline_until_its_last_in_sync_replica_returns() {
         intervals(&report)
     );
 }
+
+/// Cassandra knows its nodes by address, not by pod name: cassandra-3,
+/// made again on an empty volume, comes back with a new pod IP, so it
+/// bootstraps as a new node while the ring still holds its old node, down,
+/// and the consistent range movement fails on it; the program exits, and
+/// the pod crash-loops. The fix names the old address.
+#[test]
+fn a_cassandra_node_back_empty_at_a_new_address_fails_its_bootstrap_and_exits() {
+    let source = r#"Scenario(
+    name: "cass-empty",
+    seed: 7,
+    duration: "30m",
+    images: [(name: "cassandra:4.1", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "cassandra", clusterIP: "None", selector: {"app": "cassandra"}, publishNotReadyAddresses: true, ports: [(name: "intra", port: 7000)])],
+    statefulsets: [(
+        name: "cassandra",
+        app: Cassandra(seeds: [0], replicationFactor: 3),
+        serviceName: "cassandra",
+        replicas: 4,
+        template: (labels: {"app": "cassandra"}, image: "cassandra:4.1", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "10m", do: DeletePvc(pvc: "data-cassandra-3")),
+        (at: "10m", do: DeletePod(pod: "cassandra-3")),
+    ],
+)"#;
+    let (sim, report) = run(source);
+    let refused = member_events(&sim, |what| what.starts_with("is refused:"));
+    assert!(!refused.is_empty());
+    let pod = sim.world.pod(sim.world.pod_named("cassandra-3").expect("cassandra-3"));
+    let new_ip = pod.status.pod_ip.expect("an address").to_string();
+    assert!(refused[0].contains(&format!("at a new address, {new_ip}")), "{refused:?}");
+    assert!(refused[0].contains("\"A node required to move the data consistently is down ("), "{refused:?}");
+    assert!(
+        !refused[0].contains(&format!("replace_address_first_boot={new_ip}")),
+        "the old address: {refused:?}"
+    );
+    assert_eq!(pod.display_status().to_string(), "CrashLoopBackOff");
+    assert_eq!(app(&report).health, "DEGRADED", "{}", app(&report).reason);
+}

@@ -12,9 +12,13 @@
 //!   IP) on its volume. Nodes in contact keep each other's addresses
 //!   current; a node back with a new IP is found again through a seed or a
 //!   peer still at the address it lists;
-//! - a node with an empty volume whose name the ring already knows would
-//!   need `-Dcassandra.replace_address_first_boot`; without it, it is
-//!   refused ("A node with address ... already exists").
+//! - a node with an empty volume that replaces one the ring already holds
+//!   needs `-Dcassandra.replace_address_first_boot`; without it, it exits.
+//!   Cassandra knows nodes by address: at the old node's address it
+//!   collides with it ("A node with address ... already exists"); at a new
+//!   one it bootstraps as a new node, and the consistent range movement
+//!   fails on the old node, down ("A node required to move the data
+//!   consistently is down").
 //!
 //! Verdict: each token range has `replicationFactor` replicas on
 //! neighbouring nodes and needs a quorum of them up for QUORUM reads and
@@ -75,11 +79,28 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
             (ProcessState::Member { cluster: data.cluster }, what)
         }
         None if app.joined.contains(&process.member) && !decommissioned(app, &process.member) => {
-            let why = format!(
-                "it started with an empty {words}, but the ring already has a node {} with tokens: \"A node with \
-                 address ... already exists, cancelling join\"; it needs -Dcassandra.replace_address_first_boot",
-                process.member
-            );
+            // Cassandra knows its nodes by address, not by pod name: the ring
+            // holds the old node (by the address the other nodes gossiped
+            // with), down. At the same address the new one collides with it
+            // (`checkForEndpointCollision`); at another it bootstraps as a
+            // new node, and the consistent range movement it needs must
+            // stream from the old one, which is down (RangeStreamer). Either
+            // way it exits.
+            let member = process.member.as_str();
+            let why = match app.last_ip.get(member).copied() {
+                Some(old) if old != process.ip => format!(
+                    "it started with an empty {words} at a new address, {}, so it bootstraps as a new node while \
+                     the ring still holds {member}'s old node at {old}, down: \"A node required to move the data \
+                     consistently is down ({old})\"; it needs -Dcassandra.replace_address_first_boot={old}",
+                    process.ip
+                ),
+                _ => format!(
+                    "it started with an empty {words} at the address the ring knows for {member}, which already \
+                     has tokens: \"A node with address {} already exists, cancelling join\"; it needs \
+                     -Dcassandra.replace_address_first_boot",
+                    process.ip
+                ),
+            };
             (ProcessState::Rejected { why: why.clone(), code: "empty-data" }, format!("is refused: {why}"))
         }
         None => (

@@ -524,6 +524,9 @@ pub struct App {
     /// Kafka: each partition's replicas and its in-sync replica set (ISR),
     /// as the controller keeps it (`kafka::evaluate`).
     pub isr: BTreeMap<usize, (Vec<String>, Vec<String>)>,
+    /// The address each member's last process that stopped had: where
+    /// peers that know members by address (Cassandra's gossip) last saw it.
+    pub last_ip: BTreeMap<String, Ipv4>,
 }
 
 impl App {
@@ -1295,6 +1298,7 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
     for pod in stopped {
         let process = app.remove_process(pod).expect("a process that stops exists");
         api.world.apps.process_on(process.node, index, false);
+        app.last_ip.insert(process.member.clone(), process.ip);
         if process.in_sync
             && let Some(data) = app.volumes.get_mut(&process.volume)
         {
