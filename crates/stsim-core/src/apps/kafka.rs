@@ -265,7 +265,8 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         // partition whose ISR has no live member is offline until one
         // returns, whoever else is back (KIP-966's ELR keeps this rule).
         // Replicas placed anew (the set was scaled) start in sync.
-        let entry = app.isr.entry(p).or_insert_with(|| (replicas.clone(), replicas.clone()));
+        let key = (install.expect("a controller quorum runs in the current install"), p);
+        let entry = app.isr.entry(key).or_insert_with(|| (replicas.clone(), replicas.clone()));
         if entry.0 != replicas {
             *entry = (replicas.clone(), replicas.clone());
         }

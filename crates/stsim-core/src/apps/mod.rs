@@ -522,8 +522,9 @@ pub struct App {
     /// and is not refused, or its pod is gone.
     pub crash_looping: BTreeMap<String, Process>,
     /// Kafka: each partition's replicas and its in-sync replica set (ISR),
-    /// as the controller keeps it (`kafka::evaluate`).
-    pub isr: BTreeMap<usize, (Vec<String>, Vec<String>)>,
+    /// as the controller of the cluster it belongs to keeps it
+    /// (`kafka::evaluate`): a reinstall's new cluster starts its own.
+    pub isr: BTreeMap<(ClusterId, usize), (Vec<String>, Vec<String>)>,
     /// The address each member's last process that stopped had: where
     /// peers that know members by address (Cassandra's gossip) last saw it.
     pub last_ip: BTreeMap<String, Ipv4>,

@@ -1418,9 +1418,13 @@ fn may_remove(api: &Api, app: &App, cluster: ClusterId, target: PodId, member: &
     if !connected(api, app, cluster, target, member) {
         return Ok(());
     }
+    // The member the command runs in may itself be outside the voters (a
+    // removed member still running where its kubelet is cut off): the
+    // counts then start from nothing, never below it.
     let active = voters.iter().filter(|m| connected(api, app, cluster, target, m)).count();
-    let majority_after = 1 + (voters.len() - 1) / 2;
-    if active - 1 < majority_after {
+    let left = active.saturating_sub(1);
+    let majority_after = 1 + voters.len().saturating_sub(1) / 2;
+    if left < majority_after {
         let down: Vec<String> =
             voters.iter().filter(|m| !connected(api, app, cluster, target, m)).cloned().collect();
         return Err(strict(
@@ -1429,8 +1433,8 @@ fn may_remove(api: &Api, app: &App, cluster: ClusterId, target: PodId, member: &
                 "{} cannot be reached, so removing {member}, which can, would leave {} of {} members reachable, \
                  fewer than a majority",
                 list(&down),
-                active - 1,
-                voters.len() - 1
+                left,
+                voters.len().saturating_sub(1)
             ),
         ));
     }
