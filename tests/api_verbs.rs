@@ -430,6 +430,45 @@ fn the_claim_of_a_pod_scaled_away_is_not_needed() {
     assert!(ids(&HONEST.replace("SCALE_BACK", back)).contains(&"claim-deleted-while-needed"));
 }
 
+/// A claim deleted while its pod waits in the scheduler's PreBind for the
+/// volume to be provisioned (WaitForFirstConsumer): pvc-protection does not
+/// hold it (the pod is not scheduled), so it goes at once; the binding
+/// fails, the set makes the claim again for its Pending pod, and the pod
+/// runs. Nothing was stored in it, so no data is said to be lost.
+#[test]
+fn a_claim_deleted_while_its_volume_is_provisioned_is_made_again() {
+    let source = r#"Scenario(
+        name: "early-delete",
+        seed: 7,
+        duration: "10m",
+        images: [(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "1s")],
+        services: [(name: "redis-svc", selector: {"app": "redis"})],
+        statefulsets: [(
+            name: "redis",
+            serviceName: "redis-svc",
+            replicas: 1,
+            template: (labels: {"app": "redis"}, image: "redis:7.0"),
+            volumeClaimTemplates: [(name: "data", storage: "10Gi")],
+        )],
+        timeline: [(at: "4s", do: DeletePvc(pvc: "data-redis-0"))],
+    )"#;
+    let (sim, report) = stsim_core::run(parse(source));
+    let pod = report.pods.iter().find(|p| p.name == "redis-0").expect("redis-0 stands");
+    assert!(pod.unschedulable.is_none(), "redis-0 found a node again: {:?}", pod.unschedulable);
+    let trace = sim.trace.render(&sim.world);
+    assert!(trace.contains("4s\tstatefulset-controller\tpvc/data-redis-0\tcreated"), "{trace}");
+    assert!(trace.contains("kubelet/worker-3\tpod/redis-0\tready\tready=true"), "{trace}");
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.id).collect();
+    assert!(ids.contains(&"claim-deleted-while-needed"), "{ids:?}");
+    assert!(!ids.contains(&"volume-data-deleted"), "the claim never held data: {ids:?}");
+    let finding = report.findings.iter().find(|f| f.id == "claim-deleted-while-needed").unwrap();
+    assert!(
+        finding.explanation.contains("No pod that named it was scheduled yet"),
+        "{}",
+        finding.explanation
+    );
+}
+
 /// A claim an operator creates with an owner reference to a pod goes with
 /// the pod (the garbage collector); the retention policy is mutable.
 #[test]
@@ -552,7 +591,13 @@ fn a_rust_operator_on_kubernetes_json_is_caught_and_fixed_alike() {
             .map(|f| f.summary.clone())
             .collect()
     };
-    assert_eq!(findings(false), ["operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 used it"]);
+    assert_eq!(
+        findings(false),
+        [
+            "operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 waited for it",
+            "operator/pvc-cleaner deleted data-redis-2 at 5m41s while redis-2 waited for it",
+        ]
+    );
     assert!(findings(true).is_empty());
 }
 

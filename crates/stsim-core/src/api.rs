@@ -1117,6 +1117,20 @@ impl<'a> Api<'a> {
         });
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
+        // A pod the scheduler assumed onto a node while it waits in PreBind
+        // for this claim's volume fails its binding: the volume binder's
+        // `checkBindings` cannot get the claim any more ("failed to check
+        // provisioning pvc"), so the binding cycle ends with an error and
+        // the pod is tried again (pkg/scheduler/framework/plugins/
+        // volumebinding/binder.go). The pod's status update wakes its
+        // StatefulSet, which makes the claim again for the Pending pod.
+        let name = self.world.pvc(pvc).name.clone();
+        let waiting: Vec<PodId> = (self.world.claim_users(&name).iter().copied())
+            .filter(|&p| self.world.pod(p).node.is_none() && self.world.pod(p).assumed_node.is_some())
+            .collect();
+        for pod in waiting {
+            self.wake(EventKey::Schedule(pod));
+        }
         if blocks_owner {
             self.wake(EventKey::GarbageCollect);
         }

@@ -563,6 +563,10 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
                 "{} still wanted it",
                 claim.statefulset.map_or("its StatefulSet", |s| world.sts(s).name.as_str())
             ),
+            // Removed at once: the pods that named it were not scheduled yet.
+            users if matches!(record.event, Event::PvcRemoved { .. }) => {
+                format!("{} waited for it", users.join(", "))
+            }
             users => format!("{} used it", users.join(", ")),
         };
         // Gone while a pod still stood: its pvc-protection finalizer was removed.
@@ -574,17 +578,24 @@ fn claims_deleted_while_needed(world: &World, trace: &Trace) -> Vec<Finding> {
                     && p.history.phase_at(gone) == PodPhase::Running
             })
         });
+        // What went with it: a claim never bound held no data yet.
+        let data = if claim.volume.is_some() { "with its data" } else { "before any volume was bound to it" };
+        // Removed at once although pods named it: none was scheduled, and
+        // pvc-protection holds a claim only for a scheduled pod (`podUsesPVC`).
+        let at_once = matches!(record.event, Event::PvcRemoved { .. });
         let fate = match (claim.removed_at, users.is_empty()) {
+            (Some(_), false) if at_once => format!(
+                "No pod that named it was scheduled yet, and pvc-protection holds a claim only for a scheduled \
+                 pod, so it went at once, {data}."
+            ),
             (Some(at), false) if unheld => format!(
                 "pvc-protection held it while the pod ran, until its finalizer was removed: it went at {at}, \
                  under the running pod, with its data (see claim-removed-while-in-use)."
             ),
             (Some(at), false) => {
-                format!("pvc-protection held it while the pod ran; it was removed at {at}, with its data.")
+                format!("pvc-protection held it while the pod ran; it was removed at {at}, {data}.")
             }
-            (Some(_), true) => {
-                "Nothing used it at that instant, so it went at once, with its data.".to_string()
-            }
+            (Some(_), true) => format!("Nothing used it at that instant, so it went at once, {data}."),
             (None, _) => {
                 "It is still Terminating, and goes, with its data, the next time its pod stops.".to_string()
             }
@@ -863,6 +874,11 @@ fn data_deleted_then_recreated(world: &World, trace: &Trace) -> Vec<Finding> {
         match record.event {
             Event::PvcDeleting { pvc } => {
                 asked.insert(pvc, record.actor);
+            }
+            // A claim removed before any volume was bound to it held no
+            // data: the claim made again in its place loses nothing.
+            Event::PvcRemoved { pvc } if world.pvc(pvc).volume.is_none() => {
+                deleted.remove(world.pvc(pvc).name.as_str());
             }
             Event::PvcRemoved { pvc } => {
                 let by = asked.get(&pvc).copied().unwrap_or(record.actor);
