@@ -381,13 +381,56 @@ fn template_updates_roll_the_pods_by_revision() {
     assert_eq!(created, 2 + 2 * 4);
 }
 
-/// Invalid values get the message a manifest with the same object gets;
-/// immutable fields stay refused with the API server's message, and a
-/// refused write changes nothing.
+/// A set whose pod template's spec the API server would refuse in a pod is
+/// accepted (201, with a warning): `ValidatePodTemplateSpecForStatefulSet`
+/// leaves the pod spec unchecked, so each pod create is refused instead,
+/// with the pod's path, and no pod ever runs.
+#[test]
+fn a_set_whose_pods_are_invalid_is_accepted() {
+    let script: Vec<Step> = vec![(
+        10_000,
+        Box::new(|_: &View| {
+            let mut object = postgresql(2);
+            object["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] =
+                json!(-1);
+            vec![headless(), create(object)]
+        }),
+    )];
+    let (sim, answers) = run(2, "2m", script);
+    let created = answers_to(&answers, 10_000);
+    assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 201], "{created:#?}");
+    assert!(
+        created[1].warnings.iter().any(|w| w.contains(
+            "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0"
+        )),
+        "{:?}",
+        created[1].warnings
+    );
+    let refusals: Vec<&str> = (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            Event::PodCreateInvalid { name, message } if name == "pg-0" => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(refusals.len() > 3, "refused and retried with back-off: {refusals:?}");
+    assert!(
+        refusals.iter().all(|m| m.contains(
+            "spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0"
+        )),
+        "{refusals:?}"
+    );
+    assert!(sim.world.pod_named("pg-0").is_none(), "no pod was made");
+}
+
+/// Invalid values the set's own validation checks (its pods' restart
+/// policy) get the message a manifest with the same object gets; immutable
+/// fields stay refused with the API server's message, and a refused write
+/// changes nothing. (What is wrong elsewhere in the pod template is each
+/// pod create's to meet: `a_set_whose_pods_are_invalid_is_accepted`.)
 #[test]
 fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() {
     let broken = |o: &mut Value| {
-        o["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] = json!(-1);
+        o["spec"]["template"]["spec"]["restartPolicy"] = json!("OnFailure");
     };
     let script: Vec<Step> = vec![
         (
@@ -433,7 +476,8 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
     let story = stsim_scenario::STORIES[0].0;
     let Err(diagnostics) = stsim_scenario::parse_manifests(&files, story) else { panic!("refused") };
     let manifest = diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
-    let field_error = "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0";
+    let field_error =
+        "spec.template.spec.restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\"";
     assert_eq!(manifest, [format!("The StatefulSet \"pg\" is invalid: {field_error}")]);
     let message = format!("StatefulSet.apps \"pg\" is invalid: {field_error}");
     assert_eq!(created[1].message.as_deref(), Some(message.as_str()));

@@ -137,6 +137,9 @@ pub struct NewPod {
     pub node_name: Option<String>,
     pub host_ports: Vec<crate::config::HostPort>,
     pub priority_class_name: Option<String>,
+    /// What the API server refuses in the template's spec, with a pod's
+    /// paths (`PodTemplate::create_errors`): every create of it is refused.
+    pub template_errors: Vec<String>,
 }
 
 impl NewPod {
@@ -174,6 +177,7 @@ impl NewPod {
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
             priority_class_name: template.priority_class_name.clone(),
+            template_errors: template.create_errors.clone(),
         }
     }
 }
@@ -380,6 +384,8 @@ impl<'a> Api<'a> {
             inits: &new.init_containers,
         };
         let mut errors = validation::pod_errors(&new.labels, &mounts, &new.hostname, &new.subdomain);
+        // `ValidatePodSpec` checks what the template's own validation did not.
+        errors.extend(new.template_errors.iter().cloned());
         errors.extend(validation::pod_image_errors(&new.image, &new.extra_containers, &new.init_containers));
         if !errors.is_empty() {
             let message = validation::invalid("Pod", &new.name, &errors);

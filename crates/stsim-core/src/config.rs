@@ -1236,6 +1236,15 @@ pub struct PodTemplate {
     /// scenario's templates, and for a written one that sets none.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmodelled: String,
+    /// The field errors the API server finds in each pod made from this
+    /// template, with a pod's paths (`spec.containers[0].image: Required
+    /// value`). A StatefulSet's own validation leaves its pod template's
+    /// spec unchecked (`ValidatePodTemplateSpecForStatefulSet` in
+    /// pkg/apis/apps/validation/validation.go: "TODO: Add validation for
+    /// PodSpec"), so the set is accepted and every pod create refused with
+    /// these. Empty for a valid template.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub create_errors: Vec<String>,
 }
 
 /// An init container (`spec.initContainers[i]`): its name, which its
@@ -1436,6 +1445,11 @@ impl PodTemplate {
         }
         for line in self.unmodelled.lines() {
             out.push_str(&format!("unmodelled {line}\n"));
+        }
+        // Written only when there are any: the invalid values behind them
+        // are part of the template Kubernetes hashes.
+        for error in &self.create_errors {
+            out.push_str(&format!("invalid {error}\n"));
         }
         out
     }

@@ -98,6 +98,7 @@ pub fn statefulset_spec(
             node_name: None,
             host_ports: Vec::new(),
             unmodelled: String::new(),
+            create_errors: Vec::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
             name: "data".into(),

@@ -105,7 +105,7 @@ pub fn parse_scenario_within(
     };
     let Some(names) = scenario.manifests.clone() else {
         return validate::validate(&scenario, &locator, file, limits)
-            .map(|config| Loaded { config, warning: None });
+            .map(|(config, _)| Loaded { config, warning: None });
     };
     let base = manifest::Base::of(&scenario);
     // The scenario's namespace is where its manifests' objects that name
@@ -152,7 +152,8 @@ pub fn parse_scenario_within(
     merge(&mut scenario, &collected);
     let layered =
         manifest::Layered { base: Some(&locator), spans: &collected.spans, fallback_file: file.to_string() };
-    let config = validate::validate(&scenario, &layered, file, limits)?;
+    let (config, deferred) = validate::validate(&scenario, &layered, file, limits)?;
+    manifest::defer(&mut collected, deferred);
     dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
 }
@@ -378,7 +379,8 @@ pub fn parse_manifests_within(
         ));
     }
     let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
-    let config = validate::validate(&scenario, &layered, &first, limits)?;
+    let (config, deferred) = validate::validate(&scenario, &layered, &first, limits)?;
+    manifest::defer(&mut collected, deferred);
     dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
 }

@@ -1211,6 +1211,11 @@ pub struct PodTemplate {
     /// scoring, which tells a request left out from one of `0`.
     #[serde(skip)]
     pub first_requests: Option<ResourceList>,
+    /// A manifest's StatefulSet's pod template's field errors that the API
+    /// server leaves to each pod's create, with the pod's paths; empty in a
+    /// scenario, whose templates are checked whole.
+    #[serde(skip)]
+    pub create_errors: Vec<String>,
 }
 
 /// A container port: `containerPort`, and `hostPort` to bind it on the node.

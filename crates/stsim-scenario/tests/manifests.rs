@@ -86,6 +86,34 @@ fn refused(yaml: &str, code: &str, words: &str, needle: &str) -> Diagnostic {
     error
 }
 
+/// `yaml`'s StatefulSet is accepted, as the API server does not check a
+/// set's pod template, and each of its pods is refused: the warning lists
+/// the error (`words`, as the refusal would have said it) at the first
+/// `needle`, and the template keeps it for each pod create. (`code` is
+/// what a refusal would have had.)
+fn pods_refused(yaml: &str, code: &str, words: &str, needle: &str) -> Vec<String> {
+    let loaded = parse_manifests(&[("redis.yaml".to_string(), yaml.to_string())], "default")
+        .unwrap_or_else(|e| panic!("{code}: accepted, not refused: {e:#?}"));
+    let errors = loaded.config.statefulsets[0].spec.template.create_errors.clone();
+    assert!(!errors.is_empty(), "each pod is refused");
+    let said = words.strip_prefix("The ").unwrap_or(words).replacen(" is invalid: ", " ", 1);
+    let (line, column) = position(yaml, needle);
+    let warning = loaded.warning.unwrap_or_default();
+    let at = format!("redis.yaml:{line}:{column}: StatefulSet \"redis\" ");
+    assert!(
+        warning.lines().any(|l| l.contains(&at) && l.contains(&said)),
+        "no line at {at:?} with {said:?}:\n{warning}"
+    );
+    errors
+}
+
+/// What the API server refuses each pod of `yaml`'s StatefulSet for.
+fn pod_errors(yaml: &str) -> Vec<String> {
+    let loaded = parse_manifests(&[("redis.yaml".to_string(), yaml.to_string())], "default")
+        .unwrap_or_else(|e| panic!("accepted, not refused: {e:#?}"));
+    loaded.config.statefulsets[0].spec.template.create_errors.clone()
+}
+
 #[test]
 fn the_seed_manifest_gives_the_same_config_and_trace_as_the_ron_scenario() {
     let ron = std::fs::read_to_string(concat!(
@@ -229,8 +257,8 @@ fn a_pre_stop_exec_hook_is_listed_as_unused_and_liveness_success_threshold_must_
         "          livenessProbe:\n            tcpSocket:\n              port: 6379\n            successThreshold: 2\n          \
          readinessProbe:\n",
     );
-    let error = refused(&yaml, "invalid-value", "must be 1", "2\n          readinessProbe");
-    assert!(error.to_string().contains("livenessProbe"), "{error}");
+    let error = pods_refused(&yaml, "invalid-value", "must be 1", "2\n          readinessProbe");
+    assert!(error.iter().any(|e| e.starts_with("spec.containers[0].livenessProbe")), "{error:?}");
 }
 
 #[test]
@@ -367,7 +395,7 @@ fn unknown_fields_are_refused_as_kubectls_strict_validation_refuses_them() {
 #[test]
 fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them() {
     let probe = "          readinessProbe:\n            tcpSocket:\n              port: 6379\n";
-    refused(
+    pods_refused(
         &edit(
             "          readinessProbe:",
             "          lifecycle:\n            preStop:\n              sleep:\n                seconds: 45\n          readinessProbe:",
@@ -383,7 +411,7 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
     )
     .replace("      containers:", "      terminationGracePeriodSeconds: 60\n      containers:");
     assert!(parse_manifests(&[("r.yaml".into(), longer)], "start").is_ok());
-    refused(
+    pods_refused(
         &edit(
             "          readinessProbe:",
             "          lifecycle:\n            postStart: {}\n          readinessProbe:",
@@ -392,7 +420,7 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
         "spec.template.spec.containers[0].lifecycle.postStart: Required value: must specify a handler type",
         "{}",
     );
-    refused(
+    pods_refused(
         &edit(
             "          readinessProbe:",
             "          lifecycle:\n            preStop:\n              exec: {command: [stop]}\n              sleep: {seconds: 5}\n          readinessProbe:",
@@ -414,7 +442,7 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
         ),
     ] {
         let yaml = edit(probe, &probe.replace("port: 6379", &format!("port: {port}")));
-        refused(&yaml, "invalid-value", words, needle);
+        pods_refused(&yaml, "invalid-value", words, needle);
     }
     let grpc = edit(probe, "          readinessProbe:\n            grpc:\n              port: redis\n");
     refused(
@@ -423,7 +451,7 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
         "readinessProbe.grpc.port: expected an integer",
         "redis\n            initialDelay",
     );
-    refused(
+    pods_refused(
         &edit(
             probe,
             &format!(
@@ -474,7 +502,7 @@ fn env_command_and_args_are_decoded_with_their_types() {
         "spec.template.spec.containers[0].args[1]: expected a string, found the number `6379`",
         "6379]",
     );
-    refused(
+    pods_refused(
         &with("          env:\n            - value: \"1\"\n"),
         "invalid-value",
         "spec.template.spec.containers[0].env[0].name: Required value",
@@ -535,7 +563,7 @@ fn probe_counts_of_zero_are_defaulted_and_negative_ones_refused() {
     let config = parse_manifests(&[("r.yaml".into(), zeros)], "start").unwrap().config;
     let probe = config.statefulsets[0].spec.template.readiness_probe.clone().unwrap();
     assert_eq!((probe.period.as_millis(), probe.success_threshold, probe.failure_threshold), (10_000, 1, 3));
-    refused(
+    pods_refused(
         &edit("            periodSeconds: 10\n", "            periodSeconds: -5\n"),
         "invalid-value",
         "readinessProbe.periodSeconds: Invalid value: -5: must be greater than or equal to 0",
@@ -860,13 +888,13 @@ fn containers_are_required() {
         "      containers:\n        - name: redis\n          image: redis:7.0\n          resources:\n            requests:\n              cpu: 500m\n              memory: 1Gi\n          readinessProbe:\n            tcpSocket:\n              port: 6379\n            initialDelaySeconds: 5\n            periodSeconds: 10\n",
         "      containers: []\n",
     );
-    refused(&yaml, "invalid-value", "spec.template.spec.containers: Required value", "containers: []");
+    pods_refused(&yaml, "invalid-value", "spec.template.spec.containers: Required value", "containers: []");
 }
 
 #[test]
 fn image_is_required() {
     let yaml = edit("          image: redis:7.0\n", "");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         "spec.template.spec.containers[0].image: Required value",
@@ -877,7 +905,7 @@ fn image_is_required() {
 #[test]
 fn probe_without_a_handler() {
     let yaml = edit("            tcpSocket:\n              port: 6379\n", "");
-    refused(&yaml, "invalid-value", "must specify a handler type", "initialDelaySeconds: 5");
+    pods_refused(&yaml, "invalid-value", "must specify a handler type", "initialDelaySeconds: 5");
 }
 
 #[test]
@@ -1413,9 +1441,9 @@ fn host_ports_and_node_name_are_read() {
         template.host_ports.iter().map(|p| format!("{}/{:?}", p.port, p.protocol)).collect();
     assert_eq!(ports, ["6379/TCP", "9121/UDP"]);
     let twice = yaml.replace("hostPort: 9121, protocol: UDP", "hostPort: 6379");
-    let errors = errors(&twice);
+    let errors = pod_errors(&twice);
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].message.contains("Duplicate value: \"6379/TCP\""), "{errors:#?}");
+    assert!(errors[0].contains("Duplicate value: \"6379/TCP\""), "{errors:#?}");
 }
 
 /// Racks of Node objects are their labels: a scenario's `domainOutages`
@@ -1555,7 +1583,7 @@ fn topology_spread_constraint_errors_are_located() {
     let one = |fields: &str| with_spread(&format!("        - {fields}\n"));
     let prefix = "The StatefulSet \"redis\" is invalid: spec.template.spec.topologySpreadConstraints[0]";
     let yaml = one("{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         &format!("{prefix}.maxSkew: Invalid value: 0: must be greater than zero"),
@@ -1563,16 +1591,16 @@ fn topology_spread_constraint_errors_are_located() {
     );
     // Left out, maxSkew is the API server's 0 and topologyKey its "": placed at the constraint.
     let yaml = one("{topologyKey: zone, whenUnsatisfiable: DoNotSchedule}");
-    refused(&yaml, "invalid-value", &format!("{prefix}.maxSkew: Invalid value: 0"), "{topologyKey");
+    pods_refused(&yaml, "invalid-value", &format!("{prefix}.maxSkew: Invalid value: 0"), "{topologyKey");
     let yaml = one("{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         &format!("{prefix}.topologyKey: Required value: can not be empty"),
         "{maxSkew",
     );
     let yaml = one("{maxSkew: 1, topologyKey: zone}");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         &format!(
@@ -1581,11 +1609,13 @@ fn topology_spread_constraint_errors_are_located() {
         "{maxSkew",
     );
     let yaml = one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedul}");
-    let d = refused(&yaml, "invalid-value", "Unsupported value: \"DoNotSchedul\"", "DoNotSchedul}");
-    assert_eq!(d.help.as_deref(), Some("did you mean \"DoNotSchedule\"?"));
+    pods_refused(&yaml, "invalid-value", "Unsupported value: \"DoNotSchedul\"", "DoNotSchedul}");
+    let warning =
+        parse_manifests(&[("redis.yaml".into(), yaml.clone())], "default").unwrap().warning.unwrap();
+    assert!(warning.contains("\"ScheduleAnyway\"; did you mean \"DoNotSchedule\"?"), "{warning}");
     let yaml =
         one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: honor}");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         &format!(
@@ -1594,7 +1624,7 @@ fn topology_spread_constraint_errors_are_located() {
         "honor",
     );
     let yaml = one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         "minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule",
@@ -1602,7 +1632,7 @@ fn topology_spread_constraint_errors_are_located() {
     );
     let yaml =
         one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, matchLabelKeys: [app]}");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         "matchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
@@ -1611,7 +1641,7 @@ fn topology_spread_constraint_errors_are_located() {
     let yaml = one(
         "{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: redis}}, matchLabelKeys: [app]}",
     );
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         &format!(
@@ -1626,7 +1656,7 @@ fn topology_spread_constraint_errors_are_located() {
         "        - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}\n        \
          - {maxSkew: 2, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}\n",
     );
-    refused(
+    pods_refused(
         &yaml,
         "duplicate-name",
         "topologySpreadConstraints[1].{topologyKey, whenUnsatisfiable}: Duplicate value: \"{zone, DoNotSchedule}\"",
@@ -1750,7 +1780,7 @@ fn image_pull_policies_and_the_images_on_a_node_are_read() {
     assert_eq!(policies.init.get(&0), Some(&ImagePullPolicy::IfNotPresent));
 
     let yaml = yaml.replace("imagePullPolicy: Always", "imagePullPolicy: Sometimes");
-    refused(
+    pods_refused(
         &yaml,
         "invalid-value",
         "spec.template.spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"",
@@ -1876,20 +1906,20 @@ fn a_second_container_is_read_and_its_name_and_image_are_checked() {
     assert_eq!(extras[0].pull_policy, Some(stsim_core::config::ImagePullPolicy::Always));
     assert_eq!(loaded.warning, None, "nothing of it is ignored");
     let twice = yaml.replace("- name: metrics", "- name: redis");
-    refused(
+    pods_refused(
         &twice,
         "duplicate-name",
         "containers[1].name: Duplicate value: \"redis\"",
         "redis\n          image: oliver",
     );
     let no_image = yaml.replace("          image: oliver006/redis_exporter:v1.62.0\n", "");
-    refused(&no_image, "invalid-value", "containers[1].image: Required value", "name: metrics");
+    pods_refused(&no_image, "invalid-value", "containers[1].image: Required value", "name: metrics");
     let init = yaml.replace(
         "      containers:\n",
         "      initContainers:\n        - {name: metrics, image: busybox:1}\n      containers:\n",
     );
-    let error = &errors(&init)[0];
-    assert!(error.message.contains("Duplicate value: \"metrics\""), "{error:#?}");
+    let error = &pod_errors(&init)[0];
+    assert!(error.contains("Duplicate value: \"metrics\""), "{error:#?}");
 }
 
 /// As the API server (`ValidatePersistentVolumeSpec`): a volume names

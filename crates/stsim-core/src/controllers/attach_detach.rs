@@ -270,6 +270,7 @@ mod tests {
                 node_name: None,
                 host_ports: Vec::new(),
                 priority_class_name: None,
+                template_errors: Vec::new(),
             })
             .unwrap();
         api.assume_pod(pod, node);

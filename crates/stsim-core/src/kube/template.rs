@@ -279,6 +279,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         node_name,
         host_ports: Vec::new(),
         unmodelled: String::new(),
+        create_errors: Vec::new(),
     };
     Ok(ReadTemplate { template, ignored: Vec::new(), warnings: Vec::new() })
 }

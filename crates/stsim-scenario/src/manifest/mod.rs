@@ -8,7 +8,9 @@
 //! apply semantics of an object given twice, and the map from each raw path
 //! to the YAML file, line and column it came from (`Spans`, the `Find` the
 //! validation reports through). Fields and kinds that the model does not use
-//! are gathered into one warning, with their paths. Does no I/O: callers hand
+//! are gathered into one warning, with their paths; so are the errors in a
+//! StatefulSet's pod template's spec, which the API server leaves to each
+//! pod's create (`Deferred`, kept as the template's `create_errors`). Does no I/O: callers hand
 //! in the files' text. The stories around a bare manifest are `story`.
 
 mod decode;
@@ -178,9 +180,59 @@ pub(crate) struct Collected {
     pub notes: Vec<String>,
     pub spans: Spans,
     pub errors: Vec<Diagnostic>,
+    /// Field errors in the spec of a StatefulSet's pod template: the API
+    /// server accepts the set and refuses each of its pods
+    /// ([`pod_spec_path`]). Each template read keeps its own as its
+    /// `create_errors`; these are what the warning lists.
+    pub deferred: Vec<Deferred>,
     /// Scalars an unknown YAML tag made strings (`!foo 3`), by file and
     /// place, with the tag: said where a string will not do.
     pub tagged: Vec<(String, Place, String)>,
+}
+
+/// A field error of a StatefulSet's pod template that the set's own
+/// validation does not look for: where it is, and what the API server
+/// says of each pod made from the template.
+#[derive(Debug, Clone)]
+pub(crate) struct Deferred {
+    pub file: String,
+    pub place: Place,
+    /// `StatefulSet "redis" spec.template.spec.containers[0].image: Required value`.
+    pub what: String,
+    /// The same with the pod's path: `spec.containers[0].image: Required value`.
+    pub pod_error: String,
+    /// What a refusal would have advised.
+    pub help: Option<String>,
+}
+
+/// The pod's own path of a field of a StatefulSet's pod template's spec
+/// (`spec.template.spec.containers[0].image` is the pod's
+/// `spec.containers[0].image`), if the API server leaves it to the pod's
+/// create: `ValidateStatefulSetSpec` checks the template's labels and
+/// annotations, its `restartPolicy` and `activeDeadlineSeconds`, and
+/// nothing else of it (`ValidatePodTemplateSpecForStatefulSet` in
+/// pkg/apis/apps/validation/validation.go keeps the pod spec's validation
+/// commented out), so a set whose pods cannot be made is accepted and
+/// each pod create refused (kubernetes/kubernetes#81147, #137728).
+pub(crate) fn pod_spec_path(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("spec.template.spec.")?;
+    let field = rest.split(['.', '[']).next().unwrap_or(rest);
+    (!matches!(field, "restartPolicy" | "activeDeadlineSeconds")).then(|| format!("spec.{rest}"))
+}
+
+/// Adds the checks' errors of StatefulSets' pod templates that each pod's
+/// create meets (`validate`'s) to the reader's, for the warning.
+pub(crate) fn defer(collected: &mut Collected, checked: Vec<Diagnostic>) {
+    for diagnostic in checked {
+        let what = diagnostic.message.strip_prefix("The ").unwrap_or(&diagnostic.message);
+        collected.deferred.push(Deferred {
+            what: what.replacen(" is invalid: ", " ", 1),
+            pod_error: String::new(),
+            help: diagnostic.help,
+            file: diagnostic.file,
+            place: Place { line: diagnostic.line, column: diagnostic.column, length: diagnostic.length },
+        });
+    }
 }
 
 /// A CSINode as read: the Node it belongs to (its own name) and, for each
@@ -501,8 +553,22 @@ impl Cx<'_> {
         });
     }
 
-    /// An error about the value at `path` of the current object.
+    /// An error about the value at `path` of the current object. One in
+    /// the spec of a StatefulSet's pod template is the pods' to meet, not
+    /// the set's ([`pod_spec_path`]): kept with the template.
     pub fn invalid(&mut self, place: Place, path: &str, message: impl AsRef<str>, help: Option<String>) {
+        if self.kind() == "StatefulSet"
+            && let Some(pod_path) = pod_spec_path(path)
+        {
+            self.collected.deferred.push(Deferred {
+                file: self.file.to_string(),
+                place,
+                what: format!("{} {path}: {}", self.object, message.as_ref()),
+                pod_error: format!("{pod_path}: {}", message.as_ref()),
+                help,
+            });
+            return;
+        }
         let text = format!("The {} is invalid: {path}: {}", self.object, message.as_ref());
         self.error("invalid-value", place, text, help);
     }
@@ -654,12 +720,7 @@ impl Cx<'_> {
         let supported: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
         let help = crate::validate::suggest(&text, allowed).map(|close| format!("did you mean {close:?}?"));
         let message = format!("Unsupported value: {text:?}: supported values: {}", supported.join(", "));
-        self.error(
-            "invalid-value",
-            node.place,
-            format!("The {} is invalid: {path}: {message}", self.object),
-            help,
-        );
+        self.invalid(node.place, path, message, help);
         None
     }
 }
@@ -942,7 +1003,11 @@ const MAX_IGNORED_SHOWN: usize = 100;
 
 /// The one warning about what the model does not use, or `None`.
 pub(crate) fn warning(collected: &Collected) -> Option<String> {
-    if collected.unused.is_empty() && collected.skipped.is_empty() && collected.notes.is_empty() {
+    if collected.unused.is_empty()
+        && collected.skipped.is_empty()
+        && collected.notes.is_empty()
+        && collected.deferred.is_empty()
+    {
         return None;
     }
     let mut text = String::new();
@@ -982,6 +1047,24 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
     }
     for note in &collected.notes {
         text.push_str(&format!("warning: {note}\n"));
+    }
+    if !collected.deferred.is_empty() {
+        text.push_str(
+            "warning: the API server accepts these StatefulSets but refuses each of their pods, as it does not \
+             check a StatefulSet's pod template (`kubectl apply` succeeds, no pod appears, and the set's events \
+             say FailedCreate):\n",
+        );
+        let mut lines: Vec<(&str, usize, usize, &str, Option<&str>)> = (collected.deferred.iter())
+            .map(|d| (d.file.as_str(), d.place.line, d.place.column, d.what.as_str(), d.help.as_deref()))
+            .collect();
+        lines.sort();
+        lines.dedup();
+        for (file, line, column, what, help) in lines {
+            match help {
+                Some(help) => text.push_str(&format!("  {file}:{line}:{column}: {what}; {help}\n")),
+                None => text.push_str(&format!("  {file}:{line}:{column}: {what}\n")),
+            }
+        }
     }
     Some(text)
 }

@@ -1524,6 +1524,26 @@ fn pod_request(
 /// A pod template: a StatefulSet's `spec.template` (`set`), or an
 /// operator's Pod.
 pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Option<raw::PodTemplate> {
+    // The errors in its spec that each pod's create meets (`Cx::invalid`).
+    let mark = cx.collected.deferred.len();
+    match read_template(cx, node, raw_base, set) {
+        Some(mut template) => {
+            template.create_errors =
+                cx.collected.deferred[mark..].iter().map(|d| d.pod_error.clone()).collect();
+            Some(template)
+        }
+        // Unread, it makes no set: its errors are the set's after all.
+        None => {
+            for deferred in cx.collected.deferred.split_off(mark) {
+                let text = format!("The {}", deferred.what.replacen(" spec.", " is invalid: spec.", 1));
+                cx.error("invalid-value", deferred.place, text, None);
+            }
+            None
+        }
+    }
+}
+
+fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Option<raw::PodTemplate> {
     let mut template = cx.obj(node, "spec.template")?;
     cx.at(raw_base.to_string(), node.place, "spec.template");
     let mut labels = raw::RawLabels::new();
@@ -1602,7 +1622,10 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
                             cx.at(format!("{raw_base}.image"), node.place, &format!("{path}.image"));
                             image = cx.string(node, &format!("{path}.image"));
                         }
-                        None => cx.invalid(node.place, &format!("{path}.image"), "Required value", None),
+                        None => {
+                            cx.at(format!("{raw_base}.image"), node.place, &format!("{path}.image"));
+                            cx.invalid(node.place, &format!("{path}.image"), "Required value", None);
+                        }
                     }
                     probes.read(cx, &mut container, &path, raw_base);
                     if let Some(node) = container.take("lifecycle") {
@@ -1768,7 +1791,9 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
         first_requests,
         labels: Some(labels),
         container_name: first_name,
-        image: image?,
+        // None only with an error said: refused, or (a set's template)
+        // the pods' to meet.
+        image: image.unwrap_or_default(),
         image_pull_policy,
         resources,
         readiness_probe: probes.readiness,
@@ -1785,6 +1810,7 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
         node_name,
         priority_class_name,
         ports: (!ports.is_empty()).then_some(ports),
+        create_errors: Vec::new(),
     })
 }
 

@@ -47,8 +47,9 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
         return Err(TemplateRefusal::Invalid(vec!["spec.template: Required value".into()]));
     };
     let layered = Layered { base: None, spans: &collected.spans, fallback_file: file.to_string() };
-    let template =
-        crate::validate::pod_template(&raw, &layered, file, RAW_BASE, request.name).map_err(errors)?;
+    let (template, checked) =
+        crate::validate::pod_template(&raw, &layered, file, RAW_BASE, request.name, !pod).map_err(errors)?;
+    super::defer(&mut collected, checked);
     let mut unused: Vec<&super::Unused> = collected.unused.iter().collect();
     unused.sort_by_key(|u| (u.place.line, u.place.column));
     let ignored = unused.iter().map(|u| own_path(&u.path, pod)).collect();
@@ -58,9 +59,17 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     // A client that asks for no field validation gets the API server's
     // default, `Warn`: an unknown field is dropped with a warning.
     let unknown = (collected.unknown.iter()).map(|u| format!("unknown field {:?}", own_path(&u.path, pod)));
+    // A set's pod template is not checked by the API server: what is wrong
+    // in it refuses each pod create instead (`create_errors`).
+    let named = format!("{object} ");
+    let refused = (collected.deferred.iter()).map(|d| {
+        let field = d.what.strip_prefix(&named).unwrap_or(&d.what);
+        format!("each pod will be refused (a StatefulSet's pod template is not validated): {field}")
+    });
     let warnings = (collected.notes.iter())
         .map(|note| own_path(note.strip_prefix(&typed).unwrap_or(note), pod))
         .chain(unknown)
+        .chain(refused)
         .collect();
     Ok(ReadTemplate { template, ignored, warnings })
 }
@@ -207,10 +216,18 @@ mod tests {
     fn invalid_values_get_the_manifest_paths_messages() {
         let template = json!({"metadata": {"labels": {"app": "web"}},
                               "spec": {"containers": [{"name": "db"}], "terminationGracePeriodSeconds": -1}});
-        let TemplateRefusal::Invalid(errors) = read("StatefulSet", &template).unwrap_err() else {
-            panic!("a 422")
-        };
-        assert_eq!(errors, ["spec.template.spec.containers[0].image: Required value"]);
+        // A bare pod is refused (422); a set is accepted, as the API server
+        // does not check its pod template, and each of its pods is refused.
+        let TemplateRefusal::Invalid(errors) = read("Pod", &template).unwrap_err() else { panic!("a 422") };
+        assert_eq!(errors, ["spec.containers[0].image: Required value"]);
+        let set = read("StatefulSet", &template).unwrap();
+        assert_eq!(set.template.create_errors, ["spec.containers[0].image: Required value"]);
+        assert!(
+            set.warnings.iter().any(|w| w.starts_with("each pod will be refused")
+                && w.ends_with("spec.template.spec.containers[0].image: Required value")),
+            "{:?}",
+            set.warnings
+        );
         // A negative grace period is taken with the API server's warning,
         // and treated as 1 s (`GetWarningsForPodTemplate`).
         let template = json!({"metadata": {"labels": {"app": "web"}},

@@ -111,20 +111,22 @@ pub(crate) use limits::over_limits;
 pub(crate) use pod::pod_template;
 
 /// Checks `raw` and builds the `Config`, or returns every problem found,
-/// sorted by line and column.
+/// sorted by line and column. With the config come the errors of
+/// manifests' StatefulSets' pod templates that each pod's create meets
+/// instead (`Checker::deferred`).
 pub(crate) fn validate(
     raw: &raw::Scenario,
     locator: &dyn Find,
     file: &str,
     limits: &Limits,
-) -> Result<Config, Vec<Diagnostic>> {
+) -> Result<(Config, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut checker = Checker::new(locator, file, *limits);
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
     checker.failure_domains(&config);
     checker.repeated_map_keys();
     if checker.diagnostics.is_empty() {
-        Ok(config)
+        Ok((config, checker.deferred))
     } else {
         let mut diagnostics = checker.diagnostics;
         // A story around manifests (`manifest::story`) writes values in no
@@ -247,6 +249,14 @@ struct Checker<'s, 'l> {
     /// The paths of the sidecar init containers' `restartPolicy` in every
     /// pod template read, checked against the release once it is known.
     sidecar_paths: Vec<String>,
+    /// While a StatefulSet's pod template is checked: its field errors that
+    /// the set's own validation does not look for go to `deferred` (where
+    /// they are, for the warning) and `deferred_pod` (the pod's words), not
+    /// to `diagnostics` (`manifest::pod_spec_path`). Only a manifest's
+    /// paths are such; a scenario's templates are checked whole.
+    deferring: bool,
+    deferred: Vec<Diagnostic>,
+    deferred_pod: Vec<String>,
 }
 
 impl<'s, 'l> Checker<'s, 'l> {
@@ -261,6 +271,9 @@ impl<'s, 'l> Checker<'s, 'l> {
             custom_kinds: Vec::new(),
             node_names: None,
             sidecar_paths: Vec::new(),
+            deferring: false,
+            deferred: Vec::new(),
+            deferred_pod: Vec::new(),
         }
     }
 }
@@ -294,6 +307,23 @@ impl Checker<'_, '_> {
     }
 
     fn report(&mut self, code: &'static str, path: &str, message: impl AsRef<str>, help: Option<String>) {
+        if self.deferring
+            && matches!(code, "invalid-value" | "duplicate-name")
+            && let Some(pod_path) = crate::manifest::pod_spec_path(&self.locator.field(path))
+        {
+            let place = self.locator.find(path);
+            self.deferred_pod.push(format!("{pod_path}: {}", message.as_ref()));
+            self.deferred.push(Diagnostic {
+                code,
+                message: format!("{}: {}", self.locator.show(path), message.as_ref()),
+                file: self.locator.file_of(path).unwrap_or_else(|| self.file.to_string()),
+                line: place.line,
+                column: place.column,
+                length: place.length,
+                help,
+            });
+            return;
+        }
         let place = self.locator.find(path);
         self.diagnostics.push(Diagnostic {
             code,

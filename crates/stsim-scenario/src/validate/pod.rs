@@ -5,17 +5,26 @@
 use super::*;
 
 /// The pod template `raw` as a scenario's: checked with the same rules
-/// (`Checker::template`), its problems reported through `locator`.
+/// (`Checker::template`), its problems reported through `locator`. A
+/// StatefulSet's (`set`) errors in its spec are each pod create's to meet
+/// (`create_errors`), returned apart, as the set's checks do.
 pub(crate) fn pod_template(
     raw: &raw::PodTemplate,
     locator: &dyn Find,
     file: &str,
     base: &str,
     name: &str,
-) -> Result<PodTemplate, Vec<Diagnostic>> {
+    set: bool,
+) -> Result<(PodTemplate, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut checker = Checker::new(locator, file, Limits::DEFAULT);
-    let template = checker.template(base, name, raw);
-    if checker.diagnostics.is_empty() { Ok(template) } else { Err(checker.diagnostics) }
+    checker.deferring = set;
+    let mut template = checker.template(base, name, raw);
+    if template.create_errors.is_empty() {
+        template.create_errors = std::mem::take(&mut checker.deferred_pod);
+    } else {
+        checker.deferred.clear();
+    }
+    if checker.diagnostics.is_empty() { Ok((template, checker.deferred)) } else { Err(checker.diagnostics) }
 }
 
 impl Checker<'_, '_> {
@@ -122,7 +131,9 @@ impl Checker<'_, '_> {
         set_name: &str,
         template: &raw::PodTemplate,
     ) -> PodTemplate {
-        if template.image.is_empty() {
+        // (An image a manifest's set left out is said already, with the
+        // pods' other errors: `create_errors`.)
+        if template.image.is_empty() && template.create_errors.is_empty() {
             let help = "name the container image, like \"redis:7.0\"".to_string();
             self.report(
                 "invalid-value",
@@ -314,6 +325,7 @@ impl Checker<'_, '_> {
             volumes: template.volumes.clone().unwrap_or_default(),
             volume_mounts: template.volume_mounts.clone().unwrap_or_default(),
             unmodelled: String::new(),
+            create_errors: template.create_errors.clone(),
         }
     }
 

@@ -232,7 +232,19 @@ impl Checker<'_, '_> {
             }
             let replicas_help = Some("replicas is the desired number of pods; use 0 to stop them all");
             let replicas = self.int(&format!("{base}.replicas"), set.replicas, 1, 0, replicas_help);
-            let template = self.template(&format!("{base}.template"), &set.name, &set.template);
+            // The spec's errors are each pod create's (a manifest's set): the
+            // reader's, or else the checks' here; after the reader's, the
+            // checks' are their echoes (an image left empty by its error).
+            self.deferring = true;
+            let (pods_mark, mark) = (self.deferred_pod.len(), self.deferred.len());
+            let mut template = self.template(&format!("{base}.template"), &set.name, &set.template);
+            self.deferring = false;
+            let checked = self.deferred_pod.split_off(pods_mark);
+            if template.create_errors.is_empty() {
+                template.create_errors = checked;
+            } else {
+                self.deferred.truncate(mark);
+            }
             let selector = self.selector(
                 &base,
                 set.selector.as_ref(),
