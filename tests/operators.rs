@@ -117,6 +117,73 @@ fn misbehaving_operators_get_a_clear_error_and_never_hang() {
     assert!(err.contains("hello, stsim"), "quotes what it said: {err}");
 }
 
+/// A scenario run by `tests/fixtures/operators/startup_line.py` with `args`, written to a file of its own.
+fn startup_line_scenario(args: &str) -> String {
+    let script = repo_root().join("tests/fixtures/operators/startup_line.py").display().to_string();
+    let source = format!(
+        r#"Scenario(
+    name: "out-of-step",
+    seed: 3,
+    duration: "40s",
+    images: [(name: "redis:7.0", pull: "2s", startup: "1s")],
+    services: [(name: "redis-svc", clusterIP: "None", selector: {{"app": "redis"}})],
+    statefulsets: [(name: "redis", serviceName: "redis-svc", replicas: 1,
+        template: (labels: {{"app": "redis"}}, image: "redis:7.0"))],
+    operators: [(
+        operator: External(name: "early", command: ["python3", "{script}"{args}], timeout: "20s"),
+        reconcileDelay: "1s",
+        protocol: 2,
+    )],
+    timeline: [],
+)"#
+    );
+    let dir = std::env::temp_dir().join(format!("stsim-out-of-step-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("out-of-step{}.ron", if args.is_empty() { "" } else { "-echo" }));
+    std::fs::write(&path, source).unwrap();
+    path.display().to_string()
+}
+
+/// An operator that writes a line before it is asked (a startup line on
+/// standard output) gives the same run every time: its answers are read in
+/// order, one request late each, and the line left over at the end is a
+/// deterministic error. (Checking for an extra line with a non-blocking poll
+/// before each request raced with the process: the run stopped at 1 s, 6 s
+/// or not at all, with different traces.)
+#[test]
+fn a_line_written_unasked_gives_the_same_run_every_time() {
+    let path = startup_line_scenario("");
+    let runs: Vec<(ExitStatus, String, String)> =
+        (0..20).map(|_| stsim(&["run", "--allow-exec", "--trace", &path])).collect();
+    let (status, out, err) = &runs[0];
+    for (i, run) in runs.iter().enumerate().skip(1) {
+        assert!(run == &runs[0], "run {i} differs from run 0:\n{}\n{}\n---\n{}\n{}", run.1, run.2, out, err);
+    }
+    assert_eq!(*status, ExitStatus::Failure, "{out}");
+    assert!(
+        err.contains(
+            "the run stopped: operator/early at 40s: operator early wrote a line that answers no request"
+        ),
+        "{err}"
+    );
+    // Left over: the answer to the last request, which carries its time.
+    assert!(err.contains(r#"after its 38 requests stsim closed its input, and its output still held {"actions": [{"action": "Patch", "kind": "StatefulSet", "name": "redis", "patch": {"metadata": {"annotations": {"example.com/seen": "39000"}}}}]"#), "{err}");
+}
+
+/// An operator that echoes each request's `seq` has a line out of step
+/// caught at the first answer that carries another request's number.
+#[test]
+fn an_answer_carrying_another_seq_is_caught_where_it_happens() {
+    let path = startup_line_scenario(r#", "--echo""#);
+    let (status, _, err) = stsim(&["run", "--allow-exec", &path]);
+    assert_eq!(status, ExitStatus::Failure);
+    assert!(
+        err.contains(r#"operator/early at 3s: operator early's answer to request 2 carries "seq": 1"#),
+        "{err}"
+    );
+    assert!(err.contains(r#"the line taken as the answer to request 1: {"actions": []}"#), "{err}");
+}
+
 /// A missing program is a clear error before the run.
 #[test]
 fn an_operator_that_cannot_start_is_a_clear_error() {

@@ -20,18 +20,28 @@
 //! The simulation stays deterministic: the process sees simulated time only,
 //! and stsim waits for each answer before going on.
 //!
+//! Answers are read strictly in order: the n-th line the process writes is
+//! the answer to the n-th request, whenever it arrives. Nothing is decided
+//! from whether a line has arrived yet (a non-blocking poll races with the
+//! process, and made a run with an extra line differ from run to run), so a
+//! line written unasked (a startup line, two lines for one request) shifts
+//! the answers the same way on every run, and is caught deterministically:
+//! at once when the answer echoes a request's `seq` that is not the one
+//! asked, otherwise at the end of the run, when the output is read to its
+//! end after stdin is closed and any line left over is an error naming it.
+//!
 //! A hostile or broken process cannot exhaust stsim: an answer longer than
-//! [`MAX_ANSWER_BYTES`] is refused without being held whole, a line that
-//! arrives with no request outstanding (two answers to one request) is
-//! refused, the timeout is never zero, and only the kept end of stderr is
+//! [`MAX_ANSWER_BYTES`] is refused without being held whole, at most
+//! [`LINE_QUEUE`] unread lines are held (then the process blocks on its
+//! full pipe), the timeout is never zero, and only the kept end of stderr is
 //! held. Its environment is minimal: `PATH` (to find an interpreter) and
 //! `STSIM_PROTOCOL`, `STSIM_OPERATOR`; nothing else of the user's is passed.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::Duration;
-use stsim_core::operators::{Operator, Reconciled, View, WatchEvent};
+use stsim_core::operators::{Operator, OperatorAction, Reconciled, View, WatchEvent};
 
 /// The newest version of the protocol stsim speaks (a scenario chooses
 /// with `protocol: 2`; without it, version 1).
@@ -39,6 +49,11 @@ pub const PROTOCOL: u32 = 2;
 
 /// The longest answer line an operator may write.
 pub const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// The most lines read from an operator and not yet taken as answers; past
+/// it the reader waits, and a process that writes without end blocks on its
+/// full pipe instead of filling stsim's memory.
+pub const LINE_QUEUE: usize = 64;
 
 /// The shortest timeout, whatever the configuration says.
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
@@ -63,30 +78,30 @@ enum NoLine {
 }
 
 /// What the stdout reader hands over: a line, or why reading stopped.
+/// Whether more output came with a line is not said: that depends on how
+/// the pipe's bytes were split between reads, which is the OS's timing.
 enum Line {
-    /// A line, and whether more output had already come with it (a second
-    /// line written together with the answer).
-    Text(String, bool),
+    Text(String),
     TooLong,
     NotUtf8,
     Failed,
 }
 
 /// Reads lines of at most `MAX_ANSWER_BYTES`, never holding more than that.
-fn read_lines(stdout: impl std::io::Read, tx: std::sync::mpsc::Sender<Line>) {
+fn read_lines(stdout: impl std::io::Read, tx: SyncSender<Line>) {
     let mut reader = BufReader::new(stdout);
     let mut line: Vec<u8> = Vec::new();
     loop {
-        let (done, used, more) = match reader.fill_buf() {
+        let (done, used) = match reader.fill_buf() {
             Ok([]) => return,
             Ok(buffer) => match buffer.iter().position(|b| *b == b'\n') {
                 Some(end) => {
                     line.extend_from_slice(&buffer[..end]);
-                    (true, end + 1, end + 1 < buffer.len())
+                    (true, end + 1)
                 }
                 None => {
                     line.extend_from_slice(buffer);
-                    (false, buffer.len(), false)
+                    (false, buffer.len())
                 }
             },
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -105,7 +120,7 @@ fn read_lines(stdout: impl std::io::Read, tx: std::sync::mpsc::Sender<Line>) {
                 line.pop();
             }
             let message = match String::from_utf8(std::mem::take(&mut line)) {
-                Ok(text) => Line::Text(text, more),
+                Ok(text) => Line::Text(text),
                 Err(_) => Line::NotUtf8,
             };
             if tx.send(message).is_err() {
@@ -131,6 +146,11 @@ struct Running {
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<Line>,
+    /// Requests written to this process so far: the last one's `seq`.
+    sent: u64,
+    /// The line taken as the answer to the last request, for an error that
+    /// finds the answers out of step.
+    last_answer: Option<String>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
     /// The thread reading stderr: done once the process and its children
     /// have closed it (at their exit), so all it wrote has been read.
@@ -143,6 +163,7 @@ struct Running {
 #[serde(rename_all = "camelCase")]
 struct RequestV2<'a> {
     protocol: u32,
+    seq: u64,
     run_id: &'a str,
     scenario: &'a str,
     operator: &'a str,
@@ -170,6 +191,7 @@ struct ViewV2<'a> {
 #[derive(serde::Serialize)]
 struct Request<'a> {
     protocol: u32,
+    seq: u64,
     operator: &'a str,
     time_ms: u64,
     events: &'a [WatchEvent],
@@ -211,11 +233,12 @@ impl ExternalOperator {
         Ok(operator)
     }
 
-    fn request(&self, view: &View, events: &[WatchEvent]) -> Result<String, String> {
+    fn request(&self, seq: u64, view: &View, events: &[WatchEvent]) -> Result<String, String> {
         if self.protocol >= 2 {
             let null = serde_json::Value::Null;
             let request = RequestV2 {
                 protocol: 2,
+                seq,
                 run_id: &self.run_id,
                 scenario: &self.scenario,
                 operator: &self.name,
@@ -229,7 +252,7 @@ impl ExternalOperator {
             };
             return serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"));
         }
-        let request = Request { protocol: 1, operator: &self.name, time_ms: view.time_ms, events, view };
+        let request = Request { protocol: 1, seq, operator: &self.name, time_ms: view.time_ms, events, view };
         serde_json::to_string(&request).map_err(|e| format!("cannot encode the request: {e}"))
     }
 
@@ -259,7 +282,7 @@ impl ExternalOperator {
             stop(&mut child);
             return Err(format!("error: operator {}: its standard streams could not be opened\n", self.name));
         };
-        let (tx, lines) = channel();
+        let (tx, lines) = sync_channel(LINE_QUEUE);
         std::thread::spawn(move || read_lines(stdout, tx));
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = stderr.clone();
@@ -280,7 +303,8 @@ impl ExternalOperator {
                 }
             }
         });
-        self.process = Some(Running { child, stdin, lines, stderr, stderr_reader });
+        self.process =
+            Some(Running { child, stdin, lines, sent: 0, last_answer: None, stderr, stderr_reader });
         Ok(())
     }
 
@@ -399,43 +423,53 @@ impl Operator for ExternalOperator {
         if self.process.is_none() {
             self.spawn()?;
         }
-        let mut line = self.request(view, events)?;
+        let seq = self.process.as_ref().map_or(0, |p| p.sent) + 1;
+        let mut line = self.request(seq, view, events)?;
         line.push('\n');
         let Some(process) = self.process.as_mut() else {
             return Err(format!("operator {} is not running", self.name));
         };
-        // A line that came with no request outstanding: more than one answer to the last one.
-        if let Ok(Line::Text(extra, _)) = process.lines.try_recv() {
-            return Err(format!(
-                "operator {} answered more than one line to one request (the extra line: {}); \
-                 the protocol is exactly one line per request",
-                self.name,
-                shorten(&extra)
-            ));
-        }
+        // Nothing is read here before the request is written: whether a
+        // line the process wrote unasked has arrived by now is a race with
+        // it. The next line in order is this request's answer, whenever it
+        // came; one out of step is caught by its `seq`, or at the end
+        // (`finish`), the same way on every run.
+        process.sent = seq;
         if process.stdin.write_all(line.as_bytes()).and_then(|()| process.stdin.flush()).is_err() {
             return Err(self.exited());
         }
         match self.wait_line() {
-            Ok(Line::Text(answer, true)) => {
-                self.kill();
-                Err(format!(
-                    "operator {} wrote more than one line in answer to one request (the first: {}); \
-                     the protocol is exactly one line per request",
-                    self.name,
-                    shorten(&answer)
-                ))
+            Ok(Line::Text(answer)) => {
+                let parsed = serde_json::from_str::<Answer>(&answer).map_err(|e| {
+                    format!(
+                        "operator {} answered with something that is not the protocol: {e}\n    it said: {}\n    \
+                         expected one line like {} (protocol {}: docs/operator-protocol.md)",
+                        self.name,
+                        shorten(&answer),
+                        example_answer(self.protocol),
+                        self.protocol,
+                    )
+                })?;
+                if let Some(echoed) = parsed.seq.filter(|s| *s != seq) {
+                    let before = self.process.as_ref().and_then(|p| p.last_answer.clone());
+                    self.kill();
+                    let before = before
+                        .map(|b| format!(" (the line taken as the answer to request {}: {b})", seq - 1))
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "operator {}'s answer to request {seq} carries \"seq\": {echoed}: its answers are out of step \
+                         with the requests. The protocol is exactly one line per request, in order, so a line it wrote \
+                         unasked (a startup or log line on standard output, or a second line for one request) was taken \
+                         as the answer to an earlier request{before}. Write logs to standard error\n    it said: {}",
+                        self.name,
+                        shorten(&answer)
+                    ));
+                }
+                if let Some(process) = self.process.as_mut() {
+                    process.last_answer = Some(shorten(&answer));
+                }
+                Ok(Reconciled { actions: parsed.actions, requeue_after_ms: parsed.requeue_after_ms })
             }
-            Ok(Line::Text(answer, false)) => serde_json::from_str::<Reconciled>(&answer).map_err(|e| {
-                format!(
-                    "operator {} answered with something that is not the protocol: {e}\n    it said: {}\n    \
-                     expected one line like {} (protocol {}: docs/operator-protocol.md)",
-                    self.name,
-                    shorten(&answer),
-                    example_answer(self.protocol),
-                    self.protocol,
-                )
-            }),
             Ok(Line::TooLong) => {
                 self.kill();
                 Err(format!(
@@ -470,6 +504,41 @@ impl Operator for ExternalOperator {
         self.kill();
         // The next reconcile starts a fresh process.
     }
+
+    /// The run ended: stdin is closed, and the output read to its end (the
+    /// process exits on end of input), at most the timeout. Every line it
+    /// wrote was asked for by then, so a line left over means its answers
+    /// were out of step with the requests all along: an error, found the
+    /// same way on every run, that names the line.
+    fn finish(&mut self) -> Result<(), String> {
+        let Some(Running { mut child, stdin, lines, sent, stderr: _, stderr_reader: _, last_answer: _ }) =
+            self.process.take()
+        else {
+            return Ok(());
+        };
+        drop(stdin);
+        // One wait: a line, the end of its output, or the timeout.
+        let left_over = match lines.recv_timeout(self.timeout) {
+            Ok(Line::Text(text)) => Some(shorten(&text)),
+            Ok(Line::TooLong) => Some(format!("a line longer than {MAX_ANSWER_BYTES} bytes")),
+            Ok(Line::NotUtf8) => Some("a line that is not UTF-8".to_string()),
+            // A read error, the end of its output, or the timeout: no line left over.
+            Ok(Line::Failed) | Err(_) => None,
+        };
+        stop(&mut child);
+        match left_over {
+            None => Ok(()),
+            Some(line) => Err(format!(
+                "operator {} wrote a line that answers no request: after its {sent} requests stsim closed its input, \
+                 and its output still held {line}. The protocol is exactly one line per request, taken in order, so \
+                 its answers were out of step with the requests: a line written unasked (a startup or log line on \
+                 standard output, or a second line for one request) was taken as an answer, and every later answer \
+                 as the answer to the request after its own. Write logs to standard error; an answer that echoes its \
+                 request's \"seq\" has a line out of step caught where it happens",
+                self.name
+            )),
+        }
+    }
 }
 
 impl ExternalOperator {
@@ -493,6 +562,20 @@ fn stop(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// An answer line: a [`Reconciled`], and the `seq` of the request it
+/// answers if the operator echoes it (optional: it lets a line out of step
+/// be caught where it happens).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    #[serde(default)]
+    actions: Vec<OperatorAction>,
+    #[serde(default, alias = "requeueAfterMs")]
+    requeue_after_ms: Option<u64>,
+    #[serde(default)]
+    seq: Option<u64>,
 }
 
 /// One answer line of the protocol spoken, for hints.

@@ -559,6 +559,13 @@ pub trait Operator {
     fn reconcile(&mut self, view: &View, events: &[WatchEvent]) -> Result<Reconciled, String>;
     /// The operator process restarted: whatever it kept in memory is gone.
     fn restart(&mut self) {}
+    /// The run ended (at its horizon, a `Stop`, or with nothing left to
+    /// happen): the operator is done. An `Err` is a fault found only now (an
+    /// external process whose answers were out of step with the requests),
+    /// and the run ends as an operator failure.
+    fn finish(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The ordinal of a claim `<template>-<set>-<ordinal>` of a StatefulSet in the view.

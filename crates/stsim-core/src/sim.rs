@@ -540,7 +540,17 @@ impl Simulation {
         }
     }
 
-    fn end(&mut self, at: SimTime, reason: EndReason) {
+    fn end(&mut self, at: SimTime, mut reason: EndReason) {
+        // Each operator is told the run is over; one that finds a fault only
+        // now (an external one whose answers were out of step) fails the run.
+        if matches!(reason, EndReason::Horizon | EndReason::Stopped | EndReason::Quiescent) {
+            for (index, slot) in self.operators.iter_mut().enumerate() {
+                if let Err(message) = slot.operator.finish() {
+                    self.trace.push(at, Actor::Operator(index as u32), Event::OperatorFailed { message });
+                    reason = EndReason::OperatorFailed;
+                }
+            }
+        }
         self.trace.push(at, Actor::User, Event::End { reason: reason.as_str() });
         self.ended = Some((at, reason));
     }
