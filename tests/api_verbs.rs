@@ -1687,3 +1687,62 @@ fn a_negative_grace_period_deletes_in_one_second() {
             .unwrap();
     assert!(matches!(action, OperatorAction::Delete { grace_period_seconds: Some(-1), .. }));
 }
+
+/// A pod that two PodDisruptionBudgets select cannot be evicted: the
+/// eviction API answers 500 with no reason (pkg/registry/core/pod/storage/
+/// eviction.go, `len(pdbs) > 1`), not the 429 a client retries. kubectl
+/// drain retries only a 429 (k8s.io/kubectl/pkg/drain/drain.go
+/// `evictPods`), so the drain fails at once, leaving the node cordoned, and
+/// the finding names the overlapping budgets instead of advising to wait.
+#[test]
+fn two_budgets_make_an_eviction_a_500_and_a_drain_fail() {
+    let source = SCENARIO
+        .replace(
+            r#"podDisruptionBudgets: [(name: "redis", selector: {"app": "redis"}, minAvailable: 3)],"#,
+            r#"podDisruptionBudgets: [(name: "redis", selector: {"app": "redis"}, maxUnavailable: 1),
+                (name: "redis-extra", selector: {"app": "redis"}, minAvailable: 1)],"#,
+        )
+        .replace(
+            " FAULTS)],",
+            r#")],
+    timeline: [(at: "3m", do: DrainNode(nodeOf: "redis-1"))],"#,
+        );
+    let script: Vec<Step> =
+        vec![(120_000, Box::new(|_: &View| vec![OperatorAction::Evict { name: "redis-0".into() }]))];
+    let (sim, seen, _) = run_source(&source, script, None);
+    let message = stsim_core::controllers::disruption::MULTIPLE_BUDGETS;
+    assert_eq!(answers(&seen, 120_000), [(500, None, message.to_string())]);
+    let result = seen.iter().flat_map(|s| &s.results).find(|r| r.code == 500).unwrap();
+    let json = serde_json::to_value(result).unwrap();
+    assert_eq!(json.get("reason"), None, "no reason, as the API server's status has none: {json}");
+    // The drain tries redis-1 once, and does not retry it.
+    let refusals: Vec<(u64, u16)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::EvictionRefused { pod, code, .. } if sim.world.pod(*pod).name == "redis-1" => {
+                Some((r.at.as_millis(), *code))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals, [(180_000, 500)]);
+    let failed: Vec<(u64, u32)> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::NodeDrainFailed { left, .. } => Some((r.at.as_millis(), left)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [(180_000, 1)]);
+    assert!(!sim.trace.records.iter().any(|r| matches!(r.event, Event::NodeDrained { .. })));
+    let report = stsim_core::report::build(&sim);
+    let finding = report.findings.iter().find(|f| f.id == "drain-blocked").expect("drain-blocked");
+    assert!(finding.summary.contains("failed at 3m"), "{}", finding.summary);
+    assert!(finding.explanation.contains("retries only a 429"), "{}", finding.explanation);
+    assert!(finding.fix.contains("The budgets redis and redis-extra overlap"), "{}", finding.fix);
+    assert!(!finding.fix.contains("Wait for the replacements"), "{}", finding.fix);
+}

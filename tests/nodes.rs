@@ -491,7 +491,7 @@ fn a_drain_waits_for_budgets_and_volumes() {
         .records
         .iter()
         .filter_map(|r| match &r.event {
-            Event::EvictionRefused { pod, message } => {
+            Event::EvictionRefused { pod, message, .. } => {
                 Some((r.at, format!("{}: {message}", pod_name(&sim, *pod))))
             }
             _ => None,

@@ -750,11 +750,17 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::NodeDrainAborted { node, left } => {
                 other("node", n.node(*node), format!("drain aborted at its timeout: {left} pod(s) left").into())
             }
+            Event::NodeDrainFailed { node, left } => other(
+                "node",
+                n.node(*node),
+                format!("drain failed: an eviction error kubectl does not retry, {left} pod(s) left").into(),
+            ),
             Event::PodEvicted { pod, reason, message } => {
                 n.pod_row(at_ms, *pod, cat(&[reason, ": ", message]), &|_| {})
             }
-            Event::EvictionRefused { pod, message } => {
-                n.pod_row(at_ms, *pod, cat(&["eviction refused (429): ", message]), &|_| {})
+            Event::EvictionRefused { pod, code, message } => {
+                let what = cat(&["eviction refused (", &code.to_string(), "): ", message]);
+                n.pod_row(at_ms, *pod, what, &|_| {})
             }
             Event::ContainerKilling { pod, node, probe } => {
                 let what = cat(&["the kubelet kills the container on ", &world.node(*node).name, ": it failed its ", probe.as_str(), " probe"]);

@@ -453,6 +453,11 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                 "The drain of node {} gives up at its timeout with {left} pod(s) still on it: it evicts nothing more.",
                 world.node(*node).name
             ),
+            Event::NodeDrainFailed { node, left } => format!(
+                "kubectl drain {} fails with {left} pod(s) still on it: an eviction was refused with an error kubectl \
+                 does not retry. The node stays cordoned.",
+                world.node(*node).name
+            ),
             Event::PodEvicted { pod: id, reason, message } => {
                 let p = world.pod(*id);
                 match (&p.node_name, p.node) {
@@ -473,8 +478,11 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     _ => format!("{} is evicted ({reason}): {message}.", pod(*id)),
                 }
             }
-            Event::EvictionRefused { pod: id, message } => {
+            Event::EvictionRefused { pod: id, code: 429, message } => {
                 format!("The eviction of {} is refused: {message}.", pod(*id))
+            }
+            Event::EvictionRefused { pod: id, code, message } => {
+                format!("The eviction of {} fails ({code}), and no retry helps: {message}", pod(*id))
             }
             Event::ContainerKilling { pod: id, node, probe } => format!(
                 "The kubelet kills the container of {} on {} (its preStop hook, then SIGTERM): it failed its {} probe.",

@@ -126,6 +126,13 @@ pub enum Event {
         node: NodeId,
         left: u32,
     },
+    /// `kubectl drain` failed: an eviction was refused with an error it does
+    /// not retry (a 500), and nothing else is left to wait for; `left` pods
+    /// stay on the cordoned node.
+    NodeDrainFailed {
+        node: NodeId,
+        left: u32,
+    },
     /// A pod is deleted by a controller or the eviction API, with the
     /// `DisruptionTarget` reason (`DeletionByTaintManager`,
     /// `EvictionByEvictionAPI`, `DeletionByPodGC`) and why.
@@ -134,9 +141,12 @@ pub enum Event {
         reason: &'static str,
         message: String,
     },
-    /// The eviction API refused (HTTP 429), with its message.
+    /// The eviction API refused, with its HTTP status (429: a budget allows
+    /// no disruption now; 500: more than one budget selects the pod) and
+    /// its message.
     EvictionRefused {
         pod: PodId,
+        code: u16,
         message: String,
     },
     /// The kubelet begins killing a container whose `probe` failed
@@ -845,13 +855,21 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::NodeDrainAborted { node: id, left } => {
             out.put("node/").put(node(*id)).put("\tdrain-aborted\tpods-left=").num(*left);
         }
+        Event::NodeDrainFailed { node: id, left } => {
+            out.put("node/").put(node(*id)).put("\tdrain-failed\tpods-left=").num(*left);
+        }
         Event::PodEvicted { pod: id, reason, message } => {
             pod(out, *id);
             out.put("\tevicted\treason=").put(reason).put(" message=").quoted(message);
         }
-        Event::EvictionRefused { pod: id, message } => {
+        Event::EvictionRefused { pod: id, code, message } => {
             pod(out, *id);
-            out.put("\teviction-refused\tmessage=").quoted(message);
+            out.put("\teviction-refused\t");
+            // A 429, the common case, is written as it always was.
+            if *code != 429 {
+                out.put("code=").num(u32::from(*code)).put(" ");
+            }
+            out.put("message=").quoted(message);
         }
         Event::ContainerKilling { pod: id, node: on, probe } => {
             pod(out, *id);

@@ -647,6 +647,10 @@ impl<'a> Replay<'a> {
                 let name = world.node(*node).name.clone();
                 self.nodes.entry(name).or_default().mark(at, "drain aborted", Words::Mark(cause));
             }
+            Event::NodeDrainFailed { node, .. } => {
+                let name = world.node(*node).name.clone();
+                self.nodes.entry(name).or_default().mark(at, "drain failed", Words::Mark(cause));
+            }
             Event::PodCreated { pod, .. } => {
                 self.pod_states.insert(
                     *pod,

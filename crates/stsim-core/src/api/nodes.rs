@@ -329,9 +329,9 @@ impl Api<'_> {
         self.delete_pod(pod, Some(SimDuration::ZERO));
     }
 
-    /// The eviction API refused (429).
-    pub fn refuse_eviction(&mut self, pod: PodId, message: String) {
-        self.record(Event::EvictionRefused { pod, message });
+    /// The eviction API refused, with its HTTP status (429 or 500).
+    pub fn refuse_eviction(&mut self, pod: PodId, code: u16, message: String) {
+        self.record(Event::EvictionRefused { pod, code, message });
     }
 
     pub fn record_drained(&mut self, node: NodeId) {
@@ -340,6 +340,10 @@ impl Api<'_> {
 
     pub fn record_drain_aborted(&mut self, node: NodeId, left: u32) {
         self.record(Event::NodeDrainAborted { node, left });
+    }
+
+    pub fn record_drain_failed(&mut self, node: NodeId, left: u32) {
+        self.record(Event::NodeDrainFailed { node, left });
     }
 
     // ----- container processes ------------------------------------------------

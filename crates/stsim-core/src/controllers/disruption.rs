@@ -6,14 +6,20 @@
 //! not being deleted, `disruptionsAllowed = currentHealthy - desiredHealthy`),
 //! the eviction subresource's rules (`pkg/registry/core/pod/storage/eviction.go`:
 //! a pending, finished or terminating pod is deleted without looking at
-//! budgets; more than one matching budget is an error; a running pod that
+//! budgets; more than one matching budget is an error, a 500 that no client
+//! retries; a running pod that
 //! is not Ready may go always under `unhealthyPodEvictionPolicy:
 //! AlwaysAllow`, and while the budget is met under `IfHealthyBudget`, the
 //! default; otherwise no allowed disruption means 429
 //! "Cannot evict pod as it would violate the pod's disruption budget."),
 //! and `kubectl drain`: cordon, then evict every pod on the node, each
-//! refused eviction retried every 5 s, until no pod is left, or until a
-//! timeout aborts it (`abort_drain`, as `kubectl drain --timeout` gives up).
+//! eviction refused with 429 retried every 5 s, until no pod is left, or
+//! until a timeout aborts it (`abort_drain`, as `kubectl drain --timeout`
+//! gives up). Any other refusal (the 500 of a pod two budgets select) is
+//! not retried: kubectl's `evictPods` (k8s.io/kubectl/pkg/drain/drain.go)
+//! retries only `apierrors.IsTooManyRequests`, and returns `error when
+//! evicting pods/...` for anything else, so the drain fails once the other
+//! pods are done, leaving the node cordoned.
 //!
 //! Budgets are computed from the world when an eviction asks, which is what
 //! the controller's status plus the eviction handler's `DisruptedPods`
@@ -104,8 +110,24 @@ pub fn status(world: &World, pdb: &PodDisruptionBudget) -> BudgetStatus {
 /// Why the eviction API said no.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
+    /// The HTTP status: 429 (TooManyRequests, a budget allows no
+    /// disruption now: retry later) or 500 (the pod has more than one
+    /// budget: no retry helps).
+    pub code: u16,
     pub message: String,
 }
+
+impl Refused {
+    /// Whether a client retries it: kubectl drain retries only a 429
+    /// (`evictPods`: `apierrors.IsTooManyRequests(err)`).
+    pub fn retryable(&self) -> bool {
+        self.code == 429
+    }
+}
+
+/// The message of the eviction API for a pod more than one budget selects.
+pub const MULTIPLE_BUDGETS: &str =
+    "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.";
 
 /// The eviction subresource: evicts the pod (a graceful delete with the
 /// `DisruptionTarget` condition) or says why not.
@@ -121,10 +143,12 @@ pub fn evict(api: &mut Api, pod: PodId, by: &str) -> Result<(), Refused> {
     }
     let budgets: Vec<&PodDisruptionBudget> = api.world.pdbs.iter().filter(|b| b.selects(&p.labels)).collect();
     if budgets.len() > 1 {
-        return Err(Refused {
-            message: "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
-                .to_string(),
-        });
+        // EvictionREST.Create (pkg/registry/core/pod/storage/eviction.go):
+        // `if len(pdbs) > 1 { rtStatus = &metav1.Status{Status: Failure,
+        // Message: ..., Code: 500} }`: a status with no reason, which the
+        // handler answers with HTTP 500; client-go's IsInternalError counts a
+        // 500 of no known reason as one.
+        return Err(Refused { code: 500, message: MULTIPLE_BUDGETS.to_string() });
     }
     let Some(budget) = budgets.first() else {
         evict(api);
@@ -147,6 +171,7 @@ pub fn evict(api: &mut Api, pod: PodId, by: &str) -> Result<(), Refused> {
         return Ok(());
     }
     Err(Refused {
+        code: 429,
         message: format!(
             "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget {name} needs {} healthy pods and has {} currently",
             status.desired_healthy, status.current_healthy
@@ -158,22 +183,34 @@ pub fn evict(api: &mut Api, pod: PodId, by: &str) -> Result<(), Refused> {
 #[derive(Debug, Clone)]
 pub struct Drain {
     pub started_at: SimTime,
-    /// Pods whose eviction is being refused, with the message and since when.
+    /// Pods whose eviction is being refused with 429 (retried every 5 s),
+    /// with the message and since when.
     pub refused: BTreeMap<PodId, (String, SimTime)>,
     pub finished_at: Option<SimTime>,
+    /// Pods whose eviction failed with an error kubectl does not retry (a
+    /// 500: more than one budget selects the pod), with its code, message
+    /// and when: they are not tried again.
+    pub failed: BTreeMap<PodId, (u16, String, SimTime)>,
+    /// When the drain ended with an error: every pod but the failed ones
+    /// gone. The node stays cordoned, the failed pods on it.
+    pub failed_at: Option<SimTime>,
 }
 
 /// `kubectl drain NODE` begins: cordon, then the eviction loop.
 pub fn start_drain(api: &mut Api, node: NodeId) {
     api.set_unschedulable(node, true);
     let now = api.now;
-    let drain = api.world.drains.entry(node).or_insert(Drain {
+    let fresh = || Drain {
         started_at: now,
         refused: BTreeMap::new(),
         finished_at: None,
-    });
-    if drain.finished_at.is_some() {
-        *drain = Drain { started_at: now, refused: BTreeMap::new(), finished_at: None };
+        failed: BTreeMap::new(),
+        failed_at: None,
+    };
+    let drain = api.world.drains.entry(node).or_insert_with(fresh);
+    if drain.finished_at.is_some() || drain.failed_at.is_some() {
+        // A new `kubectl drain` of a node drained or failed before.
+        *drain = fresh();
     }
     api.wake(EventKey::Drain(node));
 }
@@ -199,7 +236,7 @@ pub fn abort_drain(api: &mut Api, node: NodeId) {
 /// finish once no pod is left on the node.
 pub fn drain_step(api: &mut Api, node: NodeId) {
     let Some(drain) = api.world.drains.get(&node) else { return };
-    if drain.finished_at.is_some() {
+    if drain.finished_at.is_some() || drain.failed_at.is_some() {
         return;
     }
     let pods: Vec<PodId> = api.world.node(node).pods.iter().copied().collect();
@@ -208,34 +245,67 @@ pub fn drain_step(api: &mut Api, node: NodeId) {
         api.record_drained(node);
         return;
     }
+    if fail_if_done(api, node) {
+        return;
+    }
     let actor = api.actor;
     api.actor = Actor::User;
     let mut retry = false;
     let name = api.world.node(node).name.clone();
     for pod in pods {
-        if api.world.pod(pod).is_terminating() {
+        if api.world.pod(pod).is_terminating() || api.world.drains[&node].failed.contains_key(&pod) {
             continue;
         }
         match evict(api, pod, &format!("kubectl drain {name}")) {
             Ok(()) => {
                 api.world.drains.get_mut(&node).expect("a drain").refused.remove(&pod);
             }
-            Err(refused) => {
+            Err(refused) if refused.retryable() => {
                 retry = true;
                 let now = api.now;
                 let drain = api.world.drains.get_mut(&node).expect("a drain");
                 let new = drain.refused.get(&pod).is_none_or(|(message, _)| *message != refused.message);
                 if new {
                     drain.refused.insert(pod, (refused.message.clone(), now));
-                    api.refuse_eviction(pod, refused.message);
+                    api.refuse_eviction(pod, refused.code, refused.message);
                 }
+            }
+            Err(refused) => {
+                // Not retried: kubectl's goroutine for this pod returns
+                // `error when evicting pods/...`, and the others go on.
+                let now = api.now;
+                let drain = api.world.drains.get_mut(&node).expect("a drain");
+                drain.refused.remove(&pod);
+                drain.failed.insert(pod, (refused.code, refused.message.clone(), now));
+                api.refuse_eviction(pod, refused.code, refused.message);
             }
         }
     }
     api.actor = actor;
     if retry {
         api.wake_after(EventKey::Drain(node), EVICTION_RETRY);
+    } else {
+        fail_if_done(api, node);
     }
+}
+
+/// A drain with a failed eviction ends, with an error, once nothing but the
+/// failed pods is left on the node: kubectl waits for every other pod (each
+/// evicted one to be deleted, each refused one to be evicted), then returns
+/// the errors, and the node stays cordoned. Whether it ended.
+fn fail_if_done(api: &mut Api, node: NodeId) -> bool {
+    let drain = &api.world.drains[&node];
+    let pods = &api.world.node(node).pods;
+    if drain.failed.is_empty() || pods.iter().any(|p| !drain.failed.contains_key(p)) {
+        return false;
+    }
+    let left = pods.len() as u32;
+    api.world.drains.get_mut(&node).expect("a drain").failed_at = Some(api.now);
+    let actor = api.actor;
+    api.actor = Actor::User;
+    api.record_drain_failed(node, left);
+    api.actor = actor;
+    true
 }
 
 #[cfg(test)]

@@ -47,7 +47,9 @@ pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
         }
     }
     for (node, drain) in &world.drains {
-        if drain.finished_at.is_none() && !drain.refused.is_empty() {
+        if drain.finished_at.is_none() && !drain.failed.is_empty() {
+            findings.push(drain_failed(world, *node, drain));
+        } else if drain.finished_at.is_none() && !drain.refused.is_empty() {
             findings.push(drain_blocked(world, *node, drain));
         }
     }
@@ -473,6 +475,72 @@ fn multi_attach(world: &World, pod: &Pod) -> Finding {
             }
         ),
         fix,
+    }
+}
+
+/// A drain that failed: an eviction refused with an error kubectl does not
+/// retry (the 500 of a pod more than one budget selects). kubectl's
+/// `evictPods` (k8s.io/kubectl/pkg/drain/drain.go) retries only a 429;
+/// the API's answer comes from `EvictionREST.Create`
+/// (pkg/registry/core/pod/storage/eviction.go), `len(pdbs) > 1`.
+fn drain_failed(world: &World, node: NodeId, drain: &disruption::Drain) -> Finding {
+    let node = world.node(node);
+    let since = drain.failed.values().map(|(_, _, at)| *at).min().unwrap_or(drain.started_at);
+    let mut failed: Vec<String> = Vec::new();
+    // The budgets that select each failed pod, in the order the scenario gives them.
+    let mut overlapping: Vec<&str> = Vec::new();
+    for (pod, (code, message, at)) in &drain.failed {
+        let pod = world.pod(*pod);
+        let budgets: Vec<&str> =
+            world.pdbs.iter().filter(|b| b.selects(&pod.labels)).map(|b| b.name.as_str()).collect();
+        let by = if budgets.len() > 1 {
+            format!(", selected by the budgets {}", budgets.join(" and "))
+        } else {
+            String::new()
+        };
+        failed.push(format!("{} ({code} at {at}{by}: {message})", pod.name));
+        if budgets.len() > 1 {
+            for budget in budgets {
+                if !overlapping.contains(&budget) {
+                    overlapping.push(budget);
+                }
+            }
+        }
+    }
+    let ended = match drain.failed_at {
+        Some(at) => format!(
+            " It ended with that error at {at}, once the other pods were done, and left {} cordoned.",
+            node.name
+        ),
+        None => " It ends with that error once the other pods are evicted.".to_string(),
+    };
+    Finding {
+        id: "drain-blocked",
+        subject: format!("node/{}", node.name),
+        since_ms: since.as_millis(),
+        summary: format!(
+            "kubectl drain {} failed at {since}: an eviction error it does not retry",
+            node.name
+        ),
+        explanation: format!(
+            "kubectl drain cordoned {} at {} and evicts its pods through the eviction API. It retries only a 429 \
+             (TooManyRequests, a budget that allows no disruption yet); any other answer fails the pod's eviction at \
+             once (`error when evicting pods/...`), and the drain with it. Failed: {}. The eviction API answers 500 for \
+             a pod that more than one PodDisruptionBudget selects: it cannot tell which budget to charge, so it evicts \
+             none, and waiting does not help.{ended}",
+            node.name,
+            drain.started_at,
+            failed.join("; "),
+        ),
+        fix: if overlapping.is_empty() {
+            "Fix what the eviction API refuses (its message above), then drain the node again.".to_string()
+        } else {
+            format!(
+                "The budgets {} overlap: make each pod selected by one budget at most (delete the extra one, or narrow its \
+                 selector), then drain the node again.",
+                overlapping.join(" and ")
+            )
+        },
     }
 }
 

@@ -18,7 +18,10 @@
 //!   invalid: spec: Forbidden: updates to statefulset spec for fields other
 //!   than ...`), or a custom resource's schema;
 //! - `429 TooManyRequests`: an eviction a PodDisruptionBudget refuses
-//!   (`Cannot evict pod as it would violate the pod's disruption budget.`).
+//!   (`Cannot evict pod as it would violate the pod's disruption budget.`);
+//! - `500` with no reason (client-go's `IsInternalError` is true): the
+//!   eviction of a pod more than one budget selects (`This pod has more
+//!   than one PodDisruptionBudget, ...`).
 //!
 //! What stsim does not model is said so, never silently ignored:
 //! `405 MethodNotAllowed` with a message that starts `stsim does not model`,
@@ -1263,9 +1266,15 @@ fn evict(api: &mut Api, name: &str) -> WriteResult {
     match crate::controllers::disruption::evict(api, pod, &by) {
         // The eviction subresource answers a create: 201.
         Ok(()) => WriteResult::ok(201, None),
-        Err(refused) => {
-            api.refuse_eviction(pod, refused.message.clone());
+        Err(refused) if refused.retryable() => {
+            api.refuse_eviction(pod, refused.code, refused.message.clone());
             WriteResult::failure(429, "TooManyRequests", refused.message)
+        }
+        // More than one budget: a 500 whose status has no reason (eviction.go
+        // returns `metav1.Status{Status: Failure, Message, Code: 500}`).
+        Err(refused) => {
+            api.refuse_eviction(pod, refused.code, refused.message.clone());
+            WriteResult { reason: None, ..WriteResult::failure(refused.code, "", refused.message) }
         }
     }
 }
