@@ -1746,3 +1746,57 @@ fn two_budgets_make_an_eviction_a_500_and_a_drain_fail() {
     assert!(finding.fix.contains("The budgets redis and redis-extra overlap"), "{}", finding.fix);
     assert!(!finding.fix.contains("Wait for the replacements"), "{}", finding.fix);
 }
+
+/// A create that carries a `metadata.resourceVersion` parsing as a non-zero
+/// number is refused by the storage: 500 with no reason, "resourceVersion
+/// should not be set on objects to be created" (k8s.io/apiserver
+/// pkg/storage/etcd3/store.go `Create`). "", "0" and what does not parse
+/// as an unsigned number ("-1", "+3") are accepted.
+#[test]
+fn a_create_with_a_resource_version_is_refused_by_the_storage() {
+    let claim = |name: &str, rv: &str| OperatorAction::Create {
+        object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "resourceVersion": rv},
+            "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
+    };
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(move |_: &View| {
+            vec![
+                claim("rv-3", "3"),
+                claim("rv-minus-1", "-1"),
+                claim("rv-0", "0"),
+                claim("rv-empty", ""),
+                claim("rv-plus-3", "+3"),
+                claim("rv-huge", "99999999999999999999999"),
+                OperatorAction::Create {
+                    object: json!({"apiVersion": "cache.example.com/v1", "kind": "RedisCluster",
+                        "metadata": {"name": "copy", "resourceVersion": "999"}, "spec": {"size": 1}}),
+                },
+                // An existing name: the storage refuses the resourceVersion first.
+                claim("data-redis-0", "12"),
+            ]
+        }),
+    )];
+    let (sim, seen, _) = run("", script, None);
+    let refused = "resourceVersion should not be set on objects to be created".to_string();
+    let got: Vec<(u16, Option<&str>, String)> = answers(&seen, 120_000)
+        .into_iter()
+        .map(|(c, r, m)| (c, r, if c == 201 { String::new() } else { m }))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (500, None, refused.clone()),
+            (201, None, String::new()),
+            (201, None, String::new()),
+            (201, None, String::new()),
+            (201, None, String::new()),
+            (201, None, String::new()),
+            (500, None, refused.clone()),
+            (500, None, refused),
+        ]
+    );
+    assert!(sim.world.pvc_named("rv-3").is_none() && sim.world.pvc_named("rv-minus-1").is_some());
+    assert!(sim.world.custom.objects.iter().all(|o| o.name != "copy"));
+}

@@ -21,7 +21,9 @@
 //!   (`Cannot evict pod as it would violate the pod's disruption budget.`);
 //! - `500` with no reason (client-go's `IsInternalError` is true): the
 //!   eviction of a pod more than one budget selects (`This pod has more
-//!   than one PodDisruptionBudget, ...`).
+//!   than one PodDisruptionBudget, ...`), a create whose
+//!   `metadata.resourceVersion` is set (`resourceVersion should not be set
+//!   on objects to be created`).
 //!
 //! What stsim does not model is said so, never silently ignored:
 //! `405 MethodNotAllowed` with a message that starts `stsim does not model`,
@@ -1038,6 +1040,33 @@ fn being_deleted(api: &Api, object: &Value, mut result: WriteResult) -> WriteRes
     result
 }
 
+/// A create whose `metadata.resourceVersion` is a revision: the storage
+/// refuses it (k8s.io/apiserver pkg/storage/etcd3/store.go `Create`: `if
+/// version, err := s.versioner.ObjectResourceVersion(obj); err == nil &&
+/// version != 0 { return storage.ErrResourceVersionSetOnCreate }`, "resourceVersion
+/// should not be set on objects to be created", pkg/storage/errors.go). The
+/// versioner parses with `strconv.ParseUint(rv, 10, 64)` and takes "" and
+/// "0" as 0, so only decimal digits that make a non-zero u64 are refused:
+/// "-1", "+3", "abc" or a number past u64 pass (kubernetes/kubernetes#113847
+/// keeps "-1" working). The error is a plain one, which the handler answers
+/// as 500 with reason Unknown, which is none (`ErrorToAPIStatus`'s default).
+/// The storage sees a create after the metadata and the object are
+/// validated; stsim checks the resourceVersion after the metadata and
+/// before the kind's own checks (its spec's 422, a name's 409 AlreadyExists,
+/// which the storage finds after this check).
+fn resource_version_set_on_create(object: &Value) -> Option<WriteResult> {
+    let rv = object["metadata"]["resourceVersion"].as_str()?;
+    let revision = rv.bytes().all(|b| b.is_ascii_digit()) && rv.parse::<u64>().is_ok_and(|v| v != 0);
+    revision.then(|| WriteResult {
+        reason: None,
+        ..WriteResult::failure(
+            500,
+            "",
+            "resourceVersion should not be set on objects to be created".to_string(),
+        )
+    })
+}
+
 fn create(api: &mut Api, object: &Value, reader: TemplateReader) -> WriteResult {
     let named;
     let object = match generated_name(api, object) {
@@ -1055,6 +1084,9 @@ fn create(api: &mut Api, object: &Value, reader: TemplateReader) -> WriteResult 
     if let Some(shown) = shown_kind(api, object)
         && let Err(refused) = check_object_meta(api, &shown, &kind, &name, object)
     {
+        return refused;
+    }
+    if let Some(refused) = resource_version_set_on_create(object) {
         return refused;
     }
     if let Some(k) = api.world().custom.kind_named(&kind, object["apiVersion"].as_str()) {
