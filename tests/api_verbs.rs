@@ -1800,3 +1800,42 @@ fn a_create_with_a_resource_version_is_refused_by_the_storage() {
     assert!(sim.world.pvc_named("rv-3").is_none() && sim.world.pvc_named("rv-minus-1").is_some());
     assert!(sim.world.custom.objects.iter().all(|o| o.name != "copy"));
 }
+
+/// A bare pod whose labels match a StatefulSet's selector, created by an
+/// operator or by the timeline's `CreatePod`, makes the set's controller
+/// sync at once (pkg/controller/statefulset/stateful_set.go `addPod`: an
+/// orphan is handed to every matching set), so one named `<set>-<ordinal>`
+/// out of the set's range is adopted and deleted in the same instant, not
+/// whenever something else happens to sync the set.
+#[test]
+fn an_orphan_pod_matching_a_set_is_adopted_and_condemned_at_once() {
+    let source = SCENARIO.replace(
+        " FAULTS)],",
+        r#")],
+    timeline: [(at: "3m", do: CreatePod(name: "redis-8", template: (labels: {"app": "redis"}, image: "redis:7.0")))],"#,
+    );
+    let script: Vec<Step> = vec![(
+        120_000,
+        Box::new(|_: &View| {
+            vec![OperatorAction::Create {
+                object: json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "redis-7", "labels": {"app": "redis"}},
+                    "spec": {"containers": [{"name": "redis", "image": "redis:7.0"}]}}),
+            }]
+        }),
+    )];
+    let (sim, seen, _) = run_source(&source, script, None);
+    assert_eq!(answers(&seen, 120_000).iter().map(|a| a.0).collect::<Vec<_>>(), [201]);
+    for (name, at) in [("redis-7", t("2m")), ("redis-8", t("3m"))] {
+        let pod = sim.world.pods.iter().find(|p| p.name == name).expect(name);
+        let adopted: Vec<_> = sim
+            .trace
+            .records
+            .iter()
+            .filter(|r| matches!(r.event, Event::PodAdopted { pod: p, .. } if p == pod.id))
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(adopted, [at], "{name} is adopted as it is created");
+        assert_eq!(pod.removed_at, Some(at), "{name}, out of range, is deleted at once");
+    }
+}

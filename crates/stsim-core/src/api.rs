@@ -311,6 +311,25 @@ impl<'a> Api<'a> {
         self.selected_pod_changed(pod, None);
     }
 
+    /// A pod without an owner was created: the StatefulSet controller's
+    /// informer hands it to every live set whose selector matches it, to see
+    /// if one adopts it (pkg/controller/statefulset/stateful_set.go
+    /// `addPod`: "Otherwise, it's an orphan. Get a list of all matching
+    /// controllers and sync them", through `getStatefulSetsForPod`). The
+    /// sync's `ClaimPods` adopts it if its name is `<set>-<ordinal>`, and
+    /// deletes it if that ordinal is out of range. A watch fan-out, as
+    /// `pod_changed` wakes a pod's owner: no controller is called.
+    fn orphan_pod_added(&mut self, pod: PodId) {
+        let labels = &self.world.pod(pod).labels;
+        let sets: Vec<StsId> = (self.world.statefulsets.iter())
+            .filter(|s| s.removed_at.is_none() && s.spec.selector.matches(labels))
+            .map(|s| s.id)
+            .collect();
+        for set in sets {
+            self.wake(EventKey::StatefulSetSync(set));
+        }
+    }
+
     /// After a write to a pod's status: the kubelet's conditions it changed
     /// take this instant as their `lastTransitionTime` (none before its
     /// first status).
@@ -492,6 +511,9 @@ impl<'a> Api<'a> {
         self.record(Event::PodCreated { pod: id, revision });
         self.claims_changed_for(id);
         self.pod_changed(id);
+        if self.world.pod(id).owner.is_none() {
+            self.orphan_pod_added(id);
+        }
         match new.node_name {
             // `spec.nodeName` set by the writer: bound as created, and the
             // scheduler never sees it (its queue takes only pods without a
