@@ -115,6 +115,17 @@ fn misbehaving_operators_get_a_clear_error_and_never_hang() {
     assert_eq!(status, ExitStatus::Failure);
     assert!(err.contains("answered with something that is not the protocol"), "{err}");
     assert!(err.contains("hello, stsim"), "quotes what it said: {err}");
+
+    // An array is no answer, although serde would read a struct's fields from one.
+    let (status, err, _) = bad_operator("array_answer.py");
+    assert_eq!(status, ExitStatus::Failure);
+    assert!(
+        err.contains(
+            r#"invalid type: sequence, expected an object {"actions": [...], "requeueAfterMs": ...}"#
+        ),
+        "{err}"
+    );
+    assert!(err.contains("it said: [[], 5000]"), "{err}");
 }
 
 /// A scenario run by `tests/fixtures/operators/startup_line.py` with `args`, written to a file of its own.

@@ -440,7 +440,7 @@ impl Operator for ExternalOperator {
         }
         match self.wait_line() {
             Ok(Line::Text(answer)) => {
-                let parsed = serde_json::from_str::<Answer>(&answer).map_err(|e| {
+                let Answer(parsed) = serde_json::from_str::<Answer>(&answer).map_err(|e| {
                     format!(
                         "operator {} answered with something that is not the protocol: {e}\n    it said: {}\n    \
                          expected one line like {} (protocol {}: docs/operator-protocol.md)",
@@ -566,16 +566,39 @@ fn stop(child: &mut Child) {
 
 /// An answer line: a [`Reconciled`], and the `seq` of the request it
 /// answers if the operator echoes it (optional: it lets a line out of step
-/// be caught where it happens).
+/// be caught where it happens). Read from a JSON object only (below).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Answer {
+struct AnswerFields {
     #[serde(default)]
     actions: Vec<OperatorAction>,
     #[serde(default, alias = "requeueAfterMs")]
     requeue_after_ms: Option<u64>,
     #[serde(default)]
     seq: Option<u64>,
+}
+
+/// An answer, which must be a JSON object. A derived struct also reads a
+/// JSON array as its fields in order (serde's `visit_seq`), so `[]` or
+/// `[[...], 5000]` would pass as an answer; this reads a map or nothing.
+struct Answer(AnswerFields);
+
+impl<'de> serde::Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Answer, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = Answer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(r#"an object {"actions": [...], "requeueAfterMs": ...}"#)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Answer, A::Error> {
+                let fields =
+                    serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Answer(fields))
+            }
+        }
+        deserializer.deserialize_map(Object)
+    }
 }
 
 /// One answer line of the protocol spoken, for hints.
