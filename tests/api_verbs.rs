@@ -639,6 +639,45 @@ fn custom_resources_are_collected_with_their_owner() {
     );
 }
 
+/// An operator that adds a finalizer to its custom resource and never
+/// removes it: the delete only marks the object, which stays Terminating to
+/// the end, and the `finalizer-held` finding names the finalizer. Removed
+/// in time, the object goes and nothing is found; held for less than a
+/// minute at the end, the controller may still be cleaning up.
+#[test]
+fn a_finalizer_never_removed_holds_the_object_and_is_found() {
+    let add = |_: &View| {
+        vec![patch(
+            "RedisCluster",
+            "redis",
+            json!({"metadata": {"finalizers": ["cache.example.com/cleanup"]}}),
+        )]
+    };
+    let delete_it = |_: &View| vec![delete("RedisCluster", "redis", None)];
+    let release = |_: &View| vec![patch("RedisCluster", "redis", json!({"metadata": {"finalizers": null}}))];
+    let held = |report: &stsim_core::report::Report| -> Vec<String> {
+        report.findings.iter().filter(|f| f.id == "finalizer-held").map(|f| f.summary.clone()).collect()
+    };
+    let (sim, _, _) = run("", vec![(60_000, Box::new(add)), (180_000, Box::new(delete_it))], None);
+    let (_, report) = stsim_core::finish(sim);
+    assert_eq!(
+        held(&report),
+        [
+            "RedisCluster redis was deleted at 3m and is still Terminating, held by \"cache.example.com/cleanup\""
+        ]
+    );
+    let finding = report.findings.iter().find(|f| f.id == "finalizer-held").unwrap();
+    assert!(finding.fix.contains("kubectl patch redisclusters.cache.example.com redis"), "{}", finding.fix);
+    let steps: Vec<Step> =
+        vec![(60_000, Box::new(add)), (180_000, Box::new(delete_it)), (240_000, Box::new(release))];
+    let (sim, _, _) = run("", steps, None);
+    assert!(sim.world.custom.objects.iter().all(|o| o.removed_at.is_some()), "released, it went");
+    assert!(held(&stsim_core::finish(sim).1).is_empty());
+    // Deleted 30 s before the end: within the grace, not yet held.
+    let (sim, _, _) = run("", vec![(60_000, Box::new(add)), (569_000, Box::new(delete_it))], None);
+    assert!(held(&stsim_core::finish(sim).1).is_empty());
+}
+
 fn patch(kind: &str, name: &str, patch: Value) -> OperatorAction {
     OperatorAction::Patch { kind: kind.into(), name: name.into(), patch }
 }

@@ -41,6 +41,7 @@ pub const IDS: &[&str] = &[
     "image-gone-from-registry",
     "image-name-invalid",
     "pod-not-recreated",
+    "finalizer-held",
 ];
 
 mod stuck;
@@ -80,7 +81,62 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(pods_rejected(world, trace));
     findings.extend(node_names_unknown(world, trace, end));
     findings.extend(pods_invalid(world, trace));
+    findings.extend(finalizers_held(world, end));
     findings
+}
+
+/// How long a deleted object may wait for its finalizers before a run's end
+/// calls it held: the controller that owns a finalizer removes it once its
+/// cleanup is done, which takes it seconds, not minutes.
+const FINALIZER_GRACE: crate::time::SimDuration = crate::time::SimDuration::from_secs(60);
+
+/// Custom resources deleted and still there at the end, held by finalizers
+/// for more than [`FINALIZER_GRACE`]. A delete of an object with finalizers
+/// only sets its deletion timestamp; the API server removes it once the
+/// last finalizer is gone (k8s.io/apiserver registry/generic/registry
+/// `store.go`, `updateForGracefulDeletionAndFinalizers`), and removing one
+/// is the job of the controller that added it: an operator that adds a
+/// finalizer and never removes it (it ignores deletions, or its cleanup
+/// keeps failing) leaves the object Terminating for ever.
+fn finalizers_held(world: &World, end: SimTime) -> Vec<Finding> {
+    let custom = &world.custom;
+    (custom.live())
+        .filter_map(|object| {
+            let since = object.deletion_timestamp?;
+            if object.finalizers.is_empty() || end.since(since) < FINALIZER_GRACE {
+                return None;
+            }
+            let kind = &custom.kinds[object.kind];
+            let held_by: Vec<String> = object.finalizers.iter().map(|f| format!("{f:?}")).collect();
+            let held_by = held_by.join(", ");
+            let resource = format!("{}.{}", kind.plural, kind.group);
+            Some(Finding {
+                id: "finalizer-held",
+                subject: format!("{}/{}", kind.kind.to_lowercase(), object.name),
+                since_ms: since.as_millis(),
+                summary: format!(
+                    "{} {} was deleted at {since} and is still Terminating, held by {held_by}",
+                    kind.kind, object.name
+                ),
+                explanation: format!(
+                    "A delete of an object with finalizers only marks it (its deletionTimestamp); the API server removes it \
+                     once the last finalizer is removed, which is the job of the controller that added it. {} is still \
+                     there {} later: nothing removed {held_by}, so {} {} stays Terminating, its name taken, and whatever \
+                     waits for it to go (its owner deleted in the foreground, its namespace) waits too.",
+                    object.name,
+                    end.since(since),
+                    kind.kind,
+                    object.name
+                ),
+                fix: format!(
+                    "Have the controller that adds {held_by} remove it when it sees the deletionTimestamp, once its cleanup is \
+                     done (and make that cleanup idempotent, so a retry can finish it). By hand, once the cleanup is known \
+                     done: kubectl patch {resource} {} --type=merge -p '{{\"metadata\":{{\"finalizers\":null}}}}'",
+                    object.name
+                ),
+            })
+        })
+        .collect()
 }
 
 /// Pods whose creates the API server refused as invalid (each name once),
@@ -91,8 +147,10 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
 /// each at most 63 characters, so a set whose name leaves no room for them
 /// never gets a pod (kubernetes/kubernetes#64023). And a pod's images are
 /// checked as the set's template was not: one with white space around it
-/// is refused (`validateContainersOnlyForPod`). Either way the controller
-/// retries with back-off for ever.
+/// is refused (`validateContainersOnlyForPod`), and so is one whose
+/// template's spec the API server would refuse in any pod (it does not
+/// validate a set's pod template: `PodTemplate::create_errors`). Either way
+/// the controller retries with back-off for ever.
 fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
     // By name: first refusal, count, last message.
     let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
