@@ -842,3 +842,40 @@ fn the_story_tells_node_conditions_apart_and_dns_by_its_own_lines() {
         story.iter().map(|(_, t)| t).filter(|t| t.contains("is told to stop")).collect();
     assert!(!deletions.is_empty() && deletions.iter().all(|t| !t.contains("DNS")), "{deletions:#?}");
 }
+
+/// NodeNotReady as the components record it (pkg/controller/util/node/
+/// controller_utils.go, pkg/kubelet/nodestatus/setters.go): on the node a
+/// Normal event, from the kubelet or node lifecycle; on each pod whose
+/// Ready condition node lifecycle turns False (`MarkPodsNotReady`) a
+/// Warning `NodeNotReady` "Node is not ready" from `node-controller`,
+/// once per change, none for a pod that was not Ready.
+#[test]
+fn node_not_ready_is_normal_on_the_node_and_a_warning_on_each_pod_it_marks() {
+    use stsim_render::events::{Source, collect};
+    let (sim, _) = run_file("node-crash-stuck-terminating");
+    let events = collect(&sim);
+    let on_nodes: Vec<_> =
+        events.iter().filter(|e| e.involved.kind == "node" && e.reason == "NodeNotReady").collect();
+    assert!(!on_nodes.is_empty());
+    assert!(on_nodes.iter().all(|e| !e.warning), "{on_nodes:?}");
+    let on_pods: Vec<(u64, String)> = (events.iter())
+        .filter(|e| e.involved.kind == "pod" && e.reason == "NodeNotReady")
+        .inspect(|e| {
+            assert!(e.warning, "{e:?}");
+            assert_eq!(e.source, Source::Controller("node-controller"));
+            assert_eq!(e.message.as_str(), "Node is not ready");
+            assert_eq!(e.involved.field_path, None);
+        })
+        .map(|e| (e.at_ms, e.involved.name.to_string()))
+        .collect();
+    let marked: Vec<(u64, String)> = (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            Event::PodReady { pod, ready: false } if r.actor == Actor::NodeLifecycleController => {
+                Some((r.at.as_millis(), sim.world.pod(*pod).name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!marked.is_empty());
+    assert_eq!(on_pods, marked);
+}

@@ -19,8 +19,10 @@
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, the PV controller's
 //! `WaitForFirstConsumer`/`ExternalProvisioning` and the external
 //! provisioner's `Provisioning`/`ProvisioningSucceeded` (and its
-//! `VolumeFailedDelete` for a disk still attached: `deletion`), node lifecycle's
-//! `NodeNotReady`), each with the component whose recorder writes it.
+//! `VolumeFailedDelete` for a disk still attached: `deletion`), the node's
+//! `NodeNotReady`/`NodeReady` (Normal, from its kubelet or node lifecycle) and
+//! node lifecycle's Warning `NodeNotReady` on each pod it marks not Ready),
+//! each with the component whose recorder writes it.
 //! Records no component would announce are left out. What the API server
 //! keeps of them is `correlate`'s; the PV controller's words said again at
 //! each resync are `resync`'s, the kubelet's said again at each retry of a
@@ -552,8 +554,20 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                     stsim_core::objects::ConditionStatus::Unknown => NODE_CONTROLLER,
                     _ => Source::Kubelet(node.id),
                 };
+                // Normal either way: the kubelet's `recordNodeStatusEvent`
+                // (pkg/kubelet/nodestatus/setters.go) and node lifecycle's
+                // `RecordNodeStatusChange` (pkg/controller/util/node/
+                // controller_utils.go) both record `v1.EventTypeNormal`.
                 let message = format!("Node {} status is now: {reason}", node.name);
-                push(source, !ready, reason, Involved::node(node), message);
+                push(source, false, reason, Involved::node(node), message);
+            }
+            // `MarkPodsNotReady` (controller_utils.go): node lifecycle records a
+            // Warning on each pod whose Ready condition it changed
+            // (`UpdatePodCondition` true), after writing it; a pod already not
+            // Ready gets no event, and no record here either.
+            Event::PodReady { pod, ready: false } if record.actor == Actor::NodeLifecycleController => {
+                let involved = Involved::pod(world.pod(*pod), None);
+                push(NODE_CONTROLLER, true, "NodeNotReady", involved, "Node is not ready".to_string());
             }
             Event::NodeUnschedulable { node, unschedulable } => {
                 let node = world.node(*node);
