@@ -274,9 +274,9 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     };
     let pulls = squeezed("image-gone-from-registry");
     for line in [
-        "17s Warning Failed pod/sessions-0 Error: ErrImagePull",
-        "17s Normal BackOff pod/sessions-0 Back-off pulling image \"registry.example.com/shop/db:1.4\"",
-        "17s Warning Failed pod/sessions-0 Error: ImagePullBackOff",
+        "17s Warning Failed Pod/sessions-0 Error: ErrImagePull",
+        "17s Normal BackOff Pod/sessions-0 Back-off pulling image \"registry.example.com/shop/db:1.4\"",
+        "17s Warning Failed Pod/sessions-0 Error: ImagePullBackOff",
     ] {
         assert!(pulls.iter().any(|l| l == line), "{line:?} in {pulls:#?}");
     }
@@ -287,7 +287,7 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
         .unwrap_or_else(|| panic!("{crashes:#?}"));
     assert!(
         back_off.ends_with(
-            "Warning BackOff pod/redis-2 Back-off restarting failed container main in pod \
+            "Warning BackOff Pod/redis-2 Back-off restarting failed container main in pod \
              redis-2_default(00000000-0000-4000-8000-00000000000c)"
         ),
         "{back_off}"
@@ -304,9 +304,9 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
         output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
     // Said at the first sync and again at each retry, 10 to 15 s apart.
     for line in [
-        "59s (x6 over 59s) Warning ErrImageNeverPull pod/db-0 Container image \"db:1\" is not present with \
+        "59s (x6 over 59s) Warning ErrImageNeverPull Pod/db-0 Container image \"db:1\" is not present with \
          pull policy of Never",
-        "59s (x6 over 59s) Warning Failed pod/db-0 Error: ErrImageNeverPull",
+        "59s (x6 over 59s) Warning Failed Pod/db-0 Error: ErrImageNeverPull",
     ] {
         assert!(never.iter().any(|l| l == line), "{line:?} in {never:#?}");
     }
@@ -324,9 +324,9 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     let claims: Vec<String> =
         output.stdout.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
     for line in [
-        "1m (x5 over 60s) Normal FailedBinding persistentvolumeclaim/scratch no persistent volumes available for \
+        "1m (x5 over 60s) Normal FailedBinding PersistentVolumeClaim/scratch no persistent volumes available for \
          this claim and no storage class is set",
-        "1m (x5 over 60s) Warning ProvisioningFailed persistentvolumeclaim/fast storageclass.storage.k8s.io \"nope\" \
+        "1m (x5 over 60s) Warning ProvisioningFailed PersistentVolumeClaim/fast storageclass.storage.k8s.io \"nope\" \
          not found",
     ] {
         assert!(claims.iter().any(|l| l == line), "{line:?} in {claims:#?}");
@@ -334,10 +334,10 @@ fn events_give_the_kubelets_pull_and_back_off_events() {
     // An init container's, by its name and image, the one the kubelet is at.
     let init = squeezed("init-container-crash-loop");
     for line in [
-        "2s Normal BackOff pod/cache-0 Back-off pulling image \"warm:1\"",
+        "2s Normal BackOff Pod/cache-0 Back-off pulling image \"warm:1\"",
         // Its first exit (13s) restarts it at once; the back-off holds it
         // from the second (17s) on.
-        "17s Warning BackOff pod/web-0 Back-off restarting failed container check in pod \
+        "17s Warning BackOff Pod/web-0 Back-off restarting failed container check in pod \
          web-0_default(00000000-0000-4000-8000-000000000005)",
     ] {
         assert!(init.iter().any(|l| l == line), "{line:?} in {init:#?}");
@@ -382,12 +382,12 @@ fn events_are_listed_as_their_recorders_write_them() {
     assert!(note.contains("emitted events were not written") && no_note.is_empty(), "{note}");
     // The pull failures, before the crash and after: each one event with its
     // count, a second one once the kubelet started anew.
-    let failed: Vec<&String> = kept.iter().filter(|l| l.ends_with("pod/db-0 Error: ErrImagePull")).collect();
+    let failed: Vec<&String> = kept.iter().filter(|l| l.ends_with("Pod/db-0 Error: ErrImagePull")).collect();
     assert_eq!(failed.len(), 2, "{kept:#?}");
     let count = |line: &str| -> u32 {
         line.split_once("(x").map_or(1, |(_, rest)| rest.split(' ').next().unwrap().parse().unwrap())
     };
-    let raw_failed = raw.iter().filter(|l| l.ends_with("pod/db-0 Error: ErrImagePull")).count() as u32;
+    let raw_failed = raw.iter().filter(|l| l.ends_with("Pod/db-0 Error: ErrImagePull")).count() as u32;
     assert!(count(failed[0]) > 1 && count(failed[1]) > 1, "{failed:#?}");
     // (Counted, but not written, after their last write got through.)
     assert!(count(failed[0]) + count(failed[1]) <= raw_failed, "{failed:#?} of {raw:#?}");
@@ -402,15 +402,15 @@ fn events_are_listed_as_their_recorders_write_them() {
             && combined[0].ends_with("create Pod web-7 in StatefulSet web successful"),
         "{combined:#?}"
     );
-    let creates = kept.iter().filter(|l| l.contains("SuccessfulCreate statefulset/web")).count();
+    let creates = kept.iter().filter(|l| l.contains("SuccessfulCreate StatefulSet/web")).count();
     assert_eq!(creates, 10, "{kept:#?}");
-    assert_eq!(raw.iter().filter(|l| l.contains("SuccessfulCreate statefulset/web")).count(), 16);
+    assert_eq!(raw.iter().filter(|l| l.contains("SuccessfulCreate StatefulSet/web")).count(), 16);
     assert!(raw.iter().all(|l| !l.contains("(x") && !l.contains("combined")), "{raw:#?}");
     // The scheduler's retries of a pod no node fits (as other pods come and
     // at the flush of unschedulable pods): each attempt an event, merged
     // into series; nothing dropped, so the counts add up to the attempts.
     let scheduling = |lines: &[String]| -> Vec<String> {
-        lines.iter().filter(|l| l.contains("FailedScheduling pod/huge-0")).cloned().collect()
+        lines.iter().filter(|l| l.contains("FailedScheduling Pod/huge-0")).cloned().collect()
     };
     let (series, attempts) = (scheduling(&kept), scheduling(&raw));
     assert!(attempts.len() >= 3 && series.len() < attempts.len(), "{series:#?} {attempts:#?}");
@@ -475,7 +475,7 @@ fn events_give_the_claims_binding_and_provisioning_events() {
         output
             .stdout
             .lines()
-            .filter(|l| l.contains("persistentvolumeclaim/"))
+            .filter(|l| l.contains("PersistentVolumeClaim/"))
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect()
     };
@@ -485,7 +485,7 @@ fn events_give_the_claims_binding_and_provisioning_events() {
                    provisioner is running and correctly registered.";
     let on = |claim: &str| -> Vec<String> {
         now.iter()
-            .filter(|l| l.contains(&format!("persistentvolumeclaim/{claim} ")))
+            .filter(|l| l.contains(&format!("PersistentVolumeClaim/{claim} ")))
             .map(|l| {
                 // Without the time, its repeats (`(x8 over 1m45s)`) and the type.
                 let rest = match l.split_once(") ") {
@@ -497,7 +497,7 @@ fn events_give_the_claims_binding_and_provisioning_events() {
             .collect()
     };
     let claim =
-        |reason: &str, name: &str, message: &str| format!("{reason} persistentvolumeclaim/{name} {message}");
+        |reason: &str, name: &str, message: &str| format!("{reason} PersistentVolumeClaim/{name} {message}");
     assert_eq!(
         on("early"),
         [
@@ -554,7 +554,7 @@ fn events_give_the_claims_binding_and_provisioning_events() {
     let old = lines("1.27");
     assert!(
         old.iter().any(|l| l.ends_with(
-            "ExternalProvisioning persistentvolumeclaim/early waiting for a volume to be created, either by \
+            "ExternalProvisioning PersistentVolumeClaim/early waiting for a volume to be created, either by \
              external provisioner \"ebs.csi.aws.com\" or manually created by system administrator"
         )),
         "{old:#?}"
@@ -573,7 +573,7 @@ fn events_give_killing_only_from_a_kubelet_that_runs() {
     let deleted = events("pod-deleted-comes-back");
     let squeezed = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        deleted.lines().any(|l| squeezed(l).ends_with("Normal Killing pod/redis-1 Stopping container main")),
+        deleted.lines().any(|l| squeezed(l).ends_with("Normal Killing Pod/redis-1 Stopping container main")),
         "{deleted}"
     );
     // A kubelet cut off from the API server hears of the deletions (graceful
@@ -582,5 +582,5 @@ fn events_give_killing_only_from_a_kubelet_that_runs() {
     let partitioned = events("partition-force-delete-two-copies");
     let killing: Vec<String> =
         partitioned.lines().map(squeezed).filter(|l| l.contains(" Killing ")).collect();
-    assert_eq!(killing, ["20m Normal Killing pod/redis-0 Stopping container main"], "{partitioned}");
+    assert_eq!(killing, ["20m Normal Killing Pod/redis-0 Stopping container main"], "{partitioned}");
 }

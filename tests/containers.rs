@@ -385,7 +385,7 @@ fn events_name_each_container() {
         std::fs::remove_file(&path).ok();
         let out = String::from_utf8(out).unwrap();
         out.lines()
-            .filter(|l| l.contains("pod/redis-2"))
+            .filter(|l| l.contains("Pod/redis-2"))
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect::<Vec<String>>()
     };
@@ -396,10 +396,10 @@ fn events_name_each_container() {
     assert_eq!(
         at(&redis_2, "2m4s"),
         [
-            "2m4s Warning Failed pod/redis-2 Failed to pull image \"oliver006/redis_exporter:1.62.0\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/oliver006/redis_exporter:1.62.0\": failed to resolve reference \"docker.io/oliver006/redis_exporter:1.62.0\": docker.io/oliver006/redis_exporter:1.62.0: not found",
-            "2m4s Warning Failed pod/redis-2 Error: ErrImagePull",
-            "2m4s Normal BackOff pod/redis-2 Back-off pulling image \"oliver006/redis_exporter:1.62.0\"",
-            "2m4s Warning Failed pod/redis-2 Error: ImagePullBackOff",
+            "2m4s Warning Failed Pod/redis-2 Failed to pull image \"oliver006/redis_exporter:1.62.0\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/oliver006/redis_exporter:1.62.0\": failed to resolve reference \"docker.io/oliver006/redis_exporter:1.62.0\": docker.io/oliver006/redis_exporter:1.62.0: not found",
+            "2m4s Warning Failed Pod/redis-2 Error: ErrImagePull",
+            "2m4s Normal BackOff Pod/redis-2 Back-off pulling image \"oliver006/redis_exporter:1.62.0\"",
+            "2m4s Warning Failed Pod/redis-2 Error: ImagePullBackOff",
         ]
     );
     // After the reboot at 12m: redis from the node's copy, then the fixed
@@ -407,39 +407,39 @@ fn events_name_each_container() {
     assert_eq!(
         at(&redis_2, "12m3s"),
         [
-            "12m3s Normal Pulled pod/redis-2 Container image \"redis:7.0\" already present on machine",
-            "12m3s Normal Created pod/redis-2 Container created",
-            "12m3s Normal Started pod/redis-2 Container started",
-            "12m3s Normal Pulling pod/redis-2 Pulling image \"oliver006/redis_exporter:v1.62.0\"",
+            "12m3s Normal Pulled Pod/redis-2 Container image \"redis:7.0\" already present on machine",
+            "12m3s Normal Created Pod/redis-2 Container created",
+            "12m3s Normal Started Pod/redis-2 Container started",
+            "12m3s Normal Pulling Pod/redis-2 Pulling image \"oliver006/redis_exporter:v1.62.0\"",
         ],
         "{redis_2:#?}"
     );
     assert_eq!(
         at(&redis_2, "12m6s"),
         [
-            "12m6s Normal Pulled pod/redis-2 Successfully pulled image \"oliver006/redis_exporter:v1.62.0\" in 3s (3s including waiting)",
-            "12m6s Normal Created pod/redis-2 Container created",
-            "12m6s Normal Started pod/redis-2 Container started",
+            "12m6s Normal Pulled Pod/redis-2 Successfully pulled image \"oliver006/redis_exporter:v1.62.0\" in 3s (3s including waiting)",
+            "12m6s Normal Created Pod/redis-2 Container created",
+            "12m6s Normal Started Pod/redis-2 Container started",
         ]
     );
     // Before 1.26 the pull's time is the time since it was asked alone.
     assert_eq!(
         at(&events("1.25"), "12m6s")[0],
-        "12m6s Normal Pulled pod/redis-2 Successfully pulled image \"oliver006/redis_exporter:v1.62.0\" in 3s"
+        "12m6s Normal Pulled Pod/redis-2 Successfully pulled image \"oliver006/redis_exporter:v1.62.0\" in 3s"
     );
     let named = |version: &str| at(&events(version), "12m6s")[1..].to_vec();
     assert_eq!(
         named("1.34"),
         [
-            "12m6s Normal Created pod/redis-2 Created container: metrics",
-            "12m6s Normal Started pod/redis-2 Started container metrics"
+            "12m6s Normal Created Pod/redis-2 Created container: metrics",
+            "12m6s Normal Started Pod/redis-2 Started container metrics"
         ]
     );
     assert_eq!(
         named("1.32"),
         [
-            "12m6s Normal Created pod/redis-2 Created container metrics",
-            "12m6s Normal Started pod/redis-2 Started container metrics"
+            "12m6s Normal Created Pod/redis-2 Created container metrics",
+            "12m6s Normal Started Pod/redis-2 Started container metrics"
         ]
     );
 }

@@ -352,7 +352,7 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     // The trace and `stsim events` say why: the kubelet killed it for its
     // probe (kubectl's `Killing`, when the kill begins), not a crash of its own.
     assert_eq!(kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS), errors);
-    let said = "pod/web-0 Container main failed liveness probe, will be restarted";
+    let said = "Pod/web-0 Container main failed liveness probe, will be restarted";
     // Each kill begins the container's 1 s shutdown before its exit.
     let begun: Vec<(u64, String)> =
         errors.iter().map(|at| (t(at).as_millis() - 1_000, said.to_string())).collect();
@@ -502,7 +502,7 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
         killing(&sim).into_iter().map(|(_, said)| said).collect();
     assert_eq!(
         messages.into_iter().collect::<Vec<_>>(),
-        ["pod/tight-0 Container main failed startup probe, will be restarted"]
+        ["Pod/tight-0 Container main failed startup probe, will be restarted"]
     );
     assert_eq!(Log(&sim).ready_after("roomy-0", t("0s")), Some(t("1m32s")));
     assert_eq!(Log(&sim).ready_after("tight-0", t("0s")), None);
@@ -851,7 +851,7 @@ fn a_service_and_a_pods_image_are_changed_by_hand() {
     assert!(log.ready_after("web-1", t("4m")).is_some(), "ready again with the new image");
     // The kubelet says so as it kills the running container (kubectl's
     // `Killing`); the other pods' containers are not touched.
-    let said = "pod/web-1 Container main definition changed, will be restarted";
+    let said = "Pod/web-1 Container main definition changed, will be restarted";
     assert_eq!(killing(&sim), [(t("4m").as_millis(), said.to_string())]);
     let bad =
         scenario(1, r#"(at: "2m", do: UpdateService(service: "web", selector: {}, ports: [(port: 0)]))"#);

@@ -183,7 +183,7 @@ fn events_have_kubernetes_reasons_types_and_times() {
     let row = |reason: &str| lines.iter().find(|l| l.contains(reason)).copied().unwrap_or_default();
     assert!(row(" SuccessfulCreate ").contains("Normal"), "{}", output.stdout);
     assert!(row(" FailedAttachVolume ").contains("Warning"), "{}", output.stdout);
-    assert!(row(" Multi-Attach error").contains("pod/"), "{}", output.stdout);
+    assert!(row(" Multi-Attach error").contains("Pod/"), "{}", output.stdout);
     assert!(row(" Killing ").contains("Stopping container"), "{}", output.stdout);
     // The drain's evictions are no event of their own: only the kubelet's Killing shows them.
     assert!(!output.stdout.contains("Evict"), "{}", output.stdout);
@@ -263,7 +263,7 @@ fn events_for_one_object_and_of_some_types_as_kubectl_filters_them() {
         let mine = stsim(&["events", &path, "--for", object]);
         assert_eq!(mine.status, ExitStatus::Success, "{}", mine.stderr);
         let expected: Vec<String> =
-            rows(&all.stdout).into_iter().filter(|r| r.contains(" pod/web-0 ")).collect();
+            rows(&all.stdout).into_iter().filter(|r| r.contains(" Pod/web-0 ")).collect();
         assert_eq!(rows(&mine.stdout), expected, "{object}");
     }
     let set = stsim(&["events", &path, "--for", "sts/web"]);
@@ -1235,4 +1235,56 @@ fn a_claims_undefined_class_is_made_up_as_a_templates_is() {
     let (sim, _) = stsim_core::run(read.config);
     let said = sim.trace.render(&sim.world);
     assert!(!said.contains("not found"), "{said}");
+}
+
+/// `kubectl events` writes the involved object's Kind as it is
+/// (event_printer.go `printOneEvent`): `StatefulSet/redis`, `Pod/redis-0`,
+/// `PersistentVolumeClaim/data-redis-0`, `Node/worker-3`. And `-n NS` lists
+/// the events kept in NS: those about nodes are kept in `default`, so in
+/// another namespace they are not listed (a note says how many), in the
+/// table as in `-o json`.
+#[test]
+fn events_name_objects_by_kind_and_list_only_their_namespaces_events() {
+    let path = repo_root().join("examples/manifests/redis.yaml").display().to_string();
+    let objects = |output: &str| -> Vec<String> {
+        let rows = output.lines().skip(1);
+        let mut kinds: Vec<String> = rows
+            .filter_map(|l| l.split_whitespace().find(|w| w.contains('/') && !w.contains('"')))
+            .map(|o| o.split('/').next().unwrap().to_string())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    };
+    let all = stsim(&["events", "-f", &path]);
+    assert_eq!(all.status, ExitStatus::Success, "{}", all.stderr);
+    assert_eq!(
+        objects(&all.stdout),
+        ["Node", "PersistentVolumeClaim", "Pod", "StatefulSet"],
+        "{}",
+        all.stdout
+    );
+    assert!(all.stdout.contains(" StatefulSet/redis "), "{}", all.stdout);
+    assert!(!all.stderr.contains("`default` namespace"), "{}", all.stderr);
+    let shop = stsim(&["events", "-f", &path, "-n", "shop"]);
+    assert_eq!(shop.status, ExitStatus::Success, "{}", shop.stderr);
+    assert_eq!(objects(&shop.stdout), ["PersistentVolumeClaim", "Pod", "StatefulSet"], "{}", shop.stdout);
+    let nodes = all.stdout.lines().filter(|l| l.contains(" Node/")).count();
+    assert_eq!(shop.stdout.lines().count() + nodes, all.stdout.lines().count());
+    assert!(
+        shop.stderr.contains(&format!(
+            "note: {nodes} events about nodes or volumes are kept in the `default` namespace, which `kubectl events -n shop` does not list."
+        )),
+        "{}",
+        shop.stderr
+    );
+    let json = stsim(&["events", "-f", &path, "-n", "shop", "-o", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len() + nodes, all.stdout.lines().count() - 1);
+    assert!(items.iter().all(|e| e["metadata"]["namespace"] == "shop"), "{}", json.stdout);
+    // Nothing in the namespace: kubectl's words, then the note.
+    let none = stsim(&["events", "-f", &path, "-n", "shop", "--for", "node/worker-1"]);
+    assert_eq!(none.stdout, "");
+    assert!(none.stderr.contains("No events found in shop namespace.\nnote: "), "{}", none.stderr);
 }

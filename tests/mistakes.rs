@@ -491,7 +491,7 @@ fn a_released_volume_still_attached_is_refused_deletion_until_detached() {
     let message = "persistentvolume pvc-00000003 is still attached to node worker-1".to_string();
     assert_eq!(
         refused(&sim),
-        [("persistentvolume/pvc-00000003".to_string(), 9, 900_000, 1_155_000, provisioner, true, message)]
+        [("PersistentVolume/pvc-00000003".to_string(), 9, 900_000, 1_155_000, provisioner, true, message)]
     );
     // Scaled down with `whenScaled: Delete`: the claim goes with the pod,
     // before the detach; four refusals over 7 s, deleted at the fifth try.

@@ -1354,6 +1354,18 @@ fn events_command(
         }
     };
     events.retain(|e| if e.warning { warning } else { normal });
+    // `kubectl events -n NS` lists the events kept in NS (events.go `Run`:
+    // `Events(namespace).List`); those about nodes and volumes are kept in
+    // `default` (client-go `tools/record`), so another namespace has none.
+    let namespace = sim.config.namespace.as_str();
+    let elsewhere = match namespace {
+        "default" => 0,
+        _ => {
+            let before = events.len();
+            events.retain(|e| e.involved.namespaced());
+            before - events.len()
+        }
+    };
     if let Some((kind, name)) = &about {
         events.retain(|e| e.involved.kind == *kind && e.involved.name == *name);
     }
@@ -1373,11 +1385,21 @@ fn events_command(
             options.event_ttl
         )
     };
+    let elsewhere_note = || {
+        let (events, are) = if elsewhere == 1 { ("event", "is") } else { ("events", "are") };
+        format!(
+            "note: {elsewhere} {events} about nodes or volumes {are} kept in the `default` namespace, \
+             which `kubectl events -n {namespace}` does not list.\n"
+        )
+    };
     if events.is_empty() {
         // As kubectl says it, whatever the output format.
-        let _ = err.write_all(format!("No events found in {} namespace.\n", sim.config.namespace).as_bytes());
+        let _ = err.write_all(format!("No events found in {namespace} namespace.\n").as_bytes());
         if expired > 0 {
             let _ = err.write_all(expired_note().as_bytes());
+        }
+        if elsewhere > 0 {
+            let _ = err.write_all(elsewhere_note().as_bytes());
         }
         return run_ended(&sim, "the events listed stop there");
     }
@@ -1410,6 +1432,9 @@ fn events_command(
     })?;
     if expired > 0 {
         let _ = err.write_all(expired_note().as_bytes());
+    }
+    if elsewhere > 0 {
+        let _ = err.write_all(elsewhere_note().as_bytes());
     }
     if filtered > 0 {
         let _ = err.write_all(

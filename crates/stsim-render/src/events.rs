@@ -106,7 +106,8 @@ impl Source {
 /// container (`fieldPath`, `spec.containers{main}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Involved {
-    /// The resource, as `kubectl get events` writes the kind: `pod`.
+    /// The resource, in lower case as `--for` names it: `pod` (its
+    /// `Kind` is [`Involved::kind_name`]).
     pub kind: &'static str,
     pub name: Text,
     /// The object's identity: its uid (a node's index: nodes carry none in
@@ -145,9 +146,31 @@ impl Involved {
     fn whole(kind: &'static str, name: &str, uid: u64) -> Involved {
         Involved { kind, name: name.to_string().into(), uid, container: None, field_path: None }
     }
-    /// `pod/redis-0`.
+    /// The object's `Kind` (`involvedObject.kind`): `Pod`, `StatefulSet`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            "pod" => "Pod",
+            "statefulset" => "StatefulSet",
+            "persistentvolumeclaim" => "PersistentVolumeClaim",
+            "persistentvolume" => "PersistentVolume",
+            _ => "Node",
+        }
+    }
+
+    /// Whether the object lives in a namespace: events about the others
+    /// (nodes, volumes) are kept in `default` (client-go `tools/record`
+    /// makes an event in its object's namespace, `default` for none).
+    pub fn namespaced(&self) -> bool {
+        !matches!(self.kind, "node" | "persistentvolume")
+    }
+
+    /// The OBJECT column of `kubectl events`: the kind as it is, then the
+    /// name, `Pod/redis-0` (kubectl/pkg/cmd/events/event_printer.go
+    /// `printOneEvent`: `"%s/%s"` of `InvolvedObject.Kind` and `.Name`).
+    /// (`kubectl get events` writes the kind in lower case, `pod/redis-0`;
+    /// nothing here imitates that table.)
     pub fn object(&self) -> String {
-        format!("{}/{}", self.kind, self.name)
+        format!("{}/{}", self.kind_name(), self.name)
     }
 }
 

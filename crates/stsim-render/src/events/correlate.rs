@@ -122,7 +122,7 @@ impl Recorded {
         }
     }
 
-    /// `pod/redis-0`.
+    /// `Pod/redis-0`.
     pub fn object(&self) -> String {
         self.involved.object()
     }

@@ -64,13 +64,8 @@ impl serde::Serialize for Items<'_> {
 fn event(e: &Recorded, index: usize, world: &World, namespace: &str, start_ms: i64) -> Value {
     let micro_at =
         |ms: u64| micro(&format_rfc3339(start_ms.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX))));
-    let (kind, api_version, namespaced) = match e.involved.kind {
-        "pod" => ("Pod", "v1", true),
-        "statefulset" => ("StatefulSet", "apps/v1", true),
-        "persistentvolumeclaim" => ("PersistentVolumeClaim", "v1", true),
-        "persistentvolume" => ("PersistentVolume", "v1", false),
-        _ => ("Node", "v1", false),
-    };
+    let (kind, namespaced) = (e.involved.kind_name(), e.involved.namespaced());
+    let api_version = if kind == "StatefulSet" { "apps/v1" } else { "v1" };
     let mut involved = json!({"apiVersion": api_version, "kind": kind, "name": e.involved.name});
     if namespaced {
         involved["namespace"] = namespace.into();
