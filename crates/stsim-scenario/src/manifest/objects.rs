@@ -1774,6 +1774,17 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             "a StatefulSet's pods always restart their containers; leave `restartPolicy` out".to_string();
         cx.invalid(node.place, &format!("{p}.restartPolicy"), message, Some(help));
     }
+    // `ValidateStatefulSetSpec` forbids any `activeDeadlineSeconds` in a
+    // set's template (`field.Forbidden`, whatever the value; `null` is none).
+    // A Pod of its own may have one: stsim ignores it, with a warning.
+    if set
+        && spec.peek("activeDeadlineSeconds").is_some_and(|n| !matches!(n.value, Value::Null))
+        && let Some(node) = spec.take("activeDeadlineSeconds")
+    {
+        let message = "Forbidden: activeDeadlineSeconds in StatefulSet is not Supported";
+        let help = "a StatefulSet's pods run until deleted; leave `activeDeadlineSeconds` out".to_string();
+        cx.invalid(node.place, &format!("{p}.activeDeadlineSeconds"), message, Some(help));
+    }
     for (key, default) in
         [("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler")]
     {
@@ -2632,5 +2643,56 @@ mod tests {
         );
         assert_eq!(disk_type_parameter("disk.csi.azure.com"), "skuName");
         assert_eq!(disk_type_parameter("ebs.csi.aws.com"), "type");
+    }
+}
+
+/// What `ValidateStatefulSetSpec` (k/k pkg/apis/apps/validation/validation.go)
+/// refuses of a manifest's StatefulSet, in the API server's words.
+#[cfg(test)]
+mod statefulset_spec_tests {
+    /// A Service and a StatefulSet of Redis, with `spec` (indented for the
+    /// set's spec) and `pod` (for the template's pod spec) added.
+    fn manifest(spec: &str, pod: &str) -> String {
+        format!(
+            "apiVersion: v1
+kind: Service
+metadata: {{name: redis}}
+spec: {{clusterIP: None, selector: {{app: redis}}, ports: [{{port: 6379}}]}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: redis}}
+spec:
+  serviceName: redis
+  replicas: 3
+  selector: {{matchLabels: {{app: redis}}}}
+{spec}  template:
+    metadata: {{labels: {{app: redis}}}}
+    spec:
+{pod}      containers: [{{name: redis, image: \"redis:7\"}}]
+"
+        )
+    }
+
+    /// The messages of the refusals, or the warning of an accepted file.
+    pub(super) fn read(spec: &str, pod: &str) -> Result<Option<String>, Vec<String>> {
+        crate::parse_manifests(&[("r.yaml".to_string(), manifest(spec, pod))], "start")
+            .map(|loaded| loaded.warning)
+            .map_err(|errors| errors.into_iter().map(|e| e.message).collect())
+    }
+
+    #[test]
+    fn active_deadline_seconds_is_forbidden_in_a_set() {
+        assert_eq!(
+            read("", "      activeDeadlineSeconds: 60\n"),
+            Err(vec![
+                "The StatefulSet \"redis\" is invalid: spec.template.spec.activeDeadlineSeconds: Forbidden: \
+                 activeDeadlineSeconds in StatefulSet is not Supported"
+                    .to_string()
+            ])
+        );
+        // `null` is no value: nothing to refuse, nothing ignored.
+        let read = read("", "      activeDeadlineSeconds: null\n").unwrap();
+        assert!(!read.unwrap_or_default().contains("activeDeadlineSeconds"));
     }
 }

@@ -175,6 +175,20 @@ mod tests {
             ["spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""]
         );
         assert_eq!(read("Pod", &never).unwrap().ignored, ["spec.restartPolicy"]);
+        // `ValidateStatefulSetSpec` forbids `activeDeadlineSeconds` in a set's
+        // template; a Pod may have one (ignored, and said).
+        let deadline = json!({"metadata": {"labels": {"app": "web"}},
+                              "spec": {"activeDeadlineSeconds": 30, "containers": [{"name": "db", "image": "x"}]}});
+        let TemplateRefusal::Invalid(errors) = read("StatefulSet", &deadline).unwrap_err() else {
+            panic!("a 422")
+        };
+        assert_eq!(
+            errors,
+            [
+                "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"
+            ]
+        );
+        assert_eq!(read("Pod", &deadline).unwrap().ignored, ["spec.activeDeadlineSeconds"]);
         let greedy = json!({"metadata": {"labels": {"app": "web"}},
                             "spec": {"containers": [{"name": "db", "image": "x",
                                      "resources": {"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}}}]}});
