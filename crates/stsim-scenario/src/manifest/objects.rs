@@ -2695,4 +2695,19 @@ spec:
         let read = read("", "      activeDeadlineSeconds: null\n").unwrap();
         assert!(!read.unwrap_or_default().contains("activeDeadlineSeconds"));
     }
+
+    /// Kubernetes 1.36 (the stories' release) drops `maxUnavailable` before
+    /// validating it (MaxUnavailableStatefulSet is off): 0 and 150% are
+    /// taken, and the note says they are dropped.
+    #[test]
+    fn max_unavailable_is_dropped_unvalidated_where_the_gate_is_off() {
+        for (value, shown) in [("0", "(0)"), ("\"150%\"", "(150%)")] {
+            let spec = format!("  updateStrategy: {{rollingUpdate: {{maxUnavailable: {value}}}}}\n");
+            let warning = read(&spec, "").unwrap_or_else(|e| panic!("{value}: {e:?}")).unwrap_or_default();
+            assert!(
+                warning.contains(&format!("drops updateStrategy.rollingUpdate.maxUnavailable {shown}")),
+                "{warning}"
+            );
+        }
+    }
 }

@@ -664,6 +664,7 @@ impl Checker<'_, '_> {
             &features,
         );
         self.sidecars_for_release(kubernetes);
+        self.max_unavailable_for_release(raw.statefulsets.as_deref().unwrap_or_default(), &features);
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),

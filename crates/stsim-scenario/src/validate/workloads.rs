@@ -392,10 +392,84 @@ impl Checker<'_, '_> {
                 let help =
                     Some("pods with an ordinal at or above the partition are updated; 0 updates them all");
                 let partition = self.int(&format!("{path}.partition"), *partition, 0, 0, help);
-                let max_unavailable = max_unavailable
-                    .as_ref()
-                    .and_then(|m| self.int_or_percent(&format!("{path}.maxUnavailable"), m));
+                // Checked against the release once its gates are known
+                // (`max_unavailable_for_release`); read as it is here. An
+                // int past int32 does not even decode.
+                let max_unavailable = max_unavailable.as_ref().and_then(|m| match m {
+                    raw::IntOrString::Int(n) if *n > INT32_MAX => {
+                        self.int(&format!("{path}.maxUnavailable"), Some(*n), 1, 0, None);
+                        None
+                    }
+                    raw::IntOrString::Int(n) => u32::try_from(*n).ok().map(IntOrPercent::Int),
+                    raw::IntOrString::String(text) => (text.strip_suffix('%'))
+                        .filter(|digits| is_percent_digits(digits))
+                        .and_then(|digits| digits.parse::<u32>().ok())
+                        .map(IntOrPercent::Percent),
+                });
                 UpdateStrategy::RollingUpdate { partition, max_unavailable }
+            }
+        }
+    }
+
+    /// `rollingUpdate.maxUnavailable` as the release's API server takes it.
+    /// Without `MaxUnavailableStatefulSet`, `PrepareForCreate` drops the
+    /// field (`dropStatefulSetDisabledFields`, pkg/registry/apps/statefulset/
+    /// strategy.go) before `Validate` runs, so any value is accepted (and
+    /// dropped, with a note: `dropped_by_release`). With it,
+    /// `validateRollingUpdateStatefulSet` (pkg/apis/apps/validation/
+    /// validation.go): `ValidatePositiveIntOrPercent`, then `cannot be 0`,
+    /// then `IsNotMoreThan100Percent`, each naming the value by its
+    /// `String()` (a percentage unquoted, as field.Error prints a Stringer).
+    pub(super) fn max_unavailable_for_release(
+        &mut self,
+        sets: &[raw::StatefulSet],
+        features: &stsim_core::features::Features,
+    ) {
+        if !features.max_unavailable_statefulset {
+            return;
+        }
+        let help = || {
+            Some(
+                "maxUnavailable is a number of pods (at least 1) or a percentage of replicas, like \"50%\""
+                    .into(),
+            )
+        };
+        for (i, set) in sets.iter().enumerate() {
+            let Some(raw::UpdateStrategy::RollingUpdate { max_unavailable: Some(value), .. }) =
+                &set.update_strategy
+            else {
+                continue;
+            };
+            let path = format!("statefulsets[{i}].updateStrategy.maxUnavailable");
+            let (shown, value, percent) = match value {
+                raw::IntOrString::Int(n) if *n > INT32_MAX => continue,
+                raw::IntOrString::Int(n) => {
+                    if *n < 0 {
+                        let message = format!("Invalid value: {n}: must be greater than or equal to 0");
+                        self.report("invalid-value", &path, message, help());
+                    }
+                    (n.to_string(), *n, false)
+                }
+                raw::IntOrString::String(text) => {
+                    let digits = text.strip_suffix('%').filter(|d| is_percent_digits(d));
+                    if digits.is_none() {
+                        let message = format!(
+                            "Invalid value: {text}: a valid percent string must be a numeric string followed by an \
+                             ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+                        );
+                        self.report("invalid-value", &path, message, help());
+                    }
+                    // `getIntOrPercentValue`: the percentage, or else the
+                    // text read as an int (`IntValue`: Atoi, 0 when it is none).
+                    (text.clone(), go_atoi(digits.unwrap_or(text)), digits.is_some())
+                }
+            };
+            if value == 0 {
+                self.report("invalid-value", &path, format!("Invalid value: {shown}: cannot be 0"), help());
+            }
+            if percent && value > 100 {
+                let message = format!("Invalid value: {shown}: must not be greater than 100%");
+                self.report("invalid-value", &path, message, help());
             }
         }
     }
@@ -515,4 +589,72 @@ fn is_valid_ip(text: &str) -> bool {
                 && digits.len() <= 3
                 && digits.parse::<u16>().map_or(digits.is_empty(), |n| n <= 255)
         })
+}
+
+/// Whether `digits` (a percentage without its `%`) is what `IsValidPercent`
+/// takes: `[0-9]+`.
+fn is_percent_digits(digits: &str) -> bool {
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Go's `strconv.Atoi` as `IntValue` uses it: an optional sign and digits,
+/// clamped to the int range when too long; 0 for anything else.
+fn go_atoi(text: &str) -> i64 {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if !is_percent_digits(digits) {
+        return 0;
+    }
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
+    if negative { -magnitude } else { magnitude }
+}
+
+#[cfg(test)]
+mod max_unavailable_tests {
+    /// A set with `maxUnavailable: value` on `release`: the messages refused, if any.
+    fn refused(value: &str, release: &str) -> Vec<String> {
+        let source = format!(
+            r#"Scenario(name: "t", kubernetesVersion: "{release}",
+            services: [(name: "s", selector: {{"app": "a"}})],
+            statefulsets: [(name: "a", serviceName: "s", updateStrategy: RollingUpdate(maxUnavailable: {value}),
+                template: (labels: {{"app": "a"}}, image: "x"))])"#
+        );
+        match crate::parse_scenario(&source, "t.ron") {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.message).collect(),
+        }
+    }
+
+    /// With the gate off (1.36) the API server drops the field before
+    /// validating: any value is taken. With it on (1.37), as
+    /// `validateRollingUpdateStatefulSet` words it.
+    #[test]
+    fn max_unavailable_is_validated_only_where_the_release_keeps_it() {
+        for value in ["0", "\"150%\"", "-1", "\"abc\"", "\"0%\"", "2", "\"50%\""] {
+            assert_eq!(refused(value, "1.36"), Vec::<String>::new(), "{value}");
+        }
+        let path = "statefulsets[0].updateStrategy.maxUnavailable";
+        for (value, said) in [
+            ("0", vec!["Invalid value: 0: cannot be 0"]),
+            ("\"0%\"", vec!["Invalid value: 0%: cannot be 0"]),
+            ("\"150%\"", vec!["Invalid value: 150%: must not be greater than 100%"]),
+            ("-1", vec!["Invalid value: -1: must be greater than or equal to 0"]),
+            (
+                "\"abc\"",
+                vec![
+                    "Invalid value: abc: a valid percent string must be a numeric string followed by an ending '%' \
+                     (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+                    "Invalid value: abc: cannot be 0",
+                ],
+            ),
+            ("2", vec![]),
+            ("\"100%\"", vec![]),
+        ] {
+            let expected: Vec<String> = said.iter().map(|s| format!("{path}: {s}")).collect();
+            assert_eq!(refused(value, "1.37"), expected, "{value}");
+        }
+    }
 }
