@@ -70,6 +70,15 @@ impl Labels {
     pub fn remove<Q: Borrow<str> + ?Sized>(&mut self, key: &Q) -> Option<String> {
         self.find(key.borrow()).ok().map(|at| self.entries.remove(at).1)
     }
+    /// Go's `%#v` of the set as a `map[string]string`, as the API
+    /// server's field errors print a template's labels
+    /// (`map[string]string{"app":"redis"}`; fmt prints a map's keys sorted,
+    /// each key and value quoted).
+    pub fn go_syntax(&self) -> String {
+        let shown: Vec<String> = self.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+        format!("map[string]string{{{}}}", shown.join(", "))
+    }
+
     /// The labels in key order.
     pub fn iter(&self) -> Iter<'_> {
         Iter { inner: self.entries.iter() }

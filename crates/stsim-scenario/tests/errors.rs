@@ -316,16 +316,20 @@ fn duplicate_names() {
 
 #[test]
 fn selector_not_matching_labels() {
-    let source =
-        edit("serviceName: \"web-svc\",", "serviceName: \"web-svc\",\n        selector: {\"app\": \"db\"},");
+    // `ValidatePodTemplateSpecForStatefulSet`: at the template's labels,
+    // printed as Go's `%#v` of a `map[string]string`.
+    let source = edit(
+        "serviceName: \"web-svc\",\n        template: (",
+        "serviceName: \"web-svc\",\n        selector: {\"app\": \"db\"},\n        template: (labels: {\"app\": \"web\"}, ",
+    );
     let d = only_error(&source);
     check(
         &d,
         "invalid-value",
         &source,
-        "{\"app\": \"db\"}",
-        13,
-        "statefulsets[0].selector: Invalid value: {\"app\": \"web\"}: `selector` does not match template `labels`",
+        "{\"app\": \"web\"}, image",
+        14,
+        "statefulsets[0].template.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` does not match template `labels`",
     );
 }
 

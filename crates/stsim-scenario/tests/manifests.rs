@@ -853,7 +853,15 @@ fn negative_replicas_get_the_api_servers_words() {
 #[test]
 fn selector_must_match_template_labels() {
     let yaml = edit("    matchLabels:\n      app: redis", "    matchLabels:\n      app: cache");
-    refused(&yaml, "invalid-value", "`selector` does not match template `labels`", "app: cache");
+    // `ValidatePodTemplateSpecForStatefulSet`: at the template's labels,
+    // printed as Go's `%#v` of a `map[string]string`.
+    refused(
+        &yaml,
+        "invalid-value",
+        "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"redis\"}: \
+         `selector` does not match template `labels`",
+        "app: redis\n    spec:",
+    );
 }
 
 #[test]
@@ -868,7 +876,7 @@ fn unsupported_pod_management_policy() {
     refused(
         &yaml,
         "invalid-value",
-        "spec.podManagementPolicy: Unsupported value: \"Sequential\": supported values: \"OrderedReady\", \"Parallel\"",
+        "spec.podManagementPolicy: Invalid value: \"Sequential\": must be 'OrderedReady' or 'Parallel'",
         "Sequential",
     );
 }
@@ -1401,7 +1409,13 @@ fn selectors_with_match_expressions() {
     let errors = errors(&bad);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(errors[0].message.contains("`selector` does not match template `labels`"), "{errors:#?}");
-    assert_eq!(errors[0].line, bad.lines().position(|l| l.contains("- key: tier")).unwrap() + 1);
+    assert!(
+        errors[0].message.contains("spec.template.metadata.labels: Invalid value: map[string]string{"),
+        "{errors:#?}"
+    );
+    // At the template's labels, as the API server reports it.
+    let labels = bad.find("      labels:\n").unwrap();
+    assert_eq!(errors[0].line, bad[..labels].lines().count() + 2);
 }
 
 #[test]

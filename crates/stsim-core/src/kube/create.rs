@@ -468,9 +468,10 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             Value::Null => PodManagementPolicy::OrderedReady,
             Value::String(p) if p == "OrderedReady" => PodManagementPolicy::OrderedReady,
             Value::String(p) if p == "Parallel" => PodManagementPolicy::Parallel,
+            // `ValidateStatefulSetSpec` words it as field.Invalid.
             other => {
                 let message = format!(
-                    "spec.podManagementPolicy: Unsupported value: {other}: supported values: \"OrderedReady\", \"Parallel\""
+                    "spec.podManagementPolicy: Invalid value: {other}: must be 'OrderedReady' or 'Parallel'"
                 );
                 return Err(invalid(kind, name, message));
             }
@@ -494,9 +495,17 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
                 UpdateStrategy::RollingUpdate { partition, max_unavailable }
             }
             Value::String(t) if t == "OnDelete" => UpdateStrategy::OnDelete,
+            // `ValidateStatefulSetSpec`: field.Invalid on the whole
+            // `spec.updateStrategy`, Go's `%#v` of the internal struct (its
+            // `RollingUpdate` pointer `nil`, or an address stsim writes `0xc…`).
             other => {
+                let rolling = match r.get("spec.updateStrategy.rollingUpdate") {
+                    Value::Null => "nil",
+                    _ => "0xc…",
+                };
                 let message = format!(
-                    "spec.updateStrategy.type: Unsupported value: {other}: supported values: \"OnDelete\", \"RollingUpdate\""
+                    "spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{{Type:{other}, \
+                     RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)({rolling})}}: must be 'RollingUpdate' or 'OnDelete'"
                 );
                 return Err(invalid(kind, name, message));
             }
@@ -613,10 +622,9 @@ pub(super) fn selector_matches(
     if selector.matches(template_labels) {
         return Ok(());
     }
-    let shown: Vec<String> = template_labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
     let message = format!(
-        "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
-        shown.join(", ")
+        "spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`",
+        template_labels.go_syntax()
     );
     Err(invalid("StatefulSet.apps", name, message))
 }

@@ -713,13 +713,28 @@ impl Cx<'_> {
 
     /// One of `allowed`, or the API server's "Unsupported value" error.
     pub fn one_of(&mut self, node: &Node, path: &str, allowed: &[&str]) -> Option<String> {
+        let supported: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+        let supported = supported.join(", ");
+        self.one_of_as(node, path, allowed, |text| {
+            format!("Unsupported value: {text:?}: supported values: {supported}")
+        })
+    }
+
+    /// One of `allowed`, or the API server's error at `path` as `message`
+    /// words it for the text given.
+    pub fn one_of_as(
+        &mut self,
+        node: &Node,
+        path: &str,
+        allowed: &[&str],
+        message: impl Fn(&str) -> String,
+    ) -> Option<String> {
         let text = self.string(node, path)?;
         if allowed.contains(&text.as_str()) {
             return Some(text);
         }
-        let supported: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
         let help = crate::validate::suggest(&text, allowed).map(|close| format!("did you mean {close:?}?"));
-        let message = format!("Unsupported value: {text:?}: supported values: {}", supported.join(", "));
+        let message = message(&text);
         self.invalid(node.place, path, message, help);
         None
     }

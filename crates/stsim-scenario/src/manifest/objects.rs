@@ -1246,9 +1246,13 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     };
     let pod_management_policy = spec.take("podManagementPolicy").and_then(|node| {
         cx.at(r("podManagementPolicy"), node.place, "spec.podManagementPolicy");
-        cx.defaulted_one_of(node, "spec.podManagementPolicy", &["OrderedReady", "Parallel"]).map(|p| match p
-            .as_str()
-        {
+        // `ValidateStatefulSetSpec` words this one as field.Invalid, not
+        // NotSupported: `must be 'OrderedReady' or 'Parallel'`.
+        let detail = |text: &str| format!("Invalid value: {text:?}: must be 'OrderedReady' or 'Parallel'");
+        let allowed = ["OrderedReady", "Parallel"];
+        let path = "spec.podManagementPolicy";
+        let policy = if is_empty_string(node) { None } else { cx.one_of_as(node, path, &allowed, detail) };
+        policy.map(|p| match p.as_str() {
             "Parallel" => raw::PodManagementPolicy::Parallel,
             _ => raw::PodManagementPolicy::OrderedReady,
         })
@@ -1344,9 +1348,22 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
 fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::UpdateStrategy> {
     let mut strategy = cx.obj(node, "spec.updateStrategy")?;
     cx.at(raw_path.to_string(), node.place, "spec.updateStrategy");
+    // `ValidateStatefulSetSpec`: an unknown type is field.Invalid on the
+    // whole `spec.updateStrategy`, printed as Go's `%#v` of the internal
+    // struct. Its `RollingUpdate` is a pointer: `(nil)` when not given,
+    // else an address, which stsim cannot know and writes as `0xc…`.
+    let rolling_given = strategy.peek("rollingUpdate").is_some_and(|n| !matches!(n.value, Value::Null));
     let kind = match strategy.take("type") {
         Some(t) if !is_empty_string(t) => {
-            cx.one_of(t, "spec.updateStrategy.type", &["RollingUpdate", "OnDelete"])?
+            cx.string(t, "spec.updateStrategy.type")?;
+            let detail = |text: &str| {
+                format!(
+                    "Invalid value: apps.StatefulSetUpdateStrategy{{Type:{text:?}, \
+                     RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)({})}}: must be 'RollingUpdate' or 'OnDelete'",
+                    if rolling_given { "0xc…" } else { "nil" }
+                )
+            };
+            cx.one_of_as(t, "spec.updateStrategy", &["RollingUpdate", "OnDelete"], detail)?
         }
         _ => "RollingUpdate".to_string(),
     };
@@ -2709,5 +2726,50 @@ spec:
                 "{warning}"
             );
         }
+    }
+
+    /// The enums and the selector as `ValidateStatefulSetSpec` and
+    /// `ValidatePodTemplateSpecForStatefulSet` word them: field.Invalid, at
+    /// `spec.podManagementPolicy`, the whole `spec.updateStrategy` (Go's
+    /// `%#v` of it) and the template's `metadata.labels`.
+    #[test]
+    fn enums_and_the_selector_are_refused_in_the_api_servers_words() {
+        let invalid = |path: &str, said: &str| {
+            format!("The StatefulSet \"redis\" is invalid: {path}: Invalid value: {said}")
+        };
+        assert_eq!(
+            read("  podManagementPolicy: parallel\n", ""),
+            Err(vec![invalid(
+                "spec.podManagementPolicy",
+                "\"parallel\": must be 'OrderedReady' or 'Parallel'"
+            )])
+        );
+        assert_eq!(
+            read("  updateStrategy: {type: Rolling}\n", ""),
+            Err(vec![invalid(
+                "spec.updateStrategy",
+                "apps.StatefulSetUpdateStrategy{Type:\"Rolling\", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: \
+                 must be 'RollingUpdate' or 'OnDelete'"
+            )])
+        );
+        let given =
+            read("  updateStrategy: {type: Rolling, rollingUpdate: {partition: 1}}\n", "").unwrap_err();
+        assert!(
+            given[0].contains("RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(0xc…)}"),
+            "{given:?}"
+        );
+        // The template says app: redis; a selector of app: redis2 does not match it.
+        let text = manifest("", "")
+            .replace("selector: {matchLabels: {app: redis}}", "selector: {matchLabels: {app: redis2}}");
+        let errors = crate::parse_manifests(&[("r.yaml".to_string(), text)], "start").err().unwrap();
+        assert_eq!(
+            errors[0].message,
+            invalid(
+                "spec.template.metadata.labels",
+                "map[string]string{\"app\":\"redis\"}: `selector` does not match template `labels`"
+            )
+        );
+        // The caret is on the template's labels (line 14, `metadata: {labels: ...}`).
+        assert_eq!((errors[0].line, errors[0].column), (14, 24), "{:?}", errors[0]);
     }
 }

@@ -225,11 +225,6 @@ fn list_names(names: &[&str]) -> String {
     text
 }
 
-fn show_labels(labels: &Labels) -> String {
-    let entries: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
-    format!("{{{}}}", entries.join(", "))
-}
-
 fn seconds(value: u32) -> SimDuration {
     SimDuration::from_millis(u64::from(value) * 1_000)
 }

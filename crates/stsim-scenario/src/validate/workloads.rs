@@ -343,9 +343,9 @@ impl Checker<'_, '_> {
             if !selector.matches(labels) {
                 let message = format!(
                     "Invalid value: {}: `selector` does not match template `labels`",
-                    show_labels(labels)
+                    labels.go_syntax()
                 );
-                self.report("invalid-value", &format!("{base}.selectorExpressions"), message, None);
+                self.report("invalid-value", &format!("{base}.template.labels"), message, None);
             }
             return selector;
         }
@@ -375,11 +375,12 @@ impl Checker<'_, '_> {
                     format!("the selector wants {key:?}: {value:?}, but the template has no {key:?} label")
                 }
             };
-            let message = format!(
-                "Invalid value: {}: `selector` does not match template `labels`",
-                show_labels(labels)
-            );
-            self.report("invalid-value", &path, message, Some(help));
+            // `ValidatePodTemplateSpecForStatefulSet` (pkg/apis/apps/validation):
+            // field.Invalid at the template's `metadata.labels`, the labels
+            // printed as Go prints a `map[string]string` (`%#v`).
+            let message =
+                format!("Invalid value: {}: `selector` does not match template `labels`", labels.go_syntax());
+            self.report("invalid-value", &format!("{base}.template.labels"), message, Some(help));
             break;
         }
         LabelSelector::from_labels(selector.clone())
