@@ -483,6 +483,16 @@ const DEFAULTED: &[(&str, &str)] = &[
     ("schedulerName", "default-scheduler"),
     ("volumeMode", "Filesystem"),
     ("creationTimestamp", "null"),
+    // A pod spec's booleans at the value the API server assumes when they
+    // are left out (charts such as bitnami's write them so): no host
+    // namespaces, no shared process namespace, the Service environment
+    // variables on (`SetDefaults_PodSpec` sets `enableServiceLinks: true`).
+    ("hostNetwork", "false"),
+    ("hostPID", "false"),
+    ("hostIPC", "false"),
+    ("shareProcessNamespace", "false"),
+    ("setHostnameAsFQDN", "false"),
+    ("enableServiceLinks", "true"),
 ];
 
 /// Fields the API server's defaulting fills when they are empty strings
@@ -521,6 +531,7 @@ fn says_nothing(key: &str, value: &Value) -> bool {
         }
         Value::Str(s) => s.clone(),
         Value::Int(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
         _ => return false,
     };
     DEFAULTED.iter().any(|(k, v)| *k == key && *v == text)
@@ -1082,4 +1093,27 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
         }
     }
     Some(text)
+}
+
+#[cfg(test)]
+mod defaulted_tests {
+    use super::*;
+
+    /// A pod spec's booleans written at their defaults say nothing (read
+    /// without the "ignored" warning, as docs/manifests.md promises); the
+    /// other value is still reported.
+    #[test]
+    fn booleans_at_their_defaults_say_nothing() {
+        for (key, default) in [
+            ("hostNetwork", false),
+            ("hostPID", false),
+            ("hostIPC", false),
+            ("shareProcessNamespace", false),
+            ("setHostnameAsFQDN", false),
+            ("enableServiceLinks", true),
+        ] {
+            assert!(says_nothing(key, &Value::Bool(default)), "{key}");
+            assert!(!says_nothing(key, &Value::Bool(!default)), "{key}");
+        }
+    }
 }
