@@ -414,15 +414,15 @@ fn image_checks_are_pulling_then_pulled_and_a_crash_cuts_one_short() {
     assert_eq!(
         kubelet,
         [
-            "0s Normal Pulling pod/app-0 Pulling image \"setup:1\"",
-            "40s Normal Pulling pod/app-0 Pulling image \"setup:1\"",
-            "1m40s Normal Pulled pod/app-0 Successfully pulled image \"setup:1\" in 1m0s (1m0s including waiting)",
-            "1m40s Normal Created pod/app-0 Container created",
-            "1m40s Normal Started pod/app-0 Container started",
-            "1m45s Normal Pulling pod/app-0 Pulling image \"db:1\"",
-            "1m55s Normal Pulled pod/app-0 Successfully pulled image \"db:1\" in 10s (10s including waiting)",
-            "1m55s Normal Created pod/app-0 Container created",
-            "1m55s Normal Started pod/app-0 Container started",
+            "0s Normal Pulling Pod/app-0 Pulling image \"setup:1\"",
+            "40s Normal Pulling Pod/app-0 Pulling image \"setup:1\"",
+            "1m40s Normal Pulled Pod/app-0 Successfully pulled image \"setup:1\" in 1m0s (1m0s including waiting)",
+            "1m40s Normal Created Pod/app-0 Container created",
+            "1m40s Normal Started Pod/app-0 Container started",
+            "1m45s Normal Pulling Pod/app-0 Pulling image \"db:1\"",
+            "1m55s Normal Pulled Pod/app-0 Successfully pulled image \"db:1\" in 10s (10s including waiting)",
+            "1m55s Normal Created Pod/app-0 Container created",
+            "1m55s Normal Started Pod/app-0 Container started",
         ]
     );
 }
