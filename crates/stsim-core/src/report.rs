@@ -591,6 +591,14 @@ impl<'w> Names<'w> {
     fn pv(&mut self, id: PvId) -> Text {
         shared(&mut self.pvs, id.index(), || self.world.pv(id).name.as_str().into())
     }
+    /// An operator's row names it by its own name (the row's kind says
+    /// `operator`); another actor's, by its full name.
+    fn operator(&mut self, actor: Actor) -> Text {
+        match actor {
+            Actor::Operator(_) => cat(&[actor_parts(self.world, actor).1]),
+            _ => self.actor(actor),
+        }
+    }
     fn actor(&mut self, actor: Actor) -> Text {
         let slots = match actor {
             Actor::Kubelet(node) => Some((&mut self.kubelets, node)),
@@ -1033,13 +1041,13 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 n.pod_row(at_ms, *pod, "no longer owned by its StatefulSet".into(), &|_| {})
             }
             Event::OperatorFailed { message } => {
-                let actor = n.actor(record.actor);
+                let actor = n.operator(record.actor);
                 other("operator", actor, cat(&["failed: ", message]))
             }
             Event::ActionRefused { action, why } => {
                 // A scripted action (a membership change) is the user's, not an operator's.
                 let kind = if record.actor == Actor::User { "action" } else { "operator" };
-                let actor = n.actor(record.actor);
+                let actor = n.operator(record.actor);
                 other(kind, actor, cat(&[action, " refused: ", why]))
             }
             Event::CustomResourceChanged { object, what, .. } => {
@@ -1081,7 +1089,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 }
             }
             Event::WriteWarned { action, warnings } => {
-                let actor = n.actor(record.actor);
+                let actor = n.operator(record.actor);
                 other(
                     "operator",
                     actor,
@@ -1089,11 +1097,11 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 )
             }
             Event::WriteRefused { action, code, message, .. } => {
-                let actor = n.actor(record.actor);
+                let actor = n.operator(record.actor);
                 other("operator", actor, format!("{action} refused ({code}): {message}").into())
             }
             Event::OperatorRestarted { lost_actions } => {
-                let actor = n.actor(record.actor);
+                let actor = n.operator(record.actor);
                 let what =
                     format!("restarted between two writes (injected fault); {lost_actions} action(s) lost");
                 other("operator", actor, what.into())
