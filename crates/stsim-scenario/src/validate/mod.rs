@@ -302,25 +302,8 @@ impl Checker<'_, '_> {
     }
 
     fn report(&mut self, code: &'static str, path: &str, message: impl AsRef<str>, help: Option<String>) {
-        if self.deferring
-            && matches!(code, "invalid-value" | "duplicate-name")
-            && let Some(pod_path) = crate::manifest::pod_spec_path(&self.locator.field(path))
-        {
-            let place = self.locator.find(path);
-            self.deferred_pod.push(format!("{pod_path}: {}", message.as_ref()));
-            self.deferred.push(Diagnostic {
-                code,
-                message: format!("{}: {}", self.locator.show(path), message.as_ref()),
-                file: self.locator.file_of(path).unwrap_or_else(|| self.file.to_string()),
-                line: place.line,
-                column: place.column,
-                length: place.length,
-                help,
-            });
-            return;
-        }
         let place = self.locator.find(path);
-        self.diagnostics.push(Diagnostic {
+        let diagnostic = Diagnostic {
             code,
             message: format!("{}: {}", self.locator.show(path), message.as_ref()),
             file: self.locator.file_of(path).unwrap_or_else(|| self.file.to_string()),
@@ -328,7 +311,17 @@ impl Checker<'_, '_> {
             column: place.column,
             length: place.length,
             help,
-        });
+        };
+        // An error in a manifest's StatefulSet's pod spec is each pod's.
+        if self.deferring
+            && matches!(code, "invalid-value" | "duplicate-name")
+            && let Some(pod_path) = crate::manifest::pod_spec_path(&self.locator.field(path))
+        {
+            self.deferred_pod.push(format!("{pod_path}: {}", message.as_ref()));
+            self.deferred.push(diagnostic);
+        } else {
+            self.diagnostics.push(diagnostic);
+        }
     }
 
     /// A duration, or `None` (with a diagnostic) if it does not parse.
