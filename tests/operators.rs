@@ -195,6 +195,45 @@ fn an_answer_carrying_another_seq_is_caught_where_it_happens() {
     assert!(err.contains(r#"the line taken as the answer to request 1: {"actions": []}"#), "{err}");
 }
 
+/// A write stsim does not model (answered 405; Kubernetes would take it)
+/// does not fail `stsim test`, but is said under the scenario's line, with
+/// the first such write: the run may part from a cluster's there.
+#[test]
+fn a_write_stsim_does_not_model_is_noted_by_stsim_test() {
+    let script = repo_root().join("tests/fixtures/operators/unmodelled_write.py").display().to_string();
+    let source = format!(
+        r#"Scenario(
+    name: "unmodelled",
+    seed: 3,
+    duration: "2m",
+    images: [(name: "redis:7.0", pull: "2s", startup: "1s")],
+    services: [(name: "redis-svc", clusterIP: "None", selector: {{"app": "redis"}})],
+    statefulsets: [(name: "redis", serviceName: "redis-svc", replicas: 1,
+        template: (labels: {{"app": "redis"}}, image: "redis:7.0"))],
+    customResourceDefinitions: [(group: "cache.example.com", version: "v1", kind: "RedisCluster")],
+    customResources: [(kind: "RedisCluster", name: "rc", spec: {{"size": 1}})],
+    operators: [(
+        operator: External(name: "stale", command: ["python3", "{script}"], timeout: "20s"),
+        reconcileDelay: "1s",
+        protocol: 2,
+    )],
+    expect: [NoFindings],
+)"#
+    );
+    let dir = std::env::temp_dir().join(format!("stsim-unmodelled-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("unmodelled.ron");
+    std::fs::write(&path, source).unwrap();
+    let path = path.display().to_string();
+    let (status, out, err) = stsim(&["test", "--allow-exec", &path]);
+    assert_eq!(status, ExitStatus::Success, "{out}{err}");
+    assert!(
+        out.contains("note: 1 operator write(s) answered 405, which stsim does not model")
+            && out.contains("the first: create PersistentVolumeClaim/cache"),
+        "{out}"
+    );
+}
+
 /// A missing program is a clear error before the run.
 #[test]
 fn an_operator_that_cannot_start_is_a_clear_error() {

@@ -18,6 +18,10 @@ pub struct Outcome {
     pub verdicts: Result<Vec<Verdict>, String>,
     /// The scenario starts programs: re-running it needs `--allow-exec`.
     pub starts_programs: bool,
+    /// What the user should know of a run that passed or failed alike:
+    /// writes an operator made that stsim does not model (answered 405),
+    /// where the run may part from a cluster's.
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -102,6 +106,7 @@ pub fn guarded(name: &str, seed: u64, scenario: impl FnOnce() -> Outcome) -> Out
                     context: Vec::new(),
                 }]),
                 starts_programs: false,
+                notes: Vec::new(),
             }
         }
     }
@@ -121,19 +126,28 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
                     e.message()
                 )),
                 starts_programs: false,
+                notes: Vec::new(),
             };
         }
     };
     let mut config = match crate::parse(&name, &source, &options.limits) {
         Ok(config) => config,
-        Err(text) => return Outcome { path: name, seed: 0, verdicts: Err(text), starts_programs: false },
+        Err(text) => {
+            return Outcome {
+                path: name,
+                seed: 0,
+                verdicts: Err(text),
+                starts_programs: false,
+                notes: Vec::new(),
+            };
+        }
     };
     if let Some(seed) = options.seed {
         config.seed = seed;
     }
     let seed = config.seed;
     if let Err(text) = options.exec.check(&name, &config) {
-        return Outcome { path: name, seed, verdicts: Err(text), starts_programs: false };
+        return Outcome { path: name, seed, verdicts: Err(text), starts_programs: false, notes: Vec::new() };
     }
     let starts_programs =
         config.operators.iter().any(|o| matches!(o.kind, stsim_core::config::OperatorKind::External { .. }));
@@ -145,6 +159,7 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
                 seed,
                 verdicts: Err(format!("{message}\n")),
                 starts_programs: false,
+                notes: Vec::new(),
             };
         }
     };
@@ -175,7 +190,27 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
             },
         );
     }
-    Outcome { path: name, seed, verdicts: Ok(verdicts), starts_programs }
+    let notes = unmodelled_writes(&sim);
+    Outcome { path: name, seed, verdicts: Ok(verdicts), starts_programs, notes }
+}
+
+/// The writes operators made that stsim answered 405 (it does not model
+/// them; Kubernetes would have taken them): the count, and the first.
+fn unmodelled_writes(sim: &stsim_core::Simulation) -> Vec<String> {
+    let refused: Vec<(&str, &str)> = (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::WriteRefused { action, code: 405, message, .. } => {
+                Some((&**action, &**message))
+            }
+            _ => None,
+        })
+        .collect();
+    let Some((action, message)) = refused.first() else { return Vec::new() };
+    vec![format!(
+        "{} operator write(s) answered 405, which stsim does not model, so this run may part from a \
+         cluster's there; the first: {action}: {message}",
+        refused.len()
+    )]
 }
 
 /// The exit status of a test run: 2 if a scenario is invalid (or refused),
@@ -231,6 +266,7 @@ pub fn run_all(files: &[PathBuf], options: &Options, seeds: &[Option<u64>], jobs
                 seed: options.seed.unwrap_or(0),
                 verdicts: Err("error: this scenario was not run\n".to_string()),
                 starts_programs: false,
+                notes: Vec::new(),
             })
         })
         .collect()
@@ -268,6 +304,11 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 list.join(", ")
             );
         }
+        if let Some(first) = group.iter().find(|o| !o.notes.is_empty()) {
+            for note in &first.notes {
+                let _ = writeln!(out, "       note (seed {}): {note}", first.seed);
+            }
+        }
     }
     let firsts: Vec<&Outcome> = groups.iter().filter_map(|g| g.iter().find(|o| !o.passed())).collect();
     for outcome in firsts {
@@ -302,6 +343,9 @@ fn render_runs(outcomes: &[Outcome]) -> String {
             Err(_) => {
                 let _ = writeln!(out, "ERROR  {} (invalid scenario, not run)", outcome.path);
             }
+        }
+        for note in &outcome.notes {
+            let _ = writeln!(out, "       note: {note}");
         }
     }
     for outcome in outcomes.iter().filter(|o| !o.passed()) {
@@ -407,6 +451,7 @@ mod tests {
                 seed: 2,
                 verdicts: Ok(Vec::new()),
                 starts_programs: false,
+                notes: Vec::new(),
             }),
         ];
         assert!(!outcomes[0].passed() && outcomes[1].passed());
