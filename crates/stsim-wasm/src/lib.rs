@@ -171,7 +171,7 @@ mod tests {
         let html = out["html"].as_str().unwrap();
         assert!(html.contains("data-lane=\"pg-0\""));
         // The playground shows the run's Kubernetes events too.
-        assert!(html.contains("<td>Normal</td><td>SuccessfulCreate</td><td>statefulset/pg</td>"), "{html}");
+        assert!(html.contains("<td>Normal</td><td>SuccessfulCreate</td><td>StatefulSet/pg</td>"), "{html}");
         let bad: serde_json::Value = serde_json::from_str(&super::run("Scenario(", "x.ron")).unwrap();
         assert_eq!(bad["ok"], false);
         assert_eq!(out["exhausted"], serde_json::Value::Null);
