@@ -52,6 +52,16 @@ fn a_delete_by_name_from_a_stale_cache_hits_the_newer_object() {
         ],
     );
     // A NoFinding that fails shows the findings it is about, not every finding.
+    // An operator's timeline rows name it once, by its own name.
+    let file = repo_root().join("examples/operators/stale-delete/fixed.ron").display().to_string();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    stsim_cli::run(&["run".into(), "--allow-exec".into(), file], &mut out, &mut err);
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("* operator/pvc-cleaner delete PersistentVolumeClaim/data-redis-2 refused (409)"),
+        "{text}"
+    );
+    assert!(!text.contains("operator/operator/"), "{text}");
     let (_, out) = stsim_test("examples/operators/stale-delete/buggy.ron", "1..1");
     let happened =
         out.lines().find(|l| l.contains("happened: findings: claim-deleted-while-needed")).unwrap();

@@ -148,9 +148,14 @@ fn startup_line_scenario(args: &str) -> String {
     timeline: [],
 )"#
     );
-    let dir = std::env::temp_dir().join(format!("stsim-out-of-step-{}", std::process::id()));
+    written(&format!("out-of-step{}.ron", if args.is_empty() { "" } else { "-echo" }), &source)
+}
+
+/// `source` written to a scratch file named `name`; its path.
+fn written(name: &str, source: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("stsim-operators-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("out-of-step{}.ron", if args.is_empty() { "" } else { "-echo" }));
+    let path = dir.join(name);
     std::fs::write(&path, source).unwrap();
     path.display().to_string()
 }
@@ -220,11 +225,7 @@ fn a_write_stsim_does_not_model_is_noted_by_stsim_test() {
     expect: [NoFindings],
 )"#
     );
-    let dir = std::env::temp_dir().join(format!("stsim-unmodelled-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("unmodelled.ron");
-    std::fs::write(&path, source).unwrap();
-    let path = path.display().to_string();
+    let path = written("unmodelled.ron", &source);
     let (status, out, err) = stsim(&["test", "--allow-exec", &path]);
     assert_eq!(status, ExitStatus::Success, "{out}{err}");
     assert!(
