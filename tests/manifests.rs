@@ -917,11 +917,24 @@ fn the_first_containers_name_is_the_manifests() {
         "{}",
         update.stdout
     );
-    // A bad name is not the set's to refuse (the API server does not check
-    // its pod template): it is accepted, with a warning that each pod's
-    // create will be refused, at the name.
+    // A bad name refuses the set from 1.34 (the default release), at the
+    // name; before, the API server does not check a set's pod template: it
+    // is accepted, with a warning that each pod's create will be refused.
     let bad = temp("first-container-bad-name.yaml", &named("Server_1"));
     let checked = stsim(&["check", &bad]);
+    assert_eq!(checked.status, ExitStatus::Error, "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains(
+            "The StatefulSet \"redis\" is invalid: spec.template.spec.containers[0].name: Invalid value: \"Server_1\""
+        ) && checked.stderr.contains("first-container-bad-name.yaml:33:17"),
+        "{}",
+        checked.stderr
+    );
+    let old = temp(
+        "first-container-bad-name.ron",
+        "(name: \"old\", kubernetesVersion: \"1.33\", manifests: [\"first-container-bad-name.yaml\"])",
+    );
+    let checked = stsim(&["check", &old]);
     assert_eq!(checked.status, ExitStatus::Success, "{}", checked.stderr);
     assert!(
         checked.stderr.contains(
@@ -939,9 +952,8 @@ fn the_first_containers_name_is_the_manifests() {
     );
     let checked = stsim(&["check", &temp("first-container-twice.yaml", &twice)]);
     assert!(
-        checked
-            .stderr
-            .contains("Duplicate value: \"server\"; spec.template.spec.containers[0].name (line 33)"),
+        checked.stderr.contains("containers[1].name: Duplicate value: \"server\"")
+            && checked.stderr.contains("help: spec.template.spec.containers[0].name (line 33) already has"),
         "{}",
         checked.stderr
     );

@@ -72,6 +72,19 @@ fn run(
     run_with(nodes, duration, script, Some(stsim_scenario::read_pod_template))
 }
 
+/// [`run`] under the Kubernetes `release`.
+fn run_under(
+    release: &str,
+    nodes: u32,
+    duration: &str,
+    script: Vec<Step>,
+) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
+    let scenario =
+        SCENARIO.replace("    seed: 3,\n", &format!("    seed: 3,\n    kubernetesVersion: {release:?},\n"));
+    assert_ne!(scenario, SCENARIO);
+    run_scenario(&scenario, nodes, duration, script, Some(stsim_scenario::read_pod_template))
+}
+
 /// [`run`] with `reader`, or the core's own when `None`.
 fn run_with(
     nodes: u32,
@@ -79,7 +92,17 @@ fn run_with(
     script: Vec<Step>,
     reader: Option<stsim_core::kube::template::TemplateReader>,
 ) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
-    let config = parse(&SCENARIO.replace("NODES", &nodes.to_string()).replace("DURATION", duration));
+    run_scenario(SCENARIO, nodes, duration, script, reader)
+}
+
+fn run_scenario(
+    scenario: &str,
+    nodes: u32,
+    duration: &str,
+    script: Vec<Step>,
+    reader: Option<stsim_core::kube::template::TemplateReader>,
+) -> (stsim_core::Simulation, Vec<(u64, Vec<WriteResult>)>) {
+    let config = parse(&scenario.replace("NODES", &nodes.to_string()).replace("DURATION", duration));
     let answers = Rc::new(RefCell::new(Vec::new()));
     let operator = Scripted { script, answers: answers.clone() };
     let mut sim = stsim_core::Simulation::with_operators(config, vec![Box::new(operator)]);
@@ -381,31 +404,40 @@ fn template_updates_roll_the_pods_by_revision() {
     assert_eq!(created, 2 + 2 * 4);
 }
 
-/// A set whose pod template's spec the API server would refuse in a pod is
-/// accepted (201, with a warning): `ValidatePodTemplateSpecForStatefulSet`
-/// leaves the pod spec unchecked, so each pod create is refused instead,
-/// with the pod's path, and no pod ever runs.
+/// A set whose pod template's spec the API server would refuse in a pod:
+/// from 1.34 the set's create is refused (422) with the set's path; before,
+/// it is accepted (201, with a warning), as `ValidatePodTemplateSpecForStatefulSet`
+/// leaves the pod spec unchecked there, so each pod create is refused
+/// instead, with the pod's path, and no pod ever runs.
 #[test]
-fn a_set_whose_pods_are_invalid_is_accepted() {
-    let script: Vec<Step> = vec![(
-        10_000,
-        Box::new(|_: &View| {
-            let mut object = postgresql(2);
-            object["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] =
-                json!(-1);
-            vec![headless(), create(object)]
-        }),
-    )];
-    let (sim, answers) = run(2, "2m", script);
+fn a_set_whose_pods_are_invalid_is_refused_from_1_34_and_accepted_before() {
+    let script = || -> Vec<Step> {
+        vec![(
+            10_000,
+            Box::new(|_: &View| {
+                let mut object = postgresql(2);
+                object["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"] =
+                    json!(-1);
+                vec![headless(), create(object)]
+            }),
+        )]
+    };
+    let error = "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0";
+    for release in ["1.34", "1.36.1"] {
+        let (sim, answers) = run_under(release, 2, "1m", script());
+        let created = answers_to(&answers, 10_000);
+        assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 422], "{release}: {created:#?}");
+        assert!(
+            created[1].message.as_deref().unwrap_or("").contains(error),
+            "{release}: {:?}",
+            created[1].message
+        );
+        assert!(sim.world.statefulsets.iter().all(|s| s.name != "pg"), "{release}: no set was made");
+    }
+    let (sim, answers) = run_under("1.33", 2, "2m", script());
     let created = answers_to(&answers, 10_000);
     assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 201], "{created:#?}");
-    assert!(
-        created[1].warnings.iter().any(|w| w.contains(
-            "spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0"
-        )),
-        "{:?}",
-        created[1].warnings
-    );
+    assert!(created[1].warnings.iter().any(|w| w.contains(error)), "{:?}", created[1].warnings);
     let refusals: Vec<&str> = (sim.trace.records.iter())
         .filter_map(|r| match &r.event {
             Event::PodCreateInvalid { name, message } if name == "pg-0" => Some(message.as_str()),
@@ -425,8 +457,9 @@ fn a_set_whose_pods_are_invalid_is_accepted() {
 /// Invalid values the set's own validation checks (its pods' restart
 /// policy) get the message a manifest with the same object gets; immutable
 /// fields stay refused with the API server's message, and a refused write
-/// changes nothing. (What is wrong elsewhere in the pod template is each
-/// pod create's to meet: `a_set_whose_pods_are_invalid_is_accepted`.)
+/// changes nothing. (What is wrong elsewhere in the pod template refuses the
+/// set from 1.34 and each pod create before:
+/// `a_set_whose_pods_are_invalid_is_refused_from_1_34_and_accepted_before`.)
 #[test]
 fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() {
     let broken = |o: &mut Value| {

@@ -101,6 +101,20 @@ impl Version {
         Version { minor, patch }
     }
 
+    /// The API server validates a StatefulSet's pod template spec (and its
+    /// `volumeClaimTemplates`) when the set is created, from 1.34: k/k PR
+    /// #131790 ("Add podSpec validation for create StatefulSet", in the
+    /// v1.34.0-alpha.3 changelog) calls `ValidatePodTemplateSpec` with a
+    /// volume for each claim template added, and PR #132212 validates each
+    /// claim template's spec. An update skips either check when the stored
+    /// set already fails it (`SkipValidatePodTemplateSpec`), which a run
+    /// under one release never meets. Before 1.34 the set is accepted and
+    /// each pod create is refused instead (kubernetes/kubernetes#81147;
+    /// #137728 on a 1.33 server).
+    pub const fn validates_statefulset_pod_template(self) -> bool {
+        self.minor >= 34
+    }
+
     /// Reads `1.36`, `1.35.2` or `v1.28.7`.
     pub fn parse(text: &str) -> Option<Version> {
         let text = text.strip_prefix('v').unwrap_or(text);

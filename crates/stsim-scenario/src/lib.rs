@@ -130,6 +130,7 @@ pub fn parse_scenario_within(
         }
     }
     manifest::finish(&mut collected, base);
+    manifest::settle(&mut collected, scenario.release());
     if let (Some(own), Some((theirs, loc))) = (&scenario.namespace, &collected.namespace)
         && own != theirs
     {
@@ -153,7 +154,7 @@ pub fn parse_scenario_within(
     let layered =
         manifest::Layered { base: Some(&locator), spans: &collected.spans, fallback_file: file.to_string() };
     let (config, deferred) = validate::validate(&scenario, &layered, file, limits)?;
-    manifest::defer(&mut collected, deferred);
+    collected.deferred.extend(deferred);
     dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
 }
@@ -285,6 +286,8 @@ pub fn parse_manifests_within(
         manifest::read_file(source, label, manifest::Base::default(), &mut collected);
     }
     manifest::finish(&mut collected, manifest::Base::default());
+    // Manifests on their own run under the default release (a story names none).
+    manifest::settle(&mut collected, stsim_core::features::Version::DEFAULT);
     let first = files.first().map_or_else(String::new, |f| f.0.clone());
     if collected.errors.is_empty() && collected.statefulsets.is_empty() {
         let help = "stsim simulates StatefulSets; give a file with `kind: StatefulSet` (apiVersion apps/v1)";
@@ -380,7 +383,7 @@ pub fn parse_manifests_within(
     }
     let layered = manifest::Layered { base: None, spans: &collected.spans, fallback_file: first.clone() };
     let (config, deferred) = validate::validate(&scenario, &layered, &first, limits)?;
-    manifest::defer(&mut collected, deferred);
+    collected.deferred.extend(deferred);
     dropped_by_release(&config, &mut collected);
     Ok(Loaded { config, warning: manifest::warning(&collected) })
 }

@@ -455,6 +455,17 @@ pub enum QuorumSystem {
     ZooKeeper,
 }
 
+impl Scenario {
+    /// The release the scenario models: its `kubernetesVersion`, or the
+    /// default when it names none, or one that does not parse or is not
+    /// modelled (which validation reports).
+    pub fn release(&self) -> stsim_core::features::Version {
+        use stsim_core::features::Version;
+        let named = self.kubernetes_version.as_deref().and_then(Version::parse);
+        named.filter(|v| (Version::OLDEST..=Version::NEWEST).contains(v)).unwrap_or(Version::DEFAULT)
+    }
+}
+
 impl App {
     /// `lookupRetry`, whatever the kind.
     pub fn lookup_retry(&self) -> Option<&str> {

@@ -86,14 +86,21 @@ fn refused(yaml: &str, code: &str, words: &str, needle: &str) -> Diagnostic {
     error
 }
 
-/// `yaml`'s StatefulSet is accepted, as the API server does not check a
-/// set's pod template, and each of its pods is refused: the warning lists
-/// the error (`words`, as the refusal would have said it) at the first
-/// `needle`, and the template keeps it for each pod create. (`code` is
-/// what a refusal would have had.)
+/// `yaml` in a scenario of Kubernetes 1.33, whose API server does not
+/// check a StatefulSet's pod template.
+fn under_1_33(yaml: &str) -> Result<stsim_scenario::Loaded, Vec<Diagnostic>> {
+    let ron = "(name: \"old\", kubernetesVersion: \"1.33\", manifests: [\"redis.yaml\"])";
+    parse_scenario_with(ron, "old.ron", &mut |_| Ok(("redis.yaml".to_string(), yaml.to_string())))
+}
+
+/// An error of `yaml`'s StatefulSet's pod template: from 1.34 (the
+/// default release) the set is refused for it, as `refused` checks; before,
+/// the set is accepted and each of its pods refused: the warning lists the
+/// error (`words`, as the refusal says it) at the first `needle`, and the
+/// template keeps it for each pod create, which is returned.
 fn pods_refused(yaml: &str, code: &str, words: &str, needle: &str) -> Vec<String> {
-    let loaded = parse_manifests(&[("redis.yaml".to_string(), yaml.to_string())], "default")
-        .unwrap_or_else(|e| panic!("{code}: accepted, not refused: {e:#?}"));
+    refused(yaml, code, words, needle);
+    let loaded = under_1_33(yaml).unwrap_or_else(|e| panic!("{code}: accepted by 1.33, not refused: {e:#?}"));
     let errors = loaded.config.statefulsets[0].spec.template.create_errors.clone();
     assert!(!errors.is_empty(), "each pod is refused");
     let said = words.strip_prefix("The ").unwrap_or(words).replacen(" is invalid: ", " ", 1);
@@ -107,11 +114,17 @@ fn pods_refused(yaml: &str, code: &str, words: &str, needle: &str) -> Vec<String
     errors
 }
 
-/// What the API server refuses each pod of `yaml`'s StatefulSet for.
+/// What a 1.33 API server refuses each pod of `yaml`'s StatefulSet for;
+/// from 1.34 the set itself is refused (with the same errors, at the set's
+/// paths).
 fn pod_errors(yaml: &str) -> Vec<String> {
-    let loaded = parse_manifests(&[("redis.yaml".to_string(), yaml.to_string())], "default")
-        .unwrap_or_else(|e| panic!("accepted, not refused: {e:#?}"));
-    loaded.config.statefulsets[0].spec.template.create_errors.clone()
+    let loaded = under_1_33(yaml).unwrap_or_else(|e| panic!("accepted by 1.33, not refused: {e:#?}"));
+    let errors = loaded.config.statefulsets[0].spec.template.create_errors.clone();
+    let refusals: Vec<String> = self::errors(yaml).into_iter().map(|d| d.message).collect();
+    let at_the_sets: Vec<String> =
+        errors.iter().map(|e| format!("The StatefulSet \"redis\" is invalid: spec.template.{e}")).collect();
+    assert_eq!(refusals, at_the_sets);
+    errors
 }
 
 #[test]
@@ -1624,8 +1637,7 @@ fn topology_spread_constraint_errors_are_located() {
     );
     let yaml = one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedul}");
     pods_refused(&yaml, "invalid-value", "Unsupported value: \"DoNotSchedul\"", "DoNotSchedul}");
-    let warning =
-        parse_manifests(&[("redis.yaml".into(), yaml.clone())], "default").unwrap().warning.unwrap();
+    let warning = under_1_33(&yaml).unwrap().warning.unwrap();
     assert!(warning.contains("\"ScheduleAnyway\"; did you mean \"DoNotSchedule\"?"), "{warning}");
     let yaml =
         one("{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: honor}");

@@ -120,6 +120,10 @@ impl Find for Layered<'_> {
         }
     }
 
+    fn object(&self, path: &str) -> Option<String> {
+        self.spans.lookup(path).map(|loc| loc.object.clone())
+    }
+
     fn show(&self, path: &str) -> String {
         match self.spans.lookup(path) {
             Some(loc) if loc.path.is_empty() => format!("The {} is invalid", loc.object),
@@ -191,47 +195,80 @@ pub(crate) struct Collected {
 }
 
 /// A field error of a StatefulSet's pod template that the set's own
-/// validation does not look for: where it is, and what the API server
-/// says of each pod made from the template.
-#[derive(Debug, Clone)]
+/// validation does not look for before 1.34: where it is, whose it is, and
+/// what it says, kept apart so that it can be worded as the set's refusal
+/// (from 1.34), as the warning's line, or as what the API server says of
+/// each pod made from the template (before 1.34).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Deferred {
     pub file: String,
     pub place: Place,
-    /// `StatefulSet "redis" spec.template.spec.containers[0].image: Required value`.
-    pub what: String,
-    /// The same with the pod's path: `spec.containers[0].image: Required value`.
-    pub pod_error: String,
-    /// What a refusal would have advised.
+    /// `StatefulSet "redis"`.
+    pub object: String,
+    /// The set's path: `spec.template.spec.containers[0].image`.
+    pub path: String,
+    /// `Required value`.
+    pub message: String,
+    /// What a refusal advises.
     pub help: Option<String>,
+}
+
+impl Deferred {
+    /// The warning's words: `StatefulSet "redis" spec.template.spec.containers[0].image: Required value`.
+    pub fn what(&self) -> String {
+        format!("{} {}: {}", self.object, self.path, self.message)
+    }
+
+    /// What the API server says of each pod's create: the pod's own path
+    /// (`spec.containers[0].image: Required value`).
+    pub fn pod_error(&self) -> String {
+        let path = pod_spec_path(&self.path).unwrap_or_else(|| self.path.clone());
+        format!("{path}: {}", self.message)
+    }
+
+    /// The set's refusal, as any other field error of it is worded.
+    pub fn refusal(&self) -> Diagnostic {
+        Diagnostic {
+            code: "invalid-value",
+            message: format!("The {} is invalid: {}: {}", self.object, self.path, self.message),
+            file: self.file.clone(),
+            line: self.place.line,
+            column: self.place.column,
+            length: self.place.length,
+            help: self.help.clone(),
+        }
+    }
 }
 
 /// The pod's own path of a field of a StatefulSet's pod template's spec
 /// (`spec.template.spec.containers[0].image` is the pod's
-/// `spec.containers[0].image`), if the API server leaves it to the pod's
-/// create: `ValidateStatefulSetSpec` checks the template's labels and
-/// annotations, its `restartPolicy` and `activeDeadlineSeconds`, and
-/// nothing else of it (`ValidatePodTemplateSpecForStatefulSet` in
+/// `spec.containers[0].image`), if a release before 1.34 leaves it to the
+/// pod's create: there `ValidateStatefulSetSpec` checks the template's
+/// labels and annotations, its `restartPolicy` and `activeDeadlineSeconds`,
+/// and nothing else of it (`ValidatePodTemplateSpecForStatefulSet` in
 /// pkg/apis/apps/validation/validation.go keeps the pod spec's validation
 /// commented out), so a set whose pods cannot be made is accepted and
-/// each pod create refused (kubernetes/kubernetes#81147, #137728).
+/// each pod create refused (kubernetes/kubernetes#81147, #137728). From
+/// 1.34 the set's create validates the pod spec too
+/// ([`stsim_core::features::Version::validates_statefulset_pod_template`]).
 pub(crate) fn pod_spec_path(path: &str) -> Option<String> {
     let rest = path.strip_prefix("spec.template.spec.")?;
     let field = rest.split(['.', '[']).next().unwrap_or(rest);
     (!matches!(field, "restartPolicy" | "activeDeadlineSeconds")).then(|| format!("spec.{rest}"))
 }
 
-/// Adds the checks' errors of StatefulSets' pod templates that each pod's
-/// create meets (`validate`'s) to the reader's, for the warning.
-pub(crate) fn defer(collected: &mut Collected, checked: Vec<Diagnostic>) {
-    for diagnostic in checked {
-        let what = diagnostic.message.strip_prefix("The ").unwrap_or(&diagnostic.message);
-        collected.deferred.push(Deferred {
-            what: what.replacen(" is invalid: ", " ", 1),
-            pod_error: String::new(),
-            help: diagnostic.help,
-            file: diagnostic.file,
-            place: Place { line: diagnostic.line, column: diagnostic.column, length: diagnostic.length },
-        });
+/// Settles the errors of StatefulSets' pod templates that the reader kept
+/// apart ([`Cx::invalid`]) once the release is known: from 1.34 the API
+/// server refuses the set for them, as for any other field error of it;
+/// before, the set is accepted and each pod create refused (the templates
+/// carry them as `create_errors`).
+pub(crate) fn settle(collected: &mut Collected, release: stsim_core::features::Version) {
+    if release.validates_statefulset_pod_template() {
+        let refusals = std::mem::take(&mut collected.deferred).into_iter().map(|d| d.refusal());
+        collected.errors.extend(refusals);
+        for set in &mut collected.statefulsets {
+            set.template.create_errors.clear();
+        }
     }
 }
 
@@ -565,17 +602,17 @@ impl Cx<'_> {
     }
 
     /// An error about the value at `path` of the current object. One in
-    /// the spec of a StatefulSet's pod template is the pods' to meet, not
-    /// the set's ([`pod_spec_path`]): kept with the template.
+    /// the spec of a StatefulSet's pod template is kept apart until the
+    /// release is known ([`pod_spec_path`], [`settle`]): the set's refusal
+    /// from 1.34, each of its pods' before.
     pub fn invalid(&mut self, place: Place, path: &str, message: impl AsRef<str>, help: Option<String>) {
-        if self.kind() == "StatefulSet"
-            && let Some(pod_path) = pod_spec_path(path)
-        {
+        if self.kind() == "StatefulSet" && pod_spec_path(path).is_some() {
             self.collected.deferred.push(Deferred {
                 file: self.file.to_string(),
                 place,
-                what: format!("{} {path}: {}", self.object, message.as_ref()),
-                pod_error: format!("{pod_path}: {}", message.as_ref()),
+                object: self.object.clone(),
+                path: path.to_string(),
+                message: message.as_ref().to_string(),
                 help,
             });
             return;
@@ -1076,12 +1113,12 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
     }
     if !collected.deferred.is_empty() {
         text.push_str(
-            "warning: the API server accepts these StatefulSets but refuses each of their pods, as it does not \
-             check a StatefulSet's pod template (`kubectl apply` succeeds, no pod appears, and the set's events \
-             say FailedCreate):\n",
+            "warning: the API server accepts these StatefulSets but refuses each of their pods, as before 1.34 \
+             it does not check a StatefulSet's pod template (`kubectl apply` succeeds, no pod appears, and the \
+             set's events say FailedCreate; from 1.34 `kubectl apply` refuses the set):\n",
         );
-        let mut lines: Vec<(&str, usize, usize, &str, Option<&str>)> = (collected.deferred.iter())
-            .map(|d| (d.file.as_str(), d.place.line, d.place.column, d.what.as_str(), d.help.as_deref()))
+        let mut lines: Vec<(&str, usize, usize, String, Option<&str>)> = (collected.deferred.iter())
+            .map(|d| (d.file.as_str(), d.place.line, d.place.column, d.what(), d.help.as_deref()))
             .collect();
         lines.sort();
         lines.dedup();

@@ -1545,16 +1545,13 @@ pub(super) fn template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) 
     let mark = cx.collected.deferred.len();
     match read_template(cx, node, raw_base, set) {
         Some(mut template) => {
-            template.create_errors =
-                cx.collected.deferred[mark..].iter().map(|d| d.pod_error.clone()).collect();
+            template.create_errors = cx.collected.deferred[mark..].iter().map(|d| d.pod_error()).collect();
             Some(template)
         }
         // Unread, it makes no set: its errors are the set's after all.
         None => {
-            for deferred in cx.collected.deferred.split_off(mark) {
-                let text = format!("The {}", deferred.what.replacen(" spec.", " is invalid: spec.", 1));
-                cx.error("invalid-value", deferred.place, text, None);
-            }
+            let refusals = cx.collected.deferred.split_off(mark).into_iter().map(|d| d.refusal());
+            cx.collected.errors.extend(refusals);
             None
         }
     }

@@ -18,8 +18,8 @@ const RAW_BASE: &str = "statefulsets[0].template";
 
 /// Reads an operator's pod template as a manifest's. A bare Pod's paths are
 /// its own (`spec.containers[0].image`, `metadata.labels`); a set's are
-/// under `spec.template`. The release does not change how a template is
-/// read in the modelled releases.
+/// under `spec.template`. The release decides whether a set's pod spec
+/// errors refuse the set (from 1.34) or each of its pods (before).
 pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRefusal> {
     let pod = request.kind == "Pod";
     if request.template.is_null() {
@@ -40,6 +40,7 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     let mut collected = Collected::default();
     let mut cx = Cx { file, object: object.clone(), collected: &mut collected, base: Base::default() };
     let raw = super::objects::template(&mut cx, root, RAW_BASE, !pod);
+    super::settle(&mut collected, request.version);
     if !collected.errors.is_empty() {
         return Err(errors(std::mem::take(&mut collected.errors)));
     }
@@ -48,8 +49,9 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     };
     let layered = Layered { base: None, spans: &collected.spans, fallback_file: file.to_string() };
     let (template, checked) =
-        crate::validate::pod_template(&raw, &layered, file, RAW_BASE, request.name, !pod).map_err(errors)?;
-    super::defer(&mut collected, checked);
+        crate::validate::pod_template(&raw, &layered, file, (RAW_BASE, request.name), !pod, request.version)
+            .map_err(errors)?;
+    collected.deferred.extend(checked);
     let mut unused: Vec<&super::Unused> = collected.unused.iter().collect();
     unused.sort_by_key(|u| (u.place.line, u.place.column));
     let ignored = unused.iter().map(|u| own_path(&u.path, pod)).collect();
@@ -59,12 +61,13 @@ pub fn read_pod_template(request: &TemplateRequest<'_>) -> Result<ReadTemplate, 
     // A client that asks for no field validation gets the API server's
     // default, `Warn`: an unknown field is dropped with a warning.
     let unknown = (collected.unknown.iter()).map(|u| format!("unknown field {:?}", own_path(&u.path, pod)));
-    // A set's pod template is not checked by the API server: what is wrong
-    // in it refuses each pod create instead (`create_errors`).
-    let named = format!("{object} ");
+    // Before 1.34 a set's pod template is not checked by the API server:
+    // what is wrong in it refuses each pod create instead (`create_errors`).
     let refused = (collected.deferred.iter()).map(|d| {
-        let field = d.what.strip_prefix(&named).unwrap_or(&d.what);
-        format!("each pod will be refused (a StatefulSet's pod template is not validated): {field}")
+        format!(
+            "each pod will be refused (a StatefulSet's pod template is not validated before 1.34): {}: {}",
+            d.path, d.message
+        )
     });
     let warnings = (collected.notes.iter())
         .map(|note| own_path(note.strip_prefix(&typed).unwrap_or(note), pod))
@@ -230,18 +233,39 @@ mod tests {
     fn invalid_values_get_the_manifest_paths_messages() {
         let template = json!({"metadata": {"labels": {"app": "web"}},
                               "spec": {"containers": [{"name": "db"}], "terminationGracePeriodSeconds": -1}});
-        // A bare pod is refused (422); a set is accepted, as the API server
-        // does not check its pod template, and each of its pods is refused.
+        // A bare pod is refused (422), and so is a set from 1.34, with the
+        // set's path; before 1.34 a set is accepted, as the API server does
+        // not check its pod template, and each of its pods is refused.
         let TemplateRefusal::Invalid(errors) = read("Pod", &template).unwrap_err() else { panic!("a 422") };
         assert_eq!(errors, ["spec.containers[0].image: Required value"]);
-        let set = read("StatefulSet", &template).unwrap();
-        assert_eq!(set.template.create_errors, ["spec.containers[0].image: Required value"]);
-        assert!(
-            set.warnings.iter().any(|w| w.starts_with("each pod will be refused")
-                && w.ends_with("spec.template.spec.containers[0].image: Required value")),
-            "{:?}",
-            set.warnings
-        );
+        for minor in [34, 36, 37] {
+            let request = TemplateRequest {
+                kind: "StatefulSet",
+                name: "web",
+                template: &template,
+                version: Version::new(minor, 0),
+            };
+            let TemplateRefusal::Invalid(errors) = read_pod_template(&request).unwrap_err() else {
+                panic!("a 422")
+            };
+            assert_eq!(errors, ["spec.template.spec.containers[0].image: Required value"], "1.{minor}");
+        }
+        for minor in [24, 33] {
+            let request = TemplateRequest {
+                kind: "StatefulSet",
+                name: "web",
+                template: &template,
+                version: Version::new(minor, 9),
+            };
+            let set = read_pod_template(&request).unwrap();
+            assert_eq!(set.template.create_errors, ["spec.containers[0].image: Required value"]);
+            assert!(
+                set.warnings.iter().any(|w| w.starts_with("each pod will be refused")
+                    && w.ends_with("spec.template.spec.containers[0].image: Required value")),
+                "{:?}",
+                set.warnings
+            );
+        }
         // A negative grace period is taken with the API server's warning,
         // and treated as 1 s (`GetWarningsForPodTemplate`).
         let template = json!({"metadata": {"labels": {"app": "web"}},

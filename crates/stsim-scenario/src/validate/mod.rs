@@ -79,6 +79,10 @@ pub(crate) trait Find {
     fn field(&self, path: &str) -> String {
         path.to_string()
     }
+    /// The object a manifest's value at `path` is in (`StatefulSet "redis"`).
+    fn object(&self, _path: &str) -> Option<String> {
+        None
+    }
     /// Keys written twice in one map: the map's path, the key, where the
     /// repeat is and where the first is. A manifest's YAML parser refuses
     /// these itself, so only the RON locator finds any.
@@ -113,13 +117,13 @@ pub(crate) use pod::pod_template;
 /// Checks `raw` and builds the `Config`, or returns every problem found,
 /// sorted by line and column. With the config come the errors of
 /// manifests' StatefulSets' pod templates that each pod's create meets
-/// instead (`Checker::deferred`).
+/// instead, under a release before 1.34 (`Checker::deferred`).
 pub(crate) fn validate(
     raw: &raw::Scenario,
     locator: &dyn Find,
     file: &str,
     limits: &Limits,
-) -> Result<(Config, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<(Config, Vec<crate::manifest::Deferred>), Vec<Diagnostic>> {
     let mut checker = Checker::new(locator, file, *limits);
     let config = checker.scenario(raw);
     checker.within_limits(raw, &config);
@@ -244,14 +248,15 @@ struct Checker<'s, 'l> {
     /// The paths of the sidecar init containers' `restartPolicy` in every
     /// pod template read, checked against the release once it is known.
     sidecar_paths: Vec<String>,
-    /// While a StatefulSet's pod template is checked: its field errors that
-    /// the set's own validation does not look for go to `deferred` (where
-    /// they are, for the warning) and `deferred_pod` (the pod's words), not
-    /// to `diagnostics` (`manifest::pod_spec_path`). Only a manifest's
-    /// paths are such; a scenario's templates are checked whole.
+    /// The release's API server leaves a StatefulSet's pod spec to each
+    /// pod's create (before 1.34): set from the scenario's release.
+    defers_pod_specs: bool,
+    /// While a StatefulSet's pod template is checked under such a release:
+    /// its field errors that the set's own validation does not look for go
+    /// to `deferred`, not to `diagnostics` (`manifest::pod_spec_path`). Only
+    /// a manifest's paths are such; a scenario's templates are checked whole.
     deferring: bool,
-    deferred: Vec<Diagnostic>,
-    deferred_pod: Vec<String>,
+    deferred: Vec<crate::manifest::Deferred>,
 }
 
 impl<'s, 'l> Checker<'s, 'l> {
@@ -266,9 +271,9 @@ impl<'s, 'l> Checker<'s, 'l> {
             custom_kinds: Vec::new(),
             node_names: None,
             sidecar_paths: Vec::new(),
+            defers_pod_specs: false,
             deferring: false,
             deferred: Vec::new(),
-            deferred_pod: Vec::new(),
         }
     }
 }
@@ -313,12 +318,20 @@ impl Checker<'_, '_> {
             help,
         };
         // An error in a manifest's StatefulSet's pod spec is each pod's.
+        let field = self.locator.field(path);
         if self.deferring
             && matches!(code, "invalid-value" | "duplicate-name")
-            && let Some(pod_path) = crate::manifest::pod_spec_path(&self.locator.field(path))
+            && crate::manifest::pod_spec_path(&field).is_some()
+            && let Some(object) = self.locator.object(path)
         {
-            self.deferred_pod.push(format!("{pod_path}: {}", message.as_ref()));
-            self.deferred.push(diagnostic);
+            self.deferred.push(crate::manifest::Deferred {
+                file: diagnostic.file,
+                place,
+                object,
+                path: field,
+                message: message.as_ref().to_string(),
+                help: diagnostic.help,
+            });
         } else {
             self.diagnostics.push(diagnostic);
         }
@@ -458,6 +471,8 @@ impl Checker<'_, '_> {
     }
 
     fn scenario(&mut self, raw: &raw::Scenario) -> Config {
+        // (A release that does not parse is reported below.)
+        self.defers_pod_specs = !raw.release().validates_statefulset_pod_template();
         self.dns_label("name", &raw.name);
         self.teaching(raw);
         let duration = match raw.duration.as_deref() {

@@ -5,22 +5,23 @@
 use super::*;
 
 /// The pod template `raw` as a scenario's: checked with the same rules
-/// (`Checker::template`), its problems reported through `locator`. A
-/// StatefulSet's (`set`) errors in its spec are each pod create's to meet
-/// (`create_errors`), returned apart, as the set's checks do.
+/// (`Checker::template`), its problems reported through `locator`. Under a
+/// release before 1.34, a StatefulSet's (`set`) errors in its spec are each
+/// pod create's to meet (`create_errors`), returned apart, as the set's
+/// checks do.
 pub(crate) fn pod_template(
     raw: &raw::PodTemplate,
     locator: &dyn Find,
     file: &str,
-    base: &str,
-    name: &str,
+    (base, name): (&str, &str),
     set: bool,
-) -> Result<(PodTemplate, Vec<Diagnostic>), Vec<Diagnostic>> {
+    release: stsim_core::features::Version,
+) -> Result<(PodTemplate, Vec<crate::manifest::Deferred>), Vec<Diagnostic>> {
     let mut checker = Checker::new(locator, file, Limits::DEFAULT);
-    checker.deferring = set;
+    checker.deferring = set && !release.validates_statefulset_pod_template();
     let mut template = checker.template(base, name, raw);
     if template.create_errors.is_empty() {
-        template.create_errors = std::mem::take(&mut checker.deferred_pod);
+        template.create_errors = checker.deferred.iter().map(|d| d.pod_error()).collect();
     } else {
         checker.deferred.clear();
     }

@@ -235,13 +235,12 @@ impl Checker<'_, '_> {
             // The spec's errors are each pod create's (a manifest's set): the
             // reader's, or else the checks' here; after the reader's, the
             // checks' are their echoes (an image left empty by its error).
-            self.deferring = true;
-            let (pods_mark, mark) = (self.deferred_pod.len(), self.deferred.len());
+            self.deferring = self.defers_pod_specs;
+            let mark = self.deferred.len();
             let mut template = self.template(&format!("{base}.template"), &set.name, &set.template);
             self.deferring = false;
-            let checked = self.deferred_pod.split_off(pods_mark);
             if template.create_errors.is_empty() {
-                template.create_errors = checked;
+                template.create_errors = self.deferred[mark..].iter().map(|d| d.pod_error()).collect();
             } else {
                 self.deferred.truncate(mark);
             }
