@@ -608,18 +608,19 @@ fn a_file_storage_volume_is_mounted_without_an_attach() {
     );
 }
 
-/// A mount naming no volume of the pod: the API server takes the
-/// StatefulSet (it does not check a set's template against its volumes)
+/// A mount naming no volume of the pod: before 1.34 the API server takes
+/// the StatefulSet (it does not check a set's template against its volumes)
 /// and refuses each pod the controller makes from it, with the field's
 /// path (`validateVolumeMounts`); the claim template's own volume and the
 /// template's `volumes` are fine, in every kind of container. Fixed by
-/// naming the claim template, the pods run.
+/// naming the claim template, the pods run. From 1.34 (the default) the
+/// set itself is refused (k/k PR #131790).
 #[test]
 fn a_mount_naming_no_volume_gets_every_pod_create_refused() {
-    let scenario = |mounts: &str, init_mounts: &str| {
+    let scenario_at = |release: &str, mounts: &str, init_mounts: &str| {
         format!(
             r#"Scenario(
-            name: "mounts", duration: "2m",
+            name: "mounts", duration: "2m", kubernetesVersion: "{release}",
             cluster: (nodePools: [(name: "worker", count: 2)]),
             services: [(name: "db", clusterIP: "None", selector: {{"app": "db"}})],
             statefulsets: [(
@@ -635,6 +636,14 @@ fn a_mount_naming_no_volume_gets_every_pod_create_refused() {
         )"#
         )
     };
+    let refused =
+        stsim_scenario::parse_scenario(&scenario_at("1.36", r#""data", "config""#, r#""dta""#), "m.ron")
+            .expect_err("refused from 1.34");
+    assert_eq!(
+        refused[0].message,
+        r#"statefulsets[0].template: spec.initContainers[0].volumeMounts[0].name: Not found: "dta""#
+    );
+    let scenario = |mounts: &str, init_mounts: &str| scenario_at("1.33", mounts, init_mounts);
     let (sim, report) = run(&scenario(r#""data", "config""#, r#""dta""#));
     assert!(sim.world.pods.is_empty(), "no pod is ever made");
     let refused: Vec<&str> = (sim.trace.records.iter())

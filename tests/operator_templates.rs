@@ -454,6 +454,42 @@ fn a_set_whose_pods_are_invalid_is_refused_from_1_34_and_accepted_before() {
     assert!(sim.world.pod_named("pg-0").is_none(), "no pod was made");
 }
 
+/// A mount naming no volume (neither the template's nor a claim
+/// template's) is seen only in a pod's spec: from 1.34 the set's create
+/// checks the template as a pod's, with a volume per claim template, and
+/// refuses the set; before, the set is made and each pod create refused.
+/// A mount of the claim template's volume is fine in either.
+#[test]
+fn a_mount_naming_no_volume_refuses_the_set_from_1_34_and_each_pod_before() {
+    let script = || -> Vec<Step> {
+        vec![(
+            10_000,
+            Box::new(|_: &View| {
+                let mut object = postgresql(1);
+                object["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] = json!("dta");
+                vec![headless(), create(object)]
+            }),
+        )]
+    };
+    let error = r#"spec.template.spec.containers[0].volumeMounts[0].name: Not found: "dta""#;
+    let (sim, answers) = run_under("1.34", 2, "1m", script());
+    let created = answers_to(&answers, 10_000);
+    assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 422], "{created:#?}");
+    assert_eq!(
+        created[1].message.as_deref(),
+        Some(format!("StatefulSet.apps \"pg\" is invalid: {error}").as_str())
+    );
+    assert!(sim.world.statefulsets.iter().all(|s| s.name != "pg"), "no set was made");
+    let (sim, answers) = run_under("1.33", 2, "1m", script());
+    let created = answers_to(&answers, 10_000);
+    assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 201], "{created:#?}");
+    let refused = (sim.trace.records.iter()).any(|r| {
+        matches!(&r.event, Event::PodCreateInvalid { name, message }
+            if name == "pg-0" && message.contains(r#"spec.containers[0].volumeMounts[0].name: Not found: "dta""#))
+    });
+    assert!(refused, "each pod is refused before 1.34");
+}
+
 /// Invalid values the set's own validation checks (its pods' restart
 /// policy) get the message a manifest with the same object gets; immutable
 /// fields stay refused with the API server's message, and a refused write

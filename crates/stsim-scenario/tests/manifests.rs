@@ -2325,3 +2325,34 @@ fn a_class_the_manifests_leave_out_beside_theirs_is_not_made_up() {
     assert_eq!(alone.warning, None);
     assert_eq!(names(&alone.config), [("gp3".into(), true)]);
 }
+
+/// A mount naming no volume shows only in a pod's spec: from 1.34 the set's
+/// create checks the template as a pod's, with a volume per claim template
+/// (k/k PR #131790), so the set is refused, at its template; a 1.33 API
+/// server accepts it and refuses each pod (stsim-core, at the pod's
+/// create). A mount of the claim template's volume is fine.
+#[test]
+fn a_mount_naming_no_volume_refuses_the_set_from_1_34() {
+    let mounted = |name: &str| {
+        edit(
+            "          readinessProbe:",
+            &format!(
+                "          volumeMounts:\n            - name: {name}\n              mountPath: /data\n          readinessProbe:"
+            ),
+        )
+    };
+    assert!(parse_manifests(&[("redis.yaml".to_string(), mounted("data"))], "default").is_ok());
+    let yaml = mounted("dta");
+    let error = refused(
+        &yaml,
+        "invalid-value",
+        r#"The StatefulSet "redis" is invalid: spec.template.spec.containers[0].volumeMounts[0].name: Not found: "dta""#,
+        "metadata:\n      labels:\n        app: redis",
+    );
+    assert!(error.help.is_some_and(|h| h.contains("from 1.34")));
+    let loaded = under_1_33(&yaml).unwrap_or_else(|e| panic!("accepted by 1.33: {e:#?}"));
+    assert!(
+        loaded.config.statefulsets[0].spec.template.create_errors.is_empty(),
+        "found at each pod's create"
+    );
+}

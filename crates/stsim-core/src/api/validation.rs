@@ -136,6 +136,34 @@ pub fn annotation_and_finalizer_errors<'a>(
     errors
 }
 
+/// What only a pod's spec shows of a StatefulSet's `template`, as the pod's
+/// field errors (`spec.containers[0].volumeMounts[0].name: Not found:
+/// "dta"`): its volumes (the template's, then one per claim template not
+/// among them, as the controller's `updateStorage` adds them) and the
+/// mounts naming none. Before 1.34 each pod's create meets them; from 1.34
+/// the set's create does (`ValidatePodTemplateSpec` with the claim
+/// templates' volumes, k/k PR #131790), under `spec.template.`. An image's
+/// white space is not among them: `validateContainersOnlyForPod` checks it
+/// in a pod, never in a template.
+pub fn statefulset_pod_spec_errors(
+    template: &crate::config::PodTemplate,
+    claim_templates: &[&str],
+) -> Vec<String> {
+    let mut volumes = template.volumes.clone();
+    for claim in claim_templates {
+        if !volumes.iter().any(|v| v == claim) {
+            volumes.push((*claim).to_string());
+        }
+    }
+    let mounts = Mounts {
+        volumes: &volumes,
+        first: &template.volume_mounts,
+        extras: &template.extra_containers,
+        inits: &template.init_containers,
+    };
+    mount_errors(&mounts)
+}
+
 /// The pod's volumes' names (`ValidateVolumes`: each a DNS label, once),
 /// then each volume mount naming no volume of the pod
 /// (`spec.containers[0].volumeMounts[0].name: Not found: "dta"`).

@@ -302,6 +302,9 @@ impl Checker<'_, '_> {
                     set.volume_claim_templates.as_deref().unwrap_or_default(),
                 ),
             };
+            if !self.defers_pod_specs {
+                self.pod_spec_at_create(&base, &spec);
+            }
             if set.app.is_some() && set.service_name.is_empty() {
                 let help = Some(format!(
                     "members find each other at their pods' DNS names (<pod>.<serviceName>.<namespace>.svc...), which only a set with a serviceName and its headless Service give: add serviceName: {:?} and that Service",
@@ -319,6 +322,36 @@ impl Checker<'_, '_> {
         }
         self.unique("StatefulSet", &items);
         out
+    }
+
+    /// From 1.34 the set's create checks its pod template as a pod's spec
+    /// (k/k PR #131790), with a volume per claim template: what stsim-core
+    /// otherwise finds only at each pod's create (its mounts,
+    /// `api::validation::statefulset_pod_spec_errors`) refuses
+    /// the set, at its template.
+    fn pod_spec_at_create(&mut self, base: &str, spec: &StatefulSetSpec) {
+        let claims: Vec<&str> = spec.volume_claim_templates.iter().map(|c| c.name.as_str()).collect();
+        let errors = stsim_core::api::validation::statefulset_pod_spec_errors(&spec.template, &claims);
+        let path = format!("{base}.template");
+        for error in errors {
+            let (field, detail) = error.split_once(": ").unwrap_or((error.as_str(), ""));
+            match self.locator.object(&path) {
+                // A manifest's set: the API server's words, at its template.
+                Some(object) => {
+                    let place = self.locator.find(&path);
+                    self.diagnostics.push(Diagnostic {
+                        code: "invalid-value",
+                        message: format!("The {object} is invalid: spec.template.{field}: {detail}"),
+                        file: self.locator.file_of(&path).unwrap_or_else(|| self.file.to_string()),
+                        line: place.line,
+                        column: place.column,
+                        length: place.length,
+                        help: Some(POD_SPEC_HELP.to_string()),
+                    });
+                }
+                None => self.report("invalid-value", &path, &error, Some(POD_SPEC_HELP.to_string())),
+            }
+        }
     }
 
     /// A set's selector: `matchLabels` (the template's labels if neither
@@ -611,6 +644,11 @@ fn go_atoi(text: &str) -> i64 {
     let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
     if negative { -magnitude } else { magnitude }
 }
+
+/// Why a set is refused for what its pods' spec would be refused for.
+const POD_SPEC_HELP: &str = "from 1.34 the API server checks a StatefulSet's pod template as a pod's when the set is \
+    created: each volume mount must name one of the template's volumes or claim templates (before 1.34 the set is \
+    accepted and each pod's create refused)";
 
 #[cfg(test)]
 mod max_unavailable_tests {
