@@ -71,8 +71,12 @@
 //! 1.32: the StatefulSet controller labels each pod
 //! `apps.kubernetes.io/pod-index`.
 //!
-//! The four were marked for removal some releases after GA (1.31, 1.33,
-//! 1.35); their removal is not checked, so the gates are kept.
+//! Removed some releases after GA, as the components then refuse the name
+//! (`unrecognized feature gate`): `NodeOutOfServiceVolumeDetach` in 1.32
+//! (k/k PR #127019), `StatefulSetStartOrdinal` in 1.34 (#132119),
+//! `StatefulSetAutoDeletePVC` and `PodIndexLabel` in 1.35 (#133684,
+//! #133687), `SchedulerQueueingHints` in 1.37 (#138420). Their behaviour
+//! stays on.
 //!
 //! A release refuses a gate it does not have, before it came or after it
 //! was removed, and a locked gate set off, as its components refuse such
@@ -166,8 +170,9 @@ pub const GATE_LIVES: &[GateLife] = &[
     GateLife { name: "HonorPVReclaimPolicy", since: 23, locked_from: Some(33), removed_in: Some(36) },
     // Alpha in 1.24; beta, and never locked, through 1.37.
     GateLife { name: "MaxUnavailableStatefulSet", since: 24, locked_from: None, removed_in: None },
-    // Alpha 1.24, beta 1.26, GA and locked 1.28.
-    GateLife { name: "NodeOutOfServiceVolumeDetach", since: 24, locked_from: Some(28), removed_in: None },
+    // Alpha 1.24, beta 1.26, GA and locked 1.28, removed in 1.32 (k/k PR
+    // #127019, "GA in 1.28, remove in 1.32").
+    GateLife { name: "NodeOutOfServiceVolumeDetach", since: 24, locked_from: Some(28), removed_in: Some(32) },
     // Alpha 1.26, beta 1.27, GA and locked 1.31, removed in 1.33.
     GateLife {
         name: "PDBUnhealthyPodEvictionPolicy",
@@ -175,8 +180,9 @@ pub const GATE_LIVES: &[GateLife] = &[
         locked_from: Some(31),
         removed_in: Some(33),
     },
-    // Beta (and on) 1.28, GA and locked 1.32.
-    GateLife { name: "PodIndexLabel", since: 28, locked_from: Some(32), removed_in: None },
+    // Beta (and on) 1.28, GA and locked 1.32, removed in 1.35 (k/k PR
+    // #133687, merged after 1.34.0).
+    GateLife { name: "PodIndexLabel", since: 28, locked_from: Some(32), removed_in: Some(35) },
     // Alpha 1.28 (renamed from 1.25's PodHasNetworkCondition, which stsim
     // does not model), beta and on 1.29, GA and locked in 1.37 (KEP-3085,
     // k/k PR #140488).
@@ -194,12 +200,15 @@ pub const GATE_LIVES: &[GateLife] = &[
     GateLife { name: "RelaxedServiceNameValidation", since: 34, locked_from: Some(37), removed_in: None },
     // Introduced as beta in 1.33.
     GateLife { name: "SchedulerPopFromBackoffQ", since: 33, locked_from: None, removed_in: None },
-    // Beta 1.28 (off 1.29-1.31), GA and locked in 1.34.
-    GateLife { name: "SchedulerQueueingHints", since: 28, locked_from: Some(34), removed_in: None },
-    // Alpha 1.23, beta 1.27, GA and locked 1.32.
-    GateLife { name: "StatefulSetAutoDeletePVC", since: 23, locked_from: Some(32), removed_in: None },
-    // Alpha 1.26, beta 1.27, GA and locked 1.31.
-    GateLife { name: "StatefulSetStartOrdinal", since: 26, locked_from: Some(31), removed_in: None },
+    // Beta 1.28 (off 1.29-1.31), GA and locked in 1.34, removed in 1.37
+    // (k/k PR #138420, merged after 1.36.0; issue #138373).
+    GateLife { name: "SchedulerQueueingHints", since: 28, locked_from: Some(34), removed_in: Some(37) },
+    // Alpha 1.23, beta 1.27, GA and locked 1.32, removed in 1.35 (k/k PR
+    // #133684, merged after 1.34.0).
+    GateLife { name: "StatefulSetAutoDeletePVC", since: 23, locked_from: Some(32), removed_in: Some(35) },
+    // Alpha 1.26, beta 1.27, GA and locked 1.31, removed in 1.34 (k/k PR
+    // #132119, KEP-3335).
+    GateLife { name: "StatefulSetStartOrdinal", since: 26, locked_from: Some(31), removed_in: Some(34) },
 ];
 
 /// Why a release refuses a gate setting.
@@ -433,6 +442,17 @@ mod tests {
         assert_eq!(check(34, "SchedulerQueueingHints", false), Err(GateRefusal::Locked { since: 34 }));
         assert_eq!(check(36, "SchedulerQueueingHints", true), Ok(()));
         assert_eq!(check(27, "SchedulerQueueingHints", true), Err(GateRefusal::NotYet { since: 28 }));
+        let removed =
+            |locked, gone| Err(GateRefusal::Removed { locked_from: Some(locked), removed_in: gone });
+        assert_eq!(check(37, "SchedulerQueueingHints", true), removed(34, 37));
+        assert_eq!(check(31, "NodeOutOfServiceVolumeDetach", true), Ok(()));
+        assert_eq!(check(32, "NodeOutOfServiceVolumeDetach", true), removed(28, 32));
+        assert_eq!(check(33, "StatefulSetStartOrdinal", true), Ok(()));
+        assert_eq!(check(34, "StatefulSetStartOrdinal", true), removed(31, 34));
+        assert_eq!(check(34, "StatefulSetAutoDeletePVC", true), Ok(()));
+        assert_eq!(check(35, "StatefulSetAutoDeletePVC", true), removed(32, 35));
+        assert_eq!(check(34, "PodIndexLabel", true), Ok(()));
+        assert_eq!(check(35, "PodIndexLabel", true), removed(32, 35));
         assert_eq!(check(36, "RelaxedServiceNameValidation", false), Ok(()));
         assert_eq!(check(37, "RelaxedServiceNameValidation", false), Err(GateRefusal::Locked { since: 37 }));
         assert_eq!(check(33, "RelaxedServiceNameValidation", true), Err(GateRefusal::NotYet { since: 34 }));
