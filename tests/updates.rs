@@ -233,6 +233,35 @@ fn immutable_fields_are_refused_with_the_api_servers_message() {
     assert_eq!(set.spec.volume_claim_templates[0].storage_bytes, 10 << 30);
     assert_eq!(set.spec.replicas, 3, "the replicas-only update went through");
     assert_eq!(report.pods.len(), 3);
+    // The mutable fields the message lists, by release: `ordinals` from
+    // 1.26, `revisionHistoryLimit` from 1.35.
+    let listed = |release: &str| {
+        let source = scenario_file("immutable-fields").replacen(
+            "Scenario(\n",
+            &format!("Scenario(\n    kubernetesVersion: {release:?},\n"),
+            1,
+        );
+        let (sim, _) = run(&source);
+        (sim.trace.records.iter())
+            .find_map(|r| match &r.event {
+                Event::StatefulSetUpdateRejected { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .expect("refused")
+    };
+    let fields = |message: String| message.split("other than ").nth(1).unwrap_or_default().to_string();
+    assert_eq!(
+        fields(listed("1.25")),
+        "'replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+    );
+    assert_eq!(
+        fields(listed("1.26")),
+        "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+    );
+    assert_eq!(
+        fields(listed("1.35")),
+        "'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+    );
 }
 
 /// Scaling takes precedence over updates: scaled down and updated at once,

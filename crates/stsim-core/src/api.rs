@@ -56,14 +56,22 @@ impl std::fmt::Display for ApiError {
 }
 
 /// `ValidateStatefulSetUpdate`'s refusal of a change to an immutable field
-/// of the set's spec, in the modelled release's words.
+/// of the set's spec, in the modelled release's words: `ordinals` joined
+/// the mutable fields with `StatefulSetStartOrdinal` in 1.26 (k/k PR
+/// #112744), `revisionHistoryLimit` in 1.35.
 pub fn statefulset_forbidden(world: &World, sts: StsId) -> String {
-    let fields = if world.kubernetes.minor >= 35 {
-        "'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', \
-         'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
-    } else {
-        "'replicas', 'ordinals', 'template', 'updateStrategy', \
-         'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+    let fields = match world.kubernetes.minor {
+        35.. => {
+            "'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', \
+             'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+        }
+        26.. => {
+            "'replicas', 'ordinals', 'template', 'updateStrategy', \
+             'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+        }
+        _ => {
+            "'replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'"
+        }
     };
     format!(
         "StatefulSet.apps \"{}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than {fields} are forbidden",
