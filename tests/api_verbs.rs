@@ -186,6 +186,7 @@ fn writes_get_the_api_servers_answers() {
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
                     patch: json!({"spec": {"replicas": 4}}),
+                    subresource: None,
                 },
                 // 5: 409 Conflict: a stale resourceVersion
                 OperatorAction::Update { object: stale },
@@ -194,12 +195,14 @@ fn writes_get_the_api_servers_answers() {
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
                     patch: json!({"spec": {"serviceName": "other"}}),
+                    subresource: None,
                 },
                 // 7: 405 not modelled
                 OperatorAction::Patch {
                     kind: "Pod".into(),
                     name: "redis-2".into(),
                     patch: json!({"spec": {"initContainers": [{"name": "init", "image": "busybox"}]}}),
+                    subresource: None,
                 },
                 // 8: 409 a delete precondition that fails
                 pvc_delete("data-redis-0", "00000000-0000-4000-8000-000000000999"),
@@ -217,6 +220,7 @@ fn writes_get_the_api_servers_answers() {
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
                     patch: json!({"metadata": {"annotations": {"example.com/phase": "scaling"}}}),
+                    subresource: None,
                 },
             ]
         }),
@@ -308,6 +312,7 @@ fn custom_resources_follow_the_api_servers_rules() {
             kind: "RedisCluster".into(),
             name: "redis".into(),
             patch: json!({"metadata": {"finalizers": null}}),
+            subresource: None,
         }]
     };
     let script: Vec<Step> = vec![
@@ -335,6 +340,47 @@ fn custom_resources_follow_the_api_servers_rules() {
         "gone once its finalizer is removed"
     );
     assert!(sim.world.custom.objects[0].removed_at.is_some());
+}
+
+/// Every custom kind has the status subresource: a merge patch of the main
+/// resource that writes `status` is answered 200 and the status stays as
+/// it was (the common `Patch` where `Status().Patch` was meant); the same
+/// patch of the `status` subresource writes it, and ignores the spec it
+/// carries. A built-in kind's status is not an operator's to write (405),
+/// and a subresource the API server has no route for is 404.
+#[test]
+fn a_custom_resources_status_is_patched_through_its_subresource_only() {
+    let patch = |patch: Value, subresource: Option<&str>| OperatorAction::Patch {
+        kind: "RedisCluster".into(),
+        name: "redis".into(),
+        patch,
+        subresource: subresource.map(str::to_string),
+    };
+    let main = move |_: &View| vec![patch(json!({"status": {"phase": "Ready"}}), None)];
+    let status = move |_: &View| {
+        vec![
+            patch(json!({"status": {"phase": "Ready"}, "spec": {"size": 7}}), Some("status")),
+            OperatorAction::Patch {
+                kind: "StatefulSet".into(),
+                name: "redis".into(),
+                patch: json!({"status": {"replicas": 9}}),
+                subresource: Some("status".into()),
+            },
+            patch(json!({"spec": {"size": 7}}), Some("statuss")),
+        ]
+    };
+    let script: Vec<Step> = vec![(60_000, Box::new(main)), (70_000, Box::new(status))];
+    let (_, seen, _) = run("", script, None);
+    let at = |ms: u64| seen.iter().find(|s| s.time_ms >= ms).unwrap();
+    let cr_at = |ms: u64| at(ms).view.objects.custom_resources.first().cloned().unwrap();
+    assert_eq!(answers(&seen, 60_000)[0].0, 200);
+    assert_eq!(cr_at(61_000)["status"]["phase"], Value::Null, "the main resource's status is ignored");
+    let answered: Vec<u16> = answers(&seen, 70_000).iter().map(|a| a.0).collect();
+    assert_eq!(answered, [200, 405, 404]);
+    let cr = cr_at(71_000);
+    assert_eq!(cr["status"]["phase"], "Ready", "the status subresource writes it");
+    assert_ne!(cr["spec"]["size"], 7, "and nothing else: {cr}");
+    assert_eq!(cr["metadata"]["generation"], 1);
 }
 
 /// With `lag`, the events and the view come from the same stale cache: an
@@ -486,11 +532,13 @@ fn created_claims_follow_their_owners_and_retention_is_mutable() {
                 kind: "StatefulSet".into(),
                 name: "redis".into(),
                 patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}}),
+                subresource: None,
             },
             OperatorAction::Patch {
                 kind: "StatefulSet".into(),
                 name: "redis".into(),
                 patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Sometimes"}}}),
+                subresource: None,
             },
         ]
     };
@@ -499,6 +547,7 @@ fn created_claims_follow_their_owners_and_retention_is_mutable() {
             kind: "StatefulSet".into(),
             name: "redis".into(),
             patch: json!({"spec": {"replicas": 2}}),
+            subresource: None,
         }]
     };
     let (sim, seen, _) = run("", vec![(60_000, Box::new(create)), (90_000, Box::new(scale))], None);
@@ -679,7 +728,7 @@ fn a_finalizer_never_removed_holds_the_object_and_is_found() {
 }
 
 fn patch(kind: &str, name: &str, patch: Value) -> OperatorAction {
-    OperatorAction::Patch { kind: kind.into(), name: name.into(), patch }
+    OperatorAction::Patch { kind: kind.into(), name: name.into(), patch, subresource: None }
 }
 
 fn delete(kind: &str, name: &str, propagation: Option<&str>) -> OperatorAction {
@@ -1506,7 +1555,12 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
         json!({"spec": {"containers": [{"name": "main", "image": first},
                                        {"name": "exporter", "image": other}]}})
     };
-    let patch = |patch: Value| OperatorAction::Patch { kind: "Pod".into(), name: "redis-2".into(), patch };
+    let patch = |patch: Value| OperatorAction::Patch {
+        kind: "Pod".into(),
+        name: "redis-2".into(),
+        patch,
+        subresource: None,
+    };
     let script: Vec<Step> = vec![(
         120_000,
         Box::new(move |_: &View| {

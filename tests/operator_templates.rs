@@ -350,6 +350,7 @@ fn template_updates_roll_the_pods_by_revision() {
                     kind: "StatefulSet".into(),
                     name: "pg".into(),
                     patch: json!({"spec": {"template": {"spec": {"containers": containers}}}}),
+                    subresource: None,
                 }]
             }),
         ),
@@ -361,6 +362,7 @@ fn template_updates_roll_the_pods_by_revision() {
                     name: "pg".into(),
                     patch: json!({"spec": {"template": {"metadata": {"annotations": {
                         "kubectl.kubernetes.io/restartedAt": "2025-01-01T00:12:00Z"}}}}}),
+                    subresource: None,
                 }]
             }),
         ),
@@ -522,6 +524,7 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
                         kind: "StatefulSet".into(),
                         name: "pg".into(),
                         patch: json!({"spec": {"serviceName": "elsewhere"}}),
+                        subresource: None,
                     },
                     // A container renamed: kept and served, and a new revision
                     // (the whole template is hashed, names included).

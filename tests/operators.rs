@@ -759,6 +759,7 @@ impl stsim_core::operators::Operator for Annotator {
             kind: "Service".to_string(),
             name: "redis-svc".to_string(),
             patch: json!({"metadata": {"annotations": {key: value}}}),
+            subresource: None,
         };
         let mut actions = vec![patch("example.com/big", "x".repeat(200_000))];
         actions.extend((0..self.patches).map(|i| patch("example.com/n", i.to_string())));

@@ -2225,12 +2225,14 @@ pub enum Action {
         name: String,
         spec: serde_json::Value,
     },
-    /// `kubectl patch --type=merge` of a custom resource (a patch of only
-    /// `status` goes to the status subresource).
+    /// `kubectl patch --type=merge` of a custom resource; `status`
+    /// (`--subresource=status`) patches its status subresource, else the
+    /// main resource, whose `status` the API server ignores.
     PatchCustomResource {
         kind: usize,
         name: String,
         patch: serde_json::Value,
+        status: bool,
     },
     /// `kubectl delete` of a custom resource (its finalizers hold it).
     DeleteCustomResource {

@@ -512,6 +512,13 @@ pub enum OperatorAction {
         kind: String,
         name: String,
         patch: crate::kube::Object,
+        /// `"status"`: `PATCH .../status`, as client-go's `Patch(..., "status")`
+        /// and controller-runtime's `Status().Patch`: only the status
+        /// changes. Without it the main resource is patched, and a custom
+        /// resource's `status` in the patch is ignored, as the API server
+        /// ignores it for a kind with the status subresource.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subresource: Option<String>,
     },
     /// `DELETE` with `DeleteOptions`.
     #[serde(rename_all = "camelCase")]

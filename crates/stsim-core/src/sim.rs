@@ -820,14 +820,13 @@ impl Simulation {
                 let what = format!("apply {}/{name}", api.world.custom.kinds[kind].kind);
                 user_write_refused(&mut api, what, result);
             }
-            Action::PatchCustomResource { kind, ref name, ref patch } => {
+            Action::PatchCustomResource { kind, ref name, ref patch, status } => {
                 let mut api = self.api(Actor::User);
                 let result = match api.world.custom.named(kind, name) {
                     Some(id) => {
                         let mut desired = crate::kube::render(api.world, crate::kube::ObjRef::Custom(id));
                         crate::kube::custom::merge_patch(&mut desired, patch);
-                        let status_only = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "status"));
-                        api.update_custom(id, &desired, status_only)
+                        api.update_custom(id, &desired, status)
                     }
                     None => {
                         let name = format!("{}/{name}", api.world.custom.kinds[kind].kind.to_lowercase());
@@ -1426,8 +1425,12 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::ApplyCustomResource { kind, name, spec } => {
             format!("kubectl apply {} {name} with spec {spec}", config.custom_kinds[*kind].kind)
         }
-        Action::PatchCustomResource { kind, name, patch } => {
-            format!("kubectl patch {} {name} --type=merge -p '{patch}'", config.custom_kinds[*kind].kind)
+        Action::PatchCustomResource { kind, name, patch, status } => {
+            let subresource = if *status { " --subresource=status" } else { "" };
+            format!(
+                "kubectl patch {} {name}{subresource} --type=merge -p '{patch}'",
+                config.custom_kinds[*kind].kind
+            )
         }
         Action::DeleteCustomResource { kind, name } => {
             format!("kubectl delete {} {name}", config.custom_kinds[*kind].kind)

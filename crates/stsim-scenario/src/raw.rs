@@ -1561,6 +1561,9 @@ pub enum Action {
         name: String,
         #[schemars(with = "serde_json::Value")]
         patch: ron::Value,
+        /// `"status"`: `kubectl patch --subresource=status`.
+        #[serde(default)]
+        subresource: Option<String>,
     },
     DeleteCustomResource {
         kind: String,

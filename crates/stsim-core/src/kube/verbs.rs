@@ -1187,7 +1187,43 @@ fn update(api: &mut Api, object: &Value, status_only: bool, reader: TemplateRead
     write_builtin(api, obj, &kind, &name, object, reader)
 }
 
-fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value, reader: TemplateReader) -> WriteResult {
+/// Which part of an object a write goes to: the main resource, or its
+/// `status` subresource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Main,
+    Status,
+}
+
+/// The part a patch's `subresource` names, or the API server's answer to
+/// one it does not serve.
+fn part(kind: &str, subresource: Option<&str>) -> Result<Part, WriteResult> {
+    match subresource {
+        None | Some("") => Ok(Part::Main),
+        Some("status") => Ok(Part::Status),
+        Some("scale") => {
+            Err(not_modelled(format!("the scale subresource of a {kind}: patch its spec.replicas")))
+        }
+        // An unknown subresource's path is no route of the API server.
+        Some(_) => Err(WriteResult::failure(
+            404,
+            "NotFound",
+            "the server could not find the requested resource".to_string(),
+        )),
+    }
+}
+
+fn patch(
+    api: &mut Api,
+    (kind, name): (&str, &str),
+    patch: &Value,
+    subresource: Option<&str>,
+    reader: TemplateReader,
+) -> WriteResult {
+    let part = match part(kind, subresource) {
+        Ok(part) => part,
+        Err(e) => return e,
+    };
     let obj = match find(api, kind, name) {
         Ok(obj) => obj,
         Err(e) => return e,
@@ -1209,14 +1245,18 @@ fn patch(api: &mut Api, kind: &str, name: &str, patch: &Value, reader: TemplateR
         );
         return WriteResult::failure(400, "BadRequest", message);
     }
-    match obj {
-        ObjRef::Custom(id) => {
-            // A merge patch of the main resource leaves the status alone;
-            // one that only touches status is taken as a status patch.
-            let status_only = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "status"));
-            api.update_custom(id, &desired, status_only)
+    match (obj, part) {
+        // Every custom kind has the status subresource: a patch of the main
+        // resource leaves the status as it was (the custom resource
+        // strategy's `PrepareForUpdate` copies the old status), and one of
+        // the status subresource changes nothing else. An operator that
+        // patches `status` on the main resource (`Patch` where it meant
+        // `Status().Patch`) is answered 200 and its status never moves.
+        (ObjRef::Custom(id), part) => api.update_custom(id, &desired, part == Part::Status),
+        (_, Part::Status) => {
+            not_modelled(format!("operators writing the status of a {kind}: its controller or kubelet does"))
         }
-        _ => write_builtin(api, obj, kind, name, &desired, reader),
+        (_, Part::Main) => write_builtin(api, obj, kind, name, &desired, reader),
     }
 }
 
@@ -1401,7 +1441,9 @@ pub fn apply(api: &mut Api, action: &OperatorAction, reader: TemplateReader) -> 
         }
         OperatorAction::Update { object } => update(api, object, false, reader),
         OperatorAction::UpdateStatus { object } => update(api, object, true, reader),
-        OperatorAction::Patch { kind, name, patch: p } => patch(api, kind, name, p, reader),
+        OperatorAction::Patch { kind, name, patch: p, subresource } => {
+            patch(api, (kind, name), p, subresource.as_deref(), reader)
+        }
         OperatorAction::Delete { kind, name, preconditions, grace_period_seconds, propagation_policy } => {
             delete(
                 api,
@@ -1450,6 +1492,9 @@ pub fn describe(action: &OperatorAction) -> String {
         OperatorAction::Create { object } => format!("create {}", of(object)),
         OperatorAction::Update { object } => format!("update {}", of(object)),
         OperatorAction::UpdateStatus { object } => format!("update status of {}", of(object)),
+        OperatorAction::Patch { kind, name, subresource: Some(sub), .. } if !sub.is_empty() => {
+            format!("patch {kind}/{name}/{sub}")
+        }
         OperatorAction::Patch { kind, name, .. } => format!("patch {kind}/{name}"),
         OperatorAction::Delete { kind, name, .. } => format!("delete {kind}/{name}"),
         OperatorAction::Evict { name } => format!("evict pod/{name}"),

@@ -475,10 +475,26 @@ impl Checker<'_, '_> {
                     }
                     index.map(|kind| Action::ApplyCustomResource { kind, name: name.clone(), spec })
                 }
-                raw::Action::PatchCustomResource { kind, name, patch } => {
+                raw::Action::PatchCustomResource { kind, name, patch, subresource } => {
                     let index = self.custom_kind(&format!("{do_path}.kind"), kind);
                     let patch = self.json(&format!("{do_path}.patch"), patch);
-                    index.map(|kind| Action::PatchCustomResource { kind, name: name.clone(), patch })
+                    let status = match subresource.as_deref() {
+                        None => false,
+                        Some("status") => true,
+                        Some(other) => {
+                            let message =
+                                format!("Unsupported value: {other:?}: supported values: \"status\"");
+                            let help = "kubectl patch --subresource=status patches the status; without it the main resource is patched, and its status is ignored";
+                            self.report(
+                                "invalid-value",
+                                &format!("{do_path}.subresource"),
+                                message,
+                                Some(help.to_string()),
+                            );
+                            false
+                        }
+                    };
+                    index.map(|kind| Action::PatchCustomResource { kind, name: name.clone(), patch, status })
                 }
                 raw::Action::DeleteCustomResource { kind, name } => self
                     .custom_kind(&format!("{do_path}.kind"), kind)
