@@ -1687,7 +1687,9 @@ pub enum AppKind {
     PrimaryReplica { bootstrap: Bootstrap },
     /// etcd or ZooKeeper: static membership of DNS names, a majority of the
     /// members needed. `remove_on_scale_down`: a pre-stop hook removes a
-    /// member from the cluster when its pod is scaled away (Bitnami's etcd chart).
+    /// member from the cluster when its pod is scaled away (`etcdctl member
+    /// remove`; Bitnami's chart also wipes and re-adds such a member on its
+    /// next start, which is not modelled).
     Quorum { system: QuorumSystem, remove_on_scale_down: bool },
     /// Redis Cluster: slots split over masters, each with replicas; every
     /// node keeps `nodes.conf`, node ID to address, on its volume. A master

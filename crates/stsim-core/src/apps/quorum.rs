@@ -24,8 +24,11 @@
 //!   it), and members form or join only with those that bootstrapped the
 //!   same list (the same cluster ID);
 //! - with `remove_on_scale_down`, a pre-stop hook removes a member from the
-//!   membership when its pod is scaled away (Bitnami's etcd chart), and a
-//!   member that comes back empty is added again.
+//!   membership when its pod is scaled away (`etcdctl member remove`), and
+//!   a member that comes back empty is added again; one that comes back
+//!   with its old data is refused, as etcd refuses it. (Bitnami's etcd
+//!   chart's start script would wipe such a member's data and add it
+//!   again, `libetcd.sh` `is_node_still_a_member`: not modelled.)
 //!
 //! Verdict: BROKEN when fewer than a majority can reach each other, or with
 //! two clusters; DEGRADED when some member is down, unreachable, refused or
