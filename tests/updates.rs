@@ -386,6 +386,44 @@ fn min_ready_seconds_paces_a_parallel_rollout_from_1_34() {
     assert_eq!(gaps("1.34", "OrderedReady"), [30, 30]);
 }
 
+/// k/k PR #135428 (1.36.0, and 1.35.1 by #136097): the controller looks at
+/// a set again when its next Ready pod becomes available, not
+/// minReadySeconds after whichever sync ran last. Here web-0 turns Ready a
+/// few seconds in and a scale to 2 at 10s syncs the set while web-0 is not
+/// yet available; OrderedReady makes web-1 wait for web-0's availability.
+/// From 1.35.1 web-1 is created the instant web-0 has been Ready 30 s;
+/// before, the 10s sync's own requeue (30 s after it) replaced the check
+/// due at web-0's 30 s, so web-1 came at 40s.
+#[test]
+fn availability_is_checked_when_the_next_pod_becomes_available_from_1_35_1() {
+    let web_1_created = |version: &str| {
+        let source = format!(
+            r#"Scenario(
+            name: "available-on-time",
+            kubernetesVersion: "{version}",
+            duration: "2m",
+            services: [(name: "web", selector: {{"app": "web"}})],
+            statefulsets: [(name: "web", serviceName: "web", replicas: 1, minReadySeconds: 30,
+                template: (labels: {{"app": "web"}}, image: "httpd", readinessProbe: (periodSeconds: 1)))],
+            timeline: [(at: "10s", do: Scale(statefulset: "web", replicas: 2))],
+        )"#
+        );
+        let (sim, report) = run(&source);
+        let log = Log(&sim);
+        let ready = log.ready_after("web-0", t("0s")).expect("web-0 became Ready");
+        assert!(ready < t("10s"), "{version}: web-0 is Ready before the scale, at {ready:?}");
+        let created = log.creations().into_iter().find(|(_, name)| name == "web-1").expect("web-1").0;
+        assert_eq!(report.statefulsets[0].status.available_replicas, 2, "{version}");
+        (created.since(ready).as_millis(), created.as_millis())
+    };
+    for version in ["1.35.1", "1.36", "1.37"] {
+        assert_eq!(web_1_created(version).0, 30_000, "{version}: web-1 comes when web-0 is available");
+    }
+    for version in ["1.34", "1.35.0"] {
+        assert_eq!(web_1_created(version).1, 40_000, "{version}: 30 s after the scale's sync");
+    }
+}
+
 /// revisionHistoryLimit: old revisions beyond the limit are deleted, but
 /// never the current or update revision, nor one a live pod uses.
 #[test]

@@ -93,13 +93,59 @@ pub fn sync(api: &mut Api, sts: StsId) -> SyncOutcome {
     }
     // With minReadySeconds, availability arrives with time, not with an
     // event: look again once it may have (the controller's AddAfter).
-    let set = api.world().sts(sts);
-    if set.spec.min_ready_seconds > 0 && set.status.available_replicas != set.spec.replicas {
-        let delay = SimDuration::from_secs(u64::from(set.spec.min_ready_seconds));
+    if let Some(delay) = availability_recheck(api, sts) {
         api.wake_after(EventKey::StatefulSetSync(sts), delay);
     }
     truncate_history(api, sts);
     outcome
+}
+
+/// The first release whose controller requeues a set at the instant its
+/// next pod becomes available: k/k PR #135428 ("schedule pod availability
+/// checks at the correct time in StatefulSets", in 1.36.0), cherry-picked
+/// to 1.35 as PR #136097 (in 1.35.1).
+const AVAILABILITY_CHECK_AT_THE_RIGHT_TIME: crate::features::Version = crate::features::Version::new(35, 1);
+
+/// How long after this sync the controller looks at the set again for
+/// availability, if it does (`syncStatefulSet`'s `AddAfter`).
+///
+/// Before 1.35.1 (and 1.36.0): `minReadySeconds` after every sync that
+/// leaves `availableReplicas` short of `spec.replicas`. The work queue keeps
+/// the earliest wake, so a pod that turned Ready after an earlier sync was
+/// counted only at a later look, up to about twice `minReadySeconds` late
+/// (k/k issues #113878, #119352).
+///
+/// From k/k PR #135428 (1.36.0; 1.35.1 by #136097): while some Ready pod
+/// is not yet available (`readyReplicas != availableReplicas`), at the
+/// earliest instant one becomes available, its Ready transition plus
+/// `minReadySeconds` (`controller.FindMinNextPodAvailabilityCheck` over the
+/// set's pods, as the ReplicaSet controller has done since PR #132121),
+/// else `minReadySeconds` as a fallback. stsim's sync takes no time, so the
+/// check's second read of the clock changes nothing.
+fn availability_recheck(api: &Api, sts: StsId) -> Option<SimDuration> {
+    let world = api.world();
+    let set = world.sts(sts);
+    let min_ready = set.spec.min_ready_seconds;
+    if min_ready == 0 {
+        return None;
+    }
+    let fallback = SimDuration::from_secs(u64::from(min_ready));
+    if world.kubernetes < AVAILABILITY_CHECK_AT_THE_RIGHT_TIME {
+        return (set.status.available_replicas != set.spec.replicas).then_some(fallback);
+    }
+    if set.status.ready_replicas == set.status.available_replicas {
+        return None;
+    }
+    let next = set
+        .pods
+        .values()
+        .map(|id| world.pod(*id))
+        .filter(|pod| pod.exists() && pod.status.ready)
+        .filter_map(|pod| pod.status.ready_since)
+        .map(|since| since + fallback)
+        .filter(|at| *at > api.now)
+        .min();
+    Some(next.map_or(fallback, |at| at.since(api.now)))
 }
 
 struct Sync {
