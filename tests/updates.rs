@@ -452,6 +452,42 @@ fn revision_history_is_truncated_to_the_limit() {
     assert!(sim.world.live_pods().all(|p| p.image == "app:4"));
 }
 
+/// OnDelete and the status: once every pod has been deleted and recreated
+/// at the update revision and is Ready, 1.37 moves currentRevision to the
+/// update revision (k/k PR #136833, `completeUpdate`); up to 1.36 only a
+/// RollingUpdate set completed, so an OnDelete set kept its first
+/// revision as current forever (k/k issues #73492, #106055). While one
+/// pod is still at the old revision, neither release completes.
+#[test]
+fn ondelete_completes_the_update_from_1_37() {
+    let status_at = |version: &str, deleted: &[&str]| {
+        let deletions: String = deleted
+            .iter()
+            .enumerate()
+            .map(|(i, pod)| format!(r#"(at: "{}m", do: DeletePod(pod: "{pod}")),"#, 3 + i))
+            .collect();
+        let source = format!(
+            r#"Scenario(
+            name: "ondelete-complete",
+            kubernetesVersion: "{version}",
+            duration: "10m",
+            services: [(name: "svc", selector: {{"app": "a"}})],
+            statefulsets: [(name: "a", serviceName: "svc", replicas: 3, updateStrategy: OnDelete,
+                template: (labels: {{"app": "a"}}, image: "app:1"))],
+            timeline: [(at: "2m", do: SetImage(statefulset: "a", image: "app:2")), {deletions}],
+        )"#
+        );
+        let (sim, report) = run(&source);
+        assert!(Log(&sim).deletions().len() == deleted.len(), "{version}: OnDelete deletes nothing itself");
+        let status = report.statefulsets[0].status.clone();
+        (status.current_revision == status.update_revision, status.current_replicas, status.updated_replicas)
+    };
+    let all = ["a-0", "a-1", "a-2"];
+    assert_eq!(status_at("1.36", &all), (false, 0, 3), "1.36: the old revision stays current");
+    assert_eq!(status_at("1.37", &all), (true, 3, 3), "1.37: every pod updated and Ready completes it");
+    assert_eq!(status_at("1.37", &all[1..]), (false, 1, 2), "1.37: a-0 still runs the old revision");
+}
+
 /// SetUpdateStrategy to OnDelete stops the controller from updating.
 #[test]
 fn switching_to_ondelete_stops_a_rollout() {

@@ -537,8 +537,9 @@ fn settled(
         .next_back()
         .unwrap_or(SimTime::ZERO);
     let deadline = start + within;
-    // With OnDelete, Kubernetes never moves currentRevision to the update
-    // revision (`completeRollingUpdate` is for RollingUpdate only) and
+    // With OnDelete, Kubernetes moves currentRevision to the update
+    // revision only from 1.37, once every pod is at it (k/k PR #136833;
+    // before, `completeRollingUpdate` was for RollingUpdate only), and
     // `kubectl rollout status` does not apply: the set is settled when its
     // desired replicas are Running and Ready, at whatever revision. Pods at
     // the new revision are asked with `PodState(updated: true)`.

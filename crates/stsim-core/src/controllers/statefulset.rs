@@ -751,17 +751,21 @@ impl Sync {
             }
         }
         // completeRollingUpdate: once every pod is updated and ready, the
-        // update revision becomes the current one.
-        let (current, current_replicas) =
-            if matches!(set.spec.update_strategy, UpdateStrategy::RollingUpdate { .. })
-                && counts.updated_replicas == counts.ready_replicas
-                && counts.ready_replicas == counts.replicas
-                && counts.replicas == set.spec.replicas
-            {
-                (update, counts.updated_replicas)
-            } else {
-                (current, counts.current_replicas)
-            };
+        // update revision becomes the current one. Up to 1.36 for
+        // RollingUpdate only, so an OnDelete set kept its old
+        // currentRevision after every pod was recreated (k/k issues #73492,
+        // #106055); from 1.37 for either strategy: k/k PR #136833 dropped
+        // the strategy check and renamed the function `completeUpdate`.
+        let completes = completes_update(api.world().kubernetes, &set.spec.update_strategy);
+        let (current, current_replicas) = if completes
+            && counts.updated_replicas == counts.ready_replicas
+            && counts.ready_replicas == counts.replicas
+            && counts.replicas == set.spec.replicas
+        {
+            (update, counts.updated_replicas)
+        } else {
+            (current, counts.current_replicas)
+        };
         // Every field, named, so that a field added to the status is compared.
         let StatefulSetStatus {
             observed_generation,
@@ -847,6 +851,15 @@ fn adopt_orphans(api: &mut Api, sts: StsId) {
     for pod in adopt {
         api.adopt_pod(pod, sts);
     }
+}
+
+/// Whether `completeRollingUpdate` (`completeUpdate` from 1.37) applies to
+/// a set of this strategy in this release: RollingUpdate only before 1.37,
+/// any strategy from k/k PR #136833 (v1.37.0-alpha.1, "Fixed a bug where
+/// StatefulSet with OnDelete update strategy never updated
+/// Status.CurrentRevision to match Status.UpdateRevision").
+fn completes_update(release: crate::features::Version, strategy: &UpdateStrategy) -> bool {
+    release.minor >= 37 || matches!(strategy, UpdateStrategy::RollingUpdate { .. })
 }
 
 /// `isHealthy`: not terminating, and Running and Ready, and from 1.34
