@@ -231,8 +231,24 @@ pub enum Change {
     PodOnUnknownNode,
     /// A bound claim asks for more than its volume holds: the resizer's work.
     ResizeRequested(PvcId),
-    /// A claim was created: the PV controller and the provisioner's work.
+    /// A claim was created: the PV controller and the provisioner's work,
+    /// and the scheduling queue's (a waiting pod that names it).
     ClaimCreated(PvcId),
+    /// A claim left the API server: a pod the scheduler assumed onto a node
+    /// waits for it in PreBind.
+    ClaimRemoved(PvcId),
+    /// A claim was bound to a volume: the pods naming it that have no node
+    /// yet, and the pods waiting for room or volumes, are the scheduling
+    /// queue's.
+    ClaimBound(PvcId),
+    /// A pod without a node was created: the scheduling queue takes it.
+    UnassignedPodAdded(PodId),
+    /// A pod object left the API server: the scheduling queue drops it.
+    PodRemoved(PodId),
+    /// A node may take pods it could not before: it joined, turned Ready,
+    /// lost a taint or was uncordoned (the scheduler's node add and update
+    /// cluster events).
+    NodeSchedulable(NodeId),
     /// A pod with a node appeared to the scheduler's informer (bound, or
     /// created with `spec.nodeName`): the scheduling queue's work.
     AssignedPodAdded(PodId),
@@ -388,18 +404,6 @@ impl<'a> Api<'a> {
         }
     }
 
-    /// Room or volumes appeared: every pod waiting for a node tries again.
-    /// (A superset of the pods the rejecting plugins' queueing hints would
-    /// move: a pod that fails again records nothing new.)
-    fn retry_unschedulable(&mut self) {
-        let waiting: Vec<PodId> = self.world.unschedulable.keys().copied().collect();
-        for pod in waiting {
-            let at = self.world.retry_at(pod, self.now);
-            let key = EventKey::Schedule(pod);
-            self.queue.wake(key, at, key.phase());
-        }
-    }
-
     // ----- pods -----------------------------------------------------------
 
     /// Creates a pod, unless it is invalid (`validation`) or a live pod has the name.
@@ -545,7 +549,7 @@ impl<'a> Api<'a> {
                     }
                 }
             }
-            None => self.wake(EventKey::Schedule(id)),
+            None => self.notify(Change::UnassignedPodAdded(id)),
         }
         Ok(id)
     }
@@ -676,7 +680,7 @@ impl<'a> Api<'a> {
         self.record(Event::PodRemoved { pod, force });
         self.cancel(EventKey::Kubelet(pod));
         self.cancel(EventKey::Extras(pod));
-        self.cancel(EventKey::Schedule(pod));
+        self.notify(Change::PodRemoved(pod));
         self.pod_changed(pod);
         if leaves_scheduler {
             self.notify(Change::AssignedPodRemoved(pod));
@@ -1080,21 +1084,7 @@ impl<'a> Api<'a> {
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
         self.wake(EventKey::VolumeUsage);
-        // The scheduler's VolumeBinding plugin requeues the unschedulable
-        // pods that name the new claim (its queueing hint for a claim
-        // added, `isSchedulableAfterPersistentVolumeClaimChange`).
-        let name = self.world.pvc(id).name.clone();
-        let waiting: Vec<PodId> = self
-            .world
-            .claim_users(&name)
-            .iter()
-            .copied()
-            .filter(|p| self.world.unschedulable.contains_key(p))
-            .collect();
-        for pod in waiting {
-            self.wake(EventKey::Schedule(pod));
-        }
-        (self.watch)(self, Change::ClaimCreated(id));
+        self.notify(Change::ClaimCreated(id));
         Ok(id)
     }
 
@@ -1153,20 +1143,7 @@ impl<'a> Api<'a> {
         });
         self.world.remove_pvc(pvc, self.now);
         self.record(Event::PvcRemoved { pvc });
-        // A pod the scheduler assumed onto a node while it waits in PreBind
-        // for this claim's volume fails its binding: the volume binder's
-        // `checkBindings` cannot get the claim any more ("failed to check
-        // provisioning pvc"), so the binding cycle ends with an error and
-        // the pod is tried again (pkg/scheduler/framework/plugins/
-        // volumebinding/binder.go). The pod's status update wakes its
-        // StatefulSet, which makes the claim again for the Pending pod.
-        let name = self.world.pvc(pvc).name.clone();
-        let waiting: Vec<PodId> = (self.world.claim_users(&name).iter().copied())
-            .filter(|&p| self.world.pod(p).node.is_none() && self.world.pod(p).assumed_node.is_some())
-            .collect();
-        for pod in waiting {
-            self.wake(EventKey::Schedule(pod));
-        }
+        self.notify(Change::ClaimRemoved(pvc));
         if blocks_owner {
             self.wake(EventKey::GarbageCollect);
         }
@@ -1360,18 +1337,16 @@ impl<'a> Api<'a> {
         c.provision_failures = 0;
         c.waiting = None;
         self.record(Event::PvcBound { pvc, pv: id });
-        // Pods waiting on this claim: the scheduler (to bind) and the kubelet (to mount).
+        // Pods waiting on this claim: the kubelet (to mount) and, through
+        // the change, the scheduler (to bind).
         let name = self.world.pvc(pvc).name.clone();
         let users: Vec<PodId> = self.world.claim_users(&name).to_vec();
         for user in users {
-            let p = self.world.pod(user);
-            if p.node.is_some() {
+            if self.world.pod(user).node.is_some() {
                 self.wake(EventKey::Kubelet(user));
-            } else {
-                self.wake(EventKey::Schedule(user));
             }
         }
-        self.retry_unschedulable();
+        self.notify(Change::ClaimBound(pvc));
     }
 
     // ----- StatefulSets ------------------------------------------------------

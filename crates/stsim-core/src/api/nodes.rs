@@ -124,11 +124,6 @@ impl Api<'_> {
         self.notify(Change::PodGcWork);
     }
 
-    /// Room may have appeared: every pod waiting for a node tries again.
-    pub fn retry_scheduling(&mut self) {
-        self.retry_unschedulable();
-    }
-
     // ----- nodes ------------------------------------------------------------
 
     /// A node joins (the kubelet registers it): Ready, heartbeating.
@@ -166,7 +161,7 @@ impl Api<'_> {
                 self.bind_pod(pod);
             }
         }
-        self.retry_unschedulable();
+        self.notify(Change::NodeSchedulable(id));
         id
     }
 
@@ -253,7 +248,7 @@ impl Api<'_> {
             self.wake_pod_gc();
         }
         if status == ConditionStatus::True {
-            self.retry_unschedulable();
+            self.notify(Change::NodeSchedulable(node));
         }
         self.notify(Change::NodeCondition { node, was });
     }
@@ -291,7 +286,7 @@ impl Api<'_> {
         if key == taints::OUT_OF_SERVICE {
             self.wake_node_volumes(node);
         }
-        self.retry_unschedulable();
+        self.notify(Change::NodeSchedulable(node));
     }
 
     /// `spec.unschedulable` (cordon and uncordon).
@@ -305,7 +300,7 @@ impl Api<'_> {
         self.record(Event::NodeUnschedulable { node, unschedulable });
         self.wake(EventKey::NodeUpdate(node));
         if !unschedulable {
-            self.retry_unschedulable();
+            self.notify(Change::NodeSchedulable(node));
         }
     }
 

@@ -33,7 +33,15 @@ pub fn react(api: &mut Api, change: Change) {
         Change::PodGcWork => pod_gc::work_queued(api),
         Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
-        Change::ClaimCreated(pvc) => volumes::claim_created(api, pvc),
+        Change::ClaimCreated(pvc) => {
+            scheduler::queueing::claim_created(api, pvc);
+            volumes::claim_created(api, pvc)
+        }
+        Change::ClaimRemoved(pvc) => scheduler::queueing::claim_removed(api, pvc),
+        Change::ClaimBound(pvc) => scheduler::queueing::claim_bound(api, pvc),
+        Change::UnassignedPodAdded(pod) => scheduler::queueing::unassigned_pod_added(api, pod),
+        Change::PodRemoved(pod) => scheduler::queueing::pod_removed(api, pod),
+        Change::NodeSchedulable(_) => scheduler::queueing::move_all(api),
         Change::AssignedPodAdded(pod) => scheduler::queueing::assigned_pod_changed(api, pod, None),
         Change::AssignedPodRemoved(pod) => scheduler::queueing::assigned_pod_removed(api, pod),
         Change::UnscheduledPodUpdated { pod, old_labels } => {

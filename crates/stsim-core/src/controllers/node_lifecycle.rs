@@ -155,6 +155,11 @@ pub fn on_change(api: &mut Api, change: Change) {
         | Change::PodOnUnknownNode
         | Change::ResizeRequested(_)
         | Change::ClaimCreated(_)
+        | Change::ClaimRemoved(_)
+        | Change::ClaimBound(_)
+        | Change::UnassignedPodAdded(_)
+        | Change::PodRemoved(_)
+        | Change::NodeSchedulable(_)
         | Change::AssignedPodAdded(_)
         | Change::AssignedPodRemoved(_)
         | Change::UnscheduledPodUpdated { .. }

@@ -8,15 +8,19 @@
 //! pre-filter before it); the leftover flush retries a pod that no event
 //! moved once it has waited longer than `podMaxInUnschedulablePodsDuration`.
 //!
-//! Does not own the attempt itself (`scheduler::schedule`), nor the broader
-//! retries the API server makes when volumes or nodes change
-//! (`Api::retry_unschedulable`: every waiting pod, a superset of what the
-//! plugins' hints for those events would move; a pod that fails again
-//! records nothing new).
+//! It also owns the queue's other reactions to writes, which the API
+//! server reports as `api::Change`s: a pod without a node added (its first
+//! attempt) or removed (dropped), a claim created (VolumeBinding's hint),
+//! removed (a pod waiting for it in PreBind) or bound, and the broader
+//! retries when volumes or nodes change (`move_all`: every waiting pod, a
+//! superset of what the plugins' hints for those events would move; a pod
+//! that fails again records nothing new).
+//!
+//! Does not own the attempt itself (`scheduler::schedule`).
 //!
 //! Backoff (`podInitialBackoffSeconds` 1 s, doubled per failed attempt up
 //! to `podMaxBackoffSeconds` 10 s, from the last failure) applies to every
-//! move, the API server's broad retries included (`World::retry_at`): a
+//! move, the broad retries included (`World::retry_at`): a
 //! pod still backing off waits for the backoff queue's next one-second
 //! flush after its backoff ends, before 1.33; from 1.33
 //! (`SchedulerPopFromBackoffQ`) the idle scheduler pops it at once.
@@ -24,7 +28,7 @@
 use crate::api::Api;
 use crate::config::{Labels, PodAffinityTerm, WhenUnsatisfiable};
 use crate::events::EventKey;
-use crate::objects::{Pod, PodId};
+use crate::objects::{Pod, PodId, PvcId};
 use crate::time::{SimDuration, SimTime};
 use crate::world::{Plugins, World};
 
@@ -38,6 +42,75 @@ fn requeue(api: &mut Api, pod: PodId) {
     let at = api.world().retry_at(pod, api.now);
     let key = EventKey::Schedule(pod);
     api.queue.wake(key, at, key.phase());
+}
+
+/// A pod without a node was created: the queue takes it for its first
+/// attempt, now (`addPodToSchedulingQueue`).
+pub fn unassigned_pod_added(api: &mut Api, pod: PodId) {
+    api.wake(EventKey::Schedule(pod));
+}
+
+/// A pod object left the API server: whatever attempt the queue held for
+/// it is dropped (`deletePodFromSchedulingQueue`).
+pub fn pod_removed(api: &mut Api, pod: PodId) {
+    api.cancel(EventKey::Schedule(pod));
+}
+
+/// A claim was created: VolumeBinding requeues the unschedulable pods that
+/// name it (its queueing hint for a claim added,
+/// `isSchedulableAfterPersistentVolumeClaimChange`).
+pub fn claim_created(api: &mut Api, pvc: PvcId) {
+    let world = api.world();
+    let name = &world.pvc(pvc).name;
+    let waiting: Vec<PodId> =
+        world.claim_users(name).iter().copied().filter(|p| world.unschedulable.contains_key(p)).collect();
+    for pod in waiting {
+        api.wake(EventKey::Schedule(pod));
+    }
+}
+
+/// A claim left the API server. A pod the scheduler assumed onto a node
+/// while it waits in PreBind for this claim's volume fails its binding:
+/// the volume binder's `checkBindings` cannot get the claim any more
+/// ("failed to check provisioning pvc"), so the binding cycle ends with an
+/// error and the pod is tried again (pkg/scheduler/framework/plugins/
+/// volumebinding/binder.go). The pod's status update wakes its
+/// StatefulSet, which makes the claim again for the Pending pod.
+pub fn claim_removed(api: &mut Api, pvc: PvcId) {
+    let world = api.world();
+    let name = &world.pvc(pvc).name;
+    let waiting: Vec<PodId> = (world.claim_users(name).iter().copied())
+        .filter(|&p| world.pod(p).node.is_none() && world.pod(p).assumed_node.is_some())
+        .collect();
+    for pod in waiting {
+        api.wake(EventKey::Schedule(pod));
+    }
+}
+
+/// A claim was bound to a volume: a pod naming it that has no node yet is
+/// tried now (one waiting in PreBind binds), then every pod waiting for
+/// room or volumes, as for a node that may take pods (`move_all`).
+pub fn claim_bound(api: &mut Api, pvc: PvcId) {
+    let world = api.world();
+    let name = &world.pvc(pvc).name;
+    let users: Vec<PodId> =
+        world.claim_users(name).iter().copied().filter(|&p| world.pod(p).node.is_none()).collect();
+    for user in users {
+        api.wake(EventKey::Schedule(user));
+    }
+    move_all(api);
+}
+
+/// Room or volumes appeared (a node joined, turned Ready, lost a taint or
+/// was uncordoned; a claim was bound): every pod waiting for a node tries
+/// again, once its backoff allows. (A superset of the pods the rejecting
+/// plugins' queueing hints would move: a pod that fails again records
+/// nothing new.)
+pub fn move_all(api: &mut Api) {
+    let waiting: Vec<PodId> = api.world().unschedulable.keys().copied().collect();
+    for pod in waiting {
+        requeue(api, pod);
+    }
 }
 
 /// An assigned pod was added (bound, or created with `spec.nodeName`:
