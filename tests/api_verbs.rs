@@ -645,6 +645,7 @@ fn a_rust_operator_on_kubernetes_json_is_caught_and_fixed_alike() {
         [
             "operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 waited for it",
             "operator/pvc-cleaner deleted data-redis-2 at 5m41s while redis-2 waited for it",
+            "operator/pvc-cleaner deleted data-redis-2 at 5m46s while redis-2 waited for it",
         ]
     );
     assert!(findings(true).is_empty());

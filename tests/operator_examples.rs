@@ -49,6 +49,7 @@ fn a_delete_by_name_from_a_stale_cache_hits_the_newer_object() {
         &[
             "operator/pvc-cleaner deleted data-redis-2 at 5m36s while redis-2 waited for it",
             "operator/pvc-cleaner deleted data-redis-2 at 5m41s while redis-2 waited for it",
+            "operator/pvc-cleaner deleted data-redis-2 at 5m46s while redis-2 waited for it",
         ],
     );
     // A NoFinding that fails shows the findings it is about, not every finding.

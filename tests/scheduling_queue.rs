@@ -348,3 +348,70 @@ fn a_moved_pod_still_backing_off_waits_before_1_33() {
         assert_eq!(scheduled(&sim, "web-0"), Some(t(at)), "{version} {gates}");
     }
 }
+
+/// A claim deleted while its pod is assumed onto a node and waits in
+/// VolumeBinding's PreBind for it to be provisioned. The volume binder
+/// checks the claims once a second from the start of PreBind
+/// (`BindPodVolumes`: `wait.PollUntilContextTimeout(ctx, time.Second, ...)`),
+/// so the binding fails at the next check, not when the claim goes: with
+/// `checkBindings`' error, written as the pod's PodScheduled condition and
+/// a FailedScheduling event (`handleSchedulingFailure`). The set makes the
+/// claim again on the sync that status write triggers, and the pod, in the
+/// error backoff queue (which the new claim does not move), is tried again
+/// once its 1 s backoff is over: at the next backoff flush before 1.33,
+/// at the edge after its one-second window with `SchedulerPopFromBackoffQ`
+/// (pkg/scheduler/framework/plugins/volumebinding/binder.go,
+/// pkg/scheduler/schedule_one.go, pkg/scheduler/backend/queue).
+#[test]
+fn a_claim_deleted_during_prebind_fails_the_binding_at_the_next_poll() {
+    for (version, retried) in [("1.36", "5s"), ("1.32", "4s")] {
+        let source = format!(
+            r#"Scenario(
+    name: "prebind-claim-deleted",
+    seed: 7,
+    duration: "2m",
+    kubernetesVersion: "{version}",
+    images: [(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "redis-svc", selector: {{"app": "redis"}})],
+    statefulsets: [(
+        name: "redis",
+        serviceName: "redis-svc",
+        replicas: 1,
+        template: (labels: {{"app": "redis"}}, image: "redis:7.0"),
+        volumeClaimTemplates: [(name: "data", storage: "10Gi")],
+    )],
+    timeline: [(at: "2s500ms", do: DeletePvc(pvc: "data-redis-0"))],
+)"#
+        );
+        let (sim, report) = run(&source);
+        let pod = sim.world.pod_named("redis-0").expect("redis-0 stands");
+        let failed: Vec<(SimTime, &str)> = (sim.trace.records.iter())
+            .filter_map(|r| match &r.event {
+                Event::PodUnschedulable { pod: p, message } if *p == pod => Some((r.at, message.as_str())),
+                _ => None,
+            })
+            .collect();
+        let message = "running PreBind plugin \"VolumeBinding\": binding volumes: failed to check \
+                       provisioning pvc: could not find v1.PersistentVolumeClaim \"default/data-redis-0\"";
+        assert_eq!(failed, [(t("3s"), message)], "{version}: failed at the poll after the delete");
+        let event = stsim_render::events::collect(&sim)
+            .into_iter()
+            .find(|e| e.reason == "FailedScheduling")
+            .unwrap_or_else(|| panic!("{version}: a FailedScheduling event"));
+        assert_eq!((event.at_ms, event.message.as_str()), (3_000, message), "{version}");
+        // The claim is made again in that instant; the pod's next attempt
+        // chooses a node for it after the backoff.
+        let trace = sim.trace.render(&sim.world);
+        assert!(
+            trace.contains("3s\tstatefulset-controller\tpvc/data-redis-0\tcreated"),
+            "{version}: {trace}"
+        );
+        let selected: Vec<SimTime> = (sim.trace.records.iter())
+            .filter_map(|r| matches!(r.event, Event::PvcSelectedNode { .. }).then_some(r.at))
+            .collect();
+        assert_eq!(selected, [t("0s"), t(retried)], "{version}: retried after the error backoff");
+        assert!(scheduled(&sim, "redis-0").is_some_and(|at| at > t(retried)), "{version}");
+        let row = report.pods.iter().find(|p| p.name == "redis-0").unwrap();
+        assert!(row.unschedulable.is_none(), "{version}: {:?}", row.unschedulable);
+    }
+}

@@ -770,10 +770,12 @@ impl<'a> Api<'a> {
             failed_at: now,
             attempts: 0,
             rejected_by,
+            error: false,
         });
         waiting.failed_at = now;
         waiting.attempts += 1;
         waiting.rejected_by = rejected_by;
+        waiting.error = false;
         let p = self.world.pod_mut(pod);
         p.waits.unschedulable_since.get_or_insert(now);
         p.status.unschedulable_reason = reason;

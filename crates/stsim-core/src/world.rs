@@ -80,6 +80,11 @@ pub struct Waiting {
     /// The plugins that rejected it on the last attempt
     /// (`UnschedulablePlugins`): only their queueing hints can move it.
     pub rejected_by: Plugins,
+    /// Its last attempt ended with an error, not a rejection (a binding
+    /// cycle's PreBind failed): it waits in the error backoff queue, which
+    /// no event moves and the active queue never pops early
+    /// (`podErrorBackoffQ`), until its backoff is over (`error_retry_at`).
+    pub error: bool,
 }
 
 /// `podInitialBackoffSeconds` and `podMaxBackoffSeconds`, the
@@ -113,6 +118,9 @@ impl Waiting {
     /// the backoff queue whenever the active queue is empty, as it is at a
     /// move in stsim (attempts take no time): at once again.
     pub fn retry_at(&self, now: crate::time::SimTime, pop_from_backoff: bool) -> crate::time::SimTime {
+        if self.error {
+            return self.error_retry_at(pop_from_backoff).max(now);
+        }
         let ends = self.failed_at + Self::backoff(self.attempts);
         if pop_from_backoff || ends <= now {
             return now;
@@ -120,6 +128,36 @@ impl Waiting {
         let period = BACKOFF_FLUSH_PERIOD.as_millis();
         crate::time::SimTime::from_millis(ends.as_millis().div_ceil(period) * period)
     }
+
+    /// When a pod whose last attempt ended in an error is tried again: it
+    /// waits in `podErrorBackoffQ` (pkg/scheduler/backend/queue/
+    /// backoff_queue.go: `add` puts a pod with no unschedulable or pending
+    /// plugins there, and `popBackoff`, the active queue's early pop,
+    /// "doesn't pop the pods from the podErrorBackoffQ"), so only the
+    /// backoff queue's one-second flush (`popEachBackoffCompleted`) takes
+    /// it, at the first flush its backoff is over. With
+    /// `SchedulerPopFromBackoffQ` the backoff's end is truncated to its
+    /// one-second ordering window and the flushes fall on the windows'
+    /// edges; a pod still counts as backing off in its own window
+    /// (`isPodBackingoff`: `!boTime.Before(alignToWindow(now))`), so it goes
+    /// at the edge after that window. Before, the first flush at or after
+    /// the end (`BackoffExpiration.After(now)`).
+    pub fn error_retry_at(&self, pop_from_backoff: bool) -> crate::time::SimTime {
+        let ends = (self.failed_at + Self::backoff(self.attempts)).as_millis();
+        let period = BACKOFF_FLUSH_PERIOD.as_millis();
+        let at = if pop_from_backoff { (ends / period + 1) * period } else { ends.div_ceil(period) * period };
+        crate::time::SimTime::from_millis(at)
+    }
+}
+
+/// What the scheduler's VolumeBinding PreBind waits for, for a pod it
+/// assumed onto a node: when the binding cycle's PreBind began, and the
+/// claims it asked to be provisioned there (`PodVolumes.DynamicProvisions`),
+/// in the order `checkBindings` reads them. The scheduler's own memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreBind {
+    pub since: crate::time::SimTime,
+    pub claims: Vec<PvcId>,
 }
 
 /// A set of kube-scheduler's filter plugins, as bits.
@@ -321,6 +359,9 @@ pub struct World {
     /// Live pods that the scheduler could not place yet: kube-scheduler's
     /// unschedulable pod pool, with what each one's last attempt left.
     pub unschedulable: BTreeMap<PodId, Waiting>,
+    /// Pods the scheduler assumed onto a node whose binding cycle waits in
+    /// VolumeBinding's PreBind, with what it waits for.
+    pub prebind: BTreeMap<PodId, PreBind>,
     /// When the scheduler's leftover flush is next due, while it is armed
     /// (`controllers::scheduler::queueing`).
     pub scheduler_flush_at: Option<crate::time::SimTime>,
@@ -453,6 +494,7 @@ impl World {
             kubernetes: crate::features::Version::DEFAULT,
             features: crate::features::Features::default(),
             unschedulable: Default::default(),
+            prebind: Default::default(),
             operator_names: Vec::new(),
             dirty_claims: Default::default(),
             all_claims_dirty: false,
@@ -1108,6 +1150,7 @@ impl World {
             }
         }
         self.unschedulable.remove(&id);
+        self.prebind.remove(&id);
         self.anti_affinity_pods.remove(&id);
         for (key, value) in &self.pods[id.index()].labels {
             unindex_label(&mut self.pods_by_label, key, value, id);

@@ -51,13 +51,17 @@
 //! leftover flush after five minutes). For a
 //! `WaitForFirstConsumer` claim the scheduler records its choice on the claim
 //! and waits, with the node reserved, until the volume is provisioned there;
-//! then it binds. Does not own provisioning.
+//! then it binds. A claim it waits for that is deleted meanwhile fails the
+//! binding at the volume binder's next check (once a second from the start
+//! of PreBind): the pod gets the binding error (reason `SchedulerError`)
+//! and is tried again after its backoff. Does not own provisioning.
 
 use crate::api::Api;
 use crate::config::{Resources, TaintEffect, VolumeBindingMode};
 use crate::features::Version;
 use crate::objects::*;
 use crate::rng::RngExt;
+use crate::time::{SimDuration, SimTime};
 use crate::world::{NodeFit, World};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -717,19 +721,40 @@ pub fn schedule(api: &mut Api, id: PodId) {
     if !pod.exists() || pod.node.is_some() || pod.node_name.is_some() || pod.is_terminating() {
         return;
     }
-    if pod.assumed_node.is_some() {
+    if let Some(node) = pod.assumed_node {
         // Waiting in PreBind for WaitForFirstConsumer volumes.
         if claims_bound(api, pod) {
+            api.world.prebind.remove(&id);
             api.bind_pod(id);
             return;
         }
-        // A claim deleted meanwhile fails the binding (`checkBindings` in
-        // the volume binder cannot get it): the assumption is forgotten
-        // (Unreserve) and the pod goes through a new cycle.
-        if !claim_gone(api, pod) {
-            return;
+        match api.world.prebind.get(&id) {
+            Some(prebind) => {
+                // The volume binder checks its claims once a second: a
+                // claim gone meanwhile fails the binding at the next check.
+                let message = match check_bindings(api.world(), prebind, node) {
+                    Bindings::Waiting => return,
+                    Bindings::Bound => {
+                        api.world.prebind.remove(&id);
+                        api.bind_pod(id);
+                        return;
+                    }
+                    Bindings::Failed(message) => message,
+                };
+                let poll = next_poll(prebind.since, api.now);
+                if poll != api.now {
+                    let key = crate::events::EventKey::Schedule(id);
+                    api.queue.wake(key, poll, key.phase());
+                    return;
+                }
+                binding_failed(api, id, message);
+                return;
+            }
+            // Assumed without a PreBind of ours (nothing to wait for): as
+            // before, a claim gone sends it through a new cycle.
+            None if !claim_gone(api, pod) => return,
+            None => api.forget_assumed_pod(id),
         }
-        api.forget_assumed_pod(id);
     }
     let pod = api.world().pod(id);
     let world = api.world();
@@ -887,13 +912,109 @@ pub fn schedule(api: &mut Api, id: PodId) {
     }
     // VolumeBinding's PreBind: an existing volume that fits the chosen node
     // is bound (static provisioning); otherwise the claim is provisioned
-    // for that node.
+    // for that node, and the binding cycle waits for it. The claims to
+    // provision are checked in the order `findMatchingVolumes` left them,
+    // sorted by requested size.
+    let mut provisioned = Vec::new();
     for pvc in unbound {
         match super::volumes::find_match(api.world(), pvc, Some(chosen)) {
             Some(pv) => api.bind_volume(pvc, pv),
-            None => api.select_node_for_claim(pvc, chosen),
+            None => {
+                api.select_node_for_claim(pvc, chosen);
+                provisioned.push(pvc);
+            }
         }
     }
+    provisioned.sort_by_key(|&pvc| api.world().pvc(pvc).request_bytes);
+    // A static binding makes the pod bind in this instant (`ClaimBound`);
+    // one that is still assumed waits for its claims to be provisioned.
+    if api.world().pod(id).node.is_none() && !provisioned.is_empty() {
+        let since = api.now;
+        api.world.prebind.insert(id, crate::world::PreBind { since, claims: provisioned });
+    }
+}
+
+/// How often the volume binder checks the claims the binding cycle waits
+/// for: `BindPodVolumes` polls `checkBindings` with
+/// `wait.PollUntilContextTimeout(ctx, time.Second, b.bindTimeout, false,
+/// ...)` (pkg/scheduler/framework/plugins/volumebinding/binder.go): every
+/// second from the start of PreBind, the first one a second in.
+const BIND_POLL: SimDuration = SimDuration::from_secs(1);
+
+/// The volume binder's first check at or after `now` of a PreBind that
+/// began at `since`.
+fn next_poll(since: SimTime, now: SimTime) -> SimTime {
+    let period = BIND_POLL.as_millis();
+    let polls = now.since(since).as_millis().div_ceil(period).max(1);
+    SimTime::from_millis(since.as_millis() + polls * period)
+}
+
+/// What the volume binder's `checkBindings` finds of the claims a PreBind
+/// waits for.
+enum Bindings {
+    /// Every one is bound: PreBind is over.
+    Bound,
+    /// It goes on polling.
+    Waiting,
+    /// The binding fails, with the error in kube-scheduler's words as the
+    /// failed binding cycle reports it (`RunPreBindPlugins`: `running
+    /// PreBind plugin "VolumeBinding": %w`; `BindPodVolumes`: `binding
+    /// volumes: %w`).
+    Failed(String),
+}
+
+/// `checkBindings` on the claims a PreBind waits for. They are read in
+/// order, and the first one not yet bound ends the check (`return false,
+/// nil`), as in
+/// pkg/scheduler/framework/plugins/volumebinding/binder.go `checkBindings`:
+/// a claim gone from the informer's cache is `failed to check provisioning
+/// pvc: could not find v1.PersistentVolumeClaim "<namespace>/<name>"` (the
+/// assume cache's `NotFoundError`); one made again under that name lacks
+/// the scheduler's `volume.kubernetes.io/selected-node` annotation
+/// (stsim's claims carry no other: `selectedNode annotation reset for PVC
+/// "<name>"`), or names another node (`provisioning failed for PVC
+/// "<name>"`).
+fn check_bindings(world: &World, prebind: &crate::world::PreBind, node: NodeId) -> Bindings {
+    for &claim in &prebind.claims {
+        let name = &world.pvc(claim).name;
+        let why = match world.pvc_named(name).map(|current| world.pvc(current)) {
+            None => format!(
+                "failed to check provisioning pvc: could not find v1.PersistentVolumeClaim \"{}/{name}\"",
+                world.namespace
+            ),
+            Some(current) if current.selected_node.is_none() => {
+                format!("selectedNode annotation reset for PVC \"{name}\"")
+            }
+            Some(current) if current.selected_node != Some(node) => {
+                format!("provisioning failed for PVC \"{name}\"")
+            }
+            Some(current) if current.volume.is_none() => return Bindings::Waiting,
+            Some(_) => continue,
+        };
+        return Bindings::Failed(format!("running PreBind plugin \"VolumeBinding\": binding volumes: {why}"));
+    }
+    Bindings::Bound
+}
+
+/// The binding cycle failed in PreBind (`handleBindingCycleError` in
+/// pkg/scheduler/schedule_one.go): Unreserve and `ForgetPod` give the
+/// node's room back (an assigned pod's delete to the queue), then
+/// `handleSchedulingFailure` writes the error as the pod's PodScheduled
+/// condition, reason `SchedulerError` (the status is an error, not a
+/// rejection), with a `FailedScheduling` event, and puts the pod back with
+/// no rejecting plugin: in the error backoff queue, tried again once its
+/// backoff is over (`Waiting::error_retry_at`), whatever happens meanwhile.
+/// Its attempts count from this failure (stsim forgets the attempts before
+/// the assumption; kube-scheduler's `Attempts` would count them).
+fn binding_failed(api: &mut Api, id: PodId, message: String) {
+    api.world.prebind.remove(&id);
+    api.forget_assumed_pod(id);
+    api.mark_unschedulable(id, "SchedulerError", message, Plugins::NONE);
+    let waiting = api.world.unschedulable.get_mut(&id).expect("marked unschedulable just now");
+    waiting.error = true;
+    let at = waiting.error_retry_at(api.world.features.scheduler_pop_from_backoff_q);
+    let key = crate::events::EventKey::Schedule(id);
+    api.queue.wake(key, at, key.phase());
 }
 
 /// The pod fits nowhere (`reason`: `Unschedulable`, or `SchedulerError`
@@ -1289,6 +1410,16 @@ mod tests {
         assert_eq!(feasible_nodes_to_find(1000), 420);
         assert_eq!(feasible_nodes_to_find(5000), 500);
         assert_eq!(feasible_nodes_to_find(10_000), 500);
+    }
+
+    /// The volume binder checks a second after PreBind began, then every
+    /// second: a check due at `now` is now.
+    #[test]
+    fn the_volume_binder_polls_every_second_from_prebind() {
+        let ms = SimTime::from_millis;
+        assert_eq!(next_poll(ms(200), ms(200)), ms(1_200), "the first check is a second in");
+        assert_eq!(next_poll(ms(200), ms(2_700)), ms(3_200));
+        assert_eq!(next_poll(ms(200), ms(3_200)), ms(3_200));
     }
 
     #[test]

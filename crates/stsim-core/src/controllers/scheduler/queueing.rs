@@ -62,8 +62,10 @@ pub fn pod_removed(api: &mut Api, pod: PodId) {
 pub fn claim_created(api: &mut Api, pvc: PvcId) {
     let world = api.world();
     let name = &world.pvc(pvc).name;
-    let waiting: Vec<PodId> =
-        world.claim_users(name).iter().copied().filter(|p| world.unschedulable.contains_key(p)).collect();
+    // A pod in the error backoff queue is not in the pool: no event moves it.
+    let waiting: Vec<PodId> = (world.claim_users(name).iter().copied())
+        .filter(|p| world.unschedulable.get(p).is_some_and(|w| !w.error))
+        .collect();
     for pod in waiting {
         api.wake(EventKey::Schedule(pod));
     }
@@ -73,9 +75,11 @@ pub fn claim_created(api: &mut Api, pvc: PvcId) {
 /// while it waits in PreBind for this claim's volume fails its binding:
 /// the volume binder's `checkBindings` cannot get the claim any more
 /// ("failed to check provisioning pvc"), so the binding cycle ends with an
-/// error and the pod is tried again (pkg/scheduler/framework/plugins/
-/// volumebinding/binder.go). The pod's status update wakes its
-/// StatefulSet, which makes the claim again for the Pending pod.
+/// error at its next check, once a second (`scheduler::schedule` works
+/// out when), and the pod is tried again after its backoff
+/// (pkg/scheduler/framework/plugins/volumebinding/binder.go). The pod's
+/// status update wakes its StatefulSet, which makes the claim again for
+/// the Pending pod.
 pub fn claim_removed(api: &mut Api, pvc: PvcId) {
     let world = api.world();
     let name = &world.pvc(pvc).name;
@@ -93,8 +97,9 @@ pub fn claim_removed(api: &mut Api, pvc: PvcId) {
 pub fn claim_bound(api: &mut Api, pvc: PvcId) {
     let world = api.world();
     let name = &world.pvc(pvc).name;
-    let users: Vec<PodId> =
-        world.claim_users(name).iter().copied().filter(|&p| world.pod(p).node.is_none()).collect();
+    let users: Vec<PodId> = (world.claim_users(name).iter().copied())
+        .filter(|&p| world.pod(p).node.is_none() && !world.unschedulable.get(&p).is_some_and(|w| w.error))
+        .collect();
     for user in users {
         api.wake(EventKey::Schedule(user));
     }
@@ -402,8 +407,12 @@ mod tests {
     #[test]
     fn a_moved_pod_waits_for_the_flush_after_its_backoff() {
         let ms = SimTime::from_millis;
-        let waiting =
-            crate::world::Waiting { failed_at: ms(10_300), attempts: 2, rejected_by: Plugins::default() };
+        let waiting = crate::world::Waiting {
+            failed_at: ms(10_300),
+            attempts: 2,
+            rejected_by: Plugins::default(),
+            error: false,
+        };
         assert_eq!(
             waiting.retry_at(ms(10_500), false),
             ms(13_000),
@@ -412,6 +421,26 @@ mod tests {
         assert_eq!(waiting.retry_at(ms(10_500), true), ms(10_500));
         assert_eq!(waiting.retry_at(ms(12_300), false), ms(12_300), "its backoff is over");
         assert_eq!(waiting.retry_at(ms(20_000), false), ms(20_000));
+    }
+
+    /// A pod whose binding failed waits in the error backoff queue: no
+    /// move takes it early, `SchedulerPopFromBackoffQ` or not; it goes at
+    /// the first backoff flush after its backoff (before 1.33), or at the
+    /// edge after the one-second window its backoff ends in (from 1.33).
+    #[test]
+    fn a_pod_whose_binding_failed_waits_out_its_backoff() {
+        let ms = SimTime::from_millis;
+        let waiting = |failed_at| crate::world::Waiting {
+            failed_at: ms(failed_at),
+            attempts: 1,
+            rejected_by: Plugins::NONE,
+            error: true,
+        };
+        assert_eq!(waiting(3_000).retry_at(ms(3_000), false), ms(4_000));
+        assert_eq!(waiting(3_000).retry_at(ms(3_000), true), ms(5_000));
+        assert_eq!(waiting(3_300).retry_at(ms(3_500), false), ms(5_000));
+        assert_eq!(waiting(3_300).retry_at(ms(3_500), true), ms(5_000));
+        assert_eq!(waiting(3_000).retry_at(ms(9_000), true), ms(9_000), "never in the past");
     }
 
     #[test]
