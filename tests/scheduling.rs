@@ -761,6 +761,49 @@ fn balanced_allocation_skips_pods_that_request_nothing_from_1_33() {
     }
 }
 
+/// From 1.36 BalancedAllocation scores the change a pod makes to a node's
+/// balance (k/k #135573), so the node choice can differ from 1.35's.
+/// worker-1 runs a pod asking 1 CPU and 2 GiB (25% and 25%: balanced),
+/// worker-2 one asking 2 CPU and no memory (50% and 0%). The new pod asks
+/// 500m and 2 GiB. LeastAllocated (the defaults fill worker-2's unwritten
+/// memory, 200 MiB) gives worker-1 (62 + 50) / 2 = 56 and worker-2
+/// (37 + 72) / 2 = 54. BalancedAllocation's balances without and with the
+/// pod are 100 -> 93 on worker-1 and 75 -> 81 on worker-2. Up to 1.35 the
+/// score is the balance with the pod: 56 + 93 = 149 against 54 + 81 = 135,
+/// worker-1. From 1.36 it is 50 + (50 + with - without) / 2: worker-1
+/// 50 + 43 / 2 = 71, worker-2 50 + 56 / 2 = 78; 127 against 132, worker-2.
+#[test]
+fn balanced_allocation_scores_the_change_in_balance_from_1_36() {
+    for (version, node) in
+        [("1.33", "worker-1"), ("1.35", "worker-1"), ("1.36", "worker-2"), ("1.37", "worker-2")]
+    {
+        for seed in 0..4 {
+            let source = format!(
+                r#"Scenario(
+    name: "balance-change",
+    seed: {seed},
+    kubernetesVersion: "{version}",
+    duration: "3m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 2, cpu: "4", memory: "8Gi")]),
+    services: [(name: "q", selector: {{"app": "q"}})],
+    statefulsets: [
+        (name: "even", serviceName: "q", replicas: 1,
+         template: (labels: {{"app": "even"}}, image: "nginx",
+                    resources: (requests: (cpu: "1", memory: "2Gi")), nodeName: "worker-1")),
+        (name: "cpu", serviceName: "q", replicas: 1,
+         template: (labels: {{"app": "cpu"}}, image: "nginx", resources: (requests: (cpu: "2")), nodeName: "worker-2")),
+        (name: "q", serviceName: "q", replicas: 0,
+         template: (labels: {{"app": "q"}}, image: "nginx", resources: (requests: (cpu: "500m", memory: "2Gi")))),
+    ],
+    timeline: [(at: "1m", do: Scale(statefulset: "q", replicas: 1))],
+)"#
+            );
+            let (sim, _) = run(&source);
+            assert_eq!(placement(&sim, "q-0").unwrap().0, node, "{version}, seed {seed}");
+        }
+    }
+}
+
 /// A template patch's requests reach the scoring too: a part the patch
 /// leaves out counts at its default, as a template's does. Pods made after
 /// the patch carry both counts; the node's scoring count follows them.

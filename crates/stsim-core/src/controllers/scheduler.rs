@@ -1110,6 +1110,9 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     // from 1.33 (its PreScore returns Skip, k/k #130260: it had packed such
     // pods onto one node, #129138): every node then gets nothing from it.
     let balanced = world.kubernetes.minor < 33 || pod.requests != Resources::default();
+    // From 1.36 the score weighs the change the pod makes to the node's
+    // balance, not the balance after it alone (k/k #135573).
+    let balance_change = world.kubernetes.minor >= 36;
     // NodeResourcesFit and BalancedAllocation (weight 1 each), final: they
     // depend only on the node's allocatable and requested resources, which
     // most nodes share with others.
@@ -1120,7 +1123,8 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
     for (at, &id) in nodes.iter().enumerate() {
         let node = world.node_fit(id);
         totals.push(fits.get(node, || {
-            let balanced = if balanced { clamp(balanced_allocation_score(node, pod)) } else { 0 };
+            let balanced =
+                if balanced { clamp(balanced_allocation_score(node, pod, balance_change)) } else { 0 };
             clamp(least_allocated_score(node, pod)) + balanced
         }));
         if node.flags & NodeFit::TAINTS != 0 {
@@ -1179,7 +1183,11 @@ fn score(world: &World, tree: &NodeTree, pod: &Pod, nodes: &[NodeId]) -> Vec<i64
 /// allocatable and requested resources: divisions are the costliest part
 /// of a score, and nodes share these few values. A direct-mapped cache of
 /// a few entries, indexed by the node's `resources_hash`; its fields are
-/// compared one by one, as plain integers.
+/// compared one by one, as plain integers. It lives for one pod's scoring
+/// (one release), so the pod's requests are the same for every entry: the
+/// scores read nothing else of the node than the key holds (from 1.36
+/// BalancedAllocation reads the node's requests both without and with the
+/// pod, the key's `requested` and that plus the pod's).
 #[derive(Default)]
 struct FitMemo {
     entries: [Option<FitKey>; 8],
@@ -1284,24 +1292,50 @@ fn least_allocated_score(node: &NodeFit, pod: &Pod) -> i64 {
     (cpu + memory) / 2
 }
 
-/// BalancedAllocation: `(1 - std) * 100` of the CPU and memory fractions
-/// after placing the pod (`noderesources/balanced_allocation.go`), of the
+/// BalancedAllocation (`noderesources/balanced_allocation.go`), of the
 /// requests as written (`useRequested: true`, since 1.23's k/k #105845).
-fn balanced_allocation_score(node: &NodeFit, pod: &Pod) -> i64 {
+///
+/// A balance is `(1 - std) * 100` truncated to an integer, std being that
+/// of the CPU and memory fractions of allocatable requested (each capped at
+/// 1; a resource the node has none of is left out, and one fraction alone
+/// has no deviation), so 50 to 100. Before 1.36 the score is the balance
+/// after placing the pod. From 1.36 (k/k #135573, `balancedResourceScorer`
+/// taking the node's requests with and without the pod) it is the change
+/// the pod makes, kept in 50..=100: `50 + (50 + with - without) / 2` in
+/// integers (Go's truncating division, of a sum that is never negative).
+/// A pod that leaves the balance as it was scores 75; one that takes a
+/// perfectly imbalanced node to balance 100, the reverse 50. No feature
+/// gate guards it.
+fn balanced_allocation_score(node: &NodeFit, pod: &Pod, change: bool) -> i64 {
+    balanced_allocation(node.allocatable, node.requested, pod.requests, change)
+}
+
+/// `balanced_allocation_score` of a node's allocatable and requested
+/// resources, for a pod's requests.
+fn balanced_allocation(allocatable: Resources, requested: Resources, pod: Resources, change: bool) -> i64 {
+    let with = Resources {
+        cpu_millis: requested.cpu_millis.saturating_add(pod.cpu_millis),
+        memory_bytes: requested.memory_bytes.saturating_add(pod.memory_bytes),
+    };
+    let with_pod = balance(allocatable, with);
+    if !change {
+        return with_pod;
+    }
+    let without_pod = balance(allocatable, requested);
+    MAX_NODE_SCORE / 2 + (MAX_NODE_SCORE / 2 + with_pod - without_pod) / 2
+}
+
+/// `(1 - std) * 100` of the CPU and memory fractions of `allocatable` that
+/// `requested` asks, truncated as Go's `int64(...)` truncates.
+fn balance(allocatable: Resources, requested: Resources) -> i64 {
     let fraction = |allocatable: u64, requested: u64| {
         if allocatable == 0 {
             return None;
         }
         Some((requested as f64 / allocatable as f64).min(1.0))
     };
-    let cpu = fraction(
-        node.allocatable.cpu_millis,
-        node.requested.cpu_millis.saturating_add(pod.requests.cpu_millis),
-    );
-    let memory = fraction(
-        node.allocatable.memory_bytes,
-        node.requested.memory_bytes.saturating_add(pod.requests.memory_bytes),
-    );
+    let cpu = fraction(allocatable.cpu_millis, requested.cpu_millis);
+    let memory = fraction(allocatable.memory_bytes, requested.memory_bytes);
     let std = match (cpu, memory) {
         (Some(a), Some(b)) => ((a - b) / 2.0).abs(),
         _ => 0.0,
@@ -1442,5 +1476,68 @@ mod tests {
         let mut zeros = [0, 0];
         normalize(&mut zeros, true);
         assert_eq!(zeros, [100, 100]);
+    }
+
+    /// BalancedAllocation of a node (allocatable, requested) for a pod's
+    /// requests: 1.35 (the balance after the pod) and 1.36 (its change).
+    fn balanced(allocatable: (u64, u64), requested: (u64, u64), pod: (u64, u64), change: bool) -> i64 {
+        let r = |(cpu_millis, memory_bytes): (u64, u64)| Resources { cpu_millis, memory_bytes };
+        balanced_allocation(r(allocatable), r(requested), r(pod), change)
+    }
+
+    /// The cases of k/k #135573's `balanced_allocation_test.go` that ask
+    /// CPU and memory only (CPU in millicores, memory in bytes, as there):
+    /// (node allocatable, its requests, the pod's, 1.36's score). Each case's
+    /// comment there lists the balances without and with the pod; the one
+    /// with the pod is the score before 1.36, checked too.
+    #[test]
+    fn balanced_allocation_matches_the_upstream_cases() {
+        type Case = ((u64, u64), (u64, u64), (u64, u64), i64, i64);
+        let cases: [Case; 11] = [
+            // "nothing scheduled, resources requested, differently sized nodes"
+            ((4000, 10000), (0, 0), (3000, 5000), 68, 87),
+            ((6000, 10000), (0, 0), (3000, 5000), 75, 100),
+            // "resources requested, pods scheduled with resources"
+            ((10000, 20000), (3000, 0), (3000, 5000), 73, 82),
+            ((10000, 20000), (3000, 5000), (3000, 5000), 74, 95),
+            // "..., differently sized nodes"
+            ((10000, 50000), (3000, 5000), (3000, 5000), 70, 80),
+            // "..., nodes to reach min/max score"
+            ((3000, 5000), (3000, 0), (0, 5000), 100, 100),
+            ((3000, 5000), (0, 0), (0, 5000), 50, 50),
+            // "requested resources at node capacity"
+            ((6000, 10000), (3000, 0), (3000, 0), 62, 50),
+            ((6000, 10000), (3000, 5000), (3000, 0), 62, 75),
+            // "scalar resource is not included ... if pod doesn't request" (the
+            // GPU left out: CPU and memory only)
+            ((3500, 40000), (0, 0), (3000, 5000), 56, 63),
+            // "... if PreScore not called": the same as the second case pair
+            ((10000, 20000), (3000, 0), (3000, 5000), 73, 82),
+        ];
+        for (allocatable, requested, pod, from_1_36, before) in cases {
+            let case = format!("{allocatable:?} {requested:?} + {pod:?}");
+            assert_eq!(balanced(allocatable, requested, pod, true), from_1_36, "1.36: {case}");
+            assert_eq!(balanced(allocatable, requested, pod, false), before, "1.35: {case}");
+        }
+    }
+
+    /// The three anchors of the PR's description: no change to the balance
+    /// scores 75, perfectly balanced to perfectly imbalanced 50, the reverse
+    /// 100. A fraction past allocatable counts as 1, with and without the
+    /// pod (the node's requests can exceed a shrunk allocatable), and a node
+    /// with nothing of a resource leaves it out (one fraction: no deviation).
+    #[test]
+    fn balanced_allocation_scores_the_change_from_1_36() {
+        assert_eq!(balanced((4000, 8000), (1000, 2000), (1000, 2000), true), 75);
+        assert_eq!(balanced((4000, 8000), (1000, 2000), (1000, 2000), false), 100);
+        assert_eq!(balanced((4000, 8000), (0, 0), (4000, 0), true), 50);
+        assert_eq!(balanced((4000, 8000), (4000, 0), (0, 8000), true), 100);
+        // 3000 -> 7500 of 6000 CPU counts as 50% -> 100%; memory stays 0.
+        assert_eq!(balanced((6000, 10000), (3000, 0), (4500, 0), true), 62);
+        assert_eq!(balanced((6000, 10000), (3000, 0), (4500, 0), false), 50);
+        // Over allocatable already: 100% -> 100% CPU, 0% -> 50% memory.
+        assert_eq!(balanced((4000, 8000), (5000, 0), (0, 4000), true), 87);
+        assert_eq!(balanced((0, 8000), (0, 0), (1000, 4000), true), 75);
+        assert_eq!(balanced((0, 8000), (0, 0), (1000, 4000), false), 100);
     }
 }
