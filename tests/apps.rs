@@ -1451,3 +1451,67 @@ fn a_cassandra_node_back_empty_at_a_new_address_fails_its_bootstrap_and_exits() 
     assert_eq!(pod.display_status().to_string(), "CrashLoopBackOff");
     assert_eq!(app(&report).health, "DEGRADED", "{}", app(&report).reason);
 }
+
+/// A Kafka cluster of `replicas` brokers with `app`'s settings, scaled to
+/// `to` at 10m; the run ends at 20m.
+fn kafka_scaled(replicas: u32, app: &str, to: u32) -> String {
+    format!(
+        r#"Scenario(
+    name: "kafka-scaled",
+    seed: 7,
+    duration: "20m",
+    images: [(name: "kafka:3.7", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "kafka-headless", clusterIP: "None", selector: {{"app": "kafka"}}, ports: [(name: "controller", port: 9093), (name: "broker", port: 9092)])],
+    statefulsets: [(
+        name: "kafka",
+        app: {app},
+        serviceName: "kafka-headless",
+        replicas: {replicas},
+        podManagementPolicy: Parallel,
+        template: (labels: {{"app": "kafka"}}, image: "kafka:3.7", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "50Gi")],
+    )],
+    timeline: [(at: "10m", do: Scale(statefulset: "kafka", replicas: {to}))],
+)"#
+    )
+}
+
+/// KRaft's controller quorum is `controller.quorum.voters`, written into
+/// every server's configuration when the cluster is made; scaling the
+/// StatefulSet does not change it. Scaled from 3 brokers to 1, the cluster
+/// keeps three voters of which one runs: no majority, no active controller
+/// (BROKEN), and the fix is to scale back, not a PodDisruptionBudget.
+#[test]
+fn scaling_kafka_down_keeps_its_controller_voters() {
+    let (sim, report) =
+        run(&kafka_scaled(3, "Kafka(controllers: 3, replicationFactor: 1, minInsyncReplicas: 1)", 1));
+    let app = app(&report);
+    let lost = app.intervals.iter().find(|i| i.code == "quorum-lost").expect("the quorum is lost");
+    assert_eq!(lost.health, "BROKEN");
+    assert!(
+        lost.from_ms >= t("10m").as_millis() && lost.from_ms < t("10m30s").as_millis(),
+        "{:?}",
+        intervals(&report)
+    );
+    assert!(
+        lost.reason.contains("1 of 3 controllers reach each other, and a majority is 2"),
+        "{}",
+        lost.reason
+    );
+    assert!(lost.fix.starts_with("Scale kafka back so that kafka-1 and kafka-2 run again"), "{}", lost.fix);
+    assert!(lost.fix.contains("controller.quorum.voters (kafka-0, kafka-1 and kafka-2)"), "{}", lost.fix);
+    assert_eq!(app.health, "BROKEN", "it stays lost: {}", app.reason);
+    let voters = &sim.world.apps.list[0].clusters[0].members;
+    assert_eq!(voters.len(), 3, "{voters:?}");
+
+    // Scaling up adds brokers, not voters: still a quorum of 3.
+    let (sim, report) =
+        run(&kafka_scaled(3, "Kafka(controllers: 3, replicationFactor: 1, minInsyncReplicas: 1)", 5));
+    assert_eq!(crate::apps::app(&report).health, "HEALTHY", "{}", crate::apps::app(&report).reason);
+    assert!(
+        crate::apps::app(&report).reason.contains("controller quorum of 3"),
+        "{}",
+        crate::apps::app(&report).reason
+    );
+    assert_eq!(sim.world.apps.list[0].clusters[0].members.len(), 3);
+}

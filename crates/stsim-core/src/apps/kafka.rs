@@ -4,7 +4,9 @@
 //! Owns the kind's rules (shared/failure-modes.md F08, F09, F20, section 2.2):
 //! - every pod is a broker; the first `controllers` ordinals also vote in
 //!   the controller quorum, found at their DNS names
-//!   (`controller.quorum.voters`), a majority of them needed;
+//!   (`controller.quorum.voters`), a majority of them needed. The voters are
+//!   configuration, fixed when the cluster is made: scaling the set adds or
+//!   removes brokers, never voters (`voters`);
 //! - a broker's volume holds `meta.properties`: its node id and the cluster
 //!   id it was formatted with. An empty volume is formatted with the
 //!   install's cluster id; a volume formatted for another cluster id stops
@@ -74,6 +76,12 @@ fn install_cluster(api: &Api, app: &mut App, pod: PodId) -> ClusterId {
             app.cluster_mut(id).origin = vec![format!(
                 "the install of StatefulSet {by} at {installed} generated its own cluster id, {id}"
             )];
+            // controller.quorum.voters, written into every server's
+            // configuration when the cluster is made: the first
+            // `controllers` ordinals of the set it was installed as.
+            let first = api.world().sts(set).start_ordinal();
+            let controllers = settings(app).controllers.max(1) as u32;
+            app.cluster_mut(id).members = (first..first + controllers).map(|o| pod_name(&by, o)).collect();
             id
         }
     };
@@ -169,9 +177,8 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             .find(|p| p.ghost_since.is_none() && p.state == ProcessState::Member { cluster: install })
             .map(|p| p.pod)
     };
-    // The controller quorum: the first voters, reaching each other by name.
-    let voters: Vec<String> =
-        expected.iter().take(settings.controllers.max(1)).map(|(m, _)| m.clone()).collect();
+    // The controller quorum: the voters, reaching each other by name.
+    let voters = voters(api, app, install, &expected, &settings);
     let majority = voters.len() / 2 + 1;
     let running: Vec<(String, PodId)> =
         voters.iter().filter_map(|m| live(app, m).map(|p| (m.clone(), p))).collect();
@@ -227,7 +234,20 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             ),
         )
         .because(chain.then("no active controller: no leader elections, no metadata changes, no new writes"))
-        .fix(format!("{} Keep a majority of the controllers running (a PodDisruptionBudget).", why.fix));
+        .fix(match missing.iter().filter(|m| scaled_away(&expected, m)).cloned().collect::<Vec<_>>() {
+            gone if gone.is_empty() => {
+                format!("{} Keep a majority of the controllers running (a PodDisruptionBudget).", why.fix)
+            }
+            gone => format!(
+                "Scale {} back so that {} run{} again: controller.quorum.voters ({}) was fixed when the cluster \
+                 was made, and a scale-down does not change it; a voter leaves a static quorum only when every \
+                 server is reconfigured and restarted.",
+                app.current_set(api.world()).name,
+                list(&gone),
+                if gone.len() == 1 { "s" } else { "" },
+                list(&voters)
+            ),
+        });
     }
     // Registered brokers: running members that reach an active controller.
     let quorum_pod = live(app, &best[0]).expect("a voter in the quorum runs");
@@ -359,6 +379,43 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     Verdict::healthy(format!("{n} brokers in sync, controller quorum of {}", voters.len()))
 }
 
+/// The controller quorum's voters, in ordinal order: `controller.quorum.voters`
+/// as the cluster was made, whatever the StatefulSet's size now.
+///
+/// A static quorum's voters are configuration, not membership that follows
+/// the brokers running: Kafka's KRaft docs (operations, "Controllers"): "All
+/// of the servers in a Kafka cluster discover the quorum voters using the
+/// controller.quorum.voters property ... All the controllers must be
+/// enumerated", and "A majority of the controllers must be alive in order to
+/// maintain availability". So a set scaled from 3 to 1 keeps three voters,
+/// one of them running: no majority, no active controller. (A KIP-853
+/// dynamic quorum loses a voter only by `kafka-metadata-quorum
+/// remove-controller`, which needs an active controller; neither follows a
+/// StatefulSet's `replicas`.)
+fn voters(
+    api: &Api,
+    app: &App,
+    install: Option<ClusterId>,
+    expected: &[(String, u32)],
+    settings: &Settings,
+) -> Vec<String> {
+    let cluster = install.or_else(|| app.install_cluster.get(&app.current_set(api.world()).id).copied());
+    match cluster.map(|c| &app.cluster(c).members).filter(|m| !m.is_empty()) {
+        Some(members) => {
+            let mut voters: Vec<String> = members.iter().cloned().collect();
+            voters.sort_by_key(|m| crate::objects::parse_pod_name(m).map(|(_, o)| o));
+            voters
+        }
+        // Before any broker formatted its volume, the configuration as the set has it.
+        None => expected.iter().take(settings.controllers.max(1)).map(|(m, _)| m.clone()).collect(),
+    }
+}
+
+/// Whether `member` is a broker the StatefulSet no longer runs: scaled away.
+fn scaled_away(expected: &[(String, u32)], member: &str) -> bool {
+    !expected.iter().any(|(m, _)| m == member)
+}
+
 /// Why a broker is not in sync.
 fn absent_why(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Why {
     let world = api.world();
@@ -370,6 +427,19 @@ fn absent_why(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Wh
         .or_else(|| app.crash_looping.get(member));
     let Some(process) = process else {
         let why = super::primary_replica::member_down(world, records, member);
+        if scaled_away(&app.expected(world), member) {
+            // Kafka never moves a partition by itself: a broker's replicas stay
+            // assigned to it until they are reassigned.
+            let set = &app.current_set(world).name;
+            return Why {
+                fix: format!(
+                    "Scale {set} back so that {member} runs again: its partition replicas stay assigned to it until \
+                     they are moved (kafka-reassign-partitions, or Cruise Control); move them off a broker before \
+                     scaling it away."
+                ),
+                ..why
+            };
+        }
         return Why { fix: format!("Bring {member} back."), ..why };
     };
     match &process.state {
