@@ -1515,3 +1515,65 @@ fn scaling_kafka_down_keeps_its_controller_voters() {
     );
     assert_eq!(sim.world.apps.list[0].clusters[0].members.len(), 3);
 }
+
+/// Kafka keeps each partition's replicas where the topic placed them until
+/// someone reassigns them (kafka-reassign-partitions, Cruise Control).
+/// Scaled from 5 brokers to 3 without that, the partitions with replicas on
+/// kafka-3 and kafka-4 lose them from their ISR: p2 (kafka-2, kafka-3,
+/// kafka-4) and p3 (kafka-3, kafka-4, kafka-0) keep one in sync, below
+/// min.insync.replicas 2: BROKEN for good, and the fix is to scale back or
+/// move the replicas first. With replicationFactor 2, p3 (kafka-3, kafka-4)
+/// has no replica left at all: offline. Scaled up, the new brokers hold
+/// no partition and the cluster is as healthy as before.
+#[test]
+fn scaling_kafka_keeps_each_partitions_replicas_where_the_topic_placed_them() {
+    let (_, report) =
+        run(&kafka_scaled(5, "Kafka(controllers: 3, replicationFactor: 3, minInsyncReplicas: 2)", 3));
+    let app = app(&report);
+    let broken = app.intervals.iter().find(|i| i.health == "BROKEN").expect("BROKEN");
+    assert_eq!(broken.code, "not-enough-replicas", "{:?}", intervals(&report));
+    assert!(broken.from_ms >= t("10m").as_millis() && broken.from_ms < t("10m30s").as_millis());
+    assert!(
+        broken.reason.starts_with(
+            "NotEnoughReplicas: partition p2 (replicas kafka-2, kafka-3 and kafka-4) has 1 in sync"
+        ),
+        "{}",
+        broken.reason
+    );
+    assert!(broken.reason.contains("2 of 5 partitions"), "{}", broken.reason);
+    assert!(
+        broken.fix.starts_with("Scale kafka back so that kafka-3 and kafka-4 run again"),
+        "{}",
+        broken.fix
+    );
+    assert!(broken.fix.contains("kafka-reassign-partitions"), "{}", broken.fix);
+    assert_eq!(app.health, "BROKEN", "no broker takes the replicas over: {}", app.reason);
+
+    let (_, report) =
+        run(&kafka_scaled(5, "Kafka(controllers: 3, replicationFactor: 2, minInsyncReplicas: 1)", 3));
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "BROKEN", "{}", app.reason);
+    assert_eq!(
+        app.intervals.last().expect("an interval").code,
+        "partition-offline",
+        "{:?}",
+        intervals(&report)
+    );
+    assert!(
+        app.reason.starts_with("partition p3 (replicas kafka-3 and kafka-4) is offline"),
+        "{}",
+        app.reason
+    );
+
+    let (_, report) =
+        run(&kafka_scaled(3, "Kafka(controllers: 3, replicationFactor: 3, minInsyncReplicas: 2)", 5));
+    let app = crate::apps::app(&report);
+    assert!(app.healthy_throughout, "{:?}", intervals(&report));
+    assert_eq!(app.health, "HEALTHY");
+    assert!(
+        app.reason
+            .starts_with("5 brokers in sync, controller quorum of 3; kafka-3 and kafka-4 hold no partition"),
+        "{}",
+        app.reason
+    );
+}

@@ -15,8 +15,12 @@
 //!   over retained volumes breaks every broker that restarts;
 //! - brokers register with the quorum at each start, with their current
 //!   address, so pod IPs changing does not matter to Kafka itself;
-//! - partitions are spread evenly: partition p has its replicas on the p-th
-//!   and following brokers (replicationFactor of them). A replica is in
+//! - partitions are spread evenly when the topic is created, with the
+//!   cluster: partition p has its replicas on the p-th and following
+//!   brokers of the set then (replicationFactor of them), and keeps them:
+//!   Kafka never reassigns partitions by itself, so a broker scaled away
+//!   keeps its replicas (out of the ISR) and one added holds none
+//!   (`partitions`). A replica is in
 //!   sync (ISR) while its broker is registered and not catching up, and
 //!   rejoins the ISR only from a live leader: the last member of an ISR
 //!   stays in it, and with no live ISR member the partition is offline
@@ -249,10 +253,23 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             ),
         });
     }
+    let cluster = install.expect("a controller quorum runs in the current install");
+    let partitions = partitions(app, cluster, &expected, &settings);
+    // The brokers: those the set runs and those holding replicas (a broker
+    // scaled away keeps its replicas, and runs until its pod is gone).
+    let mut brokers: Vec<String> = expected.iter().map(|(m, _)| m.clone()).collect();
+    for (_, replicas) in &partitions {
+        for member in replicas {
+            if !brokers.contains(member) {
+                brokers.push(member.clone());
+            }
+        }
+    }
+    brokers.sort_by_key(|m| crate::objects::parse_pod_name(m).map(|(_, o)| o));
     // Registered brokers: running members that reach an active controller.
     let quorum_pod = live(app, &best[0]).expect("a voter in the quorum runs");
     let mut registered: BTreeSet<String> = BTreeSet::new();
-    for (member, _) in &expected {
+    for member in &brokers {
         let Some(pod) = live(app, member) else { continue };
         if best.contains(member) {
             registered.insert(member.clone());
@@ -266,16 +283,14 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         }
     }
     let in_sync = app.settle_caught_up(&registered, now);
-    // Partition p: replicas on brokers p, p+1, ... (by position in the set).
-    let n = expected.len();
-    let rf = settings.replication_factor.min(n).max(1);
+    let rf = settings.replication_factor;
     let min_isr = settings.min_insync.min(rf).max(1);
+    let n = partitions.len();
     let mut not_enough: Vec<(usize, Vec<String>)> = Vec::new();
     let mut under: Vec<usize> = Vec::new();
     // Partitions with no live replica in their ISR, with that ISR.
     let mut offline: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
-    for p in 0..n {
-        let replicas: Vec<String> = (0..rf).map(|k| expected[(p + k) % n].0.clone()).collect();
+    for (p, replicas) in partitions {
         // The ISR as the controller keeps it: a replica leaves it when its
         // broker is fenced or falls behind, but the last member stays (the
         // partition keeps it as its last leader), and a replica rejoins
@@ -284,12 +299,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         // since 0.11 (KIP-106), no replica outside the ISR may lead: a
         // partition whose ISR has no live member is offline until one
         // returns, whoever else is back (KIP-966's ELR keeps this rule).
-        // Replicas placed anew (the set was scaled) start in sync.
-        let key = (install.expect("a controller quorum runs in the current install"), p);
-        let entry = app.isr.entry(key).or_insert_with(|| (replicas.clone(), replicas.clone()));
-        if entry.0 != replicas {
-            *entry = (replicas.clone(), replicas.clone());
-        }
+        let entry = app.isr.get_mut(&(cluster, p)).expect("placed above");
         if entry.1.iter().any(|m| in_sync.contains(m)) {
             entry.1 = replicas.iter().filter(|m| in_sync.contains(*m)).cloned().collect();
         } else {
@@ -299,7 +309,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         let isr = entry.1.len();
         if isr < min_isr {
             not_enough.push((p, replicas));
-        } else if isr < rf {
+        } else if isr < replicas.len() {
             under.push(p);
         }
     }
@@ -334,8 +344,14 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             list(last)
         ));
     }
+    // Brokers out of the ISR of some partition they hold a replica of.
+    let assigned: BTreeSet<&String> = app
+        .isr
+        .range((cluster, 0)..=(cluster, usize::MAX))
+        .flat_map(|(_, (replicas, _))| replicas.iter())
+        .collect();
     let absent: Vec<String> =
-        expected.iter().map(|(m, _)| m.clone()).filter(|m| !in_sync.contains(m)).collect();
+        brokers.iter().filter(|m| assigned.contains(m) && !in_sync.contains(*m)).cloned().collect();
     if let Some((partition, replicas)) = not_enough.first() {
         let down: Vec<String> = replicas.iter().filter(|m| !in_sync.contains(*m)).cloned().collect();
         let why = absent_why(api, app, &down[0], None);
@@ -344,23 +360,34 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             chain = chain.then(step.clone());
         }
         let partitions: Vec<String> = not_enough.iter().map(|(p, _)| format!("p{p}")).collect();
-        return Verdict::broken(
-            "not-enough-replicas",
-            format!(
-                "NotEnoughReplicas: partition p{partition} (replicas {}) has {} in sync, fewer than \
+        let reason = format!(
+            "NotEnoughReplicas: partition p{partition} (replicas {}) has {} in sync, fewer than \
                  min.insync.replicas={min_isr}; {} of {n} partitions refuse acks=all writes: {}",
-                list(replicas),
-                rf - down.len(),
-                not_enough.len(),
-                why.steps.last().cloned().unwrap_or_default()
-            ),
-        )
-        .because(chain.then(format!("{} lose their in-sync replicas", list(&partitions))))
-        .fix(format!(
-            "{} Keep at most replicationFactor - min.insync.replicas ({}) brokers down at a time.",
-            why.fix,
-            rf - min_isr
-        ));
+            list(replicas),
+            replicas.len() - down.len(),
+            not_enough.len(),
+            why.steps.last().cloned().unwrap_or_default()
+        );
+        let mut gone: Vec<String> = not_enough
+            .iter()
+            .flat_map(|(_, replicas)| replicas.iter())
+            .filter(|m| !in_sync.contains(*m) && scaled_away(&expected, m))
+            .cloned()
+            .collect();
+        gone.sort_by_key(|m| crate::objects::parse_pod_name(m).map(|(_, o)| o));
+        gone.dedup();
+        let fix = if gone.is_empty() {
+            format!(
+                "{} Keep at most replicationFactor - min.insync.replicas ({}) brokers down at a time.",
+                why.fix,
+                rf - min_isr
+            )
+        } else {
+            scaled_away_fix(&app.current_set(api.world()).name, &gone)
+        };
+        return Verdict::broken("not-enough-replicas", reason)
+            .because(chain.then(format!("{} lose their in-sync replicas", list(&partitions))))
+            .fix(fix);
     }
     if let Some(first) = absent.first() {
         let why = absent_why(api, app, first, None);
@@ -376,7 +403,55 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .because(chain.then(format!("{} partitions have fewer in-sync replicas than {rf}", under.len())))
         .fix(why.fix);
     }
-    Verdict::healthy(format!("{n} brokers in sync, controller quorum of {}", voters.len()))
+    let running = brokers.iter().filter(|m| in_sync.contains(*m)).count();
+    let idle: Vec<String> = brokers.iter().filter(|m| !assigned.contains(m)).cloned().collect();
+    let idle = match idle.as_slice() {
+        [] => String::new(),
+        [one] => {
+            format!("; {one} holds no partition (a new broker gets none until partitions are reassigned)")
+        }
+        many => format!(
+            "; {} hold no partition (a new broker gets none until partitions are reassigned)",
+            list(many)
+        ),
+    };
+    Verdict::healthy(format!("{running} brokers in sync, controller quorum of {}{idle}", voters.len()))
+}
+
+/// The partitions of the cluster's topic and the brokers holding their
+/// replicas, by partition: placed once, when the topic is created, on the
+/// brokers the set runs then, and kept.
+///
+/// Kafka places a partition's replicas when the topic is created (or
+/// partitions are added) and never moves them by itself: Kafka's docs
+/// (operations, "Expanding your cluster"): new brokers "will not
+/// automatically be assigned any data partitions, so unless partitions are
+/// moved to them they won't be doing any work"; moving them is
+/// kafka-reassign-partitions' job (or Cruise Control's). Red Hat's AMQ
+/// Streams docs ("Scaling Kafka clusters"): "Before you remove a broker from
+/// a cluster, you must ensure that it is not assigned to any partitions."
+/// So a broker scaled away keeps its replicas, out of the ISR, and one
+/// added holds none. Placement here is the model's simple striping: p's
+/// replicas on the p-th and following brokers, one partition a broker.
+fn partitions(
+    app: &mut App,
+    cluster: ClusterId,
+    expected: &[(String, u32)],
+    settings: &Settings,
+) -> Vec<(usize, Vec<String>)> {
+    let range = (cluster, 0)..=(cluster, usize::MAX);
+    if app.isr.range(range.clone()).next().is_none() {
+        // The topic is created with the cluster: the scenario's validation
+        // keeps replicationFactor within the set's first size, as Kafka
+        // refuses a topic with more replicas than brokers.
+        let n = expected.len();
+        let rf = settings.replication_factor.min(n).max(1);
+        for p in 0..n {
+            let replicas: Vec<String> = (0..rf).map(|k| expected[(p + k) % n].0.clone()).collect();
+            app.isr.insert((cluster, p), (replicas.clone(), replicas));
+        }
+    }
+    app.isr.range(range).map(|((_, p), (replicas, _))| (*p, replicas.clone())).collect()
 }
 
 /// The controller quorum's voters, in ordinal order: `controller.quorum.voters`
@@ -416,6 +491,17 @@ fn scaled_away(expected: &[(String, u32)], member: &str) -> bool {
     !expected.iter().any(|(m, _)| m == member)
 }
 
+/// The fix for replicas left on brokers scaled away: Kafka never moves a
+/// partition by itself, so they stay assigned to them until reassigned.
+fn scaled_away_fix(set: &str, gone: &[String]) -> String {
+    let (run, its) = if gone.len() == 1 { ("runs", "its") } else { ("run", "their") };
+    format!(
+        "Scale {set} back so that {} {run} again: {its} partition replicas stay assigned until they are moved \
+         (kafka-reassign-partitions, or Cruise Control); move them off a broker before scaling it away.",
+        list(gone)
+    )
+}
+
 /// Why a broker is not in sync.
 fn absent_why(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Why {
     let world = api.world();
@@ -428,17 +514,7 @@ fn absent_why(api: &Api, app: &App, member: &str, failure: Option<&Reach>) -> Wh
     let Some(process) = process else {
         let why = super::primary_replica::member_down(world, records, member);
         if scaled_away(&app.expected(world), member) {
-            // Kafka never moves a partition by itself: a broker's replicas stay
-            // assigned to it until they are reassigned.
-            let set = &app.current_set(world).name;
-            return Why {
-                fix: format!(
-                    "Scale {set} back so that {member} runs again: its partition replicas stay assigned to it until \
-                     they are moved (kafka-reassign-partitions, or Cruise Control); move them off a broker before \
-                     scaling it away."
-                ),
-                ..why
-            };
+            return Why { fix: scaled_away_fix(&app.current_set(world).name, &[member.to_string()]), ..why };
         }
         return Why { fix: format!("Bring {member} back."), ..why };
     };

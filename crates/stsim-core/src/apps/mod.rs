@@ -283,6 +283,7 @@ pub struct Cluster {
     pub created_at: SimTime,
     pub created_by: String,
     /// The configured members (quorum systems): the static membership.
+    /// Kafka: the controller quorum's voters (`controller.quorum.voters`).
     pub members: BTreeSet<String>,
     /// Quorum systems: the membership it was formed with, whatever changed
     /// since (etcd derives the cluster ID from it and the token).
@@ -523,7 +524,9 @@ pub struct App {
     pub crash_looping: BTreeMap<String, Process>,
     /// Kafka: each partition's replicas and its in-sync replica set (ISR),
     /// as the controller of the cluster it belongs to keeps it
-    /// (`kafka::evaluate`): a reinstall's new cluster starts its own.
+    /// (`kafka::evaluate`): a reinstall's new cluster starts its own. The
+    /// replicas are placed once, when the topic is created, and kept
+    /// whatever the set's size (`kafka::partitions`).
     pub isr: BTreeMap<(ClusterId, usize), (Vec<String>, Vec<String>)>,
     /// The address each member's last process that stopped had: where
     /// peers that know members by address (Cassandra's gossip) last saw it.
