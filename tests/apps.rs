@@ -1577,3 +1577,63 @@ fn scaling_kafka_keeps_each_partitions_replicas_where_the_topic_placed_them() {
         app.reason
     );
 }
+
+/// A Cassandra ring of `replicas` nodes with `app`'s settings, scaled to
+/// `to` at 10m; the run ends at 20m.
+fn cassandra_scaled(replicas: u32, app: &str, to: u32) -> String {
+    format!(
+        r#"Scenario(
+    name: "cassandra-scaled",
+    seed: 7,
+    duration: "20m",
+    images: [(name: "cassandra:4.1", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "cassandra", clusterIP: "None", selector: {{"app": "cassandra"}}, ports: [(name: "gossip", port: 7000)])],
+    statefulsets: [(
+        name: "cassandra",
+        app: {app},
+        serviceName: "cassandra",
+        replicas: {replicas},
+        template: (labels: {{"app": "cassandra"}}, image: "cassandra:4.1", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "50Gi")],
+    )],
+    timeline: [(at: "10m", do: Scale(statefulset: "cassandra", replicas: {to}))],
+)"#
+    )
+}
+
+/// A Cassandra node leaves the ring only by `nodetool decommission` (or
+/// `removenode` once it is down); a pod scaled away without either stays
+/// in the ring, down, and keeps its token ranges. Five nodes with
+/// replicationFactor 3 scaled to three: ranges 2 (cassandra-2, -3, -4) and
+/// 3 (cassandra-3, -4, -0) have one replica up, fewer than QUORUM's two:
+/// BROKEN, with the fix to scale back and decommission first.
+#[test]
+fn a_cassandra_node_scaled_away_without_decommission_stays_in_the_ring_down() {
+    let (sim, report) = run(&cassandra_scaled(5, "Cassandra(seeds: [0], replicationFactor: 3)", 3));
+    let app = app(&report);
+    assert_eq!(app.health, "BROKEN", "{:?}", intervals(&report));
+    let broken = app.intervals.iter().find(|i| i.health == "BROKEN").expect("BROKEN");
+    assert_eq!(broken.code, "quorum-lost");
+    assert!(broken.from_ms >= t("10m").as_millis() && broken.from_ms < t("10m30s").as_millis());
+    assert!(
+        broken.reason.starts_with(
+            "QUORUM fails for 2 of 5 token ranges: range 2 (replicas cassandra-2, cassandra-3 and cassandra-4)"
+        ),
+        "{}",
+        broken.reason
+    );
+    assert!(broken.fix.starts_with("Scale cassandra back so that cassandra-3 runs again"), "{}", broken.fix);
+    assert!(broken.fix.contains("nodetool decommission"), "{}", broken.fix);
+    let ring = &sim.world.apps.list[0].clusters[0].members;
+    assert_eq!(ring.len(), 5, "the ring keeps the nodes scaled away: {ring:?}");
+
+    // One node scaled away: every range keeps a quorum, three are below RF.
+    let (_, report) = run(&cassandra_scaled(5, "Cassandra(seeds: [0], replicationFactor: 3)", 4));
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "DEGRADED", "{:?}", intervals(&report));
+    assert!(
+        app.reason.starts_with("3 token ranges below replication factor 3: cassandra-4 is down"),
+        "{}",
+        app.reason
+    );
+}

@@ -20,6 +20,10 @@
 //!   fails on the old node, down ("A node required to move the data
 //!   consistently is down").
 //!
+//! - the ring is every node that joined it and was not decommissioned: a
+//!   pod scaled away without `nodetool decommission` stays in it, down,
+//!   and keeps its token ranges (`ring_nodes`).
+//!
 //! Verdict: each token range has `replicationFactor` replicas on
 //! neighbouring nodes and needs a quorum of them up for QUORUM reads and
 //! writes: BROKEN when a range has fewer, or with two rings; DEGRADED while a
@@ -165,6 +169,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
                         },
                     );
                     app.joined.insert(member.clone());
+                    app.cluster_mut(cluster).members.insert(member.clone());
                     // Bootstrapped again with an empty volume: a new node of the ring.
                     app.cluster_mut(cluster).removed.remove(&member);
                     app.cluster_mut(cluster).removed_how.remove(&member);
@@ -215,6 +220,7 @@ fn join(api: &mut Api, app: &mut App, index: usize, pod: PodId, seeds: &[String]
             },
         );
         app.joined.insert(member.clone());
+        app.cluster_mut(cluster).members.insert(member.clone());
         // With addressing Ip, the seed list is written down with the seeds' IPs now.
         let running: Vec<(String, Ipv4)> = app
             .processes
@@ -327,9 +333,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         .map(|p| app.processes[p].member.clone())
         .collect();
     let up = app.settle_caught_up(&main, now);
-    // The ring: the set's nodes, less those decommissioned (their ranges streamed away).
-    let expected: Vec<(String, u32)> =
-        app.expected(api.world()).into_iter().filter(|(m, _)| !decommissioned(app, m)).collect();
+    // The ring: every node that joined it, less those decommissioned (their
+    // ranges streamed away), with the set's nodes still to join.
+    let expected = ring_nodes(api, app, ring);
     let n = expected.len().max(1);
     let rf = rf.min(n).max(1);
     let quorum = rf / 2 + 1;
@@ -423,6 +429,18 @@ fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
         .or_else(|| app.crash_looping.get(member))
     else {
         let why = super::primary_replica::member_down(world, records, member);
+        if !app.expected(world).iter().any(|(m, _)| m == member) {
+            // Scaled away without a decommission: still in the ring, down.
+            let set = &app.current_set(world).name;
+            return Why {
+                fix: format!(
+                    "Scale {set} back so that {member} runs again: it still owns its token ranges, since it left \
+                     without `nodetool decommission`. To shrink the ring, decommission a node (RemoveMember) \
+                     before scaling it away, one at a time."
+                ),
+                ..why
+            };
+        }
         return Why { fix: format!("Bring {member} back."), ..why };
     };
     match &process.state {
@@ -493,6 +511,35 @@ fn absent_why(api: &Api, app: &App, member: &str, seeds: &[String]) -> Why {
     }
 }
 
+/// The nodes of `ring` that own token ranges, in ordinal order: every node
+/// that joined it and was not decommissioned since, whether the set still
+/// runs it or not, and the nodes the set runs that will join it.
+///
+/// A node leaves the ring only by `nodetool decommission` (run on it while
+/// it is up) or `nodetool removenode` (for a node that is down); until then
+/// it keeps its tokens and shows as DN. The Cassandra docs ("Removing a
+/// node", DataStax): "If the node is up, run nodetool decommission. This
+/// assigns the ranges that the node was responsible for to other nodes and
+/// replicates the data appropriately ... If the node is down ... remove the
+/// node using the nodetool removenode command"; and `nodetool removenode`:
+/// "When the node is down and nodetool decommission cannot be used, use
+/// nodetool removenode". Scaling the StatefulSet down does neither: the
+/// pods scaled away stay in the ring, down.
+fn ring_nodes(api: &Api, app: &App, ring: ClusterId) -> Vec<(String, u32)> {
+    let mut nodes: Vec<(String, u32)> =
+        app.expected(api.world()).into_iter().filter(|(m, _)| !decommissioned(app, m)).collect();
+    for member in &app.cluster(ring).members {
+        if !decommissioned(app, member)
+            && !nodes.iter().any(|(m, _)| m == member)
+            && let Some((_, ordinal)) = crate::objects::parse_pod_name(member)
+        {
+            nodes.push((member.clone(), ordinal));
+        }
+    }
+    nodes.sort_by_key(|(_, ordinal)| *ordinal);
+    nodes
+}
+
 /// Whether `member` was decommissioned and has not bootstrapped again.
 fn decommissioned(app: &App, member: &str) -> bool {
     app.clusters.iter().any(|c| c.removed.contains_key(member))
@@ -517,8 +564,7 @@ pub(super) fn decommission(api: &mut Api, app: &mut App, index: usize, member: &
         return Err(format!("{member} runs on {}, which is cut off", api.world().node(process.node).name));
     }
     let (_, rf) = settings(app);
-    let ring: Vec<String> =
-        app.expected(api.world()).into_iter().map(|(m, _)| m).filter(|m| !decommissioned(app, m)).collect();
+    let ring: Vec<String> = ring_nodes(api, app, cluster).into_iter().map(|(m, _)| m).collect();
     if ring.len().saturating_sub(1) < rf {
         return Err(format!(
             "only {} nodes would remain, fewer than the replication factor {rf}: Cassandra refuses (not enough \

@@ -284,6 +284,7 @@ pub struct Cluster {
     pub created_by: String,
     /// The configured members (quorum systems): the static membership.
     /// Kafka: the controller quorum's voters (`controller.quorum.voters`).
+    /// Cassandra: every node that joined the ring (it leaves by decommission).
     pub members: BTreeSet<String>,
     /// Quorum systems: the membership it was formed with, whatever changed
     /// since (etcd derives the cluster ID from it and the token).
