@@ -25,6 +25,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A scenario that could not be run (unreadable, invalid, refused): why.
+    pub fn not_run(path: String, seed: u64, why: String) -> Outcome {
+        Outcome { path, seed, verdicts: Err(why), starts_programs: false, notes: Vec::new() }
+    }
+
     pub fn passed(&self) -> bool {
         self.verdicts.as_ref().is_ok_and(|v| v.iter().all(|v| v.passed))
     }
@@ -117,29 +122,17 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
     let source = match crate::input::read_bounded(path, options.limits.input_bytes) {
         Ok(source) => source,
         Err(e) => {
-            return Outcome {
-                path: name.clone(),
-                seed: 0,
-                verdicts: Err(format!(
-                    "error: cannot read {}: {}\n",
-                    crate::input::shown(&name),
-                    e.message()
-                )),
-                starts_programs: false,
-                notes: Vec::new(),
-            };
+            return Outcome::not_run(
+                name.clone(),
+                0,
+                format!("error: cannot read {}: {}\n", crate::input::shown(&name), e.message()),
+            );
         }
     };
     let mut config = match crate::parse(&name, &source, &options.limits) {
         Ok(config) => config,
         Err(text) => {
-            return Outcome {
-                path: name,
-                seed: 0,
-                verdicts: Err(text),
-                starts_programs: false,
-                notes: Vec::new(),
-            };
+            return Outcome::not_run(name, 0, text);
         }
     };
     if let Some(seed) = options.seed {
@@ -147,20 +140,14 @@ fn run_checked(path: &Path, name: &str, options: &Options) -> Outcome {
     }
     let seed = config.seed;
     if let Err(text) = options.exec.check(&name, &config) {
-        return Outcome { path: name, seed, verdicts: Err(text), starts_programs: false, notes: Vec::new() };
+        return Outcome::not_run(name, seed, text);
     }
     let starts_programs =
         config.operators.iter().any(|o| matches!(o.kind, stsim_core::config::OperatorKind::External { .. }));
     let (sim, report) = match crate::simulate_with(config, &options.exec, &options.budget) {
         Ok(run) => run,
         Err(message) => {
-            return Outcome {
-                path: name,
-                seed,
-                verdicts: Err(format!("{message}\n")),
-                starts_programs: false,
-                notes: Vec::new(),
-            };
+            return Outcome::not_run(name, seed, format!("{message}\n"));
         }
     };
     let mut verdicts = stsim_core::expect::check(&sim, &report);
@@ -261,12 +248,12 @@ pub fn run_all(files: &[PathBuf], options: &Options, seeds: &[Option<u64>], jobs
         .into_iter()
         .zip(&runs)
         .map(|(r, (file, options))| {
-            r.into_inner().ok().flatten().unwrap_or_else(|| Outcome {
-                path: file.display().to_string(),
-                seed: options.seed.unwrap_or(0),
-                verdicts: Err("error: this scenario was not run\n".to_string()),
-                starts_programs: false,
-                notes: Vec::new(),
+            r.into_inner().ok().flatten().unwrap_or_else(|| {
+                Outcome::not_run(
+                    file.display().to_string(),
+                    options.seed.unwrap_or(0),
+                    "error: this scenario was not run\n".to_string(),
+                )
             })
         })
         .collect()
