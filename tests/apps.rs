@@ -51,6 +51,11 @@ fn member_events(sim: &Simulation, matches: impl Fn(&str) -> bool) -> Vec<&str> 
         .collect()
 }
 
+/// The reason code the run ends with (that of its last interval).
+fn last_code(app: &AppBreakage) -> &str {
+    app.intervals.last().map_or("healthy", |i| i.code.as_str())
+}
+
 fn codes(report: &Report) -> Vec<String> {
     app(report).intervals.iter().map(|i| i.code.clone()).collect()
 }
@@ -623,18 +628,24 @@ fn a_master_down_longer_than_the_node_timeout_fails_over_to_its_replica() {
 
 /// A broker's volume names the cluster it was formatted for (F09). After a
 /// reinstall that generated a new cluster id, every broker that restarts
-/// stops with InconsistentClusterIdException: under-replicated first, then
-/// no controller quorum. With the id fixed in the chart, restarts are
-/// harmless; and nothing happens to brokers that do not restart.
+/// stops with KRaft's meta.properties check (`MetaPropertiesEnsemble.verify`:
+/// "Invalid cluster.id in: <log dir>/meta.properties. Expected <new>, but
+/// read <old>", not ZooKeeper mode's InconsistentClusterIdException):
+/// under-replicated first, then no controller quorum. With the id fixed in
+/// the chart, restarts are harmless; and nothing happens to brokers that do
+/// not restart.
 #[test]
 fn kafka_brokers_refuse_a_reinstall_with_another_cluster_id() {
     let (sim, report) = run_config(config("kafka-reinstall-cluster-id"));
     let app = app(&report);
     assert_eq!(app.health, "BROKEN");
     let refused = app.intervals.iter().find(|i| i.code == "foreign-data").expect("a refused broker");
+    let kraft = "java.lang.RuntimeException: Invalid cluster.id in: /bitnami/kafka/data/meta.properties. \
+                 Expected cluster-2, but read cluster-1";
+    assert!(refused.cause.iter().any(|c| c.contains(kraft)), "{:?}", refused.cause);
     assert!(
-        refused.cause.iter().any(|c| c.contains("InconsistentClusterIdException")),
-        "{:?}",
+        refused.cause.iter().all(|c| !c.contains("InconsistentClusterIdException")),
+        "ZooKeeper mode's exception: {:?}",
         refused.cause
     );
     assert!(refused.cause[0].contains("generated its own cluster id, cluster-2"), "{:?}", refused.cause);
@@ -656,9 +667,9 @@ fn kafka_brokers_refuse_a_reinstall_with_another_cluster_id() {
     assert_eq!(sim.world.apps.list[0].clusters.len(), 1);
 }
 
-/// A refused member whose program exits on the refusal (Kafka's
-/// InconsistentClusterIdException ends in "Exiting Kafka due to fatal
-/// exception") is a container that exits: the kubelet restarts it with the
+/// A refused member whose program exits on the refusal (Kafka's "Invalid
+/// cluster.id in: ..." is a RuntimeException out of the start's format
+/// step) is a container that exits: the kubelet restarts it with the
 /// back-off, its pod is never Ready, and a rolling update waits behind it.
 /// So a `kubectl rollout restart` after the reinstall stops at the first
 /// broker, DEGRADED, where letting it on would lose the controller quorum;
@@ -685,7 +696,7 @@ fn a_refused_member_that_exits_crash_loops_and_holds_the_rollout() {
     assert!(app.reason.contains("kafka-2"), "{}", app.reason);
     assert!(app.intervals.iter().all(|i| i.health != "BROKEN"), "{:?}", intervals(&report));
     let last = app.intervals.last().expect("an interval");
-    assert!(last.cause.iter().any(|c| c.contains("InconsistentClusterIdException")), "{:?}", last.cause);
+    assert!(last.cause.iter().any(|c| c.contains("Invalid cluster.id in: ")), "{:?}", last.cause);
 }
 
 /// A partition takes acks=all writes while min.insync.replicas of its
@@ -1636,4 +1647,120 @@ fn a_cassandra_node_scaled_away_without_decommission_stays_in_the_ring_down() {
         "{}",
         app.reason
     );
+}
+
+/// QUORUM counts from the keyspace's replication factor, not from the ring
+/// (`ConsistencyLevel.quorumFor` = RF / 2 + 1), and a range's replicas are
+/// distinct nodes (SimpleStrategy): a ring smaller than the replication
+/// factor holds fewer replicas of every range. RF 3 on one node: QUORUM
+/// needs 2 and has 1, BROKEN at once (no waiting makes the ring bigger);
+/// on two nodes QUORUM holds, DEGRADED. The ring keeps nodes scaled away
+/// without a decommission, so a ring of two scaled to one is still two
+/// nodes, one down. Scaled up to RF, it is healthy; RF within the ring is
+/// unchanged.
+#[test]
+fn a_cassandra_ring_smaller_than_its_replication_factor_is_short_of_replicas() {
+    let rf3 = "Cassandra(seeds: [0], replicationFactor: 3)";
+    let (_, report) = run(&cassandra_scaled(1, rf3, 1));
+    let app = app(&report);
+    assert_eq!((app.health.as_str(), last_code(app)), ("BROKEN", "ring-too-small"), "{}", app.reason);
+    assert!(
+        app.reason.contains(
+            "a ring of 1 node holds 1 of the 3 replicas of each token range (replicationFactor 3), and QUORUM needs 2"
+        ),
+        "{}",
+        app.reason
+    );
+    assert!(app.reason.contains("Cannot achieve consistency level QUORUM"), "{}", app.reason);
+    assert!(
+        app.intervals[0].from_ms < t("1m").as_millis(),
+        "not after the form timeout: {:?}",
+        intervals(&report)
+    );
+    assert!(!app.healthy_throughout);
+
+    let (_, report) = run(&cassandra_scaled(2, rf3, 2));
+    let app = crate::apps::app(&report);
+    assert_eq!((app.health.as_str(), last_code(app)), ("DEGRADED", "ring-too-small"), "{}", app.reason);
+    assert!(
+        app.reason
+            .starts_with("2 token ranges below replication factor 3: a ring of 2 nodes holds 2 of the 3"),
+        "{}",
+        app.reason
+    );
+
+    // Scaled away without a decommission: still a ring of two, one down.
+    let (_, report) = run(&cassandra_scaled(2, rf3, 1));
+    let app = crate::apps::app(&report);
+    assert_eq!((app.health.as_str(), last_code(app)), ("BROKEN", "quorum-lost"), "{}", app.reason);
+    assert!(app.reason.contains("has fewer than 2 up"), "{}", app.reason);
+    assert!(app.reason.contains("a ring of 2 nodes holds 2 of the 3"), "{}", app.reason);
+
+    let (_, report) = run(&cassandra_scaled(1, rf3, 3));
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY", "{:?}", intervals(&report));
+    assert_eq!(app.reason, "3 nodes up in cluster-1, every token range fully replicated");
+
+    for (nodes, rf) in [(3, rf3), (1, "Cassandra(seeds: [0], replicationFactor: 1)")] {
+        let (_, report) = run(&cassandra_scaled(nodes, rf, nodes));
+        let app = crate::apps::app(&report);
+        assert!(app.healthy_throughout, "{rf} on {nodes}: {:?}", intervals(&report));
+        assert!(app.reason.ends_with("every token range fully replicated"), "{}", app.reason);
+    }
+}
+
+/// The KRaft controller refuses a topic with more replicas than registered
+/// brokers (`StripedReplicaPlacer`: "The target replication factor of 3
+/// cannot be reached because only 1 broker(s) are registered.", prefixed by
+/// `ReplicationControlManager.createTopic`), and places a partition's
+/// replicas only on brokers registered then. One broker with RF 3: BROKEN at
+/// once with that text; scaled to three, the topic is created on them. In
+/// an OrderedReady start of five, the topic is created as soon as three have
+/// registered, and the two that come later hold none. RF within the brokers
+/// started together is unchanged.
+#[test]
+fn a_kafka_topic_needs_as_many_registered_brokers_as_its_replication_factor() {
+    let rf3 = "Kafka(controllers: 1, replicationFactor: 3, minInsyncReplicas: 2)";
+    let (_, report) = run(&kafka_scaled(1, rf3, 1));
+    let app = app(&report);
+    assert_eq!((app.health.as_str(), last_code(app)), ("BROKEN", "too-few-brokers"), "{}", app.reason);
+    assert!(
+        app.reason.contains(
+            "InvalidReplicationFactorException: Unable to replicate the partition 3 time(s): The target \
+             replication factor of 3 cannot be reached because only 1 broker(s) are registered."
+        ),
+        "{}",
+        app.reason
+    );
+    assert!(
+        app.intervals[0].from_ms < t("1m").as_millis(),
+        "not after the form timeout: {:?}",
+        intervals(&report)
+    );
+    let fix = &app.intervals.last().expect("an interval").fix;
+    assert!(fix.starts_with("Scale kafka to at least 3 brokers"), "{fix}");
+
+    let (sim, report) = run(&kafka_scaled(1, rf3, 3));
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY", "{:?}", intervals(&report));
+    let placed: Vec<&Vec<String>> =
+        sim.world.apps.list[0].isr.values().map(|(replicas, _)| replicas).collect();
+    assert_eq!(placed.len(), 3, "{placed:?}");
+    assert!(placed.iter().all(|r| r.len() == 3), "{placed:?}");
+
+    let ordered = kafka_scaled(5, "Kafka(controllers: 3, replicationFactor: 3, minInsyncReplicas: 2)", 5)
+        .replace("podManagementPolicy: Parallel", "podManagementPolicy: OrderedReady");
+    let (sim, report) = run(&ordered);
+    let app = crate::apps::app(&report);
+    assert_eq!(app.health, "HEALTHY", "{:?}", intervals(&report));
+    assert!(app.reason.contains("kafka-3 and kafka-4 hold no partition"), "{}", app.reason);
+    let holders: std::collections::BTreeSet<&String> =
+        sim.world.apps.list[0].isr.values().flat_map(|(replicas, _)| replicas).collect();
+    assert_eq!(holders.into_iter().cloned().collect::<Vec<_>>(), ["kafka-0", "kafka-1", "kafka-2"]);
+
+    let (_, report) =
+        run(&kafka_scaled(3, "Kafka(controllers: 3, replicationFactor: 3, minInsyncReplicas: 2)", 3));
+    let app = crate::apps::app(&report);
+    assert!(app.healthy_throughout, "{:?}", intervals(&report));
+    assert_eq!(app.reason, "3 brokers in sync, controller quorum of 3");
 }

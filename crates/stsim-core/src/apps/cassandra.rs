@@ -337,12 +337,23 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     // ranges streamed away), with the set's nodes still to join.
     let expected = ring_nodes(api, app, ring);
     let n = expected.len().max(1);
-    let rf = rf.min(n).max(1);
+    let rf = rf.max(1);
+    // QUORUM counts from the keyspace's replication factor, not from the
+    // nodes the ring has: apache/cassandra db/ConsistencyLevel.java,
+    // `quorumFor` = `getReplicationFactor().allReplicas / 2 + 1`. A range's
+    // replicas are distinct nodes (SimpleStrategy's `calculateNaturalReplicas`
+    // walks the ring and adds each endpoint once), so a ring smaller than
+    // the replication factor holds fewer than `rf` replicas of every range;
+    // Cassandra only warns when the keyspace is made ("Your replication
+    // factor 3 for keyspace ks is higher than the number of nodes 1",
+    // SimpleStrategy.maybeWarnOnOptions), and QUORUM then fails with
+    // UnavailableException when fewer than `quorum` replicas are alive.
+    let held = rf.min(n);
     let quorum = rf / 2 + 1;
     let mut failing: Vec<(usize, Vec<String>)> = Vec::new();
     let mut weak = 0;
     for r in 0..expected.len() {
-        let replicas: Vec<String> = (0..rf).map(|k| expected[(r + k) % n].0.clone()).collect();
+        let replicas: Vec<String> = (0..held).map(|k| expected[(r + k) % n].0.clone()).collect();
         let live = replicas.iter().filter(|m| up.contains(*m)).count();
         if live < quorum {
             failing.push((r, replicas));
@@ -372,6 +383,54 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             }
         })
         .collect();
+    // The ring is smaller than the replication factor: every range is short.
+    let short = (held < rf).then(|| {
+        format!(
+            "a ring of {} holds {held} of the {rf} replicas of each token range (replicationFactor {rf}), and \
+             QUORUM needs {quorum}",
+            count(expected.len(), "node")
+        )
+    });
+    if absent.is_empty()
+        && let Some(short) = &short
+    {
+        let set = app.current_set(api.world()).name.clone();
+        let chain = Chain::root(
+            format!("the keyspace's replicationFactor is {rf}, and the ring has {}", count(expected.len(), "node")),
+            app.first_start,
+        )
+        .then(format!(
+            "a range's replicas are distinct nodes (SimpleStrategy and NetworkTopologyStrategy place at most one \
+             on a node): each range has {held}"
+        ))
+        .then(format!("QUORUM needs {quorum} replicas alive, from the replication factor ({rf} / 2 + 1)"));
+        let fix = format!(
+            "Scale {set} to at least {rf} nodes, so each range gets its {rf} replicas, or lower the keyspace's \
+             replication factor to {} (ALTER KEYSPACE).",
+            expected.len()
+        );
+        if let Some((range, _)) = failing.first() {
+            return Verdict::broken(
+                "ring-too-small",
+                format!(
+                    "QUORUM fails for {} of {} token ranges (UnavailableException: Cannot achieve consistency \
+                     level QUORUM, {quorum} required, {held} alive): {short}",
+                    failing.len(),
+                    expected.len()
+                ),
+            )
+            .because(chain.then(format!("token range {range} has {held} of the {quorum} replicas QUORUM needs")))
+            .fix(fix);
+        }
+        if outside.is_empty() {
+            return Verdict::degraded(
+                "ring-too-small",
+                format!("{weak} token ranges below replication factor {rf}: {short}"),
+            )
+            .because(chain.then(format!("{weak} token ranges have fewer than {rf} replicas")))
+            .fix(fix);
+        }
+    }
     if absent.is_empty()
         && let Some(first) = outside.first()
     {
@@ -396,11 +455,13 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         chain = chain.then(step.clone());
     }
     let texts: Vec<String> = absent.iter().map(|m| format!("{m} is down")).collect();
+    let short = short.map(|s| format!("; {s}")).unwrap_or_default();
     if let Some((range, replicas)) = failing.first() {
         return Verdict::broken(
             "quorum-lost",
             format!(
-                "QUORUM fails for {} of {} token ranges: range {range} (replicas {}) has fewer than {quorum} up: {}",
+                "QUORUM fails for {} of {} token ranges: range {range} (replicas {}) has fewer than {quorum} up: \
+                 {}{short}",
                 failing.len(),
                 expected.len(),
                 list(replicas),
@@ -412,7 +473,7 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
     }
     Verdict::degraded(
         why.code,
-        format!("{weak} token ranges below replication factor {rf}: {}", texts.join("; ")),
+        format!("{weak} token ranges below replication factor {rf}: {}{short}", texts.join("; ")),
     )
     .because(chain.then(format!("{weak} token ranges have fewer than {rf} replicas up")))
     .fix(why.fix)

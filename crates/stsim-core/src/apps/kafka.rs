@@ -10,14 +10,16 @@
 //! - a broker's volume holds `meta.properties`: its node id and the cluster
 //!   id it was formatted with. An empty volume is formatted with the
 //!   install's cluster id; a volume formatted for another cluster id stops
-//!   the broker (`InconsistentClusterIdException`). An install generates its
+//!   the broker ("Invalid cluster.id in: .../meta.properties"). An install generates its
 //!   cluster id unless the chart fixes it (`fixedClusterId`), so a reinstall
 //!   over retained volumes breaks every broker that restarts;
 //! - brokers register with the quorum at each start, with their current
 //!   address, so pod IPs changing does not matter to Kafka itself;
-//! - partitions are spread evenly when the topic is created, with the
-//!   cluster: partition p has its replicas on the p-th and following
-//!   brokers of the set then (replicationFactor of them), and keeps them:
+//! - partitions are spread evenly when the topic is created, once the
+//!   cluster has an active controller and at least replicationFactor
+//!   brokers registered (until then InvalidReplicationFactorException):
+//!   partition p has its replicas on the p-th and following brokers
+//!   registered then (replicationFactor of them), and keeps them:
 //!   Kafka never reassigns partitions by itself, so a broker scaled away
 //!   keeps its replicas (out of the ISR) and one added holds none
 //!   (`partitions`). A replica is in
@@ -27,8 +29,8 @@
 //!   (unclean leader election off, Kafka's default). A partition takes
 //!   `acks=all` writes while its ISR has at least min.insync.replicas.
 //!
-//! Verdict: BROKEN when the controller quorum is lost, some partition is
-//! offline, or some partition has fewer in-sync replicas than
+//! Verdict: BROKEN when the controller quorum is lost, the topic cannot be
+//! created, some partition is offline, or some partition has fewer in-sync replicas than
 //! min.insync.replicas (NotEnoughReplicas);
 //! DEGRADED when a partition is under-replicated; HEALTHY otherwise.
 
@@ -56,6 +58,10 @@ fn settings(app: &App) -> Settings {
         _ => unreachable!("the Kafka model runs Kafka applications"),
     }
 }
+
+/// Where a broker keeps meta.properties: the Bitnami chart's default
+/// `log.dirs` (`/bitnami/kafka/data`), stsim having no model of mount paths.
+const KAFKA_META_PROPERTIES: &str = "/bitnami/kafka/data/meta.properties";
 
 /// The cluster id the pod's install formats with, made on first use.
 fn install_cluster(api: &Api, app: &mut App, pod: PodId) -> ClusterId {
@@ -103,9 +109,18 @@ pub(super) fn boot(api: &mut Api, app: &mut App, index: usize, pod: PodId) {
     let mut catching_up = None;
     let (state, what) = match app.volumes.get(&process.volume).cloned() {
         Some(data) if data.cluster != install => {
+            // In KRaft the start's `kafka-storage format` with the install's
+            // cluster id checks meta.properties in `MetaPropertiesEnsemble.verify`
+            // (apache/kafka metadata/src/main/java/org/apache/kafka/metadata/
+            // properties/MetaPropertiesEnsemble.java, called from
+            // `Formatter.doFormat`): "Invalid cluster.id in: " + path +
+            // ". Expected " + expected + ", but read " + stored, a
+            // RuntimeException that ends the process. (InconsistentClusterIdException
+            // is ZooKeeper mode's, from KafkaServer.) The path is the Bitnami
+            // chart's default log.dirs (`KAFKA_META_PROPERTIES`).
             let why = format!(
-                "InconsistentClusterIdException: the cluster id {install} doesn't match stored clusterId {} in \
-                 meta.properties on {words}",
+                "java.lang.RuntimeException: Invalid cluster.id in: {KAFKA_META_PROPERTIES}. Expected {install}, but \
+                 read {} (on {words})",
                 data.cluster
             );
             (ProcessState::Rejected { why: why.clone(), code: "foreign-data" }, format!("stops: {why}"))
@@ -254,11 +269,10 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
         });
     }
     let cluster = install.expect("a controller quorum runs in the current install");
-    let partitions = partitions(app, cluster, &expected, &settings);
     // The brokers: those the set runs and those holding replicas (a broker
     // scaled away keeps its replicas, and runs until its pod is gone).
     let mut brokers: Vec<String> = expected.iter().map(|(m, _)| m.clone()).collect();
-    for (_, replicas) in &partitions {
+    for (replicas, _) in app.isr.range((cluster, 0)..=(cluster, usize::MAX)).map(|(_, entry)| entry) {
         for member in replicas {
             if !brokers.contains(member) {
                 brokers.push(member.clone());
@@ -282,6 +296,9 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             registered.insert(member.clone());
         }
     }
+    let Some(partitions) = partitions(app, cluster, &expected, &registered, &settings) else {
+        return not_created(api, app, &expected, &registered, &settings);
+    };
     let in_sync = app.settle_caught_up(&registered, now);
     let rf = settings.replication_factor;
     let min_isr = settings.min_insync.min(rf).max(1);
@@ -420,7 +437,8 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
 
 /// The partitions of the cluster's topic and the brokers holding their
 /// replicas, by partition: placed once, when the topic is created, on the
-/// brokers the set runs then, and kept.
+/// brokers registered then, and kept. `None` while the topic cannot be
+/// created: fewer brokers are registered than its replication factor.
 ///
 /// Kafka places a partition's replicas when the topic is created (or
 /// partitions are added) and never moves them by itself: Kafka's docs
@@ -431,27 +449,101 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
 /// Streams docs ("Scaling Kafka clusters"): "Before you remove a broker from
 /// a cluster, you must ensure that it is not assigned to any partitions."
 /// So a broker scaled away keeps its replicas, out of the ISR, and one
-/// added holds none. Placement here is the model's simple striping: p's
-/// replicas on the p-th and following brokers, one partition a broker.
+/// added holds none.
+///
+/// The controller places them on registered brokers only, each replica of a
+/// partition on a different one, and refuses a topic whose replication
+/// factor exceeds the brokers registered (apache/kafka, metadata
+/// `StripedReplicaPlacer.place` -> `throwInvalidReplicationFactorIfTooFewBrokers`;
+/// `ReplicationControlManager.createTopic` prefixes "Unable to replicate the
+/// partition N time(s): "). The model's topic is created at the first look
+/// with an active controller and enough brokers registered; until then it
+/// does not exist (`not_created`). Placement here is the model's simple
+/// striping: as many partitions as the set has brokers, p's replicas on the
+/// p-th and following registered brokers.
 fn partitions(
     app: &mut App,
     cluster: ClusterId,
     expected: &[(String, u32)],
+    registered: &BTreeSet<String>,
     settings: &Settings,
-) -> Vec<(usize, Vec<String>)> {
+) -> Option<Vec<(usize, Vec<String>)>> {
     let range = (cluster, 0)..=(cluster, usize::MAX);
     if app.isr.range(range.clone()).next().is_none() {
-        // The topic is created with the cluster: the scenario's validation
-        // keeps replicationFactor within the set's first size, as Kafka
-        // refuses a topic with more replicas than brokers.
-        let n = expected.len();
-        let rf = settings.replication_factor.min(n).max(1);
-        for p in 0..n {
-            let replicas: Vec<String> = (0..rf).map(|k| expected[(p + k) % n].0.clone()).collect();
+        let rf = settings.replication_factor.max(1);
+        if registered.len() < rf {
+            return None;
+        }
+        // In ordinal order (a BTreeSet of names sorts kafka-10 before kafka-2).
+        let mut brokers: Vec<&String> = registered.iter().collect();
+        brokers.sort_by_key(|m| crate::objects::parse_pod_name(m).map(|(_, o)| o));
+        let b = brokers.len();
+        for p in 0..expected.len() {
+            let replicas: Vec<String> = (0..rf).map(|k| brokers[(p + k) % b].clone()).collect();
             app.isr.insert((cluster, p), (replicas.clone(), replicas));
         }
     }
-    app.isr.range(range).map(|((_, p), (replicas, _))| (*p, replicas.clone())).collect()
+    Some(app.isr.range(range).map(|((_, p), (replicas, _))| (*p, replicas.clone())).collect())
+}
+
+/// The verdict while the topic cannot be created: Kafka's
+/// InvalidReplicationFactorException, as the controller words it
+/// (`StripedReplicaPlacer.throwInvalidReplicationFactorIfTooFewBrokers`,
+/// with `ReplicationControlManager.createTopic`'s prefix). Consumer groups
+/// fail the same way: `__consumer_offsets` is created on first use with
+/// offsets.topic.replication.factor (3 by default) and, refused, leaves the
+/// group coordinator unavailable.
+fn not_created(
+    api: &Api,
+    app: &App,
+    expected: &[(String, u32)],
+    registered: &BTreeSet<String>,
+    settings: &Settings,
+) -> Verdict {
+    let rf = settings.replication_factor.max(1);
+    let exception = format!(
+        "InvalidReplicationFactorException: Unable to replicate the partition {rf} time(s): The target replication \
+         factor of {rf} cannot be reached because only {} broker(s) are registered.",
+        registered.len()
+    );
+    let set = app.current_set(api.world()).name.clone();
+    if expected.len() < rf {
+        let chain = Chain::root(
+            format!("replicationFactor is {rf}, and {set} runs {}", count(expected.len(), "broker")),
+            app.first_start,
+        )
+        .then("the controller places a partition's replicas on distinct registered brokers")
+        .then(format!("creating the topic fails: {exception}"));
+        return Verdict::broken(
+            "too-few-brokers",
+            format!(
+                "the topic cannot be created: {exception} {set} runs {}, fewer than replicationFactor {rf}",
+                count(expected.len(), "broker")
+            ),
+        )
+        .because(chain)
+        .fix(format!(
+            "Scale {set} to at least {rf} brokers, or lower the replication factor to {} (and \
+             offsets.topic.replication.factor, which consumer groups need the same way).",
+            expected.len()
+        ));
+    }
+    let waiting =
+        expected.iter().map(|(m, _)| m).find(|m| !registered.contains(*m)).expect("fewer registered");
+    let why = absent_why(api, app, waiting, None);
+    let mut chain = Chain::root(why.steps[0].clone(), why.at);
+    for step in &why.steps[1..] {
+        chain = chain.then(step.clone());
+    }
+    Verdict::broken(
+        why.code,
+        format!(
+            "the topic cannot be created yet: {exception} {}",
+            why.steps.last().cloned().unwrap_or_default()
+        ),
+    )
+    .because(chain.then(format!("creating the topic fails: {exception}")))
+    .fix(why.fix)
 }
 
 /// The controller quorum's voters, in ordinal order: `controller.quorum.voters`

@@ -407,12 +407,20 @@ impl Verdict {
         self
     }
     /// Faults that no amount of waiting undoes: reported even while forming.
+    /// A replication factor above the nodes the StatefulSet runs (Cassandra's
+    /// ring, Kafka's brokers) is one: only scaling or a lower factor helps.
     fn definitive(&self) -> bool {
         // A phantom member is written into every member's initial cluster:
         // no pod will ever take its name.
         matches!(
             self.code,
-            "split-brain" | "duplicate-identity" | "foreign-data" | "data-lost" | "phantom-member"
+            "split-brain"
+                | "duplicate-identity"
+                | "foreign-data"
+                | "data-lost"
+                | "phantom-member"
+                | "ring-too-small"
+                | "too-few-brokers"
         )
     }
 }
@@ -439,9 +447,11 @@ pub const CODES: &[&str] = &[
     "not-enough-replicas",
     "not-formed",
     "not-in-membership",
+    "partition-offline",
     "peers-unreachable",
     "phantom-member",
     "quorum-lost",
+    "ring-too-small",
     "service-missing",
     "service-not-headless",
     "slots-uncovered",
@@ -449,6 +459,7 @@ pub const CODES: &[&str] = &[
     "stale-data",
     "stale-ip",
     "subdomain-changed",
+    "too-few-brokers",
     "unresolvable-until-ready",
 ];
 
@@ -1344,8 +1355,9 @@ fn stop_processes(api: &mut Api, app: &mut App, index: usize) {
 ///   stays up and drops the other side's messages.
 /// - ZooKeeper: "My id N not in the peer list" is thrown from
 ///   `QuorumPeer.start`, and `QuorumPeerMain` exits.
-/// - Kafka: `InconsistentClusterIdException` ends in "Exiting Kafka due to
-///   fatal exception".
+/// - Kafka (KRaft): "Invalid cluster.id in: .../meta.properties", a
+///   RuntimeException thrown by `kafka-storage format` at the start
+///   (`MetaPropertiesEnsemble.verify`), ends the process.
 /// - Cassandra: the endpoint collision ("A node with address ... already
 ///   exists") and a decommissioned node's restart are exceptions at
 ///   start-up, and `CassandraDaemon` exits; a node decommissioned while it
@@ -1759,6 +1771,11 @@ pub(crate) fn list(names: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// `n` things: `1 node`, `3 nodes`.
+pub(crate) fn count(n: usize, thing: &str) -> String {
+    if n == 1 { format!("1 {thing}") } else { format!("{n} {thing}s") }
 }
 
 /// A duration in the trace's format.
