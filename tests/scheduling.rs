@@ -859,3 +859,61 @@ fn nodes_carry_the_kubelets_os_and_arch_labels() {
     let (sim, _) = run(&windows);
     assert_eq!(placement(&sim, "web-0"), None, "no Windows node");
 }
+
+/// The PodTopologyLabels admission plugin (beta and on from 1.35): a
+/// binding, or a create naming a node, copies the node's
+/// `topology.kubernetes.io/zone` and `/region` labels onto the pod,
+/// overwriting the pod's own; before 1.35 the gate is off, and in 1.33 it
+/// copied the misspelled `topology.k8s.io/` keys (k/k PR #132462).
+#[test]
+fn a_bound_pod_takes_its_nodes_topology_labels_from_1_35() {
+    let source = |version: &str, gates: &str| {
+        format!(
+            r#"Scenario(
+    name: "topology-labels", duration: "2m", kubernetesVersion: "{version}", featureGates: {{{gates}}},
+    cluster: (
+        zones: ["zone-a", "zone-b"],
+        nodePools: [(name: "worker", count: 2, labels: {{"topology.kubernetes.io/region": "eu-1", "topology.k8s.io/zone": "old-a"}})],
+    ),
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(
+        name: "web", serviceName: "web", replicas: 2, podManagementPolicy: Parallel,
+        template: (labels: {{"app": "web", "topology.kubernetes.io/zone": "mine"}}, image: "nginx"),
+    )],
+    timeline: [(at: "1m", do: CreatePod(name: "bare", template: (labels: {{"app": "bare"}}, image: "nginx", nodeName: "worker-2")))],
+)"#
+        )
+    };
+    let labels = |version: &str, gates: &str| {
+        let (sim, _) = run(&source(version, gates));
+        ["web-0", "web-1", "bare"].map(|name| {
+            let pod = sim.world.pod(sim.world.pod_named(name).expect(name));
+            let node = sim.world.node(pod.node.expect("bound"));
+            let label = |key: &str| pod.labels.get(key).cloned().unwrap_or_default();
+            (
+                node.zone.clone(),
+                label("topology.kubernetes.io/zone"),
+                label("topology.kubernetes.io/region"),
+                label("topology.k8s.io/zone"),
+            )
+        })
+    };
+    for (zone, pod_zone, region, misspelled) in labels("1.36", "") {
+        assert_eq!((pod_zone, region.as_str(), misspelled.as_str()), (zone, "eu-1", ""));
+    }
+    for version in ["1.34", "1.33"] {
+        for (name, (_, pod_zone, region, _)) in ["web-0", "web-1", "bare"].iter().zip(labels(version, "")) {
+            let own = if *name == "bare" { "" } else { "mine" };
+            assert_eq!((pod_zone.as_str(), region.as_str()), (own, ""), "{name} in {version}: gate off");
+        }
+    }
+    let on = r#""PodTopologyLabelsAdmission": true"#;
+    for (zone, pod_zone, region, _) in labels("1.34", on) {
+        assert_eq!((pod_zone, region.as_str()), (zone, "eu-1"));
+    }
+    for (name, (_, pod_zone, region, misspelled)) in ["web-0", "web-1", "bare"].iter().zip(labels("1.33", on))
+    {
+        let own = if *name == "bare" { "" } else { "mine" };
+        assert_eq!((pod_zone.as_str(), region.as_str(), misspelled.as_str()), (own, "", "old-a"), "{name}");
+    }
+}

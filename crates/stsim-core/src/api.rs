@@ -21,6 +21,7 @@ use crate::world::{DnsRecord, World};
 mod custom;
 mod edits;
 mod nodes;
+pub mod topology_labels;
 pub mod validation;
 pub use edits::no_new_finalizers;
 pub use nodes::{out_of_service_taint, with_default_tolerations};
@@ -34,6 +35,15 @@ pub enum ApiError {
     Invalid(String),
     /// The claim exists but is being deleted.
     ClaimBeingDeleted(String),
+}
+
+/// What an admission plugin changed of a pod's labels.
+enum Relabelled {
+    Nothing,
+    /// Labels added, none replaced.
+    Added,
+    /// A value replaced: the labels before.
+    Overwritten(crate::config::Labels),
 }
 
 /// Why a change to a pod's image was not made.
@@ -407,7 +417,7 @@ impl<'a> Api<'a> {
     // ----- pods -----------------------------------------------------------
 
     /// Creates a pod, unless it is invalid (`validation`) or a live pod has the name.
-    pub fn create_pod(&mut self, new: NewPod) -> Result<PodId, ApiError> {
+    pub fn create_pod(&mut self, mut new: NewPod) -> Result<PodId, ApiError> {
         let mounts = validation::Mounts {
             volumes: &new.volumes,
             first: &new.volume_mounts,
@@ -429,6 +439,18 @@ impl<'a> Api<'a> {
         }
         let uid = self.world.new_uid();
         let id = PodId(self.world.pods.len() as u32);
+        // Created on a node: the PodTopologyLabels plugin admits the create
+        // as it would the binding (`admit_topology_labels`).
+        if let Some(name) = &new.node_name
+            && self.world.features.pod_topology_labels
+            && let Some(node) = self.world.nodes.iter().rev().find(|n| &n.name == name && n.exists())
+        {
+            for (key, value) in
+                topology_labels::to_copy(self.world.kubernetes, node, &new.labels).into_iter().flatten()
+            {
+                new.labels.insert(key.to_string(), value);
+            }
+        }
         let revision = new.labels.get(labels::REVISION).cloned().unwrap_or_default();
         let tolerations =
             nodes::with_default_tolerations(new.tolerations, self.world.timings.default_toleration);
@@ -818,8 +840,10 @@ impl<'a> Api<'a> {
 
     /// `spec.nodeName` is set: the pod is bound to its assumed node.
     pub fn bind_pod(&mut self, pod: PodId) {
+        let node = self.world.pod(pod).assumed_node.expect("a pod is assumed before it is bound");
+        // The binding carries the node's topology labels onto the pod.
+        let relabelled = self.admit_topology_labels(pod, node);
         let p = self.world.pod_mut(pod);
-        let node = p.assumed_node.expect("a pod is assumed before it is bound");
         assert!(p.node.is_none(), "pod {} bound twice", p.name);
         p.node = Some(node);
         p.status.unschedulable = None;
@@ -827,9 +851,39 @@ impl<'a> Api<'a> {
         self.world.node_mut(node).pods.insert(pod);
         self.record(Event::PodScheduled { pod, node });
         self.pod_changed(pod);
+        // A Service selects by equal values: labels added keep every one it
+        // had, a value overwritten may lose some.
+        if let Relabelled::Overwritten(old) = &relabelled {
+            self.selected_pod_changed(pod, Some(old));
+        }
+        // An orphan's labels changed: a set may now adopt it (`updatePod`).
+        if !matches!(relabelled, Relabelled::Nothing) && self.world.pod(pod).owner.is_none() {
+            self.orphan_pod_added(pod);
+        }
         self.wake(EventKey::Kubelet(pod));
         self.pod_bound(pod, node);
         self.notify(Change::AssignedPodAdded(pod));
+    }
+
+    /// The PodTopologyLabels admission plugin (`topology_labels`) on a
+    /// binding to `node`: what it changed of the pod's labels.
+    fn admit_topology_labels(&mut self, pod: PodId, node: NodeId) -> Relabelled {
+        let world = &*self.world;
+        let node = world.node(node);
+        if !world.features.pod_topology_labels || !node.exists() {
+            return Relabelled::Nothing;
+        }
+        let labels = &world.pod(pod).labels;
+        let copy = topology_labels::to_copy(world.kubernetes, node, labels);
+        let relabelled = match copy.iter().flatten().any(|(key, _)| labels.contains_key(*key)) {
+            true => Relabelled::Overwritten(labels.clone()),
+            false if copy.iter().any(Option::is_some) => Relabelled::Added,
+            false => return Relabelled::Nothing,
+        };
+        for (key, value) in copy.into_iter().flatten() {
+            self.world.set_pod_label(pod, key, &value);
+        }
+        relabelled
     }
 
     /// The kubelet reports the state of a failing init container (`None`:

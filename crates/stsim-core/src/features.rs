@@ -71,6 +71,11 @@
 //! 1.32: the StatefulSet controller labels each pod
 //! `apps.kubernetes.io/pod-index`.
 //!
+//! `PodTopologyLabelsAdmission` (KEP-4742): the API server's
+//! PodTopologyLabels admission plugin copies a node's zone and region
+//! labels onto each pod bound to it (`api::topology_labels`); alpha and off
+//! in 1.33 and 1.34, beta and on from 1.35 (k/k PR #135158).
+//!
 //! Removed some releases after GA, as the components then refuse the name
 //! (`unrecognized feature gate`): `NodeOutOfServiceVolumeDetach` in 1.32
 //! (k/k PR #127019), `StatefulSetStartOrdinal` in 1.34 (#132119),
@@ -192,6 +197,9 @@ pub const GATE_LIVES: &[GateLife] = &[
         locked_from: Some(37),
         removed_in: None,
     },
+    // Alpha 1.33, beta and on 1.35 (KEP-4742, k/k PR #135158); not GA in
+    // any modelled release.
+    GateLife { name: "PodTopologyLabelsAdmission", since: 33, locked_from: None, removed_in: None },
     // Alpha 1.23, beta and on 1.32, GA and locked 1.34 (KEP-1790); marked
     // for removal in 1.37 in kube_features.go, but the removal (k/k PR
     // #139079) is not merged, so the gate is kept.
@@ -284,6 +292,9 @@ pub struct Features {
     pub node_out_of_service_volume_detach: bool,
     /// `PodIndexLabel`: pods are labelled `apps.kubernetes.io/pod-index`.
     pub pod_index_label: bool,
+    /// `PodTopologyLabelsAdmission`: a pod bound to a node (or created on
+    /// one) takes the node's zone and region labels (`Api::bind_pod`).
+    pub pod_topology_labels: bool,
 }
 
 impl Features {
@@ -309,6 +320,8 @@ impl Features {
             stateful_set_start_ordinal: version.minor >= 27,
             node_out_of_service_volume_detach: version.minor >= 26,
             pod_index_label: version.minor >= 28,
+            // Beta and on by default from 1.35 (k/k PR #135158).
+            pod_topology_labels: version.minor >= 35,
         }
     }
 
@@ -327,6 +340,7 @@ impl Features {
             "StatefulSetStartOrdinal" => self.stateful_set_start_ordinal = on,
             "NodeOutOfServiceVolumeDetach" => self.node_out_of_service_volume_detach = on,
             "PodIndexLabel" => self.pod_index_label = on,
+            "PodTopologyLabelsAdmission" => self.pod_topology_labels = on,
             _ => {}
         }
         self
@@ -451,6 +465,8 @@ mod tests {
         assert_eq!(check(34, "StatefulSetStartOrdinal", true), removed(31, 34));
         assert_eq!(check(34, "StatefulSetAutoDeletePVC", true), Ok(()));
         assert_eq!(check(35, "StatefulSetAutoDeletePVC", true), removed(32, 35));
+        assert_eq!(check(32, "PodTopologyLabelsAdmission", true), Err(GateRefusal::NotYet { since: 33 }));
+        assert_eq!(check(37, "PodTopologyLabelsAdmission", false), Ok(()));
         assert_eq!(check(34, "PodIndexLabel", true), Ok(()));
         assert_eq!(check(35, "PodIndexLabel", true), removed(32, 35));
         assert_eq!(check(36, "RelaxedServiceNameValidation", false), Ok(()));

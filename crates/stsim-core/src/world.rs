@@ -1186,6 +1186,25 @@ impl World {
         }
     }
 
+    /// Sets one label of a live pod, keeping the label index true: the
+    /// value it replaces, if any.
+    pub(crate) fn set_pod_label(&mut self, id: PodId, key: &str, value: &str) -> Option<String> {
+        let old = self.pods[id.index()].labels.insert(key.to_string(), value.to_string());
+        if let Some(old) = &old {
+            unindex_label(&mut self.pods_by_label, key, old, id);
+        }
+        index_label(&mut self.pods_by_label, key, value, id);
+        if key == crate::objects::labels::REVISION {
+            let labels = std::mem::take(&mut self.pods[id.index()].labels);
+            self.pods[id.index()].revision_number = self.number_revision(&labels);
+            self.pods[id.index()].labels = labels;
+        }
+        if let Some(owner) = self.pods[id.index()].owner {
+            self.owned_labels_unchecked.insert((owner, id));
+        }
+        old
+    }
+
     /// Live pods without an owner, in id order: candidates for adoption.
     pub fn orphaned_pods(&self) -> impl Iterator<Item = PodId> + '_ {
         self.orphans.iter().copied()
