@@ -667,3 +667,54 @@ fn a_mount_naming_no_volume_gets_every_pod_create_refused() {
     assert_eq!(sim.world.pods.iter().filter(|p| p.exists()).count(), 2, "both pods made");
     assert!(report.findings.iter().all(|f| f.id != "pod-invalid"));
 }
+
+/// A timeline patch that adds a container mounting no volume: from 1.34
+/// the update is checked as the set's create is (`ValidateStatefulSetUpdate`
+/// runs the pod-spec validation of k/k PR #131790, skipped only when the
+/// stored set already fails it), so it is refused like the timeline's other
+/// invalid updates and the set runs on unchanged. Before 1.34 it is
+/// accepted and each pod of the new revision is refused at its create.
+#[test]
+fn a_patch_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
+    let scenario = |release: &str| {
+        format!(
+            r#"Scenario(
+            name: "mounts", duration: "3m", kubernetesVersion: "{release}",
+            cluster: (nodePools: [(name: "worker", count: 2)]),
+            services: [(name: "db", clusterIP: "None", selector: {{"app": "db"}})],
+            statefulsets: [(
+                name: "db", serviceName: "db", replicas: 2,
+                template: (labels: {{"app": "db"}}, image: "postgres:16", volumeMounts: ["data"]),
+                volumeClaimTemplates: [(name: "data", storage: "1Gi")],
+            )],
+            timeline: [(at: "1m", do: PatchTemplate(statefulset: "db", template: (
+                extraContainers: [(name: "exporter", image: "exporter:1", volumeMounts: ["dta"])],
+            )))],
+        )"#
+        )
+    };
+    let rejected = |sim: &stsim_core::Simulation| -> Vec<String> {
+        (sim.trace.records.iter())
+            .filter_map(|r| match &r.event {
+                Event::StatefulSetUpdateRejected { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (sim, _) = run(&scenario("1.34"));
+    assert_eq!(
+        rejected(&sim),
+        [r#"StatefulSet.apps "db" is invalid: spec.template.spec.containers[1].volumeMounts[0].name: Not found: "dta""#]
+    );
+    assert!(sim.world.statefulsets[0].spec.template.extra_containers.is_empty(), "the template is kept");
+    assert_eq!(sim.world.live_pods().filter(|p| p.status.ready).count(), 2, "the set runs on");
+    assert!(!sim.trace.records.iter().any(|r| matches!(r.event, Event::PodCreateInvalid { .. })));
+
+    let (sim, _) = run(&scenario("1.33"));
+    assert!(rejected(&sim).is_empty(), "accepted before 1.34");
+    let refused = (sim.trace.records.iter()).any(|r| {
+        matches!(&r.event, Event::PodCreateInvalid { name, message }
+            if name == "db-1" && message.contains(r#"spec.containers[1].volumeMounts[0].name: Not found: "dta""#))
+    });
+    assert!(refused, "the new revision's pod is refused before 1.34");
+}

@@ -492,6 +492,55 @@ fn a_mount_naming_no_volume_refuses_the_set_from_1_34_and_each_pod_before() {
     assert!(refused, "each pod is refused before 1.34");
 }
 
+/// The same check runs on an update from 1.34 (`ValidateStatefulSetUpdate`
+/// validates the new spec as a create does, k/k PR #131790): an update
+/// whose mount names no volume is refused with the same 422, and the set
+/// keeps its template. Before 1.34 the update is accepted and each pod of
+/// the new revision is refused at its create.
+#[test]
+fn an_update_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
+    let script = || -> Vec<Step> {
+        vec![
+            (10_000, Box::new(|_: &View| vec![headless(), create(postgresql(1))])),
+            (
+                60_000,
+                Box::new(|view: &View| {
+                    vec![update(view, |o| {
+                        o["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] = json!("dta");
+                    })]
+                }),
+            ),
+        ]
+    };
+    let error = r#"spec.template.spec.containers[0].volumeMounts[0].name: Not found: "dta""#;
+    let rejected = |sim: &stsim_core::Simulation| {
+        (sim.trace.records.iter())
+            .filter_map(|r| match &r.event {
+                Event::StatefulSetUpdateRejected { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let (sim, answers) = run_under("1.34", 2, "2m", script());
+    let updated = answers_to(&answers, 60_000);
+    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [422], "{updated:#?}");
+    let message = format!("StatefulSet.apps \"pg\" is invalid: {error}");
+    assert_eq!(updated[0].message.as_deref(), Some(message.as_str()));
+    assert_eq!(rejected(&sim), [message]);
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "pg").unwrap();
+    assert_eq!(set.spec.template.volume_mounts, ["data"], "the template is kept");
+    assert!(pod(&sim, "pg-0").status.ready, "the pod stays");
+    let (sim, answers) = run_under("1.33", 2, "2m", script());
+    let updated = answers_to(&answers, 60_000);
+    assert_eq!(updated.iter().map(|r| r.code).collect::<Vec<_>>(), [200], "{updated:#?}");
+    assert!(rejected(&sim).is_empty());
+    let refused = (sim.trace.records.iter()).any(|r| {
+        matches!(&r.event, Event::PodCreateInvalid { name, message }
+            if name == "pg-0" && message.contains(r#"spec.containers[0].volumeMounts[0].name: Not found: "dta""#))
+    });
+    assert!(refused, "the new revision's pod is refused before 1.34");
+}
+
 /// Invalid values the set's own validation checks (its pods' restart
 /// policy) get the message a manifest with the same object gets; immutable
 /// fields stay refused with the API server's message, and a refused write

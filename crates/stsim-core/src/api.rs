@@ -1450,6 +1450,13 @@ impl<'a> Api<'a> {
             self.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
             return Err(message);
         }
+        // From 1.34 the pod template is checked as a pod's spec on update
+        // too, unless the stored set already fails it (the ratchet).
+        let refusal = validation::statefulset_template_refusal(self.world.kubernetes, &set.name, &spec, Some(old));
+        if let Some(message) = refusal {
+            self.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
+            return Err(message);
+        }
         let set = self.world.sts_mut(sts);
         let (from, to) = (set.spec.replicas, spec.replicas);
         if set.spec.template != spec.template {

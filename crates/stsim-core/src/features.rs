@@ -115,9 +115,11 @@ impl Version {
     /// #131790 ("Add podSpec validation for create StatefulSet", in the
     /// v1.34.0-alpha.3 changelog) calls `ValidatePodTemplateSpec` with a
     /// volume for each claim template added, and PR #132212 validates each
-    /// claim template's spec. An update skips either check when the stored
-    /// set already fails it (`SkipValidatePodTemplateSpec`), which a run
-    /// under one release never meets. Before 1.34 the set is accepted and
+    /// claim template's spec. An update runs them too, but skips either
+    /// check when the stored set already fails it
+    /// (`SkipValidatePodTemplateSpec`, `SkipValidateVolumeClaimTemplates`;
+    /// `api::validation::statefulset_template_refusal`), which a run under
+    /// one release never stores. Before 1.34 the set is accepted and
     /// each pod create is refused instead (kubernetes/kubernetes#81147;
     /// #137728 on a 1.33 server).
     pub const fn validates_statefulset_pod_template(self) -> bool {

@@ -13,11 +13,13 @@
 //! creates refused.
 //!
 //! A pod's volume mounts must each name one of its volumes
-//! (`validateVolumeMounts`). A StatefulSet's template is not checked so
-//! (`ValidatePodTemplateSpecForStatefulSet` leaves the pod spec out, as the
-//! controller adds a volume per claim template to each pod), so a set
-//! whose mount names neither a volume of its template nor a claim template
-//! is accepted and each of its pod creates refused.
+//! (`validateVolumeMounts`). Before 1.34 a StatefulSet's template is not
+//! checked so (`ValidatePodTemplateSpecForStatefulSet` leaves the pod spec
+//! out, as the controller adds a volume per claim template to each pod), so
+//! a set whose mount names neither a volume of its template nor a claim
+//! template is accepted and each of its pod creates refused; from 1.34 the
+//! set's create and update are refused instead
+//! ([`statefulset_template_refusal`]).
 //!
 //! The StatefulSet controller labels each pod `controller-revision-hash:
 //! <set>-<hash>` (its ControllerRevision's name) and
@@ -162,6 +164,40 @@ pub fn statefulset_pod_spec_errors(
         inits: &template.init_containers,
     };
     mount_errors(&mounts)
+}
+
+/// The API server's refusal of a StatefulSet `spec` for what only a pod's
+/// spec shows of its template ([`statefulset_pod_spec_errors`], under
+/// `spec.template.`), as `StatefulSet.apps "<name>" is invalid: ...`;
+/// `None` if it is accepted. Only from 1.34 (k/k PR #131790); before, the
+/// set is accepted and each pod create is refused instead.
+///
+/// On create `old` is `None`. On update it is the stored spec, and the
+/// check ratchets: `ValidateStatefulSetUpdate` runs the same spec
+/// validation as a create, but skips the pod template's when the stored set
+/// already fails it (`StatefulSetValidationOptions.SkipValidatePodTemplateSpec`,
+/// added with #131790; the claim templates' check ratchets the same way,
+/// `SkipValidateVolumeClaimTemplates`, #132212), so a set stored before
+/// the check may still be updated, while a valid one may not become
+/// invalid. The claim templates are immutable, so `spec`'s are `old`'s.
+pub fn statefulset_template_refusal(
+    version: crate::features::Version,
+    name: &str,
+    spec: &crate::config::StatefulSetSpec,
+    old: Option<&crate::config::StatefulSetSpec>,
+) -> Option<String> {
+    if !version.validates_statefulset_pod_template() {
+        return None;
+    }
+    let errors_of = |spec: &crate::config::StatefulSetSpec| {
+        let claims: Vec<&str> = spec.volume_claim_templates.iter().map(|c| c.name.as_str()).collect();
+        statefulset_pod_spec_errors(&spec.template, &claims)
+    };
+    if old.is_some_and(|old| !errors_of(old).is_empty()) {
+        return None;
+    }
+    let errors: Vec<String> = errors_of(spec).iter().map(|e| format!("spec.template.{e}")).collect();
+    (!errors.is_empty()).then(|| invalid("StatefulSet.apps", name, &errors))
 }
 
 /// The pod's volumes' names (`ValidateVolumes`: each a DNS label, once),
@@ -430,6 +466,34 @@ mod tests {
     use proptest::prelude::*;
 
     const NO_MOUNTS: Mounts<'static> = Mounts { volumes: &[], first: &[], extras: &[], inits: &[] };
+
+    /// From 1.34 a set's create and update are refused for a mount naming
+    /// no volume (a claim template's counts); an update of a set stored
+    /// already failing the check is not (the ratchet), and before 1.34
+    /// neither is.
+    #[test]
+    fn a_set_mounting_no_volume_is_refused_from_1_34_unless_already_stored_so() {
+        use crate::config::PodManagementPolicy;
+        use crate::features::Version;
+        let valid = crate::fixtures::statefulset_spec("db", "db", 1, PodManagementPolicy::OrderedReady);
+        assert_eq!(valid.volume_claim_templates[0].name, "data");
+        let mounting = |name: &str| {
+            let mut spec = valid.clone();
+            spec.template.volume_mounts = vec![name.to_string()];
+            spec
+        };
+        let refusal = |minor, spec: &crate::config::StatefulSetSpec, old| {
+            statefulset_template_refusal(Version::new(minor, 0), "db", spec, old)
+        };
+        let message = r#"StatefulSet.apps "db" is invalid: spec.template.spec.containers[0].volumeMounts[0].name: Not found: "dta""#;
+        assert_eq!(refusal(34, &mounting("dta"), None).as_deref(), Some(message));
+        assert_eq!(refusal(36, &mounting("dta"), Some(&valid)).as_deref(), Some(message));
+        assert_eq!(refusal(36, &mounting("data"), Some(&valid)), None);
+        assert_eq!(refusal(33, &mounting("dta"), None), None);
+        assert_eq!(refusal(33, &mounting("dta"), Some(&valid)), None);
+        // The ratchet: the stored set already fails, so any update is let through.
+        assert_eq!(refusal(36, &mounting("dat"), Some(&mounting("dta"))), None);
+    }
 
     /// `validateVolumeMounts`: every container's mounts, then the init
     /// containers', each naming one of the pod's volumes.

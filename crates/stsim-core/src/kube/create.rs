@@ -596,17 +596,9 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
         // with a volume per claim template (k/k PR #131790): what only a
         // pod shows (its mounts) refuses the set here; before,
         // each pod's create.
-        if api.world().kubernetes.validates_statefulset_pod_template() {
-            let claims: Vec<&str> = spec.volume_claim_templates.iter().map(|c| c.name.as_str()).collect();
-            let errors = crate::api::validation::statefulset_pod_spec_errors(&spec.template, &claims);
-            if !errors.is_empty() {
-                let errors: Vec<String> = errors.iter().map(|e| format!("spec.template.{e}")).collect();
-                let message = match errors.as_slice() {
-                    [one] => one.clone(),
-                    many => format!("[{}]", many.join(", ")),
-                };
-                return Err(invalid(kind, name, message));
-            }
+        let version = api.world().kubernetes;
+        if let Some(message) = crate::api::validation::statefulset_template_refusal(version, name, &spec, None) {
+            return Err(WriteResult::failure(422, "Invalid", message));
         }
         Ok((spec, meta, said, written))
     })();
