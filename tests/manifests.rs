@@ -1300,3 +1300,49 @@ fn events_name_objects_by_kind_and_list_only_their_namespaces_events() {
     assert_eq!(none.stdout, "");
     assert!(none.stderr.contains("No events found in shop namespace.\nnote: "), "{}", none.stderr);
 }
+
+/// A claim template without `accessModes`: from 1.34 (the default release)
+/// the set is refused (`ValidateVolumeClaimTemplates`, k/k PR #132212).
+/// Before, the set is accepted with a warning, and each claim's create is
+/// refused with the PVC's own path; `CreateStatefulPod` makes no pod before
+/// its claims, so no pod ever appears, and the set's events say
+/// `FailedCreate` for the claim and for the pod (stateful_pod_control.go;
+/// kubernetes/kubernetes#132211 on a 1.32 server).
+#[test]
+fn a_claim_template_without_access_modes_refuses_the_set_from_1_34_and_each_claim_before() {
+    let yaml = std::fs::read_to_string(example("redis.yaml")).unwrap();
+    let yaml = yaml.replacen("        accessModes: [\"ReadWriteOnce\"]\n", "", 1);
+    let path = temp("claim-no-access-modes.yaml", &yaml);
+    let checked = stsim(&["check", &path]);
+    assert_eq!(checked.status, ExitStatus::Error, "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains(
+            "The StatefulSet \"redis\" is invalid: spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required"
+        ),
+        "{}",
+        checked.stderr
+    );
+    let old = temp(
+        "claim-no-access-modes.ron",
+        "(name: \"old\", kubernetesVersion: \"1.33\", duration: \"1m\", manifests: [\"claim-no-access-modes.yaml\"])",
+    );
+    let events = stsim(&["events", &old]);
+    assert_eq!(events.status, ExitStatus::Success, "{}", events.stderr);
+    assert!(
+        events.stderr.contains("refuses each claim made from these claim templates"),
+        "{}",
+        events.stderr
+    );
+    let refused = "PersistentVolumeClaim \"data-redis-0\" is invalid: spec.accessModes: Required value: at least 1 access mode is required";
+    for line in [
+        format!("create Claim data-redis-0 for Pod redis-0 in StatefulSet redis failed error: {refused}"),
+        format!(
+            "create Pod redis-0 in StatefulSet redis failed error: failed to create PVC data-redis-0: {refused}"
+        ),
+    ] {
+        assert!(events.stdout.contains(&line), "no {line:?} in:\n{}", events.stdout);
+    }
+    assert!(!events.stdout.contains("SuccessfulCreate"), "no claim and no pod is made: {}", events.stdout);
+    let run = stsim(&["run", &old]);
+    assert!(run.stdout.contains("claim-invalid: statefulset/redis"), "{}", run.stdout);
+}

@@ -704,7 +704,9 @@ fn a_patch_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
     let (sim, _) = run(&scenario("1.34"));
     assert_eq!(
         rejected(&sim),
-        [r#"StatefulSet.apps "db" is invalid: spec.template.spec.containers[1].volumeMounts[0].name: Not found: "dta""#]
+        [
+            r#"StatefulSet.apps "db" is invalid: spec.template.spec.containers[1].volumeMounts[0].name: Not found: "dta""#
+        ]
     );
     assert!(sim.world.statefulsets[0].spec.template.extra_containers.is_empty(), "the template is kept");
     assert_eq!(sim.world.live_pods().filter(|p| p.status.ready).count(), 2, "the set runs on");

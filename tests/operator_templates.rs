@@ -506,7 +506,8 @@ fn an_update_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
                 60_000,
                 Box::new(|view: &View| {
                     vec![update(view, |o| {
-                        o["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] = json!("dta");
+                        o["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] =
+                            json!("dta");
                     })]
                 }),
             ),
@@ -539,6 +540,51 @@ fn an_update_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
             if name == "pg-0" && message.contains(r#"spec.containers[0].volumeMounts[0].name: Not found: "dta""#))
     });
     assert!(refused, "the new revision's pod is refused before 1.34");
+}
+
+/// A claim template without `accessModes`: from 1.34 the set's create
+/// validates its claim templates (k/k PR #132212) and answers 422. Before,
+/// the set is made (201, with a warning), each claim's create is refused
+/// (`ValidatePersistentVolumeClaim`), and so no pod is made.
+#[test]
+fn a_claim_template_without_access_modes_is_refused_from_1_34_and_each_claim_before() {
+    let script = || -> Vec<Step> {
+        vec![(
+            10_000,
+            Box::new(|_: &View| {
+                let mut object = postgresql(1);
+                object["spec"]["volumeClaimTemplates"][0]["spec"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("accessModes");
+                vec![headless(), create(object)]
+            }),
+        )]
+    };
+    let error = "spec.accessModes: Required value: at least 1 access mode is required";
+    let (sim, answers) = run_under("1.34", 2, "1m", script());
+    let created = answers_to(&answers, 10_000);
+    assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 422], "{created:#?}");
+    assert_eq!(
+        created[1].message.as_deref(),
+        Some(format!("StatefulSet.apps \"pg\" is invalid: spec.volumeClaimTemplates[0].{error}").as_str())
+    );
+    assert!(sim.world.statefulsets.iter().all(|s| s.name != "pg"), "no set was made");
+    let (sim, answers) = run_under("1.33", 2, "1m", script());
+    let created = answers_to(&answers, 10_000);
+    assert_eq!(created.iter().map(|r| r.code).collect::<Vec<_>>(), [201, 201], "{created:#?}");
+    assert!(
+        created[1].warnings.iter().any(|w| w.contains("are not validated before 1.34") && w.contains(error)),
+        "{:?}",
+        created[1].warnings
+    );
+    let refused = (sim.trace.records.iter()).any(|r| {
+        matches!(&r.event, Event::PvcCreateInvalid { name, message }
+            if name == "data-pg-0" && message == &format!("PersistentVolumeClaim \"data-pg-0\" is invalid: {error}"))
+    });
+    assert!(refused, "each claim is refused before 1.34");
+    assert!(sim.world.pod_named("pg-0").is_none(), "no pod without its claim");
+    assert!(sim.world.pvc_named("data-pg-0").is_none());
 }
 
 /// Invalid values the set's own validation checks (its pods' restart

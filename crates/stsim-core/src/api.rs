@@ -1452,7 +1452,8 @@ impl<'a> Api<'a> {
         }
         // From 1.34 the pod template is checked as a pod's spec on update
         // too, unless the stored set already fails it (the ratchet).
-        let refusal = validation::statefulset_template_refusal(self.world.kubernetes, &set.name, &spec, Some(old));
+        let refusal =
+            validation::statefulset_template_refusal(self.world.kubernetes, &set.name, &spec, Some(old));
         if let Some(message) = refusal {
             self.record(Event::StatefulSetUpdateRejected { sts, message: message.clone() });
             return Err(message);

@@ -1502,6 +1502,13 @@ pub struct VolumeClaimTemplate {
     /// The class by name; `None` uses the cluster's default class.
     pub storage_class: Option<String>,
     pub access_modes: Vec<AccessMode>,
+    /// What the API server refuses in the template's spec, with a claim's
+    /// paths (`spec.accessModes: Required value: at least 1 access mode is
+    /// required`). Before 1.34 a StatefulSet's claim templates are not
+    /// validated (k/k PR #132212 added it), so the set is accepted and each
+    /// create of a claim from the template refused with these. Empty for a
+    /// valid template.
+    pub create_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

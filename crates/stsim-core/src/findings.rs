@@ -81,6 +81,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(pods_rejected(world, trace));
     findings.extend(node_names_unknown(world, trace, end));
     findings.extend(pods_invalid(world, trace));
+    findings.extend(claims_invalid(world, trace));
     findings.extend(finalizers_held(world, end));
     findings
 }
@@ -260,6 +261,63 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
                 summary: format!("{name} cannot be created: the API server refused it as invalid {count} time(s)"),
                 explanation: format!("The API server answers: {message}.{why}"),
                 fix: fixes.join(" "),
+            }
+        })
+        .collect()
+}
+
+/// Claims of a StatefulSet whose creates the API server refused as invalid
+/// (each name once): before 1.34 the set's create does not validate its
+/// `volumeClaimTemplates` (k/k PR #132212 added it), so the set is
+/// accepted and each claim the controller makes from a template that
+/// fails a claim's validation is refused; `CreateStatefulPod` makes no pod
+/// before its claims, so the pod never appears (kubernetes/kubernetes#132211).
+/// The controller retries with back-off for ever.
+fn claims_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
+    // By name: first refusal, count, last message.
+    let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
+    for record in trace.records.of_kinds(&[Kind::PvcCreateInvalid]) {
+        if let Event::PvcCreateInvalid { name, message } = &record.event {
+            let entry = seen.entry(name.as_str()).or_insert((record.at, 0, message));
+            entry.1 += 1;
+            entry.2 = message;
+        }
+    }
+    seen.into_iter()
+        .map(|(name, (since, count, message))| {
+            let set = world.statefulsets.iter().filter(|s| s.removed_at.is_none()).find(|s| {
+                s.spec.volume_claim_templates.iter().any(|t| name.starts_with(&format!("{}-{}-", t.name, s.name)))
+            });
+            let (subject, why, fix) = match set {
+                Some(set) => (
+                    format!("statefulset/{}", set.name),
+                    format!(
+                        " StatefulSet {} was accepted with that volumeClaimTemplate: before 1.34 the API server \
+                         does not check a set's claim templates, so it refuses each claim the controller makes \
+                         from it, and the controller makes no pod before its claims. Every retry is refused the \
+                         same way, so the pod never appears.",
+                        set.name
+                    ),
+                    format!(
+                        "Fix the volumeClaimTemplate as the message says. volumeClaimTemplates cannot be changed in \
+                         place: delete StatefulSet {} (kubectl delete --cascade=orphan keeps its pods) and create it \
+                         again with the template fixed; from 1.34 the API server refuses such a set outright.",
+                        set.name
+                    ),
+                ),
+                None => (
+                    format!("pvc/{name}"),
+                    String::new(),
+                    "Make the claim valid as the message says.".to_string(),
+                ),
+            };
+            Finding {
+                id: "claim-invalid",
+                subject,
+                since_ms: since.as_millis(),
+                summary: format!("{name} cannot be created: the API server refused it as invalid {count} time(s)"),
+                explanation: format!("The API server answers: {message}.{why}"),
+                fix,
             }
         })
         .collect()

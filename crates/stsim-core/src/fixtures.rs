@@ -105,6 +105,7 @@ pub fn statefulset_spec(
             storage_bytes: 10 << 30,
             storage_class: None,
             access_modes: vec![AccessMode::ReadWriteOnce],
+            create_errors: Vec::new(),
         }],
     }
 }

@@ -826,6 +826,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodCreateInvalid { name, message } => {
                 other("pod", name.clone().into(), cat(&["create refused (Invalid): ", message]))
             }
+            Event::PvcCreateInvalid { name, message } => {
+                other("pvc", name.clone().into(), cat(&["create refused (Invalid): ", message]))
+            }
             Event::PodCreateRejected { name } => other(
                 "pod",
                 name.clone().into(),

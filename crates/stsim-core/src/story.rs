@@ -126,6 +126,10 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                 "The API server refuses the pod: {message}. The controller retries with back-off, and every retry \
                  is refused the same way."
             ),
+            Event::PvcCreateInvalid { name: _, message } => format!(
+                "The API server refuses the claim: {message}. The controller makes no pod before its claims, and \
+                 retries with back-off; every retry is refused the same way."
+            ),
             Event::PodCreateRejected { name } => format!(
                 "The controller cannot create {name}: a pod with that name still exists, and a StatefulSet runs \
                  at most one pod per identity."

@@ -217,6 +217,13 @@ pub enum Event {
         name: String,
         message: String,
     },
+    /// A claim's create was refused because it is invalid: the API
+    /// server's message (`PersistentVolumeClaim "data-web-0" is invalid:
+    /// ...`).
+    PvcCreateInvalid {
+        name: String,
+        message: String,
+    },
     /// The kubelet's admission refused the pod, which is now `Failed`:
     /// the admit handler's reason (`OutOfcpu`, `NodePorts`, ...) and the
     /// status message.
@@ -916,6 +923,9 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         }
         Event::PodCreateInvalid { name, message } => {
             out.put("pod/").put(name).put("\tcreate-rejected\treason=Invalid message=").quoted(message);
+        }
+        Event::PvcCreateInvalid { name, message } => {
+            out.put("pvc/").put(name).put("\tcreate-rejected\treason=Invalid message=").quoted(message);
         }
         Event::PodRejected { pod: id, reason, message } => {
             pod(out, *id);

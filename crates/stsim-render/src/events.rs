@@ -7,7 +7,8 @@
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, its `FailedCreate` for a pod the API server
-//! refused too, kube-scheduler's `FailedScheduling`/`Scheduled`,
+//! refused too and for a claim it refused (with its pod's),
+//! kube-scheduler's `FailedScheduling`/`Scheduled`,
 //! the kubelet's `Killing` (a deleted pod's containers stopped; one
 //! restarted for its failed liveness or startup probe or changed image),
 //! `Pulling`/`Pulled` (from each pod's image
@@ -376,6 +377,35 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                     let message =
                         format!("create Pod {name} in StatefulSet {} failed error: {message}", set.name);
                     push(STATEFULSET, true, "FailedCreate", Involved::statefulset(set), message);
+                }
+            }
+            // A claim the API server refused (a claim template the set's
+            // validation let through before 1.34): `createPersistentVolumeClaims`'
+            // `recordClaimEvent`, then `CreateStatefulPod`'s `recordPodEvent`
+            // with its error, as no pod is made (stateful_pod_control.go;
+            // kubernetes/kubernetes#132211 shows the pod's).
+            Event::PvcCreateInvalid { name, message } if record.actor == Actor::StatefulSetController => {
+                let alive =
+                    |s: &&stsim_core::objects::StatefulSet| s.removed_at.is_none_or(|at| at > record.at);
+                // `<template>-<set>-<ordinal>`: the set whose template makes it.
+                let owner = world.statefulsets.iter().filter(alive).find_map(|set| {
+                    let template = set.spec.volume_claim_templates.iter().find(|t| {
+                        name.strip_prefix(&format!("{}-{}-", t.name, set.name))
+                            .is_some_and(|ordinal| ordinal.bytes().all(|b| b.is_ascii_digit()))
+                    })?;
+                    Some((set, &name[template.name.len() + 1..]))
+                });
+                if let Some((set, pod)) = owner {
+                    let claim = format!(
+                        "create Claim {name} for Pod {pod} in StatefulSet {} failed error: {message}",
+                        set.name
+                    );
+                    push(STATEFULSET, true, "FailedCreate", Involved::statefulset(set), claim);
+                    let pod = format!(
+                        "create Pod {pod} in StatefulSet {} failed error: failed to create PVC {name}: {message}",
+                        set.name
+                    );
+                    push(STATEFULSET, true, "FailedCreate", Involved::statefulset(set), pod);
                 }
             }
             Event::PvcCreated { pvc: id } => {

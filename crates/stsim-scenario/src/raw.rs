@@ -1380,6 +1380,12 @@ pub struct VolumeClaimTemplate {
     pub storage_class_name: Option<String>,
     #[serde(default)]
     pub access_modes: Option<Vec<AccessMode>>,
+    /// A manifest's StatefulSet's claim template's field errors that the
+    /// API server leaves to each claim's create before 1.34, with the
+    /// claim's paths; empty in a scenario, whose claim templates are
+    /// checked whole.
+    #[serde(skip)]
+    pub create_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

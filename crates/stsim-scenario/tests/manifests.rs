@@ -929,6 +929,39 @@ fn probe_without_a_handler() {
     pods_refused(&yaml, "invalid-value", "must specify a handler type", "initialDelaySeconds: 5");
 }
 
+/// An error of `yaml`'s StatefulSet's claim template: from 1.34 (the
+/// default release) the set is refused for it (`ValidateVolumeClaimTemplates`,
+/// k/k PR #132212), the only error, at `line`; before, the set is accepted
+/// and each claim's create refused: the warning lists the error at the same
+/// place, and the claim template keeps it with the claim's path, which is
+/// returned.
+fn claims_refused(yaml: &str, line: usize) -> Vec<String> {
+    let errors = errors(yaml);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let refusal = &errors[0];
+    assert_eq!((refusal.code, refusal.line), ("invalid-value", line), "{refusal:#?}");
+    let loaded = under_1_33(yaml).unwrap_or_else(|e| panic!("accepted by 1.33, not refused: {e:#?}"));
+    let set = &loaded.config.statefulsets[0].spec;
+    let claim_errors = set.volume_claim_templates[0].create_errors.clone();
+    assert!(set.template.create_errors.is_empty(), "the pods' own template is fine");
+    // The same error, at the set's path then at the claim's.
+    let at_the_sets: Vec<String> = (claim_errors.iter())
+        .map(|e| format!("The StatefulSet \"redis\" is invalid: spec.volumeClaimTemplates[0].{e}"))
+        .collect();
+    assert_eq!(at_the_sets, std::slice::from_ref(&refusal.message));
+    let warning = loaded.warning.unwrap_or_default();
+    let at = format!(
+        "redis.yaml:{line}:{}: StatefulSet \"redis\" spec.volumeClaimTemplates[0].spec.",
+        refusal.column
+    );
+    assert!(
+        warning.contains("refuses each claim made from these claim templates")
+            && warning.lines().any(|l| l.starts_with(&format!("  {at}"))),
+        "no line at {at:?}:\n{warning}"
+    );
+    claim_errors
+}
+
 #[test]
 fn claim_without_storage() {
     let yaml = edit("        resources:\n          requests:\n            storage: 10Gi\n", "");
@@ -938,6 +971,8 @@ fn claim_without_storage() {
         "spec.resources[storage]: Required value",
         "metadata:\n        name: data",
     );
+    let line = position(&yaml, "metadata:\n        name: data").0;
+    assert_eq!(claims_refused(&yaml, line), ["spec.resources[storage]: Required value"]);
 }
 
 #[test]
@@ -949,6 +984,29 @@ fn claim_without_access_modes() {
     assert!(error.message.contains(message), "{error:#?}");
     // At the claim's spec, where the modes belong.
     assert_eq!(error.line, position(&yaml, "storageClassName: gp3").0);
+    assert_eq!(
+        claims_refused(&yaml, error.line),
+        ["spec.accessModes: Required value: at least 1 access mode is required"]
+    );
+}
+
+#[test]
+fn claim_with_an_unknown_access_mode() {
+    let yaml =
+        edit("        accessModes: [\"ReadWriteOnce\"]\n", "        accessModes: [\"ReadWriteAll\"]\n");
+    let line = position(&yaml, "accessModes: [\"ReadWriteAll\"]").0;
+    let errors = claims_refused(&yaml, line);
+    assert_eq!(errors.len(), 1, "the reader's error, not its echo (no mode left): {errors:?}");
+    assert!(errors[0].starts_with("spec.accessModes[0]: Unsupported value: \"ReadWriteAll\""), "{errors:?}");
+}
+
+/// A claim template's storage that does not parse cannot be decoded: the
+/// set is refused in every release, before 1.34 too.
+#[test]
+fn a_claim_templates_decoding_error_refuses_the_set_in_every_release() {
+    let yaml = edit("storage: 10Gi", "storage: lots");
+    assert!(!errors(&yaml).is_empty());
+    assert!(under_1_33(&yaml).is_err(), "a quantity that does not parse is refused before 1.34 too");
 }
 
 #[test]

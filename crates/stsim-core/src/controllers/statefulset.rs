@@ -568,7 +568,7 @@ impl Sync {
         }
         let set = self.set(api);
         let mut first_error = None;
-        let wanted: Vec<NewPvc> = set
+        let wanted: Vec<(NewPvc, Vec<String>)> = set
             .spec
             .volume_claim_templates
             .iter()
@@ -576,7 +576,7 @@ impl Sync {
                 // The claim's labels are the set's `matchLabels` and the template's.
                 let mut claim_labels = set.spec.selector.match_labels.clone();
                 claim_labels.extend(set.spec.template.labels.clone());
-                NewPvc {
+                let claim = NewPvc {
                     name: claim_name(&template.name, &set.name, ordinal),
                     labels: claim_labels,
                     // The DefaultStorageClass admission plugin fills in the
@@ -591,11 +591,27 @@ impl Sync {
                     owner_refs: Vec::new(),
                     statefulset: Some(self.sts),
                     volume_name: None,
-                }
+                };
+                (claim, template.create_errors.clone())
             })
             .collect();
-        for claim in wanted {
+        for (claim, errors) in wanted {
             match api.world().pvc_named(&claim.name) {
+                // What the API server's validation of the claim refuses
+                // (`ValidatePersistentVolumeClaim`): a template the set's
+                // own validation let through before 1.34 (k/k PR #132212,
+                // kubernetes/kubernetes#132211). The controller's
+                // `createPersistentVolumeClaims` fails, so `CreateStatefulPod`
+                // creates no pod, and the sync is retried with back-off.
+                None if !errors.is_empty() => {
+                    let message =
+                        crate::api::validation::invalid("PersistentVolumeClaim", &claim.name, &errors);
+                    api.record(crate::trace::Event::PvcCreateInvalid {
+                        name: claim.name,
+                        message: message.clone(),
+                    });
+                    first_error.get_or_insert(ApiError::Invalid(message));
+                }
                 None => {
                     if let Err(error) = api.create_pvc(claim) {
                         first_error.get_or_insert(error);

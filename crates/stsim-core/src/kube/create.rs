@@ -531,6 +531,13 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             };
         }
         let mut volume_claim_templates = Vec::new();
+        // What is wrong in a claim template's spec: the set's 422 from 1.34
+        // (`ValidateVolumeClaimTemplates`, k/k PR #132212); before, the set
+        // is made and each claim's create refused (the template keeps them
+        // as `create_errors`, with the claim's paths), said in a warning.
+        let version = api.world().kubernetes;
+        let mut claim_errors = Vec::new();
+        let mut said = said;
         let n = r.object_at("spec.volumeClaimTemplates").as_array().map_or(0, Vec::len);
         for i in 0..n {
             let at = format!("spec.volumeClaimTemplates.{i}");
@@ -545,9 +552,24 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             let Some(claim) = r.get(&format!("{at}.metadata.name")).as_str() else {
                 return Err(invalid(kind, name, format!("{at}.metadata.name: Required value")));
             };
+            let mut create_errors = Vec::new();
             let storage = r.get(&format!("{at}.spec.resources.requests.storage"));
-            let Some(storage_bytes) = storage.as_str().and_then(parse_quantity) else {
-                return Err(invalid(kind, name, format!("{at}.spec.resources[storage]: Required value")));
+            let storage_bytes = match storage {
+                Value::Null => {
+                    create_errors.push("spec.resources[storage]: Required value".to_string());
+                    0
+                }
+                storage => match storage.as_str().and_then(parse_quantity) {
+                    Some(bytes) => bytes,
+                    // Not a quantity: refused in any release, as before.
+                    None => {
+                        return Err(invalid(
+                            kind,
+                            name,
+                            format!("{at}.spec.resources[storage]: Required value"),
+                        ));
+                    }
+                },
             };
             let mut access_modes = Vec::new();
             for mode in strings(
@@ -562,13 +584,23 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
                     "ReadWriteMany" => AccessMode::ReadWriteMany,
                     "ReadWriteOncePod" => AccessMode::ReadWriteOncePod,
                     other => {
-                        let message = format!("{at}.spec.accessModes: Unsupported value: {other:?}");
-                        return Err(invalid(kind, name, message));
+                        create_errors.push(format!("spec.accessModes: Unsupported value: {other:?}"));
+                        continue;
                     }
                 });
             }
-            if access_modes.is_empty() {
-                return Err(invalid(kind, name, format!("{at}.spec.accessModes: Required value")));
+            if access_modes.is_empty() && create_errors.iter().all(|e| !e.starts_with("spec.accessModes")) {
+                create_errors
+                    .push("spec.accessModes: Required value: at least 1 access mode is required".into());
+            }
+            for error in &create_errors {
+                let error = format!("spec.volumeClaimTemplates[{i}].{error}");
+                if !version.validates_statefulset_pod_template() {
+                    said.push(format!(
+                        "each claim of this template will be refused, and its pods never made (a StatefulSet's volumeClaimTemplates are not validated before 1.34): {error}"
+                    ));
+                }
+                claim_errors.push(error);
             }
             let storage_class = r.get(&format!("{at}.spec.storageClassName")).as_str().map(String::from);
             volume_claim_templates.push(VolumeClaimTemplate {
@@ -576,7 +608,15 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
                 storage_bytes,
                 storage_class,
                 access_modes,
+                create_errors,
             });
+        }
+        if version.validates_statefulset_pod_template() && !claim_errors.is_empty() {
+            let message = match claim_errors.as_slice() {
+                [one] => one.clone(),
+                many => format!("[{}]", many.join(", ")),
+            };
+            return Err(invalid(kind, name, message));
         }
         check_unread(kind, name, &r)?;
         let spec = StatefulSetSpec {
@@ -597,7 +637,9 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
         // pod shows (its mounts) refuses the set here; before,
         // each pod's create.
         let version = api.world().kubernetes;
-        if let Some(message) = crate::api::validation::statefulset_template_refusal(version, name, &spec, None) {
+        if let Some(message) =
+            crate::api::validation::statefulset_template_refusal(version, name, &spec, None)
+        {
             return Err(WriteResult::failure(422, "Invalid", message));
         }
         Ok((spec, meta, said, written))

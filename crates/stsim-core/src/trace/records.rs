@@ -30,6 +30,7 @@ pub enum Kind {
     DnsRemoved,
     DnsNegativeCached,
     PodCreateInvalid,
+    PvcCreateInvalid,
     PodEvicted,
     PodRejected,
     PvcCreated,
@@ -38,7 +39,7 @@ pub enum Kind {
     StatefulSetScaled,
 }
 
-const KINDS: usize = 17;
+const KINDS: usize = 18;
 
 impl Kind {
     fn of(event: &Event) -> Option<Kind> {
@@ -54,6 +55,7 @@ impl Kind {
             Event::DnsRemoved { .. } => Kind::DnsRemoved,
             Event::DnsNegativeCached { .. } => Kind::DnsNegativeCached,
             Event::PodCreateInvalid { .. } => Kind::PodCreateInvalid,
+            Event::PvcCreateInvalid { .. } => Kind::PvcCreateInvalid,
             Event::PodEvicted { .. } => Kind::PodEvicted,
             Event::PodRejected { .. } => Kind::PodRejected,
             Event::PvcCreated { .. } => Kind::PvcCreated,

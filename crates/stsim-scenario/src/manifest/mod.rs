@@ -226,6 +226,19 @@ impl Deferred {
         format!("{path}: {}", self.message)
     }
 
+    /// The index of the claim template it is in, if it is one's.
+    pub fn claim(&self) -> Option<usize> {
+        claim_spec_path(&self.path).map(|(index, _)| index)
+    }
+
+    /// What the API server says of the create of each claim made from its
+    /// claim template: the claim's own path (`spec.accessModes: Required
+    /// value: ...`).
+    pub fn claim_error(&self) -> String {
+        let path = claim_spec_path(&self.path).map_or_else(|| self.path.clone(), |(_, path)| path);
+        format!("{path}: {}", self.message)
+    }
+
     /// The set's refusal, as any other field error of it is worded.
     pub fn refusal(&self) -> Diagnostic {
         Diagnostic {
@@ -257,6 +270,27 @@ pub(crate) fn pod_spec_path(path: &str) -> Option<String> {
     (!matches!(field, "restartPolicy" | "activeDeadlineSeconds")).then(|| format!("spec.{rest}"))
 }
 
+/// The index of the claim template and the claim's own path of a field of
+/// a StatefulSet's claim template's spec
+/// (`spec.volumeClaimTemplates[0].spec.accessModes` is claim 0's
+/// `spec.accessModes`). Before 1.34 the set's validation does not look at
+/// its claim templates, so each claim's create meets what is wrong in one
+/// (`ValidatePersistentVolumeClaim`); from 1.34 the set's create validates
+/// each template's spec (`ValidateVolumeClaimTemplates`, k/k PR #132212;
+/// kubernetes/kubernetes#132211 shows a 1.32 server's `FailedCreate`).
+pub(crate) fn claim_spec_path(path: &str) -> Option<(usize, String)> {
+    let rest = path.strip_prefix("spec.volumeClaimTemplates[")?;
+    let (index, rest) = rest.split_once("].spec")?;
+    let index = index.parse().ok()?;
+    (rest.starts_with(['.', '[']) || rest.is_empty()).then(|| (index, format!("spec{rest}")))
+}
+
+/// Whether a release before 1.34 leaves an error at `path` of a StatefulSet
+/// to each pod's or claim's create ([`pod_spec_path`], [`claim_spec_path`]).
+pub(crate) fn left_to_creates(path: &str) -> bool {
+    pod_spec_path(path).is_some() || claim_spec_path(path).is_some()
+}
+
 /// Settles the errors of StatefulSets' pod templates that the reader kept
 /// apart ([`Cx::invalid`]) once the release is known: from 1.34 the API
 /// server refuses the set for them, as for any other field error of it;
@@ -268,6 +302,9 @@ pub(crate) fn settle(collected: &mut Collected, release: stsim_core::features::V
         collected.errors.extend(refusals);
         for set in &mut collected.statefulsets {
             set.template.create_errors.clear();
+            for claim in set.volume_claim_templates.iter_mut().flatten() {
+                claim.create_errors.clear();
+            }
         }
     }
 }
@@ -606,7 +643,7 @@ impl Cx<'_> {
     /// release is known ([`pod_spec_path`], [`settle`]): the set's refusal
     /// from 1.34, each of its pods' before.
     pub fn invalid(&mut self, place: Place, path: &str, message: impl AsRef<str>, help: Option<String>) {
-        if self.kind() == "StatefulSet" && pod_spec_path(path).is_some() {
+        if self.kind() == "StatefulSet" && left_to_creates(path) {
             self.collected.deferred.push(Deferred {
                 file: self.file.to_string(),
                 place,
@@ -1111,13 +1148,26 @@ pub(crate) fn warning(collected: &Collected) -> Option<String> {
     for note in &collected.notes {
         text.push_str(&format!("warning: {note}\n"));
     }
-    if !collected.deferred.is_empty() {
-        text.push_str(
+    let (claims, pods): (Vec<&Deferred>, Vec<&Deferred>) =
+        collected.deferred.iter().partition(|d| d.claim().is_some());
+    let headings = [
+        (
+            pods,
             "warning: the API server accepts these StatefulSets but refuses each of their pods, as before 1.34 \
              it does not check a StatefulSet's pod template (`kubectl apply` succeeds, no pod appears, and the \
              set's events say FailedCreate; from 1.34 `kubectl apply` refuses the set):\n",
-        );
-        let mut lines: Vec<(&str, usize, usize, String, Option<&str>)> = (collected.deferred.iter())
+        ),
+        (
+            claims,
+            "warning: the API server accepts these StatefulSets but refuses each claim made from these claim \
+             templates, so the controller makes none of their pods, as before 1.34 it does not check a \
+             StatefulSet's volumeClaimTemplates (`kubectl apply` succeeds, no claim or pod appears, and the \
+             set's events say FailedCreate; from 1.34 `kubectl apply` refuses the set):\n",
+        ),
+    ];
+    for (deferred, heading) in headings.into_iter().filter(|(d, _)| !d.is_empty()) {
+        text.push_str(heading);
+        let mut lines: Vec<(&str, usize, usize, String, Option<&str>)> = (deferred.iter())
             .map(|d| (d.file.as_str(), d.place.line, d.place.column, d.what(), d.help.as_deref()))
             .collect();
         lines.sort();

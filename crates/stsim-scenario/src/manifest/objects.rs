@@ -2388,6 +2388,8 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         let at = format!("{p}[{i}]");
         let raw_at = format!("{raw_base}[{i}]");
         let Some(mut claim) = cx.obj(item, &at) else { continue };
+        // Its spec's errors, which each claim's create meets before 1.34 (`Cx::invalid`).
+        let mark = cx.collected.deferred.len();
         cx.at(raw_at.clone(), item.place, &at);
         claim.skip(&["apiVersion", "kind", "status"]);
         // The controller copies the template's annotations to each claim.
@@ -2448,12 +2450,20 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
             cx.invalid(item.place, &format!("{at}.spec.resources[storage]"), "Required value", None);
         }
         claim.finish(cx);
+        let create_errors: Vec<String> = (cx.collected.deferred[mark..].iter())
+            .filter(|d| d.claim() == Some(i))
+            .map(|d| d.claim_error())
+            .collect();
+        // A storage left out is such an error: the claim is never made,
+        // so its size is never read.
+        let storage = storage.or_else(|| (!create_errors.is_empty()).then(String::new));
         if let (Some(name), Some(storage)) = (name, storage) {
             out.push(raw::VolumeClaimTemplate {
                 name,
                 storage,
                 storage_class_name: class,
                 access_modes: modes,
+                create_errors,
             });
         }
     }

@@ -321,7 +321,7 @@ impl Checker<'_, '_> {
         let field = self.locator.field(path);
         if self.deferring
             && matches!(code, "invalid-value" | "duplicate-name")
-            && crate::manifest::pod_spec_path(&field).is_some()
+            && crate::manifest::left_to_creates(&field)
             && let Some(object) = self.locator.object(path)
         {
             self.deferred.push(crate::manifest::Deferred {

@@ -544,18 +544,34 @@ impl Checker<'_, '_> {
             let name_path = format!("{path}.name");
             self.dns_label(&name_path, &claim.name);
             items.push((name_path, claim.name.as_str()));
-            let storage_bytes = self.size(&format!("{path}.storage"), &claim.storage);
+            // The spec's errors are each claim's create's (a manifest's set,
+            // before 1.34): the reader's, or else the checks' here; after
+            // the reader's, the checks' are their echoes.
+            self.deferring = self.defers_pod_specs;
+            let mark = self.deferred.len();
+            // A storage left out (the reader's error) is none.
+            let left_out = claim.storage.is_empty() && !claim.create_errors.is_empty();
+            let storage_bytes =
+                if left_out { 0 } else { self.size(&format!("{path}.storage"), &claim.storage) };
             // A class that does not exist, or none named when none is the
             // default, is accepted as the API server accepts it: the claim
             // stays Pending with the PV controller's event (modelled in the
             // core), rather than refused here.
             let access_modes =
                 self.access_modes(&format!("{path}.accessModes"), claim.access_modes.as_deref());
+            self.deferring = false;
+            let mut create_errors = claim.create_errors.clone();
+            if create_errors.is_empty() {
+                create_errors = self.deferred[mark..].iter().map(|d| d.claim_error()).collect();
+            } else {
+                self.deferred.truncate(mark);
+            }
             out.push(VolumeClaimTemplate {
                 name: claim.name.clone(),
                 storage_bytes,
                 storage_class: claim.storage_class_name.clone(),
                 access_modes,
+                create_errors,
             });
         }
         self.unique("volume claim template", &items);
