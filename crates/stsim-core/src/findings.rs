@@ -153,16 +153,8 @@ fn finalizers_held(world: &World, end: SimTime) -> Vec<Finding> {
 /// validate a set's pod template: `PodTemplate::create_errors`). Either way
 /// the controller retries with back-off for ever.
 fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
-    // By name: first refusal, count, last message.
-    let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
-    for record in trace.records.of_kinds(&[Kind::PodCreateInvalid]) {
-        if let Event::PodCreateInvalid { name, message } = &record.event {
-            let entry = seen.entry(name.as_str()).or_insert((record.at, 0, message));
-            entry.1 += 1;
-            entry.2 = message;
-        }
-    }
-    seen.into_iter()
+    refused_as_invalid(trace, Kind::PodCreateInvalid)
+        .into_iter()
         .map(|(name, (since, count, message))| {
             let set = parse_pod_name(name).and_then(|(set, _)| {
                 world.statefulsets.iter().find(|s| s.removed_at.is_none() && s.name == set)
@@ -266,6 +258,22 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
         .collect()
 }
 
+/// The creates of `kind` (pods' or claims') the API server refused as
+/// invalid, by name: the first refusal, how many, the last message.
+fn refused_as_invalid(trace: &Trace, kind: Kind) -> BTreeMap<&str, (SimTime, u32, &str)> {
+    let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
+    for record in trace.records.of_kinds(&[kind]) {
+        if let Event::PodCreateInvalid { name, message } | Event::PvcCreateInvalid { name, message } =
+            &record.event
+        {
+            let entry = seen.entry(name.as_str()).or_insert((record.at, 0, message));
+            entry.1 += 1;
+            entry.2 = message;
+        }
+    }
+    seen
+}
+
 /// Claims of a StatefulSet whose creates the API server refused as invalid
 /// (each name once): before 1.34 the set's create does not validate its
 /// `volumeClaimTemplates` (k/k PR #132212 added it), so the set is
@@ -274,16 +282,8 @@ fn pods_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
 /// before its claims, so the pod never appears (kubernetes/kubernetes#132211).
 /// The controller retries with back-off for ever.
 fn claims_invalid(world: &World, trace: &Trace) -> Vec<Finding> {
-    // By name: first refusal, count, last message.
-    let mut seen: BTreeMap<&str, (SimTime, u32, &str)> = BTreeMap::new();
-    for record in trace.records.of_kinds(&[Kind::PvcCreateInvalid]) {
-        if let Event::PvcCreateInvalid { name, message } = &record.event {
-            let entry = seen.entry(name.as_str()).or_insert((record.at, 0, message));
-            entry.1 += 1;
-            entry.2 = message;
-        }
-    }
-    seen.into_iter()
+    refused_as_invalid(trace, Kind::PvcCreateInvalid)
+        .into_iter()
         .map(|(name, (since, count, message))| {
             let set = world.statefulsets.iter().filter(|s| s.removed_at.is_none()).find(|s| {
                 s.spec.volume_claim_templates.iter().any(|t| name.starts_with(&format!("{}-{}-", t.name, s.name)))

@@ -2401,16 +2401,62 @@ fn a_mount_naming_no_volume_refuses_the_set_from_1_34() {
     };
     assert!(parse_manifests(&[("redis.yaml".to_string(), mounted("data"))], "default").is_ok());
     let yaml = mounted("dta");
+    // At the mount's name, as the reader records it.
     let error = refused(
         &yaml,
         "invalid-value",
         r#"The StatefulSet "redis" is invalid: spec.template.spec.containers[0].volumeMounts[0].name: Not found: "dta""#,
-        "metadata:\n      labels:\n        app: redis",
+        "dta",
     );
+    assert_eq!(error.length, 3);
     assert!(error.help.is_some_and(|h| h.contains("from 1.34")));
     let loaded = under_1_33(&yaml).unwrap_or_else(|e| panic!("accepted by 1.33: {e:#?}"));
     assert!(
         loaded.config.statefulsets[0].spec.template.create_errors.is_empty(),
         "found at each pod's create"
+    );
+}
+
+/// Each refusal of a mount naming no volume points at that mount's `name:`,
+/// in whichever container (an init container's, a second container's,
+/// whose mounts are listed with the name last), and a volume's at the
+/// volume's.
+#[test]
+fn a_mount_naming_no_volume_is_refused_at_its_name() {
+    let yaml = edit(
+        "          readinessProbe:",
+        "          volumeMounts:\n            - name: data\n              mountPath: /data\n          readinessProbe:",
+    )
+    .replacen(
+        "      containers:\n",
+        "      initContainers:\n        - name: init\n          image: busybox:1\n          volumeMounts:\n            - name: dat\n              mountPath: /d\n      containers:\n",
+        1,
+    )
+    .replacen(
+        "  volumeClaimTemplates:",
+        "        - name: side\n          image: exporter:1\n          volumeMounts:\n            - mountPath: /c\n              name: cfg\n  volumeClaimTemplates:",
+        1,
+    );
+    let found: Vec<(String, usize, usize)> = errors(&yaml)
+        .into_iter()
+        .map(|e| {
+            (e.message.split(": spec.template.").nth(1).unwrap_or_default().to_string(), e.line, e.column)
+        })
+        .collect();
+    let at = |needle: &str| position(&yaml, needle);
+    assert_eq!(
+        found,
+        [
+            (
+                r#"spec.initContainers[0].volumeMounts[0].name: Not found: "dat""#.to_string(),
+                at("dat\n").0,
+                at("dat\n").1
+            ),
+            (
+                r#"spec.containers[1].volumeMounts[0].name: Not found: "cfg""#.to_string(),
+                at("cfg").0,
+                at("cfg").1
+            ),
+        ]
     );
 }

@@ -484,7 +484,9 @@ impl<'n> Obj<'n> {
     /// fields stsim does not model (the list stays in the warning, and in
     /// the template's identity). A list, item or name of another type is
     /// refused, as the API server's decoding refuses it.
-    pub fn names_under(&self, cx: &mut Cx<'_>, key: &str) -> Option<Vec<String>> {
+    /// Each name is recorded at `{raw}.{key}[i]` (the scenario's path of
+    /// the list, `raw`), so that what is said of one points at its `name:`.
+    pub fn names_under(&self, cx: &mut Cx<'_>, key: &str, raw: &str) -> Option<Vec<String>> {
         let (_, _, node) = self.entries.iter().find(|(k, _, _)| k == key)?;
         if node.value == Value::Null {
             return None;
@@ -495,6 +497,9 @@ impl<'n> Obj<'n> {
             let path = format!("{}[{i}]", self.child(key));
             let Some(item) = cx.obj(item, &path) else { continue };
             let name = item.entries.iter().find(|(k, _, _)| k == "name").map(|(_, _, n)| n);
+            if let Some(n) = name {
+                cx.at(format!("{raw}.{key}[{i}]"), n.place, &format!("{path}.name"));
+            }
             names.push(name.and_then(|n| cx.string(n, &format!("{path}.name"))).unwrap_or_default());
         }
         Some(names)

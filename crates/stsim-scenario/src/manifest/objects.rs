@@ -1615,7 +1615,8 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                         cx.string(n, &format!("{path}.name"))
                     }
                 };
-                let mounts = container.names_under(cx, "volumeMounts");
+                let raw_container = if i > 0 { raw_extra.as_str() } else { raw_base };
+                let mounts = container.names_under(cx, "volumeMounts", raw_container);
                 if i == 0 {
                     first_name = name.clone();
                     first_mounts = mounts.clone();
@@ -1710,7 +1711,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                 cx.string(n, &format!("{path}.restartPolicy"))
             });
             let sidecar = restart_policy.as_deref() == Some("Always");
-            let volume_mounts = container.names_under(cx, "volumeMounts");
+            let volume_mounts = container.names_under(cx, "volumeMounts", &raw_init);
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
@@ -1806,7 +1807,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             spec.skip(&[key]);
         }
     }
-    let volumes = spec.names_under(cx, "volumes");
+    let volumes = spec.names_under(cx, "volumes", raw_base);
     super::decode::volume_sources(cx, &spec, p);
     spec.finish(cx);
     template.finish(cx);

@@ -335,22 +335,24 @@ impl Checker<'_, '_> {
         let path = format!("{base}.template");
         for error in errors {
             let (field, detail) = error.split_once(": ").unwrap_or((error.as_str(), ""));
-            match self.locator.object(&path) {
-                // A manifest's set: the API server's words, at its template.
-                Some(object) => {
-                    let place = self.locator.find(&path);
-                    self.diagnostics.push(Diagnostic {
-                        code: "invalid-value",
-                        message: format!("The {object} is invalid: spec.template.{field}: {detail}"),
-                        file: self.locator.file_of(&path).unwrap_or_else(|| self.file.to_string()),
-                        line: place.line,
-                        column: place.column,
-                        length: place.length,
-                        help: Some(POD_SPEC_HELP.to_string()),
-                    });
-                }
-                None => self.report("invalid-value", &path, &error, Some(POD_SPEC_HELP.to_string())),
-            }
+            // Said of the template, placed at the volume or mount it is
+            // about (its `name:`), where that was recorded.
+            let at = template_path_of(&path, field).unwrap_or_else(|| path.clone());
+            let message = match self.locator.object(&path) {
+                // A manifest's set: the API server's words.
+                Some(object) => format!("The {object} is invalid: spec.template.{field}: {detail}"),
+                None => format!("{}: {error}", self.locator.show(&path)),
+            };
+            let place = self.locator.find(&at);
+            self.diagnostics.push(Diagnostic {
+                code: "invalid-value",
+                message,
+                file: self.locator.file_of(&at).unwrap_or_else(|| self.file.to_string()),
+                line: place.line,
+                column: place.column,
+                length: place.length,
+                help: Some(POD_SPEC_HELP.to_string()),
+            });
         }
     }
 
@@ -665,6 +667,28 @@ fn go_atoi(text: &str) -> i64 {
 const POD_SPEC_HELP: &str = "from 1.34 the API server checks a StatefulSet's pod template as a pod's when the set is \
     created: each volume mount must name one of the template's volumes or claim templates (before 1.34 the set is \
     accepted and each pod's create refused)";
+
+/// The scenario's path, under the template at `template`, of the volume or
+/// volume mount a pod's field error names by its pod path
+/// (`spec.containers[1].volumeMounts[0].name` is
+/// `<template>.extraContainers[0].volumeMounts[0]`: the first container's
+/// are the template's own), if it names one.
+fn template_path_of(template: &str, field: &str) -> Option<String> {
+    let field = field.strip_suffix(".name")?.strip_prefix("spec.")?;
+    if let Some(volume) = field.strip_prefix("volumes[") {
+        return Some(format!("{template}.volumes[{volume}"));
+    }
+    let (list, rest) = field.split_once('[')?;
+    let (index, mount) = rest.split_once("].")?;
+    let index: usize = index.parse().ok()?;
+    let container = match (list, index) {
+        ("containers", 0) => template.to_string(),
+        ("containers", i) => format!("{template}.extraContainers[{}]", i - 1),
+        ("initContainers", i) => format!("{template}.initContainers[{i}]"),
+        _ => return None,
+    };
+    mount.starts_with("volumeMounts[").then(|| format!("{container}.{mount}"))
+}
 
 #[cfg(test)]
 mod max_unavailable_tests {
