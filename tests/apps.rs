@@ -849,11 +849,149 @@ fn sentinels_tracking_ips_fail_over_and_leave_the_old_master_out() {
         app.intervals.last().unwrap().cause.iter().any(|c| c.contains("came back at 10m1s with a new IP"))
     );
 
+    assert!(
+        member_events(&sim, |what| what.contains("preStop")).is_empty(),
+        "no hook: preStopFailover: false"
+    );
+
     let mut dns = config("redis-sentinel-master-rescheduled");
     set_addressing(&mut dns, Addressing::Dns);
     let (sim, report) = run_config(dns);
     assert_eq!(crate::apps::app(&report).health, "HEALTHY");
     assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-0"], "no failover");
+}
+
+fn set_pre_stop_failover(config: &mut Config, on: bool) {
+    match &mut config.statefulsets[0].app.as_mut().expect("an app").kind {
+        AppKind::RedisSentinel { pre_stop_failover, .. } => *pre_stop_failover = on,
+        kind => panic!("not Sentinel: {kind:?}"),
+    }
+}
+
+/// The Bitnami chart's preStop hook (prestop-redis.sh): the kubelet runs it
+/// when it stops the master's container gracefully, and it pauses writes
+/// and sends `SENTINEL FAILOVER`, a forced failover that waits for neither
+/// down-after-milliseconds nor a vote. The same `kubectl delete pod` of the
+/// master that costs a minute without the hook (above) moves the master to
+/// redis-1 at once: no BROKEN, only the paused old master as DEGRADED until
+/// it stops, and redis-0, back with a new IP, asks the sentinels and
+/// replicates from redis-1.
+#[test]
+fn the_charts_pre_stop_hook_fails_a_deleted_master_over_at_once() {
+    let mut config = config("redis-sentinel-master-rescheduled");
+    set_pre_stop_failover(&mut config, true);
+    let (sim, report) = run_config(config);
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY", "{}", app.reason);
+    assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-1"], "redis-1 was promoted");
+    let failover = sim
+        .trace
+        .records
+        .iter()
+        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+        .expect("a failover");
+    assert_eq!(failover.at, t("10m"), "in the hook, not after down-after-milliseconds");
+    let Event::AppMember { what, .. } = &failover.event else { unreachable!() };
+    assert!(what.contains("preStop hook sent SENTINEL FAILOVER"), "{what}");
+    assert_eq!(member_events(&sim, |what| what.starts_with("failover")).len(), 1);
+    assert!(app.intervals.iter().all(|i| i.health != "BROKEN"), "{:?}", intervals(&report));
+    assert_eq!(
+        intervals(&report)[0],
+        ("DEGRADED".to_string(), "member-down".to_string(), "10m".to_string()),
+        "writes paused on the stopping master"
+    );
+    assert!(app.intervals[0].reason.contains("CLIENT PAUSE WRITE"), "{}", app.intervals[0].reason);
+    // The old master stays master (paused) until it stops: not reconfigured.
+    assert!(member_events(&sim, |what| what.contains("SLAVEOF")).iter().all(|w| !w.contains("redis-0")));
+    let back = member_events(&sim, |what| what.contains("the sentinels say the master is redis-1"));
+    assert_eq!(back.len(), 1, "redis-0 comes back as redis-1's replica: {back:?}");
+}
+
+/// The hook runs only when the kubelet stops the container: a crashed
+/// machine runs nothing, so the sentinels wait for down-after-milliseconds
+/// (60 s) as before, with the chart's hook in place; a partition (a
+/// kubelet that cannot hear of the deletion) is the same.
+#[test]
+fn a_crashed_masters_node_runs_no_pre_stop_hook() {
+    let source = r#"Scenario(
+    name: "sentinel-crash",
+    seed: 7,
+    duration: "15m",
+    images: [(name: "redis:7.2", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "redis-headless", clusterIP: "None", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
+    statefulsets: [(
+        name: "redis",
+        app: RedisSentinel(addressing: Dns),
+        serviceName: "redis-headless",
+        replicas: 3,
+        template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "5m", do: CrashNode(nodeOf: "redis-0")),
+    ],
+)"#;
+    for (fault, deleted) in
+        [("CrashNode(nodeOf: \"redis-0\")", false), ("PartitionNode(node: \"worker-1\")", true)]
+    {
+        let mut source = source.replace("CrashNode(nodeOf: \"redis-0\")", fault);
+        if deleted {
+            source = source.replace(
+                "        (at: \"5m\", do: PartitionNode",
+                "        (at: \"5m10s\", do: DeletePod(pod: \"redis-0\")),\n        (at: \"5m\", do: PartitionNode",
+            );
+        }
+        let (sim, _) = run(&source);
+        assert!(member_events(&sim, |what| what.contains("preStop")).is_empty(), "{fault}");
+        let failover = sim
+            .trace
+            .records
+            .iter()
+            .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
+            .expect("a failover");
+        assert_eq!(failover.at, t("6m"), "{fault}: after down-after-milliseconds");
+    }
+}
+
+/// A rolling update reaches the master last (ordinal 0): the kubelet stops
+/// it with the hook, which moves the master before the pod goes, so writes
+/// never fail (DEGRADED only: each pod away, and the paused instant).
+#[test]
+fn a_rolling_update_moves_the_master_in_its_pre_stop_hook() {
+    let source = r#"Scenario(
+    name: "sentinel-roll",
+    seed: 7,
+    duration: "15m",
+    images: [(name: "redis:7.2", pull: "2s", startup: "3s", shutdown: "1s"), (name: "redis:7.4", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "redis-headless", clusterIP: "None", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
+    statefulsets: [(
+        name: "redis",
+        app: RedisSentinel(addressing: Dns),
+        serviceName: "redis-headless",
+        replicas: 3,
+        template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "5m", do: SetImage(statefulset: "redis", image: "redis:7.4")),
+    ],
+)"#;
+    let (sim, report) = run(source);
+    let app = app(&report);
+    assert_eq!(app.health, "HEALTHY", "{}", app.reason);
+    let failovers = member_events(&sim, |what| what.starts_with("failover"));
+    assert_eq!(failovers.len(), 1, "{failovers:?}");
+    assert!(failovers[0].contains("preStop hook sent SENTINEL FAILOVER"), "{failovers:?}");
+    assert!(app.intervals.iter().all(|i| i.health != "BROKEN"), "{:?}", intervals(&report));
+    assert!(!codes(&report).contains(&"no-primary".to_string()), "{:?}", intervals(&report));
+
+    // Without the hook the master just goes: writes fail until redis-0,
+    // back under its name, is the master again (no failover by DNS name).
+    let off = source
+        .replace("RedisSentinel(addressing: Dns)", "RedisSentinel(addressing: Dns, preStopFailover: false)");
+    let (sim, report) = run(&off);
+    assert!(member_events(&sim, |what| what.starts_with("failover")).is_empty());
+    assert!(codes(&report).contains(&"no-primary".to_string()), "{:?}", intervals(&report));
 }
 
 /// ZooKeeper syncs a server with an empty data directory from the leader,

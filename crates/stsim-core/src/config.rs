@@ -1722,7 +1722,10 @@ pub enum AppKind {
     /// (`down-after-milliseconds`) and a majority of sentinels runs.
     /// `min_replicas_to_write` (`min-replicas-to-write`, 0 = off): a master
     /// takes writes only while that many replicas follow it and reach it.
-    RedisSentinel { down_after: SimDuration, min_replicas_to_write: u32 },
+    /// `pre_stop_failover`: the redis container has the Bitnami chart's
+    /// preStop hook, which pauses writes and sends `SENTINEL FAILOVER` when
+    /// the kubelet stops the master's container gracefully.
+    RedisSentinel { down_after: SimDuration, min_replicas_to_write: u32, pre_stop_failover: bool },
 }
 
 impl AppKind {

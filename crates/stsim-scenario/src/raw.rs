@@ -531,6 +531,11 @@ pub enum App {
         down_after: Option<String>,
         #[serde(default)]
         min_replicas_to_write: Option<u32>,
+        /// The redis container's preStop hook runs `SENTINEL FAILOVER` when
+        /// the master's pod is stopped gracefully (the Bitnami chart's
+        /// prestop-redis.sh). Default true.
+        #[serde(default)]
+        pre_stop_failover: Option<bool>,
         #[serde(default)]
         readiness: Option<AppReadiness>,
         #[serde(default)]

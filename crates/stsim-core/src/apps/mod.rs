@@ -274,6 +274,9 @@ pub struct Process {
     pub catching_up: Option<(SimTime, String)>,
     /// Whether the last verdict found it current with its cluster.
     pub in_sync: bool,
+    /// Sentinel: the preStop hook of its container has run (once per kill,
+    /// as the kubelet runs it).
+    pub pre_stop_ran: bool,
 }
 
 /// A cluster as the members' data describes it.
@@ -1447,6 +1450,7 @@ fn start_processes(api: &mut Api, app: &mut App, index: usize) {
             ghost_since: None,
             catching_up: None,
             in_sync: false,
+            pre_stop_ran: false,
         };
         app.first_start.get_or_insert(api.now);
         api.world.apps.process_on(process.node, index, true);
@@ -1830,6 +1834,7 @@ mod tests {
             ghost_since: ghost.then_some(SimTime::ZERO),
             catching_up: None,
             in_sync: false,
+            pre_stop_ran: false,
         };
         let mut app = App::default();
         let pods =

@@ -570,20 +570,30 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
             .data_of(process)
             .and_then(|d| d.repl.lease_until)
             .map_or(String::new(), |t| format!(" at {t}"));
-        let text = if replication::tracked(app) {
-            format!(
+        let (code, text) = if super::sentinel::writes_paused(app, *pod) {
+            // The chart's preStop hook: writes wait (clients block) rather
+            // than fail, and the member leaves with its container.
+            let text = format!(
+                "{} is stopping: its preStop hook paused its writes (CLIENT PAUSE WRITE) until its container exits",
+                process.member
+            );
+            ("member-down", text)
+        } else if replication::tracked(app) {
+            let text = format!(
                 "{} demoted itself when its leader lease ran out{until}: it is cut off on {} and still believes \
                  it was the primary",
                 process.member,
                 api.world().node(process.node).name
-            )
+            );
+            ("peers-unreachable", text)
         } else {
-            format!(
+            let text = format!(
                 "{} refuses writes: fewer replicas than min-replicas-to-write follow it and reach it",
                 process.member
-            )
+            );
+            ("peers-unreachable", text)
         };
-        problems.push(("peers-unreachable", text));
+        problems.push((code, text));
     }
     problems.extend(missing(api, app));
     match problems.first() {

@@ -67,9 +67,14 @@ pub(super) fn last_renewal(
 
 /// Whether the primary in `pod` holds the leader lease as it believes:
 /// while it reaches the API server, if the key names it; cut off, until its
-/// lease runs out. Kinds without a lease (Sentinel) always do.
+/// lease runs out. Kinds without a lease (Sentinel) do unless `min-replicas-to-write`
+/// or a preStop hook's pause stops their writes.
 pub(super) fn holds_lease(api: &Api, app: &App, pod: PodId) -> bool {
     if let AppKind::RedisSentinel { min_replicas_to_write, .. } = *app.kind() {
+        // Paused by the preStop hook (`CLIENT PAUSE ... WRITE`): it takes none.
+        if super::sentinel::writes_paused(app, pod) {
+            return false;
+        }
         return min_replicas_to_write == 0 || followers(api, app, pod) >= min_replicas_to_write as usize;
     }
     if !tracked(app) {

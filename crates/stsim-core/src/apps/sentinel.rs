@@ -17,7 +17,13 @@
 //!   can reach and point every node they can reach at it (`SLAVEOF`);
 //! - a node they cannot reach at the address they recorded is not
 //!   reconfigured: a former master back at a new IP keeps following its
-//!   stale answer.
+//!   stale answer;
+//! - with `pre_stop_failover` (the Bitnami chart's default), the master's
+//!   pod stopped gracefully on a machine that runs (a delete, an eviction,
+//!   a rolling update, a graceful node shutdown) runs its preStop hook:
+//!   writes pause and a sentinel it reaches promotes a replica at once, with
+//!   no `down_after` and no vote (`pre_stop_failover` below). A crashed or
+//!   cut-off machine runs no hook.
 //!
 //! The verdict is the primary/replica one (`primary_replica::evaluate`):
 //! several masters are split brain, no master or replicas all cut off are
@@ -30,6 +36,33 @@ fn down_after(app: &App) -> SimDuration {
         AppKind::RedisSentinel { down_after, .. } => *down_after,
         _ => unreachable!("the Sentinel model runs Sentinel applications"),
     }
+}
+
+/// When the kubelet began to kill `pod`'s container gracefully, which it
+/// does by running the container's preStop hook first (`killContainer`,
+/// pkg/kubelet/kuberuntime/kuberuntime_container.go): once it learned of
+/// the pod's deletion (`term_started_at`), or when its graceful node
+/// shutdown began for the pod's group. `None` on a machine that is not
+/// running and connected: a crashed one runs nothing, a cut-off kubelet
+/// has not heard of the deletion. (A force-deleted pod's container, killed
+/// with the kubelet's own short grace period, is left out.)
+fn graceful_kill_began(world: &crate::world::World, pod: PodId) -> Option<SimTime> {
+    let pod = world.pod(pod);
+    let node = world.node(pod.node?);
+    if !node.kubelet_connected() || !pod.exists() {
+        return None;
+    }
+    if pod.is_terminating() {
+        return pod.runtime.term_started_at;
+    }
+    if pod.critical() { node.critical_shutdown } else { node.shutting_down }
+}
+
+/// Whether the master in `pod` has its writes paused by the chart's
+/// preStop hook (`CLIENT PAUSE <ms> WRITE`): it runs and its hook ran.
+/// Clients wait rather than fail, and the pause outlasts the container.
+pub(super) fn writes_paused(app: &App, pod: PodId) -> bool {
+    app.processes.get(&pod).is_some_and(|p| p.pre_stop_ran && p.ghost_since.is_none())
 }
 
 /// Where the sentinels say the master is, asked at the peers' DNS names:
@@ -79,6 +112,7 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
     }
     let Some(cluster) = app.clusters.first().map(|c| c.id) else { return };
     learn(api, app, cluster, wake);
+    pre_stop_failover(api, app, index, cluster, wake);
     failover(api, app, index, cluster, wake);
     reconfigure(api, app, index, cluster, wake);
 }
@@ -219,6 +253,102 @@ fn learn(api: &mut Api, app: &mut App, cluster: ClusterId, wake: &mut Wake) {
     }
 }
 
+/// The master's pod is being stopped gracefully: its preStop hook fails it
+/// over at once.
+///
+/// The Bitnami chart (bitnami/charts, bitnami/redis/templates/
+/// sentinel/statefulset.yaml) gives the redis container `lifecycle.preStop`
+/// running prestop-redis.sh unless `replica.lifecycleHooks` replaces it,
+/// and the pod `terminationGracePeriodSeconds:
+/// {{ .Values.sentinel.terminationGracePeriodSeconds }}`, 30 by default
+/// (the chart's README). The script (templates/scripts-configmap.yaml):
+/// `if is_master && ! sentinel_failover_finished` (the local ROLE is
+/// master and the sentinels, asked through the chart's Service, still give
+/// this pod's address) it runs `CLIENT PAUSE 22000 WRITE`, then `SENTINEL
+/// FAILOVER mymaster` once, then polls `get-master-addr-by-name` every
+/// second for up to 20 s. (Earlier chart versions send the same command
+/// from the sentinel container's prestop-sentinel.sh and have the redis
+/// container wait for its role to change, without the pause.)
+///
+/// `SENTINEL FAILOVER` (sentinel.c, `sentinelCommand`) answers
+/// `-NOGOODSLAVE No suitable replica to promote` when
+/// `sentinelSelectSlave` finds no replica, else starts the failover with
+/// `SRI_FORCE_FAILOVER`: `sentinelFailoverWaitStart` goes on without being
+/// elected leader, so neither down-after-milliseconds nor the other
+/// sentinels' votes are needed. The sentinel's timer (ten times a second)
+/// sends `SLAVEOF NO ONE` to the replica, reads its new role at its next
+/// INFO (every second during a failover) and from then gives the new
+/// address (`sentinelGetCurrentMasterAddress`); the other replicas get
+/// `SLAVEOF` the new master. About a second, which the model makes an
+/// instant: once sent, the command needs nothing more from the hook, so a
+/// grace period that cuts the hook short (the kubelet gives it at least
+/// 2 s) does not stop the failover. The old master stays master, writes
+/// paused, until its container stops: the sentinels turn a former master
+/// into a replica only once it has reported itself master for 8 s
+/// (`SENTINEL_PUBLISH_PERIOD*4`, `sentinelRefreshInstanceInfo`), so
+/// `reconfigure` leaves it be; back, it asks the sentinels and replicates
+/// from the new master (`start`). The sentinel it reaches is one in another
+/// ready pod whose machine its own reaches (the Service's endpoints); the
+/// replica, one that sentinel reaches, ranked as `failover` ranks them.
+fn pre_stop_failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: &mut Wake) {
+    if !matches!(app.kind(), AppKind::RedisSentinel { pre_stop_failover: true, .. }) {
+        return;
+    }
+    let now = api.now;
+    let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
+    let Some(address) = app.cluster(cluster).peers.get(&master).cloned() else { return };
+    let stopping = app.processes_named(&master).find(|p| {
+        p.ghost_since.is_none()
+            && !p.pre_stop_ran
+            && address_of(app, p) == address
+            && app.data_of(p).is_some_and(|d| d.role == Role::Primary)
+            && graceful_kill_began(api.world(), p.pod).is_some_and(|began| began <= now)
+    });
+    let Some(stopping) = stopping.map(|p| (p.pod, p.node)) else { return };
+    let (pod, node) = stopping;
+    app.processes.get_mut(&pod).expect("the stopping master").pre_stop_ran = true;
+    let world = api.world();
+    let sentinel = app.processes_in_order().into_iter().map(|p| &app.processes[&p]).find(|p| {
+        let other = world.pod(p.pod);
+        p.pod != pod
+            && p.ghost_since.is_none()
+            && other.exists()
+            && !other.is_terminating()
+            && other.is_running_and_ready()
+            && crate::network::reachable(world, node, p.node)
+    });
+    let hook = "its pod is being stopped, so the kubelet runs its preStop hook (the Bitnami chart's prestop-redis.sh): \
+                as the master it pauses writes (CLIENT PAUSE WRITE) and sends SENTINEL FAILOVER"
+        .to_string();
+    let Some(from) = sentinel.map(|p| p.node) else {
+        member_event(api, index, pod, format!("{hook}, but reaches no sentinel: writes stay paused"));
+        return;
+    };
+    let Some((promoted_pod, promoted, passed)) = select_replica(api, app, cluster, from, &master, wake)
+    else {
+        member_event(
+            api,
+            index,
+            pod,
+            format!("{hook}: -NOGOODSLAVE No suitable replica to promote, so writes stay paused"),
+        );
+        return;
+    };
+    member_event(api, index, pod, hook);
+    promote(
+        api,
+        app,
+        index,
+        cluster,
+        promoted_pod,
+        &master,
+        format!(
+            "failover: {master}'s preStop hook sent SENTINEL FAILOVER, which needs neither \
+             down-after-milliseconds nor a vote, so the sentinels promote {promoted}{passed} at once"
+        ),
+    );
+}
+
 /// Nobody at the master's recorded address for `down_after`, with a
 /// majority of sentinels running: a reachable replica is promoted.
 fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: &mut Wake) {
@@ -241,12 +371,41 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
     if sentinels * 2 <= expected {
         return;
     }
-    // The replica the sentinels promote: `sentinelSelectSlave` (sentinel.c)
-    // keeps the replicas they reach and ranks them by `replica-priority`
-    // (all equal here), then by replication offset, highest first, then by
-    // run ID (random; here the ordinal). A replica still copying the
-    // master's data in its initial sync, or one cut off from it for a while,
-    // has the lower offset: the one whose data is the most recent wins.
+    let Some((pod, promoted, passed)) = select_replica(api, app, cluster, from, &master, wake) else {
+        return;
+    };
+    promote(
+        api,
+        app,
+        index,
+        cluster,
+        pod,
+        &master,
+        format!(
+            "failover: nobody answered at {master}'s address {address} for {timeout} (down-after-milliseconds), so \
+             the sentinels promote {promoted}{passed}"
+        ),
+    );
+}
+
+/// The replica the sentinels acting from `from` promote in place of
+/// `master`, its name, and why it was preferred to lower ordinals (or
+/// nothing).
+///
+/// `sentinelSelectSlave` (sentinel.c) keeps the replicas they reach and
+/// ranks them by `replica-priority` (all equal here), then by replication
+/// offset, highest first, then by run ID (random; here the ordinal). A
+/// replica still copying the master's data in its initial sync, or one cut
+/// off from it for a while, has the lower offset: the one whose data is the
+/// most recent wins.
+fn select_replica(
+    api: &mut Api,
+    app: &App,
+    cluster: ClusterId,
+    from: NodeId,
+    master: &str,
+    wake: &mut Wake,
+) -> Option<(PodId, String, String)> {
     let mut ranked: Vec<PodId> = app.processes_in_order();
     ranked.sort_by_key(|pod| {
         let process = &app.processes[pod];
@@ -266,7 +425,7 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
             break;
         }
     }
-    let Some((pod, promoted)) = candidate else { return };
+    let (pod, promoted) = candidate?;
     // Lower ordinals ranked after it for their offset: still catching up.
     let ordinal = app.processes[&pod].ordinal;
     let passed: Vec<String> = app
@@ -286,27 +445,34 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
             if passed.len() == 1 { "is" } else { "are" }
         )
     };
+    Some((pod, promoted, passed))
+}
+
+/// The sentinels make the replica in `pod` the master in place of `master`,
+/// and the story says `what`.
+fn promote(
+    api: &mut Api,
+    app: &mut App,
+    index: usize,
+    cluster: ClusterId,
+    pod: PodId,
+    master: &str,
+    what: String,
+) {
+    let promoted = app.processes[&pod].member.clone();
     {
         let record = app.cluster_mut(cluster);
         record.slots = vec![promoted.clone()];
         record.follows.remove(&promoted);
-        record.follows.insert(master.clone(), promoted.clone());
-        record.down_since.remove(&master);
+        record.follows.insert(master.to_string(), promoted);
+        record.down_since.remove(master);
     }
     let volume = app.processes[&pod].volume;
     if let Some(data) = app.volumes.get_mut(&volume) {
         data.role = Role::Primary;
         data.peers.clear();
     }
-    member_event(
-        api,
-        index,
-        pod,
-        format!(
-            "failover: nobody answered at {master}'s address {address} for {timeout} (down-after-milliseconds), so \
-             the sentinels promote {promoted}{passed}"
-        ),
-    );
+    member_event(api, index, pod, what);
 }
 
 /// The sentinels point every node they can reach at the current master.
@@ -316,7 +482,8 @@ fn reconfigure(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, w
     let Some((from, _)) = vantage(api, app) else { return };
     for pod in app.processes_in_order() {
         let process = &app.processes[&pod];
-        if process.ghost_since.is_some() || process.member == master {
+        // A former master paused by its preStop hook stays master until it stops.
+        if process.ghost_since.is_some() || process.member == master || process.pre_stop_ran {
             continue;
         }
         let Some(data) = app.data_of(process) else { continue };

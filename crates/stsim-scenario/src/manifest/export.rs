@@ -548,11 +548,12 @@ fn app_annotation(app: &AppConfig) -> String {
             ];
             ("Cassandra", fields)
         }
-        AppKind::RedisSentinel { down_after, min_replicas_to_write } => {
+        AppKind::RedisSentinel { down_after, min_replicas_to_write, pre_stop_failover } => {
             let fields = vec![
                 format!("addressing: {addressing}"),
                 format!("downAfter: {}", duration(*down_after)),
                 format!("minReplicasToWrite: {min_replicas_to_write}"),
+                format!("preStopFailover: {pre_stop_failover}"),
                 format!("peerTimeout: {}", duration(app.peer_timeout)),
             ];
             ("RedisSentinel", fields)

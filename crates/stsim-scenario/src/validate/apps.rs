@@ -95,6 +95,7 @@ impl Checker<'_, '_> {
                 addressing,
                 down_after,
                 min_replicas_to_write,
+                pre_stop_failover,
                 readiness,
                 catch_up,
                 stale_after,
@@ -112,6 +113,10 @@ impl Checker<'_, '_> {
                 let kind = AppKind::RedisSentinel {
                     down_after,
                     min_replicas_to_write: min_replicas_to_write.unwrap_or(0),
+                    // The Bitnami chart gives the redis container its
+                    // prestop-redis.sh hook unless `replica.lifecycleHooks`
+                    // replaces it (templates/sentinel/statefulset.yaml).
+                    pre_stop_failover: pre_stop_failover.unwrap_or(true),
                 };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
