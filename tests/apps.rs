@@ -1036,6 +1036,7 @@ fn application_settings_are_validated_with_their_path() {
         ),
         ("Cassandra(seeds: [7])", "statefulsets[0].app.seeds[0]", "a seed is an ordinal"),
         ("Quorum(catchUp: \"soon\")", "statefulsets[0].app.catchUp", "invalid duration"),
+        ("RedisSentinel(quorum: 0)", "statefulsets[0].app.quorum", "greater than or equal to 1"),
     ];
     for (app, path, phrase) in cases {
         let source = base.replace("PrimaryReplica(addressing: Dns)", app);
@@ -1499,6 +1500,59 @@ fn sentinel_promotes_the_replica_with_the_most_data() {
     assert!(failovers[0].contains("redis-1 is still copying"), "{failovers:?}");
     let reconfigured = member_events(&sim, |what| what.contains("SLAVEOF redis-2"));
     assert!(!reconfigured.is_empty(), "redis-1 follows the new master");
+}
+
+/// Sentinel's leader election (`sentinelGetLeader`, sentinel.c) counts
+/// every sentinel it ever knew (`voters = dictSize(master->sentinels)+1`)
+/// and needs a majority of them and at least the `quorum`. Five pods scaled
+/// to three leave two voters that never come back (the Bitnami chart's
+/// sentinel myid is its pod name's hash; nothing runs `SENTINEL RESET`): when
+/// the master's machine then crashes, two sentinels cannot reach the three
+/// votes, and no failover comes. Without the scale-down, four of five can.
+/// And with `quorum: 3`, two of three sentinels are not enough either.
+#[test]
+fn sentinels_elect_a_failover_leader_by_every_sentinel_they_knew_and_the_quorum() {
+    let source = r#"Scenario(
+    name: "sentinel-vote",
+    seed: 7,
+    duration: "20m",
+    cluster: (zones: ["us-east-1a"], nodePools: [(name: "worker", count: 5, cpu: "2", memory: "8Gi")]),
+    images: [(name: "redis:7.2", pull: "2s", startup: "3s", shutdown: "1s")],
+    services: [(name: "redis-headless", clusterIP: "None", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
+    statefulsets: [(
+        name: "redis",
+        app: RedisSentinel(addressing: Dns),
+        serviceName: "redis-headless",
+        replicas: 5,
+        template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5), resources: (requests: (cpu: "1500m", memory: "1Gi"))),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [
+        (at: "5m", do: Scale(statefulset: "redis", replicas: 3)),
+        (at: "10m", do: CrashNode(nodeOf: "redis-0")),
+    ],
+)"#;
+    let failovers = |source: &str| {
+        let (sim, report) = run(source);
+        let n = member_events(&sim, |what| what.starts_with("failover")).len();
+        (n, crate::apps::app(&report).health.clone())
+    };
+    assert_eq!(failovers(source), (0, "BROKEN".to_string()), "2 of 5 known sentinels");
+    let (sim, _) = run(source);
+    let why = member_events(&sim, |what| what.contains("no failover"));
+    assert_eq!(why.len(), 1, "{why:?}");
+    assert!(
+        why[0].contains("fewer than the 3 votes a leader needs (a majority of the 5 sentinels"),
+        "{why:?}"
+    );
+    let kept = source.replace("        (at: \"5m\", do: Scale(statefulset: \"redis\", replicas: 3)),\n", "");
+    assert_eq!(failovers(&kept).0, 1, "4 of 5");
+    let three = source
+        .replace("replicas: 5,", "replicas: 3,")
+        .replace("        (at: \"5m\", do: Scale(statefulset: \"redis\", replicas: 3)),\n", "");
+    assert_eq!(failovers(&three).0, 1, "2 of 3, quorum 2");
+    let strict = three.replace("RedisSentinel(addressing: Dns)", "RedisSentinel(addressing: Dns, quorum: 3)");
+    assert_eq!(failovers(&strict), (0, "BROKEN".to_string()), "2 of 3, quorum 3");
 }
 
 /// Kafka elects a partition leader only from its ISR

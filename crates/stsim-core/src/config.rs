@@ -1724,8 +1724,15 @@ pub enum AppKind {
     /// takes writes only while that many replicas follow it and reach it.
     /// `pre_stop_failover`: the redis container has the Bitnami chart's
     /// preStop hook, which pauses writes and sends `SENTINEL FAILOVER` when
-    /// the kubelet stops the master's container gracefully.
-    RedisSentinel { down_after: SimDuration, min_replicas_to_write: u32, pre_stop_failover: bool },
+    /// the kubelet stops the master's container gracefully. `quorum` (the
+    /// `sentinel monitor` quorum): how many sentinels must see the master
+    /// down, and the fewest votes a failover's leader needs.
+    RedisSentinel {
+        down_after: SimDuration,
+        min_replicas_to_write: u32,
+        pre_stop_failover: bool,
+        quorum: u32,
+    },
 }
 
 impl AppKind {

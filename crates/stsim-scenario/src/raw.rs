@@ -536,6 +536,10 @@ pub enum App {
         /// prestop-redis.sh). Default true.
         #[serde(default)]
         pre_stop_failover: Option<bool>,
+        /// The `sentinel monitor` quorum: how many sentinels must see the
+        /// master down, and the fewest votes a failover needs. Default 2.
+        #[serde(default)]
+        quorum: Option<i64>,
         #[serde(default)]
         readiness: Option<AppReadiness>,
         #[serde(default)]

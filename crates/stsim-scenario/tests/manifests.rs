@@ -2283,7 +2283,7 @@ fn an_application_survives_export_with_every_field() {
         "PrimaryReplica()",
         "Quorum(system: Etcd, discovery: Srv, addressing: Ip, removeOnScaleDown: true)",
         "Quorum(system: ZooKeeper)",
-        "RedisSentinel(addressing: Dns, downAfter: \"20s\", minReplicasToWrite: 1, preStopFailover: false, peerTimeout: \"1m\")",
+        "RedisSentinel(addressing: Dns, downAfter: \"20s\", minReplicasToWrite: 1, preStopFailover: false, quorum: 3, peerTimeout: \"1m\")",
         "Cassandra(seeds: [0, 2], replicationFactor: 2, addressing: Ip)",
         "Kafka(controllers: 1, replicationFactor: 2, minInsyncReplicas: 1, fixedClusterId: true)",
         "RedisCluster(addressing: Dns, replicasPerMaster: 1, nodeTimeout: \"5s\")",

@@ -286,6 +286,7 @@ pub struct Cluster {
     pub created_at: SimTime,
     pub created_by: String,
     /// The configured members (quorum systems): the static membership.
+    /// Sentinel: every member whose sentinel ran, which the others never forget.
     /// Kafka: the controller quorum's voters (`controller.quorum.voters`).
     /// Cassandra: every node that joined the ring (it leaves by decommission).
     pub members: BTreeSet<String>,

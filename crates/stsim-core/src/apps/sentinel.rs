@@ -13,8 +13,10 @@
 //!   sentinel answers, the first ordinal starts as master (a new cluster if
 //!   its volume is empty) and the others wait;
 //! - when nobody answers at the master's recorded address for `down_after`
-//!   (60 s, the Bitnami chart's default) and a majority of sentinels runs, they promote a replica they
-//!   can reach and point every node they can reach at it (`SLAVEOF`);
+//!   (60 s, the Bitnami chart's default) and the sentinels that reach each
+//!   other are a majority of those ever known and at least `quorum`, they
+//!   promote a replica they can reach and point every node they can reach
+//!   at it (`SLAVEOF`);
 //! - a node they cannot reach at the address they recorded is not
 //!   reconfigured: a former master back at a new IP keeps following its
 //!   stale answer;
@@ -34,6 +36,13 @@ use super::*;
 fn down_after(app: &App) -> SimDuration {
     match app.kind() {
         AppKind::RedisSentinel { down_after, .. } => *down_after,
+        _ => unreachable!("the Sentinel model runs Sentinel applications"),
+    }
+}
+
+fn quorum(app: &App) -> usize {
+    match app.kind() {
+        AppKind::RedisSentinel { quorum, .. } => *quorum as usize,
         _ => unreachable!("the Sentinel model runs Sentinel applications"),
     }
 }
@@ -111,6 +120,10 @@ pub(super) fn progress(api: &mut Api, app: &mut App, index: usize, wake: &mut Wa
         start(api, app, index, pod, wake);
     }
     let Some(cluster) = app.clusters.first().map(|c| c.id) else { return };
+    // The sentinels running now become known to the others, for good.
+    let running: Vec<String> =
+        app.processes.values().filter(|p| p.ghost_since.is_none()).map(|p| p.member.clone()).collect();
+    app.cluster_mut(cluster).members.extend(running);
     learn(api, app, cluster, wake);
     pre_stop_failover(api, app, index, cluster, wake);
     failover(api, app, index, cluster, wake);
@@ -349,8 +362,9 @@ fn pre_stop_failover(api: &mut Api, app: &mut App, index: usize, cluster: Cluste
     );
 }
 
-/// Nobody at the master's recorded address for `down_after`, with a
-/// majority of sentinels running: a reachable replica is promoted.
+/// Nobody at the master's recorded address for `down_after`, with enough
+/// sentinels reaching each other to elect a leader: a reachable replica is
+/// promoted.
 fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake: &mut Wake) {
     let now = api.now;
     let Some(master) = app.cluster(cluster).slots.first().cloned() else { return };
@@ -367,8 +381,34 @@ fn failover(api: &mut Api, app: &mut App, index: usize, cluster: ClusterId, wake
         wake.at(since + timeout);
         return;
     }
-    let expected = app.expected(api.world()).len();
-    if sentinels * 2 <= expected {
+    // The vote (`sentinelGetLeader`, sentinel.c): `voters =
+    // dictSize(master->sentinels)+1`, every other sentinel it knows and
+    // itself; the winner needs `voters/2+1` votes and at least the master's
+    // `quorum`, which is also how many must see the master down for ODOWN
+    // (`sentinelCheckObjectivelyDown`). Sentinels never forget one they saw
+    // (redis.io, Sentinel, "Adding or removing Sentinels": only `SENTINEL
+    // RESET` does). The Bitnami chart sets each sentinel's `myid` from its
+    // pod name (start-sentinel.sh, `host_id`), so a pod made again is the
+    // same voter, and a pod scaled away stays one.
+    let known = app.cluster(cluster).members.len();
+    let needed = (known / 2 + 1).max(quorum(app));
+    if sentinels < needed {
+        // Said once, when down-after-milliseconds runs out.
+        let sentinel =
+            app.processes.values().find(|p| p.node == from && p.ghost_since.is_none()).map(|p| p.pod);
+        if let Some(pod) = sentinel.filter(|_| now == since + timeout) {
+            let quorum = quorum(app);
+            member_event(
+                api,
+                index,
+                pod,
+                format!(
+                    "its sentinel sees {master} down, but no failover: {sentinels} sentinels reach each other, \
+                     fewer than the {needed} votes a leader needs (a majority of the {known} sentinels they know, \
+                     who are never forgotten, and at least the quorum, {quorum})"
+                ),
+            );
+        }
         return;
     }
     let Some((pod, promoted, passed)) = select_replica(api, app, cluster, from, &master, wake) else {

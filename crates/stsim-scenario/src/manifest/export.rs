@@ -548,12 +548,13 @@ fn app_annotation(app: &AppConfig) -> String {
             ];
             ("Cassandra", fields)
         }
-        AppKind::RedisSentinel { down_after, min_replicas_to_write, pre_stop_failover } => {
+        AppKind::RedisSentinel { down_after, min_replicas_to_write, pre_stop_failover, quorum } => {
             let fields = vec![
                 format!("addressing: {addressing}"),
                 format!("downAfter: {}", duration(*down_after)),
                 format!("minReplicasToWrite: {min_replicas_to_write}"),
                 format!("preStopFailover: {pre_stop_failover}"),
+                format!("quorum: {quorum}"),
                 format!("peerTimeout: {}", duration(app.peer_timeout)),
             ];
             ("RedisSentinel", fields)

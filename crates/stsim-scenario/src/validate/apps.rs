@@ -96,6 +96,7 @@ impl Checker<'_, '_> {
                 down_after,
                 min_replicas_to_write,
                 pre_stop_failover,
+                quorum,
                 readiness,
                 catch_up,
                 stale_after,
@@ -117,6 +118,15 @@ impl Checker<'_, '_> {
                     // prestop-redis.sh hook unless `replica.lifecycleHooks`
                     // replaces it (templates/sentinel/statefulset.yaml).
                     pre_stop_failover: pre_stop_failover.unwrap_or(true),
+                    // The Bitnami chart's sentinel.quorum; Sentinel refuses
+                    // less than 1 (sentinel.c, SENTINEL MONITOR).
+                    quorum: self.int(
+                        &format!("{path}.quorum"),
+                        *quorum,
+                        2,
+                        1,
+                        Some("Sentinel refuses it: \"Quorum must be 1 or greater.\""),
+                    ),
                 };
                 (kind, addressing, readiness, catch_up, stale_after, form_timeout)
             }
