@@ -832,14 +832,8 @@ fn sentinels_tracking_ips_fail_over_and_leave_the_old_master_out() {
     let app = app(&report);
     assert_eq!(app.health, "DEGRADED");
     assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-1"], "redis-1 was promoted");
-    let failover = sim
-        .trace
-        .records
-        .iter()
-        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
-        .expect("a failover");
     // Nobody has answered at redis-0's old IP since its container stopped at 10m1s.
-    assert_eq!(failover.at, t("11m1s"));
+    assert_eq!(first_failover(&sim).0, t("11m1s"));
     assert!(app.reason.contains("redis-0 cannot reach its primary redis-0"), "{}", app.reason);
     // No master from the peer timeout (30 s) to the failover (60 s), then writes resume.
     let broken: Vec<_> = app.intervals.iter().filter(|i| i.health == "BROKEN").collect();
@@ -859,6 +853,46 @@ fn sentinels_tracking_ips_fail_over_and_leave_the_old_master_out() {
     let (sim, report) = run_config(dns);
     assert_eq!(crate::apps::app(&report).health, "HEALTHY");
     assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-0"], "no failover");
+}
+
+/// When the sentinels first failed over, and what the story said.
+fn first_failover(sim: &Simulation) -> (stsim_core::time::SimTime, &str) {
+    sim.trace
+        .records
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::AppMember { what, .. } if what.starts_with("failover") => Some((r.at, what.as_str())),
+            _ => None,
+        })
+        .expect("a failover")
+}
+
+/// Three pods of Redis with Sentinel, peers by hostname, on `images` (the
+/// first is the template's), through `timeline`.
+fn sentinel_source(images: &[&str], timeline: &str) -> String {
+    let images: Vec<String> = images
+        .iter()
+        .map(|i| format!("(name: \"{i}\", pull: \"2s\", startup: \"3s\", shutdown: \"1s\")"))
+        .collect();
+    format!(
+        r#"Scenario(
+    name: "sentinel",
+    seed: 7,
+    duration: "15m",
+    images: [{images}],
+    services: [(name: "redis-headless", clusterIP: "None", selector: {{"app": "redis"}}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
+    statefulsets: [(
+        name: "redis",
+        app: RedisSentinel(addressing: Dns),
+        serviceName: "redis-headless",
+        replicas: 3,
+        template: (labels: {{"app": "redis"}}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),
+        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
+    )],
+    timeline: [{timeline}],
+)"#,
+        images = images.join(", ")
+    )
 }
 
 fn set_pre_stop_failover(config: &mut Config, on: bool) {
@@ -884,14 +918,8 @@ fn the_charts_pre_stop_hook_fails_a_deleted_master_over_at_once() {
     let app = app(&report);
     assert_eq!(app.health, "HEALTHY", "{}", app.reason);
     assert_eq!(sim.world.apps.list[0].clusters[0].slots, ["redis-1"], "redis-1 was promoted");
-    let failover = sim
-        .trace
-        .records
-        .iter()
-        .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
-        .expect("a failover");
-    assert_eq!(failover.at, t("10m"), "in the hook, not after down-after-milliseconds");
-    let Event::AppMember { what, .. } = &failover.event else { unreachable!() };
+    let (at, what) = first_failover(&sim);
+    assert_eq!(at, t("10m"), "in the hook, not after down-after-milliseconds");
     assert!(what.contains("preStop hook sent SENTINEL FAILOVER"), "{what}");
     assert_eq!(member_events(&sim, |what| what.starts_with("failover")).len(), 1);
     assert!(app.intervals.iter().all(|i| i.health != "BROKEN"), "{:?}", intervals(&report));
@@ -913,43 +941,15 @@ fn the_charts_pre_stop_hook_fails_a_deleted_master_over_at_once() {
 /// kubelet that cannot hear of the deletion) is the same.
 #[test]
 fn a_crashed_masters_node_runs_no_pre_stop_hook() {
-    let source = r#"Scenario(
-    name: "sentinel-crash",
-    seed: 7,
-    duration: "15m",
-    images: [(name: "redis:7.2", pull: "2s", startup: "3s", shutdown: "1s")],
-    services: [(name: "redis-headless", clusterIP: "None", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
-    statefulsets: [(
-        name: "redis",
-        app: RedisSentinel(addressing: Dns),
-        serviceName: "redis-headless",
-        replicas: 3,
-        template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),
-        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
-    )],
-    timeline: [
-        (at: "5m", do: CrashNode(nodeOf: "redis-0")),
-    ],
-)"#;
-    for (fault, deleted) in
-        [("CrashNode(nodeOf: \"redis-0\")", false), ("PartitionNode(node: \"worker-1\")", true)]
-    {
-        let mut source = source.replace("CrashNode(nodeOf: \"redis-0\")", fault);
-        if deleted {
-            source = source.replace(
-                "        (at: \"5m\", do: PartitionNode",
-                "        (at: \"5m10s\", do: DeletePod(pod: \"redis-0\")),\n        (at: \"5m\", do: PartitionNode",
-            );
-        }
+    let faults = [
+        r#"(at: "5m", do: CrashNode(nodeOf: "redis-0"))"#,
+        r#"(at: "5m", do: PartitionNode(node: "worker-1")), (at: "5m10s", do: DeletePod(pod: "redis-0"))"#,
+    ];
+    for fault in faults {
+        let source = sentinel_source(&["redis:7.2"], fault);
         let (sim, _) = run(&source);
         assert!(member_events(&sim, |what| what.contains("preStop")).is_empty(), "{fault}");
-        let failover = sim
-            .trace
-            .records
-            .iter()
-            .find(|r| matches!(&r.event, Event::AppMember { what, .. } if what.starts_with("failover")))
-            .expect("a failover");
-        assert_eq!(failover.at, t("6m"), "{fault}: after down-after-milliseconds");
+        assert_eq!(first_failover(&sim).0, t("6m"), "{fault}: after down-after-milliseconds");
     }
 }
 
@@ -958,25 +958,11 @@ fn a_crashed_masters_node_runs_no_pre_stop_hook() {
 /// never fail (DEGRADED only: each pod away, and the paused instant).
 #[test]
 fn a_rolling_update_moves_the_master_in_its_pre_stop_hook() {
-    let source = r#"Scenario(
-    name: "sentinel-roll",
-    seed: 7,
-    duration: "15m",
-    images: [(name: "redis:7.2", pull: "2s", startup: "3s", shutdown: "1s"), (name: "redis:7.4", pull: "2s", startup: "3s", shutdown: "1s")],
-    services: [(name: "redis-headless", clusterIP: "None", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379), (name: "sentinel", port: 26379)])],
-    statefulsets: [(
-        name: "redis",
-        app: RedisSentinel(addressing: Dns),
-        serviceName: "redis-headless",
-        replicas: 3,
-        template: (labels: {"app": "redis"}, image: "redis:7.2", readinessProbe: (initialDelaySeconds: 5)),
-        volumeClaimTemplates: [(name: "data", storage: "8Gi")],
-    )],
-    timeline: [
-        (at: "5m", do: SetImage(statefulset: "redis", image: "redis:7.4")),
-    ],
-)"#;
-    let (sim, report) = run(source);
+    let source = sentinel_source(
+        &["redis:7.2", "redis:7.4"],
+        r#"(at: "5m", do: SetImage(statefulset: "redis", image: "redis:7.4"))"#,
+    );
+    let (sim, report) = run(&source);
     let app = app(&report);
     assert_eq!(app.health, "HEALTHY", "{}", app.reason);
     let failovers = member_events(&sim, |what| what.starts_with("failover"));
