@@ -93,7 +93,7 @@ impl Harness {
             streams: &mut self.streams,
             now: self.now,
             actor,
-            watch: stsim_core::controllers::react,
+            watch: stsim_core::sim::watch,
         }
     }
 

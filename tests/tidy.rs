@@ -153,19 +153,52 @@ fn the_engine_determinism_lints_stay_enforced() {
     assert!(rand.contains("default-features = false"), "rand keeps its unseeded generator out: {rand}");
 }
 
+/// Asserts that no line of code (comments aside) in `files` names any of
+/// `words`, saying `why` it may not.
+fn assert_code_names_none(files: Vec<PathBuf>, words: &[&str], why: &str) {
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code: String =
+            text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        for word in words {
+            assert!(!code.contains(word), "{} names {word}: {why}", file.display());
+        }
+    }
+}
+
 /// The API server knows no controller: it reports changes (`api::Change`)
-/// and the handler the simulation passes reacts.
+/// and the handler the simulation passes reacts. It neither calls into a
+/// controller nor wakes one's work (a controller's key in the event queue),
+/// nor makes an application due: who reacts to a change, and how, lives
+/// with the reacting side (`controllers::react`, `cost::react`,
+/// `apps::react`, composed by `sim::watch`).
 #[test]
 fn the_api_server_names_no_controller() {
     let mut files = Vec::new();
     rust_files(&repo_root().join("crates/stsim-core/src/api"), &mut files);
     files.push(repo_root().join("crates/stsim-core/src/api.rs"));
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let code: String =
-            text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
-        assert!(!code.contains("controllers::"), "{} calls into a controller", file.display());
-    }
+    let forbidden = [
+        "controllers::",
+        "EventKey::StatefulSetSync",
+        "EventKey::Kubelet",
+        "EventKey::Extras",
+        "EventKey::Dns",
+        "EventKey::GarbageCollect",
+        "EventKey::VolumeUsage",
+        "EventKey::Apps",
+        "apps.touch",
+    ];
+    assert_code_names_none(files, &forbidden, "a reaction to a change, not the API server's");
+}
+
+/// The controllers know no application model: the applications' event
+/// handlers are composed with theirs by the simulation (`sim::watch`).
+#[test]
+fn the_controllers_name_no_application_model() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("crates/stsim-core/src/controllers"), &mut files);
+    let forbidden = ["crate::apps", "EventKey::Apps", "apps.touch"];
+    assert_code_names_none(files, &forbidden, "the applications' reaction, not a controller's");
 }
 
 /// Dependencies point one way (ARCHITECTURE.md, "Crates"): each crate may

@@ -3,9 +3,25 @@
 //! Owns the rules the real API server enforces on writes (a live name is
 //! never reused: `AlreadyExists`; an unscheduled or terminal pod is deleted
 //! at once, others gracefully), the trace record of each change, and the
-//! watch fan-out: which controllers a change wakes, as their informers'
-//! event handlers would. Controllers read the world through `Api::world`
-//! and write through its methods; none of them touches another's state.
+//! report of what changed: each write tells the watch the simulation passes
+//! (`Api::watch`, `sim::watch`) a [`Change`], a fact about an object (a pod
+//! changed, a pod without an owner was created, a Service changed, a claim's
+//! users may have changed...). Who reacts, and which work it queues, is the
+//! reacting side's: the controllers' informer handlers
+//! (`controllers::react`), the cost report's, the applications'. The API
+//! server knows none of them (`tests/tidy.rs` keeps it so). Controllers read
+//! the world through `Api::world` and write through its methods; none of
+//! them touches another's state.
+//!
+//! The queue primitives (`wake`, `wake_after`, `wake_at`, `arm`, `cancel`)
+//! are the reactors' tools. The API server still queues some node-side work
+//! itself (`api/nodes.rs`, and `api/edits.rs` for the pvc-protection
+//! controller): the attach-detach controller's volumes when a pod, node or
+//! attachment changes, and the end of an attach or detach under way; the
+//! taint eviction controller for a node's NoExecute taints; the node's
+//! update handler; a drain waiting for a node's pods; and the external
+//! provisioner's timer (`start_provisioning`, `retry_provisioning`, and its
+//! cancel when the claim goes). These are not yet reported as changes.
 //!
 //! Does not decide anything on its own: it does what it is asked, or refuses.
 
@@ -35,15 +51,6 @@ pub enum ApiError {
     Invalid(String),
     /// The claim exists but is being deleted.
     ClaimBeingDeleted(String),
-}
-
-/// What an admission plugin changed of a pod's labels.
-enum Relabelled {
-    Nothing,
-    /// Labels added, none replaced.
-    Added,
-    /// A value replaced: the labels before.
-    Overwritten(crate::config::Labels),
 }
 
 /// Why a change to a pod's image was not made.
@@ -217,12 +224,13 @@ pub struct NewPvc {
     pub volume_name: Option<String>,
 }
 
-/// A change the API server made that a controller's event handler reacts
-/// to within the same write, as an informer's handler would before the next
-/// change is seen. The API server says what changed; it does not know who
-/// listens (the simulation passes the listener, `controllers::react`).
+/// A change the API server made, which those who watch react to within the
+/// same write, as an informer's event handler would before the next change
+/// is seen. The API server says what changed, to which object; it does not
+/// know who listens (the simulation passes the listener, `sim::watch`: the
+/// controllers' handlers, the cost report's, the applications').
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub enum Change<'a> {
     /// A volume's claim is gone: the PV controller reclaims it as its
     /// policy says (`phase` is still what it was bound as).
     VolumeReleased(PvId),
@@ -274,13 +282,56 @@ pub enum Change {
     /// A volume's detach from a node finished: its VolumeAttachment object
     /// is deleted.
     VolumeDetached(PvId),
+    /// A pod object or its status was written (created, bound, adopted,
+    /// relabelled, deleting, removed, a container's state...).
+    PodChanged(PodId),
+    /// A pod without an owner reference was created.
+    UnownedPodCreated(PodId),
+    /// A pod's labels were replaced; `old` are the labels it had.
+    PodRelabelled { pod: PodId, old: &'a crate::config::Labels },
+    /// An admission plugin added labels to a pod as it was bound
+    /// (`topology_labels`); `overwritten` holds the labels it had when a
+    /// value was replaced, not only added.
+    PodLabelsAdmitted { pod: PodId, overwritten: Option<&'a crate::config::Labels> },
+    /// A pod's owner reference to `owner` was removed by a client.
+    PodOwnerReferenceRemoved { pod: PodId, owner: StsId },
+    /// The scheduler wrote a pod's PodScheduled condition (no node fits).
+    PodScheduledConditionChanged(PodId),
+    /// A pod on a node got its deletion timestamp (a graceful delete, or a
+    /// removal its finalizers hold).
+    PodTerminating(PodId),
+    /// A pod was bound to a node (`spec.nodeName` set).
+    PodBound(PodId),
+    /// A pod's container image was updated in place.
+    ContainerImageChanged(PodId),
+    /// A pod's container process started or stopped on its machine.
+    ProcessChanged(PodId),
+    /// What a node's machine does changed (crashed, cut off, running).
+    MachineChanged(NodeId),
+    /// A volume's attach to `node` finished; `users` are the pods on that
+    /// node that mount it.
+    VolumeAttached { pv: PvId, node: NodeId, users: &'a [PodId] },
+    /// A StatefulSet was created, or its spec changed (replicas, template,
+    /// the template as written), or it got its deletion timestamp.
+    StatefulSetChanged(StsId),
+    /// An object that may own others or be owned came or went, or its owner
+    /// references or deletion changed: the graph of owners changed.
+    OwnershipChanged,
+    /// Which pods use a claim, or which StatefulSets would, may have changed
+    /// (the claims are marked in `World::dirty_claims`, or all of them by
+    /// `World::all_claims_dirty`).
+    ClaimUsageChanged,
+    /// A Service was created, updated or removed.
+    ServiceChanged(ServiceId),
+    /// A DNS record of this name was added or removed.
+    DnsRecordChanged(&'a str),
 }
 
 /// Who hears of each [`Change`].
-pub type Watch = fn(&mut Api<'_>, Change);
+pub type Watch = fn(&mut Api<'_>, &Change<'_>);
 
 /// A watch that nobody listens to, for tests that drive one controller.
-pub fn unwatched(_: &mut Api<'_>, _: Change) {}
+pub fn unwatched(_: &mut Api<'_>, _: &Change<'_>) {}
 
 /// A handle on the world for one unit of work, by one actor, at one instant.
 pub struct Api<'a> {
@@ -290,7 +341,8 @@ pub struct Api<'a> {
     pub streams: &'a mut Streams,
     pub now: SimTime,
     pub actor: Actor,
-    /// The controllers' event handlers.
+    /// Who hears of each change: the controllers', the cost report's and
+    /// the applications' event handlers (`sim::watch`).
     pub watch: Watch,
 }
 
@@ -304,9 +356,9 @@ impl<'a> Api<'a> {
         self.trace.push(self.now, self.actor, event);
     }
 
-    /// Tells the controllers' handlers of a change, now.
-    pub fn notify(&mut self, change: Change) {
-        (self.watch)(self, change);
+    /// Tells those who watch of a change, now.
+    pub fn notify(&mut self, change: Change<'_>) {
+        (self.watch)(self, &change);
     }
 
     /// Wakes `key` now (deduplicated, like a work queue).
@@ -328,40 +380,13 @@ impl<'a> Api<'a> {
         self.queue.cancel(&key);
     }
 
-    // ----- watch fan-out -------------------------------------------------
+    // ----- changes to pods ---------------------------------------------------
 
-    /// A pod changed: wake its StatefulSet and its DNS records, and the
-    /// applications if it runs a member of one.
+    /// A pod changed: the kubelet's conditions it changed take this
+    /// instant, and those who watch hear of it.
     pub(crate) fn pod_changed(&mut self, pod: PodId) {
         self.kubelet_conditions_written(pod);
-        if let Some(owner) = self.world.pod(pod).owner {
-            self.wake(EventKey::StatefulSetSync(owner));
-        }
-        self.wake(EventKey::DnsPod(pod));
-        if let Some(app) = self.world.apps.app_of_pod(pod) {
-            self.world.apps.touch(app);
-            self.wake(EventKey::Apps);
-        }
-        self.selected_pod_changed(pod, None);
-    }
-
-    /// A pod without an owner was created: the StatefulSet controller's
-    /// informer hands it to every live set whose selector matches it, to see
-    /// if one adopts it (pkg/controller/statefulset/stateful_set.go
-    /// `addPod`: "Otherwise, it's an orphan. Get a list of all matching
-    /// controllers and sync them", through `getStatefulSetsForPod`). The
-    /// sync's `ClaimPods` adopts it if its name is `<set>-<ordinal>`, and
-    /// deletes it if that ordinal is out of range. A watch fan-out, as
-    /// `pod_changed` wakes a pod's owner: no controller is called.
-    fn orphan_pod_added(&mut self, pod: PodId) {
-        let labels = &self.world.pod(pod).labels;
-        let sets: Vec<StsId> = (self.world.statefulsets.iter())
-            .filter(|s| s.removed_at.is_none() && s.spec.selector.matches(labels))
-            .map(|s| s.id)
-            .collect();
-        for set in sets {
-            self.wake(EventKey::StatefulSetSync(set));
-        }
+        self.notify(Change::PodChanged(pod));
     }
 
     /// After a write to a pod's status: the kubelet's conditions it changed
@@ -379,38 +404,6 @@ impl<'a> Api<'a> {
             if *status != now_status {
                 (*status, *since) = (now_status, now);
             }
-        }
-    }
-
-    /// A pod that Services select changed (or, with `old`, stopped being
-    /// selected by those labels): their own names', SRV names' and dashed
-    /// endpoint names' answers are worked out from the pods they select, so
-    /// they may change without any record changing, as when a terminating
-    /// pod whose subdomain is another Service's finishes while this one
-    /// publishes not-ready addresses. The applications that looked those
-    /// names up are looked at again, on their own clock: a cached answer
-    /// then tells them when it expires (`Lookup::stale_until`).
-    pub(crate) fn selected_pod_changed(&mut self, pod: PodId, old: Option<&crate::config::Labels>) {
-        if !self.world.apps.watches_services() {
-            return;
-        }
-        let world = &*self.world;
-        let labels = old.unwrap_or(&world.pod(pod).labels);
-        // Whoever looked up one of its SRV or endpoint names watches the
-        // Service's own name too (`apps::watch`).
-        let names: Vec<String> = world
-            .services_selecting(labels)
-            .into_iter()
-            .map(|service| &world.service(service).name)
-            .filter(|service| world.apps.watches_service(service))
-            .map(|service| world.service_fqdn(service))
-            .collect();
-        let mut touched = false;
-        for name in names {
-            touched |= self.world.apps.touch_name(&name);
-        }
-        if touched {
-            self.wake(EventKey::Apps);
         }
     }
 
@@ -546,7 +539,7 @@ impl<'a> Api<'a> {
         self.claims_changed_for(id);
         self.pod_changed(id);
         if self.world.pod(id).owner.is_none() {
-            self.orphan_pod_added(id);
+            self.notify(Change::UnownedPodCreated(id));
         }
         match new.node_name {
             // `spec.nodeName` set by the writer: bound as created, and the
@@ -677,7 +670,7 @@ impl<'a> Api<'a> {
         p.deletion_grace = Some(grace);
         self.record(Event::PodDeleting { pod, grace });
         self.pod_changed(pod);
-        self.wake(EventKey::Kubelet(pod));
+        self.notify(Change::PodTerminating(pod));
         self.pod_deleting(pod);
     }
 
@@ -700,8 +693,6 @@ impl<'a> Api<'a> {
         }
         self.world.remove_pod(pod, self.now);
         self.record(Event::PodRemoved { pod, force });
-        self.cancel(EventKey::Kubelet(pod));
-        self.cancel(EventKey::Extras(pod));
         self.notify(Change::PodRemoved(pod));
         self.pod_changed(pod);
         if leaves_scheduler {
@@ -718,7 +709,7 @@ impl<'a> Api<'a> {
                 self.remove_pvc(pvc);
             }
         }
-        self.wake(EventKey::GarbageCollect);
+        self.notify(Change::OwnershipChanged);
         self.claims_changed_for(pod);
     }
 
@@ -730,13 +721,13 @@ impl<'a> Api<'a> {
                 world.dirty_claims.insert(id);
             }
         }
-        self.wake(EventKey::VolumeUsage);
+        self.notify(Change::ClaimUsageChanged);
     }
 
     /// Every claim's orphan status may have changed (a StatefulSet changed).
     fn all_claims_changed(&mut self) {
         self.world.all_claims_dirty = true;
-        self.wake(EventKey::VolumeUsage);
+        self.notify(Change::ClaimUsageChanged);
     }
 
     /// A pod waiting for a node was updated: the scheduler's queue hears
@@ -807,14 +798,11 @@ impl<'a> Api<'a> {
             return;
         }
         p.status.unschedulable = Some(message.clone());
-        let owner = p.owner;
         self.record(Event::PodUnschedulable { pod, message });
         // The scheduler writes the pod's PodScheduled condition: an update
         // its StatefulSet's controller hears of (a pending pod whose claim
         // is missing gets it re-created on that sync).
-        if let Some(owner) = owner {
-            self.wake(EventKey::StatefulSetSync(owner));
-        }
+        self.notify(Change::PodScheduledConditionChanged(pod));
     }
 
     /// The scheduler reserves a node for the pod (its cache), before binding.
@@ -851,39 +839,34 @@ impl<'a> Api<'a> {
         self.world.node_mut(node).pods.insert(pod);
         self.record(Event::PodScheduled { pod, node });
         self.pod_changed(pod);
-        // A Service selects by equal values: labels added keep every one it
-        // had, a value overwritten may lose some.
-        if let Relabelled::Overwritten(old) = &relabelled {
-            self.selected_pod_changed(pod, Some(old));
+        if let Some(overwritten) = relabelled {
+            self.notify(Change::PodLabelsAdmitted { pod, overwritten: overwritten.as_ref() });
         }
-        // An orphan's labels changed: a set may now adopt it (`updatePod`).
-        if !matches!(relabelled, Relabelled::Nothing) && self.world.pod(pod).owner.is_none() {
-            self.orphan_pod_added(pod);
-        }
-        self.wake(EventKey::Kubelet(pod));
+        self.notify(Change::PodBound(pod));
         self.pod_bound(pod, node);
         self.notify(Change::AssignedPodAdded(pod));
     }
 
     /// The PodTopologyLabels admission plugin (`topology_labels`) on a
-    /// binding to `node`: what it changed of the pod's labels.
-    fn admit_topology_labels(&mut self, pod: PodId, node: NodeId) -> Relabelled {
+    /// binding to `node`: `None` if it changed nothing, else the labels
+    /// before if it replaced a value (`Some(None)` if it only added).
+    fn admit_topology_labels(&mut self, pod: PodId, node: NodeId) -> Option<Option<crate::config::Labels>> {
         let world = &*self.world;
         let node = world.node(node);
         if !world.features.pod_topology_labels || !node.exists() {
-            return Relabelled::Nothing;
+            return None;
         }
         let labels = &world.pod(pod).labels;
         let copy = topology_labels::to_copy(world.kubernetes, node, labels);
-        let relabelled = match copy.iter().flatten().any(|(key, _)| labels.contains_key(*key)) {
-            true => Relabelled::Overwritten(labels.clone()),
-            false if copy.iter().any(Option::is_some) => Relabelled::Added,
-            false => return Relabelled::Nothing,
+        let overwritten = match copy.iter().flatten().any(|(key, _)| labels.contains_key(*key)) {
+            true => Some(labels.clone()),
+            false if copy.iter().any(Option::is_some) => None,
+            false => return None,
         };
         for (key, value) in copy.into_iter().flatten() {
             self.world.set_pod_label(pod, key, &value);
         }
-        relabelled
+        Some(overwritten)
     }
 
     /// The kubelet reports the state of a failing init container (`None`:
@@ -1139,7 +1122,7 @@ impl<'a> Api<'a> {
         });
         self.record(Event::PvcCreated { pvc: id });
         self.world.dirty_claims.insert(id);
-        self.wake(EventKey::VolumeUsage);
+        self.notify(Change::ClaimUsageChanged);
         self.notify(Change::ClaimCreated(id));
         Ok(id)
     }
@@ -1201,7 +1184,7 @@ impl<'a> Api<'a> {
         self.record(Event::PvcRemoved { pvc });
         self.notify(Change::ClaimRemoved(pvc));
         if blocks_owner {
-            self.wake(EventKey::GarbageCollect);
+            self.notify(Change::OwnershipChanged);
         }
         self.cancel(EventKey::Provision(pvc));
         if let Some(pv) = self.world.pvc(pvc).volume {
@@ -1393,15 +1376,8 @@ impl<'a> Api<'a> {
         c.provision_failures = 0;
         c.waiting = None;
         self.record(Event::PvcBound { pvc, pv: id });
-        // Pods waiting on this claim: the kubelet (to mount) and, through
-        // the change, the scheduler (to bind).
-        let name = self.world.pvc(pvc).name.clone();
-        let users: Vec<PodId> = self.world.claim_users(&name).to_vec();
-        for user in users {
-            if self.world.pod(user).node.is_some() {
-                self.wake(EventKey::Kubelet(user));
-            }
-        }
+        // Pods waiting on this claim: the kubelet's (to mount) and the
+        // scheduler's (to bind).
         self.notify(Change::ClaimBound(pvc));
     }
 
@@ -1416,7 +1392,7 @@ impl<'a> Api<'a> {
         set.spec.replicas = replicas;
         set.generation += 1;
         self.record(Event::StatefulSetScaled { sts, from, to: replicas });
-        self.wake(EventKey::StatefulSetSync(sts));
+        self.notify(Change::StatefulSetChanged(sts));
         self.all_claims_changed();
     }
 
@@ -1471,7 +1447,7 @@ impl<'a> Api<'a> {
         if from != to {
             self.record(Event::StatefulSetScaled { sts, from, to });
         }
-        self.wake(EventKey::StatefulSetSync(sts));
+        self.notify(Change::StatefulSetChanged(sts));
         self.all_claims_changed();
         Ok(())
     }
@@ -1489,7 +1465,7 @@ impl<'a> Api<'a> {
         set.template_object = Some(object);
         set.generation += 1;
         self.record(Event::StatefulSetUpdated { sts, change });
-        self.wake(EventKey::StatefulSetSync(sts));
+        self.notify(Change::StatefulSetChanged(sts));
     }
 
     /// Deletes a StatefulSet. With `Background` the object goes now and the
@@ -1527,8 +1503,8 @@ impl<'a> Api<'a> {
         let finalizers = set.finalizers.clone();
         self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
         self.world.gc_owners.insert(Owner::StatefulSet(sts));
-        self.wake(EventKey::GarbageCollect);
-        self.wake(EventKey::StatefulSetSync(sts));
+        self.notify(Change::OwnershipChanged);
+        self.notify(Change::StatefulSetChanged(sts));
     }
 
     /// The StatefulSet object leaves the API server.
@@ -1541,7 +1517,7 @@ impl<'a> Api<'a> {
         if cascade == Cascade::Orphan {
             self.orphan_dependents(sts);
         }
-        self.wake(EventKey::GarbageCollect);
+        self.notify(Change::OwnershipChanged);
         self.all_claims_changed();
     }
 
@@ -1570,7 +1546,7 @@ impl<'a> Api<'a> {
     pub fn create_statefulset(&mut self, name: &str, spec: crate::config::StatefulSetSpec) -> StsId {
         let sts = self.world.add_statefulset(name, spec);
         self.record(Event::StatefulSetCreated { sts });
-        self.wake(EventKey::StatefulSetSync(sts));
+        self.notify(Change::StatefulSetChanged(sts));
         self.all_claims_changed();
         sts
     }
@@ -1586,8 +1562,7 @@ impl<'a> Api<'a> {
         let id =
             self.world.insert_service(Service { uid, removed_at: None, deletion_timestamp: None, ..service });
         self.record(Event::ServiceCreated { service: id });
-        self.wake(EventKey::DnsService(id));
-        self.service_changed(id);
+        self.notify(Change::ServiceChanged(id));
         Ok(id)
     }
 
@@ -1644,29 +1619,14 @@ impl<'a> Api<'a> {
         s.ports = ports;
         s.publish_not_ready_addresses = publish_not_ready_addresses;
         self.record(Event::ServiceUpdated { service, change: changes.join(", ") });
-        self.wake(EventKey::DnsService(service));
-        self.service_changed(service);
+        self.notify(Change::ServiceChanged(service));
     }
 
     /// The Service object leaves the API server.
     pub(crate) fn remove_service(&mut self, service: ServiceId) {
         self.world.remove_service(service, self.now);
         self.record(Event::ServiceDeleted { service });
-        self.wake(EventKey::DnsService(service));
-        self.service_changed(service);
-    }
-
-    /// A Service came, changed or went: its own name's and SRV names'
-    /// answers may change without a record of a pod's (a pod it selects
-    /// whose subdomain is another's has none), so the applications that
-    /// looked them up are due at their next look. Records that do change
-    /// wake them (`dns_changed`).
-    fn service_changed(&mut self, service: ServiceId) {
-        if !self.world.apps.is_empty() {
-            let s = self.world.service(service);
-            let name = self.world.service_fqdn(&s.name);
-            let _ = self.world.apps.touch_name(&name);
-        }
+        self.notify(Change::ServiceChanged(service));
     }
 
     /// The controller records what it waits on (not an API field; see `Waiting`).
@@ -1733,22 +1693,14 @@ impl<'a> Api<'a> {
         let ip = record.ip;
         let previous = self.world.dns.insert(name.clone(), record);
         assert!(previous.is_none(), "DNS record {name} added twice");
-        self.dns_changed(&name);
+        self.notify(Change::DnsRecordChanged(&name));
         self.record(Event::DnsAdded { name, ip });
     }
 
     pub fn remove_dns_record(&mut self, name: &str) {
         let record = self.world.dns.remove(name).expect("only a present record is removed");
         self.record(Event::DnsRemoved { name: name.to_string(), ip: record.ip });
-        self.dns_changed(name);
-    }
-
-    /// Applications resolve their peers: a record change may reach them.
-    fn dns_changed(&mut self, name: &str) {
-        if !self.world.apps.is_empty() {
-            let _ = self.world.apps.touch_name(name);
-            self.wake(EventKey::Apps);
-        }
+        self.notify(Change::DnsRecordChanged(name));
     }
 
     /// CoreDNS caches an answer it gave; NXDOMAIN is recorded in the trace,

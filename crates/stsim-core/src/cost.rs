@@ -14,7 +14,8 @@
 //!
 //! Does not delete anything.
 
-use crate::api::Api;
+use crate::api::{Api, Change};
+use crate::events::EventKey;
 use crate::objects::*;
 use crate::pricing::{Money, accrued};
 use crate::time::SimTime;
@@ -79,6 +80,15 @@ fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
         },
         None => "no pod uses it and no StatefulSet wants it".to_string(),
     })
+}
+
+/// The cost report's event handler (the simulation's watch, `sim::watch`,
+/// calls it after the controllers'): a change to which pods use a claim,
+/// or which StatefulSets would, has [`check_usage`] look again.
+pub fn react(api: &mut Api, change: &Change) {
+    if let Change::ClaimUsageChanged = change {
+        api.wake(EventKey::VolumeUsage);
+    }
 }
 
 /// Marks each claim that may have changed orphaned or in use, as it now is.

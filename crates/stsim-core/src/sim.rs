@@ -1,14 +1,15 @@
 //! The run loop: from a config to a finished world and its trace.
 //!
 //! Owns the simulation clock, the event queue, the dispatch of each event
-//! to the component that handles it, the scripted timeline, and the work
+//! to the component that handles it, who hears of each change the API
+//! server reports ([`watch`]), the scripted timeline, and the work
 //! queue's retry back-off for failed syncs. Within one instant work runs in
 //! the order of [`crate::queue::Phase`]: scripted actions, kubelets,
 //! volumes, controllers, scheduler.
 //!
 //! Does not decide anything about the cluster: the controllers do.
 
-use crate::api::{Api, Streams};
+use crate::api::{Api, Change, Streams};
 use crate::config::{Action, Config, NodeAction, PodRef, StatefulSetSpec, Trigger, UpdateStrategy};
 use crate::controllers::{
     attach_detach, disruption, dns, garbage_collector, kubelet, node_lifecycle, pod_gc, reclaim, scheduler,
@@ -152,6 +153,17 @@ struct Recreation {
 
 mod failures;
 mod maintenance;
+
+/// Who hears of each change the API server reports (`Api::watch`): the
+/// controllers' event handlers, then the cost report's, then the
+/// applications'. The API server knows none of them; each knows what it
+/// reacts to. The controllers know no application model, so the
+/// applications' handlers are composed here, not among theirs.
+pub fn watch(api: &mut Api, change: &Change) {
+    crate::controllers::react(api, change);
+    crate::cost::react(api, change);
+    crate::apps::react(api, change);
+}
 
 /// kube-controller-manager's informer resync period: `--min-resync-period`
 /// times a factor drawn once in [1, 2) (`ResyncPeriod`,
@@ -302,7 +314,7 @@ impl Simulation {
             queue: &mut self.queue,
             streams: &mut self.streams,
             actor,
-            watch: crate::controllers::react,
+            watch,
         }
     }
 
@@ -461,7 +473,7 @@ impl Simulation {
             queue: &mut self.queue,
             streams: &mut self.streams,
             actor: Actor::Operator(index as u32),
-            watch: crate::controllers::react,
+            watch,
         };
         let slot = &mut self.operators[index];
         if let Err(message) = crate::operator_runner::reconcile(slot, index, &mut api, self.templates) {

@@ -3,10 +3,11 @@
 //! StatefulSets and Services, a pod's owner references removed, a claim's
 //! replaced.
 //!
-//! Owns what changes and who hears of it: a pod's new labels reach the
-//! Services and StatefulSets that select it (its own set may release it,
-//! another may adopt it), a claim's owners reach the garbage collector.
-//! Decides nothing on its own.
+//! Owns what changes, reported as `Change`s: a pod's labels replaced
+//! (`PodRelabelled`: the Services and StatefulSets that select it hear of
+//! it; its own set may release it, another may adopt it), a pod's owner
+//! reference removed, a claim's or an object's owners replaced
+//! (`OwnershipChanged`: the garbage collector's). Decides nothing on its own.
 
 use super::{Api, Change, ImageUpdateRefusal, validation};
 use crate::config::Labels;
@@ -41,9 +42,7 @@ impl Api<'_> {
         self.world.set_pod_labels(pod, labels);
         self.record(Event::PodPatched { pod, change });
         self.pod_changed(pod);
-        // The Services of the old labels may have lost it.
-        self.selected_pod_changed(pod, Some(&old));
-        self.wake_every_statefulset();
+        self.notify(Change::PodRelabelled { pod, old: &old });
         // The scheduler's informer sees an assigned pod's labels change
         // (a finished pod is gone from its view).
         let p = self.world.pod(pod);
@@ -60,12 +59,9 @@ impl Api<'_> {
         if self.world.pod(pod).owner.is_none() {
             return;
         }
-        let owner = self.world.pod(pod).owner;
+        let Some(owner) = self.world.pod(pod).owner else { return };
         self.orphan_pod(pod);
-        if let Some(owner) = owner {
-            self.wake(EventKey::StatefulSetSync(owner));
-        }
-        self.wake_every_statefulset();
+        self.notify(Change::PodOwnerReferenceRemoved { pod, owner });
     }
 
     /// A pod's container image updated in place (`spec.containers[*].image`
@@ -119,7 +115,7 @@ impl Api<'_> {
         }
         self.record(Event::PodPatched { pod, change: format!("image {image}") });
         self.pod_changed(pod);
-        self.wake(EventKey::Kubelet(pod));
+        self.notify(Change::ContainerImageChanged(pod));
         self.waiting_pod_updated(pod, None);
         Ok(())
     }
@@ -138,9 +134,9 @@ impl Api<'_> {
     /// looks at it again (a claim whose owners are all gone is deleted).
     pub fn replace_pvc_owners(&mut self, pvc: PvcId, owners: Vec<OwnerRef>) {
         self.set_pvc_owners(pvc, owners);
-        self.wake(EventKey::GarbageCollect);
+        self.notify(Change::OwnershipChanged);
         self.world.dirty_claims.insert(pvc);
-        self.wake(EventKey::VolumeUsage);
+        self.notify(Change::ClaimUsageChanged);
     }
 
     /// A pod due to leave (its containers stopped, or deleted by force) is
@@ -158,7 +154,7 @@ impl Api<'_> {
             let finalizers = p.finalizers.clone();
             self.record(Event::PodHeld { pod, finalizers });
             self.pod_changed(pod);
-            self.wake(EventKey::Kubelet(pod));
+            self.notify(Change::PodTerminating(pod));
             self.pod_deleting(pod);
         }
     }
@@ -297,7 +293,7 @@ impl Api<'_> {
             object: obj,
             change: format!("ownerReferences [{}]", names.join(", ")),
         });
-        self.wake(EventKey::GarbageCollect);
+        self.notify(Change::OwnershipChanged);
     }
 
     /// `metadata.finalizers` of a StatefulSet or a Service replaced, under
@@ -418,13 +414,5 @@ impl Api<'_> {
         volume.resized.push((now, volume.capacity_bytes));
         volume.capacity_bytes = bytes;
         self.record(Event::PvResized { pv, bytes });
-    }
-
-    fn wake_every_statefulset(&mut self) {
-        let sets: Vec<StsId> =
-            self.world.statefulsets.iter().filter(|s| s.removed_at.is_none()).map(|s| s.id).collect();
-        for set in sets {
-            self.wake(EventKey::StatefulSetSync(set));
-        }
     }
 }

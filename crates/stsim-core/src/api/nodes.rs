@@ -1,5 +1,6 @@
 //! The API server's writes for nodes, volume attachments, evictions and
-//! the container processes behind pods, with their watch fan-out.
+//! the container processes behind pods, and the `Change`s they report
+//! (some node-side work is still queued here directly: see `api`).
 //!
 //! Owns what changes when a Node object or its taints, condition or
 //! `spec.unschedulable` change, when a machine crashes, is cut off or comes
@@ -73,19 +74,13 @@ impl Api<'_> {
         }
     }
 
-    /// A pod object left: its volumes may detach; a drain may be done; a
-    /// process the kubelet does not know to stop still runs.
+    /// A pod object left: its volumes may detach; a drain may be done.
     pub(super) fn pod_gone(&mut self, pod: PodId) {
         self.wake_pod_volumes(pod);
-        let (node, running) = (self.world.pod(pod).node, self.world.pod(pod).runtime.running);
-        if let Some(node) = node {
-            if self.world.drains.contains_key(&node) {
-                self.wake(EventKey::Drain(node));
-            }
-            if running {
-                // The kubelet of the node, if it can hear, kills the container.
-                self.wake(EventKey::Kubelet(pod));
-            }
+        if let Some(node) = self.world.pod(pod).node
+            && self.world.drains.contains_key(&node)
+        {
+            self.wake(EventKey::Drain(node));
         }
     }
 
@@ -199,11 +194,8 @@ impl Api<'_> {
             n.silent_since.get_or_insert(now);
         }
         self.record(Event::NodeMachine { node, state: machine });
-        // Who reaches whom changed: the applications look again.
-        if !self.world.apps.is_empty() {
-            self.world.apps.touch_node(node);
-            self.wake(crate::events::EventKey::Apps);
-        }
+        // Who reaches whom changed.
+        self.notify(Change::MachineChanged(node));
         if machine != Machine::Running && self.world.node(node).exists() {
             // The node lifecycle controller will notice the stale lease.
             self.notify(Change::LeaseStopped(node));
@@ -363,11 +355,7 @@ impl Api<'_> {
         }
         p.runtime.running = running;
         let (owner, ordinal, node, exists) = (p.owner, p.ordinal, p.node, p.exists());
-        // A member's process starting or stopping matters to its application.
-        if let Some(app) = self.world.apps.app_of_pod(pod) {
-            self.world.apps.touch(app);
-            self.wake(crate::events::EventKey::Apps);
-        }
+        self.notify(Change::ProcessChanged(pod));
         if !running && let Some(node) = node {
             if !exists {
                 self.world.node_mut(node).orphans.remove(&pod);
@@ -491,10 +479,10 @@ impl Api<'_> {
         }
         self.record(Event::VolumeAttached { pv, node });
         let users = self.volume_users_on(pv, node);
-        for pod in users {
+        for &pod in &users {
             self.world.pod_mut(pod).waits.attach_error = None;
-            self.wake(EventKey::Kubelet(pod));
         }
+        self.notify(Change::VolumeAttached { pv, node, users: &users });
     }
 
     pub fn start_detach(&mut self, pv: PvId, node: NodeId, forced: Option<&'static str>) {

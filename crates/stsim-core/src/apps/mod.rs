@@ -49,7 +49,7 @@ mod sentinel;
 
 use gossip::{Links, components, links, spread_addresses};
 
-use crate::api::Api;
+use crate::api::{Api, Change};
 use crate::config::{AppConfig, AppKind, AppReadiness};
 use crate::events::EventKey;
 use crate::objects::*;
@@ -714,7 +714,7 @@ pub struct Apps {
     /// The Services one of whose Service-level names (its own name, an SRV
     /// name, an endpoint's dashed name) some application looked up: only a
     /// change to a pod that one of these selects concerns the applications
-    /// (`Api::selected_pod_changed`). Only looked up.
+    /// (`selected_pod_changed`). Only looked up.
     services_watched: BTreeSet<String>,
     /// By node: the applications with processes there, and how many.
     on_node: BTreeMap<NodeId, BTreeMap<usize, u32>>,
@@ -1177,6 +1177,87 @@ impl Wake {
     }
 }
 
+/// The applications' event handlers: which of them a change the API
+/// server reports makes due (the simulation's watch, `sim::watch`, calls
+/// this after the controllers'). A member's pod or process, the machine it
+/// runs on, and the DNS names it looked up are what reach an application.
+pub fn react(api: &mut Api, change: &Change) {
+    match *change {
+        Change::PodChanged(pod) => {
+            member_changed(api, pod);
+            selected_pod_changed(api, pod, None);
+        }
+        // The Services of the old labels may have lost it.
+        Change::PodRelabelled { pod, old } => selected_pod_changed(api, pod, Some(old)),
+        // Labels only added keep every Service that selected the pod.
+        Change::PodLabelsAdmitted { pod, overwritten: Some(old) } => {
+            selected_pod_changed(api, pod, Some(old))
+        }
+        // A member's process starting or stopping matters to its application.
+        Change::ProcessChanged(pod) => member_changed(api, pod),
+        // Who reaches whom changed: the applications look again.
+        Change::MachineChanged(node) if !api.world.apps.is_empty() => {
+            api.world.apps.touch_node(node);
+            api.wake(EventKey::Apps);
+        }
+        // Its own name's and SRV names' answers may change without a record
+        // of a pod's (a pod it selects whose subdomain is another's has
+        // none), so the applications that looked them up are due at their
+        // next look. Records that do change wake them (`DnsRecordChanged`).
+        Change::ServiceChanged(service) if !api.world.apps.is_empty() => {
+            let s = api.world.service(service);
+            let name = api.world.service_fqdn(&s.name);
+            let _ = api.world.apps.touch_name(&name);
+        }
+        // Applications resolve their peers: a record change may reach them.
+        Change::DnsRecordChanged(name) if !api.world.apps.is_empty() => {
+            let _ = api.world.apps.touch_name(name);
+            api.wake(EventKey::Apps);
+        }
+        _ => {}
+    }
+}
+
+/// The pod of a member changed: its application looks again.
+fn member_changed(api: &mut Api, pod: PodId) {
+    if let Some(app) = api.world.apps.app_of_pod(pod) {
+        api.world.apps.touch(app);
+        api.wake(EventKey::Apps);
+    }
+}
+
+/// A pod that Services select changed (or, with `old`, stopped being
+/// selected by those labels): their own names', SRV names' and dashed
+/// endpoint names' answers are worked out from the pods they select, so
+/// they may change without any record changing, as when a terminating
+/// pod whose subdomain is another Service's finishes while this one
+/// publishes not-ready addresses. The applications that looked those
+/// names up are looked at again, on their own clock: a cached answer
+/// then tells them when it expires (`Lookup::stale_until`).
+fn selected_pod_changed(api: &mut Api, pod: PodId, old: Option<&crate::config::Labels>) {
+    if !api.world.apps.watches_services() {
+        return;
+    }
+    let world = &*api.world;
+    let labels = old.unwrap_or(&world.pod(pod).labels);
+    // Whoever looked up one of its SRV or endpoint names watches the
+    // Service's own name too (`watch`).
+    let names: Vec<String> = world
+        .services_selecting(labels)
+        .into_iter()
+        .map(|service| &world.service(service).name)
+        .filter(|service| world.apps.watches_service(service))
+        .map(|service| world.service_fqdn(service))
+        .collect();
+    let mut touched = false;
+    for name in names {
+        touched |= api.world.apps.touch_name(&name);
+    }
+    if touched {
+        api.wake(EventKey::Apps);
+    }
+}
+
 /// The application being looked at through `wake` looked `name` up: a
 /// change to its record looks at the application again.
 pub(crate) fn watch(api: &mut Api, wake: &Wake, name: &str) {
@@ -1185,7 +1266,7 @@ pub(crate) fn watch(api: &mut Api, wake: &Wake, name: &str) {
     }
     // A Service-level name changes with the pods its Service selects: the
     // application watches the Service's own name too, which such a change
-    // touches (`Api::selected_pod_changed`).
+    // touches (`selected_pod_changed`).
     use crate::controllers::dns::ServiceName;
     let world = &*api.world;
     let (service, own_name) =

@@ -201,7 +201,7 @@ mod tests {
                 streams: &mut self.streams,
                 now,
                 actor: Actor::AttachDetachController,
-                watch: crate::controllers::react,
+                watch: crate::sim::watch,
             }
         }
     }

@@ -34,8 +34,20 @@
 //! same cache ([`resolve_service`], [`resolve_srv`]).
 
 use crate::api::Api;
+use crate::events::EventKey;
 use crate::objects::*;
 use crate::world::{DnsRecord, World};
+
+/// A pod changed: its record is brought up to date (`EventKey::DnsPod`).
+pub fn pod_changed(api: &mut Api, pod: PodId) {
+    api.wake(EventKey::DnsPod(pod));
+}
+
+/// A Service came, changed or went: the records of the pods it governs
+/// follow (`EventKey::DnsService`).
+pub fn service_changed(api: &mut Api, service: ServiceId) {
+    api.wake(EventKey::DnsService(service));
+}
 
 /// Brings the record of pod `id` up to date.
 pub fn sync_pod(api: &mut Api, id: PodId) {

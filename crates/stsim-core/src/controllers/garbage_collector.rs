@@ -26,7 +26,14 @@
 //! Does not decide who owns what: the StatefulSet controller sets the references.
 
 use crate::api::Api;
+use crate::events::EventKey;
 use crate::objects::*;
+
+/// The graph of owners changed (an owner or a dependent came or went, or
+/// owner references were replaced): the collector looks again.
+pub fn graph_changed(api: &mut Api) {
+    api.wake(EventKey::GarbageCollect);
+}
 
 /// Deletes every object whose owner is gone.
 pub fn collect(api: &mut Api) {

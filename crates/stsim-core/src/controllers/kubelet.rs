@@ -90,6 +90,33 @@ pub fn pull_backoff(failures: u32) -> SimDuration {
     SimDuration::from_secs(seconds.min(300))
 }
 
+// ----- event handlers ------------------------------------------------------
+// What wakes a pod's kubelet when the API server reports a change
+// (`controllers::react`).
+
+/// The pod object left: its pending steps go; if its process still runs on
+/// a node, the kubelet there (if it can hear) kills the container.
+pub fn pod_removed(api: &mut Api, pod: PodId) {
+    api.cancel(EventKey::Kubelet(pod));
+    api.cancel(EventKey::Extras(pod));
+    let p = api.world.pod(pod);
+    if p.node.is_some() && p.runtime.running {
+        api.wake(EventKey::Kubelet(pod));
+    }
+}
+
+/// A claim was bound: the kubelets of the pods on nodes that mount it may
+/// mount it now.
+pub fn claim_bound(api: &mut Api, pvc: PvcId) {
+    let name = api.world.pvc(pvc).name.clone();
+    let users: Vec<PodId> = api.world.claim_users(&name).to_vec();
+    for user in users {
+        if api.world.pod(user).node.is_some() {
+            api.wake(EventKey::Kubelet(user));
+        }
+    }
+}
+
 /// Advances pod `id` as far as the present allows.
 pub fn step(api: &mut Api, id: PodId) {
     advance(api, id);

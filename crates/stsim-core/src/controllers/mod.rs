@@ -3,6 +3,13 @@
 //! Each reads the world and writes through [`crate::api::Api`]; none reads
 //! another's state. Each is level-triggered: it is told what to look at
 //! (a set, a pod, a claim), never why.
+//!
+//! Owns the controllers' event handlers ([`react`]): which work each
+//! queues when the API server reports a [`Change`], as an informer's
+//! handler enqueues keys. The API server says what changed; the reacting
+//! controller says what it looks at. Knows no application model: the
+//! simulation composes the applications' handlers after these
+//! (`sim::watch`).
 
 pub mod admission;
 pub mod attach_detach;
@@ -20,11 +27,15 @@ pub mod taint_eviction;
 pub mod volumes;
 
 use crate::api::{Api, Change};
+use crate::events::EventKey;
 
 /// The controllers' event handlers: what each does at once when the API
-/// server reports a change (the simulation passes this as `Api::watch`).
-pub fn react(api: &mut Api, change: Change) {
-    match change {
+/// server reports a change (the simulation's watch, `sim::watch`, calls
+/// this first). Where several react to one change, they react in this
+/// order, which is part of the simulation's determinism: work queued at
+/// the same instant and phase runs in the order it was queued.
+pub fn react(api: &mut Api, change: &Change) {
+    match *change {
         Change::VolumeReleased(pv) => reclaim::released(api, pv),
         Change::NodeAdded(_)
         | Change::NodeRemoved(_)
@@ -38,18 +49,57 @@ pub fn react(api: &mut Api, change: Change) {
             volumes::claim_created(api, pvc)
         }
         Change::ClaimRemoved(pvc) => scheduler::queueing::claim_removed(api, pvc),
-        Change::ClaimBound(pvc) => scheduler::queueing::claim_bound(api, pvc),
+        Change::ClaimBound(pvc) => {
+            kubelet::claim_bound(api, pvc);
+            scheduler::queueing::claim_bound(api, pvc)
+        }
         Change::UnassignedPodAdded(pod) => scheduler::queueing::unassigned_pod_added(api, pod),
-        Change::PodRemoved(pod) => scheduler::queueing::pod_removed(api, pod),
+        Change::PodRemoved(pod) => {
+            kubelet::pod_removed(api, pod);
+            scheduler::queueing::pod_removed(api, pod)
+        }
         Change::NodeSchedulable(_) => scheduler::queueing::move_all(api),
         Change::AssignedPodAdded(pod) => scheduler::queueing::assigned_pod_changed(api, pod, None),
         Change::AssignedPodRemoved(pod) => scheduler::queueing::assigned_pod_removed(api, pod),
-        Change::UnscheduledPodUpdated { pod, old_labels } => {
+        Change::UnscheduledPodUpdated { pod, ref old_labels } => {
             scheduler::queueing::unscheduled_pod_updated(api, pod, old_labels.as_ref())
         }
-        Change::AssignedPodRelabelled { pod, old } => {
-            scheduler::queueing::assigned_pod_changed(api, pod, Some(&old))
+        Change::AssignedPodRelabelled { pod, ref old } => {
+            scheduler::queueing::assigned_pod_changed(api, pod, Some(old))
         }
         Change::VolumeDetached(_) => scheduler::queueing::volume_attachment_deleted(api),
+        Change::PodChanged(pod) => {
+            statefulset::pod_changed(api, pod);
+            dns::pod_changed(api, pod)
+        }
+        Change::UnownedPodCreated(pod) => statefulset::unowned_pod_created(api, pod),
+        Change::PodRelabelled { .. } => statefulset::wake_every_set(api),
+        // The owner heard of the pod's change; an orphan's labels changed,
+        // so the sets that select it now look at it (`updatePod`).
+        Change::PodLabelsAdmitted { pod, .. } => {
+            if api.world().pod(pod).owner.is_none() {
+                statefulset::unowned_pod_created(api, pod)
+            }
+        }
+        Change::PodOwnerReferenceRemoved { owner, .. } => {
+            api.wake(EventKey::StatefulSetSync(owner));
+            statefulset::wake_every_set(api)
+        }
+        Change::PodScheduledConditionChanged(pod) => statefulset::pod_changed(api, pod),
+        Change::PodTerminating(pod) | Change::PodBound(pod) | Change::ContainerImageChanged(pod) => {
+            api.wake(EventKey::Kubelet(pod))
+        }
+        Change::VolumeAttached { users, .. } => {
+            for &pod in users {
+                api.wake(EventKey::Kubelet(pod));
+            }
+        }
+        Change::StatefulSetChanged(sts) => api.wake(EventKey::StatefulSetSync(sts)),
+        Change::OwnershipChanged => garbage_collector::graph_changed(api),
+        Change::ServiceChanged(service) => dns::service_changed(api, service),
+        Change::ProcessChanged(_)
+        | Change::MachineChanged(_)
+        | Change::ClaimUsageChanged
+        | Change::DnsRecordChanged(_) => {}
     }
 }

@@ -119,8 +119,8 @@ fn counted_zone(world: &World, node: NodeId) -> Option<usize> {
 /// The controller's event handlers: a node came, went or changed its Ready
 /// condition (zone health may change), or its lease stopped (the pass that
 /// will notice is computed now).
-pub fn on_change(api: &mut Api, change: Change) {
-    match change {
+pub fn on_change(api: &mut Api, change: &Change) {
+    match *change {
         Change::NodeAdded(node) => {
             let (zone, condition) = (counted_zone(api.world, node), api.world.node(node).condition);
             api.world.node_lifecycle.count(zone, condition, 1);
@@ -150,21 +150,7 @@ pub fn on_change(api: &mut Api, change: Change) {
             let at = unknown_at(api.world, node);
             api.wake_at(EventKey::NodeMonitor(node), at);
         }
-        Change::VolumeReleased(_)
-        | Change::PodGcWork
-        | Change::PodOnUnknownNode
-        | Change::ResizeRequested(_)
-        | Change::ClaimCreated(_)
-        | Change::ClaimRemoved(_)
-        | Change::ClaimBound(_)
-        | Change::UnassignedPodAdded(_)
-        | Change::PodRemoved(_)
-        | Change::NodeSchedulable(_)
-        | Change::AssignedPodAdded(_)
-        | Change::AssignedPodRemoved(_)
-        | Change::UnscheduledPodUpdated { .. }
-        | Change::AssignedPodRelabelled { .. }
-        | Change::VolumeDetached(_) => {}
+        _ => {}
     }
 }
 

@@ -77,6 +77,46 @@ struct Revisions {
     update: usize,
 }
 
+// ----- event handlers ------------------------------------------------------
+// What the controller's informers enqueue when the API server reports a
+// change (`controllers::react`).
+
+/// A pod changed: its owner syncs (`updatePod`, `deletePod`).
+pub fn pod_changed(api: &mut Api, pod: PodId) {
+    if let Some(owner) = api.world.pod(pod).owner {
+        api.wake(EventKey::StatefulSetSync(owner));
+    }
+}
+
+/// A pod without an owner was created: the informer hands it to every live
+/// set whose selector matches it, to see if one adopts it
+/// (pkg/controller/statefulset/stateful_set.go `addPod`: "Otherwise, it's
+/// an orphan. Get a list of all matching controllers and sync them",
+/// through `getStatefulSetsForPod`). The sync's `ClaimPods` adopts it if
+/// its name is `<set>-<ordinal>`, and deletes it if that ordinal is out of
+/// range.
+pub fn unowned_pod_created(api: &mut Api, pod: PodId) {
+    let labels = &api.world.pod(pod).labels;
+    let sets: Vec<StsId> = (api.world.statefulsets.iter())
+        .filter(|s| s.removed_at.is_none() && s.spec.selector.matches(labels))
+        .map(|s| s.id)
+        .collect();
+    for set in sets {
+        api.wake(EventKey::StatefulSetSync(set));
+    }
+}
+
+/// A pod's labels or owner references changed: every live set may now
+/// select it, or stop selecting it, as `updatePod` enqueues the sets of the
+/// old and the new labels.
+pub fn wake_every_set(api: &mut Api) {
+    let sets: Vec<StsId> =
+        api.world.statefulsets.iter().filter(|s| s.removed_at.is_none()).map(|s| s.id).collect();
+    for set in sets {
+        api.wake(EventKey::StatefulSetSync(set));
+    }
+}
+
 /// Runs one sync of `sts`.
 pub fn sync(api: &mut Api, sts: StsId) -> SyncOutcome {
     let set = api.world().sts(sts);
