@@ -72,13 +72,13 @@ pub fn react(api: &mut Api, change: &Change) {
             statefulset::pod_changed(api, pod);
             dns::pod_changed(api, pod)
         }
-        Change::UnownedPodCreated(pod) => statefulset::unowned_pod_created(api, pod),
+        Change::UnownedPodCreated(pod) => statefulset::orphan_seen(api, pod),
         Change::PodRelabelled { .. } => statefulset::wake_every_set(api),
         // The owner heard of the pod's change; an orphan's labels changed,
         // so the sets that select it now look at it (`updatePod`).
         Change::PodLabelsAdmitted { pod, .. } => {
             if api.world().pod(pod).owner.is_none() {
-                statefulset::unowned_pod_created(api, pod)
+                statefulset::orphan_seen(api, pod)
             }
         }
         Change::PodOwnerReferenceRemoved { owner, .. } => {

@@ -88,14 +88,14 @@ pub fn pod_changed(api: &mut Api, pod: PodId) {
     }
 }
 
-/// A pod without an owner was created: the informer hands it to every live
-/// set whose selector matches it, to see if one adopts it
-/// (pkg/controller/statefulset/stateful_set.go `addPod`: "Otherwise, it's
-/// an orphan. Get a list of all matching controllers and sync them",
-/// through `getStatefulSetsForPod`). The sync's `ClaimPods` adopts it if
+/// A pod without an owner was created, or its labels changed: the informer
+/// hands it to every live set whose selector matches it, to see if one
+/// adopts it (pkg/controller/statefulset/stateful_set.go `addPod` and
+/// `updatePod`: "Otherwise, it's an orphan. Get a list of all matching
+/// controllers and sync them", through `getStatefulSetsForPod`). The sync's `ClaimPods` adopts it if
 /// its name is `<set>-<ordinal>`, and deletes it if that ordinal is out of
 /// range.
-pub fn unowned_pod_created(api: &mut Api, pod: PodId) {
+pub fn orphan_seen(api: &mut Api, pod: PodId) {
     let labels = &api.world.pod(pod).labels;
     let sets: Vec<StsId> = (api.world.statefulsets.iter())
         .filter(|s| s.removed_at.is_none() && s.spec.selector.matches(labels))
