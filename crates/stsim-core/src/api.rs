@@ -14,14 +14,10 @@
 //! them touches another's state.
 //!
 //! The queue primitives (`wake`, `wake_after`, `wake_at`, `arm`, `cancel`)
-//! are the reactors' tools. The API server still queues some node-side work
-//! itself (`api/nodes.rs`, and `api/edits.rs` for the pvc-protection
-//! controller): the attach-detach controller's volumes when a pod, node or
-//! attachment changes, and the end of an attach or detach under way; the
-//! taint eviction controller for a node's NoExecute taints; the node's
-//! update handler; a drain waiting for a node's pods; and the external
-//! provisioner's timer (`start_provisioning`, `retry_provisioning`, and its
-//! cancel when the claim goes). These are not yet reported as changes.
+//! are the reactors' tools; the API server names no key of the event queue
+//! (`tests/tidy.rs`). Where a write starts work that ends later (an attach
+//! or a detach, the external provisioner's volume), it returns when the
+//! work is due, and the controller that asked arms its own timer.
 //!
 //! Does not decide anything on its own: it does what it is asked, or refuses.
 
@@ -242,8 +238,6 @@ pub enum Change<'a> {
     NodeCondition { node: NodeId, was: ConditionStatus },
     /// The machine behind a live node stopped renewing its lease.
     LeaseStopped(NodeId),
-    /// A change the pod garbage collector's next pass may act on.
-    PodGcWork,
     /// A pod was created with a `spec.nodeName` no Node has: the pod
     /// garbage collector's next pass after this instant sees it.
     PodOnUnknownNode,
@@ -282,6 +276,21 @@ pub enum Change<'a> {
     /// A volume's detach from a node finished: its VolumeAttachment object
     /// is deleted.
     VolumeDetached(PvId),
+    /// A node's kubelet no longer lists the volume in `volumesInUse` (it
+    /// unmounted it, or gave up on the pod that used it).
+    VolumeInUseCleared { pv: PvId, node: NodeId },
+    /// A taint was added to a node.
+    NodeTainted { node: NodeId, taint: &'a crate::config::Taint },
+    /// A taint was removed from a node.
+    NodeUntainted { node: NodeId, taint: &'a crate::config::Taint },
+    /// A node's `spec.unschedulable` changed (cordon, uncordon).
+    NodeUnschedulableChanged(NodeId),
+    /// A client removed `kubernetes.io/pvc-protection` from a claim that is
+    /// not being deleted.
+    ClaimUnprotected(PvcId),
+    /// The scheduler wrote the `volume.kubernetes.io/selected-node`
+    /// annotation of a `WaitForFirstConsumer` claim.
+    ClaimNodeSelected(PvcId),
     /// A pod object or its status was written (created, bound, adopted,
     /// relabelled, deleting, removed, a container's state...).
     PodChanged(PodId),
@@ -315,16 +324,30 @@ pub enum Change<'a> {
     /// the template as written), or it got its deletion timestamp.
     StatefulSetChanged(StsId),
     /// An object that may own others or be owned came or went, or its owner
-    /// references or deletion changed: the graph of owners changed.
-    OwnershipChanged,
-    /// Which pods use a claim, or which StatefulSets would, may have changed
-    /// (the claims are marked in `World::dirty_claims`, or all of them by
-    /// `World::all_claims_dirty`).
-    ClaimUsageChanged,
+    /// references or deletion changed: the graph of owners changed. `owners`
+    /// are those whose dependents may need looking at now (a pod or a
+    /// StatefulSet that went or is going; none when only a dependent
+    /// changed).
+    OwnershipChanged(&'a [Owner]),
+    /// A claim's owner references were replaced.
+    ClaimOwnersChanged(PvcId),
+    /// Which pods use these claims, or which StatefulSets would, may have
+    /// changed.
+    ClaimUsageChanged(Claims<'a>),
     /// A Service was created, updated or removed.
     ServiceChanged(ServiceId),
     /// A DNS record of this name was added or removed.
     DnsRecordChanged(&'a str),
+}
+
+/// The claims a [`Change::ClaimUsageChanged`] is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claims<'a> {
+    /// These claims (none, when a pod that used no claim changed).
+    These(&'a [PvcId]),
+    /// Every claim (a StatefulSet changed: any claim may now be one it
+    /// would use).
+    All,
 }
 
 /// Who hears of each [`Change`].
@@ -369,6 +392,11 @@ impl<'a> Api<'a> {
     /// Wakes `key` after `delay` unless it is due earlier.
     pub fn wake_after(&mut self, key: EventKey, delay: SimDuration) {
         self.queue.wake(key, self.now + delay, key.phase());
+    }
+
+    /// Wakes `key` at `at` unless it is due earlier.
+    pub fn wake_at(&mut self, key: EventKey, at: SimTime) {
+        self.queue.wake(key, at.max(self.now), key.phase());
     }
 
     /// Arms `key` at `at`, moving it if already queued (a timer).
@@ -553,10 +581,6 @@ impl<'a> Api<'a> {
                         self.world.pod_mut(id).assumed_node = Some(node);
                         self.take_node_room(id, node);
                         self.bind_pod(id);
-                        // Bound to a deleted Node: the pod GC's orphan pass finds it.
-                        if !self.world.node(node).exists() {
-                            self.wake_pod_gc();
-                        }
                     }
                     None => {
                         self.world.pods_on_unknown_nodes.insert(id);
@@ -671,7 +695,6 @@ impl<'a> Api<'a> {
         self.record(Event::PodDeleting { pod, grace });
         self.pod_changed(pod);
         self.notify(Change::PodTerminating(pod));
-        self.pod_deleting(pod);
     }
 
     /// The object leaves the API server. `force` when nobody on the node
@@ -698,7 +721,6 @@ impl<'a> Api<'a> {
         if leaves_scheduler {
             self.notify(Change::AssignedPodRemoved(pod));
         }
-        self.pod_gone(pod);
         // The pvc-protection controller lets go of claims no pod uses now.
         let claims = self.world.pod(pod).claims.clone();
         for claim in claims {
@@ -709,25 +731,21 @@ impl<'a> Api<'a> {
                 self.remove_pvc(pvc);
             }
         }
-        self.notify(Change::OwnershipChanged);
+        self.notify(Change::OwnershipChanged(&[Owner::Pod(pod)]));
         self.claims_changed_for(pod);
     }
 
     /// The claims a pod mounts may be orphaned, or no longer, now.
     fn claims_changed_for(&mut self, pod: PodId) {
-        let world = &mut *self.world;
-        for claim in &world.pods[pod.index()].claims {
-            if let Some(id) = world.pvc_names.get(claim) {
-                world.dirty_claims.insert(id);
-            }
-        }
-        self.notify(Change::ClaimUsageChanged);
+        let world = &*self.world;
+        let claims: Vec<PvcId> =
+            world.pods[pod.index()].claims.iter().filter_map(|claim| world.pvc_names.get(claim)).collect();
+        self.notify(Change::ClaimUsageChanged(Claims::These(&claims)));
     }
 
     /// Every claim's orphan status may have changed (a StatefulSet changed).
     fn all_claims_changed(&mut self) {
-        self.world.all_claims_dirty = true;
-        self.notify(Change::ClaimUsageChanged);
+        self.notify(Change::ClaimUsageChanged(Claims::All));
     }
 
     /// A pod waiting for a node was updated: the scheduler's queue hears
@@ -843,7 +861,6 @@ impl<'a> Api<'a> {
             self.notify(Change::PodLabelsAdmitted { pod, overwritten: overwritten.as_ref() });
         }
         self.notify(Change::PodBound(pod));
-        self.pod_bound(pod, node);
         self.notify(Change::AssignedPodAdded(pod));
     }
 
@@ -1121,8 +1138,7 @@ impl<'a> Api<'a> {
             protection_removed: false,
         });
         self.record(Event::PvcCreated { pvc: id });
-        self.world.dirty_claims.insert(id);
-        self.notify(Change::ClaimUsageChanged);
+        self.notify(Change::ClaimUsageChanged(Claims::These(&[id])));
         self.notify(Change::ClaimCreated(id));
         Ok(id)
     }
@@ -1184,9 +1200,8 @@ impl<'a> Api<'a> {
         self.record(Event::PvcRemoved { pvc });
         self.notify(Change::ClaimRemoved(pvc));
         if blocks_owner {
-            self.notify(Change::OwnershipChanged);
+            self.notify(Change::OwnershipChanged(&[]));
         }
-        self.cancel(EventKey::Provision(pvc));
         if let Some(pv) = self.world.pvc(pvc).volume {
             self.notify(Change::VolumeReleased(pv));
         }
@@ -1250,6 +1265,7 @@ impl<'a> Api<'a> {
         }
         self.world.set_pvc_owners(pvc, owners.clone());
         self.record(Event::PvcOwnersUpdated { pvc, owners });
+        self.notify(Change::ClaimOwnersChanged(pvc));
     }
 
     /// The scheduler records its node choice on a `WaitForFirstConsumer` claim.
@@ -1260,7 +1276,7 @@ impl<'a> Api<'a> {
         }
         c.selected_node = Some(node);
         self.record(Event::PvcSelectedNode { pvc, node });
-        self.start_provisioning(pvc);
+        self.notify(Change::ClaimNodeSelected(pvc));
     }
 
     /// The PV controller records why a claim waits (a Warning event on it).
@@ -1289,23 +1305,23 @@ impl<'a> Api<'a> {
     }
 
     /// A retry of the external provisioner found what its last attempt
-    /// lacked: the volume is being made, due after `timings.provisioning`.
-    pub fn retry_provisioning(&mut self, pvc: PvcId) {
+    /// lacked: the volume is being made. Returns when it is due
+    /// (`timings.provisioning` from now).
+    pub fn retry_provisioning(&mut self, pvc: PvcId) -> SimTime {
         self.world.pvc_mut(pvc).provisioning = true;
-        let delay = self.world.timings.provisioning;
-        self.arm(EventKey::Provision(pvc), self.now + delay);
+        self.now + self.world.timings.provisioning
     }
 
-    /// The external provisioner takes up the claim; its volume is due after
-    /// `timings.provisioning`.
-    pub fn start_provisioning(&mut self, pvc: PvcId) {
+    /// The external provisioner takes up the claim, unless it is at work on
+    /// it or the claim has its volume. Returns when the volume is due
+    /// (`timings.provisioning` from now).
+    pub fn start_provisioning(&mut self, pvc: PvcId) -> Option<SimTime> {
         let c = self.world.pvc_mut(pvc);
         if c.provisioning || c.volume.is_some() {
-            return;
+            return None;
         }
         c.provisioning = true;
-        let delay = self.world.timings.provisioning;
-        self.arm(EventKey::Provision(pvc), self.now + delay);
+        Some(self.now + self.world.timings.provisioning)
     }
 
     /// The provisioner created the volume in `zones` (none, one, or a
@@ -1502,8 +1518,7 @@ impl<'a> Api<'a> {
         }
         let finalizers = set.finalizers.clone();
         self.record(Event::DeleteHeld { object: crate::kube::ObjRef::Sts(sts), finalizers });
-        self.world.gc_owners.insert(Owner::StatefulSet(sts));
-        self.notify(Change::OwnershipChanged);
+        self.notify(Change::OwnershipChanged(&[Owner::StatefulSet(sts)]));
         self.notify(Change::StatefulSetChanged(sts));
     }
 
@@ -1512,12 +1527,11 @@ impl<'a> Api<'a> {
         let now = self.now;
         let set = self.world.sts_mut(sts);
         set.removed_at = Some(now);
-        self.world.gc_owners.insert(Owner::StatefulSet(sts));
         self.record(Event::StatefulSetDeleted { sts, cascade });
         if cascade == Cascade::Orphan {
             self.orphan_dependents(sts);
         }
-        self.notify(Change::OwnershipChanged);
+        self.notify(Change::OwnershipChanged(&[Owner::StatefulSet(sts)]));
         self.all_claims_changed();
     }
 

@@ -14,7 +14,7 @@
 //!
 //! Does not delete anything.
 
-use crate::api::{Api, Change};
+use crate::api::{Api, Change, Claims};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::pricing::{Money, accrued};
@@ -86,7 +86,11 @@ fn orphan_reason(world: &World, claim: &Pvc) -> Option<String> {
 /// calls it after the controllers'): a change to which pods use a claim,
 /// or which StatefulSets would, has [`check_usage`] look again.
 pub fn react(api: &mut Api, change: &Change) {
-    if let Change::ClaimUsageChanged = change {
+    if let Change::ClaimUsageChanged(claims) = change {
+        match claims {
+            Claims::These(claims) => api.world.dirty_claims.extend(claims.iter().copied()),
+            Claims::All => api.world.all_claims_dirty = true,
+        }
         api.wake(EventKey::VolumeUsage);
     }
 }

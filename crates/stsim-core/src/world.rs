@@ -350,8 +350,9 @@ pub struct World {
     /// The Kubernetes release modelled, where releases differ.
     pub kubernetes: crate::features::Version,
     pub features: crate::features::Features,
-    /// Claims whose orphan status may have changed since it was last checked
-    /// (`cost::check_usage`); `all_claims_dirty` when a StatefulSet changed.
+    /// The cost report's: claims whose orphan status may have changed since
+    /// it was last checked (`cost::react` marks them, `cost::check_usage`
+    /// checks them); `all_claims_dirty` when a StatefulSet changed.
     pub dirty_claims: std::collections::BTreeSet<PvcId>,
     pub all_claims_dirty: bool,
     /// The names of the scenario's operators, by index.
@@ -451,7 +452,9 @@ pub struct World {
     /// Live claims by the owners their references name.
     claims_by_owner: BTreeMap<Owner, BTreeSet<PvcId>>,
     /// The garbage collector's work queue: owners that went away or gained
-    /// dependents since its last pass (`attemptToDelete`'s input).
+    /// dependents since its last pass (`attemptToDelete`'s input), filled
+    /// by its reactions to changes (`garbage_collector::graph_changed`,
+    /// `claim_owners_seen`).
     pub gc_owners: BTreeSet<Owner>,
     /// Live pods a StatefulSet let go of (`--cascade=orphan`), for adoption.
     orphans: std::collections::BTreeSet<PodId>,
@@ -1156,7 +1159,6 @@ impl World {
             unindex_label(&mut self.pods_by_label, key, value, id);
         }
         self.orphans.remove(&id);
-        self.gc_owners.insert(Owner::Pod(id));
     }
 
     /// Takes a pod out of its StatefulSet's index: it has no owner now.
@@ -1268,7 +1270,6 @@ impl World {
     fn index_owners(&mut self, id: PvcId, owners: &[Owner]) {
         for owner in owners {
             self.claims_by_owner.entry(*owner).or_default().insert(id);
-            self.gc_owners.insert(*owner);
         }
     }
 

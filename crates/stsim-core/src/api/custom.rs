@@ -58,7 +58,7 @@ impl Api<'_> {
     fn custom_changed(&mut self, id: u32, what: &'static str) {
         if what == "removed" || what == "created" {
             // Its dependents may be orphans now, or it may be one.
-            self.notify(super::Change::OwnershipChanged);
+            self.notify(super::Change::OwnershipChanged(&[]));
         }
         let generation = self.world.custom.objects[id as usize].generation;
         self.record(Event::CustomResourceChanged { object: id, what, generation });

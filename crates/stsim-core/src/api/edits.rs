@@ -9,9 +9,8 @@
 //! reference removed, a claim's or an object's owners replaced
 //! (`OwnershipChanged`: the garbage collector's). Decides nothing on its own.
 
-use super::{Api, Change, ImageUpdateRefusal, validation};
+use super::{Api, Change, Claims, ImageUpdateRefusal, validation};
 use crate::config::Labels;
-use crate::events::EventKey;
 use crate::kube::ObjRef;
 use crate::objects::*;
 use crate::time::SimTime;
@@ -134,9 +133,8 @@ impl Api<'_> {
     /// looks at it again (a claim whose owners are all gone is deleted).
     pub fn replace_pvc_owners(&mut self, pvc: PvcId, owners: Vec<OwnerRef>) {
         self.set_pvc_owners(pvc, owners);
-        self.notify(Change::OwnershipChanged);
-        self.world.dirty_claims.insert(pvc);
-        self.notify(Change::ClaimUsageChanged);
+        self.notify(Change::OwnershipChanged(&[]));
+        self.notify(Change::ClaimUsageChanged(Claims::These(&[pvc])));
     }
 
     /// A pod due to leave (its containers stopped, or deleted by force) is
@@ -155,7 +153,6 @@ impl Api<'_> {
             self.record(Event::PodHeld { pod, finalizers });
             self.pod_changed(pod);
             self.notify(Change::PodTerminating(pod));
-            self.pod_deleting(pod);
         }
     }
 
@@ -235,7 +232,7 @@ impl Api<'_> {
         let name = claim.name.clone();
         self.record(Event::PvcPatched { pvc, change });
         if unprotected_now && !deleting {
-            self.wake(EventKey::PvcProtection(pvc));
+            self.notify(Change::ClaimUnprotected(pvc));
         }
         if release && !self.world.claim_protected_by_pod(&name) {
             self.remove_pvc(pvc);
@@ -293,7 +290,7 @@ impl Api<'_> {
             object: obj,
             change: format!("ownerReferences [{}]", names.join(", ")),
         });
-        self.notify(Change::OwnershipChanged);
+        self.notify(Change::OwnershipChanged(&[]));
     }
 
     /// `metadata.finalizers` of a StatefulSet or a Service replaced, under

@@ -15,7 +15,6 @@
 
 use super::{Api, Change};
 use crate::config::{Taint, TaintEffect, Toleration, TolerationOperator};
-use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Event;
@@ -56,69 +55,6 @@ pub fn out_of_service_taint() -> Taint {
 }
 
 impl Api<'_> {
-    /// Wakes `key` at `at` unless it is due earlier.
-    pub fn wake_at(&mut self, key: EventKey, at: SimTime) {
-        self.queue.wake(key, at.max(self.now), key.phase());
-    }
-
-    // ----- watch fan-out for pods -----------------------------------------
-
-    /// A pod started terminating: its volumes may leave the desired state,
-    /// and pod GC may act on out-of-service nodes.
-    pub(super) fn pod_deleting(&mut self, pod: PodId) {
-        self.wake_pod_volumes(pod);
-        if let Some(node) = self.world.pod(pod).node
-            && self.world.node(node).has_taint(taints::OUT_OF_SERVICE)
-        {
-            self.wake_pod_gc();
-        }
-    }
-
-    /// A pod object left: its volumes may detach; a drain may be done.
-    pub(super) fn pod_gone(&mut self, pod: PodId) {
-        self.wake_pod_volumes(pod);
-        if let Some(node) = self.world.pod(pod).node
-            && self.world.drains.contains_key(&node)
-        {
-            self.wake(EventKey::Drain(node));
-        }
-    }
-
-    pub(super) fn pod_bound(&mut self, pod: PodId, node: NodeId) {
-        self.wake_pod_volumes(pod);
-        if self.world.node(node).taints.iter().any(|t| t.taint.effect == TaintEffect::NoExecute) {
-            self.wake(EventKey::TaintEvictionNode(node));
-        }
-    }
-
-    /// Wakes the attach-detach controller for every volume of the pod's claims.
-    pub fn wake_pod_volumes(&mut self, pod: PodId) {
-        let pvs: Vec<PvId> = self
-            .world
-            .pod(pod)
-            .claims
-            .iter()
-            .filter_map(|claim| self.world.pvc_named(claim))
-            .filter_map(|pvc| self.world.pvc(pvc).volume)
-            .collect();
-        for pv in pvs {
-            self.wake(EventKey::AttachDetach(pv));
-        }
-    }
-
-    /// Wakes the attach-detach controller for every volume attached to `node`.
-    fn wake_node_volumes(&mut self, node: NodeId) {
-        let pvs: Vec<PvId> = self.world.node(node).attached.iter().copied().collect();
-        for pv in pvs {
-            self.wake(EventKey::AttachDetach(pv));
-        }
-    }
-
-    /// The pod garbage collector may have work on its next pass.
-    pub fn wake_pod_gc(&mut self) {
-        self.notify(Change::PodGcWork);
-    }
-
     // ----- nodes ------------------------------------------------------------
 
     /// A node joins (the kubelet registers it): Ready, heartbeating.
@@ -165,10 +101,6 @@ impl Api<'_> {
         self.world.remove_node(node, self.now);
         self.record(Event::NodeRemoved { node });
         self.notify(Change::NodeRemoved(node));
-        if !self.world.node(node).pods.is_empty() {
-            self.wake_pod_gc();
-        }
-        self.wake_node_volumes(node);
     }
 
     /// What the machine behind a node does now (not an API change: the
@@ -234,15 +166,10 @@ impl Api<'_> {
         n.ready = status == ConditionStatus::True;
         n.condition_since = now;
         self.record(Event::NodeCondition { node, status });
-        self.wake(EventKey::NodeUpdate(node));
-        self.wake_node_volumes(node);
-        if self.world.node(node).has_taint(taints::OUT_OF_SERVICE) {
-            self.wake_pod_gc();
-        }
+        self.notify(Change::NodeCondition { node, was });
         if status == ConditionStatus::True {
             self.notify(Change::NodeSchedulable(node));
         }
-        self.notify(Change::NodeCondition { node, was });
     }
 
     pub fn add_taint(&mut self, node: NodeId, taint: Taint) {
@@ -254,13 +181,7 @@ impl Api<'_> {
         n.taints.push(NodeTaint { taint: taint.clone(), added_at: now });
         self.world.refresh_node_fit(node);
         self.record(Event::NodeTaintAdded { node, taint: Box::new(taint.clone()) });
-        if taint.effect == TaintEffect::NoExecute {
-            self.wake(EventKey::TaintEvictionNode(node));
-        }
-        if taint.key == taints::OUT_OF_SERVICE {
-            self.wake_pod_gc();
-            self.wake_node_volumes(node);
-        }
+        self.notify(Change::NodeTainted { node, taint: &taint });
     }
 
     /// Removes the taint with this key and effect, if present.
@@ -271,13 +192,8 @@ impl Api<'_> {
         };
         let taint = n.taints.remove(index).taint;
         self.world.refresh_node_fit(node);
-        self.record(Event::NodeTaintRemoved { node, taint: Box::new(taint) });
-        if effect == TaintEffect::NoExecute {
-            self.wake(EventKey::TaintEvictionNode(node));
-        }
-        if key == taints::OUT_OF_SERVICE {
-            self.wake_node_volumes(node);
-        }
+        self.record(Event::NodeTaintRemoved { node, taint: Box::new(taint.clone()) });
+        self.notify(Change::NodeUntainted { node, taint: &taint });
         self.notify(Change::NodeSchedulable(node));
     }
 
@@ -290,7 +206,7 @@ impl Api<'_> {
         n.unschedulable = unschedulable;
         self.world.refresh_node_fit(node);
         self.record(Event::NodeUnschedulable { node, unschedulable });
-        self.wake(EventKey::NodeUpdate(node));
+        self.notify(Change::NodeUnschedulableChanged(node));
         if !unschedulable {
             self.notify(Change::NodeSchedulable(node));
         }
@@ -460,7 +376,9 @@ impl Api<'_> {
 
     // ----- volume attachments --------------------------------------------------
 
-    pub fn start_attach(&mut self, pv: PvId, node: NodeId) {
+    /// The attacher begins attaching the volume to `node`; returns when it
+    /// is done.
+    pub fn start_attach(&mut self, pv: PvId, node: NodeId) -> SimTime {
         let until = self.now + self.world.timings.volume_attach;
         self.world.pv_mut(pv).attachments.push(Attachment {
             node,
@@ -469,7 +387,7 @@ impl Api<'_> {
         });
         self.world.node_mut(node).attached.insert(pv);
         self.record(Event::VolumeAttaching { pv, node });
-        self.wake_at(EventKey::AttachDetach(pv), until);
+        until
     }
 
     /// The attach finished: kubelets waiting on the node may mount.
@@ -485,13 +403,15 @@ impl Api<'_> {
         self.notify(Change::VolumeAttached { pv, node, users: &users });
     }
 
-    pub fn start_detach(&mut self, pv: PvId, node: NodeId, forced: Option<&'static str>) {
+    /// The attacher begins detaching the volume from `node`; returns when
+    /// it is done.
+    pub fn start_detach(&mut self, pv: PvId, node: NodeId, forced: Option<&'static str>) -> SimTime {
         let until = self.now + self.world.timings.volume_detach;
         if let Some(a) = self.world.pv_mut(pv).attachments.iter_mut().find(|a| a.node == node) {
             a.state = AttachState::Detaching { until, forced };
         }
         self.record(Event::VolumeDetaching { pv, node, forced });
-        self.wake_at(EventKey::AttachDetach(pv), until);
+        until
     }
 
     pub fn finish_detach(&mut self, pv: PvId, node: NodeId) {
@@ -501,7 +421,6 @@ impl Api<'_> {
         v.in_use_on.remove(&node);
         self.world.node_mut(node).attached.remove(&pv);
         self.record(Event::VolumeDetached { pv, node });
-        self.wake(EventKey::AttachDetach(pv));
         self.notify(Change::VolumeDetached(pv));
     }
 
@@ -528,7 +447,7 @@ impl Api<'_> {
         let v = self.world.pv_mut(pv);
         let changed = if in_use { v.in_use_on.insert(node) } else { v.in_use_on.remove(&node) };
         if changed && !in_use {
-            self.wake(EventKey::AttachDetach(pv));
+            self.notify(Change::VolumeInUseCleared { pv, node });
         }
     }
 

@@ -127,7 +127,8 @@ pub fn reconcile(api: &mut Api, pv: PvId) {
                     (true, true) => Some("out-of-service"),
                     (true, false) => Some("timeout"),
                 };
-                api.start_detach(pv, node, forced);
+                let done = api.start_detach(pv, node, forced);
+                api.wake_at(EventKey::AttachDetach(pv), done);
             }
         }
     }
@@ -144,11 +145,50 @@ pub fn reconcile(api: &mut Api, pv: PvId) {
             report_multi_attach(api, pv, pods, &elsewhere, &desired);
             continue;
         }
-        api.start_attach(pv, *node);
+        let done = api.start_attach(pv, *node);
+        api.wake_at(EventKey::AttachDetach(pv), done);
     }
     if let Some(at) = next {
         api.wake_at(EventKey::AttachDetach(pv), at);
     }
+}
+
+/// The volumes of the pod's claims: the pod's binding, termination or
+/// removal may change where they are wanted (`podAdd`, `podUpdate`,
+/// `podDelete` of the controller's pod informer).
+pub fn pod_changed(api: &mut Api, pod: PodId) {
+    let pvs: Vec<PvId> = (api.world.pod(pod).claims.iter())
+        .filter_map(|claim| api.world.pvc_named(claim))
+        .filter_map(|pvc| api.world.pvc(pvc).volume)
+        .collect();
+    for pv in pvs {
+        api.wake(EventKey::AttachDetach(pv));
+    }
+}
+
+/// The volumes attached to `node`: its health, its deletion or its
+/// out-of-service taint may allow a detach (the controller's node
+/// informer).
+pub fn node_changed(api: &mut Api, node: NodeId) {
+    let pvs: Vec<PvId> = api.world.node(node).attached.iter().copied().collect();
+    for pv in pvs {
+        api.wake(EventKey::AttachDetach(pv));
+    }
+}
+
+/// A node's taint was added or removed: only the out-of-service taint
+/// changes what the reconciler may do (a force detach at once).
+pub fn node_tainted(api: &mut Api, node: NodeId, taint: &crate::config::Taint) {
+    if taint.key == crate::objects::taints::OUT_OF_SERVICE {
+        node_changed(api, node);
+    }
+}
+
+/// The volume's attachment changed (a detach finished), or a node's
+/// kubelet stopped listing it in `volumesInUse`: the reconciler looks at
+/// it again.
+pub fn volume_changed(api: &mut Api, pv: PvId) {
+    api.wake(EventKey::AttachDetach(pv));
 }
 
 /// `reportMultiAttachError`: name the pods on the other nodes that use the

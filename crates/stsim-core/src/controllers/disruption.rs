@@ -215,6 +215,15 @@ pub fn start_drain(api: &mut Api, node: NodeId) {
     api.wake(EventKey::Drain(node));
 }
 
+/// A pod left the API server: a drain of its node waits for that.
+pub fn pod_removed(api: &mut Api, pod: PodId) {
+    if let Some(node) = api.world.pod(pod).node
+        && api.world.drains.contains_key(&node)
+    {
+        api.wake(EventKey::Drain(node));
+    }
+}
+
 /// The drain of `node` gives up (its timeout: `kubectl drain --timeout`,
 /// "the length of time to wait before giving up", or kured's
 /// `--drain-timeout`, "timeout after which the drain is aborted"): it

@@ -19,9 +19,10 @@
 //! that deleted it, its name is still taken. In-use protection of
 //! claims is the API server's (`Api::delete_pvc`).
 //!
-//! Like the real collector it works from a queue, not a scan: the world
-//! queues an owner (`World::gc_owners`) when it goes away or gains a
-//! dependent, and a pass looks only at the claims and pods of those owners.
+//! Like the real collector it works from a queue, not a scan: its reactions
+//! to the API server's changes queue an owner (`World::gc_owners`) when it
+//! goes away or gains a dependent, and a pass looks only at the claims and
+//! pods of those owners.
 //!
 //! Does not decide who owns what: the StatefulSet controller sets the references.
 
@@ -30,9 +31,22 @@ use crate::events::EventKey;
 use crate::objects::*;
 
 /// The graph of owners changed (an owner or a dependent came or went, or
-/// owner references were replaced): the collector looks again.
-pub fn graph_changed(api: &mut Api) {
+/// owner references were replaced): the collector queues `owners` and
+/// looks again.
+pub fn graph_changed(api: &mut Api, owners: &[Owner]) {
+    api.world.gc_owners.extend(owners.iter().copied());
     api.wake(EventKey::GarbageCollect);
+}
+
+/// A claim was created, or its owner references replaced: its owners are
+/// queued for the collector's next pass (the graph builder's `processGraphChanges`
+/// adds the dependent to each owner's node).
+pub fn claim_owners_seen(api: &mut Api, pvc: PvcId) {
+    let claim = api.world.pvc(pvc);
+    if claim.exists() {
+        let owners: Vec<Owner> = claim.owner_refs.iter().map(|r| r.owner).collect();
+        api.world.gc_owners.extend(owners);
+    }
 }
 
 /// Deletes every object whose owner is gone.

@@ -37,18 +37,42 @@ use crate::events::EventKey;
 pub fn react(api: &mut Api, change: &Change) {
     match *change {
         Change::VolumeReleased(pv) => reclaim::released(api, pv),
-        Change::NodeAdded(_)
-        | Change::NodeRemoved(_)
-        | Change::NodeCondition { .. }
-        | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
-        Change::PodGcWork => pod_gc::work_queued(api),
+        Change::NodeAdded(_) | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
+        Change::NodeRemoved(node) => {
+            node_lifecycle::on_change(api, change);
+            pod_gc::node_removed(api, node);
+            attach_detach::node_changed(api, node);
+        }
+        Change::NodeCondition { node, .. } => {
+            node_lifecycle::node_updated(api, node);
+            attach_detach::node_changed(api, node);
+            pod_gc::node_condition_changed(api, node);
+            node_lifecycle::on_change(api, change);
+        }
+        Change::NodeTainted { node, taint } => {
+            taint_eviction::node_tainted(api, node, taint);
+            pod_gc::node_tainted(api, taint);
+            attach_detach::node_tainted(api, node, taint);
+        }
+        Change::NodeUntainted { node, taint } => {
+            taint_eviction::node_tainted(api, node, taint);
+            attach_detach::node_tainted(api, node, taint);
+        }
+        Change::NodeUnschedulableChanged(node) => node_lifecycle::node_updated(api, node),
+        Change::VolumeInUseCleared { pv, .. } => attach_detach::volume_changed(api, pv),
+        Change::ClaimUnprotected(pvc) => pvc_protection::claim_unprotected(api, pvc),
+        Change::ClaimNodeSelected(pvc) => volumes::node_selected(api, pvc),
         Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => {
+            garbage_collector::claim_owners_seen(api, pvc);
             scheduler::queueing::claim_created(api, pvc);
             volumes::claim_created(api, pvc)
         }
-        Change::ClaimRemoved(pvc) => scheduler::queueing::claim_removed(api, pvc),
+        Change::ClaimRemoved(pvc) => {
+            scheduler::queueing::claim_removed(api, pvc);
+            volumes::claim_removed(api, pvc)
+        }
         Change::ClaimBound(pvc) => {
             kubelet::claim_bound(api, pvc);
             scheduler::queueing::claim_bound(api, pvc)
@@ -56,7 +80,9 @@ pub fn react(api: &mut Api, change: &Change) {
         Change::UnassignedPodAdded(pod) => scheduler::queueing::unassigned_pod_added(api, pod),
         Change::PodRemoved(pod) => {
             kubelet::pod_removed(api, pod);
-            scheduler::queueing::pod_removed(api, pod)
+            scheduler::queueing::pod_removed(api, pod);
+            attach_detach::pod_changed(api, pod);
+            disruption::pod_removed(api, pod)
         }
         Change::NodeSchedulable(_) => scheduler::queueing::move_all(api),
         Change::AssignedPodAdded(pod) => scheduler::queueing::assigned_pod_changed(api, pod, None),
@@ -67,7 +93,10 @@ pub fn react(api: &mut Api, change: &Change) {
         Change::AssignedPodRelabelled { pod, ref old } => {
             scheduler::queueing::assigned_pod_changed(api, pod, Some(old))
         }
-        Change::VolumeDetached(_) => scheduler::queueing::volume_attachment_deleted(api),
+        Change::VolumeDetached(pv) => {
+            attach_detach::volume_changed(api, pv);
+            scheduler::queueing::volume_attachment_deleted(api)
+        }
         Change::PodChanged(pod) => {
             statefulset::pod_changed(api, pod);
             dns::pod_changed(api, pod)
@@ -86,20 +115,30 @@ pub fn react(api: &mut Api, change: &Change) {
             statefulset::wake_every_set(api)
         }
         Change::PodScheduledConditionChanged(pod) => statefulset::pod_changed(api, pod),
-        Change::PodTerminating(pod) | Change::PodBound(pod) | Change::ContainerImageChanged(pod) => {
-            api.wake(EventKey::Kubelet(pod))
+        Change::PodTerminating(pod) => {
+            api.wake(EventKey::Kubelet(pod));
+            attach_detach::pod_changed(api, pod);
+            pod_gc::pod_terminating(api, pod)
         }
+        Change::PodBound(pod) => {
+            api.wake(EventKey::Kubelet(pod));
+            attach_detach::pod_changed(api, pod);
+            taint_eviction::pod_bound(api, pod);
+            pod_gc::pod_bound(api, pod)
+        }
+        Change::ContainerImageChanged(pod) => api.wake(EventKey::Kubelet(pod)),
         Change::VolumeAttached { users, .. } => {
             for &pod in users {
                 api.wake(EventKey::Kubelet(pod));
             }
         }
         Change::StatefulSetChanged(sts) => api.wake(EventKey::StatefulSetSync(sts)),
-        Change::OwnershipChanged => garbage_collector::graph_changed(api),
+        Change::OwnershipChanged(owners) => garbage_collector::graph_changed(api, owners),
+        Change::ClaimOwnersChanged(pvc) => garbage_collector::claim_owners_seen(api, pvc),
         Change::ServiceChanged(service) => dns::service_changed(api, service),
         Change::ProcessChanged(_)
         | Change::MachineChanged(_)
-        | Change::ClaimUsageChanged
+        | Change::ClaimUsageChanged(_)
         | Change::DnsRecordChanged(_) => {}
     }
 }

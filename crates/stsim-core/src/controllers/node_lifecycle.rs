@@ -273,6 +273,12 @@ pub fn forget_node(api: &mut Api, node: NodeId) {
     api.world.node_lifecycle.zones[zone].queue.retain(|n| *n != node);
 }
 
+/// A node's Ready condition or `spec.unschedulable` changed: its
+/// NoSchedule taints are synced (the controller's node update handler).
+pub fn node_updated(api: &mut Api, node: NodeId) {
+    api.wake(EventKey::NodeUpdate(node));
+}
+
 /// `doNoScheduleTaintingPass`: the NoSchedule taints follow the Ready
 /// condition and `spec.unschedulable` (TaintNodesByCondition).
 pub fn sync_no_schedule_taints(api: &mut Api, node: NodeId) {

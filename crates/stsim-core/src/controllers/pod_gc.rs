@@ -38,9 +38,58 @@ pub fn next_pass(now: SimTime) -> SimTime {
 }
 
 /// Something for a pass to find: wake the next pass on the 20 s grid.
-pub fn work_queued(api: &mut Api) {
+/// The real controller lists every pod and node each period; the model
+/// runs a pass only when one may act, on the same grid.
+fn work_queued(api: &mut Api) {
     let at = next_pass(api.now);
     api.wake_at(EventKey::PodGc, at);
+}
+
+/// A node with the out-of-service taint: its terminating pods are the
+/// first pass's (`gcTerminating`).
+fn out_of_service(api: &Api, node: NodeId) -> bool {
+    api.world.node(node).has_taint(taints::OUT_OF_SERVICE)
+}
+
+/// A pod began terminating: on an out-of-service node, a pass deletes it.
+pub fn pod_terminating(api: &mut Api, pod: PodId) {
+    if let Some(node) = api.world.pod(pod).node
+        && out_of_service(api, node)
+    {
+        work_queued(api);
+    }
+}
+
+/// A pod was bound: to a deleted Node (created with its `nodeName`), the
+/// orphan pass deletes it (`gcOrphaned`).
+pub fn pod_bound(api: &mut Api, pod: PodId) {
+    if let Some(node) = api.world.pod(pod).node
+        && !api.world.node(node).exists()
+    {
+        work_queued(api);
+    }
+}
+
+/// A Node was deleted: the orphan pass deletes its pods.
+pub fn node_removed(api: &mut Api, node: NodeId) {
+    if !api.world.node(node).pods.is_empty() {
+        work_queued(api);
+    }
+}
+
+/// A node's Ready condition changed: on an out-of-service node it may now
+/// be not Ready, which `gcTerminating` asks.
+pub fn node_condition_changed(api: &mut Api, node: NodeId) {
+    if out_of_service(api, node) {
+        work_queued(api);
+    }
+}
+
+/// A node was tainted out of service: its terminating pods are a pass's.
+pub fn node_tainted(api: &mut Api, taint: &crate::config::Taint) {
+    if taint.key == taints::OUT_OF_SERVICE {
+        work_queued(api);
+    }
 }
 
 /// A pod was created with a `nodeName` no Node has: the first pass after

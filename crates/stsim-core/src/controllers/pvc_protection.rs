@@ -18,6 +18,12 @@
 use crate::api::Api;
 use crate::objects::PvcId;
 
+/// A client removed the finalizer of a claim not being deleted: the
+/// controller's claim informer queues it.
+pub fn claim_unprotected(api: &mut Api, pvc: PvcId) {
+    api.wake(crate::events::EventKey::PvcProtection(pvc));
+}
+
 /// Puts the finalizer back on `pvc` if it lacks it and is not being deleted.
 pub fn sync(api: &mut Api, pvc: PvcId) {
     api.restore_pvc_protection(pvc);

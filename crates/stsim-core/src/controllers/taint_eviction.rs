@@ -20,6 +20,23 @@ use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::SimDuration;
 
+/// A taint was added to or removed from `node`: a NoExecute one changes
+/// what its pods tolerate (the controller's node informer).
+pub fn node_tainted(api: &mut Api, node: NodeId, taint: &crate::config::Taint) {
+    if taint.effect == TaintEffect::NoExecute {
+        api.wake(EventKey::TaintEvictionNode(node));
+    }
+}
+
+/// A pod was bound to a node with NoExecute taints: the controller's pod
+/// informer sees a pod it must time.
+pub fn pod_bound(api: &mut Api, pod: PodId) {
+    let Some(node) = api.world.pod(pod).node else { return };
+    if api.world.node(node).taints.iter().any(|t| t.taint.effect == TaintEffect::NoExecute) {
+        api.wake(EventKey::TaintEvictionNode(node));
+    }
+}
+
 /// A node's NoExecute taints changed: look at every pod on it.
 pub fn node_changed(api: &mut Api, node: NodeId) {
     let pods: Vec<PodId> = api.world.node(node).pods.iter().copied().collect();

@@ -100,7 +100,7 @@ fn sync_new_claim(api: &mut Api, pvc: PvcId) {
         // The external provisioner watches claims: an Immediate class
         // provisions now, without knowing where the pod will run.
         Some(class) if class.binding_mode == VolumeBindingMode::Immediate && class.provisions() => {
-            api.start_provisioning(pvc)
+            start_provisioning(api, pvc)
         }
         // `provisionClaim`: no plugin provisions for this class. The
         // controller says so at each sync of the claim; a volume made
@@ -247,6 +247,28 @@ pub fn resize_requested(api: &mut Api, pvc: PvcId) {
     api.arm(crate::events::EventKey::Provision(pvc), at);
 }
 
+/// The external provisioner takes up the claim (unless it is already at
+/// work on it, or the claim has its volume) and finishes it
+/// `timings.provisioning` later.
+fn start_provisioning(api: &mut Api, pvc: PvcId) {
+    if let Some(due) = api.start_provisioning(pvc) {
+        api.arm(crate::events::EventKey::Provision(pvc), due);
+    }
+}
+
+/// The scheduler chose a node for a `WaitForFirstConsumer` claim: the
+/// external provisioner watches claims, and takes up one annotated with its
+/// selected node (`volume.kubernetes.io/selected-node`).
+pub fn node_selected(api: &mut Api, pvc: PvcId) {
+    start_provisioning(api, pvc);
+}
+
+/// A claim left the API server: whatever the provisioner or the resizer
+/// had under way for it stops.
+pub fn claim_removed(api: &mut Api, pvc: PvcId) {
+    api.cancel(crate::events::EventKey::Provision(pvc));
+}
+
 /// The provisioner finishes the volume of claim `id`; for a bound claim
 /// asking for more than its volume holds, the resizer expands it.
 ///
@@ -341,7 +363,8 @@ pub fn provision(api: &mut Api, id: PvcId) {
     if retry {
         // The attempt found its zones: CreateVolume takes `provisioning`,
         // and its end works the zones out again, as every end does.
-        api.retry_provisioning(id);
+        let due = api.retry_provisioning(id);
+        api.arm(crate::events::EventKey::Provision(id), due);
         return;
     }
     let pv = api.bind_new_volume(id, zones);
