@@ -942,3 +942,38 @@ fn the_same_size_is_no_resize() {
         .collect();
     assert_eq!(refused, ["2m"]);
 }
+
+/// The StatefulSet controller's `updatePod` for a relabelled pod: an owned
+/// pod's change syncs its owner only ("If it has a ControllerRef, that's all
+/// that matters"); the owner releases a pod its selector no longer matches,
+/// and that release (the controller reference removed) syncs the old owner
+/// again at once; an orphan's new labels sync the sets they match, and no
+/// other (`getStatefulSetsForPod(curPod)`). Here `web-1` is released at 2m
+/// and its name stays taken, so each sync of `web` is refused recreating
+/// it: two refusals at 2m (the releasing sync and the one its release
+/// queued), and none when the orphan is relabelled to `db`'s selector at
+/// 3m (that syncs `db`, which cannot adopt a pod of another name).
+#[test]
+fn a_relabel_syncs_the_owner_or_the_sets_an_orphan_now_matches() {
+    let source = scenario(
+        1,
+        r#"(at: "2m", do: PatchPod(pod: "web-1", labels: {"app": "moved"})),
+           (at: "3m", do: PatchPod(pod: "web-1", labels: {"app": "db"}))"#,
+    )
+    .replace(
+        "statefulsets: [(",
+        r#"statefulsets: [(name: "db", serviceName: "web", replicas: 1, template: (labels: {"app": "db"}, image: "nginx")), ("#,
+    );
+    let (sim, _) = run(&source);
+    let refused_at = |at: &str| {
+        (sim.trace.records.iter())
+            .filter(|r| {
+                r.at == t(at) && matches!(&r.event, Event::PodCreateRejected { name } if name == "web-1")
+            })
+            .count()
+    };
+    assert_eq!(refused_at("2m"), 2, "the releasing sync and the sync its release queued");
+    assert_eq!(refused_at("3m"), 0, "an orphan's relabel syncs the sets it now matches, not its old owner");
+    let web1 = sim.world.pod(sim.world.pod_named("web-1").unwrap());
+    assert_eq!(web1.owner, None, "db does not adopt a pod named for another set");
+}

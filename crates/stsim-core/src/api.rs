@@ -302,7 +302,10 @@ pub enum Change<'a> {
     /// (`topology_labels`); `overwritten` holds the labels it had when a
     /// value was replaced, not only added.
     PodLabelsAdmitted { pod: PodId, overwritten: Option<&'a crate::config::Labels> },
-    /// A pod's owner reference to `owner` was removed by a client.
+    /// A pod's controller reference to `owner` was removed: by a client, by
+    /// its owner releasing a pod its selector no longer matches, or by the
+    /// garbage collector orphaning the pods of a set deleted with
+    /// `--cascade=orphan`.
     PodOwnerReferenceRemoved { pod: PodId, owner: StsId },
     /// The scheduler wrote a pod's PodScheduled condition (no node fits).
     PodScheduledConditionChanged(PodId),
@@ -758,10 +761,12 @@ impl<'a> Api<'a> {
 
     /// A pod loses its owner (`--cascade=orphan`): it keeps running, unmanaged.
     pub fn orphan_pod(&mut self, pod: PodId) {
+        let Some(owner) = self.world.pod(pod).owner else { return };
         self.world.disown_pod(pod);
         let now = self.now;
         self.world.pod_mut(pod).history.owners.push((now, None));
         self.record(Event::PodOrphaned { pod });
+        self.notify(Change::PodOwnerReferenceRemoved { pod, owner });
         self.waiting_pod_updated(pod, None);
     }
 

@@ -30,9 +30,9 @@ pub fn no_new_finalizers(deleting: Option<SimTime>, old: &[String], new: &[Strin
 }
 
 impl Api<'_> {
-    /// `metadata.labels` of a pod replaced. Every live StatefulSet may now
-    /// select (or stop selecting) it, as the controller's `updatePod`
-    /// enqueues the sets of the old and the new labels.
+    /// `metadata.labels` of a pod replaced: its owner looks at it again (and
+    /// releases it if its selector no longer matches); an orphan is looked
+    /// at by the sets its new labels match (`Change::PodRelabelled`).
     pub fn set_pod_labels(&mut self, pod: PodId, labels: Labels, change: String) {
         if self.world.pod(pod).labels == labels {
             return;
@@ -55,12 +55,7 @@ impl Api<'_> {
     /// `metadata.ownerReferences` of a pod removed: it runs on, unowned,
     /// until a StatefulSet whose name and selector match adopts it.
     pub fn remove_pod_owner(&mut self, pod: PodId) {
-        if self.world.pod(pod).owner.is_none() {
-            return;
-        }
-        let Some(owner) = self.world.pod(pod).owner else { return };
         self.orphan_pod(pod);
-        self.notify(Change::PodOwnerReferenceRemoved { pod, owner });
     }
 
     /// A pod's container image updated in place (`spec.containers[*].image`

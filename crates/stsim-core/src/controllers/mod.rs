@@ -102,7 +102,7 @@ pub fn react(api: &mut Api, change: &Change) {
             dns::pod_changed(api, pod)
         }
         Change::UnownedPodCreated(pod) => statefulset::orphan_seen(api, pod),
-        Change::PodRelabelled { .. } => statefulset::wake_every_set(api),
+        Change::PodRelabelled { pod, .. } => statefulset::pod_relabelled(api, pod),
         // The owner heard of the pod's change; an orphan's labels changed,
         // so the sets that select it now look at it (`updatePod`).
         Change::PodLabelsAdmitted { pod, .. } => {
@@ -110,9 +110,8 @@ pub fn react(api: &mut Api, change: &Change) {
                 statefulset::orphan_seen(api, pod)
             }
         }
-        Change::PodOwnerReferenceRemoved { owner, .. } => {
-            api.wake(EventKey::StatefulSetSync(owner));
-            statefulset::wake_every_set(api)
+        Change::PodOwnerReferenceRemoved { pod, owner } => {
+            statefulset::owner_reference_removed(api, pod, owner)
         }
         Change::PodScheduledConditionChanged(pod) => statefulset::pod_changed(api, pod),
         Change::PodTerminating(pod) => {

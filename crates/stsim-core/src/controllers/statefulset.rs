@@ -106,15 +106,27 @@ pub fn orphan_seen(api: &mut Api, pod: PodId) {
     }
 }
 
-/// A pod's labels or owner references changed: every live set may now
-/// select it, or stop selecting it, as `updatePod` enqueues the sets of the
-/// old and the new labels.
-pub fn wake_every_set(api: &mut Api) {
-    let sets: Vec<StsId> =
-        api.world.statefulsets.iter().filter(|s| s.removed_at.is_none()).map(|s| s.id).collect();
-    for set in sets {
-        api.wake(EventKey::StatefulSetSync(set));
+/// A pod's labels changed. `updatePod`: "If it has a ControllerRef,
+/// that's all that matters": its owner is synced (`pod_changed`, which
+/// hears of every change to the pod), and releases it if its selector no
+/// longer matches. An orphan's labels changed: the sets its new labels
+/// match are synced, to see if one adopts it (the old labels' sets are
+/// not: `getStatefulSetsForPod(curPod)`).
+pub fn pod_relabelled(api: &mut Api, pod: PodId) {
+    if api.world.pod(pod).owner.is_none() {
+        orphan_seen(api, pod);
     }
+}
+
+/// A pod's controller reference to `owner` was removed. `updatePod`: the
+/// ControllerRef changed, so the old controller is synced if it still
+/// exists (`resolveControllerRef`); the pod is an orphan now, so the sets
+/// its labels match are synced too.
+pub fn owner_reference_removed(api: &mut Api, pod: PodId, owner: StsId) {
+    if api.world.sts(owner).removed_at.is_none() {
+        api.wake(EventKey::StatefulSetSync(owner));
+    }
+    orphan_seen(api, pod);
 }
 
 /// Runs one sync of `sts`.
