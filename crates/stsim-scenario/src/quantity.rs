@@ -20,6 +20,65 @@
 //! stsim's integers (a u64 of base units) is refused.
 //! Does not own where a quantity sits in a file or what it is for.
 
+/// What the API server's decoding of a quantity says of `text` when
+/// `ParseQuantity` refuses it (apimachinery `api/resource/quantity.go`):
+/// `ErrFormatWrong` when the text does not scan as a sign, digits with a
+/// point, suffix letters and an exponent's digits (`parseQuantityString`),
+/// and `ErrSuffix` when the letters are no suffix it knows (`100mi`, `1e`).
+/// `None` when it parses: a negative or too large value is the
+/// validation's to refuse, not the decoder's. (Its fast path reads a text
+/// with no digit, `Gi` or `.`, as zero; stsim refuses those in validation,
+/// as no number.) White space around the text is dropped first
+/// (`UnmarshalJSON`).
+pub fn decode_error(text: &str) -> Option<&'static str> {
+    const FORMAT_WRONG: &str =
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+    const SUFFIX: &str = "unable to parse quantity's suffix";
+    let text = text.trim().as_bytes();
+    if text.is_empty() {
+        return Some(FORMAT_WRONG);
+    }
+    let digits = |from: usize| from + text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    // The numerator, then a denominator after a point; the text may end
+    // anywhere in them.
+    let mut pos = digits(usize::from(matches!(text[0], b'+' | b'-')));
+    if text.get(pos) == Some(&b'.') {
+        pos = digits(pos + 1);
+    }
+    let suffix_start = pos;
+    pos += text[pos..].iter().take_while(|b| b"eEinumkKMGTP".contains(b)).count();
+    if pos < text.len() && matches!(text[pos], b'+' | b'-') {
+        pos += 1;
+    }
+    if digits(pos) < text.len() {
+        return Some(FORMAT_WRONG);
+    }
+    let suffix = &text[suffix_start..];
+    let known = matches!(
+        suffix,
+        b"" | b"n"
+            | b"u"
+            | b"m"
+            | b"k"
+            | b"M"
+            | b"G"
+            | b"T"
+            | b"P"
+            | b"E"
+            | b"Ki"
+            | b"Mi"
+            | b"Gi"
+            | b"Ti"
+            | b"Pi"
+            | b"Ei"
+    );
+    // `interpret`: a decimal exponent is `e` or `E` and what ParseInt reads.
+    let exponent = suffix.len() > 1
+        && matches!(suffix[0], b'e' | b'E')
+        && std::str::from_utf8(&suffix[1..]).is_ok_and(|e| e.parse::<i64>().is_ok());
+    (!known && !exponent).then_some(SUFFIX)
+}
+
 /// A parsed quantity, exactly: `digits × 10^exponent × 2^binary`.
 struct Parsed {
     /// Decimal digits (values 0 to 9), most significant first, without
@@ -195,6 +254,43 @@ pub fn parse_cpu(text: &str) -> Result<u64, String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The decoder's two refusals, as `ParseQuantity` gives them; what it
+    /// parses (negative, huge, odd but well formed) is left to validation.
+    #[test]
+    fn the_decoder_refuses_what_parse_quantity_refuses() {
+        let format = Some(
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        );
+        for text in ["", "  ", "100x", "1GB", "1e3M", "10Gb", "1.2.3", "1 Gi", "abc", "1e+-3", "1Gi\u{0}"] {
+            assert_eq!(decode_error(text), format, "{text:?}");
+        }
+        let suffix = Some("unable to parse quantity's suffix");
+        for text in ["100mi", "1e", "1iM", "5mm", "1KiKi", "1e99999999999999999999", "1E+", "--1"] {
+            assert_eq!(decode_error(text), suffix, "{text:?}");
+        }
+        for text in [
+            "0",
+            "10Gi",
+            " 10Gi ",
+            "-1",
+            "+5",
+            "1.5",
+            ".5",
+            "5.",
+            "1e3",
+            "1E-3",
+            "2E",
+            "500m",
+            "+",
+            "16Ei",
+            "Gi",
+            ".",
+            "99999999999999999999999P",
+        ] {
+            assert_eq!(decode_error(text), None, "{text:?}");
+        }
+    }
 
     #[test]
     fn reads_memory_quantities() {

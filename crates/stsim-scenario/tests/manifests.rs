@@ -1012,8 +1012,34 @@ fn a_claim_templates_decoding_error_refuses_the_set_in_every_release() {
 #[test]
 fn bad_cpu_quantity() {
     let yaml = edit("cpu: 500m", "cpu: lots");
-    let error =
-        refused(&yaml, "invalid-quantity", "spec.template.spec.containers[0].resources.requests.cpu", "lots");
+    let error = refused(
+        &yaml,
+        "invalid-quantity",
+        "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        "lots",
+    );
+    let help = error.help.unwrap();
+    assert!(help.starts_with("spec.template.spec.containers[0].resources.requests.cpu: "), "{help}");
+}
+
+/// A quantity the API server cannot decode refuses the object before any
+/// validation, with the decoder's words, whatever the release (it is no
+/// pod template error that 1.33 would leave to each pod's create).
+#[test]
+fn an_undecodable_quantity_is_the_decoders_refusal_at_every_release() {
+    let yaml = edit("cpu: 500m", "cpu: 100mi");
+    refused(
+        &yaml,
+        "invalid-quantity",
+        "cannot be handled as a StatefulSet: unable to parse quantity's suffix",
+        "100mi",
+    );
+    let Err(errors) = under_1_33(&yaml) else { panic!("refused under 1.33 too") };
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.ends_with("unable to parse quantity's suffix"), "{errors:#?}");
+    // Well formed but negative: the decoder takes it, the validation refuses it.
+    let yaml = edit("cpu: 500m", "cpu: \"-1\"");
+    let error = refused(&yaml, "invalid-quantity", "must not be negative", "\"-1\"");
     assert!(error.message.starts_with("The StatefulSet \"redis\" is invalid"), "{error:#?}");
 }
 

@@ -742,8 +742,24 @@ impl Cx<'_> {
     }
 
     /// A quantity: a string like "500m" or a bare number.
+    ///
+    /// A string `ParseQuantity` refuses fails the object's decoding, before
+    /// any validation, with the decoder's words (`StatefulSet in version
+    /// "v1" cannot be handled as a StatefulSet: quantities must match the
+    /// regular expression ...`, a 400 rather than a 422); the help says what
+    /// is wrong in it.
     pub fn quantity(&mut self, node: &Node, path: &str) -> Option<String> {
         match &node.value {
+            Value::Str(s) if let Some(error) = crate::quantity::decode_error(s) => {
+                let kind = self.kind().to_string();
+                let message = format!("{kind} in version \"v1\" cannot be handled as a {kind}: {error}");
+                let help = crate::quantity::parse_quantity(s).err().map_or_else(
+                    || format!("{path}: {s:?} is no quantity"),
+                    |detail| format!("{path}: {detail}"),
+                );
+                self.error("invalid-quantity", node.place, message, Some(help));
+                Some(s.clone())
+            }
             Value::Str(s) => Some(s.clone()),
             Value::Int(n) => Some(n.to_string()),
             Value::Float(x) if x.is_finite() => Some(x.to_string()),
