@@ -3,6 +3,7 @@
 
 use crate::support::repo_root;
 use stsim_cli::ExitStatus;
+use stsim_core::config::StorageClassConfig;
 use stsim_core::trace::Event;
 
 struct Output {
@@ -413,7 +414,7 @@ fn export_then_run_f_gives_the_same_workloads_for_every_shipped_scenario() {
     for name in crate::support::shipped_scenarios() {
         let path = repo_root().join("scenarios").join(format!("{name}.ron")).display().to_string();
         let source = std::fs::read_to_string(&path).unwrap();
-        let config = stsim_scenario::parse_scenario(&source, &path).unwrap();
+        let mut config = stsim_scenario::parse_scenario(&source, &path).unwrap();
         let exported = stsim(&["export", &path]);
         assert_eq!(exported.status, ExitStatus::Success, "{name}: {}", exported.stderr);
         let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start")
@@ -457,13 +458,23 @@ fn export_then_run_f_gives_the_same_workloads_for_every_shipped_scenario() {
             Some(w) => panic!("{name}: {w}"),
         }
         let mut back_config = back.config;
-        if !has_default {
-            without_default += 1;
-            let added = back_config.cluster.storage_classes.pop().unwrap();
+        // The classes the scenario takes the cluster to have (`assumed`:
+        // its implicit default) are not exported; reading the export back,
+        // the story takes the cluster to have a default class again (named
+        // `stsim-default` where an object names `gp3` without a claim
+        // asking for it to be made), unless the export wrote one.
+        let written_default = config.cluster.storage_classes.iter().any(|c| c.is_default && !c.assumed);
+        let added: Vec<&StorageClassConfig> =
+            back_config.cluster.storage_classes.iter().filter(|c| c.assumed).collect();
+        if !written_default {
             assert!(
-                added.is_default && ["gp3", "stsim-default"].contains(&added.name.as_str()),
+                added.iter().any(|c| c.is_default && ["gp3", "stsim-default"].contains(&c.name.as_str())),
                 "{name}: {added:?}"
             );
+        }
+        without_default += usize::from(!has_default);
+        for c in [&mut back_config, &mut config] {
+            c.cluster.storage_classes.retain(|class| !class.assumed);
         }
         with_apps += usize::from(config.statefulsets.iter().any(|s| s.app.is_some()));
         assert_eq!(workloads(&back_config), workloads(&config), "{name}");
@@ -1345,4 +1356,57 @@ fn a_claim_template_without_access_modes_refuses_the_set_from_1_34_and_each_clai
     assert!(!events.stdout.contains("SuccessfulCreate"), "no claim and no pod is made: {}", events.stdout);
     let run = stsim(&["run", &old]);
     assert!(run.stdout.contains("claim-invalid: statefulset/redis"), "{}", run.stdout);
+}
+
+/// `stsim export` writes the StorageClasses the scenario defines, not those
+/// it takes the cluster to have (`assumed`): the classes a manifest story
+/// makes up for claims that name a class the manifests leave out, and the
+/// default it adds. Applied to a real cluster, such a class would be a
+/// second default, or refused where the cluster has its own of that name.
+/// A comment names each; reading the export back makes them up again.
+#[test]
+fn export_leaves_out_the_classes_the_story_made_up() {
+    let dir = std::env::temp_dir().join(format!("stsim-assumed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let set = |class: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: pg}}\nspec:\n  serviceName: pg\n  replicas: 1\n  \
+             selector: {{matchLabels: {{app: pg}}}}\n  template:\n    metadata: {{labels: {{app: pg}}}}\n    spec:\n      \
+             containers: [{{name: pg, image: postgres}}]\n  volumeClaimTemplates:\n  - metadata: {{name: data}}\n    \
+             spec: {{accessModes: [ReadWriteOnce], storageClassName: {class}, resources: {{requests: {{storage: 1Gi}}}}}}\n"
+        )
+    };
+    let named = dir.join("named.yaml");
+    std::fs::write(&named, set("standard")).unwrap();
+    let fast = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\n\
+                provisioner: pd.csi.storage.gke.io\nvolumeBindingMode: WaitForFirstConsumer\n---\n";
+    let defined = dir.join("defined.yaml");
+    std::fs::write(&defined, format!("{fast}{}", set("fast"))).unwrap();
+    let (named, defined) = (named.display().to_string(), defined.display().to_string());
+
+    // The story made up `standard` (the default): nothing of it is written.
+    let exported = stsim(&["export", &named]);
+    assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
+    assert!(!exported.stdout.contains("kind: StorageClass"), "{}", exported.stdout);
+    assert!(
+        exported.stdout.contains("# StorageClass \"standard\" (ebs.csi.aws.com, the default) is not written")
+    );
+    // Through a scenario `stsim import` wrote, the same.
+    let ron = dir.join("named.ron").display().to_string();
+    assert_eq!(stsim(&["import", &named, "-o", &ron]).status, ExitStatus::Success);
+    assert!(std::fs::read_to_string(&ron).unwrap().contains("default: true, assumed: true)"));
+    assert_eq!(stsim(&["export", &ron]).stdout, exported.stdout);
+    // Read back, the claim's class is made up again, as it was.
+    let back =
+        stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.stdout.clone())], "start").unwrap();
+    let classes = &back.config.cluster.storage_classes;
+    assert!(classes.iter().any(|c| c.name == "standard" && c.assumed && c.is_default), "{classes:?}");
+
+    // The manifests define `fast`: it is written, the default the story adds is not.
+    let exported = stsim(&["export", &defined]);
+    assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
+    assert_eq!(exported.stdout.matches("kind: StorageClass").count(), 1, "{}", exported.stdout);
+    assert!(exported.stdout.contains("name: fast"), "{}", exported.stdout);
+    assert!(exported.stdout.contains("# StorageClass \"gp3\" (ebs.csi.aws.com, the default) is not written"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -447,7 +447,8 @@ stsim export scenarios/rolling-update.ron > rolling-update.yaml\n  \
 stsim export rolling-update | kubectl apply --dry-run=client -f -\n\n\
 Writes the scenario's workloads with every default filled in: its Namespace (unless \
 `default`), StorageClasses (every field; stsim's `stsim.io/` annotations where Kubernetes \
-has none), the PersistentVolumes and claims that exist from the start, Services, \
+has none; not those the scenario takes the cluster to have, its implicit `gp3` and the classes \
+a manifest story made up, which a comment names), the PersistentVolumes and claims that exist from the start, Services, \
 StatefulSets (the application in the `stsim.io/app` annotation) and PodDisruptionBudgets; \
 `stsim run -f` reads them back to the same workloads. Probes get a TCP check, which stsim \
 does not run.\n\nNot written: the cluster (zones, nodes, failures), images' behaviour, the timeline, \
@@ -1460,6 +1461,9 @@ fn export_command(
         let _ = err.write_all(input::escape(warning).as_bytes());
     }
     let mut text = format!("# Exported by stsim from the scenario {:?}.\n", loaded.config.name);
+    for note in stsim_scenario::export::not_written(&loaded.config) {
+        text.push_str(&format!("# {}\n", note.replace('\n', " ")));
+    }
     for object in stsim_scenario::export::objects(&loaded.config) {
         text.push_str("---\n");
         text.push_str(&render::yaml::to_yaml(&object));

@@ -974,6 +974,12 @@ pub struct StorageClassConfig {
     pub is_default: bool,
     /// `allowVolumeExpansion`: whether its claims may be resized.
     pub allow_volume_expansion: bool,
+    /// A class the scenario takes the cluster to have rather than one it
+    /// defines: the default `gp3` of a scenario that lists no classes, and
+    /// the classes a manifest story makes up (`assumed: true`). Simulated
+    /// as any other; not exported (`stsim export`), as a real cluster has
+    /// classes of its own.
+    pub assumed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

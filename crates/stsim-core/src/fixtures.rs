@@ -49,6 +49,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             local: false,
             is_default: true,
             allow_volume_expansion: false,
+            assumed: true,
         }],
     }
 }

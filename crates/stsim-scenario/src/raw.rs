@@ -1034,6 +1034,13 @@ pub struct StorageClass {
     pub default: Option<bool>,
     #[serde(default)]
     pub allow_volume_expansion: Option<bool>,
+    /// A class the cluster is taken to have, not one the scenario defines
+    /// (what `stsim import`'s story makes up for manifests that name a
+    /// class without defining it, or define no default): simulated as
+    /// given, but not exported (`stsim export`), since a real cluster has
+    /// its own.
+    #[serde(default)]
+    pub assumed: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

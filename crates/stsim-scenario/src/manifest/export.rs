@@ -717,13 +717,31 @@ fn persistent_volume_claim(claim: &PersistentVolumeClaimConfig, namespace: &str)
     json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec})
 }
 
-/// Every workload object of `config`, in the order `kubectl apply` wants them.
+/// What `objects` leaves out that a reader of the export should know: the
+/// StorageClasses the scenario takes the cluster to have (`assumed`: the
+/// default class of a scenario that lists none, the classes a manifest
+/// story made up), which a real cluster has of its own; a comment each.
+pub fn not_written(config: &Config) -> Vec<String> {
+    (config.cluster.storage_classes.iter())
+        .filter(|c| c.assumed)
+        .map(|c| {
+            let default = if c.is_default { ", the default" } else { "" };
+            format!(
+                "StorageClass {:?} ({}{default}) is not written: the scenario takes the cluster to have it, and a real cluster has classes of its own (a claim naming one it lacks stays Pending)",
+                c.name, c.provisioner
+            )
+        })
+        .collect()
+}
+
+/// Every workload object of `config`, in the order `kubectl apply` wants
+/// them; not the classes the scenario assumes (`not_written`).
 pub fn objects(config: &Config) -> Vec<Value> {
     let mut out = Vec::new();
     if config.namespace != "default" {
         out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": config.namespace}}));
     }
-    out.extend(config.cluster.storage_classes.iter().map(storage_class));
+    out.extend(config.cluster.storage_classes.iter().filter(|c| !c.assumed).map(storage_class));
     out.extend(config.persistent_volumes.iter().map(|v| persistent_volume(v, config)));
     out.extend(config.persistent_volume_claims.iter().map(|c| persistent_volume_claim(c, &config.namespace)));
     out.extend(config.services.iter().map(|s| service(s, &config.namespace)));

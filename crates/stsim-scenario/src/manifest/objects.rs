@@ -851,6 +851,7 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         throughput,
         default: is_default,
         allow_volume_expansion,
+        assumed: None,
     };
     match index {
         Some(i) => cx.collected.storage_classes[i] = class,

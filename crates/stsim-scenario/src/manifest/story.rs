@@ -147,12 +147,15 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         regional: None,
         local: None,
         usd_per_gib_month: None,
-        pricing: Some("aws-gp3".to_string()),
+        // The provisioner's usual class, gp3: priced as the aws-gp3 preset.
+        pricing: None,
         iops: None,
         iops_per_gb: None,
         throughput: None,
         default: Some(default),
         allow_volume_expansion: None,
+        // Made up: the cluster's own classes, which the story stands in for.
+        assumed: Some(true),
     };
     // A class only volumes made by hand name (the tutorial's `manual`) is
     // a name for static binding, which needs no StorageClass object: none
@@ -484,6 +487,9 @@ pub(crate) fn ron(
                 }
                 if let Some(default) = class.default {
                     fields.push(format!("default: {default}"));
+                }
+                if class.assumed == Some(true) {
+                    fields.push("assumed: true".to_string());
                 }
                 out.push_str(&format!("            ({}),\n", fields.join(", ")));
             }

@@ -514,6 +514,7 @@ impl Checker<'_, '_> {
                 throughput_mibps: None,
                 is_default: true,
                 allow_volume_expansion: false,
+                assumed: true,
             }],
             Some(classes) => self.storage_classes(classes),
         };
@@ -760,6 +761,7 @@ impl Checker<'_, '_> {
                     .map(|v| u64::from(self.int(&format!("{base}.throughput"), Some(v), 0, 0, None))),
                 is_default,
                 allow_volume_expansion: class.allow_volume_expansion.unwrap_or(false),
+                assumed: class.assumed.unwrap_or(false),
             });
         }
         self.unique("storage class", &items);
