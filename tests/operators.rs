@@ -182,8 +182,9 @@ fn a_line_written_unasked_gives_the_same_run_every_time() {
         ),
         "{err}"
     );
-    // Left over: the answer to the last request, which carries its time.
-    assert!(err.contains(r#"after its 38 requests stsim closed its input, and its output still held {"actions": [{"action": "Patch", "kind": "StatefulSet", "name": "redis", "patch": {"metadata": {"annotations": {"example.com/seen": "39000"}}}}]"#), "{err}");
+    // Left over: the answer to the last request (woken by its own patch's
+    // event), which carries the time of the last request its requeue woke.
+    assert!(err.contains(r#"after its 38 requests stsim closed its input, and its output still held {"actions": [{"action": "Patch", "kind": "StatefulSet", "name": "redis", "patch": {"metadata": {"annotations": {"example.com/seen": "38000"}}}}]"#), "{err}");
 }
 
 /// An operator that echoes each request's `seq` has a line out of step
@@ -796,4 +797,94 @@ fn an_answer_whose_results_would_outgrow_a_request_stops_the_run() {
         "{message}"
     );
     assert_eq!(failed(&run(100)), None);
+}
+
+/// A test operator that answers every wake by events with a status patch of
+/// its custom resource: a new counter each time (`Hot`), the same status
+/// each time (`Calm`), or a new custom resource each time, forty in all
+/// (`Maker`), never rewriting one.
+enum SelfWaking {
+    Hot(u32),
+    Calm,
+    Maker(u32),
+}
+
+impl stsim_core::operators::Operator for SelfWaking {
+    fn name(&self) -> &str {
+        "self-waking"
+    }
+    fn reconcile(
+        &mut self,
+        _view: &stsim_core::operators::View,
+        events: &[stsim_core::operators::WatchEvent],
+    ) -> Result<stsim_core::operators::Reconciled, String> {
+        use stsim_core::operators::{OperatorAction, Reconciled};
+        let patch = |status: serde_json::Value| OperatorAction::Patch {
+            kind: "Cache".into(),
+            name: "c".into(),
+            patch: serde_json::json!({ "status": status }),
+            subresource: Some("status".into()),
+        };
+        let actions = match self {
+            _ if events.is_empty() => vec![],
+            SelfWaking::Hot(n) => {
+                *n += 1;
+                vec![patch(serde_json::json!({ "reconciles": *n }))]
+            }
+            SelfWaking::Calm => vec![patch(serde_json::json!({ "ready": true }))],
+            SelfWaking::Maker(n) if *n < 40 => {
+                *n += 1;
+                let object = serde_json::json!({
+                    "apiVersion": "example.com/v1", "kind": "Cache",
+                    "metadata": { "name": format!("part-{n}") }, "spec": {}
+                });
+                vec![OperatorAction::Create { object }]
+            }
+            SelfWaking::Maker(_) => vec![],
+        };
+        Ok(Reconciled { actions, requeue_after_ms: None })
+    }
+}
+
+/// An operator whose own writes wake it, each reconcile writing its status
+/// anew (the update-status, watch, reconcile loop), is a hot loop however
+/// long its reconcile delay: a real work queue hands the key back as soon
+/// as the event arrives. The run stops with an error that names it, after
+/// `MAX_SELF_WOKEN_REWRITES` such reconciles. Writing the same status (a
+/// write that changes nothing, which no watch sees) is no loop, and
+/// neither is one object made a reconcile, each woken by the last create.
+#[test]
+fn an_operator_woken_only_by_its_own_rewrites_is_a_hot_loop() {
+    let source = r#"Scenario(
+    name: "self-waking",
+    seed: 1,
+    duration: "10m",
+    cluster: (nodePools: [(name: "worker", count: 1)]),
+    customResourceDefinitions: [(group: "example.com", version: "v1", kind: "Cache")],
+    customResources: [(kind: "Cache", name: "c", spec: {"size": 1})],
+    operators: [(operator: External(name: "self-waking", command: ["unused"]), reconcileDelay: "1s", protocol: 2)],
+)"#;
+    let run_with = |operator: SelfWaking| {
+        let sim = stsim_core::Simulation::with_operators(parse(source), vec![Box::new(operator)]);
+        stsim_core::finish(sim).0
+    };
+    let hot = run_with(SelfWaking::Hot(0));
+    let failed = trace_lines(&hot, "own writes keep waking it");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0].contains("its last 20 reconciles") && failed[0].contains("cache/c again"),
+        "{}",
+        failed[0]
+    );
+    // Stopped at the 20th rewrite in a row: 21 writes of the counter (the
+    // first starts the row), a second apart.
+    let at = |line: &str| line.split('\t').next().unwrap().to_string();
+    assert_eq!(at(&failed[0]), "21s", "{}", failed[0]);
+    for calm in [SelfWaking::Calm, SelfWaking::Maker(0)] {
+        let sim = run_with(calm);
+        assert!(trace_lines(&sim, "own writes keep waking it").is_empty());
+        assert!(trace_lines(&sim, "failed").is_empty());
+    }
+    let made = run_with(SelfWaking::Maker(0));
+    assert_eq!(made.world.custom.objects.len(), 41, "forty made, one a reconcile");
 }

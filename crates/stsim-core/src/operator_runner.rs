@@ -32,6 +32,18 @@ pub const MIN_REQUEUE: SimDuration = SimDuration::from_millis(100);
 /// run stops with an error naming it instead of spinning.
 pub const MAX_RECONCILES_PER_SECOND: u32 = 50;
 
+/// The most reconciles in a row an operator may be woken by nothing but
+/// the watch events of its own writes while rewriting an object it wrote
+/// earlier in that run: the update-status, watch-event, reconcile,
+/// update-status loop. A real controller's work queue hands the key back
+/// as soon as the event arrives (rate limiting applies to requeues after
+/// an error, not to event handlers), so such a loop spins as fast as the
+/// API server answers whatever `reconcileDelay` says; past this many the
+/// run stops with an error naming it. An operator that makes one object a
+/// reconcile, each wake its own last create's event, never rewrites one and
+/// is not counted.
+pub const MAX_SELF_WOKEN_REWRITES: u32 = 20;
+
 /// The most the results of one answer's writes may carry of objects, in
 /// bytes of their JSON. The API server answers each write with the object
 /// as written, and its watch sends it again, so an answer of a thousand
@@ -90,6 +102,14 @@ pub struct Slot {
     /// The warnings the API server gave this operator so far: each is
     /// recorded in the trace once.
     warned: BTreeSet<String>,
+    /// Whether every watch event delivered since the last reconcile came
+    /// from the operator's own writes (none from another writer, nor a
+    /// fresh list).
+    own_events_only: bool,
+    /// The reconciles in a row woken only by its own writes' events that
+    /// rewrote an object written earlier in the row, and the objects the
+    /// row wrote (`MAX_SELF_WOKEN_REWRITES`).
+    self_woken: (u32, BTreeSet<ObjRef>),
 }
 
 impl Slot {
@@ -110,6 +130,8 @@ impl Slot {
             down_until: None,
             pace: (0, 0),
             warned: BTreeSet::new(),
+            own_events_only: false,
+            self_woken: (0, BTreeSet::new()),
         }
     }
 
@@ -188,6 +210,9 @@ pub fn deliver(
                 } else {
                     watch_event(world, record).into_iter().collect()
                 };
+                if !events.is_empty() && record.actor != crate::trace::Actor::Operator(index as u32) {
+                    slot.own_events_only = false;
+                }
                 for event in events {
                     let dropped = slot.draw(slot.config.faults.drop_events_ppm);
                     if !dropped {
@@ -253,6 +278,7 @@ pub fn reconcile(
         }
         // Back: a fresh list of everything in its (possibly stale) cache.
         slot.down_until = None;
+        slot.own_events_only = false;
         slot.pending = relist(&slot.cache(api.world(), now), slot.config.protocol, now);
     }
     // With lag, only the events the cache has caught up with are seen.
@@ -276,6 +302,8 @@ pub fn reconcile(
         events = last;
     }
     let mut stale;
+    // Woken by its own writes alone: the next events show whether again.
+    let self_woken = !events.is_empty() && std::mem::replace(&mut slot.own_events_only, true);
     let view = if slot.lag().is_zero() {
         let (world, now_ms, protocol) = (api.world(), now.as_millis(), slot.config.protocol);
         match slot.changed.as_mut() {
@@ -324,6 +352,7 @@ pub fn reconcile(
         None
     };
     let applied = keep.unwrap_or(actions.len());
+    let written_from = api.trace.records.len();
     let mut carried = slot.results.iter().filter_map(|r| r.object.as_ref()).map(json_len).sum::<usize>();
     for (i, action) in actions[..applied].iter().enumerate() {
         let mut result = crate::kube::verbs::apply(api, action, templates);
@@ -350,6 +379,9 @@ pub fn reconcile(
         // The answer carries the object only with protocol 2.
         slot.results.push(result);
     }
+    if !events.is_empty() {
+        hot_loop_check(slot, api, written_from, self_woken)?;
+    }
     if keep.is_some() {
         api.record(Event::OperatorRestarted { lost_actions: (actions.len() - applied) as u32 });
         slot.operator.restart();
@@ -364,6 +396,47 @@ pub fn reconcile(
         api.wake_after(key, SimDuration::from_millis(ms).max(MIN_REQUEUE));
     }
     Ok(())
+}
+
+/// Counts a reconcile woken by events into the row of self-woken rewrites
+/// (`MAX_SELF_WOKEN_REWRITES`): it continues the row if only the operator's
+/// own writes woke it and it rewrote an object the row wrote before; any
+/// other event, or a reconcile that writes nothing, ends the row.
+fn hot_loop_check(slot: &mut Slot, api: &Api, written_from: usize, self_woken: bool) -> Result<(), String> {
+    let written: BTreeSet<ObjRef> = (api.trace.records.slice(written_from..))
+        .into_iter()
+        .filter(|r| r.actor == api.actor)
+        .flat_map(|r| {
+            let (a, b) = crate::kube::touched(&r.event);
+            a.into_iter().chain(b)
+        })
+        .collect();
+    let (count, objects) = &mut slot.self_woken;
+    if !self_woken || written.is_empty() {
+        *count = 0;
+        *objects = written;
+        return Ok(());
+    }
+    let rewrote: Vec<ObjRef> = written.intersection(objects).copied().collect();
+    if rewrote.is_empty() {
+        *count = 0;
+    } else {
+        *count += 1;
+    }
+    objects.extend(written);
+    if *count < MAX_SELF_WOKEN_REWRITES {
+        return Ok(());
+    }
+    let names: Vec<String> = rewrote.iter().map(|o| crate::kube::display(api.world(), *o)).collect();
+    Err(format!(
+        "operator {}'s own writes keep waking it: its last {MAX_SELF_WOKEN_REWRITES} reconciles were each woken \
+         only by the watch events of its previous writes, and each wrote {} again. A real controller's work \
+         queue hands the key back as soon as the event arrives, so this loop spins as fast as the API server \
+         answers, whatever reconcileDelay says: write only what changed (compare before an update), or filter \
+         the events of its own writes (controller-runtime's GenerationChangedPredicate skips status-only updates)",
+        slot.operator.name(),
+        names.join(", ")
+    ))
 }
 
 /// Every object as ADDED, as a fresh list-and-watch delivers it.
