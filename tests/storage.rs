@@ -1299,3 +1299,41 @@ fn the_out_of_service_taint_needs_its_gate() {
         )
     );
 }
+
+/// A claim made from a claim template has the template's labels with the
+/// set's selector's `matchLabels` over them, and not the pod template's
+/// (`getPersistentVolumeClaims`): here `tier` is the pods' alone, and the
+/// template's `app: other` gives way to the selector's `app: web`. A
+/// manifest's claim template keeps its labels through `run -f` and export.
+#[test]
+fn a_claim_has_its_templates_labels_under_the_selectors() {
+    let (sim, _) = run(r#"Scenario(
+    name: "claim-labels",
+    seed: 1,
+    duration: "2m",
+    services: [(name: "web", selector: {"app": "web"})],
+    statefulsets: [(
+        name: "web",
+        serviceName: "web",
+        replicas: 1,
+        selector: {"app": "web"},
+        template: (labels: {"app": "web", "tier": "db"}, image: "nginx"),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi", labels: {"backup": "daily", "app": "other"})],
+    )],
+)"#);
+    let claim = sim.world.pvcs.iter().find(|c| c.name == "data-web-0").expect("the claim is made");
+    let labels: Vec<(&str, &str)> = claim.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(labels, [("app", "web"), ("backup", "daily")]);
+
+    let yaml = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\nspec:\n  serviceName: web\n  \
+                replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web, tier: db}}\n    \
+                spec: {containers: [{name: web, image: nginx}]}\n  volumeClaimTemplates:\n  - metadata:\n      \
+                name: data\n      labels: {backup: daily}\n    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+    let loaded = stsim_scenario::parse_manifests(&[("web.yaml".into(), yaml.into())], "start").unwrap();
+    assert!(loaded.warning.is_none_or(|w| !w.contains("labels")), "the labels are read, not ignored");
+    let template = &loaded.config.statefulsets[0].spec.volume_claim_templates[0];
+    assert_eq!(template.labels.get("backup").map(String::as_str), Some("daily"));
+    let exported = stsim_scenario::export::objects(&loaded.config);
+    let set = exported.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
+    assert_eq!(set["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]["backup"], "daily");
+}

@@ -1504,6 +1504,9 @@ pub enum AccessMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeClaimTemplate {
     pub name: String,
+    /// The template's `metadata.labels`: each claim made from it has them,
+    /// with the set's selector's `matchLabels` over them.
+    pub labels: Labels,
     pub storage_bytes: u64,
     /// The class by name; `None` uses the cluster's default class.
     pub storage_class: Option<String>,

@@ -102,6 +102,7 @@ pub fn statefulset_spec(
             create_errors: Vec::new(),
         },
         volume_claim_templates: vec![VolumeClaimTemplate {
+            labels: Labels::default(),
             name: "data".into(),
             storage_bytes: 10 << 30,
             storage_class: None,

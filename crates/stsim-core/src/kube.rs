@@ -693,7 +693,11 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             if let Some(class) = &t.storage_class {
                 claim_spec["storageClassName"] = json!(class);
             }
-            json!({"metadata": {"name": t.name}, "spec": claim_spec})
+            let mut metadata = json!({"name": t.name});
+            if !t.labels.is_empty() {
+                metadata["labels"] = labels(&t.labels);
+            }
+            json!({"metadata": metadata, "spec": claim_spec})
         })
         .collect();
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");

@@ -1391,6 +1391,10 @@ pub enum AccessMode {
 #[serde(rename = "VolumeClaimTemplate", deny_unknown_fields, rename_all = "camelCase")]
 pub struct VolumeClaimTemplate {
     pub name: String,
+    /// `metadata.labels`: each claim made from the template has them, with
+    /// the set's selector's `matchLabels` over them.
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
     pub storage: String,
     #[serde(default)]
     pub storage_class_name: Option<String>,

@@ -625,9 +625,11 @@ impl Sync {
             .volume_claim_templates
             .iter()
             .map(|template| {
-                // The claim's labels are the set's `matchLabels` and the template's.
-                let mut claim_labels = set.spec.selector.match_labels.clone();
-                claim_labels.extend(set.spec.template.labels.clone());
+                // The claim template's labels, with the selector's
+                // `matchLabels` over them (`getPersistentVolumeClaims`):
+                // not the pod template's.
+                let mut claim_labels = template.labels.clone();
+                claim_labels.extend(set.spec.selector.match_labels.clone());
                 let claim = NewPvc {
                     name: claim_name(&template.name, &set.name, ordinal),
                     labels: claim_labels,

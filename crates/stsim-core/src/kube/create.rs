@@ -542,10 +542,16 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
         for i in 0..n {
             let at = format!("spec.volumeClaimTemplates.{i}");
             // Read silently, as a manifest's are: the embedded object's
-            // type, its labels and annotations, the default volume mode.
-            for field in ["apiVersion", "kind", "status", "metadata.labels", "metadata.annotations"] {
+            // type and annotations, the default volume mode.
+            for field in ["apiVersion", "kind", "status", "metadata.annotations"] {
                 r.get(&format!("{at}.{field}"));
             }
+            let labels = string_map(
+                kind,
+                name,
+                &format!("{at}.metadata.labels"),
+                r.get(&format!("{at}.metadata.labels")),
+            )?;
             if r.object_at(&format!("{at}.spec.volumeMode")) == "Filesystem" {
                 r.get(&format!("{at}.spec.volumeMode"));
             }
@@ -605,6 +611,7 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             let storage_class = r.get(&format!("{at}.spec.storageClassName")).as_str().map(String::from);
             volume_claim_templates.push(VolumeClaimTemplate {
                 name: claim.to_string(),
+                labels,
                 storage_bytes,
                 storage_class,
                 access_modes,

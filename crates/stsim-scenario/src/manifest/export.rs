@@ -432,7 +432,11 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             if let Some(class) = &c.storage_class {
                 claim_spec["storageClassName"] = class.clone().into();
             }
-            json!({"metadata": {"name": c.name}, "spec": claim_spec})
+            let mut metadata = json!({"name": c.name});
+            if !c.labels.is_empty() {
+                metadata["labels"] = labels(&c.labels);
+            }
+            json!({"metadata": metadata, "spec": claim_spec})
         })
         .collect();
     let mut out_spec = json!({

@@ -2396,10 +2396,15 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         claim.skip(&["apiVersion", "kind", "status"]);
         // The controller copies the template's annotations to each claim.
         let beta = beta_class(&claim);
+        let mut labels = None;
         let name =
             claim.take("metadata").and_then(|m| cx.obj(m, &format!("{at}.metadata"))).and_then(|mut meta| {
                 check_string_maps(cx, &meta, &format!("{at}.metadata"), &["labels", "annotations"]);
-                meta.skip(&["creationTimestamp", "labels", "annotations"]);
+                if let Some(node) = meta.take("labels") {
+                    cx.at(format!("{raw_at}.labels"), node.place, &format!("{at}.metadata.labels"));
+                    labels = cx.labels(node, &format!("{at}.metadata.labels"));
+                }
+                meta.skip(&["creationTimestamp", "annotations"]);
                 let name = meta.take("name").and_then(|n| {
                     cx.at(format!("{raw_at}.name"), n.place, &format!("{at}.metadata.name"));
                     cx.string(n, &format!("{at}.metadata.name"))
@@ -2462,6 +2467,7 @@ fn claims(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> Option<Vec<raw::Volum
         if let (Some(name), Some(storage)) = (name, storage) {
             out.push(raw::VolumeClaimTemplate {
                 name,
+                labels,
                 storage,
                 storage_class_name: class,
                 access_modes: modes,

@@ -568,8 +568,10 @@ impl Checker<'_, '_> {
             } else {
                 self.deferred.truncate(mark);
             }
+            let labels = self.label_map(&format!("{path}.labels"), claim.labels.as_ref()).unwrap_or_default();
             out.push(VolumeClaimTemplate {
                 name: claim.name.clone(),
+                labels,
                 storage_bytes,
                 storage_class: claim.storage_class_name.clone(),
                 access_modes,
