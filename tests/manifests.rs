@@ -1410,3 +1410,40 @@ fn export_leaves_out_the_classes_the_story_made_up() {
     assert!(exported.stdout.contains("# StorageClass \"gp3\" (ebs.csi.aws.com, the default) is not written"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A StatefulSet's and a Service's own `metadata.labels` (a chart's
+/// `app.kubernetes.io/*`) are kept: the objects have them in the run (as
+/// an operator is served them), export writes them, and reading the export
+/// back gives them again. They are not the pods' labels.
+#[test]
+fn the_objects_own_labels_survive_the_run_and_the_round_trip() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {app.kubernetes.io/name: web}\n\
+                spec: {clusterIP: None, selector: {app: web}}\n---\napiVersion: apps/v1\nkind: StatefulSet\n\
+                metadata:\n  name: web\n  labels: {app.kubernetes.io/instance: prod}\nspec:\n  serviceName: web\n  \
+                replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    \
+                spec: {containers: [{name: web, image: nginx}]}\n";
+    let loaded = stsim_scenario::parse_manifests(&[("web.yaml".into(), yaml.into())], "start").unwrap();
+    assert!(
+        loaded.warning.as_ref().is_none_or(|w| !w.contains("labels")),
+        "read, not ignored: {:?}",
+        loaded.warning
+    );
+    let config = &loaded.config;
+    assert_eq!(
+        config.statefulsets[0].labels.get("app.kubernetes.io/instance").map(String::as_str),
+        Some("prod")
+    );
+    assert_eq!(config.services[0].labels.get("app.kubernetes.io/name").map(String::as_str), Some("web"));
+    let sim = stsim_core::Simulation::new(config.clone());
+    assert_eq!(sim.world.statefulsets[0].labels, config.statefulsets[0].labels);
+    assert_eq!(sim.world.services[0].labels, config.services[0].labels);
+    let pod_labels = &config.statefulsets[0].spec.template.labels;
+    assert!(!pod_labels.contains_key("app.kubernetes.io/instance"), "the set's labels are not its pods'");
+    let exported: String = stsim_scenario::export::objects(config)
+        .iter()
+        .map(|o| format!("---\n{}\n", serde_json::to_string(o).unwrap()))
+        .collect();
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), exported.clone())], "start").unwrap();
+    assert_eq!(back.config.statefulsets[0].labels, config.statefulsets[0].labels, "{exported}");
+    assert_eq!(back.config.services[0].labels, config.services[0].labels, "{exported}");
+}

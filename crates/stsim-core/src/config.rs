@@ -996,6 +996,9 @@ pub struct ServiceConfig {
     pub selector: Labels,
     pub publish_not_ready_addresses: bool,
     pub ports: Vec<ServicePort>,
+    /// The Service's own `metadata.labels`: served to operators and
+    /// exported; nothing in the model selects Services by them.
+    pub labels: Labels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -1563,6 +1566,9 @@ pub struct StatefulSetConfig {
     /// The clustered application the pods run, if the scenario models one.
     pub app: Option<AppConfig>,
     pub spec: StatefulSetSpec,
+    /// The set's own `metadata.labels` (not its pods'): served to operators
+    /// and exported; nothing in the model selects StatefulSets by them.
+    pub labels: Labels,
 }
 
 /// Cluster DNS caching, as kubeadm sets CoreDNS up

@@ -132,9 +132,11 @@ pub fn scenario(
             selector: [("app".to_string(), set.clone())].into(),
             publish_not_ready_addresses: false,
             ports: vec![ServicePort { name: "redis".into(), port: 6379 }],
+            labels: Labels::default(),
         });
         statefulsets.push(StatefulSetConfig {
             app: None,
+            labels: Labels::default(),
             spec: statefulset_spec(&set, &service, replicas, policy),
             name: set,
         });

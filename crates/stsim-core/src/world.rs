@@ -641,7 +641,7 @@ impl World {
                 selector: service.selector.clone(),
                 publish_not_ready_addresses: service.publish_not_ready_addresses,
                 ports: service.ports.clone(),
-                labels: Default::default(),
+                labels: service.labels.clone(),
                 finalizers: Vec::new(),
                 owner_references: Vec::new(),
                 deletion_timestamp: None,
@@ -652,6 +652,7 @@ impl World {
         world.dns_config = config.dns;
         for (index, set) in config.statefulsets.iter().enumerate() {
             let id = world.add_statefulset(&set.name, set.spec.clone());
+            world.sts_mut(id).labels = set.labels.clone();
             if let Some(app) = &set.app {
                 world.apps.add(index, &set.name, app.clone(), id);
             }

@@ -1079,6 +1079,9 @@ pub struct Service {
     pub publish_not_ready_addresses: Option<bool>,
     #[serde(default)]
     pub ports: Option<Vec<ServicePort>>,
+    /// The Service's own `metadata.labels` (not a selector).
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -1166,6 +1169,9 @@ pub struct StatefulSet {
     /// The clustered application the pods run, if any.
     #[serde(default)]
     pub app: Option<App>,
+    /// The set's own `metadata.labels` (its pods' are the template's).
+    #[serde(default)]
+    pub labels: Option<RawLabels>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -156,7 +156,11 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
             .collect();
         spec.insert("ports".into(), ports.into());
     }
-    json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata(&service.name, namespace), "spec": spec})
+    let mut meta = metadata(&service.name, namespace);
+    if !service.labels.is_empty() {
+        meta["labels"] = labels(&service.labels);
+    }
+    json!({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec})
 }
 
 fn term(term: &NodeSelectorTerm) -> Value {
@@ -471,6 +475,9 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         out_spec["volumeClaimTemplates"] = claims.into();
     }
     let mut meta = metadata(&set.name, &config.namespace);
+    if !set.labels.is_empty() {
+        meta["labels"] = labels(&set.labels);
+    }
     if let Some(app) = &set.app {
         meta["annotations"] = json!({super::objects::APP_ANNOTATION: app_annotation(app)});
     }

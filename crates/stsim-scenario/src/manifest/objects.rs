@@ -350,7 +350,26 @@ pub(super) fn namespace(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     obj.finish(cx);
 }
 
+/// An object's own `metadata.labels`, the entries that are strings (or
+/// null, an empty value): `metadata` checks them and says what is wrong
+/// with the rest.
+fn metadata_labels(obj: &Obj<'_>) -> Option<raw::RawLabels> {
+    let meta =
+        obj.entries.iter().find(|(k, _, _)| k == "metadata").and_then(|(_, _, m)| Obj::new(m, "metadata"))?;
+    let (_, _, node) = meta.entries.iter().find(|(k, _, _)| k == "labels")?;
+    let Value::Map(entries) = &node.value else { return None };
+    let labels: raw::RawLabels = (entries.iter())
+        .filter_map(|(k, _, v)| match &v.value {
+            Value::Str(s) => Some((k.clone(), s.clone())),
+            Value::Null => Some((k.clone(), String::new())),
+            _ => None,
+        })
+        .collect();
+    Some(labels)
+}
+
 pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let labels = metadata_labels(&obj);
     let existing = |cx: &Cx<'_>, name: &str| cx.collected.services.iter().position(|s| s.name == name);
     let provisional = cx.base.services + cx.collected.services.len();
     let mut raw_base = format!("services[{provisional}]");
@@ -482,8 +501,14 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     }
     spec.finish(cx);
     obj.finish(cx);
-    let service =
-        raw::Service { name, cluster_ip, selector, publish_not_ready_addresses: publish, ports: Some(ports) };
+    let service = raw::Service {
+        name,
+        labels,
+        cluster_ip,
+        selector,
+        publish_not_ready_addresses: publish,
+        ports: Some(ports),
+    };
     match index {
         Some(i) => cx.collected.services[i] = service,
         None => cx.collected.services.push(service),
@@ -1182,6 +1207,7 @@ fn taint_effect(text: &str) -> raw::TaintEffect {
 }
 
 pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
+    let labels = metadata_labels(&obj);
     let base = cx.base.statefulsets;
     let provisional = base + cx.collected.statefulsets.len();
     let mut raw_base = format!("statefulsets[{provisional}]");
@@ -1300,6 +1326,7 @@ pub(super) fn statefulset(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let Some(template) = template else { return };
     let set = raw::StatefulSet {
         name,
+        labels,
         service_name,
         replicas,
         selector,

@@ -208,6 +208,9 @@ impl Checker<'_, '_> {
                     .unwrap_or_default(),
                 publish_not_ready_addresses: service.publish_not_ready_addresses.unwrap_or(false),
                 ports,
+                labels: self
+                    .label_map(&format!("{base}.labels"), service.labels.as_ref())
+                    .unwrap_or_default(),
             });
         }
         self.unique("service", &items);
@@ -318,7 +321,8 @@ impl Checker<'_, '_> {
                 );
             }
             let app = set.app.as_ref().map(|app| self.app(&format!("{base}.app"), app, &spec));
-            out.push(StatefulSetConfig { name: set.name.clone(), app, spec });
+            let labels = self.label_map(&format!("{base}.labels"), set.labels.as_ref()).unwrap_or_default();
+            out.push(StatefulSetConfig { name: set.name.clone(), app, spec, labels });
         }
         self.unique("StatefulSet", &items);
         out
