@@ -415,3 +415,132 @@ fn a_claim_deleted_during_prebind_fails_the_binding_at_the_next_poll() {
         assert!(row.unschedulable.is_none(), "{version}: {:?}", row.unschedulable);
     }
 }
+
+/// One node, a ReadWriteMany claim on an EBS class (the driver refuses
+/// it, so its volume never comes), two more nodes at 30 s, and the first
+/// cordoned at 1 m; `timings` is spliced into the scenario.
+fn never_provisioned(version: &str, timings: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "bind-timeout",
+    seed: 3,
+    duration: "25m",
+    kubernetesVersion: "{version}",
+    cluster: (
+        zones: ["zone-a"],
+        nodePools: [(name: "pool", count: 1, zones: ["zone-a"])],
+        storageClasses: [(name: "gp3", provisioner: "ebs.csi.aws.com", volumeBindingMode: WaitForFirstConsumer, default: true)],
+    ),
+    {timings}
+    services: [(name: "web", selector: {{"app": "web"}})],
+    statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+        template: (image: "nginx", labels: {{"app": "web"}}),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi", accessModes: [ReadWriteMany])])],
+    timeline: [
+        (at: "30s", do: AddNode(pool: "pool")),
+        (at: "30s", do: AddNode(pool: "pool")),
+        (at: "1m", do: Cordon(node: "pool-1")),
+    ],
+)"#
+    )
+}
+
+/// The messages of the pod's failed scheduling attempts, with their times.
+fn failures(sim: &Simulation, name: &str) -> Vec<(SimTime, String)> {
+    let pod = sim.world.pod_named(name).expect("the pod stands");
+    (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            Event::PodUnschedulable { pod: p, message } if *p == pod => Some((r.at, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A binding cycle waits in PreBind at most `bindTimeout` (600 s by
+/// default) for the volumes it provisions: `BindPodVolumes` polls with a
+/// timeout, and its end fails the cycle with the poll's error, whose words
+/// changed in 1.29 when the binder moved to `wait.PollUntilContextTimeout`
+/// (k/k #119746). The pod goes back to the queue, and the claim keeps the
+/// `volume.kubernetes.io/selected-node` annotation, so the next cycle may
+/// place the pod on that node only (`FindPodVolumes`): every other node
+/// "didn't find available persistent volumes to bind" (here the chosen
+/// node was cordoned meanwhile, so none fits).
+#[test]
+fn a_binding_cycle_gives_up_after_the_bind_timeout_and_the_claim_keeps_its_node() {
+    // From 1.34 DynamicResourceAllocation's PostFilter speaks before preemption.
+    let refused = |dra: bool| {
+        format!(
+            "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't find available persistent \
+             volumes to bind. {}preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+            if dra { "no new claims to deallocate, " } else { "" }
+        )
+    };
+    let cases = [
+        ("1.28", "", "10m", "timed out waiting for the condition", "10m1s"),
+        ("1.29", "", "10m", "context deadline exceeded", "10m1s"),
+        // With `SchedulerPopFromBackoffQ`, at the edge after the backoff's window.
+        ("1.36", r#"timings: (bindTimeout: "90s"),"#, "90s", "context deadline exceeded", "92s"),
+    ];
+    for (version, timings, at, why, retried) in cases {
+        let (sim, report) = run(&never_provisioned(version, timings));
+        let failed = failures(&sim, "web-0");
+        let timeout = format!("running PreBind plugin \"VolumeBinding\": binding volumes: {why}");
+        assert_eq!(failed.first(), Some(&(t(at), timeout)), "{version} {timings}: {failed:?}");
+        // Tried again after its one-second error backoff, on no other node.
+        let again = failed.get(1).unwrap_or_else(|| panic!("{version}: tried again"));
+        assert_eq!(again.0, t(retried), "{version}");
+        assert_eq!(again.1, refused(version == "1.36"), "{version}");
+        assert_eq!(scheduled(&sim, "web-0"), None, "{version}");
+        let selected: Vec<SimTime> = (sim.trace.records.iter())
+            .filter_map(|r| matches!(r.event, Event::PvcSelectedNode { .. }).then_some(r.at))
+            .collect();
+        assert_eq!(selected, [t("0s")], "{version}: the node is chosen once");
+        let finding = report.findings.iter().find(|f| f.subject == "pod/web-0").expect("a finding");
+        assert_eq!(finding.id, "volume-not-provisioned", "{version}");
+    }
+}
+
+/// The external provisioner reads the claim's selected node before it
+/// makes anything; a Node that no longer exists gives the claim back to
+/// the scheduler (`ProvisioningReschedule`: the error as a
+/// `ProvisioningFailed` event, then the annotation removed). The pod
+/// waiting in PreBind on that node fails its binding at its next check
+/// (`selectedNode annotation reset`), and its next cycle chooses a node
+/// that exists, for which the volume is made.
+#[test]
+fn a_selected_node_deleted_gives_the_claim_back_to_the_scheduler() {
+    let source = r#"Scenario(
+    name: "selected-node-gone",
+    seed: 3,
+    duration: "5m",
+    cluster: (
+        zones: ["zone-a"],
+        nodePools: [(name: "pool", count: 1, zones: ["zone-a"])],
+    ),
+    timings: (provisioning: "1m"),
+    services: [(name: "web", selector: {"app": "web"})],
+    statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+        template: (image: "nginx", labels: {"app": "web"}),
+        volumeClaimTemplates: [(name: "data", storage: "1Gi")])],
+    timeline: [
+        (at: "10s", do: AddNode(pool: "pool")),
+        (at: "20s", do: DeleteNode(node: "pool-1")),
+    ],
+)"#;
+    let (sim, report) = run(source);
+    let trace = sim.trace.render(&sim.world);
+    for line in [
+        "1m\tvolume-controller\tpvc/data-web-0\tevent\treason=ProvisioningFailed message=\"node \\\"pool-1\\\" not found\"",
+        "1m\tvolume-controller\tpvc/data-web-0\tselected-node-removed\tnode=pool-1",
+        "1m2s\tscheduler\tpvc/data-web-0\tselected-node\tnode=pool-2",
+    ] {
+        assert!(trace.contains(line), "{line}\n{trace}");
+    }
+    let failed = failures(&sim, "web-0");
+    let reset = "running PreBind plugin \"VolumeBinding\": binding volumes: selectedNode annotation reset for \
+                 PVC \"data-web-0\"";
+    assert_eq!(failed, [(t("1m"), reset.to_string())]);
+    let pod = sim.world.pod(sim.world.pod_named("web-0").unwrap());
+    assert_eq!(pod.node.map(|n| sim.world.node(n).name.as_str()), Some("pool-2"));
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}

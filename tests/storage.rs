@@ -859,7 +859,7 @@ fn a_static_class_short_of_volumes_is_told_to_make_one_more() {
         "{}",
         finding.fix
     );
-    assert!(finding.fix.contains("delete the Pending claims www-web-1"), "{}", finding.fix);
+    assert!(finding.fix.contains("delete the Pending claim www-web-1."), "{}", finding.fix);
 }
 
 /// A regional class (GCE PD, `replication-type: regional-pd`) keeps each

@@ -291,6 +291,9 @@ pub enum Change<'a> {
     /// The scheduler wrote the `volume.kubernetes.io/selected-node`
     /// annotation of a `WaitForFirstConsumer` claim.
     ClaimNodeSelected(PvcId),
+    /// The external provisioner removed that annotation: the claim is the
+    /// scheduler's again.
+    ClaimNodeUnselected(PvcId),
     /// A pod object or its status was written (created, bound, adopted,
     /// relabelled, deleting, removed, a container's state...).
     PodChanged(PodId),
@@ -1282,6 +1285,17 @@ impl<'a> Api<'a> {
         c.selected_node = Some(node);
         self.record(Event::PvcSelectedNode { pvc, node });
         self.notify(Change::ClaimNodeSelected(pvc));
+    }
+
+    /// The external provisioner gives a claim back to the scheduler: it
+    /// removes the `volume.kubernetes.io/selected-node` annotation and
+    /// stops working on the claim until a node is chosen again.
+    pub fn unselect_node_for_claim(&mut self, pvc: PvcId) {
+        let c = self.world.pvc_mut(pvc);
+        let Some(node) = c.selected_node.take() else { return };
+        c.provisioning = false;
+        self.record(Event::PvcNodeUnselected { pvc, node });
+        self.notify(Change::ClaimNodeUnselected(pvc));
     }
 
     /// The PV controller records why a claim waits (a Warning event on it).

@@ -2075,6 +2075,11 @@ pub struct Timings {
     /// The StatefulSet controller enqueues each set it is told of, so a set
     /// that no event woke is synced again at the latest then.
     pub min_resync_period: SimDuration,
+    /// kube-scheduler's VolumeBinding `bindTimeoutSeconds` (600 s): how long
+    /// a binding cycle waits in PreBind for the volumes of its
+    /// `WaitForFirstConsumer` claims before it gives up and the pod goes
+    /// back to the scheduling queue.
+    pub bind_timeout: SimDuration,
 }
 
 impl Default for Timings {
@@ -2097,6 +2102,8 @@ impl Default for Timings {
             provisioner_retry_start: SimDuration::from_secs(1),
             provisioner_retry_max: SimDuration::from_mins(5),
             min_resync_period: SimDuration::from_mins(12 * 60),
+            // `DefaultBindTimeoutSeconds` in pkg/scheduler/apis/config/v1.
+            bind_timeout: SimDuration::from_secs(600),
         }
     }
 }

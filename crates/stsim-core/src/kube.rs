@@ -134,7 +134,8 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::PvcOwnersUpdated { pvc, .. }
         | Event::PvcRemoved { pvc }
         | Event::PvcDeleting { pvc }
-        | Event::PvcSelectedNode { pvc, .. } => one(Pvc(*pvc)),
+        | Event::PvcSelectedNode { pvc, .. }
+        | Event::PvcNodeUnselected { pvc, .. } => one(Pvc(*pvc)),
         Event::PvcBound { pvc, pv } => (Some(Pvc(*pvc)), Some(Pv(*pv))),
         Event::PvReleased { pv } | Event::PvDeleted { pv } | Event::PvFailed { pv, .. } => one(Pv(*pv)),
         Event::StatefulSetDeleted { sts, .. }

@@ -946,6 +946,10 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 let what = cat(&["waiting for first consumer: provisioning for ", &world.node(*node).name]);
                 other("pvc", n.pvc(*pvc), what)
             }
+            Event::PvcNodeUnselected { pvc, node } => {
+                let what = cat(&["selected node ", &world.node(*node).name, " gone: back to the scheduler"]);
+                other("pvc", n.pvc(*pvc), what)
+            }
             Event::DnsAdded { name, ip } => {
                 let mut what = String::with_capacity(28);
                 what.push_str("A ");

@@ -376,6 +376,11 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                 }
             }
             Event::PvcSelectedNode { .. } => continue,
+            Event::PvcNodeUnselected { pvc: id, node } => format!(
+                "Node {} is gone, so the provisioner gives claim {} back to the scheduler to choose another.",
+                world.node(*node).name,
+                pvc(*id)
+            ),
             Event::DnsAdded { name, ip } => format!("{name} now resolves to {ip}."),
             Event::DnsRemoved { name, .. } => format!("{name} no longer resolves."),
             Event::StatefulSetUpdated { sts, change } => {

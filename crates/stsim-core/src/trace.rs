@@ -389,6 +389,12 @@ pub enum Event {
         pvc: PvcId,
         node: NodeId,
     },
+    /// The external provisioner removed the claim's selected node (it no
+    /// longer exists), so that the scheduler chooses again.
+    PvcNodeUnselected {
+        pvc: PvcId,
+        node: NodeId,
+    },
     DnsAdded {
         name: String,
         ip: Ipv4,
@@ -1072,6 +1078,10 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::PvcSelectedNode { pvc: id, node: on } => {
             pvc(out, *id);
             out.put("\tselected-node\tnode=").put(node(*on));
+        }
+        Event::PvcNodeUnselected { pvc: id, node: on } => {
+            pvc(out, *id);
+            out.put("\tselected-node-removed\tnode=").put(node(*on));
         }
         Event::DnsAdded { name, ip } => {
             out.put("dns/").put(name).put("\tadded\tA=").ip(*ip);

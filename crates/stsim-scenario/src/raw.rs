@@ -1778,6 +1778,11 @@ pub struct Timings {
     /// re-deliver every object once a period between this and twice this.
     #[serde(default)]
     pub min_resync_period: Option<String>,
+    /// kube-scheduler's VolumeBinding `bindTimeoutSeconds` (10m): how long
+    /// a pod waits in PreBind for its provisioned volumes before the
+    /// binding cycle fails and it is scheduled again.
+    #[serde(default)]
+    pub bind_timeout: Option<String>,
 }
 
 /// A PersistentVolume that exists from the start: a disk made by hand

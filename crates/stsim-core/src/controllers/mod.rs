@@ -62,6 +62,7 @@ pub fn react(api: &mut Api, change: &Change) {
         Change::VolumeInUseCleared { pv, .. } => attach_detach::volume_changed(api, pv),
         Change::ClaimUnprotected(pvc) => pvc_protection::claim_unprotected(api, pvc),
         Change::ClaimNodeSelected(pvc) => volumes::node_selected(api, pvc),
+        Change::ClaimNodeUnselected(pvc) => scheduler::queueing::claim_node_unselected(api, pvc),
         Change::PodOnUnknownNode => pod_gc::pod_on_unknown_node(api),
         Change::ResizeRequested(pvc) => volumes::resize_requested(api, pvc),
         Change::ClaimCreated(pvc) => {

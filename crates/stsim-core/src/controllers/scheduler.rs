@@ -111,6 +111,11 @@ pub struct Wording {
     old_volume_conflict: bool,
     /// From 1.34 DynamicResourceAllocation is on and its PostFilter speaks first.
     dra: bool,
+    /// From 1.29 the volume binder polls with `wait.PollUntilContextTimeout`
+    /// (k/k #119746, merged August 2023), whose timeout is the context's
+    /// error, `context deadline exceeded`; before, `wait.Poll` returned
+    /// `ErrWaitTimeout`, `timed out waiting for the condition`.
+    bind_deadline_exceeded: bool,
 }
 
 impl Wording {
@@ -119,6 +124,7 @@ impl Wording {
             taint_named: v.minor < 34 || (v.minor == 34 && v.patch < 2),
             old_volume_conflict: v.minor < 33,
             dra: v.minor >= 34,
+            bind_deadline_exceeded: v.minor >= 29,
         }
     }
 }
@@ -291,12 +297,12 @@ impl NodeTree {
         let mut zones: Option<std::borrow::Cow<'_, [u32]>> = None;
         for pin in pins {
             let allowed = match pin {
-                VolumePin::Node(n) if node.is_none_or(|m| m == *n) => {
+                VolumePin::Node(n) | VolumePin::Selected(n) if node.is_none_or(|m| m == *n) => {
                     node = Some(*n);
                     continue;
                 }
                 // Two different nodes: no node can hold the pod.
-                VolumePin::Node(_) => return Some(std::borrow::Cow::Borrowed(&[])),
+                VolumePin::Node(_) | VolumePin::Selected(_) => return Some(std::borrow::Cow::Borrowed(&[])),
                 VolumePin::Zone(z) => std::slice::from_ref(z),
                 VolumePin::Zones(list) => list.as_slice(),
             };
@@ -357,6 +363,10 @@ enum VolumePin {
     /// Any of a regional volume's zones, by number, ascending.
     Zones(Vec<u32>),
     Node(NodeId),
+    /// The node an unbound claim's `volume.kubernetes.io/selected-node`
+    /// annotation names: the volume is being made for it, and every other
+    /// node is rejected as one without the volumes to bind.
+    Selected(NodeId),
 }
 
 impl VolumePin {
@@ -381,7 +391,7 @@ impl VolumePin {
         match self {
             VolumePin::Zone(z) => *z == zone,
             VolumePin::Zones(zones) => zones.contains(&zone),
-            VolumePin::Node(_) => true,
+            VolumePin::Node(_) | VolumePin::Selected(_) => true,
         }
     }
 }
@@ -590,6 +600,7 @@ fn resources_and_pins<'a>(
     let pinned_elsewhere = !pins.is_empty()
         && pins.iter().any(|pin| match pin {
             VolumePin::Node(pinned) => *pinned != fit.id,
+            VolumePin::Selected(_) => false,
             zones => !zones.allows_zone(tree.zone(fit.id)),
         });
     if pinned_elsewhere {
@@ -600,7 +611,12 @@ fn resources_and_pins<'a>(
         };
         return Err(Rejection::Unresolvable(why));
     }
-    if !cycle.static_claims.is_empty() && !static_volumes_on(world, fit.id, &cycle.static_claims) {
+    // A bound volume's conflict is reported first (`checkBoundClaims`
+    // runs before the unbound claims are looked at).
+    let selected_elsewhere = pins.iter().any(|pin| matches!(pin, VolumePin::Selected(n) if *n != fit.id));
+    if selected_elsewhere
+        || (!cycle.static_claims.is_empty() && !static_volumes_on(world, fit.id, &cycle.static_claims))
+    {
         return Err(Rejection::Unresolvable(reason::BIND_CONFLICT));
     }
     Ok(())
@@ -724,18 +740,38 @@ pub fn schedule(api: &mut Api, id: PodId) {
     if let Some(node) = pod.assumed_node {
         // Waiting in PreBind for WaitForFirstConsumer volumes.
         if claims_bound(api, pod) {
-            api.world.prebind.remove(&id);
+            // The binding cycle's deadline, if it waited, is moot.
+            if api.world.prebind.remove(&id).is_some() {
+                api.cancel(crate::events::EventKey::Schedule(id));
+            }
             api.bind_pod(id);
             return;
         }
         match api.world.prebind.get(&id) {
             Some(prebind) => {
+                let key = crate::events::EventKey::Schedule(id);
+                // The poll's context ends `bindTimeout` after PreBind began:
+                // at that instant the binding fails, before any check.
+                let deadline = prebind.since + api.world.timings.bind_timeout;
+                if api.now >= deadline {
+                    let why = match Wording::for_version(api.world.kubernetes).bind_deadline_exceeded {
+                        true => "context deadline exceeded",
+                        false => "timed out waiting for the condition",
+                    };
+                    let message = format!("running PreBind plugin \"VolumeBinding\": binding volumes: {why}");
+                    binding_failed(api, id, message);
+                    return;
+                }
                 // The volume binder checks its claims once a second: a
                 // claim gone meanwhile fails the binding at the next check.
                 let message = match check_bindings(api.world(), prebind, node) {
-                    Bindings::Waiting => return,
+                    Bindings::Waiting => {
+                        api.queue.wake(key, deadline, key.phase());
+                        return;
+                    }
                     Bindings::Bound => {
                         api.world.prebind.remove(&id);
+                        api.cancel(key);
                         api.bind_pod(id);
                         return;
                     }
@@ -743,8 +779,8 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 };
                 let poll = next_poll(prebind.since, api.now);
                 if poll != api.now {
-                    let key = crate::events::EventKey::Schedule(id);
-                    api.queue.wake(key, poll, key.phase());
+                    // A check due at the deadline or later is never made.
+                    api.queue.wake(key, poll.min(deadline), key.phase());
                     return;
                 }
                 binding_failed(api, id, message);
@@ -811,6 +847,13 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 }
                 if static_only(world, pvc) {
                     static_claims.push(pvc_id);
+                }
+                // A claim the scheduler already chose a node for keeps it
+                // (`FindPodVolumes`: a claim with the selected-node
+                // annotation fits only that node, until the provisioner
+                // removes it).
+                if let Some(node) = pvc.selected_node {
+                    pins.push(VolumePin::Selected(node));
                 }
                 // A volume kept for this claim (its claimRef names it) is the
                 // one it will get: the pod must run where that volume is.
@@ -917,7 +960,12 @@ pub fn schedule(api: &mut Api, id: PodId) {
     // sorted by requested size.
     let mut provisioned = Vec::new();
     for pvc in unbound {
-        match super::volumes::find_match(api.world(), pvc, Some(chosen)) {
+        // A claim whose node is already chosen is only waited for.
+        let matched = match api.world().pvc(pvc).selected_node {
+            Some(_) => None,
+            None => super::volumes::find_match(api.world(), pvc, Some(chosen)),
+        };
+        match matched {
             Some(pv) => api.bind_volume(pvc, pv),
             None => {
                 api.select_node_for_claim(pvc, chosen);
@@ -931,6 +979,9 @@ pub fn schedule(api: &mut Api, id: PodId) {
     if api.world().pod(id).node.is_none() && !provisioned.is_empty() {
         let since = api.now;
         api.world.prebind.insert(id, crate::world::PreBind { since, claims: provisioned });
+        // Unless the volumes come first, the poll's timeout ends the cycle.
+        let key = crate::events::EventKey::Schedule(id);
+        api.queue.wake(key, since + api.world.timings.bind_timeout, key.phase());
     }
 }
 
@@ -1032,8 +1083,12 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
     let tree = NodeTree::build(world);
     let mut pins = Vec::new();
     for claim in &pod.claims {
-        let Some(pv) = world.pvc_named(claim).and_then(|c| world.pvc(c).volume) else { continue };
-        pins.extend(VolumePin::of(&tree, world.pv(pv)));
+        let Some(claim) = world.pvc_named(claim).map(|c| world.pvc(c)) else { continue };
+        match (claim.volume, claim.selected_node) {
+            (Some(pv), _) => pins.extend(VolumePin::of(&tree, world.pv(pv))),
+            (None, Some(node)) => pins.push(VolumePin::Selected(node)),
+            (None, None) => {}
+        }
     }
     let cycle = prepare(world, pod, pins, static_claims(world, pod));
     tree.list

@@ -300,6 +300,20 @@ pub fn provision(api: &mut Api, id: PvcId) {
         return;
     }
     let Some(class) = pvc.storage_class else { return };
+    // The provisioner reads the selected node before anything else; one
+    // that no longer exists gives the claim back to the scheduler
+    // (kubernetes-sigs/sig-storage-lib-external-provisioner
+    // `provisionClaimOperation`: a NotFound node is `ProvisioningReschedule`,
+    // and `provisionVolumeErrorHandling` records the error and removes the
+    // annotation). It works on the claim again once a node is chosen.
+    if let Some(node) = pvc.selected_node
+        && !api.world.node(node).exists()
+    {
+        let message = format!("node \"{}\" not found", api.world.node(node).name);
+        api.claim_waits(id, "ProvisioningFailed", message);
+        api.unselect_node_for_claim(id);
+        return;
+    }
     let class = api.world.class(class);
     // An attempt after a refusal, not the end of one under way.
     let retry = pvc.provision_failures > 0 && !pvc.provisioning;

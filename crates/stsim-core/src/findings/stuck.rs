@@ -30,10 +30,10 @@ pub fn all(world: &World, end: SimTime) -> Vec<Finding> {
             findings.push(stuck_terminating(world, pod));
         } else if !pod.is_terminating() && node_silent {
             findings.push(on_silent_node(world, pod));
-        } else if pod.node.is_none() && pod.status.unschedulable.is_some() {
-            findings.push(unschedulable(world, pod));
         } else if let Some(finding) = volume_not_provisioned(world, pod) {
             findings.push(finding);
+        } else if pod.node.is_none() && pod.status.unschedulable.is_some() {
+            findings.push(unschedulable(world, pod));
         } else if pod.waits.attach_error.is_some()
             && pod.status.container == ContainerState::ContainerCreating
         {
@@ -70,22 +70,27 @@ fn refused_access(world: &World, claim: &Pvc) -> bool {
 
 /// A pod the scheduler placed (VolumeBinding's PreBind) whose claim's
 /// volume the provisioner fails to create: it waits for a volume that
-/// never comes.
+/// never comes, in PreBind or, between two binding cycles, in the queue
+/// (the claim keeps its selected node, and the pod goes only there).
 fn volume_not_provisioned(world: &World, pod: &Pod) -> Option<Finding> {
-    let node = world.node(pod.assumed_node?);
-    let claim = pod
+    if pod.node.is_some() {
+        return None;
+    }
+    let (claim, node) = pod
         .claims
         .iter()
         .filter_map(|claim| world.pvc_named(claim).map(|c| world.pvc(c)))
-        .find(|c| c.volume.is_none() && c.waiting.is_some())?;
+        .filter(|c| c.volume.is_none() && c.waiting.is_some())
+        .find_map(|c| Some((c, pod.assumed_node.or(c.selected_node)?)))?;
+    let node = world.node(node);
     let (reason, message) = claim.waiting.as_ref()?;
     let class = claim.storage_class.map(|c| world.class(c));
     let mut explanation = format!(
         "The scheduler chose {} for {} and asked for claim {}'s volume to be made there (WaitForFirstConsumer), \
          but the provisioner reports {reason}: \"{message}\". The claim stays Pending and {} with it: the scheduler \
-         waits for the volume (up to its 10-minute bind timeout, then it tries the pod again, and the provisioner \
-         fails the same way).",
-        node.name, pod.name, claim.name, pod.name
+         waits for the volume up to its bind timeout ({}), then tries the pod again, on the same node since the \
+         claim keeps it, and the provisioner fails the same way.",
+        node.name, pod.name, claim.name, pod.name, world.timings.bind_timeout
     );
     let refused = class.and_then(|c| volumes::driver_refuses(c, &claim.access_modes).map(|_| c));
     let fix = match refused {
@@ -114,6 +119,14 @@ fn volume_not_provisioned(world: &World, pod: &Pod) -> Option<Finding> {
         explanation,
         fix,
     })
+}
+
+/// "claim a" or "claims a, b".
+fn claims_named(names: &[&str]) -> String {
+    match names {
+        [one] => format!("claim {one}"),
+        _ => format!("claims {}", names.join(", ")),
+    }
 }
 
 /// What else waits on this pod: an OrderedReady set stops at it.
@@ -313,9 +326,9 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
         _ if waiting_claims.iter().any(|(c, _, _)| refused_access(world, c)) => {
             let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
             format!(
-                "{} Then delete the Pending claims {}.",
+                "{} Then delete the Pending {}.",
                 ACCESS_MODE_FIX,
-                names.join(", ")
+                claims_named(&names)
             )
         }
         _ if waiting_claims
@@ -327,8 +340,8 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                 "The claim's class makes no volume (kubernetes.io/no-provisioner) and no Available volume fits it: \
                  create a PersistentVolume of that class that holds the request and offers its access modes (the \
                  local static provisioner makes one for each disk it finds), or give the volumeClaimTemplates a class \
-                 with a provisioner (a new StatefulSet, since the field is immutable) and delete the Pending claims {}.",
-                names.join(", ")
+                 with a provisioner (a new StatefulSet, since the field is immutable) and delete the Pending {}.",
+                claims_named(&names)
             )
         }
         // A class no StorageClass defines that volumes made by hand name
@@ -341,8 +354,8 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                  the claim, one claim each, and none is Available that holds the request and offers its access modes. \
                  Create one more PersistentVolume of class {class:?} for each claim (one a replica), or give the \
                  volumeClaimTemplates a class with a provisioner (a new StatefulSet, since the field is immutable) and \
-                 delete the Pending claims {}.",
-                names.join(", ")
+                 delete the Pending {}.",
+                claims_named(&names)
             )
         }
         // `storageClassName: ""` asks for no class: the DefaultStorageClass
@@ -354,16 +367,16 @@ fn unschedulable(world: &World, pod: &Pod) -> Finding {
                 "The claim asks for no class (storageClassName: \"\"), which keeps it from the default class and from \
                  any provisioner: only a PersistentVolume of no class binds it. Create one that holds the request and \
                  offers its access modes (one a replica), or give the volumeClaimTemplates a class with a provisioner \
-                 (a new StatefulSet, since the field is immutable) and delete the Pending claims {}.",
-                names.join(", ")
+                 (a new StatefulSet, since the field is immutable) and delete the Pending {}.",
+                claims_named(&names)
             )
         }
         _ if !waiting_claims.is_empty() => {
             let names: Vec<&str> = waiting_claims.iter().map(|(c, _, _)| c.name.as_str()).collect();
             format!(
                 "Create the StorageClass the claim names (or mark one class default), or correct storageClassName in the \
-                 volumeClaimTemplates (a new StatefulSet, since the field is immutable) and delete the Pending claims {}.",
-                names.join(", ")
+                 volumeClaimTemplates (a new StatefulSet, since the field is immutable) and delete the Pending {}.",
+                claims_named(&names)
             )
         }
         Some((claim, pv, node)) => format!(

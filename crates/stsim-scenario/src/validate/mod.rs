@@ -572,6 +572,11 @@ impl Checker<'_, '_> {
                 raw_timings.and_then(|t| t.min_resync_period.as_deref()),
                 Timings::default().min_resync_period,
             ),
+            bind_timeout: self.positive_duration(
+                "timings.bindTimeout",
+                raw_timings.and_then(|t| t.bind_timeout.as_deref()),
+                Timings::default().bind_timeout,
+            ),
         };
         let kubernetes = match raw.kubernetes_version.as_deref() {
             None => Version::DEFAULT,

@@ -91,6 +91,26 @@ pub fn claim_removed(api: &mut Api, pvc: PvcId) {
     }
 }
 
+/// The provisioner removed a claim's selected node. A pod waiting in
+/// PreBind for the claim fails its binding at its next check
+/// (`selectedNode annotation reset`); a pod in the unschedulable pool for
+/// it is moved, as for any update of a claim it names (the queueing hint
+/// `isSchedulableAfterPersistentVolumeClaimChange`).
+pub fn claim_node_unselected(api: &mut Api, pvc: PvcId) {
+    let world = api.world();
+    let name = &world.pvc(pvc).name;
+    let users: Vec<PodId> = (world.claim_users(name).iter().copied())
+        .filter(|&p| {
+            let pod = world.pod(p);
+            let in_prebind = pod.node.is_none() && pod.assumed_node.is_some();
+            in_prebind || world.unschedulable.get(&p).is_some_and(|w| !w.error)
+        })
+        .collect();
+    for pod in users {
+        api.wake(EventKey::Schedule(pod));
+    }
+}
+
 /// A claim was bound to a volume: a pod naming it that has no node yet is
 /// tried now (one waiting in PreBind binds), then every pod waiting for
 /// room or volumes, as for a node that may take pods (`move_all`).
