@@ -229,6 +229,29 @@ fn deleting_the_node_frees_the_pod_after_the_gc_quarantine() {
     assert!(sim.world.identity_violations.is_empty());
 }
 
+/// Deleting the Node object of a machine that still runs: its kubelet
+/// stops the orphaned container once the pod object is gone and unmounts
+/// the volume, but cannot say so: `volumesInUse` is a field of the deleted
+/// Node, and a kubelet registers its Node once, at start. The
+/// attach/detach controller keeps what the Node last said (its
+/// `nodeDelete` handler), so the volume is detached only by force, six
+/// minutes after the old pod went, as for a crashed node (k/k #116485,
+/// #136029).
+#[test]
+fn a_deleted_node_whose_kubelet_runs_keeps_its_volume_until_the_forced_detach() {
+    let source = with_timeline(
+        "node-crash-delete-node",
+        r#"(at: "2m5s", do: CrashNode(node: "worker-2")),
+        (at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "2m5s", do: DeleteNode(node: "worker-2")),"#,
+    );
+    let (sim, _) = run(&source);
+    // Pod GC: the next 20 s pass after the delete, then 40 s of quarantine.
+    assert_eq!(Log(&sim).removals("redis-0"), [t("3m")]);
+    assert_eq!(detaches(&sim, "worker-2"), [(t("9m100ms"), Some("timeout"))]);
+    assert_eq!(running_at(&sim, "redis-0", t("3m")), Some(t("9m22s100ms")));
+}
+
 /// The out-of-service taint on a node that is not Ready: pod GC force-deletes
 /// its terminating pods on its next pass and the attach-detach controller
 /// detaches without waiting for an unmount.

@@ -141,7 +141,7 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                 format!("The kubelet rejects {} ({reason}): {message}; the pod is Failed.", pod(*id))
             }
             Event::PodShutdown { pod: id } => format!(
-                "The kubelet has stopped {} for the node's shutdown: the pod is Failed (Terminated), and its volumes are unmounted.",
+                "The kubelet has stopped {} for the node's shutdown: the pod is Failed (Terminated). The machine powers off before the node's status says its volumes are unmounted, so they stay listed in use.",
                 pod(*id)
             ),
             Event::PodScheduled { pod: id, node } => {

@@ -510,9 +510,10 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                 let (container, message) = restarting(pod, "definition changed");
                 push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
             }
-            // The kubelet's node shutdown manager (pkg/kubelet/nodeshutdown).
+            // The kubelet's node shutdown manager (pkg/kubelet/nodeshutdown):
+            // the event's words, not its log line's ("detected new shutdown event").
             Event::NodeShuttingDown { node, pods_grace } if !pods_grace.is_zero() => {
-                let message = "Shutdown manager detected new shutdown event".to_string();
+                let message = "Shutdown manager detected shutdown event".to_string();
                 push(Source::Kubelet(*node), false, "Shutdown", Involved::node(world.node(*node)), message);
             }
             Event::PodUnschedulable { pod, message } => {

@@ -442,8 +442,18 @@ impl Api<'_> {
         self.record(Event::VolumeMultiAttach { pod, pv, message });
     }
 
-    /// The kubelet reports the volume mounted (or not) on its node (`volumesInUse`).
+    /// The kubelet reports the volume mounted (or not) on its node
+    /// (`volumesInUse`, a field of the Node's status). A deleted Node has
+    /// no status to write: the write fails (NotFound), and the kubelet,
+    /// registered once, does not make the Node again while it runs, so the
+    /// attach/detach controller keeps what the Node last said (its
+    /// `nodeDelete` handler reads the deleted Node's `VolumesInUse`, k/k
+    /// pkg/controller/volume/attachdetach/attach_detach_controller.go; k/k
+    /// #116485, #136029).
     pub fn set_volume_in_use(&mut self, pv: PvId, node: NodeId, in_use: bool) {
+        if !self.world.node(node).exists() {
+            return;
+        }
         let v = self.world.pv_mut(pv);
         let changed = if in_use { v.in_use_on.insert(node) } else { v.in_use_on.remove(&node) };
         if changed && !in_use {

@@ -1208,8 +1208,16 @@ fn shutdown_done(world: &crate::world::World, node: NodeId, critical: Option<boo
 /// the shutdown began, its preStop hook first, with the regular pods'
 /// period as the grace period when that is shorter than the pod's own
 /// (`gracePeriodOverride`, at least `minimumGracePeriodInSeconds`). Once the
-/// container is gone the pod is `Failed`, reason `Terminated`, and its
-/// volumes are unmounted; the object stays for its controller to replace.
+/// container is gone the pod is `Failed`, reason `Terminated`; the object
+/// stays for its controller to replace.
+///
+/// Its volumes stay in the Node's `volumesInUse`: the shutdown manager
+/// writes the node's status once, as the shutdown begins (`go
+/// m.syncNodeStatus()`), and the machine powers off once the pods are
+/// stopped, before a status write says they are unmounted. The
+/// attach/detach controller then detaches them only by force, six minutes
+/// after the detach is wanted, from a node that is not healthy (k/k
+/// #106227, #115148; the fix, k/k #139660, is not in a release).
 fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: SimDuration) {
     let pod = api.world().pod(id);
     let kill = Kill::with_grace(pod, pod.termination_grace_period.min(period));
@@ -1224,7 +1232,6 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     api.set_pod_ready(id, false);
     extras::exited(api, id);
     api.fail_pod_for_shutdown(id);
-    release_volumes(api, id, node);
     shutdown_progress(api, node);
 }
 
