@@ -995,12 +995,21 @@ fn sweep_command(
     request.file = source.label;
     request.progress = std::io::stderr().is_terminal();
     let exec = if source.builtin { ExecPolicy::default() } else { ExecPolicy::from_user(allow_exec) };
+    // A path that cannot be written is bad input: said before any run,
+    // not after the whole sweep's work.
+    let cannot_write =
+        |path: &str, e: std::io::Error| format!("error: cannot write {}: {e}\n", input::shown(path));
+    let runs_file = match runs_out {
+        Some(path) => Some((path, std::fs::File::create(path).map_err(|e| cannot_write(path, e))?)),
+        None => None,
+    };
     let result = sweep::run(&request, &source.text, &exec, &|name| std::env::var(name).ok())?;
-    if let Some(path) = runs_out {
-        std::fs::write(path, sweep::runs_lines(&result))
-            .map_err(|e| format!("error: cannot write {}: {e}\n", input::shown(path)))?;
+    // The result first: a write that fails now loses only the lines.
+    let status = write_sweep(&result, output, out, err)?;
+    if let Some((path, mut file)) = runs_file {
+        file.write_all(sweep::runs_lines(&result).as_bytes()).map_err(|e| cannot_write(path, e))?;
     }
-    write_sweep(&result, output, out, err)
+    Ok(status)
 }
 
 /// Writes the sweep; exit 3, with a warning, when some of its runs were

@@ -171,6 +171,23 @@ fn runs_out_writes_a_json_line_per_run() {
     assert_eq!(lines[12]["variant"], "duration=7d, podManagementPolicy=Parallel");
 }
 
+/// A `--runs-out` path that cannot be written is refused before the first
+/// run: here a million seeds of the Redis month (minutes of work) end at
+/// once with exit 2 and nothing on stdout.
+#[test]
+fn an_unwritable_runs_out_is_refused_before_any_run() {
+    let missing = temp("no-such-directory").join("runs.jsonl").display().to_string();
+    let args: Vec<String> = ["sweep", &scenario(), "--seeds", "1000000", "--runs-out", &missing]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let output = Command::new(env!("CARGO_BIN_EXE_stsim")).args(&args).output().expect("stsim runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: cannot write ") && stderr.contains("runs.jsonl"), "{stderr}");
+}
+
 #[test]
 fn a_shard_with_no_seeds_says_so() {
     let args: Vec<String> = [

@@ -38,6 +38,14 @@ pub enum EndReason {
 }
 
 impl EndReason {
+    pub const ALL: [EndReason; 5] = [
+        EndReason::Horizon,
+        EndReason::Stopped,
+        EndReason::Quiescent,
+        EndReason::OperatorFailed,
+        EndReason::BudgetExhausted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::Horizon => "horizon",

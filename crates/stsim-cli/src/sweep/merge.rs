@@ -86,6 +86,28 @@ fn check_part<'a>(name: &str, part: &'a Sweep, shapes: &mut Vec<Option<Shape<'a>
                 ));
             }
             previous = Some(run.seed);
+            if !stsim_core::sim::EndReason::ALL.iter().any(|e| e.as_str() == run.end) {
+                let known: Vec<&str> = stsim_core::sim::EndReason::ALL.iter().map(|e| e.as_str()).collect();
+                return refuse(format!(
+                    "variants[{v}].runs[{r}] (seed {}) ended {:?}, which is none of {}",
+                    run.seed,
+                    shown(&run.end),
+                    known.join(", ")
+                ));
+            }
+            // An application never BROKEN has no time broken and no recovery.
+            if let Some(app) =
+                run.apps.iter().find(|a| !a.broke && (a.broken_ms > 0 || !a.recoveries_ms.is_empty()))
+            {
+                return refuse(format!(
+                    "variants[{v}].runs[{r}] (seed {}) says {} never broke, yet gives it {} ms broken and {} \
+                     recoveries",
+                    run.seed,
+                    shown(&app.app),
+                    app.broken_ms,
+                    app.recoveries_ms.len()
+                ));
+            }
             let shape = Shape::of(run);
             if shape.expectations != part.expectations.len() {
                 return refuse(format!(
@@ -128,23 +150,16 @@ pub fn missing(sweep: &Sweep) -> Vec<(u64, u64)> {
     gaps
 }
 
-/// How `b` is not of `a`'s sweep, if it is not: another stsim, another
-/// scenario (by name, or by what it ran: the file was edited between the
-/// shards), seed range, expectations or variants.
+/// How `b` is not of `a`'s sweep, if it is not: another stsim, scenario
+/// name, seed range, expectations or variants, and only then what it ran
+/// (the digest: the file was edited between the shards), since other
+/// variants also run something else.
 fn differs(a: &Sweep, b: &Sweep) -> Option<String> {
     let variants = |s: &Sweep| s.variants.iter().map(|v| shown(&v.name).into_owned()).collect::<Vec<_>>();
     if a.stsim != b.stsim {
         Some(format!("it was run by stsim {}, the first by stsim {}", shown(&b.stsim), shown(&a.stsim)))
     } else if a.scenario != b.scenario {
         Some(format!("its scenario is {}, the first's {}", shown(&b.scenario), shown(&a.scenario)))
-    } else if a.digest != b.digest {
-        Some(format!(
-            "its scenario {} ran as something else (digest {}, the first's {}): was the file, or a manifest it \
-             names, changed between the shards?",
-            shown(&b.scenario),
-            shown(&b.digest),
-            shown(&a.digest)
-        ))
     } else if (a.first_seed, a.seeds) != (b.first_seed, b.seeds) {
         Some(format!(
             "its seed range is {}+{}, the first's {}+{}",
@@ -156,6 +171,14 @@ fn differs(a: &Sweep, b: &Sweep) -> Option<String> {
         || a.variants.iter().zip(&b.variants).any(|(a, b)| a.set != b.set)
     {
         Some(format!("its variants are {:?}, the first's {:?}", variants(b), variants(a)))
+    } else if a.digest != b.digest {
+        Some(format!(
+            "its scenario {} ran as something else (digest {}, the first's {}): was the file, or a manifest it \
+             names, changed between the shards?",
+            shown(&b.scenario),
+            shown(&b.digest),
+            shown(&a.digest)
+        ))
     } else {
         None
     }
@@ -275,7 +298,14 @@ mod tests {
         assert_eq!(missing(&whole), vec![(5, 7)]);
         /// What each edit breaks, as the error says it.
         type Edit = (&'static str, fn(&mut Sweep));
-        let edits: [Edit; 11] = [
+        let edits: [Edit; 14] = [
+            ("ended \"horizon2\", which is none of horizon", |s| {
+                s.variants[0].runs[1].end = "horizon2".into()
+            }),
+            ("says redis never broke, yet gives it 5 ms broken", |s| {
+                s.variants[0].runs[2].apps[0].broken_ms = 5
+            }),
+            ("0 ms broken and 1 recoveries", |s| s.variants[0].runs[0].apps[0].recoveries_ms.push(7)),
             ("app", |s| s.variants[0].runs[2].apps.clear()),
             ("expectation", |s| s.variants[0].runs[1].expectations.clear()),
             ("seed order", |s| s.variants[0].runs.swap(0, 1)),
@@ -322,13 +352,18 @@ mod tests {
         };
         merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), second())]).unwrap();
         type Edit = (&'static str, fn(&mut Sweep));
-        let edits: [Edit; 6] = [
+        let edits: [Edit; 7] = [
             ("stsim 0.0.9", |s| s.stsim = "0.0.9".to_string()),
             ("its scenario is t", |s| s.scenario = "t".to_string()),
             ("changed between the shards", |s| s.digest = "fedcba9876543210".to_string()),
             ("seed range is 1+7", |s| s.seeds = 7),
             ("expectations differ", |s| s.expectations.clear()),
             ("variants are", |s| s.variants[0].set.push("replicas=5".to_string())),
+            // Other values run another scenario too: the variants are named, not the file.
+            ("variants are", |s| {
+                s.variants[0].set.push("replicas=5".to_string());
+                s.digest = "fedcba9876543210".to_string();
+            }),
         ];
         for (what, edit) in edits {
             let mut other = second();
