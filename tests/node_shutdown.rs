@@ -91,6 +91,23 @@ fn a_graceful_shutdown_fails_the_pod_and_frees_its_name_but_not_its_volume() {
         (shutdown.at_ms, shutdown.message.as_str()),
         (120_000, "Shutdown manager detected shutdown event")
     );
+    // Node lifecycle records NodeNotReady and marks the pods not Ready only
+    // when the condition it observed was True (`monitorNodeHealth`): the
+    // kubelet reported False itself, so the later Unknown is no event, and
+    // no pod gets its Warning. The crashed node (True to Unknown) gets both.
+    let events = stsim_render::events::collect(&sim);
+    let not_ready = |kind: &str, name: &str| -> Vec<u64> {
+        (events.iter())
+            .filter(|e| {
+                e.reason == "NodeNotReady" && e.involved.kind == kind && e.involved.name.as_str() == name
+            })
+            .map(|e| e.at_ms)
+            .collect()
+    };
+    assert_eq!(not_ready("node", "graceful-3"), [120_000]);
+    assert_eq!(not_ready("pod", "web-1"), Vec::<u64>::new());
+    assert_eq!(not_ready("node", "plain-6"), [165_000]);
+    assert_eq!(not_ready("pod", "db-1"), [165_000]);
     let old =
         sim.world.pods.iter().find(|p| p.name == "web-1" && p.status.phase == PodPhase::Failed).unwrap();
     assert_eq!(

@@ -303,6 +303,9 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
     // whose containers run on: its kubelet hears of the deletion only once
     // it reaches the API server again, and stops them then.
     let mut unheard: Vec<Vec<PodId>> = vec![Vec::new(); world.nodes.len()];
+    // Each node's Ready condition as the last record left it (a node is
+    // made Ready).
+    let mut ready_condition = vec![stsim_core::objects::ConditionStatus::True; world.nodes.len()];
     // Who a volume attached to a node was for: the last pod made that was
     // bound there with the claim, as the run ended (looked up by each
     // attach; a run makes hundreds of thousands of pods).
@@ -599,8 +602,17 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                 push(PROVISIONER, false, "ProvisioningSucceeded", involved, message);
             }
             Event::NodeCondition { node, status } => {
+                use stsim_core::objects::ConditionStatus;
+                let was = std::mem::replace(&mut ready_condition[node.index()], *status);
+                // Node lifecycle records the change only from True
+                // (`monitorNodeHealth`: "Report node event only once when
+                // status changed", when the observed condition was True): a
+                // kubelet's False turned Unknown is no new event.
+                if *status == ConditionStatus::Unknown && was != ConditionStatus::True {
+                    continue;
+                }
                 let node = world.node(*node);
-                let ready = matches!(status, stsim_core::objects::ConditionStatus::True);
+                let ready = matches!(status, ConditionStatus::True);
                 let reason = if ready { "NodeReady" } else { "NodeNotReady" };
                 // The kubelet records its own report (`recordNodeStatusEvent`);
                 // node lifecycle, the `Unknown` it writes for a silent kubelet.

@@ -212,22 +212,26 @@ pub fn monitor(api: &mut Api, node: NodeId) {
                 api.wake_at(EventKey::NodeMonitor(node), due);
                 return;
             }
-            // Ready -> Unknown: "Kubelet stopped posting node status."
+            // Ready -> Unknown: "Kubelet stopped posting node status." The
+            // pods are marked not Ready only when the condition observed
+            // was True (`monitorNodeHealth`); a kubelet that reported False
+            // (shutting down) made its pods' status itself.
+            let observed_true = n.condition == ConditionStatus::True;
             api.set_node_condition(node, ConditionStatus::Unknown);
-            mark_pods_not_ready(api, node);
+            if observed_true {
+                mark_pods_not_ready(api, node);
+            }
             // processTaintBaseEviction ran with the observed (still True)
             // condition; the next pass queues the NoExecute taint.
             let next = now + api.world.timings.node_monitor_period;
             api.wake_at(EventKey::NodeMonitor(node), next);
         }
         (false, ConditionStatus::Unknown) | (true, ConditionStatus::False) => {
-            // Ready went from True to False or Unknown: MarkPodsNotReady (a
-            // kubelet that reports False is seen at the pass after; Unknown
-            // was set by this controller, which marked the pods then).
-            if n.condition == ConditionStatus::False {
-                mark_pods_not_ready(api, node);
-            }
-            let n = api.world.node(node);
+            // Not Ready: the NoExecute taint is queued. The pods are not
+            // marked: `MarkPodsNotReady` runs only when the condition
+            // observed was True, and a kubelet's False is observed as False
+            // (pkg/controller/nodelifecycle `monitorNodeHealth`); Unknown
+            // was set by this controller, which marked the pods then.
             let key =
                 if n.condition == ConditionStatus::Unknown { taints::UNREACHABLE } else { taints::NOT_READY };
             let tainted =
