@@ -494,11 +494,13 @@ fn a_released_volume_still_attached_is_refused_deletion_until_detached() {
         [("PersistentVolume/pvc-00000003".to_string(), 9, 900_000, 1_155_000, provisioner, true, message)]
     );
     // Scaled down with `whenScaled: Delete`: the claim goes with the pod,
-    // before the detach; four refusals over 7 s, deleted at the fifth try.
+    // before the detach (which waits for the kubelet's next status sync to
+    // report the volume unmounted); five refusals over 15 s, deleted at
+    // the sixth try.
     let (sim, _) = run_file("scale-down-when-scaled-delete");
     let rows = refused(&sim);
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!((rows[0].1, rows[0].3 - rows[0].2), (4, 7_000), "{rows:?}");
+    assert_eq!((rows[0].1, rows[0].3 - rows[0].2), (5, 15_000), "{rows:?}");
     // A claim deleted after its pod is gone and its volume detached (the
     // operator's clean-up): the disk is deleted at once, with no refusal.
     let (sim, _) = run_file("operators/pvc-cleanup");

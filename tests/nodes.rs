@@ -260,6 +260,9 @@ fn the_out_of_service_taint_force_deletes_and_detaches_at_once() {
     let (sim, report) = run_file("node-crash-out-of-service");
     assert_eq!(evictions(&sim, "redis-0").last(), Some(&(t("10m"), "DeletionByPodGC")));
     assert_eq!(detaches(&sim, "worker-2"), [(t("10m"), Some("out-of-service"))]);
+    // The replacement's attach waits for that detach without a Multi-Attach
+    // error: an operation under way on the volume (`attachDesiredVolumes`).
+    assert!(multi_attach(&sim, "redis-0").is_empty(), "{:?}", multi_attach(&sim, "redis-0"));
     assert_eq!(running_at(&sim, "redis-0", t("10m")), Some(t("10m22s")));
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     assert!(sim.world.identity_violations.is_empty());
@@ -342,8 +345,9 @@ fn force_deleting_on_a_crashed_node_frees_the_name_not_the_volume() {
 }
 
 /// The node comes back: its kubelet posts Ready, confirms the deletion of
-/// the pod whose container died with the machine, unmounts, and the volume
-/// is detached normally; the unreachable taints go.
+/// the pod whose container died with the machine, unmounts, reports it at
+/// its next node status sync (10 s after its start), and the volume is
+/// detached normally; the unreachable taints go.
 #[test]
 fn a_node_back_finishes_the_deletion() {
     let (sim, report) = run_file("node-crash-node-back");
@@ -353,13 +357,13 @@ fn a_node_back_finishes_the_deletion() {
         |e| matches!(e, Event::PodRemoved { pod, force: false } if pod_name(&sim, *pod) == "redis-0"),
     );
     assert_eq!(removed, [t("10m")]);
-    assert_eq!(detaches(&sim, "worker-2"), [(t("10m"), None)]);
+    assert_eq!(detaches(&sim, "worker-2"), [(t("10m10s"), None)]);
     let untainted = times(
         &sim,
         |e| matches!(e, Event::NodeTaintRemoved { node, .. } if node_name(&sim, *node) == "worker-2"),
     );
     assert_eq!(untainted.len(), 2);
-    assert_eq!(running_at(&sim, "redis-0", t("10m")), Some(t("10m22s")));
+    assert_eq!(running_at(&sim, "redis-0", t("10m")), Some(t("10m32s")));
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
 
@@ -463,8 +467,10 @@ fn no_forced_detach_once_the_old_node_is_back() {
         r#"(at: "12m", do: RecoverNode(node: "worker-2")),"#,
     );
     let (sim, _) = run(&source);
-    // Back at 12m, the kubelet kills the orphan (2 s minimum grace), unmounts, and the detach follows.
-    assert_eq!(detaches(&sim, "worker-2"), [(t("12m2s"), None)]);
+    // Back at 12m, the kubelet kills the orphan (2 s minimum grace), unmounts,
+    // and reports it at its next status sync, on its 10 s grid from 12m: the
+    // detach follows.
+    assert_eq!(detaches(&sim, "worker-2"), [(t("12m10s"), None)]);
     assert!(sim.world.identity_violations.is_empty(), "the old copy dies before the new one starts");
 }
 
@@ -537,12 +543,13 @@ fn a_drain_waits_for_budgets_and_volumes() {
             ),
         ]
     );
-    // redis-1's replacement waits for the volume (Multi-Attach), then becomes Ready at 2m32s;
-    // the next retry, at 2m35s, may evict redis-3.
+    // redis-1's replacement waits for the volume (Multi-Attach: worker-2's
+    // kubelet reports it unmounted at its next status sync, 2m10s), then
+    // becomes Ready at 2m37s; the next retry, at 2m40s, may evict redis-3.
     assert_eq!(multi_attach(&sim, "redis-1").len(), 1);
     let ready = Log(&sim).ready_after("redis-1", t("2m1s")).unwrap();
-    assert_eq!(ready, t("2m32s"));
-    assert_eq!(evictions(&sim, "redis-3"), [(t("2m35s"), "EvictionByEvictionAPI")]);
+    assert_eq!(ready, t("2m37s"));
+    assert_eq!(evictions(&sim, "redis-3"), [(t("2m40s"), "EvictionByEvictionAPI")]);
     assert!(evictions(&sim, "etcd-2").is_empty());
     assert!(times(&sim, |e| matches!(e, Event::NodeDrained { .. })).is_empty());
     let finding = report.findings.iter().find(|f| f.id == "drain-blocked").expect("explained");

@@ -117,11 +117,12 @@ fn when_scaled_delete_deletes_the_claim_and_scale_up_starts_empty() {
     assert_ne!(incarnations[0].volume, incarnations[1].volume, "a new volume");
     // The old volume was released with its claim (reclaim Delete), and its
     // disk deleted once detached: the provisioner's delete fails on an
-    // attached disk, and its retries (1 s, 2 s, 4 s, 8 s after the first)
-    // find it detached 10.1 s after the pod went.
+    // attached disk, and its retries (1 s, 2 s, 4 s, 8 s, 16 s after the
+    // first) find it detached at the fifth (the kubelet reports the volume
+    // unmounted at its next 10 s status sync; the detach takes 10 s).
     let old = sim.world.pv(incarnations[0].volume.unwrap());
     assert_eq!(old.released_at, Some(removed));
-    assert_eq!(old.removed_at, Some(removed + stsim_core::time::SimDuration::from_secs(15)));
+    assert_eq!(old.removed_at, Some(removed + stsim_core::time::SimDuration::from_secs(31)));
     assert!(old.attachments.is_empty());
     assert!(sim.world.nodes.iter().all(|n| !n.attached.contains(&old.id)), "no node keeps it attached");
     let finding = report.findings.iter().find(|f| f.id == "volume-data-deleted").expect("a finding");

@@ -71,6 +71,8 @@ pub enum EventKey {
     Apps,
     /// A zone's random outage starts or ends (`cluster.zoneOutages`).
     ZoneOutage(u32),
+    /// A kubelet's node status sync: it reports the volumes it unmounted.
+    NodeStatus(NodeId),
     /// The next step of a pool's scheduled maintenance (index into the pools).
     Maintenance(u32),
     /// A failure domain's random outage starts or ends (`cluster.domainOutages`;
@@ -101,7 +103,7 @@ impl EventKey {
             | EventKey::TaintEvictionPod(_)
             | EventKey::PodGc => Phase::Controller,
             EventKey::AttachDetach(_) | EventKey::Reclaim(_) => Phase::Volume,
-            EventKey::Kubelet(_) | EventKey::Extras(_) => Phase::Kubelet,
+            EventKey::Kubelet(_) | EventKey::Extras(_) | EventKey::NodeStatus(_) => Phase::Kubelet,
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)
             | EventKey::InformerResync
@@ -154,6 +156,7 @@ impl crate::queue::QueueKey for EventKey {
             EventKey::Extras(id) => (28, id.index()),
             EventKey::Reclaim(id) => (29, id.index()),
             EventKey::InformerResync => (30, 0),
+            EventKey::NodeStatus(id) => (31, id.index()),
         })
     }
 }
@@ -202,6 +205,7 @@ mod tests {
             EventKey::Extras(PodId(7)),
             EventKey::Reclaim(PvId(7)),
             EventKey::InformerResync,
+            EventKey::NodeStatus(NodeId(7)),
         ];
         let mut kinds: Vec<usize> = keys.iter().map(|k| k.dense().expect("every key is dense").0).collect();
         for key in keys {

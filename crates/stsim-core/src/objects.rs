@@ -237,6 +237,9 @@ pub struct Node {
     pub orphans: BTreeSet<PodId>,
     /// Volumes attached (or attaching, or detaching) to the node.
     pub attached: BTreeSet<PvId>,
+    /// Volumes its kubelet has unmounted that the Node's `volumesInUse`
+    /// still lists: its next node status sync removes them.
+    pub unmounts_unreported: Vec<PvId>,
     /// Its kubelet's graceful node shutdown settings (from its pool).
     pub shutdown: crate::config::ShutdownGrace,
     /// While the kubelet shuts the node down gracefully: when it began

@@ -376,6 +376,10 @@ impl Simulation {
             EventKey::DomainOutage(domain) => self.domain_outage(domain),
             EventKey::Maintenance(pool) => self.maintenance_step(pool),
             EventKey::NodeShutdown(node) => self.power_off(node),
+            EventKey::NodeStatus(node) => {
+                let mut api = self.api(Actor::Kubelet(node));
+                crate::controllers::kubelet::node_status_sync(&mut api, node);
+            }
             EventKey::Drain(node) => disruption::drain_step(&mut self.api(Actor::User), node),
             EventKey::NodeMonitor(node) => {
                 node_lifecycle::monitor(&mut self.api(Actor::NodeLifecycleController), node)

@@ -770,6 +770,7 @@ impl World {
             pods: BTreeSet::new(),
             orphans: BTreeSet::new(),
             attached: BTreeSet::new(),
+            unmounts_unreported: Vec::new(),
             shutdown: pool.shutdown,
             shutting_down: None,
             critical_shutdown: None,

@@ -12,9 +12,11 @@
 //! at that moment (Ready is not True, or the Node is gone), or at once if
 //! the node has the `node.kubernetes.io/out-of-service` taint
 //! (`reconciler.go`). An attach to a second node of a volume that cannot be
-//! attached to several (anything but ReadWriteMany and ReadOnlyMany) while
-//! it is attached, attaching or detaching elsewhere is refused with a
-//! `Multi-Attach error` event on the waiting pods, reported once.
+//! attached to several (anything but ReadWriteMany and ReadOnlyMany) waits
+//! without a word while an attach or detach of it is under way, and is
+//! refused with a `Multi-Attach error` event on the waiting pods, reported
+//! once, while it stays attached elsewhere (the kubelet there has not yet
+//! reported it unmounted, at its next status sync, or cannot).
 //!
 //! Attach and detach take `timings.volumeAttach` and `timings.volumeDetach`.
 //! Local volumes are never attached, nor those of a driver that needs no
@@ -137,6 +139,16 @@ pub fn reconcile(api: &mut Api, pv: PvId) {
     let multi = api.world.pv(pv).multi_attach();
     for (node, pods) in &desired {
         if api.world.pv(pv).attachment(*node).is_some() {
+            continue;
+        }
+        // `attachDesiredVolumes`: for a volume that cannot be attached to
+        // several nodes, any operation under way on it (a detach from the
+        // old node, an attach elsewhere) makes the attach wait, without an
+        // error (`IsOperationPending` with no node); it starts once that
+        // operation is over.
+        let pending =
+            (api.world.pv(pv).attachments.iter()).any(|a| !matches!(a.state, AttachState::Attached));
+        if !multi && pending {
             continue;
         }
         let elsewhere: Vec<NodeId> =

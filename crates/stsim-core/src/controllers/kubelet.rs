@@ -465,6 +465,8 @@ fn create_container(api: &mut Api, id: PodId) {
         return;
     }
     for pv in volumes {
+        // Mounted again before a status sync reported it unmounted.
+        api.world.node_mut(node).unmounts_unreported.retain(|v| *v != pv);
         api.set_volume_in_use(pv, node, true);
     }
     if api.world().pod(id).runtime.init_due.is_some() {
@@ -1211,13 +1213,13 @@ fn shutdown_done(world: &crate::world::World, node: NodeId, critical: Option<boo
 /// container is gone the pod is `Failed`, reason `Terminated`; the object
 /// stays for its controller to replace.
 ///
-/// Its volumes stay in the Node's `volumesInUse`: the shutdown manager
-/// writes the node's status once, as the shutdown begins (`go
-/// m.syncNodeStatus()`), and the machine powers off once the pods are
-/// stopped, before a status write says they are unmounted. The
-/// attach/detach controller then detaches them only by force, six minutes
-/// after the detach is wanted, from a node that is not healthy (k/k
-/// #106227, #115148; the fix, k/k #139660, is not in a release).
+/// Its volumes are unmounted, but the Node's `volumesInUse` says so only
+/// at the kubelet's next status sync (`node_status_sync`), and the machine
+/// powers off once the pods are stopped: if that comes first, the Node
+/// keeps listing them, and the attach/detach controller detaches them only
+/// by force, six minutes after the detach is wanted, from a node that is
+/// not healthy (k/k #106227, #115148; the fix, k/k #139660, is not in a
+/// release).
 fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: SimDuration) {
     let pod = api.world().pod(id);
     let kill = Kill::with_grace(pod, pod.termination_grace_period.min(period));
@@ -1232,6 +1234,7 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     api.set_pod_ready(id, false);
     extras::exited(api, id);
     api.fail_pod_for_shutdown(id);
+    release_volumes(api, id, node);
     shutdown_progress(api, node);
 }
 
@@ -1260,8 +1263,42 @@ fn release_volumes(api: &mut Api, id: PodId, node: NodeId) {
     for pv in volumes {
         let still_used = api.volume_users_on(pv, node).iter().any(|p| *p != id);
         if !still_used {
-            api.set_volume_in_use(pv, node, false);
+            volume_unmounted(api, pv, node);
         }
+    }
+}
+
+/// How often the kubelet syncs its Node's status
+/// (`nodeStatusUpdateFrequency`, 10 s): `go wait.Until(kl.syncNodeStatus,
+/// ...)` from its start, with no jitter.
+pub const NODE_STATUS_UPDATE_FREQUENCY: SimDuration = SimDuration::from_secs(10);
+
+/// The volume manager unmounted `pv` on `node`. The Node's `volumesInUse`
+/// (which the attach/detach controller reads before it detaches) drops it
+/// at the kubelet's next node status sync, on its 10 s grid from the
+/// kubelet's start (pkg/kubelet/kubelet_node_status.go, the `VolumesInUse`
+/// setter).
+fn volume_unmounted(api: &mut Api, pv: PvId, node: NodeId) {
+    let n = api.world.node_mut(node);
+    if !n.unmounts_unreported.contains(&pv) {
+        n.unmounts_unreported.push(pv);
+    }
+    let period = NODE_STATUS_UPDATE_FREQUENCY.as_millis();
+    let since = api.now.since(n.heartbeat_anchor).as_millis();
+    let next = n.heartbeat_anchor + SimDuration::from_millis((since / period + 1) * period);
+    api.wake_at(EventKey::NodeStatus(node), next);
+}
+
+/// The kubelet's node status sync: the volumes it unmounted since the last
+/// leave `volumesInUse`. A kubelet whose machine is off or cut off writes
+/// nothing (a reconnected one reports them again, `release_stale_mounts`).
+pub fn node_status_sync(api: &mut Api, node: NodeId) {
+    if api.world().node(node).machine != Machine::Running {
+        return;
+    }
+    let unmounted = std::mem::take(&mut api.world.node_mut(node).unmounts_unreported);
+    for pv in unmounted {
+        api.set_volume_in_use(pv, node, false);
     }
 }
 
@@ -1356,7 +1393,7 @@ fn release_stale_mounts(api: &mut Api, node: NodeId) {
     for pv in mounted {
         let used = api.volume_users_on(pv, node).iter().any(|p| !api.world().pod(*p).is_terminating());
         if !used {
-            api.set_volume_in_use(pv, node, false);
+            volume_unmounted(api, pv, node);
         }
     }
 }
