@@ -206,6 +206,42 @@ fn perfetto_has_nodes_as_processes_and_pods_as_threads() {
     assert!(events.iter().any(|e| e["ph"] == "i" && e["cat"] == "verdict" && e["ts"] == 1_830_000_000u64));
 }
 
+/// Slices on one Perfetto thread must nest (the format's rule: a viewer
+/// drops or misdraws the rest). An NXDOMAIN cached while the record
+/// already exists, or two copies of a pod running, overlap the lane's own
+/// slices, so overlays get a thread of their own.
+#[test]
+fn perfetto_slices_nest_on_every_thread() {
+    for name in ["peers-retry-negative-cache", "primary-claim-recreated", "force-delete-two-copies"] {
+        let (sim, report) = run_file(name);
+        let json: serde_json::Value = serde_json::from_str(&stsim_render::perfetto(&sim, &report)).unwrap();
+        let mut threads: std::collections::BTreeMap<(u64, u64), Vec<(u64, u64)>> = Default::default();
+        for e in json["traceEvents"].as_array().unwrap().iter().filter(|e| e["ph"] == "X") {
+            let key = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+            let ts = e["ts"].as_u64().unwrap();
+            threads.entry(key).or_default().push((ts, ts + e["dur"].as_u64().unwrap()));
+        }
+        let mut overlays = 0;
+        for (thread, mut slices) in threads {
+            overlays += usize::from(thread.1 >= 1 << 32);
+            // Longest first among those starting together, as a viewer stacks them.
+            slices.sort_by_key(|&(from, to)| (from, std::cmp::Reverse(to)));
+            let mut open: Vec<u64> = Vec::new();
+            for (from, to) in slices {
+                while open.last().is_some_and(|&end| end <= from) {
+                    open.pop();
+                }
+                assert!(
+                    open.last().is_none_or(|&end| to <= end),
+                    "{name}: {thread:?} {from}..{to} in {open:?}"
+                );
+                open.push(to);
+            }
+        }
+        assert!(overlays > 0, "{name}: its overlays have threads of their own");
+    }
+}
+
 /// The page of a long run on a big cluster stays within this many bytes.
 const HTML_BUDGET: usize = 2_000_000;
 

@@ -27,6 +27,21 @@ fn us(ms: u64) -> u64 {
     ms * 1000
 }
 
+/// A lane's overlays (an NXDOMAIN cached beside the record, two copies of
+/// a pod running) overlap its spans without nesting in them, and slices on
+/// one thread must nest: they get a thread of their own, this far from the
+/// lane's.
+const OVERLAY_TID: u64 = 1 << 32;
+
+/// The name of the thread of a lane's overlays: the lane's, with what the
+/// first of them shows.
+fn overlay_thread<T>(lane: &Lane<T>) -> String {
+    match lane.overlays.first() {
+        Some(first) => format!("{}: {}", lane.name, first.state),
+        None => lane.name.clone(),
+    }
+}
+
 /// What a walk over the timeline gives: the names of the processes and
 /// threads (the first walk), or the events, written as they are made (the
 /// second; the names come first in the file, and are only known once
@@ -100,11 +115,17 @@ impl Out<'_> {
         }
     }
 
-    /// A lane as one thread of one process.
+    /// A lane as one thread of one process, and its overlays as another.
     fn lane<T>(&mut self, pid: u64, tid: u64, lane: &Lane<T>, titles: &dyn Titles<T>) {
         self.thread(pid, tid, &lane.name);
-        for span in lane.spans.iter().chain(&lane.overlays) {
+        for span in &lane.spans {
             self.slice(pid, tid, span, || titles.span(lane, span).into_owned());
+        }
+        if !lane.overlays.is_empty() {
+            self.thread(pid, tid + OVERLAY_TID, &overlay_thread(lane));
+        }
+        for span in &lane.overlays {
+            self.slice(pid, tid + OVERLAY_TID, span, || titles.span(lane, span).into_owned());
         }
         self.marks(pid, tid, &lane.marks, titles);
     }
@@ -234,7 +255,8 @@ fn walk<T>(timeline: &Timeline<T>, titles: &dyn Titles<T>, title: &str, out: &mu
     if let Some(pods) = group("pods") {
         for (i, lane) in pods.lanes.iter().enumerate() {
             let tid = 1000 + i as u64;
-            for span in lane.spans.iter().chain(&lane.overlays) {
+            let spans = lane.spans.iter().map(|s| (s, tid));
+            for (span, tid) in spans.chain(lane.overlays.iter().map(|s| (s, tid + OVERLAY_TID))) {
                 let pid = match span.node.as_deref().and_then(|n| node_pid.get(n)) {
                     Some(&pid) => pid,
                     None => {
@@ -242,7 +264,11 @@ fn walk<T>(timeline: &Timeline<T>, titles: &dyn Titles<T>, title: &str, out: &mu
                         UNSCHEDULED
                     }
                 };
-                out.thread(pid, tid, &lane.name);
+                if tid >= OVERLAY_TID {
+                    out.thread(pid, tid, &overlay_thread(lane));
+                } else {
+                    out.thread(pid, tid, &lane.name);
+                }
                 out.slice(pid, tid, span, || titles.span(lane, span).into_owned());
             }
             // Marks go with the node the pod was on at the time, if any.
