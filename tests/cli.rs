@@ -584,3 +584,33 @@ fn events_give_killing_only_from_a_kubelet_that_runs() {
         partitioned.lines().map(squeezed).filter(|l| l.contains(" Killing ")).collect();
     assert_eq!(killing, ["20m Normal Killing Pod/redis-0 Stopping container main"], "{partitioned}");
 }
+
+/// A file read as one kind whose text is plainly the other (a scenario
+/// given with `-f` or to `import`, manifests named `.ron`) is said to be
+/// so, with what to do, rather than given the other language's first
+/// syntax error.
+#[test]
+fn a_file_of_the_other_kind_is_named_so() {
+    let scenario = scenario_path("rolling-update");
+    for args in [vec!["run", "-f", scenario.as_str()], vec!["import", scenario.as_str()]] {
+        let output = stsim(&args);
+        assert_eq!(output.status, ExitStatus::Error, "{args:?}: {}", output.stderr);
+        assert!(
+            output.stderr.starts_with(&format!(
+                "error: {scenario} is a stsim scenario (RON), not Kubernetes manifests"
+            )),
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+    let manifest = std::fs::read_to_string(repo_root().join("examples/manifests/redis.yaml")).unwrap();
+    let named_ron = temp_scenario("manifests-named.ron", &manifest);
+    let output = stsim(&["check", &named_ron]);
+    assert_eq!(output.status, ExitStatus::Error, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("holds Kubernetes manifests (YAML or JSON), not a stsim scenario"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains(&format!("stsim run -f {named_ron}")), "{}", output.stderr);
+}

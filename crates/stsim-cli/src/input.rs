@@ -283,13 +283,60 @@ pub fn is_manifest(label: &str, source: &str) -> bool {
     if lower.ends_with(".ron") {
         return false;
     }
+    sniff(source) == Some(Sniffed::Manifest)
+}
+
+/// What a file's text is, by its first line that is not a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    Manifest,
+    Scenario,
+}
+
+fn sniff(source: &str) -> Option<Sniffed> {
     let first = source
         .lines()
         .map(|l| l.trim_start_matches('\u{feff}').trim())
-        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"));
-    first.is_some_and(|l| {
-        l.starts_with("apiVersion:") || l.starts_with("kind:") || l == "---" || l.starts_with('{')
-    })
+        .find(|l| !l.is_empty() && (!l.starts_with('#') || l.starts_with("#![")) && !l.starts_with("//"))?;
+    if first.starts_with("apiVersion:")
+        || first.starts_with("kind:")
+        || first == "---"
+        || first.starts_with('{')
+    {
+        Some(Sniffed::Manifest)
+    } else if first.starts_with("Scenario(") || first.starts_with("#![enable(") {
+        Some(Sniffed::Scenario)
+    } else {
+        None
+    }
+}
+
+/// A file read as one kind whose text is plainly the other: said so,
+/// rather than the other language's first syntax error.
+fn wrong_kind(label: &str, source: &str, as_manifest: bool) -> Option<String> {
+    let shown = shown(label);
+    let ron = label.to_ascii_lowercase().ends_with(".ron");
+    match (as_manifest, sniff(source)?) {
+        (true, Sniffed::Scenario) => Some(format!(
+            "error: {shown} is a stsim scenario (RON), not Kubernetes manifests\n  = help: run it as `stsim run \
+             {shown}` (without -f){}\n",
+            if ron { "" } else { ", and name it .ron" }
+        )),
+        (false, Sniffed::Manifest) => Some(format!(
+            "error: {shown} holds Kubernetes manifests (YAML or JSON), not a stsim scenario\n  = help: {}give it \
+             as `stsim run -f {shown}`\n",
+            if ron { "name it .yaml (or .json), or " } else { "" }
+        )),
+        _ => None,
+    }
+}
+
+/// Refuses files given as manifests that are plainly scenarios.
+pub fn check_manifests(files: &[(String, String)]) -> Result<(), String> {
+    match files.iter().find_map(|(label, text)| wrong_kind(label, text, true)) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
 }
 
 /// Renders diagnostics, each with a frame from the file it points into, and a
@@ -412,6 +459,7 @@ pub fn from_manifests(
     applied: Applied<'_>,
     limits: &Limits,
 ) -> Result<Loaded, String> {
+    check_manifests(files)?;
     let sources: BTreeMap<String, String> = files.iter().cloned().collect();
     stsim_scenario::parse_manifests_within(files, applied.story, applied.namespace, limits).map_err(
         |diagnostics| {
@@ -458,6 +506,8 @@ pub fn parse(source: &Source, applied: Applied<'_>, limits: &Limits) -> Result<L
 = help: `stsim import MANIFEST --story {story}` writes a scenario with that story\n",
             shown(&source.label)
         ))
+    } else if let Some(error) = wrong_kind(&source.label, &source.text, false) {
+        Err(error)
     } else {
         scenario(&source.label, &source.text, limits)
     }

@@ -1496,6 +1496,7 @@ fn import_command(
     }
     let dir = output.map(import_output_dir).transpose()?;
     let files = input::read_manifests(names, &Limits::DEFAULT)?;
+    input::check_manifests(&files)?;
     let sources: std::collections::BTreeMap<String, String> = files.iter().cloned().collect();
     // Each file as the scenario names it: relative to the file written, or
     // to the current directory for standard output, where the file it is
