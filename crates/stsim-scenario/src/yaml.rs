@@ -505,9 +505,27 @@ fn read_stream(source: &str, file: &str, padding: &Padding) -> Result<Vec<Docume
                         "invalid YAML: a tab indents this line, and tabs cannot indent YAML",
                         Some("YAML indents with spaces; replace the tabs"),
                     ),
+                    // A plain scalar where a mapping's key was due, with no ':'
+                    // after it: saphyr notices at the next token (often the
+                    // next line, or past the end of the file); go-yaml, and so
+                    // kubectl, names the line of the key itself ("could not
+                    // find expected ':'").
+                    None if scan.info().starts_with("simple key expect") => {
+                        let (line, column) = last_content_before(source, marker);
+                        error(
+                            file,
+                            padding.place(&Marker::new(0, line, column)),
+                            "invalid YAML: could not find expected ':'",
+                            Some(
+                                "a mapping's key is followed by ':' (`name: value`); is this line cut short?",
+                            ),
+                        )
+                    }
                     None => {
                         let help = about_tabs.then_some("YAML indents with spaces; replace the tabs");
-                        error(file, padding.place(marker), format!("invalid YAML: {}", scan.info()), help)
+                        let (line, column) = within_text(source, marker);
+                        let place = padding.place(&Marker::new(0, line, column));
+                        error(file, place, format!("invalid YAML: {}", scan.info()), help)
                     }
                 };
                 // saphyr's checks against the indentation of the block
@@ -880,6 +898,33 @@ fn alias_name(text: &str) -> String {
 /// names the tab's own line (libyaml's scanner: `found a tab character
 /// that violate indentation`, or `found character that cannot start any
 /// token` where a line starts with one).
+/// The last line with content (not blank, not a comment) before the
+/// marker (its own line counts if the marker is past its start), with
+/// where that content begins: (1-based line, 0-based column).
+fn last_content_before(text: &str, marker: &Marker) -> (usize, usize) {
+    let upto = if marker.col() == 0 { marker.line().saturating_sub(1) } else { marker.line() };
+    let mut found = None;
+    for (index, line) in lines(text).enumerate().take(upto) {
+        let line = line.trim_end_matches(['\n', '\r']);
+        let indent = line.find(|c| c != ' ').unwrap_or(line.len());
+        if indent < line.len() && !line[indent..].starts_with('#') {
+            found = Some((index + 1, indent));
+        }
+    }
+    found.unwrap_or_else(|| within_text(text, marker))
+}
+
+/// The marker, or the end of the text's last line when it points past it
+/// (saphyr's end of stream is on the line after the last).
+fn within_text(text: &str, marker: &Marker) -> (usize, usize) {
+    let count = lines(text).count();
+    if count > 0 && marker.line() > count {
+        let last = lines(text).last().unwrap_or_default().trim_end_matches(['\n', '\r']);
+        return (count, last.chars().count());
+    }
+    (marker.line(), marker.col())
+}
+
 fn indenting_tab(text: &str, marker: &Marker) -> Option<(usize, usize)> {
     let first = marker.line().max(1);
     for (offset, line) in lines(text).skip(first - 1).enumerate() {
@@ -1058,6 +1103,24 @@ mod tests {
         let error = parse_stream("a: [1, 2\nb: 3\n", "t.yaml").unwrap_err();
         assert_eq!(error.code, "yaml-syntax");
         assert!(error.line >= 1);
+    }
+
+    /// A key without its ':' is named at its own line, in go-yaml's words,
+    /// wherever saphyr noticed (the next line, or past the end of a file
+    /// cut short); no error points past the last line.
+    #[test]
+    fn a_key_without_its_colon_is_named_at_its_line() {
+        for (text, line, column) in [
+            ("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  clusterIP: None\n  ports", 7, 3),
+            ("metadata:\n  name: x\n  labels\nspec:\n  a: b\n", 3, 3),
+            ("a: 1\nb\n# a comment\n\n", 2, 1),
+        ] {
+            let error = parse_stream(text, "t.yaml").unwrap_err();
+            assert_eq!((error.line, error.column), (line, column), "{text:?}: {error:?}");
+            assert_eq!(error.message, "invalid YAML: could not find expected ':'", "{text:?}");
+        }
+        let error = parse_stream("a: \"unclosed\n", "t.yaml").unwrap_err();
+        assert!(error.line <= 1, "{error:?}");
     }
 
     /// A tab in a line's indentation is refused at the tab, wherever
