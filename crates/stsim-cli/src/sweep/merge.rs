@@ -226,10 +226,15 @@ pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
         }
         last_owner = owner;
     }
+    // Shards run from different directories name the file differently
+    // (their digests say it is the same): the smallest name is kept, so
+    // that the merge does not depend on the order of its inputs.
+    let file = parts.iter().map(|(_, part)| &part.file).min().cloned();
     let mut parts = parts.into_iter();
     let Some((_, mut whole)) = parts.next() else {
         return Err("error: nothing to merge\n".to_string());
     };
+    whole.file = file.unwrap_or_default();
     for (_, part) in parts {
         // A shard that needed the restrictor lifted read its manifests
         // from outside: the replay commands need it too.
@@ -351,6 +356,15 @@ mod tests {
             other
         };
         merge(vec![("a.json".to_string(), shard()), ("b.json".to_string(), second())]).unwrap();
+        // The file as each shard named it may differ (run from elsewhere):
+        // the smallest name is kept, whatever the order.
+        let mut elsewhere = second();
+        elsewhere.file = "../s.ron".to_string();
+        for order in [[0, 1], [1, 0]] {
+            let parts = [("a.json".to_string(), shard()), ("b.json".to_string(), elsewhere.clone())];
+            let merged = merge(order.iter().map(|&i| parts[i].clone()).collect()).unwrap();
+            assert_eq!(merged.file, "../s.ron");
+        }
         type Edit = (&'static str, fn(&mut Sweep));
         let edits: [Edit; 7] = [
             ("stsim 0.0.9", |s| s.stsim = "0.0.9".to_string()),

@@ -14,8 +14,12 @@ use stsim_core::summary::RunSummary;
 /// The command that replays one run of a variant, quoted for a POSIX
 /// shell whatever the file name and the overrides hold (a merged shard
 /// comes from a file anyone could have written).
+///
+/// A scenario read from standard input is replayed from standard input
+/// (`stsim run - ...`, given the same scenario again).
 pub fn replay(sweep: &Sweep, variant: &Variant, seed: u64) -> String {
-    let mut command = format!("stsim run {} --seed {seed}", shell_word(&sweep.file));
+    let file = if sweep.file == crate::input::STDIN { "-".into() } else { shell_word(&sweep.file) };
+    let mut command = format!("stsim run {file} --seed {seed}");
     for set in &variant.set {
         let _ = write!(command, " --set {}", single_quoted(set));
     }
@@ -221,5 +225,8 @@ mod tests {
             replay(&sweep, &variant, 7)
                 .ends_with("--set 'x=it'\\''s\\u{1b}[2J' --load-restrictor LoadRestrictionsNone")
         );
+        // A scenario read from standard input is replayed from it.
+        sweep.file = crate::input::STDIN.to_string();
+        assert!(replay(&sweep, &variant, 7).starts_with("stsim run - --seed 7 "));
     }
 }
