@@ -252,6 +252,37 @@ fn a_deleted_node_whose_kubelet_runs_keeps_its_volume_until_the_forced_detach() 
     assert_eq!(running_at(&sim, "redis-0", t("3m")), Some(t("9m22s100ms")));
 }
 
+/// The pod GC marks an orphaned pod Failed before it deletes it only with
+/// `PodDisruptionConditions` (on by default from 1.26,
+/// `markFailedAndDeletePodWithCondition`); before, it only deletes it.
+#[test]
+fn the_pod_gc_marks_the_pod_failed_only_with_pod_disruption_conditions() {
+    for (version, gates, marked) in [
+        ("1.25", "", false),
+        ("1.25", r#"featureGates: {"PodDisruptionConditions": true},"#, true),
+        ("1.26", "", true),
+        ("1.36", "", true),
+    ] {
+        // The Node deleted at 4m, before the taint manager's eviction at 8m:
+        // the pod is still Running as far as the API server knows.
+        let source = with_timeline(
+            "node-crash-delete-node",
+            r#"(at: "10m", do: DeleteNode(node: "worker-2")),"#,
+            r#"(at: "4m", do: DeleteNode(node: "worker-2")),"#,
+        )
+        .replacen(
+            "    seed: ",
+            &format!("    kubernetesVersion: \"{version}\",\n    {gates}\n    seed: "),
+            1,
+        );
+        let (sim, _) = run(&source);
+        let trace = sim.trace.render(&sim.world);
+        let line = "4m40s\tpod-garbage-collector\tpod/redis-0\tstatus\tstatus=Error";
+        assert_eq!(trace.contains(line), marked, "{version} {gates}");
+        assert_eq!(Log(&sim).removals("redis-0"), [t("4m40s")], "{version} {gates}");
+    }
+}
+
 /// The out-of-service taint on a node that is not Ready: pod GC force-deletes
 /// its terminating pods on its next pass and the attach-detach controller
 /// detaches without waiting for an unmount.

@@ -67,6 +67,12 @@
 //! detach their volumes without an unmount (`gc_controller.go`,
 //! `reconciler.go`).
 //!
+//! `PodDisruptionConditions` (KEP-3329): alpha and off in 1.25, beta and
+//! on from 1.26, GA and locked in 1.31, removed in 1.33. With it on, the
+//! pod garbage collector marks a pod Failed (with the `DisruptionTarget`
+//! condition) before it deletes it; with it off it only deletes it, grace
+//! 0 (pkg/controller/podgc `markFailedAndDeletePodWithCondition`).
+//!
 //! `PodIndexLabel` (KEP-4017): beta and on from 1.28, GA and locked in
 //! 1.32: the StatefulSet controller labels each pod
 //! `apps.kubernetes.io/pod-index`.
@@ -187,6 +193,9 @@ pub const GATE_LIVES: &[GateLife] = &[
         locked_from: Some(31),
         removed_in: Some(33),
     },
+    // Alpha 1.25, beta 1.26, GA and locked 1.31, "remove in 1.33"
+    // (pkg/features/kube_features.go).
+    GateLife { name: "PodDisruptionConditions", since: 25, locked_from: Some(31), removed_in: Some(33) },
     // Beta (and on) 1.28, GA and locked 1.32, removed in 1.35 (k/k PR
     // #133687, merged after 1.34.0).
     GateLife { name: "PodIndexLabel", since: 28, locked_from: Some(32), removed_in: Some(35) },
@@ -294,6 +303,9 @@ pub struct Features {
     pub node_out_of_service_volume_detach: bool,
     /// `PodIndexLabel`: pods are labelled `apps.kubernetes.io/pod-index`.
     pub pod_index_label: bool,
+    /// `PodDisruptionConditions`: the pod GC marks a pod Failed before it
+    /// deletes it.
+    pub pod_disruption_conditions: bool,
     /// `PodTopologyLabelsAdmission`: a pod bound to a node (or created on
     /// one) takes the node's zone and region labels (`Api::bind_pod`).
     pub pod_topology_labels: bool,
@@ -322,6 +334,7 @@ impl Features {
             stateful_set_start_ordinal: version.minor >= 27,
             node_out_of_service_volume_detach: version.minor >= 26,
             pod_index_label: version.minor >= 28,
+            pod_disruption_conditions: version.minor >= 26,
             // Beta and on by default from 1.35 (k/k PR #135158).
             pod_topology_labels: version.minor >= 35,
         }
@@ -342,6 +355,7 @@ impl Features {
             "StatefulSetStartOrdinal" => self.stateful_set_start_ordinal = on,
             "NodeOutOfServiceVolumeDetach" => self.node_out_of_service_volume_detach = on,
             "PodIndexLabel" => self.pod_index_label = on,
+            "PodDisruptionConditions" => self.pod_disruption_conditions = on,
             "PodTopologyLabelsAdmission" => self.pod_topology_labels = on,
             _ => {}
         }

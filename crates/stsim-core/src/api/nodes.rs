@@ -222,11 +222,14 @@ impl Api<'_> {
         self.delete_pod(pod, None);
     }
 
-    /// Pod GC's `markFailedAndDeletePod`: phase Failed, then a delete with
-    /// grace 0, which removes the object without asking the kubelet.
+    /// Pod GC's `markFailedAndDeletePod`: phase Failed (with
+    /// `PodDisruptionConditions`, from 1.26), then a delete with grace 0,
+    /// which removes the object without asking the kubelet.
     pub fn gc_pod(&mut self, pod: PodId, message: String, deleted_by: String) {
-        let container = self.world.pod(pod).status.container;
-        self.set_pod_state(pod, PodPhase::Failed, container);
+        if self.world.features.pod_disruption_conditions {
+            let container = self.world.pod(pod).status.container;
+            self.set_pod_state(pod, PodPhase::Failed, container);
+        }
         self.world.pod_mut(pod).waits.deleted_by = Some(deleted_by);
         self.record(Event::PodEvicted { pod, reason: "DeletionByPodGC", message });
         self.delete_pod(pod, Some(SimDuration::ZERO));
