@@ -232,6 +232,18 @@ fn an_invalid_scenario_fails_the_test_run_with_its_error() {
     let output = stsim(&["test", &path]);
     assert_eq!(output.status, ExitStatus::Error, "an invalid scenario exits 2, as the README says");
     assert!(output.stdout.contains("invalid scenario") && output.stdout.contains("Invalid value: -3"));
+    // It did not run, so it is no failed test: counted apart, and a JUnit
+    // <error>, not a <failure>.
+    assert!(
+        output.stdout.ends_with("\n0 passed, 0 failed, 1 not run (not a valid scenario)\n"),
+        "{}",
+        output.stdout
+    );
+    let junit = std::env::temp_dir().join(format!("stsim-junit-invalid-{}.xml", std::process::id()));
+    stsim(&["test", &path, "--junit", &junit.display().to_string()]);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"1\" failures=\"0\" errors=\"1\""), "{xml}");
+    assert!(xml.contains("<error message=\"invalid scenario\">") && !xml.contains("<failure"), "{xml}");
 }
 
 #[test]

@@ -340,7 +340,14 @@ fn render_runs(outcomes: &[Outcome]) -> String {
         details(&mut out, outcome);
     }
     let passed = outcomes.iter().filter(|o| o.passed()).count();
-    let _ = writeln!(out, "\n{passed} passed, {} failed", outcomes.len() - passed);
+    // A file that could not run is not a failed test (JUnit's error).
+    let invalid = outcomes.iter().filter(|o| o.verdicts.is_err()).count();
+    let failed = outcomes.len() - passed - invalid;
+    let _ = write!(out, "\n{passed} passed, {failed} failed");
+    if invalid > 0 {
+        let _ = write!(out, ", {invalid} not run (not a valid scenario)");
+    }
+    out.push('\n');
     out
 }
 
@@ -376,19 +383,21 @@ fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// JUnit XML: one test case per expectation (or per invalid file).
+/// JUnit XML: one test case per expectation, or per file that could not
+/// run, written as an `<error>` (the test could not run), not a
+/// `<failure>` (an expectation did not hold), as CI systems tell them apart.
 pub fn junit(outcomes: &[Outcome]) -> String {
     let mut cases = String::new();
-    let (mut tests, mut failures) = (0, 0);
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
     for outcome in outcomes {
         let class = xml_escape(&outcome.path);
         match &outcome.verdicts {
             Err(diagnostics) => {
                 tests += 1;
-                failures += 1;
+                errors += 1;
                 let _ = writeln!(
                     cases,
-                    "    <testcase classname=\"{class}\" name=\"valid scenario\"><failure message=\"invalid scenario\">{}</failure></testcase>",
+                    "    <testcase classname=\"{class}\" name=\"valid scenario\"><error message=\"invalid scenario\">{}</error></testcase>",
                     xml_escape(diagnostics)
                 );
             }
@@ -421,7 +430,7 @@ pub fn junit(outcomes: &[Outcome]) -> String {
         }
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"stsim\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"stsim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
 }
 
