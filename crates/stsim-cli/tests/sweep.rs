@@ -209,6 +209,9 @@ fn a_shard_with_no_seeds_says_so() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("seeds none of 0..1"), "{text}");
     assert!(text.contains("(0 runs)"), "{text}");
+    // No distribution of nothing (a mean cost of $0.00 over no run).
+    assert!(text.contains("  no runs: this shard holds no seed of the range"), "{text}");
+    assert!(!text.contains("mean"), "{text}");
 }
 
 #[test]
@@ -318,4 +321,17 @@ fn the_digest_does_not_depend_on_where_the_file_is() {
         let absolute = digest(&root.join(name).display().to_string(), &std::env::temp_dir());
         assert_eq!(relative, absolute, "{name}");
     }
+}
+
+/// A sweep of a scenario with no application still says how to replay its
+/// worst run: the one whose StatefulSet was short of pods longest.
+#[test]
+fn a_sweep_without_applications_names_a_replay() {
+    let scenario = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/node-failures-week.ron");
+    let args: Vec<String> =
+        ["sweep", &scenario.display().to_string(), "--seeds", "4"].iter().map(|s| s.to_string()).collect();
+    let text = String::from_utf8(stsim(&args, &[]).stdout).unwrap();
+    assert!(!text.contains("  app "), "{text}");
+    let replay = text.lines().find(|l| l.trim_start().starts_with("replay the worst: stsim run "));
+    assert!(replay.is_some_and(|l| l.contains("node-failures-week.ron --seed ")), "{text}");
 }

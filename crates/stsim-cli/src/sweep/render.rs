@@ -90,6 +90,11 @@ pub fn render_text(sweep: &Sweep) -> String {
     for variant in &sweep.variants {
         let s = &variant.summary;
         let _ = writeln!(out, "\nvariant {} ({} runs)", shown(&variant.name), s.runs);
+        if s.runs == 0 {
+            // A shard whose slice holds no seed: no distribution to show.
+            let _ = writeln!(out, "  no runs: this shard holds no seed of the range (merge it with the others)");
+            continue;
+        }
         if s.cut_short > 0 {
             let seeds: Vec<String> = variant
                 .runs
@@ -144,6 +149,14 @@ pub fn render_text(sweep: &Sweep) -> String {
                 shown(&set.statefulset)
             );
             line(&mut out, "time short", &set.unavailable_ms, &ms);
+            // A sweep with no application to judge still names how to see
+            // its worst run: the one with the set short longest.
+            if s.apps.is_empty()
+                && let Some(&(seed, short)) = set.unavailable_ms.worst.first()
+                && short > 0
+            {
+                let _ = writeln!(out, "    replay the worst: {}", replay(sweep, variant, seed));
+            }
         }
         let _ = writeln!(out, "  orphaned volumes");
         line(&mut out, "cost", &s.orphaned_cost, &money);
