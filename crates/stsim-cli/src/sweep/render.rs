@@ -92,7 +92,8 @@ pub fn render_text(sweep: &Sweep) -> String {
         let _ = writeln!(out, "\nvariant {} ({} runs)", shown(&variant.name), s.runs);
         if s.runs == 0 {
             // A shard whose slice holds no seed: no distribution to show.
-            let _ = writeln!(out, "  no runs: this shard holds no seed of the range (merge it with the others)");
+            let _ =
+                writeln!(out, "  no runs: this shard holds no seed of the range (merge it with the others)");
             continue;
         }
         if s.cut_short > 0 {
