@@ -252,6 +252,74 @@ fn a_deleted_node_whose_kubelet_runs_keeps_its_volume_until_the_forced_detach() 
     assert_eq!(running_at(&sim, "redis-0", t("3m")), Some(t("9m22s100ms")));
 }
 
+/// A kubelet registers its Node at every start (`registerWithAPIServer`,
+/// done once per process): a machine that reboots after its Node was
+/// deleted comes back as a new Node object of the same name, Ready,
+/// schedulable, without what was written on the old one (a cordon, the
+/// unreachable taints). Its kubelet can report its volumes again, so the
+/// old volume is detached at once rather than by force.
+#[test]
+fn a_deleted_node_registers_again_when_its_machine_reboots() {
+    let source = with_timeline(
+        "node-crash-delete-node",
+        r#"(at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "3m", do: Cordon(node: "worker-2")),
+        (at: "4m", do: DeleteNode(node: "worker-2")),
+        (at: "6m", do: RecoverNode(node: "worker-2")),"#,
+    );
+    let (sim, _) = run(&source);
+    let added: Vec<(SimTime, Actor)> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::NodeAdded { node } if node_name(&sim, node) == "worker-2"))
+        .map(|r| (r.at, r.actor))
+        .collect();
+    let node = sim.world.nodes.iter().find(|n| n.name == "worker-2").expect("worker-2");
+    assert_eq!(added, [(t("6m"), Actor::Kubelet(node.id))]);
+    assert!(node.exists() && node.ready && !node.unschedulable, "{node:?}");
+    assert!(node.taints.is_empty(), "{:?}", node.taints);
+    assert_eq!((node.created_at, node.earlier.clone()), (t("6m"), vec![(SimTime::ZERO, t("4m"))]));
+    assert!(node.existed_at(t("3m")) && !node.existed_at(t("5m")) && node.existed_at(t("7m")));
+    // The unmount is reported at the kubelet's first status sync: no force.
+    assert_eq!(detaches(&sim, "worker-2"), [(t("6m10s"), None)]);
+}
+
+/// Back before the pod GC's quarantine was over, the Node exists again:
+/// the pod bound to it is not collected, and its kubelet starts its
+/// container again, on the same node.
+#[test]
+fn a_node_registered_again_in_time_keeps_its_pods() {
+    let source = with_timeline(
+        "node-crash-delete-node",
+        r#"(at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "4m", do: DeleteNode(node: "worker-2")),
+        (at: "4m10s", do: RecoverNode(node: "worker-2")),"#,
+    );
+    let (sim, report) = run(&source);
+    assert!(Log(&sim).removals("redis-0").is_empty());
+    let pod = sim.world.pods.iter().find(|p| p.name == "redis-0" && p.exists()).expect("redis-0");
+    assert_eq!(sim.world.node(pod.node.expect("bound")).name, "worker-2");
+    assert_eq!(running_at(&sim, "redis-0", t("4m10s")).map(|at| at > t("4m10s")), Some(true));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+/// A kubelet that only lost the control plane never restarted: it has
+/// registered already, and does not again. Its deleted Node stays gone.
+#[test]
+fn a_deleted_node_cut_off_does_not_register_again() {
+    let source = with_timeline(
+        "node-crash-delete-node",
+        r#"(at: "2m5s", do: CrashNode(node: "worker-2")),
+        (at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "2m5s", do: PartitionNode(node: "worker-2")),
+        (at: "4m", do: DeleteNode(node: "worker-2")),
+        (at: "6m", do: RecoverNode(node: "worker-2")),"#,
+    );
+    let (sim, _) = run(&source);
+    let node = sim.world.nodes.iter().find(|n| n.name == "worker-2").expect("worker-2");
+    assert!(!node.exists() && node.earlier.is_empty());
+    let added = (sim.trace.records.iter()).filter(|r| matches!(r.event, Event::NodeAdded { .. })).count();
+    assert_eq!(added, 0);
+}
+
 /// The pod GC marks an orphaned pod Failed before it deletes it only with
 /// `PodDisruptionConditions` (on by default from 1.26,
 /// `markFailedAndDeletePodWithCondition`); before, it only deletes it.

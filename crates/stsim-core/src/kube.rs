@@ -787,13 +787,15 @@ pub fn service(world: &World, service: &Service) -> Object {
     json!({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec})
 }
 
-/// A Node; its uid is derived from its index (nodes are made before any uid is handed out).
+/// A Node; its uid is derived from its index and how many objects the node
+/// had before (nodes are made before any uid is handed out).
 pub fn node(world: &World, node: &Node) -> Object {
+    let earlier = node.earlier.len() as u64;
     let mut meta = metadata(
         world,
         Meta {
             name: &node.name,
-            uid: Uid(1 << 40 | u64::from(node.id.0)),
+            uid: Uid((1 << 40) + (earlier << 32) + u64::from(node.id.0)),
             obj: ObjRef::Node(node.id),
             created: node.created_at,
             deleted: None,

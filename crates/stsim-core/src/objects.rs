@@ -227,9 +227,14 @@ pub struct Node {
     pub heartbeat_anchor: SimTime,
     /// When the lease renewals stopped, while they are stopped.
     pub silent_since: Option<SimTime>,
+    /// When the present Node object was created.
     pub created_at: SimTime,
     /// When the Node object was deleted.
     pub removed_at: Option<SimTime>,
+    /// The node's earlier objects, each created and deleted, oldest first:
+    /// a kubelet that starts again after its Node was deleted registers a
+    /// new one of the same name (`Api::register_node`).
+    pub earlier: Vec<(SimTime, SimTime)>,
     /// Live pods bound to the node.
     pub pods: BTreeSet<PodId>,
     /// Pods whose objects are gone while their containers still run here
@@ -270,6 +275,15 @@ pub struct Node {
 impl Node {
     pub fn exists(&self) -> bool {
         self.removed_at.is_none()
+    }
+    /// Whether a Node object of this name existed at `at`.
+    pub fn existed_at(&self, at: SimTime) -> bool {
+        let present = self.created_at <= at && self.removed_at.is_none_or(|gone| at < gone);
+        present || self.earlier.iter().any(|(made, gone)| *made <= at && at < *gone)
+    }
+    /// When the node's first object was created.
+    pub fn first_created_at(&self) -> SimTime {
+        self.earlier.first().map_or(self.created_at, |(made, _)| *made)
     }
     pub fn has_taint(&self, key: &str) -> bool {
         self.taints.iter().any(|t| t.taint.key == key)

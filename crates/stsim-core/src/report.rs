@@ -698,6 +698,10 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("script", format!("line {line}").into(), description.clone().into())
             }
             Event::NotFound { name } => other("script", name.clone().into(), "not found".into()),
+            Event::NodeAdded { node } if matches!(record.actor, Actor::Kubelet(_)) => {
+                let what = "registered again by its kubelet: a new Node object, Ready and schedulable";
+                other("node", n.node(*node), what.into())
+            }
             Event::NodeAdded { node } => {
                 let what = cat(&["joined the cluster in ", &world.node(*node).zone]);
                 other("node", n.node(*node), what)

@@ -1008,6 +1008,10 @@ impl Simulation {
         if before == machine {
             return;
         }
+        // A kubelet that starts again registers its Node if it was deleted.
+        let reregister =
+            before == Machine::Crashed && machine == Machine::Running && !self.world.node(node).exists();
+        let pool = reregister.then(|| self.config.cluster.node_pools[self.world.node(node).pool].clone());
         let mut api = self.api(Actor::Machine(node));
         api.set_machine(node, machine);
         match (before, machine) {
@@ -1015,6 +1019,11 @@ impl Simulation {
             (Machine::Running, Machine::Partitioned) => kubelet::node_partitioned(&mut api, node),
             (Machine::Crashed, Machine::Partitioned) => {}
             (Machine::Crashed, Machine::Running) => {
+                if let Some(pool) = &pool {
+                    api.actor = Actor::Kubelet(node);
+                    api.register_node(node, pool);
+                    api.actor = Actor::Machine(node);
+                }
                 node_lifecycle::kubelet_back(&mut api, node);
                 kubelet::node_rebooted(&mut api, node);
             }
@@ -1023,6 +1032,12 @@ impl Simulation {
                 kubelet::node_reconnected(&mut api, node);
             }
             (_, Machine::Running) | (Machine::Partitioned, Machine::Partitioned) => {}
+        }
+        // Its own failure process ended with the object; it goes on.
+        let chaos = EventKey::NodeChaos(node);
+        if pool.is_some() && !self.queue.is_queued(&chaos) {
+            self.set_own(node, None);
+            self.arm_first_failure(node);
         }
     }
 

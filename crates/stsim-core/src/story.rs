@@ -407,6 +407,11 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                 world.sts(*sts).name
             ),
             Event::StatefulSetStatus { .. } | Event::RevisionCreated { .. } => continue,
+            Event::NodeAdded { node } if matches!(record.actor, Actor::Kubelet(_)) => format!(
+                "The kubelet of {} started again and found its Node object deleted, so it registers a new one \
+                 (it does at every start): Ready, schedulable, with only the taints of its flags.",
+                world.node(*node).name
+            ),
             Event::NodeAdded { node } => {
                 format!("Node {} joins the cluster in {}.", world.node(*node).name, world.node(*node).zone)
             }
@@ -532,9 +537,9 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                         _ => format!(
                             "more than {} minutes have passed since its detach was requested, and the node {}",
                             crate::controllers::attach_detach::MAX_WAIT_FOR_UNMOUNT.as_millis() / 60_000,
-                            match world.node(*node).removed_at {
-                                Some(gone) if gone <= record.at => "has been deleted",
-                                _ => "is not Ready",
+                            match world.node(*node).existed_at(record.at) {
+                                false => "has been deleted",
+                                true => "is not Ready",
                             }
                         ),
                     }

@@ -767,6 +767,7 @@ impl World {
             silent_since: None,
             created_at: SimTime::ZERO,
             removed_at: None,
+            earlier: Vec::new(),
             pods: BTreeSet::new(),
             orphans: BTreeSet::new(),
             attached: BTreeSet::new(),
@@ -791,6 +792,26 @@ impl World {
         self.nodes[id.index()].removed_at = Some(at);
         self.node_set_version += 1;
         self.count_zone_node(id, -1);
+    }
+
+    /// A deleted Node is registered again by its kubelet: a new object of
+    /// the same name, made as its pool makes a node (labels, taints),
+    /// Ready and schedulable. What was written on the old object (a
+    /// cordon, a taint someone added, a condition) went with it.
+    pub(crate) fn reregister_node(&mut self, id: NodeId, at: SimTime, pool: &crate::config::NodePoolConfig) {
+        let node = &mut self.nodes[id.index()];
+        let Some(removed) = node.removed_at.take() else { return };
+        node.earlier.push((node.created_at, removed));
+        node.created_at = at;
+        node.condition = ConditionStatus::True;
+        node.ready = true;
+        node.condition_since = at;
+        node.unschedulable = false;
+        node.taints =
+            pool.taints.iter().map(|taint| NodeTaint { taint: taint.clone(), added_at: at }).collect();
+        self.refresh_node_fit(id);
+        self.node_set_version += 1;
+        self.count_zone_node(id, 1);
     }
 
     fn count_zone_node(&mut self, id: NodeId, by: i32) {

@@ -641,6 +641,16 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                 let message = format!("Node {} status is now: {reason}", node.name);
                 push(Source::Kubelet(node.id), false, reason, Involved::node(node), message);
             }
+            // Node lifecycle's first look at a Node it did not know
+            // (`monitorNodeHealth`'s `added`); one registered again is Ready
+            // from its creation.
+            Event::NodeAdded { node } => {
+                ready_condition[node.index()] = stsim_core::objects::ConditionStatus::True;
+                let node = world.node(*node);
+                let message =
+                    format!("Node {} event: Registered Node {} in Controller", node.name, node.name);
+                push(NODE_CONTROLLER, false, "RegisteredNode", Involved::node(node), message);
+            }
             Event::NodeRemoved { node } => {
                 let node = world.node(*node);
                 let message =

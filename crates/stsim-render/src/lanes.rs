@@ -529,7 +529,7 @@ impl<'a> Replay<'a> {
             let lane = replay.nodes.entry(node.name.clone()).or_default();
             lane.lane.name = node.name.clone();
             lane.lane.detail = node.zone.clone();
-            lane.set(node.created_at.as_millis(), Some((class, text, None)), Cause::Start);
+            lane.set(node.first_created_at().as_millis(), Some((class, text, None)), Cause::Start);
             replay.node_states.insert(node.name.clone(), state);
         }
         replay
@@ -608,7 +608,11 @@ impl<'a> Replay<'a> {
             Event::NodeAdded { node } => {
                 let node = world.node(*node);
                 self.nodes.entry(node.name.clone()).or_default().lane.detail = node.zone.clone();
-                self.node_lane(at, &node.name.clone(), cause, |_| {});
+                // A Node registered again is a new object: Ready, not cordoned.
+                self.node_lane(at, &node.name.clone(), cause, |s| {
+                    s.condition = ConditionStatus::True;
+                    s.cordoned = false;
+                });
             }
             Event::NodeRemoved { node } => {
                 let name = world.node(*node).name.clone();

@@ -77,15 +77,39 @@ impl Api<'_> {
         for taint in &mut node.taints {
             taint.added_at = now;
         }
+        self.node_created(id);
+        id
+    }
+
+    /// The kubelet of a machine that started again finds its Node deleted
+    /// and registers it anew: `registerWithAPIServer` runs at every
+    /// kubelet start, until it has created its Node once
+    /// (`registrationCompleted`, pkg/kubelet/kubelet_node_status.go), so a
+    /// kubelet that only lost the control plane for a while does not.
+    /// The new object is made from the kubelet's flags (the pool's labels
+    /// and `--register-with-taints`), Ready, schedulable; it has a new uid
+    /// and a new age. Its first try comes 100 ms after the kubelet starts;
+    /// stsim registers at the start. The node keeps its pod CIDR (node
+    /// IPAM's choice of a range for the new object is not modelled).
+    pub fn register_node(&mut self, node: NodeId, pool: &crate::config::NodePoolConfig) {
+        self.world.reregister_node(node, self.now, pool);
+        self.node_created(node);
+    }
+
+    /// A Node object was created: reported, and the pods whose
+    /// `spec.nodeName` waited for its name are its kubelet's now.
+    fn node_created(&mut self, id: NodeId) {
         self.record(Event::NodeAdded { node: id });
         self.notify(Change::NodeAdded(id));
-        // Pods whose spec.nodeName waited for this name are its kubelet's now.
         let waiting: Vec<PodId> = self.world.pods_on_unknown_nodes.iter().copied().collect();
         for pod in waiting {
             let p = self.world.pod(pod);
             if !p.exists() || p.node.is_some() {
                 self.world.pods_on_unknown_nodes.remove(&pod);
-            } else if p.node_name.as_deref() == Some(name) && !p.is_terminating() && !p.is_terminal() {
+            } else if p.node_name.as_deref() == Some(self.world.node(id).name.as_str())
+                && !p.is_terminating()
+                && !p.is_terminal()
+            {
                 self.world.pods_on_unknown_nodes.remove(&pod);
                 self.world.pod_mut(pod).assumed_node = Some(id);
                 self.take_node_room(pod, id);
@@ -93,7 +117,6 @@ impl Api<'_> {
             }
         }
         self.notify(Change::NodeSchedulable(id));
-        id
     }
 
     /// `kubectl delete node`: the object goes; the machine is untouched.

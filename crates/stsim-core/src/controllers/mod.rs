@@ -37,7 +37,14 @@ use crate::events::EventKey;
 pub fn react(api: &mut Api, change: &Change) {
     match *change {
         Change::VolumeReleased(pv) => reclaim::released(api, pv),
-        Change::NodeAdded(_) | Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
+        Change::LeaseStopped(_) => node_lifecycle::on_change(api, change),
+        Change::NodeAdded(node) => {
+            node_lifecycle::on_change(api, change);
+            // A Node registered again: its pods and volumes are the
+            // controllers' to look at anew (a new node has none).
+            attach_detach::node_changed(api, node);
+            taint_eviction::node_changed(api, node);
+        }
         Change::NodeRemoved(node) => {
             node_lifecycle::on_change(api, change);
             pod_gc::node_removed(api, node);

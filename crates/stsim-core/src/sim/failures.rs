@@ -204,7 +204,7 @@ impl Simulation {
         }
     }
 
-    fn set_own(&mut self, node: NodeId, own: Option<Machine>) {
+    pub(super) fn set_own(&mut self, node: NodeId, own: Option<Machine>) {
         if self.failures.own.len() <= node.index() {
             self.failures.own.resize(node.index() + 1, None);
         }
