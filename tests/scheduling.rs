@@ -122,6 +122,58 @@ fn scheduler_messages_follow_the_release() {
     );
 }
 
+/// From 1.34 a request larger than a node's whole allocatable amount is
+/// unresolvable there (`fitsRequest`'s `Unresolvable`, k/k #131345): no
+/// victim could make room, so preemption is "not helpful" on that node,
+/// while a node only short for now keeps "No preemption victims". Before
+/// 1.30 `FitError.Error` ended the PostFilter part with a second period
+/// (k/k #123301).
+#[test]
+fn a_request_above_a_nodes_allocatable_is_unresolvable_from_1_34() {
+    let big = |version: &str| {
+        let source = scenario(
+            r#"(name: "small", count: 2, cpu: "2", memory: "8Gi"), (name: "big", count: 1, cpu: "4", memory: "8Gi")"#,
+            2,
+            r#"resources: (requests: (cpu: "3", memory: "1Gi"))"#,
+            "",
+            "",
+        )
+        .replacen("duration: \"5m\",", &format!("duration: \"5m\",\n    kubernetesVersion: \"{version}\","), 1);
+        let (sim, _) = run(&source);
+        messages(&sim, "web-1").last().expect("web-1 waits").1.clone()
+    };
+    assert_eq!(
+        big("1.36"),
+        "0/3 nodes are available: 3 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are \
+         available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+    );
+    assert_eq!(
+        big("1.33"),
+        "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption \
+         victims found for incoming pod."
+    );
+    assert_eq!(
+        big("1.29"),
+        "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption \
+         victims found for incoming pod.."
+    );
+}
+
+/// InterPodAffinity checks the pod's required affinity first, then its
+/// anti-affinity, then the existing pods' (`InterPodAffinity.Filter`):
+/// a node failing both is counted for affinity, which preemption cannot
+/// help.
+#[test]
+fn required_pod_affinity_is_checked_before_anti_affinity() {
+    let (sim, _) = run(include_str!("fixtures/affinity-order.ron"));
+    assert_eq!(
+        messages(&sim, "web-0").last().expect("web-0 waits").1,
+        "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) didn't match pod \
+         affinity rules. no new claims to deallocate, preemption: 0/3 nodes are available: 1 No preemption victims \
+         found for incoming pod, 2 Preemption is not helpful for scheduling."
+    );
+}
+
 /// Cordoned, tainted and full nodes each give their own reason; only a
 /// shortage of resources is something preemption could ever address.
 #[test]

@@ -116,6 +116,13 @@ pub struct Wording {
     /// error, `context deadline exceeded`; before, `wait.Poll` returned
     /// `ErrWaitTimeout`, `timed out waiting for the condition`.
     bind_deadline_exceeded: bool,
+    /// Before 1.30 `FitError.Error` appended the PostFilter message, which
+    /// ends in a period, with `" %v."`: the message ends in `..` (k/k
+    /// #123301, gone in 1.30).
+    double_period: bool,
+    /// From 1.34 a request larger than a node's allocatable amount is
+    /// unresolvable on that node (k/k #131345).
+    capacity_unresolvable: bool,
 }
 
 impl Wording {
@@ -125,6 +132,8 @@ impl Wording {
             old_volume_conflict: v.minor < 33,
             dra: v.minor >= 34,
             bind_deadline_exceeded: v.minor >= 29,
+            double_period: v.minor < 30,
+            capacity_unresolvable: v.minor >= 34,
         }
     }
 }
@@ -138,8 +147,11 @@ enum Rejection<'a> {
     Unresolvable(&'static str),
     /// An untolerated taint, named or not depending on the release.
     Taint(&'a crate::config::Taint),
-    /// NodeResourcesFit's shortfalls: pods, cpu, memory.
-    Short { pods: bool, cpu: bool, memory: bool },
+    /// NodeResourcesFit's shortfalls: pods, cpu, memory; `beyond`: from
+    /// 1.34 a request above the node's whole allocatable amount makes the
+    /// rejection `UnschedulableAndUnresolvable` (`fitsRequest`'s
+    /// `Unresolvable`, k/k #131345): no victim could make room.
+    Short { pods: bool, cpu: bool, memory: bool, beyond: bool },
     /// One reason that preemption could resolve (`Unschedulable`).
     Resolvable(&'static str),
 }
@@ -172,7 +184,7 @@ impl Rejection<'_> {
 
     /// Whether preemption could ever help on that node.
     fn resolvable(&self) -> bool {
-        matches!(self, Rejection::Short { .. } | Rejection::Resolvable(_))
+        matches!(self, Rejection::Short { beyond: false, .. } | Rejection::Resolvable(_))
     }
 
     /// Calls `each` with every reason, in kube-scheduler's words.
@@ -183,7 +195,7 @@ impl Rejection<'_> {
                 each(format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value).into())
             }
             Rejection::Taint(_) => each(reason::TAINT.into()),
-            Rejection::Short { pods, cpu, memory } => {
+            Rejection::Short { pods, cpu, memory, .. } => {
                 for (short, why) in
                     [(pods, reason::TOO_MANY_PODS), (cpu, reason::CPU), (memory, reason::MEMORY)]
                 {
@@ -226,7 +238,8 @@ fn fit_error(total: usize, rejections: &[Rejection], wording: Wording) -> String
 /// The PostFilter part: DRA's (from 1.34), then preemption's.
 fn post_filter(total: usize, preemption: &str, wording: Wording) -> String {
     let dra = if wording.dra { "no new claims to deallocate, " } else { "" };
-    format!("{dra}preemption: 0/{total} nodes are available: {preemption}.")
+    let end = if wording.double_period { ".." } else { "." };
+    format!("{dra}preemption: 0/{total} nodes are available: {preemption}{end}")
 }
 
 /// A PreFilter rejection: no node looked at, preemption not helpful anywhere.
@@ -589,7 +602,10 @@ fn resources_and_pins<'a>(
         && pod.requests.memory_bytes
             > fit.allocatable.memory_bytes.saturating_sub(fit.requested.memory_bytes);
     if pods || cpu || memory {
-        return Err(Rejection::Short { pods, cpu, memory });
+        let beyond = cycle.wording.capacity_unresolvable
+            && ((cpu && pod.requests.cpu_millis > fit.allocatable.cpu_millis)
+                || (memory && pod.requests.memory_bytes > fit.allocatable.memory_bytes));
+        return Err(Rejection::Short { pods, cpu, memory, beyond });
     }
     if fit.flags & NodeFit::VOLUME_LIMITS != 0
         && !cycle.volumes.is_empty()
@@ -713,15 +729,17 @@ fn filter_node<'a>(
             Rejection::Resolvable(reason::SPREAD)
         });
     }
-    // InterPodAffinity.
+    // InterPodAffinity: the pod's required affinity, then its anti-affinity,
+    // then the existing pods' anti-affinity, first failure wins
+    // (`InterPodAffinity.Filter`, interpodaffinity/filtering.go).
+    if !pod.affinity.affinity_required.is_empty() && !satisfies_pod_affinity(pod, node, cycle) {
+        return unresolvable(reason::AFFINITY);
+    }
     if cycle.anti_domains.hold(node) {
         return Err(Rejection::Resolvable(reason::ANTI_AFFINITY));
     }
     if cycle.existing_anti_domains.hold(node) {
         return Err(Rejection::Resolvable(reason::EXISTING_ANTI_AFFINITY));
-    }
-    if !pod.affinity.affinity_required.is_empty() && !satisfies_pod_affinity(pod, node, cycle) {
-        return unresolvable(reason::AFFINITY);
     }
     Ok(())
 }
