@@ -83,8 +83,9 @@ fn do_not_schedule_keeps_zones_within_max_skew() {
 /// would make a or b hold 2 against c's 0, a skew of 2: it stays Pending
 /// with kube-scheduler's FitError. A full zone is still a domain: only the
 /// inclusion policies (node affinity, taints), not resources, leave a node
-/// out of the count. The skew is `Unschedulable` (preemption could help),
-/// the full nodes' shortfall too.
+/// out of the count. The skew is `Unschedulable` (preemption could help);
+/// the tiny node's shortfall is not: the pod asks more than all it has
+/// (from 1.34, k/k #131345).
 #[test]
 fn a_full_zone_still_counts_and_blocks_the_next_replica() {
     let pools = r#"(name: "big", count: 2, cpu: "2", zones: ["zone-a", "zone-b"]),
@@ -97,8 +98,8 @@ fn a_full_zone_still_counts_and_blocks_the_next_replica() {
         pending,
         [
             "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match pod topology spread constraints. \
-          no new claims to deallocate, preemption: 0/3 nodes are available: 3 No preemption victims found for \
-          incoming pod."
+          no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for \
+          scheduling, 2 No preemption victims found for incoming pod."
         ]
     );
 }
@@ -123,8 +124,9 @@ fn min_domains_counts_missing_domains_as_empty() {
 /// A node without the constraint's topology key can never take the pod:
 /// `UnschedulableAndUnresolvable`, "(missing required label)", and
 /// preemption is not helpful there. Only nodes with the key are domains:
-/// rack r2's node has no room, so after one pod in r1 the skew against r2
-/// (2 against 0) refuses r1 too.
+/// rack r2's node has no room (less than the pod asks in all, so from 1.34
+/// preemption is not helpful there either), so after one pod in r1 the
+/// skew against r2 (2 against 0) refuses r1 too.
 #[test]
 fn a_node_without_the_key_is_unresolvable() {
     let pools = r#"(name: "r1", count: 1, labels: {"rack": "r1"}),
@@ -144,7 +146,7 @@ fn a_node_without_the_key_is_unresolvable() {
         [
             "0/4 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod topology spread constraints, \
           2 node(s) didn't match pod topology spread constraints (missing required label). no new claims to \
-          deallocate, preemption: 0/4 nodes are available: 2 No preemption victims found for incoming pod, 2 \
+          deallocate, preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, 3 \
           Preemption is not helpful for scheduling."
         ]
     );
