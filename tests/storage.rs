@@ -1338,3 +1338,100 @@ fn a_claim_has_its_templates_labels_under_the_selectors() {
     let set = exported.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
     assert_eq!(set["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]["backup"], "daily");
 }
+
+/// A class's `allowedTopologies` bound where its volumes may be made. A
+/// `WaitForFirstConsumer` claim's pod goes only to nodes that meet a term
+/// (`checkVolumeProvisions`: every other node "didn't find available
+/// persistent volumes to bind"); an `Immediate` claim's volume is made in
+/// one of the zones the terms name, preferred by the claim's hash as
+/// without them. The CSI drivers' zone keys are a node's zone too.
+#[test]
+fn allowed_topologies_bound_where_volumes_are_made() {
+    let scenario = |mode: &str, key: &str| {
+        format!(
+            r#"Scenario(name: "allowed", duration: "5m", seed: 1,
+            cluster: (zones: ["zone-a", "zone-b", "zone-c"], nodePools: [(name: "w", count: 6)],
+                      storageClasses: [(name: "fast", volumeBindingMode: {mode}, default: true,
+                          allowedTopologies: [(matchLabelExpressions: [(key: "{key}", values: ["zone-b"])])])]),
+            statefulsets: [(name: "db", serviceName: "db", replicas: 3, podManagementPolicy: Parallel,
+                template: (labels: {{"app": "db"}}, image: "db:1"),
+                volumeClaimTemplates: [(name: "data", storage: "1Gi")])])"#
+        )
+    };
+    for (mode, key) in [
+        ("WaitForFirstConsumer", "topology.kubernetes.io/zone"),
+        ("WaitForFirstConsumer", "topology.ebs.csi.aws.com/zone"),
+        ("Immediate", "topology.kubernetes.io/zone"),
+    ] {
+        let (sim, _) = run(&scenario(mode, key));
+        let zones: Vec<&str> = sim.world.pvs.iter().filter_map(|pv| pv.zones().next()).collect();
+        assert_eq!(zones, ["zone-b"; 3], "{mode} {key}");
+        for pod in sim.world.live_pods() {
+            assert_eq!(
+                sim.world.node(pod.node.expect("placed")).zone,
+                "zone-b",
+                "{mode} {key}: {}",
+                pod.name
+            );
+        }
+    }
+    // A term no node meets leaves the pods Pending, with the binder's reason.
+    let (sim, _) = run(&scenario("WaitForFirstConsumer", "example.com/rack"));
+    let message = sim.trace.records.iter().find_map(|r| match &r.event {
+        stsim_core::trace::Event::PodUnschedulable { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        message.as_deref(),
+        Some(
+            "0/6 nodes are available: 6 node(s) didn't find available persistent volumes to bind. no new claims \
+             to deallocate, preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling."
+        )
+    );
+}
+
+/// `allowedTopologies` as the API server validates it
+/// (`ValidateTopologySelectorTerm`): every expression has values, none
+/// repeated, and a key at most once a term. From manifests, a class's
+/// terms survive `stsim export` and `run -f`.
+#[test]
+fn allowed_topologies_are_validated_and_exported() {
+    let class = |terms: &str| {
+        format!(
+            r#"Scenario(name: "allowed", duration: "1m",
+            cluster: (zones: ["zone-a", "zone-b"], nodePools: [(name: "w", count: 2)],
+                      storageClasses: [(name: "fast", volumeBindingMode: WaitForFirstConsumer, default: true,
+                          allowedTopologies: [{terms}])]),
+            statefulsets: [(name: "db", serviceName: "db", replicas: 1,
+                template: (labels: {{"app": "db"}}, image: "db:1"),
+                volumeClaimTemplates: [(name: "data", storage: "1Gi")])])"#
+        )
+    };
+    let key = "topology.kubernetes.io/zone";
+    let refused = stsim_scenario::parse_scenario(
+        &class(&format!(
+            r#"(matchLabelExpressions: [(key: "{key}", values: []), (key: "{key}", values: ["a", "a"])])"#
+        )),
+        "a.ron",
+    )
+    .expect_err("refused");
+    let messages: Vec<&str> = refused.iter().map(|d| d.message.as_str()).collect();
+    let at = "cluster.storageClasses[0].allowedTopologies[0].matchLabelExpressions";
+    assert_eq!(
+        messages,
+        [
+            format!("{at}[0].values: Required value"),
+            format!("{at}[1].key: Duplicate value: \"{key}\""),
+            format!("{at}[1].values[1]: Duplicate value: \"a\""),
+        ]
+    );
+    let source = class(&format!(r#"(matchLabelExpressions: [(key: "{key}", values: ["zone-b"])])"#));
+    let config = stsim_scenario::parse_scenario(&source, "a.ron").expect("valid");
+    let yaml: String = (stsim_scenario::export::objects(&config).iter())
+        .map(|object| format!("---\n{}", stsim_cli::render::yaml::to_yaml(object)))
+        .collect();
+    assert!(yaml.contains("allowedTopologies:"), "{yaml}");
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), yaml)], "start").expect("read back");
+    let terms = |c: &stsim_core::config::Config| c.cluster.storage_classes[0].allowed_topologies.clone();
+    assert_eq!(terms(&back.config), terms(&config));
+}

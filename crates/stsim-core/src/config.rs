@@ -980,6 +980,58 @@ pub struct StorageClassConfig {
     /// as any other; not exported (`stsim export`), as a real cluster has
     /// classes of its own.
     pub assumed: bool,
+    /// `allowedTopologies`: the node labels its volumes may be made under,
+    /// terms that are alternatives (empty: anywhere).
+    pub allowed_topologies: Vec<TopologyTerm>,
+}
+
+/// One term of a StorageClass's `allowedTopologies`: every requirement
+/// holds (`TopologySelectorTerm`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopologyTerm {
+    /// `matchLabelExpressions`: the label `key` has one of `values`.
+    pub requirements: Vec<(String, Vec<String>)>,
+}
+
+/// The zone keys a node's zone answers to in a class's `allowedTopologies`:
+/// the well-known label, its deprecated beta form, and the topology key
+/// each cloud disk's CSI node plugin reports for its node (EBS's, GCE
+/// PD's, Azure Disk's), whose value is the node's zone.
+pub const ZONE_TOPOLOGY_KEYS: &[&str] = &[
+    "topology.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/zone",
+    "topology.ebs.csi.aws.com/zone",
+    "topology.gke.io/zone",
+    "topology.disk.csi.azure.com/zone",
+];
+
+/// `MatchTopologySelectorTerms` (pkg/apis/core/v1/helper): no term allows
+/// every node; else a node whose labels meet every requirement of some
+/// term (a term without requirements meets none). `label` reads a node's
+/// label by key.
+pub fn topology_allows<'a>(terms: &[TopologyTerm], label: impl Fn(&str) -> Option<&'a str>) -> bool {
+    terms.is_empty()
+        || terms.iter().any(|term| {
+            !term.requirements.is_empty()
+                && term
+                    .requirements
+                    .iter()
+                    .all(|(key, values)| label(key).is_some_and(|v| values.iter().any(|w| w == v)))
+        })
+}
+
+/// The zones a class's `allowedTopologies` names, all terms together
+/// (external-provisioner's `flatten`), sorted and without repeats; `None`
+/// if no term names a zone.
+pub fn topology_zones(terms: &[TopologyTerm]) -> Option<Vec<&str>> {
+    let mut zones: Vec<&str> = (terms.iter())
+        .flat_map(|term| term.requirements.iter())
+        .filter(|(key, _)| ZONE_TOPOLOGY_KEYS.contains(&key.as_str()))
+        .flat_map(|(_, values)| values.iter().map(String::as_str))
+        .collect();
+    zones.sort_unstable();
+    zones.dedup();
+    (!zones.is_empty()).then_some(zones)
 }
 
 #[derive(Debug, Clone, PartialEq)]

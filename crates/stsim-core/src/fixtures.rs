@@ -50,6 +50,7 @@ pub fn cluster(nodes: u32) -> ClusterConfig {
             is_default: true,
             allow_volume_expansion: false,
             assumed: true,
+            allowed_topologies: Vec::new(),
         }],
     }
 }

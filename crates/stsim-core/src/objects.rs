@@ -1540,6 +1540,8 @@ pub struct StorageClass {
     pub local: bool,
     pub is_default: bool,
     pub allow_volume_expansion: bool,
+    /// `allowedTopologies` (see `StorageClassConfig::allowed_topologies`).
+    pub allowed_topologies: Vec<crate::config::TopologyTerm>,
 }
 
 /// The provisioner of a class that never provisions (`volume.NotSupportedProvisioner`,

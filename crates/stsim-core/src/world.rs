@@ -629,6 +629,7 @@ impl World {
                 local: class.local,
                 is_default: class.is_default,
                 allow_volume_expansion: class.allow_volume_expansion,
+                allowed_topologies: class.allowed_topologies.clone(),
             });
         }
         for service in &config.services {

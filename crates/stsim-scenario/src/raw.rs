@@ -1041,6 +1041,27 @@ pub struct StorageClass {
     /// its own.
     #[serde(default)]
     pub assumed: Option<bool>,
+    /// `allowedTopologies`: the node labels the class's volumes may be made
+    /// under; a node of none of the terms gets no new volume of the class.
+    #[serde(default)]
+    pub allowed_topologies: Option<Vec<TopologySelectorTerm>>,
+}
+
+/// One term of `allowedTopologies`: every expression holds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "TopologySelectorTerm", deny_unknown_fields, rename_all = "camelCase")]
+pub struct TopologySelectorTerm {
+    #[serde(default)]
+    pub match_label_expressions: Vec<TopologySelectorRequirement>,
+}
+
+/// The label `key` has one of `values`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename = "TopologySelectorRequirement", deny_unknown_fields)]
+pub struct TopologySelectorRequirement {
+    pub key: String,
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -434,6 +434,10 @@ struct Cycle<'a> {
     /// The pod's unbound `WaitForFirstConsumer` claims of a class that
     /// provisions nothing: a node must hold an existing volume for each.
     static_claims: Vec<PvcId>,
+    /// The `allowedTopologies` of the classes of the pod's unbound
+    /// `WaitForFirstConsumer` claims to provision, where a class has them:
+    /// a node must meet each (`checkVolumeProvisions`).
+    topologies: Vec<&'a [crate::config::TopologyTerm]>,
 }
 
 /// Topology domains, by key then value (`topologyToMatchedTermCount`'s
@@ -518,6 +522,18 @@ fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>, static_clai
         || !pod.affinity.affinity_required.is_empty()
         || !pod.host_ports.is_empty()
         || spread.is_some();
+    let topologies: Vec<&[crate::config::TopologyTerm]> = (pod.claims.iter())
+        .filter_map(|claim| world.pvc_named(claim).map(|id| world.pvc(id)))
+        .filter(|pvc| pvc.volume.is_none() && pvc.volume_name.is_none())
+        .filter_map(|pvc| pvc.storage_class.map(|c| world.class(c)))
+        .filter(|class| {
+            class.binding_mode == VolumeBindingMode::WaitForFirstConsumer
+                && class.provisions()
+                && !class.allowed_topologies.is_empty()
+        })
+        .map(|class| class.allowed_topologies.as_slice())
+        .collect();
+    let reads_node = reads_node || !topologies.is_empty();
     let volumes = if world.volume_limits {
         pod.claims.iter().filter_map(|claim| attachable_volume(world, claim)).collect()
     } else {
@@ -533,6 +549,7 @@ fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>, static_clai
         reads_node,
         volumes,
         static_claims,
+        topologies,
     }
 }
 
@@ -634,6 +651,21 @@ fn resources_and_pins<'a>(
         || (!cycle.static_claims.is_empty() && !static_volumes_on(world, fit.id, &cycle.static_claims))
     {
         return Err(Rejection::Unresolvable(reason::BIND_CONFLICT));
+    }
+    // A claim to provision: the node must be where its class's
+    // `allowedTopologies` let a volume be made ("Node cannot satisfy
+    // provisioning topology requirements of claim", `checkVolumeProvisions`
+    // in volumebinding/binder.go).
+    if !cycle.topologies.is_empty() {
+        let node = world.node(fit.id);
+        let label = |key: &str| match node.labels.get(key) {
+            Some(value) => Some(value.as_str()),
+            None if crate::config::ZONE_TOPOLOGY_KEYS.contains(&key) => Some(node.zone.as_str()),
+            None => None,
+        };
+        if !cycle.topologies.iter().all(|terms| crate::config::topology_allows(terms, label)) {
+            return Err(Rejection::Unresolvable(reason::BIND_CONFLICT));
+        }
     }
     Ok(())
 }

@@ -146,18 +146,35 @@ pub fn find_match(world: &crate::world::World, pvc: PvcId, node: Option<NodeId>)
 /// (`GenerateAccessibilityRequirements` and `getPVCNameHashAndIndexOffset`
 /// in external-provisioner's `pkg/controller/topology.go`, the in-tree
 /// volume util's rule before it), and the drivers (EBS, Persistent Disk,
-/// Azure Disk) take the first zone preferred. `None` with no node: no
-/// topology to ask for.
-fn immediate_zone<'w>(world: &'w crate::world::World, claim: &str) -> Option<&'w str> {
+/// Azure Disk) take the first zone preferred. A class's `allowedTopologies`
+/// that name zones are the requisite instead, whether nodes are there or
+/// not (`flatten(allowedTopologies)`). `None` with no zone: no topology to
+/// ask for.
+fn immediate_zone<'w>(
+    world: &'w crate::world::World,
+    class: &'w StorageClass,
+    claim: &str,
+) -> Option<&'w str> {
+    let zones = requisite_zones(world, class);
+    let count = u32::try_from(zones.len()).ok().filter(|n| *n > 0)?;
+    let (hash, index) = spread_hash(claim);
+    Some(zones[(hash.wrapping_add(index) % count) as usize])
+}
+
+/// The zones the external provisioner asks the driver to choose from, in
+/// name order: those its class's `allowedTopologies` names, else those
+/// where nodes are.
+fn requisite_zones<'w>(world: &'w crate::world::World, class: &'w StorageClass) -> Vec<&'w str> {
+    if let Some(zones) = crate::config::topology_zones(&class.allowed_topologies) {
+        return zones;
+    }
     let mut zones: Vec<&str> = (0..world.zones.len())
         .filter(|z| world.zone_has_nodes(*z))
         .map(|z| world.zones[z].as_str())
         .collect();
     zones.sort_unstable();
     zones.dedup();
-    let count = u32::try_from(zones.len()).ok().filter(|n| *n > 0)?;
-    let (hash, index) = spread_hash(claim);
-    Some(zones[(hash.wrapping_add(index) % count) as usize])
+    zones
 }
 
 /// `getPVCNameHashAndIndexOffset`: a claim named like a StatefulSet's,
@@ -183,10 +200,11 @@ fn spread_hash(claim: &str) -> (u32, u32) {
 /// starting at the selected node's (`GenerateAccessibilityRequirements`,
 /// without strict topology), and GCE PD's driver takes the first two it
 /// prefers (`pickZonesFromTopology`): the next zone by name that has
-/// nodes, after the last the first. `None` when no other zone has nodes.
-fn second_zone(world: &crate::world::World, first: &str) -> Option<String> {
+/// nodes (or that the class's `allowedTopologies` names), after the last
+/// the first. `None` when there is no other.
+fn second_zone(world: &crate::world::World, class: &StorageClass, first: &str) -> Option<String> {
     let zones: std::collections::BTreeSet<&str> =
-        world.live_nodes().map(|node| node.zone.as_str()).filter(|zone| *zone != first).collect();
+        requisite_zones(world, class).into_iter().filter(|zone| *zone != first).collect();
     let next = zones.range::<str, _>((std::ops::Bound::Excluded(first), std::ops::Bound::Unbounded)).next();
     next.or(zones.first()).map(|zone| zone.to_string())
 }
@@ -343,13 +361,13 @@ pub fn provision(api: &mut Api, id: PvcId) {
             // With no node at all there is no topology to ask for:
             // `GenerateAccessibilityRequirements` fails, and the
             // provisioner retries until a node registers.
-            VolumeBindingMode::Immediate => immediate_zone(api.world, &pvc.name)
+            VolumeBindingMode::Immediate => immediate_zone(api.world, class, &pvc.name)
                 .map(str::to_string)
                 .ok_or("error generating accessibility requirements: no available topology found"),
         };
         let zones = first.and_then(|first| match class.regional {
             false => Ok(vec![first]),
-            true => match second_zone(api.world, &first) {
+            true => match second_zone(api.world, class, &first) {
                 Some(second) => Ok(vec![first, second]),
                 None => Err("rpc error: code = InvalidArgument desc = CreateVolume failed to pick zones for \
                              disk: failed to pick zones from topology: need 2 zones from topology, only got 1 \

@@ -130,6 +130,17 @@ fn storage_class(class: &StorageClassConfig) -> Value {
     if !parameters.is_empty() {
         object["parameters"] = Value::Object(parameters);
     }
+    if !class.allowed_topologies.is_empty() {
+        let terms: Vec<Value> = (class.allowed_topologies.iter())
+            .map(|term| {
+                let expressions: Vec<Value> = (term.requirements.iter())
+                    .map(|(key, values)| json!({"key": key, "values": values}))
+                    .collect();
+                json!({"matchLabelExpressions": expressions})
+            })
+            .collect();
+        object["allowedTopologies"] = Value::Array(terms);
+    }
     object
 }
 

@@ -719,6 +719,15 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         cx.at(format!("{raw_base}.allowVolumeExpansion"), node.place, "allowVolumeExpansion");
         cx.boolean(node, "allowVolumeExpansion")
     });
+    let allowed_topologies = obj.take("allowedTopologies").and_then(|node| {
+        cx.at(format!("{raw_base}.allowedTopologies"), node.place, "allowedTopologies");
+        let terms = cx.list(node, "allowedTopologies")?;
+        Some(
+            (terms.iter().enumerate())
+                .filter_map(|(i, term)| allowed_topology(cx, term, i, &raw_base))
+                .collect::<Vec<_>>(),
+        )
+    });
     let provisioner_name = provisioner.clone().unwrap_or_default();
     let mut iops = None;
     let mut iops_per_gb = None;
@@ -877,11 +886,65 @@ pub(super) fn storage_class(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         default: is_default,
         allow_volume_expansion,
         assumed: None,
+        allowed_topologies,
     };
     match index {
         Some(i) => cx.collected.storage_classes[i] = class,
         None => cx.collected.storage_classes.push(class),
     }
+}
+
+/// One term of a StorageClass's `allowedTopologies`: its
+/// `matchLabelExpressions`, each a `key` and its `values`.
+fn allowed_topology(
+    cx: &mut Cx<'_>,
+    term: &Node,
+    i: usize,
+    raw_base: &str,
+) -> Option<raw::TopologySelectorTerm> {
+    let at = format!("allowedTopologies[{i}]");
+    let raw_at = format!("{raw_base}.allowedTopologies[{i}]");
+    let mut term = cx.obj(term, &at)?;
+    cx.at(raw_at.clone(), term.place, &at);
+    let expressions_path = format!("{at}.matchLabelExpressions");
+    let list = term.take("matchLabelExpressions");
+    if let Some(node) = list {
+        cx.at(format!("{raw_at}.matchLabelExpressions"), node.place, &expressions_path);
+    }
+    let expressions = list.and_then(|node| cx.list(node, &expressions_path)).unwrap_or_default();
+    let mut match_label_expressions = Vec::new();
+    for (j, expression) in expressions.iter().enumerate() {
+        let here = format!("{expressions_path}[{j}]");
+        let raw_here = format!("{raw_at}.matchLabelExpressions[{j}]");
+        let Some(mut expression) = cx.obj(expression, &here) else { continue };
+        cx.at(raw_here.clone(), expression.place, &here);
+        let key = match expression.take("key") {
+            Some(node) => {
+                cx.at(format!("{raw_here}.key"), node.place, &format!("{here}.key"));
+                cx.string(node, &format!("{here}.key"))
+            }
+            None => {
+                cx.invalid(expression.place, &format!("{here}.key"), "Required value", None);
+                None
+            }
+        };
+        let mut values = Vec::new();
+        if let Some(node) = expression.take("values") {
+            cx.at(format!("{raw_here}.values"), node.place, &format!("{here}.values"));
+            for (k, value) in cx.list(node, &format!("{here}.values")).unwrap_or_default().iter().enumerate()
+            {
+                let path = format!("{here}.values[{k}]");
+                cx.at(format!("{raw_here}.values[{k}]"), value.place, &path);
+                values.extend(cx.string(value, &path));
+            }
+        }
+        expression.finish(cx);
+        if let Some(key) = key {
+            match_label_expressions.push(raw::TopologySelectorRequirement { key, values });
+        }
+    }
+    term.finish(cx);
+    Some(raw::TopologySelectorTerm { match_label_expressions })
 }
 
 impl Obj<'_> {

@@ -393,6 +393,8 @@ pub(crate) fn fields(kind: &str, path: &str) -> Option<&'static [&'static str]> 
         "hostPath" if kind == "PersistentVolume" => &["path", "type"],
         "drivers" if kind == "CSINode" => CSI_NODE_DRIVER,
         "allocatable" if parent == "drivers" => &["count"],
+        "allowedTopologies" => &["matchLabelExpressions"],
+        "matchLabelExpressions" => &["key", "values"],
         _ => return None,
     })
 }

@@ -118,12 +118,19 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         collected.node_pools.clone()
     };
     // The zones of the Nodes given; else three of us-east-1, unless the
-    // volumes given are in other zones (a `kubectl get pv` of a cluster in
-    // another region: its disks name its zones), which are then the zones.
+    // volumes given, or the zones a class's `allowedTopologies` allows, are
+    // in other zones (a `kubectl get pv` of a cluster in another region:
+    // its disks name its zones), which are then the zones.
     let default_zones = ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec();
     let mut volume_zones: Vec<String> = Vec::new();
-    for zone in
-        collected.persistent_volumes.iter().flat_map(|v| v.zone.iter().chain(v.zones.iter().flatten()))
+    let allowed_zones = (collected.storage_classes.iter())
+        .flat_map(|class| class.allowed_topologies.iter().flatten())
+        .flat_map(|term| term.match_label_expressions.iter())
+        .filter(|requirement| stsim_core::config::ZONE_TOPOLOGY_KEYS.contains(&requirement.key.as_str()))
+        .flat_map(|requirement| requirement.values.iter());
+    for zone in (collected.persistent_volumes.iter())
+        .flat_map(|v| v.zone.iter().chain(v.zones.iter().flatten()))
+        .chain(allowed_zones)
     {
         if !volume_zones.contains(zone) {
             volume_zones.push(zone.clone());
@@ -156,6 +163,7 @@ pub(crate) fn build(story: &str, collected: &Collected, name: &str) -> Option<(r
         allow_volume_expansion: None,
         // Made up: the cluster's own classes, which the story stands in for.
         assumed: Some(true),
+        allowed_topologies: None,
     };
     // A class only volumes made by hand name (the tutorial's `manual`) is
     // a name for static binding, which needs no StorageClass object: none

@@ -515,6 +515,7 @@ impl Checker<'_, '_> {
                 is_default: true,
                 allow_volume_expansion: false,
                 assumed: true,
+                allowed_topologies: Vec::new(),
             }],
             Some(classes) => self.storage_classes(classes),
         };
@@ -642,6 +643,58 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A class's `allowedTopologies`, as the API server validates them
+    /// (`validateAllowedTopologies`, `ValidateTopologySelectorTerm`): each
+    /// expression a label key with values, none repeated; no key twice in
+    /// a term; no term twice.
+    fn allowed_topologies(
+        &mut self,
+        base: &str,
+        terms: Option<&[raw::TopologySelectorTerm]>,
+    ) -> Vec<stsim_core::config::TopologyTerm> {
+        let mut out: Vec<stsim_core::config::TopologyTerm> = Vec::new();
+        let mut seen: Vec<std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>>> = Vec::new();
+        for (i, term) in terms.unwrap_or_default().iter().enumerate() {
+            let at = format!("{base}.allowedTopologies[{i}].matchLabelExpressions");
+            let mut keys: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+                Default::default();
+            for (j, requirement) in term.match_label_expressions.iter().enumerate() {
+                let here = format!("{at}[{j}]");
+                if requirement.values.is_empty() {
+                    let help = "name the values the label may have, like `values: [\"zone-a\"]`".to_string();
+                    self.report("invalid-value", &format!("{here}.values"), "Required value", Some(help));
+                }
+                let mut values = std::collections::BTreeSet::new();
+                for (k, value) in requirement.values.iter().enumerate() {
+                    if !values.insert(value.as_str()) {
+                        let message = format!("Duplicate value: {value:?}");
+                        self.report("invalid-value", &format!("{here}.values[{k}]"), message, None);
+                    }
+                }
+                self.label_key(&format!("{here}.key"), &requirement.key);
+                if keys.insert(requirement.key.as_str(), values).is_some() {
+                    let message = format!("Duplicate value: {:?}", requirement.key);
+                    self.report("invalid-value", &format!("{here}.key"), message, None);
+                }
+            }
+            if seen.contains(&keys) {
+                self.report(
+                    "invalid-value",
+                    &at,
+                    "Duplicate value: \"\"",
+                    Some("this term repeats an earlier one".into()),
+                );
+            }
+            seen.push(keys);
+            out.push(stsim_core::config::TopologyTerm {
+                requirements: (term.match_label_expressions.iter())
+                    .map(|r| (r.key.clone(), r.values.clone()))
+                    .collect(),
+            });
+        }
+        out
+    }
+
     pub(super) fn storage_classes(&mut self, classes: &[raw::StorageClass]) -> Vec<StorageClassConfig> {
         let mut items = Vec::new();
         let mut out = Vec::new();
@@ -762,6 +815,7 @@ impl Checker<'_, '_> {
                 is_default,
                 allow_volume_expansion: class.allow_volume_expansion.unwrap_or(false),
                 assumed: class.assumed.unwrap_or(false),
+                allowed_topologies: self.allowed_topologies(&base, class.allowed_topologies.as_deref()),
             });
         }
         self.unique("storage class", &items);
