@@ -626,3 +626,59 @@ fn a_file_of_the_other_kind_is_named_so() {
     );
     assert!(output.stderr.contains(&format!("stsim run -f {named_ron}")), "{}", output.stderr);
 }
+
+/// `stsim merge` names what it was given when that is no shard of this
+/// stsim: a directory, a `stsim run` report, a shard of a newer format
+/// (upgrade stsim) or an older one (run it again), an empty file; a
+/// position is 1-based; `-` is standard input, once. `stsim test` says it
+/// does not read standard input. (Probe S11.)
+#[test]
+fn merge_names_what_it_was_given_instead_of_a_shard() {
+    let shard = stsim(&["sweep", &scenario_path("redis-ordered-startup"), "--seeds", "2", "-o", "json"]);
+    assert_eq!(shard.status, ExitStatus::Success, "{}", shard.stderr);
+    let refused = |args: &[&str], wanted: &[&str]| {
+        let output = stsim(args);
+        assert_eq!(output.status, ExitStatus::Error, "{args:?}: {}", output.stderr);
+        for want in wanted {
+            assert!(output.stderr.contains(want), "{args:?}: {}", output.stderr);
+        }
+        assert!(!output.stderr.contains("not a scenario file"), "{}", output.stderr);
+    };
+    let dir =
+        std::path::Path::new(&temp_scenario("merge-shard.json", &shard.stdout)).with_file_name("merge-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.display().to_string();
+    refused(
+        &["merge", &dir],
+        &["it is a directory", "`stsim sweep -o json`", &format!("stsim merge {dir}/*.json")],
+    );
+
+    let report = stsim(&["run", "redis-ordered-startup", "-o", "json"]);
+    let report = temp_scenario("merge-report.json", &report.stdout);
+    refused(
+        &["merge", &report],
+        &["is a `stsim run` report (kind: Report), not the output of `stsim sweep -o json`"],
+    );
+
+    let mut json: serde_json::Value = serde_json::from_str(&shard.stdout).unwrap();
+    let current = json["format"].as_u64().unwrap();
+    json["format"] = serde_json::json!(current + 1);
+    let newer = temp_scenario("merge-newer.json", &json.to_string());
+    refused(
+        &["merge", &newer],
+        &[&format!("format {}, newer than the format {current}", current + 1), "upgrade stsim"],
+    );
+    json["format"] = serde_json::json!(current - 1);
+    let older = temp_scenario("merge-older.json", &json.to_string());
+    refused(&["merge", &older], &["written by an older stsim", "run that shard again"]);
+
+    let empty = temp_scenario("merge-empty.json", "");
+    refused(&["merge", &empty], &[&format!("error: {empty} is empty")]);
+    let open = temp_scenario("merge-open.json", "{\n");
+    let output = stsim(&["merge", &open]);
+    assert!(output.stderr.starts_with(&format!("error: {open}:2:1: ")), "{}", output.stderr);
+    assert!(!output.stderr.contains("column 0"), "{}", output.stderr);
+
+    refused(&["merge", "-", "-"], &["`-` (standard input) is given more than once"]);
+    refused(&["test", "-"], &["not standard input (`-`)", "stsim run -"]);
+}

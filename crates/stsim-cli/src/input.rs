@@ -232,7 +232,7 @@ pub struct Source {
 }
 
 /// Reads standard input as text (see [`decode`]) of at most `cap` bytes.
-fn read_stdin(cap: u64) -> Result<Source, String> {
+pub fn read_stdin(cap: u64) -> Result<Source, String> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .take(cap.saturating_add(1))

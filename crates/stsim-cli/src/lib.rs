@@ -557,7 +557,7 @@ duration (their budget ran out, or an operator failed; each variant counts them)
         after_help = "Exit status: 0 when merged, 3 when some merged runs were cut short (see `stsim sweep --help`), 2 when an input is unreadable, of another format or from another sweep."
     )]
     Merge {
-        /// Outputs of `stsim sweep ... --shard K/N -o json`.
+        /// Outputs of `stsim sweep ... --shard K/N -o json` (`-`, once, for standard input).
         #[arg(required = true)]
         files: Vec<String>,
         /// `text` or `json`.
@@ -1047,35 +1047,18 @@ fn merge_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
+    if files.iter().filter(|f| *f == "-").count() > 1 {
+        return Err(
+            "error: `-` (standard input) is given more than once to merge; it can hold one shard\n  \
+                    = help: save the other shards to files and name them\n"
+                .to_string(),
+        );
+    }
     let mut parts = Vec::new();
     for file in files {
-        let text = input::read_bounded(std::path::Path::new(file), Limits::LARGE.input_bytes)
-            .map_err(|e| format!("error: cannot read {}: {}\n", input::shown(file), e.message()))?;
-        // The format first: an older shard is named as such, not as a
-        // damaged file.
-        let format = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|value| value.as_object().map(|o| o.get("format").and_then(serde_json::Value::as_u64)));
-        if let Some(format) = format
-            && format != Some(u64::from(sweep::FORMAT))
-        {
-            return Err(format!(
-                "error: {}: a sweep output of format {}, and this stsim reads format {}: run that shard again \
-                 with this stsim\n",
-                input::shown(file),
-                format.map_or("1 (which did not say)".to_string(), |f| f.to_string()),
-                sweep::FORMAT
-            ));
-        }
-        let part: sweep::Sweep = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "error: {}:{}:{}: not the JSON output of `stsim sweep -o json`: {e}\n",
-                input::shown(file),
-                e.line(),
-                e.column()
-            )
-        })?;
-        parts.push((input::shown(file), part));
+        let (name, text) = read_shard(file)?;
+        let part = parse_shard(&name, &text)?;
+        parts.push((name, part));
     }
     let merged = sweep::merge(parts)?;
     let missing = sweep::missing(&merged);
@@ -1097,6 +1080,98 @@ fn merge_command(
         let _ = err.write_all(warning.as_bytes());
     }
     write_sweep(&merged, output, out, err)
+}
+
+/// A shard named on `stsim merge`'s command line, as (its name in
+/// messages, its text): `-` is standard input; a directory is refused as
+/// not a shard.
+fn read_shard(file: &str) -> Result<(String, String), String> {
+    if file == "-" {
+        let source = input::read_stdin(Limits::LARGE.input_bytes)?;
+        return Ok((source.label, source.text));
+    }
+    let name = input::shown(file);
+    if Path::new(file).is_dir() {
+        return Err(format!(
+            "error: cannot read {name}: it is a directory, and merge reads the JSON outputs of \
+             `stsim sweep -o json` (one file per shard)\n  = help: name the shards' files, like \
+             `stsim merge {}`\n",
+            input::shown(&Path::new(file).join("*.json").to_string_lossy())
+        ));
+    }
+    let text = input::read_bounded(Path::new(file), Limits::LARGE.input_bytes)
+        .map_err(|e| format!("error: cannot read {name}: {}\n", e.message()))?;
+    Ok((name, text))
+}
+
+/// A shard's text read as a sweep of this stsim's format. What is plainly
+/// something else is named as such before the JSON is read field by field:
+/// a `stsim run` report, a shard of an older or a newer format, an empty
+/// file.
+fn parse_shard(name: &str, text: &str) -> Result<sweep::Sweep, String> {
+    let not_a_sweep = "is it the JSON output of `stsim sweep -o json`?";
+    if text.trim().is_empty() {
+        return Err(format!(
+            "error: {name} is empty; {not_a_sweep} (a shard that failed may have written nothing: run it again)\n"
+        ));
+    }
+    let value = serde_json::from_str::<serde_json::Value>(text).ok();
+    if let Some(object) = value.as_ref().and_then(serde_json::Value::as_object) {
+        let kind = object.get("kind").and_then(serde_json::Value::as_str);
+        if kind.is_some() || object.contains_key("apiVersion") {
+            let what = match kind {
+                Some("Report") => "a `stsim run` report (kind: Report)".to_string(),
+                Some(kind) => format!("a document of kind {}", input::escape(&format!("{kind:?}"))),
+                None => "a document with an apiVersion".to_string(),
+            };
+            return Err(format!(
+                "error: {name} is {what}, not the output of `stsim sweep -o json`\n  = help: merge combines the \
+                 shards of one sweep: `stsim sweep SCENARIO --seeds N --shard K/M -o json > shard-K.json` for \
+                 each K, then `stsim merge shard-*.json`\n"
+            ));
+        }
+        let format = object.get("format").and_then(serde_json::Value::as_u64);
+        let current = u64::from(sweep::FORMAT);
+        match format {
+            Some(format) if format > current => {
+                let by = object
+                    .get("stsim")
+                    .and_then(serde_json::Value::as_str)
+                    .map_or(String::new(), |v| format!(" (it says stsim {} wrote it)", input::escape(v)));
+                return Err(format!(
+                    "error: {name}: a sweep output of format {format}, newer than the format {current} this stsim \
+                     ({}) reads{by}\n  = help: upgrade stsim to the version that ran the shards, and merge them \
+                     with it\n",
+                    env!("CARGO_PKG_VERSION")
+                ));
+            }
+            Some(format) if format < current => {
+                return Err(format!(
+                    "error: {name}: a sweep output of format {format}, written by an older stsim, and this stsim \
+                     reads format {current}: run that shard again with this stsim\n"
+                ));
+            }
+            None if object.contains_key("variants") => {
+                return Err(format!(
+                    "error: {name}: a sweep output of format 1 (which did not say), written by an older stsim, \
+                     and this stsim reads format {current}: run that shard again with this stsim\n"
+                ));
+            }
+            _ => {}
+        }
+    }
+    serde_json::from_str(text).map_err(|e| {
+        // serde_json counts a column 0 at the start of a line (an input
+        // that ends there), and columns are 1-based everywhere else: the
+        // position is given once, in front, as every error gives it.
+        let message = e.to_string();
+        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+        format!(
+            "error: {name}:{}:{}: not the JSON output of `stsim sweep -o json`: {message}\n",
+            e.line(),
+            e.column().max(1)
+        )
+    })
 }
 
 fn times(start_time: Option<&str>) -> Result<stsim_render::events::Times, String> {

@@ -41,6 +41,12 @@ impl Outcome {
 pub fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
+        if path == "-" {
+            return Err("error: stsim test runs scenario files and directories, not standard input (`-`): each \
+                        result names its file, and the command that re-runs it\n  = help: save the scenario to a \
+                        file and test that, or run it from standard input with `stsim run -`\n"
+                .to_string());
+        }
         let path = Path::new(path);
         if path.is_dir() {
             walk(path, &mut files).map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;

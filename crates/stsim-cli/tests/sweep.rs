@@ -78,6 +78,14 @@ fn shards_run_apart_and_merged_equal_one_run() {
         stsim(&["merge".to_string()].into_iter().chain(files.iter().cloned()).collect::<Vec<_>>(), &[]);
     assert_eq!(merged_text.stdout, text.stdout);
     assert!(String::from_utf8_lossy(&text.stdout).contains("--seed"), "names a replay command");
+    // `-` reads one shard from standard input, as every command takes `-` (probe S11).
+    let from_stdin = Command::new(env!("CARGO_BIN_EXE_stsim"))
+        .args(["merge", "-o", "json", "-", &files[1], &files[2]])
+        .stdin(std::fs::File::open(&files[0]).unwrap())
+        .output()
+        .unwrap();
+    assert!(from_stdin.status.success(), "{}", String::from_utf8_lossy(&from_stdin.stderr));
+    assert_eq!(String::from_utf8_lossy(&from_stdin.stdout), String::from_utf8_lossy(&whole.stdout));
 }
 
 #[test]
@@ -282,7 +290,10 @@ fn a_shard_of_another_format_is_named_so() {
     assert_eq!(output.status.code(), Some(2));
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(
-        error.contains("a sweep output of format 1 (which did not say), and this stsim reads format 3"),
+        error.contains(
+            "a sweep output of format 1 (which did not say), written by an older stsim, and this stsim \
+                        reads format 3: run that shard again"
+        ),
         "{error}"
     );
 }
