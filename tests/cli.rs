@@ -175,7 +175,9 @@ fn examples_lists_and_prints() {
     assert!(output.stdout.contains("podManagementPolicy: Parallel"));
     let output = stsim(&["examples", "nope"]);
     assert_eq!(output.status, ExitStatus::Error);
-    assert!(output.stderr.contains("redis-ordered-startup"), "lists the real ones");
+    // Nothing close: where to find them, not all of them on one line.
+    assert!(output.stderr.contains("`stsim examples` lists the built-in scenarios"), "{}", output.stderr);
+    assert!(output.stderr.lines().count() == 2, "{}", output.stderr);
 }
 
 #[test]
@@ -681,4 +683,42 @@ fn merge_names_what_it_was_given_instead_of_a_shard() {
 
     refused(&["merge", "-", "-"], &["`-` (standard input) is given more than once"]);
     refused(&["test", "-"], &["not standard input (`-`)", "stsim run -"]);
+}
+
+/// A bare name that is neither a file nor a built-in scenario gets the
+/// built-in names close to it, on every command that takes one; `examples`
+/// names those rather than every built-in scenario. (Probe S12.)
+#[test]
+fn a_mistyped_built_in_name_gets_a_suggestion() {
+    for args in [
+        &["run", "redis-ordered-startp"][..],
+        &["sweep", "redis-ordered-startp", "--seeds", "3"],
+        &["check", "redis-ordered-startp"],
+        &["events", "redis-ordered-startp"],
+        &["explain", "redis-ordered-startp"],
+    ] {
+        let output = stsim(args);
+        assert_eq!(output.status, ExitStatus::Error, "{args:?}: {}", output.stderr);
+        assert!(
+            output.stderr.contains("did you mean the built-in scenario `redis-ordered-startup`?"),
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+    let output = stsim(&["examples", "rolling-updat"]);
+    assert_eq!(output.status, ExitStatus::Error);
+    assert_eq!(
+        output.stderr,
+        "error: no built-in scenario named `rolling-updat`\n  = help: did you mean the built-in scenario \
+         `rolling-update`? (`stsim examples` lists them all)\n"
+    );
+    // A prefix names those it starts; nothing close names where to look.
+    let output = stsim(&["examples", "redis"]);
+    assert!(output.stderr.contains("`redis-ordered-startup`, `redis-parallel-startup`"), "{}", output.stderr);
+    let output = stsim(&["examples", "zzzqqq"]);
+    assert!(output.stderr.contains("stsim examples --search WORD"), "{}", output.stderr);
+    assert!(!output.stderr.contains("rolling-update"), "{}", output.stderr);
+    // A path gets no built-in name.
+    let output = stsim(&["run", "./rolling-updat"]);
+    assert!(!output.stderr.contains("did you mean"), "{}", output.stderr);
 }

@@ -264,13 +264,74 @@ pub fn read(name: &str, limits: &Limits) -> Result<Source, String> {
                 text: example.source.to_string(),
                 builtin: true,
             }),
-            None => Err(format!(
-                "error: cannot read scenario `{shown}`: {error}\n  = help: give a path to a .ron scenario or a Kubernetes \
-manifest (.yaml, .json), `-` for standard input, or the name of a built-in scenario (see `stsim examples`)\n"
-            )),
+            None => match did_you_mean(name) {
+                Some(help) => Err(format!(
+                    "error: cannot read scenario `{shown}`: no such file, and no built-in scenario has that name\n  \
+                     = help: {help}\n"
+                )),
+                None => Err(format!(
+                    "error: cannot read scenario `{shown}`: {error}\n  = help: give a path to a .ron scenario or a \
+                     Kubernetes manifest (.yaml, .json), `-` for standard input, or the name of a built-in scenario \
+                     (see `stsim examples`)\n"
+                )),
+            },
         },
         Err(refused) => Err(format!("error: cannot read scenario `{shown}`: {}\n", refused.message())),
     }
+}
+
+/// The built-in scenarios (examples and exercises) whose names are close
+/// to `name`, a bare name that is none of them: within two edits, or
+/// starting with it (`redis-` for `redis-ordered-startup`), or else the
+/// closest by the rule the scenario format's "did you mean" uses. At most
+/// [`SIMILAR_SHOWN`], closest first. A path (with a `/`) gets none; a
+/// `.ron` ending is not counted (`rolling-update.ron` suggests the
+/// built-in `rolling-update`).
+pub fn similar_examples(name: &str) -> Vec<&'static str> {
+    // As for the format's suggestions: nobody mistypes a name of more than
+    // 64 characters, and comparing long names costs the square of their length.
+    if name.contains('/') || name.is_empty() || name.chars().count() > 64 {
+        return Vec::new();
+    }
+    let bare = name.strip_suffix(".ron").unwrap_or(name).to_ascii_lowercase();
+    let names: Vec<&'static str> =
+        examples::EXAMPLES.iter().chain(examples::EXERCISES).map(|e| e.name).collect();
+    // (edits, name): a prefix match counts after every name within two edits.
+    let mut close: Vec<(usize, &'static str)> = names
+        .iter()
+        .filter_map(|&candidate| {
+            let distance = stsim_scenario::edit_distance(&bare, candidate);
+            if distance <= 2 {
+                Some((distance, candidate))
+            } else if bare.len() >= 3 && candidate.starts_with(&bare) {
+                Some((3 + candidate.len() - bare.len(), candidate))
+            } else {
+                None
+            }
+        })
+        .collect();
+    close.sort();
+    let mut similar: Vec<&'static str> = close.into_iter().map(|(_, n)| n).take(SIMILAR_SHOWN).collect();
+    if similar.is_empty() {
+        similar.extend(stsim_scenario::suggest(&bare, &names));
+    }
+    similar
+}
+
+/// How many similar names a "did you mean" shows.
+pub const SIMILAR_SHOWN: usize = 5;
+
+/// "did you mean `a`, `b` or `c`?", for a bare name that is neither a file
+/// nor a built-in scenario, when some built-in names are close to it.
+pub fn did_you_mean(name: &str) -> Option<String> {
+    let similar = similar_examples(name);
+    let (last, first) = similar.split_last()?;
+    let quoted = |n: &&str| format!("`{n}`");
+    let list = match first {
+        [] => quoted(last),
+        _ => format!("{} or {}", first.iter().map(quoted).collect::<Vec<_>>().join(", "), quoted(last)),
+    };
+    Some(format!("did you mean the built-in scenario {list}? (`stsim examples` lists them all)"))
 }
 
 /// Whether a file is a Kubernetes manifest rather than a RON scenario: by its

@@ -1921,10 +1921,14 @@ fn examples_command(
         Some(name) => match examples::find(name) {
             Some(example) => example.source.to_string(),
             None => {
-                let names: Vec<&str> = examples::EXAMPLES.iter().map(|e| e.name).collect();
+                let help = input::did_you_mean(name).unwrap_or_else(|| {
+                    "`stsim examples` lists the built-in scenarios by theme, and `stsim examples --search WORD` \
+                     finds them by a word"
+                        .to_string()
+                });
                 return Err(format!(
-                    "error: no built-in scenario named `{name}`\n  = help: the built-in scenarios are: {}\n",
-                    names.join(", ")
+                    "error: no built-in scenario named `{}`\n  = help: {help}\n",
+                    input::escape(name)
                 ));
             }
         },

@@ -24,6 +24,8 @@ mod yaml;
 pub use diagnostic::{Diagnostic, is_printable, printable};
 pub use limits::Limits;
 pub use quantity::{parse_cpu, parse_quantity};
+/// "Did you mean": the closest of some names to a mistyped one.
+pub use validate::{edit_distance, suggest};
 
 use locate::{Locator, Tok, Token};
 use ron::error::{Error, SpannedError};

@@ -185,7 +185,7 @@ fn as_dns_label(name: &str) -> String {
 }
 
 /// Levenshtein distance, for "did you mean" suggestions (inputs are short).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
@@ -203,7 +203,7 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
 /// Names longer than `MAX_SUGGESTED` characters get no suggestion: nobody
 /// mistypes one, and comparing long names costs the square of their length.
-pub(crate) fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+pub fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
     const MAX_SUGGESTED: usize = 64;
     let length = name.chars().count();
     if length > MAX_SUGGESTED {
