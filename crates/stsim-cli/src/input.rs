@@ -445,7 +445,7 @@ pub fn scenario(file: &str, source: &str, limits: &Limits) -> Result<Loaded, Str
 /// data, and it must not make stsim read, and quote in its diagnostics,
 /// the machine's other files. A path that does not resolve is left to the
 /// read to report.
-fn within_root(path: &Path, root: &Path) -> Result<(), String> {
+pub fn within_root(path: &Path, root: &Path) -> Result<(), String> {
     let root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
     let (Ok(real), Ok(real_root)) = (std::fs::canonicalize(path), std::fs::canonicalize(root)) else {
         return Ok(());

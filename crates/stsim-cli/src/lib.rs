@@ -466,16 +466,19 @@ See docs/manifests.md, \"Round trip\".")]
     /// Write a RON scenario around manifests, to add a timeline and expectations.
     #[command(after_help = "Examples:\n  \
 stsim import redis.yaml -o redis.ron\n  \
-stsim import redis.yaml --story node-crash -o scenarios/redis-crash.ron\n  \
+stsim import manifests/redis.yaml --story node-crash -o manifests/redis-crash.ron\n  \
 stsim import -f svc.yaml -f sts.yaml -o db.ron     manifests split over files\n  \
 stsim import -f manifests/ -o db.ron               a directory's .yaml, .yml and .json files\n  \
 stsim import redis.yaml > redis.ron                to standard output: save it in this directory\n\n\
 The scenario lists the manifests, the story's cluster and timeline, and an empty `expect` list. \
 Every file given, with or without `-f`, is one set of manifests; a directory stands for its files. \
-A scenario names its manifests by path, relative to the scenario file. With `-o FILE` the paths \
-are written relative to FILE's directory (absolute ones stay absolute), so the scenario runs \
-from where it is written. On standard output they are written as given, relative to the current \
-directory: save the scenario in the current directory, or use `-o`. Standard input (`-`) cannot be \
+A scenario names its manifests by path, relative to the scenario file, and reads only those in or \
+below its own directory (see --load-restrictor). With `-o FILE` the paths are written relative to \
+FILE's directory, so FILE must be beside the manifests or in a directory above them: a FILE \
+elsewhere is refused (exit 2), as the scenario could not read them, unless \
+`--load-restrictor LoadRestrictionsNone` is given here (and then to every command that reads the \
+scenario). On standard output the paths are written as given, relative to the current directory: \
+save the scenario in the current directory, or use `-o`. Standard input (`-`) cannot be \
 imported, since a scenario can only name files: save the manifests first \
 (`helm template my ./chart > chart.yaml`), or simulate them without a scenario (`stsim run -f -`).")]
     Import {
@@ -499,6 +502,11 @@ imported, since a scenario can only name files: save the manifests first \
         /// of standard output, naming the manifests by paths relative to it.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<String>,
+        /// Which manifests the scenario written with `-o` may name, as `stsim run` reads it (see
+        /// `stsim run --help`): with `LoadRestrictionsNone`, manifests outside FILE's directory are
+        /// written too, and the scenario needs the same flag wherever it is read.
+        #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsRootOnly", value_parser = parse_load_restrictor)]
+        load_restrictor: LoadRestrictor,
     },
     /// Print the JSON Schema of the scenario format or of the report.
     #[command(
@@ -781,10 +789,11 @@ pub fn run_full(
         Command::Export { file, load_restrictor } => {
             export_command(&file, load_restrictor.limits(false), out, err)
         }
-        Command::Import { mut files, filename, story, namespace, output } => {
+        Command::Import { mut files, filename, story, namespace, output, load_restrictor } => {
             files.extend(filename);
             let applied = input::Applied { story: &story, namespace: namespace.as_deref() };
-            import_command(&files, applied, output.as_deref(), out, err)
+            let outside = load_restrictor == LoadRestrictor::None;
+            import_command(&files, applied, output.as_deref(), outside, out, err)
         }
         Command::Explain { file, filename, story, namespace, seed, set, allow } => {
             let input = match file {
@@ -1560,6 +1569,7 @@ fn import_command(
     names: &[String],
     applied: input::Applied<'_>,
     output: Option<&str>,
+    manifests_outside_root: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, String> {
@@ -1586,7 +1596,29 @@ fn import_command(
     let text = stsim_scenario::import_manifests(&files, &written, applied.story, applied.namespace)
         .map_err(|d| input::render(&d, &sources, &format!("{} cannot be imported", names.join(", "))))?;
     // A scenario reads only the manifests in or below its own directory
-    // unless told otherwise (`--load-restrictor`): say so when these are not.
+    // unless told otherwise (`--load-restrictor`). Written to a known
+    // file, a scenario that could not read its manifests is not written;
+    // on standard output, where it is saved is unknown: a note.
+    if let (Some(file), Some(dir), false) = (output, &dir, manifests_outside_root) {
+        let outside =
+            files.iter().zip(&written).find(|(_, w)| input::within_root(&dir.join(w), dir).is_err());
+        if let Some(((label, _), w)) = outside {
+            let beside = Path::new(label).with_file_name(Path::new(file).file_name().unwrap_or_default());
+            return Err(format!(
+                "error: -o `{}`: the scenario would name the manifest `{}` as `{}`, outside its own directory \
+                 `{}`, and a scenario reads only the manifests in or below its directory: `stsim run` would \
+                 refuse it\n  = help: write the scenario beside the manifests or above them (like `-o {}`), or \
+                 copy the manifests into `{}` and import the copies; for manifests you trust, pass \
+                 --load-restrictor LoadRestrictionsNone here and to every command that reads the scenario\n",
+                input::escape(file),
+                input::escape(label),
+                input::escape(w),
+                input::escape(&dir.to_string_lossy()),
+                input::escape(&beside.to_string_lossy()),
+                input::escape(&dir.to_string_lossy()),
+            ));
+        }
+    }
     let outside = written.iter().any(|w| {
         let path = Path::new(w);
         path.is_absolute() || path.components().any(|c| c == std::path::Component::ParentDir)

@@ -106,12 +106,27 @@ fn a_directory_imported_to_standard_output_runs_from_the_current_directory() {
 
 /// With `-o FILE` the paths are relative to FILE's directory: the scenario
 /// runs from its own directory, from the one it was written from, and
-/// from anywhere by its absolute path.
+/// from anywhere by its absolute path. A FILE whose directory does not
+/// hold the manifests is refused, as `stsim run` would refuse to read
+/// them (probe S16), unless the load restrictor is lifted for the import.
 #[test]
 fn a_scenario_written_with_o_runs_from_where_it_is_saved() {
     let dir = workdir("output", &[("manifests/sts.yaml", &redis()), ("scenarios/.keep", "")]);
-    let (code, out, err) =
-        stsim(&dir, &["import", "-f", "manifests/", "--story", "start", "-o", "scenarios/db.ron"], "");
+    let import = ["import", "-f", "manifests/", "--story", "start", "-o", "scenarios/db.ron"];
+    let (code, out, err) = stsim(&dir, &import, "");
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(
+        err.contains(
+            "error: -o `scenarios/db.ron`: the scenario would name the manifest `manifests/sts.yaml` as \
+             `../manifests/sts.yaml`, outside its own directory `scenarios`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("(like `-o manifests/db.ron`)"), "{err}");
+    assert!(err.contains("copy the manifests into `scenarios`"), "{err}");
+    assert!(!dir.join("scenarios/db.ron").exists(), "nothing is written");
+    let lifted = [&import[..], &["--load-restrictor", "LoadRestrictionsNone"]].concat();
+    let (code, out, err) = stsim(&dir, &lifted, "");
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     assert!(err.contains("note: the scenario names manifests outside its own directory"), "{err}");
     let scenario = std::fs::read_to_string(dir.join("scenarios/db.ron")).unwrap();
@@ -142,7 +157,8 @@ fn absolute_paths_stay_absolute() {
     let manifest = dir.join("m/sts.yaml").display().to_string();
     for output in [None, Some("elsewhere/db.ron")] {
         let mut args = vec!["import", manifest.as_str(), "--story", "start"];
-        args.extend(output.iter().flat_map(|o| ["-o", *o]));
+        // Written elsewhere, the scenario names a file outside its directory.
+        args.extend(output.iter().flat_map(|o| ["-o", *o, "--load-restrictor", "LoadRestrictionsNone"]));
         let (code, stdout, err) = stsim(&dir, &args, "");
         assert_eq!(code, 0, "{err}");
         let scenario = match output {
@@ -165,8 +181,13 @@ fn files_of_one_name_in_two_directories_stay_apart() {
     assert_eq!(manifests_line(&scenario), "manifests: [\"a/sts.yaml\", \"b/sts.yaml\"],");
     std::fs::write(dir.join("both.ron"), &scenario).unwrap();
     runs(&dir, "both.ron", &["redis", "cache"]);
-    let (code, _, err) =
-        stsim(&dir, &["import", "a/sts.yaml", "b/sts.yaml", "--story", "start", "-o", "a/both.ron"], "");
+    let lifted = ["--load-restrictor", "LoadRestrictionsNone"];
+    let (code, _, err) = stsim(
+        &dir,
+        &[&["import", "a/sts.yaml", "b/sts.yaml", "--story", "start", "-o", "a/both.ron"][..], &lifted]
+            .concat(),
+        "",
+    );
     assert_eq!(code, 0, "{err}");
     let written = std::fs::read_to_string(dir.join("a/both.ron")).unwrap();
     assert_eq!(manifests_line(&written), "manifests: [\"sts.yaml\", \"../b/sts.yaml\"],");
@@ -224,7 +245,12 @@ fn a_scenario_written_through_a_symbolic_link_still_finds_its_manifests() {
     let dir = workdir("symlink", &[("w/m/sts.yaml", &redis()), ("elsewhere/deep/.keep", "")]);
     std::os::unix::fs::symlink(dir.join("elsewhere/deep"), dir.join("w/link")).unwrap();
     let work = dir.join("w");
-    let (code, _, err) = stsim(&work, &["import", "m/sts.yaml", "--story", "start", "-o", "link/db.ron"], "");
+    let import = ["import", "m/sts.yaml", "--story", "start", "-o", "link/db.ron"];
+    // Outside the real directory of the scenario: refused as `run` would refuse it.
+    let (code, _, err) = stsim(&work, &import, "");
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) =
+        stsim(&work, &[&import[..], &["--load-restrictor", "LoadRestrictionsNone"]].concat(), "");
     assert_eq!(code, 0, "{err}");
     let scenario = std::fs::read_to_string(dir.join("elsewhere/deep/db.ron")).unwrap();
     // By the names alone it would be `../m/sts.yaml`, which from the real
