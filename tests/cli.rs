@@ -722,3 +722,54 @@ fn a_mistyped_built_in_name_gets_a_suggestion() {
     let output = stsim(&["run", "./rolling-updat"]);
     assert!(!output.stderr.contains("did you mean"), "{}", output.stderr);
 }
+
+/// `--set` and `--vary` on a RON scenario whose StatefulSets come from its
+/// `manifests` say so, as for manifests given alone; variants that differ
+/// only in the scenario's name are one scenario, as for seeds; a negative
+/// index or an empty name in a path is named as such. (Probe S17.)
+#[test]
+fn overrides_of_statefulsets_from_manifests_say_where_they_are() {
+    let manifest = std::fs::read_to_string(repo_root().join("examples/manifests/redis.yaml")).unwrap();
+    let yaml = temp_scenario("overrides-redis.yaml", &manifest);
+    let name = std::path::Path::new(&yaml).file_name().unwrap().to_string_lossy().into_owned();
+    let ron = temp_scenario(
+        "overrides-from-manifests.ron",
+        &format!("Scenario(name: \"m\", duration: \"10m\", manifests: [{name:?}])\n"),
+    );
+    for args in [
+        &["sweep", ron.as_str(), "--seeds", "2", "--vary", "replicas=3,5"][..],
+        &["sweep", ron.as_str(), "--seeds", "2", "--vary", "statefulsets[0].replicas=3,5"],
+        &["run", ron.as_str(), "--set", "replicas=4"],
+    ] {
+        let output = stsim(args);
+        assert_eq!(output.status, ExitStatus::Error, "{args:?}: {}", output.stderr);
+        assert!(
+            output.stderr.contains(
+                "the scenario's StatefulSets come from its `manifests`, and --set and --vary \
+                                    change a RON scenario, not manifests; edit the manifests"
+            ),
+            "{args:?}: {}",
+            output.stderr
+        );
+        assert!(!output.stderr.contains("no StatefulSet"), "{}", output.stderr);
+    }
+    // The scenario's own fields are still set.
+    let output = stsim(&["sweep", ron.as_str(), "--seeds", "1", "--vary", "duration=5m,6m"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+
+    let scenario = scenario_path("rolling-update");
+    let output = stsim(&["sweep", &scenario, "--seeds", "2", "--vary", "name=a,b"]);
+    assert_eq!(output.status, ExitStatus::Error, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("the variants name=a and name=b run the same scenario"),
+        "{}",
+        output.stderr
+    );
+    let output = stsim(&["sweep", &scenario, "--seeds", "2", "--vary", "statefulsets[-1].replicas=3,5"]);
+    assert_eq!(output.status, ExitStatus::Error, "{}", output.stderr);
+    assert!(output.stderr.contains("`[-1]` is no index"), "{}", output.stderr);
+    assert!(!output.stderr.contains("\"-1\""), "{}", output.stderr);
+    let output = stsim(&["run", &scenario, "--set", "cluster..zones=[\"a\"]"]);
+    assert_eq!(output.status, ExitStatus::Error, "{}", output.stderr);
+    assert!(output.stderr.contains("leaves a name out between its dots"), "{}", output.stderr);
+}

@@ -409,6 +409,9 @@ pub fn apply(file: &str, source: &str, set: &[(String, String)]) -> Result<Strin
     }
     let mut text = source.to_string();
     for (path, value) in set {
+        if stsim_scenario::overrides::in_manifests(&text, path) {
+            return Err(statefulsets_in_manifests(file, path, value));
+        }
         text = stsim_scenario::overrides::set(&text, path, value).map_err(|message| {
             crate::input::escape(&format!("error: {file}: cannot set {path}={value}: {message}\n"))
         })?;
@@ -424,6 +427,16 @@ pub fn manifests_not_set(file: &str, path: &str, value: &str) -> String {
          edit the manifests for their objects, or write a scenario around them with \
          `stsim import {file} > scenario.ron` and set its own fields there (seed, duration, \
          kubernetesVersion, cluster)\n"
+    ))
+}
+
+/// [`manifests_not_set`] for a RON scenario whose StatefulSets come from
+/// the manifests it lists: a StatefulSet's field is in those files.
+pub fn statefulsets_in_manifests(file: &str, path: &str, value: &str) -> String {
+    crate::input::escape(&format!(
+        "error: {file}: cannot set {path}={value}: the scenario's StatefulSets come from its `manifests`, and \
+         --set and --vary change a RON scenario, not manifests; edit the manifests for their objects, and \
+         set the scenario's own fields here (seed, duration, kubernetesVersion, cluster)\n"
     ))
 }
 
@@ -467,10 +480,22 @@ pub fn run(
             ..stsim_scenario::Limits::DEFAULT
         };
         let config = configure(&request.file, source, set, &limits)?;
-        let key = digest(std::slice::from_ref(&config));
+        // A scenario's name and description change no run (`name=a,b`
+        // would run one scenario twice, as `seed=5,6` would).
+        let key = digest(&[stsim_core::Config {
+            name: String::new(),
+            description: String::new(),
+            ..config.clone()
+        }]);
         if let Some(&first) = seen.get(&key) {
+            let why = match digest(std::slice::from_ref(&config))
+                == digest(std::slice::from_ref(&configs[first]))
+            {
+                true => "",
+                false => " (a scenario's name and description change nothing it runs)",
+            };
             return Err(format!(
-                "error: {}: the variants {} and {} run the same scenario; give each value once\n",
+                "error: {}: the variants {} and {} run the same scenario{why}; give each value once\n",
                 crate::input::escape(&request.file),
                 describe(&combos[first]),
                 describe(set)

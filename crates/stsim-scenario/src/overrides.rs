@@ -132,6 +132,21 @@ pub fn set(source: &str, path: &str, value: &str) -> Result<String, String> {
     let Some(Key::Field(first)) = keys.first() else {
         return Err(format!("`{path}` is not a path to a scenario value (like `statefulsets[0].replicas`)"));
     };
+    // `a..b`, `.a`, `a.`: a name left out, which the path's reading would
+    // otherwise skip (`cluster..zones` as `cluster.zones`).
+    if path.starts_with('.') || path.ends_with('.') || path.contains("..") || path.contains(".[") {
+        return Err(format!("`{path}` leaves a name out between its dots (like `cluster.zones`)"));
+    }
+    // `[-1]`: read as a map key, which no list has; said as an index.
+    if let Some(Key::Field(index)) =
+        keys.iter().find(|k| matches!(k, Key::Field(f) if f.trim().parse::<i64>().is_ok()))
+    {
+        return Err(format!(
+            "`{path}`: `[{}]` is no index: a list's first element is `[0]`, and an index counts up from there \
+             (no negative index counts from the end)",
+            index.trim()
+        ));
+    }
     if TOP_LEVEL.contains(&first.as_str()) {
         return set_one(source, &keys, value);
     }
@@ -151,6 +166,22 @@ pub fn set(source: &str, path: &str, value: &str) -> Result<String, String> {
         ));
     }
     Ok(text)
+}
+
+/// Whether `path` names a StatefulSet's field (`replicas`,
+/// `statefulsets[1].replicas`) that the scenario's text does not hold
+/// because its StatefulSets come from the manifests it lists: a value
+/// there is set in the manifests, not in the scenario.
+pub fn in_manifests(source: &str, path: &str) -> bool {
+    let keys = parse_path(path);
+    let index = match keys.as_slice() {
+        [Key::Field(first), Key::Index(index), ..] if first == "statefulsets" => *index,
+        [Key::Field(first), ..] if !TOP_LEVEL.contains(&first.as_str()) => 0,
+        _ => return false,
+    };
+    let locator = Locator::new(source);
+    locator.exact_span("manifests[0]").is_some()
+        && locator.exact_span(&format!("statefulsets[{index}]")).is_none()
 }
 
 fn set_one(source: &str, keys: &[Key], value: &str) -> Result<String, String> {
