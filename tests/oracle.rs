@@ -340,7 +340,8 @@ impl Harness {
             "partition" => {
                 let partition = arg(1)?.parse().map_err(|e| format!("partition: {e}"))?;
                 let set = self.world.sts_mut(self.sts());
-                set.spec.update_strategy = UpdateStrategy::RollingUpdate { partition, max_unavailable: None };
+                set.spec.update_strategy =
+                    UpdateStrategy::RollingUpdate { partition, max_unavailable: None, nil: false };
                 set.generation += 1;
             }
             "start" => {

@@ -605,3 +605,62 @@ fn the_restart_back_off_expires_after_ten_minutes_and_a_new_image_starts_afresh(
     assert!(seen[6].1 == "Running" && (141..146).contains(&restart), "{seen:?}");
     assert_eq!(seen[7], (restart + 5, "Error"));
 }
+
+/// `type: RollingUpdate` without a `rollingUpdate` block (as many charts
+/// write it) stays without one: the API server defaults the block only when
+/// `type` is omitted (`SetDefaults_StatefulSet`). The rollout is the same,
+/// but a pod lost mid-rollout below `status.currentReplicas` is made again
+/// at the current revision (`newVersionedStatefulSetPod`) and rolled again
+/// when its turn comes; with the block (partition 0) it comes back updated.
+#[test]
+fn a_pod_lost_mid_rollout_without_a_rolling_update_block_comes_back_old() {
+    let manifest = |strategy: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: web}}
+spec:
+  replicas: 3
+  serviceName: web
+  updateStrategy: {strategy}
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+      - name: main
+        image: nginx:1.25
+        readinessProbe: {{tcpSocket: {{port: 80}}, periodSeconds: 10, initialDelaySeconds: 20}}
+"
+        )
+    };
+    let scenario = r#"Scenario(name: "nil", seed: 1, duration: "10m", manifests: ["web.yaml"],
+        timeline: [
+            (at: "3m", do: SetImage(statefulset: "web", image: "nginx:1.26")),
+            (at: "3m5s", do: DeletePod(pod: "web-0")),
+        ])"#;
+    let created = |strategy: &str| {
+        let yaml = manifest(strategy);
+        let mut read = |_: &str| Ok(("web.yaml".to_string(), yaml.clone()));
+        let loaded = stsim_scenario::parse_scenario_with(scenario, "nil.ron", &mut read).expect("valid");
+        let (sim, _) = stsim_core::run(loaded.config);
+        let web0: Vec<String> = (sim.trace.records.iter())
+            .filter_map(|r| match &r.event {
+                Event::PodCreated { pod, revision } if sim.world.pod(*pod).name == "web-0" => {
+                    Some(format!("{} {revision}", r.at))
+                }
+                _ => None,
+            })
+            .collect();
+        let served = stsim_core::kube::statefulset(&sim.world, &sim.world.statefulsets[0]);
+        (web0, served["spec"]["updateStrategy"].clone())
+    };
+    let (nil, served) = created("{type: RollingUpdate}");
+    assert_eq!(nil, ["0s web-5488685994", "3m6s web-5488685994", "3m52s web-85d48bfff7"]);
+    assert_eq!(served, serde_json::json!({"type": "RollingUpdate"}));
+    let (block, served) = created("{type: RollingUpdate, rollingUpdate: {partition: 0}}");
+    assert_eq!(block, ["0s web-5488685994", "3m6s web-85d48bfff7"]);
+    assert_eq!(served["rollingUpdate"]["partition"], 0);
+    let (omitted, _) = created("{}");
+    assert_eq!(omitted, block, "the block is defaulted with the type");
+}

@@ -1064,9 +1064,19 @@ pub enum UpdateStrategy {
     /// `partition` is `updateStrategy.rollingUpdate.partition` (0 by default);
     /// `max_unavailable` is `rollingUpdate.maxUnavailable`, honoured only when
     /// the `MaxUnavailableStatefulSet` gate is on (1 if unset).
+    ///
+    /// `nil`: the `rollingUpdate` block is absent, as when `type:
+    /// RollingUpdate` is written without it (many charts do): the API server
+    /// defaults the block only when `type` is omitted (`SetDefaults_
+    /// StatefulSet`). The rolling update then runs from ordinal 0, one pod
+    /// at a time, but a pod lost below `status.currentReplicas` is made
+    /// again at the current revision (`newVersionedStatefulSetPod`), and
+    /// rolled again when its turn comes. `partition` is 0 and
+    /// `max_unavailable` `None` then.
     RollingUpdate {
         partition: u32,
         max_unavailable: Option<IntOrPercent>,
+        nil: bool,
     },
     OnDelete,
 }

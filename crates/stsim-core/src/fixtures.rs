@@ -69,7 +69,7 @@ pub fn statefulset_spec(
         selector: crate::config::LabelSelector::from_labels(labels.clone()),
         service_name: service.into(),
         pod_management_policy: policy,
-        update_strategy: UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
+        update_strategy: UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None, nil: false },
         revision_history_limit: 10,
         min_ready_seconds: 0,
         ordinals_start: 0,

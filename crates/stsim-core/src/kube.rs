@@ -673,7 +673,8 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
     let spec = &set.spec;
     let update_strategy = match spec.update_strategy {
         UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
-        UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+        UpdateStrategy::RollingUpdate { nil: true, .. } => json!({"type": "RollingUpdate"}),
+        UpdateStrategy::RollingUpdate { partition, max_unavailable, .. } => {
             let mut rolling = json!({"partition": partition});
             if let Some(max) = max_unavailable {
                 rolling["maxUnavailable"] = match max {

@@ -792,8 +792,9 @@ impl Simulation {
             Action::SetPartition { statefulset, partition } => {
                 self.update(statefulset, format!("partition -> {partition}"), |spec| {
                     match &mut spec.update_strategy {
-                        UpdateStrategy::RollingUpdate { partition: p, .. } => {
+                        UpdateStrategy::RollingUpdate { partition: p, nil, .. } => {
                             *p = partition;
+                            *nil = false;
                             Ok(())
                         }
                         UpdateStrategy::OnDelete => Err(ROLLING_UPDATE_ONLY),
@@ -803,8 +804,9 @@ impl Simulation {
             Action::SetMaxUnavailable { statefulset, max_unavailable } => {
                 let change = format!("maxUnavailable -> {max_unavailable}");
                 self.update(statefulset, change, |spec| match &mut spec.update_strategy {
-                    UpdateStrategy::RollingUpdate { max_unavailable: m, .. } => {
+                    UpdateStrategy::RollingUpdate { max_unavailable: m, nil, .. } => {
                         *m = Some(max_unavailable);
+                        *nil = false;
                         Ok(())
                     }
                     UpdateStrategy::OnDelete => Err(ROLLING_UPDATE_ONLY),
@@ -1244,10 +1246,11 @@ const ROLLING_UPDATE_ONLY: &str =
 fn strategy_name(strategy: UpdateStrategy) -> String {
     match strategy {
         UpdateStrategy::OnDelete => "OnDelete".into(),
-        UpdateStrategy::RollingUpdate { partition, max_unavailable: None } => {
+        UpdateStrategy::RollingUpdate { nil: true, .. } => "RollingUpdate".into(),
+        UpdateStrategy::RollingUpdate { partition, max_unavailable: None, .. } => {
             format!("RollingUpdate(partition: {partition})")
         }
-        UpdateStrategy::RollingUpdate { partition, max_unavailable: Some(m) } => {
+        UpdateStrategy::RollingUpdate { partition, max_unavailable: Some(m), .. } => {
             format!("RollingUpdate(partition: {partition}, maxUnavailable: {m})")
         }
     }

@@ -1129,6 +1129,12 @@ pub enum UpdateStrategy {
         partition: Option<i64>,
         #[serde(default, rename = "maxUnavailable")]
         max_unavailable: Option<IntOrString>,
+        /// A manifest's `type: RollingUpdate` without a `rollingUpdate`
+        /// block (`UpdateStrategy::RollingUpdate`'s `nil`); a RON scenario
+        /// always has one.
+        #[serde(skip)]
+        #[schemars(skip)]
+        nil: bool,
     },
     OnDelete,
 }

@@ -165,7 +165,7 @@ fn api_server_defaults_apply() {
     assert_eq!(spec.template.termination_grace_period.as_millis(), 30_000);
     assert_eq!(
         spec.update_strategy,
-        stsim_core::config::UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None }
+        stsim_core::config::UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None, nil: false }
     );
     assert_eq!(spec.pod_management_policy, stsim_core::config::PodManagementPolicy::OrderedReady);
     let probe = spec.template.readiness_probe.as_ref().unwrap();

@@ -72,7 +72,10 @@ fn the_full_example_parses() {
     assert_eq!(spec.service_name, "redis-svc");
     assert_eq!(spec.selector.match_labels.get("app").map(String::as_str), Some("redis"));
     assert_eq!(spec.pod_management_policy, PodManagementPolicy::OrderedReady);
-    assert_eq!(spec.update_strategy, UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None });
+    assert_eq!(
+        spec.update_strategy,
+        UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None, nil: false }
+    );
     assert_eq!((spec.revision_history_limit, spec.min_ready_seconds, spec.ordinals_start), (10, 0, 0));
     assert_eq!(spec.retention, RetentionPolicy::default());
     assert_eq!(spec.template.image, "redis:7.0");
@@ -147,7 +150,10 @@ fn a_minimal_scenario_gets_every_default() {
     assert_eq!(spec.template.labels.get("app").map(String::as_str), Some("web"));
     assert_eq!(spec.selector.match_labels, spec.template.labels);
     assert_eq!(spec.pod_management_policy, PodManagementPolicy::OrderedReady);
-    assert_eq!(spec.update_strategy, UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None });
+    assert_eq!(
+        spec.update_strategy,
+        UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None, nil: false }
+    );
     assert_eq!((spec.revision_history_limit, spec.min_ready_seconds, spec.ordinals_start), (10, 0, 0));
     assert_eq!(
         spec.retention,
@@ -216,7 +222,10 @@ Scenario(
     assert_eq!(classes[0].binding_mode, VolumeBindingMode::Immediate);
     assert_eq!(classes[1].pricing.per_gib_month.micro_dollars(), 0);
     let a = &config.statefulsets[0].spec;
-    assert_eq!(a.update_strategy, UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None });
+    assert_eq!(
+        a.update_strategy,
+        UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None, nil: false }
+    );
     assert_eq!(a.template.readiness_probe.as_ref().map(|p| p.period), Some(secs(2)));
     assert_eq!(a.volume_claim_templates[0].storage_class, None);
     assert_eq!(a.volume_claim_templates[1].storage_class.as_deref(), Some("cheap"));

@@ -291,7 +291,7 @@ impl Sync {
         // Step 4: the rolling update. OnDelete leaves pods alone.
         let (partition, max_unavailable) = match self.set(api).spec.update_strategy {
             UpdateStrategy::OnDelete => return SyncOutcome::done(),
-            UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+            UpdateStrategy::RollingUpdate { partition, max_unavailable, .. } => {
                 (partition as usize, max_unavailable)
             }
         };
@@ -558,11 +558,17 @@ impl Sync {
     /// made at the current revision, all others at the update revision.
     fn revision_for_new_pod(&self, api: &Api, ordinal: u32) -> usize {
         let set = self.set(api);
-        match set.spec.update_strategy {
-            UpdateStrategy::RollingUpdate { partition, .. } if ordinal < set.start_ordinal() + partition => {
-                self.revisions.current
-            }
-            _ => self.revisions.update,
+        // `newVersionedStatefulSetPod`: below the partition, or without a
+        // `rollingUpdate` block below the pods the status counts at the
+        // current revision, the pod is made at the current revision.
+        let current_below = match set.spec.update_strategy {
+            UpdateStrategy::RollingUpdate { nil: true, .. } => set.status.current_replicas,
+            UpdateStrategy::RollingUpdate { partition, .. } => partition,
+            UpdateStrategy::OnDelete => return self.revisions.update,
+        };
+        match ordinal < set.start_ordinal() + current_below {
+            true => self.revisions.current,
+            false => self.revisions.update,
         }
     }
 

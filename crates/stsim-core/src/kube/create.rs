@@ -489,10 +489,12 @@ pub fn statefulset(api: &mut Api, object: &Value, name: &str, reader: TemplateRe
             Value::String(p) => p.strip_suffix('%').and_then(|p| p.parse().ok()).map(IntOrPercent::Percent),
             _ => None,
         };
+        // The block is defaulted only with the type (`SetDefaults_StatefulSet`).
         let update_strategy = match r.get("spec.updateStrategy.type") {
-            Value::Null => UpdateStrategy::RollingUpdate { partition, max_unavailable },
+            Value::Null => UpdateStrategy::RollingUpdate { partition, max_unavailable, nil: false },
             Value::String(t) if t == "RollingUpdate" => {
-                UpdateStrategy::RollingUpdate { partition, max_unavailable }
+                let nil = r.get("spec.updateStrategy.rollingUpdate") == &Value::Null;
+                UpdateStrategy::RollingUpdate { partition, max_unavailable, nil }
             }
             Value::String(t) if t == "OnDelete" => UpdateStrategy::OnDelete,
             // `ValidateStatefulSetSpec`: field.Invalid on the whole

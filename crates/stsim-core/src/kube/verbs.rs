@@ -879,10 +879,11 @@ fn write_statefulset_spec(
         if let Some((read, _)) = template {
             s.template = read.template;
         }
-        if let (Some(p), crate::config::UpdateStrategy::RollingUpdate { partition, .. }) =
+        if let (Some(p), crate::config::UpdateStrategy::RollingUpdate { partition, nil, .. }) =
             (partition, &mut s.update_strategy)
         {
             *partition = p;
+            *nil = false;
         }
         if let Some(action) = when_deleted {
             s.retention.when_deleted = action;

@@ -414,7 +414,8 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     }
     let strategy = match spec.update_strategy {
         UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
-        UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+        UpdateStrategy::RollingUpdate { nil: true, .. } => json!({"type": "RollingUpdate"}),
+        UpdateStrategy::RollingUpdate { partition, max_unavailable, .. } => {
             let mut rolling = json!({"partition": partition});
             if let Some(max) = max_unavailable {
                 rolling["maxUnavailable"] = int_or_percent(max);

@@ -1444,6 +1444,7 @@ fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::
     // struct. Its `RollingUpdate` is a pointer: `(nil)` when not given,
     // else an address, which stsim cannot know and writes as `0xc…`.
     let rolling_given = strategy.peek("rollingUpdate").is_some_and(|n| !matches!(n.value, Value::Null));
+    let type_given = strategy.peek("type").is_some_and(|t| !is_empty_string(t));
     let kind = match strategy.take("type") {
         Some(t) if !is_empty_string(t) => {
             cx.string(t, "spec.updateStrategy.type")?;
@@ -1467,6 +1468,8 @@ fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::
         }
         ("OnDelete", None) => Some(raw::UpdateStrategy::OnDelete),
         (_, rolling) => {
+            // The API server defaults the block only when `type` is omitted.
+            let nil = type_given && !rolling_given;
             let (mut partition, mut max_unavailable) = (None, None);
             if let Some(mut rolling) = rolling.and_then(|r| cx.obj(r, "spec.updateStrategy.rollingUpdate")) {
                 partition = int_field(cx, &mut rolling, "partition", format!("{raw_path}.partition"));
@@ -1477,7 +1480,7 @@ fn update_strategy(cx: &mut Cx<'_>, node: &Node, raw_path: &str) -> Option<raw::
                 }
                 rolling.finish(cx);
             }
-            Some(raw::UpdateStrategy::RollingUpdate { partition, max_unavailable })
+            Some(raw::UpdateStrategy::RollingUpdate { partition, max_unavailable, nil })
         }
     };
     strategy.finish(cx);

@@ -254,7 +254,7 @@ impl Checker<'_, '_> {
                 &template.labels,
             );
             let update_strategy = match &set.update_strategy {
-                None => UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None },
+                None => UpdateStrategy::RollingUpdate { partition: 0, max_unavailable: None, nil: false },
                 Some(strategy) => self.update_strategy(&format!("{base}.updateStrategy"), strategy),
             };
             let retention = set.persistent_volume_claim_retention_policy.as_ref();
@@ -427,7 +427,7 @@ impl Checker<'_, '_> {
     pub(super) fn update_strategy(&mut self, path: &str, strategy: &raw::UpdateStrategy) -> UpdateStrategy {
         match strategy {
             raw::UpdateStrategy::OnDelete => UpdateStrategy::OnDelete,
-            raw::UpdateStrategy::RollingUpdate { partition, max_unavailable } => {
+            raw::UpdateStrategy::RollingUpdate { partition, max_unavailable, nil } => {
                 let help =
                     Some("pods with an ordinal at or above the partition are updated; 0 updates them all");
                 let partition = self.int(&format!("{path}.partition"), *partition, 0, 0, help);
@@ -445,7 +445,7 @@ impl Checker<'_, '_> {
                         .and_then(|digits| digits.parse::<u32>().ok())
                         .map(IntOrPercent::Percent),
                 });
-                UpdateStrategy::RollingUpdate { partition, max_unavailable }
+                UpdateStrategy::RollingUpdate { partition, max_unavailable, nil: *nil }
             }
         }
     }
