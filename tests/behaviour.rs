@@ -331,3 +331,45 @@ fn a_replacement_on_the_same_node_keeps_its_volume_attached() {
             <= recreated + stsim_core::time::SimDuration::from_secs(10)
     );
 }
+
+/// A pod the set does not own, holding one of its pods' names, blocks that
+/// pod: the API server refuses the create (AlreadyExists), no event says
+/// so, and the controller retries on its back-off. The report names the
+/// holder; once the holder is gone it says the set waits for its retry,
+/// and once the set has its pod, nothing.
+#[test]
+fn a_pod_holding_a_sets_pod_name_is_a_finding() {
+    let scenario = |duration: &str, delete: &str| {
+        format!(
+            r#"Scenario(name: "taken", seed: 1, duration: "{duration}",
+            services: [(name: "web", clusterIP: "None", selector: {{"app": "web"}})],
+            statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+                template: (labels: {{"app": "web"}}, image: "nginx"))],
+            timeline: [
+                (at: "10s", do: CreatePod(name: "web-1", template: (labels: {{"app": "other"}}, image: "nginx"))),
+                (at: "20s", do: Scale(statefulset: "web", replicas: 3)),
+                {delete}
+            ])"#
+        )
+    };
+    let taken = |duration: &str, delete: &str| {
+        let (sim, report) = run(&scenario(duration, delete));
+        let found: Vec<(String, u64, String)> = (report.findings.iter())
+            .filter(|f| f.id == "pod-name-taken")
+            .map(|f| (f.subject.clone(), f.since_ms, f.explanation.clone()))
+            .collect();
+        (sim, found)
+    };
+    let (sim, found) = taken("20m", "");
+    assert_eq!(sim.world.live_pods().filter(|p| p.owner.is_some()).count(), 1, "web-1 and web-2 never made");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("statefulset/web", 20_000));
+    assert!(found[0].2.contains("Pod web-1 (labels app=other"), "{}", found[0].2);
+    // Deleted at 10m (gone 30 s later): nothing wakes the controller until
+    // its back-off is up, at 11m15s.
+    let (_, found) = taken("11m", r#"(at: "10m", do: DeletePod(pod: "web-1")),"#);
+    assert!(found[0].2.contains("The pod that held the name is gone"), "{found:?}");
+    let (sim, found) = taken("40m", r#"(at: "10m", do: DeletePod(pod: "web-1")),"#);
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(sim.world.live_pods().filter(|p| p.owner.is_some()).count(), 3);
+}

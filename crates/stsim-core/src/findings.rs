@@ -41,6 +41,7 @@ pub const IDS: &[&str] = &[
     "image-gone-from-registry",
     "image-name-invalid",
     "pod-not-recreated",
+    "pod-name-taken",
     "finalizer-held",
 ];
 
@@ -70,6 +71,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
         findings.extend(pod_not_recreated(world, set));
+        findings.extend(pod_names_taken(world, trace, set));
     }
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
@@ -1173,6 +1175,99 @@ fn pod_not_recreated(world: &World, set: &StatefulSet) -> Option<Finding> {
             set.name, set.name
         ),
     })
+}
+
+/// The set's pods whose names another pod held when the controller came to
+/// create them, and that the set still lacks at the end: a pod the set does
+/// not own (made by hand or by another controller, its labels not the set's
+/// selector, so it is not adopted) keeps the name. `CreateStatefulPod`
+/// gets AlreadyExists, records no event ("sink already exists errors",
+/// stateful_pod_control.go), and the sync is retried on the work queue's
+/// back-off, 5 ms doubling to 1000 s; the holder's deletion does not wake
+/// the controller (`deletePod` ignores a pod without a controller), so the
+/// name comes back to the set only at the next retry.
+fn pod_names_taken(world: &World, trace: &Trace, set: &StatefulSet) -> Vec<Finding> {
+    let start = set.start_ordinal();
+    let wanted = |name: &str| {
+        (name.strip_prefix(set.name.as_str()))
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|ordinal| ordinal.parse::<u32>().ok())
+            .is_some_and(|o| {
+                o >= start && o < start + set.spec.replicas && crate::objects::pod_name(&set.name, o) == name
+            })
+    };
+    // The first refusal of each name, in the order they came.
+    let mut refused: Vec<(&str, SimTime)> = Vec::new();
+    for record in &trace.records {
+        if let Event::PodCreateRejected { name } = &record.event
+            && record.actor == crate::trace::Actor::StatefulSetController
+            && wanted(name)
+            && !refused.iter().any(|(n, _)| n == name)
+        {
+            refused.push((name.as_str(), record.at));
+        }
+    }
+    refused
+        .into_iter()
+        .filter_map(|(name, since)| {
+            let holder = world.pod_named(name).map(|id| world.pod(id));
+            if holder.is_some_and(|p| p.owner == Some(set.id)) {
+                return None;
+            }
+            let (state, fix) = match holder {
+                Some(pod) => {
+                    let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let owner = match pod.owner {
+                        Some(other) => format!("StatefulSet {}", world.sts(other).name),
+                        None => "no controller".to_string(),
+                    };
+                    (
+                        format!(
+                            "Pod {name} (labels {}; owned by {owner}) still holds the name",
+                            if labels.is_empty() { "none".to_string() } else { labels.join(", ") }
+                        ),
+                        format!(
+                            "Delete the pod that holds the name (`kubectl delete pod {name}`), or, if it is the set's \
+                             own pod that lost its labels, give it back labels that StatefulSet {}'s selector matches \
+                             so that the controller adopts it; then any change to the set (`kubectl annotate \
+                             statefulset {} retry=now --overwrite`) makes it try again at once rather than at its \
+                             next back-off.",
+                            set.name, set.name
+                        ),
+                    )
+                }
+                None => (
+                    "The pod that held the name is gone, but its deletion did not wake the controller, which tries \
+                     again only when its back-off is up (it doubles to 1000 s)"
+                        .to_string(),
+                    format!(
+                        "Any change to StatefulSet {} makes the controller try again at once (for example \
+                         `kubectl annotate statefulset {} retry=now --overwrite`).",
+                        set.name, set.name
+                    ),
+                ),
+            };
+            Some(Finding {
+                id: "pod-name-taken",
+                subject: format!("statefulset/{}", set.name),
+                since_ms: since.as_millis(),
+                summary: format!(
+                    "{name} cannot be created: another pod of that name existed when StatefulSet {} came to make it",
+                    set.name
+                ),
+                explanation: format!(
+                    "A StatefulSet's pods have fixed names, and the API server refuses a create whose name is taken \
+                     (AlreadyExists). A pod the set does not own, one made by hand or by another controller whose \
+                     labels its selector does not match, is neither adopted nor replaced: the controller records no \
+                     event and retries the sync on its work queue's back-off, 5 ms doubling to 1000 s, and an \
+                     OrderedReady set makes none of the pods after it meanwhile. {state}, and StatefulSet {} runs \
+                     below its {} replicas.",
+                    set.name, set.spec.replicas
+                ),
+                fix,
+            })
+        })
+        .collect()
 }
 
 fn rollout_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option<Finding> {
