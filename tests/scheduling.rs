@@ -969,3 +969,70 @@ fn a_bound_pod_takes_its_nodes_topology_labels_from_1_35() {
         assert_eq!((pod_zone.as_str(), region.as_str(), misspelled.as_str()), (own, "", "old-a"), "{name}");
     }
 }
+
+/// Node selector terms as kube-scheduler reads them: `Gt` and `Lt` compare
+/// the label as an integer (a label that is no integer never matches),
+/// `matchFields` names a node by `metadata.name`, and an empty term is
+/// valid and matches no node. Label selectors have no `Gt` or `Lt`, and a
+/// field selector reads only `metadata.name`, with one value.
+#[test]
+fn node_terms_compare_integers_and_name_nodes() {
+    let placed = |term: &str| {
+        let source = scenario(
+            r#"(name: "small", count: 1, labels: {"cores": "4"}), (name: "big", count: 1, labels: {"cores": "16"}),
+               (name: "odd", count: 1, labels: {"cores": "many"})"#,
+            1,
+            &format!(
+                "affinity: (nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [{term}])))"
+            ),
+            "",
+            "",
+        );
+        let (sim, _) = run(&source);
+        placement(&sim, "web-0").map(|(node, _)| node)
+    };
+    let expression = |op: &str, value: &str| {
+        format!(r#"(matchExpressions: [(key: "cores", operator: {op}, values: ["{value}"])])"#)
+    };
+    assert_eq!(placed(&expression("Gt", "8")).as_deref(), Some("big-1"));
+    assert_eq!(placed(&expression("Lt", "8")).as_deref(), Some("small-1"));
+    assert_eq!(placed(&expression("Gt", "16")), None);
+    let named = r#"(matchFields: [(key: "metadata.name", operator: In, values: ["odd-1"])])"#;
+    assert_eq!(placed(named).as_deref(), Some("odd-1"));
+    assert_eq!(placed("()"), None, "an empty term matches no node");
+    let refused = |template: &str| {
+        let source = scenario(r#"(name: "w", count: 1)"#, 1, template, "", "");
+        let errors = stsim_scenario::parse_scenario(&source, "t.ron").expect_err("refused");
+        errors.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
+    };
+    let at = "statefulsets[0].template.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]";
+    let term = |t: &str| {
+        format!(
+            "affinity: (nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [{t}])))"
+        )
+    };
+    assert_eq!(
+        refused(&term(r#"(matchExpressions: [(key: "cores", operator: Gt, values: ["1", "2"])])"#)),
+        [format!(
+            "{at}.matchExpressions[0].values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"
+        )]
+    );
+    assert_eq!(
+        refused(&term(r#"(matchFields: [(key: "metadata.labels", operator: Exists)])"#)),
+        [
+            format!(
+                "{at}.matchFields[0].key: Invalid value: \"metadata.labels\": not a valid field selector key"
+            ),
+            format!("{at}.matchFields[0].operator: Invalid value: \"Exists\": not a valid selector operator"),
+        ]
+    );
+    let anti = r#"affinity: (podAntiAffinity: (requiredDuringSchedulingIgnoredDuringExecution: [
+        (labelSelector: (matchExpressions: [(key: "app", operator: Gt, values: ["1"])]), topologyKey: "kubernetes.io/hostname")]))"#;
+    assert_eq!(
+        refused(anti),
+        [
+            "statefulsets[0].template.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]\
+          .labelSelector.matchExpressions[0].operator: Invalid value: \"Gt\": not a valid selector operator"
+        ]
+    );
+}

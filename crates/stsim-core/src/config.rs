@@ -678,13 +678,16 @@ impl Toleration {
     }
 }
 
-/// `nodeSelectorTerms[].matchExpressions[].operator`.
+/// `nodeSelectorTerms[].matchExpressions[].operator`. `Gt` and `Lt`
+/// compare the label as an integer, and only node selectors have them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum NodeSelectorOperator {
     In,
     NotIn,
     Exists,
     DoesNotExist,
+    Gt,
+    Lt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -702,6 +705,17 @@ impl NodeSelectorRequirement {
             NodeSelectorOperator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
             NodeSelectorOperator::Exists => value.is_some(),
             NodeSelectorOperator::DoesNotExist => value.is_none(),
+            // labels.Requirement: both sides parse as base-10 int64, else
+            // no match (a bound that is no integer fails the whole term in
+            // the scheduler's parse; it matches nothing either way).
+            NodeSelectorOperator::Gt | NodeSelectorOperator::Lt => {
+                let bound = self.values.first().and_then(|v| v.parse::<i64>().ok());
+                match (value.and_then(|v| v.parse::<i64>().ok()), bound) {
+                    (Some(v), Some(b)) if self.operator == NodeSelectorOperator::Gt => v > b,
+                    (Some(v), Some(b)) => v < b,
+                    _ => false,
+                }
+            }
         }
     }
 }
@@ -735,12 +749,27 @@ impl LabelSelector {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct NodeSelectorTerm {
     pub match_expressions: Vec<NodeSelectorRequirement>,
+    /// `matchFields`: the node's `metadata.name` (the only field) `In` or
+    /// `NotIn` one value.
+    pub match_fields: Vec<NodeSelectorRequirement>,
 }
 
 impl NodeSelectorTerm {
-    /// An empty term matches no node, as in Kubernetes.
-    pub fn matches(&self, labels: &Labels) -> bool {
-        !self.match_expressions.is_empty() && self.match_expressions.iter().all(|r| r.matches(labels))
+    /// Whether the node named `name` with `labels` meets every requirement.
+    /// An empty term matches no node, as in Kubernetes (component-helpers'
+    /// `nodeSelectorTerm.match`).
+    pub fn matches(&self, name: &str, labels: &Labels) -> bool {
+        let field = |r: &NodeSelectorRequirement| {
+            let is = r.values.first().is_some_and(|v| v == name);
+            match r.operator {
+                NodeSelectorOperator::In => is,
+                NodeSelectorOperator::NotIn => !is,
+                _ => false,
+            }
+        };
+        !(self.match_expressions.is_empty() && self.match_fields.is_empty())
+            && self.match_expressions.iter().all(|r| r.matches(labels))
+            && self.match_fields.iter().all(field)
     }
 }
 

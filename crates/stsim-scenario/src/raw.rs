@@ -831,6 +831,10 @@ pub enum NodeSelectorOperator {
     NotIn,
     Exists,
     DoesNotExist,
+    /// Node selectors only: the label, an integer, above the one value.
+    Gt,
+    /// Node selectors only: the label, an integer, below the one value.
+    Lt,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -847,6 +851,9 @@ pub struct NodeSelectorRequirement {
 pub struct NodeSelectorTerm {
     #[serde(default)]
     pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
+    /// The node's `metadata.name`, `In` or `NotIn` one value.
+    #[serde(default)]
+    pub match_fields: Option<Vec<NodeSelectorRequirement>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

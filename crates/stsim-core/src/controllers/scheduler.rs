@@ -473,7 +473,7 @@ pub(crate) fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
     }
     pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
         && (pod.affinity.node_required.is_empty()
-            || pod.affinity.node_required.iter().any(|term| term.matches(&node.labels)))
+            || pod.affinity.node_required.iter().any(|term| term.matches(&node.name, &node.labels)))
 }
 
 fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>, static_claims: Vec<PvcId>) -> Cycle<'a> {
@@ -1363,7 +1363,7 @@ fn node_affinity_score(pod: &Pod, node: &Node) -> i64 {
     pod.affinity
         .node_preferred
         .iter()
-        .filter(|p| p.preference.matches(&node.labels))
+        .filter(|p| p.preference.matches(&node.name, &node.labels))
         .map(|p| i64::from(p.weight))
         .sum()
 }

@@ -176,7 +176,11 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
 
 fn term(term: &NodeSelectorTerm) -> Value {
     let expressions: Vec<Value> = term.match_expressions.iter().map(requirement).collect();
-    json!({"matchExpressions": expressions})
+    let mut out = json!({"matchExpressions": expressions});
+    if !term.match_fields.is_empty() {
+        out["matchFields"] = term.match_fields.iter().map(requirement).collect::<Vec<_>>().into();
+    }
+    out
 }
 
 fn operator(operator: NodeSelectorOperator) -> &'static str {
@@ -185,6 +189,8 @@ fn operator(operator: NodeSelectorOperator) -> &'static str {
         NodeSelectorOperator::NotIn => "NotIn",
         NodeSelectorOperator::Exists => "Exists",
         NodeSelectorOperator::DoesNotExist => "DoesNotExist",
+        NodeSelectorOperator::Gt => "Gt",
+        NodeSelectorOperator::Lt => "Lt",
     }
 }
 

@@ -2128,17 +2128,17 @@ pub(super) fn node_selector_term(
 ) -> Option<raw::NodeSelectorTerm> {
     let mut term = cx.obj(node, path)?;
     cx.at(raw_path.to_string(), node.place, path);
-    let expressions = match term.take("matchExpressions") {
-        Some(list) => requirements(
-            cx,
-            list,
-            &format!("{path}.matchExpressions"),
-            &format!("{raw_path}.matchExpressions"),
-        ),
+    let mut read = |cx: &mut Cx<'_>, key: &str| match term.take(key) {
+        Some(list) => node_requirements(cx, list, &format!("{path}.{key}"), &format!("{raw_path}.{key}")),
         None => Vec::new(),
     };
+    let expressions = read(cx, "matchExpressions");
+    let fields = read(cx, "matchFields");
     term.finish(cx);
-    Some(raw::NodeSelectorTerm { match_expressions: Some(expressions) })
+    Some(raw::NodeSelectorTerm {
+        match_expressions: Some(expressions),
+        match_fields: (!fields.is_empty()).then_some(fields),
+    })
 }
 
 fn pod_affinity_term(
@@ -2681,12 +2681,35 @@ pub(super) fn access_modes(
     )
 }
 
-/// `matchExpressions` of a node selector term or a label selector.
+/// `matchExpressions` of a label selector.
 fn requirements(
     cx: &mut Cx<'_>,
     node: &Node,
     path: &str,
     raw_path: &str,
+) -> Vec<raw::NodeSelectorRequirement> {
+    selector_requirements(cx, node, path, raw_path, &["In", "NotIn", "Exists", "DoesNotExist"])
+}
+
+/// `matchExpressions` or `matchFields` of a node selector term, whose
+/// operators include `Gt` and `Lt`.
+fn node_requirements(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+) -> Vec<raw::NodeSelectorRequirement> {
+    selector_requirements(cx, node, path, raw_path, &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"])
+}
+
+/// Requirements whose operator is one of `operators`; another is the API
+/// server's "not a valid selector operator".
+fn selector_requirements(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+    raw_path: &str,
+    operators: &[&str],
 ) -> Vec<raw::NodeSelectorRequirement> {
     let mut expressions = Vec::new();
     let Some(list) = cx.list(node, path) else { return expressions };
@@ -2696,7 +2719,9 @@ fn requirements(
         cx.at(format!("{raw_path}[{i}]"), item.place, &at);
         let key = requirement.take("key").and_then(|k| cx.string(k, &format!("{at}.key")));
         let operator = requirement.take("operator").and_then(|o| {
-            cx.one_of(o, &format!("{at}.operator"), &["In", "NotIn", "Exists", "DoesNotExist"])
+            cx.one_of_as(o, &format!("{at}.operator"), operators, |text| {
+                format!("Invalid value: {text:?}: not a valid selector operator")
+            })
         });
         let values = requirement.take("values").and_then(|v| cx.list(v, &format!("{at}.values"))).map(|v| {
             v.iter().enumerate().filter_map(|(j, n)| cx.string(n, &format!("{at}.values[{j}]"))).collect()
@@ -2707,6 +2732,8 @@ fn requirements(
                 "In" => raw::NodeSelectorOperator::In,
                 "NotIn" => raw::NodeSelectorOperator::NotIn,
                 "Exists" => raw::NodeSelectorOperator::Exists,
+                "Gt" => raw::NodeSelectorOperator::Gt,
+                "Lt" => raw::NodeSelectorOperator::Lt,
                 _ => raw::NodeSelectorOperator::DoesNotExist,
             };
             expressions.push(raw::NodeSelectorRequirement { key, operator, values });

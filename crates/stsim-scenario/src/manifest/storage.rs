@@ -358,6 +358,15 @@ fn node_affinity(cx: &mut Cx<'_>, node: &Node, raw_base: &str) -> (Vec<String>, 
                         }),
                     }
                 }
+                // A volume pinned by a node's name: not read.
+                if read.match_fields.is_some() {
+                    cx.collected.unused.push(Unused {
+                        file: cx.file.to_string(),
+                        place: term.place,
+                        object: cx.object.clone(),
+                        path: format!("{at}.matchFields"),
+                    });
+                }
             }
         }
         required.finish(cx);

@@ -383,27 +383,55 @@ impl Checker<'_, '_> {
         path: &str,
         term: &raw::NodeSelectorTerm,
     ) -> NodeSelectorTerm {
+        // An empty term is valid, and matches no node (`ValidateNodeSelectorTerm`).
         let expressions = term.match_expressions.as_deref().unwrap_or_default();
-        if expressions.is_empty() {
-            let help = "an empty term matches no node; give `matchExpressions: [(key: ..., operator: In, values: [...])]`";
-            self.report(
-                "invalid-value",
-                path,
-                "Required value: must have at least one node selector requirement",
-                Some(help.to_string()),
-            );
+        let fields = term.match_fields.as_deref().unwrap_or_default();
+        let match_expressions =
+            self.selector_requirements(&format!("{path}.matchExpressions"), expressions, true);
+        let fields_path = format!("{path}.matchFields");
+        let match_fields = self.selector_requirements(&fields_path, fields, true);
+        // `ValidateNodeFieldSelectorRequirement`: `metadata.name`, In or NotIn one value.
+        for (i, field) in match_fields.iter().enumerate() {
+            let at = format!("{fields_path}[{i}]");
+            match field.operator {
+                NodeSelectorOperator::In | NodeSelectorOperator::NotIn if field.values.len() != 1 => {
+                    let message = "Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector";
+                    self.report("invalid-value", &format!("{at}.values"), message, None);
+                }
+                NodeSelectorOperator::In | NodeSelectorOperator::NotIn => {}
+                other => {
+                    let message = format!("Invalid value: \"{other:?}\": not a valid selector operator");
+                    self.report("invalid-value", &format!("{at}.operator"), message, None);
+                }
+            }
+            if field.key != "metadata.name" {
+                let message = format!("Invalid value: {:?}: not a valid field selector key", field.key);
+                let help = "a node's only field a selector reads is `metadata.name`".to_string();
+                self.report("invalid-value", &format!("{at}.key"), message, Some(help));
+            }
         }
-        NodeSelectorTerm {
-            match_expressions: self.requirements(&format!("{path}.matchExpressions"), expressions),
-        }
+        NodeSelectorTerm { match_expressions, match_fields }
     }
 
-    /// `matchExpressions` of a node selector term or a label selector: each
-    /// with a key, and values exactly when the operator is `In` or `NotIn`.
+    /// `matchExpressions` of a label selector: each with a key, and values
+    /// exactly when the operator is `In` or `NotIn`; `Gt` and `Lt` are node
+    /// selectors' only (`ValidateLabelSelectorRequirement`).
     pub(super) fn requirements(
         &mut self,
         path: &str,
         expressions: &[raw::NodeSelectorRequirement],
+    ) -> Vec<NodeSelectorRequirement> {
+        self.selector_requirements(path, expressions, false)
+    }
+
+    /// Requirements of a label selector, or of a node selector term
+    /// (`node`, `ValidateNodeSelectorRequirement`: `Gt` and `Lt` with one
+    /// value).
+    fn selector_requirements(
+        &mut self,
+        path: &str,
+        expressions: &[raw::NodeSelectorRequirement],
+        node: bool,
     ) -> Vec<NodeSelectorRequirement> {
         let mut out = Vec::new();
         for (i, requirement) in expressions.iter().enumerate() {
@@ -422,7 +450,23 @@ impl Checker<'_, '_> {
                 raw::NodeSelectorOperator::NotIn => NodeSelectorOperator::NotIn,
                 raw::NodeSelectorOperator::Exists => NodeSelectorOperator::Exists,
                 raw::NodeSelectorOperator::DoesNotExist => NodeSelectorOperator::DoesNotExist,
+                raw::NodeSelectorOperator::Gt => NodeSelectorOperator::Gt,
+                raw::NodeSelectorOperator::Lt => NodeSelectorOperator::Lt,
             };
+            if matches!(operator, NodeSelectorOperator::Gt | NodeSelectorOperator::Lt) {
+                if !node {
+                    let message = format!("Invalid value: \"{operator:?}\": not a valid selector operator");
+                    let help =
+                        "a label selector's operators are In, NotIn, Exists and DoesNotExist".to_string();
+                    self.report("invalid-value", &format!("{at}.operator"), message, Some(help));
+                } else if values.len() != 1 {
+                    let message =
+                        "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'";
+                    self.report("invalid-value", &format!("{at}.values"), message, None);
+                }
+                out.push(NodeSelectorRequirement { key: requirement.key.clone(), operator, values });
+                continue;
+            }
             let needs_values = matches!(operator, NodeSelectorOperator::In | NodeSelectorOperator::NotIn);
             if needs_values && values.is_empty() {
                 let message = "Required value: must be specified when `operator` is 'In' or 'NotIn'";
