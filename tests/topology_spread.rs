@@ -246,3 +246,52 @@ fn a_pod_placed_elsewhere_lets_a_waiting_pod_in() {
     assert!(b >= crate::support::t("1m"));
     assert_eq!(scheduled("db-a-2"), Some(b), "db-a-2 goes in as soon as db-b-0 is placed");
 }
+
+/// Releases whose gates are off drop the newer spread fields when the set
+/// is written (`dropDisabledTopologySpreadConstraintsFields`), and their
+/// scheduler spreads as before them: `minDomains` from 1.27
+/// (`MinDomainsInPodTopologySpread`), `nodeAffinityPolicy` and
+/// `nodeTaintsPolicy` from 1.26 (`NodeInclusionPolicyInPodTopologySpread`),
+/// `matchLabelKeys` from 1.27 (`MatchLabelKeysInPodTopologySpread`).
+#[test]
+fn newer_spread_fields_are_dropped_where_their_gates_are_off() {
+    let pools = r#"(name: "worker", count: 4, zones: ["zone-a", "zone-b"])"#;
+    let with = ZONE_HARD.replace(
+        "whenUnsatisfiable",
+        r#"minDomains: 3, nodeTaintsPolicy: Honor, matchLabelKeys: ["controller-revision-hash"], whenUnsatisfiable"#,
+    );
+    let at = |version: &str| {
+        let source = spread_scenario(pools, 3, &with, "").replacen(
+            "name: \"spread\",",
+            &format!("name: \"spread\",\n    kubernetesVersion: \"{version}\","),
+            1,
+        );
+        let (sim, _) = run(&source);
+        let kept = sim.world.statefulsets[0].spec.template.topology_spread[0].clone();
+        let placed: usize = zone_counts(&outcome(&sim, 3)).iter().sum();
+        (kept.min_domains, kept.node_taints_policy, kept.match_label_keys.len(), placed)
+    };
+    use stsim_core::config::NodeInclusionPolicy::{Honor, Ignore};
+    assert_eq!(at("1.25"), (None, Ignore, 0, 3), "every field dropped: all three placed");
+    assert_eq!(at("1.26"), (None, Honor, 0, 3));
+    assert_eq!(at("1.27"), (Some(3), Honor, 1, 2), "minDomains 3 over two zones holds one back");
+}
+
+/// `labelSelector: {}` (written, and empty) counts no pod from 1.27
+/// through 1.36 (`countPodsMatchSelector` returns 0 for an empty selector,
+/// k/k #116607; the bug k/k #141339): the constraint never holds a pod
+/// back. Before 1.27 it counts every pod, so zone-a's three pods of x
+/// against zone-b's none keep web-0 off the only node it may use.
+#[test]
+fn an_empty_label_selector_counts_no_pod_from_1_27_to_1_36() {
+    let source = include_str!("fixtures/spread-empty-selector.ron");
+    let placed = |version: &str| {
+        let (sim, _) =
+            run(&source.replace("kubernetesVersion: \"1.36\"", &format!("kubernetesVersion: \"{version}\"")));
+        let pod = sim.world.pod_named("web-0").map(|id| sim.world.pod(id));
+        pod.and_then(|p| p.node).map(|n| sim.world.node(n).name.clone())
+    };
+    assert_eq!(placed("1.36").as_deref(), Some("n-1"));
+    assert_eq!(placed("1.27").as_deref(), Some("n-1"));
+    assert_eq!(placed("1.26"), None);
+}

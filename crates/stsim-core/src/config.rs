@@ -1648,6 +1648,28 @@ impl StatefulSetSpec {
         if !features.stateful_set_start_ordinal && old.is_none_or(|o| o.ordinals_start == 0) {
             self.ordinals_start = 0;
         }
+        // The pod template's spread fields (`dropDisabledTopologySpread
+        // ConstraintsFields`, pkg/api/pod/util.go): the scheduler of such a
+        // release then spreads as before them.
+        let used = |f: fn(&TopologySpreadConstraint) -> bool| {
+            old.is_some_and(|o| o.template.topology_spread.iter().any(f))
+        };
+        let spread = &mut self.template.topology_spread;
+        if !features.min_domains_in_pod_topology_spread && !used(|c| c.min_domains.is_some()) {
+            spread.iter_mut().for_each(|c| c.min_domains = None);
+        }
+        if !features.node_inclusion_policy_in_pod_topology_spread
+            && !used(|c| c.node_affinity_policy != NodeInclusionPolicy::Honor)
+            && !used(|c| c.node_taints_policy != NodeInclusionPolicy::Ignore)
+        {
+            for c in spread.iter_mut() {
+                c.node_affinity_policy = NodeInclusionPolicy::Honor;
+                c.node_taints_policy = NodeInclusionPolicy::Ignore;
+            }
+        }
+        if !features.match_label_keys_in_pod_topology_spread && !used(|c| !c.match_label_keys.is_empty()) {
+            spread.iter_mut().for_each(|c| c.match_label_keys.clear());
+        }
     }
 }
 

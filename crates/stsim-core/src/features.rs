@@ -309,6 +309,15 @@ pub struct Features {
     /// `PodTopologyLabelsAdmission`: a pod bound to a node (or created on
     /// one) takes the node's zone and region labels (`Api::bind_pod`).
     pub pod_topology_labels: bool,
+    /// `MinDomainsInPodTopologySpread`: a spread constraint's `minDomains`
+    /// is kept (alpha 1.24, beta off 1.25-1.26, on from 1.27).
+    pub min_domains_in_pod_topology_spread: bool,
+    /// `NodeInclusionPolicyInPodTopologySpread`: `nodeAffinityPolicy` and
+    /// `nodeTaintsPolicy` are kept (alpha 1.25, on from 1.26).
+    pub node_inclusion_policy_in_pod_topology_spread: bool,
+    /// `MatchLabelKeysInPodTopologySpread`: `matchLabelKeys` is kept
+    /// (alpha 1.25-1.26, on from 1.27).
+    pub match_label_keys_in_pod_topology_spread: bool,
 }
 
 impl Features {
@@ -337,6 +346,11 @@ impl Features {
             pod_disruption_conditions: version.minor >= 26,
             // Beta and on by default from 1.35 (k/k PR #135158).
             pod_topology_labels: version.minor >= 35,
+            // The kubernetes/website feature-gate pages. Not settable with
+            // `featureGates` (their later lives are not in GATE_LIVES).
+            min_domains_in_pod_topology_spread: version.minor >= 27,
+            node_inclusion_policy_in_pod_topology_spread: version.minor >= 26,
+            match_label_keys_in_pod_topology_spread: version.minor >= 27,
         }
     }
 

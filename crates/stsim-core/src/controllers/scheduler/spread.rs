@@ -151,8 +151,17 @@ fn matching_per_node(world: &World, selector: Option<&LabelSelector>) -> BTreeMa
 
 /// The node of each matching pod that counts (see `matching_per_node`),
 /// once per pod, in no particular order.
+///
+/// An empty selector (`labelSelector: {}`, written and empty) counts no
+/// pod from 1.27 through 1.36: `countPodsMatchSelector` returns 0 for an
+/// `Empty()` selector (k/k #116607), although the pod itself still matches
+/// it, so such a constraint never holds a pod back (k/k #141339, fixed
+/// after 1.36). Before 1.27 it counts every pod.
 fn matching_nodes(world: &World, selector: Option<&LabelSelector>) -> Vec<NodeId> {
     let Some(selector) = selector else { return Vec::new() };
+    if selector.is_empty() && (27..=36).contains(&world.kubernetes.minor) {
+        return Vec::new();
+    }
     world
         .pods_matching(selector)
         .into_iter()
