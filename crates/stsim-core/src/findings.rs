@@ -68,10 +68,11 @@ pub struct Finding {
 pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     let mut findings = Vec::new();
     findings.extend(stuck::all(world, end));
+    let refused = names_refused(world, trace);
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
         findings.extend(pod_not_recreated(world, set));
-        findings.extend(pod_names_taken(world, trace, set));
+        findings.extend(pod_names_taken(world, set, refused.get(&set.id).map_or(&[], Vec::as_slice)));
     }
     findings.extend(orphaned_volumes(world, end));
     findings.extend(data_deleted_then_recreated(world, trace));
@@ -1186,7 +1187,7 @@ fn pod_not_recreated(world: &World, set: &StatefulSet) -> Option<Finding> {
 /// back-off, 5 ms doubling to 1000 s; the holder's deletion does not wake
 /// the controller (`deletePod` ignores a pod without a controller), so the
 /// name comes back to the set only at the next retry.
-fn pod_names_taken(world: &World, trace: &Trace, set: &StatefulSet) -> Vec<Finding> {
+fn pod_names_taken(world: &World, set: &StatefulSet, refused: &[(&str, SimTime)]) -> Vec<Finding> {
     let start = set.start_ordinal();
     let wanted = |name: &str| {
         (name.strip_prefix(set.name.as_str()))
@@ -1196,20 +1197,9 @@ fn pod_names_taken(world: &World, trace: &Trace, set: &StatefulSet) -> Vec<Findi
                 o >= start && o < start + set.spec.replicas && crate::objects::pod_name(&set.name, o) == name
             })
     };
-    // The first refusal of each name, in the order they came.
-    let mut refused: Vec<(&str, SimTime)> = Vec::new();
-    for record in &trace.records {
-        if let Event::PodCreateRejected { name } = &record.event
-            && record.actor == crate::trace::Actor::StatefulSetController
-            && wanted(name)
-            && !refused.iter().any(|(n, _)| n == name)
-        {
-            refused.push((name.as_str(), record.at));
-        }
-    }
-    refused
-        .into_iter()
-        .filter_map(|(name, since)| {
+    (refused.iter())
+        .filter(|(name, _)| wanted(name))
+        .filter_map(|&(name, since)| {
             let holder = world.pod_named(name).map(|id| world.pod(id));
             if holder.is_some_and(|p| p.owner == Some(set.id)) {
                 return None;
@@ -1268,6 +1258,25 @@ fn pod_names_taken(world: &World, trace: &Trace, set: &StatefulSet) -> Vec<Findi
             })
         })
         .collect()
+}
+
+/// The StatefulSet controller's refused creates (AlreadyExists), by the set
+/// whose pod name each is (its name before the last dash), each name once
+/// with its first refusal, in the order they came: one pass over the trace.
+fn names_refused<'t>(world: &World, trace: &'t Trace) -> BTreeMap<StsId, Vec<(&'t str, SimTime)>> {
+    let mut out: BTreeMap<StsId, Vec<(&str, SimTime)>> = BTreeMap::new();
+    for record in &trace.records {
+        let Event::PodCreateRejected { name } = &record.event else { continue };
+        if record.actor != crate::trace::Actor::StatefulSetController {
+            continue;
+        }
+        let Some(set) = name.rsplit_once('-').and_then(|(set, _)| world.sts_named(set)) else { continue };
+        let names = out.entry(set).or_default();
+        if !names.iter().any(|(n, _)| n == name) {
+            names.push((name.as_str(), record.at));
+        }
+    }
+    out
 }
 
 fn rollout_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option<Finding> {
