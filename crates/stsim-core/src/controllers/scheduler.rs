@@ -522,7 +522,10 @@ fn prepare<'a>(world: &'a World, pod: &'a Pod, pins: Vec<VolumePin>, static_clai
         || !pod.affinity.affinity_required.is_empty()
         || !pod.host_ports.is_empty()
         || spread.is_some();
+    // (Only a cluster with such a class looks its pods' claims up here.)
+    let restricted = world.storage_classes.iter().any(|c| !c.allowed_topologies.is_empty());
     let topologies: Vec<&[crate::config::TopologyTerm]> = (pod.claims.iter())
+        .filter(|_| restricted)
         .filter_map(|claim| world.pvc_named(claim).map(|id| world.pvc(id)))
         .filter(|pvc| pvc.volume.is_none() && pvc.volume_name.is_none())
         .filter_map(|pvc| pvc.storage_class.map(|c| world.class(c)))
