@@ -373,3 +373,38 @@ fn a_pod_holding_a_sets_pod_name_is_a_finding() {
     assert!(found.is_empty(), "{found:?}");
     assert_eq!(sim.world.live_pods().filter(|p| p.owner.is_some()).count(), 3);
 }
+
+/// The controller keeps each pod's identity label: a pod whose
+/// `statefulset.kubernetes.io/pod-name` label someone removed or changed
+/// gets it back at the set's next sync (`identityMatches`,
+/// `updateIdentity`), so a per-pod Service that selects on it keeps its
+/// endpoint.
+#[test]
+fn the_pod_name_label_is_restored() {
+    for patch in [
+        r#"removeLabels: ["statefulset.kubernetes.io/pod-name"]"#,
+        r#"labels: {"statefulset.kubernetes.io/pod-name": "bogus"}"#,
+    ] {
+        let source = format!(
+            r#"Scenario(name: "identity", seed: 1, duration: "3m",
+            services: [
+                (name: "web", clusterIP: "None", selector: {{"app": "web"}}),
+                (name: "web-1-only", clusterIP: "None", selector: {{"statefulset.kubernetes.io/pod-name": "web-1"}}),
+            ],
+            statefulsets: [(name: "web", serviceName: "web", replicas: 2,
+                template: (labels: {{"app": "web"}}, image: "nginx"))],
+            timeline: [(at: "1m", do: PatchPod(pod: "web-1", {patch}))],
+            expect: [DnsResolves(name: "web-1-only.default.svc.cluster.local", at: "2m", resolves: true)])"#
+        );
+        let (sim, report) = run(&source);
+        let pod = sim.world.pod(sim.world.pod_named("web-1").expect("web-1"));
+        assert_eq!(pod.labels.get("statefulset.kubernetes.io/pod-name").map(String::as_str), Some("web-1"));
+        assert_eq!(pod.labels.get("apps.kubernetes.io/pod-index").map(String::as_str), Some("1"), "{patch}");
+        let checked = stsim_core::expect::check(&sim, &report);
+        assert!(
+            checked.iter().all(|e| e.passed),
+            "{patch}: {:?}",
+            checked.iter().map(|e| &e.actual).collect::<Vec<_>>()
+        );
+    }
+}

@@ -403,9 +403,32 @@ impl Sync {
         if monotonic && (!pod.is_running_and_ready() || !pod.is_available(min_ready, api.now)) {
             return Ok(Flow::Block(Some((id, WaitReason::PodNotReady))));
         }
-        // Enforce the retention policy's owner references on in-range claims.
+        // Enforce the invariants: the pod's identity label, then the
+        // retention policy's owner references on in-range claims.
+        self.restore_identity(api, id);
         self.fix_claim_owners(api, id);
         Ok(Flow::Continue)
+    }
+
+    /// `identityMatches` and `UpdateStatefulPod`'s `updateIdentity`
+    /// (stateful_set_utils.go): a pod whose `statefulset.kubernetes.io/
+    /// pod-name` label is not its name (removed or changed by someone) gets
+    /// it back, with its `apps.kubernetes.io/pod-index` label where the
+    /// release writes one, in one update of the pod.
+    fn restore_identity(&self, api: &mut Api, id: PodId) {
+        let pod = api.world().pod(id);
+        if pod.labels.get(labels::POD_NAME) == Some(&pod.name) {
+            return;
+        }
+        let mut restored = pod.labels.clone();
+        restored.insert(labels::POD_NAME.to_string(), pod.name.clone());
+        if api.world().features.pod_index_label
+            && let Some(ordinal) = pod.ordinal
+        {
+            restored.insert(labels::POD_INDEX.to_string(), ordinal.to_string());
+        }
+        let change = format!("label {} restored (the pod's identity)", labels::POD_NAME);
+        api.set_pod_labels(id, restored, change);
     }
 
     /// `processCondemned`.
