@@ -1435,3 +1435,28 @@ fn allowed_topologies_are_validated_and_exported() {
     let terms = |c: &stsim_core::config::Config| c.cluster.storage_classes[0].allowed_topologies.clone();
     assert_eq!(terms(&back.config), terms(&config));
 }
+
+/// A repeated term is found among many in n log n (`--allow-large` lets a
+/// class have 100,000): the last of 20,001 terms repeats the first.
+#[test]
+fn a_repeated_term_is_found_among_many() {
+    let terms: Vec<String> = (0..20_000)
+        .chain([0])
+        .map(|i| format!(r#"(matchLabelExpressions: [(key: "k", values: ["v{i}"])])"#))
+        .collect();
+    let source = format!(
+        r#"Scenario(name: "many", duration: "1m",
+        cluster: (zones: ["a"], nodePools: [(name: "w", count: 1)],
+                  storageClasses: [(name: "c", default: true, allowedTopologies: [{}])]))"#,
+        terms.join(", ")
+    );
+    let mut read = |name: &str| Err(format!("no file {name}"));
+    let refused =
+        stsim_scenario::parse_scenario_within(&source, "m.ron", &mut read, &stsim_scenario::Limits::LARGE)
+            .expect_err("a repeated term");
+    let messages: Vec<&str> = refused.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["cluster.storageClasses[0].allowedTopologies[20000].matchLabelExpressions: Duplicate value: \"\""]
+    );
+}

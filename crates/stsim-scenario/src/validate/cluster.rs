@@ -653,7 +653,11 @@ impl Checker<'_, '_> {
         terms: Option<&[raw::TopologySelectorTerm]>,
     ) -> Vec<stsim_core::config::TopologyTerm> {
         let mut out: Vec<stsim_core::config::TopologyTerm> = Vec::new();
-        let mut seen: Vec<std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>>> = Vec::new();
+        // Each term's expressions as a map, to find a term repeated: a set
+        // of them, so that many terms cost n log n, not n squared.
+        let mut seen: std::collections::BTreeSet<
+            std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>>,
+        > = Default::default();
         for (i, term) in terms.unwrap_or_default().iter().enumerate() {
             let at = format!("{base}.allowedTopologies[{i}].matchLabelExpressions");
             let mut keys: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
@@ -677,7 +681,7 @@ impl Checker<'_, '_> {
                     self.report("invalid-value", &format!("{here}.key"), message, None);
                 }
             }
-            if seen.contains(&keys) {
+            if !seen.insert(keys) {
                 self.report(
                     "invalid-value",
                     &at,
@@ -685,7 +689,6 @@ impl Checker<'_, '_> {
                     Some("this term repeats an earlier one".into()),
                 );
             }
-            seen.push(keys);
             out.push(stsim_core::config::TopologyTerm {
                 requirements: (term.match_label_expressions.iter())
                     .map(|r| (r.key.clone(), r.values.clone()))
