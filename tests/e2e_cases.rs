@@ -309,3 +309,80 @@ fn host_ports_are_checked_by_the_scheduler_and_by_the_kubelet() {
     let pod = sim.world.pod(sim.world.pod_named("ss-0").unwrap());
     assert_eq!(sim.world.node(pod.node.unwrap()).name, "worker-1", "placed once the port is free");
 }
+
+/// The controller's records at `at`, as `(verb, pod)`: what one pass or two
+/// of the StatefulSet controller did to its pods then.
+fn controller_pod_writes(sim: &stsim_core::Simulation, at: stsim_core::time::SimTime) -> Vec<(&str, String)> {
+    let name = |pod: &stsim_core::objects::PodId| sim.world.pod(*pod).name.clone();
+    (sim.trace.records.iter())
+        .filter(|r| r.at == at && r.actor == stsim_core::trace::Actor::StatefulSetController)
+        .filter_map(|r| match &r.event {
+            Event::PodRemoved { pod, .. } => Some(("removed", name(pod))),
+            Event::PodCreated { pod, .. } => Some(("created", name(pod))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// k/k PR #123809 (1.31.0; 1.30.2, 1.29.6, 1.28.11): a finished pod is
+/// deleted and its replacement made at a later sync, once the object is
+/// gone, with no `RecreatingFailedPod` event. Before, the controller said
+/// `RecreatingFailedPod`, deleted the pod and made the next one in the same
+/// pass. A `Parallel` set of two pods, both rejected at once, shows the
+/// order: the fixed controller goes on to the next pod before it makes any.
+#[test]
+fn a_finished_pod_is_replaced_at_the_next_sync_from_the_fix() {
+    let source = crate::support::scenario_file("e2e/recreate-evicted-pod");
+    let source = source
+        .replace("        replicas: 0,\n", "        replicas: 0,\n        podManagementPolicy: Parallel,\n")
+        .replace("Scale(statefulset: \"ss\", replicas: 1)", "Scale(statefulset: \"ss\", replicas: 2)")
+        .replace("    seed: 1,\n", "    seed: 1,\n    kubernetesVersion: \"VERSION\",\n");
+    assert!(source.contains("Parallel") && source.contains("replicas: 2)") && source.contains("VERSION"));
+    for (version, fixed) in [
+        ("1.28.10", false),
+        ("1.28.11", true),
+        ("1.29.5", false),
+        ("1.29.6", true),
+        ("1.30", false),
+        ("1.30.2", true),
+        ("1.31", true),
+        ("1.36", true),
+    ] {
+        let (sim, _) = run(&source.replace("VERSION", version));
+        let first = controller_pod_writes(&sim, t("21s"));
+        let pods = |names: [(&'static str, &str); 4]| names.map(|(v, n)| (v, n.to_string())).to_vec();
+        let expected = match fixed {
+            true => {
+                pods([("removed", "ss-0"), ("removed", "ss-1"), ("created", "ss-0"), ("created", "ss-1")])
+            }
+            false => {
+                pods([("removed", "ss-0"), ("created", "ss-0"), ("removed", "ss-1"), ("created", "ss-1")])
+            }
+        };
+        assert_eq!(first, expected, "{version}");
+        // The status between the passes counts the controller's copies:
+        // two pods, never none.
+        let statuses: Vec<u32> = (sim.trace.records.iter())
+            .filter(|r| r.at > t("20s") && r.at < t("1m"))
+            .filter_map(|r| match &r.event {
+                Event::StatefulSetStatus { status, .. } => Some(status.replicas),
+                _ => None,
+            })
+            .collect();
+        assert!(statuses.iter().all(|n| *n == 2), "{version}: {statuses:?}");
+        // Each delete says so; the old controller first says why.
+        let events = stsim_render::events::collect(&sim);
+        let count = |reason: &str| events.iter().filter(|e| e.reason == reason).count();
+        let deletes = count("SuccessfulDelete");
+        assert!(deletes >= 80, "{version}: {deletes} deletes");
+        let recreating: Vec<_> = events.iter().filter(|e| e.reason == "RecreatingFailedPod").collect();
+        match fixed {
+            true => assert!(recreating.is_empty(), "{version}"),
+            false => {
+                assert_eq!(recreating.len(), deletes, "{version}");
+                assert!(recreating[0].warning);
+                assert_eq!(&*recreating[0].message, "StatefulSet default/ss is recreating failed Pod ss-0");
+            }
+        }
+    }
+}

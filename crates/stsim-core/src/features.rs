@@ -132,6 +132,22 @@ impl Version {
         self.minor >= 34
     }
 
+    /// Whether the StatefulSet controller, having deleted a finished
+    /// (Failed or Succeeded) pod, makes its replacement at a later sync,
+    /// once the old object is gone, and records no `RecreatingFailedPod` or
+    /// `RecreatingTerminatedPod` event: k/k PR #123809 (in 1.31.0),
+    /// cherry-picked to 1.30.2, 1.29.6 and 1.28.11 (#124563, #124564,
+    /// #124565). Before it, the controller recorded the event, deleted the
+    /// pod and created the replacement in the same pass.
+    pub const fn recreates_finished_pod_next_sync(self) -> bool {
+        match self.minor {
+            28 => self.patch >= 11,
+            29 => self.patch >= 6,
+            30 => self.patch >= 2,
+            minor => minor >= 31,
+        }
+    }
+
     /// Reads `1.36`, `1.35.2` or `v1.28.7`.
     pub fn parse(text: &str) -> Option<Version> {
         let text = text.strip_prefix('v').unwrap_or(text);

@@ -7,7 +7,10 @@
 //! `--since-start`) or as RFC 3339 after a given start time. Reasons and
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, its `FailedCreate` for a pod the API server
-//! refused too and for a claim it refused (with its pod's),
+//! refused too and for a claim it refused (with its pod's), its
+//! `SuccessfulDelete` for every pod it deletes (gone at once or not), and
+//! `RecreatingFailedPod` before a finished pod's delete in releases before
+//! k/k PR #123809,
 //! kube-scheduler's `FailedScheduling`/`Scheduled`,
 //! the kubelet's `Killing` (a deleted pod's containers stopped; one
 //! restarted for its failed liveness or startup probe or changed image),
@@ -43,7 +46,7 @@ use std::fmt::Write;
 use stsim_core::config::VolumeBindingMode;
 use stsim_core::features::Version;
 use stsim_core::objects::{
-    ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, StatusColumn,
+    ContainerRef, ContainerState, ImageCheck, Machine, NodeId, Pod, PodId, PodPhase, StatusColumn,
     image_manager_message,
 };
 use stsim_core::report::Text;
@@ -478,12 +481,25 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             // Gone at once, by force, from a cut-off node: its kubelet stops
             // the containers of the pod it no longer finds once it is back
             // (a graceful delete there is already waiting).
-            Event::PodRemoved { pod, force: true } => {
+            Event::PodRemoved { pod, force } => {
                 let pod = world.pod(*pod);
-                if let Some(node) = pod.node
+                if record.actor == Actor::StatefulSetController
+                    && let Some(set) = set_of(pod.owner)
+                {
+                    controller_deleted(&mut push, pod, set, release, &sim.config.namespace);
+                }
+                if *force
+                    && let Some(node) = pod.node
                     && machine[node.index()] == Machine::Partitioned
                 {
                     unheard[node.index()].push(pod.id);
+                }
+            }
+            // Deleted at once, but held by its finalizers.
+            Event::PodHeld { pod, .. } if record.actor == Actor::StatefulSetController => {
+                let pod = world.pod(*pod);
+                if let Some(set) = set_of(pod.owner) {
+                    controller_deleted(&mut push, pod, set, release, &sim.config.namespace);
                 }
             }
             Event::NodeMachine { .. } => {
@@ -722,6 +738,31 @@ fn scheduling_retries(sim: &Simulation) -> Vec<K8sEvent> {
 /// the registry, and for an init container, which has no record of its
 /// start, `Pulled`, `Created` and `Started` once its image is there. (A
 /// regular container's `Pulled` comes with its start, `container_start`.)
+/// The StatefulSet controller's delete of a pod that left at once (never
+/// scheduled, or finished) or was held by its finalizers: its
+/// `SuccessfulDelete` (`recordPodEvent`, stateful_pod_control.go). A
+/// finished pod is deleted to be made again: before k/k PR #123809 the
+/// controller said so first (`RecreatingFailedPod`, a warning, for a
+/// Failed pod; `RecreatingTerminatedPod` for a Succeeded one).
+fn controller_deleted(
+    push: &mut impl FnMut(Source, bool, &'static str, Involved, String),
+    pod: &stsim_core::objects::Pod,
+    set: &stsim_core::objects::StatefulSet,
+    release: Version,
+    namespace: &str,
+) {
+    if pod.is_terminal() && !release.recreates_finished_pod_next_sync() {
+        let (warning, reason, what) = match pod.status.phase {
+            PodPhase::Failed => (true, "RecreatingFailedPod", "failed"),
+            _ => (false, "RecreatingTerminatedPod", "terminated"),
+        };
+        let message = format!("StatefulSet {namespace}/{} is recreating {what} Pod {}", set.name, pod.name);
+        push(STATEFULSET, warning, reason, Involved::statefulset(set), message);
+    }
+    let message = format!("delete Pod {} in StatefulSet {} successful", pod.name, set.name);
+    push(STATEFULSET, false, "SuccessfulDelete", Involved::statefulset(set), message);
+}
+
 fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let mut out = Vec::new();
     for pod in &sim.world.pods {

@@ -69,6 +69,10 @@ enum Slot {
     Missing {
         revision: usize,
     },
+    /// A finished pod deleted in this pass, gone from the API server: the
+    /// controller's copy still shows it, unhealthy, and its replacement is
+    /// made at a later sync.
+    Deleted(PodId),
 }
 
 /// The revisions a sync works with, as indexes into `StatefulSet::revisions`.
@@ -137,7 +141,7 @@ pub fn sync(api: &mut Api, sts: StsId) -> SyncOutcome {
     }
     adopt_orphans(api, sts);
     let revisions = resolve_revisions(api, sts);
-    let mut run = Sync { sts, revisions };
+    let mut run = Sync { sts, revisions, deleted: Vec::new() };
     let outcome = run.update(api);
     run.write_status(api);
     if outcome.error.is_none() {
@@ -203,6 +207,9 @@ fn availability_recheck(api: &Api, sts: StsId) -> Option<SimDuration> {
 struct Sync {
     sts: StsId,
     revisions: Revisions,
+    /// Finished pods this pass deleted and the API server removed at once
+    /// ([`Slot::Deleted`]): the status counts the controller's copies.
+    deleted: Vec<PodId>,
 }
 
 /// Whether a step may continue to the next pod or must stop the sync, and
@@ -247,7 +254,7 @@ impl Sync {
         let healthy = |id: &PodId| healthy(api, api.world().pod(*id), min_ready);
         let first_unhealthy = match replicas.iter().find(|slot| match slot {
             Slot::Pod(id) => !healthy(id),
-            Slot::Created(_) | Slot::Missing { .. } => true,
+            Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => true,
         }) {
             Some(Slot::Pod(id)) => Some(*id),
             Some(_) => None,
@@ -350,17 +357,40 @@ impl Sync {
         monotonic: bool,
     ) -> Result<Flow, ApiError> {
         let ordinal = self.set(api).start_ordinal() + i as u32;
-        // A pod that failed (or finished) is deleted, and a replacement is
-        // asked for in the same pass, as v1.28 does (stateful_set_control.go,
-        // processReplica: isFailed || isSucceeded; a pod the kubelet's
-        // admission rejected is Failed). The API server deletes a terminal
-        // pod at once, so the name is free by then.
+        // A pod that failed or finished (`processReplica`: isFailed ||
+        // isSucceeded; a pod the kubelet's admission rejected, or stopped
+        // for its node's shutdown, is Failed) is deleted. The API server
+        // deletes a finished pod at once (`CheckGracefulDelete`), unless
+        // finalizers hold it.
         if let Slot::Pod(id) = replicas[i]
             && api.world().pod(id).is_terminal()
-            && !api.world().pod(id).is_terminating()
         {
-            api.delete_pod(id, None);
-            replicas[i] = Slot::Missing { revision: self.revision_for_new_pod(api, ordinal) };
+            let terminating = api.world().pod(id).is_terminating();
+            if api.world().kubernetes.recreates_finished_pod_next_sync() {
+                // The replacement is made at a later sync, once the old
+                // object is gone (k/k PR #123809): its removal wakes the
+                // set. The pass stops here when monotonic; a Parallel set
+                // goes on with the next pod.
+                if !terminating {
+                    api.delete_pod(id, None);
+                }
+                let held = api.world().pod(id).exists();
+                if !held {
+                    replicas[i] = Slot::Deleted(id);
+                    self.deleted.push(id);
+                }
+                return Ok(match monotonic {
+                    true => Flow::Block(held.then_some((id, WaitReason::PodTerminating))),
+                    false => Flow::Continue,
+                });
+            }
+            // Before it: the pod is deleted and its replacement asked for
+            // in the same pass (with a `RecreatingFailedPod` event, which
+            // the events view tells from the removal).
+            if !terminating {
+                api.delete_pod(id, None);
+                replicas[i] = Slot::Missing { revision: self.revision_for_new_pod(api, ordinal) };
+            }
         }
         if let Slot::Missing { revision } = replicas[i] {
             // A claim still owned by an earlier pod of this name will be
@@ -476,7 +506,11 @@ impl Sync {
                         Some((id, WaitReason::UpdatedPodNotAvailable)),
                     );
                 }
-                Slot::Missing { .. } => return SyncOutcome::stopped(Step::RollingUpdate, None),
+                // Deleted this pass (finished): the controller's copy is
+                // not healthy, and nothing else can happen to it.
+                Slot::Missing { .. } | Slot::Deleted(_) => {
+                    return SyncOutcome::stopped(Step::RollingUpdate, None);
+                }
             };
             let pod = api.world().pod(id);
             if !pod.at_revision(update_number) && !pod.is_terminating() {
@@ -518,14 +552,14 @@ impl Sync {
         let update_number = world.revision_number(update_name);
         let unavailable = |slot: &Slot| match slot {
             Slot::Pod(id) => !healthy_at(world, now, world.pod(*id), min_ready),
-            Slot::Created(_) | Slot::Missing { .. } => true,
+            Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => true,
         };
         let outdated = |slot: &Slot| match slot {
             Slot::Pod(id) => {
                 let pod = world.pod(*id);
                 !pod.at_revision(update_number) && !pod.is_terminating()
             }
-            Slot::Created(_) | Slot::Missing { .. } => false,
+            Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => false,
         };
         let unavailable_count = replicas.iter().filter(|s| unavailable(s)).count();
         let first_unavailable = replicas.iter().rev().find_map(|slot| match slot {
@@ -831,7 +865,10 @@ impl Sync {
         // not a read of its labels.
         let current_number = api.world().revision_number(current);
         let update_number = api.world().revision_number(update);
-        for id in set.pods.values() {
+        // `computeReplicaStatus` counts the pods of the controller's copy:
+        // a finished pod deleted in this pass is still there, created, not
+        // terminating, and not ready.
+        for id in set.pods.values().chain(&self.deleted) {
             let pod = api.world().pod(*id);
             counts.replicas += 1;
             if pod.is_running_and_ready() {
