@@ -406,5 +406,54 @@ fn the_pod_name_label_is_restored() {
             "{patch}: {:?}",
             checked.iter().map(|e| &e.actual).collect::<Vec<_>>()
         );
+        // `UpdateStatefulPod` says so, once.
+        assert_eq!(
+            successful_updates(&sim),
+            [(60_000, "update Pod web-1 in StatefulSet web successful".to_string())],
+            "{patch}"
+        );
     }
+}
+
+/// The StatefulSet controller's `SuccessfulUpdate` events: when, and what.
+fn successful_updates(sim: &stsim_core::Simulation) -> Vec<(u64, String)> {
+    (stsim_render::events::collect(sim).into_iter())
+        .filter(|e| e.reason == "SuccessfulUpdate")
+        .map(|e| (e.at_ms, e.message.to_string()))
+        .collect()
+}
+
+/// A retention policy changed under running pods: `processReplica` finds
+/// each in-range pod's claims at odds with it and updates the pod (one
+/// `SuccessfulUpdate` each, however many claims). Claims given owners when
+/// their pod is made, or a condemned pod's claims given the pod as owner,
+/// are not updates of a pod (`UpdatePodClaimForRetentionPolicy` alone).
+#[test]
+fn a_retention_policy_change_updates_each_pod_once() {
+    let source = |policy: &str, change: &str| {
+        format!(
+            r#"Scenario(name: "retention", seed: 1, duration: "30m",
+            services: [(name: "web", clusterIP: "None", selector: {{"app": "web"}})],
+            statefulsets: [(name: "web", serviceName: "web", replicas: 3, {policy}
+                template: (labels: {{"app": "web"}}, image: "nginx"),
+                volumeClaimTemplates: [(name: "data", storage: "1Gi"), (name: "logs", storage: "1Gi")])],
+            timeline: [{change}(at: "20m", do: Scale(statefulset: "web", replicas: 2))])"#
+        )
+    };
+    // From the start, then scaled down: no update of a pod.
+    let policy = "persistentVolumeClaimRetentionPolicy: (whenDeleted: Delete, whenScaled: Delete),";
+    let (sim, _) = run(&source(policy, ""));
+    assert!(
+        sim.trace
+            .records
+            .iter()
+            .any(|r| matches!(r.event, stsim_core::trace::Event::PvcOwnersUpdated { .. }))
+    );
+    assert_eq!(successful_updates(&sim), []);
+    // Set at 10m: each of the three pods, once, though each has two claims.
+    let change = r#"(at: "10m", do: UpdateStatefulSet(statefulset: "web",
+        persistentVolumeClaimRetentionPolicy: (whenDeleted: Delete, whenScaled: Delete))),"#;
+    let (sim, _) = run(&source("", change));
+    let said = |pod: &str| (600_000, format!("update Pod {pod} in StatefulSet web successful"));
+    assert_eq!(successful_updates(&sim), [said("web-0"), said("web-1"), said("web-2")]);
 }

@@ -8,7 +8,8 @@
 //! messages follow the components' event recorders (statefulset
 //! `stateful_pod_control.go`, its `FailedCreate` for a pod the API server
 //! refused too and for a claim it refused (with its pod's), its
-//! `SuccessfulDelete` for every pod it deletes (gone at once or not), and
+//! `SuccessfulDelete` for every pod it deletes (gone at once or not), its
+//! `SuccessfulUpdate` (`pod_updates`), and
 //! `RecreatingFailedPod` before a finished pod's delete in releases before
 //! k/k PR #123809,
 //! kube-scheduler's `FailedScheduling`/`Scheduled`,
@@ -35,6 +36,7 @@
 pub mod correlate;
 mod deletion;
 pub mod list;
+mod pod_updates;
 mod provisioning;
 pub mod resync;
 mod states;
@@ -320,6 +322,8 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             }
         }
     }
+    // The StatefulSet controller's updates of its pods.
+    let mut updates = pod_updates::Updates::default();
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
         let mut reconnected = Vec::new();
@@ -363,6 +367,11 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                     push(kubelet(pod), warning, reason, involved.clone(), message);
                 }
             }
+        }
+        if let Some((pod, set)) = updates.read(world, record) {
+            let set = world.sts(set);
+            let message = format!("update Pod {pod} in StatefulSet {} successful", set.name);
+            push(STATEFULSET, false, "SuccessfulUpdate", Involved::statefulset(set), message);
         }
         match &record.event {
             Event::PodCreated { pod, .. } => {
