@@ -397,3 +397,53 @@ fn a_pods_address_reaches_dns_once_the_kubelet_reports_it() {
     assert_eq!(&*row.what, "its sandbox's address reported");
     assert_eq!(row.pod.as_ref().and_then(|p| p.ip.as_deref()), Some(record[0].2.as_str()));
 }
+
+/// A governing Service with a cluster IP: CoreDNS (kubeadm's) answers the
+/// pods' names from the endpoints whatever the Service's type, so a
+/// primary/replica set finds its primary; kube-dns names the pods of a
+/// headless Service only, so there the members find no one and each
+/// starts its own cluster. Both say the Service is not headless, each in
+/// its own words.
+#[test]
+fn a_service_with_a_cluster_ip_names_its_pods_under_coredns_only() {
+    let source = |server: &str| {
+        format!(
+            r#"Scenario(name: "cluster-ip", seed: 1, duration: "5m", {server}
+            services: [(name: "pg", clusterIP: "10.96.0.20", selector: {{"app": "pg"}}, ports: [(name: "postgres", port: 5432)])],
+            statefulsets: [(name: "pg", app: PrimaryReplica(addressing: Dns), serviceName: "pg", replicas: 3,
+                template: (labels: {{"app": "pg"}}, image: "postgres:16", readinessProbe: (initialDelaySeconds: 5)),
+                volumeClaimTemplates: [(name: "data", storage: "10Gi")])],
+            expect: [
+                DnsResolves(name: "pg-0.pg.default.svc.cluster.local", at: "4m", resolves: true),
+                AppVerdict(app: "pg", at: "4m", verdict: Healthy),
+            ])"#
+        )
+    };
+    let passed = |sim: &stsim_core::Simulation, report: &stsim_core::Report| {
+        stsim_core::expect::check(sim, report).iter().map(|e| e.passed).collect::<Vec<_>>()
+    };
+    let finding = |report: &stsim_core::Report| {
+        let f = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
+        (f.summary.clone(), f.explanation.clone())
+    };
+    for server in ["", "dns: (server: CoreDns),"] {
+        let (sim, report) = crate::support::run(&source(server));
+        assert_eq!(passed(&sim, &report), [true, true], "{server}");
+        let records = Log(&sim).dns("pg-2.pg.default.svc.cluster.local");
+        assert!(records.first().is_some_and(|(_, added, _)| *added), "{records:?}");
+        let (summary, explanation) = finding(&report);
+        assert_eq!(summary, "pg's Service pg is not headless: its pods' names resolve only through CoreDNS");
+        assert!(explanation.contains("kube-dns, GKE's default, publishes per-pod records for a headless"));
+    }
+    let (sim, report) = crate::support::run(&source("dns: (server: KubeDns),"));
+    assert_eq!(passed(&sim, &report), [false, false]);
+    assert!(sim.world.dns.is_empty(), "no record ever");
+    let (summary, _) = finding(&report);
+    assert_eq!(summary, "pg's Service pg is not headless: its pods have no DNS names");
+    // A headless Service names them under either server.
+    let headless =
+        source("dns: (server: KubeDns),").replace("clusterIP: \"10.96.0.20\"", "clusterIP: \"None\"");
+    let (sim, report) = crate::support::run(&headless);
+    assert_eq!(passed(&sim, &report), [true, true]);
+    assert!(report.findings.iter().all(|f| f.id != "service-mismatch"));
+}

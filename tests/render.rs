@@ -381,7 +381,10 @@ fn two_copies_of_an_identity_show_as_a_bar_over_its_lane() {
 fn a_week_of_cached_denials_is_merged_in_the_picture() {
     let source = crate::support::scenario_file("rack-outage-quorum")
         .replace(r#"(name: "by-rack", clusterIP: "None","#, r#"(name: "by-rack", clusterIP: "10.96.0.10","#)
-        .replace(r#"duration: "30d","#, r#"duration: "7d","#);
+        .replace(r#"duration: "30d","#, r#"duration: "7d","#)
+        // Under kube-dns a Service with a cluster IP names no pod.
+        .replace("    seed: 1,\n", "    seed: 1,\n    dns: (server: KubeDns),\n");
+    assert!(source.contains("KubeDns"));
     let (sim, report) = crate::support::run(&source);
     let denials = sim
         .trace

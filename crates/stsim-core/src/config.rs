@@ -1704,6 +1704,35 @@ pub struct DnsConfig {
     /// A cap for positive answers alone (the cache block's `success
     /// CAPACITY TTL`), if the Corefile sets one.
     pub success_max_ttl: Option<SimDuration>,
+    /// Which cluster DNS serves the names (CoreDNS, as kubeadm installs it
+    /// in every modelled release, unless a scenario says kube-dns).
+    pub server: DnsServer,
+}
+
+/// The cluster's DNS server. They differ in the names a Service with a
+/// cluster IP gives its pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum DnsServer {
+    /// CoreDNS's `kubernetes` plugin (kubeadm, kind, EKS, AKS): a query for
+    /// `<name>.<service>...` is answered from the Service's endpoints
+    /// whatever its type (`findServices`: "Endpoint query or headless
+    /// service"), and the EndpointSlice controller gives an endpoint its
+    /// pod's hostname whatever the type too (`ShouldSetHostname`). So the
+    /// pods of a Service with a cluster IP have names as well.
+    #[default]
+    CoreDns,
+    /// kube-dns (GKE's default), which follows the cluster DNS
+    /// specification (kubernetes/dns `docs/specification.md`, 2.3): per-pod
+    /// names for a headless Service only.
+    KubeDns,
+}
+
+impl DnsConfig {
+    /// Whether the pods of `service` have names under it (`<hostname>.
+    /// <service>...`, and the dashed names of the endpoints without one).
+    pub fn names_pods_of(&self, service: &crate::objects::Service) -> bool {
+        service.headless || self.server == DnsServer::CoreDns
+    }
 }
 
 impl Default for DnsConfig {
@@ -1714,6 +1743,7 @@ impl Default for DnsConfig {
             cache_max_ttl: SimDuration::from_secs(30),
             cache_cluster_domain: false,
             success_max_ttl: None,
+            server: DnsServer::CoreDns,
         }
     }
 }

@@ -540,8 +540,9 @@ fn services_missing(world: &World) -> Vec<Finding> {
 }
 
 /// A StatefulSet whose governing Service exists but publishes no record for
-/// some of its pods: the Service has a cluster IP (only a headless one
-/// publishes `<pod>.<service>` records), or its selector does not match the
+/// some of its pods: the Service has a cluster IP (under kube-dns only a
+/// headless one publishes `<pod>.<service>` records; CoreDNS does for
+/// either, and the finding says what still goes wrong), or its selector does not match the
 /// pods' labels (the EndpointSlice controller lists only the pods it
 /// selects, and CoreDNS serves the per-pod records from that list).
 fn services_mismatched(world: &World) -> Vec<Finding> {
@@ -554,14 +555,36 @@ fn services_mismatched(world: &World) -> Vec<Finding> {
         let records = format!("<pod>.{name}.{}.svc.{}", world.namespace, world.cluster_domain);
         let (summary, explanation, fix, since) = if !service.headless {
             let Some(first) = pods.first() else { continue };
-            (
-                format!("{}'s Service {name} is not headless: its pods have no DNS names", set.name),
-                format!(
-                    "{name} has a cluster IP, so DNS answers its name with that one address and publishes no per-pod \
-                     records: {records} does not exist for {} and its peers, and members that find each other by \
-                     name fail.",
-                    first.name
+            let (summary, explanation) = match world.dns_config.names_pods_of(service) {
+                // CoreDNS answers a pod's name from the endpoints whatever
+                // the Service's type (`DnsServer::CoreDns`).
+                true => (
+                    format!(
+                        "{}'s Service {name} is not headless: its pods' names resolve only through CoreDNS",
+                        set.name
+                    ),
+                    format!(
+                        "{name} has a cluster IP. CoreDNS still answers {records} for {} and its peers (the \
+                         EndpointSlice controller gives each endpoint its pod's hostname whatever the Service's \
+                         type), but kube-dns, GKE's default, publishes per-pod records for a headless Service \
+                         only, so the same manifests lose every pod's name there; and the Service's own name \
+                         answers its one cluster IP, not the members.",
+                        first.name
+                    ),
                 ),
+                false => (
+                    format!("{}'s Service {name} is not headless: its pods have no DNS names", set.name),
+                    format!(
+                        "{name} has a cluster IP, so kube-dns answers its name with that one address and \
+                         publishes no per-pod records: {records} does not exist for {} and its peers, and \
+                         members that find each other by name fail.",
+                        first.name
+                    ),
+                ),
+            };
+            (
+                summary,
+                explanation,
                 format!(
                     "Make {name} headless (clusterIP: None; the field is immutable, so delete and create it again), \
                      or point serviceName at a headless Service; keep a separate ClusterIP Service for clients."

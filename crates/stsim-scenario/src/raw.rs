@@ -417,6 +417,19 @@ pub struct Dns {
     /// cache block).
     #[serde(default)]
     pub success_cache: Option<String>,
+    /// The cluster's DNS server: `CoreDns` (kubeadm's, the default) or
+    /// `KubeDns` (GKE's default). Under kube-dns only a headless Service
+    /// gives its pods names.
+    #[serde(default)]
+    pub server: Option<DnsServer>,
+}
+
+/// The cluster's DNS server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename = "DnsServer")]
+pub enum DnsServer {
+    CoreDns,
+    KubeDns,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

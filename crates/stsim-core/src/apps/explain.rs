@@ -262,10 +262,10 @@ pub(crate) fn unresolvable(world: &World, records: &Records, name: &str, member:
             code: "member-down",
         };
     };
-    if !service_object.headless {
+    if !world.dns_config.names_pods_of(service_object) {
         return Why {
             steps: vec![format!(
-                "{service} is not headless (it has a cluster IP), so it publishes no per-pod records"
+                "{service} is not headless (it has a cluster IP), and kube-dns publishes no per-pod records for it"
             )],
             at: None,
             fix: format!("Make {service} headless (clusterIP: None)."),

@@ -1,8 +1,9 @@
-//! Endpoints and cluster DNS for headless Services.
+//! Endpoints and cluster DNS for the Services that govern pods.
 //!
 //! Owns the per-pod A records `<hostname>.<service>.<namespace>.svc.<domain>`.
-//! A pod has a record while a live headless Service named like the pod's
-//! `subdomain` selects it, the pod has an IP, is not finished, and its
+//! A pod has a record while a live Service named like the pod's
+//! `subdomain` selects it (a headless one; under CoreDNS one with a
+//! cluster IP too: `DnsConfig::names_pods_of`), the pod has an IP, is not finished, and its
 //! endpoint is ready: the pod is Ready and not terminating, or the Service
 //! sets `publishNotReadyAddresses`, which marks every endpoint ready, a
 //! terminating one included, so its record stays until the pod object is
@@ -31,7 +32,11 @@
 //! without a hostname under the Service). They are computed, not
 //! stored: kept over time (`World::dns_answer_log`) only for the names a
 //! scenario's expectations ask about. Clients look them up through the
-//! same cache ([`resolve_service`], [`resolve_srv`]).
+//! same cache ([`resolve_service`], [`resolve_srv`]). A Service with a
+//! cluster IP answers its own name with that one address in a cluster
+//! (and its SRV names with `<service>.<namespace>.svc.<domain>` as the
+//! target); stsim gives no Service a cluster IP, so here those names
+//! answer nothing.
 
 use crate::api::Api;
 use crate::events::EventKey;
@@ -61,7 +66,7 @@ pub fn sync_pod(api: &mut Api, id: PodId) {
             .concat();
     let desired = service.and_then(|service| {
         let publish = pod.exists()
-            && service.headless
+            && world.dns_config.names_pods_of(service)
             && service.selects(&pod.labels)
             && !pod.is_terminal()
             && (service.publish_not_ready_addresses || (pod.status.ready && !pod.is_terminating()));
@@ -141,7 +146,7 @@ fn has_hostname_under(pod: &Pod, service: &Service) -> bool {
 /// endpoint without a hostname of headless Service `service` has it.
 fn endpoint_answer(world: &World, ip: Ipv4, service: &str) -> Option<Ipv4> {
     let service = world.service(world.service_named(service)?);
-    if !service.headless {
+    if !world.dns_config.names_pods_of(service) {
         return None;
     }
     ready_endpoints(world, service)

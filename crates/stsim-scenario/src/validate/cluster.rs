@@ -939,7 +939,7 @@ impl Checker<'_, '_> {
         out
     }
 
-    /// Cluster DNS caching: `dns: (cache: "30s", ttl: "30s", cacheClusterDomain: true)`,
+    /// Cluster DNS: `dns: (cache: "30s", ttl: "30s", cacheClusterDomain: true, server: KubeDns)`,
     /// what is not written as kubeadm sets it up in `version`.
     pub(super) fn dns(
         &mut self,
@@ -960,6 +960,10 @@ impl Checker<'_, '_> {
                 defaults.cache_max_ttl,
             ),
             record_ttl: self.duration_or("dns.ttl", raw.and_then(|d| d.ttl.as_deref()), defaults.record_ttl),
+            server: match raw.and_then(|d| d.server) {
+                Some(raw::DnsServer::KubeDns) => stsim_core::config::DnsServer::KubeDns,
+                Some(raw::DnsServer::CoreDns) | None => stsim_core::config::DnsServer::CoreDns,
+            },
         }
     }
 }
