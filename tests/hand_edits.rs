@@ -341,14 +341,18 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
         })
         .map(|r| r.at.to_string())
         .collect();
-    // Started at 2s and 1m23s: each third failed tick 10 s apart kills it
-    // (1m22s, 1m43s), and it exits 1 s later; then started at the pod
-    // worker's sync after each back-off (about 1m55s, 2m37s), killed 21 s
-    // after each start. From 4m the probe passes: the start after the 40 s
-    // back-off (about 3m56s) stays up.
-    assert_eq!(errors[..2], ["1m23s", "1m44s"]);
-    assert_eq!(errors.len(), 4, "{errors:?}");
-    restarts_at_the_workers_sync(&errors, "21s");
+    // Started at 2s: each third failed tick 10 s apart kills it, 21 s
+    // after each start, and it exits 1 s later. The kubelet restarts a
+    // probe's kill in the same sync, judging its back-off by the container
+    // that exited before this one: at once four times while the window
+    // grows 10, 20, 40 s; the fifth kill, 21 s after the fourth, is held
+    // 40 s, the sixth (begun just before the probe passes again at 4m)
+    // 80 s, each until the pod worker's sync after it.
+    assert_eq!(errors[..5], ["1m23s", "1m44s", "2m5s", "2m26s", "2m47s"]);
+    assert_eq!(errors.len(), 6, "{errors:?}");
+    let waits = waits_to_restart(&sim, &errors);
+    assert!(waits[..4].iter().all(|(exit, start)| exit == start), "{waits:?}");
+    crate::support::restarted_at_workers_syncs_from(&waits[4..], 40_000);
     // The trace and `stsim events` say why: the kubelet killed it for its
     // probe (kubectl's `Killing`, when the kill begins), not a crash of its own.
     assert_eq!(kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_LIVENESS), errors);
@@ -465,6 +469,23 @@ fn killing(sim: &stsim_core::Simulation) -> Vec<(u64, String)> {
 /// a restart that ended a back-off of 10 s, 20 s, 40 s... from the exit
 /// before it, at the pod worker's sync (these scenarios' default release
 /// is 1.35 or later).
+/// Each of `exits` with the container's next start (its `Running` status)
+/// at or after it, in ms.
+fn waits_to_restart(sim: &stsim_core::Simulation, exits: &[String]) -> Vec<(u64, u64)> {
+    let starts: Vec<u64> = (sim.trace.records.iter())
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
+            )
+        })
+        .map(|r| r.at.as_millis())
+        .collect();
+    (exits.iter().map(|at| t(at).as_millis()))
+        .map(|exit| (exit, *starts.iter().find(|s| **s >= exit).expect("started again")))
+        .collect()
+}
+
 fn restarts_at_the_workers_sync(exits: &[String], running: &str) {
     let exits: Vec<u64> = exits.iter().map(|at| t(at).as_millis()).collect();
     let running = t(running).as_millis();
@@ -488,16 +509,19 @@ fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
                 Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Error"), .. }
             )
         })
-        .take(3)
         .map(|r| r.at.to_string())
         .collect();
-    // Started at 2s, killed at its sixth tick (52s), exits 1 s later;
-    // restarted at once (its first exit), then at the pod worker's sync
-    // after the 10 s back-off, and killed 51 s after each start.
-    assert_eq!(kills[..2], ["53s", "1m44s"]);
-    restarts_at_the_workers_sync(&kills, "51s");
+    // Started at 2s, killed at its sixth tick (52s), exits 1 s later, and
+    // killed 51 s after each start. A probe's kill is restarted in the same
+    // sync, its back-off judged by the container that exited before: at
+    // once five times while the window grows to 80 s, then held 80 s, then
+    // 160 s, each until the pod worker's sync after it.
+    assert_eq!(kills[..6], ["53s", "1m44s", "2m35s", "3m26s", "4m17s", "5m8s"]);
+    let waits = waits_to_restart(&sim, &kills[..6]);
+    assert!(waits[..5].iter().all(|(exit, start)| exit == start), "{waits:?}");
+    crate::support::restarted_at_workers_syncs_from(&waits[5..], 80_000);
     let by_probe = self::kills(&sim, stsim_core::controllers::kubelet::KILLED_BY_STARTUP);
-    assert_eq!(by_probe[..3], kills);
+    assert_eq!(by_probe, kills);
     let messages: std::collections::BTreeSet<String> =
         killing(&sim).into_iter().map(|(_, said)| said).collect();
     assert_eq!(

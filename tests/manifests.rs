@@ -211,8 +211,9 @@ fn events_have_kubernetes_reasons_types_and_times() {
 /// which the API server keeps and writes in whole seconds (RFC 3339, no
 /// fraction); the scheduler's `eventTime` is a `MicroTime`, with six
 /// digits. The table shows every time in whole seconds too, as kubectl
-/// does. In liveness-restarts the kubelet's last `Killing` is at
-/// 2m56.861s: `2m56s`, 15:07:01 after a start at 15:04:05.
+/// does. In liveness-restarts the kubelet's last kept `Created` is at
+/// 3m39.466s (a restart at the pod worker's sync): 15:07:44 after a start
+/// at 15:04:05, 15:07:45 after one at 15:04:05.6.
 #[test]
 fn event_times_are_kept_in_whole_seconds_as_the_api_server_keeps_them() {
     let path = repo_root().join("scenarios/liveness-restarts.ron").display().to_string();
@@ -235,19 +236,19 @@ fn event_times_are_kept_in_whole_seconds_as_the_api_server_keeps_them() {
         }
     }
     assert!(legacy > 10 && scheduler > 0, "{legacy} {scheduler}");
-    let killing = items.iter().find(|e| e["reason"] == "Killing").expect("a Killing event");
-    assert_eq!(killing["firstTimestamp"], "2026-01-02T15:05:27Z");
-    assert_eq!(killing["lastTimestamp"], "2026-01-02T15:07:01Z");
-    // A start with a fraction moves the second kept: 15:04:05.5 + 2m56.861s.
-    let later = stsim(&["events", &path, "-o", "json", "--start-time", "2026-01-02T15:04:05.500Z"]);
-    assert!(later.stdout.contains("\"lastTimestamp\": \"2026-01-02T15:07:02Z\""), "{}", later.stdout);
+    let created = items.iter().find(|e| e["reason"] == "Created").expect("a Created event");
+    assert_eq!(created["firstTimestamp"], "2026-01-02T15:04:07Z");
+    assert_eq!(created["lastTimestamp"], "2026-01-02T15:07:44Z");
+    // A start with a fraction moves the second kept: 15:04:05.6 + 3m39.466s.
+    let later = stsim(&["events", &path, "-o", "json", "--start-time", "2026-01-02T15:04:05.600Z"]);
+    assert!(later.stdout.contains("\"lastTimestamp\": \"2026-01-02T15:07:45Z\""), "{}", later.stdout);
     // The table: whole seconds since the start, or RFC 3339 without a fraction.
     let row = |output: &str| {
-        output.lines().find(|l| l.contains(" Killing ")).map(|l| l.split("   ").next().unwrap().to_string())
+        output.lines().find(|l| l.contains(" Created ")).map(|l| l.split("   ").next().unwrap().to_string())
     };
-    assert_eq!(row(&stsim(&["events", &path]).stdout).as_deref(), Some("2m56s (x4 over 94s)"));
+    assert_eq!(row(&stsim(&["events", &path]).stdout).as_deref(), Some("3m39s (x6 over 3m37s)"));
     let at = stsim(&["events", &path, "--start-time", "2026-01-02T15:04:05Z"]).stdout;
-    assert_eq!(row(&at).as_deref(), Some("2026-01-02T15:07:01Z (x4 over 94s)"));
+    assert_eq!(row(&at).as_deref(), Some("2026-01-02T15:07:44Z (x6 over 3m37s)"));
     assert!(!stsim(&["events", &path]).stdout.contains("ms "), "no milliseconds");
 }
 

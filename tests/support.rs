@@ -163,8 +163,13 @@ pub fn t(text: &str) -> SimTime {
 /// after the back-off's end, and less than half the back-off (at most
 /// 30 s, half the worker's longest wait) later.
 pub fn restarted_at_workers_syncs(waits: &[(u64, u64)]) {
+    restarted_at_workers_syncs_from(waits, 10_000);
+}
+
+/// As [`restarted_at_workers_syncs`], the first back-off `first` ms.
+pub fn restarted_at_workers_syncs_from(waits: &[(u64, u64)], first: u64) {
     for (i, (exit, restart)) in waits.iter().enumerate() {
-        let window = (10_000u64 << i).min(300_000);
+        let window = (first << i).min(300_000);
         let waited = restart - exit;
         let late = (window / 2).min(30_000);
         assert!(waited > window && waited < window + late, "{window} ms: {waits:?}");

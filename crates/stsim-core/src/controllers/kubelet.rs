@@ -819,8 +819,13 @@ fn run_container(api: &mut Api, id: PodId) {
                         Due::Killed(_, probe) => Some(probe.killed()),
                         _ => None,
                     };
-                    let runtime = &mut api.world.pod_mut(id).runtime;
-                    runtime.backoff_until = Some(backoff::exited(&mut runtime.crash_backoff, now));
+                    let pod = api.world.pod_mut(id);
+                    let previous = pod.status.finished_at;
+                    let runtime = &mut pod.runtime;
+                    runtime.backoff_until = Some(match killed {
+                        Some(_) => backoff::killed(&mut runtime.crash_backoff, now, previous),
+                        None => backoff::exited(&mut runtime.crash_backoff, now),
+                    });
                     runtime.probe_kill = None;
                     terminated(api, id, ContainerRef::Regular(0), now);
                     api.set_process(id, false, killed);

@@ -47,6 +47,42 @@ pub(super) fn exited(entry: &mut CrashBackOff, at: SimTime) -> SimTime {
     at + entry.window
 }
 
+/// The container the kubelet killed for its failed liveness or startup
+/// probe exited at `at`, and the same sync starts it again
+/// (`computePodActions` lists it both to kill and to start, "will be
+/// restarted"). `doBackOff` judges by the pod's status as it was read
+/// before the kill, in which this container still runs: the exited
+/// instance it finds is the one before (`previous`, its finish), if any
+/// (k/k issue #22240; #99697 shows a startup probe's first kills restarted
+/// at once). So:
+///
+/// - no earlier exit: not in back-off, and no entry made: at once;
+/// - no entry, or one expired against that finish: `Next` makes one of
+///   10 s, at once;
+/// - the window not yet passed since that finish: in back-off
+///   (`CrashLoopBackOff`); the syncs after it find this instance, so it is
+///   held from its own exit, as a crash is;
+/// - else `Next` doubles the window, at once.
+///
+/// With the default probe (every 10 s, three failures) a container killed
+/// every half minute restarts at once four times before a window of 40 s
+/// outlasts the time between kills.
+pub(super) fn killed(entry: &mut CrashBackOff, at: SimTime, previous: Option<SimTime>) -> SimTime {
+    let Some(previous) = previous else {
+        return at;
+    };
+    let expired = previous.since(entry.updated_at).as_millis() > 2 * MAX.as_millis();
+    if entry.window.is_zero() || expired {
+        *entry = CrashBackOff { window: INITIAL, updated_at: at };
+        return at;
+    }
+    if at.since(previous) < entry.window {
+        return exited(entry, at);
+    }
+    waited(entry, at);
+    at
+}
+
 /// The window passed and the container starts again at `at`: `Next`
 /// doubles the window, up to the maximum.
 pub(super) fn waited(entry: &mut CrashBackOff, at: SimTime) {
@@ -77,6 +113,35 @@ mod tests {
     #[test]
     fn the_first_exit_restarts_at_once_then_the_window_doubles_to_five_minutes() {
         assert_eq!(waits(&[5; 9]), [0, 10, 20, 40, 80, 160, 300, 300, 300]);
+    }
+
+    /// A container killed for its probe `running` after each start: the
+    /// waits before each restart.
+    fn kill_waits(running: &[u64]) -> Vec<u64> {
+        let mut entry = CrashBackOff::default();
+        let mut now = SimTime::ZERO;
+        let mut previous = None;
+        let mut out = Vec::new();
+        for secs in running {
+            now = now + SimDuration::from_secs(*secs);
+            let until = killed(&mut entry, now, previous);
+            if until > now {
+                waited(&mut entry, until);
+            }
+            out.push(until.since(now).as_millis() / 1000);
+            previous = Some(now);
+            now = until;
+        }
+        out
+    }
+
+    #[test]
+    fn probe_kills_are_judged_by_the_instance_before() {
+        // Killed every 30 s: at once until the window (10, 20, 40 s)
+        // outlasts the 30 s since the kill before; then held from each kill.
+        assert_eq!(kill_waits(&[30; 8]), [0, 0, 0, 0, 40, 80, 160, 300]);
+        // Killed every 5 s: the third kill, 5 s after the second, waits.
+        assert_eq!(kill_waits(&[5; 4]), [0, 0, 10, 20]);
     }
 
     #[test]
