@@ -1753,17 +1753,27 @@ impl DnsConfig {
     pub fn for_version(version: crate::features::Version) -> DnsConfig {
         DnsConfig { cache_cluster_domain: version.minor < 32, ..DnsConfig::default() }
     }
-    /// How long a positive answer is cached: the record's TTL, capped by
-    /// the cache; nothing when the cache leaves the cluster domain alone.
+    /// How long a positive answer is cached: the record's TTL, at least the
+    /// cache's 5 s minimum and at most its cap for answers (the `success`
+    /// line's TTL if the Corefile has one, which replaces `cache`'s for
+    /// them); nothing when the cache leaves the cluster domain alone.
     pub fn positive_ttl(&self) -> SimDuration {
-        let success = self.success_max_ttl.unwrap_or(self.cache_max_ttl);
-        self.negative_ttl().min(success)
+        self.cached_for(self.success_max_ttl.unwrap_or(self.cache_max_ttl))
     }
     /// How long NXDOMAIN is cached: the SOA's minimum (the plugin's `ttl`,
-    /// coredns plugin/kubernetes `MinTTL`), capped by the cache.
+    /// coredns plugin/kubernetes `MinTTL`), at least 5 s and at most the
+    /// cache's cap.
     pub fn negative_ttl(&self) -> SimDuration {
+        self.cached_for(self.cache_max_ttl)
+    }
+    /// CoreDNS's `computeTTL` (plugin/cache): the answer's TTL raised to
+    /// the cache's minimum (`MINTTL`, 5 s by default for answers and
+    /// denials alike, `dnsutil.MinimalDefaultTTL`), then lowered to its cap:
+    /// `ttl 2` is still cached 5 s, and `cache 2` caps it at 2 s.
+    fn cached_for(&self, cap: SimDuration) -> SimDuration {
+        const MIN_TTL: SimDuration = SimDuration::from_secs(5);
         match self.cache_cluster_domain {
-            true => self.record_ttl.min(self.cache_max_ttl),
+            true => self.record_ttl.max(MIN_TTL).min(cap),
             false => SimDuration::ZERO,
         }
     }
@@ -2629,6 +2639,30 @@ pub struct TimelineEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CoreDNS's `computeTTL`: the record's TTL raised to 5 s, then capped
+    /// by the cache (by `success` alone for answers, when given); nothing
+    /// cached when the cache leaves the cluster domain alone.
+    #[test]
+    fn cached_answers_live_at_least_five_seconds_and_at_most_the_cap() {
+        let secs = SimDuration::from_secs;
+        let dns = |ttl: u64, cache: u64, success: Option<u64>| DnsConfig {
+            record_ttl: secs(ttl),
+            cache_max_ttl: secs(cache),
+            cache_cluster_domain: true,
+            success_max_ttl: success.map(secs),
+            server: DnsServer::CoreDns,
+        };
+        let both = |d: DnsConfig| (d.positive_ttl().as_millis() / 1000, d.negative_ttl().as_millis() / 1000);
+        assert_eq!(both(dns(30, 30, None)), (30, 30));
+        assert_eq!(both(dns(2, 30, None)), (5, 5), "ttl 2: cached 5 s");
+        assert_eq!(both(dns(0, 30, None)), (5, 5), "ttl 0 does not turn the cache off");
+        assert_eq!(both(dns(30, 2, None)), (2, 2), "cache 2 caps below the minimum");
+        assert_eq!(both(dns(30, 30, Some(5))), (5, 30));
+        assert_eq!(both(dns(60, 30, Some(45))), (45, 30), "success replaces cache's cap for answers");
+        let off = DnsConfig { cache_cluster_domain: false, ..dns(30, 30, None) };
+        assert_eq!(both(off), (0, 0));
+    }
 
     /// `ALL` lists every node action once (the match is exhaustive: a new
     /// action needs a place here, and `ALL` then fails the count until it
