@@ -1448,3 +1448,37 @@ fn the_objects_own_labels_survive_the_run_and_the_round_trip() {
     assert_eq!(back.config.statefulsets[0].labels, config.statefulsets[0].labels, "{exported}");
     assert_eq!(back.config.services[0].labels, config.services[0].labels, "{exported}");
 }
+
+/// `service.alpha.kubernetes.io/tolerate-unready-endpoints` published a
+/// Service's unready pods once; nothing reads it in any modelled release
+/// (the Endpoints controller stopped in 1.24, k/k #108020, and
+/// EndpointSlices never did). Old charts still carry it: the reader says
+/// it does nothing and what does, and the pods are published when Ready.
+#[test]
+fn the_tolerate_unready_endpoints_annotation_is_said_to_do_nothing() {
+    let manifest = |annotation: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n{annotation}spec:\n  clusterIP: None\n  \
+             selector:\n    app: db\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  \
+             serviceName: db\n  replicas: 1\n  selector:\n    matchLabels:\n      app: db\n  template:\n    \
+             metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        \
+             image: postgres:16\n"
+        )
+    };
+    let annotated = "  annotations:\n    service.alpha.kubernetes.io/tolerate-unready-endpoints: \"true\"\n";
+    let loaded = stsim_scenario::parse_manifests(&[("db.yaml".into(), manifest(annotated))], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let warning = loaded.warning.expect("a warning");
+    assert!(
+        warning.contains(
+            "warning: Service \"db\": annotation service.alpha.kubernetes.io/tolerate-unready-endpoints has no \
+             effect (Kubernetes stopped reading it in 1.24, and EndpointSlices never did): set \
+             spec.publishNotReadyAddresses: true"
+        ),
+        "{warning}"
+    );
+    assert!(!loaded.config.services[0].publish_not_ready_addresses);
+    let plain = stsim_scenario::parse_manifests(&[("db.yaml".into(), manifest(""))], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(plain.warning.is_none_or(|w| !w.contains("tolerate-unready-endpoints")));
+}

@@ -368,12 +368,36 @@ fn metadata_labels(obj: &Obj<'_>) -> Option<raw::RawLabels> {
     Some(labels)
 }
 
+/// Whether `metadata.annotations` has `key`.
+fn has_annotation(obj: &Obj<'_>, key: &str) -> bool {
+    let meta =
+        obj.entries.iter().find(|(k, _, _)| k == "metadata").and_then(|(_, _, m)| Obj::new(m, "metadata"));
+    let annotations =
+        meta.and_then(|m| m.entries.iter().find(|(k, _, _)| k == "annotations").map(|e| &e.2.value));
+    matches!(annotations, Some(Value::Map(entries)) if entries.iter().any(|(k, _, _)| k == key))
+}
+
+/// The annotation that published a Service's unready pods before
+/// `publishNotReadyAddresses`: deprecated in 1.11, and read by nothing in
+/// any release modelled (the Endpoints controller stopped in 1.24, k/k
+/// PR #108020; the EndpointSlice controller, whose slices CoreDNS serves,
+/// never read it). Old charts still carry it and expect it to work.
+const TOLERATE_UNREADY: &str = "service.alpha.kubernetes.io/tolerate-unready-endpoints";
+
 pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
     let labels = metadata_labels(&obj);
     let existing = |cx: &Cx<'_>, name: &str| cx.collected.services.iter().position(|s| s.name == name);
     let provisional = cx.base.services + cx.collected.services.len();
     let mut raw_base = format!("services[{provisional}]");
     let Some(name) = metadata(cx, &mut obj, &format!("{raw_base}.name"), Scope::Namespaced) else { return };
+    if has_annotation(&obj, TOLERATE_UNREADY) {
+        cx.collected.notes.push(format!(
+            "{}: annotation {TOLERATE_UNREADY} has no effect (Kubernetes stopped reading it in 1.24, and \
+             EndpointSlices never did): set spec.publishNotReadyAddresses: true for the pods' names to \
+             resolve before they are Ready",
+            cx.object
+        ));
+    }
     let index = existing(cx, &name);
     if let Some(i) = index {
         forget(cx, &format!("services[{}]", cx.base.services + i));
