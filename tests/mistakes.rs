@@ -722,3 +722,53 @@ fn a_patch_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
     });
     assert!(refused, "the new revision's pod is refused before 1.34");
 }
+
+/// A Service without a selector is valid, as the API server has it (its
+/// EndpointSlices are written by hand, which stsim does not model): it
+/// selects no pods, so the StatefulSet it governs gets no DNS names, and
+/// the finding says the Service exists but lists no pods, not that it is
+/// missing. In RON and in manifests alike; removing the selector later
+/// (`UpdateService(selector: {})`) does the same from then.
+#[test]
+fn a_service_without_a_selector_lists_no_pods() {
+    let with_service = |service: &str, timeline: &str| {
+        crate::support::scenario_file("service-name-missing")
+            .replace("statefulsets: [(", &format!("services: [{service}],\n    statefulsets: [("))
+            .replace("expect: [", &format!("timeline: [{timeline}],\n    expect: ["))
+    };
+    let finding = |report: &stsim_core::Report| {
+        assert!(report.findings.iter().all(|f| f.id != "service-missing"));
+        let f = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
+        (f.since_ms, f.summary.clone(), f.explanation.clone())
+    };
+    for service in [r#"(name: "web-headless")"#, r#"(name: "web-headless", selector: {})"#] {
+        let (sim, report) = run(&with_service(service, ""));
+        assert!(sim.trace.records.iter().all(|r| !matches!(r.event, Event::DnsAdded { .. })), "no records");
+        let (since, summary, explanation) = finding(&report);
+        assert_eq!(since, 0);
+        assert!(summary.contains("does not select 2 of its 2 pods"), "{summary}");
+        assert!(explanation.contains("no selector"), "{explanation}");
+    }
+    let (sim, report) = run(&with_service(
+        r#"(name: "web-headless", selector: {"app": "web"})"#,
+        r#"(at: "3m", do: UpdateService(service: "web-headless", selector: {}))"#,
+    ));
+    let withdrawn: Vec<_> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::DnsRemoved { .. }))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(withdrawn, [crate::support::t("3m"); 2]);
+    assert!(finding(&report).1.contains("does not select 2 of its 2 pods"));
+    // From manifests: kept, with a note rather than left out.
+    let manifest = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: None\n---\n\
+         apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  \
+         replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      \
+         labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx\n";
+    let loaded = stsim_scenario::parse_manifests(&[("web.yaml".into(), manifest.into())], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let warning = loaded.warning.unwrap_or_default();
+    assert!(warning.contains("Service \"web\": no selector: it selects no pods"), "{warning}");
+    assert!(!warning.contains("which has no selector"), "{warning}");
+    let (_, report) = stsim_core::run(loaded.config);
+    assert!(finding(&report).1.contains("does not select 2 of its 2 pods"));
+}

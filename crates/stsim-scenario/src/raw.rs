@@ -1115,6 +1115,9 @@ pub struct Service {
     pub name: String,
     #[serde(default, rename = "clusterIP")]
     pub cluster_ip: Option<String>,
+    /// Empty or left out: the Service selects no pods (its EndpointSlices
+    /// would be written by hand, which stsim does not model).
+    #[serde(default)]
     pub selector: RawLabels,
     #[serde(default)]
     pub publish_not_ready_addresses: Option<bool>,

@@ -149,7 +149,10 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
     if service.headless {
         spec.insert("clusterIP".into(), "None".into());
     }
-    spec.insert("selector".into(), labels(&service.selector));
+    // None is written as none: a Service without a selector.
+    if !service.selector.is_empty() {
+        spec.insert("selector".into(), labels(&service.selector));
+    }
     if service.publish_not_ready_addresses {
         spec.insert("publishNotReadyAddresses".into(), true.into());
     }

@@ -456,25 +456,16 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
         }
         None => None,
     };
-    let Some(selector) = selector.filter(|s| !s.is_empty()) else {
-        // Left out before the validator sees it: its ports checked here.
-        if cluster_ip.as_deref() != Some("None") && !spec.has_items("ports") {
-            let place = spec.nested_place(&["ports"]).unwrap_or(spec.place);
-            cx.invalid(place, "spec.ports", "Required value", Some(crate::validate::PORTS_HELP.to_string()));
-        }
-        // A service without a selector is valid but selects no pods.
-        cx.collected.skipped.push(Unused {
-            file: cx.file.to_string(),
-            place: obj.place,
-            object: cx.object.clone(),
-            path: "no selector: it selects no pods".to_string(),
-        });
-        cx.collected.services_left_out.push((name, "has no selector"));
-        drop_replaced(cx, index);
-        spec.finish(cx);
-        obj.finish(cx);
-        return;
-    };
+    // A Service without a selector is valid: the EndpointSlice controller
+    // lists no pods for it (its slices are written by hand, which stsim
+    // does not model), so it gives the pods no DNS names.
+    let selector = selector.unwrap_or_default();
+    if selector.is_empty() {
+        cx.collected.notes.push(format!(
+            "{}: no selector: it selects no pods, and stsim does not model EndpointSlices written by hand",
+            cx.object
+        ));
+    }
     let publish = match spec.take("publishNotReadyAddresses") {
         Some(node) => {
             cx.at(

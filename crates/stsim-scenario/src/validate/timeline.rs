@@ -625,16 +625,7 @@ impl Checker<'_, '_> {
                 }
                 raw::Action::UpdateService { service, selector, ports, publish_not_ready_addresses } => {
                     self.dns_label(&format!("{do_path}.service"), service);
-                    if selector.as_ref().is_some_and(|s| s.is_empty()) {
-                        let help =
-                            "the selector picks the pods the service covers, like {\"app\": \"redis\"}";
-                        self.report(
-                            "invalid-value",
-                            &format!("{do_path}.selector"),
-                            "Required value: a selector needs at least one label",
-                            Some(help.to_string()),
-                        );
-                    }
+                    // `selector: {}` removes the selector, as the API server allows.
                     let ports = ports.as_ref().map(|ports| self.service_ports(&do_path, ports));
                     let selector = self.label_map(&format!("{do_path}.selector"), selector.as_ref());
                     Some(Action::UpdateService {

@@ -166,16 +166,9 @@ impl Checker<'_, '_> {
             let name_path = format!("{base}.name");
             self.dns_label(&name_path, &service.name);
             items.push((name_path, service.name.as_str()));
-            if service.selector.is_empty() {
-                let help =
-                    "the selector picks the pods the service covers, like {\"app\": \"redis\"}".to_string();
-                self.report(
-                    "invalid-value",
-                    &format!("{base}.selector"),
-                    "Required value: a selector needs at least one label",
-                    Some(help),
-                );
-            }
+            // No selector is valid, as the API server has it: the Service
+            // selects no pods (the `service-mismatch` finding says so when
+            // it governs a StatefulSet).
             if let Some(ip) = service.cluster_ip.as_deref()
                 && !ip.is_empty()
                 && ip != "None"
