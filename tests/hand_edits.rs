@@ -329,18 +329,8 @@ fn a_lowered_claim_request_is_validated_by_release() {
 #[test]
 fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     let (sim, _) = crate::support::run_file("liveness-restarts");
-    let errors: Vec<String> = sim
-        .trace
-        .records
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.event,
-                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Error"), .. }
-            )
-        })
-        .map(|r| r.at.to_string())
-        .collect();
+    let errors: Vec<String> =
+        crate::support::status_times(&sim, "Error").iter().map(ToString::to_string).collect();
     // Started at 2s: each third failed tick 10 s apart kills it, 21 s
     // after each start, and it exits 1 s later. The kubelet restarts a
     // probe's kill in the same sync, judging its back-off by the container
@@ -465,27 +455,20 @@ fn killing(sim: &stsim_core::Simulation) -> Vec<(u64, String)> {
     events.map(|e| (e.at_ms, format!("{} {}", e.involved.object(), e.message))).collect()
 }
 
+/// Each of `exits` with the container's next start (its `Running` status)
+/// at or after it, in ms.
+fn waits_to_restart(sim: &stsim_core::Simulation, exits: &[String]) -> Vec<(u64, u64)> {
+    let starts = crate::support::status_times(sim, "Running");
+    (exits.iter().map(|at| t(at)))
+        .map(|exit| (exit, *starts.iter().find(|s| **s >= exit).expect("started again")))
+        .map(|(exit, start)| (exit.as_millis(), start.as_millis()))
+        .collect()
+}
+
 /// Asserts that each exit of `exits` after the second came `running` after
 /// a restart that ended a back-off of 10 s, 20 s, 40 s... from the exit
 /// before it, at the pod worker's sync (these scenarios' default release
 /// is 1.35 or later).
-/// Each of `exits` with the container's next start (its `Running` status)
-/// at or after it, in ms.
-fn waits_to_restart(sim: &stsim_core::Simulation, exits: &[String]) -> Vec<(u64, u64)> {
-    let starts: Vec<u64> = (sim.trace.records.iter())
-        .filter(|r| {
-            matches!(
-                r.event,
-                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
-            )
-        })
-        .map(|r| r.at.as_millis())
-        .collect();
-    (exits.iter().map(|at| t(at).as_millis()))
-        .map(|exit| (exit, *starts.iter().find(|s| **s >= exit).expect("started again")))
-        .collect()
-}
-
 fn restarts_at_the_workers_sync(exits: &[String], running: &str) {
     let exits: Vec<u64> = exits.iter().map(|at| t(at).as_millis()).collect();
     let running = t(running).as_millis();
@@ -499,18 +482,8 @@ fn restarts_at_the_workers_sync(exits: &[String], running: &str) {
 #[test]
 fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
     let (sim, _) = crate::support::run_file("startup-probe-too-short");
-    let kills: Vec<String> = sim
-        .trace
-        .records
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.event,
-                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Error"), .. }
-            )
-        })
-        .map(|r| r.at.to_string())
-        .collect();
+    let kills: Vec<String> =
+        crate::support::status_times(&sim, "Error").iter().map(ToString::to_string).collect();
     // Started at 2s, killed at its sixth tick (52s), exits 1 s later, and
     // killed 51 s after each start. A probe's kill is restarted in the same
     // sync, its back-off judged by the container that exited before: at
@@ -587,13 +560,8 @@ fn init_containers_run_before_the_container_and_again_after_a_reboot() {
         "",
     );
     let (sim, _) = crate::support::run(&plain);
-    let first = sim.trace.records.iter().find(|r| {
-        matches!(
-            r.event,
-            Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
-        )
-    });
-    assert_eq!(first.map(|r| r.at), Some(t("2s")));
+    let first = crate::support::status_times(&sim, "Running").first().copied();
+    assert_eq!(first, Some(t("2s")));
 }
 
 /// A failing init container holds its pod (Init Containers docs; the

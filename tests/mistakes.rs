@@ -130,17 +130,20 @@ fn a_service_name_naming_no_service_leaves_the_pods_without_dns_names() {
     assert!(report.findings.iter().all(|f| f.id != "service-missing"));
 }
 
-/// The Service exists but does not publish the pods: its selector misses
-/// their labels (a typo), or it has a cluster IP. Either way the pods run
-/// and are Ready without DNS names, and `service-mismatch` says which and
-/// why, also for a selector changed later to one that misses.
+/// `service-name-missing` with `service` given and `timeline` as its timeline.
+fn with_service(service: &str, timeline: &str) -> String {
+    crate::support::scenario_file("service-name-missing")
+        .replace("statefulsets: [(", &format!("services: [{service}],\n    statefulsets: [("))
+        .replace("expect: [", &format!("timeline: [{timeline}],\n    expect: ["))
+}
+
+/// The Service exists but does not publish the pods as it should: its
+/// selector misses their labels (a typo), and the pods run and are Ready
+/// without DNS names; or it has a cluster IP (under CoreDNS the names
+/// resolve anyway, `dns_rules` has both servers). `service-mismatch` says
+/// which and why, also for a selector changed later to one that misses.
 #[test]
 fn a_service_that_does_not_publish_the_pods_is_reported() {
-    let with_service = |service: &str, timeline: &str| {
-        crate::support::scenario_file("service-name-missing")
-            .replace("statefulsets: [(", &format!("services: [{service}],\n    statefulsets: [("))
-            .replace("expect: [", &format!("timeline: [{timeline}],\n    expect: ["))
-    };
     let (sim, report) = run(&with_service(r#"(name: "web-headless", selector: {"app": "wbe"})"#, ""));
     assert!(sim.trace.records.iter().all(|r| !matches!(r.event, Event::DnsAdded { .. })), "no records ever");
     let finding = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");
@@ -731,11 +734,6 @@ fn a_patch_mounting_no_volume_is_refused_from_1_34_and_each_new_pod_before() {
 /// (`UpdateService(selector: {})`) does the same from then.
 #[test]
 fn a_service_without_a_selector_lists_no_pods() {
-    let with_service = |service: &str, timeline: &str| {
-        crate::support::scenario_file("service-name-missing")
-            .replace("statefulsets: [(", &format!("services: [{service}],\n    statefulsets: [("))
-            .replace("expect: [", &format!("timeline: [{timeline}],\n    expect: ["))
-    };
     let finding = |report: &stsim_core::Report| {
         assert!(report.findings.iter().all(|f| f.id != "service-missing"));
         let f = report.findings.iter().find(|f| f.id == "service-mismatch").expect("the finding");

@@ -157,6 +157,18 @@ pub fn t(text: &str) -> SimTime {
     SimTime::ZERO + text.parse::<stsim_core::time::SimDuration>().expect("a duration")
 }
 
+/// When the run's pods took the STATUS `reason` (`Running`, `Error`, ...),
+/// in order.
+pub fn status_times(sim: &Simulation, reason: &str) -> Vec<SimTime> {
+    (sim.trace.records.iter())
+        .filter(|r| {
+            matches!(&r.event, Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason(said), .. }
+                if *said == reason)
+        })
+        .map(|r| r.at)
+        .collect()
+}
+
 /// Asserts that each of `waits` (a container's exit and its restart, in
 /// ms), the i-th held by a restart back-off of 10 s doubled i times, ended
 /// at the pod worker's sync (release 1.35 or later, `kubelet::pod_worker`):

@@ -553,15 +553,8 @@ fn the_restart_back_off_expires_after_ten_minutes_and_a_new_image_starts_afresh(
     // start, held 10 s, 20 s, 40 s, 80 s, 160 s until the pod worker's sync.
     assert_eq!(starts[..2], [1, 541]);
     assert_eq!(starts.len(), 7, "{starts:?}");
-    let starts_ms: Vec<u64> = (sim.trace.records.iter())
-        .filter(|r| {
-            matches!(
-                r.event,
-                Event::PodStatus { status: stsim_core::objects::StatusColumn::Reason("Running"), .. }
-            )
-        })
-        .map(|r| r.at.as_millis())
-        .collect();
+    let starts_ms: Vec<u64> =
+        crate::support::status_times(&sim, "Running").iter().map(|at| at.as_millis()).collect();
     let waits: Vec<(u64, u64)> = starts_ms[1..].windows(2).map(|w| (w[0] + 540_000, w[1])).collect();
     crate::support::restarted_at_workers_syncs(&waits);
 
