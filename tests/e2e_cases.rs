@@ -386,3 +386,30 @@ fn a_finished_pod_is_replaced_at_the_next_sync_from_the_fix() {
         }
     }
 }
+
+/// Before k/k PR #123809 only `processReplica` said `RecreatingFailedPod`:
+/// a finished pod that a scale-down deletes (`processCondemned`) gets its
+/// `SuccessfulDelete` alone. In recreate-evicted-pod at 1.30, the scale to
+/// 0 at 30s comes as ss-0 is rejected again, so the pod deleted then is a
+/// Failed pod out of range.
+#[test]
+fn a_finished_pod_deleted_by_a_scale_down_is_not_said_to_be_recreated() {
+    let source = crate::support::scenario_file("e2e/recreate-evicted-pod")
+        .replace("    seed: 1,\n", "    seed: 1,\n    kubernetesVersion: \"1.30\",\n")
+        .replace(
+            r#"(at: "1m", do: ForceDeletePod(pod: "test-pod")),"#,
+            r#"(at: "30s", do: Scale(statefulset: "ss", replicas: 0)),"#,
+        );
+    let source = source.split("    expect: [").next().unwrap().to_string() + ")\n";
+    let (sim, _) = run(&source);
+    let last = sim.world.pods.iter().rfind(|p| p.name == "ss-0").unwrap();
+    assert_eq!(last.removed_at, Some(t("30s")));
+    assert_eq!(last.history.phase_at(t("30s")), stsim_core::objects::PodPhase::Failed);
+    let events = stsim_render::events::collect(&sim);
+    let said = |reason: &str| events.iter().filter(|e| e.reason == reason && e.at_ms == 30_000).count();
+    assert_eq!((said("SuccessfulDelete"), said("RecreatingFailedPod")), (1, 0));
+    // Earlier, in range, each delete was said to recreate it.
+    let before = |reason: &str| events.iter().filter(|e| e.reason == reason && e.at_ms < 30_000).count();
+    assert_eq!(before("RecreatingFailedPod"), before("SuccessfulDelete"));
+    assert!(before("RecreatingFailedPod") >= 8);
+}

@@ -324,6 +324,21 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
     }
     // The StatefulSet controller's updates of its pods.
     let mut updates = pod_updates::Updates::default();
+    // Before k/k PR #123809, the pods the StatefulSet controller made, by
+    // instant and name: a finished pod it deleted and made again in one
+    // pass was recreated (`controller_deleted`).
+    let remade: std::collections::BTreeSet<(SimTime, &str)> = match release.recreates_finished_pod_next_sync()
+    {
+        true => Default::default(),
+        false => (sim.trace.records.iter())
+            .filter(|r| r.actor == Actor::StatefulSetController)
+            .filter_map(|r| match r.event {
+                Event::PodCreated { pod, .. } => Some((r.at, world.pod(pod).name.as_str())),
+                _ => None,
+            })
+            .collect(),
+    };
+    let remade_now = |at: SimTime, pod: &Pod| remade.contains(&(at, pod.name.as_str()));
     for record in &sim.trace.records {
         let at_ms = record.at.as_millis();
         let mut reconnected = Vec::new();
@@ -495,7 +510,13 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                 if record.actor == Actor::StatefulSetController
                     && let Some(set) = set_of(pod.owner)
                 {
-                    controller_deleted(&mut push, pod, set, release, &sim.config.namespace);
+                    controller_deleted(
+                        &mut push,
+                        pod,
+                        set,
+                        remade_now(record.at, pod),
+                        &sim.config.namespace,
+                    );
                 }
                 if *force
                     && let Some(node) = pod.node
@@ -508,7 +529,13 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             Event::PodHeld { pod, .. } if record.actor == Actor::StatefulSetController => {
                 let pod = world.pod(*pod);
                 if let Some(set) = set_of(pod.owner) {
-                    controller_deleted(&mut push, pod, set, release, &sim.config.namespace);
+                    controller_deleted(
+                        &mut push,
+                        pod,
+                        set,
+                        remade_now(record.at, pod),
+                        &sim.config.namespace,
+                    );
                 }
             }
             Event::NodeMachine { .. } => {
@@ -742,25 +769,24 @@ fn scheduling_retries(sim: &Simulation) -> Vec<K8sEvent> {
     out
 }
 
-/// The image manager's events no trace record carries, from each pod's
-/// image checks (`PodHistory::image_checks`): `Pulling` when a check asks
-/// the registry, and for an init container, which has no record of its
-/// start, `Pulled`, `Created` and `Started` once its image is there. (A
-/// regular container's `Pulled` comes with its start, `container_start`.)
 /// The StatefulSet controller's delete of a pod that left at once (never
 /// scheduled, or finished) or was held by its finalizers: its
 /// `SuccessfulDelete` (`recordPodEvent`, stateful_pod_control.go). A
-/// finished pod is deleted to be made again: before k/k PR #123809 the
-/// controller said so first (`RecreatingFailedPod`, a warning, for a
-/// Failed pod; `RecreatingTerminatedPod` for a Succeeded one).
+/// finished pod in range is deleted to be made again: before k/k PR
+/// #123809, `processReplica` said so first (`RecreatingFailedPod`, a
+/// warning, for a Failed pod; `RecreatingTerminatedPod` for a Succeeded
+/// one) and made the next in the same pass, which is how the view tells it
+/// (`remade`) from a finished pod deleted by a scale-down, which says
+/// nothing more. (A pass stopped by a stale claim made none: its event is
+/// not shown.)
 fn controller_deleted(
     push: &mut impl FnMut(Source, bool, &'static str, Involved, String),
     pod: &stsim_core::objects::Pod,
     set: &stsim_core::objects::StatefulSet,
-    release: Version,
+    remade: bool,
     namespace: &str,
 ) {
-    if pod.is_terminal() && !release.recreates_finished_pod_next_sync() {
+    if pod.is_terminal() && remade {
         let (warning, reason, what) = match pod.status.phase {
             PodPhase::Failed => (true, "RecreatingFailedPod", "failed"),
             _ => (false, "RecreatingTerminatedPod", "terminated"),
@@ -772,6 +798,11 @@ fn controller_deleted(
     push(STATEFULSET, false, "SuccessfulDelete", Involved::statefulset(set), message);
 }
 
+/// The image manager's events no trace record carries, from each pod's
+/// image checks (`PodHistory::image_checks`): `Pulling` when a check asks
+/// the registry, and for an init container, which has no record of its
+/// start, `Pulled`, `Created` and `Started` once its image is there. (A
+/// regular container's `Pulled` comes with its start, `container_start`.)
 fn image_events(sim: &Simulation, release: Version) -> Vec<K8sEvent> {
     let mut out = Vec::new();
     for pod in &sim.world.pods {
