@@ -10,8 +10,8 @@
 //! refused too and for a claim it refused (with its pod's), its
 //! `SuccessfulDelete` for every pod it deletes (gone at once or not), its
 //! `SuccessfulUpdate` (`pod_updates`), and
-//! `RecreatingFailedPod` before a finished pod's delete in releases before
-//! k/k PR #123809,
+//! `RecreatingFailedPod` before it deletes a finished pod in range to make
+//! it again, in releases before k/k PR #123809,
 //! kube-scheduler's `FailedScheduling`/`Scheduled`,
 //! the kubelet's `Killing` (a deleted pod's containers stopped; one
 //! restarted for its failed liveness or startup probe or changed image),
