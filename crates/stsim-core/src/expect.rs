@@ -444,7 +444,7 @@ fn app_expectation(
                 .list
                 .iter()
                 .filter(|a| a.name == name)
-                .flat_map(crate::apps::replication::lost_writes)
+                .flat_map(|app| crate::apps::replication::lost_writes(app))
                 .collect();
             let actual = match lost.first() {
                 Some(l) => format!(
