@@ -1770,13 +1770,25 @@ impl<'a> Api<'a> {
         if let Some(log) = &mut self.world.dns_cache_log {
             log.push((self.now, name.to_string(), entry));
         }
-        // A refill of a name already cached (the common case) reuses its key.
+        // An answer that expires at once (the cache leaves the cluster
+        // domain alone) is never served: it is not kept, and whatever the
+        // cache holds for the name has expired too (`resolve` only asks
+        // when it has). A refill of a name already cached (the common case
+        // otherwise) reuses its key.
+        if until <= self.now {
+            return self.record_denial(name, answer, until);
+        }
         match self.world.dns_cache.get_mut(name) {
             Some(cached) => *cached = entry,
             None => {
                 self.world.dns_cache.insert(name.to_string(), entry);
             }
         }
+        self.record_denial(name, answer, until);
+    }
+
+    /// An NXDOMAIN answer is recorded in the trace, cached or not.
+    fn record_denial(&mut self, name: &str, answer: Option<Ipv4>, until: SimTime) {
         if answer.is_none() {
             self.record(Event::DnsNegativeCached { name: name.to_string(), until });
         }

@@ -367,7 +367,9 @@ pub fn resolve(api: &mut Api, name: &str) -> Lookup {
             _ => None,
         }
     });
-    if let Some(entry) = api.world().dns_cache.get(name)
+    let cache = &api.world().dns_cache;
+    if !cache.is_empty()
+        && let Some(entry) = cache.get(name)
         && entry.expires_at > now
     {
         let stale_until = (entry.answer != live).then_some(entry.expires_at);
