@@ -3,7 +3,7 @@
 //! after the node reboots.
 
 use crate::support::{Log, run_file, t};
-use stsim_core::time::SimDuration;
+use stsim_core::time::{SimDuration, SimTime};
 
 #[test]
 fn a_terminating_pod_keeps_its_record_only_with_publish_not_ready_addresses() {
@@ -446,4 +446,129 @@ fn a_service_with_a_cluster_ip_names_its_pods_under_coredns_only() {
     let (sim, report) = crate::support::run(&headless);
     assert_eq!(passed(&sim, &report), [true, true]);
     assert!(report.findings.iter().all(|f| f.id != "service-mismatch"));
+}
+
+/// One node and a StatefulSet `set` governed by Service `service` (OrderedReady,
+/// `setHostnameAsFQDN: true`), run for `duration`.
+fn fqdn_scenario(set: &str, service: &str, duration: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "fqdn",
+    duration: "{duration}",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "2s", startup: "3s")],
+    services: [(name: "{service}", clusterIP: "None", selector: {{"app": "db"}})],
+    statefulsets: [(
+        name: "{set}", serviceName: "{service}", replicas: 2,
+        template: (labels: {{"app": "db"}}, image: "db:1", setHostnameAsFQDN: true),
+    )],
+)"#
+    )
+}
+
+/// The kubelet's `FailedCreatePodSandBox` messages a run recorded, by pod.
+fn sandbox_failures(sim: &stsim_core::Simulation) -> Vec<(String, String)> {
+    (sim.trace.records.iter())
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::PodSandboxFailed { pod, message } => {
+                Some((sim.world.pod(*pod).name.clone(), message.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `GetNodenameForKernel`: with `setHostnameAsFQDN` the kernel hostname is
+/// `<hostname>.<subdomain>.<namespace>.svc.<domain>`, and 64 characters
+/// fit where 65 do not. `a-0.` (4) + `.default.svc.cluster.local` (26):
+/// a Service name of 34 characters makes 64, of 35 makes 65.
+#[test]
+fn an_fqdn_of_64_characters_starts_and_one_of_65_never_gets_a_sandbox() {
+    let fits = "s".repeat(34);
+    let (sim, _) = crate::support::run(&fqdn_scenario("a", &fits, "2m"));
+    assert!(sandbox_failures(&sim).is_empty());
+    assert!(Log(&sim).ready_after("a-1", SimTime::ZERO).is_some(), "both pods come up");
+
+    let long = "s".repeat(35);
+    let (sim, report) = crate::support::run(&fqdn_scenario("a", &long, "2m"));
+    let fqdn = format!("a-0.{long}.default.svc.cluster.local");
+    assert_eq!(
+        sandbox_failures(&sim),
+        [(
+            "a-0".to_string(),
+            format!(
+                "failed to construct FQDN from pod hostname and cluster domain, FQDN {fqdn} is too long (64 \
+                 characters is the max, 65 characters requested)"
+            )
+        )],
+        "said once: every retry fails the same way"
+    );
+    let pod = sim.world.pod(sim.world.pod_named("a-0").unwrap());
+    assert_eq!(pod.display_status(), "ContainerCreating");
+    assert_eq!(pod.status.pod_ip, None, "no sandbox, no address");
+    assert!(sim.world.pod_named("a-1").is_none(), "OrderedReady waits on a-0");
+    let finding = report.findings.iter().find(|f| f.id == "pod-sandbox-failed").expect("the finding");
+    assert_eq!(finding.subject, "pod/a-0");
+    assert!(finding.explanation.contains("65 characters requested"), "{}", finding.explanation);
+}
+
+/// Without a subdomain there is no domain to append (`GeneratePodHostNameAndDomain`),
+/// so `setHostnameAsFQDN` changes nothing, however long the name.
+#[test]
+fn an_fqdn_needs_a_subdomain() {
+    let name = "p".repeat(63);
+    let scenario = |subdomain: &str| {
+        format!(
+            r#"Scenario(
+    name: "bare",
+    duration: "1m",
+    cluster: (zones: ["zone-a"], nodePools: [(name: "worker", count: 1)]),
+    images: [(name: "db:1", pull: "2s", startup: "3s")],
+    timeline: [(at: "1s", do: CreatePod(name: "{name}", {subdomain}
+        template: (labels: {{"app": "x"}}, image: "db:1", setHostnameAsFQDN: true)))],
+)"#
+        )
+    };
+    let (sim, _) = crate::support::run(&scenario(""));
+    assert!(sandbox_failures(&sim).is_empty());
+    assert!(Log(&sim).ready_after(&name, SimTime::ZERO).is_some());
+    let (sim, _) = crate::support::run(&scenario(r#"subdomain: "x","#));
+    let fqdn = format!("{name}.x.default.svc.cluster.local");
+    let [(_, message)] = sandbox_failures(&sim).try_into().expect("one failure");
+    assert!(message.contains(&format!("FQDN {fqdn} is too long")), "{message}");
+    assert!(message.contains(&format!("{} characters requested", fqdn.len())), "{message}");
+}
+
+/// The kubelet says `FailedCreatePodSandBox` at the first sync and at each
+/// retry of the pod worker, 10 to 15 s apart, until the pod is deleted.
+#[test]
+fn failed_create_pod_sandbox_is_said_at_each_retry_until_the_pod_is_deleted() {
+    let source = fqdn_scenario("a", &"s".repeat(40), "10m").replace(
+        ",\n)",
+        r#",
+    timeline: [(at: "3m", do: DeletePod(pod: "a-0")), (at: "3m1s", do: Scale(statefulset: "a", replicas: 0))],
+)"#,
+    );
+    let (sim, _) = crate::support::run(&source);
+    // The first a-0 (a second is made at its deletion, and scaled away).
+    let a0 = sim.world.pods.iter().find(|p| p.name == "a-0").unwrap().uid;
+    let said: Vec<u64> = (stsim_render::events::collect(&sim).into_iter())
+        .filter(|e| e.reason == "FailedCreatePodSandBox" && e.involved.uid == a0.0)
+        .inspect(|e| {
+            assert!(
+                e.warning && e.message.starts_with("Failed to create pod sandbox: failed to construct FQDN")
+            )
+        })
+        .map(|e| e.at_ms)
+        .collect();
+    assert!(said.len() > 10, "{said:?}");
+    for pair in said.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!((10_000..=15_000).contains(&gap), "{said:?}");
+    }
+    // The first pod's events stop at its deletion at 3m.
+    let after: Vec<_> = (stsim_render::events::collect(&sim).into_iter())
+        .filter(|e| e.reason == "FailedCreatePodSandBox" && e.involved.uid == a0.0 && e.at_ms > 180_000)
+        .collect();
+    assert!(after.is_empty(), "{after:?}");
 }

@@ -1492,3 +1492,54 @@ fn the_tolerate_unready_endpoints_annotation_is_said_to_do_nothing() {
         .unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(plain.warning.is_none_or(|w| !w.contains("tolerate-unready-endpoints")));
 }
+
+/// `setHostnameAsFQDN` is read from a manifest (no "ignored" warning), and
+/// the StatefulSet's long names leave its first pod without a sandbox;
+/// `stsim export` writes the field back.
+#[test]
+fn set_hostname_as_fqdn_is_read_and_a_long_fqdn_leaves_the_pod_without_a_sandbox() {
+    let yaml = r#"apiVersion: v1
+kind: Service
+metadata:
+  name: my-application-database-headless
+spec:
+  clusterIP: None
+  selector:
+    app: db
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: my-application-database
+spec:
+  serviceName: my-application-database-headless
+  replicas: 2
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      setHostnameAsFQDN: true
+      containers:
+        - name: db
+          image: postgres:16
+"#;
+    let path = temp("fqdn.yaml", yaml);
+    let output = stsim(&["run", "-f", &path, "--json"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    assert!(!output.stderr.contains("setHostnameAsFQDN"), "{}", output.stderr);
+    let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let ids: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().filter_map(|f| f["id"].as_str()).collect();
+    assert!(ids.contains(&"pod-sandbox-failed"), "{ids:?}");
+    let events = stsim(&["events", "-f", &path]);
+    assert!(events.stdout.contains("FailedCreatePodSandBox"), "{}", events.stdout);
+    assert!(events.stdout.contains("84 characters requested"), "{}", events.stdout);
+    let exported =
+        stsim(&["export", &repo_root().join("scenarios/hostname-fqdn-too-long.ron").display().to_string()]);
+    assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
+    assert!(exported.stdout.contains("setHostnameAsFQDN: true"), "{}", exported.stdout);
+}

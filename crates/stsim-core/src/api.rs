@@ -158,6 +158,8 @@ pub struct NewPod {
     pub node_name: Option<String>,
     pub host_ports: Vec<crate::config::HostPort>,
     pub priority_class_name: Option<String>,
+    /// `spec.setHostnameAsFQDN`.
+    pub set_hostname_as_fqdn: bool,
     /// What the API server refuses in the template's spec, with a pod's
     /// paths (`PodTemplate::create_errors`): every create of it is refused.
     pub template_errors: Vec<String>,
@@ -198,6 +200,7 @@ impl NewPod {
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
             priority_class_name: template.priority_class_name.clone(),
+            set_hostname_as_fqdn: template.set_hostname_as_fqdn,
             template_errors: template.create_errors.clone(),
         }
     }
@@ -507,6 +510,7 @@ impl<'a> Api<'a> {
             ordinal: new.ordinal,
             hostname: new.hostname,
             subdomain: new.subdomain,
+            set_hostname_as_fqdn: new.set_hostname_as_fqdn,
             container_name: new.container_name,
             image: new.image,
             requests: new.requests,

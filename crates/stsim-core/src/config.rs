@@ -1314,6 +1314,12 @@ pub struct PodTemplate {
     /// `priorityClassName` (see `PodTemplate::critical`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
+    /// `setHostnameAsFQDN`: the kubelet makes the pod's kernel hostname
+    /// its fully qualified name (`<hostname>.<subdomain>.<namespace>.svc.
+    /// <domain>`), which must fit in 64 characters or the pod's sandbox is
+    /// never made (`kubelet::sandbox_hostname`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub set_hostname_as_fqdn: bool,
     /// The names of the pod's own volumes (`spec.volumes[].name`), and of
     /// those the first container mounts (`volumeMounts[].name`). A pod's
     /// volumes are these and, for a StatefulSet's, one per claim template;
@@ -1514,6 +1520,9 @@ impl PodTemplate {
         }
         if let Some(class) = &self.priority_class_name {
             out.push_str(&format!("priorityClassName {class}\n"));
+        }
+        if self.set_hostname_as_fqdn {
+            out.push_str("setHostnameAsFQDN true\n");
         }
         // Written only when it is not the default for the image: Kubernetes
         // hashes the defaulted template, where a policy written at its
@@ -2610,6 +2619,8 @@ pub struct TemplatePatch {
     /// `Some(None)` removes the probe.
     pub readiness_probe: Option<Option<Probe>>,
     pub termination_grace_period: Option<SimDuration>,
+    /// `setHostnameAsFQDN`, set or cleared.
+    pub set_hostname_as_fqdn: Option<bool>,
     /// The other regular containers, replacing the template's.
     pub extra_containers: Option<Vec<ExtraContainer>>,
 }

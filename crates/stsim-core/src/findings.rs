@@ -43,6 +43,7 @@ pub const IDS: &[&str] = &[
     "pod-not-recreated",
     "pod-name-taken",
     "finalizer-held",
+    "pod-sandbox-failed",
 ];
 
 mod stuck;
@@ -82,6 +83,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(services_mismatched(world));
     findings.extend(writes_lost(world));
     findings.extend(pods_rejected(world, trace));
+    findings.extend(sandboxes_failed(world, trace));
     findings.extend(node_names_unknown(world, trace, end));
     findings.extend(pods_invalid(world, trace));
     findings.extend(claims_invalid(world, trace));
@@ -392,6 +394,77 @@ fn strsim_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// Pods whose sandbox the kubelet cannot make, still waiting at the end:
+/// their spec asks for a kernel hostname the node cannot give
+/// (`kubelet::sandbox_hostname`), so every sync fails the same way, and
+/// a StatefulSet's `OrderedReady` start and rolling update wait behind
+/// the first such pod for ever.
+fn sandboxes_failed(world: &World, trace: &Trace) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for record in trace.records.of_kinds(&[Kind::PodSandboxFailed]) {
+        let Event::PodSandboxFailed { pod: id, message } = &record.event else { continue };
+        let pod = world.pod(*id);
+        if !pod.exists() || pod.is_terminating() {
+            continue;
+        }
+        let node = pod.node.map_or("its node", |n| world.node(n).name.as_str());
+        let fqdn =
+            crate::controllers::kubelet::sandbox_hostname(world, pod).is_err() && pod.set_hostname_as_fqdn;
+        let (why, fix) = match (fqdn, pod.owner.map(|s| world.sts(s))) {
+            (true, Some(set)) => (
+                format!(
+                    "setHostnameAsFQDN: true makes the kubelet set the pod's kernel hostname to its fully qualified \
+                     name, <pod>.<serviceName>.<namespace>.svc.<domain>, and the kernel's hostname holds 64 \
+                     characters. A StatefulSet's pod name repeats the set's name ({}), and the governing Service's \
+                     name ({}) often repeats it again.",
+                    set.name, pod.subdomain
+                ),
+                format!(
+                    "Drop setHostnameAsFQDN from StatefulSet {}'s template, or shorten the set's or the Service's \
+                     name until the FQDN fits in 64 characters. A pod's spec cannot be changed: {}",
+                    set.name,
+                    match (set.spec.pod_management_policy, set.spec.update_strategy) {
+                        (
+                            crate::config::PodManagementPolicy::Parallel,
+                            crate::config::UpdateStrategy::RollingUpdate { .. },
+                        ) => format!("the rolling update replaces {} once the template changes.", pod.name),
+                        _ => format!(
+                            "update the template, then delete {} so that it is made again from it (the \
+                             StatefulSet documentation's forced rollback).",
+                            pod.name
+                        ),
+                    }
+                ),
+            ),
+            (true, None) => (
+                "setHostnameAsFQDN: true makes the kubelet set the pod's kernel hostname to its fully qualified \
+                 name, and the kernel's hostname holds 64 characters."
+                    .to_string(),
+                format!(
+                    "Re-create {} without setHostnameAsFQDN, or with a shorter hostname or subdomain.",
+                    pod.name
+                ),
+            ),
+            _ => (String::new(), format!("Fix {}'s spec and re-create it.", pod.name)),
+        };
+        findings.push(Finding {
+            id: "pod-sandbox-failed",
+            subject: format!("pod/{}", pod.name),
+            since_ms: record.at.as_millis(),
+            summary: format!("the kubelet of {node} cannot make {}'s sandbox, so it stays ContainerCreating", pod.name),
+            explanation: format!(
+                "Each sync of {} fails before any container starts: {message} (FailedCreatePodSandBox, retried every \
+                 10-15 s). {why}",
+                pod.name
+            )
+            .trim_end()
+            .to_string(),
+            fix,
+        });
+    }
+    findings
 }
 
 /// Pods the kubelet's admission rejected (each name once: how often, the
@@ -1109,6 +1182,11 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
              each of its containers is",
             pod.name, extra.name, extra.image
         );
+    }
+    if pod.runtime.sandbox_refused
+        && let Err(message) = crate::controllers::kubelet::sandbox_hostname(world, pod)
+    {
+        return format!("{} cannot start: the kubelet cannot make its sandbox ({message})", pod.name);
     }
     let image = world.image(&pod.image);
     let doing = match (pod.status.container, image.behaviour) {

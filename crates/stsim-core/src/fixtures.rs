@@ -76,6 +76,7 @@ pub fn statefulset_spec(
         retention: RetentionPolicy::default(),
         template: PodTemplate {
             priority_class_name: None,
+            set_hostname_as_fqdn: false,
             volumes: Vec::new(),
             volume_mounts: Vec::new(),
             annotations: Labels::new(),

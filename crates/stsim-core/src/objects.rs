@@ -492,6 +492,11 @@ pub struct Runtime {
     /// The container process is running on its machine, whatever the API
     /// server believes. The model-world invariant (one running copy per
     /// StatefulSet identity) is checked on this.
+    /// Whether the kubelet has failed to make the pod's sandbox because
+    /// its config cannot be generated (`kubelet::sandbox_hostname`): a
+    /// fault of the pod's spec, so every later sync fails the same way
+    /// (the trace's `PodSandboxFailed` says when).
+    pub sandbox_refused: bool,
     pub running: bool,
     /// When the kubelet learned of the deletion and sent SIGTERM.
     pub term_started_at: Option<SimTime>,
@@ -911,6 +916,9 @@ pub struct Pod {
     pub hostname: String,
     /// `spec.subdomain`, set once at creation from the StatefulSet's `serviceName`.
     pub subdomain: String,
+    /// `spec.setHostnameAsFQDN`: its kernel hostname is its fully qualified
+    /// name, which must fit in 64 characters (`kubelet::sandbox_hostname`).
+    pub set_hostname_as_fqdn: bool,
     /// `spec.containers[0].name`, when not the default (`config::DEFAULT_CONTAINER_NAME`).
     pub container_name: Option<String>,
     pub image: String,

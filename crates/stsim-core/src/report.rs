@@ -844,6 +844,12 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             Event::PodRejected { pod, reason, message } => {
                 n.pod_row(at_ms, *pod, cat(&["rejected by the kubelet (", reason, "): ", message]), &|_| {})
             }
+            Event::PodSandboxFailed { pod, message } => n.pod_row(
+                at_ms,
+                *pod,
+                cat(&["the kubelet cannot make its sandbox (FailedCreatePodSandBox): ", message]),
+                &|_| {},
+            ),
             Event::PodShutdown { pod } => n.pod_row(
                 at_ms,
                 *pod,

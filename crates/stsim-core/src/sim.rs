@@ -783,6 +783,9 @@ impl Simulation {
                     if let Some(grace) = patch.termination_grace_period {
                         template.termination_grace_period = grace;
                     }
+                    if let Some(fqdn) = patch.set_hostname_as_fqdn {
+                        template.set_hostname_as_fqdn = fqdn;
+                    }
                     if let Some(extras) = patch.extra_containers {
                         template.extra_containers = extras;
                     }
@@ -1434,6 +1437,9 @@ pub fn describe(config: &Config, action: &Action) -> String {
             }
             if let Some(grace) = patch.termination_grace_period {
                 fields.push(format!("terminationGracePeriodSeconds={}", grace.as_millis() / 1000));
+            }
+            if let Some(fqdn) = patch.set_hostname_as_fqdn {
+                fields.push(format!("setHostnameAsFQDN={fqdn}"));
             }
             if let Some(extras) = &patch.extra_containers {
                 let named: Vec<String> = extras.iter().map(|c| format!("{}={}", c.name, c.image)).collect();

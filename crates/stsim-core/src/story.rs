@@ -140,6 +140,11 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
             Event::PodRejected { pod: id, reason, message } => {
                 format!("The kubelet rejects {} ({reason}): {message}; the pod is Failed.", pod(*id))
             }
+            Event::PodSandboxFailed { pod: id, message } => format!(
+                "The kubelet cannot make {}'s sandbox: {message}. The pod stays ContainerCreating, and every \
+                 retry fails the same way until its spec changes.",
+                pod(*id)
+            ),
             Event::PodShutdown { pod: id } => format!(
                 "The kubelet has stopped {} for the node's shutdown: the pod is Failed (Terminated). The machine powers off before the node's status says its volumes are unmounted, so they stay listed in use.",
                 pod(*id)

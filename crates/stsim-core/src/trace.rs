@@ -232,6 +232,13 @@ pub enum Event {
         reason: &'static str,
         message: String,
     },
+    /// The kubelet could not make the pod's sandbox: its sync failed
+    /// before any container (`FailedCreatePodSandBox`), and the pod stays
+    /// `ContainerCreating`. `message` is the error's.
+    PodSandboxFailed {
+        pod: PodId,
+        message: String,
+    },
     /// The kubelet stopped the pod's containers for its node's graceful
     /// shutdown: the pod is `Failed`, reason `Terminated`.
     PodShutdown {
@@ -940,6 +947,10 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
         Event::PodShutdown { pod: id } => {
             pod(out, *id);
             out.put("\tshutdown\treason=Terminated");
+        }
+        Event::PodSandboxFailed { pod: id, message } => {
+            pod(out, *id);
+            out.put("\tsandbox-failed\treason=FailedCreatePodSandBox message=").quoted(message);
         }
         Event::PodUnschedulable { pod: id, message } => {
             pod(out, *id);

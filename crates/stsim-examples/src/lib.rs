@@ -111,6 +111,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "node-name-skips-scheduler",
     "node-name-missing-node",
     "statefulset-name-too-long",
+    "hostname-fqdn-too-long",
     "service-name-missing",
     "service-selector-typo",
     "pod-ip-after-reboot",

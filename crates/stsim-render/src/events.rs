@@ -18,7 +18,9 @@
 //! `Pulling`/`Pulled` (from each pod's image
 //! checks, `PodHistory::image_checks`), `Created`/`Started` (worded per
 //! release), its image and back-off `Failed`,
-//! `BackOff`, `ErrImageNeverPull` and `InvalidImageName`'s `InspectFailed`
+//! `BackOff`, `ErrImageNeverPull` and `InvalidImageName`'s `InspectFailed`,
+//! `FailedCreatePodSandBox` at each sync of a pod whose sandbox it cannot
+//! make (`sandbox`)
 //! (for an init container too, by its
 //! name: the one its pod's `Init:<done>/<all>` was at), the attach-detach controller's
 //! `SuccessfulAttachVolume`/`FailedAttachVolume`, the PV controller's
@@ -39,6 +41,7 @@ pub mod list;
 mod pod_updates;
 mod provisioning;
 pub mod resync;
+mod sandbox;
 mod states;
 mod sync_retries;
 
@@ -266,6 +269,7 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
     extra.extend(scheduling_retries(sim));
     extra.extend(provisioning::retries(sim));
     extra.extend(sync_retries::repeats(sim, release));
+    extra.extend(sandbox::failures(sim));
     extra.extend(deletion::refused_deletes(sim));
     extra.extend(resync::repeats(sim, |pvc| {
         let claim = world.pvc(pvc);

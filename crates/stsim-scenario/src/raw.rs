@@ -1276,6 +1276,13 @@ pub struct PodTemplate {
     /// graceful node shutdown; any other name is a regular pod's.
     #[serde(default)]
     pub priority_class_name: Option<String>,
+    /// `setHostnameAsFQDN`: the pod's kernel hostname is its fully
+    /// qualified name, `<pod>.<serviceName>.<namespace>.svc.<domain>`,
+    /// which must fit in 64 characters, or the kubelet never makes the
+    /// pod's sandbox (`FailedCreatePodSandBox`) and it stays
+    /// ContainerCreating.
+    #[serde(default, rename = "setHostnameAsFQDN")]
+    pub set_hostname_as_fqdn: Option<bool>,
     /// The container's `ports`; those with a `hostPort` take that port on the node.
     #[serde(default)]
     pub ports: Option<Vec<ContainerPort>>,
@@ -1787,6 +1794,9 @@ pub struct TemplatePatch {
     pub readiness_probe: Option<Probe>,
     #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
+    /// `setHostnameAsFQDN`, set or cleared.
+    #[serde(default, rename = "setHostnameAsFQDN")]
+    pub set_hostname_as_fqdn: Option<bool>,
     /// The other regular containers, replacing the template's (`[]`
     /// removes them).
     #[serde(default)]

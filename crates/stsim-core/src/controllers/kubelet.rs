@@ -485,6 +485,16 @@ fn create_container(api: &mut Api, id: PodId) {
     let runtime = &api.world().pod(id).runtime;
     match (runtime.pull_started_at, runtime.backoff_until) {
         (None, _) => {
+            // The sandbox's config comes first; one that cannot be made
+            // fails every sync the same way, so the pod waits for good
+            // (the pod worker's retries are the events view's to tell).
+            if let Err(message) = sandbox_hostname(api.world(), api.world().pod(id)) {
+                if !api.world().pod(id).runtime.sandbox_refused {
+                    api.world.pod_mut(id).runtime.sandbox_refused = true;
+                    api.record(crate::trace::Event::PodSandboxFailed { pod: id, message });
+                }
+                return;
+            }
             // The sandbox comes up with the pod's IP; the init containers
             // run in order to completion, then the container's image is
             // checked. A new sandbox runs them again; a container restart
@@ -510,6 +520,44 @@ fn create_container(api: &mut Api, id: PodId) {
             pull_and_start(api, id);
         }
         (Some(_), None) => pull_and_start(api, id),
+    }
+}
+
+/// The kernel hostname of `pod`'s sandbox, as the kubelet generates its
+/// config (pkg/kubelet/kuberuntime `generatePodSandboxConfig`): its
+/// `spec.hostname` (its name by default) cut to 63 characters without a
+/// trailing `-` or `.` (`truncatePodHostnameIfNeeded`), and with
+/// `setHostnameAsFQDN` and a subdomain, the fully qualified
+/// `<hostname>.<subdomain>.<namespace>.svc.<domain>`, which must fit the
+/// kernel's 64-character nodename (pkg/kubelet/util
+/// `GetNodenameForKernel`). An FQDN too long is the error the sandbox's
+/// creation fails with, every time: a StatefulSet's FQDN repeats the
+/// set's name in the pod's and the governing Service's, so it is often
+/// too long.
+pub fn sandbox_hostname(world: &crate::world::World, pod: &Pod) -> Result<String, String> {
+    let fqdn = pod.set_hostname_as_fqdn && !pod.subdomain.is_empty();
+    let domain = fqdn.then(|| format!("{}.{}.svc.{}", pod.subdomain, world.namespace, world.cluster_domain));
+    kernel_hostname(&pod.hostname, domain.as_deref())
+}
+
+/// [`sandbox_hostname`] of a pod's hostname and, when it asks for its FQDN
+/// and has a subdomain, its domain.
+fn kernel_hostname(hostname: &str, domain: Option<&str>) -> Result<String, String> {
+    const HOSTNAME_MAX: usize = 63;
+    const FQDN_MAX: usize = 64;
+    let mut hostname = hostname;
+    if hostname.len() > HOSTNAME_MAX {
+        // Names are ASCII (a DNS subdomain): the cut falls between characters.
+        hostname = hostname[..HOSTNAME_MAX].trim_end_matches(['-', '.']);
+    }
+    let Some(domain) = domain else { return Ok(hostname.to_string()) };
+    let fqdn = format!("{hostname}.{domain}");
+    match fqdn.len() {
+        n if n > FQDN_MAX => Err(format!(
+            "failed to construct FQDN from pod hostname and cluster domain, FQDN {fqdn} is too long \
+             ({FQDN_MAX} characters is the max, {n} characters requested)"
+        )),
+        _ => Ok(fqdn),
     }
 }
 
@@ -1436,5 +1484,32 @@ mod tests {
     fn backoff_doubles_from_10s_to_5m() {
         let seconds: Vec<u64> = (1..=7).map(|n| pull_backoff(n).as_millis() / 1000).collect();
         assert_eq!(seconds, [10, 20, 40, 80, 160, 300, 300]);
+    }
+}
+
+#[cfg(test)]
+mod sandbox_tests {
+    use super::kernel_hostname;
+
+    /// `truncatePodHostnameIfNeeded` cuts a hostname to 63 characters and
+    /// drops a trailing `-` or `.`; `GetNodenameForKernel` then appends the
+    /// domain and refuses more than 64 characters.
+    #[test]
+    fn the_kernel_hostname_is_cut_to_63_and_the_fqdn_kept_to_64() {
+        let long = format!("{}-.{}", "a".repeat(61), "b".repeat(20));
+        assert_eq!(kernel_hostname(&long, None), Ok("a".repeat(61)));
+        assert_eq!(kernel_hostname("web-0", None), Ok("web-0".to_string()));
+        let domain = "web.default.svc.cluster.local";
+        assert_eq!(kernel_hostname("web-0", Some(domain)), Ok(format!("web-0.{domain}")));
+        // 34 + 1 + 29 = 64 fits; 35 + 1 + 29 = 65 does not.
+        assert!(kernel_hostname(&"h".repeat(34), Some(domain)).is_ok());
+        let refused = kernel_hostname(&"h".repeat(35), Some(domain)).unwrap_err();
+        assert!(
+            refused.ends_with("is too long (64 characters is the max, 65 characters requested)"),
+            "{refused}"
+        );
+        // The FQDN is made of the hostname as cut.
+        let refused = kernel_hostname(&long, Some(domain)).unwrap_err();
+        assert!(refused.contains(&format!("FQDN {}.{domain} is too long", "a".repeat(61))), "{refused}");
     }
 }

@@ -245,6 +245,12 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
     let node_selector = string_map(r.get("spec.nodeSelector"))
         .map_err(|v| invalid(format!("spec.nodeSelector: Invalid value: {v}: values must be strings")))?;
     let node_name = r.get("spec.nodeName").as_str().map(str::to_string);
+    let set_hostname_as_fqdn = match r.get("spec.setHostnameAsFQDN") {
+        Value::Null => false,
+        v => v.as_bool().ok_or_else(|| {
+            invalid(format!("spec.setHostnameAsFQDN: Invalid value: {v}: must be a boolean"))
+        })?,
+    };
     let unread = r.unread();
     if !unread.is_empty() {
         let paths: Vec<String> = unread.iter().map(|p| format!("{prefix}{p}")).collect();
@@ -255,6 +261,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
     }
     let template = PodTemplate {
         priority_class_name: None,
+        set_hostname_as_fqdn,
         volumes: Vec::new(),
         volume_mounts: Vec::new(),
         annotations: Labels::new(),

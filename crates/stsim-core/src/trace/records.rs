@@ -37,9 +37,10 @@ pub enum Kind {
     PvcOrphaned,
     PvcInUse,
     StatefulSetScaled,
+    PodSandboxFailed,
 }
 
-const KINDS: usize = 18;
+const KINDS: usize = 19;
 
 impl Kind {
     fn of(event: &Event) -> Option<Kind> {
@@ -62,6 +63,7 @@ impl Kind {
             Event::PvcOrphaned { .. } => Kind::PvcOrphaned,
             Event::PvcInUse { .. } => Kind::PvcInUse,
             Event::StatefulSetScaled { .. } => Kind::StatefulSetScaled,
+            Event::PodSandboxFailed { .. } => Kind::PodSandboxFailed,
             _ => return None,
         })
     }

@@ -403,6 +403,9 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     if let Some(class) = &template.priority_class_name {
         pod.insert("priorityClassName".into(), class.clone().into());
     }
+    if template.set_hostname_as_fqdn {
+        pod.insert("setHostnameAsFQDN".into(), true.into());
+    }
     if !template.node_selector.is_empty() {
         pod.insert("nodeSelector".into(), labels(&template.node_selector));
     }

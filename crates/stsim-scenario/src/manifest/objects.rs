@@ -1880,6 +1880,10 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
         cx.at(format!("{raw_base}.priorityClassName"), node.place, &format!("{p}.priorityClassName"));
         cx.string(node, &format!("{p}.priorityClassName"))
     });
+    let set_hostname_as_fqdn = spec.take("setHostnameAsFQDN").and_then(|node| {
+        cx.at(format!("{raw_base}.setHostnameAsFQDN"), node.place, &format!("{p}.setHostnameAsFQDN"));
+        cx.boolean(node, &format!("{p}.setHostnameAsFQDN"))
+    });
     let tolerations =
         spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
     let topology_spread_constraints = spec
@@ -1944,6 +1948,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
         topology_spread_constraints,
         node_name,
         priority_class_name,
+        set_hostname_as_fqdn,
         ports: (!ports.is_empty()).then_some(ports),
         create_errors: Vec::new(),
     })

@@ -321,6 +321,7 @@ impl Checker<'_, '_> {
             ),
             node_name,
             priority_class_name,
+            set_hostname_as_fqdn: template.set_hostname_as_fqdn.unwrap_or(false),
             host_ports,
             // As written: the API server checks them when it is asked for a pod.
             volumes: template.volumes.clone().unwrap_or_default(),

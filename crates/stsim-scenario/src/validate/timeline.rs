@@ -436,6 +436,7 @@ impl Checker<'_, '_> {
                                 None,
                             ))
                         }),
+                        set_hostname_as_fqdn: template.set_hostname_as_fqdn,
                     };
                     index.map(|statefulset| Action::PatchTemplate { statefulset, patch })
                 }
