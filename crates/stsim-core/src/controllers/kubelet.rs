@@ -488,7 +488,9 @@ fn create_container(api: &mut Api, id: PodId) {
             // The sandbox's config comes first; one that cannot be made
             // fails every sync the same way, so the pod waits for good
             // (the pod worker's retries are the events view's to tell).
-            if let Err(message) = sandbox_hostname(api.world(), api.world().pod(id)) {
+            if api.world().pod(id).set_hostname_as_fqdn
+                && let Err(message) = sandbox_hostname(api.world(), api.world().pod(id))
+            {
                 if !api.world().pod(id).runtime.sandbox_refused {
                     api.world.pod_mut(id).runtime.sandbox_refused = true;
                     api.record(crate::trace::Event::PodSandboxFailed { pod: id, message });

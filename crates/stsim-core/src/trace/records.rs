@@ -69,8 +69,11 @@ impl Kind {
     }
 }
 
-/// Records per chunk of [`Records`], after the first.
-const CHUNK: usize = 1 << 12;
+/// Records per chunk of [`Records`], after the first. Small enough that
+/// the first chunk's doublings copy little (a sweep's runs write about a
+/// thousand records each, and 4,096 a chunk had them copy every record
+/// about twice), large enough that a long run's chunks stay few.
+const CHUNK: usize = 1 << 9;
 
 /// The trace's records in order, stored in chunks of [`CHUNK`] (the first
 /// grows as a vector does, so a short run allocates no more than it
