@@ -1543,3 +1543,56 @@ spec:
     assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
     assert!(exported.stdout.contains("setHostnameAsFQDN: true"), "{}", exported.stdout);
 }
+
+/// A pod's resolver is not modelled: `dnsPolicy: Default`, and
+/// `hostNetwork: true` under the default `ClusterFirst` (the kubelet falls
+/// back to the node's resolver), get a note saying what that changes;
+/// `ClusterFirstWithHostNet` keeps the cluster's resolver and gets none.
+#[test]
+fn a_pod_resolver_other_than_the_clusters_is_noted() {
+    let manifest = |spec: &str| {
+        format!(
+            r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  serviceName: web
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+{spec}      containers:
+        - name: web
+          image: nginx:1.27
+"#
+        )
+    };
+    for (name, spec, said) in [
+        ("host-net.yaml", "      hostNetwork: true\n", Some("falls back to Default")),
+        (
+            "default.yaml",
+            "      dnsPolicy: Default\n",
+            Some("dnsPolicy: Default gives its pods the node's resolver"),
+        ),
+        ("none.yaml", "      dnsPolicy: None\n", Some("only the resolver its dnsConfig names")),
+        ("with-host-net.yaml", "      hostNetwork: true\n      dnsPolicy: ClusterFirstWithHostNet\n", None),
+        ("cluster-first.yaml", "      dnsPolicy: ClusterFirst\n", None),
+    ] {
+        let path = temp(name, &manifest(spec));
+        let output = stsim(&["check", "-f", &path]);
+        assert_eq!(output.status, ExitStatus::Success, "{name}: {}", output.stderr);
+        let all = format!("{}{}", output.stdout, output.stderr);
+        match said {
+            Some(words) => {
+                assert!(all.contains(words), "{name}: {all}");
+                assert!(all.contains("stsim models no pod's resolver"), "{name}: {all}");
+            }
+            None => assert!(!all.contains("resolver"), "{name}: {all}"),
+        }
+    }
+}

@@ -1342,6 +1342,10 @@ pub fn observe(api: &mut Api) {
         std::mem::swap(&mut app, &mut api.world.apps.list[index]);
         observe_app(api, &mut app, index, &mut wake);
         std::mem::swap(&mut app, &mut api.world.apps.list[index]);
+        // Nothing a look does writes to the list (a pod is made, a set
+        // re-created, by the controllers' own events), so the placeholder
+        // is still empty for the next.
+        debug_assert!(app.pods.is_empty() && app.sets.is_empty() && app.processes.is_empty());
         api.world.apps.spare = Some(app);
         api.world.apps.set_timer(index, wake.next());
     }

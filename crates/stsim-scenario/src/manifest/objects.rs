@@ -1913,6 +1913,30 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
         let help = "a StatefulSet's pods run until deleted; leave `activeDeadlineSeconds` out".to_string();
         cx.invalid(node.place, &format!("{p}.activeDeadlineSeconds"), message, Some(help));
     }
+    // The pod's resolver, which stsim does not model: every member
+    // resolves the cluster's names. The kubelet gives the node's resolver
+    // to `dnsPolicy: Default`, and to `hostNetwork: true` under the default
+    // `ClusterFirst` (pkg/kubelet/network/dns `getPodDNSType`: "Fallback to
+    // DNSDefault for pod on hostnetwork"); `None` gives only `dnsConfig`'s.
+    // Either way `<pod>.<service>.<namespace>.svc...` may not resolve from
+    // inside the pod, which a note says where the field is also ignored.
+    let host_network = spec.peek("hostNetwork").is_some_and(|n| matches!(n.value, Value::Bool(true)));
+    let resolver = match spec.entries_value("dnsPolicy").as_deref() {
+        Some("Default") => Some("dnsPolicy: Default gives its pods the node's resolver"),
+        Some("None") => Some("dnsPolicy: None gives its pods only the resolver its dnsConfig names"),
+        None | Some("" | "ClusterFirst") if host_network => Some(
+            "hostNetwork: true with dnsPolicy ClusterFirst gives its pods the node's resolver (the kubelet \
+             falls back to Default; ClusterFirstWithHostNet keeps the cluster's)",
+        ),
+        _ => None,
+    };
+    if let Some(resolver) = resolver {
+        cx.collected.notes.push(format!(
+            "{}: {resolver}, so the cluster's names (<pod>.<serviceName>.<namespace>.svc...) may not resolve \
+             from inside them; stsim models no pod's resolver, and its members resolve those names anyway",
+            cx.object
+        ));
+    }
     for (key, default) in
         [("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler")]
     {
