@@ -392,6 +392,15 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             let message = format!("update Pod {pod} in StatefulSet {} successful", set.name);
             push(STATEFULSET, false, "SuccessfulUpdate", Involved::statefulset(set), message);
         }
+        // The StatefulSet controller's delete of a pod that left at once, or
+        // is held by its finalizers (a graceful one is its `PodDeleting`).
+        if record.actor == Actor::StatefulSetController
+            && let Event::PodRemoved { pod, .. } | Event::PodHeld { pod, .. } = &record.event
+            && let pod = world.pod(*pod)
+            && let Some(set) = set_of(pod.owner)
+        {
+            controller_deleted(&mut push, pod, set, remade_now(record.at, pod), &sim.config.namespace);
+        }
         match &record.event {
             Event::PodCreated { pod, .. } => {
                 let pod = world.pod(*pod);
@@ -511,35 +520,11 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             // (a graceful delete there is already waiting).
             Event::PodRemoved { pod, force } => {
                 let pod = world.pod(*pod);
-                if record.actor == Actor::StatefulSetController
-                    && let Some(set) = set_of(pod.owner)
-                {
-                    controller_deleted(
-                        &mut push,
-                        pod,
-                        set,
-                        remade_now(record.at, pod),
-                        &sim.config.namespace,
-                    );
-                }
                 if *force
                     && let Some(node) = pod.node
                     && machine[node.index()] == Machine::Partitioned
                 {
                     unheard[node.index()].push(pod.id);
-                }
-            }
-            // Deleted at once, but held by its finalizers.
-            Event::PodHeld { pod, .. } if record.actor == Actor::StatefulSetController => {
-                let pod = world.pod(*pod);
-                if let Some(set) = set_of(pod.owner) {
-                    controller_deleted(
-                        &mut push,
-                        pod,
-                        set,
-                        remade_now(record.at, pod),
-                        &sim.config.namespace,
-                    );
                 }
             }
             Event::NodeMachine { .. } => {
