@@ -674,10 +674,9 @@ impl App {
         self.by_member.entry(process.member.clone()).or_default().insert(process.pod);
         let key = order_key(&process);
         if let Some(old) = self.processes.insert(process.pod, process) {
-            self.unorder(&old);
+            self.unorder(order_key(&old));
         }
-        let at = self.order.partition_point(|k| *k < key);
-        self.order.insert(at, key);
+        self.reorder(key);
     }
     /// The process at `pod` keeps running after its pod object was
     /// removed (since `since`): a ghost, ordered after its member's live
@@ -687,21 +686,24 @@ impl App {
         let old = order_key(process);
         process.ghost_since = since;
         let key = order_key(process);
-        if let Ok(at) = self.order.binary_search(&old) {
+        self.unorder(old);
+        self.reorder(key);
+    }
+    /// `key` leaves `order`.
+    fn unorder(&mut self, key: (u32, bool, PodId)) {
+        if let Ok(at) = self.order.binary_search(&key) {
             self.order.remove(at);
         }
+    }
+    /// `key` takes its place in `order`.
+    fn reorder(&mut self, key: (u32, bool, PodId)) {
         let at = self.order.partition_point(|k| *k < key);
         self.order.insert(at, key);
-    }
-    fn unorder(&mut self, process: &Process) {
-        if let Ok(at) = self.order.binary_search(&order_key(process)) {
-            self.order.remove(at);
-        }
     }
     /// The process at `pod` is gone, if there was one.
     pub fn remove_process(&mut self, pod: PodId) -> Option<Process> {
         let process = self.processes.remove(&pod)?;
-        self.unorder(&process);
+        self.unorder(order_key(&process));
         if let Some(pods) = self.by_member.get_mut(&process.member) {
             pods.remove(&pod);
             if pods.is_empty() {
