@@ -549,8 +549,10 @@ fn kernel_hostname(hostname: &str, domain: Option<&str>) -> Result<String, Strin
     const FQDN_MAX: usize = 64;
     let mut hostname = hostname;
     if hostname.len() > HOSTNAME_MAX {
-        // Names are ASCII (a DNS subdomain): the cut falls between characters.
-        hostname = hostname[..HOSTNAME_MAX].trim_end_matches(['-', '.']);
+        // Go cuts bytes; a valid name is ASCII, but a cut that would split
+        // a character falls before it rather than panic.
+        let cut = (0..=HOSTNAME_MAX).rev().find(|i| hostname.is_char_boundary(*i)).unwrap_or(0);
+        hostname = hostname[..cut].trim_end_matches(['-', '.']);
     }
     let Some(domain) = domain else { return Ok(hostname.to_string()) };
     let fqdn = format!("{hostname}.{domain}");
@@ -1510,6 +1512,8 @@ mod sandbox_tests {
             refused.ends_with("is too long (64 characters is the max, 65 characters requested)"),
             "{refused}"
         );
+        // Never a panic, whatever the text.
+        assert_eq!(kernel_hostname(&"é".repeat(40), None), Ok("é".repeat(31)));
         // The FQDN is made of the hostname as cut.
         let refused = kernel_hostname(&long, Some(domain)).unwrap_err();
         assert!(refused.contains(&format!("FQDN {}.{domain} is too long", "a".repeat(61))), "{refused}");
