@@ -572,3 +572,45 @@ fn failed_create_pod_sandbox_is_said_at_each_retry_until_the_pod_is_deleted() {
         .collect();
     assert!(after.is_empty(), "{after:?}");
 }
+
+/// What the findings tell of a pod without a sandbox is what mends it.
+/// Under `OrderedReady` a mended template waits on the stuck pod
+/// (`rollout-stuck` names its sandbox); under `Parallel` the rolling update
+/// replaces it, as `pod-sandbox-failed`'s fix says.
+#[test]
+fn the_findings_on_a_pod_without_a_sandbox_say_what_mends_it() {
+    let long = "s".repeat(40);
+    let patched = |policy: &str, end: &str| {
+        fqdn_scenario("a", &long, end)
+            .replace("replicas: 2,", &format!("replicas: 2, podManagementPolicy: {policy},"))
+            .replace(
+                ",\n)",
+                r#",
+    timeline: [(at: "2m", do: PatchTemplate(statefulset: "a", template: (setHostnameAsFQDN: false)))],
+)"#,
+            )
+    };
+    let (_, report) = crate::support::run(&patched("OrderedReady", "10m"));
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("rollout-stuck");
+    assert!(
+        stuck.explanation.contains("a-0 cannot start: the kubelet cannot make its sandbox"),
+        "{}",
+        stuck.explanation
+    );
+    let failed = report.findings.iter().find(|f| f.id == "pod-sandbox-failed").expect("pod-sandbox-failed");
+    assert!(failed.fix.contains("then delete a-0"), "{}", failed.fix);
+
+    // Parallel, before the patch: the fix says the rolling update replaces
+    // the pod...
+    let (_, report) = crate::support::run(
+        &fqdn_scenario("a", &long, "1m")
+            .replace("replicas: 2,", "replicas: 2, podManagementPolicy: Parallel,"),
+    );
+    let failed = report.findings.iter().find(|f| f.id == "pod-sandbox-failed").expect("pod-sandbox-failed");
+    assert!(failed.fix.contains("the rolling update replaces a-0"), "{}", failed.fix);
+    // ...and so it does, once the template is mended.
+    let (sim, report) = crate::support::run(&patched("Parallel", "10m"));
+    assert!(report.findings.iter().all(|f| f.id != "pod-sandbox-failed"), "{:?}", report.findings);
+    assert!(Log(&sim).ready_after("a-0", t("2m")).is_some());
+    assert!(Log(&sim).ready_after("a-1", t("2m")).is_some());
+}

@@ -410,14 +410,15 @@ fn sandboxes_failed(world: &World, trace: &Trace) -> Vec<Finding> {
             continue;
         }
         let node = pod.node.map_or("its node", |n| world.node(n).name.as_str());
-        let fqdn =
-            crate::controllers::kubelet::sandbox_hostname(world, pod).is_err() && pod.set_hostname_as_fqdn;
-        let (why, fix) = match (fqdn, pod.owner.map(|s| world.sts(s))) {
-            (true, Some(set)) => (
+        // The one sandbox config the kubelet cannot make here is an FQDN
+        // too long for the kernel (`kubelet::sandbox_hostname`).
+        let why = "setHostnameAsFQDN: true makes the kubelet set the pod's kernel hostname to its fully qualified \
+                   name, <hostname>.<subdomain>.<namespace>.svc.<domain>, and the kernel's hostname holds 64 \
+                   characters.";
+        let (why, fix) = match pod.owner.map(|s| world.sts(s)) {
+            Some(set) => (
                 format!(
-                    "setHostnameAsFQDN: true makes the kubelet set the pod's kernel hostname to its fully qualified \
-                     name, <pod>.<serviceName>.<namespace>.svc.<domain>, and the kernel's hostname holds 64 \
-                     characters. A StatefulSet's pod name repeats the set's name ({}), and the governing Service's \
+                    "{why} A StatefulSet's pod name repeats the set's name ({}), and the governing Service's \
                      name ({}) often repeats it again.",
                     set.name, pod.subdomain
                 ),
@@ -425,11 +426,17 @@ fn sandboxes_failed(world: &World, trace: &Trace) -> Vec<Finding> {
                     "Drop setHostnameAsFQDN from StatefulSet {}'s template, or shorten the set's or the Service's \
                      name until the FQDN fits in 64 characters. A pod's spec cannot be changed: {}",
                     set.name,
+                    // Under Parallel a rolling update replaces a pod that
+                    // is not Ready, at or above the partition; OrderedReady
+                    // waits on it first, and OnDelete replaces only what is
+                    // deleted.
                     match (set.spec.pod_management_policy, set.spec.update_strategy) {
                         (
                             crate::config::PodManagementPolicy::Parallel,
-                            crate::config::UpdateStrategy::RollingUpdate { .. },
-                        ) => format!("the rolling update replaces {} once the template changes.", pod.name),
+                            crate::config::UpdateStrategy::RollingUpdate { partition, .. },
+                        ) if pod.ordinal.is_some_and(|o| o >= set.start_ordinal() + partition) => {
+                            format!("the rolling update replaces {} once the template changes.", pod.name)
+                        }
                         _ => format!(
                             "update the template, then delete {} so that it is made again from it (the \
                              StatefulSet documentation's forced rollback).",
@@ -438,16 +445,13 @@ fn sandboxes_failed(world: &World, trace: &Trace) -> Vec<Finding> {
                     }
                 ),
             ),
-            (true, None) => (
-                "setHostnameAsFQDN: true makes the kubelet set the pod's kernel hostname to its fully qualified \
-                 name, and the kernel's hostname holds 64 characters."
-                    .to_string(),
+            None => (
+                why.to_string(),
                 format!(
                     "Re-create {} without setHostnameAsFQDN, or with a shorter hostname or subdomain.",
                     pod.name
                 ),
             ),
-            _ => (String::new(), format!("Fix {}'s spec and re-create it.", pod.name)),
         };
         findings.push(Finding {
             id: "pod-sandbox-failed",
@@ -458,9 +462,7 @@ fn sandboxes_failed(world: &World, trace: &Trace) -> Vec<Finding> {
                 "Each sync of {} fails before any container starts: {message} (FailedCreatePodSandBox, retried every \
                  10-15 s). {why}",
                 pod.name
-            )
-            .trim_end()
-            .to_string(),
+            ),
             fix,
         });
     }
