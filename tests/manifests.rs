@@ -1596,3 +1596,45 @@ spec:
         }
     }
 }
+
+/// On the host's network the kubelet sets no hostname (`generatePodSandboxConfig`
+/// skips it), so a long FQDN does not stop the sandbox there: the pods run,
+/// and a note says `setHostnameAsFQDN` has no effect.
+#[test]
+fn set_hostname_as_fqdn_has_no_effect_on_the_hosts_network() {
+    let yaml = r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: my-application-database
+spec:
+  serviceName: my-application-database-headless
+  replicas: 1
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      hostNetwork: true
+      dnsPolicy: ClusterFirstWithHostNet
+      setHostnameAsFQDN: true
+      containers:
+        - name: db
+          image: postgres:16
+"#;
+    let path = temp("fqdn-host-network.yaml", yaml);
+    let output = stsim(&["run", "-f", &path, "--json"]);
+    assert_eq!(output.status, ExitStatus::Success, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("setHostnameAsFQDN has no effect with hostNetwork: true"),
+        "{}",
+        output.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let ids: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().filter_map(|f| f["id"].as_str()).collect();
+    assert!(!ids.contains(&"pod-sandbox-failed"), "{ids:?}");
+    assert_eq!(report["pods"][0]["state"]["status"], "Running", "{}", report["pods"]);
+}

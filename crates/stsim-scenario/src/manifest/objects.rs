@@ -1880,10 +1880,21 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
         cx.at(format!("{raw_base}.priorityClassName"), node.place, &format!("{p}.priorityClassName"));
         cx.string(node, &format!("{p}.priorityClassName"))
     });
-    let set_hostname_as_fqdn = spec.take("setHostnameAsFQDN").and_then(|node| {
+    let host_network = spec.peek("hostNetwork").is_some_and(|n| matches!(n.value, Value::Bool(true)));
+    let mut set_hostname_as_fqdn = spec.take("setHostnameAsFQDN").and_then(|node| {
         cx.at(format!("{raw_base}.setHostnameAsFQDN"), node.place, &format!("{p}.setHostnameAsFQDN"));
         cx.boolean(node, &format!("{p}.setHostnameAsFQDN"))
     });
+    // The kubelet sets no hostname for a pod on the host's network
+    // (`generatePodSandboxConfig` skips it when `IsHostNetworkPod`), so
+    // the FQDN's length cannot stop its sandbox there.
+    if host_network && set_hostname_as_fqdn == Some(true) {
+        cx.collected.notes.push(format!(
+            "{}: setHostnameAsFQDN has no effect with hostNetwork: true (its pods take the node's hostname)",
+            cx.object
+        ));
+        set_hostname_as_fqdn = Some(false);
+    }
     let tolerations =
         spec.take("tolerations").and_then(|node| tolerations(cx, node, &format!("{raw_base}.tolerations")));
     let topology_spread_constraints = spec
@@ -1920,7 +1931,6 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
     // DNSDefault for pod on hostnetwork"); `None` gives only `dnsConfig`'s.
     // Either way `<pod>.<service>.<namespace>.svc...` may not resolve from
     // inside the pod, which a note says where the field is also ignored.
-    let host_network = spec.peek("hostNetwork").is_some_and(|n| matches!(n.value, Value::Bool(true)));
     let resolver = match spec.entries_value("dnsPolicy").as_deref() {
         Some("Default") => Some("dnsPolicy: Default gives its pods the node's resolver"),
         Some("None") => Some("dnsPolicy: None gives its pods only the resolver its dnsConfig names"),
