@@ -1326,7 +1326,8 @@ fn an_orphan_delete_holds_the_name_until_the_dependents_are_orphaned() {
 /// A Service's selector, ports and publishNotReadyAddresses are mutable
 /// (`ValidateServiceUpdate`): endpoints and DNS follow a selector that
 /// stops (and starts again) selecting the pods, and SRV names follow the
-/// named ports. Its cluster IP and what stsim does not model are refused.
+/// named ports and their target ports. Its cluster IP and what stsim does
+/// not model are refused.
 #[test]
 fn a_services_selector_and_ports_change_and_dns_follows() {
     let script: Vec<Step> = vec![
@@ -1338,7 +1339,7 @@ fn a_services_selector_and_ports_change_and_dns_follows() {
                     patch(
                         "Service",
                         "redis-svc",
-                        json!({"spec": {"ports": [{"name": "x", "port": 1, "targetPort": 2}]}}),
+                        json!({"spec": {"ports": [{"name": "x", "port": 1, "appProtocol": "x"}]}}),
                     ),
                     patch("Service", "redis-svc", json!({"spec": {"ports": [{"name": "x", "port": 0}]}})),
                 ]
@@ -1350,7 +1351,7 @@ fn a_services_selector_and_ports_change_and_dns_follows() {
                 vec![patch(
                     "Service",
                     "redis-svc",
-                    json!({"spec": {"selector": {"app": "redis"}, "ports": [{"name": "redis", "port": 6379, "protocol": "TCP"}]}}),
+                    json!({"spec": {"selector": {"app": "redis"}, "ports": [{"name": "redis", "port": 6379, "protocol": "TCP", "targetPort": 7000}]}}),
                 )]
             }),
         ),
@@ -1358,7 +1359,7 @@ fn a_services_selector_and_ports_change_and_dns_follows() {
     let (sim, seen, _) = run("", script, Some(10_000));
     let got = answers(&seen, 120_000);
     assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [200, 405, 422], "{got:#?}");
-    assert_eq!(got[1].2, "stsim does not model spec.ports[0].targetPort of a Service (redis-svc)");
+    assert_eq!(got[1].2, "stsim does not model spec.ports[0].appProtocol of a Service (redis-svc)");
     assert!(got[2].2.contains("spec.ports[0].port: Invalid value: 0"), "{}", got[2].2);
     let log = crate::support::Log(&sim);
     let fqdn = "redis-0.redis-svc.default.svc.cluster.local";
@@ -1370,7 +1371,10 @@ fn a_services_selector_and_ports_change_and_dns_follows() {
     let srv = "_redis._tcp.redis-svc.default.svc.cluster.local";
     let answers = stsim_core::controllers::dns::service_answers(&sim.world, srv).unwrap();
     assert_eq!(answers.len(), 3, "one SRV target per ready endpoint: {answers:?}");
-    assert!(answers.iter().all(|a| a.ends_with(":6379")), "{answers:?}");
+    // The port each endpoint lists: the targetPort, not the Service's port.
+    assert!(answers.iter().all(|a| a.ends_with(":7000")), "{answers:?}");
+    let served = &seen.iter().find(|s| s.time_ms >= 190_000).unwrap().view;
+    assert_eq!(object(&served.objects.services, "redis-svc")["spec"]["ports"][0]["targetPort"], json!(7000));
     let view = &seen.iter().find(|s| s.time_ms >= 130_000).unwrap().view;
     assert_eq!(object(&view.objects.services, "redis-svc")["spec"]["selector"], json!({"app": "cache"}));
     // The operator heard of the change like any other.

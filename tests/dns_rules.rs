@@ -614,3 +614,93 @@ fn the_findings_on_a_pod_without_a_sandbox_say_what_mends_it() {
     assert!(Log(&sim).ready_after("a-0", t("2m")).is_some());
     assert!(Log(&sim).ready_after("a-1", t("2m")).is_some());
 }
+
+/// A headless Service's SRV records give the port each endpoint lists, the
+/// Service port's `targetPort` (CoreDNS's `findServices` reads the
+/// endpoint's ports), not the Service's own port: a number as it is, a
+/// name resolved in each pod's containers (`FindPort`), and a pod without
+/// a TCP port of that name is left out of that port's records (the
+/// EndpointSlice controller drops the port from its endpoint) while its
+/// other records stay.
+#[test]
+fn srv_records_give_the_endpoints_target_port() {
+    use stsim_core::controllers::dns::service_answers;
+    let source = r#"Scenario(
+        name: "srv-target-port", seed: 1, duration: "2m",
+        services: [(name: "web", selector: {"tier": "web"}, ports: [
+            (name: "http", port: 80, targetPort: "web"),
+            (name: "admin", port: 9000, targetPort: 9090),
+            (name: "plain", port: 7000),
+        ])],
+        statefulsets: [
+            (name: "new", serviceName: "web", replicas: 2, podManagementPolicy: Parallel,
+             template: (labels: {"tier": "web", "app": "new"}, image: "nginx",
+                        ports: [(containerPort: 9100, name: "metrics"), (containerPort: 8080, name: "web")])),
+            (name: "old", serviceName: "web", replicas: 1,
+             template: (labels: {"tier": "web", "app": "old"}, image: "nginx",
+                        ports: [(containerPort: 8080, name: "web", protocol: UDP)])),
+        ],
+    )"#;
+    let (sim, _) = crate::support::run(source);
+    let world = &sim.world;
+    let srv =
+        |port: &str| service_answers(world, &format!("_{port}._tcp.web.default.svc.cluster.local")).unwrap();
+    let name = |pod: &str, port: u16| format!("{pod}.web.default.svc.cluster.local:{port}");
+    assert_eq!(srv("http"), [name("new-0", 8080), name("new-1", 8080)], "old-0's `web` port is UDP");
+    assert_eq!(srv("admin"), [name("new-0", 9090), name("new-1", 9090), name("old-0", 9090)]);
+    assert_eq!(srv("plain"), [name("new-0", 7000), name("new-1", 7000), name("old-0", 7000)]);
+    assert_eq!(
+        service_answers(world, "web.default.svc.cluster.local").unwrap().len(),
+        3,
+        "all three endpoints"
+    );
+    // The same Service in manifests, and back out through `export`.
+    let config = crate::support::parse(source);
+    let ports = &config.services[0].ports;
+    assert_eq!(ports[0].target_port, stsim_core::config::TargetPort::Name("web".into()));
+    assert_eq!(ports[1].target_port, stsim_core::config::TargetPort::Number(9090));
+    assert_eq!(ports[2].target_port, stsim_core::config::TargetPort::Number(7000));
+}
+
+/// A `targetPort` or a container port's name that is not a port name
+/// (`IsValidPortName`), a `targetPort` out of range, and a name given
+/// twice in one container are refused, each at its place.
+#[test]
+fn bad_port_names_and_target_ports_are_refused() {
+    let source = |service_ports: &str, template_ports: &str| {
+        format!(
+            r#"Scenario(name: "bad-ports", seed: 1, duration: "1m",
+                services: [(name: "web", selector: {{"app": "web"}}, ports: [{service_ports}])],
+                statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+                    template: (labels: {{"app": "web"}}, image: "nginx", ports: [{template_ports}]))],
+            )"#
+        )
+    };
+    let errors = |text: String| -> Vec<String> {
+        match stsim_scenario::parse_scenario(&text, "bad.ron") {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+        }
+    };
+    let fine = errors(source(
+        r#"(name: "http", port: 80, targetPort: "web")"#,
+        r#"(containerPort: 8080, name: "web")"#,
+    ));
+    assert!(fine.is_empty(), "{fine:?}");
+    let defaulted = errors(source(r#"(port: 80, targetPort: 0)"#, ""));
+    assert!(defaulted.is_empty(), "0 is the port's own number: {defaulted:?}");
+    let bad = errors(source(r#"(port: 80, targetPort: "Web_Port")"#, ""));
+    assert!(
+        bad.iter().any(|e| e.contains("services[0].ports[0].targetPort") && e.contains("Web_Port")),
+        "{bad:?}"
+    );
+    let big = errors(source(r#"(port: 80, targetPort: 70000)"#, ""));
+    assert!(big.iter().any(|e| e.contains("targetPort") && e.contains("65535")), "{big:?}");
+    let digits = errors(source(r#"(port: 80)"#, r#"(containerPort: 8080, name: "8080")"#));
+    assert!(digits.iter().any(|e| e.contains("at least one letter")), "{digits:?}");
+    let twice = errors(source(
+        r#"(port: 80)"#,
+        r#"(containerPort: 8080, name: "web"), (containerPort: 8081, name: "web")"#,
+    ));
+    assert!(twice.iter().any(|e| e.contains("ports[1].name") && e.contains("Duplicate value")), "{twice:?}");
+}

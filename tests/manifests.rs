@@ -1638,3 +1638,39 @@ spec:
     assert!(!ids.contains(&"pod-sandbox-failed"), "{ids:?}");
     assert_eq!(report["pods"][0]["state"]["status"], "Running", "{}", report["pods"]);
 }
+
+/// A chart's headless Service that targets its container's port by name
+/// (`targetPort: redis`): the name is read on both sides, the Service's SRV
+/// records give the container's port, and `export` writes both back.
+#[test]
+fn a_target_port_by_name_leads_to_the_containers_port() {
+    use stsim_core::config::TargetPort;
+    let path = example("charts/redis.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let loaded = stsim_scenario::parse_manifests(&[(path.clone(), text.clone())], "start")
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let config = &loaded.config;
+    let headless = config.services.iter().find(|s| s.name == "cache-redis-headless").unwrap();
+    assert_eq!(headless.ports[0].target_port, TargetPort::Name("redis".into()));
+    let named = &config.statefulsets[0].spec.template.named_ports;
+    assert_eq!((named[0].name.as_str(), named[0].port, named[0].container), ("redis", 6379, 0));
+    // The port renumbered in the container: the SRV records follow it, not
+    // the Service's port.
+    let moved = text.replacen("              containerPort: 6379", "              containerPort: 7379", 1);
+    let mut sim = stsim_core::Simulation::new(
+        stsim_scenario::parse_manifests(&[(path.clone(), moved)], "start").unwrap().config,
+    );
+    sim.run();
+    let srv = "_tcp-redis._tcp.cache-redis-headless.default.svc.cluster.local";
+    let answers = stsim_core::controllers::dns::service_answers(&sim.world, srv).unwrap();
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert!(answers.iter().all(|a| a.ends_with(":7379")), "{answers:?}");
+    // Written back as read.
+    let objects = stsim_scenario::export::objects(config);
+    let text: Vec<String> = objects.iter().map(|o| serde_json::to_string(o).unwrap()).collect();
+    let exported = text.join("\n---\n");
+    assert!(exported.contains(r#""targetPort":"redis""#), "{exported}");
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), exported)], "start").unwrap();
+    assert_eq!(back.config.services, config.services);
+    assert_eq!(back.config.statefulsets[0].spec.template.named_ports, *named);
+}

@@ -157,6 +157,7 @@ pub struct NewPod {
     /// `spec.nodeName` as written: the pod is bound at creation, without the scheduler.
     pub node_name: Option<String>,
     pub host_ports: Vec<crate::config::HostPort>,
+    pub named_ports: Vec<crate::config::NamedPort>,
     pub priority_class_name: Option<String>,
     /// `spec.setHostnameAsFQDN`.
     pub set_hostname_as_fqdn: bool,
@@ -199,6 +200,7 @@ impl NewPod {
             volume_mounts: template.volume_mounts.clone(),
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
+            named_ports: template.named_ports.clone(),
             priority_class_name: template.priority_class_name.clone(),
             set_hostname_as_fqdn: template.set_hostname_as_fqdn,
             template_errors: template.create_errors.clone(),
@@ -531,6 +533,7 @@ impl<'a> Api<'a> {
             topology_spread: new.topology_spread,
             claims: new.claims,
             host_ports: new.host_ports,
+            named_ports: (!new.named_ports.is_empty()).then(|| Box::new(new.named_ports)),
             priority_class_name: new.priority_class_name,
             node_name: new.node_name.clone(),
             node: None,

@@ -1063,10 +1063,57 @@ pub fn topology_zones(terms: &[TopologyTerm]) -> Option<Vec<&str>> {
     (!zones.is_empty()).then_some(zones)
 }
 
+/// One of a Service's `spec.ports`. Ports are TCP here (the Service's
+/// default protocol).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServicePort {
     pub name: String,
     pub port: u16,
+    /// `targetPort`: where the endpoints take the traffic, and the port an
+    /// endpoint lists (what a headless Service's SRV records give). The
+    /// API server defaults it to `port`.
+    pub target_port: TargetPort,
+}
+
+impl ServicePort {
+    /// A port whose `targetPort` is its own number (the default).
+    pub fn new(name: impl Into<String>, port: u16) -> ServicePort {
+        ServicePort { name: name.into(), port, target_port: TargetPort::Number(port) }
+    }
+}
+
+/// A Service port's `targetPort` (an IntOrString).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetPort {
+    Number(u16),
+    /// The name of a container port of each endpoint's pod (`ports[].name`).
+    Name(String),
+}
+
+impl TargetPort {
+    /// The port a pod's endpoint lists for it (`FindPort`, in
+    /// pkg/api/v1/pod/util.go and the EndpointSlice controller's copy): a
+    /// number as it is; a name, the first of the pod's container ports so
+    /// named with the Service port's protocol (TCP). `None` when the pod
+    /// has none: the EndpointSlice controller leaves the port out of that
+    /// pod's endpoint, so no SRV record of the port names the pod.
+    pub fn resolve(&self, named: &[NamedPort]) -> Option<u16> {
+        match self {
+            TargetPort::Number(n) => Some(*n),
+            TargetPort::Name(name) => {
+                named.iter().find(|p| p.name == *name && p.protocol == Protocol::TCP).map(|p| p.port)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TargetPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetPort::Number(n) => write!(f, "{n}"),
+            TargetPort::Name(name) => f.write_str(name),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1311,6 +1358,13 @@ pub struct PodTemplate {
     pub node_name: Option<String>,
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
+    /// The regular containers' named ports, in the containers' order
+    /// then each one's: where a Service's `targetPort` by name leads.
+    /// Not part of the revision's hash, like the ports without a host
+    /// port (see `PodTemplate::unmodelled` for a template an operator wrote,
+    /// whose ports are hashed there).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub named_ports: Vec<NamedPort>,
     /// `priorityClassName` (see `PodTemplate::critical`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
@@ -1381,6 +1435,18 @@ pub struct ExtraContainer {
     /// Its requests as the scoring counts them (see `PodTemplate::scoring_requests`).
     #[serde(skip)]
     pub scoring_requests: Resources,
+}
+
+/// A container port with a name (`ports[].name`, `containerPort`,
+/// `protocol`): what a Service's `targetPort` may name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NamedPort {
+    pub name: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    /// The container it is of, by index in `spec.containers` (0 the
+    /// first): a name is unique within its container only.
+    pub container: usize,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its

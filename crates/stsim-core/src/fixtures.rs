@@ -100,6 +100,7 @@ pub fn statefulset_spec(
             topology_spread: Vec::new(),
             node_name: None,
             host_ports: Vec::new(),
+            named_ports: Vec::new(),
             unmodelled: String::new(),
             create_errors: Vec::new(),
         },
@@ -133,7 +134,7 @@ pub fn scenario(
             headless: true,
             selector: [("app".to_string(), set.clone())].into(),
             publish_not_ready_addresses: false,
-            ports: vec![ServicePort { name: "redis".into(), port: 6379 }],
+            ports: vec![ServicePort::new("redis", 6379)],
             labels: Labels::default(),
         });
         statefulsets.push(StatefulSetConfig {

@@ -779,7 +779,19 @@ pub fn service(world: &World, service: &Service) -> Object {
     if !service.owner_references.is_empty() {
         meta.insert("ownerReferences".into(), json!(service.owner_references));
     }
-    let ports: Vec<Value> = service.ports.iter().map(|p| json!({"name": p.name, "port": p.port})).collect();
+    // `targetPort` only when it is not the port's own number, its default:
+    // a Service written without one reads back as written.
+    let ports: Vec<Value> = (service.ports.iter())
+        .map(|p| {
+            let mut port = json!({"name": p.name, "port": p.port});
+            match &p.target_port {
+                crate::config::TargetPort::Number(n) if *n == p.port => {}
+                crate::config::TargetPort::Number(n) => port["targetPort"] = json!(n),
+                crate::config::TargetPort::Name(name) => port["targetPort"] = json!(name),
+            }
+            port
+        })
+        .collect();
     let mut spec = json!({"selector": labels(&service.selector), "ports": ports,
                           "publishNotReadyAddresses": service.publish_not_ready_addresses});
     if service.headless {

@@ -957,6 +957,11 @@ pub struct Pod {
     pub claims: Vec<String>,
     /// The container's host ports.
     pub host_ports: Vec<crate::config::HostPort>,
+    /// The regular containers' named ports (`PodTemplate::named_ports`):
+    /// where a Service's `targetPort` by name leads for this pod. Behind
+    /// one thin pointer, `None` for none: most pods name none, and a pod
+    /// stays in its size class. Read through [`Pod::named_ports`].
+    pub named_ports: Option<Box<Vec<crate::config::NamedPort>>>,
     /// `spec.priorityClassName`; `critical()` when a built-in critical one.
     pub priority_class_name: Option<String>,
     /// `spec.nodeName` as the pod was created with: bound by its writer,
@@ -1046,6 +1051,10 @@ impl Pod {
     /// (`World::revision_number`): never when either is missing.
     pub fn at_revision(&self, number: Option<u32>) -> bool {
         self.revision_number.is_some() && self.revision_number == number
+    }
+    /// The regular containers' named ports.
+    pub fn named_ports(&self) -> &[crate::config::NamedPort] {
+        self.named_ports.as_deref().map_or(&[], Vec::as_slice)
     }
     pub fn revision(&self) -> &str {
         self.labels.get(labels::REVISION).map(String::as_str).unwrap_or("")

@@ -1505,7 +1505,16 @@ pub fn describe(config: &Config, action: &Action) -> String {
                 parts.push(format!("selector [{}]", words.join(", ")));
             }
             if let Some(ports) = ports {
-                let words: Vec<String> = ports.iter().map(|p| format!("{}:{}", p.name, p.port)).collect();
+                // `name:port`, and `->target` where the target port is not the port.
+                let words: Vec<String> = ports
+                    .iter()
+                    .map(|p| match &p.target_port {
+                        crate::config::TargetPort::Number(n) if *n == p.port => {
+                            format!("{}:{}", p.name, p.port)
+                        }
+                        target => format!("{}:{}->{target}", p.name, p.port),
+                    })
+                    .collect();
                 parts.push(format!("ports [{}]", words.join(", ")));
             }
             if let Some(publish) = publish_not_ready_addresses {

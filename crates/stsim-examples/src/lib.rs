@@ -117,6 +117,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "pod-ip-after-reboot",
     "terminating-endpoints",
     "service-dns-names",
+    "srv-target-port-mismatch",
     "databases/lagging-replica-promoted",
     "databases/failover-crash-most-caught-up",
     "databases/failover-partition-unfenced",

@@ -1134,6 +1134,11 @@ pub struct ServicePort {
     #[serde(default)]
     pub name: Option<String>,
     pub port: i64,
+    /// Where the endpoints take the traffic: a number, or the name of a
+    /// container port of the pods (`"client"`). The port's own number when
+    /// not given (or 0, or empty). A headless Service's SRV records give it.
+    #[serde(default)]
+    pub target_port: Option<IntOrString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -1312,12 +1317,21 @@ pub struct PodTemplate {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename = "ContainerPort", deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContainerPort {
+    /// A name a Service's `targetPort` can use: an IANA service name (at
+    /// most 15 characters, lower-case letters, digits and inner hyphens).
+    #[serde(default)]
+    pub name: Option<String>,
     pub container_port: i64,
     #[serde(default)]
     pub host_port: Option<i64>,
     /// TCP when not given.
     #[serde(default)]
     pub protocol: Option<Protocol>,
+    /// Which container of a manifest's pod the port is of (0 the first): a
+    /// name is unique within its container only. 0 in a scenario, whose
+    /// template has one container's ports.
+    #[serde(skip)]
+    pub container: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -459,6 +459,30 @@ fn dns_label_errors(value: &str) -> Vec<&'static str> {
     errors
 }
 
+/// What is wrong with a port name (`validation.IsValidPortName`, an IANA
+/// service name): at most 15 characters, lower-case letters, digits and
+/// single hyphens inside, at least one letter. A container port's `name`
+/// and a Service's `targetPort` by name are checked so.
+pub fn port_name_errors(name: &str) -> Vec<&'static str> {
+    let mut problems = Vec::new();
+    if name.len() > 15 {
+        problems.push("must be no more than 15 characters");
+    }
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        problems.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+    }
+    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        problems.push("must contain at least one letter (a-z)");
+    }
+    if name.contains("--") {
+        problems.push("must not contain consecutive hyphens");
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        problems.push("must not begin or end with a hyphen");
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -321,6 +321,7 @@ mod tests {
                 claims: vec!["data-web-0".into()],
                 node_name: None,
                 host_ports: Vec::new(),
+                named_ports: Vec::new(),
                 priority_class_name: None,
                 set_hostname_as_fqdn: false,
                 template_errors: Vec::new(),

@@ -29,7 +29,10 @@
 //! (`<hostname>.<service>...`) when its subdomain is the Service, else the
 //! dashed address (`10-244-0-3.<service>...`), a name that answers A
 //! queries too (the endpoint's address while it is a ready endpoint
-//! without a hostname under the Service). They are computed, not
+//! without a hostname under the Service); the port is the one the
+//! endpoint lists, the Service port's `targetPort` (by number, or the
+//! pod's container port of that name: a pod without one has no record
+//! of the port). They are computed, not
 //! stored: kept over time (`World::dns_answer_log`) only for the names a
 //! scenario's expectations ask about. Clients look them up through the
 //! same cache ([`resolve_service`], [`resolve_srv`]). A Service with a
@@ -196,11 +199,11 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
         return Some(Vec::new());
     };
     // Ports are TCP here (the Service's default protocol).
-    let port = match parsed {
+    let target = match parsed {
         ServiceName::Service { .. } | ServiceName::Endpoint { .. } => None,
         ServiceName::Srv { port, protocol, .. } => {
             match service.ports.iter().find(|p| p.name == port).filter(|_| protocol == "tcp") {
-                Some(p) => Some(p.port),
+                Some(p) => Some(&p.target_port),
                 None => return Some(Vec::new()),
             }
         }
@@ -209,12 +212,15 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
     let mut answers: Vec<String> = ready_endpoints(world, service)
         .filter_map(|pod| {
             let ip = pod.status.pod_ip?;
-            Some(match port {
-                None => ip.to_string(),
-                Some(port) if has_hostname_under(pod, service) => {
-                    format!("{}.{suffix}:{port}", pod.hostname)
-                }
-                Some(port) => format!("{}.{suffix}:{port}", ip.to_string().replace('.', "-")),
+            // A headless Service's SRV record gives the port its endpoint
+            // lists, the target port (CoreDNS's `findServices` reads the
+            // endpoint's ports); a pod without the named port has no such
+            // port in its endpoint, so no record.
+            let Some(target) = target else { return Some(ip.to_string()) };
+            let port = target.resolve(pod.named_ports())?;
+            Some(match has_hostname_under(pod, service) {
+                true => format!("{}.{suffix}:{port}", pod.hostname),
+                false => format!("{}.{suffix}:{port}", ip.to_string().replace('.', "-")),
             })
         })
         .collect();

@@ -21,7 +21,7 @@ use super::{ObjRef, WriteResult, render};
 use crate::api::{Api, NewPod};
 use crate::config::{
     AccessMode, IntOrPercent, Labels, PodManagementPolicy, RetentionAction, RetentionPolicy, StatefulSetSpec,
-    UpdateStrategy, VolumeClaimTemplate,
+    TargetPort, UpdateStrategy, VolumeClaimTemplate,
 };
 use crate::objects::*;
 use serde_json::Value;
@@ -376,6 +376,7 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
         for i in 0..n {
             r.get(&format!("spec.ports.{i}.port"));
             r.get(&format!("spec.ports.{i}.name"));
+            r.get(&format!("spec.ports.{i}.targetPort"));
         }
         let ports = service_ports(name, r.object_at("spec.ports"))?;
         if ports.is_empty() && !headless {
@@ -409,8 +410,10 @@ pub fn service(api: &mut Api, object: &Value, name: &str) -> WriteResult {
     }
 }
 
-/// A Service's `spec.ports` (each a `port`, 1 to 65535, and an optional
-/// `name`), on create and on update alike.
+/// A Service's `spec.ports` (each a `port`, 1 to 65535, an optional
+/// `name` and an optional `targetPort`, a number or a port name, which
+/// the API server defaults to the port when 0 or empty), on create and on
+/// update alike.
 pub(super) fn service_ports(
     name: &str,
     ports: &Value,
@@ -425,7 +428,35 @@ pub(super) fn service_ports(
             return Err(invalid("Service", name, message));
         };
         let port_name = item["name"].as_str().unwrap_or_default().to_string();
-        out.push(crate::config::ServicePort { name: port_name, port });
+        let target = &item["targetPort"];
+        let target_port = match target {
+            Value::Null => TargetPort::Number(port),
+            Value::Number(n) if n.as_u64() == Some(0) => TargetPort::Number(port),
+            Value::String(s) if s.is_empty() => TargetPort::Number(port),
+            Value::Number(n) => match n.as_u64().and_then(|p| u16::try_from(p).ok()) {
+                Some(n) => TargetPort::Number(n),
+                None => {
+                    let message = format!(
+                        "spec.ports[{i}].targetPort: Invalid value: {n}: must be between 1 and 65535, inclusive"
+                    );
+                    return Err(invalid("Service", name, message));
+                }
+            },
+            Value::String(s) => match crate::api::validation::port_name_errors(s).first() {
+                None => TargetPort::Name(s.clone()),
+                Some(problem) => {
+                    let message = format!("spec.ports[{i}].targetPort: Invalid value: {s:?}: {problem}");
+                    return Err(invalid("Service", name, message));
+                }
+            },
+            other => {
+                let message = format!(
+                    "spec.ports[{i}].targetPort: Invalid value: {other}: must be a port number or a port name"
+                );
+                return Err(invalid("Service", name, message));
+            }
+        };
+        out.push(crate::config::ServicePort { name: port_name, port, target_port });
     }
     Ok(out)
 }

@@ -285,6 +285,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         topology_spread: Vec::new(),
         node_name,
         host_ports: Vec::new(),
+        named_ports: Vec::new(),
         unmodelled: String::new(),
         create_errors: Vec::new(),
     };

@@ -760,7 +760,9 @@ fn write_service_spec(
             .as_object()
             .into_iter()
             .flatten()
-            .filter(|(k, v)| !(matches!(k.as_str(), "name" | "port") || (*k == "protocol" && *v == "TCP")))
+            .filter(|(k, v)| {
+                !(matches!(k.as_str(), "name" | "port" | "targetPort") || (*k == "protocol" && *v == "TCP"))
+            })
             .map(|(k, _)| k)
             .collect();
         if let Some(field) = extra.first() {

@@ -161,11 +161,17 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
             .ports
             .iter()
             .map(|p| {
-                if p.name.is_empty() {
-                    json!({"port": p.port})
-                } else {
-                    json!({"name": p.name, "port": p.port})
+                let mut port = json!({"port": p.port});
+                if !p.name.is_empty() {
+                    port["name"] = p.name.clone().into();
                 }
+                // Written only when not the port's own number, its default.
+                match &p.target_port {
+                    TargetPort::Number(n) if *n == p.port => {}
+                    TargetPort::Number(n) => port["targetPort"] = (*n).into(),
+                    TargetPort::Name(name) => port["targetPort"] = name.clone().into(),
+                }
+                port
             })
             .collect();
         spec.insert("ports".into(), ports.into());
@@ -353,13 +359,17 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             container[key] = probe_object(probe, port);
         }
     }
-    if !template.host_ports.is_empty() {
-        // The model keeps the ports taken on the node; the container listens on the same.
-        let ports: Vec<Value> = template
-            .host_ports
-            .iter()
-            .map(|p| json!({"containerPort": p.port, "hostPort": p.port, "protocol": format!("{:?}", p.protocol)}))
-            .collect();
+    // The model keeps the ports taken on the node (the container listens
+    // on the same) and the named ones, each of its container.
+    let mut ports: Vec<Value> = template
+        .host_ports
+        .iter()
+        .map(
+            |p| json!({"containerPort": p.port, "hostPort": p.port, "protocol": format!("{:?}", p.protocol)}),
+        )
+        .collect();
+    ports.extend(named_ports(template, 0));
+    if !ports.is_empty() {
         container["ports"] = ports.into();
     }
     if let Some(sleep) = template.pre_stop {
@@ -385,10 +395,14 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         pod.insert("initContainers".into(), init.into());
     }
     let mut containers = vec![container];
-    for extra in &template.extra_containers {
+    for (i, extra) in template.extra_containers.iter().enumerate() {
         let mut other = json!({"name": extra.name, "image": extra.image});
         if let Some(policy) = extra.pull_policy {
             other["imagePullPolicy"] = policy.as_str().into();
+        }
+        let ports: Vec<Value> = named_ports(template, i + 1).collect();
+        if !ports.is_empty() {
+            other["ports"] = ports.into();
         }
         containers.push(other);
     }
@@ -783,4 +797,11 @@ pub fn objects(config: &Config) -> Vec<Value> {
     out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));
     out.extend(config.pod_disruption_budgets.iter().map(|b| budget(b, &config.namespace)));
     out
+}
+
+/// Container `index`'s named ports, as written.
+fn named_ports(template: &PodTemplate, index: usize) -> impl Iterator<Item = Value> + '_ {
+    (template.named_ports.iter())
+        .filter(move |p| p.container == index)
+        .map(|p| json!({"name": p.name, "containerPort": p.port, "protocol": format!("{:?}", p.protocol)}))
 }

@@ -497,21 +497,31 @@ pub(super) fn service(cx: &mut Cx<'_>, mut obj: Obj<'_>) {
             let number = int_field(cx, &mut port, "port", format!("{raw_base}.ports[{j}].port"));
             // `validateServicePort`: `ValidatePortNumOrName` of the target
             // port, once 0 or "" is defaulted to the port.
-            if let Some(target) = port.peek("targetPort")
-                && !matches!(&target.value, Value::Int(0) | Value::Null)
-                && !matches!(&target.value, Value::Str(name) if name.is_empty())
-            {
-                port_num_or_name(cx, target, &format!("{path}.targetPort"), false);
-            }
-            // targetPort defaults to the port.
-            if port.entries_value("targetPort").is_some_and(|t| Some(t) == port.entries_value("port")) {
-                port.skip(&["targetPort"]);
+            let mut target_port = None;
+            if let Some(target) = port.take("targetPort") {
+                let defaulted = matches!(&target.value, Value::Int(0) | Value::Null)
+                    || matches!(&target.value, Value::Str(name) if name.is_empty());
+                if !defaulted {
+                    let at = format!("{path}.targetPort");
+                    cx.at(format!("{raw_base}.ports[{j}].targetPort"), target.place, &at);
+                    port_num_or_name(cx, target, &at, false);
+                    // Kept when valid; an error above has been said.
+                    target_port = match &target.value {
+                        Value::Int(n) if (1..=65_535).contains(n) => Some(raw::IntOrString::Int(*n)),
+                        Value::Str(name)
+                            if stsim_core::api::validation::port_name_errors(name).is_empty() =>
+                        {
+                            Some(raw::IntOrString::String(name.clone()))
+                        }
+                        _ => None,
+                    };
+                }
             }
             if number.is_none() && port.entries_value("port").is_none() {
                 cx.invalid(item.place, &format!("{path}.port"), "Required value", None);
             }
             port.finish(cx);
-            ports.push(raw::ServicePort { name, port: number.unwrap_or(1) });
+            ports.push(raw::ServicePort { name, port: number.unwrap_or(1), target_port });
         }
     }
     spec.finish(cx);
@@ -1759,7 +1769,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                 // Every container's ports: a hostPort takes the port on the node.
                 if let Some(list) = container.take("ports") {
                     let raw_ports = format!("{raw_base}.ports");
-                    container_ports(cx, list, &format!("{path}.ports"), &raw_ports, &mut ports);
+                    container_ports(cx, list, &format!("{path}.ports"), &raw_ports, i, &mut ports);
                 }
                 container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
                 super::decode::container(cx, &container, &path);
@@ -1988,14 +1998,15 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
     })
 }
 
-/// A container's `ports`, appended to the pod's (`containerPort`,
-/// `hostPort`, `protocol`; a port's `name` is checked as the API server
-/// checks it, then not modelled).
+/// Container `index`'s `ports`, appended to the pod's (`name`,
+/// `containerPort`, `hostPort`, `protocol`; a name is checked as the API
+/// server checks it).
 fn container_ports(
     cx: &mut Cx<'_>,
     node: &Node,
     path: &str,
     raw_path: &str,
+    index: usize,
     out: &mut Vec<raw::ContainerPort>,
 ) {
     let Some(list) = cx.list(node, path) else { return };
@@ -2006,16 +2017,23 @@ fn container_ports(
         let Some(mut port) = cx.obj(item, &at) else { continue };
         let raw_at = format!("{raw_path}[{}]", out.len());
         cx.at(raw_at.clone(), item.place, &at);
+        let mut port_name = None;
         if let Some(node) = port.take("name")
             && let Some(name) = cx.string(node, &format!("{at}.name")).filter(|n| !n.is_empty())
         {
-            let problems = port_name_errors(&name);
+            let problems = stsim_core::api::validation::port_name_errors(&name);
             for problem in &problems {
                 let message = format!("Invalid value: {name:?}: {problem}");
                 cx.invalid(node.place, &format!("{at}.name"), message, None);
             }
-            if problems.is_empty() && names.contains(&name) {
+            let duplicate = names.contains(&name);
+            if problems.is_empty() && duplicate {
                 cx.invalid(node.place, &format!("{at}.name"), format!("Duplicate value: {name:?}"), None);
+            }
+            // Kept for a Service's `targetPort` when valid (the errors
+            // above refuse the pods, or the set, otherwise).
+            if problems.is_empty() && !duplicate {
+                port_name = Some(name.clone());
             }
             names.push(name);
         }
@@ -2032,6 +2050,8 @@ fn container_ports(
             continue;
         };
         out.push(raw::ContainerPort {
+            name: port_name,
+            container: index,
             container_port,
             host_port,
             protocol: protocol.map(|p| match p.as_str() {
@@ -2669,7 +2689,7 @@ fn port_num_or_name(cx: &mut Cx<'_>, node: &Node, path: &str, number_only: bool)
         ),
         Value::Int(_) => {}
         Value::Str(name) if !number_only => {
-            for problem in port_name_errors(name) {
+            for problem in stsim_core::api::validation::port_name_errors(name) {
                 cx.invalid(node.place, path, format!("Invalid value: {name:?}: {problem}"), None);
             }
         }
@@ -2680,29 +2700,6 @@ fn port_num_or_name(cx: &mut Cx<'_>, node: &Node, path: &str, number_only: bool)
             cx.int_or_string(node, path);
         }
     }
-}
-
-/// What is wrong with a port name (`validation.IsValidPortName`, an IANA
-/// service name): at most 15 characters, lower-case letters, digits and
-/// single hyphens inside, at least one letter.
-fn port_name_errors(name: &str) -> Vec<&'static str> {
-    let mut problems = Vec::new();
-    if name.len() > 15 {
-        problems.push("must be no more than 15 characters");
-    }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        problems.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
-    }
-    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
-        problems.push("must contain at least one letter (a-z)");
-    }
-    if name.contains("--") {
-        problems.push("must not contain consecutive hyphens");
-    }
-    if name.starts_with('-') || name.ends_with('-') {
-        problems.push("must not begin or end with a hyphen");
-    }
-    problems
 }
 
 /// `accessModes`: each one of Kubernetes' four.

@@ -279,6 +279,7 @@ impl Checker<'_, '_> {
             self.dns_subdomain(&format!("{base}.priorityClassName"), class);
         }
         let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
+        let named_ports = self.named_ports(base, template.ports.as_deref().unwrap_or_default());
         PodTemplate {
             labels,
             annotations: Labels::new(),
@@ -323,6 +324,7 @@ impl Checker<'_, '_> {
             priority_class_name,
             set_hostname_as_fqdn: template.set_hostname_as_fqdn.unwrap_or(false),
             host_ports,
+            named_ports,
             // As written: the API server checks them when it is asked for a pod.
             volumes: template.volumes.clone().unwrap_or_default(),
             volume_mounts: template.volume_mounts.clone().unwrap_or_default(),
@@ -365,6 +367,42 @@ impl Checker<'_, '_> {
                 continue;
             }
             out.push(host_port);
+        }
+        out
+    }
+
+    /// The ports with a name, in order: each name a valid port name
+    /// (`IsValidPortName`), unique within its container
+    /// (`validateContainerPorts`). A port with a name in error is left out.
+    fn named_ports(&mut self, base: &str, ports: &[raw::ContainerPort]) -> Vec<NamedPort> {
+        let mut out: Vec<NamedPort> = Vec::new();
+        let mut seen: Vec<(usize, &str)> = Vec::new();
+        for (i, port) in ports.iter().enumerate() {
+            let Some(name) = port.name.as_deref().filter(|n| !n.is_empty()) else { continue };
+            let path = format!("{base}.ports[{i}].name");
+            let problems = stsim_core::api::validation::port_name_errors(name);
+            for problem in &problems {
+                self.report("invalid-value", &path, format!("Invalid value: {name:?}: {problem}"), None);
+            }
+            if !problems.is_empty() {
+                continue;
+            }
+            if seen.contains(&(port.container, name)) {
+                let help = "a port name can be given once per container".to_string();
+                self.report("duplicate-name", &path, format!("Duplicate value: {name:?}"), Some(help));
+                continue;
+            }
+            seen.push((port.container, name));
+            let Ok(number) = u16::try_from(port.container_port) else { continue };
+            if number == 0 {
+                continue;
+            }
+            let protocol = match port.protocol.unwrap_or(raw::Protocol::TCP) {
+                raw::Protocol::TCP => Protocol::TCP,
+                raw::Protocol::UDP => Protocol::UDP,
+                raw::Protocol::SCTP => Protocol::SCTP,
+            };
+            out.push(NamedPort { name: name.to_string(), port: number, protocol, container: port.container });
         }
         out
     }

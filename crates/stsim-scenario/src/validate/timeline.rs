@@ -102,7 +102,30 @@ impl Checker<'_, '_> {
                     1
                 }
             };
-            out.push(ServicePort { name: port.name.clone().unwrap_or_default(), port: number });
+            // `targetPort` defaults to the port when missing, 0 or empty.
+            let target_at = format!("{base}.ports[{j}].targetPort");
+            let target_port = match &port.target_port {
+                None => TargetPort::Number(number),
+                Some(raw::IntOrString::Int(0)) => TargetPort::Number(number),
+                Some(raw::IntOrString::String(name)) if name.is_empty() => TargetPort::Number(number),
+                Some(raw::IntOrString::Int(n)) => match u16::try_from(*n) {
+                    Ok(n) => TargetPort::Number(n),
+                    Err(_) => {
+                        let message = format!("Invalid value: {n}: must be between 1 and 65535, inclusive");
+                        self.report("invalid-value", &target_at, message, None);
+                        TargetPort::Number(number)
+                    }
+                },
+                Some(raw::IntOrString::String(name)) => {
+                    let problems = stsim_core::api::validation::port_name_errors(name);
+                    for problem in &problems {
+                        let message = format!("Invalid value: {name:?}: {problem}");
+                        self.report("invalid-value", &target_at, message, None);
+                    }
+                    TargetPort::Name(name.clone())
+                }
+            };
+            out.push(ServicePort { name: port.name.clone().unwrap_or_default(), port: number, target_port });
         }
         out
     }
