@@ -430,13 +430,15 @@ pub(super) fn promote(api: &mut Api, app: &mut App, index: usize, pod: PodId) ->
 
 /// Why a replica does not follow the primary.
 #[derive(Debug, Clone, PartialEq)]
+/// (The primary's name is shared with the replica's data, not copied: an
+/// issue is made at most looks, and most are dropped unread.)
 enum Issue {
-    Unresolvable { primary: String, name: String, cached: bool },
-    Moved { primary: String, stored: String, now_at: Option<Ipv4> },
-    PrimaryDown { primary: String },
-    Foreign { primary: String, theirs: ClusterId, ours: ClusterId },
-    NotPrimary { primary: String },
-    Cut { primary: String, node: NodeId },
+    Unresolvable { primary: Arc<str>, name: String, cached: bool },
+    Moved { primary: Arc<str>, stored: String, now_at: Option<Ipv4> },
+    PrimaryDown { primary: Arc<str> },
+    Foreign { primary: Arc<str>, theirs: ClusterId, ours: ClusterId },
+    NotPrimary { primary: Arc<str> },
+    Cut { primary: Arc<str>, node: NodeId },
 }
 
 /// Judges the application as it is now.
@@ -489,22 +491,22 @@ pub(super) fn evaluate(api: &mut Api, app: &mut App, wake: &mut Wake) -> Verdict
                 source = Some(target);
                 match theirs {
                     Some(theirs) if theirs != ours => {
-                        Some(Issue::Foreign { primary: primary.to_string(), theirs, ours })
+                        Some(Issue::Foreign { primary: primary.clone(), theirs, ours })
                     }
                     _ if !is_primary(app, target) || !primaries.contains(&target) => {
-                        Some(Issue::NotPrimary { primary: primary.to_string() })
+                        Some(Issue::NotPrimary { primary: primary.clone() })
                     }
                     _ => None,
                 }
             }
-            Reach::Cut { node } => Some(Issue::Cut { primary: primary.to_string(), node }),
+            Reach::Cut { node } => Some(Issue::Cut { primary: primary.clone(), node }),
             Reach::Unresolvable { name, cached } => {
-                Some(Issue::Unresolvable { primary: primary.to_string(), name, cached })
+                Some(Issue::Unresolvable { primary: primary.clone(), name, cached })
             }
             Reach::WrongAddress { address, now_at } => {
-                Some(Issue::Moved { primary: primary.to_string(), stored: address.to_string(), now_at })
+                Some(Issue::Moved { primary: primary.clone(), stored: address.to_string(), now_at })
             }
-            Reach::NotRunning => Some(Issue::PrimaryDown { primary: primary.to_string() }),
+            Reach::NotRunning => Some(Issue::PrimaryDown { primary: primary.clone() }),
         };
         match issue {
             Some(issue) => issues.push((process.member.clone(), issue)),
@@ -833,22 +835,22 @@ fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
             Issue::PrimaryDown { primary }
             | Issue::Unresolvable { primary, .. }
             | Issue::Moved { primary, .. }
-            | Issue::Cut { primary, .. } => Some(primary.clone()),
+            | Issue::Cut { primary, .. } => Some(&**primary),
             _ => None,
         })
-        .or_else(|| app.clusters.first().map(|c| c.created_by.clone()));
+        .or_else(|| app.clusters.first().map(|c| c.created_by.as_str()));
     let Some(primary) = expected else {
         let waiting = missing(api, app);
         let reason = waiting.first().map_or("no member runs".to_string(), |(_, r)| r.clone());
         return Verdict::broken("no-primary", format!("no primary: {reason}"))
             .fix("Let a member initialise the cluster, or start ordinal 0.");
     };
-    if app.first_process_of(&primary).is_some() && !issues.is_empty() {
-        return replicas_cut_off(api, app, &primary, issues);
+    if app.first_process_of(primary).is_some() && !issues.is_empty() {
+        return replicas_cut_off(api, app, primary, issues);
     }
     let mut verdict =
         Verdict::broken("no-primary", format!("no primary: {primary} is not running, so writes fail"));
-    verdict.deferred = Some(super::Deferred::NoPrimary { primary });
+    verdict.deferred = Some(super::Deferred::NoPrimary { primary: primary.to_string() });
     verdict
 }
 
