@@ -663,7 +663,7 @@ impl Cx<'_> {
         self.error("invalid-value", place, text, help);
     }
 
-    fn type_error(&mut self, node: &Node, path: &str, expected: &str) {
+    pub fn type_error(&mut self, node: &Node, path: &str, expected: &str) {
         let message =
             format!("{}: {path}: expected {expected}, found {}", self.object, node.value.describe());
         let tag = (self.collected.tagged.iter())

@@ -2696,9 +2696,7 @@ fn port_num_or_name(cx: &mut Cx<'_>, node: &Node, path: &str, number_only: bool)
         _ if number_only => {
             cx.int(node, path);
         }
-        _ => {
-            cx.int_or_string(node, path);
-        }
+        _ => cx.type_error(node, path, "a port number or a port name"),
     }
 }
 
