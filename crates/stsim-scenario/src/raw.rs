@@ -1516,8 +1516,6 @@ pub enum Trigger {
 }
 
 /// `maxUnavailable: 2` or `maxUnavailable: "50%"`, as Kubernetes' IntOrString.
-/// Read by hand rather than as an untagged enum, so that anything else is
-/// told as what it is and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[serde(untagged)]
 pub enum IntOrString {
@@ -1525,6 +1523,8 @@ pub enum IntOrString {
     String(String),
 }
 
+// Read by hand rather than as an untagged enum, so that anything else is
+// told as what it is and what was expected.
 impl<'de> Deserialize<'de> for IntOrString {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
