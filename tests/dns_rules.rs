@@ -704,3 +704,57 @@ fn bad_port_names_and_target_ports_are_refused() {
     ));
     assert!(twice.iter().any(|e| e.contains("ports[1].name") && e.contains("Duplicate value")), "{twice:?}");
 }
+
+/// `FindPort` looks in the sidecars' ports too, after the regular
+/// containers', and the EndpointSlice controller does from 1.33 (k/k
+/// #128850, not backported): before, a `targetPort` only a sidecar names
+/// leaves every pod out of the port's SRV records. A name in both is the
+/// regular container's port.
+#[test]
+fn a_target_port_by_name_finds_a_sidecars_port_from_1_33() {
+    use stsim_core::controllers::dns::service_answers;
+    let source = |release: &str| {
+        format!(
+            r#"Scenario(
+            name: "sidecar-port", seed: 1, duration: "1m", kubernetesVersion: "{release}",
+            services: [(name: "web", selector: {{"app": "web"}}, ports: [
+                (name: "proxy", port: 443, targetPort: "envoy"),
+                (name: "both", port: 80, targetPort: "http"),
+            ])],
+            statefulsets: [(name: "web", serviceName: "web", replicas: 1,
+                template: (labels: {{"app": "web"}}, image: "nginx",
+                           ports: [(containerPort: 8080, name: "http")],
+                           initContainers: [
+                               (name: "setup", image: "busybox", ports: [(containerPort: 7000, name: "envoy")]),
+                               (name: "proxy", image: "envoy", restartPolicy: "Always",
+                                ports: [(containerPort: 9443, name: "envoy"), (containerPort: 9080, name: "http")]),
+                           ]))],
+        )"#
+        )
+    };
+    for (release, proxy) in
+        [("1.32", vec![]), ("1.33", vec!["web-0.web.default.svc.cluster.local:9443".to_string()])]
+    {
+        let (sim, _) = crate::support::run(&source(release));
+        let srv =
+            |port: &str| service_answers(&sim.world, &format!("_{port}._tcp.web.default.svc.cluster.local"));
+        assert_eq!(
+            srv("proxy"),
+            Some(proxy),
+            "{release}: only the sidecar names `envoy` (not the plain init container)"
+        );
+        assert_eq!(
+            srv("both"),
+            Some(vec!["web-0.web.default.svc.cluster.local:8080".to_string()]),
+            "{release}"
+        );
+    }
+    // Written out and read back, the sidecar keeps its ports.
+    let config = crate::support::parse(&source("1.33"));
+    let objects = stsim_scenario::export::objects(&config);
+    let text: Vec<String> = objects.iter().map(|o| serde_json::to_string(o).unwrap()).collect();
+    let back = stsim_scenario::parse_manifests(&[("x.yaml".into(), text.join("\n---\n"))], "start").unwrap();
+    let named = |c: &stsim_core::Config| c.statefulsets[0].spec.template.named_ports.clone();
+    assert_eq!(named(&back.config), named(&config));
+    assert_eq!(named(&config).iter().filter(|p| p.sidecar).count(), 2);
+}

@@ -1093,16 +1093,20 @@ pub enum TargetPort {
 impl TargetPort {
     /// The port a pod's endpoint lists for it (`FindPort`, in
     /// pkg/api/v1/pod/util.go and the EndpointSlice controller's copy): a
-    /// number as it is; a name, the first of the pod's container ports so
-    /// named with the Service port's protocol (TCP). `None` when the pod
-    /// has none: the EndpointSlice controller leaves the port out of that
-    /// pod's endpoint, so no SRV record of the port names the pod.
-    pub fn resolve(&self, named: &[NamedPort]) -> Option<u16> {
+    /// number as it is; a name, the first of the pod's regular containers'
+    /// ports so named with the Service port's protocol (TCP), then, with
+    /// `sidecars`, of its sidecars' (the EndpointSlice controller looks
+    /// there from 1.33, k/k #128850, not backported). `None` when the pod
+    /// has none: the controller leaves the port out of that pod's
+    /// endpoint, so no SRV record of the port names the pod. `named` lists
+    /// the regular containers' ports before the sidecars'.
+    pub fn resolve(&self, named: &[NamedPort], sidecars: bool) -> Option<u16> {
         match self {
             TargetPort::Number(n) => Some(*n),
-            TargetPort::Name(name) => {
-                named.iter().find(|p| p.name == *name && p.protocol == Protocol::TCP).map(|p| p.port)
-            }
+            TargetPort::Name(name) => named
+                .iter()
+                .find(|p| p.name == *name && p.protocol == Protocol::TCP && (sidecars || !p.sidecar))
+                .map(|p| p.port),
         }
     }
 }
@@ -1359,7 +1363,8 @@ pub struct PodTemplate {
     /// The container's ports that take a port on the node (`hostPort`).
     pub host_ports: Vec<HostPort>,
     /// The regular containers' named ports, in the containers' order
-    /// then each one's: where a Service's `targetPort` by name leads.
+    /// then each one's, then the sidecars' likewise: where a Service's
+    /// `targetPort` by name leads.
     /// Not part of the revision's hash, like the ports without a host
     /// port (see `PodTemplate::unmodelled` for a template an operator wrote,
     /// whose ports are hashed there).
@@ -1445,8 +1450,12 @@ pub struct NamedPort {
     pub port: u16,
     pub protocol: Protocol,
     /// The container it is of, by index in `spec.containers` (0 the
-    /// first): a name is unique within its container only.
+    /// first), or in `spec.initContainers` for a sidecar's: a name is
+    /// unique within its container only.
     pub container: usize,
+    /// A sidecar's (an init container with `restartPolicy: Always`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sidecar: bool,
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its

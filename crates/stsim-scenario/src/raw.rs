@@ -1377,6 +1377,11 @@ pub struct InitContainer {
     /// The names of the pod's volumes it mounts (`volumeMounts[].name`).
     #[serde(default)]
     pub volume_mounts: Option<Vec<String>>,
+    /// A sidecar's ports, for their names (`(containerPort: 9901, name:
+    /// "admin")`): from 1.33 a Service's `targetPort` by name finds them
+    /// when no regular container has the name. No `hostPort`.
+    #[serde(default)]
+    pub ports: Option<Vec<ContainerPort>>,
     /// A manifest's init container's requests, as written (counted in the
     /// pod template's `resources`); a scenario's have none.
     #[serde(skip)]

@@ -217,7 +217,7 @@ pub fn service_answers(world: &crate::world::World, name: &str) -> Option<Vec<St
             // endpoint's ports); a pod without the named port has no such
             // port in its endpoint, so no record.
             let Some(target) = target else { return Some(ip.to_string()) };
-            let port = target.resolve(pod.named_ports())?;
+            let port = target.resolve(pod.named_ports(), world.kubernetes.minor >= 33)?;
             Some(match has_hostname_under(pod, service) {
                 true => format!("{}.{suffix}:{port}", pod.hostname),
                 false => format!("{}.{suffix}:{port}", ip.to_string().replace('.', "-")),

@@ -368,7 +368,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             |p| json!({"containerPort": p.port, "hostPort": p.port, "protocol": format!("{:?}", p.protocol)}),
         )
         .collect();
-    ports.extend(named_ports(template, 0));
+    ports.extend(named_ports(template, 0, false));
     if !ports.is_empty() {
         container["ports"] = ports.into();
     }
@@ -388,6 +388,10 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
                 }
                 if template.sidecars.contains(&i) {
                     init["restartPolicy"] = "Always".into();
+                    let ports: Vec<Value> = named_ports(template, i, true).collect();
+                    if !ports.is_empty() {
+                        init["ports"] = ports.into();
+                    }
                 }
                 init
             })
@@ -400,7 +404,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         if let Some(policy) = extra.pull_policy {
             other["imagePullPolicy"] = policy.as_str().into();
         }
-        let ports: Vec<Value> = named_ports(template, i + 1).collect();
+        let ports: Vec<Value> = named_ports(template, i + 1, false).collect();
         if !ports.is_empty() {
             other["ports"] = ports.into();
         }
@@ -799,9 +803,10 @@ pub fn objects(config: &Config) -> Vec<Value> {
     out
 }
 
-/// Container `index`'s named ports, as written.
-fn named_ports(template: &PodTemplate, index: usize) -> impl Iterator<Item = Value> + '_ {
+/// Container `index`'s named ports (init container `index`'s, a
+/// sidecar's, with `sidecar`), as written.
+fn named_ports(template: &PodTemplate, index: usize, sidecar: bool) -> impl Iterator<Item = Value> + '_ {
     (template.named_ports.iter())
-        .filter(move |p| p.container == index)
+        .filter(move |p| p.container == index && p.sidecar == sidecar)
         .map(|p| json!({"name": p.name, "containerPort": p.port, "protocol": format!("{:?}", p.protocol)}))
 }

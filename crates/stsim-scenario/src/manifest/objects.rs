@@ -1831,6 +1831,24 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             });
             let sidecar = restart_policy.as_deref() == Some("Always");
             let volume_mounts = container.names_under(cx, "volumeMounts", &raw_init);
+            // A sidecar's ports, for their names (a Service's `targetPort`
+            // finds them from 1.33); another init container's, or a list
+            // with a host port (not modelled for init containers), is left
+            // to be listed as not modelled.
+            let mut ports = Vec::new();
+            if sidecar
+                && container.peek("ports").is_some_and(|list| !has_host_port(list))
+                && let Some(list) = container.take("ports")
+            {
+                container_ports(
+                    cx,
+                    list,
+                    &format!("{path}.ports"),
+                    &format!("{raw_init}.ports"),
+                    i,
+                    &mut ports,
+                );
+            }
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
@@ -1842,6 +1860,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     image_pull_policy,
                     restart_policy,
                     volume_mounts,
+                    ports: (!ports.is_empty()).then_some(ports),
                     requests,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),
@@ -2061,6 +2080,17 @@ fn container_ports(
             }),
         });
     }
+}
+
+/// Whether a list of ports sets a `hostPort` other than 0 on any.
+fn has_host_port(list: &Node) -> bool {
+    let Value::Seq(items) = &list.value else { return false };
+    items.iter().any(|item| match &item.value {
+        Value::Map(entries) => {
+            entries.iter().any(|(k, _, v)| k == "hostPort" && !matches!(v.value, Value::Int(0) | Value::Null))
+        }
+        _ => false,
+    })
 }
 
 /// Whether a port mapping has no `containerPort` at all (not one of the wrong type).

@@ -160,6 +160,7 @@ impl Checker<'_, '_> {
             container_names.push((path, name));
         }
         let mut sidecars = Vec::new();
+        let mut sidecar_ports = Vec::new();
         let init_containers: Vec<stsim_core::config::InitContainer> = template
             .init_containers
             .iter()
@@ -192,6 +193,10 @@ impl Checker<'_, '_> {
                         "Required value: an image is required",
                         None,
                     );
+                }
+                let ports = self.init_ports(&path, i, c.ports.as_deref().unwrap_or_default());
+                if c.restart_policy.as_deref() == Some("Always") {
+                    sidecar_ports.extend(ports);
                 }
                 stsim_core::config::InitContainer {
                     name: c.name.clone(),
@@ -279,7 +284,8 @@ impl Checker<'_, '_> {
             self.dns_subdomain(&format!("{base}.priorityClassName"), class);
         }
         let host_ports = self.host_ports(base, template.ports.as_deref().unwrap_or_default());
-        let named_ports = self.named_ports(base, template.ports.as_deref().unwrap_or_default());
+        let mut named_ports = self.named_ports(base, template.ports.as_deref().unwrap_or_default());
+        named_ports.extend(sidecar_ports);
         PodTemplate {
             labels,
             annotations: Labels::new(),
@@ -402,9 +408,42 @@ impl Checker<'_, '_> {
                 raw::Protocol::UDP => Protocol::UDP,
                 raw::Protocol::SCTP => Protocol::SCTP,
             };
-            out.push(NamedPort { name: name.to_string(), port: number, protocol, container: port.container });
+            out.push(NamedPort {
+                name: name.to_string(),
+                port: number,
+                protocol,
+                container: port.container,
+                sidecar: false,
+            });
         }
         out
+    }
+
+    /// Init container `index`'s ports (at `path`), its named ones, marked
+    /// as a sidecar's (only a sidecar's are kept): each port 1 to 65535,
+    /// and no host port, which stsim does not model for an init container.
+    fn init_ports(&mut self, path: &str, index: usize, ports: &[raw::ContainerPort]) -> Vec<NamedPort> {
+        for (i, port) in ports.iter().enumerate() {
+            let at = format!("{path}.ports[{i}]");
+            if !(1..=65535).contains(&port.container_port) {
+                let message =
+                    format!("Invalid value: {}: must be between 1 and 65535, inclusive", port.container_port);
+                self.report("invalid-value", &format!("{at}.containerPort"), message, None);
+            }
+            if let Some(host) = port.host_port.filter(|p| *p != 0) {
+                let message =
+                    format!("Invalid value: {host}: stsim does not model an init container's host port");
+                let help = "an init container's ports are read for their names only".to_string();
+                self.report("invalid-value", &format!("{at}.hostPort"), message, Some(help));
+            }
+        }
+        let ports: Vec<raw::ContainerPort> =
+            ports.iter().map(|p| raw::ContainerPort { container: index, ..p.clone() }).collect();
+        let mut named = self.named_ports(path, &ports);
+        for port in &mut named {
+            port.sidecar = true;
+        }
+        named
     }
 
     /// A weight of 1 to 100, as Kubernetes requires of preferred terms.
