@@ -848,8 +848,14 @@ fn no_primary(api: &Api, app: &App, issues: &[(String, Issue)]) -> Verdict {
     if app.first_process_of(primary).is_some() && !issues.is_empty() {
         return replicas_cut_off(api, app, primary, issues);
     }
-    let mut verdict =
-        Verdict::broken("no-primary", format!("no primary: {primary} is not running, so writes fail"));
+    // Made at each look while the primary is down (a replica retries every
+    // few seconds), and the last verdict again at most of them: written
+    // piece by piece rather than through `format!`.
+    let mut reason = String::with_capacity(primary.len() + 45);
+    reason.push_str("no primary: ");
+    reason.push_str(primary);
+    reason.push_str(" is not running, so writes fail");
+    let mut verdict = Verdict::broken("no-primary", reason);
     verdict.deferred = Some(super::Deferred::NoPrimary { primary: primary.to_string() });
     verdict
 }
