@@ -758,3 +758,25 @@ fn a_target_port_by_name_finds_a_sidecars_port_from_1_33() {
     assert_eq!(named(&back.config), named(&config));
     assert_eq!(named(&config).iter().filter(|p| p.sidecar).count(), 2);
 }
+
+/// `srv-target-port-mismatch`: the SRV name answers nothing while the
+/// Service's `targetPort` names no container port, and the patch that
+/// mends it is told with its target (`name:port->target`), which a port
+/// whose target is its own number does not show.
+#[test]
+fn a_mended_target_port_is_told_with_its_target() {
+    let (sim, _) = run_file("srv-target-port-mismatch");
+    let scripts: Vec<&str> = sim
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            stsim_core::trace::Event::Script { description, .. } => Some(description.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scripts, ["kubectl patch service etcd: ports [etcd-server:2380->server]"]);
+    let answers = answers_over_time(&sim, "_etcd-server._tcp.etcd.default.svc.cluster.local");
+    assert!(answers.iter().filter(|(at, _)| *at < t("2m")).all(|(_, a)| a.is_empty()), "{answers:?}");
+    assert_eq!(answers.last().map(|(_, a)| a.len()), Some(3), "{answers:?}");
+}
