@@ -915,3 +915,122 @@ fn restarts_count_their_ago_from_the_last_termination() {
     assert!(pod.state.restarts > 0, "{pod:?}");
     assert_eq!(exits.last().map(|at| at.as_millis()), pod.last_termination_ms, "{exits:?}");
 }
+
+/// A sidecar (an init container with `restartPolicy: Always`) whose image
+/// crashes has started all the same: the containers after it start, and
+/// the kubelet restarts it beside them, at once after a first exit, then
+/// after its back-off (`computeInitContainerActions` restarts an exited
+/// restartable init container whatever came after it). While it is down
+/// the pod is not Ready (`GenerateContainersReadyCondition` counts the
+/// sidecars) but stays Initialized, as a regular container has started
+/// (`GeneratePodInitializedCondition`); kubectl shows `Init:Error`, then
+/// `Init:CrashLoopBackOff`, over the running container, counts the running
+/// container in READY, and the sidecar's restarts in RESTARTS (`printPod`).
+/// A regular init container of the same image holds the pod instead.
+#[test]
+fn a_sidecar_that_crashes_restarts_beside_the_running_container() {
+    let source = |restart: &str, duration: &str| {
+        format!(
+            r#"Scenario(
+        name: "sidecar-crash",
+        seed: 1,
+        duration: "{duration}",
+        kubernetesVersion: "1.33",
+        cluster: (nodePools: [(name: "worker", count: 1, preloadedImages: ["proxy:1", "app:1"])]),
+        images: [(name: "proxy:1", startup: "30s", behaviour: CrashLoop), (name: "app:1", startup: "2s")],
+        statefulsets: [(
+            name: "app",
+            replicas: 1,
+            template: (labels: {{"app": "app"}}, image: "app:1",
+                initContainers: [(name: "proxy", image: "proxy:1"{restart})]),
+        )],
+    )"#
+        )
+    };
+    let sidecar = source(r#", restartPolicy: "Always""#, "3m");
+    let (sim, report) = run(&sidecar);
+    let statuses = |sim: &Simulation| -> Vec<String> {
+        (sim.trace.records.iter())
+            .filter_map(|r| match r.event {
+                Event::PodStatus { status, .. } => Some(format!("{} {status}", r.at)),
+                _ => None,
+            })
+            .collect()
+    };
+    let seen: Vec<String> = statuses(&sim).into_iter().take(7).collect();
+    // Started at 2 s; the container at 4 s. Exits at 32 s (a first exit:
+    // started again at once) and at 1m2s, held 10 s by its back-off then.
+    assert_eq!(
+        seen,
+        [
+            "0s Init:0/1",
+            "2s PodInitializing",
+            "4s Running",
+            "32s Init:Error",
+            "32s Running",
+            "1m2s Init:Error",
+            "1m2s Init:CrashLoopBackOff"
+        ]
+    );
+    let readiness = Log(&sim).readiness("app-0");
+    let changes: Vec<(SimTime, bool)> = readiness.into_iter().take(5).collect();
+    assert_eq!(&changes[..4], [(t("4s"), true), (t("32s"), false), (t("32s"), true), (t("1m2s"), false)]);
+    let (back, ready) = changes[4];
+    assert!(
+        ready && back >= t("1m12s") && back < t("1m14s"),
+        "the back-off's 10 s, then the worker's sync: {back}"
+    );
+    // The container itself started once and never stopped.
+    assert_eq!(sim.world.pod(sim.world.pod_named("app-0").unwrap()).status.restarts, 0);
+    // kubectl: the running container counts in READY; RESTARTS counts the sidecar's.
+    let row = report.pods.iter().find(|p| p.name == "app-0").unwrap();
+    assert_eq!((&*row.state.ready, &*row.state.status), ("1/2", "Init:CrashLoopBackOff"));
+    assert_eq!(row.state.restarts, 3);
+    let clbo = report
+        .timeline
+        .iter()
+        .filter(|r| &*r.name == "app-0")
+        .filter_map(|r| r.pod.as_ref())
+        .find(|p| p.status == "Init:CrashLoopBackOff")
+        .expect("a row in Init:CrashLoopBackOff");
+    assert_eq!(&*clbo.ready, "1/2");
+    // Served as the kubelet writes it: the sidecar waits, neither started
+    // nor ready; the pod is Initialized but its containers are not Ready.
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(
+        field("status.initContainerStatuses.0.state.waiting.reason").as_deref(),
+        Some("\"CrashLoopBackOff\"")
+    );
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("false"));
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("false"));
+    assert_eq!(field("status.initContainerStatuses.0.restartCount").as_deref(), Some("3"));
+    assert_eq!(field("status.containerStatuses.0.state.running").as_deref(), Some("{}"));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
+    assert_eq!(field("condition:ContainersReady.status").as_deref(), Some("\"False\""));
+    // The kubelet's events (before its spam filter): the container is
+    // created and started once; the sidecar after each exit, and backed
+    // off by name.
+    let said: Vec<(u64, String)> = (stsim_render::events::collect(&sim).into_iter())
+        .filter(|e| matches!(e.reason, "Started" | "BackOff"))
+        .map(|e| (e.at_ms, e.message.to_string()))
+        .collect();
+    let main: Vec<u64> =
+        said.iter().filter(|(_, m)| m == "Started container main").map(|(at, _)| *at).collect();
+    assert_eq!(main, [4_000], "{said:?}");
+    let sidecar = said.iter().filter(|(_, m)| m == "Started container proxy").count();
+    assert_eq!(sidecar, 4, "the first start and three restarts: {said:?}");
+    assert!(
+        said.iter().any(|(_, m)| m.starts_with("Back-off restarting failed container proxy")),
+        "{said:?}"
+    );
+    // Between two exits it runs: served running, started and ready.
+    let (sim, _) = run(&source(r#", restartPolicy: "Always""#, "40s"));
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("true"));
+    assert_eq!(field("condition:Ready.status").as_deref(), Some("\"True\""));
+    // The same image as a regular init container: the container never starts.
+    let (sim, _) = run(&source("", "3m"));
+    let seen = statuses(&sim);
+    assert!(seen.iter().all(|s| !s.ends_with(" Running")), "{seen:?}");
+    assert!(seen.iter().any(|s| s.ends_with(" Init:CrashLoopBackOff")), "{seen:?}");
+}

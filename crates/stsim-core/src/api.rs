@@ -500,6 +500,7 @@ impl<'a> Api<'a> {
             .collect();
         let extras = extra_containers.len();
         let inits = new.init_containers.len();
+        let sidecars = new.sidecars.len();
         self.world.insert_pod(Pod {
             id,
             uid,
@@ -546,7 +547,7 @@ impl<'a> Api<'a> {
                 ready_since: None,
                 pod_ip: None,
                 restarts: 0,
-                init_restarts: vec![0; inits],
+                init_restarts: vec![0; inits].into_boxed_slice(),
                 finished_at: None,
                 init_finished_at: None,
                 containers_written_at: self.now,
@@ -560,9 +561,15 @@ impl<'a> Api<'a> {
                 init_failure: None,
                 init_progress: None,
                 init_started: false,
-                extras: vec![ExtraStatus::WAITING; extras],
+                extras: vec![ExtraStatus::WAITING; extras].into_boxed_slice(),
+                sidecar_failures: vec![None; sidecars].into_boxed_slice(),
             },
-            runtime: Runtime { extras: vec![ExtraRuntime::default(); extras], ..Runtime::default() },
+            runtime: Runtime {
+                extras: vec![ExtraRuntime::default(); extras].into_boxed_slice(),
+                init_backoff: vec![CrashBackOff::default(); inits].into_boxed_slice(),
+                sidecars: vec![SidecarRuntime::default(); sidecars].into_boxed_slice(),
+                ..Runtime::default()
+            },
             waits: Waits::default(),
             history: PodHistory { owners: vec![(self.now, new.owner)], ..PodHistory::default() },
             created_at: self.now,
@@ -945,7 +952,7 @@ impl<'a> Api<'a> {
         }
         let before = p.display_status();
         p.status.extras[index] = status;
-        let ready = p.status.container_ready && p.extras_ready();
+        let ready = p.status.container_ready && p.extras_ready() && p.sidecars_ready();
         let terminating = p.is_terminating();
         let (state, container) = (status.state, index as u32 + 1);
         self.record(Event::ContainerStatus { pod, container, state, ready: status.ready });
@@ -953,6 +960,28 @@ impl<'a> Api<'a> {
         self.status_written(pod, before);
         // A deleted pod's containers exiting leave the condition as it was
         // (the object goes in the same instant; so for the first container).
+        if !terminating {
+            self.set_ready_condition(pod, ready);
+        }
+    }
+
+    /// The kubelet reports sidecar `position` (of `Pod::sidecars`) exited
+    /// (`Error`), held by its back-off (`CrashLoopBackOff`), or running
+    /// again (`None`); the Ready condition follows all of the containers'
+    /// readiness, the sidecars' among them (`GenerateContainersReadyCondition`).
+    pub fn set_sidecar_failure(&mut self, pod: PodId, position: usize, failure: Option<InitFailure>) {
+        let p = self.world.pod_mut(pod);
+        if p.status.sidecar_failures[position] == failure {
+            return;
+        }
+        let before = p.display_status();
+        p.status.sidecar_failures[position] = failure;
+        let ready = p.status.container_ready && p.extras_ready() && p.sidecars_ready();
+        let terminating = p.is_terminating();
+        let init = p.sidecars[position] as u32;
+        self.record(Event::SidecarStatus { pod, init, failure });
+        self.world.pod_mut(pod).status.containers_written_at = self.now;
+        self.status_written(pod, before);
         if !terminating {
             self.set_ready_condition(pod, ready);
         }
@@ -1091,7 +1120,7 @@ impl<'a> Api<'a> {
         let first = (p.status.container, p.status.container_ready);
         p.status.container_ready = ready;
         // The condition is all of the containers' readiness.
-        let condition = ready && p.extras_ready();
+        let condition = ready && p.extras_ready() && p.sidecars_ready();
         self.first_container_written(pod, first);
         self.set_ready_condition(pod, condition);
     }

@@ -43,6 +43,9 @@ pub enum EventKey {
     /// (`spec.containers[1..]`): an image check, a start, an exit, the end
     /// of a back-off.
     Extras(PodId),
+    /// The kubelet's next step for a pod's sidecars once started: an
+    /// exit, the look after it, the end of a back-off.
+    Sidecars(PodId),
     /// The provisioner finishes creating the volume of a claim.
     Provision(PvcId),
     /// The StatefulSet controller syncs a set (its work-queue key).
@@ -103,7 +106,9 @@ impl EventKey {
             | EventKey::TaintEvictionPod(_)
             | EventKey::PodGc => Phase::Controller,
             EventKey::AttachDetach(_) | EventKey::Reclaim(_) => Phase::Volume,
-            EventKey::Kubelet(_) | EventKey::Extras(_) | EventKey::NodeStatus(_) => Phase::Kubelet,
+            EventKey::Kubelet(_) | EventKey::Extras(_) | EventKey::Sidecars(_) | EventKey::NodeStatus(_) => {
+                Phase::Kubelet
+            }
             EventKey::Provision(_) => Phase::Volume,
             EventKey::StatefulSetSync(_)
             | EventKey::InformerResync
@@ -157,6 +162,7 @@ impl crate::queue::QueueKey for EventKey {
             EventKey::Reclaim(id) => (29, id.index()),
             EventKey::InformerResync => (30, 0),
             EventKey::NodeStatus(id) => (31, id.index()),
+            EventKey::Sidecars(id) => (32, id.index()),
         })
     }
 }
@@ -206,6 +212,7 @@ mod tests {
             EventKey::Reclaim(PvId(7)),
             EventKey::InformerResync,
             EventKey::NodeStatus(NodeId(7)),
+            EventKey::Sidecars(PodId(7)),
         ];
         let mut kinds: Vec<usize> = keys.iter().map(|k| k.dense().expect("every key is dense").0).collect();
         for key in keys {

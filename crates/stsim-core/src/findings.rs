@@ -1166,6 +1166,21 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         };
         return format!("{}'s init container {} (image {}) {doing}", pod.name, init.name, init.image);
     }
+    // A sidecar that crashes has let the containers after it start, and
+    // keeps the pod from Ready whenever it is down.
+    let crashing = pod.sidecars.iter().find(|i| {
+        pod.init_done(**i)
+            && world.image(&pod.init_containers[**i].image).behaviour == ImageBehaviour::CrashLoop
+    });
+    if let Some(index) = crashing {
+        let init = &pod.init_containers[*index];
+        return format!(
+            "{}'s sidecar {} (image {}) crashes after each start (Init:CrashLoopBackOff, {} restarts): the \
+             containers after it run, but a pod is Ready only when each of its containers is, its sidecars \
+             included, and the kubelet's back-off keeps it down longer after each exit",
+            pod.name, init.name, init.image, pod.status.init_restarts[*index]
+        );
+    }
     let first_ready = pod.status.container == ContainerState::Running && pod.status.container_ready;
     let unready = pod.extra_containers.iter().zip(&pod.status.extras).find(|(_, status)| !status.ready);
     if let (true, Some((extra, status))) = (first_ready, unready) {

@@ -477,7 +477,8 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
 }
 
 /// Init container `index`'s status as the kubelet writes it: done (a
-/// sidecar running, ready once started as it has no probe modelled; any
+/// sidecar running, ready once started as it has no probe modelled, or
+/// exited since and not started again: `Error`, then `CrashLoopBackOff`; any
 /// other terminated with exit code 0, which is its `ready`), the one the
 /// kubelet is at (running, its pull not told apart, or failing as
 /// `Init:<reason>` shows; a sidecar there has not started), or waiting in
@@ -488,11 +489,22 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
     let init = &pod.init_containers[index];
     let sidecar = pod.sidecars.contains(&index);
     let at = pod.status.init_progress.is_some_and(|done| done as usize == index);
+    let exited = (pod.sidecars.iter().zip(&pod.status.sidecar_failures))
+        .find(|(i, _)| **i == index)
+        .and_then(|(_, failure)| *failure);
     let (state, ready, started) = match (pod.init_done(index), sidecar) {
         // A finished pod's containers have all stopped.
         (true, true) if pod.is_terminal() => {
             (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), false, false)
         }
+        // A sidecar that exited since it started: neither started nor ready
+        // until it runs again.
+        (true, true) if exited.is_some() => match exited {
+            Some(InitFailure::Error) => {
+                (json!({"terminated": {"reason": "Error", "exitCode": 1}}), false, false)
+            }
+            _ => (json!({"waiting": {"reason": "CrashLoopBackOff"}}), false, false),
+        },
         (true, true) => (json!({"running": {}}), true, true),
         (true, false) => (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), true, false),
         // A sidecar is done once started: the one the kubelet is at has

@@ -475,9 +475,12 @@ pub struct Runtime {
     pub backoff_until: Option<SimTime>,
     /// The kubelet's restart back-off for the first container.
     pub crash_backoff: CrashBackOff,
-    /// The same for each init container that has exited with an error, by
-    /// index (empty until one has).
-    pub init_backoff: Vec<CrashBackOff>,
+    /// The same for each init container (a sidecar too), by index: no
+    /// entry until it has exited with an error.
+    pub init_backoff: Box<[CrashBackOff]>,
+    /// The kubelet's work on each sidecar once it has started, by position
+    /// in `Pod::sidecars`.
+    pub sidecars: Box<[SidecarRuntime]>,
     /// When the kubelet's kill of an orphaned container (its pod object
     /// gone) completes.
     pub killed_by: Option<SimTime>,
@@ -513,7 +516,7 @@ pub struct Runtime {
     /// done then.
     pub init_next: Option<(usize, SimTime)>,
     /// The kubelet's work on the other regular containers, by index.
-    pub extras: Vec<ExtraRuntime>,
+    pub extras: Box<[ExtraRuntime]>,
     /// The first container's image check in this sandbox is over, so the
     /// other regular containers' turn has come (the kubelet starts them in
     /// order in the same sync).
@@ -532,6 +535,17 @@ pub struct CrashBackOff {
     pub window: SimDuration,
     /// When the kubelet last moved the window (`lastUpdate`).
     pub updated_at: SimTime,
+}
+
+/// The kubelet's work on one sidecar (an init container with
+/// `restartPolicy: Always`) after its first start in the sandbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SidecarRuntime {
+    /// When its next change is due: its exit (an image that crashes), the
+    /// look after an exit, the sync that finds its back-off over.
+    pub due: Option<SimTime>,
+    /// When its restart back-off lets it start again, after an exit.
+    pub backoff_until: Option<SimTime>,
 }
 
 /// The kubelet's work on one of the pod's other regular containers.
@@ -678,7 +692,7 @@ pub struct PodStatus {
     pub restarts: u32,
     /// Each init container's `restartCount`, by index: how often it was
     /// started again after it failed.
-    pub init_restarts: Vec<u32>,
+    pub init_restarts: Box<[u32]>,
     /// When a regular container or a sidecar last terminated (the latest
     /// `lastState.terminated.finishedAt` among them), and when an init
     /// container did (sidecars included): what kubectl's RESTARTS column
@@ -734,7 +748,12 @@ pub struct PodStatus {
     /// The other regular containers' states as the kubelet last reported
     /// them (`spec.containers[i + 1]`): waiting `ContainerCreating` until
     /// each is started.
-    pub extras: Vec<ExtraStatus>,
+    pub extras: Box<[ExtraStatus]>,
+    /// Each sidecar that has exited since it started (by position in
+    /// `Pod::sidecars`): `Error` a moment after, `CrashLoopBackOff` while
+    /// its back-off holds it; `None` for one running (once started) or not
+    /// started yet, as `init_progress` says.
+    pub sidecar_failures: Box<[Option<InitFailure>]>,
 }
 
 /// What one of the pod's other regular containers is doing, as the kubelet
@@ -836,6 +855,18 @@ pub enum InitFailure {
 }
 
 impl InitFailure {
+    /// kubectl's STATUS for it: `Init:` and the reason.
+    pub fn status(self) -> &'static str {
+        match self {
+            InitFailure::Error => "Init:Error",
+            InitFailure::CrashLoopBackOff => "Init:CrashLoopBackOff",
+            InitFailure::ErrImagePull => "Init:ErrImagePull",
+            InitFailure::ImagePullBackOff => "Init:ImagePullBackOff",
+            InitFailure::ErrImageNeverPull => "Init:ErrImageNeverPull",
+            InitFailure::InvalidImageName => "Init:InvalidImageName",
+        }
+    }
+
     /// The reason the kubelet reports in the init container's state (kubectl
     /// shows it after `Init:`).
     pub fn as_str(self) -> &'static str {
@@ -1063,6 +1094,18 @@ impl Pod {
     /// pkg/printers/internalversion/printers.go).
     pub fn display_status(&self) -> StatusColumn {
         let reason = self.status_reason();
+        // kubectl's walk over the init containers stops at the first that
+        // is neither done nor a started sidecar: a sidecar that exited
+        // shows `Init:<reason>`. The regular containers' reasons replace
+        // it once the pod is initialized, if one has any (a running one
+        // has none).
+        if let Some(failure) = self.sidecar_failure()
+            && !self.is_terminating()
+            && !self.is_terminal()
+            && (!self.initialized() || reason == "Running")
+        {
+            return StatusColumn::Reason(failure.status());
+        }
         if reason == "ContainerCreating"
             && let Some(done) = self.status.init_progress
         {
@@ -1118,8 +1161,9 @@ impl Pod {
     /// started yet (they have no probe modelled), then the regular
     /// containers it last reported unready.
     pub fn unready_containers(&self) -> impl Iterator<Item = &str> + '_ {
-        let sidecars =
-            self.sidecars.iter().map(|i| (self.init_containers[*i].name.as_str(), self.init_done(*i)));
+        let sidecars = (self.sidecars.iter().zip(&self.status.sidecar_failures)).map(|(i, failure)| {
+            (self.init_containers[*i].name.as_str(), self.init_done(*i) && failure.is_none())
+        });
         let first = std::iter::once((self.container_name(), self.status.container_ready));
         let others =
             self.extra_containers.iter().zip(&self.status.extras).map(|(c, s)| (c.name.as_str(), s.ready));
@@ -1150,10 +1194,24 @@ impl Pod {
     }
 
     /// The kubelet's `Initialized` condition: no init containers, each
-    /// done in this sandbox, or a regular container started before
-    /// (`GeneratePodInitializedCondition`).
+    /// done in this sandbox (a sidecar started, and not exited since), or a
+    /// regular container started before (`GeneratePodInitializedCondition`:
+    /// a sidecar waiting to restart is not `started`).
     pub fn initialized(&self) -> bool {
-        !self.initializing() || self.status.containers_started
+        (!self.initializing() && self.sidecar_failure().is_none()) || self.status.containers_started
+    }
+
+    /// The first sidecar (in spec order) that has exited since it started
+    /// and not started again: how it fails.
+    pub fn sidecar_failure(&self) -> Option<InitFailure> {
+        self.status.sidecar_failures.iter().find_map(|failure| *failure)
+    }
+
+    /// Whether no sidecar has exited without starting again: with the
+    /// regular containers' readiness, the pod's Ready condition (a sidecar
+    /// has no probe modelled: ready while it runs).
+    pub fn sidecars_ready(&self) -> bool {
+        self.sidecar_failure().is_none()
     }
 
     /// The RESTARTS column (kubectl's `printPod`): while the pod is not
@@ -1193,15 +1251,9 @@ impl Pod {
             }
             (PodPhase::Failed, _) => "Error",
             (PodPhase::Succeeded, _) => "Completed",
-            (_, ContainerState::ContainerCreating) => match self.status.init_failure {
-                None => "ContainerCreating",
-                Some(InitFailure::Error) => "Init:Error",
-                Some(InitFailure::CrashLoopBackOff) => "Init:CrashLoopBackOff",
-                Some(InitFailure::ErrImagePull) => "Init:ErrImagePull",
-                Some(InitFailure::ImagePullBackOff) => "Init:ImagePullBackOff",
-                Some(InitFailure::ErrImageNeverPull) => "Init:ErrImageNeverPull",
-                Some(InitFailure::InvalidImageName) => "Init:InvalidImageName",
-            },
+            (_, ContainerState::ContainerCreating) => {
+                self.status.init_failure.map_or("ContainerCreating", InitFailure::status)
+            }
             (_, ContainerState::Unscheduled) => "Pending",
             (_, ContainerState::ErrImagePull) => "ErrImagePull",
             (_, ContainerState::ErrImageNeverPull) => "ErrImageNeverPull",

@@ -287,13 +287,26 @@ fn ready_column(ready: bool) -> Cow<'static, str> {
 struct ReadyParts {
     first: bool,
     sidecars_up: usize,
+    /// Which sidecars (by position) have exited since they started and
+    /// not started again: not counted among those up.
+    sidecars_down: Vec<bool>,
     extras: Vec<bool>,
 }
 
 impl ReadyParts {
     /// Nothing counts (before the kubelet's first report, or after the pod).
     fn none(pod: &Pod) -> ReadyParts {
-        ReadyParts { first: false, sidecars_up: 0, extras: vec![false; pod.extra_containers.len()] }
+        ReadyParts {
+            first: false,
+            sidecars_up: 0,
+            sidecars_down: Vec::new(),
+            extras: vec![false; pod.extra_containers.len()],
+        }
+    }
+
+    /// Whether a sidecar has exited and not started again.
+    fn sidecar_down(&self) -> bool {
+        self.sidecars_down.contains(&true)
     }
 
     /// `READY` as kubectl counts it (`printPod`): the regular containers
@@ -306,7 +319,8 @@ impl ReadyParts {
             return ready_column(self.first);
         }
         let extras_up = self.extras.iter().filter(|up| **up).count();
-        let up = usize::from(self.first) + self.sidecars_up + extras_up;
+        let down = self.sidecars_down.iter().filter(|down| **down).count();
+        let up = usize::from(self.first) + self.sidecars_up.saturating_sub(down) + extras_up;
         Cow::Owned(format!("{up}/{}", 1 + sidecars + self.extras.len()))
     }
 }
@@ -334,6 +348,7 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
     let parts = ReadyParts {
         first: counts(pod.status.container, pod.status.container_ready),
         sidecars_up: sidecars_up(pod, pod.display_status(), pod.is_terminal(), pod.sidecars.len()),
+        sidecars_down: pod.status.sidecar_failures.iter().map(Option::is_some).collect(),
         extras: pod.status.extras.iter().map(|extra| counts(extra.state, extra.ready)).collect(),
     };
     PodState {
@@ -882,8 +897,11 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 // (A pod with other regular containers has each one's
                 // state reported on its own.)
                 let one_container = p.extra_containers.is_empty();
+                // (A sidecar's `Init:` reason over the container's while
+                // it waits to restart says nothing of the container.)
+                let sidecar = status.reason().is_some_and(|r| r.starts_with("Init:"));
                 let readiness = |parts: &mut ReadyParts| {
-                    parts.first &= running || !one_container;
+                    parts.first &= running || !one_container || (sidecar && parts.sidecar_down());
                     parts.sidecars_up = sidecars_up(p, status, finished, parts.sidecars_up);
                 };
                 n.readiness_row(at_ms, *pod, what, readiness, &|s| {
@@ -905,9 +923,32 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 let what = if *ready { "became Ready (all of its containers are)" } else { "stopped being Ready" };
                 n.pod_row(at_ms, *pod, what.into(), &|_| {})
             }
+            // The condition of a pod with one container is that container's
+            // readiness, and its sidecars' (a sidecar down makes it False).
             Event::PodReady { pod, ready } => {
                 let what = if *ready { "became Ready" } else { "stopped being Ready" };
-                n.readiness_row(at_ms, *pod, what.into(), |parts| parts.first = *ready, &|_| {})
+                let readiness = |parts: &mut ReadyParts| {
+                    if *ready || !parts.sidecar_down() {
+                        parts.first = *ready;
+                    }
+                };
+                n.readiness_row(at_ms, *pod, what.into(), readiness, &|_| {})
+            }
+            Event::SidecarStatus { pod, init, failure } => {
+                let p = world.pod(*pod);
+                let position = p.sidecars.iter().position(|i| *i == *init as usize).unwrap_or(0);
+                let readiness = |parts: &mut ReadyParts| {
+                    if parts.sidecars_down.len() <= position {
+                        parts.sidecars_down.resize(position + 1, false);
+                    }
+                    parts.sidecars_down[position] = failure.is_some();
+                };
+                let name = p.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
+                let what = match failure {
+                    None => cat(&["sidecar ", name, ": Running, ready"]),
+                    Some(failure) => cat(&["sidecar ", name, ": ", failure.as_str(), ", not ready"]),
+                };
+                n.readiness_row(at_ms, *pod, what, readiness, &|_| {})
             }
             Event::ContainerStatus { pod, container, state, ready } => {
                 let p = world.pod(*pod);

@@ -363,6 +363,10 @@ impl Simulation {
                 let actor = self.kubelet_actor(pod);
                 kubelet::extras::step(&mut self.api(actor), pod);
             }
+            EventKey::Sidecars(pod) => {
+                let actor = self.kubelet_actor(pod);
+                kubelet::sidecars::step(&mut self.api(actor), pod);
+            }
             EventKey::Provision(pvc) => volumes::provision(&mut self.api(Actor::VolumeController), pvc),
             EventKey::StatefulSetSync(sts) => self.sync_statefulset(sts),
             EventKey::InformerResync => self.resync_statefulsets(at),

@@ -214,6 +214,25 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                 }
             }
+            Event::SidecarStatus { pod: id, init, failure } => {
+                let p = world.pod(*id);
+                let name = p.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
+                match failure {
+                    None => format!("{}'s sidecar {name} runs again and is ready.", p.name),
+                    Some(InitFailure::Error) => format!(
+                        "{}'s sidecar {name} exited: it is not ready, and neither is the pod. The kubelet starts \
+                         it again (at once after a first exit, later after its back-off); the containers \
+                         started after it go on running.",
+                        p.name
+                    ),
+                    Some(failure) => format!(
+                        "{}'s sidecar {name} is in {}: the kubelet waits out its back-off before starting it \
+                         again, and the pod is not Ready meanwhile.",
+                        p.name,
+                        failure.as_str()
+                    ),
+                }
+            }
             Event::ContainerStatus { pod: id, container, state, ready } => {
                 let p = world.pod(*id);
                 let label = p.container_label(*container);

@@ -271,6 +271,14 @@ pub enum Event {
         state: ContainerState,
         ready: bool,
     },
+    /// The kubelet reported a change to a sidecar (init container `init`,
+    /// `restartPolicy: Always`) after its start: exited (`Error`), held by
+    /// its back-off (`CrashLoopBackOff`), or running again (`None`).
+    SidecarStatus {
+        pod: PodId,
+        init: u32,
+        failure: Option<InitFailure>,
+    },
     /// The Ready condition changed.
     PodReady {
         pod: PodId,
@@ -983,6 +991,14 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
                 out.put(" name=").put(&extra.name);
             }
             out.put(" state=").put(state.as_str()).put(" ready=").flag(*ready);
+        }
+        Event::SidecarStatus { pod: id, init, failure } => {
+            pod(out, *id);
+            out.put("\tsidecar\tinit=").num(*init);
+            if let Some(container) = world.pod(*id).init_containers.get(*init as usize) {
+                out.put(" name=").put(&container.name);
+            }
+            out.put(" state=").put(failure.map_or("Running", InitFailure::as_str));
         }
         Event::PodReady { pod: id, ready } => {
             pod(out, *id);

@@ -134,6 +134,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "prestop-delays-termination",
     "init-containers-delay-start",
     "init-container-crash-loop",
+    "sidecar-crash-loop",
     "databases/failover-partition-majority",
     "databases/scale-up-stale-replica",
 ];

@@ -358,7 +358,10 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
         }
         let started_anew = match &record.event {
             Event::PodStatus { pod, status, .. } => {
-                let now = *status == StatusColumn::Reason("Running");
+                // (A sidecar's `Init:<reason>` over the container leaves it running.)
+                let sidecar =
+                    status.reason().is_some_and(|r| r.starts_with("Init:")) && states.sidecar_down(*pod);
+                let now = *status == StatusColumn::Reason("Running") || (sidecar && running[pod.index()]);
                 !std::mem::replace(&mut running[pod.index()], now) && now
             }
             _ => false,

@@ -59,6 +59,7 @@ mod backoff;
 pub mod extras;
 mod images;
 pub mod pod_worker;
+pub mod sidecars;
 
 /// The least time the kubelet gives a container to exit when it kills it
 /// (`minimumGracePeriodInSeconds`).
@@ -99,6 +100,7 @@ pub fn pull_backoff(failures: u32) -> SimDuration {
 pub fn pod_removed(api: &mut Api, pod: PodId) {
     api.cancel(EventKey::Kubelet(pod));
     api.cancel(EventKey::Extras(pod));
+    api.cancel(EventKey::Sidecars(pod));
     let p = api.world.pod(pod);
     if p.node.is_some() && p.runtime.running {
         api.wake(EventKey::Kubelet(pod));
@@ -172,6 +174,7 @@ fn advance(api: &mut Api, id: PodId) {
             }
             api.set_process(id, false, Some("killed by the kubelet: its pod object is gone"));
             extras::stopped(api, id);
+            sidecars::stopped(api, id);
             release_volumes(api, id, node);
         }
         return;
@@ -330,13 +333,20 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
         let runtime = &mut api.world.pod_mut(id).runtime;
         runtime.sandbox_reported_at.get_or_insert(pull.done);
         runtime.init_starts_at = (!refused).then_some(pull.done);
+        let sidecar = api.world().pod(id).sidecars.contains(&index);
         let due = match behaviour {
             ImageBehaviour::PullFails if pull.asks_registry => pull.done,
+            // A sidecar that crashes has started all the same: the next
+            // one starts, and it exits and restarts beside them (`sidecars`).
+            ImageBehaviour::CrashLoop if sidecar => {
+                sidecars::started(api, id, index, pull.done);
+                at = pull.done;
+                continue;
+            }
             ImageBehaviour::CrashLoop => pull.done + startup,
             // An init container has no readiness probe: it completes. One
             // whose registry refuses it runs from the node's copy.
             ImageBehaviour::Healthy | ImageBehaviour::NeverReady | ImageBehaviour::PullFails => {
-                let sidecar = api.world().pod(id).sidecars.contains(&index);
                 at = if sidecar { pull.done } else { pull.done + startup };
                 continue;
             }
@@ -695,7 +705,10 @@ fn restart_ends(pod: &Pod) -> Option<SimTime> {
     let others = (pod.status.extras.iter().zip(&pod.runtime.extras))
         .filter(|(status, _)| status.state == ContainerState::CrashLoopBackOff)
         .filter_map(|(_, runtime)| runtime.backoff_until);
-    first.into_iter().chain(others).min()
+    let sidecars = (pod.status.sidecar_failures.iter().zip(&pod.runtime.sidecars))
+        .filter(|(failure, _)| **failure == Some(InitFailure::CrashLoopBackOff))
+        .filter_map(|(_, runtime)| runtime.backoff_until);
+    first.into_iter().chain(others).chain(sidecars).min()
 }
 
 /// After a step of the pod's kubelet: if a status write about its
@@ -726,13 +739,33 @@ pub(super) fn worker_synced(api: &mut Api, id: PodId) {
         let sync = worker_sync(api, id, until);
         api.wake_at(EventKey::Extras(id), sync);
     }
+    let pod = api.world().pod(id);
+    let sidecars: Vec<SimTime> = (pod.status.sidecar_failures.iter().zip(&pod.runtime.sidecars))
+        .filter(|(failure, _)| **failure == Some(InitFailure::CrashLoopBackOff))
+        .filter_map(|(_, runtime)| runtime.backoff_until)
+        .collect();
+    for until in sidecars {
+        let sync = worker_sync(api, id, until);
+        api.wake_at(EventKey::Sidecars(id), sync);
+    }
 }
 
-/// Init container `index`'s back-off entry, made when first asked for.
+/// The node whose kubelet tends the containers beside the pod's first (the
+/// other regular ones, the sidecars) now: the pod exists, is neither
+/// terminating nor finished, and its node's kubelet reaches the API server
+/// and is not shutting down.
+pub(super) fn tends(world: &crate::world::World, pod: &Pod) -> Option<NodeId> {
+    let node = pod.node?;
+    let active = pod.exists()
+        && !pod.is_terminating()
+        && !pod.is_terminal()
+        && world.node(node).kubelet_connected()
+        && world.node(node).shutting_down.is_none();
+    active.then_some(node)
+}
+
+/// Init container `index`'s back-off entry (none until it first exits).
 fn init_backoff(runtime: &mut Runtime, index: usize) -> &mut CrashBackOff {
-    if runtime.init_backoff.len() <= index {
-        runtime.init_backoff.resize(index + 1, CrashBackOff::default());
-    }
     &mut runtime.init_backoff[index]
 }
 
@@ -1149,6 +1182,7 @@ fn terminate(api: &mut Api, id: PodId) {
     let was_running = api.world().pod(id).runtime.running;
     api.set_process(id, false, None);
     extras::stopped(api, id);
+    sidecars::stopped(api, id);
     let pod = api.world().pod(id);
     if !pod.finalizers.is_empty() && !pod.is_terminal() {
         // The kubelet reports a deleted pod's terminal phase before the
@@ -1288,6 +1322,7 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     }
     api.set_process(id, false, Some("stopped by the kubelet: the node is shutting down"));
     extras::stopped(api, id);
+    sidecars::stopped(api, id);
     api.set_pod_ready(id, false);
     extras::exited(api, id);
     api.fail_pod_for_shutdown(id);
@@ -1369,6 +1404,7 @@ pub fn node_crashed(api: &mut Api, node: NodeId) {
         api.cancel(EventKey::Kubelet(pod));
         api.set_process(pod, false, Some("the machine crashed"));
         extras::stopped(api, pod);
+        sidecars::stopped(api, pod);
     }
 }
 
@@ -1378,6 +1414,7 @@ pub fn node_partitioned(api: &mut Api, node: NodeId) {
     for pod in pods {
         api.cancel(EventKey::Kubelet(pod));
         api.cancel(EventKey::Extras(pod));
+        api.cancel(EventKey::Sidecars(pod));
     }
 }
 
@@ -1392,6 +1429,7 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
         }
         api.wake(EventKey::Kubelet(pod));
         extras::wake(api, pod);
+        sidecars::wake(api, pod);
     }
     release_stale_mounts(api, node);
 }
@@ -1424,7 +1462,7 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     runtime.backoff_until = None;
     // The kubelet started anew, with no back-off entries.
     runtime.crash_backoff = CrashBackOff::default();
-    runtime.init_backoff.clear();
+    runtime.init_backoff.fill(CrashBackOff::default());
     runtime.init_due = None;
     runtime.init_starts_at = None;
     // The new sandbox runs the init containers again.
@@ -1434,6 +1472,7 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     api.set_pod_ready(pod, false);
     api.set_init_failure(pod, None);
     extras::reset(api, pod);
+    sidecars::reset(api, pod);
     api.set_pod_state(pod, phase, ContainerState::ContainerCreating);
 }
 
@@ -1474,6 +1513,7 @@ pub fn node_reconnected(api: &mut Api, node: NodeId) {
         }
         api.wake(EventKey::Kubelet(pod));
         extras::wake(api, pod);
+        sidecars::wake(api, pod);
     }
     if lost_any {
         release_stale_mounts(api, node);

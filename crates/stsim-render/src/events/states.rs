@@ -6,13 +6,15 @@
 //! (`CrashLoopBackOff`), an init container by its pod's `Init:<reason>`,
 //! which is about the init container the last `Init:<done>/<all>` named
 //! (the `done`-th, counted from 0), and each container of a pod of several
-//! by its own `ContainerStatus` record. [`Reader`] turns each into one
+//! by its own `ContainerStatus` record; a sidecar that exited after its
+//! start by its own `SidecarStatus` record, while its pod's `Init:<reason>`
+//! (over a running container) repeats it. [`Reader`] turns each into one
 //! [`Said`]: which container is now in which state, and whether the pod's
 //! init containers are now behind it. It decides nothing about events;
 //! `collect` and `sync_retries` do.
 
 use super::failed_state;
-use stsim_core::objects::{ContainerRef, ContainerState, PodId, StatusColumn};
+use stsim_core::objects::{ContainerRef, ContainerState, InitFailure, PodId, StatusColumn};
 use stsim_core::trace::Event;
 use stsim_core::world::World;
 
@@ -36,11 +38,20 @@ pub(super) struct Said {
 pub(super) struct Reader<'w> {
     world: &'w World,
     init_at: Vec<u32>,
+    /// How many of each pod's sidecars are down (exited, not started again).
+    sidecars_down: Vec<u32>,
 }
 
 impl<'w> Reader<'w> {
     pub fn new(world: &'w World) -> Self {
-        Reader { world, init_at: vec![0; world.pods.len()] }
+        Reader { world, init_at: vec![0; world.pods.len()], sidecars_down: vec![0; world.pods.len()] }
+    }
+
+    /// Whether one of the pod's sidecars is down, as the records read so
+    /// far say: its STATUS `Init:<reason>` is that sidecar's, over
+    /// containers that run on.
+    pub fn sidecar_down(&self, pod: PodId) -> bool {
+        self.sidecars_down[pod.index()] > 0
     }
 
     /// What `event` says of its pod's containers, if it is about them.
@@ -50,6 +61,27 @@ impl<'w> Reader<'w> {
                 self.init_at[pod.index()] = *done;
                 let container = Some((ContainerRef::Init(*done), None));
                 Some(Said { pod: *pod, inits_settled: true, container })
+            }
+            Event::SidecarStatus { pod, init, failure } => {
+                let down = &mut self.sidecars_down[pod.index()];
+                match failure {
+                    // (Error, then CrashLoopBackOff: one exit.)
+                    Some(InitFailure::Error) => *down += 1,
+                    Some(_) => {}
+                    None => *down = down.saturating_sub(1),
+                }
+                let state = failure.and_then(|f| failed_state(f.as_str()));
+                Some(Said {
+                    pod: *pod,
+                    inits_settled: false,
+                    container: Some((ContainerRef::Init(*init), state)),
+                })
+            }
+            // A sidecar's failure, which its own record said.
+            Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. }
+                if reason.starts_with("Init:") && self.sidecar_down(*pod) =>
+            {
+                Some(Said { pod: *pod, inits_settled: false, container: None })
             }
             Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. } => {
                 Some(match reason.strip_prefix("Init:") {

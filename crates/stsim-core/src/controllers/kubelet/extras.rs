@@ -109,14 +109,8 @@ pub(super) fn lost(pod: &Pod) -> bool {
 /// allows, and arms the next step.
 pub fn step(api: &mut Api, id: PodId) {
     let pod = api.world().pod(id);
-    let Some(node) = pod.node else { return };
-    let active = pod.exists()
-        && !pod.is_terminating()
-        && !pod.is_terminal()
-        && pod.runtime.extras_launched
-        && api.world().node(node).kubelet_connected()
-        && api.world().node(node).shutting_down.is_none();
-    if !active {
+    let Some(node) = super::tends(api.world(), pod) else { return };
+    if !pod.runtime.extras_launched {
         return;
     }
     let mut next: Option<SimTime> = None;

@@ -1,0 +1,156 @@
+//! The kubelet's work on a pod's sidecars (init containers with
+//! `restartPolicy: Always`) once each has started in its sandbox.
+//!
+//! Owns what happens to a started sidecar until the pod's end. The kubelet
+//! keeps a restartable init container running beside the regular ones: at
+//! each sync, one that has exited is started again, whatever was started
+//! after it (`computeInitContainerActions`, pkg/kubelet/kuberuntime). So a
+//! sidecar whose image crashes exits `startup` after each start (`Error`),
+//! waits out the restart back-off (`CrashLoopBackOff`, the one every
+//! container has, `backoff`) and starts again, its own `restartCount` going
+//! up. The containers after it do not wait: they were started once it first
+//! was. While it is not running it is neither `started` nor ready, so the
+//! pod is not Ready (`GenerateContainersReadyCondition` counts the
+//! sidecars), and kubectl shows `Init:CrashLoopBackOff` over a running
+//! container (`printPod` stops at the first init container neither done nor
+//! started). Its probes are not modelled: ready while it runs.
+//!
+//! Does not own the sidecar's first start in a sandbox (the kubelet's walk
+//! over the init containers, with its image check), or the pod's
+//! termination, which stops it with the rest.
+
+use super::{backoff, init_backoff};
+use crate::api::Api;
+use crate::config::ImageBehaviour;
+use crate::events::EventKey;
+use crate::objects::*;
+use crate::time::SimTime;
+
+/// Sidecar `index` (of the init containers) starts at `at`, in its turn:
+/// one whose image crashes exits `startup` later.
+pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) {
+    let pod = api.world().pod(id);
+    let Some(position) = pod.sidecars.iter().position(|i| *i == index) else { return };
+    let image = api.world().image(&pod.init_containers[index].image);
+    if image.behaviour != ImageBehaviour::CrashLoop {
+        return;
+    }
+    let exit = at + image.startup;
+    api.world.pod_mut(id).runtime.sidecars[position] =
+        SidecarRuntime { due: Some(exit), backoff_until: None };
+    rearm(api, id);
+}
+
+/// The kubelet catches up on the pod (its machine is back, or reachable
+/// again): the sidecars' steps too, if it has any.
+pub(super) fn wake(api: &mut Api, id: PodId) {
+    if !api.world().pod(id).sidecars.is_empty() {
+        api.wake(EventKey::Sidecars(id));
+    }
+}
+
+/// The sidecars stopped with the pod's containers (its termination, a
+/// kill, the machine's crash): nothing more is due.
+pub(super) fn stopped(api: &mut Api, id: PodId) {
+    for sidecar in &mut api.world.pod_mut(id).runtime.sidecars {
+        sidecar.due = None;
+    }
+    api.cancel(EventKey::Sidecars(id));
+}
+
+/// A new sandbox (the machine rebooted): each sidecar starts again in its
+/// turn, and the kubelet, started anew, has no back-off entries.
+pub(super) fn reset(api: &mut Api, id: PodId) {
+    let count = api.world().pod(id).sidecars.len();
+    for position in 0..count {
+        api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime::default();
+        api.set_sidecar_failure(id, position, None);
+    }
+    api.cancel(EventKey::Sidecars(id));
+}
+
+/// Advances each of pod `id`'s started sidecars as far as the present
+/// allows, and arms the next step.
+pub fn step(api: &mut Api, id: PodId) {
+    let pod = api.world().pod(id);
+    if super::tends(api.world(), pod).is_none() {
+        return;
+    }
+    for position in 0..pod.sidecars.len() {
+        step_one(api, id, position);
+    }
+    rearm(api, id);
+    super::worker_synced(api, id);
+}
+
+/// Arms the pod's sidecar timer at the earliest step due, if any.
+fn rearm(api: &mut Api, id: PodId) {
+    match api.world().pod(id).runtime.sidecars.iter().filter_map(|s| s.due).min() {
+        Some(at) => api.arm(EventKey::Sidecars(id), at),
+        None => api.cancel(EventKey::Sidecars(id)),
+    }
+}
+
+/// Sidecar `position`'s change that is due now, if one is.
+fn step_one(api: &mut Api, id: PodId, position: usize) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let index = pod.sidecars[position];
+    let runtime = pod.runtime.sidecars[position];
+    let failure = pod.status.sidecar_failures[position];
+    // Held by its back-off: until the pod worker's sync after its end,
+    // which a sync for another container may have moved.
+    let due = match (failure, runtime.backoff_until) {
+        (Some(InitFailure::CrashLoopBackOff), Some(until)) => super::worker_sync(api, id, until),
+        _ => match runtime.due {
+            Some(due) => due,
+            None => return,
+        },
+    };
+    if now < due {
+        api.world.pod_mut(id).runtime.sidecars[position].due = Some(due);
+        return;
+    }
+    let container = ContainerRef::Init(index as u32);
+    match failure {
+        // It exits: the kubelet's look at it, at once, starts it again or
+        // finds it held by its back-off.
+        None => {
+            let p = api.world.pod_mut(id);
+            let until = backoff::exited(init_backoff(&mut p.runtime, index), now);
+            p.runtime.sidecars[position] = SidecarRuntime { due: Some(now), backoff_until: Some(until) };
+            super::terminated(api, id, container, now);
+            api.set_sidecar_failure(id, position, Some(InitFailure::Error));
+        }
+        // A first exit, or one after an expired back-off: started again at once.
+        Some(InitFailure::Error) if runtime.backoff_until.is_some_and(|until| until <= now) => {
+            restart(api, id, position);
+        }
+        Some(InitFailure::Error) => {
+            let until = runtime.backoff_until.unwrap_or(now);
+            super::held(api, id, container, until);
+            api.set_sidecar_failure(id, position, Some(InitFailure::CrashLoopBackOff));
+            let sync = super::worker_sync(api, id, until);
+            api.world.pod_mut(id).runtime.sidecars[position].due = Some(sync);
+        }
+        Some(_) => {
+            backoff::waited(init_backoff(&mut api.world.pod_mut(id).runtime, index), now);
+            restart(api, id, position);
+        }
+    }
+}
+
+/// Sidecar `position`, which exited, starts again: a new container from the
+/// image on the node, whose `restartCount` goes up.
+fn restart(api: &mut Api, id: PodId, position: usize) {
+    let now = api.now;
+    let p = api.world.pod_mut(id);
+    let index = p.sidecars[position];
+    p.status.init_restarts[index] += 1;
+    let image = p.init_containers[index].image.clone();
+    super::images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &image);
+    let config = api.world().image(&image);
+    let exit = (config.behaviour == ImageBehaviour::CrashLoop).then(|| now + config.startup);
+    api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime { due: exit, backoff_until: None };
+    api.set_sidecar_failure(id, position, None);
+}
