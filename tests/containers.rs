@@ -1034,3 +1034,63 @@ fn a_sidecar_that_crashes_restarts_beside_the_running_container() {
     assert!(seen.iter().all(|s| !s.ends_with(" Running")), "{seen:?}");
     assert!(seen.iter().any(|s| s.ends_with(" Init:CrashLoopBackOff")), "{seen:?}");
 }
+
+/// At a pod's end the kubelet stops its sidecars after its regular
+/// containers: each sidecar waits for them to exit (and for the sidecars
+/// after it, the last first), within the grace period, then gets SIGTERM
+/// with the whole seconds of grace left, at least 2 s
+/// (`newTerminationOrdering`, `waitForTurn`, `killContainer`). The pod
+/// object goes when the last has exited.
+#[test]
+fn sidecars_stop_after_the_regular_containers_within_the_grace_period() {
+    // The app exits 3 s after SIGTERM; the sidecars `outer` (first in the
+    // spec) and `inner` after it; 10 s of grace; deleted at 1m.
+    let run_one = |app: &str, inner: &str, outer: &str| {
+        let source = format!(
+            r#"Scenario(
+        name: "sidecar-stop",
+        seed: 1,
+        duration: "3m",
+        kubernetesVersion: "1.33",
+        cluster: (nodePools: [(name: "worker", count: 1, preloadedImages: ["outer:1", "inner:1", "app:1"])]),
+        images: [(name: "outer:1", shutdown: "{outer}"), (name: "inner:1", shutdown: "{inner}"), (name: "app:1", startup: "2s", shutdown: "{app}")],
+        statefulsets: [(
+            name: "app",
+            replicas: 1,
+            template: (labels: {{"app": "app"}}, image: "app:1", terminationGracePeriodSeconds: 10,
+                initContainers: [
+                    (name: "outer", image: "outer:1", restartPolicy: "Always"),
+                    (name: "inner", image: "inner:1", restartPolicy: "Always"),
+                ]),
+        )],
+        timeline: [(at: "1m", do: DeletePod(pod: "app-0"))],
+    )"#
+        );
+        run(&source).0
+    };
+    let removed = |sim: &Simulation| Log(sim).removals("app-0")[0].since(t("1m"));
+    let gone = |app: &str, inner: &str, outer: &str| removed(&run_one(app, inner, outer));
+    let secs = |s: u64| stsim_core::time::SimDuration::from_secs(s);
+    // 3 s, then inner's 2 s, then outer's 1 s.
+    assert_eq!(gone("3s", "2s", "1s"), secs(6));
+    // inner waits 3 s and has 7 s left: killed at 10 s; outer's turn comes
+    // with the grace period's end, and gets the 2 s minimum.
+    assert_eq!(gone("3s", "20s", "1s"), secs(11));
+    assert_eq!(gone("3s", "20s", "20s"), secs(12));
+    // The app is killed at 10 s, the grace period's end: both sidecars'
+    // turns come then, together (outer waits no more for inner), each with
+    // the 2 s minimum, and each exits in its 1 s.
+    assert_eq!(gone("15s", "1s", "1s"), secs(11));
+    assert_eq!(gone("15s", "1s", "5s"), secs(12));
+    // Sidecars that exit at once add nothing.
+    assert_eq!(gone("3s", "0s", "0s"), secs(3));
+    // The kubelet says it stops each container at the deletion, the
+    // sidecars too (`killContainer` records `Killing` before it waits).
+    let sim = run_one("3s", "2s", "1s");
+    let killing: Vec<(u64, String)> = (stsim_render::events::collect(&sim).into_iter())
+        .filter(|e| e.reason == "Killing")
+        .map(|e| (e.at_ms, e.message.to_string()))
+        .collect();
+    let said = |name: &str| (60_000, format!("Stopping container {name}"));
+    assert_eq!(killing, [said("main"), said("outer"), said("inner")]);
+}

@@ -186,18 +186,27 @@ impl Involved {
 /// The kubelet's `Stopping container NAME` for each container of `pod` it
 /// last reported running (`states`, for a pod of several containers;
 /// `running`, its STATUS, for one of a single container).
-fn stopping(pod: &Pod, states: &[ContainerState], running: bool) -> Vec<(ContainerRef, String)> {
+fn stopping(
+    pod: &Pod,
+    states: &[ContainerState],
+    running: bool,
+    sidecars: impl Iterator<Item = usize>,
+) -> Vec<(ContainerRef, String)> {
     let first_running = first_running(states, running);
     let others = states.iter().enumerate().skip(1).filter(|(_, s)| **s == ContainerState::Running);
-    (first_running.then_some(0).into_iter())
-        .chain(others.map(|(index, _)| index))
-        .map(|index| {
+    let regular =
+        (first_running.then_some(0).into_iter()).chain(others.map(|(index, _)| index)).map(|index| {
             (
                 ContainerRef::Regular(index as u32),
                 format!("Stopping container {}", container_name(pod, index)),
             )
-        })
-        .collect()
+        });
+    // The sidecars are told at once too: each then waits for its turn.
+    let sidecars = sidecars.map(|index| {
+        let name = &pod.init_containers[index].name;
+        (ContainerRef::Init(index as u32), format!("Stopping container {name}"))
+    });
+    regular.chain(sidecars).collect()
 }
 
 /// Whether the kubelet last reported `pod`'s first container running
@@ -507,9 +516,12 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                 // it is back.
                 match pod.node.map(|node| (node, machine[node.index()])) {
                     Some((node, Machine::Running)) => {
-                        for (container, message) in
-                            stopping(pod, &last_state[pod.id.index()], running[pod.id.index()])
-                        {
+                        for (container, message) in stopping(
+                            pod,
+                            &last_state[pod.id.index()],
+                            running[pod.id.index()],
+                            states.running_sidecars(pod),
+                        ) {
                             let involved = Involved::pod(pod, Some(container));
                             push(Source::Kubelet(node), false, "Killing", involved, message);
                         }
@@ -532,9 +544,12 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             }
             Event::NodeMachine { .. } => {
                 for pod in reconnected.iter().map(|p| world.pod(*p)) {
-                    for (container, message) in
-                        stopping(pod, &last_state[pod.id.index()], running[pod.id.index()])
-                    {
+                    for (container, message) in stopping(
+                        pod,
+                        &last_state[pod.id.index()],
+                        running[pod.id.index()],
+                        states.running_sidecars(pod),
+                    ) {
                         push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
                     }
                 }

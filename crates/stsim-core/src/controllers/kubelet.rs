@@ -740,6 +740,9 @@ pub(super) fn worker_synced(api: &mut Api, id: PodId) {
         api.wake_at(EventKey::Extras(id), sync);
     }
     let pod = api.world().pod(id);
+    if pod.sidecars.is_empty() {
+        return;
+    }
     let sidecars: Vec<SimTime> = (pod.status.sidecar_failures.iter().zip(&pod.runtime.sidecars))
         .filter(|(failure, _)| **failure == Some(InitFailure::CrashLoopBackOff))
         .filter_map(|(_, runtime)| runtime.backoff_until)
@@ -1173,7 +1176,8 @@ fn terminate(api: &mut Api, id: PodId) {
         pod.runtime.probe_kill.map_or(exit, |(killed, _)| exit.min(killed))
     });
     let others = others.map(|shutdown| sigterm_at + kill.exit_after(shutdown));
-    let exit_at = first.into_iter().chain(others).max().unwrap_or(sigterm_at);
+    let regular_gone = first.into_iter().chain(others).max().unwrap_or(sigterm_at);
+    let exit_at = sidecars::gone_after(api.world(), pod, sigterm_at, grace, regular_gone);
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
@@ -1313,9 +1317,11 @@ fn shutdown_done(world: &crate::world::World, node: NodeId, critical: Option<boo
 /// release).
 fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: SimDuration) {
     let pod = api.world().pod(id);
-    let kill = Kill::with_grace(pod, pod.termination_grace_period.min(period));
-    let exit_at =
+    let grace = pod.termination_grace_period.min(period);
+    let kill = Kill::with_grace(pod, grace);
+    let regular_gone =
         slowest_shutdown(api.world(), pod).map_or(began, |shutdown| began + kill.exit_after(shutdown));
+    let exit_at = sidecars::gone_after(api.world(), pod, began, grace.max(MINIMUM_KILL_GRACE), regular_gone);
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;

@@ -14,7 +14,7 @@
 //! `collect` and `sync_retries` do.
 
 use super::failed_state;
-use stsim_core::objects::{ContainerRef, ContainerState, InitFailure, PodId, StatusColumn};
+use stsim_core::objects::{ContainerRef, ContainerState, Pod, PodId, StatusColumn};
 use stsim_core::trace::Event;
 use stsim_core::world::World;
 
@@ -38,20 +38,39 @@ pub(super) struct Said {
 pub(super) struct Reader<'w> {
     world: &'w World,
     init_at: Vec<u32>,
-    /// How many of each pod's sidecars are down (exited, not started again).
-    sidecars_down: Vec<u32>,
+    /// How many of each pod's init containers have started (or completed)
+    /// in its sandbox: those before the one `Init:<done>/<all>` names, all
+    /// of them once its STATUS is past them.
+    inits_started: Vec<u32>,
+    /// Which of each pod's sidecars are down (exited, not started again),
+    /// by init container index (empty for a pod with none down yet).
+    sidecars_down: Vec<Vec<bool>>,
 }
 
 impl<'w> Reader<'w> {
     pub fn new(world: &'w World) -> Self {
-        Reader { world, init_at: vec![0; world.pods.len()], sidecars_down: vec![0; world.pods.len()] }
+        let pods = world.pods.len();
+        Reader {
+            world,
+            init_at: vec![0; pods],
+            inits_started: vec![0; pods],
+            sidecars_down: vec![Vec::new(); pods],
+        }
     }
 
     /// Whether one of the pod's sidecars is down, as the records read so
     /// far say: its STATUS `Init:<reason>` is that sidecar's, over
     /// containers that run on.
     pub fn sidecar_down(&self, pod: PodId) -> bool {
-        self.sidecars_down[pod.index()] > 0
+        self.sidecars_down[pod.index()].contains(&true)
+    }
+
+    /// The pod's sidecars that run, as the records read so far say:
+    /// started in its sandbox and not down, in spec order.
+    pub fn running_sidecars<'a>(&'a self, pod: &'a Pod) -> impl Iterator<Item = usize> + 'a {
+        let (started, down) = (self.inits_started[pod.id.index()], &self.sidecars_down[pod.id.index()]);
+        (pod.sidecars.iter().copied())
+            .filter(move |i| (*i as u32) < started && !down.get(*i).copied().unwrap_or(false))
     }
 
     /// What `event` says of its pod's containers, if it is about them.
@@ -59,17 +78,17 @@ impl<'w> Reader<'w> {
         match event {
             Event::PodStatus { pod, status: StatusColumn::Init { done, .. }, .. } => {
                 self.init_at[pod.index()] = *done;
+                self.inits_started[pod.index()] = *done;
                 let container = Some((ContainerRef::Init(*done), None));
                 Some(Said { pod: *pod, inits_settled: true, container })
             }
             Event::SidecarStatus { pod, init, failure } => {
                 let down = &mut self.sidecars_down[pod.index()];
-                match failure {
-                    // (Error, then CrashLoopBackOff: one exit.)
-                    Some(InitFailure::Error) => *down += 1,
-                    Some(_) => {}
-                    None => *down = down.saturating_sub(1),
+                let at = *init as usize;
+                if down.len() <= at {
+                    down.resize(at + 1, false);
                 }
+                down[at] = failure.is_some();
                 let state = failure.and_then(|f| failed_state(f.as_str()));
                 Some(Said {
                     pod: *pod,
@@ -84,6 +103,13 @@ impl<'w> Reader<'w> {
                 Some(Said { pod: *pod, inits_settled: false, container: None })
             }
             Event::PodStatus { pod, status: StatusColumn::Reason(reason), .. } => {
+                // Before the sandbox none has started; past them, all have.
+                match *reason {
+                    "Pending" | "ContainerCreating" => self.inits_started[pod.index()] = 0,
+                    "Terminating" => {}
+                    reason if reason.starts_with("Init:") => {}
+                    _ => self.inits_started[pod.index()] = u32::MAX,
+                }
                 Some(match reason.strip_prefix("Init:") {
                     Some(init) => {
                         let at = ContainerRef::Init(self.init_at[pod.index()]);

@@ -15,16 +15,24 @@
 //! container (`printPod` stops at the first init container neither done nor
 //! started). Its probes are not modelled: ready while it runs.
 //!
+//!
+//! At the pod's end the kubelet stops its sidecars last: each waits for
+//! every regular container to exit, and for the sidecars after it in spec
+//! order, the last one first, within the grace period, then gets SIGTERM
+//! with the whole seconds of grace left, at least 2 s
+//! (`newTerminationOrdering` and `waitForTurn`, pkg/kubelet/kuberuntime,
+//! from 1.29, the first release with sidecars). [`gone_after`] says when.
+//!
 //! Does not own the sidecar's first start in a sandbox (the kubelet's walk
-//! over the init containers, with its image check), or the pod's
-//! termination, which stops it with the rest.
+//! over the init containers, with its image check), or the rest of the
+//! pod's termination (the kubelet's).
 
 use super::{backoff, init_backoff};
 use crate::api::Api;
 use crate::config::ImageBehaviour;
 use crate::events::EventKey;
 use crate::objects::*;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Sidecar `index` (of the init containers) starts at `at`, in its turn:
 /// one whose image crashes exits `startup` later.
@@ -39,6 +47,33 @@ pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) {
     api.world.pod_mut(id).runtime.sidecars[position] =
         SidecarRuntime { due: Some(exit), backoff_until: None };
     rearm(api, id);
+}
+
+/// When the pod's running sidecars are gone, the kill having begun at
+/// `began` with `grace` and the regular containers gone at `regular_gone`
+/// (the pod's end, if it has none running). A sidecar that is down has
+/// nothing to wait for.
+pub(super) fn gone_after(
+    world: &crate::world::World,
+    pod: &Pod,
+    began: SimTime,
+    grace: SimDuration,
+    regular_gone: SimTime,
+) -> SimTime {
+    let mut gone = regular_gone;
+    let deadline = began + grace;
+    let running = pod.sidecars.iter().zip(&pod.status.sidecar_failures).rev();
+    for (&index, _) in running.filter(|(i, failure)| pod.init_done(**i) && failure.is_none()) {
+        // Its turn: those before it have exited, or the grace period ran out.
+        let turn = gone.min(deadline).max(began);
+        // The grace period is whole seconds, and the wait is taken off it
+        // truncated to whole seconds.
+        let waited = SimDuration::from_secs(turn.since(began).as_millis() / 1000);
+        let left = SimDuration::from_millis(grace.as_millis().saturating_sub(waited.as_millis()))
+            .max(super::MINIMUM_KILL_GRACE);
+        gone = turn + world.image(&pod.init_containers[index].image).shutdown.min(left);
+    }
+    gone
 }
 
 /// The kubelet catches up on the pod (its machine is back, or reachable
