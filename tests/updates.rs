@@ -657,3 +657,24 @@ spec:
     let (omitted, _) = created("{}");
     assert_eq!(omitted, block, "the block is defaulted with the type");
 }
+
+/// Making an init container a sidecar (`restartPolicy: Always`) changes
+/// the pod template Kubernetes hashes: a new revision, so the pods roll.
+#[test]
+fn an_init_container_made_a_sidecar_is_a_new_revision() {
+    let revision = |restart: &str| {
+        let source = format!(
+            r#"Scenario(
+        name: "sidecar-revision",
+        kubernetesVersion: "1.33",
+        cluster: (nodePools: [(name: "worker", count: 1)]),
+        statefulsets: [(name: "app", replicas: 1,
+            template: (labels: {{"app": "app"}}, image: "app:1",
+                initContainers: [(name: "proxy", image: "proxy:1"{restart})]))],
+    )"#
+        );
+        let config = stsim_scenario::parse_scenario(&source, "s.ron").expect("valid");
+        stsim_core::controllers::statefulset::revision_name("app", &config.statefulsets[0].spec.template, 0)
+    };
+    assert_ne!(revision(""), revision(r#", restartPolicy: "Always""#));
+}

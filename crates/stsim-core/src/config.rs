@@ -1543,8 +1543,11 @@ impl PodTemplate {
         // Written only when set, so templates without one keep their revision names.
         // The names are part of the template Kubernetes hashes: a renamed
         // init container is a new revision.
-        for init in &self.init_containers {
-            out.push_str(&format!("init {} {}\n", init.name, init.image));
+        for (index, init) in self.init_containers.iter().enumerate() {
+            // A sidecar's `restartPolicy: Always` too: making an init
+            // container a sidecar is a new revision.
+            let sidecar = if self.sidecars.contains(&index) { " restartPolicy=Always" } else { "" };
+            out.push_str(&format!("init {} {}{sidecar}\n", init.name, init.image));
         }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
