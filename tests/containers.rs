@@ -1094,3 +1094,33 @@ fn sidecars_stop_after_the_regular_containers_within_the_grace_period() {
     let said = |name: &str| (60_000, format!("Stopping container {name}"));
     assert_eq!(killing, [said("main"), said("outer"), said("inner")]);
 }
+
+/// The pod worker's sync that pulls an image holds the pod until the pull
+/// is over (`startContainer` waits for `EnsureImageExists`): a sidecar
+/// that exits meanwhile is seen, and started again, only then.
+#[test]
+fn a_sidecar_exit_during_a_pull_is_seen_after_it() {
+    let source = r#"Scenario(
+        name: "sidecar-early-crash",
+        seed: 1,
+        duration: "3m",
+        kubernetesVersion: "1.33",
+        cluster: (nodePools: [(name: "worker", count: 1, preloadedImages: ["proxy:1"])]),
+        images: [(name: "proxy:1", startup: "5s", behaviour: CrashLoop), (name: "app:1", pull: "60s", startup: "2s")],
+        statefulsets: [(
+            name: "app",
+            replicas: 1,
+            template: (labels: {"app": "app"}, image: "app:1",
+                initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always")]),
+        )],
+    )"#;
+    let (sim, _) = run(source);
+    let exits: Vec<SimTime> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::SidecarStatus { failure: Some(_), .. }))
+        .map(|r| r.at)
+        .collect();
+    // Started at 2 s, it exits at 7 s, during the app's pull (2 s to 62 s):
+    // seen at 62 s, a first exit, started again at once; then at 67 s.
+    assert_eq!(exits[0], t("62s"), "{exits:?}");
+    assert_eq!(exits[1], t("67s"), "{exits:?}");
+}

@@ -142,6 +142,8 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
             None => return,
         },
     };
+    // The pod worker finds out only once the sync under way is over.
+    let due = worker_busy_until(pod, now).map_or(due, |busy| busy.max(due));
     if now < due {
         api.world.pod_mut(id).runtime.sidecars[position].due = Some(due);
         return;
@@ -173,6 +175,19 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
             restart(api, id, position);
         }
     }
+}
+
+/// Until when the pod's worker is in a sync that waits for an image: the
+/// runtime manager's `startContainer` waits for `EnsureImageExists`, so a
+/// pull holds the whole `SyncPod` (the first container's, another's, or
+/// the next init container's), and a sidecar's exit meanwhile is seen,
+/// and acted on, only after it.
+fn worker_busy_until(pod: &Pod, now: SimTime) -> Option<SimTime> {
+    let runtime = &pod.runtime;
+    let first = runtime.pull.map(|pull| pull.done);
+    let others = runtime.extras.iter().filter_map(|extra| extra.pull.map(|pull| pull.done));
+    let checks = first.into_iter().chain(runtime.init_starts_at).chain(others);
+    checks.filter(|done| *done > now).max()
 }
 
 /// Sidecar `position`, which exited, starts again: a new container from the
