@@ -1123,4 +1123,30 @@ fn a_sidecar_exit_during_a_pull_is_seen_after_it() {
     // seen at 62 s, a first exit, started again at once; then at 67 s.
     assert_eq!(exits[0], t("62s"), "{exits:?}");
     assert_eq!(exits[1], t("67s"), "{exits:?}");
+    // Down while a regular init container after it runs (no pull holds
+    // the pod's worker then), before the app ever started: the pod is not
+    // Initialized, and the sidecar is listed incomplete beside the one running.
+    let early = source
+        .replace(r#"preloadedImages: ["proxy:1"]"#, r#"preloadedImages: ["proxy:1", "seed:1"]"#)
+        .replace(r#"(name: "app:1","#, r#"(name: "seed:1", startup: "10m"), (name: "app:1","#)
+        .replace(
+            r#"restartPolicy: "Always")]"#,
+            r#"restartPolicy: "Always"), (name: "seed", image: "seed:1")]"#,
+        )
+        .replace(r#""3m""#, r#""40s""#);
+    let (sim, _) = run(&early);
+    let seen: Vec<String> = (sim.trace.records.iter())
+        .filter_map(|r| match r.event {
+            Event::PodStatus { status, .. } => Some(format!("{} {status}", r.at)),
+            _ => None,
+        })
+        .collect();
+    assert!(seen.contains(&"7s Init:Error".to_string()), "{seen:?}");
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("false"));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"False\""));
+    assert_eq!(
+        field("condition:Initialized.message").as_deref(),
+        Some("\"containers with incomplete status: [proxy seed]\"")
+    );
 }

@@ -535,8 +535,13 @@ fn initialized_condition(pod: &Pod) -> Value {
     if pod.initialized() {
         return json!({"type": "Initialized", "status": "True"});
     }
+    // A sidecar that has exited since it started is not `started`.
+    let down = |i: usize| {
+        (pod.sidecars.iter().zip(&pod.status.sidecar_failures))
+            .any(|(s, failure)| *s == i && failure.is_some())
+    };
     let incomplete: Vec<&str> = (pod.init_containers.iter().enumerate())
-        .filter(|(i, _)| !pod.init_done(*i))
+        .filter(|(i, _)| !pod.init_done(*i) || down(*i))
         .map(|(_, c)| c.name.as_str())
         .collect();
     json!({"type": "Initialized", "status": "False", "reason": "ContainersNotInitialized",
