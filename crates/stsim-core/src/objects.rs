@@ -1158,8 +1158,8 @@ impl Pod {
 
     /// The containers the kubelet's `ContainersReady` waits for, by name,
     /// in its order (`GenerateContainersReadyCondition`): the sidecars not
-    /// started yet (they have no probe modelled), then the regular
-    /// containers it last reported unready.
+    /// started yet or exited since (they have no probe modelled: ready
+    /// while they run), then the regular containers it last reported unready.
     pub fn unready_containers(&self) -> impl Iterator<Item = &str> + '_ {
         let sidecars = (self.sidecars.iter().zip(&self.status.sidecar_failures)).map(|(i, failure)| {
             (self.init_containers[*i].name.as_str(), self.init_done(*i) && failure.is_none())
