@@ -952,7 +952,7 @@ impl<'a> Api<'a> {
         }
         let before = p.display_status();
         p.status.extras[index] = status;
-        let ready = p.status.container_ready && p.extras_ready() && p.sidecars_ready();
+        let ready = p.status.container_ready && p.others_ready();
         let terminating = p.is_terminating();
         let (state, container) = (status.state, index as u32 + 1);
         self.record(Event::ContainerStatus { pod, container, state, ready: status.ready });
@@ -976,7 +976,7 @@ impl<'a> Api<'a> {
         }
         let before = p.display_status();
         p.status.sidecar_failures[position] = failure;
-        let ready = p.status.container_ready && p.extras_ready() && p.sidecars_ready();
+        let ready = p.status.container_ready && p.others_ready();
         let terminating = p.is_terminating();
         let init = p.sidecars[position] as u32;
         self.record(Event::SidecarStatus { pod, init, failure });
@@ -1120,7 +1120,7 @@ impl<'a> Api<'a> {
         let first = (p.status.container, p.status.container_ready);
         p.status.container_ready = ready;
         // The condition is all of the containers' readiness.
-        let condition = ready && p.extras_ready() && p.sidecars_ready();
+        let condition = ready && p.others_ready();
         self.first_container_written(pod, first);
         self.set_ready_condition(pod, condition);
     }

@@ -489,9 +489,7 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
     let init = &pod.init_containers[index];
     let sidecar = pod.sidecars.contains(&index);
     let at = pod.status.init_progress.is_some_and(|done| done as usize == index);
-    let exited = (pod.sidecars.iter().zip(&pod.status.sidecar_failures))
-        .find(|(i, _)| **i == index)
-        .and_then(|(_, failure)| *failure);
+    let exited = pod.sidecar_failure_of(index);
     let (state, ready, started) = match (pod.init_done(index), sidecar) {
         // A finished pod's containers have all stopped.
         (true, true) if pod.is_terminal() => {
@@ -536,12 +534,8 @@ fn initialized_condition(pod: &Pod) -> Value {
         return json!({"type": "Initialized", "status": "True"});
     }
     // A sidecar that has exited since it started is not `started`.
-    let down = |i: usize| {
-        (pod.sidecars.iter().zip(&pod.status.sidecar_failures))
-            .any(|(s, failure)| *s == i && failure.is_some())
-    };
     let incomplete: Vec<&str> = (pod.init_containers.iter().enumerate())
-        .filter(|(i, _)| !pod.init_done(*i) || down(*i))
+        .filter(|(i, _)| !pod.init_done(*i) || pod.sidecar_failure_of(*i).is_some())
         .map(|(_, c)| c.name.as_str())
         .collect();
     json!({"type": "Initialized", "status": "False", "reason": "ContainersNotInitialized",

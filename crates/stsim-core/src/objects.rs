@@ -1207,11 +1207,15 @@ impl Pod {
         self.status.sidecar_failures.iter().find_map(|failure| *failure)
     }
 
-    /// Whether no sidecar has exited without starting again: with the
-    /// regular containers' readiness, the pod's Ready condition (a sidecar
-    /// has no probe modelled: ready while it runs).
-    pub fn sidecars_ready(&self) -> bool {
-        self.sidecar_failure().is_none()
+    /// Sidecar init container `index`'s position in `sidecars`, if it is one.
+    pub fn sidecar_position(&self, index: usize) -> Option<usize> {
+        self.sidecars.iter().position(|i| *i == index)
+    }
+
+    /// How init container `index` fails, if it is a sidecar that has exited
+    /// since it started and not started again.
+    pub fn sidecar_failure_of(&self, index: usize) -> Option<InitFailure> {
+        self.sidecar_position(index).and_then(|position| self.status.sidecar_failures[position])
     }
 
     /// The RESTARTS column (kubectl's `printPod`): while the pod is not
@@ -1233,10 +1237,12 @@ impl Pod {
         if !self.initialized() { self.status.init_finished_at } else { self.status.finished_at }
     }
 
-    /// Whether every other regular container is ready (as its kubelet
-    /// reported): with the first's readiness, the pod's Ready condition.
-    pub fn extras_ready(&self) -> bool {
-        self.status.extras.iter().all(|extra| extra.ready)
+    /// Whether every container beside the first is ready, as its kubelet
+    /// reported: the other regular containers, and the sidecars (no probe
+    /// modelled: ready unless exited since they started). With the first's
+    /// readiness, the pod's Ready condition.
+    pub fn others_ready(&self) -> bool {
+        self.status.extras.iter().all(|extra| extra.ready) && self.sidecar_failure().is_none()
     }
 
     /// The STATUS column's word, leaving the init containers' progress aside.

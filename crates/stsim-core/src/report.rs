@@ -936,7 +936,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
             }
             Event::SidecarStatus { pod, init, failure } => {
                 let p = world.pod(*pod);
-                let position = p.sidecars.iter().position(|i| *i == *init as usize).unwrap_or(0);
+                let position = p.sidecar_position(*init as usize).unwrap_or(0);
                 let readiness = |parts: &mut ReadyParts| {
                     if parts.sidecars_down.len() <= position {
                         parts.sidecars_down.resize(position + 1, false);

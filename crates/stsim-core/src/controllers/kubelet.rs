@@ -336,9 +336,10 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
         let sidecar = api.world().pod(id).sidecars.contains(&index);
         let due = match behaviour {
             ImageBehaviour::PullFails if pull.asks_registry => pull.done,
-            // A sidecar that crashes has started all the same: the next
-            // one starts, and it exits and restarts beside them (`sidecars`).
-            ImageBehaviour::CrashLoop if sidecar => {
+            // A sidecar is done once started, whatever its image does next:
+            // the next one starts, and `sidecars` keeps it running beside
+            // them (one that crashes exits and restarts there).
+            _ if sidecar => {
                 sidecars::started(api, id, index, pull.done);
                 at = pull.done;
                 continue;
@@ -347,7 +348,7 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
             // An init container has no readiness probe: it completes. One
             // whose registry refuses it runs from the node's copy.
             ImageBehaviour::Healthy | ImageBehaviour::NeverReady | ImageBehaviour::PullFails => {
-                at = if sidecar { pull.done } else { pull.done + startup };
+                at = pull.done + startup;
                 continue;
             }
         };
@@ -705,10 +706,7 @@ fn restart_ends(pod: &Pod) -> Option<SimTime> {
     let others = (pod.status.extras.iter().zip(&pod.runtime.extras))
         .filter(|(status, _)| status.state == ContainerState::CrashLoopBackOff)
         .filter_map(|(_, runtime)| runtime.backoff_until);
-    let sidecars = (pod.status.sidecar_failures.iter().zip(&pod.runtime.sidecars))
-        .filter(|(failure, _)| **failure == Some(InitFailure::CrashLoopBackOff))
-        .filter_map(|(_, runtime)| runtime.backoff_until);
-    first.into_iter().chain(others).chain(sidecars).min()
+    first.into_iter().chain(others).chain(sidecars::backoff_ends(pod)).min()
 }
 
 /// After a step of the pod's kubelet: if a status write about its
@@ -739,14 +737,7 @@ pub(super) fn worker_synced(api: &mut Api, id: PodId) {
         let sync = worker_sync(api, id, until);
         api.wake_at(EventKey::Extras(id), sync);
     }
-    let pod = api.world().pod(id);
-    if pod.sidecars.is_empty() {
-        return;
-    }
-    let sidecars: Vec<SimTime> = (pod.status.sidecar_failures.iter().zip(&pod.runtime.sidecars))
-        .filter(|(failure, _)| **failure == Some(InitFailure::CrashLoopBackOff))
-        .filter_map(|(_, runtime)| runtime.backoff_until)
-        .collect();
+    let sidecars: Vec<SimTime> = sidecars::backoff_ends(api.world().pod(id)).collect();
     for until in sidecars {
         let sync = worker_sync(api, id, until);
         api.wake_at(EventKey::Sidecars(id), sync);
@@ -1112,8 +1103,9 @@ fn probe(api: &mut Api, id: PodId) -> Option<SimTime> {
     };
     // What the kubelet's status says of the container: its own report,
     // and the condition as it would write it (restored after the node
-    // lifecycle controller set it False, once the kubelet writes again).
-    let reported = pod.status.container_ready && (pod.status.ready || !pod.extras_ready());
+    // lifecycle controller set it False, once the kubelet writes again;
+    // another container unready holds the condition False by itself).
+    let reported = pod.status.container_ready && (pod.status.ready || !pod.others_ready());
     if passes == reported {
         // Nothing to flip. Look again when the application comes up, if it will.
         return match (passes, runtime.probe_override, runtime.app_ready_at) {

@@ -15,7 +15,6 @@
 //! container (`printPod` stops at the first init container neither done nor
 //! started). Its probes are not modelled: ready while it runs.
 //!
-//!
 //! At the pod's end the kubelet stops its sidecars last: each waits for
 //! every regular container to exit, and for the sidecars after it in spec
 //! order, the last one first, within the grace period, then gets SIGTERM
@@ -38,15 +37,18 @@ use crate::time::{SimDuration, SimTime};
 /// one whose image crashes exits `startup` later.
 pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) {
     let pod = api.world().pod(id);
-    let Some(position) = pod.sidecars.iter().position(|i| *i == index) else { return };
+    let Some(position) = pod.sidecar_position(index) else { return };
     let image = api.world().image(&pod.init_containers[index].image);
-    if image.behaviour != ImageBehaviour::CrashLoop {
-        return;
-    }
-    let exit = at + image.startup;
-    api.world.pod_mut(id).runtime.sidecars[position] =
-        SidecarRuntime { due: Some(exit), backoff_until: None };
+    let exit = (image.behaviour == ImageBehaviour::CrashLoop).then(|| at + image.startup);
+    api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime { due: exit, backoff_until: None };
     rearm(api, id);
+}
+
+/// When the back-offs of the pod's sidecars held in `CrashLoopBackOff` end.
+pub(super) fn backoff_ends(pod: &Pod) -> impl Iterator<Item = SimTime> + '_ {
+    (pod.status.sidecar_failures.iter().zip(&pod.runtime.sidecars))
+        .filter(|(failure, _)| **failure == Some(InitFailure::CrashLoopBackOff))
+        .filter_map(|(_, runtime)| runtime.backoff_until)
 }
 
 /// When the pod's running sidecars are gone, the kill having begun at
