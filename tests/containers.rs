@@ -1023,6 +1023,23 @@ fn a_sidecar_that_crashes_restarts_beside_the_running_container() {
         said.iter().any(|(_, m)| m.starts_with("Back-off restarting failed container proxy")),
         "{said:?}"
     );
+    // The trace and the story name the sidecar and what became of it.
+    let trace = sim.trace.render(&sim.world);
+    assert!(trace.contains("\tsidecar\tinit=0 name=proxy state=Error\n"), "{trace}");
+    assert!(trace.contains("\tsidecar\tinit=0 name=proxy state=CrashLoopBackOff\n"), "{trace}");
+    let story: Vec<(u64, String)> =
+        stsim_core::story::tell(&sim).into_iter().map(|line| (line.at_ms, line.text)).collect();
+    assert!(
+        story.contains(&(32_000, "app-0's sidecar proxy runs again and is ready.".to_string())),
+        "{story:?}"
+    );
+    assert!(
+        story
+            .iter()
+            .any(|(at, text)| *at == 62_000
+                && text.starts_with("app-0's sidecar proxy is in CrashLoopBackOff")),
+        "{story:?}"
+    );
     // Between two exits it runs: served running, started and ready.
     let (sim, _) = run(&source(r#", restartPolicy: "Always""#, "40s"));
     let field = served_pod(&sim, "app-0");
