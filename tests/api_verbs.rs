@@ -1615,6 +1615,19 @@ fn the_first_container_is_served_and_compared_by_its_own_name() {
     }
 }
 
+/// At `at_ms`, the set `redis` written back as read (a replace, as an
+/// operator's `update` does), without its status.
+fn written_back_at(at_ms: u64) -> Vec<Step> {
+    vec![(
+        at_ms,
+        Box::new(|view: &View| {
+            let mut set = object(&view.objects.stateful_sets, "redis").clone();
+            set.as_object_mut().unwrap().remove("status");
+            vec![OperatorAction::Update { object: set }]
+        }),
+    )]
+}
+
 /// A scenario's init containers are served by name in its set's template,
 /// so that the set written back as read (a replace, as an operator's
 /// `update` does) is the same template, the same revision; and they are
@@ -1627,15 +1640,7 @@ fn init_containers_are_served_in_the_template_and_written_back_unchanged() {
         r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5),
             initContainers: [(name: "config", image: "redis:7.0")]),"#,
     );
-    let script: Vec<Step> = vec![(
-        120_000,
-        Box::new(|view: &View| {
-            let mut set = object(&view.objects.stateful_sets, "redis").clone();
-            set.as_object_mut().unwrap().remove("status");
-            vec![OperatorAction::Update { object: set }]
-        }),
-    )];
-    let (sim, seen, _) = run_source(&source, script, Some(10_000));
+    let (sim, seen, _) = run_source(&source, written_back_at(120_000), Some(10_000));
     let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
     let set = object(&before.objects.stateful_sets, "redis");
     assert_eq!(set["spec"]["template"]["spec"]["initContainers"][0]["name"], "config");
@@ -1652,6 +1657,38 @@ fn init_containers_are_served_in_the_template_and_written_back_unchanged() {
         stsim_core::controllers::statefulset::revision_name("redis", &set.spec.template, 0),
         "a renamed init container is another template"
     );
+}
+
+/// A scenario's container ports are served in its set's template and in
+/// its pods, the protocol defaulted, so that the set written back as read
+/// is the same template, the same revision.
+#[test]
+fn container_ports_are_served_and_written_back_unchanged() {
+    let source = SCENARIO.replace(" FAULTS", "").replace(
+        r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)),"#,
+        r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5),
+            ports: [(containerPort: 6379, name: "redis"), (containerPort: 16379, hostPort: 16379)],
+            initContainers: [(name: "proxy", image: "redis:7.0", restartPolicy: "Always",
+                ports: [(containerPort: 9901, name: "admin", protocol: UDP)])]),"#,
+    );
+    let (sim, seen, _) = run_source(&source, written_back_at(120_000), Some(10_000));
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let first = json!([
+        {"containerPort": 6379, "name": "redis", "protocol": "TCP"},
+        {"containerPort": 16379, "hostPort": 16379, "protocol": "TCP"},
+    ]);
+    let sidecar = json!([{"containerPort": 9901, "name": "admin", "protocol": "UDP"}]);
+    let set = object(&before.objects.stateful_sets, "redis");
+    assert_eq!(set["spec"]["template"]["spec"]["containers"][0]["ports"], first);
+    assert_eq!(set["spec"]["template"]["spec"]["initContainers"][0]["ports"], sidecar);
+    let pod = object(&before.objects.pods, "redis-0");
+    assert_eq!(pod["spec"]["containers"][0]["ports"], first);
+    assert_eq!(pod["spec"]["initContainers"][0]["ports"], sidecar);
+    let revision = set["status"]["updateRevision"].clone();
+    assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
+    assert_eq!(json!(set.status.update_revision), revision, "the same template: no new revision");
+    assert_eq!(set.revisions.len(), 1);
 }
 
 /// What the API server checks of every create, whatever the kind

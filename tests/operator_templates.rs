@@ -406,6 +406,50 @@ fn template_updates_roll_the_pods_by_revision() {
     assert_eq!(created, 2 + 2 * 4);
 }
 
+/// A written template's ports are read into the model, defaulted as the
+/// API server stores them: the same ports with their protocol written out
+/// (TCP) are the same template, so no new revision; a port changed is a
+/// new revision, and its pods are served with it.
+#[test]
+fn written_ports_are_the_templates_at_their_defaults() {
+    let script: Vec<Step> = vec![
+        (10_000, Box::new(|_: &View| vec![headless(), create(postgresql(2))])),
+        (
+            180_000,
+            Box::new(|view: &View| {
+                vec![update(view, |o| {
+                    o["spec"]["template"]["spec"]["containers"][0]["ports"][0]["protocol"] = json!("TCP");
+                })]
+            }),
+        ),
+        (
+            360_000,
+            Box::new(|view: &View| {
+                vec![update(view, |o| {
+                    o["spec"]["template"]["spec"]["containers"][1]["ports"][0]["containerPort"] = json!(9188);
+                })]
+            }),
+        ),
+    ];
+    let (sim, answers) = run(2, "12m", script);
+    for at in [180_000, 360_000] {
+        let got = answers_to(&answers, at);
+        assert_eq!(got.iter().map(|r| r.code).collect::<Vec<_>>(), [200], "at {at}: {got:#?}");
+    }
+    let set = sim.world.sts(sim.world.sts_named("pg").unwrap());
+    let names: Vec<&String> = set.revisions.iter().map(|r| &r.name).collect();
+    assert_eq!(names.len(), 2, "created, then the metrics port moved: {names:#?}");
+    let ports = &set.spec.template.ports;
+    assert_eq!(ports.iter().map(|p| (p.container, p.port)).collect::<Vec<_>>(), [(0, 5432), (1, 9188)]);
+    assert!(
+        set.spec.template.unmodelled.lines().all(|l| !l.contains("ports")),
+        "{}",
+        set.spec.template.unmodelled
+    );
+    let served = stsim_core::kube::render(&sim.world, stsim_core::kube::ObjRef::Pod(pod(&sim, "pg-0").id));
+    assert_eq!(served["spec"]["containers"][1]["ports"][0]["containerPort"], 9188, "{served:#}");
+}
+
 /// A set whose pod template's spec the API server would refuse in a pod:
 /// from 1.34 the set's create is refused (422) with the set's path; before,
 /// it is accepted (201, with a warning), as `ValidatePodTemplateSpecForStatefulSet`

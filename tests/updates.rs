@@ -678,3 +678,37 @@ fn an_init_container_made_a_sidecar_is_a_new_revision() {
     };
     assert_ne!(revision(""), revision(r#", restartPolicy: "Always""#));
 }
+
+/// Kubernetes hashes the whole pod template into the revision, every
+/// container's ports with it: a port added, renumbered, renamed, moved to
+/// another protocol or bound on the node is a new revision, while a
+/// protocol written at its default (TCP) is the same template.
+#[test]
+fn every_container_port_is_part_of_the_revision() {
+    let revision = |ports: &str, init_ports: &str| {
+        let source = format!(
+            r#"Scenario(
+        name: "port-revision",
+        cluster: (nodePools: [(name: "worker", count: 1)]),
+        statefulsets: [(name: "app", replicas: 1,
+            template: (labels: {{"app": "app"}}, image: "app:1", ports: [{ports}],
+                initContainers: [(name: "proxy", image: "proxy:1", ports: [{init_ports}])]))],
+    )"#
+        );
+        let config = stsim_scenario::parse_scenario(&source, "s.ron").expect("valid");
+        stsim_core::controllers::statefulset::revision_name("app", &config.statefulsets[0].spec.template, 0)
+    };
+    let base = revision("(containerPort: 80)", "");
+    assert_eq!(base, revision("(containerPort: 80, protocol: TCP)", ""), "TCP is the default");
+    assert_ne!(base, revision("", ""), "a port removed");
+    for other in [
+        "(containerPort: 8080)",
+        "(containerPort: 80, name: \"http\")",
+        "(containerPort: 80, protocol: UDP)",
+        "(containerPort: 80, hostPort: 80)",
+        "(containerPort: 80), (containerPort: 81)",
+    ] {
+        assert_ne!(base, revision(other, ""), "{other}");
+    }
+    assert_ne!(base, revision("(containerPort: 80)", "(containerPort: 80)"), "an init container's port");
+}

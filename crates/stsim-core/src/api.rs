@@ -158,6 +158,8 @@ pub struct NewPod {
     pub node_name: Option<String>,
     pub host_ports: Vec<crate::config::HostPort>,
     pub named_ports: Vec<crate::config::NamedPort>,
+    /// Every port of every container (`PodTemplate::ports`).
+    pub ports: Vec<crate::config::ContainerPort>,
     pub priority_class_name: Option<String>,
     /// `spec.setHostnameAsFQDN`.
     pub set_hostname_as_fqdn: bool,
@@ -201,6 +203,7 @@ impl NewPod {
             node_name: template.node_name.clone(),
             host_ports: template.host_ports.clone(),
             named_ports: template.named_ports.clone(),
+            ports: template.ports.clone(),
             priority_class_name: template.priority_class_name.clone(),
             set_hostname_as_fqdn: template.set_hostname_as_fqdn,
             template_errors: template.create_errors.clone(),
@@ -534,7 +537,8 @@ impl<'a> Api<'a> {
             topology_spread: new.topology_spread,
             claims: new.claims,
             host_ports: new.host_ports,
-            named_ports: (!new.named_ports.is_empty()).then(|| Box::new(new.named_ports)),
+            ports: (!new.ports.is_empty() || !new.named_ports.is_empty())
+                .then(|| Box::new(crate::objects::PodPorts { all: new.ports, named: new.named_ports })),
             priority_class_name: new.priority_class_name,
             node_name: new.node_name.clone(),
             node: None,

@@ -1365,11 +1365,15 @@ pub struct PodTemplate {
     /// The regular containers' named ports, in the containers' order
     /// then each one's, then the sidecars' likewise: where a Service's
     /// `targetPort` by name leads.
-    /// Not part of the revision's hash, like the ports without a host
-    /// port (see `PodTemplate::unmodelled` for a template an operator wrote,
-    /// whose ports are hashed there).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub named_ports: Vec<NamedPort>,
+    /// Every port of every container, as the template has them: what the
+    /// template is (part of the revision's hash: a port added, renamed or
+    /// moved is a new revision, as Kubernetes hashes the whole template),
+    /// and what is served and exported. `host_ports` and `named_ports`
+    /// are the model's views of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
     /// `priorityClassName` (see `PodTemplate::critical`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
@@ -1390,8 +1394,7 @@ pub struct PodTemplate {
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
     /// The fields of a template a client wrote that stsim does not model
-    /// (`env`, `command`, annotations) or reads without keeping (the
-    /// containers' ports), with their values: one
+    /// (`env`, `command`, annotations), with their values: one
     /// `path=json` line each, sorted. Kubernetes hashes the whole template
     /// into the revision (the StatefulSet controller's `getPatch` holds
     /// `spec.template`; pkg/controller/history `HashControllerRevision` is
@@ -1456,6 +1459,39 @@ pub struct NamedPort {
     /// A sidecar's (an init container with `restartPolicy: Always`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sidecar: bool,
+}
+
+/// One of a container's `ports` (`containerPort`, `name`, `hostPort`,
+/// `protocol`), with the protocol the API server defaults (TCP).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContainerPort {
+    /// The container it is of, by index in `spec.containers` (0 the
+    /// first), or in `spec.initContainers` when `init`.
+    pub container: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub init: bool,
+    pub port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
+    pub protocol: Protocol,
+}
+
+impl ContainerPort {
+    /// The port as the API server serves it: the protocol defaulted, no
+    /// `name` or `hostPort` when none was given.
+    pub fn served(&self) -> serde_json::Value {
+        let mut port =
+            serde_json::json!({"containerPort": self.port, "protocol": format!("{:?}", self.protocol)});
+        if let Some(name) = &self.name {
+            port["name"] = serde_json::json!(name);
+        }
+        if let Some(host) = self.host_port {
+            port["hostPort"] = serde_json::json!(host);
+        }
+        port
+    }
 }
 
 /// A container port bound on the node (`ports[].hostPort`, its
@@ -1593,8 +1629,19 @@ impl PodTemplate {
         if let Some(node) = &self.node_name {
             out.push_str(&format!("nodeName {node}\n"));
         }
-        for port in &self.host_ports {
-            out.push_str(&format!("hostPort {}/{:?}\n", port.port, port.protocol));
+        // Every container's ports, written only when there are any, so
+        // templates without keep their revision names. (A host port is
+        // one of them.)
+        for port in &self.ports {
+            let of = if port.init { "init" } else { "container" };
+            out.push_str(&format!("port {of}={} {}/{:?}", port.container, port.port, port.protocol));
+            if let Some(name) = &port.name {
+                out.push_str(&format!(" name={name}"));
+            }
+            if let Some(host) = port.host_port {
+                out.push_str(&format!(" hostPort={host}"));
+            }
+            out.push('\n');
         }
         if let Some(class) = &self.priority_class_name {
             out.push_str(&format!("priorityClassName {class}\n"));

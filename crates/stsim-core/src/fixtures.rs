@@ -101,6 +101,7 @@ pub fn statefulset_spec(
             node_name: None,
             host_ports: Vec::new(),
             named_ports: Vec::new(),
+            ports: Vec::new(),
             unmodelled: String::new(),
             create_errors: Vec::new(),
         },

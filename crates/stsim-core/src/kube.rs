@@ -19,7 +19,7 @@ pub mod custom;
 pub mod template;
 pub mod verbs;
 
-use crate::config::{AccessMode, IntOrPercent, PodManagementPolicy, UpdateStrategy};
+use crate::config::{AccessMode, ContainerPort, IntOrPercent, PodManagementPolicy, UpdateStrategy};
 use crate::objects::*;
 use crate::time::SimTime;
 use crate::trace::Event;
@@ -329,6 +329,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
                 json!({"name": pod.container_name(), "image": pod.image,
                        "imagePullPolicy": pod.pull_policy.as_str()}),
                 &pod.extra_containers,
+                pod.container_ports(),
             ),
             "volumes": volumes,
             "terminationGracePeriodSeconds": pod.termination_grace_period.as_millis() / 1000,
@@ -336,7 +337,8 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     };
     if !pod.init_containers.is_empty() && spec.get("initContainers").is_none() {
         let policy = |i: usize| pod.init_pull_policies.get(i).copied();
-        spec["initContainers"] = served_init_containers(&pod.init_containers, &pod.sidecars, policy).into();
+        spec["initContainers"] =
+            served_init_containers(&pod.init_containers, &pod.sidecars, policy, pod.container_ports()).into();
     }
     if let Some(node) = pod.node {
         spec["nodeName"] = json!(world.node(node).name);
@@ -549,6 +551,7 @@ fn served_init_containers(
     inits: &[crate::config::InitContainer],
     sidecars: &[usize],
     policy: impl Fn(usize) -> Option<crate::config::ImagePullPolicy>,
+    ports: &[ContainerPort],
 ) -> Vec<Value> {
     (inits.iter().enumerate())
         .map(|(i, init)| {
@@ -559,6 +562,7 @@ fn served_init_containers(
             if sidecars.contains(&i) {
                 container["restartPolicy"] = json!("Always");
             }
+            with_ports(&mut container, ports, true, i);
             container
         })
         .collect()
@@ -566,8 +570,13 @@ fn served_init_containers(
 
 /// The containers of a scenario's template, or of a pod made from one, as
 /// served: `first` (the first container), then the others by their names, each
-/// with its policy where the API server has defaulted it.
-fn served_containers(first: Value, extras: &[crate::config::ExtraContainer]) -> Vec<Value> {
+/// with its policy where the API server has defaulted it, and each with
+/// its ports.
+fn served_containers(
+    first: Value,
+    extras: &[crate::config::ExtraContainer],
+    ports: &[ContainerPort],
+) -> Vec<Value> {
     let others = extras.iter().map(|extra| {
         let mut container = json!({"name": extra.name, "image": extra.image});
         if let Some(policy) = extra.pull_policy {
@@ -575,7 +584,21 @@ fn served_containers(first: Value, extras: &[crate::config::ExtraContainer]) -> 
         }
         container
     });
-    std::iter::once(first).chain(others).collect()
+    let mut containers: Vec<Value> = std::iter::once(first).chain(others).collect();
+    for (i, container) in containers.iter_mut().enumerate() {
+        with_ports(container, ports, false, i);
+    }
+    containers
+}
+
+/// Adds the `ports` of container `index` (an init container's with
+/// `init`) to `container`, as the API server serves them.
+fn with_ports(container: &mut Value, ports: &[ContainerPort], init: bool, index: usize) {
+    let own: Vec<Value> =
+        ports.iter().filter(|p| p.init == init && p.container == index).map(ContainerPort::served).collect();
+    if !own.is_empty() {
+        container["ports"] = Value::Array(own);
+    }
 }
 
 /// A PersistentVolumeClaim; live claims carry the `kubernetes.io/pvc-protection`
@@ -737,12 +760,12 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             Some(object) => object.clone(),
             None if !spec.template.annotations.is_empty() => json!({
                 "metadata": {"labels": labels(&spec.template.labels), "annotations": labels(&spec.template.annotations)},
-                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers),
+                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers, &spec.template.ports),
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
             None => json!({
                 "metadata": {"labels": labels(&spec.template.labels)},
-                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers),
+                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers, &spec.template.ports),
                          "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
             }),
         },
@@ -752,7 +775,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         let t = &spec.template;
         let policy = |i: usize| t.pull_policies.init.get(&i).copied();
         spec_json["template"]["spec"]["initContainers"] =
-            served_init_containers(&t.init_containers, &t.sidecars, policy).into();
+            served_init_containers(&t.init_containers, &t.sidecars, policy, &t.ports).into();
     }
     let s = &set.status;
     let status = json!({

@@ -921,6 +921,15 @@ impl fmt::Display for PodCidr {
 // past 1,792 bytes a box takes mimalloc's next size class, 2,048 bytes
 // (about 5 MB more at 10,000 nodes, measured when a field pushed it to
 // 1,800).
+/// A pod's container ports, as its template had them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodPorts {
+    /// Every port of every container (`PodTemplate::ports`).
+    pub all: Vec<crate::config::ContainerPort>,
+    /// The named ones (`PodTemplate::named_ports`).
+    pub named: Vec<crate::config::NamedPort>,
+}
+
 const _: () = assert!(std::mem::size_of::<Pod>() <= 1792, "a pod grew past mimalloc's 1,792-byte size class");
 
 #[derive(Debug, Clone)]
@@ -988,11 +997,10 @@ pub struct Pod {
     pub claims: Vec<String>,
     /// The container's host ports.
     pub host_ports: Vec<crate::config::HostPort>,
-    /// The regular containers' named ports (`PodTemplate::named_ports`):
-    /// where a Service's `targetPort` by name leads for this pod. Behind
-    /// one thin pointer, `None` for none: most pods name none, and a pod
-    /// stays in its size class. Read through [`Pod::named_ports`].
-    pub named_ports: Option<Box<Vec<crate::config::NamedPort>>>,
+    /// The containers' ports, behind one thin pointer, `None` for none:
+    /// most pods have none, and a pod stays in its size class. Read
+    /// through [`Pod::named_ports`] and [`Pod::container_ports`].
+    pub ports: Option<Box<PodPorts>>,
     /// `spec.priorityClassName`; `critical()` when a built-in critical one.
     pub priority_class_name: Option<String>,
     /// `spec.nodeName` as the pod was created with: bound by its writer,
@@ -1083,9 +1091,14 @@ impl Pod {
     pub fn at_revision(&self, number: Option<u32>) -> bool {
         self.revision_number.is_some() && self.revision_number == number
     }
-    /// The regular containers' named ports.
+    /// The named ports (`PodTemplate::named_ports`): where a Service's
+    /// `targetPort` by name leads for this pod.
     pub fn named_ports(&self) -> &[crate::config::NamedPort] {
-        self.named_ports.as_deref().map_or(&[], Vec::as_slice)
+        self.ports.as_deref().map_or(&[], |p| p.named.as_slice())
+    }
+    /// Every port of every container (`PodTemplate::ports`), as served.
+    pub fn container_ports(&self) -> &[crate::config::ContainerPort] {
+        self.ports.as_deref().map_or(&[], |p| p.all.as_slice())
     }
     pub fn revision(&self) -> &str {
         self.labels.get(labels::REVISION).map(String::as_str).unwrap_or("")

@@ -1377,9 +1377,10 @@ pub struct InitContainer {
     /// The names of the pod's volumes it mounts (`volumeMounts[].name`).
     #[serde(default)]
     pub volume_mounts: Option<Vec<String>>,
-    /// A sidecar's ports, for their names (`(containerPort: 9901, name:
-    /// "admin")`): from 1.33 a Service's `targetPort` by name finds them
-    /// when no regular container has the name. No `hostPort`.
+    /// Its ports (`(containerPort: 9901, name: "admin")`), part of the
+    /// template: a change is a new revision. From 1.33 a Service's
+    /// `targetPort` by name finds a sidecar's when no regular container
+    /// has the name. No `hostPort`.
     #[serde(default)]
     pub ports: Option<Vec<ContainerPort>>,
     /// A manifest's init container's requests, as written (counted in the

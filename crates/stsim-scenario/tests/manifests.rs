@@ -138,9 +138,14 @@ fn the_seed_manifest_gives_the_same_config_and_trace_as_the_ron_scenario() {
     let start = ron.find("    services: [").unwrap();
     let end = ron.find("    expect: [").unwrap();
     let with_manifest = format!("{}    manifests: [\"redis.yaml\"],\n{}", &ron[..start], &ron[end..]);
+    // With the container's port, as the seed manifest has it.
+    let manifest = edit(
+        "          image: redis:7.0\n",
+        "          image: redis:7.0\n          ports:\n            - containerPort: 6379\n              name: redis\n",
+    );
     let mut read = |name: &str| {
         assert_eq!(name, "redis.yaml");
-        Ok(("redis.yaml".to_string(), REDIS.to_string()))
+        Ok(("redis.yaml".to_string(), manifest.clone()))
     };
     let loaded = parse_scenario_with(&with_manifest, "x.ron", &mut read).unwrap();
     assert_eq!(loaded.warning, None);

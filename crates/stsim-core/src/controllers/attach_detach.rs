@@ -322,6 +322,7 @@ mod tests {
                 node_name: None,
                 host_ports: Vec::new(),
                 named_ports: Vec::new(),
+                ports: Vec::new(),
                 priority_class_name: None,
                 set_hostname_as_fqdn: false,
                 template_errors: Vec::new(),

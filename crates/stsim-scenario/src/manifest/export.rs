@@ -359,16 +359,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             container[key] = probe_object(probe, port);
         }
     }
-    // The model keeps the ports taken on the node (the container listens
-    // on the same) and the named ones, each of its container.
-    let mut ports: Vec<Value> = template
-        .host_ports
-        .iter()
-        .map(
-            |p| json!({"containerPort": p.port, "hostPort": p.port, "protocol": format!("{:?}", p.protocol)}),
-        )
-        .collect();
-    ports.extend(named_ports(template, 0, false));
+    let ports: Vec<Value> = container_ports(template, 0, false).collect();
     if !ports.is_empty() {
         container["ports"] = ports.into();
     }
@@ -388,10 +379,10 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
                 }
                 if template.sidecars.contains(&i) {
                     init["restartPolicy"] = "Always".into();
-                    let ports: Vec<Value> = named_ports(template, i, true).collect();
-                    if !ports.is_empty() {
-                        init["ports"] = ports.into();
-                    }
+                }
+                let ports: Vec<Value> = container_ports(template, i, true).collect();
+                if !ports.is_empty() {
+                    init["ports"] = ports.into();
                 }
                 init
             })
@@ -404,7 +395,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
         if let Some(policy) = extra.pull_policy {
             other["imagePullPolicy"] = policy.as_str().into();
         }
-        let ports: Vec<Value> = named_ports(template, i + 1, false).collect();
+        let ports: Vec<Value> = container_ports(template, i + 1, false).collect();
         if !ports.is_empty() {
             other["ports"] = ports.into();
         }
@@ -803,10 +794,10 @@ pub fn objects(config: &Config) -> Vec<Value> {
     out
 }
 
-/// Container `index`'s named ports (init container `index`'s, a
-/// sidecar's, with `sidecar`), as written.
-fn named_ports(template: &PodTemplate, index: usize, sidecar: bool) -> impl Iterator<Item = Value> + '_ {
-    (template.named_ports.iter())
-        .filter(move |p| p.container == index && p.sidecar == sidecar)
-        .map(|p| json!({"name": p.name, "containerPort": p.port, "protocol": format!("{:?}", p.protocol)}))
+/// Container `index`'s ports (init container `index`'s, with `init`), as
+/// written.
+fn container_ports(template: &PodTemplate, index: usize, init: bool) -> impl Iterator<Item = Value> + '_ {
+    (template.ports.iter())
+        .filter(move |p| p.container == index && p.init == init)
+        .map(stsim_core::config::ContainerPort::served)
 }

@@ -1831,13 +1831,12 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             });
             let sidecar = restart_policy.as_deref() == Some("Always");
             let volume_mounts = container.names_under(cx, "volumeMounts", &raw_init);
-            // A sidecar's ports, for their names (a Service's `targetPort`
-            // finds them from 1.33); another init container's, or a list
-            // with a host port (not modelled for init containers), is left
-            // to be listed as not modelled.
+            // An init container's ports: part of the template, and a
+            // sidecar's names are where a Service's `targetPort` finds
+            // them from 1.33. A list with a host port (not modelled for
+            // init containers) is left to be listed as not modelled.
             let mut ports = Vec::new();
-            if sidecar
-                && container.peek("ports").is_some_and(|list| !has_host_port(list))
+            if container.peek("ports").is_some_and(|list| !has_host_port(list))
                 && let Some(list) = container.take("ports")
             {
                 container_ports(

@@ -161,6 +161,8 @@ impl Checker<'_, '_> {
         }
         let mut sidecars = Vec::new();
         let mut sidecar_ports = Vec::new();
+        // Every container's ports, the regular containers' first.
+        let mut all_ports = container_ports(template.ports.as_deref().unwrap_or_default(), None);
         let init_containers: Vec<stsim_core::config::InitContainer> = template
             .init_containers
             .iter()
@@ -195,6 +197,7 @@ impl Checker<'_, '_> {
                     );
                 }
                 let ports = self.init_ports(&path, i, c.ports.as_deref().unwrap_or_default());
+                all_ports.extend(container_ports(c.ports.as_deref().unwrap_or_default(), Some(i)));
                 if c.restart_policy.as_deref() == Some("Always") {
                     sidecar_ports.extend(ports);
                 }
@@ -331,6 +334,7 @@ impl Checker<'_, '_> {
             set_hostname_as_fqdn: template.set_hostname_as_fqdn.unwrap_or(false),
             host_ports,
             named_ports,
+            ports: all_ports,
             // As written: the API server checks them when it is asked for a pod.
             volumes: template.volumes.clone().unwrap_or_default(),
             volume_mounts: template.volume_mounts.clone().unwrap_or_default(),
@@ -420,8 +424,9 @@ impl Checker<'_, '_> {
     }
 
     /// Init container `index`'s ports (at `path`), its named ones, marked
-    /// as a sidecar's (only a sidecar's are kept): each port 1 to 65535,
-    /// and no host port, which stsim does not model for an init container.
+    /// as a sidecar's (only a sidecar's are kept for names; every one is
+    /// in `PodTemplate::ports`): each port 1 to 65535, and no host port,
+    /// which stsim does not model for an init container.
     fn init_ports(&mut self, path: &str, index: usize, ports: &[raw::ContainerPort]) -> Vec<NamedPort> {
         for (i, port) in ports.iter().enumerate() {
             let at = format!("{path}.ports[{i}]");
@@ -849,4 +854,35 @@ fn pull_policy(policy: raw::ImagePullPolicy) -> ImagePullPolicy {
         raw::ImagePullPolicy::IfNotPresent => ImagePullPolicy::IfNotPresent,
         raw::ImagePullPolicy::Never => ImagePullPolicy::Never,
     }
+}
+
+/// The template's `ports` as it holds them (`PodTemplate::ports`): those
+/// of the regular containers (each port says which), or of init container
+/// `init`; the protocol defaulted to TCP, a `hostPort` of 0 none. A port
+/// out of range is left out: the checks above refuse it.
+fn container_ports(
+    ports: &[raw::ContainerPort],
+    init: Option<usize>,
+) -> Vec<stsim_core::config::ContainerPort> {
+    let number = |n: i64| u16::try_from(n).ok().filter(|n| *n != 0);
+    (ports.iter())
+        .filter_map(|p| {
+            let host_port = match p.host_port.filter(|h| *h != 0) {
+                Some(host) => Some(number(host)?),
+                None => None,
+            };
+            Some(stsim_core::config::ContainerPort {
+                container: init.unwrap_or(p.container),
+                init: init.is_some(),
+                port: number(p.container_port)?,
+                name: p.name.clone().filter(|n| !n.is_empty()),
+                host_port,
+                protocol: match p.protocol.unwrap_or(raw::Protocol::TCP) {
+                    raw::Protocol::TCP => Protocol::TCP,
+                    raw::Protocol::UDP => Protocol::UDP,
+                    raw::Protocol::SCTP => Protocol::SCTP,
+                },
+            })
+        })
+        .collect()
 }
