@@ -511,6 +511,7 @@ impl<'a> Api<'a> {
             labels: new.labels,
             // The world numbers the revision label as it stores the pod.
             revision_number: None,
+            identity_labelled: false,
             claims_present_at: 0,
             owner: new.owner,
             ordinal: new.ordinal,

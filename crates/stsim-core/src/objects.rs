@@ -943,6 +943,11 @@ pub struct Pod {
     /// StatefulSet controller counts a set's pods at a revision every sync,
     /// and compares numbers rather than reading each pod's labels.
     pub(crate) revision_number: Option<u32>,
+    /// Whether the `statefulset.kubernetes.io/pod-name` label is the pod's
+    /// name, kept with the labels by the world: the StatefulSet
+    /// controller checks every pod's identity every sync, and reads the
+    /// labels only to restore them.
+    pub(crate) identity_labelled: bool,
     /// The StatefulSet controller's memo: the world's `claim_losses` when
     /// it last found every claim of this pod's ordinal present and not
     /// being deleted (0: never). While no claim has been lost since, they
@@ -1083,6 +1088,11 @@ impl Pod {
         matches!(self.status.phase, PodPhase::Failed | PodPhase::Succeeded)
     }
     /// The revision label's value as the world numbers it (`None` without the label).
+    /// Whether the pod's identity label is its name (`identityMatches`'
+    /// label half), as the world last set its labels.
+    pub fn identity_labelled(&self) -> bool {
+        self.identity_labelled
+    }
     pub fn revision_number(&self) -> Option<u32> {
         self.revision_number
     }

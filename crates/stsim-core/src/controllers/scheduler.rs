@@ -591,16 +591,17 @@ fn node_ports_fit(pod: &Pod, node: &Node) -> bool {
 fn filter<'a>(
     world: &'a World,
     pod: &Pod,
+    id: NodeId,
     fit: &NodeFit,
     tree: &NodeTree,
     cycle: &Cycle,
     pins: &[VolumePin],
 ) -> Result<(), Rejection<'a>> {
-    debug_assert_eq!(*fit, NodeFit::of(world.node(fit.id)), "a node's NodeFit is out of date");
+    debug_assert_eq!(*fit, NodeFit::of(world.node(id)), "a node's NodeFit is out of date");
     if cycle.reads_node || fit.flags & (NodeFit::UNSCHEDULABLE | NodeFit::FILTER_TAINTS) != 0 {
-        return filter_node(world, pod, world.node(fit.id), fit, tree, cycle, pins);
+        return filter_node(world, pod, world.node(id), fit, tree, cycle, pins);
     }
-    resources_and_pins(world, pod, fit, tree, cycle, pins)
+    resources_and_pins(world, pod, id, fit, tree, cycle, pins)
 }
 
 /// NodeResourcesFit (every shortfall is a reason), NodeVolumeLimits, then
@@ -610,6 +611,7 @@ fn filter<'a>(
 fn resources_and_pins<'a>(
     world: &World,
     pod: &Pod,
+    id: NodeId,
     fit: &NodeFit,
     tree: &NodeTree,
     cycle: &Cycle,
@@ -629,15 +631,15 @@ fn resources_and_pins<'a>(
     }
     if fit.flags & NodeFit::VOLUME_LIMITS != 0
         && !cycle.volumes.is_empty()
-        && !volume_limits_fit(world, world.node(fit.id), &cycle.volumes)
+        && !volume_limits_fit(world, world.node(id), &cycle.volumes)
     {
         return Err(Rejection::Resolvable(reason::MAX_VOLUME_COUNT));
     }
     let pinned_elsewhere = !pins.is_empty()
         && pins.iter().any(|pin| match pin {
-            VolumePin::Node(pinned) => *pinned != fit.id,
+            VolumePin::Node(pinned) => *pinned != id,
             VolumePin::Selected(_) => false,
-            zones => !zones.allows_zone(tree.zone(fit.id)),
+            zones => !zones.allows_zone(tree.zone(id)),
         });
     if pinned_elsewhere {
         let why = if cycle.wording.old_volume_conflict {
@@ -649,9 +651,9 @@ fn resources_and_pins<'a>(
     }
     // A bound volume's conflict is reported first (`checkBoundClaims`
     // runs before the unbound claims are looked at).
-    let selected_elsewhere = pins.iter().any(|pin| matches!(pin, VolumePin::Selected(n) if *n != fit.id));
+    let selected_elsewhere = pins.iter().any(|pin| matches!(pin, VolumePin::Selected(n) if *n != id));
     if selected_elsewhere
-        || (!cycle.static_claims.is_empty() && !static_volumes_on(world, fit.id, &cycle.static_claims))
+        || (!cycle.static_claims.is_empty() && !static_volumes_on(world, id, &cycle.static_claims))
     {
         return Err(Rejection::Unresolvable(reason::BIND_CONFLICT));
     }
@@ -660,7 +662,7 @@ fn resources_and_pins<'a>(
     // provisioning topology requirements of claim", `checkVolumeProvisions`
     // in volumebinding/binder.go).
     if !cycle.topologies.is_empty() {
-        let node = world.node(fit.id);
+        let node = world.node(id);
         let label = |key: &str| match node.labels.get(key) {
             Some(value) => Some(value.as_str()),
             None if crate::config::ZONE_TOPOLOGY_KEYS.contains(&key) => Some(node.zone.as_str()),
@@ -752,7 +754,7 @@ fn filter_node<'a>(
         return Err(Rejection::Resolvable(reason::NODE_PORTS));
     }
     // NodeResourcesFit and VolumeBinding.
-    resources_and_pins(world, pod, fit, tree, cycle, pins)?;
+    resources_and_pins(world, pod, node.id, fit, tree, cycle, pins)?;
     // PodTopologySpread: a node without a constraint's key can never do;
     // a skew too large could change as pods go (preemption could help).
     if let Some(spread) = &cycle.spread
@@ -945,9 +947,9 @@ pub fn schedule(api: &mut Api, id: PodId) {
         let first = positions.partition_point(|&at| (at as usize) < start);
         let (before, after) = positions.split_at(first);
         for &at in after.iter().chain(before) {
-            let fit = world.node_fit(tree[at as usize]);
-            if filter(world, pod, fit, node_tree, &cycle, &[]).is_ok() {
-                feasible.push(fit.id);
+            let id = tree[at as usize];
+            if filter(world, pod, id, world.node_fit(id), node_tree, &cycle, &[]).is_ok() {
+                feasible.push(id);
                 if feasible.len() >= wanted {
                     processed = (at as usize + total - start) % total + 1;
                     break;
@@ -966,8 +968,8 @@ pub fn schedule(api: &mut Api, id: PodId) {
                 }
                 let fit = world.node_fit(node);
                 processed += 1;
-                match filter(world, pod, fit, node_tree, &cycle, &cycle.pins) {
-                    Ok(()) => feasible.push(fit.id),
+                match filter(world, pod, node, fit, node_tree, &cycle, &cycle.pins) {
+                    Ok(()) => feasible.push(node),
                     Err(rejection) => rejections.push(rejection),
                 }
             }
@@ -1147,7 +1149,7 @@ pub fn node_verdicts(world: &World, pod: &Pod) -> Vec<(NodeId, Vec<String>)> {
     tree.list
         .iter()
         .map(|&node| {
-            let reasons = match filter(world, pod, world.node_fit(node), &tree, &cycle, &cycle.pins) {
+            let reasons = match filter(world, pod, node, world.node_fit(node), &tree, &cycle, &cycle.pins) {
                 Ok(()) => Vec::new(),
                 Err(rejection) => rejection.reasons(cycle.wording),
             };

@@ -447,7 +447,13 @@ impl Sync {
     /// release writes one, in one update of the pod.
     fn restore_identity(&self, api: &mut Api, id: PodId) {
         let pod = api.world().pod(id);
-        if pod.labels.get(labels::POD_NAME) == Some(&pod.name) {
+        debug_assert_eq!(
+            pod.identity_labelled(),
+            pod.labels.get(labels::POD_NAME) == Some(&pod.name),
+            "the identity flag of {} is out of date",
+            pod.name
+        );
+        if pod.identity_labelled() {
             return;
         }
         let mut restored = pod.labels.clone();
