@@ -129,15 +129,27 @@ pub fn touched(event: &Event) -> (Option<ObjRef>, Option<ObjRef>) {
         | Event::PodDeleting { pod, .. }
         | Event::PodRemoved { pod, .. }
         | Event::PodOrphaned { pod }
-        | Event::PodAdopted { pod, .. } => one(Pod(*pod)),
+        | Event::PodAdopted { pod, .. }
+        // Writes of the pod's metadata (labels, finalizers, by hand or by
+        // a controller) and the kubelet's status writes of one container:
+        // each is a new version of the object, which a watch sees and an
+        // update with the old `resourceVersion` conflicts with.
+        | Event::PodPatched { pod, .. }
+        | Event::ContainerStatus { pod, .. }
+        | Event::SidecarStatus { pod, .. } => one(Pod(*pod)),
         Event::PvcCreated { pvc }
         | Event::PvcOwnersUpdated { pvc, .. }
         | Event::PvcRemoved { pvc }
         | Event::PvcDeleting { pvc }
         | Event::PvcSelectedNode { pvc, .. }
-        | Event::PvcNodeUnselected { pvc, .. } => one(Pvc(*pvc)),
+        | Event::PvcNodeUnselected { pvc, .. }
+        | Event::PvcPatched { pvc, .. }
+        | Event::PvcResizeRequested { pvc, .. } => one(Pvc(*pvc)),
         Event::PvcBound { pvc, pv } => (Some(Pvc(*pvc)), Some(Pv(*pv))),
-        Event::PvReleased { pv } | Event::PvDeleted { pv } | Event::PvFailed { pv, .. } => one(Pv(*pv)),
+        Event::PvReleased { pv }
+        | Event::PvDeleted { pv }
+        | Event::PvFailed { pv, .. }
+        | Event::PvResized { pv, .. } => one(Pv(*pv)),
         Event::StatefulSetDeleted { sts, .. }
         | Event::StatefulSetCreated { sts }
         | Event::StatefulSetUpdated { sts, .. }
