@@ -1743,6 +1743,8 @@ impl<'a> Api<'a> {
     pub fn add_revision(&mut self, sts: StsId, revision: ControllerRevision) {
         let (name, number) = (revision.name.clone(), revision.revision);
         self.world.sts_mut(sts).revisions.push(revision);
+        let index = self.world.sts(sts).revisions.len() - 1;
+        self.world.sts_mut(sts).revisions[index].name_number = self.world.number_set_revision(sts, index);
         self.world.template_revision.remove(&sts);
         self.record(Event::RevisionCreated { sts, name, revision: number });
     }

@@ -1872,6 +1872,11 @@ pub struct ControllerRevision {
     /// `template_object` when the revision was made): the pods of the
     /// revision are served with its spec.
     pub object: Option<std::sync::Arc<serde_json::Value>>,
+    /// The name's number as the world numbers revision label values
+    /// (`World::revision_number`), given when the revision is stored
+    /// (`Api::add_revision`; 0 before): the StatefulSet controller compares
+    /// it with each pod's, with no lookup of the name.
+    pub(crate) name_number: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -969,13 +969,13 @@ impl World {
     }
     /// The number of these labels' revision label value, numbering a new one.
     fn number_revision(&mut self, labels: &crate::config::Labels) -> Option<u32> {
-        let value = labels.get(labels::REVISION)?;
-        if let Some(number) = self.revision_numbers.get(value.as_str()) {
-            return Some(*number);
-        }
-        let number = self.revision_numbers.len() as u32;
-        self.revision_numbers.insert(CompactString::new(value), number);
-        Some(number)
+        Some(number_value(&mut self.revision_numbers, labels.get(labels::REVISION)?))
+    }
+    /// The number of the name of revision `index` of set `sts`, numbering
+    /// it if new: the StatefulSet controller numbers its revisions' names
+    /// once a sync rather than looking them up for each count.
+    pub(crate) fn number_set_revision(&mut self, sts: StsId, index: usize) -> u32 {
+        number_value(&mut self.revision_numbers, &self.statefulsets[sts.index()].revisions[index].name)
     }
     pub fn pod(&self, id: PodId) -> &Pod {
         &self.pods[id.index()]
@@ -1402,6 +1402,16 @@ fn unindex_label(index: &mut LabelIndex<PodId>, key: &str, value: &str, id: PodI
     if values.is_empty() {
         index.remove(key);
     }
+}
+
+/// The number `numbers` gives `value`, a new one if it has none.
+fn number_value(numbers: &mut rustc_hash::FxHashMap<CompactString, u32>, value: &str) -> u32 {
+    if let Some(number) = numbers.get(value) {
+        return *number;
+    }
+    let number = numbers.len() as u32;
+    numbers.insert(CompactString::new(value), number);
+    number
 }
 
 /// Whether `labels` name the pod `name` by its identity label

@@ -79,6 +79,10 @@ enum Slot {
 struct Revisions {
     current: usize,
     update: usize,
+    /// Their names' numbers (`ControllerRevision::name_number`), to
+    /// compare with each pod's.
+    current_number: Option<u32>,
+    update_number: Option<u32>,
 }
 
 // ----- event handlers ------------------------------------------------------
@@ -499,8 +503,7 @@ impl Sync {
     /// pod at a time. Healthy is available (`minReadySeconds`) from 1.34
     /// (k/k PR #130909), Running and Ready before (see [`healthy`]).
     fn rolling_update(&mut self, api: &mut Api, replicas: &[Slot], partition: usize) -> SyncOutcome {
-        let update_name = &self.set(api).revisions[self.revisions.update].name;
-        let update_number = api.world().revision_number(update_name);
+        let update_number = self.revisions.update_number;
         let min_ready = self.set(api).spec.min_ready_seconds;
         for target in (partition..replicas.len()).rev() {
             let id = match replicas[target] {
@@ -551,11 +554,10 @@ impl Sync {
         budget: usize,
         monotonic: bool,
     ) -> SyncOutcome {
-        let update_name = &self.set(api).revisions[self.revisions.update].name;
         let min_ready = self.set(api).spec.min_ready_seconds;
         let now = api.now;
         let world = api.world();
-        let update_number = world.revision_number(update_name);
+        let update_number = self.revisions.update_number;
         let unavailable = |slot: &Slot| match slot {
             Slot::Pod(id) => !healthy_at(world, now, world.pod(*id), min_ready),
             Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => true,
@@ -869,8 +871,7 @@ impl Sync {
         };
         // Revisions as the world numbers label values: a pod's is a field,
         // not a read of its labels.
-        let current_number = api.world().revision_number(current);
-        let update_number = api.world().revision_number(update);
+        let (current_number, update_number) = (self.revisions.current_number, self.revisions.update_number);
         // `computeReplicaStatus` counts the pods of the controller's copy:
         // a finished pod deleted in this pass is still there, created, not
         // terminating, and not ready.
@@ -1061,7 +1062,16 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
     } else {
         set.revisions.iter().position(|r| r.name == set.status.current_revision).unwrap_or(update)
     };
-    Revisions { current, update }
+    debug_assert!(
+        [current, update]
+            .iter()
+            .all(|&i| api.world().revision_number(&set.revisions[i].name)
+                == Some(set.revisions[i].name_number)),
+        "a revision's name number is out of date"
+    );
+    let current_number = Some(set.revisions[current].name_number);
+    let update_number = Some(set.revisions[update].name_number);
+    Revisions { current, update, current_number, update_number }
 }
 
 /// The index of the revision equal to the template, rolled forward to be
@@ -1081,7 +1091,10 @@ fn equal_or_new_revision(api: &mut Api, sts: StsId) -> usize {
             let template = set.spec.template.clone();
             let name = revision_name(&set.name, &template, set.status.collision_count);
             let object = set.template_object.clone().map(std::sync::Arc::new);
-            api.add_revision(sts, ControllerRevision { name, revision: newest + 1, template, object });
+            api.add_revision(
+                sts,
+                ControllerRevision { name, revision: newest + 1, template, object, name_number: 0 },
+            );
             api.world().sts(sts).revisions.len() - 1
         }
     }
