@@ -990,10 +990,19 @@ pub fn schedule(api: &mut Api, id: PodId) {
 
     // Score, then pick among the best at random (selectHost).
     let scores = score(world, node_tree, pod, &feasible);
-    let best = *scores.iter().max().expect("feasible is not empty");
-    let ties: Vec<NodeId> =
-        feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
-    let chosen = ties[api.streams.scheduler.random_range(0..ties.len())];
+    // The best score and how many nodes tie for it, in one pass; then the
+    // drawn one of them, in order.
+    let (best, ties) = scores.iter().fold((i64::MIN, 0usize), |(best, ties), &s| match s.cmp(&best) {
+        std::cmp::Ordering::Greater => (s, 1),
+        std::cmp::Ordering::Equal => (best, ties + 1),
+        std::cmp::Ordering::Less => (best, ties),
+    });
+    let drawn = api.streams.scheduler.random_range(0..ties);
+    let chosen = (feasible.iter().zip(&scores))
+        .filter(|(_, s)| **s == best)
+        .nth(drawn)
+        .map(|(n, _)| *n)
+        .expect("the drawn node is one of the ties");
     api.world.scheduler_next_start = next_start;
 
     api.assume_pod(id, chosen);
