@@ -972,8 +972,8 @@ impl World {
         Some(number_value(&mut self.revision_numbers, labels.get(labels::REVISION)?))
     }
     /// The number of the name of revision `index` of set `sts`, numbering
-    /// it if new: the StatefulSet controller numbers its revisions' names
-    /// once a sync rather than looking them up for each count.
+    /// it if new: given once, when the revision is stored
+    /// (`ControllerRevision::name_number`).
     pub(crate) fn number_set_revision(&mut self, sts: StsId, index: usize) -> u32 {
         number_value(&mut self.revision_numbers, &self.statefulsets[sts.index()].revisions[index].name)
     }

@@ -81,8 +81,8 @@ struct Revisions {
     update: usize,
     /// Their names' numbers (`ControllerRevision::name_number`), to
     /// compare with each pod's.
-    current_number: Option<u32>,
-    update_number: Option<u32>,
+    current_number: u32,
+    update_number: u32,
 }
 
 // ----- event handlers ------------------------------------------------------
@@ -503,7 +503,7 @@ impl Sync {
     /// pod at a time. Healthy is available (`minReadySeconds`) from 1.34
     /// (k/k PR #130909), Running and Ready before (see [`healthy`]).
     fn rolling_update(&mut self, api: &mut Api, replicas: &[Slot], partition: usize) -> SyncOutcome {
-        let update_number = self.revisions.update_number;
+        let update_number = Some(self.revisions.update_number);
         let min_ready = self.set(api).spec.min_ready_seconds;
         for target in (partition..replicas.len()).rev() {
             let id = match replicas[target] {
@@ -557,7 +557,7 @@ impl Sync {
         let min_ready = self.set(api).spec.min_ready_seconds;
         let now = api.now;
         let world = api.world();
-        let update_number = self.revisions.update_number;
+        let update_number = Some(self.revisions.update_number);
         let unavailable = |slot: &Slot| match slot {
             Slot::Pod(id) => !healthy_at(world, now, world.pod(*id), min_ready),
             Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => true,
@@ -871,7 +871,8 @@ impl Sync {
         };
         // Revisions as the world numbers label values: a pod's is a field,
         // not a read of its labels.
-        let (current_number, update_number) = (self.revisions.current_number, self.revisions.update_number);
+        let (current_number, update_number) =
+            (Some(self.revisions.current_number), Some(self.revisions.update_number));
         // `computeReplicaStatus` counts the pods of the controller's copy:
         // a finished pod deleted in this pass is still there, created, not
         // terminating, and not ready.
@@ -1069,8 +1070,8 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
                 == Some(set.revisions[i].name_number)),
         "a revision's name number is out of date"
     );
-    let current_number = Some(set.revisions[current].name_number);
-    let update_number = Some(set.revisions[update].name_number);
+    let current_number = set.revisions[current].name_number;
+    let update_number = set.revisions[update].name_number;
     Revisions { current, update, current_number, update_number }
 }
 

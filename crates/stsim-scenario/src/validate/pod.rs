@@ -364,11 +364,7 @@ impl Checker<'_, '_> {
             if !in_range(self, "hostPort", host) {
                 continue;
             }
-            let protocol = match port.protocol.unwrap_or(raw::Protocol::TCP) {
-                raw::Protocol::TCP => Protocol::TCP,
-                raw::Protocol::UDP => Protocol::UDP,
-                raw::Protocol::SCTP => Protocol::SCTP,
-            };
+            let protocol = protocol(port.protocol);
             let host_port = HostPort { port: host as u16, protocol };
             if out.contains(&host_port) {
                 let message = format!("Duplicate value: \"{host}/{protocol:?}\"");
@@ -407,11 +403,7 @@ impl Checker<'_, '_> {
             if number == 0 {
                 continue;
             }
-            let protocol = match port.protocol.unwrap_or(raw::Protocol::TCP) {
-                raw::Protocol::TCP => Protocol::TCP,
-                raw::Protocol::UDP => Protocol::UDP,
-                raw::Protocol::SCTP => Protocol::SCTP,
-            };
+            let protocol = protocol(port.protocol);
             out.push(NamedPort {
                 name: name.to_string(),
                 port: number,
@@ -877,12 +869,17 @@ fn container_ports(
                 port: number(p.container_port)?,
                 name: p.name.clone().filter(|n| !n.is_empty()),
                 host_port,
-                protocol: match p.protocol.unwrap_or(raw::Protocol::TCP) {
-                    raw::Protocol::TCP => Protocol::TCP,
-                    raw::Protocol::UDP => Protocol::UDP,
-                    raw::Protocol::SCTP => Protocol::SCTP,
-                },
+                protocol: protocol(p.protocol),
             })
         })
         .collect()
+}
+
+/// A port's protocol, TCP when not given (the API server's default).
+fn protocol(written: Option<raw::Protocol>) -> Protocol {
+    match written.unwrap_or(raw::Protocol::TCP) {
+        raw::Protocol::TCP => Protocol::TCP,
+        raw::Protocol::UDP => Protocol::UDP,
+        raw::Protocol::SCTP => Protocol::SCTP,
+    }
 }
