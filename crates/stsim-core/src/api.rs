@@ -717,6 +717,7 @@ impl<'a> Api<'a> {
         let p = self.world.pod_mut(pod);
         p.deletion_timestamp.get_or_insert(self.now);
         p.deletion_grace = Some(grace);
+        self.world.refresh_pod_brief(pod);
         self.record(Event::PodDeleting { pod, grace });
         self.pod_changed(pod);
         self.notify(Change::PodTerminating(pod));
@@ -1040,6 +1041,7 @@ impl<'a> Api<'a> {
             // Only a running container is reported ready.
             p.status.container_ready = false;
         }
+        self.world.refresh_pod_brief(pod);
         self.first_container_written(pod, first);
         self.status_written(pod, before);
     }
@@ -1145,6 +1147,7 @@ impl<'a> Api<'a> {
         }
         p.status.ready = ready;
         p.status.ready_since = Some(now);
+        self.world.refresh_pod_brief(pod);
         self.record(Event::PodReady { pod, ready });
         self.pod_changed(pod);
     }

@@ -388,6 +388,10 @@ pub struct World {
     /// What the scheduler reads of each node, by index (`NodeFit`):
     /// rewritten by `refresh_node_fit` whenever a field it copies changes.
     node_fits: Vec<NodeFit>,
+    /// What the StatefulSet controller reads of each pod, by index
+    /// (`PodBrief`): rewritten by `refresh_pod_brief` whenever a field it
+    /// copies changes.
+    pod_briefs: Vec<crate::objects::PodBrief>,
     /// kube-scheduler's `nextStartNodeIndex` into its zone-interleaved node list.
     pub scheduler_next_start: usize,
     /// The FitErrors of the scheduler's last attempts, while still true.
@@ -512,6 +516,7 @@ impl World {
             gc_quarantine_names: BTreeMap::new(),
             pods_on_unknown_nodes: BTreeSet::new(),
             node_fits: Vec::new(),
+            pod_briefs: Vec::new(),
             scheduler_flush_at: None,
             scheduler_next_start: 0,
             fit_errors: FitErrors::default(),
@@ -1145,8 +1150,27 @@ impl World {
         if pod.owner.is_none() && pod.ordinal.is_some() {
             self.orphans.insert(id);
         }
+        self.pod_briefs.push(pod.brief());
         self.pods.push(Box::new(pod));
         id
+    }
+
+    /// What the StatefulSet controller reads of pod `id`, as of its last
+    /// refresh (`PodBrief`).
+    pub fn pod_brief(&self, id: PodId) -> &crate::objects::PodBrief {
+        let brief = &self.pod_briefs[id.index()];
+        debug_assert_eq!(
+            *brief,
+            self.pod(id).brief(),
+            "the brief of pod {} is out of date",
+            self.pod(id).name
+        );
+        brief
+    }
+    /// Copies pod `id`'s phase, readiness, deletion, revision and identity
+    /// label into its `PodBrief`: called by every write of them.
+    pub(crate) fn refresh_pod_brief(&mut self, id: PodId) {
+        self.pod_briefs[id.index()] = self.pods[id.index()].brief();
     }
 
     /// Takes a pod out of the live indexes; the object stays for the record.
@@ -1215,6 +1239,7 @@ impl World {
         let pod = &mut self.pods[id.index()];
         pod.identity_labelled = identity_labelled(&pod.name, &labels);
         pod.labels = labels;
+        self.refresh_pod_brief(id);
         if let Some(owner) = self.pods[id.index()].owner {
             self.owned_labels_unchecked.insert((owner, id));
         }
@@ -1237,6 +1262,7 @@ impl World {
             let pod = &mut self.pods[id.index()];
             pod.identity_labelled = identity_labelled(&pod.name, &pod.labels);
         }
+        self.refresh_pod_brief(id);
         if let Some(owner) = self.pods[id.index()].owner {
             self.owned_labels_unchecked.insert((owner, id));
         }

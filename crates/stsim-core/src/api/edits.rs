@@ -143,8 +143,9 @@ impl Api<'_> {
         p.removal_held = Some(force || p.removal_held == Some(true));
         p.deletion_timestamp.get_or_insert(now);
         p.deletion_grace.get_or_insert(crate::time::SimDuration::ZERO);
-        if first {
-            let finalizers = p.finalizers.clone();
+        let finalizers = first.then(|| p.finalizers.clone());
+        self.world.refresh_pod_brief(pod);
+        if let Some(finalizers) = finalizers {
             self.record(Event::PodHeld { pod, finalizers });
             self.pod_changed(pod);
             self.notify(Change::PodTerminating(pod));

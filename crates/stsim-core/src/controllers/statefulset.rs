@@ -255,7 +255,7 @@ impl Sync {
         // ascending. A pod yet to be created is unhealthy and matches no
         // condemned pod, so it blocks every unhealthy condemned pod.
         let min_ready = set.spec.min_ready_seconds;
-        let healthy = |id: &PodId| healthy(api, api.world().pod(*id), min_ready);
+        let healthy = |id: &PodId| healthy(api, api.world().pod_brief(*id), min_ready);
         let first_unhealthy = match replicas.iter().find(|slot| match slot {
             Slot::Pod(id) => !healthy(id),
             Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => true,
@@ -367,9 +367,9 @@ impl Sync {
         // deletes a finished pod at once (`CheckGracefulDelete`), unless
         // finalizers hold it.
         if let Slot::Pod(id) = replicas[i]
-            && api.world().pod(id).is_terminal()
+            && api.world().pod_brief(id).is_terminal()
         {
-            let terminating = api.world().pod(id).is_terminating();
+            let terminating = api.world().pod_brief(id).terminating;
             if api.world().kubernetes.recreates_finished_pod_next_sync() {
                 // The replacement is made at a later sync, once the old
                 // object is gone (k/k PR #123809): its removal wakes the
@@ -417,8 +417,9 @@ impl Sync {
         let Slot::Pod(id) = replicas[i] else {
             return Ok(Flow::Continue);
         };
-        let pod = api.world().pod(id);
-        if pod.status.phase == PodPhase::Pending && pod.claims_present_at != api.world().claim_losses {
+        if api.world().pod_brief(id).phase == PodPhase::Pending
+            && api.world().pod(id).claims_present_at != api.world().claim_losses
+        {
             // A claim deleted while its pod was pending is made again. Had
             // every claim been present and alive with no claim lost since,
             // they still are: nothing to look up (a set of thousands of
@@ -429,9 +430,9 @@ impl Sync {
                 api.world.pod_mut(id).claims_present_at = losses;
             }
         }
-        let pod = api.world().pod(id);
+        let pod = api.world().pod_brief(id);
         let min_ready = self.set(api).spec.min_ready_seconds;
-        if monotonic && pod.is_terminating() {
+        if monotonic && pod.terminating {
             return Ok(Flow::Block(Some((id, WaitReason::PodTerminating))));
         }
         if monotonic && (!pod.is_running_and_ready() || !pod.is_available(min_ready, api.now)) {
@@ -450,16 +451,16 @@ impl Sync {
     /// it back, with its `apps.kubernetes.io/pod-index` label where the
     /// release writes one, in one update of the pod.
     fn restore_identity(&self, api: &mut Api, id: PodId) {
-        let pod = api.world().pod(id);
-        debug_assert_eq!(
-            pod.identity_labelled(),
-            pod.labels.get(labels::POD_NAME) == Some(&pod.name),
-            "the identity flag of {} is out of date",
-            pod.name
-        );
-        if pod.identity_labelled() {
+        if api.world().pod_brief(id).identity_labelled {
+            debug_assert_eq!(
+                api.world().pod(id).labels.get(labels::POD_NAME),
+                Some(&api.world().pod(id).name),
+                "the identity flag of {} is out of date",
+                api.world().pod(id).name
+            );
             return;
         }
+        let pod = api.world().pod(id);
         let mut restored = pod.labels.clone();
         restored.insert(labels::POD_NAME.to_string(), pod.name.clone());
         if api.world().features.pod_index_label
@@ -479,8 +480,8 @@ impl Sync {
         first_unhealthy: Option<PodId>,
         monotonic: bool,
     ) -> Result<Flow, ApiError> {
-        let pod = api.world().pod(id);
-        if pod.is_terminating() {
+        let pod = api.world().pod_brief(id);
+        if pod.terminating {
             return Ok(if monotonic {
                 Flow::Block(Some((id, WaitReason::PodTerminating)))
             } else {
@@ -521,12 +522,12 @@ impl Sync {
                     return SyncOutcome::stopped(Step::RollingUpdate, None);
                 }
             };
-            let pod = api.world().pod(id);
-            if !pod.at_revision(update_number) && !pod.is_terminating() {
+            let pod = api.world().pod_brief(id);
+            if !pod.at_revision(update_number) && !pod.terminating {
                 api.delete_pod(id, None);
                 return SyncOutcome::stopped(Step::RollingUpdate, None);
             }
-            if !healthy(api, pod, min_ready) {
+            if !healthy(api, api.world().pod_brief(id), min_ready) {
                 return SyncOutcome::stopped(
                     Step::RollingUpdate,
                     Some((id, WaitReason::UpdatedPodNotAvailable)),
@@ -559,13 +560,13 @@ impl Sync {
         let world = api.world();
         let update_number = Some(self.revisions.update_number);
         let unavailable = |slot: &Slot| match slot {
-            Slot::Pod(id) => !healthy_at(world, now, world.pod(*id), min_ready),
+            Slot::Pod(id) => !healthy_at(world, now, world.pod_brief(*id), min_ready),
             Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => true,
         };
         let outdated = |slot: &Slot| match slot {
             Slot::Pod(id) => {
-                let pod = world.pod(*id);
-                !pod.at_revision(update_number) && !pod.is_terminating()
+                let pod = world.pod_brief(*id);
+                !pod.at_revision(update_number) && !pod.terminating
             }
             Slot::Created(_) | Slot::Missing { .. } | Slot::Deleted(_) => false,
         };
@@ -877,7 +878,7 @@ impl Sync {
         // a finished pod deleted in this pass is still there, created, not
         // terminating, and not ready.
         for id in set.pods.values().chain(&self.deleted) {
-            let pod = api.world().pod(*id);
+            let pod = api.world().pod_brief(*id);
             counts.replicas += 1;
             if pod.is_running_and_ready() {
                 counts.ready_replicas += 1;
@@ -885,7 +886,7 @@ impl Sync {
                     counts.available_replicas += 1;
                 }
             }
-            if !pod.is_terminating() {
+            if !pod.terminating {
                 if pod.at_revision(current_number) {
                     counts.current_replicas += 1;
                 }
@@ -1013,11 +1014,16 @@ fn completes_update(release: crate::features::Version, strategy: &UpdateStrategy
 /// Ready alone, so a `Parallel` rollout moved on as soon as each new pod
 /// was Ready (#112066, #119234); OrderedReady still waited, in
 /// `processReplica`'s own availability check.
-fn healthy(api: &Api, pod: &Pod, min_ready: u32) -> bool {
+fn healthy(api: &Api, pod: &PodBrief, min_ready: u32) -> bool {
     healthy_at(api.world(), api.now, pod, min_ready)
 }
 
-fn healthy_at(world: &crate::world::World, now: crate::time::SimTime, pod: &Pod, min_ready: u32) -> bool {
+fn healthy_at(
+    world: &crate::world::World,
+    now: crate::time::SimTime,
+    pod: &PodBrief,
+    min_ready: u32,
+) -> bool {
     pod.is_healthy() && (world.kubernetes.minor < 34 || pod.is_available(min_ready, now))
 }
 
