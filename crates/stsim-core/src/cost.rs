@@ -19,7 +19,7 @@ use crate::events::EventKey;
 use crate::objects::*;
 use crate::pricing::{Money, accrued};
 use crate::time::SimTime;
-use crate::trace::{Event, Trace};
+use crate::trace::{Event, Kind, Trace};
 use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -245,9 +245,10 @@ fn accrued_resized(
 
 /// Prices every volume of the run, ended at `end`.
 pub fn account(world: &World, trace: &Trace, end: SimTime) -> StorageCost {
-    // Orphaned time per claim, from the trace.
+    // Orphaned time per claim, from the trace's records of those kinds.
     let mut orphaned: BTreeMap<PvcId, Intervals> = BTreeMap::new();
-    for record in &trace.records {
+    let kinds = [Kind::PvcOrphaned, Kind::PvcInUse, Kind::PvcRemoved];
+    for record in trace.records.of_kinds(&kinds) {
         match record.event {
             Event::PvcOrphaned { pvc, .. } => orphaned.entry(pvc).or_default().open(record.at),
             Event::PvcInUse { pvc } | Event::PvcRemoved { pvc } => {

@@ -1380,10 +1380,10 @@ fn pod_names_taken(world: &World, set: &StatefulSet, refused: &[(&str, SimTime)]
 
 /// The StatefulSet controller's refused creates (AlreadyExists), by the set
 /// whose pod name each is (its name before the last dash), each name once
-/// with its first refusal, in the order they came: one pass over the trace.
+/// with its first refusal, in the order they came: from the trace's refusals.
 fn names_refused<'t>(world: &World, trace: &'t Trace) -> BTreeMap<StsId, Vec<(&'t str, SimTime)>> {
     let mut out: BTreeMap<StsId, Vec<(&str, SimTime)>> = BTreeMap::new();
-    for record in &trace.records {
+    for record in trace.records.of_kinds(&[crate::trace::Kind::PodCreateRejected]) {
         let Event::PodCreateRejected { name } = &record.event else { continue };
         if record.actor != crate::trace::Actor::StatefulSetController {
             continue;

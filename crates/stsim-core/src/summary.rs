@@ -146,7 +146,8 @@ fn unavailability(sim: &Simulation, end: u64) -> Vec<SetRun> {
             tracks.push(Track { desired, available: 0, up: false, short_since: None, total: 0 });
         }
     };
-    for record in &sim.trace.records {
+    let kinds = [crate::trace::Kind::StatefulSetScaled, crate::trace::Kind::StatefulSetStatus];
+    for record in sim.trace.records.of_kinds(&kinds) {
         let at = record.at.as_millis();
         match &record.event {
             Event::StatefulSetScaled { sts, to, .. } => {

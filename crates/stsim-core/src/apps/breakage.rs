@@ -90,9 +90,9 @@ pub struct Outage {
 /// The breakage of every application of a run; an interval still open at
 /// the end has no `to_ms`.
 pub fn build(world: &World, trace: &Trace) -> Vec<AppBreakage> {
-    // Each application's verdicts in order, from one pass over the trace.
+    // Each application's verdicts in order, from the trace's verdicts.
     let mut by_app: Vec<Vec<(SimTime, &super::Verdict)>> = vec![Vec::new(); world.apps.list.len()];
-    for record in trace.records.iter() {
+    for record in trace.records.of_kinds(&[crate::trace::Kind::AppVerdict]) {
         if let Event::AppVerdict { app, verdict } = &record.event {
             by_app[*app].push((record.at, &**verdict));
         }
