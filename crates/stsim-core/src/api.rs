@@ -1740,7 +1740,7 @@ impl<'a> Api<'a> {
             return;
         }
         self.record(Event::StatefulSetStatus { sts, status: Box::new(status.clone()) });
-        self.world.sts_mut(sts).status = status;
+        self.world.set_statefulset_status(sts, status);
     }
 
     pub fn add_revision(&mut self, sts: StsId, revision: ControllerRevision) {

@@ -1987,6 +1987,11 @@ pub struct StatefulSet {
     /// `None` for a scenario's set, or once a person's hand edit changed
     /// the template: then it is served as the model holds it.
     pub template_object: Option<serde_json::Value>,
+    /// The numbers the world gives `status.currentRevision` and
+    /// `status.updateRevision` (`World::revision_number`; `None` while
+    /// empty), set with the status: a sync compares revisions by number,
+    /// not by reading both names from their own allocations.
+    pub(crate) status_revision_numbers: [Option<u32>; 2],
 }
 
 impl StatefulSet {

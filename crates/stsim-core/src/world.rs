@@ -868,6 +868,7 @@ impl World {
             removed_at: None,
             renamed_to: None,
             template_object: None,
+            status_revision_numbers: [None, None],
         });
         id
     }
@@ -971,6 +972,28 @@ impl World {
     /// The number of revision label value `value`, if any pod has had it.
     pub fn revision_number(&self, value: &str) -> Option<u32> {
         self.revision_numbers.get(value).copied()
+    }
+    /// Writes set `sts`'s status, numbering its two revision names
+    /// (`StatefulSet::status_revision_numbers`).
+    pub(crate) fn set_statefulset_status(&mut self, sts: StsId, status: crate::objects::StatefulSetStatus) {
+        let numbers = [&status.current_revision, &status.update_revision]
+            .map(|name| (!name.is_empty()).then(|| number_value(&mut self.revision_numbers, name)));
+        let set = &mut self.statefulsets[sts.index()];
+        set.status = status;
+        set.status_revision_numbers = numbers;
+    }
+    /// The numbers of set `sts`'s `status.currentRevision` and
+    /// `status.updateRevision` (`None` while empty).
+    pub fn status_revision_numbers(&self, sts: StsId) -> [Option<u32>; 2] {
+        let set = self.sts(sts);
+        debug_assert_eq!(
+            set.status_revision_numbers,
+            [&set.status.current_revision, &set.status.update_revision]
+                .map(|name| self.revision_number(name).filter(|_| !name.is_empty())),
+            "the revision numbers of {}'s status are out of date",
+            set.name
+        );
+        set.status_revision_numbers
     }
     /// The number of these labels' revision label value, numbering a new one.
     fn number_revision(&mut self, labels: &crate::config::Labels) -> Option<u32> {

@@ -902,14 +902,14 @@ impl Sync {
         // #106055); from 1.37 for either strategy: k/k PR #136833 dropped
         // the strategy check and renamed the function `completeUpdate`.
         let completes = completes_update(api.world().kubernetes, &set.spec.update_strategy);
-        let (current, current_replicas) = if completes
+        let ((current, current_number), current_replicas) = if completes
             && counts.updated_replicas == counts.ready_replicas
             && counts.ready_replicas == counts.replicas
             && counts.replicas == set.spec.replicas
         {
-            (update, counts.updated_replicas)
+            ((update, update_number), counts.updated_replicas)
         } else {
-            (current, counts.current_replicas)
+            ((current, current_number), counts.current_replicas)
         };
         // Every field, named, so that a field added to the status is compared.
         let StatefulSetStatus {
@@ -919,10 +919,13 @@ impl Sync {
             available_replicas,
             current_replicas: written_current_replicas,
             updated_replicas,
-            current_revision,
-            update_revision,
+            current_revision: _,
+            update_revision: _,
             collision_count,
         } = &set.status;
+        // The revision names, by their numbers (one number a name).
+        let revisions_unchanged =
+            api.world().status_revision_numbers(self.sts) == [current_number, update_number];
         let unchanged = *observed_generation == counts.observed_generation
             && *replicas == counts.replicas
             && *ready_replicas == counts.ready_replicas
@@ -930,8 +933,7 @@ impl Sync {
             && *written_current_replicas == current_replicas
             && *updated_replicas == counts.updated_replicas
             && *collision_count == counts.collision_count
-            && current_revision == current
-            && update_revision == update;
+            && revisions_unchanged;
         if unchanged {
             return;
         }
@@ -1063,11 +1065,13 @@ fn resolve_revisions(api: &mut Api, sts: StsId) -> Revisions {
         }
     };
     let set = api.world().sts(sts);
-    // The current revision is the update revision but while a rollout runs.
-    let current = if set.revisions[update].name == set.status.current_revision {
+    // The current revision is the update revision but while a rollout
+    // runs. Names compare by their numbers (one number a name).
+    let [status_current, _] = api.world().status_revision_numbers(sts);
+    let current = if status_current == Some(set.revisions[update].name_number) {
         update
     } else {
-        set.revisions.iter().position(|r| r.name == set.status.current_revision).unwrap_or(update)
+        set.revisions.iter().position(|r| status_current == Some(r.name_number)).unwrap_or(update)
     };
     debug_assert!(
         [current, update]
