@@ -1052,6 +1052,60 @@ fn a_sidecar_that_crashes_restarts_beside_the_running_container() {
     assert!(seen.iter().any(|s| s.ends_with(" Init:CrashLoopBackOff")), "{seen:?}");
 }
 
+/// A rollout held by a pod whose sidecar crashes names the sidecar as the
+/// cause. The sidecar runs 20 s between exits, so the pod is Ready in
+/// windows, but never for `minReadySeconds`: under OrderedReady the
+/// controller waits at app-0 (`processReplica` blocks on a pod not
+/// available), a template change cannot replace it, and the
+/// `rollout-stuck` finding says what the pod is doing. Without the
+/// sidecar's words the finding would describe a pod whose containers run.
+#[test]
+fn a_rollout_held_by_a_crashing_sidecar_names_the_sidecar() {
+    let source = r#"Scenario(
+        name: "sidecar-rollout",
+        seed: 1,
+        duration: "15m",
+        kubernetesVersion: "1.34",
+        cluster: (nodePools: [(name: "worker", count: 2, preloadedImages: ["proxy:1", "app:1", "app:2"])]),
+        images: [(name: "proxy:1", startup: "20s", behaviour: CrashLoop), (name: "app:1", startup: "2s"), (name: "app:2", startup: "2s")],
+        statefulsets: [(
+            name: "app",
+            replicas: 2,
+            minReadySeconds: 60,
+            template: (labels: {"app": "app"}, image: "app:1",
+                initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always")]),
+        )],
+        timeline: [(at: "1m", do: SetImage(statefulset: "app", image: "app:2"))],
+    )"#;
+    let (sim, report) = run(source);
+    // app-1 was never made: the controller waits at app-0 throughout.
+    assert!(sim.world.pod_named("app-1").is_none(), "app-1 made: {:?}", report.findings);
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("a rollout-stuck finding");
+    assert_eq!(stuck.subject, "statefulset/app");
+    assert!(stuck.summary.contains("stuck on app-0"), "{}", stuck.summary);
+    assert!(
+        stuck.explanation.starts_with(
+            "app-0's sidecar proxy (image proxy:1) crashes after each start (Init:CrashLoopBackOff, "
+        ),
+        "{}",
+        stuck.explanation
+    );
+    assert!(
+        stuck
+            .explanation
+            .contains("a pod is Ready only when each of its containers is, its sidecars included"),
+        "{}",
+        stuck.explanation
+    );
+    // The pod is outdated: the finding tells the forced rollback.
+    assert!(
+        stuck.explanation.contains("The template has changed since app-0 was created"),
+        "{}",
+        stuck.explanation
+    );
+    assert!(stuck.fix.starts_with("Delete app-0"), "{}", stuck.fix);
+}
+
 /// At a pod's end the kubelet stops its sidecars after its regular
 /// containers: each sidecar waits for them to exit (and for the sidecars
 /// after it, the last first), within the grace period, then gets SIGTERM
