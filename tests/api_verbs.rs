@@ -1446,8 +1446,8 @@ fn a_pods_image_is_changed_in_place() {
 /// An operator's `kubectl rollout restart` of a set the scenario defines:
 /// a merge patch of the template's restartedAt annotation is accepted, is
 /// served back, and rolls the pods through a new revision; the same patch
-/// again changes nothing. Other template changes of such a set stay
-/// refused (405), naming what may change.
+/// again changes nothing; annotations that are not an object are the API
+/// server's 422.
 #[test]
 fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
     let restart = |at: &'static str| {
@@ -1463,17 +1463,6 @@ fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
         (120_000, Box::new(restart("2025-01-01T00:02:00Z"))),
         (300_000, Box::new(restart("2025-01-01T00:02:00Z"))),
         (
-            310_000,
-            Box::new(|_: &View| {
-                vec![patch(
-                    "StatefulSet",
-                    "redis",
-                    json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "redis:7.0",
-                                                                           "env": [{"name": "A", "value": "1"}]}]}}}}),
-                )]
-            }),
-        ),
-        (
             320_000,
             Box::new(|_: &View| {
                 vec![patch(
@@ -1487,9 +1476,6 @@ fn an_operator_restarts_a_scenario_set_through_its_template_annotation() {
     let (sim, seen, _) = run("", script, Some(10_000));
     assert_eq!(answers(&seen, 120_000).iter().map(|a| a.0).collect::<Vec<_>>(), [200]);
     assert_eq!(answers(&seen, 300_000).iter().map(|a| a.0).collect::<Vec<_>>(), [200]);
-    let refused = &answers(&seen, 310_000)[0];
-    assert_eq!(refused.0, 405, "{refused:?}");
-    assert!(refused.2.contains("other than its image and annotations"), "{}", refused.2);
     let invalid = &answers(&seen, 320_000)[0];
     assert_eq!(invalid.0, 422, "{invalid:?}");
     assert!(
@@ -1584,9 +1570,8 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
 /// The first container is served with its template's name (here the
 /// scenario's `containerName`), not a name of stsim's: an operator that
 /// finds its container by name finds it, and the template written back
-/// unchanged is the same revision. A rename of a scenario's template is
-/// refused as not modelled (its template is not kept as written), and
-/// changes nothing.
+/// unchanged is the same revision. A rename is another template: a new
+/// revision, and the pods are replaced with the new name.
 #[test]
 fn the_first_container_is_served_and_compared_by_its_own_name() {
     let source = SCENARIO.replace(" FAULTS", "").replace(
@@ -1605,13 +1590,53 @@ fn the_first_container_is_served_and_compared_by_its_own_name() {
     assert_eq!(set["spec"]["template"]["spec"]["containers"][0]["name"], "server");
     let revision = set["status"]["updateRevision"].clone();
     assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
-    let renamed = &answers(&seen, 200_000)[0];
-    assert_eq!(renamed.0, 405, "{renamed:?}");
-    assert!(renamed.2.contains("spec.template.spec.containers of StatefulSet redis"), "{renamed:?}");
+    let after = &seen.iter().find(|s| s.time_ms > 120_000 && s.time_ms < 200_000).unwrap().view;
+    let set = object(&after.objects.stateful_sets, "redis");
+    assert_eq!(set["status"]["updateRevision"], revision, "the same template: no new revision");
+    assert_eq!(answers(&seen, 200_000)[0].0, 200, "{:?}", answers(&seen, 200_000));
     let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
-    assert_eq!(json!(set.status.update_revision), revision, "the same template: no new revision");
+    assert_ne!(json!(set.status.update_revision), revision, "a renamed container: a new revision");
     for pod in sim.world.live_pods() {
-        assert_eq!(pod.container_name(), "server", "{}", pod.name);
+        assert_eq!(pod.container_name(), "cache", "{}", pod.name);
+    }
+}
+
+/// A scenario's set is served with its whole template, as `stsim export`
+/// writes it: an operator sees its requests and probes, and may change any
+/// of them. Written back with only the CPU request changed (a replace, as
+/// an operator's `update` does), the template is read whole: the request
+/// is the new one, the probe is kept, a new revision rolls the pods, and
+/// the set is served as written from then on.
+#[test]
+fn an_operator_changes_any_field_of_a_scenario_sets_template() {
+    let source = SCENARIO.replace(" FAULTS", "").replace(
+        r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5)),"#,
+        r#"image: "redis:7.0", readinessProbe: (initialDelaySeconds: 5),
+            resources: (requests: (cpu: "100m", memory: "64Mi"))),"#,
+    );
+    let resize = |view: &View| {
+        let mut set = object(&view.objects.stateful_sets, "redis").clone();
+        set.as_object_mut().unwrap().remove("status");
+        set["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = json!("250m");
+        vec![OperatorAction::Update { object: set }]
+    };
+    let (sim, seen, _) = run_source(&source, vec![(120_000, Box::new(resize))], Some(10_000));
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let served = object(&before.objects.stateful_sets, "redis");
+    let container = &served["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["resources"]["requests"], json!({"cpu": "100m", "memory": "64Mi"}));
+    assert_eq!(container["readinessProbe"]["initialDelaySeconds"], 5);
+    let answer = &answers(&seen, 120_000)[0];
+    assert_eq!(answer.0, 200, "{answer:?}");
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
+    assert_eq!(set.spec.template.requests.cpu_millis, 250);
+    assert_eq!(set.spec.template.requests.memory_bytes, 64 << 20);
+    let probe = set.spec.template.readiness_probe.as_ref().expect("the probe is kept");
+    assert_eq!(probe.initial_delay.as_millis(), 5_000);
+    assert_eq!(set.revisions.len(), 2, "a new revision");
+    assert!(set.template_object.is_some(), "kept as written from then on");
+    for pod in sim.world.live_pods().filter(|p| p.owner.is_some()) {
+        assert_eq!(pod.requests.cpu_millis, 250, "{} rolled to the new template", pod.name);
     }
 }
 

@@ -16,6 +16,7 @@
 
 mod create;
 pub mod custom;
+pub mod pod_template;
 pub mod template;
 pub mod verbs;
 
@@ -749,8 +750,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         })
         .collect();
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");
-    let main = json!({"name": spec.template.container_name(), "image": spec.template.image});
-    let mut spec_json = json!({
+    let spec_json = json!({
         "replicas": spec.replicas,
         "selector": label_selector(&spec.selector),
         "serviceName": spec.service_name,
@@ -766,29 +766,14 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
             "whenDeleted": retention(spec.retention.when_deleted),
             "whenScaled": retention(spec.retention.when_scaled),
         },
-        // A template a client wrote is served as written; a scenario's as
-        // its images, labels and grace period.
+        // A template a client wrote is served as written; a scenario's with
+        // every field the model holds, as `stsim export` writes it.
         "template": match &set.template_object {
             Some(object) => object.clone(),
-            None if !spec.template.annotations.is_empty() => json!({
-                "metadata": {"labels": labels(&spec.template.labels), "annotations": labels(&spec.template.annotations)},
-                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers, &spec.template.ports),
-                         "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
-            }),
-            None => json!({
-                "metadata": {"labels": labels(&spec.template.labels)},
-                "spec": {"containers": served_containers(main.clone(), &spec.template.extra_containers, &spec.template.ports),
-                         "terminationGracePeriodSeconds": spec.template.termination_grace_period.as_millis() / 1000},
-            }),
+            None => pod_template::object(&spec.template, probe_port(&spec.template)),
         },
         "volumeClaimTemplates": templates,
     });
-    if set.template_object.is_none() && !spec.template.init_containers.is_empty() {
-        let t = &spec.template;
-        let policy = |i: usize| t.pull_policies.init.get(&i).copied();
-        spec_json["template"]["spec"]["initContainers"] =
-            served_init_containers(&t.init_containers, &t.sidecars, policy, &t.ports).into();
-    }
     let s = &set.status;
     let status = json!({
         "observedGeneration": s.observed_generation,
@@ -802,6 +787,14 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
         "collisionCount": s.collision_count,
     });
     json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": spec_json, "status": status})
+}
+
+/// The port a served template's probes check: the first container's first
+/// port, if it has one. The model does not run the checks, so the handler
+/// is made up; it comes from the template alone, so that what is served
+/// changes only with the set.
+fn probe_port(template: &crate::config::PodTemplate) -> Option<u16> {
+    template.ports.iter().find(|p| !p.init && p.container == 0).map(|p| p.port)
 }
 
 /// A Service.

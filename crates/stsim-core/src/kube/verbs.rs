@@ -793,9 +793,11 @@ fn write_service_spec(
 /// allows and stsim models, applied; immutable ones refused with its message.
 /// A template a client wrote (on create or an earlier update) is read
 /// again whole by `reader`, as on create: any change it can read is applied,
-/// and the controller makes a new revision and rolls the pods. Of a
-/// template the scenario defines (not kept as written) only the image and
-/// the annotations may change. The answer is the template's fields the reader ignored.
+/// and the controller makes a new revision and rolls the pods. A template
+/// the scenario defines is served whole (`pod_template`): a change of its
+/// image or annotations alone is made in place, any other is read whole
+/// and kept as written from then on. The answer is the template's fields
+/// the reader ignored.
 fn write_statefulset_spec(
     api: &mut Api,
     sts: StsId,
@@ -868,7 +870,7 @@ fn write_statefulset_spec(
     };
     let (when_deleted, when_scaled) = (retention("whenDeleted")?, retention("whenScaled")?);
     let template = if changed.iter().any(|p| p.starts_with("spec.template")) {
-        Some(statefulset_template(api, sts, name, &spec["template"], changed, reader)?)
+        Some(statefulset_template(api, sts, name, &spec["template"], reader)?)
     } else {
         None
     };
@@ -913,46 +915,49 @@ fn statefulset_template(
     sts: StsId,
     name: &str,
     desired: &Value,
-    changed: &[String],
     reader: TemplateReader,
 ) -> Result<(super::template::ReadTemplate, bool), WriteResult> {
     let set = api.world().sts(sts);
-    if set.template_object.is_some() {
-        let request = super::template::TemplateRequest {
-            kind: "StatefulSet",
-            name,
-            template: desired,
-            version: api.world().kubernetes,
+    // A scenario's template (not kept as written) whose image or
+    // annotations alone change (`kubectl set image`, `kubectl rollout
+    // restart`) is changed in place, and stays the scenario's.
+    if set.template_object.is_none() {
+        let rendered = render(api.world(), ObjRef::Sts(sts));
+        let without_image = |t: &Value| {
+            let mut t = t.clone();
+            t["spec"]["containers"][0].as_object_mut().map(|c| c.remove("image"));
+            t.get_mut("metadata").and_then(Value::as_object_mut).map(|m| m.remove("annotations"));
+            t
         };
-        let read = super::template::read(reader, &request, "StatefulSet.apps")?;
-        super::create::selector_matches(name, &set.spec.selector, &read.template.labels)?;
-        return Ok((read, true));
+        let image = desired["spec"]["containers"][0]["image"].as_str().filter(|i| !i.trim().is_empty());
+        if let Some(image) = image
+            && without_image(&rendered["spec"]["template"]) == without_image(desired)
+        {
+            return scenario_template_with(api, sts, name, image, desired);
+        }
     }
-    // A scenario's template is served as its image only: that is all an
-    // update can change without dropping what the scenario gave it.
-    let rendered = render(api.world(), ObjRef::Sts(sts));
-    // The image and the annotations (`kubectl rollout restart`'s) may change.
-    let without_image = |t: &Value| {
-        let mut t = t.clone();
-        t["spec"]["containers"][0].as_object_mut().map(|c| c.remove("image"));
-        t.get_mut("metadata").and_then(Value::as_object_mut).map(|m| m.remove("annotations"));
-        t
+    // Any other change, or a template a client wrote: read whole, as on
+    // create, and kept as written from then on.
+    let request = super::template::TemplateRequest {
+        kind: "StatefulSet",
+        name,
+        template: desired,
+        version: api.world().kubernetes,
     };
-    let image = desired["spec"]["containers"][0]["image"].as_str().filter(|i| !i.trim().is_empty());
-    let Some(image) = image else {
-        let message = format!(
-            "StatefulSet.apps \"{name}\" is invalid: spec.template.spec.containers[0].image: Required value"
-        );
-        return Err(WriteResult::failure(422, "Invalid", message));
-    };
-    if without_image(&rendered["spec"]["template"]) != without_image(desired) {
-        let paths: Vec<&str> =
-            changed.iter().filter(|p| p.starts_with("spec.template")).map(String::as_str).collect();
-        return Err(not_modelled(format!(
-            "changes to {} of StatefulSet {name} other than its image and annotations: the scenario defines its template, which the API server does not keep as written",
-            paths.join(", ")
-        )));
-    }
+    let read = super::template::read(reader, &request, "StatefulSet.apps")?;
+    super::create::selector_matches(name, &set.spec.selector, &read.template.labels)?;
+    Ok((read, true))
+}
+
+/// A scenario's template with a new image and the annotations `desired` has.
+fn scenario_template_with(
+    api: &Api,
+    sts: StsId,
+    name: &str,
+    image: &str,
+    desired: &Value,
+) -> Result<(super::template::ReadTemplate, bool), WriteResult> {
+    let set = api.world().sts(sts);
     let mut template = set.spec.template.clone();
     template.image = image.to_string();
     let annotations = desired.pointer("/metadata/annotations").unwrap_or(&Value::Null);

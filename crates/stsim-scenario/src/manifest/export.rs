@@ -10,10 +10,11 @@
 //! the exact inverse of this module's sibling reader (`manifest::objects`):
 //! a class's every field in Kubernetes' own fields where they exist (the
 //! driver's disk type for its price preset) and in stsim's annotations
-//! where they do not, a set's application in `stsim.io/app`. The model
-//! does not run probe checks, so a probe gets a TCP check on the first port
-//! of the set's service (or `exec: [true]` without one).
-//! Reading them back through the front end (`parse_manifests`) gives the
+//! where they do not, a set's application in `stsim.io/app`. A set's pod
+//! template is written by the core (`stsim_core::kube::pod_template`), as
+//! the API server serves it: the model does not run probe checks, so a
+//! probe gets a TCP check on the first port of the set's service (or
+//! `exec: [true]` without one). Reading them back through the front end (`parse_manifests`) gives the
 //! same workloads; a test holds every shipped scenario to that, field by
 //! field. Does not own the YAML text (the CLI prints it) or the cluster's
 //! nodes, which are not workloads.
@@ -21,22 +22,8 @@
 use serde_json::{Map, Value, json};
 use stsim_core::Config;
 use stsim_core::config::*;
+use stsim_core::kube::pod_template::{bytes_quantity, label_selector};
 use stsim_core::objects::PvOrigin;
-
-/// A quantity of bytes in the largest binary unit that divides it.
-pub fn bytes_quantity(bytes: u64) -> String {
-    for (shift, unit) in [(40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")] {
-        if bytes != 0 && bytes.is_multiple_of(1u64 << shift) {
-            return format!("{}{unit}", bytes >> shift);
-        }
-    }
-    bytes.to_string()
-}
-
-/// CPU in cores when whole, else millicores.
-pub fn cpu_quantity(millis: u64) -> String {
-    if millis.is_multiple_of(1_000) { (millis / 1_000).to_string() } else { format!("{millis}m") }
-}
 
 fn labels(labels: &Labels) -> Value {
     Value::Object(labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
@@ -183,256 +170,15 @@ fn service(service: &ServiceConfig, namespace: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec})
 }
 
-fn term(term: &NodeSelectorTerm) -> Value {
-    let expressions: Vec<Value> = term.match_expressions.iter().map(requirement).collect();
-    let mut out = json!({"matchExpressions": expressions});
-    if !term.match_fields.is_empty() {
-        out["matchFields"] = term.match_fields.iter().map(requirement).collect::<Vec<_>>().into();
-    }
-    out
-}
-
-fn operator(operator: NodeSelectorOperator) -> &'static str {
-    match operator {
-        NodeSelectorOperator::In => "In",
-        NodeSelectorOperator::NotIn => "NotIn",
-        NodeSelectorOperator::Exists => "Exists",
-        NodeSelectorOperator::DoesNotExist => "DoesNotExist",
-        NodeSelectorOperator::Gt => "Gt",
-        NodeSelectorOperator::Lt => "Lt",
-    }
-}
-
-/// A requirement, with `values` only where the operator takes them.
-fn requirement(r: &NodeSelectorRequirement) -> Value {
-    let mut out = json!({"key": r.key, "operator": operator(r.operator)});
-    if !r.values.is_empty() {
-        out["values"] = r.values.clone().into();
-    }
-    out
-}
-
-fn label_selector(selector: &LabelSelector) -> Value {
-    let mut out = json!({"matchLabels": labels(&selector.match_labels)});
-    if !selector.match_expressions.is_empty() {
-        out["matchExpressions"] =
-            selector.match_expressions.iter().map(requirement).collect::<Vec<_>>().into();
-    }
-    out
-}
-
-fn pod_term(term: &PodAffinityTerm) -> Value {
-    json!({"labelSelector": label_selector(&term.label_selector), "topologyKey": term.topology_key})
-}
-
-fn affinity(affinity: &Affinity) -> Value {
-    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
-    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
-    let mut out = Map::new();
-    let mut node = Map::new();
-    if !affinity.node_required.is_empty() {
-        let terms: Vec<Value> = affinity.node_required.iter().map(term).collect();
-        node.insert(REQUIRED.into(), json!({"nodeSelectorTerms": terms}));
-    }
-    if !affinity.node_preferred.is_empty() {
-        let terms: Vec<Value> = affinity
-            .node_preferred
-            .iter()
-            .map(|p| json!({"weight": p.weight, "preference": term(&p.preference)}))
-            .collect();
-        node.insert(PREFERRED.into(), terms.into());
-    }
-    if !node.is_empty() {
-        out.insert("nodeAffinity".into(), Value::Object(node));
-    }
-    // podAntiAffinity and podAffinity have one shape.
-    for (key, required, preferred) in [
-        ("podAntiAffinity", &affinity.anti_required, &affinity.anti_preferred),
-        ("podAffinity", &affinity.affinity_required, &affinity.affinity_preferred),
-    ] {
-        let mut block = Map::new();
-        if !required.is_empty() {
-            block.insert(REQUIRED.into(), required.iter().map(pod_term).collect::<Vec<_>>().into());
-        }
-        if !preferred.is_empty() {
-            let terms: Vec<Value> = preferred
-                .iter()
-                .map(|w| json!({"weight": w.weight, "podAffinityTerm": pod_term(&w.term)}))
-                .collect();
-            block.insert(PREFERRED.into(), terms.into());
-        }
-        if !block.is_empty() {
-            out.insert(key.into(), Value::Object(block));
-        }
-    }
-    Value::Object(out)
-}
-
-fn toleration(t: &Toleration) -> Value {
-    let mut out = Map::new();
-    if !t.key.is_empty() {
-        out.insert("key".into(), t.key.clone().into());
-    }
-    out.insert(
-        "operator".into(),
-        match t.operator {
-            TolerationOperator::Equal => "Equal",
-            TolerationOperator::Exists => "Exists",
-        }
-        .into(),
-    );
-    if !t.value.is_empty() {
-        out.insert("value".into(), t.value.clone().into());
-    }
-    if let Some(effect) = t.effect {
-        out.insert("effect".into(), effect.as_str().into());
-    }
-    if let Some(seconds) = t.toleration_seconds {
-        out.insert("tolerationSeconds".into(), seconds.into());
-    }
-    Value::Object(out)
-}
-
-/// A spread constraint as `kubectl get -o yaml` shows one: `labelSelector`,
-/// `minDomains` and `matchLabelKeys` only when given, a node inclusion
-/// policy only when it is not the scheduler's default.
-fn spread_constraint(c: &TopologySpreadConstraint) -> Value {
-    let mut out = Map::new();
-    out.insert("maxSkew".into(), c.max_skew.into());
-    out.insert("topologyKey".into(), c.topology_key.clone().into());
-    let when = match c.when_unsatisfiable {
-        WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
-        WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
-    };
-    out.insert("whenUnsatisfiable".into(), when.into());
-    if let Some(selector) = &c.label_selector {
-        out.insert("labelSelector".into(), label_selector(selector));
-    }
-    if let Some(min_domains) = c.min_domains {
-        out.insert("minDomains".into(), min_domains.into());
-    }
-    let policy = |p: NodeInclusionPolicy| match p {
-        NodeInclusionPolicy::Honor => "Honor",
-        NodeInclusionPolicy::Ignore => "Ignore",
-    };
-    if c.node_affinity_policy != NodeInclusionPolicy::Honor {
-        out.insert("nodeAffinityPolicy".into(), policy(c.node_affinity_policy).into());
-    }
-    if c.node_taints_policy != NodeInclusionPolicy::Ignore {
-        out.insert("nodeTaintsPolicy".into(), policy(c.node_taints_policy).into());
-    }
-    if !c.match_label_keys.is_empty() {
-        out.insert("matchLabelKeys".into(), c.match_label_keys.clone().into());
-    }
-    Value::Object(out)
-}
-
 fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
     let spec = &set.spec;
     let template = &spec.template;
-    let mut container = json!({"name": template.container_name(), "image": template.image});
-    if let Some(policy) = template.pull_policies.container {
-        container["imagePullPolicy"] = policy.as_str().into();
-    }
-    let mut requests = Map::new();
-    if template.requests.cpu_millis > 0 {
-        requests.insert("cpu".into(), cpu_quantity(template.requests.cpu_millis).into());
-    }
-    if template.requests.memory_bytes > 0 {
-        requests.insert("memory".into(), bytes_quantity(template.requests.memory_bytes).into());
-    }
-    if !requests.is_empty() {
-        container["resources"] = json!({"requests": requests});
-    }
     let port = config
         .services
         .iter()
         .find(|s| s.name == spec.service_name)
         .and_then(|s| s.ports.first())
         .map(|p| p.port);
-    for (key, probe) in [
-        ("readinessProbe", &template.readiness_probe),
-        ("livenessProbe", &template.liveness_probe),
-        ("startupProbe", &template.startup_probe),
-    ] {
-        if let Some(probe) = probe {
-            container[key] = probe_object(probe, port);
-        }
-    }
-    let ports: Vec<Value> = container_ports(template, 0, false).collect();
-    if !ports.is_empty() {
-        container["ports"] = ports.into();
-    }
-    if let Some(sleep) = template.pre_stop {
-        container["lifecycle"] = json!({"preStop": {"sleep": {"seconds": sleep.as_millis() / 1_000}}});
-    }
-    let mut pod = Map::new();
-    if !template.init_containers.is_empty() {
-        let init: Vec<Value> = template
-            .init_containers
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut init = json!({"name": c.name, "image": c.image});
-                if let Some(policy) = template.pull_policies.init.get(&i) {
-                    init["imagePullPolicy"] = policy.as_str().into();
-                }
-                if template.sidecars.contains(&i) {
-                    init["restartPolicy"] = "Always".into();
-                }
-                let ports: Vec<Value> = container_ports(template, i, true).collect();
-                if !ports.is_empty() {
-                    init["ports"] = ports.into();
-                }
-                init
-            })
-            .collect();
-        pod.insert("initContainers".into(), init.into());
-    }
-    let mut containers = vec![container];
-    for (i, extra) in template.extra_containers.iter().enumerate() {
-        let mut other = json!({"name": extra.name, "image": extra.image});
-        if let Some(policy) = extra.pull_policy {
-            other["imagePullPolicy"] = policy.as_str().into();
-        }
-        let ports: Vec<Value> = container_ports(template, i + 1, false).collect();
-        if !ports.is_empty() {
-            other["ports"] = ports.into();
-        }
-        containers.push(other);
-    }
-    pod.insert("containers".into(), containers.into());
-    pod.insert(
-        "terminationGracePeriodSeconds".into(),
-        (template.termination_grace_period.as_millis() / 1_000).into(),
-    );
-    if let Some(node) = &template.node_name {
-        pod.insert("nodeName".into(), node.clone().into());
-    }
-    if let Some(class) = &template.priority_class_name {
-        pod.insert("priorityClassName".into(), class.clone().into());
-    }
-    if template.set_hostname_as_fqdn {
-        pod.insert("setHostnameAsFQDN".into(), true.into());
-    }
-    if !template.node_selector.is_empty() {
-        pod.insert("nodeSelector".into(), labels(&template.node_selector));
-    }
-    if !template.affinity.is_empty() {
-        pod.insert("affinity".into(), affinity(&template.affinity));
-    }
-    if !template.tolerations.is_empty() {
-        pod.insert(
-            "tolerations".into(),
-            template.tolerations.iter().map(toleration).collect::<Vec<_>>().into(),
-        );
-    }
-    if !template.topology_spread.is_empty() {
-        pod.insert(
-            "topologySpreadConstraints".into(),
-            template.topology_spread.iter().map(spread_constraint).collect::<Vec<_>>().into(),
-        );
-    }
     let strategy = match spec.update_strategy {
         UpdateStrategy::OnDelete => json!({"type": "OnDelete"}),
         UpdateStrategy::RollingUpdate { nil: true, .. } => json!({"type": "RollingUpdate"}),
@@ -490,7 +236,7 @@ fn statefulset(set: &StatefulSetConfig, config: &Config) -> Value {
             "whenDeleted": action(spec.retention.when_deleted),
             "whenScaled": action(spec.retention.when_scaled),
         },
-        "template": {"metadata": {"labels": labels(&template.labels)}, "spec": pod},
+        "template": stsim_core::kube::pod_template::object(template, port),
     });
     // Optional: a set without one is written without one.
     if spec.service_name.is_empty()
@@ -616,22 +362,6 @@ fn app_annotation(app: &AppConfig) -> String {
         format!("lookupRetry: {}", duration(app.lookup_retry)),
     ]);
     format!("{kind}({})", fields.join(", "))
-}
-
-/// A probe with a handler the model does not run: a TCP check on `port`.
-fn probe_object(probe: &Probe, port: Option<u16>) -> Value {
-    let mut out = match port {
-        Some(port) => json!({"tcpSocket": {"port": port}}),
-        None => json!({"exec": {"command": ["true"]}}),
-    };
-    out["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
-    out["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
-    out["successThreshold"] = probe.success_threshold.into();
-    out["failureThreshold"] = probe.failure_threshold.into();
-    if let Some(grace) = probe.termination_grace_period {
-        out["terminationGracePeriodSeconds"] = (grace.as_millis() / 1_000).into();
-    }
-    out
 }
 
 fn budget(budget: &PodDisruptionBudgetConfig, namespace: &str) -> Value {
@@ -792,12 +522,4 @@ pub fn objects(config: &Config) -> Vec<Value> {
     out.extend(config.statefulsets.iter().map(|s| statefulset(s, config)));
     out.extend(config.pod_disruption_budgets.iter().map(|b| budget(b, &config.namespace)));
     out
-}
-
-/// Container `index`'s ports (init container `index`'s, with `init`), as
-/// written.
-fn container_ports(template: &PodTemplate, index: usize, init: bool) -> impl Iterator<Item = Value> + '_ {
-    (template.ports.iter())
-        .filter(move |p| p.container == index && p.init == init)
-        .map(stsim_core::config::ContainerPort::served)
 }
