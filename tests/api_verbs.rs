@@ -728,6 +728,18 @@ fn a_finalizer_never_removed_holds_the_object_and_is_found() {
     assert!(held(&stsim_core::finish(sim).1).is_empty());
 }
 
+/// A merge patch of pod `pod`'s containers as served, with the first
+/// ones' images replaced by `images`: what a client that patches from the
+/// object it read sends (a JSON merge patch replaces a list whole, so a
+/// patch naming only the image would drop the rest of the container).
+fn containers_with_images(view: &View, pod: &str, images: &[&str]) -> Value {
+    let mut containers = object(&view.objects.pods, pod)["spec"]["containers"].clone();
+    for (container, image) in containers.as_array_mut().unwrap().iter_mut().zip(images) {
+        container["image"] = json!(image);
+    }
+    json!({"spec": {"containers": containers}})
+}
+
 fn patch(kind: &str, name: &str, patch: Value) -> OperatorAction {
     OperatorAction::Patch { kind: kind.into(), name: name.into(), patch, subresource: None }
 }
@@ -1392,25 +1404,22 @@ fn a_services_selector_and_ports_change_and_dns_follows() {
 /// goes up by one; it is not Ready while the new container starts.
 #[test]
 fn a_pods_image_is_changed_in_place() {
-    let main = |image: &str| json!({"spec": {"containers": [{"name": "main", "image": image}]}});
     let script: Vec<Step> = vec![(
         120_000,
-        Box::new(move |_: &View| {
+        Box::new(move |view: &View| {
+            let mut two = containers_with_images(view, "redis-2", &["x"]);
+            two["spec"]["containers"].as_array_mut().unwrap().push(json!({"name": "side", "image": "y"}));
             vec![
-                patch("Pod", "redis-1", main("redis:7.2")),
-                patch("Pod", "redis-2", main("")),
-                patch(
-                    "Pod",
-                    "redis-2",
-                    json!({"spec": {"containers": [{"name": "main", "image": "x"}, {"name": "side", "image": "y"}]}}),
-                ),
+                patch("Pod", "redis-1", containers_with_images(view, "redis-1", &["redis:7.2"])),
+                patch("Pod", "redis-2", containers_with_images(view, "redis-2", &[""])),
+                patch("Pod", "redis-2", two),
                 patch(
                     "Pod",
                     "redis-2",
                     json!({"spec": {"initContainers": [{"name": "init", "image": "y"}]}}),
                 ),
                 delete("Pod", "redis-2", None),
-                patch("Pod", "redis-2", main("redis:7.2")),
+                patch("Pod", "redis-2", containers_with_images(view, "redis-2", &["redis:7.2"])),
             ]
         }),
     )];
@@ -1542,10 +1551,6 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
         r#"image: "redis:7.0", readinessProbe"#,
         r#"image: "redis:7.0", extraContainers: [(name: "exporter", image: "exporter:1")], readinessProbe"#,
     );
-    let containers = |first: &str, other: &str| {
-        json!({"spec": {"containers": [{"name": "main", "image": first},
-                                       {"name": "exporter", "image": other}]}})
-    };
     let patch = |patch: Value| OperatorAction::Patch {
         kind: "Pod".into(),
         name: "redis-2".into(),
@@ -1554,8 +1559,11 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
     };
     let script: Vec<Step> = vec![(
         120_000,
-        Box::new(move |_: &View| {
-            vec![patch(containers("redis:7.0", "exporter:2")), patch(containers("redis:7.2", "exporter:1"))]
+        Box::new(move |view: &View| {
+            vec![
+                patch(containers_with_images(view, "redis-2", &["redis:7.0", "exporter:2"])),
+                patch(containers_with_images(view, "redis-2", &["redis:7.2", "exporter:1"])),
+            ]
         }),
     )];
     let (sim, seen, _) = run_source(&source, script, None);
@@ -1626,6 +1634,11 @@ fn an_operator_changes_any_field_of_a_scenario_sets_template() {
     let container = &served["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(container["resources"]["requests"], json!({"cpu": "100m", "memory": "64Mi"}));
     assert_eq!(container["readinessProbe"]["initialDelaySeconds"], 5);
+    // Its pods are served with the same spec: an operator that compares a
+    // pod's requests with its set's finds them equal.
+    let pod = &object(&before.objects.pods, "redis-0")["spec"]["containers"][0];
+    assert_eq!(pod["resources"], container["resources"]);
+    assert_eq!(pod["readinessProbe"], container["readinessProbe"]);
     let answer = &answers(&seen, 120_000)[0];
     assert_eq!(answer.0, 200, "{answer:?}");
     let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
@@ -1638,6 +1651,9 @@ fn an_operator_changes_any_field_of_a_scenario_sets_template() {
     for pod in sim.world.live_pods().filter(|p| p.owner.is_some()) {
         assert_eq!(pod.requests.cpu_millis, 250, "{} rolled to the new template", pod.name);
     }
+    let after = &seen.last().unwrap().view;
+    let pod = &object(&after.objects.pods, "redis-0")["spec"]["containers"][0];
+    assert_eq!(pod["resources"]["requests"]["cpu"], "250m");
 }
 
 /// At `at_ms`, the set `redis` written back as read (a replace, as an

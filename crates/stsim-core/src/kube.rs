@@ -305,22 +305,25 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
                    "persistentVolumeClaim": {"claimName": claim}})
         })
         .collect();
-    // A set's pod of a revision a client wrote: its template's spec, with
-    // what the controller gives each pod (`newStatefulSetPod`: hostname,
-    // subdomain, the claims' volumes).
-    let revision_object = pod.owner.and_then(|s| {
-        let set = world.sts(s);
-        set.revisions.iter().find(|r| r.name == pod.revision()).and_then(|r| r.object.as_deref())
+    // A set's pod: its revision's template's spec, as a client wrote it or
+    // as the model holds it (written out whole, as the set's is served),
+    // with what the controller gives each pod (`newStatefulSetPod`:
+    // hostname, subdomain, the claims' volumes).
+    let revision = pod.owner.and_then(|s| world.sts(s).revisions.iter().find(|r| r.name == pod.revision()));
+    let revision_object = revision.map(|r| match r.object.as_deref() {
+        Some(written) => std::borrow::Cow::Borrowed(written),
+        None => std::borrow::Cow::Owned(pod_template::object(&r.template, probe_port(&r.template))),
     });
-    let from_template = revision_object.map(|o| &o["spec"]).filter(|s| s.is_object()).map(|written| {
-        let mut spec = written.clone();
-        let mut all = spec["volumes"].as_array().cloned().unwrap_or_default();
-        all.extend(volumes.iter().cloned());
-        spec["volumes"] = Value::Array(all);
-        spec["hostname"] = json!(pod.hostname);
-        spec["subdomain"] = json!(pod.subdomain);
-        spec
-    });
+    let from_template =
+        revision_object.as_deref().map(|o| &o["spec"]).filter(|s| s.is_object()).map(|written| {
+            let mut spec = written.clone();
+            let mut all = spec["volumes"].as_array().cloned().unwrap_or_default();
+            all.extend(volumes.iter().cloned());
+            spec["volumes"] = Value::Array(all);
+            spec["hostname"] = json!(pod.hostname);
+            spec["subdomain"] = json!(pod.subdomain);
+            spec
+        });
     // A bare pod a client created: as written.
     let written = pod.spec_object.as_deref().filter(|s| s.is_object()).cloned().or(from_template);
     let mut spec = match written {
