@@ -4,8 +4,10 @@
 //! Every field the model keeps is written, with its defaults where the
 //! model has them (a spread constraint's node inclusion policies left out
 //! at the scheduler's defaults, as `kubectl get -o yaml` shows them). The
-//! model does not run probe checks, so a probe gets a TCP check on the
-//! given port (the first port of the set's Service), or `exec: [true]`.
+//! model does not run probe checks, so a probe gets a made-up check: a TCP
+//! check on the port the caller gives (export: the first port of the set's
+//! Service; the API server: the first container's first port), or `exec:
+//! [true]` without one.
 //!
 //! Owns the writing only. Reading a template back is the embedding's
 //! `TemplateReader` (`kube::template`); reading it gives the same template,
@@ -169,6 +171,8 @@ fn requirement(r: &NodeSelectorRequirement) -> Value {
     out
 }
 
+/// A label selector as written: `matchLabels`, and `matchExpressions` when
+/// it has any.
 pub fn label_selector(selector: &LabelSelector) -> Value {
     let mut out = json!({"matchLabels": labels(&selector.match_labels)});
     if !selector.match_expressions.is_empty() {
