@@ -192,6 +192,20 @@ fn e2e_partition_with_a_failing_container_held_by_a_finalizer() {
     assert_eq!(held.history.phase_at(t("3m1s")), stsim_core::objects::PodPhase::Succeeded);
 }
 
+/// The watch row of the hold shows the pod Terminating (the delete gave it
+/// a deletion timestamp, and it had not finished), not the status it had
+/// before; the rows after it too, until it goes.
+#[test]
+fn a_pod_held_by_a_finalizer_is_shown_terminating() {
+    let (_, report) = crate::support::run_file("e2e/partition-failing-container");
+    let rows: Vec<_> = (report.timeline.iter())
+        .filter(|r| &*r.name == "ss3-0" && r.at_ms >= 180_000 && r.at_ms < 240_000)
+        .collect();
+    let held = rows.iter().find(|r| r.what.starts_with("held by finalizers")).expect("the hold's row");
+    assert_eq!(held.pod.as_ref().unwrap().status, "Terminating");
+    assert!(rows.iter().all(|r| r.pod.as_ref().unwrap().status == "Terminating"), "{rows:?}");
+}
+
 /// Finalizers hold claims too: a claim deleted with a finalizer stays
 /// Terminating until it is removed, even with no pod using it.
 #[test]

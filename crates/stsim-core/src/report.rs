@@ -690,6 +690,11 @@ fn joined(parts: &[&str]) -> String {
     text
 }
 
+/// The first release whose kubectl shows a finished pod with a deletion
+/// timestamp by its finished status, not `Terminating` (k/k PR #122038,
+/// in 1.31's changelog).
+const TERMINAL_STATUS_WHILE_TERMINATING: crate::features::Version = crate::features::Version::new(31, 0);
+
 /// Replays the trace into watch rows. Pod rows carry the pod's state as it
 /// was right after the change, which the replay keeps per pod.
 fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
@@ -1058,7 +1063,19 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 other("pv", n.pv(*pv), format!("expanded to {bytes} bytes").into())
             }
             Event::PodHeld { pod, finalizers } => {
-                n.pod_row(at_ms, *pod, cat(&["held by finalizers ", &finalizers.join(", ")]), &|_| {})
+                // The hold gave the pod a deletion timestamp: kubectl shows
+                // it Terminating, but from 1.31 not a pod already finished,
+                // whose finished status stays (`printPod`, k/k PR #122038).
+                let finished = (world.pod(*pod).history.phases.iter())
+                    .take_while(|(at, _)| *at <= record.at)
+                    .last()
+                    .is_some_and(|(_, phase)| phase.is_terminal());
+                let what = cat(&["held by finalizers ", &finalizers.join(", ")]);
+                if finished && world.kubernetes >= TERMINAL_STATUS_WHILE_TERMINATING {
+                    n.pod_row(at_ms, *pod, what, &|_| {})
+                } else {
+                    n.pod_row(at_ms, *pod, what, &|s| s.status = Cow::Borrowed("Terminating"))
+                }
             }
             Event::PvcHeld { pvc, finalizers } => {
                 other("pvc", n.pvc(*pvc), cat(&["deleted, held by finalizers ", &finalizers.join(", ")]))
