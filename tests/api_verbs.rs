@@ -2080,3 +2080,22 @@ fn a_served_object_changes_only_with_a_new_resource_version() {
     }
     assert!(checked > 10, "changes seen: {checked}");
 }
+
+/// A selector's `Exists` expression takes no values, and the API server
+/// serves it without a `values` list (the field is omitempty): the set's
+/// selector is served as a client would write it, and written back as read
+/// it changes nothing.
+#[test]
+fn a_selector_expression_without_values_is_served_without_them() {
+    let source = SCENARIO.replace(" FAULTS", "").replace(
+        r#"serviceName: "redis-svc","#,
+        r#"serviceName: "redis-svc", selectorExpressions: [(key: "app", operator: Exists)],"#,
+    );
+    let (sim, seen, _) = run_source(&source, written_back_at(120_000), Some(10_000));
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let set = object(&before.objects.stateful_sets, "redis");
+    assert_eq!(set["spec"]["selector"]["matchExpressions"], json!([{"key": "app", "operator": "Exists"}]));
+    assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
+    let set = sim.world.sts(sim.world.sts_named("redis").unwrap());
+    assert_eq!((set.generation, set.revisions.len()), (1, 1), "nothing changed");
+}

@@ -190,6 +190,21 @@ fn check(sim: &Simulation) -> Result<(), String> {
     if open != *world.open_violations() {
         return Err(format!("open identity violations {open:?}, indexed as {:?}", world.open_violations()));
     }
+    // The StatefulSet controller reads pods through their PodBrief and a
+    // set's status revisions by number: every write of what they copy must
+    // have refreshed them (each accessor also checks itself in debug builds).
+    for pod in &world.pods {
+        if *world.pod_brief(pod.id) != pod.brief() {
+            return Err(format!("pod {}'s PodBrief is out of date", pod.name));
+        }
+    }
+    for set in &world.statefulsets {
+        let names = [&set.status.current_revision, &set.status.update_revision];
+        let numbers = names.map(|name| world.revision_number(name).filter(|_| !name.is_empty()));
+        if world.status_revision_numbers(set.id) != numbers {
+            return Err(format!("{}'s status revision numbers are out of date", set.name));
+        }
+    }
     // The scheduler reads nodes through their NodeFit: every write of what
     // it copies must have refreshed it. The node's pod count and requests
     // are what its assigned pods that have not finished ask for (the

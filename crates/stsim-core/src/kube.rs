@@ -218,20 +218,6 @@ fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> Val
     Value::Object(labels.into_iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
-/// A label selector: `matchLabels`, and `matchExpressions` when it has any.
-fn label_selector(selector: &crate::config::LabelSelector) -> Value {
-    let mut out = json!({"matchLabels": labels(&selector.match_labels)});
-    if !selector.match_expressions.is_empty() {
-        let expressions: Vec<Value> = selector
-            .match_expressions
-            .iter()
-            .map(|r| json!({"key": r.key, "operator": format!("{:?}", r.operator), "values": r.values}))
-            .collect();
-        out["matchExpressions"] = expressions.into();
-    }
-    out
-}
-
 /// `metadata`, with the fields every object has.
 struct Meta<'a> {
     name: &'a str,
@@ -755,7 +741,7 @@ pub fn statefulset(world: &World, set: &StatefulSet) -> Object {
     let retention = |a: crate::config::RetentionAction| format!("{a:?}");
     let spec_json = json!({
         "replicas": spec.replicas,
-        "selector": label_selector(&spec.selector),
+        "selector": pod_template::label_selector(&spec.selector),
         "serviceName": spec.service_name,
         "podManagementPolicy": match spec.pod_management_policy {
             PodManagementPolicy::OrderedReady => "OrderedReady",
@@ -892,7 +878,7 @@ pub fn pdb(world: &World, index: usize) -> Object {
         IntOrPercent::Int(n) => json!(n),
         IntOrPercent::Percent(p) => json!(format!("{p}%")),
     };
-    let mut spec = json!({"selector": label_selector(&budget.selector)});
+    let mut spec = json!({"selector": pod_template::label_selector(&budget.selector)});
     match budget.budget {
         crate::config::DisruptionBudget::MinAvailable(v) => spec["minAvailable"] = value(v),
         crate::config::DisruptionBudget::MaxUnavailable(v) => spec["maxUnavailable"] = value(v),

@@ -13,6 +13,7 @@
 //! `TemplateReader` (`kube::template`); reading it gives the same template,
 //! which `stsim export`'s round-trip test holds every shipped scenario to.
 
+use super::labels;
 use crate::config::*;
 use serde_json::{Map, Value, json};
 
@@ -123,10 +124,6 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
     json!({"metadata": metadata, "spec": pod})
 }
 
-fn labels(labels: &Labels) -> Value {
-    Value::Object(labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
-}
-
 /// A quantity of bytes in the largest binary unit that divides it.
 pub fn bytes_quantity(bytes: u64) -> String {
     for (shift, unit) in [(40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")] {
@@ -172,7 +169,9 @@ fn requirement(r: &NodeSelectorRequirement) -> Value {
 }
 
 /// A label selector as written: `matchLabels`, and `matchExpressions` when
-/// it has any.
+/// it has any, each with `values` only where it has some (an `Exists`
+/// has none, and the API server omits an empty list): a set's and a
+/// budget's selector as served, and any in a template.
 pub fn label_selector(selector: &LabelSelector) -> Value {
     let mut out = json!({"matchLabels": labels(&selector.match_labels)});
     if !selector.match_expressions.is_empty() {
