@@ -686,7 +686,7 @@ fn a_refused_member_that_exits_crash_loops_and_holds_the_rollout() {
     let kafka2 = sim.world.pod(sim.world.pod_named("kafka-2").expect("kafka-2"));
     assert!(!kafka2.status.ready, "kafka-2 is never Ready");
     assert!(kafka2.restarts_column() >= 5, "it crash-loops: {} restarts", kafka2.restarts_column());
-    assert_eq!(kafka2.display_status().to_string(), "CrashLoopBackOff");
+    assert_eq!(kafka2.display_status(sim.world.kubectl()).to_string(), "CrashLoopBackOff");
     // The rollout deleted kafka-2 only: kafka-1 and kafka-0 keep running
     // their first containers with their data.
     let deleted: Vec<String> = Log(&sim).deletions().into_iter().map(|(_, name)| name).collect();
@@ -1637,7 +1637,7 @@ fn a_cassandra_node_back_empty_at_a_new_address_fails_its_bootstrap_and_exits() 
         !refused[0].contains(&format!("replace_address_first_boot={new_ip}")),
         "the old address: {refused:?}"
     );
-    assert_eq!(pod.display_status().to_string(), "CrashLoopBackOff");
+    assert_eq!(pod.display_status(sim.world.kubectl()).to_string(), "CrashLoopBackOff");
     assert_eq!(app(&report).health, "DEGRADED", "{}", app(&report).reason);
 }
 

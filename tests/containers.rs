@@ -688,7 +688,7 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
     assert_eq!(field("status.initContainerStatuses.1.state.running").as_deref(), Some("{}"));
     assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
     let pod = sim.world.live_pods().find(|p| p.name == "db-0").expect("db-0");
-    assert_eq!(pod.display_status(), "Init:1/2");
+    assert_eq!(pod.display_status(sim.world.kubectl()), "Init:1/2");
     assert_eq!(pod.restarts_column(), 1);
 }
 

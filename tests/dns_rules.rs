@@ -504,7 +504,7 @@ fn an_fqdn_of_64_characters_starts_and_one_of_65_never_gets_a_sandbox() {
         "said once: every retry fails the same way"
     );
     let pod = sim.world.pod(sim.world.pod_named("a-0").unwrap());
-    assert_eq!(pod.display_status(), "ContainerCreating");
+    assert_eq!(pod.display_status(sim.world.kubectl()), "ContainerCreating");
     assert_eq!(pod.status.pod_ip, None, "no sandbox, no address");
     assert!(sim.world.pod_named("a-1").is_none(), "OrderedReady waits on a-0");
     let finding = report.findings.iter().find(|f| f.id == "pod-sandbox-failed").expect("the finding");

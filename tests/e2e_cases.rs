@@ -194,16 +194,102 @@ fn e2e_partition_with_a_failing_container_held_by_a_finalizer() {
 
 /// The watch row of the hold shows the pod Terminating (the delete gave it
 /// a deletion timestamp, and it had not finished), not the status it had
-/// before; the rows after it too, until it goes.
+/// before. Once its container is stopped, the kubelet gives it a terminal
+/// phase from 1.27 (k/k #115331): Failed here, the image exiting 1 on
+/// SIGTERM. kubectl shows that as `Error` from 1.31 (k/k #122038), and
+/// `Terminating` before; before 1.27 the phase stays Running.
 #[test]
-fn a_pod_held_by_a_finalizer_is_shown_terminating() {
-    let (_, report) = crate::support::run_file("e2e/partition-failing-container");
-    let rows: Vec<_> = (report.timeline.iter())
-        .filter(|r| &*r.name == "ss3-0" && r.at_ms >= 180_000 && r.at_ms < 240_000)
-        .collect();
-    let held = rows.iter().find(|r| r.what.starts_with("held by finalizers")).expect("the hold's row");
-    assert_eq!(held.pod.as_ref().unwrap().status, "Terminating");
-    assert!(rows.iter().all(|r| r.pod.as_ref().unwrap().status == "Terminating"), "{rows:?}");
+fn a_held_pod_is_terminating_until_the_kubelet_reports_it_finished() {
+    use stsim_core::objects::PodPhase;
+    for (version, phase, after) in [
+        ("1.36", PodPhase::Failed, "Error"),
+        ("1.31", PodPhase::Failed, "Error"),
+        ("1.30", PodPhase::Failed, "Terminating"),
+        ("1.27", PodPhase::Failed, "Terminating"),
+        ("1.26", PodPhase::Running, "Terminating"),
+    ] {
+        let source = crate::support::scenario_file("e2e/partition-failing-container").replacen(
+            "    seed: ",
+            &format!("    kubernetesVersion: \"{version}\",\n    seed: "),
+            1,
+        );
+        let (sim, report) = run(&source);
+        let held =
+            sim.world.pods.iter().find(|p| p.name == "ss3-0" && p.removed_at == Some(t("4m"))).unwrap();
+        assert_eq!(held.history.phase_at(t("3m1s")), phase, "{version}");
+        let rows: Vec<_> = (report.timeline.iter())
+            .filter(|r| &*r.name == "ss3-0" && r.at_ms >= 180_000 && r.at_ms <= 240_000)
+            .collect();
+        let status = |r: &&stsim_core::report::TimelineRow| r.pod.as_ref().unwrap().status.to_string();
+        let hold = rows.iter().find(|r| r.what.starts_with("held by finalizers")).expect("the hold's row");
+        assert_eq!(status(hold), "Terminating", "{version}");
+        // The container exits 1 s after SIGTERM; from then on, until the
+        // object goes at 4m (its removal's row included), one status.
+        let gone = rows.iter().position(|r| r.what.starts_with("removed")).expect("the removal's row");
+        let later: Vec<String> = rows[..=gone].iter().filter(|r| r.at_ms >= 181_000).map(status).collect();
+        assert!(!later.is_empty() && later.iter().all(|s| s == after), "{version}: {later:?}");
+    }
+}
+
+/// A pod deleted gracefully in a rolling update: from 1.27 the kubelet's
+/// last status gives it the phase Succeeded (its image exits 0 on SIGTERM)
+/// before the object goes, and from 1.31 kubectl shows it `Completed`, not
+/// `Terminating`, in the rows of that status and of the removal. One whose
+/// image exits non-zero ends Failed (`Error`); one killed at the end of its
+/// grace period too (exit 137).
+#[test]
+fn a_deleted_pod_ends_with_the_phase_its_containers_exit_with() {
+    use stsim_core::objects::PodPhase;
+    let base = stsim_examples::find("rolling-update").expect("the built-in rolling-update").source;
+    let image = r#"(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "2s")"#;
+    assert!(base.contains(image), "the scenario's old image");
+    let cases = [
+        ("1.36", image.to_string(), PodPhase::Succeeded, "Completed"),
+        ("1.36", image.replace(")", ", exitCodeOnSigterm: 143)"), PodPhase::Failed, "Error"),
+        // Past the 30 s grace period: killed.
+        ("1.36", image.replace("shutdown: \"2s\"", "shutdown: \"40s\""), PodPhase::Failed, "Error"),
+        ("1.30", image.to_string(), PodPhase::Succeeded, "Terminating"),
+        ("1.26", image.to_string(), PodPhase::Running, "Terminating"),
+    ];
+    for (version, image_now, phase, removed_as) in cases {
+        let source = base
+            .replacen("    seed: ", &format!("    kubernetesVersion: \"{version}\",\n    seed: "), 1)
+            .replace(image, &image_now);
+        let (sim, report) = run(&source);
+        let old = sim.world.pods.iter().find(|p| p.name == "redis-2" && p.removed_at.is_some()).unwrap();
+        let gone = old.removed_at.unwrap();
+        assert_eq!(old.history.phase_at(gone), phase, "{version} {image}");
+        let removal = (report.timeline.iter())
+            .find(|r| &*r.name == "redis-2" && r.at_ms == gone.as_millis() && r.what.starts_with("removed"))
+            .expect("the removal's row");
+        let shown = removal.pod.as_ref().unwrap();
+        assert_eq!((&*shown.ready, &*shown.status), ("0/1", removed_as), "{version} {image}");
+    }
+}
+
+/// A pod deleted before its container ran: the kubelet's last status says
+/// the container's end is unknown (`ContainerStatusUnknown`, exit 137) and
+/// the pod Failed, from 1.27; kubectl shows that reason from 1.31.
+#[test]
+fn a_pod_deleted_before_its_container_ran_ends_failed_with_its_status_unknown() {
+    use stsim_core::objects::{ContainerState, PodPhase};
+    let base = stsim_examples::find("rolling-update").expect("the built-in rolling-update").source;
+    // redis-0 is deleted at 10 s, while its volume is still attaching.
+    let source = base.replacen(
+        "timeline: [",
+        "timeline: [\n        (at: \"10s\", do: DeletePod(pod: \"redis-0\")),",
+        1,
+    );
+    assert!(source.contains("DeletePod"));
+    let (sim, report) = run(&source);
+    let first = sim.world.pods.iter().find(|p| p.name == "redis-0").unwrap();
+    let gone = first.removed_at.expect("the first redis-0 is gone");
+    assert_eq!(first.history.phase_at(gone), PodPhase::Failed);
+    assert_eq!(first.status.container, ContainerState::StatusUnknown);
+    let removal = (report.timeline.iter())
+        .find(|r| &*r.name == "redis-0" && r.what.starts_with("removed"))
+        .expect("the removal's row");
+    assert_eq!(&*removal.pod.as_ref().unwrap().status, "ContainerStatusUnknown");
 }
 
 /// Finalizers hold claims too: a claim deleted with a finalizer stays

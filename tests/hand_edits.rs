@@ -603,7 +603,7 @@ fn a_failing_init_container_keeps_the_pod_in_init_states_and_the_app_never_start
     );
     let web0 = sim.world.live_pods().find(|p| p.name == "web-0").expect("web-0");
     assert!(web0.runtime.started_at.is_none() && !web0.status.ready, "the app container never started");
-    assert_eq!(web0.display_status(), "Init:CrashLoopBackOff");
+    assert_eq!(web0.display_status(sim.world.kubectl()), "Init:CrashLoopBackOff");
     // Served to clients as the kubelet writes it: the app container waits
     // in `PodInitializing` (its default for a pod with init containers).
     let served = stsim_core::kube::find(&sim.world, "Pod", "web-0").expect("served");

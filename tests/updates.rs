@@ -337,7 +337,7 @@ fn crash_loops_and_pull_failures_back_off() {
     assert!(!a.status.ready);
     let b = sim.world.live_pods().find(|p| p.name == "b-0").unwrap();
     assert_eq!(b.status.phase, stsim_core::objects::PodPhase::Pending);
-    assert_eq!(b.display_status(), "ImagePullBackOff");
+    assert_eq!(b.display_status(sim.world.kubectl()), "ImagePullBackOff");
 }
 
 /// minReadySeconds: each updated pod must stay Ready that long before the

@@ -917,8 +917,9 @@ impl<'a> Api<'a> {
     /// The kubelet reports the state of a failing init container (`None`:
     /// none fails, or a new sandbox runs them again).
     pub fn set_init_failure(&mut self, pod: PodId, failure: Option<InitFailure>) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod_mut(pod);
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         p.status.init_failure = failure;
         self.status_written(pod, before);
     }
@@ -926,11 +927,12 @@ impl<'a> Api<'a> {
     /// The kubelet reports how many of the pod's init containers are done
     /// (`Pod::display_status`: `Init:<n>/<all>`, then `PodInitializing`).
     pub fn set_init_progress(&mut self, pod: PodId, done: Option<u32>) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod_mut(pod);
         if p.status.init_progress == done {
             return;
         }
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         p.status.init_progress = done;
         p.status.init_started = false;
         self.status_written(pod, before);
@@ -939,11 +941,12 @@ impl<'a> Api<'a> {
     /// The kubelet reports the init container it is at started (its image
     /// check is over).
     pub fn set_init_started(&mut self, pod: PodId) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod_mut(pod);
         if p.status.init_started {
             return;
         }
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         p.status.init_started = true;
         self.status_written(pod, before);
     }
@@ -952,11 +955,12 @@ impl<'a> Api<'a> {
     /// `index` (`spec.containers[index + 1]`); the Ready condition follows
     /// all of the containers' readiness.
     pub fn set_extra_status(&mut self, pod: PodId, index: usize, status: ExtraStatus) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod_mut(pod);
         if p.status.extras[index] == status {
             return;
         }
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         p.status.extras[index] = status;
         let ready = p.status.container_ready && p.others_ready();
         let terminating = p.is_terminating();
@@ -976,11 +980,12 @@ impl<'a> Api<'a> {
     /// again (`None`); the Ready condition follows all of the containers'
     /// readiness, the sidecars' among them (`GenerateContainersReadyCondition`).
     pub fn set_sidecar_failure(&mut self, pod: PodId, position: usize, failure: Option<InitFailure>) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod_mut(pod);
         if p.status.sidecar_failures[position] == failure {
             return;
         }
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         p.status.sidecar_failures[position] = failure;
         let ready = p.status.container_ready && p.others_ready();
         let terminating = p.is_terminating();
@@ -1010,6 +1015,7 @@ impl<'a> Api<'a> {
 
     /// The kubelet reports the pod's phase and container state.
     pub fn set_pod_state(&mut self, pod: PodId, phase: PodPhase, container: ContainerState) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod(pod);
         if phase.is_terminal()
             && !p.is_terminal()
@@ -1021,7 +1027,7 @@ impl<'a> Api<'a> {
             self.notify(Change::AssignedPodRemoved(pod));
         }
         let p = self.world.pod_mut(pod);
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         let first = (p.status.container, p.status.container_ready);
         if p.status.phase != phase {
             p.history.phases.push((self.now, phase));
@@ -1053,6 +1059,7 @@ impl<'a> Api<'a> {
     /// (`Runtime::sandbox_reported_at`); a new address is recorded with the
     /// column, even if the column stays.
     fn status_written(&mut self, pod: PodId, before: StatusColumn) {
+        let kubectl = self.world.kubectl();
         let now = self.now;
         // (Only the pod's kubelet writes what its sandbox is: not pod GC's
         // write for a pod on a node whose kubelet is gone.)
@@ -1062,7 +1069,7 @@ impl<'a> Api<'a> {
         if kubelet && p.runtime.sandbox_reported_at.is_some_and(|at| at <= now) {
             p.status.pod_ip = p.runtime.sandbox_ip;
         }
-        let after = p.display_status();
+        let after = p.display_status(kubectl);
         let (ip, restarts) = (p.status.pod_ip, p.restarts_column());
         if before != after || ip != ip_before {
             self.record(Event::PodStatus { pod, status: after, ip, restarts });
@@ -1074,13 +1081,14 @@ impl<'a> Api<'a> {
     /// The kubelet's first sync of the pod's sandbox is over, and nothing
     /// else it reports changed: its status write carries the address.
     pub fn report_sandbox(&mut self, pod: PodId) {
+        let kubectl = self.world.kubectl();
         let p = self.world.pod(pod);
         if p.status.pod_ip == p.runtime.sandbox_ip
             || p.runtime.sandbox_reported_at.is_none_or(|at| at > self.now)
         {
             return;
         }
-        let before = p.display_status();
+        let before = p.display_status(kubectl);
         self.status_written(pod, before);
     }
 

@@ -1216,7 +1216,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         (ContainerState::Running, ImageBehaviour::NeverReady) => {
             "runs but never passes its readiness probe".into()
         }
-        _ => format!("is {} and not Ready", pod.display_status()),
+        _ => format!("is {} and not Ready", pod.display_status(world.kubectl())),
     };
     format!("{} (image {}) {doing}", pod.name, pod.image)
 }

@@ -379,8 +379,14 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     }
     let state = |state: ContainerState, image: &str| match state {
         ContainerState::Running => json!({"running": {}}),
+        // A container the kubelet stopped exited 0 unless its pod Failed.
+        ContainerState::Terminated if pod.status.phase == PodPhase::Failed => {
+            json!({"terminated": {"reason": "Error"}})
+        }
         ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
         ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
+        ContainerState::StatusUnknown => json!({"terminated": {"reason": "ContainerStatusUnknown",
+            "message": "The container could not be located when the pod was terminated", "exitCode": 137}}),
         // The kubelet's default waiting reason for a pod with init
         // containers (`convertToAPIContainerStatuses`).
         ContainerState::ContainerCreating if !pod.init_containers.is_empty() => {

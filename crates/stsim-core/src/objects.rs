@@ -342,6 +342,12 @@ pub enum ContainerState {
     CrashLoopBackOff,
     /// The container exited (after SIGTERM).
     Terminated,
+    /// The pod was stopped before this container ran again (it waited to
+    /// be created, for its image or in a back-off): the kubelet's last
+    /// status gives it the terminated reason `ContainerStatusUnknown`, exit
+    /// code 137, since it cannot know how it ended (the status manager's
+    /// `TerminatePod`).
+    StatusUnknown,
 }
 
 impl ContainerState {
@@ -364,6 +370,7 @@ impl ContainerState {
             ContainerState::Error => "Error",
             ContainerState::CrashLoopBackOff => "CrashLoopBackOff",
             ContainerState::Terminated => "Terminated",
+            ContainerState::StatusUnknown => "ContainerStatusUnknown",
         }
     }
 }
@@ -767,6 +774,29 @@ pub struct ExtraStatus {
 
 impl ExtraStatus {
     pub const WAITING: ExtraStatus = ExtraStatus { state: ContainerState::ContainerCreating, ready: false };
+}
+
+/// How `kubectl get pods` prints a pod where that changed between
+/// releases: the kubectl of the cluster's release (`World::kubectl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kubectl {
+    /// A pod with a deletion timestamp that has finished (Failed or
+    /// Succeeded) shows its finished status, not `Terminating`: from 1.31
+    /// (`printPod`'s `!IsPodPhaseTerminal`, k/k PR #122038; before it, any
+    /// pod with a deletion timestamp was `Terminating`).
+    pub finished_shown_while_terminating: bool,
+}
+
+impl Kubectl {
+    /// The first release whose kubectl shows a finished pod with a
+    /// deletion timestamp by its finished status.
+    pub const FINISHED_SHOWN_WHILE_TERMINATING: crate::features::Version =
+        crate::features::Version::new(31, 0);
+
+    /// The kubectl of `release`.
+    pub fn of(release: crate::features::Version) -> Kubectl {
+        Kubectl { finished_shown_while_terminating: release >= Kubectl::FINISHED_SHOWN_WHILE_TERMINATING }
+    }
 }
 
 /// The STATUS column of `kubectl get pods`.
@@ -1173,9 +1203,9 @@ impl Pod {
         self.labels.get(labels::REVISION).map(String::as_str).unwrap_or("")
     }
     /// The STATUS column of `kubectl get pods` (`printPod` in
-    /// pkg/printers/internalversion/printers.go).
-    pub fn display_status(&self) -> StatusColumn {
-        let reason = self.status_reason();
+    /// pkg/printers/internalversion/printers.go), as `kubectl` prints it.
+    pub fn display_status(&self, kubectl: Kubectl) -> StatusColumn {
+        let reason = self.status_reason(kubectl);
         // kubectl's walk over the init containers stops at the first that
         // is neither done nor a started sidecar: a sidecar that exited
         // shows `Init:<reason>`. The regular containers' reasons replace
@@ -1328,8 +1358,8 @@ impl Pod {
     }
 
     /// The STATUS column's word, leaving the init containers' progress aside.
-    fn status_reason(&self) -> &'static str {
-        if self.is_terminating() {
+    fn status_reason(&self, kubectl: Kubectl) -> &'static str {
+        if self.is_terminating() && !(kubectl.finished_shown_while_terminating && self.is_terminal()) {
             return "Terminating";
         }
         match (self.status.phase, self.status.container) {
@@ -1337,8 +1367,15 @@ impl Pod {
             (PodPhase::Failed, _) if self.status.rejected.is_some() => {
                 self.status.rejected.as_ref().map_or("Error", |(reason, _)| reason)
             }
-            (PodPhase::Failed, _) => "Error",
-            (PodPhase::Succeeded, _) => "Completed",
+            // A container the kubelet never reported stopped (pod GC marked
+            // the pod Failed) gives no reason: kubectl shows the phase.
+            (PodPhase::Failed, ContainerState::Running | ContainerState::Unscheduled) => "Failed",
+            (PodPhase::Succeeded, ContainerState::Running | ContainerState::Unscheduled) => "Succeeded",
+            // The kubelet gives a pod the phase Failed when a container
+            // exited non-zero (its reason `Error`), Succeeded when all
+            // exited 0 (`Completed`).
+            (PodPhase::Failed, ContainerState::Terminated) => "Error",
+            (PodPhase::Succeeded, ContainerState::Terminated) => "Completed",
             (_, ContainerState::ContainerCreating) => {
                 self.status.init_failure.map_or("ContainerCreating", InitFailure::status)
             }
@@ -1353,6 +1390,7 @@ impl Pod {
             (_, ContainerState::Running) => self.extra_reason().unwrap_or("Running"),
             (_, ContainerState::Error) => "Error",
             (_, ContainerState::CrashLoopBackOff) => "CrashLoopBackOff",
+            (_, ContainerState::StatusUnknown) => "ContainerStatusUnknown",
             (_, ContainerState::Terminated) => "Completed",
         }
     }

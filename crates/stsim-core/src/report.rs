@@ -347,13 +347,18 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
     let counts = |state: ContainerState, ready: bool| ready && state == ContainerState::Running;
     let parts = ReadyParts {
         first: counts(pod.status.container, pod.status.container_ready),
-        sidecars_up: sidecars_up(pod, pod.display_status(), pod.is_terminal(), pod.sidecars.len()),
+        sidecars_up: sidecars_up(
+            pod,
+            pod.display_status(world.kubectl()),
+            pod.is_terminal(),
+            pod.sidecars.len(),
+        ),
         sidecars_down: pod.status.sidecar_failures.iter().map(Option::is_some).collect(),
         extras: pod.status.extras.iter().map(|extra| counts(extra.state, extra.ready)).collect(),
     };
     PodState {
         ready: parts.column(pod.sidecars.len()),
-        status: status_text(pod.display_status()),
+        status: status_text(pod.display_status(world.kubectl())),
         restarts: pod.restarts_column(),
         ip: pod.status.pod_ip.map(|ip| ip.to_string().into()),
         node: pod.node.map(|n| world.node(n).name.clone().into()),
@@ -690,11 +695,6 @@ fn joined(parts: &[&str]) -> String {
     text
 }
 
-/// The first release whose kubectl shows a finished pod with a deletion
-/// timestamp by its finished status, not `Terminating` (k/k PR #122038,
-/// in 1.31's changelog).
-const TERMINAL_STATUS_WHILE_TERMINATING: crate::features::Version = crate::features::Version::new(31, 0);
-
 /// Replays the trace into watch rows. Pod rows carry the pod's state as it
 /// was right after the change, which the replay keeps per pod.
 fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
@@ -893,9 +893,11 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 let ip = ip.map(|ip| n.ip(*pod, ip));
                 // kubectl counts only a running container: any other
-                // status but Terminating (which hides the container's)
-                // means it is not running, whatever it last reported.
-                let running = matches!(status.reason(), Some("Running" | "Terminating"));
+                // status but Terminating (which hides the container's) or
+                // a bare phase (pod GC's Failed, over a container never
+                // reported stopped) means it is not running, whatever it
+                // last reported.
+                let running = matches!(status.reason(), Some("Running" | "Terminating" | "Failed" | "Succeeded"));
                 let p = world.pod(*pod);
                 let finished = p.history.phase_at(record.at).is_terminal();
                 let status = *status;
@@ -1071,7 +1073,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     .last()
                     .is_some_and(|(_, phase)| phase.is_terminal());
                 let what = cat(&["held by finalizers ", &finalizers.join(", ")]);
-                if finished && world.kubernetes >= TERMINAL_STATUS_WHILE_TERMINATING {
+                if finished && world.kubectl().finished_shown_while_terminating {
                     n.pod_row(at_ms, *pod, what, &|_| {})
                 } else {
                     n.pod_row(at_ms, *pod, what, &|s| s.status = Cow::Borrowed("Terminating"))

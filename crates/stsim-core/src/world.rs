@@ -892,6 +892,10 @@ impl World {
         &mut self.nodes[id.index()]
     }
     /// What the scheduler reads of node `id`, as of its last refresh.
+    /// How kubectl of the cluster's release prints pods.
+    pub fn kubectl(&self) -> crate::objects::Kubectl {
+        crate::objects::Kubectl::of(self.kubernetes)
+    }
     pub fn node_fit(&self, id: NodeId) -> &NodeFit {
         const _: () = assert!(std::mem::size_of::<NodeFit>() == 64, "a NodeFit is one cache line");
         &self.node_fits[id.index()]

@@ -143,7 +143,7 @@ pub(crate) fn down_status(world: &World, member: &str) -> (String, Option<SimTim
                         "the machine behind {} crashed at {}; the API shows the pod {}",
                         node.name,
                         node.machine_since,
-                        pod.display_status()
+                        pod.display_status(world.kubectl())
                     ),
                     Some(node.machine_since),
                 );
@@ -151,7 +151,7 @@ pub(crate) fn down_status(world: &World, member: &str) -> (String, Option<SimTim
             crate::objects::Machine::Partitioned | crate::objects::Machine::Running => {}
         }
     }
-    (pod.display_status().to_string(), None)
+    (pod.display_status(world.kubectl()).to_string(), None)
 }
 
 /// The service part of `<host>.<service>.<namespace>.svc.<domain>`.

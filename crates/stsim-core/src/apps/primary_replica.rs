@@ -819,7 +819,11 @@ pub(super) fn member_down(world: &crate::world::World, records: &crate::trace::R
                 steps.push(status);
                 at = at.or(Some(failed));
             }
-            _ => steps.push(format!("{member} is {} (created at {})", pod.display_status(), pod.created_at)),
+            _ => steps.push(format!(
+                "{member} is {} (created at {})",
+                pod.display_status(world.kubectl()),
+                pod.created_at
+            )),
         },
         None => steps.push(format!("no pod {member} exists")),
     }

@@ -244,7 +244,7 @@ fn advance(api: &mut Api, id: PodId) {
         ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
             run_container(api, id)
         }
-        ContainerState::Terminated => {}
+        ContainerState::Terminated | ContainerState::StatusUnknown => {}
     }
 }
 
@@ -1148,6 +1148,12 @@ pub fn override_probe(api: &mut Api, id: PodId, passes: bool) {
     api.wake(EventKey::Kubelet(id));
 }
 
+/// The first release whose kubelet gives every deleted pod a terminal
+/// phase, Failed or Succeeded, before the object goes (k/k PR #115331,
+/// 1.27's changelog: pods that restart their containers may end Succeeded
+/// on deletion).
+const TERMINAL_PHASE_BEFORE_REMOVAL: crate::features::Version = crate::features::Version::new(27, 0);
+
 /// Graceful termination: SIGTERM when the kubelet learns of the deletion
 /// (at once, unless it was cut off); the container exits after the image's
 /// shutdown time, or is killed at the end of the grace period; then the
@@ -1175,21 +1181,19 @@ fn terminate(api: &mut Api, id: PodId) {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
     }
-    let was_running = api.world().pod(id).runtime.running;
+    let ended = Ended::of(api.world(), api.world().pod(id), kill);
     api.set_process(id, false, None);
     extras::stopped(api, id);
     sidecars::stopped(api, id);
     let pod = api.world().pod(id);
-    if !pod.finalizers.is_empty() && !pod.is_terminal() {
+    if api.world().kubernetes >= TERMINAL_PHASE_BEFORE_REMOVAL && !pod.is_terminal() {
         // The kubelet reports a deleted pod's terminal phase before the
-        // object goes: Failed if a container exited non-zero (or was killed
-        // at the end of the grace period), else Succeeded. Seen only while
-        // finalizers hold the object; otherwise it is gone in the same instant.
-        let image = api.world().image(&pod.image);
-        let killed = was_running && image.shutdown > grace;
-        let phase =
-            if killed || image.exit_code_on_sigterm != 0 { PodPhase::Failed } else { PodPhase::Succeeded };
-        api.set_pod_state(id, phase, ContainerState::Terminated);
+        // object goes (its status manager deletes only a pod whose phase
+        // is terminal, `canBeDeleted`). Before 1.27 a pod that restarts its
+        // containers stayed Running (`getPhase`), so the object went while
+        // Running.
+        let phase = if ended.all_exited_zero { PodPhase::Succeeded } else { PodPhase::Failed };
+        api.set_pod_state(id, phase, ended.first);
         // Its container is not running: the Ready condition goes false.
         api.set_pod_ready(id, false);
     } else if pod.status.container == ContainerState::Running {
@@ -1201,6 +1205,39 @@ fn terminate(api: &mut Api, id: PodId) {
     release_volumes(api, id, node);
     if api.world().node(node).shutting_down.is_some() {
         shutdown_progress(api, node);
+    }
+}
+
+/// How a deleted pod's regular containers ended, as the kubelet's last
+/// status tells it (1.27 on): worked out before they are stopped.
+struct Ended {
+    /// The first container's last state: `Terminated` if it ran until
+    /// SIGTERM (exited, or was killed at the end of the grace period), as
+    /// it was if it had exited on its own (`Error`), else `StatusUnknown`:
+    /// it never ran, or waited to run again.
+    first: ContainerState,
+    /// Every regular container ran until SIGTERM and exited 0 (`getPhase`:
+    /// Succeeded when all stopped containers succeeded, else Failed; one
+    /// killed at the end of the grace period exits 137, one that did not
+    /// run is given 137).
+    all_exited_zero: bool,
+}
+
+impl Ended {
+    fn of(world: &crate::world::World, pod: &Pod, kill: Kill) -> Ended {
+        let exits_zero = |image: &str| {
+            let image = world.image(image);
+            image.exit_code_on_sigterm == 0 && image.shutdown <= kill.left
+        };
+        let first = match pod.status.container {
+            _ if pod.runtime.running => ContainerState::Terminated,
+            ContainerState::Error | ContainerState::Terminated => pod.status.container,
+            _ => ContainerState::StatusUnknown,
+        };
+        let first_zero = pod.runtime.running && exits_zero(&pod.image);
+        let others_zero = (pod.extra_containers.iter().zip(&pod.runtime.extras))
+            .all(|(extra, runtime)| runtime.started_at.is_some() && exits_zero(&extra.image));
+        Ended { first, all_exited_zero: first_zero && others_zero }
     }
 }
 

@@ -472,7 +472,7 @@ fn multi_attach(world: &World, pod: &Pod) -> Finding {
         summary: format!(
             "{} has been {} since {since}, waiting for its volume",
             pod.name,
-            pod.display_status()
+            pod.display_status(world.kubectl())
         ),
         explanation: format!(
             "{} was scheduled to {here}, but \"{message}\". A ReadWriteOnce volume is attached to one node at a time, so the \
@@ -849,7 +849,7 @@ fn image_gone_from_registry(world: &World, pod: &Pod, end: SimTime) -> Option<Fi
             "{} cannot pull {image} on {}: the registry refuses it ({})",
             pod.name,
             node.name,
-            pod.display_status()
+            pod.display_status(world.kubectl())
         ),
         explanation: format!(
             "{why}: ErrImagePull, then ImagePullBackOff, tried again with a back-off of up to 5 minutes.{elsewhere}{}",

@@ -186,7 +186,8 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         ContainerState::Unscheduled
         | ContainerState::ErrImageNeverPull
         | ContainerState::InvalidImageName
-        | ContainerState::Terminated => None,
+        | ContainerState::Terminated
+        | ContainerState::StatusUnknown => None,
     }
 }
 
