@@ -183,6 +183,7 @@ fn writes_get_the_api_servers_answers() {
                 OperatorAction::Update { object: no_version },
                 // 4: 200 a merge patch of replicas
                 OperatorAction::Patch {
+                    patch_type: Default::default(),
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
                     patch: json!({"spec": {"replicas": 4}}),
@@ -192,6 +193,7 @@ fn writes_get_the_api_servers_answers() {
                 OperatorAction::Update { object: stale },
                 // 6: 422 an immutable field
                 OperatorAction::Patch {
+                    patch_type: Default::default(),
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
                     patch: json!({"spec": {"serviceName": "other"}}),
@@ -199,6 +201,7 @@ fn writes_get_the_api_servers_answers() {
                 },
                 // 7: 405 not modelled
                 OperatorAction::Patch {
+                    patch_type: Default::default(),
                     kind: "Pod".into(),
                     name: "redis-2".into(),
                     patch: json!({"spec": {"initContainers": [{"name": "init", "image": "busybox"}]}}),
@@ -217,6 +220,7 @@ fn writes_get_the_api_servers_answers() {
                 },
                 // 12: 200 annotations are kept for clients
                 OperatorAction::Patch {
+                    patch_type: Default::default(),
                     kind: "StatefulSet".into(),
                     name: "redis".into(),
                     patch: json!({"metadata": {"annotations": {"example.com/phase": "scaling"}}}),
@@ -309,6 +313,7 @@ fn custom_resources_follow_the_api_servers_rules() {
     };
     let release = |_: &View| {
         vec![OperatorAction::Patch {
+            patch_type: Default::default(),
             kind: "RedisCluster".into(),
             name: "redis".into(),
             patch: json!({"metadata": {"finalizers": null}}),
@@ -351,6 +356,7 @@ fn custom_resources_follow_the_api_servers_rules() {
 #[test]
 fn a_custom_resources_status_is_patched_through_its_subresource_only() {
     let patch = |patch: Value, subresource: Option<&str>| OperatorAction::Patch {
+        patch_type: Default::default(),
         kind: "RedisCluster".into(),
         name: "redis".into(),
         patch,
@@ -361,6 +367,7 @@ fn a_custom_resources_status_is_patched_through_its_subresource_only() {
         vec![
             patch(json!({"status": {"phase": "Ready"}, "spec": {"size": 7}}), Some("status")),
             OperatorAction::Patch {
+                patch_type: Default::default(),
                 kind: "StatefulSet".into(),
                 name: "redis".into(),
                 patch: json!({"status": {"replicas": 9}}),
@@ -529,12 +536,14 @@ fn created_claims_follow_their_owners_and_retention_is_mutable() {
                     "spec": {"resources": {"requests": {"storage": "1Gi"}}}}),
             },
             OperatorAction::Patch {
+                patch_type: Default::default(),
                 kind: "StatefulSet".into(),
                 name: "redis".into(),
                 patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}}),
                 subresource: None,
             },
             OperatorAction::Patch {
+                patch_type: Default::default(),
                 kind: "StatefulSet".into(),
                 name: "redis".into(),
                 patch: json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Sometimes"}}}),
@@ -544,6 +553,7 @@ fn created_claims_follow_their_owners_and_retention_is_mutable() {
     };
     let scale = |_: &View| {
         vec![OperatorAction::Patch {
+            patch_type: Default::default(),
             kind: "StatefulSet".into(),
             name: "redis".into(),
             patch: json!({"spec": {"replicas": 2}}),
@@ -741,7 +751,13 @@ fn containers_with_images(view: &View, pod: &str, images: &[&str]) -> Value {
 }
 
 fn patch(kind: &str, name: &str, patch: Value) -> OperatorAction {
-    OperatorAction::Patch { kind: kind.into(), name: name.into(), patch, subresource: None }
+    OperatorAction::Patch {
+        patch_type: Default::default(),
+        kind: kind.into(),
+        name: name.into(),
+        patch,
+        subresource: None,
+    }
 }
 
 fn delete(kind: &str, name: &str, propagation: Option<&str>) -> OperatorAction {
@@ -923,7 +939,7 @@ fn operators_create_services_statefulsets_and_pods() {
                              "volumeClaimTemplates": [{"metadata": {"name": "www"},
                                  "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
                 });
-                stsim_core::kube::custom::merge_patch(&mut object, &extra);
+                stsim_core::kube::patch::merge(&mut object, &extra);
                 OperatorAction::Create { object }
             };
             vec![
@@ -1552,6 +1568,7 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
         r#"image: "redis:7.0", extraContainers: [(name: "exporter", image: "exporter:1")], readinessProbe"#,
     );
     let patch = |patch: Value| OperatorAction::Patch {
+        patch_type: Default::default(),
         kind: "Pod".into(),
         name: "redis-2".into(),
         patch,
@@ -2098,4 +2115,103 @@ fn a_selector_expression_without_values_is_served_without_them() {
     assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
     let set = sim.world.sts(sim.world.sts_named("redis").unwrap());
     assert_eq!((set.generation, set.revisions.len()), (1, 1), "nothing changed");
+}
+
+/// A `PATCH` of `patch_type` (what the request's content type says).
+fn patch_as(
+    kind: &str,
+    name: &str,
+    patch: Value,
+    patch_type: stsim_core::kube::patch::PatchType,
+) -> OperatorAction {
+    OperatorAction::Patch { patch_type, kind: kind.into(), name: name.into(), patch, subresource: None }
+}
+
+/// The three patch types, as the API server reads them. A strategic merge
+/// patch naming only a container's name and image (what `kubectl set
+/// image` sends) changes that image and keeps the rest of the container;
+/// a JSON merge patch of the same replaces the list whole and silently
+/// drops the probe (the set stays valid without one: a real bug class of
+/// operators that patch with `MergeFrom` a container they built). A JSON
+/// patch's `test` of the resourceVersion guards a change; a stale one
+/// leaves the object as it was (422). Custom resources have no strategic
+/// merge (415).
+#[test]
+fn patches_of_each_type_as_the_api_server_applies_them() {
+    use stsim_core::kube::patch::PatchType;
+    // (The first container's default name is `main`.)
+    let image = |image: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": image}]}}}});
+    let probe = |view: &View| {
+        let set = object(&view.objects.stateful_sets, "redis");
+        set["spec"]["template"]["spec"]["containers"][0].get("readinessProbe").cloned()
+    };
+    let script: Vec<Step> = vec![
+        (
+            120_000,
+            Box::new(move |view: &View| {
+                let set = object(&view.objects.stateful_sets, "redis");
+                let version = set["metadata"]["resourceVersion"].clone();
+                vec![
+                    // 0: 200 the strategic merge patch keeps the probe.
+                    patch_as("StatefulSet", "redis", image("redis:7.2"), PatchType::Strategic),
+                    // 1: 422 the resourceVersion tested is the one before 0.
+                    patch_as(
+                        "StatefulSet",
+                        "redis",
+                        json!([{"op": "test", "path": "/metadata/resourceVersion", "value": version},
+                               {"op": "replace", "path": "/spec/replicas", "value": 5}]),
+                        PatchType::Json,
+                    ),
+                    // 2: 200 a JSON patch without the test.
+                    patch_as(
+                        "StatefulSet",
+                        "redis",
+                        json!([{"op": "replace", "path": "/spec/replicas", "value": 4}]),
+                        PatchType::Json,
+                    ),
+                    // 3: 415 no strategic merge for a custom resource.
+                    patch_as("RedisCluster", "redis", json!({"spec": {"size": 4}}), PatchType::Strategic),
+                    // 4: 200 a JSON patch of one.
+                    patch_as(
+                        "RedisCluster",
+                        "redis",
+                        json!([{"op": "replace", "path": "/spec/size", "value": 4}]),
+                        PatchType::Json,
+                    ),
+                    // 5: 400 a JSON patch that is not a list of operations.
+                    patch_as("StatefulSet", "redis", json!({"op": "replace"}), PatchType::Json),
+                ]
+            }),
+        ),
+        // The merge patch of the same container: 200, and the probe is gone.
+        (
+            300_000,
+            Box::new(move |_: &View| {
+                vec![patch_as("StatefulSet", "redis", image("redis:7.0"), PatchType::Merge)]
+            }),
+        ),
+    ];
+    let (sim, seen, _) = run("", script, Some(10_000));
+    let got = answers(&seen, 120_000);
+    let codes: Vec<u16> = got.iter().map(|g| g.0).collect();
+    assert_eq!(codes, [200, 422, 200, 415, 200, 400], "{got:#?}");
+    let between = &seen.iter().rfind(|s| s.time_ms < 300_000).unwrap().view;
+    let set = object(&between.objects.stateful_sets, "redis");
+    assert_eq!(set["spec"]["template"]["spec"]["containers"][0]["image"], "redis:7.2");
+    assert_eq!(set["spec"]["template"]["spec"]["containers"].as_array().map(Vec::len), Some(1));
+    assert!(probe(between).is_some(), "the strategic merge kept the probe");
+    assert_eq!(set["spec"]["replicas"], 4);
+    let cr = object(&between.objects.custom_resources, "redis");
+    assert_eq!(cr["spec"]["size"], 4);
+    assert_eq!(answers(&seen, 300_000)[0].0, 200);
+    // The process protocol names the type as `patchType`; `merge` when left out.
+    let read = |text: &str| serde_json::from_str::<OperatorAction>(text).unwrap();
+    let json =
+        read(r#"{"action": "Patch", "kind": "StatefulSet", "name": "x", "patch": [], "patchType": "json"}"#);
+    assert!(matches!(json, OperatorAction::Patch { patch_type: PatchType::Json, .. }));
+    let merge = read(r#"{"action": "Patch", "kind": "StatefulSet", "name": "x", "patch": {}}"#);
+    assert!(matches!(merge, OperatorAction::Patch { patch_type: PatchType::Merge, .. }));
+    let last = &seen.last().unwrap().view;
+    assert!(probe(last).is_none(), "the merge patch replaced the containers whole");
+    assert!(sim.world.statefulsets[0].spec.template.readiness_probe.is_none());
 }

@@ -347,6 +347,7 @@ fn template_updates_roll_the_pods_by_revision() {
                 let mut containers = set["spec"]["template"]["spec"]["containers"].clone();
                 containers[0]["image"] = json!("bitnami/postgresql:16.5.0");
                 vec![OperatorAction::Patch {
+                    patch_type: Default::default(),
                     kind: "StatefulSet".into(),
                     name: "pg".into(),
                     patch: json!({"spec": {"template": {"spec": {"containers": containers}}}}),
@@ -358,6 +359,7 @@ fn template_updates_roll_the_pods_by_revision() {
             720_000,
             Box::new(|_: &View| {
                 vec![OperatorAction::Patch {
+                    patch_type: Default::default(),
                     kind: "StatefulSet".into(),
                     name: "pg".into(),
                     patch: json!({"spec": {"template": {"metadata": {"annotations": {
@@ -660,6 +662,7 @@ fn invalid_templates_get_the_manifest_paths_message_and_immutable_fields_stay() 
                         o["spec"]["template"]["metadata"]["labels"] = json!({"app": "other"});
                     }),
                     OperatorAction::Patch {
+                        patch_type: Default::default(),
                         kind: "StatefulSet".into(),
                         name: "pg".into(),
                         patch: json!({"spec": {"serviceName": "elsewhere"}}),

@@ -757,6 +757,7 @@ impl stsim_core::operators::Operator for Annotator {
             return Ok(stsim_core::operators::Reconciled { actions: vec![], requeue_after_ms: None });
         }
         let patch = |key: &str, value: String| Patch {
+            patch_type: Default::default(),
             kind: "Service".to_string(),
             name: "redis-svc".to_string(),
             patch: json!({"metadata": {"annotations": {key: value}}}),
@@ -820,6 +821,7 @@ impl stsim_core::operators::Operator for SelfWaking {
     ) -> Result<stsim_core::operators::Reconciled, String> {
         use stsim_core::operators::{OperatorAction, Reconciled};
         let patch = |status: serde_json::Value| OperatorAction::Patch {
+            patch_type: Default::default(),
             kind: "Cache".into(),
             name: "c".into(),
             patch: serde_json::json!({ "status": status }),

@@ -16,6 +16,7 @@
 
 mod create;
 pub mod custom;
+pub mod patch;
 pub mod pod_template;
 pub mod template;
 pub mod verbs;

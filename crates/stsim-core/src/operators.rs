@@ -506,12 +506,18 @@ pub enum OperatorAction {
     Update {
         object: crate::kube::Object,
     },
-    /// `PATCH` with a JSON merge patch (`application/merge-patch+json`);
-    /// a `metadata.resourceVersion` in the patch is checked like an update's.
+    /// `PATCH`: a JSON merge patch (`application/merge-patch+json`) unless
+    /// `patchType` says `strategic` (`application/strategic-merge-patch+json`,
+    /// built-in kinds only) or `json` (a JSON patch's list of operations,
+    /// `application/json-patch+json`). A `metadata.resourceVersion` (or
+    /// `uid`) the patched object carries is checked like an update's.
+    #[serde(rename_all = "camelCase")]
     Patch {
         kind: String,
         name: String,
         patch: crate::kube::Object,
+        #[serde(default)]
+        patch_type: crate::kube::patch::PatchType,
         /// `"status"`: `PATCH .../status`, as client-go's `Patch(..., "status")`
         /// and controller-runtime's `Status().Patch`: only the status
         /// changes. Without it the main resource is patched, and a custom

@@ -858,7 +858,7 @@ impl Simulation {
                 let result = match api.world.custom.named(kind, name) {
                     Some(id) => {
                         let mut desired = crate::kube::render(api.world, crate::kube::ObjRef::Custom(id));
-                        crate::kube::custom::merge_patch(&mut desired, patch);
+                        crate::kube::patch::merge(&mut desired, patch);
                         api.update_custom(id, &desired, status)
                     }
                     None => {

@@ -1,5 +1,5 @@
 //! Custom resources: the kinds a scenario declares (as a
-//! CustomResourceDefinition would), their objects, a JSON merge patch, and
+//! CustomResourceDefinition would), their objects, and
 //! the subset of OpenAPI v3 schema validation the API server applies
 //! (`type`, `properties`, `required`, `enum`, `minimum`, `maximum`).
 //!
@@ -114,26 +114,6 @@ impl CustomResources {
     }
 }
 
-/// Applies a JSON merge patch (RFC 7386) to `target`: objects merge key by
-/// key, `null` removes a key, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    let Value::Object(fields) = target else { unreachable!("made an object above") };
-    for (key, value) in patch {
-        if value.is_null() {
-            fields.remove(key);
-        } else {
-            merge_patch(fields.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
-}
-
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -213,16 +193,6 @@ fn join(path: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn merge_patch_follows_rfc_7386() {
-        let mut doc = json!({"a": "b", "c": {"d": "e", "f": "g"}});
-        merge_patch(&mut doc, &json!({"a": "z", "c": {"f": null}}));
-        assert_eq!(doc, json!({"a": "z", "c": {"d": "e"}}));
-        let mut doc = json!({"a": [1, 2]});
-        merge_patch(&mut doc, &json!({"a": [3], "n": {"x": 1}}));
-        assert_eq!(doc, json!({"a": [3], "n": {"x": 1}}));
-    }
 
     #[test]
     fn schemas_reject_in_the_api_servers_words() {

@@ -1224,7 +1224,7 @@ fn part(kind: &str, subresource: Option<&str>) -> Result<Part, WriteResult> {
 fn patch(
     api: &mut Api,
     (kind, name): (&str, &str),
-    patch: &Value,
+    (patch, patch_type): (&Value, super::patch::PatchType),
     subresource: Option<&str>,
     reader: TemplateReader,
 ) -> WriteResult {
@@ -1236,15 +1236,17 @@ fn patch(
         Ok(obj) => obj,
         Err(e) => return e,
     };
-    if let Err(e) = check_version(api, kind, name, obj, patch) {
+    let mut desired = render(api.world(), obj);
+    let custom = matches!(obj, ObjRef::Custom(_));
+    if let Err(e) = super::patch::apply(patch_type, &mut desired, patch, custom) {
+        return WriteResult::failure(e.code, e.reason, e.message);
+    }
+    // The patched object's uid and resourceVersion, as a patch may set
+    // them, are the update's preconditions (the patch verbs of every type
+    // alike).
+    if let Err(e) = check_version(api, kind, name, obj, &desired) {
         return e;
     }
-    if !patch.is_object() {
-        let message = format!("the patch of {kind} \"{name}\" is not a JSON object: {patch}");
-        return WriteResult::failure(400, "BadRequest", message);
-    }
-    let mut desired = render(api.world(), obj);
-    super::custom::merge_patch(&mut desired, patch);
     if desired["metadata"]["name"] != name || desired["kind"] != kind {
         let message = format!(
             "the name of the object ({}/{}) does not match the name on the URL ({kind}/{name})",
@@ -1449,8 +1451,8 @@ pub fn apply(api: &mut Api, action: &OperatorAction, reader: TemplateReader) -> 
         }
         OperatorAction::Update { object } => update(api, object, false, reader),
         OperatorAction::UpdateStatus { object } => update(api, object, true, reader),
-        OperatorAction::Patch { kind, name, patch: p, subresource } => {
-            patch(api, (kind, name), p, subresource.as_deref(), reader)
+        OperatorAction::Patch { kind, name, patch: p, patch_type, subresource } => {
+            patch(api, (kind, name), (p, *patch_type), subresource.as_deref(), reader)
         }
         OperatorAction::Delete { kind, name, preconditions, grace_period_seconds, propagation_policy } => {
             delete(
