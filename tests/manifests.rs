@@ -1674,3 +1674,54 @@ fn a_target_port_by_name_leads_to_the_containers_port() {
     assert_eq!(back.config.services, config.services);
     assert_eq!(back.config.statefulsets[0].spec.template.named_ports, *named);
 }
+
+/// A probe's check is kept as the manifest wrote it (stsim does not run it,
+/// whether it passes is the image's behaviour): `stsim export` writes the
+/// `httpGet`, `exec` or named-port `tcpSocket` given, with its
+/// `timeoutSeconds`, and reading that back gives the same template. Before,
+/// every check came back as a made-up TCP check and the timeout was lost.
+/// A negative timeout is refused where it is written, as the API server
+/// refuses it; 0 is defaulted to 1.
+#[test]
+fn a_probes_check_is_kept_as_written() {
+    let manifest = |readiness: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  replicas: 1\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.27\n        ports:\n        - {{name: http, containerPort: 8080}}\n        readinessProbe:\n{readiness}        livenessProbe:\n          exec:\n            command: [cat, /tmp/healthy]\n          periodSeconds: 5\n"
+        )
+    };
+    let given = "          httpGet:\n            path: /healthz\n            port: http\n          timeoutSeconds: 3\n";
+    let path = temp("probe-check.yaml", &manifest(given));
+    let exported = stsim(&["export", &path]);
+    assert_eq!(exported.status, ExitStatus::Success, "{}", exported.stderr);
+    let out = &exported.stdout;
+    assert!(
+        out.contains(
+            "httpGet:\n            path: \"/healthz\"\n            port: http\n          timeoutSeconds: 3"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("exec:\n            command:\n            - cat"), "{out}");
+    assert!(!out.contains("tcpSocket"), "no made-up check: {out}");
+    let read = |text: &str| stsim_scenario::parse_manifests(&[("x.yaml".into(), text.to_string())], "start");
+    let first = read(&manifest(given)).unwrap_or_else(|e| panic!("{e:#?}"));
+    let back = read(out).unwrap_or_else(|e| panic!("{e:#?}\n{out}"));
+    let template = |c: &stsim_core::Config| c.statefulsets[0].spec.template.clone();
+    assert_eq!(template(&back.config), template(&first.config));
+    let check = template(&first.config).probe_checks.readiness.expect("the readiness check");
+    assert_eq!(
+        *check,
+        serde_json::json!({"httpGet": {"path": "/healthz", "port": "http"}, "timeoutSeconds": 3})
+    );
+    // Another check is another template.
+    let other = read(&manifest(&given.replace("/healthz", "/ready"))).unwrap();
+    assert_ne!(template(&other.config), template(&first.config));
+    // 0 is defaulted to 1; a negative timeout is refused at its place.
+    let zero = read(&manifest(&given.replace("timeoutSeconds: 3", "timeoutSeconds: 0"))).unwrap();
+    assert_eq!(template(&zero.config).probe_checks.readiness.unwrap()["timeoutSeconds"], 1);
+    let errors = read(&manifest(&given.replace("timeoutSeconds: 3", "timeoutSeconds: -1"))).err().unwrap();
+    assert!(
+        errors[0].message.contains("timeoutSeconds: Invalid value: -1: must be greater than or equal to 0"),
+        "{errors:?}"
+    );
+    assert_eq!(errors[0].line, 23, "{errors:?}");
+}

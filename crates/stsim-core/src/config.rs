@@ -1235,6 +1235,27 @@ impl Default for Probe {
     }
 }
 
+/// The checks of a template's probes as a manifest or an operator wrote
+/// them: each its one handler (`{"httpGet": {"path": "/healthz", "port":
+/// 8080}}`, `exec`, `tcpSocket`, `grpc`) and its `timeoutSeconds` if given.
+/// The model does not run them (whether a probe passes is the image's
+/// behaviour); they are kept so that the probes are served and exported as
+/// given, and a change of one is a change of the template. A scenario's
+/// probes name no check: `None`, and a made-up one is served
+/// (`kube::pod_template`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ProbeChecks {
+    pub readiness: Option<Box<serde_json::Value>>,
+    pub liveness: Option<Box<serde_json::Value>>,
+    pub startup: Option<Box<serde_json::Value>>,
+}
+
+impl ProbeChecks {
+    pub fn is_empty(&self) -> bool {
+        self.readiness.is_none() && self.liveness.is_none() && self.startup.is_none()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Resources {
     pub cpu_millis: u64,
@@ -1330,6 +1351,9 @@ pub struct PodTemplate {
     /// The startup probe: liveness and readiness wait for it; failing
     /// `failure_threshold` times, the container is killed and restarted.
     pub startup_probe: Option<Probe>,
+    /// The probes' checks as a manifest or an operator wrote them.
+    #[serde(skip_serializing_if = "ProbeChecks::is_empty")]
+    pub probe_checks: ProbeChecks,
     /// `lifecycle.preStop.sleep.seconds`: the hook runs before SIGTERM, within the grace period.
     pub pre_stop: Option<SimDuration>,
     /// The init containers, run in order to completion (each pulled, then

@@ -88,6 +88,7 @@ pub fn statefulset_spec(
             readiness_probe: Some(Probe { initial_delay: SimDuration::from_secs(5), ..Probe::default() }),
             liveness_probe: None,
             startup_probe: None,
+            probe_checks: Default::default(),
             pre_stop: None,
             init_containers: Vec::new(),
             sidecars: Vec::new(),

@@ -782,6 +782,11 @@ impl Simulation {
                         template.scoring_requests = requests;
                     }
                     if let Some(probe) = patch.readiness_probe {
+                        // A patch of its timings keeps the check it had;
+                        // one that removes the probe removes it.
+                        if probe.is_none() {
+                            template.probe_checks.readiness = None;
+                        }
                         template.readiness_probe = probe;
                     }
                     if let Some(grace) = patch.termination_grace_period {

@@ -1457,6 +1457,10 @@ pub struct Probe {
     /// when the probe fails, instead of the pod's.
     #[serde(default)]
     pub termination_grace_period_seconds: Option<i64>,
+    /// The check as a manifest wrote it (`config::ProbeChecks`): not part
+    /// of the scenario format, whose probes name none.
+    #[serde(skip)]
+    pub check: Option<Box<serde_json::Value>>,
 }
 
 /// Kubernetes' own names, hence the common prefix.

@@ -4,10 +4,11 @@
 //! Every field the model keeps is written, with its defaults where the
 //! model has them (a spread constraint's node inclusion policies left out
 //! at the scheduler's defaults, as `kubectl get -o yaml` shows them). The
-//! model does not run probe checks, so a probe gets a made-up check: a TCP
-//! check on the port the caller gives (export: the first port of the set's
-//! Service; the API server: the first container's first port), or `exec:
-//! [true]` without one.
+//! model does not run probe checks: a probe is written with the check its
+//! manifest or operator gave (`ProbeChecks`), and a scenario's probe, which
+//! names none, with a made-up one: a TCP check on the port the caller
+//! gives (export: the first port of the set's Service; the API server: the
+//! first container's first port), or `exec: [true]` without one.
 //!
 //! Owns the writing only. Reading a template back is the embedding's
 //! `TemplateReader` (`kube::template`); reading it gives the same template,
@@ -17,8 +18,8 @@ use super::labels;
 use crate::config::*;
 use serde_json::{Map, Value, json};
 
-/// `template` as `{"metadata": {...}, "spec": {...}}`, its probes' checks
-/// on `probe_port`.
+/// `template` as `{"metadata": {...}, "spec": {...}}`, its probes' made-up
+/// checks (for those that name none) on `probe_port`.
 pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
     let mut container = json!({"name": template.container_name(), "image": template.image});
     if let Some(policy) = template.pull_policies.container {
@@ -34,13 +35,14 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
     if !requests.is_empty() {
         container["resources"] = json!({"requests": requests});
     }
-    for (key, probe) in [
-        ("readinessProbe", &template.readiness_probe),
-        ("livenessProbe", &template.liveness_probe),
-        ("startupProbe", &template.startup_probe),
+    let checks = &template.probe_checks;
+    for (key, probe, check) in [
+        ("readinessProbe", &template.readiness_probe, &checks.readiness),
+        ("livenessProbe", &template.liveness_probe, &checks.liveness),
+        ("startupProbe", &template.startup_probe, &checks.startup),
     ] {
         if let Some(probe) = probe {
-            container[key] = probe_object(probe, probe_port);
+            container[key] = probe_object(probe, check.as_deref(), probe_port);
         }
     }
     let ports: Vec<Value> = container_ports(template, 0, false).collect();
@@ -287,11 +289,12 @@ fn spread_constraint(c: &TopologySpreadConstraint) -> Value {
     Value::Object(out)
 }
 
-/// A probe with a handler the model does not run: a TCP check on `port`.
-fn probe_object(probe: &Probe, port: Option<u16>) -> Value {
-    let mut out = match port {
-        Some(port) => json!({"tcpSocket": {"port": port}}),
-        None => json!({"exec": {"command": ["true"]}}),
+/// A probe with its check as given, or a made-up one: a TCP check on `port`.
+fn probe_object(probe: &Probe, check: Option<&Value>, port: Option<u16>) -> Value {
+    let mut out = match (check, port) {
+        (Some(check), _) => check.clone(),
+        (None, Some(port)) => json!({"tcpSocket": {"port": port}}),
+        (None, None) => json!({"exec": {"command": ["true"]}}),
     };
     out["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
     out["periodSeconds"] = (probe.period.as_millis() / 1_000).into();

@@ -258,6 +258,7 @@ pub fn minimal(request: &TemplateRequest<'_>) -> Result<ReadTemplate, TemplateRe
         readiness_probe: None,
         liveness_probe: None,
         startup_probe: None,
+        probe_checks: Default::default(),
         pre_stop: None,
         init_containers: Vec::new(),
         sidecars: Vec::new(),

@@ -2191,7 +2191,18 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
             probe_port(cx, action, &format!("{path}.{handler}"), handler == "grpc");
         }
     }
-    let given: Vec<&str> = handlers.iter().copied().filter(|h| probe.take(h).is_some()).collect();
+    // The check is kept as written (served and exported so), the first
+    // handler's if several are given (refused below).
+    let mut check: Option<serde_json::Map<String, serde_json::Value>> = None;
+    let given: Vec<&str> = (handlers.iter().copied())
+        .filter(|h| match probe.take(h) {
+            Some(action) => {
+                check.get_or_insert_with(|| [(h.to_string(), json(action))].into_iter().collect());
+                true
+            }
+            None => false,
+        })
+        .collect();
     match given.len() {
         0 => cx.invalid(node.place, path, "Required value: must specify a handler type", None),
         1 => {}
@@ -2202,7 +2213,22 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
             None,
         ),
     }
+    // `timeoutSeconds`: not modelled (a check's time is the image's), kept
+    // with the check; the API server refuses a negative one and defaults 0
+    // to 1 (`SetDefaults_Probe`).
+    if let Some(node) = probe.peek("timeoutSeconds")
+        && let Some(timeout) =
+            int_field(cx, &mut probe, "timeoutSeconds", format!("{raw_probe}.timeoutSeconds"))
+    {
+        if timeout < 0 {
+            let message = format!("Invalid value: {timeout}: must be greater than or equal to 0");
+            cx.invalid(node.place, &format!("{path}.timeoutSeconds"), message, None);
+        } else if let Some(check) = &mut check {
+            check.insert("timeoutSeconds".into(), timeout.max(1).into());
+        }
+    }
     let out = raw::Probe {
+        check: check.map(|check| Box::new(serde_json::Value::Object(check))),
         initial_delay_seconds: int_field(
             cx,
             &mut probe,
@@ -2221,6 +2247,19 @@ fn probe(cx: &mut Cx<'_>, node: &Node, path: &str, raw_probe: &str) -> Option<ra
     };
     probe.finish(cx);
     Some(out)
+}
+
+/// A value as JSON, for what is kept as written.
+fn json(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Int(n) => (*n).into(),
+        Value::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into),
+        Value::Str(text) => text.clone().into(),
+        Value::Seq(items) => items.iter().map(json).collect(),
+        Value::Map(entries) => entries.iter().map(|(key, _, value)| (key.clone(), json(value))).collect(),
+    }
 }
 
 pub(super) fn node_selector_term(

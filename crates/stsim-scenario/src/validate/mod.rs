@@ -673,6 +673,8 @@ impl Checker<'_, '_> {
         );
         self.sidecars_for_release(kubernetes);
         self.max_unavailable_for_release(raw.statefulsets.as_deref().unwrap_or_default(), &features);
+        let mut statefulsets = statefulsets;
+        made_up_probe_checks(&mut statefulsets, &services);
         Config {
             name: raw.name.clone(),
             description: raw.description.clone().unwrap_or_default(),
@@ -698,6 +700,40 @@ impl Checker<'_, '_> {
             custom_resources,
             persistent_volumes,
             persistent_volume_claims,
+        }
+    }
+}
+
+/// A scenario's probes name no check (the model does not run one): each
+/// is given a made-up one, as the API server serves it and `stsim export`
+/// writes it: a TCP check on the first port of the set's Service, else
+/// `exec: [true]`. Kept in the template (`ProbeChecks`), so that a template
+/// read back from what was served or exported is the same template, and
+/// an operator that writes back what it read makes no new revision.
+fn made_up_probe_checks(
+    statefulsets: &mut [stsim_core::config::StatefulSetConfig],
+    services: &[ServiceConfig],
+) {
+    for set in statefulsets {
+        let port = services
+            .iter()
+            .find(|s| s.name == set.spec.service_name)
+            .and_then(|s| s.ports.first())
+            .map(|p| p.port);
+        let check = match port {
+            Some(port) => serde_json::json!({"tcpSocket": {"port": port}}),
+            None => serde_json::json!({"exec": {"command": ["true"]}}),
+        };
+        let template = &mut set.spec.template;
+        let checks = &mut template.probe_checks;
+        for (probe, slot) in [
+            (template.readiness_probe.is_some(), &mut checks.readiness),
+            (template.liveness_probe.is_some(), &mut checks.liveness),
+            (template.startup_probe.is_some(), &mut checks.startup),
+        ] {
+            if probe && slot.is_none() {
+                *slot = Some(Box::new(check.clone()));
+            }
         }
     }
 }

@@ -307,6 +307,11 @@ impl Checker<'_, '_> {
             readiness_probe,
             liveness_probe,
             startup_probe,
+            probe_checks: stsim_core::config::ProbeChecks {
+                readiness: template.readiness_probe.as_ref().and_then(|p| p.check.clone()),
+                liveness: template.liveness_probe.as_ref().and_then(|p| p.check.clone()),
+                startup: template.startup_probe.as_ref().and_then(|p| p.check.clone()),
+            },
             pre_stop,
             init_containers,
             sidecars,
