@@ -2215,3 +2215,42 @@ fn patches_of_each_type_as_the_api_server_applies_them() {
     assert!(probe(last).is_none(), "the merge patch replaced the containers whole");
     assert!(sim.world.statefulsets[0].spec.template.readiness_probe.is_none());
 }
+
+/// From 1.27 a deleted pod's last status has a terminal phase (k/k
+/// #115331): an operator watching pods gets a `MODIFIED` event with phase
+/// `Succeeded` (its image exits 0 on SIGTERM) before the `DELETED`. The
+/// release note warned controllers that took a `Succeeded` pod that restarts
+/// its containers for impossible; an operator that reads it as a member
+/// that finished, or crashed, acts on every rolling update. Before 1.27
+/// the pod goes while Running.
+#[test]
+fn a_deleted_pods_last_watch_events_carry_its_terminal_phase() {
+    for (version, last_phase) in [("1.36", "Succeeded"), ("1.30", "Succeeded"), ("1.26", "Running")] {
+        let source = SCENARIO.replace(" FAULTS", "").replacen(
+            "    seed: ",
+            &format!("    kubernetesVersion: \"{version}\",\n    seed: "),
+            1,
+        );
+        let delete = |_: &View| {
+            vec![OperatorAction::Delete {
+                kind: "Pod".into(),
+                name: "redis-1".into(),
+                preconditions: None,
+                grace_period_seconds: None,
+                propagation_policy: None,
+            }]
+        };
+        let (_, seen, _) = run_source(&source, vec![(120_000, Box::new(delete))], Some(10_000));
+        let events: Vec<&WatchEvent> = (seen.iter().flat_map(|s| &s.events))
+            .filter(|e| e.object == "Pod" && e.name == "redis-1" && e.time_ms >= 120_000)
+            .collect();
+        let deleted = events.iter().position(|e| e.kind == "DELETED").expect("the pod's DELETED event");
+        let phase =
+            |e: &WatchEvent| e.manifest.as_ref().unwrap()["status"]["phase"].as_str().unwrap().to_string();
+        assert_eq!(phase(events[deleted]), last_phase, "{version}: the deleted object's last state");
+        let before = &events[deleted - 1];
+        assert_eq!((before.kind, phase(before).as_str()), ("MODIFIED", last_phase), "{version}");
+        let terminal = events[..deleted].iter().filter(|e| phase(e) == "Succeeded").count();
+        assert_eq!(terminal > 0, last_phase == "Succeeded", "{version}");
+    }
+}
