@@ -75,12 +75,16 @@ pub fn apply(kind: PatchType, target: &mut Value, patch: &Value, custom: bool) -
                     "the strategic merge patch is not a JSON object: {patch}"
                 )));
             };
-            if !target.is_object() {
-                *target = Value::Object(Map::new());
-            }
-            let Value::Object(fields) = target else { unreachable!("made an object above") };
-            match strategic_map(fields, patch, &mut Vec::new())? {
-                MapOutcome::Kept => Ok(()),
+            // On a copy: a patch refused halfway leaves the object as it was.
+            let mut fields = match target {
+                Value::Object(fields) => fields.clone(),
+                _ => Map::new(),
+            };
+            match strategic_map(&mut fields, patch, &mut Vec::new())? {
+                MapOutcome::Kept => {
+                    *target = Value::Object(fields);
+                    Ok(())
+                }
                 MapOutcome::Delete => Err(PatchError::bad_request(
                     "a strategic merge patch cannot delete the whole object ($patch: delete at its top)"
                         .into(),
@@ -517,7 +521,85 @@ fn remove(doc: &mut Value, path: &[String]) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// JSON values of a few levels, with keys that the strategic merge
+    /// knows (lists by merge key, directives) among others.
+    fn value() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("name".to_string()),
+            Just("containers".to_string()),
+            Just("ports".to_string()),
+            Just("finalizers".to_string()),
+            Just("$patch".to_string()),
+            Just("$retainKeys".to_string()),
+            Just("$setElementOrder/containers".to_string()),
+            Just("$deleteFromPrimitiveList/finalizers".to_string()),
+            "[a-z]{1,3}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (-3i64..3).prop_map(Value::from),
+            prop_oneof![Just("replace"), Just("delete"), Just("merge"), Just("a"), Just("-"), Just("/a/0")]
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((key.clone(), inner), 0..4)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// JSON patch operations over short paths.
+    fn operations() -> impl Strategy<Value = Value> {
+        let path =
+            prop::collection::vec(prop_oneof![Just("a"), Just("b"), Just("0"), Just("1"), Just("-")], 0..3)
+                .prop_map(|tokens| tokens.iter().map(|t| format!("/{t}")).collect::<String>());
+        let op = prop_oneof![
+            Just("add"),
+            Just("remove"),
+            Just("replace"),
+            Just("move"),
+            Just("copy"),
+            Just("test")
+        ];
+        let operation = (op, path.clone(), path, value()).prop_map(
+            |(op, path, from, value)| json!({"op": op, "path": path, "from": from, "value": value}),
+        );
+        prop::collection::vec(operation, 0..5).prop_map(Value::Array)
+    }
+
+    proptest! {
+        /// Any patch of any type gets an answer, never a panic; a refused
+        /// one leaves the object as it was.
+        #[test]
+        fn every_patch_applies_or_is_refused_leaving_the_object(doc in value(), patch in value(), ops in operations()) {
+            for (kind, patch) in [(PatchType::Merge, &patch), (PatchType::Strategic, &patch), (PatchType::Json, &ops)] {
+                let mut target = doc.clone();
+                if apply(kind, &mut target, patch, false).is_err() {
+                    prop_assert_eq!(&target, &doc);
+                }
+            }
+        }
+
+        /// A merge patch applied twice gives what it gave once (RFC 7386).
+        #[test]
+        fn a_merge_patch_is_idempotent(
+            doc in value(),
+            patch in prop::collection::vec(("[a-c]", value()), 0..4)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ) {
+            let mut once = doc.clone();
+            merge(&mut once, &patch);
+            let mut twice = once.clone();
+            merge(&mut twice, &patch);
+            prop_assert_eq!(once, twice);
+        }
+    }
 
     fn strategic(mut doc: Value, patch: Value) -> Value {
         apply(PatchType::Strategic, &mut doc, &patch, false).expect("the patch applies");
