@@ -797,6 +797,12 @@ impl Kubectl {
     pub fn of(release: crate::features::Version) -> Kubectl {
         Kubectl { finished_shown_while_terminating: release >= Kubectl::FINISHED_SHOWN_WHILE_TERMINATING }
     }
+
+    /// Whether a pod with a deletion timestamp shows `Terminating`, by
+    /// whether it had `finished` (its phase Failed or Succeeded).
+    pub fn shows_terminating(self, finished: bool) -> bool {
+        !(self.finished_shown_while_terminating && finished)
+    }
 }
 
 /// The STATUS column of `kubectl get pods`.
@@ -1359,7 +1365,7 @@ impl Pod {
 
     /// The STATUS column's word, leaving the init containers' progress aside.
     fn status_reason(&self, kubectl: Kubectl) -> &'static str {
-        if self.is_terminating() && !(kubectl.finished_shown_while_terminating && self.is_terminal()) {
+        if self.is_terminating() && kubectl.shows_terminating(self.is_terminal()) {
             return "Terminating";
         }
         match (self.status.phase, self.status.container) {

@@ -1068,15 +1068,12 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 // The hold gave the pod a deletion timestamp: kubectl shows
                 // it Terminating, but from 1.31 not a pod already finished,
                 // whose finished status stays (`printPod`, k/k PR #122038).
-                let finished = (world.pod(*pod).history.phases.iter())
-                    .take_while(|(at, _)| *at <= record.at)
-                    .last()
-                    .is_some_and(|(_, phase)| phase.is_terminal());
+                let finished = world.pod(*pod).history.phase_at(record.at).is_terminal();
                 let what = cat(&["held by finalizers ", &finalizers.join(", ")]);
-                if finished && world.kubectl().finished_shown_while_terminating {
-                    n.pod_row(at_ms, *pod, what, &|_| {})
-                } else {
+                if world.kubectl().shows_terminating(finished) {
                     n.pod_row(at_ms, *pod, what, &|s| s.status = Cow::Borrowed("Terminating"))
+                } else {
+                    n.pod_row(at_ms, *pod, what, &|_| {})
                 }
             }
             Event::PvcHeld { pvc, finalizers } => {

@@ -289,13 +289,20 @@ fn spread_constraint(c: &TopologySpreadConstraint) -> Value {
     Value::Object(out)
 }
 
-/// A probe with its check as given, or a made-up one: a TCP check on `port`.
+/// The check a probe that names none is given (stsim does not run
+/// checks): a TCP check on `port`, or `exec: [true]` without one. The
+/// validator gives a scenario's probes this one at load
+/// (`ProbeChecks`); `object` gives it to a probe added since without one.
+pub fn made_up_probe_check(port: Option<u16>) -> Value {
+    match port {
+        Some(port) => json!({"tcpSocket": {"port": port}}),
+        None => json!({"exec": {"command": ["true"]}}),
+    }
+}
+
+/// A probe with its check as given, or a made-up one on `port`.
 fn probe_object(probe: &Probe, check: Option<&Value>, port: Option<u16>) -> Value {
-    let mut out = match (check, port) {
-        (Some(check), _) => check.clone(),
-        (None, Some(port)) => json!({"tcpSocket": {"port": port}}),
-        (None, None) => json!({"exec": {"command": ["true"]}}),
-    };
+    let mut out = check.cloned().unwrap_or_else(|| made_up_probe_check(port));
     out["initialDelaySeconds"] = (probe.initial_delay.as_millis() / 1_000).into();
     out["periodSeconds"] = (probe.period.as_millis() / 1_000).into();
     out["successThreshold"] = probe.success_threshold.into();

@@ -720,10 +720,7 @@ fn made_up_probe_checks(
             .find(|s| s.name == set.spec.service_name)
             .and_then(|s| s.ports.first())
             .map(|p| p.port);
-        let check = match port {
-            Some(port) => serde_json::json!({"tcpSocket": {"port": port}}),
-            None => serde_json::json!({"exec": {"command": ["true"]}}),
-        };
+        let check = stsim_core::kube::pod_template::made_up_probe_check(port);
         let template = &mut set.spec.template;
         let checks = &mut template.probe_checks;
         for (probe, slot) in [
