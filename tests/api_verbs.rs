@@ -1592,6 +1592,49 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
     assert_eq!((pod.image.as_str(), pod.extra_containers[0].image.as_str()), ("redis:7.2", "exporter:1"));
 }
 
+/// A probe a timeline `PatchTemplate` adds names no check, as a scenario's
+/// do: it is given the same made-up check they are (a TCP check on the
+/// Service's first port) and kept in the template, so the template an
+/// operator reads is the one stored, and writing it back unchanged makes
+/// no new revision.
+#[test]
+fn a_probe_added_by_a_timeline_patch_is_served_as_stored() {
+    let source = SCENARIO
+        .replace(" FAULTS", "")
+        .replace(
+            r#"readinessProbe: (initialDelaySeconds: 5)),"#,
+            r#"),"#,
+        )
+        .replace(
+            r#"(name: "redis-svc", selector: {"app": "redis"})"#,
+            r#"(name: "redis-svc", selector: {"app": "redis"}, ports: [(name: "redis", port: 6379)])"#,
+        )
+        .replacen(
+            "    operators: [",
+            "    timeline: [(at: \"60s\", do: PatchTemplate(statefulset: \"redis\", template: (readinessProbe: (periodSeconds: 5))))],\n    operators: [",
+            1,
+        );
+    assert!(
+        source.contains("port: 6379")
+            && source.contains("PatchTemplate")
+            && !source.contains("initialDelaySeconds")
+    );
+    let echo = |view: &View| {
+        let set = object(&view.objects.stateful_sets, "redis");
+        vec![patch("StatefulSet", "redis", json!({"spec": {"template": set["spec"]["template"].clone()}}))]
+    };
+    let (sim, seen, _) = run_source(&source, vec![(120_000, Box::new(echo))], Some(10_000));
+    let before = &seen.iter().find(|s| s.time_ms >= 100_000).unwrap().view;
+    let set = object(&before.objects.stateful_sets, "redis");
+    let probe = &set["spec"]["template"]["spec"]["containers"][0]["readinessProbe"];
+    assert_eq!(probe["tcpSocket"], json!({"port": 6379}), "{probe}");
+    assert_eq!(probe["periodSeconds"], 5, "{probe}");
+    let revision = set["status"]["updateRevision"].clone();
+    assert_eq!(answers(&seen, 120_000)[0].0, 200, "{:?}", answers(&seen, 120_000));
+    let set = sim.world.statefulsets.iter().find(|s| s.name == "redis").unwrap();
+    assert_eq!(json!(set.status.update_revision), revision, "the same template: no new revision");
+}
+
 /// The first container is served with its template's name (here the
 /// scenario's `containerName`), not a name of stsim's: an operator that
 /// finds its container by name finds it, and the template written back
@@ -2222,15 +2265,29 @@ fn patches_of_each_type_as_the_api_server_applies_them() {
 /// release note warned controllers that took a `Succeeded` pod that restarts
 /// its containers for impossible; an operator that reads it as a member
 /// that finished, or crashed, acts on every rolling update. Before 1.27
-/// the pod goes while Running.
+/// the pod goes while Running. The container's terminated state carries
+/// the runtime's reason and the exit code: the image's own on SIGTERM
+/// (`Error` when not 0), or 137 when it was killed at the end of the grace
+/// period.
 #[test]
 fn a_deleted_pods_last_watch_events_carry_its_terminal_phase() {
-    for (version, last_phase) in [("1.36", "Succeeded"), ("1.30", "Succeeded"), ("1.26", "Running")] {
-        let source = SCENARIO.replace(" FAULTS", "").replacen(
+    let image = r#"(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "5s")"#;
+    let cases = [
+        ("1.36", image.to_string(), "Succeeded", ("Completed", 0)),
+        ("1.30", image.to_string(), "Succeeded", ("Completed", 0)),
+        ("1.26", image.to_string(), "Running", ("Completed", 0)),
+        ("1.36", image.replace(")", ", exitCodeOnSigterm: 143)"), "Failed", ("Error", 143)),
+        ("1.26", image.replace(")", ", exitCodeOnSigterm: 143)"), "Running", ("Error", 143)),
+        // Past the 30 s grace period: SIGKILL.
+        ("1.36", image.replace("shutdown: \"5s\"", "shutdown: \"40s\""), "Failed", ("Error", 137)),
+    ];
+    for (version, image_now, last_phase, (reason, exit_code)) in cases {
+        let source = SCENARIO.replace(" FAULTS", "").replace(image, &image_now).replacen(
             "    seed: ",
             &format!("    kubernetesVersion: \"{version}\",\n    seed: "),
             1,
         );
+        assert!(source.contains(&image_now));
         let delete = |_: &View| {
             vec![OperatorAction::Delete {
                 kind: "Pod".into(),
@@ -2247,10 +2304,18 @@ fn a_deleted_pods_last_watch_events_carry_its_terminal_phase() {
         let deleted = events.iter().position(|e| e.kind == "DELETED").expect("the pod's DELETED event");
         let phase =
             |e: &WatchEvent| e.manifest.as_ref().unwrap()["status"]["phase"].as_str().unwrap().to_string();
-        assert_eq!(phase(events[deleted]), last_phase, "{version}: the deleted object's last state");
+        assert_eq!(
+            phase(events[deleted]),
+            last_phase,
+            "{version} {image_now}: the deleted object's last state"
+        );
         let before = &events[deleted - 1];
         assert_eq!((before.kind, phase(before).as_str()), ("MODIFIED", last_phase), "{version}");
-        let terminal = events[..deleted].iter().filter(|e| phase(e) == "Succeeded").count();
-        assert_eq!(terminal > 0, last_phase == "Succeeded", "{version}");
+        let terminal =
+            events[..deleted].iter().filter(|e| ["Succeeded", "Failed"].contains(&&*phase(e))).count();
+        assert_eq!(terminal > 0, last_phase != "Running", "{version}");
+        let state = &events[deleted].manifest.as_ref().unwrap()["status"]["containerStatuses"][0]["state"];
+        assert_eq!(state["terminated"]["reason"], reason, "{version} {image_now}: {state}");
+        assert_eq!(state["terminated"]["exitCode"], exit_code, "{version} {image_now}: {state}");
     }
 }

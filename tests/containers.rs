@@ -1221,3 +1221,38 @@ fn a_sidecar_exit_during_a_pull_is_seen_after_it() {
         Some("\"containers with incomplete status: [proxy seed]\"")
     );
 }
+
+/// A deleted pod's phase is the end of all its regular containers (from
+/// 1.27, `getPhase`: Succeeded only when every one exited 0), but kubectl's
+/// STATUS is the first container's own reason (`printPod`), and each
+/// container's terminated state its own exit: a database that exits 0 on
+/// SIGTERM beside an exporter that exits 2 leaves the pod Failed, shown
+/// `Completed`.
+#[test]
+fn a_deleted_pods_phase_is_all_its_containers_end_and_its_status_the_firsts() {
+    use ContainerState::Terminated;
+    let cases = [
+        // (the database's exit code, the exporter's, the phase, the STATUS)
+        (0, 2, PodPhase::Failed, "Completed"),
+        (0, 0, PodPhase::Succeeded, "Completed"),
+        (143, 0, PodPhase::Failed, "Error"),
+    ];
+    for (db, exporter, phase, shown) in cases {
+        let images =
+            format!(r#", (name: "exporter:1", pull: "2s", startup: "1s", exitCodeOnSigterm: {exporter})"#);
+        let source = scenario(1, "exporter:1", &images, r#"(at: "1m", do: DeletePod(pod: "db-0"))"#)
+            .replace(r#"shutdown: "1s")"#, &format!(r#"shutdown: "1s", exitCodeOnSigterm: {db})"#));
+        assert!(source.contains(&format!("exitCodeOnSigterm: {db})")));
+        let (sim, report) = run(&source);
+        let gone = sim.world.pods.iter().find(|p| p.name == "db-0").expect("the first db-0");
+        let removed = gone.removed_at.expect("removed");
+        assert_eq!(removed, t("1m1s"), "both exit 1 s after SIGTERM");
+        assert_eq!(gone.history.phase_at(removed), phase, "{db} {exporter}");
+        assert_eq!(gone.status.container, Terminated { exit_code: db });
+        assert_eq!(gone.status.extras[0].state, Terminated { exit_code: exporter });
+        let row = (report.timeline.iter())
+            .find(|r| &*r.name == "db-0" && r.what.starts_with("removed"))
+            .expect("the removal's row");
+        assert_eq!(&*row.pod.as_ref().unwrap().status, shown, "{db} {exporter}");
+    }
+}

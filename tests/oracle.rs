@@ -306,7 +306,7 @@ impl Harness {
                     "fail" => self.api(Actor::Kubelet(NodeId(0))).set_pod_state(
                         id,
                         PodPhase::Failed,
-                        ContainerState::Terminated,
+                        ContainerState::Terminated { exit_code: 1 },
                     ),
                     "delete" => self.api(Actor::User).delete_pod(id, None),
                     "forcedelete" => {

@@ -677,18 +677,22 @@ impl<'a> Api<'a> {
         let message = format!("Pod was rejected: {message}");
         self.world.pod_mut(pod).status.rejected = Some((reason, message.clone()));
         self.record(Event::PodRejected { pod, reason, message });
-        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated);
+        // No container ran: it reads as ended with an error, 137 as for a
+        // container whose end is unknown (the real kubelet's rejection
+        // writes no container statuses at all; not modelled).
+        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated { exit_code: 137 });
     }
 
     /// The kubelet stopped the pod for its node's graceful shutdown: it is
     /// `Failed`, reason `Terminated` (pkg/kubelet/nodeshutdown: the status
     /// it writes for each pod it kills; the object stays, for its
     /// controller to delete and replace).
-    pub fn fail_pod_for_shutdown(&mut self, pod: PodId) {
+    /// `container` is how its first container ended.
+    pub fn fail_pod_for_shutdown(&mut self, pod: PodId, container: ContainerState) {
         let message = "Pod was terminated in response to imminent node shutdown.".to_string();
         self.world.pod_mut(pod).status.rejected = Some(("Terminated", message));
         self.record(Event::PodShutdown { pod });
-        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated);
+        self.set_pod_state(pod, PodPhase::Failed, container);
     }
 
     /// A delete with the pod's own grace period, or `grace` if given.

@@ -2324,7 +2324,7 @@ pub struct ImageConfig {
     /// Time the application takes to exit after SIGTERM (capped by the grace period).
     pub shutdown: SimDuration,
     /// The exit code the application gives on SIGTERM (0: a clean exit).
-    pub exit_code_on_sigterm: i32,
+    pub exit_code_on_sigterm: u8,
 }
 
 impl ImageConfig {

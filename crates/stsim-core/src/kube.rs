@@ -380,11 +380,11 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     }
     let state = |state: ContainerState, image: &str| match state {
         ContainerState::Running => json!({"running": {}}),
-        // A container the kubelet stopped exited 0 unless its pod Failed.
-        ContainerState::Terminated if pod.status.phase == PodPhase::Failed => {
-            json!({"terminated": {"reason": "Error"}})
+        // `exitCode` is required in a terminated state (k8s.io/api
+        // `ContainerStateTerminated`); the reason is the runtime's.
+        ContainerState::Terminated { exit_code } => {
+            json!({"terminated": {"reason": ContainerState::exit_reason(exit_code), "exitCode": exit_code}})
         }
-        ContainerState::Terminated => json!({"terminated": {"reason": "Completed"}}),
         ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
         ContainerState::StatusUnknown => json!({"terminated": {"reason": "ContainerStatusUnknown",
             "message": "The container could not be located when the pod was terminated", "exitCode": 137}}),

@@ -340,8 +340,14 @@ pub enum ContainerState {
     Error,
     /// Waiting out the back-off before the next restart.
     CrashLoopBackOff,
-    /// The container exited (after SIGTERM).
-    Terminated,
+    /// The container exited after the kubelet stopped it (SIGTERM, or
+    /// SIGKILL at the end of the grace period: 137), with `exit_code`. Its
+    /// terminated reason is `Completed` for 0 and `Error` for any other
+    /// code, as the runtime reports it (containerd's CRI status:
+    /// `completeExitReason`, `errorExitReason`).
+    Terminated {
+        exit_code: u8,
+    },
     /// The pod was stopped before this container ran again (it waited to
     /// be created, for its image or in a back-off): the kubelet's last
     /// status gives it the terminated reason `ContainerStatusUnknown`, exit
@@ -357,6 +363,13 @@ impl ContainerState {
         matches!(self, ContainerState::CrashLoopBackOff | ContainerState::ImagePullBackOff)
     }
 
+    /// The runtime's terminated reason for a container that exited with
+    /// `exit_code` (containerd's CRI status: `Completed` for 0, else
+    /// `Error`).
+    pub fn exit_reason(exit_code: u8) -> &'static str {
+        if exit_code == 0 { "Completed" } else { "Error" }
+    }
+
     /// The state's name, as the trace writes it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -369,7 +382,7 @@ impl ContainerState {
             ContainerState::Running => "Running",
             ContainerState::Error => "Error",
             ContainerState::CrashLoopBackOff => "CrashLoopBackOff",
-            ContainerState::Terminated => "Terminated",
+            ContainerState::Terminated { .. } => "Terminated",
             ContainerState::StatusUnknown => "ContainerStatusUnknown",
         }
     }
@@ -1248,7 +1261,7 @@ impl Pod {
     /// (`convertToAPIContainerStatuses`).
     fn extra_reason(&self) -> Option<&'static str> {
         self.status.extras.iter().find_map(|extra| match extra.state {
-            ContainerState::Running | ContainerState::Unscheduled | ContainerState::Terminated => None,
+            ContainerState::Running | ContainerState::Unscheduled | ContainerState::Terminated { .. } => None,
             ContainerState::ContainerCreating if !self.init_containers.is_empty() => Some("PodInitializing"),
             // The waiting and exit reasons are the states' names.
             state => Some(state.as_str()),
@@ -1377,11 +1390,6 @@ impl Pod {
             // the pod Failed) gives no reason: kubectl shows the phase.
             (PodPhase::Failed, ContainerState::Running | ContainerState::Unscheduled) => "Failed",
             (PodPhase::Succeeded, ContainerState::Running | ContainerState::Unscheduled) => "Succeeded",
-            // The kubelet gives a pod the phase Failed when a container
-            // exited non-zero (its reason `Error`), Succeeded when all
-            // exited 0 (`Completed`).
-            (PodPhase::Failed, ContainerState::Terminated) => "Error",
-            (PodPhase::Succeeded, ContainerState::Terminated) => "Completed",
             (_, ContainerState::ContainerCreating) => {
                 self.status.init_failure.map_or("ContainerCreating", InitFailure::status)
             }
@@ -1397,7 +1405,11 @@ impl Pod {
             (_, ContainerState::Error) => "Error",
             (_, ContainerState::CrashLoopBackOff) => "CrashLoopBackOff",
             (_, ContainerState::StatusUnknown) => "ContainerStatusUnknown",
-            (_, ContainerState::Terminated) => "Completed",
+            // The first container's own exit, whatever the phase: a pod
+            // Failed through another container shows `Completed` when the
+            // first exited 0 (`printPod` takes the first container's
+            // reason).
+            (_, ContainerState::Terminated { exit_code }) => ContainerState::exit_reason(exit_code),
         }
     }
 }

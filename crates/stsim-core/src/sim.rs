@@ -767,6 +767,7 @@ impl Simulation {
             Action::RolloutRestart { statefulset } => self.rollout_restart(statefulset),
             Action::PatchTemplate { statefulset, ref patch } => {
                 let patch = patch.clone();
+                let port = self.service_port(statefulset);
                 self.update(statefulset, "template patched".into(), |spec| {
                     let template = &mut spec.template;
                     if let Some(image) = patch.image {
@@ -788,6 +789,9 @@ impl Simulation {
                             template.probe_checks.readiness = None;
                         }
                         template.readiness_probe = probe;
+                        // A probe added names no check: the made-up one,
+                        // as a scenario's probes have from the start.
+                        crate::kube::pod_template::give_made_up_checks(template, port);
                     }
                     if let Some(grace) = patch.termination_grace_period {
                         template.termination_grace_period = grace;
@@ -1171,6 +1175,14 @@ impl Simulation {
         if let Some((_, object)) = written {
             self.world.sts_mut(sts).template_object = Some(object);
         }
+    }
+
+    /// The first port of the Service that StatefulSet `statefulset` names,
+    /// as it is now: where a made-up probe check points.
+    fn service_port(&self, statefulset: usize) -> Option<u16> {
+        let service = &self.world.sts(self.sts_id(statefulset)).spec.service_name;
+        let id = self.world.service_named(service)?;
+        self.world.service(id).ports.first().map(|p| p.port)
     }
 
     fn update(

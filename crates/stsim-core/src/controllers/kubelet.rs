@@ -244,7 +244,7 @@ fn advance(api: &mut Api, id: PodId) {
         ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
             run_container(api, id)
         }
-        ContainerState::Terminated | ContainerState::StatusUnknown => {}
+        ContainerState::Terminated { .. } | ContainerState::StatusUnknown => {}
     }
 }
 
@@ -990,7 +990,17 @@ impl Kill {
     fn exit_after(self, shutdown: SimDuration) -> SimDuration {
         self.hook + shutdown.min(self.left)
     }
+
+    /// The exit code of a container of `image`: the image's own on
+    /// SIGTERM if it exits within the time left, else 137, SIGKILL's
+    /// (128 + 9) at the end of the grace period.
+    fn exit_code(self, image: &crate::config::ImageConfig) -> u8 {
+        if image.shutdown <= self.left { image.exit_code_on_sigterm } else { SIGKILL_EXIT_CODE }
+    }
 }
+
+/// The exit code of a container killed with SIGKILL: 128 + 9.
+const SIGKILL_EXIT_CODE: u8 = 137;
 
 /// The startup probe's verdict for a container started at `started`: when
 /// it passes (its first tick once the application is up; at once without a
@@ -1197,9 +1207,9 @@ fn terminate(api: &mut Api, id: PodId) {
         // Its container is not running: the Ready condition goes false.
         api.set_pod_ready(id, false);
     } else if pod.status.container == ContainerState::Running {
-        api.set_pod_state(id, pod.status.phase, ContainerState::Terminated);
+        api.set_pod_state(id, pod.status.phase, ended.first);
     }
-    extras::exited(api, id);
+    extras::exited(api, id, |image| kill.exit_code(image));
     let node = api.world().pod(id).node.expect("a terminating pod here is bound");
     api.remove_pod(id, false);
     release_volumes(api, id, node);
@@ -1208,13 +1218,13 @@ fn terminate(api: &mut Api, id: PodId) {
     }
 }
 
-/// How a deleted pod's regular containers ended, as the kubelet's last
-/// status tells it (1.27 on): worked out before they are stopped.
+/// How a stopped pod's regular containers ended, as the kubelet's last
+/// status tells it: worked out before they are stopped.
 struct Ended {
-    /// The first container's last state: `Terminated` if it ran until
-    /// SIGTERM (exited, or was killed at the end of the grace period), as
-    /// it was if it had exited on its own (`Error`), else `StatusUnknown`:
-    /// it never ran, or waited to run again.
+    /// The first container's last state: `Terminated` with its exit code
+    /// if it ran until SIGTERM (exited, or was killed at the end of the
+    /// grace period), as it was if it had exited on its own (`Error`),
+    /// else `StatusUnknown`: it never ran, or waited to run again.
     first: ContainerState,
     /// Every regular container ran until SIGTERM and exited 0 (`getPhase`:
     /// Succeeded when all stopped containers succeeded, else Failed; one
@@ -1225,19 +1235,16 @@ struct Ended {
 
 impl Ended {
     fn of(world: &crate::world::World, pod: &Pod, kill: Kill) -> Ended {
-        let exits_zero = |image: &str| {
-            let image = world.image(image);
-            image.exit_code_on_sigterm == 0 && image.shutdown <= kill.left
-        };
+        let exit_code = |image: &str| kill.exit_code(world.image(image));
         let first = match pod.status.container {
-            _ if pod.runtime.running => ContainerState::Terminated,
-            ContainerState::Error | ContainerState::Terminated => pod.status.container,
+            _ if pod.runtime.running => ContainerState::Terminated { exit_code: exit_code(&pod.image) },
+            ContainerState::Error | ContainerState::Terminated { .. } => pod.status.container,
             _ => ContainerState::StatusUnknown,
         };
-        let first_zero = pod.runtime.running && exits_zero(&pod.image);
         let others_zero = (pod.extra_containers.iter().zip(&pod.runtime.extras))
-            .all(|(extra, runtime)| runtime.started_at.is_some() && exits_zero(&extra.image));
-        Ended { first, all_exited_zero: first_zero && others_zero }
+            .all(|(extra, runtime)| runtime.started_at.is_some() && exit_code(&extra.image) == 0);
+        let all_exited_zero = first == ContainerState::Terminated { exit_code: 0 } && others_zero;
+        Ended { first, all_exited_zero }
     }
 }
 
@@ -1355,12 +1362,13 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
     }
+    let ended = Ended::of(api.world(), api.world().pod(id), kill);
     api.set_process(id, false, Some("stopped by the kubelet: the node is shutting down"));
     extras::stopped(api, id);
     sidecars::stopped(api, id);
     api.set_pod_ready(id, false);
-    extras::exited(api, id);
-    api.fail_pod_for_shutdown(id);
+    extras::exited(api, id, |image| kill.exit_code(image));
+    api.fail_pod_for_shutdown(id, ended.first);
     release_volumes(api, id, node);
     shutdown_progress(api, node);
 }

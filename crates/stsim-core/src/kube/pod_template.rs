@@ -300,6 +300,24 @@ pub fn made_up_probe_check(port: Option<u16>) -> Value {
     }
 }
 
+/// Gives each probe of `template` that names no check (a scenario's, which
+/// the model does not run) the made-up check on `port`, the first port of
+/// the set's Service: kept in the template, so that the template read back
+/// from what was served or exported is the same template, and an operator
+/// that writes back what it read makes no new revision.
+pub fn give_made_up_checks(template: &mut PodTemplate, port: Option<u16>) {
+    let checks = &mut template.probe_checks;
+    for (probe, slot) in [
+        (template.readiness_probe.is_some(), &mut checks.readiness),
+        (template.liveness_probe.is_some(), &mut checks.liveness),
+        (template.startup_probe.is_some(), &mut checks.startup),
+    ] {
+        if probe && slot.is_none() {
+            *slot = Some(Box::new(made_up_probe_check(port)));
+        }
+    }
+}
+
 /// A probe with its check as given, or a made-up one on `port`.
 fn probe_object(probe: &Probe, check: Option<&Value>, port: Option<u16>) -> Value {
     let mut out = check.cloned().unwrap_or_else(|| made_up_probe_check(port));

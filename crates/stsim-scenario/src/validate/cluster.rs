@@ -925,7 +925,7 @@ impl Checker<'_, '_> {
                 ),
                 exit_code_on_sigterm: match image.exit_code_on_sigterm {
                     None => 0,
-                    Some(code) if (0..=255).contains(&code) => code as i32,
+                    Some(code) if (0..=255).contains(&code) => code as u8,
                     Some(code) => {
                         let message = format!("Invalid value: {code}: an exit code is 0 to 255");
                         self.report("invalid-value", &format!("{base}.exitCodeOnSigterm"), message, None);

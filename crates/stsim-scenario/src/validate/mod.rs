@@ -706,10 +706,8 @@ impl Checker<'_, '_> {
 
 /// A scenario's probes name no check (the model does not run one): each
 /// is given a made-up one, as the API server serves it and `stsim export`
-/// writes it: a TCP check on the first port of the set's Service, else
-/// `exec: [true]`. Kept in the template (`ProbeChecks`), so that a template
-/// read back from what was served or exported is the same template, and
-/// an operator that writes back what it read makes no new revision.
+/// writes it (`kube::pod_template::give_made_up_checks`): a TCP check on
+/// the first port of the set's Service, else `exec: [true]`.
 fn made_up_probe_checks(
     statefulsets: &mut [stsim_core::config::StatefulSetConfig],
     services: &[ServiceConfig],
@@ -720,18 +718,7 @@ fn made_up_probe_checks(
             .find(|s| s.name == set.spec.service_name)
             .and_then(|s| s.ports.first())
             .map(|p| p.port);
-        let check = stsim_core::kube::pod_template::made_up_probe_check(port);
-        let template = &mut set.spec.template;
-        let checks = &mut template.probe_checks;
-        for (probe, slot) in [
-            (template.readiness_probe.is_some(), &mut checks.readiness),
-            (template.liveness_probe.is_some(), &mut checks.liveness),
-            (template.startup_probe.is_some(), &mut checks.startup),
-        ] {
-            if probe && slot.is_none() {
-                *slot = Some(Box::new(check.clone()));
-            }
-        }
+        stsim_core::kube::pod_template::give_made_up_checks(&mut set.spec.template, port);
     }
 }
 

@@ -23,7 +23,7 @@
 use super::images::ensure_image;
 use super::{backoff, pull_backoff};
 use crate::api::Api;
-use crate::config::{ImageBehaviour, ImagePullPolicy};
+use crate::config::{ImageBehaviour, ImageConfig, ImagePullPolicy};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::SimTime;
@@ -80,11 +80,14 @@ pub(super) fn stopped(api: &mut Api, id: PodId) {
 }
 
 /// The pod's containers have exited after SIGTERM: the kubelet reports
-/// those it showed running as terminated.
-pub(super) fn exited(api: &mut Api, id: PodId) {
+/// those it showed running as terminated, each with the exit code
+/// `exit_code` gives its image.
+pub(super) fn exited(api: &mut Api, id: PodId, exit_code: impl Fn(&ImageConfig) -> u8) {
     for index in 0..api.world().pod(id).status.extras.len() {
-        if api.world().pod(id).status.extras[index].state == ContainerState::Running {
-            let status = ExtraStatus { state: ContainerState::Terminated, ready: false };
+        let pod = api.world().pod(id);
+        if pod.status.extras[index].state == ContainerState::Running {
+            let exit_code = exit_code(api.world().image(&pod.extra_containers[index].image));
+            let status = ExtraStatus { state: ContainerState::Terminated { exit_code }, ready: false };
             api.set_extra_status(id, index, status);
         }
     }
@@ -186,7 +189,7 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         ContainerState::Unscheduled
         | ContainerState::ErrImageNeverPull
         | ContainerState::InvalidImageName
-        | ContainerState::Terminated
+        | ContainerState::Terminated { .. }
         | ContainerState::StatusUnknown => None,
     }
 }
