@@ -1592,6 +1592,39 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
     assert_eq!((pod.image.as_str(), pod.extra_containers[0].image.as_str()), ("redis:7.2", "exporter:1"));
 }
 
+/// A container the kubelet kills for its failed liveness probe exits with
+/// its image's code on SIGTERM: the watch event of its exit serves it
+/// `terminated` with that `exitCode` and the runtime's reason, `Completed`
+/// for 0 (though it was killed, and restarts), else `Error`.
+#[test]
+fn a_liveness_kill_is_served_with_the_exit_code_of_the_image() {
+    let image = r#"(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "5s")"#;
+    for (image_now, reason, exit_code) in
+        [(image.to_string(), "Completed", 0), (image.replace(")", ", exitCodeOnSigterm: 143)"), "Error", 143)]
+    {
+        let source = SCENARIO
+            .replace(" FAULTS", "")
+            .replace(image, &image_now)
+            .replace("readinessProbe: (initialDelaySeconds: 5)),", "readinessProbe: (initialDelaySeconds: 5), livenessProbe: ()),")
+            .replacen(
+                "    operators: [",
+                "    timeline: [(at: \"60s\", do: SetLive(pod: \"redis-0\", live: false))],\n    operators: [",
+                1,
+            );
+        assert!(source.contains("SetLive") && source.contains(&image_now));
+        let (_, seen, _) = run_source(&source, vec![], Some(10_000));
+        let exits: Vec<Value> = (seen.iter().flat_map(|s| &s.events))
+            .filter(|e| e.object == "Pod" && e.name == "redis-0")
+            .map(|e| {
+                e.manifest.as_ref().unwrap()["status"]["containerStatuses"][0]["state"]["terminated"].clone()
+            })
+            .filter(|terminated| !terminated.is_null())
+            .collect();
+        assert!(!exits.is_empty(), "{image_now}: the kill's exit is watched");
+        assert!(exits.iter().all(|t| *t == json!({"reason": reason, "exitCode": exit_code})), "{exits:?}");
+    }
+}
+
 /// A probe a timeline `PatchTemplate` adds names no check, as a scenario's
 /// do: it is given the same made-up check they are (a TCP check on the
 /// Service's first port) and kept in the template, so the template an

@@ -188,7 +188,7 @@ fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
     let (sim, report) = run(&scenario(1, "exporter:bad", images, ""));
     let crashes: Vec<SimTime> = container_states(&sim, "db-0", 1)
         .iter()
-        .filter(|(_, s, _)| *s == ContainerState::Error)
+        .filter(|(_, s, _)| *s == ContainerState::Exited { exit_code: 1 })
         .map(|(at, _, _)| *at)
         .collect();
     // Started at 4 s, exits 5 s later and starts again at once; then
@@ -228,7 +228,11 @@ fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
     let states = container_states(&sim, "db-0", 1);
     let after_first: Vec<ContainerState> =
         states.iter().filter(|(at, ..)| *at == t("9s")).map(|(_, s, _)| *s).collect();
-    assert_eq!(after_first, [ContainerState::Error, ContainerState::Running], "no back-off the first time");
+    assert_eq!(
+        after_first,
+        [ContainerState::Exited { exit_code: 1 }, ContainerState::Running],
+        "no back-off the first time"
+    );
     let seen = columns(&report, "db-0");
     assert!(seen.contains(&"1/2 CrashLoopBackOff".to_string()), "{seen:?}");
     assert!(seen.contains(&"2/2 Running".to_string()), "ready between crashes: {seen:?}");
@@ -908,7 +912,7 @@ fn restarts_count_their_ago_from_the_last_termination() {
     let (sim, report) = run(&scenario(1, "exporter:1", images, ""));
     let exits: Vec<SimTime> = container_states(&sim, "db-0", 1)
         .into_iter()
-        .filter(|(_, state, _)| *state == ContainerState::Error)
+        .filter(|(_, state, _)| *state == ContainerState::Exited { exit_code: 1 })
         .map(|(at, _, _)| at)
         .collect();
     let pod = report.pods.iter().find(|p| p.name == "db-0").expect("db-0");

@@ -325,12 +325,13 @@ fn a_lowered_claim_request_is_validated_by_release() {
 /// failed ticks (3 x 10 s): SIGTERM, and the image's 1 s shutdown before it
 /// exits; the first restart is at once, each later one waits the kubelet's
 /// back-off from the exit (10 s, 20 s, 40 s, 80 s); the pod object is never
-/// replaced.
+/// replaced. nginx exits 0 on SIGTERM: each exit reads `Completed`, as the
+/// runtime names an exit 0, though the kubelet killed it.
 #[test]
 fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     let (sim, _) = crate::support::run_file("liveness-restarts");
     let errors: Vec<String> =
-        crate::support::status_times(&sim, "Error").iter().map(ToString::to_string).collect();
+        crate::support::status_times(&sim, "Completed").iter().map(ToString::to_string).collect();
     // Started at 2s: each third failed tick 10 s apart kills it, 21 s
     // after each start, and it exits 1 s later. The kubelet restarts a
     // probe's kill in the same sync, judging its back-off by the container
@@ -390,6 +391,15 @@ fn a_probes_own_grace_period_bounds_its_kill() {
         "killed at 1m22s, 3 s"
     );
     assert_eq!(first_exit("").as_deref(), Some("1m42s"), "the image's 20 s within the pod's 30 s");
+    // Its exit: SIGKILL's 137 at the end of the probe's 3 s (`Error`); the
+    // image's own 0 within the pod's 30 s (`Completed`), or its 143.
+    let exits = |probe: &str, image: &str| {
+        let (sim, _) = crate::support::run(&source(probe).replace("shutdown: \"20s\")", image));
+        ["Completed", "Error"].map(|s| crate::support::status_times(&sim, s).len())
+    };
+    assert_eq!(exits("terminationGracePeriodSeconds: 3", "shutdown: \"20s\")"), [0, 5]);
+    assert_eq!(exits("", "shutdown: \"20s\")"), [4, 0]);
+    assert_eq!(exits("", "shutdown: \"20s\", exitCodeOnSigterm: 143)"), [0, 4]);
     // Deleted at 1m30s, while the kubelet is killing it: the container had
     // its SIGTERM at 1m22s and exits at 1m42s, not 20 s after the deletion.
     let deleted = source("").replace(
@@ -479,11 +489,13 @@ fn restarts_at_the_workers_sync(exits: &[String], running: &str) {
 /// A startup probe kills an application that is not up within
 /// failureThreshold x periodSeconds (6 x 10 s < 90 s), on every start;
 /// one with room passes on its first tick after the start (2 s + 90 s).
+/// The image exits 0 on SIGTERM: each kill's exit reads `Completed`.
 #[test]
 fn a_startup_probe_shorter_than_the_start_kills_in_a_loop() {
     let (sim, _) = crate::support::run_file("startup-probe-too-short");
+    assert!(crate::support::status_times(&sim, "Error").is_empty());
     let kills: Vec<String> =
-        crate::support::status_times(&sim, "Error").iter().map(ToString::to_string).collect();
+        crate::support::status_times(&sim, "Completed").iter().map(ToString::to_string).collect();
     // Started at 2s, killed at its sixth tick (52s), exits 1 s later, and
     // killed 51 s after each start. A probe's kill is restarted in the same
     // sync, its back-off judged by the container that exited before: at

@@ -2297,13 +2297,17 @@ impl ImageBehaviour {
 }
 
 /// What a container of an image does once started.
+/// The exit code of an application that exits of its own accord on an
+/// error (`ImageBehaviour::CrashLoop`, a failed discovery): 1, the usual.
+pub const CRASH_EXIT_CODE: u8 = 1;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ImageBehaviour {
     /// Starts, answers its readiness probe after `startup`, and keeps running.
     Healthy,
     /// Runs but never passes its readiness probe.
     NeverReady,
-    /// Exits with an error `startup` after each start; the kubelet restarts it
+    /// Exits with an error (`CRASH_EXIT_CODE`) `startup` after each start; the kubelet restarts it
     /// with back-off (CrashLoopBackOff). The pod stays Running, never Ready.
     CrashLoop,
     /// The registry refuses the image: each pull fails (ErrImagePull, then

@@ -1190,7 +1190,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
             (ContainerState::ErrImagePull | ContainerState::ImagePullBackOff, _) => {
                 "cannot pull its image (ImagePullBackOff)".to_string()
             }
-            (ContainerState::Error | ContainerState::CrashLoopBackOff, _)
+            (ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff, _)
             | (_, ImageBehaviour::CrashLoop) => "crashes on start (CrashLoopBackOff)".to_string(),
             (state, _) => format!("is {}", state.as_str()),
         };
@@ -1209,7 +1209,8 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
     let doing = match (pod.status.container, image.behaviour) {
         (ContainerState::ErrImageNeverPull, _) => never_pull(world, pod),
         (ContainerState::InvalidImageName, _) => invalid_name(world, &pod.image),
-        (ContainerState::CrashLoopBackOff | ContainerState::Error, _) | (_, ImageBehaviour::CrashLoop) => {
+        (ContainerState::CrashLoopBackOff | ContainerState::Exited { .. }, _)
+        | (_, ImageBehaviour::CrashLoop) => {
             format!("crashes on start (CrashLoopBackOff, {} restarts)", pod.status.restarts)
         }
         (_, ImageBehaviour::PullFails) => "cannot pull its image (ImagePullBackOff)".to_string(),

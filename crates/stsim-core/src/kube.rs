@@ -385,7 +385,9 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         ContainerState::Terminated { exit_code } => {
             json!({"terminated": {"reason": ContainerState::exit_reason(exit_code), "exitCode": exit_code}})
         }
-        ContainerState::Error => json!({"terminated": {"reason": "Error"}}),
+        ContainerState::Exited { exit_code } => {
+            json!({"terminated": {"reason": ContainerState::exit_reason(exit_code), "exitCode": exit_code}})
+        }
         ContainerState::StatusUnknown => json!({"terminated": {"reason": "ContainerStatusUnknown",
             "message": "The container could not be located when the pod was terminated", "exitCode": 137}}),
         // The kubelet's default waiting reason for a pod with init

@@ -336,8 +336,15 @@ pub enum ContainerState {
     /// Waiting out the back-off before the next pull.
     ImagePullBackOff,
     Running,
-    /// The container exited with an error a moment ago.
-    Error,
+    /// The container exited a moment ago, with `exit_code`, and the kubelet
+    /// restarts it (at once, or after its back-off): it crashed
+    /// (`CRASH_EXIT_CODE`), or the kubelet killed it for a failed probe
+    /// (its image's code on SIGTERM, or 137). Its reason is the runtime's,
+    /// as for `Terminated`: `Error`, or `Completed` for 0 (a liveness kill
+    /// the application exits cleanly from).
+    Exited {
+        exit_code: u8,
+    },
     /// Waiting out the back-off before the next restart.
     CrashLoopBackOff,
     /// The container exited after the kubelet stopped it (SIGTERM, or
@@ -370,7 +377,8 @@ impl ContainerState {
         if exit_code == 0 { "Completed" } else { "Error" }
     }
 
-    /// The state's name, as the trace writes it.
+    /// The state's name, as the trace writes it (an exited container's
+    /// reason).
     pub fn as_str(self) -> &'static str {
         match self {
             ContainerState::Unscheduled => "Unscheduled",
@@ -380,7 +388,7 @@ impl ContainerState {
             ContainerState::InvalidImageName => "InvalidImageName",
             ContainerState::ImagePullBackOff => "ImagePullBackOff",
             ContainerState::Running => "Running",
-            ContainerState::Error => "Error",
+            ContainerState::Exited { exit_code } => ContainerState::exit_reason(exit_code),
             ContainerState::CrashLoopBackOff => "CrashLoopBackOff",
             ContainerState::Terminated { .. } => "Terminated",
             ContainerState::StatusUnknown => "ContainerStatusUnknown",
@@ -1402,7 +1410,7 @@ impl Pod {
             // order) that waits or has exited: with the first running, that
             // of another.
             (_, ContainerState::Running) => self.extra_reason().unwrap_or("Running"),
-            (_, ContainerState::Error) => "Error",
+            (_, ContainerState::Exited { exit_code }) => ContainerState::exit_reason(exit_code),
             (_, ContainerState::CrashLoopBackOff) => "CrashLoopBackOff",
             (_, ContainerState::StatusUnknown) => "ContainerStatusUnknown",
             // The first container's own exit, whatever the phase: a pod

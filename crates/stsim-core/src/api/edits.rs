@@ -89,7 +89,7 @@ impl Api<'_> {
         let p = self.world.pod_mut(pod);
         p.image = image.clone();
         match state {
-            ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
+            ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff => {
                 let due = if p.runtime.running { now + old_shutdown.min(grace) } else { now };
                 p.runtime.image_change_due.get_or_insert(due);
             }

@@ -236,12 +236,12 @@ fn advance(api: &mut Api, id: PodId) {
         | ContainerState::ErrImageNeverPull
         | ContainerState::InvalidImageName
         | ContainerState::ImagePullBackOff => create_container(api, id),
-        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
+        ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff
             if pod.runtime.image_change_due.is_some() =>
         {
             change_image(api, id)
         }
-        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff => {
+        ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff => {
             run_container(api, id)
         }
         ContainerState::Terminated { .. } | ContainerState::StatusUnknown => {}
@@ -439,7 +439,7 @@ fn phase_changed(api: &mut Api, id: PodId) {
     let pod = api.world().pod(id);
     let started = matches!(
         pod.status.container,
-        ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff
+        ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff
     );
     let phase = running_phase(pod);
     if started && phase != pod.status.phase {
@@ -833,7 +833,7 @@ fn run_container(api: &mut Api, id: PodId) {
     match pod.status.container {
         // The kubelet's sync after the exit: started again at once (no
         // back-off entry, or an expired one), or held in CrashLoopBackOff.
-        ContainerState::Error => {
+        ContainerState::Exited { .. } => {
             let until = pod.runtime.backoff_until.expect("a crash sets a back-off");
             if now < until {
                 held(api, id, ContainerRef::Regular(0), until);
@@ -885,7 +885,8 @@ fn run_container(api: &mut Api, id: PodId) {
             let crash_at = due.at();
             match due {
                 Due::Kill(at, probe) if now >= at => {
-                    let exit = now + probe_kill_time(api.world(), api.world().pod(id), probe);
+                    let shutdown = api.world().image(&pod.image).shutdown;
+                    let exit = now + probe_kill(pod, probe).exit_after(shutdown);
                     api.world.pod_mut(id).runtime.probe_kill = Some((exit, probe));
                     api.kill_container(id, probe);
                     // Its exit, at once if nothing delays it.
@@ -894,9 +895,12 @@ fn run_container(api: &mut Api, id: PodId) {
                 Due::Crash(at) | Due::Killed(at, _) if now >= at => {
                     // The process exits (with an error, or killed by the
                     // kubelet for its probe); the kubelet restarts it, at once or after its back-off.
-                    let killed = match due {
-                        Due::Killed(_, probe) => Some(probe.killed()),
-                        _ => None,
+                    let (killed, exit_code) = match due {
+                        Due::Killed(_, probe) => {
+                            let image = api.world().image(&pod.image);
+                            (Some(probe.killed()), probe_kill(pod, probe).exit_code(image))
+                        }
+                        _ => (None, crate::config::CRASH_EXIT_CODE),
                     };
                     let pod = api.world.pod_mut(id);
                     let previous = pod.status.finished_at;
@@ -910,7 +914,7 @@ fn run_container(api: &mut Api, id: PodId) {
                     api.set_process(id, false, killed);
                     api.set_pod_ready(id, false);
                     let phase = running_phase(api.world().pod(id));
-                    api.set_pod_state(id, phase, ContainerState::Error);
+                    api.set_pod_state(id, phase, ContainerState::Exited { exit_code });
                     api.arm(EventKey::Kubelet(id), now);
                     return;
                 }
@@ -949,19 +953,19 @@ impl Due {
     }
 }
 
-/// How long the container the kubelet kills for its failed `probe` takes
-/// to exit: its preStop hook, then SIGTERM and the image's shutdown, within
-/// the grace period (what the hook leaves, at least the 2 s minimum), as
-/// for a deletion (`killContainer`, pkg/kubelet/kuberuntime). The grace
-/// period is the failed probe's own `terminationGracePeriodSeconds` if it
-/// has one, else the pod's.
-fn probe_kill_time(world: &crate::world::World, pod: &Pod, probe: FailedProbe) -> SimDuration {
+/// How the kubelet kills the container for its failed `probe`: its preStop
+/// hook, then SIGTERM and the image's shutdown, within the grace period
+/// (what the hook leaves, at least the 2 s minimum), as for a deletion
+/// (`killContainer`, pkg/kubelet/kuberuntime). The grace period is the
+/// failed probe's own `terminationGracePeriodSeconds` if it has one, else
+/// the pod's.
+fn probe_kill(pod: &Pod, probe: FailedProbe) -> Kill {
     let failed = match probe {
         FailedProbe::Liveness => pod.liveness_probe.as_ref(),
         FailedProbe::Startup => pod.startup_probe.as_ref(),
     };
     let grace = failed.and_then(|p| p.termination_grace_period).unwrap_or(pod.termination_grace_period);
-    Kill::with_grace(pod, grace).exit_after(world.image(&pod.image).shutdown)
+    Kill::with_grace(pod, grace)
 }
 
 /// How the kubelet kills a pod's container within a grace period
@@ -1060,7 +1064,7 @@ pub fn container_exited(api: &mut Api, id: PodId) -> bool {
     api.set_process(id, false, Some("the application exited with an error"));
     api.set_pod_ready(id, false);
     let phase = running_phase(api.world().pod(id));
-    api.set_pod_state(id, phase, ContainerState::Error);
+    api.set_pod_state(id, phase, ContainerState::Exited { exit_code: crate::config::CRASH_EXIT_CODE });
     api.arm(EventKey::Kubelet(id), now);
     true
 }
@@ -1238,7 +1242,7 @@ impl Ended {
         let exit_code = |image: &str| kill.exit_code(world.image(image));
         let first = match pod.status.container {
             _ if pod.runtime.running => ContainerState::Terminated { exit_code: exit_code(&pod.image) },
-            ContainerState::Error | ContainerState::Terminated { .. } => pod.status.container,
+            ContainerState::Exited { .. } | ContainerState::Terminated { .. } => pod.status.container,
             _ => ContainerState::StatusUnknown,
         };
         let others_zero = (pod.extra_containers.iter().zip(&pod.runtime.extras))

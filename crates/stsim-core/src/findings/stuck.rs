@@ -745,7 +745,7 @@ fn image_not_on_node(world: &World, pod: &Pod) -> Option<Finding> {
     let mut who = pod.name.clone();
     let (image, since, which) = match (pod.status.container, pod.runtime.init_due) {
         (ContainerState::ErrImageNeverPull, _) => (&pod.image, pod.runtime.pull_started_at?, "its container"),
-        (ContainerState::Running | ContainerState::Error | ContainerState::CrashLoopBackOff, _)
+        (ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff, _)
             if held_extra.is_some() =>
         {
             // The first container runs: the one that cannot start is another.

@@ -23,7 +23,7 @@
 use super::images::ensure_image;
 use super::{backoff, pull_backoff};
 use crate::api::Api;
-use crate::config::{ImageBehaviour, ImageConfig, ImagePullPolicy};
+use crate::config::{CRASH_EXIT_CODE, ImageBehaviour, ImageConfig, ImagePullPolicy};
 use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::SimTime;
@@ -163,10 +163,10 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
         ContainerState::ErrImagePull => Some(back_off(api, id, index, ContainerState::ImagePullBackOff)),
         // After an exit: started again at once (a first exit, or an expired
         // back-off entry), or held in CrashLoopBackOff.
-        ContainerState::Error if runtime.backoff_until.is_some_and(|until| until <= now) => {
+        ContainerState::Exited { .. } if runtime.backoff_until.is_some_and(|until| until <= now) => {
             restart(api, id, index)
         }
-        ContainerState::Error => {
+        ContainerState::Exited { .. } => {
             let until = runtime.backoff_until.unwrap_or(now);
             super::held(api, id, ContainerRef::Regular(index as u32 + 1), until);
             Some(back_off(api, id, index, ContainerState::CrashLoopBackOff))
@@ -178,7 +178,11 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
             extra.backoff_until = Some(backoff::exited(&mut extra.crash_backoff, now));
             extra.due = Some(now);
             super::terminated(api, id, ContainerRef::Regular(index as u32 + 1), now);
-            api.set_extra_status(id, index, ExtraStatus { state: ContainerState::Error, ready: false });
+            api.set_extra_status(
+                id,
+                index,
+                ExtraStatus { state: ContainerState::Exited { exit_code: CRASH_EXIT_CODE }, ready: false },
+            );
             Some(now)
         }
         ContainerState::CrashLoopBackOff => {
