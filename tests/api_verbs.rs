@@ -1466,6 +1466,14 @@ fn a_pods_image_is_changed_in_place() {
             && matches!(&r.event, Event::ContainerStopped { reason, .. } if reason.contains("image changed"))
     });
     assert!(stopped);
+    // The old container exited 0 on SIGTERM: the new one's `lastState`.
+    let served = stsim_core::kube::pod(&sim.world, pod);
+    let status = &served["status"]["containerStatuses"][0];
+    assert_eq!(
+        status["lastState"],
+        json!({"terminated": {"reason": "Completed", "exitCode": 0}}),
+        "{status}"
+    );
 }
 
 /// An operator's `kubectl rollout restart` of a set the scenario defines:
@@ -1595,7 +1603,9 @@ fn another_containers_image_in_place_is_refused_as_not_modelled() {
 /// A container the kubelet kills for its failed liveness probe exits with
 /// its image's code on SIGTERM: the watch event of its exit serves it
 /// `terminated` with that `exitCode` and the runtime's reason, `Completed`
-/// for 0 (though it was killed, and restarts), else `Error`.
+/// for 0 (though it was killed, and restarts), else `Error`. From then on
+/// `lastState` serves that exit (the exit before it while the state is
+/// the new exit; `{}` before the first), and `restartCount` counts it.
 #[test]
 fn a_liveness_kill_is_served_with_the_exit_code_of_the_image() {
     let image = r#"(name: "redis:7.0", pull: "2s", startup: "3s", shutdown: "5s")"#;
@@ -1605,7 +1615,10 @@ fn a_liveness_kill_is_served_with_the_exit_code_of_the_image() {
         let source = SCENARIO
             .replace(" FAULTS", "")
             .replace(image, &image_now)
-            .replace("readinessProbe: (initialDelaySeconds: 5)),", "readinessProbe: (initialDelaySeconds: 5), livenessProbe: ()),")
+            .replace(
+                "readinessProbe: (initialDelaySeconds: 5)),",
+                "readinessProbe: (initialDelaySeconds: 5), livenessProbe: ()),",
+            )
             .replacen(
                 "    operators: [",
                 "    timeline: [(at: \"60s\", do: SetLive(pod: \"redis-0\", live: false))],\n    operators: [",
@@ -1613,16 +1626,55 @@ fn a_liveness_kill_is_served_with_the_exit_code_of_the_image() {
             );
         assert!(source.contains("SetLive") && source.contains(&image_now));
         let (_, seen, _) = run_source(&source, vec![], Some(10_000));
-        let exits: Vec<Value> = (seen.iter().flat_map(|s| &s.events))
+        let statuses: Vec<Value> = (seen.iter().flat_map(|s| &s.events))
             .filter(|e| e.object == "Pod" && e.name == "redis-0")
-            .map(|e| {
-                e.manifest.as_ref().unwrap()["status"]["containerStatuses"][0]["state"]["terminated"].clone()
-            })
-            .filter(|terminated| !terminated.is_null())
+            .map(|e| e.manifest.as_ref().unwrap()["status"]["containerStatuses"][0].clone())
+            .filter(|status| !status.is_null())
             .collect();
-        assert!(!exits.is_empty(), "{image_now}: the kill's exit is watched");
-        assert!(exits.iter().all(|t| *t == json!({"reason": reason, "exitCode": exit_code})), "{exits:?}");
+        let exit = json!({"terminated": {"reason": reason, "exitCode": exit_code}});
+        // Each exit's first event (its write may make more than one).
+        let exits: Vec<usize> = (0..statuses.len())
+            .filter(|i| statuses[*i]["state"] == exit && (*i == 0 || statuses[i - 1]["state"] != exit))
+            .collect();
+        assert!(exits.len() >= 2, "{image_now}: the kills' exits are watched: {statuses:?}");
+        assert_eq!(statuses[exits[0]]["lastState"], json!({}), "the first exit has none before it");
+        assert_eq!(statuses[exits[1]]["lastState"], exit, "the second exit's lastState is the first");
+        for status in &statuses[..exits[0]] {
+            assert_eq!(status["lastState"], json!({}), "before the first exit: {status}");
+        }
+        for status in statuses[exits[0]..].iter().filter(|s| s["state"] != exit) {
+            assert_eq!(status["lastState"], exit, "after the first exit: {status}");
+            if status["state"]["running"].is_object() {
+                assert!(status["restartCount"].as_u64().unwrap() >= 1, "{status}");
+            }
+        }
     }
+}
+
+/// A container lost with its machine: the runtime, started again, finds
+/// no task behind it and reports it exited with 255, reason `Unknown`
+/// (containerd's CRI); the kubelet starts a new one in a new sandbox, and
+/// serves that exit as its `lastState`.
+#[test]
+fn a_container_lost_with_its_machine_is_served_as_its_last_state() {
+    let source = SCENARIO.replace(" FAULTS", "").replacen(
+        "    operators: [",
+        "    timeline: [(at: \"60s\", do: CrashNode(nodeOf: \"redis-0\")), (at: \"90s\", do: RecoverNode(nodeOf: \"redis-0\"))],\n    operators: [",
+        1,
+    );
+    assert!(source.contains("CrashNode"));
+    let (sim, seen, _) = run_source(&source, vec![], Some(10_000));
+    let pod = sim.world.live_pods().find(|p| p.name == "redis-0").expect("redis-0");
+    assert_eq!(pod.status.restarts, 1, "the same pod, its container started again");
+    let last = &seen.last().unwrap().view;
+    let status = &object(&last.objects.pods, "redis-0")["status"]["containerStatuses"][0];
+    assert_eq!(
+        status["lastState"],
+        json!({"terminated": {"reason": "Unknown", "exitCode": 255}}),
+        "{status}"
+    );
+    assert_eq!(status["restartCount"], 1, "{status}");
+    assert!(status["state"]["running"].is_object(), "{status}");
 }
 
 /// A probe a timeline `PatchTemplate` adds names no check, as a scenario's

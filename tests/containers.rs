@@ -238,6 +238,15 @@ fn a_crashing_exporter_restarts_with_back_off_and_flaps_the_pods_readiness() {
     assert!(seen.contains(&"2/2 Running".to_string()), "ready between crashes: {seen:?}");
     let pod = sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0");
     assert!(pod.status.restarts >= 4, "the exporter's restarts are the pod's: {}", pod.status.restarts);
+    // The API serves the exporter's last exit, a crash (exit 1, `Error`),
+    // as its `lastState`; the database never exited.
+    let served = stsim_core::kube::pod(&sim.world, pod);
+    let statuses = &served["status"]["containerStatuses"];
+    assert_eq!(
+        statuses[1]["lastState"],
+        serde_json::json!({"terminated": {"reason": "Error", "exitCode": 1}})
+    );
+    assert_eq!(statuses[0]["lastState"], serde_json::json!({}));
     assert_eq!(pod.status.phase, PodPhase::Running, "both have started");
 }
 

@@ -552,6 +552,7 @@ impl<'a> Api<'a> {
                 ready_since: None,
                 pod_ip: None,
                 restarts: 0,
+                exits: LastExits::default(),
                 init_restarts: vec![0; inits].into_boxed_slice(),
                 finished_at: None,
                 init_finished_at: None,
@@ -680,7 +681,11 @@ impl<'a> Api<'a> {
         // No container ran: it reads as ended with an error, 137 as for a
         // container whose end is unknown (the real kubelet's rejection
         // writes no container statuses at all; not modelled).
-        self.set_pod_state(pod, PodPhase::Failed, ContainerState::Terminated { exit_code: 137 });
+        self.set_pod_state(
+            pod,
+            PodPhase::Failed,
+            ContainerState::Terminated { exit_code: SIGKILL_EXIT_CODE },
+        );
     }
 
     /// The kubelet stopped the pod for its node's graceful shutdown: it is

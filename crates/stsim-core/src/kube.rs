@@ -382,10 +382,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         ContainerState::Running => json!({"running": {}}),
         // `exitCode` is required in a terminated state (k8s.io/api
         // `ContainerStateTerminated`); the reason is the runtime's.
-        ContainerState::Terminated { exit_code } => {
-            json!({"terminated": {"reason": ContainerState::exit_reason(exit_code), "exitCode": exit_code}})
-        }
-        ContainerState::Exited { exit_code } => {
+        ContainerState::Terminated { exit_code } | ContainerState::Exited { exit_code } => {
             json!({"terminated": {"reason": ContainerState::exit_reason(exit_code), "exitCode": exit_code}})
         }
         ContainerState::StatusUnknown => json!({"terminated": {"reason": "ContainerStatusUnknown",
@@ -402,13 +399,21 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     // restarts are their own; the first's are the rest of the regular
     // containers' (the init containers count theirs apart).
     let others: u32 = pod.runtime.extras.iter().map(|extra| extra.restarts).sum();
+    // How the run before ended; `{}` before any (a struct, not a pointer,
+    // in k8s.io/api: always written).
+    let last_state = |exits: &LastExits, state: ContainerState| match exits.last_state(state) {
+        Some(exit) => json!({"terminated": {"reason": exit.reason(), "exitCode": exit.exit_code}}),
+        None => json!({}),
+    };
     let mut container_statuses = vec![json!({"name": spec["containers"][0]["name"], "image": pod.image,
         "ready": pod.status.container_ready, "restartCount": pod.status.restarts.saturating_sub(others),
-        "state": state(pod.status.container, &pod.image)})];
+        "state": state(pod.status.container, &pod.image),
+        "lastState": last_state(&pod.status.exits, pod.status.container)})];
     let extras = pod.extra_containers.iter().zip(&pod.status.extras).zip(&pod.runtime.extras);
     for ((extra, status), runtime) in extras {
         container_statuses.push(json!({"name": extra.name, "image": extra.image, "ready": status.ready,
-            "restartCount": runtime.restarts, "state": state(status.state, &extra.image)}));
+            "restartCount": runtime.restarts, "state": state(status.state, &extra.image),
+            "lastState": last_state(&runtime.exits, status.state)}));
     }
     // The kubelet's conditions, then the scheduler's, in the order
     // Kubernetes lists them. A pod the scheduler has not placed has only

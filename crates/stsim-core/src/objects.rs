@@ -396,6 +396,57 @@ impl ContainerState {
     }
 }
 
+/// The exit code of a container killed with SIGKILL (128 + 9): at the end
+/// of a kill's grace period.
+pub const SIGKILL_EXIT_CODE: u8 = 137;
+
+/// How one run of a container ended, as the kubelet serves it in the next
+/// run's `lastState.terminated`: its exit code, and the runtime's reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastExit {
+    pub exit_code: u8,
+    /// The runtime found no task behind the container when it started
+    /// again (a machine's reboot): containerd's CRI reports it exited with
+    /// 255, reason `Unknown`.
+    pub unknown: bool,
+}
+
+impl LastExit {
+    /// A container's own exit.
+    pub const fn exited(exit_code: u8) -> LastExit {
+        LastExit { exit_code, unknown: false }
+    }
+
+    /// A container lost with its machine (exit 255, reason `Unknown`).
+    pub const LOST: LastExit = LastExit { exit_code: 255, unknown: true };
+
+    pub fn reason(self) -> &'static str {
+        if self.unknown { "Unknown" } else { ContainerState::exit_reason(self.exit_code) }
+    }
+}
+
+/// How a container's latest two runs ended, the latest first: what its
+/// `lastState` serves (`LastExits::last_state`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LastExits([Option<LastExit>; 2]);
+
+impl LastExits {
+    /// A run ended.
+    pub fn record(&mut self, exit: LastExit) {
+        self.0 = [Some(exit), self.0[0]];
+    }
+
+    /// The `lastState.terminated` of the container in `state`: the run
+    /// before the one that has just exited, while `state` is that exit
+    /// (`Exited`), else the latest run's end.
+    pub fn last_state(&self, state: ContainerState) -> Option<LastExit> {
+        match state {
+            ContainerState::Exited { .. } => self.0[1],
+            _ => self.0[0],
+        }
+    }
+}
+
 /// The image manager's message for a container waiting with `reason`
 /// (a `ContainerState` or `InitFailure` name), where the words are its own
 /// and known: `ErrImageNeverPull` and `InvalidImageName`
@@ -515,8 +566,9 @@ pub struct Runtime {
     /// When the kubelet's kill of the container for a new image (its pod's
     /// `spec.containers[0].image` updated in place) completes: the old
     /// container had SIGTERM and exits within the grace period, then the
-    /// new image is pulled and started in the same sandbox.
-    pub image_change_due: Option<SimTime>,
+    /// new image is pulled and started in the same sandbox. With how the
+    /// old container ends, if it ran.
+    pub image_change_due: Option<(SimTime, Option<LastExit>)>,
     /// The kubelet is killing the container for a failed probe: when it
     /// exits (its preStop hook and shutdown done), and which probe.
     pub probe_kill: Option<(SimTime, FailedProbe)>,
@@ -592,6 +644,8 @@ pub struct ExtraRuntime {
     pub backoff_until: Option<SimTime>,
     /// Its `restartCount`: how often it was started again after it exited.
     pub restarts: u32,
+    /// How its latest runs ended (its `lastState`).
+    pub exits: LastExits,
     /// Its restart back-off.
     pub crash_backoff: CrashBackOff,
     /// It has started at least once, in this sandbox or an earlier one (the
@@ -718,6 +772,8 @@ pub struct PodStatus {
     /// a new sandbox's included; the init containers' are their own
     /// (`init_restarts`).
     pub restarts: u32,
+    /// How the first container's latest runs ended (its `lastState`).
+    pub exits: LastExits,
     /// Each init container's `restartCount`, by index: how often it was
     /// started again after it failed.
     pub init_restarts: Box<[u32]>,

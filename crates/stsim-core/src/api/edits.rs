@@ -83,14 +83,25 @@ impl Api<'_> {
             let what = format!("changes to the image of a terminating or finished pod ({})", p.name);
             return Err(ImageUpdateRefusal::NotModelled(what));
         }
-        let old_shutdown = self.world.image(&p.image).shutdown;
+        let old = self.world.image(&p.image);
+        let old_shutdown = old.shutdown;
         let grace = p.termination_grace_period;
+        // The old image's own exit code on SIGTERM within the grace period,
+        // else SIGKILL's.
+        let old_exit = LastExit::exited(if old_shutdown <= grace {
+            old.exit_code_on_sigterm
+        } else {
+            SIGKILL_EXIT_CODE
+        });
         let state = p.status.container;
         let p = self.world.pod_mut(pod);
         p.image = image.clone();
         match state {
             ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff => {
-                let due = if p.runtime.running { now + old_shutdown.min(grace) } else { now };
+                let due = match p.runtime.running {
+                    true => (now + old_shutdown.min(grace), Some(old_exit)),
+                    false => (now, None),
+                };
                 p.runtime.image_change_due.get_or_insert(due);
             }
             ContainerState::ContainerCreating

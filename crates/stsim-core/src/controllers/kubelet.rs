@@ -254,7 +254,7 @@ fn advance(api: &mut Api, id: PodId) {
 /// up by one (`Api::update_pod_image`).
 fn change_image(api: &mut Api, id: PodId) {
     let now = api.now;
-    let due = api.world().pod(id).runtime.image_change_due.expect("an image change is due");
+    let (due, exit) = api.world().pod(id).runtime.image_change_due.expect("an image change is due");
     if now < due {
         api.arm(EventKey::Kubelet(id), due);
         return;
@@ -262,6 +262,9 @@ fn change_image(api: &mut Api, id: PodId) {
     // The old container exited when its shutdown ended.
     terminated(api, id, ContainerRef::Regular(0), due);
     let p = api.world.pod_mut(id);
+    if let Some(exit) = exit {
+        p.status.exits.record(exit);
+    }
     p.status.restarts += 1;
     p.runtime.image_change_due = None;
     p.runtime.probe_kill = None;
@@ -910,6 +913,7 @@ fn run_container(api: &mut Api, id: PodId) {
                         None => backoff::exited(&mut runtime.crash_backoff, now),
                     });
                     runtime.probe_kill = None;
+                    pod.status.exits.record(LastExit::exited(exit_code));
                     terminated(api, id, ContainerRef::Regular(0), now);
                     api.set_process(id, false, killed);
                     api.set_pod_ready(id, false);
@@ -1003,9 +1007,6 @@ impl Kill {
     }
 }
 
-/// The exit code of a container killed with SIGKILL: 128 + 9.
-const SIGKILL_EXIT_CODE: u8 = 137;
-
 /// The startup probe's verdict for a container started at `started`: when
 /// it passes (its first tick once the application is up; at once without a
 /// probe), or, if the application is not up by its `failureThreshold`-th
@@ -1058,7 +1059,9 @@ pub fn container_exited(api: &mut Api, id: PodId) -> bool {
     {
         return false;
     }
-    let runtime = &mut api.world.pod_mut(id).runtime;
+    let pod = api.world.pod_mut(id);
+    pod.status.exits.record(LastExit::exited(crate::config::CRASH_EXIT_CODE));
+    let runtime = &mut pod.runtime;
     runtime.backoff_until = Some(backoff::exited(&mut runtime.crash_backoff, now));
     terminated(api, id, ContainerRef::Regular(0), now);
     api.set_process(id, false, Some("the application exited with an error"));
@@ -1247,7 +1250,13 @@ impl Ended {
         };
         let others_zero = (pod.extra_containers.iter().zip(&pod.runtime.extras))
             .all(|(extra, runtime)| runtime.started_at.is_some() && exit_code(&extra.image) == 0);
-        let all_exited_zero = first == ContainerState::Terminated { exit_code: 0 } && others_zero;
+        // `getPhase` of a terminal pod counts each terminated container by
+        // its exit code, one that had exited before the deletion included.
+        let first_zero = matches!(
+            first,
+            ContainerState::Terminated { exit_code: 0 } | ContainerState::Exited { exit_code: 0 }
+        );
+        let all_exited_zero = first_zero && others_zero;
         Ended { first, all_exited_zero }
     }
 }
@@ -1496,6 +1505,9 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     // containerd's CRI `loadContainer`).
     terminated(api, pod, ContainerRef::Regular(0), api.now);
     let p = api.world.pod_mut(pod);
+    if p.status.container == ContainerState::Running {
+        p.status.exits.record(LastExit::LOST);
+    }
     p.status.restarts += 1;
     let runtime = &mut p.runtime;
     runtime.pull_started_at = None;

@@ -58,9 +58,14 @@ pub(super) fn reset(api: &mut Api, id: PodId) {
     // sandboxes), and a container that ran before has a last termination
     // state: `getPhase` counts it stopped, not waiting, so the pod stays
     // `Running`. The kubelet started anew, with no back-off entries.
-    for extra in &mut p.runtime.extras {
+    for (extra, status) in p.runtime.extras.iter_mut().zip(&p.status.extras) {
+        // One it showed running was lost with the machine.
+        let mut exits = extra.exits;
+        if status.state == ContainerState::Running {
+            exits.record(LastExit::LOST);
+        }
         let (restarts, ever_started) = (extra.restarts, extra.ever_started);
-        *extra = ExtraRuntime { restarts, ever_started, ..ExtraRuntime::default() };
+        *extra = ExtraRuntime { restarts, ever_started, exits, ..ExtraRuntime::default() };
     }
     p.runtime.extras_launched = false;
     for index in 0..count {
@@ -177,6 +182,7 @@ fn step_one(api: &mut Api, id: PodId, node: NodeId, index: usize) -> Option<SimT
             extra.started_at = None;
             extra.backoff_until = Some(backoff::exited(&mut extra.crash_backoff, now));
             extra.due = Some(now);
+            extra.exits.record(LastExit::exited(CRASH_EXIT_CODE));
             super::terminated(api, id, ContainerRef::Regular(index as u32 + 1), now);
             api.set_extra_status(
                 id,
