@@ -297,3 +297,38 @@ fn critical_pods_are_stopped_after_the_regular_ones() {
     assert!(pod_shutdowns(&sim, "agent-0").is_empty(), "no share: it goes with the machine");
     assert_eq!(node_story(&sim, "worker-1")[2], (t("1m25s"), "machine crashed".to_string()));
 }
+
+/// As the API serves them: a pod the kubelet stopped for its node's
+/// shutdown keeps what the kubelet wrote of it (its conditions, Ready
+/// False; its container's exit, here SIGKILL's 137 at the end of the 30 s)
+/// beside the reason
+/// `Terminated`; a pod its admission rejected during the shutdown ran
+/// nothing, and `rejectPod` writes the phase, reason and message alone: no
+/// container statuses, no kubelet conditions.
+#[test]
+fn a_stopped_pod_is_served_with_its_containers_and_a_rejected_one_without() {
+    use serde_json::json;
+    let kubelet = r#"shutdownGracePeriod: "30s""#;
+    let timeline = r#"(at: "1m", do: ShutdownNode(node: "worker-1")),
+        (at: "1m1s", do: CreatePod(name: "late", template: (labels: {"app": "late"}, image: "app:1", nodeName: "worker-1")))"#;
+    let (sim, _) =
+        run(&one_pod(kubelet, r#"nodeSelector: {"kubernetes.io/hostname": "worker-1"}"#, "60s", timeline));
+    let served = |name: &str| {
+        let pod = sim.world.pods.iter().find(|p| p.name == name && p.status.phase == PodPhase::Failed);
+        stsim_core::kube::pod(&sim.world, pod.unwrap_or_else(|| panic!("a Failed {name}")))
+    };
+    let stopped = served("web-0");
+    let status = &stopped["status"];
+    assert_eq!(status["reason"], "Terminated");
+    let ready = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready");
+    assert_eq!(ready.map(|c| c["status"].clone()), Some(json!("False")), "{status}");
+    let state = &status["containerStatuses"][0]["state"];
+    assert_eq!(*state, json!({"terminated": {"reason": "Error", "exitCode": 137}}), "{status}");
+    let rejected = served("late");
+    let status = &rejected["status"];
+    assert_eq!(status["reason"], "NodeShutdown");
+    assert!(status.get("containerStatuses").is_none(), "{status}");
+    let types: Vec<&str> =
+        status["conditions"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["PodScheduled"], "{status}");
+}

@@ -365,9 +365,10 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     let mut containers_ready =
         json!({"type": "ContainersReady", "status": if unready.is_empty() { "True" } else { "False" }});
     // Written by the kubelet of the pod's node, from its first status on; a
-    // pod it rejected ran nothing.
+    // pod its admission rejected ran nothing (one it stopped for the node's
+    // shutdown had run, and keeps what the kubelet wrote of it).
     let by_kubelet = pod.node.is_some()
-        && pod.status.rejected.is_none()
+        && !pod.rejected_at_admission()
         && pod.status.container != ContainerState::Unscheduled;
     if !unready.is_empty() {
         let why = json!({"reason": "ContainersNotReady",
@@ -486,10 +487,15 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         status["startTime"] = json!(timestamp(since));
     }
     if let Some((reason, message)) = &pod.status.rejected {
-        // A rejected pod never ran a container: no container statuses.
         status["reason"] = json!(reason);
         status["message"] = json!(message);
-        status["containerStatuses"] = json!([]);
+    }
+    if pod.rejected_at_admission() {
+        // The kubelet's rejection writes the phase, reason and message
+        // alone (`rejectPod`): no container ran, and none has a status.
+        let status = status.as_object_mut().expect("an object");
+        status.remove("containerStatuses");
+        status.remove("initContainerStatuses");
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
 }

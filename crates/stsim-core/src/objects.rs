@@ -1440,6 +1440,13 @@ impl Pod {
         self.status.extras.iter().all(|extra| extra.ready) && self.sidecar_failure().is_none()
     }
 
+    /// The kubelet's admission refused the pod (`status.rejected` says why):
+    /// it ran nothing there. A pod stopped for its node's shutdown has the
+    /// same `status.reason` field but had run.
+    pub fn rejected_at_admission(&self) -> bool {
+        self.status.rejected.is_some() && self.runtime.rejected.is_some()
+    }
+
     /// The STATUS column's word, leaving the init containers' progress aside.
     fn status_reason(&self, kubectl: Kubectl) -> &'static str {
         if self.is_terminating() && kubectl.shows_terminating(self.is_terminal()) {

@@ -1230,8 +1230,9 @@ fn terminate(api: &mut Api, id: PodId) {
 struct Ended {
     /// The first container's last state: `Terminated` with its exit code
     /// if it ran until SIGTERM (exited, or was killed at the end of the
-    /// grace period), as it was if it had exited on its own (`Error`),
-    /// else `StatusUnknown`: it never ran, or waited to run again.
+    /// grace period), as it was if it had exited before and not run again
+    /// (`Exited`), else `StatusUnknown`: it never ran, or waited in a
+    /// back-off (the status manager's `TerminatePod`).
     first: ContainerState,
     /// Every regular container ran until SIGTERM and exited 0 (`getPhase`:
     /// Succeeded when all stopped containers succeeded, else Failed; one
