@@ -2404,3 +2404,45 @@ fn a_deleted_pods_last_watch_events_carry_its_terminal_phase() {
         assert_eq!(state["terminated"]["exitCode"], exit_code, "{version} {image_now}: {state}");
     }
 }
+
+/// From 1.26 (`PodDisruptionConditions`) a pod evicted through the eviction
+/// API gets the `DisruptionTarget` condition before it is deleted (reason
+/// `EvictionByEvictionAPI`): an operator watching pods sees it in the
+/// pod's next events, and can tell a drain from a failure. Before 1.26 it
+/// has none.
+#[test]
+fn an_evicted_pod_carries_its_disruption_target_condition() {
+    for (version, expected) in [("1.36", true), ("1.26", true), ("1.25", false)] {
+        let source = SCENARIO.replace(" FAULTS", "").replace("minAvailable: 3", "minAvailable: 2").replacen(
+            "    seed: ",
+            &format!("    kubernetesVersion: \"{version}\",\n    seed: "),
+            1,
+        );
+        assert!(source.contains("minAvailable: 2"));
+        let script: Vec<Step> =
+            vec![(120_000, Box::new(|_: &View| vec![OperatorAction::Evict { name: "redis-0".into() }]))];
+        let (_, seen, _) = run_source(&source, script, Some(10_000));
+        assert_eq!(answers(&seen, 120_000)[0].0, 201, "{version}: {:?}", answers(&seen, 120_000));
+        let target = |e: &&WatchEvent| {
+            let conditions = e.manifest.as_ref().unwrap()["status"]["conditions"].as_array().unwrap().clone();
+            conditions.into_iter().find(|c| c["type"] == "DisruptionTarget")
+        };
+        let events: Vec<&WatchEvent> = (seen.iter().flat_map(|s| &s.events))
+            .filter(|e| e.object == "Pod" && e.name == "redis-0" && e.time_ms >= 120_000)
+            .collect();
+        let deleted = events.iter().find(|e| e.kind == "DELETED").expect("the evicted pod went");
+        match target(deleted) {
+            Some(condition) => {
+                assert!(expected, "{version}: {condition}");
+                assert_eq!(condition["status"], "True");
+                assert_eq!(condition["reason"], "EvictionByEvictionAPI");
+                assert_eq!(condition["message"], "Eviction API: evicting");
+                assert_eq!(condition["lastTransitionTime"], stsim_core::kube::timestamp(t("120s")));
+            }
+            None => assert!(!expected, "{version}: no DisruptionTarget"),
+        }
+        let before = (seen.iter().flat_map(|s| &s.events))
+            .filter(|e| e.object == "Pod" && e.name == "redis-0" && e.time_ms < 120_000);
+        assert!(before.collect::<Vec<_>>().iter().all(|e| target(e).is_none()), "none before the eviction");
+    }
+}

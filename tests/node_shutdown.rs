@@ -111,7 +111,7 @@ fn a_graceful_shutdown_fails_the_pod_and_frees_its_name_but_not_its_volume() {
     let old =
         sim.world.pods.iter().find(|p| p.name == "web-1" && p.status.phase == PodPhase::Failed).unwrap();
     assert_eq!(
-        old.status.rejected.as_ref().map(|(r, m)| (*r, m.as_str())),
+        old.status.rejected.as_deref().map(|(r, m)| (*r, m.as_str())),
         Some(("Terminated", "Pod was terminated in response to imminent node shutdown."))
     );
     let detaches: Vec<(SimTime, Option<&str>)> = sim
@@ -324,11 +324,21 @@ fn a_stopped_pod_is_served_with_its_containers_and_a_rejected_one_without() {
     assert_eq!(ready.map(|c| c["status"].clone()), Some(json!("False")), "{status}");
     let state = &status["containerStatuses"][0]["state"];
     assert_eq!(*state, json!({"terminated": {"reason": "Error", "exitCode": 137}}), "{status}");
+    // From 1.26 the kubelet marks it a disruption target as it stops it.
+    let target = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "DisruptionTarget");
+    let target = target.unwrap_or_else(|| panic!("{status}"));
+    assert_eq!(target["reason"], "TerminationByKubelet");
+    assert_eq!(target["message"], "Pod was terminated in response to imminent node shutdown.");
     let rejected = served("late");
     let status = &rejected["status"];
     assert_eq!(status["reason"], "NodeShutdown");
     assert!(status.get("containerStatuses").is_none(), "{status}");
     let types: Vec<&str> =
         status["conditions"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["PodScheduled"], "{status}");
+    // (The taint manager deletes it later, with its own DisruptionTarget.)
+    assert_eq!(types[0], "PodScheduled", "{status}");
+    assert!(
+        types.iter().all(|t| ["PodScheduled", "DisruptionTarget"].contains(t)),
+        "none of the kubelet's: {status}"
+    );
 }

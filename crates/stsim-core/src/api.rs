@@ -564,6 +564,7 @@ impl<'a> Api<'a> {
                 unschedulable_reason: "",
                 pod_scheduled_since: None,
                 rejected: None,
+                disruption: None,
                 init_failure: None,
                 init_progress: None,
                 init_started: false,
@@ -676,7 +677,7 @@ impl<'a> Api<'a> {
     /// handler's reason and `Pod was rejected: <message>`.
     pub fn reject_pod(&mut self, pod: PodId, reason: &'static str, message: String) {
         let message = format!("Pod was rejected: {message}");
-        self.world.pod_mut(pod).status.rejected = Some((reason, message.clone()));
+        self.world.pod_mut(pod).status.rejected = Some(Box::new((reason, message.clone())));
         self.record(Event::PodRejected { pod, reason, message });
         // No container ran: it reads as ended with an error, 137 as for a
         // container whose end is unknown (the real kubelet's rejection
@@ -695,7 +696,8 @@ impl<'a> Api<'a> {
     /// `container` is how its first container ended.
     pub fn fail_pod_for_shutdown(&mut self, pod: PodId, container: ContainerState) {
         let message = "Pod was terminated in response to imminent node shutdown.".to_string();
-        self.world.pod_mut(pod).status.rejected = Some(("Terminated", message));
+        self.world.pod_mut(pod).status.rejected = Some(Box::new(("Terminated", message.clone())));
+        self.mark_disrupted(pod, "TerminationByKubelet", message);
         self.record(Event::PodShutdown { pod });
         self.set_pod_state(pod, PodPhase::Failed, container);
     }

@@ -459,6 +459,11 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         }
         conditions.push(scheduled);
     }
+    // Added last, by whoever deleted or stopped the pod for a disruption.
+    if let Some(disruption) = pod.status.disruption.as_deref() {
+        conditions.push(json!({"type": "DisruptionTarget", "status": "True", "reason": disruption.reason,
+            "message": disruption.message, "lastTransitionTime": timestamp(disruption.since)}));
+    }
     let mut status = json!({
         "phase": format!("{:?}", pod.status.phase),
         "conditions": conditions,
@@ -486,7 +491,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
     if let Some(since) = pod.status.start_time {
         status["startTime"] = json!(timestamp(since));
     }
-    if let Some((reason, message)) = &pod.status.rejected {
+    if let Some((reason, message)) = pod.status.rejected.as_deref() {
         status["reason"] = json!(reason);
         status["message"] = json!(message);
     }

@@ -400,6 +400,20 @@ impl ContainerState {
 /// of a kill's grace period.
 pub const SIGKILL_EXIT_CODE: u8 = 137;
 
+/// The `DisruptionTarget` condition (from 1.26, `PodDisruptionConditions`):
+/// written, True, by whoever is about to delete or stop the pod for a
+/// disruption rather than a failure of its own, so that its controller
+/// and operators can tell the two apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disruption {
+    /// `DeletionByTaintManager`, `EvictionByEvictionAPI`,
+    /// `DeletionByPodGC` or `TerminationByKubelet`.
+    pub reason: &'static str,
+    pub message: String,
+    /// Its `lastTransitionTime`.
+    pub since: SimTime,
+}
+
 /// How one run of a container ended, as the kubelet serves it in the next
 /// run's `lastState.terminated`: its exit code, and the runtime's reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -815,7 +829,11 @@ pub struct PodStatus {
     /// `status.reason` and `status.message` of a pod the kubelet failed
     /// itself: rejected at admission (`OutOfcpu`, `NodePorts`, ...; `Pod was
     /// rejected: ...`) or stopped for a node shutdown (`Terminated`).
-    pub rejected: Option<(&'static str, String)>,
+    /// Boxed: rare, and a pod stays in its size class.
+    pub rejected: Option<Box<(&'static str, String)>>,
+    /// Its `DisruptionTarget` condition, if a controller, the eviction API
+    /// or the kubelet set one before it deleted or stopped the pod.
+    pub disruption: Option<Box<Disruption>>,
     /// The state of an init container that fails (kubectl's `Init:` status),
     /// while the app container waits uncreated.
     pub init_failure: Option<InitFailure>,
@@ -1455,7 +1473,7 @@ impl Pod {
         match (self.status.phase, self.status.container) {
             // kubectl shows `status.reason` when there is one.
             (PodPhase::Failed, _) if self.status.rejected.is_some() => {
-                self.status.rejected.as_ref().map_or("Error", |(reason, _)| reason)
+                self.status.rejected.as_deref().map_or("Error", |(reason, _)| reason)
             }
             // A container the kubelet never reported stopped (pod GC marked
             // the pod Failed) gives no reason: kubectl shows the phase.

@@ -158,7 +158,7 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     .pod(*id)
                     .status
                     .rejected
-                    .as_ref()
+                    .as_deref()
                     .is_some_and(|(reason, _)| *status == StatusColumn::Reason(reason)) =>
             {
                 format!("kubectl shows {} as {status}.", pod(*id))

@@ -241,6 +241,7 @@ impl Api<'_> {
     /// `DisruptionTarget` condition's reason and message.
     pub fn evict_pod(&mut self, pod: PodId, reason: &'static str, message: String, deleted_by: String) {
         self.world.pod_mut(pod).waits.deleted_by = Some(deleted_by);
+        self.mark_disrupted(pod, reason, message.clone());
         self.record(Event::PodEvicted { pod, reason, message });
         self.delete_pod(pod, None);
     }
@@ -254,8 +255,22 @@ impl Api<'_> {
             self.set_pod_state(pod, PodPhase::Failed, container);
         }
         self.world.pod_mut(pod).waits.deleted_by = Some(deleted_by);
+        self.mark_disrupted(pod, "DeletionByPodGC", message.clone());
         self.record(Event::PodEvicted { pod, reason: "DeletionByPodGC", message });
         self.delete_pod(pod, Some(SimDuration::ZERO));
+    }
+
+    /// The `DisruptionTarget` condition, True with `reason` and `message`,
+    /// written before the pod is deleted or stopped: from 1.26
+    /// (`PodDisruptionConditions`). A later one replaces its reason and
+    /// message; its `lastTransitionTime` stays, as its status does
+    /// (`UpdatePodCondition`).
+    pub(crate) fn mark_disrupted(&mut self, pod: PodId, reason: &'static str, message: String) {
+        if !self.world.features.pod_disruption_conditions {
+            return;
+        }
+        let since = self.world.pod(pod).status.disruption.as_ref().map_or(self.now, |d| d.since);
+        self.world.pod_mut(pod).status.disruption = Some(Box::new(Disruption { reason, message, since }));
     }
 
     /// The eviction API refused, with its HTTP status (429 or 500).
