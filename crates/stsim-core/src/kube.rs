@@ -527,9 +527,11 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
         // A sidecar that exited since it started: neither started nor ready
         // until it runs again.
         (true, true) if exited.is_some() => match exited {
-            Some(InitFailure::Error) => {
-                (json!({"terminated": {"reason": "Error", "exitCode": 1}}), false, false)
-            }
+            Some(InitFailure::Error) => (
+                json!({"terminated": {"reason": "Error", "exitCode": crate::config::CRASH_EXIT_CODE}}),
+                false,
+                false,
+            ),
             _ => (json!({"waiting": {"reason": "CrashLoopBackOff"}}), false, false),
         },
         (true, true) => (json!({"running": {}}), true, true),
@@ -543,9 +545,11 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
         (false, _) if at => match pod.status.init_failure {
             None if pod.status.init_started => (json!({"running": {}}), false, true),
             None => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
-            Some(InitFailure::Error) => {
-                (json!({"terminated": {"reason": "Error", "exitCode": 1}}), false, false)
-            }
+            Some(InitFailure::Error) => (
+                json!({"terminated": {"reason": "Error", "exitCode": crate::config::CRASH_EXIT_CODE}}),
+                false,
+                false,
+            ),
             Some(failure) => (waiting(world, failure.as_str(), &init.image), false, false),
         },
         (false, _) => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
