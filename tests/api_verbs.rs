@@ -297,15 +297,7 @@ fn custom_resources_follow_the_api_servers_rules() {
         cr["spec"]["size"] = json!(5);
         vec![OperatorAction::Update { object: cr }]
     };
-    let delete = |_: &View| {
-        vec![OperatorAction::Delete {
-            kind: "RedisCluster".into(),
-            name: "redis".into(),
-            preconditions: None,
-            grace_period_seconds: None,
-            propagation_policy: None,
-        }]
-    };
+    let delete = |_: &View| vec![delete("RedisCluster", "redis", None)];
     let add_another = |view: &View| {
         let mut cr = object(&view.objects.custom_resources, "redis").clone();
         cr["metadata"]["finalizers"] = json!(["example.com/cleanup", "example.com/more"]);
@@ -2373,15 +2365,7 @@ fn a_deleted_pods_last_watch_events_carry_its_terminal_phase() {
             1,
         );
         assert!(source.contains(&image_now));
-        let delete = |_: &View| {
-            vec![OperatorAction::Delete {
-                kind: "Pod".into(),
-                name: "redis-1".into(),
-                preconditions: None,
-                grace_period_seconds: None,
-                propagation_policy: None,
-            }]
-        };
+        let delete = |_: &View| vec![delete("Pod", "redis-1", None)];
         let (_, seen, _) = run_source(&source, vec![(120_000, Box::new(delete))], Some(10_000));
         let events: Vec<&WatchEvent> = (seen.iter().flat_map(|s| &s.events))
             .filter(|e| e.object == "Pod" && e.name == "redis-1" && e.time_ms >= 120_000)

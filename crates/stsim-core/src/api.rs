@@ -679,9 +679,9 @@ impl<'a> Api<'a> {
         let message = format!("Pod was rejected: {message}");
         self.world.pod_mut(pod).status.rejected = Some(Box::new((reason, message.clone())));
         self.record(Event::PodRejected { pod, reason, message });
-        // No container ran: it reads as ended with an error, 137 as for a
-        // container whose end is unknown (the real kubelet's rejection
-        // writes no container statuses at all; not modelled).
+        // No container ran, and none is served (`rejectPod` writes no
+        // container statuses, `Pod::rejected_at_admission`); the model's
+        // state says it is over, its code that of an end unknown.
         self.set_pod_state(
             pod,
             PodPhase::Failed,
